@@ -1,0 +1,229 @@
+"""An ``Article`` → the Markdown body of its post. Pure; all escaping happens here.
+
+The post is read by Liquid first, then by kramdown, so text from the article is made
+literal for both: kramdown's markup characters are backslash-escaped, ``&`` that would
+start an entity becomes ``&amp;``, and every ``{`` that would open a Liquid tag
+(``{{`` or ``{%``) is emitted through Liquid itself as ``{{ "{" }}``. No HTML from the
+source passes through: unknown elements contribute their text only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from markdownify import ATX, MarkdownConverter
+
+from crawler.wechat.article import Article, PostType
+from crawler.wechat.urls import normalise_image_url
+
+_ANYWHERE = re.compile(r"([\\`*_\[\]{}<>|$])")
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
+_LIQUID_OPEN = re.compile(r"\{(?=[{%])")
+_WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_SAFE_URL = re.compile(r"^(https?|mailto):", re.I)
+_DROPPED = frozenset({
+    "script", "style", "noscript", "template", "object", "embed", "form", "input",
+    "button", "select", "textarea", "svg", "canvas", "head", "title", "meta", "link",
+    "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
+})
+_CARDS = {
+    "mpvoice": ("音频", "name"),
+    "mp-common-mpaudio": ("音频", "name"),
+    "qqmusic": ("音乐", "music_name"),
+    "mpvideo": ("视频", "data-title"),
+    "mp-common-videosnap": ("视频号", "data-nickname"),
+    "mp-miniprogram": ("小程序", "data-miniprogram-title"),
+}
+_VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer")
+_LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
+
+
+def to_markdown(article: Article, image_links: Mapping[str, str]) -> str:
+    """The body of ``article``'s post.
+
+    ``image_links`` maps a normalised image URL to what the post links to (a local
+    ``{{site.baseurl}}/postimg/…`` path); an image missing from it keeps its own URL.
+    """
+    converter = _WeChatConverter(article_url=article.url, image_links=image_links)
+    parts: list[str] = []
+    if article.item_show_type == PostType.IMAGES:
+        parts += [converter.image(url) for url in article.pictures]
+    if article.text:
+        parts.append(converter.plain_text(article.text))
+    if article.body_html:
+        parts.append(converter.convert(article.body_html))
+    return _tidy("\n\n".join(p for p in parts if p.strip()))
+
+
+def escape_liquid(text: str) -> str:
+    """Make Liquid print ``text`` as it is (its ``{{`` and ``{%`` included)."""
+    return _LIQUID_OPEN.sub('{{ "{" }}', text)
+
+
+def escape_text(text: str) -> str:
+    """Text made literal for kramdown and Liquid."""
+    text = _ANYWHERE.sub(r"\\\1", text)
+    text = _ENTITY_LIKE.sub("&amp;", text)
+    text = _LINE_START.sub(_escape_line_start, text)
+    return escape_liquid(text.replace("~~~", "&#126;~~"))
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, mark = match.group(1), match.group(2)
+    if mark[0].isdigit():
+        return lead + mark + "\\"  # "1." → "1\." (the dot or paren follows)
+    return lead + "\\" + mark
+
+
+class _WeChatConverter(MarkdownConverter):
+    """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
+
+    def __init__(self, article_url: str, image_links: Mapping[str, str]):
+        super().__init__(
+            heading_style=ATX, bullets="-", strong_em_symbol="*", table_infer_header=True,
+            bs4_options="lxml", escape_asterisks=False, escape_underscores=False,
+        )
+        self.article_url = article_url
+        self.image_links = image_links
+
+    # -- entry points ---------------------------------------------------------------
+    def convert(self, html: str) -> str:  # type: ignore[override]
+        soup = BeautifulSoup(html, "lxml")
+        for element in soup.find_all(_DROPPED):
+            element.decompose()
+        return self.convert_soup(soup)
+
+    def plain_text(self, text: str) -> str:
+        """A post's plain text (text and image posts): blank lines part paragraphs."""
+        paragraphs = re.split(r"\n\s*\n", _INVISIBLE.sub("", text.strip()))
+        return "\n\n".join(
+            "  \n".join(escape_text(line.strip()) for line in p.splitlines() if line.strip())
+            for p in paragraphs if p.strip()
+        )
+
+    def image(self, src: str, alt: str = "") -> str:
+        url = normalise_image_url(src)
+        link = self.image_links.get(url) or (src.strip() if _SAFE_URL.match(src.strip()) else "")
+        if not link or link.startswith("mailto:"):
+            return ""
+        if link.startswith(("http://", "https://")):
+            link = _url(link)
+        return f"\n\n![{escape_text(alt)}]({link})\n\n"
+
+    # -- text -----------------------------------------------------------------------
+    def process_text(self, el, parent_tags=None):  # type: ignore[no-untyped-def]
+        if "pre" not in (parent_tags or ()):
+            el = NavigableString(_WHITESPACE.sub(" ", _INVISIBLE.sub("", str(el))))
+        return super().process_text(el, parent_tags)
+
+    def escape(self, text, parent_tags):  # type: ignore[no-untyped-def]
+        return escape_text(text) if text else ""
+
+    # -- elements -------------------------------------------------------------------
+    def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        src = el.get("data-src") or el.get("src") or ""
+        alt = el.get("alt") or ""
+        if not src.strip():
+            return ""
+        image = self.image(src, "" if _meaningless_alt(alt) else alt)
+        return image.strip() if "_inline" in parent_tags else image
+
+    def convert_a(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        href = (el.get("href") or "").strip()
+        if not text.strip() or "\n\n" in text.strip() or not _SAFE_URL.match(href):
+            return text
+        return f"[{text.strip()}]({_url(href)})"
+
+    def convert_pre(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        code = _code_lines(el).strip("\n")
+        if not code.strip():
+            return ""
+        longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"\n\n{fence}{_language(el)}\n{escape_liquid(code)}\n{fence}\n\n"
+
+    def convert_code(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if "pre" in parent_tags:
+            return text
+        return super().convert_code(el, escape_liquid(text), parent_tags)
+
+    def convert_span(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if el.get("id") == "js_share_source" and el.get("data-url"):
+            return self._card("原文", text, el["data-url"])
+        return text
+
+    def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        src = el.get("data-src") or el.get("src") or ""
+        if _VIDEO_SRC.search(src):
+            return self._card("视频", "", self.article_url)
+        return ""
+
+    def _card(self, kind: str, name: str, url: str) -> str:
+        label = f"{kind}：{name.strip()}" if name.strip() else kind
+        return f"\n\n[{escape_text(label)}]({_url(url)})\n\n"
+
+    def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+        if isinstance(node, Tag) and node.name in _CARDS:
+            kind, name_attr = _CARDS[node.name]
+            return self._card(kind, node.get(name_attr) or "", self.article_url)
+        return super().process_tag(node, parent_tags)
+
+    convert_section = MarkdownConverter.convert_div
+    convert_figure = MarkdownConverter.convert_div
+
+
+def _code_lines(pre: Tag) -> str:
+    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go."""
+    codes = pre.find_all("code", recursive=False)
+    if len(codes) > 1:
+        return "\n".join(_code_text(code) for code in codes)
+    return _code_text(pre)
+
+
+def _code_text(element: Tag) -> str:
+    out: list[str] = []
+    for child in element.children:
+        if isinstance(child, NavigableString):
+            out.append(str(child))
+        elif isinstance(child, Tag):
+            if _LINE_NUMBERS.search(" ".join(child.get("class") or [])):
+                continue
+            if child.name == "br":
+                out.append("\n")
+                continue
+            out.append(_code_text(child))
+            if child.name in ("p", "div", "section", "li") and not out[-1].endswith("\n"):
+                out.append("\n")
+    return _INVISIBLE.sub("", "".join(out)).replace("\u00a0", " ")
+
+
+def _language(pre: Tag) -> str:
+    names = [pre.get("data-lang") or ""] + [
+        c.split("__", 1)[1] for c in pre.get("class") or [] if c.startswith("code-snippet__")
+    ]
+    return next((n for n in names if re.fullmatch(r"[A-Za-z0-9+#-]{1,20}", n)), "")
+
+
+def _meaningless_alt(alt: str) -> bool:
+    return not alt.strip() or alt.strip().lower() in {"图片", "image", "img", "picture"}
+
+
+def _url(url: str) -> str:
+    """A URL safe inside ``(…)`` of a Markdown link and invisible to Liquid."""
+    return quote(url.strip(), safe="/:?&=#%@+,;!~*'-._")
+
+
+def _tidy(markdown: str) -> str:
+    lines = []
+    for line in markdown.split("\n"):
+        stripped = line.rstrip()
+        hard_break = line.endswith("  ") and stripped
+        lines.append(stripped + ("  " if hard_break else ""))
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    text = re.sub(r" {2}\n(?=\n|$)", "\n", text)  # a hard break that ends a paragraph
+    return text.strip("\n")

@@ -1,0 +1,192 @@
+"""A WeChat page's HTML → ``Article``, or ``NotAnArticle`` saying which error page it is.
+
+Pure: takes the page text and the URL it came from, touches nothing else. Works on the
+2018 classic template, the 2025–2026 template (metadata in inline scripts, image and text
+posts in ``window.cgiDataNew``), and pages whose scripts were stripped (DOM only).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import lxml.html
+from lxml.etree import ParserError
+
+from crawler.wechat import jsvars
+from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
+from crawler.wechat.urls import (
+    article_ids_from_url,
+    canonical_article_url,
+    normalise_image_url,
+    without_tracking,
+)
+
+# Checked in order; the first whose marker appears in the page's visible text wins.
+_ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("verification", ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
+    ("deleted", ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher")),
+    ("violation", ("此内容因违规无法查看", "违反相关法律法规", "violat")),
+    ("unavailable", ("该内容暂时无法查看", "temporarily unavailable")),
+    ("expired", ("链接已过期", "link has expired")),
+    ("bad_params", ("参数错误", "Invalid parameter")),
+)
+_VERIFY_PAGE = re.compile(r"secitptpage/verify|wappoc_appmsgcaptcha")
+
+
+def parse_page(page: str, url: str) -> Article | NotAnArticle:
+    """Parse one fetched page. ``url`` is where it was fetched from (used only as a fallback)."""
+    try:
+        doc = lxml.html.document_fromstring(page)
+    except (ParserError, ValueError):
+        return NotAnArticle("unknown", "the page is empty or not HTML")
+    cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
+    cgi = jsvars.top_level_fields(cgi_text)
+    content = _first(doc, '//*[@id="js_content"]')
+    show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
+    title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
+        or _meta_tag(doc, "og:title")
+    text = _post_text(cgi_text, cgi, show_type)
+    if not title or (content is None and not text):
+        return _not_an_article(page, doc)
+    if not title.strip():
+        title = _title_from_text(text)
+
+    ids = _ids(page, cgi, doc, url)
+    body_html = lxml.html.tostring(content, encoding="unicode") \
+        if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
+    pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
+    share = _first(doc, '//*[@id="js_share_source"]')
+    return Article(
+        url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
+        if {"__biz", "mid", "idx"} <= ids.keys() else without_tracking(url),
+        title=title,
+        account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
+        or _meta_tag(doc, "og:article:author"),
+        account_id=_meta(page, cgi, "user_name", "user_name"),
+        published=_published(page, cgi),
+        body_html=body_html,
+        biz=ids.get("__biz", ""),
+        mid=ids.get("mid", ""),
+        idx=ids.get("idx", ""),
+        sn=ids.get("sn", ""),
+        author=_meta(page, cgi, "author", "author"),
+        copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
+        item_show_type=show_type,
+        albums=_albums(page),
+        pictures=pictures,
+        text=text,
+        source_url=_meta(page, cgi, "msg_source_url", "source_url"),
+        share_source_url=(share.get("data-url") or "") if share is not None else "",
+        image_urls=_unique(pictures + _body_images(content if body_html else None)),
+    )
+
+
+def _meta(page: str, cgi: jsvars.Fields, var_name: str, cgi_name: str | None = None) -> str:
+    """A value from ``var NAME = …`` in the page, else from the ``cgiDataNew`` object."""
+    return jsvars.var(page, var_name) or cgi.get(cgi_name or var_name, "")
+
+
+def _published(page: str, cgi: jsvars.Fields) -> datetime | None:
+    for raw in (jsvars.var(page, "ct"), jsvars.var(page, "create_time"),
+                cgi.get("ori_create_time", ""), cgi.get("create_time", "")):
+        stamp = _int(raw)
+        if stamp and stamp > 0:
+            return datetime.fromtimestamp(stamp, CHINA_TIME)
+    return None
+
+
+def _ids(page: str, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:
+    ids = {
+        "__biz": _meta(page, cgi, "biz", "bizuin"),
+        "mid": _meta(page, cgi, "mid"),
+        "idx": _meta(page, cgi, "idx"),
+        "sn": _meta(page, cgi, "sn"),
+    }
+    ids = {k: v for k, v in ids.items() if v}
+    for fallback in (_meta_tag(doc, "og:url"), jsvars.var(page, "msg_link"), url):
+        if {"__biz", "mid", "idx"} <= ids.keys():
+            break
+        found = article_ids_from_url(fallback or "")
+        if {"__biz", "mid", "idx"} <= found.keys():
+            ids = found
+    return ids
+
+
+def _albums(page: str) -> tuple[Album, ...]:
+    albums = []
+    for item in jsvars.array_items(page, "album_info_list"):
+        fields = jsvars.top_level_fields(item)
+        if fields.get("albumId"):
+            albums.append(Album(id=fields["albumId"], title=fields.get("title", "")))
+    return tuple(albums)
+
+
+def _pictures(cgi_text: str) -> tuple[str, ...]:
+    """The pictures of an image post, in order (not their watermark or share-cover variants)."""
+    urls = (jsvars.top_level_fields(item).get("cdn_url", "")
+            for item in jsvars.array_items(cgi_text, "picture_page_info_list"))
+    return tuple(normalise_image_url(u) for u in urls if u)
+
+
+def _post_text(cgi_text: str, cgi: jsvars.Fields, show_type: int) -> str:
+    if show_type == PostType.TEXT:
+        text_info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "text_page_info"))
+        return text_info.get("content_noencode") or cgi.get("content_noencode", "")
+    if show_type == PostType.IMAGES:
+        return cgi.get("content_noencode") or cgi.get("desc", "")
+    return ""
+
+
+def _title_from_text(text: str, limit: int = 30) -> str:
+    """What WeChat shows for a text post without a title: the start of its first line."""
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first_line if len(first_line) <= limit else first_line[:limit] + "…"
+
+
+def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    if content is None:
+        return ()
+    sources = (img.get("data-src") or img.get("src") or "" for img in content.iter("img"))
+    urls = (normalise_image_url(s) for s in sources if s.strip())
+    return tuple(u for u in urls if u.startswith(("http://", "https://")))
+
+
+def _not_an_article(page: str, doc: lxml.html.HtmlElement) -> NotAnArticle:
+    visible = " ".join(doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
+    visible = re.sub(r"\s+", " ", visible).strip()
+    if _VERIFY_PAGE.search(page):
+        return NotAnArticle("verification", NotAnArticle.REASONS["verification"])
+    for reason, markers in _ERROR_MARKERS:
+        if any(marker in visible for marker in markers):
+            return NotAnArticle(reason, NotAnArticle.REASONS[reason])
+    snippet = visible[:80] or "no visible text"
+    return NotAnArticle("unknown", f"{NotAnArticle.REASONS['unknown']} ({snippet!r})")
+
+
+def _first(doc: lxml.html.HtmlElement, xpath: str) -> lxml.html.HtmlElement | None:
+    found = doc.xpath(xpath)
+    return found[0] if found else None
+
+
+def _text(doc: lxml.html.HtmlElement, xpath: str) -> str:
+    element = _first(doc, xpath)
+    return re.sub(r"\s+", " ", element.text_content()).strip() if element is not None else ""
+
+
+def _meta_tag(doc: lxml.html.HtmlElement, prop: str) -> str:
+    # Some savers rewrite ``content=`` to ``value=``; read either.
+    for meta in doc.xpath(f'//meta[@property="{prop}" or @name="{prop}"]'):
+        value = meta.get("content") or meta.get("value") or ""
+        if value.strip():
+            return value.strip()
+    return ""
+
+
+def _int(raw: str) -> int | None:
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _unique(urls: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(urls))

@@ -1,0 +1,98 @@
+"""WeChat URLs: article links, canonical article URLs, image URLs and names.
+
+Pure functions: no network, no Scrapy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+ARTICLE_HOST = "mp.weixin.qq.com"
+ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
+
+_SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
+_IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
+_CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
+
+
+class BadArticleURL(ValueError):
+    """A URL that is not a WeChat article link; the message says why."""
+
+
+def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
+    """Check a user-given article URL and return it without tracking parameters.
+
+    Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
+    """
+    url = html.unescape(url.strip())
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise BadArticleURL(f"not an http(s) URL: {url!r}")
+    if (parts.hostname or "") not in set(hosts):
+        raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url!r}")
+    if _SHORT_TOKEN.match(parts.path):
+        return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    if parts.path.rstrip("/") == "/s":
+        query = dict(parse_qsl(parts.query))
+        missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
+        if missing:
+            raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url!r}")
+        kept = [(k, query[k]) for k in ARTICLE_ID_PARAMS if query.get(k)]
+        return urlunsplit((parts.scheme, parts.netloc, "/s", _join_query(kept), ""))
+    raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url!r}")
+
+
+def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
+    """``https://mp.weixin.qq.com/s?__biz=…&mid=…&idx=…&sn=…`` (``sn`` left out when empty)."""
+    pairs = [("__biz", biz), ("mid", mid), ("idx", idx)] + ([("sn", sn)] if sn else [])
+    return f"https://{ARTICLE_HOST}/s?{_join_query(pairs)}"
+
+
+def without_tracking(url: str) -> str:
+    """A fetched article URL with only its identifying parameters and no fragment."""
+    parts = urlsplit(html.unescape(url))
+    query = dict(parse_qsl(parts.query))
+    kept = [(k, query[k]) for k in ARTICLE_ID_PARAMS if query.get(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, _join_query(kept), ""))
+
+
+def article_ids_from_url(url: str) -> dict[str, str]:
+    """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out)."""
+    query = dict(parse_qsl(urlsplit(html.unescape(url)).query))
+    return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
+
+
+def normalise_image_url(src: str) -> str:
+    """The URL that fetches the original image: entities decoded, no WebP or lazy-load markers.
+
+    ``tp=webp`` makes the CDN transcode to WebP; ``wx_lazy``, ``wx_co``, ``wxfrom`` and
+    ``watermark`` only vary the URL, so dropping them also lets one image dedupe by URL.
+    """
+    src = html.unescape(src.strip())
+    if src.startswith("//"):
+        src = "https:" + src
+    parts = urlsplit(src)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in _IMAGE_DROP_PARAMS]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def image_stem(url: str) -> str:
+    """File name (without extension) for an image URL: its CDN media id, else a URL hash."""
+    match = _CDN_PATH.match(urlsplit(url).path)
+    if match:
+        return match.group(1)
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def _join_query(pairs: Iterable[tuple[str, str]]) -> str:
+    # WeChat's own links keep ``==`` of __biz unescaped; so do we, to match them.
+    return "&".join(f"{k}={v}" for k, v in pairs)
