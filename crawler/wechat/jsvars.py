@@ -56,7 +56,7 @@ def var(script: str, name: str) -> str:
     for prefix in ("var ", "window."):
         needle = prefix + name
         for pos in _occurrences(script, needle):
-            if prefix == "var " and pos and _is_word(script[pos - 1]):
+            if pos and script[pos - 1] not in _STATEMENT_START:
                 continue
             match = assignment.match(script, pos + len(needle))
             if not match:
@@ -137,6 +137,8 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char in "_$."
 
 
+# What may precede ``var x =`` / ``window.x =`` as a statement (not inside a string).
+_STATEMENT_START = frozenset(" \t\r\n;{}(,")
 _STRING = re.compile(_STR, re.S)
 _FIELD = re.compile(rf"(?<![\w$.])([A-Za-z_$][\w$]*)\s*:\s*(?:JsDecode\()?({_STR})")
 _STRUCTURAL = re.compile(r"""[][{}"']""")

@@ -1,0 +1,154 @@
+"""Thin adapters from Scrapy items to the archive in ``crawler.store``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.http import Response
+from scrapy.pipelines.files import FilesPipeline
+from scrapy.pipelines.media import FileException, MediaPipeline
+from twisted.python.failure import Failure
+
+from crawler.items import ArticleItem
+from crawler.markdown import to_markdown
+from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
+from crawler.store.index import Index
+from crawler.store.post_text import render_post
+from crawler.store.posts import Outcome, PostStore
+from crawler.wechat.urls import host_of
+
+logger = logging.getLogger(__name__)
+
+IMAGE_FOLDER = "postimg"
+POST_FOLDER = "_posts"
+INDEX_PATH = Path(".state") / "index.sqlite"
+
+
+def image_link(name: str) -> str:
+    """How a post links to a stored image."""
+    return f"{{{{site.baseurl}}}}/{IMAGE_FOLDER}/{name}"
+
+
+class ImagePipeline(FilesPipeline):
+    """Scrapy's FilesPipeline (concurrent downloads, per-run dedup) over ``ImageStore``.
+
+    Not ImagesPipeline: that one re-encodes every picture, turning animated GIFs into
+    still JPEGs. Here the bytes are kept as they came, after Pillow has checked them.
+    Downloads run concurrently, but an article's new images are stored in page order
+    once all of them are in, so which name two identical files share never depends on
+    which download finished first.
+    """
+
+    def __init__(self, archive_dir: Path, image_hosts: list[str], *, crawler: Crawler):
+        super().__init__(str(archive_dir / IMAGE_FOLDER), crawler=crawler)
+        self.image_hosts = frozenset(image_hosts)
+        self.images = ImageStore(archive_dir / IMAGE_FOLDER, Index(archive_dir / INDEX_PATH))
+        self.checked: dict[str, CheckedImage] = {}  # downloaded, not yet stored
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
+        settings = crawler.settings
+        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("IMAGE_HOSTS"), crawler=crawler)
+
+    def close_spider(self) -> None:
+        self.images.index.close()
+
+    def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
+        # AutoThrottle must not slow the CDN down to the pace of article pages.
+        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True}
+        return [Request(url, meta=meta) for url in self._wanted(item)]
+
+    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
+                          item: Any = None) -> dict[str, Any] | None:
+        name = self.images.stored_name(request.url)
+        if name is None:
+            return None
+        self.crawler.stats.inc_value("images/already_stored")
+        return {"url": request.url, "path": name, "checksum": None, "status": "uptodate"}
+
+    async def media_downloaded(self, response: Response, request: Request,
+                               info: MediaPipeline.SpiderInfo, *, item: Any = None) -> dict[str, Any]:
+        if response.status != 200:
+            raise FileException(f"HTTP {response.status}")
+        try:
+            image = check_image(response.body)
+        except NotAnImage as error:
+            raise FileException(str(error)) from None
+        self.checked[request.url] = image
+        self.crawler.stats.inc_value("images/downloaded")
+        return {"url": request.url, "path": None, "checksum": image.sha256, "status": "downloaded"}
+
+    def media_failed(self, failure: Failure, request: Request,
+                     info: MediaPipeline.SpiderInfo) -> None:
+        """Log one line and return: raising would make Scrapy log a traceback as well."""
+        self._failed(request.url, failure.getErrorMessage())
+
+    def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        fetched = {result["url"] for ok, result in results if ok and result}
+        files = []
+        for url in self._wanted(item):
+            if url not in fetched:
+                continue
+            image = self.checked.pop(url, None)
+            try:
+                name = self.images.store(url, image) if image else self.images.stored_name(url)
+            except OSError as error:
+                self._failed(url, f"cannot write the image: {error}")
+                continue
+            if name:
+                files.append({"url": url, "path": name})
+        ItemAdapter(item)[self.files_result_field] = files
+        return item
+
+    def _wanted(self, item: Any) -> list[str]:
+        urls = ItemAdapter(item).get(self.files_urls_field) or []
+        return [url for url in urls if host_of(url) in self.image_hosts]
+
+    def _failed(self, url: str, reason: str) -> None:
+        self.crawler.stats.inc_value("images/failed")
+        logger.warning("Image not stored, the post keeps its URL: %s (%s)", url, reason)
+
+
+class PostPipeline:
+    """Converts each article to its post and writes it through ``PostStore``."""
+
+    def __init__(self, archive_dir: Path, tags: list[str], crawler: Crawler):
+        self.posts = PostStore(archive_dir / POST_FOLDER, Index(archive_dir / INDEX_PATH))
+        self.tags = tags
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PostPipeline:
+        settings = crawler.settings
+        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("DEFAULT_TAGS"), crawler)
+
+    def close_spider(self) -> None:
+        self.posts.index.close()
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        if article.published is None:
+            self.stats.inc_value("posts/no_publish_time")
+            raise DropItem(f"Not archived: {article.url} ({article.title!r}) states no publish "
+                           "time, and a post is never given an invented date")
+        links = {f["url"]: image_link(f["path"]) for f in item.files}
+        text = render_post(article, to_markdown(article, links), self.tags)
+        try:
+            outcome, path = self.posts.write(article, text)
+        except OSError as error:
+            self.stats.inc_value("posts/write_failed")
+            raise DropItem(f"Not archived: cannot write the post of {article.url}: {error}") from None
+        self.stats.inc_value(f"posts/{outcome.value}")
+        if outcome is Outcome.KEPT:
+            logger.warning("Kept the archived %s: the page fetched now has fewer images or "
+                           "much less text (%s)", path, article.url)
+        else:
+            logger.info("Post %s: %s", outcome.value, path)
+        return item

@@ -1,0 +1,108 @@
+"""The bytes of one post, and its file name, exactly as ``ARCHIVE_FORMAT.md`` has them."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from crawler.markdown import escape_liquid
+from crawler.wechat.article import CHINA_TIME, Article, PostType
+
+MAX_NAME_BYTES = 200
+_POST_TYPES = {PostType.IMAGES: "images", PostType.TEXT: "text", PostType.VIDEO: "video"}
+_COPYRIGHT = {1: "original", 2: "reprint"}
+# Values YAML 1.1 would read as something other than this string.
+_YAML_SPECIAL = re.compile(
+    r"^(?:[-+.~0-9<=]|(?:y|n|yes|no|true|false|on|off|null)$)", re.IGNORECASE
+)
+_YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
+    """Front matter, attribution blockquote and body of ``article``'s post.
+
+    ``article.published`` must be known: a post is dated by it.
+    """
+    assert article.published is not None, "a post needs its publish time"
+    published = article.published.astimezone(CHINA_TIME)
+    account = article.account or article.account_id or "微信公众号"
+    lines = [
+        "---",
+        "layout:     post",
+        f"title:      {yaml_scalar(article.title)}",
+        f"date:       {published:%Y-%m-%d}",
+        "author:     转载",
+        "header-img: img/the-first.png",
+        "catalog:   false",
+        "tags:",
+        *(f"    - {yaml_scalar(tag)}" for tag in tags),
+        "wechat:",
+        f"    account: {yaml_scalar(account)}",
+        *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
+        f"    url: {yaml_scalar(article.url)}",
+        f"    published: {published.isoformat()}",
+        *_optional_keys(article),
+        "---",
+        "",
+        f"<blockquote><p>转载：{escape_liquid(html.escape(account, quote=False))}<br>",
+        "来源：微信公众号</p></blockquote>",
+        "",
+    ]
+    return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def _optional_keys(article: Article) -> list[str]:
+    keys = []
+    if article.item_show_type in _POST_TYPES:
+        keys.append(f"    post_type: {_POST_TYPES[article.item_show_type]}")
+    if article.copyright_stat in _COPYRIGHT:
+        keys.append(f"    copyright: {_COPYRIGHT[article.copyright_stat]}")
+    if article.share_source_url:
+        keys.append(f"    reprint_of: {yaml_scalar(article.share_source_url)}")
+    if article.source_url:
+        keys.append(f"    source_url: {yaml_scalar(article.source_url)}")
+    return keys
+
+
+def yaml_scalar(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as exactly this string."""
+    plain_ok = (
+        value
+        and value == value.strip()
+        and value[0] not in "-?:,[]{}#&*!|>'\"%@`"
+        and ": " not in value
+        and " #" not in value
+        and not value.endswith(":")
+        and not _YAML_SPECIAL.match(value)
+        and not _YAML_UNSAFE_CHAR.search(value)
+    )
+    if plain_ok:
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _YAML_UNSAFE_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped) + '"'
+
+
+def post_filename(article: Article, disambiguate: bool = False) -> str:
+    """``YYYY-MM-DD-<slug>.md`` in China time, at most ``MAX_NAME_BYTES`` bytes of UTF-8.
+
+    With ``disambiguate``, a short hash of the article's identity is appended, for when
+    another article already holds the plain name.
+    """
+    assert article.published is not None, "a post needs its publish time"
+    date = f"{article.published.astimezone(CHINA_TIME):%Y-%m-%d}"
+    suffix = "-" + hashlib.sha256(article.key.encode()).hexdigest()[:8] if disambiguate else ""
+    budget = MAX_NAME_BYTES - len(f"{date}-{suffix}.md".encode())
+    return f"{date}-{slugify(article.title, budget)}{suffix}.md"
+
+
+def slugify(title: str, max_bytes: int) -> str:
+    """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system."""
+    text = unicodedata.normalize("NFKC", title)
+    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else "-" for c in text)
+    slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
+    while len(slug.encode()) > max_bytes:
+        slug = slug[:-1]
+    return slug.rstrip("-") or "post"

@@ -1,0 +1,126 @@
+"""A local stand-in for mp.weixin.qq.com and its image CDN, on 127.0.0.1 and a free port.
+
+Routes are registered by path (and, for ``/s``, query); image routes match on path alone,
+as the CDN does. Like the real CDN, an image request that carries a Referer gets the
+"not allowed" placeholder picture instead of the image.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
+from urllib.parse import parse_qs, urlsplit
+
+from PIL import Image
+
+
+@dataclass
+class Route:
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:
+    out = BytesIO()
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def png(color: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:
+    return _encode(Image.new("RGB", size, color), "PNG")
+
+
+def jpeg(color: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:
+    return _encode(Image.new("RGB", size, color), "JPEG", quality=90)
+
+
+def webp(color: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:
+    return _encode(Image.new("RGB", size, color), "WEBP")
+
+
+def animated_gif(frames: int = 3) -> bytes:
+    images = [Image.new("P", (8, 8), i * 40) for i in range(frames)]
+    out = BytesIO()
+    images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=[70, 80, 90][:frames],
+                   loop=0)
+    return out.getvalue()
+
+
+PLACEHOLDER = png((255, 0, 255), (2, 2))
+
+
+class MockWeChat:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route | Callable[[str], Route]] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> MockWeChat:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def page(self, path: str, html: str, status: int = 200) -> str:
+        """Serve ``html`` at ``path`` (with its query, if any); return its URL."""
+        self.routes[path] = Route(status, "text/html; charset=utf-8", html.encode("utf-8"))
+        return self.base + path
+
+    def image(self, path: str, body: bytes | Callable[[str], Route], status: int = 200,
+              content_type: str = "image/png") -> str:
+        """Serve an image at ``path`` whatever the query; return its URL."""
+        self.routes[path] = body if callable(body) else Route(status, content_type, body)
+        return self.base + path
+
+    def hits(self, path_prefix: str = "") -> list[tuple[str, dict[str, str]]]:
+        with self._lock:
+            return [r for r in self.requests if r[0].startswith(path_prefix)]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                with server._lock:
+                    server.requests.append((self.path, dict(self.headers)))
+                parts = urlsplit(self.path)
+                route = server.routes.get(self.path) or server.routes.get(parts.path)
+                if callable(route):
+                    route = route(parts.query)
+                if route is None:
+                    route = Route(404, "text/plain", b"not found")
+                elif route.content_type.startswith("image/") and self.headers.get("Referer"):
+                    route = Route(200, "image/png", PLACEHOLDER)
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def webp_when_asked(png_body: bytes, webp_body: bytes) -> Callable[[str], Route]:
+    """An image route that, like the CDN, transcodes to WebP when the query has ``tp=webp``."""
+
+    def route(query: str) -> Route:
+        if parse_qs(query).get("tp") == ["webp"]:
+            return Route(200, "image/webp", webp_body)
+        return Route(200, "image/png", png_body)
+
+    return route
