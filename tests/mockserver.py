@@ -43,7 +43,7 @@ def webp(color: tuple[int, int, int], size: tuple[int, int] = (8, 6)) -> bytes:
 
 
 def animated_gif(frames: int = 3) -> bytes:
-    images = [Image.new("P", (8, 8), i * 40) for i in range(frames)]
+    images = [Image.new("RGB", (8, 8), (60 * i, 255 - 60 * i, 0)) for i in range(frames)]
     out = BytesIO()
     images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=[70, 80, 90][:frames],
                    loop=0)

@@ -1,0 +1,285 @@
+"""The real ``scrapy crawl article`` against the local WeChat stand-in; the files it writes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import yaml
+from PIL import Image
+
+from tests.conftest import crawl, page_text
+from tests.mockserver import (
+    PLACEHOLDER,
+    MockWeChat,
+    animated_gif,
+    jpeg,
+    png,
+    webp,
+    webp_when_asked,
+)
+
+POST_NAME = "2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md"
+CANONICAL = ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
+             "&sn=aaaabbbbccccdddd0000111122223333")
+EXPECTED_HEAD = f"""---
+layout:     post
+title:      网购物品丢失的退款，清远大姐为什么不要？
+date:       2021-07-28
+author:     转载
+header-img: img/the-first.png
+catalog:   false
+tags:
+    - 其他
+wechat:
+    account: 清远市反诈骗中心
+    account_id: gh_f8106a4e0d72
+    url: {CANONICAL}
+    published: 2021-07-28T16:05:12+08:00
+    copyright: original
+---
+
+<blockquote><p>转载：清远市反诈骗中心<br>
+来源：微信公众号</p></blockquote>
+
+"""
+
+
+@dataclass
+class Served:
+    server: MockWeChat
+    url: str
+    gif: bytes
+    same_bytes: bytes
+
+
+def serve_legacy_shape(server: MockWeChat) -> Served:
+    """The article shaped like the legacy example's source, and its seven kinds of image."""
+    gif, same = animated_gif(), jpeg((200, 10, 10))
+    server.image("/mmbiz_gif/HeaderGifMediaId001/640", gif, content_type="image/gif")
+    server.image("/mmbiz_png/TwiceUsedMediaId002/640", png((10, 200, 10)))
+    server.image("/mmbiz_jpg/SameBytesMediaId003/640", same, content_type="image/jpeg")
+    server.image("/mmbiz_jpg/SameBytesMediaId004/0", same, content_type="image/jpeg")
+    server.image("/mmbiz_png/WebpAskedMediaId005/640",
+                 webp_when_asked(png((1, 2, 3)), webp((1, 2, 3))))
+    server.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))
+    # /mmbiz_jpg/FailingMediaId00007/640 is not served: 404.
+    url = server.page("/s/LegacyShapeToken", page_text("legacy_shape.html", server.base))
+    return Served(server, url, gif, same)
+
+
+@pytest.fixture(scope="module")
+def legacy() -> Iterator[Served]:
+    server = MockWeChat().start()
+    yield serve_legacy_shape(server)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def archived(legacy: Served, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One archive made by one crawl of the legacy-shaped article; tests read it, never change it."""
+    archive = tmp_path_factory.mktemp("archive")
+    result = crawl("article", archive, "-a", f"url={legacy.url}")
+    assert result.returncode == 0, result.stderr
+    return archive, result.stderr
+
+
+def snapshot(archive: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(archive)): p.read_bytes()
+            for p in sorted(archive.rglob("*")) if p.is_file() and ".state" not in p.parts}
+
+
+def post_of(archive: Path) -> str:
+    return (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
+
+
+def test_post_starts_exactly_as_the_contract_says(archived: tuple[Path, str]) -> None:
+    archive, _ = archived
+    assert [p.name for p in (archive / "_posts").iterdir()] == [POST_NAME]
+    assert post_of(archive).startswith(EXPECTED_HEAD)
+
+
+def test_front_matter_reads_back(archived: tuple[Path, str]) -> None:
+    front = yaml.safe_load(post_of(archived[0]).split("---\n")[1])
+    assert front["title"] == "网购物品丢失的退款，清远大姐为什么不要？"
+    assert front["tags"] == ["其他"]
+    assert front["wechat"]["url"] == CANONICAL
+
+
+def test_body_has_the_article_and_no_page_chrome(archived: tuple[Path, str]) -> None:
+    body = post_of(archived[0])[len(EXPECTED_HEAD):]
+    assert body.startswith("![]({{site.baseurl}}/postimg/HeaderGifMediaId001.gif)\n\n")
+    assert "当你欣然同意  \n按照对方的要求实施操作时，  \n恐怕不是**退款**而是**赔钱**喽！" in body
+    assert "\\*在接到疑似售后电话时" in body
+    assert body.rstrip().endswith("编辑：阻阻")
+    for chrome in ("微信号", "功能介绍", "冒充客服诈骗", "15个", "在看", "微信扫一扫",
+                   "document.write", "网购物品丢失的退款，清远大姐为什么不要？"):
+        assert chrome not in body
+
+
+def test_images_are_local_once_each_in_their_real_format(legacy: Served,
+                                                         archived: tuple[Path, str]) -> None:
+    archive, _ = archived
+    stored = sorted(p.name for p in (archive / "postimg").iterdir())
+    assert stored == ["HeaderGifMediaId001.gif", "LyingFormatMedia006.jpeg",
+                      "SameBytesMediaId003.jpeg", "TwiceUsedMediaId002.png",
+                      "WebpAskedMediaId005.png"]
+    body = post_of(archive)
+    for name in re.findall(r"\{\{site\.baseurl\}\}/postimg/([^)]+)\)", body):
+        assert (archive / "postimg" / name).is_file()
+    assert body.count("/postimg/TwiceUsedMediaId002.png)") == 2
+    assert body.count("/postimg/SameBytesMediaId003.jpeg)") == 2
+    assert Image.open(archive / "postimg" / "WebpAskedMediaId005.png").format == "PNG"
+    assert Image.open(archive / "postimg" / "LyingFormatMedia006.jpeg").format == "JPEG"
+
+
+def test_gif_stays_animated_and_byte_identical(legacy: Served, archived: tuple[Path, str]) -> None:
+    data = (archived[0] / "postimg" / "HeaderGifMediaId001.gif").read_bytes()
+    assert data == legacy.gif
+    gif = Image.open(BytesIO(data))
+    assert gif.n_frames == 3 and gif.info["loop"] == 0
+
+
+def test_failed_and_foreign_images_keep_their_urls(legacy: Served,
+                                                   archived: tuple[Path, str]) -> None:
+    archive, log = archived
+    body = post_of(archive)
+    assert f"![]({legacy.server.base}/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg)" in body
+    assert "![外站图片](https://example.org/elsewhere.png)" in body
+    assert "'images/failed': 1" in log
+    assert re.search(r"WARNING: Image not stored, the post keeps its URL: \S+FailingMediaId00007", log)
+    assert "Traceback" not in log and " ERROR: " not in log
+
+
+def test_cdn_never_sees_a_referer(legacy: Served, archived: tuple[Path, str]) -> None:
+    image_requests = legacy.server.hits("/mmbiz")
+    assert image_requests and all("Referer" not in headers for _, headers in image_requests)
+    assert all(PLACEHOLDER != p.read_bytes() for p in (archived[0] / "postimg").iterdir())
+    assert not any("tp=webp" in path or "wx_lazy" in path for path, _ in image_requests)
+
+
+def test_archiving_again_refetches_and_changes_no_byte(legacy: Served, archived: tuple[Path, str],
+                                                       tmp_path: Path) -> None:
+    archive = tmp_path / "again"
+    shutil.copytree(archived[0], archive)
+    before = snapshot(archive)
+    pages, images = len(legacy.server.hits("/s/")), len(legacy.server.hits("/mmbiz"))
+    result = crawl("article", archive, "-a", f"url={legacy.url}", tz="America/Los_Angeles")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(archive) == before
+    assert len(legacy.server.hits("/s/")) == pages + 1
+    # Only the image that failed is asked for again.
+    assert [p for p, _ in legacy.server.hits("/mmbiz")[images:]] == [
+        "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"]
+    assert "'posts/unchanged': 1" in result.stderr
+
+
+def test_machine_time_zone_changes_nothing(legacy: Served, archived: tuple[Path, str],
+                                          tmp_path: Path) -> None:
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}", tz="Pacific/Kiritimati")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(tmp_path) == snapshot(archived[0])
+
+
+def test_a_failed_image_is_fetched_on_the_next_run(wechat: MockWeChat, tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={served.url}").returncode == 0
+    assert "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg)" in post_of(tmp_path)
+    wechat.image("/mmbiz_jpg/FailingMediaId00007/640", jpeg((9, 9, 9)), content_type="image/jpeg")
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "![]({{site.baseurl}}/postimg/FailingMediaId00007.jpeg)" in post_of(tmp_path)
+    assert "'posts/updated': 1" in result.stderr
+
+
+def test_a_worse_page_never_overwrites_the_archived_post(wechat: MockWeChat,
+                                                         archived: tuple[Path, str],
+                                                         tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    before = snapshot(archive)
+    page = page_text("legacy_shape.html", wechat.base)
+    gutted = re.sub(r'(<div class="rich_media_content[^>]*>).*?(<div id="js_tags")',
+                    r"\1<p>该文已修改</p></div>\2", page, flags=re.S)
+    url = wechat.page("/s/LegacyShapeToken", gutted)
+    result = crawl("article", archive, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(archive) == before
+    assert re.search(r"WARNING: Kept the archived \S+\.md: the page fetched now", result.stderr)
+
+
+def test_an_edited_title_keeps_the_articles_file(wechat: MockWeChat, archived: tuple[Path, str],
+                                                 tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    serve_legacy_shape(wechat)
+    page = page_text("legacy_shape.html", wechat.base).replace("清远大姐为什么不要", "清远大姐不要")
+    url = wechat.page("/s/LegacyShapeToken", page)
+    result = crawl("article", archive, "-a", f"url={url}")
+    assert result.returncode == 0 and "'posts/updated': 1" in result.stderr
+    assert [p.name for p in (archive / "_posts").iterdir()] == [POST_NAME]
+    assert "title:      网购物品丢失的退款，清远大姐不要？" in post_of(archive)
+
+
+def test_two_articles_with_one_title_and_date_get_two_files(wechat: MockWeChat,
+                                                            tmp_path: Path) -> None:
+    page = page_text("legacy_shape.html", wechat.base)
+    first = wechat.page("/s/First", page)
+    second = wechat.page("/s/Second", page.replace('"2247500001"', '"2247500002"'))
+    result = crawl("article", tmp_path, "-a", f"url={first}")
+    assert result.returncode == 0
+    assert crawl("article", tmp_path, "-a", f"url={second}").returncode == 0
+    names = sorted(p.name for p in (tmp_path / "_posts").iterdir())
+    assert len(names) == 2 and POST_NAME in names
+    assert all(len(n.encode()) <= 200 for n in names)
+
+
+NOT_ARTICLES = {
+    "deleted.html": "deleted by its publisher",
+    "deleted_en.html": "deleted by its publisher",
+    "violation.html": "removed for violating platform rules",
+    "unavailable.html": "temporarily unavailable",
+    "expired.html": "an expired link",
+    "bad_params.html": "parameter-error page",
+    "verification.html": "verification page",
+}
+
+
+def test_pages_that_are_not_articles_write_nothing_and_say_why(wechat: MockWeChat,
+                                                               tmp_path: Path) -> None:
+    urls = [wechat.page(f"/s/{name.split('.')[0]}", page_text(name)) for name in NOT_ARTICLES]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# pages WeChat serves instead of articles\n" + "\n".join(urls) + "\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert not list((tmp_path / "archive" / "_posts").glob("*.md"))
+    for url, reason in zip(urls, NOT_ARTICLES.values()):
+        assert re.search(rf"WARNING: Not archived: {re.escape(url)} is [^\n]*{reason}", result.stderr)
+
+
+def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> None:
+    url = wechat.page("/s/Scriptless", page_text("scriptless.html"))
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert not list((tmp_path / "_posts").glob("*.md"))
+    assert "states no publish time" in result.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-a", "url=not-a-url"], "not an http(s) URL: 'not-a-url'"),
+    (["-a", "url=https://example.com/s/abc"], "not a WeChat article host"),
+    (["-a", "url=http://127.0.0.1/s?__biz=MzA=&idx=1"], "article link lacks mid"),
+    (["-a", "urls_file=/no/such/file"], "cannot read urls_file '/no/such/file'"),
+    ([], "give an article with -a url=URL"),
+])
+def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = crawl("article", tmp_path, *args)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in result.stderr
