@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
 SHARED_FIXTURES = PROJECT.parent / "shared" / "fixtures" / "wechat"
+POST_NAME = "2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md"
 
 
 def page_text(name: str, cdn: str = "http://127.0.0.1:9") -> str:
@@ -53,3 +56,66 @@ def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
     env = {**os.environ, "TZ": tz, "PYTHONPATH": str(PROJECT)}
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
                           timeout=120)
+
+
+def post_of(archive: Path) -> str:
+    return (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
+
+
+@dataclass
+class Served:
+    server: MockWeChat
+    url: str
+    gif: bytes
+    same_bytes: bytes
+
+
+def serve_legacy_shape(server: MockWeChat) -> Served:
+    """The article shaped like the legacy example's source, and its seven kinds of image."""
+    gif, same = animated_gif(), jpeg((200, 10, 10))
+    server.image("/mmbiz_gif/HeaderGifMediaId001/640", gif, content_type="image/gif")
+    server.image("/mmbiz_png/TwiceUsedMediaId002/640", png((10, 200, 10)))
+    server.image("/mmbiz_jpg/SameBytesMediaId003/640", same, content_type="image/jpeg")
+    server.image("/mmbiz_jpg/SameBytesMediaId004/0", same, content_type="image/jpeg")
+    server.image("/mmbiz_png/WebpAskedMediaId005/640",
+                 webp_when_asked(png((1, 2, 3)), webp((1, 2, 3))))
+    server.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))
+    # /mmbiz_jpg/FailingMediaId00007/640 is not served: 404.
+    url = server.page("/s/LegacyShapeToken", page_text("legacy_shape.html", server.base))
+    return Served(server, url, gif, same)
+
+
+@pytest.fixture(scope="session")
+def legacy() -> Iterator[Served]:
+    server = MockWeChat().start()
+    yield serve_legacy_shape(server)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def archived(legacy: Served, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One archive made by one crawl of the legacy-shaped article; tests read it, never change it."""
+    archive = tmp_path_factory.mktemp("archive")
+    result = crawl("article", archive, "-a", f"url={legacy.url}")
+    assert result.returncode == 0, result.stderr
+    return archive, result.stderr
+
+
+def jekyll_build(archive: Path, workdir: Path) -> tuple[Path, str]:
+    """Build the archive inside a minimal site as the blog's is set up; return (output, log)."""
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not installed: run the README's install command")
+    site, out = workdir / "site", workdir / "out"
+    (site / "_layouts").mkdir(parents=True)
+    (site / "_config.yml").write_text(
+        "timezone: Asia/Shanghai\nbaseurl: /blog\nstrict_front_matter: true\n", encoding="utf-8")
+    (site / "_layouts" / "post.html").write_text(
+        "<html><body><h1>{{ page.title }}</h1>{{ content }}</body></html>\n", encoding="utf-8")
+    shutil.copytree(archive / "_posts", site / "_posts")
+    shutil.copytree(archive / "postimg", site / "postimg")
+    result = subprocess.run([jekyll, "build", "--strict_front_matter", "-s", str(site), "-d", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    return out, log

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
@@ -13,18 +11,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from tests.conftest import crawl, page_text
-from tests.mockserver import (
-    PLACEHOLDER,
-    MockWeChat,
-    animated_gif,
-    jpeg,
-    png,
-    webp,
-    webp_when_asked,
-)
+from tests.conftest import POST_NAME, Served, crawl, page_text, post_of, serve_legacy_shape
+from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg
 
-POST_NAME = "2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md"
 CANONICAL = ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
              "&sn=aaaabbbbccccdddd0000111122223333")
 EXPECTED_HEAD = f"""---
@@ -50,52 +39,9 @@ wechat:
 """
 
 
-@dataclass
-class Served:
-    server: MockWeChat
-    url: str
-    gif: bytes
-    same_bytes: bytes
-
-
-def serve_legacy_shape(server: MockWeChat) -> Served:
-    """The article shaped like the legacy example's source, and its seven kinds of image."""
-    gif, same = animated_gif(), jpeg((200, 10, 10))
-    server.image("/mmbiz_gif/HeaderGifMediaId001/640", gif, content_type="image/gif")
-    server.image("/mmbiz_png/TwiceUsedMediaId002/640", png((10, 200, 10)))
-    server.image("/mmbiz_jpg/SameBytesMediaId003/640", same, content_type="image/jpeg")
-    server.image("/mmbiz_jpg/SameBytesMediaId004/0", same, content_type="image/jpeg")
-    server.image("/mmbiz_png/WebpAskedMediaId005/640",
-                 webp_when_asked(png((1, 2, 3)), webp((1, 2, 3))))
-    server.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))
-    # /mmbiz_jpg/FailingMediaId00007/640 is not served: 404.
-    url = server.page("/s/LegacyShapeToken", page_text("legacy_shape.html", server.base))
-    return Served(server, url, gif, same)
-
-
-@pytest.fixture(scope="module")
-def legacy() -> Iterator[Served]:
-    server = MockWeChat().start()
-    yield serve_legacy_shape(server)
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def archived(legacy: Served, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """One archive made by one crawl of the legacy-shaped article; tests read it, never change it."""
-    archive = tmp_path_factory.mktemp("archive")
-    result = crawl("article", archive, "-a", f"url={legacy.url}")
-    assert result.returncode == 0, result.stderr
-    return archive, result.stderr
-
-
 def snapshot(archive: Path) -> dict[str, bytes]:
     return {str(p.relative_to(archive)): p.read_bytes()
             for p in sorted(archive.rglob("*")) if p.is_file() and ".state" not in p.parts}
-
-
-def post_of(archive: Path) -> str:
-    return (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
 
 
 def test_post_starts_exactly_as_the_contract_says(archived: tuple[Path, str]) -> None:

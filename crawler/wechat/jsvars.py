@@ -96,11 +96,19 @@ def array_items(script: str, name: str) -> list[str]:
     return items
 
 
-class Fields(dict[str, str]):
-    """Field name → string literal as written; values are decoded when read."""
+class Fields:
+    """Fields of a JavaScript object literal; a value is decoded only when it is read."""
 
-    def get(self, name: str, default: str = "") -> str:  # type: ignore[override]
-        literal = super().get(name)
+    def __init__(self) -> None:
+        self._literals: dict[str, str] = {}
+
+    def add(self, name: str, literal: str) -> None:
+        """Keep the first non-empty literal given for ``name``."""
+        if len(literal.strip("'\" ")) and name not in self._literals:
+            self._literals[name] = literal
+
+    def get(self, name: str, default: str = "") -> str:
+        literal = self._literals.get(name)
         return next(_literals(literal)).strip() if literal else default
 
 
@@ -114,9 +122,7 @@ def top_level_fields(obj: str) -> Fields:
     for pos, depth in _structure(obj, 0):
         if span_start >= 0:
             for match in _FIELD.finditer(obj, span_start, pos + 1):
-                name, literal = match.group(1), match.group(2)
-                if len(literal.strip("'\" ")) and name not in fields:
-                    fields[name] = literal
+                fields.add(match.group(1), match.group(2))
         span_start = pos + 1 if depth == 1 else -1
     return fields
 

@@ -47,10 +47,9 @@ def parse_page(page: str, url: str) -> Article | NotAnArticle:
     title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
         or _meta_tag(doc, "og:title")
     text = _post_text(cgi_text, cgi, show_type)
+    title = title or _title_from_text(text)
     if not title or (content is None and not text):
         return _not_an_article(page, doc)
-    if not title.strip():
-        title = _title_from_text(text)
 
     ids = _ids(page, cgi, doc, url)
     body_html = lxml.html.tostring(content, encoding="unicode") \
@@ -118,7 +117,7 @@ def _albums(page: str) -> tuple[Album, ...]:
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
         if fields.get("albumId"):
-            albums.append(Album(id=fields["albumId"], title=fields.get("title", "")))
+            albums.append(Album(id=fields.get("albumId"), title=fields.get("title")))
     return tuple(albums)
 
 

@@ -1,0 +1,115 @@
+"""``parse_page``: our own WeChat-shaped pages in, ``Article`` or ``NotAnArticle`` out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
+from crawler.wechat.page import parse_page
+from tests.conftest import page_text
+
+FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"
+
+
+def article(name: str, url: str = FETCHED) -> Article:
+    parsed = parse_page(page_text(name, "https://mmbiz.qpic.cn"), url)
+    assert isinstance(parsed, Article), parsed
+    return parsed
+
+
+def test_2025_template_metadata_comes_from_the_inline_script() -> None:
+    page = article("legacy_shape.html")
+    assert page.title == "网购物品丢失的退款，清远大姐为什么不要？"
+    assert (page.account, page.account_id) == ("清远市反诈骗中心", "gh_f8106a4e0d72")
+    assert (page.biz, page.mid, page.idx, page.sn) == (
+        "MzI0NzE2NjQ0Mg==", "2247500001", "1", "aaaabbbbccccdddd0000111122223333")
+    assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001"
+                        "&idx=1&sn=aaaabbbbccccdddd0000111122223333")
+    assert page.published == datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME)
+    assert page.copyright_stat == 1
+    assert page.item_show_type == PostType.ARTICLE
+    assert page.albums == (Album("1999000111222333444", "反诈快报"),
+                           Album("1999000111222333555", "冒充客服诈骗"))
+    assert page.key == "MzI0NzE2NjQ0Mg==:2247500001:1"
+
+
+def test_2025_template_body_is_js_content_and_images_are_normalised() -> None:
+    page = article("legacy_shape.html")
+    assert page.body_html.startswith("<div") and 'id="js_content"' in page.body_html
+    assert "js_tags" not in page.body_html and "profile_meta" not in page.body_html
+    assert page.image_urls[0] == "https://mmbiz.qpic.cn/mmbiz_gif/HeaderGifMediaId001/640?wx_fmt=gif"
+    assert "https://mmbiz.qpic.cn/mmbiz_png/WebpAskedMediaId005/640?wx_fmt=png" in page.image_urls
+    assert len(page.image_urls) == len(set(page.image_urls)) == 8
+
+
+def test_2018_template() -> None:
+    page = article("classic_2018.html")
+    assert (page.title, page.account, page.account_id) == ("【视频】石榴花开", "共产党员", "gh_9381891f8dd8")
+    assert page.url == "https://mp.weixin.qq.com/s?__biz=MzA4ODUzNjAxOA==&mid=2671068104&idx=7"
+    assert page.published == datetime(2018, 3, 20, 11, 19, 59, tzinfo=CHINA_TIME)
+    assert page.copyright_stat == 0
+    assert page.image_urls == ("http://mmbiz.qpic.cn/mmbiz_jpg/ClassicMedia01/640?wx_fmt=jpeg",)
+
+
+def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() -> None:
+    page = article("scriptless.html")
+    assert page.title == "心机炒蔬菜"
+    assert page.account == "田螺姑娘hhhaze"
+    assert page.published is None
+    assert "精选蔬菜。" in page.body_html
+    assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=2651799162&idx=1"
+                        "&sn=02005c346ae591f880e05146bf04b6d9")
+
+
+def test_image_post_lists_its_pictures_not_their_variants() -> None:
+    page = article("image_post.html")
+    assert page.item_show_type == PostType.IMAGES
+    assert page.title == "警惕“刷单返利”新套路"
+    assert page.account == "反诈宣传号"
+    assert page.pictures == ("https://mmbiz.qpic.cn/mmbiz_png/PictureOne/0?wx_fmt=png&from=appmsg",
+                             "https://mmbiz.qpic.cn/mmbiz_png/PictureTwo/0?wx_fmt=png")
+    assert page.image_urls == page.pictures
+    assert page.text == "第一段：刷单就是诈骗。\n\n第二段：\n不要相信“高额返利”。"
+    assert page.published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
+    assert page.albums == (Album("4128812927555911694", "反诈图说"),)
+    assert page.body_html == ""
+
+
+def test_text_post_without_a_title_gets_the_start_of_its_text() -> None:
+    page = article("text_post.html")
+    assert page.item_show_type == PostType.TEXT
+    assert page.title == "接到自称“客服”的电话要求退款理赔的，一律是诈骗，请立即挂断…"
+    assert page.text.startswith("接到自称“客服”的电话")
+    assert page.body_html == "" and page.image_urls == ()
+
+
+def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
+    html = page_text("scriptless.html").replace('<meta property="og:url"', '<meta property="x"')
+    page = parse_page(html, "https://mp.weixin.qq.com/s/Tok?scene=1&from=timeline#rd")
+    assert isinstance(page, Article)
+    assert page.url == "https://mp.weixin.qq.com/s/Tok"
+    assert page.key == page.url
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("deleted.html", "deleted"),
+    ("deleted_en.html", "deleted"),
+    ("violation.html", "violation"),
+    ("unavailable.html", "unavailable"),
+    ("expired.html", "expired"),
+    ("bad_params.html", "bad_params"),
+    ("verification.html", "verification"),
+])
+def test_error_pages_are_recognised(name: str, reason: str) -> None:
+    parsed = parse_page(page_text(name), FETCHED)
+    assert isinstance(parsed, NotAnArticle)
+    assert parsed.reason == reason
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
+                                  "\x00\x01binary"])
+def test_anything_else_is_not_an_article(html: str) -> None:
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
