@@ -9,6 +9,7 @@ source passes through: unknown elements contribute their text only.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from urllib.parse import quote
@@ -57,6 +58,8 @@ def to_markdown(article: Article, image_links: Mapping[str, str]) -> str:
         parts.append(converter.plain_text(article.text))
     if article.body_html:
         parts.append(converter.convert(article.body_html))
+    if article.share_source_url:
+        parts.append(converter.card("原文", article.share_source_title, article.share_source_url))
     return _tidy("\n\n".join(p for p in parts if p.strip()))
 
 
@@ -152,25 +155,22 @@ class _WeChatConverter(MarkdownConverter):
             return text
         return super().convert_code(el, escape_liquid(text), parent_tags)
 
-    def convert_span(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        if el.get("id") == "js_share_source" and el.get("data-url"):
-            return self._card("原文", text, el["data-url"])
-        return text
-
     def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         src = el.get("data-src") or el.get("src") or ""
         if _VIDEO_SRC.search(src):
-            return self._card("视频", "", self.article_url)
+            return self.card("视频", "", self.article_url)
         return ""
 
-    def _card(self, kind: str, name: str, url: str) -> str:
-        label = f"{kind}：{name.strip()}" if name.strip() else kind
+    def card(self, kind: str, name: str, url: str) -> str:
+        """One visible line for what Markdown cannot hold (audio, video, a shared article)."""
+        name = _WHITESPACE.sub(" ", html.unescape(name)).strip()
+        label = f"{kind}：{name}" if name else kind
         return f"\n\n[{escape_text(label)}]({_url(url)})\n\n"
 
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
         if isinstance(node, Tag) and node.name in _CARDS:
             kind, name_attr = _CARDS[node.name]
-            return self._card(kind, node.get(name_attr) or "", self.article_url)
+            return self.card(kind, node.get(name_attr) or "", self.article_url)
         return super().process_tag(node, parent_tags)
 
     convert_section = MarkdownConverter.convert_div

@@ -45,6 +45,7 @@ class Article:
     text: str = ""
     source_url: str = ""
     share_source_url: str = ""
+    share_source_title: str = ""
     image_urls: tuple[str, ...] = field(default=(), repr=False)
 
     @property

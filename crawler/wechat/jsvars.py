@@ -52,18 +52,20 @@ def var(script: str, name: str) -> str:
 
     Handles ``"" || "value"`` chains and the ``htmlDecode("…")`` wrapper.
     """
-    assignment = re.compile(rf"\s*=\s*(?:htmlDecode\()?({_STR}(?:\s*\|\|\s*{_STR})*)")
-    for prefix in ("var ", "window."):
-        needle = prefix + name
-        for pos in _occurrences(script, needle):
-            if pos and script[pos - 1] not in _STATEMENT_START:
-                continue
-            match = assignment.match(script, pos + len(needle))
-            if not match:
-                continue
-            for value in _literals(match.group(1)):
-                if value.strip():
-                    return value.strip()
+    return assigned(script, f"var {name}") or assigned(script, f"window.{name}")
+
+
+def assigned(script: str, target: str) -> str:
+    """First non-empty string assigned by a statement ``TARGET = "…"``."""
+    for pos in _occurrences(script, target):
+        if pos and script[pos - 1] not in _STATEMENT_START:
+            continue
+        match = _ASSIGNMENT.match(script, pos + len(target))
+        if not match:
+            continue
+        for value in _literals(match.group(1)):
+            if value.strip():
+                return value.strip()
     return ""
 
 
@@ -146,6 +148,7 @@ def _is_word(char: str) -> bool:
 # What may precede ``var x =`` / ``window.x =`` as a statement (not inside a string).
 _STATEMENT_START = frozenset(" \t\r\n;{}(,")
 _STRING = re.compile(_STR, re.S)
+_ASSIGNMENT = re.compile(rf"\s*=\s*(?:htmlDecode\()?({_STR}(?:\s*\|\|\s*{_STR})*)")
 _FIELD = re.compile(rf"(?<![\w$.])([A-Za-z_$][\w$]*)\s*:\s*(?:JsDecode\()?({_STR})")
 _STRUCTURAL = re.compile(r"""[][{}"']""")
 

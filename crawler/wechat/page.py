@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from urllib.parse import unquote
 
 import lxml.html
 from lxml.etree import ParserError
@@ -46,7 +47,8 @@ def parse_page(page: str, url: str) -> Article | NotAnArticle:
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
         or _meta_tag(doc, "og:title")
-    text = _post_text(cgi_text, cgi, show_type)
+    share = _first(doc, '//*[@id="js_share_source"][@data-url]')
+    text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     title = title or _title_from_text(text)
     if not title or (content is None and not text):
         return _not_an_article(page, doc)
@@ -55,7 +57,6 @@ def parse_page(page: str, url: str) -> Article | NotAnArticle:
     body_html = lxml.html.tostring(content, encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
-    share = _first(doc, '//*[@id="js_share_source"]')
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if {"__biz", "mid", "idx"} <= ids.keys() else without_tracking(url),
@@ -76,7 +77,8 @@ def parse_page(page: str, url: str) -> Article | NotAnArticle:
         pictures=pictures,
         text=text,
         source_url=_meta(page, cgi, "msg_source_url", "source_url"),
-        share_source_url=(share.get("data-url") or "") if share is not None else "",
+        share_source_url=_article_url(share.get("data-url", "")) if share is not None else "",
+        share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
     )
 
@@ -135,6 +137,20 @@ def _post_text(cgi_text: str, cgi: jsvars.Fields, show_type: int) -> str:
     if show_type == PostType.IMAGES:
         return cgi.get("content_noencode") or cgi.get("desc", "")
     return ""
+
+
+def _share_notice(page: str, doc: lxml.html.HtmlElement) -> str:
+    """What the sharing account wrote above a shared article (set by a script, or rendered)."""
+    notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
+    return notice or _text(doc, '//*[@id="js_share_notice"]')
+
+
+def _article_url(url: str) -> str:
+    """An article link in canonical form when it carries the ids, else as given."""
+    ids = article_ids_from_url(unquote(url))
+    if {"__biz", "mid", "idx"} <= ids.keys():
+        return canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
+    return url
 
 
 def _title_from_text(text: str, limit: int = 30) -> str:

@@ -1,0 +1,104 @@
+"""Every real WeChat page in ``../shared/fixtures/wechat`` parses, or is recognised for what it is.
+
+The pages are third-party and stay outside the project; each test skips, saying why, when
+the folder is absent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from crawler.markdown import to_markdown
+from crawler.wechat.article import Article, NotAnArticle, PostType
+from crawler.wechat.page import parse_page
+from tests.conftest import shared_fixture
+
+ARTICLES = {
+    # file: (account, publish date in China time, post type)
+    "article_audio_mpvoice_jinbang_2025.html": ("金榜时代官微", "2025-12-04", PostType.ARTICLE),
+    "article_imagepost_36kr_2025.html": ("36氪", "2025-11-05", PostType.IMAGES),
+    "article_imagepost_qushidongwu_2025.html": ("趋势动物小程序说明书", "2025-12-18", PostType.IMAGES),
+    "article_normal_boyuanba-short_2025.html": ("波元霸", "2025-11-04", PostType.ARTICLE),
+    "article_normal_ruanyifeng-weekly372_2025.html": ("阮一峰的网络日志", "2025-11-07", PostType.ARTICLE),
+    "article_normal_xiaoshuoshiyi-longtext_2026.html": ("小说拾遗", "2026-04-01", PostType.ARTICLE),
+    "article_normal_xuanyuan-code_2025.html": ("轩辕的编程宇宙", "2025-11-10", PostType.ARTICLE),
+    "article_normal_yinjizhongwen_2025.html": ("印记中文", "2025-11-11", PostType.ARTICLE),
+    "article_normal_zuoan-author_2026.html": ("左岸读书", "2026-01-02", PostType.ARTICLE),
+    "article_rendered-dom_csdn_2024.html": ("CSDN", "2024-12-18", PostType.ARTICLE),
+    "article_reprint_36kr_2025.html": ("36氪", "2025-11-11", PostType.ARTICLE),
+    "article_reprint_qianduanouyang-code_2024.html": ("前端欧阳", "2024-10-28", PostType.ARTICLE),
+    "article_reprint_share-source_ruanyifeng_2019.html": ("阮一峰的网络日志", "2019-11-25", PostType.ARTICLE),
+    "article_textpost_ruanyifeng_2021.html": ("阮一峰的网络日志", "2021-09-30", PostType.TEXT),
+    "article_textpost_xuanyuan_2025.html": ("轩辕的编程宇宙", "2025-10-07", PostType.TEXT),
+    "article_wechatsogou_mpvoice_2018.html": ("长江日报", "2018-03-19", PostType.ARTICLE),
+    "article_wechatsogou_qqmusic_2018.html": ("闲云野鹤古刹", "2018-04-07", PostType.ARTICLE),
+    "article_wechatsogou_video-iframe_2018.html": ("共产党员", "2018-03-20", PostType.ARTICLE),
+}
+SCRIPTLESS = {
+    "article_mercury_2024_scriptless.html": ("心机炒蔬菜", "田螺姑娘hhhaze"),
+    "article_mercury_shijuezhi_2019_scriptless.html": ("犹太男人拍下万张民国美女照片", "视觉志"),
+}
+NOT_ARTICLES = {
+    "captcha_1_rendered_en.html": "verification",
+    "captcha_2_raw_zh.html": "verification",
+    "deleted_1.html": "deleted",
+    "error_param_1.html": "bad_params",
+    "expired_link_1.html": "expired",
+    "unavailable_temporarily_1.html": "unavailable",
+    "violation_1.html": "violation",
+    "aboutbiz_ruanyifeng.html": "unknown",
+    "aboutbiz_shanghai-trade-union.html": "unknown",
+    "album_page_1_html.html": "unknown",
+    "profile_history_msgList_bitsea_2017.html": "unknown",
+}
+FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES))
+def test_article_parses_with_title_account_and_date(name: str) -> None:
+    account, date, post_type = ARTICLES[name]
+    page = parse_page(shared_fixture(name), FETCHED)
+    assert isinstance(page, Article), page
+    assert page.title.strip()
+    assert page.account == account
+    assert page.account_id.startswith("gh_")
+    assert page.published is not None and f"{page.published:%Y-%m-%d}" == date
+    assert page.item_show_type == post_type
+    assert page.url.startswith("https://mp.weixin.qq.com/s?__biz=") and "&mid=" in page.url
+    assert to_markdown(page, {}).strip()
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTLESS))
+def test_scriptless_page_has_title_and_body_and_no_invented_date(name: str) -> None:
+    title, account = SCRIPTLESS[name]
+    page = parse_page(shared_fixture(name), FETCHED)
+    assert isinstance(page, Article), page
+    assert page.title.startswith(title)
+    assert page.account == account
+    assert page.published is None
+    assert len(to_markdown(page, {})) > 500
+
+
+@pytest.mark.parametrize("name", sorted(NOT_ARTICLES))
+def test_non_article_page_is_recognised(name: str) -> None:
+    page = parse_page(shared_fixture(name), FETCHED)
+    assert isinstance(page, NotAnArticle), page
+    assert page.reason == NOT_ARTICLES[name]
+
+
+def test_every_article_page_of_the_folder_is_covered() -> None:
+    from tests.conftest import SHARED_FIXTURES
+
+    if not SHARED_FIXTURES.is_dir():
+        pytest.skip(f"{SHARED_FIXTURES} is absent: the third-party pages live beside the project")
+    pages = {p.name for p in SHARED_FIXTURES.glob("*.html")}
+    assert pages == set(ARTICLES) | set(SCRIPTLESS) | set(NOT_ARTICLES)
+
+
+def test_published_is_china_time() -> None:
+    page = parse_page(shared_fixture("article_wechatsogou_mpvoice_2018.html"), FETCHED)
+    assert isinstance(page, Article)
+    assert page.published == datetime.fromisoformat("2018-03-19T05:30:00+08:00")
+    assert page.published.utcoffset().total_seconds() == 8 * 3600
