@@ -29,7 +29,7 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _SAFE_URL = re.compile(r"^(https?|mailto):", re.I)
 _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "embed", "form", "input",
-    "button", "select", "textarea", "svg", "canvas", "head", "title", "meta", "link",
+    "button", "select", "textarea", "svg", "canvas",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
 _CARDS = {
@@ -99,6 +99,8 @@ class _WeChatConverter(MarkdownConverter):
         soup = BeautifulSoup(html, "lxml")
         for element in soup.find_all(_DROPPED):
             element.decompose()
+        for gutter in soup.find_all(class_=_LINE_NUMBERS):
+            gutter.decompose()
         return self.convert_soup(soup)
 
     def plain_text(self, text: str) -> str:
@@ -191,8 +193,6 @@ def _code_text(element: Tag) -> str:
         if isinstance(child, NavigableString):
             out.append(str(child))
         elif isinstance(child, Tag):
-            if _LINE_NUMBERS.search(" ".join(child.get("class") or [])):
-                continue
             if child.name == "br":
                 out.append("\n")
                 continue

@@ -1,0 +1,94 @@
+"""``check_image`` and ``ImageStore``: real formats, stored once, names that never change."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from crawler.store.images import ImageStore, NotAnImage, check_image
+from crawler.store.index import Index
+from tests.mockserver import animated_gif, jpeg, png, webp
+
+CDN = "https://mmbiz.qpic.cn"
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims a huge size, as a decompression bomb does."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) \
+        + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ImageStore:
+    return ImageStore(tmp_path / "postimg", Index(tmp_path / ".state" / "index.sqlite"))
+
+
+@pytest.mark.parametrize("data, extension", [
+    (png((1, 2, 3)), "png"), (jpeg((1, 2, 3)), "jpeg"), (webp((1, 2, 3)), "webp"),
+    (animated_gif(), "gif"),
+])
+def test_extension_is_the_real_format(data: bytes, extension: str) -> None:
+    assert check_image(data).extension == extension
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"<html>not allowed</html>", "not a readable image"),
+    (png((1, 2, 3))[:40], "not a readable image"),
+    (b"", "not a readable image"),
+    (png_claiming(30000, 30000), "decompression bomb"),
+])
+def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
+    with pytest.raises(NotAnImage, match=message):
+        check_image(data)
+
+
+def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
+    gif = animated_gif()
+    name = store.store(f"{CDN}/mmbiz_gif/GifMedia_01-x/640?wx_fmt=gif", check_image(gif))
+    assert name == "GifMedia_01-x.gif"
+    assert (store.folder / name).read_bytes() == gif
+
+
+def test_other_urls_are_named_by_a_hash(store: ImageStore) -> None:
+    name = store.store("https://mmbiz.qpic.cn/some/other/path.png?x=1", check_image(png((1, 1, 1))))
+    assert len(name) == 32 + 4 and name.endswith(".png")
+    assert set(name[:-4]) <= set("0123456789abcdef")
+
+
+def test_identical_bytes_share_the_first_name(store: ImageStore) -> None:
+    data = check_image(jpeg((7, 7, 7)))
+    first = store.store(f"{CDN}/mmbiz_jpg/First/640", data)
+    second = store.store(f"{CDN}/mmbiz_jpg/Second/640", data)
+    assert first == second == "First.jpeg"
+    assert [p.name for p in store.folder.iterdir()] == ["First.jpeg"]
+    assert store.stored_name(f"{CDN}/mmbiz_jpg/Second/640") == "First.jpeg"
+
+
+def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> None:
+    small = store.store(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
+    large = store.store(f"{CDN}/mmbiz_png/Same/0", check_image(png((1, 1, 1), (20, 20))))
+    assert small == "Same.png" and large.startswith("Same-") and large.endswith(".png")
+    assert len(list(store.folder.iterdir())) == 2
+
+
+def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path: Path) -> None:
+    url = f"{CDN}/mmbiz_png/Kept/640"
+    first = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
+    first.store(url, check_image(png((3, 3, 3))))
+    first.index.close()
+    second = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
+    assert second.stored_name(url) == "Kept.png"
+    (tmp_path / "postimg" / "Kept.png").unlink()
+    assert second.stored_name(url) is None
+    assert second.store(url, check_image(png((3, 3, 3)))) == "Kept.png"
+
+
+def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
+    store.store(f"{CDN}/mmbiz_png/Clean/640", check_image(png((1, 2, 3))))
+    assert [p.name for p in store.folder.iterdir()] == ["Clean.png"]

@@ -1,0 +1,59 @@
+"""Golden files: WeChat body HTML in ``tests/golden/*.html``, expected Markdown beside it.
+
+Post types are golden too: our own pages in ``tests/pages/`` through the parser, to
+``tests/golden/<page>.md``. To review a change of output, delete a ``.md`` and look at
+what the test writes back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.markdown import escape_liquid, escape_text, to_markdown
+from crawler.wechat.article import Article
+from crawler.wechat.page import parse_page
+from tests.conftest import page_text
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+URL = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1"
+LINKS = {
+    "https://mmbiz.qpic.cn/mmbiz_png/LocalOne/640?wx_fmt=png": "{{site.baseurl}}/postimg/LocalOne.png",
+    "https://mmbiz.qpic.cn/mmbiz_png/PictureOne/0?wx_fmt=png&from=appmsg":
+        "{{site.baseurl}}/postimg/PictureOne.png",
+}
+PAGES = ["image_post", "text_post", "classic_2018", "scriptless"]
+
+
+def check_golden(name: str, markdown: str) -> None:
+    expected = GOLDEN / f"{name}.md"
+    if not expected.exists():
+        expected.write_text(markdown + "\n", encoding="utf-8")
+        pytest.fail(f"wrote {expected}: review it, then run again")
+    assert markdown == expected.read_text(encoding="utf-8").removesuffix("\n")
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.html")))
+def test_construct(name: str) -> None:
+    body = (GOLDEN / f"{name}.html").read_text(encoding="utf-8")
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    check_golden(name, to_markdown(article, LINKS))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_post_type(name: str) -> None:
+    article = parse_page(page_text(f"{name}.html", "https://mmbiz.qpic.cn"), URL)
+    assert isinstance(article, Article)
+    check_golden(name, to_markdown(article, LINKS))
+
+
+@pytest.mark.parametrize("text", ["{{ x }}", "{%raw%}", "{{{", "a{%-endraw-%}b", "{"])
+def test_liquid_escape_leaves_no_tag_opening(text: str) -> None:
+    escaped = escape_liquid(text)
+    assert escaped.replace('{{ "{" }}', "").count("{{") == 0
+    assert "{%" not in escaped.replace('{{ "{" }}', "")
+
+
+def test_text_escape_is_idempotent_for_plain_cjk() -> None:
+    assert escape_text("网购物品丢失的退款，清远大姐为什么不要？") == "网购物品丢失的退款，清远大姐为什么不要？"

@@ -1,0 +1,108 @@
+"""The post's bytes and file name: front matter, attribution, YAML quoting, slugs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import yaml
+
+from crawler.store.post_text import post_filename, render_post, slugify, yaml_scalar
+from crawler.wechat.article import Article, PostType
+
+PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=timezone.utc)  # 16:05:12 in China
+
+
+def make(**fields: object) -> Article:
+    values: dict[str, object] = {
+        "url": "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&sn=abc",
+        "title": "网购物品丢失的退款，清远大姐为什么不要？",
+        "account": "清远市反诈骗中心", "account_id": "gh_f8106a4e0d72", "published": PUBLISHED,
+        "biz": "MzA=", "mid": "1", "idx": "1", "sn": "abc",
+    }
+    values.update(fields)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def test_post_layout_byte_for_byte() -> None:
+    assert render_post(make(), "正文。", ["其他"]) == """---
+layout:     post
+title:      网购物品丢失的退款，清远大姐为什么不要？
+date:       2021-07-28
+author:     转载
+header-img: img/the-first.png
+catalog:   false
+tags:
+    - 其他
+wechat:
+    account: 清远市反诈骗中心
+    account_id: gh_f8106a4e0d72
+    url: https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&sn=abc
+    published: 2021-07-28T16:05:12+08:00
+---
+
+<blockquote><p>转载：清远市反诈骗中心<br>
+来源：微信公众号</p></blockquote>
+
+正文。
+"""
+
+
+def test_unknown_gh_id_is_left_out_and_extra_keys_follow() -> None:
+    post = render_post(make(account_id="", item_show_type=PostType.IMAGES, copyright_stat=2,
+                            share_source_url="https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1"),
+                       "x", ["反诈", "其他"])
+    front = yaml.safe_load(post.split("---\n")[1])
+    assert "account_id" not in front["wechat"]
+    assert front["wechat"]["post_type"] == "images"
+    assert front["wechat"]["copyright"] == "reprint"
+    assert front["wechat"]["reprint_of"] == "https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1"
+    assert front["tags"] == ["反诈", "其他"]
+
+
+def test_attribution_names_the_account_as_html_text() -> None:
+    post = render_post(make(account="A&B <反诈> {{ site.x }}"), "x", ["其他"])
+    assert '<blockquote><p>转载：A&amp;B &lt;反诈&gt; {{ "{" }}{ site.x }}<br>' in post
+
+
+@pytest.mark.parametrize("value", [
+    "plain 标题", "a: b", "a #b", "#tag", "*star", "&anchor", "!tag", "[list]", "{map}", "'q'",
+    '"dq"', "@at", "%pct", "`tick", "yes", "No", "null", "~", "2021", "3.14", "-1", "- item",
+    "? key", "trailing:", " lead", "trail ", "", "tab\tin", "line\nbreak", "back\\slash",
+    "\u2028sep", "｛全角｝：冒号", "true", "off", ".inf", "0x1F", "2021-07-28",
+])
+def test_yaml_scalars_read_back_exactly(value: str) -> None:
+    assert yaml.safe_load(f"k: {yaml_scalar(value)}\n") == {"k": value}
+
+
+def test_plain_values_stay_unquoted() -> None:
+    assert yaml_scalar("网购物品丢失的退款，清远大姐为什么不要？") == "网购物品丢失的退款，清远大姐为什么不要？"
+    assert yaml_scalar("https://mp.weixin.qq.com/s?__biz=MzA=&mid=1") == \
+        "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1"
+
+
+def test_file_name_is_china_date_and_readable_slug() -> None:
+    late = datetime(2021, 7, 28, 23, 30, tzinfo=timezone(timedelta(hours=8)))
+    assert post_filename(make(published=late.astimezone(timezone.utc))) == \
+        "2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md"
+
+
+def test_file_name_fits_200_bytes_and_is_safe() -> None:
+    name = post_filename(make(title='<a>:"b"/c\\d|e?f*' + "很长的标题" * 60), disambiguate=True)
+    assert len(name.encode()) <= 200
+    assert not set('<>:"/\\|?*') & set(name.removesuffix(".md"))
+    assert name.startswith("2021-07-28-a-b-c-d-e-f-很长的标题")
+    assert name.endswith(".md")
+
+
+def test_disambiguated_names_differ_per_article() -> None:
+    one = post_filename(make(), disambiguate=True)
+    two = post_filename(make(mid="2"), disambiguate=True)
+    assert one != two and one != post_filename(make())
+
+
+@pytest.mark.parametrize("title, slug", [
+    ("？？？", "post"), ("  ", "post"), ("ＡＢＣ１２３", "ABC123"), ("a—b…c", "a-b-c"),
+])
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title, 100) == slug

@@ -1,0 +1,59 @@
+"""Article links, canonical URLs, image URL normalising and media ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.wechat.urls import (
+    BadArticleURL,
+    article_link,
+    canonical_article_url,
+    image_stem,
+    normalise_image_url,
+)
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw", "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"),
+    ("https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw?scene=1#rd", "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"),
+    ("http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2&amp;idx=1&amp;sn=ab&amp;chksm=ff&amp;scene=21#wechat_redirect",
+     "http://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab"),
+    ("  https://mp.weixin.qq.com/s?idx=1&mid=2&__biz=MzA=  ", "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1"),
+])
+def test_article_links_are_accepted_without_tracking(given: str, expected: str) -> None:
+    assert article_link(given) == expected
+
+
+@pytest.mark.parametrize("given", [
+    "", "mp.weixin.qq.com/s/abc", "ftp://mp.weixin.qq.com/s/abc", "https://example.com/s/abc",
+    "https://mp.weixin.qq.com/", "https://mp.weixin.qq.com/s?__biz=MzA=", "https://mp.weixin.qq.com/s/a b",
+])
+def test_malformed_article_links_are_refused(given: str) -> None:
+    with pytest.raises(BadArticleURL):
+        article_link(given)
+
+
+def test_canonical_url() -> None:
+    assert canonical_article_url("MzA=", "2", "1", "ab") == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab"
+    assert canonical_article_url("MzA=", "2", "1") == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1"
+
+
+def test_image_urls_lose_webp_and_lazy_markers() -> None:
+    src = ("//mmbiz.qpic.cn/mmbiz_png/Abc/640?wx_fmt=png&amp;tp=webp&amp;wxfrom=5&amp;wx_lazy=1"
+           "&amp;wx_co=1&amp;watermark=1&amp;from=appmsg#imgIndex=3")
+    assert normalise_image_url(src) == "https://mmbiz.qpic.cn/mmbiz_png/Abc/640?wx_fmt=png&from=appmsg"
+
+
+@pytest.mark.parametrize("url, stem", [
+    ("https://mmbiz.qpic.cn/mmbiz_png/3CxTSiafadc/640?wx_fmt=png", "3CxTSiafadc"),
+    ("https://mmbiz.qpic.cn/sz_mmbiz_jpg/Ab-c_D/0", "Ab-c_D"),
+    ("https://mmbiz.qpic.cn/mmbiz/OldStyle/0", "OldStyle"),
+    ("http://127.0.0.1:8000/mmbiz_gif/Local/640?wx_fmt=gif", "Local"),
+])
+def test_media_ids(url: str, stem: str) -> None:
+    assert image_stem(url) == stem
+
+
+def test_other_paths_are_hashed_into_safe_names() -> None:
+    stem = image_stem("https://mmbiz.qpic.cn/mmbiz_png/../../etc/passwd")
+    assert len(stem) == 32 and stem.isalnum()
