@@ -15,3 +15,7 @@ class ArticleItem:
     article: Article
     file_urls: list[str]
     files: list[dict[str, Any]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        # Scrapy logs dropped items with their repr; a whole article body is no log line.
+        return f"<article {self.article.url} {self.article.title!r}>"

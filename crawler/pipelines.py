@@ -144,7 +144,8 @@ class PostPipeline:
             outcome, path = self.posts.write(article, text)
         except OSError as error:
             self.stats.inc_value("posts/write_failed")
-            raise DropItem(f"Not archived: cannot write the post of {article.url}: {error}") from None
+            raise DropItem(f"Not archived: cannot write the post of {article.url}: {error}",
+                           log_level="ERROR") from None
         self.stats.inc_value(f"posts/{outcome.value}")
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "

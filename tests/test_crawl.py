@@ -12,7 +12,7 @@ import yaml
 from PIL import Image
 
 from tests.conftest import POST_NAME, Served, crawl, page_text, post_of, serve_legacy_shape
-from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg
+from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg, png
 
 CANONICAL = ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
              "&sn=aaaabbbbccccdddd0000111122223333")
@@ -229,3 +229,31 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.stderr
+
+
+def test_oversized_and_non_image_downloads_keep_their_urls(wechat: MockWeChat,
+                                                           tmp_path: Path) -> None:
+    page = page_text("legacy_shape.html", wechat.base)
+    wechat.image("/mmbiz_gif/HeaderGifMediaId001/640", b"<html>not allowed</html>",
+                 content_type="image/gif")
+    wechat.image("/mmbiz_png/TwiceUsedMediaId002/640", png((1, 2, 3), (400, 400)) + b"\0" * 20000)
+    url = wechat.page("/s/LegacyShapeToken", page)
+    result = crawl("article", tmp_path, "-a", f"url={url}", settings={"DOWNLOAD_MAXSIZE": "15000"})
+    assert result.returncode == 0, result.stderr
+    body = post_of(tmp_path)
+    assert f"![]({wechat.base}/mmbiz_gif/HeaderGifMediaId001/640?wx_fmt=gif&wxfrom=5&wx_lazy=1)" in body
+    assert f"![]({wechat.base}/mmbiz_png/TwiceUsedMediaId002/640?wx_fmt=png&from=appmsg)" in body
+    assert re.search(r"Image not stored[^\n]*HeaderGifMediaId001[^\n]*not a readable image",
+                     result.stderr)
+    assert re.search(r"Image not stored[^\n]*TwiceUsedMediaId002", result.stderr)
+    assert not list((tmp_path / "postimg").glob("*"))
+
+
+def test_a_disk_error_is_one_clear_line_and_loses_nothing(legacy: Served, tmp_path: Path) -> None:
+    (tmp_path / "_posts").write_text("not a folder")
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert re.search(r"ERROR: Dropped: Not archived: cannot write the post of "
+                     r"https://mp\.weixin\.qq\.com/s\?__biz=\S+: \[Errno \d+\] \w",
+                     result.stderr)
+    assert (tmp_path / "_posts").read_text() == "not a folder"
+    assert "Traceback" not in result.stderr and "body_html" not in result.stderr
