@@ -25,7 +25,8 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Zero-width characters WeChat's editor scatters through text; a reader never sees them.
+INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _SAFE_URL = re.compile(r"^(https?|mailto):", re.I)
 _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "embed", "form", "input",
@@ -40,6 +41,7 @@ _CARDS = {
     "mp-common-videosnap": ("视频号", "data-nickname"),
     "mp-miniprogram": ("小程序", "data-miniprogram-title"),
 }
+_FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
 _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer")
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
@@ -105,7 +107,7 @@ class _WeChatConverter(MarkdownConverter):
 
     def plain_text(self, text: str) -> str:
         """A post's plain text (text and image posts): blank lines part paragraphs."""
-        paragraphs = re.split(r"\n\s*\n", _INVISIBLE.sub("", text.strip()))
+        paragraphs = re.split(r"\n\s*\n", INVISIBLE.sub("", text.strip()))
         return "\n\n".join(
             "  \n".join(escape_text(line.strip()) for line in p.splitlines() if line.strip())
             for p in paragraphs if p.strip()
@@ -123,7 +125,7 @@ class _WeChatConverter(MarkdownConverter):
     # -- text -----------------------------------------------------------------------
     def process_text(self, el, parent_tags=None):  # type: ignore[no-untyped-def]
         if "pre" not in (parent_tags or ()):
-            el = NavigableString(_WHITESPACE.sub(" ", _INVISIBLE.sub("", str(el))))
+            el = NavigableString(_WHITESPACE.sub(" ", INVISIBLE.sub("", str(el))))
         return super().process_text(el, parent_tags)
 
     def escape(self, text, parent_tags):  # type: ignore[no-untyped-def]
@@ -199,7 +201,7 @@ def _code_text(element: Tag) -> str:
             out.append(_code_text(child))
             if child.name in ("p", "div", "section", "li") and not out[-1].endswith("\n"):
                 out.append("\n")
-    return _INVISIBLE.sub("", "".join(out)).replace("\u00a0", " ")
+    return INVISIBLE.sub("", "".join(out)).replace("\u00a0", " ")
 
 
 def _language(pre: Tag) -> str:
@@ -219,11 +221,20 @@ def _url(url: str) -> str:
 
 
 def _tidy(markdown: str) -> str:
+    """Trailing blanks and runs of blank lines out, except inside fenced code."""
+    out, end = [], 0
+    for code in _FENCED_CODE.finditer(markdown):
+        out += [_tidy_prose(markdown[end:code.start()]), code.group(0)]
+        end = code.end()
+    out.append(_tidy_prose(markdown[end:]))
+    return "".join(out).strip("\n")
+
+
+def _tidy_prose(text: str) -> str:
     lines = []
-    for line in markdown.split("\n"):
+    for line in text.split("\n"):
         stripped = line.rstrip()
         hard_break = line.endswith("  ") and stripped
         lines.append(stripped + ("  " if hard_break else ""))
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    text = re.sub(r" {2}\n(?=\n|$)", "\n", text)  # a hard break that ends a paragraph
-    return text.strip("\n")
+    return re.sub(r" {2}\n(?=\n|$)", "\n", text)  # a hard break that ends a paragraph
