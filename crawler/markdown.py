@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import ATX, MarkdownConverter
 
 from crawler.wechat.article import Article, PostType
-from crawler.wechat.urls import normalise_image_url
+from crawler.wechat.urls import BACKGROUND_HOLDERS, background_image_url, normalise_image_url
 
 _ANYWHERE = re.compile(r"([\\`*_\[\]{}<>|$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -28,9 +28,10 @@ _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them.
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _SAFE_URL = re.compile(r"^(https?|mailto):", re.I)
+# Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
+# lets them swallow what follows, and dropping them would drop that content too.
 _DROPPED = frozenset({
-    "script", "style", "noscript", "template", "object", "embed", "form", "input",
-    "button", "select", "textarea", "svg", "canvas",
+    "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
 _CARDS = {
@@ -165,6 +166,11 @@ class _WeChatConverter(MarkdownConverter):
             return self.card("视频", "", self.article_url)
         return ""
 
+    def formula(self, latex: str) -> str:
+        """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG)."""
+        latex = _WHITESPACE.sub(" ", html.unescape(latex)).strip().replace("$$", "$ $")
+        return f"$${escape_liquid(latex)}$$" if latex else ""
+
     def card(self, kind: str, name: str, url: str) -> str:
         """One visible line for what Markdown cannot hold (audio, video, a shared article)."""
         name = _WHITESPACE.sub(" ", html.unescape(name)).strip()
@@ -172,13 +178,28 @@ class _WeChatConverter(MarkdownConverter):
         return f"\n\n[{escape_text(label)}]({_url(url)})\n\n"
 
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+        if isinstance(node, Tag) and node.get("data-formula"):
+            return self.formula(node["data-formula"])
         if isinstance(node, Tag) and node.name in _CARDS:
             kind, name_attr = _CARDS[node.name]
             return self.card(kind, node.get(name_attr) or "", self.article_url)
         return super().process_tag(node, parent_tags)
 
-    convert_section = MarkdownConverter.convert_div
-    convert_figure = MarkdownConverter.convert_div
+    def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        """A block; one that holds no text but a CSS background shows that picture."""
+        if not text.strip() and el.name in BACKGROUND_HOLDERS:
+            background = background_image_url(el.get("style", ""))
+            if background:
+                return self.image(background)
+        return super().convert_div(el, text, parent_tags)
+
+    convert_section = convert_div
+    convert_figure = convert_div
+
+    def convert_p(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        if not text.strip() and background_image_url(el.get("style", "")):
+            return self.convert_div(el, text, parent_tags)
+        return super().convert_p(el, text, parent_tags)
 
 
 def _code_lines(pre: Tag) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.conftest import jekyll_build
+import lxml.html
+import yaml
+
+from tests.conftest import crawl, jekyll_build, page_text
+from tests.mockserver import MockWeChat
 
 
 def test_jekyll_builds_the_crawled_archive_without_warnings(archived: tuple[Path, str],
@@ -20,3 +24,59 @@ def test_jekyll_builds_the_crawled_archive_without_warnings(archived: tuple[Path
     assert "当你欣然同意<br />\n按照对方的要求实施操作时，<br />" in html
     for image in re.findall(r'src="/blog/(postimg/[^"]+)"', html):
         assert (out / image).is_file()
+
+
+HOSTILE_TITLE = '*注意*: 这是 "标题" #1 {{ site.title }}'
+HOSTILE_TEXTS = [
+    '<script>alert("escaped-text")</script>', "<img src=x onerror=alert(1)> 与 <!-- 注释 -->",
+    "# 井号开头", "> 大于号开头", "+ 加号开头", "- 减号开头", "1. 数字点开头", "2) 数字括号开头",
+    "*星号包围* 与 _下划线包围_ 与 **双星号**",
+    "[链接文字](https://evil.example/) 与 ![图](https://evil.example/i.png)",
+    "竖线 | 分隔 | 文本", "{{ site.title }}", "{% include x %}", "{% endraw %}",
+    "{%- raw -%} {{- page.url -}}", '{: .evil onclick="alert(1)"}', "{::comment}隐藏{:/comment}",
+    "$$ \\alert{math} $$", "&lt;b&gt; 与 &amp; 与 &#60;", "反斜杠 \\ 与 `反引号` 与 ~~~ 波浪",
+    "带事件属性的段落", "脚本链接 大小写脚本链接 数据链接 空格脚本链接", "正文最后一句。",
+]
+DANGEROUS = [
+    r"<(script|iframe|style|object|embed|form|input|button|svg|textarea|link|meta)\b",
+    r"<[^>]*\son\w+\s*=", r"(href|src)\s*=\s*[\"']?\s*(javascript|data|vbscript):",
+    r'class="evil"',
+]
+# kramdown's typography (the site's setting, not ours) turns quotes and dashes curly.
+TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "--", "—": "---", "…": "..."})
+
+
+def test_a_hostile_page_builds_and_shows_everything_literally(wechat: MockWeChat,
+                                                              tmp_path: Path) -> None:
+    url = wechat.page("/s/Hostile", page_text("hostile.html"))
+    archive = tmp_path / "archive"
+    result = crawl("article", archive, "-a", f"url={url}",
+                   settings={"DEFAULT_TAGS": "yes,2021,null: x,@at"})
+    assert result.returncode == 0, result.stderr
+    [post] = (archive / "_posts").glob("*.md")
+    front = yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["title"] == HOSTILE_TITLE
+    assert front["tags"] == ["yes", "2021", "null: x", "@at"]
+    assert front["wechat"]["account"] == "@反诈 &amp; <b>中心</b> {{ site.title }}"
+
+    out, log = jekyll_build(archive, tmp_path)
+    assert not re.search(r"warn|error", log, re.IGNORECASE), log
+    [page] = out.glob("2023/11/15/*.html")
+    built = page.read_text(encoding="utf-8")
+    for pattern in DANGEROUS:
+        assert not re.search(pattern, built, re.IGNORECASE), pattern
+    document = lxml.html.document_fromstring(built)
+    shown = document.text_content().translate(TYPOGRAPHY)
+    assert document.findtext(".//h1") == HOSTILE_TITLE
+    assert "转载：@反诈 &amp; <b>中心</b> {{ site.title }}" in shown
+    for text in HOSTILE_TEXTS:
+        assert text in shown, text
+
+
+def test_a_title_cannot_inject_html_into_the_layout(wechat: MockWeChat, tmp_path: Path) -> None:
+    page = page_text("hostile.html").replace("*注意*: 这是 &quot;标题&quot;", "<img src=x onerror=alert(1)>")
+    url = wechat.page("/s/Hostile", page)
+    assert crawl("article", tmp_path / "archive", "-a", f"url={url}").returncode == 0
+    out, _ = jekyll_build(tmp_path / "archive", tmp_path)
+    [built] = out.glob("2023/11/15/*.html")
+    assert not re.search(r"<img[^>]*onerror", built.read_text(encoding="utf-8"))

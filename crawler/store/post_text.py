@@ -32,7 +32,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
     lines = [
         "---",
         "layout:     post",
-        f"title:      {yaml_scalar(article.title)}",
+        f"title:      {yaml_scalar(safe_title(article.title))}",
         f"date:       {published:%Y-%m-%d}",
         "author:     转载",
         "header-img: img/the-first.png",
@@ -52,6 +52,11 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "",
     ]
     return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def safe_title(title: str) -> str:
+    """The title with ``<``/``>`` made full-width: themes print ``page.title`` as raw HTML."""
+    return title.replace("<", "＜").replace(">", "＞")
 
 
 def _optional_keys(article: Article) -> list[str]:

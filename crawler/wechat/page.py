@@ -17,7 +17,9 @@ from lxml.etree import ParserError
 from crawler.wechat import jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.urls import (
+    BACKGROUND_HOLDERS,
     article_ids_from_url,
+    background_image_url,
     canonical_article_url,
     normalise_image_url,
     without_tracking,
@@ -160,9 +162,15 @@ def _title_from_text(text: str, limit: int = 30) -> str:
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Images of the body in page order: ``<img>``s, and content backgrounds."""
     if content is None:
         return ()
-    sources = (img.get("data-src") or img.get("src") or "" for img in content.iter("img"))
+    sources = []
+    for element in content.iter("img", *BACKGROUND_HOLDERS):
+        if element.tag == "img":
+            sources.append(element.get("data-src") or element.get("src") or "")
+        elif not element.text_content().strip() and next(element.iter("img"), None) is None:
+            sources.append(background_image_url(element.get("style", "")))
     urls = (normalise_image_url(s) for s in sources if s.strip())
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
 

@@ -19,6 +19,9 @@ _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"}
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
 
 
+_BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*?url\(\s*(['\"]?)(.*?)\1\s*\)", re.I)
+
+
 class BadArticleURL(ValueError):
     """A URL that is not a WeChat article link; the message says why."""
 
@@ -87,6 +90,16 @@ def image_stem(url: str) -> str:
     if match:
         return match.group(1)
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
+
+
+# Elements whose CSS background is content (a picture) when they hold no text.
+BACKGROUND_HOLDERS = ("section", "div", "p")
+
+
+def background_image_url(style: str) -> str:
+    """The ``url(…)`` of a CSS ``background``/``background-image`` declaration, if any."""
+    match = _BACKGROUND_URL.search(html.unescape(style or ""))
+    return match.group(2).strip() if match else ""
 
 
 def host_of(url: str) -> str:
