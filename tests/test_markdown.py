@@ -23,7 +23,7 @@ LINKS = {
     "https://mmbiz.qpic.cn/mmbiz_png/PictureOne/0?wx_fmt=png&from=appmsg":
         "{{site.baseurl}}/postimg/PictureOne.png",
 }
-PAGES = ["image_post", "text_post", "classic_2018", "scriptless"]
+PAGES = ["image_post", "text_post", "classic_2018", "scriptless", "shared_post", "hostile"]
 
 
 def check_golden(name: str, markdown: str) -> None:
