@@ -1,4 +1,4 @@
-"""What travels from a spider through the pipelines."""
+"""What travels from the spiders through the pipelines."""
 
 from __future__ import annotations
 
@@ -14,8 +14,22 @@ class ArticleItem:
 
     article: Article
     file_urls: list[str]
+    source: str = "url"
+    tags: list[str] = field(default_factory=list)  # empty: the DEFAULT_TAGS setting
+    fetched_url: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
+    images_incomplete: bool = False  # an image failed for a reason that may pass
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with their repr; a whole article body is no log line.
         return f"<article {self.article.url} {self.article.title!r}>"
+
+
+@dataclass
+class ArticleGone:
+    """An article WeChat no longer shows (deleted, removed): recorded, never written over."""
+
+    key: str
+    url: str
+    reason: str
+    source: str = "url"

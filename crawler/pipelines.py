@@ -15,20 +15,22 @@ from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import FileException, MediaPipeline
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem
+from crawler.items import ArticleGone, ArticleItem
+from crawler.store.archive import IMAGE_FOLDER, POST_FOLDER, open_index
 from crawler.markdown import to_markdown
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
-from crawler.store.index import Index
 from crawler.store.post_text import render_post
 from crawler.store.posts import Outcome, PostStore
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
 
-IMAGE_FOLDER = "postimg"
-POST_FOLDER = "_posts"
-INDEX_PATH = Path(".state") / "index.sqlite"
+# Image answers that will not change on a later try.
+PERMANENT_STATUSES = frozenset({404, 410})
 
+
+class PermanentImageFailure(FileException):
+    """An image that is gone or is not an image: retrying will not help."""
 
 def image_link(name: str) -> str:
     """How a post links to a stored image."""
@@ -48,8 +50,9 @@ class ImagePipeline(FilesPipeline):
     def __init__(self, archive_dir: Path, image_hosts: list[str], *, crawler: Crawler):
         super().__init__(str(archive_dir / IMAGE_FOLDER), crawler=crawler)
         self.image_hosts = frozenset(image_hosts)
-        self.images = ImageStore(archive_dir / IMAGE_FOLDER, Index(archive_dir / INDEX_PATH))
+        self.images = ImageStore(archive_dir / IMAGE_FOLDER, open_index(archive_dir))
         self.checked: dict[str, CheckedImage] = {}  # downloaded, not yet stored
+        self.transient_failures: set[str] = set()  # failed for a reason that may pass
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
@@ -58,6 +61,11 @@ class ImagePipeline(FilesPipeline):
 
     def close_spider(self) -> None:
         self.images.index.close()
+
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        return await super().process_item(item)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
@@ -75,12 +83,14 @@ class ImagePipeline(FilesPipeline):
 
     async def media_downloaded(self, response: Response, request: Request,
                                info: MediaPipeline.SpiderInfo, *, item: Any = None) -> dict[str, Any]:
+        if response.status in PERMANENT_STATUSES:
+            raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status != 200:
             raise FileException(f"HTTP {response.status}")
         try:
             image = check_image(response.body)
         except NotAnImage as error:
-            raise FileException(str(error)) from None
+            raise PermanentImageFailure(str(error)) from None
         self.checked[request.url] = image
         self.crawler.stats.inc_value("images/downloaded")
         return {"url": request.url, "path": None, "checksum": image.sha256, "status": "downloaded"}
@@ -88,12 +98,18 @@ class ImagePipeline(FilesPipeline):
     def media_failed(self, failure: Failure, request: Request,
                      info: MediaPipeline.SpiderInfo) -> None:
         """Log one line and return: raising would make Scrapy log a traceback as well."""
+        if not failure.check(PermanentImageFailure):
+            self.transient_failures.add(request.url)
         self._failed(request.url, failure.getErrorMessage())
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         fetched = {result["url"] for ok, result in results if ok and result}
         files = []
+        adapter = ItemAdapter(item)
         for url in self._wanted(item):
+            if url in self.transient_failures:
+                self.transient_failures.discard(url)
+                adapter["images_incomplete"] = True
             if url not in fetched:
                 continue
             image = self.checked.pop(url, None)
@@ -101,10 +117,11 @@ class ImagePipeline(FilesPipeline):
                 name = self.images.store(url, image) if image else self.images.stored_name(url)
             except OSError as error:
                 self._failed(url, f"cannot write the image: {error}")
+                adapter["images_incomplete"] = True
                 continue
             if name:
                 files.append({"url": url, "path": name})
-        ItemAdapter(item)[self.files_result_field] = files
+        adapter[self.files_result_field] = files
         return item
 
     def _wanted(self, item: Any) -> list[str]:
@@ -117,10 +134,13 @@ class ImagePipeline(FilesPipeline):
 
 
 class PostPipeline:
-    """Converts each article to its post and writes it through ``PostStore``."""
+    """Converts each article to its post and writes it through ``PostStore``.
+
+    An ``ArticleGone`` only has its state recorded: the archived post stays as it is.
+    """
 
     def __init__(self, archive_dir: Path, tags: list[str], crawler: Crawler):
-        self.posts = PostStore(archive_dir / POST_FOLDER, Index(archive_dir / INDEX_PATH))
+        self.posts = PostStore(archive_dir / POST_FOLDER, open_index(archive_dir))
         self.tags = tags
         self.stats = crawler.stats
 
@@ -132,24 +152,34 @@ class PostPipeline:
     def close_spider(self) -> None:
         self.posts.index.close()
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
+        if isinstance(item, ArticleGone):
+            self.posts.index.set_article_state(item.key, item.url, item.reason)
+            self._count(item.source, item.reason)
+            return item
         article = item.article
         if article.published is None:
             self.stats.inc_value("posts/no_publish_time")
             raise DropItem(f"Not archived: {article.url} ({article.title!r}) states no publish "
                            "time, and a post is never given an invented date")
         links = {f["url"]: image_link(f["path"]) for f in item.files}
-        text = render_post(article, to_markdown(article, links), self.tags)
+        text = render_post(article, to_markdown(article, links), item.tags or self.tags)
         try:
-            outcome, path = self.posts.write(article, text)
+            outcome, path = self.posts.write(article, text, complete=not item.images_incomplete)
         except OSError as error:
             self.stats.inc_value("posts/write_failed")
             raise DropItem(f"Not archived: cannot write the post of {article.url}: {error}",
                            log_level="ERROR") from None
-        self.stats.inc_value(f"posts/{outcome.value}")
+        if item.fetched_url:
+            self.posts.index.add_link(item.fetched_url, article.key)
+        self._count(item.source, outcome.value)
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "
                            "much less text (%s)", path, article.url)
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    def _count(self, source: str, outcome: str) -> None:
+        self.stats.inc_value(f"posts/{outcome}")
+        self.stats.inc_value(f"source/{source}/{outcome}")

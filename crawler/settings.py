@@ -17,10 +17,35 @@ ARTICLE_HOSTS = ["mp.weixin.qq.com"]
 # Only images on these hosts are downloaded; others stay remote links in the post.
 IMAGE_HOSTS = ["mmbiz.qpic.cn", "mmbiz.qlogo.cn", "mmecoa.qpic.cn", "mmsns.qpic.cn"]
 
+# The MP web root: album pages and the back-office list are built on it (tests point it
+# at a local server).
+WECHAT_BASE_URL = "https://mp.weixin.qq.com"
+# Articles asked for per page of an album's JSON.
+ALBUM_PAGE_SIZE = 10
+
+# -- scheduled runs (scrapy crawl accounts) ------------------------------------------
+# The accounts to look at; see accounts.example.toml.
+ACCOUNTS_FILE = "accounts.toml"
+# The MP back-office list (cgi-bin/appmsgpublish) is read only with a logged-in token and
+# cookie; the environment variables WECHAT_MP_TOKEN and WECHAT_MP_COOKIE work as well.
+MP_TOKEN = ""
+MP_COOKIE = ""
+
+# -- blocks ----------------------------------------------------------------------------
+# A verification page, 403 or 429 on an article page is a block: it is asked for again
+# after BLOCK_BACKOFF seconds (doubled each time) at most BLOCK_RETRY_TIMES times, and
+# after BLOCK_LIMIT blocks in a row the run stops with reason "blocked" and exit status 1.
+BLOCK_LIMIT = 3
+BLOCK_RETRY_TIMES = 2
+BLOCK_BACKOFF = 60.0
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ImagePipeline": 100,
     "crawler.pipelines.PostPipeline": 300,
 }
+# Before RetryMiddleware (550) sees a 429, so that blocks get their own, longer pauses.
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.BlockMiddleware": 560}
+EXTENSIONS = {"crawler.extensions.RunReport": 500}
 
 # -- politeness ------------------------------------------------------------------------
 # WeChat answers fast crawlers with its verification page: article pages one at a time,

@@ -48,6 +48,7 @@ def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
         "DOWNLOAD_DELAY": "0",
         "AUTOTHROTTLE_ENABLED": "False",
         "RETRY_TIMES": "0",
+        "BLOCK_BACKOFF": "0.05",
         **(settings or {}),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]

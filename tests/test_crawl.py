@@ -192,7 +192,6 @@ NOT_ARTICLES = {
     "unavailable.html": "temporarily unavailable",
     "expired.html": "an expired link",
     "bad_params.html": "parameter-error page",
-    "verification.html": "verification page",
 }
 
 

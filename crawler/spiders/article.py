@@ -1,59 +1,45 @@
-"""``scrapy crawl article -a url=URL`` (or ``-a urls_file=PATH``): fetch articles to archive."""
+"""``scrapy crawl article -a url=URL`` (or ``-a urls_file=PATH``): archive the given articles.
+
+Given articles are always fetched again: re-archiving is what the user asked for.
+With ``-a follow_albums=true``, every album an article's page lists is archived too.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
-from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
-from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem
-from crawler.spiders.arguments import ArgumentError
-from crawler.wechat.article import NotAnArticle
-from crawler.wechat.page import parse_page
+from crawler.spiders.arguments import ArgumentError, flag
+from crawler.spiders.base import WeChatSpider
 from crawler.wechat.urls import BadArticleURL, article_link
 
 
-class ArticleSpider(scrapy.Spider):
-    """Fetches the given article URLs, every time: re-archiving is what the user asked for."""
-
+class ArticleSpider(WeChatSpider):
     name = "article"
 
     @classmethod
     def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> list[str]:
         """The article URLs to fetch; ``ArgumentError`` if the arguments cannot be used."""
+        flag(kwargs, "follow_albums")
         return article_urls(kwargs.get("url"), kwargs.get("urls_file"),
                             settings.getlist("ARTICLE_HOSTS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
+        urls = cls.check_arguments(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.urls = cls.check_arguments(kwargs, crawler.settings)
+        spider.urls = urls
+        spider.follow_albums = flag(kwargs, "follow_albums")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
-                                 dont_filter=True)
-
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        page = parse_page(response.text, response.url) if isinstance(response, TextResponse) \
-            else NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
-        if isinstance(page, NotAnArticle):
-            self.logger.warning("Not archived: %s is %s", response.url, page.message)
-            self.crawler.stats.inc_value(f"pages/{page.reason}")
-            return
-        yield ArticleItem(article=page, file_urls=list(page.image_urls))
-
-    def fetch_failed(self, failure: Failure) -> None:
-        self.logger.warning("Not archived: could not fetch %s: %s",
-                            failure.request.url, failure.getErrorMessage())
-        self.crawler.stats.inc_value("pages/fetch_failed")
+            yield self.article_request(url, "url")
 
 
 def article_urls(url: str | None, urls_file: str | None, hosts: list[str]) -> list[str]:

@@ -12,8 +12,20 @@ from pathlib import Path
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS articles (key TEXT PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (url TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    key TEXT PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', state TEXT NOT NULL
+);
 """
+
+
+class ArticleState:
+    """What the index knows of an article; other values are ``NotAnArticle`` reasons."""
+
+    ARCHIVED = "archived"
+    INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
+    # Not fetched again by scheduled runs: nothing more is to be had.
+    SETTLED = frozenset({ARCHIVED, "deleted", "violation"})
 
 
 class Index:
@@ -45,10 +57,29 @@ class Index:
         self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, name))
 
     def article_path(self, key: str) -> str | None:
-        return self._one("SELECT path FROM articles WHERE key = ?", key)
+        return self._one("SELECT path FROM articles WHERE key = ? AND path != ''", key)
 
-    def add_article(self, key: str, url: str, path: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?)", (key, url, path))
+    def article_state(self, key: str) -> str | None:
+        return self._one("SELECT state FROM articles WHERE key = ?", key)
+
+    def add_article(self, key: str, url: str, path: str, state: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)", (key, url, path, state))
+
+    def set_article_state(self, key: str, url: str, state: str) -> None:
+        """Record ``state`` and keep the post path the article may already have."""
+        self._db.execute(
+            "INSERT INTO articles (key, url, state) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET state = excluded.state", (key, url, state))
+
+    def add_link(self, url: str, key: str) -> None:
+        """Remember which article a link (a short ``/s/<token>`` one, say) led to."""
+        self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, key))
+
+    def link_key(self, url: str) -> str | None:
+        return self._one("SELECT key FROM links WHERE url = ?", url)
+
+    def has_articles(self) -> bool:
+        return self._one("SELECT 1 FROM articles LIMIT 1") is not None
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()

@@ -8,7 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from crawler.store.files import atomic_write
-from crawler.store.index import Index
+from crawler.store.index import ArticleState, Index
 from crawler.store.post_text import post_filename
 from crawler.wechat.article import Article
 
@@ -31,7 +31,12 @@ class PostStore:
         self.folder = folder
         self.index = index
 
-    def write(self, article: Article, text: str) -> tuple[Outcome, Path]:
+    def write(self, article: Article, text: str, complete: bool = True) -> tuple[Outcome, Path]:
+        """Write ``article``'s post ``text`` unless that makes it worse; record it in the index.
+
+        ``complete`` is False when an image failed for a reason that may pass, so that the
+        next scheduled run fetches the article again.
+        """
         path = self.path_for(article)
         outcome = Outcome.NEW
         if path.exists():
@@ -44,7 +49,8 @@ class PostStore:
                 outcome = Outcome.UPDATED
         if outcome in (Outcome.NEW, Outcome.UPDATED):
             atomic_write(path, text.encode("utf-8"))
-        self.index.add_article(article.key, article.url, path.name)
+        state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
+        self.index.add_article(article.key, article.url, path.name, state)
         return outcome, path
 
     def path_for(self, article: Article) -> Path:

@@ -175,6 +175,13 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
 
 
+def is_verification_page(page: str) -> bool:
+    """Whether ``page`` is WeChat's "环境异常 … 完成验证后即可继续访问" challenge (cheap check)."""
+    if 'id="js_content"' in page or "window.cgiDataNew" in page:
+        return False
+    return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _ERROR_MARKERS[0][1])
+
+
 def _not_an_article(page: str, doc: lxml.html.HtmlElement) -> NotAnArticle:
     visible = " ".join(doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
     visible = re.sub(r"\s+", " ", visible).strip()

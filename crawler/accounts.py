@@ -1,0 +1,99 @@
+"""The accounts file (``ACCOUNTS_FILE``, TOML): which accounts a scheduled run looks at.
+
+See ``accounts.example.toml`` for every key. Loading checks everything up front, so that a
+mistake is one clear message naming the file, the account and the problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.wechat.listing import ListingError, album_json_url, album_url
+from crawler.wechat.urls import BadArticleURL, article_link
+
+_KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
+
+
+class AccountsError(ValueError):
+    """An accounts file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    biz: str = ""
+    tags: tuple[str, ...] = ()
+    albums: tuple[str, ...] = ()  # album page URLs
+    urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.biz or "account"
+
+
+def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Account]:
+    """Read and check the accounts file; album ids become album URLs on ``base_url``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AccountsError(f"cannot read accounts file {str(path)!r}: {error.strerror or error}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise AccountsError(f"accounts file {str(path)!r} is not valid TOML: {error}") from None
+    tables = data.get("account")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise AccountsError(f"accounts file {str(path)!r} has no [[account]] tables")
+    return [_account(table, number, path, base_url, list(hosts))
+            for number, table in enumerate(tables, 1)]
+
+
+def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
+             hosts: list[str]) -> Account:
+    where = f"accounts file {str(path)!r}, account {number}"
+    if isinstance(table.get("name"), str) and table["name"].strip():
+        where += f" ({table['name'].strip()})"
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise AccountsError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    name, biz = _text(table, "name", where), _text(table, "biz", where)
+    albums = []
+    for album in _texts(table, "albums", where):
+        if album.isdigit():
+            if not biz:
+                raise AccountsError(f"{where}: album id {album} needs the account's biz")
+            album = album_url(base_url, biz, album)
+        try:
+            album_json_url(album)
+        except ListingError as error:
+            raise AccountsError(f"{where}: {error}") from None
+        albums.append(album)
+    try:
+        urls = [article_link(url, hosts) for url in _texts(table, "urls", where)]
+    except BadArticleURL as error:
+        raise AccountsError(f"{where}: {error}") from None
+    feeds = _texts(table, "feeds", where)
+    for feed in feeds:
+        if not feed.startswith(("http://", "https://")):
+            raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL")
+    if not (albums or urls or feeds or biz):
+        raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
+    return Account(name=name, biz=biz, tags=tuple(_texts(table, "tags", where)),
+                   albums=tuple(albums), urls=tuple(urls), feeds=tuple(feeds))
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise AccountsError(f"{where}: {key} must be a string")
+    return value.strip()
+
+
+def _texts(table: dict[str, Any], key: str, where: str) -> list[str]:
+    values = table.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, (str, int)) for v in values):
+        raise AccountsError(f"{where}: {key} must be a list of strings")
+    return [str(v).strip() for v in values if str(v).strip()]

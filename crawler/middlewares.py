@@ -1,0 +1,75 @@
+"""Noticing when WeChat starts blocking, and stopping before it gets worse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+
+from crawler.wechat.page import is_verification_page
+
+logger = logging.getLogger(__name__)
+
+BLOCK_STATUSES = frozenset({403, 429})
+
+
+class BlockMiddleware:
+    """Article pages answered with the verification page, 403 or 429 are blocks.
+
+    A blocked page is asked for again after a growing pause (``BLOCK_BACKOFF`` seconds,
+    doubled each time) at most ``BLOCK_RETRY_TIMES`` times. After ``BLOCK_LIMIT`` blocks in a
+    row the spider closes with reason ``blocked``: what it has not fetched is left for the
+    next run, which finds it again because it is not in the index.
+    """
+
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.limit = settings.getint("BLOCK_LIMIT")
+        self.retries = settings.getint("BLOCK_RETRY_TIMES")
+        self.backoff = settings.getfloat("BLOCK_BACKOFF")
+        self.in_a_row = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
+        return cls(crawler)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if not request.meta.get("article"):
+            return response
+        if not _is_block(response):
+            self.in_a_row = 0
+            return response
+        self.in_a_row += 1
+        stats = self.crawler.stats
+        stats.inc_value("blocks/detected")
+        if self.in_a_row >= self.limit:
+            stats.inc_value("pages/blocked")
+            if self.crawler.engine.spider is not None and not stats.get_value("finish_reason"):
+                logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
+                             "what is not fetched is left for the next run.", self.in_a_row, request.url)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
+            raise IgnoreRequest(f"blocked: {request.url}")
+        tries = request.meta.get("block_retries", 0)
+        if tries >= self.retries:
+            stats.inc_value("pages/blocked")
+            logger.warning("Not archived: %s stayed blocked after %d tries", request.url, tries + 1)
+            raise IgnoreRequest(f"blocked: {request.url}")
+        pause = self.backoff * 2 ** tries
+        logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
+        await asyncio.sleep(pause)
+        return request.replace(meta={**request.meta, "block_retries": tries + 1}, dont_filter=True)
+
+
+def _is_block(response: Response) -> bool:
+    if response.status in BLOCK_STATUSES:
+        return True
+    return isinstance(response, TextResponse) and is_verification_page(response.text)
+
+
+def _why(response: Response) -> str:
+    return f"HTTP {response.status}" if response.status in BLOCK_STATUSES else "verification page"

@@ -1,0 +1,151 @@
+"""What every spider shares: fetching article pages and paging through albums.
+
+Spiders only decide where to look; whichever source found an article, it is fetched,
+parsed and handed to the pipelines the same way. Articles that the index already holds
+as settled are not fetched again when a listing names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.items import ArticleGone, ArticleItem
+from crawler.store.archive import open_index
+from crawler.store.index import ArticleState
+from crawler.wechat.article import NotAnArticle
+from crawler.wechat.listing import (
+    Entry,
+    ListingError,
+    album_id,
+    album_json_url,
+    album_url,
+    parse_album_page,
+)
+from crawler.wechat.page import parse_page
+from crawler.wechat.urls import article_ids_from_url
+
+# Error pages that say the article is gone for good, so that it is not asked for again.
+GONE = frozenset({"deleted", "violation"})
+
+
+class WeChatSpider(scrapy.Spider):
+    follow_albums = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WeChatSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.index = open_index(Path(crawler.settings["ARCHIVE_DIR"]))
+        spider.album_page_size = crawler.settings.getint("ALBUM_PAGE_SIZE")
+        spider.albums_seen: set[str] = set()
+        crawler.signals.connect(spider.index.close, signal=signals.spider_closed)
+        return spider
+
+    # -- articles ------------------------------------------------------------------------
+    def article_request(self, url: str, source: str, *, key: str | None = None,
+                        tags: Iterable[str] = (), account: str = "") -> scrapy.Request:
+        meta = {"article": True, "source": source, "key": key, "tags": list(tags), "account": account}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
+                              meta=meta, dont_filter=True)
+
+    def new_article_requests(self, entries: Iterable[Entry], source: str, *,
+                             tags: Iterable[str] = (), account: str = "") -> Iterator[scrapy.Request]:
+        """Requests for the listed articles that are not archived yet (or are incomplete)."""
+        stats = self.crawler.stats
+        for entry in entries:
+            stats.inc_value("articles/listed")
+            stats.inc_value(f"source/{source}/listed")
+            key = entry.key or self.index.link_key(entry.url)
+            if key and self.index.article_state(key) in ArticleState.SETTLED:
+                stats.inc_value("articles/already_archived")
+                stats.inc_value(f"source/{source}/already_archived")
+                continue
+            yield self.article_request(entry.url, source, key=key, tags=tags, account=account)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        page = parse_page(response.text, response.url) if isinstance(response, TextResponse) \
+            else NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
+        if isinstance(page, NotAnArticle):
+            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+            self.crawler.stats.inc_value(f"pages/{page.reason}")
+            key = meta.get("key") or _key_from_url(response.url)
+            if key and page.reason in GONE:
+                yield ArticleGone(key=key, url=response.url, reason=page.reason, source=meta["source"])
+            return
+        if not page.account and meta.get("account"):
+            page = replace(page, account=meta["account"])
+        yield ArticleItem(article=page, file_urls=list(page.image_urls), source=meta["source"],
+                          tags=meta.get("tags") or [], fetched_url=response.request.url)
+        if self.follow_albums and page.biz:
+            base = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
+            for album in page.albums:
+                request = self.album_request(album_url(base, page.biz, album.id),
+                                             tags=meta.get("tags") or ())
+                if request is not None:
+                    yield request
+
+    def fetch_failed(self, failure: Failure) -> None:
+        self.logger.warning("Not archived: could not fetch %s: %s",
+                            failure.request.url, failure.getErrorMessage())
+        self.crawler.stats.inc_value("pages/fetch_failed")
+
+    # -- albums --------------------------------------------------------------------------
+    def album_request(self, url: str, *, tags: Iterable[str] = (),
+                      account: str = "") -> scrapy.Request | None:
+        """The first page of an album's JSON; None for an album already being read this run."""
+        json_url = album_json_url(url, self.album_page_size)
+        if json_url in self.albums_seen:
+            return None
+        self.albums_seen.add(json_url)
+        return self.listing_request(json_url, f"album:{album_id(url)}", self.parse_album,
+                                    tags=tags, account=account)
+
+    def listing_request(self, url: str, source: str, callback: Any, *, tags: Iterable[str] = (),
+                        account: str = "", **kwargs: Any) -> scrapy.Request:
+        """A request for one listing source (album, feed, back-office list)."""
+        self.crawler.stats.inc_value("sources/attempted")
+        meta = {"source": source, "tags": list(tags), "account": account, "first_page": True}
+        return scrapy.Request(url, callback=callback, errback=self.listing_failed, meta=meta,
+                              dont_filter=True, **kwargs)
+
+    def parse_album(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            page = parse_album_page(response.text, response.url)
+        except ListingError as error:
+            self.source_failed(response.meta, str(error))
+            return
+        self.source_read(response.meta)
+        yield from self.new_article_requests(page.entries, response.meta["source"],
+                                             tags=response.meta["tags"], account=response.meta["account"])
+        if page.next_url:
+            yield response.request.replace(url=page.next_url, meta={**response.meta, "first_page": False})
+
+    # -- listing outcomes ----------------------------------------------------------------
+    def source_read(self, meta: dict[str, Any]) -> None:
+        if meta.get("first_page"):
+            self.crawler.stats.inc_value("sources/read")
+
+    def source_failed(self, meta: dict[str, Any], reason: str) -> None:
+        source = meta["source"]
+        self.logger.warning("Source %s could not be read: %s", source, reason)
+        self.crawler.stats.inc_value(f"source/{source}/failed")
+        if meta.get("first_page"):
+            self.crawler.stats.inc_value("sources/failed")
+
+    def listing_failed(self, failure: Failure) -> None:
+        self.source_failed(failure.request.meta, failure.getErrorMessage())
+
+
+def _key_from_url(url: str) -> str | None:
+    ids = article_ids_from_url(url)
+    return f"{ids['__biz']}:{ids['mid']}:{ids['idx']}" if {"__biz", "mid", "idx"} <= ids.keys() else None

@@ -1,0 +1,163 @@
+"""Lists of articles → entries: album (合集) JSON, RSS/Atom feeds, the MP back-office list.
+
+Pure functions. Each entry carries the URL to fetch (tracking parameters removed, host kept)
+and, when the link has them, the article's ``__biz``/``mid``/``idx``, so that an article
+already archived is known before it is fetched.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from lxml import etree
+
+from crawler.wechat.urls import article_ids_from_url, without_tracking
+
+
+class ListingError(ValueError):
+    """A listing that says it failed, or that cannot be read; the message says which."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One article found in a listing."""
+
+    url: str
+    title: str = ""
+    biz: str = ""
+    mid: str = ""
+    idx: str = ""
+
+    @property
+    def key(self) -> str | None:
+        """The article's identity (as ``Article.key``) when the link carries it."""
+        return f"{self.biz}:{self.mid}:{self.idx}" if self.biz and self.mid and self.idx else None
+
+
+def entry(link: str, title: str = "") -> Entry:
+    """An entry for an article link as listings give it (``&amp;``, ``chksm``, ``#rd``…)."""
+    link = html.unescape(link.strip().replace("\\/", "/"))
+    ids = article_ids_from_url(link)
+    return Entry(url=without_tracking(link) if ids else link.split("#")[0], title=title.strip(),
+                 biz=ids.get("__biz", ""), mid=ids.get("mid", ""), idx=ids.get("idx", ""))
+
+
+# -- albums ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AlbumPage:
+    entries: list[Entry]
+    next_url: str | None  # the JSON URL of the next page, None after the last one
+    title: str = ""
+
+
+def album_json_url(album_url: str, count: int = 10, begin_msgid: str = "",
+                   begin_itemidx: str = "") -> str:
+    """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``)."""
+    parts = urlsplit(html.unescape(album_url))
+    query = dict(parse_qsl(parts.query))
+    if parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
+            or not query.get("__biz"):
+        raise ListingError(f"not an album URL (…/mp/appmsgalbum?__biz=…&album_id=…): {album_url!r}")
+    params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
+              "count": str(count), "f": "json"}
+    if begin_msgid:
+        params.update(begin_msgid=begin_msgid, begin_itemidx=begin_itemidx or "1")
+    return urlunsplit((parts.scheme, parts.netloc, "/mp/appmsgalbum", urlencode(params), ""))
+
+
+def album_id(album_url: str) -> str:
+    return dict(parse_qsl(urlsplit(html.unescape(album_url)).query)).get("album_id", "")
+
+
+def album_url(base_url: str, biz: str, album_id: str) -> str:
+    """The album page URL for an account's album id."""
+    return f"{base_url.rstrip('/')}/mp/appmsgalbum?__biz={biz}&action=getalbum&album_id={album_id}"
+
+
+def parse_album_page(body: str, request_url: str) -> AlbumPage:
+    """One page of an album's JSON; ``ListingError`` when WeChat reports an error."""
+    data = _json(body, "album")
+    _check_base_resp(data, "album")
+    album = data.get("getalbum_resp") or {}
+    items = album.get("article_list") or []
+    if isinstance(items, dict):  # WeChat sends the last single item as an object
+        items = [items]
+    entries = [entry(item.get("url", ""), item.get("title", "")) for item in items if item.get("url")]
+    next_url = None
+    if str(album.get("continue_flag", "0")) == "1" and items:
+        last = items[-1]
+        count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "10")
+        next_url = album_json_url(request_url, int(count), str(last.get("msgid", "")),
+                                  str(last.get("itemidx", "1")))
+    title = (album.get("base_info") or {}).get("title", "")
+    return AlbumPage(entries, next_url, html.unescape(title))
+
+
+# -- feeds -------------------------------------------------------------------------------
+_FEED_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse_feed(body: bytes) -> list[Entry]:
+    """Article entries of an RSS 2.0 or Atom feed (as RSSHub or WeWe-RSS serve them)."""
+    try:
+        root = etree.fromstring(body, _FEED_PARSER)
+    except etree.XMLSyntaxError as error:
+        raise ListingError(f"not an RSS or Atom feed: {error}") from None
+    entries = []
+    for item in root.iter("item"):
+        link = item.findtext("link") or item.findtext("guid") or ""
+        entries.append(entry(link, item.findtext("title") or ""))
+    for item in root.iter(f"{_ATOM}entry"):
+        links = item.findall(f"{_ATOM}link")
+        href = next((l.get("href") for l in links if l.get("rel", "alternate") == "alternate"), "")
+        entries.append(entry(href or "", item.findtext(f"{_ATOM}title") or ""))
+    return [e for e in entries if e.url.startswith(("http://", "https://"))]
+
+
+# -- the MP back-office list (cgi-bin/appmsgpublish) -------------------------------------
+_MP_ERRORS = {
+    200013: "freq control: WeChat refuses the back-office list for now",
+    200003: "session expired: log in to mp.weixin.qq.com again and update the token and cookie",
+}
+
+
+def publish_list_url(base_url: str, biz: str, token: str, begin: int = 0, count: int = 5) -> str:
+    params = {"sub": "list", "sub_action": "list_ex", "begin": str(begin), "count": str(count),
+              "fakeid": biz, "type": "101_1", "free_publish_type": "1", "token": token,
+              "lang": "zh_CN", "f": "json", "ajax": "1"}
+    return f"{base_url.rstrip('/')}/cgi-bin/appmsgpublish?{urlencode(params)}"
+
+
+def parse_publish_list(body: str) -> list[Entry]:
+    """Articles of one page of ``cgi-bin/appmsgpublish`` (JSON strings inside JSON)."""
+    data = _json(body, "back-office list")
+    _check_base_resp(data, "back-office list", _MP_ERRORS)
+    page = _json(data.get("publish_page") or "{}", "back-office list")
+    entries = []
+    for published in page.get("publish_list") or []:
+        info = _json(published.get("publish_info") or "{}", "back-office list")
+        entries += [entry(item.get("link", ""), item.get("title", ""))
+                    for item in info.get("appmsgex") or [] if item.get("link")]
+    return entries
+
+
+def _json(body: str, what: str) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise ListingError(f"the {what} answer is not JSON: {body[:80]!r}") from None
+    if not isinstance(data, dict):
+        raise ListingError(f"the {what} answer is not a JSON object")
+    return data
+
+
+def _check_base_resp(data: dict, what: str, known: dict[int, str] | None = None) -> None:
+    base = data.get("base_resp") or {}
+    ret = int(base.get("ret", 0) or 0)
+    if ret:
+        reason = (known or {}).get(ret) or base.get("errmsg") or base.get("err_msg") or "error"
+        raise ListingError(f"the {what} answered ret={ret}: {reason}")
