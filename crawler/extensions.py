@@ -65,7 +65,11 @@ def _per_source(stats: dict[str, Any]) -> list[tuple[str, str]]:
             sources.setdefault(match.group(1), {})[match.group(2)] = value
     wording = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
                ("unchanged", "unchanged"), ("already_archived", "already archived"),
-               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"),
-               ("failed", "FAILED to read"))
-    return [(source, _counts(counts, wording) or "nothing listed")
-            for source, counts in sorted(sources.items())]
+               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"))
+    lines = []
+    for source, counts in sorted(sources.items()):
+        line = _counts(counts, wording) or "nothing listed"
+        if counts.get("failed"):
+            line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
+        lines.append((source, line))
+    return lines

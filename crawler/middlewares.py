@@ -15,15 +15,19 @@ from crawler.wechat.page import is_verification_page
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
+_HELD = "_article_gate_held"
 
 
 class BlockMiddleware:
     """Article pages answered with the verification page, 403 or 429 are blocks.
 
-    A blocked page is asked for again after a growing pause (``BLOCK_BACKOFF`` seconds,
-    doubled each time) at most ``BLOCK_RETRY_TIMES`` times. After ``BLOCK_LIMIT`` blocks in a
-    row the spider closes with reason ``blocked``: what it has not fetched is left for the
-    next run, which finds it again because it is not in the index.
+    Article pages pass a gate, at most ``ARTICLE_PAGES_IN_FLIGHT`` between request and
+    response: Scrapy would otherwise queue many at once, and a queue keeps going out to a
+    site that is blocking us. A blocked page is asked for again after a growing pause
+    (``BLOCK_BACKOFF`` seconds, doubled each time), during which no other article page is
+    fetched, at most ``BLOCK_RETRY_TIMES`` times. After ``BLOCK_LIMIT`` blocks in a row no
+    article page is sent any more and the spider closes with reason ``blocked``; what it
+    did not fetch is not in the index, so the next run finds it again.
     """
 
     def __init__(self, crawler: Crawler):
@@ -32,15 +36,36 @@ class BlockMiddleware:
         self.limit = settings.getint("BLOCK_LIMIT")
         self.retries = settings.getint("BLOCK_RETRY_TIMES")
         self.backoff = settings.getfloat("BLOCK_BACKOFF")
+        self.gate = asyncio.Semaphore(max(1, settings.getint("ARTICLE_PAGES_IN_FLIGHT")))
         self.in_a_row = 0
+        self.stopped = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
         return cls(crawler)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_request(self, request: Request) -> None:
         if not request.meta.get("article"):
+            return
+        await self.gate.acquire()
+        if self.stopped:
+            self.gate.release()
+            raise IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")
+        request.meta[_HELD] = True
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if not request.meta.pop(_HELD, False):
             return response
+        try:
+            return await self._check(request, response)
+        finally:
+            self.gate.release()
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if request.meta.pop(_HELD, False):
+            self.gate.release()
+
+    async def _check(self, request: Request, response: Response) -> Request | Response:
         if not _is_block(response):
             self.in_a_row = 0
             return response
@@ -49,7 +74,8 @@ class BlockMiddleware:
         stats.inc_value("blocks/detected")
         if self.in_a_row >= self.limit:
             stats.inc_value("pages/blocked")
-            if self.crawler.engine.spider is not None and not stats.get_value("finish_reason"):
+            if not self.stopped:
+                self.stopped = True
                 logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
                              "what is not fetched is left for the next run.", self.in_a_row, request.url)
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))

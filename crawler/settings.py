@@ -35,6 +35,8 @@ MP_COOKIE = ""
 # A verification page, 403 or 429 on an article page is a block: it is asked for again
 # after BLOCK_BACKOFF seconds (doubled each time) at most BLOCK_RETRY_TIMES times, and
 # after BLOCK_LIMIT blocks in a row the run stops with reason "blocked" and exit status 1.
+# Article pages between request and response at once (see crawler/middlewares.py).
+ARTICLE_PAGES_IN_FLIGHT = 1
 BLOCK_LIMIT = 3
 BLOCK_RETRY_TIMES = 2
 BLOCK_BACKOFF = 60.0

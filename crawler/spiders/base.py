@@ -17,6 +17,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleGone, ArticleItem
@@ -53,9 +54,10 @@ class WeChatSpider(scrapy.Spider):
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, *, key: str | None = None,
                         tags: Iterable[str] = (), account: str = "") -> scrapy.Request:
+        """A request for an article page. Two sources may name one article in a run (an
+        album and a feed, say): Scrapy's duplicate filter drops the second request."""
         meta = {"article": True, "source": source, "key": key, "tags": list(tags), "account": account}
-        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
-                              meta=meta, dont_filter=True)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, meta=meta)
 
     def new_article_requests(self, entries: Iterable[Entry], source: str, *,
                              tags: Iterable[str] = (), account: str = "") -> Iterator[scrapy.Request]:
@@ -96,7 +98,7 @@ class WeChatSpider(scrapy.Spider):
 
     def fetch_failed(self, failure: Failure) -> None:
         self.logger.warning("Not archived: could not fetch %s: %s",
-                            failure.request.url, failure.getErrorMessage())
+                            failure.request.url, failure_reason(failure))
         self.crawler.stats.inc_value("pages/fetch_failed")
 
     # -- albums --------------------------------------------------------------------------
@@ -143,7 +145,14 @@ class WeChatSpider(scrapy.Spider):
             self.crawler.stats.inc_value("sources/failed")
 
     def listing_failed(self, failure: Failure) -> None:
-        self.source_failed(failure.request.meta, failure.getErrorMessage())
+        self.source_failed(failure.request.meta, failure_reason(failure))
+
+
+def failure_reason(failure: Failure) -> str:
+    """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    return failure.getErrorMessage()
 
 
 def _key_from_url(url: str) -> str | None:

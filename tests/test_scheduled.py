@@ -1,0 +1,262 @@
+"""Scheduled runs over the local WeChat: albums, accounts files, feeds, blocks, incrementality."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import crawl
+from tests.mockserver import MockWeChat, Route
+from tests.site import BIZ, Art, Site
+
+
+def snapshot(archive: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(archive)): p.read_bytes()
+            for p in sorted(archive.rglob("*")) if p.is_file() and ".state" not in p.parts}
+
+
+def posts(archive: Path) -> list[str]:
+    return sorted(p.name for p in (archive / "_posts").glob("*.md"))
+
+
+def article_hits(server: MockWeChat) -> list[str]:
+    return [path for path, _ in server.hits("/s")]
+
+
+def state_of(archive: Path, mid: str) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        return db.execute("SELECT state FROM articles WHERE key = ?", (f"{BIZ}:{mid}:1",)).fetchone()[0]
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def test_a_21_article_album_over_three_pages_is_archived_whole_then_costs_only_listings(
+        site: Site, tmp_path: Path) -> None:
+    arts = [Art(str(2247480000 + i)) for i in range(21)]
+    for art in arts:
+        site.article(art)
+    album = site.album("3001", arts)
+
+    first = crawl("album", tmp_path, "-a", f"url={album}")
+    assert first.returncode == 0, first.stderr
+    assert len(posts(tmp_path)) == 21
+    listings = [p for p, _ in site.server.hits("/mp/appmsgalbum")]
+    assert len(listings) == 3
+    assert "begin_msgid=2247480009&begin_itemidx=1" in listings[1]
+    assert "begin_msgid=2247480019&begin_itemidx=1" in listings[2]
+    assert re.search(r"Run summary \(finished\): 21 new\b", first.stderr)
+    assert re.search(r"album:3001: 21 listed, 21 new", first.stderr)
+
+    before, requests = snapshot(tmp_path), len(site.server.requests)
+    second = crawl("album", tmp_path, "-a", f"url={album}")
+    assert second.returncode == 0, second.stderr
+    assert snapshot(tmp_path) == before
+    assert [p.split("?")[0] for p, _ in site.server.requests[requests:]] == ["/mp/appmsgalbum"] * 3
+    assert re.search(r"Run summary \(finished\): 21 already archived", second.stderr)
+
+
+def test_an_accounts_file_archives_album_urls_and_feed_once(site: Site, tmp_path: Path) -> None:
+    in_album = [Art("2247481001"), Art("2247481002")]
+    extra = [Art("2247481003"), Art("2247481004")]
+    in_feed = [Art("2247481005"), Art("2247481002")]  # one also in the album
+    for art in in_album + extra + in_feed[:1]:
+        site.article(art, nickname="")  # the pages lack a name: the file's name is used
+    album = site.album("3002", in_album)
+    feed = site.feed("/feeds/wewe.xml", in_feed)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'''
+[[account]]
+name = "清远市反诈骗中心"
+biz = "{BIZ}"
+tags = ["反诈", "清远"]
+albums = ["3002"]
+urls = ["{site.link(extra[0]).replace("&amp;", "&")}", "{site.link(extra[1]).replace("&amp;", "&")}"]
+feeds = ["{feed}"]
+''', encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                                  "WECHAT_BASE_URL": site.server.base})
+    assert result.returncode == 0, result.stderr
+    assert len(posts(archive)) == 5
+    fetched = article_hits(site.server)
+    assert len(fetched) == len(set(fetched)) == 5
+    post = (archive / "_posts" / posts(archive)[0]).read_text(encoding="utf-8")
+    assert "tags:\n    - 反诈\n    - 清远\n" in post
+    assert "<blockquote><p>转载：清远市反诈骗中心<br>" in post
+    for source in ("album:3002", "urls:清远市反诈骗中心", "feed:" + feed):
+        assert f"  {source}: " in result.stderr
+
+    again = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                                 "WECHAT_BASE_URL": site.server.base})
+    assert again.returncode == 0 and article_hits(site.server) == fetched
+
+
+def test_a_failing_feed_does_not_stop_the_others(site: Site, tmp_path: Path) -> None:
+    site.article(Art("2247482001"))
+    album = site.album("3003", [Art("2247482001")])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nfeeds = ["{site.server.base}/missing.xml"]\n'
+                        f'albums = ["{album}"]\n', encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts)})
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path / "archive")) == 1
+    assert re.search(r"WARNING: Source feed:\S+/missing.xml could not be read: HTTP 404", result.stderr)
+    assert re.search(r"feed:\S+/missing.xml: COULD NOT BE READ", result.stderr)
+
+
+def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path: Path) -> None:
+    album = site.album("3004", [], error=10004)
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 1
+    assert re.search(r"WARNING: Source album:3004 could not be read: the album answered "
+                     r"ret=10004: no such album", result.stderr)
+    assert "ERROR: Exit status 1: no source could be read" in result.stderr
+
+
+def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path) -> None:
+    arts = [Art(str(2247483000 + i)) for i in range(8)]
+    verification = (Path(__file__).parent / "pages" / "verification.html").read_text(encoding="utf-8")
+    for art in arts:
+        site.server.page(art.path, verification)
+    album = site.album("3005", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 1
+    assert "'finish_reason': 'blocked'" in result.stderr
+    assert re.search(r"ERROR: WeChat is blocking: 3 blocked pages in a row", result.stderr)
+    assert len(article_hits(site.server)) == 3  # BLOCK_LIMIT: nothing is sent after
+    assert re.search(r"Run summary \(blocked\): .*\d+ blocked", result.stderr)
+    assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in result.stderr
+    assert not posts(tmp_path)
+
+
+def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
+    art = Art("2247484001")
+    url = site.article(art)
+    page = site.server.routes[art.path]
+    answers = iter([Route(429, "text/plain", b"slow down"), page])
+    site.server.routes[art.path] = lambda query: next(answers)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"WARNING: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
+    assert len(posts(tmp_path)) == 1
+
+
+def test_a_deleted_article_leaves_the_archived_post_and_is_recorded(site: Site,
+                                                                   tmp_path: Path) -> None:
+    art = Art("2247485001")
+    url = site.article(art)
+    assert crawl("article", tmp_path, "-a", f"url={url}").returncode == 0
+    before = snapshot(tmp_path)
+    deleted = (Path(__file__).parent / "pages" / "deleted.html").read_text(encoding="utf-8")
+    site.server.page(art.path, deleted)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert snapshot(tmp_path) == before
+    assert state_of(tmp_path, art.mid) == "deleted"
+    assert "1 deleted" in result.stderr
+
+
+def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:
+    arts = [Art("2247486001", albums=("3006",)), Art("2247486002"), Art("2247486003")]
+    for art in arts:
+        site.article(art)
+    site.album("3006", arts)
+    result = crawl("article", tmp_path, "-a", f"url={site.link(arts[0]).replace('&amp;', '&')}",
+                   "-a", "follow_albums=true")
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path)) == 3
+    assert len(article_hits(site.server)) == 3  # the first article is not fetched twice
+
+
+def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> None:
+    arts = [Art(str(2247487000 + i)) for i in range(3)]
+    for art in arts:
+        site.article(art)
+    album = site.album("3007", arts)
+    assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
+    shutil.rmtree(tmp_path / ".state")
+    hits = len(article_hits(site.server))
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilt the index of 3 archived articles" in result.stderr
+    assert len(article_hits(site.server)) == hits
+
+
+def test_an_article_with_a_transient_image_failure_is_fetched_again(site: Site,
+                                                                   tmp_path: Path) -> None:
+    arts = [Art("2247488001"), Art("2247488002")]
+    for art in arts:
+        site.article(art)
+    site.server.image("/mmbiz_png/Img2247488002x1/640", b"busy", status=503)
+    album = site.album("3008", arts)
+    assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
+    assert state_of(tmp_path, "2247488002") == "incomplete"
+    site.article(arts[1])  # the CDN is back
+    hits = len(article_hits(site.server))
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 0, result.stderr
+    assert article_hits(site.server)[hits:] == [arts[1].path]
+    assert state_of(tmp_path, "2247488002") == "archived"
+    assert "'posts/updated': 1" in result.stderr
+
+
+def test_the_back_office_list_is_used_when_a_session_is_given(site: Site, tmp_path: Path) -> None:
+    arts = [Art("2247489001"), Art("2247489002")]
+    for art in arts:
+        site.article(art)
+    site.publish_list(arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "乙"\nbiz = "{BIZ}"\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": site.server.base,
+                "MP_TOKEN": "12345", "MP_COOKIE": "slave_sid=abc; slave_user=gh_x"}
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path / "archive")) == 2
+    [(path, headers)] = site.server.hits("/cgi-bin/appmsgpublish")
+    assert "token=12345" in path and f"fakeid={quote(BIZ)}" in path
+    assert "slave_sid=abc" in headers.get("Cookie", "")
+
+
+@pytest.mark.parametrize("ret, words", [(200013, "freq control"), (200003, "session expired")])
+def test_back_office_errors_stop_that_source_only(site: Site, tmp_path: Path, ret: int,
+                                                  words: str) -> None:
+    site.article(Art("2247490001"))
+    site.publish_list([], ret=ret)
+    feed = site.feed("/feeds/ok.xml", [Art("2247490001")])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "丙"\nbiz = "{BIZ}"\nfeeds = ["{feed}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": site.server.base,
+                             "MP_TOKEN": "1", "MP_COOKIE": "a=b"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(rf"Source mp:丙 could not be read: .*ret={ret}: {words}", result.stderr)
+    assert len(posts(tmp_path / "archive")) == 1
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read accounts file"),
+    ("[[account]\nname = 1", "is not valid TOML"),
+    ("title = 'x'", "has no [[account]] tables"),
+    ('[[account]]\nname = "丁"\nalbmus = ["1"]', "account 1 (丁): unknown key 'albmus'"),
+    ('[[account]]\nname = "丁"\nalbums = ["123"]', "album id 123 needs the account's biz"),
+    ('[[account]]\nname = "丁"\nurls = ["https://example.com/s/x"]', "not a WeChat article host"),
+    ('[[account]]\nname = "丁"', "nothing to archive"),
+])
+def test_a_bad_accounts_file_gets_one_clear_line(tmp_path: Path, content: str | None,
+                                                 message: str) -> None:
+    accounts = tmp_path / "accounts.toml"
+    if content is not None:
+        accounts.write_text(content, encoding="utf-8")
+    result = crawl("accounts", tmp_path, settings={"ACCOUNTS_FILE": str(accounts)})
+    assert result.returncode == 2
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl accounts:")]
+    assert message in line and str(accounts) in line
