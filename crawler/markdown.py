@@ -47,13 +47,14 @@ _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer")
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
 
-def to_markdown(article: Article, image_links: Mapping[str, str]) -> str:
+def to_markdown(article: Article, image_links: Mapping[str, str], bullet: str = "-") -> str:
     """The body of ``article``'s post.
 
     ``image_links`` maps a normalised image URL to what the post links to (a local
     ``{{site.baseurl}}/postimg/…`` path); an image missing from it keeps its own URL.
+    ``bullet`` marks the items of unordered lists (``-``, ``*`` or ``+``).
     """
-    converter = _WeChatConverter(article_url=article.url, image_links=image_links)
+    converter = _WeChatConverter(article_url=article.url, image_links=image_links, bullet=bullet)
     parts: list[str] = []
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
@@ -89,9 +90,9 @@ def _escape_line_start(match: re.Match[str]) -> str:
 class _WeChatConverter(MarkdownConverter):
     """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
 
-    def __init__(self, article_url: str, image_links: Mapping[str, str]):
+    def __init__(self, article_url: str, image_links: Mapping[str, str], bullet: str):
         super().__init__(
-            heading_style=ATX, bullets="-", strong_em_symbol="*", table_infer_header=True,
+            heading_style=ATX, bullets=bullet, strong_em_symbol="*", table_infer_header=True,
             bs4_options="lxml", escape_asterisks=False, escape_underscores=False,
         )
         self.article_url = article_url

@@ -1,15 +1,17 @@
-"""Noticing when WeChat starts blocking, and stopping before it gets worse."""
+"""Downloader middlewares: keeping what WeChat sent, and noticing when it starts blocking."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import Headers, Response, TextResponse
 
+from crawler.store.archive import open_captures
 from crawler.wechat.page import is_verification_page
 
 logger = logging.getLogger(__name__)
@@ -99,3 +101,28 @@ def _is_block(response: Response) -> bool:
 
 def _why(response: Response) -> str:
     return f"HTTP {response.status}" if response.status in BLOCK_STATUSES else "verification page"
+
+
+class CaptureMiddleware:
+    """Hands every article page WeChat answers with to the archive's raw captures.
+
+    Placed after HttpCompressionMiddleware has decoded the body (see ``CaptureStore``).
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.captures = open_captures(Path(crawler.settings["ARCHIVE_DIR"]))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CaptureMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("article"):
+            self.captures.add_response(request.url, _pairs(request.headers), response.status,
+                                       _pairs(response.headers), response.body)
+        return response
+
+
+def _pairs(headers: Headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1"))
+            for name, values in headers.items() for value in values]

@@ -16,10 +16,9 @@ from scrapy.pipelines.media import FileException, MediaPipeline
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleGone, ArticleItem
-from crawler.store.archive import IMAGE_FOLDER, POST_FOLDER, open_index
-from crawler.markdown import to_markdown
+from crawler.store.archive import POST_FOLDER, open_captures, open_index
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
-from crawler.store.post_text import render_post
+from crawler.store.post_text import IMAGE_FOLDER, compose_post
 from crawler.store.posts import Outcome, PostStore
 from crawler.wechat.urls import host_of
 
@@ -31,11 +30,6 @@ PERMANENT_STATUSES = frozenset({404, 410})
 
 class PermanentImageFailure(FileException):
     """An image that is gone or is not an image: retrying will not help."""
-
-def image_link(name: str) -> str:
-    """How a post links to a stored image."""
-    return f"{{{{site.baseurl}}}}/{IMAGE_FOLDER}/{name}"
-
 
 class ImagePipeline(FilesPipeline):
     """Scrapy's FilesPipeline (concurrent downloads, per-run dedup) over ``ImageStore``.
@@ -139,15 +133,18 @@ class PostPipeline:
     An ``ArticleGone`` only has its state recorded: the archived post stays as it is.
     """
 
-    def __init__(self, archive_dir: Path, tags: list[str], crawler: Crawler):
+    def __init__(self, archive_dir: Path, tags: list[str], bullet: str, crawler: Crawler):
         self.posts = PostStore(archive_dir / POST_FOLDER, open_index(archive_dir))
+        self.captures = open_captures(archive_dir)
         self.tags = tags
+        self.bullet = bullet
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
         settings = crawler.settings
-        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("DEFAULT_TAGS"), crawler)
+        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("DEFAULT_TAGS"),
+                   settings["MARKDOWN_BULLET"], crawler)
 
     def close_spider(self) -> None:
         self.posts.index.close()
@@ -162,8 +159,10 @@ class PostPipeline:
             self.stats.inc_value("posts/no_publish_time")
             raise DropItem(f"Not archived: {article.url} ({article.title!r}) states no publish "
                            "time, and a post is never given an invented date")
-        links = {f["url"]: image_link(f["path"]) for f in item.files}
-        text = render_post(article, to_markdown(article, links), item.tags or self.tags)
+        if item.imported_page is not None:
+            self.captures.add_resource(article.url, item.imported_page)
+        names = {f["url"]: f["path"] for f in item.files}
+        text = compose_post(article, names, item.tags or self.tags, self.bullet)
         try:
             outcome, path = self.posts.write(article, text, complete=not item.images_incomplete)
         except OSError as error:

@@ -10,6 +10,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_DIR = "archive"
 # Tags of every post (an account's configuration may set others).
 DEFAULT_TAGS = ["其他"]
+# The marker of unordered list items in posts: "-", "*" or "+".
+MARKDOWN_BULLET = "-"
 
 # -- what is fetched -------------------------------------------------------------------
 # Hosts whose article links are accepted (tests point this at a local server).
@@ -45,8 +47,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ImagePipeline": 100,
     "crawler.pipelines.PostPipeline": 300,
 }
-# Before RetryMiddleware (550) sees a 429, so that blocks get their own, longer pauses.
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.BlockMiddleware": 560}
+# Blocks: before RetryMiddleware (550) sees a 429, so that blocks get their own, longer
+# pauses. Captures: after HttpCompressionMiddleware (590) has decoded the body.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.BlockMiddleware": 560,
+    "crawler.middlewares.CaptureMiddleware": 580,
+}
 EXTENSIONS = {"crawler.extensions.RunReport": 500}
 
 # -- politeness ------------------------------------------------------------------------

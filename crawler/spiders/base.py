@@ -33,7 +33,7 @@ from crawler.wechat.listing import (
     parse_album_page,
 )
 from crawler.wechat.page import parse_page
-from crawler.wechat.urls import article_ids_from_url
+from crawler.wechat.urls import article_key
 
 # Error pages that say the article is gone for good, so that it is not asked for again.
 GONE = frozenset({"deleted", "violation"})
@@ -80,7 +80,7 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.crawler.stats.inc_value(f"pages/{page.reason}")
-            key = meta.get("key") or _key_from_url(response.url)
+            key = meta.get("key") or article_key(response.url)
             if key and page.reason in GONE:
                 yield ArticleGone(key=key, url=response.url, reason=page.reason, source=meta["source"])
             return
@@ -153,8 +153,3 @@ def failure_reason(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     return failure.getErrorMessage()
-
-
-def _key_from_url(url: str) -> str | None:
-    ids = article_ids_from_url(url)
-    return f"{ids['__biz']}:{ids['mid']}:{ids['idx']}" if {"__biz", "mid", "idx"} <= ids.keys() else None

@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from crawler.store.captures import CaptureStore
 from crawler.store.index import ArticleState, Index
+from crawler.store.post_text import IMAGE_FOLDER
 from crawler.store.posts import archived_url
-from crawler.wechat.urls import article_ids_from_url
+from crawler.wechat.urls import article_key
 
 logger = logging.getLogger(__name__)
 
-IMAGE_FOLDER = "postimg"
 POST_FOLDER = "_posts"
 INDEX_PATH = Path(".state") / "index.sqlite"
+CAPTURE_FOLDER = Path(".state") / "warc"
+
+
+def open_captures(archive_dir: Path) -> CaptureStore:
+    return CaptureStore(archive_dir / CAPTURE_FOLDER)
 
 
 def open_index(archive_dir: Path) -> Index:
@@ -27,9 +33,7 @@ def open_index(archive_dir: Path) -> Index:
         rebuilt = 0
         for post in sorted(posts.glob("*.md")):
             url = archived_url(post)
-            ids = article_ids_from_url(url or "")
-            key = f"{ids['__biz']}:{ids['mid']}:{ids['idx']}" \
-                if {"__biz", "mid", "idx"} <= ids.keys() else url
+            key = article_key(url or "") or url
             if key:
                 index.add_article(key, url or "", post.name, ArticleState.ARCHIVED)
                 rebuilt += 1

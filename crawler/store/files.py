@@ -26,3 +26,10 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Delete temporary files a killed run left in ``folder`` (one writer at a time)."""
+    for leftover in folder.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

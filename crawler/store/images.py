@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from crawler.store.files import atomic_write
+from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import Index
 from crawler.wechat.urls import image_stem
 
@@ -54,6 +54,7 @@ class ImageStore:
     def __init__(self, folder: Path, index: Index):
         self.folder = folder
         self.index = index
+        remove_leftovers(folder)
 
     def stored_name(self, url: str) -> str | None:
         """The file already holding ``url``'s image, if there is one."""
@@ -76,7 +77,19 @@ class ImageStore:
         return name
 
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
+        """``<stem>.<ext>``, unless other bytes hold that name already.
+
+        A file of that name with these very bytes is taken over: a run killed between
+        writing an image and indexing it leaves exactly that.
+        """
         name = f"{stem}.{extension}"
-        if self.index.name_taken(name) or (self.folder / name).exists():
+        path = self.folder / name
+        taken = self.index.name_taken(name) or path.exists()
+        if taken and not (path.is_file() and _sha256(path) == digest
+                          and not self.index.name_taken(name)):
             name = f"{stem}-{digest[:12]}.{extension}"
         return name
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

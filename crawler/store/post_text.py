@@ -6,12 +6,13 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from crawler.markdown import escape_liquid
+from crawler.markdown import escape_liquid, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 
 MAX_NAME_BYTES = 200
+IMAGE_FOLDER = "postimg"
 _POST_TYPES = {PostType.IMAGES: "images", PostType.TEXT: "text", PostType.VIDEO: "video"}
 _COPYRIGHT = {1: "original", 2: "reprint"}
 # Values YAML 1.1 would read as something other than this string.
@@ -19,6 +20,18 @@ _YAML_SPECIAL = re.compile(
     r"^(?:[-+.~0-9<=]|(?:y|n|yes|no|true|false|on|off|null)$)", re.IGNORECASE
 )
 _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+
+
+def compose_post(article: Article, image_names: Mapping[str, str], tags: Sequence[str],
+                 bullet: str = "-") -> str:
+    """The whole post of ``article``; ``image_names`` maps image URLs to stored file names."""
+    links = {url: image_link(name) for url, name in image_names.items()}
+    return render_post(article, to_markdown(article, links, bullet=bullet), tags)
+
+
+def image_link(name: str) -> str:
+    """How a post links to a stored image."""
+    return f"{{{{site.baseurl}}}}/{IMAGE_FOLDER}/{name}"
 
 
 def render_post(article: Article, body: str, tags: Sequence[str]) -> str:

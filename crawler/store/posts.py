@@ -6,8 +6,11 @@ import json
 import re
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from crawler.store.files import atomic_write
+import yaml
+
+from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.store.post_text import post_filename
 from crawler.wechat.article import Article
@@ -30,6 +33,7 @@ class PostStore:
     def __init__(self, folder: Path, index: Index):
         self.folder = folder
         self.index = index
+        remove_leftovers(folder)
 
     def write(self, article: Article, text: str, complete: bool = True) -> tuple[Outcome, Path]:
         """Write ``article``'s post ``text`` unless that makes it worse; record it in the index.
@@ -71,6 +75,20 @@ def archived_url(path: Path) -> str | None:
         return None
     value = match.group(1).strip()
     return json.loads(value) if value.startswith('"') else value
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    """A post's front matter, read back as YAML; ``ValueError`` when it does not read back."""
+    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    if not match:
+        raise ValueError("no front matter between --- lines at the top")
+    try:
+        data = yaml.safe_load(match.group(0)[4:-4])
+    except yaml.YAMLError as error:
+        raise ValueError(f"front matter is not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError("front matter is not a mapping")
+    return data
 
 
 def is_worse(new: str, old: str) -> bool:

@@ -69,6 +69,12 @@ def article_ids_from_url(url: str) -> dict[str, str]:
     return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
 
 
+def article_key(url: str) -> str | None:
+    """An article's identity (as ``Article.key``) from a link that carries its ids."""
+    ids = article_ids_from_url(url)
+    return f"{ids['__biz']}:{ids['mid']}:{ids['idx']}" if {"__biz", "mid", "idx"} <= ids.keys() else None
+
+
 def normalise_image_url(src: str) -> str:
     """The URL that fetches the original image: entities decoded, no WebP or lazy-load markers.
 
