@@ -8,6 +8,7 @@ as the CDN does. Like the real CDN, an image request that carries a Referer gets
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +58,7 @@ class MockWeChat:
     def __init__(self) -> None:
         self.routes: dict[str, Route | Callable[[str], Route]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.latency = 0.0  # seconds before each answer
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -93,6 +95,7 @@ class MockWeChat:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
+                time.sleep(server.latency)
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers)))
                 parts = urlsplit(self.path)

@@ -18,6 +18,7 @@ class Art:
     idx: str = "1"
     title: str = ""
     albums: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()  # a list in the body
 
     @property
     def name(self) -> str:
@@ -41,6 +42,7 @@ class Site:
                 .replace("{{TITLE}}", art.name).replace("{{MID}}", art.mid)
                 .replace("{{IDX}}", art.idx).replace("{{SN}}", f"sn{art.mid}{art.idx}")
                 .replace("{{BIZ}}", BIZ).replace("{{ALBUMS}}", albums)
+                .replace("{{LIST}}", "".join(f"<li>{item}</li>" for item in art.items))
                 .replace("{{NICKNAME}}", self.account if nickname is None else nickname)
                 .replace("{{ACCOUNT}}", self.account if nickname is None else nickname)
                 .replace("{{CT}}", str(1700000000 + int(art.mid) % 100000 * 60)))

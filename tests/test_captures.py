@@ -1,0 +1,188 @@
+"""Raw captures, rebuild, import, check, and a crawl killed with SIGKILL."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from tests.conftest import PROJECT, crawl, serve_legacy_shape
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+
+
+def scrapy(command: str, archive: Path, *settings: str) -> subprocess.CompletedProcess[str]:
+    """Run a project command (rebuild, check) on ``archive``."""
+    args = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+    for setting in settings:
+        args += ["-s", setting]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def posts(archive: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((archive / "_posts").glob("*.md"))}
+
+
+@pytest.fixture
+def archived(tmp_path: Path) -> tuple[Path, MockWeChat, Site]:
+    """An archive of the legacy-shaped article and three album articles, two with lists."""
+    server = MockWeChat().start()
+    site = Site(server)
+    legacy = serve_legacy_shape(server)
+    arts = [Art("2247491001", items=("不转账", "不透露验证码")), Art("2247491002"),
+            Art("2247491003", items=("挂断",))]
+    for art in arts:
+        site.article(art)
+    album = site.album("3101", arts)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    assert crawl("album", archive, "-a", f"url={album}").returncode == 0
+    return archive, server, site
+
+
+def test_every_article_page_is_captured_in_a_gzip_warc(archived: tuple[Path, MockWeChat, Site]) -> None:
+    archive, server, _ = archived
+    server.stop()
+    [warc] = (archive / ".state" / "warc").glob("captures-*.warc.gz")
+    with gzip.open(warc) as raw:
+        assert raw.read(8) == b"WARC/1.0"
+    with warc.open("rb") as stream:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.rec_headers,
+                    r.http_headers) for r in ArchiveIterator(stream)]
+    responses = [r for r in records if r[0] == "response"]
+    assert len(responses) == 4 and len([r for r in records if r[0] == "request"]) == 4
+    assert all(r[1].startswith(server.base + "/s") for r in responses)
+    assert all(r[2].get_header("WARC-Date") for r in records)
+    requests = [r for r in records if r[0] == "request"]
+    assert requests[0][3].get_header("User-Agent", "").startswith("Mozilla/5.0")
+    assert responses[0][3].get_header("Content-Type") == "text/html; charset=utf-8"
+    assert not list((archive / "_posts").glob("*.warc*")) and not list((archive / "postimg").glob("*.warc*"))
+
+
+def test_rebuild_offline_gives_byte_identical_posts_and_touches_none(
+        archived: tuple[Path, MockWeChat, Site]) -> None:
+    archive, server, _ = archived
+    server.stop()
+    before = posts(archive)
+    times = {p.name: p.stat().st_mtime_ns for p in (archive / "_posts").glob("*.md")}
+    result = scrapy("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "rebuild: 4 unchanged"
+    assert posts(archive) == before
+    assert {p.name: p.stat().st_mtime_ns for p in (archive / "_posts").glob("*.md")} == times
+
+
+def test_rebuild_with_another_converter_option_rewrites_only_affected_posts(
+        archived: tuple[Path, MockWeChat, Site]) -> None:
+    archive, server, _ = archived
+    server.stop()
+    before = posts(archive)
+    result = scrapy("rebuild", archive, "MARKDOWN_BULLET=*")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "rebuild: 2 unchanged, 2 updated"
+    after = posts(archive)
+    changed = sorted(name for name in before if before[name] != after[name])
+    assert len(changed) == 2 and all(b"\n* " in after[name] for name in changed)
+    assert all(before[name] == after[name] for name in before if name not in changed)
+
+
+def test_import_of_a_saved_page_equals_the_post_from_fetching_it(tmp_path: Path) -> None:
+    server = MockWeChat().start()
+    try:
+        legacy = serve_legacy_shape(server)
+        fetched = tmp_path / "fetched"
+        assert crawl("article", fetched, "-a", f"url={legacy.url}").returncode == 0
+        saved = tmp_path / "saved"
+        saved.mkdir()
+        (saved / "article.html").write_bytes(server.routes["/s/LegacyShapeToken"].body)
+        (saved / "deleted.html").write_text((Path(__file__).parent / "pages" / "deleted.html")
+                                            .read_text(encoding="utf-8"), encoding="utf-8")
+        imported = tmp_path / "imported"
+        result = crawl("import", imported, "-a", f"path={saved}")
+        assert result.returncode == 0, result.stderr
+        assert posts(imported) == posts(fetched)
+        assert sorted(p.name for p in (imported / "postimg").iterdir()) == \
+            sorted(p.name for p in (fetched / "postimg").iterdir())
+        assert "Not imported: " + str(saved / "deleted.html") + " is deleted" in result.stderr
+    finally:
+        server.stop()
+    rebuilt = scrapy("rebuild", imported)
+    assert rebuilt.stdout.strip() == "rebuild: 1 unchanged"
+
+
+def test_check_passes_a_sound_archive_and_finds_each_planted_defect(
+        archived: tuple[Path, MockWeChat, Site]) -> None:
+    archive, server, _ = archived
+    server.stop()
+    sound = scrapy("check", archive)
+    assert sound.returncode == 0, sound.stdout
+    assert "is sound (4 posts)" in sound.stdout
+
+    postdir, images = archive / "_posts", archive / "postimg"
+    legacy = next(p for p in postdir.glob("*.md") if "网购" in p.name)
+    text = legacy.read_text(encoding="utf-8")
+    legacy.write_text(text.replace("postimg/HeaderGifMediaId001.gif", "postimg/Missing.gif"),
+                      encoding="utf-8")  # broken link, and the GIF becomes an orphan
+    (images / "Orphan.png").write_bytes(b"x")
+    other = next(p for p in postdir.glob("*.md") if p != legacy)
+    other.write_text(other.read_text(encoding="utf-8").replace("title:      ", "title: [", 1),
+                     encoding="utf-8")
+    twin = postdir / legacy.name.replace(".md", ".markdown")
+    shutil.copy(legacy, twin)
+    result = scrapy("check", archive)
+    assert result.returncode == 1
+    out = result.stdout
+    assert f"{legacy}: links to postimg/Missing.gif, which does not exist" in out
+    assert f"{images / 'HeaderGifMediaId001.gif'}: no post links to it" in out
+    assert f"{images / 'Orphan.png'}: no post links to it" in out
+    assert f"{other}: front matter is not valid YAML" in out
+    assert f"{twin}: links to postimg/Missing.gif, which does not exist" in out
+    assert "share the date 2021-07-28 and slug" in out
+    assert "check: 7 problems" in out
+
+
+def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path) -> None:
+    server = MockWeChat().start()
+    try:
+        site = Site(server)
+        arts = [Art(str(2247492000 + i)) for i in range(30)]
+        for art in arts:
+            site.article(art)
+        album = site.album("3102", arts)
+        server.latency = 0.02
+        archive = tmp_path / "archive"
+        command = [sys.executable, "-m", "scrapy", "crawl", "album", "-a", f"url={album}",
+                   "-s", f"ARCHIVE_DIR={archive}", "-s", "ARTICLE_HOSTS=127.0.0.1",
+                   "-s", "IMAGE_HOSTS=127.0.0.1", "-s", "DOWNLOAD_DELAY=0",
+                   "-s", "AUTOTHROTTLE_ENABLED=False"]
+        env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+        process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while len(list((archive / "_posts").glob("*.md"))) < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        killed_at = len(list((archive / "_posts").glob("*.md")))
+        assert 8 <= killed_at < 30, "the kill must land in the middle of the crawl"
+
+        server.latency = 0.0
+        result = crawl("album", archive, "-a", f"url={album}")
+        assert result.returncode == 0, result.stderr
+        check = scrapy("check", archive)
+        assert check.returncode == 0, check.stdout
+        assert len(list((archive / "_posts").glob("*.md"))) == 30
+        assert not list(archive.rglob(".*.tmp"))
+        fetched = [path for path, _ in server.hits("/s")]
+        assert len(fetched) - len(set(fetched)) <= killed_at + 1  # the rerun skipped what was done
+    finally:
+        server.stop()
