@@ -14,7 +14,9 @@ import re
 from collections.abc import Mapping
 from urllib.parse import quote
 
+import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree
 from markdownify import ATX, MarkdownConverter
 
 from crawler.wechat.article import Article, PostType
@@ -44,6 +46,10 @@ _CARDS = {
 }
 _FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
 _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer")
+_READ_ATTRIBUTES = frozenset({
+    "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
+    *(attribute for _, attribute in ({**_CARDS}.values())),
+})
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
 
@@ -100,12 +106,7 @@ class _WeChatConverter(MarkdownConverter):
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, html: str) -> str:  # type: ignore[override]
-        soup = BeautifulSoup(html, "lxml")
-        for element in soup.find_all(_DROPPED):
-            element.decompose()
-        for gutter in soup.find_all(class_=_LINE_NUMBERS):
-            gutter.decompose()
-        return self.convert_soup(soup)
+        return self.convert_soup(BeautifulSoup(_lean(html), "lxml"))
 
     def plain_text(self, text: str) -> str:
         """A post's plain text (text and image posts): blank lines part paragraphs."""
@@ -149,6 +150,7 @@ class _WeChatConverter(MarkdownConverter):
         return f"[{text.strip()}]({_url(href)})"
 
     def convert_pre(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        """A fenced code block; ``text`` is not used, the lines are read from ``el``."""
         code = _code_lines(el).strip("\n")
         if not code.strip():
             return ""
@@ -179,6 +181,8 @@ class _WeChatConverter(MarkdownConverter):
         return f"\n\n[{escape_text(label)}]({_url(url)})\n\n"
 
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+        if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
+            return self.convert_pre(node, "", parent_tags or set())
         if isinstance(node, Tag) and node.get("data-formula"):
             return self.formula(node["data-formula"])
         if isinstance(node, Tag) and node.name in _CARDS:
@@ -201,6 +205,33 @@ class _WeChatConverter(MarkdownConverter):
         if not text.strip() and background_image_url(el.get("style", "")):
             return self.convert_div(el, text, parent_tags)
         return super().convert_p(el, text, parent_tags)
+
+
+def _lean(html: str) -> str:
+    """The body without what the conversion ignores, done by lxml before BeautifulSoup.
+
+    WeChat's editor wraps nearly every run of text in a ``<span>`` with inline CSS;
+    BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
+    are unwrapped, dropped elements and code gutters go, and only the attributes the
+    converter reads stay (``style`` only where it names a background picture).
+    """
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    doomed = [e for e in root.iter(*_DROPPED)]
+    doomed += [e for e in root.iter() if _LINE_NUMBERS.search(e.get("class") or "")]
+    for element in doomed:
+        if element.getparent() is not None:
+            element.drop_tree()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        attributes = element.attrib
+        for name in [n for n in attributes if n not in _READ_ATTRIBUTES]:
+            if not (name == "style" and "url(" in attributes[name]):
+                del attributes[name]
+        if element.tag == "span" and "data-formula" in attributes:
+            element.tag = "wx-formula"
+    etree.strip_tags(root, "span", "font")
+    return lxml.html.tostring(root, encoding="unicode")
 
 
 def _code_lines(pre: Tag) -> str:

@@ -130,7 +130,8 @@ class WeChatSpider(scrapy.Spider):
         yield from self.new_article_requests(page.entries, response.meta["source"],
                                              tags=response.meta["tags"], account=response.meta["account"])
         if page.next_url:
-            yield response.request.replace(url=page.next_url, meta={**response.meta, "first_page": False})
+            meta = {key: response.meta[key] for key in ("source", "tags", "account")}
+            yield response.request.replace(url=page.next_url, meta={**meta, "first_page": False})
 
     # -- listing outcomes ----------------------------------------------------------------
     def source_read(self, meta: dict[str, Any]) -> None:

@@ -1,0 +1,197 @@
+"""Benchmark: ``python benchmarks/run.py [--articles 200] [--images 8] [--latency 0.025]``.
+
+Prints three figures, each measured, none asserted:
+
+1. ``scrapy crawl album`` (politeness off) against the plain sequential archiver of
+   ``benchmarks/sequential.py``, both over the local WeChat stand-in with N articles of K
+   images each and a simulated network latency: wall time, CPU time, peak RSS, articles/s.
+2. CPU time to parse and convert one large 2025-template page: the largest page of
+   ``../shared/fixtures/wechat/`` when present, else a generated one of that shape.
+3. Peak RSS of the crawl over ``--rss-articles`` articles beside the first figure's, to
+   show that memory does not grow with N.
+
+Each crawl runs in a subprocess; its CPU time and peak RSS come from ``os.wait4``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from crawler.markdown import to_markdown  # noqa: E402
+from crawler.wechat.page import parse_page  # noqa: E402
+from tests.mockserver import MockWeChat, Route, png  # noqa: E402
+
+BIZ = "MzA5OTk5OTk5OQ=="
+SHARED = PROJECT.parent / "shared" / "fixtures" / "wechat"
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    articles: int
+
+    def row(self, name: str) -> str:
+        return (f"{name:28} {self.wall:9.2f} s {self.cpu:9.2f} s {self.peak_rss_mb:9.1f} MB "
+                f"{self.articles / self.wall:10.1f}/s")
+
+
+class BenchSite:
+    """N articles of K images each, pages of realistic size (mostly inline script)."""
+
+    def __init__(self, server: MockWeChat, articles: int, images: int, page_kb: int):
+        self.server, self.articles, self.images = server, articles, images
+        script = "function f(a){return a*2}\n" * (page_kb * 1024 // 26)
+        self.filler = f"<script>{script}</script>"
+        self.image = png((120, 30, 30), (64, 48))
+        server.routes["/mp/appmsgalbum"] = self.album
+        server.routes["/s"] = self.article
+        for n in range(articles):
+            for k in range(images):
+                server.routes[f"/mmbiz_png/Bench{n}x{k}/640"] = Route(200, "image/png", self.image + bytes([n % 256, k]))
+
+    @property
+    def album_url(self) -> str:
+        return f"{self.server.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=777"
+
+    def link(self, n: int) -> str:
+        return f"{self.server.base}/s?__biz={BIZ}&amp;mid={2247000000 + n}&amp;idx=1&amp;sn=s{n}&amp;chksm=ab#rd"
+
+    def album(self, query: str) -> Route:
+        from urllib.parse import parse_qs
+        import json
+
+        params = {k: v[0] for k, v in parse_qs(query).items()}
+        start = int(params["begin_msgid"]) - 2247000000 + 1 if "begin_msgid" in params else 0
+        count = int(params.get("count", 10))
+        items = [{"title": f"第{n}期", "url": self.link(n), "msgid": str(2247000000 + n), "itemidx": "1"}
+                 for n in range(start, min(start + count, self.articles))]
+        body = {"base_resp": {"ret": 0}, "getalbum_resp": {
+            "article_list": items[0] if len(items) == 1 else items,
+            "continue_flag": "1" if start + count < self.articles else "0"}}
+        return Route(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
+
+    def article(self, query: str) -> Route:
+        from urllib.parse import parse_qs
+
+        n = int(parse_qs(query)["mid"][0]) - 2247000000
+        images = "".join(
+            f'<p><img data-src="{self.server.base}/mmbiz_png/Bench{n}x{k}/640?wx_fmt=png" data-type="png"></p>'
+            f"<section><span leaf=\"\">第{k}段：接到自称客服的电话要求退款理赔的，一律是诈骗。</span></section>"
+            for k in range(self.images))
+        page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>第{n}期</title>{self.filler}</head>'
+                f'<body><h1 id="activity-name">反诈提醒第{n}期</h1>'
+                f'<div class="rich_media_content" id="js_content">{images}</div>'
+                f'<script>var biz = "{BIZ}"; var mid = "{2247000000 + n}"; var idx = "1"; '
+                f'var sn = "s{n}"; var nickname = htmlDecode("基准反诈中心"); var user_name = "gh_000000000000"; '
+                f"var msg_title = '反诈提醒第{n}期'.html(false); var ct = \"{1700000000 + n * 3600}\";</script>"
+                f"{self.filler}</body></html>")
+        return Route(200, "text/html; charset=utf-8", page.encode())
+
+
+def measure(command: list[str], articles: int) -> Run:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status:
+        raise SystemExit(f"{command[:4]} failed with status {status}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, articles)
+
+
+def crawl_command(album_url: str, archive: Path) -> list[str]:
+    settings = {"ARCHIVE_DIR": archive, "ARTICLE_HOSTS": "127.0.0.1", "IMAGE_HOSTS": "127.0.0.1",
+                "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ARTICLE_PAGES_IN_FLIGHT": 8,
+                "CONCURRENT_REQUESTS": 32, "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+                "LOG_LEVEL": "WARNING", "ALBUM_PAGE_SIZE": 10}
+    command = [sys.executable, "-m", "scrapy", "crawl", "album", "-a", f"url={album_url}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def crawl_figure(articles: int, images: int, latency: float, page_kb: int,
+                 baseline: bool) -> tuple[Run, Run | None]:
+    server = MockWeChat().start()
+    server.latency = latency
+    work = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
+    try:
+        site = BenchSite(server, articles, images, page_kb)
+        crawled = measure(crawl_command(site.album_url, work / "crawl"), articles)
+        posts = len(list((work / "crawl" / "_posts").glob("*.md")))
+        if posts != articles:
+            raise SystemExit(f"the crawl archived {posts} of {articles} articles")
+        sequential = measure([sys.executable, str(PROJECT / "benchmarks" / "sequential.py"),
+                              site.album_url, str(work / "sequential")], articles) if baseline else None
+        return crawled, sequential
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
+    pages = sorted((p for p in SHARED.glob("article_*.html")), key=lambda p: p.stat().st_size) \
+        if SHARED.is_dir() else []
+    if pages:
+        path = pages[-1]
+        html, name = path.read_text(encoding="utf-8"), path.name
+    else:
+        server = MockWeChat()
+        html = BenchSite(server, 1, 8, page_kb).article("mid=2247000000").body.decode()
+        name = f"generated ({len(html) // 1024} KB)"
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        article = parse_page(html, "https://mp.weixin.qq.com/s/bench")
+        to_markdown(article, {})
+        times.append(time.process_time() - start)
+    return name, len(html.encode()) / 1e6, statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--images", type=int, default=8)
+    parser.add_argument("--latency", type=float, default=0.025, help="seconds per request")
+    parser.add_argument("--page-kb", type=int, default=2500, help="size of each article page")
+    parser.add_argument("--rss-articles", type=int, default=2000,
+                        help="articles of the memory figure (0 to skip it)")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.platform()}")
+
+    crawled, sequential = crawl_figure(args.articles, args.images, args.latency, args.page_kb, True)
+    print(f"\n1. {args.articles} articles x {args.images} images, {args.latency * 1000:.0f} ms latency, "
+          f"{args.page_kb} KB pages")
+    print(f"{'':28} {'wall':>11} {'CPU':>11} {'peak RSS':>12} {'articles':>11}")
+    print(crawled.row("scrapy crawl album"))
+    print(sequential.row("sequential archiver"))
+    print(f"wall time ratio: {sequential.wall / crawled.wall:.1f}x")
+
+    name, megabytes, cpu_ms = page_figure(args.page_kb)
+    print(f"\n2. parse + convert one page: {name}, {megabytes:.1f} MB: {cpu_ms:.1f} ms CPU (median)")
+
+    if args.rss_articles:
+        big, _ = crawl_figure(args.rss_articles, args.images, 0.0, args.page_kb, False)
+        print(f"\n3. peak RSS of the crawl: {crawled.peak_rss_mb:.1f} MB at {args.articles} articles, "
+              f"{big.peak_rss_mb:.1f} MB at {args.rss_articles} articles "
+              f"({big.wall:.0f} s, {args.rss_articles / big.wall:.1f} articles/s)")
+
+
+if __name__ == "__main__":
+    main()
