@@ -55,7 +55,8 @@ class BenchSite:
 
     def __init__(self, server: MockWeChat, articles: int, images: int, page_kb: int):
         self.server, self.articles, self.images = server, articles, images
-        script = "function f(a){return a*2}\n" * (page_kb * 1024 // 26)
+        # Half the page before the body and half after, as WeChat's inlined scripts are.
+        script = "function f(a){return a*2}\n" * (page_kb * 1024 // 52)
         self.filler = f"<script>{script}</script>"
         self.image = png((120, 30, 30), (64, 48))
         server.routes["/mp/appmsgalbum"] = self.album
@@ -98,7 +99,13 @@ class BenchSite:
                 f'<div class="rich_media_content" id="js_content">{images}</div>'
                 f'<script>var biz = "{BIZ}"; var mid = "{2247000000 + n}"; var idx = "1"; '
                 f'var sn = "s{n}"; var nickname = htmlDecode("基准反诈中心"); var user_name = "gh_000000000000"; '
-                f"var msg_title = '反诈提醒第{n}期'.html(false); var ct = \"{1700000000 + n * 3600}\";</script>"
+                f"var msg_title = '反诈提醒第{n}期'.html(false); var ct = \"{1700000000 + n * 3600}\";\n"
+                f"window.cgiDataNew = {{ user_name: JsDecode('gh_000000000000'), "
+                f"nick_name: JsDecode('基准反诈中心'), title: JsDecode('反诈提醒第{n}期'), "
+                f"ori_create_time: '{1700000000 + n * 3600}' * 1, bizuin: JsDecode('{BIZ}'), "
+                f"mid: '{2247000000 + n}' * 1, idx: '1' * 1, sn: JsDecode('s{n}'), "
+                f"item_show_type: '0' * 1, copyright_stat: '1' * 1, author: JsDecode(''), "
+                f"source_url: JsDecode('') }};</script>"
                 f"{self.filler}</body></html>")
         return Route(200, "text/html; charset=utf-8", page.encode())
 

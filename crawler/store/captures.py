@@ -1,8 +1,9 @@
 """Raw captures: every article page as WeChat sent it, in WARC files under ``.state/warc/``.
 
 One gzip WARC file per day (UTC). Each capture, a request and response record pair (or a
-resource record for an imported page), is encoded in memory and appended with one
-``write`` and an ``fsync``; a reader skips a record torn by a crash at the end of a file.
+resource record for an imported page), is encoded in memory, each record its own gzip
+member at level 6 (warcio's level 9 costs 2.5 times the CPU for 1 % less), and appended
+with one ``write`` and an ``fsync``; a reader skips a record torn by a crash at the end.
 Bodies are stored decoded (Scrapy has already undone the transfer and content encodings),
 so the encoding headers are left out to keep each record self-consistent.
 """
@@ -10,6 +11,7 @@ so the encoding headers are left out to keep each record self-consistent.
 from __future__ import annotations
 
 import os
+import zlib
 from collections.abc import Iterator
 from http import HTTPStatus
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -44,30 +47,28 @@ class CaptureStore:
                      fetched_at: datetime | None = None) -> None:
         """Keep one fetched page with the request that asked for it."""
         fetched_at = fetched_at or datetime.now(timezone.utc)
-        buffer = BytesIO()
-        writer = WARCWriter(buffer, gzip=True)
+        writer = WARCWriter(BytesIO(), gzip=False)
         date = {"WARC-Date": _warc_date(fetched_at)}
         target = urlsplit(url)
         request_line = f"GET {target.path or '/'}{'?' + target.query if target.query else ''} HTTP/1.1"
-        request = writer.create_warc_record(
-            url, "request", warc_headers_dict=dict(date),
-            http_headers=StatusAndHeaders(request_line, request_headers, is_http_request=True))
         kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_HEADERS]
         response = writer.create_warc_record(
             url, "response", payload=BytesIO(body), warc_headers_dict=dict(date),
             http_headers=StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1"))
-        writer.write_request_response_pair(request, response)
-        self._append(fetched_at, buffer.getvalue())
+        request = writer.create_warc_record(
+            url, "request", warc_headers_dict=dict(date),
+            http_headers=StatusAndHeaders(request_line, request_headers, is_http_request=True))
+        request.rec_headers.add_header("WARC-Concurrent-To",
+                                       response.rec_headers.get_header("WARC-Record-ID"))
+        self._append(fetched_at, _gzipped(response) + _gzipped(request))
 
     def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None) -> None:
         """Keep a page that came from elsewhere (an imported file) under its article URL."""
         fetched_at = fetched_at or datetime.now(timezone.utc)
-        buffer = BytesIO()
-        writer = WARCWriter(buffer, gzip=True)
-        writer.write_record(writer.create_warc_record(
+        record = WARCWriter(BytesIO(), gzip=False).create_warc_record(
             url, "resource", payload=BytesIO(body), warc_content_type="text/html",
-            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)}))
-        self._append(fetched_at, buffer.getvalue())
+            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)})
+        self._append(fetched_at, _gzipped(record))
 
     def captures(self) -> Iterator[Capture]:
         """Every stored page, file by file, oldest file first."""
@@ -114,6 +115,14 @@ def _records(stream: object, path: Path, base: int) -> Iterator[Capture]:
                           offset=base + records.get_record_offset())
     except (ArchiveLoadFailed, EOFError, OSError, ValueError):
         return  # a record torn by a crash ends the file
+
+
+def _gzipped(record: ArcWarcRecord) -> bytes:
+    """One record as its own gzip member, as the WARC standard has it."""
+    plain = BytesIO()
+    WARCWriter(plain, gzip=False).write_record(record)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(plain.getvalue()) + compressor.flush()
 
 
 def _warc_date(moment: datetime) -> str:

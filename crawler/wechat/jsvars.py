@@ -106,8 +106,11 @@ class Fields:
 
     def add(self, name: str, literal: str) -> None:
         """Keep the first non-empty literal given for ``name``."""
-        if len(literal.strip("'\" ")) and name not in self._literals:
+        if name not in self._literals or not len(self._literals[name].strip("'\" ")):
             self._literals[name] = literal
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._literals
 
     def get(self, name: str, default: str = "") -> str:
         literal = self._literals.get(name)

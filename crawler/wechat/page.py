@@ -91,7 +91,8 @@ def _meta(page: str, cgi: jsvars.Fields, var_name: str, cgi_name: str | None = N
     2025-2026 pages carry all of it in ``cgiDataNew``, read in one walk; looking for a
     ``var`` means scanning the whole page, which is needed only on older (small) pages.
     """
-    return cgi.get(cgi_name or var_name, "") or jsvars.var(page, var_name)
+    name = cgi_name or var_name
+    return cgi.get(name, "") if name in cgi else jsvars.var(page, var_name)
 
 
 def _published(page: str, cgi: jsvars.Fields) -> datetime | None:
