@@ -38,9 +38,7 @@ class AccountsSpider(WeChatSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AccountsSpider:
-        accounts = cls.check_arguments(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.accounts = accounts
         settings = crawler.settings
         spider.base_url = settings["WECHAT_BASE_URL"]
         spider.mp_token = settings["MP_TOKEN"] or os.environ.get("WECHAT_MP_TOKEN", "")
@@ -48,7 +46,7 @@ class AccountsSpider(WeChatSpider):
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for account in self.accounts:
+        for account in self.targets:
             for request in self._account_requests(account):
                 yield request
 

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import scrapy
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.spiders.arguments import ArgumentError
@@ -35,14 +34,7 @@ class AlbumSpider(WeChatSpider):
             raise ArgumentError(f"not a WeChat host ({', '.join(settings.getlist('ARTICLE_HOSTS'))}): {url!r}")
         return url
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AlbumSpider:
-        url = cls.check_arguments(kwargs, crawler.settings)
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.album = url
-        return spider
-
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        request = self.album_request(self.album)
+        request = self.album_request(self.targets)
         if request is not None:
             yield request

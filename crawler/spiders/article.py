@@ -31,14 +31,12 @@ class ArticleSpider(WeChatSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
-        urls = cls.check_arguments(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.urls = urls
         spider.follow_albums = flag(kwargs, "follow_albums")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.urls:
+        for url in self.targets:
             yield self.article_request(url, "url")
 
 

@@ -17,6 +17,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -43,8 +44,16 @@ class WeChatSpider(scrapy.Spider):
     follow_albums = False
 
     @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> Any:
+        """What the ``-a`` arguments ask for (kept as ``targets``); ``ArgumentError`` if they
+        cannot be used. The crawl command calls it before anything starts."""
+        return None
+
+    @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WeChatSpider:
+        targets = cls.check_arguments(kwargs, crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.targets = targets
         spider.index = open_index(Path(crawler.settings["ARCHIVE_DIR"]))
         spider.album_page_size = crawler.settings.getint("ALBUM_PAGE_SIZE")
         spider.albums_seen: set[str] = set()

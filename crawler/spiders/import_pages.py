@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.items import ArticleItem
@@ -28,15 +27,8 @@ class ImportSpider(WeChatSpider):
     def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> list[Path]:
         return saved_pages(kwargs.get("path"), kwargs.get("paths_file"))
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ImportSpider:
-        paths = cls.check_arguments(kwargs, crawler.settings)
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.paths = paths
-        return spider
-
     async def start(self) -> AsyncIterator[ArticleItem]:
-        for path in self.paths:
+        for path in self.targets:
             try:
                 raw = path.read_bytes()
             except OSError as error:
