@@ -110,12 +110,17 @@ class CaptureMiddleware:
 
     Placed after HttpCompressionMiddleware has decoded the body (see ``CaptureStore``).
     Encoding and compressing a 3 MB page takes tens of milliseconds: it runs on a worker
-    thread (zlib and hashlib release the GIL) while the crawl goes on, one page at a time.
+    thread (zlib and hashlib release the GIL) while the page goes on to be parsed. At most
+    ``PENDING_CAPTURES`` pages wait for it, so memory stays bounded when it falls behind;
+    all are written before the spider closes.
     """
+
+    PENDING_CAPTURES = 4
 
     def __init__(self, crawler: Crawler):
         self.captures = open_captures(Path(crawler.settings["ARCHIVE_DIR"]))
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
+        self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
@@ -124,10 +129,17 @@ class CaptureMiddleware:
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get("article"):
-            await asyncio.get_running_loop().run_in_executor(self.worker, partial(
+            await self.pending.acquire()
+            written = asyncio.get_running_loop().run_in_executor(self.worker, partial(
                 self.captures.add_response, request.url, _pairs(request.headers),
                 response.status, _pairs(response.headers), response.body))
+            written.add_done_callback(self._written)
         return response
+
+    def _written(self, written: asyncio.Future[None]) -> None:
+        self.pending.release()
+        if written.exception() is not None:
+            logger.error("Capture not written: %s", written.exception())
 
     def close(self) -> None:
         self.worker.shutdown(wait=True)
