@@ -31,6 +31,7 @@ PERMANENT_STATUSES = frozenset({404, 410})
 class PermanentImageFailure(FileException):
     """An image that is gone or is not an image: retrying will not help."""
 
+
 class ImagePipeline(FilesPipeline):
     """Scrapy's FilesPipeline (concurrent downloads, per-run dedup) over ``ImageStore``.
 

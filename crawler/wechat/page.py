@@ -35,6 +35,7 @@ _ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bad_params", ("参数错误", "Invalid parameter")),
 )
 _VERIFY_PAGE = re.compile(r"secitptpage/verify|wappoc_appmsgcaptcha")
+_LARGEST_VERIFICATION_PAGE = 512 * 1024
 
 
 def parse_page(page: str, url: str) -> Article | NotAnArticle:
@@ -184,8 +185,11 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
 
 
 def is_verification_page(page: str) -> bool:
-    """Whether ``page`` is WeChat's "环境异常 … 完成验证后即可继续访问" challenge (cheap check)."""
-    if 'id="js_content"' in page or "window.cgiDataNew" in page:
+    """Whether ``page`` is WeChat's "环境异常 … 完成验证后即可继续访问" challenge (cheap check).
+
+    That page is about 20 KB; article pages are megabytes and are not searched through.
+    """
+    if len(page) > _LARGEST_VERIFICATION_PAGE or 'id="js_content"' in page:
         return False
     return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _ERROR_MARKERS[0][1])
 
