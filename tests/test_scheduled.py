@@ -69,7 +69,7 @@ def test_an_accounts_file_archives_album_urls_and_feed_once(site: Site, tmp_path
     in_feed = [Art("2247481005"), Art("2247481002")]  # one also in the album
     for art in in_album + extra + in_feed[:1]:
         site.article(art, nickname="")  # the pages lack a name: the file's name is used
-    album = site.album("3002", in_album)
+    site.album("3002", in_album)
     feed = site.feed("/feeds/wewe.xml", in_feed)
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'''

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from crawler.store.captures import CaptureStore
 from crawler.store.index import ArticleState, Index
-from crawler.store.post_text import IMAGE_FOLDER
 from crawler.store.posts import archived_url
 from crawler.wechat.urls import article_key
 
