@@ -106,8 +106,11 @@ def test_import_of_a_saved_page_equals_the_post_from_fetching_it(tmp_path: Path)
         (saved / "article.html").write_bytes(server.routes["/s/LegacyShapeToken"].body)
         (saved / "deleted.html").write_text((Path(__file__).parent / "pages" / "deleted.html")
                                             .read_text(encoding="utf-8"), encoding="utf-8")
+        listing = tmp_path / "pages.txt"
+        listing.write_text(f"# saved pages\n{saved / 'article.html'}\n{saved / 'deleted.html'}\n",
+                           encoding="utf-8")
         imported = tmp_path / "imported"
-        result = crawl("import", imported, "-a", f"path={saved}")
+        result = crawl("import", imported, "-a", f"paths_file={listing}")
         assert result.returncode == 0, result.stderr
         assert posts(imported) == posts(fetched)
         assert sorted(p.name for p in (imported / "postimg").iterdir()) == \

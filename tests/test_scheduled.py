@@ -260,3 +260,21 @@ def test_a_bad_accounts_file_gets_one_clear_line(tmp_path: Path, content: str | 
     assert result.returncode == 2
     [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl accounts:")]
     assert message in line and str(accounts) in line
+
+
+@pytest.mark.parametrize("spider, args, message", [
+    ("album", [], "give an album with -a url="),
+    ("album", ["-a", "url=http://127.0.0.1/s/abc"], "not an album URL"),
+    ("album", ["-a", f"url=https://example.com/mp/appmsgalbum?__biz={BIZ}&album_id=1"],
+     "not a WeChat host"),
+    ("article", ["-a", "url=http://127.0.0.1/s/abc", "-a", "follow_albums=maybe"],
+     "-a follow_albums= takes true or false"),
+    ("import", [], "give saved pages with -a path="),
+    ("import", ["-a", "path=/no/such/folder"], "no such file or folder"),
+])
+def test_bad_spider_arguments_get_one_clear_line(tmp_path: Path, spider: str, args: list[str],
+                                                 message: str) -> None:
+    result = crawl(spider, tmp_path, *args)
+    assert result.returncode == 2
+    [line] = [l for l in result.stderr.splitlines() if l.startswith(f"scrapy crawl {spider}:")]
+    assert message in line
