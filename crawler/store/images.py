@@ -84,10 +84,9 @@ class ImageStore:
         """
         name = f"{stem}.{extension}"
         path = self.folder / name
-        taken = self.index.name_taken(name) or path.exists()
-        if taken and not (path.is_file() and _sha256(path) == digest
-                          and not self.index.name_taken(name)):
-            name = f"{stem}-{digest[:12]}.{extension}"
+        other_bytes_there = path.exists() and not (path.is_file() and _sha256(path) == digest)
+        if self.index.name_taken(name) or other_bytes_there:
+            return f"{stem}-{digest[:12]}.{extension}"
         return name
 
 
