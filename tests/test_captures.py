@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
@@ -66,6 +67,24 @@ def test_every_article_page_is_captured_in_a_gzip_warc(archived: tuple[Path, Moc
     assert requests[0][3].get_header("User-Agent", "").startswith("Mozilla/5.0")
     assert responses[0][3].get_header("Content-Type") == "text/html; charset=utf-8"
     assert not list((archive / "_posts").glob("*.warc*")) and not list((archive / "postimg").glob("*.warc*"))
+
+
+def test_captures_carry_digests_that_verify(tmp_path: Path) -> None:
+    store = CaptureStore(tmp_path)
+    page = "<html>反诈提醒</html>".encode() * 5000
+    store.add_response("https://mp.weixin.qq.com/s/x", [("User-Agent", "UA")], 200,
+                       [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], page)
+    store.add_resource("https://mp.weixin.qq.com/s/y", page[:100])
+    [warc] = tmp_path.glob("*.warc.gz")
+    seen = []
+    with warc.open("rb") as stream:
+        for record in ArchiveIterator(stream, check_digests="raise"):
+            body = record.content_stream().read()
+            assert record.rec_headers.get_header("WARC-Block-Digest", "").startswith("sha1:")
+            if record.rec_type != "request":
+                assert record.rec_headers.get_header("WARC-Payload-Digest", "").startswith("sha1:")
+            seen.append((record.rec_type, len(body)))
+    assert seen == [("response", len(page)), ("request", 0), ("resource", 100)]
 
 
 def test_rebuild_offline_gives_byte_identical_posts_and_touches_none(

@@ -10,6 +10,8 @@ so the encoding headers are left out to keep each record self-consistent.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import zlib
 from collections.abc import Iterator
@@ -52,9 +54,12 @@ class CaptureStore:
         target = urlsplit(url)
         request_line = f"GET {target.path or '/'}{'?' + target.query if target.query else ''} HTTP/1.1"
         kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_HEADERS]
+        http_headers = StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1")
+        http_headers.compute_headers_buffer()
         response = writer.create_warc_record(
-            url, "response", payload=BytesIO(body), warc_headers_dict=dict(date),
-            http_headers=StatusAndHeaders(f"{status} {_reason(status)}", kept, protocol="HTTP/1.1"))
+            url, "response", payload=BytesIO(body), length=len(body),
+            warc_headers_dict={**date, **_digests(http_headers.headers_buff, body)},
+            http_headers=http_headers)
         request = writer.create_warc_record(
             url, "request", warc_headers_dict=dict(date),
             http_headers=StatusAndHeaders(request_line, request_headers, is_http_request=True))
@@ -66,8 +71,8 @@ class CaptureStore:
         """Keep a page that came from elsewhere (an imported file) under its article URL."""
         fetched_at = fetched_at or datetime.now(timezone.utc)
         record = WARCWriter(BytesIO(), gzip=False).create_warc_record(
-            url, "resource", payload=BytesIO(body), warc_content_type="text/html",
-            warc_headers_dict={"WARC-Date": _warc_date(fetched_at)})
+            url, "resource", payload=BytesIO(body), length=len(body), warc_content_type="text/html",
+            warc_headers_dict={"WARC-Date": _warc_date(fetched_at), **_digests(b"", body)})
         self._append(fetched_at, _gzipped(record))
 
     def captures(self) -> Iterator[Capture]:
@@ -123,6 +128,24 @@ def _gzipped(record: ArcWarcRecord) -> bytes:
     WARCWriter(plain, gzip=False).write_record(record)
     compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
     return compressor.compress(plain.getvalue()) + compressor.flush()
+
+
+def _digests(head: bytes, payload: bytes) -> dict[str, str]:
+    """The record's digests, each hashed in one call.
+
+    warcio would hash the payload 16 KB at a time, once for each digest; every chunk hands
+    the GIL back and forth with the crawl's thread, which then stalls more than the hashing
+    costs. With both digests given and the length known, warcio does not hash at all and
+    does not spool the body to a temporary file.
+    """
+    return {"WARC-Payload-Digest": _sha1(payload), "WARC-Block-Digest": _sha1(head, payload)}
+
+
+def _sha1(*parts: bytes) -> str:
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(part)
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
 
 
 def _warc_date(moment: datetime) -> str:
