@@ -101,6 +101,11 @@ class MockWeChat:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as mp.weixin.qq.com and its CDN answer. Headers and body go out in
+            # two writes: with Nagle on, the body would wait for the client's delayed ACK.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_GET(self) -> None:  # noqa: N802
                 time.sleep(server.latency)
                 with server._lock:
