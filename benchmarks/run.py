@@ -57,7 +57,8 @@ class BenchSite:
         self.server, self.articles, self.images = server, articles, images
         # Half the page before the body and half after, as WeChat's inlined scripts are.
         script = "function f(a){return a*2}\n" * (page_kb * 1024 // 52)
-        self.filler = f"<script>{script}</script>"
+        # Kept encoded: the server's own CPU is taken from the crawl on the same machine.
+        self.filler = f"<script>{script}</script>".encode()
         self.image = png((120, 30, 30), (64, 48))
         server.routes["/mp/appmsgalbum"] = self.album
         server.routes["/s"] = self.article
@@ -94,8 +95,8 @@ class BenchSite:
             f'<p><img data-src="{self.server.base}/mmbiz_png/Bench{n}x{k}/640?wx_fmt=png" data-type="png"></p>'
             f"<section><span leaf=\"\">第{k}段：接到自称客服的电话要求退款理赔的，一律是诈骗。</span></section>"
             for k in range(self.images))
-        page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>第{n}期</title>{self.filler}</head>'
-                f'<body><h1 id="activity-name">反诈提醒第{n}期</h1>'
+        head = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>第{n}期</title>'
+        body = (f'</head><body><h1 id="activity-name">反诈提醒第{n}期</h1>'
                 f'<div class="rich_media_content" id="js_content">{images}</div>'
                 f'<script>var biz = "{BIZ}"; var mid = "{2247000000 + n}"; var idx = "1"; '
                 f'var sn = "s{n}"; var nickname = htmlDecode("基准反诈中心"); var user_name = "gh_000000000000"; '
@@ -105,9 +106,9 @@ class BenchSite:
                 f"ori_create_time: '{1700000000 + n * 3600}' * 1, bizuin: JsDecode('{BIZ}'), "
                 f"mid: '{2247000000 + n}' * 1, idx: '1' * 1, sn: JsDecode('s{n}'), "
                 f"item_show_type: '0' * 1, copyright_stat: '1' * 1, author: JsDecode(''), "
-                f"source_url: JsDecode('') }};</script>"
-                f"{self.filler}</body></html>")
-        return Route(200, "text/html; charset=utf-8", page.encode())
+                f"source_url: JsDecode('') }};</script>")
+        page = b"".join((head.encode(), self.filler, body.encode(), self.filler, b"</body></html>"))
+        return Route(200, "text/html; charset=utf-8", page)
 
 
 def measure(command: list[str], articles: int) -> Run:
