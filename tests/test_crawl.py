@@ -256,3 +256,21 @@ def test_a_disk_error_is_one_clear_line_and_loses_nothing(legacy: Served, tmp_pa
                      result.stderr)
     assert (tmp_path / "_posts").read_text() == "not a folder"
     assert "Traceback" not in result.stderr and "body_html" not in result.stderr
+
+
+def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: Served,
+                                                                       tmp_path: Path) -> None:
+    (tmp_path / "postimg").write_text("not a folder")
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 0, result.stderr
+    assert len(re.findall(r"WARNING: Image not stored[^\n]*cannot write the image: \[Errno \d+\]",
+                          result.stderr)) == 6  # one per image URL; two bring the same bytes
+    assert f"]({legacy.server.base}/mmbiz_gif/HeaderGifMediaId001/" in post_of(tmp_path)
+    assert "{{site.baseurl}}/postimg/" not in post_of(tmp_path)
+    assert "Traceback" not in result.stderr
+
+    (tmp_path / "postimg").unlink()
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0, again.stderr
+    assert "{{site.baseurl}}/postimg/HeaderGifMediaId001.gif" in post_of(tmp_path)
+    assert (tmp_path / "postimg" / "HeaderGifMediaId001.gif").read_bytes() == legacy.gif
