@@ -69,11 +69,11 @@ def test_every_article_page_is_captured_in_a_gzip_warc(archived: tuple[Path, Moc
     assert not list((archive / "_posts").glob("*.warc*")) and not list((archive / "postimg").glob("*.warc*"))
 
 
-def test_captures_carry_digests_that_verify(tmp_path: Path) -> None:
+def test_captures_are_records_whose_digests_verify(tmp_path: Path) -> None:
     store = CaptureStore(tmp_path)
     page = "<html>反诈提醒</html>".encode() * 5000
     store.add_response("https://mp.weixin.qq.com/s/x", [("User-Agent", "UA")], 200,
-                       [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], page)
+                       [("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("X-Ü", "ä")], page)
     store.add_resource("https://mp.weixin.qq.com/s/y", page[:100])
     [warc] = tmp_path.glob("*.warc.gz")
     seen = []
@@ -84,7 +84,11 @@ def test_captures_carry_digests_that_verify(tmp_path: Path) -> None:
             if record.rec_type != "request":
                 assert record.rec_headers.get_header("WARC-Payload-Digest", "").startswith("sha1:")
             seen.append((record.rec_type, len(body)))
+            if record.rec_type == "response":
+                assert record.http_headers.get_header("Content-Encoding") is None
+                assert record.http_headers.get_header("Content-Type") == "text/html"
     assert seen == [("response", len(page)), ("request", 0), ("resource", 100)]
+    assert b"\r\nX-\xdc: \xe4\r\n" in gzip.open(warc).read()  # header bytes as sent
 
 
 def test_rebuild_offline_gives_byte_identical_posts_and_touches_none(
