@@ -76,6 +76,9 @@ DOWNLOAD_SLOTS = {
     "mp.weixin.qq.com": {"concurrency": 1, "delay": 3.0, "jitter": 0.5},
     **{host: {"concurrency": 8, "delay": 0.0} for host in IMAGE_HOSTS},
 }
+# WeChat pages never redirect with <meta http-equiv="refresh">, and looking for one would
+# decode every 3 MB article page as soon as it arrives and keep its text on the response.
+METAREFRESH_ENABLED = False
 DOWNLOAD_TIMEOUT = 30
 # Article pages are 2-4 MB; a bigger response is not an article page or image we keep.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

@@ -35,7 +35,7 @@ _ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bad_params", ("参数错误", "Invalid parameter")),
 )
 _VERIFY_PAGE = re.compile(r"secitptpage/verify|wappoc_appmsgcaptcha")
-_LARGEST_VERIFICATION_PAGE = 512 * 1024
+LARGEST_VERIFICATION_PAGE = 512 * 1024
 
 
 def parse_page(page: str, url: str) -> Article | NotAnArticle:
@@ -189,7 +189,7 @@ def is_verification_page(page: str) -> bool:
 
     That page is about 20 KB; article pages are megabytes and are not searched through.
     """
-    if len(page) > _LARGEST_VERIFICATION_PAGE or 'id="js_content"' in page:
+    if len(page) > LARGEST_VERIFICATION_PAGE or 'id="js_content"' in page:
         return False
     return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _ERROR_MARKERS[0][1])
 
