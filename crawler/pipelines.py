@@ -37,9 +37,9 @@ class ImagePipeline(FilesPipeline):
 
     Not ImagesPipeline: that one re-encodes every picture, turning animated GIFs into
     still JPEGs. Here the bytes are kept as they came, after Pillow has checked them.
-    Downloads run concurrently, but an article's new images are stored in page order
+    Downloads run concurrently, but an article's new images are named in page order
     once all of them are in, so which name two identical files share never depends on
-    which download finished first.
+    which download finished first; then they are written together.
     """
 
     def __init__(self, archive_dir: Path, image_hosts: list[str], *, crawler: Crawler):
@@ -99,8 +99,8 @@ class ImagePipeline(FilesPipeline):
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         fetched = {result["url"] for ok, result in results if ok and result}
-        files = []
         adapter = ItemAdapter(item)
+        names, placements = {}, []
         for url in self._wanted(item):
             if url in self.transient_failures:
                 self.transient_failures.discard(url)
@@ -108,15 +108,22 @@ class ImagePipeline(FilesPipeline):
             if url not in fetched:
                 continue
             image = self.checked.pop(url, None)
+            if image is None:  # media_to_download found it stored already
+                names[url] = self.images.stored_name(url)
+                continue
             try:
-                name = self.images.store(url, image) if image else self.images.stored_name(url)
-            except OSError as error:
-                self._failed(url, f"cannot write the image: {error}")
+                placements.append(self.images.place(url, image))
+            except OSError as error:  # reading a file that holds the name already
+                self._failed(url, f"cannot store the image: {error}")
                 adapter["images_incomplete"] = True
                 continue
-            if name:
-                files.append({"url": url, "path": name})
-        adapter[self.files_result_field] = files
+            names[url] = placements[-1].name
+        for url, error in self.images.write(placements).items():
+            self._failed(url, f"cannot write the image: {error}")
+            adapter["images_incomplete"] = True
+            names[url] = None
+        adapter[self.files_result_field] = [{"url": url, "path": name}
+                                            for url, name in names.items() if name]
         return item
 
     def _wanted(self, item: Any) -> list[str]:

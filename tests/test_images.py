@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store.images import ImageStore, NotAnImage, check_image
+from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
 from tests.mockserver import animated_gif, jpeg, png, webp
 
@@ -22,6 +22,13 @@ def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) \
         + chunk(b"IEND", b"")
+
+
+def keep(store: ImageStore, url: str, image: CheckedImage) -> str:
+    """Place and write one image, as the pipeline does for each article."""
+    placement = store.place(url, image)
+    assert store.write([placement]) == {}
+    return placement.name
 
 
 @pytest.fixture
@@ -50,29 +57,29 @@ def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
 
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
     gif = animated_gif()
-    name = store.store(f"{CDN}/mmbiz_gif/GifMedia_01-x/640?wx_fmt=gif", check_image(gif))
+    name = keep(store, f"{CDN}/mmbiz_gif/GifMedia_01-x/640?wx_fmt=gif", check_image(gif))
     assert name == "GifMedia_01-x.gif"
     assert (store.folder / name).read_bytes() == gif
 
 
 def test_other_urls_are_named_by_a_hash(store: ImageStore) -> None:
-    name = store.store("https://mmbiz.qpic.cn/some/other/path.png?x=1", check_image(png((1, 1, 1))))
+    name = keep(store, "https://mmbiz.qpic.cn/some/other/path.png?x=1", check_image(png((1, 1, 1))))
     assert len(name) == 32 + 4 and name.endswith(".png")
     assert set(name[:-4]) <= set("0123456789abcdef")
 
 
 def test_identical_bytes_share_the_first_name(store: ImageStore) -> None:
     data = check_image(jpeg((7, 7, 7)))
-    first = store.store(f"{CDN}/mmbiz_jpg/First/640", data)
-    second = store.store(f"{CDN}/mmbiz_jpg/Second/640", data)
+    first = keep(store, f"{CDN}/mmbiz_jpg/First/640", data)
+    second = keep(store, f"{CDN}/mmbiz_jpg/Second/640", data)
     assert first == second == "First.jpeg"
     assert [p.name for p in store.folder.iterdir()] == ["First.jpeg"]
     assert store.stored_name(f"{CDN}/mmbiz_jpg/Second/640") == "First.jpeg"
 
 
 def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> None:
-    small = store.store(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
-    large = store.store(f"{CDN}/mmbiz_png/Same/0", check_image(png((1, 1, 1), (20, 20))))
+    small = keep(store, f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
+    large = keep(store, f"{CDN}/mmbiz_png/Same/0", check_image(png((1, 1, 1), (20, 20))))
     assert small == "Same.png" and large.startswith("Same-") and large.endswith(".png")
     assert len(list(store.folder.iterdir())) == 2
 
@@ -80,15 +87,40 @@ def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> N
 def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path: Path) -> None:
     url = f"{CDN}/mmbiz_png/Kept/640"
     first = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
-    first.store(url, check_image(png((3, 3, 3))))
+    keep(first, url, check_image(png((3, 3, 3))))
     first.index.close()
     second = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
     assert second.stored_name(url) == "Kept.png"
     (tmp_path / "postimg" / "Kept.png").unlink()
     assert second.stored_name(url) is None
-    assert second.store(url, check_image(png((3, 3, 3)))) == "Kept.png"
+    assert keep(second, url, check_image(png((3, 3, 3)))) == "Kept.png"
 
 
 def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
-    store.store(f"{CDN}/mmbiz_png/Clean/640", check_image(png((1, 2, 3))))
+    keep(store, f"{CDN}/mmbiz_png/Clean/640", check_image(png((1, 2, 3))))
     assert [p.name for p in store.folder.iterdir()] == ["Clean.png"]
+
+
+def test_a_placed_name_is_taken_before_its_bytes_are_written(store: ImageStore) -> None:
+    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
+    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))))
+    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))))
+    assert first.name == again.name == "Same.png" and other.name.startswith("Same-")
+    assert store.write([first, other, again]) == {}
+    assert sorted(p.name for p in store.folder.iterdir()) == sorted([first.name, other.name])
+    assert (store.folder / other.name).read_bytes() == png((2, 2, 2))
+
+
+def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_path: Path) -> None:
+    url, twin = f"{CDN}/mmbiz_png/Later/640", f"{CDN}/mmbiz_png/Twin/640"
+    image = check_image(png((4, 4, 4)))
+    (tmp_path / "postimg").write_text("not a folder")
+    blocked = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
+    failed = blocked.write([blocked.place(url, image), blocked.place(twin, image)])
+    assert list(failed) == [url, twin] and isinstance(failed[url], OSError)
+    assert blocked.stored_name(url) is None and blocked.stored_name(twin) is None
+    (tmp_path / "postimg").unlink()
+    placement = blocked.place(url, image)
+    assert placement.name == "Later.png" and placement.data == image.data
+    assert blocked.write([placement]) == {}
+    assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from crawler.store.files import atomic_write, remove_leftovers
+from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
 from crawler.wechat.urls import image_stem
 
@@ -48,6 +49,15 @@ def check_image(data: bytes) -> CheckedImage:
     return CheckedImage(data, extension, hashlib.sha256(data).hexdigest())
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an image goes; ``data`` is what is still to be written there (None: nothing)."""
+
+    url: str
+    name: str
+    data: bytes | None = field(repr=False)
+
+
 class ImageStore:
     """``postimg/``: one file per distinct content, named after the first URL that brought it."""
 
@@ -61,20 +71,31 @@ class ImageStore:
         name = self.index.image_name(url)
         return name if name and (self.folder / name).is_file() else None
 
-    def store(self, url: str, image: CheckedImage) -> str:
-        """Keep ``image`` fetched from ``url`` and return its file name.
+    def place(self, url: str, image: CheckedImage) -> Placement:
+        """Choose the file for ``image`` fetched from ``url`` and record it in the index.
 
         Bytes already stored under another name are not written again: the URL is
-        recorded against the existing file. The file is written before the index
-        records it, so the index never names a missing file.
+        recorded against the existing file. A new name is recorded at once, before
+        ``write`` puts the bytes there, so that the next image placed cannot take it;
+        as lookups check that the file exists, a name whose bytes were never written (a
+        killed run, a disk error) gets them on a later run.
         """
         name = self.index.blob_name(image.sha256)
-        if name is None or not (self.folder / name).is_file():
-            name = name or self._free_name(image_stem(url), image.extension, image.sha256)
-            atomic_write(self.folder / name, image.data)
-            self.index.add_blob(image.sha256, name)
+        if name is not None and (self.folder / name).is_file():
+            self.index.add_image(url, name)
+            return Placement(url, name, None)
+        name = name or self._free_name(image_stem(url), image.extension, image.sha256)
+        self.index.add_blob(image.sha256, name)
         self.index.add_image(url, name)
-        return name
+        return Placement(url, name, image.data)
+
+    def write(self, placements: Sequence[Placement]) -> dict[str, OSError]:
+        """Write the bytes of the placed images that are new, together; failures by URL."""
+        new = {p.name: p.data for p in placements if p.data is not None}  # two URLs, same bytes
+        errors = dict(zip(new, atomic_write_many([(self.folder / name, data)
+                                                   for name, data in new.items()])))
+        return {p.url: errors[p.name] for p in placements
+                if p.data is not None and errors[p.name] is not None}
 
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
         """``<stem>.<ext>``, unless other bytes hold that name already.

@@ -1,0 +1,36 @@
+"""``atomic_write_many``: whole files or none, one failure stopping no other file."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from crawler.store.files import atomic_write, atomic_write_many
+
+
+def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) -> None:
+    files = [(tmp_path / "a" / f"{n}.png", bytes([n]) * (n * 70000)) for n in range(1, 4)]
+    assert atomic_write_many(files) == [None, None, None]
+    for path, data in files:
+        assert path.read_bytes() == data
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["1.png", "2.png", "3.png"]
+
+
+def test_one_failing_file_stops_no_other_and_leaves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("not a folder")
+    (tmp_path / "kept.png").write_bytes(b"old")
+    results = atomic_write_many([(tmp_path / "one.png", b"1"), (tmp_path / "blocked" / "x.png", b"x"),
+                                 (tmp_path / "kept.png", b"new")])
+    assert results[0] is None and isinstance(results[1], OSError) and results[2] is None
+    assert (tmp_path / "one.png").read_bytes() == b"1" and (tmp_path / "kept.png").read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "kept.png", "one.png"]
+
+
+def test_atomic_write_raises_and_leaves_nothing(tmp_path: Path) -> None:
+    (tmp_path / "post.md").mkdir()  # a folder cannot be replaced by a file
+    with pytest.raises(IsADirectoryError):
+        atomic_write(tmp_path / "post.md", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").is_dir()
