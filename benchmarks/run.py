@@ -4,7 +4,8 @@ Prints three figures, each measured, none asserted:
 
 1. ``scrapy crawl album`` (politeness off) against the plain sequential archiver of
    ``benchmarks/sequential.py``, both over the local WeChat stand-in with N articles of K
-   images each and a simulated network latency: wall time, CPU time, peak RSS, articles/s.
+   images each and a simulated network latency: wall time, CPU time, peak RSS, articles/s;
+   and, as the floor, ``benchmarks/bare_scrapy.py``: Scrapy fetching the same, keeping nothing.
 2. CPU time to parse and convert one large 2025-template page: the largest page of
    ``../shared/fixtures/wechat/`` when present, else a generated one of that shape.
 3. Peak RSS of the crawl over ``--rss-articles`` articles beside the first figure's, to
@@ -134,7 +135,7 @@ def crawl_command(album_url: str, archive: Path) -> list[str]:
 
 
 def crawl_figure(articles: int, images: int, latency: float, page_kb: int,
-                 baseline: bool) -> tuple[Run, Run | None]:
+                 baseline: bool) -> tuple[Run, Run | None, Run | None]:
     server = MockWeChat().start()
     server.latency = latency
     work = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
@@ -144,9 +145,13 @@ def crawl_figure(articles: int, images: int, latency: float, page_kb: int,
         posts = len(list((work / "crawl" / "_posts").glob("*.md")))
         if posts != articles:
             raise SystemExit(f"the crawl archived {posts} of {articles} articles")
+        if not baseline:
+            return crawled, None, None
         sequential = measure([sys.executable, str(PROJECT / "benchmarks" / "sequential.py"),
-                              site.album_url, str(work / "sequential")], articles) if baseline else None
-        return crawled, sequential
+                              site.album_url, str(work / "sequential")], articles)
+        bare = measure([sys.executable, str(PROJECT / "benchmarks" / "bare_scrapy.py"),
+                        site.album_url], articles)
+        return crawled, sequential, bare
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -183,19 +188,21 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
 
-    crawled, sequential = crawl_figure(args.articles, args.images, args.latency, args.page_kb, True)
+    crawled, sequential, bare = crawl_figure(args.articles, args.images, args.latency, args.page_kb, True)
     print(f"\n1. {args.articles} articles x {args.images} images, {args.latency * 1000:.0f} ms latency, "
           f"{args.page_kb} KB pages")
     print(f"{'':28} {'wall':>11} {'CPU':>11} {'peak RSS':>12} {'articles':>11}")
     print(crawled.row("scrapy crawl album"))
     print(sequential.row("sequential archiver"))
-    print(f"wall time ratio: {sequential.wall / crawled.wall:.1f}x")
+    print(bare.row("bare Scrapy, keeps nothing"))
+    print(f"wall time ratio: {sequential.wall / crawled.wall:.1f}x "
+          f"(bare Scrapy: {sequential.wall / bare.wall:.1f}x)")
 
     name, megabytes, cpu_ms = page_figure(args.page_kb)
     print(f"\n2. parse + convert one page: {name}, {megabytes:.1f} MB: {cpu_ms:.1f} ms CPU (median)")
 
     if args.rss_articles:
-        big, _ = crawl_figure(args.rss_articles, args.images, 0.0, args.page_kb, False)
+        big, _, _ = crawl_figure(args.rss_articles, args.images, 0.0, args.page_kb, False)
         print(f"\n3. peak RSS of the crawl: {crawled.peak_rss_mb:.1f} MB at {args.articles} articles, "
               f"{big.peak_rss_mb:.1f} MB at {args.rss_articles} articles "
               f"({big.wall:.0f} s, {args.rss_articles / big.wall:.1f} articles/s)")
