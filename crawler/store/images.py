@@ -100,8 +100,8 @@ class ImageStore:
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
         """``<stem>.<ext>``, unless other bytes hold that name already.
 
-        A file of that name with these very bytes is taken over: a run killed between
-        writing an image and indexing it leaves exactly that.
+        A file of that name with these very bytes is taken over: the index may not know
+        it (one rebuilt from the posts knows no images).
         """
         name = f"{stem}.{extension}"
         path = self.folder / name
