@@ -162,10 +162,10 @@ def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
         if SHARED.is_dir() else []
     if pages:
         path = pages[-1]
-        html, name = path.read_text(encoding="utf-8"), path.name
+        html, name = path.read_bytes(), path.name
     else:
         server = MockWeChat()
-        html = BenchSite(server, 1, 8, page_kb).article("mid=2247000000").body.decode()
+        html = BenchSite(server, 1, 8, page_kb).article("mid=2247000000").body
         name = f"generated ({len(html) // 1024} KB)"
     times = []
     for _ in range(repeats):
@@ -173,7 +173,7 @@ def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
         article = parse_page(html, "https://mp.weixin.qq.com/s/bench")
         to_markdown(article, {})
         times.append(time.process_time() - start)
-    return name, len(html.encode()) / 1e6, statistics.median(times) * 1000
+    return name, len(html) / 1e6, statistics.median(times) * 1000
 
 
 def main() -> None:

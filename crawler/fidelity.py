@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     flagged = 0
     print(f"{'page':56} {'text kept':>10} {'images':>9} {'code lines':>11}")
     for path in pages:
-        parsed = parse_page(path.read_text(encoding="utf-8", errors="replace"), path.as_uri())
+        parsed = parse_page(path.read_bytes(), path.as_uri())
         if not isinstance(parsed, Article):
             print(f"{path.name:56} not an article: {parsed.reason}")
             continue

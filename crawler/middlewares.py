@@ -14,7 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
 
 from crawler.store.archive import open_captures
-from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, is_verification_page
+from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +98,8 @@ class BlockMiddleware:
 def _is_block(response: Response) -> bool:
     if response.status in BLOCK_STATUSES:
         return True
-    # Sized before decoding: the text of a 3 MB article page would stay cached on the
-    # response for as long as Scrapy holds it.
     return isinstance(response, TextResponse) and len(response.body) <= LARGEST_VERIFICATION_PAGE \
-        and is_verification_page(response.text)
+        and is_verification_page(as_utf8(response.body, response.encoding))
 
 
 def _why(response: Response) -> str:

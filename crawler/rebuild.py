@@ -38,7 +38,7 @@ def rebuild(archive_dir: Path, bullet: str = "-") -> Counter[str]:
                 outcomes["without capture"] += 1
                 continue
             capture = read_capture(found[1], found[2])
-            article = parse_page(capture.body.decode("utf-8", "replace"), capture.url)
+            article = parse_page(capture.body, capture.url)
             assert isinstance(article, Article)
             if not article.account and wechat.get("account"):
                 article = replace(article, account=wechat["account"])
@@ -56,7 +56,7 @@ def _newest_captures(archive_dir: Path) -> dict[str, tuple[datetime, Path, int]]
     """For each article, where its newest capture that parses as a dated article lies."""
     newest: dict[str, tuple[datetime, Path, int]] = {}
     for capture in open_captures(archive_dir).captures():
-        page = parse_page(capture.body.decode("utf-8", "replace"), capture.url)
+        page = parse_page(capture.body, capture.url)
         if isinstance(page, Article) and page.published is not None:
             if page.key not in newest or capture.fetched_at >= newest[page.key][0]:
                 newest[page.key] = (capture.fetched_at, capture.file, capture.offset)

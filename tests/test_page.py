@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
-from crawler.wechat.page import parse_page
-from tests.conftest import page_text
+from crawler.wechat.page import as_utf8, is_verification_page, parse_page
+from tests.conftest import PAGES, page_text
 
 FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"
 
@@ -113,3 +113,30 @@ def test_error_pages_are_recognised(name: str, reason: str) -> None:
 def test_anything_else_is_not_an_article(html: str) -> None:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html")))
+def test_a_page_parses_the_same_from_its_utf8_bytes_as_from_its_text(name: str) -> None:
+    text = page_text(name, "https://mmbiz.qpic.cn")
+    assert parse_page(text.encode("utf-8"), FETCHED) == parse_page(text, FETCHED)
+
+
+def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() -> None:
+    page = page_text("legacy_shape.html").encode("utf-8")
+    broken = page.replace("清远大姐".encode("utf-8"), b"\xff\xfe")
+    assert broken != page
+    parsed = parse_page(broken, FETCHED)
+    assert isinstance(parsed, Article)
+    assert parsed.title == "网购物品丢失的退款，\ufffd\ufffd为什么不要？"
+
+
+def test_as_utf8_keeps_utf8_bodies_and_re_encodes_others() -> None:
+    body = "<title>反诈</title>".encode("utf-8")
+    assert as_utf8(body, "utf-8") is body
+    assert as_utf8("<title>反诈</title>".encode("gb18030"), "gb18030") == body
+
+
+def test_the_verification_page_is_recognised_from_its_bytes() -> None:
+    assert is_verification_page(page_text("verification.html").encode("utf-8"))
+    assert not is_verification_page(page_text("deleted.html").encode("utf-8"))
+    assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))

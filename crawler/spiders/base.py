@@ -33,7 +33,7 @@ from crawler.wechat.listing import (
     album_url,
     parse_album_page,
 )
-from crawler.wechat.page import parse_page
+from crawler.wechat.page import as_utf8, parse_page
 from crawler.wechat.urls import article_key
 
 # Error pages that say the article is gone for good, so that it is not asked for again.
@@ -84,8 +84,10 @@ class WeChatSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         meta = response.meta
-        page = parse_page(_page_text(response), response.url) if isinstance(response, TextResponse) \
-            else NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
+        if isinstance(response, TextResponse):
+            page = parse_page(as_utf8(response.body, response.encoding), response.url)
+        else:
+            page = NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.crawler.stats.inc_value(f"pages/{page.reason}")
@@ -156,13 +158,6 @@ class WeChatSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         self.source_failed(failure.request.meta, failure_reason(failure))
-
-
-def _page_text(response: TextResponse) -> str:
-    """The page as text, not cached on the response as ``response.text`` would be: Scrapy
-    holds a response until its item is through every pipeline, image downloads included,
-    and the text of a 3 MB page takes 6 MB."""
-    return response.body.decode(response.encoding, errors="replace")
 
 
 def failure_reason(failure: Failure) -> str:

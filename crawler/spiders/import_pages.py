@@ -34,7 +34,7 @@ class ImportSpider(WeChatSpider):
             except OSError as error:
                 self.logger.warning("Not imported: cannot read %s: %s", path, error)
                 continue
-            page = parse_page(raw.decode("utf-8", "replace"), path.as_uri())
+            page = parse_page(raw, path.as_uri())
             if isinstance(page, NotAnArticle):
                 self.logger.warning("Not imported: %s is %s", path, page.message)
                 self.crawler.stats.inc_value(f"pages/{page.reason}")

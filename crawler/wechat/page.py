@@ -1,12 +1,13 @@
 """A WeChat page's HTML → ``Article``, or ``NotAnArticle`` saying which error page it is.
 
-Pure: takes the page text and the URL it came from, touches nothing else. Works on the
+Pure: takes the page and the URL it came from, touches nothing else. Works on the
 2018 classic template, the 2025–2026 template (metadata in inline scripts, image and text
 posts in ``window.cgiDataNew``), and pages whose scripts were stripped (DOM only).
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import datetime
 from urllib.parse import unquote
@@ -34,14 +35,21 @@ _ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("expired", ("链接已过期", "link has expired")),
     ("bad_params", ("参数错误", "Invalid parameter")),
 )
-_VERIFY_PAGE = re.compile(r"secitptpage/verify|wappoc_appmsgcaptcha")
+_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
+_VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
 
 
-def parse_page(page: str, url: str) -> Article | NotAnArticle:
-    """Parse one fetched page. ``url`` is where it was fetched from (used only as a fallback)."""
+def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
+    """Parse one fetched page. ``url`` is where it was fetched from (used only as a fallback).
+
+    ``page`` is best given as the UTF-8 bytes WeChat sent: only its DOM (a few percent of
+    it) and the literals that are read get decoded, not the 2-4 MB of inline scripts.
+    """
+    if isinstance(page, str):
+        page = page.encode("utf-8", "replace")
     try:
-        doc = lxml.html.document_fromstring(_without_scripts(page))
+        doc = lxml.html.document_fromstring(_without_scripts(page).decode("utf-8", "replace"))
     except (ParserError, ValueError):
         return NotAnArticle("unknown", "the page is empty or not HTML")
     cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
@@ -86,7 +94,14 @@ def parse_page(page: str, url: str) -> Article | NotAnArticle:
     )
 
 
-def _meta(page: str, cgi: jsvars.Fields, var_name: str, cgi_name: str | None = None) -> str:
+def as_utf8(body: bytes, encoding: str) -> bytes:
+    """A fetched page in UTF-8, as WeChat always sends it: re-encoded only if it is not."""
+    if codecs.lookup(encoding).name == "utf-8":
+        return body
+    return body.decode(encoding, "replace").encode("utf-8")
+
+
+def _meta(page: bytes, cgi: jsvars.Fields, var_name: str, cgi_name: str | None = None) -> str:
     """A value from the ``cgiDataNew`` object, else from ``var NAME = …`` in the page.
 
     2025-2026 pages carry all of it in ``cgiDataNew``, read in one walk; looking for a
@@ -96,7 +111,7 @@ def _meta(page: str, cgi: jsvars.Fields, var_name: str, cgi_name: str | None = N
     return cgi.get(name, "") if name in cgi else jsvars.var(page, var_name)
 
 
-def _published(page: str, cgi: jsvars.Fields) -> datetime | None:
+def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
     candidates = (lambda: cgi.get("ori_create_time", ""), lambda: cgi.get("create_time", ""),
                   lambda: jsvars.var(page, "ct"), lambda: jsvars.var(page, "create_time"))
     for candidate in candidates:  # in turn: each var lookup scans the page
@@ -106,7 +121,7 @@ def _published(page: str, cgi: jsvars.Fields) -> datetime | None:
     return None
 
 
-def _ids(page: str, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:
+def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:
     ids = {
         "__biz": _meta(page, cgi, "biz", "bizuin"),
         "mid": _meta(page, cgi, "mid"),
@@ -124,7 +139,7 @@ def _ids(page: str, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) ->
     return ids
 
 
-def _albums(page: str) -> tuple[Album, ...]:
+def _albums(page: bytes) -> tuple[Album, ...]:
     albums = []
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
@@ -133,14 +148,14 @@ def _albums(page: str) -> tuple[Album, ...]:
     return tuple(albums)
 
 
-def _pictures(cgi_text: str) -> tuple[str, ...]:
+def _pictures(cgi_text: bytes) -> tuple[str, ...]:
     """The pictures of an image post, in order (not their watermark or share-cover variants)."""
     urls = (jsvars.top_level_fields(item).get("cdn_url", "")
             for item in jsvars.array_items(cgi_text, "picture_page_info_list"))
     return tuple(normalise_image_url(u) for u in urls if u)
 
 
-def _post_text(cgi_text: str, cgi: jsvars.Fields, show_type: int) -> str:
+def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
     if show_type == PostType.TEXT:
         text_info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "text_page_info"))
         return text_info.get("content_noencode") or cgi.get("content_noencode", "")
@@ -149,7 +164,7 @@ def _post_text(cgi_text: str, cgi: jsvars.Fields, show_type: int) -> str:
     return ""
 
 
-def _share_notice(page: str, doc: lxml.html.HtmlElement) -> str:
+def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
     """What the sharing account wrote above a shared article (set by a script, or rendered)."""
     notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
     return notice or _text(doc, '//*[@id="js_share_notice"]')
@@ -184,17 +199,18 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
 
 
-def is_verification_page(page: str) -> bool:
-    """Whether ``page`` is WeChat's "环境异常 … 完成验证后即可继续访问" challenge (cheap check).
+def is_verification_page(page: bytes) -> bool:
+    """Whether ``page`` (as fetched, UTF-8) is WeChat's "环境异常 … 完成验证后即可继续访问"
+    challenge (cheap check).
 
     That page is about 20 KB; article pages are megabytes and are not searched through.
     """
-    if len(page) > LARGEST_VERIFICATION_PAGE or 'id="js_content"' in page:
+    if len(page) > LARGEST_VERIFICATION_PAGE or b'id="js_content"' in page:
         return False
-    return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _ERROR_MARKERS[0][1])
+    return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _VERIFY_MARKERS)
 
 
-def _not_an_article(page: str, doc: lxml.html.HtmlElement) -> NotAnArticle:
+def _not_an_article(page: bytes, doc: lxml.html.HtmlElement) -> NotAnArticle:
     visible = " ".join(doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
     visible = re.sub(r"\s+", " ", visible).strip()
     if _VERIFY_PAGE.search(page):
@@ -206,17 +222,17 @@ def _not_an_article(page: str, doc: lxml.html.HtmlElement) -> NotAnArticle:
     return NotAnArticle("unknown", f"{NotAnArticle.REASONS['unknown']} ({snippet!r})")
 
 
-def _without_scripts(page: str) -> str:
+def _without_scripts(page: bytes) -> bytes:
     """The page without its ``<script>`` elements: most of a 2-4 MB page, none of its DOM."""
     parts, pos = [], 0
-    while (start := page.find("<script", pos)) >= 0:
-        end = page.find("</script>", start)
+    while (start := page.find(b"<script", pos)) >= 0:
+        end = page.find(b"</script>", start)
         parts.append(page[pos:start])
         if end < 0:
-            return "".join(parts)
-        pos = end + len("</script>")
+            return b"".join(parts)
+        pos = end + len(b"</script>")
     parts.append(page[pos:])
-    return "".join(parts)
+    return b"".join(parts)
 
 
 def _first(doc: lxml.html.HtmlElement, xpath: str) -> lxml.html.HtmlElement | None:
