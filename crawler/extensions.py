@@ -1,13 +1,16 @@
-"""The end-of-run summary a cron user reads, and what makes a run count as failed."""
+"""The end-of-run summary a cron user reads, what makes a run count as failed, and the
+pace of Python's garbage collector during a crawl."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -73,3 +76,34 @@ def _per_source(stats: dict[str, Any]) -> list[tuple[str, str]]:
             line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
         lines.append((source, line))
     return lines
+
+
+class CollectorPace:
+    """Collects cyclic garbage less often while the crawl runs (``GC_YOUNG_THRESHOLD``).
+
+    Scrapy allocates thousands of objects per request; at Python's default, a collection of
+    the youngest generation every 700 allocations, collecting costs about 5 % of a fast
+    crawl's wall time. Reference counting still frees at once whatever is not in a cycle;
+    cycles wait a little longer. Python's thresholds come back when the spider closes.
+    """
+
+    def __init__(self, young_threshold: int):
+        self.young_threshold = young_threshold
+        self.previous = gc.get_threshold()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CollectorPace:
+        threshold = crawler.settings.getint("GC_YOUNG_THRESHOLD")
+        if threshold <= 0:
+            raise NotConfigured
+        pace = cls(threshold)
+        crawler.signals.connect(pace.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(pace.spider_closed, signal=signals.spider_closed)
+        return pace
+
+    def engine_started(self) -> None:
+        self.previous = gc.get_threshold()
+        gc.set_threshold(self.young_threshold, *self.previous[1:])
+
+    def spider_closed(self) -> None:
+        gc.set_threshold(*self.previous)

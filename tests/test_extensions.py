@@ -1,0 +1,44 @@
+"""``CollectorPace``: the garbage collector's pace during a crawl, and back after it."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import Settings
+from scrapy.signalmanager import SignalManager
+
+from crawler.extensions import CollectorPace
+
+
+def crawler(**settings: Any) -> Any:
+    """What ``from_crawler`` reads: settings and signals, none of Scrapy's other parts."""
+    return SimpleNamespace(settings=Settings(settings), signals=SignalManager())
+
+
+@pytest.fixture(autouse=True)
+def python_thresholds() -> Iterator[tuple[int, ...]]:
+    before = gc.get_threshold()
+    yield before
+    gc.set_threshold(*before)
+
+
+def test_the_young_threshold_holds_from_engine_start_to_spider_close(
+        python_thresholds: tuple[int, ...]) -> None:
+    running = crawler(GC_YOUNG_THRESHOLD=12345)
+    pace = CollectorPace.from_crawler(running)  # noqa: F841 (signals hold it weakly; Scrapy keeps it)
+    assert gc.get_threshold() == python_thresholds
+    running.signals.send_catch_log(signals.engine_started)
+    assert gc.get_threshold() == (12345, *python_thresholds[1:])
+    running.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert gc.get_threshold() == python_thresholds
+
+
+def test_zero_leaves_the_collector_alone() -> None:
+    with pytest.raises(NotConfigured):
+        CollectorPace.from_crawler(crawler(GC_YOUNG_THRESHOLD=0))
