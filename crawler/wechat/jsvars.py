@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from collections.abc import Iterator
 
 # A string literal, written as an unrolled loop: Python's ``re`` is slow on ``(?:a|b)*``.
@@ -151,7 +152,8 @@ def _opening(script: bytes, name: str, bracket: str) -> int:
 _STATEMENT_START = frozenset(b" \t\r\n;{}(,")
 # Bytes of an identifier, or of the ``a.`` before a property: every byte of a non-ASCII
 # character is 0x80 or above.
-_WORD = frozenset(b"_$.0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + bytes(range(0x80, 0x100)))
+_WORD = frozenset(string.ascii_letters.encode() + string.digits.encode() + b"_$."
+                  + bytes(range(0x80, 0x100)))
 _STRING = re.compile(_STR, re.S)
 _ASSIGNMENT = re.compile(rb"\s*=\s*(?:htmlDecode\()?(" + _STR + rb"(?:\s*\|\|\s*" + _STR + rb")*)")
 _FIELD = re.compile(rb"(?<![\w$.\x80-\xff])([A-Za-z_$][\w$]*)\s*:\s*(?:JsDecode\()?(" + _STR + rb")")
