@@ -7,6 +7,7 @@ as the CDN does. Like the real CDN, an image request that carries a Referer gets
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +67,8 @@ class MockWeChat:
         self.routes: dict[str, Route | Callable[[str], Route]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.latency = 0.0  # seconds before each answer
+        # Send HTML gzip-compressed to clients that accept it, as web servers commonly do.
+        self.compress_html = False
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -118,11 +121,16 @@ class MockWeChat:
                     route = Route(404, "text/plain", b"not found")
                 elif route.content_type.startswith("image/") and self.headers.get("Referer"):
                     route = Route(200, "image/png", PLACEHOLDER)
+                body = route.body
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
+                if server.compress_html and route.content_type.startswith("text/html") \
+                        and "gzip" in self.headers.get("Accept-Encoding", ""):
+                    body = gzip.compress(body, compresslevel=6)
+                    self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(route.body)
+                self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

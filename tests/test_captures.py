@@ -91,6 +91,28 @@ def test_captures_are_records_whose_digests_verify(tmp_path: Path) -> None:
     assert b"\r\nX-\xdc: \xe4\r\n" in gzip.open(warc).read()  # header bytes as sent
 
 
+def test_a_page_sent_gzip_compressed_is_captured_decoded_and_rebuilds_the_same_post(
+        tmp_path: Path) -> None:
+    server = MockWeChat().start()
+    server.compress_html = True
+    try:
+        legacy = serve_legacy_shape(server)
+        archive = tmp_path / "archive"
+        assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    finally:
+        server.stop()
+    [(_, headers)] = server.hits("/s/")
+    assert "gzip" in headers["Accept-Encoding"]
+    [capture] = CaptureStore(archive / ".state" / "warc").captures()
+    assert capture.body == server.routes["/s/LegacyShapeToken"].body
+    before = posts(archive)
+    assert len(before) == 1
+    result = scrapy("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "rebuild: 1 unchanged"
+    assert posts(archive) == before
+
+
 def test_rebuild_offline_gives_byte_identical_posts_and_touches_none(
         archived: tuple[Path, MockWeChat, Site]) -> None:
     archive, server, _ = archived
