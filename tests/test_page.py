@@ -8,7 +8,7 @@ import pytest
 
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.page import as_utf8, is_verification_page, parse_page
-from tests.conftest import PAGES, page_text
+from tests.conftest import page_text
 
 FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"
 
@@ -113,12 +113,6 @@ def test_error_pages_are_recognised(name: str, reason: str) -> None:
 def test_anything_else_is_not_an_article(html: str) -> None:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
-
-
-@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html")))
-def test_a_page_parses_the_same_from_its_utf8_bytes_as_from_its_text(name: str) -> None:
-    text = page_text(name, "https://mmbiz.qpic.cn")
-    assert parse_page(text.encode("utf-8"), FETCHED) == parse_page(text, FETCHED)
 
 
 def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() -> None:
