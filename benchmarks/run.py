@@ -6,6 +6,10 @@ Prints three figures, each measured, none asserted:
    ``benchmarks/sequential.py``, both over the local WeChat stand-in with N articles of K
    images each and a simulated network latency: wall time, CPU time, peak RSS, articles/s;
    and, as the floor, ``benchmarks/bare_scrapy.py``: Scrapy fetching the same, keeping nothing.
+   Twice: (a) the latency before each answer only, new connections free; (b) the same and
+   one latency more before a new connection's first answer, the round trip of TCP's
+   handshake, which a real network charges and the sequential archiver, one connection per
+   request as most crawlers, pays every time.
 2. CPU time to parse and convert one large 2025-template page: the largest page of
    ``../shared/fixtures/wechat/`` when present, else a generated one of that shape.
 3. Peak RSS of the crawl over ``--rss-articles`` articles beside the first figure's, to
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,24 +139,40 @@ def crawl_command(album_url: str, archive: Path) -> list[str]:
     return command
 
 
-def crawl_figure(articles: int, images: int, latency: float, page_kb: int,
-                 baseline: bool) -> tuple[Run, Run | None, Run | None]:
+@dataclass(frozen=True)
+class Network:
+    """How the stand-in delays its answers."""
+
+    latency: float  # seconds before each answer
+    connect_latency: float  # seconds more before a new connection's first answer
+
+    def describe(self) -> str:
+        text = f"{self.latency * 1000:.0f} ms before each answer"
+        if self.connect_latency:
+            return (f"{text}, {self.connect_latency * 1000:.0f} ms more on a new connection "
+                    "(TCP's handshake; HTTPS would add one or two round trips more)")
+        return f"{text}, new connections free"
+
+
+def crawl_figure(articles: int, images: int, page_kb: int, network: Network,
+                 programs: Sequence[str]) -> dict[str, Run]:
+    """Runs of ``programs`` (of "crawl", "sequential", "bare") over one stand-in site."""
     server = MockWeChat().start()
-    server.latency = latency
+    server.latency, server.connect_latency = network.latency, network.connect_latency
     work = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
     try:
         site = BenchSite(server, articles, images, page_kb)
-        crawled = measure(crawl_command(site.album_url, work / "crawl"), articles)
+        commands = {
+            "crawl": crawl_command(site.album_url, work / "crawl"),
+            "sequential": [sys.executable, str(PROJECT / "benchmarks" / "sequential.py"),
+                           site.album_url, str(work / "sequential")],
+            "bare": [sys.executable, str(PROJECT / "benchmarks" / "bare_scrapy.py"), site.album_url],
+        }
+        runs = {program: measure(commands[program], articles) for program in programs}
         posts = len(list((work / "crawl" / "_posts").glob("*.md")))
-        if posts != articles:
+        if "crawl" in runs and posts != articles:
             raise SystemExit(f"the crawl archived {posts} of {articles} articles")
-        if not baseline:
-            return crawled, None, None
-        sequential = measure([sys.executable, str(PROJECT / "benchmarks" / "sequential.py"),
-                              site.album_url, str(work / "sequential")], articles)
-        bare = measure([sys.executable, str(PROJECT / "benchmarks" / "bare_scrapy.py"),
-                        site.album_url], articles)
-        return crawled, sequential, bare
+        return runs
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -176,6 +197,23 @@ def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
     return name, len(html) / 1e6, statistics.median(times) * 1000
 
 
+_LABELS = {"crawl": "scrapy crawl album", "sequential": "sequential archiver",
+           "bare": "bare Scrapy, keeps nothing"}
+
+
+def network_figure(args: argparse.Namespace, letter: str, network: Network,
+                   programs: Sequence[str]) -> dict[str, Run]:
+    """Prints and returns the runs of ``programs`` over ``network``, and their ratios."""
+    print(f"{letter}. {network.describe()}")
+    runs = crawl_figure(args.articles, args.images, args.page_kb, network, programs)
+    for program, run in runs.items():
+        print(run.row(_LABELS[program]))
+    sequential = runs["sequential"].wall
+    floor = f" (bare Scrapy: {sequential / runs['bare'].wall:.1f}x)" if "bare" in runs else ""
+    print(f"   wall time ratio: {sequential / runs['crawl'].wall:.1f}x{floor}")
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=200)
@@ -188,21 +226,18 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
 
-    crawled, sequential, bare = crawl_figure(args.articles, args.images, args.latency, args.page_kb, True)
-    print(f"\n1. {args.articles} articles x {args.images} images, {args.latency * 1000:.0f} ms latency, "
-          f"{args.page_kb} KB pages")
+    print(f"\n1. {args.articles} articles x {args.images} images, {args.page_kb} KB pages")
     print(f"{'':28} {'wall':>11} {'CPU':>11} {'peak RSS':>12} {'articles':>11}")
-    print(crawled.row("scrapy crawl album"))
-    print(sequential.row("sequential archiver"))
-    print(bare.row("bare Scrapy, keeps nothing"))
-    print(f"wall time ratio: {sequential.wall / crawled.wall:.1f}x "
-          f"(bare Scrapy: {sequential.wall / bare.wall:.1f}x)")
+    crawled = network_figure(args, "a", Network(args.latency, 0.0),
+                             ("crawl", "sequential", "bare"))["crawl"]
+    network_figure(args, "b", Network(args.latency, args.latency), ("crawl", "sequential"))
 
     name, megabytes, cpu_ms = page_figure(args.page_kb)
     print(f"\n2. parse + convert one page: {name}, {megabytes:.1f} MB: {cpu_ms:.1f} ms CPU (median)")
 
     if args.rss_articles:
-        big, _, _ = crawl_figure(args.rss_articles, args.images, 0.0, args.page_kb, False)
+        big = crawl_figure(args.rss_articles, args.images, args.page_kb, Network(0.0, 0.0),
+                           ("crawl",))["crawl"]
         print(f"\n3. peak RSS of the crawl: {crawled.peak_rss_mb:.1f} MB at {args.articles} articles, "
               f"{big.peak_rss_mb:.1f} MB at {args.rss_articles} articles "
               f"({big.wall:.0f} s, {args.rss_articles / big.wall:.1f} articles/s)")

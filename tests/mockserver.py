@@ -67,6 +67,9 @@ class MockWeChat:
         self.routes: dict[str, Route | Callable[[str], Route]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.latency = 0.0  # seconds before each answer
+        # Seconds more before a new connection's first answer: over a network, the round
+        # trip of TCP's handshake. Zero: connections cost nothing.
+        self.connect_latency = 0.0
         # Send HTML gzip-compressed to clients that accept it, as web servers commonly do.
         self.compress_html = False
         self._lock = threading.Lock()
@@ -108,6 +111,10 @@ class MockWeChat:
             # two writes: with Nagle on, the body would wait for the client's delayed ACK.
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                time.sleep(server.connect_latency)
 
             def do_GET(self) -> None:  # noqa: N802
                 time.sleep(server.latency)
