@@ -62,7 +62,7 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
     name, biz = _text(table, "name", where), _text(table, "biz", where)
     albums = []
     for album in _texts(table, "albums", where):
-        if album.isdigit():
+        if album.isascii() and album.isdigit():
             if not biz:
                 raise AccountsError(f"{where}: album id {album} needs the account's biz")
             album = album_url(base_url, biz, album)

@@ -21,6 +21,7 @@ from pathlib import Path
 import lxml.html
 
 from crawler.markdown import INVISIBLE, to_markdown
+from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import image_stem
@@ -80,7 +81,7 @@ def _text_segments(article: Article) -> list[str]:
     if not article.body_html:
         pieces = [article.text]
     else:
-        root = lxml.html.fragment_fromstring(article.body_html)
+        root = dom.fragment(article.body_html)
         pieces = [t for t in root.xpath("//text()") if _visible(t.getparent())]
     segments = (_SPACE.sub("", INVISIBLE.sub("", p)) for p in pieces)
     return [s for s in segments if s]
@@ -107,7 +108,7 @@ def _source_code_lines(article: Article) -> int:
     if not article.body_html:
         return 0
     lines = 0
-    for pre in lxml.html.fragment_fromstring(article.body_html).iter("pre"):
+    for pre in dom.fragment(article.body_html).iter("pre"):
         codes = pre.findall("code")
         if len(codes) > 1:
             lines += len(codes)

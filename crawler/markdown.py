@@ -1,10 +1,12 @@
 """An ``Article`` → the Markdown body of its post. Pure; all escaping happens here.
 
 The post is read by Liquid first, then by kramdown, so text from the article is made
-literal for both: kramdown's markup characters are backslash-escaped, ``&`` that would
-start an entity becomes ``&amp;``, and every ``{`` that would open a Liquid tag
-(``{{`` or ``{%``) is emitted through Liquid itself as ``{{ "{" }}``. No HTML from the
-source passes through: unknown elements contribute their text only.
+literal for both: kramdown's markup characters are backslash-escaped and ``&`` that would
+start an entity becomes ``&amp;``, text node by text node; then, over the whole Markdown
+at once, every ``{`` that would open a Liquid tag (``{{`` or ``{%``) is emitted through
+Liquid itself as ``{{ "{" }}``, so that a tag split by empty elements (``{<b></b>%``)
+cannot come together. No HTML from the source passes through: unknown elements
+contribute their text only, and only http(s) URLs are linked.
 """
 
 from __future__ import annotations
@@ -19,17 +21,23 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from lxml import etree
 from markdownify import ATX, MarkdownConverter
 
+from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
-from crawler.wechat.urls import BACKGROUND_HOLDERS, background_image_url, normalise_image_url
+from crawler.wechat.urls import (
+    BACKGROUND_HOLDERS,
+    background_image_url,
+    normalise_image_url,
+    web_url,
+)
 
 _ANYWHERE = re.compile(r"([\\`*_\[\]{}<>|$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
+_LOCAL_LINK = re.compile("\0([0-9]+)\0")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them.
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-_SAFE_URL = re.compile(r"^(https?|mailto):", re.I)
 # Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
 # lets them swallow what follows, and dropping them would drop that content too.
 _DROPPED = frozenset({
@@ -51,6 +59,9 @@ _READ_ATTRIBUTES = frozenset({
     *(attribute for _, attribute in _CARDS.values()),
 })
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
+# Levels of nesting markdownify is given: it recurses about four Python frames per level,
+# and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
+MAX_NESTING = 64
 
 
 def to_markdown(article: Article, image_links: Mapping[str, str], bullet: str = "-") -> str:
@@ -65,12 +76,14 @@ def to_markdown(article: Article, image_links: Mapping[str, str], bullet: str = 
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
     if article.text:
-        parts.append(converter.plain_text(article.text))
+        parts.append(converter.plain_text(_no_nul(article.text)))
     if article.body_html:
-        parts.append(converter.convert(article.body_html))
+        parts.append(converter.convert(_no_nul(article.body_html)))
     if article.share_source_url:
-        parts.append(converter.card("原文", article.share_source_title, article.share_source_url))
-    return _tidy("\n\n".join(p for p in parts if p.strip()))
+        parts.append(converter.card("原文", _no_nul(article.share_source_title),
+                                    article.share_source_url))
+    markdown = escape_liquid(_tidy("\n\n".join(p for p in parts if p.strip())))
+    return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
 
 
 def escape_liquid(text: str) -> str:
@@ -79,11 +92,16 @@ def escape_liquid(text: str) -> str:
 
 
 def escape_text(text: str) -> str:
-    """Text made literal for kramdown and Liquid."""
+    """Text made literal for kramdown (Liquid is seen to by ``to_markdown``, for all at once)."""
     text = _ANYWHERE.sub(r"\\\1", text)
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
-    return escape_liquid(text.replace("~~~", "&#126;~~"))
+    return text.replace("~~~", "&#126;~~")
+
+
+def _no_nul(text: str) -> str:
+    """Source text without NUL, which marks the stored-image links while converting."""
+    return text.replace("\0", "")
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -103,6 +121,9 @@ class _WeChatConverter(MarkdownConverter):
         )
         self.article_url = article_url
         self.image_links = image_links
+        # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
+        # holds "\0<number>\0" in their place until Liquid is escaped.
+        self.local_links: list[str] = []
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, html: str) -> str:  # type: ignore[override]
@@ -117,12 +138,14 @@ class _WeChatConverter(MarkdownConverter):
         )
 
     def image(self, src: str, alt: str = "") -> str:
-        url = normalise_image_url(src)
-        link = self.image_links.get(url) or (src.strip() if _SAFE_URL.match(src.strip()) else "")
-        if not link or link.startswith("mailto:"):
+        local = self.image_links.get(normalise_image_url(src))
+        if local:
+            self.local_links.append(local)
+            link = f"\0{len(self.local_links) - 1}\0"
+        else:
+            link = _url(web_url(src))
+        if not link:
             return ""
-        if link.startswith(("http://", "https://")):
-            link = _url(link)
         return f"\n\n![{escape_text(alt)}]({link})\n\n"
 
     # -- text -----------------------------------------------------------------------
@@ -144,8 +167,8 @@ class _WeChatConverter(MarkdownConverter):
         return image.strip() if "_inline" in parent_tags else image
 
     def convert_a(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        href = (el.get("href") or "").strip()
-        if not text.strip() or "\n\n" in text.strip() or not _SAFE_URL.match(href):
+        href = web_url(el.get("href") or "")
+        if not text.strip() or "\n\n" in text.strip() or not href:
             return text
         return f"[{text.strip()}]({_url(href)})"
 
@@ -156,12 +179,12 @@ class _WeChatConverter(MarkdownConverter):
             return ""
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
-        return f"\n\n{fence}{_language(el)}\n{escape_liquid(code)}\n{fence}\n\n"
+        return f"\n\n{fence}{_language(el)}\n{code}\n{fence}\n\n"
 
     def convert_code(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         if "pre" in parent_tags:
             return text
-        return super().convert_code(el, escape_liquid(text), parent_tags)
+        return super().convert_code(el, text, parent_tags)
 
     def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
         src = el.get("data-src") or el.get("src") or ""
@@ -172,13 +195,16 @@ class _WeChatConverter(MarkdownConverter):
     def formula(self, latex: str) -> str:
         """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG)."""
         latex = _WHITESPACE.sub(" ", html.unescape(latex)).strip().replace("$$", "$ $")
-        return f"$${escape_liquid(latex)}$$" if latex else ""
+        return f"$${latex}$$" if latex else ""
 
     def card(self, kind: str, name: str, url: str) -> str:
         """One visible line for what Markdown cannot hold (audio, video, a shared article)."""
         name = _WHITESPACE.sub(" ", html.unescape(name)).strip()
         label = f"{kind}：{name}" if name else kind
-        return f"\n\n[{escape_text(label)}]({_url(url)})\n\n"
+        link = web_url(url)
+        if not link:
+            return f"\n\n{escape_text(label)}\n\n"
+        return f"\n\n[{escape_text(label)}]({_url(link)})\n\n"
 
     def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
         if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
@@ -215,7 +241,7 @@ def _lean(html: str) -> str:
     are unwrapped, dropped elements and code gutters go, and only the attributes the
     converter reads stay (``style`` only where it names a background picture).
     """
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    root = dom.fragment(html)
     doomed = [e for e in root.iter(*_DROPPED)]
     doomed += [e for e in root.iter() if _LINE_NUMBERS.search(e.get("class") or "")]
     for element in doomed:
@@ -224,14 +250,27 @@ def _lean(html: str) -> str:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
-        attributes = element.attrib
-        for name in [n for n in attributes if n not in _READ_ATTRIBUTES]:
-            if not (name == "style" and "url(" in attributes[name]):
-                del attributes[name]
-        if element.tag == "span" and "data-formula" in attributes:
+        _keep_read_attributes(element)
+        if element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    dom.flatten_deeper_than(root, MAX_NESTING)
     return lxml.html.tostring(root, encoding="unicode")
+
+
+def _keep_read_attributes(element: lxml.html.HtmlElement) -> None:
+    """Only the attributes the converter reads stay (``style`` only with a picture in it).
+
+    The others are not read at all: a page may carry names lxml cannot look up, such as
+    ``{x}`` (read as a namespace) or names with control characters.
+    """
+    names = set(element.attrib.keys())
+    kept = {name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    if "style" in names and "url(" in (style := element.get("style") or ""):
+        kept["style"] = style
+    if len(kept) < len(names):
+        element.attrib.clear()
+        element.attrib.update(kept)
 
 
 def _code_lines(pre: Tag) -> str:

@@ -71,4 +71,5 @@ class NotAnArticle:
         "bad_params": "WeChat's parameter-error page (bad or incomplete link)",
         "verification": "WeChat's verification page (the crawler is being challenged)",
         "unknown": "not an article page",
+        "unparseable": "a page the parser fails on",
     }

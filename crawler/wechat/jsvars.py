@@ -22,10 +22,16 @@ from collections.abc import Iterator
 _STR = rb"""(?:"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')"""
 _JS_ESCAPE = re.compile(r"""\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|.)""", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def js_unescape(literal: str) -> str:
-    """The value of a JavaScript string literal's body (quotes already removed)."""
+    """The value of a JavaScript string literal's body (quotes already removed).
+
+    JavaScript strings are UTF-16: ``\\ud83d\\ude00`` is one emoji, and a lone
+    ``\\ud800`` is no character at all (it becomes U+FFFD), so the value can always be
+    written as UTF-8. NUL, which no text shows, is dropped.
+    """
 
     def one(match: re.Match[str]) -> str:
         code = match.group(1)
@@ -33,7 +39,10 @@ def js_unescape(literal: str) -> str:
             return chr(int(code[1:], 16))
         return _SIMPLE_ESCAPES.get(code, code)
 
-    return _JS_ESCAPE.sub(one, literal)
+    value = _JS_ESCAPE.sub(one, literal)
+    if _SURROGATE.search(value):
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value.replace("\0", "")
 
 
 def _literals(alternatives: bytes) -> Iterator[str]:

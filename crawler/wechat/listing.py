@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from crawler.wechat.urls import article_ids_from_url, without_tracking
+from crawler.wechat.urls import article_ids_from_url, split_url, without_tracking
 
 
 class ListingError(ValueError):
@@ -56,9 +56,9 @@ class AlbumPage:
 def album_json_url(album_url: str, count: int = 10, begin_msgid: str = "",
                    begin_itemidx: str = "") -> str:
     """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``)."""
-    parts = urlsplit(html.unescape(album_url))
-    query = dict(parse_qsl(parts.query))
-    if parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
+    parts = split_url(html.unescape(album_url))
+    query = dict(parse_qsl(parts.query)) if parts else {}
+    if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
             or not query.get("__biz"):
         raise ListingError(f"not an album URL (…/mp/appmsgalbum?__biz=…&album_id=…): {album_url!r}")
     params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
@@ -69,7 +69,8 @@ def album_json_url(album_url: str, count: int = 10, begin_msgid: str = "",
 
 
 def album_id(album_url: str) -> str:
-    return dict(parse_qsl(urlsplit(html.unescape(album_url)).query)).get("album_id", "")
+    parts = split_url(html.unescape(album_url))
+    return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
 
 
 def album_url(base_url: str, biz: str, album_id: str) -> str:

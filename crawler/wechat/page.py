@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import lxml.html
 from lxml.etree import ParserError
 
-from crawler.wechat import jsvars
+from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
@@ -23,6 +23,7 @@ from crawler.wechat.urls import (
     background_image_url,
     canonical_article_url,
     normalise_image_url,
+    web_url,
     without_tracking,
 )
 
@@ -45,11 +46,21 @@ def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
 
     ``page`` is best given as the UTF-8 bytes WeChat sent: only its DOM (a few percent of
     it) and the literals that are read get decoded, not the 2-4 MB of inline scripts.
+    A page this parser fails on, whatever the failure, is ``NotAnArticle("unparseable")``:
+    one page can never stop a crawl or a rebuild.
     """
+    try:
+        return _parse(page, url)
+    except Exception as error:  # noqa: BLE001 - the page is reported, not the crawl stopped
+        return NotAnArticle("unparseable", f"{NotAnArticle.REASONS['unparseable']} "
+                                           f"({type(error).__name__}: {error})")
+
+
+def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
     if isinstance(page, str):
         page = page.encode("utf-8", "replace")
     try:
-        doc = lxml.html.document_fromstring(_without_scripts(page).decode("utf-8", "replace"))
+        doc = dom.document(_without_scripts(page).decode("utf-8", "replace"))
     except (ParserError, ValueError):
         return NotAnArticle("unknown", "the page is empty or not HTML")
     cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
@@ -87,8 +98,8 @@ def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
         albums=_albums(page),
         pictures=pictures,
         text=text,
-        source_url=_meta(page, cgi, "msg_source_url", "source_url"),
-        share_source_url=_article_url(share.get("data-url", "")) if share is not None else "",
+        source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
+        share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
         share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
     )
@@ -117,7 +128,10 @@ def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
     for candidate in candidates:  # in turn: each var lookup scans the page
         stamp = _int(candidate())
         if stamp and stamp > 0:
-            return datetime.fromtimestamp(stamp, CHINA_TIME)
+            try:
+                return datetime.fromtimestamp(stamp, CHINA_TIME)
+            except (OverflowError, OSError, ValueError):  # beyond what a date can hold
+                return None
     return None
 
 
@@ -255,8 +269,10 @@ def _meta_tag(doc: lxml.html.HtmlElement, prop: str) -> str:
 
 
 def _int(raw: str) -> int | None:
+    """A decimal number of ASCII digits; None for anything else (``"²".isdigit()`` is true
+    but ``int("²")`` fails, and Python refuses to read numbers of over 4,300 digits)."""
     raw = raw.strip()
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 def _unique(urls: tuple[str, ...]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import hashlib
 import html
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
@@ -26,14 +26,41 @@ class BadArticleURL(ValueError):
     """A URL that is not a WeChat article link; the message says why."""
 
 
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit``, or None where Python refuses the URL (``http://[::1``: "Invalid IPv6 URL").
+
+    Page content is hostile input: every URL taken from a page is split through here.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:
+        return None
+    return parts
+
+
+def web_url(url: str) -> str:
+    """``url`` stripped, if it is an http(s) URL with a host; else "".
+
+    The one scheme check every URL passes before it reaches a post: a link, an image,
+    a card, a shared article's source. ``javascript:``, ``data:``, ``file:`` and URLs
+    Python cannot split never reach kramdown.
+    """
+    url = url.strip()
+    parts = split_url(url)
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return url
+
+
 def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     """Check a user-given article URL and return it without tracking parameters.
 
     Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
     """
     url = html.unescape(url.strip())
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https"):
         raise BadArticleURL(f"not an http(s) URL: {url!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url!r}")
@@ -57,7 +84,9 @@ def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
 
 def without_tracking(url: str) -> str:
     """A fetched article URL with only its identifying parameters and no fragment."""
-    parts = urlsplit(html.unescape(url))
+    parts = split_url(html.unescape(url))
+    if parts is None:
+        return ""
     query = dict(parse_qsl(parts.query))
     kept = [(k, query[k]) for k in ARTICLE_ID_PARAMS if query.get(k)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, _join_query(kept), ""))
@@ -65,7 +94,8 @@ def without_tracking(url: str) -> str:
 
 def article_ids_from_url(url: str) -> dict[str, str]:
     """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out)."""
-    query = dict(parse_qsl(urlsplit(html.unescape(url)).query))
+    parts = split_url(html.unescape(url))
+    query = dict(parse_qsl(parts.query)) if parts else {}
     return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
 
 
@@ -84,7 +114,9 @@ def normalise_image_url(src: str) -> str:
     src = html.unescape(src.strip())
     if src.startswith("//"):
         src = "https:" + src
-    parts = urlsplit(src)
+    parts = split_url(src)
+    if parts is None:
+        return ""
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _IMAGE_DROP_PARAMS]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
@@ -92,7 +124,8 @@ def normalise_image_url(src: str) -> str:
 
 def image_stem(url: str) -> str:
     """File name (without extension) for an image URL: its CDN media id, else a URL hash."""
-    match = _CDN_PATH.match(urlsplit(url).path)
+    parts = split_url(url)
+    match = _CDN_PATH.match(parts.path) if parts else None
     if match:
         return match.group(1)
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:32]
@@ -109,7 +142,8 @@ def background_image_url(style: str) -> str:
 
 
 def host_of(url: str) -> str:
-    return urlsplit(url).hostname or ""
+    parts = split_url(url)
+    return (parts.hostname or "") if parts else ""
 
 
 def _join_query(pairs: Iterable[tuple[str, str]]) -> str:

@@ -1,0 +1,70 @@
+"""Parsing HTML into lxml trees without losing what deep nesting holds.
+
+libxml2 stops at 256 levels of nesting (2048 with ``huge_tree``) and drops the rest of
+the document with no exception: a page of 300 nested ``<section>``s would lose its text.
+Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
+the tags beyond ``MAX_DEPTH`` left out, their text kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import lxml.html
+from lxml import etree
+
+MAX_DEPTH = 1000
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "param", "source", "track", "wbr"})
+
+
+def document(markup: str) -> lxml.html.HtmlElement:
+    """The document tree of ``markup`` (``ParserError`` when it holds no HTML at all)."""
+    return _parse(lxml.html.document_fromstring, markup)
+
+
+def fragment(markup: str) -> lxml.html.HtmlElement:
+    """``markup``'s elements under one ``<div>``."""
+    return _parse(lambda text, parser: lxml.html.fragment_fromstring(
+        text, create_parent="div", parser=parser), markup)
+
+
+def flatten_deeper_than(root: lxml.html.HtmlElement, limit: int) -> None:
+    """Unwrap the elements nested more than ``limit`` levels below ``root``; text stays."""
+    depth, deep = 0, []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth > limit:
+                deep.append(element)
+        else:
+            depth -= 1
+    for element in deep:
+        element.drop_tag()
+
+
+def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
+           markup: str) -> lxml.html.HtmlElement:
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    tree = parse(markup, parser)
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        tree = parse(_shallow(markup), lxml.html.HTMLParser(huge_tree=True))
+    return tree
+
+
+def _shallow(markup: str) -> str:
+    """``markup`` without the tags opened beyond ``MAX_DEPTH`` levels (and their end tags)."""
+    kept: list[bool] = []  # one per open element: whether its tags are kept
+
+    def tag(match: re.Match[str]) -> str:
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        if name in _VOID or self_closing:
+            return match.group(0)
+        if closing:
+            return match.group(0) if not kept or kept.pop() else ""
+        kept.append(len(kept) < MAX_DEPTH)
+        return match.group(0) if kept[-1] else ""
+
+    return _TAG.sub(tag, markup)
