@@ -13,6 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
 
+from crawler.config import Config
+
 logger = logging.getLogger(__name__)
 
 _SOURCE_STAT = re.compile(r"^source/(.+)/([a-z_]+)$")
@@ -21,8 +23,10 @@ _TOTALS = (
     ("posts/new", "new"), ("posts/updated", "updated"), ("posts/unchanged", "unchanged"),
     ("articles/already_archived", "already archived"), ("posts/kept", "kept (fetched page worse)"),
     ("posts/deleted", "deleted"), ("posts/violation", "removed"), ("pages/blocked", "blocked"),
-    ("pages/fetch_failed", "not fetched"), ("posts/no_publish_time", "without publish time"),
+    ("pages/fetch_failed", "not fetched"), ("pages/unparseable", "unparseable"),
+    ("posts/no_publish_time", "without publish time"), ("posts/unconvertible", "unconvertible"),
     ("posts/write_failed", "not written"), ("images/failed", "images failed"),
+    ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
 )
 
 
@@ -93,7 +97,7 @@ class CollectorPace:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CollectorPace:
-        threshold = crawler.settings.getint("GC_YOUNG_THRESHOLD")
+        threshold = Config.of(crawler).gc_young_threshold
         if threshold <= 0:
             raise NotConfigured
         pace = cls(threshold)

@@ -6,19 +6,23 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from pathlib import Path
+from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
+from scrapy.utils.reactor import verify_installed_reactor
 
-from crawler.store.archive import open_captures
+from crawler.config import Config
+from crawler.store.archive import Archive
 from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
+from crawler.wechat.urls import host_of, web_url
 
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _HELD = "_article_gate_held"
 
 
@@ -26,27 +30,36 @@ class BlockMiddleware:
     """Article pages answered with the verification page, 403 or 429 are blocks.
 
     Article pages pass a gate, at most ``ARTICLE_PAGES_IN_FLIGHT`` between request and
-    response: Scrapy would otherwise queue many at once, and a queue keeps going out to a
-    site that is blocking us. A blocked page is asked for again after a growing pause
-    (``BLOCK_BACKOFF`` seconds, doubled each time), during which no other article page is
-    fetched, at most ``BLOCK_RETRY_TIMES`` times. After ``BLOCK_LIMIT`` blocks in a row no
-    article page is sent any more and the spider closes with reason ``blocked``; what it
-    did not fetch is not in the index, so the next run finds it again.
+    response. The download slot of mp.weixin.qq.com spaces requests out, but Scrapy hands
+    it many at once, and a slot's queue keeps going out to a site that is blocking us; the
+    gate keeps them in the scheduler instead, where they wait or are dropped. A blocked
+    page is asked for again after a growing pause (``BLOCK_BACKOFF`` seconds, doubled each
+    time), during which no other article page is fetched, at most ``BLOCK_RETRY_TIMES``
+    times. After ``BLOCK_LIMIT`` blocks in a row no article page is sent any more and the
+    spider closes with reason ``blocked``; what it did not fetch is not in the index, so
+    the next run finds it again.
+
+    The gate is held until the answer reaches this middleware, so nothing between it and
+    the network may turn an article response into another request: article requests
+    carry ``dont_redirect`` and their redirects are followed here, to ``ARTICLE_HOSTS``
+    only. The pauses sleep on asyncio, hence the reactor check.
     """
 
-    def __init__(self, crawler: Crawler):
-        settings = crawler.settings
+    def __init__(self, crawler: Crawler, config: Config):
         self.crawler = crawler
-        self.limit = settings.getint("BLOCK_LIMIT")
-        self.retries = settings.getint("BLOCK_RETRY_TIMES")
-        self.backoff = settings.getfloat("BLOCK_BACKOFF")
-        self.gate = asyncio.Semaphore(max(1, settings.getint("ARTICLE_PAGES_IN_FLIGHT")))
+        self.limit = config.block_limit
+        self.retries = config.block_retry_times
+        self.backoff = config.block_backoff
+        self.hosts = frozenset(config.article_hosts)
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
+        self.gate = asyncio.Semaphore(config.article_pages_in_flight)
         self.in_a_row = 0
         self.stopped = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
-        return cls(crawler)
+        verify_installed_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+        return cls(crawler, Config.of(crawler))
 
     async def process_request(self, request: Request) -> None:
         if not request.meta.get("article"):
@@ -61,6 +74,8 @@ class BlockMiddleware:
         if not request.meta.pop(_HELD, False):
             return response
         try:
+            if response.status in REDIRECT_STATUSES:
+                return self._redirected(request, response)
             return await self._check(request, response)
         finally:
             self.gate.release()
@@ -68,6 +83,18 @@ class BlockMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         if request.meta.pop(_HELD, False):
             self.gate.release()
+
+    def _redirected(self, request: Request, response: Response) -> Request:
+        """The request for where an article page moved to, if that is an article host."""
+        location = response.headers.get("Location", b"").decode("latin-1").strip()
+        target = web_url(urljoin(request.url, location)) if location else ""
+        hops = request.meta.get("article_redirects", 0) + 1
+        if not target or host_of(target) not in self.hosts:
+            raise IgnoreRequest(f"redirected to {location or 'nowhere'!r}, not an article host")
+        if hops > self.max_redirects:
+            raise IgnoreRequest(f"redirected more than {self.max_redirects} times")
+        logger.debug("Article page %s moved to %s", request.url, target)
+        return request.replace(url=target, meta={**request.meta, "article_redirects": hops})
 
     async def _check(self, request: Request, response: Response) -> Request | Response:
         if not _is_block(response):
@@ -119,7 +146,8 @@ class CaptureMiddleware:
     PENDING_CAPTURES = 4
 
     def __init__(self, crawler: Crawler):
-        self.captures = open_captures(Path(crawler.settings["ARCHIVE_DIR"]))
+        self.captures = Archive.of(crawler).captures
+        self.stats = crawler.stats
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
@@ -140,6 +168,7 @@ class CaptureMiddleware:
     def _written(self, written: asyncio.Future[None]) -> None:
         self.pending.release()
         if written.exception() is not None:
+            self.stats.inc_value("captures/failed")
             logger.error("Capture not written: %s", written.exception())
 
     def close(self) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Any
+import sqlite3
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy import Request
@@ -15,11 +16,11 @@ from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import FileException, MediaPipeline
 from twisted.python.failure import Failure
 
+from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
-from crawler.store.archive import POST_FOLDER, open_captures, open_index
-from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
-from crawler.store.post_text import IMAGE_FOLDER, compose_post
-from crawler.store.posts import Outcome, PostStore
+from crawler.store.archive import Archive, NotConverted
+from crawler.store.images import CheckedImage, NotAnImage, check_image
+from crawler.store.posts import Outcome, PostError
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -42,20 +43,19 @@ class ImagePipeline(FilesPipeline):
     which download finished first; then they are written together.
     """
 
-    def __init__(self, archive_dir: Path, image_hosts: list[str], *, crawler: Crawler):
-        super().__init__(str(archive_dir / IMAGE_FOLDER), crawler=crawler)
-        self.image_hosts = frozenset(image_hosts)
-        self.images = ImageStore(archive_dir / IMAGE_FOLDER, open_index(archive_dir))
+    def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
+        super().__init__(str(archive.layout.images), crawler=crawler)
+        self.image_hosts = frozenset(config.image_hosts)
+        self.max_pixels = config.image_max_pixels
+        self.images = archive.images
         self.checked: dict[str, CheckedImage] = {}  # downloaded, not yet stored
-        self.transient_failures: set[str] = set()  # failed for a reason that may pass
+        # Images that failed this run, and whether for a reason that may pass: Scrapy
+        # downloads a URL once per run, so every article showing it needs to know.
+        self.failed: dict[str, bool] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
-        settings = crawler.settings
-        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("IMAGE_HOSTS"), crawler=crawler)
-
-    def close_spider(self) -> None:
-        self.images.index.close()
+        return cls(Archive.of(crawler), Config.of(crawler), crawler=crawler)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
@@ -83,7 +83,7 @@ class ImagePipeline(FilesPipeline):
         if response.status != 200:
             raise FileException(f"HTTP {response.status}")
         try:
-            image = check_image(response.body)
+            image = check_image(response.body, self.max_pixels)
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
         self.checked[request.url] = image
@@ -93,17 +93,15 @@ class ImagePipeline(FilesPipeline):
     def media_failed(self, failure: Failure, request: Request,
                      info: MediaPipeline.SpiderInfo) -> None:
         """Log one line and return: raising would make Scrapy log a traceback as well."""
-        if not failure.check(PermanentImageFailure):
-            self.transient_failures.add(request.url)
-        self._failed(request.url, failure.getErrorMessage())
+        self.failed[request.url] = not failure.check(PermanentImageFailure)
+        self._failed(request.url, failure.getErrorMessage() or type(failure.value).__name__)
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         fetched = {result["url"] for ok, result in results if ok and result}
         adapter = ItemAdapter(item)
         names, placements = {}, []
         for url in self._wanted(item):
-            if url in self.transient_failures:
-                self.transient_failures.discard(url)
+            if self.failed.get(url):
                 adapter["images_incomplete"] = True
             if url not in fetched:
                 continue
@@ -136,49 +134,47 @@ class ImagePipeline(FilesPipeline):
 
 
 class PostPipeline:
-    """Converts each article to its post and writes it through ``PostStore``.
+    """Hands each article to ``Archive.archive_article`` and reports what became of it.
 
     An ``ArticleGone`` only has its state recorded: the archived post stays as it is.
+    Whatever keeps an article from being archived is one "Not archived" line, counted.
     """
 
-    def __init__(self, archive_dir: Path, tags: list[str], bullet: str, crawler: Crawler):
-        self.posts = PostStore(archive_dir / POST_FOLDER, open_index(archive_dir))
-        self.captures = open_captures(archive_dir)
-        self.tags = tags
-        self.bullet = bullet
+    def __init__(self, archive: Archive, config: Config, crawler: Crawler):
+        self.archive = archive
+        self.tags = list(config.default_tags)
+        self.bullet = config.markdown_bullet
         self.stats = crawler.stats
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
-        settings = crawler.settings
-        return cls(Path(settings["ARCHIVE_DIR"]), settings.getlist("DEFAULT_TAGS"),
-                   settings["MARKDOWN_BULLET"], crawler)
-
-    def close_spider(self) -> None:
-        self.posts.index.close()
+        return cls(Archive.of(crawler), Config.of(crawler), crawler)
 
     def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
         if isinstance(item, ArticleGone):
-            self.posts.index.set_article_state(item.key, item.url, item.reason)
+            self._record(lambda: self.archive.index.set_article_state(item.key, item.url,
+                                                                       item.reason), item.url)
             self._count(item.source, item.reason)
             return item
         article = item.article
         if article.published is None:
-            self.stats.inc_value("posts/no_publish_time")
-            raise DropItem(f"Not archived: {article.url} ({article.title!r}) states no publish "
-                           "time, and a post is never given an invented date")
+            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
+                               "no publish time, and a post is never given an invented date")
         if item.imported_page is not None:
-            self.captures.add_resource(article.url, item.imported_page)
+            self._record(lambda: self.archive.captures.add_resource(article.url, item.imported_page),
+                         article.url)
         names = {f["url"]: f["path"] for f in item.files}
-        text = compose_post(article, names, item.tags or self.tags, self.bullet)
         try:
-            outcome, path = self.posts.write(article, text, complete=not item.images_incomplete)
-        except OSError as error:
-            self.stats.inc_value("posts/write_failed")
-            raise DropItem(f"Not archived: cannot write the post of {article.url}: {error}",
-                           log_level="ERROR") from None
-        if item.fetched_url:
-            self.posts.index.add_link(item.fetched_url, article.key)
+            outcome, path = self.archive.archive_article(
+                article, names, item.tags or self.tags, self.bullet,
+                complete=not item.images_incomplete)
+            if item.fetched_url:
+                self.archive.index.add_link(item.fetched_url, article.key)
+        except NotConverted as error:
+            self._not_archived(item, "unconvertible", f"{article.url} {error}")
+        except (OSError, sqlite3.Error, PostError) as error:
+            self._not_archived(item, "write_failed",
+                               f"cannot write the post of {article.url}: {error}", "ERROR")
         self._count(item.source, outcome.value)
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "
@@ -186,6 +182,20 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    def _record(self, write: Callable[[], object], url: str) -> None:
+        """An index or capture write that, failing, costs only itself (one ERROR line)."""
+        try:
+            write()
+        except (OSError, sqlite3.Error) as error:
+            self.stats.inc_value("state/write_failed")
+            logger.error("Not recorded for %s: %s", url, error)
+
+    def _not_archived(self, item: ArticleItem, why: str, message: str,
+                      level: str = "WARNING") -> NoReturn:
+        self.stats.inc_value(f"posts/{why}")
+        self.stats.inc_value(f"source/{item.source}/{why}")
+        raise DropItem(f"Not archived: {message}", log_level=level)
 
     def _count(self, source: str, outcome: str) -> None:
         self.stats.inc_value(f"posts/{outcome}")

@@ -1,61 +1,69 @@
 """Re-render every post from the newest good capture of its article, with no network.
 
 The same parser, converter and writer as a crawl; images come from the index. A post
-keeps its tags and attribution; a post whose bytes would not change is not touched.
+keeps its tags and attribution; a post whose bytes would not change is not touched. A
+post or capture that cannot be used is one line and a count, never the end of the run.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from crawler.store.archive import POST_FOLDER, open_captures, open_index
-from crawler.store.captures import read_capture
-from crawler.store.images import ImageStore
+from crawler.store.archive import Archive, NotConverted
+from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.post_text import IMAGE_FOLDER, compose_post
-from crawler.store.posts import PostStore, front_matter
+from crawler.store.posts import PostError, front_matter
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import article_key
 
-
-def rebuild(archive_dir: Path, bullet: str = "-") -> Counter[str]:
-    """Rebuild the posts of ``archive_dir``; count what happened to each."""
-    index = open_index(archive_dir)
-    try:
-        posts = PostStore(archive_dir / POST_FOLDER, index)
-        images = ImageStore(archive_dir / IMAGE_FOLDER, index)
-        newest = _newest_captures(archive_dir)
-        outcomes: Counter[str] = Counter()
-        for path in sorted(posts.folder.glob("*.md")):
-            front = front_matter(path)
-            wechat = front.get("wechat") or {}
-            found = newest.get(article_key(wechat.get("url", "")) or wechat.get("url", ""))
-            if found is None:
-                outcomes["without capture"] += 1
-                continue
-            capture = read_capture(found[1], found[2])
-            article = parse_page(capture.body, capture.url)
-            assert isinstance(article, Article)
-            if not article.account and wechat.get("account"):
-                article = replace(article, account=wechat["account"])
-            names = {url: name for url in article.image_urls if (name := images.stored_name(url))}
-            text = compose_post(article, names, front.get("tags") or [], bullet)
-            complete = index.article_state(article.key) != ArticleState.INCOMPLETE
-            outcome, _ = posts.write(article, text, complete=complete)
-            outcomes[outcome.value] += 1
-        return outcomes
-    finally:
-        index.close()
+logger = logging.getLogger(__name__)
 
 
-def _newest_captures(archive_dir: Path) -> dict[str, tuple[datetime, Path, int]]:
+def rebuild(archive: Archive, bullet: str = "-") -> Counter[str]:
+    """Rebuild the posts of ``archive``; count what happened to each."""
+    newest = _newest_captures(archive)
+    outcomes: Counter[str] = Counter()
+    for path in sorted(archive.layout.posts.glob("*.md")):
+        try:
+            outcomes[_rebuild_post(archive, path, newest, bullet)] += 1
+        except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
+            logger.warning("Not rebuilt: %s: %s", path.name, error)
+            outcomes["not rebuilt"] += 1
+    return outcomes
+
+
+def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
+                  bullet: str) -> str:
+    front = front_matter(path)
+    wechat = front.get("wechat") or {}
+    url = str(wechat.get("url") or "")
+    found = newest.get(article_key(url) or url)
+    if found is None:
+        return "without capture"
+    capture = read_capture(found[1], found[2])
+    article = parse_page(capture.body, capture.url)
+    if not isinstance(article, Article):  # it parsed when the captures were read
+        raise NotConverted(f"its capture is {article.message}")
+    if not article.account and wechat.get("account"):
+        article = replace(article, account=str(wechat["account"]))
+    names = {url: name for url in article.image_urls
+             if (name := archive.images.stored_name(url))}
+    tags = [str(tag) for tag in front.get("tags") or []]
+    complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
+    outcome, _ = archive.archive_article(article, names, tags, bullet, complete=complete)
+    return outcome.value
+
+
+def _newest_captures(archive: Archive) -> dict[str, tuple[datetime, Path, int]]:
     """For each article, where its newest capture that parses as a dated article lies."""
     newest: dict[str, tuple[datetime, Path, int]] = {}
-    for capture in open_captures(archive_dir).captures():
+    for capture in archive.captures.captures():
         page = parse_page(capture.body, capture.url)
         if isinstance(page, Article) and page.published is not None:
             if page.key not in newest or capture.fetched_at >= newest[page.key][0]:

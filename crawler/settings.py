@@ -18,6 +18,9 @@ MARKDOWN_BULLET = "-"
 ARTICLE_HOSTS = ["mp.weixin.qq.com"]
 # Only images on these hosts are downloaded; others stay remote links in the post.
 IMAGE_HOSTS = ["mmbiz.qpic.cn", "mmbiz.qlogo.cn", "mmecoa.qpic.cn", "mmsns.qpic.cn"]
+# A bigger image is refused as not an image of an article: WeChat's long pictures reach
+# about 1080 x 30000 (32 megapixels); decoding one of 100 megapixels takes 300 MB.
+IMAGE_MAX_PIXELS = 50_000_000
 
 # The MP web root: album pages and the back-office list are built on it (tests point it
 # at a local server).
@@ -41,6 +44,9 @@ MP_COOKIE = ""
 ARTICLE_PAGES_IN_FLIGHT = 1
 BLOCK_LIMIT = 3
 BLOCK_RETRY_TIMES = 2
+# A request that failed for good is one line of ours ("Not archived: …", "Image not
+# stored …", "Source … could not be read"), not also Scrapy's "Gave up retrying".
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
@@ -72,10 +78,11 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 3.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-DOWNLOAD_SLOTS = {
-    "mp.weixin.qq.com": {"concurrency": 1, "delay": 3.0, "jitter": 0.5},
-    **{host: {"concurrency": 8, "delay": 0.0} for host in IMAGE_HOSTS},
-}
+# Images at once per image host (no delay). The download slots of ARTICLE_HOSTS and
+# IMAGE_HOSTS are made from these settings when a crawl starts (crawler/slots.py); a host
+# given in DOWNLOAD_SLOTS keeps what is given there.
+IMAGE_CONCURRENCY = 8
+ADDONS = {"crawler.slots.DownloadSlots": 0}
 # WeChat pages never redirect with <meta http-equiv="refresh">, and looking for one would
 # decode every 3 MB article page as soon as it arrives and keep its text on the response.
 METAREFRESH_ENABLED = False
@@ -84,6 +91,9 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 RETRY_TIMES = 2
+# A request that failed for good is one line of ours ("Not archived: …", "Image not
+# stored …", "Source … could not be read"), not also Scrapy's "Gave up retrying".
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"

@@ -7,8 +7,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
+
+from crawler import settings as project_settings
 
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
@@ -29,6 +34,16 @@ def shared_fixture(name: str) -> str:
         pytest.skip(f"{path} is absent: the third-party WeChat pages live in ../shared, "
                     "beside the project, not in it")
     return path.read_text(encoding="utf-8")
+
+
+def unit_crawler(**overrides: Any) -> Crawler:
+    """A Scrapy crawler with the project's settings and ``overrides``, for unit tests of
+    components (``from_crawler``) without a crawl; no extension is loaded but the one a
+    test builds."""
+    settings = {name: getattr(project_settings, name) for name in dir(project_settings)
+                if name.isupper()}
+    return get_crawler(settings_dict={**settings, "EXTENSIONS_BASE": {}, "EXTENSIONS": {},
+                                      **overrides})
 
 
 @pytest.fixture

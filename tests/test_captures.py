@@ -167,13 +167,16 @@ def test_import_of_a_saved_page_equals_the_post_from_fetching_it(tmp_path: Path)
     assert rebuilt.stdout.strip() == "rebuild: 1 unchanged"
 
 
-def test_check_passes_a_sound_archive_and_finds_each_planted_defect(
+def test_verify_passes_a_sound_archive_and_finds_each_planted_defect(
         archived: tuple[Path, MockWeChat, Site]) -> None:
     archive, server, _ = archived
     server.stop()
-    sound = scrapy("check", archive)
+    sound = scrapy("verify", archive)
     assert sound.returncode == 0, sound.stdout
     assert "is sound (4 posts)" in sound.stdout
+    old_name = scrapy("check", archive)
+    assert old_name.returncode == 0 and "is sound (4 posts)" in old_name.stdout
+    assert "this is now 'scrapy verify'" in old_name.stderr
 
     postdir, images = archive / "_posts", archive / "postimg"
     legacy = next(p for p in postdir.glob("*.md") if "网购" in p.name)
@@ -186,7 +189,7 @@ def test_check_passes_a_sound_archive_and_finds_each_planted_defect(
                      encoding="utf-8")
     twin = postdir / legacy.name.replace(".md", ".markdown")
     shutil.copy(legacy, twin)
-    result = scrapy("check", archive)
+    result = scrapy("verify", archive)
     assert result.returncode == 1
     out = result.stdout
     assert f"{legacy}: links to postimg/Missing.gif, which does not exist" in out
@@ -195,7 +198,7 @@ def test_check_passes_a_sound_archive_and_finds_each_planted_defect(
     assert f"{other}: front matter is not valid YAML" in out
     assert f"{twin}: links to postimg/Missing.gif, which does not exist" in out
     assert "share the date 2021-07-28 and slug" in out
-    assert "check: 7 problems" in out
+    assert "verify: 7 problems" in out
 
 
 def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path) -> None:
@@ -226,7 +229,7 @@ def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path
         server.latency = 0.0
         result = crawl("album", archive, "-a", f"url={album}")
         assert result.returncode == 0, result.stderr
-        check = scrapy("check", archive)
+        check = scrapy("verify", archive)
         assert check.returncode == 0, check.stdout
         assert len(list((archive / "_posts").glob("*.md"))) == 30
         assert not list(archive.rglob(".*.tmp"))

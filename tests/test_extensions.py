@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import Settings
-from scrapy.signalmanager import SignalManager
 
 from crawler.extensions import CollectorPace
-
-
-def crawler(**settings: Any) -> Any:
-    """What ``from_crawler`` reads: settings and signals, none of Scrapy's other parts."""
-    return SimpleNamespace(settings=Settings(settings), signals=SignalManager())
+from tests.conftest import unit_crawler as crawler
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,9 @@ def test_jekyll_builds_the_crawled_archive_without_warnings(archived: tuple[Path
         assert (out / image).is_file()
 
 
-HOSTILE_TITLE = '*注意*: 这是 "标题" #1 {{ site.title }}'
+# The page's title is '*注意*: 这是 "标题" #1 {{ site.title }}'; its " is written full-width,
+# as themes print page.title raw into attribute values.
+HOSTILE_TITLE = '*注意*: 这是 ＂标题＂ #1 {{ site.title }}'
 HOSTILE_TEXTS = [
     '<script>alert("escaped-text")</script>', "<img src=x onerror=alert(1)> 与 <!-- 注释 -->",
     "# 井号开头", "> 大于号开头", "+ 加号开头", "- 减号开头", "1. 数字点开头", "2) 数字括号开头",

@@ -1,35 +1,21 @@
-"""``scrapy check``: verify the archive and say what is wrong (exit status 1 if anything).
+"""``scrapy check``: the old name of ``scrapy verify``, kept so that scripts still work.
 
-This project's ``check`` replaces Scrapy's spider-contract check, which it does not use.
+Scrapy's own ``check`` runs spider contracts, which this project does not use; the
+archive check is ``scrapy verify``, so that a Scrapy user is not surprised.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 
-from scrapy.commands import ScrapyCommand
-
-from crawler.store.check import check_archive
+from crawler.commands.verify import Command as Verify
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings = {"LOG_ENABLED": False}
-
+class Command(Verify):
     def short_desc(self) -> str:
-        return "Verify the archive: front matter, image links, orphans, twins, the index"
+        return "Old name of 'scrapy verify' (this project's check replaces Scrapy's contracts)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.settings is not None
-        archive = Path(self.settings["ARCHIVE_DIR"])
-        problems = 0
-        for problem in check_archive(archive):
-            print(problem)
-            problems += 1
-        if problems:
-            print(f"check: {problems} problem{'s' * (problems > 1)} in {archive}")
-            self.exitcode = 1
-        else:
-            posts = len(list((archive / "_posts").glob("*.md")))
-            print(f"check: {archive} is sound ({posts} posts)")
+        print("scrapy check: this is now 'scrapy verify'; running it", file=sys.stderr)
+        super().run(args, opts)

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from scrapy.commands import ScrapyCommand
-
+from crawler.cli import ArchiveCommand
 from crawler.rebuild import rebuild
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings = {"LOG_ENABLED": False}
-
+class Command(ArchiveCommand):
     def short_desc(self) -> str:
         return "Re-render every post from the newest capture of its article (no network)"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        assert self.settings is not None
-        outcomes = rebuild(Path(self.settings["ARCHIVE_DIR"]), self.settings["MARKDOWN_BULLET"])
-        print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
-                             or "no posts"))
+        with self.archive() as (archive, config):
+            outcomes = rebuild(archive, config.markdown_bullet)
+            print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
+                                 or "no posts"))
+            if outcomes["not rebuilt"]:
+                self.exitcode = 1

@@ -7,46 +7,46 @@ logged and skipped; the others go on.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import scrapy
-from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 
 from crawler.accounts import Account, AccountsError, load_accounts
-from crawler.spiders.arguments import ArgumentError
+from crawler.config import Config
+from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.listing import Entry, ListingError, entry, parse_feed, parse_publish_list, \
     publish_list_url
 
 
-class AccountsSpider(WeChatSpider):
-    name = "accounts"
+@dataclass(frozen=True)
+class AccountsParams:
+    """``-a file=PATH`` reads another accounts file than ``ACCOUNTS_FILE``."""
+
+    accounts: tuple[Account, ...]
 
     @classmethod
-    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> list[Account]:
-        path = Path(kwargs.get("file") or settings["ACCOUNTS_FILE"])
+    def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> AccountsParams:
+        check_known(arguments, ("file",))
+        path = Path(arguments.get("file") or config.accounts_file)
         try:
-            return load_accounts(path, settings["WECHAT_BASE_URL"], settings.getlist("ARTICLE_HOSTS"))
+            return cls(tuple(load_accounts(path, config.wechat_base_url, config.article_hosts)))
         except AccountsError as error:
             raise ArgumentError(str(error)) from None
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AccountsSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        spider.base_url = settings["WECHAT_BASE_URL"]
-        spider.mp_token = settings["MP_TOKEN"] or os.environ.get("WECHAT_MP_TOKEN", "")
-        spider.mp_cookie = settings["MP_COOKIE"] or os.environ.get("WECHAT_MP_COOKIE", "")
-        return spider
+
+class AccountsSpider(WeChatSpider):
+    name = "accounts"
+    Params = AccountsParams
+    params: AccountsParams
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for account in self.targets:
+        for account in self.params.accounts:
             for request in self._account_requests(account):
                 yield request
 
@@ -61,9 +61,11 @@ class AccountsSpider(WeChatSpider):
                                                  f"urls:{account.label}", **common)
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, **common)
-        if account.biz and self.mp_token and self.mp_cookie:
-            cookies = {k: v.value for k, v in SimpleCookie(self.mp_cookie).items()}
-            yield self.listing_request(publish_list_url(self.base_url, account.biz, self.mp_token),
+        config = self.config
+        if account.biz and config.mp_token and config.mp_cookie:
+            cookies = {k: v.value for k, v in SimpleCookie(config.mp_cookie).items()}
+            yield self.listing_request(publish_list_url(config.wechat_base_url, account.biz,
+                                                        config.mp_token),
                                        f"mp:{account.label}", self.parse_publish_list,
                                        cookies=cookies, **common)
 

@@ -1,8 +1,19 @@
-"""Checking ``-a`` arguments of spiders up front."""
+"""Spider ``-a`` arguments, read once into a frozen parameters object per spider.
+
+Each spider declares ``Params``, a frozen dataclass with ``from_arguments(arguments,
+config)``. The crawl command builds it before anything starts, so that a mistake is one
+line and exit status 2, and hands it to the spider; Scrapy's habit of setting every
+``-a`` value on the spider as a raw string is not used (``-a follow_albums=false`` would
+be the true string ``'false'``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Protocol, Self
+
+from crawler.config import Config
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
@@ -12,11 +23,39 @@ class ArgumentError(ValueError):
     """A spider argument that cannot be used; the message is the whole explanation."""
 
 
-def flag(kwargs: dict[str, Any], name: str) -> bool:
+class SpiderParams(Protocol):
+    """What a spider's ``Params`` class offers."""
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> Self: ...
+
+
+def check_known(arguments: Mapping[str, Any], known: Iterable[str]) -> None:
+    """Refuse arguments the spider does not take (a typo would otherwise do nothing)."""
+    known = sorted(known)
+    for name in arguments:
+        if name not in known:
+            takes = ", ".join(f"-a {k}=" for k in known) if known else "no -a arguments"
+            raise ArgumentError(f"unknown argument -a {name}= (this spider takes {takes})")
+
+
+def flag(arguments: Mapping[str, Any], name: str) -> bool:
     """A yes/no ``-a NAME=…`` argument (absent means no)."""
-    value = str(kwargs.get(name, "")).strip().lower()
+    value = str(arguments.get(name, "")).strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ArgumentError(f"-a {name}= takes true or false, not {kwargs[name]!r}")
+    raise ArgumentError(f"-a {name}= takes true or false, not {arguments[name]!r}")
+
+
+def list_file(path: Path, what: str) -> list[tuple[int, str]]:
+    """(line number, line) of a list file: one entry per line, blank lines and lines
+    starting with ``#`` (after any indentation) left out."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise ArgumentError(f"cannot read {what} {str(path)!r}: {reason}") from None
+    return [(number, line.strip()) for number, line in enumerate(lines, 1)
+            if line.strip() and not line.strip().startswith("#")]

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
-from crawler.store.archive import open_index
+from crawler.spiders.arguments import SpiderParams
+from crawler.store.archive import Archive
 from crawler.store.index import ArticleState
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.listing import (
@@ -41,23 +40,22 @@ GONE = frozenset({"deleted", "violation"})
 
 
 class WeChatSpider(scrapy.Spider):
+    Params: ClassVar[type[SpiderParams]]
+    params: Any
     follow_albums = False
 
     @classmethod
-    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> Any:
-        """What the ``-a`` arguments ask for (kept as ``targets``); ``ArgumentError`` if they
-        cannot be used. The crawl command calls it before anything starts."""
-        return None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WeChatSpider:
-        targets = cls.check_arguments(kwargs, crawler.settings)
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.targets = targets
-        spider.index = open_index(Path(crawler.settings["ARCHIVE_DIR"]))
-        spider.album_page_size = crawler.settings.getint("ALBUM_PAGE_SIZE")
+    def from_crawler(cls, crawler: Crawler, *args: Any, params: Any = None,
+                     **arguments: Any) -> WeChatSpider:
+        """The spider with its ``params``: as the crawl command built them, or from ``-a``."""
+        config = Config.of(crawler)
+        if not isinstance(params, cls.Params):
+            params = cls.Params.from_arguments(arguments, config)
+        spider = super().from_crawler(crawler)
+        spider.params = params
+        spider.config = config
+        spider.index = Archive.of(crawler).index
         spider.albums_seen: set[str] = set()
-        crawler.signals.connect(spider.index.close, signal=signals.spider_closed)
         return spider
 
     # -- articles ------------------------------------------------------------------------
@@ -65,7 +63,8 @@ class WeChatSpider(scrapy.Spider):
                         tags: Iterable[str] = (), account: str = "") -> scrapy.Request:
         """A request for an article page. Two sources may name one article in a run (an
         album and a feed, say): Scrapy's duplicate filter drops the second request."""
-        meta = {"article": True, "source": source, "key": key, "tags": list(tags), "account": account}
+        meta = {"article": True, "source": source, "key": key, "tags": list(tags), "account": account,
+                "dont_redirect": True}  # BlockMiddleware follows article redirects itself
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, meta=meta)
 
     def new_article_requests(self, entries: Iterable[Entry], source: str, *,
@@ -116,7 +115,7 @@ class WeChatSpider(scrapy.Spider):
     def album_request(self, url: str, *, tags: Iterable[str] = (),
                       account: str = "") -> scrapy.Request | None:
         """The first page of an album's JSON; None for an album already being read this run."""
-        json_url = album_json_url(url, self.album_page_size)
+        json_url = album_json_url(url, self.config.album_page_size)
         if json_url in self.albums_seen:
             return None
         self.albums_seen.add(json_url)
@@ -164,4 +163,6 @@ def failure_reason(failure: Failure) -> str:
     """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
-    return failure.getErrorMessage()
+    message = failure.getErrorMessage()
+    name = type(failure.value).__name__
+    return f"{name}: {message}" if message and name not in message else message or name

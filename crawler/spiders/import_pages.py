@@ -7,28 +7,54 @@ canonical URL (images are downloaded as in a crawl), and kept as a capture so th
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapy.settings import BaseSettings
-
+from crawler.config import Config
 from crawler.items import ArticleItem
-from crawler.spiders.arguments import ArgumentError
+from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.page import parse_page
 
 
-class ImportSpider(WeChatSpider):
-    name = "import"
+@dataclass(frozen=True)
+class ImportParams:
+    """The saved pages named by ``-a path=`` (a file or folder) and ``-a paths_file=``."""
+
+    pages: tuple[Path, ...]
 
     @classmethod
-    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> list[Path]:
-        return saved_pages(kwargs.get("path"), kwargs.get("paths_file"))
+    def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> ImportParams:
+        check_known(arguments, ("path", "paths_file"))
+        path, paths_file = arguments.get("path"), arguments.get("paths_file")
+        if not path and not paths_file:
+            raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
+        pages: list[Path] = []
+        if path:
+            given = Path(path)
+            if given.is_dir():
+                pages += sorted(given.glob("*.htm*"))
+            elif given.is_file():
+                pages.append(given)
+            else:
+                raise ArgumentError(f"no such file or folder: {path!r}")
+        if paths_file:
+            pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
+        if not pages:
+            raise ArgumentError(f"no saved pages (*.html) in {path!r}")
+        return cls(tuple(pages))
+
+
+class ImportSpider(WeChatSpider):
+    name = "import"
+    Params = ImportParams
+    params: ImportParams
 
     async def start(self) -> AsyncIterator[ArticleItem]:
-        for path in self.targets:
+        for path in self.params.pages:
             try:
                 raw = path.read_bytes()
             except OSError as error:
@@ -45,27 +71,3 @@ class ImportSpider(WeChatSpider):
                 continue
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
                               imported_page=raw)
-
-
-def saved_pages(path: str | None, paths_file: str | None) -> list[Path]:
-    """The ``.html`` files named by ``-a path=`` (a file or folder) and ``-a paths_file=``."""
-    if not path and not paths_file:
-        raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
-    pages: list[Path] = []
-    if path:
-        given = Path(path)
-        if given.is_dir():
-            pages += sorted(given.glob("*.htm*"))
-        elif given.is_file():
-            pages.append(given)
-        else:
-            raise ArgumentError(f"no such file or folder: {path!r}")
-    if paths_file:
-        try:
-            lines = Path(paths_file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise ArgumentError(f"cannot read paths_file {paths_file!r}: {error}") from None
-        pages += [Path(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
-    if not pages:
-        raise ArgumentError(f"no saved pages (*.html) in {path!r}")
-    return pages

@@ -1,41 +1,180 @@
-"""The archive tree's layout, and opening its index (rebuilt from the posts if it was lost)."""
+"""The archive: its tree (``Layout``) and its one writer (``Archive``), opened once per run.
+
+Posts, images, raw captures and the index are written only through an ``Archive``. A run
+holds the archive's lock while it is open, so that two runs (an overlapping cron job, a
+rebuild during a crawl) never write one archive at once; a lock dies with its process.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
+from weakref import WeakKeyDictionary
 
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler.config import Config
+from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
+from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
-from crawler.store.posts import archived_url
-from crawler.wechat.urls import article_key
+from crawler.store.posts import Outcome, PostError, PostStore, archived_url
+from crawler.wechat.article import Article
+from crawler.wechat.urls import article_key, normalise_image_url
 
 logger = logging.getLogger(__name__)
 
-POST_FOLDER = "_posts"
-INDEX_PATH = Path(".state") / "index.sqlite"
-CAPTURE_FOLDER = Path(".state") / "warc"
+
+class ArchiveError(Exception):
+    """An archive that cannot be opened; the message says why and what to do."""
 
 
-def open_captures(archive_dir: Path) -> CaptureStore:
-    return CaptureStore(archive_dir / CAPTURE_FOLDER)
+class NotConverted(Exception):
+    """An article whose post could not be made; the message says why."""
 
 
-def open_index(archive_dir: Path) -> Index:
-    """The archive's index; when it holds no article but posts exist, it is rebuilt first.
+@dataclass(frozen=True)
+class Layout:
+    """Where things are under ``ARCHIVE_DIR``: the blog's folders, and the archiver's state
+    in a dot-folder, which Jekyll never publishes."""
 
-    The rebuild reads each post's ``wechat.url`` once; it runs only for a lost index.
-    """
-    index = Index(archive_dir / INDEX_PATH)
-    posts = archive_dir / POST_FOLDER
-    if not index.has_articles() and posts.is_dir():
+    root: Path
+
+    @property
+    def posts(self) -> Path:
+        return self.root / "_posts"
+
+    @property
+    def images(self) -> Path:
+        return self.root / "postimg"
+
+    @property
+    def state(self) -> Path:
+        return self.root / ".state"
+
+    @property
+    def index(self) -> Path:
+        return self.state / "index.sqlite"
+
+    @property
+    def captures(self) -> Path:
+        return self.state / "warc"
+
+    def image_link(self, name: str) -> str:
+        """How a post links to a stored image (the site may live under a base URL)."""
+        return f"{{{{site.baseurl}}}}/{self.images.name}/{name}"
+
+
+class Archive:
+    """The archive tree and its state. ``read_only`` opens it for looking, without the lock."""
+
+    def __init__(self, root: Path, *, read_only: bool = False):
+        self.layout = Layout(root)
+        self._lock = None if read_only else _lock(self.layout)
+        try:
+            self.index = Index(self.layout.index, read_only=read_only)
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise ArchiveError(f"the index {self.layout.index} cannot be used ({error}); if it "
+                               "is damaged, delete it: the next run rebuilds it from the "
+                               "posts") from None
+        self.captures = CaptureStore(self.layout.captures)
+        if read_only:
+            return
+        self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
+        self.images = ImageStore(self.layout.images, self.index)
+        if not self.index.has_articles():
+            self._rebuild_index()
+
+    @classmethod
+    def open_for(cls, crawler: Crawler, root: Path) -> Archive:
+        """Open the archive of ``crawler``'s run, to be closed when its spider closes.
+
+        The crawl command opens it before the crawl starts, so that an archive that cannot
+        be opened is one line, not a traceback from inside Scrapy.
+        """
+        archive = _OPEN[crawler] = cls(root)
+        crawler.signals.connect(archive.close, signal=signals.spider_closed)
+        return archive
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Archive:
+        """The archive of ``crawler``'s run, opened now if nothing opened it before."""
+        return _OPEN.get(crawler) or cls.open_for(crawler, Config.of(crawler).archive_dir)
+
+    def close(self) -> None:
+        if getattr(self, "index", None) is not None:
+            self.index.close()
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def archive_article(self, article: Article, image_names: Mapping[str, str],
+                        tags: Sequence[str], bullet: str, complete: bool) -> tuple[Outcome, Path]:
+        """Convert ``article`` and write its post, unless that makes the archived one worse.
+
+        ``image_names`` maps image URLs to stored files; ``complete`` is False when an image
+        failed for a reason that may pass. ``NotConverted`` when the post cannot be made;
+        ``OSError``/``sqlite3.Error``/``PostError`` when it cannot be written or recorded.
+        """
+        links = {url: self.layout.image_link(name) for url, name in image_names.items()}
+        try:
+            text = compose_post(article, links, tags, bullet)
+        except Exception as error:  # conversion is pure: whatever it raises, no post is made
+            raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
+                from error
+        return self.posts.write(article, text, complete=complete)
+
+    def _image_identity(self, target: str) -> str:
+        """The stored file a post's image link shows, when there is one, else its URL."""
+        prefix = self.layout.image_link("")
+        if target.startswith(prefix):
+            return target[len(prefix):]
+        url = normalise_image_url(unquote(target))
+        return self.index.image_name(url) or url
+
+    def _rebuild_index(self) -> None:
+        """Recover a lost index from the posts' ``wechat.url`` (read once, only then)."""
         rebuilt = 0
-        for post in sorted(posts.glob("*.md")):
-            url = archived_url(post)
+        for post in sorted(self.layout.posts.glob("*.md")):
+            try:
+                url = archived_url(post)
+            except PostError as error:
+                logger.warning("Not in the rebuilt index: %s", error)
+                continue
             key = article_key(url or "") or url
             if key:
-                index.add_article(key, url or "", post.name, ArticleState.ARCHIVED)
+                self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED)
                 rebuilt += 1
         if rebuilt:
-            logger.info("Rebuilt the index of %d archived articles from %s", rebuilt, posts)
-    return index
+            logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
+                        self.layout.posts)
+
+
+_OPEN: WeakKeyDictionary[Crawler, Archive] = WeakKeyDictionary()
+
+
+def _lock(layout: Layout) -> int:
+    """Hold ``.state/lock`` for this process, or say which process holds it."""
+    try:
+        layout.state.mkdir(parents=True, exist_ok=True)
+        fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise ArchiveError(f"cannot open the archive {layout.root}: {error}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+        os.close(fd)
+        raise ArchiveError(f"another run is writing the archive {layout.root} (process "
+                           f"{holder}); try again when it has finished") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    return fd

@@ -1,35 +1,42 @@
-"""Verifying an archive: what ``scrapy check`` reports.
+"""Verifying an archive: what ``scrapy verify`` reports.
 
-Every post's front matter reads back, every local image link resolves, no file in
-``postimg/`` is unreferenced, no two posts share a date and slug (Jekyll would drop one),
-every post's article is in the index, and no half-written file is left.
+Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
+every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
+share a date and slug (Jekyll would drop one), every post's article is in the index, no
+half-written file is left, and every stretch of the raw captures reads back.
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from crawler.store.archive import INDEX_PATH, POST_FOLDER
-from crawler.store.post_text import IMAGE_FOLDER
-from crawler.store.posts import front_matter
+from crawler.store.archive import Archive
+from crawler.store.files import is_leftover
+from crawler.store.posts import PostError, front_matter, read_post
 
-_LOCAL_IMAGE = re.compile(r"\{\{\s*site\.baseurl\s*\}\}/" + IMAGE_FOLDER + r"/([^)\s\"']+)")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
+# What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
+# characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_ESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
-def check_archive(archive_dir: Path) -> Iterator[str]:
+def check_archive(archive: Archive) -> Iterator[str]:
     """Each problem of the archive, as one line naming the file."""
-    posts, images = archive_dir / POST_FOLDER, archive_dir / IMAGE_FOLDER
-    indexed = _indexed_urls(archive_dir)
+    layout = archive.layout
+    local_image = re.compile(re.escape(layout.image_link("")) + r"([^)\s\"']+)")
+    indexed = archive.index.archived_urls()
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for path in sorted(posts.glob("*")) if posts.is_dir() else []:
-        if path.name.startswith("."):
+    for path in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
+        if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
+            continue
+        if path.name.startswith("."):
             continue
         name = _POST_NAME.match(path.name)
         if not name:
@@ -37,27 +44,33 @@ def check_archive(archive_dir: Path) -> Iterator[str]:
             continue
         slugs[(name.group(1), jekyll_slug(name.group(2)))].append(path.name)
         try:
+            text = read_post(path)
             front = front_matter(path)
-        except ValueError as error:
-            yield f"{path}: {error}"
+        except PostError as error:
+            yield str(error)
             continue
+        if bad := _NOT_PRINTABLE.search(text[:text.find("\n---", 3) + 1]):
+            yield f"{path}: front matter holds U+{ord(bad.group()):04X}, which Jekyll cannot read"
+        yield from (f"{path}: {problem}" for problem in _jekyll_refuses(front))
         url = (front.get("wechat") or {}).get("url")
         if not url:
             yield f"{path}: front matter has no wechat.url"
         elif url not in indexed:
             yield f"{path}: its article ({url}) is not in the index"
-        for image in _LOCAL_IMAGE.findall(path.read_text(encoding="utf-8")):
+        for image in local_image.findall(text):
             referenced.add(image)
-            if not (images / image).is_file():
-                yield f"{path}: links to {IMAGE_FOLDER}/{image}, which does not exist"
+            if not (layout.images / image).is_file():
+                yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
     for (date, slug), names in sorted(slugs.items()):
         if len(names) > 1:
-            yield f"{posts}: {', '.join(names)} share the date {date} and slug {slug!r}"
-    for path in sorted(images.glob("*")) if images.is_dir() else []:
-        if path.name.startswith("."):
+            yield f"{layout.posts}: {', '.join(names)} share the date {date} and slug {slug!r}"
+    for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
+        if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
-        elif path.name not in referenced:
+        elif not path.name.startswith(".") and path.name not in referenced:
             yield f"{path}: no post links to it"
+    for path, offset in archive.captures.damaged():
+        yield f"{path}: the capture at byte {offset} cannot be read (torn or damaged)"
 
 
 def jekyll_slug(name: str) -> str:
@@ -65,9 +78,13 @@ def jekyll_slug(name: str) -> str:
     return re.sub(r"[^\w]+|_", "-", name.lower()).strip("-")
 
 
-def _indexed_urls(archive_dir: Path) -> set[str]:
-    path = archive_dir / INDEX_PATH
-    if not path.is_file():
-        return set()
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return {url for (url,) in db.execute("SELECT url FROM articles WHERE path != ''")}
+def _jekyll_refuses(value: Any, where: str = "front matter") -> Iterator[str]:
+    """Characters in front-matter values that make Jekyll's YAML reader fail the site."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _jekyll_refuses(item, f"{where}: {key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _jekyll_refuses(item, where)
+    elif isinstance(value, str) and (bad := _NOT_ESCAPABLE.search(value)):
+        yield f"{where} holds U+{ord(bad.group()):04X}, which Jekyll cannot read"

@@ -71,6 +71,11 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
     return name, fd
 
 
+def is_leftover(path: Path) -> bool:
+    """Whether ``path`` is a temporary file of ``atomic_write`` that a killed run left."""
+    return path.name.startswith(".") and path.name.endswith(".tmp")
+
+
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed run left in ``folder`` (one writer at a time)."""
     for leftover in folder.glob(".*.tmp"):

@@ -31,16 +31,23 @@ class CheckedImage:
     sha256: str
 
 
-def check_image(data: bytes) -> CheckedImage:
+def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
     """Verify ``data`` with Pillow and tell its real format (not what its URL claims).
 
-    Pillow's decompression-bomb guard stays on: an image too large to decode safely is
-    refused like a broken one.
+    An image of more than ``max_pixels`` is refused like a broken one: no article picture
+    is that large, and decoding it would take gigabytes. Pillow's own decompression-bomb
+    guard stays on as well.
     """
     try:
         with Image.open(BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise NotAnImage(f"{width} x {height} pixels, more than an article image "
+                                 f"can be ({max_pixels:,}: IMAGE_MAX_PIXELS)")
             image_format = image.format or ""
             image.verify()
+    except NotAnImage:
+        raise
     except Image.DecompressionBombError as error:
         raise NotAnImage(f"refused as a decompression bomb: {error}") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:

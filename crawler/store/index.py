@@ -31,12 +31,28 @@ class ArticleState:
 class Index:
     """Images by URL and by content hash; articles by ``__biz:mid:idx`` key."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
+        """Open (or create) the index; ``read_only`` opens an existing one only for reading.
+
+        ``sqlite3.DatabaseError`` when the file is not a usable SQLite database.
+        """
+        if read_only and not path.exists():  # nothing indexed yet
+            self._db = sqlite3.connect(":memory:", isolation_level=None)
+            self._db.executescript(_SCHEMA)
+            return
+        if read_only:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            self._db.execute("SELECT count(*) FROM articles")
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -77,6 +93,10 @@ class Index:
 
     def link_key(self, url: str) -> str | None:
         return self._one("SELECT key FROM links WHERE url = ?", url)
+
+    def archived_urls(self) -> set[str]:
+        """The canonical URLs of the articles that have a post."""
+        return {url for (url,) in self._db.execute("SELECT url FROM articles WHERE path != ''")}
 
     def has_articles(self) -> bool:
         return self._one("SELECT 1 FROM articles LIMIT 1") is not None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -12,12 +14,14 @@ import yaml
 
 from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
-from crawler.store.post_text import post_filename
+from crawler.post import post_filename
 from crawler.wechat.article import Article
 
 _URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
-_LOCAL_IMAGE = re.compile(r"\]\(\{\{site\.baseurl\}\}/postimg/")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
+_IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)\s]+\)")
 
 
 class Outcome(str, Enum):
@@ -30,9 +34,13 @@ class Outcome(str, Enum):
 class PostStore:
     """Chooses each article's file once and keeps it; writes only what is no worse."""
 
-    def __init__(self, folder: Path, index: Index):
+    def __init__(self, folder: Path, index: Index,
+                 image_identity: Callable[[str], str] = lambda target: target):
+        """``image_identity`` tells which image a link shows (two URLs with the same bytes
+        show one image, and a stored image is the URL it came from)."""
         self.folder = folder
         self.index = index
+        self.image_identity = image_identity
         remove_leftovers(folder)
 
     def write(self, article: Article, text: str, complete: bool = True) -> tuple[Outcome, Path]:
@@ -44,10 +52,10 @@ class PostStore:
         path = self.path_for(article)
         outcome = Outcome.NEW
         if path.exists():
-            old = path.read_text(encoding="utf-8")
+            old = read_post(path)
             if old == text:
                 outcome = Outcome.UNCHANGED
-            elif is_worse(text, old):
+            elif is_worse(text, old, self.image_identity):
                 outcome = Outcome.KEPT
             else:
                 outcome = Outcome.UPDATED
@@ -68,35 +76,69 @@ class PostStore:
         return path
 
 
+class PostError(ValueError):
+    """A post file that cannot be read as one of ours; the message names the file."""
+
+
+def read_post(path: Path) -> str:
+    """A post's text; ``PostError`` when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise PostError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise PostError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
 def archived_url(path: Path) -> str | None:
-    """The ``wechat.url`` recorded in a post's front matter."""
-    match = _URL_LINE.search(path.read_text(encoding="utf-8")[:4096])
+    """The ``wechat.url`` recorded in a post's front matter (read without parsing YAML)."""
+    match = _URL_LINE.search(read_post(path)[:4096])
     if not match:
         return None
     value = match.group(1).strip()
-    return json.loads(value) if value.startswith('"') else value
+    try:
+        return json.loads(value) if value.startswith('"') else value
+    except ValueError:
+        raise PostError(f"{path}: wechat.url is not readable: {value[:80]!r}") from None
 
 
 def front_matter(path: Path) -> dict[str, Any]:
-    """A post's front matter, read back as YAML; ``ValueError`` when it does not read back."""
-    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    """A post's front matter, read back as YAML; ``PostError`` when it does not read back."""
+    match = _FRONT_MATTER.match(read_post(path))
     if not match:
-        raise ValueError("no front matter between --- lines at the top")
+        raise PostError(f"{path}: no front matter between --- lines at the top")
     try:
         data = yaml.safe_load(match.group(0)[4:-4])
     except yaml.YAMLError as error:
-        raise ValueError(f"front matter is not valid YAML: {error}") from None
+        raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
     if not isinstance(data, dict):
-        raise ValueError("front matter is not a mapping")
+        raise PostError(f"{path}: front matter is not a mapping")
+    if not isinstance(data.get("wechat") or {}, dict):
+        raise PostError(f"{path}: wechat: is not a mapping")
     return data
 
 
-def is_worse(new: str, old: str) -> bool:
-    """Whether ``new`` has lost what ``old`` had: local images, or most of its text."""
-    if len(_LOCAL_IMAGE.findall(new)) < len(_LOCAL_IMAGE.findall(old)):
+def is_worse(new: str, old: str,
+             image_identity: Callable[[str], str] = lambda target: target) -> bool:
+    """Whether post ``new`` has lost what ``old`` had: any of its distinct images, or more
+    than half of the text a reader sees (markup, link targets and attribution not counted)."""
+    if len(distinct_images(new, image_identity)) < len(distinct_images(old, image_identity)):
         return True
-    return len(_body(new).strip()) < len(_body(old).strip()) // 2
+    return visible_length(new) < visible_length(old) / 2
+
+
+def distinct_images(post: str,
+                    image_identity: Callable[[str], str] = lambda target: target) -> set[str]:
+    """The images a post shows, each counted once however often it is shown."""
+    return {image_identity(target) for target in _IMAGE.findall(_body(post))}
+
+
+def visible_length(post: str) -> int:
+    """How many letters and digits a reader sees in a post's body."""
+    text = _LINK.sub(r"\1", _IMAGE.sub("", _body(post)))
+    return sum(1 for char in text if unicodedata.category(char)[0] in "LN")
 
 
 def _body(post: str) -> str:
-    return _FRONT_MATTER.sub("", post, count=1)
+    """The post after its front matter and attribution blockquote."""
+    return _ATTRIBUTION.sub("", _FRONT_MATTER.sub("", post, count=1), count=1)

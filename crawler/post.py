@@ -1,4 +1,8 @@
-"""The bytes of one post, and its file name, exactly as ``ARCHIVE_FORMAT.md`` has them."""
+"""An article → the bytes of its post, and its file name, exactly as ``ARCHIVE_FORMAT.md`` has them.
+
+Pure, as the Markdown conversion it wraps: the archive (``crawler.store``) decides where
+the post and its images go and gives the links to stored images.
+"""
 
 from __future__ import annotations
 
@@ -12,26 +16,23 @@ from crawler.markdown import escape_liquid, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 
 MAX_NAME_BYTES = 200
-IMAGE_FOLDER = "postimg"
 _POST_TYPES = {PostType.IMAGES: "images", PostType.TEXT: "text", PostType.VIDEO: "video"}
 _COPYRIGHT = {1: "original", 2: "reprint"}
 # Values YAML 1.1 would read as something other than this string.
 _YAML_SPECIAL = re.compile(
     r"^(?:[-+.~0-9<=]|(?:y|n|yes|no|true|false|on|off|null)$)", re.IGNORECASE
 )
-_YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+# What Jekyll's YAML reader (Ruby's Psych, libyaml) rejects even escaped, failing the whole
+# site: lone surrogates and the non-characters U+FFFE and U+FFFF.
+_YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂"})
 
 
-def compose_post(article: Article, image_names: Mapping[str, str], tags: Sequence[str],
+def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
                  bullet: str = "-") -> str:
-    """The whole post of ``article``; ``image_names`` maps image URLs to stored file names."""
-    links = {url: image_link(name) for url, name in image_names.items()}
-    return render_post(article, to_markdown(article, links, bullet=bullet), tags)
-
-
-def image_link(name: str) -> str:
-    """How a post links to a stored image."""
-    return f"{{{{site.baseurl}}}}/{IMAGE_FOLDER}/{name}"
+    """The whole post of ``article``; ``image_links`` maps image URLs to stored images' links."""
+    return render_post(article, to_markdown(article, image_links, bullet=bullet), tags)
 
 
 def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
@@ -68,8 +69,9 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
 
 
 def safe_title(title: str) -> str:
-    """The title with ``<``/``>`` made full-width: themes print ``page.title`` as raw HTML."""
-    return title.replace("<", "＜").replace(">", "＞")
+    """The title with ``<``, ``>`` and ``"`` made full-width: themes print ``page.title``
+    raw, into HTML text and into attribute values (Hux: ``title="{{page.next.title}}"``)."""
+    return title.translate(_FULL_WIDTH)
 
 
 def _optional_keys(article: Article) -> list[str]:
@@ -86,7 +88,11 @@ def _optional_keys(article: Article) -> list[str]:
 
 
 def yaml_scalar(value: str) -> str:
-    """``value`` as a YAML scalar that reads back as exactly this string."""
+    """``value`` as a YAML scalar that reads back as exactly this string.
+
+    Characters no YAML reader takes (lone surrogates, U+FFFE, U+FFFF) become U+FFFD.
+    """
+    value = _YAML_REJECTED.sub("\ufffd", value)
     plain_ok = (
         value
         and value == value.strip()

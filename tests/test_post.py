@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import yaml
 
-from crawler.store.post_text import post_filename, render_post, slugify, yaml_scalar
+from crawler.post import post_filename, render_post, slugify, yaml_scalar
 from crawler.wechat.article import Article, PostType
 
 PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=timezone.utc)  # 16:05:12 in China

@@ -1,0 +1,30 @@
+"""``scrapy verify``: check the archive and say what is wrong (exit status 1 if anything)."""
+
+from __future__ import annotations
+
+import argparse
+
+from crawler.cli import ArchiveCommand
+from crawler.store.check import check_archive
+
+
+class Command(ArchiveCommand):
+    read_only = True
+
+    def short_desc(self) -> str:
+        return ("Verify the archive: front matter, image links, orphans, twins, the index, "
+                "captures")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        with self.archive() as (archive, _):
+            problems = 0
+            for problem in check_archive(archive):
+                print(problem)
+                problems += 1
+            root = archive.layout.root
+            if problems:
+                print(f"verify: {problems} problem{'s' * (problems > 1)} in {root}")
+                self.exitcode = 1
+            else:
+                posts = len(list(archive.layout.posts.glob("*.md")))
+                print(f"verify: {root} is sound ({posts} posts)")

@@ -1,0 +1,156 @@
+"""The archiver's settings, read once from Scrapy's and checked: ``Config.from_settings``.
+
+Every component takes its values from one ``Config`` (``Config.of(crawler)``), so that a
+value is spelled, parsed and checked in one place, and a bad one (``-s MARKDOWN_BULLET=x``)
+is one clear line before anything starts instead of a traceback or a silent default.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+
+from crawler.wechat.urls import split_url
+
+BULLETS = ("-", "*", "+")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it and says what it takes."""
+
+
+@dataclass(frozen=True)
+class Config:
+    archive_dir: Path
+    default_tags: tuple[str, ...]
+    markdown_bullet: str
+    article_hosts: tuple[str, ...]
+    image_hosts: tuple[str, ...]
+    wechat_base_url: str
+    album_page_size: int
+    accounts_file: Path
+    mp_token: str
+    mp_cookie: str
+    article_pages_in_flight: int
+    image_concurrency: int
+    download_delay: float
+    download_delay_jitter: float
+    block_limit: int
+    block_retry_times: int
+    block_backoff: float
+    image_max_pixels: int
+    gc_young_threshold: int
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Config:
+        """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
+        read = _Reader(settings)
+        return cls(
+            archive_dir=Path(read.text("ARCHIVE_DIR")),
+            default_tags=read.texts("DEFAULT_TAGS"),
+            markdown_bullet=read.choice("MARKDOWN_BULLET", BULLETS),
+            article_hosts=read.hosts("ARTICLE_HOSTS", required=True),
+            image_hosts=read.hosts("IMAGE_HOSTS"),
+            wechat_base_url=read.web_url("WECHAT_BASE_URL"),
+            album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
+            accounts_file=Path(read.text("ACCOUNTS_FILE")),
+            mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
+            mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
+            article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
+            image_concurrency=read.integer("IMAGE_CONCURRENCY", 1),
+            download_delay=read.real("DOWNLOAD_DELAY", 0.0),
+            download_delay_jitter=read.real("DOWNLOAD_DELAY_JITTER", 0.0, 1.0),
+            block_limit=read.integer("BLOCK_LIMIT", 1),
+            block_retry_times=read.integer("BLOCK_RETRY_TIMES", 0),
+            block_backoff=read.real("BLOCK_BACKOFF", 0.0),
+            image_max_pixels=read.integer("IMAGE_MAX_PIXELS", 1),
+            gc_young_threshold=read.integer("GC_YOUNG_THRESHOLD", 0),
+        )
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Config:
+        """The crawler's config, read from its settings the first time it is asked for."""
+        config = _CONFIGS.get(crawler)
+        if config is None:
+            config = _CONFIGS[crawler] = cls.from_settings(crawler.settings)
+        return config
+
+
+_CONFIGS: WeakKeyDictionary[Crawler, Config] = WeakKeyDictionary()
+
+
+class _Reader:
+    """Reads settings by name, raising ``ConfigError`` with the name and what it takes."""
+
+    def __init__(self, settings: BaseSettings):
+        self.settings = settings
+
+    def text(self, name: str) -> str:
+        value = self.settings.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
+        return value.strip()
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        values = self._list(name)
+        if any(not isinstance(value, str) for value in values):
+            raise ConfigError(f"-s {name}= takes texts separated by commas, not {values!r}")
+        return tuple(value.strip() for value in values if value.strip())
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        value = self.settings.get(name)
+        if value not in choices:
+            raise ConfigError(f"-s {name}= takes one of {' '.join(choices)}, not {value!r}")
+        return str(value)
+
+    def hosts(self, name: str, required: bool = False) -> tuple[str, ...]:
+        hosts = self.texts(name)
+        for host in hosts:
+            parts = split_url(f"http://{host}/")
+            if parts is None or parts.hostname != host.lower() or parts.port:
+                raise ConfigError(f"-s {name}= takes host names (like mp.weixin.qq.com) "
+                                  f"separated by commas, not {host!r}")
+        if required and not hosts:
+            raise ConfigError(f"-s {name}= needs at least one host name")
+        return tuple(host.lower() for host in hosts)
+
+    def web_url(self, name: str) -> str:
+        value = self.text(name)
+        parts = split_url(value)
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"-s {name}= takes an http(s) URL, not {value!r}")
+        return value.rstrip("/")
+
+    def integer(self, name: str, low: int, high: int | None = None) -> int:
+        return int(self._number(name, int, low, high))
+
+    def real(self, name: str, low: float, high: float | None = None) -> float:
+        return self._number(name, float, low, high)
+
+    def _number(self, name: str, kind: Callable[[Any], float], low: float,
+                high: float | None) -> float:
+        raw = self.settings.get(name)
+        try:
+            value = kind(raw)
+        except (TypeError, ValueError, OverflowError):
+            value = math.nan
+        if not (math.isfinite(value) and low <= value and (high is None or value <= high)):
+            bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise ConfigError(f"-s {name}= takes a number {bounds}, not {raw!r}")
+        return value
+
+    def _list(self, name: str) -> list[Any]:
+        value = self.settings.get(name)
+        if isinstance(value, str):
+            return value.split(",")
+        if isinstance(value, (list, tuple)):
+            return list(value)
+        raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")
