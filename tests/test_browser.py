@@ -1,0 +1,133 @@
+"""Crawled posts, built in a Hux-like site, as headless Chromium shows them to a reader."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from tests.browser import BASEURL, Image, PageView, view_archive
+from tests.conftest import crawl, page_text, serve_legacy_shape
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+
+pytestmark = pytest.mark.browser
+
+TAG_LIKE = re.compile(r"</?[a-zA-Z][^>]*>")
+# Liquid that was not run, and Markdown escapes that were not read, each show as these.
+LEFTOVERS = ["{%", "{{", "\\*", "\\_"]
+# Markdown-looking text in the album's articles, so that an escape shown raw would be seen.
+ALBUM = [
+    Art("2247490001", items=("*不要*轻信陌生来电", "_验证码_不给任何人", "1. 先挂断 2. 再核实")),
+    Art("2247490002", title="*紧急*提醒: 冒充_客服_退款", items=("# 96110 是反诈专线",)),
+    Art("2247490003", items=("转账前 | 先核实", "+ 加号 - 减号 > 大于号")),
+]
+# What hostile.html tries to run or load; none of it may reach the browser's console.
+INJECTED = ["script-in-body", "onclick-attr", "steal", "js-link", "img-onerror", "svg-onload",
+            "escaped-text", "evil.example", "alert"]
+
+
+@dataclass
+class Viewed:
+    posts: list[dict[str, Any]]  # the front matter of every post, as YAML reads it
+    views: list[PageView]
+
+
+def front_matters(archive: Path) -> list[dict[str, Any]]:
+    return [yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])
+            for post in sorted((archive / "_posts").glob("*.md"))]
+
+
+def crawl_ok(spider: str, archive: Path, *args: str, **settings: str) -> None:
+    result = crawl(spider, archive, *args, settings=settings)
+    assert result.returncode == 0, result.stderr
+
+
+def article_urls(tmp_path: Path, urls: list[str]) -> str:
+    """``-a urls_file=`` of ``urls``: several articles in one crawl."""
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    return f"urls_file={listing}"
+
+
+def local_images(view: PageView) -> list[Image]:
+    """The images ``view`` shows from the blog's own postimg/."""
+    blog = urlsplit(view.url).netloc
+    return [image for image in view.images if urlsplit(image.src).netloc == blog
+            and urlsplit(image.src).path.startswith(f"{BASEURL}/postimg/")]
+
+
+@pytest.fixture(scope="module")
+def album(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
+    """The legacy-shaped article and a three-article album in one archive, seen in Chromium."""
+    server = MockWeChat().start()
+    try:
+        legacy, site = serve_legacy_shape(server), Site(server)
+        for art in ALBUM:
+            site.article(art)
+        archive = tmp_path_factory.mktemp("archive")
+        crawl_ok("article", archive, "-a", f"url={legacy.url}")
+        crawl_ok("album", archive, "-a", f"url={site.album('3101', ALBUM)}")
+        views = view_archive(archive, tmp_path_factory.mktemp("site"))
+        yield Viewed(front_matters(archive), views)
+    finally:
+        server.stop()
+
+
+def test_every_post_is_seen(album: Viewed) -> None:
+    assert len(album.views) == len(album.posts) == 1 + len(ALBUM)
+
+
+def test_every_local_image_loads(album: Viewed) -> None:
+    for view in album.views:
+        assert local_images(view), view.url
+        for image in local_images(view):
+            assert image.complete and image.natural_width > 0, (view.url, image)
+
+
+def test_the_visible_text_shows_no_markup(album: Viewed) -> None:
+    for view in album.views:
+        assert not TAG_LIKE.search(view.text), (view.url, TAG_LIKE.search(view.text))
+        for leftover in LEFTOVERS:
+            assert leftover not in view.text, (view.url, leftover)
+    # The album's Markdown-looking text shows as written, unescaped.
+    assert "*不要*轻信陌生来电" in "\n".join(view.text for view in album.views)
+
+
+def test_no_dialog_fires(album: Viewed) -> None:
+    assert [view.dialogs for view in album.views] == [[]] * len(album.views)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
+    """hostile.html and a plain neighbour, so each title is also in the other's pager."""
+    server = MockWeChat().start()
+    try:
+        neighbour = Art("2247490101")
+        Site(server).article(neighbour)
+        urls = [server.page("/s/Hostile", page_text("hostile.html")), server.base + neighbour.path]
+        archive = tmp_path_factory.mktemp("archive")
+        crawl_ok("article", archive, "-a", article_urls(tmp_path_factory.mktemp("urls"), urls),
+                 DEFAULT_TAGS="yes,2021,null: x,@at")
+        views = view_archive(archive, tmp_path_factory.mktemp("site"))
+        yield Viewed(front_matters(archive), views)
+    finally:
+        server.stop()
+
+
+def test_a_hostile_page_runs_and_loads_nothing(hostile: Viewed) -> None:
+    assert len(hostile.views) == 2
+    for view in hostile.views:
+        assert view.dialogs == [], view.url
+        assert view.event_handlers == [], view.url
+        assert [error for error in view.console_errors
+                if any(injected in error for injected in INJECTED)] == [], view.url
+    shown = "\n".join(view.text for view in hostile.views)
+    assert all(post["title"] in shown for post in hostile.posts)
+    assert "正文最后一句。" in shown  # no page style of the source hides the body
