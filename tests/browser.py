@@ -1,0 +1,250 @@
+"""The blog's side of the contract, in a real browser.
+
+``jekyll_build`` in conftest proves that the archive builds; what a reader gets is decided
+later, by the theme's layouts and the browser. So this module builds the archive inside a
+small site that prints ``page.title`` where the Hux theme (Huxpro/huxpro.github.io) prints
+it, serves the result on 127.0.0.1 as GitHub Pages would under ``/blog/``, and lets headless
+Chromium say what it shows, what it loaded and whether any script ran.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium, not one Playwright downloads; nothing in the background reaches out.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+BASEURL = "/blog"
+
+# What Hux does that matters to us, and nothing else:
+# - the site's build settings: kramdown reading GFM (Jekyll's default, which Hux sets
+#   explicitly), China time, a baseurl, and strict front matter as the blog builds;
+# - page.title printed raw: as text in <title> and <h1>, and inside double-quoted attribute
+#   values (og:title, description, and the pager's title="" of the neighbouring posts);
+# - the tags printed raw into a link, its title attribute and its text;
+# - the first paragraph, stripped of tags, inside the og:description attribute;
+# - the post's HTML inside <div class="post-container">.
+# Left out: CSS, scripts, navigation, comments, header images (none of it prints post
+# data), and <body ontouchstart="">, whose empty handler would hide injected ones.
+CONFIG = f"""\
+timezone: Asia/Shanghai
+baseurl: {BASEURL}
+strict_front_matter: true
+markdown: kramdown
+kramdown:
+  input: GFM
+"""
+
+DEFAULT_LAYOUT = """\
+<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>{{ page.title }}</title>
+<meta name="description" content="{{ page.title }}">
+<meta property="og:title" content="{{ page.title }}">
+<meta property="og:description" content="{{ page.excerpt | strip_html | truncate: 200 }}">
+</head>
+<body>
+{{ content }}
+</body>
+</html>
+"""
+
+POST_LAYOUT = """\
+---
+layout: default
+---
+<header>
+<div class="tags">
+{% for tag in page.tags %}<a class="tag" href="{{ site.baseurl }}/tags/#{{ tag }}" title="{{ tag }}">{{ tag }}</a>
+{% endfor %}</div>
+<h1>{{ page.title }}</h1>
+</header>
+<article>
+<div class="post-container">{{ content }}</div>
+<ul class="pager">
+{% if page.previous.url %}<li class="previous"><a href="{{ page.previous.url | prepend: site.baseurl }}" title="{{ page.previous.title }}">Previous<br><span>{{ page.previous.title }}</span></a></li>{% endif %}
+{% if page.next.url %}<li class="next"><a href="{{ page.next.url | prepend: site.baseurl }}" title="{{ page.next.title }}">Next<br><span>{{ page.next.title }}</span></a></li>{% endif %}
+</ul>
+</article>
+"""
+
+
+def write_site(folder: Path) -> Path:
+    """The Hux-like site skeleton, without posts, in ``folder``."""
+    (folder / "_layouts").mkdir(parents=True)
+    (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
+    (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
+    (folder / "_layouts" / "post.html").write_text(POST_LAYOUT, encoding="utf-8")
+    return folder
+
+
+def build_site(archive: Path, workdir: Path) -> Path:
+    """Build ``archive`` inside the skeleton; return the folder to serve (the site is in blog/).
+
+    Fails the test with Jekyll's log if the build errors or warns: the blog must build the
+    archive without a warning (a warning can mean a lost post). Jekyll writes warnings and
+    errors, and only those, to stderr; its topics vary ("Conflict:", "Deprecation:"), so
+    any line there counts.
+    """
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not installed: run the README's install command")
+    site, root = write_site(workdir / "site"), workdir / "served"
+    shutil.copytree(archive / "_posts", site / "_posts")
+    shutil.copytree(archive / "postimg", site / "postimg")
+    result = subprocess.run([jekyll, "build", "--strict_front_matter", "-s", str(site),
+                             "-d", str(root / BASEURL.strip("/"))],
+                            check=False, capture_output=True, text=True, timeout=300)
+    if result.returncode != 0 or result.stderr.strip():
+        pytest.fail(f"jekyll build failed or warned:\n{result.stdout}{result.stderr}")
+    return root
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve ``root`` on 127.0.0.1 and a free port for the block's duration; yield its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0),
+                                 functools.partial(_QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def post_urls(root: Path, base: str) -> list[str]:
+    """The URL of every page the build wrote: with no index or other pages, the posts."""
+    return [base + quote("/" + page.relative_to(root).as_posix())
+            for page in sorted(root.rglob("*.html"))]
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    natural_width: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    title: str | None
+
+
+@dataclass
+class PageView:
+    """What a reader's browser made of one page."""
+
+    url: str
+    text: str  # document.body.innerText: what shows, after CSS
+    images: list[Image]
+    links: list[Link]
+    metas: dict[str, str]  # content of each <meta>, by its property or name
+    event_handlers: list[str]  # "tag[onxxx]" for every element with an on… attribute
+    dialogs: list[str]  # "type: message" of every alert/confirm/prompt that fired
+    console_errors: list[str]  # console errors and uncaught exceptions, with their URL
+
+
+# One evaluation after load; the page's own state is read, not its source.
+_READ_PAGE = """() => ({
+  text: document.body.innerText,
+  images: [...document.images].map(i => ({src: i.src, natural_width: i.naturalWidth,
+                                           complete: i.complete})),
+  links: [...document.links].map(a => ({href: a.href, text: a.innerText,
+                                        title: a.getAttribute('title')})),
+  metas: Object.fromEntries([...document.querySelectorAll('meta[content]')].map(
+    m => [m.getAttribute('property') || m.getAttribute('name') || '', m.content])),
+  event_handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
+    .filter(a => a.name.toLowerCase().startsWith('on'))
+    .map(a => `${e.localName}[${a.name}]`)),
+})"""
+# Autofocus and other deferred work run at the next rendering update: wait for two frames.
+_SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def look_at(urls: Sequence[str]) -> list[PageView]:
+    """Open each of ``urls`` in headless Chromium, one browser for all, and report what it got.
+
+    Only 127.0.0.1 is reachable: any other request is aborted (and shows as a console
+    error naming its URL), so a page that would reach out is seen, and nothing waits on a
+    network that is not there.
+    """
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run the README's install command")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: run the README's install command")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.route(lambda url: urlsplit(url).hostname != "127.0.0.1",
+                          lambda route: route.abort())
+            return [_view(context, url) for url in urls]
+        finally:
+            browser.close()
+
+
+def _view(context: BrowserContext, url: str) -> PageView:
+    """Load ``url`` in a new tab of ``context``, dismissing every dialog, and read it."""
+    page = context.new_page()
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        # Dismissed, or the page would wait for a click that never comes.
+        dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    try:
+        page.goto(url, wait_until="load")
+        page.evaluate(_SETTLE)
+        seen = page.evaluate(_READ_PAGE)
+    finally:
+        page.close()
+    return PageView(url=url, text=seen["text"], images=[Image(**i) for i in seen["images"]],
+                    links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
+                    event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors)
+
+
+def view_archive(archive: Path, workdir: Path) -> list[PageView]:
+    """Build ``archive`` in the Hux-like site, serve it, and look at every post in Chromium."""
+    root = build_site(archive, workdir)
+    with serve(root) as base:
+        return look_at(post_urls(root, base))
