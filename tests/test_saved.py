@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
-from tests.conftest import page_text
+from tests.conftest import PROJECT, Served, crawl, page_text
 from tests.mockserver import png
 
 BOUNDARY = "----MultipartBoundary--abc----"
@@ -144,3 +147,44 @@ def test_saved_pages_in_a_folder_are_the_html_htm_and_mhtml_files(tmp_path: Path
     (tmp_path / "folder.html").mkdir()
     assert saved_pages_in(tmp_path) == [tmp_path / name for name in
                                         ("D.MHTML", "a.htm", "b.html", "c.mhtml", "e.mht")]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m ARGS`` in the project, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run([sys.executable, "-m", *args], cwd=PROJECT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
+        legacy: Served, archived: tuple[Path, str], tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    page = page_text("legacy_shape.html", legacy.server.base).encode("utf-8")
+    (saved / "legacy_shape.mhtml").write_bytes(chrome_mhtml(
+        ARTICLE_URL, html_part(page, ARTICLE_URL),
+        image_part(legacy.server.base + "/mmbiz_png/TwiceUsedMediaId002/640?wx_fmt=png")))
+    (saved / "text_post.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    imported = tmp_path / "imported"
+
+    result = crawl("import", imported, "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Not imported" not in result.stderr
+    fetched = archived[0]
+    [fetched_post] = (fetched / "_posts").glob("*.md")
+    posts = {p.name: p.read_text(encoding="utf-8") for p in (imported / "_posts").glob("*.md")}
+    assert len(posts) == 2
+    assert posts.pop(fetched_post.name) == fetched_post.read_text(encoding="utf-8")
+    [text_post] = posts.values()
+    assert "一律是诈骗" in text_post
+    assert sorted(p.name for p in (imported / "postimg").iterdir()) == \
+        sorted(p.name for p in (fetched / "postimg").iterdir())
+    rebuilt = run("scrapy", "rebuild", "-s", f"ARCHIVE_DIR={imported}")
+    assert rebuilt.stdout.strip() == "rebuild: 2 unchanged", rebuilt.stderr  # the HTML was kept
+
+    report = run("crawler.fidelity", str(saved))
+    assert report.returncode == 0, report.stdout + report.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()[1:]}
+    assert rows.keys() == {"legacy_shape.mhtml", "text_post.html", "total"}
+    assert rows["legacy_shape.mhtml"][0] == "100.0%" and rows["total"][0] == "100.0%"

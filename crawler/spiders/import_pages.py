@@ -1,8 +1,9 @@
 """``scrapy crawl import -a path=FILE_OR_FOLDER`` (or ``-a paths_file=LIST``): archive saved pages.
 
-For pages of WeChat articles kept elsewhere: each is archived as if fetched from its
-canonical URL (images are downloaded as in a crawl), and kept as a capture so that
-``scrapy rebuild`` can render it again.
+For pages of WeChat articles kept elsewhere, as browsers save them (``.html``, ``.htm``,
+``.mhtml``): each is archived as if fetched from its canonical URL (images are downloaded
+as in a crawl), and its HTML is kept as a capture so that ``scrapy rebuild`` can render it
+again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.page import parse_page
+from crawler.wechat.saved import (
+    SAVED_PAGE_SUFFIXES,
+    SavedPageError,
+    read_saved_page,
+    saved_pages_in,
+)
 
 
 class ImportSpider(WeChatSpider):
@@ -30,11 +37,12 @@ class ImportSpider(WeChatSpider):
     async def start(self) -> AsyncIterator[ArticleItem]:
         for path in self.targets:
             try:
-                raw = path.read_bytes()
-            except OSError as error:
-                self.logger.warning("Not imported: cannot read %s: %s", path, error)
+                saved = read_saved_page(path)
+            except SavedPageError as error:
+                self.logger.warning("Not imported: %s", error)
                 continue
-            page = parse_page(raw, path.as_uri())
+            # The URL a browser saved it from names the article when the page itself does not.
+            page = parse_page(saved.html, saved.url or path.as_uri())
             if isinstance(page, NotAnArticle):
                 self.logger.warning("Not imported: %s is %s", path, page.message)
                 self.crawler.stats.inc_value(f"pages/{page.reason}")
@@ -44,18 +52,18 @@ class ImportSpider(WeChatSpider):
                                     "has no URL to be archived under", path)
                 continue
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
-                              imported_page=raw)
+                              imported_page=saved.html)
 
 
 def saved_pages(path: str | None, paths_file: str | None) -> list[Path]:
-    """The ``.html`` files named by ``-a path=`` (a file or folder) and ``-a paths_file=``."""
+    """The saved pages named by ``-a path=`` (a file or a folder) and ``-a paths_file=``."""
     if not path and not paths_file:
         raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
     pages: list[Path] = []
     if path:
         given = Path(path)
         if given.is_dir():
-            pages += sorted(given.glob("*.htm*"))
+            pages += saved_pages_in(given)
         elif given.is_file():
             pages.append(given)
         else:
@@ -67,5 +75,5 @@ def saved_pages(path: str | None, paths_file: str | None) -> list[Path]:
             raise ArgumentError(f"cannot read paths_file {paths_file!r}: {error}") from None
         pages += [Path(line.strip()) for line in lines if line.strip() and not line.startswith("#")]
     if not pages:
-        raise ArgumentError(f"no saved pages (*.html) in {path!r}")
+        raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
     return pages
