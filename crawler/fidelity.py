@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         except SavedPageError as error:
             print(f"{path.name:56} not read: {error}")
             continue
-        parsed = parse_page(saved.html, saved.url or path.as_uri())
+        parsed = parse_page(saved.html, saved.url or path.absolute().as_uri())
         if not isinstance(parsed, Article):
             print(f"{path.name:56} not an article: {parsed.reason}")
             continue

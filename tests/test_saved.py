@@ -166,8 +166,9 @@ def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
         image_part(legacy.server.base + "/mmbiz_png/TwiceUsedMediaId002/640?wx_fmt=png")))
     (saved / "text_post.html").write_text(page_text("text_post.html"), encoding="utf-8")
     imported = tmp_path / "imported"
+    typed = os.path.relpath(saved, PROJECT)  # relative, as a user types it
 
-    result = crawl("import", imported, "-a", f"path={saved}")
+    result = crawl("import", imported, "-a", f"path={typed}")
 
     assert result.returncode == 0, result.stderr
     assert "Not imported" not in result.stderr
@@ -183,7 +184,7 @@ def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
     rebuilt = run("scrapy", "rebuild", "-s", f"ARCHIVE_DIR={imported}")
     assert rebuilt.stdout.strip() == "rebuild: 2 unchanged", rebuilt.stderr  # the HTML was kept
 
-    report = run("crawler.fidelity", str(saved))
+    report = run("crawler.fidelity", typed)
     assert report.returncode == 0, report.stdout + report.stderr
     rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()[1:]}
     assert rows.keys() == {"legacy_shape.mhtml", "text_post.html", "total"}

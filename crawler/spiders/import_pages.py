@@ -42,7 +42,7 @@ class ImportSpider(WeChatSpider):
                 self.logger.warning("Not imported: %s", error)
                 continue
             # The URL a browser saved it from names the article when the page itself does not.
-            page = parse_page(saved.html, saved.url or path.as_uri())
+            page = parse_page(saved.html, saved.url or path.absolute().as_uri())
             if isinstance(page, NotAnArticle):
                 self.logger.warning("Not imported: %s is %s", path, page.message)
                 self.crawler.stats.inc_value(f"pages/{page.reason}")
