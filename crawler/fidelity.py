@@ -1,10 +1,11 @@
 """How much of each saved WeChat page survives conversion: ``python -m crawler.fidelity DIR``.
 
-For every ``*.html`` in DIR that parses as an article, prints the share of the body's
-visible text found again in the Markdown, the content images the post references, and the
-lines of its code blocks; then the totals. A post that keeps less than ``--min-text`` of
-its text, or leaves out a content image, is flagged. Pages that are not articles are
-listed and left out of the totals. Exit status 1 when any page is flagged.
+For every saved page in DIR (``.html``, ``.htm``, ``.mhtml``) that parses as an article,
+prints the share of the body's visible text found again in the Markdown, the content
+images the post references, and the lines of its code blocks; then the totals. A post that
+keeps less than ``--min-text`` of its text, or leaves out a content image, is flagged.
+Pages that are not articles, or cannot be read, are listed and left out of the totals.
+Exit status 1 when any page is flagged.
 
 Images are counted as if every one had been downloaded, so that what is measured is the
 converter, not the network.
@@ -24,6 +25,12 @@ from crawler.markdown import INVISIBLE, to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
+from crawler.wechat.saved import (
+    SAVED_PAGE_SUFFIXES,
+    SavedPageError,
+    read_saved_page,
+    saved_pages_in,
+)
 from crawler.wechat.urls import image_stem
 
 _HIDDEN = re.compile(r"display\s*:\s*none", re.I)
@@ -126,15 +133,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-text", type=float, default=0.95,
                         help="flag a post that keeps less of its text than this (default 0.95)")
     args = parser.parse_args(argv)
-    pages = sorted(args.folder.glob("*.html"))
+    pages = saved_pages_in(args.folder) if args.folder.is_dir() else []
     if not pages:
-        print(f"no *.html files in {args.folder}", file=sys.stderr)
+        print(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {args.folder}",
+              file=sys.stderr)
         return 2
     total = Fidelity()
     flagged = 0
     print(f"{'page':56} {'text kept':>10} {'images':>9} {'code lines':>11}")
     for path in pages:
-        parsed = parse_page(path.read_bytes(), path.as_uri())
+        try:
+            saved = read_saved_page(path)
+        except SavedPageError as error:
+            print(f"{path.name:56} not read: {error}")
+            continue
+        parsed = parse_page(saved.html, saved.url or path.absolute().as_uri())
         if not isinstance(parsed, Article):
             print(f"{path.name:56} not an article: {parsed.reason}")
             continue

@@ -1,8 +1,9 @@
 """``scrapy crawl import -a path=FILE_OR_FOLDER`` (or ``-a paths_file=LIST``): archive saved pages.
 
-For pages of WeChat articles kept elsewhere: each is archived as if fetched from its
-canonical URL (images are downloaded as in a crawl), and kept as a capture so that
-``scrapy rebuild`` can render it again.
+For pages of WeChat articles kept elsewhere, as browsers save them (``.html``, ``.htm``,
+``.mhtml``): each is archived as if fetched from its canonical URL (images are downloaded
+as in a crawl), and its HTML is kept as a capture so that ``scrapy rebuild`` can render it
+again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.page import parse_page
+from crawler.wechat.saved import (
+    SAVED_PAGE_SUFFIXES,
+    SavedPageError,
+    read_saved_page,
+    saved_pages_in,
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class ImportParams:
         if path:
             given = Path(path)
             if given.is_dir():
-                pages += sorted(given.glob("*.htm*"))
+                pages += saved_pages_in(given)
             elif given.is_file():
                 pages.append(given)
             else:
@@ -44,7 +51,7 @@ class ImportParams:
         if paths_file:
             pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
         if not pages:
-            raise ArgumentError(f"no saved pages (*.html) in {path!r}")
+            raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
         return cls(tuple(pages))
 
 
@@ -56,11 +63,12 @@ class ImportSpider(WeChatSpider):
     async def start(self) -> AsyncIterator[ArticleItem]:
         for path in self.params.pages:
             try:
-                raw = path.read_bytes()
-            except OSError as error:
-                self.logger.warning("Not imported: cannot read %s: %s", path, error)
+                saved = read_saved_page(path)
+            except SavedPageError as error:
+                self.logger.warning("Not imported: %s", error)
                 continue
-            page = parse_page(raw, path.as_uri())
+            # The URL a browser saved it from names the article when the page itself does not.
+            page = parse_page(saved.html, saved.url or path.absolute().as_uri())
             if isinstance(page, NotAnArticle):
                 self.logger.warning("Not imported: %s is %s", path, page.message)
                 self.crawler.stats.inc_value(f"pages/{page.reason}")
@@ -70,4 +78,4 @@ class ImportSpider(WeChatSpider):
                                     "has no URL to be archived under", path)
                 continue
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
-                              imported_page=raw)
+                              imported_page=saved.html)

@@ -1,0 +1,124 @@
+"""A page saved by a browser → its HTML as UTF-8 bytes, and the URL it was saved from.
+
+Users keep WeChat articles the way browsers save them: ``.html``/``.htm`` (the page's HTML
+in whatever charset it was served in), or Chrome's "Webpage, Single File" ``.mhtml`` (a
+MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
+further part). The page parser takes UTF-8 bytes, so every kind is brought to that here.
+
+Pure: reads the one file it is given and nothing else.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.errors
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+from crawler.wechat.page import as_utf8
+
+SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
+_MIME_SUFFIXES = (".mhtml", ".mht")
+
+# As the HTML standard's prescan: a page declares its charset in its first 1024 bytes.
+_PRESCAN_BYTES = 1024
+_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+# The WHATWG Encoding standard decodes pages labelled GB2312 or GBK as GB18030, their
+# superset: Chinese pages so labelled often hold characters outside the label.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030"}
+# Base64 cut short or holding characters outside its alphabet: the HTML would come out
+# garbled. (A padding slip still decodes whole.)
+_BROKEN_BASE64 = (email.errors.InvalidBase64CharactersDefect,
+                  email.errors.InvalidBase64LengthDefect)
+
+
+class SavedPageError(ValueError):
+    """A saved page that cannot be read as HTML; the message names the file."""
+
+
+@dataclass(frozen=True)
+class SavedPage:
+    html: bytes  # the page's HTML, UTF-8
+    url: str  # the URL it was saved from, when the file states one; else ""
+
+
+def saved_pages_in(folder: Path) -> list[Path]:
+    """The saved pages in ``folder``, sorted. Suffixes are matched case-insensitively, as
+    Windows browsers may write ``.MHTML``."""
+    return sorted(path for path in folder.iterdir()
+                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file())
+
+
+def read_saved_page(path: Path) -> SavedPage:
+    """The page saved in ``path``. ``.mhtml``/``.mht`` files are read as MIME; any other
+    file as HTML, as the import has always read the files it is given."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise SavedPageError(f"cannot read {path}: {error.strerror or error}") from None
+    if path.suffix.lower() in _MIME_SUFFIXES:
+        return _from_mhtml(raw, path)
+    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "")
+
+
+def _from_mhtml(raw: bytes, path: Path) -> SavedPage:
+    """The HTML part of an MHTML file, and the URL of the page it is a snapshot of."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    snapshot = _header(message, "Snapshot-Content-Location")
+    part = _html_part(message, snapshot)
+    if part is None:
+        raise SavedPageError(f"{path} is MHTML without an HTML part")
+    body = part.get_payload(decode=True)
+    if any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects):
+        raise SavedPageError(f"{path}: the HTML part's base64 cannot be decoded")
+    # MIME writes a text's line breaks as CRLF; the page had them as the browser serialised
+    # its DOM (LF), and HTML parsers read both alike.
+    html = body.replace(b"\r\n", b"\n")
+    declared = part.get_content_charset()
+    if declared and not _known(declared):
+        raise SavedPageError(f"{path}: the HTML part is in {declared!r}, an unknown charset")
+    return SavedPage(_to_utf8(html, declared or _declared_charset(html)),
+                     snapshot or _header(part, "Content-Location"))
+
+
+def _html_part(message: Message, snapshot: str) -> Message | None:
+    """The page's own HTML: frames are further HTML parts, so the one at the snapshot's
+    URL if it is named, else the first (Chrome writes the page first)."""
+    parts = [part for part in message.walk() if part.get_content_type() == "text/html"]
+    named = (part for part in parts if snapshot and _header(part, "Content-Location") == snapshot)
+    return next(named, parts[0] if parts else None)
+
+
+def _header(message: Message, name: str) -> str:
+    return str(message.get(name, "")).strip()
+
+
+def _declared_charset(page: bytes) -> str | None:
+    """The charset a ``<meta>`` declares, if Python knows it; an unknown label is passed
+    over, as browsers do."""
+    match = _META_CHARSET.search(page, 0, _PRESCAN_BYTES)
+    label = match.group(1).decode("ascii") if match else None
+    return label if label and _known(label) else None
+
+
+def _known(charset: str) -> bool:
+    """Whether ``charset`` names a text encoding (``base64``, say, is a codec but not one).
+    One byte is decoded: Python decodes b"" without looking the charset up."""
+    try:
+        b"<".decode(charset, "replace")
+    except LookupError:
+        return False
+    return True
+
+
+def _to_utf8(page: bytes, charset: str | None) -> bytes:
+    """``page`` in UTF-8. A page in UTF-8 or declaring nothing is returned as it is: a
+    2-4 MB WeChat page is not decoded here only to be decoded again by the parser."""
+    if not charset:
+        return page
+    encoding = codecs.lookup(charset).name
+    return as_utf8(page, _SUPERSET.get(encoding, encoding))

@@ -1,0 +1,191 @@
+"""Pages saved by browsers (.html, .htm, Chrome's .mhtml) read back as the page's UTF-8 HTML."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
+from tests.conftest import PROJECT, Served, crawl, page_text
+from tests.mockserver import png
+
+BOUNDARY = "----MultipartBoundary--abc----"
+ARTICLE_URL = "https://mp.weixin.qq.com/s/LegacyShapeToken"
+
+
+def quoted_printable(data: bytes) -> bytes:
+    """Quoted-printable as Chrome writes it: line breaks as CRLF, bytes outside printable
+    ASCII and ``=`` escaped, a space ending a line escaped, lines cut by soft breaks."""
+    lines = []
+    for line in data.split(b"\n"):
+        tokens = [bytes([b]) if 32 <= b <= 126 and b != ord("=") else b"=%02X" % b for b in line]
+        if tokens and tokens[-1] == b" ":
+            tokens[-1] = b"=20"
+        out, width = b"", 0
+        for token in tokens:
+            if width + len(token) > 75:
+                out, width = out + b"=\r\n", 0
+            out, width = out + token, width + len(token)
+        lines.append(out)
+    return b"\r\n".join(lines)
+
+
+def part(headers: str, body: bytes) -> bytes:
+    """One part of a multipart message: its headers (one a line), a blank line, its body."""
+    return f"--{BOUNDARY}\n{headers}\n".replace("\n", "\r\n").encode() + body + b"\r\n"
+
+
+def html_part(html: bytes, url: str, frame: str = "frame-1") -> bytes:
+    return part("Content-Type: text/html\n"
+                f"Content-ID: <{frame}@mhtml.blink>\n"
+                "Content-Transfer-Encoding: quoted-printable\n"
+                f"Content-Location: {url}\n", quoted_printable(html))
+
+
+def image_part(url: str) -> bytes:
+    encoded = base64.b64encode(png((10, 200, 10)))
+    lines = b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+    return part("Content-Type: image/png\n"
+                "Content-Transfer-Encoding: base64\n"
+                f"Content-Location: {url}\n", lines)
+
+
+def chrome_mhtml(url: str, *parts: bytes) -> bytes:
+    """An MHTML file with the headers Chrome's "Webpage, Single File" writes."""
+    head = ("From: <Saved by Blink>\n"
+            f"Snapshot-Content-Location: {url}\n"
+            "Subject: =?utf-8?Q?=E5=8F=8D=E8=AF=88?=\n"
+            "Date: Tue, 25 Nov 2026 10:00:00 -0000\n"
+            "MIME-Version: 1.0\n"
+            "Content-Type: multipart/related;\n"
+            '\ttype="text/html";\n'
+            f'\tboundary="{BOUNDARY}"\n\n\n').replace("\n", "\r\n").encode()
+    return head + b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_path: Path) -> None:
+    page = page_text("legacy_shape.html").encode("utf-8")
+    mhtml = chrome_mhtml(ARTICLE_URL, html_part(page, ARTICLE_URL),
+                         image_part("https://mmbiz.qpic.cn/mmbiz_png/TwiceUsedMediaId002/640"))
+    assert b"=E5=8F=8D" in mhtml and b"=\r\n" in mhtml and b"\r\n\r\n" in mhtml
+    path = tmp_path / "article.mhtml"
+    path.write_bytes(mhtml)
+    assert read_saved_page(path) == SavedPage(page, ARTICLE_URL)
+
+
+def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
+    frame = b"<html><body>ad frame</body></html>\n"
+    page = page_text("text_post.html").encode("utf-8")
+    path = tmp_path / "article.MHTML"
+    path.write_bytes(chrome_mhtml(ARTICLE_URL, html_part(frame, "https://ad.example/x", "frame-2"),
+                                  html_part(page, ARTICLE_URL)))
+    assert read_saved_page(path).html == page
+
+
+def test_an_mht_names_its_charset_and_url_in_the_html_part_alone(tmp_path: Path) -> None:
+    text = "<html><head><title>朱镕基</title></head><body>反诈</body></html>"
+    html = base64.b64encode(text.encode("gbk"))
+    mht = (f'MIME-Version: 1.0\nContent-Type: multipart/related; boundary="{BOUNDARY}"\n\n'
+           ).replace("\n", "\r\n").encode() + part(
+        'Content-Type: text/html; charset="gbk"\n'
+        "Content-Transfer-Encoding: base64\n"
+        f"Content-Location: {ARTICLE_URL}\n", html) + f"--{BOUNDARY}--\r\n".encode()
+    path = tmp_path / "article.mht"
+    path.write_bytes(mht)
+    assert read_saved_page(path) == SavedPage(text.encode("utf-8"), ARTICLE_URL)
+
+
+def test_a_gbk_htm_is_given_as_utf8(tmp_path: Path) -> None:
+    # 镕 is in GBK but not in GB2312: pages labelled gb2312 are read as GB18030, as browsers do.
+    for label in ("gbk", "gb2312"):
+        text = ('<html><head><meta http-equiv="Content-Type" content="text/html; '
+                f'charset={label}"></head><body>朱镕基：反诈</body></html>')
+        path = tmp_path / f"{label}.htm"
+        path.write_bytes(text.encode("gbk"))
+        assert read_saved_page(path) == SavedPage(text.encode("utf-8"), "")
+
+
+def test_a_utf8_html_is_given_byte_for_byte_without_being_decoded(tmp_path: Path) -> None:
+    raw = page_text("legacy_shape.html").encode("utf-8") + b"<!-- \xff -->\n"
+    path = tmp_path / "article.html"
+    path.write_bytes(raw)
+    assert read_saved_page(path).html == raw
+    unknown = raw.replace(b'charset="utf-8"', b'charset="no-such-charset"')
+    path.write_bytes(unknown)
+    assert read_saved_page(path).html == unknown  # a label browsers do not know is passed over
+
+
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("images.mhtml", chrome_mhtml(ARTICLE_URL, image_part(ARTICLE_URL + ".png")),
+     "is MHTML without an HTML part"),
+    ("broken.mhtml", chrome_mhtml(ARTICLE_URL, part(
+        "Content-Type: text/html\nContent-Transfer-Encoding: base64\n", b"PGh0bWw+a")),
+     "the HTML part's base64 cannot be decoded"),
+    ("klingon.mhtml", chrome_mhtml(ARTICLE_URL, part(
+        "Content-Type: text/html; charset=x-klingon\n", b"<html></html>")),
+     "the HTML part is in 'x-klingon', an unknown charset"),
+    ("missing.mhtml", None, "cannot read"),
+])
+def test_a_page_that_cannot_be_read_says_which_file_and_why(
+        tmp_path: Path, name: str, content: bytes | None, says: str) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SavedPageError) as raised:
+        read_saved_page(path)
+    assert str(path) in str(raised.value) and says in str(raised.value)
+
+
+def test_saved_pages_in_a_folder_are_the_html_htm_and_mhtml_files(tmp_path: Path) -> None:
+    for name in ("b.html", "a.htm", "c.mhtml", "D.MHTML", "e.mht", "f.txt", "g.html.bak", "h.png"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "folder.html").mkdir()
+    assert saved_pages_in(tmp_path) == [tmp_path / name for name in
+                                        ("D.MHTML", "a.htm", "b.html", "c.mhtml", "e.mht")]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m ARGS`` in the project, as a user runs it."""
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    return subprocess.run([sys.executable, "-m", *args], cwd=PROJECT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
+        legacy: Served, archived: tuple[Path, str], tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    page = page_text("legacy_shape.html", legacy.server.base).encode("utf-8")
+    (saved / "legacy_shape.mhtml").write_bytes(chrome_mhtml(
+        ARTICLE_URL, html_part(page, ARTICLE_URL),
+        image_part(legacy.server.base + "/mmbiz_png/TwiceUsedMediaId002/640?wx_fmt=png")))
+    (saved / "text_post.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    imported = tmp_path / "imported"
+    typed = os.path.relpath(saved, PROJECT)  # relative, as a user types it
+
+    result = crawl("import", imported, "-a", f"path={typed}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Not imported" not in result.stderr
+    fetched = archived[0]
+    [fetched_post] = (fetched / "_posts").glob("*.md")
+    posts = {p.name: p.read_text(encoding="utf-8") for p in (imported / "_posts").glob("*.md")}
+    assert len(posts) == 2
+    assert posts.pop(fetched_post.name) == fetched_post.read_text(encoding="utf-8")
+    [text_post] = posts.values()
+    assert "一律是诈骗" in text_post
+    assert sorted(p.name for p in (imported / "postimg").iterdir()) == \
+        sorted(p.name for p in (fetched / "postimg").iterdir())
+    rebuilt = run("scrapy", "rebuild", "-s", f"ARCHIVE_DIR={imported}")
+    assert rebuilt.stdout.strip() == "rebuild: 2 unchanged", rebuilt.stderr  # the HTML was kept
+
+    report = run("crawler.fidelity", typed)
+    assert report.returncode == 0, report.stdout + report.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()[1:]}
+    assert rows.keys() == {"legacy_shape.mhtml", "text_post.html", "total"}
+    assert rows["legacy_shape.mhtml"][0] == "100.0%" and rows["total"][0] == "100.0%"
