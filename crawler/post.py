@@ -46,13 +46,13 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
     lines = [
         "---",
         "layout:     post",
-        f"title:      {yaml_scalar(safe_title(article.title))}",
+        f"title:      {yaml_scalar(theme_safe(article.title))}",
         f"date:       {published:%Y-%m-%d}",
         "author:     转载",
         "header-img: img/the-first.png",
         "catalog:   false",
         "tags:",
-        *(f"    - {yaml_scalar(tag)}" for tag in tags),
+        *(f"    - {yaml_scalar(theme_safe(tag))}" for tag in tags),
         "wechat:",
         f"    account: {yaml_scalar(account)}",
         *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
@@ -68,10 +68,10 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
     return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
 
 
-def safe_title(title: str) -> str:
-    """The title with ``<``, ``>`` and ``"`` made full-width: themes print ``page.title``
-    raw, into HTML text and into attribute values (Hux: ``title="{{page.next.title}}"``)."""
-    return title.translate(_FULL_WIDTH)
+def theme_safe(value: str) -> str:
+    """``value`` with ``<``, ``>`` and ``"`` made full-width: themes print ``page.title`` and
+    the tags raw, into HTML text and into attribute values (Hux: ``title="{{page.next.title}}"``)."""
+    return value.translate(_FULL_WIDTH)
 
 
 def _optional_keys(article: Article) -> list[str]:
@@ -87,12 +87,15 @@ def _optional_keys(article: Article) -> list[str]:
     return keys
 
 
-def yaml_scalar(value: str) -> str:
-    """``value`` as a YAML scalar that reads back as exactly this string.
+def yaml_readable(value: str) -> str:
+    """``value`` without what no YAML reader takes (lone surrogates, U+FFFE, U+FFFF), each
+    made U+FFFD: what a front-matter value reads back as."""
+    return _YAML_REJECTED.sub("\ufffd", value)
 
-    Characters no YAML reader takes (lone surrogates, U+FFFE, U+FFFF) become U+FFFD.
-    """
-    value = _YAML_REJECTED.sub("\ufffd", value)
+
+def yaml_scalar(value: str) -> str:
+    """``value`` as a YAML scalar that reads back as exactly ``yaml_readable(value)``."""
+    value = yaml_readable(value)
     plain_ok = (
         value
         and value == value.strip()

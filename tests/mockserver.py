@@ -24,6 +24,7 @@ class Route:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -93,6 +94,11 @@ class MockWeChat:
         self.routes[path] = Route(status, "text/html; charset=utf-8", html.encode("utf-8"))
         return self.base + path
 
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        """Answer ``path`` (with its query, if any) with a redirect; return its URL."""
+        self.routes[path] = Route(status, "text/html", b"moved", (("Location", location),))
+        return self.base + path
+
     def image(self, path: str, body: bytes | Callable[[str], Route], status: int = 200,
               content_type: str = "image/png") -> str:
         """Serve an image at ``path`` whatever the query; return its URL."""
@@ -131,6 +137,8 @@ class MockWeChat:
                 body = route.body
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
+                for name, value in route.headers:
+                    self.send_header(name, value)
                 if server.compress_html and route.content_type.startswith("text/html") \
                         and "gzip" in self.headers.get("Accept-Encoding", ""):
                     body = gzip.compress(body, compresslevel=6)

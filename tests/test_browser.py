@@ -159,9 +159,6 @@ def test_a_hostile_page_runs_and_loads_nothing(hostile: Viewed) -> None:
     assert "正文最后一句。" in shown  # no page style of the source hides the body
 
 
-@pytest.mark.xfail(strict=True, reason="a title's \" is written as is, not full-width "
-                   "(ARCHIVE_FORMAT.md: themes print page.title inside attribute values), so "
-                   "content=\"{{ page.title }}\" and title=\"{{ page.previous.title }}\" end at it")
 def test_the_title_stays_inside_the_layouts_attributes(hostile: Viewed) -> None:
     titles = {post["title"] for post in hostile.posts}
     assert {view.metas["og:title"] for view in hostile.views} == titles
@@ -174,8 +171,6 @@ def test_the_title_stays_inside_the_layouts_attributes(hostile: Viewed) -> None:
 BREAKOUT_TITLE = '反诈提醒" autofocus onfocus="alert(document.domain)" x="'
 
 
-@pytest.mark.xfail(strict=True, reason="a title's \" is written as is, not full-width: "
-                   "a neighbour's pager link gets the title's autofocus and onfocus, and runs it")
 def test_a_title_cannot_add_an_event_handler(wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
     arts = [Art("2247490201", title=BREAKOUT_TITLE), Art("2247490202")]

@@ -176,6 +176,24 @@ def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:
     assert len(article_hits(site.server)) == 3  # the first article is not fetched twice
 
 
+def test_follow_albums_false_follows_no_album(site: Site, tmp_path: Path) -> None:
+    arts = [Art("2247486101", albums=("3016",)), Art("2247486102")]
+    for art in arts:
+        site.article(art)
+    site.album("3016", arts)
+    result = crawl("article", tmp_path, "-a", f"url={site.link(arts[0]).replace('&amp;', '&')}",
+                   "-a", "follow_albums=false")
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path)) == 1 and not site.server.hits("/mp/appmsgalbum")
+
+
+def test_a_page_that_cannot_be_fetched_says_why(tmp_path: Path) -> None:
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/Closed")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"WARNING: Not archived: could not fetch http://127.0.0.1:9/s/Closed: "
+                     r"\w+: \S", result.stderr)
+
+
 def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> None:
     arts = [Art(str(2247487000 + i)) for i in range(3)]
     for art in arts:
@@ -269,6 +287,10 @@ def test_a_bad_accounts_file_gets_one_clear_line(tmp_path: Path, content: str | 
      "not a WeChat host"),
     ("article", ["-a", "url=http://127.0.0.1/s/abc", "-a", "follow_albums=maybe"],
      "-a follow_albums= takes true or false"),
+    ("album", ["-a", "url=http://127.0.0.1/mp/appmsgalbum?__biz=MzA=&album_id=1",
+               "-a", "follow_albums=false"], "unknown argument -a follow_albums= (this spider "
+                                             "takes -a url=)"),
+    ("accounts", ["-a", "fiel=x.toml"], "unknown argument -a fiel="),
     ("import", [], "give saved pages with -a path="),
     ("import", ["-a", "path=/no/such/folder"], "no such file or folder"),
 ])

@@ -101,11 +101,15 @@ def _walk(stream: BinaryIO, offset: int) -> int:
 
 
 def parsed(record: bytes) -> ArcWarcRecord | None:
-    """The record read by warcio with its digests checked (a body cut short is no page)."""
+    """The record read by warcio, None when it does not read whole: a body cut short (its
+    payload digest differs; warcio does not check a body that ends early) is no page."""
     try:
-        found = next(iter(ArchiveIterator(BytesIO(record), check_digests="raise")))
+        found = next(iter(ArchiveIterator(BytesIO(record))))
         found.body = found.content_stream().read()  # type: ignore[attr-defined]
     except (ArchiveLoadFailed, StopIteration, EOFError, OSError, ValueError):
+        return None
+    digest = found.rec_headers.get_header("WARC-Payload-Digest")
+    if digest and digest != _sha1(found.body):  # type: ignore[attr-defined]
         return None
     return found
 

@@ -3,7 +3,9 @@
 libxml2 stops at 256 levels of nesting (2048 with ``huge_tree``) and drops the rest of
 the document with no exception: a page of 300 nested ``<section>``s would lose its text.
 Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
-the tags beyond ``MAX_DEPTH`` left out, their text kept.
+the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
+(controls, U+FFFE, U+FFFF) are left out first: lxml parses them, then refuses them
+wherever text is set, as when an element is unwrapped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import lxml.html
 from lxml import etree
 
 MAX_DEPTH = 1000
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})
@@ -47,6 +50,7 @@ def flatten_deeper_than(root: lxml.html.HtmlElement, limit: int) -> None:
 
 def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
            markup: str) -> lxml.html.HtmlElement:
+    markup = _NOT_XML.sub("", markup)
     parser = lxml.html.HTMLParser(huge_tree=True)
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):

@@ -1,0 +1,102 @@
+"""``Config``: every setting read once and checked; the download slots made from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.config import Config, ConfigError
+from crawler.slots import DownloadSlots
+from tests.conftest import crawl, unit_crawler
+
+
+def settings(**overrides: object) -> Settings:
+    values = Settings()
+    values.setmodule(project_settings)
+    values.update(overrides, priority="cmdline")
+    return values
+
+
+def test_the_defaults_read() -> None:
+    config = Config.from_settings(settings())
+    assert config.archive_dir == Path("archive")
+    assert config.default_tags == ("其他",)
+    assert config.article_hosts == ("mp.weixin.qq.com",)
+    assert config.markdown_bullet == "-" and config.download_delay == 3.0
+
+
+def test_command_line_values_are_parsed() -> None:
+    config = Config.from_settings(settings(DEFAULT_TAGS="反诈, 清远", IMAGE_HOSTS="A.example,b.example",
+                                           BLOCK_LIMIT="5", BLOCK_BACKOFF="0.5"))
+    assert config.default_tags == ("反诈", "清远")
+    assert config.image_hosts == ("a.example", "b.example")
+    assert (config.block_limit, config.block_backoff) == (5, 0.5)
+
+
+def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WECHAT_MP_TOKEN", "123")
+    monkeypatch.setenv("WECHAT_MP_COOKIE", "a=b")
+    config = Config.from_settings(settings())
+    assert (config.mp_token, config.mp_cookie) == ("123", "a=b")
+    assert Config.from_settings(settings(MP_TOKEN="9")).mp_token == "9"
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("MARKDOWN_BULLET", "x", "-s MARKDOWN_BULLET= takes one of - * +, not 'x'"),
+    ("ALBUM_PAGE_SIZE", "ten", "-s ALBUM_PAGE_SIZE= takes a number from 1 to 100, not 'ten'"),
+    ("ALBUM_PAGE_SIZE", "0", "from 1 to 100"),
+    ("DOWNLOAD_DELAY", "-1", "-s DOWNLOAD_DELAY= takes a number of 0.0 or more"),
+    ("DOWNLOAD_DELAY", "nan", "DOWNLOAD_DELAY"),
+    ("BLOCK_BACKOFF", "inf", "BLOCK_BACKOFF"),
+    ("ARTICLE_PAGES_IN_FLIGHT", "0", "ARTICLE_PAGES_IN_FLIGHT"),
+    ("IMAGE_HOSTS", "https://mmbiz.qpic.cn/", "takes host names"),
+    ("ARTICLE_HOSTS", "", "needs at least one host name"),
+    ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
+    ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
+])
+def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config.from_settings(settings(**{name: value}))
+
+
+def test_the_crawl_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
+                   settings={"MARKDOWN_BULLET": "x"})
+    assert result.returncode == 2
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl article:")]
+    assert line == "scrapy crawl article: -s MARKDOWN_BULLET= takes one of - * +, not 'x'"
+    assert "Traceback" not in result.stderr
+
+
+def test_config_is_read_once_per_crawler() -> None:
+    crawler = unit_crawler()
+    assert Config.of(crawler) is Config.of(crawler)
+
+
+def test_download_slots_follow_the_host_settings() -> None:
+    values = settings(IMAGE_HOSTS="img.example", ARTICLE_HOSTS="pages.example",
+                      DOWNLOAD_DELAY="1.5", ARTICLE_PAGES_IN_FLIGHT="2", IMAGE_CONCURRENCY="4")
+    DownloadSlots().update_settings(values)
+    assert values.getdict("DOWNLOAD_SLOTS") == {
+        "pages.example": {"concurrency": 2, "delay": 1.5, "jitter": 0.5},
+        "img.example": {"concurrency": 4, "delay": 0.0},
+    }
+
+
+def test_a_slot_given_by_hand_is_kept() -> None:
+    values = settings(DOWNLOAD_SLOTS={"mmbiz.qpic.cn": {"concurrency": 2, "delay": 1.0}})
+    DownloadSlots().update_settings(values)
+    slots = values.getdict("DOWNLOAD_SLOTS")
+    assert slots["mmbiz.qpic.cn"] == {"concurrency": 2, "delay": 1.0}
+    assert slots["mmbiz.qlogo.cn"] == {"concurrency": 8, "delay": 0.0}
+
+
+def test_a_crawl_uses_the_slots_of_its_image_hosts() -> None:
+    crawler = unit_crawler(IMAGE_HOSTS="img.example", ADDONS={"crawler.slots.DownloadSlots": 0})
+    assert crawler.settings.getdict("DOWNLOAD_SLOTS")["img.example"] == {"concurrency": 8,
+                                                                         "delay": 0.0}
+    assert "mmbiz.qpic.cn" not in crawler.settings.getdict("DOWNLOAD_SLOTS")

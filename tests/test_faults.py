@@ -1,0 +1,252 @@
+"""Faults of the machine and of the archive: a full disk, a torn file, a damaged or locked
+index, files in ``_posts`` that are not ours. One clear line each, and nothing lost."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.store.archive import Archive, ArchiveError
+from crawler.store.captures import CaptureError, CaptureStore
+from tests.conftest import crawl, serve_legacy_shape
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+from tests.test_captures import scrapy
+
+DAY = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+PAGE = "<html>反诈提醒</html>".encode() * 2000
+
+
+def add(store: CaptureStore, number: int) -> None:
+    store.add_response(f"https://mp.weixin.qq.com/s/p{number}", [], 200, [], PAGE + bytes([number]),
+                       fetched_at=DAY)
+
+
+def urls(store: CaptureStore) -> list[str]:
+    return [capture.url.rsplit("/", 1)[1] for capture in store.captures()]
+
+
+# -- 8. captures -----------------------------------------------------------------------
+def test_a_short_write_raises_and_leaves_the_file_as_it_was(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store = CaptureStore(tmp_path)
+    add(store, 1)
+    [path] = tmp_path.glob("*.warc.gz")
+    before = path.read_bytes()
+    real_write = os.write
+    calls = []
+
+    def nearly_full(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data)[:100])  # the disk took only 100 bytes
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", nearly_full)
+    with pytest.raises(CaptureError, match="No space left on device"):
+        add(store, 2)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    add(store, 3)
+    assert urls(store) == ["p1", "p3"]
+
+
+def test_a_torn_tail_is_cut_off_before_the_next_append(tmp_path: Path) -> None:
+    add(CaptureStore(tmp_path), 1)
+    add(CaptureStore(tmp_path), 2)
+    [path] = tmp_path.glob("*.warc.gz")
+    whole = path.stat().st_size
+    with path.open("r+b") as file:
+        file.truncate(whole - 500)  # a crash in the middle of the second capture's write
+    assert urls(CaptureStore(tmp_path)) == ["p1"]
+    add(CaptureStore(tmp_path), 3)  # a later run appends
+    assert urls(CaptureStore(tmp_path)) == ["p1", "p3"]
+    assert list(CaptureStore(tmp_path).damaged()) == []
+
+
+def test_a_damaged_stretch_hides_nothing_after_it_and_is_reported(tmp_path: Path) -> None:
+    store = CaptureStore(tmp_path)
+    for number in (1, 2, 3):
+        add(store, number)
+    [path] = tmp_path.glob("*.warc.gz")
+    data = bytearray(path.read_bytes())
+    second = data.index(b"\x1f\x8b\x08", data.index(b"\x1f\x8b\x08", 1) + 1)  # p2's response
+    data[second + 200:second + 260] = b"\x00" * 60
+    path.write_bytes(bytes(data))
+    assert urls(CaptureStore(tmp_path)) == ["p1", "p3"]
+    assert [offset for _, offset in CaptureStore(tmp_path).damaged()] == [second]
+
+
+def test_a_record_whose_body_was_cut_short_is_not_a_page(tmp_path: Path) -> None:
+    import gzip
+    store = CaptureStore(tmp_path)
+    add(store, 1)
+    [path] = tmp_path.glob("*.warc.gz")
+    records = gzip.decompress(path.read_bytes())
+    response_end = records.index(b"WARC/1.0", 10)
+    cut = records[:response_end - 1000] + b"\r\n\r\n"  # the body shorter than its digest says
+    path.write_bytes(gzip.compress(cut.replace(b"Content-Length: ", b"Content-Length: ", 1)))
+    assert list(CaptureStore(tmp_path).captures()) == []
+    assert len(list(CaptureStore(tmp_path).damaged())) == 1
+
+
+# -- the index and the archive's lock ---------------------------------------------------
+def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / ".state").mkdir()
+    (tmp_path / ".state" / "index.sqlite").write_bytes(b"this is not SQLite" * 100)
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl article:")]
+    assert line.startswith("scrapy crawl article: the index ") and "delete it" in line
+    assert "Traceback" not in result.stderr
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and "delete it" in verify.stderr
+
+
+def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:
+    first = Archive(tmp_path)
+    try:
+        with pytest.raises(ArchiveError, match=f"process {os.getpid()}"):
+            Archive(tmp_path)
+        result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+        assert result.returncode == 1
+        assert re.search(r"^scrapy crawl article: another run is writing the archive",
+                         result.stderr, re.M)
+        assert scrapy("verify", tmp_path).returncode == 0  # looking needs no lock
+    finally:
+        first.close()
+    Archive(tmp_path).close()
+
+
+def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    server = MockWeChat().start()
+    try:
+        legacy = serve_legacy_shape(server)
+        archive = Archive(tmp_path)
+
+        def full(*args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(archive.index, "add_article", full)
+        from crawler.store.posts import Outcome
+        from crawler.wechat.page import parse_page
+        article = parse_page(server.routes["/s/LegacyShapeToken"].body, legacy.url)
+        with pytest.raises(sqlite3.OperationalError):
+            archive.archive_article(article, {}, ["其他"], "-", complete=True)
+        monkeypatch.undo()
+        assert archive.archive_article(article, {}, ["其他"], "-", complete=True)[0] in (
+            Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED)
+        archive.close()
+    finally:
+        server.stop()
+
+
+# -- posts that are not ours -----------------------------------------------------------
+def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
+    server = MockWeChat().start()
+    try:
+        legacy = serve_legacy_shape(server)
+        assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    finally:
+        server.stop()
+    posts = tmp_path / "_posts"
+    (posts / "2020-01-01-gbk.md").write_bytes("---\ntitle: 反诈\n---\n".encode("gbk"))
+    (posts / "2020-01-02-list.md").write_text("---\ntitle: x\nwechat: [1, 2]\n---\n")
+    (posts / "2020-01-03-escape.md").write_text('---\ntitle: "\\udc80"\nwechat:\n    url: u\n---\n')
+    (posts / ".gitkeep").write_text("")
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1
+    out = verify.stdout
+    assert "2020-01-01-gbk.md: not UTF-8 text" in out
+    assert "2020-01-02-list.md: wechat: is not a mapping" in out
+    assert "2020-01-03-escape.md: front matter: title holds U+DC80, which Jekyll cannot read" in out
+    assert ".gitkeep" not in out
+    rebuilt = scrapy("rebuild", tmp_path)
+    assert "Not rebuilt: 2020-01-01-gbk.md" in rebuilt.stderr
+    assert "1 unchanged" in rebuilt.stdout and "Traceback" not in rebuilt.stderr
+    # a lost index is rebuilt from the posts that can be read
+    os.remove(tmp_path / ".state" / "index.sqlite")
+    again = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert "Traceback" not in again.stderr
+    assert "Rebuilt the index of 2 archived articles" in again.stderr
+
+
+# -- image failures shared by several articles ---------------------------------------------
+def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
+                                                              tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = [Art(str(2247493000 + i)) for i in range(3)]
+    for art in arts:
+        site.article(art)
+    wechat.image("/mmbiz_png/SharedFooter/640", b"busy", status=503)  # on every article
+    album = site.album("3201", arts)
+    assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        states = [state for (state,) in db.execute("SELECT state FROM articles")]
+    assert states == ["incomplete"] * 3
+
+
+# -- a page the converter fails on costs only itself -------------------------------------
+def _archive_of_two(tmp_path: Path) -> tuple[Path, list[Art]]:
+    server = MockWeChat().start()
+    try:
+        site = Site(server)
+        arts = [Art("2247493101"), Art("2247493102")]
+        for art in arts:
+            site.article(art)
+        assert crawl("album", tmp_path, "-a", f"url={site.album('3202', arts)}").returncode == 0
+    finally:
+        server.stop()
+    return tmp_path, arts
+
+
+def _failing_for(mid: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.store.archive as archive_module
+    real = archive_module.compose_post
+
+    def compose(article, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if article.mid == mid:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(article, *args, **kwargs)
+
+    monkeypatch.setattr(archive_module, "compose_post", compose)
+
+
+def test_rebuild_goes_on_past_a_capture_it_cannot_convert(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.rebuild import rebuild
+    root, arts = _archive_of_two(tmp_path)
+    _failing_for(arts[0].mid, monkeypatch)
+    archive = Archive(root)
+    try:
+        assert rebuild(archive) == {"unchanged": 1, "not rebuilt": 1}
+    finally:
+        archive.close()
+
+
+def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scrapy.exceptions import DropItem
+
+    from crawler.items import ArticleItem
+    from crawler.pipelines import PostPipeline
+    from crawler.wechat.page import parse_page
+    from tests.conftest import unit_crawler
+    from tests.test_hostile import page
+    crawler = unit_crawler(ARCHIVE_DIR=str(tmp_path))
+    crawler.stats.open_spider()
+    pipeline = PostPipeline.from_crawler(crawler)
+    article = parse_page(page(mid="2247493201"), "https://mp.weixin.qq.com/s/x")
+    _failing_for("2247493201", monkeypatch)
+    with pytest.raises(DropItem, match=r"Not archived: \S+ could not be converted: RecursionError"):
+        pipeline.process_item(ArticleItem(article=article, file_urls=[]))
+    assert crawler.stats.get_value("posts/unconvertible") == 1
+    assert not list((tmp_path / "_posts").glob("*.md"))
+    Archive.of(crawler).close()

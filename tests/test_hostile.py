@@ -1,0 +1,228 @@
+"""Hostile pages and faults, each a case that once crashed, hung or wrote an unsafe post.
+
+Pure functions are tested directly; what a crawl does with such pages is tested by running
+the real ``scrapy crawl`` against the local server.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.markdown import to_markdown
+from crawler.post import compose_post, render_post, theme_safe
+from crawler.store.posts import distinct_images, is_worse, visible_length
+from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.page import parse_page
+from tests.conftest import PAGES, crawl
+from tests.mockserver import MockWeChat, png
+
+URL = "https://mp.weixin.qq.com/s/HostileToken"
+
+
+def page(body: str = "<p>正文。</p>", *, title: str = "反诈提醒", ct: str = "1700000000",
+         nickname: str = "测试反诈中心", mid: str = "2247499001", show_type: str = "0",
+         copyright: str = "1", share: str = "") -> str:
+    """A small article page with the given parts (``tests/pages/minimal_article.html``)."""
+    template = (PAGES / "minimal_article.html").read_text(encoding="utf-8")
+    for name, value in (("BODY", body), ("TITLE", title), ("CT", ct), ("NICKNAME", nickname),
+                        ("MID", mid), ("SHOW_TYPE", show_type), ("COPYRIGHT", copyright),
+                        ("SHARE", share)):
+        template = template.replace("{{" + name + "}}", value)
+    return template
+
+
+def parsed(html: str) -> Article:
+    result = parse_page(html, URL)
+    assert isinstance(result, Article), result
+    return result
+
+
+def post(html: str) -> str:
+    article = parsed(html)
+    return compose_post(article, {}, ["其他"])
+
+
+# -- 2. pages that crashed the pipeline ----------------------------------------------------
+@pytest.mark.parametrize("field", ["ct", "show_type", "copyright"])
+def test_digits_that_are_not_ascii_are_no_number(field: str) -> None:
+    article = parsed(page(**{field: "²"}))
+    assert {"ct": article.published, "show_type": article.item_show_type,
+            "copyright": article.copyright_stat}[field] in (None, 0)
+
+
+@pytest.mark.parametrize("ct", ["99999999999999999", "9" * 5000])
+def test_a_publish_time_beyond_any_date_is_no_publish_time(ct: str) -> None:
+    assert parsed(page(ct=ct)).published is None
+
+
+def test_attribute_names_lxml_cannot_look_up_are_dropped() -> None:
+    body = '<p {x}="1" a\x01b="2" class="c" style="color:red">正文{x}</p><section {y}="">二</section>'
+    markdown = to_markdown(parsed(page(body)), {})
+    assert "正文" in markdown and "二" in markdown
+
+
+@pytest.mark.parametrize("src", ["http://[::1", "http://[CDATA[x", "http://a:99999/x.png",
+                                 "javascript:alert(1)"])
+def test_image_urls_python_cannot_split_or_that_are_not_web_urls_are_dropped(src: str) -> None:
+    article = parsed(page(f'<p>甲</p><p><img data-src="{src}"></p><p>乙</p>'))
+    markdown = to_markdown(article, {})
+    assert "甲" in markdown and "乙" in markdown and "![" not in markdown
+
+
+def test_js_escapes_become_whole_characters_and_lone_surrogates_replacement_ones() -> None:
+    article = parsed(page(nickname="a\\ud800b\\ud83d\\ude00c", title="标题\\udc80"))
+    assert article.account == "a\ufffdb😀c"
+    assert article.title == "标题\ufffd"
+    compose_post(article, {}, ["其他"]).encode("utf-8")  # no UnicodeEncodeError
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_deep_nesting_keeps_its_text(depth: int) -> None:
+    body = "<section>" * depth + "最深处的文字" + "</section>" * depth + "<p>之后的段落</p>"
+    markdown = to_markdown(parsed(page(body)), {})
+    assert "最深处的文字" in markdown and "之后的段落" in markdown
+
+
+def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(page: object, url: str) -> None:
+        raise RuntimeError("a bug nobody found yet")
+
+    monkeypatch.setattr("crawler.wechat.page._parse", broken)
+    result = parse_page(page(), URL)
+    assert isinstance(result, NotAnArticle) and result.reason == "unparseable"
+    assert "RuntimeError: a bug nobody found yet" in result.message
+
+
+# -- 3. javascript: in a shared article's source --------------------------------------------
+def test_a_shared_articles_javascript_source_link_reaches_no_post() -> None:
+    share = ('<span id="js_share_source" data-url="javascript:alert(document.domain)">阅读全文</span>'
+             '<span id="original_panel_title">原文标题</span>')
+    article = parsed(page("", copyright="2", share=share))
+    assert article.share_source_url == ""
+    assert "javascript" not in compose_post(article, {}, ["其他"])
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x",
+                                  "vbscript:x", "file:///etc/passwd", "mailto:a@b.c", "//x"])
+def test_only_http_links_are_links(href: str) -> None:
+    markdown = to_markdown(parsed(page(f'<p><a href="{href}">点这里</a></p>')), {})
+    assert markdown.strip() == "点这里"
+
+
+# -- 4. Liquid split across tags ------------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    "{<b></b>% include x %}", "{<em></em>% comment %}藏起来{% endcomment %}",
+    "{<!-- -->% increment n %}", "{<span></span>{ site.title }}", "{<i></i>{<b></b>{ x }}",
+    "<code>{</code><code>% raw %}</code>", "<pre>{</pre><p>% x %}</p>",
+    '<a href="https://a.example/">{</a>{ site.url }}', "{<br>% include x %}",
+])
+def test_liquid_cannot_come_together_across_elements(body: str) -> None:
+    text = post(page(f"<p>{body}</p>"))
+    assert not re.search(r"\{[{%]", text.replace('{{ "{" }}', "")), text
+
+
+# -- 5, 6. front matter ------------------------------------------------------------------
+def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
+    assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
+
+
+@pytest.mark.parametrize("title", ["a\ufffeb", "a\uffffb", "a\\udc80b", "\\ud800"])
+def test_front_matter_holds_nothing_jekyll_cannot_read(title: str) -> None:
+    text = post(page(title=title))
+    front = text.split("---\n")[1]
+    assert not re.search("[\ud800-\udfff\ufffe\uffff]", yaml.safe_load(front)["title"])
+    assert not re.search(r"\\u[dD][89a-fA-F]|\\ufff[eEfF]", front)
+
+
+# -- 7. never worse ------------------------------------------------------------------------
+def _post(body: str) -> str:
+    article = parsed(page())
+    return render_post(article, body, ["其他"])
+
+
+def test_attribution_and_markup_are_not_text() -> None:
+    assert visible_length(_post("**一二三** [四](https://mp.weixin.qq.com/s/abcdefg)\n\n"
+                                "![](https://mmbiz.qpic.cn/x/640)")) == 4
+
+
+def test_a_page_with_a_third_of_the_text_does_not_replace_a_post() -> None:
+    images = "".join(f"\n\n![](img{i}.png)" for i in range(5))
+    old = _post("字" * 300 + images)
+    assert is_worse(_post("字" * 105 + images), old)
+    assert not is_worse(_post("字" * 200 + images), old)
+
+
+def test_a_page_without_text_does_not_replace_a_twenty_image_post() -> None:
+    images = "".join(f"\n\n![](img{i}.png)" for i in range(20))
+    assert is_worse(_post(images), _post("正文" * 50 + images))
+
+
+def test_one_image_five_times_is_not_five_images() -> None:
+    old = _post("正文" + "".join(f"\n\n![](img{i}.png)" for i in range(5)))
+    new = _post("正文" + "\n\n![](img0.png)" * 5)
+    assert len(distinct_images(new)) == 1 and is_worse(new, old)
+
+
+def test_two_urls_of_one_stored_image_are_one_image() -> None:
+    old = _post("正文\n\n![](https://cdn/a)\n\n![](https://cdn/b)")
+    new = _post("正文\n\n![](local.png)\n\n![](local.png)")
+    stored = {"https://cdn/a": "local.png", "https://cdn/b": "local.png"}
+    assert not is_worse(new, old, lambda target: stored.get(target, target))
+
+
+# -- a crawl over all of them -----------------------------------------------------------
+def test_a_crawl_over_hostile_pages_ends_each_as_a_post_or_one_line(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    pages = {
+        "Digits": page(ct="²", mid="2247499101"),
+        "Huge": page(ct="9" * 30, mid="2247499102"),
+        "Attributes": page('<p {x}="1">属性</p>', mid="2247499103"),
+        "Urls": page('<img data-src="http://[::1"><p>地址</p>', mid="2247499104"),
+        "Surrogate": page(nickname="a\\ud800b", mid="2247499105"),
+        "Deep": page("<section>" * 3000 + "深" + "</section>" * 3000, mid="2247499106"),
+        "Liquid": page("<p>{<b></b>% include x %}</p>", mid="2247499107"),
+    }
+    urls = [wechat.page(f"/s/{name}", html) for name, html in pages.items()]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("article", archive, "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and " ERROR: " not in result.stderr
+    posts = list((archive / "_posts").glob("*.md"))
+    not_archived = re.findall(r"Not archived: (\S+)", result.stderr)
+    assert len(posts) + len(not_archived) == len(pages), result.stderr
+    assert len(posts) == 5  # the two without a usable publish time are one line each
+    summary = re.search(r"Run summary \(finished\): ([^\n]*)", result.stderr)
+    assert summary and "5 new" in summary.group(1) and "2 without publish time" in summary.group(1)
+
+
+# -- 1. redirects --------------------------------------------------------------------------
+def test_a_redirected_article_page_is_followed_and_the_run_ends(wechat: MockWeChat,
+                                                               tmp_path: Path) -> None:
+    real = wechat.page("/s?__biz=MzA5OTk5OTk5OQ==&mid=2247499201&idx=1&sn=x",
+                       page(mid="2247499201"))
+    moved = wechat.redirect("/s/Moved", real)
+    away = wechat.redirect("/s/Away", "https://example.com/s/elsewhere", status=301)
+    after = wechat.page("/s/After", page(mid="2247499202", title="之后"))
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{moved}\n{away}\n{after}\n", encoding="utf-8")
+    result = crawl("article", tmp_path, "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 2
+    assert re.search(r"Not archived: could not fetch \S+/s/Away: IgnoreRequest: redirected to "
+                     r"'https://example.com/s/elsewhere', not an article host", result.stderr)
+    assert [path for path, _ in wechat.hits("/s")].count("/s/Moved") == 1
+
+
+def test_an_image_of_too_many_pixels_is_refused(wechat: MockWeChat, tmp_path: Path) -> None:
+    wechat.image("/mmbiz_png/Huge/640", png((1, 1, 1), (12000, 9000)))
+    url = wechat.page("/s/Big", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Huge/640"></p>'))
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Image not stored[^\n]*12000 x 9000 pixels", result.stderr)
+    assert not list((tmp_path / "postimg").glob("*"))
