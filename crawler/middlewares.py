@@ -10,7 +10,8 @@ from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response, TextResponse
 from scrapy.utils.reactor import verify_installed_reactor
 
@@ -40,9 +41,12 @@ class BlockMiddleware:
     the next run finds it again.
 
     The gate is held until the answer reaches this middleware, so nothing between it and
-    the network may turn an article response into another request: article requests
-    carry ``dont_redirect`` and their redirects are followed here, to ``ARTICLE_HOSTS``
-    only. The pauses sleep on asyncio, hence the reactor check.
+    the network may turn an article response into another request or an error, or the
+    gate would never open again and the crawl would hang: article requests carry
+    ``dont_redirect`` and their redirects are followed here, to ``ARTICLE_HOSTS`` only;
+    and this middleware sits above HttpCompressionMiddleware (590) and decodes article
+    pages itself, through it, since a page that fails to decode raises. The pauses sleep
+    on asyncio, hence the reactor check.
     """
 
     def __init__(self, crawler: Crawler, config: Config):
@@ -55,6 +59,11 @@ class BlockMiddleware:
         self.gate = asyncio.Semaphore(config.article_pages_in_flight)
         self.in_a_row = 0
         self.stopped = False
+        try:
+            self.decoder: HttpCompressionMiddleware | None = \
+                HttpCompressionMiddleware.from_crawler(crawler)
+        except NotConfigured:  # COMPRESSION_ENABLED is off: nothing arrives encoded
+            self.decoder = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
@@ -74,6 +83,10 @@ class BlockMiddleware:
         if not request.meta.pop(_HELD, False):
             return response
         try:
+            if self.decoder is not None:
+                decoded = self.decoder.process_response(request, response)
+                assert isinstance(decoded, Response)
+                response = decoded
             if response.status in REDIRECT_STATUSES:
                 return self._redirected(request, response)
             return await self._check(request, response)

@@ -54,9 +54,10 @@ ITEM_PIPELINES = {
     "crawler.pipelines.PostPipeline": 300,
 }
 # Blocks: before RetryMiddleware (550) sees a 429, so that blocks get their own, longer
-# pauses. Captures: after HttpCompressionMiddleware (590) has decoded the body.
+# pauses, and before HttpCompressionMiddleware (590), so that nothing can end an article
+# request unseen (see BlockMiddleware). Captures: after the body is decoded.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.BlockMiddleware": 560,
+    "crawler.middlewares.BlockMiddleware": 595,
     "crawler.middlewares.CaptureMiddleware": 580,
 }
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import lxml.html
 import pytest
 import yaml
 
@@ -18,7 +19,7 @@ from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
-from tests.mockserver import MockWeChat, png
+from tests.mockserver import MockWeChat, Route, png
 
 URL = "https://mp.weixin.qq.com/s/HostileToken"
 
@@ -226,3 +227,43 @@ def test_an_image_of_too_many_pixels_is_refused(wechat: MockWeChat, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert re.search(r"Image not stored[^\n]*12000 x 9000 pixels", result.stderr)
     assert not list((tmp_path / "postimg").glob("*"))
+
+
+def test_article_pages_that_fail_to_decode_end_as_lines_and_the_run_goes_on(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    import gzip
+    encoded = (("Content-Encoding", "gzip"),)
+    wechat.routes["/s/Torn"] = Route(200, "text/html", gzip.compress(page().encode())[:30], encoded)
+    wechat.routes["/s/Bomb"] = Route(200, "text/html", gzip.compress(b" " * 3_000_000), encoded)
+    after = wechat.page("/s/After", page(mid="2247499401"))
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{wechat.base}/s/Torn\n{wechat.base}/s/Bomb\n{after}\n", encoding="utf-8")
+    result = crawl("article", tmp_path, "-a", f"urls_file={listing}",
+                   settings={"DOWNLOAD_MAXSIZE": "1000000"})
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
+    assert re.search(r"Not archived: could not fetch \S+/s/Torn: EOFError", result.stderr)
+    assert re.search(r"Not archived: could not fetch \S+/s/Bomb: IgnoreRequest: Ignored response "
+                     r"<200 \S+> because its body [^\n]*exceeded DOWNLOAD_MAXSIZE", result.stderr)
+
+
+def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: MockWeChat,
+                                                                    tmp_path: Path) -> None:
+    from tests.browser import build_site
+    pages = {
+        "Split": page("<p>{<b></b>% include x %}与{<span></span>{ site.title }}</p>", mid="2247499501"),
+        "Quote": page(title='标题" onmouseover="alert(1)" x="', mid="2247499502"),
+        "Nonchar": page(title="标题\ufffe\uffff", mid="2247499503"),
+        "Surrogate": page(title="标题\\udc80", nickname="号\\ud800", mid="2247499504"),
+    }
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(wechat.page(f"/s/{name}", html) for name, html in pages.items()),
+                       encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"urls_file={listing}").returncode == 0
+    out = build_site(archive, tmp_path)  # fails the test if Jekyll errors or warns
+    built = {p.read_text(encoding="utf-8") for p in out.rglob("*.html")}
+    assert any("{% include x %}与{{ site.title }}" in html for html in built)
+    for html in built:
+        for element in lxml.html.document_fromstring(html).iter():
+            assert not [name for name in element.attrib if name.startswith("on")]
