@@ -31,10 +31,6 @@ class Account:
     urls: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
 
-    @property
-    def label(self) -> str:
-        return self.name or self.biz or "account"
-
 
 def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Account]:
     """Read and check the accounts file; album ids become album URLs on ``base_url``."""
@@ -60,6 +56,8 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
     if unknown:
         raise AccountsError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
     name, biz = _text(table, "name", where), _text(table, "biz", where)
+    if not name:
+        raise AccountsError(f"{where}: no name (the account's name, as its posts attribute it)")
     albums = []
     for album in _texts(table, "albums", where):
         if album.isascii() and album.isdigit():

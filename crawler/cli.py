@@ -7,18 +7,24 @@ Scrapy makes a command of every command class it finds there.)
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
+from crawler.coverage import coverage_of
 from crawler.store.archive import Archive, ArchiveError
+from crawler.wechat.article import CHINA_TIME
 
 
 class ArchiveCommand(ScrapyCommand):
     requires_project = True
+    requires_crawler_process = False  # nothing is crawled: no Scrapy start-up lines either
     default_settings = {"LOG_LEVEL": "WARNING"}
     read_only = False  # only looks: no lock, so it can run beside a crawl
 
@@ -46,3 +52,34 @@ def refuse(command: str, message: str, status: int) -> int:
     """Say in one line why ``scrapy COMMAND`` does not run; the exit status to end with."""
     print(f"scrapy {command}: {message}", file=sys.stderr)
     return status
+
+class AccountsReport(ArchiveCommand):
+    """``scrapy accounts-report``: what the archive holds of each account of the accounts
+    file, from the index alone (nothing is fetched). Registered as an entry point in
+    ``pyproject.toml``: a command module's name cannot hold a hyphen."""
+
+    read_only = True
+
+    def short_desc(self) -> str:
+        return "Say what the archive holds of each account (no fetching)"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        with self.archive() as (archive, config):
+            try:
+                accounts = load_accounts(config.accounts_file, config.wechat_base_url,
+                                         config.article_hosts)
+            except AccountsError as error:
+                sys.exit(self._refuse(str(error), 2))
+            now = datetime.now(CHINA_TIME)
+            stale = 0
+            for account in accounts:
+                biz = account.biz or archive.index.account_biz(account.name) or ""
+                coverage = coverage_of(archive.index, account.name, biz)
+                flag = coverage.stale(config.stale_account_days, now)
+                stale += flag
+                print(f"{account.name}: {coverage.line(now)}" + ("; STALE" if flag else ""))
+            print(f"accounts-report: {len(accounts)} accounts, {stale} stale "
+                  f"(no new article for {config.stale_account_days} days)")
+
+    def _refuse(self, message: str, status: int) -> int:
+        return refuse("accounts-report", message, status)

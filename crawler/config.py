@@ -21,6 +21,7 @@ from scrapy.settings import BaseSettings
 from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
+FOLLOW_LINKS = ("account", "none", "all")
 
 
 class ConfigError(ValueError):
@@ -48,6 +49,9 @@ class Config:
     block_backoff: float
     image_max_pixels: int
     gc_young_threshold: int
+    follow_links: str
+    follow_links_per_run: int
+    stale_account_days: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -73,6 +77,9 @@ class Config:
             block_backoff=read.real("BLOCK_BACKOFF", 0.0),
             image_max_pixels=read.integer("IMAGE_MAX_PIXELS", 1),
             gc_young_threshold=read.integer("GC_YOUNG_THRESHOLD", 0),
+            follow_links=read.choice("FOLLOW_LINKS", FOLLOW_LINKS),
+            follow_links_per_run=read.integer("FOLLOW_LINKS_PER_RUN", 0),
+            stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1),
         )
 
     @classmethod

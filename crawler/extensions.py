@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import gc
 import logging
-import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.statscollectors import StatsCollector
 
 from crawler.config import Config
+from crawler.coverage import coverage_of, found_this_run
+from crawler.store.archive import Archive
+from crawler.tally import Tally
+from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
 
-_SOURCE_STAT = re.compile(r"^source/(.+)/([a-z_]+)$")
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     ("posts/new", "new"), ("posts/updated", "updated"), ("posts/unchanged", "unchanged"),
@@ -28,6 +31,10 @@ _TOTALS = (
     ("posts/write_failed", "not written"), ("images/failed", "images failed"),
     ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
 )
+# (count of a source, wording) in the order a source's line gives them
+_PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
+               ("unchanged", "unchanged"), ("already_archived", "already archived"),
+               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"))
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -40,46 +47,62 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
 
 
 class RunReport:
-    """Logs one summary at INFO when the spider closes: totals, then a line per source."""
+    """Logs one summary at INFO when the spider closes: totals, a line per source and, for
+    a scheduled run, a line per account (``crawler.coverage``) and a WARNING for each
+    account that has gone quiet."""
 
-    def __init__(self, stats: StatsCollector):
-        self.stats = stats
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.tally = Tally.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        report = cls(crawler.stats)
+        report = cls(crawler)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
         return report
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        stats = self.stats.get_stats()
-        logger.info("Run summary (%s): %s%s", reason, _counts(stats, _TOTALS) or "nothing to do",
-                    "".join(f"\n  {source}: {line}" for source, line in _per_source(stats)))
+        stats = self.tally.stats.get_stats()
+        lines = [f"\n  {source}: {line}" for source, line in self._per_source()]
+        lines += [f"\n  account {line}" for line in self._per_account(spider)]
+        logger.info("Run summary (%s): %s%s", reason,
+                    _counts(stats, _TOTALS) or "nothing to do", "".join(lines))
         failure = run_failure(stats, reason)
         if failure:
             logger.error("Exit status 1: %s", failure)
 
+    def _per_source(self) -> list[tuple[str, str]]:
+        lines = []
+        for source, counts in sorted(self.tally.by_source().items()):
+            line = _counts(counts, _PER_SOURCE) or "nothing listed"
+            if counts.get("failed"):
+                line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
+            lines.append((source, line))
+        return lines
 
-def _counts(stats: dict[str, Any], wording: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{stats[key]} {words}" for key, words in wording if stats.get(key))
+    def _per_account(self, spider: Spider) -> list[str]:
+        accounts = getattr(getattr(spider, "params", None), "accounts", ())
+        if not accounts:
+            return []
+        config, index = Config.of(self.crawler), Archive.of(self.crawler).index
+        now = datetime.now(CHINA_TIME)
+        lines = []
+        for account in accounts:
+            biz = account.biz or index.account_biz(account.name) or ""
+            coverage = coverage_of(index, account.name, biz)
+            lines.append(f"{account.name}: {coverage.line(now)}; this run "
+                         f"{found_this_run(self.tally.by_account(account.name))}")
+            if coverage.stale(config.stale_account_days, now):
+                silence, usual = coverage.silence(now), coverage.usual_gap
+                assert silence is not None and usual is not None
+                logger.warning("No new article from %s for %d days (it published every %.0f days "
+                               "or so); its sources may have dried up", account.name,
+                               silence.days, usual.total_seconds() / 86400)
+        return lines
 
 
-def _per_source(stats: dict[str, Any]) -> list[tuple[str, str]]:
-    sources: dict[str, dict[str, int]] = {}
-    for key, value in stats.items():
-        match = _SOURCE_STAT.match(key)
-        if match:
-            sources.setdefault(match.group(1), {})[match.group(2)] = value
-    wording = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
-               ("unchanged", "unchanged"), ("already_archived", "already archived"),
-               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"))
-    lines = []
-    for source, counts in sorted(sources.items()):
-        line = _counts(counts, wording) or "nothing listed"
-        if counts.get("failed"):
-            line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
-        lines.append((source, line))
-    return lines
+def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{counts[key]} {words}" for key, words in wording if counts.get(key))
 
 
 class CollectorPace:

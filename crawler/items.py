@@ -16,6 +16,7 @@ class ArticleItem:
     file_urls: list[str]
     source: str = "url"
     tags: list[str] = field(default_factory=list)  # empty: the DEFAULT_TAGS setting
+    account: str = ""  # the account of the accounts file it was found for
     fetched_url: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
     images_incomplete: bool = False  # an image failed for a reason that may pass

@@ -21,6 +21,7 @@ from crawler.items import ArticleGone, ArticleItem
 from crawler.store.archive import Archive, NotConverted
 from crawler.store.images import CheckedImage, NotAnImage, check_image
 from crawler.store.posts import Outcome, PostError
+from crawler.tally import Tally
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ class PostPipeline:
         self.archive = archive
         self.tags = list(config.default_tags)
         self.bullet = config.markdown_bullet
-        self.stats = crawler.stats
+        self.tally = Tally.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
@@ -154,7 +155,7 @@ class PostPipeline:
         if isinstance(item, ArticleGone):
             self._record(lambda: self.archive.index.set_article_state(item.key, item.url,
                                                                        item.reason), item.url)
-            self._count(item.source, item.reason)
+            self.tally.count(f"posts/{item.reason}", source=item.source)
             return item
         article = item.article
         if article.published is None:
@@ -175,7 +176,7 @@ class PostPipeline:
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, "write_failed",
                                f"cannot write the post of {article.url}: {error}", "ERROR")
-        self._count(item.source, outcome.value)
+        self.tally.count(f"posts/{outcome.value}", source=item.source, account=item.account)
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "
                            "much less text (%s)", path, article.url)
@@ -188,15 +189,10 @@ class PostPipeline:
         try:
             write()
         except (OSError, sqlite3.Error) as error:
-            self.stats.inc_value("state/write_failed")
+            self.tally.count("state/write_failed")
             logger.error("Not recorded for %s: %s", url, error)
 
     def _not_archived(self, item: ArticleItem, why: str, message: str,
                       level: str = "WARNING") -> NoReturn:
-        self.stats.inc_value(f"posts/{why}")
-        self.stats.inc_value(f"source/{item.source}/{why}")
+        self.tally.count(f"posts/{why}", source=item.source, account=item.account)
         raise DropItem(f"Not archived: {message}", log_level=level)
-
-    def _count(self, source: str, outcome: str) -> None:
-        self.stats.inc_value(f"posts/{outcome}")
-        self.stats.inc_value(f"source/{source}/{outcome}")

@@ -31,6 +31,14 @@ ALBUM_PAGE_SIZE = 10
 # -- scheduled runs (scrapy crawl accounts) ------------------------------------------
 # The accounts to look at; see accounts.example.toml.
 ACCOUNTS_FILE = "accounts.toml"
+# Links in an account's articles to its other articles are followed (往期推荐, the album's
+# previous and next): "account"; "all" follows other accounts' links too, "none" none.
+FOLLOW_LINKS = "account"
+# Short /s/<token> links name no account until fetched: at most this many a run.
+FOLLOW_LINKS_PER_RUN = 200
+# An account with no new article for this many days, that used to publish more often,
+# gets a WARNING in the run summary: its sources may have dried up.
+STALE_ACCOUNT_DAYS = 30
 # The MP back-office list (cgi-bin/appmsgpublish) is read only with a logged-in token and
 # cookie; the environment variables WECHAT_MP_TOKEN and WECHAT_MP_COOKIE work as well.
 MP_TOKEN = ""
@@ -60,6 +68,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 595,
     "crawler.middlewares.CaptureMiddleware": 580,
 }
+SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900}
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0}
 
 # -- politeness ------------------------------------------------------------------------

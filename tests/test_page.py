@@ -30,7 +30,7 @@ def test_2025_template_metadata_comes_from_the_inline_script() -> None:
     assert page.published == datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME)
     assert page.copyright_stat == 1
     assert page.item_show_type == PostType.ARTICLE
-    assert page.albums == (Album("1999000111222333444", "反诈快报"),
+    assert page.albums == (Album("1999000111222333444", "反诈快报", 61),
                            Album("1999000111222333555", "冒充客服诈骗"))
     assert page.key == "MzI0NzE2NjQ0Mg==:2247500001:1"
 
@@ -134,3 +134,20 @@ def test_the_verification_page_is_recognised_from_its_bytes() -> None:
     assert is_verification_page(page_text("verification.html").encode("utf-8"))
     assert not is_verification_page(page_text("deleted.html").encode("utf-8"))
     assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))
+
+
+def test_albums_come_from_every_place_pages_name_them() -> None:
+    page = article("albums_2025.html")
+    assert page.albums == (Album("4000000000000000001", "反诈快报", 21),
+                           Album("4000000000000000002", "案例", 5),
+                           Album("4000000000000000003", "旧模板的合集", 9))
+
+
+def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbour() -> None:
+    assert article("albums_2025.html").links == (
+        "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470001&idx=1&sn=aa&chksm=c1&scene=21",
+        "https://mp.weixin.qq.com/s/ShortToken01",
+        "https://mp.weixin.qq.com/s?__biz=MzkxMTExMTExMQ==&mid=7&idx=2&sn=bb&chksm=c2",
+        "https://example.com/s?__biz=x&mid=1&idx=1",
+        "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470008&idx=1&sn=dd&chksm=c3",
+    )

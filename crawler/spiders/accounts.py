@@ -1,27 +1,38 @@
 """``scrapy crawl accounts``: the scheduled run over the accounts of ``ACCOUNTS_FILE``.
 
-Per account it reads the albums, the extra article URLs, the RSS/Atom feeds and, when a
-back-office token and cookie are set, the MP back-office list. A source that fails is
-logged and skipped; the others go on.
+Per account it reads the albums (given, or found on its pages in earlier runs), the
+article URLs, the RSS/Atom feeds and, when a back-office token and cookie are set, the MP
+back-office list; every page fetched leads to the account's further albums and articles
+(``crawler.spiders.discovery``). A source that fails is logged and skipped; the others go
+on.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import scrapy
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
-from crawler.wechat.listing import Entry, ListingError, entry, parse_feed, parse_publish_list, \
-    publish_list_url
+from crawler.spiders.discovery import Discovery
+from crawler.wechat.article import Article
+from crawler.wechat.listing import (
+    Entry,
+    ListingError,
+    album_url,
+    parse_feed,
+    parse_publish_list,
+    publish_list_url,
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +52,19 @@ class AccountsParams:
 
 
 class AccountsSpider(WeChatSpider):
+    """Per account: the albums given and those found on its pages before, the URLs, feeds
+    and back-office list given; then whatever the fetched pages lead to (``Discovery``)."""
+
     name = "accounts"
     Params = AccountsParams
     params: AccountsParams
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AccountsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        assert isinstance(spider, AccountsSpider)
+        spider.discovery = Discovery(spider)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for account in self.params.accounts:
@@ -51,36 +72,53 @@ class AccountsSpider(WeChatSpider):
                 yield request
 
     def _account_requests(self, account: Account) -> Iterator[scrapy.Request]:
-        common = {"tags": account.tags, "account": account.name}
-        for url in account.albums:
-            request = self.album_request(url, **common)
+        config = self.config
+        biz = self.discovery.account_biz(account)
+        remembered = [album_url(config.wechat_base_url, biz, album)
+                      for album in self.index.albums_of(biz)] if biz else []
+        for url in [*account.albums, *remembered]:
+            request = self.album_request(url, account)
             if request is not None:
                 yield request
-        if account.urls:
-            yield from self.new_article_requests([entry(u) for u in account.urls],
-                                                 f"urls:{account.label}", **common)
+        for url in account.urls:
+            self.tally.count("articles/listed", source=f"urls:{account.name}")
+            yield self.article_request(url, f"urls:{account.name}", account)
         for feed in account.feeds:
-            yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, **common)
-        config = self.config
-        if account.biz and config.mp_token and config.mp_cookie:
+            yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)
+        if biz and config.mp_token and config.mp_cookie:
             cookies = {k: v.value for k, v in SimpleCookie(config.mp_cookie).items()}
-            yield self.listing_request(publish_list_url(config.wechat_base_url, account.biz,
-                                                        config.mp_token),
-                                       f"mp:{account.label}", self.parse_publish_list,
-                                       cookies=cookies, **common)
+            yield self.listing_request(publish_list_url(config.wechat_base_url, biz, config.mp_token),
+                                       f"mp:{account.name}", self.parse_publish_list, account,
+                                       cookies=cookies)
 
-    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._listed(response, lambda: parse_feed(response.body))
+    def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
+        """A short link's page that turns out another account's is not archived (unless
+        ``FOLLOW_LINKS=all``); the link is remembered, so it is not fetched again."""
+        if account is None or not response.meta.get("unknown_account") \
+                or not self.discovery.is_foreign(article, account) or self.config.follow_links == "all":
+            return True
+        self.index.add_link(response.request.url, article.key)
+        self.discovery.foreign(article.key, article.biz, self.discovery.account_biz(account), account)
+        self.logger.info("Not archived: %s is another account's article (%s)", response.url,
+                         article.account or article.biz)
+        return False
 
-    def parse_publish_list(self, response: Response) -> Iterator[scrapy.Request]:
-        yield from self._listed(response, lambda: parse_publish_list(response.text))
+    def discovered(self, article: Article, account: Account | None) -> Iterator[scrapy.Request]:
+        if account is not None:
+            yield from self.discovery.leads(article, account)
 
-    def _listed(self, response: Response, parse: Any) -> Iterator[scrapy.Request]:
+    def parse_feed(self, response: Response, **listing: Any) -> Iterator[scrapy.Request]:
+        yield from self._listed(lambda: parse_feed(response.body), **listing)
+
+    def parse_publish_list(self, response: Response, **listing: Any) -> Iterator[scrapy.Request]:
+        yield from self._listed(lambda: parse_publish_list(response.text), **listing)
+
+    def _listed(self, parse: Callable[[], list[Entry]], source: str, account: Account,
+                first_page: bool) -> Iterator[scrapy.Request]:
         try:
-            entries: list[Entry] = parse()
+            entries = parse()
         except ListingError as error:
-            self.source_failed(response.meta, str(error))
+            self.source_failed(source, account, first_page, str(error))
             return
-        self.source_read(response.meta)
-        yield from self.new_article_requests(entries, response.meta["source"],
-                                             tags=response.meta["tags"], account=response.meta["account"])
+        self.source_read(source, account, first_page)
+        yield from self.listed_requests(entries, source, account)

@@ -52,7 +52,7 @@ class ArticleSpider(WeChatSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.params.urls:
-            yield self.article_request(url, "url")
+            yield self.article_request(url, "url", refetch=True)
 
     @property
     def follow_albums(self) -> bool:

@@ -1,8 +1,10 @@
 """What every spider shares: fetching article pages and paging through albums.
 
 Spiders only decide where to look; whichever source found an article, it is fetched,
-parsed and handed to the pipelines the same way. Articles that the index already holds
-as settled are not fetched again when a listing names them.
+parsed and handed to the pipelines the same way. Which listed articles are fetched at all
+is decided by ``crawler.incremental`` (not what the index holds as settled, and each
+article once a run). What travels with a request (its source, its account) is in its
+``cb_kwargs``; ``meta`` carries only what downloader middlewares read.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -18,22 +19,17 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.accounts import Account
 from crawler.config import Config
+from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.archive import Archive
-from crawler.store.index import ArticleState
-from crawler.wechat.article import NotAnArticle
-from crawler.wechat.listing import (
-    Entry,
-    ListingError,
-    album_id,
-    album_json_url,
-    album_url,
-    parse_album_page,
-)
+from crawler.tally import Tally
+from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import article_key
+from crawler.wechat.urls import album_id, article_key, article_ids_from_url
 
 # Error pages that say the article is gone for good, so that it is not asked for again.
 GONE = frozenset({"deleted", "violation"})
@@ -55,108 +51,126 @@ class WeChatSpider(scrapy.Spider):
         spider.params = params
         spider.config = config
         spider.index = Archive.of(crawler).index
-        spider.albums_seen: set[str] = set()
+        spider.tally = Tally.of(crawler)
+        spider.albums = AlbumProgress(spider.index)
         return spider
 
     # -- articles ------------------------------------------------------------------------
-    def article_request(self, url: str, source: str, *, key: str | None = None,
-                        tags: Iterable[str] = (), account: str = "") -> scrapy.Request:
-        """A request for an article page. Two sources may name one article in a run (an
-        album and a feed, say): Scrapy's duplicate filter drops the second request."""
-        meta = {"article": True, "source": source, "key": key, "tags": list(tags), "account": account,
-                "dont_redirect": True}  # BlockMiddleware follows article redirects itself
-        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed, meta=meta)
+    def article_request(self, url: str, source: str, account: Account | None = None, *,
+                        refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
+        """A request for an article page, fetched as the source gave its link.
 
-    def new_article_requests(self, entries: Iterable[Entry], source: str, *,
-                             tags: Iterable[str] = (), account: str = "") -> Iterator[scrapy.Request]:
-        """Requests for the listed articles that are not archived yet (or are incomplete)."""
-        stats = self.crawler.stats
+        ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
+        a short link whose account is known only once fetched.
+        """
+        meta = {"article": True, "dont_redirect": True,  # BlockMiddleware follows redirects
+                "refetch": refetch, "unknown_account": unknown_account}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
+                              meta=meta, cb_kwargs={"source": source, "account": account})
+
+    def listed_requests(self, entries: Iterable[Entry], source: str,
+                        account: Account | None = None) -> Iterator[scrapy.Request]:
+        """Requests for the articles a listing names (``crawler.incremental`` keeps the new)."""
         for entry in entries:
-            stats.inc_value("articles/listed")
-            stats.inc_value(f"source/{source}/listed")
-            key = entry.key or self.index.link_key(entry.url)
-            if key and self.index.article_state(key) in ArticleState.SETTLED:
-                stats.inc_value("articles/already_archived")
-                stats.inc_value(f"source/{source}/already_archived")
-                continue
-            yield self.article_request(entry.url, source, key=key, tags=tags, account=account)
+            self.tally.count("articles/listed", source=source)
+            yield self.article_request(entry.url, source, account)
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        meta = response.meta
-        if isinstance(response, TextResponse):
-            page = parse_page(as_utf8(response.body, response.encoding), response.url)
-        else:
-            page = NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
+    def parse_article(self, response: Response, source: str,
+                      account: Account | None) -> Iterator[Any]:
+        page = self.page_of(response)
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
-            self.crawler.stats.inc_value(f"pages/{page.reason}")
-            key = meta.get("key") or article_key(response.url)
+            self.tally.count(f"pages/{page.reason}", source=source)
+            key = article_key(response.url) or self.index.link_key(response.request.url)
             if key and page.reason in GONE:
-                yield ArticleGone(key=key, url=response.url, reason=page.reason, source=meta["source"])
+                yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
             return
-        if not page.account and meta.get("account"):
-            page = replace(page, account=meta["account"])
-        yield ArticleItem(article=page, file_urls=list(page.image_urls), source=meta["source"],
-                          tags=meta.get("tags") or [], fetched_url=response.request.url)
-        if self.follow_albums and page.biz:
-            base = "{0.scheme}://{0.netloc}".format(urlsplit(response.url))
-            for album in page.albums:
-                request = self.album_request(album_url(base, page.biz, album.id),
-                                             tags=meta.get("tags") or ())
+        if not self.accepts(page, response, account):
+            return
+        if account is not None and not page.account:
+            page = replace(page, account=account.name)
+        yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
+                          tags=list(account.tags) if account else [],
+                          account=account.name if account else "",
+                          fetched_url=response.request.url)
+        yield from self.discovered(page, account)
+
+    def page_of(self, response: Response) -> Article | NotAnArticle:
+        if isinstance(response, TextResponse):
+            return parse_page(as_utf8(response.body, response.encoding), response.url)
+        return NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
+
+    def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
+        """Whether a fetched article is to be archived (see ``AccountsSpider``)."""
+        return True
+
+    def discovered(self, article: Article, account: Account | None) -> Iterator[scrapy.Request]:
+        """What a fetched article leads to: its albums, with ``-a follow_albums=true``."""
+        if self.follow_albums and article.biz:
+            for album in article.albums:
+                request = self.album_request(album_url(self.config.wechat_base_url, article.biz,
+                                                       album.id), account)
                 if request is not None:
                     yield request
 
     def fetch_failed(self, failure: Failure) -> None:
         self.logger.warning("Not archived: could not fetch %s: %s",
                             failure.request.url, failure_reason(failure))
-        self.crawler.stats.inc_value("pages/fetch_failed")
+        self.tally.count("pages/fetch_failed", source=failure.request.cb_kwargs.get("source", ""))
 
     # -- albums --------------------------------------------------------------------------
-    def album_request(self, url: str, *, tags: Iterable[str] = (),
-                      account: str = "") -> scrapy.Request | None:
+    def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:
         """The first page of an album's JSON; None for an album already being read this run."""
-        json_url = album_json_url(url, self.config.album_page_size)
-        if json_url in self.albums_seen:
+        try:
+            json_url = album_json_url(url, self.config.album_page_size)
+        except ListingError as error:
+            self.logger.warning("Source %s could not be read: %s", url, error)
             return None
-        self.albums_seen.add(json_url)
-        return self.listing_request(json_url, f"album:{album_id(url)}", self.parse_album,
-                                    tags=tags, account=account)
+        album = album_id(url)
+        if not self.albums.start(album):
+            return None
+        return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
+                                    album=album)
 
-    def listing_request(self, url: str, source: str, callback: Any, *, tags: Iterable[str] = (),
-                        account: str = "", **kwargs: Any) -> scrapy.Request:
-        """A request for one listing source (album, feed, back-office list)."""
-        self.crawler.stats.inc_value("sources/attempted")
-        meta = {"source": source, "tags": list(tags), "account": account, "first_page": True}
-        return scrapy.Request(url, callback=callback, errback=self.listing_failed, meta=meta,
-                              dont_filter=True, **kwargs)
+    def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
+                        *, cookies: dict[str, str] | None = None,
+                        **cb_kwargs: Any) -> scrapy.Request:
+        """A request for the first page of one listing source (album, feed, back-office list)."""
+        self.tally.count("sources/attempted", account=account.name if account else "")
+        return scrapy.Request(url, callback=callback, errback=self.listing_failed, cookies=cookies,
+                              dont_filter=True, cb_kwargs={"source": source, "account": account,
+                                                           "first_page": True, **cb_kwargs})
 
-    def parse_album(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_album(self, response: Response, source: str, account: Account | None,
+                    first_page: bool, album: str) -> Iterator[scrapy.Request]:
         try:
             page = parse_album_page(response.text, response.url)
         except ListingError as error:
-            self.source_failed(response.meta, str(error))
+            self.source_failed(source, account, first_page, str(error))
             return
-        self.source_read(response.meta)
-        yield from self.new_article_requests(page.entries, response.meta["source"],
-                                             tags=response.meta["tags"], account=response.meta["account"])
-        if page.next_url:
-            meta = {key: response.meta[key] for key in ("source", "tags", "account")}
-            yield response.request.replace(url=page.next_url, meta={**meta, "first_page": False})
+        self.source_read(source, account, first_page)
+        biz = article_ids_from_url(response.url).get("__biz", "")
+        more = self.albums.read(album, biz, page, first_page)
+        yield from self.listed_requests(page.entries, source, account)
+        if page.next_url and more:
+            yield response.request.replace(url=page.next_url, cb_kwargs={
+                **response.request.cb_kwargs, "first_page": False})
 
     # -- listing outcomes ----------------------------------------------------------------
-    def source_read(self, meta: dict[str, Any]) -> None:
-        if meta.get("first_page"):
-            self.crawler.stats.inc_value("sources/read")
+    def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
+        if first_page:
+            self.tally.count("sources/read", source=source)
 
-    def source_failed(self, meta: dict[str, Any], reason: str) -> None:
-        source = meta["source"]
+    def source_failed(self, source: str, account: Account | None, first_page: bool,
+                      reason: str) -> None:
         self.logger.warning("Source %s could not be read: %s", source, reason)
-        self.crawler.stats.inc_value(f"source/{source}/failed")
-        if meta.get("first_page"):
-            self.crawler.stats.inc_value("sources/failed")
+        self.tally.count("sources/failed" if first_page else "sources/failed_pages", source=source,
+                         account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:
-        self.source_failed(failure.request.meta, failure_reason(failure))
+        kwargs = failure.request.cb_kwargs
+        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
+                           failure_reason(failure))
 
 
 def failure_reason(failure: Failure) -> str:

@@ -25,7 +25,7 @@ from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
-from crawler.store.posts import Outcome, PostError, PostStore, archived_url
+from crawler.store.posts import Outcome, PostError, PostStore, archived_identity
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, normalise_image_url
 
@@ -95,13 +95,14 @@ class Archive:
 
     @classmethod
     def open_for(cls, crawler: Crawler, root: Path) -> Archive:
-        """Open the archive of ``crawler``'s run, to be closed when its spider closes.
+        """Open the archive of ``crawler``'s run, to be closed when its engine stops (after the
+        spider closed, so that the run report can still read the index).
 
         The crawl command opens it before the crawl starts, so that an archive that cannot
         be opened is one line, not a traceback from inside Scrapy.
         """
         archive = _OPEN[crawler] = cls(root)
-        crawler.signals.connect(archive.close, signal=signals.spider_closed)
+        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
         return archive
 
     @classmethod
@@ -145,13 +146,13 @@ class Archive:
         rebuilt = 0
         for post in sorted(self.layout.posts.glob("*.md")):
             try:
-                url = archived_url(post)
+                url, published = archived_identity(post)
             except PostError as error:
                 logger.warning("Not in the rebuilt index: %s", error)
                 continue
             key = article_key(url or "") or url
             if key:
-                self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED)
+                self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED, published)
                 rebuilt += 1
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,

@@ -1,7 +1,10 @@
-"""The archiver's memory between runs: which images and articles are already stored.
+"""The archiver's memory between runs: which images and articles are already stored, and
+what is known of each account (its albums, which articles each album holds).
 
 SQLite in ``<ARCHIVE_DIR>/.state/``: it travels with the archive, Jekyll never publishes a
-dot-folder, and lookups cost one indexed query instead of a scan of the archive.
+dot-folder, and lookups cost one indexed query instead of a scan of the archive. An
+article's key starts with its account's ``__biz``, so an account's articles are a range of
+the primary key.
 """
 
 from __future__ import annotations
@@ -14,9 +17,24 @@ CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS links (url TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
-    key TEXT PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', state TEXT NOT NULL
+    key TEXT PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
+    published INTEGER
 );
+CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, biz TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS albums (
+    album_id TEXT PRIMARY KEY, biz TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
+    article_count INTEGER, last_read TEXT
+);
+CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
+CREATE TABLE IF NOT EXISTS album_articles (
+    album_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (album_id, key)
+);
+CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NULL,
+                                          seen_from TEXT NOT NULL);
 """
+# Columns added since the first index: added to an older index when it is opened.
+_ADDED_COLUMNS = {"articles": {"published": "INTEGER"}}
+
 
 
 class ArticleState:
@@ -26,6 +44,9 @@ class ArticleState:
     INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
     # Not fetched again by scheduled runs: nothing more is to be had.
     SETTLED = frozenset({ARCHIVED, "deleted", "violation"})
+
+
+_SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(ArticleState.SETTLED)) + ")"
 
 
 class Index:
@@ -50,6 +71,7 @@ class Index:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._add_missing_columns()
         except sqlite3.DatabaseError:
             self._db.close()
             raise
@@ -78,8 +100,10 @@ class Index:
     def article_state(self, key: str) -> str | None:
         return self._one("SELECT state FROM articles WHERE key = ?", key)
 
-    def add_article(self, key: str, url: str, path: str, state: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?)", (key, url, path, state))
+    def add_article(self, key: str, url: str, path: str, state: str,
+                    published: int | None = None) -> None:
+        self._db.execute("INSERT OR REPLACE INTO articles (key, url, path, state, published) "
+                         "VALUES (?, ?, ?, ?, ?)", (key, url, path, state, published))
 
     def set_article_state(self, key: str, url: str, state: str) -> None:
         """Record ``state`` and keep the post path the article may already have."""
@@ -100,6 +124,70 @@ class Index:
 
     def has_articles(self) -> bool:
         return self._one("SELECT 1 FROM articles LIMIT 1") is not None
+
+    # -- accounts and their albums ---------------------------------------------------------
+    def account_biz(self, name: str) -> str | None:
+        """The ``__biz`` an account of the accounts file was found to have."""
+        return self._one("SELECT biz FROM accounts WHERE name = ?", name)
+
+    def set_account(self, name: str, biz: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?)", (name, biz))
+
+    def remember_album(self, album_id: str, biz: str, title: str = "",
+                       article_count: int | None = None, read_at: str | None = None) -> None:
+        """Record an album of account ``biz``; what is not given keeps its recorded value."""
+        self._db.execute(
+            "INSERT INTO albums VALUES (?, ?, ?, ?, ?) ON CONFLICT(album_id) DO UPDATE SET "
+            "biz = excluded.biz, title = coalesce(nullif(excluded.title, ''), title), "
+            "article_count = coalesce(excluded.article_count, article_count), "
+            "last_read = coalesce(excluded.last_read, last_read)",
+            (album_id, biz, title, article_count, read_at))
+
+    def albums_of(self, biz: str) -> list[str]:
+        """The ids of the albums known of account ``biz``."""
+        rows = self._db.execute("SELECT album_id FROM albums WHERE biz = ? ORDER BY album_id", (biz,))
+        return [album_id for (album_id,) in rows]
+
+    def add_album_articles(self, album_id: str, keys: list[str]) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO album_articles VALUES (?, ?)",
+                             [(album_id, key) for key in keys])
+
+    def settled_in_album(self, album_id: str) -> int:
+        """How many of the album's known articles are settled (archived, deleted, removed)."""
+        row = self._db.execute(
+            "SELECT count(*) FROM album_articles m JOIN articles a ON a.key = m.key "
+            f"WHERE m.album_id = ? AND a.state IN {_SETTLED_SQL}", (album_id,)).fetchone()
+        return int(row[0])
+
+    def add_foreign_link(self, key: str, biz: str, seen_from: str) -> None:
+        """Remember a link to another account's article (from account ``seen_from``)."""
+        self._db.execute("INSERT OR IGNORE INTO foreign_links VALUES (?, ?, ?)",
+                         (key, biz, seen_from))
+
+    # -- what an account's coverage report reads ---------------------------------------------
+    def account_coverage(self, biz: str) -> tuple[int, int, int]:
+        """(articles archived, albums known, links to other accounts seen) of account ``biz``."""
+        archived = self._db.execute(
+            f"SELECT count(*) FROM articles WHERE key > ? AND key < ? AND state IN ('archived', "
+            "'incomplete')", (f"{biz}:", f"{biz};")).fetchone()[0]
+        albums = self._db.execute("SELECT count(*) FROM albums WHERE biz = ?", (biz,)).fetchone()[0]
+        foreign = self._db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",
+                                   (biz,)).fetchone()[0]
+        return int(archived), int(albums), int(foreign)
+
+    def publish_times(self, biz: str, newest: int) -> list[int]:
+        """The publish times (Unix) of the ``newest`` latest articles of account ``biz``."""
+        rows = self._db.execute(
+            "SELECT published FROM articles WHERE key > ? AND key < ? AND published IS NOT NULL "
+            "ORDER BY published DESC LIMIT ?", (f"{biz}:", f"{biz};", newest))
+        return [int(published) for (published,) in rows]
+
+    def _add_missing_columns(self) -> None:
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column, kind in columns.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()

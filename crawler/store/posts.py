@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import datetime
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -18,6 +19,7 @@ from crawler.post import post_filename
 from crawler.wechat.article import Article
 
 _URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
+_PUBLISHED_LINE = re.compile(r"^    published: (\S+)$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
 _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
@@ -62,7 +64,8 @@ class PostStore:
         if outcome in (Outcome.NEW, Outcome.UPDATED):
             atomic_write(path, text.encode("utf-8"))
         state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
-        self.index.add_article(article.key, article.url, path.name, state)
+        published = int(article.published.timestamp()) if article.published else None
+        self.index.add_article(article.key, article.url, path.name, state, published)
         return outcome, path
 
     def path_for(self, article: Article) -> Path:
@@ -92,14 +95,26 @@ def read_post(path: Path) -> str:
 
 def archived_url(path: Path) -> str | None:
     """The ``wechat.url`` recorded in a post's front matter (read without parsing YAML)."""
-    match = _URL_LINE.search(read_post(path)[:4096])
-    if not match:
-        return None
-    value = match.group(1).strip()
+    return archived_identity(path)[0]
+
+
+def archived_identity(path: Path) -> tuple[str | None, int | None]:
+    """The ``wechat.url`` and ``wechat.published`` (Unix time) of a post, read without
+    parsing YAML: enough to rebuild a lost index."""
+    head = read_post(path)[:4096]
+    match, published = _URL_LINE.search(head), _PUBLISHED_LINE.search(head)
+    url = None
+    if match:
+        value = match.group(1).strip()
+        try:
+            url = json.loads(value) if value.startswith('"') else value
+        except ValueError:
+            raise PostError(f"{path}: wechat.url is not readable: {value[:80]!r}") from None
     try:
-        return json.loads(value) if value.startswith('"') else value
+        stamp = int(datetime.fromisoformat(published.group(1)).timestamp()) if published else None
     except ValueError:
-        raise PostError(f"{path}: wechat.url is not readable: {value[:80]!r}") from None
+        stamp = None
+    return url, stamp
 
 
 def front_matter(path: Path) -> dict[str, Any]:

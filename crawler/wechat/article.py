@@ -19,8 +19,11 @@ class PostType:
 
 @dataclass(frozen=True)
 class Album:
+    """An album (合集) a page names, with the article count it states, when it does."""
+
     id: str
     title: str
+    count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class Article:
     share_source_url: str = ""
     share_source_title: str = ""
     image_urls: tuple[str, ...] = field(default=(), repr=False)
+    # Links to other articles, as the page gives them (往期推荐, the album's previous and
+    # next article): what a scheduled run follows to find the account's other articles.
+    links: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def key(self) -> str:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from crawler.wechat.urls import article_ids_from_url, split_url, without_tracking
+from crawler.wechat.urls import album_id, article_ids_from_url, link_as_given, split_url
 
 
 class ListingError(ValueError):
@@ -38,39 +38,41 @@ class Entry:
 
 
 def entry(link: str, title: str = "") -> Entry:
-    """An entry for an article link as listings give it (``&amp;``, ``chksm``, ``#rd``…)."""
-    link = html.unescape(link.strip().replace("\\/", "/"))
-    ids = article_ids_from_url(link)
-    return Entry(url=without_tracking(link) if ids else link.split("#")[0], title=title.strip(),
+    """An entry for an article link as listings give it (``&amp;``, ``chksm``, ``#rd``…).
+
+    The URL stays as given, ``chksm`` and all, but for its fragment: it is what is fetched.
+    """
+    url = link_as_given(link)
+    ids = article_ids_from_url(url)
+    return Entry(url=url, title=title.strip() if isinstance(title, str) else "",
                  biz=ids.get("__biz", ""), mid=ids.get("mid", ""), idx=ids.get("idx", ""))
 
 
 # -- albums ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AlbumPage:
+    """One page of an album's JSON, newest articles first."""
+
     entries: list[Entry]
     next_url: str | None  # the JSON URL of the next page, None after the last one
     title: str = ""
+    article_count: int | None = None  # how many articles WeChat says the album holds
 
 
 def album_json_url(album_url: str, count: int = 10, begin_msgid: str = "",
                    begin_itemidx: str = "") -> str:
-    """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``)."""
+    """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``),
+    newest articles first (``is_reverse=1``): a later run finds what is new on the first page."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
             or not query.get("__biz"):
         raise ListingError(f"not an album URL (…/mp/appmsgalbum?__biz=…&album_id=…): {album_url!r}")
     params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
-              "count": str(count), "f": "json"}
+              "count": str(count), "is_reverse": "1", "f": "json"}
     if begin_msgid:
         params.update(begin_msgid=begin_msgid, begin_itemidx=begin_itemidx or "1")
     return urlunsplit((parts.scheme, parts.netloc, "/mp/appmsgalbum", urlencode(params), ""))
-
-
-def album_id(album_url: str) -> str:
-    parts = split_url(html.unescape(album_url))
-    return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
 
 
 def album_url(base_url: str, biz: str, album_id: str) -> str:
@@ -79,22 +81,41 @@ def album_url(base_url: str, biz: str, album_id: str) -> str:
 
 
 def parse_album_page(body: str, request_url: str) -> AlbumPage:
-    """One page of an album's JSON; ``ListingError`` when WeChat reports an error."""
+    """One page of an album's JSON; ``ListingError`` when WeChat reports an error.
+
+    Listed newest first, the album goes on while a page comes back full and WeChat says
+    there is more, in either of its two flags (which one speaks for the reverse order is
+    not documented); a page cut short ends it.
+    """
     data = _json(body, "album")
     _check_base_resp(data, "album")
-    album = data.get("getalbum_resp") or {}
+    album = _object(data.get("getalbum_resp"))
     items = album.get("article_list") or []
     if isinstance(items, dict):  # WeChat sends the last single item as an object
         items = [items]
-    entries = [entry(item.get("url", ""), item.get("title", "")) for item in items if item.get("url")]
+    items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)]
+    entries = [entry(item["url"], item.get("title", "")) for item in items]
+    query = dict(parse_qsl(urlsplit(request_url).query))
+    count = int(query.get("count", "10"))
+    more = "1" in (str(album.get("continue_flag", "0")), str(album.get("reverse_continue_flag", "0")))
     next_url = None
-    if str(album.get("continue_flag", "0")) == "1" and items:
+    if more and len(items) >= count:
         last = items[-1]
-        count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "10")
-        next_url = album_json_url(request_url, int(count), str(last.get("msgid", "")),
+        next_url = album_json_url(request_url, count, str(last.get("msgid", "")),
                                   str(last.get("itemidx", "1")))
-    title = (album.get("base_info") or {}).get("title", "")
-    return AlbumPage(entries, next_url, html.unescape(title))
+    base_info = _object(album.get("base_info"))
+    title = base_info.get("title")
+    return AlbumPage(entries, next_url, html.unescape(title) if isinstance(title, str) else "",
+                     _count(base_info.get("article_count")))
+
+
+def _object(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _count(value: object) -> int | None:
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 # -- feeds -------------------------------------------------------------------------------
@@ -137,13 +158,21 @@ def parse_publish_list(body: str) -> list[Entry]:
     """Articles of one page of ``cgi-bin/appmsgpublish`` (JSON strings inside JSON)."""
     data = _json(body, "back-office list")
     _check_base_resp(data, "back-office list", _MP_ERRORS)
-    page = _json(data.get("publish_page") or "{}", "back-office list")
+    page = _json(_text(data.get("publish_page")) or "{}", "back-office list")
     entries = []
-    for published in page.get("publish_list") or []:
-        info = _json(published.get("publish_info") or "{}", "back-office list")
-        entries += [entry(item.get("link", ""), item.get("title", ""))
-                    for item in info.get("appmsgex") or [] if item.get("link")]
+    for published in _objects(page.get("publish_list")):
+        info = _json(_text(published.get("publish_info")) or "{}", "back-office list")
+        entries += [entry(item["link"], _text(item.get("title")))
+                    for item in _objects(info.get("appmsgex")) if _text(item.get("link"))]
     return entries
+
+
+def _objects(value: object) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _json(body: str, what: str) -> dict:

@@ -19,9 +19,12 @@ from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
+    album_id as album_id_of,
     article_ids_from_url,
     background_image_url,
     canonical_article_url,
+    is_article_link,
+    link_as_given,
     normalise_image_url,
     web_url,
     without_tracking,
@@ -95,13 +98,14 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         author=_meta(page, cgi, "author", "author"),
         copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
         item_show_type=show_type,
-        albums=_albums(page),
+        albums=_albums(page, cgi_text, doc),
         pictures=pictures,
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
         share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
+        links=_links(content, cgi_text),
     )
 
 
@@ -153,13 +157,42 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
     return ids
 
 
-def _albums(page: bytes) -> tuple[Album, ...]:
-    albums = []
+def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
+    """The albums a page names, each once, in the order first named, from all three places
+    pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026) and the tags
+    under the body (older pages)."""
+    found: dict[str, Album] = {}
+
+    def add(album_id: str, title: str, count: str) -> None:
+        album_id = album_id.strip()
+        if album_id.isascii() and album_id.isdigit():
+            known = found.get(album_id)
+            found[album_id] = Album(album_id, (known.title if known else "") or title.strip(),
+                                    (known.count if known else None) or _int(count))
+
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
-        if fields.get("albumId"):
-            albums.append(Album(id=fields.get("albumId"), title=fields.get("title")))
-    return tuple(albums)
+        add(fields.get("albumId"), fields.get("title"), fields.get("size"))
+    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
+    add(info.get("album_id"), info.get("title"), info.get("content_size"))
+    for item in jsvars.array_items(jsvars.object_literal(cgi_text, "public_tag_info"), "tags"):
+        fields = jsvars.top_level_fields(item)
+        add(fields.get("album_id"), fields.get("tag_name"), fields.get("tag_content_num"))
+    for link in doc.xpath('//*[@id="js_tags" or contains(@class, "article-tag__list")]'
+                          '//a[contains(@href, "appmsgalbum")]'):
+        number = link.xpath('string(following-sibling::*[contains(@class, "item-num")][1])')
+        add(album_id_of(link.get("href", "")), link.text_content().lstrip("#"),
+            re.sub(r"\D", "", number))
+    return tuple(found.values())
+
+
+def _links(content: lxml.html.HtmlElement | None, cgi_text: bytes) -> tuple[str, ...]:
+    """Links to articles in the body, then the album's previous and next article, as given."""
+    hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
+    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
+    hrefs += [info.get("pre_article_link"), info.get("next_article_link")]
+    links = (link_as_given(href) for href in hrefs if href)
+    return _unique(tuple(link for link in links if is_article_link(link)))
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:

@@ -54,26 +54,47 @@ def web_url(url: str) -> str:
 
 
 def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
-    """Check a user-given article URL and return it without tracking parameters.
+    """Check an article URL and return it as given, without its fragment (``link_as_given``).
 
     Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
+    A long link is fetched with the ``chksm`` it came with: WeChat has answered the same
+    link without it with the verification page.
     """
-    url = html.unescape(url.strip())
-    parts = split_url(url)
+    link = link_as_given(url)
+    parts = split_url(link)
     if parts is None or parts.scheme not in ("http", "https"):
-        raise BadArticleURL(f"not an http(s) URL: {url!r}")
+        raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
-        raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url!r}")
+        raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
-        return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        return link
     if parts.path.rstrip("/") == "/s":
         query = dict(parse_qsl(parts.query))
         missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
         if missing:
-            raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url!r}")
-        kept = [(k, query[k]) for k in ARTICLE_ID_PARAMS if query.get(k)]
-        return urlunsplit((parts.scheme, parts.netloc, "/s", _join_query(kept), ""))
-    raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url!r}")
+            raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
+        return link
+    raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
+
+
+def is_article_link(url: str) -> bool:
+    """Whether ``url`` is an http(s) link to an article, short or long, on any host."""
+    parts = split_url(url)
+    if parts is None or parts.scheme not in ("http", "https"):
+        return False
+    return bool(_SHORT_TOKEN.match(parts.path)) or (
+        parts.path.rstrip("/") == "/s" and {"__biz", "mid", "idx"} <= article_ids_from_url(url).keys())
+
+
+def album_id(album_url: str) -> str:
+    """The ``album_id`` of an album link."""
+    parts = split_url(html.unescape(album_url))
+    return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
+
+
+def link_as_given(url: str) -> str:
+    """A link as a page or listing gives it (``&amp;``, ``\\/`` undone), without its fragment."""
+    return html.unescape(url.strip().replace("\\/", "/")).split("#", 1)[0]
 
 
 def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:

@@ -1,0 +1,69 @@
+"""How well the archive covers each account: what the run summary and
+``scrapy accounts-report`` say per account, read from the index alone.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crawler.store.index import Index
+from crawler.tally import SOURCE_KINDS
+from crawler.wechat.article import CHINA_TIME
+
+# How many of an account's latest articles tell how often it publishes.
+_CADENCE_ARTICLES = 11
+
+
+@dataclass(frozen=True)
+class Coverage:
+    account: str
+    biz: str
+    archived: int = 0
+    albums: int = 0
+    foreign_links: int = 0
+    newest: datetime | None = None
+    usual_gap: timedelta | None = None  # the median gap between its latest articles
+
+    def silence(self, now: datetime) -> timedelta | None:
+        """How long since its newest archived article was published."""
+        return now - self.newest if self.newest else None
+
+    def stale(self, days: int, now: datetime) -> bool:
+        """Silent for more than ``days`` while it used to publish more often than that."""
+        silence, limit = self.silence(now), timedelta(days=days)
+        return bool(silence and self.usual_gap and silence > limit and self.usual_gap < limit)
+
+    def line(self, now: datetime) -> str:
+        """``40 archived, 3 albums known, newest 2026-11-20 (9 days ago), 2 links to other
+        accounts seen`` (``biz unknown yet`` for an account none of whose pages was fetched)."""
+        if not self.biz:
+            return "biz unknown yet (no page of it fetched)"
+        silence = self.silence(now)
+        days = f"{silence.days} day{'s' * (silence.days != 1)}" if silence is not None else ""
+        newest = f"newest {self.newest:%Y-%m-%d} ({days} ago)" if self.newest else "no article yet"
+        return (f"{self.archived} archived, {self.albums} albums known, {newest}, "
+                f"{self.foreign_links} links to other accounts seen")
+
+
+def coverage_of(index: Index, account: str, biz: str) -> Coverage:
+    if not biz:
+        return Coverage(account, biz)
+    archived, albums, foreign = index.account_coverage(biz)
+    times = index.publish_times(biz, _CADENCE_ARTICLES)
+    newest = datetime.fromtimestamp(times[0], CHINA_TIME) if times else None
+    gaps = [newer - older for newer, older in zip(times, times[1:])]
+    usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
+    return Coverage(account, biz, archived, albums, foreign, newest, usual)
+
+
+def found_this_run(counts: Mapping[str, int]) -> str:
+    """``38 new (30 by albums, 8 by links)`` from an account's counts of a run."""
+    new = counts.get("new", 0)
+    by = [f"{counts[f'new/{kind}']} by {words}" for kind, words in SOURCE_KINDS.items()
+          if counts.get(f"new/{kind}")]
+    found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
+    failed = counts.get("failed", 0)
+    return found + (f", {failed} sources failed" if failed else ", no source failed")

@@ -1,0 +1,228 @@
+"""Discovery: from one short link, a scheduled run finds every article of the account.
+
+A stand-in account of 40 articles: three albums (some articles in two), ten articles in
+no album that only links lead to (up to four links deep), links to another account's
+articles. The real ``scrapy crawl accounts`` runs three times against it, as three days
+of cron: the first archives everything, the second only what was published since, the
+third nothing, at one listing request per album.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crawl
+from tests.mockserver import MockWeChat
+from tests.site import OTHER_BIZ, Art, Site
+from tests.test_captures import scrapy
+
+NAME = "测试反诈中心"
+
+
+def arts(first: int, count: int, **fields: object) -> list[Art]:
+    return [Art(str(first + number), **fields) for number in range(count)]  # type: ignore[arg-type]
+
+
+class World:
+    """The stand-in account, and what a crawl of it asked the stand-in for."""
+
+    def __init__(self, server: MockWeChat):
+        self.site = Site(server)
+        self.server = server
+        foreign = [Art("2247470001", biz=OTHER_BIZ), Art("2247470002", biz=OTHER_BIZ)]
+        for art in foreign:
+            self.site.article(art, nickname="别的号")
+        # Linked only: three chains, the longest four links deep from an album article.
+        self.linked: list[Art] = []
+        chains = [arts(2247461001, 4), arts(2247462001, 3), arts(2247463001, 3)]
+        heads = []
+        for chain in chains:
+            following = None
+            for art in reversed(chain):
+                links = (self.site.link(following),) if following else ()
+                art = Art(art.mid, links=links + (self.site.link(foreign[0]),), days_ago=40)
+                self.site.article(art)
+                self.linked.append(art)
+                following = art
+            heads.append(following)
+        x_only = arts(2247450001, 9)
+        shared = arts(2247451001, 5)
+        y_only = arts(2247452001, 7)
+        z_only = arts(2247453001, 8)
+        self.entry = Art("2247450000", albums=("3101",), token="EntryToken", days_ago=1,
+                         links=(self.site.link(heads[0]),))
+        x = [self.entry] + [Art(a.mid, albums=("3101",), days_ago=30 - i,
+                                links=(self.site.link(heads[1]),) if i == 3 else ())
+                            for i, a in enumerate(x_only)]
+        both = [Art(a.mid, albums=("3101", "3102"), days_ago=20 - i) for i, a in enumerate(shared)]
+        y = [Art(a.mid, albums=("3102",), days_ago=25 - i,
+                 links=(self.site.link(heads[2]), self.site.link(foreign[1])) if i == 0 else ())
+             for i, a in enumerate(y_only)]
+        # The first two of album 3103 are in 3102 too: how a run finds 3103.
+        z = [Art(a.mid, albums=("3102", "3103") if i < 2 else ("3103",), days_ago=35 - i)
+             for i, a in enumerate(z_only)]
+        # Albums list oldest first; the entry is the newest of its album.
+        self.site.album("3101", x[1:] + both + [self.entry])
+        self.site.album("3102", z[:2] + y + both)
+        self.site.album("3103", z)
+        for art in x + both + y + z:
+            self.site.article(art)
+        self.own = x + both + y + z + self.linked
+        self.foreign = foreign
+
+    def later_day(self) -> list[Art]:
+        """Three new articles in album 3101, one also in a new album 3104 of six more
+        articles that nothing else links to."""
+        new = [Art(a.mid, albums=("3101",), days_ago=0) for a in arts(2247454001, 3)]
+        new[1] = Art(new[1].mid, albums=("3101", "3104"), days_ago=0)
+        hidden = [Art(a.mid, albums=("3104",), days_ago=2) for a in arts(2247455001, 6)]
+        self.site.albums["3101"] += new
+        self.site.album("3104", hidden + [new[1]])
+        for art in new + hidden:
+            self.site.article(art)
+        return new + hidden
+
+    def article_requests(self, since: int = 0) -> list[str]:
+        return [path for path, _ in self.server.hits("/s")[since:]]
+
+    def album_requests(self, since: int = 0) -> list[str]:
+        return [path for path, _ in self.server.hits("/mp/appmsgalbum")[since:]]
+
+
+@pytest.fixture
+def world(wechat: MockWeChat) -> World:
+    return World(wechat)
+
+
+def run(world: World, root: Path, **settings: str) -> str:
+    accounts = root / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\n'
+                        f'urls = ["{world.site.short(world.entry)}"]\n', encoding="utf-8")
+    result = crawl("accounts", root / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": world.server.base,
+                             **settings})
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def archived_mids(root: Path) -> set[str]:
+    with sqlite3.connect(root / "archive" / ".state" / "index.sqlite") as db:
+        return {key.split(":")[1] for (key,) in db.execute(
+            "SELECT key FROM articles WHERE state = 'archived'")}
+
+
+def identity(path: str) -> str:
+    return re.sub(r"&(chksm|scene)=[^&]*", "", path)
+
+
+def test_one_link_finds_the_whole_account_and_later_runs_cost_what_is_new(
+        world: World, tmp_path: Path) -> None:
+    log = run(world, tmp_path)
+    assert archived_mids(tmp_path) == {art.mid for art in world.own}
+    fetched = world.article_requests()
+    assert len(fetched) == len({identity(path) for path in fetched}) == 40  # none twice
+    assert not [path for path in fetched if OTHER_BIZ in path]
+    assert all("chksm=" in path for path in fetched if path.startswith("/s?"))
+    assert "/s/EntryToken" in fetched
+    assert b"secitptpage/verify" in world.site._long_link("__biz=x&mid=1&idx=1&sn=y").body
+    summary = re.search(rf"account {NAME}: ([^\n]*)", log)
+    assert summary, log
+    assert re.match(r"40 archived, 3 albums known, newest \d{4}-\d\d-\d\d \(1 day ago\), "
+                    r"2 links to other accounts seen; this run 40 new \(29 by albums, 10 by links, "
+                    r"1 by URLs\), no source failed", summary.group(1)), summary.group(1)
+    assert "WARNING: No new article" not in log
+
+    articles, albums = len(world.article_requests()), len(world.album_requests())
+    new = world.later_day()
+    log = run(world, tmp_path)
+    assert archived_mids(tmp_path) == {art.mid for art in world.own + new}
+    assert sorted(identity(p) for p in world.article_requests(articles)) == \
+        sorted(art.path for art in new)
+    # 3101 and the new 3104 on one page each (3 and 7 articles new), 3102 and 3103 unchanged
+    assert sorted(re.search(r"album_id=(\d+)", p).group(1) for p in world.album_requests(albums)) \
+        == ["3101", "3102", "3103", "3104"]
+    assert "this run 9 new (9 by albums)" in log
+
+    articles, albums = len(world.article_requests()), len(world.album_requests())
+    log = run(world, tmp_path)
+    assert world.article_requests(articles) == []
+    assert len(world.album_requests(albums)) == 4
+    assert "Run summary (finished): " in log and " new" not in log.split("Run summary")[1].split("\n")[0]
+
+
+def test_links_to_other_accounts_are_followed_only_when_asked(world: World, tmp_path: Path) -> None:
+    run(world, tmp_path, FOLLOW_LINKS="all")
+    assert {identity(p) for p in world.article_requests()} >= {art.path for art in world.foreign}
+    assert archived_mids(tmp_path) >= {art.mid for art in world.foreign}
+
+
+def test_no_link_is_followed_with_follow_links_none(world: World, tmp_path: Path) -> None:
+    log = run(world, tmp_path, FOLLOW_LINKS="none")
+    assert archived_mids(tmp_path) == {art.mid for art in world.own} - {a.mid for a in world.linked}
+    assert "by links" not in log
+
+
+def test_a_short_link_to_another_account_is_fetched_once_and_not_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    other = Art("2247470101", biz=OTHER_BIZ, token="OtherToken")
+    mine = Art("2247470102", token="MineToken")
+    site.article(other, nickname="别的号")
+    site.article(mine)
+    entry = Art("2247470103", token="Entry", links=(site.short(other), site.short(mine)))
+    site.article(entry)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n')
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid, mine.mid}
+    hits = [path for path, _ in wechat.hits("/s/")]
+    assert sorted(hits) == ["/s/Entry", "/s/MineToken", "/s/OtherToken"]  # each once, in two runs
+    assert re.search(r"Not archived: \S+/s/OtherToken is another account's article \(别的号\)",
+                     result.stderr) is None  # the second run did not fetch it again
+
+
+def test_unknown_short_links_are_fetched_at_most_follow_links_per_run(wechat: MockWeChat,
+                                                                     tmp_path: Path) -> None:
+    site = Site(wechat)
+    linked = [Art(str(2247470200 + i), token=f"T{i}") for i in range(5)]
+    for art in linked:
+        site.article(art)
+    entry = Art("2247470300", token="Entry", links=tuple(site.short(a) for a in linked))
+    site.article(entry)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n')
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "FOLLOW_LINKS_PER_RUN": "2"})
+    assert result.returncode == 0, result.stderr
+    assert len(archived_mids(tmp_path)) == 3
+
+
+def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    site = Site(wechat)
+    quiet = [Art(str(2247470400 + i), days_ago=100 - 5 * i, albums=("3201",)) for i in range(12)]
+    for art in quiet:
+        site.article(art)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nalbums = ["{site.album("3201", quiet)}"]\n'
+                        f'[[account]]\nname = "新号"\nurls = ["http://127.0.0.1:9/s/Nothing"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert re.search(rf"WARNING: No new article from {NAME} for 45 days \(it published every 5 "
+                     r"days or so\); its sources may have dried up", result.stderr)
+    assert "account 新号: biz unknown yet (no page of it fetched)" in result.stderr
+    report = scrapy("accounts-report", tmp_path / "archive", f"ACCOUNTS_FILE={accounts}",
+                    "ARTICLE_HOSTS=127.0.0.1")
+    assert report.returncode == 0, report.stderr
+    assert re.search(rf"^{NAME}: 12 archived, 1 albums known, newest \S+ \(45 days ago\), 0 links "
+                     r"to other accounts seen; STALE$", report.stdout, re.M), report.stdout
+    assert "accounts-report: 2 accounts, 1 stale (no new article for 30 days)" in report.stdout

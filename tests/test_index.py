@@ -1,0 +1,80 @@
+"""The index: articles and images as before, and what is known of accounts and albums."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.store.index import ArticleState, Index
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Index:
+    opened = Index(tmp_path / "index.sqlite")
+    yield opened
+    opened.close()
+
+
+def test_articles_states_and_links(index: Index) -> None:
+    index.add_article("B:1:1", "u1", "a.md", ArticleState.ARCHIVED, 100)
+    index.set_article_state("B:1:1", "u1", "deleted")
+    assert (index.article_state("B:1:1"), index.article_path("B:1:1")) == ("deleted", "a.md")
+    index.add_link("https://mp.weixin.qq.com/s/T", "B:1:1")
+    assert index.link_key("https://mp.weixin.qq.com/s/T") == "B:1:1"
+    assert index.archived_urls() == {"u1"}
+
+
+def test_an_account_is_found_once_and_remembered(index: Index) -> None:
+    assert index.account_biz("甲") is None
+    index.set_account("甲", "B")
+    assert index.account_biz("甲") == "B"
+
+
+def test_albums_keep_what_was_said_of_them(index: Index) -> None:
+    index.remember_album("9", "B", "反诈快报", 21)
+    index.remember_album("9", "B", "", None, "2026-11-29T06:17:00+00:00")
+    index.remember_album("8", "B")
+    index.remember_album("7", "OTHER")
+    assert index.albums_of("B") == ["8", "9"]
+    row = index._db.execute("SELECT title, article_count, last_read FROM albums WHERE album_id = '9'")
+    assert row.fetchone() == ("反诈快报", 21, "2026-11-29T06:17:00+00:00")
+
+
+def test_an_albums_settled_articles(index: Index) -> None:
+    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    index.add_article("B:2:1", "u", "b.md", ArticleState.INCOMPLETE)
+    index.set_article_state("B:3:1", "u", "violation")
+    assert index.settled_in_album("9") == 2
+
+
+def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:
+    for mid, published in ((1, 1000), (2, 3000), (3, 2000)):
+        index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED, published)
+    index.add_article("BB:1:1", "u", "x.md", ArticleState.ARCHIVED, 9000)  # another account
+    index.set_article_state("B:4:1", "u", "deleted")
+    index.remember_album("9", "B")
+    index.add_foreign_link("C:1:1", "C", "B")
+    index.add_foreign_link("C:1:1", "C", "B")
+    assert index.account_coverage("B") == (3, 1, 1)
+    assert index.publish_times("B", 2) == [3000, 2000]
+
+
+def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE articles (key TEXT PRIMARY KEY, url TEXT NOT NULL, "
+                   "path TEXT NOT NULL DEFAULT '', state TEXT NOT NULL)")
+        db.execute("INSERT INTO articles VALUES ('B:1:1', 'u', 'a.md', 'archived')")
+    index = Index(path)
+    index.add_article("B:2:1", "u", "b.md", ArticleState.ARCHIVED, 5)
+    assert index.publish_times("B", 5) == [5]
+    assert index.article_state("B:1:1") == "archived"
+    index.close()
+
+
+def test_read_only_opens_without_writing(tmp_path: Path) -> None:
+    assert Index(tmp_path / "missing.sqlite", read_only=True).has_articles() is False
+    assert not (tmp_path / "missing.sqlite").exists()
