@@ -18,6 +18,7 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from crawler.markdown import MarkdownStyle
 from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
@@ -81,6 +82,9 @@ class Config:
             follow_links_per_run=read.integer("FOLLOW_LINKS_PER_RUN", 0),
             stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1),
         )
+
+    def markdown_style(self) -> MarkdownStyle:
+        return MarkdownStyle(self.markdown_bullet, frozenset(self.image_hosts))
 
     @classmethod
     def of(cls, crawler: Crawler) -> Config:

@@ -31,6 +31,11 @@ _TOTALS = (
     ("posts/write_failed", "not written"), ("images/failed", "images failed"),
     ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
 )
+# What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
+# that went well says nothing there.
+_TROUBLE = ("pages/blocked", "pages/fetch_failed", "pages/unparseable", "posts/unconvertible",
+            "posts/write_failed", "images/failed", "captures/failed", "state/write_failed",
+            "sources/failed", "accounts/stale")
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
                ("unchanged", "unchanged"), ("already_archived", "already archived"),
@@ -65,8 +70,9 @@ class RunReport:
         stats = self.tally.stats.get_stats()
         lines = [f"\n  {source}: {line}" for source, line in self._per_source()]
         lines += [f"\n  account {line}" for line in self._per_account(spider)]
-        logger.info("Run summary (%s): %s%s", reason,
-                    _counts(stats, _TOTALS) or "nothing to do", "".join(lines))
+        troubled = reason != "finished" or any(stats.get(key) for key in _TROUBLE)
+        logger.log(logging.WARNING if troubled else logging.INFO, "Run summary (%s): %s%s",
+                   reason, _counts(stats, _TOTALS) or "nothing to do", "".join(lines))
         failure = run_failure(stats, reason)
         if failure:
             logger.error("Exit status 1: %s", failure)
@@ -93,6 +99,7 @@ class RunReport:
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name))}")
             if coverage.stale(config.stale_account_days, now):
+                self.tally.count("accounts/stale")
                 silence, usual = coverage.silence(now), coverage.usual_gap
                 assert silence is not None and usual is not None
                 logger.warning("No new article from %s for %d days (it published every %.0f days "

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import lxml.html
 
-from crawler.markdown import INVISIBLE, to_markdown
+from crawler.markdown import INVISIBLE, not_content, text_as_html, to_markdown
+from crawler.widgets import PLAYER_CLASSES, widget_of
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
@@ -33,8 +34,9 @@ from crawler.wechat.saved import (
 )
 from crawler.wechat.urls import image_stem
 
-_HIDDEN = re.compile(r"display\s*:\s*none", re.I)
-_NOT_TEXT = {"script", "style", "svg", "mp-style-type", "mp-common-profile", "noscript", "template"}
+# What shows as text but was markup: a tag, or an attribute, printed.
+_MARKUP = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|\b(?:class|style|href|src|data-[\w-]+)=[\"']")
+_WIDGET_LINE = re.compile(r"\[(?:音频|音乐|视频|视频号|小程序|投票|原文)[^\]\n]*\]\([^)\n]*\)")
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]{}<>|$#+\-=:.!()])")
 _LIQUID_BRACE = '{{ "{" }}'
 _SPACE = re.compile(r"\s+")
@@ -49,6 +51,7 @@ class Fidelity:
     images_kept: int = 0
     code_lines_source: int = 0
     code_lines_kept: int = 0
+    leftovers: int = 0  # markup, or a widget's text beside its one line, shown as text
 
     @property
     def text_share(self) -> float:
@@ -64,9 +67,14 @@ def measure(article: Article) -> Fidelity:
     links = {url: f"{{{{site.baseurl}}}}/postimg/{image_stem(url)}.img" for url in article.image_urls}
     markdown = to_markdown(article, links)
     flat = _flatten(markdown)
-    segments = _text_segments(article)
+    segments, widget_text = _text_segments(article)
     images = _content_images(article)
+    prose = _flatten(_WIDGET_LINE.sub("", markdown))
+    source = "".join(segments)
+    markup = (_SPACE.sub("", found) for found in _MARKUP.findall(_shown(_FENCED.sub("", markdown))))
     return Fidelity(
+        leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
+        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose),
         text_source=sum(len(s) for s in segments),
         text_kept=sum(len(s) for s in segments if s in flat),
         images_source=len(images),
@@ -76,6 +84,14 @@ def measure(article: Article) -> Fidelity:
     )
 
 
+def _shown(markdown: str) -> str:
+    """The Markdown's text as a reader sees it (links and images reduced to their text)."""
+    text = re.sub(r"!?\[((?:[^\]\\]|\\.)*)\]\([^)\s]*\)(?:\{:[^}]*\})?", r"\1", markdown)
+    text = re.sub(r"(`+).+?\1", "", text)  # code: markup there is the article's text
+    text = text.replace(_LIQUID_BRACE, "{")
+    return _MARKDOWN_ESCAPE.sub(r"\1", text).replace("&amp;", "&").replace("&#126;", "~")
+
+
 def _flatten(markdown: str) -> str:
     """The Markdown's text as a reader sees it, without white space."""
     text = markdown.replace(_LIQUID_BRACE, "{")
@@ -83,25 +99,33 @@ def _flatten(markdown: str) -> str:
     return _SPACE.sub("", text)
 
 
-def _text_segments(article: Article) -> list[str]:
-    """The visible text of the source, one piece per text node, without white space."""
-    if not article.body_html:
-        pieces = [article.text]
-    else:
-        root = dom.fragment(article.body_html)
-        pieces = [t for t in root.xpath("//text()") if _visible(t.getparent())]
-    segments = (_SPACE.sub("", INVISIBLE.sub("", p)) for p in pieces)
-    return [s for s in segments if s]
+def _text_segments(article: Article) -> tuple[list[str], list[str]]:
+    """The source's text a reader sees, and the text inside its widgets (players, cards),
+    one piece per text node, without white space."""
+    html = article.body_html or (text_as_html(article.text) if article.text else "")
+    shown, widget_text = [], []
+    for node in dom.fragment(html).xpath("//text()") if html else []:
+        piece = _SPACE.sub("", INVISIBLE.sub("", node))
+        kind = _kind(node.getparent())
+        if piece and kind == "text":
+            shown.append(piece)
+        elif piece and kind == "widget":
+            widget_text.append(piece)
+    return shown, widget_text
 
 
-def _visible(element: lxml.html.HtmlElement | None) -> bool:
+def _kind(element: lxml.html.HtmlElement | None) -> str:
+    """``text`` for what a reader sees as text, ``widget`` inside a widget, else ``none``."""
     while element is not None:
-        if not isinstance(element.tag, str) or element.tag in _NOT_TEXT:
-            return False
-        if _HIDDEN.search(element.get("style") or ""):
-            return False
+        if not isinstance(element.tag, str):
+            return "none"
+        if widget_of(element.tag, element.attrib) is not None \
+                or PLAYER_CLASSES.search(element.get("class") or ""):
+            return "widget"
+        if not_content(element):
+            return "none"
         element = element.getparent()
-    return True
+    return "text"
 
 
 def _content_images(article: Article) -> list[str]:
@@ -140,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     total = Fidelity()
     flagged = 0
-    print(f"{'page':56} {'text kept':>10} {'images':>9} {'code lines':>11}")
+    print(f"{'page':56} {'text kept':>10} {'images':>9} {'code lines':>11} {'leftovers':>9}")
     for path in pages:
         try:
             saved = read_saved_page(path)
@@ -156,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         flags = [flag for flag, raised in (
             ("SUSPICIOUSLY SHORT", result.text_share < args.min_text),
             ("IMAGES MISSING", result.images_kept < result.images_source),
+            ("LEFTOVERS", result.leftovers > 0),
         ) if raised]
         flagged += bool(flags)
         print(f"{path.name:56} {_row(result)}  {' '.join(flags)}".rstrip())
@@ -165,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _row(result: Fidelity) -> str:
     return (f"{result.text_share:>9.1%} {result.images_kept:>4}/{result.images_source:<4}"
-            f" {result.code_lines_kept:>5}/{result.code_lines_source:<5}")
+            f" {result.code_lines_kept:>5}/{result.code_lines_source:<5} {result.leftovers:>9}")
 
 
 if __name__ == "__main__":

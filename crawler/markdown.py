@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import lxml.html
@@ -21,11 +22,13 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from lxml import etree
 from markdownify import ATX, MarkdownConverter
 
+from crawler import widgets
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     background_image_url,
+    host_of,
     normalise_image_url,
     web_url,
 )
@@ -35,6 +38,9 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
+# The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
+# is escaped): the browser then asks the CDN for the image without a Referer.
+_NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them.
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -44,39 +50,44 @@ _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
-_CARDS = {
-    "mpvoice": ("音频", "name"),
-    "mp-common-mpaudio": ("音频", "name"),
-    "qqmusic": ("音乐", "music_name"),
-    "mpvideo": ("视频", "data-title"),
-    "mp-common-videosnap": ("视频号", "data-nickname"),
-    "mp-miniprogram": ("小程序", "data-miniprogram-title"),
-}
 _FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
-_VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer")
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
-    *(attribute for _, attribute in _CARDS.values()),
+    *widgets.ATTRIBUTES,
 })
+_HEADING = re.compile(r"^h([1-6])$")
+# A heading longer than this is a paragraph an editor made big: it stays bold text.
+LONGEST_HEADING = 40
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
 
 
-def to_markdown(article: Article, image_links: Mapping[str, str], bullet: str = "-") -> str:
+@dataclass(frozen=True)
+class MarkdownStyle:
+    """How posts are written: ``bullet`` marks the items of unordered lists (``-``, ``*``
+    or ``+``); an image left on one of ``cdn_hosts`` (not stored) is written with
+    ``{: referrerpolicy="no-referrer"}``, since the CDN answers a foreign Referer with a
+    "not allowed" picture."""
+
+    bullet: str = "-"
+    cdn_hosts: frozenset[str] = frozenset()
+
+
+def to_markdown(article: Article, image_links: Mapping[str, str],
+                style: MarkdownStyle = MarkdownStyle()) -> str:
     """The body of ``article``'s post.
 
     ``image_links`` maps a normalised image URL to what the post links to (a local
     ``{{site.baseurl}}/postimg/…`` path); an image missing from it keeps its own URL.
-    ``bullet`` marks the items of unordered lists (``-``, ``*`` or ``+``).
     """
-    converter = _WeChatConverter(article_url=article.url, image_links=image_links, bullet=bullet)
+    converter = _WeChatConverter(article_url=article.url, image_links=image_links, style=style)
     parts: list[str] = []
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
     if article.text:
-        parts.append(converter.plain_text(_no_nul(article.text)))
+        parts.append(converter.convert(text_as_html(_no_nul(article.text))))
     if article.body_html:
         parts.append(converter.convert(_no_nul(article.body_html)))
     if article.share_source_url:
@@ -84,6 +95,15 @@ def to_markdown(article: Article, image_links: Mapping[str, str], bullet: str = 
                                     article.share_source_url))
     markdown = escape_liquid(_tidy("\n\n".join(p for p in parts if p.strip())))
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
+
+
+def text_as_html(text: str) -> str:
+    """An image or text post's text as the HTML WeChat shows it as: blank lines part
+    paragraphs, a newline breaks a line, and what markup it holds (topic tags, links to
+    articles and music) is markup."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join("<p>" + "<br>".join(line for line in p.splitlines() if line.strip()) + "</p>"
+                   for p in paragraphs if p.strip())
 
 
 def escape_liquid(text: str) -> str:
@@ -114,11 +134,14 @@ def _escape_line_start(match: re.Match[str]) -> str:
 class _WeChatConverter(MarkdownConverter):
     """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
 
-    def __init__(self, article_url: str, image_links: Mapping[str, str], bullet: str):
+    def __init__(self, article_url: str, image_links: Mapping[str, str], style: MarkdownStyle):
         super().__init__(
-            heading_style=ATX, bullets=bullet, strong_em_symbol="*", table_infer_header=True,
-            bs4_options="lxml", escape_asterisks=False, escape_underscores=False,
+            heading_style=ATX, bullets=style.bullet, strong_em_symbol="*",
+            table_infer_header=True, bs4_options="lxml", escape_asterisks=False,
+            escape_underscores=False,
         )
+        self.cdn_hosts = style.cdn_hosts
+        self.heading_shift = 0
         self.article_url = article_url
         self.image_links = image_links
         # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
@@ -127,15 +150,11 @@ class _WeChatConverter(MarkdownConverter):
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, html: str) -> str:  # type: ignore[override]
-        return self.convert_soup(BeautifulSoup(_lean(html), "lxml"))
-
-    def plain_text(self, text: str) -> str:
-        """A post's plain text (text and image posts): blank lines part paragraphs."""
-        paragraphs = re.split(r"\n\s*\n", INVISIBLE.sub("", text.strip()))
-        return "\n\n".join(
-            "  \n".join(escape_text(line.strip()) for line in p.splitlines() if line.strip())
-            for p in paragraphs if p.strip()
-        )
+        soup = BeautifulSoup(_lean(html), "lxml")
+        levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
+                  if (match := _HEADING.match(tag.name)) and tag.get_text(strip=True)]
+        self.heading_shift = max(0, 2 - min(levels)) if levels else 0
+        return self.convert_soup(soup)
 
     def image(self, src: str, alt: str = "") -> str:
         local = self.image_links.get(normalise_image_url(src))
@@ -146,7 +165,8 @@ class _WeChatConverter(MarkdownConverter):
             link = _url(web_url(src))
         if not link:
             return ""
-        return f"\n\n![{escape_text(alt)}]({link})\n\n"
+        no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
+        return f"\n\n![{escape_text(alt)}]({link}){no_referrer}\n\n"
 
     # -- text -----------------------------------------------------------------------
     def process_text(self, el, parent_tags=None):  # type: ignore[no-untyped-def]
@@ -187,10 +207,17 @@ class _WeChatConverter(MarkdownConverter):
         return super().convert_code(el, text, parent_tags)
 
     def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        src = el.get("data-src") or el.get("src") or ""
-        if _VIDEO_SRC.search(src):
-            return self.card("视频", "", self.article_url)
-        return ""
+        return ""  # a video or vote is a widget (process_tag); any other frame is nothing
+
+    def convert_hN(self, n, el, text, parent_tags):  # type: ignore[no-untyped-def]
+        """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
+        an empty one goes, and one as long as a paragraph stays its text, in bold."""
+        text = text.strip()
+        if not text or "_inline" in parent_tags:
+            return text
+        if len(text) > LONGEST_HEADING:
+            return f"\n\n**{text}**\n\n" if "*" not in text else f"\n\n{text}\n\n"
+        return super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags)
 
     def formula(self, latex: str) -> str:
         """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG)."""
@@ -199,8 +226,12 @@ class _WeChatConverter(MarkdownConverter):
 
     def card(self, kind: str, name: str, url: str) -> str:
         """One visible line for what Markdown cannot hold (audio, video, a shared article)."""
-        name = _WHITESPACE.sub(" ", html.unescape(name)).strip()
-        label = f"{kind}：{name}" if name else kind
+        return self.widget(widgets.Widget(kind, name), url)
+
+    def widget(self, widget: widgets.Widget, url: str) -> str:
+        """A widget's one line: its label, linked to ``url``."""
+        title = _WHITESPACE.sub(" ", html.unescape(widget.title)).strip()
+        label = widgets.Widget(widget.kind, title, widget.length).label
         link = web_url(url)
         if not link:
             return f"\n\n{escape_text(label)}\n\n"
@@ -211,9 +242,8 @@ class _WeChatConverter(MarkdownConverter):
             return self.convert_pre(node, "", parent_tags or set())
         if isinstance(node, Tag) and node.get("data-formula"):
             return self.formula(node["data-formula"])
-        if isinstance(node, Tag) and node.name in _CARDS:
-            kind, name_attr = _CARDS[node.name]
-            return self.card(kind, node.get(name_attr) or "", self.article_url)
+        if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
+            return self.widget(widget, self.article_url)
         return super().process_tag(node, parent_tags)
 
     def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
@@ -242,8 +272,7 @@ def _lean(html: str) -> str:
     converter reads stay (``style`` only where it names a background picture).
     """
     root = dom.fragment(html)
-    doomed = [e for e in root.iter(*_DROPPED)]
-    doomed += [e for e in root.iter() if _LINE_NUMBERS.search(e.get("class") or "")]
+    doomed = [e for e in root.iter() if isinstance(e.tag, str) and not_content(e)]
     for element in doomed:
         if element.getparent() is not None:
             element.drop_tree()
@@ -256,6 +285,34 @@ def _lean(html: str) -> str:
     etree.strip_tags(root, "span", "font")
     dom.flatten_deeper_than(root, MAX_NESTING)
     return lxml.html.tostring(root, encoding="unicode")
+
+
+def not_content(element: lxml.html.HtmlElement) -> bool:
+    """Whether ``element`` goes with all it holds: scripts and such, a code block's line
+    numbers, a rendered player beside its widget, and what CSS hides from readers (not
+    ``#js_content``, which WeChat hides until its scripts have run, nor an element a
+    descendant makes visible again)."""
+    classes = element.get("class") or ""
+    if element.tag in _DROPPED or _LINE_NUMBERS.search(classes) \
+            or widgets.PLAYER_CLASSES.search(classes):
+        return True
+    style = element.get("style") or ""
+    if element.get("id") == "js_content" or not style:
+        return False
+    hidden = widgets.hides_all(style) or (widgets.hides_text(style) and not _has_picture(element))
+    return hidden and not any("visible" in (child.get("style") or "")
+                              for child in element.iterdescendants())
+
+
+def _has_picture(element: lxml.html.HtmlElement) -> bool:
+    """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
+    return next(element.iter("img"), None) is not None or any(
+        background_image_url(child.get("style") or "") for child in element.iter())
+
+
+def _attributes(tag: Tag) -> dict[str, str]:
+    return {name: " ".join(value) if isinstance(value, list) else value
+            for name, value in tag.attrs.items()}
 
 
 def _keep_read_attributes(element: lxml.html.HtmlElement) -> None:

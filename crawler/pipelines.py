@@ -144,7 +144,7 @@ class PostPipeline:
     def __init__(self, archive: Archive, config: Config, crawler: Crawler):
         self.archive = archive
         self.tags = list(config.default_tags)
-        self.bullet = config.markdown_bullet
+        self.style = config.markdown_style()
         self.tally = Tally.of(crawler)
 
     @classmethod
@@ -167,7 +167,7 @@ class PostPipeline:
         names = {f["url"]: f["path"] for f in item.files}
         try:
             outcome, path = self.archive.archive_article(
-                article, names, item.tags or self.tags, self.bullet,
+                article, names, item.tags or self.tags, self.style,
                 complete=not item.images_incomplete)
             if item.fetched_url:
                 self.archive.index.add_link(item.fetched_url, article.key)

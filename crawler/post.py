@@ -12,8 +12,9 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.markdown import escape_liquid, to_markdown
+from crawler.markdown import MarkdownStyle, escape_liquid, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
+from crawler.wechat.urls import web_url
 
 MAX_NAME_BYTES = 200
 _POST_TYPES = {PostType.IMAGES: "images", PostType.TEXT: "text", PostType.VIDEO: "video"}
@@ -30,9 +31,9 @@ _FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂"})
 
 
 def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
-                 bullet: str = "-") -> str:
+                 style: MarkdownStyle = MarkdownStyle()) -> str:
     """The whole post of ``article``; ``image_links`` maps image URLs to stored images' links."""
-    return render_post(article, to_markdown(article, image_links, bullet=bullet), tags)
+    return render_post(article, to_markdown(article, image_links, style), tags)
 
 
 def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
@@ -61,11 +62,17 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        f"<blockquote><p>转载：{escape_liquid(html.escape(account, quote=False))}<br>",
-        "来源：微信公众号</p></blockquote>",
+        escape_liquid(f"<blockquote><p>转载：{html.escape(account, quote=False)}<br>"),
+        escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]
     return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def _source_link(url: str) -> str:
+    """``微信公众号`` linking the article's canonical URL, so that readers reach the source."""
+    url = web_url(url)
+    return f'<a href="{html.escape(url, quote=True)}">微信公众号</a>' if url else "微信公众号"
 
 
 def theme_safe(value: str) -> str:

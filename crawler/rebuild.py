@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from crawler.markdown import MarkdownStyle
 from crawler.store.archive import Archive, NotConverted
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
@@ -25,13 +26,13 @@ from crawler.wechat.urls import article_key
 logger = logging.getLogger(__name__)
 
 
-def rebuild(archive: Archive, bullet: str = "-") -> Counter[str]:
+def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle()) -> Counter[str]:
     """Rebuild the posts of ``archive``; count what happened to each."""
     newest = _newest_captures(archive)
     outcomes: Counter[str] = Counter()
     for path in sorted(archive.layout.posts.glob("*.md")):
         try:
-            outcomes[_rebuild_post(archive, path, newest, bullet)] += 1
+            outcomes[_rebuild_post(archive, path, newest, style)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
@@ -39,7 +40,7 @@ def rebuild(archive: Archive, bullet: str = "-") -> Counter[str]:
 
 
 def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
-                  bullet: str) -> str:
+                  style: MarkdownStyle) -> str:
     front = front_matter(path)
     wechat = front.get("wechat") or {}
     url = str(wechat.get("url") or "")
@@ -56,7 +57,7 @@ def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime
              if (name := archive.images.stored_name(url))}
     tags = [str(tag) for tag in front.get("tags") or []]
     complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
-    outcome, _ = archive.archive_article(article, names, tags, bullet, complete=complete)
+    outcome, _ = archive.archive_article(article, names, tags, style, complete=complete)
     return outcome.value
 
 

@@ -112,9 +112,6 @@ def test_no_dialog_fires(album: Viewed) -> None:
     assert [view.dialogs for view in album.views] == [[]] * len(album.views)
 
 
-@pytest.mark.xfail(strict=True, reason="a CDN image that could not be stored is written "
-                   "without {: referrerpolicy=\"no-referrer\"} (ARCHIVE_FORMAT.md, Images), so "
-                   "the browser sends a Referer and the CDN answers its 'not allowed' picture")
 def test_an_image_left_on_the_cdn_shows_the_picture(album: Viewed) -> None:
     remote = [image for view in album.views for image in view.images
               if image.src.startswith(album.cdn + FAILED_IMAGE)]
@@ -122,8 +119,6 @@ def test_an_image_left_on_the_cdn_shows_the_picture(album: Viewed) -> None:
     assert all(image.natural_width == FAILED_IMAGE_WIDTH for image in remote), remote
 
 
-@pytest.mark.xfail(strict=True, reason="the attribution blockquote says 来源：微信公众号 "
-                   "without a link; ARCHIVE_FORMAT.md has 微信公众号 link the wechat: url")
 def test_each_post_links_back_to_its_article(album: Viewed) -> None:
     sources = sorted(link.href for view in album.views for link in view.links
                      if link.text == "微信公众号")

@@ -34,7 +34,7 @@ wechat:
 ---
 
 <blockquote><p>转载：清远市反诈骗中心<br>
-来源：微信公众号</p></blockquote>
+来源：<a href="{CANONICAL.replace("&", "&amp;")}">微信公众号</a></p></blockquote>
 
 """
 
@@ -95,8 +95,10 @@ def test_failed_and_foreign_images_keep_their_urls(legacy: Served,
                                                    archived: tuple[Path, str]) -> None:
     archive, log = archived
     body = post_of(archive)
-    assert f"![]({legacy.server.base}/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg)" in body
-    assert "![外站图片](https://example.org/elsewhere.png)" in body
+    # The CDN's images are asked for without a Referer; other hosts' are left as they are.
+    assert (f"![]({legacy.server.base}/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg)"
+            '{: referrerpolicy="no-referrer"}\n') in body
+    assert "![外站图片](https://example.org/elsewhere.png)\n" in body
     assert "'images/failed': 1" in log
     assert re.search(r"WARNING: Image not stored, the post keeps its URL: \S+FailingMediaId00007", log)
     assert "Traceback" not in log and " ERROR: " not in log

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.markdown import MarkdownStyle
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from tests.conftest import crawl, serve_legacy_shape
@@ -139,9 +140,9 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         from crawler.wechat.page import parse_page
         article = parse_page(server.routes["/s/LegacyShapeToken"].body, legacy.url)
         with pytest.raises(sqlite3.OperationalError):
-            archive.archive_article(article, {}, ["其他"], "-", complete=True)
+            archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)
         monkeypatch.undo()
-        assert archive.archive_article(article, {}, ["其他"], "-", complete=True)[0] in (
+        assert archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)[0] in (
             Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED)
         archive.close()
     finally:

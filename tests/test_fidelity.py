@@ -20,10 +20,13 @@ def test_report_over_our_pages(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[-1].split()[:2] == ["total", "100.0%"]
 
 
-def test_a_page_that_loses_text_is_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    page = (PAGES / "scriptless.html").read_text(encoding="utf-8")
-    lossy = page.replace("<ul>", "<textarea>" + "看不见的正文" * 20 + "</textarea><ul>")
-    (tmp_path / "lossy.html").write_text(lossy, encoding="utf-8")
+def test_a_page_that_loses_text_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import crawler.fidelity as fidelity
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links).replace("精选蔬菜。", ""))
+    (tmp_path / "lossy.html").write_bytes((PAGES / "scriptless.html").read_bytes())
     assert main([str(tmp_path)]) == 1
     assert "SUSPICIOUSLY SHORT" in capsys.readouterr().out
 
@@ -40,6 +43,34 @@ def test_the_shared_pages_meet_the_thresholds() -> None:
         assert result.text_share >= 0.95, path.name
         assert result.images_kept == result.images_source, path.name
         assert result.code_lines_kept == result.code_lines_source, path.name
+        assert result.leftovers == 0, path.name
         total.add(result)
-    assert total.text_share >= 0.98
+    assert total.text_share == 1.0
     assert total.images_source > 200 and total.code_lines_source > 900
+
+
+def test_markup_or_widget_text_shown_as_text_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import crawler.fidelity as fidelity
+    convert = fidelity.to_markdown
+    leaked = '\\<a class="wx\\_topic\\_link" style="color: \\#576B95"\\>\\#反诈\\</a\\>'
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links) + "\n\n" + leaked)
+    (tmp_path / "page.html").write_bytes((PAGES / "scriptless.html").read_bytes())
+    assert main([str(tmp_path)]) == 1
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("page.html"))
+    assert row.split()[-2:] == ["2", "LEFTOVERS"]  # the tag and its closing tag
+
+
+def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.fidelity as fidelity
+    body = ('<div id="js_content"><mpvoice name="早安" play_length="1000"></mpvoice>'
+            '<span class="js_audio_frame"><strong>早安</strong><span>来自力哥理财</span>'
+            '<em>13:45</em></span><p>正文</p></div>')
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert measure(article).leftovers == 0
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links) + "\n\n来自力哥理财 13:45")
+    assert measure(article).leftovers == 2

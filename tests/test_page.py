@@ -71,7 +71,9 @@ def test_image_post_lists_its_pictures_not_their_variants() -> None:
     assert page.pictures == ("https://mmbiz.qpic.cn/mmbiz_png/PictureOne/0?wx_fmt=png&from=appmsg",
                              "https://mmbiz.qpic.cn/mmbiz_png/PictureTwo/0?wx_fmt=png")
     assert page.image_urls == page.pictures
-    assert page.text == "第一段：刷单就是诈骗。\n\n第二段：\n不要相信“高额返利”。"
+    assert page.text.startswith("第一段：刷单就是诈骗。\n\n第二段：\n不要相信“高额返利”。\n<a class")
+    assert page.links == ("https://mp.weixin.qq.com/s?__biz=MzI2NDk5NzA0Mw==&mid=2248864700&idx=1"
+                          "&sn=s&chksm=c",)  # the links of its text are followed as well
     assert page.published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
     assert page.albums == (Album("4128812927555911694", "反诈图说"),)
     assert page.body_html == ""

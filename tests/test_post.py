@@ -42,7 +42,7 @@ wechat:
 ---
 
 <blockquote><p>转载：清远市反诈骗中心<br>
-来源：微信公众号</p></blockquote>
+来源：<a href="https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=1&amp;idx=1&amp;sn=abc">微信公众号</a></p></blockquote>
 
 正文。
 """

@@ -307,3 +307,20 @@ def test_bad_spider_arguments_get_one_clear_line(tmp_path: Path, spider: str, ar
     assert result.returncode == 2
     [line] = [l for l in result.stderr.splitlines() if l.startswith(f"scrapy crawl {spider}:")]
     assert message in line
+
+
+def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_so(
+        site: Site, tmp_path: Path) -> None:
+    arts = [Art("2247489101"), Art("2247489102")]
+    for art in arts:
+        site.article(art)
+    album = site.album("3021", arts)
+    quiet = crawl("album", tmp_path / "a", "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+    site.server.image("/mmbiz_png/Img2247489102x1/640", b"busy", status=503)
+    noisy = crawl("album", tmp_path / "b", "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    assert noisy.returncode == 0
+    assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 images failed\n  album:3021: "
+                     r"2 listed, 2 new", noisy.stderr), noisy.stderr
+    assert len(re.findall(r"Image not stored", noisy.stderr)) == 1  # one line per failed image

@@ -14,7 +14,7 @@ class Command(ArchiveCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
-            outcomes = rebuild(archive, config.markdown_bullet)
+            outcomes = rebuild(archive, config.markdown_style())
             print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
                                  or "no posts"))
             if outcomes["not rebuilt"]:

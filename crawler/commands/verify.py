@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from crawler.cli import ArchiveCommand
-from crawler.store.check import check_archive
+from crawler.store.check import check_archive, posts_with_remote_images
 
 
 class Command(ArchiveCommand):
@@ -16,11 +16,19 @@ class Command(ArchiveCommand):
                 "captures")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        with self.archive() as (archive, _):
+        with self.archive() as (archive, config):
             problems = 0
             for problem in check_archive(archive):
                 print(problem)
                 problems += 1
+            incomplete = 0
+            for path, count in posts_with_remote_images(archive, config.image_hosts):
+                print(f"{path}: incomplete, {count} image{'s' * (count > 1)} still on the CDN "
+                      "(tried again when a run finds the article)")
+                incomplete += 1
+            if incomplete:
+                print(f"verify: {incomplete} post{'s' * (incomplete > 1)} with images not stored "
+                      "yet (a warning: the archive is sound)")
             root = archive.layout.root
             if problems:
                 print(f"verify: {problems} problem{'s' * (problems > 1)} in {root}")

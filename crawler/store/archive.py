@@ -21,6 +21,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
+from crawler.markdown import MarkdownStyle
 from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
@@ -118,7 +119,8 @@ class Archive:
             self._lock = None
 
     def archive_article(self, article: Article, image_names: Mapping[str, str],
-                        tags: Sequence[str], bullet: str, complete: bool) -> tuple[Outcome, Path]:
+                        tags: Sequence[str], style: MarkdownStyle,
+                        complete: bool) -> tuple[Outcome, Path]:
         """Convert ``article`` and write its post, unless that makes the archived one worse.
 
         ``image_names`` maps image URLs to stored files; ``complete`` is False when an image
@@ -127,7 +129,7 @@ class Archive:
         """
         links = {url: self.layout.image_link(name) for url, name in image_names.items()}
         try:
-            text = compose_post(article, links, tags, bullet)
+            text = compose_post(article, links, tags, style)
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error

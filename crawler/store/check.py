@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
 from crawler.store.posts import PostError, front_matter, read_post
+from crawler.wechat.urls import host_of
 
+_IMAGE_TARGET = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
 # characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
@@ -71,6 +73,19 @@ def check_archive(archive: Archive) -> Iterator[str]:
             yield f"{path}: no post links to it"
     for path, offset in archive.captures.damaged():
         yield f"{path}: the capture at byte {offset} cannot be read (torn or damaged)"
+
+
+def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterator[tuple[Path, int]]:
+    """Posts that still show images of the CDN (``hosts``), and how many: incomplete, not
+    wrong (an image that failed is written as a remote link, and tried again later)."""
+    for path in sorted(archive.layout.posts.glob("*.md")):
+        try:
+            targets = _IMAGE_TARGET.findall(read_post(path))
+        except PostError:
+            continue  # reported by check_archive
+        remote = [target for target in targets if host_of(target) in hosts]
+        if remote:
+            yield path, len(remote)
 
 
 def jekyll_slug(name: str) -> str:

@@ -105,7 +105,7 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
         share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
-        links=_links(content, cgi_text),
+        links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text),
     )
 
 
@@ -226,8 +226,11 @@ def _article_url(url: str) -> str:
 
 
 def _title_from_text(text: str, limit: int = 30) -> str:
-    """What WeChat shows for a text post without a title: the start of its first line."""
+    """What WeChat shows for a text post without a title: the start of its first line
+    (its text: the field may hold markup, a topic tag say)."""
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if "<" in first_line:
+        first_line = dom.fragment(first_line).text_content().strip()
     return first_line if len(first_line) <= limit else first_line[:limit] + "…"
 
 

@@ -1,0 +1,125 @@
+"""What in an article body is not text: players, cards and votes, and what its CSS hides.
+
+Pure, like the converter that uses it: each widget becomes one line of the post (its
+kind, its title when the page names one, the length of audio and video when it is
+known), linked to the original article; nothing else of the widget shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# (kind, attributes that may name it, attribute of its length in milliseconds)
+_BY_TAG = {
+    "mpvoice": ("音频", ("name",), "play_length"),
+    "mp-common-mpaudio": ("音频", ("name",), "play_length"),
+    "qqmusic": ("音乐", ("music_name",), ""),
+    "mpvideo": ("视频", ("data-title", "title"), "data-duration"),
+    "mp-common-videosnap": ("视频号", ("data-desc", "data-nickname"), ""),
+    "mp-miniprogram": ("小程序", ("data-miniprogram-title",), ""),
+    "mp-vote": ("投票", ("data-title", "title"), ""),
+}
+_VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer|readtemplate\?t=pages/video")
+_VOTE_SRC = re.compile(r"appmsgvote|vote_tmpl")
+# Elements a page renders a player or card into, beside the widget's own element (saved
+# pages, rendered DOMs): their text is the player's (title again, "来自…", 00:00 / 13:45).
+PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|"
+                            r"weapp_card\w*|js_miniprogram_card|vote_area_title|js_video_poster)"
+                            r"(?:\s|$)")
+# Attributes the converter needs to read for widgets.
+ATTRIBUTES = frozenset({name for _, names, length in _BY_TAG.values() for name in (*names, length)}
+                       | {"data-src", "src", "data-music_name", "data-title", "title"}) - {""}
+
+
+@dataclass(frozen=True)
+class Widget:
+    kind: str
+    title: str = ""
+    length: str = ""  # m:ss
+
+    @property
+    def label(self) -> str:
+        """``音频：早安武汉3月19日（4:43）``."""
+        label = f"{self.kind}：{self.title}" if self.title else self.kind
+        return f"{label}（{self.length}）" if self.length else label
+
+
+def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
+    """The widget an element is, or None for an element of text."""
+    classes = attributes.get("class", "")
+    if tag in _BY_TAG:
+        kind, names, length = _BY_TAG[tag]
+        return Widget(kind, _first(attributes, names), _length(attributes.get(length, "")))
+    if tag == "iframe":
+        src = attributes.get("data-src") or attributes.get("src") or ""
+        if "vote" in classes or _VOTE_SRC.search(src):
+            return Widget("投票", _first(attributes, ("data-title", "title")))
+        if "video" in classes or _VIDEO_SRC.search(src):
+            return Widget("视频", _first(attributes, ("data-title", "title")))
+    if "js_plain-music_entry" in classes:
+        return Widget("音乐", _first(attributes, ("data-music_name",)))
+    return None
+
+
+def hides_all(style: str) -> bool:
+    """Whether an inline ``style`` hides its element: not shown, invisible, transparent, or
+    of no height with its overflow hidden."""
+    declarations = _declarations(style)
+    if declarations.get("display") == "none" or declarations.get("visibility") == "hidden":
+        return True
+    if _number(declarations.get("opacity", "")) == 0:
+        return True
+    return _overflow_hidden(declarations) and 0 in (
+        _pixels(declarations.get("height", "")), _pixels(declarations.get("max-height", "")))
+
+
+def hides_text(style: str) -> bool:
+    """Whether an inline ``style`` hides its element's text (not its pictures): a font of a
+    pixel or less, or lines of almost no height with the overflow hidden, as decorative runs
+    of characters are tucked in (and as pictures are set, with no gap under them)."""
+    declarations = _declarations(style)
+    size = _pixels(declarations.get("font-size", ""))
+    if size is not None and size <= 1:
+        return True
+    line = declarations.get("line-height", "")
+    unitless, pixels = _number(line), _pixels(line)
+    return _overflow_hidden(declarations) and (
+        (unitless is not None and unitless < 0.1) or (pixels is not None and pixels < 2))
+
+
+def _declarations(style: str) -> dict[str, str]:
+    return dict(_DECLARATION.findall(style.lower()))
+
+
+def _overflow_hidden(declarations: dict[str, str]) -> bool:
+    return "hidden" in (declarations.get("overflow"), declarations.get("overflow-y"))
+
+
+_DECLARATION = re.compile(r"([a-z-]+)\s*:\s*([^;]+?)\s*(?:!important\s*)?(?:;|$)")
+
+
+def _number(value: str) -> float | None:
+    """A unitless number (``0.02``), else None."""
+    match = re.fullmatch(r"\s*(-?\d*\.?\d+)\s*", value)
+    return float(match.group(1)) if match else None
+
+
+def _pixels(value: str) -> float | None:
+    """A length in pixels (``1px``, ``0``), else None (``1em`` is not known in pixels)."""
+    match = re.fullmatch(r"\s*(-?\d*\.?\d+)\s*(px)?\s*", value)
+    return float(match.group(1)) if match and (match.group(2) or float(match.group(1)) == 0) \
+        else None
+
+
+def _first(attributes: Mapping[str, str], names: tuple[str, ...]) -> str:
+    return next((attributes[name] for name in names if (attributes.get(name) or "").strip()), "")
+
+
+def _length(milliseconds: str) -> str:
+    """``283000`` → ``4:43``."""
+    if not (milliseconds.isascii() and milliseconds.isdigit()) or len(milliseconds) > 9:
+        return ""
+    seconds = int(milliseconds) // 1000
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds else ""
