@@ -36,6 +36,10 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
     """Read and check the accounts file; album ids become album URLs on ``base_url``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AccountsError(f"there is no accounts file {str(path)!r}: copy accounts.example.toml "
+                            "to it and name your accounts there (one article link each is "
+                            "enough), or give another with -s ACCOUNTS_FILE=PATH") from None
     except OSError as error:
         raise AccountsError(f"cannot read accounts file {str(path)!r}: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

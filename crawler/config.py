@@ -23,6 +23,7 @@ from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
+PROGRESS = ("auto", "on", "off")
 
 
 class ConfigError(ValueError):
@@ -53,6 +54,8 @@ class Config:
     follow_links: str
     follow_links_per_run: int
     stale_account_days: int
+    progress: str
+    progress_interval: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -81,6 +84,8 @@ class Config:
             follow_links=read.choice("FOLLOW_LINKS", FOLLOW_LINKS),
             follow_links_per_run=read.integer("FOLLOW_LINKS_PER_RUN", 0),
             stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1),
+            progress=read.choice("PROGRESS", PROGRESS),
+            progress_interval=read.real("PROGRESS_INTERVAL", 0.1),
         )
 
     def markdown_style(self) -> MarkdownStyle:

@@ -77,6 +77,7 @@ class IncrementalMiddleware:
         self.links.add(output.url)
         if key:
             self.keys.add(key)
+        self.tally.count("articles/requested")
         return True
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from crawler.markdown import MarkdownStyle
+from crawler.progress import Pace
 from crawler.store.archive import Archive, NotConverted
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
@@ -26,16 +29,25 @@ from crawler.wechat.urls import article_key
 logger = logging.getLogger(__name__)
 
 
-def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle()) -> Counter[str]:
-    """Rebuild the posts of ``archive``; count what happened to each."""
+def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
+            progress: Callable[[str], None] | None = None, interval: float = 30.0) -> Counter[str]:
+    """Rebuild the posts of ``archive``; count what happened to each. ``progress`` is told
+    how far it is every ``interval`` seconds."""
     newest = _newest_captures(archive)
     outcomes: Counter[str] = Counter()
-    for path in sorted(archive.layout.posts.glob("*.md")):
+    posts = sorted(archive.layout.posts.glob("*.md"))
+    pace = Pace(time.monotonic(), found=len(posts))
+    told = pace.started
+    for path in posts:
         try:
             outcomes[_rebuild_post(archive, path, newest, style)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
+        pace.done += 1
+        if progress is not None and time.monotonic() - told >= interval:
+            told = time.monotonic()
+            progress(pace.line("posts", told))
     return outcomes
 
 

@@ -69,7 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CaptureMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900}
-EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0}
+EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
+              "crawler.progress.Progress": 500}
 
 # -- politeness ------------------------------------------------------------------------
 # WeChat answers fast crawlers with its verification page: article pages one at a time,
@@ -107,6 +108,12 @@ RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# A line of progress (articles done of found, pace, time left) every PROGRESS_INTERVAL
+# seconds: "auto" when standard error is a terminal, so that cron gets only the summary.
+PROGRESS = "auto"
+PROGRESS_INTERVAL = 30.0
+# Scrapy's own "Crawled N pages" lines every minute: the progress line says it better.
+LOGSTATS_INTERVAL = 0
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 COMMANDS_MODULE = "crawler.commands"

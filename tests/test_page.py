@@ -153,3 +153,24 @@ def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbou
         "https://example.com/s?__biz=x&mid=1&idx=1",
         "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470008&idx=1&sn=dd&chksm=c3",
     )
+
+
+@pytest.mark.parametrize("shown, published", [
+    ("2025年11月05日 18:01", datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)),
+    ("2018-03-20", datetime(2018, 3, 20, tzinfo=CHINA_TIME)),
+    ("2025年13月05日", None), ("昨天", None),
+])
+def test_a_page_saved_without_its_scripts_is_dated_by_the_time_it_shows(
+        shown: str, published: datetime | None) -> None:
+    """Chrome's "Save as… single file" keeps the rendered date, not the inline scripts."""
+    html = page_text("scriptless.html").replace(
+        '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+        f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>')
+    assert shown in html
+    assert article_of(html).published == published
+
+
+def article_of(html: str) -> Article:
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article), parsed
+    return parsed

@@ -267,7 +267,7 @@ def test_back_office_errors_stop_that_source_only(site: Site, tmp_path: Path, re
 
 
 @pytest.mark.parametrize("content, message", [
-    (None, "cannot read accounts file"),
+    (None, "there is no accounts file"),
     ("[[account]\nname = 1", "is not valid TOML"),
     ("title = 'x'", "has no [[account]] tables"),
     ('[[account]]\nname = "丁"\nalbmus = ["1"]', "account 1 (丁): unknown key 'albmus'"),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from crawler.cli import ArchiveCommand
+from crawler.progress import shown
 from crawler.rebuild import rebuild
 
 
@@ -14,8 +16,13 @@ class Command(ArchiveCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
-            outcomes = rebuild(archive, config.markdown_style())
+            progress = _tell if shown(config.progress) else None
+            outcomes = rebuild(archive, config.markdown_style(), progress, config.progress_interval)
             print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
                                  or "no posts"))
             if outcomes["not rebuilt"]:
                 self.exitcode = 1
+
+
+def _tell(line: str) -> None:
+    print(f"rebuild: {line}", file=sys.stderr)

@@ -77,6 +77,7 @@ class WeChatSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, source: str,
                       account: Account | None) -> Iterator[Any]:
+        self.tally.count("articles/handled")
         page = self.page_of(response)
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
@@ -114,6 +115,7 @@ class WeChatSpider(scrapy.Spider):
                     yield request
 
     def fetch_failed(self, failure: Failure) -> None:
+        self.tally.count("articles/handled")
         self.logger.warning("Not archived: could not fetch %s: %s",
                             failure.request.url, failure_reason(failure))
         self.tally.count("pages/fetch_failed", source=failure.request.cb_kwargs.get("source", ""))

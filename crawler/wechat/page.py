@@ -42,6 +42,7 @@ _ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
+_SHOWN_TIME = re.compile(r"(\d{4})[年-](\d{1,2})[月-](\d{1,2})日?(?:\s*(\d{1,2}):(\d{2}))?")
 
 
 def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
@@ -89,7 +90,7 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
         or _meta_tag(doc, "og:article:author"),
         account_id=_meta(page, cgi, "user_name", "user_name"),
-        published=_published(page, cgi),
+        published=_published(page, cgi) or _shown_publish_time(doc),
         body_html=body_html,
         biz=ids.get("__biz", ""),
         mid=ids.get("mid", ""),
@@ -137,6 +138,20 @@ def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
             except (OverflowError, OSError, ValueError):  # beyond what a date can hold
                 return None
     return None
+
+
+def _shown_publish_time(doc: lxml.html.HtmlElement) -> datetime | None:
+    """The publish time the page shows (``2024年12月18日 18:08``, ``2018-03-20``), in China
+    time: all that is left of it in a page a browser saved without its scripts."""
+    shown = _text(doc, '//*[@id="publish_time" or @id="post-date"]')
+    match = _SHOWN_TIME.search(shown)
+    if not match:
+        return None
+    year, month, day, hour, minute = (int(part) if part else 0 for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME)
+    except ValueError:
+        return None
 
 
 def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:

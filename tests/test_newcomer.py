@@ -1,0 +1,52 @@
+"""A newcomer's first hour: a fresh clone verifies, a first run says what to do, a long run
+shows its progress at a terminal and stays quiet in cron."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from crawler.progress import Pace
+from tests.conftest import PROJECT, crawl
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+from tests.test_captures import scrapy
+
+
+def test_the_archive_of_a_fresh_clone_verifies(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(PROJECT / "archive", archive, ignore=shutil.ignore_patterns(".state", "*.md"))
+    assert {p.name for p in archive.rglob(".gitkeep")}  # what git keeps of the empty tree
+    result = scrapy("verify", archive)
+    assert result.returncode == 0, result.stdout
+    assert f"verify: {archive} is sound (0 posts)" in result.stdout
+
+
+def test_a_first_run_without_an_accounts_file_says_to_copy_the_example(tmp_path: Path) -> None:
+    result = crawl("accounts", tmp_path, settings={"ACCOUNTS_FILE": str(tmp_path / "accounts.toml")})
+    assert result.returncode == 2
+    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl accounts:")]
+    assert "copy accounts.example.toml to it" in line
+
+
+def test_progress_says_done_of_found_pace_and_time_left() -> None:
+    pace = Pace(started=0.0, found=450, done=120)
+    assert pace.line("articles", 400.0) == "120 of 450 articles (26 %), 18 a minute, about 18 min left"
+    assert Pace(0.0, 0, 0).line("posts", 1.0) == "0 of 0 posts, 0 a minute"
+    assert "about 1 h 39 min left" in Pace(0.0, 1000, 10).line("posts", 60.0)  # 990 at 10
+
+
+def test_a_long_run_shows_progress_when_asked_and_cron_gets_none(wechat: MockWeChat,
+                                                                 tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = [Art(str(2247495000 + i)) for i in range(6)]
+    for art in arts:
+        site.article(art)
+    album = site.album("3301", arts)
+    wechat.latency = 0.15
+    shown = crawl("album", tmp_path / "a", "-a", f"url={album}",
+                  settings={"PROGRESS": "on", "PROGRESS_INTERVAL": "0.2"})
+    assert shown.returncode == 0, shown.stderr
+    assert "INFO: Progress: " in shown.stderr and " of 6 articles (" in shown.stderr
+    piped = crawl("album", tmp_path / "b", "-a", f"url={album}")  # stderr is a pipe: PROGRESS=auto
+    assert "Progress:" not in piped.stderr and "Crawled " not in piped.stderr
