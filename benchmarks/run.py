@@ -37,6 +37,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from crawler.markdown import to_markdown  # noqa: E402
+from crawler.wechat.article import Article  # noqa: E402
 from crawler.wechat.page import parse_page  # noqa: E402
 from tests.mockserver import MockWeChat, Route, png  # noqa: E402
 
@@ -66,28 +67,30 @@ class BenchSite:
         # Kept encoded: the server's own CPU is taken from the crawl on the same machine.
         self.filler = f"<script>{script}</script>".encode()
         self.image = png((120, 30, 30), (64, 48))
-        server.routes["/mp/appmsgalbum"] = self.album
-        server.routes["/s"] = self.article
+        server.route("/mp/appmsgalbum", self.album)
+        server.route("/s", self.article)
         for n in range(articles):
             for k in range(images):
-                server.routes[f"/mmbiz_png/Bench{n}x{k}/640"] = Route(200, "image/png", self.image + bytes([n % 256, k]))
+                server.route(f"/mmbiz_png/Bench{n}x{k}/640",
+                             Route(200, "image/png", self.image + bytes([n % 256, k])))
 
     @property
     def album_url(self) -> str:
         return f"{self.server.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=777"
 
     def link(self, n: int) -> str:
-        return f"{self.server.base}/s?__biz={BIZ}&amp;mid={2247000000 + n}&amp;idx=1&amp;sn=s{n}&amp;chksm=ab#rd"
+        return (f"{self.server.base}/s?__biz={BIZ}&amp;mid={2247000000 + n}&amp;idx=1&amp;sn=s{n}"
+                "&amp;chksm=ab#rd")
 
     def album(self, query: str) -> Route:
-        from urllib.parse import parse_qs
         import json
+        from urllib.parse import parse_qs
 
         params = {k: v[0] for k, v in parse_qs(query).items()}
         start = int(params["begin_msgid"]) - 2247000000 + 1 if "begin_msgid" in params else 0
         count = int(params.get("count", 10))
-        items = [{"title": f"第{n}期", "url": self.link(n), "msgid": str(2247000000 + n), "itemidx": "1"}
-                 for n in range(start, min(start + count, self.articles))]
+        items = [{"title": f"第{n}期", "url": self.link(n), "msgid": str(2247000000 + n),
+                  "itemidx": "1"} for n in range(start, min(start + count, self.articles))]
         body = {"base_resp": {"ret": 0}, "getalbum_resp": {
             "article_list": items[0] if len(items) == 1 else items,
             "continue_flag": "1" if start + count < self.articles else "0"}}
@@ -98,14 +101,17 @@ class BenchSite:
 
         n = int(parse_qs(query)["mid"][0]) - 2247000000
         images = "".join(
-            f'<p><img data-src="{self.server.base}/mmbiz_png/Bench{n}x{k}/640?wx_fmt=png" data-type="png"></p>'
-            f"<section><span leaf=\"\">第{k}段：接到自称客服的电话要求退款理赔的，一律是诈骗。</span></section>"
+            f'<p><img data-src="{self.server.base}/mmbiz_png/Bench{n}x{k}/640?wx_fmt=png" '
+            'data-type="png"></p>'
+            f"<section><span leaf=\"\">第{k}段：接到自称客服的电话要求退款理赔的，"
+            "一律是诈骗。</span></section>"
             for k in range(self.images))
         head = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>第{n}期</title>'
         body = (f'</head><body><h1 id="activity-name">反诈提醒第{n}期</h1>'
                 f'<div class="rich_media_content" id="js_content">{images}</div>'
                 f'<script>var biz = "{BIZ}"; var mid = "{2247000000 + n}"; var idx = "1"; '
-                f'var sn = "s{n}"; var nickname = htmlDecode("基准反诈中心"); var user_name = "gh_000000000000"; '
+                f'var sn = "s{n}"; var nickname = htmlDecode("基准反诈中心"); '
+                'var user_name = "gh_000000000000"; '
                 f"var msg_title = '反诈提醒第{n}期'.html(false); var ct = \"{1700000000 + n * 3600}\";\n"
                 f"window.cgiDataNew = {{ user_name: JsDecode('gh_000000000000'), "
                 f"nick_name: JsDecode('基准反诈中心'), title: JsDecode('反诈提醒第{n}期'), "
@@ -139,6 +145,18 @@ def crawl_command(album_url: str, archive: Path) -> list[str]:
     return command
 
 
+class NetworkedWeChat(MockWeChat):
+    """The stand-in, where a new connection's first answer waits ``connect_latency`` more:
+    over a network, the round trip of TCP's handshake (zero: connections cost nothing)."""
+
+    def __init__(self, connect_latency: float):
+        super().__init__()
+        self.connect_latency = connect_latency
+
+    def on_connect(self) -> None:
+        time.sleep(self.connect_latency)
+
+
 @dataclass(frozen=True)
 class Network:
     """How the stand-in delays its answers."""
@@ -157,8 +175,8 @@ class Network:
 def crawl_figure(articles: int, images: int, page_kb: int, network: Network,
                  programs: Sequence[str]) -> dict[str, Run]:
     """Runs of ``programs`` (of "crawl", "sequential", "bare") over one stand-in site."""
-    server = MockWeChat().start()
-    server.latency, server.connect_latency = network.latency, network.connect_latency
+    server = NetworkedWeChat(network.connect_latency).start()
+    server.latency = network.latency
     work = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
     try:
         site = BenchSite(server, articles, images, page_kb)
@@ -193,6 +211,7 @@ def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
     for _ in range(repeats):
         start = time.process_time()
         article = parse_page(html, "https://mp.weixin.qq.com/s/bench")
+        assert isinstance(article, Article), article
         to_markdown(article, {})
         times.append(time.process_time() - start)
     return name, len(html) / 1e6, statistics.median(times) * 1000
@@ -216,7 +235,8 @@ def network_figure(args: argparse.Namespace, letter: str, network: Network,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--images", type=int, default=8)
     parser.add_argument("--latency", type=float, default=0.025, help="seconds per request")

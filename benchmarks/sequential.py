@@ -19,13 +19,14 @@ from markdownify import markdownify
 
 def fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as response:
-        return response.read()
+        return bytes(response.read())
 
 
 def album_links(album_url: str) -> list[str]:
     parts = urlsplit(album_url)
     query = dict(parse_qsl(parts.query))
-    links, begin = [], {}
+    links: list[str] = []
+    begin: dict[str, str] = {}
     while True:
         params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
                   "count": "10", "f": "json", **begin}
@@ -40,11 +41,12 @@ def album_links(album_url: str) -> list[str]:
 
 def archive(link: str, out: Path) -> None:
     soup = BeautifulSoup(fetch(link).decode("utf-8"), "html.parser")
-    content = soup.find(id="js_content")
-    title = soup.find(id="activity-name").get_text(strip=True)
-    name = re.search(r"mid=(\d+)", link).group(1)
+    content, heading = soup.find(id="js_content"), soup.find(id="activity-name")
+    mid = re.search(r"mid=(\d+)", link)
+    assert content is not None and heading is not None and mid is not None, link
+    title, name = heading.get_text(strip=True), mid.group(1)
     for number, img in enumerate(content.find_all("img")):
-        src = img.get("data-src") or img.get("src")
+        src = str(img.get("data-src") or img.get("src"))
         path = out / "postimg" / f"{name}-{number}.png"
         path.write_bytes(fetch(src))
         img["src"] = f"/postimg/{path.name}"

@@ -54,7 +54,7 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     archived, albums, foreign = index.account_coverage(biz)
     times = index.publish_times(biz, _CADENCE_ARTICLES)
     newest = datetime.fromtimestamp(times[0], CHINA_TIME) if times else None
-    gaps = [newer - older for newer, older in zip(times, times[1:])]
+    gaps = [newer - older for newer, older in zip(times, times[1:], strict=False)]
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
     return Coverage(account, biz, archived, albums, foreign, newest, usual)
 

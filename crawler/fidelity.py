@@ -22,7 +22,6 @@ from pathlib import Path
 import lxml.html
 
 from crawler.markdown import INVISIBLE, not_content, text_as_html, to_markdown
-from crawler.widgets import PLAYER_CLASSES, widget_of
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
@@ -33,6 +32,7 @@ from crawler.wechat.saved import (
     saved_pages_in,
 )
 from crawler.wechat.urls import image_stem
+from crawler.widgets import PLAYER_CLASSES, widget_of
 
 # What shows as text but was markup: a tag, or an attribute, printed.
 _MARKUP = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|\b(?:class|style|href|src|data-[\w-]+)=[\"']")

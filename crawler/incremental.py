@@ -10,7 +10,7 @@ an album's listing has nothing new left to show.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import Request
@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
-from crawler.store.index import ArticleState, Index
+from crawler.store.index import SETTLED, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import article_key
@@ -69,7 +69,7 @@ class IncrementalMiddleware:
         if output.url in self.links or (key and key in self.keys):
             return False
         if key and not output.meta.get("refetch") \
-                and self.index.article_state(key) in ArticleState.SETTLED:
+                and self.index.article_state(key) in SETTLED:
             account = output.cb_kwargs.get("account")
             self.tally.count("articles/already_archived", source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
@@ -109,10 +109,10 @@ class AlbumProgress:
         if first_page:
             self.counts[album] = page.article_count
             self.index.remember_album(album, biz, page.title, page.article_count,
-                                      datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                                      datetime.now(UTC).isoformat(timespec="seconds"))
         self.index.add_album_articles(album, keys)
         pending = self.pending.setdefault(album, set())
         pending.update(key for key in keys
-                       if self.index.article_state(key) not in ArticleState.SETTLED)
+                       if self.index.article_state(key) not in SETTLED)
         count = self.counts.get(album)
         return count is None or self.index.settled_in_album(album) + len(pending) < count

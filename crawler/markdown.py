@@ -15,12 +15,14 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import lxml.html
-from bs4 import BeautifulSoup, NavigableString, Tag
+import markdownify
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
 from lxml import etree
-from markdownify import ATX, MarkdownConverter
 
 from crawler import widgets
 from crawler.wechat import dom
@@ -131,12 +133,16 @@ def _escape_line_start(match: re.Match[str]) -> str:
     return lead + "\\" + mark
 
 
-class _WeChatConverter(MarkdownConverter):
+# markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
+_MarkdownConverter: Any = markdownify.MarkdownConverter
+
+
+class _WeChatConverter(_MarkdownConverter):
     """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
 
     def __init__(self, article_url: str, image_links: Mapping[str, str], style: MarkdownStyle):
         super().__init__(
-            heading_style=ATX, bullets=style.bullet, strong_em_symbol="*",
+            heading_style=markdownify.ATX, bullets=style.bullet, strong_em_symbol="*",
             table_infer_header=True, bs4_options="lxml", escape_asterisks=False,
             escape_underscores=False,
         )
@@ -149,12 +155,12 @@ class _WeChatConverter(MarkdownConverter):
         self.local_links: list[str] = []
 
     # -- entry points ---------------------------------------------------------------
-    def convert(self, html: str) -> str:  # type: ignore[override]
+    def convert(self, html: str) -> str:
         soup = BeautifulSoup(_lean(html), "lxml")
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
                   if (match := _HEADING.match(tag.name)) and tag.get_text(strip=True)]
         self.heading_shift = max(0, 2 - min(levels)) if levels else 0
-        return self.convert_soup(soup)
+        return str(self.convert_soup(soup))
 
     def image(self, src: str, alt: str = "") -> str:
         local = self.image_links.get(normalise_image_url(src))
@@ -169,30 +175,30 @@ class _WeChatConverter(MarkdownConverter):
         return f"\n\n![{escape_text(alt)}]({link}){no_referrer}\n\n"
 
     # -- text -----------------------------------------------------------------------
-    def process_text(self, el, parent_tags=None):  # type: ignore[no-untyped-def]
+    def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
         if "pre" not in (parent_tags or ()):
             el = NavigableString(_WHITESPACE.sub(" ", INVISIBLE.sub("", str(el))))
-        return super().process_text(el, parent_tags)
+        return str(super().process_text(el, parent_tags))
 
-    def escape(self, text, parent_tags):  # type: ignore[no-untyped-def]
+    def escape(self, text: str, parent_tags: set[str]) -> str:
         return escape_text(text) if text else ""
 
     # -- elements -------------------------------------------------------------------
-    def convert_img(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        src = el.get("data-src") or el.get("src") or ""
-        alt = el.get("alt") or ""
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        src = _attribute(el, "data-src") or _attribute(el, "src")
+        alt = _attribute(el, "alt")
         if not src.strip():
             return ""
         image = self.image(src, "" if _meaningless_alt(alt) else alt)
         return image.strip() if "_inline" in parent_tags else image
 
-    def convert_a(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        href = web_url(el.get("href") or "")
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        href = web_url(_attribute(el, "href"))
         if not text.strip() or "\n\n" in text.strip() or not href:
             return text
         return f"[{text.strip()}]({_url(href)})"
 
-    def convert_pre(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A fenced code block; ``text`` is not used, the lines are read from ``el``."""
         code = _code_lines(el).strip("\n")
         if not code.strip():
@@ -201,15 +207,15 @@ class _WeChatConverter(MarkdownConverter):
         fence = "`" * max(3, longest + 1)
         return f"\n\n{fence}{_language(el)}\n{code}\n{fence}\n\n"
 
-    def convert_code(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+    def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags:
             return text
-        return super().convert_code(el, text, parent_tags)
+        return str(super().convert_code(el, text, parent_tags))
 
-    def convert_iframe(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+    def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""  # a video or vote is a widget (process_tag); any other frame is nothing
 
-    def convert_hN(self, n, el, text, parent_tags):  # type: ignore[no-untyped-def]
+    def convert_hN(self, n: int, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
@@ -217,7 +223,7 @@ class _WeChatConverter(MarkdownConverter):
             return text
         if len(text) > LONGEST_HEADING:
             return f"\n\n**{text}**\n\n" if "*" not in text else f"\n\n{text}\n\n"
-        return super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags)
+        return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
     def formula(self, latex: str) -> str:
         """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG)."""
@@ -237,30 +243,30 @@ class _WeChatConverter(MarkdownConverter):
             return f"\n\n{escape_text(label)}\n\n"
         return f"\n\n[{escape_text(label)}]({_url(link)})\n\n"
 
-    def process_tag(self, node, parent_tags=None):  # type: ignore[no-untyped-def]
+    def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
         if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
             return self.convert_pre(node, "", parent_tags or set())
         if isinstance(node, Tag) and node.get("data-formula"):
-            return self.formula(node["data-formula"])
+            return self.formula(str(node["data-formula"]))
         if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
             return self.widget(widget, self.article_url)
-        return super().process_tag(node, parent_tags)
+        return str(super().process_tag(node, parent_tags))
 
-    def convert_div(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
+    def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A block; one that holds no text but a CSS background shows that picture."""
         if not text.strip() and el.name in BACKGROUND_HOLDERS:
-            background = background_image_url(el.get("style", ""))
+            background = background_image_url(_attribute(el, "style"))
             if background:
                 return self.image(background)
-        return super().convert_div(el, text, parent_tags)
+        return str(super().convert_div(el, text, parent_tags))
 
     convert_section = convert_div
     convert_figure = convert_div
 
-    def convert_p(self, el, text, parent_tags):  # type: ignore[no-untyped-def]
-        if not text.strip() and background_image_url(el.get("style", "")):
+    def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if not text.strip() and background_image_url(_attribute(el, "style")):
             return self.convert_div(el, text, parent_tags)
-        return super().convert_p(el, text, parent_tags)
+        return str(super().convert_p(el, text, parent_tags))
 
 
 def _lean(html: str) -> str:
@@ -284,7 +290,7 @@ def _lean(html: str) -> str:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
     dom.flatten_deeper_than(root, MAX_NESTING)
-    return lxml.html.tostring(root, encoding="unicode")
+    return str(lxml.html.tostring(root, encoding="unicode"))
 
 
 def not_content(element: lxml.html.HtmlElement) -> bool:
@@ -308,6 +314,12 @@ def _has_picture(element: lxml.html.HtmlElement) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
+
+
+def _attribute(tag: Tag, name: str) -> str:
+    """An attribute's value as text (BeautifulSoup gives ``class`` as a list)."""
+    value = tag.get(name)
+    return " ".join(value) if isinstance(value, list) else value or ""
 
 
 def _attributes(tag: Tag) -> dict[str, str]:
@@ -354,7 +366,7 @@ def _code_text(element: Tag) -> str:
 
 
 def _language(pre: Tag) -> str:
-    names = [pre.get("data-lang") or ""] + [
+    names = [str(pre.get("data-lang") or "")] + [
         c.split("__", 1)[1] for c in pre.get("class") or [] if c.startswith("code-snippet__")
     ]
     return next((n for n in names if re.fullmatch(r"[A-Za-z0-9+#-]{1,20}", n)), "")

@@ -99,7 +99,7 @@ class BlockMiddleware:
 
     def _redirected(self, request: Request, response: Response) -> Request:
         """The request for where an article page moved to, if that is an article host."""
-        location = response.headers.get("Location", b"").decode("latin-1").strip()
+        location = (response.headers.get("Location") or b"").decode("latin-1").strip()
         target = web_url(urljoin(request.url, location)) if location else ""
         hops = request.meta.get("article_redirects", 0) + 1
         if not target or host_of(target) not in self.hosts:

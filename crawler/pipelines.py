@@ -20,6 +20,7 @@ from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
 from crawler.store.archive import Archive, NotConverted
 from crawler.store.images import CheckedImage, NotAnImage, check_image
+from crawler.store.index import ArticleState
 from crawler.store.posts import Outcome, PostError
 from crawler.tally import Tally
 from crawler.wechat.urls import host_of
@@ -69,7 +70,10 @@ class ImagePipeline(FilesPipeline):
         meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True}
         return [Request(url, meta=meta) for url in self._wanted(item)]
 
-    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
+    # FilesPipeline's types say a file is stored when downloaded (a path, a Deferred); here
+    # it is placed when the whole item is in (path None until then), and a failure is
+    # logged, not returned: the three hooks below differ from its signatures on purpose.
+    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,  # type: ignore[override]
                           item: Any = None) -> dict[str, Any] | None:
         name = self.images.stored_name(request.url)
         if name is None:
@@ -77,7 +81,7 @@ class ImagePipeline(FilesPipeline):
         self.crawler.stats.inc_value("images/already_stored")
         return {"url": request.url, "path": name, "checksum": None, "status": "uptodate"}
 
-    async def media_downloaded(self, response: Response, request: Request,
+    async def media_downloaded(self, response: Response, request: Request,  # type: ignore[override]
                                info: MediaPipeline.SpiderInfo, *, item: Any = None) -> dict[str, Any]:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
@@ -91,7 +95,7 @@ class ImagePipeline(FilesPipeline):
         self.crawler.stats.inc_value("images/downloaded")
         return {"url": request.url, "path": None, "checksum": image.sha256, "status": "downloaded"}
 
-    def media_failed(self, failure: Failure, request: Request,
+    def media_failed(self, failure: Failure, request: Request,  # type: ignore[override]
                      info: MediaPipeline.SpiderInfo) -> None:
         """Log one line and return: raising would make Scrapy log a traceback as well."""
         self.failed[request.url] = not failure.check(PermanentImageFailure)
@@ -117,8 +121,8 @@ class ImagePipeline(FilesPipeline):
                 adapter["images_incomplete"] = True
                 continue
             names[url] = placements[-1].name
-        for url, error in self.images.write(placements).items():
-            self._failed(url, f"cannot write the image: {error}")
+        for url, write_error in self.images.write(placements).items():
+            self._failed(url, f"cannot write the image: {write_error}")
             adapter["images_incomplete"] = True
             names[url] = None
         adapter[self.files_result_field] = [{"url": url, "path": name}
@@ -153,17 +157,16 @@ class PostPipeline:
 
     def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
         if isinstance(item, ArticleGone):
-            self._record(lambda: self.archive.index.set_article_state(item.key, item.url,
-                                                                       item.reason), item.url)
+            self._record(lambda: self.archive.index.set_article_state(
+                item.key, item.url, ArticleState(item.reason)), item.url)
             self.tally.count(f"posts/{item.reason}", source=item.source)
             return item
         article = item.article
         if article.published is None:
             self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
                                "no publish time, and a post is never given an invented date")
-        if item.imported_page is not None:
-            self._record(lambda: self.archive.captures.add_resource(article.url, item.imported_page),
-                         article.url)
+        if (page := item.imported_page) is not None:
+            self._record(lambda: self.archive.captures.add_resource(article.url, page), article.url)
         names = {f["url"]: f["path"] for f in item.files}
         try:
             outcome, path = self.archive.archive_article(

@@ -63,4 +63,5 @@ class Tally:
         if counters is None:
             counters = {}
             self.stats.set_value(table, counters)
-        return counters.setdefault(name, Counter())
+        counter: Counter[str] = counters.setdefault(name, Counter())
+        return counter

@@ -14,7 +14,6 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -48,9 +47,8 @@ def unit_crawler(**overrides: Any) -> Crawler:
 
 @pytest.fixture
 def wechat() -> Iterator[MockWeChat]:
-    server = MockWeChat().start()
-    yield server
-    server.stop()
+    with MockWeChat() as server:
+        yield server
 
 
 def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
@@ -72,6 +70,12 @@ def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
     env = {**os.environ, "TZ": tz, "PYTHONPATH": str(PROJECT)}
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
                           timeout=120)
+
+
+def refusal(result: subprocess.CompletedProcess[str], command: str) -> str:
+    """The one line in which ``scrapy COMMAND`` refused to run."""
+    [line] = [line for line in result.stderr.splitlines() if line.startswith(f"scrapy {command}:")]
+    return line
 
 
 def post_of(archive: Path) -> str:
@@ -103,9 +107,8 @@ def serve_legacy_shape(server: MockWeChat) -> Served:
 
 @pytest.fixture(scope="session")
 def legacy() -> Iterator[Served]:
-    server = MockWeChat().start()
-    yield serve_legacy_shape(server)
-    server.stop()
+    with MockWeChat() as server:
+        yield serve_legacy_shape(server)
 
 
 @pytest.fixture(scope="session")

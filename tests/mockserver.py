@@ -64,13 +64,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class MockWeChat:
+    """The stand-in server; a context manager (``with MockWeChat() as server:``) that starts
+    and stops it. What it answers is given with ``page``, ``image``, ``redirect`` and
+    ``route``."""
+
     def __init__(self) -> None:
-        self.routes: dict[str, Route | Callable[[str], Route]] = {}
+        self._routes: dict[str, Route | Callable[[str], Route]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.latency = 0.0  # seconds before each answer
-        # Seconds more before a new connection's first answer: over a network, the round
-        # trip of TCP's handshake. Zero: connections cost nothing.
-        self.connect_latency = 0.0
         # Send HTML gzip-compressed to clients that accept it, as web servers commonly do.
         self.compress_html = False
         self._lock = threading.Lock()
@@ -89,21 +90,39 @@ class MockWeChat:
         self._server.shutdown()
         self._server.server_close()
 
+    def __enter__(self) -> MockWeChat:
+        return self.start()
+
+    def __exit__(self, *exception: object) -> None:
+        self.stop()
+
+    def route(self, path: str, answer: Route | Callable[[str], Route]) -> str:
+        """Answer ``path`` (with its query, if any: else whatever the query) with ``answer``,
+        a fixed ``Route`` or a function of the query; return its URL."""
+        self._routes[path] = answer
+        return self.base + path
+
+    def body_of(self, path: str) -> bytes:
+        """What ``path`` answers with (a fixed route)."""
+        route = self._routes[path]
+        assert isinstance(route, Route)
+        return route.body
+
+    def on_connect(self) -> None:
+        """Called when a client connects, before its first request (a benchmark delays it)."""
+
     def page(self, path: str, html: str, status: int = 200) -> str:
         """Serve ``html`` at ``path`` (with its query, if any); return its URL."""
-        self.routes[path] = Route(status, "text/html; charset=utf-8", html.encode("utf-8"))
-        return self.base + path
+        return self.route(path, Route(status, "text/html; charset=utf-8", html.encode("utf-8")))
 
     def redirect(self, path: str, location: str, status: int = 302) -> str:
         """Answer ``path`` (with its query, if any) with a redirect; return its URL."""
-        self.routes[path] = Route(status, "text/html", b"moved", (("Location", location),))
-        return self.base + path
+        return self.route(path, Route(status, "text/html", b"moved", (("Location", location),)))
 
     def image(self, path: str, body: bytes | Callable[[str], Route], status: int = 200,
               content_type: str = "image/png") -> str:
         """Serve an image at ``path`` whatever the query; return its URL."""
-        self.routes[path] = body if callable(body) else Route(status, content_type, body)
-        return self.base + path
+        return self.route(path, body if callable(body) else Route(status, content_type, body))
 
     def hits(self, path_prefix: str = "") -> list[tuple[str, dict[str, str]]]:
         with self._lock:
@@ -120,14 +139,14 @@ class MockWeChat:
 
             def setup(self) -> None:
                 super().setup()
-                time.sleep(server.connect_latency)
+                server.on_connect()
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 time.sleep(server.latency)
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers)))
                 parts = urlsplit(self.path)
-                route = server.routes.get(self.path) or server.routes.get(parts.path)
+                route = server._routes.get(self.path) or server._routes.get(parts.path)
                 if callable(route):
                     route = route(parts.query)
                 if route is None:

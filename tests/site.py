@@ -56,14 +56,14 @@ class Site:
     pages: dict[str, Route | Callable[[str], Route]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.server.routes["/s"] = self._long_link
-        self.server.routes["/mp/appmsgalbum"] = self._album_json
+        self.server.route("/s", self._long_link)
+        self.server.route("/mp/appmsgalbum", self._album_json)
 
     def article(self, art: Art, nickname: str | None = None) -> str:
         """Serve ``art`` and its images; return the link a listing would give."""
         self.pages[art.path] = Route(200, "text/html; charset=utf-8", self.page(art, nickname).encode())
         if art.token:
-            self.server.routes[f"/s/{art.token}"] = self.pages[art.path]
+            self.server.route(f"/s/{art.token}", self.pages[art.path])
         self.server.image(f"/mmbiz_png/Img{art.mid}x{art.idx}/640", png((int(art.mid) % 256, 9, 9)))
         self.server.image("/mmbiz_png/SharedFooter/640", png((1, 1, 1)))
         self.articles.append(art)
@@ -103,15 +103,14 @@ class Site:
     def feed(self, path: str, arts: list[Art]) -> str:
         items = "".join(f"<item><title>{a.name}</title><link>{self.link(a)}</link></item>" for a in arts)
         xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
-        self.server.routes[path] = Route(200, "application/rss+xml", xml.encode())
-        return self.server.base + path
+        return self.server.route(path, Route(200, "application/rss+xml", xml.encode()))
 
     def publish_list(self, arts: list[Art], ret: int = 0) -> None:
         info = json.dumps({"appmsgex": [{"link": self.link(a).replace("&amp;", "&"), "title": a.name,
                                           "aid": f"{a.mid}_{a.idx}"} for a in arts]})
         page = json.dumps({"publish_list": [{"publish_type": 101, "publish_info": info}]})
         body = {"base_resp": {"ret": ret, "err_msg": "freq control" if ret else "ok"}, "publish_page": page}
-        self.server.routes["/cgi-bin/appmsgpublish"] = _json(body)
+        self.server.route("/cgi-bin/appmsgpublish", _json(body))
 
     def _long_link(self, query: str) -> Route:
         params = {k: v[0] for k, v in parse_qs(query).items()}

@@ -73,8 +73,7 @@ def album(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
     The image that failed during the crawl is served afterwards, as a CDN that was down
     for a moment would: the reader's browser then asks for it from the post.
     """
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         legacy, site = serve_legacy_shape(server), Site(server)
         for art in ALBUM:
             site.article(art)
@@ -84,8 +83,6 @@ def album(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
         server.image(FAILED_IMAGE, jpeg((5, 200, 5)), content_type="image/jpeg")
         views = view_archive(archive, tmp_path_factory.mktemp("site"))
         yield Viewed(server.base, front_matters(archive), views)
-    finally:
-        server.stop()
 
 
 def test_every_post_is_seen(album: Viewed) -> None:
@@ -128,8 +125,7 @@ def test_each_post_links_back_to_its_article(album: Viewed) -> None:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
     """hostile.html and a plain neighbour, so each title is also in the other's pager."""
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         neighbour = Art("2247490101")
         link = Site(server).article(neighbour).replace("&amp;", "&")
         urls = [server.page("/s/Hostile", page_text("hostile.html")), link]
@@ -138,8 +134,6 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Viewed]:
                  DEFAULT_TAGS="yes,2021,null: x,@at")
         views = view_archive(archive, tmp_path_factory.mktemp("site"))
         yield Viewed(server.base, front_matters(archive), views)
-    finally:
-        server.stop()
 
 
 def test_a_hostile_page_runs_and_loads_nothing(hostile: Viewed) -> None:

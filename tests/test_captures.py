@@ -106,7 +106,7 @@ def test_a_page_sent_gzip_compressed_is_captured_decoded_and_rebuilds_the_same_p
     [(_, headers)] = server.hits("/s/")
     assert "gzip" in headers["Accept-Encoding"]
     [capture] = CaptureStore(archive / ".state" / "warc").captures()
-    assert capture.body == server.routes["/s/LegacyShapeToken"].body
+    assert capture.body == server.body_of("/s/LegacyShapeToken")
     before = posts(archive)
     assert len(before) == 1
     result = scrapy("rebuild", archive)
@@ -143,14 +143,13 @@ def test_rebuild_with_another_converter_option_rewrites_only_affected_posts(
 
 
 def test_import_of_a_saved_page_equals_the_post_from_fetching_it(tmp_path: Path) -> None:
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         legacy = serve_legacy_shape(server)
         fetched = tmp_path / "fetched"
         assert crawl("article", fetched, "-a", f"url={legacy.url}").returncode == 0
         saved = tmp_path / "saved"
         saved.mkdir()
-        (saved / "article.html").write_bytes(server.routes["/s/LegacyShapeToken"].body)
+        (saved / "article.html").write_bytes(server.body_of("/s/LegacyShapeToken"))
         (saved / "deleted.html").write_text((Path(__file__).parent / "pages" / "deleted.html")
                                             .read_text(encoding="utf-8"), encoding="utf-8")
         listing = tmp_path / "pages.txt"
@@ -163,8 +162,6 @@ def test_import_of_a_saved_page_equals_the_post_from_fetching_it(tmp_path: Path)
         assert sorted(p.name for p in (imported / "postimg").iterdir()) == \
             sorted(p.name for p in (fetched / "postimg").iterdir())
         assert "Not imported: " + str(saved / "deleted.html") + " is deleted" in result.stderr
-    finally:
-        server.stop()
     rebuilt = scrapy("rebuild", imported)
     assert rebuilt.stdout.strip() == "rebuild: 1 unchanged"
 
@@ -207,8 +204,7 @@ def test_verify_passes_a_sound_archive_and_finds_each_planted_defect(
 
 
 def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path) -> None:
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         site = Site(server)
         arts = [Art(str(2247492000 + i)) for i in range(30)]
         for art in arts:
@@ -240,5 +236,3 @@ def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path
         assert not list(archive.rglob(".*.tmp"))
         fetched = [path for path, _ in server.hits("/s")]
         assert len(fetched) - len(set(fetched)) <= killed_at + 1  # the rerun skipped what was done
-    finally:
-        server.stop()

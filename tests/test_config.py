@@ -11,7 +11,7 @@ from scrapy.settings import Settings
 from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
 from crawler.slots import DownloadSlots
-from tests.conftest import crawl, unit_crawler
+from tests.conftest import crawl, refusal, unit_crawler
 
 
 def settings(**overrides: object) -> Settings:
@@ -67,7 +67,7 @@ def test_the_crawl_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
     result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
                    settings={"MARKDOWN_BULLET": "x"})
     assert result.returncode == 2
-    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl article:")]
+    line = refusal(result, "crawl article")
     assert line == "scrapy crawl article: -s MARKDOWN_BULLET= takes one of - * +, not 'x'"
     assert "Traceback" not in result.stderr
 

@@ -7,7 +7,7 @@ import errno
 import os
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,12 @@ import pytest
 from crawler.markdown import MarkdownStyle
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
-from tests.conftest import crawl, serve_legacy_shape
+from tests.conftest import crawl, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
 from tests.test_captures import scrapy
 
-DAY = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+DAY = datetime(2026, 11, 29, 12, tzinfo=UTC)
 PAGE = "<html>反诈提醒</html>".encode() * 2000
 
 
@@ -103,7 +103,7 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     (tmp_path / ".state" / "index.sqlite").write_bytes(b"this is not SQLite" * 100)
     result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
     assert result.returncode == 1
-    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl article:")]
+    line = refusal(result, "crawl article")
     assert line.startswith("scrapy crawl article: the index ") and "delete it" in line
     assert "Traceback" not in result.stderr
     verify = scrapy("verify", tmp_path)
@@ -127,8 +127,7 @@ def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: P
 
 def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         legacy = serve_legacy_shape(server)
         archive = Archive(tmp_path)
 
@@ -138,25 +137,20 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         monkeypatch.setattr(archive.index, "add_article", full)
         from crawler.store.posts import Outcome
         from crawler.wechat.page import parse_page
-        article = parse_page(server.routes["/s/LegacyShapeToken"].body, legacy.url)
+        article = parse_page(server.body_of("/s/LegacyShapeToken"), legacy.url)
         with pytest.raises(sqlite3.OperationalError):
             archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)
         monkeypatch.undo()
         assert archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)[0] in (
             Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED)
         archive.close()
-    finally:
-        server.stop()
 
 
 # -- posts that are not ours -----------------------------------------------------------
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         legacy = serve_legacy_shape(server)
         assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
-    finally:
-        server.stop()
     posts = tmp_path / "_posts"
     (posts / "2020-01-01-gbk.md").write_bytes("---\ntitle: 反诈\n---\n".encode("gbk"))
     (posts / "2020-01-02-list.md").write_text("---\ntitle: x\nwechat: [1, 2]\n---\n")
@@ -196,15 +190,12 @@ def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeCha
 
 # -- a page the converter fails on costs only itself -------------------------------------
 def _archive_of_two(tmp_path: Path) -> tuple[Path, list[Art]]:
-    server = MockWeChat().start()
-    try:
+    with MockWeChat() as server:
         site = Site(server)
         arts = [Art("2247493101"), Art("2247493102")]
         for art in arts:
             site.article(art)
         assert crawl("album", tmp_path, "-a", f"url={site.album('3202', arts)}").returncode == 0
-    finally:
-        server.stop()
     return tmp_path, arts
 
 

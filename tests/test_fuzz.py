@@ -19,8 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import lxml.html
 import pytest
@@ -107,7 +106,7 @@ def post_of(html: str, tag: str) -> tuple[Article, str] | None:
         assert result.reason != "unparseable", result.message
         return None
     article = result if result.published else replace(
-        result, published=datetime(2024, 1, 2, tzinfo=timezone.utc))
+        result, published=datetime(2024, 1, 2, tzinfo=UTC))
     links = {url: f"{LOCAL}img{number}.png" for number, url in enumerate(article.image_urls)}
     text = compose_post(article, links, [tag])
     text.encode("utf-8")

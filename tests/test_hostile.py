@@ -233,8 +233,8 @@ def test_article_pages_that_fail_to_decode_end_as_lines_and_the_run_goes_on(
         wechat: MockWeChat, tmp_path: Path) -> None:
     import gzip
     encoded = (("Content-Encoding", "gzip"),)
-    wechat.routes["/s/Torn"] = Route(200, "text/html", gzip.compress(page().encode())[:30], encoded)
-    wechat.routes["/s/Bomb"] = Route(200, "text/html", gzip.compress(b" " * 3_000_000), encoded)
+    wechat.route("/s/Torn", Route(200, "text/html", gzip.compress(page().encode())[:30], encoded))
+    wechat.route("/s/Bomb", Route(200, "text/html", gzip.compress(b" " * 3_000_000), encoded))
     after = wechat.page("/s/After", page(mid="2247499401"))
     listing = tmp_path / "urls.txt"
     listing.write_text(f"{wechat.base}/s/Torn\n{wechat.base}/s/Bomb\n{after}\n", encoding="utf-8")

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from crawler.progress import Pace
-from tests.conftest import PROJECT, crawl
+from tests.conftest import PROJECT, crawl, refusal
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
 from tests.test_captures import scrapy
@@ -25,7 +25,7 @@ def test_the_archive_of_a_fresh_clone_verifies(tmp_path: Path) -> None:
 def test_a_first_run_without_an_accounts_file_says_to_copy_the_example(tmp_path: Path) -> None:
     result = crawl("accounts", tmp_path, settings={"ACCOUNTS_FILE": str(tmp_path / "accounts.toml")})
     assert result.returncode == 2
-    [line] = [l for l in result.stderr.splitlines() if l.startswith("scrapy crawl accounts:")]
+    line = refusal(result, "crawl accounts")
     assert "copy accounts.example.toml to it" in line
 
 

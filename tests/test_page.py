@@ -119,7 +119,7 @@ def test_anything_else_is_not_an_article(html: str) -> None:
 
 def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() -> None:
     page = page_text("legacy_shape.html").encode("utf-8")
-    broken = page.replace("清远大姐".encode("utf-8"), b"\xff\xfe")
+    broken = page.replace("清远大姐".encode(), b"\xff\xfe")
     assert broken != page
     parsed = parse_page(broken, FETCHED)
     assert isinstance(parsed, Article)
@@ -127,7 +127,7 @@ def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() ->
 
 
 def test_as_utf8_keeps_utf8_bodies_and_re_encodes_others() -> None:
-    body = "<title>反诈</title>".encode("utf-8")
+    body = "<title>反诈</title>".encode()
     assert as_utf8(body, "utf-8") is body
     assert as_utf8("<title>反诈</title>".encode("gb18030"), "gb18030") == body
 

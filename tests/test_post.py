@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import yaml
@@ -10,7 +10,7 @@ import yaml
 from crawler.post import post_filename, render_post, slugify, yaml_scalar
 from crawler.wechat.article import Article, PostType
 
-PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=timezone.utc)  # 16:05:12 in China
+PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=UTC)  # 16:05:12 in China
 
 
 def make(**fields: object) -> Article:
@@ -83,7 +83,7 @@ def test_plain_values_stay_unquoted() -> None:
 
 def test_file_name_is_china_date_and_readable_slug() -> None:
     late = datetime(2021, 7, 28, 23, 30, tzinfo=timezone(timedelta(hours=8)))
-    assert post_filename(make(published=late.astimezone(timezone.utc))) == \
+    assert post_filename(make(published=late.astimezone(UTC))) == \
         "2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md"
 
 

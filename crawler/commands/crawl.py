@@ -18,6 +18,7 @@ from crawler.cli import refuse
 from crawler.config import Config, ConfigError
 from crawler.extensions import run_failure
 from crawler.spiders.arguments import ArgumentError
+from crawler.spiders.base import WeChatSpider
 from crawler.store.archive import Archive, ArchiveError
 
 
@@ -27,6 +28,8 @@ class Command(ScrapyCrawl):
             raise UsageError("give one spider: scrapy crawl article|album|accounts|import")
         assert self.crawler_process is not None and self.settings is not None
         spidercls = self.crawler_process.spider_loader.load(args[0])
+        if not issubclass(spidercls, WeChatSpider):
+            raise UsageError(f"not a spider of this project: {args[0]}")
         try:
             config = Config.from_settings(self.settings)
             params = spidercls.Params.from_arguments(opts.spargs, config)

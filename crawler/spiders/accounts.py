@@ -18,6 +18,7 @@ from typing import Any
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.http.request import CookiesT
 
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
@@ -58,6 +59,7 @@ class AccountsSpider(WeChatSpider):
     name = "accounts"
     Params = AccountsParams
     params: AccountsParams
+    discovery: Discovery
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AccountsSpider:
@@ -86,7 +88,7 @@ class AccountsSpider(WeChatSpider):
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)
         if biz and config.mp_token and config.mp_cookie:
-            cookies = {k: v.value for k, v in SimpleCookie(config.mp_cookie).items()}
+            cookies: CookiesT = {k: v.value for k, v in SimpleCookie(config.mp_cookie).items()}
             yield self.listing_request(publish_list_url(config.wechat_base_url, biz, config.mp_token),
                                        f"mp:{account.name}", self.parse_publish_list, account,
                                        cookies=cookies)
@@ -97,7 +99,8 @@ class AccountsSpider(WeChatSpider):
         if account is None or not response.meta.get("unknown_account") \
                 or not self.discovery.is_foreign(article, account) or self.config.follow_links == "all":
             return True
-        self.index.add_link(response.request.url, article.key)
+        self.index.add_link(response.url if response.request is None else response.request.url,
+                            article.key)
         self.discovery.foreign(article.key, article.biz, self.discovery.account_biz(account), account)
         self.logger.info("Not archived: %s is another account's article (%s)", response.url,
                          article.account or article.biz)

@@ -56,4 +56,4 @@ class ArticleSpider(WeChatSpider):
 
     @property
     def follow_albums(self) -> bool:
-        return self.params.follow_albums
+        return bool(self.params.follow_albums)

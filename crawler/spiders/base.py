@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.http.request import CookiesT
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -25,20 +26,26 @@ from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.archive import Archive
+from crawler.store.index import Index
 from crawler.tally import Tally
-from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import album_id, article_key, article_ids_from_url
-
-# Error pages that say the article is gone for good, so that it is not asked for again.
-GONE = frozenset({"deleted", "violation"})
+from crawler.wechat.urls import album_id, article_ids_from_url, article_key
 
 
 class WeChatSpider(scrapy.Spider):
     Params: ClassVar[type[SpiderParams]]
     params: Any
-    follow_albums = False
+    config: Config
+    index: Index
+    tally: Tally
+    albums: AlbumProgress
+
+    @property
+    def follow_albums(self) -> bool:
+        """Whether the albums a fetched article names are read too (``scrapy crawl article``)."""
+        return False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, params: Any = None,
@@ -82,8 +89,8 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(f"pages/{page.reason}", source=source)
-            key = article_key(response.url) or self.index.link_key(response.request.url)
-            if key and page.reason in GONE:
+            key = article_key(response.url) or self.index.link_key(_request(response).url)
+            if key and page.reason.gone:
                 yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
             return
         if not self.accepts(page, response, account):
@@ -93,13 +100,14 @@ class WeChatSpider(scrapy.Spider):
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(account.tags) if account else [],
                           account=account.name if account else "",
-                          fetched_url=response.request.url)
+                          fetched_url=_request(response).url)
         yield from self.discovered(page, account)
 
     def page_of(self, response: Response) -> Article | NotAnArticle:
         if isinstance(response, TextResponse):
             return parse_page(as_utf8(response.body, response.encoding), response.url)
-        return NotAnArticle("unknown", f"not an HTML page ({response.headers.get('Content-Type')!r})")
+        return NotAnArticle(PageReason.UNKNOWN,
+                            f"not an HTML page ({response.headers.get('Content-Type')!r})")
 
     def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
         """Whether a fetched article is to be archived (see ``AccountsSpider``)."""
@@ -116,9 +124,9 @@ class WeChatSpider(scrapy.Spider):
 
     def fetch_failed(self, failure: Failure) -> None:
         self.tally.count("articles/handled")
-        self.logger.warning("Not archived: could not fetch %s: %s",
-                            failure.request.url, failure_reason(failure))
-        self.tally.count("pages/fetch_failed", source=failure.request.cb_kwargs.get("source", ""))
+        request = failed_request(failure)
+        self.logger.warning("Not archived: could not fetch %s: %s", request.url, failure_reason(failure))
+        self.tally.count("pages/fetch_failed", source=request.cb_kwargs.get("source", ""))
 
     # -- albums --------------------------------------------------------------------------
     def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:
@@ -135,7 +143,7 @@ class WeChatSpider(scrapy.Spider):
                                     album=album)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
-                        *, cookies: dict[str, str] | None = None,
+                        *, cookies: CookiesT | None = None,
                         **cb_kwargs: Any) -> scrapy.Request:
         """A request for the first page of one listing source (album, feed, back-office list)."""
         self.tally.count("sources/attempted", account=account.name if account else "")
@@ -155,8 +163,8 @@ class WeChatSpider(scrapy.Spider):
         more = self.albums.read(album, biz, page, first_page)
         yield from self.listed_requests(page.entries, source, account)
         if page.next_url and more:
-            yield response.request.replace(url=page.next_url, cb_kwargs={
-                **response.request.cb_kwargs, "first_page": False})
+            request = _request(response)
+            yield request.replace(url=page.next_url, cb_kwargs={**request.cb_kwargs, "first_page": False})
 
     # -- listing outcomes ----------------------------------------------------------------
     def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
@@ -170,14 +178,27 @@ class WeChatSpider(scrapy.Spider):
                          account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:
-        kwargs = failure.request.cb_kwargs
+        kwargs = failed_request(failure).cb_kwargs
         self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
                            failure_reason(failure))
 
 
+def failed_request(failure: Failure) -> scrapy.Request:
+    """The request of a failure given to an errback (Scrapy sets it on the failure)."""
+    request = getattr(failure, "request", None)
+    assert isinstance(request, scrapy.Request)
+    return request
+
+
+def _request(response: Response) -> scrapy.Request:
+    """The request a response answers (Scrapy sets it before any callback sees it)."""
+    assert response.request is not None
+    return response.request
+
+
 def failure_reason(failure: Failure) -> str:
     """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
-    if failure.check(HttpError):
+    if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
     message = failure.getErrorMessage()
     name = type(failure.value).__name__

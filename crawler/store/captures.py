@@ -15,7 +15,7 @@ import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,7 +48,7 @@ class CaptureStore:
                      response_headers: list[tuple[str, str]], body: bytes,
                      fetched_at: datetime | None = None) -> None:
         """Keep one fetched page with the request that asked for it."""
-        fetched_at = fetched_at or datetime.now(timezone.utc)
+        fetched_at = fetched_at or datetime.now(UTC)
         target = urlsplit(url)
         request_line = f"GET {target.path or '/'}{'?' + target.query if target.query else ''} HTTP/1.1"
         kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_HEADERS]
@@ -64,7 +64,7 @@ class CaptureStore:
 
     def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None) -> None:
         """Keep a page that came from elsewhere (an imported file) under its article URL."""
-        fetched_at = fetched_at or datetime.now(timezone.utc)
+        fetched_at = fetched_at or datetime.now(UTC)
         self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body))
 
     def captures(self) -> Iterator[Capture]:
@@ -92,7 +92,7 @@ class CaptureStore:
         place, it would hide every record written after it from readers.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"captures-{fetched_at.astimezone(timezone.utc):%Y-%m-%d}.warc.gz"
+        path = self.folder / f"captures-{fetched_at.astimezone(UTC):%Y-%m-%d}.warc.gz"
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             end = self._ends.get(path)
@@ -136,14 +136,13 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _capture(record: bytes, path: Path, offset: int) -> Capture | None:
     """The page a response or resource record holds; None for other records."""
-    parsed = warc.parsed(record)
-    if parsed is None or parsed.rec_type not in ("response", "resource"):
+    found = warc.parsed(record)
+    if found is None or found[0].rec_type not in ("response", "resource"):
         return None
+    parsed, body = found
     if parsed.rec_type == "response" and parsed.http_headers.get_statuscode() != "200":
         return None
     return Capture(url=parsed.rec_headers.get_header("WARC-Target-URI"),
                    fetched_at=datetime.fromisoformat(
                        parsed.rec_headers.get_header("WARC-Date").replace("Z", "+00:00")),
-                   body=parsed.body, file=path, offset=offset)  # type: ignore[attr-defined]
-
-
+                   body=body, file=path, offset=offset)

@@ -30,7 +30,7 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> list[OSError | Non
         except OSError as error:
             temporaries.append(error)
     results: list[OSError | None] = []
-    for (path, _), temporary in zip(files, temporaries):
+    for (path, _), temporary in zip(files, temporaries, strict=True):
         if isinstance(temporary, OSError):
             results.append(temporary)
             continue

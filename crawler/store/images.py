@@ -99,10 +99,9 @@ class ImageStore:
     def write(self, placements: Sequence[Placement]) -> dict[str, OSError]:
         """Write the bytes of the placed images that are new, together; failures by URL."""
         new = {p.name: p.data for p in placements if p.data is not None}  # two URLs, same bytes
-        errors = dict(zip(new, atomic_write_many([(self.folder / name, data)
-                                                   for name, data in new.items()])))
-        return {p.url: errors[p.name] for p in placements
-                if p.data is not None and errors[p.name] is not None}
+        written = atomic_write_many([(self.folder / name, data) for name, data in new.items()])
+        errors = {name: error for name, error in zip(new, written, strict=True) if error is not None}
+        return {p.url: errors[p.name] for p in placements if p.data is not None and p.name in errors}
 
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
         """``<stem>.<ext>``, unless other bytes hold that name already.

@@ -10,7 +10,10 @@ the primary key.
 from __future__ import annotations
 
 import sqlite3
+from enum import StrEnum
 from pathlib import Path
+
+from crawler.wechat.article import PageReason
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -37,16 +40,19 @@ _ADDED_COLUMNS = {"articles": {"published": "INTEGER"}}
 
 
 
-class ArticleState:
-    """What the index knows of an article; other values are ``NotAnArticle`` reasons."""
+class ArticleState(StrEnum):
+    """What the index knows of an article."""
 
     ARCHIVED = "archived"
     INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
-    # Not fetched again by scheduled runs: nothing more is to be had.
-    SETTLED = frozenset({ARCHIVED, "deleted", "violation"})
+    DELETED = PageReason.DELETED.value
+    VIOLATION = PageReason.VIOLATION.value
 
 
-_SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(ArticleState.SETTLED)) + ")"
+# Not fetched again by scheduled runs: nothing more is to be had.
+SETTLED = frozenset({ArticleState.ARCHIVED,
+                     *(ArticleState(reason) for reason in PageReason if reason.gone)})
+_SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
 
 
 class Index:
@@ -100,12 +106,12 @@ class Index:
     def article_state(self, key: str) -> str | None:
         return self._one("SELECT state FROM articles WHERE key = ?", key)
 
-    def add_article(self, key: str, url: str, path: str, state: str,
+    def add_article(self, key: str, url: str, path: str, state: ArticleState,
                     published: int | None = None) -> None:
         self._db.execute("INSERT OR REPLACE INTO articles (key, url, path, state, published) "
                          "VALUES (?, ?, ?, ?, ?)", (key, url, path, state, published))
 
-    def set_article_state(self, key: str, url: str, state: str) -> None:
+    def set_article_state(self, key: str, url: str, state: ArticleState) -> None:
         """Record ``state`` and keep the post path the article may already have."""
         self._db.execute(
             "INSERT INTO articles (key, url, state) VALUES (?, ?, ?) "
@@ -168,7 +174,7 @@ class Index:
     def account_coverage(self, biz: str) -> tuple[int, int, int]:
         """(articles archived, albums known, links to other accounts seen) of account ``biz``."""
         archived = self._db.execute(
-            f"SELECT count(*) FROM articles WHERE key > ? AND key < ? AND state IN ('archived', "
+            "SELECT count(*) FROM articles WHERE key > ? AND key < ? AND state IN ('archived', "
             "'incomplete')", (f"{biz}:", f"{biz};")).fetchone()[0]
         albums = self._db.execute("SELECT count(*) FROM albums WHERE biz = ?", (biz,)).fetchone()[0]
         foreign = self._db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from datetime import datetime
 from collections.abc import Callable
-from enum import Enum
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from crawler.post import post_filename
 from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
-from crawler.post import post_filename
 from crawler.wechat.article import Article
 
 _URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
@@ -26,7 +26,7 @@ _IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
 _LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)\s]+\)")
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"

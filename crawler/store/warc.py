@@ -13,7 +13,7 @@ import hashlib
 import uuid
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
@@ -100,18 +100,19 @@ def _walk(stream: BinaryIO, offset: int) -> int:
     return offset
 
 
-def parsed(record: bytes) -> ArcWarcRecord | None:
-    """The record read by warcio, None when it does not read whole: a body cut short (its
-    payload digest differs; warcio does not check a body that ends early) is no page."""
+def parsed(record: bytes) -> tuple[ArcWarcRecord, bytes] | None:
+    """The record read by warcio, and its payload; None when it does not read whole: a
+    body cut short (its payload digest differs; warcio does not check a body that ends
+    early) is no page."""
     try:
         found = next(iter(ArchiveIterator(BytesIO(record))))
-        found.body = found.content_stream().read()  # type: ignore[attr-defined]
+        body = found.content_stream().read()
     except (ArchiveLoadFailed, StopIteration, EOFError, OSError, ValueError):
         return None
     digest = found.rec_headers.get_header("WARC-Payload-Digest")
-    if digest and digest != _sha1(found.body):  # type: ignore[attr-defined]
+    if digest and digest != _sha1(body):
         return None
-    return found
+    return found, body
 
 
 def record(warc_type: str, url: str, fetched_at: datetime, content_type: str, head: bytes,
@@ -156,7 +157,7 @@ def _sha1(*parts: bytes) -> str:
 
 
 def _warc_date(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def reason(status: int) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+from crawler.wechat.urls import key_of
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -57,25 +60,51 @@ class Article:
     @property
     def key(self) -> str:
         """Identity across runs and edits: ``__biz:mid:idx``, else the URL."""
-        if self.biz and self.mid and self.idx:
-            return f"{self.biz}:{self.mid}:{self.idx}"
-        return self.url
+        return key_of(self.biz, self.mid, self.idx) or self.url
+
+
+class PageReason(StrEnum):
+    """Why a page WeChat served is not an article."""
+
+    DELETED = "deleted"
+    VIOLATION = "violation"
+    UNAVAILABLE = "unavailable"
+    EXPIRED = "expired"
+    BAD_PARAMS = "bad_params"
+    VERIFICATION = "verification"
+    UNKNOWN = "unknown"
+    UNPARSEABLE = "unparseable"
+
+    @property
+    def message(self) -> str:
+        return _MESSAGES[self]
+
+    @property
+    def gone(self) -> bool:
+        """Whether the article is gone for good: it is not asked for again."""
+        return self in (PageReason.DELETED, PageReason.VIOLATION)
+
+
+_MESSAGES = {
+    PageReason.DELETED: "deleted by its publisher",
+    PageReason.VIOLATION: "removed for violating platform rules",
+    PageReason.UNAVAILABLE: "temporarily unavailable",
+    PageReason.EXPIRED: "an expired link",
+    PageReason.BAD_PARAMS: "WeChat's parameter-error page (bad or incomplete link)",
+    PageReason.VERIFICATION: "WeChat's verification page (the crawler is being challenged)",
+    PageReason.UNKNOWN: "not an article page",
+    PageReason.UNPARSEABLE: "a page the parser fails on",
+}
 
 
 @dataclass(frozen=True)
 class NotAnArticle:
-    """A page WeChat served instead of an article; ``reason`` is one of ``REASONS``."""
+    """A page WeChat served instead of an article."""
 
-    reason: str
+    reason: PageReason
     message: str
 
-    REASONS = {
-        "deleted": "deleted by its publisher",
-        "violation": "removed for violating platform rules",
-        "unavailable": "temporarily unavailable",
-        "expired": "an expired link",
-        "bad_params": "WeChat's parameter-error page (bad or incomplete link)",
-        "verification": "WeChat's verification page (the crawler is being challenged)",
-        "unknown": "not an article page",
-        "unparseable": "a page the parser fails on",
-    }
+    @classmethod
+    def because(cls, reason: PageReason, detail: str = "") -> NotAnArticle:
+        """``reason``, with its message and what more there is to say."""
+        return cls(reason, f"{reason.message} ({detail})" if detail else reason.message)

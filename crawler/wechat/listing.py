@@ -10,11 +10,12 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from crawler.wechat.urls import album_id, article_ids_from_url, link_as_given, split_url
+from crawler.wechat.urls import article_ids_from_url, key_of, link_as_given, split_url
 
 
 class ListingError(ValueError):
@@ -34,7 +35,7 @@ class Entry:
     @property
     def key(self) -> str | None:
         """The article's identity (as ``Article.key``) when the link carries it."""
-        return f"{self.biz}:{self.mid}:{self.idx}" if self.biz and self.mid and self.idx else None
+        return key_of(self.biz, self.mid, self.idx)
 
 
 def entry(link: str, title: str = "") -> Entry:
@@ -109,7 +110,7 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
                      _count(base_info.get("article_count")))
 
 
-def _object(value: object) -> dict:
+def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
@@ -135,7 +136,8 @@ def parse_feed(body: bytes) -> list[Entry]:
         entries.append(entry(link, item.findtext("title") or ""))
     for item in root.iter(f"{_ATOM}entry"):
         links = item.findall(f"{_ATOM}link")
-        href = next((l.get("href") for l in links if l.get("rel", "alternate") == "alternate"), "")
+        href = next((link.get("href") for link in links
+                     if link.get("rel", "alternate") == "alternate"), "")
         entries.append(entry(href or "", item.findtext(f"{_ATOM}title") or ""))
     return [e for e in entries if e.url.startswith(("http://", "https://"))]
 
@@ -167,7 +169,7 @@ def parse_publish_list(body: str) -> list[Entry]:
     return entries
 
 
-def _objects(value: object) -> list[dict]:
+def _objects(value: object) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
@@ -175,7 +177,7 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _json(body: str, what: str) -> dict:
+def _json(body: str, what: str) -> dict[str, Any]:
     try:
         data = json.loads(body)
     except ValueError:
@@ -185,7 +187,7 @@ def _json(body: str, what: str) -> dict:
     return data
 
 
-def _check_base_resp(data: dict, what: str, known: dict[int, str] | None = None) -> None:
+def _check_base_resp(data: dict[str, Any], what: str, known: dict[int, str] | None = None) -> None:
     base = data.get("base_resp") or {}
     ret = int(base.get("ret", 0) or 0)
     if ret:

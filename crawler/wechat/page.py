@@ -16,28 +16,31 @@ import lxml.html
 from lxml.etree import ParserError
 
 from crawler.wechat import dom, jsvars
-from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
+from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
-    album_id as album_id_of,
     article_ids_from_url,
     background_image_url,
     canonical_article_url,
+    has_ids,
     is_article_link,
     link_as_given,
     normalise_image_url,
     web_url,
     without_tracking,
 )
+from crawler.wechat.urls import (
+    album_id as album_id_of,
+)
 
 # Checked in order; the first whose marker appears in the page's visible text wins.
-_ERROR_MARKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("verification", ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
-    ("deleted", ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher")),
-    ("violation", ("此内容因违规无法查看", "违反相关法律法规", "violat")),
-    ("unavailable", ("该内容暂时无法查看", "temporarily unavailable")),
-    ("expired", ("链接已过期", "link has expired")),
-    ("bad_params", ("参数错误", "Invalid parameter")),
+_ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
+    (PageReason.VERIFICATION, ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
+    (PageReason.DELETED, ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher")),
+    (PageReason.VIOLATION, ("此内容因违规无法查看", "违反相关法律法规", "violat")),
+    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable")),
+    (PageReason.EXPIRED, ("链接已过期", "link has expired")),
+    (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
 )
 _VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
@@ -55,9 +58,8 @@ def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
     """
     try:
         return _parse(page, url)
-    except Exception as error:  # noqa: BLE001 - the page is reported, not the crawl stopped
-        return NotAnArticle("unparseable", f"{NotAnArticle.REASONS['unparseable']} "
-                                           f"({type(error).__name__}: {error})")
+    except Exception as error:
+        return NotAnArticle.because(PageReason.UNPARSEABLE, f"{type(error).__name__}: {error}")
 
 
 def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
@@ -66,7 +68,7 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
     try:
         doc = dom.document(_without_scripts(page).decode("utf-8", "replace"))
     except (ParserError, ValueError):
-        return NotAnArticle("unknown", "the page is empty or not HTML")
+        return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
     cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
     cgi = jsvars.top_level_fields(cgi_text)
     content = _first(doc, '//*[@id="js_content"]')
@@ -85,7 +87,7 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
-        if {"__biz", "mid", "idx"} <= ids.keys() else without_tracking(url),
+        if has_ids(ids) else without_tracking(url),
         title=title,
         account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
         or _meta_tag(doc, "og:article:author"),
@@ -164,10 +166,10 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
     ids = {k: v for k, v in ids.items() if v}
     fallbacks = (lambda: _meta_tag(doc, "og:url"), lambda: jsvars.var(page, "msg_link"), lambda: url)
     for fallback in fallbacks:
-        if {"__biz", "mid", "idx"} <= ids.keys():
+        if has_ids(ids):
             break
         found = article_ids_from_url(fallback() or "")
-        if {"__biz", "mid", "idx"} <= found.keys():
+        if has_ids(found):
             ids = found
     return ids
 
@@ -235,7 +237,7 @@ def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
 def _article_url(url: str) -> str:
     """An article link in canonical form when it carries the ids, else as given."""
     ids = article_ids_from_url(unquote(url))
-    if {"__biz", "mid", "idx"} <= ids.keys():
+    if has_ids(ids):
         return canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
     return url
 
@@ -279,12 +281,12 @@ def _not_an_article(page: bytes, doc: lxml.html.HtmlElement) -> NotAnArticle:
     visible = " ".join(doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
     visible = re.sub(r"\s+", " ", visible).strip()
     if _VERIFY_PAGE.search(page):
-        return NotAnArticle("verification", NotAnArticle.REASONS["verification"])
+        return NotAnArticle.because(PageReason.VERIFICATION)
     for reason, markers in _ERROR_MARKERS:
         if any(marker in visible for marker in markers):
-            return NotAnArticle(reason, NotAnArticle.REASONS[reason])
+            return NotAnArticle.because(reason)
     snippet = visible[:80] or "no visible text"
-    return NotAnArticle("unknown", f"{NotAnArticle.REASONS['unknown']} ({snippet!r})")
+    return NotAnArticle.because(PageReason.UNKNOWN, repr(snippet))
 
 
 def _without_scripts(page: bytes) -> bytes:

@@ -73,6 +73,8 @@ def _from_mhtml(raw: bytes, path: Path) -> SavedPage:
     if part is None:
         raise SavedPageError(f"{path} is MHTML without an HTML part")
     body = part.get_payload(decode=True)
+    if not isinstance(body, bytes):
+        raise SavedPageError(f"{path}: the HTML part holds no text")
     if any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects):
         raise SavedPageError(f"{path}: the HTML part's base64 cannot be decoded")
     # MIME writes a text's line breaks as CRLF; the page had them as the browser serialised

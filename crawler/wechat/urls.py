@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 ARTICLE_HOST = "mp.weixin.qq.com"
@@ -83,7 +83,7 @@ def is_article_link(url: str) -> bool:
     if parts is None or parts.scheme not in ("http", "https"):
         return False
     return bool(_SHORT_TOKEN.match(parts.path)) or (
-        parts.path.rstrip("/") == "/s" and {"__biz", "mid", "idx"} <= article_ids_from_url(url).keys())
+        parts.path.rstrip("/") == "/s" and has_ids(article_ids_from_url(url)))
 
 
 def album_id(album_url: str) -> str:
@@ -120,10 +120,20 @@ def article_ids_from_url(url: str) -> dict[str, str]:
     return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
 
 
+def key_of(biz: str, mid: str, idx: str) -> str | None:
+    """An article's identity, ``__biz:mid:idx``: the one place it is spelled."""
+    return f"{biz}:{mid}:{idx}" if biz and mid and idx else None
+
+
+def has_ids(ids: Mapping[str, str]) -> bool:
+    """Whether ``ids`` (as ``article_ids_from_url`` gives them) name an article."""
+    return key_of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", "")) is not None
+
+
 def article_key(url: str) -> str | None:
     """An article's identity (as ``Article.key``) from a link that carries its ids."""
     ids = article_ids_from_url(url)
-    return f"{ids['__biz']}:{ids['mid']}:{ids['idx']}" if {"__biz", "mid", "idx"} <= ids.keys() else None
+    return key_of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
 
 
 def normalise_image_url(src: str) -> str:

@@ -1,0 +1,62 @@
+"""``crawler.accounts``: the accounts file, read and checked up front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.accounts import Account, AccountsError, load_accounts
+from tests.conftest import PROJECT
+
+BASE = "https://mp.weixin.qq.com"
+HOSTS = ("mp.weixin.qq.com",)
+
+
+def load(tmp_path: Path, text: str) -> list[Account]:
+    path = tmp_path / "accounts.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_accounts(path, BASE, HOSTS)
+
+
+def test_the_example_reads() -> None:
+    [account] = load_accounts(PROJECT / "accounts.example.toml", BASE, HOSTS)
+    assert account.name == "某市反诈中心" and len(account.urls) == 1
+
+
+def test_every_key(tmp_path: Path) -> None:
+    [account] = load(tmp_path, '''
+[[account]]
+name = " 清远 "
+biz = "MzA="
+tags = ["反诈", 2021, " "]
+albums = ["123", "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=9"]
+urls = ["https://mp.weixin.qq.com/s/Token?scene=1#rd"]
+feeds = ["https://rss.example/feed.xml"]
+''')
+    assert account == Account(
+        name="清远", biz="MzA=", tags=("反诈", "2021"),
+        albums=(f"{BASE}/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=123",
+                f"{BASE}/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=9"),
+        urls=("https://mp.weixin.qq.com/s/Token?scene=1",), feeds=("https://rss.example/feed.xml",))
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[account]]\nname = 5\nurls = ["https://mp.weixin.qq.com/s/x"]', "name must be a string"),
+    ('[[account]]\nname = "甲"\ntags = "反诈"\nbiz = "x"', "tags must be a list of strings"),
+    ('[[account]]\nname = "甲"\nfeeds = ["ftp://x"]', "is not an http(s) URL"),
+    ('[[account]]\nname = "甲"\nalbums = ["https://mp.weixin.qq.com/s/x"]', "not an album URL"),
+    ('[[account]]\nname = "甲"\nalbums = ["²"]', "not an album URL"),
+    ("account = 1", "has no [[account]] tables"),
+])
+def test_mistakes_name_the_account_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(AccountsError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[").replace("]", r"\]")):
+        load(tmp_path, text)
+
+
+def test_a_file_that_is_not_utf8_is_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.toml"
+    path.write_bytes("[[account]]\nname = '甲'".encode("gbk"))
+    with pytest.raises(AccountsError, match="is not valid TOML"):
+        load_accounts(path, BASE, HOSTS)

@@ -1,0 +1,53 @@
+"""``check_archive``: each kind of problem ``scrapy verify`` reports, on a small made archive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from crawler.post import render_post
+from crawler.store.archive import Archive
+from crawler.store.check import check_archive, posts_with_remote_images
+from crawler.store.index import ArticleState
+from tests.test_hostile import page, parsed
+
+
+def made_archive(root: Path) -> Archive:
+    article = parsed(page(mid="2247496001"))
+    body = ("![]({{site.baseurl}}/postimg/Here.png)\n\n![]({{site.baseurl}}/postimg/Gone.png)\n\n"
+            '![](https://mmbiz.qpic.cn/mmbiz_png/Remote/640){: referrerpolicy="no-referrer"}\n')
+    posts, images = root / "_posts", root / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    (posts / "2023-11-15-反诈提醒.md").write_text(render_post(article, body, ["其他"]), encoding="utf-8")
+    (posts / "2023-11-15-反诈提醒.markdown").write_text(render_post(article, "", ["其他"]))
+    (posts / "notes.md").write_text("---\n---\n")
+    (images / "Here.png").write_bytes(b"png")
+    (images / "Orphan.png").write_bytes(b"png")
+    writer = Archive(root)
+    writer.index.add_article(article.key, article.url, "2023-11-15-反诈提醒.md", ArticleState.ARCHIVED)
+    writer.close()
+    (posts / ".2023-11-15-x.md.abc.tmp").write_text("half")  # a run killed while writing
+    (posts / ".gitkeep").write_text("")
+    (images / ".gitkeep").write_text("")
+    return Archive(root, read_only=True)
+
+
+def test_every_problem_once_naming_its_file(tmp_path: Path) -> None:
+    archive = made_archive(tmp_path)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert problems == [
+        "/_posts/.2023-11-15-x.md.abc.tmp: a half-written file left by an interrupted run",
+        "/_posts/2023-11-15-反诈提醒.md: links to postimg/Gone.png, which does not exist",
+        "/_posts/notes.md: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it",
+        "/_posts: 2023-11-15-反诈提醒.markdown, 2023-11-15-反诈提醒.md share the date 2023-11-15 "
+        "and slug '反诈提醒'",
+        "/postimg/Orphan.png: no post links to it",
+    ]
+
+
+def test_images_left_on_the_cdn_are_reported_apart(tmp_path: Path) -> None:
+    archive = made_archive(tmp_path)
+    found = [(path.name, count) for path, count in posts_with_remote_images(archive, {"mmbiz.qpic.cn"})]
+    archive.close()
+    assert found == [("2023-11-15-反诈提醒.md", 1)]

@@ -1,0 +1,63 @@
+"""``crawler.wechat.jsvars``: values read from inline JavaScript, nothing evaluated."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.wechat import jsvars
+
+
+@pytest.mark.parametrize("literal, value", [
+    (r"a\x26b\u4e2d", "a&b中"), (r"\n\t\'\"\\", "\n\t'\"\\"), (r"\ud83d\ude00", "😀"),
+    (r"x\ud800y", "x\ufffdy"), (r"\u0000z\0", "z"), (r"\q", "q"),
+])
+def test_js_escapes(literal: str, value: str) -> None:
+    assert jsvars.js_unescape(literal) == value
+
+
+SCRIPT = rb"""
+    var biz = "" || "MzA=";
+    var notbiz = "no";
+    xvar biz = "nor this";
+    var nickname = htmlDecode("&lt;\u53cd\u8bc8&gt;");
+    window.msg_title = '\x27quoted\x27';
+    var empty = "";
+    var cut = "unterminated
+"""
+
+
+def test_var_reads_the_first_non_empty_value_of_a_statement() -> None:
+    assert jsvars.var(SCRIPT, "biz") == "MzA="
+    assert jsvars.var(SCRIPT, "nickname") == "<反诈>"
+    assert jsvars.var(SCRIPT, "msg_title") == "'quoted'"
+    assert jsvars.var(SCRIPT, "empty") == jsvars.var(SCRIPT, "cut") == jsvars.var(SCRIPT, "nope") == ""
+
+
+OBJECT = b"""window.cgiDataNew = {
+    title: JsDecode('\xe6\xa0\x87\xe9\xa2\x98 {not a brace}'),
+    mid: '2247' * 1,
+    inner: { title: JsDecode('inner title') },
+    list: [ { cdn_url: JsDecode('a') }, { cdn_url: JsDecode('b'), nested: [ { cdn_url: 'c' } ] } ],
+    title: JsDecode('second title, ignored'),
+};"""
+
+
+def test_an_object_literal_and_its_top_level_fields() -> None:
+    literal = jsvars.object_literal(OBJECT, "window.cgiDataNew")
+    assert literal.startswith(b"{") and literal.endswith(b"}")
+    fields = jsvars.top_level_fields(literal)
+    assert fields.get("title") == "标题 {not a brace}"
+    assert fields.get("mid") == "2247"
+    assert "cdn_url" not in fields and fields.get("missing", "x") == "x"
+
+
+def test_array_items_are_the_top_level_objects() -> None:
+    items = jsvars.array_items(OBJECT, "list")
+    assert [jsvars.top_level_fields(item).get("cdn_url") for item in items] == ["a", "b"]
+
+
+@pytest.mark.parametrize("broken", [b"", b"window.cgiDataNew = {", b"list: [ { a: 'x' ",
+                                    b"window.cgiDataNew = 5;"])
+def test_broken_or_missing_literals_give_nothing(broken: bytes) -> None:
+    assert jsvars.object_literal(broken, "window.cgiDataNew") == b""
+    assert jsvars.array_items(broken, "list") == []
