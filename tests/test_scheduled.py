@@ -59,6 +59,7 @@ def test_a_21_article_album_over_three_pages_is_archived_whole_then_costs_one_li
     assert "begin_msgid=2247480001&begin_itemidx=1" in listings[2]
     assert re.search(r"Run summary \(finished\): 21 new\b", first.stderr)
     assert re.search(r"album:3001: 21 listed, 21 new", first.stderr)
+    assert " WARNING: " not in first.stderr  # nor Scrapy's about meta copied to the next page
 
     before, requests = snapshot(tmp_path), len(site.server.requests)
     second = crawl("album", tmp_path, "-a", f"url={album}")

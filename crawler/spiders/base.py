@@ -36,6 +36,9 @@ from crawler.wechat.urls import album_id, article_ids_from_url, article_key
 
 class WeChatSpider(scrapy.Spider):
     Params: ClassVar[type[SpiderParams]]
+    # Whether the spider fetches article pages (all but ``import``): the fetch nodes of a
+    # job in Redis then fetch them (``crawler.distributed``).
+    fetches_articles: ClassVar[bool] = True
     params: Any
     config: Config
     index: Index
@@ -164,7 +167,9 @@ class WeChatSpider(scrapy.Spider):
         yield from self.listed_requests(page.entries, source, account)
         if page.next_url and more:
             request = _request(response)
-            yield request.replace(url=page.next_url, cb_kwargs={**request.cb_kwargs, "first_page": False})
+            # meta stays behind: what Scrapy put there (download_latency) is not the next page's
+            yield request.replace(url=page.next_url, meta={},
+                                  cb_kwargs={**request.cb_kwargs, "first_page": False})
 
     # -- listing outcomes ----------------------------------------------------------------
     def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
