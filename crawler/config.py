@@ -24,6 +24,7 @@ from crawler.wechat.urls import split_url
 BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
 class ConfigError(ValueError):
@@ -56,6 +57,11 @@ class Config:
     stale_account_days: int
     progress: str
     progress_interval: float
+    redis_url: str
+    redis_job: str
+    redis_node: str
+    redis_pages_in_flight: int
+    redis_heartbeat: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -86,6 +92,11 @@ class Config:
             stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1),
             progress=read.choice("PROGRESS", PROGRESS),
             progress_interval=read.real("PROGRESS_INTERVAL", 0.1),
+            redis_url=read.redis_url("REDIS_URL"),
+            redis_job=read.text("REDIS_JOB"),
+            redis_node=str(settings.get("REDIS_NODE") or "").strip(),
+            redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
+            redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
         )
 
     def markdown_style(self) -> MarkdownStyle:
@@ -93,10 +104,14 @@ class Config:
 
     @classmethod
     def of(cls, crawler: Crawler) -> Config:
-        """The crawler's config, read from its settings the first time it is asked for."""
+        """The crawler's config, read from its settings the first time it is asked for once
+        they are final. Scrapy makes the spider before add-ons change the settings (the
+        writer's ``ARTICLE_PAGES_IN_FLIGHT``): what is read before is not kept."""
         config = _CONFIGS.get(crawler)
         if config is None:
-            config = _CONFIGS[crawler] = cls.from_settings(crawler.settings)
+            config = cls.from_settings(crawler.settings)
+            if crawler.settings.frozen:
+                _CONFIGS[crawler] = config
         return config
 
 
@@ -144,6 +159,15 @@ class _Reader:
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"-s {name}= takes an http(s) URL, not {value!r}")
         return value.rstrip("/")
+
+    def redis_url(self, name: str) -> str:
+        """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
+        value = str(self.settings.get(name) or "").strip()
+        parts = split_url(value) if value else None
+        if value and (parts is None or parts.scheme not in REDIS_SCHEMES
+                      or not (parts.hostname or parts.scheme == "unix")):
+            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), not {value!r}")
+        return value
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:
         return int(self._number(name, int, low, high))

@@ -15,6 +15,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config
 from crawler.coverage import coverage_of, found_this_run
+from crawler.distributed.job import REDIS_LOST
 from crawler.store.archive import Archive
 from crawler.tally import Tally
 from crawler.wechat.article import CHINA_TIME
@@ -44,8 +45,11 @@ _PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     """Why a run should exit with a non-zero status, or None when it did its job."""
-    if (reason or stats.get("finish_reason")) == "blocked":
+    reason = reason or stats.get("finish_reason")
+    if reason == "blocked":
         return "the run was cut short: WeChat is blocking"
+    if reason == REDIS_LOST:
+        return "the run was cut short: Redis is unreachable"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
     return None

@@ -173,7 +173,7 @@ class CaptureMiddleware:
         if request.meta.get("article"):
             await self.pending.acquire()
             written = asyncio.get_running_loop().run_in_executor(self.worker, partial(
-                self.captures.add_response, request.url, _pairs(request.headers),
+                self.captures.add_response, response.url, _pairs(request.headers),
                 response.status, _pairs(response.headers), response.body))
             written.add_done_callback(self._written)
         return response

@@ -52,9 +52,6 @@ MP_COOKIE = ""
 ARTICLE_PAGES_IN_FLIGHT = 1
 BLOCK_LIMIT = 3
 BLOCK_RETRY_TIMES = 2
-# A request that failed for good is one line of ours ("Not archived: …", "Image not
-# stored …", "Source … could not be read"), not also Scrapy's "Gave up retrying".
-RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
@@ -93,7 +90,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # IMAGE_HOSTS are made from these settings when a crawl starts (crawler/slots.py); a host
 # given in DOWNLOAD_SLOTS keeps what is given there.
 IMAGE_CONCURRENCY = 8
-ADDONS = {"crawler.slots.DownloadSlots": 0}
+ADDONS = {"crawler.slots.DownloadSlots": 0, "crawler.distributed.addon.Distributed": 0}
 # WeChat pages never redirect with <meta http-equiv="refresh">, and looking for one would
 # decode every 3 MB article page as soon as it arrives and keep its text on the response.
 METAREFRESH_ENABLED = False
@@ -105,6 +102,21 @@ RETRY_TIMES = 2
 # A request that failed for good is one line of ours ("Not archived: …", "Image not
 # stored …", "Source … could not be read"), not also Scrapy's "Gave up retrying".
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+
+# -- several machines (README: "Several machines") -------------------------------------
+# With a Redis URL (redis://[:password@]host:port/db), `scrapy crawl accounts|album|article`
+# is a job's writer and `scrapy crawl fetch` one of its fetch nodes; without, all runs in
+# one process.
+REDIS_URL = ""
+# The job's name, the prefix of its keys in Redis: the writer and its nodes give the same.
+REDIS_JOB = "wechat-archive"
+# A fetch node's name in the job (empty: hostname:pid).
+REDIS_NODE = ""
+# The writer's article pages on the frontier or being fetched at once: more than twice the
+# nodes, so that none waits for work.
+REDIS_PAGES_IN_FLIGHT = 32
+# Seconds a node may stay silent before the writer gives its requests to the others.
+REDIS_HEARTBEAT = 30.0
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"

@@ -54,6 +54,13 @@ def wechat() -> Iterator[MockWeChat]:
 def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
           settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real ``scrapy crawl SPIDER`` against the local server, politeness off."""
+    return subprocess.run(crawl_command(spider, archive, *args, settings=settings), cwd=PROJECT,
+                          env=crawl_env(tz), capture_output=True, text=True, timeout=120)
+
+
+def crawl_command(spider: str, archive: Path, *args: str,
+                  settings: dict[str, str] | None = None) -> list[str]:
+    """The command line of ``crawl``, for tests that start it in the background."""
     options = {
         "ARCHIVE_DIR": str(archive),
         "ARTICLE_HOSTS": "127.0.0.1",
@@ -67,9 +74,11 @@ def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
     for name, value in options.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "TZ": tz, "PYTHONPATH": str(PROJECT)}
-    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return command
+
+
+def crawl_env(tz: str = "UTC") -> dict[str, str]:
+    return {**os.environ, "TZ": tz, "PYTHONPATH": str(PROJECT)}
 
 
 def refusal(result: subprocess.CompletedProcess[str], command: str) -> str:

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
@@ -57,10 +59,22 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     ("ARTICLE_HOSTS", "", "needs at least one host name"),
     ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
+    ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
+    ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
+    ("REDIS_URL", "redis://10.0.0.5:port/0", "takes a Redis URL"),
+    ("REDIS_JOB", "", "-s REDIS_JOB= takes a non-empty text"),
+    ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
+    ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
 ])
 def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         Config.from_settings(settings(**{name: value}))
+
+
+@pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",
+                                 "unix:///run/redis/redis.sock"])
+def test_redis_urls_are_taken(url: str) -> None:
+    assert Config.from_settings(settings(REDIS_URL=url)).redis_url == url
 
 
 def test_the_crawl_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
@@ -74,6 +88,16 @@ def test_the_crawl_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
 
 def test_config_is_read_once_per_crawler() -> None:
     crawler = unit_crawler()
+    assert Config.of(crawler) is Config.of(crawler)
+
+
+def test_config_read_before_the_settings_are_final_is_not_kept() -> None:
+    """Scrapy makes the spider before add-ons change the settings."""
+    crawler = Crawler(Spider, settings(ARTICLE_PAGES_IN_FLIGHT=1))
+    assert Config.of(crawler).article_pages_in_flight == 1
+    crawler.settings.set("ARTICLE_PAGES_IN_FLIGHT", 32, priority="cmdline")
+    crawler.settings.freeze()
+    assert Config.of(crawler).article_pages_in_flight == 32
     assert Config.of(crawler) is Config.of(crawler)
 
 

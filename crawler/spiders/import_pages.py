@@ -58,6 +58,7 @@ class ImportParams:
 class ImportSpider(WeChatSpider):
     name = "import"
     Params = ImportParams
+    fetches_articles = False
     params: ImportParams
 
     async def start(self) -> AsyncIterator[ArticleItem]:

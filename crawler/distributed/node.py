@@ -1,0 +1,217 @@
+"""A fetch node's side of a job: taking requests from the frontier, handing pages back.
+
+Every request a node takes is held in its in-flight hash until the page (or the reason
+there is none) is handed back; a node that stops gives back what it holds, and one that
+dies is found by the writer when its heartbeat expires. Nothing is lost either way, and
+a page may be fetched twice, which the index tolerates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from weakref import WeakKeyDictionary
+
+import redis
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.config import Config
+from crawler.distributed.job import REDIS_LOST, Job, node_name
+from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
+from crawler.distributed.wire import Page
+
+logger = logging.getLogger(__name__)
+
+# Meta key of a request taken from the frontier: the request as it was taken, and its
+# score, by which it is known in the node's in-flight hash.
+TAKEN = "frontier_taken"
+
+
+class FetchNode:
+    """This node in its job: its heartbeat and state, and the pages it hands back.
+
+    Losing Redis in the middle of a job is said once, and the node stops with reason
+    ``redis_unreachable`` (exit status 1); what it held is given back by the writer
+    once Redis is there again and the node's heartbeat is found expired.
+    """
+
+    def __init__(self, crawler: Crawler, server: redis.Redis, job: Job, name: str, heartbeat: float):
+        self.crawler = crawler
+        self.server = server
+        self.job = job
+        self.name = name
+        self.heartbeat = heartbeat
+        self.handed_back = 0
+        self.beating: asyncio.Task[None] | None = None
+        self.lost = False
+        self._hand_back = server.register_script(HAND_BACK)
+        self._beat = server.register_script(HEARTBEAT)
+        self._give_back = server.register_script(GIVE_BACK)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> FetchNode:
+        """The node of ``crawler``'s run, which its spider and scheduler share."""
+        node = _NODES.get(crawler)
+        if node is None:
+            config = Config.of(crawler)
+            node = _NODES[crawler] = cls(crawler, redis.Redis.from_url(config.redis_url), Job.of(config),
+                                         node_name(config), config.redis_heartbeat)
+        return node
+
+    @property
+    def inflight(self) -> str:
+        return self.job.inflight(self.name)
+
+    def join(self) -> None:
+        """Says the node is there, and keeps saying it until it leaves. What a node of the
+        same name held when it died goes back first: nobody would hand it back otherwise."""
+        with self.redis():
+            self.give_back("fetching", "a previous run of this node held")
+            self.beat()
+            waiting = self.server.zcard(self.job.requests)
+            logger.info("Fetch node %s joined job %s: %d requests on the frontier",
+                        self.name, self.job.name, waiting)
+            self.beating = asyncio.ensure_future(self.keep_beating())
+
+    def beat(self) -> None:
+        self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
+                   args=[self.name, round(self.heartbeat * 1000)])
+
+    async def keep_beating(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat / 3)
+            with self.redis():
+                self.beat()
+
+    def job_done(self) -> bool:
+        done = False
+        with self.redis():
+            done = bool(self.server.exists(self.job.done))
+        return done
+
+    def hand_back(self, request: Request, page: Page) -> None:
+        entry, _ = request.meta[TAKEN]
+        with self.redis():
+            self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
+                                  self.job.fetched, self.job.done],
+                            args=[entry, request.meta["page_id"], page.to_bytes(), self.name])
+            self.handed_back += 1
+            self.crawler.stats.inc_value("pages/handed_back")
+
+    def leave(self, reason: str) -> None:
+        """Gives back what the node still holds, and records why it left."""
+        if self.beating is not None:
+            self.beating.cancel()
+        with self.redis():
+            self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
+        report = logger.error if reason == "blocked" else logger.info
+        report("Fetch node %s stopped (%s): %d pages handed back to job %s%s", self.name, reason,
+               self.handed_back, self.job.name,
+               "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
+
+    def give_back(self, state: str, what: str) -> None:
+        """Everything in the node's in-flight hash goes back to the frontier; its state is ``state``."""
+        given = self._give_back(keys=[self.inflight, self.job.requests, self.job.alive(self.name),
+                                      self.job.nodes, self.job.done], args=[self.name, state, "0"])
+        if given > 0:
+            logger.info("Gave back to the frontier %d requests %s", given, what)
+
+    @contextmanager
+    def redis(self) -> Iterator[None]:
+        """Turns Redis going away into one error line and the node's end."""
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            if not self.lost:
+                self.lost = True
+                logger.error("Redis is unreachable: %s. Stopping; the writer gives this node's "
+                             "requests to the others once Redis is back.", error)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+
+
+_NODES: WeakKeyDictionary[Crawler, FetchNode] = WeakKeyDictionary()
+
+
+class NodeQueue(PriorityQueue):
+    """scrapy-redis's priority queue, taking each request into the node's in-flight hash in
+    the same step, and putting a request the node holds back as one step too."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, node: FetchNode):
+        super().__init__(server, spider, node.job.requests)
+        self.node = node
+        self._take = server.register_script(TAKE_REQUEST)
+        self._requeue = server.register_script(REQUEUE)
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        with self.node.redis():
+            taken = self._take(keys=[self.key, self.node.inflight])
+            if taken:
+                entry, score = taken
+                request: Request = self._decode_request(entry)
+                request.meta[TAKEN] = (entry, float(score))
+                return request
+        return None
+
+    def push(self, request: Request) -> None:
+        """Back to the frontier, as the request is now (asked again after a block, retried,
+        redirected): any node may take it."""
+        entry, _ = request.meta.pop(TAKEN)
+        with self.node.redis():
+            self._requeue(keys=[self.node.inflight, self.key, self.node.job.done],
+                          args=[entry, self._encode_request(request), -request.priority])
+
+
+class NodeScheduler(Scheduler):
+    """scrapy-redis's scheduler for a fetch node.
+
+    It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one):
+    Scrapy would otherwise pull ``CONCURRENT_REQUESTS`` from the shared frontier and keep
+    them waiting behind this node's politeness while other nodes have nothing to do.
+    Requests the node schedules itself are ones it held; they go back to the frontier.
+    It never clears the job's keys (that is the writer's), and it counts and logs without
+    the spider arguments Scrapy 2.19 deprecates.
+    """
+
+    def __init__(self, crawler: Crawler, node: FetchNode):
+        super().__init__(node.server, persist=True)
+        self.node = node
+        self.stats = crawler.stats
+        self.crawler = crawler
+        self.limit = Config.of(crawler).article_pages_in_flight
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NodeScheduler:
+        return cls(crawler, FetchNode.of(crawler))
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.queue = NodeQueue(self.server, spider, self.node)
+        self.node.join()
+
+    def close(self, reason: str) -> None:
+        self.node.leave(reason)
+
+    def enqueue_request(self, request: Request) -> bool:
+        self.queue.push(request)
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        if len(self.crawler.engine.downloader.active) >= self.limit:
+            return None
+        request = self.queue.pop()
+        if request is not None:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        pending = False
+        with self.node.redis():
+            pending = len(self) > 0
+        return pending
+

@@ -1,0 +1,85 @@
+"""The job's changes that must happen at once, as Lua scripts Redis runs atomically.
+
+A request is always in exactly one place: on the frontier, in one node's in-flight hash,
+or (as a page) waiting for the writer; a node or writer killed between two commands
+must not lose it or leave it in two. A node's writes are refused once the writer has
+marked the job done, so that a late node does not bring back keys the writer cleaned.
+"""
+
+# A node takes the frontier's first request into its in-flight hash.
+# KEYS: requests, inflight.  Returns [request, score], or nil when the frontier is empty.
+TAKE_REQUEST = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #first == 0 then return false end
+redis.call('ZREM', KEYS[1], first[1])
+redis.call('HSET', KEYS[2], first[1], first[2])
+return first
+"""
+
+# A node puts a request it holds back on the frontier, as it is now (a retry, a redirect).
+# KEYS: inflight, requests, done.  ARGV: the request as taken, the request now, its score.
+REQUEUE = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+return 1
+"""
+
+# A node hands back a page (or a failure). The page is kept only while the job still
+# wants it: a page fetched twice (its node was thought dead) is dropped the second time.
+# KEYS: inflight, dupefilter, pages, ready, fetched, done.
+# ARGV: the request as taken, page id, page, node.
+HAND_BACK = """
+if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[5], ARGV[4], 1)
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+redis.call('RPUSH', KEYS[4], ARGV[2])
+return 1
+"""
+
+# A node says it is alive, and fetching.
+# KEYS: alive, nodes, done.  ARGV: node, milliseconds the heartbeat lasts.  0 once the job is done.
+HEARTBEAT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], 'fetching')
+return 1
+"""
+
+# Everything a node holds goes back to the frontier, and the node's state is recorded:
+# by the node itself when it stops, or by the writer when the node's heartbeat expired
+# (ARGV[3] = '1': nothing happens while the heartbeat is there).
+# KEYS: inflight, requests, alive, nodes, done.  ARGV: node, state, only if silent.
+# Returns how many requests went back, or -1 when nothing was done.
+GIVE_BACK = """
+if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+redis.call('DEL', KEYS[3])
+local held = redis.call('HGETALL', KEYS[1])
+for i = 1, #held, 2 do redis.call('ZADD', KEYS[2], held[i + 1], held[i]) end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+return #held / 2
+"""
+
+# The writer asks for a page: its request goes on the frontier unless the job holds it
+# already (queued, being fetched, or fetched for a writer that was restarted since).
+# KEYS: dupefilter, requests.  ARGV: page id, score, request.  1 when queued now.
+SUBMIT = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+# The writer takes a page; from then on the job no longer holds it.
+# KEYS: pages, dupefilter.  ARGV: page id.  Returns the page, or nil when it is not there.
+TAKE_PAGE = """
+local page = redis.call('HGET', KEYS[1], ARGV[1])
+if page then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return page
+"""

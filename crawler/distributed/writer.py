@@ -1,0 +1,293 @@
+"""The writer's side of a job: article pages asked of the fetch nodes, and taken back.
+
+Everything else the writer does as a single process does: it reads listings, decides
+what is new, downloads images itself (the CDN needs no politeness), parses and writes
+posts, index and captures. Only the article page's download is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import redis
+import redis.asyncio as aioredis
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+
+from crawler.config import Config
+from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
+from crawler.distributed.scripts import GIVE_BACK, SUBMIT, TAKE_PAGE
+from crawler.distributed.wire import Page, frontier_entry, frontier_score
+
+logger = logging.getLogger(__name__)
+
+
+class NotFetched(Exception):
+    """A node could not fetch the page; the message is the node's reason (its retries done)."""
+
+
+class PageExchange:
+    """Puts the writer's article requests on the frontier and gives each its page.
+
+    A page is known by its request's fingerprint, the same on every run: a writer
+    restarted in the middle of a job asks again for the articles it has not archived,
+    and is given the pages fetched for it before it died, or waits for those on their way.
+    """
+
+    def __init__(self, client: aioredis.Redis, job: Job):
+        self.client = client
+        self.job = job
+        self.waiting: dict[str, asyncio.Future[Page]] = {}
+        self.stopped = ""  # why no page will come any more
+        self._submit = client.register_script(SUBMIT)
+        self._take = client.register_script(TAKE_PAGE)
+
+    async def fetch(self, request: Request, page_id: str) -> Page:
+        if self.stopped:
+            raise IgnoreRequest(self.stopped)
+        future = self.waiting.setdefault(page_id, asyncio.get_running_loop().create_future())
+        try:
+            await self._submit(keys=[self.job.dupefilter, self.job.requests],
+                               args=[page_id, frontier_score(request), frontier_entry(request, page_id)])
+            await self.deliver(page_id)
+        except redis.RedisError:
+            self.waiting.pop(page_id, None)
+            raise
+        return await future
+
+    async def next_ready(self, timeout: float) -> str | None:
+        """The id of the next page a node handed back, or None after ``timeout`` seconds."""
+        item = await self.client.blpop([self.job.ready], timeout=timeout)
+        return text(item[1]) if item else None
+
+    async def deliver(self, page_id: str) -> None:
+        """Gives a waiting request its page, if the page is there. A page nobody waits
+        for stays in Redis: it was fetched for an earlier writer of the job, and the
+        request that wants it may come later in this run."""
+        if page_id not in self.waiting:
+            return
+        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+        if data is None:
+            return
+        future = self.waiting.pop(page_id, None)
+        if future is not None and not future.done():
+            future.set_result(Page.from_bytes(data))
+
+    def stop(self, why: str) -> None:
+        """No page will come any more: every waiting request is given up with ``why``."""
+        self.stopped = why
+        for future in self.waiting.values():
+            if not future.done():
+                future.set_exception(IgnoreRequest(why))
+        self.waiting.clear()
+
+
+class NodeWatch:
+    """Looks after the job's fetch nodes: gives back the requests of a node whose
+    heartbeat expired, says which nodes are blocked, and whether any is left fetching.
+
+    Only nodes blocked during this run count: a resumed job remembers nodes blocked
+    before, which may be fetching again by the time they are needed.
+    """
+
+    def __init__(self, client: aioredis.Redis, job: Job):
+        self.client = client
+        self.job = job
+        self.seen: dict[str, str] = {}  # each node's state at the last look
+        self.blocked: set[str] = set()  # nodes blocked during this run
+        self.said_none_fetching = False
+        self._give_back = client.register_script(GIVE_BACK)
+
+    async def first_look(self) -> None:
+        self.seen = await self.text_hash(self.job.nodes)
+
+    async def text_hash(self, key: str) -> dict[str, str]:
+        return {text(name): text(value) for name, value in (await self.client.hgetall(key)).items()}
+
+    async def every_node_blocked(self, waiting: int) -> bool:
+        """One look at the nodes; True when ``waiting`` pages can no longer come because
+        no node is fetching, and at least one was blocked during this run."""
+        states = await self.text_hash(self.job.nodes)
+        for node, state in states.items():
+            if state == "fetching" and await self.gone_silent(node):
+                states[node] = "lost"
+            elif state == "blocked" and self.seen.get(node) != "blocked":
+                self.blocked.add(node)
+                logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
+        self.seen = states
+        if not waiting or "fetching" in states.values():
+            self.said_none_fetching = False
+            return False
+        if self.blocked:
+            return True
+        if not self.said_none_fetching:
+            self.said_none_fetching = True
+            logger.warning("%d article pages wait for a fetch node and none is running: start "
+                           "`scrapy crawl fetch -s REDIS_URL=…` on a machine", waiting)
+        return False
+
+    async def gone_silent(self, node: str) -> bool:
+        """Gives back what a node holds if its heartbeat expired (it was killed, or lost
+        its network): one of the others will fetch it."""
+        given = await self._give_back(keys=[self.job.inflight(node), self.job.requests, self.job.alive(node),
+                                            self.job.nodes, self.job.done], args=[node, "lost", "1"])
+        if given < 0:
+            return False
+        logger.warning("Fetch node %s stopped answering; requests it held go back to the frontier: %d",
+                       node, given)
+        return True
+
+    async def report(self) -> None:
+        """What each node did, for the end of the run."""
+        states = await self.text_hash(self.job.nodes)
+        fetched = await self.text_hash(self.job.fetched)
+        notes = {"blocked": ", blocked", "lost": ", stopped answering"}
+        lines = [f"{node}: {fetched.get(node, '0')} fetched{notes.get(states.get(node, ''), '')}"
+                 for node in sorted(states.keys() | fetched.keys())]
+        logger.info("Fetch nodes of job %s: %s", self.job.name, "; ".join(lines) or "none")
+
+
+class Writer:
+    """The writer's part in its job, from the spider's opening to its closing.
+
+    Two background tasks run meanwhile: one takes the pages as nodes hand them back, the
+    other looks after the nodes. A finished run ends the job: it is marked done, which
+    stops the nodes, and its keys are removed. A run stopped for any other reason (Ctrl-C,
+    every node blocked, killed) leaves the job in Redis, and the next writer of the job
+    resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it.
+    """
+
+    def __init__(self, crawler: Crawler, client: aioredis.Redis, job: Job, heartbeat: float):
+        self.crawler = crawler
+        self.client = client
+        self.job = job
+        self.exchange = PageExchange(client, job)
+        self.nodes = NodeWatch(client, job)
+        self.look_every = heartbeat / 3
+        self.tasks: list[asyncio.Task[None]] = []
+        self.lost = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Writer:
+        config = Config.of(crawler)
+        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), Job.of(config),
+                     config.redis_heartbeat)
+        crawler.signals.connect(writer.open, signal=signals.spider_opened)
+        crawler.signals.connect(writer.close, signal=signals.spider_closed)
+        return writer
+
+    async def open(self) -> None:
+        try:
+            await self.client.delete(self.job.done)
+            await self.nodes.first_look()
+            queued = await self.client.zcard(self.job.requests)
+            fetched = await self.client.hlen(self.job.pages)
+        except redis.RedisError as error:
+            self.redis_lost(error)
+            return
+        if queued or fetched:
+            logger.info("Resuming job %s: %d requests on the frontier, %d pages fetched and waiting",
+                        self.job.name, queued, fetched)
+        else:
+            logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
+        self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
+
+    async def take_pages(self) -> None:
+        try:
+            while self.crawler.crawling:
+                page_id = await self.exchange.next_ready(timeout=1)
+                if page_id:
+                    await self.exchange.deliver(page_id)
+        except redis.RedisError as error:
+            self.redis_lost(error)
+            return
+        self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
+
+    async def watch_nodes(self) -> None:
+        try:
+            while True:
+                await asyncio.sleep(self.look_every)
+                if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
+                    logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
+                                 "what is not archived is found again by the next run.")
+                    self.stop("blocked", "not fetched: every fetch node is blocked")
+                    return
+        except redis.RedisError as error:
+            self.redis_lost(error)
+
+    def redis_lost(self, error: redis.RedisError) -> None:
+        if self.say_lost(error):
+            self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
+
+    def say_lost(self, error: redis.RedisError) -> bool:
+        """Says once that Redis went away; True the first time."""
+        if self.lost:
+            return False
+        self.lost = True
+        logger.error("Redis is unreachable: %s. Stopping; what is not archived is found "
+                     "again by the next run.", error)
+        return True
+
+    def stop(self, reason: str, why: str) -> None:
+        self.exchange.stop(why)
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
+
+    async def close(self, reason: str) -> None:
+        for task in self.tasks:
+            task.cancel()
+        try:
+            await self.nodes.report()
+            if reason == "finished":
+                await self.end_job()
+            else:
+                queued = await self.client.zcard(self.job.requests)
+                logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
+                            "command again to resume it", self.job.name, queued)
+        except redis.RedisError as error:
+            self.say_lost(error)
+        await self.client.aclose()
+
+    async def end_job(self) -> None:
+        """Marks the job done, which stops its nodes, and removes its other keys, at once."""
+        nodes = [text(node) for node in await self.client.hkeys(self.job.nodes)]
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.set(self.job.done, 1, ex=DONE_SECONDS)
+            pipe.delete(*self.job.keys(nodes))
+            await pipe.execute()
+
+
+class RemoteFetch:
+    """Article pages (``request.meta["article"]``) come from the job's fetch nodes.
+
+    Placed right after BlockMiddleware (595), so that its gate bounds the pages asked of
+    the nodes at once (``REDIS_PAGES_IN_FLIGHT``). The page is returned as the Response of
+    ``process_request``: Scrapy then skips the download here but runs every middleware's
+    ``process_response``, so that block checks and captures see the page as if it had been
+    fetched here. A page a node followed a redirect for answers the request for where it
+    moved, as a redirect followed here would.
+    """
+
+    def __init__(self, crawler: Crawler, exchange: PageExchange):
+        self.exchange = exchange
+        self.fingerprinter = crawler.request_fingerprinter
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RemoteFetch:
+        writer = crawler.get_extension(Writer)
+        if writer is None:
+            raise NotConfigured("RemoteFetch needs the Writer extension")
+        return cls(crawler, writer.exchange)
+
+    async def process_request(self, request: Request) -> Response | None:
+        if not request.meta.get("article"):
+            return None
+        page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
+        if page.failure:
+            raise NotFetched(f"{page.failure} (fetch node {page.node})")
+        request.headers = page.sent_headers()  # what was asked, for the captures
+        request.meta["dont_retry"] = True  # the node has retried already
+        answered = request if page.url == request.url else request.replace(url=page.url)
+        return page.response(answered)

@@ -1,0 +1,392 @@
+"""Several machines: a writer and fetch nodes, each its own process, over a real redis-server
+and the local WeChat. Every distributed archive is compared with a single process's."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.utils.request import request_from_dict
+from scrapy_redis import picklecompat
+
+from crawler import settings as project_settings
+from crawler.distributed.addon import Distributed
+from crawler.distributed.wire import Page, frontier_entry
+from crawler.distributed.writer import RemoteFetch, Writer
+from crawler.spiders.album import AlbumSpider
+from crawler.spiders.base import WeChatSpider
+from crawler.spiders.fetch import FetchSpider
+from crawler.spiders.import_pages import ImportSpider
+from crawler.store.captures import CaptureStore
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
+from tests.mockserver import MockWeChat
+from tests.redisserver import RedisServer, free_port
+from tests.site import BIZ, VERIFICATION, Art, Site
+
+JOB = "wechat-archive"
+ARTICLES = 12  # listed in the album: 11 served, one answering 404
+# A node's politeness: slow enough that a second node started a moment later finds work.
+NODE_DELAY = "0.3"
+
+
+@dataclass
+class Album:
+    server: MockWeChat
+    site: Site
+    url: str
+    expected: dict[str, Any]  # what a single process archives from it (``contents``)
+
+
+@pytest.fixture(scope="module")
+def album(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Album]:
+    """One album for every test of the module, and its archive made by a single process."""
+    server = MockWeChat().start()
+    site = Site(server)
+    arts = [Art(str(2247491000 + i)) for i in range(ARTICLES)]
+    for art in arts[:-1]:
+        site.article(art)
+    url = site.album("5001", arts)
+    archive = tmp_path_factory.mktemp("single")
+    result = crawl("album", archive, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert "Run summary (finished): 11 new, 1 not fetched" in result.stderr
+    yield Album(server, site, url, contents(archive))
+    server.stop()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+class Processes:
+    """The writers and nodes of one test, each logging to its own file, all ended at the end."""
+
+    def __init__(self, logs: Path, redis_url: str):
+        self.logs = logs
+        self.redis_url = redis_url
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        logs.mkdir()
+
+    def start(self, name: str, spider: str, archive: Path, *args: str, **settings: str) -> None:
+        options = {"REDIS_URL": self.redis_url, "REDIS_HEARTBEAT": "1", **settings}
+        with (self.logs / f"{name}.log").open("wb") as log:
+            self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
+                                                  cwd=PROJECT, env=crawl_env(), stdout=log, stderr=log)
+
+    def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
+        self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
+
+    def node(self, name: str, **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
+
+    @property
+    def nowhere(self) -> Path:
+        """The archive folder nodes are given, and must not create: they write nothing."""
+        return self.logs / "no-archive"
+
+    def wait(self, name: str, timeout: float = 60) -> int:
+        return self.running[name].wait(timeout=timeout)
+
+    def kill(self, name: str) -> None:
+        self.running[name].send_signal(signal.SIGKILL)
+        self.running[name].wait()
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(encoding="utf-8")
+
+    def end(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return tmp_path / "archive"
+
+
+@pytest.fixture
+def processes(tmp_path: Path, redis_server: RedisServer) -> Iterator[Processes]:
+    running = Processes(tmp_path / "logs", redis_server.url)
+    yield running
+    running.end()
+
+
+@pytest.fixture
+def job(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    """The job's keys, to look at from the test."""
+    with closing(redis.Redis.from_url(redis_server.url)) as client:
+        yield client
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 30, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def queued(job: redis.Redis) -> Callable[[], bool]:
+    return lambda: job.zcard(f"{JOB}:requests") > 0
+
+
+def fetched_by(job: redis.Redis, node: str) -> Callable[[], int]:
+    return lambda: int(job.hget(f"{JOB}:fetched", node) or 0)
+
+
+def contents(archive: Path) -> dict[str, Any]:
+    """What must be the same whoever fetched the pages: posts, images, the index's articles and images."""
+    files = {str(path.relative_to(archive)): path.read_bytes()
+             for folder in ("_posts", "postimg") for path in sorted((archive / folder).iterdir())}
+    with closing(sqlite3.connect(archive / ".state" / "index.sqlite")) as db:
+        tables = {table: sorted(db.execute(f"SELECT * FROM {table}")) for table in ("articles", "images")}
+    return {"files": files, "tables": tables}
+
+
+def article_hits(server: MockWeChat) -> list[str]:
+    return [path for path, _ in server.hits("/s?")]
+
+
+def node_report(writer_log: str) -> dict[str, str]:
+    """The writer's line about its nodes: node → what it says of it."""
+    [line] = re.findall(rf"Fetch nodes of job {JOB}: (.*)", writer_log)
+    return dict(part.split(": ") for part in line.split("; "))
+
+
+def assert_clean(processes: Processes) -> None:
+    for name in processes.running:
+        log = processes.log(name)
+        assert "Deprecat" not in log and "Traceback" not in log, f"{name}:\n{log}"
+
+
+@pytest.mark.parametrize("nodes", [["n1"], ["n1", "n2"]])
+def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: Path, processes: Processes,
+                                                       job: redis.Redis, nodes: list[str]) -> None:
+    before = len(article_hits(album.server))
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    for node in nodes:
+        processes.node(node)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    for node in nodes:
+        assert processes.wait(node, timeout=30) == 0, processes.log(node)
+
+    assert contents(archive) == album.expected
+    assert not processes.nowhere.exists()
+    fetched = article_hits(album.server)[before:]
+    assert len(fetched) == len(set(fetched)) == ARTICLES  # each page once, the 404 too
+    report = node_report(processes.log("writer"))
+    assert sorted(report) == nodes
+    assert all(re.fullmatch(r"[1-9]\d* fetched", said) for said in report.values()), report
+    assert sum(int(said.split()[0]) for said in report.values()) == ARTICLES
+    log = processes.log("writer")
+    assert "Run summary (finished): 11 new, 1 not fetched" in log
+    assert re.search(r"WARNING: Not archived: could not fetch \S+mid=2247491011\S+: HTTP 404", log)
+    assert_clean(processes)
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the job's keys are cleaned
+
+
+def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
+    moved = album.server.redirect("/s/MovedForNodes", target)
+    alone = tmp_path / "alone"
+    assert crawl("article", alone, "-a", f"url={moved}").returncode == 0
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    assert contents(archive) == contents(alone) and len(contents(archive)["tables"]["articles"]) == 1
+    [capture] = CaptureStore(archive / ".state" / "warc").captures()
+    assert capture.url == target
+    assert_clean(processes)
+
+
+def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, processes: Processes,
+                                            job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    processes.node("n2")
+    wait_until(lambda: fetched_by(job, "n1")() and job.hlen(f"{JOB}:inflight:n1"),
+               what="n1 holding its second page")
+    processes.kill("n1")  # waiting out its politeness delay before fetching it
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n2", timeout=30) == 0
+
+    assert contents(archive) == album.expected
+    log = processes.log("writer")
+    assert re.search(r"WARNING: Fetch node n1 stopped answering; requests it held go back to the "
+                     r"frontier: 1\b", log)
+    assert node_report(log)["n1"].endswith(", stopped answering")
+    assert_clean(processes)
+
+
+def test_a_node_restarted_under_its_name_gives_back_what_it_held(album: Album, archive: Path,
+                                                                processes: Processes, job: redis.Redis) -> None:
+    slow = {"REDIS_HEARTBEAT": "60"}  # the writer would not notice within the test
+    processes.writer("writer", archive, album, **slow)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", **slow)
+    wait_until(lambda: fetched_by(job, "n1")() and job.hlen(f"{JOB}:inflight:n1"),
+               what="n1 holding its second page")
+    processes.kill("n1")
+    processes.node("n1-again", REDIS_NODE="n1", **slow)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1-again", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert "Gave back to the frontier 1 requests a previous run of this node held" in processes.log("n1-again")
+    assert_clean(processes)
+
+
+def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    before = len(article_hits(album.server))
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(lambda: len(list((archive / "_posts").glob("*.md"))) >= 2, what="two posts")
+    processes.kill("writer")
+    # The node goes on: every page it fetches waits in Redis.
+    wait_until(lambda: job.zcard(f"{JOB}:requests") == 0 and not job.hlen(f"{JOB}:inflight:n1"),
+               what="the frontier fetched")
+    waiting = job.hlen(f"{JOB}:pages")
+    assert waiting > 0
+
+    processes.writer("again", archive, album)
+    assert processes.wait("again") == 0, processes.log("again")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert f"Resuming job {JOB}: 0 requests on the frontier, {waiting} pages fetched and waiting" \
+        in processes.log("again")
+    # The pages fetched for the killed writer are not asked for again; those it had taken
+    # from Redis and not archived yet (a few at most) are.
+    assert len(article_hits(album.server)) - before < ARTICLES + 3
+    assert_clean(processes)
+
+
+def test_a_blocked_node_stops_and_its_requests_wait_for_another(album: Album, archive: Path,
+                                                               processes: Processes, job: redis.Redis) -> None:
+    pages = dict(album.site.pages)
+    try:
+        album.site.pages.update(dict.fromkeys(pages, VERIFICATION))
+        processes.writer("writer", archive, album)
+        wait_until(queued(job), what="the writer's first requests")
+        processes.node("n1")
+        assert processes.wait("n1") == 1
+        assert processes.wait("writer") == 1
+    finally:
+        album.site.pages.update(pages)  # WeChat lets another IP through
+    node_log, writer_log = processes.log("n1"), processes.log("writer")
+    assert "ERROR: Fetch node n1 stopped (blocked)" in node_log
+    assert "WARNING: Fetch node n1 is blocked by WeChat" in writer_log
+    assert "ERROR: Every fetch node is blocked: stopping" in writer_log
+    assert node_report(writer_log) == {"n1": "0 fetched, blocked"}
+    assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in writer_log
+    assert job.zcard(f"{JOB}:requests") == ARTICLES  # all given back
+
+    processes.writer("again", archive, album)
+    wait_until(lambda: "Resuming job" in processes.log("again"), what="the writer resuming")
+    time.sleep(1.5)  # several looks at the nodes: n1's block is from the run before
+    assert processes.running["again"].poll() is None, processes.log("again")
+    processes.node("n2")
+    assert processes.wait("again") == 0, processes.log("again")
+    assert processes.wait("n2", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_redis_stopped_mid_job_is_one_clear_error(album: Album, archive: Path, processes: Processes,
+                                                 job: redis.Redis, redis_server: RedisServer) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    redis_server.stop()
+    assert processes.wait("writer", timeout=30) == 1
+    assert processes.wait("n1", timeout=30) == 1
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert len(re.findall(r"ERROR: Redis is unreachable: ", log)) == 1, log
+        assert "Traceback" not in log
+    assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+
+
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+def test_redis_not_running_is_one_clear_line(tmp_path: Path, spider: str, args: list[str]) -> None:
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    result = crawl(spider, tmp_path, *args, settings={"REDIS_URL": url})
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if line.startswith(f"scrapy crawl {spider}:")]
+    assert f"Redis at {url} is unreachable: " in line and "Connection refused" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_header() -> None:
+    request = Request("https://mp.weixin.qq.com/s/x", headers={"Referer": "https://mp.weixin.qq.com/a"})
+    spider = FetchSpider()
+    read = request_from_dict(picklecompat.loads(frontier_entry(request, "f00d")), spider=spider)
+    assert (read.url, read.callback, read.errback) == (request.url, spider.hand_back, spider.fetch_failed)
+    assert read.meta == {"article": True, "dont_redirect": True, "page_id": "f00d"}
+    assert read.headers["Referer"] == b"https://mp.weixin.qq.com/a"
+
+    page = Page("n1", request.url, 200, {"Content-Type": ["text/html; charset=utf-8"],
+                                         "Set-Cookie": ["a=1", "b=2"]}, {"Accept-Encoding": ["gzip"]},
+                b"<html>\n\xe5\x8f\x8d</html>")
+    assert Page.from_bytes(page.to_bytes()) == page
+    response = page.response(request)
+    assert isinstance(response, HtmlResponse) and response.request is request
+    assert response.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"] and response.body == page.body
+    assert page.sent_headers()["Accept-Encoding"] == b"gzip"
+
+
+@pytest.mark.parametrize("args, settings, message", [
+    ([], {}, "a fetch node works for a job in Redis: give -s REDIS_URL=redis://host:port/db"),
+    (["-a", "url=x"], {"REDIS_URL": "redis://127.0.0.1:9/0"},
+     "unknown argument -a url= (this spider takes no -a arguments)"),
+    ([], {"REDIS_URL": "127.0.0.1:6379"}, "-s REDIS_URL= takes a Redis URL"),
+])
+def test_a_fetch_node_without_a_job_is_refused_in_one_line(tmp_path: Path, args: list[str],
+                                                          settings: dict[str, str], message: str) -> None:
+    result = crawl("fetch", tmp_path / "archive", *args, settings=settings)
+    assert result.returncode == 2
+    assert message in refusal(result, "crawl fetch")
+    assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("spider, redis_url, writer", [
+    (AlbumSpider, "redis://127.0.0.1:9/0", True),
+    (AlbumSpider, "", False),
+    (ImportSpider, "redis://127.0.0.1:9/0", False),  # it fetches no article page
+])
+def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis(
+        spider: type[WeChatSpider], redis_url: str, writer: bool) -> None:
+    values = Settings()
+    values.setmodule(project_settings)
+    values.set("REDIS_URL", redis_url, priority="cmdline")
+    values.set("CONCURRENT_REQUESTS", 10, priority="cmdline")
+    Distributed(spider).update_settings(values)
+    assert values.getint("ARTICLE_PAGES_IN_FLIGHT") == (32 if writer else 1)
+    assert values.getint("CONCURRENT_REQUESTS") == (42 if writer else 10)
+    assert (RemoteFetch in values.getdict("DOWNLOADER_MIDDLEWARES")) is writer
+    assert (Writer in values.getdict("EXTENSIONS")) is writer
