@@ -45,6 +45,11 @@ class Art:
         return f"/s?__biz={self.biz}&mid={self.mid}&idx={self.idx}&sn=sn{self.mid}{self.idx}"
 
 
+def numbered(first: int, count: int, **fields: object) -> list[Art]:
+    """``count`` articles with consecutive ids from ``first``."""
+    return [Art(str(first + number), **fields) for number in range(count)]  # type: ignore[arg-type]
+
+
 @dataclass
 class Site:
     server: MockWeChat
@@ -68,6 +73,12 @@ class Site:
         self.server.image("/mmbiz_png/SharedFooter/640", png((1, 1, 1)))
         self.articles.append(art)
         return self.link(art)
+
+    def serve(self, arts: list[Art]) -> list[Art]:
+        """Serve each of ``arts`` (see ``article``); return them."""
+        for art in arts:
+            self.article(art)
+        return arts
 
     def page(self, art: Art, nickname: str | None = None) -> str:
         albums = ", ".join(f"{{ title: '合集{a}', size: '{len(self.albums.get(a, []))}' * 1, "

@@ -162,9 +162,7 @@ BREAKOUT_TITLE = '反诈提醒" autofocus onfocus="alert(document.domain)" x="'
 
 def test_a_title_cannot_add_an_event_handler(wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
-    arts = [Art("2247490201", title=BREAKOUT_TITLE), Art("2247490202")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247490201", title=BREAKOUT_TITLE), Art("2247490202")])
     urls = [site.link(art).replace("&amp;", "&") for art in arts]
     crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
     views = view_archive(tmp_path / "archive", tmp_path)

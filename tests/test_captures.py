@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, serve_legacy_shape
 from tests.mockserver import MockWeChat
-from tests.site import Art, Site
+from tests.site import Art, Site, numbered
 
 
 def scrapy(command: str, archive: Path, *settings: str) -> subprocess.CompletedProcess[str]:
@@ -206,9 +206,7 @@ def test_verify_passes_a_sound_archive_and_finds_each_planted_defect(
 def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path) -> None:
     with MockWeChat() as server:
         site = Site(server)
-        arts = [Art(str(2247492000 + i)) for i in range(30)]
-        for art in arts:
-            site.article(art)
+        arts = site.serve(numbered(2247492000, 30))
         album = site.album("3102", arts)
         server.latency = 0.02
         archive = tmp_path / "archive"

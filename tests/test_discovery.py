@@ -17,14 +17,10 @@ import pytest
 
 from tests.conftest import crawl
 from tests.mockserver import MockWeChat
-from tests.site import OTHER_BIZ, Art, Site
+from tests.site import OTHER_BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
 
 NAME = "测试反诈中心"
-
-
-def arts(first: int, count: int, **fields: object) -> list[Art]:
-    return [Art(str(first + number), **fields) for number in range(count)]  # type: ignore[arg-type]
 
 
 class World:
@@ -38,7 +34,7 @@ class World:
             self.site.article(art, nickname="别的号")
         # Linked only: three chains, the longest four links deep from an album article.
         self.linked: list[Art] = []
-        chains = [arts(2247461001, 4), arts(2247462001, 3), arts(2247463001, 3)]
+        chains = [numbered(2247461001, 4), numbered(2247462001, 3), numbered(2247463001, 3)]
         heads = []
         for chain in chains:
             following = None
@@ -49,10 +45,10 @@ class World:
                 self.linked.append(art)
                 following = art
             heads.append(following)
-        x_only = arts(2247450001, 9)
-        shared = arts(2247451001, 5)
-        y_only = arts(2247452001, 7)
-        z_only = arts(2247453001, 8)
+        x_only = numbered(2247450001, 9)
+        shared = numbered(2247451001, 5)
+        y_only = numbered(2247452001, 7)
+        z_only = numbered(2247453001, 8)
         self.entry = Art("2247450000", albums=("3101",), token="EntryToken", days_ago=1,
                          links=(self.site.link(heads[0]),))
         x = [self.entry] + [Art(a.mid, albums=("3101",), days_ago=30 - i,
@@ -77,9 +73,9 @@ class World:
     def later_day(self) -> list[Art]:
         """Three new articles in album 3101, one also in a new album 3104 of six more
         articles that nothing else links to."""
-        new = [Art(a.mid, albums=("3101",), days_ago=0) for a in arts(2247454001, 3)]
+        new = [Art(a.mid, albums=("3101",), days_ago=0) for a in numbered(2247454001, 3)]
         new[1] = Art(new[1].mid, albums=("3101", "3104"), days_ago=0)
-        hidden = [Art(a.mid, albums=("3104",), days_ago=2) for a in arts(2247455001, 6)]
+        hidden = [Art(a.mid, albums=("3104",), days_ago=2) for a in numbered(2247455001, 6)]
         self.site.albums["3101"] += new
         self.site.album("3104", hidden + [new[1]])
         for art in new + hidden:

@@ -17,7 +17,7 @@ from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from tests.conftest import crawl, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
-from tests.site import Art, Site
+from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
 
 DAY = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -177,9 +177,7 @@ def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> Non
 def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
                                                               tmp_path: Path) -> None:
     site = Site(wechat)
-    arts = [Art(str(2247493000 + i)) for i in range(3)]
-    for art in arts:
-        site.article(art)
+    arts = site.serve(numbered(2247493000, 3))
     wechat.image("/mmbiz_png/SharedFooter/640", b"busy", status=503)  # on every article
     album = site.album("3201", arts)
     assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
@@ -192,9 +190,7 @@ def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeCha
 def _archive_of_two(tmp_path: Path) -> tuple[Path, list[Art]]:
     with MockWeChat() as server:
         site = Site(server)
-        arts = [Art("2247493101"), Art("2247493102")]
-        for art in arts:
-            site.article(art)
+        arts = site.serve([Art("2247493101"), Art("2247493102")])
         assert crawl("album", tmp_path, "-a", f"url={site.album('3202', arts)}").returncode == 0
     return tmp_path, arts
 

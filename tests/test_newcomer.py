@@ -9,7 +9,7 @@ from pathlib import Path
 from crawler.progress import Pace
 from tests.conftest import PROJECT, crawl, refusal
 from tests.mockserver import MockWeChat
-from tests.site import Art, Site
+from tests.site import Site, numbered
 from tests.test_captures import scrapy
 
 
@@ -39,9 +39,7 @@ def test_progress_says_done_of_found_pace_and_time_left() -> None:
 def test_a_long_run_shows_progress_when_asked_and_cron_gets_none(wechat: MockWeChat,
                                                                  tmp_path: Path) -> None:
     site = Site(wechat)
-    arts = [Art(str(2247495000 + i)) for i in range(6)]
-    for art in arts:
-        site.article(art)
+    arts = site.serve(numbered(2247495000, 6))
     album = site.album("3301", arts)
     wechat.latency = 0.15
     shown = crawl("album", tmp_path / "a", "-a", f"url={album}",

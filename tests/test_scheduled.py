@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import crawl, refusal
 from tests.mockserver import MockWeChat, Route
-from tests.site import BIZ, Art, Site
+from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
 
 def snapshot(archive: Path) -> dict[str, bytes]:
@@ -45,9 +45,7 @@ def site(wechat: MockWeChat) -> Site:
 
 def test_a_21_article_album_over_three_pages_is_archived_whole_then_costs_one_listing(
         site: Site, tmp_path: Path) -> None:
-    arts = [Art(str(2247480000 + i)) for i in range(21)]
-    for art in arts:
-        site.article(art)
+    arts = site.serve(numbered(2247480000, 21))
     album = site.album("3001", arts)
 
     first = crawl("album", tmp_path, "-a", f"url={album}")
@@ -130,9 +128,8 @@ def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path:
 
 def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path) -> None:
     arts = [Art(str(2247483000 + i)) for i in range(8)]
-    verification = (Path(__file__).parent / "pages" / "verification.html").read_text(encoding="utf-8")
     for art in arts:
-        site.pages[art.path] = Route(200, "text/html; charset=utf-8", verification.encode())
+        site.pages[art.path] = VERIFICATION
     album = site.album("3005", arts)
     result = crawl("album", tmp_path, "-a", f"url={album}")
     assert result.returncode == 1
@@ -171,9 +168,7 @@ def test_a_deleted_article_leaves_the_archived_post_and_is_recorded(site: Site,
 
 
 def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:
-    arts = [Art("2247486001", albums=("3006",)), Art("2247486002"), Art("2247486003")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247486001", albums=("3006",)), Art("2247486002"), Art("2247486003")])
     site.album("3006", arts)
     result = crawl("article", tmp_path, "-a", f"url={site.link(arts[0]).replace('&amp;', '&')}",
                    "-a", "follow_albums=true", settings={"WECHAT_BASE_URL": site.server.base})
@@ -183,9 +178,7 @@ def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:
 
 
 def test_follow_albums_false_follows_no_album(site: Site, tmp_path: Path) -> None:
-    arts = [Art("2247486101", albums=("3016",)), Art("2247486102")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247486101", albums=("3016",)), Art("2247486102")])
     site.album("3016", arts)
     result = crawl("article", tmp_path, "-a", f"url={site.link(arts[0]).replace('&amp;', '&')}",
                    "-a", "follow_albums=false")
@@ -201,9 +194,7 @@ def test_a_page_that_cannot_be_fetched_says_why(tmp_path: Path) -> None:
 
 
 def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> None:
-    arts = [Art(str(2247487000 + i)) for i in range(3)]
-    for art in arts:
-        site.article(art)
+    arts = site.serve(numbered(2247487000, 3))
     album = site.album("3007", arts)
     assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
     shutil.rmtree(tmp_path / ".state")
@@ -216,9 +207,7 @@ def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> N
 
 def test_an_article_with_a_transient_image_failure_is_fetched_again(site: Site,
                                                                    tmp_path: Path) -> None:
-    arts = [Art("2247488001"), Art("2247488002")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247488001"), Art("2247488002")])
     site.server.image("/mmbiz_png/Img2247488002x1/640", b"busy", status=503)
     album = site.album("3008", arts)
     assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
@@ -233,9 +222,7 @@ def test_an_article_with_a_transient_image_failure_is_fetched_again(site: Site,
 
 
 def test_the_back_office_list_is_used_when_a_session_is_given(site: Site, tmp_path: Path) -> None:
-    arts = [Art("2247489001"), Art("2247489002")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247489001"), Art("2247489002")])
     site.publish_list(arts)
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'[[account]]\nname = "乙"\nbiz = "{BIZ}"\n', encoding="utf-8")
@@ -311,9 +298,7 @@ def test_bad_spider_arguments_get_one_clear_line(tmp_path: Path, spider: str, ar
 
 def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_so(
         site: Site, tmp_path: Path) -> None:
-    arts = [Art("2247489101"), Art("2247489102")]
-    for art in arts:
-        site.article(art)
+    arts = site.serve([Art("2247489101"), Art("2247489102")])
     album = site.album("3021", arts)
     quiet = crawl("album", tmp_path / "a", "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
     assert quiet.returncode == 0 and quiet.stderr == ""
