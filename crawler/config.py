@@ -40,6 +40,7 @@ class Config:
     image_hosts: tuple[str, ...]
     wechat_base_url: str
     album_page_size: int
+    album_recheck_days: int
     accounts_file: Path
     mp_token: str
     mp_cookie: str
@@ -75,6 +76,7 @@ class Config:
             image_hosts=read.hosts("IMAGE_HOSTS"),
             wechat_base_url=read.web_url("WECHAT_BASE_URL"),
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
+            album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0),
             accounts_file=Path(read.text("ACCOUNTS_FILE")),
             mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
             mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),

@@ -65,5 +65,8 @@ def found_this_run(counts: Mapping[str, int]) -> str:
     by = [f"{counts[f'new/{kind}']} by {words}" for kind, words in SOURCE_KINDS.items()
           if counts.get(f"new/{kind}")]
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
-    failed = counts.get("failed", 0)
-    return found + (f", {failed} sources failed" if failed else ", no source failed")
+    failed, not_fetched = counts.get("failed", 0), counts.get("fetch_failed", 0)
+    if not failed and not not_fetched:
+        return found + ", no source failed"
+    return found + "".join([f", {failed} sources failed" if failed else "",
+                            f", {not_fetched} pages not fetched" if not_fetched else ""])

@@ -31,6 +31,10 @@ _TOTALS = (
     ("posts/no_publish_time", "without publish time"), ("posts/unconvertible", "unconvertible"),
     ("posts/write_failed", "not written"), ("images/failed", "images failed"),
     ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
+    ("links/without_chksm", "links without chksm followed"),
+    ("links/refused_without_chksm", "refused without chksm (fetched by an album's link)"),
+    ("links/off_host", "listed off the article hosts"),
+    ("albums/left", "left their albums"),
 )
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there.
@@ -50,6 +54,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
+    if stats.get("downloader/exception_count", 0) and not stats.get("downloader/response_count", 0):
+        return "WeChat could not be reached: every request failed for a network reason"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
     return None
@@ -74,10 +80,11 @@ class RunReport:
         stats = self.tally.stats.get_stats()
         lines = [f"\n  {source}: {line}" for source, line in self._per_source()]
         lines += [f"\n  account {line}" for line in self._per_account(spider)]
-        troubled = reason != "finished" or any(stats.get(key) for key in _TROUBLE)
-        logger.log(logging.WARNING if troubled else logging.INFO, "Run summary (%s): %s%s",
-                   reason, _counts(stats, _TOTALS) or "nothing to do", "".join(lines))
         failure = run_failure(stats, reason)
+        troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
+        logger.log(logging.WARNING if troubled else logging.INFO, "Run summary (%s): %s%s%s",
+                   reason, _counts(stats, _TOTALS) or "nothing to do",
+                   f"; FAILED: {failure}" if failure else "", "".join(lines))
         if failure:
             logger.error("Exit status 1: %s", failure)
 

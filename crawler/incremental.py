@@ -3,14 +3,16 @@
 ``IncrementalMiddleware`` (a spider middleware, so every spider gets it, whatever found the
 article) lets an article request out only if the index does not hold the article as
 settled, and only once a run, whichever link led to it: a listing, a page's links and a
-feed may all name one article, each with another ``chksm``. ``AlbumProgress`` tells when
-an album's listing has nothing new left to show.
+feed may all name one article, each with another ``chksm``. ``AlbumProgress`` tells how far
+an album is read, and records who left it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scrapy import Request
@@ -19,10 +21,12 @@ from scrapy.http import Response
 
 from crawler.items import ArticleItem
 from crawler.store.archive import Archive
-from crawler.store.index import SETTLED, Index
+from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import article_key
+from crawler.wechat.urls import article_key, lacks_chksm
+
+logger = logging.getLogger(__name__)
 
 
 class IncrementalMiddleware:
@@ -37,6 +41,7 @@ class IncrementalMiddleware:
         self.tally = tally
         self.keys: set[str] = set()
         self.links: set[str] = set()
+        self.weak: set[str] = set()  # keys requested so far only by links without chksm
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -59,17 +64,27 @@ class IncrementalMiddleware:
     def wanted(self, output: Any) -> bool:
         """Whether ``output`` goes on: anything but an article request already settled or
         already requested. An article fetched from a link that did not name it (a short
-        link) is known by its key from then on."""
+        link) is known by its key from then on.
+
+        A link without ``chksm`` may be refused (``ArticleState.NEEDS_LINK``); a listing's
+        link for the same article then goes out, though its key was requested this run.
+        """
         if isinstance(output, ArticleItem):
             self.keys.add(output.article.key)
             return True
         if not (isinstance(output, Request) and output.meta.get("article")):
             return True
         key = article_key(output.url) or self.index.link_key(output.url)
-        if output.url in self.links or (key and key in self.keys):
+        weak = bool(output.meta.get("weak_link"))
+        state = self.index.article_state(key) if key else None
+        if output.url in self.links:
             return False
-        if key and not output.meta.get("refetch") \
-                and self.index.article_state(key) in SETTLED:
+        if key and key in self.keys and not (
+                not weak and key in self.weak and state == ArticleState.NEEDS_LINK):
+            return False
+        if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch"):
+            return False  # refused before: only a listing's link will do
+        if key and not output.meta.get("refetch") and state in SETTLED:
             account = output.cb_kwargs.get("account")
             self.tally.count("articles/already_archived", source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
@@ -77,24 +92,42 @@ class IncrementalMiddleware:
         self.links.add(output.url)
         if key:
             self.keys.add(key)
+            (self.weak.add if weak else self.weak.discard)(key)
+        if weak:
+            self.tally.count("links/without_chksm")
         self.tally.count("articles/requested")
         return True
 
 
-class AlbumProgress:
-    """Which albums a run reads, and when one is known to hold nothing new.
+@dataclass(frozen=True)
+class AlbumStep:
+    """What one page of an album tells the spider: whether to read the next page, and which
+    known members to fetch by the links the album gave before (an unchanged album)."""
 
-    An album is listed newest first. Its pages are read until every article it holds, as
-    many as WeChat says it has, is either settled in the index or listed in this run: on
-    a day with nothing new that is its first page, and with k new articles about
-    ceil(k / page size) pages. An album that states no count is read to its end.
+    more: bool
+    relisted: tuple[str, ...] = ()
+    left: int = 0  # members that left the album since it was last read whole
+
+
+class AlbumProgress:
+    """Which albums a run reads, how far, and who left them.
+
+    An album lists its current members in the owner's position order, not by date: members
+    leave when deleted, old articles join anywhere, and ``article_count`` counts current
+    members only. So nothing is inferred from counts of what the index holds. An album
+    whose first page and count are what they were when it was last read whole (within
+    ``ALBUM_RECHECK_DAYS``) is unchanged: one request, and its members not yet settled are
+    fetched by the links it gave. Any other album is read to its end (``continue_flag``
+    "0", or a page that lists nothing new), and the members it no longer lists are
+    recorded as having left it: their posts stay.
     """
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, recheck_days: int):
         self.index = index
+        self.recheck = timedelta(days=recheck_days)
         self.started: set[str] = set()
-        self.counts: dict[str, int | None] = {}
-        self.pending: dict[str, set[str]] = {}
+        self.listed: dict[str, set[str]] = {}
+        self.signatures: dict[str, str] = {}
 
     def start(self, album: str) -> bool:
         """Whether ``album`` is new to this run (each album is read once a run)."""
@@ -103,16 +136,44 @@ class AlbumProgress:
         self.started.add(album)
         return True
 
-    def read(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> bool:
-        """Record one page of ``album`` (of account ``biz``); whether to read the next."""
-        keys = [entry.key for entry in page.entries if entry.key]
-        if first_page:
-            self.counts[album] = page.article_count
-            self.index.remember_album(album, biz, page.title, page.article_count,
-                                      datetime.now(UTC).isoformat(timespec="seconds"))
+    def read(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> AlbumStep:
+        """Record one page of ``album`` (of account ``biz``); say what to do next."""
+        now = datetime.now(UTC)
+        entries = [entry for entry in page.entries if entry.key]
+        keys = [entry.key for entry in entries if entry.key]
         self.index.add_album_articles(album, keys)
-        pending = self.pending.setdefault(album, set())
-        pending.update(key for key in keys
-                       if self.index.article_state(key) not in SETTLED)
-        count = self.counts.get(album)
-        return count is None or self.index.settled_in_album(album) + len(pending) < count
+        self.index.add_listed_links((entry.key, entry.url) for entry in entries
+                                    if entry.key and not lacks_chksm(entry.url))
+        if first_page:
+            self.index.remember_album(album, biz, page.title, page.article_count,
+                                      now.isoformat(timespec="seconds"))
+            signature = f"{page.article_count}|{','.join(keys)}"
+            self.signatures[album] = signature
+            relisted = self._unchanged(album, signature, now)
+            if relisted is not None:
+                return AlbumStep(False, relisted)
+        listed = self.listed.setdefault(album, set())
+        new = set(keys) - listed
+        listed |= new
+        if page.next_url is None:
+            left = self.index.album_read_whole(album, self.signatures.get(album, ""), listed,
+                                               now.isoformat(timespec="seconds"))
+            if left:
+                logger.info("%d articles left album %s since it was last read", left, album)
+            return AlbumStep(False, left=left)
+        if not new:
+            logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
+                           album)
+            return AlbumStep(False)
+        return AlbumStep(True)
+
+    def _unchanged(self, album: str, signature: str, now: datetime) -> tuple[str, ...] | None:
+        """The links of the unsettled members of an unchanged album; None if it changed."""
+        known, read_whole = self.index.album_signature(album)
+        if known != signature or read_whole is None \
+                or now - datetime.fromisoformat(read_whole) > self.recheck:
+            return None
+        unsettled = self.index.unsettled_in_album(album)
+        if any(not url for _, url in unsettled):
+            return None  # a member known only from its own page: read the album whole
+        return tuple(url for _, url in unsettled)

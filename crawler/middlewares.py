@@ -28,7 +28,10 @@ _HELD = "_article_gate_held"
 
 
 class BlockMiddleware:
-    """Article pages answered with the verification page, 403 or 429 are blocks.
+    """Article pages answered with the verification page, 403 or 429 are blocks, but for
+    the verification page answering a link without ``chksm``: WeChat may refuse the link
+    rather than us, so the spider gets that page (``refused_without_chksm``) and it counts
+    as a block only when a link with ``chksm`` is answered the same way.
 
     Article pages pass a gate, at most ``ARTICLE_PAGES_IN_FLIGHT`` between request and
     response. The download slot of mp.weixin.qq.com spaces requests out, but Scrapy hands
@@ -113,6 +116,8 @@ class BlockMiddleware:
         if not _is_block(response):
             self.in_a_row = 0
             return response
+        if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
+            return response  # maybe the link WeChat refuses, not us: the spider decides
         self.in_a_row += 1
         stats = self.crawler.stats
         stats.inc_value("blocks/detected")

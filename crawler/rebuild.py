@@ -1,8 +1,11 @@
-"""Re-render every post from the newest good capture of its article, with no network.
+"""Re-render every post from the newest good capture of its article, with no network, and
+make again the post of every archived article whose file is gone (a blog checkout wiped,
+a file deleted by hand).
 
 The same parser, converter and writer as a crawl; images come from the index. A post
-keeps its tags and attribution; a post whose bytes would not change is not touched. A
-post or capture that cannot be used is one line and a count, never the end of the run.
+keeps its tags and attribution (a restored one gets the tags the index recorded when it was
+written); a post whose bytes would not change is not touched. A post or capture that
+cannot be used is one line and a count, never the end of the run.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ logger = logging.getLogger(__name__)
 
 def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
             progress: Callable[[str], None] | None = None, interval: float = 30.0) -> Counter[str]:
-    """Rebuild the posts of ``archive``; count what happened to each. ``progress`` is told
-    how far it is every ``interval`` seconds."""
+    """Rebuild the posts of ``archive`` and restore the missing ones; count what happened to
+    each. ``progress`` is told how far it is every ``interval`` seconds."""
     newest = _newest_captures(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
-    pace = Pace(time.monotonic(), found=len(posts))
+    missing = [(key, name) for key, _, name in archive.index.archived_articles()
+               if not (archive.layout.posts / name).exists()]
+    pace = Pace(time.monotonic(), found=len(posts) + len(missing))
     told = pace.started
     for path in posts:
         try:
@@ -48,7 +53,38 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
         if progress is not None and time.monotonic() - told >= interval:
             told = time.monotonic()
             progress(pace.line("posts", told))
+    for key, name in missing:
+        try:
+            outcomes[_restore_post(archive, key, name, newest, style)] += 1
+        except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
+            logger.warning("Not restored: %s: %s", name, error)
+            outcomes["not rebuilt"] += 1
+        pace.done += 1
     return outcomes
+
+
+def _restore_post(archive: Archive, key: str, name: str,
+                  newest: dict[str, tuple[datetime, Path, int]], style: MarkdownStyle) -> str:
+    """Make again the missing post ``name`` of archived article ``key``."""
+    found = newest.get(key)
+    if found is None:
+        logger.warning("Not restored: %s: no capture of its article is left", name)
+        return "without capture"
+    article = _article_of(found)
+    names = {url: stored for url in article.image_urls
+             if (stored := archive.images.stored_name(url))}
+    tags = archive.index.article_tags(key) or []
+    complete = archive.index.article_state(key) != ArticleState.INCOMPLETE
+    archive.archive_article(article, names, tags, style, complete=complete)
+    return "restored"
+
+
+def _article_of(found: tuple[datetime, Path, int]) -> Article:
+    capture = read_capture(found[1], found[2])
+    article = parse_page(capture.body, capture.url)
+    if not isinstance(article, Article):  # it parsed when the captures were read
+        raise NotConverted(f"its capture is {article.message}")
+    return article
 
 
 def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
@@ -59,10 +95,7 @@ def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime
     found = newest.get(article_key(url) or url)
     if found is None:
         return "without capture"
-    capture = read_capture(found[1], found[2])
-    article = parse_page(capture.body, capture.url)
-    if not isinstance(article, Article):  # it parsed when the captures were read
-        raise NotConverted(f"its capture is {article.message}")
+    article = _article_of(found)
     if not article.account and wechat.get("account"):
         article = replace(article, account=str(wechat["account"]))
     names = {url: name for url in article.image_urls

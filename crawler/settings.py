@@ -25,8 +25,12 @@ IMAGE_MAX_PIXELS = 50_000_000
 # The MP web root: album pages and the back-office list are built on it (tests point it
 # at a local server).
 WECHAT_BASE_URL = "https://mp.weixin.qq.com"
-# Articles asked for per page of an album's JSON.
-ALBUM_PAGE_SIZE = 10
+# Articles asked for per page of an album's JSON (WeChat's own pages hold 20).
+ALBUM_PAGE_SIZE = 20
+# An album whose first page and count are as the last run read them costs one request; it
+# is read whole anyway when its last whole read is older than this (a member deep in it
+# deleted while another was added there leaves both unchanged).
+ALBUM_RECHECK_DAYS = 7
 
 # -- scheduled runs (scrapy crawl accounts) ------------------------------------------
 # The accounts to look at; see accounts.example.toml.

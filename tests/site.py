@@ -1,9 +1,18 @@
 """A small WeChat for the scheduled-run tests: accounts, articles, albums, feeds, the
-back-office list.
+back-office list. What each answer looks like follows a real capture, named where it is
+made.
 
-As WeChat does, it serves an article at its long link only with the ``chksm`` the link came
-with (without, the verification page), and at its short ``/s/<token>`` link if it has one;
-albums answer their JSON newest first with ``is_reverse=1`` and state their article count.
+Articles: served at their long link and at their short ``/s/<token>`` link if they have
+one. Pages link other articles as 2024-2026 pages do, without ``chksm``
+(``../shared/fixtures/wechat/article_normal_ruanyifeng-weekly372_2025.html``: 0 of 16
+in-body links in the 2024-2026 pages carry one); album items carry one. Whether WeChat
+answers a crawler's link without ``chksm`` or asks for verification is not known, so
+``refuse_without_chksm`` chooses, and tests run both.
+
+Albums: a list per album in the owner's position order (the last is the newest position,
+whatever its date); a test changes membership by editing the list. The JSON is the shape of
+``../shared/fixtures/wechat_album`` (see ``_album_json``).
+
 A test may replace what an article's long link answers through ``site.pages[art.path]``.
 """
 
@@ -35,6 +44,9 @@ class Art:
     biz: str = BIZ
     token: str = ""  # its short link /s/<token>, if it has one
     days_ago: int | None = None  # published this many days before now (else a fixed date)
+    # How the page names its albums: "2025" (album_info_list), "2023" (publicTagInfo) or
+    # "2021" (the tag card under the title)
+    markup: str = "2025"
 
     @property
     def name(self) -> str:
@@ -59,6 +71,7 @@ class Site:
     album_errors: dict[str, int] = field(default_factory=dict)
     # What each article's long link answers (a Route, or a function of the query)
     pages: dict[str, Route | Callable[[str], Route]] = field(default_factory=dict)
+    refuse_without_chksm: bool = False
 
     def __post_init__(self) -> None:
         self.server.route("/s", self._long_link)
@@ -81,25 +94,54 @@ class Site:
         return arts
 
     def page(self, art: Art, nickname: str | None = None) -> str:
-        albums = ", ".join(f"{{ title: '合集{a}', size: '{len(self.albums.get(a, []))}' * 1, "
-                           f"albumId: '{a}' }}" for a in art.albums)
         published = int(time.time()) - art.days_ago * 86400 if art.days_ago is not None \
             else 1700000000 + int(art.mid) % 100000 * 60
-        links = "".join(f'<p><a href="{link}">往期推荐</a></p>' for link in art.links)
+        links = "".join(f'<p><a href="{link}" data-linktype="2">往期推荐</a></p>' for link in art.links)
         name = self.account if nickname is None else nickname
+        tags, albums, script = self._album_markup(art)
+        if art.token:  # 2025-2026 pages state their own short link (…_2026.html)
+            script += f"\n    window.short_link = '{self.short(art)}' || '';"
         return (page_text("album_article.html", self.server.base)
                 .replace("{{TITLE}}", art.name).replace("{{MID}}", art.mid)
                 .replace("{{IDX}}", art.idx).replace("{{SN}}", f"sn{art.mid}{art.idx}")
                 .replace("{{BIZ}}", art.biz).replace("{{ALBUMS}}", albums)
+                .replace("{{TAGS}}", tags).replace("{{SCRIPT}}", script)
                 .replace("{{LIST}}", "".join(f"<li>{item}</li>" for item in art.items))
                 .replace("{{LINKS}}", links)
                 .replace("{{NICKNAME}}", name).replace("{{ACCOUNT}}", name)
                 .replace("{{CT}}", str(published)))
 
+    def _album_markup(self, art: Art) -> tuple[str, str, str]:
+        """(tag card HTML, album_info_list items, script) naming ``art``'s albums."""
+        def url(album: str) -> str:
+            return f"{self.server.base}/mp/appmsgalbum?__biz={art.biz}&amp;action=getalbum&amp;album_id={album}#wechat_redirect"
+
+        def size(album: str) -> int:
+            return len(self.albums.get(album, []))
+
+        if art.markup == "2021":  # tests/pages/leads_2021.html names its capture
+            items = "".join(
+                f'<span class="article-tag__item-wrp js_tag" data-url="{url(a)}" data-album_id="{a}">'
+                f'<span class="article-tag__item">#合集{a}</span>'
+                f'<span class="article-tag__item-num">{size(a)}个</span></span>' for a in art.albums)
+            return f'<div id="js_tags" class="article-tag__list">{items}</div>', "", ""
+        if art.markup == "2023":  # tests/pages/leads_2023.html names its capture
+            items = ", ".join(f'{{ title: "合集{a}", size: "{size(a)}" * 1, link: "{url(a)}", '
+                              f'albumId: "{a}" }}' for a in art.albums)
+            return "", "", f"var publicTagInfo = [ {items} ];"
+        items = ", ".join(f"{{ title: '合集{a}', size: '{size(a)}' * 1, albumId: '{a}' }}"
+                          for a in art.albums)
+        return "", items, ""
+
     def link(self, art: Art) -> str:
-        """The long link as pages and listings write it: ``&amp;``, ``chksm``, ``#rd``."""
+        """The long link as listings write it: ``&amp;``, ``chksm``, ``#rd``."""
         return (f"{self.server.base}{art.path.replace('&', '&amp;')}"
                 f"&amp;chksm=abcdef0123&amp;scene=126#rd")
+
+    def body_link(self, art: Art) -> str:
+        """The long link as 2024-2026 pages write it in their body: no ``chksm``
+        (``…/article_normal_ruanyifeng-weekly372_2025.html``)."""
+        return f"{self.server.base}{art.path.replace('&', '&amp;')}&amp;scene=21#wechat_redirect"
 
     def short(self, art: Art) -> str:
         return f"{self.server.base}/s/{art.token}"
@@ -125,7 +167,7 @@ class Site:
 
     def _long_link(self, query: str) -> Route:
         params = {k: v[0] for k, v in parse_qs(query).items()}
-        if "chksm" not in params:
+        if "chksm" not in params and self.refuse_without_chksm:
             return VERIFICATION
         path = (f"/s?__biz={params.get('__biz')}&mid={params.get('mid')}&idx={params.get('idx')}"
                 f"&sn={params.get('sn')}")
@@ -135,6 +177,14 @@ class Site:
         return route or Route(404, "text/plain", b"not found")
 
     def _album_json(self, query: str) -> Route:
+        """One page of an album, as ``../shared/fixtures/wechat_album/*.json`` show it: numbers
+        as strings; items newest position first with ``is_reverse=1``, each with ``msgid``,
+        ``itemidx``, ``pos_num``, ``key`` and an ``http://…&chksm=…#rd`` URL; ``begin_msgid``
+        exclusive; ``continue_flag`` "1" while more follow in the direction read and
+        ``reverse_continue_flag`` "1" on every page after the first; the first screen's
+        ``base_info`` has the title and ``article_count`` (current members), later pages only
+        ``is_first_screen``; ``verify_status`` "0"; a single item sent as an object (other
+        public clients of the JSON)."""
         params = {k: v[0] for k, v in parse_qs(query).items()}
         album_id = params.get("album_id", "")
         if album_id in self.album_errors:
@@ -142,6 +192,7 @@ class Site:
         if album_id not in self.albums or params.get("f") != "json":
             return Route(404, "text/plain", b"not found")
         arts = self.albums[album_id]
+        positions = {(a.mid, a.idx): number for number, a in enumerate(arts, 1)}
         ordered = list(reversed(arts)) if params.get("is_reverse") == "1" else list(arts)
         count, begin = int(params.get("count", "10")), params.get("begin_msgid")
         start = 0
@@ -149,15 +200,19 @@ class Site:
             start = next(i for i, a in enumerate(ordered)
                          if a.mid == begin and a.idx == params.get("begin_itemidx")) + 1
         page = ordered[start:start + count]
-        items = [{"title": a.name, "url": self.link(a), "msgid": a.mid, "itemidx": a.idx,
-                  "create_time": "1700000000"} for a in page]
+        items = [{"title": a.name, "url": self.link(a).replace("&amp;", "&"), "msgid": a.mid,
+                  "itemidx": a.idx, "pos_num": str(positions[(a.mid, a.idx)]),
+                  "key": f"3885769611_{a.mid}_{a.idx}", "create_time": "1700000000",
+                  "item_show_type": "0", "is_read": "0"} for a in page]
         listed = items[0] if len(items) == 1 else items
-        more = "1" if start + count < len(ordered) else "0"
-        return _json({"base_resp": {"ret": 0},
-                      "getalbum_resp": {"article_list": listed, "continue_flag": more,
-                                        "reverse_continue_flag": "0",
-                                        "base_info": {"title": f"合集{album_id}",
-                                                      "article_count": str(len(arts))}}})
+        base_info = {"title": f"合集{album_id}", "article_count": str(len(arts))} if not begin \
+            else {"is_first_screen": "0"}
+        return _json({"base_resp": {"exportkey_token": "", "ret": 0},
+                      "getalbum_resp": {"article_list": listed,
+                                        "continue_flag": "1" if start + count < len(ordered) else "0",
+                                        "reverse_continue_flag": "1" if begin else "0",
+                                        "base_info": base_info, "is_show_subscribe": "0",
+                                        "verify_status": "0"}})
 
 
 def _json(data: object) -> Route:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 
-from crawler.incremental import AlbumProgress, IncrementalMiddleware
+from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
 from crawler.items import ArticleItem
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
@@ -57,6 +57,26 @@ def test_one_article_is_requested_once_whatever_link_names_it(
     assert not middleware.wanted(request("https://mp.weixin.qq.com/s/Unknown"))
 
 
+WEAK = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&scene=21"
+
+
+def test_a_listing_s_link_goes_out_after_a_link_without_chksm_was_refused(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    assert middleware.wanted(request(WEAK.format(4), weak_link=True))
+    assert not middleware.wanted(request(LONG.format(4, "c")))  # the weak one is in flight
+    index.needs_link("B:4:1", WEAK.format(4))  # ... and was answered with verification
+    assert middleware.wanted(request(LONG.format(4, "c")))
+    assert not middleware.wanted(request(LONG.format(4, "d")))
+    assert middleware.tally.stats.get_value("links/without_chksm") == 1
+
+
+def test_a_link_without_chksm_is_not_asked_again_once_refused(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    index.needs_link("B:5:1", WEAK.format(5))
+    assert not middleware.wanted(request(WEAK.format(5), weak_link=True))
+    assert middleware.wanted(request(LONG.format(5, "c")))
+
+
 def test_an_article_fetched_from_a_short_link_is_known_by_its_key_from_then_on(
         middleware: IncrementalMiddleware) -> None:
     article = parsed(page(mid="2247490001"))
@@ -70,31 +90,80 @@ def test_other_output_goes_on(middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted({"an": "item"})
 
 
-def album_page(mids: list[int], count: int | None) -> AlbumPage:
+def album_page(mids: list[int], count: int | None, last: bool = False) -> AlbumPage:
     entries = [Entry(LONG.format(mid, "c"), biz="B", mid=str(mid), idx="1") for mid in mids]
-    return AlbumPage(entries, "next", "合集", count)
+    return AlbumPage(entries, None if last else "next", "合集", count)
 
 
-def test_an_unchanged_album_is_done_after_its_first_page(index: Index) -> None:
-    for mid in range(1, 13):
+def read_whole(progress: AlbumProgress, *pages: list[int], count: int) -> None:
+    for number, mids in enumerate(pages):
+        last = number == len(pages) - 1
+        step = progress.read("9", "B", album_page(mids, count, last), number == 0)
+        assert step.more != last
+
+
+def archive(index: Index, *mids: int) -> None:
+    for mid in mids:
         index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED)
-    index.add_album_articles("9", [f"B:{mid}:1" for mid in range(1, 13)])
-    assert not AlbumProgress(index).read("9", "B", album_page(list(range(12, 2, -1)), 12), True)
 
 
-def test_an_album_with_new_articles_is_read_until_they_are_all_listed(index: Index) -> None:
-    for mid in range(1, 9):
-        index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED)
-    index.add_album_articles("9", [f"B:{mid}:1" for mid in range(1, 9)])
-    progress = AlbumProgress(index)
-    assert progress.read("9", "B", album_page([20, 19, 18], 12), True)  # 8 + 3 < 12
-    assert not progress.read("9", "B", album_page([17, 8, 7], 12), False)  # 8 + 4 = 12
+def test_an_album_unchanged_since_it_was_read_whole_costs_its_first_page(index: Index) -> None:
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
+    archive(index, 8, 9, 10, 11, 12)
+    step = AlbumProgress(index, 7).read("9", "B", album_page([12, 11, 10], 5), True)
+    assert step == AlbumStep(more=False)
 
 
-def test_an_album_that_states_no_count_is_read_to_its_end(index: Index) -> None:
-    assert AlbumProgress(index).read("9", "B", album_page([1], None), True)
+def test_an_unchanged_album_fetches_its_unsettled_members_by_their_listed_links(
+        index: Index) -> None:
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
+    archive(index, 10, 11, 12, 9)
+    step = AlbumProgress(index, 7).read("9", "B", album_page([12, 11, 10], 5), True)
+    assert step == AlbumStep(more=False, relisted=(LONG.format(8, "c"),))
+
+
+@pytest.mark.parametrize("first_page, count", [
+    ([13, 12, 11], 6),  # a new member on top
+    ([12, 11, 10], 4),  # a member left
+    ([12, 10, 11], 5),  # the owner reordered
+])
+def test_an_album_that_changed_is_read_to_its_end(index: Index, first_page: list[int],
+                                                  count: int) -> None:
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
+    archive(index, 8, 9, 10, 11, 12)
+    assert AlbumProgress(index, 7).read("9", "B", album_page(first_page, count), True).more
+
+
+def test_an_album_not_read_whole_for_longer_than_the_recheck_is_read_whole(index: Index) -> None:
+    read_whole(AlbumProgress(index, 0), [12, 11, 10], [9, 8], count=5)
+    archive(index, 8, 9, 10, 11, 12)
+    assert AlbumProgress(index, 0).read("9", "B", album_page([12, 11, 10], 5), True).more
+
+
+def test_members_that_left_are_recorded_once_the_album_is_read_whole(index: Index) -> None:
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
+    progress = AlbumProgress(index, 7)
+    assert progress.read("9", "B", album_page([14, 13, 12], 6), True).more
+    assert progress.read("9", "B", album_page([11, 9, 8], 6, last=True), False) == \
+        AlbumStep(more=False, left=1)
+    assert index.album_members("9", departed=True) == {"B:10:1"}
+
+
+def test_a_page_that_lists_nothing_new_ends_the_listing(index: Index) -> None:
+    progress = AlbumProgress(index, 7)
+    assert progress.read("9", "B", album_page([3, 2], None), True).more
+    assert not progress.read("9", "B", album_page([3, 2], None), False).more
+    assert index.album_signature("9") == (None, None)  # not read whole: read again next run
+
+
+def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:
+    page = AlbumPage([Entry(LONG.format(1, "c"), biz="B", mid="1", idx="1"),
+                      Entry(LONG.format(2, "c").replace("&chksm=c", ""), biz="B", mid="2",
+                            idx="1")], None, "合集", 2)
+    AlbumProgress(index, 7).read("9", "B", page, True)
+    assert (index.listed_link("B:1:1"), index.listed_link("B:2:1")) == (LONG.format(1, "c"), None)
 
 
 def test_each_album_is_read_once_a_run(index: Index) -> None:
-    progress = AlbumProgress(index)
+    progress = AlbumProgress(index, 7)
     assert progress.start("9") and not progress.start("9")

@@ -42,12 +42,31 @@ def test_albums_keep_what_was_said_of_them(index: Index) -> None:
     assert row.fetchone() == ("反诈快报", 21, "2026-11-29T06:17:00+00:00")
 
 
-def test_an_albums_settled_articles(index: Index) -> None:
+def test_an_album_read_whole_records_who_left_and_a_member_can_come_back(index: Index) -> None:
+    index.remember_album("9", "B")
     index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
+    assert index.album_read_whole("9", "2|B:2:1,B:1:1", {"B:1:1", "B:2:1"}, "2026-12-01") == 1
+    assert index.album_members("9") == {"B:1:1", "B:2:1"}
+    assert index.album_members("9", departed=True) == {"B:3:1"}
+    assert index.album_signature("9") == ("2|B:2:1,B:1:1", "2026-12-01")
+    index.add_album_articles("9", ["B:3:1"])
+    assert index.album_members("9", departed=True) == set()
+
+
+def test_an_albums_unsettled_members_come_with_the_link_a_listing_gave(index: Index) -> None:
+    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:4:1"])
     index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
     index.add_article("B:2:1", "u", "b.md", ArticleState.INCOMPLETE)
     index.set_article_state("B:3:1", "u", "violation")
-    assert index.settled_in_album("9") == 2
+    index.add_listed_links([("B:2:1", "https://x/s?chksm=2")])
+    assert index.unsettled_in_album("9") == [("B:2:1", "https://x/s?chksm=2"), ("B:4:1", "")]
+
+
+def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    index.needs_link("B:1:1", "weak")
+    index.needs_link("B:2:1", "weak")
+    assert (index.article_state("B:1:1"), index.article_state("B:2:1")) == ("archived", "needs_link")
 
 
 def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:

@@ -4,6 +4,7 @@ back-office list. Pure functions, JSON and XML in, entries out."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -15,15 +16,18 @@ from crawler.wechat.listing import (
     parse_feed,
     parse_publish_list,
 )
+from tests.conftest import PROJECT
 
 ALBUM = "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=77#wechat_redirect"
 FIRST = album_json_url(ALBUM, 2)
 
 
 def album_json(items: object, more: str = "0", count: object = "5", **extra: object) -> str:
+    """A first screen, as WeChat sends it (see tests/site.py for the evidence)."""
     return json.dumps({"base_resp": {"ret": 0}, "getalbum_resp": {
         "article_list": items, "continue_flag": more, "reverse_continue_flag": "0",
-        "base_info": {"title": "反诈&amp;快报", "article_count": count}, **extra}})
+        "base_info": {"title": "反诈&amp;快报", "article_count": count}, "verify_status": "0",
+        **extra}})
 
 
 def item(mid: str) -> dict[str, str]:
@@ -46,25 +50,53 @@ def test_an_album_page_gives_links_as_given_its_count_and_the_next_page() -> Non
     assert page.next_url == FIRST + "&begin_msgid=8&begin_itemidx=1"
 
 
+def test_a_short_page_goes_on_when_continue_flag_says_so() -> None:
+    # continue_flag alone says whether more follow; how many items a page holds does not
+    assert parse_album_page(album_json([item("9")], more="1"), FIRST).next_url == \
+        FIRST + "&begin_msgid=9&begin_itemidx=1"
+
+
 @pytest.mark.parametrize("body", [
-    album_json([item("9")], more="1"),  # a page cut short is the last
     album_json([item("9"), item("8")], more="0"),
     album_json([], more="1"),
+    # reverse_continue_flag is "1" on every page after the first, the last included
+    album_json([item("9"), item("8")], more="0", reverse_continue_flag="1"),
 ])
 def test_an_album_ends(body: str) -> None:
     assert parse_album_page(body, FIRST).next_url is None
 
 
-def test_either_flag_says_there_is_more() -> None:
-    body = json.dumps({"getalbum_resp": {"article_list": [item("9"), item("8")],
-                                         "continue_flag": "0", "reverse_continue_flag": "1"}})
-    assert parse_album_page(body, FIRST).next_url is not None
+def test_later_pages_state_no_title_and_no_count() -> None:
+    body = json.dumps({"base_resp": {"ret": 0}, "getalbum_resp": {
+        "article_list": [item("9")], "continue_flag": "1", "reverse_continue_flag": "1",
+        "base_info": {"is_first_screen": "0"}, "verify_status": "0"}})
+    page = parse_album_page(body, FIRST)
+    assert (page.first_screen, page.title, page.article_count) == (False, "", None)
+
+
+@pytest.mark.parametrize("body, message", [
+    (album_json([item("9")], verify_status="1"), "verify_status='1'"),
+    (json.dumps({"base_resp": {"ret": 0}}), "not an album's answer"),
+    (json.dumps({"base_resp": {"ret": "abc"}}), "ret='abc'"),
+    (json.dumps({"base_resp": [1]}), "base_resp is not an object"),
+    (album_json(7), "article_list is not a list"),
+])
+def test_a_verification_or_a_body_that_is_not_an_album_answer_is_a_failed_source(
+        body: str, message: str) -> None:
+    with pytest.raises(ListingError, match=message):
+        parse_album_page(body, FIRST)
+
+
+def test_items_that_are_not_http_links_are_left_out() -> None:
+    body = album_json([{"title": "x", "url": "javascript:alert(1)", "msgid": "1"},
+                       {"title": "y", "url": "file:///etc/passwd", "msgid": "2"}, item("9")])
+    assert [e.key for e in parse_album_page(body, FIRST).entries] == ["MzA=:9:1"]
 
 
 @pytest.mark.parametrize("body", [
     album_json({"url": 5}), album_json(["x", None, {"title": "no url"}]),
     album_json([item("9")], count="二十"), album_json([item("9")], count=None),
-    json.dumps({"getalbum_resp": "x"}), json.dumps({"getalbum_resp": {"base_info": []}}),
+    json.dumps({"getalbum_resp": {"base_info": []}}),
 ])
 def test_hostile_album_json_gives_what_it_can(body: str) -> None:
     page = parse_album_page(body, FIRST)
@@ -102,3 +134,39 @@ def test_the_back_office_list_and_its_errors() -> None:
     assert [e.url for e in parse_publish_list(body)] == ["https://mp.weixin.qq.com/s/T1"]
     with pytest.raises(ListingError, match="freq control"):
         parse_publish_list('{"base_resp": {"ret": 200013}}')
+
+
+# -- the real album answers in ../shared/fixtures/wechat_album ---------------------------
+ALBUM_FIXTURES = PROJECT.parent / "shared" / "fixtures" / "wechat_album"
+REAL_ALBUM = ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=Mzg4NTc2OTYxMQ==&action=getalbum"
+              "&album_id=3329839945947119618")
+
+
+def real_album_pages() -> list[Path]:
+    return sorted(ALBUM_FIXTURES.glob("*.json"))
+
+
+@pytest.mark.skipif(not ALBUM_FIXTURES.is_dir(), reason=f"{ALBUM_FIXTURES} is absent: the "
+                    "third-party album answers live in ../shared, beside the project")
+@pytest.mark.parametrize("path", real_album_pages(), ids=lambda path: path.name)
+def test_every_real_album_page_reads_with_its_entries_flag_and_next_cursor(path: Path) -> None:
+    raw = json.loads(path.read_text(encoding="utf-8"))["getalbum_resp"]
+    items = raw["article_list"] if isinstance(raw["article_list"], list) else [raw["article_list"]]
+    asked = album_json_url(REAL_ALBUM, 20, "2247400000", "1")
+    page = parse_album_page(path.read_text(encoding="utf-8"), asked)
+    assert [e.key for e in page.entries] == [
+        f"Mzg4NTc2OTYxMQ==:{item['msgid']}:{item['itemidx']}" for item in items]
+    assert all("chksm=" in e.url and "#" not in e.url for e in page.entries)
+    assert not page.first_screen and page.article_count is None
+    last = items[-1]
+    if raw["continue_flag"] == "1":
+        assert page.next_url == album_json_url(REAL_ALBUM, 20, last["msgid"], last["itemidx"])
+    else:
+        assert page.next_url is None
+
+
+@pytest.mark.skipif(not ALBUM_FIXTURES.is_dir(), reason=f"{ALBUM_FIXTURES} is absent")
+def test_the_real_album_s_last_page_ends_it_though_reverse_continue_flag_is_one() -> None:
+    raw = (ALBUM_FIXTURES / "2247483853.json").read_text(encoding="utf-8")
+    assert '"reverse_continue_flag": "1"' in raw.replace("\n", "").replace("  ", "")
+    assert parse_album_page(raw, album_json_url(REAL_ALBUM, 20, "2247484063", "1")).next_url is None

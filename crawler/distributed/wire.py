@@ -32,7 +32,8 @@ def frontier_entry(request: Request, page_id: str) -> bytes:
     entry: bytes = picklecompat.dumps({
         "url": request.url,
         "headers": dict(request.headers),
-        "meta": {"article": True, "dont_redirect": True, "page_id": page_id},
+        "meta": {"article": True, "dont_redirect": True, "page_id": page_id,
+                 **({"weak_link": True} if request.meta.get("weak_link") else {})},
         "priority": request.priority,
         "callback": CALLBACK,
         "errback": ERRBACK,

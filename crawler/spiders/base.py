@@ -31,7 +31,7 @@ from crawler.tally import Tally
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key
+from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of, lacks_chksm
 
 
 class WeChatSpider(scrapy.Spider):
@@ -62,26 +62,39 @@ class WeChatSpider(scrapy.Spider):
         spider.config = config
         spider.index = Archive.of(crawler).index
         spider.tally = Tally.of(crawler)
-        spider.albums = AlbumProgress(spider.index)
+        spider.albums = AlbumProgress(spider.index, config.album_recheck_days)
         return spider
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
                         refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
-        """A request for an article page, fetched as the source gave its link.
+        """A request for an article page, fetched as the source gave its link, or by a link
+        with ``chksm`` a listing gave for it (in-body links have had none since 2024).
 
         ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
         a short link whose account is known only once fetched.
         """
+        weak = lacks_chksm(url)
+        if weak:
+            key = article_key(url)
+            listed = self.index.listed_link(key) if key else None
+            weak = listed is None
+            url = listed or url
         meta = {"article": True, "dont_redirect": True,  # BlockMiddleware follows redirects
-                "refetch": refetch, "unknown_account": unknown_account}
+                "refetch": refetch, "unknown_account": unknown_account, "weak_link": weak}
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
 
     def listed_requests(self, entries: Iterable[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
-        """Requests for the articles a listing names (``crawler.incremental`` keeps the new)."""
+        """Requests for the articles a listing names (``crawler.incremental`` keeps the new);
+        an entry off ``ARTICLE_HOSTS`` is left out with one line."""
         for entry in entries:
+            if host_of(entry.url) not in self.config.article_hosts:
+                self.logger.warning("Not fetched: %s lists %s, not on an article host", source,
+                                    ascii(entry.url[:200]))
+                self.tally.count("links/off_host", source=source)
+                continue
             self.tally.count("articles/listed", source=source)
             yield self.article_request(entry.url, source, account)
 
@@ -89,10 +102,15 @@ class WeChatSpider(scrapy.Spider):
                       account: Account | None) -> Iterator[Any]:
         self.tally.count("articles/handled")
         page = self.page_of(response)
+        request = _request(response)
+        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
+                and request.meta.get("weak_link"):
+            yield from self.refused_without_chksm(request, source, account)
+            return
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(f"pages/{page.reason}", source=source)
-            key = article_key(response.url) or self.index.link_key(_request(response).url)
+            key = article_key(response.url) or self.index.link_key(request.url)
             if key and page.reason.gone:
                 yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
             return
@@ -100,11 +118,31 @@ class WeChatSpider(scrapy.Spider):
             return
         if account is not None and not page.account:
             page = replace(page, account=account.name)
+        if page.short_link:
+            self.index.add_link(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(account.tags) if account else [],
                           account=account.name if account else "",
-                          fetched_url=_request(response).url)
+                          fetched_url=request.url)
         yield from self.discovered(page, account)
+
+    def refused_without_chksm(self, request: scrapy.Request, source: str,
+                              account: Account | None) -> Iterator[scrapy.Request]:
+        """A link without ``chksm`` answered with the verification page: not a block (the
+        link may be what WeChat refuses), and the article is not lost: it is fetched by a
+        listing's link, now if one is known, else when a listing gives one."""
+        key = article_key(request.url)
+        if key is None:
+            return
+        self.index.needs_link(key, request.url)
+        self.tally.count("links/refused_without_chksm", source=source,
+                         account=account.name if account else "")
+        listed = self.index.listed_link(key)
+        if listed:
+            yield self.article_request(listed, source, account)
+        else:
+            self.logger.info("Kept for later: %s was refused without chksm; it is fetched when "
+                             "an album lists it", request.url)
 
     def page_of(self, response: Response) -> Article | NotAnArticle:
         if isinstance(response, TextResponse):
@@ -129,7 +167,9 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count("articles/handled")
         request = failed_request(failure)
         self.logger.warning("Not archived: could not fetch %s: %s", request.url, failure_reason(failure))
-        self.tally.count("pages/fetch_failed", source=request.cb_kwargs.get("source", ""))
+        account = request.cb_kwargs.get("account")
+        self.tally.count("pages/fetch_failed", source=request.cb_kwargs.get("source", ""),
+                         account=account.name if account else "")
 
     # -- albums --------------------------------------------------------------------------
     def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:
@@ -157,15 +197,19 @@ class WeChatSpider(scrapy.Spider):
     def parse_album(self, response: Response, source: str, account: Account | None,
                     first_page: bool, album: str) -> Iterator[scrapy.Request]:
         try:
-            page = parse_album_page(response.text, response.url)
+            page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
             self.source_failed(source, account, first_page, str(error))
             return
         self.source_read(source, account, first_page)
         biz = article_ids_from_url(response.url).get("__biz", "")
-        more = self.albums.read(album, biz, page, first_page)
+        step = self.albums.read(album, biz, page, first_page)
+        if step.left:
+            self.tally.stats.inc_value("albums/left", step.left)
         yield from self.listed_requests(page.entries, source, account)
-        if page.next_url and more:
+        for url in step.relisted:
+            yield self.article_request(url, source, account)
+        if page.next_url and step.more:
             request = _request(response)
             # meta stays behind: what Scrapy put there (download_latency) is not the next page's
             yield request.replace(url=page.next_url, meta={},

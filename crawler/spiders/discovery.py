@@ -1,11 +1,13 @@
 """Where an account's fetched article leads: its albums, and its links to the account's
 other articles, so that one link per account is enough to find them all.
 
-Every album an account's page names is remembered in the index under the account's
-``__biz`` (later runs read it with no edit of the accounts file) and read in this run if
-it was not yet. A link in the body (往期推荐, 相关阅读, an image that links) or to the
-album's previous or next article is followed when it is the account's: its ``__biz`` says
-so, or, for a short ``/s/<token>`` link, the page it leads to does (at most
+Every album an account's page names (in any template's markup) or links to in its body is
+remembered in the index under the account's ``__biz`` (later runs read it with no edit of
+the accounts file) and read in this run if it was not yet. A link in the body (往期推荐,
+相关阅读, an image that links), to the album's previous or next article, 阅读原文 or an
+image post's shared article is followed when it is the account's: its ``__biz`` says so
+(the page records its own short link, so another page's short link to it costs nothing),
+or, for a short ``/s/<token>`` link, the page it leads to does (at most
 ``FOLLOW_LINKS_PER_RUN`` such links a run). Other accounts' links are recorded, and
 followed only with ``FOLLOW_LINKS=all``; ``FOLLOW_LINKS=none`` follows no link.
 """
@@ -20,7 +22,7 @@ import scrapy
 from crawler.accounts import Account
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
-from crawler.wechat.urls import article_key, host_of
+from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of
 
 if TYPE_CHECKING:
     from crawler.spiders.base import WeChatSpider
@@ -64,6 +66,15 @@ class Discovery:
             self.index.add_album_articles(album.id, [article.key])
             request = self.spider.album_request(
                 album_url(self.config.wechat_base_url, biz, album.id), account)
+            if request is not None:
+                yield request
+        for link in article.album_links:  # the account's own albums only, as its links
+            link_biz = article_ids_from_url(link).get("__biz", "")
+            if host_of(link) not in self.config.article_hosts or link_biz != biz:
+                continue
+            self.index.remember_album(album_id(link), biz)
+            request = self.spider.album_request(
+                album_url(self.config.wechat_base_url, biz, album_id(link)), account)
             if request is not None:
                 yield request
 

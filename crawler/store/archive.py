@@ -133,7 +133,7 @@ class Archive:
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error
-        return self.posts.write(article, text, complete=complete)
+        return self.posts.write(article, text, complete=complete, tags=tags)
 
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""

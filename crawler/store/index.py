@@ -9,7 +9,9 @@ the primary key.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,24 +21,27 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS links (url TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS listed_links (key TEXT PRIMARY KEY, url TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     key TEXT PRIMARY KEY, url TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', state TEXT NOT NULL,
-    published INTEGER
+    published INTEGER, tags TEXT
 );
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS albums (
     album_id TEXT PRIMARY KEY, biz TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
-    article_count INTEGER, last_read TEXT
+    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT
 );
 CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
-    album_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (album_id, key)
+    album_id TEXT NOT NULL, key TEXT NOT NULL, left_at TEXT, PRIMARY KEY (album_id, key)
 );
 CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NULL,
                                           seen_from TEXT NOT NULL);
 """
 # Columns added since the first index: added to an older index when it is opened.
-_ADDED_COLUMNS = {"articles": {"published": "INTEGER"}}
+_ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
+                  "albums": {"signature": "TEXT", "read_whole": "TEXT"},
+                  "album_articles": {"left_at": "TEXT"}}
 
 
 
@@ -45,6 +50,9 @@ class ArticleState(StrEnum):
 
     ARCHIVED = "archived"
     INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
+    # Reached only by a link without chksm, which WeChat answered with the verification
+    # page: fetched when a listing (an album) gives a link with one.
+    NEEDS_LINK = "needs_link"
     DELETED = PageReason.DELETED.value
     VIOLATION = PageReason.VIOLATION.value
 
@@ -107,9 +115,36 @@ class Index:
         return self._one("SELECT state FROM articles WHERE key = ?", key)
 
     def add_article(self, key: str, url: str, path: str, state: ArticleState,
-                    published: int | None = None) -> None:
-        self._db.execute("INSERT OR REPLACE INTO articles (key, url, path, state, published) "
-                         "VALUES (?, ?, ?, ?, ?)", (key, url, path, state, published))
+                    published: int | None = None, tags: Sequence[str] | None = None) -> None:
+        self._db.execute("INSERT OR REPLACE INTO articles (key, url, path, state, published, tags) "
+                         "VALUES (?, ?, ?, ?, ?, ?)",
+                         (key, url, path, state, published,
+                          None if tags is None else json.dumps(list(tags), ensure_ascii=False)))
+
+    def article_tags(self, key: str) -> list[str] | None:
+        """The tags the article's post was last written with (None: not recorded)."""
+        tags = self._one("SELECT tags FROM articles WHERE key = ?", key)
+        return [str(tag) for tag in json.loads(tags)] if tags else None
+
+    def archived_articles(self) -> Iterator[tuple[str, str, str]]:
+        """(key, url, post file name) of every article that has a post."""
+        yield from self._db.execute("SELECT key, url, path FROM articles WHERE path != '' "
+                                    "ORDER BY path").fetchall()
+
+    def needs_link(self, key: str, url: str) -> None:
+        """Record that only a listing's link (with ``chksm``) can fetch ``key``; an article
+        already archived or gone keeps its state."""
+        self._db.execute(
+            "INSERT INTO articles (key, url, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
+            f"SET state = excluded.state WHERE state NOT IN {_SETTLED_SQL} "
+            "AND state != 'incomplete'", (key, url, ArticleState.NEEDS_LINK))
+
+    def add_listed_links(self, links: Iterable[tuple[str, str]]) -> None:
+        """Remember, per article key, a link a listing gave with its ``chksm``."""
+        self._db.executemany("INSERT OR REPLACE INTO listed_links VALUES (?, ?)", links)
+
+    def listed_link(self, key: str) -> str | None:
+        return self._one("SELECT url FROM listed_links WHERE key = ?", key)
 
     def set_article_state(self, key: str, url: str, state: ArticleState) -> None:
         """Record ``state`` and keep the post path the article may already have."""
@@ -143,7 +178,8 @@ class Index:
                        article_count: int | None = None, read_at: str | None = None) -> None:
         """Record an album of account ``biz``; what is not given keeps its recorded value."""
         self._db.execute(
-            "INSERT INTO albums VALUES (?, ?, ?, ?, ?) ON CONFLICT(album_id) DO UPDATE SET "
+            "INSERT INTO albums (album_id, biz, title, article_count, last_read) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(album_id) DO UPDATE SET "
             "biz = excluded.biz, title = coalesce(nullif(excluded.title, ''), title), "
             "article_count = coalesce(excluded.article_count, article_count), "
             "last_read = coalesce(excluded.last_read, last_read)",
@@ -154,16 +190,44 @@ class Index:
         rows = self._db.execute("SELECT album_id FROM albums WHERE biz = ? ORDER BY album_id", (biz,))
         return [album_id for (album_id,) in rows]
 
-    def add_album_articles(self, album_id: str, keys: list[str]) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO album_articles VALUES (?, ?)",
+    def add_album_articles(self, album_id: str, keys: Iterable[str]) -> None:
+        """Record ``keys`` as members of the album (again, if they had left it)."""
+        self._db.executemany("INSERT INTO album_articles (album_id, key) VALUES (?, ?) "
+                             "ON CONFLICT(album_id, key) DO UPDATE SET left_at = NULL",
                              [(album_id, key) for key in keys])
 
-    def settled_in_album(self, album_id: str) -> int:
-        """How many of the album's known articles are settled (archived, deleted, removed)."""
-        row = self._db.execute(
-            "SELECT count(*) FROM album_articles m JOIN articles a ON a.key = m.key "
-            f"WHERE m.album_id = ? AND a.state IN {_SETTLED_SQL}", (album_id,)).fetchone()
-        return int(row[0])
+    def album_signature(self, album_id: str) -> tuple[str | None, str | None]:
+        """(what the album's first page and count were when it was last read whole, when)."""
+        row = self._db.execute("SELECT signature, read_whole FROM albums WHERE album_id = ?",
+                               (album_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str) -> int:
+        """Record an album read to its end: its ``signature``, and that the known members
+        not among ``members`` left it (``at``). How many left now."""
+        current = {key for (key,) in self._db.execute(
+            "SELECT key FROM album_articles WHERE album_id = ? AND left_at IS NULL", (album_id,))}
+        departed = current - members
+        self._db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
+                             [(at, album_id, key) for key in sorted(departed)])
+        self._db.execute("UPDATE albums SET signature = ?, read_whole = ? WHERE album_id = ?",
+                         (signature, at, album_id))
+        return len(departed)
+
+    def album_members(self, album_id: str, *, departed: bool = False) -> set[str]:
+        """The keys of the album's current members (or of those that left it)."""
+        condition = "IS NOT NULL" if departed else "IS NULL"
+        return {key for (key,) in self._db.execute(
+            f"SELECT key FROM album_articles WHERE album_id = ? AND left_at {condition}",
+            (album_id,))}
+
+    def unsettled_in_album(self, album_id: str) -> list[tuple[str, str]]:
+        """(key, link a listing gave or "") of the album's current members not settled."""
+        return self._db.execute(
+            "SELECT m.key, coalesce(l.url, '') FROM album_articles m "
+            "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
+            f"WHERE m.album_id = ? AND m.left_at IS NULL AND (a.state IS NULL OR a.state NOT IN "
+            f"{_SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
 
     def add_foreign_link(self, key: str, biz: str, seen_from: str) -> None:
         """Remember a link to another account's article (from account ``seen_from``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -45,8 +45,10 @@ class PostStore:
         self.image_identity = image_identity
         remove_leftovers(folder)
 
-    def write(self, article: Article, text: str, complete: bool = True) -> tuple[Outcome, Path]:
-        """Write ``article``'s post ``text`` unless that makes it worse; record it in the index.
+    def write(self, article: Article, text: str, complete: bool = True,
+              tags: Sequence[str] = ()) -> tuple[Outcome, Path]:
+        """Write ``article``'s post ``text`` unless that makes it worse; record it in the index
+        with the ``tags`` it was made with (a post deleted by hand is made again from them).
 
         ``complete`` is False when an image failed for a reason that may pass, so that the
         next scheduled run fetches the article again.
@@ -65,13 +67,14 @@ class PostStore:
             atomic_write(path, text.encode("utf-8"))
         state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
         published = int(article.published.timestamp()) if article.published else None
-        self.index.add_article(article.key, article.url, path.name, state, published)
+        self.index.add_article(article.key, article.url, path.name, state, published, tags)
         return outcome, path
 
     def path_for(self, article: Article) -> Path:
-        """The article's file: the one it already has, else a free ``date-slug.md``."""
+        """The article's file: the one it already has (also when it was deleted by hand),
+        else a free ``date-slug.md``."""
         recorded = self.index.article_path(article.key)
-        if recorded and (self.folder / recorded).is_file():
+        if recorded and "/" not in recorded and not (self.folder / recorded).is_symlink():
             return self.folder / recorded
         path = self.folder / post_filename(article)
         if path.exists() and archived_url(path) != article.url:

@@ -56,6 +56,9 @@ class Article:
     # Links to other articles, as the page gives them (往期推荐, the album's previous and
     # next article): what a scheduled run follows to find the account's other articles.
     links: tuple[str, ...] = field(default=(), repr=False)
+    # Albums the body links to (``…/mp/appmsgalbum?__biz=…&album_id=…``): leads, not tags.
+    album_links: tuple[str, ...] = field(default=(), repr=False)
+    short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one
 
     @property
     def key(self) -> str:

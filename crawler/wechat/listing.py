@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from crawler.wechat.urls import article_ids_from_url, key_of, link_as_given, split_url
+from crawler.wechat.urls import article_ids_from_url, key_of, link_as_given, split_url, web_url
 
 
 class ListingError(ValueError):
@@ -50,24 +50,34 @@ def entry(link: str, title: str = "") -> Entry:
 
 
 # -- albums ------------------------------------------------------------------------------
+# What the album JSON looks like is read from real answers (../shared/fixtures/wechat_album,
+# the public scheduled captures of soda92/biao-short-novels, 2025-03 to 2026-03): numbers are
+# strings; items are listed in the album's position order (``pos_num``), which the owner
+# sets and which is not the publish order; the first screen's ``base_info`` carries the
+# title and ``article_count`` (current members only), later pages only
+# ``{"is_first_screen": "0"}``; ``continue_flag`` alone says whether more pages follow in the
+# direction being read (``reverse_continue_flag`` is "1" on every later page, the last
+# included); ``verify_status`` is in every answer since about April 2025.
 @dataclass(frozen=True)
 class AlbumPage:
-    """One page of an album's JSON, newest articles first."""
+    """One page of an album's JSON, in the album's position order, newest position first."""
 
     entries: list[Entry]
     next_url: str | None  # the JSON URL of the next page, None after the last one
     title: str = ""
-    article_count: int | None = None  # how many articles WeChat says the album holds
+    article_count: int | None = None  # current members, as the first screen states it
+    first_screen: bool = True
 
 
-def album_json_url(album_url: str, count: int = 10, begin_msgid: str = "",
+def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
                    begin_itemidx: str = "") -> str:
     """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``),
-    newest articles first (``is_reverse=1``): a later run finds what is new on the first page."""
+    newest position first (``is_reverse=1``). ``begin_msgid``/``begin_itemidx`` name the last
+    item of the page before (the next page starts after it)."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
-            or not query.get("__biz"):
+            or not query.get("__biz") or not _is_id(query["album_id"]):
         raise ListingError(f"not an album URL (…/mp/appmsgalbum?__biz=…&album_id=…): {album_url!r}")
     params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
               "count": str(count), "is_reverse": "1", "f": "json"}
@@ -82,32 +92,52 @@ def album_url(base_url: str, biz: str, album_id: str) -> str:
 
 
 def parse_album_page(body: str, request_url: str) -> AlbumPage:
-    """One page of an album's JSON; ``ListingError`` when WeChat reports an error.
+    """One page of an album's JSON; ``ListingError`` when WeChat reports an error, asks for
+    verification, or the answer is not an album's.
 
-    Listed newest first, the album goes on while a page comes back full and WeChat says
-    there is more, in either of its two flags (which one speaks for the reverse order is
-    not documented); a page cut short ends it.
+    The next page is asked for only when ``continue_flag`` says there is one and this page
+    listed something; it starts after this page's last item. An item whose URL is not an
+    http(s) link is left out (the caller checks hosts).
     """
     data = _json(body, "album")
     _check_base_resp(data, "album")
-    album = _object(data.get("getalbum_resp"))
+    album = data.get("getalbum_resp")
+    if not isinstance(album, dict):
+        raise ListingError("the album answer has no getalbum_resp: not an album's answer")
+    verify = _text_of(album.get("verify_status", "0")) or "0"
+    if verify != "0":
+        raise ListingError(f"the album answered verify_status={verify[:20]!r}: WeChat wants a "
+                           "verification")
     items = album.get("article_list") or []
-    if isinstance(items, dict):  # WeChat sends the last single item as an object
+    if isinstance(items, dict):  # WeChat sends a single item as an object
         items = [items]
-    items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)]
-    entries = [entry(item["url"], item.get("title", "")) for item in items]
-    query = dict(parse_qsl(urlsplit(request_url).query))
-    count = int(query.get("count", "10"))
-    more = "1" in (str(album.get("continue_flag", "0")), str(album.get("reverse_continue_flag", "0")))
+    if not isinstance(items, list):
+        raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
+    items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)
+             and web_url(item["url"])]
+    entries = [entry(item["url"], _text_of(item.get("title"))) for item in items]
     next_url = None
-    if more and len(items) >= count:
+    if _text_of(album.get("continue_flag")) == "1" and items:
         last = items[-1]
-        next_url = album_json_url(request_url, count, str(last.get("msgid", "")),
-                                  str(last.get("itemidx", "1")))
+        count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
+        next_url = album_json_url(request_url, int(count) if _is_id(count) else 20,
+                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")) or "1")
     base_info = _object(album.get("base_info"))
-    title = base_info.get("title")
-    return AlbumPage(entries, next_url, html.unescape(title) if isinstance(title, str) else "",
-                     _count(base_info.get("article_count")))
+    first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
+    title = _text_of(base_info.get("title"))
+    return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
+                     first_screen)
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) < 30
+
+
+def _text_of(value: object) -> str:
+    """A JSON string or number as text (WeChat sends numbers as strings, mostly)."""
+    if isinstance(value, bool):
+        return ""
+    return str(value).strip() if isinstance(value, (str, int)) else ""
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -189,7 +219,14 @@ def _json(body: str, what: str) -> dict[str, Any]:
 
 def _check_base_resp(data: dict[str, Any], what: str, known: dict[int, str] | None = None) -> None:
     base = data.get("base_resp") or {}
-    ret = int(base.get("ret", 0) or 0)
+    if not isinstance(base, dict):
+        raise ListingError(f"the {what} answer's base_resp is not an object")
+    ret_text = _text_of(base.get("ret", 0)) or "0"
+    try:
+        ret = int(ret_text)
+    except ValueError:
+        raise ListingError(f"the {what} answered ret={ret_text[:20]!r}") from None
     if ret:
-        reason = (known or {}).get(ret) or base.get("errmsg") or base.get("err_msg") or "error"
-        raise ListingError(f"the {what} answered ret={ret}: {reason}")
+        reason = (known or {}).get(ret) or _text_of(base.get("errmsg")) \
+            or _text_of(base.get("err_msg")) or "error"
+        raise ListingError(f"the {what} answered ret={ret}: {reason[:200]}")

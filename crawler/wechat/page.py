@@ -8,6 +8,7 @@ posts in ``window.cgiDataNew``), and pages whose scripts were stripped (DOM only
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from datetime import datetime
 from urllib.parse import unquote
@@ -102,13 +103,18 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, doc),
+        album_links=_album_links(content if body_html else None),
+        short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
         share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
-        links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text),
+        links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text,
+                     _meta(page, cgi, "msg_source_url", "source_url"),
+                     _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
+                     else ""),
     )
 
 
@@ -200,14 +206,61 @@ def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[A
         number = link.xpath('string(following-sibling::*[contains(@class, "item-num")][1])')
         add(album_id_of(link.get("href", "")), link.text_content().lstrip("#"),
             re.sub(r"\D", "", number))
+    # 2023-2024 server pages: ``var publicTagInfo = [{title: …, size: "12" * 1, albumId: …}]``
+    # (a public capture of such a page; the shared 2024 page has it empty).
+    for item in jsvars.array_items(page, "publicTagInfo"):
+        fields = jsvars.top_level_fields(item)
+        add(fields.get("albumId") or album_id_of(fields.get("link")), fields.get("title"),
+            fields.get("size"))
+    # 2021 pages: ``<span class="article-tag__item-wrp js_tag" data-url="…appmsgalbum…"
+    # data-album_id="…"><span class="article-tag__item">#名</span>`` with the count in
+    # ``.article-tag__item-num`` or, for a page in one album, ``.article-tag-card__right``
+    # ("49个"), as a public capture of a 2021-11-26 page shows.
+    tags = doc.xpath('//*[contains(@class, "article-tag__item-wrp")]')
+    for tag in tags:
+        number = tag.xpath('string(.//*[contains(@class, "article-tag__item-num")])')
+        if not number.strip() and len(tags) == 1:
+            number = tag.xpath('string(//*[contains(@class, "article-tag-card__right")])')
+        name = tag.xpath('string(.//*[contains(@class, "article-tag__item")]'
+                         '[not(contains(@class, "item-num"))])')
+        add(tag.get("data-album_id") or album_id_of(tag.get("data-url", "")),
+            name.strip().lstrip("#"), re.sub(r"\D", "", number))
     return tuple(found.values())
 
 
-def _links(content: lxml.html.HtmlElement | None, cgi_text: bytes) -> tuple[str, ...]:
-    """Links to articles in the body, then the album's previous and next article, as given."""
+def _album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Album pages the body links to (``<a href="…/mp/appmsgalbum?…album_id=…"
+    data-linktype="2">``), as given."""
+    if content is None:
+        return ()
+    hrefs = (link_as_given(a.get("href", "")) for a in content.iter("a"))
+    return _unique(tuple(href for href in hrefs
+                         if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
+
+
+def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
+    """The article an image or text post shares (``appmsg_link.content_url``), as the page
+    states it: ``appmsg_link: {…}`` in ``cgiDataNew`` or ``window.appmsg_link = {…}``, in
+    JavaScript or JSON notation (no captured page has one filled in; both are read)."""
+    for literal in (jsvars.object_literal(cgi_text, "appmsg_link"),
+                    jsvars.object_literal(page, "window.appmsg_link")):
+        try:
+            value = json.loads(literal.decode("utf-8", "replace"))
+            url = value.get("content_url") if isinstance(value, dict) else None
+        except ValueError:
+            url = jsvars.top_level_fields(literal).get("content_url")
+        if isinstance(url, str) and url:
+            return url
+    return ""
+
+
+def _links(content: lxml.html.HtmlElement | None, cgi_text: bytes,
+           *more: str) -> tuple[str, ...]:
+    """Links to articles in the body, the album's previous and next article, then ``more``
+    (阅读原文, a shared article), as given."""
     hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
     info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
-    hrefs += [info.get("pre_article_link"), info.get("next_article_link")]
+    hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 

@@ -86,6 +86,17 @@ def is_article_link(url: str) -> bool:
         parts.path.rstrip("/") == "/s" and has_ids(article_ids_from_url(url)))
 
 
+def lacks_chksm(url: str) -> bool:
+    """Whether ``url`` is a long article link without ``chksm``: the shape of in-body links
+    since 2024 (album items and the album's previous/next links still carry one). Whether
+    WeChat answers such a link, or asks for verification, is not known."""
+    parts = split_url(html.unescape(url))
+    if parts is None or parts.path.rstrip("/") != "/s":
+        return False
+    query = dict(parse_qsl(parts.query))
+    return has_ids(query) and not query.get("chksm")
+
+
 def album_id(album_url: str) -> str:
     """The ``album_id`` of an album link."""
     parts = split_url(html.unescape(album_url))

@@ -1,0 +1,227 @@
+"""Complete on real WeChat: albums that shrink, grow and reorder, links without ``chksm``,
+and runs that say they failed when they did.
+
+Each test runs the real ``scrapy crawl`` against the stand-in of ``tests/site.py``, whose
+album JSON and links follow real captures (named there).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crawl
+from tests.mockserver import MockWeChat
+from tests.site import BIZ, Art, Site, numbered
+from tests.test_captures import posts, scrapy
+
+
+def archived(archive: Path) -> set[str]:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        return {key.split(":")[1] for (key,) in db.execute(
+            "SELECT key FROM articles WHERE state = 'archived'")}
+
+
+def departed(archive: Path, album: str) -> set[str]:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        return {key.split(":")[1] for (key,) in db.execute(
+            "SELECT key FROM album_articles WHERE album_id = ? AND left_at IS NOT NULL", (album,))}
+
+
+def served_album(server: MockWeChat, album: str, first: int, count: int) -> tuple[Site, list[Art]]:
+    """A stand-in site with an album of ``count`` articles numbered from ``first``."""
+    site = Site(server)
+    arts = site.serve(numbered(first, count, albums=(album,)))
+    site.album(album, arts)
+    return site, arts
+
+
+def album_crawl(site: Site, album: str, archive: Path, **settings: str) -> str:
+    result = crawl("album", archive, "-a", f"url={site.album(album, site.albums[album])}",
+                   settings={"ALBUM_PAGE_SIZE": "20", **settings})
+    assert result.returncode == 0, result.stderr
+    return result.stderr
+
+
+def album_requests(server: MockWeChat, since: int = 0) -> list[str]:
+    return [path for path, _ in server.hits("/mp/appmsgalbum")[since:]]
+
+
+def article_requests(server: MockWeChat, since: int = 0) -> list[str]:
+    return [path for path, _ in server.hits("/s")[since:]]
+
+
+def test_an_album_that_loses_members_and_gains_more_than_a_page_is_read_until_all_are_in(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site, first = served_album(wechat, "3301", 2247480001, 20)
+    archive = tmp_path / "archive"
+    album_crawl(site, "3301", archive)
+    assert archived(archive) == {a.mid for a in first}
+
+    # Five deleted (they leave the album), 24 new on top, and an old article (published
+    # long ago) newly added to the album, in the newest position: 40 members, 2 pages.
+    gone = first[3:8]
+    new = site.serve(numbered(2247481001, 24, albums=("3301",)))
+    old = site.serve([Art("2247470001", albums=("3301",), days_ago=900)])
+    members = [a for a in first if a not in gone] + new + old
+    site.albums["3301"] = members
+    pages, fetched = len(album_requests(wechat)), len(article_requests(wechat))
+    log = album_crawl(site, "3301", archive)
+    assert archived(archive) == {a.mid for a in first + new + old}
+    assert sorted(article_requests(wechat, fetched)) == sorted(a.path + "&chksm=abcdef0123&scene=126"
+                                                               for a in new + old)
+    assert len(album_requests(wechat, pages)) == 2  # 40 members: two pages of 20
+    assert departed(archive, "3301") == {a.mid for a in gone}
+    assert re.search(r"Run summary \(finished\): 25 new, .*5 left their albums", log), log
+
+    # Nothing changed: one request, nothing fetched; posts of departed articles stay.
+    pages, fetched = len(album_requests(wechat)), len(article_requests(wechat))
+    album_crawl(site, "3301", archive)
+    assert len(album_requests(wechat, pages)) == 1
+    assert article_requests(wechat, fetched) == []
+    assert len(posts(archive)) == 45
+
+
+def test_an_album_of_the_same_size_whose_members_changed_is_read_whole(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site, arts = served_album(wechat, "3302", 2247482001, 30)
+    archive = tmp_path / "archive"
+    album_crawl(site, "3302", archive)
+    # One member deleted deep in the album while an old article joins at the top: the
+    # count stays 30, but the first page changed.
+    newcomer = site.serve([Art("2247470002", albums=("3302",), days_ago=400)])
+    site.albums["3302"] = arts[:5] + arts[6:] + newcomer
+    pages = len(album_requests(wechat))
+    album_crawl(site, "3302", archive)
+    assert len(album_requests(wechat, pages)) == 2
+    assert "2247470002" in archived(archive)
+    assert departed(archive, "3302") == {arts[5].mid}
+
+
+def test_a_200_article_album_with_8_pages_in_flight_archives_200(wechat: MockWeChat,
+                                                                 tmp_path: Path) -> None:
+    site, arts = served_album(wechat, "3303", 2247483001, 200)
+    archive = tmp_path / "archive"
+    log = album_crawl(site, "3303", archive, ARTICLE_PAGES_IN_FLIGHT="8",
+                      CONCURRENT_REQUESTS="32")
+    assert archived(archive) == {a.mid for a in arts}
+    assert "Run summary (finished): 200 new" in log
+
+
+@pytest.mark.parametrize("refuse", [False, True], ids=["answered", "refused"])
+def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
+        wechat: MockWeChat, tmp_path: Path, refuse: bool) -> None:
+    site = Site(wechat, refuse_without_chksm=refuse)
+    # An entry linking, without chksm, to ten articles that are also in an album the
+    # entry names; the album is listed after the links are followed.
+    linked = numbered(2247484001, 10, albums=("3304",))
+    entry = Art("2247484000", token="Entry", albums=("3304",),
+                links=tuple(site.body_link(a) for a in linked))
+    site.serve([entry, *linked])
+    site.album("3304", [*linked, entry])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                                  "WECHAT_BASE_URL": wechat.base,
+                                                  "BLOCK_LIMIT": "2"})
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {a.mid for a in [entry, *linked]}
+    assert "blocked" not in result.stderr.split("Run summary")[1]
+    requested = article_requests(wechat)
+    assert len({re.sub(r"&(chksm|scene)=[^&]*", "", p) for p in requested}) == 11
+    refused = re.search(r"(\d+) refused without chksm", result.stderr)
+    assert (int(refused.group(1)) if refused else 0) == sum(
+        "chksm" not in p and p.startswith("/s?") for p in requested) * refuse
+    assert re.search(r"\d+ links without chksm followed", result.stderr) or refuse
+
+
+def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat, refuse_without_chksm=True)
+    later = site.serve([Art("2247485001")])[0]
+    entry = site.serve([Art("2247485000", token="Entry", links=(site.body_link(later),))])[0]
+    accounts = tmp_path / "accounts.toml"
+    archive = tmp_path / "archive"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {entry.mid}
+    assert "1 refused without chksm" in result.stderr
+    fetched = len(article_requests(wechat))
+    # The next run does not ask the refused link again; once an album lists the article,
+    # its listed link fetches it.
+    crawl("accounts", archive, settings=settings)
+    assert [p for p in article_requests(wechat, fetched) if "2247485001" in p] == []
+    album = site.album("3305", [later])
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n'
+                        f'albums = ["{album}"]\n', encoding="utf-8")
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {entry.mid, later.mid}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("spider", ["article", "album", "accounts"])
+def test_a_run_that_cannot_reach_wechat_exits_1_and_says_so(spider: str, tmp_path: Path) -> None:
+    base = f"http://127.0.0.1:{closed_port()}"
+    article = f"{base}/s?__biz={BIZ}&mid=1&idx=1&sn=x&chksm=y"
+    album = f"{base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=3306"
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{article}"]\n',
+                        encoding="utf-8")
+    args = {"article": ["-a", f"url={article}"], "album": ["-a", f"url={album}"], "accounts": []}
+    result = crawl(spider, tmp_path / "archive", *args[spider],
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": base})
+    assert result.returncode == 1, result.stderr
+    summary = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert summary and "WARNING" in summary[0] and "could not be reached" in summary[0], summary
+    assert "no source failed" not in result.stderr
+
+
+def test_rebuild_brings_back_a_post_deleted_by_hand_byte_for_byte(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    site, arts = served_album(wechat, "3307", 2247486001, 3)
+    archive = tmp_path / "archive"
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{site.album("3307", arts)}"]\n'
+                        'tags = ["反诈宣传", "yes"]\n', encoding="utf-8")
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                                  "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+    before = posts(archive)
+    assert len(before) == 3 and all("反诈宣传" in text.decode() for text in before.values())
+    lost = sorted(before)[1]
+    (archive / "_posts" / lost).unlink()
+    result = scrapy("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert posts(archive) == before
+    assert re.search(r"1 restored", result.stdout + result.stderr), result.stdout + result.stderr
+
+
+def test_rebuild_says_which_post_has_no_capture_left(wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487001, 2))
+    archive = tmp_path / "archive"
+    for art in arts:
+        assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    for capture in (archive / ".state" / "warc").iterdir():
+        capture.unlink()
+    for post in (archive / "_posts").iterdir():
+        post.unlink()
+    result = scrapy("rebuild", archive)
+    output = result.stdout + result.stderr
+    assert "2 without capture" in output, output
+    assert len(re.findall(r"Not restored: .*no capture", output)) == 2, output

@@ -1,0 +1,86 @@
+"""Every lead a page gives to the account's other articles and albums: the album markups of
+each template, album links in the body, 阅读原文 and a shared article's link, and the page's
+own short link. Our small pages in, ``Article`` fields out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.wechat.article import Album, Article
+from crawler.wechat.page import parse_page
+from tests.conftest import page_text, shared_fixture
+
+BIZ = "MzA5OTk5OTk5OQ=="
+
+
+def parsed(html: str) -> Article:
+    page = parse_page(html, "https://mp.weixin.qq.com/s/Fetched")
+    assert isinstance(page, Article), page
+    return page
+
+
+def test_the_2021_album_tag_card_names_the_album_and_its_count() -> None:
+    page = parsed(page_text("leads_2021.html"))
+    assert page.albums == (Album("1645521656368381958", "冒充客服诈骗", 49),)
+
+
+def test_the_2023_public_tag_info_names_every_album() -> None:
+    page = parsed(page_text("leads_2023.html"))
+    assert page.albums == (Album("2698309978880770049", "刷单诈骗", 200),
+                           Album("2698309978880770050", "反诈快报", 12))
+
+
+def test_album_links_in_the_body_are_leads_not_the_page_s_albums() -> None:
+    page = parsed(page_text("leads_2021.html"))
+    assert page.album_links == (
+        f"https://mp.weixin.qq.com/mp/appmsgalbum?__biz={BIZ}&action=getalbum"
+        "&album_id=2123743679373688834",)
+    assert "2123743679373688834" not in {album.id for album in page.albums}
+
+
+def test_in_body_links_are_kept_without_chksm_and_the_original_link_follows() -> None:
+    page = parsed(page_text("leads_2021.html"))
+    assert page.links == (
+        f"https://mp.weixin.qq.com/s?__biz={BIZ}&mid=2650238689&idx=1"
+        "&sn=cb62a76c5b9707a70aed7173e7923aba&scene=21",
+        f"https://mp.weixin.qq.com/s?__biz={BIZ}&mid=2650230000&idx=2"
+        "&sn=feedfacefeedfacefeedfacefeedface")
+
+
+def test_the_page_s_own_short_link_is_read() -> None:
+    assert parsed(page_text("leads_2021.html")).short_link == \
+        "https://mp.weixin.qq.com/s/LeadsToken2021"
+    assert parsed(page_text("leads_2023.html")).short_link == ""
+
+
+def test_a_short_link_in_cgi_data_new_is_read_as_the_2026_pages_give_it() -> None:
+    page = parsed(shared_fixture("article_normal_xiaoshuoshiyi-longtext_2026.html"))
+    assert page.short_link == "https://mp.weixin.qq.com/s/p6ri8T7X-n9UKMUMfkzaAQ"
+
+
+SHARED = f"https://mp.weixin.qq.com/s?__biz={BIZ}&mid=2650250003&idx=1&sn=0000aaaa0000aaaa"
+IMAGE_POST = """<html><body><div id="js_content"></div><script>
+window.cgiDataNew = {{ title: JsDecode('图说反诈'), item_show_type: '8' * 1,
+  biz: '{biz}', mid: '2650250009' * 1, idx: '1' * 1, create_time: '1700000000',
+  content_noencode: JsDecode('看图识骗局'), picture_page_info_list: [],
+  {cgi_link} }};
+{window_link}
+</script></body></html>"""
+
+
+@pytest.mark.parametrize("cgi_link, window_link", [
+    # Where nobody has captured a filled-in one, both notations are read: a JavaScript
+    # literal inside cgiDataNew, and JSON assigned to window.appmsg_link.
+    (f"appmsg_link: {{ title: JsDecode('原文'), content_url: JsDecode('{SHARED}') }}", ""),
+    ("appmsg_link: {}", "window.appmsg_link = " + json.dumps({"title": "原文", "content_url": SHARED}) + ";"),
+])
+def test_an_image_post_s_shared_article_is_a_lead(cgi_link: str, window_link: str) -> None:
+    page = parsed(IMAGE_POST.format(biz=BIZ, cgi_link=cgi_link, window_link=window_link))
+    assert SHARED in page.links
+
+
+def test_an_empty_appmsg_link_as_real_text_posts_have_it_gives_no_lead() -> None:
+    page = parsed(shared_fixture("article_textpost_ruanyifeng_2021.html"))
+    assert page.links == ()
