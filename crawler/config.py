@@ -1,6 +1,6 @@
 """The archiver's settings, read once from Scrapy's and checked: ``Config.from_settings``.
 
-Every component takes its values from one ``Config`` (``Config.of(crawler)``), so that a
+Every component takes its values from one ``Config`` (``Run.of(crawler).config``), so that a
 value is spelled, parsed and checked in one place, and a bad one (``-s MARKDOWN_BULLET=x``)
 is one clear line before anything starts instead of a traceback or a silent default.
 """
@@ -13,9 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.markdown import MarkdownStyle
@@ -104,20 +102,6 @@ class Config:
     def markdown_style(self) -> MarkdownStyle:
         return MarkdownStyle(self.markdown_bullet, frozenset(self.image_hosts))
 
-    @classmethod
-    def of(cls, crawler: Crawler) -> Config:
-        """The crawler's config, read from its settings the first time it is asked for once
-        they are final. Scrapy makes the spider before add-ons change the settings (the
-        writer's ``ARTICLE_PAGES_IN_FLIGHT``): what is read before is not kept."""
-        config = _CONFIGS.get(crawler)
-        if config is None:
-            config = cls.from_settings(crawler.settings)
-            if crawler.settings.frozen:
-                _CONFIGS[crawler] = config
-        return config
-
-
-_CONFIGS: WeakKeyDictionary[Crawler, Config] = WeakKeyDictionary()
 
 
 class _Reader:

@@ -13,11 +13,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.config import Config
 from crawler.coverage import coverage_of, found_this_run
 from crawler.distributed.job import REDIS_LOST
-from crawler.store.archive import Archive
-from crawler.tally import Tally
+from crawler.run import Run
 from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
@@ -68,7 +66,7 @@ class RunReport:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.tally = Tally.of(crawler)
+        self.tally = Run.of(crawler).tally
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -101,7 +99,8 @@ class RunReport:
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
-        config, index = Config.of(self.crawler), Archive.of(self.crawler).index
+        run = Run.of(self.crawler)
+        config, index = run.config, run.archive.index
         now = datetime.now(CHINA_TIME)
         lines = []
         for account in accounts:
@@ -138,7 +137,7 @@ class CollectorPace:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CollectorPace:
-        threshold = Config.of(crawler).gc_young_threshold
+        threshold = Run.of(crawler).config.gc_young_threshold
         if threshold <= 0:
             raise NotConfigured
         pace = cls(threshold)

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.items import ArticleItem
-from crawler.store.archive import Archive
+from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage
@@ -45,7 +45,8 @@ class IncrementalMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        return cls(Archive.of(crawler).index, Tally.of(crawler))
+        run = Run.of(crawler)
+        return cls(run.archive.index, run.tally)
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for output in start:

@@ -16,7 +16,7 @@ from scrapy.http import Headers, Response, TextResponse
 from scrapy.utils.reactor import verify_installed_reactor
 
 from crawler.config import Config
-from crawler.store.archive import Archive
+from crawler.run import Run
 from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
 from crawler.wechat.urls import host_of, web_url
 
@@ -71,7 +71,7 @@ class BlockMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
         verify_installed_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-        return cls(crawler, Config.of(crawler))
+        return cls(crawler, Run.of(crawler).config)
 
     async def process_request(self, request: Request) -> None:
         if not request.meta.get("article"):
@@ -164,7 +164,7 @@ class CaptureMiddleware:
     PENDING_CAPTURES = 4
 
     def __init__(self, crawler: Crawler):
-        self.captures = Archive.of(crawler).captures
+        self.captures = Run.of(crawler).archive.captures
         self.stats = crawler.stats
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)

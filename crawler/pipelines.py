@@ -18,11 +18,11 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
+from crawler.run import Run
 from crawler.store.archive import Archive, NotConverted
 from crawler.store.images import CheckedImage, NotAnImage, check_image
 from crawler.store.index import ArticleState
 from crawler.store.posts import Outcome, PostError
-from crawler.tally import Tally
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ class ImagePipeline(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
-        return cls(Archive.of(crawler), Config.of(crawler), crawler=crawler)
+        run = Run.of(crawler)
+        return cls(run.archive, run.config, crawler=crawler)
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
@@ -149,11 +150,12 @@ class PostPipeline:
         self.archive = archive
         self.tags = list(config.default_tags)
         self.style = config.markdown_style()
-        self.tally = Tally.of(crawler)
+        self.tally = Run.of(crawler).tally
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
-        return cls(Archive.of(crawler), Config.of(crawler), crawler)
+        run = Run.of(crawler)
+        return cls(run.archive, run.config, crawler)
 
     def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
         if isinstance(item, ArticleGone):

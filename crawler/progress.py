@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.config import Config
+from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
-        config = Config.of(crawler)
+        config = Run.of(crawler).config
         if not shown(config.progress):
             raise NotConfigured
         progress = cls(crawler, config.progress_interval)

@@ -30,10 +30,6 @@ class Tally:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
 
-    @classmethod
-    def of(cls, crawler: Crawler) -> Tally:
-        return cls(crawler)
-
     @property
     def stats(self) -> StatsCollector:
         assert self.crawler.stats is not None

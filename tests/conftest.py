@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
@@ -35,14 +36,14 @@ def shared_fixture(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def unit_crawler(**overrides: Any) -> Crawler:
-    """A Scrapy crawler with the project's settings and ``overrides``, for unit tests of
-    components (``from_crawler``) without a crawl; no extension is loaded but the one a
-    test builds."""
+def unit_crawler(spider: type[Spider] | None = None, **overrides: Any) -> Crawler:
+    """A Scrapy crawler of ``spider`` with the project's settings (add-ons applied) and
+    ``overrides``, for unit tests of components (``from_crawler``) without a crawl; no
+    extension is loaded but the one a test builds or an add-on adds."""
     settings = {name: getattr(project_settings, name) for name in dir(project_settings)
                 if name.isupper()}
-    return get_crawler(settings_dict={**settings, "EXTENSIONS_BASE": {}, "EXTENSIONS": {},
-                                      **overrides})
+    return get_crawler(spider, settings_dict={**settings, "EXTENSIONS_BASE": {}, "EXTENSIONS": {},
+                                              **overrides})
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
+from crawler.run import Run
 from crawler.slots import DownloadSlots
 from tests.conftest import crawl, refusal, unit_crawler
 
@@ -88,17 +89,23 @@ def test_the_crawl_refuses_a_bad_setting_in_one_line(tmp_path: Path) -> None:
 
 def test_config_is_read_once_per_crawler() -> None:
     crawler = unit_crawler()
-    assert Config.of(crawler) is Config.of(crawler)
+    assert Run.of(crawler).config is Run.of(crawler).config
 
 
-def test_config_read_before_the_settings_are_final_is_not_kept() -> None:
+class RaisesPagesInFlight:
+    """An add-on like the distributed writer's."""
+
+    def update_settings(self, settings: Settings) -> None:
+        settings.set("ARTICLE_PAGES_IN_FLIGHT", 32, priority="cmdline")
+
+
+def test_config_is_read_once_add_ons_have_changed_the_settings_never_before() -> None:
     """Scrapy makes the spider before add-ons change the settings."""
     crawler = Crawler(Spider, settings(ARTICLE_PAGES_IN_FLIGHT=1))
-    assert Config.of(crawler).article_pages_in_flight == 1
-    crawler.settings.set("ARTICLE_PAGES_IN_FLIGHT", 32, priority="cmdline")
-    crawler.settings.freeze()
-    assert Config.of(crawler).article_pages_in_flight == 32
-    assert Config.of(crawler) is Config.of(crawler)
+    with pytest.raises(RuntimeError, match="once its settings are final"):
+        Run.of(crawler).config  # noqa: B018
+    crawler = unit_crawler(ADDONS={RaisesPagesInFlight: 0})
+    assert Run.of(crawler).config.article_pages_in_flight == 32
 
 
 def test_download_slots_follow_the_host_settings() -> None:
@@ -124,3 +131,15 @@ def test_a_crawl_uses_the_slots_of_its_image_hosts() -> None:
     assert crawler.settings.getdict("DOWNLOAD_SLOTS")["img.example"] == {"concurrency": 8,
                                                                          "delay": 0.0}
     assert "mmbiz.qpic.cn" not in crawler.settings.getdict("DOWNLOAD_SLOTS")
+
+
+@pytest.mark.parametrize("redis_url, pages", [("", 1), ("redis://127.0.0.1:1/0", 32)])
+def test_the_spider_reads_the_crawler_s_config_with_and_without_redis(redis_url: str,
+                                                                      pages: int) -> None:
+    from crawler.spiders.album import AlbumSpider
+    crawler = unit_crawler(AlbumSpider, REDIS_URL=redis_url, REDIS_PAGES_IN_FLIGHT=32,
+                           ARTICLE_PAGES_IN_FLIGHT=1)
+    spider = AlbumSpider.from_crawler(crawler, url="https://mp.weixin.qq.com/mp/appmsgalbum?"
+                                      "__biz=MzA=&action=getalbum&album_id=1")
+    assert spider.config is Run.of(crawler).config
+    assert spider.config.article_pages_in_flight == pages

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.markdown import MarkdownStyle
+from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from tests.conftest import crawl, refusal, serve_legacy_shape
@@ -237,4 +238,4 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
         pipeline.process_item(ArticleItem(article=article, file_urls=[]))
     assert crawler.stats.get_value("posts/unconvertible") == 1
     assert not list((tmp_path / "_posts").glob("*.md"))
-    Archive.of(crawler).close()
+    Run.of(crawler).archive.close()

@@ -11,8 +11,8 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
-from crawler.config import Config
 from crawler.middlewares import BlockMiddleware
+from crawler.run import Run
 from tests.conftest import PAGES, unit_crawler
 
 ARTICLE = "https://mp.weixin.qq.com/s/Token"
@@ -33,7 +33,7 @@ def middleware() -> BlockMiddleware:
                            REDIRECT_MAX_TIMES="2")
     crawler.stats.open_spider()
     crawler.engine = Engine()  # type: ignore[assignment]  # what the middleware calls of it
-    return BlockMiddleware(crawler, Config.of(crawler))
+    return BlockMiddleware(crawler, Run.of(crawler).config)
 
 
 def fetch(middleware: BlockMiddleware, request: Request, response: Response) -> Any:

@@ -18,10 +18,11 @@ from crawler.cli import refuse
 from crawler.config import Config, ConfigError
 from crawler.distributed.job import redis_unreachable
 from crawler.extensions import run_failure
+from crawler.run import Run
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
-from crawler.store.archive import Archive, ArchiveError
+from crawler.store.archive import ArchiveError
 
 
 class Command(ScrapyCrawl):
@@ -45,7 +46,7 @@ class Command(ScrapyCrawl):
         crawler = self.crawler_process.create_crawler(spidercls)
         if issubclass(spidercls, WeChatSpider):  # a fetch node writes nothing
             try:
-                Archive.open_for(crawler, config.archive_dir)
+                Run.of(crawler).open_archive(config.archive_dir)
             except ArchiveError as error:
                 self.exitcode = refuse(f"crawl {args[0]}", str(error), 1)
                 return

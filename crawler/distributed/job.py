@@ -24,7 +24,7 @@ class Job:
     name: str
 
     @classmethod
-    def of(cls, config: Config) -> Job:
+    def from_config(cls, config: Config) -> Job:
         return cls(config.redis_job)
 
     @property

@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from weakref import WeakKeyDictionary
 
 import redis
 from scrapy import Request, Spider
@@ -24,6 +23,7 @@ from crawler.config import Config
 from crawler.distributed.job import REDIS_LOST, Job, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
+from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -54,14 +54,10 @@ class FetchNode:
         self._give_back = server.register_script(GIVE_BACK)
 
     @classmethod
-    def of(cls, crawler: Crawler) -> FetchNode:
-        """The node of ``crawler``'s run, which its spider and scheduler share."""
-        node = _NODES.get(crawler)
-        if node is None:
-            config = Config.of(crawler)
-            node = _NODES[crawler] = cls(crawler, redis.Redis.from_url(config.redis_url), Job.of(config),
-                                         node_name(config), config.redis_heartbeat)
-        return node
+    def from_config(cls, crawler: Crawler, config: Config) -> FetchNode:
+        """The node of ``crawler``'s run (its spider holds it, its scheduler uses it)."""
+        return cls(crawler, redis.Redis.from_url(config.redis_url), Job.from_config(config),
+                   node_name(config), config.redis_heartbeat)
 
     @property
     def inflight(self) -> str:
@@ -134,9 +130,6 @@ class FetchNode:
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
 
 
-_NODES: WeakKeyDictionary[Crawler, FetchNode] = WeakKeyDictionary()
-
-
 class NodeQueue(PriorityQueue):
     """scrapy-redis's priority queue, taking each request into the node's in-flight hash in
     the same step, and putting a request the node holds back as one step too."""
@@ -182,11 +175,13 @@ class NodeScheduler(Scheduler):
         self.node = node
         self.stats = crawler.stats
         self.crawler = crawler
-        self.limit = Config.of(crawler).article_pages_in_flight
+        self.limit = Run.of(crawler).config.article_pages_in_flight
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NodeScheduler:
-        return cls(crawler, FetchNode.of(crawler))
+        node = getattr(crawler.spider, "node", None)  # the fetch spider's, made before
+        assert isinstance(node, FetchNode)
+        return cls(crawler, node)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider

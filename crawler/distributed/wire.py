@@ -64,7 +64,7 @@ class Page:
     failure: str = ""
 
     @classmethod
-    def of(cls, response: Response, node: str) -> Page:
+    def from_response(cls, response: Response, node: str) -> Page:
         return cls(node, response.url, response.status, _as_text(response.headers),
                    _as_text(response.request.headers) if response.request else {}, response.body)
 

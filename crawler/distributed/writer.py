@@ -17,10 +17,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
-from crawler.config import Config
 from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
 from crawler.distributed.scripts import GIVE_BACK, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,8 @@ class Writer:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
-        config = Config.of(crawler)
-        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), Job.of(config),
+        config = Run.of(crawler).config
+        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), Job.from_config(config),
                      config.redis_heartbeat)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import scrapy
-from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.http.request import CookiesT
 
@@ -59,14 +59,10 @@ class AccountsSpider(WeChatSpider):
     name = "accounts"
     Params = AccountsParams
     params: AccountsParams
-    discovery: Discovery
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> AccountsSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        assert isinstance(spider, AccountsSpider)
-        spider.discovery = Discovery(spider)
-        return spider
+    @cached_property
+    def discovery(self) -> Discovery:
+        return Discovery(self)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for account in self.params.accounts:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import cached_property
 from typing import Any, ClassVar
 
 import scrapy
@@ -24,8 +25,8 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem
+from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
-from crawler.store.archive import Archive
 from crawler.store.index import Index
 from crawler.tally import Tally
 from crawler.wechat.article import Article, NotAnArticle, PageReason
@@ -40,10 +41,6 @@ class WeChatSpider(scrapy.Spider):
     # job in Redis then fetch them (``crawler.distributed``).
     fetches_articles: ClassVar[bool] = True
     params: Any
-    config: Config
-    index: Index
-    tally: Tally
-    albums: AlbumProgress
 
     @property
     def follow_albums(self) -> bool:
@@ -53,17 +50,30 @@ class WeChatSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, params: Any = None,
                      **arguments: Any) -> WeChatSpider:
-        """The spider with its ``params``: as the crawl command built them, or from ``-a``."""
-        config = Config.of(crawler)
+        """The spider with its ``params``: as the crawl command built them, or from ``-a``
+        (checked against the settings as they are now; the run's ``config`` is read later)."""
         if not isinstance(params, cls.Params):
-            params = cls.Params.from_arguments(arguments, config)
+            params = cls.Params.from_arguments(arguments, Config.from_settings(crawler.settings))
         spider = super().from_crawler(crawler)
         spider.params = params
-        spider.config = config
-        spider.index = Archive.of(crawler).index
-        spider.tally = Tally.of(crawler)
-        spider.albums = AlbumProgress(spider.index, config.album_recheck_days)
         return spider
+
+    # Read when first used: the spider is made before the crawl's settings are final.
+    @property
+    def config(self) -> Config:
+        return Run.of(self.crawler).config
+
+    @property
+    def index(self) -> Index:
+        return Run.of(self.crawler).archive.index
+
+    @property
+    def tally(self) -> Tally:
+        return Run.of(self.crawler).tally
+
+    @cached_property
+    def albums(self) -> AlbumProgress:
+        return AlbumProgress(self.index, self.config.album_recheck_days)
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,

@@ -65,10 +65,11 @@ class FetchSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, params: Any = None, **kwargs: Any) -> FetchSpider:
+        config = Config.from_settings(crawler.settings)  # REDIS_*: no add-on changes them
         if not isinstance(params, FetchParams):
-            FetchParams.from_arguments(kwargs, Config.of(crawler))
+            FetchParams.from_arguments(kwargs, config)
         spider = super().from_crawler(crawler)
-        spider.node = FetchNode.of(crawler)
+        spider.node = FetchNode.from_config(crawler, config)
         crawler.signals.connect(spider.wait_for_the_job, signal=signals.spider_idle)
         return spider
 
@@ -81,7 +82,7 @@ class FetchSpider(scrapy.Spider):
     # wire.ERRBACK), where a node reads them with request_from_dict.
     def hand_back(self, response: Response) -> None:
         assert response.request is not None
-        self.node.hand_back(response.request, Page.of(response, self.node.name))
+        self.node.hand_back(response.request, Page.from_response(response, self.node.name))
 
     def fetch_failed(self, failure: Failure) -> None:
         """A page this node may not fetch (it is blocked) goes back to the frontier for the

@@ -15,12 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
-from weakref import WeakKeyDictionary
 
-from scrapy import signals
-from scrapy.crawler import Crawler
-
-from crawler.config import Config
 from crawler.markdown import MarkdownStyle
 from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
@@ -94,23 +89,6 @@ class Archive:
         if not self.index.has_articles():
             self._rebuild_index()
 
-    @classmethod
-    def open_for(cls, crawler: Crawler, root: Path) -> Archive:
-        """Open the archive of ``crawler``'s run, to be closed when its engine stops (after the
-        spider closed, so that the run report can still read the index).
-
-        The crawl command opens it before the crawl starts, so that an archive that cannot
-        be opened is one line, not a traceback from inside Scrapy.
-        """
-        archive = _OPEN[crawler] = cls(root)
-        crawler.signals.connect(archive.close, signal=signals.engine_stopped)
-        return archive
-
-    @classmethod
-    def of(cls, crawler: Crawler) -> Archive:
-        """The archive of ``crawler``'s run, opened now if nothing opened it before."""
-        return _OPEN.get(crawler) or cls.open_for(crawler, Config.of(crawler).archive_dir)
-
     def close(self) -> None:
         if getattr(self, "index", None) is not None:
             self.index.close()
@@ -159,9 +137,6 @@ class Archive:
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
                         self.layout.posts)
-
-
-_OPEN: WeakKeyDictionary[Crawler, Archive] = WeakKeyDictionary()
 
 
 def _lock(layout: Layout) -> int:

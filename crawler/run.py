@@ -1,0 +1,64 @@
+"""What the components of one crawl share: its checked settings (``Config``), the archive it
+writes (``Archive``) and its counts (``Tally``), reached through ``Run.of(crawler)``.
+
+Scrapy makes the spider before add-ons change the settings (the writer of a distributed
+job raises ``ARTICLE_PAGES_IN_FLIGHT``), then the components. So the ``Config`` is read
+once, when first asked for after the settings are final, and the spider reads it lazily;
+asked for earlier, it is an error, not a silently different value. The archive is opened
+by the crawl command before the crawl starts (a lock held by another run is then one line,
+not a traceback), or else when first asked for, and closed when the engine stops.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler.config import Config
+from crawler.store.archive import Archive
+from crawler.tally import Tally
+
+_ATTRIBUTE = "wechat_run"
+
+
+class Run:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.tally = Tally(crawler)
+        self._archive: Archive | None = None
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> Run:
+        """The run of ``crawler``, made the first time it is asked for."""
+        run = getattr(crawler, _ATTRIBUTE, None)
+        if run is None:
+            run = cls(crawler)
+            setattr(crawler, _ATTRIBUTE, run)
+        assert isinstance(run, Run)
+        return run
+
+    @cached_property
+    def config(self) -> Config:
+        try:  # Scrapy makes the stats collector right after the add-ons have set theirs
+            self.crawler.stats  # noqa: B018
+        except RuntimeError:
+            raise RuntimeError("the run's Config is read once its settings are final") from None
+        return Config.from_settings(self.crawler.settings)
+
+    @property
+    def archive(self) -> Archive:
+        if self._archive is None:
+            self.open_archive(self.config.archive_dir)
+        assert self._archive is not None
+        return self._archive
+
+    def open_archive(self, root: Path) -> Archive:
+        """Open the archive at ``root`` now (``ArchiveError`` if it cannot be), to be closed
+        when the engine stops (after the spider closed, so that the run report can still
+        read the index)."""
+        self._archive = Archive(root)
+        self.crawler.signals.connect(self._archive.close, signal=signals.engine_stopped)
+        return self._archive
