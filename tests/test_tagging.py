@@ -182,6 +182,10 @@ def test_the_figures_command_prints_each_types_precision_and_recall() -> None:
         precision, recall = row.split()[-2:]
         assert 0.9 <= float(precision) <= 1 and 0.8 <= float(recall) <= 1, row
     assert "articles of no type given a type: 0 of 15" in lines
+    # The second set's labels read too (its figures are the README's, not asserted).
+    heldout = subprocess.run([sys.executable, "-m", "crawler.tagging", str(LABELLED.with_name("scamtypes-heldout"))],
+                             cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert heldout.returncode == 0 and heldout.stdout.startswith("33 articles, 3 of no type"), heldout
 
 
 @pytest.mark.parametrize(("text", "error"), [
