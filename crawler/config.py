@@ -17,6 +17,8 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler.markdown import MarkdownStyle
+from crawler.tagging.rules import ScamTypes, ScamTypesError
+from crawler.tagging.tags import Tagger
 from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
@@ -33,6 +35,7 @@ class ConfigError(ValueError):
 class Config:
     archive_dir: Path
     default_tags: tuple[str, ...]
+    scam_types: ScamTypes
     markdown_bullet: str
     article_hosts: tuple[str, ...]
     image_hosts: tuple[str, ...]
@@ -69,6 +72,7 @@ class Config:
         return cls(
             archive_dir=Path(read.text("ARCHIVE_DIR")),
             default_tags=read.texts("DEFAULT_TAGS"),
+            scam_types=read.scam_types("SCAM_TYPES_FILE"),
             markdown_bullet=read.choice("MARKDOWN_BULLET", BULLETS),
             article_hosts=read.hosts("ARTICLE_HOSTS", required=True),
             image_hosts=read.hosts("IMAGE_HOSTS"),
@@ -102,6 +106,8 @@ class Config:
     def markdown_style(self) -> MarkdownStyle:
         return MarkdownStyle(self.markdown_bullet, frozenset(self.image_hosts))
 
+    def tagger(self) -> Tagger:
+        return Tagger(self.scam_types, self.default_tags)
 
 
 class _Reader:
@@ -121,6 +127,14 @@ class _Reader:
         if any(not isinstance(value, str) for value in values):
             raise ConfigError(f"-s {name}= takes texts separated by commas, not {values!r}")
         return tuple(value.strip() for value in values if value.strip())
+
+    def scam_types(self, name: str) -> ScamTypes:
+        """The rules of the file the setting names, or the packaged ones when it is empty."""
+        path = str(self.settings.get(name) or "").strip()
+        try:
+            return ScamTypes.load(Path(path) if path else None)
+        except ScamTypesError as error:
+            raise ConfigError(f"-s {name}=: {error}") from None
 
     def choice(self, name: str, choices: tuple[str, ...]) -> str:
         value = self.settings.get(name)

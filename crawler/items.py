@@ -15,7 +15,7 @@ class ArticleItem:
     article: Article
     file_urls: list[str]
     source: str = "url"
-    tags: list[str] = field(default_factory=list)  # empty: the DEFAULT_TAGS setting
+    tags: list[str] = field(default_factory=list)  # configured: the account's, or import's -a tags=
     account: str = ""  # the account of the accounts file it was found for
     fetched_url: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)

@@ -148,7 +148,7 @@ class PostPipeline:
 
     def __init__(self, archive: Archive, config: Config, crawler: Crawler):
         self.archive = archive
-        self.tags = list(config.default_tags)
+        self.tagger = config.tagger()
         self.style = config.markdown_style()
         self.tally = Run.of(crawler).tally
 
@@ -172,7 +172,7 @@ class PostPipeline:
         names = {f["url"]: f["path"] for f in item.files}
         try:
             outcome, path = self.archive.archive_article(
-                article, names, item.tags or self.tags, self.style,
+                article, names, self.tagger.tags(article, item.tags), self.style,
                 complete=not item.images_incomplete)
             if item.fetched_url:
                 self.archive.index.add_link(item.fetched_url, article.key)

@@ -3,9 +3,10 @@ make again the post of every archived article whose file is gone (a blog checkou
 a file deleted by hand).
 
 The same parser, converter and writer as a crawl; images come from the index. A post
-keeps its tags and attribution (a restored one gets the tags the index recorded when it was
-written); a post whose bytes would not change is not touched. A post or capture that
-cannot be used is one line and a count, never the end of the run.
+keeps its attribution and the tags a person added; its scam types and albums are made
+again (a restored post gets the tags the index recorded when it was written). A post whose
+bytes would not change is not touched. A post or capture that cannot be used is one line
+and a count, never the end of the run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from crawler.store.archive import Archive, NotConverted
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
 from crawler.store.posts import PostError, front_matter
+from crawler.tagging.tags import Tagger
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import article_key
@@ -33,9 +35,12 @@ logger = logging.getLogger(__name__)
 
 
 def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
-            progress: Callable[[str], None] | None = None, interval: float = 30.0) -> Counter[str]:
+            progress: Callable[[str], None] | None = None, interval: float = 30.0,
+            tagger: Tagger | None = None) -> Counter[str]:
     """Rebuild the posts of ``archive`` and restore the missing ones; count what happened to
-    each. ``progress`` is told how far it is every ``interval`` seconds."""
+    each. ``progress`` is told how far it is every ``interval`` seconds. ``tagger`` makes
+    the derived tags again."""
+    tagger = tagger or Tagger.packaged()
     newest = _newest_captures(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
@@ -45,7 +50,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     told = pace.started
     for path in posts:
         try:
-            outcomes[_rebuild_post(archive, path, newest, style)] += 1
+            outcomes[_rebuild_post(archive, path, newest, style, tagger)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
@@ -88,7 +93,7 @@ def _article_of(found: tuple[datetime, Path, int]) -> Article:
 
 
 def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
-                  style: MarkdownStyle) -> str:
+                  style: MarkdownStyle, tagger: Tagger) -> str:
     front = front_matter(path)
     wechat = front.get("wechat") or {}
     url = str(wechat.get("url") or "")
@@ -100,7 +105,7 @@ def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime
         article = replace(article, account=str(wechat["account"]))
     names = {url: name for url in article.image_urls
              if (name := archive.images.stored_name(url))}
-    tags = [str(tag) for tag in front.get("tags") or []]
+    tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
     complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
     outcome, _ = archive.archive_article(article, names, tags, style, complete=complete)
     return outcome.value

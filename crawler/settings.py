@@ -10,6 +10,8 @@ NEWSPIDER_MODULE = "crawler.spiders"
 ARCHIVE_DIR = "archive"
 # Tags of every post (an account's configuration may set others).
 DEFAULT_TAGS = ["其他"]
+# The scam types' phrases and weights (a TOML file like crawler/scamtypes.toml); empty: that one.
+SCAM_TYPES_FILE = ""
 # The marker of unordered list items in posts: "-", "*" or "+".
 MARKDOWN_BULLET = "-"
 

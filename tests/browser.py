@@ -13,7 +13,7 @@ import functools
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +39,9 @@ BASEURL = "/blog"
 #   values (og:title, description, and the pager's title="" of the neighbouring posts);
 # - the tags printed raw into a link, its title attribute and its text;
 # - the first paragraph, stripped of tags, inside the og:description attribute;
-# - the post's HTML inside <div class="post-container">.
+# - the post's HTML inside <div class="post-container">;
+# - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
+#   posts under it, their titles printed raw.
 # Left out: CSS, scripts, navigation, comments, header images (none of it prints post
 # data), and <body ontouchstart="">, whose empty handler would hide injected ones.
 CONFIG = f"""\
@@ -87,10 +89,29 @@ layout: default
 """
 
 
+TAGS_PAGE = """\
+---
+layout: default
+title: Tags
+permalink: /tags/
+---
+<div id="tag_cloud">
+{% for tag in site.tags %}<a href="#{{ tag[0] }}" title="{{ tag[0] }}" rel="{{ tag[1].size }}">{{ tag[0] }}</a>
+{% endfor %}</div>
+{% for tag in site.tags %}<div class="one-tag-list">
+<span class="listing-seperator" id="{{ tag[0] }}">{{ tag[0] }}</span>
+{% for post in tag[1] %}<div class="post-preview"><a href="{{ post.url | prepend: site.baseurl }}"><h2 class="post-title">{{ post.title }}</h2></a></div>
+{% endfor %}</div>
+{% endfor %}
+"""
+TAG_INDEX = f"{BASEURL}/tags/index.html"
+
+
 def write_site(folder: Path) -> Path:
     """The Hux-like site skeleton, without posts, in ``folder``."""
     (folder / "_layouts").mkdir(parents=True)
     (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
+    (folder / "tags.html").write_text(TAGS_PAGE, encoding="utf-8")
     (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
     (folder / "_layouts" / "post.html").write_text(POST_LAYOUT, encoding="utf-8")
     return folder
@@ -139,9 +160,9 @@ def serve(root: Path) -> Iterator[str]:
 
 
 def post_urls(root: Path, base: str) -> list[str]:
-    """The URL of every page the build wrote: with no index or other pages, the posts."""
-    return [base + quote("/" + page.relative_to(root).as_posix())
-            for page in sorted(root.rglob("*.html"))]
+    """The URL of every post the build wrote: every page but the tag index."""
+    pages = ["/" + page.relative_to(root).as_posix() for page in sorted(root.rglob("*.html"))]
+    return [base + quote(page) for page in pages if page != TAG_INDEX]
 
 
 @dataclass(frozen=True)
@@ -170,6 +191,7 @@ class PageView:
     event_handlers: list[str]  # "tag[onxxx]" for every element with an on… attribute
     dialogs: list[str]  # "type: message" of every alert/confirm/prompt that fired
     console_errors: list[str]  # console errors and uncaught exceptions, with their URL
+    tag_lists: dict[str, list[str]]  # on the tag index: each tag's post titles, as shown
 
 
 # One evaluation after load; the page's own state is read, not its source.
@@ -184,6 +206,9 @@ _READ_PAGE = """() => ({
   event_handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
     .filter(a => a.name.toLowerCase().startsWith('on'))
     .map(a => `${e.localName}[${a.name}]`)),
+  tag_lists: Object.fromEntries([...document.querySelectorAll('.one-tag-list')].map(
+    list => [list.querySelector('.listing-seperator').innerText,
+             [...list.querySelectorAll('.post-title')].map(title => title.innerText)])),
 })"""
 # Autofocus and other deferred work run at the next rendering update: wait for two frames.
 _SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
@@ -240,11 +265,23 @@ def _view(context: BrowserContext, url: str) -> PageView:
         page.close()
     return PageView(url=url, text=seen["text"], images=[Image(**i) for i in seen["images"]],
                     links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
-                    event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors)
+                    event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors,
+                    tag_lists=seen["tag_lists"])
 
 
 def view_archive(archive: Path, workdir: Path) -> list[PageView]:
     """Build ``archive`` in the Hux-like site, serve it, and look at every post in Chromium."""
+    return _built_and_seen(archive, workdir, post_urls)
+
+
+def view_tag_index(archive: Path, workdir: Path) -> PageView:
+    """Build ``archive`` in the Hux-like site, serve it, and look at its tag index in Chromium."""
+    [view] = _built_and_seen(archive, workdir, lambda root, base: [base + TAG_INDEX])
+    return view
+
+
+def _built_and_seen(archive: Path, workdir: Path,
+                    urls: Callable[[Path, str], list[str]]) -> list[PageView]:
     root = build_site(archive, workdir)
     with serve(root) as base:
-        return look_at(post_urls(root, base))
+        return look_at(urls(root, base))

@@ -12,10 +12,14 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tests.browser import BASEURL, Image, PageView, view_archive
-from tests.conftest import crawl, page_text, serve_legacy_shape
+from crawler.tagging.__main__ import read_labelled
+from tests.browser import BASEURL, Image, PageView, view_archive, view_tag_index
+from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, jpeg
 from tests.site import Art, Site
+from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
+from tests.test_shared_fixtures import SCRIPTLESS
+from tests.test_tagging import LABELLED, TEN_TYPES
 
 pytestmark = pytest.mark.browser
 
@@ -167,3 +171,47 @@ def test_a_title_cannot_add_an_event_handler(wechat: MockWeChat, tmp_path: Path)
     crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
     views = view_archive(tmp_path / "archive", tmp_path)
     assert [(view.dialogs, view.event_handlers) for view in views] == [([], [])] * 2
+
+
+# Seed-like anti-fraud articles: the legacy-shaped one (冒充客服 理赔) and two made of real
+# articles of the labelled set, each as an account would publish it.
+SEED_LIKE = {"2247490401": "gongjianfa-05.txt", "2247490402": "shuadan-05.txt"}
+SEED_TYPES = {"冒充电商物流客服": "网购物品丢失的退款，清远大姐为什么不要？",
+              "冒充公检法及政府机关": "“你涉嫌跨国洗钱，要每天汇报行踪！”",
+              "刷单返利": "“赚小钱”丢了大钱"}
+
+
+@pytest.fixture(scope="module")
+def tag_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PageView, list[dict[str, Any]]]]:
+    """The shared real pages, imported, and the seed-like articles, crawled, in one site."""
+    saved = tmp_path_factory.mktemp("saved")
+    for name in sorted({**SHARED_ARTICLES, **SCRIPTLESS}):
+        (saved / name).write_text(shared_fixture(name), encoding="utf-8")
+    with MockWeChat() as server:
+        site, urls = Site(server), [serve_legacy_shape(server).url]
+        for mid, name in SEED_LIKE.items():
+            labelled = read_labelled(LABELLED / name)
+            art = Art(mid, title=labelled.title, items=tuple(labelled.text.split("\n")))
+            urls.append(site.article(art).replace("&amp;", "&"))
+        archive = tmp_path_factory.mktemp("archive")
+        crawl_ok("import", archive, "-a", f"path={saved}")
+        crawl_ok("article", archive, "-a", article_urls(tmp_path_factory.mktemp("urls"), urls))
+        yield view_tag_index(archive, tmp_path_factory.mktemp("site")), front_matters(archive)
+
+
+def test_the_tag_index_lists_every_tag_and_every_post_under_its_tags(
+        tag_index: tuple[PageView, list[dict[str, Any]]]) -> None:
+    view, posts = tag_index
+    assert len(posts) >= len(SHARED_ARTICLES) + len(SEED_TYPES)
+    cloud = {link.title for link in view.links if "#" in link.href}  # the tag cloud
+    assert cloud == set(view.tag_lists) == {tag for post in posts for tag in post["tags"]}
+    for post in posts:
+        for tag in post["tags"]:
+            assert post["title"] in view.tag_lists[tag], (tag, post["title"])
+
+
+def test_the_seed_like_articles_land_under_their_types_and_the_real_pages_under_none(
+        tag_index: tuple[PageView, list[dict[str, Any]]]) -> None:
+    view, _ = tag_index
+    typed = {tag: titles for tag, titles in view.tag_lists.items() if tag in TEN_TYPES}
+    assert typed == {tag: [title] for tag, title in SEED_TYPES.items()}

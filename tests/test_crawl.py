@@ -24,7 +24,9 @@ author:     转载
 header-img: img/the-first.png
 catalog:   false
 tags:
-    - 其他
+    - 冒充电商物流客服
+    - 反诈快报
+    - 冒充客服诈骗
 wechat:
     account: 清远市反诈骗中心
     account_id: gh_f8106a4e0d72
@@ -53,7 +55,8 @@ def test_post_starts_exactly_as_the_contract_says(archived: tuple[Path, str]) ->
 def test_front_matter_reads_back(archived: tuple[Path, str]) -> None:
     front = yaml.safe_load(post_of(archived[0]).split("---\n")[1])
     assert front["title"] == "网购物品丢失的退款，清远大姐为什么不要？"
-    assert front["tags"] == ["其他"]
+    # The scam it explains, then the albums the page names; 其他 only alone.
+    assert front["tags"] == ["冒充电商物流客服", "反诈快报", "冒充客服诈骗"]
     assert front["wechat"]["url"] == CANONICAL
 
 

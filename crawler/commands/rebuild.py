@@ -17,7 +17,8 @@ class Command(ArchiveCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
             progress = _tell if shown(config.progress) else None
-            outcomes = rebuild(archive, config.markdown_style(), progress, config.progress_interval)
+            outcomes = rebuild(archive, config.markdown_style(), progress, config.progress_interval,
+                               config.tagger())
             print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
                                  or "no posts"))
             if outcomes["not rebuilt"]:

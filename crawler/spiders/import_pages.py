@@ -1,4 +1,5 @@
 """``scrapy crawl import -a path=FILE_OR_FOLDER`` (or ``-a paths_file=LIST``): archive saved pages.
+``-a tags=a,b`` gives them tags as an account's configuration does.
 
 For pages of WeChat articles kept elsewhere, as browsers save them (``.html``, ``.htm``,
 ``.mhtml``): each is archived as if fetched from its canonical URL (images are downloaded
@@ -29,13 +30,15 @@ from crawler.wechat.saved import (
 
 @dataclass(frozen=True)
 class ImportParams:
-    """The saved pages named by ``-a path=`` (a file or folder) and ``-a paths_file=``."""
+    """The saved pages named by ``-a path=`` (a file or folder) and ``-a paths_file=``, and
+    the tags of ``-a tags=`` (comma-separated)."""
 
     pages: tuple[Path, ...]
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> ImportParams:
-        check_known(arguments, ("path", "paths_file"))
+        check_known(arguments, ("path", "paths_file", "tags"))
         path, paths_file = arguments.get("path"), arguments.get("paths_file")
         if not path and not paths_file:
             raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
@@ -52,7 +55,8 @@ class ImportParams:
             pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
         if not pages:
             raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
-        return cls(tuple(pages))
+        tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
+        return cls(tuple(pages), tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip())))
 
 
 class ImportSpider(WeChatSpider):
@@ -79,4 +83,4 @@ class ImportSpider(WeChatSpider):
                                     "has no URL to be archived under", path)
                 continue
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
-                              imported_page=saved.html)
+                              tags=list(self.params.tags), imported_page=saved.html)

@@ -1,0 +1,92 @@
+"""The scam types an article explains, from its title and text: phrases and weights read
+from a TOML file (``crawler/scamtypes.toml`` unless ``SCAM_TYPES_FILE`` names another).
+
+No model and no network: a reader of the archive browsing "冒充公检法" wants the posts that
+explain that scam, and the accounts explain each scam in the same few words. Counting each
+phrase once, however often it comes back, keeps a passing mention or a list of the ten
+types below the threshold, while an explanation names several of the scam's steps.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+PACKAGED = "scamtypes.toml"
+
+
+class ScamTypesError(ValueError):
+    """A rules file that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ScamType:
+    name: str
+    phrases: tuple[tuple[str, float], ...]  # normalized phrase, weight
+
+    def score(self, title: str, text: str, title_weight: float) -> float:
+        """The weight of every phrase found once, a phrase of the title ``title_weight`` times."""
+        return sum(weight * ((phrase in text) + title_weight * (phrase in title))
+                   for phrase, weight in self.phrases)
+
+
+@dataclass(frozen=True)
+class ScamTypes:
+    """The types, in the file's order, and what it takes to be tagged with one."""
+
+    types: tuple[ScamType, ...]
+    threshold: float
+    title_weight: float
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ScamTypes:
+        """The rules of ``path``, or the packaged ones; ``ScamTypesError`` if unusable."""
+        where = str(path) if path else PACKAGED
+        try:
+            raw = (path.read_bytes() if path
+                   else resources.files("crawler").joinpath(PACKAGED).read_bytes())
+            return cls._parse(tomllib.loads(raw.decode("utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
+        except (KeyError, TypeError, ValueError) as error:
+            raise ScamTypesError(f"scam types in {where}: {error}") from None
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any]) -> ScamTypes:
+        types = []
+        for entry in data["type"]:
+            name = entry["name"]
+            if not isinstance(name, str) or not name.strip():
+                raise ValueError(f"a type needs a name, not {name!r}")
+            phrases = tuple((normalized(phrase), _number(weight, f"{name} {phrase}"))
+                            for phrase, weight in entry["phrases"].items() if normalized(phrase))
+            types.append(ScamType(name.strip(), phrases))
+        if len({t.name for t in types}) != len(types):
+            raise ValueError("a type is named twice")
+        return cls(tuple(types), _number(data["threshold"], "threshold"),
+                   _number(data.get("title_weight", 1), "title_weight"))
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(t.name for t in self.types)
+
+    def explained(self, title: str, text: str) -> tuple[str, ...]:
+        """The types ``title`` and ``text`` explain, in the rules' order."""
+        title, text = normalized(title), normalized(text)
+        return tuple(t.name for t in self.types
+                     if t.score(title, text, self.title_weight) >= self.threshold)
+
+
+def normalized(text: str) -> str:
+    """``text`` as phrases are matched: full-width letters and digits as ASCII, no case."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} takes a number, not {value!r}")
+    return float(value)

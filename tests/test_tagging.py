@@ -1,0 +1,238 @@
+"""Tags readers browse by: the scam types a text explains, the albums, the configured tags."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.config import Config, ConfigError
+from crawler.post import render_post
+from crawler.run import Run
+from crawler.tagging.__main__ import Measure, read_labelled
+from crawler.tagging.rules import ScamTypes, ScamTypesError
+from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
+from crawler.wechat.article import CHINA_TIME, Album, Article
+from tests.conftest import PROJECT, crawl, unit_crawler
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+from tests.test_captures import scrapy
+
+LABELLED = Path(__file__).parent / "scamtypes"
+RULES = ScamTypes.load()
+TAGGER = Tagger(RULES)
+TEN_TYPES = ("刷单返利", "虚假网络投资理财", "虚假购物服务", "冒充电商物流客服", "虚假贷款",
+             "虚假征信", "冒充领导熟人", "冒充公检法及政府机关", "网络婚恋交友", "网络游戏产品虚假交易")
+# The Ministry's release, as accounts reprint it: every type named, none explained.
+TEN_TYPE_LIST = ("公安部公布十大高发电信网络诈骗类型：刷单返利类诈骗，虚假网络投资理财类诈骗，"
+                 "虚假购物服务类诈骗，冒充电商物流客服类诈骗，虚假贷款类诈骗，虚假征信类诈骗，"
+                 "冒充领导熟人类诈骗，冒充公检法及政府机关类诈骗，网络婚恋交友类诈骗，"
+                 "网络游戏产品虚假交易类诈骗。十种类型发案占比近八成，请广大群众提高警惕。")
+POLICE_CALL = ("近日，王女士接到自称公安局民警的电话，称她涉嫌洗钱，已被通缉，并发来“逮捕令”。"
+               "对方要求她保密，把存款转入“安全账户”接受资金核查。警方提醒：公检法机关不会"
+               "通过电话办案，更没有所谓的“安全账户”。")
+
+
+def article(title: str = "反诈提醒", body: str = "", albums: tuple[str, ...] = ()) -> Article:
+    return Article(url="https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1", title=title,
+                   account="反诈中心", published=None, body_html=body,
+                   albums=tuple(Album(str(n), name) for n, name in enumerate(albums, 1)))
+
+
+def write_rules(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_packaged_rules_name_the_ten_types_in_the_ministrys_order() -> None:
+    assert tuple(t.name for t in RULES.types) == TEN_TYPES
+
+
+def test_an_explanation_is_tagged_with_its_type() -> None:
+    assert RULES.explained("警惕冒充公检法诈骗", POLICE_CALL) == ("冒充公检法及政府机关",)
+
+
+def test_a_passing_mention_is_not_tagged() -> None:
+    summer = ("“假期里同学们在家要注意用电用火用气安全，不能在江河、水库等无安全保障的水域游泳；"
+              "网购、代购、交友、游戏充值等要多加小心，谨防电信诈骗……”暑假前夕，民警给辖区"
+              "学生们上了一堂暑期安全课。")
+    meeting = ("会上，市反诈中心通报了上半年冒充公检法诈骗和刷单返利诈骗的发案情况，"
+               "并对下一步宣传工作作出部署。")
+    assert RULES.explained("民警开展“平安暑假”宣传教育活动", summer) == ()
+    assert RULES.explained("全市反诈工作推进会召开", meeting) == ()
+
+
+def test_a_list_naming_the_ten_types_is_not_tagged() -> None:
+    assert RULES.explained("公安部公布十大高发电信网络诈骗类型", TEN_TYPE_LIST) == ()
+
+
+def test_a_phrase_counts_once_however_often_it_comes_back() -> None:
+    assert RULES.explained("", "刷单" * 50) == ()
+
+
+def test_a_phrase_in_the_title_counts_more_than_in_the_text() -> None:
+    text = "对方发来链接让他填写资料，到账前先转账。"
+    assert RULES.explained("", "快递丢失理赔 " + text) == ()
+    assert RULES.explained("快递丢失理赔", text) == ("冒充电商物流客服",)
+
+
+def test_words_a_page_splits_across_elements_are_read_whole() -> None:
+    body = f"<p>{POLICE_CALL.replace('安全账户', '安全<span>账</span><b>户</b>')}</p>"
+    assert article_text(article(body=body)).count("安全账户") == 2
+    assert TAGGER.derived(article(body=body)) == ["冒充公检法及政府机关"]
+
+
+def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 2
+[[type]]
+name = "虚假贷款"
+[type.phrases]
+"贷款APP" = 2
+"""))
+    assert rules.explained("", "下载了一个ｄａｉ贷款ＡＰＰ") == ("虚假贷款",)
+    assert rules.explained("", "下载了一个贷款app") == ("虚假贷款",)
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 'heavy'\n", "x a takes a number"),
+    ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "threshold"),
+    ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n"
+     "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
+    ("threshold = 1\n[[type]]\nname = ''\n[type.phrases]\n'a' = 1\n", "needs a name"),
+    ("threshold = [1\n", "cannot read"),
+])
+def test_a_rules_file_that_cannot_be_used_says_why(tmp_path: Path, text: str, error: str) -> None:
+    with pytest.raises(ScamTypesError, match=error):
+        ScamTypes.load(write_rules(tmp_path / "r.toml", text))
+
+
+def test_scam_types_file_replaces_the_rules_and_a_bad_one_is_one_config_line(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "r.toml", "threshold = 1\n[[type]]\nname = '养老诈骗'\n"
+                                             "[type.phrases]\n'保健品' = 1\n")
+    tagger = Run.of(unit_crawler(SCAM_TYPES_FILE=str(rules))).config.tagger()
+    assert tagger.tags(article(body="<p>推销保健品</p>")) == ["养老诈骗"]
+    with pytest.raises(ConfigError, match=r"^-s SCAM_TYPES_FILE=: cannot read scam types from .*nope"):
+        Config.from_settings(unit_crawler(SCAM_TYPES_FILE=str(tmp_path / "nope")).settings)
+
+
+@pytest.mark.parametrize(("title", "tag"), [
+    ("#冒充客服诈骗15个", "冒充客服诈骗"), ("冒充公检法诈骗 25个", "冒充公检法诈骗"),
+    ("＃反诈快报", "反诈快报"), ("2024年反诈", "2024年反诈"), ("#12个", ""),
+])
+def test_an_albums_name_loses_its_mark_and_count(title: str, tag: str) -> None:
+    assert album_tag(title) == tag
+
+
+def test_tags_are_types_then_albums_then_configured_then_default_each_once() -> None:
+    tagger = Tagger(RULES, ("反诈", FALLBACK))
+    post = article(body=f"<p>{POLICE_CALL}</p>", albums=("#冒充公检法诈骗25个", "反诈快报 61个", "#12个"))
+    assert tagger.tags(post, ["清远", "反诈快报", "反诈"]) == [
+        "冒充公检法及政府机关", "冒充公检法诈骗", "反诈快报", "清远", "反诈"]
+
+
+def test_fallback_only_when_there_would_be_no_tag_at_all() -> None:
+    assert TAGGER.tags(article(body="<p>今天召开工作会议。</p>")) == [FALLBACK]
+    assert Tagger(RULES, ()).tags(article()) == [FALLBACK]
+    assert TAGGER.tags(article(albums=("反诈快报",))) == ["反诈快报"]
+    assert TAGGER.tags(article(), ["清远"]) == ["清远"]
+
+
+def test_retagging_remakes_types_and_albums_and_keeps_what_a_person_added() -> None:
+    post = article(body=f"<p>{POLICE_CALL}</p>", albums=("反诈快报",))
+    before = ["刷单返利", "反诈快报", "我加的", FALLBACK, "清远", "我加的"]
+    assert TAGGER.retagged(post, before) == ["冒充公检法及政府机关", "反诈快报", "我加的", "清远"]
+    assert Tagger(RULES, ("反诈",)).retagged(article(), [FALLBACK]) == ["反诈"]
+    assert TAGGER.retagged(article(), ["刷单返利"]) == [FALLBACK]
+
+
+def test_hostile_album_names_stay_theme_safe_and_read_back_from_yaml() -> None:
+    hostile = '#a: b <img src=x onerror=alert(1)> "q" & {{ x }}9个'
+    post = article(albums=(hostile, "yes", "2021"))
+    published = replace(post, published=datetime(2024, 5, 1, 9, 0, tzinfo=CHINA_TIME))
+    front = yaml.safe_load(render_post(published, "x", TAGGER.tags(post)).split("---\n")[1])
+    assert front["tags"] == ["a: b ＜img src=x onerror=alert(1)＞ ＂q＂ & {{ x }}", "yes", "2021"]
+
+
+def test_the_labelled_articles_meet_the_issues_targets() -> None:
+    """Precision >= 0.9 and recall >= 0.8 for each type with 3 or more articles, and no type
+    on an article of none (the figures are in the README: ``python -m crawler.tagging``)."""
+    articles = [read_labelled(path) for path in sorted(LABELLED.glob("*.txt"))]
+    measure = Measure.of(RULES, articles)
+    assert len(articles) >= 60 and sum(1 for a in articles if not a.types) >= 12
+    for name in TEN_TYPES:
+        assert measure.labelled[name] >= 3, name
+        assert measure.right[name] >= 0.9 * measure.tagged[name], (name, measure.wrong)
+        assert measure.right[name] >= 0.8 * measure.labelled[name], (name, measure.wrong)
+    assert [a.name for a in articles if not a.types and RULES.explained(a.title, a.text)] == []
+
+
+def test_the_figures_command_prints_each_types_precision_and_recall() -> None:
+    result = subprocess.run([sys.executable, "-m", "crawler.tagging", str(LABELLED)], cwd=PROJECT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("articles, 15 of no type")
+    for name in TEN_TYPES:
+        [row] = [line for line in lines if line.startswith(name + " ")]
+        precision, recall = row.split()[-2:]
+        assert 0.9 <= float(precision) <= 1 and 0.8 <= float(recall) <= 1, row
+    assert "articles of no type given a type: 0 of 15" in lines
+    # The second set's labels read too (its figures are the README's, not asserted).
+    heldout = subprocess.run([sys.executable, "-m", "crawler.tagging", str(LABELLED.with_name("scamtypes-heldout"))],
+                             cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert heldout.returncode == 0 and heldout.stdout.startswith("33 articles, 3 of no type"), heldout
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("title: x\ntypes: 养老诈骗\n\nbody", "unknown types ['养老诈骗']"),
+    ("title: x\n\nbody", "no title: or types: line"),
+])
+def test_the_figures_command_refuses_a_bad_label(tmp_path: Path, text: str, error: str) -> None:
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "crawler.tagging", str(tmp_path)], cwd=PROJECT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and error in result.stderr, result
+
+
+def tags_of(post: Path) -> list[str]:
+    return yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["tags"]
+
+
+def test_rebuild_remakes_types_and_albums_and_keeps_hand_added_tags(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492001", title="警惕冒充公检法诈骗", albums=("3201",),
+                            items=(POLICE_CALL,))])
+    site.album("3201", [art])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(art).replace('&amp;', '&')}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = post.read_text(encoding="utf-8")
+    assert tags_of(post) == ["冒充公检法及政府机关", "合集3201"]
+    # As a person left it: a type the text does not explain, 其他 beside it, a tag of their own.
+    post.write_text(made.replace("    - 冒充公检法及政府机关\n    - 合集3201\n",
+                                 "    - 刷单返利\n    - 其他\n    - 我加的\n"), encoding="utf-8")
+    result = scrapy("rebuild", archive, "DEFAULT_TAGS=反诈")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "合集3201", "我加的", "反诈"]
+    assert post.read_text(encoding="utf-8").split("---\n", 2)[2] == made.split("---\n", 2)[2]
+
+
+def test_import_takes_tags_as_an_accounts_configuration_gives_them(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    art = Art("2247492002", items=(POLICE_CALL,))
+    site.article(art)
+    saved = tmp_path / "saved.html"
+    saved.write_text(site.page(art), encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远， 反诈,清远,")
+    assert result.returncode == 0, result.stderr
+    [post] = (archive / "_posts").glob("*.md")
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
