@@ -6,50 +6,46 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
-from scrapy.utils.reactor import verify_installed_reactor
+from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.run import Run
+from crawler.slots import ARTICLE_SLOT
 from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
-from crawler.wechat.urls import host_of, web_url
+from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_HELD = "_article_gate_held"
 
 
 class BlockMiddleware:
-    """Article pages answered with the verification page, 403 or 429 are blocks, but for
-    the verification page answering a link without ``chksm``: WeChat may refuse the link
-    rather than us, so the spider gets that page (``refused_without_chksm``) and it counts
-    as a block only when a link with ``chksm`` is answered the same way.
+    """Article pages answered with the verification page, 403 or 429 are blocks, and WeChat
+    is asked more slowly until it answers again.
 
-    Article pages pass a gate, at most ``ARTICLE_PAGES_IN_FLIGHT`` between request and
-    response. The download slot of mp.weixin.qq.com spaces requests out, but Scrapy hands
-    it many at once, and a slot's queue keeps going out to a site that is blocking us; the
-    gate keeps them in the scheduler instead, where they wait or are dropped. A blocked
-    page is asked for again after a growing pause (``BLOCK_BACKOFF`` seconds, doubled each
-    time), during which no other article page is fetched, at most ``BLOCK_RETRY_TIMES``
-    times. After ``BLOCK_LIMIT`` blocks in a row no article page is sent any more and the
-    spider closes with reason ``blocked``; what it did not fetch is not in the index, so
-    the next run finds it again.
+    Politeness itself is Scrapy's: article pages and listings share one download slot
+    (``ARTICLE_SLOT``, made by ``crawler/slots.py``: ``ARTICLE_PAGES_IN_FLIGHT`` at a time,
+    ``DOWNLOAD_DELAY`` apart with its jitter). A block raises that slot's delay to
+    ``BLOCK_BACKOFF`` seconds, doubled at each further try of the page, as AutoThrottle raises
+    it for slow answers, so that no article page goes out during the pause; the page is asked
+    for again through Scrapy's ``get_retry_request``, at most ``BLOCK_RETRY_TIMES`` times. The
+    first page answered normally gives the slot its pace back. After ``BLOCK_LIMIT`` blocks
+    in a row the spider closes with reason ``blocked`` and no article page is sent any more;
+    what it did not fetch is not in the index, so the next run finds it again.
 
-    The gate is held until the answer reaches this middleware, so nothing between it and
-    the network may turn an article response into another request or an error, or the
-    gate would never open again and the crawl would hang: article requests carry
-    ``dont_redirect`` and their redirects are followed here, to ``ARTICLE_HOSTS`` only;
-    and this middleware sits above HttpCompressionMiddleware (590) and decodes article
-    pages itself, through it, since a page that fails to decode raises. The pauses sleep
-    on asyncio, hence the reactor check.
+    The verification page answering a link without ``chksm`` is not a block: WeChat may
+    refuse the link rather than us, so the spider gets that page (``refused_without_chksm``),
+    and it counts as a block only when a link with ``chksm`` is answered the same way.
+
+    Redirects are RedirectMiddleware's (a redirect off ``ARTICLE_HOSTS`` is refused here, where
+    every redirected request passes); bodies are decoded by HttpCompressionMiddleware, which
+    sits above this middleware and keeps a decompression bomb within ``DOWNLOAD_MAXSIZE``.
     """
 
     def __init__(self, crawler: Crawler, config: Config):
@@ -58,63 +54,31 @@ class BlockMiddleware:
         self.retries = config.block_retry_times
         self.backoff = config.block_backoff
         self.hosts = frozenset(config.article_hosts)
-        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
-        self.gate = asyncio.Semaphore(config.article_pages_in_flight)
         self.in_a_row = 0
         self.stopped = False
-        try:
-            self.decoder: HttpCompressionMiddleware | None = \
-                HttpCompressionMiddleware.from_crawler(crawler)
-        except NotConfigured:  # COMPRESSION_ENABLED is off: nothing arrives encoded
-            self.decoder = None
+        self.pace: tuple[float, float] | None = None  # the slot's (delay, jitter) before a block
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
-        verify_installed_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
         return cls(crawler, Run.of(crawler).config)
 
-    async def process_request(self, request: Request) -> None:
+    def process_request(self, request: Request) -> None:
+        if not (request.meta.get("article") or request.meta.get("listing")):
+            return
+        request.meta.setdefault("download_slot", ARTICLE_SLOT)
         if not request.meta.get("article"):
             return
-        await self.gate.acquire()
         if self.stopped:
-            self.gate.release()
             raise IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")
-        request.meta[_HELD] = True
+        if request.meta.get("redirect_urls") and host_of(request.url) not in self.hosts:
+            raise IgnoreRequest(f"redirected to {request.url!r}, not an article host")
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
-        if not request.meta.pop(_HELD, False):
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if not request.meta.get("article"):
             return response
-        try:
-            if self.decoder is not None:
-                decoded = self.decoder.process_response(request, response)
-                assert isinstance(decoded, Response)
-                response = decoded
-            if response.status in REDIRECT_STATUSES:
-                return self._redirected(request, response)
-            return await self._check(request, response)
-        finally:
-            self.gate.release()
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        if request.meta.pop(_HELD, False):
-            self.gate.release()
-
-    def _redirected(self, request: Request, response: Response) -> Request:
-        """The request for where an article page moved to, if that is an article host."""
-        location = (response.headers.get("Location") or b"").decode("latin-1").strip()
-        target = web_url(urljoin(request.url, location)) if location else ""
-        hops = request.meta.get("article_redirects", 0) + 1
-        if not target or host_of(target) not in self.hosts:
-            raise IgnoreRequest(f"redirected to {location or 'nowhere'!r}, not an article host")
-        if hops > self.max_redirects:
-            raise IgnoreRequest(f"redirected more than {self.max_redirects} times")
-        logger.debug("Article page %s moved to %s", request.url, target)
-        return request.replace(url=target, meta={**request.meta, "article_redirects": hops})
-
-    async def _check(self, request: Request, response: Response) -> Request | Response:
         if not _is_block(response):
             self.in_a_row = 0
+            self._resume()
             return response
         if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
             return response  # maybe the link WeChat refuses, not us: the spider decides
@@ -124,20 +88,49 @@ class BlockMiddleware:
         if self.in_a_row >= self.limit:
             stats.inc_value("pages/blocked")
             if not self.stopped:
-                self.stopped = True
                 logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
                              "what is not fetched is left for the next run.", self.in_a_row, request.url)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
+                self._stop()
             raise IgnoreRequest(f"blocked: {request.url}")
-        tries = request.meta.get("block_retries", 0)
-        if tries >= self.retries:
+        spider = self.crawler.spider
+        assert spider is not None
+        again = get_retry_request(request, spider=spider, reason="blocked",
+                                  max_retry_times=self.retries, stats_base_key="blocks",
+                                  logger=logger, give_up_log_level=logging.DEBUG)
+        if again is None:
             stats.inc_value("pages/blocked")
-            logger.warning("Not archived: %s stayed blocked after %d tries", request.url, tries + 1)
+            logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
+                           self.retries + 1)
             raise IgnoreRequest(f"blocked: {request.url}")
-        pause = self.backoff * 2 ** tries
+        pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
+        self._pause(pause)
         logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
-        await asyncio.sleep(pause)
-        return request.replace(meta={**request.meta, "block_retries": tries + 1}, dont_filter=True)
+        return again
+
+    def _stop(self) -> None:
+        """Send no article page any more: those still waiting in the slot are dropped (the
+        spider closes once its requests are answered, and these would be sent first)."""
+        self.stopped = True
+        slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
+        while slot is not None and slot.queue:
+            request, waiting = slot.queue.popleft()
+            waiting.errback(Failure(IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")))
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
+
+    def _pause(self, seconds: float) -> None:
+        """No article page for ``seconds``: the slot's delay, without jitter."""
+        slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
+        if slot is None:
+            return
+        if self.pace is None:
+            self.pace = (slot.delay, slot.jitter)
+        slot.delay, slot.jitter = max(seconds, self.pace[0]), 0.0
+
+    def _resume(self) -> None:
+        slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
+        if self.pace is not None and slot is not None:
+            slot.delay, slot.jitter = self.pace
+        self.pace = None
 
 
 def _is_block(response: Response) -> bool:

@@ -64,11 +64,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ImagePipeline": 100,
     "crawler.pipelines.PostPipeline": 300,
 }
-# Blocks: before RetryMiddleware (550) sees a 429, so that blocks get their own, longer
-# pauses, and before HttpCompressionMiddleware (590), so that nothing can end an article
-# request unseen (see BlockMiddleware). Captures: after the body is decoded.
+# Answers pass middlewares from the highest number down: blocks are seen once
+# HttpCompressionMiddleware (590) has decoded the body and before RetryMiddleware (550)
+# sees a 429, so that blocks get their own, longer pauses; captures keep decoded pages
+# that are no block.
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.BlockMiddleware": 595,
+    "crawler.middlewares.BlockMiddleware": 585,
     "crawler.middlewares.CaptureMiddleware": 580,
 }
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900}

@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
 from crawler.run import Run
-from crawler.slots import DownloadSlots
+from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import crawl, refusal, unit_crawler
 
 
@@ -113,7 +113,7 @@ def test_download_slots_follow_the_host_settings() -> None:
                       DOWNLOAD_DELAY="1.5", ARTICLE_PAGES_IN_FLIGHT="2", IMAGE_CONCURRENCY="4")
     DownloadSlots().update_settings(values)
     assert values.getdict("DOWNLOAD_SLOTS") == {
-        "pages.example": {"concurrency": 2, "delay": 1.5, "jitter": 0.5},
+        ARTICLE_SLOT: {"concurrency": 2, "delay": 1.5, "jitter": 0.5},
         "img.example": {"concurrency": 4, "delay": 0.0},
     }
 
@@ -133,13 +133,12 @@ def test_a_crawl_uses_the_slots_of_its_image_hosts() -> None:
     assert "mmbiz.qpic.cn" not in crawler.settings.getdict("DOWNLOAD_SLOTS")
 
 
-@pytest.mark.parametrize("redis_url, pages", [("", 1), ("redis://127.0.0.1:1/0", 32)])
-def test_the_spider_reads_the_crawler_s_config_with_and_without_redis(redis_url: str,
-                                                                      pages: int) -> None:
+@pytest.mark.parametrize("redis_url", ["", "redis://127.0.0.1:1/0"])
+def test_the_spider_reads_the_crawler_s_config_with_and_without_redis(redis_url: str) -> None:
     from crawler.spiders.album import AlbumSpider
-    crawler = unit_crawler(AlbumSpider, REDIS_URL=redis_url, REDIS_PAGES_IN_FLIGHT=32,
-                           ARTICLE_PAGES_IN_FLIGHT=1)
+    crawler = unit_crawler(AlbumSpider, REDIS_URL=redis_url,
+                           ADDONS={**project_settings.ADDONS, RaisesPagesInFlight: 0})
     spider = AlbumSpider.from_crawler(crawler, url="https://mp.weixin.qq.com/mp/appmsgalbum?"
                                       "__biz=MzA=&action=getalbum&album_id=1")
     assert spider.config is Run.of(crawler).config
-    assert spider.config.article_pages_in_flight == pages
+    assert (spider.config.article_pages_in_flight, spider.config.redis_url) == (32, redis_url)

@@ -347,7 +347,7 @@ def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_hea
     spider = FetchSpider()
     read = request_from_dict(picklecompat.loads(frontier_entry(request, "f00d")), spider=spider)
     assert (read.url, read.callback, read.errback) == (request.url, spider.hand_back, spider.fetch_failed)
-    assert read.meta == {"article": True, "dont_redirect": True, "page_id": "f00d"}
+    assert read.meta == {"article": True, "page_id": "f00d"}
     assert read.headers["Referer"] == b"https://mp.weixin.qq.com/a"
 
     page = Page("n1", request.url, 200, {"Content-Type": ["text/html; charset=utf-8"],
@@ -386,7 +386,6 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     values.set("REDIS_URL", redis_url, priority="cmdline")
     values.set("CONCURRENT_REQUESTS", 10, priority="cmdline")
     Distributed(spider).update_settings(values)
-    assert values.getint("ARTICLE_PAGES_IN_FLIGHT") == (32 if writer else 1)
     assert values.getint("CONCURRENT_REQUESTS") == (42 if writer else 10)
     assert (RemoteFetch in values.getdict("DOWNLOADER_MIDDLEWARES")) is writer
     assert (Writer in values.getdict("EXTENSIONS")) is writer

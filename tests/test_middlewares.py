@@ -1,4 +1,4 @@
-"""``BlockMiddleware`` with fake responses: blocks, backoff, the limit, redirects, the gate."""
+"""``BlockMiddleware`` with fake responses: blocks, the slot's pause, the limit, redirects."""
 
 from __future__ import annotations
 
@@ -8,20 +8,31 @@ from typing import Any
 
 import pytest
 from scrapy import Request
+from scrapy.core.downloader import Slot
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
+from crawler import settings as project_settings
 from crawler.middlewares import BlockMiddleware
-from crawler.run import Run
+from crawler.slots import ARTICLE_SLOT
 from tests.conftest import PAGES, unit_crawler
 
 ARTICLE = "https://mp.weixin.qq.com/s/Token"
 VERIFICATION = (PAGES / "verification.html").read_bytes()
 
 
+class Downloader:
+    def __init__(self) -> None:
+        self.slots = {ARTICLE_SLOT: Slot(concurrency=1, delay=3.0, jitter=0.5)}
+
+
 class Engine:
+    """What the middleware uses of Scrapy's engine."""
+
     def __init__(self) -> None:
         self.closed: list[str] = []
+        self.downloader = Downloader()
 
     async def close_spider_async(self, reason: str) -> None:
         self.closed.append(reason)
@@ -29,23 +40,20 @@ class Engine:
 
 @pytest.fixture
 def middleware() -> BlockMiddleware:
-    crawler = unit_crawler(BLOCK_BACKOFF="0", BLOCK_LIMIT="3", BLOCK_RETRY_TIMES="1",
-                           REDIRECT_MAX_TIMES="2")
+    crawler = unit_crawler(BLOCK_BACKOFF="60", BLOCK_LIMIT="3", BLOCK_RETRY_TIMES="1")
     crawler.stats.open_spider()
-    crawler.engine = Engine()  # type: ignore[assignment]  # what the middleware calls of it
-    return BlockMiddleware(crawler, Run.of(crawler).config)
+    crawler.engine = Engine()  # type: ignore[assignment]
+    crawler.spider = crawler._create_spider()
+    return BlockMiddleware.from_crawler(crawler)
+
+
+def slot(middleware: BlockMiddleware) -> Slot:
+    return middleware.crawler.engine.downloader.slots[ARTICLE_SLOT]  # type: ignore[no-any-return]
 
 
 def fetch(middleware: BlockMiddleware, request: Request, response: Response) -> Any:
-    """The middleware's answer to ``response``, the gate taken and given back around it."""
-    async def round_trip() -> Any:
-        await middleware.process_request(request)
-        assert middleware.gate.locked()
-        try:
-            return await middleware.process_response(request, response)
-        finally:
-            assert not middleware.gate.locked()
-    return asyncio.run(round_trip())
+    middleware.process_request(request)
+    return middleware.process_response(request, response)
 
 
 def article(url: str = ARTICLE, **meta: object) -> Request:
@@ -56,50 +64,76 @@ def page(body: bytes, status: int = 200, url: str = ARTICLE, **headers: str) -> 
     return HtmlResponse(url, status=status, body=body, headers=headers)
 
 
-def test_an_article_page_goes_on(middleware: BlockMiddleware) -> None:
-    response = page(b"<html>article</html>")
-    assert fetch(middleware, article(), response) is response
+def test_an_article_page_goes_on_in_the_article_slot(middleware: BlockMiddleware) -> None:
+    request, response = article(), page(b"<html>article</html>")
+    assert fetch(middleware, request, response) is response
+    assert request.meta["download_slot"] == ARTICLE_SLOT
+
+
+def test_listings_share_the_slot_and_images_keep_theirs(middleware: BlockMiddleware) -> None:
+    listing = Request("https://mp.weixin.qq.com/mp/appmsgalbum?x=1", meta={"listing": True})
+    image = Request("https://mmbiz.qpic.cn/mmbiz_png/x/640")
+    middleware.process_request(listing)
+    middleware.process_request(image)
+    assert listing.meta["download_slot"] == ARTICLE_SLOT and "download_slot" not in image.meta
 
 
 @pytest.mark.parametrize("response", [page(VERIFICATION), page(b"slow down", 429), page(b"", 403)])
-def test_a_block_is_asked_for_again_then_given_up(middleware: BlockMiddleware,
-                                                  response: Response) -> None:
+def test_a_block_pauses_the_slot_and_asks_again_then_gives_up(middleware: BlockMiddleware,
+                                                              response: Response) -> None:
     again = fetch(middleware, article(), response)
-    assert isinstance(again, Request) and again.meta["block_retries"] == 1 and again.dont_filter
+    assert isinstance(again, Request) and again.meta["retry_times"] == 1 and again.dont_filter
+    assert (slot(middleware).delay, slot(middleware).jitter) == (60.0, 0.0)
     with pytest.raises(IgnoreRequest, match="blocked"):
         fetch(middleware, again, response)
+    stats = middleware.crawler.stats
+    assert (stats.get_value("blocks/detected"), stats.get_value("pages/blocked")) == (2, 1)
 
 
-def test_a_compressed_verification_page_is_recognised(middleware: BlockMiddleware) -> None:
-    response = page(gzip.compress(VERIFICATION), **{"Content-Encoding": "gzip"})
-    assert isinstance(fetch(middleware, article(), response), Request)
+def test_a_page_answered_again_gives_the_slot_its_pace_back(middleware: BlockMiddleware) -> None:
+    fetch(middleware, article(), page(VERIFICATION))
+    fetch(middleware, article(), page(b"<html>article</html>"))
+    assert (slot(middleware).delay, slot(middleware).jitter) == (3.0, 0.5)
+    assert middleware.in_a_row == 0
 
 
 def test_blocks_in_a_row_stop_the_run_and_nothing_more_is_sent(middleware: BlockMiddleware) -> None:
-    for _ in range(2):
-        fetch(middleware, article(), page(VERIFICATION))
-    with pytest.raises(IgnoreRequest):
-        fetch(middleware, article(), page(VERIFICATION))
+    async def three_blocks() -> None:  # the spider is closed on the running loop
+        for _ in range(2):
+            fetch(middleware, article(), page(VERIFICATION))
+        with pytest.raises(IgnoreRequest):
+            fetch(middleware, article(), page(VERIFICATION))
+        await asyncio.sleep(0)
+
+    asyncio.run(three_blocks())
     assert middleware.crawler.engine.closed == ["blocked"]  # type: ignore[union-attr]
     with pytest.raises(IgnoreRequest, match="WeChat is blocking"):
-        asyncio.run(middleware.process_request(article()))
+        middleware.process_request(article())
 
 
-def test_redirects_are_followed_on_article_hosts_only(middleware: BlockMiddleware) -> None:
-    moved = fetch(middleware, article(), page(b"", 302, Location="/s?__biz=MzA=&mid=1&idx=1"))
-    assert moved.url == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1"
-    assert moved.meta["article_redirects"] == 1
+def test_a_verification_page_for_a_link_without_chksm_is_the_spider_s_to_judge(
+        middleware: BlockMiddleware) -> None:
+    response = page(VERIFICATION)
+    assert fetch(middleware, article(weak_link=True), response) is response
+    assert middleware.in_a_row == 0 and not middleware.crawler.stats.get_value("blocks/detected")
+    assert isinstance(fetch(middleware, article(weak_link=True), page(b"", 429)), Request)
+
+
+def test_redirects_stay_on_article_hosts(middleware: BlockMiddleware) -> None:
+    moved = ["https://mp.weixin.qq.com/s/Token"]
+    middleware.process_request(article("https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1",
+                                       redirect_urls=moved))
     with pytest.raises(IgnoreRequest, match="not an article host"):
-        fetch(middleware, article(), page(b"", 301, Location="https://evil.example/s/x"))
-    with pytest.raises(IgnoreRequest, match="redirected more than 2 times"):
-        fetch(middleware, article(article_redirects=2), page(b"", 302, Location="/s/again"))
+        middleware.process_request(article("https://evil.example/s/x", redirect_urls=moved))
 
 
-def test_a_page_that_fails_to_decode_gives_the_gate_back(middleware: BlockMiddleware) -> None:
-    with pytest.raises(EOFError):
-        fetch(middleware, article(), page(b"\x1f\x8b\x08garbage", **{"Content-Encoding": "gzip"}))
-
-
-def test_other_requests_pass_the_gate(middleware: BlockMiddleware) -> None:
-    image = Request("https://mmbiz.qpic.cn/mmbiz_png/x/640")
-    assert asyncio.run(middleware.process_request(image)) is None and not middleware.gate.locked()
+def test_a_compressed_verification_page_is_decoded_before_it_is_judged(
+        middleware: BlockMiddleware) -> None:
+    order = project_settings.DOWNLOADER_MIDDLEWARES
+    # Answers go through middlewares from the highest number down.
+    assert 590 > order["crawler.middlewares.BlockMiddleware"] > order["crawler.middlewares.CaptureMiddleware"]
+    decoder = HttpCompressionMiddleware.from_crawler(middleware.crawler)
+    request = article()
+    decoded = decoder.process_response(request, page(gzip.compress(VERIFICATION),
+                                                     **{"Content-Encoding": "gzip"}))
+    assert isinstance(fetch(middleware, request, decoded), Request)

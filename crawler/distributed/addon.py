@@ -8,11 +8,12 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from crawler.config import Config
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.base import WeChatSpider
 
-# Right after BlockMiddleware (595), whose gate it needs: see RemoteFetch.
-REMOTE_FETCH_ORDER = 597
+# After BlockMiddleware (585): see RemoteFetch.
+REMOTE_FETCH_ORDER = 587
 
 
 class Distributed:
@@ -27,19 +28,16 @@ class Distributed:
         return cls(crawler.spidercls)
 
     def update_settings(self, settings: BaseSettings) -> None:
-        """The writer's article-page gate lets ``REDIS_PAGES_IN_FLIGHT`` pages wait for the
-        nodes at once, on top of its usual requests (listings, images): one at a time, as
-        for a single process, would leave all nodes but one without work."""
-        if not settings.get("REDIS_URL") or not issubclass(self.spidercls, WeChatSpider) \
+        """RemoteFetch lets ``REDIS_PAGES_IN_FLIGHT`` pages wait for the nodes at once, on top
+        of the writer's usual requests (listings, images), which Scrapy counts against
+        ``CONCURRENT_REQUESTS`` while they wait."""
+        config = Config.from_settings(settings)
+        if not config.redis_url or not issubclass(self.spidercls, WeChatSpider) \
                 or not self.spidercls.fetches_articles:
             return
-        pages = settings.getint("REDIS_PAGES_IN_FLIGHT")
-        _override(settings, "ARTICLE_PAGES_IN_FLIGHT", pages)
-        _override(settings, "CONCURRENT_REQUESTS", settings.getint("CONCURRENT_REQUESTS") + pages)
+        settings.set("CONCURRENT_REQUESTS",
+                     settings.getint("CONCURRENT_REQUESTS") + config.redis_pages_in_flight,
+                     priority=settings.getpriority("CONCURRENT_REQUESTS") or "addon")
         settings.set_in_component_priority_dict("EXTENSIONS", Writer, 0)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RemoteFetch, REMOTE_FETCH_ORDER)
 
-
-def _override(settings: BaseSettings, name: str, value: int) -> None:
-    """Sets ``name`` whatever gave its current value (the project or the command line)."""
-    settings.set(name, value, priority=settings.getpriority(name) or "addon")

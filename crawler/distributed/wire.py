@@ -4,7 +4,7 @@ A request on the frontier is what scrapy-redis's queues hold: a request dict, pi
 (``scrapy_redis.picklecompat``), read back on the node by ``request_from_dict`` with the
 fetch spider's callbacks named. Only what the node needs travels: the URL, the headers the
 writer would send, the page's id, and the meta that makes the node's BlockMiddleware treat
-it as an article page (its gate, its blocks, its own following of redirects); the writer
+it as an article page (its slot, its blocks, redirects on article hosts only); the writer
 keeps the rest of its request (callbacks, source, account) in memory while it waits.
 
 A page is one JSON line (URL, status, headers, the headers the node sent, the node's name,
@@ -32,7 +32,7 @@ def frontier_entry(request: Request, page_id: str) -> bytes:
     entry: bytes = picklecompat.dumps({
         "url": request.url,
         "headers": dict(request.headers),
-        "meta": {"article": True, "dont_redirect": True, "page_id": page_id,
+        "meta": {"article": True, "page_id": page_id,
                  **({"weak_link": True} if request.meta.get("weak_link") else {})},
         "priority": request.priority,
         "callback": CALLBACK,

@@ -260,31 +260,33 @@ class Writer:
 
 
 class RemoteFetch:
-    """Article pages (``request.meta["article"]``) come from the job's fetch nodes.
+    """Article pages (``request.meta["article"]``) come from the job's fetch nodes, at most
+    ``REDIS_PAGES_IN_FLIGHT`` asked of them at once.
 
-    Placed right after BlockMiddleware (595), so that its gate bounds the pages asked of
-    the nodes at once (``REDIS_PAGES_IN_FLIGHT``). The page is returned as the Response of
-    ``process_request``: Scrapy then skips the download here but runs every middleware's
-    ``process_response``, so that block checks and captures see the page as if it had been
-    fetched here. A page a node followed a redirect for answers the request for where it
-    moved, as a redirect followed here would.
+    Placed after BlockMiddleware, so that a stopped run asks the nodes for nothing more.
+    The page is returned as the Response of ``process_request``: Scrapy then skips the
+    download here but runs every middleware's ``process_response``, so that block checks
+    and captures see the page as if it had been fetched here. A page a node followed a
+    redirect for answers the request for where it moved, as a redirect followed here would.
     """
 
-    def __init__(self, crawler: Crawler, exchange: PageExchange):
+    def __init__(self, crawler: Crawler, exchange: PageExchange, pages_in_flight: int):
         self.exchange = exchange
         self.fingerprinter = crawler.request_fingerprinter
+        self.in_flight = asyncio.Semaphore(pages_in_flight)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RemoteFetch:
         writer = crawler.get_extension(Writer)
         if writer is None:
             raise NotConfigured("RemoteFetch needs the Writer extension")
-        return cls(crawler, writer.exchange)
+        return cls(crawler, writer.exchange, Run.of(crawler).config.redis_pages_in_flight)
 
     async def process_request(self, request: Request) -> Response | None:
         if not request.meta.get("article"):
             return None
-        page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
+        async with self.in_flight:
+            page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
         if page.failure:
             raise NotFetched(f"{page.failure} (fetch node {page.node})")
         request.headers = page.sent_headers()  # what was asked, for the captures

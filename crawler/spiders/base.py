@@ -90,8 +90,8 @@ class WeChatSpider(scrapy.Spider):
             listed = self.index.listed_link(key) if key else None
             weak = listed is None
             url = listed or url
-        meta = {"article": True, "dont_redirect": True,  # BlockMiddleware follows redirects
-                "refetch": refetch, "unknown_account": unknown_account, "weak_link": weak}
+        meta = {"article": True, "refetch": refetch, "unknown_account": unknown_account,
+                "weak_link": weak}
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
 
@@ -176,7 +176,8 @@ class WeChatSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> None:
         self.tally.count("articles/handled")
         request = failed_request(failure)
-        self.logger.warning("Not archived: could not fetch %s: %s", request.url, failure_reason(failure))
+        asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
+        self.logger.warning("Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count("pages/fetch_failed", source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
@@ -201,8 +202,9 @@ class WeChatSpider(scrapy.Spider):
         """A request for the first page of one listing source (album, feed, back-office list)."""
         self.tally.count("sources/attempted", account=account.name if account else "")
         return scrapy.Request(url, callback=callback, errback=self.listing_failed, cookies=cookies,
-                              dont_filter=True, cb_kwargs={"source": source, "account": account,
-                                                           "first_page": True, **cb_kwargs})
+                              dont_filter=True, meta={"listing": True},
+                              cb_kwargs={"source": source, "account": account, "first_page": True,
+                                         **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
                     first_page: bool, album: str) -> Iterator[scrapy.Request]:
@@ -222,7 +224,7 @@ class WeChatSpider(scrapy.Spider):
         if page.next_url and step.more:
             request = _request(response)
             # meta stays behind: what Scrapy put there (download_latency) is not the next page's
-            yield request.replace(url=page.next_url, meta={},
+            yield request.replace(url=page.next_url, meta={"listing": True},
                                   cb_kwargs={**request.cb_kwargs, "first_page": False})
 
     # -- listing outcomes ----------------------------------------------------------------
