@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
@@ -12,8 +13,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
-from scrapy.pipelines.files import FilesPipeline
-from scrapy.pipelines.media import FileException, MediaPipeline
+from scrapy.pipelines.media import FileInfo, MediaPipeline
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import Config
@@ -31,29 +32,53 @@ logger = logging.getLogger(__name__)
 PERMANENT_STATUSES = frozenset({404, 410})
 
 
-class PermanentImageFailure(FileException):
+class PermanentImageFailure(Exception):
     """An image that is gone or is not an image: retrying will not help."""
 
 
-class ImagePipeline(FilesPipeline):
-    """Scrapy's FilesPipeline (concurrent downloads, per-run dedup) over ``ImageStore``.
+class TransientImageFailure(Exception):
+    """An image that could not be had now (5xx, an unexpected status): a later run tries."""
 
-    Not ImagesPipeline: that one re-encodes every picture, turning animated GIFs into
-    still JPEGs. Here the bytes are kept as they came, after Pillow has checked them.
-    Downloads run concurrently, but an article's new images are named in page order
-    once all of them are in, so which name two identical files share never depends on
-    which download finished first; then they are written together.
+
+class ImageNotStored(Exception):
+    """An image failure already recorded and reported by ``ImagePipeline``."""
+
+
+def _quiet(record: logging.LogRecord) -> bool:
+    """MediaPipeline logs every failed download with its traceback; a failure the
+    pipeline recorded is reported once, in the post's line, instead."""
+    return not (record.exc_info and isinstance(record.exc_info[1], ImageNotStored))
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """What became of one image URL this run, read by every article that shows it."""
+
+    name: str = ""  # the file in postimg/ holding it; empty when it failed
+    transient: bool = False  # failed for a reason that may pass: the article stays incomplete
+    reason: str = ""
+
+
+class ImagePipeline(MediaPipeline):
+    """Scrapy's MediaPipeline (concurrent downloads, each URL once a run) over ``ImageStore``.
+
+    Not ImagesPipeline: that one re-encodes every picture, turning animated GIFs into still
+    JPEGs; not FilesPipeline, whose file store would write what ``ImageStore`` writes. The
+    bytes are kept as they came, after Pillow has checked them. Downloads run concurrently,
+    but an article's new images are named in page order once all of them are in, so which
+    name two identical files share never depends on which download finished first; then
+    they are written together. Each URL has one result a run (``results``): a stored name,
+    or a failure that every article showing the image reads.
     """
 
     def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
-        super().__init__(str(archive.layout.images), crawler=crawler)
+        super().__init__(crawler=crawler)
+        logging.getLogger("scrapy.pipelines.media").addFilter(_quiet)
         self.image_hosts = frozenset(config.image_hosts)
         self.max_pixels = config.image_max_pixels
         self.images = archive.images
-        self.checked: dict[str, CheckedImage] = {}  # downloaded, not yet stored
-        # Images that failed this run, and whether for a reason that may pass: Scrapy
-        # downloads a URL once per run, so every article showing it needs to know.
-        self.failed: dict[str, bool] = {}
+        # Per URL: downloaded and checked, not yet named (CheckedImage), or what became of it.
+        self.results: dict[str, CheckedImage | ImageResult] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
@@ -71,72 +96,85 @@ class ImagePipeline(FilesPipeline):
         meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True}
         return [Request(url, meta=meta) for url in self._wanted(item)]
 
-    # FilesPipeline's types say a file is stored when downloaded (a path, a Deferred); here
-    # it is placed when the whole item is in (path None until then), and a failure is
-    # logged, not returned: the three hooks below differ from its signatures on purpose.
-    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,  # type: ignore[override]
-                          item: Any = None) -> dict[str, Any] | None:
+    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
+                          item: Any = None) -> Deferred[FileInfo | None] | None:
         name = self.images.stored_name(request.url)
         if name is None:
             return None
         self.crawler.stats.inc_value("images/already_stored")
-        return {"url": request.url, "path": name, "checksum": None, "status": "uptodate"}
+        self.results[request.url] = ImageResult(name)
+        return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
 
-    async def media_downloaded(self, response: Response, request: Request,  # type: ignore[override]
-                               info: MediaPipeline.SpiderInfo, *, item: Any = None) -> dict[str, Any]:
+    def media_downloaded(self, response: Response, request: Request,
+                         info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status != 200:
-            raise FileException(f"HTTP {response.status}")
+            raise TransientImageFailure(f"HTTP {response.status}")
         try:
             image = check_image(response.body, self.max_pixels)
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
-        self.checked[request.url] = image
+        self.results[request.url] = image
         self.crawler.stats.inc_value("images/downloaded")
-        return {"url": request.url, "path": None, "checksum": image.sha256, "status": "downloaded"}
+        return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
-    def media_failed(self, failure: Failure, request: Request,  # type: ignore[override]
-                     info: MediaPipeline.SpiderInfo) -> None:
-        """Log one line and return: raising would make Scrapy log a traceback as well."""
-        self.failed[request.url] = not failure.check(PermanentImageFailure)
-        self._failed(request.url, failure.getErrorMessage() or type(failure.value).__name__)
+    def media_failed(self, failure: Failure, request: Request,
+                     info: MediaPipeline.SpiderInfo) -> NoReturn:
+        """Record what became of the image, and raise it as ``ImageNotStored``: the post's
+        one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
+        reason = failure.getErrorMessage() or type(failure.value).__name__
+        self._failed(request.url, ImageResult(transient=not failure.check(PermanentImageFailure),
+                                              reason=reason))
+        raise ImageNotStored(reason)
+
+    def file_path(self, request: Request, response: Response | None = None,
+                  info: MediaPipeline.SpiderInfo | None = None, *, item: Any = None) -> str:
+        """The file of ``request``'s image once this run has one, else ""."""
+        result = self.results.get(request.url)
+        return result.name if isinstance(result, ImageResult) else ""
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
-        fetched = {result["url"] for ok, result in results if ok and result}
-        adapter = ItemAdapter(item)
-        names, placements = {}, []
-        for url in self._wanted(item):
-            if self.failed.get(url):
-                adapter["images_incomplete"] = True
-            if url not in fetched:
-                continue
-            image = self.checked.pop(url, None)
-            if image is None:  # media_to_download found it stored already
-                names[url] = self.images.stored_name(url)
-                continue
+        """Name and write the item's new images (in page order); then every image's result."""
+        wanted = self._wanted(item)
+        downloaded = [(url, image) for url in wanted
+                      if isinstance(image := self.results.get(url), CheckedImage)]
+        placements = []
+        for url, image in downloaded:
             try:
                 placements.append(self.images.place(url, image))
             except OSError as error:  # reading a file that holds the name already
-                self._failed(url, f"cannot store the image: {error}")
-                adapter["images_incomplete"] = True
-                continue
-            names[url] = placements[-1].name
+                self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
+        for placement in placements:
+            self.results[placement.url] = ImageResult(placement.name)
         for url, write_error in self.images.write(placements).items():
-            self._failed(url, f"cannot write the image: {write_error}")
-            adapter["images_incomplete"] = True
-            names[url] = None
-        adapter[self.files_result_field] = [{"url": url, "path": name}
-                                            for url, name in names.items() if name]
+            self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}"))
+        adapter = ItemAdapter(item)
+        stored, failed = {}, []
+        for url in wanted:
+            result = self.results.get(url)
+            if isinstance(result, ImageResult) and result.name:
+                stored[url] = result.name
+            elif isinstance(result, ImageResult):
+                failed.append((url, result))
+                adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
+        adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
+        if failed:
+            reasons = list(dict.fromkeys(result.reason for _, result in failed))
+            logger.warning("Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
+                           len(failed), len(wanted), item.article.url, reasons[0],
+                           f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
         return item
 
-    def _wanted(self, item: Any) -> list[str]:
-        urls = ItemAdapter(item).get(self.files_urls_field) or []
-        return [url for url in urls if host_of(url) in self.image_hosts]
-
-    def _failed(self, url: str, reason: str) -> None:
+    def _failed(self, url: str, result: ImageResult) -> None:
+        """Record and count, once a run, an image that could not be stored."""
+        self.results[url] = result
         self.crawler.stats.inc_value("images/failed")
-        logger.warning("Image not stored, the post keeps its URL: %s (%s)", url, reason)
+        logger.debug("Image not stored: %s (%s)", url, result.reason)
+
+    def _wanted(self, item: Any) -> list[str]:
+        urls = ItemAdapter(item).get("file_urls") or []
+        return [url for url in urls if host_of(url) in self.image_hosts]
 
 
 class PostPipeline:

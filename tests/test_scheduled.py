@@ -309,4 +309,4 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
     assert noisy.returncode == 0
     assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 images failed\n  album:3021: "
                      r"2 listed, 2 new", noisy.stderr), noisy.stderr
-    assert len(re.findall(r"Image not stored", noisy.stderr)) == 1  # one line per failed image
+    assert len(re.findall(r"Images not stored", noisy.stderr)) == 1  # one line per post

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -71,6 +72,8 @@ class ImageStore:
     def __init__(self, folder: Path, index: Index):
         self.folder = folder
         self.index = index
+        with suppress(OSError):  # the blog copies it, images or not; else a write says why
+            folder.mkdir(parents=True, exist_ok=True)
         remove_leftovers(folder)
 
     def stored_name(self, url: str) -> str | None:
