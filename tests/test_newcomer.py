@@ -3,6 +3,7 @@ shows its progress at a terminal and stays quiet in cron."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -48,3 +49,37 @@ def test_a_long_run_shows_progress_when_asked_and_cron_gets_none(wechat: MockWeC
     assert "INFO: Progress: " in shown.stderr and " of 6 articles (" in shown.stderr
     piped = crawl("album", tmp_path / "b", "-a", f"url={album}")  # stderr is a pipe: PROGRESS=auto
     assert "Progress:" not in piped.stderr and "Crawled " not in piped.stderr
+
+
+def test_a_run_that_archives_one_article_prints_its_own_lines_only(wechat: MockWeChat,
+                                                                   tmp_path: Path) -> None:
+    site = Site(wechat)
+    [art] = site.serve(numbered(2247495100, 1))
+    url = "url=" + site.link(art).replace("&amp;", "&")
+    quiet = crawl("article", tmp_path / "a", "-a", url)
+    assert quiet.returncode == 0, quiet.stderr
+    lines = quiet.stderr.splitlines()
+    assert 2 <= len(lines) <= 10 and "Run summary" in quiet.stderr, quiet.stderr
+    assert not [line for line in lines if "[scrapy." in line or "[twisted]" in line]
+    for verbose in (["-L", "DEBUG"], ["-s", "LOG_LEVEL=DEBUG"]):
+        chatty = crawl("article", tmp_path / "b", "-a", url, *verbose)
+        assert chatty.returncode == 0, chatty.stderr
+        for banner in ("Scrapy 2", "Versions:", "Overridden settings", "Enabled downloader "
+                       "middlewares", "Dumping Scrapy stats"):
+            assert banner in chatty.stderr, banner
+
+
+def test_an_argument_error_is_its_one_line(tmp_path: Path) -> None:
+    result = crawl("article", tmp_path, "-a", "url=mp.weixin.qq.com/s/x")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [refusal(result, "crawl article")]
+
+
+def test_the_readmes_album_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    [url] = re.findall(r"scrapy crawl album -a url='(https://[^']*…[^']*)'", readme)
+    result = crawl("album", tmp_path, "-a", f"url={url}",
+                   settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
+    assert result.returncode == 2
+    assert "not an album URL" in refusal(result, "crawl album")
+    assert not (tmp_path / ".state").exists()
