@@ -1,7 +1,8 @@
 """What the project's commands share: settings checked first, the archive opened once.
 
-A bad setting is one line and exit status 2; an archive that cannot be opened (locked by a
-running crawl, a damaged index) one line and exit status 1. (Not in ``crawler/commands``:
+A bad setting, or an ``ARCHIVE_DIR`` that holds no archive, is one line and exit status 2;
+an archive that cannot be opened (locked by a running crawl, a damaged index) one line and
+exit status 1. (Not in ``crawler/commands``:
 Scrapy makes a command of every command class it finds there.)
 """
 
@@ -18,7 +19,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
 from crawler.coverage import coverage_of
-from crawler.store.archive import Archive, ArchiveError
+from crawler.store.archive import Archive, ArchiveError, Layout
 from crawler.wechat.article import CHINA_TIME
 
 
@@ -35,6 +36,9 @@ class ArchiveCommand(ScrapyCommand):
             config = Config.from_settings(self.settings)
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
+        if not Layout(config.archive_dir).exists():  # a mistyped -s ARCHIVE_DIR: create nothing
+            sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
+                                  "folder): check -s ARCHIVE_DIR=", 2))
         try:
             archive = Archive(config.archive_dir, read_only=self.read_only)
         except ArchiveError as error:

@@ -68,6 +68,11 @@ class Layout:
     def captures(self) -> Path:
         return self.state / "warc"
 
+    def exists(self) -> bool:
+        """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
+        leaves (a run that wrote no post yet)."""
+        return self.posts.is_dir() or self.state.is_dir()
+
     def image_link(self, name: str) -> str:
         """How a post links to a stored image (the site may live under a base URL)."""
         return f"{{{{site.baseurl}}}}/{self.images.name}/{name}"
