@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
@@ -51,9 +52,9 @@ class ImagePipeline(FilesPipeline):
         self.max_pixels = config.image_max_pixels
         self.images = archive.images
         self.checked: dict[str, CheckedImage] = {}  # downloaded, not yet stored
-        # Images that failed this run, and whether for a reason that may pass: Scrapy
+        # Images that failed this run, why, and whether for a reason that may pass: Scrapy
         # downloads a URL once per run, so every article showing it needs to know.
-        self.failed: dict[str, bool] = {}
+        self.failed: dict[str, ImageFailure] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
@@ -98,16 +99,19 @@ class ImagePipeline(FilesPipeline):
     def media_failed(self, failure: Failure, request: Request,  # type: ignore[override]
                      info: MediaPipeline.SpiderInfo) -> None:
         """Log one line and return: raising would make Scrapy log a traceback as well."""
-        self.failed[request.url] = not failure.check(PermanentImageFailure)
-        self._failed(request.url, failure.getErrorMessage() or type(failure.value).__name__)
+        reason = failure.getErrorMessage() or type(failure.value).__name__
+        self.failed[request.url] = ImageFailure(reason, not failure.check(PermanentImageFailure))
+        self._failed(request.url, reason)
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
         fetched = {result["url"] for ok, result in results if ok and result}
         adapter = ItemAdapter(item)
-        names, placements = {}, []
-        for url in self._wanted(item):
-            if self.failed.get(url):
-                adapter["images_incomplete"] = True
+        names, placements, not_stored = {}, [], {}
+        wanted = self._wanted(item)
+        for url in wanted:
+            if url in self.failed:
+                not_stored[url] = self.failed[url].reason
+                adapter["images_incomplete"] |= self.failed[url].may_pass
             if url not in fetched:
                 continue
             image = self.checked.pop(url, None)
@@ -117,25 +121,38 @@ class ImagePipeline(FilesPipeline):
             try:
                 placements.append(self.images.place(url, image))
             except OSError as error:  # reading a file that holds the name already
-                self._failed(url, f"cannot store the image: {error}")
+                not_stored[url] = self._failed(url, f"cannot store the image: {error}")
                 adapter["images_incomplete"] = True
                 continue
             names[url] = placements[-1].name
         for url, write_error in self.images.write(placements).items():
-            self._failed(url, f"cannot write the image: {write_error}")
+            not_stored[url] = self._failed(url, f"cannot write the image: {write_error}")
             adapter["images_incomplete"] = True
             names[url] = None
         adapter[self.files_result_field] = [{"url": url, "path": name}
                                             for url, name in names.items() if name]
+        if not_stored:
+            reasons = list(dict.fromkeys(not_stored.values()))
+            logger.warning("Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
+                           len(not_stored), len(wanted), item.article.url, reasons[0],
+                           f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
         return item
 
     def _wanted(self, item: Any) -> list[str]:
         urls = ItemAdapter(item).get(self.files_urls_field) or []
         return [url for url in urls if host_of(url) in self.image_hosts]
 
-    def _failed(self, url: str, reason: str) -> None:
+    def _failed(self, url: str, reason: str) -> str:
+        """Count a failed image and say why at DEBUG (the post's one WARNING line follows)."""
         self.crawler.stats.inc_value("images/failed")
-        logger.warning("Image not stored, the post keeps its URL: %s (%s)", url, reason)
+        logger.debug("Image not stored: %s (%s)", url, reason)
+        return reason
+
+
+@dataclass(frozen=True)
+class ImageFailure:
+    reason: str
+    may_pass: bool  # a timeout, a 5xx: the article is fetched again when a source names it
 
 
 class PostPipeline:

@@ -225,7 +225,7 @@ def test_an_image_of_too_many_pixels_is_refused(wechat: MockWeChat, tmp_path: Pa
     url = wechat.page("/s/Big", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Huge/640"></p>'))
     result = crawl("article", tmp_path, "-a", f"url={url}")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"Image not stored[^\n]*12000 x 9000 pixels", result.stderr)
+    assert re.search(r"Images not stored[^\n]*12000 x 9000 pixels", result.stderr)
     assert not list((tmp_path / "postimg").glob("*"))
 
 
