@@ -191,6 +191,7 @@ def test_a_page_that_cannot_be_fetched_says_why(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert re.search(r"WARNING: Not archived: could not fetch http://127.0.0.1:9/s/Closed: "
                      r"\w+: \S", result.stderr)
+    assert "\n  url: 1 not fetched\n" in result.stderr  # the source's line says what became of it
 
 
 def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> None:

@@ -175,13 +175,13 @@ def _lock(layout: Layout) -> int:
         layout.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise ArchiveError(f"cannot open the archive {layout.root}: {error}") from None
+        raise ArchiveError(f"cannot open the archive at {layout.root}/: {error}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
         os.close(fd)
-        raise ArchiveError(f"another run is writing the archive {layout.root} (process "
+        raise ArchiveError(f"another run is writing the archive at {layout.root}/ (process "
                            f"{holder}); try again when it has finished") from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
