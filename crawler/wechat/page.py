@@ -45,6 +45,9 @@ _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
 _VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+_CLAUSE_MARKS = "，、；：,;: "
 _SHOWN_TIME = re.compile(r"(\d{4})[年-](\d{1,2})[月-](\d{1,2})日?(?:\s*(\d{1,2}):(\d{2}))?")
 
 
@@ -77,7 +80,8 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         or _meta_tag(doc, "og:title")
     share = _first(doc, '//*[@id="js_share_source"][@data-url]')
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
-    title = title or _title_from_text(text)
+    if not title or (show_type == PostType.TEXT and _starts(text, title)):
+        title = _title_from_text(text or title)
     if not title or (content is None and not text):
         return _not_an_article(page, doc)
 
@@ -242,13 +246,28 @@ def _article_url(url: str) -> str:
     return url
 
 
-def _title_from_text(text: str, limit: int = 30) -> str:
-    """What WeChat shows for a text post without a title: the start of its first line
-    (its text: the field may hold markup, a topic tag say)."""
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _starts(text: str, title: str) -> bool:
+    """Whether ``title`` is the start of ``text`` (spacing aside, WeChat's ``…`` cut off): the
+    title field of a text post whose author gave none holds its text."""
+    return "".join(text.split()).startswith("".join(title.removesuffix("…").split()))
+
+
+def _title_from_text(text: str, limit: int = 64) -> str:
+    """A title for a text post, as a reader would give it: the first sentence of its first
+    line (its text: the field may hold markup, a topic tag say), without links, at most
+    ``limit`` characters, shortened at a comma when it is longer."""
+    lines = (line.strip() for line in text.splitlines() if line.strip())
+    first_line = next(lines, "")
     if "<" in first_line:
         first_line = dom.fragment(first_line).text_content().strip()
-    return first_line if len(first_line) <= limit else first_line[:limit] + "…"
+    line = " ".join(_LINK.sub(" ", first_line).split()) or first_line
+    end = _SENTENCE_END.search(line)
+    sentence = line[:end.end()].rstrip("。.") if end else line
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit - 1]
+    clause = max(cut.rfind(mark) for mark in _CLAUSE_MARKS)
+    return (cut[:clause] if clause >= limit // 2 else cut).rstrip(_CLAUSE_MARKS) + "…"
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
