@@ -116,6 +116,23 @@ def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
     assert len(made) <= 64 and "http" not in made
 
 
+@pytest.mark.parametrize("shown, day", [
+    ("4天前", 29), ("昨天", 2), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+])
+def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen(
+        shown: str, day: int) -> None:
+    html = page_text("scriptless.html").replace(
+        '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+        f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>')
+    seen = datetime(2026, 12, 3, 1, 30, tzinfo=CHINA_TIME)
+    page = parse_page(html, FETCHED, seen)
+    assert isinstance(page, Article) and page.published is not None
+    assert page.published == datetime(2026, 12 if day < 10 else 11, day, tzinfo=CHINA_TIME)
+    assert page.published_shown == shown
+    unseen = parse_page(html, FETCHED)
+    assert isinstance(unseen, Article) and unseen.published is None
+
+
 def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
     html = page_text("scriptless.html").replace('<meta property="og:url"', '<meta property="x"')
     page = parse_page(html, "https://mp.weixin.qq.com/s/Tok?scene=1&from=timeline#rd")

@@ -74,7 +74,7 @@ class ImportSpider(WeChatSpider):
                 self._refuse(str(error))
                 continue
             # The URL a browser saved it from names the article when the page itself does not.
-            page = parse_page(saved.html, saved.url or path.absolute().as_uri())
+            page = parse_page(saved.html, saved.url or path.absolute().as_uri(), saved.saved_at)
             if isinstance(page, NotAnArticle):
                 self._refuse(f"{path} is {page.message}")
                 continue
@@ -82,6 +82,10 @@ class ImportSpider(WeChatSpider):
                 self._refuse(f"{path} names no article (no __biz/mid/idx), so it has no URL to "
                              "be archived under")
                 continue
+            if page.published_shown and page.published:
+                self.logger.info("Dated to the day only: %s showed %r when saved on %s, so it is "
+                                 "dated %s", path, page.published_shown,
+                                 f"{saved.saved_at:%Y-%m-%d %H:%M %z}", f"{page.published:%Y-%m-%d}")
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
                               imported_page=saved.html)
 
