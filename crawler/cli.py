@@ -2,8 +2,8 @@
 
 A bad setting, or an ``ARCHIVE_DIR`` that holds no archive, is one line and exit status 2;
 an archive that cannot be opened (locked by a running crawl, a damaged index) one line and
-exit status 1. (Not in ``crawler/commands``:
-Scrapy makes a command of every command class it finds there.)
+exit status 1. (Not in ``crawler/commands``: Scrapy makes a command of every command class
+it finds there.)
 """
 
 from __future__ import annotations

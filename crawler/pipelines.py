@@ -98,7 +98,7 @@ class ImagePipeline(FilesPipeline):
 
     def media_failed(self, failure: Failure, request: Request,  # type: ignore[override]
                      info: MediaPipeline.SpiderInfo) -> None:
-        """Log one line and return: raising would make Scrapy log a traceback as well."""
+        """Remember why, count it and return: raising would make Scrapy log a traceback."""
         reason = failure.getErrorMessage() or type(failure.value).__name__
         self.failed[request.url] = ImageFailure(reason, not failure.check(PermanentImageFailure))
         self._failed(request.url, reason)
