@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.wechat.listing import ListingError, album_json_url, album_url
-from crawler.wechat.urls import BadArticleURL, article_link
+from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link
 
 _KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
 
@@ -83,8 +83,14 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
             raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL")
     if not (albums or urls or feeds or biz):
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
-    return Account(name=name, biz=biz, tags=tuple(_texts(table, "tags", where)),
+    return Account(name=name, biz=biz or _biz_in(urls + albums), tags=tuple(_texts(table, "tags", where)),
                    albums=tuple(albums), urls=tuple(urls), feeds=tuple(feeds))
+
+
+def _biz_in(links: list[str]) -> str:
+    """The ``__biz`` the first of an account's article or album links carries: the
+    account's, known before any of its pages is fetched."""
+    return next((ids["__biz"] for ids in map(article_ids_from_url, links) if "__biz" in ids), "")
 
 
 def _text(table: dict[str, Any], key: str, where: str) -> str:

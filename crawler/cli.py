@@ -1,8 +1,9 @@
 """What the project's commands share: settings checked first, the archive opened once.
 
-A bad setting is one line and exit status 2; an archive that cannot be opened (locked by a
-running crawl, a damaged index) one line and exit status 1. (Not in ``crawler/commands``:
-Scrapy makes a command of every command class it finds there.)
+A bad setting, or an ``ARCHIVE_DIR`` that holds no archive, is one line and exit status 2;
+an archive that cannot be opened (locked by a running crawl, a damaged index) one line and
+exit status 1. (Not in ``crawler/commands``: Scrapy makes a command of every command class
+it finds there.)
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
-from crawler.coverage import coverage_of
-from crawler.store.archive import Archive, ArchiveError
+from crawler.coverage import archived_accounts, coverage_of
+from crawler.store.archive import Archive, ArchiveError, Layout
+from crawler.store.index import Index
 from crawler.wechat.article import CHINA_TIME
 
 
@@ -35,6 +37,9 @@ class ArchiveCommand(ScrapyCommand):
             config = Config.from_settings(self.settings)
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
+        if not Layout(config.archive_dir).exists():  # a mistyped -s ARCHIVE_DIR: create nothing
+            sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
+                                  "folder): check -s ARCHIVE_DIR=", 2))
         try:
             archive = Archive(config.archive_dir, read_only=self.read_only)
         except ArchiveError as error:
@@ -54,9 +59,10 @@ def refuse(command: str, message: str, status: int) -> int:
     return status
 
 class AccountsReport(ArchiveCommand):
-    """``scrapy accounts-report``: what the archive holds of each account of the accounts
-    file, from the index alone (nothing is fetched). Registered as an entry point in
-    ``pyproject.toml``: a command module's name cannot hold a hyphen."""
+    """``scrapy accounts-report``: what the archive holds of each account, from the index
+    alone (nothing is fetched): the accounts of the accounts file, if there is one, then
+    every other account the archive holds posts of (imported pages, say). Registered as an
+    entry point in ``pyproject.toml``: a command module's name cannot hold a hyphen."""
 
     read_only = True
 
@@ -65,21 +71,30 @@ class AccountsReport(ArchiveCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
-            try:
-                accounts = load_accounts(config.accounts_file, config.wechat_base_url,
-                                         config.article_hosts)
-            except AccountsError as error:
-                sys.exit(self._refuse(str(error), 2))
+            listed = self._listed(config, archive.index)
+            others = archived_accounts(archive.index, archive.layout.posts,
+                                       {biz for _, biz in listed})
+            unlisted = "; not in the accounts file" if listed else ""
             now = datetime.now(CHINA_TIME)
             stale = 0
-            for account in accounts:
-                biz = account.biz or archive.index.account_biz(account.name) or ""
-                coverage = coverage_of(archive.index, account.name, biz)
+            for (name, biz), note in [(a, "") for a in listed] + [(a, unlisted) for a in others]:
+                coverage = coverage_of(archive.index, name, biz)
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
-                print(f"{account.name}: {coverage.line(now)}" + ("; STALE" if flag else ""))
-            print(f"accounts-report: {len(accounts)} accounts, {stale} stale "
+                print(f"{name}: {coverage.line(now)}" + ("; STALE" if flag else "") + note)
+            print(f"accounts-report: {len(listed) + len(others)} accounts, {stale} stale "
                   f"(no new article for {config.stale_account_days} days)")
+
+    def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
+        """(name, ``__biz``) of each account of the accounts file; none if there is none."""
+        if not config.accounts_file.exists():
+            return []
+        try:
+            accounts = load_accounts(config.accounts_file, config.wechat_base_url,
+                                     config.article_hosts)
+        except AccountsError as error:
+            sys.exit(self._refuse(str(error), 2))
+        return [(a.name, a.biz or index.account_biz(a.name) or "") for a in accounts]
 
     def _refuse(self, message: str, status: int) -> int:
         return refuse("accounts-report", message, status)

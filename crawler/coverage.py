@@ -1,15 +1,18 @@
 """How well the archive covers each account: what the run summary and
-``scrapy accounts-report`` say per account, read from the index alone.
+``scrapy accounts-report`` say per account, read from the index (and, for the name of an
+account no accounts file lists, its newest post).
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from crawler.store.index import Index
+from crawler.store.posts import PostError, front_matter
 from crawler.tally import SOURCE_KINDS
 from crawler.wechat.article import CHINA_TIME
 
@@ -57,6 +60,21 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     gaps = [newer - older for newer, older in zip(times, times[1:], strict=False)]
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
     return Coverage(account, biz, archived, albums, foreign, newest, usual)
+
+
+def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list[tuple[str, str]]:
+    """(name, ``__biz``) of each account the archive holds posts of but ``known`` does not
+    list (imported pages, say), named as its newest post attributes it."""
+    accounts = []
+    for biz, newest in index.archived_accounts():
+        if biz in known:
+            continue
+        try:
+            name = front_matter(posts / newest).get("wechat", {}).get("account")
+        except PostError:  # scrapy verify says what is wrong with it
+            name = None
+        accounts.append((str(name or biz), biz))
+    return accounts
 
 
 def found_this_run(counts: Mapping[str, int]) -> str:

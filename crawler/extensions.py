@@ -16,6 +16,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.coverage import coverage_of, found_this_run
 from crawler.distributed.job import REDIS_LOST
 from crawler.run import Run
+from crawler.tally import IMPORT_PAGES
 from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ _TOTALS = (
     ("posts/deleted", "deleted"), ("posts/violation", "removed"), ("pages/blocked", "blocked"),
     ("pages/fetch_failed", "not fetched"), ("pages/unparseable", "unparseable"),
     ("posts/no_publish_time", "without publish time"), ("posts/unconvertible", "unconvertible"),
-    ("posts/write_failed", "not written"), ("images/failed", "images failed"),
+    ("posts/write_failed", "not written"), ("pages/not_imported", "not imported"),
+    ("images/failed", "images failed"),
     ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
     ("links/without_chksm", "links without chksm followed"),
     ("links/refused_without_chksm", "refused without chksm (fetched by an album's link)"),
@@ -37,12 +39,17 @@ _TOTALS = (
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there.
 _TROUBLE = ("pages/blocked", "pages/fetch_failed", "pages/unparseable", "posts/unconvertible",
-            "posts/write_failed", "images/failed", "captures/failed", "state/write_failed",
-            "sources/failed", "accounts/stale")
+            "posts/write_failed", "pages/not_imported", "images/failed", "captures/failed",
+            "state/write_failed", "sources/failed", "accounts/stale")
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
                ("unchanged", "unchanged"), ("already_archived", "already archived"),
-               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"))
+               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"),
+               ("fetch_failed", "not fetched"), ("unparseable", "unparseable"),
+               ("no_publish_time", "without publish time"), ("unconvertible", "unconvertible"),
+               ("write_failed", "not written"), ("not_imported", "not imported"))
+# What a run archived, whatever became of the post: an import with none of these failed.
+_ARCHIVED = ("posts/new", "posts/updated", "posts/unchanged", "posts/kept")
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -56,6 +63,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
+    if stats.get(IMPORT_PAGES) and not any(stats.get(key) for key in _ARCHIVED):
+        return "no saved page could be imported"
     return None
 
 
@@ -89,7 +98,7 @@ class RunReport:
     def _per_source(self) -> list[tuple[str, str]]:
         lines = []
         for source, counts in sorted(self.tally.by_source().items()):
-            line = _counts(counts, _PER_SOURCE) or "nothing listed"
+            line = _counts(counts, _PER_SOURCE) or "no article found"
             if counts.get("failed"):
                 line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
             lines.append((source, line))

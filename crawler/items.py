@@ -10,7 +10,7 @@ from crawler.wechat.article import Article
 
 @dataclass
 class ArticleItem:
-    """A parsed article; ``file_urls``/``files`` are FilesPipeline's input and output."""
+    """A parsed article; ``file_urls``/``files`` are ImagePipeline's input and output."""
 
     article: Article
     file_urls: list[str]

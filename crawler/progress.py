@@ -90,5 +90,7 @@ class Progress:
 
 
 def _duration(seconds: float) -> str:
+    if seconds < 59.5:
+        return f"{max(round(seconds), 1)} s"
     minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{max(minutes, 1)} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

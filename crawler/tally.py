@@ -14,6 +14,7 @@ from scrapy.statscollectors import StatsCollector
 
 SOURCES = "run/sources"
 ACCOUNTS = "run/accounts"
+IMPORT_PAGES = "imports/pages"  # saved pages an import was given
 # How a source's name starts: what kind of source it is (album:…, feed:…, urls:…, link, mp:…).
 SOURCE_KINDS = {"album": "albums", "link": "links", "feed": "feeds", "urls": "URLs", "mp": "back office",
                 "url": "URLs", "import": "imports"}

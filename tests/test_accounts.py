@@ -60,3 +60,15 @@ def test_a_file_that_is_not_utf8_is_one_message(tmp_path: Path) -> None:
     path.write_bytes("[[account]]\nname = '甲'".encode("gbk"))
     with pytest.raises(AccountsError, match="is not valid TOML"):
         load_accounts(path, BASE, HOSTS)
+
+
+def test_an_account_whose_link_carries_a_biz_has_that_biz(tmp_path: Path) -> None:
+    [linked, short] = load(tmp_path, '''
+[[account]]
+name = "甲"
+urls = ["https://mp.weixin.qq.com/s/Token", "https://mp.weixin.qq.com/s?__biz=MzA5OQ==&amp;mid=1&amp;idx=1"]
+[[account]]
+name = "乙"
+urls = ["https://mp.weixin.qq.com/s/Token"]
+''')
+    assert (linked.biz, short.biz) == ("MzA5OQ==", "")

@@ -1,13 +1,17 @@
-"""``check_archive``: each kind of problem ``scrapy verify`` reports, on a small made archive."""
+"""``check_archive``: each kind of problem ``scrapy verify`` reports, on a small made archive;
+the archive commands on a folder that holds none."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crawler.post import render_post
 from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState
+from tests.test_captures import scrapy
 from tests.test_hostile import page, parsed
 
 
@@ -51,3 +55,18 @@ def test_images_left_on_the_cdn_are_reported_apart(tmp_path: Path) -> None:
     found = [(path.name, count) for path, count in posts_with_remote_images(archive, {"mmbiz.qpic.cn"})]
     archive.close()
     assert found == [("2023-11-15-反诈提醒.md", 1)]
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "accounts-report", "check"])
+@pytest.mark.parametrize("where", ["missing", "empty"])
+def test_a_folder_that_holds_no_archive_is_one_line_and_creates_nothing(
+        tmp_path: Path, command: str, where: str) -> None:
+    root = tmp_path / "archiv"  # a typo
+    if where == "empty":
+        root.mkdir()
+    result = scrapy(command, root)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if "scrapy check: this is now" not in line]
+    assert len(lines) == 1 and str(root) in lines[0], result.stderr
+    assert result.stdout == ""
+    assert (sorted(root.iterdir()) == []) if where == "empty" else not root.exists()

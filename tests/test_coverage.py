@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 from crawler.coverage import Coverage, coverage_of, found_this_run
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import CHINA_TIME
+from tests.conftest import crawl
+from tests.mockserver import MockWeChat
+from tests.site import OTHER_BIZ, Art, Site
+from tests.test_captures import scrapy
 
 NOW = datetime(2026, 11, 29, 6, 17, tzinfo=CHINA_TIME)
 
@@ -43,3 +48,30 @@ def test_what_a_run_found() -> None:
     assert found_this_run(Counter({"new": 3, "new/album": 2, "new/link": 1})) == \
         "3 new (2 by albums, 1 by links), no source failed"
     assert found_this_run(Counter({"failed": 2})) == "0 new, 2 sources failed"
+
+
+def test_the_report_needs_no_accounts_file_and_names_every_account_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    ours, theirs = Art("2247497001"), Art("2247497002", biz=OTHER_BIZ)
+    site.article(ours)
+    site.article(theirs, nickname="某县公安")
+    archive = tmp_path / "archive"
+    for art in (ours, theirs):  # as an import does: no accounts file, no account recorded
+        assert crawl("article", archive, "-a", "url=" + site.link(art).replace("&amp;", "&"),
+                     settings={"ACCOUNTS_FILE": "/nonexistent"}).returncode == 0
+    alone = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={tmp_path / 'accounts.toml'}")
+    assert alone.returncode == 0, alone.stderr
+    assert re.search(rf"^{site.account}: 1 archived, .*$", alone.stdout, re.M), alone.stdout
+    assert re.search(r"^某县公安: 1 archived, .*$", alone.stdout, re.M), alone.stdout
+    assert "accounts-report: 2 accounts" in alone.stdout
+
+    accounts = tmp_path / "accounts.toml"  # its link carries the __biz of archived articles
+    accounts.write_text(f'[[account]]\nname = "本市反诈"\nurls = ["{site.link(ours)}"]\n',
+                        encoding="utf-8")
+    listed = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert re.fullmatch(r"本市反诈: 1 archived, .*seen", lines[0]), lines
+    assert re.fullmatch(r"某县公安: 1 archived, .*; not in the accounts file", lines[1]), lines
+    assert lines[2].startswith("accounts-report: 2 accounts")

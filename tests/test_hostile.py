@@ -89,7 +89,7 @@ def test_deep_nesting_keeps_its_text(depth: int) -> None:
 
 
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(page: object, url: str) -> None:
+    def broken(*arguments: object) -> None:
         raise RuntimeError("a bug nobody found yet")
 
     monkeypatch.setattr("crawler.wechat.page._parse", broken)

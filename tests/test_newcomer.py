@@ -3,11 +3,16 @@ shows its progress at a terminal and stays quiet in cron."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from crawler.progress import Pace
-from tests.conftest import PROJECT, crawl, refusal
+from crawler.store.archive import Archive, ArchiveError
+from tests.conftest import PROJECT, crawl, page_text, refusal
 from tests.mockserver import MockWeChat
 from tests.site import Site, numbered
 from tests.test_captures import scrapy
@@ -48,3 +53,81 @@ def test_a_long_run_shows_progress_when_asked_and_cron_gets_none(wechat: MockWeC
     assert "INFO: Progress: " in shown.stderr and " of 6 articles (" in shown.stderr
     piped = crawl("album", tmp_path / "b", "-a", f"url={album}")  # stderr is a pipe: PROGRESS=auto
     assert "Progress:" not in piped.stderr and "Crawled " not in piped.stderr
+
+
+def test_a_run_that_archives_one_article_prints_its_own_lines_only(wechat: MockWeChat,
+                                                                   tmp_path: Path) -> None:
+    site = Site(wechat)
+    [art] = site.serve(numbered(2247495100, 1))
+    url = "url=" + site.link(art).replace("&amp;", "&")
+    quiet = crawl("article", tmp_path / "a", "-a", url)
+    assert quiet.returncode == 0, quiet.stderr
+    lines = quiet.stderr.splitlines()
+    assert 2 <= len(lines) <= 10 and "Run summary" in quiet.stderr, quiet.stderr
+    assert not [line for line in lines if "[scrapy." in line or "[twisted]" in line]
+    for verbose in (["-L", "DEBUG"], ["-s", "LOG_LEVEL=DEBUG"]):
+        chatty = crawl("article", tmp_path / "b", "-a", url, *verbose)
+        assert chatty.returncode == 0, chatty.stderr
+        for banner in ("Scrapy 2", "Versions:", "Overridden settings", "Enabled downloader "
+                       "middlewares", "Dumping Scrapy stats"):
+            assert banner in chatty.stderr, banner
+
+
+def test_an_argument_error_is_its_one_line(tmp_path: Path) -> None:
+    result = crawl("article", tmp_path, "-a", "url=mp.weixin.qq.com/s/x")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [refusal(result, "crawl article")]
+
+
+def test_the_readmes_album_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    [url] = re.findall(r"scrapy crawl album -a url='(https://[^']*…[^']*)'", readme)
+    result = crawl("album", tmp_path, "-a", f"url={url}",
+                   settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
+    assert result.returncode == 2
+    assert "not an album URL" in refusal(result, "crawl album")
+    assert not (tmp_path / ".state").exists()
+
+
+def test_time_left_under_a_minute_is_in_seconds() -> None:
+    assert Pace(0.0, 10, 9).line("articles", 1.0).endswith(", about 1 s left")  # 0.1 s
+    assert Pace(0.0, 10, 5).line("articles", 5.0).endswith(", about 5 s left")
+    assert Pace(0.0, 10, 5).line("articles", 100.0).endswith(", about 2 min left")
+
+
+def test_the_lock_message_names_the_archive_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    holder = Archive(Path("archive"))
+    with pytest.raises(ArchiveError) as refused:
+        Archive(Path("archive"))
+    holder.close()
+    assert f"process {os.getpid()}" in str(refused.value)
+    assert "archive archive" not in str(refused.value)
+
+
+def test_an_import_counts_its_refused_pages_shows_its_progress_and_fails_if_nothing_came_in(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("legacy_shape.html", wechat.base), encoding="utf-8")
+    (saved / "deleted.html").write_text(page_text("deleted.html"), encoding="utf-8")
+    (saved / "no_ids.html").write_text("<html><body><p>反诈</p></body></html>", encoding="utf-8")
+    listing = tmp_path / "pages.txt"
+    listing.write_text("".join(f"{saved / name}\n" for name in
+                               ("article.html", "missing.html", "deleted.html", "no_ids.html")))
+    wechat.latency = 0.3  # the article's images: long enough for progress lines
+    result = crawl("import", tmp_path / "a", "-a", f"paths_file={listing}",
+                   settings={"PROGRESS": "on", "PROGRESS_INTERVAL": "0.1"})
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "a" / "_posts").glob("*.md"))) == 1
+    assert len(re.findall(r"WARNING: Not imported: ", result.stderr)) == 3
+    summary = re.search(r"Run summary \(finished\): (.*)\n  import: (.*)", result.stderr)
+    assert summary and "1 new" in summary[1] and "3 not imported" in summary[1], result.stderr
+    assert "3 not imported" in summary[2]
+    progress = re.findall(r"Progress: (\d+) of (\d+) articles", result.stderr)
+    assert progress and all(found == "4" for _, found in progress), result.stderr
+
+    listing.write_text(f"{saved / 'deleted.html'}\n{saved / 'missing.html'}\n")
+    nothing = crawl("import", tmp_path / "b", "-a", f"paths_file={listing}")
+    assert nothing.returncode == 1, nothing.stderr
+    assert not list((tmp_path / "b" / "_posts").glob("*.md"))

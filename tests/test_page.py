@@ -82,9 +82,55 @@ def test_image_post_lists_its_pictures_not_their_variants() -> None:
 def test_text_post_without_a_title_gets_the_start_of_its_text() -> None:
     page = article("text_post.html")
     assert page.item_show_type == PostType.TEXT
-    assert page.title == "接到自称“客服”的电话要求退款理赔的，一律是诈骗，请立即挂断…"
+    assert page.title == "接到自称“客服”的电话要求退款理赔的，一律是诈骗，请立即挂断！"
     assert page.text.startswith("接到自称“客服”的电话")
     assert page.body_html == "" and page.image_urls == ()
+
+
+def text_post(content: str, title: str = "") -> Article:
+    """``text_post.html`` with ``content`` as its text and ``title`` in its title field."""
+    html = page_text("text_post.html").replace(
+        "接到自称“客服”的电话要求退款理赔的，一律是诈骗，请立即挂断！\\x0a\\x0a# 不是标题\\x0a1. 不是列表",
+        content.replace("\n", "\\x0a")).replace("title: JsDecode('')", f"title: JsDecode('{title}')")
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article) and parsed.item_show_type == PostType.TEXT, parsed
+    return parsed
+
+
+@pytest.mark.parametrize("content, title, expected", [
+    # WeChat's title field holds the whole text: seven lines ending in a link
+    ("明天是十一假期，周刊暂停一期。上周说提前发，后来想想还是暂停吧。\n祝大家假期开心。\n以前的周刊：\n"
+     "https://www.ruanyifeng.com/blog/weekly/", "明天是十一假期，周刊暂停一期。上周说提前发，后来想想还是暂停吧。"
+     "祝大家假期开心。以前的周刊：https://www.ruanyifeng.com/blog/weekly/", "明天是十一假期，周刊暂停一期"),
+    ("https://example.com/a 快看这个！真的", "", "快看这个！"),
+    ("警惕" * 40 + "。", "", ("警惕" * 40)[:63] + "…"),
+    ("接到自称客服的电话要求退款理赔的一律是诈骗请立即挂断并拨打反诈专线咨询，或者到附近派出所报案，千万不要转账给陌生账户否则钱款难以追回", "",
+     "接到自称客服的电话要求退款理赔的一律是诈骗请立即挂断并拨打反诈专线咨询，或者到附近派出所报案…"),
+    ("这两年经常听到AI编程要取代程序员的论调。", "AI编程带给程序员的危与机", "AI编程带给程序员的危与机"),
+    ("Scam alert. Do not pay v1.2 fees", "", "Scam alert"),
+], ids=["whole-text-title", "link-first", "no-comma", "cut-at-comma", "author-title", "english"])
+def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
+        content: str, title: str, expected: str) -> None:
+    made = text_post(content, title).title
+    assert made == expected
+    assert len(made) <= 64 and "http" not in made
+
+
+@pytest.mark.parametrize("shown, day", [
+    ("4天前", 29), ("昨天", 2), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+])
+def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen(
+        shown: str, day: int) -> None:
+    html = page_text("scriptless.html").replace(
+        '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+        f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>')
+    seen = datetime(2026, 12, 3, 1, 30, tzinfo=CHINA_TIME)
+    page = parse_page(html, FETCHED, seen)
+    assert isinstance(page, Article) and page.published is not None
+    assert page.published == datetime(2026, 12 if day < 10 else 11, day, tzinfo=CHINA_TIME)
+    assert page.published_shown == shown
+    unseen = parse_page(html, FETCHED)
+    assert isinstance(unseen, Article) and unseen.published is None
 
 
 def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:

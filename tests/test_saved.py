@@ -1,11 +1,14 @@
-"""Pages saved by browsers (.html, .htm, Chrome's .mhtml) read back as the page's UTF-8 HTML."""
+"""Pages saved by browsers (.html, .htm, Chrome's and WebKit's .mhtml) read back as the page's
+UTF-8 HTML."""
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -55,6 +58,18 @@ def image_part(url: str) -> bytes:
                 f"Content-Location: {url}\n", lines)
 
 
+def webkit_mhtml(date: str, *parts: bytes) -> bytes:
+    """An MHTML file with the headers WebKit writes: no snapshot URL; ``date`` its Date:."""
+    head = ("From: <Saved by WebKit>\n"
+            "Subject: =?utf-8?Q?=E5=8F=8D=E8=AF=88?=\n"
+            + (f"Date: {date}\n" if date else "") +
+            "MIME-Version: 1.0\n"
+            "Content-Type: multipart/related;\n"
+            '\ttype="text/html";\n'
+            f'\tboundary="{BOUNDARY}"\n\n').replace("\n", "\r\n").encode()
+    return head + b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
 def chrome_mhtml(url: str, *parts: bytes) -> bytes:
     """An MHTML file with the headers Chrome's "Webpage, Single File" writes."""
     head = ("From: <Saved by Blink>\n"
@@ -75,7 +90,8 @@ def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_pa
     assert b"=E5=8F=8D" in mhtml and b"=\r\n" in mhtml and b"\r\n\r\n" in mhtml
     path = tmp_path / "article.mhtml"
     path.write_bytes(mhtml)
-    assert read_saved_page(path) == SavedPage(page, ARTICLE_URL)
+    assert read_saved_page(path) == SavedPage(page, ARTICLE_URL,
+                                              datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
 
 
 def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
@@ -189,3 +205,36 @@ def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
     rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()[1:]}
     assert rows.keys() == {"legacy_shape.mhtml", "text_post.html", "total"}
     assert rows["legacy_shape.mhtml"][0] == "100.0%" and rows["total"][0] == "100.0%"
+
+
+RELATIVE = page_text("scriptless.html").replace(
+    '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+    '<em id="publish_time" class="rich_media_meta rich_media_meta_text">4天前</em>')
+
+
+def test_a_webkit_mhtml_gives_back_the_page_its_url_and_when_it_was_saved(tmp_path: Path) -> None:
+    path = tmp_path / "article.mhtml"
+    path.write_bytes(webkit_mhtml("Thu, 3 Dec 2026 01:30:00 +0800",
+                                  html_part(RELATIVE.encode(), ARTICLE_URL)))
+    assert read_saved_page(path) == SavedPage(RELATIVE.encode(), ARTICLE_URL,
+                                              datetime(2026, 12, 2, 17, 30, tzinfo=UTC))
+
+
+def test_a_webkit_page_showing_4_days_ago_is_dated_from_when_it_was_saved_and_says_so(
+        tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "dated.mhtml").write_bytes(webkit_mhtml("Thu, 3 Dec 2026 01:30:00 +0800",
+                                                     html_part(RELATIVE.encode(), ARTICLE_URL)))
+    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
+    assert result.returncode == 0, result.stderr
+    [post] = (tmp_path / "a" / "_posts").glob("*.md")
+    assert post.name.startswith("2026-11-29-")  # 3 December in China, 4 days before
+    assert "published: 2026-11-29T00:00:00+08:00" in post.read_text(encoding="utf-8")
+    assert re.search(r"INFO: Dated to the day only: \S+dated.mhtml showed '4天前' when saved on "
+                     r"2026-12-03 01:30 \+0800, so it is dated 2026-11-29", result.stderr)
+
+    (saved / "dated.mhtml").write_bytes(webkit_mhtml("", html_part(RELATIVE.encode(), ARTICLE_URL)))
+    undated = crawl("import", tmp_path / "b", "-a", f"path={saved}")
+    assert undated.returncode == 1  # nothing imported
+    assert "no publish time" in undated.stderr and not (tmp_path / "b" / "_posts").exists()

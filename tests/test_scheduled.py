@@ -192,6 +192,7 @@ def test_a_page_that_cannot_be_fetched_says_why(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr  # nothing reached WeChat
     assert re.search(r"WARNING: Not archived: could not fetch http://127.0.0.1:9/s/Closed: "
                      r"\w+: \S", result.stderr)
+    assert "\n  url: 1 not fetched\n" in result.stderr  # the source's line says what became of it
 
 
 def test_a_lost_index_is_rebuilt_from_the_posts(site: Site, tmp_path: Path) -> None:
@@ -310,3 +311,24 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
     assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 images failed\n  album:3021: "
                      r"2 listed, 2 new", noisy.stderr), noisy.stderr
     assert len(re.findall(r"Images not stored", noisy.stderr)) == 1  # one line per post
+
+
+def test_failed_images_are_one_warning_per_post_with_its_count_and_each_url_at_debug(
+        site: Site, tmp_path: Path) -> None:
+    first, second = site.serve([Art("2247489201"), Art("2247489202")])
+    album = site.album("3022", [first, second])
+    site.server.image("/mmbiz_png/SharedFooter/640", b"gone", status=404)  # in both posts
+    site.server.image("/mmbiz_png/Img2247489201x1/640", b"busy", status=503)
+    result = crawl("album", tmp_path / "a", "-a", f"url={album}")
+    assert result.returncode == 0, result.stderr
+    warnings = re.findall(r"WARNING: Images not stored, the post keeps their URLs: (\d+) of 2 in "
+                          r"\S+mid=(\d+)", result.stderr)
+    assert sorted(warnings) == [("1", "2247489202"), ("2", "2247489201")], result.stderr
+    assert "SharedFooter" not in result.stderr and "Image not stored:" not in result.stderr
+    assert re.search(r"Run summary \(finished\): 2 new, 2 images failed", result.stderr)
+
+    debug = crawl("album", tmp_path / "b", "-a", f"url={album}", "-L", "DEBUG")
+    assert len(re.findall(r"DEBUG: Image not stored: \S+/SharedFooter/640\S* \(HTTP 404\)",
+                          debug.stderr)) == 1
+    assert re.search(r"DEBUG: Image not stored: \S+/Img2247489201x1/640\S* \(HTTP 503\)",
+                     debug.stderr)

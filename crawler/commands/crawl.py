@@ -18,6 +18,7 @@ from crawler.cli import refuse
 from crawler.config import Config, ConfigError
 from crawler.distributed.job import redis_unreachable
 from crawler.extensions import run_failure
+from crawler.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
@@ -26,10 +27,16 @@ from crawler.store.archive import ArchiveError
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        quiet_banner(self.settings)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise UsageError("give one spider: scrapy crawl article|album|accounts|import|fetch")
         assert self.crawler_process is not None and self.settings is not None
+        quiet_scrapy(self.settings)
         spidercls = self.crawler_process.spider_loader.load(args[0])
         if not issubclass(spidercls, (WeChatSpider, FetchSpider)):
             raise UsageError(f"not a spider of this project: {args[0]}")

@@ -18,6 +18,7 @@ from crawler.config import Config
 from crawler.items import ArticleItem
 from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
+from crawler.tally import IMPORT_PAGES
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (
@@ -66,21 +67,32 @@ class ImportSpider(WeChatSpider):
     params: ImportParams
 
     async def start(self) -> AsyncIterator[ArticleItem]:
+        # What the progress line and the exit status count: pages, not requests.
+        self.tally.stats.set_value(IMPORT_PAGES, len(self.params.pages))
+        self.tally.stats.set_value("articles/requested", len(self.params.pages))
         for path in self.params.pages:
+            self.tally.count("articles/handled")
             try:
                 saved = read_saved_page(path)
             except SavedPageError as error:
-                self.logger.warning("Not imported: %s", error)
+                self._refuse(str(error))
                 continue
             # The URL a browser saved it from names the article when the page itself does not.
-            page = parse_page(saved.html, saved.url or path.absolute().as_uri())
+            page = parse_page(saved.html, saved.url or path.absolute().as_uri(), saved.saved_at)
             if isinstance(page, NotAnArticle):
-                self.logger.warning("Not imported: %s is %s", path, page.message)
-                self.crawler.stats.inc_value(f"pages/{page.reason}")
+                self._refuse(f"{path} is {page.message}")
                 continue
             if not (page.biz and page.mid and page.idx):
-                self.logger.warning("Not imported: %s names no article (no __biz/mid/idx), so it "
-                                    "has no URL to be archived under", path)
+                self._refuse(f"{path} names no article (no __biz/mid/idx), so it has no URL to "
+                             "be archived under")
                 continue
+            if page.published_shown and page.published:
+                self.logger.info("Dated to the day only: %s showed %r when saved on %s, so it is "
+                                 "dated %s", path, page.published_shown,
+                                 f"{saved.saved_at:%Y-%m-%d %H:%M %z}", f"{page.published:%Y-%m-%d}")
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
                               tags=list(self.params.tags), imported_page=saved.html)
+
+    def _refuse(self, why: str) -> None:
+        self.logger.warning("Not imported: %s", why)
+        self.tally.count("pages/not_imported", source="import")

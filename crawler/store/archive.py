@@ -63,6 +63,11 @@ class Layout:
     def captures(self) -> Path:
         return self.state / "warc"
 
+    def exists(self) -> bool:
+        """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
+        leaves (a run that wrote no post yet)."""
+        return self.posts.is_dir() or self.state.is_dir()
+
     def image_link(self, name: str) -> str:
         """How a post links to a stored image (the site may live under a base URL)."""
         return f"{{{{site.baseurl}}}}/{self.images.name}/{name}"
@@ -145,13 +150,13 @@ def _lock(layout: Layout) -> int:
         layout.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise ArchiveError(f"cannot open the archive {layout.root}: {error}") from None
+        raise ArchiveError(f"cannot open the archive at {layout.root}/: {error}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
         os.close(fd)
-        raise ArchiveError(f"another run is writing the archive {layout.root} (process "
+        raise ArchiveError(f"another run is writing the archive at {layout.root}/ (process "
                            f"{holder}); try again when it has finished") from None
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)

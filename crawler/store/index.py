@@ -245,6 +245,13 @@ class Index:
                                    (biz,)).fetchone()[0]
         return int(archived), int(albums), int(foreign)
 
+    def archived_accounts(self) -> list[tuple[str, str]]:
+        """(``__biz``, the file name of its newest post) of every account with a post."""
+        rows = self._db.execute(
+            "SELECT substr(key, 1, instr(key, ':') - 1) AS biz, max(path) FROM articles "
+            "WHERE path != '' GROUP BY biz ORDER BY biz")
+        return [(str(biz), str(path)) for biz, path in rows]
+
     def publish_times(self, biz: str, newest: int) -> list[int]:
         """The publish times (Unix) of the ``newest`` latest articles of account ``biz``."""
         rows = self._db.execute(

@@ -53,6 +53,9 @@ class Article:
     share_source_url: str = ""
     share_source_title: str = ""
     image_urls: tuple[str, ...] = field(default=(), repr=False)
+    # The relative time the page showed ("4天前") when ``published`` was worked out from it
+    # and the day the page was saved: right to the day only.
+    published_shown: str = ""
     # Links to other articles, as the page gives them (往期推荐, the album's previous and
     # next article): what a scheduled run follows to find the account's other articles.
     links: tuple[str, ...] = field(default=(), repr=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -16,6 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from lxml import etree
 
 from crawler.wechat.urls import article_ids_from_url, key_of, link_as_given, split_url, web_url
+
+_NUMBER = re.compile(r"[0-9]+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/ ]+={0,2}")  # a query's unescaped + reads as a space
 
 
 class ListingError(ValueError):
@@ -76,9 +80,12 @@ def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
     item of the page before (the next page starts after it)."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
-    if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" or not query.get("album_id") \
-            or not query.get("__biz") or not _is_id(query["album_id"]):
-        raise ListingError(f"not an album URL (…/mp/appmsgalbum?__biz=…&album_id=…): {album_url!r}")
+    # An album id is a number and a __biz base64: the README's placeholder (…) is neither.
+    if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" \
+            or not _NUMBER.fullmatch(query.get("album_id", "")) \
+            or not _BASE64.fullmatch(query.get("__biz", "")):
+        raise ListingError("not an album URL (…/mp/appmsgalbum?__biz=<the account's id>&album_id="
+                           f"<a number>, as the album's link in WeChat gives them): {album_url!r}")
     params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
               "count": str(count), "is_reverse": "1", "f": "json"}
     if begin_msgid:

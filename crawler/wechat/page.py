@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import unquote
 
 import lxml.html
@@ -46,11 +46,20 @@ _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
 _VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
+_RELATIVE_TIME = re.compile(r"(刚刚|今天|昨天|前天)|(\d{1,4})\s*(分钟|小时|天|周)前")
+_DAYS_AGO = {"刚刚": 0, "今天": 0, "昨天": 1, "前天": 2}
+_UNIT = {"分钟": timedelta(minutes=1), "小时": timedelta(hours=1), "天": timedelta(days=1),
+         "周": timedelta(weeks=1)}
+_LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+_CLAUSE_MARKS = "，、；：,;: "
 _SHOWN_TIME = re.compile(r"(\d{4})[年-](\d{1,2})[月-](\d{1,2})日?(?:\s*(\d{1,2}):(\d{2}))?")
 
 
-def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
-    """Parse one fetched page. ``url`` is where it was fetched from (used only as a fallback).
+def parse_page(page: bytes | str, url: str, seen_at: datetime | None = None) -> Article | NotAnArticle:
+    """Parse one fetched page. ``url`` is where it was fetched from (used only as a fallback);
+    ``seen_at``, when a browser rendered it (a saved page's date), dates a page that shows
+    only a relative publish time (``4天前``) to the day.
 
     ``page`` is best given as the UTF-8 bytes WeChat sent: only its DOM (a few percent of
     it) and the literals that are read get decoded, not the 2-4 MB of inline scripts.
@@ -58,12 +67,12 @@ def parse_page(page: bytes | str, url: str) -> Article | NotAnArticle:
     one page can never stop a crawl or a rebuild.
     """
     try:
-        return _parse(page, url)
+        return _parse(page, url, seen_at)
     except Exception as error:
         return NotAnArticle.because(PageReason.UNPARSEABLE, f"{type(error).__name__}: {error}")
 
 
-def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
+def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | NotAnArticle:
     if isinstance(page, str):
         page = page.encode("utf-8", "replace")
     try:
@@ -78,11 +87,15 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         or _meta_tag(doc, "og:title")
     share = _first(doc, '//*[@id="js_share_source"][@data-url]')
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
-    title = title or _title_from_text(text)
+    if not title or (show_type == PostType.TEXT and _starts(text, title)):
+        title = _title_from_text(text or title)
     if not title or (content is None and not text):
         return _not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
+    shown = _text(doc, '//*[@id="publish_time" or @id="post-date"]')
+    published = _published(page, cgi) or _shown_publish_time(shown)
+    relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
     body_html = lxml.html.tostring(content, encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
@@ -93,7 +106,8 @@ def _parse(page: bytes | str, url: str) -> Article | NotAnArticle:
         account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
         or _meta_tag(doc, "og:article:author"),
         account_id=_meta(page, cgi, "user_name", "user_name"),
-        published=_published(page, cgi) or _shown_publish_time(doc),
+        published=published or relative,
+        published_shown=shown if relative else "",
         body_html=body_html,
         biz=ids.get("__biz", ""),
         mid=ids.get("mid", ""),
@@ -148,10 +162,9 @@ def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
     return None
 
 
-def _shown_publish_time(doc: lxml.html.HtmlElement) -> datetime | None:
+def _shown_publish_time(shown: str) -> datetime | None:
     """The publish time the page shows (``2024年12月18日 18:08``, ``2018-03-20``), in China
     time: all that is left of it in a page a browser saved without its scripts."""
-    shown = _text(doc, '//*[@id="publish_time" or @id="post-date"]')
     match = _SHOWN_TIME.search(shown)
     if not match:
         return None
@@ -160,6 +173,19 @@ def _shown_publish_time(doc: lxml.html.HtmlElement) -> datetime | None:
         return datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME)
     except ValueError:
         return None
+
+
+def _relative_publish_day(shown: str, seen_at: datetime) -> datetime | None:
+    """The day of a relative publish time (``4天前``, ``昨天``, ``3小时前``) as the page
+    showed it at ``seen_at``, at midnight China time: WeChat's own rounding makes the day
+    the most it tells."""
+    match = _RELATIVE_TIME.search(shown)
+    if not match:
+        return None
+    word, number, unit = match.groups()
+    ago = timedelta(days=_DAYS_AGO[word]) if word else _UNIT[unit] * int(number)
+    day = (seen_at.astimezone(CHINA_TIME) - ago).date()
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME)
 
 
 def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:
@@ -295,13 +321,28 @@ def _article_url(url: str) -> str:
     return url
 
 
-def _title_from_text(text: str, limit: int = 30) -> str:
-    """What WeChat shows for a text post without a title: the start of its first line
-    (its text: the field may hold markup, a topic tag say)."""
-    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+def _starts(text: str, title: str) -> bool:
+    """Whether ``title`` is the start of ``text`` (spacing aside, WeChat's ``…`` cut off): the
+    title field of a text post whose author gave none holds its text."""
+    return "".join(text.split()).startswith("".join(title.removesuffix("…").split()))
+
+
+def _title_from_text(text: str, limit: int = 64) -> str:
+    """A title for a text post, as a reader would give it: the first sentence of its first
+    line (its text: the field may hold markup, a topic tag say), without links, at most
+    ``limit`` characters, shortened at a comma when it is longer."""
+    lines = (line.strip() for line in text.splitlines() if line.strip())
+    first_line = next(lines, "")
     if "<" in first_line:
         first_line = dom.fragment(first_line).text_content().strip()
-    return first_line if len(first_line) <= limit else first_line[:limit] + "…"
+    line = " ".join(_LINK.sub(" ", first_line).split()) or first_line
+    end = _SENTENCE_END.search(line)
+    sentence = line[:end.end()].rstrip("。.") if end else line
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit - 1]
+    clause = max(cut.rfind(mark) for mark in _CLAUSE_MARKS)
+    return (cut[:clause] if clause >= limit // 2 else cut).rstrip(_CLAUSE_MARKS) + "…"
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:

@@ -3,7 +3,9 @@
 Users keep WeChat articles the way browsers save them: ``.html``/``.htm`` (the page's HTML
 in whatever charset it was served in), or Chrome's "Webpage, Single File" ``.mhtml`` (a
 MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
-further part). The page parser takes UTF-8 bytes, so every kind is brought to that here.
+further part), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL, the page's
+part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
+The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
 Pure: reads the one file it is given and nothing else.
 """
@@ -14,8 +16,10 @@ import codecs
 import email
 import email.errors
 import email.policy
+import email.utils
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
 
@@ -44,6 +48,7 @@ class SavedPageError(ValueError):
 class SavedPage:
     html: bytes  # the page's HTML, UTF-8
     url: str  # the URL it was saved from, when the file states one; else ""
+    saved_at: datetime | None = None  # when it was saved, when the file states it (MHTML's Date:)
 
 
 def saved_pages_in(folder: Path) -> list[Path]:
@@ -84,7 +89,7 @@ def _from_mhtml(raw: bytes, path: Path) -> SavedPage:
     if declared and not _known(declared):
         raise SavedPageError(f"{path}: the HTML part is in {declared!r}, an unknown charset")
     return SavedPage(_to_utf8(html, declared or _declared_charset(html)),
-                     snapshot or _header(part, "Content-Location"))
+                     snapshot or _header(part, "Content-Location"), _date(message))
 
 
 def _html_part(message: Message, snapshot: str) -> Message | None:
@@ -97,6 +102,16 @@ def _html_part(message: Message, snapshot: str) -> Message | None:
 
 def _header(message: Message, name: str) -> str:
     return str(message.get(name, "")).strip()
+
+
+def _date(message: Message) -> datetime | None:
+    """The message's ``Date:`` (Chrome and WebKit write when the page was saved); UTC when
+    it names no zone."""
+    try:
+        date = email.utils.parsedate_to_datetime(_header(message, "Date"))
+    except (TypeError, ValueError):
+        return None
+    return date if date.tzinfo else date.replace(tzinfo=UTC)
 
 
 def _declared_charset(page: bytes) -> str | None:
