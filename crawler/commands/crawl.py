@@ -4,15 +4,20 @@ cron can use.
 Bad settings or ``-a`` arguments get one line saying what is wrong and exit status 2; an
 archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
 that does not answer, one line and exit status 1. A run cut short by WeChat's blocking or
-by losing Redis, or in which no source could be read, exits with status 1.
+by losing Redis, in which no source could be read, or that could not reach WeChat, exits
+with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.crawler import Crawler, CrawlerRunnerBase
 from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
 
 from crawler.cli import refuse
 from crawler.config import Config, ConfigError
@@ -37,27 +42,40 @@ class Command(ScrapyCrawl):
             raise UsageError("give one spider: scrapy crawl article|album|accounts|import|fetch")
         assert self.crawler_process is not None and self.settings is not None
         quiet_scrapy(self.settings)
-        spidercls = self.crawler_process.spider_loader.load(args[0])
-        if not issubclass(spidercls, (WeChatSpider, FetchSpider)):
-            raise UsageError(f"not a spider of this project: {args[0]}")
-        try:
-            config = Config.from_settings(self.settings)
-            params = spidercls.Params.from_arguments(opts.spargs, config)
-        except (ConfigError, ArgumentError) as error:
-            self.exitcode = refuse(f"crawl {args[0]}", str(error), 2)
+        prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
+        if isinstance(prepared, int):
+            self.exitcode = prepared
             return
-        unreachable = redis_unreachable(config.redis_url)
-        if unreachable:
-            self.exitcode = refuse(f"crawl {args[0]}", unreachable, 1)
-            return
-        crawler = self.crawler_process.create_crawler(spidercls)
-        if issubclass(spidercls, WeChatSpider):  # a fetch node writes nothing
-            try:
-                Run.of(crawler).open_archive(config.archive_dir)
-            except ArchiveError as error:
-                self.exitcode = refuse(f"crawl {args[0]}", str(error), 1)
-                return
+        crawler, params = prepared
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
-        if self.crawler_process.bootstrap_failed or run_failure(crawler.stats.get_stats()):
-            self.exitcode = 1
+        self.exitcode = exit_status(self.crawler_process, crawler)
+
+
+def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
+                  arguments: Mapping[str, Any]) -> tuple[Crawler, Any] | int:
+    """The crawler of spider ``name`` and its checked parameters, its archive open; or the
+    exit status when it cannot start (having said why in one line)."""
+    spidercls = runner.spider_loader.load(name)
+    if not issubclass(spidercls, (WeChatSpider, FetchSpider)):
+        raise UsageError(f"not a spider of this project: {name}")
+    try:
+        config = Config.from_settings(settings)
+        params = spidercls.Params.from_arguments(arguments, config)
+    except (ConfigError, ArgumentError) as error:
+        return refuse(f"crawl {name}", str(error), 2)
+    unreachable = redis_unreachable(config.redis_url)
+    if unreachable:
+        return refuse(f"crawl {name}", unreachable, 1)
+    crawler = runner.create_crawler(spidercls)
+    if issubclass(spidercls, WeChatSpider):  # a fetch node writes nothing
+        try:
+            Run.of(crawler).open_archive(config.archive_dir)
+        except ArchiveError as error:
+            return refuse(f"crawl {name}", str(error), 1)
+    return crawler, params
+
+
+def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
+    """1 when the crawl could not start or did not do its job (``run_failure``), else 0."""
+    return 1 if runner.bootstrap_failed or run_failure(crawler.stats.get_stats()) else 0
