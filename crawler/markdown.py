@@ -305,7 +305,9 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
     style = element.get("style") or ""
     if element.get("id") == "js_content" or not style:
         return False
-    hidden = widgets.hides_all(style) or (widgets.hides_text(style) and not _has_picture(element))
+    hiding = widgets.hiding(style)
+    hidden = hiding is widgets.Hiding.ALL or (hiding is widgets.Hiding.TEXT
+                                             and not _has_picture(element))
     return hidden and not any("visible" in (child.get("style") or "")
                               for child in element.iterdescendants())
 

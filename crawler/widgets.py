@@ -7,6 +7,8 @@ known), linked to the original article; nothing else of the widget shows.
 
 from __future__ import annotations
 
+import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,10 +65,39 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
     return None
 
 
-def hides_all(style: str) -> bool:
-    """Whether an inline ``style`` hides its element: not shown, invisible, transparent, or
-    of no height with its overflow hidden."""
-    declarations = _declarations(style)
+class Hiding(enum.Enum):
+    """What an inline ``style`` hides of its element."""
+
+    NOTHING = "nothing"
+    TEXT = "text"  # its text, not its pictures
+    ALL = "all"
+
+
+def hiding(style: str) -> Hiding:
+    """What an inline ``style`` hides: all of the element when it is not shown, invisible,
+    transparent, or of no height with its overflow hidden; its text when its font is a pixel
+    or less, or its lines of almost no height with the overflow hidden, as decorative runs of
+    characters are tucked in (and as pictures are set, with no gap under them).
+
+    Cached by the style string: a page's hundreds of styled elements share a few dozen
+    styles, and parsing each one's declarations was most of the converter's time. A style
+    longer than any editor writes is not kept, so that hostile pages cannot fill the cache.
+    """
+    return _cached_hiding(style) if len(style) <= _CACHED_STYLE_LENGTH else _hiding(style)
+
+
+def _hiding(style: str) -> Hiding:
+    declarations = dict(_DECLARATION.findall(style.lower()))
+    if _hides_all(declarations):
+        return Hiding.ALL
+    return Hiding.TEXT if _hides_text(declarations) else Hiding.NOTHING
+
+
+_CACHED_STYLE_LENGTH = 2000
+_cached_hiding = functools.lru_cache(maxsize=1024)(_hiding)
+
+
+def _hides_all(declarations: dict[str, str]) -> bool:
     if declarations.get("display") == "none" or declarations.get("visibility") == "hidden":
         return True
     if _number(declarations.get("opacity", "")) == 0:
@@ -75,11 +106,7 @@ def hides_all(style: str) -> bool:
         _pixels(declarations.get("height", "")), _pixels(declarations.get("max-height", "")))
 
 
-def hides_text(style: str) -> bool:
-    """Whether an inline ``style`` hides its element's text (not its pictures): a font of a
-    pixel or less, or lines of almost no height with the overflow hidden, as decorative runs
-    of characters are tucked in (and as pictures are set, with no gap under them)."""
-    declarations = _declarations(style)
+def _hides_text(declarations: dict[str, str]) -> bool:
     size = _pixels(declarations.get("font-size", ""))
     if size is not None and size <= 1:
         return True
@@ -87,10 +114,6 @@ def hides_text(style: str) -> bool:
     unitless, pixels = _number(line), _pixels(line)
     return _overflow_hidden(declarations) and (
         (unitless is not None and unitless < 0.1) or (pixels is not None and pixels < 2))
-
-
-def _declarations(style: str) -> dict[str, str]:
-    return dict(_DECLARATION.findall(style.lower()))
 
 
 def _overflow_hidden(declarations: dict[str, str]) -> bool:

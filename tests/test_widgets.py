@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.widgets import Widget, hides_all, hides_text, widget_of
+from crawler.widgets import Hiding, Widget, hiding, widget_of
 
 
 @pytest.mark.parametrize("tag, attributes, label", [
@@ -34,21 +34,28 @@ def test_text_and_foreign_frames_are_no_widget(tag: str, attributes: dict[str, s
                                    "opacity:0.0", "height: 0; overflow: hidden",
                                    "max-height:0px;overflow-y:hidden", "DISPLAY: NONE !important"])
 def test_what_hides_an_element(style: str) -> None:
-    assert hides_all(style)
+    assert hiding(style) is Hiding.ALL
 
 
 @pytest.mark.parametrize("style", ["font-size: 0", "font-size: 1px", "font-size:0.5px",
                                    "font-size: 10px; line-height: 0.02; overflow: hidden",
                                    "line-height: 1px; overflow: hidden"])
 def test_what_hides_text(style: str) -> None:
-    assert hides_text(style) and not hides_all(style)
+    assert hiding(style) is Hiding.TEXT
 
 
 @pytest.mark.parametrize("style", ["", "font-size: 1.5em", "line-height: 0", "opacity: 0.5",
                                    "line-height: 0.02", "visibility: visible", "height: 10px; "
                                    "overflow: hidden", "font-size: 12px; line-height: 1.6"])
 def test_what_hides_nothing(style: str) -> None:
-    assert not hides_all(style) and not hides_text(style)
+    assert hiding(style) is Hiding.NOTHING
+
+
+def test_a_style_too_long_to_cache_is_read_all_the_same() -> None:
+    padding = "color: red; " * 400
+    assert hiding(padding + "display: none") is Hiding.ALL
+    assert hiding(padding + "font-size: 1px") is Hiding.TEXT
+    assert hiding(padding) is Hiding.NOTHING
 
 
 def test_a_widget_without_a_title_is_its_kind() -> None:
