@@ -12,6 +12,7 @@ contribute their text only, and only http(s) URLs are linked.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -278,10 +279,8 @@ def _lean(html: str) -> str:
     converter reads stay (``style`` only where it names a background picture).
     """
     root = dom.fragment(html)
-    doomed = [e for e in root.iter() if isinstance(e.tag, str) and not_content(e)]
-    for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+    for element in _not_content_in(root):
+        element.drop_tree()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -291,6 +290,19 @@ def _lean(html: str) -> str:
     etree.strip_tags(root, "span", "font")
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The elements below ``root`` that are not content, none inside another: what is
+    inside goes with it, unread (reading it costs a walk of its own per element)."""
+    found, waiting = [], list(reversed(root))
+    while waiting:
+        element = waiting.pop()
+        if isinstance(element.tag, str) and not_content(element):
+            found.append(element)
+        else:
+            waiting.extend(reversed(element))
+    return found
 
 
 def not_content(element: lxml.html.HtmlElement) -> bool:
@@ -305,11 +317,24 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
     style = element.get("style") or ""
     if element.get("id") == "js_content" or not style:
         return False
+    return _hides(element, style) and not any("visible" in (child.get("style") or "")
+                                              for child in element.iterdescendants())
+
+
+def _hides(element: lxml.html.HtmlElement, style: str) -> bool:
+    """Whether ``style`` hides ``element``: what hides text hides no picture, and text in
+    lines that fall on one another is hidden only beyond a line, and not where a descendant
+    sets a line height of its own (``line-height: 0`` wrapping ``<p style="line-height:
+    1.6">``)."""
     hiding = widgets.hiding(style)
-    hidden = hiding is widgets.Hiding.ALL or (hiding is widgets.Hiding.TEXT
-                                             and not _has_picture(element))
-    return hidden and not any("visible" in (child.get("style") or "")
-                              for child in element.iterdescendants())
+    if hiding in (widgets.Hiding.ALL, widgets.Hiding.NOTHING):
+        return hiding is widgets.Hiding.ALL
+    if _has_picture(element):
+        return False
+    styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
+    return hiding is widgets.Hiding.TEXT or not (
+        widgets.fits_a_line(element.text_content(), styles)
+        or any(widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()))
 
 
 def _has_picture(element: lxml.html.HtmlElement) -> bool:

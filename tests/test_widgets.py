@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.widgets import Hiding, Widget, hiding, widget_of
+from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines, widget_of
 
 
 @pytest.mark.parametrize("tag, attributes, label", [
@@ -44,8 +44,14 @@ def test_what_hides_text(style: str) -> None:
     assert hiding(style) is Hiding.TEXT
 
 
-@pytest.mark.parametrize("style", ["", "font-size: 1.5em", "line-height: 0", "opacity: 0.5",
-                                   "line-height: 0.02", "visibility: visible", "height: 10px; "
+@pytest.mark.parametrize("style", ["font-size: 10px; line-height: 0.02", "line-height: 0",
+                                   "line-height: 1.5px", "LINE-HEIGHT: 0.05 !important"])
+def test_what_hides_text_beyond_a_line(style: str) -> None:
+    assert hiding(style) is Hiding.TEXT_BEYOND_A_LINE
+
+
+@pytest.mark.parametrize("style", ["", "font-size: 1.5em", "opacity: 0.5", "line-height: 0.1",
+                                   "line-height: 2px", "visibility: visible", "height: 10px; "
                                    "overflow: hidden", "font-size: 12px; line-height: 1.6"])
 def test_what_hides_nothing(style: str) -> None:
     assert hiding(style) is Hiding.NOTHING
@@ -60,3 +66,24 @@ def test_a_style_too_long_to_cache_is_read_all_the_same() -> None:
 
 def test_a_widget_without_a_title_is_its_kind() -> None:
     assert Widget("视频").label == "视频"
+
+
+@pytest.mark.parametrize("text, styles, fits", [
+    ("嗼" * 34, ["font-size: 10px; line-height: 0.02"], True),  # 340 px
+    ("嗼" * 35, ["font-size: 10px; line-height: 0.02"], False),
+    ("嗼" * 35, ["line-height: 0.02", "", "font-size: 1.2em", "font-size: 9px"], True),
+    ("嗼" * 21, ["line-height: 0"], False),  # WeChat's 17 px
+    ("Open from 6 a.m. to 7 p.m. on weekdays", ["line-height: 0.02"], True),
+    ("嗼 " * 40, ["font-size: 10px"], False),
+])
+def test_what_fits_a_line(text: str, styles: list[str], fits: bool) -> None:
+    assert fits_a_line(text, styles) is fits
+
+
+@pytest.mark.parametrize("style, restores", [
+    ("line-height: 1.6", True), ("line-height: normal", True), ("LINE-HEIGHT: 24PX", True),
+    ("line-height: 0.02", False), ("line-height: inherit", False), ("color: red", False),
+    ("", False),
+])
+def test_what_restores_lines(style: str, restores: bool) -> None:
+    assert restores_lines(style) is restores
