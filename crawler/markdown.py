@@ -295,13 +295,11 @@ def _lean(html: str) -> str:
 def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     """The elements below ``root`` that are not content, none inside another: what is
     inside goes with it, unread (reading it costs a walk of its own per element)."""
-    found, waiting = [], list(reversed(root))
-    while waiting:
-        element = waiting.pop()
-        if isinstance(element.tag, str) and not_content(element):
+    found, walk = [], etree.iterwalk(root, events=("start",))
+    for _, element in walk:
+        if element is not root and isinstance(element.tag, str) and not_content(element):
             found.append(element)
-        else:
-            waiting.extend(reversed(element))
+            walk.skip_subtree()
     return found
 
 
@@ -310,25 +308,25 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
     numbers, a rendered player beside its widget, and what CSS hides from readers (not
     ``#js_content``, which WeChat hides until its scripts have run, nor an element a
     descendant makes visible again)."""
-    classes = element.get("class") or ""
-    if element.tag in _DROPPED or _LINE_NUMBERS.search(classes) \
-            or widgets.PLAYER_CLASSES.search(classes):
+    classes = element.get("class")
+    if element.tag in _DROPPED or classes and (
+            _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
         return True
-    style = element.get("style") or ""
-    if element.get("id") == "js_content" or not style:
+    style = element.get("style")
+    hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
+    if hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
-    return _hides(element, style) and not any("visible" in (child.get("style") or "")
-                                              for child in element.iterdescendants())
+    return _hides(element, style, hiding) and not any(
+        "visible" in (child.get("style") or "") for child in element.iterdescendants())
 
 
-def _hides(element: lxml.html.HtmlElement, style: str) -> bool:
-    """Whether ``style`` hides ``element``: what hides text hides no picture, and text in
-    lines that fall on one another is hidden only beyond a line, and not where a descendant
-    sets a line height of its own (``line-height: 0`` wrapping ``<p style="line-height:
-    1.6">``)."""
-    hiding = widgets.hiding(style)
-    if hiding in (widgets.Hiding.ALL, widgets.Hiding.NOTHING):
-        return hiding is widgets.Hiding.ALL
+def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -> bool:
+    """Whether ``style``, which hides ``hiding``, hides ``element``: what hides text hides no
+    picture, and text in lines that fall on one another is hidden only beyond a line, and
+    not where a descendant sets a line height of its own (``line-height: 0`` wrapping
+    ``<p style="line-height: 1.6">``)."""
+    if hiding is widgets.Hiding.ALL:
+        return True
     if _has_picture(element):
         return False
     styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
