@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
@@ -19,7 +22,7 @@ from twisted.python.failure import Failure
 from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
 from crawler.store.archive import Archive, NotConverted
-from crawler.store.images import CheckedImage, NotAnImage, check_image
+from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState
 from crawler.store.posts import Outcome, PostError
 from crawler.tally import Tally
@@ -33,6 +36,18 @@ PERMANENT_STATUSES = frozenset({404, 410})
 
 class PermanentImageFailure(FileException):
     """An image that is gone or is not an image: retrying will not help."""
+
+
+@dataclass
+class _Placed:
+    """An item whose images are placed: the file each URL has (None: failed), the bytes
+    still to be written, and the URLs found stored already, named once the writes queued
+    before are done (an earlier article may be writing the very file)."""
+
+    item: Any
+    names: dict[str, str | None] = field(default_factory=dict)
+    placements: list[Placement] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)
 
 
 class ImagePipeline(FilesPipeline):
@@ -54,6 +69,11 @@ class ImagePipeline(FilesPipeline):
         # Images that failed this run, and whether for a reason that may pass: Scrapy
         # downloads a URL once per run, so every article showing it needs to know.
         self.failed: dict[str, bool] = {}
+        # Writing an article's images waits on the disk (each file fsynced): on a thread,
+        # so that the reactor goes on; its post is written only once they are. One
+        # thread: articles' writes are done in the order they were placed.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="images")
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
@@ -62,7 +82,10 @@ class ImagePipeline(FilesPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        return await super().process_item(item)
+        placed: _Placed = await super().process_item(item)
+        errors = await asyncio.get_running_loop().run_in_executor(
+            self.writer, self.images.write, placed.placements)
+        return self._written(placed, errors)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
@@ -102,32 +125,43 @@ class ImagePipeline(FilesPipeline):
         self._failed(request.url, failure.getErrorMessage() or type(failure.value).__name__)
 
     def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
+        """The item's images named and placed in the index; their bytes not yet written."""
         fetched = {result["url"] for ok, result in results if ok and result}
         adapter = ItemAdapter(item)
-        names, placements = {}, []
+        placed = _Placed(item)
         for url in self._wanted(item):
             if self.failed.get(url):
                 adapter["images_incomplete"] = True
             if url not in fetched:
                 continue
             image = self.checked.pop(url, None)
-            if image is None:  # media_to_download found it stored already
-                names[url] = self.images.stored_name(url)
+            if image is None:  # stored already, or placed by an earlier article
+                placed.names[url] = None
+                placed.stored.append(url)
                 continue
             try:
-                placements.append(self.images.place(url, image))
+                placed.placements.append(self.images.place(url, image))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, f"cannot store the image: {error}")
                 adapter["images_incomplete"] = True
                 continue
-            names[url] = placements[-1].name
-        for url, write_error in self.images.write(placements).items():
+            placed.names[url] = placed.placements[-1].name
+        return placed
+
+    def _written(self, placed: _Placed, errors: dict[str, OSError]) -> Any:
+        adapter = ItemAdapter(placed.item)
+        for url in placed.stored:
+            placed.names[url] = self.images.stored_name(url)
+        for url, write_error in errors.items():
             self._failed(url, f"cannot write the image: {write_error}")
             adapter["images_incomplete"] = True
-            names[url] = None
+            placed.names[url] = None
         adapter[self.files_result_field] = [{"url": url, "path": name}
-                                            for url, name in names.items() if name]
-        return item
+                                            for url, name in placed.names.items() if name]
+        return placed.item
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
 
     def _wanted(self, item: Any) -> list[str]:
         urls = ItemAdapter(item).get(self.files_urls_field) or []
