@@ -76,8 +76,10 @@ def compare(revision: str, pages: list[Path], rounds: int, repeats: int) -> None
     with tempfile.TemporaryDirectory(prefix="wechat-revision-") as folder:
         old = Path(folder)
         archive = subprocess.run(["git", "archive", revision, "crawler"], cwd=PROJECT,
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+                                 capture_output=True)
+        if archive.returncode:
+            raise SystemExit(f"git archive {revision}: {archive.stderr.decode().strip()}")
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
         trees = {"this tree": PROJECT, revision: old}
         times: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
         for _ in range(rounds):
