@@ -321,18 +321,18 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
 
 
 def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -> bool:
-    """Whether ``style``, which hides ``hiding``, hides ``element``: what hides text hides no
-    picture, and text in lines that fall on one another is hidden only beyond a line, and
-    not where a descendant sets a line height of its own (``line-height: 0`` wrapping
-    ``<p style="line-height: 1.6">``)."""
+    """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
+    on one another is hidden only beyond a line, and not where a descendant sets a line
+    height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
+    hides text hides no picture (looked for last: it reads every descendant's style)."""
     if hiding is widgets.Hiding.ALL:
         return True
-    if _has_picture(element):
-        return False
-    styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
-    return hiding is widgets.Hiding.TEXT or not (
-        widgets.fits_a_line(element.text_content(), styles)
-        or any(widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()))
+    if hiding is widgets.Hiding.TEXT_BEYOND_A_LINE:
+        styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
+        if widgets.fits_a_line(element.itertext(), styles) or any(
+                widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()):
+            return False
+    return not _has_picture(element)
 
 
 def _has_picture(element: lxml.html.HtmlElement) -> bool:

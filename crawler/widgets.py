@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -114,15 +115,24 @@ def hiding(style: str) -> Hiding:
     return Hiding.TEXT if _overflow_hidden(declarations) else Hiding.TEXT_BEYOND_A_LINE
 
 
-def fits_a_line(text: str, styles: Iterable[str]) -> bool:
-    """Whether ``text`` fits one line of a phone's screen, at the font size of the first of
-    ``styles`` (an element's, then its ancestors') that sets one in pixels, else WeChat's
-    own; in a Chinese font a glyph is an em wide (``嗼``, ``▪``), ASCII and half-width
-    forms half of one."""
+def fits_a_line(texts: Iterable[str], styles: Iterable[str]) -> bool:
+    """Whether ``texts`` (an element's, in order) fit one line of a phone's screen, white
+    space collapsed, at the font size of the first of ``styles`` (the element's, then its
+    ancestors') that sets one in pixels, else WeChat's own; in a Chinese font a glyph is an
+    em wide (``嗼``, ``▪``), ASCII and half-width forms half of one. Reads no further than a
+    line: a page may hold megabytes of text under many such elements."""
     size = next((size for size in map(_font_pixels, styles) if size), _WECHAT_FONT_PX)
-    ems = sum(0.5 if unicodedata.east_asian_width(c) in ("Na", "H") else 1
-              for c in " ".join(text.split()))
-    return ems * size <= _PHONE_LINE_PX
+    room, begun, gap = _PHONE_LINE_PX / size, False, False  # room in ems
+    for char in itertools.chain.from_iterable(texts):
+        if char.isspace():
+            gap = begun  # one space between words, none before the first
+            continue
+        narrow = unicodedata.east_asian_width(char) in ("Na", "H")
+        room -= (0.5 if gap else 0) + (0.5 if narrow else 1)
+        begun, gap = True, False
+        if room < 0:
+            return False
+    return True
 
 
 @_per_style

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines, widget_of
@@ -77,7 +79,20 @@ def test_a_widget_without_a_title_is_its_kind() -> None:
     ("嗼 " * 40, ["font-size: 10px"], False),
 ])
 def test_what_fits_a_line(text: str, styles: list[str], fits: bool) -> None:
-    assert fits_a_line(text, styles) is fits
+    assert fits_a_line([text], styles) is fits
+    assert fits_a_line(["  ", *text, " "], styles) is fits  # white space collapses
+
+
+def test_fitting_a_line_reads_no_further_than_a_line() -> None:
+    read = []
+
+    def texts() -> Iterator[str]:
+        for n in range(100_000):
+            read.append(n)
+            yield "嗼"
+
+    assert not fits_a_line(texts(), ["font-size: 10px"])
+    assert len(read) == 35  # 343 px hold 34 glyphs of 10 px
 
 
 @pytest.mark.parametrize("style, restores", [
