@@ -10,8 +10,9 @@ Prints three figures, each measured, none asserted:
    one latency more before a new connection's first answer, the round trip of TCP's
    handshake, which a real network charges and the sequential archiver, one connection per
    request as most crawlers, pays every time.
-2. CPU time to parse and convert one large 2025-template page: the largest page of
-   ``../shared/fixtures/wechat/`` when present, else a generated one of that shape.
+2. CPU time to parse and convert each large 2025-template page: the pages above 2 MB of
+   ``../shared/fixtures/wechat/`` when present, else a generated one of that shape
+   (``benchmarks/pages.py`` times them against another git revision).
 3. Peak RSS of the crawl over ``--rss-articles`` articles beside the first figure's, to
    show that memory does not grow with N.
 
@@ -35,14 +36,13 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "benchmarks"))
 
-from crawler.markdown import to_markdown  # noqa: E402
-from crawler.wechat.article import Article  # noqa: E402
-from crawler.wechat.page import parse_page  # noqa: E402
+from pages import cpu_ms, large_fixture_pages  # noqa: E402
+
 from tests.mockserver import MockWeChat, Route, png  # noqa: E402
 
 BIZ = "MzA5OTk5OTk5OQ=="
-SHARED = PROJECT.parent / "shared" / "fixtures" / "wechat"
 
 
 @dataclass
@@ -197,24 +197,14 @@ def crawl_figure(articles: int, images: int, page_kb: int, network: Network,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def page_figure(page_kb: int, repeats: int = 15) -> tuple[str, float, float]:
-    pages = sorted((p for p in SHARED.glob("article_*.html")), key=lambda p: p.stat().st_size) \
-        if SHARED.is_dir() else []
-    if pages:
-        path = pages[-1]
-        html, name = path.read_bytes(), path.name
-    else:
-        server = MockWeChat()
-        html = BenchSite(server, 1, 8, page_kb).article("mid=2247000000").body
-        name = f"generated ({len(html) // 1024} KB)"
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        article = parse_page(html, "https://mp.weixin.qq.com/s/bench")
-        assert isinstance(article, Article), article
-        to_markdown(article, {})
-        times.append(time.process_time() - start)
-    return name, len(html) / 1e6, statistics.median(times) * 1000
+def page_figures(page_kb: int, repeats: int = 15) -> list[tuple[str, float, float]]:
+    """(name, MB, median CPU ms) of parsing and converting each page of
+    ``../shared/fixtures/wechat/`` above 2 MB when present, else of a generated one."""
+    pages = [(path.name, path.read_bytes()) for path in large_fixture_pages()]
+    if not pages:
+        html = BenchSite(MockWeChat(), 1, 8, page_kb).article("mid=2247000000").body
+        pages = [(f"generated ({len(html) // 1024} KB)", html)]
+    return [(name, len(html) / 1e6, statistics.median(cpu_ms(html, repeats))) for name, html in pages]
 
 
 _LABELS = {"crawl": "scrapy crawl album", "sequential": "sequential archiver",
@@ -231,6 +221,8 @@ def network_figure(args: argparse.Namespace, letter: str, network: Network,
     sequential = runs["sequential"].wall
     floor = f" (bare Scrapy: {sequential / runs['bare'].wall:.1f}x)" if "bare" in runs else ""
     print(f"   wall time ratio: {sequential / runs['crawl'].wall:.1f}x{floor}")
+    if "bare" in runs:
+        print(f"   crawl / bare Scrapy wall time: {runs['crawl'].wall / runs['bare'].wall:.2f}x")
     return runs
 
 
@@ -253,8 +245,9 @@ def main() -> None:
                              ("crawl", "sequential", "bare"))["crawl"]
     network_figure(args, "b", Network(args.latency, args.latency), ("crawl", "sequential"))
 
-    name, megabytes, cpu_ms = page_figure(args.page_kb)
-    print(f"\n2. parse + convert one page: {name}, {megabytes:.1f} MB: {cpu_ms:.1f} ms CPU (median)")
+    print("\n2. parse + convert each page above 2 MB, median CPU time")
+    for name, megabytes, milliseconds in page_figures(args.page_kb):
+        print(f"   {name:56} {megabytes:4.1f} MB {milliseconds:7.1f} ms")
 
     if args.rss_articles:
         big = crawl_figure(args.rss_articles, args.images, args.page_kb, Network(0.0, 0.0),

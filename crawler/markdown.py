@@ -12,6 +12,7 @@ contribute their text only, and only http(s) URLs are linked.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -278,10 +279,8 @@ def _lean(html: str) -> str:
     converter reads stay (``style`` only where it names a background picture).
     """
     root = dom.fragment(html)
-    doomed = [e for e in root.iter() if isinstance(e.tag, str) and not_content(e)]
-    for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
+    for element in _not_content_in(root):
+        element.drop_tree()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
@@ -293,21 +292,47 @@ def _lean(html: str) -> str:
     return str(lxml.html.tostring(root, encoding="unicode"))
 
 
+def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The elements below ``root`` that are not content, none inside another: what is
+    inside goes with it, unread (reading it costs a walk of its own per element)."""
+    found, walk = [], etree.iterwalk(root, events=("start",))
+    for _, element in walk:
+        if element is not root and isinstance(element.tag, str) and not_content(element):
+            found.append(element)
+            walk.skip_subtree()
+    return found
+
+
 def not_content(element: lxml.html.HtmlElement) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
     numbers, a rendered player beside its widget, and what CSS hides from readers (not
     ``#js_content``, which WeChat hides until its scripts have run, nor an element a
     descendant makes visible again)."""
-    classes = element.get("class") or ""
-    if element.tag in _DROPPED or _LINE_NUMBERS.search(classes) \
-            or widgets.PLAYER_CLASSES.search(classes):
+    classes = element.get("class")
+    if element.tag in _DROPPED or classes and (
+            _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
         return True
-    style = element.get("style") or ""
-    if element.get("id") == "js_content" or not style:
+    style = element.get("style")
+    hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
+    if hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
-    hidden = widgets.hides_all(style) or (widgets.hides_text(style) and not _has_picture(element))
-    return hidden and not any("visible" in (child.get("style") or "")
-                              for child in element.iterdescendants())
+    return _hides(element, style, hiding) and not any(
+        "visible" in (child.get("style") or "") for child in element.iterdescendants())
+
+
+def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -> bool:
+    """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
+    on one another is hidden only beyond a line, and not where a descendant sets a line
+    height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
+    hides text hides no picture (looked for last: it reads every descendant's style)."""
+    if hiding is widgets.Hiding.ALL:
+        return True
+    if hiding is widgets.Hiding.TEXT_BEYOND_A_LINE:
+        styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
+        if widgets.fits_a_line(element.itertext(), styles) or any(
+                widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()):
+            return False
+    return not _has_picture(element)
 
 
 def _has_picture(element: lxml.html.HtmlElement) -> bool:

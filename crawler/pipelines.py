@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
@@ -21,7 +23,7 @@ from crawler.config import Config
 from crawler.items import ArticleGone, ArticleItem
 from crawler.run import Run
 from crawler.store.archive import Archive, NotConverted
-from crawler.store.images import CheckedImage, NotAnImage, check_image
+from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState
 from crawler.store.posts import Outcome, PostError
 from crawler.wechat.urls import host_of
@@ -79,6 +81,12 @@ class ImagePipeline(MediaPipeline):
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or what became of it.
         self.results: dict[str, CheckedImage | ImageResult] = {}
+        # Writing an article's images waits on the disk (each file fsynced): on a thread, so
+        # that the reactor goes on. One thread: articles' writes are done in the order they
+        # were placed, so an article showing an image another placed before it reads what
+        # became of that write once its own (later) writes are done.
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="images")
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImagePipeline:
@@ -88,7 +96,18 @@ class ImagePipeline(MediaPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        return await super().process_item(item)
+        return await self.finish(item, await super().process_item(item))
+
+    async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:
+        """Write what ``item_completed`` placed, then say what became of each image."""
+        errors = await asyncio.get_running_loop().run_in_executor(
+            self.writer, self.images.write, placements)
+        for url, write_error in errors.items():
+            self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}"))
+        return self._reported(item)
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
@@ -134,21 +153,27 @@ class ImagePipeline(MediaPipeline):
         result = self.results.get(request.url)
         return result.name if isinstance(result, ImageResult) else ""
 
-    def item_completed(self, results: list[Any], item: Any, info: MediaPipeline.SpiderInfo) -> Any:
-        """Name and write the item's new images (in page order); then every image's result."""
-        wanted = self._wanted(item)
-        downloaded = [(url, image) for url in wanted
-                      if isinstance(image := self.results.get(url), CheckedImage)]
+    def item_completed(self, results: list[Any], item: Any,
+                       info: MediaPipeline.SpiderInfo) -> list[Placement]:
+        """The item's new images named, in page order, and recorded in the index: what is
+        left to write (``process_item`` writes it)."""
         placements = []
-        for url, image in downloaded:
+        for url in self._wanted(item):
+            image = self.results.get(url)
+            if not isinstance(image, CheckedImage):
+                continue
             try:
                 placements.append(self.images.place(url, image))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
-        for placement in placements:
-            self.results[placement.url] = ImageResult(placement.name)
-        for url, write_error in self.images.write(placements).items():
-            self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}"))
+                continue
+            self.results[url] = ImageResult(placements[-1].name)
+        return placements
+
+    def _reported(self, item: ArticleItem) -> ArticleItem:
+        """The item with the files its images are in, incomplete if one failed for a reason
+        that may pass; one line for those that failed."""
+        wanted = self._wanted(item)
         adapter = ItemAdapter(item)
         stored, failed = {}, []
         for url in wanted:
@@ -156,11 +181,11 @@ class ImagePipeline(MediaPipeline):
             if isinstance(result, ImageResult) and result.name:
                 stored[url] = result.name
             elif isinstance(result, ImageResult):
-                failed.append((url, result))
+                failed.append(result)
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
-            reasons = list(dict.fromkeys(result.reason for _, result in failed))
+            reasons = list(dict.fromkeys(result.reason for result in failed))
             logger.warning("Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                            len(failed), len(wanted), item.article.url, reasons[0],
                            f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")

@@ -7,9 +7,14 @@ known), linked to the original article; nothing else of the widget shows.
 
 from __future__ import annotations
 
+import enum
+import functools
+import itertools
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 # (kind, attributes that may name it, attribute of its length in milliseconds)
 _BY_TAG = {
@@ -63,10 +68,95 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
     return None
 
 
-def hides_all(style: str) -> bool:
-    """Whether an inline ``style`` hides its element: not shown, invisible, transparent, or
-    of no height with its overflow hidden."""
+class Hiding(enum.Enum):
+    """What an inline ``style`` hides of its element."""
+
+    NOTHING = "nothing"
+    TEXT = "text"  # its text, not its pictures
+    # Its text once longer than a line: in lines of almost no height, overflow shown, every
+    # line falls on the one before, and the text is a smear (a decorative run of glyphs);
+    # one line stays readable.
+    TEXT_BEYOND_A_LINE = "text beyond a line"
+    ALL = "all"
+
+
+_T = TypeVar("_T")
+
+
+def _per_style(function: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``function`` of an inline style, cached by the style string: a page's hundreds of
+    styled elements share a few dozen styles, and parsing each one's declarations was most
+    of the converter's time. A style longer than any editor writes is not kept, so that
+    hostile pages cannot fill the cache."""
+    cached = functools.lru_cache(maxsize=1024)(function)
+
+    @functools.wraps(function)
+    def per_style(style: str) -> _T:
+        return cached(style) if len(style) <= 2000 else function(style)
+
+    return per_style
+
+
+@_per_style
+def hiding(style: str) -> Hiding:
+    """What an inline ``style`` hides: all of the element when it is not shown, invisible,
+    transparent, or of no height with its overflow hidden; its text when its font is a pixel
+    or less, or its lines of almost no height with the overflow hidden, as decorative runs of
+    characters are tucked in (and as pictures are set, with no gap under them); its text
+    beyond a line in lines of almost no height with the overflow shown."""
     declarations = _declarations(style)
+    if _hides_all(declarations):
+        return Hiding.ALL
+    size = _pixels(declarations.get("font-size", ""))
+    if size is not None and size <= 1:
+        return Hiding.TEXT
+    if not _squeezed(declarations.get("line-height", "")):
+        return Hiding.NOTHING
+    return Hiding.TEXT if _overflow_hidden(declarations) else Hiding.TEXT_BEYOND_A_LINE
+
+
+def fits_a_line(texts: Iterable[str], styles: Iterable[str]) -> bool:
+    """Whether ``texts`` (an element's, in order) fit one line of a phone's screen, white
+    space collapsed, at the font size of the first of ``styles`` (the element's, then its
+    ancestors') that sets one in pixels, else WeChat's own; in a Chinese font a glyph is an
+    em wide (``嗼``, ``▪``), ASCII and half-width forms half of one. Reads no further than a
+    line: a page may hold megabytes of text under many such elements."""
+    size = next((size for size in map(_font_pixels, styles) if size), _WECHAT_FONT_PX)
+    room, begun, gap = _PHONE_LINE_PX / size, False, False  # room in ems
+    for char in itertools.chain.from_iterable(texts):
+        if char.isspace():
+            gap = begun  # one space between words, none before the first
+            continue
+        narrow = unicodedata.east_asian_width(char) in ("Na", "H")
+        room -= (0.5 if gap else 0) + (0.5 if narrow else 1)
+        begun, gap = True, False
+        if room < 0:
+            return False
+    return True
+
+
+@_per_style
+def restores_lines(style: str) -> bool:
+    """Whether an inline ``style`` sets lines of a readable height of its own, whatever an
+    ancestor's ``line-height``."""
+    line = _declarations(style).get("line-height")
+    return line is not None and line not in ("inherit", "unset") and not _squeezed(line)
+
+
+_WECHAT_FONT_PX = 17
+_PHONE_LINE_PX = 343  # a 375-pixel-wide screen less WeChat's margins
+
+
+@_per_style
+def _font_pixels(style: str) -> float | None:
+    return _pixels(_declarations(style).get("font-size", ""))
+
+
+def _declarations(style: str) -> dict[str, str]:
+    return dict(_DECLARATION.findall(style.lower()))
+
+
+def _hides_all(declarations: dict[str, str]) -> bool:
     if declarations.get("display") == "none" or declarations.get("visibility") == "hidden":
         return True
     if _number(declarations.get("opacity", "")) == 0:
@@ -75,22 +165,10 @@ def hides_all(style: str) -> bool:
         _pixels(declarations.get("height", "")), _pixels(declarations.get("max-height", "")))
 
 
-def hides_text(style: str) -> bool:
-    """Whether an inline ``style`` hides its element's text (not its pictures): a font of a
-    pixel or less, or lines of almost no height with the overflow hidden, as decorative runs
-    of characters are tucked in (and as pictures are set, with no gap under them)."""
-    declarations = _declarations(style)
-    size = _pixels(declarations.get("font-size", ""))
-    if size is not None and size <= 1:
-        return True
-    line = declarations.get("line-height", "")
-    unitless, pixels = _number(line), _pixels(line)
-    return _overflow_hidden(declarations) and (
-        (unitless is not None and unitless < 0.1) or (pixels is not None and pixels < 2))
-
-
-def _declarations(style: str) -> dict[str, str]:
-    return dict(_DECLARATION.findall(style.lower()))
+def _squeezed(line_height: str) -> bool:
+    """Whether a ``line-height`` leaves lines of almost no height."""
+    unitless, pixels = _number(line_height), _pixels(line_height)
+    return (unitless is not None and unitless < 0.1) or (pixels is not None and pixels < 2)
 
 
 def _overflow_hidden(declarations: dict[str, str]) -> bool:

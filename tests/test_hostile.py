@@ -16,6 +16,7 @@ import yaml
 from crawler.markdown import to_markdown
 from crawler.post import compose_post, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
+from crawler.wechat import dom
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
@@ -267,3 +268,11 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
     for html in built:
         for element in lxml.html.document_fromstring(html).iter():
             assert not [name for name in element.attrib if name.startswith("on")]
+
+
+@pytest.mark.parametrize("levels", [1, 2, 3, 4, 8])
+def test_flattening_unwraps_the_levels_beyond_the_limit_and_only_those(levels: int) -> None:
+    root = dom.fragment("".join(f"<section id='s{n}'>{n}" for n in range(levels)) + "</section>" * levels)
+    dom.flatten_deeper_than(root, 3)  # the root is the first level
+    assert [e.get("id") for e in root.iter("section")] == [f"s{n}" for n in range(min(levels, 2))]
+    assert root.text_content() == "".join(map(str, range(levels)))

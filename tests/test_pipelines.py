@@ -3,6 +3,7 @@ shows the image; what ``ImagePipeline`` hands ``PostPipeline``."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +55,11 @@ def failed(pipeline: ImagePipeline, url: str, error: Exception) -> None:
 INFO: MediaPipeline.SpiderInfo = None  # type: ignore[assignment]  # the hooks do not read it
 
 
+def completed(pipeline: ImagePipeline, item: ArticleItem) -> ArticleItem:
+    """What the pipeline makes of ``item`` once its downloads are in."""
+    return asyncio.run(pipeline.finish(item, pipeline.item_completed([], item, INFO)))
+
+
 def test_an_image_whose_write_failed_leaves_every_article_showing_it_incomplete(
         pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch) -> None:
     downloaded(pipeline, SHARED, (1, 2, 3))
@@ -62,8 +68,8 @@ def test_an_image_whose_write_failed_leaves_every_article_showing_it_incomplete(
     monkeypatch.setattr(pipeline.images, "write", lambda placements: {
         **write([p for p in placements if p.url != SHARED]),
         **{p.url: OSError(28, "No space left on device") for p in placements if p.url == SHARED}})
-    first = pipeline.item_completed([], item("2247490001", SHARED), INFO)
-    second = pipeline.item_completed([], item("2247490002", SHARED, OWN), INFO)
+    first = completed(pipeline, item("2247490001", SHARED))
+    second = completed(pipeline, item("2247490002", SHARED, OWN))
     assert first.images_incomplete and first.files == []
     # The second article shares the image: it must not be taken as complete with a CDN link.
     assert second.images_incomplete
@@ -72,8 +78,8 @@ def test_an_image_whose_write_failed_leaves_every_article_showing_it_incomplete(
 
 def test_a_stored_image_is_named_alike_for_every_article(pipeline: ImagePipeline) -> None:
     downloaded(pipeline, SHARED, (1, 2, 3))
-    first = pipeline.item_completed([], item("2247490011", SHARED), INFO)
-    second = pipeline.item_completed([], item("2247490012", SHARED), INFO)
+    first = completed(pipeline, item("2247490011", SHARED))
+    second = completed(pipeline, item("2247490012", SHARED))
     assert first.files == second.files == [{"url": SHARED, "path": "Shared.png"}]
     assert not first.images_incomplete and not second.images_incomplete
 
@@ -81,6 +87,6 @@ def test_a_stored_image_is_named_alike_for_every_article(pipeline: ImagePipeline
 def test_a_permanent_failure_is_not_incomplete_a_transient_one_is(pipeline: ImagePipeline) -> None:
     failed(pipeline, GONE, PermanentImageFailure("HTTP 404"))
     failed(pipeline, DOWN, TransientImageFailure("HTTP 503"))
-    assert not pipeline.item_completed([], item("2247490021", GONE), INFO).images_incomplete
-    assert pipeline.item_completed([], item("2247490022", GONE, DOWN), INFO).images_incomplete
+    assert not completed(pipeline, item("2247490021", GONE)).images_incomplete
+    assert completed(pipeline, item("2247490022", GONE, DOWN)).images_incomplete
     assert pipeline.crawler.stats.get_value("images/failed") == 2  # once per URL

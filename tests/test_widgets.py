@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from crawler.widgets import Widget, hides_all, hides_text, widget_of
+from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines, widget_of
 
 
 @pytest.mark.parametrize("tag, attributes, label", [
@@ -34,22 +36,69 @@ def test_text_and_foreign_frames_are_no_widget(tag: str, attributes: dict[str, s
                                    "opacity:0.0", "height: 0; overflow: hidden",
                                    "max-height:0px;overflow-y:hidden", "DISPLAY: NONE !important"])
 def test_what_hides_an_element(style: str) -> None:
-    assert hides_all(style)
+    assert hiding(style) is Hiding.ALL
 
 
 @pytest.mark.parametrize("style", ["font-size: 0", "font-size: 1px", "font-size:0.5px",
                                    "font-size: 10px; line-height: 0.02; overflow: hidden",
                                    "line-height: 1px; overflow: hidden"])
 def test_what_hides_text(style: str) -> None:
-    assert hides_text(style) and not hides_all(style)
+    assert hiding(style) is Hiding.TEXT
 
 
-@pytest.mark.parametrize("style", ["", "font-size: 1.5em", "line-height: 0", "opacity: 0.5",
-                                   "line-height: 0.02", "visibility: visible", "height: 10px; "
+@pytest.mark.parametrize("style", ["font-size: 10px; line-height: 0.02", "line-height: 0",
+                                   "line-height: 1.5px", "LINE-HEIGHT: 0.05 !important"])
+def test_what_hides_text_beyond_a_line(style: str) -> None:
+    assert hiding(style) is Hiding.TEXT_BEYOND_A_LINE
+
+
+@pytest.mark.parametrize("style", ["", "font-size: 1.5em", "opacity: 0.5", "line-height: 0.1",
+                                   "line-height: 2px", "visibility: visible", "height: 10px; "
                                    "overflow: hidden", "font-size: 12px; line-height: 1.6"])
 def test_what_hides_nothing(style: str) -> None:
-    assert not hides_all(style) and not hides_text(style)
+    assert hiding(style) is Hiding.NOTHING
+
+
+def test_a_style_too_long_to_cache_is_read_all_the_same() -> None:
+    padding = "color: red; " * 400
+    assert hiding(padding + "display: none") is Hiding.ALL
+    assert hiding(padding + "font-size: 1px") is Hiding.TEXT
+    assert hiding(padding) is Hiding.NOTHING
 
 
 def test_a_widget_without_a_title_is_its_kind() -> None:
     assert Widget("视频").label == "视频"
+
+
+@pytest.mark.parametrize("text, styles, fits", [
+    ("嗼" * 34, ["font-size: 10px; line-height: 0.02"], True),  # 340 px
+    ("嗼" * 35, ["font-size: 10px; line-height: 0.02"], False),
+    ("嗼" * 35, ["line-height: 0.02", "", "font-size: 1.2em", "font-size: 9px"], True),
+    ("嗼" * 21, ["line-height: 0"], False),  # WeChat's 17 px
+    ("Open from 6 a.m. to 7 p.m. on weekdays", ["line-height: 0.02"], True),
+    ("嗼 " * 40, ["font-size: 10px"], False),
+])
+def test_what_fits_a_line(text: str, styles: list[str], fits: bool) -> None:
+    assert fits_a_line([text], styles) is fits
+    assert fits_a_line(["  ", *text, " "], styles) is fits  # white space collapses
+
+
+def test_fitting_a_line_reads_no_further_than_a_line() -> None:
+    read = []
+
+    def texts() -> Iterator[str]:
+        for n in range(100_000):
+            read.append(n)
+            yield "嗼"
+
+    assert not fits_a_line(texts(), ["font-size: 10px"])
+    assert len(read) == 35  # 343 px hold 34 glyphs of 10 px
+
+
+@pytest.mark.parametrize("style, restores", [
+    ("line-height: 1.6", True), ("line-height: normal", True), ("LINE-HEIGHT: 24PX", True),
+    ("line-height: 0.02", False), ("line-height: inherit", False), ("color: red", False),
+    ("", False),
+])
+def test_what_restores_lines(style: str, restores: bool) -> None:
+    assert restores_lines(style) is restores

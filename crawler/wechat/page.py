@@ -81,7 +81,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
     cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
     cgi = jsvars.top_level_fields(cgi_text)
-    content = _first(doc, '//*[@id="js_content"]')
+    content = _first(doc, 'id("js_content")')  # libxml2's index of ids: the first, at once
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
         or _meta_tag(doc, "og:title")
@@ -227,8 +227,8 @@ def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[A
     for item in jsvars.array_items(jsvars.object_literal(cgi_text, "public_tag_info"), "tags"):
         fields = jsvars.top_level_fields(item)
         add(fields.get("album_id"), fields.get("tag_name"), fields.get("tag_content_num"))
-    for link in doc.xpath('//*[@id="js_tags" or contains(@class, "article-tag__list")]'
-                          '//a[contains(@href, "appmsgalbum")]'):
+    for link in doc.xpath('//a[contains(@href, "appmsgalbum")]'  # few: then their ancestors
+                          '[ancestor::*[@id="js_tags" or contains(@class, "article-tag__list")]]'):
         number = link.xpath('string(following-sibling::*[contains(@class, "item-num")][1])')
         add(album_id_of(link.get("href", "")), link.text_content().lstrip("#"),
             re.sub(r"\D", "", number))
