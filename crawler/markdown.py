@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -53,6 +53,11 @@ _DROPPED = frozenset({
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
 _FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
+_BLANK_LINES = re.compile(r"(\n\s*\n)")
+# What starts a block the converter wrote (source text never does: its line starts are
+# escaped): a heading, quote, table, list, image, formula, rule; and a fence on any line.
+_BLOCK_START = re.compile(r"[#>|]|[-*+] |\d+[.)] |!\[|\$\$|---")
+_FENCE_LINE = re.compile(r"^\s*(?:`{3,}|~{3,})", re.M)
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
@@ -135,6 +140,37 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 # markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
 _MarkdownConverter: Any = markdownify.MarkdownConverter
+_Converter = Callable[[Any, Tag, str, set[str]], str]
+
+
+def _inline(convert: _Converter, same: set[str]) -> _Converter:
+    """markdownify's ``convert`` of an emphasis, applied paragraph by paragraph, and not
+    again inside an emphasis of its kind (bold in bold is bold; ``****`` would show)."""
+    def converter(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & same:
+            return text
+        return _each_paragraph(lambda piece: str(convert(self, el, piece, parent_tags)), text)
+    return converter
+
+
+def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
+    """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
+    paragraphs and to nothing else.
+
+    An inline element may hold blocks (paragraphs, pictures, code). Its markers around them
+    would show as text, or worse, be glued to a code block's closing fence: kramdown would
+    then not close the block there, and the next code block's text would be read as HTML.
+    """
+    return _outside_fences(lambda prose: "".join(
+        piece if number % 2 or not _is_paragraph(piece, first=number == 0) else wrap(piece)
+        for number, piece in enumerate(_BLANK_LINES.split(prose))), text)
+
+
+def _is_paragraph(piece: str, first: bool) -> bool:
+    """Whether ``piece`` (between blank lines) is a paragraph of text: not a block the
+    converter wrote, nor the indented rest of one (a list item's)."""
+    return bool(piece.strip()) and (first or not piece[0].isspace()) \
+        and not _BLOCK_START.match(piece.strip()) and not _FENCE_LINE.search(piece)
 
 
 class _WeChatConverter(_MarkdownConverter):
@@ -210,7 +246,12 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags:
             return text
-        return str(super().convert_code(el, text, parent_tags))
+        return _each_paragraph(lambda piece: str(super(_WeChatConverter, self).convert_code(
+            el, piece, parent_tags)), text)
+
+    convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
+    convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
+    convert_del = convert_s = _inline(_MarkdownConverter.convert_del, {"del", "s"})
 
     def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""  # a video or vote is a widget (process_tag); any other frame is nothing
@@ -222,7 +263,9 @@ class _WeChatConverter(_MarkdownConverter):
         if not text or "_inline" in parent_tags:
             return text
         if len(text) > LONGEST_HEADING:
-            return f"\n\n**{text}**\n\n" if "*" not in text else f"\n\n{text}\n\n"
+            bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
+                if "*" not in text else text
+            return f"\n\n{bold}\n\n"
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
     def formula(self, latex: str) -> str:
@@ -383,12 +426,17 @@ def _url(url: str) -> str:
 
 def _tidy(markdown: str) -> str:
     """Trailing blanks and runs of blank lines out, except inside fenced code."""
+    return _outside_fences(_tidy_prose, markdown).strip("\n")
+
+
+def _outside_fences(change: Callable[[str], str], markdown: str) -> str:
+    """``markdown`` with ``change`` applied to each stretch between its fenced code blocks."""
     out, end = [], 0
     for code in _FENCED_CODE.finditer(markdown):
-        out += [_tidy_prose(markdown[end:code.start()]), code.group(0)]
+        out += [change(markdown[end:code.start()]), code.group(0)]
         end = code.end()
-    out.append(_tidy_prose(markdown[end:]))
-    return "".join(out).strip("\n")
+    out.append(change(markdown[end:]))
+    return "".join(out)
 
 
 def _tidy_prose(text: str) -> str:

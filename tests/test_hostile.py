@@ -126,6 +126,35 @@ def test_liquid_cannot_come_together_across_elements(body: str) -> None:
     assert not re.search(r"\{[{%]", text.replace('{{ "{" }}', "")), text
 
 
+# -- a code block inside an inline element (#22) --------------------------------------------
+LONG_HEADING = "<h2>" + "长" * 41 + "{}</h2>"
+CODE_WRAPPERS = ["<strong>{}</strong>", "<b>{}</b>", "<em>{}</em>", "<i>{}</i>", "<del>{}</del>",
+                 "<s>{}</s>", "<code>{}</code>", "<strong><em>{}</em></strong>", LONG_HEADING]
+SCRIPT = "<pre>&lt;script&gt;alert(document.domain)&lt;/script&gt;</pre>"
+
+
+def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_path: Path) -> None:
+    """A wrapper's marker glued to a closing fence (```**) left the block open in kramdown:
+    the next code block's text became raw HTML (a stored XSS)."""
+    from tests.browser import build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    shapes = [wrapper.format(inside) for wrapper in CODE_WRAPPERS
+              for inside in ("<pre>x = 1</pre>", "前<pre>x = 1</pre>后")]
+    for number, shape in enumerate(shapes):
+        body = "<p>" + shape + "</p>" + SCRIPT
+        text = post(page(body, title=f"t{number}"))
+        assert not re.search(r"^\s*```+[^`\n]*[*~`]+\s*$", text.split("---\n", 2)[2], re.M), text
+        (posts / f"2023-11-15-t{number}.md").write_text(text, encoding="utf-8")
+    built = [p.read_text(encoding="utf-8") for p in build_site(tmp_path / "archive", tmp_path)
+             .rglob("*.html")]
+    assert len(built) == len(shapes)
+    for html in built:
+        assert "<script" not in html
+        assert "&lt;script&gt;alert(document.domain)&lt;/script&gt;" in html
+
+
 # -- 5, 6. front matter ------------------------------------------------------------------
 def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
     assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
