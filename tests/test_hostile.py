@@ -158,6 +158,7 @@ def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_pa
 # -- 5, 6. front matter ------------------------------------------------------------------
 def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
     assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
+    assert theme_safe("x' onmouseover='alert(1)") == "x＇ onmouseover=＇alert(1)"
 
 
 @pytest.mark.parametrize("title", ["a\ufffeb", "a\uffffb", "a\\udc80b", "\\ud800"])
@@ -282,6 +283,7 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
     pages = {
         "Split": page("<p>{<b></b>% include x %}与{<span></span>{ site.title }}</p>", mid="2247499501"),
         "Quote": page(title='标题" onmouseover="alert(1)" x="', mid="2247499502"),
+        "Apostrophe": page(title=r"标题\x27 onmouseover=\x27alert(1)\x27 x=\x27", mid="2247499505"),
         "Nonchar": page(title="标题\ufffe\uffff", mid="2247499503"),
         "Surrogate": page(title="标题\\udc80", nickname="号\\ud800", mid="2247499504"),
     }
