@@ -62,6 +62,7 @@ _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
 })
+_BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
@@ -305,6 +306,7 @@ class _WeChatConverter(_MarkdownConverter):
 
     convert_section = convert_div
     convert_figure = convert_div
+    convert_wx_block = convert_div
 
     def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if not text.strip() and background_image_url(_attribute(el, "style")):
@@ -328,6 +330,8 @@ def _lean(html: str) -> str:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
+        if element.tag in ("span", "font") and _BLOCK_DISPLAY.search(element.get("style") or ""):
+            element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         _keep_read_attributes(element)
         if element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
