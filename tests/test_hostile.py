@@ -7,6 +7,7 @@ the real ``scrapy crawl`` against the local server.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -14,9 +15,9 @@ import pytest
 import yaml
 
 from crawler.markdown import to_markdown
-from crawler.post import compose_post, render_post, theme_safe
+from crawler.post import compose_post, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
-from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route, png
@@ -58,6 +59,40 @@ def test_digits_that_are_not_ascii_are_no_number(field: str) -> None:
 @pytest.mark.parametrize("ct", ["99999999999999999", "9" * 5000])
 def test_a_publish_time_beyond_any_date_is_no_publish_time(ct: str) -> None:
     assert parsed(page(ct=ct)).published is None
+
+
+def test_a_publish_time_is_trusted_from_wechats_launch_to_a_day_after_the_fetch() -> None:
+    fetched = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
+    assert trusted_publish_time(fetched + timedelta(hours=23), fetched)
+    assert trusted_publish_time(FIRST_PUBLISH_TIME, fetched)
+    assert not trusted_publish_time(fetched + timedelta(hours=25), fetched)
+    assert not trusted_publish_time(FIRST_PUBLISH_TIME - timedelta(seconds=1), fetched)
+    assert not trusted_publish_time(datetime(9999, 12, 31, tzinfo=UTC), fetched)
+
+
+def test_a_post_of_an_untrusted_publish_time_is_neither_written_nor_sound(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """Year 9999 made _posts/9999-12-31-….md, which Jekyll never publishes, and verify
+    called the archive sound."""
+    from tests.test_captures import scrapy
+    stamps = {"Future": "253402214399", "Epoch": "100000",
+              "Tomorrow": str(int(datetime.now(UTC).timestamp()) + 3 * 86400)}
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(wechat.page(f"/s/{name}", page(ct=ct, mid=f"224749960{n}"))
+                                 for n, (name, ct) in enumerate(stamps.items())), encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("article", archive, "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert not list((archive / "_posts").glob("*.md"))
+    assert len(re.findall(r"WARNING: Dropped: Not archived: \S+ \('反诈提醒'\) states the publish "
+                          r"time [-\d]+T[\d:+]+, [^\n]*not to be trusted", result.stderr)) == 3
+    article = parsed(page(ct=stamps["Future"], mid="2247499609"))
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / post_filename(article)).write_text(compose_post(article, {}, ["其他"]))
+    verify = scrapy("verify", archive)
+    assert verify.returncode == 1
+    assert re.search(r"_posts/9999-12-31-反诈提醒\.md: dated 9999-12-31, [^\n]* future",
+                     verify.stdout), verify.stdout
 
 
 def test_attribute_names_lxml_cannot_look_up_are_dropped() -> None:
