@@ -32,6 +32,8 @@ class ImportParams:
     """The saved pages named by ``-a path=`` (a file or folder) and ``-a paths_file=``."""
 
     pages: tuple[Path, ...]
+    max_size: int
+    max_parts: int
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> ImportParams:
@@ -52,7 +54,7 @@ class ImportParams:
             pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
         if not pages:
             raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
-        return cls(tuple(pages))
+        return cls(tuple(pages), config.import_maxsize, config.import_max_parts)
 
 
 class ImportSpider(WeChatSpider):
@@ -64,7 +66,7 @@ class ImportSpider(WeChatSpider):
     async def start(self) -> AsyncIterator[ArticleItem]:
         for path in self.params.pages:
             try:
-                saved = read_saved_page(path)
+                saved = read_saved_page(path, self.params.max_size, self.params.max_parts)
             except SavedPageError as error:
                 self.logger.warning("Not imported: %s", error)
                 continue
