@@ -8,13 +8,15 @@ Pages that are not articles, or cannot be read, are listed and left out of the t
 Exit status 1 when any page is flagged.
 
 Images are counted as if every one had been downloaded, so that what is measured is the
-converter, not the network.
+converter, not the network. Emphasis markers that show as text are found in the HTML
+kramdown (the blog's renderer, from Debian's ``jekyll``) makes of the post.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -51,7 +53,9 @@ class Fidelity:
     images_kept: int = 0
     code_lines_source: int = 0
     code_lines_kept: int = 0
-    leftovers: int = 0  # markup, or a widget's text beside its one line, shown as text
+    # markup, a widget's text beside its one line, or an emphasis marker (each * or ~ more
+    # than the source shows), shown as text
+    leftovers: int = 0
 
     @property
     def text_share(self) -> float:
@@ -74,7 +78,8 @@ def measure(article: Article) -> Fidelity:
     markup = (_SPACE.sub("", found) for found in _MARKUP.findall(_shown(_FENCED.sub("", markdown))))
     return Fidelity(
         leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
-        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose),
+        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose)
+        + _emphasis_shown(markdown, source, article),
         text_source=sum(len(s) for s in segments),
         text_kept=sum(len(s) for s in segments if s in flat),
         images_source=len(images),
@@ -82,6 +87,39 @@ def measure(article: Article) -> Fidelity:
         code_lines_source=_source_code_lines(article),
         code_lines_kept=sum(len(m.group(2).split("\n")) for m in _FENCED.finditer(markdown)),
     )
+
+
+def _emphasis_shown(markdown: str, source: str, article: Article) -> int:
+    """The ``*`` and ``~`` a reader sees in the rendered post, outside code, beyond those
+    of the source's text: markers kramdown did not read as emphasis."""
+    rendered = dom.fragment(render_html(markdown.replace(_LIQUID_BRACE, "{")))
+    for code in rendered.xpath("//pre|//code"):
+        code.drop_tree()
+    shown = rendered.text_content()
+    code_text = "".join(code.text_content() for code in dom.fragment(
+        article.body_html).xpath("//pre|//code")) if article.body_html else ""
+    return sum(max(0, shown.count(marker) - source.count(marker) + code_text.count(marker))
+               for marker in "*~")
+
+
+def render_html(markdown: str) -> str:
+    """``markdown`` as the blog's kramdown renders it (GFM input, as Jekyll reads posts)."""
+    try:
+        result = subprocess.run(["ruby", "-e", _KRAMDOWN], input=markdown, capture_output=True,
+                                text=True, timeout=120, check=False)
+    except FileNotFoundError:
+        raise RenderError("ruby is not installed: install Debian's jekyll (README)") from None
+    if result.returncode != 0:
+        raise RenderError(f"kramdown failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+class RenderError(RuntimeError):
+    """kramdown could not render a post: the report cannot say what a reader sees."""
+
+
+_KRAMDOWN = ('require "kramdown"; require "kramdown-parser-gfm"; '
+             'print Kramdown::Document.new(STDIN.read, input: "GFM").to_html')
 
 
 def _shown(markdown: str) -> str:

@@ -74,3 +74,16 @@ def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.Mo
     monkeypatch.setattr(fidelity, "to_markdown",
                         lambda article, links: convert(article, links) + "\n\n来自力哥理财 13:45")
     assert measure(article).leftovers == 2
+
+
+def test_emphasis_markers_a_reader_sees_are_leftovers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bold across paragraphs showed ** on the page and the report said 0 leftovers."""
+    import crawler.fidelity as fidelity
+    body = '<div id="js_content"><p>星号 * 是原文的字，<code>a*b</code></p><p><strong>加粗</strong></p></div>'
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert measure(article).leftovers == 0
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links) + "\n\n**跨段\n\n加粗**")
+    assert measure(article).leftovers == 4
