@@ -62,28 +62,27 @@ def test_markup_or_widget_text_shown_as_text_is_flagged(tmp_path: Path, monkeypa
     assert row.split()[-2:] == ["2", "LEFTOVERS"]  # the tag and its closing tag
 
 
-def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.MonkeyPatch) -> None:
+def leftovers_before_and_after(monkeypatch: pytest.MonkeyPatch, body: str,
+                               added: str) -> tuple[int, int]:
+    """The leftovers measured of ``body``, and again with ``added`` at the end of its post."""
     import crawler.fidelity as fidelity
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    before = measure(article).leftovers
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links) + "\n\n" + added)
+    return before, measure(article).leftovers
+
+
+def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.MonkeyPatch) -> None:
     body = ('<div id="js_content"><mpvoice name="早安" play_length="1000"></mpvoice>'
             '<span class="js_audio_frame"><strong>早安</strong><span>来自力哥理财</span>'
             '<em>13:45</em></span><p>正文</p></div>')
-    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
-                      body_html=body)
-    assert measure(article).leftovers == 0
-    convert = fidelity.to_markdown
-    monkeypatch.setattr(fidelity, "to_markdown",
-                        lambda article, links: convert(article, links) + "\n\n来自力哥理财 13:45")
-    assert measure(article).leftovers == 2
+    assert leftovers_before_and_after(monkeypatch, body, "来自力哥理财 13:45") == (0, 2)
 
 
 def test_emphasis_markers_a_reader_sees_are_leftovers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bold across paragraphs showed ** on the page and the report said 0 leftovers."""
-    import crawler.fidelity as fidelity
     body = '<div id="js_content"><p>星号 * 是原文的字，<code>a*b</code></p><p><strong>加粗</strong></p></div>'
-    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
-                      body_html=body)
-    assert measure(article).leftovers == 0
-    convert = fidelity.to_markdown
-    monkeypatch.setattr(fidelity, "to_markdown",
-                        lambda article, links: convert(article, links) + "\n\n**跨段\n\n加粗**")
-    assert measure(article).leftovers == 4
+    assert leftovers_before_and_after(monkeypatch, body, "**跨段\n\n加粗**") == (0, 4)
