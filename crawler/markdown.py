@@ -55,9 +55,8 @@ _DROPPED = frozenset({
 _FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are
-# escaped): a heading, quote, table, list, image, formula, rule; and a fence on any line.
+# escaped): a heading, quote, table, list, image, formula, rule.
 _BLOCK_START = re.compile(r"[#>|]|[-*+] |\d+[.)] |!\[|\$\$|---")
-_FENCE_LINE = re.compile(r"^\s*(?:`{3,}|~{3,})", re.M)
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
@@ -168,10 +167,11 @@ def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
 
 
 def _is_paragraph(piece: str, first: bool) -> bool:
-    """Whether ``piece`` (between blank lines) is a paragraph of text: not a block the
-    converter wrote, nor the indented rest of one (a list item's)."""
+    """Whether ``piece`` (between blank lines and code blocks) is a paragraph of text: not a
+    block the converter wrote, nor the indented rest of one (a list item's, which may hold
+    a code block). A code span's text, unescaped, is a paragraph: ``` there is no fence."""
     return bool(piece.strip()) and (first or not piece[0].isspace()) \
-        and not _BLOCK_START.match(piece.strip()) and not _FENCE_LINE.search(piece)
+        and not _BLOCK_START.match(piece.strip())
 
 
 class _WeChatConverter(_MarkdownConverter):

@@ -176,7 +176,7 @@ def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_pa
     posts.mkdir(parents=True)
     (tmp_path / "archive" / "postimg").mkdir()
     shapes = [wrapper.format(inside) for wrapper in CODE_WRAPPERS
-              for inside in ("<pre>x = 1</pre>", "前<pre>x = 1</pre>后")]
+              for inside in ("<pre>x = 1</pre>", "前<pre>x = 1</pre>后", "<code>```</code>后")]
     for number, shape in enumerate(shapes):
         body = "<p>" + shape + "</p>" + SCRIPT
         text = post(page(body, title=f"t{number}"))
