@@ -269,7 +269,7 @@ class _WeChatConverter(_MarkdownConverter):
         fence = "`" * max(3, longest + 1)
         indent = re.sub(r"[^>]", " ", marks)
         lines = [f"{fence}{language}", *code.split("\n"), fence]
-        return marks + "\n".join([lines[0], *(indent + line if line.strip() else indent.rstrip()
+        return marks + "\n".join([lines[0], *(indent + line if line else indent.rstrip()
                                                for line in lines[1:])])
 
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
