@@ -62,7 +62,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        escape_liquid(f"<blockquote><p>转载：{html.escape(account, quote=False)}<br>"),
+        escape_liquid(f"<blockquote><p>转载：{html.escape(account)}<br>"),
         escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]

@@ -324,6 +324,8 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
         "Split": page("<p>{<b></b>% include x %}与{<span></span>{ site.title }}</p>", mid="2247499501"),
         "Quote": page(title='标题" onmouseover="alert(1)" x="', mid="2247499502"),
         "Apostrophe": page(title=r"标题\x27 onmouseover=\x27alert(1)\x27 x=\x27", mid="2247499505"),
+        # the account is in the first paragraph, which the layout prints into og:description
+        "Account": page(nickname=r"号\x22 onmouseover=\x22alert(1)\x22 x=\x22", mid="2247499506"),
         "Nonchar": page(title="标题\ufffe\uffff", mid="2247499503"),
         "Surrogate": page(title="标题\\udc80", nickname="号\\ud800", mid="2247499504"),
     }
