@@ -72,11 +72,14 @@ class RunReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.tally.stats.get_stats()
-        lines = [f"\n  {source}: {line}" for source, line in self._per_source()]
-        lines += [f"\n  account {line}" for line in self._per_account(spider)]
+        lines = [f"{source}: {line}" for source, line in self._per_source()]
+        lines += [f"account {line}" for line in self._per_account(spider)]
         troubled = reason != "finished" or any(stats.get(key) for key in _TROUBLE)
-        logger.log(logging.WARNING if troubled else logging.INFO, "Run summary (%s): %s%s",
-                   reason, _counts(stats, _TOTALS) or "nothing to do", "".join(lines))
+        # A line of the template per line of the summary: what the arguments bring from
+        # outside (account names) cannot break a line (crawler.logtext).
+        logger.log(logging.WARNING if troubled else logging.INFO,
+                   "Run summary (%s): %s" + "\n  %s" * len(lines),
+                   reason, _counts(stats, _TOTALS) or "nothing to do", *lines)
         failure = run_failure(stats, reason)
         if failure:
             logger.error("Exit status 1: %s", failure)

@@ -4,8 +4,9 @@ Pages, saved files and their names reach the log as arguments of its lines (``No
 imported: %s``). A line break there would write a line of its own, one an attacker
 chooses ("… INFO: Run summary (finished): 99 new"), and an escape sequence would speak to
 the terminal. So every argument of every record is shown with its control characters
-escaped (``\\n``, ``\\x1b``); a record whose template spans lines (Scrapy's settings and
-stats dumps) keeps the line breaks of its arguments, which are its own layout.
+escaped (``\\n``, ``\\x1b``), but for the line breaks of an argument the template starts
+on a line of its own (Scrapy's ``Dumping Scrapy stats:\\n%(stats)s``): a dump's lines are
+its layout.
 """
 
 from __future__ import annotations
@@ -54,15 +55,28 @@ def _shown(value: object, pattern: re.Pattern[str]) -> object:
     return value if isinstance(value, (int, float)) else _Shown(value, pattern)
 
 
+# A conversion of a %-template ("%%" is one too, of no argument).
+_CONVERSION = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0 +-]*\d*(?:\.\d+)?[hlL]?(?P<kind>[a-zA-Z%])")
+
+
 def escape_arguments(record: logging.LogRecord) -> logging.LogRecord:
     """``record`` with its arguments shown escaped (see the module's docstring)."""
-    if record.args:
-        multiline = isinstance(record.msg, str) and "\n" in record.msg
-        pattern = _CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL
-        if isinstance(record.args, Mapping):
-            record.args = {key: _shown(value, pattern) for key, value in record.args.items()}
-        else:
-            record.args = tuple(_shown(value, pattern) for value in record.args)
+    if not record.args:
+        return record
+    own_line: set[int | str] = set()
+    if isinstance(record.msg, str):
+        template = record.msg
+        conversions = [m for m in _CONVERSION.finditer(template) if m.group("kind") != "%"]
+        own_line = {m.group("name") if m.group("name") is not None else number
+                    for number, m in enumerate(conversions) if template[m.start() - 1:m.start()] == "\n"}
+
+    def shown(key: int | str, value: object) -> object:
+        return _shown(value, _CONTROL_BUT_LINE_BREAKS if key in own_line else _CONTROL)
+
+    if isinstance(record.args, Mapping):
+        record.args = {key: shown(key, value) for key, value in record.args.items()}
+    else:
+        record.args = tuple(shown(number, value) for number, value in enumerate(record.args))
     return record
 
 
