@@ -51,3 +51,13 @@ def test_images_left_on_the_cdn_are_reported_apart(tmp_path: Path) -> None:
     found = [(path.name, count) for path, count in posts_with_remote_images(archive, {"mmbiz.qpic.cn"})]
     archive.close()
     assert found == [("2023-11-15-反诈提醒.md", 1)]
+
+
+def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:
+    from tests.test_captures import scrapy
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / "x\nverify: blog is sound (9 posts).md").write_text("")
+    result = scrapy("verify", tmp_path)
+    assert result.returncode == 1
+    assert "x\\nverify: blog is sound" in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("verify: blog")]
