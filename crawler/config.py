@@ -53,6 +53,8 @@ class Config:
     block_retry_times: int
     block_backoff: float
     image_max_pixels: int
+    import_maxsize: int
+    import_max_parts: int
     gc_young_threshold: int
     follow_links: str
     follow_links_per_run: int
@@ -90,6 +92,8 @@ class Config:
             block_retry_times=read.integer("BLOCK_RETRY_TIMES", 0),
             block_backoff=read.real("BLOCK_BACKOFF", 0.0),
             image_max_pixels=read.integer("IMAGE_MAX_PIXELS", 1),
+            import_maxsize=read.integer("IMPORT_MAXSIZE", 1),
+            import_max_parts=read.integer("IMPORT_MAX_PARTS", 1),
             gc_young_threshold=read.integer("GC_YOUNG_THRESHOLD", 0),
             follow_links=read.choice("FOLLOW_LINKS", FOLLOW_LINKS),
             follow_links_per_run=read.integer("FOLLOW_LINKS_PER_RUN", 0),

@@ -59,11 +59,13 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
-    if stats.get("downloader/exception_count", 0) and not stats.get("downloader/response_count", 0):
+    archived = any(stats.get(key) for key in _ARCHIVED)
+    if not archived and stats.get("downloader/exception_count", 0) \
+            and not stats.get("downloader/response_count", 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
-    if stats.get(IMPORT_PAGES) and not any(stats.get(key) for key in _ARCHIVED):
+    if stats.get(IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     return None
 
@@ -85,13 +87,16 @@ class RunReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.tally.stats.get_stats()
-        lines = [f"\n  {source}: {line}" for source, line in self._per_source()]
-        lines += [f"\n  account {line}" for line in self._per_account(spider)]
+        lines = [f"{source}: {line}" for source, line in self._per_source()]
+        lines += [f"account {line}" for line in self._per_account(spider)]
         failure = run_failure(stats, reason)
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
-        logger.log(logging.WARNING if troubled else logging.INFO, "Run summary (%s): %s%s%s",
+        # A line of the template per line of the summary: what the arguments bring from
+        # outside (account names) cannot break a line (crawler.logtext).
+        logger.log(logging.WARNING if troubled else logging.INFO,
+                   "Run summary (%s): %s%s" + "\n  %s" * len(lines),
                    reason, _counts(stats, _TOTALS) or "nothing to do",
-                   f"; FAILED: {failure}" if failure else "", "".join(lines))
+                   f"; FAILED: {failure}" if failure else "", *lines)
         if failure:
             logger.error("Exit status 1: %s", failure)
 

@@ -8,7 +8,8 @@ Pages that are not articles, or cannot be read, are listed and left out of the t
 Exit status 1 when any page is flagged.
 
 Images are counted as if every one had been downloaded, so that what is measured is the
-converter, not the network.
+converter, not the network. Emphasis markers that show as text are found in the HTML
+kramdown (the blog's renderer, from Debian's ``jekyll``) makes of the post.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import lxml.html
 
+from crawler.kramdown import Kramdown
 from crawler.markdown import INVISIBLE, not_content, text_as_html, to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
@@ -51,7 +53,9 @@ class Fidelity:
     images_kept: int = 0
     code_lines_source: int = 0
     code_lines_kept: int = 0
-    leftovers: int = 0  # markup, or a widget's text beside its one line, shown as text
+    # markup, a widget's text beside its one line, or an emphasis marker (each * or ~ more
+    # than the source shows), shown as text
+    leftovers: int = 0
 
     @property
     def text_share(self) -> float:
@@ -62,8 +66,12 @@ class Fidelity:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def measure(article: Article) -> Fidelity:
-    """Compare ``article``'s source body with the Markdown it converts to."""
+def measure(article: Article, kramdown: Kramdown | None = None) -> Fidelity:
+    """Compare ``article``'s source body with the Markdown it converts to, rendered by
+    ``kramdown`` (by one started for this alone if None)."""
+    if kramdown is None:
+        with Kramdown() as own:
+            return measure(article, own)
     links = {url: f"{{{{site.baseurl}}}}/postimg/{image_stem(url)}.img" for url in article.image_urls}
     markdown = to_markdown(article, links)
     flat = _flatten(markdown)
@@ -74,7 +82,8 @@ def measure(article: Article) -> Fidelity:
     markup = (_SPACE.sub("", found) for found in _MARKUP.findall(_shown(_FENCED.sub("", markdown))))
     return Fidelity(
         leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
-        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose),
+        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose)
+        + _emphasis_shown(kramdown.render(markdown.replace(_LIQUID_BRACE, "{")), source, article),
         text_source=sum(len(s) for s in segments),
         text_kept=sum(len(s) for s in segments if s in flat),
         images_source=len(images),
@@ -84,19 +93,35 @@ def measure(article: Article) -> Fidelity:
     )
 
 
+def _emphasis_shown(html: str, source: str, article: Article) -> int:
+    """The ``*`` and ``~`` a reader sees in the post's ``html``, outside code, beyond those
+    of the source's text: markers kramdown did not read as emphasis."""
+    rendered = dom.fragment(html)
+    for code in rendered.xpath("//pre|//code"):
+        code.drop_tree()
+    shown = rendered.text_content()
+    code_text = "".join(code.text_content() for code in dom.fragment(
+        article.body_html).xpath("//pre|//code")) if article.body_html else ""
+    return sum(max(0, shown.count(marker) - source.count(marker) + code_text.count(marker))
+               for marker in "*~")
+
+
 def _shown(markdown: str) -> str:
     """The Markdown's text as a reader sees it (links and images reduced to their text)."""
     text = re.sub(r"!?\[((?:[^\]\\]|\\.)*)\]\([^)\s]*\)(?:\{:[^}]*\})?", r"\1", markdown)
     text = re.sub(r"(`+).+?\1", "", text)  # code: markup there is the article's text
-    text = text.replace(_LIQUID_BRACE, "{")
-    return _MARKDOWN_ESCAPE.sub(r"\1", text).replace("&amp;", "&").replace("&#126;", "~")
+    return _unescaped(text)
 
 
 def _flatten(markdown: str) -> str:
     """The Markdown's text as a reader sees it, without white space."""
-    text = markdown.replace(_LIQUID_BRACE, "{")
-    text = _MARKDOWN_ESCAPE.sub(r"\1", text).replace("&amp;", "&").replace("&#126;", "~")
-    return _SPACE.sub("", text)
+    return _SPACE.sub("", _unescaped(markdown))
+
+
+def _unescaped(markdown: str) -> str:
+    """``markdown`` without the escapes the converter writes."""
+    text = _MARKDOWN_ESCAPE.sub(r"\1", markdown.replace(_LIQUID_BRACE, "{"))
+    return text.replace("&amp;", "&").replace("&#126;", "~").replace("&#96;", "`")
 
 
 def _text_segments(article: Article) -> tuple[list[str], list[str]]:
@@ -165,27 +190,35 @@ def main(argv: list[str] | None = None) -> int:
     total = Fidelity()
     flagged = 0
     print(f"{'page':56} {'text kept':>10} {'images':>9} {'code lines':>11} {'leftovers':>9}")
-    for path in pages:
-        try:
-            saved = read_saved_page(path)
-        except SavedPageError as error:
-            print(f"{path.name:56} not read: {error}")
-            continue
-        parsed = parse_page(saved.html, saved.url or path.absolute().as_uri())
-        if not isinstance(parsed, Article):
-            print(f"{path.name:56} not an article: {parsed.reason}")
-            continue
-        result = measure(parsed)
-        total.add(result)
-        flags = [flag for flag, raised in (
-            ("SUSPICIOUSLY SHORT", result.text_share < args.min_text),
-            ("IMAGES MISSING", result.images_kept < result.images_source),
-            ("LEFTOVERS", result.leftovers > 0),
-        ) if raised]
-        flagged += bool(flags)
-        print(f"{path.name:56} {_row(result)}  {' '.join(flags)}".rstrip())
+    with Kramdown() as kramdown:
+        for path in pages:
+            result, flags, row = _measure_page(path, kramdown, args.min_text)
+            if result is not None:
+                total.add(result)
+            flagged += bool(flags)
+            print(row)
     print(f"{'total':56} {_row(total)}")
     return 1 if flagged else 0
+
+
+def _measure_page(path: Path, kramdown: Kramdown,
+                  min_text: float) -> tuple[Fidelity | None, list[str], str]:
+    """The measure of the page saved in ``path`` (None if it is no article), what it is
+    flagged for, and its row of the report."""
+    try:
+        saved = read_saved_page(path)
+    except SavedPageError as error:
+        return None, [], f"{path.name:56} not read: {error}"
+    parsed = parse_page(saved.html, saved.url or path.absolute().as_uri())
+    if not isinstance(parsed, Article):
+        return None, [], f"{path.name:56} not an article: {parsed.reason}"
+    result = measure(parsed, kramdown)
+    flags = [flag for flag, raised in (
+        ("SUSPICIOUSLY SHORT", result.text_share < min_text),
+        ("IMAGES MISSING", result.images_kept < result.images_source),
+        ("LEFTOVERS", result.leftovers > 0),
+    ) if raised]
+    return result, flags, f"{path.name:56} {_row(result)}  {' '.join(flags)}".rstrip()
 
 
 def _row(result: Fidelity) -> str:

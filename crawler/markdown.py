@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -36,11 +36,18 @@ from crawler.wechat.urls import (
     web_url,
 )
 
-_ANYWHERE = re.compile(r"([\\`*_\[\]{}<>|$])")
+_ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
+# A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
+# rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
+# "\0span<number>\0", so that it is written knowing what is next to it.
+_CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
+_CODE_SPAN = re.compile("\0span([0-9]+)\0")
+# What may come before a code block on its line: the marks of quotes and list items.
+_BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
 # The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
 # is escaped): the browser then asks the CDN for the image without a Referer.
 _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
@@ -53,11 +60,15 @@ _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
-_FENCED_CODE = re.compile(r"^(`{3,})[^\n]*\n.*?\n\1$", re.S | re.M)
+_BLANK_LINES = re.compile(r"(\n\s*\n)")
+# What starts a block the converter wrote (source text never does: its line starts are
+# escaped): a heading, quote, table, list, image, formula, rule, code block.
+_BLOCK_START = re.compile(r"[#>|]|[-*+] |\d+[.)] |!\[|\$\$|---|\0code")
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
 })
+_BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
@@ -96,7 +107,9 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if article.share_source_url:
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
-    markdown = escape_liquid(_tidy("\n\n".join(p for p in parts if p.strip())))
+    markdown = _tidy("\n\n".join(p for p in parts if p.strip()))
+    markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
+    markdown = escape_liquid(_CODE_SPAN.sub(converter.place_span, markdown))
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
 
 
@@ -119,7 +132,9 @@ def escape_text(text: str) -> str:
     text = _ANYWHERE.sub(r"\\\1", text)
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
-    return text.replace("~~~", "&#126;~~")
+    # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
+    # which is what its table rows, read for code spans before escapes, need.
+    return text.replace("~~~", "&#126;~~").replace("`", "&#96;")
 
 
 def _no_nul(text: str) -> str:
@@ -136,6 +151,36 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 # markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
 _MarkdownConverter: Any = markdownify.MarkdownConverter
+_Converter = Callable[[Any, Tag, str, set[str]], str]
+
+
+def _inline(convert: _Converter, same: set[str]) -> _Converter:
+    """markdownify's ``convert`` of an emphasis, applied paragraph by paragraph, and not
+    again inside an emphasis of its kind (bold in bold is bold; ``****`` would show)."""
+    def converter(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if parent_tags & same:
+            return text
+        return _each_paragraph(lambda piece: str(convert(self, el, piece, parent_tags)), text)
+    return converter
+
+
+def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
+    """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
+    paragraphs and to nothing else.
+
+    An inline element may hold blocks (paragraphs, pictures, code). Its markers around them
+    would show as text, or worse, be glued to a code block's closing fence: kramdown would
+    then not close the block there, and the next code block's text would be read as HTML.
+    """
+    return "".join(piece if number % 2 or not _is_paragraph(piece, first=number == 0)
+                   else wrap(piece) for number, piece in enumerate(_BLANK_LINES.split(text)))
+
+
+def _is_paragraph(piece: str, first: bool) -> bool:
+    """Whether ``piece`` (between blank lines) is a paragraph of text: not a block the
+    converter wrote, nor the indented rest of one (a list item's)."""
+    return bool(piece.strip()) and (first or not piece[0].isspace()) \
+        and not _BLOCK_START.match(piece.strip())
 
 
 class _WeChatConverter(_MarkdownConverter):
@@ -154,6 +199,8 @@ class _WeChatConverter(_MarkdownConverter):
         # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
         # holds "\0<number>\0" in their place until Liquid is escaped.
         self.local_links: list[str] = []
+        self.code_blocks: list[tuple[str, str]] = []  # (code, language), see convert_pre
+        self.code_spans: list[str] = []  # see code_span
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, html: str) -> str:
@@ -200,18 +247,63 @@ class _WeChatConverter(_MarkdownConverter):
         return f"[{text.strip()}]({_url(href)})"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """A fenced code block; ``text`` is not used, the lines are read from ``el``."""
+        """A fenced code block, held aside until the rest is written (``place_code``); in a
+        heading or a table cell, which hold one line, a code span. ``text`` is not used,
+        the lines are read from ``el``."""
         code = _code_lines(el).strip("\n")
         if not code.strip():
             return ""
+        if "_inline" in parent_tags:
+            return self.code_span(code)
+        self.code_blocks.append((code, _language(el)))
+        return f"\n\n\0code{len(self.code_blocks) - 1}\0\n\n"
+
+    def place_code(self, match: re.Match[str]) -> str:
+        """The code block a line of the Markdown holds (``_CODE_BLOCK``), fenced, each line
+        indented as the quote or list item it is in. One that shares its line with text (a
+        link's) is a code span there."""
+        marks, number, rest = match.groups()
+        code, language = self.code_blocks[int(number)]
+        if rest.strip() or not _BLOCK_MARKS.fullmatch(marks):
+            return marks + self.code_span(code) + rest
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
-        return f"\n\n{fence}{_language(el)}\n{code}\n{fence}\n\n"
+        indent = re.sub(r"[^>]", " ", marks)
+        lines = [f"{fence}{language}", *code.split("\n"), fence]
+        return marks + "\n".join([lines[0], *(indent + line if line else indent.rstrip()
+                                               for line in lines[1:])])
 
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if "pre" in parent_tags:
+        if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
-        return str(super().convert_code(el, text, parent_tags))
+        return _each_paragraph(self.code_span, text)
+
+    convert_kbd = convert_samp = convert_code
+
+    def code_span(self, code: str) -> str:
+        """``code`` as a code span, held aside until the rest is written (``place_span``);
+        a space before or after it stays outside."""
+        if not code.strip():
+            return ""
+        self.code_spans.append(code.strip().replace("\n", " "))
+        return f"{' ' * code.startswith(' ')}\0span{len(self.code_spans) - 1}\0" \
+               f"{' ' * code.endswith(' ')}"
+
+    def place_span(self, match: re.Match[str]) -> str:
+        """The code span ``match`` stands for, between more backticks than it holds, and
+        apart from a backtick beside it (another span's): two runs of backticks that touch
+        are one, and the span would not close."""
+        code = self.code_spans[int(match.group(1))]
+        ticks = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
+        span = f"{ticks} {code} {ticks}" if "`" in code else f"{ticks}{code}{ticks}"
+        text, start, end = match.string, match.start(), match.end()
+        before = " " if start and text[start - 1] in "`\0" else ""
+        after = " " if end < len(text) and text[end] in "`\0" else ""
+        return before + span + after
+
+    convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
+    convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
+    convert_del = convert_s = _inline(_MarkdownConverter.convert_del, {"del", "s"})
 
     def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""  # a video or vote is a widget (process_tag); any other frame is nothing
@@ -223,7 +315,9 @@ class _WeChatConverter(_MarkdownConverter):
         if not text or "_inline" in parent_tags:
             return text
         if len(text) > LONGEST_HEADING:
-            return f"\n\n**{text}**\n\n" if "*" not in text else f"\n\n{text}\n\n"
+            bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
+                if "*" not in text else text
+            return f"\n\n{bold}\n\n"
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
     def formula(self, latex: str) -> str:
@@ -263,6 +357,7 @@ class _WeChatConverter(_MarkdownConverter):
 
     convert_section = convert_div
     convert_figure = convert_div
+    convert_wx_block = convert_div
 
     def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if not text.strip() and background_image_url(_attribute(el, "style")):
@@ -284,6 +379,8 @@ def _lean(html: str) -> str:
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
+        if element.tag in ("span", "font") and _BLOCK_DISPLAY.search(element.get("style") or ""):
+            element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         _keep_read_attributes(element)
         if element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
@@ -407,20 +504,12 @@ def _url(url: str) -> str:
 
 
 def _tidy(markdown: str) -> str:
-    """Trailing blanks and runs of blank lines out, except inside fenced code."""
-    out, end = [], 0
-    for code in _FENCED_CODE.finditer(markdown):
-        out += [_tidy_prose(markdown[end:code.start()]), code.group(0)]
-        end = code.end()
-    out.append(_tidy_prose(markdown[end:]))
-    return "".join(out).strip("\n")
-
-
-def _tidy_prose(text: str) -> str:
+    """Trailing blanks and runs of blank lines out (code blocks are not in it yet)."""
     lines = []
-    for line in text.split("\n"):
+    for line in markdown.split("\n"):
         stripped = line.rstrip()
         hard_break = line.endswith("  ") and stripped
         lines.append(stripped + ("  " if hard_break else ""))
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
-    return re.sub(r" {2}\n(?=\n|$)", "\n", text)  # a hard break that ends a paragraph
+    markdown = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    # a hard break that ends a paragraph goes
+    return re.sub(r" {2}\n(?=\n|$)", "\n", markdown).strip("\n")

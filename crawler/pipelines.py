@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
@@ -26,6 +27,7 @@ from crawler.store.archive import Archive, NotConverted
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState
 from crawler.store.posts import Outcome, PostError
+from crawler.wechat.article import trusted_publish_time
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -230,6 +232,10 @@ class PostPipeline:
         if article.published is None:
             self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
                                "no publish time, and a post is never given an invented date")
+        if not trusted_publish_time(article.published, datetime.now(UTC)):
+            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
+                               f"the publish time {article.published.isoformat()}, before WeChat "
+                               "existed or later than it was fetched, so not to be trusted")
         if (page := item.imported_page) is not None:
             self._record(lambda: self.archive.captures.add_resource(article.url, page), article.url)
         names = {f["url"]: f["path"] for f in item.files}

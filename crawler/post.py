@@ -27,7 +27,7 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 # What Jekyll's YAML reader (Ruby's Psych, libyaml) rejects even escaped, failing the whole
 # site: lone surrogates and the non-characters U+FFFE and U+FFFF.
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂"})
+_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "'": "＇"})
 
 
 def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
@@ -62,7 +62,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        escape_liquid(f"<blockquote><p>转载：{html.escape(account, quote=False)}<br>"),
+        escape_liquid(f"<blockquote><p>转载：{html.escape(account)}<br>"),
         escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]
@@ -76,8 +76,9 @@ def _source_link(url: str) -> str:
 
 
 def theme_safe(value: str) -> str:
-    """``value`` with ``<``, ``>`` and ``"`` made full-width: themes print ``page.title`` and
-    the tags raw, into HTML text and into attribute values (Hux: ``title="{{page.next.title}}"``)."""
+    """``value`` with ``<``, ``>``, ``"`` and ``'`` made full-width: themes print ``page.title``
+    and the tags raw, into HTML text and into attribute values, double-quoted (Hux:
+    ``title="{{page.next.title}}"``) or single-quoted (``content='{{ page.title }}'``)."""
     return value.translate(_FULL_WIDTH)
 
 

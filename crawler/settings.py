@@ -74,7 +74,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900}
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
-              "crawler.progress.Progress": 500}
+              "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0}
 
 # -- politeness ------------------------------------------------------------------------
 # WeChat answers fast crawlers with its verification page: article pages one at a time,
@@ -105,6 +105,10 @@ DOWNLOAD_TIMEOUT = 30
 # Article pages are 2-4 MB; a bigger response is not an article page or image we keep.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# Saved pages (scrapy crawl import) are held to the same size, and an MHTML to a number of
+# parts: a page saved with its pictures is a few hundred.
+IMPORT_MAXSIZE = DOWNLOAD_MAXSIZE
+IMPORT_MAX_PARTS = 2000
 RETRY_TIMES = 2
 # A request that failed for good is one line of ours ("Not archived: …", "Image not
 # stored …", "Source … could not be read"), not also Scrapy's "Gave up retrying".

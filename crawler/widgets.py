@@ -26,6 +26,9 @@ _BY_TAG = {
     "mp-miniprogram": ("小程序", ("data-miniprogram-title",), ""),
     "mp-vote": ("投票", ("data-title", "title"), ""),
 }
+# What a reader of the archive must do in WeChat to get the widget: the post keeps no
+# player and no ballot, so its line says so (audio and music name what plays there).
+_IN_WECHAT = {"视频": "在微信中观看", "视频号": "在微信中观看", "投票": "在微信中投票"}
 _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer|readtemplate\?t=pages/video")
 _VOTE_SRC = re.compile(r"appmsgvote|vote_tmpl")
 # Elements a page renders a player or card into, beside the widget's own element (saved
@@ -46,9 +49,10 @@ class Widget:
 
     @property
     def label(self) -> str:
-        """``音频：早安武汉3月19日（4:43）``."""
+        """``音频：早安武汉3月19日（4:43）``, ``视频：识破骗局（1:05，在微信中观看）``."""
         label = f"{self.kind}：{self.title}" if self.title else self.kind
-        return f"{label}（{self.length}）" if self.length else label
+        notes = "，".join(note for note in (self.length, _IN_WECHAT.get(self.kind, "")) if note)
+        return f"{label}（{notes}）" if notes else label
 
 
 def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:

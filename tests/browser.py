@@ -36,7 +36,8 @@ BASEURL = "/blog"
 # - the site's build settings: kramdown reading GFM (Jekyll's default, which Hux sets
 #   explicitly), China time, a baseurl, and strict front matter as the blog builds;
 # - page.title printed raw: as text in <title> and <h1>, and inside double-quoted attribute
-#   values (og:title, description, and the pager's title="" of the neighbouring posts);
+#   values (og:title, description, and the pager's title="" of the neighbouring posts); and,
+#   as other themes do, inside a single-quoted one (twitter:title);
 # - the tags printed raw into a link, its title attribute and its text;
 # - the first paragraph, stripped of tags, inside the og:description attribute;
 # - the post's HTML inside <div class="post-container">;
@@ -61,6 +62,7 @@ DEFAULT_LAYOUT = """\
 <title>{{ page.title }}</title>
 <meta name="description" content="{{ page.title }}">
 <meta property="og:title" content="{{ page.title }}">
+<meta name="twitter:title" content='{{ page.title }}'>
 <meta property="og:description" content="{{ page.excerpt | strip_html | truncate: 200 }}">
 </head>
 <body>

@@ -89,6 +89,9 @@ def run_crawl(spider: str, args: list[str], options: dict[str, str],
             spargs[name] = value
         elif word == "-L":
             settings.set("LOG_LEVEL", next(words), priority="cmdline")
+        elif word == "-s":
+            name, _, value = next(words).partition("=")
+            settings.set(name, value, priority="cmdline")
         else:
             raise ValueError(f"not an option run_crawl knows: {word}")
     for name, value in options.items():

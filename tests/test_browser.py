@@ -25,12 +25,17 @@ pytestmark = pytest.mark.browser
 
 TAG_LIKE = re.compile(r"</?[a-zA-Z][^>]*>")
 # Liquid that was not run, and Markdown escapes that were not read, each show as these.
-LEFTOVERS = ["{%", "{{", "\\*", "\\_"]
+LEFTOVERS = ["{%", "{{", "\\*", "\\_", "**", "~~"]
 # Markdown-looking text in the album's articles, so that an escape shown raw would be seen.
 ALBUM = [
     Art("2247490001", items=("*不要*轻信陌生来电", "_验证码_不给任何人", "1. 先挂断 2. 再核实")),
     Art("2247490002", title="*紧急*提醒: 冒充_客服_退款", items=("# 96110 是反诈专线",)),
     Art("2247490003", items=("转账前 | 先核实", "+ 加号 - 减号 > 大于号")),
+    # Bold across paragraphs or nested, spans shown as blocks (#25): ** showed, lines ran together
+    Art("2247490004", items=("<strong><p>跨段的加粗，</p><p>第二段。</p></strong>",
+                             "<strong><strong>加粗</strong>里的加粗</strong>",
+                             '<span style="display:block">•第一问？</span>'
+                             '<span style="display:block">•第二问？</span>')),
 ]
 FAILED_IMAGE = "/mmbiz_jpg/FailingMediaId00007/640"
 FAILED_IMAGE_WIDTH = 8  # of jpeg()'s picture; the CDN's "not allowed" one is 2 wide
@@ -106,7 +111,14 @@ def test_the_visible_text_shows_no_markup(album: Viewed) -> None:
         for leftover in LEFTOVERS:
             assert leftover not in view.text, (view.url, leftover)
     # The album's Markdown-looking text shows as written, unescaped.
-    assert "*不要*轻信陌生来电" in "\n".join(view.text for view in album.views)
+    shown = "\n".join(view.text for view in album.views)
+    assert "*不要*轻信陌生来电" in shown
+    assert "加粗里的加粗" in shown and "第二段。" in shown
+
+
+def test_spans_shown_as_blocks_are_lines_of_their_own(album: Viewed) -> None:
+    shown = "\n".join(view.text for view in album.views)
+    assert "•第一问？" in shown and "•第一问？•第二问？" not in shown
 
 
 def test_no_dialog_fires(album: Viewed) -> None:

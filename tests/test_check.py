@@ -70,3 +70,13 @@ def test_a_folder_that_holds_no_archive_is_one_line_and_creates_nothing(
     assert len(lines) == 1 and str(root) in lines[0], result.stderr
     assert result.stdout == ""
     assert (sorted(root.iterdir()) == []) if where == "empty" else not root.exists()
+
+
+def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:
+    from tests.test_captures import scrapy
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / "x\nverify: blog is sound (9 posts).md").write_text("")
+    result = scrapy("verify", tmp_path)
+    assert result.returncode == 1
+    assert "x\\nverify: blog is sound" in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith("verify: blog")]

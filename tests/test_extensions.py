@@ -34,3 +34,11 @@ def test_the_young_threshold_holds_from_engine_start_to_spider_close(
 def test_zero_leaves_the_collector_alone() -> None:
     with pytest.raises(NotConfigured):
         CollectorPace.from_crawler(crawler(GC_YOUNG_THRESHOLD=0))
+
+
+def test_a_run_that_reached_nothing_fails_unless_it_archived_something() -> None:
+    from crawler.extensions import run_failure
+    unreachable = {"downloader/exception_count": 3}
+    assert "could not be reached" in (run_failure(unreachable, "finished") or "")
+    assert run_failure({**unreachable, "posts/new": 1}, "finished") is None  # images only failed
+    assert run_failure({**unreachable, "downloader/response_count": 1}, "finished") is None

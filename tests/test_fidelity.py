@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.fidelity import Fidelity, main, measure
+from crawler.kramdown import Kramdown, RenderError
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, SHARED_FIXTURES
@@ -35,15 +36,16 @@ def test_the_shared_pages_meet_the_thresholds() -> None:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"{SHARED_FIXTURES} is absent: the third-party pages live beside the project")
     total = Fidelity()
-    for path in sorted(SHARED_FIXTURES.glob("*.html")):
-        article = parse_page(path.read_text(encoding="utf-8"), path.as_uri())
-        if not isinstance(article, Article):
-            continue
-        result = measure(article)
-        assert result.text_share >= 0.95, path.name
-        assert result.images_kept == result.images_source, path.name
-        assert result.code_lines_kept == result.code_lines_source, path.name
-        assert result.leftovers == 0, path.name
+    with Kramdown() as kramdown:
+        results = {path.name: measure(article, kramdown)
+                   for path in sorted(SHARED_FIXTURES.glob("*.html"))
+                   if isinstance(article := parse_page(path.read_text(encoding="utf-8"),
+                                                       path.as_uri()), Article)}
+    for name, result in results.items():
+        assert result.text_share >= 0.95, name
+        assert result.images_kept == result.images_source, name
+        assert result.code_lines_kept == result.code_lines_source, name
+        assert result.leftovers == 0, name
         total.add(result)
     assert total.text_share == 1.0
     assert total.images_source > 200 and total.code_lines_source > 900
@@ -62,15 +64,37 @@ def test_markup_or_widget_text_shown_as_text_is_flagged(tmp_path: Path, monkeypa
     assert row.split()[-2:] == ["2", "LEFTOVERS"]  # the tag and its closing tag
 
 
-def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.MonkeyPatch) -> None:
+def leftovers_before_and_after(monkeypatch: pytest.MonkeyPatch, body: str,
+                               added: str) -> tuple[int, int]:
+    """The leftovers measured of ``body``, and again with ``added`` at the end of its post."""
     import crawler.fidelity as fidelity
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    before = measure(article).leftovers
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links) + "\n\n" + added)
+    return before, measure(article).leftovers
+
+
+def test_a_players_text_beside_its_one_line_is_a_leftover(monkeypatch: pytest.MonkeyPatch) -> None:
     body = ('<div id="js_content"><mpvoice name="早安" play_length="1000"></mpvoice>'
             '<span class="js_audio_frame"><strong>早安</strong><span>来自力哥理财</span>'
             '<em>13:45</em></span><p>正文</p></div>')
-    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
-                      body_html=body)
-    assert measure(article).leftovers == 0
-    convert = fidelity.to_markdown
-    monkeypatch.setattr(fidelity, "to_markdown",
-                        lambda article, links: convert(article, links) + "\n\n来自力哥理财 13:45")
-    assert measure(article).leftovers == 2
+    assert leftovers_before_and_after(monkeypatch, body, "来自力哥理财 13:45") == (0, 2)
+
+
+def test_emphasis_markers_a_reader_sees_are_leftovers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bold across paragraphs showed ** on the page and the report said 0 leftovers."""
+    body = '<div id="js_content"><p>星号 * 是原文的字，<code>a*b</code></p><p><strong>加粗</strong></p></div>'
+    assert leftovers_before_and_after(monkeypatch, body, "**跨段\n\n加粗**") == (0, 4)
+
+
+def test_kramdown_renders_as_the_blog_does_and_says_when_it_fails() -> None:
+    with Kramdown() as kramdown:
+        assert kramdown.render("**粗** `a*b`") == "<p><strong>粗</strong> <code>a*b</code></p>\n"
+        assert kramdown.render("x\n\n```\n<b>\n```") == \
+            "<p>x</p>\n\n<pre><code>&lt;b&gt;\n</code></pre>\n"
+        kramdown.process.kill()
+        with pytest.raises(RenderError, match="kramdown failed"):
+            kramdown.render("x")

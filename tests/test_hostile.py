@@ -7,6 +7,7 @@ the real ``scrapy crawl`` against the local server.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -14,10 +15,10 @@ import pytest
 import yaml
 
 from crawler.markdown import to_markdown
-from crawler.post import compose_post, render_post, theme_safe
+from crawler.post import compose_post, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
-from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route, png
@@ -59,6 +60,40 @@ def test_digits_that_are_not_ascii_are_no_number(field: str) -> None:
 @pytest.mark.parametrize("ct", ["99999999999999999", "9" * 5000])
 def test_a_publish_time_beyond_any_date_is_no_publish_time(ct: str) -> None:
     assert parsed(page(ct=ct)).published is None
+
+
+def test_a_publish_time_is_trusted_from_wechats_launch_to_a_day_after_the_fetch() -> None:
+    fetched = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
+    assert trusted_publish_time(fetched + timedelta(hours=23), fetched)
+    assert trusted_publish_time(FIRST_PUBLISH_TIME, fetched)
+    assert not trusted_publish_time(fetched + timedelta(hours=25), fetched)
+    assert not trusted_publish_time(FIRST_PUBLISH_TIME - timedelta(seconds=1), fetched)
+    assert not trusted_publish_time(datetime(9999, 12, 31, tzinfo=UTC), fetched)
+
+
+def test_a_post_of_an_untrusted_publish_time_is_neither_written_nor_sound(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """Year 9999 made _posts/9999-12-31-….md, which Jekyll never publishes, and verify
+    called the archive sound."""
+    from tests.test_captures import scrapy
+    stamps = {"Future": "253402214399", "Epoch": "100000",
+              "Tomorrow": str(int(datetime.now(UTC).timestamp()) + 3 * 86400)}
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(wechat.page(f"/s/{name}", page(ct=ct, mid=f"224749960{n}"))
+                                 for n, (name, ct) in enumerate(stamps.items())), encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("article", archive, "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert not list((archive / "_posts").glob("*.md"))
+    assert len(re.findall(r"WARNING: Dropped: Not archived: \S+ \('反诈提醒'\) states the publish "
+                          r"time [-\d]+T[\d:+]+, [^\n]*not to be trusted", result.stderr)) == 3
+    article = parsed(page(ct=stamps["Future"], mid="2247499609"))
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / post_filename(article)).write_text(compose_post(article, {}, ["其他"]))
+    verify = scrapy("verify", archive)
+    assert verify.returncode == 1
+    assert re.search(r"_posts/9999-12-31-反诈提醒\.md: dated 9999-12-31, [^\n]* future",
+                     verify.stdout), verify.stdout
 
 
 def test_attribute_names_lxml_cannot_look_up_are_dropped() -> None:
@@ -127,9 +162,44 @@ def test_liquid_cannot_come_together_across_elements(body: str) -> None:
     assert not re.search(r"\{[{%]", text.replace('{{ "{" }}', "")), text
 
 
+# -- a code block inside an inline element (#22) --------------------------------------------
+LONG_HEADING = "<h2>" + "长" * 41 + "{}</h2>"
+CODE_WRAPPERS = ["<strong>{}</strong>", "<b>{}</b>", "<em>{}</em>", "<i>{}</i>", "<del>{}</del>",
+                 "<s>{}</s>", "<code>{}</code>", "<strong><em>{}</em></strong>", LONG_HEADING]
+SCRIPT = "<pre>&lt;script&gt;alert(document.domain)&lt;/script&gt;</pre>"
+
+
+def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_path: Path) -> None:
+    """A wrapper's marker glued to a closing fence (```**) left the block open in kramdown:
+    the next code block's text became raw HTML (a stored XSS)."""
+    from tests.browser import build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    shapes = ["<p>" + wrapper.format(inside) + "</p>" for wrapper in CODE_WRAPPERS
+              for inside in ("<pre>x = 1</pre>", "前<pre>x = 1</pre>后", "<code>```</code>后",
+                             "<code>```</code><pre>x = 1</pre>")]
+    # A table row, which kramdown reads for code spans before escapes: the text's escaped
+    # backticks paired with the code's (found by the fuzz test).
+    shapes.append("<td>`<strong><code>```</code></strong>"
+                  "<code>&lt;script&gt;alert(document.domain)&lt;/script&gt;</code></td>")
+    for number, shape in enumerate(shapes):
+        body = shape + SCRIPT
+        text = post(page(body, title=f"t{number}"))
+        assert not re.search(r"^\s*```+[^`\n]*[*~`]+\s*$", text.split("---\n", 2)[2], re.M), text
+        (posts / f"2023-11-15-t{number}.md").write_text(text, encoding="utf-8")
+    built = [p.read_text(encoding="utf-8") for p in build_site(tmp_path / "archive", tmp_path)
+             .rglob("2023/**/*.html")]  # the posts, not the site's tag index
+    assert len(built) == len(shapes)
+    for html in built:
+        assert "<script" not in html
+        assert "&lt;script&gt;alert(document.domain)&lt;/script&gt;" in html
+
+
 # -- 5, 6. front matter ------------------------------------------------------------------
 def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
     assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
+    assert theme_safe("x' onmouseover='alert(1)") == "x＇ onmouseover=＇alert(1)"
 
 
 @pytest.mark.parametrize("title", ["a\ufffeb", "a\uffffb", "a\\udc80b", "\\ud800"])
@@ -254,6 +324,9 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
     pages = {
         "Split": page("<p>{<b></b>% include x %}与{<span></span>{ site.title }}</p>", mid="2247499501"),
         "Quote": page(title='标题" onmouseover="alert(1)" x="', mid="2247499502"),
+        "Apostrophe": page(title=r"标题\x27 onmouseover=\x27alert(1)\x27 x=\x27", mid="2247499505"),
+        # the account is in the first paragraph, which the layout prints into og:description
+        "Account": page(nickname=r"号\x22 onmouseover=\x22alert(1)\x22 x=\x22", mid="2247499506"),
         "Nonchar": page(title="标题\ufffe\uffff", mid="2247499503"),
         "Surrogate": page(title="标题\\udc80", nickname="号\\ud800", mid="2247499504"),
     }

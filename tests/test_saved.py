@@ -136,7 +136,42 @@ def test_a_utf8_html_is_given_byte_for_byte_without_being_decoded(tmp_path: Path
     assert read_saved_page(path).html == unknown  # a label browsers do not know is passed over
 
 
+@pytest.mark.parametrize("label", ["idna", "punycode", "undefined", "utf-7", "utf-16", "base64"])
+def test_a_charset_no_page_can_be_in_is_passed_over(tmp_path: Path, label: str) -> None:
+    """Python's codecs that do not read ASCII as ASCII: decoding with one failed the whole import."""
+    raw = page_text("legacy_shape.html").encode("utf-8").replace(b'charset="utf-8"',
+                                                                  f'charset="{label}"'.encode())
+    path = tmp_path / "article.html"
+    path.write_bytes(raw)
+    assert read_saved_page(path).html == raw
+
+
+def nested_mhtml(depth: int) -> bytes:
+    """An MHTML whose page lies ``depth`` multiparts deep."""
+    opening = "".join(f'Content-Type: multipart/related; boundary="b{n}"\r\n\r\n--b{n}\r\n'
+                      for n in range(depth))
+    closing = "".join(f"\r\n--b{n}--" for n in reversed(range(depth)))
+    return (f"MIME-Version: 1.0\r\n{opening}Content-Type: text/html\r\n\r\n<html></html>"
+            f"{closing}\r\n").encode()
+
+
+def many_parts(count: int) -> bytes:
+    return chrome_mhtml(ARTICLE_URL, html_part(b"<html></html>", ARTICLE_URL),
+                        *(part("Content-Type: text/css\n", b"p{}") for _ in range(count - 1)))
+
+
+def test_the_limits_of_a_saved_page(tmp_path: Path) -> None:
+    path = tmp_path / "page.mhtml"
+    path.write_bytes(many_parts(10))
+    assert read_saved_page(path, max_size=path.stat().st_size, max_parts=10).html == b"<html></html>"
+    with pytest.raises(SavedPageError, match="larger than"):
+        read_saved_page(path, max_size=path.stat().st_size - 1)
+    with pytest.raises(SavedPageError, match="more than 9 parts"):
+        read_saved_page(path, max_parts=9)
+
+
 @pytest.mark.parametrize(("name", "content", "says"), [
+    ("nested.mhtml", nested_mhtml(3000), "MHTML of multiparts nested too deep"),
     ("images.mhtml", chrome_mhtml(ARTICLE_URL, image_part(ARTICLE_URL + ".png")),
      "is MHTML without an HTML part"),
     ("broken.mhtml", chrome_mhtml(ARTICLE_URL, part(
@@ -238,3 +273,37 @@ def test_a_webkit_page_showing_4_days_ago_is_dated_from_when_it_was_saved_and_sa
     undated = crawl("import", tmp_path / "b", "-a", f"path={saved}")
     assert undated.returncode == 1  # nothing imported
     assert "no publish time" in undated.stderr and not (tmp_path / "b" / "_posts").exists()
+
+
+def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_path: Path) -> None:
+    """A bad charset or a deep MHTML stopped the whole import (exit 0, nothing imported); a
+    60 MB page took 1.6 GB; a link out of the folder was read; a file name with a line
+    break wrote a line of its own into the log."""
+    saved, outside = tmp_path / "saved", tmp_path / "outside"
+    saved.mkdir()
+    outside.mkdir()
+    page = page_text("text_post.html").encode("utf-8")
+    (saved / "good.html").write_bytes(page)
+    (saved / "idna.html").write_bytes(page_text("legacy_shape.html").encode("utf-8")
+                                      .replace(b'charset="utf-8"', b'charset="idna"'))
+    (saved / "nested.mhtml").write_bytes(nested_mhtml(3000))
+    (saved / "parts.mhtml").write_bytes(many_parts(60))
+    limit = max(path.stat().st_size for path in saved.iterdir())
+    (saved / "big.html").write_bytes(page + b" " * (limit + 1 - len(page)))
+    (outside / "secret.html").write_bytes(b"<html><title>SECRET-TARGET</title></html>")
+    (saved / "link.html").symlink_to(outside / "secret.html")
+    (saved / "forged\n2026-12-04 00:00:00 [crawler] INFO: Run summary: 99 new.html").write_bytes(b"x")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}",
+                   settings={"IMPORT_MAXSIZE": str(limit), "IMPORT_MAX_PARTS": "50"})
+
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+    refused = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert len(refused) == 4, refused
+    assert any("nested.mhtml is MHTML of multiparts nested too deep" in line for line in refused)
+    assert any("parts.mhtml is MHTML of more than 50 parts" in line for line in refused)
+    assert any("big.html is larger than" in line for line in refused)
+    assert "SECRET-TARGET" not in result.stderr and "link.html" not in result.stderr
+    assert any("forged\\n2026-12-04" in line for line in refused)
+    assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)

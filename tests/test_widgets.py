@@ -13,10 +13,12 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("mpvoice", {"name": "早安武汉", "play_length": "283000"}, "音频：早安武汉（4:43）"),
     ("mp-common-mpaudio", {"name": "Day 15", "play_length": "x"}, "音频：Day 15"),
     ("qqmusic", {"music_name": "你那么爱她"}, "音乐：你那么爱她"),
-    ("iframe", {"class": "video_iframe", "data-src": "https://v.qq.com/x"}, "视频"),
-    ("iframe", {"data-src": "https://v.qq.com/x", "data-title": "识破骗局"}, "视频：识破骗局"),
-    ("iframe", {"class": "vote_iframe", "data-src": "/mp/newappmsgvote?action=show"}, "投票"),
-    ("mp-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？"),
+    ("iframe", {"class": "video_iframe", "data-src": "https://v.qq.com/x"}, "视频（在微信中观看）"),
+    ("iframe", {"data-src": "https://v.qq.com/x", "data-title": "识破骗局"}, "视频：识破骗局（在微信中观看）"),
+    ("iframe", {"class": "vote_iframe", "data-src": "/mp/newappmsgvote?action=show"}, "投票（在微信中投票）"),
+    ("mp-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？（在微信中投票）"),
+    ("mpvideo", {"data-title": "识破骗局", "data-duration": "65000"}, "视频：识破骗局（1:05，在微信中观看）"),
+    ("mp-common-videosnap", {"data-nickname": "反诈中心"}, "视频号：反诈中心（在微信中观看）"),
     ("mp-miniprogram", {"data-miniprogram-title": "国家反诈中心"}, "小程序：国家反诈中心"),
     ("a", {"class": "js_plain-music_entry", "data-music_name": "孤勇者"}, "音乐：孤勇者"),
 ])
@@ -67,7 +69,8 @@ def test_a_style_too_long_to_cache_is_read_all_the_same() -> None:
 
 
 def test_a_widget_without_a_title_is_its_kind() -> None:
-    assert Widget("视频").label == "视频"
+    assert Widget("音乐").label == "音乐"
+    assert Widget("视频").label == "视频（在微信中观看）"
 
 
 @pytest.mark.parametrize("text, styles, fits", [

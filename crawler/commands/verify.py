@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from crawler.cli import ArchiveCommand
+from crawler.logtext import escape_controls
 from crawler.store.check import check_archive, posts_with_remote_images
 
 
@@ -19,12 +20,12 @@ class Command(ArchiveCommand):
         with self.archive() as (archive, config):
             problems = 0
             for problem in check_archive(archive):
-                print(problem)
+                print(escape_controls(problem))  # a file's name cannot write a line of its own
                 problems += 1
             incomplete = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
-                print(f"{path}: incomplete, {count} image{'s' * (count > 1)} still on the CDN "
-                      "(tried again when a run finds the article)")
+                print(escape_controls(f"{path}: incomplete, {count} image{'s' * (count > 1)} "
+                                      "still on the CDN (tried again when a run finds the article)"))
                 incomplete += 1
             if incomplete:
                 print(f"verify: {incomplete} post{'s' * (incomplete > 1)} with images not stored "

@@ -35,6 +35,8 @@ class ImportParams:
     the tags of ``-a tags=`` (comma-separated)."""
 
     pages: tuple[Path, ...]
+    max_size: int
+    max_parts: int
     tags: tuple[str, ...] = ()
 
     @classmethod
@@ -57,7 +59,8 @@ class ImportParams:
         if not pages:
             raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
         tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
-        return cls(tuple(pages), tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip())))
+        return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
+                   tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip())))
 
 
 class ImportSpider(WeChatSpider):
@@ -73,7 +76,7 @@ class ImportSpider(WeChatSpider):
         for path in self.params.pages:
             self.tally.count("articles/handled")
             try:
-                saved = read_saved_page(path)
+                saved = read_saved_page(path, self.params.max_size, self.params.max_parts)
             except SavedPageError as error:
                 self._refuse(str(error))
                 continue

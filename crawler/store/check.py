@@ -2,7 +2,8 @@
 
 Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
 every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
-share a date and slug (Jekyll would drop one), every post's article is in the index, no
+share a date and slug (Jekyll would drop one), no post is dated before WeChat or in the
+future (Jekyll leaves it out), every post's article is in the index, no
 half-written file is left, and every stretch of the raw captures reads back.
 """
 
@@ -11,12 +12,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
 from crawler.store.posts import PostError, front_matter, read_post
+from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
 _IMAGE_TARGET = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
@@ -27,8 +30,10 @@ _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U0001
 _NOT_ESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
-def check_archive(archive: Archive) -> Iterator[str]:
-    """Each problem of the archive, as one line naming the file."""
+def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str]:
+    """Each problem of the archive, as one line naming the file; ``now``, the time it is
+    checked at (the clock's by default), tells dates in the future."""
+    now = now or datetime.now(UTC)
     layout = archive.layout
     local_image = re.compile(re.escape(layout.image_link("")) + r"([^)\s\"']+)")
     indexed = archive.index.archived_urls()
@@ -45,6 +50,8 @@ def check_archive(archive: Archive) -> Iterator[str]:
             yield f"{path}: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it"
             continue
         slugs[(name.group(1), jekyll_slug(name.group(2)))].append(path.name)
+        if (problem := _implausible_date(name.group(1), now)):
+            yield f"{path}: {problem}"
         try:
             text = read_post(path)
             front = front_matter(path)
@@ -86,6 +93,18 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
         remote = [target for target in targets if host_of(target) in hosts]
         if remote:
             yield path, len(remote)
+
+
+def _implausible_date(date: str, now: datetime) -> str:
+    """Why a post named with ``date`` (``YYYY-MM-DD``) has a date no article can have, or ""."""
+    try:
+        day = datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=CHINA_TIME)
+    except ValueError:
+        return f"dated {date}, which is no date, so Jekyll does not publish it"
+    if not trusted_publish_time(day, now):
+        return (f"dated {date}, before WeChat existed or in the future (Jekyll does not "
+                "publish a post dated in the future): its publish time is not to be trusted")
+    return ""
 
 
 def jekyll_slug(name: str) -> str:

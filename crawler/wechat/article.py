@@ -9,6 +9,19 @@ from enum import StrEnum
 from crawler.wechat.urls import key_of
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
+# No article is older than WeChat (launched 2011-01-21).
+FIRST_PUBLISH_TIME = datetime(2011, 1, 21, tzinfo=CHINA_TIME)
+# How far a publish time may lie after the page was fetched: clocks and time zones differ
+# by hours, never by more.
+CLOCK_SLACK = timedelta(days=1)
+
+
+def trusted_publish_time(published: datetime, fetched: datetime) -> bool:
+    """Whether a page's stated publish time can be believed of a page fetched at ``fetched``:
+    not before WeChat existed, nor later than ``CLOCK_SLACK`` after the fetch. A post dated
+    by any other (year 9999) would never be published by Jekyll, which leaves out posts
+    dated in the future, and would keep its account looking active for ever."""
+    return FIRST_PUBLISH_TIME <= published <= fetched + CLOCK_SLACK
 
 
 class PostType:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import email
 import email.errors
+import email.parser
 import email.policy
 import email.utils
 import re
@@ -34,6 +35,15 @@ _META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)"""
 # The WHATWG Encoding standard decodes pages labelled GB2312 or GBK as GB18030, their
 # superset: Chinese pages so labelled often hold characters outside the label.
 _SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030"}
+# What a saved page may weigh and how many parts an MHTML may hold, unless told otherwise
+# (the import is told IMPORT_MAXSIZE and IMPORT_MAX_PARTS): a WeChat page saved with its
+# pictures is a few hundred parts; Python's MIME parser spends about a millisecond on each.
+MAX_SIZE = 32 * 1024 * 1024
+MAX_PARTS = 2000
+# Bytes every charset a <meta> can declare reads as ASCII, since the prescan finds the
+# declaration as ASCII: Python's codecs that do not (idna, punycode, utf-7, utf-16,
+# "undefined") are no charset of a page.
+_ASCII_PROBE = bytes(range(0x20, 0x7F))
 # Base64 cut short or holding characters outside its alphabet: the HTML would come out
 # garbled. (A padding slip still decodes whole.)
 _BROKEN_BASE64 = (email.errors.InvalidBase64CharactersDefect,
@@ -53,26 +63,40 @@ class SavedPage:
 
 def saved_pages_in(folder: Path) -> list[Path]:
     """The saved pages in ``folder``, sorted. Suffixes are matched case-insensitively, as
-    Windows browsers may write ``.MHTML``."""
+    Windows browsers may write ``.MHTML``. A symbolic link is followed only to a file inside
+    the folder: importing a folder reads nothing else."""
+    inside = folder.resolve()
     return sorted(path for path in folder.iterdir()
-                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file())
+                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file()
+                  and (not path.is_symlink() or path.resolve().is_relative_to(inside)))
 
 
-def read_saved_page(path: Path) -> SavedPage:
+def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
     """The page saved in ``path``. ``.mhtml``/``.mht`` files are read as MIME; any other
-    file as HTML, as the import has always read the files it is given."""
+    file as HTML, as the import has always read the files it is given. A file of more than
+    ``max_size`` bytes, or an MHTML of more than ``max_parts`` parts, is not read."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(max_size + 1)
     except OSError as error:
         raise SavedPageError(f"cannot read {path}: {error.strerror or error}") from None
+    if len(raw) > max_size:
+        raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
-        return _from_mhtml(raw, path)
+        return _from_mhtml(raw, path, max_parts)
     return SavedPage(_to_utf8(raw, _declared_charset(raw)), "")
 
 
-def _from_mhtml(raw: bytes, path: Path) -> SavedPage:
+def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     """The HTML part of an MHTML file, and the URL of the page it is a snapshot of."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+    top = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
+    boundary = top.get_boundary()
+    if boundary and raw.count(b"\n--" + boundary.encode("utf-8", "replace")) > max_parts + 1:
+        raise SavedPageError(f"{path} is MHTML of more than {max_parts} parts (IMPORT_MAX_PARTS)")
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+    except RecursionError:  # Python's parser recurses into each nested multipart
+        raise SavedPageError(f"{path} is MHTML of multiparts nested too deep") from None
     snapshot = _header(message, "Snapshot-Content-Location")
     part = _html_part(message, snapshot)
     if part is None:
@@ -123,13 +147,14 @@ def _declared_charset(page: bytes) -> str | None:
 
 
 def _known(charset: str) -> bool:
-    """Whether ``charset`` names a text encoding (``base64``, say, is a codec but not one).
-    One byte is decoded: Python decodes b"" without looking the charset up."""
+    """Whether ``charset`` names a text encoding a page can be in: one that reads ASCII as
+    ASCII and replaces what it cannot read, as the page is decoded (``base64`` is a codec
+    but no text encoding; ``idna`` is one, of host names, and replaces nothing)."""
     try:
-        b"<".decode(charset, "replace")
-    except LookupError:
+        return (_ASCII_PROBE + b"\x80\xff").decode(charset, "replace").startswith(
+            _ASCII_PROBE.decode("ascii"))
+    except (LookupError, UnicodeError):
         return False
-    return True
 
 
 def _to_utf8(page: bytes, charset: str | None) -> bytes:
