@@ -27,6 +27,7 @@ from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.posts import Outcome, PostError, PostStore, archived_identity
+from crawler.store.watchbook import WatchBook, Watched
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, normalise_image_url
 
@@ -91,6 +92,7 @@ class Archive:
             return
         self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
+        self.watched = Watched(WatchBook(self.index), self._image_identity)
         if not self.index.has_articles():
             self._rebuild_index()
 
@@ -120,11 +122,12 @@ class Archive:
 
     def archive_article(self, article: Article, image_names: Mapping[str, str],
                         tags: Sequence[str], style: MarkdownStyle,
-                        complete: bool) -> tuple[Outcome, Path]:
+                        complete: bool, fetched: bool = False) -> tuple[Outcome, Path]:
         """Convert ``article`` and write its post, unless that makes the archived one worse.
 
         ``image_names`` maps image URLs to stored files; ``complete`` is False when an image
-        failed for a reason that may pass. ``NotConverted`` when the post cannot be made;
+        failed for a reason that may pass; ``fetched`` when the page was fetched from WeChat
+        now (see ``Watched.stamp``). ``NotConverted`` when the post cannot be made;
         ``OSError``/``sqlite3.Error``/``PostError`` when it cannot be written or recorded.
         """
         links = {url: self.layout.image_link(name) for url, name in image_names.items()}
@@ -133,6 +136,7 @@ class Archive:
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error
+        text = self.watched.stamp(article.key, text, self.posts.path_for(article), fetched=fetched)
         return self.posts.write(article, text, complete=complete, tags=tags)
 
     def _image_identity(self, target: str) -> str:

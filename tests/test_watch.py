@@ -1,0 +1,172 @@
+"""The watch of the originals against the stand-in WeChat: real ``scrapy crawl watch`` and
+``scrapy crawl accounts`` runs between which articles are deleted, removed, edited, blocked
+and come back."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.wechat.article import CHINA_TIME
+from tests.conftest import PAGES, crawl, jekyll_build
+from tests.mockserver import MockWeChat, Route
+from tests.site import BIZ, VERIFICATION, Art, Site, numbered
+
+DUE_NOW = {"WATCH_OLD_EVERY_DAYS": "0", "WATCH_YOUNG_EVERY_DAYS": "0"}
+
+
+def watch(archive: Path, site: Site, *args: str, spider: str = "watch",
+          **settings: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl watch`` (or ``spider``), every archived article due now."""
+    return crawl(spider, archive, *args,
+                 settings={**DUE_NOW, "WECHAT_BASE_URL": site.server.base, **settings})
+
+
+def answer(name: str) -> Route:
+    return Route(200, "text/html; charset=utf-8", (PAGES / name).read_bytes())
+
+
+def post_of(archive: Path, art: Art) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        name = db.execute("SELECT path FROM articles WHERE key = ?",
+                          (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()[0]
+    return (archive / "_posts" / name).read_text(encoding="utf-8")
+
+
+def watch_row(archive: Path, art: Art) -> tuple[object, ...] | None:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        row = db.execute("SELECT checked, answer, since, updated, versions FROM watch WHERE key = ?",
+                         (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+    return tuple(row) if row else None
+
+
+def article_hits(server: MockWeChat) -> list[str]:
+    return [path for path, _ in server.hits("/s?")]
+
+
+def archive_all(site: Site, arts: list[Art], archive: Path) -> None:
+    urls = archive.parent / "urls.txt"
+    urls.write_text("\n".join(site.link(a).replace("&amp;", "&") for a in arts), encoding="utf-8")
+    result = crawl("article", archive, "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def today() -> str:
+    return f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
+
+
+def test_deleted_removed_edited_and_restored_between_runs(site: Site, tmp_path: Path) -> None:
+    deleted, removed, edited, same = site.serve(numbered(2247490001, 4, items=("第一条",)))
+    archive = tmp_path / "archive"
+    archive_all(site, [deleted, removed, edited, same], archive)
+    first = {art.mid: post_of(archive, art) for art in (deleted, removed, edited, same)}
+
+    site.pages[deleted.path] = answer("deleted.html")
+    site.pages[removed.path] = answer("violation.html")
+    site.article(Art(edited.mid, items=("第一条", "新加的一条")))
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) == 4 + 4
+
+    day = today()
+    post = post_of(archive, deleted)
+    assert f"    status: deleted\n    gone_since: {day}\n---\n" in post
+    assert f"</p></blockquote>\n\n*原文已于 {day} 被发布者删除，此为存档。*\n\n" in post
+    assert post.replace(f"    status: deleted\n    gone_since: {day}\n", "").replace(
+        f"*原文已于 {day} 被发布者删除，此为存档。*\n\n", "") == first[deleted.mid]
+    post = post_of(archive, removed)
+    assert f"    status: removed\n    gone_since: {day}\n---\n" in post
+    assert f"*原文已于 {day} 因违规被平台删除，此为存档。*" in post
+    post = post_of(archive, edited)
+    assert f"    updated: {day}\n    versions: 2\n---\n" in post and "新加的一条" in post
+    assert post_of(archive, same) == first[same.mid]
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post "
+                     r"stays, marked as deleted", result.stderr)
+    assert watch_row(archive, deleted)[1:3] == ("deleted", day)
+    assert watch_row(archive, removed)[1:3] == ("violation", day)
+    assert watch_row(archive, edited)[3:] == (day, 2)
+
+    # The publisher puts the article back; the removed one stays removed, unchanged.
+    site.article(deleted)
+    kept = post_of(archive, removed)
+    again = watch(archive, site)
+    assert again.returncode == 0, again.stderr
+    assert post_of(archive, deleted) == first[deleted.mid]
+    assert watch_row(archive, deleted)[1:3] == (None, None)
+    assert post_of(archive, removed) == kept
+    assert "updated:" in post_of(archive, edited)  # the edit is history, not undone
+
+
+def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_gone(
+        site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490101, 3))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    before = [post_of(archive, art) for art in arts]
+    checked = [watch_row(archive, art) for art in arts]
+    site.pages[arts[0].path] = Route(403, "text/plain", b"forbidden")
+    site.pages[arts[1].path] = Route(429, "text/plain", b"slow down")
+    site.pages[arts[2].path] = VERIFICATION
+    result = watch(archive, site, BLOCK_LIMIT="10", BLOCK_RETRY_TIMES="0")
+    assert [post_of(archive, art) for art in arts] == before
+    assert [watch_row(archive, art) for art in arts] == checked  # not checked: due as before
+    assert "status:" not in "".join(before) and "gone" not in result.stderr.lower()
+
+    # The server gone altogether: nothing is marked either.
+    site.server.stop()
+    result = watch(archive, site)
+    assert [post_of(archive, art) for art in arts] == before
+    assert [watch_row(archive, art) for art in arts] == checked
+
+
+def test_watch_per_run_bounds_the_requests_exactly(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490201, 6))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, WATCH_PER_RUN="4")
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) - hits == 4
+
+    # A scheduled run: the album lists all six, archived already; the watch adds two pages.
+    album = site.album("3901", arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, "-a", f"file={accounts}", spider="accounts", WATCH_PER_RUN="2")
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) - hits == 2
+
+
+def test_nothing_is_watched_before_it_is_due(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490301, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    hits = len(article_hits(site.server))
+    result = crawl("watch", archive, settings={"WECHAT_BASE_URL": site.server.base})  # just archived: checked now, due in a week
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) == hits
+
+
+def test_a_marked_post_builds_in_jekyll_and_shows_the_line(site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490401", title='标题里有"引号"和<尖括号>')])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
+    [page] = list(out.rglob("*.html"))
+    html = page.read_text(encoding="utf-8")
+    assert f"</blockquote>\n\n<p><em>原文已于 {today()} 被发布者删除，此为存档。</em></p>" in html
