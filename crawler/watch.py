@@ -27,6 +27,9 @@ _KEYS = ("status", "gone_since", "updated", "versions")
 _KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
+# kramdown's attribute lists (a remote image's ``{: referrerpolicy="no-referrer"}``): not seen,
+# and present or not as an image was stored or not.
+_ATTRIBUTES = re.compile(r'\{: [a-z-]+="[^"\n]*"\}')
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class Seen:
     @classmethod
     def of(cls, post: str, image_identity: Callable[[str], str] = lambda target: target) -> Seen:
         post = unmark(post)
-        text = "".join(visible_text(post).split())
+        text = "".join(_ATTRIBUTES.sub("", visible_text(post)).split())
         return cls(text, frozenset(distinct_images(post, image_identity)))
 
 

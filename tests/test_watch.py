@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from crawler.wechat.article import CHINA_TIME
-from tests.conftest import PAGES, crawl, jekyll_build
+from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
@@ -170,3 +170,45 @@ def test_a_marked_post_builds_in_jekyll_and_shows_the_line(site: Site, tmp_path:
     [page] = list(out.rglob("*.html"))
     html = page.read_text(encoding="utf-8")
     assert f"</blockquote>\n\n<p><em>原文已于 {today()} 被发布者删除，此为存档。</em></p>" in html
+
+
+def test_versions_lists_the_captures_and_prints_the_post_as_it_was(site: Site, tmp_path: Path) -> None:
+    site.server.image("/mmbiz_png/AddedLater/640", b"")  # not fetched: stays remote
+    [art] = site.serve([Art("2247490501", items=("第一条",))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    site.article(Art(art.mid, items=("第一条改了", f'<img data-src="{site.server.base}/mmbiz_png/AddedLater/640">')))
+    assert watch(archive, site).returncode == 0
+    second = post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+
+    url = site.link(art).replace("&amp;", "&")
+    listed = scrapy_command("versions", archive, url)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(r"1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  first capture", lines[0])
+    assert lines[1].endswith("  +3 -0 characters, +1 -0 images")  # 改了, and the new bullet
+    assert lines[2].endswith("  deleted by its publisher")
+    shown = scrapy_command("versions", archive, url, "--show", "1")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == first
+    assert scrapy_command("versions", archive, url, "--show", "2").stdout \
+        == second.replace(f"    updated: {today()}\n    versions: 2\n", "")
+    refused = scrapy_command("versions", archive, url, "--show", "3")
+    assert refused.returncode == 1 and "capture 3 is no version of the article" in refused.stderr
+
+
+def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490601")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("violation.html")
+    assert watch(archive, site).returncode == 0
+    marked = post_of(archive, art)
+    assert "status: removed" in marked
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert post_of(archive, art) == marked
