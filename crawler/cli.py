@@ -17,7 +17,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
-from crawler.coverage import coverage_of
+from crawler.coverage import coverage_of, deletions_alarm
 from crawler.store.archive import Archive, ArchiveError
 from crawler.wechat.article import CHINA_TIME
 
@@ -78,6 +78,10 @@ class AccountsReport(ArchiveCommand):
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
                 print(f"{account.name}: {coverage.line(now)}" + ("; STALE" if flag else ""))
+                alarm = deletions_alarm(archive.index, account.name, biz, now,
+                                        config.watch_alarm_deletions, config.watch_alarm_days)
+                if alarm:
+                    print(f"WARNING: {alarm}")
             print(f"accounts-report: {len(accounts)} accounts, {stale} stale "
                   f"(no new article for {config.stale_account_days} days)")
 

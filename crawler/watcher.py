@@ -22,8 +22,10 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleGone, ArticleItem
 from crawler.store.archive import Archive
+from crawler.store.index import Index
 from crawler.store.posts import PostError, front_matter
 from crawler.store.watchbook import WatchBook
+from crawler.tally import Tally
 from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ARTICLE_HOST
 
@@ -100,3 +102,13 @@ class WatchPipeline:
                            name, PageReason(item.reason).message, status, item.url)
         if item.reason == PageReason.UNAVAILABLE:
             raise DropItem(f"Recorded: {item.url} is temporarily unavailable", log_level="DEBUG")
+
+
+def record_changes(tally: Tally, index: Index) -> float:
+    """Put what the watch saw this run (``watch/deleted``, ``removed``, ``edited``,
+    ``restored``) into the run's stats, for the summary; return when the run started."""
+    started = tally.stats.get_value("start_time")
+    since = started.timestamp() if started else time.time()
+    for kind, count in WatchBook(index).counts(since=since).items():
+        tally.stats.set_value(f"watch/{kind}", count)
+    return since

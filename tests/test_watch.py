@@ -212,3 +212,33 @@ def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     rebuilt = scrapy_command("rebuild", archive)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert post_of(archive, art) == marked
+
+
+def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490701, 4))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\n'
+                        f'albums = ["{site.album("3902", arts)}"]\n', encoding="utf-8")
+    archive = tmp_path / "archive"
+    alarm = {"WATCH_ALARM_DELETIONS": "2", "ACCOUNTS_FILE": str(accounts)}
+    assert watch(archive, site, spider="accounts", **alarm).returncode == 0
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    site.article(Art(arts[2].mid, items=("新加的一条",)))
+    result = watch(archive, site, spider="accounts", **alarm)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Run summary \(finished\): .*4 originals watched, 1 originals deleted, "
+                     r"1 originals removed, 1 originals edited", result.stderr)
+    assert "; originals 1 deleted, 1 removed, 1 edited" in result.stderr
+    assert re.search(r"WARNING: 2 originals of 测试反诈中心 were deleted or removed upstream "
+                     r"within 7 days", result.stderr)
+    report = scrapy_command("accounts-report", archive, "-s", f"ACCOUNTS_FILE={accounts}",
+                            "-s", "WATCH_ALARM_DELETIONS=2")
+    assert report.returncode == 0, report.stderr
+    assert re.search(r"测试反诈中心: 4 archived, .*; originals 1 deleted, 1 removed, 1 edited.*\n"
+                     r"WARNING: 2 originals of 测试反诈中心", report.stdout)
+
+    # The next run sees nothing new: no warning again (the report keeps saying it).
+    again = watch(archive, site, spider="accounts", **alarm)
+    assert "were deleted or removed" not in again.stderr
+    assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr

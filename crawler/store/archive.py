@@ -26,6 +26,7 @@ from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
+from crawler.store.links import PostLinks
 from crawler.store.posts import Outcome, PostError, PostStore, archived_identity
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.wechat.article import Article
@@ -93,6 +94,7 @@ class Archive:
         self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
         self.watched = Watched(WatchBook(self.index), self._image_identity)
+        self.links = PostLinks(self.index, self.layout.posts)
         if not self.index.has_articles():
             self._rebuild_index()
 
@@ -132,12 +134,17 @@ class Archive:
         """
         links = {url: self.layout.image_link(name) for url, name in image_names.items()}
         try:
-            text = compose_post(article, links, tags, style)
+            text = compose_post(article, links, tags, style, self.links.targets(article))
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error
         text = self.watched.stamp(article.key, text, self.posts.path_for(article), fetched=fetched)
-        return self.posts.write(article, text, complete=complete, tags=tags)
+        outcome, path = self.posts.write(article, text, complete=complete, tags=tags)
+        self.links.record(article)
+        if outcome is Outcome.NEW:
+            for name in self.links.relink(article.key, path):
+                logger.info("Post %s now links to the post %s", name, path.name)
+        return outcome, path
 
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""

@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS watch (
     key TEXT PRIMARY KEY, checked INTEGER, answer TEXT, since TEXT, updated TEXT,
     versions INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
+CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NULL,
+                                       PRIMARY KEY (to_id, from_key));
+CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
 CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 """

@@ -65,6 +65,18 @@ class WatchBook:
              "young_every": int(schedule.young_every * 86400),
              "old_every": int(schedule.old_every * 86400), "limit": limit}).fetchall()
 
+    def upstream(self, biz: str) -> Counter[str]:
+        """How many of account ``biz``'s archived articles are now ``deleted`` or ``removed``
+        upstream, and how many were ``edited`` there since archived."""
+        try:
+            row = self.db.execute(
+                "SELECT coalesce(sum(answer = 'deleted'), 0), coalesce(sum(answer = 'violation'), 0), "
+                "coalesce(sum(versions > 1), 0) FROM watch WHERE key > ? AND key < ?",
+                (f"{biz}:", f"{biz};")).fetchone()
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return Counter()
+        return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
+
     def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
         """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
         ``biz`` (all accounts: ``""``) since ``since``."""
