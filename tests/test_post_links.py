@@ -11,7 +11,7 @@ import pytest
 
 from crawler.markdown import post_url, relink, to_markdown
 from crawler.wechat.article import Article
-from tests.conftest import crawl, jekyll_build
+from tests.conftest import crawl, jekyll_build, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
 
@@ -59,6 +59,14 @@ def test_a_post_archived_later_relinks_the_posts_pointing_to_it_and_the_site_res
     hrefs = re.findall(r'<a href="([^"]+)">往期推荐</a>', page.read_text(encoding="utf-8"))
     [local] = [unquote(href).removeprefix("/blog/") for href in hrefs if href.startswith("/blog/")]
     assert "<h1>被引用的文章</h1>" in (out / local).read_text(encoding="utf-8")
+
+    # Its post deleted by hand: verify says the site would fail, rebuild brings it back.
+    (archive_dir / "_posts" / f"{stem}.md").unlink()
+    verified = scrapy_command("verify", archive_dir)
+    assert verified.returncode == 1
+    assert f"links to the post {stem}, which does not exist" in verified.stdout
+    assert scrapy_command("rebuild", archive_dir).returncode == 0
+    assert scrapy_command("verify", archive_dir).returncode == 0
 
 
 def test_articles_archived_in_one_run_link_to_each_other(site: Site, tmp_path: Path) -> None:

@@ -129,6 +129,19 @@ def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_go
     assert [watch_row(archive, art) for art in arts] == checked
 
 
+def test_blocks_stop_the_watch_like_any_run(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490151, 5))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    for art in arts:
+        site.pages[art.path] = Route(403, "text/plain", b"forbidden")
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, BLOCK_RETRY_TIMES="0")
+    assert result.returncode == 1
+    assert "WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert len(article_hits(site.server)) - hits == 3  # BLOCK_LIMIT: nothing is sent after
+
+
 def test_watch_per_run_bounds_the_requests_exactly(site: Site, tmp_path: Path) -> None:
     arts = site.serve(numbered(2247490201, 6))
     archive = tmp_path / "archive"
