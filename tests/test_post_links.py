@@ -10,6 +10,7 @@ from urllib.parse import unquote
 import pytest
 
 from crawler.markdown import post_url, relink, to_markdown
+from crawler.store.links import linkable
 from crawler.wechat.article import Article
 from tests.conftest import crawl, jekyll_build, scrapy_command
 from tests.mockserver import MockWeChat
@@ -93,3 +94,14 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     assert "\n[a](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1)\n" in markdown  # code stays
     plain = to_markdown(article, {})
     assert relink(plain, {"B:2:1"}, "2021-07-28-目标") == markdown
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md", True),
+    ("2021-07-28-post-1a2b3c4d.md", True),
+    ("2021-07-28-a %} {{ site.x }}.md", False),
+    ("2021-07-28-a\"b.md", False),
+    ("readme.md", False),
+])
+def test_only_a_post_name_that_cannot_break_the_tag_is_linked(name: str, ok: bool) -> None:
+    assert linkable(name) is ok

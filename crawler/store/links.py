@@ -6,6 +6,7 @@ by key, or by link while the key is not known).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from crawler.markdown import link_identity, relink
@@ -14,6 +15,15 @@ from crawler.store.index import Index
 from crawler.store.posts import read_post
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
+
+# A post's file name that can stand in a Liquid tag: ours are date, slug (letters, digits,
+# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything.
+_LINKABLE = re.compile(r"\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
+
+
+def linkable(name: str) -> bool:
+    """Whether a post file ``name`` can be linked with ``{% post_url %}``."""
+    return _LINKABLE.fullmatch(name) is not None
 
 
 class PostLinks:
@@ -29,7 +39,7 @@ class PostLinks:
         for link in article.links:
             key = self._key(link)
             name = self.index.article_path(key) if key else None
-            if name and name.endswith(".md") and (self.folder / name).is_file():
+            if name and linkable(name) and (self.folder / name).is_file():
                 targets[link_identity(link)] = name[:-3]
         return targets
 
@@ -43,6 +53,8 @@ class PostLinks:
     def relink(self, key: str, post: Path) -> list[str]:
         """Point the links of the posts that link to article ``key`` at its new ``post``;
         the names of the posts changed."""
+        if not linkable(post.name):
+            return []
         ids = {key, *(url for (url,) in self.db.execute("SELECT url FROM links WHERE key = ?",
                                                        (key,)))}
         marks = ",".join("?" * len(ids))
