@@ -107,6 +107,20 @@ def test_deleted_removed_edited_and_restored_between_runs(site: Site, tmp_path: 
     assert "updated:" in post_of(archive, edited)  # the edit is history, not undone
 
 
+def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
+                                                                     tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490081")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = answer("unavailable.html")
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert post_of(archive, art) == before
+    assert watch_row(archive, art)[1:3] == ("unavailable", today())
+    assert "Not archived: " in result.stderr and "temporarily unavailable" in result.stderr
+
+
 def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_gone(
         site: Site, tmp_path: Path) -> None:
     arts = site.serve(numbered(2247490101, 3))
