@@ -94,10 +94,12 @@ class WatchPipeline:
         return [str(tag) for tag in front.get("tags") or []]
 
     def _gone(self, item: ArticleGone) -> None:
+        """Only an archived article has an original the watch follows (one deleted before
+        it was archived has its state in the index, ``PostPipeline``)."""
         name = self.archive.index.article_path(item.key)
-        path = self.archive.layout.posts / name if name else None
-        status = self.archive.watched.gone(item.key, item.reason, path)
-        if status and path is not None:
+        status = self.archive.watched.gone(item.key, item.reason, self.archive.layout.posts / name) \
+            if name else None
+        if status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
                            name, PageReason(item.reason).message, status, item.url)
         if item.reason == PageReason.UNAVAILABLE:

@@ -243,9 +243,11 @@ def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
 
 def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tmp_path: Path) -> None:
     arts = site.serve(numbered(2247490701, 4))
+    never = Art("2247490799")  # deleted before it could be archived: no original of ours
+    site.pages[never.path] = answer("deleted.html")
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\n'
-                        f'albums = ["{site.album("3902", arts)}"]\n', encoding="utf-8")
+                        f'albums = ["{site.album("3902", [*arts, never])}"]\n', encoding="utf-8")
     archive = tmp_path / "archive"
     alarm = {"WATCH_ALARM_DELETIONS": "2", "ACCOUNTS_FILE": str(accounts)}
     assert watch(archive, site, spider="accounts", **alarm).returncode == 0

@@ -126,7 +126,7 @@ class Watched:
             self.book.save(key, state)
         return mark(text, state)
 
-    def gone(self, key: str, answer: str, path: Path | None) -> str | None:
+    def gone(self, key: str, answer: str, path: Path) -> str | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
         mark its post when that makes it gone. The status newly given, or None."""
         now = datetime.now(CHINA_TIME)
@@ -140,6 +140,6 @@ class Watched:
             return None
         if state.status:
             self.book.event(key, state.status, now.timestamp())
-        if path is not None and path.exists():
+        if path.exists():
             atomic_write(path, mark(read_post(path), state).encode("utf-8"))
         return state.status
