@@ -11,6 +11,7 @@ page never fetched leaves the article as due as it was, and never marks it gone.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -97,8 +98,13 @@ class WatchPipeline:
         """Only an archived article has an original the watch follows (one deleted before
         it was archived has its state in the index, ``PostPipeline``)."""
         name = self.archive.index.article_path(item.key)
-        status = self.archive.watched.gone(item.key, item.reason, self.archive.layout.posts / name) \
-            if name else None
+        try:
+            status = self.archive.watched.gone(item.key, item.reason,
+                                               self.archive.layout.posts / name) if name else None
+        except (OSError, sqlite3.Error, PostError) as error:
+            logger.error("Not marked: the original of %s is %s, but %s", name,
+                         PageReason(item.reason).message, error)
+            status = None
         if status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
                            name, PageReason(item.reason).message, status, item.url)

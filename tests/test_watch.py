@@ -271,3 +271,18 @@ def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tm
     again = watch(archive, site, spider="accounts", **alarm)
     assert "were deleted or removed" not in again.stderr
     assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
+
+
+def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
+                                                                     tmp_path: Path) -> None:
+    broken, fine = site.serve(numbered(2247490801, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, [broken, fine], archive)
+    [path] = [p for p in (archive / "_posts").glob("*.md") if broken.mid in p.read_text("utf-8")]
+    path.write_bytes(b"\xff\xfe not UTF-8")
+    site.pages[broken.path] = site.pages[fine.path] = answer("deleted.html")
+    result = watch(archive, site)
+    assert re.search(r"ERROR: Not marked: the original of \S+ is deleted by its publisher, but "
+                     r".*not UTF-8", result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "status: deleted" in post_of(archive, fine)

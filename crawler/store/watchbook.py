@@ -23,6 +23,8 @@ from crawler.wechat.article import CHINA_TIME
 
 
 class WatchBook:
+    """The two tables, on the index's connection (one database, one transaction scope)."""
+
     def __init__(self, index: Index):
         self.db = index.connection
 
@@ -41,10 +43,6 @@ class WatchBook:
     def checked(self, key: str, at: float) -> None:
         self.db.execute("INSERT INTO watch (key, checked) VALUES (?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked", (key, int(at)))
-
-    def last_checked(self, key: str) -> int | None:
-        row = self.db.execute("SELECT checked FROM watch WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
 
     def event(self, key: str, kind: str, at: float) -> None:
         self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, int(at)))
