@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from crawler.store.posts import distinct_images, visible_text
+from crawler.store.posts import PostError, distinct_images, visible_text
 
 # What WeChat answered (``PageReason`` values) → the post's ``status:``.
 STATUSES = {"deleted": "deleted", "violation": "removed"}
@@ -84,9 +84,12 @@ class WatchState:
 
 def mark(post: str, state: WatchState) -> str:
     """``post`` saying ``state``: its keys last in the ``wechat:`` block (the front matter's
-    last), its notice right after the attribution; what an earlier state put there goes."""
+    last), its notice right after the attribution; what an earlier state put there goes.
+    ``PostError`` for a text that is not a post (no front matter)."""
     post = unmark(post)
-    end = post.index("\n---\n", 3) + 1
+    end = post.find("\n---\n", 3) + 1
+    if not post.startswith("---\n") or end <= 0:
+        raise PostError("no front matter between --- lines at the top")
     post = post[:end] + "".join(f"{line}\n" for line in state.keys()) + post[end:]
     notice = state.notice()
     at = post.find(_QUOTE_END, end)

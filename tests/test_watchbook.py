@@ -11,6 +11,7 @@ import pytest
 
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
+from crawler.store.posts import PostError
 from crawler.store.watchbook import WatchBook
 from crawler.watch import Change, Schedule, Seen, WatchState, mark, unmark
 from crawler.wechat.article import CHINA_TIME, Article
@@ -108,3 +109,8 @@ def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
                                                   images_removed=1)
     assert Change.between(seen, seen).line() == "no change a reader sees"
     assert Change.between(seen, edited).line() == "+3 -0 characters, +1 -1 images"
+
+
+def test_a_text_without_front_matter_is_refused() -> None:
+    with pytest.raises(PostError, match="no front matter"):
+        mark("just text\n", WatchState("deleted", "2026-12-01"))
