@@ -10,12 +10,14 @@ says exactly what its state says, whatever it said before.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from crawler.store.posts import PostError, distinct_images, visible_text
+from crawler.wechat.article import Article
 
 # What WeChat answered (``PageReason`` values) → the post's ``status:``.
 STATUSES = {"deleted": "deleted", "violation": "removed"}
@@ -113,6 +115,15 @@ def unmark(post: str) -> str:
         if found:
             rest = rest[:at] + rest[found.end():]
     return head + rest
+
+
+def source_print(article: Article) -> str:
+    """What the page gave, whitespace aside, in 32 hex digits: when it is the same as at the
+    last fetch, a post that reads otherwise now was made otherwise (a newer converter), and
+    that is no edit upstream."""
+    source = "\0".join(["".join(article.body_html.split()), "".join(article.text.split()),
+                        *article.pictures, article.share_source_url])
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

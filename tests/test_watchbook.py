@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
 from crawler.store.posts import PostError
-from crawler.store.watchbook import WatchBook
+from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch import Change, Schedule, Seen, WatchState, mark, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 
@@ -60,8 +61,9 @@ def test_an_article_without_post_is_not_watched(book: WatchBook) -> None:
     assert book.due(10, NOW, Schedule()) == []
 
 
+LONG = "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&sn=s"
 POST = render_post(
-    Article(url="https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&sn=s", title="标题",
+    Article(url=LONG, title="标题",
             account="某反诈中心", published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME)),
     "第一段。\n\n![]({{site.baseurl}}/postimg/a.png)", ["其他"])
 
@@ -114,3 +116,26 @@ def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
 def test_a_text_without_front_matter_is_refused() -> None:
     with pytest.raises(PostError, match="no front matter"):
         mark("just text\n", WatchState("deleted", "2026-12-01"))
+
+
+def test_an_edit_is_a_new_page_that_reads_otherwise_not_a_newer_converter(
+        index: Index, book: WatchBook, tmp_path: Path) -> None:
+    watched = Watched(book, lambda target: target)
+    path = tmp_path / "post.md"
+    page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
+                   published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
+    path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == POST
+
+    # The same page, made into another post (a newer converter): no edit upstream.
+    converted_otherwise = POST.replace("第一段。", "第一段。（转换方式变了）")
+    assert watched.stamp(page, converted_otherwise, path, fetched=True) == converted_otherwise
+    # Another page that reads the same (WeChat's markup changed): no edit either.
+    remarked = replace(page, body_html='<section><p data-x="1">第一段。</p></section>')
+    assert watched.stamp(remarked, POST, path, fetched=True) == POST
+    # Another page that reads otherwise: an edit.
+    edited = replace(page, body_html="<p>第一段，改了。</p>")
+    stamped = watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path, fetched=True)
+    day = f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
+    assert f"    updated: {day}\n    versions: 2\n---\n" in stamped
+    assert book.counts()["edited"] == 1

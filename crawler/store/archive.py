@@ -138,7 +138,7 @@ class Archive:
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error
-        text = self.watched.stamp(article.key, text, self.posts.path_for(article), fetched=fetched)
+        text = self.watched.stamp(article, text, self.posts.path_for(article), fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags)
         self.links.record(article)
         if outcome is Outcome.NEW:

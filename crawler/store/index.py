@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NUL
                                           seen_from TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watch (
     key TEXT PRIMARY KEY, checked INTEGER, answer TEXT, since TEXT, updated TEXT,
-    versions INTEGER NOT NULL DEFAULT 1
+    versions INTEGER NOT NULL DEFAULT 1, source TEXT
 );
 CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
 CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NULL,

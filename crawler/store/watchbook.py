@@ -18,8 +18,8 @@ from pathlib import Path
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.posts import is_worse, read_post
-from crawler.watch import Schedule, Seen, WatchState, mark
-from crawler.wechat.article import CHINA_TIME
+from crawler.watch import Schedule, Seen, WatchState, mark, source_print
+from crawler.wechat.article import CHINA_TIME, Article
 
 
 class WatchBook:
@@ -40,9 +40,14 @@ class WatchBook:
             "updated = excluded.updated, versions = excluded.versions",
             (key, state.answer, state.since, state.updated, state.versions))
 
-    def checked(self, key: str, at: float) -> None:
-        self.db.execute("INSERT INTO watch (key, checked) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked", (key, int(at)))
+    def checked(self, key: str, at: float, source: str | None = None) -> str | None:
+        """Record a check at ``at`` and, when given, the ``source_print`` of the page; return
+        the one recorded before (None: none was)."""
+        before = self.db.execute("SELECT source FROM watch WHERE key = ?", (key,)).fetchone()
+        self.db.execute("INSERT INTO watch (key, checked, source) VALUES (?, ?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
+                        "source = coalesce(excluded.source, source)", (key, int(at), source))
+        return before[0] if before else None
 
     def event(self, key: str, kind: str, at: float) -> None:
         self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, int(at)))
@@ -98,25 +103,28 @@ class Watched:
         self.book = book
         self.image_identity = image_identity
 
-    def stamp(self, key: str, text: str, path: Path, *, fetched: bool) -> str:
-        """``text``, the post about to be written to ``path``, saying the article's state.
+    def stamp(self, article: Article, text: str, path: Path, *, fetched: bool) -> str:
+        """``text``, the post of ``article`` about to be written to ``path``, saying the
+        article's state.
 
         ``fetched``: the page was fetched from WeChat just now (not re-rendered from a
-        capture, not imported), so the original is there, and checked; and if what a
-        reader sees differs from the post written before, and the new post is not worse
-        (it is then written), that is an edit upstream.
+        capture, not imported), so the original is there, and checked; and if the page is
+        not what it was at the last fetch, what a reader sees differs from the post written
+        before, and the new post is not worse (it is then written), that is an edit upstream.
         """
+        key = article.key
         if not fetched:
             return mark(text, self.book.state(key))
         now = datetime.now(CHINA_TIME)
-        self.book.checked(key, now.timestamp())
+        source = source_print(article)
+        same_page = self.book.checked(key, now.timestamp(), source) == source
         before = state = self.book.state(key)
         if state.answer:
             state = state.live()
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
         old = read_post(path) if path.exists() else None
-        if old is not None and not is_worse(text, old, self.image_identity) \
+        if old is not None and not same_page and not is_worse(text, old, self.image_identity) \
                 and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
             state = state.edited(f"{now:%Y-%m-%d}")
             self.book.event(key, "edited", now.timestamp())
