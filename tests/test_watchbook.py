@@ -139,3 +139,16 @@ def test_an_edit_is_a_new_page_that_reads_otherwise_not_a_newer_converter(
     day = f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
     assert f"    updated: {day}\n    versions: 2\n---\n" in stamped
     assert book.counts()["edited"] == 1
+
+
+def test_the_watch_asks_by_a_link_wechat_answered_before(index: Index, book: WatchBook) -> None:
+    archived(index, "B:1:1", 400, None)
+    archived(index, "B:2:1", 400, None)
+    archived(index, "B:3:1", 400, None)
+    index.add_listed_links([("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c")])
+    index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&scene=21", "B:2:1")
+    index.add_link("https://mp.weixin.qq.com/s/ShortToken2", "B:2:1")
+    assert sorted(book.due(10, NOW, Schedule())) == [
+        ("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c"),
+        ("B:2:1", "https://mp.weixin.qq.com/s/ShortToken2"),
+        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1")]
