@@ -18,7 +18,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
-from crawler.coverage import archived_accounts, coverage_of
+from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
 from crawler.store.archive import Archive, ArchiveError, Layout
 from crawler.store.index import Index
 from crawler.wechat.article import CHINA_TIME
@@ -82,6 +82,10 @@ class AccountsReport(ArchiveCommand):
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
                 print(f"{name}: {coverage.line(now)}" + ("; STALE" if flag else "") + note)
+                alarm = deletions_alarm(archive.index, name, biz, now,
+                                        config.watch_alarm_deletions, config.watch_alarm_days)
+                if alarm:
+                    print(f"WARNING: {alarm}")
             print(f"accounts-report: {len(listed) + len(others)} accounts, {stale} stale "
                   f"(no new article for {config.stale_account_days} days)")
 

@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from crawler.markdown import MarkdownStyle
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import Tagger
+from crawler.watch import Schedule
 from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
@@ -66,6 +67,10 @@ class Config:
     redis_node: str
     redis_pages_in_flight: int
     redis_heartbeat: float
+    watch_per_run: int
+    watch_schedule: Schedule
+    watch_alarm_deletions: int
+    watch_alarm_days: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -105,6 +110,12 @@ class Config:
             redis_node=str(settings.get("REDIS_NODE") or "").strip(),
             redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
+            watch_per_run=read.integer("WATCH_PER_RUN", 0),
+            watch_schedule=Schedule(read.real("WATCH_YOUNG_DAYS", 0.0),
+                                    read.real("WATCH_YOUNG_EVERY_DAYS", 0.0),
+                                    read.real("WATCH_OLD_EVERY_DAYS", 0.0)),
+            watch_alarm_deletions=read.integer("WATCH_ALARM_DELETIONS", 1),
+            watch_alarm_days=read.real("WATCH_ALARM_DAYS", 0.0),
         )
 
     def markdown_style(self) -> MarkdownStyle:

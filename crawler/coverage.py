@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.store.index import Index
 from crawler.store.posts import PostError, front_matter
+from crawler.store.watchbook import WatchBook
 from crawler.tally import SOURCE_KINDS
 from crawler.wechat.article import CHINA_TIME
 
+# What the watch saw of an account's originals, in the order its line gives them.
+_UPSTREAM = ("deleted", "removed", "edited")
 # How many of an account's latest articles tell how often it publishes.
 _CADENCE_ARTICLES = 11
 
@@ -29,6 +32,7 @@ class Coverage:
     foreign_links: int = 0
     newest: datetime | None = None
     usual_gap: timedelta | None = None  # the median gap between its latest articles
+    upstream: Mapping[str, int] = field(default_factory=dict)  # deleted, removed, edited there
 
     def silence(self, now: datetime) -> timedelta | None:
         """How long since its newest archived article was published."""
@@ -47,8 +51,11 @@ class Coverage:
         silence = self.silence(now)
         days = f"{silence.days} day{'s' * (silence.days != 1)}" if silence is not None else ""
         newest = f"newest {self.newest:%Y-%m-%d} ({days} ago)" if self.newest else "no article yet"
+        upstream = ", ".join(f"{self.upstream[what]} {what}" for what in _UPSTREAM
+                             if self.upstream.get(what))
         return (f"{self.archived} archived, {self.albums} albums known, {newest}, "
-                f"{self.foreign_links} links to other accounts seen")
+                f"{self.foreign_links} links to other accounts seen"
+                + (f"; originals {upstream}" if upstream else ""))
 
 
 def coverage_of(index: Index, account: str, biz: str) -> Coverage:
@@ -59,7 +66,25 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     newest = datetime.fromtimestamp(times[0], CHINA_TIME) if times else None
     gaps = [newer - older for newer, older in zip(times, times[1:], strict=False)]
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
-    return Coverage(account, biz, archived, albums, foreign, newest, usual)
+    return Coverage(account, biz, archived, albums, foreign, newest, usual,
+                    WatchBook(index).upstream(biz))
+
+
+def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletions: int,
+                    days: float, fresh_since: float = 0) -> str | None:
+    """A warning when ``deletions`` or more of the account's originals were seen deleted or
+    removed within ``days``, one of them since ``fresh_since`` (a run warns once, not at
+    every run of the week): an account cleaning up, or being cleaned up, is worth a look."""
+    if not biz:
+        return None
+    book = WatchBook(index)
+    seen = book.counts(biz, since=now.timestamp() - days * 86400)
+    gone = seen["deleted"] + seen["removed"]
+    fresh = book.counts(biz, since=fresh_since)
+    if gone < deletions or not fresh["deleted"] + fresh["removed"]:
+        return None
+    return (f"{gone} originals of {account} were deleted or removed upstream within {days:g} "
+            "days; their posts stay, marked as such")
 
 
 def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list[tuple[str, str]]:

@@ -13,10 +13,11 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.coverage import coverage_of, found_this_run
+from crawler.coverage import coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import REDIS_LOST
 from crawler.run import Run
 from crawler.tally import IMPORT_PAGES
+from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
@@ -35,12 +36,15 @@ _TOTALS = (
     ("links/refused_without_chksm", "refused without chksm (fetched by an album's link)"),
     ("links/off_host", "listed off the article hosts"),
     ("albums/left", "left their albums"),
+    ("watch/requested", "originals watched"), ("watch/deleted", "originals deleted"),
+    ("watch/removed", "originals removed"), ("watch/edited", "originals edited"),
+    ("watch/restored", "originals back"),
 )
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there.
 _TROUBLE = ("pages/blocked", "pages/fetch_failed", "pages/unparseable", "posts/unconvertible",
             "posts/write_failed", "pages/not_imported", "images/failed", "captures/failed",
-            "state/write_failed", "sources/failed", "accounts/stale")
+            "state/write_failed", "sources/failed", "accounts/stale", "accounts/deletions")
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
                ("unchanged", "unchanged"), ("already_archived", "already archived"),
@@ -86,9 +90,10 @@ class RunReport:
         return report
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        started = record_changes(self.tally, Run.of(self.crawler).archive.index)
         stats = self.tally.stats.get_stats()
         lines = [f"{source}: {line}" for source, line in self._per_source()]
-        lines += [f"account {line}" for line in self._per_account(spider)]
+        lines += [f"account {line}" for line in self._per_account(spider, started)]
         failure = run_failure(stats, reason)
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
         # A line of the template per line of the summary: what the arguments bring from
@@ -109,7 +114,7 @@ class RunReport:
             lines.append((source, line))
         return lines
 
-    def _per_account(self, spider: Spider) -> list[str]:
+    def _per_account(self, spider: Spider, started: float) -> list[str]:
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
@@ -129,6 +134,11 @@ class RunReport:
                 logger.warning("No new article from %s for %d days (it published every %.0f days "
                                "or so); its sources may have dried up", account.name,
                                silence.days, usual.total_seconds() / 86400)
+            alarm = deletions_alarm(index, account.name, biz, now, config.watch_alarm_deletions,
+                                    config.watch_alarm_days, started)
+            if alarm:
+                self.tally.count("accounts/deletions")
+                logger.warning(alarm)
         return lines
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -30,8 +30,11 @@ from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
+    article_key,
     background_image_url,
     host_of,
+    is_article_link,
+    link_as_given,
     normalise_image_url,
     web_url,
 )
@@ -48,6 +51,9 @@ _CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
 _CODE_SPAN = re.compile("\0span([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
+# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it;
+# prose cannot make one: ``escape_text`` escapes its "]".
+_LINK_TARGET = re.compile(r"(\])\(([^)\s]+)\)")
 # The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
 # is escaped): the browser then asks the CDN for the image without a Referer.
 _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
@@ -90,13 +96,17 @@ class MarkdownStyle:
 
 
 def to_markdown(article: Article, image_links: Mapping[str, str],
-                style: MarkdownStyle = MarkdownStyle()) -> str:
+                style: MarkdownStyle = MarkdownStyle(),
+                post_links: Mapping[str, str] | None = None) -> str:
     """The body of ``article``'s post.
 
     ``image_links`` maps a normalised image URL to what the post links to (a local
     ``{{site.baseurl}}/postimg/…`` path); an image missing from it keeps its own URL.
+    ``post_links`` maps an article's key (a short link: the link) to the name of its post
+    without ``.md``: a link to it points at that post (``post_url``); others keep their URL.
     """
-    converter = _WeChatConverter(article_url=article.url, image_links=image_links, style=style)
+    converter = _WeChatConverter(article_url=article.url, image_links=image_links, style=style,
+                                 post_links=post_links or {})
     parts: list[str] = []
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
@@ -186,7 +196,8 @@ def _is_paragraph(piece: str, first: bool) -> bool:
 class _WeChatConverter(_MarkdownConverter):
     """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
 
-    def __init__(self, article_url: str, image_links: Mapping[str, str], style: MarkdownStyle):
+    def __init__(self, article_url: str, image_links: Mapping[str, str], style: MarkdownStyle,
+                 post_links: Mapping[str, str]):
         super().__init__(
             heading_style=markdownify.ATX, bullets=style.bullet, strong_em_symbol="*",
             table_infer_header=True, bs4_options="lxml", escape_asterisks=False,
@@ -196,6 +207,7 @@ class _WeChatConverter(_MarkdownConverter):
         self.heading_shift = 0
         self.article_url = article_url
         self.image_links = image_links
+        self.post_links = post_links
         # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
         # holds "\0<number>\0" in their place until Liquid is escaped.
         self.local_links: list[str] = []
@@ -244,7 +256,11 @@ class _WeChatConverter(_MarkdownConverter):
         href = web_url(_attribute(el, "href"))
         if not text.strip() or "\n\n" in text.strip() or not href:
             return text
-        return f"[{text.strip()}]({_url(href)})"
+        stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
+        if stem is None:
+            return f"[{text.strip()}]({_url(href)})"
+        self.local_links.append(post_url(stem))
+        return f"[{text.strip()}](\0{len(self.local_links) - 1}\0)"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A fenced code block, held aside until the rest is written (``place_code``); in a
@@ -496,6 +512,40 @@ def _language(pre: Tag) -> str:
 
 def _meaningless_alt(alt: str) -> bool:
     return not alt.strip() or alt.strip().lower() in {"图片", "image", "img", "picture"}
+
+
+def post_url(stem: str) -> str:
+    """Jekyll's link to the post ``stem`` (its file name without ``.md``; letters, digits and
+    ``-`` only): the one Liquid tag a post holds. The site build fails if the post is missing."""
+    return "{% post_url " + stem + " %}"
+
+
+def link_identity(href: str) -> str:
+    """What names the article a link leads to: its key, else (a short link) the link."""
+    return article_key(href) or link_as_given(href)
+
+
+# A fenced code block of a post: its fence, after the marks of the quote or list item it
+# sits in, the same marks and fence closing it.
+_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
+
+
+def relink(markdown: str, identities: Collection[str], stem: str) -> str:
+    """``markdown`` (a post) with its links to the article of ``identities`` (``link_identity``
+    values) pointing at its post ``stem``, as ``to_markdown`` would now write them. Fenced
+    code, where a link is text, is left alone."""
+    def target(match: re.Match[str]) -> str:
+        href = web_url(match.group(2))
+        if not href or not is_article_link(href) or link_identity(href) not in identities:
+            return match.group(0)
+        return f"{match.group(1)}({post_url(stem)})"
+
+    out, end = [], 0
+    for code in _FENCED_CODE.finditer(markdown):
+        out += [_LINK_TARGET.sub(target, markdown[end:code.start()]), code.group(0)]
+        end = code.end()
+    out.append(_LINK_TARGET.sub(target, markdown[end:]))
+    return "".join(out)
 
 
 def _url(url: str) -> str:

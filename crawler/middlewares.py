@@ -60,7 +60,18 @@ class BlockMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
-        return cls(crawler, Run.of(crawler).config)
+        middleware = cls(crawler, Run.of(crawler).config)
+        crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
+        return middleware
+
+    def response_downloaded(self, response: Response, request: Request) -> None:
+        """Scrapy sends the slot's next page as soon as an answer is in, before any
+        middleware sees it: a block that shows as one here (403, 429, a verification page not
+        sent compressed) holds the slot at once, so that no page follows it before it is
+        judged. A compressed one is judged once decoded, one page later at most."""
+        if request.meta.get("article") and _is_block(response) and not (
+                request.meta.get("weak_link") and response.status not in BLOCK_STATUSES):
+            self._pause(self.backoff)
 
     def process_request(self, request: Request) -> None:
         if not (request.meta.get("article") or request.meta.get("listing")):

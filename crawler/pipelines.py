@@ -242,7 +242,7 @@ class PostPipeline:
         try:
             outcome, path = self.archive.archive_article(
                 article, names, self.tagger.tags(article, item.tags), self.style,
-                complete=not item.images_incomplete)
+                complete=not item.images_incomplete, fetched=item.imported_page is None)
             if item.fetched_url:
                 self.archive.index.add_link(item.fetched_url, article.key)
         except NotConverted as error:

@@ -31,9 +31,11 @@ _FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "'": "＇"})
 
 
 def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
-                 style: MarkdownStyle = MarkdownStyle()) -> str:
-    """The whole post of ``article``; ``image_links`` maps image URLs to stored images' links."""
-    return render_post(article, to_markdown(article, image_links, style), tags)
+                 style: MarkdownStyle = MarkdownStyle(),
+                 post_links: Mapping[str, str] | None = None) -> str:
+    """The whole post of ``article``; ``image_links`` maps image URLs to stored images' links,
+    ``post_links`` archived articles to their posts (see ``to_markdown``)."""
+    return render_post(article, to_markdown(article, image_links, style, post_links), tags)
 
 
 def render_post(article: Article, body: str, tags: Sequence[str]) -> str:

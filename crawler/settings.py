@@ -50,6 +50,20 @@ STALE_ACCOUNT_DAYS = 30
 MP_TOKEN = ""
 MP_COOKIE = ""
 
+# -- the watch of the originals (README: "The watch") ----------------------------------
+# Archived articles fetched again each run (scrapy crawl accounts, scrapy crawl watch), over
+# all accounts, the most overdue first: whether the original was deleted, removed or edited.
+WATCH_PER_RUN = 30
+# An article published less than WATCH_YOUNG_DAYS ago is due every WATCH_YOUNG_EVERY_DAYS
+# days, an older one every WATCH_OLD_EVERY_DAYS days.
+WATCH_YOUNG_DAYS = 30
+WATCH_YOUNG_EVERY_DAYS = 1
+WATCH_OLD_EVERY_DAYS = 7
+# This many originals of one account deleted or removed within WATCH_ALARM_DAYS days is a
+# WARNING in the run summary.
+WATCH_ALARM_DELETIONS = 3
+WATCH_ALARM_DAYS = 7
+
 # -- blocks ----------------------------------------------------------------------------
 # A verification page, 403 or 429 on an article page is a block: it is asked for again
 # after BLOCK_BACKOFF seconds (doubled each time) at most BLOCK_RETRY_TIMES times, and
@@ -62,6 +76,7 @@ BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ImagePipeline": 100,
+    "crawler.watcher.WatchPipeline": 250,
     "crawler.pipelines.PostPipeline": 300,
 }
 # Answers pass middlewares from the highest number down: blocks are seen once

@@ -78,6 +78,13 @@ def crawl_command(spider: str, archive: Path, *args: str,
     return command
 
 
+def scrapy_command(command: str, archive: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy COMMAND ARGS…`` (versions, …) on ``archive``, with the hosts of ``crawl``."""
+    return subprocess.run([sys.executable, "-m", "scrapy", command, *args, "-s", f"ARCHIVE_DIR={archive}",
+                           "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
 def crawl_env(tz: str = "UTC") -> dict[str, str]:
     return {**os.environ, "TZ": tz, "PYTHONPATH": str(PROJECT)}
 

@@ -137,3 +137,11 @@ def test_a_compressed_verification_page_is_decoded_before_it_is_judged(
     decoded = decoder.process_response(request, page(gzip.compress(VERIFICATION),
                                                      **{"Content-Encoding": "gzip"}))
     assert isinstance(fetch(middleware, request, decoded), Request)
+
+
+def test_a_block_holds_the_slot_as_soon_as_it_is_downloaded(middleware: BlockMiddleware) -> None:
+    """Scrapy sends the slot's next page before the answer reaches any middleware."""
+    middleware.response_downloaded(page(b"<html>article</html>"), article())
+    assert slot(middleware).delay == 3.0
+    middleware.response_downloaded(page(b"", 403), article())
+    assert (slot(middleware).delay, slot(middleware).jitter) == (60.0, 0.0)

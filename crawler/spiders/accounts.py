@@ -25,6 +25,7 @@ from crawler.config import Config
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import Discovery
+from crawler.watcher import watch_requests
 from crawler.wechat.article import Article
 from crawler.wechat.listing import (
     Entry,
@@ -68,6 +69,8 @@ class AccountsSpider(WeChatSpider):
         for account in self.params.accounts:
             for request in self._account_requests(account):
                 yield request
+        for request in watch_requests(self):
+            yield request
 
     def _account_requests(self, account: Account) -> Iterator[scrapy.Request]:
         config = self.config

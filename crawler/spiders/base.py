@@ -29,6 +29,7 @@ from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
 from crawler.tally import Tally
+from crawler.watcher import watched
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
@@ -121,7 +122,7 @@ class WeChatSpider(scrapy.Spider):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(f"pages/{page.reason}", source=source)
             key = article_key(response.url) or self.index.link_key(request.url)
-            if key and page.reason.gone:
+            if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
             return
         if not self.accepts(page, response, account):

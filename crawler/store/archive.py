@@ -21,7 +21,9 @@ from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
+from crawler.store.links import PostLinks
 from crawler.store.posts import Outcome, PostError, PostStore, archived_identity
+from crawler.store.watchbook import WatchBook, Watched
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, normalise_image_url
 
@@ -91,6 +93,8 @@ class Archive:
             return
         self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
+        self.watched = Watched(WatchBook(self.index), self._image_identity)
+        self.links = PostLinks(self.index, self.layout.posts)
         if not self.index.has_articles():
             self._rebuild_index()
 
@@ -103,20 +107,27 @@ class Archive:
 
     def archive_article(self, article: Article, image_names: Mapping[str, str],
                         tags: Sequence[str], style: MarkdownStyle,
-                        complete: bool) -> tuple[Outcome, Path]:
+                        complete: bool, fetched: bool = False) -> tuple[Outcome, Path]:
         """Convert ``article`` and write its post, unless that makes the archived one worse.
 
         ``image_names`` maps image URLs to stored files; ``complete`` is False when an image
-        failed for a reason that may pass. ``NotConverted`` when the post cannot be made;
+        failed for a reason that may pass; ``fetched`` when the page was fetched from WeChat
+        now (see ``Watched.stamp``). ``NotConverted`` when the post cannot be made;
         ``OSError``/``sqlite3.Error``/``PostError`` when it cannot be written or recorded.
         """
         links = {url: self.layout.image_link(name) for url, name in image_names.items()}
         try:
-            text = compose_post(article, links, tags, style)
+            text = compose_post(article, links, tags, style, self.links.targets(article))
         except Exception as error:  # conversion is pure: whatever it raises, no post is made
             raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
                 from error
-        return self.posts.write(article, text, complete=complete, tags=tags)
+        text = self.watched.stamp(article, text, self.posts.path_for(article), fetched=fetched)
+        outcome, path = self.posts.write(article, text, complete=complete, tags=tags)
+        self.links.record(article)
+        if outcome is Outcome.NEW:
+            for name in self.links.relink(article.key, path):
+                logger.info("Post %s now links to the post %s", name, path.name)
+        return outcome, path
 
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""

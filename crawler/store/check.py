@@ -23,6 +23,7 @@ from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
 _IMAGE_TARGET = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
+_POST_URL = re.compile(r"\{% post_url (\S+) %\}")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
 # characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
@@ -70,6 +71,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             referenced.add(image)
             if not (layout.images / image).is_file():
                 yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
+        for stem in _POST_URL.findall(text):
+            if not (layout.posts / f"{stem}.md").is_file():
+                yield (f"{path}: links to the post {stem}, which does not exist (the site build "
+                       "fails; scrapy rebuild restores an archived article's post)")
     for (date, slug), names in sorted(slugs.items()):
         if len(names) > 1:
             yield f"{layout.posts}: {', '.join(names)} share the date {date} and slug {slug!r}"

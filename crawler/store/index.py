@@ -37,6 +37,16 @@ CREATE TABLE IF NOT EXISTS album_articles (
 );
 CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NULL,
                                           seen_from TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS watch (
+    key TEXT PRIMARY KEY, checked INTEGER, answer TEXT, since TEXT, updated TEXT,
+    versions INTEGER NOT NULL DEFAULT 1, source TEXT
+);
+CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
+CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NULL,
+                                       PRIMARY KEY (to_id, from_key));
+CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
+CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 """
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
@@ -92,6 +102,11 @@ class Index:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open database, for the tables another module owns (``crawler.store.watchbook``)."""
+        return self._db
 
     def image_name(self, url: str) -> str | None:
         return self._one("SELECT name FROM images WHERE url = ?", url)
@@ -238,8 +253,8 @@ class Index:
     def account_coverage(self, biz: str) -> tuple[int, int, int]:
         """(articles archived, albums known, links to other accounts seen) of account ``biz``."""
         archived = self._db.execute(
-            "SELECT count(*) FROM articles WHERE key > ? AND key < ? AND state IN ('archived', "
-            "'incomplete')", (f"{biz}:", f"{biz};")).fetchone()[0]
+            "SELECT count(*) FROM articles WHERE key > ? AND key < ? AND path != ''",
+            (f"{biz}:", f"{biz};")).fetchone()[0]
         albums = self._db.execute("SELECT count(*) FROM albums WHERE biz = ?", (biz,)).fetchone()[0]
         foreign = self._db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",
                                    (biz,)).fetchone()[0]

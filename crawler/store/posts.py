@@ -153,8 +153,12 @@ def distinct_images(post: str,
 
 def visible_length(post: str) -> int:
     """How many letters and digits a reader sees in a post's body."""
-    text = _LINK.sub(r"\1", _IMAGE.sub("", _body(post)))
-    return sum(1 for char in text if unicodedata.category(char)[0] in "LN")
+    return sum(1 for char in visible_text(post) if unicodedata.category(char)[0] in "LN")
+
+
+def visible_text(post: str) -> str:
+    """A post's body without images and link targets: about what a reader sees."""
+    return _LINK.sub(r"\1", _IMAGE.sub("", _body(post)))
 
 
 def _body(post: str) -> str:

@@ -1,0 +1,42 @@
+"""``scrapy versions URL``: the captures of one article, when, and what changed; with
+``--show N``, its post as it was at capture N."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from crawler.cli import ArchiveCommand
+from crawler.versions import versions_of
+
+
+class Command(ArchiveCommand):
+    read_only = True
+
+    def syntax(self) -> str:
+        return "URL [--show N]"
+
+    def short_desc(self) -> str:
+        return "List an article's captures and what changed; print its post at one (--show N)"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--show", type=int, metavar="N",
+                            help="print the post as it was at capture N")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            sys.exit(self._refuse("give one article URL: scrapy versions URL [--show N]", 2))
+        with self.archive() as (archive, config):
+            versions = list(versions_of(archive, args[0], config.markdown_style()))
+            if not versions:
+                sys.exit(self._refuse(f"no capture of {args[0]} in {archive.layout.captures}", 1))
+            if opts.show is None:
+                for version in versions:
+                    print(version.line())
+                return
+            chosen = [version for version in versions if version.number == opts.show]
+            if not chosen or chosen[0].post is None:
+                sys.exit(self._refuse(f"capture {opts.show} is no version of the article "
+                                      f"(captures 1 to {len(versions)}: see scrapy versions URL)", 1))
+            sys.stdout.write(chosen[0].post)

@@ -1,0 +1,35 @@
+"""``scrapy crawl watch``: only the watch of the originals (``crawler.watcher``), which a
+scheduled ``scrapy crawl accounts`` runs as well: ``WATCH_PER_RUN`` archived articles, the
+most due first, fetched again to see whether they were deleted, removed or edited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import scrapy
+
+from crawler.config import Config
+from crawler.spiders.arguments import check_known
+from crawler.spiders.base import WeChatSpider
+from crawler.watcher import watch_requests
+
+
+@dataclass(frozen=True)
+class WatchParams:
+    """No arguments: what is watched is the index's to say."""
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> WatchParams:
+        check_known(arguments, ())
+        return cls()
+
+
+class WatchSpider(WeChatSpider):
+    name = "watch"
+    Params = WatchParams
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in watch_requests(self):
+            yield request

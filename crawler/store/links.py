@@ -1,0 +1,77 @@
+"""Links between posts: a link in a post to an archived article points at that article's
+post (``{% post_url … %}``), and the posts linking to an article archived later are
+updated when it is (table ``post_links`` of the index: which post links to which article,
+by key, or by link while the key is not known).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from crawler.markdown import link_identity, relink
+from crawler.store.files import atomic_write
+from crawler.store.index import Index
+from crawler.store.posts import read_post
+from crawler.wechat.article import Article
+from crawler.wechat.urls import article_key, link_as_given
+
+# A post's file name that can stand in a Liquid tag: ours are date, slug (letters, digits,
+# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything.
+_LINKABLE = re.compile(r"\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
+
+
+def linkable(name: str) -> bool:
+    """Whether a post file ``name`` can be linked with ``{% post_url %}``."""
+    return _LINKABLE.fullmatch(name) is not None
+
+
+class PostLinks:
+    def __init__(self, index: Index, folder: Path):
+        self.index = index
+        self.db = index.connection
+        self.folder = folder
+
+    def targets(self, article: Article) -> dict[str, str]:
+        """``link_identity`` → post name without ``.md``, for the articles ``article`` links
+        to that have a post file now."""
+        targets = {}
+        for link in article.links:
+            key = self._key(link)
+            name = self.index.article_path(key) if key else None
+            if name and linkable(name) and (self.folder / name).is_file():
+                targets[link_identity(link)] = name[:-3]
+        return targets
+
+    def record(self, article: Article) -> None:
+        """Remember which articles the post of ``article`` links to."""
+        ids = {self._key(link) or link_identity(link) for link in article.links}
+        self.db.execute("DELETE FROM post_links WHERE from_key = ?", (article.key,))
+        self.db.executemany("INSERT OR IGNORE INTO post_links VALUES (?, ?)",
+                            [(article.key, to) for to in sorted(ids)])
+
+    def relink(self, key: str, post: Path) -> list[str]:
+        """Point the links of the posts that link to article ``key`` at its new ``post``;
+        the names of the posts changed."""
+        if not linkable(post.name):
+            return []
+        ids = {key, *(url for (url,) in self.db.execute("SELECT url FROM links WHERE key = ?",
+                                                       (key,)))}
+        marks = ",".join("?" * len(ids))
+        linking = [name for (name,) in self.db.execute(
+            f"SELECT DISTINCT a.path FROM post_links l JOIN articles a ON a.key = l.from_key "
+            f"WHERE l.to_id IN ({marks}) AND a.path != '' ORDER BY a.path", sorted(ids))]
+        changed = []
+        for name in linking:
+            path = self.folder / name
+            if "/" in name or not path.is_file():
+                continue
+            text = read_post(path)
+            relinked = relink(text, ids, post.stem)
+            if relinked != text:
+                atomic_write(path, relinked.encode("utf-8"))
+                changed.append(name)
+        return changed
+
+    def _key(self, link: str) -> str | None:
+        return article_key(link) or self.index.link_key(link_as_given(link))

@@ -1,0 +1,155 @@
+"""The watch's memory in the index (tables ``watch`` and ``watch_events``), and keeping each
+post saying what the watch found (``crawler.watch``).
+
+``watch`` holds per article when it was last checked (Unix time), WeChat's last answer
+that was not the article and since when, and its edits; ``watch_events`` one row per
+change seen (``deleted``, ``removed``, ``edited``, ``restored``), what the run summary
+and ``scrapy accounts-report`` count.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from crawler.store.files import atomic_write
+from crawler.store.index import Index
+from crawler.store.posts import is_worse, read_post
+from crawler.watch import Schedule, Seen, WatchState, mark, source_print
+from crawler.wechat.article import CHINA_TIME, Article
+
+
+class WatchBook:
+    """The two tables, on the index's connection (one database, one transaction scope)."""
+
+    def __init__(self, index: Index):
+        self.db = index.connection
+
+    def state(self, key: str) -> WatchState:
+        row = self.db.execute("SELECT answer, since, updated, versions FROM watch WHERE key = ?",
+                              (key,)).fetchone()
+        return WatchState(*row) if row else WatchState()
+
+    def save(self, key: str, state: WatchState) -> None:
+        self.db.execute(
+            "INSERT INTO watch (key, answer, since, updated, versions) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET answer = excluded.answer, since = excluded.since, "
+            "updated = excluded.updated, versions = excluded.versions",
+            (key, state.answer, state.since, state.updated, state.versions))
+
+    def checked(self, key: str, at: float, source: str | None = None) -> str | None:
+        """Record a check at ``at`` and, when given, the ``source_print`` of the page; return
+        the one recorded before (None: none was)."""
+        before = self.db.execute("SELECT source FROM watch WHERE key = ?", (key,)).fetchone()
+        self.db.execute("INSERT INTO watch (key, checked, source) VALUES (?, ?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
+                        "source = coalesce(excluded.source, source)", (key, int(at), source))
+        return before[0] if before else None
+
+    def event(self, key: str, kind: str, at: float) -> None:
+        self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, int(at)))
+
+    def due(self, limit: int, now: float, schedule: Schedule) -> list[tuple[str, str]]:
+        """(key, link) of at most ``limit`` archived articles due for a check, the most
+        overdue first: how long since the last check (else since publication) over how
+        often the article is due, so that young ones come round more often than old ones
+        and none waits for ever. The link is one WeChat answered before if known: a
+        listing's (with ``chksm``), else a short one, else the canonical URL."""
+        every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
+                 "ELSE :old_every END")
+        waited = ":now - coalesce(w.checked, a.published, 0)"
+        short = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url NOT LIKE '%?%' "
+                 "ORDER BY s.url LIMIT 1)")
+        return self.db.execute(
+            f"SELECT a.key, coalesce(l.url, {short}, a.url) FROM articles a "
+            f"LEFT JOIN watch w ON w.key = a.key LEFT JOIN listed_links l ON l.key = a.key "
+            f"WHERE a.path != '' AND {waited} >= {every} "
+            f"ORDER BY ({waited}) * 1.0 / max({every}, 1) DESC, a.key LIMIT :limit",
+            {"now": int(now), "young": int(now - schedule.young_days * 86400),
+             "young_every": int(schedule.young_every * 86400),
+             "old_every": int(schedule.old_every * 86400), "limit": limit}).fetchall()
+
+    def upstream(self, biz: str) -> Counter[str]:
+        """How many of account ``biz``'s archived articles are now ``deleted`` or ``removed``
+        upstream, and how many were ``edited`` there since archived."""
+        try:
+            row = self.db.execute(
+                "SELECT coalesce(sum(answer = 'deleted'), 0), coalesce(sum(answer = 'violation'), 0), "
+                "coalesce(sum(versions > 1), 0) FROM watch WHERE key > ? AND key < ?",
+                (f"{biz}:", f"{biz};")).fetchone()
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return Counter()
+        return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
+
+    def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
+        """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
+        ``biz`` (all accounts: ``""``) since ``since``."""
+        where, args = "at >= ?", [str(int(since))]
+        if biz:
+            where += " AND key > ? AND key < ?"
+            args += [f"{biz}:", f"{biz};"]
+        try:
+            rows = self.db.execute(
+                f"SELECT kind, count(*) FROM watch_events WHERE {where} GROUP BY kind", args)
+            return Counter({kind: int(n) for kind, n in rows})
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return Counter()
+
+
+class Watched:
+    """Keeps the posts saying what the watch found: the archive's hook into writing a post
+    (``stamp``), and marking a post whose original is gone (``gone``)."""
+
+    def __init__(self, book: WatchBook, image_identity: Callable[[str], str]):
+        self.book = book
+        self.image_identity = image_identity
+
+    def stamp(self, article: Article, text: str, path: Path, *, fetched: bool) -> str:
+        """``text``, the post of ``article`` about to be written to ``path``, saying the
+        article's state.
+
+        ``fetched``: the page was fetched from WeChat just now (not re-rendered from a
+        capture, not imported), so the original is there, and checked; and if the page is
+        not what it was at the last fetch, what a reader sees differs from the post written
+        before, and the new post is not worse (it is then written), that is an edit upstream.
+        """
+        key = article.key
+        if not fetched:
+            return mark(text, self.book.state(key))
+        now = datetime.now(CHINA_TIME)
+        source = source_print(article)
+        same_page = self.book.checked(key, now.timestamp(), source) == source
+        before = state = self.book.state(key)
+        if state.answer:
+            state = state.live()
+            if before.status:
+                self.book.event(key, "restored", now.timestamp())
+        old = read_post(path) if path.exists() else None
+        if old is not None and not same_page and not is_worse(text, old, self.image_identity) \
+                and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
+            state = state.edited(f"{now:%Y-%m-%d}")
+            self.book.event(key, "edited", now.timestamp())
+        if state != before:
+            self.book.save(key, state)
+        return mark(text, state)
+
+    def gone(self, key: str, answer: str, path: Path) -> str | None:
+        """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
+        mark its post when that makes it gone. The status newly given, or None."""
+        now = datetime.now(CHINA_TIME)
+        self.book.checked(key, now.timestamp())
+        before = self.book.state(key)
+        state = before.answered(answer, f"{now:%Y-%m-%d}")
+        if state == before:
+            return None
+        self.book.save(key, state)
+        if state.status == before.status:
+            return None
+        if state.status:
+            self.book.event(key, state.status, now.timestamp())
+        if path.exists():
+            atomic_write(path, mark(read_post(path), state).encode("utf-8"))
+        return state.status

@@ -1,0 +1,72 @@
+"""Every version of one article the raw captures hold, what changed from one to the next,
+and its post as it was at each (``scrapy versions``).
+
+Read from the captures alone, offline: a page WeChat answered with is kept whole in
+``.state/warc/`` whether or not its post was rewritten (an edit that made the post worse
+is there too). Images link the stored files the index knows, else stay remote, as a
+crawl would write them now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from crawler.markdown import MarkdownStyle
+from crawler.post import compose_post
+from crawler.store.archive import Archive
+from crawler.watch import Change, Seen
+from crawler.wechat.article import Article, NotAnArticle
+from crawler.wechat.page import parse_page
+from crawler.wechat.urls import article_key
+
+
+@dataclass(frozen=True)
+class Version:
+    """One capture of the article: its post when WeChat showed the article (else why not),
+    and how it differs from the article's version before it."""
+
+    number: int
+    fetched_at: datetime
+    post: str | None
+    answer: str = ""  # what WeChat said instead of the article
+    change: Change | None = None  # None: the first version of the article
+
+    def line(self) -> str:
+        when = f"{self.fetched_at:%Y-%m-%d %H:%M:%S} UTC"
+        if self.post is None:
+            return f"{self.number}  {when}  {self.answer}"
+        return f"{self.number}  {when}  {self.change.line() if self.change else 'first capture'}"
+
+
+def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Version]:
+    """The captures of the article ``url`` names (a long link, or a short one the index
+    knows), oldest first, numbered from 1."""
+    key = article_key(url) or archive.index.link_key(url) or url
+    tags = archive.index.article_tags(key) or []
+    found = sorted((capture for capture in archive.captures.captures()
+                    if (article_key(capture.url) or archive.index.link_key(capture.url)) == key),
+                   key=lambda capture: capture.fetched_at)
+    previous: Seen | None = None
+    for number, capture in enumerate(found, 1):
+        page = parse_page(capture.body, capture.url)
+        if isinstance(page, NotAnArticle):
+            yield Version(number, capture.fetched_at, None, page.message)
+            continue
+        post = _post(archive, page, tags, style)
+        if post is None:
+            yield Version(number, capture.fetched_at, None, "an article without publish time")
+            continue
+        seen = Seen.of(post)
+        yield Version(number, capture.fetched_at, post, change=None if previous is None
+                      else Change.between(previous, seen))
+        previous = seen
+
+
+def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> str | None:
+    if article.published is None:
+        return None
+    links = {url: archive.layout.image_link(name) for url in article.image_urls
+             if (name := archive.index.image_name(url))}
+    return compose_post(article, links, tags, style)

@@ -1,0 +1,167 @@
+"""What the watch of the originals shows in a post, and how two versions of one differ (pure).
+
+An archived article is fetched again now and then (``crawler.spiders.watch``); what that
+finds is kept in the index (``crawler.store.watchbook``) as a ``WatchState``, and shown in
+the post: keys at the end of its ``wechat:`` block and, while the original is gone, one
+line right after the attribution blockquote. Both are added to a post as it is composed
+and to a post already written (``mark``), and taken off again (``unmark``), so that a post
+says exactly what its state says, whatever it said before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+
+from crawler.store.posts import PostError, distinct_images, visible_text
+from crawler.wechat.article import Article
+
+# What WeChat answered (``PageReason`` values) → the post's ``status:``.
+STATUSES = {"deleted": "deleted", "violation": "removed"}
+# The reader's line, one per status: plain text in emphasis, nothing a theme or kramdown reads
+# as markup (no < > " ' & { }), a date in China time.
+NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
+           "removed": "*原文已于 {} 因违规被平台删除，此为存档。*"}
+_KEYS = ("status", "gone_since", "updated", "versions")
+_KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
+_NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
+_QUOTE_END = "</p></blockquote>\n\n"
+# kramdown's attribute lists (a remote image's ``{: referrerpolicy="no-referrer"}``): not seen,
+# and present or not as an image was stored or not.
+_ATTRIBUTES = re.compile(r'\{: [a-z-]+="[^"\n]*"\}')
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How often an article is due for a check: young ones (published less than
+    ``young_days`` ago) every ``young_every`` days, older ones every ``old_every`` days."""
+
+    young_days: float = 30
+    young_every: float = 1
+    old_every: float = 7
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """What the watch knows of one article: WeChat's last answer that was not the article
+    (``deleted``, ``violation``, ``unavailable``; None while it shows the article) and the
+    China date it was first seen; the date of the last edit archived, and how many
+    versions the post has had."""
+
+    answer: str | None = None
+    since: str | None = None
+    updated: str | None = None
+    versions: int = 1
+
+    @property
+    def status(self) -> str | None:
+        """``deleted`` or ``removed`` while the original is gone; None otherwise (a page that
+        is only "temporarily unavailable" is not gone)."""
+        return STATUSES.get(self.answer or "")
+
+    def answered(self, answer: str, day: str) -> WatchState:
+        """The state once WeChat answered ``answer`` on ``day`` (the first day is kept)."""
+        return self if self.answer == answer else replace(self, answer=answer, since=day)
+
+    def live(self) -> WatchState:
+        return replace(self, answer=None, since=None)
+
+    def edited(self, day: str) -> WatchState:
+        return replace(self, updated=day, versions=self.versions + 1)
+
+    def keys(self) -> list[str]:
+        """The lines this state adds to the ``wechat:`` block."""
+        lines = [f"    status: {self.status}", f"    gone_since: {self.since}"] \
+            if self.status else []
+        if self.updated:
+            lines += [f"    updated: {self.updated}", f"    versions: {self.versions}"]
+        return lines
+
+    def notice(self) -> str | None:
+        return NOTICES[self.status].format(self.since) if self.status else None
+
+
+def mark(post: str, state: WatchState) -> str:
+    """``post`` saying ``state``: its keys last in the ``wechat:`` block (the front matter's
+    last), its notice right after the attribution; what an earlier state put there goes.
+    ``PostError`` for a text that is not a post (no front matter)."""
+    post = unmark(post)
+    end = post.find("\n---\n", 3) + 1
+    if not post.startswith("---\n") or end <= 0:
+        raise PostError("no front matter between --- lines at the top")
+    post = post[:end] + "".join(f"{line}\n" for line in state.keys()) + post[end:]
+    notice = state.notice()
+    at = post.find(_QUOTE_END, end)
+    if notice is None or at < 0:
+        return post
+    at += len(_QUOTE_END)
+    return post[:at] + notice + ("\n\n" if post[at:] else "\n") + post[at:]
+
+
+def unmark(post: str) -> str:
+    """``post`` without what ``mark`` added. A body cannot hold a line like the notice: the
+    converter escapes a leading ``*``."""
+    end = post.find("\n---\n", 3) + 1
+    if end <= 0:
+        return post
+    head, rest = _KEY_LINE.sub("", post[:end]), post[end:]
+    at = rest.find(_QUOTE_END)
+    if at >= 0:
+        at += len(_QUOTE_END)
+        found = _NOTICE_LINE.match(rest, at)
+        if found:
+            rest = rest[:at] + rest[found.end():]
+    return head + rest
+
+
+def source_print(article: Article) -> str:
+    """What the page gave, whitespace aside, in 32 hex digits: when it is the same as at the
+    last fetch, a post that reads otherwise now was made otherwise (a newer converter), and
+    that is no edit upstream."""
+    source = "\0".join(["".join(article.body_html.split()), "".join(article.text.split()),
+                        *article.pictures, article.share_source_url])
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a reader sees of a post: its text without whitespace, and its distinct images."""
+
+    text: str
+    images: frozenset[str]
+
+    @classmethod
+    def of(cls, post: str, image_identity: Callable[[str], str] = lambda target: target) -> Seen:
+        post = unmark(post)
+        text = "".join(_ATTRIBUTES.sub("", visible_text(post)).split())
+        return cls(text, frozenset(distinct_images(post, image_identity)))
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one version differs from the one before: characters and images added and removed."""
+
+    added: int
+    removed: int
+    images_added: int
+    images_removed: int
+
+    @classmethod
+    def between(cls, old: Seen, new: Seen) -> Change:
+        added = removed = 0
+        matcher = SequenceMatcher(None, old.text, new.text, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op != "equal":
+                removed += i2 - i1
+                added += j2 - j1
+        return cls(added, removed, len(new.images - old.images), len(old.images - new.images))
+
+    def line(self) -> str:
+        """``+12 −3 characters, +1 −0 images``; ``no change a reader sees`` when nothing changed."""
+        if not (self.added or self.removed or self.images_added or self.images_removed):
+            return "no change a reader sees"
+        return (f"+{self.added} -{self.removed} characters, "
+                f"+{self.images_added} -{self.images_removed} images")

@@ -1,0 +1,123 @@
+"""Scrapy's side of the watch of the originals: which archived articles a run fetches again
+(``watch_requests``) and what a watched page says (``WatchPipeline``).
+
+A watched article is requested like any article page (``WeChatSpider.article_request``):
+same download slot, delay, block handling and captures; a run stopped by blocks stops the
+watch too. A check is recorded only when WeChat showed the article or said it is deleted,
+removed or unavailable (``Watched``): a block, a verification page, a network failure or a
+page never fetched leaves the article as due as it was, and never marks it gone.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleGone, ArticleItem
+from crawler.run import Run
+from crawler.store.archive import Archive
+from crawler.store.index import Index
+from crawler.store.posts import PostError, front_matter
+from crawler.store.watchbook import WatchBook
+from crawler.tally import Tally
+from crawler.wechat.article import PageReason
+from crawler.wechat.urls import ARTICLE_HOST
+
+if TYPE_CHECKING:
+    from crawler.spiders.base import WeChatSpider
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "watch"
+_KEY = "watch_key"
+
+
+def watch_requests(spider: WeChatSpider) -> Iterator[Request]:
+    """Requests for the ``WATCH_PER_RUN`` archived articles most due for a check."""
+    config = spider.config
+    for key, url in WatchBook(spider.index).due(config.watch_per_run, time.time(),
+                                                config.watch_schedule):
+        request = spider.article_request(_on(config.wechat_base_url, url), SOURCE, refetch=True)
+        request.meta[_KEY] = key
+        spider.tally.count("watch/requested")
+        yield request
+
+
+def _on(base: str, url: str) -> str:
+    """The archived canonical ``url`` (on mp.weixin.qq.com) on ``WECHAT_BASE_URL``."""
+    parts = urlsplit(url)
+    if parts.hostname != ARTICLE_HOST:
+        return url
+    site = urlsplit(base)
+    return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, ""))
+
+
+def watched(request: Request, reason: PageReason) -> bool:
+    """Whether a watched article's answer ``reason`` is recorded though the article is not
+    gone: "temporarily unavailable" is kept in the index, the post is not marked."""
+    return reason is PageReason.UNAVAILABLE and _KEY in request.meta
+
+
+class WatchPipeline:
+    """Before ``PostPipeline``: a watched article is written with the tags its post has (no
+    account named it this run); a page saying it is gone marks its post."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WatchPipeline:
+        return cls(Run.of(crawler).archive)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem) and item.source == SOURCE and not item.tags:
+            item.tags = self._tags(item.article.key)
+        if isinstance(item, ArticleGone):
+            self._gone(item)
+        return item
+
+    def _tags(self, key: str) -> list[str]:
+        recorded = self.archive.index.article_tags(key)
+        if recorded is not None:
+            return recorded
+        name = self.archive.index.article_path(key)
+        try:
+            front = front_matter(self.archive.layout.posts / name) if name else {}
+        except PostError:
+            return []
+        return [str(tag) for tag in front.get("tags") or []]
+
+    def _gone(self, item: ArticleGone) -> None:
+        """Only an archived article has an original the watch follows (one deleted before
+        it was archived has its state in the index, ``PostPipeline``)."""
+        name = self.archive.index.article_path(item.key)
+        try:
+            status = self.archive.watched.gone(item.key, item.reason,
+                                               self.archive.layout.posts / name) if name else None
+        except (OSError, sqlite3.Error, PostError) as error:
+            logger.error("Not marked: the original of %s is %s, but %s", name,
+                         PageReason(item.reason).message, error)
+            status = None
+        if status:
+            logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
+                           name, PageReason(item.reason).message, status, item.url)
+        if item.reason == PageReason.UNAVAILABLE:
+            raise DropItem(f"Recorded: {item.url} is temporarily unavailable", log_level="DEBUG")
+
+
+def record_changes(tally: Tally, index: Index) -> float:
+    """Put what the watch saw this run (``watch/deleted``, ``removed``, ``edited``,
+    ``restored``) into the run's stats, for the summary; return when the run started."""
+    started = tally.stats.get_value("start_time")
+    since = started.timestamp() if started else time.time()
+    for kind, count in WatchBook(index).counts(since=since).items():
+        tally.stats.set_value(f"watch/{kind}", count)
+    return since

@@ -1,0 +1,107 @@
+"""Links between posts: a link to an archived article points at its post in the built site,
+and the posts linking to an article archived later are relinked in that run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from crawler.markdown import post_url, relink, to_markdown
+from crawler.store.links import linkable
+from crawler.wechat.article import Article
+from tests.conftest import crawl, jekyll_build, scrapy_command
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+
+LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s"
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def archive(site: Site, archive_dir: Path, *arts: Art) -> None:
+    urls = archive_dir.parent / "urls.txt"
+    urls.write_text("\n".join(site.link(art).replace("&amp;", "&") for art in arts), encoding="utf-8")
+    result = crawl("article", archive_dir, "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+
+
+def posts(archive_dir: Path) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in (archive_dir / "_posts").glob("*.md")}
+
+
+def test_a_post_archived_later_relinks_the_posts_pointing_to_it_and_the_site_resolves_them(
+        site: Site, tmp_path: Path) -> None:
+    target, never = Art("2247495002", title="被引用的文章"), Art("2247495003", title="从未存档")
+    source = Art("2247495001", title="引用别的文章",
+                 links=(site.body_link(target), site.body_link(never)))
+    site.serve([source, target])
+    archive_dir = tmp_path / "archive"
+    archive(site, archive_dir, source)
+    [first] = posts(archive_dir).values()
+    assert "{% post_url" not in first and "mid=2247495002" in first
+
+    archive(site, archive_dir, target)
+    written = posts(archive_dir)
+    [stem] = [name for name in written if "被引用的文章" in name]
+    [linking] = [text for name, text in written.items() if name != stem]
+    assert f"[往期推荐]({{% post_url {stem} %}})" in linking
+    assert "mid=2247495003" in linking  # not archived: keeps its WeChat link
+    assert linking.count("{%") == 1  # the one Liquid tag a post holds
+
+    out, log = jekyll_build(archive_dir, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "error" not in log.lower()
+    [page] = [p for p in out.rglob("*.html") if "引用别的文章" in p.read_text(encoding="utf-8")]
+    hrefs = re.findall(r'<a href="([^"]+)">往期推荐</a>', page.read_text(encoding="utf-8"))
+    [local] = [unquote(href).removeprefix("/blog/") for href in hrefs if href.startswith("/blog/")]
+    assert "<h1>被引用的文章</h1>" in (out / local).read_text(encoding="utf-8")
+
+    # Its post deleted by hand: verify says the site would fail, rebuild brings it back.
+    (archive_dir / "_posts" / f"{stem}.md").unlink()
+    verified = scrapy_command("verify", archive_dir)
+    assert verified.returncode == 1
+    assert f"links to the post {stem}, which does not exist" in verified.stdout
+    assert scrapy_command("rebuild", archive_dir).returncode == 0
+    assert scrapy_command("verify", archive_dir).returncode == 0
+
+
+def test_articles_archived_in_one_run_link_to_each_other(site: Site, tmp_path: Path) -> None:
+    one, two = Art("2247495101", title="甲文"), Art("2247495102", title="乙文")
+    one = Art(one.mid, title=one.title, links=(site.body_link(two),))
+    two = Art(two.mid, title=two.title, links=(site.body_link(one),))
+    site.serve([one, two])
+    archive_dir = tmp_path / "archive"
+    archive(site, archive_dir, one, two)
+    written = posts(archive_dir)
+    for name, text in written.items():
+        [other] = [n for n in written if n != name]
+        assert f"{{% post_url {other} %}}" in text
+    jekyll_build(archive_dir, tmp_path / "jekyll")
+
+
+def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
+    body = ('<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a>'
+            '{% post_url 2021-01-01-x %}</p><pre>[a](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)</pre>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    markdown = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert f"[看]({post_url('2021-07-28-目标')})" in markdown
+    assert markdown.count("{%") == 1  # the page's own "{% post_url …" is escaped
+    assert "\n[a](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1)\n" in markdown  # code stays
+    plain = to_markdown(article, {})
+    assert relink(plain, {"B:2:1"}, "2021-07-28-目标") == markdown
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("2021-07-28-网购物品丢失的退款-清远大姐为什么不要.md", True),
+    ("2021-07-28-post-1a2b3c4d.md", True),
+    ("2021-07-28-a %} {{ site.x }}.md", False),
+    ("2021-07-28-a\"b.md", False),
+    ("readme.md", False),
+])
+def test_only_a_post_name_that_cannot_break_the_tag_is_linked(name: str, ok: bool) -> None:
+    assert linkable(name) is ok

@@ -1,0 +1,288 @@
+"""The watch of the originals against the stand-in WeChat: real ``scrapy crawl watch`` and
+``scrapy crawl accounts`` runs between which articles are deleted, removed, edited, blocked
+and come back."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.wechat.article import CHINA_TIME
+from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
+from tests.mockserver import MockWeChat, Route
+from tests.site import BIZ, VERIFICATION, Art, Site, numbered
+
+DUE_NOW = {"WATCH_OLD_EVERY_DAYS": "0", "WATCH_YOUNG_EVERY_DAYS": "0"}
+
+
+def watch(archive: Path, site: Site, *args: str, spider: str = "watch",
+          **settings: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl watch`` (or ``spider``), every archived article due now."""
+    return crawl(spider, archive, *args,
+                 settings={**DUE_NOW, "WECHAT_BASE_URL": site.server.base, **settings})
+
+
+def answer(name: str) -> Route:
+    return Route(200, "text/html; charset=utf-8", (PAGES / name).read_bytes())
+
+
+def post_of(archive: Path, art: Art) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        name = db.execute("SELECT path FROM articles WHERE key = ?",
+                          (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()[0]
+    return (archive / "_posts" / name).read_text(encoding="utf-8")
+
+
+def watch_row(archive: Path, art: Art) -> tuple[object, ...] | None:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        row = db.execute("SELECT checked, answer, since, updated, versions FROM watch WHERE key = ?",
+                         (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+    return tuple(row) if row else None
+
+
+def article_hits(server: MockWeChat) -> list[str]:
+    return [path for path, _ in server.hits("/s?")]
+
+
+def archive_all(site: Site, arts: list[Art], archive: Path) -> None:
+    urls = archive.parent / "urls.txt"
+    urls.write_text("\n".join(site.link(a).replace("&amp;", "&") for a in arts), encoding="utf-8")
+    result = crawl("article", archive, "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def today() -> str:
+    return f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
+
+
+def test_deleted_removed_edited_and_restored_between_runs(site: Site, tmp_path: Path) -> None:
+    deleted, removed, edited, same = site.serve(numbered(2247490001, 4, items=("第一条",)))
+    archive = tmp_path / "archive"
+    archive_all(site, [deleted, removed, edited, same], archive)
+    first = {art.mid: post_of(archive, art) for art in (deleted, removed, edited, same)}
+
+    site.pages[deleted.path] = answer("deleted.html")
+    site.pages[removed.path] = answer("violation.html")
+    site.article(Art(edited.mid, items=("第一条", "新加的一条")))
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) == 4 + 4
+
+    day = today()
+    post = post_of(archive, deleted)
+    assert f"    status: deleted\n    gone_since: {day}\n---\n" in post
+    assert f"</p></blockquote>\n\n*原文已于 {day} 被发布者删除，此为存档。*\n\n" in post
+    assert post.replace(f"    status: deleted\n    gone_since: {day}\n", "").replace(
+        f"*原文已于 {day} 被发布者删除，此为存档。*\n\n", "") == first[deleted.mid]
+    post = post_of(archive, removed)
+    assert f"    status: removed\n    gone_since: {day}\n---\n" in post
+    assert f"*原文已于 {day} 因违规被平台删除，此为存档。*" in post
+    post = post_of(archive, edited)
+    assert f"    updated: {day}\n    versions: 2\n---\n" in post and "新加的一条" in post
+    assert post_of(archive, same) == first[same.mid]
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post "
+                     r"stays, marked as deleted", result.stderr)
+    assert watch_row(archive, deleted)[1:3] == ("deleted", day)
+    assert watch_row(archive, removed)[1:3] == ("violation", day)
+    assert watch_row(archive, edited)[3:] == (day, 2)
+
+    # The publisher puts the article back; the removed one stays removed, unchanged.
+    site.article(deleted)
+    kept = post_of(archive, removed)
+    again = watch(archive, site)
+    assert again.returncode == 0, again.stderr
+    assert post_of(archive, deleted) == first[deleted.mid]
+    assert watch_row(archive, deleted)[1:3] == (None, None)
+    assert post_of(archive, removed) == kept
+    assert "updated:" in post_of(archive, edited)  # the edit is history, not undone
+
+
+def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
+                                                                     tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490081")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = answer("unavailable.html")
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert post_of(archive, art) == before
+    assert watch_row(archive, art)[1:3] == ("unavailable", today())
+    assert "Not archived: " in result.stderr and "temporarily unavailable" in result.stderr
+
+
+def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_gone(
+        site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490101, 3))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    before = [post_of(archive, art) for art in arts]
+    checked = [watch_row(archive, art) for art in arts]
+    site.pages[arts[0].path] = Route(403, "text/plain", b"forbidden")
+    site.pages[arts[1].path] = Route(429, "text/plain", b"slow down")
+    site.pages[arts[2].path] = VERIFICATION
+    result = watch(archive, site, BLOCK_LIMIT="10", BLOCK_RETRY_TIMES="0")
+    assert [post_of(archive, art) for art in arts] == before
+    assert [watch_row(archive, art) for art in arts] == checked  # not checked: due as before
+    assert "status:" not in "".join(before) and "gone" not in result.stderr.lower()
+
+    # The server gone altogether: nothing is marked either.
+    site.server.stop()
+    result = watch(archive, site)
+    assert [post_of(archive, art) for art in arts] == before
+    assert [watch_row(archive, art) for art in arts] == checked
+
+
+def test_blocks_stop_the_watch_like_any_run(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490151, 5))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    for art in arts:
+        site.pages[art.path] = Route(403, "text/plain", b"forbidden")
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, BLOCK_RETRY_TIMES="0")
+    assert result.returncode == 1
+    assert "WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert len(article_hits(site.server)) - hits == 3  # BLOCK_LIMIT: nothing is sent after
+
+
+def test_watch_per_run_bounds_the_requests_exactly(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490201, 6))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, WATCH_PER_RUN="4")
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) - hits == 4
+
+    # A scheduled run: the album lists all six, archived already; the watch adds two pages.
+    album = site.album("3901", arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    hits = len(article_hits(site.server))
+    result = watch(archive, site, "-a", f"file={accounts}", spider="accounts", WATCH_PER_RUN="2")
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) - hits == 2
+
+
+def test_nothing_is_watched_before_it_is_due(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490301, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    hits = len(article_hits(site.server))
+    result = crawl("watch", archive, settings={"WECHAT_BASE_URL": site.server.base})  # just archived: checked now, due in a week
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) == hits
+
+
+def test_a_marked_post_builds_in_jekyll_and_shows_the_line(site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490401", title='标题里有"引号"和<尖括号>')])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
+    [page] = list(out.rglob("*.html"))
+    html = page.read_text(encoding="utf-8")
+    assert f"</blockquote>\n\n<p><em>原文已于 {today()} 被发布者删除，此为存档。</em></p>" in html
+
+
+def test_versions_lists_the_captures_and_prints_the_post_as_it_was(site: Site, tmp_path: Path) -> None:
+    site.server.image("/mmbiz_png/AddedLater/640", b"")  # not fetched: stays remote
+    [art] = site.serve([Art("2247490501", items=("第一条",))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    site.article(Art(art.mid, items=("第一条改了", f'<img data-src="{site.server.base}/mmbiz_png/AddedLater/640">')))
+    assert watch(archive, site).returncode == 0
+    second = post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+
+    url = site.link(art).replace("&amp;", "&")
+    listed = scrapy_command("versions", archive, url)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 3
+    assert re.fullmatch(r"1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  first capture", lines[0])
+    assert lines[1].endswith("  +3 -0 characters, +1 -0 images")  # 改了, and the new bullet
+    assert lines[2].endswith("  deleted by its publisher")
+    shown = scrapy_command("versions", archive, url, "--show", "1")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == first
+    assert scrapy_command("versions", archive, url, "--show", "2").stdout \
+        == second.replace(f"    updated: {today()}\n    versions: 2\n", "")
+    refused = scrapy_command("versions", archive, url, "--show", "3")
+    assert refused.returncode == 1 and "capture 3 is no version of the article" in refused.stderr
+
+
+def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490601")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("violation.html")
+    assert watch(archive, site).returncode == 0
+    marked = post_of(archive, art)
+    assert "status: removed" in marked
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert post_of(archive, art) == marked
+
+
+def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tmp_path: Path) -> None:
+    arts = site.serve(numbered(2247490701, 4))
+    never = Art("2247490799")  # deleted before it could be archived: no original of ours
+    site.pages[never.path] = answer("deleted.html")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\n'
+                        f'albums = ["{site.album("3902", [*arts, never])}"]\n', encoding="utf-8")
+    archive = tmp_path / "archive"
+    alarm = {"WATCH_ALARM_DELETIONS": "2", "ACCOUNTS_FILE": str(accounts)}
+    assert watch(archive, site, spider="accounts", **alarm).returncode == 0
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    site.article(Art(arts[2].mid, items=("新加的一条",)))
+    result = watch(archive, site, spider="accounts", **alarm)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Run summary \(finished\): .*4 originals watched, 1 originals deleted, "
+                     r"1 originals removed, 1 originals edited", result.stderr)
+    assert "; originals 1 deleted, 1 removed, 1 edited" in result.stderr
+    assert re.search(r"WARNING: 2 originals of 测试反诈中心 were deleted or removed upstream "
+                     r"within 7 days", result.stderr)
+    report = scrapy_command("accounts-report", archive, "-s", f"ACCOUNTS_FILE={accounts}",
+                            "-s", "WATCH_ALARM_DELETIONS=2")
+    assert report.returncode == 0, report.stderr
+    assert re.search(r"测试反诈中心: 4 archived, .*; originals 1 deleted, 1 removed, 1 edited.*\n"
+                     r"WARNING: 2 originals of 测试反诈中心", report.stdout)
+
+    # The next run sees nothing new: no warning again (the report keeps saying it).
+    again = watch(archive, site, spider="accounts", **alarm)
+    assert "were deleted or removed" not in again.stderr
+    assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
+
+
+def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
+                                                                     tmp_path: Path) -> None:
+    broken, fine = site.serve(numbered(2247490801, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, [broken, fine], archive)
+    [path] = [p for p in (archive / "_posts").glob("*.md") if broken.mid in p.read_text("utf-8")]
+    path.write_bytes(b"\xff\xfe not UTF-8")
+    site.pages[broken.path] = site.pages[fine.path] = answer("deleted.html")
+    result = watch(archive, site)
+    assert re.search(r"ERROR: Not marked: the original of \S+ is deleted by its publisher, but "
+                     r".*not UTF-8", result.stderr)
+    assert "Traceback" not in result.stderr
+    assert "status: deleted" in post_of(archive, fine)

@@ -1,0 +1,154 @@
+"""The watch's order and what it writes into a post: ``WatchBook.due``, ``mark``/``unmark``,
+``Seen`` and ``Change`` on real index files and real posts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from crawler.post import render_post
+from crawler.store.index import ArticleState, Index
+from crawler.store.posts import PostError
+from crawler.store.watchbook import WatchBook, Watched
+from crawler.watch import Change, Schedule, Seen, WatchState, mark, unmark
+from crawler.wechat.article import CHINA_TIME, Article
+
+DAY = 86400
+NOW = 1_800_000_000
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[Index]:
+    opened = Index(tmp_path / "index.sqlite")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def book(index: Index) -> WatchBook:
+    return WatchBook(index)
+
+
+def archived(index: Index, key: str, published_days_ago: float,
+             checked_days_ago: float | None) -> None:
+    index.add_article(key, f"https://mp.weixin.qq.com/s?k={key}", f"{key}.md",
+                      ArticleState.ARCHIVED, int(NOW - published_days_ago * DAY))
+    if checked_days_ago is not None:
+        WatchBook(index).checked(key, NOW - checked_days_ago * DAY)
+
+
+def test_the_most_overdue_first_young_articles_more_often_than_old(index: Index,
+                                                                  book: WatchBook) -> None:
+    archived(index, "old-checked-30-days-ago", 400, 30)    # 30 / 7: 4.3 times overdue
+    archived(index, "young-checked-2-days-ago", 10, 2)     # 2 / 1
+    archived(index, "old-checked-8-days-ago", 400, 8)      # 8 / 7: 1.1
+    archived(index, "young-checked-5-hours-ago", 3, 0.2)   # not due
+    archived(index, "old-checked-3-days-ago", 400, 3)      # not due
+    archived(index, "old-never-checked", 90, None)         # since publication: 90 / 7
+    schedule = Schedule(young_days=30, young_every=1, old_every=7)
+    due = [key for key, _ in book.due(10, NOW, schedule)]
+    assert due == ["old-never-checked", "old-checked-30-days-ago", "young-checked-2-days-ago",
+                   "old-checked-8-days-ago"]
+    assert [key for key, _ in book.due(2, NOW, schedule)] == due[:2]
+
+
+def test_an_article_without_post_is_not_watched(book: WatchBook) -> None:
+    book.db.execute("INSERT INTO articles (key, url, state) VALUES ('k', 'u', 'needs_link')")
+    assert book.due(10, NOW, Schedule()) == []
+
+
+LONG = "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&sn=s"
+POST = render_post(
+    Article(url=LONG, title="标题",
+            account="某反诈中心", published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME)),
+    "第一段。\n\n![]({{site.baseurl}}/postimg/a.png)", ["其他"])
+
+
+def test_mark_adds_the_keys_and_the_line_and_unmark_takes_them_off() -> None:
+    gone = WatchState("deleted", "2026-12-01", "2026-11-02", 3)
+    marked = mark(POST, gone)
+    assert marked == POST.replace(
+        "    published: 2021-07-28T16:05:12+08:00\n",
+        "    published: 2021-07-28T16:05:12+08:00\n    status: deleted\n"
+        "    gone_since: 2026-12-01\n    updated: 2026-11-02\n    versions: 3\n").replace(
+        "</p></blockquote>\n\n", "</p></blockquote>\n\n*原文已于 2026-12-01 被发布者删除，此为存档。*\n\n")
+    assert mark(marked, gone) == marked
+    assert unmark(marked) == POST
+    removed = mark(marked, gone.answered("violation", "2026-12-03"))
+    assert "status: removed\n    gone_since: 2026-12-03\n" in removed
+    assert "*原文已于 2026-12-03 因违规被平台删除，此为存档。*\n\n第一段" in removed
+    assert mark(removed, WatchState()) == POST
+
+
+def test_a_post_without_body_gets_the_line_as_its_last() -> None:
+    empty = POST[:POST.index("第一段")]
+    marked = mark(empty, WatchState("violation", "2026-12-01"))
+    assert marked.endswith("</p></blockquote>\n\n*原文已于 2026-12-01 因违规被平台删除，此为存档。*\n")
+    assert unmark(marked) == empty
+
+
+def test_unavailable_is_recorded_but_not_shown() -> None:
+    state = WatchState().answered("unavailable", "2026-12-01")
+    assert state.status is None and state.since == "2026-12-01"
+    assert mark(POST, state) == POST
+
+
+def test_a_body_line_that_looks_like_the_notice_is_escaped_and_stays() -> None:
+    looks_like = POST.replace("第一段。", r"\*原文已于 2026-12-01 被发布者删除，此为存档。\*")
+    assert unmark(looks_like) == looks_like
+
+
+def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
+    seen = Seen.of(POST)
+    assert Seen.of(POST.replace("第一段。", "第一段。 \n")) == seen
+    assert Seen.of(mark(POST, WatchState("deleted", "2026-12-01"))) == seen
+    edited = Seen.of(POST.replace("第一段。", "第一段，改了。").replace("a.png", "b.png"))
+    assert Change.between(seen, edited) == Change(added=3, removed=0, images_added=1,
+                                                  images_removed=1)
+    assert Change.between(seen, seen).line() == "no change a reader sees"
+    assert Change.between(seen, edited).line() == "+3 -0 characters, +1 -1 images"
+
+
+def test_a_text_without_front_matter_is_refused() -> None:
+    with pytest.raises(PostError, match="no front matter"):
+        mark("just text\n", WatchState("deleted", "2026-12-01"))
+
+
+def test_an_edit_is_a_new_page_that_reads_otherwise_not_a_newer_converter(
+        index: Index, book: WatchBook, tmp_path: Path) -> None:
+    watched = Watched(book, lambda target: target)
+    path = tmp_path / "post.md"
+    page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
+                   published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
+    path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == POST
+
+    # The same page, made into another post (a newer converter): no edit upstream.
+    converted_otherwise = POST.replace("第一段。", "第一段。（转换方式变了）")
+    assert watched.stamp(page, converted_otherwise, path, fetched=True) == converted_otherwise
+    # Another page that reads the same (WeChat's markup changed): no edit either.
+    remarked = replace(page, body_html='<section><p data-x="1">第一段。</p></section>')
+    assert watched.stamp(remarked, POST, path, fetched=True) == POST
+    # Another page that reads otherwise: an edit.
+    edited = replace(page, body_html="<p>第一段，改了。</p>")
+    stamped = watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path, fetched=True)
+    day = f"{datetime.now(CHINA_TIME):%Y-%m-%d}"
+    assert f"    updated: {day}\n    versions: 2\n---\n" in stamped
+    assert book.counts()["edited"] == 1
+
+
+def test_the_watch_asks_by_a_link_wechat_answered_before(index: Index, book: WatchBook) -> None:
+    archived(index, "B:1:1", 400, None)
+    archived(index, "B:2:1", 400, None)
+    archived(index, "B:3:1", 400, None)
+    index.add_listed_links([("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c")])
+    index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&scene=21", "B:2:1")
+    index.add_link("https://mp.weixin.qq.com/s/ShortToken2", "B:2:1")
+    assert sorted(book.due(10, NOW, Schedule())) == [
+        ("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c"),
+        ("B:2:1", "https://mp.weixin.qq.com/s/ShortToken2"),
+        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1")]
