@@ -3,6 +3,8 @@ and the local WeChat. Every distributed archive is compared with a single proces
 
 from __future__ import annotations
 
+import gzip
+import pickle
 import re
 import signal
 import sqlite3
@@ -20,9 +22,9 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.request import request_from_dict
-from scrapy_redis import picklecompat
 
 from crawler import settings as project_settings
+from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.wire import Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
@@ -32,11 +34,13 @@ from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
+GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
+        "meta": {"page_id": "f00d"}}
 ARTICLES = 12  # listed in the album: 11 served, one answering 404
 # A node's politeness: slow enough that a second node started a moment later finds work.
 NODE_DELAY = "0.3"
@@ -83,17 +87,20 @@ class Processes:
         self.running: dict[str, subprocess.Popen[bytes]] = {}
         logs.mkdir()
 
-    def start(self, name: str, spider: str, archive: Path, *args: str, **settings: str) -> None:
+    def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
+              **settings: str) -> None:
         options = {"REDIS_URL": self.redis_url, "REDIS_HEARTBEAT": "1", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
-                                                  cwd=PROJECT, env=crawl_env(), stdout=log, stderr=log)
+                                                  cwd=PROJECT, env={**crawl_env(), **(env or {})},
+                                                  stdout=log, stderr=log)
 
     def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
         self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
 
-    def node(self, name: str, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env,
+                   **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -282,14 +289,19 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
-def test_a_blocked_node_stops_and_its_requests_wait_for_another(album: Album, archive: Path,
-                                                               processes: Processes, job: redis.Redis) -> None:
+def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Nodes behind authenticating proxies (the local WeChat serves as one): what a blocked
+    node gives back carries nothing of its own, and no capture names a proxy's credentials."""
     pages = dict(album.site.pages)
+    proxy = album.server.base.removeprefix("http://")
+    before = len(album.server.hits(f"http://{proxy}/s?"))
     try:
         album.site.pages.update(dict.fromkeys(pages, VERIFICATION))
         processes.writer("writer", archive, album)
         wait_until(queued(job), what="the writer's first requests")
-        processes.node("n1")
+        submitted = set(job.zrange(f"{JOB}:requests", 0, -1))
+        processes.node("n1", env={"http_proxy": f"http://n1:first-secret@{proxy}"})
         assert processes.wait("n1") == 1
         assert processes.wait("writer") == 1
     finally:
@@ -300,16 +312,22 @@ def test_a_blocked_node_stops_and_its_requests_wait_for_another(album: Album, ar
     assert "ERROR: Every fetch node is blocked: stopping" in writer_log
     assert node_report(writer_log) == {"n1": "0 fetched, blocked"}
     assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in writer_log
-    assert job.zcard(f"{JOB}:requests") == ARTICLES  # all given back
+    assert len(submitted) == job.zcard(f"{JOB}:requests") == ARTICLES  # all given back…
+    assert set(job.zrange(f"{JOB}:requests", 0, -1)) == submitted  # …as they were taken
 
     processes.writer("again", archive, album)
     wait_until(lambda: "Resuming job" in processes.log("again"), what="the writer resuming")
     time.sleep(1.5)  # several looks at the nodes: n1's block is from the run before
     assert processes.running["again"].poll() is None, processes.log("again")
-    processes.node("n2")
+    processes.node("n2", env={"http_proxy": f"http://n2:second-secret@{proxy}"})
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n2", timeout=30) == 0
     assert contents(archive) == album.expected
+    proxied = album.server.hits(f"http://{proxy}/s?")[before:]
+    assert proxied and all("Proxy-Authorization" in headers for _, headers in proxied)  # a real proxy
+    captures = b"".join(gzip.decompress(path.read_bytes())
+                        for path in (archive / ".state" / "warc").iterdir())
+    assert b"secret" not in captures and b"proxy-authorization" not in captures.lower()
     assert_clean(processes)
 
 
@@ -329,6 +347,93 @@ def test_redis_stopped_mid_job_is_one_clear_error(album: Album, archive: Path, p
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
 
 
+class Touch:
+    """A pickle that runs ``touch`` when it is read: what anyone with write access to
+    Redis could put on the frontier of nodes that read pickles."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return subprocess.call, (["touch", str(self.path)],)
+
+
+def test_a_pickled_frontier_entry_is_refused_and_nothing_run(album: Album, tmp_path: Path, archive: Path,
+                                                            processes: Processes, job: redis.Redis) -> None:
+    touched = tmp_path / "touched"
+    crafted = pickle.dumps(Touch(touched))
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    job.zadd(f"{JOB}:requests", {crafted: -1000})  # taken first
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert not touched.exists()
+    assert contents(archive) == album.expected
+    [refusal_line] = [line for line in processes.log("n1").splitlines() if "Dropped from the frontier" in line]
+    assert f"ERROR: Dropped from the frontier of job {JOB}, not run: not a frontier entry (not JSON): " \
+        f"{crafted[:20]!r}"[:-1] in refusal_line
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("entry", [
+    b"", b"[]", b"\x80\x05K\x01.", b'{"v": 2}',
+    frontier.dumps(GOOD).replace(b'"v": 1', b'"v": 2'),
+    frontier.dumps(GOOD).replace(b'"method": "GET"', b'"method": "POST"'),
+    frontier.dumps(GOOD).replace(b'"url": "https', b'"url": "file'),
+    frontier.dumps(GOOD).replace(b'"Referer"', b'"Proxy-Authorization"'),
+    frontier.dumps(GOOD).replace(b'"page_id": "f00d"', b'"page_id": 1'),
+    frontier.dumps(GOOD).replace(b'"weak_link": false', b'"weak_link": false, "callback": "x"'),
+])
+def test_the_frontier_refuses_what_is_not_an_entry_of_its_format(entry: bytes) -> None:
+    assert frontier.loads(frontier.dumps(GOOD))["url"] == GOOD["url"]
+    with pytest.raises(frontier.WireError, match=r"^(not a frontier entry|a frontier entry with fields)"):
+        frontier.loads(entry)
+
+
+def test_a_frontier_entry_carries_only_the_allowed_headers() -> None:
+    request = Request("https://mp.weixin.qq.com/s/x", headers={
+        "Referer": "https://mp.weixin.qq.com/a", "Proxy-Authorization": "Basic c2VjcmV0", "Cookie": "a=1"})
+    entry = frontier_entry(request, "f00d")
+    assert b"c2VjcmV0" not in entry and b"a=1" not in entry
+    assert frontier.loads(entry)["headers"] == {"Referer": "https://mp.weixin.qq.com/a"}
+
+
+def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(lambda: job.zcard(f"{JOB}:requests") >= 3, what="the writer's first requests")
+    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 2)]
+    ids = [request["meta"]["page_id"] for request in asked]
+    urls = [request["url"] for request in asked]
+    route = next(iter(album.site.pages.values()))
+    assert isinstance(route, Route)
+    html = route.body
+    forged = {
+        ids[0]: Page("evil", ids[0], urls[0], "http://evil.invalid/s/forged", 200,
+                     {"Content-Type": ["text/html"]}, {}, html),
+        ids[1]: Page("evil", ids[2], urls[1], urls[1], 200, {"Content-Type": ["text/html"]}, {}, html),
+        ids[2]: Page("evil", ids[2], urls[0], urls[2], 200, {"Content-Type": ["text/html"]}, {}, html),
+    }
+    for page_id, page in forged.items():
+        job.hset(f"{JOB}:pages", page_id, page.to_bytes())
+        job.rpush(f"{JOB}:ready", page_id)
+    wait_until(lambda: processes.log("writer").count("Dropped the page") == 3, what="the forgeries dropped")
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    log = processes.log("writer")
+    for page_id, url, why in zip(ids, urls, [
+            "its URL 'http://evil.invalid/s/forged' is not on ARTICLE_HOSTS",
+            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'"], strict=True):
+        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}; " \
+            "asking for it again" in log
+    assert not [capture for capture in CaptureStore(archive / ".state" / "warc").captures()
+                if "evil" in capture.url]
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("spider, args", [
     ("album", ["-a", f"url=http://127.0.0.1/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
     ("fetch", []),
@@ -345,14 +450,14 @@ def test_redis_not_running_is_one_clear_line(tmp_path: Path, spider: str, args: 
 def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_header() -> None:
     request = Request("https://mp.weixin.qq.com/s/x", headers={"Referer": "https://mp.weixin.qq.com/a"})
     spider = FetchSpider()
-    read = request_from_dict(picklecompat.loads(frontier_entry(request, "f00d")), spider=spider)
+    read = request_from_dict(frontier.loads(frontier_entry(request, "f00d")), spider=spider)
     assert (read.url, read.callback, read.errback) == (request.url, spider.hand_back, spider.fetch_failed)
     assert read.meta == {"article": True, "dont_redirect": True, "page_id": "f00d"}
     assert read.headers["Referer"] == b"https://mp.weixin.qq.com/a"
 
-    page = Page("n1", request.url, 200, {"Content-Type": ["text/html; charset=utf-8"],
-                                         "Set-Cookie": ["a=1", "b=2"]}, {"Accept-Encoding": ["gzip"]},
-                b"<html>\n\xe5\x8f\x8d</html>")
+    page = Page("n1", "f00d", request.url, request.url, 200,
+                {"Content-Type": ["text/html; charset=utf-8"], "Set-Cookie": ["a=1", "b=2"]},
+                {"Accept-Encoding": ["gzip"]}, b"<html>\n\xe5\x8f\x8d</html>")
     assert Page.from_bytes(page.to_bytes()) == page
     response = page.response(request)
     assert isinstance(response, HtmlResponse) and response.request is request

@@ -10,26 +10,39 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.config import Config
+from crawler.distributed import frontier
+from crawler.distributed.frontier import WireError
 from crawler.distributed.job import REDIS_LOST, Job, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
 
 logger = logging.getLogger(__name__)
 
-# Meta key of a request taken from the frontier: the request as it was taken, and its
-# score, by which it is known in the node's in-flight hash.
+# Meta key of a request taken from the frontier (a ``Taken``).
 TAKEN = "frontier_taken"
+
+
+class Taken(NamedTuple):
+    """A request as it was taken from the frontier: the entry, by which the node's
+    in-flight hash knows it, its score, and the URL it asked for."""
+
+    entry: bytes
+    score: float
+    url: str
 
 
 class FetchNode:
@@ -52,6 +65,7 @@ class FetchNode:
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
+        self._requeue = server.register_script(REQUEUE)
 
     @classmethod
     def of(cls, crawler: Crawler) -> FetchNode:
@@ -95,13 +109,20 @@ class FetchNode:
         return done
 
     def hand_back(self, request: Request, page: Page) -> None:
-        entry, _ = request.meta[TAKEN]
         with self.redis():
             self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
                                   self.job.fetched, self.job.done],
-                            args=[entry, request.meta["page_id"], page.to_bytes(), self.name])
+                            args=[request.meta[TAKEN].entry, page.page_id, page.to_bytes(), self.name])
             self.handed_back += 1
             self.crawler.stats.inc_value("pages/handed_back")
+
+    def requeue(self, request: Request) -> None:
+        """A request this node holds and may not fetch goes back to the frontier, exactly
+        as it was taken: any node may take it, and nothing of this one goes with it."""
+        taken: Taken = request.meta[TAKEN]
+        with self.redis():
+            self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
+                          args=[taken.entry, taken.score])
 
     def leave(self, reason: str) -> None:
         """Gives back what the node still holds, and records why it left."""
@@ -138,32 +159,33 @@ _NODES: WeakKeyDictionary[Crawler, FetchNode] = WeakKeyDictionary()
 
 
 class NodeQueue(PriorityQueue):
-    """scrapy-redis's priority queue, taking each request into the node's in-flight hash in
-    the same step, and putting a request the node holds back as one step too."""
+    """scrapy-redis's priority queue, with the frontier's serializer, taking each request
+    into the node's in-flight hash in the same step, and putting one it holds back, as
+    it was taken, as one step too."""
 
     def __init__(self, server: redis.Redis, spider: Spider, node: FetchNode):
-        super().__init__(server, spider, node.job.requests)
+        super().__init__(server, spider, node.job.requests, serializer=frontier)
         self.node = node
         self._take = server.register_script(TAKE_REQUEST)
-        self._requeue = server.register_script(REQUEUE)
 
     def pop(self, timeout: int = 0) -> Request | None:
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
             if taken:
                 entry, score = taken
-                request: Request = self._decode_request(entry)
-                request.meta[TAKEN] = (entry, float(score))
+                try:
+                    request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
+                except WireError as error:
+                    self.server.hdel(self.node.inflight, entry)
+                    logger.error("Dropped from the frontier of job %s, not run: %s",
+                                 self.node.job.name, error)
+                    return None
+                request.meta[TAKEN] = Taken(entry, float(score), request.url)
                 return request
         return None
 
     def push(self, request: Request) -> None:
-        """Back to the frontier, as the request is now (asked again after a block, retried,
-        redirected): any node may take it."""
-        entry, _ = request.meta.pop(TAKEN)
-        with self.node.redis():
-            self._requeue(keys=[self.node.inflight, self.key, self.node.job.done],
-                          args=[entry, self._encode_request(request), -request.priority])
+        self.node.requeue(request)
 
 
 class NodeScheduler(Scheduler):
@@ -172,17 +194,20 @@ class NodeScheduler(Scheduler):
     It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one):
     Scrapy would otherwise pull ``CONCURRENT_REQUESTS`` from the shared frontier and keep
     them waiting behind this node's politeness while other nodes have nothing to do.
-    Requests the node schedules itself are ones it held; they go back to the frontier.
-    It never clears the job's keys (that is the writer's), and it counts and logs without
-    the spider arguments Scrapy 2.19 deprecates.
+    Requests the node schedules itself (a retry, a block asked again, a redirect followed)
+    are ones it holds: they stay here, with this node's retries and proxy, and go first;
+    what goes back to the frontier goes as it was taken (``FetchNode.requeue``). It never
+    clears the job's keys (that is the writer's), and it counts and logs without the spider
+    arguments Scrapy 2.19 deprecates.
     """
 
     def __init__(self, crawler: Crawler, node: FetchNode):
-        super().__init__(node.server, persist=True)
+        super().__init__(node.server, persist=True, serializer=frontier)
         self.node = node
         self.stats = crawler.stats
         self.crawler = crawler
         self.limit = Config.of(crawler).article_pages_in_flight
+        self.held: deque[Request] = deque()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NodeScheduler:
@@ -197,21 +222,24 @@ class NodeScheduler(Scheduler):
         self.node.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
-        self.queue.push(request)
-        self.stats.inc_value("scheduler/enqueued/redis")
+        self.held.append(request)
+        self.stats.inc_value("scheduler/enqueued/memory")
         return True
 
     def next_request(self) -> Request | None:
         if len(self.crawler.engine.downloader.active) >= self.limit:
             return None
+        if self.held:
+            self.stats.inc_value("scheduler/dequeued/memory")
+            return self.held.popleft()
         request = self.queue.pop()
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        pending = False
+        pending = bool(self.held)
         with self.node.redis():
-            pending = len(self) > 0
+            pending = pending or len(self) > 0
         return pending
 

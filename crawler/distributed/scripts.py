@@ -16,14 +16,16 @@ redis.call('HSET', KEYS[2], first[1], first[2])
 return first
 """
 
-# A node puts a request it holds back on the frontier, as it is now (a retry, a redirect).
-# KEYS: inflight, requests, done.  ARGV: the request as taken, the request now, its score.
+# A node puts a request it holds back on the frontier, exactly as it took it: nothing of
+# the node's (its proxy, its headers, its retries) goes to the next.
+# KEYS: inflight, requests, done.  ARGV: the request as taken, its score.
 REQUEUE = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1
 """
+
 
 # A node hands back a page (or a failure). The page is kept only while the job still
 # wants it: a page fetched twice (its node was thought dead) is dropped the second time.

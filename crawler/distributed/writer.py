@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 import redis
 import redis.asyncio as aioredis
@@ -18,9 +19,11 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from crawler.config import Config
+from crawler.distributed.frontier import WireError
 from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
 from crawler.distributed.scripts import GIVE_BACK, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +32,31 @@ class NotFetched(Exception):
     """A node could not fetch the page; the message is the node's reason (its retries done)."""
 
 
+@dataclass
+class Wanted:
+    """A page the writer waits for: its request as on the frontier, and who waits."""
+
+    url: str
+    entry: bytes
+    score: float
+    future: asyncio.Future[Page]
+
+
 class PageExchange:
     """Puts the writer's article requests on the frontier and gives each its page.
 
     A page is known by its request's fingerprint, the same on every run: a writer
     restarted in the middle of a job asks again for the articles it has not archived,
     and is given the pages fetched for it before it died, or waits for those on their way.
+    A page handed back is checked before it is given (``misfit``): one that is not what
+    was asked is dropped, and its request put on the frontier again.
     """
 
-    def __init__(self, client: aioredis.Redis, job: Job):
+    def __init__(self, client: aioredis.Redis, job: Job, hosts: tuple[str, ...]):
         self.client = client
         self.job = job
-        self.waiting: dict[str, asyncio.Future[Page]] = {}
+        self.hosts = hosts
+        self.waiting: dict[str, Wanted] = {}
         self.stopped = ""  # why no page will come any more
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
@@ -48,15 +64,22 @@ class PageExchange:
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
             raise IgnoreRequest(self.stopped)
-        future = self.waiting.setdefault(page_id, asyncio.get_running_loop().create_future())
+        wanted = self.waiting.get(page_id)
+        if wanted is None:
+            wanted = self.waiting[page_id] = Wanted(request.url, frontier_entry(request, page_id),
+                                                    frontier_score(request),
+                                                    asyncio.get_running_loop().create_future())
         try:
-            await self._submit(keys=[self.job.dupefilter, self.job.requests],
-                               args=[page_id, frontier_score(request), frontier_entry(request, page_id)])
+            await self.submit(wanted, page_id)
             await self.deliver(page_id)
         except redis.RedisError:
             self.waiting.pop(page_id, None)
             raise
-        return await future
+        return await wanted.future
+
+    async def submit(self, wanted: Wanted, page_id: str) -> None:
+        await self._submit(keys=[self.job.dupefilter, self.job.requests],
+                           args=[page_id, wanted.score, wanted.entry])
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""
@@ -67,21 +90,47 @@ class PageExchange:
         """Gives a waiting request its page, if the page is there. A page nobody waits
         for stays in Redis: it was fetched for an earlier writer of the job, and the
         request that wants it may come later in this run."""
-        if page_id not in self.waiting:
+        wanted = self.waiting.get(page_id)
+        if wanted is None:
             return
         data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
         if data is None:
             return
-        future = self.waiting.pop(page_id, None)
-        if future is not None and not future.done():
-            future.set_result(Page.from_bytes(data))
+        try:
+            page = Page.from_bytes(data)
+        except WireError as error:
+            await self.refuse(page_id, wanted, str(error))
+            return
+        why = self.misfit(page, page_id, wanted)
+        if why:
+            await self.refuse(page_id, wanted, why)
+            return
+        del self.waiting[page_id]
+        if not wanted.future.done():
+            wanted.future.set_result(page)
+
+    async def refuse(self, page_id: str, wanted: Wanted, why: str) -> None:
+        logger.error("Dropped the page handed back as %s %s for %s: %s; asking for it again",
+                     self.job.pages, page_id, wanted.url, why)
+        await self.submit(wanted, page_id)
+
+    def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
+        """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis
+        must not put another page, or one from elsewhere, in the archive."""
+        if page.page_id != page_id:
+            return f"it says it is page {page.page_id!r}"
+        if page.asked != wanted.url:
+            return f"its node was asked for {page.asked!r}"
+        if host_of(page.url) not in self.hosts:
+            return f"its URL {page.url!r} is not on ARTICLE_HOSTS"
+        return ""
 
     def stop(self, why: str) -> None:
         """No page will come any more: every waiting request is given up with ``why``."""
         self.stopped = why
-        for future in self.waiting.values():
-            if not future.done():
-                future.set_exception(IgnoreRequest(why))
+        for wanted in self.waiting.values():
+            if not wanted.future.done():
+                wanted.future.set_exception(IgnoreRequest(why))
         self.waiting.clear()
 
 
@@ -160,21 +209,21 @@ class Writer:
     resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it.
     """
 
-    def __init__(self, crawler: Crawler, client: aioredis.Redis, job: Job, heartbeat: float):
+    def __init__(self, crawler: Crawler, client: aioredis.Redis, config: Config):
         self.crawler = crawler
+        job = Job.of(config)
         self.client = client
         self.job = job
-        self.exchange = PageExchange(client, job)
+        self.exchange = PageExchange(client, job, config.article_hosts)
         self.nodes = NodeWatch(client, job)
-        self.look_every = heartbeat / 3
+        self.look_every = config.redis_heartbeat / 3
         self.tasks: list[asyncio.Task[None]] = []
         self.lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
         config = Config.of(crawler)
-        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), Job.of(config),
-                     config.redis_heartbeat)
+        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), config)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)
         return writer
