@@ -63,6 +63,7 @@ class Config:
     redis_node: str
     redis_pages_in_flight: int
     redis_heartbeat: float
+    redis_page_tries: int
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -99,6 +100,7 @@ class Config:
             redis_node=str(settings.get("REDIS_NODE") or "").strip(),
             redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
+            redis_page_tries=read.integer("REDIS_PAGE_TRIES", 1),
         )
 
     def markdown_style(self) -> MarkdownStyle:

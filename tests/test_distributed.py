@@ -427,10 +427,50 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
     for page_id, url, why in zip(ids, urls, [
             "its URL 'http://evil.invalid/s/forged' is not on ARTICLE_HOSTS",
             f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'"], strict=True):
-        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}; " \
-            "asking for it again" in log
+        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}\n" in log
     assert not [capture for capture in CaptureStore(archive / ".state" / "warc").captures()
                 if "evil" in capture.url]
+    assert_clean(processes)
+
+
+def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")
+    waiting = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, -1)]
+    assert waiting
+    job.flushdb()  # or a Redis evicting keys
+    unreadable = waiting[-1]["meta"]["page_id"]
+    job.hset(f"{JOB}:pages", unreadable, b"garbage from another version")
+    job.rpush(f"{JOB}:ready", unreadable)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    log = processes.log("writer")
+    assert f"ERROR: Dropped the page handed back as {JOB}:pages {unreadable} for {waiting[-1]['url']}: " \
+        "not a page of format 1: b'garbage from another version'\n" in log
+    assert re.search(r"WARNING: Redis lost the request for \S+ \(on no frontier, held by no node, not "
+                     r"handed back\): asked again, 1 of 3", log)
+    assert_clean(processes)
+
+
+def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive: Path, processes: Processes,
+                                                          job: redis.Redis) -> None:
+    processes.writer("writer", archive, album, REDIS_PAGE_TRIES="1")
+    wait_until(queued(job), what="the writer's first requests")
+
+    def lose_the_frontier() -> bool:
+        job.delete(f"{JOB}:requests")
+        return processes.running["writer"].poll() is not None
+
+    wait_until(lose_the_frontier, timeout=60, what="the writer giving the pages up")
+    log = processes.log("writer")
+    assert "Run summary (finished): 12 not fetched" in log, log
+    assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: NotFetched: its page was lost or "
+                          r"dropped in Redis 2 times", log)) == ARTICLES
+    assert len(re.findall(r"asked again, 1 of 1", log)) == ARTICLES
     assert_clean(processes)
 
 

@@ -56,7 +56,11 @@ class Job:
         return f"{self.name}:done"
 
     def inflight(self, node: str) -> str:
-        return f"{self.name}:inflight:{node}"
+        return f"{self.inflight_prefix}{node}"
+
+    @property
+    def inflight_prefix(self) -> str:
+        return f"{self.name}:inflight:"
 
     def alive(self, node: str) -> str:
         return f"{self.name}:alive:{node}"

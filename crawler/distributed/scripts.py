@@ -85,3 +85,23 @@ if page then
 end
 return page
 """
+
+# The writer asks again for a page that is nowhere: not on the frontier, in no node's
+# in-flight hash, not handed back (Redis was flushed, evicted keys, or the page handed
+# back was unreadable). Node names come from the nodes hash, as every node that holds
+# a request says it is there first.
+# KEYS: requests, pages, dupefilter, nodes.
+# ARGV: request, page id, score, in-flight key prefix, '1' to put it back ('0': only look).
+# 1 when it was nowhere.
+REQUEUE_LOST = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+for _, node in ipairs(redis.call('HKEYS', KEYS[4])) do
+  if redis.call('HEXISTS', ARGV[4] .. node, ARGV[1]) == 1 then return 0 end
+end
+if ARGV[5] == '1' then
+  redis.call('SADD', KEYS[3], ARGV[2])
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+return 1
+"""

@@ -21,7 +21,7 @@ from scrapy.http import Response
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
-from crawler.distributed.scripts import GIVE_BACK, SUBMIT, TAKE_PAGE
+from crawler.distributed.scripts import GIVE_BACK, REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
 
@@ -40,6 +40,8 @@ class Wanted:
     entry: bytes
     score: float
     future: asyncio.Future[Page]
+    submitted: bool = False
+    lost: int = 0  # times Redis lost it
 
 
 class PageExchange:
@@ -52,14 +54,16 @@ class PageExchange:
     was asked is dropped, and its request put on the frontier again.
     """
 
-    def __init__(self, client: aioredis.Redis, job: Job, hosts: tuple[str, ...]):
+    def __init__(self, client: aioredis.Redis, job: Job, config: Config):
         self.client = client
         self.job = job
-        self.hosts = hosts
+        self.hosts = config.article_hosts
+        self.tries = config.redis_page_tries
         self.waiting: dict[str, Wanted] = {}
         self.stopped = ""  # why no page will come any more
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
+        self._requeue_lost = client.register_script(REQUEUE_LOST)
 
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
@@ -71,6 +75,7 @@ class PageExchange:
                                                     asyncio.get_running_loop().create_future())
         try:
             await self.submit(wanted, page_id)
+            wanted.submitted = True
             await self.deliver(page_id)
         except redis.RedisError:
             self.waiting.pop(page_id, None)
@@ -110,9 +115,36 @@ class PageExchange:
             wanted.future.set_result(page)
 
     async def refuse(self, page_id: str, wanted: Wanted, why: str) -> None:
-        logger.error("Dropped the page handed back as %s %s for %s: %s; asking for it again",
-                     self.job.pages, page_id, wanted.url, why)
-        await self.submit(wanted, page_id)
+        logger.error("Dropped the page handed back as %s %s for %s: %s", self.job.pages, page_id,
+                     wanted.url, why)
+        if not self.gave_up(page_id, wanted):
+            await self.submit(wanted, page_id)
+
+    async def find_lost(self) -> None:
+        """Asks again for every page Redis lost: one the writer waits for, and that is
+        neither on the frontier, nor held by a node, nor handed back."""
+        for page_id, wanted in list(self.waiting.items()):
+            if not wanted.submitted or wanted.future.done():
+                continue
+            again = "0" if wanted.lost >= self.tries else "1"
+            if not await self._requeue_lost(
+                    keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
+                    args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
+                continue
+            if not self.gave_up(page_id, wanted):
+                logger.warning("Redis lost the request for %s (on no frontier, held by no node, not "
+                               "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
+
+    def gave_up(self, page_id: str, wanted: Wanted) -> bool:
+        """Counts one more page lost or dropped; after ``REDIS_PAGE_TRIES`` asked again,
+        the page is reported not fetched."""
+        wanted.lost += 1
+        if wanted.lost <= self.tries:
+            return False
+        del self.waiting[page_id]
+        wanted.future.set_exception(NotFetched(
+            f"its page was lost or dropped in Redis {wanted.lost} times"))
+        return True
 
     def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
         """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis
@@ -214,7 +246,7 @@ class Writer:
         job = Job.of(config)
         self.client = client
         self.job = job
-        self.exchange = PageExchange(client, job, config.article_hosts)
+        self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job)
         self.look_every = config.redis_heartbeat / 3
         self.tasks: list[asyncio.Task[None]] = []
@@ -259,6 +291,7 @@ class Writer:
         try:
             while True:
                 await asyncio.sleep(self.look_every)
+                await self.exchange.find_lost()
                 if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
                     logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                                  "what is not archived is found again by the next run.")
