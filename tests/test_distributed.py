@@ -7,6 +7,7 @@ import gzip
 import pickle
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
@@ -472,6 +473,26 @@ def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive
                           r"dropped in Redis 2 times", log)) == ARTICLES
     assert len(re.findall(r"asked again, 1 of 1", log)) == ARTICLES
     assert_clean(processes)
+
+
+def test_a_second_writer_of_a_job_is_refused_naming_the_first(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.writer("second", tmp_path / "elsewhere", album)
+    assert processes.wait("second") == 2
+    first = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {first} (its lease ends in ")
+    assert line.endswith(" s unless it renews it); one writer per job")
+    assert not (tmp_path / "elsewhere" / "_posts").exists()
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the lease too is gone
+    processes.writer("third", archive, album)  # the job is free again
+    wait_until(lambda: f"Job {JOB}: article pages are fetched" in processes.log("third"), what="a writer")
 
 
 @pytest.mark.parametrize("spider, args", [

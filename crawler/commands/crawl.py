@@ -3,7 +3,8 @@ cron can use.
 
 Bad settings or ``-a`` arguments get one line saying what is wrong and exit status 2; an
 archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
-that does not answer, one line and exit status 1. A run cut short by WeChat's blocking or
+that does not answer, one line and exit status 1; a second writer of a job, one line and
+exit status 2. A run cut short by WeChat's blocking or
 by losing Redis, or in which no source could be read, exits with status 1.
 """
 
@@ -16,7 +17,7 @@ from scrapy.exceptions import UsageError
 
 from crawler.cli import refuse
 from crawler.config import Config, ConfigError
-from crawler.distributed.job import redis_unreachable
+from crawler.distributed.job import redis_unreachable, writer_refused
 from crawler.extensions import run_failure
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
@@ -48,6 +49,10 @@ class Command(ScrapyCrawl):
                 Archive.open_for(crawler, config.archive_dir)
             except ArchiveError as error:
                 self.exitcode = refuse(f"crawl {args[0]}", str(error), 1)
+                return
+            held = writer_refused(config) if config.redis_url and spidercls.fetches_articles else None
+            if held:
+                self.exitcode = refuse(f"crawl {args[0]}", held, 2)
                 return
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()

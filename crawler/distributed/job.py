@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import redis
 
 from crawler.config import Config
+from crawler.distributed.scripts import LEASE
 
 # The close reason of a writer or node that lost Redis in the middle of a job.
 REDIS_LOST = "redis_unreachable"
@@ -55,6 +56,10 @@ class Job:
     def done(self) -> str:
         return f"{self.name}:done"
 
+    @property
+    def lease(self) -> str:
+        return f"{self.name}:writer"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -69,7 +74,7 @@ class Job:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.pages, self.ready,
-                *per_node]
+                self.lease, *per_node]
 
 
 def text(value: bytes | str) -> str:
@@ -77,9 +82,34 @@ def text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def process_name() -> str:
+    """host:pid, unique among the processes of a job, and readable in its logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def node_name(config: Config) -> str:
-    """``REDIS_NODE``, or host:pid: unique among the nodes of a job, and readable in its counters."""
-    return config.redis_node or f"{socket.gethostname()}:{os.getpid()}"
+    """``REDIS_NODE``, or host:pid."""
+    return config.redis_node or process_name()
+
+
+def lease_seconds(config: Config) -> float:
+    """How long a writer's lease lasts unless renewed: as long as a node's heartbeat."""
+    return config.redis_heartbeat
+
+
+def writer_refused(config: Config) -> str | None:
+    """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
+    process may not be the job's writer, in one line, when another holds it."""
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        holder, left = client.register_script(LEASE)(
+            keys=[Job.of(config).lease], args=[process_name(), round(lease_seconds(config) * 1000)])
+    finally:
+        client.close()
+    if text(holder) == process_name():
+        return None
+    return (f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
+            f"{int(left) / 1000:.0f} s unless it renews it); one writer per job")
 
 
 def redis_unreachable(url: str) -> str | None:

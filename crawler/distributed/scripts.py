@@ -105,3 +105,21 @@ if ARGV[5] == '1' then
 end
 return 1
 """
+
+# One writer per job: the writer's lease, taken if free, renewed by its holder like a
+# heartbeat. KEYS: lease.  ARGV: writer, milliseconds it lasts.
+# Returns the holder after the call, and the milliseconds its lease has left.
+LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if not holder or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {ARGV[1], tonumber(ARGV[2])}
+end
+return {holder, redis.call('PTTL', KEYS[1])}
+"""
+
+# The writer lets its lease go. KEYS: lease.  ARGV: writer.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -20,8 +20,8 @@ from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
-from crawler.distributed.scripts import GIVE_BACK, REQUEUE_LOST, SUBMIT, TAKE_PAGE
+from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, lease_seconds, process_name, text
+from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE, REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
 
@@ -249,6 +249,10 @@ class Writer:
         self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job)
         self.look_every = config.redis_heartbeat / 3
+        self.name = process_name()
+        self.lease_ms = round(lease_seconds(config) * 1000)
+        self._lease = client.register_script(LEASE)
+        self._release = client.register_script(RELEASE)
         self.tasks: list[asyncio.Task[None]] = []
         self.lost = False
 
@@ -291,6 +295,8 @@ class Writer:
         try:
             while True:
                 await asyncio.sleep(self.look_every)
+                if not await self.keep_lease():
+                    return
                 await self.exchange.find_lost()
                 if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
                     logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
@@ -299,6 +305,17 @@ class Writer:
                     return
         except redis.RedisError as error:
             self.redis_lost(error)
+
+    async def keep_lease(self) -> bool:
+        """Renews the writer's lease; False, and the run stops, when another writer holds
+        it (this one was silent for longer than the lease, and another started)."""
+        holder, _ = await self._lease(keys=[self.job.lease], args=[self.name, self.lease_ms])
+        if text(holder) == self.name:
+            return True
+        logger.error("Another writer, %s, has taken job %s: stopping. Its archive gets the pages "
+                     "from now on; run one writer per job.", text(holder), self.job.name)
+        self.stop(REDIS_LOST, "not fetched: another writer has taken the job")
+        return False
 
     def redis_lost(self, error: redis.RedisError) -> None:
         if self.say_lost(error):
@@ -328,6 +345,7 @@ class Writer:
                 queued = await self.client.zcard(self.job.requests)
                 logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
                             "command again to resume it", self.job.name, queued)
+            await self._release(keys=[self.job.lease], args=[self.name])
         except redis.RedisError as error:
             self.say_lost(error)
         await self.client.aclose()
