@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,25 @@ class Config:
 _CONFIGS: WeakKeyDictionary[Crawler, Config] = WeakKeyDictionary()
 
 
+def redis_url_setting(settings: BaseSettings) -> str:
+    """``-s REDIS_URL=``, else the environment's ``REDIS_URL``: a URL with a password
+    belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on a
+    command line every user of the machine sees."""
+    return str(settings.get("REDIS_URL") or os.environ.get("REDIS_URL", "")).strip()
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (``redis://user:***@host``, ``?password=***``), for
+    any line that prints it."""
+    head, slashes, rest = url.partition("//")
+    if not slashes:
+        head, rest = "", url
+    userinfo, at, place = rest.rpartition("@")  # the last @: a password may hold one
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}{colon}***{at}" if colon else userinfo + at
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
+
+
 class _Reader:
     """Reads settings by name, raising ``ConfigError`` with the name and what it takes."""
 
@@ -166,11 +186,12 @@ class _Reader:
 
     def redis_url(self, name: str) -> str:
         """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
-        value = str(self.settings.get(name) or "").strip()
+        value = redis_url_setting(self.settings)
         parts = split_url(value) if value else None
         if value and (parts is None or parts.scheme not in REDIS_SCHEMES
                       or not (parts.hostname or parts.scheme == "unix")):
-            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), not {value!r}")
+            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), "
+                              f"not {redacted(value)!r}")
         return value
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:

@@ -90,7 +90,8 @@ class Processes:
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
               **settings: str) -> None:
-        options = {"REDIS_URL": self.redis_url, "REDIS_HEARTBEAT": "1", **settings}
+        given = {} if env and "REDIS_URL" in env else {"REDIS_URL": self.redis_url}
+        options = {**given, "REDIS_HEARTBEAT": "1", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
                                                   cwd=PROJECT, env={**crawl_env(), **(env or {})},
@@ -493,6 +494,49 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the lease too is gone
     processes.writer("third", archive, album)  # the job is free again
     wait_until(lambda: f"Job {JOB}: article pages are fetched" in processes.log("third"), what="a writer")
+
+
+SECRET = "n0t-for-logs"
+
+
+# The README's ACL user: the job's keys, no dangerous command.
+ACL = ("resetkeys ~wechat-archive:* resetchannels -@all +@read +@write +@scripting +@keyspace "
+       "+@connection -@dangerous")
+
+
+def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, archive: Path) -> None:
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    with closing(redis.Redis.from_url(server.url)) as admin:
+        admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", *ACL.split())
+    url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+    processes = Processes(tmp_path / "logs", url)
+    try:
+        from_file = {"REDIS_URL": url}  # systemd's EnvironmentFile: not on the command line
+        processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
+        processes.node("n1", env=from_file)
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1", timeout=30) == 0
+        assert all(SECRET not in " ".join(map(str, process.args)) for process in processes.running.values())
+        assert contents(archive) == album.expected
+        for name in processes.running:
+            assert SECRET not in processes.log(name)
+        result = crawl("fetch", tmp_path, settings={"REDIS_URL": url.replace(SECRET, f"wrong-{SECRET}")})
+        assert result.returncode == 1
+        line = refusal(result, "crawl fetch")
+        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 is unreachable: " in line, line
+    finally:
+        processes.end()
+        server.stop()
+    assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",
+                                 f"http://127.0.0.1/0?password={SECRET}"])
+def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, url: str) -> None:
+    result = crawl("fetch", tmp_path, settings={"REDIS_URL": url})
+    assert result.returncode == 2
+    assert "-s REDIS_URL= takes a Redis URL" in refusal(result, "crawl fetch")
+    assert SECRET not in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("spider, args", [

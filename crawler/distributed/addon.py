@@ -8,6 +8,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from crawler.config import redis_url_setting
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.base import WeChatSpider
 
@@ -30,7 +31,7 @@ class Distributed:
         """The writer's article-page gate lets ``REDIS_PAGES_IN_FLIGHT`` pages wait for the
         nodes at once, on top of its usual requests (listings, images): one at a time, as
         for a single process, would leave all nodes but one without work."""
-        if not settings.get("REDIS_URL") or not issubclass(self.spidercls, WeChatSpider) \
+        if not redis_url_setting(settings) or not issubclass(self.spidercls, WeChatSpider) \
                 or not self.spidercls.fetches_articles:
             return
         pages = settings.getint("REDIS_PAGES_IN_FLIGHT")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crawler.config import Config
+from crawler.config import Config, redacted
 from crawler.distributed.scripts import LEASE
 
 # The close reason of a writer or node that lost Redis in the middle of a job.
@@ -123,5 +123,5 @@ def redis_unreachable(url: str) -> str | None:
         finally:
             client.close()
     except (redis.RedisError, ValueError) as error:
-        return f"Redis at {url} is unreachable: {error}"
+        return f"Redis at {redacted(url)} is unreachable: {error}"
     return None
