@@ -65,6 +65,7 @@ class Config:
     redis_pages_in_flight: int
     redis_heartbeat: float
     redis_page_tries: int
+    redis_grace: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -102,6 +103,7 @@ class Config:
             redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
             redis_page_tries=read.integer("REDIS_PAGE_TRIES", 1),
+            redis_grace=read.real("REDIS_GRACE", 0.0),
         )
 
     def markdown_style(self) -> MarkdownStyle:

@@ -52,6 +52,14 @@ class RedisServer:
         client.close()
         return self
 
+    def restart(self, pause: float) -> None:
+        """Stops the server and starts it again on its port after ``pause`` seconds, empty
+        (as a Redis without persistence comes back)."""
+        self.stop()
+        time.sleep(pause)
+        self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
+        self.start()
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -333,20 +334,42 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
     assert_clean(processes)
 
 
-def test_redis_stopped_mid_job_is_one_clear_error(album: Album, archive: Path, processes: Processes,
-                                                 job: redis.Redis, redis_server: RedisServer) -> None:
+def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    grace = {"REDIS_GRACE": "3"}
+    processes.writer("writer", archive, album, **grace)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", **grace)
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    redis_server.stop()
+    stopped = time.monotonic()
+    assert processes.wait("writer", timeout=30) == 1
+    assert processes.wait("n1", timeout=30) == 1
+    assert time.monotonic() - stopped > 3
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert len(re.findall(r"ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(3 s\)", log)) == 1, log
+        assert len(re.findall(r"WARNING: Redis is not answering \(.*\); waiting up to 3 s for it", log)) == 1
+        assert len(re.findall(r"\] ERROR: ", log)) == (2 if name == "writer" else 1), log  # + the exit status
+        assert "Traceback" not in log
+    assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+
+
+def test_a_redis_restarted_within_the_grace_and_the_job_completes(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     processes.writer("writer", archive, album)
     wait_until(queued(job), what="the writer's first requests")
     processes.node("n1")
     wait_until(fetched_by(job, "n1"), what="n1's first page")
-    redis_server.stop()
-    assert processes.wait("writer", timeout=30) == 1
-    assert processes.wait("n1", timeout=30) == 1
+    redis_server.restart(pause=3)  # empty: no persistence
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    assert contents(archive) == album.expected
     for name in ("writer", "n1"):
         log = processes.log(name)
-        assert len(re.findall(r"ERROR: Redis is unreachable: ", log)) == 1, log
-        assert "Traceback" not in log
-    assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+        assert "WARNING: Redis is not answering (" in log and "INFO: Redis answers again, after " in log, log
+        assert "] ERROR: " not in log, log
+    assert_clean(processes)
 
 
 class Touch:
@@ -568,6 +591,17 @@ def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_hea
     assert isinstance(response, HtmlResponse) and response.request is request
     assert response.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"] and response.body == page.body
     assert page.sent_headers()["Accept-Encoding"] == b"gzip"
+
+
+def test_a_page_travels_compressed_and_anything_else_is_refused() -> None:
+    body = b"".join(path.read_bytes() for path in sorted((PROJECT / "tests" / "pages").glob("*.html")))
+    page = Page("n1", "f00d", "https://mp.weixin.qq.com/s/x", "https://mp.weixin.qq.com/s/x", 200, {}, {}, body)
+    assert len(page.to_bytes()) < len(body) / 2
+    assert Page.from_bytes(page.to_bytes()) == page
+    head = page.to_bytes()
+    for other in (b"", body, zlib.compress(b'{"v": 2}\n'), zlib.compress(b'{"v": 1, "node": 1}\n'), head[:-9]):
+        with pytest.raises(frontier.WireError, match="^not a page of format 1: "):
+            Page.from_bytes(other)
 
 
 @pytest.mark.parametrize("args, settings, message", [

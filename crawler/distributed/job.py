@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
+import redis.asyncio.retry
+import redis.retry
+from redis.backoff import ExponentialBackoff
 
 from crawler.config import Config, redacted
 from crawler.distributed.scripts import LEASE
+
+logger = logging.getLogger(__name__)
 
 # The close reason of a writer or node that lost Redis in the middle of a job.
 REDIS_LOST = "redis_unreachable"
@@ -75,6 +84,59 @@ class Job:
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.pages, self.ready,
                 self.lease, *per_node]
+
+
+# Every client's connection, explicit rather than redis-py's defaults (which differ between
+# its releases: none at all in 5.0): a silent network fails a call within seconds instead
+# of blocking it forever, and a call that fails is tried again a few times within a second
+# or two; longer outages are ``Outage``'s. The socket timeout is longer than the writer's
+# one-second BLPOP.
+_CONNECTION: dict[str, Any] = {
+    "socket_timeout": 10, "socket_connect_timeout": 5, "socket_keepalive": True,
+    "health_check_interval": 15, "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+_RETRIES = 3
+
+
+def _backoff() -> ExponentialBackoff:
+    return ExponentialBackoff(cap=1.0, base=0.1)
+
+
+def connect(url: str) -> redis.Redis:
+    """A client of the job's Redis (a node's)."""
+    return redis.Redis.from_url(url, retry=redis.retry.Retry(_backoff(), _RETRIES), **_CONNECTION)
+
+
+def connect_async(url: str) -> aioredis.Redis:
+    """An asyncio client of the job's Redis (the writer's)."""
+    return aioredis.Redis.from_url(url, retry=redis.asyncio.retry.Retry(_backoff(), _RETRIES), **_CONNECTION)
+
+
+class Outage:
+    """Rides out Redis going away for less than ``REDIS_GRACE`` seconds (a restart, a
+    network blip): the first failed call is one WARNING, the first call that works again
+    one INFO line, and only a failure after the grace ends the run (``failed`` is True
+    once: the caller says so in one ERROR line and stops)."""
+
+    def __init__(self, grace: float):
+        self.grace = grace
+        self.since: float | None = None
+        self.over = False
+
+    def failed(self, error: redis.RedisError) -> bool:
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            logger.warning("Redis is not answering (%s); waiting up to %.0f s for it (REDIS_GRACE)",
+                           error, self.grace)
+        if self.over or now - self.since < self.grace:
+            return False
+        self.over = True
+        return True
+
+    def answered(self) -> None:
+        if self.since is not None and not self.over:
+            logger.info("Redis answers again, after %.0f s", time.monotonic() - self.since)
+            self.since = None
 
 
 def text(value: bytes | str) -> str:

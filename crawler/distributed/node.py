@@ -26,7 +26,7 @@ from scrapy_redis.scheduler import Scheduler
 from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import REDIS_LOST, Job, node_name
+from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
 
@@ -48,20 +48,24 @@ class Taken(NamedTuple):
 class FetchNode:
     """This node in its job: its heartbeat and state, and the pages it hands back.
 
-    Losing Redis in the middle of a job is said once, and the node stops with reason
-    ``redis_unreachable`` (exit status 1); what it held is given back by the writer
-    once Redis is there again and the node's heartbeat is found expired.
+    Redis going away is ridden out for ``REDIS_GRACE`` seconds (see ``Outage``): pages
+    that could not be handed back meanwhile are kept and sent at the next heartbeat.
+    Past the grace the node stops with reason ``redis_unreachable`` (exit status 1); what
+    it held is given back by the writer once Redis is there again and the node's heartbeat
+    is found expired.
     """
 
-    def __init__(self, crawler: Crawler, server: redis.Redis, job: Job, name: str, heartbeat: float):
+    def __init__(self, crawler: Crawler, server: redis.Redis, config: Config):
         self.crawler = crawler
         self.server = server
-        self.job = job
-        self.name = name
-        self.heartbeat = heartbeat
+        self.job = Job.of(config)
+        self.name = node_name(config)
+        self.heartbeat = config.redis_heartbeat
+        self.outage = Outage(config.redis_grace)
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
-        self.lost = False
+        self.holding: set[bytes] = set()  # entries taken, not handed or given back
+        self.unsent: deque[tuple[bytes, str, bytes]] = deque()  # entry, page id, page
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
@@ -73,8 +77,7 @@ class FetchNode:
         node = _NODES.get(crawler)
         if node is None:
             config = Config.of(crawler)
-            node = _NODES[crawler] = cls(crawler, redis.Redis.from_url(config.redis_url), Job.of(config),
-                                         node_name(config), config.redis_heartbeat)
+            node = _NODES[crawler] = cls(crawler, connect(config.redis_url), config)
         return node
 
     @property
@@ -90,17 +93,25 @@ class FetchNode:
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %d requests on the frontier",
                         self.name, self.job.name, waiting)
-            self.beating = asyncio.ensure_future(self.keep_beating())
+        self.beating = asyncio.ensure_future(self.keep_beating())
 
     def beat(self) -> None:
         self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
                    args=[self.name, round(self.heartbeat * 1000)])
 
     async def keep_beating(self) -> None:
+        """The heartbeat, and what an outage left undone: pages not handed back yet, and
+        requests in the in-flight hash the node does not hold (taken in a call whose
+        answer was lost), which go back to the frontier."""
         while True:
             await asyncio.sleep(self.heartbeat / 3)
             with self.redis():
                 self.beat()
+                self.send()
+                for entry, score in self.server.hgetall(self.inflight).items():
+                    if entry not in self.holding:
+                        self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
+                                      args=[entry, score])
 
     def job_done(self) -> bool:
         done = False
@@ -108,11 +119,22 @@ class FetchNode:
             done = bool(self.server.exists(self.job.done))
         return done
 
+    def took(self, entry: bytes) -> None:
+        self.holding.add(entry)
+
     def hand_back(self, request: Request, page: Page) -> None:
+        self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes()))
         with self.redis():
+            self.send()
+
+    def send(self) -> None:
+        """Hands back the pages not handed back yet, oldest first."""
+        while self.unsent:
+            entry, page_id, page = self.unsent[0]
             self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
-                                  self.job.fetched, self.job.done],
-                            args=[request.meta[TAKEN].entry, page.page_id, page.to_bytes(), self.name])
+                                  self.job.fetched, self.job.done], args=[entry, page_id, page, self.name])
+            self.unsent.popleft()
+            self.holding.discard(entry)
             self.handed_back += 1
             self.crawler.stats.inc_value("pages/handed_back")
 
@@ -123,6 +145,7 @@ class FetchNode:
         with self.redis():
             self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
                           args=[taken.entry, taken.score])
+            self.holding.discard(taken.entry)
 
     def leave(self, reason: str) -> None:
         """Gives back what the node still holds, and records why it left."""
@@ -144,15 +167,18 @@ class FetchNode:
 
     @contextmanager
     def redis(self) -> Iterator[None]:
-        """Turns Redis going away into one error line and the node's end."""
+        """Rides out Redis going away for ``REDIS_GRACE`` seconds; past it, one error line
+        and the node's end."""
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            if not self.lost:
-                self.lost = True
-                logger.error("Redis is unreachable: %s. Stopping; the writer gives this node's "
-                             "requests to the others once Redis is back.", error)
+            if self.outage.failed(error):
+                logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "
+                             "the writer gives this node's requests to the others once Redis is back.",
+                             error, self.outage.grace)
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+        else:
+            self.outage.answered()
 
 
 _NODES: WeakKeyDictionary[Crawler, FetchNode] = WeakKeyDictionary()
@@ -181,6 +207,7 @@ class NodeQueue(PriorityQueue):
                                  self.node.job.name, error)
                     return None
                 request.meta[TAKEN] = Taken(entry, float(score), request.url)
+                self.node.took(entry)
                 return request
         return None
 

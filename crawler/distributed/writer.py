@@ -20,7 +20,16 @@ from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, lease_seconds, process_name, text
+from crawler.distributed.job import (
+    DONE_SECONDS,
+    REDIS_LOST,
+    Job,
+    Outage,
+    connect_async,
+    lease_seconds,
+    process_name,
+    text,
+)
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE, REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
@@ -77,9 +86,8 @@ class PageExchange:
             await self.submit(wanted, page_id)
             wanted.submitted = True
             await self.deliver(page_id)
-        except redis.RedisError:
-            self.waiting.pop(page_id, None)
-            raise
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
         return await wanted.future
 
     async def submit(self, wanted: Wanted, page_id: str) -> None:
@@ -122,9 +130,14 @@ class PageExchange:
 
     async def find_lost(self) -> None:
         """Asks again for every page Redis lost: one the writer waits for, and that is
-        neither on the frontier, nor held by a node, nor handed back."""
+        neither on the frontier, nor held by a node, nor handed back; and for the first
+        time for one asked while Redis was away."""
         for page_id, wanted in list(self.waiting.items()):
-            if not wanted.submitted or wanted.future.done():
+            if wanted.future.done():
+                continue
+            if not wanted.submitted:
+                await self.submit(wanted, page_id)
+                wanted.submitted = True
                 continue
             again = "0" if wanted.lost >= self.tries else "1"
             if not await self._requeue_lost(
@@ -254,12 +267,13 @@ class Writer:
         self._lease = client.register_script(LEASE)
         self._release = client.register_script(RELEASE)
         self.tasks: list[asyncio.Task[None]] = []
+        self.outage = Outage(config.redis_grace)
         self.lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
         config = Config.of(crawler)
-        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), config)
+        writer = cls(crawler, connect_async(config.redis_url), config)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)
         return writer
@@ -281,20 +295,22 @@ class Writer:
         self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
 
     async def take_pages(self) -> None:
-        try:
-            while self.crawler.crawling:
+        while self.crawler.crawling:
+            try:
                 page_id = await self.exchange.next_ready(timeout=1)
                 if page_id:
                     await self.exchange.deliver(page_id)
-        except redis.RedisError as error:
-            self.redis_lost(error)
-            return
+            except redis.RedisError as error:
+                if await self.ride_out(error):
+                    continue
+                return
+            self.outage.answered()
         self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
 
     async def watch_nodes(self) -> None:
-        try:
-            while True:
-                await asyncio.sleep(self.look_every)
+        while True:
+            await asyncio.sleep(self.look_every)
+            try:
                 if not await self.keep_lease():
                     return
                 await self.exchange.find_lost()
@@ -303,8 +319,19 @@ class Writer:
                                  "what is not archived is found again by the next run.")
                     self.stop("blocked", "not fetched: every fetch node is blocked")
                     return
-        except redis.RedisError as error:
-            self.redis_lost(error)
+            except redis.RedisError as error:
+                if not await self.ride_out(error):
+                    return
+
+    async def ride_out(self, error: redis.RedisError) -> bool:
+        """True when the task may go on: Redis has been away for less than
+        ``REDIS_GRACE`` (it waits a second first); else the run stops."""
+        if not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
+                and not self.outage.failed(error):
+            await asyncio.sleep(1)
+            return True
+        self.redis_lost(error)
+        return False
 
     async def keep_lease(self) -> bool:
         """Renews the writer's lease; False, and the run stops, when another writer holds
@@ -326,8 +353,9 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        logger.error("Redis is unreachable: %s. Stopping; what is not archived is found "
-                     "again by the next run.", error)
+        logger.error("Redis is unreachable: %s%s. Stopping; what is not archived is found "
+                     "again by the next run.", error,
+                     f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else "")
         return True
 
     def stop(self, reason: str, why: str) -> None:
