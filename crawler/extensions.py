@@ -15,7 +15,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.config import Config
 from crawler.coverage import coverage_of, found_this_run
-from crawler.distributed.job import REDIS_LOST
+from crawler.distributed.job import LEASE_LOST, REDIS_LOST
 from crawler.store.archive import Archive
 from crawler.tally import Tally
 from crawler.wechat.article import CHINA_TIME
@@ -54,6 +54,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
+    if reason == LEASE_LOST:
+        return "the run was cut short: another writer took the job"
     if stats.get("downloader/exception_count", 0) and not stats.get("downloader/response_count", 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):

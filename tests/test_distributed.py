@@ -519,6 +519,28 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     wait_until(lambda: f"Job {JOB}: article pages are fetched" in processes.log("third"), what="a writer")
 
 
+def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, archive: Path,
+                                                 processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.running["writer"].send_signal(signal.SIGSTOP)  # silent for longer than its lease
+    try:
+        wait_until(lambda: not job.exists(f"{JOB}:writer"), what="the lease expiring")
+        processes.writer("second", tmp_path / "elsewhere", album)
+        second = f"{socket.gethostname()}:{processes.running['second'].pid}"
+        wait_until(lambda: job.get(f"{JOB}:writer") == second.encode(), what="the second writer's lease")
+    finally:
+        processes.running["writer"].send_signal(signal.SIGCONT)
+    assert processes.wait("writer") == 1
+    log = processes.log("writer")
+    assert f"ERROR: Another writer, {second}, has taken job {JOB}: stopping" in log
+    assert "ERROR: Exit status 1: the run was cut short: another writer took the job" in log
+    processes.node("n1")
+    assert processes.wait("second") == 0, processes.log("second")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(tmp_path / "elsewhere") == album.expected
+
+
 SECRET = "n0t-for-logs"
 
 

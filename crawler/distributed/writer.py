@@ -21,6 +21,7 @@ from crawler.config import Config
 from crawler.distributed.exchange import NotFetched, PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
+    LEASE_LOST,
     REDIS_LOST,
     Job,
     Outage,
@@ -196,7 +197,7 @@ class Writer:
             return True
         logger.error("Another writer, %s, has taken job %s: stopping. Its archive gets the pages "
                      "from now on; run one writer per job.", text(holder), self.job.name)
-        self.stop(REDIS_LOST, "not fetched: another writer has taken the job")
+        self.stop(LEASE_LOST, "not fetched: another writer has taken the job")
         return False
 
     def redis_lost(self, error: redis.RedisError) -> None:
