@@ -213,6 +213,26 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the job's keys are cleaned
 
 
+def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: Path, processes: Processes,
+                                                         job: redis.Redis) -> None:
+    """A node waiting out its politeness delay holds nothing another node could fetch."""
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", DOWNLOAD_DELAY="2", DOWNLOAD_DELAY_JITTER="0")
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    looks = []
+    for _ in range(20):  # the first second of its two-second wait
+        looks.append(job.hlen(f"{JOB}:inflight:n1"))
+        time.sleep(0.05)
+    assert looks == [0] * 20
+    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")  # then it takes the next
+    processes.node("n2")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0 and processes.wait("n2", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -218,9 +219,10 @@ class NodeQueue(PriorityQueue):
 class NodeScheduler(Scheduler):
     """scrapy-redis's scheduler for a fetch node.
 
-    It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one):
-    Scrapy would otherwise pull ``CONCURRENT_REQUESTS`` from the shared frontier and keep
-    them waiting behind this node's politeness while other nodes have nothing to do.
+    It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one),
+    and only once its downloader would send one at once: Scrapy would otherwise pull
+    requests from the shared frontier and keep them waiting behind this node's politeness
+    (``DOWNLOAD_DELAY``, AutoThrottle's up to 60 s) while other nodes have nothing to do.
     Requests the node schedules itself (a retry, a block asked again, a redirect followed)
     are ones it holds: they stay here, with this node's retries and proxy, and go first;
     what goes back to the frontier goes as it was taken (``FetchNode.requeue``). It never
@@ -235,6 +237,7 @@ class NodeScheduler(Scheduler):
         self.crawler = crawler
         self.limit = Config.of(crawler).article_pages_in_flight
         self.held: deque[Request] = deque()
+        self.waking: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NodeScheduler:
@@ -246,6 +249,8 @@ class NodeScheduler(Scheduler):
         self.node.join()
 
     def close(self, reason: str) -> None:
+        if self.waking is not None:
+            self.waking.cancel()
         self.node.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
@@ -259,10 +264,41 @@ class NodeScheduler(Scheduler):
         if self.held:
             self.stats.inc_value("scheduler/dequeued/memory")
             return self.held.popleft()
+        wait = self.politeness_wait()
+        if wait > 0:
+            self.wake_in(wait)
+            return None
+        return self.take()
+
+    def take(self) -> Request | None:
         request = self.queue.pop()
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def politeness_wait(self) -> float:
+        """Seconds before this node's downloader would send a request taken now."""
+        now = time.monotonic()
+        slots = self.crawler.engine.downloader.slots.values()
+        return max((slot.lastseen + slot.delay - now for slot in slots), default=0.0)
+
+    def wake_in(self, seconds: float) -> None:
+        if self.waking is None:
+            self.waking = asyncio.get_running_loop().call_later(seconds, self.take_when_ready)
+
+    def take_when_ready(self) -> None:
+        """Takes a request when the politeness wait is over, and hands it to the engine
+        (which asks only every few seconds when told there was nothing)."""
+        self.waking = None
+        if self.held or len(self.crawler.engine.downloader.active) >= self.limit:
+            return
+        wait = self.politeness_wait()
+        if wait > 0:
+            self.wake_in(wait)
+            return
+        request = self.take()
+        if request is not None:
+            self.crawler.engine.crawl(request)
 
     def has_pending_requests(self) -> bool:
         pending = bool(self.held)
