@@ -375,6 +375,29 @@ def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
 
 
+def test_a_silent_redis_fails_calls_instead_of_blocking_them(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """Redis stopped (SIGSTOP: connections stay open, nothing answers), as behind a silent
+    network cut: calls time out, and writer and node stop after the grace instead of
+    waiting forever."""
+    grace = {"REDIS_GRACE": "3"}
+    processes.writer("writer", archive, album, **grace)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", **grace)
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        assert processes.wait("writer", timeout=90) == 1
+        assert processes.wait("n1", timeout=90) == 1
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert len(re.findall(r"ERROR: Redis is unreachable: Timeout .*, for more than REDIS_GRACE", log)) == 1, log
+        assert "Traceback" not in log
+
+
 def test_a_redis_restarted_within_the_grace_and_the_job_completes(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     processes.writer("writer", archive, album)

@@ -90,12 +90,11 @@ class Job:
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between
 # its releases: none at all in 5.0): a silent network fails a call within seconds instead
-# of blocking it forever, and a call that fails is tried again a few times within a second
-# or two; longer outages are ``Outage``'s. The socket timeout is longer than the writer's
-# one-second BLPOP.
+# of blocking it forever (the socket timeout is longer than the writer's one-second BLPOP),
+# and a call whose connection broke is tried again a few times within a second or two; a
+# call that timed out is not, having waited already. Longer outages are ``Outage``'s.
 _CONNECTION: dict[str, Any] = {
-    "socket_timeout": 10, "socket_connect_timeout": 5, "socket_keepalive": True,
-    "health_check_interval": 15, "retry_on_error": [redis.ConnectionError, redis.TimeoutError]}
+    "socket_timeout": 5, "socket_connect_timeout": 5, "socket_keepalive": True, "health_check_interval": 15}
 _RETRIES = 3
 
 
@@ -105,12 +104,14 @@ def _backoff() -> ExponentialBackoff:
 
 def connect(url: str) -> redis.Redis:
     """A client of the job's Redis (a node's)."""
-    return redis.Redis.from_url(url, retry=redis.retry.Retry(_backoff(), _RETRIES), **_CONNECTION)
+    retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
+    return redis.Redis.from_url(url, retry=retry, **_CONNECTION)
 
 
 def connect_async(url: str) -> aioredis.Redis:
     """An asyncio client of the job's Redis (the writer's)."""
-    return aioredis.Redis.from_url(url, retry=redis.asyncio.retry.Retry(_backoff(), _RETRIES), **_CONNECTION)
+    retry = redis.asyncio.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
+    return aioredis.Redis.from_url(url, retry=retry, **_CONNECTION)
 
 
 class Outage:
