@@ -398,6 +398,22 @@ def test_a_silent_redis_fails_calls_instead_of_blocking_them(
         assert "Traceback" not in log
 
 
+def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
+                                                        job: redis.Redis) -> None:
+    """A take whose answer was lost (the connection broke after Redis ran it) leaves a
+    request in the node's in-flight hash that the node does not hold: it gives it back."""
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    [(entry, score)] = job.zpopmax(f"{JOB}:requests")  # the last, which n1 would take last
+    job.hset(f"{JOB}:inflight:n1", entry, score)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_redis_restarted_within_the_grace_and_the_job_completes(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     processes.writer("writer", archive, album)
