@@ -126,10 +126,11 @@ _CONFIGS: WeakKeyDictionary[Crawler, Config] = WeakKeyDictionary()
 
 
 def redis_url_setting(settings: BaseSettings) -> str:
-    """``-s REDIS_URL=``, else the environment's ``REDIS_URL``: a URL with a password
-    belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on a
-    command line every user of the machine sees."""
-    return str(settings.get("REDIS_URL") or os.environ.get("REDIS_URL", "")).strip()
+    """``-s REDIS_URL=``, else the environment's ``WECHAT_REDIS_URL``: a URL with a
+    password belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on
+    a command line every user of the machine sees. (Not ``REDIS_URL``, which other
+    software sets for its own Redis: a run would quietly become a job's writer.)"""
+    return str(settings.get("REDIS_URL") or os.environ.get("WECHAT_REDIS_URL", "")).strip()
 
 
 def redacted(url: str) -> str:

@@ -26,6 +26,7 @@ from scrapy.settings import Settings
 from scrapy.utils.request import request_from_dict
 
 from crawler import settings as project_settings
+from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.wire import Page, frontier_entry
@@ -91,7 +92,7 @@ class Processes:
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
               **settings: str) -> None:
-        given = {} if env and "REDIS_URL" in env else {"REDIS_URL": self.redis_url}
+        given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
         options = {**given, "REDIS_HEARTBEAT": "1", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
@@ -615,7 +616,7 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
     url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
     processes = Processes(tmp_path / "logs", url)
     try:
-        from_file = {"REDIS_URL": url}  # systemd's EnvironmentFile: not on the command line
+        from_file = {"WECHAT_REDIS_URL": url}  # systemd's EnvironmentFile: not on the command line
         processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
         processes.node("n1", env=from_file)
         assert processes.wait("writer") == 0, processes.log("writer")
@@ -697,6 +698,17 @@ def test_a_fetch_node_without_a_job_is_refused_in_one_line(tmp_path: Path, args:
     assert result.returncode == 2
     assert message in refusal(result, "crawl fetch")
     assert not (tmp_path / "archive").exists()
+
+
+def test_the_redis_url_comes_from_the_projects_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = Settings()
+    values.setmodule(project_settings)
+    monkeypatch.setenv("REDIS_URL", "redis://other-software:6379/0")  # not ours: ignored
+    assert Config.from_settings(values).redis_url == ""
+    monkeypatch.setenv("WECHAT_REDIS_URL", "redis://archive:secret@10.0.0.5:6379/0")
+    assert Config.from_settings(values).redis_url == "redis://archive:secret@10.0.0.5:6379/0"
+    values.set("REDIS_URL", "redis://10.0.0.6:6379/0", priority="cmdline")
+    assert Config.from_settings(values).redis_url == "redis://10.0.0.6:6379/0"
 
 
 @pytest.mark.parametrize("spider, redis_url, writer", [
