@@ -12,7 +12,10 @@ Scrapy's jitter). Prints, each measured, none asserted:
   the stand-in answered to the last;
 - the writer's wall time and CPU time (``os.wait4``), and its CPU per article: its CPU
   less that of the same command run again over the archive it made (start-up and
-  listings only, nothing new), divided by N.
+  listings only, nothing new), divided by N;
+- first, what a page costs in Redis (``wire.Page``, compressed) against its body, and the
+  writer's CPU to read it back, over the real WeChat pages of the shared fixtures when
+  they are there (the stand-in's pages are one script line repeated, far too easy).
 
 Nodes start once the writer has put its first requests on the frontier: a node with
 nothing to do looks again only at Scrapy's 5-second engine heartbeat.
@@ -35,11 +38,13 @@ from pathlib import Path
 import redis
 
 PROJECT = Path(__file__).resolve().parent.parent
+FIXTURES = PROJECT.parent / "shared" / "fixtures" / "wechat"
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
 from run import BenchSite  # noqa: E402
 
+from crawler.distributed.wire import Page  # noqa: E402
 from tests.mockserver import MockWeChat, Route  # noqa: E402
 from tests.redisserver import RedisServer  # noqa: E402
 
@@ -124,6 +129,28 @@ def listings_only_cpu(site: BenchSite, archive: Path) -> float:
         server.stop()
 
 
+def wire_costs() -> None:
+    """A page's size in Redis and the writer's CPU to read it, over real WeChat pages."""
+    pages = sorted(FIXTURES.glob("article_*.html")) if FIXTURES.is_dir() else []
+    if not pages:
+        print(f"page sizes in Redis: skipped, no real pages in {FIXTURES}")
+        return
+    bodies = [path.read_bytes() for path in pages]
+    started = time.process_time()
+    sent = [Page("node", "id", "https://mp.weixin.qq.com/s/x", "https://mp.weixin.qq.com/s/x", 200, {}, {},
+                 body).to_bytes() for body in bodies]
+    packing = time.process_time() - started
+    started = time.process_time()
+    for data in sent:
+        Page.from_bytes(data)
+    reading = time.process_time() - started
+    raw, packed = sum(map(len, bodies)), sum(map(len, sent))
+    count = len(pages)
+    print(f"{count} real WeChat pages, {raw / count / 1e6:.2f} MB each on average: "
+          f"{packed / count / 1e3:.0f} KB in Redis ({raw / packed:.1f}x smaller); node CPU to pack "
+          f"{packing / count * 1000:.1f} ms, writer CPU to read {reading / count * 1000:.1f} ms a page")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,13 +158,14 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=8)
     parser.add_argument("--page-kb", type=int, default=2500, help="size of each article page")
     parser.add_argument("--delay", type=float, default=0.5, help="each node's seconds between pages")
-    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 2, 4, 8])
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
     print(f"{args.articles} articles x {args.images} images, {args.page_kb} KB pages, "
           f"each node {args.delay} s between pages")
 
+    wire_costs()
     stand_in = MockWeChat().start()
     work = Path(tempfile.mkdtemp(prefix="wechat-bench-distributed-"))
     try:

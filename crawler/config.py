@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +72,8 @@ class Config:
     watch_schedule: Schedule
     watch_alarm_deletions: int
     watch_alarm_days: float
+    redis_page_tries: int
+    redis_grace: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -116,6 +119,8 @@ class Config:
                                     read.real("WATCH_OLD_EVERY_DAYS", 0.0)),
             watch_alarm_deletions=read.integer("WATCH_ALARM_DELETIONS", 1),
             watch_alarm_days=read.real("WATCH_ALARM_DAYS", 0.0),
+            redis_page_tries=read.integer("REDIS_PAGE_TRIES", 1),
+            redis_grace=read.real("REDIS_GRACE", 0.0),
         )
 
     def markdown_style(self) -> MarkdownStyle:
@@ -123,6 +128,26 @@ class Config:
 
     def tagger(self) -> Tagger:
         return Tagger(self.scam_types, self.default_tags)
+
+
+def redis_url_setting(settings: BaseSettings) -> str:
+    """``-s REDIS_URL=``, else the environment's ``WECHAT_REDIS_URL``: a URL with a
+    password belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on
+    a command line every user of the machine sees. (Not ``REDIS_URL``, which other
+    software sets for its own Redis: a run would quietly become a job's writer.)"""
+    return str(settings.get("REDIS_URL") or os.environ.get("WECHAT_REDIS_URL", "")).strip()
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (``redis://user:***@host``, ``?password=***``), for
+    any line that prints it."""
+    head, slashes, rest = url.partition("//")
+    if not slashes:
+        head, rest = "", url
+    userinfo, at, place = rest.rpartition("@")  # the last @: a password may hold one
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}{colon}***{at}" if colon else userinfo + at
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
 
 
 class _Reader:
@@ -177,11 +202,12 @@ class _Reader:
 
     def redis_url(self, name: str) -> str:
         """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
-        value = str(self.settings.get(name) or "").strip()
+        value = redis_url_setting(self.settings)
         parts = split_url(value) if value else None
         if value and (parts is None or parts.scheme not in REDIS_SCHEMES
                       or not (parts.hostname or parts.scheme == "unix")):
-            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), not {value!r}")
+            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), "
+                              f"not {redacted(value)!r}")
         return value
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:

@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.coverage import coverage_of, deletions_alarm, found_this_run
-from crawler.distributed.job import REDIS_LOST
+from crawler.distributed.job import LEASE_LOST, REDIS_LOST
 from crawler.run import Run
 from crawler.tally import IMPORT_PAGES
 from crawler.watcher import record_changes
@@ -63,6 +63,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
+    if reason == LEASE_LOST:
+        return "the run was cut short: another writer took the job"
     archived = any(stats.get(key) for key in _ARCHIVED)
     if not archived and stats.get("downloader/exception_count", 0) \
             and not stats.get("downloader/response_count", 0):

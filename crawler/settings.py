@@ -143,6 +143,12 @@ REDIS_NODE = ""
 REDIS_PAGES_IN_FLIGHT = 32
 # Seconds a node may stay silent before the writer gives its requests to the others.
 REDIS_HEARTBEAT = 30.0
+# How many times the writer asks again for a page Redis lost (flushed, evicted, or
+# unreadable) before it says the page was not fetched.
+REDIS_PAGE_TRIES = 3
+# Seconds writer and nodes wait for a Redis that stopped answering (restarted, a network
+# cut) before they stop, exit status 1.
+REDIS_GRACE = 60.0
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"

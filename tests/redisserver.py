@@ -20,14 +20,15 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self) -> None:
+    def __init__(self, password: str = "") -> None:
+        self.password = password
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{f':{self.password}@' if self.password else ''}127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
         server = shutil.which("redis-server")
@@ -35,7 +36,8 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed: run the README's install command")
         self.process = subprocess.Popen(
             [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--dir", str(self.folder), *(["--requirepass", self.password] if self.password else [])],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10
         while True:
@@ -49,6 +51,14 @@ class RedisServer:
                 time.sleep(0.02)
         client.close()
         return self
+
+    def restart(self, pause: float) -> None:
+        """Stops the server and starts it again on its port after ``pause`` seconds, empty
+        (as a Redis without persistence comes back)."""
+        self.stop()
+        time.sleep(pause)
+        self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
+        self.start()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

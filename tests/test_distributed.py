@@ -3,11 +3,15 @@ and the local WeChat. Every distributed archive is compared with a single proces
 
 from __future__ import annotations
 
+import gzip
+import pickle
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,9 +24,10 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.request import request_from_dict
-from scrapy_redis import picklecompat
 
 from crawler import settings as project_settings
+from crawler.config import Config
+from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.wire import Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
@@ -32,11 +37,13 @@ from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
+GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
+        "meta": {"page_id": "f00d"}}
 ARTICLES = 12  # listed in the album: 11 served, one answering 404
 # A node's politeness: slow enough that a second node started a moment later finds work.
 NODE_DELAY = "0.3"
@@ -83,17 +90,21 @@ class Processes:
         self.running: dict[str, subprocess.Popen[bytes]] = {}
         logs.mkdir()
 
-    def start(self, name: str, spider: str, archive: Path, *args: str, **settings: str) -> None:
-        options = {"REDIS_URL": self.redis_url, "REDIS_HEARTBEAT": "1", **settings}
+    def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
+              **settings: str) -> None:
+        given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
+        options = {**given, "REDIS_HEARTBEAT": "1", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
-                                                  cwd=PROJECT, env=crawl_env(), stdout=log, stderr=log)
+                                                  cwd=PROJECT, env={**crawl_env(), **(env or {})},
+                                                  stdout=log, stderr=log)
 
     def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
         self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
 
-    def node(self, name: str, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env,
+                   **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -203,6 +214,26 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the job's keys are cleaned
 
 
+def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: Path, processes: Processes,
+                                                         job: redis.Redis) -> None:
+    """A node waiting out its politeness delay holds nothing another node could fetch."""
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", DOWNLOAD_DELAY="2", DOWNLOAD_DELAY_JITTER="0")
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    looks = []
+    for _ in range(20):  # the first second of its two-second wait
+        looks.append(job.hlen(f"{JOB}:inflight:n1"))
+        time.sleep(0.05)
+    assert looks == [0] * 20
+    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")  # then it takes the next
+    processes.node("n2")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0 and processes.wait("n2", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
@@ -282,14 +313,19 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
-def test_a_blocked_node_stops_and_its_requests_wait_for_another(album: Album, archive: Path,
-                                                               processes: Processes, job: redis.Redis) -> None:
+def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Nodes behind authenticating proxies (the local WeChat serves as one): what a blocked
+    node gives back carries nothing of its own, and no capture names a proxy's credentials."""
     pages = dict(album.site.pages)
+    proxy = album.server.base.removeprefix("http://")
+    before = len(album.server.hits(f"http://{proxy}/s?"))
     try:
         album.site.pages.update(dict.fromkeys(pages, VERIFICATION))
         processes.writer("writer", archive, album)
         wait_until(queued(job), what="the writer's first requests")
-        processes.node("n1")
+        submitted = set(job.zrange(f"{JOB}:requests", 0, -1))
+        processes.node("n1", env={"http_proxy": f"http://n1:first-secret@{proxy}"})
         assert processes.wait("n1") == 1
         assert processes.wait("writer") == 1
     finally:
@@ -300,33 +336,312 @@ def test_a_blocked_node_stops_and_its_requests_wait_for_another(album: Album, ar
     assert "ERROR: Every fetch node is blocked: stopping" in writer_log
     assert node_report(writer_log) == {"n1": "0 fetched, blocked"}
     assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in writer_log
-    assert job.zcard(f"{JOB}:requests") == ARTICLES  # all given back
+    assert len(submitted) == job.zcard(f"{JOB}:requests") == ARTICLES  # all given back…
+    assert set(job.zrange(f"{JOB}:requests", 0, -1)) == submitted  # …as they were taken
 
     processes.writer("again", archive, album)
     wait_until(lambda: "Resuming job" in processes.log("again"), what="the writer resuming")
     time.sleep(1.5)  # several looks at the nodes: n1's block is from the run before
     assert processes.running["again"].poll() is None, processes.log("again")
-    processes.node("n2")
+    processes.node("n2", env={"http_proxy": f"http://n2:second-secret@{proxy}"})
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n2", timeout=30) == 0
     assert contents(archive) == album.expected
+    proxied = album.server.hits(f"http://{proxy}/s?")[before:]
+    assert proxied and all("Proxy-Authorization" in headers for _, headers in proxied)  # a real proxy
+    captures = b"".join(gzip.decompress(path.read_bytes())
+                        for path in (archive / ".state" / "warc").iterdir())
+    assert b"secret" not in captures and b"proxy-authorization" not in captures.lower()
     assert_clean(processes)
 
 
-def test_redis_stopped_mid_job_is_one_clear_error(album: Album, archive: Path, processes: Processes,
-                                                 job: redis.Redis, redis_server: RedisServer) -> None:
+def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    grace = {"REDIS_GRACE": "3"}
+    processes.writer("writer", archive, album, **grace)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", **grace)
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    redis_server.stop()
+    stopped = time.monotonic()
+    assert processes.wait("writer", timeout=30) == 1
+    assert processes.wait("n1", timeout=30) == 1
+    assert time.monotonic() - stopped > 3
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert len(re.findall(r"ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(3 s\)", log)) == 1, log
+        assert len(re.findall(r"WARNING: Redis is not answering \(.*\); waiting up to 3 s for it", log)) == 1
+        assert len(re.findall(r"\] ERROR: ", log)) == (2 if name == "writer" else 1), log  # + the exit status
+        assert "Traceback" not in log
+    assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+
+
+def test_a_silent_redis_fails_calls_instead_of_blocking_them(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """Redis stopped (SIGSTOP: connections stay open, nothing answers), as behind a silent
+    network cut: calls time out, and writer and node stop after the grace instead of
+    waiting forever."""
+    grace = {"REDIS_GRACE": "3"}
+    processes.writer("writer", archive, album, **grace)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1", **grace)
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    assert redis_server.process is not None
+    redis_server.process.send_signal(signal.SIGSTOP)
+    try:
+        assert processes.wait("writer", timeout=90) == 1
+        assert processes.wait("n1", timeout=90) == 1
+    finally:
+        redis_server.process.send_signal(signal.SIGCONT)
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert len(re.findall(r"ERROR: Redis is unreachable: Timeout .*, for more than REDIS_GRACE", log)) == 1, log
+        assert "Traceback" not in log
+
+
+def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
+                                                        job: redis.Redis) -> None:
+    """A take whose answer was lost (the connection broke after Redis ran it) leaves a
+    request in the node's in-flight hash that the node does not hold: it gives it back."""
     processes.writer("writer", archive, album)
     wait_until(queued(job), what="the writer's first requests")
     processes.node("n1")
     wait_until(fetched_by(job, "n1"), what="n1's first page")
-    redis_server.stop()
-    assert processes.wait("writer", timeout=30) == 1
-    assert processes.wait("n1", timeout=30) == 1
+    [(entry, score)] = job.zpopmax(f"{JOB}:requests")  # the last, which n1 would take last
+    job.hset(f"{JOB}:inflight:n1", entry, score)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_a_redis_restarted_within_the_grace_and_the_job_completes(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    redis_server.restart(pause=3)  # empty: no persistence
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    assert contents(archive) == album.expected
     for name in ("writer", "n1"):
         log = processes.log(name)
-        assert len(re.findall(r"ERROR: Redis is unreachable: ", log)) == 1, log
-        assert "Traceback" not in log
-    assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+        assert "WARNING: Redis is not answering (" in log and "INFO: Redis answers again, after " in log, log
+        assert "] ERROR: " not in log, log
+    assert_clean(processes)
+
+
+class Touch:
+    """A pickle that runs ``touch`` when it is read: what anyone with write access to
+    Redis could put on the frontier of nodes that read pickles."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return subprocess.call, (["touch", str(self.path)],)
+
+
+def test_a_pickled_frontier_entry_is_refused_and_nothing_run(album: Album, tmp_path: Path, archive: Path,
+                                                            processes: Processes, job: redis.Redis) -> None:
+    touched = tmp_path / "touched"
+    crafted = pickle.dumps(Touch(touched))
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    job.zadd(f"{JOB}:requests", {crafted: -1000})  # taken first
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert not touched.exists()
+    assert contents(archive) == album.expected
+    [refusal_line] = [line for line in processes.log("n1").splitlines() if "Dropped from the frontier" in line]
+    assert f"ERROR: Dropped from the frontier of job {JOB}, not run: not a frontier entry (not JSON): " \
+        f"{crafted[:20]!r}"[:-1] in refusal_line
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("entry", [
+    b"", b"[]", b"\x80\x05K\x01.", b'{"v": 2}',
+    frontier.dumps(GOOD).replace(b'"v": 1', b'"v": 2'),
+    frontier.dumps(GOOD).replace(b'"method": "GET"', b'"method": "POST"'),
+    frontier.dumps(GOOD).replace(b'"url": "https', b'"url": "file'),
+    frontier.dumps(GOOD).replace(b'"Referer"', b'"Proxy-Authorization"'),
+    frontier.dumps(GOOD).replace(b'"page_id": "f00d"', b'"page_id": 1'),
+    frontier.dumps(GOOD).replace(b'"weak_link": false', b'"weak_link": false, "callback": "x"'),
+])
+def test_the_frontier_refuses_what_is_not_an_entry_of_its_format(entry: bytes) -> None:
+    assert frontier.loads(frontier.dumps(GOOD))["url"] == GOOD["url"]
+    with pytest.raises(frontier.WireError, match=r"^(not a frontier entry|a frontier entry with fields)"):
+        frontier.loads(entry)
+
+
+def test_a_frontier_entry_carries_only_the_allowed_headers() -> None:
+    request = Request("https://mp.weixin.qq.com/s/x", headers={
+        "Referer": "https://mp.weixin.qq.com/a", "Proxy-Authorization": "Basic c2VjcmV0", "Cookie": "a=1"})
+    entry = frontier_entry(request, "f00d")
+    assert b"c2VjcmV0" not in entry and b"a=1" not in entry
+    assert frontier.loads(entry)["headers"] == {"Referer": "https://mp.weixin.qq.com/a"}
+
+
+def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(lambda: job.zcard(f"{JOB}:requests") >= 3, what="the writer's first requests")
+    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 2)]
+    ids = [request["meta"]["page_id"] for request in asked]
+    urls = [request["url"] for request in asked]
+    route = next(iter(album.site.pages.values()))
+    assert isinstance(route, Route)
+    html = route.body
+    forged = {
+        ids[0]: Page("evil", ids[0], urls[0], "http://evil.invalid/s/forged", 200,
+                     {"Content-Type": ["text/html"]}, {}, html),
+        ids[1]: Page("evil", ids[2], urls[1], urls[1], 200, {"Content-Type": ["text/html"]}, {}, html),
+        ids[2]: Page("evil", ids[2], urls[0], urls[2], 200, {"Content-Type": ["text/html"]}, {}, html),
+    }
+    for page_id, page in forged.items():
+        job.hset(f"{JOB}:pages", page_id, page.to_bytes())
+        job.rpush(f"{JOB}:ready", page_id)
+    wait_until(lambda: processes.log("writer").count("Dropped the page") == 3, what="the forgeries dropped")
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    log = processes.log("writer")
+    for page_id, url, why in zip(ids, urls, [
+            "its URL 'http://evil.invalid/s/forged' is not on ARTICLE_HOSTS",
+            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'"], strict=True):
+        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}\n" in log
+    assert not [capture for capture in CaptureStore(archive / ".state" / "warc").captures()
+                if "evil" in capture.url]
+    assert_clean(processes)
+
+
+def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.node("n1")
+    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")
+    waiting = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, -1)]
+    assert waiting
+    job.flushdb()  # or a Redis evicting keys
+    unreadable = waiting[-1]["meta"]["page_id"]
+    job.hset(f"{JOB}:pages", unreadable, b"garbage from another version")
+    job.rpush(f"{JOB}:ready", unreadable)
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    log = processes.log("writer")
+    assert f"ERROR: Dropped the page handed back as {JOB}:pages {unreadable} for {waiting[-1]['url']}: " \
+        "not a page of format 1: b'garbage from another version'\n" in log
+    assert re.search(r"WARNING: Redis lost the request for \S+ \(on no frontier, held by no node, not "
+                     r"handed back\): asked again, 1 of 3", log)
+    assert_clean(processes)
+
+
+def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive: Path, processes: Processes,
+                                                          job: redis.Redis) -> None:
+    processes.writer("writer", archive, album, REDIS_PAGE_TRIES="1")
+    wait_until(queued(job), what="the writer's first requests")
+
+    def lose_the_frontier() -> bool:
+        job.delete(f"{JOB}:requests")
+        return processes.running["writer"].poll() is not None
+
+    wait_until(lose_the_frontier, timeout=60, what="the writer giving the pages up")
+    log = processes.log("writer")
+    assert "Run summary (finished): 12 not fetched" in log, log
+    assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: NotFetched: its page was lost or "
+                          r"dropped in Redis 2 times", log)) == ARTICLES
+    assert len(re.findall(r"asked again, 1 of 1", log)) == ARTICLES
+    assert_clean(processes)
+
+
+def test_a_second_writer_of_a_job_is_refused_naming_the_first(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.writer("second", tmp_path / "elsewhere", album)
+    assert processes.wait("second") == 2
+    first = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {first} (its lease ends in ")
+    assert line.endswith(" s unless it renews it); one writer per job")
+    assert not (tmp_path / "elsewhere" / "_posts").exists()
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(archive) == album.expected
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the lease too is gone
+    processes.writer("third", archive, album)  # the job is free again
+    wait_until(lambda: f"Job {JOB}: article pages are fetched" in processes.log("third"), what="a writer")
+
+
+def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, archive: Path,
+                                                 processes: Processes, job: redis.Redis) -> None:
+    processes.writer("writer", archive, album)
+    wait_until(queued(job), what="the writer's first requests")
+    processes.running["writer"].send_signal(signal.SIGSTOP)  # silent for longer than its lease
+    try:
+        wait_until(lambda: not job.exists(f"{JOB}:writer"), what="the lease expiring")
+        processes.writer("second", tmp_path / "elsewhere", album)
+        second = f"{socket.gethostname()}:{processes.running['second'].pid}"
+        wait_until(lambda: job.get(f"{JOB}:writer") == second.encode(), what="the second writer's lease")
+    finally:
+        processes.running["writer"].send_signal(signal.SIGCONT)
+    assert processes.wait("writer") == 1
+    log = processes.log("writer")
+    assert f"ERROR: Another writer, {second}, has taken job {JOB}: stopping" in log
+    assert "ERROR: Exit status 1: the run was cut short: another writer took the job" in log
+    processes.node("n1")
+    assert processes.wait("second") == 0, processes.log("second")
+    assert processes.wait("n1", timeout=30) == 0
+    assert contents(tmp_path / "elsewhere") == album.expected
+
+
+SECRET = "n0t-for-logs"
+
+
+# The README's ACL user: the job's keys, no dangerous command.
+ACL = ("resetkeys ~wechat-archive:* resetchannels -@all +@read +@write +@scripting +@keyspace "
+       "+@connection -@dangerous")
+
+
+def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, archive: Path) -> None:
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    with closing(redis.Redis.from_url(server.url)) as admin:
+        admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", *ACL.split())
+    url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+    processes = Processes(tmp_path / "logs", url)
+    try:
+        from_file = {"WECHAT_REDIS_URL": url}  # systemd's EnvironmentFile: not on the command line
+        processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
+        processes.node("n1", env=from_file)
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1", timeout=30) == 0
+        assert all(SECRET not in " ".join(map(str, process.args)) for process in processes.running.values())
+        assert contents(archive) == album.expected
+        for name in processes.running:
+            assert SECRET not in processes.log(name)
+        result = crawl("fetch", tmp_path, settings={"REDIS_URL": url.replace(SECRET, f"wrong-{SECRET}")})
+        assert result.returncode == 1
+        line = refusal(result, "crawl fetch")
+        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 is unreachable: " in line, line
+    finally:
+        processes.end()
+        server.stop()
+    assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",
+                                 f"http://127.0.0.1/0?password={SECRET}"])
+def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, url: str) -> None:
+    result = crawl("fetch", tmp_path, settings={"REDIS_URL": url})
+    assert result.returncode == 2
+    assert "-s REDIS_URL= takes a Redis URL" in refusal(result, "crawl fetch")
+    assert SECRET not in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("spider, args", [
@@ -345,19 +660,30 @@ def test_redis_not_running_is_one_clear_line(tmp_path: Path, spider: str, args: 
 def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_header() -> None:
     request = Request("https://mp.weixin.qq.com/s/x", headers={"Referer": "https://mp.weixin.qq.com/a"})
     spider = FetchSpider()
-    read = request_from_dict(picklecompat.loads(frontier_entry(request, "f00d")), spider=spider)
+    read = request_from_dict(frontier.loads(frontier_entry(request, "f00d")), spider=spider)
     assert (read.url, read.callback, read.errback) == (request.url, spider.hand_back, spider.fetch_failed)
     assert read.meta == {"article": True, "page_id": "f00d"}
     assert read.headers["Referer"] == b"https://mp.weixin.qq.com/a"
 
-    page = Page("n1", request.url, 200, {"Content-Type": ["text/html; charset=utf-8"],
-                                         "Set-Cookie": ["a=1", "b=2"]}, {"Accept-Encoding": ["gzip"]},
-                b"<html>\n\xe5\x8f\x8d</html>")
+    page = Page("n1", "f00d", request.url, request.url, 200,
+                {"Content-Type": ["text/html; charset=utf-8"], "Set-Cookie": ["a=1", "b=2"]},
+                {"Accept-Encoding": ["gzip"]}, b"<html>\n\xe5\x8f\x8d</html>")
     assert Page.from_bytes(page.to_bytes()) == page
     response = page.response(request)
     assert isinstance(response, HtmlResponse) and response.request is request
     assert response.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"] and response.body == page.body
     assert page.sent_headers()["Accept-Encoding"] == b"gzip"
+
+
+def test_a_page_travels_compressed_and_anything_else_is_refused() -> None:
+    body = b"".join(path.read_bytes() for path in sorted((PROJECT / "tests" / "pages").glob("*.html")))
+    page = Page("n1", "f00d", "https://mp.weixin.qq.com/s/x", "https://mp.weixin.qq.com/s/x", 200, {}, {}, body)
+    assert len(page.to_bytes()) < len(body) / 2
+    assert Page.from_bytes(page.to_bytes()) == page
+    head = page.to_bytes()
+    for other in (b"", body, zlib.compress(b'{"v": 2}\n'), zlib.compress(b'{"v": 1, "node": 1}\n'), head[:-9]):
+        with pytest.raises(frontier.WireError, match="^not a page of format 1: "):
+            Page.from_bytes(other)
 
 
 @pytest.mark.parametrize("args, settings, message", [
@@ -372,6 +698,17 @@ def test_a_fetch_node_without_a_job_is_refused_in_one_line(tmp_path: Path, args:
     assert result.returncode == 2
     assert message in refusal(result, "crawl fetch")
     assert not (tmp_path / "archive").exists()
+
+
+def test_the_redis_url_comes_from_the_projects_own_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = Settings()
+    values.setmodule(project_settings)
+    monkeypatch.setenv("REDIS_URL", "redis://other-software:6379/0")  # not ours: ignored
+    assert Config.from_settings(values).redis_url == ""
+    monkeypatch.setenv("WECHAT_REDIS_URL", "redis://archive:secret@10.0.0.5:6379/0")
+    assert Config.from_settings(values).redis_url == "redis://archive:secret@10.0.0.5:6379/0"
+    values.set("REDIS_URL", "redis://10.0.0.6:6379/0", priority="cmdline")
+    assert Config.from_settings(values).redis_url == "redis://10.0.0.6:6379/0"
 
 
 @pytest.mark.parametrize("spider, redis_url, writer", [

@@ -3,9 +3,9 @@ cron can use.
 
 Bad settings or ``-a`` arguments get one line saying what is wrong and exit status 2; an
 archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
-that does not answer, one line and exit status 1. A run cut short by WeChat's blocking or
-by losing Redis, in which no source could be read, or that could not reach WeChat, exits
-with status 1.
+that does not answer, one line and exit status 1; a second writer of a job, one line and
+exit status 2. A run cut short by WeChat's blocking or by losing Redis, in which no source
+could be read, or that could not reach WeChat, exits with status 1.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.cli import refuse
 from crawler.config import Config, ConfigError
-from crawler.distributed.job import redis_unreachable
+from crawler.distributed.job import redis_unreachable, writer_refused
 from crawler.extensions import run_failure
 from crawler.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
@@ -73,6 +73,9 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
             Run.of(crawler).open_archive(config.archive_dir)
         except ArchiveError as error:
             return refuse(f"crawl {name}", str(error), 1)
+        held = writer_refused(config) if config.redis_url and spidercls.fetches_articles else None
+        if held:
+            return refuse(f"crawl {name}", held, 2)
     return crawler, params
 
 

@@ -20,5 +20,6 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:fetched``        hash: node → pages handed back
 - ``<job>:pages``          hash: fingerprint → the page handed back (``wire.Page``)
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
+- ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
+import redis.asyncio.retry
+import redis.retry
+from redis.backoff import ExponentialBackoff
 
-from crawler.config import Config
+from crawler.config import Config, redacted
+from crawler.distributed.scripts import LEASE
+
+logger = logging.getLogger(__name__)
 
 # The close reason of a writer or node that lost Redis in the middle of a job.
 REDIS_LOST = "redis_unreachable"
+# The close reason of a writer whose lease another writer took.
+LEASE_LOST = "writer_replaced"
 # How long a finished job's ``done`` key stays: nodes idle in the meantime see it (they
 # look every few seconds) and stop; the next job of the same name removes it at once.
 DONE_SECONDS = 300
@@ -55,8 +67,16 @@ class Job:
     def done(self) -> str:
         return f"{self.name}:done"
 
+    @property
+    def lease(self) -> str:
+        return f"{self.name}:writer"
+
     def inflight(self, node: str) -> str:
-        return f"{self.name}:inflight:{node}"
+        return f"{self.inflight_prefix}{node}"
+
+    @property
+    def inflight_prefix(self) -> str:
+        return f"{self.name}:inflight:"
 
     def alive(self, node: str) -> str:
         return f"{self.name}:alive:{node}"
@@ -65,7 +85,61 @@ class Job:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.pages, self.ready,
-                *per_node]
+                self.lease, *per_node]
+
+
+# Every client's connection, explicit rather than redis-py's defaults (which differ between
+# its releases: none at all in 5.0): a silent network fails a call within seconds instead
+# of blocking it forever (the socket timeout is longer than the writer's one-second BLPOP),
+# and a call whose connection broke is tried again a few times within a second or two; a
+# call that timed out is not, having waited already. Longer outages are ``Outage``'s.
+_CONNECTION: dict[str, Any] = {
+    "socket_timeout": 5, "socket_connect_timeout": 5, "socket_keepalive": True, "health_check_interval": 15}
+_RETRIES = 3
+
+
+def _backoff() -> ExponentialBackoff:
+    return ExponentialBackoff(cap=1.0, base=0.1)
+
+
+def connect(url: str) -> redis.Redis:
+    """A client of the job's Redis (a node's)."""
+    retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
+    return redis.Redis.from_url(url, retry=retry, **_CONNECTION)
+
+
+def connect_async(url: str) -> aioredis.Redis:
+    """An asyncio client of the job's Redis (the writer's)."""
+    retry = redis.asyncio.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
+    return aioredis.Redis.from_url(url, retry=retry, **_CONNECTION)
+
+
+class Outage:
+    """Rides out Redis going away for less than ``REDIS_GRACE`` seconds (a restart, a
+    network blip): the first failed call is one WARNING, the first call that works again
+    one INFO line, and only a failure after the grace ends the run (``failed`` is True
+    once: the caller says so in one ERROR line and stops)."""
+
+    def __init__(self, grace: float):
+        self.grace = grace
+        self.since: float | None = None
+        self.over = False
+
+    def failed(self, error: redis.RedisError) -> bool:
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+            logger.warning("Redis is not answering (%s); waiting up to %.0f s for it (REDIS_GRACE)",
+                           error, self.grace)
+        if self.over or now - self.since < self.grace:
+            return False
+        self.over = True
+        return True
+
+    def answered(self) -> None:
+        if self.since is not None and not self.over:
+            logger.info("Redis answers again, after %.0f s", time.monotonic() - self.since)
+            self.since = None
 
 
 def text(value: bytes | str) -> str:
@@ -73,9 +147,34 @@ def text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def process_name() -> str:
+    """host:pid, unique among the processes of a job, and readable in its logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def node_name(config: Config) -> str:
-    """``REDIS_NODE``, or host:pid: unique among the nodes of a job, and readable in its counters."""
-    return config.redis_node or f"{socket.gethostname()}:{os.getpid()}"
+    """``REDIS_NODE``, or host:pid."""
+    return config.redis_node or process_name()
+
+
+def lease_seconds(config: Config) -> float:
+    """How long a writer's lease lasts unless renewed: as long as a node's heartbeat."""
+    return config.redis_heartbeat
+
+
+def writer_refused(config: Config) -> str | None:
+    """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
+    process may not be the job's writer, in one line, when another holds it."""
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        holder, left = client.register_script(LEASE)(
+            keys=[Job.from_config(config).lease], args=[process_name(), round(lease_seconds(config) * 1000)])
+    finally:
+        client.close()
+    if text(holder) == process_name():
+        return None
+    return (f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
+            f"{int(left) / 1000:.0f} s unless it renews it); one writer per job")
 
 
 def redis_unreachable(url: str) -> str | None:
@@ -89,5 +188,5 @@ def redis_unreachable(url: str) -> str | None:
         finally:
             client.close()
     except (redis.RedisError, ValueError) as error:
-        return f"Redis at {url} is unreachable: {error}"
+        return f"Redis at {redacted(url)} is unreachable: {error}"
     return None

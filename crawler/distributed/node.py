@@ -10,54 +10,72 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.config import Config
-from crawler.distributed.job import REDIS_LOST, Job, node_name
+from crawler.distributed import frontier
+from crawler.distributed.frontier import WireError
+from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
-# Meta key of a request taken from the frontier: the request as it was taken, and its
-# score, by which it is known in the node's in-flight hash.
+# Meta key of a request taken from the frontier (a ``Taken``).
 TAKEN = "frontier_taken"
+
+
+class Taken(NamedTuple):
+    """A request as it was taken from the frontier: the entry, by which the node's
+    in-flight hash knows it, its score, and the URL it asked for."""
+
+    entry: bytes
+    score: float
+    url: str
 
 
 class FetchNode:
     """This node in its job: its heartbeat and state, and the pages it hands back.
 
-    Losing Redis in the middle of a job is said once, and the node stops with reason
-    ``redis_unreachable`` (exit status 1); what it held is given back by the writer
-    once Redis is there again and the node's heartbeat is found expired.
+    Redis going away is ridden out for ``REDIS_GRACE`` seconds (see ``Outage``): pages
+    that could not be handed back meanwhile are kept and sent at the next heartbeat.
+    Past the grace the node stops with reason ``redis_unreachable`` (exit status 1); what
+    it held is given back by the writer once Redis is there again and the node's heartbeat
+    is found expired.
     """
 
-    def __init__(self, crawler: Crawler, server: redis.Redis, job: Job, name: str, heartbeat: float):
+    def __init__(self, crawler: Crawler, server: redis.Redis, config: Config):
         self.crawler = crawler
         self.server = server
-        self.job = job
-        self.name = name
-        self.heartbeat = heartbeat
+        self.job = Job.from_config(config)
+        self.name = node_name(config)
+        self.heartbeat = config.redis_heartbeat
+        self.outage = Outage(config.redis_grace)
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
-        self.lost = False
+        self.holding: set[bytes] = set()  # entries taken, not handed or given back
+        self.unsent: deque[tuple[bytes, str, bytes]] = deque()  # entry, page id, page
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
+        self._requeue = server.register_script(REQUEUE)
 
     @classmethod
     def from_config(cls, crawler: Crawler, config: Config) -> FetchNode:
         """The node of ``crawler``'s run (its spider holds it, its scheduler uses it)."""
-        return cls(crawler, redis.Redis.from_url(config.redis_url), Job.from_config(config),
-                   node_name(config), config.redis_heartbeat)
+        return cls(crawler, connect(config.redis_url), config)
 
     @property
     def inflight(self) -> str:
@@ -72,17 +90,25 @@ class FetchNode:
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %d requests on the frontier",
                         self.name, self.job.name, waiting)
-            self.beating = asyncio.ensure_future(self.keep_beating())
+        self.beating = asyncio.ensure_future(self.keep_beating())
 
     def beat(self) -> None:
         self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
                    args=[self.name, round(self.heartbeat * 1000)])
 
     async def keep_beating(self) -> None:
+        """The heartbeat, and what an outage left undone: pages not handed back yet, and
+        requests in the in-flight hash the node does not hold (taken in a call whose
+        answer was lost), which go back to the frontier."""
         while True:
             await asyncio.sleep(self.heartbeat / 3)
             with self.redis():
                 self.beat()
+                self.send()
+                for entry, score in self.server.hgetall(self.inflight).items():
+                    if entry not in self.holding:
+                        self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
+                                      args=[entry, score])
 
     def job_done(self) -> bool:
         done = False
@@ -90,14 +116,33 @@ class FetchNode:
             done = bool(self.server.exists(self.job.done))
         return done
 
+    def took(self, entry: bytes) -> None:
+        self.holding.add(entry)
+
     def hand_back(self, request: Request, page: Page) -> None:
-        entry, _ = request.meta[TAKEN]
+        self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes()))
         with self.redis():
+            self.send()
+
+    def send(self) -> None:
+        """Hands back the pages not handed back yet, oldest first."""
+        while self.unsent:
+            entry, page_id, page = self.unsent[0]
             self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
-                                  self.job.fetched, self.job.done],
-                            args=[entry, request.meta["page_id"], page.to_bytes(), self.name])
+                                  self.job.fetched, self.job.done], args=[entry, page_id, page, self.name])
+            self.unsent.popleft()
+            self.holding.discard(entry)
             self.handed_back += 1
             self.crawler.stats.inc_value("pages/handed_back")
+
+    def requeue(self, request: Request) -> None:
+        """A request this node holds and may not fetch goes back to the frontier, exactly
+        as it was taken: any node may take it, and nothing of this one goes with it."""
+        taken: Taken = request.meta[TAKEN]
+        with self.redis():
+            self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
+                          args=[taken.entry, taken.score])
+            self.holding.discard(taken.entry)
 
     def leave(self, reason: str) -> None:
         """Gives back what the node still holds, and records why it left."""
@@ -119,63 +164,73 @@ class FetchNode:
 
     @contextmanager
     def redis(self) -> Iterator[None]:
-        """Turns Redis going away into one error line and the node's end."""
+        """Rides out Redis going away for ``REDIS_GRACE`` seconds; past it, one error line
+        and the node's end."""
         try:
             yield
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            if not self.lost:
-                self.lost = True
-                logger.error("Redis is unreachable: %s. Stopping; the writer gives this node's "
-                             "requests to the others once Redis is back.", error)
+            if self.outage.failed(error):
+                logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "
+                             "the writer gives this node's requests to the others once Redis is back.",
+                             error, self.outage.grace)
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+        else:
+            self.outage.answered()
 
 
 class NodeQueue(PriorityQueue):
-    """scrapy-redis's priority queue, taking each request into the node's in-flight hash in
-    the same step, and putting a request the node holds back as one step too."""
+    """scrapy-redis's priority queue, with the frontier's serializer, taking each request
+    into the node's in-flight hash in the same step, and putting one it holds back, as
+    it was taken, as one step too."""
 
     def __init__(self, server: redis.Redis, spider: Spider, node: FetchNode):
-        super().__init__(server, spider, node.job.requests)
+        super().__init__(server, spider, node.job.requests, serializer=frontier)
         self.node = node
         self._take = server.register_script(TAKE_REQUEST)
-        self._requeue = server.register_script(REQUEUE)
 
     def pop(self, timeout: int = 0) -> Request | None:
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
             if taken:
                 entry, score = taken
-                request: Request = self._decode_request(entry)
-                request.meta[TAKEN] = (entry, float(score))
+                try:
+                    request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
+                except WireError as error:
+                    self.server.hdel(self.node.inflight, entry)
+                    logger.error("Dropped from the frontier of job %s, not run: %s",
+                                 self.node.job.name, error)
+                    return None
+                request.meta[TAKEN] = Taken(entry, float(score), request.url)
+                self.node.took(entry)
                 return request
         return None
 
     def push(self, request: Request) -> None:
-        """Back to the frontier, as the request is now (asked again after a block, retried,
-        redirected): any node may take it."""
-        entry, _ = request.meta.pop(TAKEN)
-        with self.node.redis():
-            self._requeue(keys=[self.node.inflight, self.key, self.node.job.done],
-                          args=[entry, self._encode_request(request), -request.priority])
+        self.node.requeue(request)
 
 
 class NodeScheduler(Scheduler):
     """scrapy-redis's scheduler for a fetch node.
 
-    It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one):
-    Scrapy would otherwise pull ``CONCURRENT_REQUESTS`` from the shared frontier and keep
-    them waiting behind this node's politeness while other nodes have nothing to do.
-    Requests the node schedules itself are ones it held; they go back to the frontier.
-    It never clears the job's keys (that is the writer's), and it counts and logs without
-    the spider arguments Scrapy 2.19 deprecates.
+    It takes at most ``ARTICLE_PAGES_IN_FLIGHT`` requests at a time (the default: one),
+    and only once its downloader would send one at once: Scrapy would otherwise pull
+    requests from the shared frontier and keep them waiting behind this node's politeness
+    (``DOWNLOAD_DELAY``, AutoThrottle's up to 60 s) while other nodes have nothing to do.
+    Requests the node schedules itself (a retry, a block asked again, a redirect followed)
+    are ones it holds: they stay here, with this node's retries and proxy, and go first;
+    what goes back to the frontier goes as it was taken (``FetchNode.requeue``). It never
+    clears the job's keys (that is the writer's), and it counts and logs without the spider
+    arguments Scrapy 2.19 deprecates.
     """
 
     def __init__(self, crawler: Crawler, node: FetchNode):
-        super().__init__(node.server, persist=True)
+        super().__init__(node.server, persist=True, serializer=frontier)
         self.node = node
         self.stats = crawler.stats
         self.crawler = crawler
         self.limit = Run.of(crawler).config.article_pages_in_flight
+        self.held: deque[Request] = deque()
+        self.waking: asyncio.TimerHandle | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NodeScheduler:
@@ -189,24 +244,60 @@ class NodeScheduler(Scheduler):
         self.node.join()
 
     def close(self, reason: str) -> None:
+        if self.waking is not None:
+            self.waking.cancel()
         self.node.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
-        self.queue.push(request)
-        self.stats.inc_value("scheduler/enqueued/redis")
+        self.held.append(request)
+        self.stats.inc_value("scheduler/enqueued/memory")
         return True
 
     def next_request(self) -> Request | None:
         if len(self.crawler.engine.downloader.active) >= self.limit:
             return None
+        if self.held:
+            self.stats.inc_value("scheduler/dequeued/memory")
+            return self.held.popleft()
+        wait = self.politeness_wait()
+        if wait > 0:
+            self.wake_in(wait)
+            return None
+        return self.take()
+
+    def take(self) -> Request | None:
         request = self.queue.pop()
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    def politeness_wait(self) -> float:
+        """Seconds before this node's downloader would send a request taken now."""
+        now = time.monotonic()
+        slots = self.crawler.engine.downloader.slots.values()
+        return max((slot.lastseen + slot.delay - now for slot in slots), default=0.0)
+
+    def wake_in(self, seconds: float) -> None:
+        if self.waking is None:
+            self.waking = asyncio.get_running_loop().call_later(seconds, self.take_when_ready)
+
+    def take_when_ready(self) -> None:
+        """Takes a request when the politeness wait is over, and hands it to the engine
+        (which asks only every few seconds when told there was nothing)."""
+        self.waking = None
+        if self.held or len(self.crawler.engine.downloader.active) >= self.limit:
+            return
+        wait = self.politeness_wait()
+        if wait > 0:
+            self.wake_in(wait)
+            return
+        request = self.take()
+        if request is not None:
+            self.crawler.engine.crawl(request)
+
     def has_pending_requests(self) -> bool:
-        pending = False
+        pending = bool(self.held)
         with self.node.redis():
-            pending = len(self) > 0
+            pending = pending or len(self) > 0
         return pending
 

@@ -16,14 +16,16 @@ redis.call('HSET', KEYS[2], first[1], first[2])
 return first
 """
 
-# A node puts a request it holds back on the frontier, as it is now (a retry, a redirect).
-# KEYS: inflight, requests, done.  ARGV: the request as taken, the request now, its score.
+# A node puts a request it holds back on the frontier, exactly as it took it: nothing of
+# the node's (its proxy, its headers, its retries) goes to the next.
+# KEYS: inflight, requests, done.  ARGV: the request as taken, its score.
 REQUEUE = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1
 """
+
 
 # A node hands back a page (or a failure). The page is kept only while the job still
 # wants it: a page fetched twice (its node was thought dead) is dropped the second time.
@@ -82,4 +84,42 @@ if page then
   redis.call('SREM', KEYS[2], ARGV[1])
 end
 return page
+"""
+
+# The writer asks again for a page that is nowhere: not on the frontier, in no node's
+# in-flight hash, not handed back (Redis was flushed, evicted keys, or the page handed
+# back was unreadable). Node names come from the nodes hash, as every node that holds
+# a request says it is there first.
+# KEYS: requests, pages, dupefilter, nodes.
+# ARGV: request, page id, score, in-flight key prefix, '1' to put it back ('0': only look).
+# 1 when it was nowhere.
+REQUEUE_LOST = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
+for _, node in ipairs(redis.call('HKEYS', KEYS[4])) do
+  if redis.call('HEXISTS', ARGV[4] .. node, ARGV[1]) == 1 then return 0 end
+end
+if ARGV[5] == '1' then
+  redis.call('SADD', KEYS[3], ARGV[2])
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+return 1
+"""
+
+# One writer per job: the writer's lease, taken if free, renewed by its holder like a
+# heartbeat. KEYS: lease.  ARGV: writer, milliseconds it lasts.
+# Returns the holder after the call, and the milliseconds its lease has left.
+LEASE = """
+local holder = redis.call('GET', KEYS[1])
+if not holder or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {ARGV[1], tonumber(ARGV[2])}
+end
+return {holder, redis.call('PTTL', KEYS[1])}
+"""
+
+# The writer lets its lease go. KEYS: lease.  ARGV: writer.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """

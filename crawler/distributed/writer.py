@@ -14,75 +14,26 @@ import redis
 import redis.asyncio as aioredis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.distributed.job import DONE_SECONDS, REDIS_LOST, Job, text
-from crawler.distributed.scripts import GIVE_BACK, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.config import Config
+from crawler.distributed.exchange import NotFetched, PageExchange
+from crawler.distributed.job import (
+    DONE_SECONDS,
+    LEASE_LOST,
+    REDIS_LOST,
+    Job,
+    Outage,
+    connect_async,
+    lease_seconds,
+    process_name,
+    text,
+)
+from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)
-
-
-class NotFetched(Exception):
-    """A node could not fetch the page; the message is the node's reason (its retries done)."""
-
-
-class PageExchange:
-    """Puts the writer's article requests on the frontier and gives each its page.
-
-    A page is known by its request's fingerprint, the same on every run: a writer
-    restarted in the middle of a job asks again for the articles it has not archived,
-    and is given the pages fetched for it before it died, or waits for those on their way.
-    """
-
-    def __init__(self, client: aioredis.Redis, job: Job):
-        self.client = client
-        self.job = job
-        self.waiting: dict[str, asyncio.Future[Page]] = {}
-        self.stopped = ""  # why no page will come any more
-        self._submit = client.register_script(SUBMIT)
-        self._take = client.register_script(TAKE_PAGE)
-
-    async def fetch(self, request: Request, page_id: str) -> Page:
-        if self.stopped:
-            raise IgnoreRequest(self.stopped)
-        future = self.waiting.setdefault(page_id, asyncio.get_running_loop().create_future())
-        try:
-            await self._submit(keys=[self.job.dupefilter, self.job.requests],
-                               args=[page_id, frontier_score(request), frontier_entry(request, page_id)])
-            await self.deliver(page_id)
-        except redis.RedisError:
-            self.waiting.pop(page_id, None)
-            raise
-        return await future
-
-    async def next_ready(self, timeout: float) -> str | None:
-        """The id of the next page a node handed back, or None after ``timeout`` seconds."""
-        item = await self.client.blpop([self.job.ready], timeout=timeout)
-        return text(item[1]) if item else None
-
-    async def deliver(self, page_id: str) -> None:
-        """Gives a waiting request its page, if the page is there. A page nobody waits
-        for stays in Redis: it was fetched for an earlier writer of the job, and the
-        request that wants it may come later in this run."""
-        if page_id not in self.waiting:
-            return
-        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
-        if data is None:
-            return
-        future = self.waiting.pop(page_id, None)
-        if future is not None and not future.done():
-            future.set_result(Page.from_bytes(data))
-
-    def stop(self, why: str) -> None:
-        """No page will come any more: every waiting request is given up with ``why``."""
-        self.stopped = why
-        for future in self.waiting.values():
-            if not future.done():
-                future.set_exception(IgnoreRequest(why))
-        self.waiting.clear()
 
 
 class NodeWatch:
@@ -160,21 +111,26 @@ class Writer:
     resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it.
     """
 
-    def __init__(self, crawler: Crawler, client: aioredis.Redis, job: Job, heartbeat: float):
+    def __init__(self, crawler: Crawler, client: aioredis.Redis, config: Config):
         self.crawler = crawler
+        job = Job.from_config(config)
         self.client = client
         self.job = job
-        self.exchange = PageExchange(client, job)
+        self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job)
-        self.look_every = heartbeat / 3
+        self.look_every = config.redis_heartbeat / 3
+        self.name = process_name()
+        self.lease_ms = round(lease_seconds(config) * 1000)
+        self._lease = client.register_script(LEASE)
+        self._release = client.register_script(RELEASE)
         self.tasks: list[asyncio.Task[None]] = []
+        self.outage = Outage(config.redis_grace)
         self.lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
         config = Run.of(crawler).config
-        writer = cls(crawler, aioredis.Redis.from_url(config.redis_url), Job.from_config(config),
-                     config.redis_heartbeat)
+        writer = cls(crawler, connect_async(config.redis_url), config)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)
         return writer
@@ -196,27 +152,54 @@ class Writer:
         self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
 
     async def take_pages(self) -> None:
-        try:
-            while self.crawler.crawling:
+        while self.crawler.crawling:
+            try:
                 page_id = await self.exchange.next_ready(timeout=1)
                 if page_id:
                     await self.exchange.deliver(page_id)
-        except redis.RedisError as error:
-            self.redis_lost(error)
-            return
+            except redis.RedisError as error:
+                if await self.ride_out(error):
+                    continue
+                return
+            self.outage.answered()
         self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
 
     async def watch_nodes(self) -> None:
-        try:
-            while True:
-                await asyncio.sleep(self.look_every)
+        while True:
+            await asyncio.sleep(self.look_every)
+            try:
+                if not await self.keep_lease():
+                    return
+                await self.exchange.find_lost()
                 if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
                     logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                                  "what is not archived is found again by the next run.")
                     self.stop("blocked", "not fetched: every fetch node is blocked")
                     return
-        except redis.RedisError as error:
-            self.redis_lost(error)
+            except redis.RedisError as error:
+                if not await self.ride_out(error):
+                    return
+
+    async def ride_out(self, error: redis.RedisError) -> bool:
+        """True when the task may go on: Redis has been away for less than
+        ``REDIS_GRACE`` (it waits a second first); else the run stops."""
+        if not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
+                and not self.outage.failed(error):
+            await asyncio.sleep(1)
+            return True
+        self.redis_lost(error)
+        return False
+
+    async def keep_lease(self) -> bool:
+        """Renews the writer's lease; False, and the run stops, when another writer holds
+        it (this one was silent for longer than the lease, and another started)."""
+        holder, _ = await self._lease(keys=[self.job.lease], args=[self.name, self.lease_ms])
+        if text(holder) == self.name:
+            return True
+        logger.error("Another writer, %s, has taken job %s: stopping. Its archive gets the pages "
+                     "from now on; run one writer per job.", text(holder), self.job.name)
+        self.stop(LEASE_LOST, "not fetched: another writer has taken the job")
+        return False
 
     def redis_lost(self, error: redis.RedisError) -> None:
         if self.say_lost(error):
@@ -227,8 +210,9 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        logger.error("Redis is unreachable: %s. Stopping; what is not archived is found "
-                     "again by the next run.", error)
+        logger.error("Redis is unreachable: %s%s. Stopping; what is not archived is found "
+                     "again by the next run.", error,
+                     f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else "")
         return True
 
     def stop(self, reason: str, why: str) -> None:
@@ -246,6 +230,7 @@ class Writer:
                 queued = await self.client.zcard(self.job.requests)
                 logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
                             "command again to resume it", self.job.name, queued)
+            await self._release(keys=[self.job.lease], args=[self.name])
         except redis.RedisError as error:
             self.say_lost(error)
         await self.client.aclose()

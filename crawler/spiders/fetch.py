@@ -23,7 +23,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.distributed.node import FetchNode, NodeScheduler
+from crawler.distributed.node import TAKEN, FetchNode, NodeScheduler
 from crawler.distributed.wire import Page
 from crawler.extensions import RunReport
 from crawler.incremental import IncrementalMiddleware
@@ -78,11 +78,12 @@ class FetchSpider(scrapy.Spider):
         if not self.node.job_done():
             raise DontCloseSpider
 
-    # The writer names these two in the requests it puts on the frontier (wire.CALLBACK,
-    # wire.ERRBACK), where a node reads them with request_from_dict.
+    # A node's frontier entries name these two (frontier.CALLBACK, frontier.ERRBACK).
     def hand_back(self, response: Response) -> None:
-        assert response.request is not None
-        self.node.hand_back(response.request, Page.from_response(response, self.node.name))
+        request = response.request
+        assert request is not None
+        self.node.hand_back(request, Page.from_response(response, self.node.name, request.meta["page_id"],
+                                             request.meta[TAKEN].url))
 
     def fetch_failed(self, failure: Failure) -> None:
         """A page this node may not fetch (it is blocked) goes back to the frontier for the
@@ -90,9 +91,10 @@ class FetchSpider(scrapy.Spider):
         request = failed_request(failure)
         blocks = self.crawler.get_downloader_middleware(BlockMiddleware)
         if failure.check(IgnoreRequest) and blocks is not None and blocks.stopped:
-            self.crawler.engine.crawl(request)
+            self.node.requeue(request)
         else:
-            self.node.hand_back(request, Page(self.node.name, url=request.url,
+            self.node.hand_back(request, Page(self.node.name, request.meta["page_id"],
+                                              request.meta[TAKEN].url, url=request.url,
                                               failure=failure_reason(failure)))
 
 

@@ -1,0 +1,164 @@
+"""The writer's exchange of article pages with the fetch nodes: requests put on the
+frontier, pages taken back and checked, and pages Redis lost asked for again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import redis
+import redis.asyncio as aioredis
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.config import Config
+from crawler.distributed.frontier import WireError
+from crawler.distributed.job import Job, text
+from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
+from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.wechat.urls import host_of
+
+logger = logging.getLogger(__name__)
+
+
+class NotFetched(Exception):
+    """A node could not fetch the page; the message is the node's reason (its retries done)."""
+
+
+@dataclass
+class Wanted:
+    """A page the writer waits for: its request as on the frontier, and who waits."""
+
+    url: str
+    entry: bytes
+    score: float
+    future: asyncio.Future[Page]
+    submitted: bool = False
+    lost: int = 0  # times Redis lost it
+
+
+class PageExchange:
+    """Puts the writer's article requests on the frontier and gives each its page.
+
+    A page is known by its request's fingerprint, the same on every run: a writer
+    restarted in the middle of a job asks again for the articles it has not archived,
+    and is given the pages fetched for it before it died, or waits for those on their way.
+    A page handed back is checked before it is given (``misfit``): one that is not what
+    was asked is dropped, and its request put on the frontier again.
+    """
+
+    def __init__(self, client: aioredis.Redis, job: Job, config: Config):
+        self.client = client
+        self.job = job
+        self.hosts = config.article_hosts
+        self.tries = config.redis_page_tries
+        self.waiting: dict[str, Wanted] = {}
+        self.stopped = ""  # why no page will come any more
+        self._submit = client.register_script(SUBMIT)
+        self._take = client.register_script(TAKE_PAGE)
+        self._requeue_lost = client.register_script(REQUEUE_LOST)
+
+    async def fetch(self, request: Request, page_id: str) -> Page:
+        if self.stopped:
+            raise IgnoreRequest(self.stopped)
+        wanted = self.waiting.get(page_id)
+        if wanted is None:
+            wanted = self.waiting[page_id] = Wanted(request.url, frontier_entry(request, page_id),
+                                                    frontier_score(request),
+                                                    asyncio.get_running_loop().create_future())
+        try:
+            await self.submit(wanted, page_id)
+            wanted.submitted = True
+            await self.deliver(page_id)
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
+        return await wanted.future
+
+    async def submit(self, wanted: Wanted, page_id: str) -> None:
+        await self._submit(keys=[self.job.dupefilter, self.job.requests],
+                           args=[page_id, wanted.score, wanted.entry])
+
+    async def next_ready(self, timeout: float) -> str | None:
+        """The id of the next page a node handed back, or None after ``timeout`` seconds."""
+        item = await self.client.blpop([self.job.ready], timeout=timeout)
+        return text(item[1]) if item else None
+
+    async def deliver(self, page_id: str) -> None:
+        """Gives a waiting request its page, if the page is there. A page nobody waits
+        for stays in Redis: it was fetched for an earlier writer of the job, and the
+        request that wants it may come later in this run."""
+        wanted = self.waiting.get(page_id)
+        if wanted is None:
+            return
+        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+        if data is None:
+            return
+        try:
+            page = Page.from_bytes(data)
+        except WireError as error:
+            await self.refuse(page_id, wanted, str(error))
+            return
+        why = self.misfit(page, page_id, wanted)
+        if why:
+            await self.refuse(page_id, wanted, why)
+            return
+        del self.waiting[page_id]
+        if not wanted.future.done():
+            wanted.future.set_result(page)
+
+    async def refuse(self, page_id: str, wanted: Wanted, why: str) -> None:
+        logger.error("Dropped the page handed back as %s %s for %s: %s", self.job.pages, page_id,
+                     wanted.url, why)
+        if not self.gave_up(page_id, wanted):
+            await self.submit(wanted, page_id)
+
+    async def find_lost(self) -> None:
+        """Asks again for every page Redis lost: one the writer waits for, and that is
+        neither on the frontier, nor held by a node, nor handed back; and for the first
+        time for one asked while Redis was away."""
+        for page_id, wanted in list(self.waiting.items()):
+            if wanted.future.done():
+                continue
+            if not wanted.submitted:
+                await self.submit(wanted, page_id)
+                wanted.submitted = True
+                continue
+            again = "0" if wanted.lost >= self.tries else "1"
+            if not await self._requeue_lost(
+                    keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
+                    args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
+                continue
+            if not self.gave_up(page_id, wanted):
+                logger.warning("Redis lost the request for %s (on no frontier, held by no node, not "
+                               "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
+
+    def gave_up(self, page_id: str, wanted: Wanted) -> bool:
+        """Counts one more page lost or dropped; after ``REDIS_PAGE_TRIES`` asked again,
+        the page is reported not fetched."""
+        wanted.lost += 1
+        if wanted.lost <= self.tries:
+            return False
+        del self.waiting[page_id]
+        wanted.future.set_exception(NotFetched(
+            f"its page was lost or dropped in Redis {wanted.lost} times"))
+        return True
+
+    def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
+        """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis
+        must not put another page, or one from elsewhere, in the archive."""
+        if page.page_id != page_id:
+            return f"it says it is page {page.page_id!r}"
+        if page.asked != wanted.url:
+            return f"its node was asked for {page.asked!r}"
+        if host_of(page.url) not in self.hosts:
+            return f"its URL {page.url!r} is not on ARTICLE_HOSTS"
+        return ""
+
+    def stop(self, why: str) -> None:
+        """No page will come any more: every waiting request is given up with ``why``."""
+        self.stopped = why
+        for wanted in self.waiting.values():
+            if not wanted.future.done():
+                wanted.future.set_exception(IgnoreRequest(why))
+        self.waiting.clear()
