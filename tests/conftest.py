@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
+from tests.inprocess import run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -52,17 +53,24 @@ def wechat() -> Iterator[MockWeChat]:
         yield server
 
 
-def crawl(spider: str, archive: Path, *args: str, tz: str = "UTC",
+def crawl(spider: str, archive: Path, *args: str,
           settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``scrapy crawl SPIDER`` against the local server, politeness off."""
+    """Run ``scrapy crawl SPIDER`` against the local server, politeness off, in this process
+    (``tests/inprocess.py``): its exit status, and its log as standard error."""
+    return run_crawl(spider, list(args), crawl_options(archive, settings))
+
+
+def crawl_cli(spider: str, archive: Path, *args: str, tz: str = "UTC",
+              settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``scrapy crawl SPIDER`` command, for what only a process shows: its
+    output as printed, the time zone it runs in."""
     return subprocess.run(crawl_command(spider, archive, *args, settings=settings), cwd=PROJECT,
                           env=crawl_env(tz), capture_output=True, text=True, timeout=120)
 
 
-def crawl_command(spider: str, archive: Path, *args: str,
-                  settings: dict[str, str] | None = None) -> list[str]:
-    """The command line of ``crawl``, for tests that start it in the background."""
-    options = {
+def crawl_options(archive: Path, settings: dict[str, str] | None = None) -> dict[str, str]:
+    """The settings of a test's crawl: the archive, the local server's hosts, no politeness."""
+    return {
         "ARCHIVE_DIR": str(archive),
         "ARTICLE_HOSTS": "127.0.0.1",
         "IMAGE_HOSTS": "127.0.0.1",
@@ -72,8 +80,13 @@ def crawl_command(spider: str, archive: Path, *args: str,
         "BLOCK_BACKOFF": "0.05",
         **(settings or {}),
     }
+
+
+def crawl_command(spider: str, archive: Path, *args: str,
+                  settings: dict[str, str] | None = None) -> list[str]:
+    """The command line of ``crawl``, for tests that start it in the background."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *args]
-    for name, value in options.items():
+    for name, value in crawl_options(archive, settings).items():
         command += ["-s", f"{name}={value}"]
     return command
 

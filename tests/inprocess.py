@@ -48,8 +48,8 @@ class Reactor:
     @classmethod
     def call(cls, function: Callable[[], Deferred[T] | T], timeout: float) -> T:
         """``function()`` on the reactor's thread; its result, once a Deferred has fired."""
+        cls.start()  # before the import below, which would install Twisted's default reactor
         from twisted.internet import reactor
-        cls.start()
         done = threading.Event()
         outcome: dict[str, Any] = {}
 

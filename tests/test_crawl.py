@@ -11,7 +11,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from tests.conftest import POST_NAME, Served, crawl, page_text, post_of, serve_legacy_shape
+from tests.conftest import POST_NAME, Served, crawl, crawl_cli, page_text, post_of, serve_legacy_shape
 from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg, png
 
 CANONICAL = ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
@@ -121,7 +121,7 @@ def test_archiving_again_refetches_and_changes_no_byte(legacy: Served, archived:
     shutil.copytree(archived[0], archive)
     before = snapshot(archive)
     pages, images = len(legacy.server.hits("/s/")), len(legacy.server.hits("/mmbiz"))
-    result = crawl("article", archive, "-a", f"url={legacy.url}", tz="America/Los_Angeles")
+    result = crawl_cli("article", archive, "-a", f"url={legacy.url}", tz="America/Los_Angeles")
     assert result.returncode == 0, result.stderr
     assert snapshot(archive) == before
     assert len(legacy.server.hits("/s/")) == pages + 1
@@ -133,7 +133,7 @@ def test_archiving_again_refetches_and_changes_no_byte(legacy: Served, archived:
 
 def test_machine_time_zone_changes_nothing(legacy: Served, archived: tuple[Path, str],
                                           tmp_path: Path) -> None:
-    result = crawl("article", tmp_path, "-a", f"url={legacy.url}", tz="Pacific/Kiritimati")
+    result = crawl_cli("article", tmp_path, "-a", f"url={legacy.url}", tz="Pacific/Kiritimati")
     assert result.returncode == 0, result.stderr
     assert snapshot(tmp_path) == snapshot(archived[0])
 

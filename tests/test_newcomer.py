@@ -12,7 +12,7 @@ import pytest
 
 from crawler.progress import Pace
 from crawler.store.archive import Archive, ArchiveError
-from tests.conftest import PROJECT, crawl, page_text, refusal
+from tests.conftest import PROJECT, crawl, crawl_cli, page_text, refusal
 from tests.mockserver import MockWeChat
 from tests.site import Site, numbered
 from tests.test_captures import scrapy
@@ -60,13 +60,13 @@ def test_a_run_that_archives_one_article_prints_its_own_lines_only(wechat: MockW
     site = Site(wechat)
     [art] = site.serve(numbered(2247495100, 1))
     url = "url=" + site.link(art).replace("&amp;", "&")
-    quiet = crawl("article", tmp_path / "a", "-a", url)
+    quiet = crawl_cli("article", tmp_path / "a", "-a", url)
     assert quiet.returncode == 0, quiet.stderr
     lines = quiet.stderr.splitlines()
     assert 2 <= len(lines) <= 10 and "Run summary" in quiet.stderr, quiet.stderr
     assert not [line for line in lines if "[scrapy." in line or "[twisted]" in line]
     for verbose in (["-L", "DEBUG"], ["-s", "LOG_LEVEL=DEBUG"]):
-        chatty = crawl("article", tmp_path / "b", "-a", url, *verbose)
+        chatty = crawl_cli("article", tmp_path / "b", "-a", url, *verbose)
         assert chatty.returncode == 0, chatty.stderr
         for banner in ("Scrapy 2", "Versions:", "Overridden settings", "Enabled downloader "
                        "middlewares", "Dumping Scrapy stats"):

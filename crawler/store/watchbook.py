@@ -50,7 +50,8 @@ class WatchBook:
         return before[0] if before else None
 
     def event(self, key: str, kind: str, at: float) -> None:
-        self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, int(at)))
+        # to the fraction of a second: two runs can start within one
+        self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, at))
 
     def due(self, limit: int, now: float, schedule: Schedule) -> list[tuple[str, str]]:
         """(key, link) of at most ``limit`` archived articles due for a check, the most
@@ -87,7 +88,8 @@ class WatchBook:
     def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
         """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
         ``biz`` (all accounts: ``""``) since ``since``."""
-        where, args = "at >= ?", [str(int(since))]
+        where = "at >= ?"
+        args: list[float | str] = [since]
         if biz:
             where += " AND key > ? AND key < ?"
             args += [f"{biz}:", f"{biz};"]
