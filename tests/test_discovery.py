@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import crawl
 from tests.mockserver import MockWeChat
-from tests.site import OTHER_BIZ, Art, Site, numbered
+from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
 
 NAME = "测试反诈中心"
@@ -221,3 +221,28 @@ def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockW
     assert re.search(rf"^{NAME}: 12 archived, 1 albums known, newest \S+ \(45 days ago\), 0 links "
                      r"to other accounts seen; STALE$", report.stdout, re.M), report.stdout
     assert "accounts-report: 2 accounts, 1 stale (no new article for 30 days)" in report.stdout
+
+
+def test_the_fetched_page_decides_whose_article_it_is_not_the_link(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    """#22.4: a link carrying this account's __biz that lands on another account's page (a
+    same-host redirect), and an album item of another __biz, are not archived as this
+    account's; a page of another account naming no account is not given this one's name."""
+    site = Site(wechat)
+    other = Art("2247470501", biz=OTHER_BIZ)
+    site.article(other, nickname="")  # names no account
+    disguised = f"{wechat.base}/s?__biz={BIZ}&mid=2247470599&idx=1&sn=x&chksm=y"
+    wechat.redirect(f"/s?__biz={BIZ}&mid=2247470599&idx=1&sn=x&chksm=y",
+                    site.link(other).replace("&amp;", "&"))
+    entry = Art("2247470500", token="Entry", albums=("3501",), links=(disguised,))
+    site.article(entry)
+    site.album("3501", [other, entry])  # an album item naming another __biz
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nbiz = "{BIZ}"\n'
+                        f'urls = ["{site.short(entry)}"]\n', encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid}
+    posts = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "archive" / "_posts").glob("*.md"))
+    assert posts.count(f"转载：{NAME}") == 1

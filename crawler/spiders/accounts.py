@@ -93,13 +93,16 @@ class AccountsSpider(WeChatSpider):
                                        cookies=cookies)
 
     def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
-        """A short link's page that turns out another account's is not archived (unless
-        ``FOLLOW_LINKS=all``); the link is remembered, so it is not fetched again."""
-        if account is None or not response.meta.get("unknown_account") \
-                or not self.discovery.is_foreign(article, account) or self.config.follow_links == "all":
+        """A page found by a link or a listing that turns out another account's is not
+        archived (unless ``FOLLOW_LINKS=all``), whatever ``__biz`` the link carried: the
+        fetched page decides. The link is remembered, so it is not fetched again. A URL the
+        accounts file gives is the user's word."""
+        request = response.request
+        if account is None or request is None or self.config.follow_links == "all" \
+                or str(request.cb_kwargs.get("source", "")).startswith("urls:") \
+                or not self.discovery.is_foreign(article, account):
             return True
-        self.index.add_link(response.url if response.request is None else response.request.url,
-                            article.key)
+        self.index.add_link(request.meta.get("redirect_urls", [request.url])[0], article.key)
         self.discovery.foreign(article.key, article.biz, self.discovery.account_biz(account), account)
         self.logger.info("Not archived: %s is another account's article (%s)", response.url,
                          article.account or article.biz)

@@ -127,7 +127,7 @@ class WeChatSpider(scrapy.Spider):
             return
         if not self.accepts(page, response, account):
             return
-        if account is not None and not page.account:
+        if account is not None and not page.account and self._of_account(page, account):
             page = replace(page, account=account.name)
         if page.short_link:
             self.index.add_link(page.short_link, page.key)
@@ -136,6 +136,12 @@ class WeChatSpider(scrapy.Spider):
                           account=account.name if account else "",
                           fetched_url=request.url)
         yield from self.discovered(page, account)
+
+    def _of_account(self, page: Article, account: Account) -> bool:
+        """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
+        ``__biz`` naming no account is not given the configured account's name."""
+        known = account.biz or self.index.account_biz(account.name) or ""
+        return not page.biz or not known or page.biz == known
 
     def refused_without_chksm(self, request: scrapy.Request, source: str,
                               account: Account | None) -> Iterator[scrapy.Request]:
