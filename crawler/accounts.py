@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.wechat.listing import ListingError, album_json_url, album_url
-from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link
+from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 
 _KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
 
@@ -44,11 +44,20 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
         raise AccountsError(f"cannot read accounts file {str(path)!r}: {error.strerror or error}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise AccountsError(f"accounts file {str(path)!r} is not valid TOML: {error}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise AccountsError(f"accounts file {str(path)!r} nests too deep to be an accounts "
+                            "file") from None
     tables = data.get("account")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
         raise AccountsError(f"accounts file {str(path)!r} has no [[account]] tables")
-    return [_account(table, number, path, base_url, list(hosts))
-            for number, table in enumerate(tables, 1)]
+    accounts = [_account(table, number, path, base_url, list(hosts))
+                for number, table in enumerate(tables, 1)]
+    names = [account.name for account in accounts]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise AccountsError(f"accounts file {str(path)!r} names the account {twice!r} twice: one "
+                            "table per account (its albums, urls and feeds together)")
+    return accounts
 
 
 def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
@@ -72,6 +81,9 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
             album_json_url(album)
         except ListingError as error:
             raise AccountsError(f"{where}: {error}") from None
+        if host_of(album) not in hosts:
+            raise AccountsError(f"{where}: album {album!r} is not on a WeChat host "
+                                f"({', '.join(hosts)})")
         albums.append(album)
     try:
         urls = [article_link(url, hosts) for url in _texts(table, "urls", where)]
@@ -79,8 +91,8 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
         raise AccountsError(f"{where}: {error}") from None
     feeds = _texts(table, "feeds", where)
     for feed in feeds:
-        if not feed.startswith(("http://", "https://")):
-            raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL")
+        if not web_url(feed):
+            raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL with a host")
     if not (albums or urls or feeds or biz):
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
     return Account(name=name, biz=biz or _biz_in(urls + albums), tags=tuple(_texts(table, "tags", where)),

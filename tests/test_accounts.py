@@ -72,3 +72,24 @@ name = "乙"
 urls = ["https://mp.weixin.qq.com/s/Token"]
 ''')
     assert (linked.biz, short.biz) == ("MzA5OQ==", "")
+
+
+ONE = '[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/Token"]\n'
+
+
+@pytest.mark.parametrize("text, message", [
+    # #22.10: refused when the file is read, not when a run fetches what it names
+    ("x = " + "[" * 5000 + "]" * 5000 + "\n" + ONE, "nests too deep"),
+    (ONE.replace("urls = [", 'feeds = ["http://[::1"]\nurls = ['), "URL with a host"),
+    (ONE.replace("urls = [", 'feeds = ["http://"]\nurls = ['), "URL with a host"),
+    (ONE.replace("urls = [", 'albums = ["https://evil.example/mp/appmsgalbum?__biz=MzA=&album_id=1"]\n'
+                 "urls = ["), "is not on a WeChat host"),
+    (ONE.replace("urls = [", 'albums = ["file:///mp/appmsgalbum?__biz=MzA=&album_id=1"]\nurls = ['),
+     "is not on a WeChat host"),
+    (ONE.replace("urls = [", 'albums = ["javascript:alert(1)//mp/appmsgalbum?__biz=MzA=&album_id=1"]\n'
+                 "urls = ["), "not an album URL"),
+    (ONE + ONE, "names the account '甲' twice"),
+])
+def test_values_no_run_could_use_are_refused_at_load(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(AccountsError, match=message):
+        load(tmp_path, text)
