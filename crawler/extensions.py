@@ -69,6 +69,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if not archived and stats.get("downloader/exception_count", 0) \
             and not stats.get("downloader/response_count", 0):
         return "WeChat could not be reached: every request failed for a network reason"
+    if stats.get("state/write_failed", 0) or stats.get("posts/write_failed", 0):
+        return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
     if stats.get(IMPORT_PAGES) and not archived:

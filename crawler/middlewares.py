@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -200,3 +202,26 @@ class CaptureMiddleware:
 def _pairs(headers: Headers) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1"))
             for name, values in headers.items() for value in values]
+
+
+class StateWriteErrors:
+    """A spider middleware: an index write that fails in a callback (a full disk, an index
+    locked past its timeout) costs that page's or listing's leads, in one ERROR line and a
+    count that fails the run (``state/write_failed``), never a traceback and a silent exit 0."""
+
+    def __init__(self, crawler: Crawler):
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StateWriteErrors:
+        return cls(crawler)
+
+    def process_spider_exception(self, response: Response, exception: Exception) -> list[Any] | None:
+        if not isinstance(exception, (sqlite3.Error, OSError)):
+            return None
+        self.stats.inc_value("state/write_failed")
+        logger.error("Not recorded: what %s leads to is left for the next run: %s", response.url,
+                     exception)
+        logger.debug("The write that failed", exc_info=exception)
+        return []
+

@@ -87,7 +87,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 585,
     "crawler.middlewares.CaptureMiddleware": 580,
 }
-SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900}
+# The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
+SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
+                      "crawler.middlewares.StateWriteErrors": 950}
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
               "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0}
 

@@ -239,3 +239,24 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
     assert crawler.stats.get_value("posts/unconvertible") == 1
     assert not list((tmp_path / "_posts").glob("*.md"))
     Run.of(crawler).archive.close()
+
+
+@pytest.mark.parametrize("error", ["database or disk is full", "database is locked"])
+def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str) -> None:
+    """#22.7: it escaped as a traceback, the album was dropped, and the run exited 0."""
+    from crawler.store.index import Index
+    site = Site(wechat)
+    arts = site.serve(numbered(2247496001, 3))
+    album = site.album("3601", arts)
+
+    def fails(*arguments: object) -> None:
+        raise sqlite3.OperationalError(error)
+
+    monkeypatch.setattr(Index, "add_album_articles", fails)
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 1
+    assert re.search(rf"ERROR: Not recorded: what \S+appmsgalbum\S+ leads to is left for the next "
+                     rf"run: {error}", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    assert "FAILED: the archive could not be written" in result.stderr
