@@ -7,6 +7,7 @@ album JSON and links follow real captures (named there).
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import sqlite3
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import crawl
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, Art, Site, numbered
 from tests.test_captures import posts, scrapy
 
@@ -225,3 +226,26 @@ def test_rebuild_says_which_post_has_no_capture_left(wechat: MockWeChat, tmp_pat
     output = result.stdout + result.stderr
     assert "2 without capture" in output, output
     assert len(re.findall(r"Not restored: .*no capture", output)) == 2, output
+
+
+def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
+                                                           tmp_path: Path) -> None:
+    """#22.2, .3, .6: items on another host, file: and javascript: URLs, and an album that
+    answers the same full page forever (continue_flag 1)."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488001, 2))
+    items = [{"title": "x", "url": url, "msgid": str(n), "itemidx": "1"} for n, url in enumerate([
+        "http://169.254.169.254/s?__biz=MzA=&mid=1&idx=1&sn=a", "file:///etc/passwd",
+        "javascript:alert(1)", *(site.link(a).replace("&amp;", "&") for a in arts)])]
+    page = {"base_resp": {"ret": 0}, "getalbum_resp": {
+        "article_list": items, "continue_flag": "1", "reverse_continue_flag": "0",
+        "base_info": {"title": "合集", "article_count": "99"}, "verify_status": "0"}}
+    wechat.route("/mp/appmsgalbum", Route(200, "application/json", json.dumps(page).encode()))
+    album = f"{wechat.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=3602"
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "5"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}
+    assert len(album_requests(wechat)) == 2  # the second page brought nothing new
+    assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
+                     r"article host", result.stderr)
+    assert not [p for p, _ in wechat.hits("") if "passwd" in p] and "Traceback" not in result.stderr
