@@ -246,6 +246,7 @@ class PostPipeline:
             if item.fetched_url:
                 self.archive.index.add_link(item.fetched_url, article.key)
         except NotConverted as error:
+            logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, "unconvertible", f"{article.url} {error}")
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, "write_failed",

@@ -6,6 +6,7 @@ the real ``scrapy crawl`` against the local server.
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -124,14 +125,18 @@ def test_deep_nesting_keeps_its_text(depth: int) -> None:
     assert "最深处的文字" in markdown and "之后的段落" in markdown
 
 
-def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
     def broken(*arguments: object) -> None:
         raise RuntimeError("a bug nobody found yet")
 
     monkeypatch.setattr("crawler.wechat.page._parse", broken)
-    result = parse_page(page(), URL)
+    with caplog.at_level(logging.DEBUG, logger="crawler.wechat.page"):
+        result = parse_page(page(), URL)
     assert isinstance(result, NotAnArticle) and result.reason == "unparseable"
     assert "RuntimeError: a bug nobody found yet" in result.message
+    [record] = caplog.records  # the stack, for whoever mends the parser, at DEBUG
+    assert record.levelno == logging.DEBUG and record.exc_info and "broken" in caplog.text
 
 
 # -- 3. javascript: in a shared article's source --------------------------------------------

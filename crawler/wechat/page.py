@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import logging
 import re
 from datetime import datetime, timedelta
 from urllib.parse import unquote
@@ -33,6 +34,8 @@ from crawler.wechat.urls import (
 from crawler.wechat.urls import (
     album_id as album_id_of,
 )
+
+logger = logging.getLogger(__name__)
 
 # Checked in order; the first whose marker appears in the page's visible text wins.
 _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
@@ -69,6 +72,7 @@ def parse_page(page: bytes | str, url: str, seen_at: datetime | None = None) -> 
     try:
         return _parse(page, url, seen_at)
     except Exception as error:
+        logger.debug("The parser failed on %s", url, exc_info=error)  # for whoever mends it
         return NotAnArticle.because(PageReason.UNPARSEABLE, f"{type(error).__name__}: {error}")
 
 
