@@ -71,8 +71,11 @@ class BlockMiddleware:
         middleware sees it: a block that shows as one here (403, 429, a verification page not
         sent compressed) holds the slot at once, so that no page follows it before it is
         judged. A compressed one is judged once decoded, one page later at most."""
-        if request.meta.get("article") and _is_block(response) and not (
-                request.meta.get("weak_link") and response.status not in BLOCK_STATUSES):
+        if not request.meta.get("article"):
+            return
+        if response.status in BLOCK_STATUSES or (
+                not request.meta.get("weak_link") and b"Content-Encoding" not in response.headers
+                and _is_block(response)):
             self._pause(self.backoff)
 
     def process_request(self, request: Request) -> None:

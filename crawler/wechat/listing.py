@@ -127,17 +127,13 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     if _text_of(album.get("continue_flag")) == "1" and items:
         last = items[-1]
         count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
-        next_url = album_json_url(request_url, int(count) if _is_id(count) else 20,
+        next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
                                   _text_of(last.get("msgid")), _text_of(last.get("itemidx")) or "1")
     base_info = _object(album.get("base_info"))
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
                      first_screen)
-
-
-def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) < 30
 
 
 def _text_of(value: object) -> str:
@@ -152,8 +148,8 @@ def _object(value: object) -> dict[str, Any]:
 
 
 def _count(value: object) -> int | None:
-    text = str(value).strip() if isinstance(value, (str, int)) else ""
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    text = _text_of(value)
+    return int(text) if _NUMBER.fullmatch(text) and len(text) < 10 else None
 
 
 # -- feeds -------------------------------------------------------------------------------
