@@ -32,6 +32,7 @@ _TOTALS = (
     ("posts/write_failed", "not written"), ("pages/not_imported", "not imported"),
     ("images/failed", "images failed"),
     ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
+    ("state/read_failed", "index reads failed"),
     ("links/without_chksm", "links without chksm followed"),
     ("links/refused_without_chksm", "refused without chksm (fetched by an album's link)"),
     ("links/off_host", "listed off the article hosts"),
@@ -44,7 +45,8 @@ _TOTALS = (
 # that went well says nothing there.
 _TROUBLE = ("pages/blocked", "pages/fetch_failed", "pages/unparseable", "posts/unconvertible",
             "posts/write_failed", "pages/not_imported", "images/failed", "captures/failed",
-            "state/write_failed", "sources/failed", "accounts/stale", "accounts/deletions")
+            "state/write_failed", "state/read_failed", "sources/failed", "accounts/stale",
+            "accounts/deletions")
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
                ("unchanged", "unchanged"), ("already_archived", "already archived"),
@@ -71,6 +73,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get("state/write_failed", 0) or stats.get("posts/write_failed", 0):
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
+    if stats.get("state/read_failed", 0):
+        return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"
     if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
         return "no source could be read"
     if stats.get(IMPORT_PAGES) and not archived:

@@ -207,24 +207,25 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
             for name, values in headers.items() for value in values]
 
 
-class StateWriteErrors:
-    """A spider middleware: an index write that fails in a callback (a full disk, an index
-    locked past its timeout) costs that page's or listing's leads, in one ERROR line and a
-    count that fails the run (``state/write_failed``), never a traceback and a silent exit 0."""
+class IndexErrors:
+    """A spider middleware: an index that cannot be read in a callback (a damaged page of
+    the file, a disk that fails) costs that page's or listing's leads, in one ERROR line and
+    a count that fails the run (``state/read_failed``), never a traceback and a silent exit
+    0. (Writes are ``StatePipeline``'s, with the same policy.)"""
 
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StateWriteErrors:
+    def from_crawler(cls, crawler: Crawler) -> IndexErrors:
         return cls(crawler)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> list[Any] | None:
         if not isinstance(exception, (sqlite3.Error, OSError)):
             return None
-        self.stats.inc_value("state/write_failed")
-        logger.error("Not recorded: what %s leads to is left for the next run: %s", response.url,
+        self.stats.inc_value("state/read_failed")
+        logger.error("Not followed: what %s leads to is left for the next run: %s", response.url,
                      exception)
-        logger.debug("The write that failed", exc_info=exception)
+        logger.debug("The index read that failed", exc_info=exception)
         return []
 

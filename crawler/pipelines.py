@@ -21,12 +21,24 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.items import ArticleGone, ArticleItem
+from crawler.items import (
+    AccountFound,
+    AlbumFound,
+    AlbumPageRead,
+    ArticleGone,
+    ArticleItem,
+    ForeignLinkFound,
+    LinkFound,
+    LinkRefused,
+    StateRecord,
+)
+from crawler.post import NotConverted, converted
 from crawler.run import Run
-from crawler.store.archive import Archive, NotConverted
+from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
-from crawler.store.index import ArticleState
+from crawler.store.index import ArticleState, Index
 from crawler.store.posts import Outcome, PostError
+from crawler.tally import Tally
 from crawler.wechat.article import trusted_publish_time
 from crawler.wechat.urls import host_of
 
@@ -204,29 +216,113 @@ class ImagePipeline(MediaPipeline):
         return [url for url in urls if host_of(url) in self.image_hosts]
 
 
-class PostPipeline:
-    """Hands each article to ``Archive.archive_article`` and reports what became of it.
+class StateWrites:
+    """The error policy of every write a pipeline makes: a write that fails (a full disk, an
+    index locked past its timeout) costs only itself, in one ERROR line and a count that
+    fails the run (``state/write_failed``)."""
 
-    An ``ArticleGone`` only has its state recorded: the archived post stays as it is.
-    Whatever keeps an article from being archived is one "Not archived" line, counted.
-    """
+    def __init__(self, tally: Tally):
+        self.tally = tally
+
+    def record(self, write: Callable[[], object], what: str) -> bool:
+        """Whether ``write`` was done."""
+        try:
+            write()
+        except (OSError, sqlite3.Error) as error:
+            self.tally.count("state/write_failed")
+            logger.error("Not recorded for %s: %s", what, error)
+            return False
+        return True
+
+
+class StatePipeline:
+    """Records in the index what the spiders learn (albums, links, accounts: the
+    ``StateRecord`` items) and articles WeChat no longer shows (``ArticleGone``, whose post
+    stays as it is). Besides the archive's own writes of posts and images, the only writer
+    of the index."""
+
+    def __init__(self, index: Index, tally: Tally):
+        self.index = index
+        self.tally = tally
+        self.writes = StateWrites(tally)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StatePipeline:
+        run = Run.of(crawler)
+        return cls(run.archive.index, run.tally)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleGone):
+            self.writes.record(lambda: self.index.set_article_state(
+                item.key, item.url, ArticleState(item.reason)), item.url)
+            self.tally.count(f"posts/{item.reason}", source=item.source)
+        elif isinstance(item, AlbumPageRead):
+            self.writes.record(lambda: self._album_page(item), f"album {item.album}")
+        elif isinstance(item, StateRecord):
+            self.writes.record(lambda: self._write(item), _subject(item))
+        return item
+
+    def _album_page(self, page: AlbumPageRead) -> None:
+        index = self.index
+        index.add_album_articles(page.album, [key for key, _ in page.members])
+        index.add_listed_links((key, url) for key, url in page.members if url)
+        if page.first:
+            index.remember_album(page.album, page.biz, page.title, page.count, page.at)
+        if page.whole is not None:
+            left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
+            if left:
+                self.tally.stats.inc_value("albums/left", left)
+                logger.info("%d articles left album %s since it was last read", left, page.album)
+
+    def _write(self, record: StateRecord) -> None:
+        index = self.index
+        match record:
+            case AccountFound(account, biz):
+                index.set_account(account, biz)
+            case AlbumFound(album, biz, title, count, member):
+                index.remember_album(album, biz, title, count)
+                if member:
+                    index.add_album_articles(album, [member])
+            case LinkFound(url, key):
+                index.add_link(url, key)
+            case ForeignLinkFound(key, biz, seen_from):
+                index.add_foreign_link(key, biz, seen_from)
+            case LinkRefused(key, url):
+                index.needs_link(key, url)
+
+
+def _subject(record: StateRecord) -> str:
+    """What a record is about, for its line when it cannot be written."""
+    match record:
+        case AccountFound(account, _):
+            return f"account {account}"
+        case AlbumFound(album) | AlbumPageRead(album):
+            return f"album {album}"
+        case LinkFound(url) | LinkRefused(_, url):
+            return url
+        case ForeignLinkFound(key):
+            return key
+
+
+class PostPipeline:
+    """Converts each article (``crawler.post``, pure) and has ``Archive.write_post`` write
+    it; reports what became of it. Whatever keeps an article from being archived is one
+    "Not archived" line, counted."""
 
     def __init__(self, archive: Archive, config: Config, crawler: Crawler):
         self.archive = archive
         self.tagger = config.tagger()
         self.style = config.markdown_style()
         self.tally = Run.of(crawler).tally
+        self.writes = StateWrites(self.tally)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
         run = Run.of(crawler)
         return cls(run.archive, run.config, crawler)
 
-    def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
-        if isinstance(item, ArticleGone):
-            self._record(lambda: self.archive.index.set_article_state(
-                item.key, item.url, ArticleState(item.reason)), item.url)
-            self.tally.count(f"posts/{item.reason}", source=item.source)
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
             return item
         article = item.article
         if article.published is None:
@@ -237,20 +333,25 @@ class PostPipeline:
                                f"the publish time {article.published.isoformat()}, before WeChat "
                                "existed or later than it was fetched, so not to be trusted")
         if (page := item.imported_page) is not None:
-            self._record(lambda: self.archive.captures.add_resource(article.url, page), article.url)
+            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page),
+                               article.url)
         names = {f["url"]: f["path"] for f in item.files}
+        tags = self.tagger.tags(article, item.tags)
         try:
-            outcome, path = self.archive.archive_article(
-                article, names, self.tagger.tags(article, item.tags), self.style,
-                complete=not item.images_incomplete, fetched=item.imported_page is None)
-            if item.fetched_url:
-                self.archive.index.add_link(item.fetched_url, article.key)
+            text = converted(article, self.archive.image_links(names), tags, self.style,
+                             self.archive.links.targets(article))
+            outcome, path = self.archive.write_post(article, text, tags=tags,
+                                                    complete=not item.images_incomplete,
+                                                    fetched=item.imported_page is None)
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, "unconvertible", f"{article.url} {error}")
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, "write_failed",
                                f"cannot write the post of {article.url}: {error}", "ERROR")
+        if item.fetched_url:
+            self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
+                               article.url)
         self.tally.count(f"posts/{outcome.value}", source=item.source, account=item.account)
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "
@@ -258,14 +359,6 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
-
-    def _record(self, write: Callable[[], object], url: str) -> None:
-        """An index or capture write that, failing, costs only itself (one ERROR line)."""
-        try:
-            write()
-        except (OSError, sqlite3.Error) as error:
-            self.tally.count("state/write_failed")
-            logger.error("Not recorded for %s: %s", url, error)
 
     def _not_archived(self, item: ArticleItem, why: str, message: str,
                       level: str = "WARNING") -> NoReturn:

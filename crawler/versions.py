@@ -67,6 +67,5 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
 def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> str | None:
     if article.published is None:
         return None
-    links = {url: archive.layout.image_link(name) for url in article.image_urls
-             if (name := archive.index.image_name(url))}
-    return compose_post(article, links, tags, style)
+    names = {url: name for url in article.image_urls if (name := archive.index.image_name(url))}
+    return compose_post(article, archive.image_links(names), tags, style)

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
-from crawler.items import ArticleGone, ArticleItem
+from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
@@ -126,11 +126,12 @@ class WeChatSpider(scrapy.Spider):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
             return
         if not self.accepts(page, response, account):
+            yield from self.declined(page, response, account)
             return
         if account is not None and not page.account and self._of_account(page, account):
             page = replace(page, account=account.name)
         if page.short_link:
-            self.index.add_link(page.short_link, page.key)
+            yield LinkFound(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(account.tags) if account else [],
                           account=account.name if account else "",
@@ -144,14 +145,14 @@ class WeChatSpider(scrapy.Spider):
         return not page.biz or not known or page.biz == known
 
     def refused_without_chksm(self, request: scrapy.Request, source: str,
-                              account: Account | None) -> Iterator[scrapy.Request]:
+                              account: Account | None) -> Iterator[Any]:
         """A link without ``chksm`` answered with the verification page: not a block (the
         link may be what WeChat refuses), and the article is not lost: it is fetched by a
         listing's link, now if one is known, else when a listing gives one."""
         key = article_key(request.url)
         if key is None:
             return
-        self.index.needs_link(key, request.url)
+        yield LinkRefused(key, request.url)
         self.tally.count("links/refused_without_chksm", source=source,
                          account=account.name if account else "")
         listed = self.index.listed_link(key)
@@ -171,7 +172,12 @@ class WeChatSpider(scrapy.Spider):
         """Whether a fetched article is to be archived (see ``AccountsSpider``)."""
         return True
 
-    def discovered(self, article: Article, account: Account | None) -> Iterator[scrapy.Request]:
+    def declined(self, article: Article, response: Response,
+                 account: Account | None) -> Iterator[StateRecord]:
+        """What to record of a fetched article ``accepts`` refused."""
+        return iter(())
+
+    def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
         """What a fetched article leads to: its albums, with ``-a follow_albums=true``."""
         if self.follow_albums and article.biz:
             for album in article.albums:
@@ -214,7 +220,7 @@ class WeChatSpider(scrapy.Spider):
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str) -> Iterator[scrapy.Request]:
+                    first_page: bool, album: str) -> Iterator[Any]:
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
@@ -223,8 +229,7 @@ class WeChatSpider(scrapy.Spider):
         self.source_read(source, account, first_page)
         biz = article_ids_from_url(response.url).get("__biz", "")
         step = self.albums.read(album, biz, page, first_page)
-        if step.left:
-            self.tally.stats.inc_value("albums/left", step.left)
+        yield step.record
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
             yield self.article_request(url, source, account)
