@@ -112,8 +112,9 @@ class Archive:
         when the page was fetched from WeChat now (see ``Watched.stamp``). ``OSError``,
         ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded.
         """
-        text = self.watched.stamp(article, text, self.posts.path_for(article), fetched=fetched)
-        outcome, path = self.posts.write(article, text, complete=complete, tags=tags)
+        path = self.posts.path_for(article)
+        text = self.watched.stamp(article, text, path, fetched=fetched)
+        outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
         self.links.record(article)
         if outcome is Outcome.NEW:
             for name in self.links.relink(article.key, path):
