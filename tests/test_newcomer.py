@@ -131,3 +131,18 @@ def test_an_import_counts_its_refused_pages_shows_its_progress_and_fails_if_noth
     nothing = crawl("import", tmp_path / "b", "-a", f"paths_file={listing}")
     assert nothing.returncode == 1, nothing.stderr
     assert not list((tmp_path / "b" / "_posts").glob("*.md"))
+
+
+def test_the_readmes_module_map_names_every_module_and_only_modules_that_exist() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("The code reads in the order the data flows:\n\n```\n", 1)[1].split("```")[0]
+    named = set()
+    for line in block.splitlines():
+        for name in line.split("  ", 1)[0].split(", "):
+            named.add(name if name.startswith("crawler/") else f"crawler/{name}")
+    assert [name for name in sorted(named) if not (PROJECT / name).exists()] == []
+    top = {f"crawler/{path.name}" + ("/" if path.is_dir() else "")
+           for path in (PROJECT / "crawler").iterdir()
+           if path.suffix == ".py" and path.stem != "__init__"
+           or path.is_dir() and (path / "__init__.py").exists()}
+    assert sorted(top - named) == []
