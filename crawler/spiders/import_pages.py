@@ -9,10 +9,13 @@ again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import scrapy
+from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.items import ArticleItem
@@ -69,7 +72,13 @@ class ImportSpider(WeChatSpider):
     fetches_articles = False
     params: ImportParams
 
-    async def start(self) -> AsyncIterator[ArticleItem]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The pages are read in the callback of one request for nothing: items a spider's
+        # start() yields are not followed by a check whether the crawl is over, so the
+        # engine would end it only at its next heartbeat, seconds later.
+        yield scrapy.Request("data:,", callback=self.read_pages, dont_filter=True)
+
+    def read_pages(self, response: Response) -> Iterator[ArticleItem]:
         # What the progress line and the exit status count: pages, not requests.
         self.tally.stats.set_value(IMPORT_PAGES, len(self.params.pages))
         self.tally.stats.set_value("articles/requested", len(self.params.pages))
