@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-from tests.inprocess import run_crawl
+from tests.inprocess import Crawled, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -54,9 +54,9 @@ def wechat() -> Iterator[MockWeChat]:
 
 
 def crawl(spider: str, archive: Path, *args: str,
-          settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+          settings: dict[str, str] | None = None) -> Crawled:
     """Run ``scrapy crawl SPIDER`` against the local server, politeness off, in this process
-    (``tests/inprocess.py``): its exit status, and its log as standard error."""
+    (``tests/inprocess.py``): its exit status, its log as standard error, its stats."""
     return run_crawl(spider, list(args), crawl_options(archive, settings))
 
 

@@ -274,8 +274,7 @@ def test_a_crawl_over_hostile_pages_ends_each_as_a_post_or_one_line(wechat: Mock
     not_archived = re.findall(r"Not archived: (\S+)", result.stderr)
     assert len(posts) + len(not_archived) == len(pages), result.stderr
     assert len(posts) == 5  # the two without a usable publish time are one line each
-    summary = re.search(r"Run summary \(finished\): ([^\n]*)", result.stderr)
-    assert summary and "5 new" in summary.group(1) and "2 without publish time" in summary.group(1)
+    assert (result.stats["posts/new"], result.stats["posts/no_publish_time"]) == (5, 2)
 
 
 # -- 1. redirects --------------------------------------------------------------------------
