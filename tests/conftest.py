@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
+from crawler.config import Config
 from tests.inprocess import run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
+from tests.redisserver import RedisServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -45,6 +49,31 @@ def unit_crawler(spider: type[Spider] | None = None, **overrides: Any) -> Crawle
                 if name.isupper()}
     return get_crawler(spider, settings_dict={**settings, "EXTENSIONS_BASE": {}, "EXTENSIONS": {},
                                               **overrides})
+
+
+def project_config(**overrides: Any) -> Config:
+    """The project's ``Config`` with ``overrides`` given as on the command line."""
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.update(overrides, priority="cmdline")
+    return Config.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def redis_server_session() -> Iterator[RedisServer]:
+    """One redis-server for the unit tests of the session (``redis_db`` empties it for each)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server_session: RedisServer) -> Iterator[redis.Redis]:
+    """A client of the session's redis-server, its database emptied first."""
+    client = redis.Redis.from_url(redis_server_session.url)
+    client.flushdb()
+    yield client
+    client.close()
 
 
 @pytest.fixture

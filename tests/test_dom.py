@@ -85,7 +85,8 @@ def test_flatten_deeper_than_leaves_a_tree_within_the_limit_alone() -> None:
 
 def test_shallow_keeps_void_and_self_closed_tags_and_stray_end_tags() -> None:
     """The tags past ``MAX_DEPTH`` go; a void or self-closed one opens no level."""
-    markup = "</b>" + "<div>" * (dom.MAX_DEPTH + 2) + "<br><img src=x/><span/>t" + "</div>" * (dom.MAX_DEPTH + 2)
+    levels = dom.MAX_DEPTH + 2
+    markup = "</b>" + "<div>" * levels + "<br><img src=x/><span/>t" + "</div>" * levels
     shallow = dom._shallow(markup)
     assert shallow.count("<div>") == shallow.count("</div>") == dom.MAX_DEPTH
     assert "<br><img src=x/><span/>t" in shallow
