@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -11,13 +12,15 @@ from typing import Any
 
 import pytest
 import redis
-from scrapy import Spider
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.config import Config
+from crawler.run import Run
+from crawler.spiders.base import WeChatSpider
 from tests.inprocess import run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 from tests.redisserver import RedisServer
@@ -49,6 +52,27 @@ def unit_crawler(spider: type[Spider] | None = None, **overrides: Any) -> Crawle
                 if name.isupper()}
     return get_crawler(spider, settings_dict={**settings, "EXTENSIONS_BASE": {}, "EXTENSIONS": {},
                                               **overrides})
+
+
+def spider_of(spidercls: type[WeChatSpider], archive: Path, settings: dict[str, str] | None = None,
+              **arguments: str) -> WeChatSpider:
+    """A spider of the project made as ``scrapy crawl`` makes it, over ``archive``, before any
+    crawl (close its archive with ``close_run``)."""
+    crawler = unit_crawler(spidercls, ARCHIVE_DIR=str(archive), **(settings or {}))
+    spider = spidercls.from_crawler(crawler, **arguments)
+    assert isinstance(spider, WeChatSpider)
+    return spider
+
+
+def started(spider: WeChatSpider) -> list[Request]:
+    """The requests the spider starts with."""
+    async def collect() -> list[Request]:
+        return [request async for request in spider.start()]
+    return asyncio.run(collect())
+
+
+def close_run(spider: WeChatSpider) -> None:
+    Run.of(spider.crawler).archive.close()
 
 
 def project_config(**overrides: Any) -> Config:
