@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import redis
 from scrapy import Request, Spider
+from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -73,6 +75,24 @@ def started(spider: WeChatSpider) -> list[Request]:
 
 def close_run(spider: WeChatSpider) -> None:
     Run.of(spider.crawler).archive.close()
+
+
+def run_command(command: ScrapyCommand, archive: Path, *args: str, **settings: Any) -> int:
+    """``scrapy COMMAND ARGS`` on ``archive`` in this process: its exit status (what it
+    prints is in ``capsys``)."""
+    values = Settings()
+    values.setmodule(project_settings)
+    values.update({"ARCHIVE_DIR": str(archive), **settings}, priority="cmdline")
+    command.settings = values
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+    opts, positional = parser.parse_known_args(list(args))
+    try:
+        command.run(positional, opts)
+    except SystemExit as exit:
+        assert isinstance(exit.code, int)
+        return exit.code
+    return command.exitcode
 
 
 def project_config(**overrides: Any) -> Config:

@@ -10,34 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy.commands import ScrapyCommand
-from scrapy.settings import Settings
 
-from crawler import settings as project_settings
 from crawler.cli import AccountsReport, ArchiveCommand, refuse
 from crawler.store.archive import Archive
 from crawler.store.index import ArticleState
+from tests.conftest import run_command
 
 BIZ = "MzI0NzE2NjQ0Mg=="
 OTHER_BIZ = "MzU0MTA3OTU5Ng=="
-
-
-def run_command(command: ScrapyCommand, archive: Path, *args: str, **settings: Any) -> int:
-    """``scrapy COMMAND ARGS`` on ``archive`` in this process: its exit status (what it
-    prints is in ``capsys``)."""
-    values = Settings()
-    values.setmodule(project_settings)
-    values.update({"ARCHIVE_DIR": str(archive), **settings}, priority="cmdline")
-    command.settings = values
-    parser = argparse.ArgumentParser()
-    command.add_options(parser)
-    opts, positional = parser.parse_known_args(list(args))
-    try:
-        command.run(positional, opts)
-    except SystemExit as exit:
-        assert isinstance(exit.code, int)
-        return exit.code
-    return command.exitcode
 
 
 class Opens(ArchiveCommand):

@@ -56,7 +56,11 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
                   arguments: Mapping[str, Any]) -> tuple[Crawler, Any] | int:
     """The crawler of spider ``name`` and its checked parameters, its archive open; or the
     exit status when it cannot start (having said why in one line)."""
-    spidercls = runner.spider_loader.load(name)
+    try:
+        spidercls = runner.spider_loader.load(name)
+    except KeyError:
+        spiders = ", ".join(sorted(runner.spider_loader.list()))
+        return refuse(f"crawl {name}", f"no such spider (this project's: {spiders})", 2)
     if not issubclass(spidercls, (WeChatSpider, FetchSpider)):
         raise UsageError(f"not a spider of this project: {name}")
     try:
