@@ -18,11 +18,13 @@ from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.commands import check, rebuild, verify, versions
+from crawler.commands.crawl import Command as CrawlCommand
 from crawler.commands.crawl import exit_status, prepare_crawl
 from crawler.run import Run
 from crawler.spiders.article import ArticleParams
 from crawler.store.archive import Archive
-from tests.conftest import POST_NAME, Served, run_command
+from crawler.store.captures import CaptureStore
+from tests.conftest import PAGES, POST_NAME, Served, run_command
 from tests.redisserver import RedisServer, free_port
 
 URL = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
@@ -128,9 +130,8 @@ def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool
 
 
 def test_the_crawl_command_takes_one_spider() -> None:
-    from crawler.commands.crawl import Command
     with pytest.raises(UsageError, match="give one spider"):
-        Command().run([], SimpleNamespace(spargs={}))  # type: ignore[arg-type]
+        CrawlCommand().run([], SimpleNamespace(spargs={}))  # type: ignore[arg-type]
 
 
 # -- verify, check ---------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
 @pytest.mark.parametrize(("args", "status", "says"), [
     ((), 2, "give one article URL"),
     (("a", "b"), 2, "give one article URL"),
-    (("https://mp.weixin.qq.com/s/NeverFetched",), 1, "no capture of https://mp.weixin.qq.com/s/NeverFetched"),
+    ((URL,), 1, f"no capture of {URL}"),
     (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
     (("{url}", "--show", "0"), 1, "capture 0 is no version"),
 ])
@@ -190,6 +191,18 @@ def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served
     output = capsys.readouterr()
     assert output.out == ""
     assert output.err.startswith(f"scrapy versions: {says}") and output.err.count("\n") == 1
+
+
+def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
+        archived: tuple[Path, str], legacy: Served, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    CaptureStore(archive / ".state" / "warc").add_resource(legacy.url, (PAGES / "deleted.html").read_bytes())
+    assert run_command(versions.Command(), archive, legacy.url, **LOCAL_HOSTS) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert run_command(versions.Command(), archive, legacy.url, "--show", "2", **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().err.startswith("scrapy versions: capture 2 is no version of the article")
 
 
 # -- rebuild ---------------------------------------------------------------------------------
