@@ -59,7 +59,7 @@ def unit_crawler(spider: type[Spider] | None = None, **overrides: Any) -> Crawle
 def spider_of(spidercls: type[WeChatSpider], archive: Path, settings: dict[str, str] | None = None,
               **arguments: str) -> WeChatSpider:
     """A spider of the project made as ``scrapy crawl`` makes it, over ``archive``, before any
-    crawl (close its archive with ``close_run``)."""
+    crawl (``started`` closes its archive)."""
     crawler = unit_crawler(spidercls, ARCHIVE_DIR=str(archive), **(settings or {}))
     spider = spidercls.from_crawler(crawler, **arguments)
     assert isinstance(spider, WeChatSpider)
@@ -67,14 +67,13 @@ def spider_of(spidercls: type[WeChatSpider], archive: Path, settings: dict[str, 
 
 
 def started(spider: WeChatSpider) -> list[Request]:
-    """The requests the spider starts with."""
+    """The requests the spider starts with; its archive is closed after."""
     async def collect() -> list[Request]:
         return [request async for request in spider.start()]
-    return asyncio.run(collect())
-
-
-def close_run(spider: WeChatSpider) -> None:
-    Run.of(spider.crawler).archive.close()
+    try:
+        return asyncio.run(collect())
+    finally:
+        Run.of(spider.crawler).archive.close()
 
 
 def run_command(command: ScrapyCommand, archive: Path, *args: str, **settings: Any) -> int:

@@ -16,7 +16,7 @@ from crawler.spiders.accounts import AccountsParams, AccountsSpider
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
 from crawler.store.index import ArticleState
-from tests.conftest import close_run, project_config, spider_of, started
+from tests.conftest import project_config, spider_of, started
 
 BIZ = "MzI0NzE2NjQ0Mg=="
 SHORT = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
@@ -36,12 +36,9 @@ def requests_of(archive: Path, accounts: str, settings: dict[str, str] | None = 
     account ``BIZ`` are in the index from an earlier run."""
     spider = spider_of(AccountsSpider, archive, {**NO_WATCH, **(settings or {})},
                        file=str(accounts_file(archive, accounts)))
-    try:
-        for album in remembered:
-            spider.index.remember_album(album, BIZ)
-        requests = started(spider)
-    finally:
-        close_run(spider)
+    for album in remembered:
+        spider.index.remember_album(album, BIZ)
+    requests = started(spider)
     return [(r.cb_kwargs["source"], r.url) for r in requests], spider
 
 
@@ -88,12 +85,9 @@ def test_remembered_albums_are_those_of_the_accounts_biz_only(tmp_path: Path) ->
 def test_a_biz_found_in_an_earlier_run_brings_its_remembered_albums(tmp_path: Path) -> None:
     accounts = f'[[account]]\nname = "甲"\nurls = ["{SHORT}"]\n'
     spider = spider_of(AccountsSpider, tmp_path, NO_WATCH, file=str(accounts_file(tmp_path, accounts)))
-    try:
-        spider.index.set_account("甲", BIZ)
-        spider.index.remember_album("3000", BIZ)
-        sources = [r.cb_kwargs["source"] for r in started(spider)]
-    finally:
-        close_run(spider)
+    spider.index.set_account("甲", BIZ)
+    spider.index.remember_album("3000", BIZ)
+    sources = [r.cb_kwargs["source"] for r in started(spider)]
     assert sources == ["album:3000", "urls:甲"]
 
 
@@ -123,10 +117,7 @@ def test_the_back_office_list_needs_a_token_a_cookie_and_the_biz(tmp_path: Path,
 def test_the_back_office_request_carries_the_sessions_cookies(tmp_path: Path) -> None:
     spider = spider_of(AccountsSpider, tmp_path, {**NO_WATCH, "MP_TOKEN": "1", "MP_COOKIE": "a=1; b=two"},
                        file=str(accounts_file(tmp_path, f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\n')))
-    try:
-        [request] = started(spider)
-    finally:
-        close_run(spider)
+    [request] = started(spider)
     assert request.cookies == {"a": "1", "b": "two"}
     assert request.callback == spider.parse_publish_list
 
@@ -142,14 +133,11 @@ def test_archived_articles_due_for_a_check_are_fetched_again_after_the_accounts(
     spider = spider_of(AccountsSpider, tmp_path, {"WATCH_PER_RUN": "1"},
                        file=str(accounts_file(tmp_path, accounts)))
     canonical = f"https://mp.weixin.qq.com/s?__biz={BIZ}&mid=2247500001&idx=1&sn=abc"
-    try:
-        spider.index.add_article(f"{BIZ}:2247500001:1", canonical, "_posts/a.md", ArticleState.ARCHIVED,
-                                 published=1_600_000_000)
-        spider.index.add_article(f"{BIZ}:2247500002:1", canonical.replace("01&", "02&"), "_posts/b.md",
-                                 ArticleState.ARCHIVED, published=1_700_000_000)
-        requests = started(spider)
-    finally:
-        close_run(spider)
+    spider.index.add_article(f"{BIZ}:2247500001:1", canonical, "_posts/a.md", ArticleState.ARCHIVED,
+                             published=1_600_000_000)
+    spider.index.add_article(f"{BIZ}:2247500002:1", canonical.replace("01&", "02&"), "_posts/b.md",
+                             ArticleState.ARCHIVED, published=1_700_000_000)
+    requests = started(spider)
     assert [(r.cb_kwargs["source"], r.meta["refetch"]) for r in requests] == [
         ("urls:甲", False), ("watch", True)]
     assert requests[1].url == canonical  # the longest unchecked first; one a run (WATCH_PER_RUN)

@@ -11,7 +11,7 @@ import pytest
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.article import ArticleParams, ArticleSpider
 from crawler.wechat.urls import article_key
-from tests.conftest import close_run, project_config, spider_of, started
+from tests.conftest import project_config, spider_of, started
 
 SHORT = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
 LONG = "https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1&sn=abc&chksm=d1"
@@ -82,10 +82,7 @@ def test_a_typo_or_a_bad_flag_is_refused() -> None:
 
 def test_the_spider_starts_with_each_article_fetched_again(tmp_path: Path) -> None:
     spider = spider_of(ArticleSpider, tmp_path, url=SHORT)
-    try:
-        [request] = started(spider)
-    finally:
-        close_run(spider)
+    [request] = started(spider)
     assert request.url == SHORT
     assert request.meta["refetch"] is True and request.meta["article"] is True
     assert request.callback == spider.parse_article and request.errback == spider.fetch_failed
@@ -99,11 +96,8 @@ def test_a_link_without_chksm_is_fetched_by_the_link_a_listing_gave(tmp_path: Pa
     listed.write_text(f"{NO_CHKSM}\n{LONG.replace('2247500001', '2247500003')}\n", encoding="utf-8")
     spider = spider_of(ArticleSpider, tmp_path, urls_file=str(listed), follow_albums="true")
     with_chksm = NO_CHKSM + "&chksm=ff"
-    try:
-        spider.index.add_listed_links([(str(article_key(NO_CHKSM)), with_chksm)])
-        requests = started(spider)
-    finally:
-        close_run(spider)
+    spider.index.add_listed_links([(str(article_key(NO_CHKSM)), with_chksm)])
+    requests = started(spider)
     assert [(r.url, r.meta["weak_link"]) for r in requests] == [
         (with_chksm, False), (LONG.replace("2247500001", "2247500003"), False)]
     assert spider.follow_albums is True
@@ -111,8 +105,5 @@ def test_a_link_without_chksm_is_fetched_by_the_link_a_listing_gave(tmp_path: Pa
 
 def test_a_link_without_chksm_no_listing_gave_is_fetched_as_a_weak_link(tmp_path: Path) -> None:
     spider = spider_of(ArticleSpider, tmp_path, url=NO_CHKSM)
-    try:
-        [request] = started(spider)
-    finally:
-        close_run(spider)
+    [request] = started(spider)
     assert request.url == NO_CHKSM and request.meta["weak_link"] is True
