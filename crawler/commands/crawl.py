@@ -1,7 +1,8 @@
 """``scrapy crawl``, with settings and spider arguments checked first and an exit status
 cron can use.
 
-Bad settings or ``-a`` arguments get one line saying what is wrong and exit status 2; an
+A spider name it does not have, bad settings or ``-a`` arguments get one line saying what
+is wrong and exit status 2; an
 archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
 that does not answer, one line and exit status 1; a second writer of a job, one line and
 exit status 2. A run cut short by WeChat's blocking or by losing Redis, in which no source
