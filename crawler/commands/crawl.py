@@ -2,11 +2,11 @@
 cron can use.
 
 A spider name it does not have, bad settings or ``-a`` arguments get one line saying what
-is wrong and exit status 2; an
-archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
-that does not answer, one line and exit status 1; a second writer of a job, one line and
-exit status 2. A run cut short by WeChat's blocking or by losing Redis, in which no source
-could be read, or that could not reach WeChat, exits with status 1.
+is wrong and exit status 2; an archive that cannot be opened (another run writing it, a
+damaged index) or a job's Redis that does not answer, one line and exit status 1; a second
+writer of a job, one line and exit status 2. A run cut short by WeChat's blocking or by
+losing Redis, in which no source could be read, or that could not reach WeChat, exits with
+status 1.
 """
 
 from __future__ import annotations
