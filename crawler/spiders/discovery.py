@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import scrapy
 
 from crawler.accounts import Account
+from crawler.tally import Stat
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
 from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of
@@ -93,7 +94,7 @@ class Discovery:
                 self.foreign(key, link_biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
-            self.spider.tally.count("articles/linked", source="link", account=account.name)
+            self.spider.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield self.spider.article_request(link, "link", account)
 
     def foreign(self, key: str, biz: str, seen_from: str, account: Account) -> None:
@@ -101,4 +102,4 @@ class Discovery:
         self.index.add_foreign_link(key, biz, seen_from)
         if key not in self.foreign_seen:
             self.foreign_seen.add(key)
-            self.spider.tally.count("links/foreign", account=account.name)
+            self.spider.tally.count(Stat.LINKS_FOREIGN, account=account.name)
