@@ -24,7 +24,7 @@ from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Stat, Tally
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import article_key, lacks_chksm
+from crawler.wechat.urls import lacks_chksm
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class IncrementalMiddleware:
             return True
         if not (isinstance(output, Request) and output.meta.get("article")):
             return True
-        key = article_key(output.url) or self.index.link_key(output.url)
+        key = self.index.article_of(output.url)
         weak = bool(output.meta.get("weak_link"))
         state = self.index.article_state(key) if key else None
         if output.url in self.links:

@@ -23,7 +23,7 @@ from crawler.accounts import Account
 from crawler.tally import Stat
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of
+from crawler.wechat.urls import album_id, article_ids_from_url, host_of
 
 if TYPE_CHECKING:
     from crawler.spiders.base import WeChatSpider
@@ -83,15 +83,14 @@ class Discovery:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
-            key = article_key(link) or self.index.link_key(link)
+            key = self.index.article_of(link)
             if key is None:
                 if self.unknown_budget > 0:
                     self.unknown_budget -= 1
                     yield self.spider.article_request(link, "link", account, unknown_account=True)
                 continue
-            link_biz = key.split(":", 1)[0]
-            if link_biz != biz:
-                self.foreign(key, link_biz, biz, account)
+            if key.biz != biz:
+                self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
             self.spider.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
