@@ -12,6 +12,7 @@ from crawler.wechat.urls import (
     canonical_article_url,
     image_stem,
     normalise_image_url,
+    without_tracking,
 )
 
 
@@ -83,3 +84,15 @@ def test_an_accounts_keys_are_those_in_its_range() -> None:
     low, high = ArticleKey.account_range("MzA")
     assert [key for key in keys if low < key < high] == [key for key in keys if key.biz == "MzA"] \
         == ["MzA:1:1", "MzA:9:2"]
+
+
+def test_cleaned_urls_keep_the_form_archives_know_them_by() -> None:
+    """A stored image is known by its normalised URL, a post by its canonical one: the query
+    is re-encoded, and ``__biz`` spelled as WeChat's own links spell it (``==``), whatever
+    escapes the URL came with (what w3lib's ``url_query_cleaner`` would keep)."""
+    assert normalise_image_url("https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl"
+                               "&amp;vid=wxv_1&amp;tp=webp#rd") == \
+        "https://mp.weixin.qq.com/mp/readtemplate?t=pages%2Fvideo_player_tmpl&vid=wxv_1"
+    assert without_tracking("http://mp.weixin.qq.com/s?scene=45&amp;idx=1&amp;mid=2247&amp;"
+                            "__biz=MzIxNzE3MjEwNg%3D%3D&amp;sn=8c05#wechat_redirect") == \
+        "http://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg==&mid=2247&idx=1&sn=8c05"

@@ -140,7 +140,10 @@ def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
 
 
 def without_tracking(url: str) -> str:
-    """A fetched article URL with only its identifying parameters and no fragment."""
+    """A fetched article URL with only its identifying parameters and no fragment.
+
+    Not w3lib's ``url_query_cleaner``: it keeps the URL's order and escapes (``%3D%3D``),
+    where the canonical URL is spelled as WeChat's own links are (``_join_query``)."""
     parts = split_url(html.unescape(url))
     if parts is None:
         return ""
@@ -176,6 +179,8 @@ def normalise_image_url(src: str) -> str:
 
     ``tp=webp`` makes the CDN transcode to WebP; ``wx_lazy``, ``wx_co``, ``wxfrom`` and
     ``watermark`` only vary the URL, so dropping them also lets one image dedupe by URL.
+    Not w3lib's ``url_query_cleaner``: it keeps the rest of the query as given, where this
+    re-encodes it (``t=a/b`` → ``t=a%2Fb``), and the index knows stored images by this form.
     """
     src = html.unescape(src.strip())
     if src.startswith("//"):
