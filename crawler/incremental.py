@@ -23,9 +23,9 @@ from scrapy.http import Response
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
-from crawler.tally import Tally
+from crawler.tally import Stat, Tally
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import article_key, lacks_chksm
+from crawler.wechat.urls import lacks_chksm
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class IncrementalMiddleware:
             return True
         if not (isinstance(output, Request) and output.meta.get("article")):
             return True
-        key = article_key(output.url) or self.index.link_key(output.url)
+        key = self.index.article_of(output.url)
         weak = bool(output.meta.get("weak_link"))
         state = self.index.article_state(key) if key else None
         if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
@@ -94,7 +94,7 @@ class IncrementalMiddleware:
             return False  # refused before: only a listing's link will do
         if key and not output.meta.get("refetch") and state in SETTLED:
             account = output.cb_kwargs.get("account")
-            self.tally.count("articles/already_archived", source=output.cb_kwargs.get("source", ""),
+            self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
             return False
         self.links.add(output.url)
@@ -102,8 +102,8 @@ class IncrementalMiddleware:
             self.keys.add(key)
             (self.weak.add if weak else self.weak.discard)(key)
         if weak:
-            self.tally.count("links/without_chksm")
-        self.tally.count("articles/requested")
+            self.tally.count(Stat.LINKS_WITHOUT_CHKSM)
+        self.tally.count(Stat.ARTICLES_REQUESTED)
         return True
 
 

@@ -35,7 +35,6 @@ class ArticleGone:
     key: str
     url: str
     reason: str
-    source: str = "url"
 
 
 # -- what the spiders learn, for the index (``StatePipeline`` records it) ---------------------

@@ -38,8 +38,8 @@ from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState, Index
 from crawler.store.posts import Outcome, PostError
-from crawler.tally import Tally
-from crawler.wechat.article import trusted_publish_time
+from crawler.tally import Stat, Tally
+from crawler.wechat.article import PageReason, trusted_publish_time
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class ImagePipeline(MediaPipeline):
         name = self.images.stored_name(request.url)
         if name is None:
             return None
-        self.crawler.stats.inc_value("images/already_stored")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
         self.results[request.url] = ImageResult(name)
         return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
 
@@ -149,7 +149,7 @@ class ImagePipeline(MediaPipeline):
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
         self.results[request.url] = image
-        self.crawler.stats.inc_value("images/downloaded")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
     def media_failed(self, failure: Failure, request: Request,
@@ -208,7 +208,7 @@ class ImagePipeline(MediaPipeline):
     def _failed(self, url: str, result: ImageResult) -> None:
         """Record and count, once a run, an image that could not be stored."""
         self.results[url] = result
-        self.crawler.stats.inc_value("images/failed")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
     def _wanted(self, item: Any) -> list[str]:
@@ -229,7 +229,7 @@ class StateWrites:
         try:
             write()
         except (OSError, sqlite3.Error) as error:
-            self.tally.count("state/write_failed")
+            self.tally.count(Stat.STATE_WRITE_FAILED)
             logger.error("Not recorded for %s: %s", what, error)
             return False
         return True
@@ -255,7 +255,7 @@ class StatePipeline:
         if isinstance(item, ArticleGone):
             self.writes.record(lambda: self.index.set_article_state(
                 item.key, item.url, ArticleState(item.reason)), item.url)
-            self.tally.count(f"posts/{item.reason}", source=item.source)
+            self.tally.count(Stat.post(PageReason(item.reason)))  # its page's source counted it
         elif isinstance(item, AlbumPageRead):
             self.writes.record(lambda: self._album_page(item), f"album {item.album}")
         elif isinstance(item, StateRecord):
@@ -271,7 +271,7 @@ class StatePipeline:
         if page.whole is not None:
             left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
             if left:
-                self.tally.stats.inc_value("albums/left", left)
+                self.tally.count(Stat.ALBUMS_LEFT, left)
                 logger.info("%d articles left album %s since it was last read", left, page.album)
 
     def _write(self, record: StateRecord) -> None:
@@ -326,11 +326,11 @@ class PostPipeline:
             return item
         article = item.article
         if article.published is None:
-            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
-                               "no publish time, and a post is never given an invented date")
+            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
+                               "states no publish time, and a post is never given an invented date")
         if not trusted_publish_time(article.published, datetime.now(UTC)):
-            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
-                               f"the publish time {article.published.isoformat()}, before WeChat "
+            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
+                               f"states the publish time {article.published.isoformat()}, before WeChat "
                                "existed or later than it was fetched, so not to be trusted")
         if (page := item.imported_page) is not None:
             self.writes.record(lambda: self.archive.captures.add_resource(article.url, page),
@@ -345,14 +345,14 @@ class PostPipeline:
                                                     fetched=item.imported_page is None)
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
-            self._not_archived(item, "unconvertible", f"{article.url} {error}")
+            self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
         except (OSError, sqlite3.Error, PostError) as error:
-            self._not_archived(item, "write_failed",
+            self._not_archived(item, Stat.POSTS_WRITE_FAILED,
                                f"cannot write the post of {article.url}: {error}", "ERROR")
         if item.fetched_url:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
                                article.url)
-        self.tally.count(f"posts/{outcome.value}", source=item.source, account=item.account)
+        self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
         if outcome is Outcome.KEPT:
             logger.warning("Kept the archived %s: the page fetched now has fewer images or "
                            "much less text (%s)", path, article.url)
@@ -360,7 +360,7 @@ class PostPipeline:
             logger.info("Post %s: %s", outcome.value, path)
         return item
 
-    def _not_archived(self, item: ArticleItem, why: str, message: str,
+    def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:
-        self.tally.count(f"posts/{why}", source=item.source, account=item.account)
+        self.tally.count(why, source=item.source, account=item.account)
         raise DropItem(f"Not archived: {message}", log_level=level)

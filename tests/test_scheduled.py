@@ -168,7 +168,8 @@ def test_a_deleted_article_leaves_the_archived_post_and_is_recorded(site: Site,
     [name] = [name for name in after if after[name] != before[name]]
     assert after[name].decode().count("被发布者删除，此为存档") == 1  # marked, not removed
     assert state_of(tmp_path, art.mid) == "deleted"
-    assert "1 deleted" in result.stderr
+    assert result.stats["posts/deleted"] == 1
+    assert result.stats["run/sources"]["url"]["deleted"] == 1  # counted twice there before
 
 
 def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from crawler.items import LinkFound, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
+from crawler.tally import Stat
 from crawler.watcher import watch_requests
 from crawler.wechat.article import Article
 from crawler.wechat.listing import (
@@ -83,7 +84,7 @@ class AccountsSpider(WeChatSpider):
             if request is not None:
                 yield request
         for url in account.urls:
-            self.tally.count("articles/listed", source=f"urls:{account.name}")
+            self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)

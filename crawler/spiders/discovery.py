@@ -21,10 +21,10 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, StateRecord
 from crawler.store.index import Index
-from crawler.tally import Tally
+from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of
+from crawler.wechat.urls import album_id, article_ids_from_url, host_of
 
 
 @dataclass(frozen=True)
@@ -98,18 +98,17 @@ class Discovery:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
-            key = article_key(link) or self.index.link_key(link)
+            key = self.index.article_of(link)
             if key is None:
                 if self.unknown_budget > 0:
                     self.unknown_budget -= 1
                     yield LinkLead(link, unknown_account=True)
                 continue
-            link_biz = key.split(":", 1)[0]
-            if link_biz != biz:
-                yield from self.foreign(key, link_biz, biz, account)
+            if key.biz != biz:
+                yield from self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
-            self.tally.count("articles/linked", source="link", account=account.name)
+            self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
 
     def foreign(self, key: str, biz: str, seen_from: str,
@@ -117,5 +116,5 @@ class Discovery:
         """A link to another account's article, recorded and counted once a run."""
         if key not in self.foreign_seen:
             self.foreign_seen.add(key)
-            self.tally.count("links/foreign", account=account.name)
+            self.tally.count(Stat.LINKS_FOREIGN, account=account.name)
             yield ForeignLinkFound(key, biz, seen_from)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
-from crawler.wechat.urls import key_of
+from crawler.wechat.urls import ArticleKey
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 # No article is older than WeChat (launched 2011-01-21).
@@ -77,9 +77,9 @@ class Article:
     short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one
 
     @property
-    def key(self) -> str:
+    def key(self) -> ArticleKey:
         """Identity across runs and edits: ``__biz:mid:idx``, else the URL."""
-        return key_of(self.biz, self.mid, self.idx) or self.url
+        return ArticleKey.of(self.biz, self.mid, self.idx) or ArticleKey(self.url)
 
 
 class PageReason(StrEnum):
