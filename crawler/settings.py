@@ -75,10 +75,10 @@ BLOCK_RETRY_TIMES = 2
 BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.ImagePipeline": 100,
+    "crawler.pipelines.images.ImagePipeline": 100,
     "crawler.watcher.WatchPipeline": 250,
-    "crawler.pipelines.StatePipeline": 280,
-    "crawler.pipelines.PostPipeline": 300,
+    "crawler.pipelines.state.StatePipeline": 280,
+    "crawler.pipelines.posts.PostPipeline": 300,
 }
 # Answers pass middlewares from the highest number down: blocks are seen once
 # HttpCompressionMiddleware (590) has decoded the body and before RetryMiddleware (550)

@@ -226,7 +226,7 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
     from scrapy.exceptions import DropItem
 
     from crawler.items import ArticleItem
-    from crawler.pipelines import PostPipeline
+    from crawler.pipelines.posts import PostPipeline
     from crawler.wechat.page import parse_page
     from tests.conftest import unit_crawler
     from tests.test_hostile import page

@@ -9,7 +9,7 @@ from scrapy import Request
 
 from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
 from crawler.items import ArticleItem, LinkRefused
-from crawler.pipelines import StatePipeline
+from crawler.pipelines.state import StatePipeline
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage, Entry

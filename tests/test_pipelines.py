@@ -23,13 +23,13 @@ from crawler.items import (
     LinkFound,
     LinkRefused,
 )
-from crawler.pipelines import (
+from crawler.pipelines.images import (
     ImageNotStored,
     ImagePipeline,
     PermanentImageFailure,
-    StatePipeline,
     TransientImageFailure,
 )
+from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
 from crawler.store.images import check_image
 from crawler.store.index import ArticleState

@@ -1,48 +1,32 @@
-"""Thin adapters from Scrapy items to the archive in ``crawler.store``."""
+"""Images: each article's pictures downloaded once a run (Scrapy's MediaPipeline), checked by
+Pillow and handed to ``ImageStore``; what became of each URL, for every article showing it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.items import (
-    AccountFound,
-    AlbumFound,
-    AlbumPageRead,
-    ArticleGone,
-    ArticleItem,
-    ForeignLinkFound,
-    LinkFound,
-    LinkRefused,
-    StateRecord,
-)
-from crawler.post import NotConverted, converted
+from crawler.items import ArticleItem
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
-from crawler.store.index import ArticleState, Index
-from crawler.store.posts import Outcome, PostError
-from crawler.tally import Stat, Tally
-from crawler.wechat.article import PageReason, trusted_publish_time
+from crawler.tally import Stat
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
+
 
 # Image answers that will not change on a later try.
 PERMANENT_STATUSES = frozenset({404, 410})
@@ -214,153 +198,3 @@ class ImagePipeline(MediaPipeline):
     def _wanted(self, item: Any) -> list[str]:
         urls = ItemAdapter(item).get("file_urls") or []
         return [url for url in urls if host_of(url) in self.image_hosts]
-
-
-class StateWrites:
-    """The error policy of every write a pipeline makes: a write that fails (a full disk, an
-    index locked past its timeout) costs only itself, in one ERROR line and a count that
-    fails the run (``state/write_failed``)."""
-
-    def __init__(self, tally: Tally):
-        self.tally = tally
-
-    def record(self, write: Callable[[], object], what: str) -> bool:
-        """Whether ``write`` was done."""
-        try:
-            write()
-        except (OSError, sqlite3.Error) as error:
-            self.tally.count(Stat.STATE_WRITE_FAILED)
-            logger.error("Not recorded for %s: %s", what, error)
-            return False
-        return True
-
-
-class StatePipeline:
-    """Records in the index what the spiders learn (albums, links, accounts: the
-    ``StateRecord`` items) and articles WeChat no longer shows (``ArticleGone``, whose post
-    stays as it is). Besides the archive's own writes of posts and images, the only writer
-    of the index."""
-
-    def __init__(self, index: Index, tally: Tally):
-        self.index = index
-        self.tally = tally
-        self.writes = StateWrites(tally)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StatePipeline:
-        run = Run.of(crawler)
-        return cls(run.archive.index, run.tally)
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleGone):
-            self.writes.record(lambda: self.index.set_article_state(
-                item.key, item.url, ArticleState(item.reason)), item.url)
-            self.tally.count(Stat.post(PageReason(item.reason)))  # its page's source counted it
-        elif isinstance(item, AlbumPageRead):
-            self.writes.record(lambda: self._album_page(item), f"album {item.album}")
-        elif isinstance(item, StateRecord):
-            self.writes.record(lambda: self._write(item), _subject(item))
-        return item
-
-    def _album_page(self, page: AlbumPageRead) -> None:
-        index = self.index
-        index.add_album_articles(page.album, [key for key, _ in page.members])
-        index.add_listed_links((key, url) for key, url in page.members if url)
-        if page.first:
-            index.remember_album(page.album, page.biz, page.title, page.count, page.at)
-        if page.whole is not None:
-            left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
-            if left:
-                self.tally.count(Stat.ALBUMS_LEFT, left)
-                logger.info("%d articles left album %s since it was last read", left, page.album)
-
-    def _write(self, record: StateRecord) -> None:
-        index = self.index
-        match record:
-            case AccountFound(account, biz):
-                index.set_account(account, biz)
-            case AlbumFound(album, biz, title, count, member):
-                index.remember_album(album, biz, title, count)
-                if member:
-                    index.add_album_articles(album, [member])
-            case LinkFound(url, key):
-                index.add_link(url, key)
-            case ForeignLinkFound(key, biz, seen_from):
-                index.add_foreign_link(key, biz, seen_from)
-            case LinkRefused(key, url):
-                index.needs_link(key, url)
-
-
-def _subject(record: StateRecord) -> str:
-    """What a record is about, for its line when it cannot be written."""
-    match record:
-        case AccountFound(account, _):
-            return f"account {account}"
-        case AlbumFound(album) | AlbumPageRead(album):
-            return f"album {album}"
-        case LinkFound(url) | LinkRefused(_, url):
-            return url
-        case ForeignLinkFound(key):
-            return key
-
-
-class PostPipeline:
-    """Converts each article (``crawler.post``, pure) and has ``Archive.write_post`` write
-    it; reports what became of it. Whatever keeps an article from being archived is one
-    "Not archived" line, counted."""
-
-    def __init__(self, archive: Archive, config: Config, crawler: Crawler):
-        self.archive = archive
-        self.tagger = config.tagger()
-        self.style = config.markdown_style()
-        self.tally = Run.of(crawler).tally
-        self.writes = StateWrites(self.tally)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PostPipeline:
-        run = Run.of(crawler)
-        return cls(run.archive, run.config, crawler)
-
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ArticleItem):
-            return item
-        article = item.article
-        if article.published is None:
-            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
-                               "states no publish time, and a post is never given an invented date")
-        if not trusted_publish_time(article.published, datetime.now(UTC)):
-            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
-                               f"states the publish time {article.published.isoformat()}, before WeChat "
-                               "existed or later than it was fetched, so not to be trusted")
-        if (page := item.imported_page) is not None:
-            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page),
-                               article.url)
-        names = {f["url"]: f["path"] for f in item.files}
-        tags = self.tagger.tags(article, item.tags)
-        try:
-            text = converted(article, self.archive.image_links(names), tags, self.style,
-                             self.archive.links.targets(article))
-            outcome, path = self.archive.write_post(article, text, tags=tags,
-                                                    complete=not item.images_incomplete,
-                                                    fetched=item.imported_page is None)
-        except NotConverted as error:
-            logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
-            self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
-        except (OSError, sqlite3.Error, PostError) as error:
-            self._not_archived(item, Stat.POSTS_WRITE_FAILED,
-                               f"cannot write the post of {article.url}: {error}", "ERROR")
-        if item.fetched_url:
-            self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
-                               article.url)
-        self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
-        if outcome is Outcome.KEPT:
-            logger.warning("Kept the archived %s: the page fetched now has fewer images or "
-                           "much less text (%s)", path, article.url)
-        else:
-            logger.info("Post %s: %s", outcome.value, path)
-        return item
-
-    def _not_archived(self, item: ArticleItem, why: Stat, message: str,
-                      level: str = "WARNING") -> NoReturn:
-        self.tally.count(why, source=item.source, account=item.account)
-        raise DropItem(f"Not archived: {message}", log_level=level)
