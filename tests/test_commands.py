@@ -24,7 +24,7 @@ from crawler.run import Run
 from crawler.spiders.article import ArticleParams
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureStore
-from tests.conftest import PAGES, POST_NAME, Served, run_command
+from tests.conftest import PAGES, POST_NAME, Served, run_command, scrapy_command
 from tests.redisserver import RedisServer, free_port
 
 URL = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
@@ -249,6 +249,16 @@ def test_a_post_rebuild_cannot_read_is_counted_kept_and_exits_1(copied: Path,
     assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 1
     assert capsys.readouterr().out == "rebuild: 1 not rebuilt\n"
     assert post.read_text(encoding="utf-8") == "no front matter\n"
+
+
+def test_a_post_s_file_name_writes_no_line_of_its_own(copied: Path) -> None:
+    """In a process of its own: a crawl in this one has set the escaping up already."""
+    (copied / "_posts" / "2021-01-01-x\n2099-01-01 [crawler] INFO: forged.md").write_bytes(
+        "---\ntitle: 反诈\n---\n".encode("gbk"))
+    result = scrapy_command("rebuild", copied)
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if "Not rebuilt" in line]
+    assert "x\\n2099-01-01 [crawler] INFO: forged.md" in line, result.stderr
 
 
 def test_rebuild_of_an_archive_of_no_posts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
