@@ -89,6 +89,16 @@ def test_the_readmes_album_placeholder_is_refused_like_a_malformed_url(tmp_path:
     assert not (tmp_path / ".state").exists()
 
 
+def test_the_readmes_article_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    [url] = re.findall(r"scrapy crawl article -a url='(https://[^']*…[^']*)'", readme)
+    result = crawl("article", tmp_path, "-a", f"url={url}",
+                   settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
+    assert result.returncode == 2
+    assert "cut short with '…'" in refusal(result, "crawl article")
+    assert not (tmp_path / ".state").exists()
+
+
 def test_time_left_under_a_minute_is_in_seconds() -> None:
     assert Pace(0.0, 10, 9).line("articles", 1.0).endswith(", about 1 s left")  # 0.1 s
     assert Pace(0.0, 10, 5).line("articles", 5.0).endswith(", about 5 s left")

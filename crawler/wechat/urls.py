@@ -89,6 +89,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     parts = split_url(link)
     if parts is None or parts.scheme not in ("http", "https"):
         raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
+    if "…" in link:  # the README's placeholder: a browser's link holds no such character
+        raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
