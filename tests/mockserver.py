@@ -72,6 +72,8 @@ class MockWeChat:
         self._routes: dict[str, Route | Callable[[str], Route]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.latency = 0.0  # seconds before each answer
+        # Called with each request's path before it is answered (a test may hold it there).
+        self.before_answer: Callable[[str], None] = lambda path: None
         # Send HTML gzip-compressed to clients that accept it, as web servers commonly do.
         self.compress_html = False
         self._lock = threading.Lock()
@@ -143,6 +145,7 @@ class MockWeChat:
 
             def do_GET(self) -> None:
                 time.sleep(server.latency)
+                server.before_answer(self.path)
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers)))
                 parts = urlsplit(self.path)
