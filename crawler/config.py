@@ -74,6 +74,7 @@ class Config:
     watch_alarm_days: float
     redis_page_tries: int
     redis_grace: float
+    redis_timeout: float
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -121,6 +122,7 @@ class Config:
             watch_alarm_days=read.real("WATCH_ALARM_DAYS", 0.0),
             redis_page_tries=read.integer("REDIS_PAGE_TRIES", 1),
             redis_grace=read.real("REDIS_GRACE", 0.0),
+            redis_timeout=read.real("REDIS_TIMEOUT", 2.0),
         )
 
     def markdown_style(self) -> MarkdownStyle:

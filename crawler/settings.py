@@ -152,6 +152,10 @@ REDIS_PAGE_TRIES = 3
 # Seconds writer and nodes wait for a Redis that stopped answering (restarted, a network
 # cut) before they stop, exit status 1.
 REDIS_GRACE = 60.0
+# Seconds a call to Redis (or a connection) may take before it counts as failed: a silent
+# network or a frozen server fails calls instead of blocking them. At least 2, longer than
+# the writer's one-second wait for pages.
+REDIS_TIMEOUT = 5.0
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"

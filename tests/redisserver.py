@@ -31,9 +31,12 @@ class RedisServer:
         return f"redis://{f':{self.password}@' if self.password else ''}127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Starts the server, or starts it again after ``stop``: on the same port, empty
+        (as a Redis without persistence comes back)."""
         server = shutil.which("redis-server")
         if server is None:
             raise RuntimeError("redis-server is not installed: run the README's install command")
+        self.folder.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
             [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.folder), *(["--requirepass", self.password] if self.password else [])],
@@ -51,14 +54,6 @@ class RedisServer:
                 time.sleep(0.02)
         client.close()
         return self
-
-    def restart(self, pause: float) -> None:
-        """Stops the server and starts it again on its port after ``pause`` seconds, empty
-        (as a Redis without persistence comes back)."""
-        self.stop()
-        time.sleep(pause)
-        self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
-        self.start()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -66,6 +66,7 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     ("REDIS_JOB", "", "-s REDIS_JOB= takes a non-empty text"),
     ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
     ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
+    ("REDIS_TIMEOUT", "1", "-s REDIS_TIMEOUT= takes a number of 2.0 or more"),
 ])
 def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -10,6 +10,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
+from crawler.distributed.job import writer_refused
 from crawler.distributed.wire import Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.album import AlbumSpider
@@ -45,8 +47,9 @@ JOB = "wechat-archive"
 GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
         "meta": {"page_id": "f00d"}}
 ARTICLES = 12  # listed in the album: 11 served, one answering 404
-# A node's politeness: slow enough that a second node started a moment later finds work.
-NODE_DELAY = "0.3"
+# How long a test waits for what a process does: long, as a busy machine may take long
+# to start Scrapy; a process that ends meanwhile fails the wait at once.
+PATIENCE = 120.0
 
 
 @dataclass
@@ -81,6 +84,52 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
+class Gate:
+    """Holds the ``nth`` article page asked of the local WeChat (by any node) until
+    ``open()``: a test acts while the job is surely in its middle (that node holds the
+    request, the writer waits for its page) however slow the machine, instead of racing it."""
+
+    def __init__(self, nth: int):
+        self.nth = nth
+        self.asked = 0
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+        self._lock = threading.Lock()
+
+    def before_answer(self, path: str) -> None:
+        if not path.startswith("/s?"):
+            return
+        with self._lock:
+            self.asked += 1
+            held = self.asked == self.nth
+        if held:
+            self.reached.set()
+            self.opened.wait(PATIENCE)
+
+    def wait(self) -> None:
+        """Until the page held is asked for."""
+        assert self.reached.wait(PATIENCE), f"no node asked for article page {self.nth}"
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@pytest.fixture
+def gate(album: Album) -> Iterator[Callable[[int], Gate]]:
+    """``gate(n)`` holds the album's nth article page asked for; every gate opens at the end."""
+    gates: list[Gate] = []
+
+    def hold(nth: int) -> Gate:
+        gates.append(Gate(nth))
+        album.server.before_answer = gates[-1].before_answer
+        return gates[-1]
+
+    yield hold
+    album.server.before_answer = lambda path: None
+    for held in gates:
+        held.open()
+
+
 class Processes:
     """The writers and nodes of one test, each logging to its own file, all ended at the end."""
 
@@ -103,16 +152,26 @@ class Processes:
         self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
 
     def node(self, name: str, env: dict[str, str] | None = None, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, env=env,
-                   **{"REDIS_NODE": name, "DOWNLOAD_DELAY": NODE_DELAY, **settings})
+        self.start(name, "fetch", self.nowhere, env=env, **{"REDIS_NODE": name, **settings})
 
     @property
     def nowhere(self) -> Path:
         """The archive folder nodes are given, and must not create: they write nothing."""
         return self.logs / "no-archive"
 
-    def wait(self, name: str, timeout: float = 60) -> int:
+    def wait(self, name: str, timeout: float = PATIENCE) -> int:
         return self.running[name].wait(timeout=timeout)
+
+    def wait_for(self, condition: Callable[[], Any], what: str) -> None:
+        """Until ``condition()`` holds; fails with every log when it has not after
+        ``PATIENCE`` seconds, or at once when every process has ended without it."""
+        deadline = time.monotonic() + PATIENCE
+        while not condition():
+            ended = all(process.poll() is not None for process in self.running.values())
+            assert time.monotonic() < deadline and not ended, \
+                f"{'every process ended' if ended else 'timed out'} waiting for {what}:\n" + \
+                "\n".join(f"--- {name}:\n{self.log(name)}" for name in self.running)
+            time.sleep(0.02)
 
     def kill(self, name: str) -> None:
         self.running[name].send_signal(signal.SIGKILL)
@@ -145,13 +204,6 @@ def job(redis_server: RedisServer) -> Iterator[redis.Redis]:
     """The job's keys, to look at from the test."""
     with closing(redis.Redis.from_url(redis_server.url)) as client:
         yield client
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def queued(job: redis.Redis) -> Callable[[], bool]:
@@ -189,15 +241,20 @@ def assert_clean(processes: Processes) -> None:
 
 @pytest.mark.parametrize("nodes", [["n1"], ["n1", "n2"]])
 def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: Path, processes: Processes,
-                                                       job: redis.Redis, nodes: list[str]) -> None:
+                                                       job: redis.Redis, gate: Callable[[int], Gate],
+                                                       nodes: list[str]) -> None:
     before = len(article_hits(album.server))
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
-    for node in nodes:
+    # Two nodes: the first page asked waits until the other node asks for one too.
+    meeting = gate(1) if len(nodes) > 1 else None
+    for node in nodes:  # nodes may start before the writer: they wait for its job
         processes.node(node)
+    processes.writer("writer", archive, album)
+    if meeting is not None:
+        processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
+        meeting.open()
     assert processes.wait("writer") == 0, processes.log("writer")
     for node in nodes:
-        assert processes.wait(node, timeout=30) == 0, processes.log(node)
+        assert processes.wait(node) == 0, processes.log(node)
 
     assert contents(archive) == album.expected
     assert not processes.nowhere.exists()
@@ -216,21 +273,19 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
 
 def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: Path, processes: Processes,
                                                          job: redis.Redis) -> None:
-    """A node waiting out its politeness delay holds nothing another node could fetch."""
+    """A node waiting out its politeness delay holds nothing another node could fetch, and
+    stops when the job is done even while it waits."""
+    processes.node("n1", DOWNLOAD_DELAY="60", DOWNLOAD_DELAY_JITTER="0")
     processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
-    processes.node("n1", DOWNLOAD_DELAY="2", DOWNLOAD_DELAY_JITTER="0")
-    wait_until(fetched_by(job, "n1"), what="n1's first page")
-    looks = []
-    for _ in range(20):  # the first second of its two-second wait
-        looks.append(job.hlen(f"{JOB}:inflight:n1"))
+    processes.wait_for(fetched_by(job, "n1"), "n1's first page")
+    for _ in range(5):  # a minute before n1 may send another request: it holds none
+        assert job.hlen(f"{JOB}:inflight:n1") == 0
         time.sleep(0.05)
-    assert looks == [0] * 20
-    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")  # then it takes the next
     processes.node("n2")
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0 and processes.wait("n2", timeout=30) == 0
+    assert processes.wait("n1") == 0 and processes.wait("n2") == 0
     assert contents(archive) == album.expected
+    assert node_report(processes.log("writer")) == {"n1": "1 fetched", "n2": f"{ARTICLES - 1} fetched"}
     assert_clean(processes)
 
 
@@ -238,12 +293,12 @@ def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
     moved = album.server.redirect("/s/MovedForNodes", target)
+    processes.node("n1")
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
     alone = tmp_path / "alone"
     assert crawl("article", alone, "-a", f"url={moved}").returncode == 0
-    processes.start("writer", "article", archive, "-a", f"url={moved}")
-    processes.node("n1")
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    assert processes.wait("n1") == 0, processes.log("n1")
     assert contents(archive) == contents(alone) and len(contents(archive)["tables"]["articles"]) == 1
     [capture] = CaptureStore(archive / ".state" / "warc").captures()
     assert capture.url == target
@@ -251,59 +306,62 @@ def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
 
 
 def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, processes: Processes,
-                                            job: redis.Redis) -> None:
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+                                            job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    second = gate(2)
     processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()
+    assert job.hlen(f"{JOB}:inflight:n1") == 1  # n1 is fetching its second page
+    processes.kill("n1")
     processes.node("n2")
-    wait_until(lambda: fetched_by(job, "n1")() and job.hlen(f"{JOB}:inflight:n1"),
-               what="n1 holding its second page")
-    processes.kill("n1")  # waiting out its politeness delay before fetching it
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n2", timeout=30) == 0
+    assert processes.wait("n2") == 0
 
     assert contents(archive) == album.expected
     log = processes.log("writer")
     assert re.search(r"WARNING: Fetch node n1 stopped answering; requests it held go back to the "
                      r"frontier: 1\b", log)
-    assert node_report(log)["n1"].endswith(", stopped answering")
+    assert node_report(log)["n1"] == "1 fetched, stopped answering"
     assert_clean(processes)
 
 
-def test_a_node_restarted_under_its_name_gives_back_what_it_held(album: Album, archive: Path,
-                                                                processes: Processes, job: redis.Redis) -> None:
-    slow = {"REDIS_HEARTBEAT": "60"}  # the writer would not notice within the test
-    processes.writer("writer", archive, album, **slow)
-    wait_until(queued(job), what="the writer's first requests")
-    processes.node("n1", **slow)
-    wait_until(lambda: fetched_by(job, "n1")() and job.hlen(f"{JOB}:inflight:n1"),
-               what="n1 holding its second page")
+def test_a_node_restarted_under_its_name_gives_back_what_it_held(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    second = gate(2)
+    processes.writer("writer", archive, album)
+    processes.wait_for(queued(job), "the writer's first requests")
+    processes.node("n1", REDIS_HEARTBEAT="60")  # the writer would not find it dead within the test
+    second.wait()
     processes.kill("n1")
-    processes.node("n1-again", REDIS_NODE="n1", **slow)
+    processes.node("n1-again", REDIS_NODE="n1")
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1-again", timeout=30) == 0
+    assert processes.wait("n1-again") == 0
     assert contents(archive) == album.expected
     assert "Gave back to the frontier 1 requests a previous run of this node held" in processes.log("n1-again")
     assert_clean(processes)
 
 
 def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     before = len(article_hits(album.server))
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+    fourth = gate(4)
     processes.node("n1")
-    wait_until(lambda: len(list((archive / "_posts").glob("*.md"))) >= 2, what="two posts")
+    processes.writer("writer", archive, album)
+    fourth.wait()
+    # Of the three pages handed back, one may be the 404.
+    processes.wait_for(lambda: len(list((archive / "_posts").glob("*.md"))) >= 2, "two posts")
     processes.kill("writer")
+    fourth.open()
     # The node goes on: every page it fetches waits in Redis.
-    wait_until(lambda: job.zcard(f"{JOB}:requests") == 0 and not job.hlen(f"{JOB}:inflight:n1"),
-               what="the frontier fetched")
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == 0 and not job.hlen(f"{JOB}:inflight:n1"),
+                       "the frontier fetched")
     waiting = job.hlen(f"{JOB}:pages")
     assert waiting > 0
 
+    processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
     processes.writer("again", archive, album)
     assert processes.wait("again") == 0, processes.log("again")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     assert f"Resuming job {JOB}: 0 requests on the frontier, {waiting} pages fetched and waiting" \
         in processes.log("again")
@@ -318,18 +376,20 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
     """Nodes behind authenticating proxies (the local WeChat serves as one): what a blocked
     node gives back carries nothing of its own, and no capture names a proxy's credentials."""
     pages = dict(album.site.pages)
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404 once WeChat lets an IP through
     proxy = album.server.base.removeprefix("http://")
     before = len(album.server.hits(f"http://{proxy}/s?"))
     try:
-        album.site.pages.update(dict.fromkeys(pages, VERIFICATION))
+        album.site.pages.update(dict.fromkeys([*pages, unserved], VERIFICATION))
         processes.writer("writer", archive, album)
-        wait_until(queued(job), what="the writer's first requests")
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the writer's requests")
         submitted = set(job.zrange(f"{JOB}:requests", 0, -1))
         processes.node("n1", env={"http_proxy": f"http://n1:first-secret@{proxy}"})
         assert processes.wait("n1") == 1
         assert processes.wait("writer") == 1
     finally:
         album.site.pages.update(pages)  # WeChat lets another IP through
+        del album.site.pages[unserved]
     node_log, writer_log = processes.log("n1"), processes.log("writer")
     assert "ERROR: Fetch node n1 stopped (blocked)" in node_log
     assert "WARNING: Fetch node n1 is blocked by WeChat" in writer_log
@@ -340,12 +400,14 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
     assert set(job.zrange(f"{JOB}:requests", 0, -1)) == submitted  # …as they were taken
 
     processes.writer("again", archive, album)
-    wait_until(lambda: "Resuming job" in processes.log("again"), what="the writer resuming")
-    time.sleep(1.5)  # several looks at the nodes: n1's block is from the run before
+    # Its look at the nodes finds none fetching and n1 blocked, but in the run before: it
+    # waits for a node instead of stopping.
+    processes.wait_for(lambda: "wait for a fetch node and none is running" in processes.log("again"),
+                       "the writer's look at the nodes")
     assert processes.running["again"].poll() is None, processes.log("again")
     processes.node("n2", env={"http_proxy": f"http://n2:second-secret@{proxy}"})
     assert processes.wait("again") == 0, processes.log("again")
-    assert processes.wait("n2", timeout=30) == 0
+    assert processes.wait("n2") == 0
     assert contents(archive) == album.expected
     proxied = album.server.hits(f"http://{proxy}/s?")[before:]
     assert proxied and all("Proxy-Authorization" in headers for _, headers in proxied)  # a real proxy
@@ -356,41 +418,45 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
 
 
 def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
-    grace = {"REDIS_GRACE": "3"}
-    processes.writer("writer", archive, album, **grace)
-    wait_until(queued(job), what="the writer's first requests")
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
+        gate: Callable[[int], Gate]) -> None:
+    grace = {"REDIS_GRACE": "1"}
+    second = gate(2)
     processes.node("n1", **grace)
-    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    processes.writer("writer", archive, album, **grace)
+    second.wait()
     redis_server.stop()
     stopped = time.monotonic()
-    assert processes.wait("writer", timeout=30) == 1
-    assert processes.wait("n1", timeout=30) == 1
-    assert time.monotonic() - stopped > 3
+    second.open()
+    assert processes.wait("writer") == 1
+    assert processes.wait("n1") == 1
+    assert time.monotonic() - stopped > 1
     for name in ("writer", "n1"):
         log = processes.log(name)
-        assert len(re.findall(r"ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(3 s\)", log)) == 1, log
-        assert len(re.findall(r"WARNING: Redis is not answering \(.*\); waiting up to 3 s for it", log)) == 1
+        assert len(re.findall(r"ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(1 s\)", log)) == 1, log
+        assert len(re.findall(r"WARNING: Redis is not answering \(.*\); waiting up to 1 s for it", log)) == 1
         assert len(re.findall(r"\] ERROR: ", log)) == (2 if name == "writer" else 1), log  # + the exit status
         assert "Traceback" not in log
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
 
 
 def test_a_silent_redis_fails_calls_instead_of_blocking_them(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
+        gate: Callable[[int], Gate]) -> None:
     """Redis stopped (SIGSTOP: connections stay open, nothing answers), as behind a silent
     network cut: calls time out, and writer and node stop after the grace instead of
     waiting forever."""
-    grace = {"REDIS_GRACE": "3"}
-    processes.writer("writer", archive, album, **grace)
-    wait_until(queued(job), what="the writer's first requests")
+    grace = {"REDIS_GRACE": "1", "REDIS_TIMEOUT": "2"}
+    second = gate(2)
     processes.node("n1", **grace)
-    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    processes.writer("writer", archive, album, **grace)
+    second.wait()
     assert redis_server.process is not None
     redis_server.process.send_signal(signal.SIGSTOP)
+    second.open()
     try:
-        assert processes.wait("writer", timeout=90) == 1
-        assert processes.wait("n1", timeout=90) == 1
+        assert processes.wait("writer") == 1
+        assert processes.wait("n1") == 1
     finally:
         redis_server.process.send_signal(signal.SIGCONT)
     for name in ("writer", "n1"):
@@ -400,30 +466,36 @@ def test_a_silent_redis_fails_calls_instead_of_blocking_them(
 
 
 def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
-                                                        job: redis.Redis) -> None:
+                                                        job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """A take whose answer was lost (the connection broke after Redis ran it) leaves a
     request in the node's in-flight hash that the node does not hold: it gives it back."""
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+    second = gate(2)
     processes.node("n1")
-    wait_until(fetched_by(job, "n1"), what="n1's first page")
+    processes.writer("writer", archive, album)
+    second.wait()
     [(entry, score)] = job.zpopmax(f"{JOB}:requests")  # the last, which n1 would take last
     job.hset(f"{JOB}:inflight:n1", entry, score)
+    second.open()
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     assert_clean(processes)
 
 
 def test_a_redis_restarted_within_the_grace_and_the_job_completes(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
+        gate: Callable[[int], Gate]) -> None:
+    second = gate(2)
     processes.node("n1")
-    wait_until(fetched_by(job, "n1"), what="n1's first page")
-    redis_server.restart(pause=3)  # empty: no persistence
+    processes.writer("writer", archive, album)
+    second.wait()
+    redis_server.stop()
+    processes.wait_for(lambda: all("Redis is not answering" in processes.log(name) for name in ("writer", "n1")),
+                       "writer and node to find Redis gone")
+    redis_server.start()  # empty: no persistence
+    second.open()
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    assert processes.wait("n1") == 0, processes.log("n1")
     assert contents(archive) == album.expected
     for name in ("writer", "n1"):
         log = processes.log(name)
@@ -444,15 +516,18 @@ class Touch:
 
 
 def test_a_pickled_frontier_entry_is_refused_and_nothing_run(album: Album, tmp_path: Path, archive: Path,
-                                                            processes: Processes, job: redis.Redis) -> None:
+                                                            processes: Processes, job: redis.Redis,
+                                                            gate: Callable[[int], Gate]) -> None:
     touched = tmp_path / "touched"
     crafted = pickle.dumps(Touch(touched))
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
-    job.zadd(f"{JOB}:requests", {crafted: -1000})  # taken first
+    first = gate(1)
     processes.node("n1")
+    processes.writer("writer", archive, album)
+    first.wait()
+    job.zadd(f"{JOB}:requests", {crafted: -1000})  # the next n1 takes
+    first.open()
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert not touched.exists()
     assert contents(archive) == album.expected
     [refusal_line] = [line for line in processes.log("n1").splitlines() if "Dropped from the frontier" in line]
@@ -487,7 +562,7 @@ def test_a_frontier_entry_carries_only_the_allowed_headers() -> None:
 def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     processes.writer("writer", archive, album)
-    wait_until(lambda: job.zcard(f"{JOB}:requests") >= 3, what="the writer's first requests")
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 3, "the writer's first requests")
     asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 2)]
     ids = [request["meta"]["page_id"] for request in asked]
     urls = [request["url"] for request in asked]
@@ -503,10 +578,10 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
     for page_id, page in forged.items():
         job.hset(f"{JOB}:pages", page_id, page.to_bytes())
         job.rpush(f"{JOB}:ready", page_id)
-    wait_until(lambda: processes.log("writer").count("Dropped the page") == 3, what="the forgeries dropped")
+    processes.wait_for(lambda: processes.log("writer").count("Dropped the page") == 3, "the forgeries dropped")
     processes.node("n1")
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     log = processes.log("writer")
     for page_id, url, why in zip(ids, urls, [
@@ -519,19 +594,20 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
 
 
 def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
-    processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    third = gate(3)
     processes.node("n1")
-    wait_until(lambda: fetched_by(job, "n1")() >= 2, what="n1's second page")
+    processes.writer("writer", archive, album)
+    third.wait()
     waiting = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, -1)]
     assert waiting
     job.flushdb()  # or a Redis evicting keys
     unreadable = waiting[-1]["meta"]["page_id"]
     job.hset(f"{JOB}:pages", unreadable, b"garbage from another version")
     job.rpush(f"{JOB}:ready", unreadable)
+    third.open()
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     log = processes.log("writer")
     assert f"ERROR: Dropped the page handed back as {JOB}:pages {unreadable} for {waiting[-1]['url']}: " \
@@ -544,13 +620,13 @@ def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
 def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive: Path, processes: Processes,
                                                           job: redis.Redis) -> None:
     processes.writer("writer", archive, album, REDIS_PAGE_TRIES="1")
-    wait_until(queued(job), what="the writer's first requests")
+    processes.wait_for(queued(job), "the writer's first requests")
 
     def lose_the_frontier() -> bool:
         job.delete(f"{JOB}:requests")
         return processes.running["writer"].poll() is not None
 
-    wait_until(lose_the_frontier, timeout=60, what="the writer giving the pages up")
+    processes.wait_for(lose_the_frontier, "the writer giving the pages up")
     log = processes.log("writer")
     assert "Run summary (finished): 12 not fetched" in log, log
     assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: NotFetched: its page was lost or "
@@ -560,44 +636,52 @@ def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive
 
 
 def test_a_second_writer_of_a_job_is_refused_naming_the_first(
-        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    first = gate(1)
+    processes.node("n1")
     processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+    first.wait()  # the job is under way
     processes.writer("second", tmp_path / "elsewhere", album)
     assert processes.wait("second") == 2
-    first = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    holder = f"{socket.gethostname()}:{processes.running['writer'].pid}"
     [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {first} (its lease ends in ")
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {holder} (its lease ends in ")
     assert line.endswith(" s unless it renews it); one writer per job")
     assert not (tmp_path / "elsewhere" / "_posts").exists()
-    processes.node("n1")
+    first.open()
     assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the lease too is gone
-    processes.writer("third", archive, album)  # the job is free again
-    wait_until(lambda: f"Job {JOB}: article pages are fetched" in processes.log("third"), what="a writer")
+    values = Settings()
+    values.setmodule(project_settings)
+    values.set("REDIS_URL", processes.redis_url)
+    assert writer_refused(Config.from_settings(values)) is None  # the job is free again
 
 
 def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, archive: Path,
-                                                 processes: Processes, job: redis.Redis) -> None:
+                                                 processes: Processes, job: redis.Redis,
+                                                 gate: Callable[[int], Gate]) -> None:
+    first = gate(1)
     processes.writer("writer", archive, album)
-    wait_until(queued(job), what="the writer's first requests")
+    processes.wait_for(queued(job), "the writer's first requests")
     processes.running["writer"].send_signal(signal.SIGSTOP)  # silent for longer than its lease
     try:
-        wait_until(lambda: not job.exists(f"{JOB}:writer"), what="the lease expiring")
+        processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the lease expiring")
         processes.writer("second", tmp_path / "elsewhere", album)
+        processes.node("n1")  # the page it fetches first waits until the first writer has stopped
         second = f"{socket.gethostname()}:{processes.running['second'].pid}"
-        wait_until(lambda: job.get(f"{JOB}:writer") == second.encode(), what="the second writer's lease")
+        processes.wait_for(lambda: job.get(f"{JOB}:writer") == second.encode(), "the second writer's lease")
     finally:
         processes.running["writer"].send_signal(signal.SIGCONT)
     assert processes.wait("writer") == 1
     log = processes.log("writer")
     assert f"ERROR: Another writer, {second}, has taken job {JOB}: stopping" in log
     assert "ERROR: Exit status 1: the run was cut short: another writer took the job" in log
-    processes.node("n1")
+    first.open()
     assert processes.wait("second") == 0, processes.log("second")
-    assert processes.wait("n1", timeout=30) == 0
+    assert processes.wait("n1") == 0
     assert contents(tmp_path / "elsewhere") == album.expected
 
 
@@ -617,10 +701,10 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
     processes = Processes(tmp_path / "logs", url)
     try:
         from_file = {"WECHAT_REDIS_URL": url}  # systemd's EnvironmentFile: not on the command line
-        processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
         processes.node("n1", env=from_file)
+        processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
         assert processes.wait("writer") == 0, processes.log("writer")
-        assert processes.wait("n1", timeout=30) == 0
+        assert processes.wait("n1") == 0
         assert all(SECRET not in " ".join(map(str, process.args)) for process in processes.running.values())
         assert contents(archive) == album.expected
         for name in processes.running:

@@ -89,12 +89,11 @@ class Job:
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between
-# its releases: none at all in 5.0): a silent network fails a call within seconds instead
-# of blocking it forever (the socket timeout is longer than the writer's one-second BLPOP),
-# and a call whose connection broke is tried again a few times within a second or two; a
-# call that timed out is not, having waited already. Longer outages are ``Outage``'s.
-_CONNECTION: dict[str, Any] = {
-    "socket_timeout": 5, "socket_connect_timeout": 5, "socket_keepalive": True, "health_check_interval": 15}
+# its releases: none at all in 5.0): a silent network fails a call within ``REDIS_TIMEOUT``
+# seconds instead of blocking it forever (longer than the writer's one-second BLPOP), and a
+# call whose connection broke is tried again a few times within a second or two; a call
+# that timed out is not, having waited already. Longer outages are ``Outage``'s.
+_CONNECTION: dict[str, Any] = {"socket_keepalive": True, "health_check_interval": 15}
 _RETRIES = 3
 
 
@@ -102,16 +101,18 @@ def _backoff() -> ExponentialBackoff:
     return ExponentialBackoff(cap=1.0, base=0.1)
 
 
-def connect(url: str) -> redis.Redis:
+def connect(config: Config) -> redis.Redis:
     """A client of the job's Redis (a node's)."""
     retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
-    return redis.Redis.from_url(url, retry=retry, **_CONNECTION)
+    return redis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
+                                socket_connect_timeout=config.redis_timeout, **_CONNECTION)
 
 
-def connect_async(url: str) -> aioredis.Redis:
+def connect_async(config: Config) -> aioredis.Redis:
     """An asyncio client of the job's Redis (the writer's)."""
     retry = redis.asyncio.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
-    return aioredis.Redis.from_url(url, retry=retry, **_CONNECTION)
+    return aioredis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
+                                   socket_connect_timeout=config.redis_timeout, **_CONNECTION)
 
 
 class Outage:
@@ -165,7 +166,8 @@ def lease_seconds(config: Config) -> float:
 def writer_refused(config: Config) -> str | None:
     """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
     process may not be the job's writer, in one line, when another holds it."""
-    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=5, socket_timeout=5)
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
+                                  socket_timeout=config.redis_timeout)
     try:
         holder, left = client.register_script(LEASE)(
             keys=[Job.from_config(config).lease], args=[process_name(), round(lease_seconds(config) * 1000)])

@@ -52,9 +52,9 @@ class FetchNode:
 
     Redis going away is ridden out for ``REDIS_GRACE`` seconds (see ``Outage``): pages
     that could not be handed back meanwhile are kept and sent at the next heartbeat.
-    Past the grace the node stops with reason ``redis_unreachable`` (exit status 1); what
-    it held is given back by the writer once Redis is there again and the node's heartbeat
-    is found expired.
+    Past the grace the node stops with reason ``redis_unreachable`` (exit status 1) and
+    calls Redis no more (``gone``); what it held is given back by the writer once Redis is
+    there again and the node's heartbeat is found expired.
     """
 
     def __init__(self, crawler: Crawler, server: redis.Redis, config: Config):
@@ -76,7 +76,7 @@ class FetchNode:
     @classmethod
     def from_config(cls, crawler: Crawler, config: Config) -> FetchNode:
         """The node of ``crawler``'s run (its spider holds it, its scheduler uses it)."""
-        return cls(crawler, connect(config.redis_url), config)
+        return cls(crawler, connect(config), config)
 
     @property
     def inflight(self) -> str:
@@ -93,18 +93,35 @@ class FetchNode:
                         self.name, self.job.name, waiting)
         self.beating = asyncio.ensure_future(self.keep_beating())
 
-    def beat(self) -> None:
-        self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
-                   args=[self.name, round(self.heartbeat * 1000)])
+    @property
+    def gone(self) -> bool:
+        """Redis has been away for longer than the grace: the node stops without calling it
+        again (a silent Redis would make each call wait out its timeout first)."""
+        return self.outage.over
+
+    @property
+    def look_every(self) -> float:
+        """Seconds between two beats, and between two looks at the frontier when idle."""
+        return self.heartbeat / 3
+
+    def beat(self) -> bool:
+        """Says the node is alive; False once the job is done."""
+        return bool(self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
+                               args=[self.name, round(self.heartbeat * 1000)]))
 
     async def keep_beating(self) -> None:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
         requests in the in-flight hash the node does not hold (taken in a call whose
-        answer was lost), which go back to the frontier."""
+        answer was lost), which go back to the frontier. A beat that finds the job done
+        stops the node at once, rather than at Scrapy's next look at an idle spider."""
         while True:
-            await asyncio.sleep(self.heartbeat / 3)
+            await asyncio.sleep(self.look_every)
+            if self.gone:
+                return
             with self.redis():
-                self.beat()
+                if not self.beat():
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="finished"))
+                    return
                 self.send()
                 for entry, score in self.server.hgetall(self.inflight).items():
                     if entry not in self.holding:
@@ -113,8 +130,9 @@ class FetchNode:
 
     def job_done(self) -> bool:
         done = False
-        with self.redis():
-            done = bool(self.server.exists(self.job.done))
+        if not self.gone:
+            with self.redis():
+                done = bool(self.server.exists(self.job.done))
         return done
 
     def took(self, entry: bytes) -> None:
@@ -122,8 +140,9 @@ class FetchNode:
 
     def hand_back(self, request: Request, page: Page) -> None:
         self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes()))
-        with self.redis():
-            self.send()
+        if not self.gone:
+            with self.redis():
+                self.send()
 
     def send(self) -> None:
         """Hands back the pages not handed back yet, oldest first."""
@@ -140,6 +159,8 @@ class FetchNode:
         """A request this node holds and may not fetch goes back to the frontier, exactly
         as it was taken: any node may take it, and nothing of this one goes with it."""
         taken: Taken = request.meta[TAKEN]
+        if self.gone:
+            return
         with self.redis():
             self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
                           args=[taken.entry, taken.score])
@@ -149,8 +170,9 @@ class FetchNode:
         """Gives back what the node still holds, and records why it left."""
         if self.beating is not None:
             self.beating.cancel()
-        with self.redis():
-            self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
+        if not self.gone:
+            with self.redis():
+                self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
         report = logger.error if reason == "blocked" else logger.info
         report("Fetch node %s stopped (%s): %d pages handed back to job %s%s", self.name, reason,
                self.handed_back, self.job.name,
@@ -190,6 +212,8 @@ class NodeQueue(PriorityQueue):
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
+        if self.node.gone:
+            return None
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
             if taken:
@@ -264,7 +288,10 @@ class NodeScheduler(Scheduler):
         if wait > 0:
             self.wake_in(wait)
             return None
-        return self.take()
+        request = self.take()
+        if request is None:
+            self.wake_in(self.node.look_every)
+        return request
 
     def take(self) -> Request | None:
         request = self.queue.pop()
@@ -283,8 +310,9 @@ class NodeScheduler(Scheduler):
             self.waking = asyncio.get_running_loop().call_later(seconds, self.take_when_ready)
 
     def take_when_ready(self) -> None:
-        """Takes a request when the politeness wait is over, and hands it to the engine
-        (which asks only every few seconds when told there was nothing)."""
+        """Takes a request when the politeness wait is over, or looks at the frontier again
+        while it is empty, and hands what it takes to the engine (which asks only every
+        5 seconds when told there was nothing)."""
         self.waking = None
         if self.held or len(self.crawler.engine.downloader.active) >= self.limit:
             return
@@ -293,12 +321,15 @@ class NodeScheduler(Scheduler):
             self.wake_in(wait)
             return
         request = self.take()
-        if request is not None:
+        if request is None:
+            self.wake_in(self.node.look_every)
+        else:
             self.crawler.engine.crawl(request)
 
     def has_pending_requests(self) -> bool:
         pending = bool(self.held)
-        with self.node.redis():
-            pending = pending or len(self) > 0
+        if not pending and not self.node.gone:
+            with self.node.redis():
+                pending = len(self) > 0
         return pending
 

@@ -130,7 +130,7 @@ class Writer:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
         config = Run.of(crawler).config
-        writer = cls(crawler, connect_async(config.redis_url), config)
+        writer = cls(crawler, connect_async(config), config)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)
         return writer
@@ -222,17 +222,18 @@ class Writer:
     async def close(self, reason: str) -> None:
         for task in self.tasks:
             task.cancel()
-        try:
-            await self.nodes.report()
-            if reason == "finished":
-                await self.end_job()
-            else:
-                queued = await self.client.zcard(self.job.requests)
-                logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
-                            "command again to resume it", self.job.name, queued)
-            await self._release(keys=[self.job.lease], args=[self.name])
-        except redis.RedisError as error:
-            self.say_lost(error)
+        if not self.lost:  # else each call would only wait out its timeout
+            try:
+                await self.nodes.report()
+                if reason == "finished":
+                    await self.end_job()
+                else:
+                    queued = await self.client.zcard(self.job.requests)
+                    logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
+                                "command again to resume it", self.job.name, queued)
+                await self._release(keys=[self.job.lease], args=[self.name])
+            except redis.RedisError as error:
+                self.say_lost(error)
         await self.client.aclose()
 
     async def end_job(self) -> None:
