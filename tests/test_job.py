@@ -89,9 +89,10 @@ def test_a_grace_of_zero_fails_at_the_first_error(clock: Clock) -> None:
 
 def test_the_clients_give_up_on_a_silent_network() -> None:
     """redis-py's defaults differ between its releases (no timeout at all in 5.0)."""
-    for client in (job.connect("redis://127.0.0.1:1/0"), job.connect_async("redis://127.0.0.1:1/0")):
+    config = project_config(REDIS_URL="redis://127.0.0.1:1/0", REDIS_TIMEOUT="3")
+    for client in (job.connect(config), job.connect_async(config)):
         options = client.connection_pool.connection_kwargs
-        assert options["socket_timeout"] == options["socket_connect_timeout"] == 5
+        assert options["socket_timeout"] == options["socket_connect_timeout"] == 3
         assert options["retry"].get_retries() == 3
 
 
