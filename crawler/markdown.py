@@ -11,6 +11,7 @@ contribute their text only, and only http(s) URLs are linked.
 
 from __future__ import annotations
 
+import copy
 import html
 import itertools
 import re
@@ -111,9 +112,9 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
     if article.text:
-        parts.append(converter.convert(text_as_html(_no_nul(article.text))))
+        parts.append(converter.convert(dom.fragment(text_as_html(_no_nul(article.text)))))
     if article.body_html:
-        parts.append(converter.convert(_no_nul(article.body_html)))
+        parts.append(converter.convert(_body(article)))
     if article.share_source_url:
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
@@ -121,6 +122,17 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
     markdown = escape_liquid(_CODE_SPAN.sub(converter.place_span, markdown))
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
+
+
+def _body(article: Article) -> lxml.html.HtmlElement:
+    """``article``'s body under one ``<div>``, as ``dom.fragment`` makes it of ``body_html``
+    (its tail included): a copy of the tree the parser made when there is one, which costs
+    a fraction of parsing the markup again."""
+    if article.body is None:
+        return dom.fragment(_no_nul(article.body_html))
+    root = lxml.html.Element("div")
+    root.append(copy.deepcopy(article.body))
+    return root
 
 
 def text_as_html(text: str) -> str:
@@ -215,8 +227,9 @@ class _WeChatConverter(_MarkdownConverter):
         self.code_spans: list[str] = []  # see code_span
 
     # -- entry points ---------------------------------------------------------------
-    def convert(self, html: str) -> str:
-        soup = BeautifulSoup(_lean(html), "lxml")
+    def convert(self, root: lxml.html.HtmlElement) -> str:
+        """The Markdown of what ``root`` holds (which this changes)."""
+        soup = BeautifulSoup(_lean(root), "lxml", element_classes={Tag: _Tag})
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
                   if (match := _HEADING.match(tag.name)) and tag.get_text(strip=True)]
         self.heading_shift = max(0, 2 - min(levels)) if levels else 0
@@ -381,28 +394,46 @@ class _WeChatConverter(_MarkdownConverter):
         return str(super().convert_p(el, text, parent_tags))
 
 
-def _lean(html: str) -> str:
-    """The body without what the conversion ignores, done by lxml before BeautifulSoup.
+class _Tag(Tag):
+    """A tag whose nearest ancestor of a name is found by walking up: markdownify asks for
+    every tag's ``pre`` ancestor, and BeautifulSoup builds a filter for each question."""
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None and parent.name != name:
+            parent = parent.parent
+        return parent
+
+
+def _lean(root: lxml.html.HtmlElement) -> str:
+    """``root`` as markup without what the conversion ignores, done by lxml before
+    BeautifulSoup.
 
     WeChat's editor wraps nearly every run of text in a ``<span>`` with inline CSS;
     BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
-    are unwrapped, dropped elements and code gutters go, and only the attributes the
-    converter reads stay (``style`` only where it names a background picture).
+    are unwrapped (before anything else is read of them: they are most of the elements),
+    dropped elements and code gutters go, and only the attributes the converter reads stay
+    (``style`` only where it names a background picture).
     """
-    root = dom.fragment(html)
     for element in _not_content_in(root):
         element.drop_tree()
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in ("span", "font") and _BLOCK_DISPLAY.search(element.get("style") or ""):
+    for element in list(root.iter("span", "font")):
+        if _shown_as_block(element.get("style") or ""):
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
-        _keep_read_attributes(element)
-        if element.tag == "span" and "data-formula" in element.attrib:
+        elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    for element in root.iter(etree.Element):
+        _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+@widgets.per_style
+def _shown_as_block(style: str) -> bool:
+    return bool(_BLOCK_DISPLAY.search(style))
 
 
 def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

@@ -83,13 +83,12 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         doc = dom.document(_without_scripts(page).decode("utf-8", "replace"))
     except (ParserError, ValueError):
         return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
-    cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
-    cgi = jsvars.top_level_fields(cgi_text)
-    content = _first(doc, 'id("js_content")')  # libxml2's index of ids: the first, at once
+    cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
+    content = _by_id(doc, "js_content")
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
-    title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
+    title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
-    share = _first(doc, '//*[@id="js_share_source"][@data-url]')
+    share = _by_id(doc, "js_share_source", having="data-url")
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     if not title or (show_type == PostType.TEXT and _starts(text, title)):
         title = _title_from_text(text or title)
@@ -97,7 +96,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return _not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
-    shown = _text(doc, '//*[@id="publish_time" or @id="post-date"]')
+    shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = _published(page, cgi) or _shown_publish_time(shown)
     relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
     body_html = lxml.html.tostring(content, encoding="unicode") \
@@ -107,12 +106,13 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
         title=title,
-        account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
+        account=_meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name"))
         or _meta_tag(doc, "og:article:author"),
         account_id=_meta(page, cgi, "user_name", "user_name"),
         published=published or relative,
         published_shown=shown if relative else "",
         body_html=body_html,
+        body=content if body_html else None,
         biz=ids.get("__biz", ""),
         mid=ids.get("mid", ""),
         idx=ids.get("idx", ""),
@@ -127,7 +127,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
-        share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
+        share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
         links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text,
                      _meta(page, cgi, "msg_source_url", "source_url"),
@@ -314,7 +314,7 @@ def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
 def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
     """What the sharing account wrote above a shared article (set by a script, or rendered)."""
     notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
-    return notice or _text(doc, '//*[@id="js_share_notice"]')
+    return notice or _text(_by_id(doc, "js_share_notice"))
 
 
 def _article_url(url: str) -> str:
@@ -400,13 +400,24 @@ def _without_scripts(page: bytes) -> bytes:
     return b"".join(parts)
 
 
-def _first(doc: lxml.html.HtmlElement, xpath: str) -> lxml.html.HtmlElement | None:
-    found = doc.xpath(xpath)
+def _by_id(doc: lxml.html.HtmlElement, *ids: str, having: str = "") -> lxml.html.HtmlElement | None:
+    """The first element in page order whose ``id`` is one of ``ids`` (and that has the
+    attribute ``having``, when given).
+
+    libxml2's index of ids answers at once, where ``//*[@id=…]`` walks the whole page. The
+    index holds the first element of each id (or an ``<a name>`` of that name): only when one
+    of those is not what is asked for is the page walked.
+    """
+    indexed = doc.xpath(f'id("{" ".join(ids)}")')
+    if all(element.get("id") in ids and (not having or element.get(having) is not None)
+           for element in indexed):
+        return indexed[0] if indexed else None
+    found = doc.xpath("//*[" + " or ".join(f'@id="{name}"' for name in ids) + "]"
+                      + (f"[@{having}]" if having else ""))
     return found[0] if found else None
 
 
-def _text(doc: lxml.html.HtmlElement, xpath: str) -> str:
-    element = _first(doc, xpath)
+def _text(element: lxml.html.HtmlElement | None) -> str:
     return re.sub(r"\s+", " ", element.text_content()).strip() if element is not None else ""
 
 
