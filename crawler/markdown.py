@@ -124,13 +124,14 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
 
 
-def _body(article: Article) -> lxml.html.HtmlElement:
+def _body(article: Article) -> etree._Element:
     """``article``'s body under one ``<div>``, as ``dom.fragment`` makes it of ``body_html``
     (its tail included): a copy of the tree the parser made when there is one, which costs
     a fraction of parsing the markup again."""
     if article.body is None:
-        return dom.fragment(_no_nul(article.body_html))
-    root = lxml.html.Element("div")
+        parsed: etree._Element = dom.fragment(_no_nul(article.body_html))
+        return parsed
+    root = etree.Element("div")  # plain lxml: no Python class lookup for each element read
     root.append(copy.deepcopy(article.body))
     return root
 
@@ -227,7 +228,7 @@ class _WeChatConverter(_MarkdownConverter):
         self.code_spans: list[str] = []  # see code_span
 
     # -- entry points ---------------------------------------------------------------
-    def convert(self, root: lxml.html.HtmlElement) -> str:
+    def convert(self, root: etree._Element) -> str:
         """The Markdown of what ``root`` holds (which this changes)."""
         soup = BeautifulSoup(_lean(root), "lxml", element_classes={Tag: _Tag})
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
@@ -407,7 +408,7 @@ class _Tag(Tag):
         return parent
 
 
-def _lean(root: lxml.html.HtmlElement) -> str:
+def _lean(root: etree._Element) -> str:
     """``root`` as markup without what the conversion ignores, done by lxml before
     BeautifulSoup.
 
@@ -418,7 +419,8 @@ def _lean(root: lxml.html.HtmlElement) -> str:
     (``style`` only where it names a background picture).
     """
     for element in _not_content_in(root):
-        element.drop_tree()
+        element.tag = dom.GOING
+    etree.strip_elements(root, dom.GOING, with_tail=False)
     for element in list(root.iter("span", "font")):
         if _shown_as_block(element.get("style") or ""):
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
@@ -436,7 +438,7 @@ def _shown_as_block(style: str) -> bool:
     return bool(_BLOCK_DISPLAY.search(style))
 
 
-def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _not_content_in(root: etree._Element) -> list[etree._Element]:
     """The elements below ``root`` that are not content, none inside another: what is
     inside goes with it, unread (reading it costs a walk of its own per element)."""
     found, walk = [], etree.iterwalk(root, events=("start",))
@@ -447,7 +449,7 @@ def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return found
 
 
-def not_content(element: lxml.html.HtmlElement) -> bool:
+def not_content(element: etree._Element) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
     numbers, a rendered player beside its widget, and what CSS hides from readers (not
     ``#js_content``, which WeChat hides until its scripts have run, nor an element a
@@ -458,13 +460,13 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
         return True
     style = element.get("style")
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
-    if hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
+    if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
     return _hides(element, style, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
 
 
-def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -> bool:
+def _hides(element: etree._Element, style: str, hiding: widgets.Hiding) -> bool:
     """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
     on one another is hidden only beyond a line, and not where a descendant sets a line
     height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
@@ -473,13 +475,13 @@ def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -
         return True
     if hiding is widgets.Hiding.TEXT_BEYOND_A_LINE:
         styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
-        if widgets.fits_a_line(element.itertext(), styles) or any(
+        if widgets.fits_a_line(map(str, element.itertext()), styles) or any(
                 widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()):
             return False
     return not _has_picture(element)
 
 
-def _has_picture(element: lxml.html.HtmlElement) -> bool:
+def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
@@ -496,14 +498,15 @@ def _attributes(tag: Tag) -> dict[str, str]:
             for name, value in tag.attrs.items()}
 
 
-def _keep_read_attributes(element: lxml.html.HtmlElement) -> None:
+def _keep_read_attributes(element: etree._Element) -> None:
     """Only the attributes the converter reads stay (``style`` only with a picture in it).
 
     The others are not read at all: a page may carry names lxml cannot look up, such as
     ``{x}`` (read as a namespace) or names with control characters.
     """
-    names = set(element.attrib.keys())
-    kept = {name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    names = set(map(str, element.attrib.keys()))
+    kept: dict[str | bytes, str | bytes] = {
+        name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
     if "style" in names and "url(" in (style := element.get("style") or ""):
         kept["style"] = style
     if len(kept) < len(names):

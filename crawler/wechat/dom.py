@@ -18,6 +18,9 @@ import lxml.html
 from lxml import etree
 
 MAX_DEPTH = 1000
+# A tag name no page can give (the HTML parser lowercases every name): an element renamed so
+# goes, in one call of lxml over the whole tree (``strip_tags``, ``strip_elements``).
+GOING = "Going"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -35,20 +38,19 @@ def fragment(markup: str) -> lxml.html.HtmlElement:
         text, create_parent="div", parser=parser), markup)
 
 
-def flatten_deeper_than(root: lxml.html.HtmlElement, limit: int) -> None:
+def flatten_deeper_than(root: etree._Element, limit: int) -> None:
     """Unwrap the elements nested more than ``limit`` levels below ``root``; text stays."""
     if not _deeper_than(limit)(root):
         return
-    depth, deep = 0, []
+    depth = 0
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
             depth += 1
             if depth > limit:
-                deep.append(element)
+                element.tag = GOING
         else:
             depth -= 1
-    for element in deep:
-        element.drop_tag()
+    etree.strip_tags(root, GOING)
 
 
 @functools.lru_cache(maxsize=8)
