@@ -119,8 +119,13 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
     markdown = _tidy("\n\n".join(p for p in parts if p.strip()))
-    markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
-    markdown = escape_liquid(_CODE_SPAN.sub(converter.place_span, markdown))
+    if converter.code_blocks:  # a few passes over the whole post, each only if it has work
+        markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
+    if converter.code_spans:
+        markdown = _CODE_SPAN.sub(converter.place_span, markdown)
+    markdown = escape_liquid(markdown)
+    if not converter.local_links:
+        return markdown
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
 
 

@@ -80,7 +80,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     if isinstance(page, str):
         page = page.encode("utf-8", "replace")
     try:
-        doc = dom.document(_without_scripts(page).decode("utf-8", "replace"))
+        doc = dom.document(_without_scripts(page))
     except (ParserError, ValueError):
         return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
