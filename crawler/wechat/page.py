@@ -96,6 +96,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return _not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
+    album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = _published(page, cgi) or _shown_publish_time(shown)
     relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
@@ -120,7 +121,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         author=_meta(page, cgi, "author", "author"),
         copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
         item_show_type=show_type,
-        albums=_albums(page, cgi_text, doc),
+        albums=_albums(page, cgi_text, album, doc),
         album_links=_album_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
@@ -129,7 +130,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
-        links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text,
+        links=_links(content if body_html else dom.fragment(text) if text else None, album,
                      _meta(page, cgi, "msg_source_url", "source_url"),
                      _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
                      else ""),
@@ -210,10 +211,11 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
     return ids
 
 
-def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
+def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
+            doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
     """The albums a page names, each once, in the order first named, from all three places
-    pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026) and the tags
-    under the body (older pages)."""
+    pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026: ``info`` is its
+    ``appmsgalbuminfo``) and the tags under the body (older pages)."""
     found: dict[str, Album] = {}
 
     def add(album_id: str, title: str, count: str) -> None:
@@ -226,7 +228,6 @@ def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[A
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
         add(fields.get("albumId"), fields.get("title"), fields.get("size"))
-    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     add(info.get("album_id"), info.get("title"), info.get("content_size"))
     for item in jsvars.array_items(jsvars.object_literal(cgi_text, "public_tag_info"), "tags"):
         fields = jsvars.top_level_fields(item)
@@ -284,12 +285,11 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
     return ""
 
 
-def _links(content: lxml.html.HtmlElement | None, cgi_text: bytes,
+def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
-    """Links to articles in the body, the album's previous and next article, then ``more``
-    (阅读原文, a shared article), as given."""
+    """Links to articles in the body, the album's previous and next article (``info``, the
+    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
     hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
-    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
