@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote
 
 import lxml.html
+from lxml import etree
 from lxml.etree import ParserError
 
 from crawler.wechat import dom, jsvars
@@ -100,7 +101,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = _published(page, cgi) or _shown_publish_time(shown)
     relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
-    body_html = lxml.html.tostring(content, encoding="unicode") \
+    body_html = etree.tostring(content, method="html", encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
     return Article(
@@ -247,7 +248,7 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
     # data-album_id="…"><span class="article-tag__item">#名</span>`` with the count in
     # ``.article-tag__item-num`` or, for a page in one album, ``.article-tag-card__right``
     # ("49个"), as a public capture of a 2021-11-26 page shows.
-    tags = doc.xpath('//*[contains(@class, "article-tag__item-wrp")]')
+    tags = doc.xpath('//*[@class and contains(@class, "article-tag__item-wrp")]')
     for tag in tags:
         number = tag.xpath('string(.//*[contains(@class, "article-tag__item-num")])')
         if not number.strip() and len(tags) == 1:
