@@ -420,7 +420,8 @@ def _lean(root: etree._Element) -> str:
     WeChat's editor wraps nearly every run of text in a ``<span>`` with inline CSS;
     BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
     are unwrapped (before anything else is read of them: they are most of the elements),
-    dropped elements and code gutters go, and only the attributes the converter reads stay
+    dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
+    stand for (a code page has a thousand), and only the attributes the converter reads stay
     (``style`` only where it names a background picture).
     """
     for element in _not_content_in(root):
@@ -432,6 +433,10 @@ def _lean(root: etree._Element) -> str:
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
+        for line_break in pre.iter("br"):
+            line_break.tail = "\n" + (line_break.tail or "")
+        etree.strip_tags(pre, "br")
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
