@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-from tests.inprocess import run_crawl
+from tests.inprocess import run_command, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -92,10 +92,10 @@ def crawl_command(spider: str, archive: Path, *args: str,
 
 
 def scrapy_command(command: str, archive: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``scrapy COMMAND ARGS…`` (versions, …) on ``archive``, with the hosts of ``crawl``."""
-    return subprocess.run([sys.executable, "-m", "scrapy", command, *args, "-s", f"ARCHIVE_DIR={archive}",
-                           "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"],
-                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    """Run ``scrapy COMMAND ARGS…`` (verify, rebuild, versions, …) on ``archive``, with the
+    hosts of ``crawl``, in this process (``tests/inprocess.py``)."""
+    return run_command(command, [*args, "-s", f"ARCHIVE_DIR={archive}", "-s", "ARTICLE_HOSTS=127.0.0.1",
+                                 "-s", "IMAGE_HOSTS=127.0.0.1"])
 
 
 def crawl_env(tz: str = "UTC") -> dict[str, str]:

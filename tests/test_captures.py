@@ -19,19 +19,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, serve_legacy_shape
+from tests.conftest import PROJECT, crawl, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 
 
 def scrapy(command: str, archive: Path, *settings: str) -> subprocess.CompletedProcess[str]:
-    """Run a project command (rebuild, verify…) on ``archive``, with the hosts of ``crawl``."""
-    args = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}",
-            "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"]
-    for setting in settings:
-        args += ["-s", setting]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    return subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    """Run a project command (rebuild, verify…) on ``archive`` with ``settings`` (NAME=VALUE)."""
+    return scrapy_command(command, archive, *(word for setting in settings for word in ("-s", setting)))
 
 
 def posts(archive: Path) -> dict[str, bytes]:
