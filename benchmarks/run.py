@@ -15,6 +15,9 @@ Prints three figures, each measured, none asserted:
    (``benchmarks/pages.py`` times them against another git revision).
 3. Peak RSS of the crawl over ``--rss-articles`` articles beside the first figure's, to
    show that memory does not grow with N.
+4. With ``--floor-rounds N``: N more rounds of (a), the crawl then bare Scrapy each time,
+   and the median of their wall-time ratios: on a machine shared with other work, one
+   round's ratio varies by a third.
 
 Each crawl runs in a subprocess; its CPU time and peak RSS come from ``os.wait4``.
 """
@@ -235,6 +238,8 @@ def main() -> None:
     parser.add_argument("--page-kb", type=int, default=2500, help="size of each article page")
     parser.add_argument("--rss-articles", type=int, default=2000,
                         help="articles of the memory figure (0 to skip it)")
+    parser.add_argument("--floor-rounds", type=int, default=0,
+                        help="rounds of crawl / bare Scrapy in (a) after the rest (0: none)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
@@ -255,6 +260,24 @@ def main() -> None:
         print(f"\n3. peak RSS of the crawl: {crawled.peak_rss_mb:.1f} MB at {args.articles} articles, "
               f"{big.peak_rss_mb:.1f} MB at {args.rss_articles} articles "
               f"({big.wall:.0f} s, {args.rss_articles / big.wall:.1f} articles/s)")
+
+    if args.floor_rounds:
+        floor_rounds(args)
+
+
+def floor_rounds(args: argparse.Namespace) -> None:
+    """Prints ``args.floor_rounds`` rounds of crawl and bare Scrapy in (a), and the median
+    of their wall-time ratios."""
+    print(f"\n4. crawl / bare Scrapy in (a), {args.floor_rounds} rounds")
+    ratios = []
+    for number in range(args.floor_rounds):
+        runs = crawl_figure(args.articles, args.images, args.page_kb, Network(args.latency, 0.0),
+                            ("crawl", "bare"))
+        crawl, bare = runs["crawl"], runs["bare"]
+        ratios.append(crawl.wall / bare.wall)
+        print(f"   round {number + 1}: crawl {crawl.wall:.2f} s ({crawl.cpu:.2f} s CPU), bare "
+              f"{bare.wall:.2f} s ({bare.cpu:.2f} s CPU): {ratios[-1]:.2f}x", flush=True)
+    print(f"   median {statistics.median(ratios):.2f}x (from {min(ratios):.2f}x to {max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":

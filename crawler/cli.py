@@ -16,6 +16,7 @@ from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
+from crawler import logtext
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
@@ -33,6 +34,7 @@ class ArchiveCommand(ScrapyCommand):
     @contextmanager
     def archive(self) -> Iterator[tuple[Archive, Config]]:
         assert self.settings is not None
+        logtext.install()  # a post's file name, a page's title: no line of their own
         try:
             config = Config.from_settings(self.settings)
         except ConfigError as error:

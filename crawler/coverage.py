@@ -14,7 +14,7 @@ from pathlib import Path
 from crawler.store.index import Index
 from crawler.store.posts import PostError, front_matter
 from crawler.store.watchbook import WatchBook
-from crawler.tally import SOURCE_KINDS
+from crawler.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.wechat.article import CHINA_TIME
 
 # What the watch saw of an account's originals, in the order its line gives them.
@@ -104,11 +104,12 @@ def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list
 
 def found_this_run(counts: Mapping[str, int]) -> str:
     """``38 new (30 by albums, 8 by links)`` from an account's counts of a run."""
-    new = counts.get("new", 0)
-    by = [f"{counts[f'new/{kind}']} by {words}" for kind, words in SOURCE_KINDS.items()
-          if counts.get(f"new/{kind}")]
+    new = counts.get(Stat.POSTS_NEW.part, 0)
+    by = [f"{counts[by_kind(Stat.POSTS_NEW, kind)]} by {words}" for kind, words in SOURCE_KINDS.items()
+          if counts.get(by_kind(Stat.POSTS_NEW, kind))]
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
-    failed, not_fetched = counts.get("failed", 0), counts.get("fetch_failed", 0)
+    failed = counts.get(Stat.SOURCES_FAILED.part, 0)
+    not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
     if not failed and not not_fetched:
         return found + ", no source failed"
     return found + "".join([f", {failed} sources failed" if failed else "",

@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.coverage import coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, REDIS_LOST
 from crawler.run import Run
-from crawler.tally import IMPORT_PAGES
+from crawler.tally import Stat
 from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME
 
@@ -24,41 +24,45 @@ logger = logging.getLogger(__name__)
 
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
-    ("posts/new", "new"), ("posts/updated", "updated"), ("posts/unchanged", "unchanged"),
-    ("articles/already_archived", "already archived"), ("posts/kept", "kept (fetched page worse)"),
-    ("posts/deleted", "deleted"), ("posts/violation", "removed"), ("pages/blocked", "blocked"),
-    ("pages/fetch_failed", "not fetched"), ("pages/unparseable", "unparseable"),
-    ("posts/no_publish_time", "without publish time"), ("posts/unconvertible", "unconvertible"),
-    ("posts/write_failed", "not written"), ("pages/not_imported", "not imported"),
-    ("images/failed", "images failed"),
-    ("captures/failed", "captures not written"), ("state/write_failed", "index writes failed"),
-    ("links/without_chksm", "links without chksm followed"),
-    ("links/refused_without_chksm", "refused without chksm (fetched by an album's link)"),
-    ("links/off_host", "listed off the article hosts"),
-    ("albums/left", "left their albums"),
-    ("watch/requested", "originals watched"), ("watch/deleted", "originals deleted"),
-    ("watch/removed", "originals removed"), ("watch/edited", "originals edited"),
-    ("watch/restored", "originals back"),
+    (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
+    (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (fetched page worse)"),
+    (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"), (Stat.PAGES_BLOCKED, "blocked"),
+    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
+    (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
+    (Stat.IMAGES_FAILED, "images failed"),
+    (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
+    (Stat.STATE_READ_FAILED, "index reads failed"),
+    (Stat.LINKS_WITHOUT_CHKSM, "links without chksm followed"),
+    (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (fetched by an album's link)"),
+    (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
+    (Stat.ALBUMS_LEFT, "left their albums"),
+    (Stat.WATCH_REQUESTED, "originals watched"), (Stat.WATCH_DELETED, "originals deleted"),
+    (Stat.WATCH_REMOVED, "originals removed"), (Stat.WATCH_EDITED, "originals edited"),
+    (Stat.WATCH_RESTORED, "originals back"),
 )
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there.
-_TROUBLE = ("pages/blocked", "pages/fetch_failed", "pages/unparseable", "posts/unconvertible",
-            "posts/write_failed", "pages/not_imported", "images/failed", "captures/failed",
-            "state/write_failed", "sources/failed", "accounts/stale", "accounts/deletions")
+_TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
+            Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.IMAGES_FAILED, Stat.CAPTURES_FAILED,
+            Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.ACCOUNTS_STALE,
+            Stat.ACCOUNTS_DELETIONS)
 # (count of a source, wording) in the order a source's line gives them
-_PER_SOURCE = (("listed", "listed"), ("new", "new"), ("updated", "updated"),
-               ("unchanged", "unchanged"), ("already_archived", "already archived"),
-               ("kept", "kept"), ("deleted", "deleted"), ("violation", "removed"),
-               ("fetch_failed", "not fetched"), ("unparseable", "unparseable"),
-               ("no_publish_time", "without publish time"), ("unconvertible", "unconvertible"),
-               ("write_failed", "not written"), ("not_imported", "not imported"))
+_PER_SOURCE = tuple((stat.part, words) for stat, words in (
+    (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
+    (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
+    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"),
+    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
+    (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
+    (Stat.PAGES_NOT_IMPORTED, "not imported")))
 # What a run archived, whatever became of the post: an import with none of these failed.
-_ARCHIVED = ("posts/new", "posts/updated", "posts/unchanged", "posts/kept")
+_ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POSTS_KEPT)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     """Why a run should exit with a non-zero status, or None when it did its job."""
-    reason = reason or stats.get("finish_reason")
+    reason = reason or stats.get(Stat.FINISH_REASON)
     if reason == "blocked":
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
@@ -66,14 +70,16 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if reason == LEASE_LOST:
         return "the run was cut short: another writer took the job"
     archived = any(stats.get(key) for key in _ARCHIVED)
-    if not archived and stats.get("downloader/exception_count", 0) \
-            and not stats.get("downloader/response_count", 0):
+    if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
+            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
         return "WeChat could not be reached: every request failed for a network reason"
-    if stats.get("state/write_failed", 0) or stats.get("posts/write_failed", 0):
+    if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0):
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
-    if stats.get("sources/attempted", 0) and not stats.get("sources/read", 0):
+    if stats.get(Stat.STATE_READ_FAILED, 0):
+        return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"
+    if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0):
         return "no source could be read"
-    if stats.get(IMPORT_PAGES) and not archived:
+    if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     return None
 
@@ -113,8 +119,9 @@ class RunReport:
         lines = []
         for source, counts in sorted(self.tally.by_source().items()):
             line = _counts(counts, _PER_SOURCE) or "no article found"
-            if counts.get("failed"):
-                line = "COULD NOT BE READ" + (f" (in part: {line})" if counts.get("listed") else "")
+            if counts.get(Stat.SOURCES_FAILED.part):
+                line = "COULD NOT BE READ" + (f" (in part: {line})"
+                                              if counts.get(Stat.ARTICLES_LISTED.part) else "")
             lines.append((source, line))
         return lines
 
@@ -132,7 +139,7 @@ class RunReport:
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name))}")
             if coverage.stale(config.stale_account_days, now):
-                self.tally.count("accounts/stale")
+                self.tally.count(Stat.ACCOUNTS_STALE)
                 silence, usual = coverage.silence(now), coverage.usual_gap
                 assert silence is not None and usual is not None
                 logger.warning("No new article from %s for %d days (it published every %.0f days "
@@ -141,7 +148,7 @@ class RunReport:
             alarm = deletions_alarm(index, account.name, biz, now, config.watch_alarm_deletions,
                                     config.watch_alarm_days, started)
             if alarm:
-                self.tally.count("accounts/deletions")
+                self.tally.count(Stat.ACCOUNTS_DELETIONS)
                 logger.warning(alarm)
         return lines
 

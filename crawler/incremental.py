@@ -4,14 +4,15 @@
 article) lets an article request out only if the index does not hold the article as
 settled, and only once a run, whichever link led to it: a listing, a page's links and a
 feed may all name one article, each with another ``chksm``. ``AlbumProgress`` tells how far
-an album is read, and records who left it.
+an album is read, and what to record of each page (``StatePipeline`` writes it: who joined
+the album, who left it).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,12 +20,12 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.items import ArticleItem
+from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
-from crawler.tally import Tally
+from crawler.tally import Stat, Tally
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import article_key, lacks_chksm
+from crawler.wechat.urls import lacks_chksm
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class IncrementalMiddleware:
         self.keys: set[str] = set()
         self.links: set[str] = set()
         self.weak: set[str] = set()  # keys requested so far only by links without chksm
+        self.refused: set[str] = set()  # keys whose link without chksm was refused this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -73,11 +75,16 @@ class IncrementalMiddleware:
         if isinstance(output, ArticleItem):
             self.keys.add(output.article.key)
             return True
+        if isinstance(output, LinkRefused):  # on its way to the index, read before it is there
+            self.refused.add(output.key)
+            return True
         if not (isinstance(output, Request) and output.meta.get("article")):
             return True
-        key = article_key(output.url) or self.index.link_key(output.url)
+        key = self.index.article_of(output.url)
         weak = bool(output.meta.get("weak_link"))
         state = self.index.article_state(key) if key else None
+        if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
+            state = ArticleState.NEEDS_LINK
         if output.url in self.links:
             return False
         if key and key in self.keys and not (
@@ -87,7 +94,7 @@ class IncrementalMiddleware:
             return False  # refused before: only a listing's link will do
         if key and not output.meta.get("refetch") and state in SETTLED:
             account = output.cb_kwargs.get("account")
-            self.tally.count("articles/already_archived", source=output.cb_kwargs.get("source", ""),
+            self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
             return False
         self.links.add(output.url)
@@ -95,23 +102,24 @@ class IncrementalMiddleware:
             self.keys.add(key)
             (self.weak.add if weak else self.weak.discard)(key)
         if weak:
-            self.tally.count("links/without_chksm")
-        self.tally.count("articles/requested")
+            self.tally.count(Stat.LINKS_WITHOUT_CHKSM)
+        self.tally.count(Stat.ARTICLES_REQUESTED)
         return True
 
 
 @dataclass(frozen=True)
 class AlbumStep:
-    """What one page of an album tells the spider: whether to read the next page, and which
-    known members to fetch by the links the album gave before (an unchanged album)."""
+    """What one page of an album tells the spider: what to record of it, whether to read the
+    next page, and which known members to fetch by the links the album gave (an unchanged
+    album)."""
 
+    record: AlbumPageRead
     more: bool
     relisted: tuple[str, ...] = ()
-    left: int = 0  # members that left the album since it was last read whole
 
 
 class AlbumProgress:
-    """Which albums a run reads, how far, and who left them.
+    """Which albums a run reads, how far, and what is recorded of them.
 
     An album lists its current members in the owner's position order, not by date: members
     leave when deleted, old articles join anywhere, and ``article_count`` counts current
@@ -138,43 +146,39 @@ class AlbumProgress:
         return True
 
     def read(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> AlbumStep:
-        """Record one page of ``album`` (of account ``biz``); say what to do next."""
-        now = datetime.now(UTC)
-        entries = [entry for entry in page.entries if entry.key]
-        keys = [entry.key for entry in entries if entry.key]
-        self.index.add_album_articles(album, keys)
-        self.index.add_listed_links((entry.key, entry.url) for entry in entries
-                                    if entry.key and not lacks_chksm(entry.url))
+        """What to record of one page of ``album`` (of account ``biz``), and what to do next."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
+                        for entry in page.entries if entry.key)
+        record = AlbumPageRead(album, biz, members, at)
         if first_page:
-            self.index.remember_album(album, biz, page.title, page.article_count,
-                                      now.isoformat(timespec="seconds"))
-            signature = f"{page.article_count}|{','.join(keys)}"
+            signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
             self.signatures[album] = signature
-            relisted = self._unchanged(album, signature, now)
+            record = replace(record, first=True, title=page.title, count=page.article_count)
+            relisted = self._unchanged(album, signature, dict(members))
             if relisted is not None:
-                return AlbumStep(False, relisted)
+                return AlbumStep(record, False, relisted)
         listed = self.listed.setdefault(album, set())
-        new = set(keys) - listed
+        new = {key for key, _ in members} - listed
         listed |= new
         if page.next_url is None:
-            left = self.index.album_read_whole(album, self.signatures.get(album, ""), listed,
-                                               now.isoformat(timespec="seconds"))
-            if left:
-                logger.info("%d articles left album %s since it was last read", left, album)
-            return AlbumStep(False, left=left)
+            return AlbumStep(replace(record, whole=frozenset(listed),
+                                     signature=self.signatures.get(album, "")), False)
         if not new:
             logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
                            album)
-            return AlbumStep(False)
-        return AlbumStep(True)
+            return AlbumStep(record, False)
+        return AlbumStep(record, True)
 
-    def _unchanged(self, album: str, signature: str, now: datetime) -> tuple[str, ...] | None:
-        """The links of the unsettled members of an unchanged album; None if it changed."""
+    def _unchanged(self, album: str, signature: str,
+                   links: dict[str, str]) -> tuple[str, ...] | None:
+        """The links of the unsettled members of an unchanged album (as this page gives
+        them, else as an earlier listing did); None if the album changed."""
         known, read_whole = self.index.album_signature(album)
         if known != signature or read_whole is None \
-                or now - datetime.fromisoformat(read_whole) > self.recheck:
+                or datetime.now(UTC) - datetime.fromisoformat(read_whole) > self.recheck:
             return None
-        unsettled = self.index.unsettled_in_album(album)
-        if any(not url for _, url in unsettled):
+        unsettled = [links.get(key) or url for key, url in self.index.unsettled_in_album(album)]
+        if not all(unsettled):
             return None  # a member known only from its own page: read the album whole
-        return tuple(url for _, url in unsettled)
+        return tuple(unsettled)

@@ -1,4 +1,5 @@
-"""What travels from the spiders through the pipelines."""
+"""What travels from the spiders through the pipelines: articles, and what the spiders
+learn on the way (albums, links, accounts), which only ``StatePipeline`` writes to the index."""
 
 from __future__ import annotations
 
@@ -34,4 +35,71 @@ class ArticleGone:
     key: str
     url: str
     reason: str
-    source: str = "url"
+
+
+# -- what the spiders learn, for the index (``StatePipeline`` records it) ---------------------
+@dataclass(frozen=True)
+class AccountFound:
+    """The ``__biz`` of an account of the accounts file, as its first fetched page shows it."""
+
+    account: str
+    biz: str
+
+
+@dataclass(frozen=True)
+class AlbumFound:
+    """An album of account ``biz`` that a page names (``member``: that page's article)."""
+
+    album: str
+    biz: str
+    title: str = ""
+    count: int | None = None
+    member: str = ""
+
+
+@dataclass(frozen=True)
+class AlbumPageRead:
+    """One page of an album: its members in order, with the links it gave them.
+
+    ``first`` pages carry the album's title and count; ``whole`` is set on the page that
+    ends a read to the end: every member listed in this run, and the album's signature
+    (``crawler.incremental.AlbumProgress``).
+    """
+
+    album: str
+    biz: str
+    members: tuple[tuple[str, str], ...]  # (key, listed link; "" when it lacks chksm)
+    at: str
+    first: bool = False
+    title: str = ""
+    count: int | None = None
+    whole: frozenset[str] | None = None
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class LinkFound:
+    """A link (a short ``/s/<token>`` one, say) found to lead to article ``key``."""
+
+    url: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ForeignLinkFound:
+    """A link to another account's article ``key`` (of ``biz``), seen from ``seen_from``."""
+
+    key: str
+    biz: str
+    seen_from: str
+
+
+@dataclass(frozen=True)
+class LinkRefused:
+    """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``."""
+
+    key: str
+    url: str
+
+
+StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused

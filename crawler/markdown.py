@@ -11,6 +11,7 @@ contribute their text only, and only http(s) URLs are linked.
 
 from __future__ import annotations
 
+import copy
 import html
 import itertools
 import re
@@ -111,16 +112,33 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if article.item_show_type == PostType.IMAGES:
         parts += [converter.image(url) for url in article.pictures]
     if article.text:
-        parts.append(converter.convert(text_as_html(_no_nul(article.text))))
+        parts.append(converter.convert(dom.fragment(text_as_html(_no_nul(article.text)))))
     if article.body_html:
-        parts.append(converter.convert(_no_nul(article.body_html)))
+        parts.append(converter.convert(_body(article)))
     if article.share_source_url:
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
     markdown = _tidy("\n\n".join(p for p in parts if p.strip()))
-    markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
-    markdown = escape_liquid(_CODE_SPAN.sub(converter.place_span, markdown))
+    if converter.code_blocks:  # a few passes over the whole post, each only if it has work
+        markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
+    if converter.code_spans:
+        markdown = _CODE_SPAN.sub(converter.place_span, markdown)
+    markdown = escape_liquid(markdown)
+    if not converter.local_links:
+        return markdown
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
+
+
+def _body(article: Article) -> etree._Element:
+    """``article``'s body under one ``<div>``, as ``dom.fragment`` makes it of ``body_html``
+    (its tail included): a copy of the tree the parser made when there is one, which costs
+    a fraction of parsing the markup again."""
+    if article.body is None:
+        parsed: etree._Element = dom.fragment(_no_nul(article.body_html))
+        return parsed
+    root = etree.Element("div")  # plain lxml: no Python class lookup for each element read
+    root.append(copy.deepcopy(article.body))
+    return root
 
 
 def text_as_html(text: str) -> str:
@@ -215,8 +233,9 @@ class _WeChatConverter(_MarkdownConverter):
         self.code_spans: list[str] = []  # see code_span
 
     # -- entry points ---------------------------------------------------------------
-    def convert(self, html: str) -> str:
-        soup = BeautifulSoup(_lean(html), "lxml")
+    def convert(self, root: etree._Element) -> str:
+        """The Markdown of what ``root`` holds (which this changes)."""
+        soup = BeautifulSoup(_lean(root), "lxml", element_classes={Tag: _Tag})
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
                   if (match := _HEADING.match(tag.name)) and tag.get_text(strip=True)]
         self.heading_shift = max(0, 2 - min(levels)) if levels else 0
@@ -381,31 +400,55 @@ class _WeChatConverter(_MarkdownConverter):
         return str(super().convert_p(el, text, parent_tags))
 
 
-def _lean(html: str) -> str:
-    """The body without what the conversion ignores, done by lxml before BeautifulSoup.
+class _Tag(Tag):
+    """A tag whose nearest ancestor of a name is found by walking up: markdownify asks for
+    every tag's ``pre`` ancestor, and BeautifulSoup builds a filter for each question."""
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None and parent.name != name:
+            parent = parent.parent
+        return parent
+
+
+def _lean(root: etree._Element) -> str:
+    """``root`` as markup without what the conversion ignores, done by lxml before
+    BeautifulSoup.
 
     WeChat's editor wraps nearly every run of text in a ``<span>`` with inline CSS;
     BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
-    are unwrapped, dropped elements and code gutters go, and only the attributes the
-    converter reads stay (``style`` only where it names a background picture).
+    are unwrapped (before anything else is read of them: they are most of the elements),
+    dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
+    stand for (a code page has a thousand), and only the attributes the converter reads stay
+    (``style`` only where it names a background picture).
     """
-    root = dom.fragment(html)
     for element in _not_content_in(root):
-        element.drop_tree()
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in ("span", "font") and _BLOCK_DISPLAY.search(element.get("style") or ""):
+        element.tag = dom.GOING
+    etree.strip_elements(root, dom.GOING, with_tail=False)
+    for element in list(root.iter("span", "font")):
+        if _shown_as_block(element.get("style") or ""):
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
-        _keep_read_attributes(element)
-        if element.tag == "span" and "data-formula" in element.attrib:
+        elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
+        for line_break in pre.iter("br"):
+            line_break.tail = "\n" + (line_break.tail or "")
+        etree.strip_tags(pre, "br")
+    for element in root.iter(etree.Element):
+        _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
 
 
-def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+@widgets.per_style
+def _shown_as_block(style: str) -> bool:
+    return bool(_BLOCK_DISPLAY.search(style))
+
+
+def _not_content_in(root: etree._Element) -> list[etree._Element]:
     """The elements below ``root`` that are not content, none inside another: what is
     inside goes with it, unread (reading it costs a walk of its own per element)."""
     found, walk = [], etree.iterwalk(root, events=("start",))
@@ -416,7 +459,7 @@ def _not_content_in(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return found
 
 
-def not_content(element: lxml.html.HtmlElement) -> bool:
+def not_content(element: etree._Element) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
     numbers, a rendered player beside its widget, and what CSS hides from readers (not
     ``#js_content``, which WeChat hides until its scripts have run, nor an element a
@@ -427,13 +470,13 @@ def not_content(element: lxml.html.HtmlElement) -> bool:
         return True
     style = element.get("style")
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
-    if hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
+    if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
     return _hides(element, style, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
 
 
-def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -> bool:
+def _hides(element: etree._Element, style: str, hiding: widgets.Hiding) -> bool:
     """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
     on one another is hidden only beyond a line, and not where a descendant sets a line
     height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
@@ -442,13 +485,13 @@ def _hides(element: lxml.html.HtmlElement, style: str, hiding: widgets.Hiding) -
         return True
     if hiding is widgets.Hiding.TEXT_BEYOND_A_LINE:
         styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
-        if widgets.fits_a_line(element.itertext(), styles) or any(
+        if widgets.fits_a_line(map(str, element.itertext()), styles) or any(
                 widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()):
             return False
     return not _has_picture(element)
 
 
-def _has_picture(element: lxml.html.HtmlElement) -> bool:
+def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
@@ -465,14 +508,15 @@ def _attributes(tag: Tag) -> dict[str, str]:
             for name, value in tag.attrs.items()}
 
 
-def _keep_read_attributes(element: lxml.html.HtmlElement) -> None:
+def _keep_read_attributes(element: etree._Element) -> None:
     """Only the attributes the converter reads stay (``style`` only with a picture in it).
 
     The others are not read at all: a page may carry names lxml cannot look up, such as
     ``{x}`` (read as a namespace) or names with control characters.
     """
-    names = set(element.attrib.keys())
-    kept = {name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    names = set(map(str, element.attrib.keys()))
+    kept: dict[str | bytes, str | bytes] = {
+        name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
     if "style" in names and "url(" in (style := element.get("style") or ""):
         kept["style"] = style
     if len(kept) < len(names):

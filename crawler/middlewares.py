@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from crawler.config import Config
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT
+from crawler.tally import Stat
 from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
 from crawler.wechat.urls import host_of
 
@@ -99,10 +100,10 @@ class BlockMiddleware:
         if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
             return response  # maybe the link WeChat refuses, not us: the spider decides
         self.in_a_row += 1
-        stats = self.crawler.stats
-        stats.inc_value("blocks/detected")
+        tally = Run.of(self.crawler).tally
+        tally.count(Stat.BLOCKS_DETECTED)
         if self.in_a_row >= self.limit:
-            stats.inc_value("pages/blocked")
+            tally.count(Stat.PAGES_BLOCKED)
             if not self.stopped:
                 logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
                              "what is not fetched is left for the next run.", self.in_a_row, request.url)
@@ -111,10 +112,10 @@ class BlockMiddleware:
         spider = self.crawler.spider
         assert spider is not None
         again = get_retry_request(request, spider=spider, reason="blocked",
-                                  max_retry_times=self.retries, stats_base_key="blocks",
+                                  max_retry_times=self.retries, stats_base_key=Stat.BLOCK_RETRIES.value,
                                   logger=logger, give_up_log_level=logging.DEBUG)
         if again is None:
-            stats.inc_value("pages/blocked")
+            tally.count(Stat.PAGES_BLOCKED)
             logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
                            self.retries + 1)
             raise IgnoreRequest(f"blocked: {request.url}")
@@ -174,7 +175,7 @@ class CaptureMiddleware:
 
     def __init__(self, crawler: Crawler):
         self.captures = Run.of(crawler).archive.captures
-        self.stats = crawler.stats
+        self.tally = Run.of(crawler).tally
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
@@ -195,7 +196,7 @@ class CaptureMiddleware:
     def _written(self, written: asyncio.Future[None]) -> None:
         self.pending.release()
         if written.exception() is not None:
-            self.stats.inc_value("captures/failed")
+            self.tally.count(Stat.CAPTURES_FAILED)
             logger.error("Capture not written: %s", written.exception())
 
     def close(self) -> None:
@@ -207,24 +208,25 @@ def _pairs(headers: Headers) -> list[tuple[str, str]]:
             for name, values in headers.items() for value in values]
 
 
-class StateWriteErrors:
-    """A spider middleware: an index write that fails in a callback (a full disk, an index
-    locked past its timeout) costs that page's or listing's leads, in one ERROR line and a
-    count that fails the run (``state/write_failed``), never a traceback and a silent exit 0."""
+class IndexErrors:
+    """A spider middleware: an index that cannot be read in a callback (a damaged page of
+    the file, a disk that fails) costs that page's or listing's leads, in one ERROR line and
+    a count that fails the run (``state/read_failed``), never a traceback and a silent exit
+    0. (Writes are ``StatePipeline``'s, with the same policy.)"""
 
     def __init__(self, crawler: Crawler):
-        self.stats = crawler.stats
+        self.tally = Run.of(crawler).tally
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StateWriteErrors:
+    def from_crawler(cls, crawler: Crawler) -> IndexErrors:
         return cls(crawler)
 
     def process_spider_exception(self, response: Response, exception: Exception) -> list[Any] | None:
         if not isinstance(exception, (sqlite3.Error, OSError)):
             return None
-        self.stats.inc_value("state/write_failed")
-        logger.error("Not recorded: what %s leads to is left for the next run: %s", response.url,
+        self.tally.count(Stat.STATE_READ_FAILED)
+        logger.error("Not followed: what %s leads to is left for the next run: %s", response.url,
                      exception)
-        logger.debug("The write that failed", exc_info=exception)
+        logger.debug("The index read that failed", exc_info=exception)
         return []
 

@@ -38,6 +38,22 @@ def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequenc
     return render_post(article, to_markdown(article, image_links, style, post_links), tags)
 
 
+class NotConverted(Exception):
+    """An article whose post could not be made; the message says why."""
+
+
+def converted(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
+              style: MarkdownStyle = MarkdownStyle(),
+              post_links: Mapping[str, str] | None = None) -> str:
+    """``compose_post``, for an article that comes from outside: whatever the converter
+    raises on it (a bug a hostile page finds) is ``NotConverted``, the cause kept."""
+    try:
+        return compose_post(article, image_links, tags, style, post_links)
+    except Exception as error:  # conversion is pure: whatever it raises, no post is made
+        raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
+            from error
+
+
 def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
     """Front matter, attribution blockquote and body of ``article``'s post.
 

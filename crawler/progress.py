@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from crawler.run import Run
+from crawler.tally import Stat
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,8 @@ class Progress:
     def report(self) -> None:
         stats = self.crawler.stats
         assert stats is not None
-        self.pace.found = stats.get_value("articles/requested", 0)
-        self.pace.done = stats.get_value("articles/handled", 0)
+        self.pace.found = stats.get_value(Stat.ARTICLES_REQUESTED, 0)
+        self.pace.done = stats.get_value(Stat.ARTICLES_HANDLED, 0)
         logger.info("Progress: %s", self.pace.line("articles", time.monotonic()))
 
     def stop(self) -> None:

@@ -21,11 +21,12 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.markdown import MarkdownStyle
+from crawler.post import NotConverted, converted
 from crawler.progress import Pace
-from crawler.store.archive import Archive, NotConverted
+from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.posts import PostError, front_matter
+from crawler.store.posts import Outcome, PostError, front_matter
 from crawler.tagging.tags import Tagger
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
@@ -76,11 +77,7 @@ def _restore_post(archive: Archive, key: str, name: str,
         logger.warning("Not restored: %s: no capture of its article is left", name)
         return "without capture"
     article = _article_of(found)
-    names = {url: stored for url in article.image_urls
-             if (stored := archive.images.stored_name(url))}
-    tags = archive.index.article_tags(key) or []
-    complete = archive.index.article_state(key) != ArticleState.INCOMPLETE
-    archive.archive_article(article, names, tags, style, complete=complete)
+    _write(archive, article, archive.index.article_tags(key) or [], style)
     return "restored"
 
 
@@ -103,12 +100,18 @@ def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime
     article = _article_of(found)
     if not article.account and wechat.get("account"):
         article = replace(article, account=str(wechat["account"]))
+    tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
+    return _write(archive, article, tags, style).value
+
+
+def _write(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> Outcome:
+    """Convert ``article`` with the images the archive holds of it, and write its post."""
     names = {url: name for url in article.image_urls
              if (name := archive.images.stored_name(url))}
-    tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
+    text = converted(article, archive.image_links(names), tags, style,
+                     archive.links.targets(article))
     complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
-    outcome, _ = archive.archive_article(article, names, tags, style, complete=complete)
-    return outcome.value
+    return archive.write_post(article, text, tags=tags, complete=complete)[0]
 
 
 def _newest_captures(archive: Archive) -> dict[str, tuple[datetime, Path, int]]:

@@ -75,9 +75,10 @@ BLOCK_RETRY_TIMES = 2
 BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.ImagePipeline": 100,
+    "crawler.pipelines.images.ImagePipeline": 100,
     "crawler.watcher.WatchPipeline": 250,
-    "crawler.pipelines.PostPipeline": 300,
+    "crawler.pipelines.state.StatePipeline": 280,
+    "crawler.pipelines.posts.PostPipeline": 300,
 }
 # Answers pass middlewares from the highest number down: blocks are seen once
 # HttpCompressionMiddleware (590) has decoded the body and before RetryMiddleware (550)
@@ -89,7 +90,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
-                      "crawler.middlewares.StateWriteErrors": 950}
+                      "crawler.middlewares.IndexErrors": 950}
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
               "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0}
 

@@ -1,4 +1,5 @@
-"""What a run counts, and the one place its names are spelled: totals, per source, per account.
+"""What a run counts, and the one place its names are spelled (``Stat``): totals, per
+source, per account.
 
 Totals are Scrapy stats (``posts/new``); the counts per source and per account are kept in
 the stats too, as one mapping each, so that the run report reads them back as they were
@@ -8,13 +9,110 @@ counted instead of taking stats names apart.
 from __future__ import annotations
 
 from collections import Counter
+from enum import StrEnum
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-SOURCES = "run/sources"
-ACCOUNTS = "run/accounts"
-IMPORT_PAGES = "imports/pages"  # saved pages an import was given
+from crawler.store.posts import Outcome
+from crawler.wechat.article import PageReason
+
+
+class Stat(StrEnum):
+    """Every stats name a run writes or reads. A name is written as its plain ``str`` value
+    (``Tally``), so that Scrapy's stats dump prints ``'posts/new'``, not the member."""
+
+    # What became of an article's post (``Outcome``), or of a gone article's state
+    POSTS_NEW = "posts/new"
+    POSTS_UPDATED = "posts/updated"
+    POSTS_UNCHANGED = "posts/unchanged"
+    POSTS_KEPT = "posts/kept"
+    POSTS_DELETED = "posts/deleted"
+    POSTS_VIOLATION = "posts/violation"
+    POSTS_UNAVAILABLE = "posts/unavailable"
+    POSTS_NO_PUBLISH_TIME = "posts/no_publish_time"
+    POSTS_UNCONVERTIBLE = "posts/unconvertible"
+    POSTS_WRITE_FAILED = "posts/write_failed"
+    # Pages that are no article (``PageReason``), or that were not had
+    PAGES_DELETED = "pages/deleted"
+    PAGES_VIOLATION = "pages/violation"
+    PAGES_UNAVAILABLE = "pages/unavailable"
+    PAGES_EXPIRED = "pages/expired"
+    PAGES_BAD_PARAMS = "pages/bad_params"
+    PAGES_VERIFICATION = "pages/verification"
+    PAGES_UNKNOWN = "pages/unknown"
+    PAGES_UNPARSEABLE = "pages/unparseable"
+    PAGES_FETCH_FAILED = "pages/fetch_failed"
+    PAGES_NOT_IMPORTED = "pages/not_imported"
+    PAGES_BLOCKED = "pages/blocked"
+    PAGES_HANDED_BACK = "pages/handed_back"  # by a fetch node, to the frontier
+    # Article requests: listed by a source, found by a link, made, answered or failed
+    ARTICLES_LISTED = "articles/listed"
+    ARTICLES_LINKED = "articles/linked"
+    ARTICLES_REQUESTED = "articles/requested"
+    ARTICLES_HANDLED = "articles/handled"
+    ARTICLES_ALREADY_ARCHIVED = "articles/already_archived"
+    LINKS_OFF_HOST = "links/off_host"
+    LINKS_FOREIGN = "links/foreign"
+    LINKS_WITHOUT_CHKSM = "links/without_chksm"
+    LINKS_REFUSED_WITHOUT_CHKSM = "links/refused_without_chksm"
+    SOURCES_ATTEMPTED = "sources/attempted"
+    SOURCES_READ = "sources/read"
+    SOURCES_FAILED = "sources/failed"
+    SOURCES_FAILED_PAGES = "sources/failed_pages"
+    ALBUMS_LEFT = "albums/left"
+    IMPORT_PAGES = "imports/pages"  # saved pages an import was given
+    IMAGES_ALREADY_STORED = "images/already_stored"
+    IMAGES_DOWNLOADED = "images/downloaded"
+    IMAGES_FAILED = "images/failed"
+    CAPTURES_FAILED = "captures/failed"
+    STATE_WRITE_FAILED = "state/write_failed"
+    STATE_READ_FAILED = "state/read_failed"
+    BLOCKS_DETECTED = "blocks/detected"
+    BLOCK_RETRIES = "blocks"  # get_retry_request's base: blocks/count, blocks/max_reached
+    ACCOUNTS_STALE = "accounts/stale"
+    ACCOUNTS_DELETIONS = "accounts/deletions"
+    # The watch of the originals: articles asked for again, changes seen (``WatchBook``)
+    WATCH_REQUESTED = "watch/requested"
+    WATCH_DELETED = "watch/deleted"
+    WATCH_REMOVED = "watch/removed"
+    WATCH_EDITED = "watch/edited"
+    WATCH_RESTORED = "watch/restored"
+    # The mappings per source and per account (``Tally.by_source``, ``by_account``)
+    RUN_SOURCES = "run/sources"
+    RUN_ACCOUNTS = "run/accounts"
+    # Scrapy's own: what its scheduler counts (a fetch node's counts as it would), and what
+    # the summary reads
+    SCHEDULER_ENQUEUED_MEMORY = "scheduler/enqueued/memory"
+    SCHEDULER_DEQUEUED_MEMORY = "scheduler/dequeued/memory"
+    SCHEDULER_DEQUEUED_REDIS = "scheduler/dequeued/redis"
+    START_TIME = "start_time"
+    FINISH_REASON = "finish_reason"
+    DOWNLOADER_EXCEPTIONS = "downloader/exception_count"
+    DOWNLOADER_RESPONSES = "downloader/response_count"
+
+    @classmethod
+    def post(cls, what: Outcome | PageReason) -> Stat:
+        """``posts/new``: what became of a post, or the state a gone article was given."""
+        return cls(f"posts/{what}")
+
+    @classmethod
+    def page(cls, reason: PageReason) -> Stat:
+        """``pages/deleted``: a page that is no article, by what it is."""
+        return cls(f"pages/{reason}")
+
+    @classmethod
+    def watch(cls, change: str) -> Stat:
+        """``watch/edited``: a change of the originals the watch saw (``WatchBook.counts``)."""
+        return cls(f"watch/{change}")
+
+    @property
+    def part(self) -> str:
+        """What the counts per source and per account call it: ``posts/new`` → ``new``."""
+        return self.rsplit("/", 1)[-1]
+
+
 # How a source's name starts: what kind of source it is (album:…, feed:…, urls:…, link, mp:…).
 SOURCE_KINDS = {"album": "albums", "link": "links", "feed": "feeds", "urls": "URLs", "mp": "back office",
                 "url": "URLs", "import": "imports"}
@@ -23,6 +121,11 @@ SOURCE_KINDS = {"album": "albums", "link": "links", "feed": "feeds", "urls": "UR
 def source_kind(source: str) -> str:
     """``album:3001`` → ``album``."""
     return source.split(":", 1)[0]
+
+
+def by_kind(stat: Stat, kind: str) -> str:
+    """What an account's counts call ``stat`` for the sources of one kind: ``new/album``."""
+    return f"{stat.part}/{kind}"
 
 
 class Tally:
@@ -36,29 +139,31 @@ class Tally:
         assert self.crawler.stats is not None
         return self.crawler.stats
 
-    def count(self, key: str, *, source: str = "", account: str = "") -> None:
-        """Count ``key`` (``posts/new``) in the totals and, by its last part (``new``), for
-        ``source`` and for ``account`` (there also by the source's kind: ``new/album``)."""
-        self.stats.inc_value(key)
-        what = key.rsplit("/", 1)[-1]
+    def count(self, stat: Stat, n: int = 1, *, source: str = "", account: str = "") -> None:
+        """Count ``n`` of ``stat`` (``posts/new``) in the totals and, by its part (``new``),
+        for ``source`` and for ``account`` (there also by the source's kind: ``new/album``)."""
+        self.stats.inc_value(stat.value, n)
         if source:
-            self._counter(SOURCES, source)[what] += 1
+            self._counter(Stat.RUN_SOURCES, source)[stat.part] += n
         if account:
-            counts = self._counter(ACCOUNTS, account)
-            counts[what] += 1
+            counts = self._counter(Stat.RUN_ACCOUNTS, account)
+            counts[stat.part] += n
             if source:
-                counts[f"{what}/{source_kind(source)}"] += 1
+                counts[by_kind(stat, source_kind(source))] += n
+
+    def set(self, stat: Stat, value: Any) -> None:
+        self.stats.set_value(stat.value, value)
 
     def by_source(self) -> dict[str, Counter[str]]:
-        return dict(self.stats.get_value(SOURCES) or {})
+        return dict(self.stats.get_value(Stat.RUN_SOURCES) or {})
 
     def by_account(self, account: str) -> Counter[str]:
-        return (self.stats.get_value(ACCOUNTS) or {}).get(account) or Counter()
+        return (self.stats.get_value(Stat.RUN_ACCOUNTS) or {}).get(account) or Counter()
 
-    def _counter(self, table: str, name: str) -> Counter[str]:
+    def _counter(self, table: Stat, name: str) -> Counter[str]:
         counters = self.stats.get_value(table)
         if counters is None:
             counters = {}
-            self.stats.set_value(table, counters)
+            self.set(table, counters)
         counter: Counter[str] = counters.setdefault(name, Counter())
         return counter

@@ -19,7 +19,6 @@ from crawler.store.archive import Archive
 from crawler.watch import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
-from crawler.wechat.urls import article_key
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,10 @@ class Version:
 def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Version]:
     """The captures of the article ``url`` names (a long link, or a short one the index
     knows), oldest first, numbered from 1."""
-    key = article_key(url) or archive.index.link_key(url) or url
+    key = archive.index.article_of(url) or url
     tags = archive.index.article_tags(key) or []
     found = sorted((capture for capture in archive.captures.captures()
-                    if (article_key(capture.url) or archive.index.link_key(capture.url)) == key),
+                    if archive.index.article_of(capture.url) == key),
                    key=lambda capture: capture.fetched_at)
     previous: Seen | None = None
     for number, capture in enumerate(found, 1):
@@ -67,6 +66,5 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
 def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> str | None:
     if article.published is None:
         return None
-    links = {url: archive.layout.image_link(name) for url in article.image_urls
-             if (name := archive.index.image_name(url))}
-    return compose_post(article, links, tags, style)
+    names = {url: name for url in article.image_urls if (name := archive.index.image_name(url))}
+    return compose_post(article, archive.image_links(names), tags, style)

@@ -27,7 +27,7 @@ from crawler.store.archive import Archive
 from crawler.store.index import Index
 from crawler.store.posts import PostError, front_matter
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Tally
+from crawler.tally import Stat, Tally
 from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ARTICLE_HOST
 
@@ -47,7 +47,7 @@ def watch_requests(spider: WeChatSpider) -> Iterator[Request]:
                                                 config.watch_schedule):
         request = spider.article_request(_on(config.wechat_base_url, url), SOURCE, refetch=True)
         request.meta[_KEY] = key
-        spider.tally.count("watch/requested")
+        spider.tally.count(Stat.WATCH_REQUESTED)
         yield request
 
 
@@ -116,8 +116,8 @@ class WatchPipeline:
 def record_changes(tally: Tally, index: Index) -> float:
     """Put what the watch saw this run (``watch/deleted``, ``removed``, ``edited``,
     ``restored``) into the run's stats, for the summary; return when the run started."""
-    started = tally.stats.get_value("start_time")
+    started = tally.stats.get_value(Stat.START_TIME)
     since = started.timestamp() if started else time.time()
     for kind, count in WatchBook(index).counts(since=since).items():
-        tally.stats.set_value(f"watch/{kind}", count)
+        tally.set(Stat.watch(kind), count)
     return since

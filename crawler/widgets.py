@@ -87,7 +87,7 @@ class Hiding(enum.Enum):
 _T = TypeVar("_T")
 
 
-def _per_style(function: Callable[[str], _T]) -> Callable[[str], _T]:
+def per_style(function: Callable[[str], _T]) -> Callable[[str], _T]:
     """``function`` of an inline style, cached by the style string: a page's hundreds of
     styled elements share a few dozen styles, and parsing each one's declarations was most
     of the converter's time. A style longer than any editor writes is not kept, so that
@@ -95,13 +95,13 @@ def _per_style(function: Callable[[str], _T]) -> Callable[[str], _T]:
     cached = functools.lru_cache(maxsize=1024)(function)
 
     @functools.wraps(function)
-    def per_style(style: str) -> _T:
+    def cached_or_not(style: str) -> _T:
         return cached(style) if len(style) <= 2000 else function(style)
 
-    return per_style
+    return cached_or_not
 
 
-@_per_style
+@per_style
 def hiding(style: str) -> Hiding:
     """What an inline ``style`` hides: all of the element when it is not shown, invisible,
     transparent, or of no height with its overflow hidden; its text when its font is a pixel
@@ -139,7 +139,7 @@ def fits_a_line(texts: Iterable[str], styles: Iterable[str]) -> bool:
     return True
 
 
-@_per_style
+@per_style
 def restores_lines(style: str) -> bool:
     """Whether an inline ``style`` sets lines of a readable height of its own, whatever an
     ancestor's ``line-height``."""
@@ -151,7 +151,7 @@ _WECHAT_FONT_PX = 17
 _PHONE_LINE_PX = 343  # a 375-pixel-wide screen less WeChat's margins
 
 
-@_per_style
+@per_style
 def _font_pixels(style: str) -> float | None:
     return _pixels(_declarations(style).get("font-size", ""))
 

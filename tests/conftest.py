@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import shutil
 import subprocess
@@ -10,13 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scrapy import Spider
+import redis
+from scrapy import Request, Spider
+from scrapy.commands import ScrapyCommand
 from scrapy.crawler import Crawler
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
-from tests.inprocess import run_command, run_crawl
+from crawler.config import Config
+from crawler.run import Run
+from crawler.spiders.base import WeChatSpider
+from tests.inprocess import Crawled, run_archive_command, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
+from tests.redisserver import RedisServer
 
 PROJECT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -47,6 +56,69 @@ def unit_crawler(spider: type[Spider] | None = None, **overrides: Any) -> Crawle
                                               **overrides})
 
 
+def spider_of(spidercls: type[WeChatSpider], archive: Path, settings: dict[str, str] | None = None,
+              **arguments: str) -> WeChatSpider:
+    """A spider of the project made as ``scrapy crawl`` makes it, over ``archive``, before any
+    crawl (``started`` closes its archive)."""
+    crawler = unit_crawler(spidercls, ARCHIVE_DIR=str(archive), **(settings or {}))
+    spider = spidercls.from_crawler(crawler, **arguments)
+    assert isinstance(spider, WeChatSpider)
+    return spider
+
+
+def started(spider: WeChatSpider) -> list[Request]:
+    """The requests the spider starts with; its archive is closed after."""
+    async def collect() -> list[Request]:
+        return [request async for request in spider.start()]
+    try:
+        return asyncio.run(collect())
+    finally:
+        Run.of(spider.crawler).archive.close()
+
+
+def run_command(command: ScrapyCommand, archive: Path, *args: str, **settings: Any) -> int:
+    """``scrapy COMMAND ARGS`` on ``archive`` in this process: its exit status (what it
+    prints is in ``capsys``)."""
+    values = Settings()
+    values.setmodule(project_settings)
+    values.update({"ARCHIVE_DIR": str(archive), **settings}, priority="cmdline")
+    command.settings = values
+    parser = argparse.ArgumentParser()
+    command.add_options(parser)
+    opts, positional = parser.parse_known_args(list(args))
+    try:
+        command.run(positional, opts)
+    except SystemExit as exit:
+        assert isinstance(exit.code, int)
+        return exit.code
+    return command.exitcode
+
+
+def project_config(**overrides: Any) -> Config:
+    """The project's ``Config`` with ``overrides`` given as on the command line."""
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.update(overrides, priority="cmdline")
+    return Config.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def redis_server_session() -> Iterator[RedisServer]:
+    """One redis-server for the unit tests of the session (``redis_db`` empties it for each)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server_session: RedisServer) -> Iterator[redis.Redis]:
+    """A client of the session's redis-server, its database emptied first."""
+    client = redis.Redis.from_url(redis_server_session.url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
 @pytest.fixture
 def wechat() -> Iterator[MockWeChat]:
     with MockWeChat() as server:
@@ -54,9 +126,9 @@ def wechat() -> Iterator[MockWeChat]:
 
 
 def crawl(spider: str, archive: Path, *args: str,
-          settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+          settings: dict[str, str] | None = None) -> Crawled:
     """Run ``scrapy crawl SPIDER`` against the local server, politeness off, in this process
-    (``tests/inprocess.py``): its exit status, and its log as standard error."""
+    (``tests/inprocess.py``): its exit status, its log as standard error, its stats."""
     return run_crawl(spider, list(args), crawl_options(archive, settings))
 
 
@@ -94,8 +166,8 @@ def crawl_command(spider: str, archive: Path, *args: str,
 def scrapy_command(command: str, archive: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``scrapy COMMAND ARGS…`` (verify, rebuild, versions, …) on ``archive``, with the
     hosts of ``crawl``, in this process (``tests/inprocess.py``)."""
-    return run_command(command, [*args, "-s", f"ARCHIVE_DIR={archive}", "-s", "ARTICLE_HOSTS=127.0.0.1",
-                                 "-s", "IMAGE_HOSTS=127.0.0.1"])
+    return run_archive_command(command, [*args, "-s", f"ARCHIVE_DIR={archive}",
+                                         "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"])
 
 
 def crawl_env(tz: str = "UTC") -> dict[str, str]:

@@ -83,8 +83,17 @@ class Reactor:
         return outcome["value"]  # type: ignore[no-any-return]
 
 
+class Crawled(subprocess.CompletedProcess[str]):
+    """A crawl run here: what the command would exit with and log, and the crawl's stats
+    (empty when the command refused to start it)."""
+
+    def __init__(self, args: list[str], returncode: int, stderr: str, stats: dict[str, Any]):
+        super().__init__(args, returncode, "", stderr)
+        self.stats = stats
+
+
 def run_crawl(spider: str, args: list[str], options: dict[str, str],
-              timeout: float = 120) -> subprocess.CompletedProcess[str]:
+              timeout: float = 120) -> Crawled:
     """What ``scrapy crawl SPIDER ARGS -s NAME=VALUE…`` would exit with and log, run here."""
     settings = Settings()
     settings.setmodule(project_settings, priority="project")
@@ -111,27 +120,29 @@ def run_crawl(spider: str, args: list[str], options: dict[str, str],
     level, root.level = root.level, logging.DEBUG
     root.addHandler(handler)
     try:
-        status = Reactor.call(lambda: _crawl(settings, spider, spargs, errors), timeout)
+        status, stats = Reactor.call(lambda: _crawl(settings, spider, spargs, errors), timeout)
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
-    return subprocess.CompletedProcess(["scrapy", "crawl", spider, *args], status, "",
-                                       errors.getvalue() + log.getvalue())
+    return Crawled(["scrapy", "crawl", spider, *args], status,
+                   errors.getvalue() + log.getvalue(), stats)
 
 
 def _crawl(settings: Settings, spider: str, spargs: dict[str, str],
-           errors: io.StringIO) -> Deferred[int] | int:
+           errors: io.StringIO) -> Deferred[tuple[int, dict[str, Any]]] | tuple[int, dict[str, Any]]:
     runner = CrawlerRunner(settings)
     with contextlib.redirect_stderr(errors):
         prepared = prepare_crawl(runner, settings, spider, spargs)
     if isinstance(prepared, int):
-        return prepared
+        return prepared, {}
     crawler, params = prepared
     crawled = runner.crawl(crawler, params=params)
-    return crawled.addBoth(lambda _: exit_status(runner, crawler))
+    assert crawler.stats is not None
+    stats = crawler.stats
+    return crawled.addBoth(lambda _: (exit_status(runner, crawler), stats.get_stats()))
 
 
-def run_command(command: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+def run_archive_command(command: str, args: list[str]) -> subprocess.CompletedProcess[str]:
     """What ``scrapy COMMAND ARGS…`` (a command that crawls nothing) would exit with and
     print, run here: its class, options and ``run`` as ``scrapy.cmdline`` calls them. Its
     log lines go to standard error as Python prints them when nothing configured logging

@@ -12,6 +12,7 @@ import re
 import socket
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,11 +42,12 @@ def served_album(server: MockWeChat, album: str, first: int, count: int) -> tupl
     return site, arts
 
 
-def album_crawl(site: Site, album: str, archive: Path, **settings: str) -> str:
+def album_crawl(site: Site, album: str, archive: Path, **settings: str) -> dict[str, Any]:
+    """The stats of a crawl of ``album``, which must succeed."""
     result = crawl("album", archive, "-a", f"url={site.album(album, site.albums[album])}",
                    settings={"ALBUM_PAGE_SIZE": "20", **settings})
     assert result.returncode == 0, result.stderr
-    return result.stderr
+    return result.stats
 
 
 def album_requests(server: MockWeChat, since: int = 0) -> list[str]:
@@ -71,13 +73,13 @@ def test_an_album_that_loses_members_and_gains_more_than_a_page_is_read_until_al
     members = [a for a in first if a not in gone] + new + old
     site.albums["3301"] = members
     pages, fetched = len(album_requests(wechat)), len(article_requests(wechat))
-    log = album_crawl(site, "3301", archive)
+    stats = album_crawl(site, "3301", archive)
     assert archived(archive) == {a.mid for a in first + new + old}
     assert sorted(article_requests(wechat, fetched)) == sorted(a.path + "&chksm=abcdef0123&scene=126"
                                                                for a in new + old)
     assert len(album_requests(wechat, pages)) == 2  # 40 members: two pages of 20
     assert departed(archive, "3301") == {a.mid for a in gone}
-    assert re.search(r"Run summary \(finished\): 25 new, .*5 left their albums", log), log
+    assert (stats["posts/new"], stats["albums/left"]) == (25, 5)
 
     # Nothing changed: one request, nothing fetched; posts of departed articles stay.
     pages, fetched = len(album_requests(wechat)), len(article_requests(wechat))
@@ -107,10 +109,10 @@ def test_a_200_article_album_with_8_pages_in_flight_archives_200(wechat: MockWeC
                                                                  tmp_path: Path) -> None:
     site, arts = served_album(wechat, "3303", 2247483001, 200)
     archive = tmp_path / "archive"
-    log = album_crawl(site, "3303", archive, ARTICLE_PAGES_IN_FLIGHT="8",
-                      CONCURRENT_REQUESTS="32")
+    stats = album_crawl(site, "3303", archive, ARTICLE_PAGES_IN_FLIGHT="8",
+                        CONCURRENT_REQUESTS="32")
     assert archived(archive) == {a.mid for a in arts}
-    assert "Run summary (finished): 200 new" in log
+    assert stats["posts/new"] == 200
 
 
 @pytest.mark.parametrize("refuse", [False, True], ids=["answered", "refused"])

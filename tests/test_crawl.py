@@ -146,7 +146,7 @@ def test_a_failed_image_is_fetched_on_the_next_run(wechat: MockWeChat, tmp_path:
     result = crawl("article", tmp_path, "-a", f"url={served.url}")
     assert result.returncode == 0, result.stderr
     assert "![]({{site.baseurl}}/postimg/FailingMediaId00007.jpeg)" in post_of(tmp_path)
-    assert re.search(r"Run summary \(finished\): 1 updated\b", result.stderr)
+    assert result.stats["posts/updated"] == 1
 
 
 def test_a_worse_page_never_overwrites_the_archived_post(wechat: MockWeChat,
@@ -173,7 +173,7 @@ def test_an_edited_title_keeps_the_articles_file(wechat: MockWeChat, archived: t
     page = page_text("legacy_shape.html", wechat.base).replace("清远大姐为什么不要", "清远大姐不要")
     url = wechat.page("/s/LegacyShapeToken", page)
     result = crawl("article", archive, "-a", f"url={url}")
-    assert result.returncode == 0 and re.search(r"Run summary \(finished\): 1 updated", result.stderr)
+    assert result.returncode == 0 and result.stats["posts/updated"] == 1
     assert [p.name for p in (archive / "_posts").iterdir()] == [POST_NAME]
     assert "title:      网购物品丢失的退款，清远大姐不要？" in post_of(archive)
 
@@ -270,7 +270,7 @@ def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: S
     assert result.returncode == 0, result.stderr
     assert len(re.findall(r"WARNING: Images not stored[^\n]*: 7 of 7 in ", result.stderr)) == 1
     # six cannot be written (two of them bring the same bytes), one is not served
-    assert re.search(r"Run summary \(finished\): 1 new, 7 images failed", result.stderr)
+    assert (result.stats["posts/new"], result.stats["images/failed"]) == (1, 7)
     assert f"]({legacy.server.base}/mmbiz_gif/HeaderGifMediaId001/" in post_of(tmp_path)
     assert "{{site.baseurl}}/postimg/" not in post_of(tmp_path)
     assert "Traceback" not in result.stderr

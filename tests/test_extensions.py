@@ -1,15 +1,25 @@
-"""``CollectorPace``: the garbage collector's pace during a crawl, and back after it."""
+"""``CollectorPace``: the garbage collector's pace during a crawl, and back after it; the
+stats names the run summary reads (``Stat``)."""
 
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.extensions import CollectorPace
+from crawler.extensions import _TOTALS, CollectorPace, _counts
+from crawler.store.index import Index
+from crawler.store.posts import Outcome
+from crawler.store.watchbook import WatchBook
+from crawler.tally import Stat, Tally
+from crawler.watcher import record_changes
+from crawler.wechat.article import PageReason
 from tests.conftest import unit_crawler as crawler
 
 
@@ -42,3 +52,42 @@ def test_a_run_that_reached_nothing_fails_unless_it_archived_something() -> None
     assert "could not be reached" in (run_failure(unreachable, "finished") or "")
     assert run_failure({**unreachable, "posts/new": 1}, "finished") is None  # images only failed
     assert run_failure({**unreachable, "downloader/response_count": 1}, "finished") is None
+
+
+def test_every_outcome_and_page_reason_has_its_stats_name() -> None:
+    """``Stat.post``/``Stat.page`` build names from typed values: an Outcome or a PageReason
+    added without its stats name fails here, not in a run."""
+    assert {Stat.post(outcome) for outcome in Outcome} == {
+        "posts/new", "posts/updated", "posts/unchanged", "posts/kept"}
+    assert {Stat.page(reason).part for reason in PageReason} == {reason.value for reason in PageReason}
+    # what an ArticleGone records: gone for good, or unavailable while watched
+    assert [Stat.post(reason) for reason in (PageReason.DELETED, PageReason.VIOLATION,
+                                            PageReason.UNAVAILABLE)] == [
+        "posts/deleted", "posts/violation", "posts/unavailable"]
+
+
+def test_stats_are_written_under_plain_names(tmp_path: Path) -> None:
+    """Scrapy's stats dump prints its keys' repr: a ``Stat`` member as a key would print as
+    ``<Stat.POSTS_NEW: 'posts/new'>``. What a run counts is read back as it was counted."""
+    running = crawler()
+    running.stats.open_spider()
+    tally = Tally(running)
+    tally.count(Stat.POSTS_NEW, source="album:3001", account="反诈中心")
+    tally.count(Stat.ALBUMS_LEFT, 3)
+    tally.set(Stat.IMPORT_PAGES, 2)
+    started = datetime.now(UTC)
+    tally.set(Stat.START_TIME, started)  # as Scrapy's CoreStats does
+    index = Index(tmp_path / "index.sqlite")
+    book = WatchBook(index)
+    for change in ("deleted", "removed", "edited", "restored"):  # all WatchBook records
+        book.event("MzA=:1:1", change, started.timestamp() + 1)
+    record_changes(tally, index)
+    index.close()
+    stats = running.stats.get_stats()
+    assert all(type(name) is str for name in stats)
+    assert {name: stats[name] for name in stats if name not in ("run/sources", "run/accounts")} \
+        == {"start_time": started, "posts/new": 1, "albums/left": 3, "imports/pages": 2, "watch/deleted": 1,
+            "watch/removed": 1, "watch/edited": 1, "watch/restored": 1}
+    assert tally.by_source() == {"album:3001": Counter({"new": 1})}
+    assert tally.by_account("反诈中心") == Counter({"new": 1, "new/album": 1})
+    assert "3 left their albums" in _counts(stats, _TOTALS)

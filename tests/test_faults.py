@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.markdown import MarkdownStyle
+from crawler.post import compose_post
 from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
@@ -139,10 +139,11 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         from crawler.store.posts import Outcome
         from crawler.wechat.page import parse_page
         article = parse_page(server.body_of("/s/LegacyShapeToken"), legacy.url)
+        text = compose_post(article, {}, ["其他"])
         with pytest.raises(sqlite3.OperationalError):
-            archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)
+            archive.write_post(article, text, tags=["其他"], complete=True)
         monkeypatch.undo()
-        assert archive.archive_article(article, {}, ["其他"], MarkdownStyle(), complete=True)[0] in (
+        assert archive.write_post(article, text, tags=["其他"], complete=True)[0] in (
             Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED)
         archive.close()
 
@@ -197,15 +198,15 @@ def _archive_of_two(tmp_path: Path) -> tuple[Path, list[Art]]:
 
 
 def _failing_for(mid: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.store.archive as archive_module
-    real = archive_module.compose_post
+    import crawler.post as post_module
+    real = post_module.compose_post
 
     def compose(article, *args, **kwargs):  # type: ignore[no-untyped-def]
         if article.mid == mid:
             raise RecursionError("maximum recursion depth exceeded")
         return real(article, *args, **kwargs)
 
-    monkeypatch.setattr(archive_module, "compose_post", compose)
+    monkeypatch.setattr(post_module, "compose_post", compose)
 
 
 def test_rebuild_goes_on_past_a_capture_it_cannot_convert(tmp_path: Path,
@@ -225,7 +226,7 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
     from scrapy.exceptions import DropItem
 
     from crawler.items import ArticleItem
-    from crawler.pipelines import PostPipeline
+    from crawler.pipelines.posts import PostPipeline
     from crawler.wechat.page import parse_page
     from tests.conftest import unit_crawler
     from tests.test_hostile import page
@@ -244,7 +245,8 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
 @pytest.mark.parametrize("error", ["database or disk is full", "database is locked"])
 def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_run(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str) -> None:
-    """#22.7: it escaped as a traceback, the album was dropped, and the run exited 0."""
+    """#22.7: it escaped as a traceback, the album was dropped, and the run exited 0. Now
+    the record costs only itself (``StatePipeline``)."""
     from crawler.store.index import Index
     site = Site(wechat)
     arts = site.serve(numbered(2247496001, 3))
@@ -256,7 +258,25 @@ def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_r
     monkeypatch.setattr(Index, "add_album_articles", fails)
     result = crawl("album", tmp_path, "-a", f"url={album}")
     assert result.returncode == 1
-    assert re.search(rf"ERROR: Not recorded: what \S+appmsgalbum\S+ leads to is left for the next "
-                     rf"run: {error}", result.stderr), result.stderr
+    assert f"ERROR: Not recorded for album 3601: {error}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 3  # its articles are not lost
     assert "FAILED: the archive could not be written" in result.stderr
+
+
+def test_an_index_that_cannot_be_read_in_a_listing_is_one_line_and_a_failed_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.store.index import Index
+    site = Site(wechat)
+    album = site.album("3602", site.serve(numbered(2247496101, 2)))
+
+    def fails(*arguments: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(Index, "album_signature", fails)
+    result = crawl("album", tmp_path, "-a", f"url={album}")
+    assert result.returncode == 1
+    assert re.search(r"ERROR: Not followed: what \S+appmsgalbum\S+ leads to is left for the next "
+                     r"run: database disk image is malformed", result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+    assert "FAILED: the index could not be read" in result.stderr

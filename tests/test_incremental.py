@@ -8,7 +8,8 @@ import pytest
 from scrapy import Request
 
 from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, LinkRefused
+from crawler.pipelines.state import StatePipeline
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage, Entry
@@ -70,6 +71,14 @@ def test_a_listing_s_link_goes_out_after_a_link_without_chksm_was_refused(
     assert middleware.tally.stats.get_value("links/without_chksm") == 1
 
 
+def test_a_refusal_on_its_way_to_the_index_lets_the_listing_s_link_out(
+        middleware: IncrementalMiddleware) -> None:
+    assert middleware.wanted(request(WEAK.format(6), weak_link=True))
+    assert middleware.wanted(LinkRefused("B:6:1", WEAK.format(6)))  # not yet in the index
+    assert middleware.wanted(request(LONG.format(6, "c")))
+    assert not middleware.wanted(request(WEAK.format(6), weak_link=True))
+
+
 def test_a_link_without_chksm_is_not_asked_again_once_refused(
         index: Index, middleware: IncrementalMiddleware) -> None:
     index.needs_link("B:5:1", WEAK.format(5))
@@ -95,10 +104,19 @@ def album_page(mids: list[int], count: int | None, last: bool = False) -> AlbumP
     return AlbumPage(entries, None if last else "next", "合集", count)
 
 
+def read(progress: AlbumProgress, page: AlbumPage, first_page: bool) -> AlbumStep:
+    """One page read, and what it records written as a run writes it (``StatePipeline``)."""
+    step = progress.read("9", "B", page, first_page)
+    crawler = unit_crawler()
+    crawler.stats.open_spider()
+    StatePipeline(progress.index, Tally(crawler)).process_item(step.record)
+    return step
+
+
 def read_whole(progress: AlbumProgress, *pages: list[int], count: int) -> None:
     for number, mids in enumerate(pages):
         last = number == len(pages) - 1
-        step = progress.read("9", "B", album_page(mids, count, last), number == 0)
+        step = read(progress, album_page(mids, count, last), number == 0)
         assert step.more != last
 
 
@@ -110,16 +128,16 @@ def archive(index: Index, *mids: int) -> None:
 def test_an_album_unchanged_since_it_was_read_whole_costs_its_first_page(index: Index) -> None:
     read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
-    step = AlbumProgress(index, 7).read("9", "B", album_page([12, 11, 10], 5), True)
-    assert step == AlbumStep(more=False)
+    step = read(AlbumProgress(index, 7), album_page([12, 11, 10], 5), True)
+    assert (step.more, step.relisted) == (False, ())
 
 
 def test_an_unchanged_album_fetches_its_unsettled_members_by_their_listed_links(
         index: Index) -> None:
     read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
     archive(index, 10, 11, 12, 9)
-    step = AlbumProgress(index, 7).read("9", "B", album_page([12, 11, 10], 5), True)
-    assert step == AlbumStep(more=False, relisted=(LONG.format(8, "c"),))
+    step = read(AlbumProgress(index, 7), album_page([12, 11, 10], 5), True)
+    assert (step.more, step.relisted) == (False, (LONG.format(8, "c"),))
 
 
 @pytest.mark.parametrize("first_page, count", [
@@ -131,28 +149,28 @@ def test_an_album_that_changed_is_read_to_its_end(index: Index, first_page: list
                                                   count: int) -> None:
     read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
-    assert AlbumProgress(index, 7).read("9", "B", album_page(first_page, count), True).more
+    assert read(AlbumProgress(index, 7), album_page(first_page, count), True).more
 
 
 def test_an_album_not_read_whole_for_longer_than_the_recheck_is_read_whole(index: Index) -> None:
     read_whole(AlbumProgress(index, 0), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
-    assert AlbumProgress(index, 0).read("9", "B", album_page([12, 11, 10], 5), True).more
+    assert read(AlbumProgress(index, 0), album_page([12, 11, 10], 5), True).more
 
 
 def test_members_that_left_are_recorded_once_the_album_is_read_whole(index: Index) -> None:
     read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
     progress = AlbumProgress(index, 7)
-    assert progress.read("9", "B", album_page([14, 13, 12], 6), True).more
-    assert progress.read("9", "B", album_page([11, 9, 8], 6, last=True), False) == \
-        AlbumStep(more=False, left=1)
+    assert read(progress, album_page([14, 13, 12], 6), True).more
+    step = read(progress, album_page([11, 9, 8], 6, last=True), False)
+    assert not step.more and step.record.whole == {f"B:{mid}:1" for mid in (14, 13, 12, 11, 9, 8)}
     assert index.album_members("9", departed=True) == {"B:10:1"}
 
 
 def test_a_page_that_lists_nothing_new_ends_the_listing(index: Index) -> None:
     progress = AlbumProgress(index, 7)
-    assert progress.read("9", "B", album_page([3, 2], None), True).more
-    assert not progress.read("9", "B", album_page([3, 2], None), False).more
+    assert read(progress, album_page([3, 2], None), True).more
+    assert not read(progress, album_page([3, 2], None), False).more
     assert index.album_signature("9") == (None, None)  # not read whole: read again next run
 
 
@@ -160,7 +178,7 @@ def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:
     page = AlbumPage([Entry(LONG.format(1, "c"), biz="B", mid="1", idx="1"),
                       Entry(LONG.format(2, "c").replace("&chksm=c", ""), biz="B", mid="2",
                             idx="1")], None, "合集", 2)
-    AlbumProgress(index, 7).read("9", "B", page, True)
+    read(AlbumProgress(index, 7), page, True)
     assert (index.listed_link("B:1:1"), index.listed_link("B:2:1")) == (LONG.format(1, "c"), None)
 
 

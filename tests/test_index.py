@@ -26,6 +26,16 @@ def test_articles_states_and_links(index: Index) -> None:
     assert index.archived_urls() == {"u1"}
 
 
+def test_the_article_a_link_leads_to(index: Index) -> None:
+    """Its ids if it carries them, else the article a fetch of it led to (a short link)."""
+    index.add_link("https://mp.weixin.qq.com/s/T", "B:1:1")
+    index.add_link("https://mp.weixin.qq.com/s?__biz=C&mid=1&idx=1", "B:1:1")  # never asked
+    short = index.article_of("https://mp.weixin.qq.com/s/T")
+    assert short == "B:1:1" and short.biz == "B"
+    assert index.article_of("https://mp.weixin.qq.com/s?__biz=C&mid=1&idx=1") == "C:1:1"
+    assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
+
+
 def test_an_account_is_found_once_and_remembered(index: Index) -> None:
     assert index.account_biz("甲") is None
     index.set_account("甲", "B")

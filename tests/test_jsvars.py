@@ -33,6 +33,16 @@ def test_var_reads_the_first_non_empty_value_of_a_statement() -> None:
     assert jsvars.var(SCRIPT, "empty") == jsvars.var(SCRIPT, "cut") == jsvars.var(SCRIPT, "nope") == ""
 
 
+@pytest.mark.parametrize("name", ["short_link", "ct"])  # looked for once, and after each keyword
+def test_var_prefers_a_var_statement_to_a_window_one_wherever_each_is(name: str) -> None:
+    window, var = f"window.{name} = 'w';".encode(), f"var {name} = 'v';".encode()
+    not_statements = f"\n    {name} = 'no'; x.var {name} = 'no'; a.window.{name} = 'no';".encode()
+    empty = f'var {name} = "";'.encode()
+    assert jsvars.var(not_statements + window + empty + var, name) == "v"
+    assert jsvars.var(not_statements + empty + window, name) == "w"
+    assert jsvars.var(not_statements + empty, name) == ""
+
+
 OBJECT = b"""window.cgiDataNew = {
     title: JsDecode('\xe6\xa0\x87\xe9\xa2\x98 {not a brace}'),
     mid: '2247' * 1,

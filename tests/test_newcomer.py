@@ -89,6 +89,16 @@ def test_the_readmes_album_placeholder_is_refused_like_a_malformed_url(tmp_path:
     assert not (tmp_path / ".state").exists()
 
 
+def test_the_readmes_article_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    [url] = re.findall(r"scrapy crawl article -a url='(https://[^']*…[^']*)'", readme)
+    result = crawl("article", tmp_path, "-a", f"url={url}",
+                   settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
+    assert result.returncode == 2
+    assert "cut short with '…'" in refusal(result, "crawl article")
+    assert not (tmp_path / ".state").exists()
+
+
 def test_time_left_under_a_minute_is_in_seconds() -> None:
     assert Pace(0.0, 10, 9).line("articles", 1.0).endswith(", about 1 s left")  # 0.1 s
     assert Pace(0.0, 10, 5).line("articles", 5.0).endswith(", about 5 s left")
@@ -131,3 +141,18 @@ def test_an_import_counts_its_refused_pages_shows_its_progress_and_fails_if_noth
     nothing = crawl("import", tmp_path / "b", "-a", f"paths_file={listing}")
     assert nothing.returncode == 1, nothing.stderr
     assert not list((tmp_path / "b" / "_posts").glob("*.md"))
+
+
+def test_the_readmes_module_map_names_every_module_and_only_modules_that_exist() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("The code reads in the order the data flows:\n\n```\n", 1)[1].split("```")[0]
+    named = set()
+    for line in block.splitlines():
+        for name in line.split("  ", 1)[0].split(", "):
+            named.add(name if name.startswith("crawler/") else f"crawler/{name}")
+    assert [name for name in sorted(named) if not (PROJECT / name).exists()] == []
+    top = {f"crawler/{path.name}" + ("/" if path.is_dir() else "")
+           for path in (PROJECT / "crawler").iterdir()
+           if path.suffix == ".py" and path.stem != "__init__"
+           or path.is_dir() and (path / "__init__.py").exists()}
+    assert sorted(top - named) == []

@@ -220,3 +220,19 @@ def article_of(html: str) -> Article:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, Article), parsed
     return parsed
+
+
+def test_an_id_is_the_first_element_that_carries_it_whatever_libxml2_indexed() -> None:
+    """Ids are looked up in libxml2's index, which holds an ``<a name>`` of the same name
+    too, and only the first element of an id: the page is walked when that is not the
+    element asked for (here an anchor named ``js_content``, a share-source id without its
+    ``data-url`` before the one with it)."""
+    decoys = ('<a name="js_content">目录</a><span id="js_share_source">?</span>'
+              '<a name="activity-name"></a>')
+    page = page_text("shared_post.html").replace("<body>", "<body>" + decoys, 1)
+    assert "<body>" + decoys in page
+    shared = parse_page(page, FETCHED)
+    assert isinstance(shared, Article)
+    assert shared.body_html.startswith('<div class="original_panel_content')
+    assert shared.share_source_url.startswith("https://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg")
+    assert shared.share_source_title == "冒充公检法诈骗案例"

@@ -1,9 +1,11 @@
 """The pipelines in process: one result per image URL a run, read by every article that
-shows the image; what ``ImagePipeline`` hands ``PostPipeline``."""
+shows the image; what ``ImagePipeline`` hands ``PostPipeline``; what ``StatePipeline``
+writes of the records spiders yield."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,15 +14,25 @@ from scrapy import Request
 from scrapy.pipelines.media import MediaPipeline
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleItem
-from crawler.pipelines import (
+from crawler.items import (
+    AccountFound,
+    AlbumFound,
+    AlbumPageRead,
+    ArticleItem,
+    ForeignLinkFound,
+    LinkFound,
+    LinkRefused,
+)
+from crawler.pipelines.images import (
     ImageNotStored,
     ImagePipeline,
     PermanentImageFailure,
     TransientImageFailure,
 )
+from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
 from crawler.store.images import check_image
+from crawler.store.index import ArticleState
 from crawler.wechat.page import parse_page
 from tests.conftest import unit_crawler
 from tests.mockserver import png
@@ -90,3 +102,52 @@ def test_a_permanent_failure_is_not_incomplete_a_transient_one_is(pipeline: Imag
     assert not completed(pipeline, item("2247490021", GONE)).images_incomplete
     assert completed(pipeline, item("2247490022", GONE, DOWN)).images_incomplete
     assert pipeline.crawler.stats.get_value("images/failed") == 2  # once per URL
+
+
+# -- StatePipeline: what the spiders learn, written by one pipeline --------------------------
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[StatePipeline]:
+    crawler = unit_crawler(ARCHIVE_DIR=str(tmp_path))
+    crawler.stats.open_spider()
+    yield StatePipeline.from_crawler(crawler)
+    Run.of(crawler).archive.close()
+
+
+def test_each_record_is_written_to_the_index_and_passed_on(state: StatePipeline) -> None:
+    index = state.index
+    records = [AccountFound("反诈", "B"), AlbumFound("7", "B", "合集", 3, member="B:1:1"),
+               LinkFound("https://mp.weixin.qq.com/s/Tok", "B:1:1"),
+               ForeignLinkFound("C:2:1", "C", "B"), LinkRefused("B:3:1", "https://weak")]
+    assert [state.process_item(record) for record in records] == records
+    assert index.account_biz("反诈") == "B"
+    assert index.albums_of("B") == ["7"] and index.album_members("7") == {"B:1:1"}
+    assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
+    assert index.account_coverage("B")[2] == 1  # the foreign link, seen from B
+    assert index.article_state("B:3:1") == ArticleState.NEEDS_LINK
+
+
+def test_an_album_read_whole_records_who_left_it(state: StatePipeline) -> None:
+    members = (("B:1:1", "https://listed/1"), ("B:2:1", ""))
+    state.process_item(AlbumPageRead("7", "B", members, "2026-12-01T00:00:00+00:00", first=True,
+                                     title="合集", count=2))
+    assert state.index.listed_link("B:1:1") == "https://listed/1"
+    assert state.index.listed_link("B:2:1") is None  # no chksm: not a link to fetch it by
+    state.process_item(AlbumPageRead("7", "B", (("B:1:1", ""),), "2026-12-02T00:00:00+00:00",
+                                     whole=frozenset({"B:1:1"}), signature="1|B:1:1"))
+    assert state.index.album_members("7", departed=True) == {"B:2:1"}
+    assert state.index.album_signature("7") == ("1|B:1:1", "2026-12-02T00:00:00+00:00")
+    assert state.tally.stats.get_value("albums/left") == 1
+
+
+def test_a_record_that_cannot_be_written_costs_only_itself(
+        state: StatePipeline, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def full(*arguments: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(state.index, "add_link", full)
+    assert state.process_item(LinkFound("https://mp.weixin.qq.com/s/Tok", "B:1:1"))
+    state.process_item(AccountFound("反诈", "B"))
+    assert state.index.account_biz("反诈") == "B"
+    assert state.tally.stats.get_value("state/write_failed") == 1
+    assert [record.levelname for record in caplog.records] == ["ERROR"]

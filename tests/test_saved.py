@@ -136,6 +136,22 @@ def test_a_utf8_html_is_given_byte_for_byte_without_being_decoded(tmp_path: Path
     assert read_saved_page(path).html == unknown  # a label browsers do not know is passed over
 
 
+def test_a_charset_is_found_where_a_browser_finds_it(tmp_path: Path) -> None:
+    """Not in a comment, nor in a ``<meta>`` that is no content-type pragma: a UTF-8 page
+    was decoded as GBK, its Chinese garbled, for a commented-out or a described charset."""
+    path = tmp_path / "article.html"
+    for decoy in ('<!-- <meta charset="gbk"> -->', '<meta name="description" content="charset=gbk">'):
+        raw = f'<html><head>{decoy}<meta charset="utf-8"></head><body>朱镕基：反诈</body></html>'
+        path.write_bytes(raw.encode("utf-8"))
+        assert read_saved_page(path).html == raw.encode("utf-8")
+
+
+def test_a_latin1_label_is_read_as_windows_1252_as_browsers_and_scrapy_read_it(tmp_path: Path) -> None:
+    path = tmp_path / "article.html"
+    path.write_bytes(b'<html><head><meta charset="iso-8859-1"></head><body>\x93caf\xe9\x94</body></html>')
+    assert read_saved_page(path).html.endswith("<body>“café”</body></html>".encode())
+
+
 @pytest.mark.parametrize("label", ["idna", "punycode", "undefined", "utf-7", "utf-16", "base64"])
 def test_a_charset_no_page_can_be_in_is_passed_over(tmp_path: Path, label: str) -> None:
     """Python's codecs that do not read ASCII as ASCII: decoding with one failed the whole import."""

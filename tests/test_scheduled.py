@@ -56,8 +56,8 @@ def test_a_21_article_album_over_three_pages_is_archived_whole_then_costs_one_li
     assert len(listings) == 3 and all("is_reverse=1" in listing for listing in listings)
     assert "begin_msgid=2247480011&begin_itemidx=1" in listings[1]  # newest first
     assert "begin_msgid=2247480001&begin_itemidx=1" in listings[2]
-    assert re.search(r"Run summary \(finished\): 21 new\b", first.stderr)
-    assert re.search(r"album:3001: 21 listed, 21 new", first.stderr)
+    assert (first.stats["finish_reason"], first.stats["posts/new"]) == ("finished", 21)
+    assert first.stats["run/sources"]["album:3001"] == {"listed": 21, "new": 21, "read": 1}
     assert " WARNING: " not in first.stderr  # nor Scrapy's about meta copied to the next page
 
     before, requests = snapshot(tmp_path), len(site.server.requests)
@@ -66,7 +66,7 @@ def test_a_21_article_album_over_three_pages_is_archived_whole_then_costs_one_li
     assert snapshot(tmp_path) == before
     # The album's first page and count are as when it was read whole: its first page is enough.
     assert [p.split("?")[0] for p, _ in site.server.requests[requests:]] == ["/mp/appmsgalbum"]
-    assert re.search(r"Run summary \(finished\): 10 already archived", second.stderr)
+    assert second.stats["articles/already_archived"] == 10 and "posts/new" not in second.stats
 
 
 def test_an_accounts_file_archives_album_urls_and_feed_once(site: Site, tmp_path: Path) -> None:
@@ -136,7 +136,7 @@ def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path
     assert result.returncode == 1
     assert re.search(r"ERROR: WeChat is blocking: 3 blocked pages in a row", result.stderr)
     assert len(article_hits(site.server)) == 3  # BLOCK_LIMIT: nothing is sent after
-    assert re.search(r"Run summary \(blocked\): .*\d+ blocked", result.stderr)
+    assert (result.stats["finish_reason"], result.stats["pages/blocked"]) == ("blocked", 1)
     assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in result.stderr
     assert not posts(tmp_path)
 
@@ -168,7 +168,8 @@ def test_a_deleted_article_leaves_the_archived_post_and_is_recorded(site: Site,
     [name] = [name for name in after if after[name] != before[name]]
     assert after[name].decode().count("被发布者删除，此为存档") == 1  # marked, not removed
     assert state_of(tmp_path, art.mid) == "deleted"
-    assert "1 deleted" in result.stderr
+    assert result.stats["posts/deleted"] == 1
+    assert result.stats["run/sources"]["url"]["deleted"] == 1  # counted twice there before
 
 
 def test_following_albums_from_one_article(site: Site, tmp_path: Path) -> None:
@@ -223,7 +224,7 @@ def test_an_article_with_a_transient_image_failure_is_fetched_again(site: Site,
     assert result.returncode == 0, result.stderr
     assert [canonical(hit) for hit in article_hits(site.server)[hits:]] == [arts[1].path]
     assert state_of(tmp_path, "2247488002") == "archived"
-    assert re.search(r"Run summary \(finished\): 1 updated, 1 already archived", result.stderr)
+    assert (result.stats["posts/updated"], result.stats["articles/already_archived"]) == (1, 1)
 
 
 def test_the_back_office_list_is_used_when_a_session_is_given(site: Site, tmp_path: Path) -> None:
@@ -328,7 +329,7 @@ def test_failed_images_are_one_warning_per_post_with_its_count_and_each_url_at_d
                           r"\S+mid=(\d+)", result.stderr)
     assert sorted(warnings) == [("1", "2247489202"), ("2", "2247489201")], result.stderr
     assert "SharedFooter" not in result.stderr and "Image not stored:" not in result.stderr
-    assert re.search(r"Run summary \(finished\): 2 new, 2 images failed", result.stderr)
+    assert (result.stats["posts/new"], result.stats["images/failed"]) == (2, 2)
 
     debug = crawl("album", tmp_path / "b", "-a", f"url={album}", "-L", "DEBUG")
     assert len(re.findall(r"DEBUG: Image not stored: \S+/SharedFooter/640\S* \(HTTP 404\)",

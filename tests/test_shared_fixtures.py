@@ -6,11 +6,14 @@ the folder is absent.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+import lxml.html
 import pytest
 
 from crawler.markdown import to_markdown
+from crawler.tagging.tags import article_text
 from crawler.wechat.article import Article, NotAnArticle, PostType
 from crawler.wechat.page import parse_page
 from tests.conftest import shared_fixture
@@ -102,3 +105,17 @@ def test_published_is_china_time() -> None:
     assert isinstance(page, Article)
     assert page.published == datetime.fromisoformat("2018-03-19T05:30:00+08:00")
     assert page.published.utcoffset().total_seconds() == 8 * 3600
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES.keys() | SCRIPTLESS.keys()))
+def test_the_body_tree_the_parser_kept_converts_as_its_markup_does(name: str) -> None:
+    """The converter and the tagger read ``Article.body`` (the tree the parser built) rather
+    than parse ``body_html`` again: the same post and text either way, and the tree is left
+    as it was (a post may be made twice of one article: never-worse, watch)."""
+    page = parse_page(shared_fixture(name).encode(), FETCHED)
+    assert isinstance(page, Article)
+    assert (page.body is not None) == bool(page.body_html)
+    unparsed = replace(page, body=None)
+    assert to_markdown(page, {}) == to_markdown(unparsed, {})
+    assert article_text(page) == article_text(unparsed)
+    assert page.body is None or lxml.html.tostring(page.body, encoding="unicode") == page.body_html

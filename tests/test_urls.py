@@ -1,15 +1,18 @@
-"""Article links, canonical URLs, image URL normalising and media ids."""
+"""Article links and keys, canonical URLs, image URL normalising and media ids."""
 
 from __future__ import annotations
 
 import pytest
 
 from crawler.wechat.urls import (
+    ArticleKey,
     BadArticleURL,
+    article_key,
     article_link,
     canonical_article_url,
     image_stem,
     normalise_image_url,
+    without_tracking,
 )
 
 
@@ -60,3 +63,36 @@ def test_media_ids(url: str, stem: str) -> None:
 def test_other_paths_are_hashed_into_safe_names() -> None:
     stem = image_stem("https://mmbiz.qpic.cn/mmbiz_png/../../etc/passwd")
     assert len(stem) == 32 and stem.isalnum()
+
+
+def test_an_article_key_is_its_ids_and_says_whose_article_it_is() -> None:
+    key = article_key("https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2247&amp;idx=2&amp;sn=ab#rd")
+    assert key == "MzA=:2247:2" and isinstance(key, str)
+    assert key.biz == "MzA="
+    assert article_key("https://mp.weixin.qq.com/s?__biz=MzA=&mid=2247") is None  # no idx
+    assert ArticleKey.of("MzA=", "2247", "") is None
+    # the key of a page that gives no ids is its URL, of no account
+    for url in ("https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw", "http://127.0.0.1:8080/s/T",
+                "file:///home/me/saved.html"):
+        assert ArticleKey(url).biz == ""
+
+
+def test_an_accounts_keys_are_those_in_its_range() -> None:
+    """``biz:`` to ``biz;``: no other account's key falls in it, however its ``__biz`` begins."""
+    keys = [ArticleKey(key) for key in ("MzA:1:1", "MzA:9:2", "MzA=:1:1", "MzA0:1:1", "MzB:1:1",
+                                         "Mz:1:1", "https://mp.weixin.qq.com/s/T")]
+    low, high = ArticleKey.account_range("MzA")
+    assert [key for key in keys if low < key < high] == [key for key in keys if key.biz == "MzA"] \
+        == ["MzA:1:1", "MzA:9:2"]
+
+
+def test_cleaned_urls_keep_the_form_archives_know_them_by() -> None:
+    """A stored image is known by its normalised URL, a post by its canonical one: the query
+    is re-encoded, and ``__biz`` spelled as WeChat's own links spell it (``==``), whatever
+    escapes the URL came with (what w3lib's ``url_query_cleaner`` would keep)."""
+    assert normalise_image_url("https://mp.weixin.qq.com/mp/readtemplate?t=pages/video_player_tmpl"
+                               "&amp;vid=wxv_1&amp;tp=webp#rd") == \
+        "https://mp.weixin.qq.com/mp/readtemplate?t=pages%2Fvideo_player_tmpl&vid=wxv_1"
+    assert without_tracking("http://mp.weixin.qq.com/s?scene=45&amp;idx=1&amp;mid=2247&amp;"
+                            "__biz=MzIxNzE3MjEwNg%3D%3D&amp;sn=8c05#wechat_redirect") == \
+        "http://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg==&mid=2247&idx=1&sn=8c05"

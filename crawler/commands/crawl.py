@@ -1,11 +1,12 @@
 """``scrapy crawl``, with settings and spider arguments checked first and an exit status
 cron can use.
 
-Bad settings or ``-a`` arguments get one line saying what is wrong and exit status 2; an
-archive that cannot be opened (another run writing it, a damaged index) or a job's Redis
-that does not answer, one line and exit status 1; a second writer of a job, one line and
-exit status 2. A run cut short by WeChat's blocking or by losing Redis, in which no source
-could be read, or that could not reach WeChat, exits with status 1.
+A spider name it does not have, bad settings or ``-a`` arguments get one line saying what
+is wrong and exit status 2; an archive that cannot be opened (another run writing it, a
+damaged index) or a job's Redis that does not answer, one line and exit status 1; a second
+writer of a job, one line and exit status 2. A run cut short by WeChat's blocking or by
+losing Redis, in which no source could be read, or that could not reach WeChat, exits with
+status 1.
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
                   arguments: Mapping[str, Any]) -> tuple[Crawler, Any] | int:
     """The crawler of spider ``name`` and its checked parameters, its archive open; or the
     exit status when it cannot start (having said why in one line)."""
-    spidercls = runner.spider_loader.load(name)
+    try:
+        spidercls = runner.spider_loader.load(name)
+    except KeyError:
+        spiders = ", ".join(sorted(runner.spider_loader.list()))
+        return refuse(f"crawl {name}", f"no such spider (this project's: {spiders})", 2)
     if not issubclass(spidercls, (WeChatSpider, FetchSpider)):
         raise UsageError(f"not a spider of this project: {name}")
     try:

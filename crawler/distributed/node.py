@@ -30,6 +30,7 @@ from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
 from crawler.run import Run
+from crawler.tally import Stat
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +153,7 @@ class FetchNode:
             self.unsent.popleft()
             self.holding.discard(entry)
             self.handed_back += 1
-            self.crawler.stats.inc_value("pages/handed_back")
+            Run.of(self.crawler).tally.count(Stat.PAGES_HANDED_BACK)
 
     def requeue(self, request: Request) -> None:
         """A request this node holds and may not fetch goes back to the frontier, exactly
@@ -250,7 +251,7 @@ class NodeScheduler(Scheduler):
     def __init__(self, crawler: Crawler, node: FetchNode):
         super().__init__(node.server, persist=True, serializer=frontier)
         self.node = node
-        self.stats = crawler.stats
+        self.tally = Run.of(crawler).tally
         self.crawler = crawler
         self.limit = Run.of(crawler).config.article_pages_in_flight
         self.held: deque[Request] = deque()
@@ -274,14 +275,14 @@ class NodeScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         self.held.append(request)
-        self.stats.inc_value("scheduler/enqueued/memory")
+        self.tally.count(Stat.SCHEDULER_ENQUEUED_MEMORY)
         return True
 
     def next_request(self) -> Request | None:
         if len(self.crawler.engine.downloader.active) >= self.limit:
             return None
         if self.held:
-            self.stats.inc_value("scheduler/dequeued/memory")
+            self.tally.count(Stat.SCHEDULER_DEQUEUED_MEMORY)
             return self.held.popleft()
         wait = self.politeness_wait()
         if wait > 0:
@@ -295,7 +296,7 @@ class NodeScheduler(Scheduler):
     def take(self) -> Request | None:
         request = self.queue.pop()
         if request is not None:
-            self.stats.inc_value("scheduler/dequeued/redis")
+            self.tally.count(Stat.SCHEDULER_DEQUEUED_REDIS)
         return request
 
     def politeness_wait(self) -> float:

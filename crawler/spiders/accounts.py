@@ -22,9 +22,11 @@ from scrapy.http.request import CookiesT
 
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
+from crawler.items import LinkFound, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
-from crawler.spiders.discovery import Discovery
+from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
+from crawler.tally import Stat
 from crawler.watcher import watch_requests
 from crawler.wechat.article import Article
 from crawler.wechat.listing import (
@@ -63,7 +65,7 @@ class AccountsSpider(WeChatSpider):
 
     @cached_property
     def discovery(self) -> Discovery:
-        return Discovery(self)
+        return Discovery(self.index, self.config, self.tally)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for account in self.params.accounts:
@@ -82,7 +84,7 @@ class AccountsSpider(WeChatSpider):
             if request is not None:
                 yield request
         for url in account.urls:
-            self.tally.count("articles/listed", source=f"urls:{account.name}")
+            self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)
@@ -95,22 +97,35 @@ class AccountsSpider(WeChatSpider):
     def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
         """A page found by a link or a listing that turns out another account's is not
         archived (unless ``FOLLOW_LINKS=all``), whatever ``__biz`` the link carried: the
-        fetched page decides. The link is remembered, so it is not fetched again. A URL the
-        accounts file gives is the user's word."""
+        fetched page decides. A URL the accounts file gives is the user's word."""
         request = response.request
-        if account is None or request is None or self.config.follow_links == "all" \
-                or str(request.cb_kwargs.get("source", "")).startswith("urls:") \
-                or not self.discovery.is_foreign(article, account):
-            return True
-        self.index.add_link(request.meta.get("redirect_urls", [request.url])[0], article.key)
-        self.discovery.foreign(article.key, article.biz, self.discovery.account_biz(account), account)
+        return account is None or request is None or self.config.follow_links == "all" \
+            or str(request.cb_kwargs.get("source", "")).startswith("urls:") \
+            or not self.discovery.is_foreign(article, account)
+
+    def declined(self, article: Article, response: Response,
+                 account: Account | None) -> Iterator[StateRecord]:
+        """Another account's page: its link is remembered, so it is not fetched again."""
+        request = response.request
+        assert request is not None and account is not None  # as ``accepts`` found them
+        yield LinkFound(request.meta.get("redirect_urls", [request.url])[0], article.key)
+        yield from self.discovery.foreign(article.key, article.biz,
+                                          self.discovery.account_biz(account), account)
         self.logger.info("Not archived: %s is another account's article (%s)", response.url,
                          article.account or article.biz)
-        return False
 
-    def discovered(self, article: Article, account: Account | None) -> Iterator[scrapy.Request]:
-        if account is not None:
-            yield from self.discovery.leads(article, account)
+    def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
+        if account is None:
+            return
+        for lead in self.discovery.leads(article, account):
+            if isinstance(lead, AlbumLead):
+                if (request := self.album_request(lead.url, account)) is not None:
+                    yield request
+            elif isinstance(lead, LinkLead):
+                yield self.article_request(lead.url, "link", account,
+                                           unknown_account=lead.unknown_account)
+            else:
+                yield lead
 
     def parse_feed(self, response: Response, **listing: Any) -> Iterator[scrapy.Request]:
         yield from self._listed(lambda: parse_feed(response.body), **listing)

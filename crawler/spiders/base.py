@@ -24,11 +24,11 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
-from crawler.items import ArticleGone, ArticleItem
+from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
-from crawler.tally import Tally
+from crawler.tally import Stat, Tally
 from crawler.watcher import watched
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
@@ -104,14 +104,14 @@ class WeChatSpider(scrapy.Spider):
             if host_of(entry.url) not in self.config.article_hosts:
                 self.logger.warning("Not fetched: %s lists %s, not on an article host", source,
                                     ascii(entry.url[:200]))
-                self.tally.count("links/off_host", source=source)
+                self.tally.count(Stat.LINKS_OFF_HOST, source=source)
                 continue
-            self.tally.count("articles/listed", source=source)
+            self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account)
 
     def parse_article(self, response: Response, source: str,
                       account: Account | None) -> Iterator[Any]:
-        self.tally.count("articles/handled")
+        self.tally.count(Stat.ARTICLES_HANDLED)
         page = self.page_of(response)
         request = _request(response)
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
@@ -120,17 +120,18 @@ class WeChatSpider(scrapy.Spider):
             return
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
-            self.tally.count(f"pages/{page.reason}", source=source)
+            self.tally.count(Stat.page(page.reason), source=source)
             key = article_key(response.url) or self.index.link_key(request.url)
             if key and (page.reason.gone or watched(request, page.reason)):
-                yield ArticleGone(key=key, url=response.url, reason=page.reason, source=source)
+                yield ArticleGone(key=key, url=response.url, reason=page.reason)
             return
         if not self.accepts(page, response, account):
+            yield from self.declined(page, response, account)
             return
         if account is not None and not page.account and self._of_account(page, account):
             page = replace(page, account=account.name)
         if page.short_link:
-            self.index.add_link(page.short_link, page.key)
+            yield LinkFound(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(account.tags) if account else [],
                           account=account.name if account else "",
@@ -144,15 +145,15 @@ class WeChatSpider(scrapy.Spider):
         return not page.biz or not known or page.biz == known
 
     def refused_without_chksm(self, request: scrapy.Request, source: str,
-                              account: Account | None) -> Iterator[scrapy.Request]:
+                              account: Account | None) -> Iterator[Any]:
         """A link without ``chksm`` answered with the verification page: not a block (the
         link may be what WeChat refuses), and the article is not lost: it is fetched by a
         listing's link, now if one is known, else when a listing gives one."""
         key = article_key(request.url)
         if key is None:
             return
-        self.index.needs_link(key, request.url)
-        self.tally.count("links/refused_without_chksm", source=source,
+        yield LinkRefused(key, request.url)
+        self.tally.count(Stat.LINKS_REFUSED_WITHOUT_CHKSM, source=source,
                          account=account.name if account else "")
         listed = self.index.listed_link(key)
         if listed:
@@ -171,7 +172,12 @@ class WeChatSpider(scrapy.Spider):
         """Whether a fetched article is to be archived (see ``AccountsSpider``)."""
         return True
 
-    def discovered(self, article: Article, account: Account | None) -> Iterator[scrapy.Request]:
+    def declined(self, article: Article, response: Response,
+                 account: Account | None) -> Iterator[StateRecord]:
+        """What to record of a fetched article ``accepts`` refused."""
+        return iter(())
+
+    def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
         """What a fetched article leads to: its albums, with ``-a follow_albums=true``."""
         if self.follow_albums and article.biz:
             for album in article.albums:
@@ -181,12 +187,12 @@ class WeChatSpider(scrapy.Spider):
                     yield request
 
     def fetch_failed(self, failure: Failure) -> None:
-        self.tally.count("articles/handled")
+        self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
         self.logger.warning("Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
-        self.tally.count("pages/fetch_failed", source=request.cb_kwargs.get("source", ""),
+        self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
 
     # -- albums --------------------------------------------------------------------------
@@ -207,14 +213,14 @@ class WeChatSpider(scrapy.Spider):
                         *, cookies: CookiesT | None = None,
                         **cb_kwargs: Any) -> scrapy.Request:
         """A request for the first page of one listing source (album, feed, back-office list)."""
-        self.tally.count("sources/attempted", account=account.name if account else "")
+        self.tally.count(Stat.SOURCES_ATTEMPTED, account=account.name if account else "")
         return scrapy.Request(url, callback=callback, errback=self.listing_failed, cookies=cookies,
                               dont_filter=True, meta={"listing": True},
                               cb_kwargs={"source": source, "account": account, "first_page": True,
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str) -> Iterator[scrapy.Request]:
+                    first_page: bool, album: str) -> Iterator[Any]:
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
@@ -223,8 +229,7 @@ class WeChatSpider(scrapy.Spider):
         self.source_read(source, account, first_page)
         biz = article_ids_from_url(response.url).get("__biz", "")
         step = self.albums.read(album, biz, page, first_page)
-        if step.left:
-            self.tally.stats.inc_value("albums/left", step.left)
+        yield step.record
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
             yield self.article_request(url, source, account)
@@ -237,12 +242,12 @@ class WeChatSpider(scrapy.Spider):
     # -- listing outcomes ----------------------------------------------------------------
     def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
         if first_page:
-            self.tally.count("sources/read", source=source)
+            self.tally.count(Stat.SOURCES_READ, source=source)
 
     def source_failed(self, source: str, account: Account | None, first_page: bool,
                       reason: str) -> None:
         self.logger.warning("Source %s could not be read: %s", source, reason)
-        self.tally.count("sources/failed" if first_page else "sources/failed_pages", source=source,
+        self.tally.count(Stat.SOURCES_FAILED if first_page else Stat.SOURCES_FAILED_PAGES, source=source,
                          account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:

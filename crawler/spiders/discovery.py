@@ -15,35 +15,56 @@ followed only with ``FOLLOW_LINKS=all``; ``FOLLOW_LINKS=none`` follows no link.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-import scrapy
+from dataclasses import dataclass
 
 from crawler.accounts import Account
+from crawler.config import Config
+from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, StateRecord
+from crawler.store.index import Index
+from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of
+from crawler.wechat.urls import album_id, article_ids_from_url, host_of
 
-if TYPE_CHECKING:
-    from crawler.spiders.base import WeChatSpider
+
+@dataclass(frozen=True)
+class AlbumLead:
+    """An album of the account to read."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class LinkLead:
+    """A link to follow; ``unknown_account``: a short link, whose account its page tells."""
+
+    url: str
+    unknown_account: bool = False
+
+
+Lead = AlbumLead | LinkLead | StateRecord
 
 
 class Discovery:
-    def __init__(self, spider: WeChatSpider):
-        self.spider = spider
-        self.index = spider.index
-        self.config = spider.config
-        self.unknown_budget = spider.config.follow_links_per_run
+    """Decides where an account's pages lead (the spider makes the requests) and what is
+    learned on the way (``StateRecord`` items, for the index)."""
+
+    def __init__(self, index: Index, config: Config, tally: Tally):
+        self.index = index
+        self.config = config
+        self.tally = tally
+        self.unknown_budget = config.follow_links_per_run
         self.foreign_seen: set[str] = set()
+        self.found: dict[str, str] = {}  # account → __biz learned from its pages this run
+        self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
     def account_biz(self, account: Account, article: Article | None = None) -> str:
         """The account's ``__biz``: from the accounts file, else as found before, else that
         of ``article``, the first of its pages fetched (then remembered)."""
-        biz = account.biz or self.index.account_biz(account.name) or ""
+        biz = account.biz or self.found.get(account.name) or self.index.account_biz(account.name)
         if not biz and article is not None and article.biz:
-            biz = article.biz
-            self.index.set_account(account.name, biz)
-        return biz
+            biz = self.found[account.name] = self.unrecorded[account.name] = article.biz
+        return biz or ""
 
     def is_foreign(self, article: Article, account: Account) -> bool:
         """Whether ``article`` is another account's (then, fetched from a short link, it is
@@ -51,54 +72,49 @@ class Discovery:
         biz = self.account_biz(account, article)
         return bool(article.biz and biz and article.biz != biz)
 
-    def leads(self, article: Article, account: Account) -> Iterator[scrapy.Request]:
+    def leads(self, article: Article, account: Account) -> Iterator[Lead]:
         """The albums and links an account's ``article`` leads to."""
         biz = self.account_biz(account, article)
+        if account.name in self.unrecorded:
+            yield AccountFound(account.name, self.unrecorded.pop(account.name))
         if not biz or article.biz != biz:
             return
-        yield from self._albums(article, account, biz)
+        yield from self._albums(article, biz)
         if self.config.follow_links != "none":
             yield from self._links(article, account, biz)
 
-    def _albums(self, article: Article, account: Account, biz: str) -> Iterator[scrapy.Request]:
+    def _albums(self, article: Article, biz: str) -> Iterator[Lead]:
         for album in article.albums:
-            self.index.remember_album(album.id, biz, album.title, album.count)
-            self.index.add_album_articles(album.id, [article.key])
-            request = self.spider.album_request(
-                album_url(self.config.wechat_base_url, biz, album.id), account)
-            if request is not None:
-                yield request
+            yield AlbumFound(album.id, biz, album.title, album.count, member=article.key)
+            yield AlbumLead(album_url(self.config.wechat_base_url, biz, album.id))
         for link in article.album_links:  # the account's own albums only, as its links
             link_biz = article_ids_from_url(link).get("__biz", "")
             if host_of(link) not in self.config.article_hosts or link_biz != biz:
                 continue
-            self.index.remember_album(album_id(link), biz)
-            request = self.spider.album_request(
-                album_url(self.config.wechat_base_url, biz, album_id(link)), account)
-            if request is not None:
-                yield request
+            yield AlbumFound(album_id(link), biz)
+            yield AlbumLead(album_url(self.config.wechat_base_url, biz, album_id(link)))
 
-    def _links(self, article: Article, account: Account, biz: str) -> Iterator[scrapy.Request]:
+    def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
-            key = article_key(link) or self.index.link_key(link)
+            key = self.index.article_of(link)
             if key is None:
                 if self.unknown_budget > 0:
                     self.unknown_budget -= 1
-                    yield self.spider.article_request(link, "link", account, unknown_account=True)
+                    yield LinkLead(link, unknown_account=True)
                 continue
-            link_biz = key.split(":", 1)[0]
-            if link_biz != biz:
-                self.foreign(key, link_biz, biz, account)
+            if key.biz != biz:
+                yield from self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
-            self.spider.tally.count("articles/linked", source="link", account=account.name)
-            yield self.spider.article_request(link, "link", account)
+            self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
+            yield LinkLead(link)
 
-    def foreign(self, key: str, biz: str, seen_from: str, account: Account) -> None:
-        """Record a link to another account's article (counted once a run)."""
-        self.index.add_foreign_link(key, biz, seen_from)
+    def foreign(self, key: str, biz: str, seen_from: str,
+                account: Account) -> Iterator[ForeignLinkFound]:
+        """A link to another account's article, recorded and counted once a run."""
         if key not in self.foreign_seen:
             self.foreign_seen.add(key)
-            self.spider.tally.count("links/foreign", account=account.name)
+            self.tally.count(Stat.LINKS_FOREIGN, account=account.name)
+            yield ForeignLinkFound(key, biz, seen_from)

@@ -9,16 +9,19 @@ again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import scrapy
+from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.items import ArticleItem
 from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
-from crawler.tally import IMPORT_PAGES
+from crawler.tally import Stat
 from crawler.wechat.article import NotAnArticle
 from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (
@@ -69,12 +72,18 @@ class ImportSpider(WeChatSpider):
     fetches_articles = False
     params: ImportParams
 
-    async def start(self) -> AsyncIterator[ArticleItem]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The pages are read in the callback of one request for nothing: items a spider's
+        # start() yields are not followed by a check whether the crawl is over, so the
+        # engine would end it only at its next heartbeat, seconds later.
+        yield scrapy.Request("data:,", callback=self.read_pages, dont_filter=True)
+
+    def read_pages(self, response: Response) -> Iterator[ArticleItem]:
         # What the progress line and the exit status count: pages, not requests.
-        self.tally.stats.set_value(IMPORT_PAGES, len(self.params.pages))
-        self.tally.stats.set_value("articles/requested", len(self.params.pages))
+        self.tally.set(Stat.IMPORT_PAGES, len(self.params.pages))
+        self.tally.set(Stat.ARTICLES_REQUESTED, len(self.params.pages))
         for path in self.params.pages:
-            self.tally.count("articles/handled")
+            self.tally.count(Stat.ARTICLES_HANDLED)
             try:
                 saved = read_saved_page(path, self.params.max_size, self.params.max_parts)
             except SavedPageError as error:
@@ -98,4 +107,4 @@ class ImportSpider(WeChatSpider):
 
     def _refuse(self, why: str) -> None:
         self.logger.warning("Not imported: %s", why)
-        self.tally.count("pages/not_imported", source="import")
+        self.tally.count(Stat.PAGES_NOT_IMPORTED, source="import")

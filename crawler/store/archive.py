@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from crawler.markdown import MarkdownStyle
-from crawler.post import compose_post
 from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
@@ -32,10 +30,6 @@ logger = logging.getLogger(__name__)
 
 class ArchiveError(Exception):
     """An archive that cannot be opened; the message says why and what to do."""
-
-
-class NotConverted(Exception):
-    """An article whose post could not be made; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -105,24 +99,22 @@ class Archive:
             os.close(self._lock)
             self._lock = None
 
-    def archive_article(self, article: Article, image_names: Mapping[str, str],
-                        tags: Sequence[str], style: MarkdownStyle,
-                        complete: bool, fetched: bool = False) -> tuple[Outcome, Path]:
-        """Convert ``article`` and write its post, unless that makes the archived one worse.
+    def image_links(self, image_names: Mapping[str, str]) -> dict[str, str]:
+        """How a post links to its stored images: image URL → link, from image URL → file."""
+        return {url: self.layout.image_link(name) for url, name in image_names.items()}
 
-        ``image_names`` maps image URLs to stored files; ``complete`` is False when an image
-        failed for a reason that may pass; ``fetched`` when the page was fetched from WeChat
-        now (see ``Watched.stamp``). ``NotConverted`` when the post cannot be made;
-        ``OSError``/``sqlite3.Error``/``PostError`` when it cannot be written or recorded.
+    def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
+                   fetched: bool = False) -> tuple[Outcome, Path]:
+        """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
+        record it, and relink the posts that link to it.
+
+        ``complete`` is False when an image failed for a reason that may pass; ``fetched``
+        when the page was fetched from WeChat now (see ``Watched.stamp``). ``OSError``,
+        ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded.
         """
-        links = {url: self.layout.image_link(name) for url, name in image_names.items()}
-        try:
-            text = compose_post(article, links, tags, style, self.links.targets(article))
-        except Exception as error:  # conversion is pure: whatever it raises, no post is made
-            raise NotConverted(f"could not be converted: {type(error).__name__}: {error}") \
-                from error
-        text = self.watched.stamp(article, text, self.posts.path_for(article), fetched=fetched)
-        outcome, path = self.posts.write(article, text, complete=complete, tags=tags)
+        path = self.posts.path_for(article)
+        text = self.watched.stamp(article, text, path, fetched=fetched)
+        outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
         self.links.record(article)
         if outcome is Outcome.NEW:
             for name in self.links.relink(article.key, path):

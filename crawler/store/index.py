@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from crawler.wechat.article import PageReason
+from crawler.wechat.urls import ArticleKey, article_key
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -171,8 +172,14 @@ class Index:
         """Remember which article a link (a short ``/s/<token>`` one, say) led to."""
         self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, key))
 
-    def link_key(self, url: str) -> str | None:
-        return self._one("SELECT key FROM links WHERE url = ?", url)
+    def link_key(self, url: str) -> ArticleKey | None:
+        """The article a fetch of ``url`` (a short ``/s/<token>`` link, say) led to."""
+        key = self._one("SELECT key FROM links WHERE url = ?", url)
+        return ArticleKey(key) if key is not None else None
+
+    def article_of(self, link: str) -> ArticleKey | None:
+        """The article ``link`` leads to: the ids it carries, else what a fetch of it led to."""
+        return article_key(link) or self.link_key(link)
 
     def archived_urls(self) -> set[str]:
         """The canonical URLs of the articles that have a post."""
@@ -254,7 +261,7 @@ class Index:
         """(articles archived, albums known, links to other accounts seen) of account ``biz``."""
         archived = self._db.execute(
             "SELECT count(*) FROM articles WHERE key > ? AND key < ? AND path != ''",
-            (f"{biz}:", f"{biz};")).fetchone()[0]
+            ArticleKey.account_range(biz)).fetchone()[0]
         albums = self._db.execute("SELECT count(*) FROM albums WHERE biz = ?", (biz,)).fetchone()[0]
         foreign = self._db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",
                                    (biz,)).fetchone()[0]
@@ -271,7 +278,7 @@ class Index:
         """The publish times (Unix) of the ``newest`` latest articles of account ``biz``."""
         rows = self._db.execute(
             "SELECT published FROM articles WHERE key > ? AND key < ? AND published IS NOT NULL "
-            "ORDER BY published DESC LIMIT ?", (f"{biz}:", f"{biz};", newest))
+            "ORDER BY published DESC LIMIT ?", (*ArticleKey.account_range(biz), newest))
         return [int(published) for (published,) in rows]
 
     def _add_missing_columns(self) -> None:

@@ -46,14 +46,15 @@ class PostStore:
         remove_leftovers(folder)
 
     def write(self, article: Article, text: str, complete: bool = True,
-              tags: Sequence[str] = ()) -> tuple[Outcome, Path]:
+              tags: Sequence[str] = (), path: Path | None = None) -> tuple[Outcome, Path]:
         """Write ``article``'s post ``text`` unless that makes it worse; record it in the index
         with the ``tags`` it was made with (a post deleted by hand is made again from them).
 
         ``complete`` is False when an image failed for a reason that may pass, so that the
-        next scheduled run fetches the article again.
+        next scheduled run fetches the article again. ``path``: ``path_for(article)``, when
+        the caller has it already.
         """
-        path = self.path_for(article)
+        path = path or self.path_for(article)
         outcome = Outcome.NEW
         if path.exists():
             old = read_post(path)

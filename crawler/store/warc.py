@@ -26,6 +26,10 @@ from warcio.recordloader import ArcWarcRecord
 _MAGIC = b"\x1f\x8b\x08"
 _CHUNK = 1 << 20
 _TAIL = 64 << 20  # where to look back for the last whole record: more than any one capture
+# zlib's level for captures: over the shared 2-4 MB pages, 3 takes half the CPU of the
+# default 6 (19 against 41 ms a page) for captures 12 % larger; it is most of an article's
+# CPU after parsing (benchmarks/run.py, README "Performance").
+_LEVEL = 3
 
 
 def members(path: Path) -> Iterator[tuple[int, bytes | None]]:
@@ -133,7 +137,7 @@ def record(warc_type: str, url: str, fetched_at: datetime, content_type: str, he
     fields += [("WARC-Block-Digest", _sha1(head, payload)), ("Content-Type", content_type),
                ("Content-Length", str(len(head) + len(payload)))]
     warc_head = "WARC/1.0\r\n" + "".join(f"{name}: {value}\r\n" for name, value in fields) + "\r\n"
-    compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
     return b"".join((compressor.compress(warc_head.encode("utf-8")), compressor.compress(head),
                      compressor.compress(payload), compressor.compress(b"\r\n\r\n"),
                      compressor.flush()))

@@ -20,6 +20,7 @@ from crawler.store.index import Index
 from crawler.store.posts import is_worse, read_post
 from crawler.watch import Schedule, Seen, WatchState, mark, source_print
 from crawler.wechat.article import CHINA_TIME, Article
+from crawler.wechat.urls import ArticleKey
 
 
 class WatchBook:
@@ -80,7 +81,7 @@ class WatchBook:
             row = self.db.execute(
                 "SELECT coalesce(sum(answer = 'deleted'), 0), coalesce(sum(answer = 'violation'), 0), "
                 "coalesce(sum(versions > 1), 0) FROM watch WHERE key > ? AND key < ?",
-                (f"{biz}:", f"{biz};")).fetchone()
+                ArticleKey.account_range(biz)).fetchone()
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return Counter()
         return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
@@ -92,7 +93,7 @@ class WatchBook:
         args: list[float | str] = [since]
         if biz:
             where += " AND key > ? AND key < ?"
-            args += [f"{biz}:", f"{biz};"]
+            args += ArticleKey.account_range(biz)
         try:
             rows = self.db.execute(
                 f"SELECT kind, count(*) FROM watch_events WHERE {where} GROUP BY kind", args)

@@ -57,6 +57,8 @@ def article_text(article: Article) -> str:
     if not article.body_html:
         return article.text
     # Joined as a reader reads it: pages split words across elements (刷<span>单</span>).
+    if article.body is not None:
+        return str(article.body.text_content()) + (article.body.tail or "")
     return str(dom.fragment(article.body_html).text_content())
 
 

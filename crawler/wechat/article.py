@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from crawler.wechat.urls import key_of
+from crawler.wechat.urls import ArticleKey
+
+if TYPE_CHECKING:
+    import lxml.html
 
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 # No article is older than WeChat (launched 2011-01-21).
@@ -75,11 +79,14 @@ class Article:
     # Albums the body links to (``…/mp/appmsgalbum?__biz=…&album_id=…``): leads, not tags.
     album_links: tuple[str, ...] = field(default=(), repr=False)
     short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one
+    # ``body_html`` as ``parse_page`` parsed it, when it did: the converter and the tagger
+    # read this tree (never changing it) rather than parse the markup a second time.
+    body: lxml.html.HtmlElement | None = field(default=None, compare=False, repr=False)
 
     @property
-    def key(self) -> str:
+    def key(self) -> ArticleKey:
         """Identity across runs and edits: ``__biz:mid:idx``, else the URL."""
-        return key_of(self.biz, self.mid, self.idx) or self.url
+        return ArticleKey.of(self.biz, self.mid, self.idx) or ArticleKey(self.url)
 
 
 class PageReason(StrEnum):

@@ -18,14 +18,25 @@ import lxml.html
 from lxml import etree
 
 MAX_DEPTH = 1000
+# A tag name no page can give (the HTML parser lowercases every name): an element renamed so
+# goes, in one call of lxml over the whole tree (``strip_tags``, ``strip_elements``).
+GOING = "Going"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The same in UTF-8 that decoding with "replace" keeps (it makes no surrogate).
+_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
+_NON_CHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})
 
 
-def document(markup: str) -> lxml.html.HtmlElement:
-    """The document tree of ``markup`` (``ParserError`` when it holds no HTML at all)."""
+def document(markup: str | bytes) -> lxml.html.HtmlElement:
+    """The document tree of ``markup`` (``ParserError`` when it holds no HTML at all).
+
+    ``markup`` given as UTF-8 bytes (bad sequences are replaced) is looked through for what
+    XML has no place for by ``bytes.translate``, several times faster than a regex over the
+    decoded text.
+    """
     return _parse(lxml.html.document_fromstring, markup)
 
 
@@ -35,20 +46,19 @@ def fragment(markup: str) -> lxml.html.HtmlElement:
         text, create_parent="div", parser=parser), markup)
 
 
-def flatten_deeper_than(root: lxml.html.HtmlElement, limit: int) -> None:
+def flatten_deeper_than(root: etree._Element, limit: int) -> None:
     """Unwrap the elements nested more than ``limit`` levels below ``root``; text stays."""
     if not _deeper_than(limit)(root):
         return
-    depth, deep = 0, []
+    depth = 0
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if event == "start":
             depth += 1
             if depth > limit:
-                deep.append(element)
+                element.tag = GOING
         else:
             depth -= 1
-    for element in deep:
-        element.drop_tag()
+    etree.strip_tags(root, GOING)
 
 
 @functools.lru_cache(maxsize=8)
@@ -59,8 +69,15 @@ def _deeper_than(limit: int) -> etree.XPath:
 
 
 def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
-           markup: str) -> lxml.html.HtmlElement:
-    markup = _NOT_XML.sub("", markup)
+           markup: str | bytes) -> lxml.html.HtmlElement:
+    if isinstance(markup, bytes):
+        clean = len(markup.translate(None, _CONTROL_BYTES)) == len(markup) \
+            and not any(character in markup for character in _NON_CHARACTERS)
+        markup = markup.decode("utf-8", "replace")
+        if not clean:
+            markup = _NOT_XML.sub("", markup)
+    else:
+        markup = _NOT_XML.sub("", markup)
     parser = lxml.html.HTMLParser(huge_tree=True)
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):

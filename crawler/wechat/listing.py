@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
 
-from crawler.wechat.urls import article_ids_from_url, key_of, link_as_given, split_url, web_url
+from crawler.wechat.urls import ArticleKey, article_ids_from_url, link_as_given, split_url, web_url
 
 _NUMBER = re.compile(r"[0-9]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/ ]+={0,2}")  # a query's unescaped + reads as a space
@@ -37,9 +37,9 @@ class Entry:
     idx: str = ""
 
     @property
-    def key(self) -> str | None:
+    def key(self) -> ArticleKey | None:
         """The article's identity (as ``Article.key``) when the link carries it."""
-        return key_of(self.biz, self.mid, self.idx)
+        return ArticleKey.of(self.biz, self.mid, self.idx)
 
 
 def entry(link: str, title: str = "") -> Entry:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote
 
 import lxml.html
+from lxml import etree
 from lxml.etree import ParserError
 
 from crawler.wechat import dom, jsvars
@@ -80,16 +81,15 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     if isinstance(page, str):
         page = page.encode("utf-8", "replace")
     try:
-        doc = dom.document(_without_scripts(page).decode("utf-8", "replace"))
+        doc = dom.document(_without_scripts(page))
     except (ParserError, ValueError):
         return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
-    cgi_text = jsvars.object_literal(page, "window.cgiDataNew")
-    cgi = jsvars.top_level_fields(cgi_text)
-    content = _first(doc, 'id("js_content")')  # libxml2's index of ids: the first, at once
+    cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
+    content = _by_id(doc, "js_content")
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
-    title = _meta(page, cgi, "msg_title", "title") or _text(doc, '//*[@id="activity-name"]') \
+    title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
-    share = _first(doc, '//*[@id="js_share_source"][@data-url]')
+    share = _by_id(doc, "js_share_source", having="data-url")
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     if not title or (show_type == PostType.TEXT and _starts(text, title)):
         title = _title_from_text(text or title)
@@ -97,22 +97,24 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return _not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
-    shown = _text(doc, '//*[@id="publish_time" or @id="post-date"]')
+    album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
+    shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = _published(page, cgi) or _shown_publish_time(shown)
     relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
-    body_html = lxml.html.tostring(content, encoding="unicode") \
+    body_html = etree.tostring(content, method="html", encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
         title=title,
-        account=_meta(page, cgi, "nickname", "nick_name") or _text(doc, '//*[@id="js_name"]')
+        account=_meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name"))
         or _meta_tag(doc, "og:article:author"),
         account_id=_meta(page, cgi, "user_name", "user_name"),
         published=published or relative,
         published_shown=shown if relative else "",
         body_html=body_html,
+        body=content if body_html else None,
         biz=ids.get("__biz", ""),
         mid=ids.get("mid", ""),
         idx=ids.get("idx", ""),
@@ -120,16 +122,16 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         author=_meta(page, cgi, "author", "author"),
         copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
         item_show_type=show_type,
-        albums=_albums(page, cgi_text, doc),
+        albums=_albums(page, cgi_text, album, doc),
         album_links=_album_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
-        share_source_title=_text(doc, '//*[@id="original_panel_title"]') if share is not None else "",
+        share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
-        links=_links(content if body_html else dom.fragment(text) if text else None, cgi_text,
+        links=_links(content if body_html else dom.fragment(text) if text else None, album,
                      _meta(page, cgi, "msg_source_url", "source_url"),
                      _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
                      else ""),
@@ -210,10 +212,11 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
     return ids
 
 
-def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
+def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
+            doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
     """The albums a page names, each once, in the order first named, from all three places
-    pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026) and the tags
-    under the body (older pages)."""
+    pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026: ``info`` is its
+    ``appmsgalbuminfo``) and the tags under the body (older pages)."""
     found: dict[str, Album] = {}
 
     def add(album_id: str, title: str, count: str) -> None:
@@ -226,7 +229,6 @@ def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[A
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
         add(fields.get("albumId"), fields.get("title"), fields.get("size"))
-    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     add(info.get("album_id"), info.get("title"), info.get("content_size"))
     for item in jsvars.array_items(jsvars.object_literal(cgi_text, "public_tag_info"), "tags"):
         fields = jsvars.top_level_fields(item)
@@ -246,7 +248,7 @@ def _albums(page: bytes, cgi_text: bytes, doc: lxml.html.HtmlElement) -> tuple[A
     # data-album_id="…"><span class="article-tag__item">#名</span>`` with the count in
     # ``.article-tag__item-num`` or, for a page in one album, ``.article-tag-card__right``
     # ("49个"), as a public capture of a 2021-11-26 page shows.
-    tags = doc.xpath('//*[contains(@class, "article-tag__item-wrp")]')
+    tags = doc.xpath('//*[@class and contains(@class, "article-tag__item-wrp")]')
     for tag in tags:
         number = tag.xpath('string(.//*[contains(@class, "article-tag__item-num")])')
         if not number.strip() and len(tags) == 1:
@@ -284,12 +286,11 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
     return ""
 
 
-def _links(content: lxml.html.HtmlElement | None, cgi_text: bytes,
+def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
-    """Links to articles in the body, the album's previous and next article, then ``more``
-    (阅读原文, a shared article), as given."""
+    """Links to articles in the body, the album's previous and next article (``info``, the
+    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
     hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
-    info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
@@ -314,7 +315,7 @@ def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
 def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
     """What the sharing account wrote above a shared article (set by a script, or rendered)."""
     notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
-    return notice or _text(doc, '//*[@id="js_share_notice"]')
+    return notice or _text(_by_id(doc, "js_share_notice"))
 
 
 def _article_url(url: str) -> str:
@@ -400,13 +401,24 @@ def _without_scripts(page: bytes) -> bytes:
     return b"".join(parts)
 
 
-def _first(doc: lxml.html.HtmlElement, xpath: str) -> lxml.html.HtmlElement | None:
-    found = doc.xpath(xpath)
+def _by_id(doc: lxml.html.HtmlElement, *ids: str, having: str = "") -> lxml.html.HtmlElement | None:
+    """The first element in page order whose ``id`` is one of ``ids`` (and that has the
+    attribute ``having``, when given).
+
+    libxml2's index of ids answers at once, where ``//*[@id=…]`` walks the whole page. The
+    index holds the first element of each id (or an ``<a name>`` of that name): only when one
+    of those is not what is asked for is the page walked.
+    """
+    indexed = doc.xpath(f'id("{" ".join(ids)}")')
+    if all(element.get("id") in ids and (not having or element.get(having) is not None)
+           for element in indexed):
+        return indexed[0] if indexed else None
+    found = doc.xpath("//*[" + " or ".join(f'@id="{name}"' for name in ids) + "]"
+                      + (f"[@{having}]" if having else ""))
     return found[0] if found else None
 
 
-def _text(doc: lxml.html.HtmlElement, xpath: str) -> str:
-    element = _first(doc, xpath)
+def _text(element: lxml.html.HtmlElement | None) -> str:
     return re.sub(r"\s+", " ", element.text_content()).strip() if element is not None else ""
 
 

@@ -12,29 +12,23 @@ Pure: reads the one file it is given and nothing else.
 
 from __future__ import annotations
 
-import codecs
 import email
 import email.errors
 import email.parser
 import email.policy
 import email.utils
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+
+from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from crawler.wechat.page import as_utf8
 
 SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 _MIME_SUFFIXES = (".mhtml", ".mht")
 
-# As the HTML standard's prescan: a page declares its charset in its first 1024 bytes.
-_PRESCAN_BYTES = 1024
-_META_CHARSET = re.compile(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
-# The WHATWG Encoding standard decodes pages labelled GB2312 or GBK as GB18030, their
-# superset: Chinese pages so labelled often hold characters outside the label.
-_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030"}
 # What a saved page may weigh and how many parts an MHTML may hold, unless told otherwise
 # (the import is told IMPORT_MAXSIZE and IMPORT_MAX_PARTS): a WeChat page saved with its
 # pictures is a few hundred parts; Python's MIME parser spends about a millisecond on each.
@@ -139,11 +133,11 @@ def _date(message: Message) -> datetime | None:
 
 
 def _declared_charset(page: bytes) -> str | None:
-    """The charset a ``<meta>`` declares, if Python knows it; an unknown label is passed
-    over, as browsers do."""
-    match = _META_CHARSET.search(page, 0, _PRESCAN_BYTES)
-    label = match.group(1).decode("ascii") if match else None
-    return label if label and _known(label) else None
+    """The charset the page's ``<meta>`` declares, found as Scrapy finds a fetched page's
+    (w3lib: the first 4 KB, comments skipped), if a page can be in it; an unknown label is
+    passed over, as browsers do."""
+    charset = html_body_declared_encoding(page)
+    return charset if charset and _known(charset) else None
 
 
 def _known(charset: str) -> bool:
@@ -159,8 +153,11 @@ def _known(charset: str) -> bool:
 
 def _to_utf8(page: bytes, charset: str | None) -> bytes:
     """``page`` in UTF-8. A page in UTF-8 or declaring nothing is returned as it is: a
-    2-4 MB WeChat page is not decoded here only to be decoded again by the parser."""
+    2-4 MB WeChat page is not decoded here only to be decoded again by the parser.
+
+    A label is read as the WHATWG Encoding standard reads it (w3lib's ``resolve_encoding``,
+    as for a fetched page): GB2312 and GBK as GB18030, their superset, since Chinese pages
+    so labelled often hold characters outside the label; Latin-1 as windows-1252."""
     if not charset:
         return page
-    encoding = codecs.lookup(charset).name
-    return as_utf8(page, _SUPERSET.get(encoding, encoding))
+    return as_utf8(page, resolve_encoding(charset) or charset)

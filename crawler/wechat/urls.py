@@ -22,6 +22,31 @@ _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z
 _BACKGROUND_URL = re.compile(r"background(?:-image)?\s*:[^;]*?url\(\s*(['\"]?)(.*?)\1\s*\)", re.I)
 
 
+class ArticleKey(str):
+    """An article's identity, as the index stores it: ``__biz:mid:idx``, or the article's
+    URL when its page gives no ids. The one place its form is spelled; a ``str``, so that
+    SQLite, dicts and sets take it as the text it is."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, biz: str, mid: str, idx: str) -> ArticleKey | None:
+        """The key of the article these ids name; None unless all three are given."""
+        return cls(f"{biz}:{mid}:{idx}") if biz and mid and idx else None
+
+    @property
+    def biz(self) -> str:
+        """The ``__biz`` of the account the article is of; "" for a key that is a URL."""
+        biz, colon, rest = self.partition(":")
+        return "" if not colon or rest.startswith("//") else biz
+
+    @staticmethod
+    def account_range(biz: str) -> tuple[str, str]:
+        """The keys of account ``biz``'s articles sort strictly between these two (for an
+        SQL range on an indexed key: ``key > ? AND key < ?``)."""
+        return f"{biz}:", f"{biz};"
+
+
 class BadArticleURL(ValueError):
     """A URL that is not a WeChat article link; the message says why."""
 
@@ -64,6 +89,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     parts = split_url(link)
     if parts is None or parts.scheme not in ("http", "https"):
         raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
+    if "…" in link:  # the README's placeholder: a browser's link holds no such character
+        raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
@@ -115,7 +142,10 @@ def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
 
 
 def without_tracking(url: str) -> str:
-    """A fetched article URL with only its identifying parameters and no fragment."""
+    """A fetched article URL with only its identifying parameters and no fragment.
+
+    Not w3lib's ``url_query_cleaner``: it keeps the URL's order and escapes (``%3D%3D``),
+    where the canonical URL is spelled as WeChat's own links are (``_join_query``)."""
     parts = split_url(html.unescape(url))
     if parts is None:
         return ""
@@ -131,20 +161,19 @@ def article_ids_from_url(url: str) -> dict[str, str]:
     return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
 
 
-def key_of(biz: str, mid: str, idx: str) -> str | None:
-    """An article's identity, ``__biz:mid:idx``: the one place it is spelled."""
-    return f"{biz}:{mid}:{idx}" if biz and mid and idx else None
-
-
 def has_ids(ids: Mapping[str, str]) -> bool:
     """Whether ``ids`` (as ``article_ids_from_url`` gives them) name an article."""
-    return key_of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", "")) is not None
+    return _key_of_ids(ids) is not None
 
 
-def article_key(url: str) -> str | None:
-    """An article's identity (as ``Article.key``) from a link that carries its ids."""
-    ids = article_ids_from_url(url)
-    return key_of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
+def article_key(url: str) -> ArticleKey | None:
+    """An article's identity (as ``Article.key``) from a link that carries its ids: the one
+    parser of a key from a URL."""
+    return _key_of_ids(article_ids_from_url(url))
+
+
+def _key_of_ids(ids: Mapping[str, str]) -> ArticleKey | None:
+    return ArticleKey.of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
 
 
 def normalise_image_url(src: str) -> str:
@@ -152,6 +181,8 @@ def normalise_image_url(src: str) -> str:
 
     ``tp=webp`` makes the CDN transcode to WebP; ``wx_lazy``, ``wx_co``, ``wxfrom`` and
     ``watermark`` only vary the URL, so dropping them also lets one image dedupe by URL.
+    Not w3lib's ``url_query_cleaner``: it keeps the rest of the query as given, where this
+    re-encodes it (``t=a/b`` → ``t=a%2Fb``), and the index knows stored images by this form.
     """
     src = html.unescape(src.strip())
     if src.startswith("//"):

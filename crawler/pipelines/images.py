@@ -1,36 +1,32 @@
-"""Thin adapters from Scrapy items to the archive in ``crawler.store``."""
+"""Images: each article's pictures downloaded once a run (Scrapy's MediaPipeline), checked by
+Pillow and handed to ``ImageStore``; what became of each URL, for every article showing it."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.items import ArticleGone, ArticleItem
+from crawler.items import ArticleItem
 from crawler.run import Run
-from crawler.store.archive import Archive, NotConverted
+from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
-from crawler.store.index import ArticleState
-from crawler.store.posts import Outcome, PostError
-from crawler.wechat.article import trusted_publish_time
+from crawler.tally import Stat
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
+
 
 # Image answers that will not change on a later try.
 PERMANENT_STATUSES = frozenset({404, 410})
@@ -122,7 +118,7 @@ class ImagePipeline(MediaPipeline):
         name = self.images.stored_name(request.url)
         if name is None:
             return None
-        self.crawler.stats.inc_value("images/already_stored")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
         self.results[request.url] = ImageResult(name)
         return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
 
@@ -137,7 +133,7 @@ class ImagePipeline(MediaPipeline):
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
         self.results[request.url] = image
-        self.crawler.stats.inc_value("images/downloaded")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
     def media_failed(self, failure: Failure, request: Request,
@@ -196,78 +192,9 @@ class ImagePipeline(MediaPipeline):
     def _failed(self, url: str, result: ImageResult) -> None:
         """Record and count, once a run, an image that could not be stored."""
         self.results[url] = result
-        self.crawler.stats.inc_value("images/failed")
+        Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
     def _wanted(self, item: Any) -> list[str]:
         urls = ItemAdapter(item).get("file_urls") or []
         return [url for url in urls if host_of(url) in self.image_hosts]
-
-
-class PostPipeline:
-    """Hands each article to ``Archive.archive_article`` and reports what became of it.
-
-    An ``ArticleGone`` only has its state recorded: the archived post stays as it is.
-    Whatever keeps an article from being archived is one "Not archived" line, counted.
-    """
-
-    def __init__(self, archive: Archive, config: Config, crawler: Crawler):
-        self.archive = archive
-        self.tagger = config.tagger()
-        self.style = config.markdown_style()
-        self.tally = Run.of(crawler).tally
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> PostPipeline:
-        run = Run.of(crawler)
-        return cls(run.archive, run.config, crawler)
-
-    def process_item(self, item: ArticleItem | ArticleGone) -> ArticleItem | ArticleGone:
-        if isinstance(item, ArticleGone):
-            self._record(lambda: self.archive.index.set_article_state(
-                item.key, item.url, ArticleState(item.reason)), item.url)
-            self.tally.count(f"posts/{item.reason}", source=item.source)
-            return item
-        article = item.article
-        if article.published is None:
-            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
-                               "no publish time, and a post is never given an invented date")
-        if not trusted_publish_time(article.published, datetime.now(UTC)):
-            self._not_archived(item, "no_publish_time", f"{article.url} ({article.title!r}) states "
-                               f"the publish time {article.published.isoformat()}, before WeChat "
-                               "existed or later than it was fetched, so not to be trusted")
-        if (page := item.imported_page) is not None:
-            self._record(lambda: self.archive.captures.add_resource(article.url, page), article.url)
-        names = {f["url"]: f["path"] for f in item.files}
-        try:
-            outcome, path = self.archive.archive_article(
-                article, names, self.tagger.tags(article, item.tags), self.style,
-                complete=not item.images_incomplete, fetched=item.imported_page is None)
-            if item.fetched_url:
-                self.archive.index.add_link(item.fetched_url, article.key)
-        except NotConverted as error:
-            logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
-            self._not_archived(item, "unconvertible", f"{article.url} {error}")
-        except (OSError, sqlite3.Error, PostError) as error:
-            self._not_archived(item, "write_failed",
-                               f"cannot write the post of {article.url}: {error}", "ERROR")
-        self.tally.count(f"posts/{outcome.value}", source=item.source, account=item.account)
-        if outcome is Outcome.KEPT:
-            logger.warning("Kept the archived %s: the page fetched now has fewer images or "
-                           "much less text (%s)", path, article.url)
-        else:
-            logger.info("Post %s: %s", outcome.value, path)
-        return item
-
-    def _record(self, write: Callable[[], object], url: str) -> None:
-        """An index or capture write that, failing, costs only itself (one ERROR line)."""
-        try:
-            write()
-        except (OSError, sqlite3.Error) as error:
-            self.tally.count("state/write_failed")
-            logger.error("Not recorded for %s: %s", url, error)
-
-    def _not_archived(self, item: ArticleItem, why: str, message: str,
-                      level: str = "WARNING") -> NoReturn:
-        self.tally.count(f"posts/{why}", source=item.source, account=item.account)
-        raise DropItem(f"Not archived: {message}", log_level=level)

@@ -1,0 +1,85 @@
+"""Posts: each article converted (``crawler.post``, pure) and written by the archive."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.config import Config
+from crawler.items import ArticleItem
+from crawler.pipelines.state import StateWrites
+from crawler.post import NotConverted, converted
+from crawler.run import Run
+from crawler.store.archive import Archive
+from crawler.store.posts import Outcome, PostError
+from crawler.tally import Stat
+from crawler.wechat.article import trusted_publish_time
+
+logger = logging.getLogger(__name__)
+
+
+class PostPipeline:
+    """Converts each article (``crawler.post``, pure) and has ``Archive.write_post`` write
+    it; reports what became of it. Whatever keeps an article from being archived is one
+    "Not archived" line, counted."""
+
+    def __init__(self, archive: Archive, config: Config, crawler: Crawler):
+        self.archive = archive
+        self.tagger = config.tagger()
+        self.style = config.markdown_style()
+        self.tally = Run.of(crawler).tally
+        self.writes = StateWrites(self.tally)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PostPipeline:
+        run = Run.of(crawler)
+        return cls(run.archive, run.config, crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        article = item.article
+        if article.published is None:
+            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
+                               "states no publish time, and a post is never given an invented date")
+        if not trusted_publish_time(article.published, datetime.now(UTC)):
+            self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
+                               f"states the publish time {article.published.isoformat()}, before WeChat "
+                               "existed or later than it was fetched, so not to be trusted")
+        if (page := item.imported_page) is not None:
+            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page),
+                               article.url)
+        names = {f["url"]: f["path"] for f in item.files}
+        tags = self.tagger.tags(article, item.tags)
+        try:
+            text = converted(article, self.archive.image_links(names), tags, self.style,
+                             self.archive.links.targets(article))
+            outcome, path = self.archive.write_post(article, text, tags=tags,
+                                                    complete=not item.images_incomplete,
+                                                    fetched=item.imported_page is None)
+        except NotConverted as error:
+            logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
+            self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
+        except (OSError, sqlite3.Error, PostError) as error:
+            self._not_archived(item, Stat.POSTS_WRITE_FAILED,
+                               f"cannot write the post of {article.url}: {error}", "ERROR")
+        if item.fetched_url:
+            self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
+                               article.url)
+        self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
+        if outcome is Outcome.KEPT:
+            logger.warning("Kept the archived %s: the page fetched now has fewer images or "
+                           "much less text (%s)", path, article.url)
+        else:
+            logger.info("Post %s: %s", outcome.value, path)
+        return item
+
+    def _not_archived(self, item: ArticleItem, why: Stat, message: str,
+                      level: str = "WARNING") -> NoReturn:
+        self.tally.count(why, source=item.source, account=item.account)
+        raise DropItem(f"Not archived: {message}", log_level=level)

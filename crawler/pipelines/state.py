@@ -1,0 +1,116 @@
+"""What the spiders learn (albums, links, accounts) and articles WeChat no longer shows,
+written to the index; the error policy every pipeline write follows."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from crawler.items import (
+    AccountFound,
+    AlbumFound,
+    AlbumPageRead,
+    ArticleGone,
+    ForeignLinkFound,
+    LinkFound,
+    LinkRefused,
+    StateRecord,
+)
+from crawler.run import Run
+from crawler.store.index import ArticleState, Index
+from crawler.tally import Stat, Tally
+from crawler.wechat.article import PageReason
+
+logger = logging.getLogger(__name__)
+
+
+class StateWrites:
+    """The error policy of every write a pipeline makes: a write that fails (a full disk, an
+    index locked past its timeout) costs only itself, in one ERROR line and a count that
+    fails the run (``state/write_failed``)."""
+
+    def __init__(self, tally: Tally):
+        self.tally = tally
+
+    def record(self, write: Callable[[], object], what: str) -> bool:
+        """Whether ``write`` was done."""
+        try:
+            write()
+        except (OSError, sqlite3.Error) as error:
+            self.tally.count(Stat.STATE_WRITE_FAILED)
+            logger.error("Not recorded for %s: %s", what, error)
+            return False
+        return True
+
+
+class StatePipeline:
+    """Records in the index what the spiders learn (albums, links, accounts: the
+    ``StateRecord`` items) and articles WeChat no longer shows (``ArticleGone``, whose post
+    stays as it is). Besides the archive's own writes of posts and images, the only writer
+    of the index."""
+
+    def __init__(self, index: Index, tally: Tally):
+        self.index = index
+        self.tally = tally
+        self.writes = StateWrites(tally)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StatePipeline:
+        run = Run.of(crawler)
+        return cls(run.archive.index, run.tally)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleGone):
+            self.writes.record(lambda: self.index.set_article_state(
+                item.key, item.url, ArticleState(item.reason)), item.url)
+            self.tally.count(Stat.post(PageReason(item.reason)))  # its page's source counted it
+        elif isinstance(item, AlbumPageRead):
+            self.writes.record(lambda: self._album_page(item), f"album {item.album}")
+        elif isinstance(item, StateRecord):
+            self.writes.record(lambda: self._write(item), _subject(item))
+        return item
+
+    def _album_page(self, page: AlbumPageRead) -> None:
+        index = self.index
+        index.add_album_articles(page.album, [key for key, _ in page.members])
+        index.add_listed_links((key, url) for key, url in page.members if url)
+        if page.first:
+            index.remember_album(page.album, page.biz, page.title, page.count, page.at)
+        if page.whole is not None:
+            left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
+            if left:
+                self.tally.count(Stat.ALBUMS_LEFT, left)
+                logger.info("%d articles left album %s since it was last read", left, page.album)
+
+    def _write(self, record: StateRecord) -> None:
+        index = self.index
+        match record:
+            case AccountFound(account, biz):
+                index.set_account(account, biz)
+            case AlbumFound(album, biz, title, count, member):
+                index.remember_album(album, biz, title, count)
+                if member:
+                    index.add_album_articles(album, [member])
+            case LinkFound(url, key):
+                index.add_link(url, key)
+            case ForeignLinkFound(key, biz, seen_from):
+                index.add_foreign_link(key, biz, seen_from)
+            case LinkRefused(key, url):
+                index.needs_link(key, url)
+
+
+def _subject(record: StateRecord) -> str:
+    """What a record is about, for its line when it cannot be written."""
+    match record:
+        case AccountFound(account, _):
+            return f"account {account}"
+        case AlbumFound(album) | AlbumPageRead(album):
+            return f"album {album}"
+        case LinkFound(url) | LinkRefused(_, url):
+            return url
+        case ForeignLinkFound(key):
+            return key

@@ -1,0 +1,109 @@
+"""``scrapy crawl article`` (``crawler.spiders.article``): its arguments checked before
+anything starts, and the requests it starts with: every article given, once, fetched again
+even if archived."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.spiders.arguments import ArgumentError
+from crawler.spiders.article import ArticleParams, ArticleSpider
+from crawler.wechat.urls import article_key
+from tests.conftest import project_config, spider_of, started
+
+SHORT = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
+LONG = "https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1&sn=abc&chksm=d1"
+NO_CHKSM = "https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500002&idx=1&sn=def"
+
+
+def params(**arguments: str) -> ArticleParams:
+    return ArticleParams.from_arguments(arguments, project_config())
+
+
+def refused(**arguments: str) -> str:
+    with pytest.raises(ArgumentError) as error:
+        params(**arguments)
+    return str(error.value)
+
+
+def test_one_url_is_taken_without_its_fragment() -> None:
+    assert params(url=SHORT + "#wechat_redirect") == ArticleParams(urls=(SHORT,))
+
+
+def test_a_file_of_urls_and_a_url_are_taken_in_order_each_once(tmp_path: Path) -> None:
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"# to archive\n{LONG}\n\n{SHORT}\n  {LONG}#frag  \n", encoding="utf-8")
+    taken = params(url=SHORT, urls_file=str(listed), follow_albums="yes")
+    assert taken == ArticleParams(urls=(SHORT, LONG), follow_albums=True)
+
+
+def test_no_article_at_all_is_refused_saying_how_to_give_one() -> None:
+    assert refused() == "give an article with -a url=URL or a list with -a urls_file=PATH"
+    assert refused(url="", urls_file="").startswith("give an article")
+
+
+def test_a_file_listing_nothing_gives_no_article(tmp_path: Path) -> None:
+    listed = tmp_path / "urls.txt"
+    listed.write_text("# nothing yet\n", encoding="utf-8")
+    assert params(urls_file=str(listed)).urls == ()
+
+
+@pytest.mark.parametrize("url", ["mp.weixin.qq.com/s/abc", "https://example.com/s/abc",
+                                 "file:///etc/passwd", "https://mp.weixin.qq.com/s?__biz=x&mid=1"])
+def test_a_url_that_is_no_article_link_is_refused(url: str) -> None:
+    assert url in refused(url=url)
+
+
+def test_a_bad_line_of_the_file_is_named_by_its_number(tmp_path: Path) -> None:
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{SHORT}\n# comment\nhttps://example.com/s/abc\n", encoding="utf-8")
+    message = refused(urls_file=str(listed))
+    assert message.startswith(f"{listed}:3: not a WeChat article host")
+
+
+def test_a_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    assert refused(urls_file=str(tmp_path / "absent.txt")).startswith("cannot read urls_file")
+
+
+def test_the_article_hosts_setting_decides_what_is_an_article_link() -> None:
+    config = project_config(ARTICLE_HOSTS="127.0.0.1")
+    local = "http://127.0.0.1:8000/s/abc"
+    assert ArticleParams.from_arguments({"url": local}, config).urls == (local,)
+    with pytest.raises(ArgumentError):
+        ArticleParams.from_arguments({"url": SHORT}, config)
+
+
+def test_a_typo_or_a_bad_flag_is_refused() -> None:
+    assert refused(url=SHORT, follow_album="true").startswith("unknown argument -a follow_album=")
+    assert refused(url=SHORT, follow_albums="sure") == "-a follow_albums= takes true or false, not 'sure'"
+
+
+def test_the_spider_starts_with_each_article_fetched_again(tmp_path: Path) -> None:
+    spider = spider_of(ArticleSpider, tmp_path, url=SHORT)
+    [request] = started(spider)
+    assert request.url == SHORT
+    assert request.meta["refetch"] is True and request.meta["article"] is True
+    assert request.callback == spider.parse_article and request.errback == spider.fetch_failed
+    assert request.cb_kwargs == {"source": "url", "account": None}
+    assert spider.follow_albums is False
+
+
+def test_a_link_without_chksm_is_fetched_by_the_link_a_listing_gave(tmp_path: Path) -> None:
+    """WeChat may answer a long link without ``chksm`` with its verification page."""
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{NO_CHKSM}\n{LONG.replace('2247500001', '2247500003')}\n", encoding="utf-8")
+    spider = spider_of(ArticleSpider, tmp_path, urls_file=str(listed), follow_albums="true")
+    with_chksm = NO_CHKSM + "&chksm=ff"
+    spider.index.add_listed_links([(str(article_key(NO_CHKSM)), with_chksm)])
+    requests = started(spider)
+    assert [(r.url, r.meta["weak_link"]) for r in requests] == [
+        (with_chksm, False), (LONG.replace("2247500001", "2247500003"), False)]
+    assert spider.follow_albums is True
+
+
+def test_a_link_without_chksm_no_listing_gave_is_fetched_as_a_weak_link(tmp_path: Path) -> None:
+    spider = spider_of(ArticleSpider, tmp_path, url=NO_CHKSM)
+    [request] = started(spider)
+    assert request.url == NO_CHKSM and request.meta["weak_link"] is True

@@ -1,0 +1,138 @@
+"""What the project's commands share (``crawler.cli``), run in the test process: a bad
+setting or a folder that holds no archive is one line and exit status 2, an archive that
+cannot be opened one line and status 1; and ``scrapy accounts-report``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.cli import AccountsReport, ArchiveCommand, refuse
+from crawler.store.archive import Archive
+from crawler.store.index import ArticleState
+from tests.conftest import run_command
+
+BIZ = "MzI0NzE2NjQ0Mg=="
+OTHER_BIZ = "MzU0MTA3OTU5Ng=="
+
+
+class Opens(ArchiveCommand):
+    """A command that only opens the archive, and says it did."""
+
+    def short_desc(self) -> str:
+        return "open the archive"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        with self.archive() as (archive, config):
+            print(f"opened {archive.layout.root} read-only={self.read_only} tags={config.default_tags}")
+
+
+class Looks(Opens):
+    read_only = True
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Path]:
+    """An archive a run has opened and closed (no posts yet)."""
+    Archive(tmp_path).close()
+    yield tmp_path
+
+
+def test_an_archive_is_opened_with_the_settings_read(archive: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(Opens(), archive, DEFAULT_TAGS="甲,乙") == 0
+    assert capsys.readouterr().out == f"opened {archive} read-only=False tags=('甲', '乙')\n"
+
+
+def test_a_bad_setting_is_one_line_and_status_2(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(Opens(), archive, PROGRESS="sometimes") == 2
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err.startswith("scrapy test_cli: ") and output.err.count("\n") == 1
+    assert "PROGRESS" in output.err
+
+
+def test_a_folder_with_no_archive_is_refused_and_nothing_created(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    typo = tmp_path / "archvie"
+    assert run_command(Opens(), typo) == 2
+    assert not typo.exists()
+    assert capsys.readouterr().err == (f"scrapy test_cli: {typo} holds no archive (no _posts/ or "
+                                       ".state/ folder): check -s ARCHIVE_DIR=\n")
+
+
+def test_an_archive_another_run_holds_is_status_1_but_can_be_looked_at(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    held = Archive(archive)
+    try:
+        assert run_command(Opens(), archive) == 1
+        assert capsys.readouterr().err.startswith("scrapy test_cli: ")
+        assert run_command(Looks(), archive) == 0  # read-only: no lock wanted
+        assert "read-only=True" in capsys.readouterr().out
+    finally:
+        held.close()
+    assert run_command(Opens(), archive) == 0  # the lock went with the archive's closing
+
+
+def test_the_archive_is_closed_when_the_command_fails(archive: Path) -> None:
+    class Fails(Opens):
+        def run(self, args: list[str], opts: argparse.Namespace) -> None:
+            with self.archive():
+                raise RuntimeError("the command's own failure")
+
+    with pytest.raises(RuntimeError):
+        run_command(Fails(), archive)
+    Archive(archive).close()  # not locked any more
+
+
+def test_refuse_says_one_line_and_gives_the_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert refuse("verify", "it is wrong", 3) == 3
+    assert capsys.readouterr().err == "scrapy verify: it is wrong\n"
+
+
+def accounts_report(archive: Path, capsys: pytest.CaptureFixture[str],
+                    **settings: Any) -> tuple[int, list[str]]:
+    status = run_command(AccountsReport(), archive, **settings)
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_the_report_of_an_archive_of_no_accounts(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    assert status == 0
+    assert lines == ["accounts-report: 0 accounts, 0 stale (no new article for 30 days)"]
+
+
+def test_the_accounts_of_the_file_come_first_then_the_others_the_archive_holds(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another account is named as its newest post attributes it."""
+    accounts = archive / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "乙"\nbiz = "{OTHER_BIZ}"\n'
+                        f'[[account]]\nname = "丙"\nurls = ["https://mp.weixin.qq.com/s/abc"]\n',
+                        encoding="utf-8")
+    opened = Archive(archive)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "p.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    post = "---\ntitle: t\nwechat:\n  account: 甲\n---\n"
+    (archive / "_posts" / "p.md").write_text(post, encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(accounts))
+    assert status == 0
+    names = [line.split(":", 1)[0] for line in lines[:-1]]
+    assert names == ["乙", "丙", "甲"]
+    assert lines[-1].startswith(f"accounts-report: {len(names)} accounts, ")
+    assert all(line.endswith("; not in the accounts file") for line in lines[2:-1])
+
+
+def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    accounts = archive / "accounts.toml"
+    accounts.write_text("[[account]]\nname = 1\n", encoding="utf-8")
+    assert run_command(AccountsReport(), archive, ACCOUNTS_FILE=str(accounts)) == 2
+    output = capsys.readouterr()
+    assert output.err.startswith("scrapy accounts-report: accounts file ")
+    assert output.out == ""

@@ -1,0 +1,267 @@
+"""The project's Scrapy commands (``crawler/commands``), run in the test process: ``crawl``'s
+checks before a crawl starts and its exit status, ``verify``, ``check`` (its old name),
+``versions`` and ``rebuild`` on an archive one crawl made (``archived`` in conftest)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import redis
+from scrapy.crawler import Crawler, CrawlerRunner
+from scrapy.exceptions import UsageError
+from scrapy.settings import Settings
+
+from crawler import settings as project_settings
+from crawler.commands import check, rebuild, verify, versions
+from crawler.commands.crawl import Command as CrawlCommand
+from crawler.commands.crawl import exit_status, prepare_crawl
+from crawler.run import Run
+from crawler.spiders.article import ArticleParams
+from crawler.store.archive import Archive
+from crawler.store.captures import CaptureStore
+from tests.conftest import PAGES, POST_NAME, Served, run_command, scrapy_command
+from tests.redisserver import RedisServer, free_port
+
+URL = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
+LOCAL_HOSTS = {"ARTICLE_HOSTS": "127.0.0.1", "IMAGE_HOSTS": "127.0.0.1"}
+
+
+def prepared(archive: Path, spider: str = "article", arguments: dict[str, str] | None = None,
+             **settings: str) -> tuple[Crawler, Any] | int:
+    values = Settings()
+    values.setmodule(project_settings, priority="project")
+    values.update({"ARCHIVE_DIR": str(archive), **settings}, priority="cmdline")
+    return prepare_crawl(CrawlerRunner(values), values, spider,
+                         {"url": URL} if arguments is None else arguments)
+
+
+@pytest.fixture
+def crawlers() -> Iterator[list[Crawler]]:
+    """Crawlers a test prepared: their archives are closed after it."""
+    made: list[Crawler] = []
+    yield made
+    for crawler in made:
+        Run.of(crawler).archive.close()
+
+
+def test_a_crawl_is_prepared_with_its_archive_open_and_its_arguments_read(
+        tmp_path: Path, crawlers: list[Crawler]) -> None:
+    result = prepared(tmp_path)
+    assert not isinstance(result, int)
+    crawler, params = result
+    crawlers.append(crawler)
+    assert params == ArticleParams(urls=(URL,))
+    assert Run.of(crawler).archive.layout.root == tmp_path
+    assert prepared(tmp_path) == 1  # the archive is held: a second run is refused
+
+
+def test_a_bad_setting_or_argument_is_status_2_and_opens_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert prepared(tmp_path / "a", PROGRESS="sometimes") == 2
+    assert prepared(tmp_path / "b", arguments={}) == 2
+    assert prepared(tmp_path / "c", arguments={"url": URL, "depth": "3"}) == 2
+    assert list(tmp_path.iterdir()) == []
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3 and all(line.startswith("scrapy crawl article: ") for line in lines)
+
+
+def test_an_archive_another_run_holds_is_status_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    held = Archive(tmp_path)
+    try:
+        assert prepared(tmp_path) == 1
+    finally:
+        held.close()
+    assert capsys.readouterr().err.startswith("scrapy crawl article: ")
+
+
+def test_a_redis_that_does_not_answer_is_status_1_before_the_archive_is_opened(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive"
+    assert prepared(archive, REDIS_URL=f"redis://:pw@127.0.0.1:{free_port()}/0") == 1
+    assert not archive.exists()
+    assert capsys.readouterr().err.startswith("scrapy crawl article: Redis at redis://:***@127.0.0.1:")
+
+
+def test_a_second_writer_of_a_job_is_status_2(tmp_path: Path, redis_db: redis.Redis,
+                                              redis_server_session: RedisServer,
+                                              crawlers: list[Crawler]) -> None:
+    redis_db.set("job:writer", "elsewhere:1", px=30000)
+    settings = {"REDIS_URL": redis_server_session.url, "REDIS_JOB": "job"}
+    assert prepared(tmp_path / "a", **settings) == 2
+    result = prepared(tmp_path / "b", **{**settings, "REDIS_JOB": "another"})
+    assert not isinstance(result, int)
+    crawlers.append(result[0])
+
+
+def test_a_fetch_node_opens_no_archive(tmp_path: Path, redis_server_session: RedisServer) -> None:
+    archive = tmp_path / "archive"
+    result = prepared(archive, "fetch", {}, REDIS_URL=redis_server_session.url)
+    assert not isinstance(result, int)
+    assert not archive.exists()
+    assert prepared(archive, "fetch", {}) == 2  # a node without a job
+
+
+def test_a_mistyped_spider_is_one_line_and_status_2(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Not Scrapy's KeyError traceback: the names there are."""
+    assert prepared(tmp_path, "articles") == 2
+    assert capsys.readouterr().err == ("scrapy crawl articles: no such spider (this project's: "
+                                       "accounts, album, article, fetch, import, watch)\n")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("bootstrap_failed", "stats", "status"), [
+    (False, {"finish_reason": "finished"}, 0),
+    (True, {"finish_reason": "finished"}, 1),
+    (False, {"finish_reason": "blocked"}, 1),
+    (False, {"finish_reason": "finished", "sources/attempted": 2}, 1),
+    (False, {"finish_reason": "finished", "sources/attempted": 2, "sources/read": 1}, 0),
+])
+def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool, stats: dict[str, Any],
+                                                         status: int) -> None:
+    crawler = SimpleNamespace(stats=SimpleNamespace(get_stats=lambda: stats))
+    runner = SimpleNamespace(bootstrap_failed=bootstrap_failed)
+    assert exit_status(runner, crawler) == status  # type: ignore[arg-type]
+
+
+def test_the_crawl_command_takes_one_spider() -> None:
+    with pytest.raises(UsageError, match="give one spider"):
+        CrawlCommand().run([], SimpleNamespace(spargs={}))  # type: ignore[arg-type]
+
+
+# -- verify, check ---------------------------------------------------------------------------
+def test_verify_finds_the_archive_sound_and_warns_of_images_not_stored(
+        archived: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    archive, _ = archived
+    assert run_command(verify.Command(), archive, **LOCAL_HOSTS) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{archive / '_posts' / POST_NAME}: incomplete, 1 image still on the CDN")
+    assert lines[1:] == ["verify: 1 post with images not stored yet (a warning: the archive is sound)",
+                         f"verify: {archive} is sound (1 posts)"]
+
+
+def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    (archive / "_posts" / POST_NAME).write_text("no front matter\n", encoding="utf-8")
+    (archive / "postimg" / "orphan.png").write_bytes(b"x")
+    assert run_command(verify.Command(), archive, **LOCAL_HOSTS) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"verify: {len(lines) - 1} problems in {archive}"
+    assert len(lines) - 1 >= 2
+
+
+def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0
+    output = capsys.readouterr()
+    assert output.err == "scrapy check: this is now 'scrapy verify'; running it\n"
+    assert output.out.endswith(f"verify: {archived[0]} is sound (1 posts)\n")
+
+
+# -- versions --------------------------------------------------------------------------------
+def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], legacy: Served,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    archive, _ = archived
+    assert run_command(versions.Command(), archive, legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  first capture")
+    assert run_command(versions.Command(), archive, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out == (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("args", "status", "says"), [
+    ((), 2, "give one article URL"),
+    (("a", "b"), 2, "give one article URL"),
+    ((URL,), 1, f"no capture of {URL}"),
+    (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
+    (("{url}", "--show", "0"), 1, "capture 0 is no version"),
+])
+def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served,
+                                      capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
+                                      status: int, says: str) -> None:
+    given = [arg.format(url=legacy.url) for arg in args]
+    assert run_command(versions.Command(), archived[0], *given, **LOCAL_HOSTS) == status
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err.startswith(f"scrapy versions: {says}") and output.err.count("\n") == 1
+
+
+def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
+        archived: tuple[Path, str], legacy: Served, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    CaptureStore(archive / ".state" / "warc").add_resource(legacy.url, (PAGES / "deleted.html").read_bytes())
+    assert run_command(versions.Command(), archive, legacy.url, **LOCAL_HOSTS) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert run_command(versions.Command(), archive, legacy.url, "--show", "2", **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().err.startswith("scrapy versions: capture 2 is no version of the article")
+
+
+# -- rebuild ---------------------------------------------------------------------------------
+@pytest.fixture
+def copied(archived: tuple[Path, str], tmp_path: Path) -> Path:
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    return archive
+
+
+def test_rebuild_of_an_unchanged_archive_changes_nothing(copied: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    post = copied / "_posts" / POST_NAME
+    before = post.read_bytes()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("rebuild: 1 ") and "not rebuilt" not in line
+    assert post.read_bytes() == before
+
+
+def test_rebuild_brings_back_a_deleted_post(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = copied / "_posts" / POST_NAME
+    before = post.read_bytes()
+    post.unlink()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    assert post.read_bytes() == before
+    assert "not rebuilt" not in capsys.readouterr().out
+
+
+def test_rebuild_keeps_a_post_whose_captures_are_gone(copied: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.rmtree(copied / ".state" / "warc")
+    post = copied / "_posts" / POST_NAME
+    before = post.read_bytes()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out == "rebuild: 1 without capture\n"
+    assert post.read_bytes() == before
+
+
+def test_a_post_rebuild_cannot_read_is_counted_kept_and_exits_1(copied: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    post = copied / "_posts" / POST_NAME
+    post.write_text("no front matter\n", encoding="utf-8")
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().out == "rebuild: 1 not rebuilt\n"
+    assert post.read_text(encoding="utf-8") == "no front matter\n"
+
+
+def test_a_post_s_file_name_writes_no_line_of_its_own(copied: Path) -> None:
+    """In a process of its own: a crawl in this one has set the escaping up already."""
+    (copied / "_posts" / "2021-01-01-x\n2099-01-01 [crawler] INFO: forged.md").write_bytes(
+        "---\ntitle: 反诈\n---\n".encode("gbk"))
+    result = scrapy_command("rebuild", copied)
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if "Not rebuilt" in line]
+    assert "x\\n2099-01-01 [crawler] INFO: forged.md" in line, result.stderr
+
+
+def test_rebuild_of_an_archive_of_no_posts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Archive(tmp_path).close()
+    assert run_command(rebuild.Command(), tmp_path) == 0
+    assert capsys.readouterr().out == "rebuild: no posts\n"

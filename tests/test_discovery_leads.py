@@ -1,0 +1,100 @@
+"""``Discovery`` in process: where an account's page leads, and what it records on the way,
+decided from the page and the index alone (the spider makes the requests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.accounts import Account
+from crawler.items import AccountFound, AlbumFound, ForeignLinkFound
+from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
+from crawler.store.index import Index
+from crawler.tally import Tally
+from crawler.wechat.article import Album, Article
+from tests.conftest import project_config, unit_crawler
+
+HOST = "https://mp.weixin.qq.com"
+OWN, OTHER = "MzOwn==", "MzOther=="
+
+
+def link(biz: str, mid: int) -> str:
+    return f"{HOST}/s?__biz={biz}&mid={mid}&idx=1&sn=s&scene=21"
+
+
+def article(biz: str = OWN, **fields: Any) -> Article:
+    return Article(url=link(biz, 1), title="t", account="测试", published=datetime.now(UTC),
+                   biz=biz, mid="1", idx="1", **fields)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[Index]:
+    opened = Index(tmp_path / "index.sqlite")
+    yield opened
+    opened.close()
+
+
+def discovery(index: Index, **settings: Any) -> Discovery:
+    crawler = unit_crawler()
+    crawler.stats.open_spider()
+    return Discovery(index, project_config(**settings), Tally(crawler))
+
+
+def test_an_account_s_biz_is_learned_from_its_first_page_and_recorded_once(index: Index) -> None:
+    found = discovery(index)
+    account = Account("测试")
+    assert found.account_biz(account) == ""
+    first = list(found.leads(article(), account))
+    assert first[0] == AccountFound("测试", OWN)
+    assert AccountFound("测试", OWN) not in list(found.leads(article(), account))
+    assert found.account_biz(account) == OWN  # this run, before the index has it
+
+
+def test_albums_are_recorded_and_read_and_links_of_the_account_followed(index: Index) -> None:
+    found = discovery(index)
+    page = article(albums=(Album("301", "防骗", 12),), links=(link(OWN, 2), "https://example.org/x"),
+                   album_links=(f"{HOST}/mp/appmsgalbum?__biz={OWN}&album_id=302",
+                                f"{HOST}/mp/appmsgalbum?__biz={OTHER}&album_id=303"))
+    leads = list(found.leads(page, Account("测试", biz=OWN)))
+    assert AlbumFound("301", OWN, "防骗", 12, member=f"{OWN}:1:1") in leads
+    assert AlbumFound("302", OWN) in leads
+    assert [lead.url.split("album_id=")[1].split("&")[0] for lead in leads
+            if isinstance(lead, AlbumLead)] == ["301", "302"]  # not another account's album
+    assert [lead for lead in leads if isinstance(lead, LinkLead)] == [LinkLead(link(OWN, 2))]
+
+
+@pytest.mark.parametrize("follow, followed", [("account", False), ("all", True)])
+def test_another_account_s_link_is_recorded_once_and_followed_only_with_all(
+        index: Index, follow: str, followed: bool) -> None:
+    found = discovery(index, FOLLOW_LINKS=follow)
+    page = article(links=(link(OTHER, 7),))
+    leads = list(found.leads(page, Account("测试", biz=OWN)))
+    assert ForeignLinkFound(f"{OTHER}:7:1", OTHER, OWN) in leads
+    assert (LinkLead(link(OTHER, 7)) in leads) is followed
+    assert not any(isinstance(lead, ForeignLinkFound)
+                   for lead in found.leads(page, Account("测试", biz=OWN)))
+    assert found.tally.stats.get_value("links/foreign") == 1
+
+
+def test_short_links_are_followed_within_the_budget_unless_the_index_knows_them(
+        index: Index) -> None:
+    index.add_link(f"{HOST}/s/Known", f"{OTHER}:9:1")
+    found = discovery(index, FOLLOW_LINKS_PER_RUN="1")
+    page = article(links=(f"{HOST}/s/Known", f"{HOST}/s/One", f"{HOST}/s/Two"))
+    leads = list(found.leads(page, Account("测试", biz=OWN)))
+    assert [lead for lead in leads if isinstance(lead, LinkLead)] == [
+        LinkLead(f"{HOST}/s/One", unknown_account=True)]
+    assert ForeignLinkFound(f"{OTHER}:9:1", OTHER, OWN) in leads
+
+
+def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
+        index: Index) -> None:
+    page = article(links=(link(OWN, 2),), albums=(Album("301", "防骗"),))
+    assert not any(isinstance(lead, LinkLead) for lead in
+                   discovery(index, FOLLOW_LINKS="none").leads(page, Account("测试", biz=OWN)))
+    assert list(discovery(index).leads(replace(page, biz=OTHER), Account("测试", biz=OWN))) == []

@@ -1,0 +1,93 @@
+"""Parsing into lxml trees (``crawler.wechat.dom``): nesting deeper than libxml2 keeps loses
+no text, characters XML refuses are left out, and deep elements are unwrapped on demand."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from crawler.wechat import dom
+
+
+def depth(root: lxml.html.HtmlElement) -> int:
+    """Levels below ``root`` of its deepest element (``root`` itself is level 1)."""
+    return max(sum(1 for _ in element.iterancestors()) for element in root.iter()) + 1
+
+
+def nested(levels: int, inner: str = "deep text") -> str:
+    return "<section>" * levels + inner + "</section>" * levels
+
+
+def test_nesting_deeper_than_libxml2_keeps_loses_no_text_and_no_sibling() -> None:
+    markup = f"<html><body>{nested(3000, 'deep<br>text<img src=x>')}<p>after</p></body></html>"
+    plain = lxml.html.document_fromstring(markup, parser=lxml.html.HTMLParser(huge_tree=True))
+    assert "after" not in plain.text_content()  # what this module is for
+    tree = dom.document(markup)
+    assert tree.text_content().endswith("deeptextafter")
+    assert len(tree.xpath("//br")) == len(tree.xpath("//img")) == len(tree.xpath("//p")) == 1
+    sections = tree.xpath("//section")
+    assert len(sections) == dom.MAX_DEPTH - 2  # html and body are two of the levels kept
+    assert depth(tree) <= dom.MAX_DEPTH + 1
+
+
+def test_nesting_libxml2_keeps_is_parsed_as_it_is() -> None:
+    tree = dom.fragment(nested(1500))
+    assert len(tree.xpath("//section")) == 1500
+    assert tree.text_content() == "deep text"
+
+
+def test_a_fragment_too_deep_keeps_its_text_in_order() -> None:
+    tree = dom.fragment("<p>before</p>" + nested(2500, "<b>in</b>") + "<p>after</p>")
+    assert tree.tag == "div"
+    assert tree.text_content() == "beforeinafter"
+    assert not tree.xpath("//b")  # past MAX_DEPTH, formatting goes with the tags
+    assert tree.xpath("//p/text()") == ["before", "after"]
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe",
+                                       "\uffff", "\ud800"])
+def test_characters_xml_refuses_are_left_out(character: str) -> None:
+    tree = dom.fragment(f"<p>a{character}b</p><p title='t{character}'>c</p>")
+    assert tree.text_content() == "abc"
+    assert tree.xpath("//p/@title") == ["t"]
+    tree.xpath("//p")[0].drop_tag()  # setting text again is where lxml would refuse them
+
+
+def test_tabs_newlines_and_other_text_stay() -> None:
+    text = "a\tb\nc\rd 中文 \u00a0 \U0001f600"
+    assert dom.fragment(f"<pre>{text}</pre>").text_content() == text.replace("\r", "\n")
+
+
+def test_a_document_without_markup_is_a_parser_error() -> None:
+    with pytest.raises(etree.ParserError):
+        dom.document("")
+    assert dom.fragment("").tag == "div"
+
+
+def test_flatten_deeper_than_unwraps_below_the_limit_and_keeps_text() -> None:
+    root = dom.fragment(nested(5, "x<i>y</i>") + "<p>z</p>")
+    dom.flatten_deeper_than(root, 3)
+    assert depth(root) == 3
+    assert root.text_content() == "xyz"
+    assert lxml.html.tostring(root) == b"<div><section><section>xy</section></section><p>z</p></div>"
+
+
+def test_flatten_deeper_than_leaves_a_tree_within_the_limit_alone() -> None:
+    markup = "<div><p>a<b>b</b></p></div>"
+    root = dom.fragment(markup)
+    dom.flatten_deeper_than(root, 4)
+    assert lxml.html.tostring(root) == lxml.html.tostring(dom.fragment(markup))
+    assert depth(root) == 4 and root.xpath("//b")  # the fragment's own <div> is level 1
+    dom.flatten_deeper_than(root, 3)
+    assert lxml.html.tostring(root) == b"<div><div><p>ab</p></div></div>"
+
+
+def test_shallow_keeps_void_and_self_closed_tags_and_stray_end_tags() -> None:
+    """The tags past ``MAX_DEPTH`` go; a void or self-closed one opens no level."""
+    levels = dom.MAX_DEPTH + 2
+    markup = "</b>" + "<div>" * levels + "<br><img src=x/><span/>t" + "</div>" * levels
+    shallow = dom._shallow(markup)
+    assert shallow.count("<div>") == shallow.count("</div>") == dom.MAX_DEPTH
+    assert "<br><img src=x/><span/>t" in shallow
+    assert shallow.startswith("</b>")

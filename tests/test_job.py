@@ -1,0 +1,129 @@
+"""What writer and nodes agree on (``crawler.distributed.job``): the job's key names, one
+writer's lease, a Redis that does not answer, and an outage ridden out for the grace."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from crawler.distributed import job
+from crawler.distributed.job import Job, Outage
+from tests.conftest import project_config
+from tests.redisserver import RedisServer, free_port
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(job.time, "monotonic", clock)
+    return clock
+
+
+def test_every_key_of_a_job_starts_with_its_name_and_none_is_shared() -> None:
+    """The names the package's docstring gives: nodes and an older writer read them."""
+    keys = Job("j").keys(["n1", "n2"])
+    assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:pages", "j:ready",
+                    "j:writer", "j:inflight:n1", "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
+    assert Job("j").done == "j:done" and Job("j").done not in keys
+    assert Job("j").inflight("n1").startswith(Job("j").inflight_prefix)
+    assert not set(keys) & set(Job("j2").keys(["n1"]))
+
+
+def test_the_job_and_node_come_from_the_settings() -> None:
+    config = project_config(REDIS_JOB="backfill", REDIS_NODE="  box-7 ")
+    assert Job.from_config(config) == Job("backfill")
+    assert job.node_name(config) == "box-7"
+    unnamed = project_config(REDIS_NODE="")
+    assert job.node_name(unnamed) == job.process_name()
+    host, _, pid = job.process_name().rpartition(":")
+    assert host and pid.isdigit()
+
+
+def test_a_writers_lease_lasts_a_heartbeat() -> None:
+    assert job.lease_seconds(project_config(REDIS_HEARTBEAT="12.5")) == 12.5
+
+
+def test_text_decodes_what_redis_gives() -> None:
+    assert job.text(b"node-\xc3\xa9") == "node-é"
+    assert job.text("node") == "node"
+
+
+def test_an_outage_shorter_than_the_grace_is_ridden_out(clock: Clock,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """One WARNING when it starts, one INFO when Redis answers again; none between."""
+    caplog.set_level("INFO", logger=job.__name__)
+    outage = Outage(grace=60)
+    error = redis.ConnectionError("refused")
+    assert not outage.failed(error)
+    clock.now += 59
+    assert not outage.failed(error)
+    outage.answered()
+    assert outage.since is None
+    clock.now += 100  # a new outage counts from its own first failure
+    assert not outage.failed(error)
+    assert [r.levelname for r in caplog.records] == ["WARNING", "INFO", "WARNING"]
+
+
+def test_an_outage_past_the_grace_fails_once_and_is_not_ended_by_an_answer(clock: Clock) -> None:
+    outage = Outage(grace=60)
+    error = redis.TimeoutError("timed out")
+    assert not outage.failed(error)
+    clock.now += 60
+    assert outage.failed(error)
+    assert not outage.failed(error)  # the caller stops once
+    outage.answered()
+    assert outage.over and outage.since is not None
+
+
+def test_a_grace_of_zero_fails_at_the_first_error(clock: Clock) -> None:
+    assert Outage(grace=0).failed(redis.ConnectionError("refused"))
+
+
+def test_the_clients_give_up_on_a_silent_network() -> None:
+    """redis-py's defaults differ between its releases (no timeout at all in 5.0)."""
+    config = project_config(REDIS_URL="redis://127.0.0.1:1/0", REDIS_TIMEOUT="3")
+    for client in (job.connect(config), job.connect_async(config)):
+        options = client.connection_pool.connection_kwargs
+        assert options["socket_timeout"] == options["socket_connect_timeout"] == 3
+        assert options["retry"].get_retries() == 3
+
+
+def test_the_first_writer_takes_the_lease_and_a_second_is_refused(
+        redis_db: redis.Redis, redis_server_session: RedisServer) -> None:
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="j", REDIS_HEARTBEAT="30")
+    assert job.writer_refused(config) is None
+    assert redis_db.get("j:writer") == job.process_name().encode()
+    assert 29000 < redis_db.pttl("j:writer") <= 30000
+    assert job.writer_refused(config) is None  # its own lease, renewed
+    redis_db.set("j:writer", "elsewhere:42", px=20000)
+    refused = job.writer_refused(config)
+    assert refused is not None
+    assert refused.startswith("job j has a writer already: elsewhere:42 (its lease ends in 20 s")
+    assert redis_db.get("j:writer") == b"elsewhere:42"
+    assert job.writer_refused(project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="k")) is None
+
+
+def test_a_redis_that_answers_or_none_given_is_no_reason(redis_server_session: RedisServer) -> None:
+    assert job.redis_unreachable(redis_server_session.url) is None
+    assert job.redis_unreachable("") is None
+
+
+def test_a_redis_not_running_is_one_line_without_its_password() -> None:
+    reason = job.redis_unreachable(f"redis://:s3cret@127.0.0.1:{free_port()}/0")
+    assert reason is not None and "\n" not in reason
+    assert reason.startswith("Redis at redis://:***@127.0.0.1:")
+    assert "s3cret" not in reason
+
+
+def test_a_redis_url_redis_py_cannot_read_is_a_reason_not_an_exception() -> None:
+    reason = job.redis_unreachable("redis://127.0.0.1:notaport/0")
+    assert reason is not None
+    assert reason.startswith("Redis at redis://127.0.0.1:notaport/0 is unreachable")

@@ -1,0 +1,252 @@
+"""A fetch node's side of a job (``crawler.distributed.node``) against a real redis-server:
+what it takes is held until handed or given back, as it was taken; pages that could not be
+handed back during an outage are kept and sent later; its scheduler takes from the
+frontier only when its downloader would send at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+
+import pytest
+import redis
+from scrapy import Request
+from scrapy.crawler import Crawler
+
+from crawler.distributed.job import Job
+from crawler.distributed.node import TAKEN, FetchNode, NodeQueue, NodeScheduler
+from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.spiders.fetch import FetchSpider
+from tests.conftest import project_config, unit_crawler
+from tests.redisserver import RedisServer
+
+JOB = Job("j")
+NAME = "node-1"
+
+
+@pytest.fixture
+def crawler(redis_server_session: RedisServer) -> Crawler:
+    return unit_crawler(FetchSpider, REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name,
+                        REDIS_NODE=NAME, REDIS_HEARTBEAT="0.5")
+
+
+@pytest.fixture
+def node(crawler: Crawler, redis_db: redis.Redis, redis_server_session: RedisServer) -> FetchNode:
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_NODE=NAME,
+                            REDIS_HEARTBEAT="0.5", REDIS_GRACE="60")
+    return FetchNode(crawler, redis_db, config)
+
+
+@pytest.fixture
+def queue(node: FetchNode, redis_db: redis.Redis) -> NodeQueue:
+    return NodeQueue(redis_db, FetchSpider(), node)
+
+
+def put(redis_db: redis.Redis, url: str, page_id: str, priority: int = 0) -> bytes:
+    """A writer's article request on the frontier, as the writer puts it there."""
+    request = Request(url, priority=priority, headers={"Referer": "https://mp.weixin.qq.com/a"})
+    entry = frontier_entry(request, page_id)
+    redis_db.zadd(JOB.requests, {entry: frontier_score(request)})
+    return entry
+
+
+def page(request: Request, body: bytes = b"<html>page</html>") -> Page:
+    return Page(NAME, request.meta["page_id"], request.meta[TAKEN].url, url=request.url, status=200,
+                body=body)
+
+
+def test_a_request_taken_is_the_writers_with_the_nodes_callbacks_and_held(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    entry = put(redis_db, "https://mp.weixin.qq.com/s/a", "p1", priority=5)
+    put(redis_db, "https://mp.weixin.qq.com/s/b", "p2", priority=1)
+    request = queue.pop()
+    assert request is not None
+    assert request.url == "https://mp.weixin.qq.com/s/a"  # the highest priority first
+    assert request.headers["Referer"] == b"https://mp.weixin.qq.com/a"
+    assert request.meta["page_id"] == "p1"
+    assert request.meta[TAKEN] == (entry, -5.0, "https://mp.weixin.qq.com/s/a")
+    assert request.callback.__name__ == "hand_back" and request.errback.__name__ == "fetch_failed"
+    assert redis_db.hgetall(JOB.inflight(NAME)) == {entry: b"-5"}
+    assert node.holding == {entry}
+
+
+def test_an_empty_frontier_gives_nothing(queue: NodeQueue) -> None:
+    assert queue.pop() is None
+
+
+@pytest.mark.parametrize("entry", [b"\x80\x04\x95 a pickle", b'{"v": 1, "url": "https://x"}'])
+def test_an_entry_not_of_the_frontiers_format_is_dropped_not_run(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis, entry: bytes) -> None:
+    redis_db.zadd(JOB.requests, {entry: 0})
+    assert queue.pop() is None
+    assert not redis_db.exists(JOB.requests) and not redis_db.exists(JOB.inflight(NAME))
+    assert node.holding == set()
+
+
+def test_a_page_handed_back_reaches_the_writer_and_is_no_longer_held(
+        queue: NodeQueue, node: FetchNode, crawler: Crawler, redis_db: redis.Redis) -> None:
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    redis_db.sadd(JOB.dupefilter, "p1")  # the writer asked for it
+    request = queue.pop()
+    assert request is not None
+    node.hand_back(request, page(request))
+    assert Page.from_bytes(redis_db.hget(JOB.pages, "p1")).body == b"<html>page</html>"
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
+    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == set()
+    assert crawler.stats.get_value("pages/handed_back") == node.handed_back == 1
+
+
+def test_a_page_not_handed_back_during_an_outage_is_sent_at_the_next_try(
+        queue: NodeQueue, node: FetchNode, crawler: Crawler, redis_db: redis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for page_id in ("p1", "p2"):
+        put(redis_db, f"https://mp.weixin.qq.com/s/{page_id}", page_id)
+        redis_db.sadd(JOB.dupefilter, page_id)
+    first, second = queue.pop(), queue.pop()
+    assert first is not None and second is not None
+    script = node._hand_back
+
+    def unreachable(**_: object) -> None:
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(node, "_hand_back", unreachable)
+    node.hand_back(first, page(first, b"first"))
+    node.hand_back(second, page(second, b"second"))
+    assert len(node.unsent) == 2 and not redis_db.exists(JOB.pages)
+    assert node.outage.since is not None and not node.outage.over  # within the grace: no stop
+    assert crawler.stats.get_value("pages/handed_back") is None
+    monkeypatch.setattr(node, "_hand_back", script)
+    with node.redis():
+        node.send()
+    assert not node.unsent and node.outage.since is None
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1", b"p2"]  # oldest first
+    assert node.holding == set() and crawler.stats.get_value("pages/handed_back") == 2
+
+
+def test_a_request_requeued_goes_back_as_it_was_taken(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    """Nothing of this node (its proxy, its headers, its retries) goes to the next."""
+    entry = put(redis_db, "https://mp.weixin.qq.com/s/a", "p1", priority=3)
+    request = queue.pop()
+    assert request is not None
+    changed = request.replace(url="https://mp.weixin.qq.com/s/redirected",
+                              headers={"Proxy-Authorization": "Basic c2VjcmV0"},
+                              meta={**request.meta, "proxy": "http://proxy:3128"})
+    queue.push(changed)
+    assert redis_db.zrange(JOB.requests, 0, -1, withscores=True) == [(entry, -3.0)]
+    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == set()
+
+
+@pytest.mark.parametrize(("reason", "state"), [("finished", "stopped"), ("shutdown", "stopped"),
+                                               ("blocked", "blocked")])
+def test_a_node_leaving_gives_back_what_it_holds_and_says_why(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis, reason: str, state: str) -> None:
+    entries = {put(redis_db, f"https://mp.weixin.qq.com/s/{n}", str(n), priority=n) for n in range(3)}
+    assert queue.pop() is not None and queue.pop() is not None
+    node.leave(reason)
+    assert set(redis_db.zrange(JOB.requests, 0, -1)) == entries
+    assert not redis_db.exists(JOB.inflight(NAME))
+    assert redis_db.hget(JOB.nodes, NAME) == state.encode()
+
+
+def test_joining_gives_back_what_a_previous_run_of_the_node_held_and_beats(
+        node: FetchNode, redis_db: redis.Redis) -> None:
+    redis_db.hset(JOB.inflight(NAME), "left-over", 7)
+
+    async def join() -> None:
+        node.join()
+        assert node.beating is not None
+        node.beating.cancel()
+
+    asyncio.run(join())
+    assert redis_db.zrange(JOB.requests, 0, -1, withscores=True) == [(b"left-over", 7.0)]
+    assert redis_db.hget(JOB.nodes, NAME) == b"fetching"
+    assert 0 < redis_db.pttl(JOB.alive(NAME)) <= 500
+
+
+def test_the_heartbeat_puts_back_what_the_node_took_without_knowing(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    """A take whose answer was lost leaves a request in the in-flight hash the node does
+    not hold; the next heartbeat puts it back on the frontier, and keeps what it holds."""
+    held = put(redis_db, "https://mp.weixin.qq.com/s/held", "p1", priority=2)
+    assert queue.pop() is not None
+    redis_db.hset(JOB.inflight(NAME), "lost-answer", 4)
+
+    async def beat_once() -> None:
+        beating = asyncio.ensure_future(node.keep_beating())
+        while not redis_db.exists(JOB.requests):
+            await asyncio.sleep(0.01)
+        beating.cancel()
+
+    asyncio.run(asyncio.wait_for(beat_once(), timeout=10))
+    assert redis_db.zrange(JOB.requests, 0, -1, withscores=True) == [(b"lost-answer", 4.0)]
+    assert redis_db.hgetall(JOB.inflight(NAME)) == {held: b"-2"}
+    assert redis_db.hget(JOB.nodes, NAME) == b"fetching"
+
+
+def test_a_done_job_is_seen_and_refuses_the_nodes_writes(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    request = queue.pop()
+    assert request is not None and not node.job_done()
+    redis_db.set(JOB.done, 1)
+    assert node.job_done()
+    node.requeue(request)
+    node.leave("finished")
+    assert not redis_db.exists(JOB.requests) and not redis_db.exists(JOB.nodes)
+
+
+def scheduler(crawler: Crawler, node: FetchNode, redis_db: redis.Redis, active: int = 0,
+              wait: float = 0.0) -> NodeScheduler:
+    """The node's scheduler, before its crawl: a downloader of ``active`` requests whose
+    slot may send again in ``wait`` seconds."""
+    slot = SimpleNamespace(lastseen=time.monotonic(), delay=wait)
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(  # type: ignore[assignment]
+        active=set(range(active)), slots={"mp.weixin.qq.com": slot}))
+    made = NodeScheduler(crawler, node)
+    made.spider = FetchSpider()
+    made.queue = NodeQueue(redis_db, made.spider, node)
+    return made
+
+
+def test_the_scheduler_takes_nothing_while_its_downloader_is_full(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    full = scheduler(crawler, node, redis_db, active=1)  # ARTICLE_PAGES_IN_FLIGHT: 1
+    assert full.next_request() is None
+    assert redis_db.zcard(JOB.requests) == 1 and full.has_pending_requests()
+    taking = scheduler(crawler, node, redis_db, active=0)
+    request = taking.next_request()
+    assert request is not None and request.meta["page_id"] == "p1"
+    assert crawler.stats.get_value("scheduler/dequeued/redis") == 1
+    assert not taking.has_pending_requests()
+
+
+def test_requests_the_node_schedules_itself_go_first_and_stay_on_the_node(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    made = scheduler(crawler, node, redis_db)
+    retry = Request("https://mp.weixin.qq.com/s/retried")
+    assert made.enqueue_request(retry)
+    assert redis_db.zcard(JOB.requests) == 1  # not on the frontier
+    assert made.next_request() is retry
+    assert made.next_request() is not None  # then the frontier's
+    assert crawler.stats.get_value("scheduler/enqueued/memory") == 1
+
+
+def test_the_scheduler_waits_out_the_politeness_delay_before_taking(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    """A request taken now would wait behind this node's delay while another node idles."""
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+
+    async def ask() -> tuple[Request | None, bool]:
+        made = scheduler(crawler, node, redis_db, wait=30)
+        taken = made.next_request()
+        waking = made.waking is not None
+        made.close("finished")
+        return taken, waking
+
+    taken, waking = asyncio.run(ask())
+    assert taken is None and waking
+    assert redis_db.zcard(JOB.requests) == 1

@@ -1,0 +1,199 @@
+"""The job's atomic steps (``crawler.distributed.scripts``), each run by a real redis-server:
+a request is in exactly one place, and nothing a node does after the job is done writes."""
+
+from __future__ import annotations
+
+import redis
+
+from crawler.distributed import scripts
+from crawler.distributed.job import Job
+
+JOB = Job("job")
+NODE, OTHER = "node-a", "node-b"
+
+
+def run(redis_db: redis.Redis, script: str, keys: list[str],
+        args: list[str | int | float] | None = None) -> object:
+    return redis_db.register_script(script)(keys=keys, args=args or [])
+
+
+def take(redis_db: redis.Redis, node: str = NODE) -> object:
+    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node)])
+
+
+def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
+    return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests], [page_id, score, request])
+
+
+def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
+              node: str = NODE) -> object:
+    keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done]
+    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node])
+
+
+def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str = NODE) -> object:
+    keys = [JOB.inflight(node), JOB.requests, JOB.alive(node), JOB.nodes, JOB.done]
+    return run(redis_db, scripts.GIVE_BACK, keys, [node, state, "1" if only_if_silent else "0"])
+
+
+def requeue_lost(redis_db: redis.Redis, request: str, page_id: str, put_back: bool) -> object:
+    return run(redis_db, scripts.REQUEUE_LOST, [JOB.requests, JOB.pages, JOB.dupefilter, JOB.nodes],
+               [request, page_id, 5, JOB.inflight_prefix, "1" if put_back else "0"])
+
+
+def frontier(redis_db: redis.Redis) -> list[tuple[bytes, float]]:
+    return redis_db.zrange(JOB.requests, 0, -1, withscores=True)
+
+
+def test_a_page_is_submitted_once_while_the_job_holds_it(redis_db: redis.Redis) -> None:
+    assert submit(redis_db, "p1", 10, "r1") == 1
+    assert submit(redis_db, "p1", 1, "r1-again") == 0
+    assert frontier(redis_db) == [(b"r1", 10.0)]
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1"}
+
+
+def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 20, "r-late")
+    submit(redis_db, "p2", -5, "r-first")
+    assert take(redis_db) == [b"r-first", b"-5"]
+    assert frontier(redis_db) == [(b"r-late", 20.0)]
+    assert redis_db.hgetall(JOB.inflight(NODE)) == {b"r-first": b"-5"}
+    assert take(redis_db, OTHER) == [b"r-late", b"20"]
+    assert take(redis_db) is None  # the frontier is empty
+
+
+def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 3, "r1")
+    take(redis_db)
+    keys = [JOB.inflight(NODE), JOB.requests, JOB.done]
+    assert run(redis_db, scripts.REQUEUE, keys, ["r1", 3]) == 1
+    assert frontier(redis_db) == [(b"r1", 3.0)] and not redis_db.exists(JOB.inflight(NODE))
+    assert run(redis_db, scripts.REQUEUE, keys, ["r1", 3]) == 0  # not held any more: not twice
+    take(redis_db)
+    redis_db.set(JOB.done, 1)
+    assert run(redis_db, scripts.REQUEUE, keys, ["r1", 3]) == 0
+    assert frontier(redis_db) == [] and redis_db.hexists(JOB.inflight(NODE), "r1")
+
+
+def test_a_page_handed_back_waits_for_the_writer(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", "the page") == 1
+    assert not redis_db.exists(JOB.inflight(NODE))
+    assert redis_db.hgetall(JOB.pages) == {b"p1": b"the page"}
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
+    assert redis_db.hgetall(JOB.fetched) == {NODE.encode(): b"1"}
+
+
+def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.Redis) -> None:
+    """Fetched twice (its node was thought dead): the writer took the first already."""
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    hand_back(redis_db, "r1", "p1")
+    assert run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter], ["p1"]) == b"page"
+    redis_db.hset(JOB.inflight(OTHER), "r1", 0)
+    assert hand_back(redis_db, "r1", "p1", "again", OTHER) == 0
+    assert not redis_db.exists(JOB.pages) and redis_db.llen(JOB.ready) == 1
+    assert not redis_db.exists(JOB.inflight(OTHER))
+    assert redis_db.hget(JOB.fetched, OTHER) == b"1"
+
+
+def test_nothing_is_handed_back_once_the_job_is_done(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    redis_db.set(JOB.done, 1)
+    assert hand_back(redis_db, "r1", "p1") == 0
+    assert not redis_db.exists(JOB.pages) and not redis_db.exists(JOB.fetched)
+    assert redis_db.hexists(JOB.inflight(NODE), "r1")
+
+
+def test_the_writer_takes_a_page_once_and_the_job_forgets_it(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    hand_back(redis_db, "r1", "p1")
+    keys = [JOB.pages, JOB.dupefilter]
+    assert run(redis_db, scripts.TAKE_PAGE, keys, ["p1"]) == b"page"
+    assert run(redis_db, scripts.TAKE_PAGE, keys, ["p1"]) is None
+    assert not redis_db.exists(JOB.dupefilter)
+    assert submit(redis_db, "p1", 0, "r1") == 1  # asked again later, it is queued again
+
+
+def test_a_heartbeat_expires_and_is_refused_once_the_job_is_done(redis_db: redis.Redis) -> None:
+    keys = [JOB.alive(NODE), JOB.nodes, JOB.done]
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 1
+    assert 0 < redis_db.pttl(JOB.alive(NODE)) <= 5000
+    assert redis_db.hgetall(JOB.nodes) == {NODE.encode(): b"fetching"}
+    redis_db.delete(JOB.alive(NODE))
+    redis_db.set(JOB.done, 1)
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 0
+    assert not redis_db.exists(JOB.alive(NODE))
+
+
+def test_a_node_stopping_gives_back_all_it_holds_with_their_scores(redis_db: redis.Redis) -> None:
+    for page, score in (("p1", 1), ("p2", 2), ("p3", 3)):
+        submit(redis_db, page, score, f"r{score}")
+    take(redis_db), take(redis_db), take(redis_db, OTHER)
+    redis_db.set(JOB.alive(NODE), 1)
+    assert give_back(redis_db, "stopped", only_if_silent=False) == 2
+    assert frontier(redis_db) == [(b"r1", 1.0), (b"r2", 2.0)]
+    assert not redis_db.exists(JOB.inflight(NODE)) and not redis_db.exists(JOB.alive(NODE))
+    assert redis_db.hget(JOB.nodes, NODE) == b"stopped"
+    assert redis_db.hgetall(JOB.inflight(OTHER)) == {b"r3": b"3"}  # another node's stays
+
+
+def test_the_writer_takes_back_only_a_silent_nodes_requests(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 1, "r1")
+    take(redis_db)
+    redis_db.set(JOB.alive(NODE), 1)
+    assert give_back(redis_db, "lost", only_if_silent=True) == -1
+    assert redis_db.hexists(JOB.inflight(NODE), "r1") and redis_db.hget(JOB.nodes, NODE) is None
+    redis_db.delete(JOB.alive(NODE))
+    assert give_back(redis_db, "lost", only_if_silent=True) == 1
+    assert frontier(redis_db) == [(b"r1", 1.0)] and redis_db.hget(JOB.nodes, NODE) == b"lost"
+
+
+def test_nothing_is_given_back_once_the_job_is_done(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 1, "r1")
+    take(redis_db)
+    redis_db.set(JOB.done, 1)
+    assert give_back(redis_db, "stopped", only_if_silent=False) == -1
+    assert frontier(redis_db) == [] and redis_db.hexists(JOB.inflight(NODE), "r1")
+    assert not redis_db.exists(JOB.nodes)
+
+
+def test_a_lost_page_is_asked_again_only_when_it_is_nowhere(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 5, "r1")
+    assert requeue_lost(redis_db, "r1", "p1", put_back=True) == 0  # on the frontier
+    redis_db.hset(JOB.nodes, NODE, "fetching")
+    take(redis_db)
+    assert requeue_lost(redis_db, "r1", "p1", put_back=True) == 0  # in a node's hands
+    hand_back(redis_db, "r1", "p1")
+    assert requeue_lost(redis_db, "r1", "p1", put_back=True) == 0  # waiting for the writer
+    redis_db.flushdb()  # Redis lost it all
+    assert requeue_lost(redis_db, "r1", "p1", put_back=False) == 1
+    assert frontier(redis_db) == [] and not redis_db.exists(JOB.dupefilter)  # only looked
+    assert requeue_lost(redis_db, "r1", "p1", put_back=True) == 1
+    assert frontier(redis_db) == [(b"r1", 5.0)] and redis_db.smembers(JOB.dupefilter) == {b"p1"}
+
+
+def test_a_request_held_by_a_node_not_in_the_nodes_hash_counts_as_nowhere(redis_db: redis.Redis) -> None:
+    """Node names come from the nodes hash: every node that holds a request says it is
+    there before it takes one."""
+    redis_db.hset(JOB.inflight("unknown"), "r1", 5)
+    assert requeue_lost(redis_db, "r1", "p1", put_back=False) == 1
+    redis_db.hset(JOB.nodes, "unknown", "fetching")
+    assert requeue_lost(redis_db, "r1", "p1", put_back=False) == 0
+
+
+def test_one_writer_holds_the_lease_until_it_lets_it_go(redis_db: redis.Redis) -> None:
+    keys = [JOB.lease]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000]) == [b"w1", 10000]
+    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000])  # type: ignore[misc]
+    assert holder == b"w1" and 0 < left <= 10000
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000]) == [b"w1", 20000]  # renewed
+    assert 10000 < redis_db.pttl(JOB.lease) <= 20000
+    assert run(redis_db, scripts.RELEASE, keys, ["w2"]) == 0
+    assert redis_db.get(JOB.lease) == b"w1"
+    assert run(redis_db, scripts.RELEASE, keys, ["w1"]) == 1
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000]) == [b"w2", 10000]
+

@@ -1,0 +1,113 @@
+"""What travels through Redis (``crawler.distributed.frontier`` and ``wire``): data of one
+format, the same bytes for the same request, and a one-line refusal of anything else."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zlib
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from crawler.distributed import frontier
+from crawler.distributed.frontier import WireError
+from crawler.distributed.wire import Page, frontier_entry, frontier_score
+
+URL = "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&sn=s&chksm=c"
+
+
+def request(**headers: str) -> Request:
+    return Request(URL, headers={"User-Agent": "UA", "Referer": "https://mp.weixin.qq.com/",
+                                 **headers}, priority=3, meta={"weak_link": True})
+
+
+def test_a_request_travels_as_its_url_allowed_headers_and_page_id_only() -> None:
+    entry = frontier_entry(request(**{"Proxy-Authorization": "Basic c2VjcmV0",
+                                      "Cookie": "session=1"}), "p1")
+    assert b"Proxy-Authorization" not in entry and b"Cookie" not in entry
+    read = frontier.loads(entry)
+    assert read["url"] == URL and read["method"] == "GET" and read["priority"] == 3
+    assert read["headers"] == {"Referer": "https://mp.weixin.qq.com/", "User-Agent": "UA"}
+    assert read["meta"] == {"article": True, "page_id": "p1", "weak_link": True}
+    assert (read["callback"], read["errback"]) == (frontier.CALLBACK, frontier.ERRBACK)
+    assert frontier_entry(request(), "p1") == frontier_entry(request(), "p1")
+    assert frontier_score(request()) == -3  # the highest priority is popped first
+
+
+def _entry(**changes: object) -> bytes:
+    fields = json.loads(frontier_entry(request(), "p1"))
+    fields.update(changes)
+    return json.dumps({k: v for k, v in fields.items() if v is not None}).encode()
+
+
+@pytest.mark.parametrize("data", [
+    pickle.dumps({"url": URL}),                       # scrapy-redis's default: code, refused
+    b"\xff\xfe not json",
+    b"[1, 2]",
+    _entry(v=2),                                      # another format
+    _entry(body="x"),                                 # a field this format has not
+    _entry(page_id=None),                             # one it has, missing
+    _entry(url="file:///etc/passwd"),
+    _entry(url="javascript:alert(1)"),
+    _entry(method="POST"),
+    _entry(headers={"Proxy-Authorization": "Basic x"}),
+    _entry(headers={"User-Agent": 1}),
+    _entry(priority="high"),
+    _entry(weak_link="yes"),
+], ids=["pickle", "bytes", "list", "format", "extra", "missing", "file", "javascript", "post",
+        "header", "header-type", "priority", "weak"])
+def test_anything_else_on_the_frontier_is_refused(data: bytes) -> None:
+    with pytest.raises(WireError) as refused:
+        frontier.loads(data)
+    assert "\n" not in str(refused.value) and len(str(refused.value)) < 200
+
+
+def test_a_page_travels_compressed_and_comes_back_as_the_writer_s_response() -> None:
+    sent = Request(URL, headers={"User-Agent": "UA", "Proxy-Authorization": "Basic x",
+                                 "Cookie": "a=1", "Accept-Encoding": "gzip"})
+    body = "<html><body>反诈 " .encode() * 50_000
+    response = HtmlResponse(URL + "&redirected=1", status=200, body=body, request=sent,
+                            headers={"Content-Type": "text/html; charset=utf-8",
+                                     "Set-Cookie": ["a=1", "b=2"]})
+    page = Page.from_response(response, "n1", "p1", URL)
+    data = page.to_bytes()
+    assert len(data) < len(body) / 5
+    back = Page.from_bytes(data)
+    assert back == page
+    writer_request = Request(URL, meta={"source": "album:1"})
+    rebuilt = back.response(writer_request)
+    assert isinstance(rebuilt, HtmlResponse) and rebuilt.body == body
+    assert rebuilt.url.endswith("&redirected=1") and rebuilt.request is writer_request
+    assert rebuilt.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"]
+    assert dict(back.sent_headers()) == {b"User-Agent": [b"UA"], b"Cookie": [b"a=1"],
+                                         b"Accept-Encoding": [b"gzip"]}  # no proxy credentials
+
+
+def test_a_page_a_node_could_not_fetch_says_why() -> None:
+    page = Page("n1", "p1", URL, failure="TimeoutError: took too long")
+    assert Page.from_bytes(page.to_bytes()).failure == "TimeoutError: took too long"
+
+
+def _page(**changes: object) -> bytes:
+    head, _, body = zlib.decompress(Page("n1", "p1", URL, URL, 200).to_bytes()).partition(b"\n")
+    fields = {**json.loads(head), **changes}
+    return zlib.compress(json.dumps({k: v for k, v in fields.items() if v is not None}).encode()
+                         + b"\n" + body)
+
+
+@pytest.mark.parametrize("data", [
+    pickle.dumps(Page("n1", "p1", URL)),
+    b"not compressed",
+    zlib.compress(b"\xff\n"),
+    _page(v=0),
+    _page(status="200"),
+    _page(node=None),
+    _page(extra=1),
+    _page(headers={"Content-Type": "text/html"}),  # values are lists
+    _page(headers={"X": ["\u4e2d"]}),               # not header bytes
+], ids=["pickle", "raw", "head", "format", "status", "missing", "extra", "header-list", "latin1"])
+def test_anything_else_handed_back_is_refused(data: bytes) -> None:
+    with pytest.raises(WireError):
+        Page.from_bytes(data)
