@@ -23,7 +23,7 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.run import Run
 from crawler.spiders.base import WeChatSpider
-from tests.inprocess import Crawled, run_crawl
+from tests.inprocess import Crawled, run_archive_command, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 from tests.redisserver import RedisServer
 
@@ -164,10 +164,10 @@ def crawl_command(spider: str, archive: Path, *args: str,
 
 
 def scrapy_command(command: str, archive: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``scrapy COMMAND ARGS…`` (versions, …) on ``archive``, with the hosts of ``crawl``."""
-    return subprocess.run([sys.executable, "-m", "scrapy", command, *args, "-s", f"ARCHIVE_DIR={archive}",
-                           "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"],
-                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    """Run ``scrapy COMMAND ARGS…`` (verify, rebuild, versions, …) on ``archive``, with the
+    hosts of ``crawl``, in this process (``tests/inprocess.py``)."""
+    return run_archive_command(command, [*args, "-s", f"ARCHIVE_DIR={archive}",
+                                         "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"])
 
 
 def crawl_env(tz: str = "UTC") -> dict[str, str]:

@@ -1,6 +1,7 @@
 """``scrapy crawl`` in the test process: the crawl command's own steps (settings and
 arguments checked, the archive opened, the exit status) on one Twisted reactor that runs
-for the whole session in a thread of its own.
+for the whole session in a thread of its own; and the project's other commands (verify,
+rebuild, versions, accounts-report), as Scrapy's command line runs them.
 
 Starting a Python process with Scrapy costs a second or two; a test suite of a hundred
 crawls spent most of its time there. What only the command line shows (its start-up
@@ -9,15 +10,21 @@ lines, the time zone, signals) is still tested through a real ``scrapy crawl`` p
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import logging
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from importlib import import_module
+from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
+from scrapy.commands import ScrapyCommand
 from scrapy.crawler import CrawlerRunner
+from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from twisted.internet.defer import Deferred
@@ -133,3 +140,55 @@ def _crawl(settings: Settings, spider: str, spargs: dict[str, str],
     assert crawler.stats is not None
     stats = crawler.stats
     return crawled.addBoth(lambda _: (exit_status(runner, crawler), stats.get_stats()))
+
+
+def run_archive_command(command: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """What ``scrapy COMMAND ARGS…`` (a command that crawls nothing) would exit with and
+    print, run here: its class, options and ``run`` as ``scrapy.cmdline`` calls them. Its
+    log lines go to standard error as Python prints them when nothing configured logging
+    (WARNING and above, the message alone), which is what such a command's process does."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    cmd = _command_class(command)()
+    settings.setdict(cmd.default_settings, priority="command")
+    cmd.settings = settings
+    parser = argparse.ArgumentParser(prog=f"scrapy {command}", conflict_handler="resolve")
+    cmd.add_options(parser)
+    out, errors = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(errors)
+    handler.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(errors):
+            status = _run(cmd, parser, args)
+    finally:
+        root.removeHandler(handler)
+    return subprocess.CompletedProcess(["scrapy", command, *args], status, out.getvalue(), errors.getvalue())
+
+
+def _command_class(name: str) -> type[ScrapyCommand]:
+    """The project's command ``name``: from its entry points, else ``crawler.commands``."""
+    for entry in entry_points(group="scrapy.commands"):
+        if entry.name == name:
+            found: type[ScrapyCommand] = entry.load()
+            return found
+    found = import_module(f"crawler.commands.{name}").Command
+    return found
+
+
+def _run(cmd: ScrapyCommand, parser: argparse.ArgumentParser, args: list[str]) -> int:
+    """The command's exit status; what ``sys.exit`` would print, printed."""
+    try:
+        try:
+            opts, rest = parser.parse_known_args(args)
+            cmd.process_options(rest, opts)
+            cmd.run(rest, opts)
+        except UsageError as error:
+            parser.error(str(error))  # exit status 2, as Scrapy's command line says it
+    except SystemExit as exit:
+        if exit.code is None or isinstance(exit.code, int):
+            return exit.code or 0
+        print(exit.code, file=sys.stderr)
+        return 1
+    return cmd.exitcode

@@ -175,6 +175,39 @@ class MockWeChat:
         return Handler
 
 
+class Gate:
+    """Holds the ``nth`` article page asked of the stand-in (``server.before_answer =
+    gate.before_answer``) until ``open()``: a test acts while a crawl is surely in its
+    middle (the page asked, the crawl waiting for it) however slow the machine, instead of
+    racing it with a delay. With one article page in flight at a time, no later one is
+    asked meanwhile."""
+
+    def __init__(self, nth: int, patience: float = 120.0):
+        self.nth = nth
+        self.patience = patience
+        self.asked = 0
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+        self._lock = threading.Lock()
+
+    def before_answer(self, path: str) -> None:
+        if not path.startswith("/s?"):
+            return
+        with self._lock:
+            self.asked += 1
+            held = self.asked == self.nth
+        if held:
+            self.reached.set()
+            self.opened.wait(self.patience)
+
+    def wait(self) -> None:
+        """Until the page held is asked for."""
+        assert self.reached.wait(self.patience), f"article page {self.nth} was never asked for"
+
+    def open(self) -> None:
+        self.opened.set()
+
+
 def webp_when_asked(png_body: bytes, webp_body: bytes) -> Callable[[str], Route]:
     """An image route that, like the CDN, transcodes to WebP when the query has ``tp=webp``."""
 

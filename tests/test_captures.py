@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import itertools
 import os
 import re
 import shutil
@@ -11,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -19,19 +17,14 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, serve_legacy_shape
-from tests.mockserver import MockWeChat
+from tests.conftest import PROJECT, crawl, scrapy_command, serve_legacy_shape
+from tests.mockserver import Gate, MockWeChat
 from tests.site import Art, Site, numbered
 
 
 def scrapy(command: str, archive: Path, *settings: str) -> subprocess.CompletedProcess[str]:
-    """Run a project command (rebuild, verify…) on ``archive``, with the hosts of ``crawl``."""
-    args = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}",
-            "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"]
-    for setting in settings:
-        args += ["-s", setting]
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    return subprocess.run(args, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
+    """Run a project command (rebuild, verify…) on ``archive`` with ``settings`` (NAME=VALUE)."""
+    return scrapy_command(command, archive, *(word for setting in settings for word in ("-s", setting)))
 
 
 def posts(archive: Path) -> dict[str, bytes]:
@@ -211,15 +204,10 @@ def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path
         site = Site(server)
         arts = site.serve(numbered(2247492000, 30))
         album = site.album("3102", arts)
-        # Ten article pages are answered, the rest held until the crawl is killed: the kill
-        # lands mid-crawl however slow the machine.
-        answered, release = itertools.count(1), threading.Event()
-
-        def hold_after_ten(path: str) -> None:
-            if path.startswith("/s") and next(answered) > 10:
-                release.wait(60)
-
-        server.before_answer = hold_after_ten
+        # Ten article pages are answered, the eleventh held until the crawl is killed: the
+        # kill lands mid-crawl however slow the machine.
+        eleventh = Gate(11)
+        server.before_answer = eleventh.before_answer
         archive = tmp_path / "archive"
         command = [sys.executable, "-m", "scrapy", "crawl", "album", "-a", f"url={album}",
                    "-s", f"ARCHIVE_DIR={archive}", "-s", "ARTICLE_HOSTS=127.0.0.1",
@@ -233,8 +221,7 @@ def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path
             time.sleep(0.01)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        server.before_answer = lambda path: None
-        release.set()
+        eleventh.open()
         killed_at = len(list((archive / "_posts").glob("*.md")))
         assert 8 <= killed_at <= 10
         with sqlite3.connect(archive / ".state" / "index.sqlite") as db:

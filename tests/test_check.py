@@ -3,6 +3,8 @@ the archive commands on a folder that holds none."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from crawler.post import render_post
 from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState
+from tests.conftest import PROJECT, crawl_env, scrapy_command
 from tests.test_captures import scrapy
 from tests.test_hostile import page, parsed
 
@@ -80,3 +83,20 @@ def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "x\\nverify: blog is sound" in result.stdout
     assert not [line for line in result.stdout.splitlines() if line.startswith("verify: blog")]
+
+
+@pytest.mark.parametrize("command", ["verify", "accounts-report"])
+@pytest.mark.parametrize("made", [True, False])
+def test_a_command_in_its_own_process_says_and_exits_as_the_tests_run_it(
+        tmp_path: Path, command: str, made: bool) -> None:
+    """The tests run the archive commands in their own process (``tests/inprocess.py``);
+    the real command line prints the same lines and ends with the same status."""
+    root = tmp_path / "archive"
+    if made:
+        made_archive(root).close()
+    settings = ["-s", f"ARCHIVE_DIR={root}", "-s", "ARTICLE_HOSTS=127.0.0.1", "-s", "IMAGE_HOSTS=127.0.0.1"]
+    real = subprocess.run([sys.executable, "-m", "scrapy", command, *settings], cwd=PROJECT, env=crawl_env(),
+                          capture_output=True, text=True, timeout=120)
+    here = scrapy_command(command, root)
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert real.returncode == (1 if made and command == "verify" else 0 if made else 2), real.stderr

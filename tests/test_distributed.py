@@ -10,7 +10,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
-from tests.mockserver import MockWeChat, Route
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, VERIFICATION, Art, Site
 
@@ -84,43 +83,13 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-class Gate:
-    """Holds the ``nth`` article page asked of the local WeChat (by any node) until
-    ``open()``: a test acts while the job is surely in its middle (that node holds the
-    request, the writer waits for its page) however slow the machine, instead of racing it."""
-
-    def __init__(self, nth: int):
-        self.nth = nth
-        self.asked = 0
-        self.reached = threading.Event()
-        self.opened = threading.Event()
-        self._lock = threading.Lock()
-
-    def before_answer(self, path: str) -> None:
-        if not path.startswith("/s?"):
-            return
-        with self._lock:
-            self.asked += 1
-            held = self.asked == self.nth
-        if held:
-            self.reached.set()
-            self.opened.wait(PATIENCE)
-
-    def wait(self) -> None:
-        """Until the page held is asked for."""
-        assert self.reached.wait(PATIENCE), f"no node asked for article page {self.nth}"
-
-    def open(self) -> None:
-        self.opened.set()
-
-
 @pytest.fixture
 def gate(album: Album) -> Iterator[Callable[[int], Gate]]:
     """``gate(n)`` holds the album's nth article page asked for; every gate opens at the end."""
     gates: list[Gate] = []
 
     def hold(nth: int) -> Gate:
-        gates.append(Gate(nth))
+        gates.append(Gate(nth, PATIENCE))
         album.server.before_answer = gates[-1].before_answer
         return gates[-1]
 

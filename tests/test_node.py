@@ -250,3 +250,65 @@ def test_the_scheduler_waits_out_the_politeness_delay_before_taking(
     taken, waking = asyncio.run(ask())
     assert taken is None and waking
     assert redis_db.zcard(JOB.requests) == 1
+
+
+def test_an_idle_scheduler_looks_at_the_frontier_again_at_each_beat(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    """Not only at Scrapy's next look at an idle spider (every 5 s): work put on the
+    frontier reaches an idle node within a third of its heartbeat."""
+    crawled: list[Request] = []
+
+    async def idle_then_fed() -> None:
+        made = scheduler(crawler, node, redis_db)
+        crawler.engine.crawl = crawled.append  # type: ignore[union-attr]
+        assert made.next_request() is None and made.waking is not None
+        put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+        while not crawled:
+            await asyncio.sleep(0.01)
+        made.close("finished")
+
+    asyncio.run(asyncio.wait_for(idle_then_fed(), timeout=10))
+    assert [request.meta["page_id"] for request in crawled] == ["p1"]
+
+
+def test_a_beat_that_finds_the_job_done_stops_the_node(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    closed: list[str] = []
+
+    async def close_spider_async(reason: str) -> None:
+        closed.append(reason)
+
+    async def beat_until_done() -> None:
+        crawler.engine = SimpleNamespace(close_spider_async=close_spider_async)  # type: ignore[assignment]
+        redis_db.set(JOB.done, 1)
+        await node.keep_beating()  # returns once it has seen the job done
+        await asyncio.sleep(0)
+
+    asyncio.run(asyncio.wait_for(beat_until_done(), timeout=10))
+    assert closed == ["finished"]
+
+
+def test_a_node_that_gave_redis_up_calls_it_no_more(
+        queue: NodeQueue, node: FetchNode, crawler: Crawler, redis_db: redis.Redis,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the grace the node stops; a call to a silent Redis would first wait out its
+    timeout (seconds each, while the node closes)."""
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    request = queue.pop()
+    assert request is not None
+    node.outage.over = True
+
+    def called(*_: object, **__: object) -> None:
+        raise AssertionError("Redis called after the node gave it up")
+
+    for name in ("_hand_back", "_give_back", "_requeue", "_beat"):
+        monkeypatch.setattr(node, name, called)
+    monkeypatch.setattr(queue, "_take", called)
+    monkeypatch.setattr(redis_db, "exists", called)
+    monkeypatch.setattr(redis_db, "zcard", called)
+    node.hand_back(request, page(request))
+    node.requeue(request)
+    node.leave("redis_unreachable")
+    assert queue.pop() is None and not node.job_done()
+    assert not scheduler(crawler, node, redis_db).has_pending_requests()
+    assert len(node.unsent) == 1  # for the writer to find again once Redis is back

@@ -4,19 +4,17 @@ copies is the text tested; only the example paths (/srv/…) become temporary fo
 
 from __future__ import annotations
 
-import itertools
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT, crawl, crawl_env
-from tests.mockserver import MockWeChat
+from tests.mockserver import Gate, MockWeChat
 from tests.site import Site, numbered
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
@@ -111,23 +109,15 @@ def test_the_job_folder_goes_under_the_archive_and_a_stopped_run_resumes(
         site: Site, tmp_path: Path) -> None:
     folder = checkout(tmp_path / "antifraud-archive", site, arts=30)
     line = recipe(r"`(scrapy crawl accounts -s JOBDIR=[^`]+)`")
-    # Article pages after the fifth wait until the Ctrl-C: it lands mid-run however slow the machine.
-    asked, held, release = itertools.count(1), threading.Event(), threading.Event()
-
-    def hold_after_five(path: str) -> None:
-        if path.startswith("/s?") and next(asked) > 5:
-            held.set()
-            release.wait(60)
-
-    site.server.before_answer = hold_after_five
+    sixth = Gate(6)  # the Ctrl-C lands mid-run however slow the machine
+    site.server.before_answer = sixth.before_answer
     first = subprocess.Popen(["sh", "-c", f"exec {line}"], cwd=folder, text=True,
                              env={**crawl_env(), "PATH": f"{folder / '.venv' / 'bin'}:/usr/bin:/bin"},
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     posts = folder / "archive" / "_posts"
-    assert held.wait(60)
+    sixth.wait()
     first.send_signal(signal.SIGINT)  # Ctrl-C once
-    site.server.before_answer = lambda path: None
-    release.set()
+    sixth.open()
     _, log = first.communicate(timeout=60)
     stopped = len(list(posts.glob("*.md")))
     assert 0 < stopped < 30, log

@@ -55,6 +55,9 @@ class PageExchange:
         self.tries = config.redis_page_tries
         self.waiting: dict[str, Wanted] = {}
         self.stopped = ""  # why no page will come any more
+        # Held while a page is taken from Redis and given to its request: meanwhile the page
+        # is nowhere in Redis, and a look for lost pages would ask for it again.
+        self.taking = asyncio.Lock()
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
@@ -91,9 +94,13 @@ class PageExchange:
         wanted = self.waiting.get(page_id)
         if wanted is None:
             return
-        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
-        if data is None:
-            return
+        async with self.taking:
+            data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+            if data is not None:
+                await self.give(page_id, wanted, data)
+
+    async def give(self, page_id: str, wanted: Wanted, data: bytes) -> None:
+        """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
         try:
             page = Page.from_bytes(data)
         except WireError as error:
@@ -118,20 +125,24 @@ class PageExchange:
         neither on the frontier, nor held by a node, nor handed back; and for the first
         time for one asked while Redis was away."""
         for page_id, wanted in list(self.waiting.items()):
-            if wanted.future.done():
-                continue
-            if not wanted.submitted:
-                await self.submit(wanted, page_id)
-                wanted.submitted = True
-                continue
-            again = "0" if wanted.lost >= self.tries else "1"
-            if not await self._requeue_lost(
-                    keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
-                    args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
-                continue
-            if not self.gave_up(page_id, wanted):
-                logger.warning("Redis lost the request for %s (on no frontier, held by no node, not "
-                               "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
+            async with self.taking:
+                await self.look_for(page_id, wanted)
+
+    async def look_for(self, page_id: str, wanted: Wanted) -> None:
+        if wanted.future.done():
+            return
+        if not wanted.submitted:
+            await self.submit(wanted, page_id)
+            wanted.submitted = True
+            return
+        again = "0" if wanted.lost >= self.tries else "1"
+        if not await self._requeue_lost(
+                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
+                args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
+            return
+        if not self.gave_up(page_id, wanted):
+            logger.warning("Redis lost the request for %s (on no frontier, held by no node, not "
+                           "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
 
     def gave_up(self, page_id: str, wanted: Wanted) -> bool:
         """Counts one more page lost or dropped; after ``REDIS_PAGE_TRIES`` asked again,
