@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import shutil
@@ -23,7 +22,7 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.run import Run
 from crawler.spiders.base import WeChatSpider
-from tests.inprocess import Crawled, run_archive_command, run_crawl
+from tests.inprocess import Crawled, run_archive_command, run_command_object, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 from tests.redisserver import RedisServer
 
@@ -79,19 +78,7 @@ def started(spider: WeChatSpider) -> list[Request]:
 def run_command(command: ScrapyCommand, archive: Path, *args: str, **settings: Any) -> int:
     """``scrapy COMMAND ARGS`` on ``archive`` in this process: its exit status (what it
     prints is in ``capsys``)."""
-    values = Settings()
-    values.setmodule(project_settings)
-    values.update({"ARCHIVE_DIR": str(archive), **settings}, priority="cmdline")
-    command.settings = values
-    parser = argparse.ArgumentParser()
-    command.add_options(parser)
-    opts, positional = parser.parse_known_args(list(args))
-    try:
-        command.run(positional, opts)
-    except SystemExit as exit:
-        assert isinstance(exit.code, int)
-        return exit.code
-    return command.exitcode
+    return run_command_object(command, list(args), {"ARCHIVE_DIR": str(archive), **settings})
 
 
 def project_config(**overrides: Any) -> Config:

@@ -147,13 +147,6 @@ def run_archive_command(command: str, args: list[str]) -> subprocess.CompletedPr
     print, run here: its class, options and ``run`` as ``scrapy.cmdline`` calls them. Its
     log lines go to standard error as Python prints them when nothing configured logging
     (WARNING and above, the message alone), which is what such a command's process does."""
-    settings = Settings()
-    settings.setmodule(project_settings, priority="project")
-    cmd = _command_class(command)()
-    settings.setdict(cmd.default_settings, priority="command")
-    cmd.settings = settings
-    parser = argparse.ArgumentParser(prog=f"scrapy {command}", conflict_handler="resolve")
-    cmd.add_options(parser)
     out, errors = io.StringIO(), io.StringIO()
     handler = logging.StreamHandler(errors)
     handler.setLevel(logging.WARNING)
@@ -161,10 +154,24 @@ def run_archive_command(command: str, args: list[str]) -> subprocess.CompletedPr
     root.addHandler(handler)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(errors):
-            status = _run(cmd, parser, args)
+            status = run_command_object(_command_class(command)(), args)
     finally:
         root.removeHandler(handler)
     return subprocess.CompletedProcess(["scrapy", command, *args], status, out.getvalue(), errors.getvalue())
+
+
+def run_command_object(cmd: ScrapyCommand, args: list[str],
+                       overrides: dict[str, Any] | None = None) -> int:
+    """The exit status of command ``cmd`` given ``args`` (and settings ``overrides``, as
+    ``-s`` gives them), run as ``scrapy.cmdline`` runs it; it prints where it prints."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.setdict(cmd.default_settings, priority="command")
+    settings.update(overrides or {}, priority="cmdline")
+    cmd.settings = settings
+    parser = argparse.ArgumentParser(prog="scrapy", conflict_handler="resolve")
+    cmd.add_options(parser)
+    return _run(cmd, parser, args)
 
 
 def _command_class(name: str) -> type[ScrapyCommand]:
