@@ -79,23 +79,16 @@ def test_an_argument_error_is_its_one_line(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [refusal(result, "crawl article")]
 
 
-def test_the_readmes_album_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spider, refused", [("album", "not an album URL"),
+                                             ("article", "cut short with '…'")])
+def test_the_readmes_placeholders_are_refused_like_a_malformed_url(tmp_path: Path, spider: str,
+                                                                    refused: str) -> None:
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    [url] = re.findall(r"scrapy crawl album -a url='(https://[^']*…[^']*)'", readme)
-    result = crawl("album", tmp_path, "-a", f"url={url}",
+    [url] = re.findall(rf"scrapy crawl {spider} -a url='(https://[^']*…[^']*)'", readme)
+    result = crawl(spider, tmp_path, "-a", f"url={url}",
                    settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
     assert result.returncode == 2
-    assert "not an album URL" in refusal(result, "crawl album")
-    assert not (tmp_path / ".state").exists()
-
-
-def test_the_readmes_article_placeholder_is_refused_like_a_malformed_url(tmp_path: Path) -> None:
-    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
-    [url] = re.findall(r"scrapy crawl article -a url='(https://[^']*…[^']*)'", readme)
-    result = crawl("article", tmp_path, "-a", f"url={url}",
-                   settings={"ARTICLE_HOSTS": "mp.weixin.qq.com"})
-    assert result.returncode == 2
-    assert "cut short with '…'" in refusal(result, "crawl article")
+    assert refused in refusal(result, f"crawl {spider}")
     assert not (tmp_path / ".state").exists()
 
 

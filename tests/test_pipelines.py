@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.pipelines.media import MediaPipeline
 from twisted.python.failure import Failure
 
@@ -43,11 +44,17 @@ SHARED, OWN, GONE, DOWN = (f"{CDN}/{name}/640" for name in ("Shared", "Own", "Go
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path) -> Iterator[ImagePipeline]:
-    crawler = unit_crawler(ARCHIVE_DIR=str(tmp_path))
-    crawler.stats.open_spider()
-    yield ImagePipeline.from_crawler(crawler)
-    Run.of(crawler).archive.close()
+def crawler(tmp_path: Path) -> Iterator[Crawler]:
+    """A crawler whose run has its archive in ``tmp_path``, closed after the test."""
+    made = unit_crawler(ARCHIVE_DIR=str(tmp_path))
+    made.stats.open_spider()
+    yield made
+    Run.of(made).archive.close()
+
+
+@pytest.fixture
+def pipeline(crawler: Crawler) -> ImagePipeline:
+    return ImagePipeline.from_crawler(crawler)
 
 
 def item(mid: str, *images: str) -> ArticleItem:
@@ -106,11 +113,8 @@ def test_a_permanent_failure_is_not_incomplete_a_transient_one_is(pipeline: Imag
 
 # -- StatePipeline: what the spiders learn, written by one pipeline --------------------------
 @pytest.fixture
-def state(tmp_path: Path) -> Iterator[StatePipeline]:
-    crawler = unit_crawler(ARCHIVE_DIR=str(tmp_path))
-    crawler.stats.open_spider()
-    yield StatePipeline.from_crawler(crawler)
-    Run.of(crawler).archive.close()
+def state(crawler: Crawler) -> StatePipeline:
+    return StatePipeline.from_crawler(crawler)
 
 
 def test_each_record_is_written_to_the_index_and_passed_on(state: StatePipeline) -> None:
