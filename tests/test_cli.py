@@ -136,3 +136,25 @@ def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path,
     output = capsys.readouterr()
     assert output.err.startswith("scrapy accounts-report: accounts file ")
     assert output.out == ""
+
+
+def test_posts_whose_pages_gave_no_ids_are_no_account_of_the_report(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An article whose page gave no ``__biz``/``mid``/``idx`` is keyed by its URL: that is
+    no account (its key's text before the first colon is "https")."""
+    opened = Archive(archive)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    for name in ("b.md", "c.md"):
+        opened.index.add_article(f"https://mp.weixin.qq.com/s/{name}", f"https://mp.weixin.qq.com/s/{name}",
+                                 name, ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    for name in ("a.md", "b.md", "c.md"):
+        (archive / "_posts" / name).write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
+                                               encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    assert status == 0
+    assert [line.split(":", 1)[0] for line in lines[:-1]] == ["甲"]
+    assert lines[0].startswith("甲: 1 archived")
+    assert lines[-1].startswith("accounts-report: 1 accounts, ")
