@@ -209,7 +209,7 @@ def _measure_page(path: Path, kramdown: Kramdown,
         saved = read_saved_page(path)
     except SavedPageError as error:
         return None, [], f"{path.name:56} not read: {error}"
-    parsed = parse_page(saved.html, saved.url or path.absolute().as_uri())
+    parsed = parse_page(saved.html, saved.url or path.absolute().as_uri(), saved.saved_at)
     if not isinstance(parsed, Article):
         return None, [], f"{path.name:56} not an article: {parsed.reason}"
     result = measure(parsed, kramdown)

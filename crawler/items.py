@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.wechat.article import Article
+from crawler.wechat.saved import SavedPage
 
 
 @dataclass
@@ -21,7 +22,7 @@ class ArticleItem:
     fetched_url: str = ""
     files: list[dict[str, Any]] = field(default_factory=list)
     images_incomplete: bool = False  # an image failed for a reason that may pass
-    imported_page: bytes | None = None  # a saved page, kept as a capture when archived
+    imported_page: SavedPage | None = None  # a saved page, kept as a capture when archived
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with their repr; a whole article body is no log line.

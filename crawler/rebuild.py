@@ -83,7 +83,7 @@ def _restore_post(archive: Archive, key: str, name: str,
 
 def _article_of(found: tuple[datetime, Path, int]) -> Article:
     capture = read_capture(found[1], found[2])
-    article = parse_page(capture.body, capture.url)
+    article = parse_page(capture.body, capture.url, capture.fetched_at)
     if not isinstance(article, Article):  # it parsed when the captures were read
         raise NotConverted(f"its capture is {article.message}")
     return article
@@ -118,7 +118,7 @@ def _newest_captures(archive: Archive) -> dict[str, tuple[datetime, Path, int]]:
     """For each article, where its newest capture that parses as a dated article lies."""
     newest: dict[str, tuple[datetime, Path, int]] = {}
     for capture in archive.captures.captures():
-        page = parse_page(capture.body, capture.url)
+        page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, Article) and page.published is not None:
             if page.key not in newest or capture.fetched_at >= newest[page.key][0]:
                 newest[page.key] = (capture.fetched_at, capture.file, capture.offset)

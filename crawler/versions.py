@@ -49,7 +49,7 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
                    key=lambda capture: capture.fetched_at)
     previous: Seen | None = None
     for number, capture in enumerate(found, 1):
-        page = parse_page(capture.body, capture.url)
+        page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, NotAnArticle):
             yield Version(number, capture.fetched_at, None, page.message)
             continue

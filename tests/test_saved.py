@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
-from tests.conftest import PROJECT, Served, crawl, page_text
+from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command
 from tests.mockserver import png
 
 BOUNDARY = "----MultipartBoundary--abc----"
@@ -284,6 +284,14 @@ def test_a_webkit_page_showing_4_days_ago_is_dated_from_when_it_was_saved_and_sa
     assert "published: 2026-11-29T00:00:00+08:00" in post.read_text(encoding="utf-8")
     assert re.search(r"INFO: Dated to the day only: \S+dated.mhtml showed '4天前' when saved on "
                      r"2026-12-03 01:30 \+0800, so it is dated 2026-11-29", result.stderr)
+    # Its capture is dated when the page was saved, so rebuild dates it the same.
+    text = post.read_text(encoding="utf-8")
+    rebuilt = scrapy_command("rebuild", tmp_path / "a")
+    assert rebuilt.stdout.strip() == "rebuild: 1 unchanged", rebuilt.stdout + rebuilt.stderr
+    post.unlink()
+    restored = scrapy_command("rebuild", tmp_path / "a")
+    assert restored.stdout.strip() == "rebuild: 1 restored", restored.stdout + restored.stderr
+    assert post.read_text(encoding="utf-8") == text
 
     (saved / "dated.mhtml").write_bytes(webkit_mhtml("", html_part(RELATIVE.encode(), ARTICLE_URL)))
     undated = crawl("import", tmp_path / "b", "-a", f"path={saved}")

@@ -52,7 +52,10 @@ class PostPipeline:
                                f"states the publish time {article.published.isoformat()}, before WeChat "
                                "existed or later than it was fetched, so not to be trusted")
         if (page := item.imported_page) is not None:
-            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page),
+            # Dated when the page was saved, if the file says: a rebuild then dates a page that
+            # showed only a relative publish time (4天前) as the import did.
+            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page.html,
+                                                                          page.saved_at),
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
         tags = self.tagger.tags(article, item.tags)

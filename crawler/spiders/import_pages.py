@@ -103,7 +103,7 @@ class ImportSpider(WeChatSpider):
                                  "dated %s", path, page.published_shown,
                                  f"{saved.saved_at:%Y-%m-%d %H:%M %z}", f"{page.published:%Y-%m-%d}")
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
-                              tags=list(self.params.tags), imported_page=saved.html)
+                              tags=list(self.params.tags), imported_page=saved)
 
     def _refuse(self, why: str) -> None:
         self.logger.warning("Not imported: %s", why)
