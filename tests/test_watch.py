@@ -107,6 +107,28 @@ def test_deleted_removed_edited_and_restored_between_runs(site: Site, tmp_path: 
     assert "updated:" in post_of(archive, edited)  # the edit is history, not undone
 
 
+def test_an_original_back_but_worse_keeps_the_post_and_takes_its_gone_mark_off(
+        site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490091")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert "status: deleted" in post_of(archive, art)
+
+    # Back, without its first picture: the archived post is kept, and no longer says deleted.
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    assert picture in site.page(art)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    again = watch(archive, site)
+    assert again.returncode == 0, again.stderr
+    assert "Kept the archived" in again.stderr
+    assert watch_row(archive, art)[1:3] == (None, None)
+    assert post_of(archive, art) == first
+
+
 def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
                                                                      tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490081")])

@@ -115,6 +115,8 @@ class Archive:
         path = self.posts.path_for(article)
         text = self.watched.stamp(article, text, path, fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+        if outcome is Outcome.KEPT:
+            self.watched.restamp(article.key, path)
         self.links.record(article)
         if outcome is Outcome.NEW:
             for name in self.links.relink(article.key, path):

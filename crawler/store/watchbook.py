@@ -139,6 +139,15 @@ class Watched:
             self.book.save(key, state)
         return mark(text, state)
 
+    def restamp(self, key: str, path: Path) -> None:
+        """The post at ``path`` made to say the article's state now: one whose original is
+        gone, and one kept because the page fetched was worse (an original back, even worse,
+        is no longer marked gone)."""
+        old = read_post(path)
+        text = mark(old, self.book.state(key))
+        if text != old:
+            atomic_write(path, text.encode("utf-8"))
+
     def gone(self, key: str, answer: str, path: Path) -> str | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
         mark its post when that makes it gone. The status newly given, or None."""
@@ -154,5 +163,5 @@ class Watched:
         if state.status:
             self.book.event(key, state.status, now.timestamp())
         if path.exists():
-            atomic_write(path, mark(read_post(path), state).encode("utf-8"))
+            self.restamp(key, path)
         return state.status
