@@ -71,7 +71,8 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "header-img: img/the-first.png",
         "catalog:   false",
         "tags:",
-        *(f"    - {yaml_scalar(theme_safe(tag))}" for tag in tags),
+        # once each as written: a tag read back from a post is full-width already
+        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(theme_safe, tags))),
         "wechat:",
         f"    account: {yaml_scalar(account)}",
         *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
