@@ -2,9 +2,10 @@
 make again the post of every archived article whose file is gone (a blog checkout wiped,
 a file deleted by hand).
 
-The same parser, converter and writer as a crawl; images come from the index. A post
-keeps its attribution and the tags a person added; its scam types and albums are made
-again (a restored post gets the tags the index recorded when it was written). A post whose
+The same parser, converter and writer as a crawl; images come from the index, or from
+the files named after their URLs when it does not know them (one rebuilt from the posts).
+A post keeps its attribution and the tags a person added; its scam types and albums are
+made again (a restored post gets the tags the index recorded when it was written). A post whose
 bytes would not change is not touched. A post or capture that cannot be used is one line
 and a count, never the end of the run.
 """
@@ -30,7 +31,7 @@ from crawler.store.posts import Outcome, PostError, front_matter
 from crawler.tagging.tags import Tagger
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
-from crawler.wechat.urls import article_key
+from crawler.wechat.urls import article_key, image_stem
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     the derived tags again."""
     tagger = tagger or Tagger.packaged()
     newest = _newest_captures(archive)
+    files = _files_by_stem(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
@@ -51,7 +53,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     told = pace.started
     for path in posts:
         try:
-            outcomes[_rebuild_post(archive, path, newest, style, tagger)] += 1
+            outcomes[_rebuild_post(archive, path, newest, style, tagger, files)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
@@ -61,7 +63,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
             progress(pace.line("posts", told))
     for key, name in missing:
         try:
-            outcomes[_restore_post(archive, key, name, newest, style)] += 1
+            outcomes[_restore_post(archive, key, name, newest, style, files)] += 1
         except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not restored: %s: %s", name, error)
             outcomes["not rebuilt"] += 1
@@ -70,14 +72,15 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
 
 
 def _restore_post(archive: Archive, key: str, name: str,
-                  newest: dict[str, tuple[datetime, Path, int]], style: MarkdownStyle) -> str:
+                  newest: dict[str, tuple[datetime, Path, int]], style: MarkdownStyle,
+                  files: dict[str, str]) -> str:
     """Make again the missing post ``name`` of archived article ``key``."""
     found = newest.get(key)
     if found is None:
         logger.warning("Not restored: %s: no capture of its article is left", name)
         return "without capture"
     article = _article_of(found)
-    _write(archive, article, archive.index.article_tags(key) or [], style)
+    _write(archive, article, archive.index.article_tags(key) or [], style, files)
     return "restored"
 
 
@@ -90,7 +93,7 @@ def _article_of(found: tuple[datetime, Path, int]) -> Article:
 
 
 def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
-                  style: MarkdownStyle, tagger: Tagger) -> str:
+                  style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
     front = front_matter(path)
     wechat = front.get("wechat") or {}
     url = str(wechat.get("url") or "")
@@ -101,17 +104,29 @@ def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime
     if not article.account and wechat.get("account"):
         article = replace(article, account=str(wechat["account"]))
     tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
-    return _write(archive, article, tags, style).value
+    return _write(archive, article, tags, style, files).value
 
 
-def _write(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> Outcome:
-    """Convert ``article`` with the images the archive holds of it, and write its post."""
+def _write(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
+           files: dict[str, str]) -> Outcome:
+    """Convert ``article`` with the images the archive holds of it, and write its post.
+    An image the index does not know is the file named after its URL (``files``), if any:
+    an index rebuilt from the posts knows no images, and the post would lose them all."""
     names = {url: name for url in article.image_urls
-             if (name := archive.images.stored_name(url))}
+             if (name := archive.images.stored_name(url) or files.get(image_stem(url)))}
     text = converted(article, archive.image_links(names), tags, style,
                      archive.links.targets(article))
     complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
     return archive.write_post(article, text, tags=tags, complete=complete)[0]
+
+
+def _files_by_stem(archive: Archive) -> dict[str, str]:
+    """The image files of ``postimg/`` by name without extension (read once)."""
+    try:
+        return {path.stem: path.name for path in archive.layout.images.iterdir()
+                if path.is_file() and not path.name.startswith(".")}
+    except OSError:
+        return {}
 
 
 def _newest_captures(archive: Archive) -> dict[str, tuple[datetime, Path, int]]:

@@ -214,6 +214,21 @@ def test_rebuild_brings_back_a_post_deleted_by_hand_byte_for_byte(wechat: MockWe
     assert re.search(r"1 restored", result.stdout + result.stderr), result.stdout + result.stderr
 
 
+def test_rebuild_after_the_index_was_lost_keeps_the_stored_images(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486111, 2))
+    archive = tmp_path / "archive"
+    for art in arts:
+        assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    before = posts(archive)
+    (archive / ".state" / "index.sqlite").unlink()  # as the error of a damaged one advises
+    result = scrapy("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert "2 unchanged" in result.stdout, result.stdout + result.stderr
+    assert posts(archive) == before
+
+
 def test_rebuild_says_which_post_has_no_capture_left(wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
     arts = site.serve(numbered(2247487001, 2))
