@@ -27,6 +27,8 @@ NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
            "removed": "*原文已于 {} 因违规被平台删除，此为存档。*"}
 _KEYS = ("status", "gone_since", "updated", "versions")
 _KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
+_KEY_VALUE = re.compile(r"^    (" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
+_ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
 # kramdown's attribute lists (a remote image's ``{: referrerpolicy="no-referrer"}``): not seen,
@@ -82,6 +84,17 @@ class WatchState:
 
     def notice(self) -> str | None:
         return NOTICES[self.status].format(self.since) if self.status else None
+
+    @classmethod
+    def of_post(cls, post: str) -> WatchState:
+        """The state ``post`` says (its ``keys``): what an index rebuilt from the posts
+        knows of the watch."""
+        end = post.find("\n---\n", 3) + 1
+        found = dict(_KEY_VALUE.findall(post[:end] if end > 0 else ""))
+        answer = _ANSWERS.get(found.get("status", ""))
+        versions = found.get("versions", "")
+        return cls(answer, found.get("gone_since") if answer else None,
+                   found.get("updated"), int(versions) if versions.isdigit() else 1)
 
 
 def mark(post: str, state: WatchState) -> str:

@@ -263,6 +263,23 @@ def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     assert post_of(archive, art) == marked
 
 
+def test_an_index_rebuilt_from_the_posts_keeps_what_the_watch_found(site: Site,
+                                                                    tmp_path: Path) -> None:
+    gone, edited = site.serve(numbered(2247490611, 2, items=("第一条",)))
+    archive = tmp_path / "archive"
+    archive_all(site, [gone, edited], archive)
+    site.pages[gone.path] = answer("deleted.html")
+    site.article(Art(edited.mid, items=("第一条", "新加的一条")))
+    assert watch(archive, site).returncode == 0
+    marked = {art.mid: post_of(archive, art) for art in (gone, edited)}
+    assert "status: deleted" in marked[gone.mid] and "versions: 2" in marked[edited.mid]
+
+    (archive / ".state" / "index.sqlite").unlink()  # as the error of a damaged one advises
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert {art.mid: post_of(archive, art) for art in (gone, edited)} == marked
+
+
 def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tmp_path: Path) -> None:
     arts = site.serve(numbered(2247490701, 4))
     never = Art("2247490799")  # deleted before it could be archived: no original of ours

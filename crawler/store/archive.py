@@ -20,8 +20,9 @@ from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
-from crawler.store.posts import Outcome, PostError, PostStore, archived_identity
+from crawler.store.posts import Outcome, PostError, PostStore, archived_identity, read_post
 from crawler.store.watchbook import WatchBook, Watched
+from crawler.watch import WatchState
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, normalise_image_url
 
@@ -132,17 +133,21 @@ class Archive:
         return self.index.image_name(url) or url
 
     def _rebuild_index(self) -> None:
-        """Recover a lost index from the posts' ``wechat.url`` (read once, only then)."""
+        """Recover a lost index from the posts' ``wechat:`` blocks (read once, only then):
+        the articles, and what the watch found of them."""
         rebuilt = 0
         for post in sorted(self.layout.posts.glob("*.md")):
             try:
                 url, published = archived_identity(post)
+                state = WatchState.of_post(read_post(post)[:4096])
             except PostError as error:
                 logger.warning("Not in the rebuilt index: %s", error)
                 continue
             key = article_key(url or "") or url
             if key:
                 self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED, published)
+                if state != WatchState():
+                    self.watched.book.save(key, state)
                 rebuilt += 1
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
