@@ -63,7 +63,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
             progress(pace.line("posts", told))
     for key, name in missing:
         try:
-            outcomes[_restore_post(archive, key, name, newest, style, files)] += 1
+            outcomes[_restore_post(archive, key, name, newest, style, tagger, files)] += 1
         except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not restored: %s: %s", name, error)
             outcomes["not rebuilt"] += 1
@@ -73,14 +73,16 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
 
 def _restore_post(archive: Archive, key: str, name: str,
                   newest: dict[str, tuple[datetime, Path, int]], style: MarkdownStyle,
-                  files: dict[str, str]) -> str:
-    """Make again the missing post ``name`` of archived article ``key``."""
+                  tagger: Tagger, files: dict[str, str]) -> str:
+    """Make again the missing post ``name`` of archived article ``key``, with the tags the
+    index recorded, else (an index rebuilt from the posts) those ``tagger`` makes."""
     found = newest.get(key)
     if found is None:
         logger.warning("Not restored: %s: no capture of its article is left", name)
         return "without capture"
     article = _article_of(found)
-    _write(archive, article, archive.index.article_tags(key) or [], style, files)
+    tags = archive.index.article_tags(key)
+    _write(archive, article, tagger.tags(article) if tags is None else tags, style, files)
     return "restored"
 
 
