@@ -65,8 +65,11 @@ class WatchState:
         return STATUSES.get(self.answer or "")
 
     def answered(self, answer: str, day: str) -> WatchState:
-        """The state once WeChat answered ``answer`` on ``day`` (the first day is kept)."""
-        return self if self.answer == answer else replace(self, answer=answer, since=day)
+        """The state once WeChat answered ``answer`` on ``day`` (the first day is kept). An
+        original gone stays gone while WeChat only says it is temporarily unavailable."""
+        if self.answer == answer or (self.status and answer not in STATUSES):
+            return self
+        return replace(self, answer=answer, since=day)
 
     def live(self) -> WatchState:
         return replace(self, answer=None, since=None)

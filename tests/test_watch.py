@@ -56,6 +56,17 @@ def archive_all(site: Site, arts: list[Art], archive: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def marked_gone(site: Site, mid: str, tmp_path: Path, page: str) -> tuple[Art, Path, str]:
+    """Article ``mid`` archived, then watched while its page answers ``page``: the article,
+    the archive and its post as marked."""
+    [art] = site.serve([Art(mid)])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer(page)
+    assert watch(archive, site).returncode == 0
+    return art, archive, post_of(archive, art)
+
+
 @pytest.fixture
 def site(wechat: MockWeChat) -> Site:
     return Site(wechat)
@@ -141,6 +152,16 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert post_of(archive, art) == before
     assert watch_row(archive, art)[1:3] == ("unavailable", today())
     assert "Not archived: " in result.stderr and "temporarily unavailable" in result.stderr
+
+
+def test_a_deleted_original_then_temporarily_unavailable_stays_marked_deleted(
+        site: Site, tmp_path: Path) -> None:
+    art, archive, marked = marked_gone(site, "2247490082", tmp_path, "deleted.html")
+    assert "status: deleted" in marked
+    site.pages[art.path] = answer("unavailable.html")
+    assert watch(archive, site).returncode == 0
+    assert post_of(archive, art) == marked
+    assert watch_row(archive, art)[1:3] == ("deleted", today())
 
 
 def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_gone(
@@ -251,12 +272,7 @@ def test_versions_lists_the_captures_and_prints_the_post_as_it_was(site: Site, t
 
 
 def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
-    [art] = site.serve([Art("2247490601")])
-    archive = tmp_path / "archive"
-    archive_all(site, [art], archive)
-    site.pages[art.path] = answer("violation.html")
-    assert watch(archive, site).returncode == 0
-    marked = post_of(archive, art)
+    art, archive, marked = marked_gone(site, "2247490601", tmp_path, "violation.html")
     assert "status: removed" in marked
     rebuilt = scrapy_command("rebuild", archive)
     assert rebuilt.returncode == 0, rebuilt.stderr
