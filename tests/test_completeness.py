@@ -248,6 +248,24 @@ def test_rebuild_brings_back_with_its_tags_a_post_the_index_knows_only_from_the_
     assert (archive / "_posts" / name).read_bytes() == before[name]
 
 
+def test_an_article_whose_post_was_deleted_by_hand_never_takes_the_file_another_now_holds(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    # One title, one day: two accounts' reprints of one release.
+    first, second = site.serve(numbered(2247486201, 2, title="公安部发布十大高发电诈类型"))
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(first)}").returncode == 0
+    [deleted] = (archive / "_posts").glob("*.md")
+    deleted.unlink()
+    assert crawl("article", archive, "-a", f"url={site.link(second)}").returncode == 0
+    [other] = (archive / "_posts").glob("*.md")
+    assert other != deleted and second.mid in other.read_text(encoding="utf-8")
+
+    assert crawl("article", archive, "-a", f"url={site.link(first)}").returncode == 0
+    assert first.mid in deleted.read_text(encoding="utf-8")
+    assert second.mid in other.read_text(encoding="utf-8")
+
+
 def test_rebuild_says_which_post_has_no_capture_left(wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
     arts = site.serve(numbered(2247487001, 2))

@@ -73,12 +73,14 @@ class PostStore:
 
     def path_for(self, article: Article) -> Path:
         """The article's file: the one it already has (also when it was deleted by hand),
-        else a free ``date-slug.md``."""
+        else a free ``date-slug.md``: one that holds no other post, and that is no other
+        article's (deleted by hand, it is restored there)."""
         recorded = self.index.article_path(article.key)
         if recorded and "/" not in recorded and not (self.folder / recorded).is_symlink():
             return self.folder / recorded
         path = self.folder / post_filename(article)
-        if path.exists() and archived_url(path) != article.url:
+        if (path.exists() and archived_url(path) != article.url) \
+                or self.index.path_holder(path.name) not in (None, article.key):
             path = self.folder / post_filename(article, disambiguate=True)
         return path
 
