@@ -94,9 +94,10 @@ class WatchState:
         knows of the watch."""
         end = post.find("\n---\n", 3) + 1
         found = dict(_KEY_VALUE.findall(post[:end] if end > 0 else ""))
-        answer = _ANSWERS.get(found.get("status", ""))
+        since = found.get("gone_since")
+        answer = _ANSWERS.get(found.get("status", "")) if since else None
         versions = found.get("versions", "")
-        return cls(answer, found.get("gone_since") if answer else None,
+        return cls(answer, since if answer else None,
                    found.get("updated"), int(versions) if versions.isdigit() else 1)
 
 

@@ -84,6 +84,19 @@ def test_mark_adds_the_keys_and_the_line_and_unmark_takes_them_off() -> None:
     assert mark(removed, WatchState()) == POST
 
 
+@pytest.mark.parametrize("state", [
+    WatchState(), WatchState("deleted", "2026-12-01"), WatchState("violation", "2026-12-01"),
+    WatchState(updated="2026-11-02", versions=3), WatchState("deleted", "2026-12-01", "2026-11-02", 3),
+])
+def test_a_post_says_its_state_back_for_an_index_rebuilt_from_the_posts(state: WatchState) -> None:
+    assert WatchState.of_post(mark(POST, state)) == state
+
+
+def test_a_status_without_its_day_is_no_state_that_would_print_none() -> None:
+    edited = mark(POST, WatchState("deleted", "2026-12-01")).replace("    gone_since: 2026-12-01\n", "")
+    assert WatchState.of_post(edited) == WatchState()
+
+
 def test_a_post_without_body_gets_the_line_as_its_last() -> None:
     empty = POST[:POST.index("第一段")]
     marked = mark(empty, WatchState("violation", "2026-12-01"))
