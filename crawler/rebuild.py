@@ -27,13 +27,17 @@ from crawler.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.posts import Outcome, PostError, front_matter
+from crawler.store.posts import Outcome, PostError, front_matter, is_worse
 from crawler.tagging.tags import Tagger
+from crawler.watch import source_print
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import article_key, image_stem
 
 logger = logging.getLogger(__name__)
+
+# Where a capture lies: when it was fetched, its file and its offset there.
+Found = tuple[datetime, Path, int]
 
 
 def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
@@ -43,7 +47,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     each. ``progress`` is told how far it is every ``interval`` seconds. ``tagger`` makes
     the derived tags again."""
     tagger = tagger or Tagger.packaged()
-    newest = _newest_captures(archive)
+    captures = _captures_by_article(archive)
     files = _files_by_stem(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
@@ -53,7 +57,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     told = pace.started
     for path in posts:
         try:
-            outcomes[_rebuild_post(archive, path, newest, style, tagger, files)] += 1
+            outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
@@ -63,7 +67,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
             progress(pace.line("posts", told))
     for key, name in missing:
         try:
-            outcomes[_restore_post(archive, key, name, newest, style, tagger, files)] += 1
+            outcomes[_restore_post(archive, key, name, captures, style, tagger, files)] += 1
         except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not restored: %s: %s", name, error)
             outcomes["not rebuilt"] += 1
@@ -71,22 +75,29 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     return outcomes
 
 
-def _restore_post(archive: Archive, key: str, name: str,
-                  newest: dict[str, tuple[datetime, Path, int]], style: MarkdownStyle,
-                  tagger: Tagger, files: dict[str, str]) -> str:
-    """Make again the missing post ``name`` of archived article ``key``, with the tags the
-    index recorded, else (an index rebuilt from the posts) those ``tagger`` makes."""
-    found = newest.get(key)
-    if found is None:
+def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, list[Found]],
+                  style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
+    """Make again the missing post ``name`` of archived article ``key`` from the newest of
+    its versions that no other is better than (a page fetched later may have lost pictures:
+    the post then kept what it had), with the tags the index recorded, else (an index
+    rebuilt from the posts) those ``tagger`` makes."""
+    if key not in captures:
         logger.warning("Not restored: %s: no capture of its article is left", name)
         return "without capture"
-    article = _article_of(found)
-    tags = archive.index.article_tags(key)
-    _write(archive, article, tagger.tags(article) if tags is None else tags, style, files)
+    recorded = archive.index.article_tags(key)
+    best: tuple[Article, list[str], str] | None = None
+    for found in captures[key]:
+        article = _article_of(found)
+        tags = tagger.tags(article) if recorded is None else recorded
+        text = _text(archive, article, tags, style, files)
+        if best is None or is_worse(best[2], text, archive.posts.image_identity):
+            best = (article, tags, text)
+    assert best is not None  # an article in ``captures`` has one at least
+    _write(archive, *best)
     return "restored"
 
 
-def _article_of(found: tuple[datetime, Path, int]) -> Article:
+def _article_of(found: Found) -> Article:
     capture = read_capture(found[1], found[2])
     article = parse_page(capture.body, capture.url, capture.fetched_at)
     if not isinstance(article, Article):  # it parsed when the captures were read
@@ -94,30 +105,33 @@ def _article_of(found: tuple[datetime, Path, int]) -> Article:
     return article
 
 
-def _rebuild_post(archive: Archive, path: Path, newest: dict[str, tuple[datetime, Path, int]],
+def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]],
                   style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
     front = front_matter(path)
     wechat = front.get("wechat") or {}
     url = str(wechat.get("url") or "")
-    found = newest.get(article_key(url) or url)
+    found = captures.get(article_key(url) or url)
     if found is None:
         return "without capture"
-    article = _article_of(found)
+    article = _article_of(found[0])
     if not article.account and wechat.get("account"):
         article = replace(article, account=str(wechat["account"]))
     tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
-    return _write(archive, article, tags, style, files).value
+    return _write(archive, article, tags, _text(archive, article, tags, style, files)).value
 
 
-def _write(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
-           files: dict[str, str]) -> Outcome:
-    """Convert ``article`` with the images the archive holds of it, and write its post.
-    An image the index does not know is the file named after its URL (``files``), if any:
-    an index rebuilt from the posts knows no images, and the post would lose them all."""
+def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
+          files: dict[str, str]) -> str:
+    """``article``'s post with the images the archive holds of it. An image the index does
+    not know is the file named after its URL (``files``), if any: an index rebuilt from the
+    posts knows no images, and the post would lose them all."""
     names = {url: name for url in article.image_urls
              if (name := archive.images.stored_name(url) or files.get(image_stem(url)))}
-    text = converted(article, archive.image_links(names), tags, style,
+    return converted(article, archive.image_links(names), tags, style,
                      archive.links.targets(article))
+
+
+def _write(archive: Archive, article: Article, tags: list[str], text: str) -> Outcome:
     complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
     return archive.write_post(article, text, tags=tags, complete=complete)[0]
 
@@ -131,12 +145,17 @@ def _files_by_stem(archive: Archive) -> dict[str, str]:
         return {}
 
 
-def _newest_captures(archive: Archive) -> dict[str, tuple[datetime, Path, int]]:
-    """For each article, where its newest capture that parses as a dated article lies."""
-    newest: dict[str, tuple[datetime, Path, int]] = {}
-    for capture in archive.captures.captures():
+def _captures_by_article(archive: Archive) -> dict[str, list[Found]]:
+    """For each article, where its captures that parse as a dated article lie, newest
+    first: the newest of each version of the page (``source_print``)."""
+    versions: dict[str, dict[str, tuple[datetime, int, Found]]] = {}
+    for read, capture in enumerate(archive.captures.captures()):  # of one time, the last read
         page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, Article) and page.published is not None:
-            if page.key not in newest or capture.fetched_at >= newest[page.key][0]:
-                newest[page.key] = (capture.fetched_at, capture.file, capture.offset)
-    return newest
+            seen = versions.setdefault(page.key, {})
+            version = source_print(page)
+            if version not in seen or capture.fetched_at >= seen[version][0]:
+                seen[version] = (capture.fetched_at, read,
+                                 (capture.fetched_at, capture.file, capture.offset))
+    return {key: [found for *_, found in sorted(seen.values(), reverse=True)]
+            for key, seen in versions.items()}

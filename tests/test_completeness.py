@@ -266,6 +266,25 @@ def test_an_article_whose_post_was_deleted_by_hand_never_takes_the_file_another_
     assert second.mid in other.read_text(encoding="utf-8")
 
 
+def test_a_post_deleted_by_hand_comes_back_from_its_best_capture_not_a_worse_newer_one(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    [art] = site.serve(numbered(2247486301, 1))
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    before = posts(archive)
+    picture = f'<p><img data-src="{wechat.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    again = crawl("article", archive, "-a", f"url={site.link(art)}")
+    assert "Kept the archived" in again.stderr and posts(archive) == before
+    [name] = before
+    (archive / "_posts" / name).unlink()
+    result = scrapy("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert posts(archive) == before
+
+
 def test_rebuild_says_which_post_has_no_capture_left(wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
     arts = site.serve(numbered(2247487001, 2))
