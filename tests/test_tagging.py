@@ -244,10 +244,10 @@ def test_rebuild_keeps_each_tag_once_when_it_is_written_full_width(
     [art] = site.serve([Art("2247492003", items=(POLICE_CALL,))])
     archive = tmp_path / "archive"
     assert crawl("article", archive, "-a", f"url={site.link(art).replace('&amp;', '&')}",
-                 settings={"DEFAULT_TAGS": "反诈'宣传"}).returncode == 0
+                 settings={"DEFAULT_TAGS": "清远,反诈'宣传"}).returncode == 0
     [post] = (archive / "_posts").glob("*.md")
     made = post.read_text(encoding="utf-8")
-    assert tags_of(post) == ["冒充公检法及政府机关", "反诈＇宣传"]
-    result = scrapy("rebuild", archive, "DEFAULT_TAGS=反诈'宣传")
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈＇宣传"]
+    result = scrapy("rebuild", archive, "DEFAULT_TAGS=清远,反诈'宣传")
     assert result.returncode == 0, result.stderr
     assert post.read_text(encoding="utf-8") == made

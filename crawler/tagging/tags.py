@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from crawler.post import theme_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
@@ -37,8 +38,10 @@ class Tagger:
         person added (neither a type, an album of the page, a default tag nor ``其他``)
         stay, in their order, after the derived ones."""
         derived = self.derived(article)
-        made = {*self.rules.names, *derived, *self.default, FALLBACK}
-        return _composed(derived, [tag for tag in tags if tag not in made], self.default)
+        # as a post writes them: a tag read back from one is full-width already
+        made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK)}
+        return _composed(derived, [tag for tag in tags if theme_safe(tag) not in made],
+                         self.default)
 
     def derived(self, article: Article) -> list[str]:
         """The types ``article`` explains, then its albums' names."""
