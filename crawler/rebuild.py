@@ -149,7 +149,8 @@ def _captures_by_article(archive: Archive) -> dict[str, list[Found]]:
     """For each article, where its captures that parse as a dated article lie, newest
     first: the newest of each version of the page (``source_print``)."""
     versions: dict[str, dict[str, tuple[datetime, int, Found]]] = {}
-    for read, capture in enumerate(archive.captures.captures()):  # of one time, the last read
+    # ``read``: of two captures made the same second, the one read later is the newer
+    for read, capture in enumerate(archive.captures.captures()):
         page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, Article) and page.published is not None:
             seen = versions.setdefault(page.key, {})
