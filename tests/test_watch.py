@@ -140,6 +140,26 @@ def test_an_original_back_but_worse_keeps_the_post_and_takes_its_gone_mark_off(
     assert post_of(archive, art) == first
 
 
+def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
+                                                                    tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490092", items=("第一条",))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    post = post_of(archive, art)
+    assert "tags:\n    - 其他\nwechat:" in post
+    [path] = (archive / "_posts").glob("*.md")
+    path.write_text(post.replace("    - 其他\n", "    - 我加的\n"), encoding="utf-8")
+    site.article(Art(art.mid, items=("第一条", "新加的一条")))
+    assert watch(archive, site).returncode == 0
+    edited = post_of(archive, art)
+    assert "新加的一条" in edited and "versions: 2" in edited
+    assert "tags:\n    - 我加的\nwechat:" in edited
+    site.article(Art(art.mid, items=("第一条", "新加的一条", "又一条")))
+    archive_all(site, [art], archive)  # fetched again as given, not by the watch
+    again = post_of(archive, art)
+    assert "又一条" in again and "tags:\n    - 我加的\nwechat:" in again
+
+
 def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
                                                                      tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490081")])

@@ -58,7 +58,9 @@ class PostPipeline:
                                                                           page.saved_at),
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
-        tags = self.tagger.tags(article, item.tags)
+        # a post written again keeps the tags a person added, as a rebuilt one does
+        added = self.tagger.added(article, self.archive.post_tags(article.key))
+        tags = self.tagger.tags(article, [*item.tags, *added])
         try:
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))

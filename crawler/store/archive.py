@@ -20,7 +20,14 @@ from crawler.store.captures import CaptureStore
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
-from crawler.store.posts import Outcome, PostError, PostStore, archived_identity, read_post
+from crawler.store.posts import (
+    Outcome,
+    PostError,
+    PostStore,
+    archived_identity,
+    front_matter,
+    read_post,
+)
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch import WatchState
 from crawler.wechat.article import Article
@@ -123,6 +130,18 @@ class Archive:
             for name in self.links.relink(article.key, path):
                 logger.info("Post %s now links to the post %s", name, path.name)
         return outcome, path
+
+    def post_tags(self, key: str) -> list[str]:
+        """The tags in the front matter of article ``key``'s post, as a person may have
+        edited them (none when it has no post, or one that does not read)."""
+        name = self.index.article_path(key)
+        path = self.layout.posts / name if name else None
+        if path is None or not path.is_file():
+            return []
+        try:
+            return [str(tag) for tag in front_matter(path).get("tags") or []]
+        except PostError:
+            return []  # what writing the post says
 
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""

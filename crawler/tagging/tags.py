@@ -38,10 +38,16 @@ class Tagger:
         person added (neither a type, an album of the page, a default tag nor ``其他``)
         stay, in their order, after the derived ones."""
         derived = self.derived(article)
+        return _composed(derived, self._added(derived, tags), self.default)
+
+    def added(self, article: Article, tags: Sequence[str]) -> list[str]:
+        """Of a post's ``tags``, those a person added (see ``retagged``)."""
+        return self._added(self.derived(article), tags)
+
+    def _added(self, derived: Sequence[str], tags: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
         made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK)}
-        return _composed(derived, [tag for tag in tags if theme_safe(tag) not in made],
-                         self.default)
+        return [tag for tag in tags if theme_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
         """The types ``article`` explains, then its albums' names."""
