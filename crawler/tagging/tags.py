@@ -42,7 +42,7 @@ class Tagger:
 
     def added(self, article: Article, tags: Sequence[str]) -> list[str]:
         """Of a post's ``tags``, those a person added (see ``retagged``)."""
-        return self._added(self.derived(article), tags)
+        return self._added(self.derived(article), tags) if tags else []
 
     def _added(self, derived: Sequence[str], tags: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
