@@ -7,6 +7,7 @@ is one clear line before anything starts instead of a traceback or a silent defa
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -27,6 +28,17 @@ BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Scrapy's own settings of the README's table, with their least values: Scrapy reads them
+# itself, and a bad one would be a traceback in its start-up, or every request failing as if
+# WeChat were down (-s DOWNLOAD_TIMEOUT=-1).
+SCRAPY_INTEGERS = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+                   "DOWNLOAD_MAXSIZE": 0, "DOWNLOAD_WARNSIZE": 0, "RETRY_TIMES": 0}
+SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
+                "AUTOTHROTTLE_MAX_DELAY": 0.0, "LOGSTATS_INTERVAL": 0.0}
+SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
+                "TELNETCONSOLE_ENABLED")
+SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 
 
 class ConfigError(ValueError):
@@ -80,6 +92,7 @@ class Config:
     def from_settings(cls, settings: BaseSettings) -> Config:
         """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
         read = _Reader(settings)
+        check_scrapy_settings(settings)
         return cls(
             archive_dir=Path(read.text("ARCHIVE_DIR")),
             default_tags=read.texts("DEFAULT_TAGS"),
@@ -130,6 +143,20 @@ class Config:
 
     def tagger(self) -> Tagger:
         return Tagger(self.scam_types, self.default_tags)
+
+
+def check_scrapy_settings(settings: BaseSettings) -> None:
+    """``ConfigError`` for the first bad value of Scrapy's own settings that the README
+    documents; the crawl command asks before Scrapy sets up its logging with ``LOG_LEVEL``."""
+    read = _Reader(settings)
+    for name, least in SCRAPY_INTEGERS.items():
+        read.integer(name, least)
+    for name, low in SCRAPY_REALS.items():
+        read.real(name, low)
+    for name in SCRAPY_FLAGS:
+        read.flag(name)
+    for name in SCRAPY_LOG_LEVELS:
+        read.log_level(name)
 
 
 def redis_url_setting(settings: BaseSettings) -> str:
@@ -183,6 +210,19 @@ class _Reader:
         if value not in choices:
             raise ConfigError(f"-s {name}= takes one of {' '.join(choices)}, not {value!r}")
         return str(value)
+
+    def flag(self, name: str) -> bool:
+        try:
+            return self.settings.getbool(name)
+        except ValueError:
+            raise ConfigError(f"-s {name}= takes True or False, not "
+                              f"{self.settings.get(name)!r}") from None
+
+    def log_level(self, name: str) -> None:
+        value = self.settings.get(name)
+        levels = logging.getLevelNamesMapping()
+        if not (isinstance(value, int) or value in levels):
+            raise ConfigError(f"-s {name}= takes one of {' '.join(LOG_LEVELS)}, not {value!r}")
 
     def hosts(self, name: str, required: bool = False) -> tuple[str, ...]:
         hosts = self.texts(name)
