@@ -175,6 +175,26 @@ def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> Non
     assert "Rebuilt the index of 2 archived articles" in again.stderr
 
 
+def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The damaged index's line says to delete it; one rebuilt from the posts knows no image
+    URLs. Neither a rebuild nor a crawl in which the CDN no longer serves the images may then
+    swap a post's stored images for links to the CDN."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    post = next((tmp_path / "_posts").glob("*.md"))
+    archived = post.read_bytes()
+    assert archived.count(b"{{site.baseurl}}/postimg/") == 7
+    os.remove(tmp_path / ".state" / "index.sqlite")
+    rebuilt = scrapy("rebuild", tmp_path)
+    assert rebuilt.returncode == 0 and post.read_bytes() == archived, rebuilt.stdout
+    for path in [path for path, _ in wechat.hits("/mmbiz")]:
+        wechat.image(path.split("?")[0], b"", status=404)
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "Kept the archived" in again.stderr
+    assert post.read_bytes() == archived
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
 # -- image failures shared by several articles ---------------------------------------------
 def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
                                                               tmp_path: Path) -> None:
