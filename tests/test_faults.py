@@ -16,6 +16,7 @@ from crawler.post import compose_post
 from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
+from crawler.store.index import Index
 from tests.conftest import crawl, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
@@ -193,6 +194,25 @@ def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_pa
     assert "Kept the archived" in again.stderr
     assert post.read_bytes() == archived
     assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    legacy = serve_legacy_shape(wechat)
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, "add_blob", full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "Traceback" not in result.stderr
+    assert "cannot record the image: database or disk is full" in result.stderr
+    assert result.returncode == 1  # an index write failed
+    [post] = (tmp_path / "_posts").glob("*.md")
+    assert "{{site.baseurl}}/postimg/" not in post.read_text()
+    monkeypatch.undo()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
 
 # -- image failures shared by several articles ---------------------------------------------
