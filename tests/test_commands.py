@@ -121,6 +121,8 @@ def test_a_mistyped_spider_is_one_line_and_status_2(tmp_path: Path,
     (False, {"finish_reason": "blocked"}, 1),
     (False, {"finish_reason": "finished", "sources/attempted": 2}, 1),
     (False, {"finish_reason": "finished", "sources/attempted": 2, "sources/read": 1}, 0),
+    (False, {"finish_reason": "finished", "articles/given": 2, "pages/fetch_failed": 2}, 1),
+    (False, {"finish_reason": "finished", "articles/given": 2, "posts/unchanged": 1}, 0),
 ])
 def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool, stats: dict[str, Any],
                                                          status: int) -> None:

@@ -215,6 +215,17 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
 
+@pytest.mark.parametrize("status", [500, 503, 404])
+def test_an_article_given_that_cannot_be_fetched_fails_the_run(wechat: MockWeChat, tmp_path: Path,
+                                                              status: int) -> None:
+    """Asked for an article WeChat did not serve, the run did not do its job: as when
+    WeChat cannot be reached at all, but WeChat answered (an error page)."""
+    url = wechat.page("/s/Unavailable", "<html><body><p>系统繁忙</p></body></html>", status=status)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 1, result.stderr
+    assert "Exit status 1: none of the articles given could be fetched" in result.stderr
+
+
 # -- image failures shared by several articles ---------------------------------------------
 def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
                                                               tmp_path: Path) -> None:
