@@ -226,6 +226,18 @@ def test_an_article_given_that_cannot_be_fetched_fails_the_run(wechat: MockWeCha
     assert "Exit status 1: none of the articles given could be fetched" in result.stderr
 
 
+def test_an_article_page_redirected_in_a_loop_is_one_line_and_a_failed_run(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """The scheduler drops the redirect back as a duplicate, with no errback: the run said
+    "nothing to do" and exited 0."""
+    wechat.redirect("/s/Here", wechat.base + "/s/There")
+    url = wechat.redirect("/s/There", wechat.base + "/s/Here")
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert re.search(rf"WARNING: Not archived: could not fetch {re.escape(url)}: IgnoreRequest: "
+                     rf"redirected in a loop, back to '{re.escape(url)}'", result.stderr), result.stderr
+    assert result.returncode == 1
+
+
 # -- image failures shared by several articles ---------------------------------------------
 def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
                                                               tmp_path: Path) -> None:
