@@ -181,9 +181,11 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
 @pytest.mark.parametrize(("args", "status", "says"), [
     ((), 2, "give one article URL"),
     (("a", "b"), 2, "give one article URL"),
-    ((URL,), 1, f"no capture of {URL}"),
+    ((URL.replace("https://mp.weixin.qq.com", "http://127.0.0.1:9"),), 1, "no capture of http://127.0.0.1:9/s/"),
     (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
     (("{url}", "--show", "0"), 1, "capture 0 is no version"),
+    (("not a link",), 2, "not an http(s) URL: 'not a link'"),
+    (("https://mp.weixin.qq.com/s/…",), 2, "a link cut short with '…'"),
 ])
 def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served,
                                       capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
