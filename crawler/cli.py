@@ -31,6 +31,12 @@ class ArchiveCommand(ScrapyCommand):
     default_settings = {"LOG_LEVEL": "WARNING"}
     read_only = False  # only looks: no lock, so it can run beside a crawl
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
+            sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "
+                                  "archive (-s ARCHIVE_DIR=)", 2))
+
     @contextmanager
     def archive(self) -> Iterator[tuple[Archive, Config]]:
         assert self.settings is not None

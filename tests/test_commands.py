@@ -197,6 +197,21 @@ def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served
     assert output.err.startswith(f"scrapy versions: {says}") and output.err.count("\n") == 1
 
 
+@pytest.mark.parametrize("command", [verify.Command, check.Command, rebuild.Command])
+def test_a_command_of_the_whole_archive_refuses_an_argument(command: type[verify.Command],
+                                                            archived: tuple[Path, str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``scrapy rebuild _posts/one.md`` rebuilt every post, exit status 0."""
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    before = {path: path.stat().st_mtime_ns for path in archive.rglob("*")}
+    assert run_command(command(), archive, "_posts/one.md", **LOCAL_HOSTS) == 2
+    output = capsys.readouterr()
+    assert output.out == "" and output.err.count("\n") == 1
+    assert "takes no arguments, not '_posts/one.md'" in output.err
+    assert {path: path.stat().st_mtime_ns for path in archive.rglob("*")} == before
+
+
 def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
         archived: tuple[Path, str], legacy: Served, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
