@@ -176,6 +176,8 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
     assert line.startswith("1  ") and line.endswith("  first capture")
     assert run_command(versions.Command(), archive, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
     assert capsys.readouterr().out == (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert run_command(versions.Command(), archive, f"{legacy.url}#rd", **LOCAL_HOSTS) == 0  # as copied
+    assert capsys.readouterr().out.splitlines() == [line]
 
 
 @pytest.mark.parametrize(("args", "status", "says"), [
