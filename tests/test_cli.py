@@ -138,6 +138,15 @@ def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path,
     assert output.out == ""
 
 
+def test_an_account_s_name_cannot_break_the_refusal_s_line(archive: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    accounts = archive / "accounts.toml"
+    accounts.write_text('[[account]]\nname = "甲\\nERROR: forged"\n', encoding="utf-8")
+    assert run_command(AccountsReport(), archive, ACCOUNTS_FILE=str(accounts)) == 2
+    output = capsys.readouterr()
+    assert output.err.count("\n") == 1 and "(甲\\nERROR: forged)" in output.err
+
+
 def test_posts_whose_pages_gave_no_ids_are_no_account_of_the_report(
         archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An article whose page gave no ``__biz``/``mid``/``idx`` is keyed by its URL: that is
