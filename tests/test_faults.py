@@ -86,6 +86,19 @@ def test_a_damaged_stretch_hides_nothing_after_it_and_is_reported(tmp_path: Path
     assert [offset for _, offset in CaptureStore(tmp_path).damaged()] == [second]
 
 
+def test_a_capture_file_that_cannot_be_opened_is_reported_and_the_others_read(tmp_path: Path) -> None:
+    """verify, rebuild and versions ended in a traceback (a failing disk, a stray folder)."""
+    add(CaptureStore(tmp_path / ".state" / "warc"), 1)
+    unreadable = tmp_path / ".state" / "warc" / "captures-2000-01-01.warc.gz"
+    unreadable.mkdir()  # opening it fails as a file the disk cannot read does
+    assert urls(CaptureStore(tmp_path / ".state" / "warc")) == ["p1"]
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and "Traceback" not in verify.stderr
+    assert f"{unreadable}: the capture at byte 0 cannot be read" in verify.stdout
+    rebuild = scrapy("rebuild", tmp_path)
+    assert rebuild.returncode == 0 and "Traceback" not in rebuild.stderr
+
+
 def test_a_record_whose_body_was_cut_short_is_not_a_page(tmp_path: Path) -> None:
     import gzip
     store = CaptureStore(tmp_path)
