@@ -94,7 +94,7 @@ class Config:
         read = _Reader(settings)
         check_scrapy_settings(settings)
         return cls(
-            archive_dir=Path(read.text("ARCHIVE_DIR")),
+            archive_dir=read.path("ARCHIVE_DIR"),
             default_tags=read.texts("DEFAULT_TAGS"),
             scam_types=read.scam_types("SCAM_TYPES_FILE"),
             markdown_bullet=read.choice("MARKDOWN_BULLET", BULLETS),
@@ -103,7 +103,7 @@ class Config:
             wechat_base_url=read.web_url("WECHAT_BASE_URL"),
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0),
-            accounts_file=Path(read.text("ACCOUNTS_FILE")),
+            accounts_file=read.path("ACCOUNTS_FILE"),
             mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
             mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
@@ -191,6 +191,10 @@ class _Reader:
             raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
         return value.strip()
 
+    def path(self, name: str) -> Path:
+        """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
+        return Path(self.text(name)).expanduser()
+
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)
         if any(not isinstance(value, str) for value in values):
@@ -201,7 +205,7 @@ class _Reader:
         """The rules of the file the setting names, or the packaged ones when it is empty."""
         path = str(self.settings.get(name) or "").strip()
         try:
-            return ScamTypes.load(Path(path) if path else None)
+            return ScamTypes.load(Path(path).expanduser() if path else None)
         except ScamTypesError as error:
             raise ConfigError(f"-s {name}=: {error}") from None
 

@@ -40,6 +40,13 @@ def test_command_line_values_are_parsed() -> None:
     assert (config.block_limit, config.block_backoff) == (5, 0.5)
 
 
+def test_a_path_from_home_is_the_home_s_as_cron_s_shell_leaves_it() -> None:
+    """``sh`` leaves ``-s ARCHIVE_DIR=~/blog`` as it is: a crawl wrote into ``./~/blog``."""
+    config = Config.from_settings(settings(ARCHIVE_DIR="~/blog", ACCOUNTS_FILE="~/accounts.toml"))
+    assert (config.archive_dir, config.accounts_file) == (Path.home() / "blog",
+                                                          Path.home() / "accounts.toml")
+
+
 def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WECHAT_MP_TOKEN", "123")
     monkeypatch.setenv("WECHAT_MP_COOKIE", "a=b")
