@@ -249,11 +249,19 @@ class _Reader:
     def redis_url(self, name: str) -> str:
         """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
         value = redis_url_setting(self.settings)
-        parts = split_url(value) if value else None
-        if value and (parts is None or parts.scheme not in REDIS_SCHEMES
-                      or not (parts.hostname or parts.scheme == "unix")):
-            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), "
-                              f"not {redacted(value)!r}")
+        if not value:
+            return value
+        parts = split_url(value)
+        refusal = f"-s {name}= takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
+        if parts is None or parts.scheme not in REDIS_SCHEMES \
+                or not (parts.hostname or parts.scheme == "unix"):
+            raise ConfigError(refusal)
+        import redis  # only a job's commands need it
+
+        try:  # its options, as the client will take them (TLS ones only on rediss://)
+            redis.ConnectionPool.from_url(value).make_connection()
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{refusal}: {error}") from None
         return value
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:

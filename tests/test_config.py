@@ -70,6 +70,8 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
     ("REDIS_URL", "redis://10.0.0.5:port/0", "takes a Redis URL"),
+    ("REDIS_URL", "redis://10.0.0.5:6379/0?ssl_ca_certs=/etc/ca.pem", "unexpected keyword argument 'ssl_ca_certs'"),
+    ("REDIS_URL", "redis://10.0.0.5:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
     ("REDIS_JOB", "", "-s REDIS_JOB= takes a non-empty text"),
     ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
     ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
