@@ -9,6 +9,7 @@ it finds there.)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,10 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(self._refuse(str(error), 1))
         try:
             yield archive, config
+            sys.stdout.flush()  # here, where a reader that has gone is caught
+        except BrokenPipeError:  # `scrapy verify | head`: the rest is not wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor flushed at exit
+            sys.exit(1)
         finally:
             archive.close()
 
