@@ -7,6 +7,8 @@ is one clear line before anything starts instead of a traceback or a silent defa
 
 from __future__ import annotations
 
+import difflib
+import functools
 import logging
 import math
 import os
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
+from crawler import settings as project_settings
 from crawler.markdown import MarkdownStyle
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import Tagger
@@ -146,8 +149,14 @@ class Config:
 
 
 def check_scrapy_settings(settings: BaseSettings) -> None:
-    """``ConfigError`` for the first bad value of Scrapy's own settings that the README
-    documents; the crawl command asks before Scrapy sets up its logging with ``LOG_LEVEL``."""
+    """``ConfigError`` for a setting name given that no one reads, or the first bad value of
+    Scrapy's own settings that the README documents; the crawl command asks before Scrapy
+    sets up its logging with ``LOG_LEVEL``."""
+    for name, _ in settings.items():
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in _known():
+            meant = difflib.get_close_matches(name, _known(), n=1)
+            raise ConfigError(f"unknown setting -s {name}= ({meant[0]}?)" if meant else
+                              f"unknown setting -s {name}= (see the README's table of settings)")
     read = _Reader(settings)
     for name, least in SCRAPY_INTEGERS.items():
         read.integer(name, least)
@@ -157,6 +166,14 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         read.flag(name)
     for name in SCRAPY_LOG_LEVELS:
         read.log_level(name)
+
+
+@functools.cache
+def _known() -> frozenset[str]:
+    """The names of Scrapy's settings and this project's: a name given with ``-s`` that is
+    neither is a typo (``-s ARCHVE_DIR=``), which Scrapy would keep without a word."""
+    return frozenset(name for module in (default_settings, project_settings)
+                     for name in dir(module) if name.isupper())
 
 
 def redis_url_setting(settings: BaseSettings) -> str:

@@ -96,6 +96,13 @@ def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: s
         Config.from_settings(settings(**{name: value}))
 
 
+def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
+    """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
+    with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
+        Config.from_settings(settings(ARCHVE_DIR="/srv/blog"))
+    assert Config.from_settings(settings(JOBDIR="archive/.state/job", LOG_FILE="crawl.log"))
+
+
 def test_a_bad_log_level_is_one_line_before_scrapy_starts(tmp_path: Path) -> None:
     """Scrapy sets up its logging with ``LOG_LEVEL`` before a command runs."""
     result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x", "-L", "info")
