@@ -97,7 +97,7 @@ class Config:
         read = _Reader(settings)
         check_scrapy_settings(settings)
         return cls(
-            archive_dir=read.path("ARCHIVE_DIR"),
+            archive_dir=read.folder("ARCHIVE_DIR"),
             default_tags=read.texts("DEFAULT_TAGS"),
             scam_types=read.scam_types("SCAM_TYPES_FILE"),
             markdown_bullet=read.choice("MARKDOWN_BULLET", BULLETS),
@@ -211,6 +211,14 @@ class _Reader:
     def path(self, name: str) -> Path:
         """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
         return Path(self.text(name)).expanduser()
+
+    def folder(self, name: str) -> Path:
+        """A path that is, or can be made, a folder: not a file, nor in one."""
+        path = self.path(name)
+        existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+        if existing.exists() and not existing.is_dir():
+            raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
+        return path
 
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)

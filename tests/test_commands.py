@@ -66,8 +66,12 @@ def test_a_bad_setting_or_argument_is_status_2_and_opens_nothing(
     assert prepared(tmp_path / "b", arguments={}) == 2
     assert prepared(tmp_path / "c", arguments={"url": URL, "depth": "3"}) == 2
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("")  # an ARCHIVE_DIR that is a file, or in one
+    assert prepared(tmp_path / "file") == 2 and prepared(tmp_path / "file" / "archive") == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 3 and all(line.startswith("scrapy crawl article: ") for line in lines)
+    assert len(lines) == 5 and all(line.startswith("scrapy crawl article: ") for line in lines)
+    assert lines[-1].endswith(f"-s ARCHIVE_DIR= takes a folder, not {str(tmp_path / 'file' / 'archive')!r}: "
+                              f"{tmp_path / 'file'} is a file")
 
 
 def test_an_archive_another_run_holds_is_status_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
