@@ -220,7 +220,9 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert "Traceback" not in result.stderr
     assert "cannot record the image: database or disk is full" in result.stderr
-    assert result.returncode == 1  # an index write failed
+    assert result.returncode == 1  # an index write failed, and the ERROR lines say which
+    assert re.search(r"ERROR: Not recorded for \S+/mmbiz_gif/HeaderGifMediaId001/640\S*: database or disk is full",
+                     result.stderr)
     [post] = (tmp_path / "_posts").glob("*.md")
     assert "{{site.baseurl}}/postimg/" not in post.read_text()
     monkeypatch.undo()

@@ -168,6 +168,7 @@ class ImagePipeline(MediaPipeline):
                 continue
             except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
                 Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
+                logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
                 self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
                 continue
             self.results[url] = ImageResult(placements[-1].name)
