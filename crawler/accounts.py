@@ -35,7 +35,7 @@ class Account:
 def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Account]:
     """Read and check the accounts file; album ids become album URLs on ``base_url``."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad's BOM too
     except FileNotFoundError:
         raise AccountsError(f"there is no accounts file {str(path)!r}: copy accounts.example.toml "
                             "to it and name your accounts there (one article link each is "

@@ -9,6 +9,7 @@ it finds there.)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,12 @@ class ArchiveCommand(ScrapyCommand):
     default_settings = {"LOG_LEVEL": "WARNING"}
     read_only = False  # only looks: no lock, so it can run beside a crawl
 
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
+            sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "
+                                  "archive (-s ARCHIVE_DIR=)", 2))
+
     @contextmanager
     def archive(self) -> Iterator[tuple[Archive, Config]]:
         assert self.settings is not None
@@ -48,6 +55,10 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(self._refuse(str(error), 1))
         try:
             yield archive, config
+            sys.stdout.flush()  # here, where a reader that has gone is caught
+        except BrokenPipeError:  # `scrapy verify | head`: the rest is not wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor flushed at exit
+            sys.exit(1)
         finally:
             archive.close()
 
@@ -57,7 +68,7 @@ class ArchiveCommand(ScrapyCommand):
 
 def refuse(command: str, message: str, status: int) -> int:
     """Say in one line why ``scrapy COMMAND`` does not run; the exit status to end with."""
-    print(f"scrapy {command}: {message}", file=sys.stderr)
+    print(f"scrapy {command}: {logtext.escape_controls(message)}", file=sys.stderr)  # one line
     return status
 
 class AccountsReport(ArchiveCommand):

@@ -7,6 +7,9 @@ is one clear line before anything starts instead of a traceback or a silent defa
 
 from __future__ import annotations
 
+import difflib
+import functools
+import logging
 import math
 import os
 import re
@@ -15,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
+from crawler import settings as project_settings
 from crawler.markdown import MarkdownStyle
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import Tagger
@@ -27,6 +31,17 @@ BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Scrapy's own settings of the README's table, with their least values: Scrapy reads them
+# itself, and a bad one would be a traceback in its start-up, or every request failing as if
+# WeChat were down (-s DOWNLOAD_TIMEOUT=-1).
+SCRAPY_INTEGERS = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+                   "DOWNLOAD_MAXSIZE": 0, "DOWNLOAD_WARNSIZE": 0, "RETRY_TIMES": 0}
+SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
+                "AUTOTHROTTLE_MAX_DELAY": 0.0, "LOGSTATS_INTERVAL": 0.0}
+SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
+                "TELNETCONSOLE_ENABLED")
+SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 
 
 class ConfigError(ValueError):
@@ -80,8 +95,9 @@ class Config:
     def from_settings(cls, settings: BaseSettings) -> Config:
         """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
         read = _Reader(settings)
+        check_scrapy_settings(settings)
         return cls(
-            archive_dir=Path(read.text("ARCHIVE_DIR")),
+            archive_dir=read.folder("ARCHIVE_DIR"),
             default_tags=read.texts("DEFAULT_TAGS"),
             scam_types=read.scam_types("SCAM_TYPES_FILE"),
             markdown_bullet=read.choice("MARKDOWN_BULLET", BULLETS),
@@ -90,7 +106,7 @@ class Config:
             wechat_base_url=read.web_url("WECHAT_BASE_URL"),
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0),
-            accounts_file=Path(read.text("ACCOUNTS_FILE")),
+            accounts_file=read.path("ACCOUNTS_FILE"),
             mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
             mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
@@ -132,6 +148,34 @@ class Config:
         return Tagger(self.scam_types, self.default_tags)
 
 
+def check_scrapy_settings(settings: BaseSettings) -> None:
+    """``ConfigError`` for a setting name given that no one reads, or the first bad value of
+    Scrapy's own settings that the README documents; the crawl command asks before Scrapy
+    sets up its logging with ``LOG_LEVEL``."""
+    for name, _ in settings.items():
+        if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in _known():
+            meant = difflib.get_close_matches(name, _known(), n=1)
+            raise ConfigError(f"unknown setting -s {name}= ({meant[0]}?)" if meant else
+                              f"unknown setting -s {name}= (see the README's table of settings)")
+    read = _Reader(settings)
+    for name, least in SCRAPY_INTEGERS.items():
+        read.integer(name, least)
+    for name, low in SCRAPY_REALS.items():
+        read.real(name, low)
+    for name in SCRAPY_FLAGS:
+        read.flag(name)
+    for name in SCRAPY_LOG_LEVELS:
+        read.log_level(name)
+
+
+@functools.cache
+def _known() -> frozenset[str]:
+    """The names of Scrapy's settings and this project's: a name given with ``-s`` that is
+    neither is a typo (``-s ARCHVE_DIR=``), which Scrapy would keep without a word."""
+    return frozenset(name for module in (default_settings, project_settings)
+                     for name in dir(module) if name.isupper())
+
+
 def redis_url_setting(settings: BaseSettings) -> str:
     """``-s REDIS_URL=``, else the environment's ``WECHAT_REDIS_URL``: a URL with a
     password belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on
@@ -164,6 +208,18 @@ class _Reader:
             raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
         return value.strip()
 
+    def path(self, name: str) -> Path:
+        """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
+        return Path(self.text(name)).expanduser()
+
+    def folder(self, name: str) -> Path:
+        """A path that is, or can be made, a folder: not a file, nor in one."""
+        path = self.path(name)
+        existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+        if existing.exists() and not existing.is_dir():
+            raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
+        return path
+
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)
         if any(not isinstance(value, str) for value in values):
@@ -174,7 +230,7 @@ class _Reader:
         """The rules of the file the setting names, or the packaged ones when it is empty."""
         path = str(self.settings.get(name) or "").strip()
         try:
-            return ScamTypes.load(Path(path) if path else None)
+            return ScamTypes.load(Path(path).expanduser() if path else None)
         except ScamTypesError as error:
             raise ConfigError(f"-s {name}=: {error}") from None
 
@@ -183,6 +239,19 @@ class _Reader:
         if value not in choices:
             raise ConfigError(f"-s {name}= takes one of {' '.join(choices)}, not {value!r}")
         return str(value)
+
+    def flag(self, name: str) -> bool:
+        try:
+            return self.settings.getbool(name)
+        except ValueError:
+            raise ConfigError(f"-s {name}= takes True or False, not "
+                              f"{self.settings.get(name)!r}") from None
+
+    def log_level(self, name: str) -> None:
+        value = self.settings.get(name)
+        levels = logging.getLevelNamesMapping()
+        if not (isinstance(value, int) or value in levels):
+            raise ConfigError(f"-s {name}= takes one of {' '.join(LOG_LEVELS)}, not {value!r}")
 
     def hosts(self, name: str, required: bool = False) -> tuple[str, ...]:
         hosts = self.texts(name)
@@ -205,11 +274,19 @@ class _Reader:
     def redis_url(self, name: str) -> str:
         """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
         value = redis_url_setting(self.settings)
-        parts = split_url(value) if value else None
-        if value and (parts is None or parts.scheme not in REDIS_SCHEMES
-                      or not (parts.hostname or parts.scheme == "unix")):
-            raise ConfigError(f"-s {name}= takes a Redis URL (redis://host:port/db), "
-                              f"not {redacted(value)!r}")
+        if not value:
+            return value
+        parts = split_url(value)
+        refusal = f"-s {name}= takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
+        if parts is None or parts.scheme not in REDIS_SCHEMES \
+                or not (parts.hostname or parts.scheme == "unix"):
+            raise ConfigError(refusal)
+        import redis  # only a job's commands need it
+
+        try:  # its options, as the client will take them (TLS ones only on rediss://)
+            redis.ConnectionPool.from_url(value).make_connection()
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{refusal}: {error}") from None
         return value
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:

@@ -81,6 +81,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "no source could be read"
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
+    if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):
+        return "none of the articles given could be fetched"
     return None
 
 

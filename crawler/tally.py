@@ -63,6 +63,7 @@ class Stat(StrEnum):
     SOURCES_FAILED_PAGES = "sources/failed_pages"
     ALBUMS_LEFT = "albums/left"
     IMPORT_PAGES = "imports/pages"  # saved pages an import was given
+    ARTICLES_GIVEN = "articles/given"  # article links ``crawl article`` was given
     IMAGES_ALREADY_STORED = "images/already_stored"
     IMAGES_DOWNLOADED = "images/downloaded"
     IMAGES_FAILED = "images/failed"

@@ -62,6 +62,14 @@ def test_a_file_that_is_not_utf8_is_one_message(tmp_path: Path) -> None:
         load_accounts(path, BASE, HOSTS)
 
 
+def test_a_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.toml"
+    path.write_bytes("\ufeff[[account]]\r\nname = '甲'\r\nurls = ['https://mp.weixin.qq.com/s/Token']\r\n"
+                     .encode("utf-8"))
+    [account] = load_accounts(path, BASE, HOSTS)
+    assert account.name == "甲"
+
+
 def test_an_account_whose_link_carries_a_biz_has_that_biz(tmp_path: Path) -> None:
     [linked, short] = load(tmp_path, '''
 [[account]]

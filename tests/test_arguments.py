@@ -55,6 +55,12 @@ def test_a_list_file_leaves_out_blanks_and_comments_and_numbers_lines(tmp_path: 
     assert list_file(path, "urls_file") == [(3, "first"), (5, "second # not a comment"), (7, "third")]
 
 
+def test_a_list_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "urls.txt"
+    path.write_bytes("\ufeffhttps://mp.weixin.qq.com/s/Token\r\n".encode("utf-8"))
+    assert list_file(path, "urls_file") == [(1, "https://mp.weixin.qq.com/s/Token")]
+
+
 def test_an_empty_list_file_is_an_empty_list(tmp_path: Path) -> None:
     path = tmp_path / "urls.txt"
     path.write_bytes(b"")

@@ -100,3 +100,20 @@ def test_a_command_in_its_own_process_says_and_exits_as_the_tests_run_it(
     here = scrapy_command(command, root)
     assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
     assert real.returncode == (1 if made and command == "verify" else 0 if made else 2), real.stderr
+
+
+def test_a_reader_that_stops_reading_costs_no_traceback(tmp_path: Path) -> None:
+    """``scrapy verify | head``: the pipe closes while verify still writes."""
+    root = tmp_path / "archive"
+    made_archive(root).close()
+    for number in range(5000):  # more lines than a pipe holds
+        (root / "postimg" / f"Orphan{number}.png").write_bytes(b"png")
+    command = [sys.executable, "-m", "scrapy", "verify", "-s", f"ARCHIVE_DIR={root}"]
+    with subprocess.Popen(command, cwd=PROJECT, env=crawl_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as verify:
+        assert verify.stdout is not None and verify.stderr is not None
+        assert verify.stdout.readline().startswith(str(root))
+        verify.stdout.close()
+        errors = verify.stderr.read()
+        assert verify.wait(timeout=120) == 1
+    assert errors == ""

@@ -128,13 +128,18 @@ def test_the_accounts_of_the_file_come_first_then_the_others_the_archive_holds(
     assert all(line.endswith("; not in the accounts file") for line in lines[2:-1])
 
 
-def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path,
+@pytest.mark.parametrize(("content", "says"), [
+    ("[[account]]\nname = 1\n", "name must be a string"),
+    ('[[account]]\nname = "甲\\nERROR: forged"\n', "(甲\\nERROR: forged): nothing to archive"),  # one line
+])
+def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path, content: str, says: str,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     accounts = archive / "accounts.toml"
-    accounts.write_text("[[account]]\nname = 1\n", encoding="utf-8")
+    accounts.write_text(content, encoding="utf-8")
     assert run_command(AccountsReport(), archive, ACCOUNTS_FILE=str(accounts)) == 2
     output = capsys.readouterr()
     assert output.err.startswith("scrapy accounts-report: accounts file ")
+    assert output.err.count("\n") == 1 and says in output.err
     assert output.out == ""
 
 

@@ -66,8 +66,12 @@ def test_a_bad_setting_or_argument_is_status_2_and_opens_nothing(
     assert prepared(tmp_path / "b", arguments={}) == 2
     assert prepared(tmp_path / "c", arguments={"url": URL, "depth": "3"}) == 2
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("")  # an ARCHIVE_DIR that is a file, or in one
+    assert prepared(tmp_path / "file") == 2 and prepared(tmp_path / "file" / "archive") == 2
     lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 3 and all(line.startswith("scrapy crawl article: ") for line in lines)
+    assert len(lines) == 5 and all(line.startswith("scrapy crawl article: ") for line in lines)
+    assert lines[-1].endswith(f"-s ARCHIVE_DIR= takes a folder, not {str(tmp_path / 'file' / 'archive')!r}: "
+                              f"{tmp_path / 'file'} is a file")
 
 
 def test_an_archive_another_run_holds_is_status_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,6 +125,8 @@ def test_a_mistyped_spider_is_one_line_and_status_2(tmp_path: Path,
     (False, {"finish_reason": "blocked"}, 1),
     (False, {"finish_reason": "finished", "sources/attempted": 2}, 1),
     (False, {"finish_reason": "finished", "sources/attempted": 2, "sources/read": 1}, 0),
+    (False, {"finish_reason": "finished", "articles/given": 2, "pages/fetch_failed": 2}, 1),
+    (False, {"finish_reason": "finished", "articles/given": 2, "posts/unchanged": 1}, 0),
 ])
 def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool, stats: dict[str, Any],
                                                          status: int) -> None:
@@ -174,14 +180,18 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
     assert line.startswith("1  ") and line.endswith("  first capture")
     assert run_command(versions.Command(), archive, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
     assert capsys.readouterr().out == (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert run_command(versions.Command(), archive, f"{legacy.url}#rd", **LOCAL_HOSTS) == 0  # as copied
+    assert capsys.readouterr().out.splitlines() == [line]
 
 
 @pytest.mark.parametrize(("args", "status", "says"), [
     ((), 2, "give one article URL"),
     (("a", "b"), 2, "give one article URL"),
-    ((URL,), 1, f"no capture of {URL}"),
+    ((URL.replace("https://mp.weixin.qq.com", "http://127.0.0.1:9"),), 1, "no capture of http://127.0.0.1:9/s/"),
     (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
     (("{url}", "--show", "0"), 1, "capture 0 is no version"),
+    (("not a link",), 2, "not an http(s) URL: 'not a link'"),
+    (("https://mp.weixin.qq.com/s/…",), 2, "a link cut short with '…'"),
 ])
 def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served,
                                       capsys: pytest.CaptureFixture[str], args: tuple[str, ...],
@@ -191,6 +201,21 @@ def test_versions_refuses_in_one_line(archived: tuple[Path, str], legacy: Served
     output = capsys.readouterr()
     assert output.out == ""
     assert output.err.startswith(f"scrapy versions: {says}") and output.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [verify.Command, check.Command, rebuild.Command])
+def test_a_command_of_the_whole_archive_refuses_an_argument(command: type[verify.Command],
+                                                            archived: tuple[Path, str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``scrapy rebuild _posts/one.md`` rebuilt every post, exit status 0."""
+    archive = tmp_path / "archive"
+    shutil.copytree(archived[0], archive)
+    before = {path: path.stat().st_mtime_ns for path in archive.rglob("*")}
+    assert run_command(command(), archive, "_posts/one.md", **LOCAL_HOSTS) == 2
+    output = capsys.readouterr()
+    assert output.out == "" and output.err.count("\n") == 1
+    assert "takes no arguments, not '_posts/one.md'" in output.err
+    assert {path: path.stat().st_mtime_ns for path in archive.rglob("*")} == before
 
 
 def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(

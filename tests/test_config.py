@@ -14,7 +14,7 @@ from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
-from tests.conftest import crawl, refusal, unit_crawler
+from tests.conftest import crawl, crawl_cli, refusal, unit_crawler
 
 
 def settings(**overrides: object) -> Settings:
@@ -40,6 +40,13 @@ def test_command_line_values_are_parsed() -> None:
     assert (config.block_limit, config.block_backoff) == (5, 0.5)
 
 
+def test_a_path_from_home_is_the_home_s_as_cron_s_shell_leaves_it() -> None:
+    """``sh`` leaves ``-s ARCHIVE_DIR=~/blog`` as it is: a crawl wrote into ``./~/blog``."""
+    config = Config.from_settings(settings(ARCHIVE_DIR="~/blog", ACCOUNTS_FILE="~/accounts.toml"))
+    assert (config.archive_dir, config.accounts_file) == (Path.home() / "blog",
+                                                          Path.home() / "accounts.toml")
+
+
 def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WECHAT_MP_TOKEN", "123")
     monkeypatch.setenv("WECHAT_MP_COOKIE", "a=b")
@@ -63,6 +70,8 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
     ("REDIS_URL", "redis://10.0.0.5:port/0", "takes a Redis URL"),
+    ("REDIS_URL", "redis://10.0.0.5:6379/0?ssl_ca_certs=/etc/ca.pem", "unexpected keyword argument 'ssl_ca_certs'"),
+    ("REDIS_URL", "redis://10.0.0.5:6379/0?socket_timeout=soon", "Invalid value for 'socket_timeout'"),
     ("REDIS_JOB", "", "-s REDIS_JOB= takes a non-empty text"),
     ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
     ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
@@ -71,6 +80,35 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
 def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         Config.from_settings(settings(**{name: value}))
+
+
+@pytest.mark.parametrize("name, value", [
+    ("DOWNLOAD_TIMEOUT", "30s"), ("DOWNLOAD_TIMEOUT", "-1"), ("CONCURRENT_REQUESTS", "many"),
+    ("CONCURRENT_REQUESTS_PER_DOMAIN", "0"), ("DOWNLOAD_MAXSIZE", "32M"), ("DOWNLOAD_WARNSIZE", "-1"),
+    ("RETRY_TIMES", "-1"), ("AUTOTHROTTLE_MAX_DELAY", "1m"), ("LOGSTATS_INTERVAL", "x"),
+    ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
+    ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
+])
+def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: str) -> None:
+    """Scrapy reads these itself: unchecked, a bad one is a traceback in its start-up, or
+    every request failing as if WeChat were down (``DOWNLOAD_TIMEOUT=-1``)."""
+    with pytest.raises(ConfigError, match=re.escape(f"-s {name}= takes ")):
+        Config.from_settings(settings(**{name: value}))
+
+
+def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
+    """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
+    with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
+        Config.from_settings(settings(ARCHVE_DIR="/srv/blog"))
+    assert Config.from_settings(settings(JOBDIR="archive/.state/job", LOG_FILE="crawl.log"))
+
+
+def test_a_bad_log_level_is_one_line_before_scrapy_starts(tmp_path: Path) -> None:
+    """Scrapy sets up its logging with ``LOG_LEVEL`` before a command runs."""
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x", "-L", "info")
+    assert result.returncode == 2
+    assert refusal(result, "crawl article").startswith("scrapy crawl article: -s LOG_LEVEL= takes ")
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",

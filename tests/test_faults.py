@@ -16,6 +16,7 @@ from crawler.post import compose_post
 from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
+from crawler.store.index import Index
 from tests.conftest import crawl, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
@@ -83,6 +84,19 @@ def test_a_damaged_stretch_hides_nothing_after_it_and_is_reported(tmp_path: Path
     path.write_bytes(bytes(data))
     assert urls(CaptureStore(tmp_path)) == ["p1", "p3"]
     assert [offset for _, offset in CaptureStore(tmp_path).damaged()] == [second]
+
+
+def test_a_capture_file_that_cannot_be_opened_is_reported_and_the_others_read(tmp_path: Path) -> None:
+    """verify, rebuild and versions ended in a traceback (a failing disk, a stray folder)."""
+    add(CaptureStore(tmp_path / ".state" / "warc"), 1)
+    unreadable = tmp_path / ".state" / "warc" / "captures-2000-01-01.warc.gz"
+    unreadable.mkdir()  # opening it fails as a file the disk cannot read does
+    assert urls(CaptureStore(tmp_path / ".state" / "warc")) == ["p1"]
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and "Traceback" not in verify.stderr
+    assert f"{unreadable}: the capture at byte 0 cannot be read" in verify.stdout
+    rebuild = scrapy("rebuild", tmp_path)
+    assert rebuild.returncode == 0 and "Traceback" not in rebuild.stderr
 
 
 def test_a_record_whose_body_was_cut_short_is_not_a_page(tmp_path: Path) -> None:
@@ -173,6 +187,70 @@ def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> Non
     again = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
     assert "Traceback" not in again.stderr
     assert "Rebuilt the index of 2 archived articles" in again.stderr
+
+
+def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The damaged index's line says to delete it; one rebuilt from the posts knows no image
+    URLs. Neither a rebuild nor a crawl in which the CDN no longer serves the images may then
+    swap a post's stored images for links to the CDN."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    post = next((tmp_path / "_posts").glob("*.md"))
+    archived = post.read_bytes()
+    assert archived.count(b"{{site.baseurl}}/postimg/") == 7
+    os.remove(tmp_path / ".state" / "index.sqlite")
+    rebuilt = scrapy("rebuild", tmp_path)
+    assert rebuilt.returncode == 0 and post.read_bytes() == archived, rebuilt.stdout
+    for path in [path for path, _ in wechat.hits("/mmbiz")]:
+        wechat.image(path.split("?")[0], b"", status=404)
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "Kept the archived" in again.stderr
+    assert post.read_bytes() == archived
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    legacy = serve_legacy_shape(wechat)
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, "add_blob", full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "Traceback" not in result.stderr
+    assert "cannot record the image: database or disk is full" in result.stderr
+    assert result.returncode == 1  # an index write failed, and the ERROR lines say which
+    assert re.search(r"ERROR: Not recorded for \S+/mmbiz_gif/HeaderGifMediaId001/640\S*: database or disk is full",
+                     result.stderr)
+    [post] = (tmp_path / "_posts").glob("*.md")
+    assert "{{site.baseurl}}/postimg/" not in post.read_text()
+    monkeypatch.undo()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
+
+
+@pytest.mark.parametrize("status", [500, 503, 404])
+def test_an_article_given_that_cannot_be_fetched_fails_the_run(wechat: MockWeChat, tmp_path: Path,
+                                                              status: int) -> None:
+    """Asked for an article WeChat did not serve, the run did not do its job: as when
+    WeChat cannot be reached at all, but WeChat answered (an error page)."""
+    url = wechat.page("/s/Unavailable", "<html><body><p>系统繁忙</p></body></html>", status=status)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 1, result.stderr
+    assert "Exit status 1: none of the articles given could be fetched" in result.stderr
+
+
+def test_an_article_page_redirected_in_a_loop_is_one_line_and_a_failed_run(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """The scheduler drops the redirect back as a duplicate, with no errback: the run said
+    "nothing to do" and exited 0."""
+    wechat.redirect("/s/Here", wechat.base + "/s/There")
+    url = wechat.redirect("/s/There", wechat.base + "/s/Here")
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert re.search(rf"WARNING: Not archived: could not fetch {re.escape(url)}: IgnoreRequest: "
+                     rf"redirected in a loop, back to '{re.escape(url)}'", result.stderr), result.stderr
+    assert result.returncode == 1
 
 
 # -- image failures shared by several articles ---------------------------------------------

@@ -99,6 +99,12 @@ name = "虚假贷款"
     assert rules.explained("", "下载了一个贷款app") == ("虚假贷款",)
 
 
+def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml",
+                                       "\ufeffthreshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n"))
+    assert rules.explained("", "a") == ("x",)
+
+
 @pytest.mark.parametrize(("text", "error"), [
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 'heavy'\n", "x a takes a number"),
     ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "threshold"),

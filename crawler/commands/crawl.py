@@ -12,6 +12,7 @@ status 1.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from crawler.cli import refuse
-from crawler.config import Config, ConfigError
+from crawler.config import Config, ConfigError, check_scrapy_settings
 from crawler.distributed.job import redis_unreachable, writer_refused
 from crawler.extensions import run_failure
 from crawler.logs import quiet_banner, quiet_scrapy
@@ -36,6 +37,10 @@ class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
+        try:  # Scrapy sets up its logging before run: a bad LOG_LEVEL would be a traceback
+            check_scrapy_settings(self.settings)
+        except ConfigError as error:
+            sys.exit(refuse(f"crawl {args[0] if args else ''}".rstrip(), str(error), 2))
         quiet_banner(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ import sys
 
 from crawler.cli import ArchiveCommand
 from crawler.versions import versions_of
+from crawler.wechat.urls import BadArticleURL, article_link
 
 
 class Command(ArchiveCommand):
@@ -28,9 +29,13 @@ class Command(ArchiveCommand):
         if len(args) != 1:
             sys.exit(self._refuse("give one article URL: scrapy versions URL [--show N]", 2))
         with self.archive() as (archive, config):
-            versions = list(versions_of(archive, args[0], config.markdown_style()))
+            try:
+                url = article_link(args[0], config.article_hosts)
+            except BadArticleURL as error:
+                sys.exit(self._refuse(str(error), 2))
+            versions = list(versions_of(archive, url, config.markdown_style()))
             if not versions:
-                sys.exit(self._refuse(f"no capture of {args[0]} in {archive.layout.captures}", 1))
+                sys.exit(self._refuse(f"no capture of {url} in {archive.layout.captures}", 1))
             if opts.show is None:
                 for version in versions:
                     print(version.line())

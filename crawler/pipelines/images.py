@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -164,6 +165,11 @@ class ImagePipeline(MediaPipeline):
                 placements.append(self.images.place(url, image))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
+                continue
+            except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
+                Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
+                logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
+                self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
                 continue
             self.results[url] = ImageResult(placements[-1].name)
         return placements

@@ -53,7 +53,7 @@ def list_file(path: Path, what: str) -> list[tuple[int, str]]:
     """(line number, line) of a list file: one entry per line, blank lines and lines
     starting with ``#`` (after any indentation) left out."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad's BOM too
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
         raise ArgumentError(f"cannot read {what} {str(path)!r}: {reason}") from None

@@ -16,6 +16,7 @@ import scrapy
 from crawler.config import Config
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
+from crawler.tally import Stat
 from crawler.wechat.urls import BadArticleURL, article_link
 
 
@@ -51,6 +52,7 @@ class ArticleSpider(WeChatSpider):
     params: ArticleParams
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.tally.set(Stat.ARTICLES_GIVEN, len(self.params.urls))  # for the exit status
         for url in self.params.urls:
             yield self.article_request(url, "url", refetch=True)
 

@@ -15,7 +15,9 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.http.request import CookiesT
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -57,6 +59,7 @@ class WeChatSpider(scrapy.Spider):
             params = cls.Params.from_arguments(arguments, Config.from_settings(crawler.settings))
         spider = super().from_crawler(crawler)
         spider.params = params
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     # Read when first used: the spider is made before the crawl's settings are final.
@@ -194,6 +197,14 @@ class WeChatSpider(scrapy.Spider):
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """An article page redirected back to a page of its own chain is dropped by the
+        scheduler as a duplicate, with no errback: it is a page that cannot be fetched."""
+        if request.meta.get("article") and request.url in request.meta.get("redirect_urls", ()):
+            failure = Failure(IgnoreRequest(f"redirected in a loop, back to {request.url!r}"))
+            failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+            self.fetch_failed(failure)
 
     # -- albums --------------------------------------------------------------------------
     def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:

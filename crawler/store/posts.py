@@ -141,9 +141,13 @@ def front_matter(path: Path) -> dict[str, Any]:
 
 def is_worse(new: str, old: str,
              image_identity: Callable[[str], str] = lambda target: target) -> bool:
-    """Whether post ``new`` has lost what ``old`` had: any of its distinct images, or more
-    than half of the text a reader sees (markup, link targets and attribution not counted)."""
+    """Whether post ``new`` has lost what ``old`` had: any of its distinct images, any of
+    its stored ones (shown from the CDN instead: an index rebuilt from the posts knows no
+    image URLs, and the CDN may no longer have them), or more than half of the text a reader
+    sees (markup, link targets and attribution not counted)."""
     if len(distinct_images(new, image_identity)) < len(distinct_images(old, image_identity)):
+        return True
+    if len(_stored_images(new)) < len(_stored_images(old)):
         return True
     return visible_length(new) < visible_length(old) / 2
 
@@ -152,6 +156,11 @@ def distinct_images(post: str,
                     image_identity: Callable[[str], str] = lambda target: target) -> set[str]:
     """The images a post shows, each counted once however often it is shown."""
     return {image_identity(target) for target in _IMAGE.findall(_body(post))}
+
+
+def _stored_images(post: str) -> set[str]:
+    """The stored images a post shows: its image links that are no URL."""
+    return {target for target in _IMAGE.findall(_body(post)) if "://" not in target}
 
 
 def visible_length(post: str) -> int:

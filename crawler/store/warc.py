@@ -34,18 +34,22 @@ _LEVEL = 3
 
 def members(path: Path) -> Iterator[tuple[int, bytes | None]]:
     """(offset, record) for each gzip member of ``path``; the record is None for a damaged
-    stretch, after which reading goes on at the next whole record."""
-    size = path.stat().st_size
-    with path.open("rb") as stream:
-        offset = 0
-        while offset < size:
-            found = member_at(stream, offset)
-            if found is not None:
-                yield offset, found[0]
-                offset += found[1]
-                continue
-            yield offset, None
-            offset = _next_member(stream, offset + 1)
+    stretch, after which reading goes on at the next whole record. A file the disk cannot
+    read from some offset on (an I/O error, a folder of that name) is damaged from there."""
+    offset = 0
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            while offset < size:
+                found = member_at(stream, offset)
+                if found is not None:
+                    yield offset, found[0]
+                    offset += found[1]
+                    continue
+                yield offset, None
+                offset = _next_member(stream, offset + 1)
+    except OSError:
+        yield offset, None
 
 
 def member_at(stream: BinaryIO, offset: int) -> tuple[bytes, int] | None:

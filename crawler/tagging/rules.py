@@ -49,7 +49,7 @@ class ScamTypes:
         try:
             raw = (path.read_bytes() if path
                    else resources.files("crawler").joinpath(PACKAGED).read_bytes())
-            return cls._parse(tomllib.loads(raw.decode("utf-8")))
+            return cls._parse(tomllib.loads(raw.decode("utf-8-sig")))  # Notepad's BOM too
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
         except (KeyError, TypeError, ValueError) as error:
