@@ -147,7 +147,7 @@ def is_worse(new: str, old: str,
     sees (markup, link targets and attribution not counted)."""
     if len(distinct_images(new, image_identity)) < len(distinct_images(old, image_identity)):
         return True
-    if len(_stored_images(new)) < len(_stored_images(old)):
+    if _stored_images(new) < _stored_images(old):
         return True
     return visible_length(new) < visible_length(old) / 2
 
@@ -158,9 +158,10 @@ def distinct_images(post: str,
     return {image_identity(target) for target in _IMAGE.findall(_body(post))}
 
 
-def _stored_images(post: str) -> set[str]:
-    """The stored images a post shows: its image links that are no URL."""
-    return {target for target in _IMAGE.findall(_body(post)) if "://" not in target}
+def _stored_images(post: str) -> int:
+    """How many times a post shows a stored image (its image links that are no URL): each
+    time, as two image URLs with the same bytes share one file."""
+    return sum("://" not in target for target in _IMAGE.findall(_body(post)))
 
 
 def visible_length(post: str) -> int:
