@@ -44,6 +44,7 @@ _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
+_TILDE_PAIR = re.compile("~(?=~)")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
 # rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
@@ -161,8 +162,10 @@ def escape_text(text: str) -> str:
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
     # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
-    # which is what its table rows, read for code spans before escapes, need.
-    return text.replace("~~~", "&#126;~~").replace("`", "&#96;")
+    # which is what its table rows, read for code spans before escapes, need. So is a tilde
+    # before another: "~~" would strike text through, "~~~" open a code block (GFM reads
+    # no "\\~" in an image's alt text).
+    return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
 
 
 def _no_nul(text: str) -> str:

@@ -212,6 +212,34 @@ def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_pa
         assert "&lt;script&gt;alert(document.domain)&lt;/script&gt;" in html
 
 
+# -- text kramdown would read as markup, on the page Jekyll builds ---------------------------
+# (body, what the post shows of it, the elements it is, besides paragraphs)
+SHOWN_AS_TEXT = [
+    ("<p>大家好~~今天讲讲骗局~~</p>", "大家好~~今天讲讲骗局~~", set()),  # GFM strike-through
+    ("<p>好的~~~~再见~~~</p>", "好的~~~~再见~~~", set()),
+]
+
+
+def test_text_that_reads_as_markup_shows_as_text_on_the_built_page(tmp_path: Path) -> None:
+    from tests.browser import build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    for number, (body, _, _) in enumerate(SHOWN_AS_TEXT):
+        html = page(body, title=f"t{number}")
+        (posts / post_filename(parsed(html))).write_text(post(html), encoding="utf-8")
+    containers = {}
+    for built in build_site(tmp_path / "archive", tmp_path).rglob("2023/**/*.html"):
+        document = lxml.html.document_fromstring(built.read_text(encoding="utf-8"))
+        [container] = document.find_class("post-container")
+        container.remove(container.find("blockquote"))  # the attribution
+        containers[document.findtext(".//h1")] = container
+    for number, (body, shown, elements) in enumerate(SHOWN_AS_TEXT):
+        container = containers[f"t{number}"]
+        assert " ".join(container.text_content().split()) == shown, body
+        assert {e.tag for e in container.iterdescendants()} - {"p", "br"} == elements, body
+
+
 # -- 5, 6. front matter ------------------------------------------------------------------
 def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
     assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
