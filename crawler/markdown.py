@@ -81,6 +81,7 @@ _HEADING = re.compile(r"^h([1-6])$")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
+_TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
@@ -392,6 +393,14 @@ class _WeChatConverter(_MarkdownConverter):
             if background:
                 return self.image(background)
         return str(super().convert_div(el, text, parent_tags))
+
+    def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A table; one of a single row (a layout box) is that row alone: kramdown reads a
+        header with no row under it as a paragraph, its pipes and dashes shown."""
+        rows = text.strip().split("\n")
+        if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
+            text = rows[0]
+        return str(super().convert_table(el, text, parent_tags))
 
     convert_section = convert_div
     convert_figure = convert_div
