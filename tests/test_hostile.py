@@ -220,6 +220,9 @@ SHOWN_AS_TEXT = [
     # a table of one row (a layout box): a header without rows is a paragraph to kramdown
     ("<table><tr><td>左</td><td>右</td></tr></table>", "左 右", {"table", "tbody", "tr", "td"}),
     ("<table><thead><tr><th>表头</th></tr></thead></table>", "表头", {"table", "tbody", "tr", "td"}),
+    # a line's number and its dot in two elements: a list would number it 1
+    ("<p>注意：<br><u>3</u>. 不要转账</p>", "注意： 3. 不要转账", set()),
+    ('<p><a href="javascript:;">2</a>. 不要扫码</p>', "2. 不要扫码", set()),
 ]
 
 
