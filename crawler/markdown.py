@@ -271,7 +271,7 @@ class _WeChatConverter(_MarkdownConverter):
     # -- elements -------------------------------------------------------------------
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         src = _attribute(el, "data-src") or _attribute(el, "src")
-        alt = _attribute(el, "alt")
+        alt = _WHITESPACE.sub(" ", _attribute(el, "alt"))  # a blank line would end the image
         if not src.strip():
             return ""
         image = self.image(src, "" if _meaningless_alt(alt) else alt)
