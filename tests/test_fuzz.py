@@ -15,12 +15,14 @@ our own fixture pages with such fragments dropped in anywhere. For every page:
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
 The slower variant builds the posts with Jekyll, into a layout that prints the title in
-attribute values, double-quoted as Hux does and single-quoted as other themes do. Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` sets how
+attribute values, double-quoted as Hux does and single-quoted as other themes do, and into
+the JSON strings of Hux's search index. Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` sets how
 many pages (the figures in the README come from ``FUZZ_EXAMPLES=20000``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -38,7 +40,7 @@ from crawler.markdown import LONGEST_HEADING
 from crawler.post import compose_post, post_filename, theme_safe, yaml_readable
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
-from tests.browser import build_site
+from tests.browser import BASEURL, build_site
 from tests.conftest import PAGES
 from tests.test_hostile import page
 
@@ -191,6 +193,7 @@ def test_jekyll_builds_fuzzed_posts_without_error_and_runs_nothing(
     out = build_site(work / "archive", work)
     for built in out.rglob("*.html"):
         check_html(built.read_text(encoding="utf-8"), built)
+    json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
     assert len(list(out.rglob("*.html"))) >= len(written)
 
 

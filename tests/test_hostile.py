@@ -248,6 +248,27 @@ def test_text_that_reads_as_markup_shows_as_text_on_the_built_page(tmp_path: Pat
         assert {e.tag for e in container.iterdescendants()} - {"p", "br"} == elements, body
 
 
+def test_titles_and_tags_keep_the_themes_search_index_readable(tmp_path: Path) -> None:
+    """Hux prints every title and tag raw into the JSON strings of its search.json: one
+    backslash or control character, and the search of the whole site read nothing."""
+    import json
+
+    from tests.browser import BASEURL, build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    titles = ["\\\\(^o^)/ 防骗", "C:\\\\Users\\\\x", "制表\\t符", "响铃\\x07"]
+    for number, title in enumerate(titles):
+        article = parsed(page(title=title, mid=f"224749970{number}"))
+        (posts / post_filename(article)).write_text(
+            compose_post(article, {}, [f"标签{article.title}"]), encoding="utf-8")
+    out = build_site(tmp_path / "archive", tmp_path)
+    index = json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
+    assert sorted(entry["title"] for entry in index) == sorted(
+        ["＼(^o^)/ 防骗", "C:＼Users＼x", "制表 符", "响铃 "])
+    assert all(entry["tags"] == f"标签{entry['title']}" for entry in index)
+
+
 # -- 5, 6. front matter ------------------------------------------------------------------
 def test_a_titles_quotes_and_angle_brackets_are_full_width() -> None:
     assert theme_safe('x" onmouseover="alert(1)" <b>') == "x＂ onmouseover=＂alert(1)＂ ＜b＞"
