@@ -80,6 +80,8 @@ _READ_ATTRIBUTES = frozenset({
 })
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
+# Where a heading's last word of hashes starts: kramdown would take them for closing marks.
+_CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
@@ -359,6 +361,7 @@ class _WeChatConverter(_MarkdownConverter):
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
+        text = _CLOSING_HASHES.sub("\\\\", text)
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
     def formula(self, latex: str) -> str:

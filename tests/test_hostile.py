@@ -225,6 +225,8 @@ SHOWN_AS_TEXT = [
     ('<p><a href="javascript:;">2</a>. 不要扫码</p>', "2. 不要扫码", set()),
     # an image's alt text of lines: its blank line parted the image into two paragraphs
     ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="第一行\n\n# 第二行"></p>', "", {"img"}),
+    # a heading's last word of hashes: kramdown read them as the heading's closing marks
+    ("<h2>防骗第一期 #</h2>", "防骗第一期 #", {"h2"}),
 ]
 
 
