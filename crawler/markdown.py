@@ -46,6 +46,7 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # parenthesis, which the number of an element before it would make a list item's.
 _LINE_START = re.compile(r"^(\s*)([#+=.)]|-|:(?=\s)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
+_LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
@@ -166,6 +167,7 @@ def escape_text(text: str) -> str:
     text = _ANYWHERE.sub(r"\\\1", text)
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
+    text = _LONE_CARET.sub(r"\1&#94;", text)  # a line of it alone would end a block, unseen
     # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
     # which is what its table rows, read for code spans before escapes, need. So is a tilde
     # before another: "~~" would strike text through, "~~~" open a code block (GFM reads

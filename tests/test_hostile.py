@@ -227,6 +227,8 @@ SHOWN_AS_TEXT = [
     ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="第一行\n\n# 第二行"></p>', "", {"img"}),
     # a heading's last word of hashes: kramdown read them as the heading's closing marks
     ("<h2>防骗第一期 #</h2>", "防骗第一期 #", {"h2"}),
+    # a line of one caret: kramdown's end-of-block mark, gone from the page
+    ("<p>上面说的没错<br>^</p><ul><li>^</li></ul>", "上面说的没错 ^ ^", {"ul", "li"}),
 ]
 
 
