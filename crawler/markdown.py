@@ -401,6 +401,11 @@ class _WeChatConverter(_MarkdownConverter):
                 return self.image(background)
         return str(super().convert_div(el, text, parent_tags))
 
+    def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
+        table's header rule."""
+        return " " if "_inline" in parent_tags else str(super().convert_hr(el, text, parent_tags))
+
     def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A table; one of a single row (a layout box) is that row alone: kramdown reads a
         header with no row under it as a paragraph, its pipes and dashes shown."""

@@ -229,6 +229,11 @@ SHOWN_AS_TEXT = [
     ("<h2>防骗第一期 #</h2>", "防骗第一期 #", {"h2"}),
     # a line of one caret: kramdown's end-of-block mark, gone from the page
     ("<p>上面说的没错<br>^</p><ul><li>^</li></ul>", "上面说的没错 ^ ^", {"ul", "li"}),
+    # a rule in a cell: its "---" showed as a dash, or made its row a header rule and the
+    # whole table a paragraph
+    ("<table><tr><td>项目</td></tr><tr><td><hr></td></tr><tr><td>甲<hr>乙</td></tr></table>",
+     "项目 甲 乙",
+     {"table", "thead", "tbody", "tr", "th", "td"}),
 ]
 
 
