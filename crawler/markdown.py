@@ -87,6 +87,7 @@ _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 LONGEST_HEADING = 40
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 _TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
+_CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
@@ -408,8 +409,12 @@ class _WeChatConverter(_MarkdownConverter):
 
     def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A table; one of a single row (a layout box) is that row alone: kramdown reads a
-        header with no row under it as a paragraph, its pipes and dashes shown."""
+        header with no row under it as a paragraph, its pipes and dashes shown. One in a
+        table's cell is its cells' text, one after another: its pipes would part the cell."""
         rows = text.strip().split("\n")
+        if parent_tags & {"td", "th"}:
+            return " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
+                            if not _TABLE_RULE.fullmatch(row))
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))

@@ -234,6 +234,10 @@ SHOWN_AS_TEXT = [
     ("<table><tr><td>项目</td></tr><tr><td><hr></td></tr><tr><td>甲<hr>乙</td></tr></table>",
      "项目 甲 乙",
      {"table", "thead", "tbody", "tr", "th", "td"}),
+    # a table in a cell: its pipes parted the cell, its header rule showed as dashes
+    ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
+     "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
+     {"table", "thead", "tbody", "tr", "th", "td"}),
 ]
 
 
