@@ -136,6 +136,31 @@ def test_deep_nesting_keeps_its_text(depth: int) -> None:
     assert "最深处的文字" in markdown and "之后的段落" in markdown
 
 
+LONG = 200_000
+# Styles no editor writes, each of which a backtracking regex read in time growing with the
+# square of its length: about ten minutes each at this length.
+LONG_STYLES = [
+    "a" * LONG,  # a property's name with no colon after it
+    "color:x" + " " * LONG + "y",  # a value of spaces
+    "font-size:" + "1" * LONG + "x",  # a number that is not one
+    "background:" + "url(" * (LONG // 4),  # pictures that never close
+    "background:" * (LONG // 11),
+]
+
+
+def test_a_page_of_long_styles_is_converted_and_does_not_hang() -> None:
+    """The conversion runs in a process of its own, stopped if it outlives a minute: a
+    conversion that takes that long never ends for the crawl either."""
+    import subprocess
+    import sys
+    body = "".join(f'<p style="{style}">正文{n}</p><section style="{style}"></section>'
+                   for n, style in enumerate(LONG_STYLES))
+    script = "import sys; from tests.test_hostile import page, post; print(post(page(sys.stdin.read())))"
+    result = subprocess.run([sys.executable, "-c", script], input=body, capture_output=True,
+                            text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent)
+    assert all(f"正文{n}" in result.stdout for n in range(len(LONG_STYLES))), result.stdout
+
+
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     def broken(*arguments: object) -> None:
