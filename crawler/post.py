@@ -159,6 +159,5 @@ def slugify(title: str, max_bytes: int) -> str:
     text = unicodedata.normalize("NFKC", title)
     kept = "".join(c if unicodedata.category(c)[0] in "LNM" else "-" for c in text)
     slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
-    while len(slug.encode()) > max_bytes:
-        slug = slug[:-1]
+    slug = slug.encode()[:max_bytes].decode(errors="ignore")  # a character cut in two goes
     return slug.rstrip("-") or "post"

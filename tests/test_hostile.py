@@ -148,17 +148,28 @@ LONG_STYLES = [
 ]
 
 
-def test_a_page_of_long_styles_is_converted_and_does_not_hang() -> None:
-    """The conversion runs in a process of its own, stopped if it outlives a minute: a
-    conversion that takes that long never ends for the crawl either."""
+def named_and_converted_in_a_process(html: str) -> str:
+    """The file name and the post of ``html``, made in a process of its own, stopped if it
+    outlives a minute: a conversion that takes that long never ends for the crawl either."""
     import subprocess
     import sys
+    script = ("import sys; from tests.test_hostile import parsed, post, post_filename; "
+              "html = sys.stdin.read(); print(post_filename(parsed(html))); print(post(html))")
+    return subprocess.run([sys.executable, "-c", script], input=html, capture_output=True,
+                          text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent).stdout
+
+
+def test_a_page_of_long_styles_is_converted_and_does_not_hang() -> None:
     body = "".join(f'<p style="{style}">正文{n}</p><section style="{style}"></section>'
                    for n, style in enumerate(LONG_STYLES))
-    script = "import sys; from tests.test_hostile import page, post; print(post(page(sys.stdin.read())))"
-    result = subprocess.run([sys.executable, "-c", script], input=body, capture_output=True,
-                            text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent)
-    assert all(f"正文{n}" in result.stdout for n in range(len(LONG_STYLES))), result.stdout
+    made = named_and_converted_in_a_process(page(body))
+    assert all(f"正文{n}" in made for n in range(len(LONG_STYLES))), made
+
+
+def test_a_page_of_a_long_title_is_named_and_does_not_hang() -> None:
+    """The file name was cut a character at a time, the whole name encoded each time."""
+    name = named_and_converted_in_a_process(page(title="标题" * 500_000)).split("\n", 1)[0]
+    assert name.startswith("2023-11-15-标题") and len(name.encode()) <= 200
 
 
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
