@@ -149,12 +149,14 @@ LONG_STYLES = [
 
 
 def named_and_converted_in_a_process(html: str) -> str:
-    """The file name and the post of ``html``, made in a process of its own, stopped if it
-    outlives a minute: a conversion that takes that long never ends for the crawl either."""
+    """The file name, the tags and the post of ``html``, made in a process of its own, stopped
+    if it outlives a minute: a conversion that takes that long never ends for the crawl either."""
     import subprocess
     import sys
     script = ("import sys; from tests.test_hostile import parsed, post, post_filename; "
-              "html = sys.stdin.read(); print(post_filename(parsed(html))); print(post(html))")
+              "from crawler.tagging.tags import Tagger; html = sys.stdin.read(); "
+              "print(post_filename(parsed(html))); print(Tagger.packaged().tags(parsed(html))); "
+              "print(post(html))")
     return subprocess.run([sys.executable, "-c", script], input=html, capture_output=True,
                           text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent).stdout
 
@@ -170,6 +172,15 @@ def test_a_page_of_a_long_title_is_named_and_does_not_hang() -> None:
     """The file name was cut a character at a time, the whole name encoded each time."""
     name = named_and_converted_in_a_process(page(title="标题" * 500_000)).split("\n", 1)[0]
     assert name.startswith("2023-11-15-标题") and len(name.encode()) <= 200
+
+
+def test_a_page_of_a_long_album_name_is_tagged_and_does_not_hang() -> None:
+    """The count after an album's name ("15个") was looked for from each of its digits."""
+    album = "反诈" + "1" * 300_000 + "期"
+    script = (f"<script>window.album_info_list = [ {{ title: '{album}', size: '1' * 1, "
+              "albumId: '1' } ];</script>")
+    tags = named_and_converted_in_a_process(page(share=script)).split("\n")[1]
+    assert tags == repr([album])
 
 
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
