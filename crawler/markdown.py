@@ -169,6 +169,8 @@ def escape_text(text: str) -> str:
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
     text = _LONE_CARET.sub(r"\1&#94;", text)  # a line of it alone would end a block, unseen
+    if text.endswith("!"):  # a link after it would make the two an image
+        text = text[:-1] + "\\!"
     # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
     # which is what its table rows, read for code spans before escapes, need. So is a tilde
     # before another: "~~" would strike text through, "~~~" open a code block (GFM reads
