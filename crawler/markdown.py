@@ -56,9 +56,10 @@ _CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
 _CODE_SPAN = re.compile("\0span([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
-# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it;
+# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it
+# (no parenthesis in it: a run of text's "](" is read once, not to its end from each);
 # prose cannot make one: ``escape_text`` escapes its "]".
-_LINK_TARGET = re.compile(r"(\])\(([^)\s]+)\)")
+_LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
 # The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
 # is escaped): the browser then asks the CDN for the image without a Referer.
 _NO_REFERRER = '{: referrerpolicy="no-referrer"}'

@@ -148,17 +148,21 @@ LONG_STYLES = [
 ]
 
 
-def named_and_converted_in_a_process(html: str) -> str:
-    """The file name, the tags and the post of ``html``, made in a process of its own, stopped
-    if it outlives a minute: a conversion that takes that long never ends for the crawl either."""
+def in_a_process(script: str, given: str) -> str:
+    """What ``script`` prints, given ``given`` on its input, in a process of its own stopped if
+    it outlives a minute: work on one page that takes that long never ends for the crawl either."""
     import subprocess
     import sys
-    script = ("import sys; from tests.test_hostile import parsed, post, post_filename; "
-              "from crawler.tagging.tags import Tagger; html = sys.stdin.read(); "
-              "print(post_filename(parsed(html))); print(Tagger.packaged().tags(parsed(html))); "
-              "print(post(html))")
-    return subprocess.run([sys.executable, "-c", script], input=html, capture_output=True,
+    return subprocess.run([sys.executable, "-c", script], input=given, capture_output=True,
                           text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent).stdout
+
+
+def named_and_converted_in_a_process(html: str) -> str:
+    """The file name, the tags and the post of ``html`` (``in_a_process``)."""
+    return in_a_process("import sys; from tests.test_hostile import parsed, post, post_filename; "
+                        "from crawler.tagging.tags import Tagger; html = sys.stdin.read(); "
+                        "print(post_filename(parsed(html))); "
+                        "print(Tagger.packaged().tags(parsed(html))); print(post(html))", html)
 
 
 def test_a_page_of_long_styles_is_converted_and_does_not_hang() -> None:
@@ -181,6 +185,17 @@ def test_a_page_of_a_long_album_name_is_tagged_and_does_not_hang() -> None:
               "albumId: '1' } ];</script>")
     tags = named_and_converted_in_a_process(page(share=script)).split("\n")[1]
     assert tags == repr([album])
+
+
+def test_relinking_a_post_of_long_bracket_text_does_not_hang() -> None:
+    """A link's target was looked for from each "](" of the text to the end of the run."""
+    target = "https://mp.weixin.qq.com/s/Target"
+    html = page("<p>" + "](" * 300_000 + f'</p><p><a href="{target}">往期</a></p>')
+    relinked = in_a_process("import sys; from crawler.markdown import relink; "
+                            "from tests.test_hostile import post; "
+                            f"print(relink(post(sys.stdin.read()), {{'{target}'}}, '2023-11-15-x'))",
+                            html)
+    assert "[往期]({% post_url 2023-11-15-x %})" in relinked
 
 
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
