@@ -198,6 +198,17 @@ def test_relinking_a_post_of_long_bracket_text_does_not_hang() -> None:
     assert "[往期]({% post_url 2023-11-15-x %})" in relinked
 
 
+def test_reading_a_post_of_long_bracket_runs_does_not_hang() -> None:
+    """What a reader sees of a post (compared when a post is replaced, and by the watch) was
+    read with a search for a link's end from each "[" of the text, and each "![" of code."""
+    html = page("<p>" + "![" * 150_000 + "</p><pre>" + "![" * 150_000 + "</pre>")
+    seen = in_a_process("import sys; from crawler.store.posts import distinct_images, "
+                        "visible_length; from tests.test_hostile import post; "
+                        "made = post(sys.stdin.read()); "
+                        "print(visible_length(made), len(distinct_images(made)))", html)
+    assert seen.split() == ["0", "0"]
+
+
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     def broken(*arguments: object) -> None:
