@@ -209,6 +209,21 @@ def test_reading_a_post_of_long_bracket_runs_does_not_hang() -> None:
     assert seen.split() == ["0", "0"]
 
 
+def test_verifying_an_archive_of_a_post_of_long_bracket_runs_does_not_hang(tmp_path: Path) -> None:
+    """``verify`` looked for an image's end from each "![" of a post's code."""
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (tmp_path / "postimg").mkdir()
+    (posts / "2023-11-15-t.md").write_text(post(page("<pre>" + "![" * 300_000 + "</pre>")),
+                                           encoding="utf-8")
+    found = in_a_process("import sys; from pathlib import Path; from crawler.store.archive import Archive; "
+                         "from crawler.store.check import posts_with_remote_images; "
+                         "root = Path(sys.stdin.read()); Archive(root).close(); "
+                         "print(list(posts_with_remote_images(Archive(root, read_only=True), "
+                         "{'mmbiz.qpic.cn'})))", str(tmp_path))
+    assert found.strip() == "[]"
+
+
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     def broken(*arguments: object) -> None:
