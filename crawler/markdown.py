@@ -42,9 +42,10 @@ from crawler.wechat.urls import (
 
 _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-# What would start a block at the start of a line, which a text node may be; also a dot or
-# parenthesis, which the number of an element before it would make a list item's.
-_LINE_START = re.compile(r"^(\s*)([#+=.)]|-|:(?=\s)|\d+(?=[.)]))")
+# What would start a block at the start of a line, which a text node may be (a colon alone
+# there, the next node's space would follow); also a dot or parenthesis, which the number of
+# an element before it would make a list item's.
+_LINE_START = re.compile(r"^(\s*)([#+=.)]|-|:(?=\s|$)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)")

@@ -311,6 +311,8 @@ SHOWN_AS_TEXT = [
     # a line's number and its dot in two elements: a list would number it 1
     ("<p>注意：<br><u>3</u>. 不要转账</p>", "注意： 3. 不要转账", set()),
     ('<p><a href="javascript:;">2</a>. 不要扫码</p>', "2. 不要扫码", set()),
+    # a colon in an element of its own at a line's start: a definition of the line before
+    ("<p>名词</p><p><u>:</u> 定义</p>", "名词 : 定义", set()),
     # an image's alt text of lines: its blank line parted the image into two paragraphs
     ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="第一行\n\n# 第二行"></p>', "", {"img"}),
     # a heading's last word of hashes: kramdown read them as the heading's closing marks
