@@ -48,7 +48,7 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#+=.)]|-|:(?=\s|$)|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
-_TILDE_PAIR = re.compile("~(?=~)")
+_TILDE_PAIR = re.compile("~(?=~)|^~|~$")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
 # rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
@@ -175,8 +175,8 @@ def escape_text(text: str) -> str:
         text = text[:-1] + "\\!"
     # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
     # which is what its table rows, read for code spans before escapes, need. So is a tilde
-    # before another: "~~" would strike text through, "~~~" open a code block (GFM reads
-    # no "\\~" in an image's alt text).
+    # before another, or at an end, beside another element's: "~~" would strike text through,
+    # "~~~" open a code block (GFM reads no "\\~" in an image's alt text).
     return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
 
 

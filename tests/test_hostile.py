@@ -305,6 +305,7 @@ def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_pa
 SHOWN_AS_TEXT = [
     ("<p>大家好~~今天讲讲骗局~~</p>", "大家好~~今天讲讲骗局~~", set()),  # GFM strike-through
     ("<p>好的~~~~再见~~~</p>", "好的~~~~再见~~~", set()),
+    ("<p>好<u>~</u>~骗局~<u>~</u>好</p>", "好~~骗局~~好", set()),  # tildes of two elements
     # a table of one row (a layout box): a header without rows is a paragraph to kramdown
     ("<table><tr><td>左</td><td>右</td></tr></table>", "左 右", {"table", "tbody", "tr", "td"}),
     ("<table><thead><tr><th>表头</th></tr></thead></table>", "表头", {"table", "tbody", "tr", "td"}),
