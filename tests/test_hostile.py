@@ -323,8 +323,7 @@ SHOWN_AS_TEXT = [
     # a rule in a cell: its "---" showed as a dash, or made its row a header rule and the
     # whole table a paragraph
     ("<table><tr><td>项目</td></tr><tr><td><hr></td></tr><tr><td>甲<hr>乙</td></tr></table>",
-     "项目 甲 乙",
-     {"table", "thead", "tbody", "tr", "th", "td"}),
+     "项目 甲 乙", {"table", "thead", "tbody", "tr", "th", "td"}),
     # an exclamation mark before a link: kramdown read the two as an image of the link's URL
     ('<p>快看!<a href="https://a.example/x">链接</a></p>', "快看!链接", {"a"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
@@ -363,6 +362,7 @@ def test_titles_and_tags_keep_the_themes_search_index_readable(tmp_path: Path) -
     posts = tmp_path / "archive" / "_posts"
     posts.mkdir(parents=True)
     (tmp_path / "archive" / "postimg").mkdir()
+    # as the page's script writes them: \\(^o^)/, C:\\Users\\x, a tab, a bell
     titles = ["\\\\(^o^)/ 防骗", "C:\\\\Users\\\\x", "制表\\t符", "响铃\\x07"]
     for number, title in enumerate(titles):
         article = parsed(page(title=title, mid=f"224749970{number}"))
