@@ -55,7 +55,7 @@ PIECES = [*"{}%#*_[]()<>&;|\\`~$:!-+=.\"' \n\t/@?", "\u00a0", "\u200b", "\u3000"
           "²", "٣", "{{", "{%", "%}", "}}", "{{ site.title }}", "{% include x %}", "{%- raw -%}",
           "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;",
           "javascript:", "]]>", "<!--", "-->", "yes", "null", "---", "~~~", "```", "1.", "# ",
-          "> ", "- ", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
+          "> ", "- ", "^", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
           "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"]
 URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
         "http://[CDATA[x", "javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,<b>", "//x.y/z",
@@ -64,7 +64,7 @@ URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
 TAGS = ["p", "b", "i", "em", "strong", "span", "section", "div", "a", "code", "pre", "h1", "h2",
         "h4", "blockquote", "ul", "ol", "li", "table", "tr", "td", "th", "font", "sup", "iframe",
         "mpvoice", "mp-common-mpaudio", "qqmusic", "mp-miniprogram", "svg", "script", "style",
-        "img", "br", "embed", "mp-common-profile", "wx-formula"]
+        "img", "br", "embed", "mp-common-profile", "wx-formula", "hr", "u", "thead"]
 ATTRIBUTES = st.sampled_from([
     ("href", URLS), ("data-src", URLS), ("src", URLS), ("alt", PIECES), ("name", PIECES),
     ("style", ["display:none", "visibility:hidden", "background-image:url(http://[::1)",
