@@ -41,7 +41,8 @@ from crawler.wechat.urls import (
 )
 
 _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
-_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# An entity, or the start of one at the text's end, which the next element's text may end.
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]*(?:;|$))")
 # What would start a block at the start of a line, which a text node may be (a colon alone
 # there, the next node's space would follow); also a dot or parenthesis, which the number of
 # an element before it would make a list item's.

@@ -326,6 +326,8 @@ SHOWN_AS_TEXT = [
      "项目 甲 乙", {"table", "thead", "tbody", "tr", "th", "td"}),
     # an exclamation mark before a link: kramdown read the two as an image of the link's URL
     ('<p>快看!<a href="https://a.example/x">链接</a></p>', "快看!链接", {"a"}),
+    # an entity's text in two elements: kramdown read the two as the entity
+    ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
