@@ -455,8 +455,8 @@ def _lean(root: etree._Element) -> str:
     BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
     are unwrapped (before anything else is read of them: they are most of the elements),
     dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
-    stand for (a code page has a thousand), and only the attributes the converter reads stay
-    (``style`` only where it names a background picture).
+    stand for (a code page has a thousand), italics beside italics are one, and only the
+    attributes the converter reads stay (``style`` only where it names a background picture).
     """
     for element in _not_content_in(root):
         element.tag = dom.GOING
@@ -467,6 +467,7 @@ def _lean(root: etree._Element) -> str:
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    _join_adjacent_italics(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
@@ -475,6 +476,22 @@ def _lean(root: etree._Element) -> str:
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _join_adjacent_italics(root: etree._Element) -> None:
+    """Italics right after italics, nothing between, made one: kramdown reads ``*a**b*`` as
+    one, its ``**`` shown (bold beside bold, ``**a****b**``, reads as two)."""
+    for element in list(root.iter("em", "i")):
+        before, parent = element.getprevious(), element.getparent()
+        if before is None or parent is None or before.tag not in ("em", "i") or before.tail:
+            continue
+        if len(before):
+            before[-1].tail = (before[-1].tail or "") + (element.text or "")
+        else:
+            before.text = (before.text or "") + (element.text or "")
+        before.extend(list(element))
+        before.tail = element.tail
+        parent.remove(element)
 
 
 @widgets.per_style

@@ -328,6 +328,8 @@ SHOWN_AS_TEXT = [
     ('<p>快看!<a href="https://a.example/x">链接</a></p>', "快看!链接", {"a"}),
     # an entity's text in two elements: kramdown read the two as the entity
     ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
+    # italics beside italics: kramdown read "*防骗**提醒*" as one, its "**" shown
+    ("<p><em>防骗</em><i>提醒</i>，<em>别</em><em>信</em></p>", "防骗提醒，别信", {"em"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
