@@ -208,7 +208,7 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
     return converter
 
 
-def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
+def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False) -> str:
     """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
     paragraphs and to nothing else.
 
@@ -216,15 +216,20 @@ def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
     would show as text, or worse, be glued to a code block's closing fence: kramdown would
     then not close the block there, and the next code block's text would be read as HTML.
     """
-    return "".join(piece if number % 2 or not _is_paragraph(piece, first=number == 0)
+    return "".join(piece if number % 2 or not _is_paragraph(piece, number == 0, code)
                    else wrap(piece) for number, piece in enumerate(_BLANK_LINES.split(text)))
 
 
-def _is_paragraph(piece: str, first: bool) -> bool:
+def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
     """Whether ``piece`` (between blank lines) is a paragraph of text: not a block the
-    converter wrote, nor the indented rest of one (a list item's)."""
-    return bool(piece.strip()) and (first or not piece[0].isspace()) \
-        and not _BLOCK_START.match(piece.strip())
+    converter wrote, nor the indented rest of one (a list item's). In ``code``, whose text
+    is not escaped and may start as any block would (``|<script>…``), every piece is but a
+    code block held aside."""
+    if not piece.strip():
+        return False
+    if code:
+        return not piece.strip().startswith("\0code")
+    return (first or not piece[0].isspace()) and not _BLOCK_START.match(piece.strip())
 
 
 class _WeChatConverter(_MarkdownConverter):
@@ -327,7 +332,7 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
-        return _each_paragraph(self.code_span, text)
+        return _each_paragraph(self.code_span, text, code=True)
 
     convert_kbd = convert_samp = convert_code
 

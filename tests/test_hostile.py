@@ -330,6 +330,11 @@ SHOWN_AS_TEXT = [
     ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
     # italics beside italics: kramdown read "*防骗**提醒*" as one, its "**" shown
     ("<p><em>防骗</em><i>提醒</i>，<em>别</em><em>信</em></p>", "防骗提醒，别信", {"em"}),
+    # code whose text starts as a block would: it was written as it is, its HTML raw
+    ("<p><code>|&lt;script&gt;alert(1)&lt;/script&gt;</code></p>",
+     "|<script>alert(1)</script>", {"code"}),
+    ("<p><code>- &lt;b&gt;粗&lt;/b&gt;</code> 与 <kbd># 标题</kbd></p>", "- <b>粗</b> 与 # 标题",
+     {"code"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
