@@ -43,10 +43,10 @@ from crawler.wechat.urls import (
 _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
 # An entity, or the start of one at the text's end, which the next element's text may end.
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]*(?:;|$))")
-# What would start a block at the start of a line, which a text node may be (a colon alone
-# there, the next node's space would follow); also a dot or parenthesis, which the number of
-# an element before it would make a list item's.
-_LINE_START = re.compile(r"^(\s*)([#+=.)]|-|:(?=\s|$)|\d+(?=[.)]))")
+# What would start a block at the start of a line, which a text node may be; also a dot or
+# parenthesis, which the number of an element before it would make a list item's, and a
+# colon, which makes a definition (with the next node's space) or, after "]", a link's.
+_LINE_START = re.compile(r"^(\s*)([#+=.):]|-|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)|^~|~$")
@@ -168,7 +168,8 @@ def escape_liquid(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """Text made literal for kramdown (Liquid is seen to by ``to_markdown``, for all at once)."""
-    text = _ANYWHERE.sub(r"\\\1", text)
+    # "]:" in a link's text at a line's start would make the line a link definition, unseen
+    text = _ANYWHERE.sub(r"\\\1", text).replace("\\]:", "\\]\\:")
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
     text = _LONE_CARET.sub(r"\1&#94;", text)  # a line of it alone would end a block, unseen

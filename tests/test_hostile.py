@@ -335,6 +335,10 @@ SHOWN_AS_TEXT = [
      "|<script>alert(1)</script>", {"code"}),
     ("<p><code>- &lt;b&gt;粗&lt;/b&gt;</code> 与 <kbd># 标题</kbd></p>", "- <b>粗</b> 与 # 标题",
      {"code"}),
+    # a link at a line's start whose text holds "]:": kramdown took the line for a link
+    # definition, and it was gone
+    ('<p><a href="https://a.example/">[通知]: 点击查看</a></p>', "[通知]: 点击查看", {"a"}),
+    ('<p><a href="https://a.example/">[通知]<u>:点击</u></a></p>', "[通知]:点击", {"a"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
