@@ -121,7 +121,7 @@ def _flatten(markdown: str) -> str:
 def _unescaped(markdown: str) -> str:
     """``markdown`` without the escapes the converter writes."""
     text = _MARKDOWN_ESCAPE.sub(r"\1", markdown.replace(_LIQUID_BRACE, "{"))
-    return text.replace("&amp;", "&").replace("&#126;", "~").replace("&#96;", "`")
+    return text.replace("&amp;", "&").replace("&#126;", "~").replace("&#96;", "`").replace("&#94;", "^")
 
 
 def _text_segments(article: Article) -> tuple[list[str], list[str]]:

@@ -41,9 +41,15 @@ from crawler.wechat.urls import (
 )
 
 _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
-_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^(\s*)([#+=]|-|:(?=\s)|\d+(?=[.)]))")
+# An entity, or the start of one at the text's end, which the next element's text may end.
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]*(?:;|$))")
+# What would start a block at the start of a line, which a text node may be; also a dot or
+# parenthesis, which the number of an element before it would make a list item's, and a
+# colon, which makes a definition (with the next node's space) or, after "]", a link's.
+_LINE_START = re.compile(r"^(\s*)([#+=.):]|-|\d+(?=[.)]))")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
+_LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
+_TILDE_PAIR = re.compile("~(?=~)|^~|~$")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
 # rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
@@ -52,9 +58,10 @@ _CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
 _CODE_SPAN = re.compile("\0span([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
-# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it;
+# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it
+# (no parenthesis in it: a run of text's "](" is read once, not to its end from each);
 # prose cannot make one: ``escape_text`` escapes its "]".
-_LINK_TARGET = re.compile(r"(\])\(([^)\s]+)\)")
+_LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
 # The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
 # is escaped): the browser then asks the CDN for the image without a Referer.
 _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
@@ -77,9 +84,13 @@ _READ_ATTRIBUTES = frozenset({
 })
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
+# Where a heading's last word of hashes starts: kramdown would take them for closing marks.
+_CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
+_TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
+_CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
@@ -157,12 +168,18 @@ def escape_liquid(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """Text made literal for kramdown (Liquid is seen to by ``to_markdown``, for all at once)."""
-    text = _ANYWHERE.sub(r"\\\1", text)
+    # "]:" in a link's text at a line's start would make the line a link definition, unseen
+    text = _ANYWHERE.sub(r"\\\1", text).replace("\\]:", "\\]\\:")
     text = _ENTITY_LIKE.sub("&amp;", text)
     text = _LINE_START.sub(_escape_line_start, text)
+    text = _LONE_CARET.sub(r"\1&#94;", text)  # a line of it alone would end a block, unseen
+    if text.endswith("!"):  # a link after it would make the two an image
+        text = text[:-1] + "\\!"
     # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
-    # which is what its table rows, read for code spans before escapes, need.
-    return text.replace("~~~", "&#126;~~").replace("`", "&#96;")
+    # which is what its table rows, read for code spans before escapes, need. So is a tilde
+    # before another, or at an end, beside another element's: "~~" would strike text through,
+    # "~~~" open a code block (GFM reads no "\\~" in an image's alt text).
+    return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
 
 
 def _no_nul(text: str) -> str:
@@ -192,7 +209,7 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
     return converter
 
 
-def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
+def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False) -> str:
     """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
     paragraphs and to nothing else.
 
@@ -200,15 +217,20 @@ def _each_paragraph(wrap: Callable[[str], str], text: str) -> str:
     would show as text, or worse, be glued to a code block's closing fence: kramdown would
     then not close the block there, and the next code block's text would be read as HTML.
     """
-    return "".join(piece if number % 2 or not _is_paragraph(piece, first=number == 0)
+    return "".join(piece if number % 2 or not _is_paragraph(piece, number == 0, code)
                    else wrap(piece) for number, piece in enumerate(_BLANK_LINES.split(text)))
 
 
-def _is_paragraph(piece: str, first: bool) -> bool:
+def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
     """Whether ``piece`` (between blank lines) is a paragraph of text: not a block the
-    converter wrote, nor the indented rest of one (a list item's)."""
-    return bool(piece.strip()) and (first or not piece[0].isspace()) \
-        and not _BLOCK_START.match(piece.strip())
+    converter wrote, nor the indented rest of one (a list item's). In ``code``, whose text
+    is not escaped and may start as any block would (``|<script>…``), every piece is but a
+    code block held aside."""
+    if not piece.strip():
+        return False
+    if code:
+        return not piece.strip().startswith("\0code")
+    return (first or not piece[0].isspace()) and not _BLOCK_START.match(piece.strip())
 
 
 class _WeChatConverter(_MarkdownConverter):
@@ -265,7 +287,7 @@ class _WeChatConverter(_MarkdownConverter):
     # -- elements -------------------------------------------------------------------
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         src = _attribute(el, "data-src") or _attribute(el, "src")
-        alt = _attribute(el, "alt")
+        alt = _WHITESPACE.sub(" ", _attribute(el, "alt"))  # a blank line would end the image
         if not src.strip():
             return ""
         image = self.image(src, "" if _meaningless_alt(alt) else alt)
@@ -311,7 +333,7 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
-        return _each_paragraph(self.code_span, text)
+        return _each_paragraph(self.code_span, text, code=True)
 
     convert_kbd = convert_samp = convert_code
 
@@ -353,6 +375,7 @@ class _WeChatConverter(_MarkdownConverter):
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
+        text = _CLOSING_HASHES.sub("\\\\", text)
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
     def formula(self, latex: str) -> str:
@@ -390,6 +413,23 @@ class _WeChatConverter(_MarkdownConverter):
                 return self.image(background)
         return str(super().convert_div(el, text, parent_tags))
 
+    def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
+        table's header rule."""
+        return " " if "_inline" in parent_tags else str(super().convert_hr(el, text, parent_tags))
+
+    def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A table; one of a single row (a layout box) is that row alone: kramdown reads a
+        header with no row under it as a paragraph, its pipes and dashes shown. One in a
+        table's cell is its cells' text, one after another: its pipes would part the cell."""
+        rows = text.strip().split("\n")
+        if parent_tags & {"td", "th"}:
+            return " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
+                            if not _TABLE_RULE.fullmatch(row))
+        if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
+            text = rows[0]
+        return str(super().convert_table(el, text, parent_tags))
+
     convert_section = convert_div
     convert_figure = convert_div
     convert_wx_block = convert_div
@@ -421,8 +461,8 @@ def _lean(root: etree._Element) -> str:
     BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
     are unwrapped (before anything else is read of them: they are most of the elements),
     dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
-    stand for (a code page has a thousand), and only the attributes the converter reads stay
-    (``style`` only where it names a background picture).
+    stand for (a code page has a thousand), italics beside italics are one, and only the
+    attributes the converter reads stay (``style`` only where it names a background picture).
     """
     for element in _not_content_in(root):
         element.tag = dom.GOING
@@ -433,6 +473,7 @@ def _lean(root: etree._Element) -> str:
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
     etree.strip_tags(root, "span", "font")
+    _join_adjacent_italics(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
@@ -441,6 +482,22 @@ def _lean(root: etree._Element) -> str:
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _join_adjacent_italics(root: etree._Element) -> None:
+    """Italics right after italics, nothing between, made one: kramdown reads ``*a**b*`` as
+    one, its ``**`` shown (bold beside bold, ``**a****b**``, reads as two)."""
+    for element in list(root.iter("em", "i")):
+        before, parent = element.getprevious(), element.getparent()
+        if before is None or parent is None or before.tag not in ("em", "i") or before.tail:
+            continue
+        if len(before):
+            before[-1].tail = (before[-1].tail or "") + (element.text or "")
+        else:
+            before.text = (before.text or "") + (element.text or "")
+        before.extend(list(element))
+        before.tail = element.tail
+        parent.remove(element)
 
 
 @widgets.per_style

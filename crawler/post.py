@@ -27,7 +27,8 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 # What Jekyll's YAML reader (Ruby's Psych, libyaml) rejects even escaped, failing the whole
 # site: lone surrogates and the non-characters U+FFFE and U+FFFF.
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_FULL_WIDTH = str.maketrans({"<": "＜", ">": "＞", '"': "＂", "'": "＇"})
+_FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} | {
+    code: " " for code in range(0x20)}
 
 
 def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
@@ -95,9 +96,11 @@ def _source_link(url: str) -> str:
 
 
 def theme_safe(value: str) -> str:
-    """``value`` with ``<``, ``>``, ``"`` and ``'`` made full-width: themes print ``page.title``
-    and the tags raw, into HTML text and into attribute values, double-quoted (Hux:
-    ``title="{{page.next.title}}"``) or single-quoted (``content='{{ page.title }}'``)."""
+    """``value`` with ``<``, ``>``, ``"``, ``'`` and ``\\`` made full-width and control
+    characters spaces: themes print ``page.title`` and the tags raw, into HTML text and into
+    attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
+    (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
+    backslash or a control character leaves unreadable for the search of the whole site."""
     return value.translate(_FULL_WIDTH)
 
 
@@ -157,6 +160,5 @@ def slugify(title: str, max_bytes: int) -> str:
     text = unicodedata.normalize("NFKC", title)
     kept = "".join(c if unicodedata.category(c)[0] in "LNM" else "-" for c in text)
     slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
-    while len(slug.encode()) > max_bytes:
-        slug = slug[:-1]
+    slug = slug.encode()[:max_bytes].decode(errors="ignore")  # a character cut in two goes
     return slug.rstrip("-") or "post"

@@ -42,7 +42,8 @@ BASEURL = "/blog"
 # - the first paragraph, stripped of tags, inside the og:description attribute;
 # - the post's HTML inside <div class="post-container">;
 # - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
-#   posts under it, their titles printed raw.
+#   posts under it, their titles printed raw;
+# - the search index (search.json): every post's title and tags printed raw into JSON strings.
 # Left out: CSS, scripts, navigation, comments, header images (none of it prints post
 # data), and <body ontouchstart="">, whose empty handler would hide injected ones.
 CONFIG = f"""\
@@ -107,6 +108,22 @@ permalink: /tags/
 {% endfor %}
 """
 TAG_INDEX = f"{BASEURL}/tags/index.html"
+# The index Hux's search reads (its search.json): titles and tags printed raw into JSON
+# strings, which a backslash or a control character makes unreadable for the whole site.
+SEARCH_INDEX = """\
+---
+layout: null
+---
+[
+  {% for post in site.posts %}
+    {
+      "title"    : "{{ post.title }}",
+      "tags"     : "{{ post.tags | join: ', ' }}",
+      "url"      : "{{ site.baseurl }}{{ post.url }}"
+    } {% unless forloop.last %},{% endunless %}
+  {% endfor %}
+]
+"""
 
 
 def write_site(folder: Path) -> Path:
@@ -114,6 +131,7 @@ def write_site(folder: Path) -> Path:
     (folder / "_layouts").mkdir(parents=True)
     (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
     (folder / "tags.html").write_text(TAGS_PAGE, encoding="utf-8")
+    (folder / "search.json").write_text(SEARCH_INDEX, encoding="utf-8")
     (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
     (folder / "_layouts" / "post.html").write_text(POST_LAYOUT, encoding="utf-8")
     return folder

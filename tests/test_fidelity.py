@@ -98,3 +98,11 @@ def test_kramdown_renders_as_the_blog_does_and_says_when_it_fails() -> None:
         kramdown.process.kill()
         with pytest.raises(RenderError, match="kramdown failed"):
             kramdown.render("x")
+
+
+def test_text_written_as_an_entity_is_text_kept() -> None:
+    body = '<div id="js_content"><p>没错<br>^</p><p>好的~~再见~~ `引号`</p></div>'
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    result = measure(article)
+    assert result.text_kept == result.text_source

@@ -15,12 +15,14 @@ our own fixture pages with such fragments dropped in anywhere. For every page:
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
 The slower variant builds the posts with Jekyll, into a layout that prints the title in
-attribute values, double-quoted as Hux does and single-quoted as other themes do. Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` sets how
+attribute values, double-quoted as Hux does and single-quoted as other themes do, and into
+the JSON strings of Hux's search index. Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` sets how
 many pages (the figures in the README come from ``FUZZ_EXAMPLES=20000``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -38,7 +40,7 @@ from crawler.markdown import LONGEST_HEADING
 from crawler.post import compose_post, post_filename, theme_safe, yaml_readable
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
-from tests.browser import build_site
+from tests.browser import BASEURL, build_site
 from tests.conftest import PAGES
 from tests.test_hostile import page
 
@@ -53,7 +55,7 @@ PIECES = [*"{}%#*_[]()<>&;|\\`~$:!-+=.\"' \n\t/@?", "\u00a0", "\u200b", "\u3000"
           "²", "٣", "{{", "{%", "%}", "}}", "{{ site.title }}", "{% include x %}", "{%- raw -%}",
           "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;",
           "javascript:", "]]>", "<!--", "-->", "yes", "null", "---", "~~~", "```", "1.", "# ",
-          "> ", "- ", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
+          "> ", "- ", "^", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
           "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"]
 URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
         "http://[CDATA[x", "javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,<b>", "//x.y/z",
@@ -62,7 +64,7 @@ URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
 TAGS = ["p", "b", "i", "em", "strong", "span", "section", "div", "a", "code", "pre", "h1", "h2",
         "h4", "blockquote", "ul", "ol", "li", "table", "tr", "td", "th", "font", "sup", "iframe",
         "mpvoice", "mp-common-mpaudio", "qqmusic", "mp-miniprogram", "svg", "script", "style",
-        "img", "br", "embed", "mp-common-profile", "wx-formula"]
+        "img", "br", "embed", "mp-common-profile", "wx-formula", "hr", "u", "thead"]
 ATTRIBUTES = st.sampled_from([
     ("href", URLS), ("data-src", URLS), ("src", URLS), ("alt", PIECES), ("name", PIECES),
     ("style", ["display:none", "visibility:hidden", "background-image:url(http://[::1)",
@@ -191,6 +193,7 @@ def test_jekyll_builds_fuzzed_posts_without_error_and_runs_nothing(
     out = build_site(work / "archive", work)
     for built in out.rglob("*.html"):
         check_html(built.read_text(encoding="utf-8"), built)
+    json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
     assert len(list(out.rglob("*.html"))) >= len(written)
 
 

@@ -136,6 +136,94 @@ def test_deep_nesting_keeps_its_text(depth: int) -> None:
     assert "最深处的文字" in markdown and "之后的段落" in markdown
 
 
+LONG = 200_000
+# Styles no editor writes, each of which a backtracking regex read in time growing with the
+# square of its length: about ten minutes each at this length.
+LONG_STYLES = [
+    "a" * LONG,  # a property's name with no colon after it
+    "color:x" + " " * LONG + "y",  # a value of spaces
+    "font-size:" + "1" * LONG + "x",  # a number that is not one
+    "background:" + "url(" * (LONG // 4),  # pictures that never close
+    "background:" * (LONG // 11),
+]
+
+
+def in_a_process(script: str, given: str) -> str:
+    """What ``script`` prints, given ``given`` on its input, in a process of its own stopped if
+    it outlives a minute: work on one page that takes that long never ends for the crawl either."""
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", script], input=given, capture_output=True,
+                          text=True, timeout=60, check=True, cwd=Path(__file__).parent.parent).stdout
+
+
+def named_and_converted_in_a_process(html: str) -> str:
+    """The file name, the tags and the post of ``html`` (``in_a_process``)."""
+    return in_a_process("import sys; from tests.test_hostile import parsed, post, post_filename; "
+                        "from crawler.tagging.tags import Tagger; html = sys.stdin.read(); "
+                        "print(post_filename(parsed(html))); "
+                        "print(Tagger.packaged().tags(parsed(html))); print(post(html))", html)
+
+
+def test_a_page_of_long_styles_is_converted_and_does_not_hang() -> None:
+    body = "".join(f'<p style="{style}">正文{n}</p><section style="{style}"></section>'
+                   for n, style in enumerate(LONG_STYLES))
+    made = named_and_converted_in_a_process(page(body))
+    assert all(f"正文{n}" in made for n in range(len(LONG_STYLES))), made
+
+
+def test_a_page_of_a_long_title_is_named_and_does_not_hang() -> None:
+    """The file name was cut a character at a time, the whole name encoded each time."""
+    name = named_and_converted_in_a_process(page(title="标题" * 500_000)).split("\n", 1)[0]
+    assert name.startswith("2023-11-15-标题") and len(name.encode()) <= 200
+
+
+def test_a_page_of_a_long_album_name_is_tagged_and_does_not_hang() -> None:
+    """The count after an album's name ("15个") was looked for from each of its digits."""
+    album = "反诈" + "1" * 300_000 + "期"
+    script = (f"<script>window.album_info_list = [ {{ title: '{album}', size: '1' * 1, "
+              "albumId: '1' } ];</script>")
+    tags = named_and_converted_in_a_process(page(share=script)).split("\n")[1]
+    assert tags == repr([album])
+
+
+def test_relinking_a_post_of_long_bracket_text_does_not_hang() -> None:
+    """A link's target was looked for from each "](" of the text to the end of the run."""
+    target = "https://mp.weixin.qq.com/s/Target"
+    html = page("<p>" + "](" * 300_000 + f'</p><p><a href="{target}">往期</a></p>')
+    relinked = in_a_process("import sys; from crawler.markdown import relink; "
+                            "from tests.test_hostile import post; "
+                            f"print(relink(post(sys.stdin.read()), {{'{target}'}}, '2023-11-15-x'))",
+                            html)
+    assert "[往期]({% post_url 2023-11-15-x %})" in relinked
+
+
+def test_reading_a_post_of_long_bracket_runs_does_not_hang() -> None:
+    """What a reader sees of a post (compared when a post is replaced, and by the watch) was
+    read with a search for a link's end from each "[" of the text, and each "![" of code."""
+    html = page("<p>" + "![" * 150_000 + "</p><pre>" + "![" * 150_000 + "</pre>")
+    seen = in_a_process("import sys; from crawler.store.posts import distinct_images, "
+                        "visible_length; from tests.test_hostile import post; "
+                        "made = post(sys.stdin.read()); "
+                        "print(visible_length(made), len(distinct_images(made)))", html)
+    assert seen.split() == ["0", "0"]
+
+
+def test_verifying_an_archive_of_a_post_of_long_bracket_runs_does_not_hang(tmp_path: Path) -> None:
+    """``verify`` looked for an image's end from each "![" of a post's code."""
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (tmp_path / "postimg").mkdir()
+    (posts / "2023-11-15-t.md").write_text(post(page("<pre>" + "![" * 300_000 + "</pre>")),
+                                           encoding="utf-8")
+    found = in_a_process("import sys; from pathlib import Path; from crawler.store.archive import Archive; "
+                         "from crawler.store.check import posts_with_remote_images; "
+                         "root = Path(sys.stdin.read()); Archive(root).close(); "
+                         "print(list(posts_with_remote_images(Archive(root, read_only=True), "
+                         "{'mmbiz.qpic.cn'})))", str(tmp_path))
+    assert found.strip() == "[]"
+
+
 def test_a_page_the_parser_still_fails_on_is_one_reason(monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     def broken(*arguments: object) -> None:
@@ -210,6 +298,94 @@ def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_pa
     for html in built:
         assert "<script" not in html
         assert "&lt;script&gt;alert(document.domain)&lt;/script&gt;" in html
+
+
+# -- text kramdown would read as markup, on the page Jekyll builds ---------------------------
+# (body, what the post shows of it, the elements it is, besides paragraphs)
+SHOWN_AS_TEXT = [
+    ("<p>大家好~~今天讲讲骗局~~</p>", "大家好~~今天讲讲骗局~~", set()),  # GFM strike-through
+    ("<p>好的~~~~再见~~~</p>", "好的~~~~再见~~~", set()),
+    ("<p>好<u>~</u>~骗局~<u>~</u>好</p>", "好~~骗局~~好", set()),  # tildes of two elements
+    # a table of one row (a layout box): a header without rows is a paragraph to kramdown
+    ("<table><tr><td>左</td><td>右</td></tr></table>", "左 右", {"table", "tbody", "tr", "td"}),
+    ("<table><thead><tr><th>表头</th></tr></thead></table>", "表头", {"table", "tbody", "tr", "td"}),
+    # a line's number and its dot in two elements: a list would number it 1
+    ("<p>注意：<br><u>3</u>. 不要转账</p>", "注意： 3. 不要转账", set()),
+    ('<p><a href="javascript:;">2</a>. 不要扫码</p>', "2. 不要扫码", set()),
+    # a colon in an element of its own at a line's start: a definition of the line before
+    ("<p>名词</p><p><u>:</u> 定义</p>", "名词 : 定义", set()),
+    # an image's alt text of lines: its blank line parted the image into two paragraphs
+    ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="第一行\n\n# 第二行"></p>', "", {"img"}),
+    # a heading's last word of hashes: kramdown read them as the heading's closing marks
+    ("<h2>防骗第一期 #</h2>", "防骗第一期 #", {"h2"}),
+    # a line of one caret: kramdown's end-of-block mark, gone from the page
+    ("<p>上面说的没错<br>^</p><ul><li>^</li></ul>", "上面说的没错 ^ ^", {"ul", "li"}),
+    # a rule in a cell: its "---" showed as a dash, or made its row a header rule and the
+    # whole table a paragraph
+    ("<table><tr><td>项目</td></tr><tr><td><hr></td></tr><tr><td>甲<hr>乙</td></tr></table>",
+     "项目 甲 乙", {"table", "thead", "tbody", "tr", "th", "td"}),
+    # an exclamation mark before a link: kramdown read the two as an image of the link's URL
+    ('<p>快看!<a href="https://a.example/x">链接</a></p>', "快看!链接", {"a"}),
+    # an entity's text in two elements: kramdown read the two as the entity
+    ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
+    # italics beside italics: kramdown read "*防骗**提醒*" as one, its "**" shown
+    ("<p><em>防骗</em><i>提醒</i>，<em>别</em><em>信</em></p>", "防骗提醒，别信", {"em"}),
+    # code whose text starts as a block would: it was written as it is, its HTML raw
+    ("<p><code>|&lt;script&gt;alert(1)&lt;/script&gt;</code></p>",
+     "|<script>alert(1)</script>", {"code"}),
+    ("<p><code>- &lt;b&gt;粗&lt;/b&gt;</code> 与 <kbd># 标题</kbd></p>", "- <b>粗</b> 与 # 标题",
+     {"code"}),
+    # a link at a line's start whose text holds "]:": kramdown took the line for a link
+    # definition, and it was gone
+    ('<p><a href="https://a.example/">[通知]: 点击查看</a></p>', "[通知]: 点击查看", {"a"}),
+    ('<p><a href="https://a.example/">[通知]<u>:点击</u></a></p>', "[通知]:点击", {"a"}),
+    # a table in a cell: its pipes parted the cell, its header rule showed as dashes
+    ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
+     "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
+     {"table", "thead", "tbody", "tr", "th", "td"}),
+]
+
+
+def test_text_that_reads_as_markup_shows_as_text_on_the_built_page(tmp_path: Path) -> None:
+    from tests.browser import build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    for number, (body, _, _) in enumerate(SHOWN_AS_TEXT):
+        html = page(body, title=f"t{number}")
+        (posts / post_filename(parsed(html))).write_text(post(html), encoding="utf-8")
+    containers = {}
+    for built in build_site(tmp_path / "archive", tmp_path).rglob("2023/**/*.html"):
+        document = lxml.html.document_fromstring(built.read_text(encoding="utf-8"))
+        [container] = document.find_class("post-container")
+        container.remove(container.find("blockquote"))  # the attribution
+        containers[document.findtext(".//h1")] = container
+    for number, (body, shown, elements) in enumerate(SHOWN_AS_TEXT):
+        container = containers[f"t{number}"]
+        assert " ".join(container.text_content().split()) == shown, body
+        assert {e.tag for e in container.iterdescendants()} - {"p", "br"} == elements, body
+
+
+def test_titles_and_tags_keep_the_themes_search_index_readable(tmp_path: Path) -> None:
+    """Hux prints every title and tag raw into the JSON strings of its search.json: one
+    backslash or control character, and the search of the whole site read nothing."""
+    import json
+
+    from tests.browser import BASEURL, build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    # as the page's script writes them: \\(^o^)/, C:\\Users\\x, a tab, a bell
+    titles = ["\\\\(^o^)/ 防骗", "C:\\\\Users\\\\x", "制表\\t符", "响铃\\x07"]
+    for number, title in enumerate(titles):
+        article = parsed(page(title=title, mid=f"224749970{number}"))
+        (posts / post_filename(article)).write_text(
+            compose_post(article, {}, [f"标签{article.title}"]), encoding="utf-8")
+    out = build_site(tmp_path / "archive", tmp_path)
+    index = json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
+    assert sorted(entry["title"] for entry in index) == sorted(
+        ["＼(^o^)/ 防骗", "C:＼Users＼x", "制表 符", "响铃 "])
+    assert all(entry["tags"] == f"标签{entry['title']}" for entry in index)
 
 
 # -- 5, 6. front matter ------------------------------------------------------------------

@@ -22,7 +22,8 @@ from crawler.store.posts import PostError, front_matter, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
-_IMAGE_TARGET = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
+# An image's alt text holds no bracket but escaped ones: a run of "![" (code's) is read once.
+_IMAGE_TARGET = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
 _POST_URL = re.compile(r"\{% post_url (\S+) %\}")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the

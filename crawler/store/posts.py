@@ -22,8 +22,11 @@ _URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
 _PUBLISHED_LINE = re.compile(r"^    published: (\S+)$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
-_IMAGE = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(([^)\s]+)\)")
-_LINK = re.compile(r"\[((?:[^\]\\]|\\.)*)\]\([^)\s]+\)")
+# An image or a link, or an escape (read as a pair, so that text's escaped "!" or "[" starts
+# neither); a link's or image's text holds no bracket but escaped ones, so that a run of
+# brackets (a hostile page's, or code's) is read once, not to its end from each.
+_IMAGE = re.compile(r"\\.|!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
+_LINK = re.compile(r"\\.|\[((?:[^\[\]\\]|\\.)*)\]\([^)\s]+\)")
 
 
 class Outcome(StrEnum):
@@ -155,7 +158,7 @@ def is_worse(new: str, old: str,
 def distinct_images(post: str,
                     image_identity: Callable[[str], str] = lambda target: target) -> set[str]:
     """The images a post shows, each counted once however often it is shown."""
-    return {image_identity(target) for target in _IMAGE.findall(_body(post))}
+    return {image_identity(target) for target in _IMAGE.findall(_body(post)) if target}
 
 
 def _stored_images(post: str) -> int:
@@ -171,7 +174,9 @@ def visible_length(post: str) -> int:
 
 def visible_text(post: str) -> str:
     """A post's body without images and link targets: about what a reader sees."""
-    return _LINK.sub(r"\1", _IMAGE.sub("", _body(post)))
+    without_images = _IMAGE.sub(lambda match: "" if match.group(1) else match.group(0), _body(post))
+    return _LINK.sub(lambda match: match.group(0) if match.group(1) is None else match.group(1),
+                     without_images)
 
 
 def _body(post: str) -> str:

@@ -13,8 +13,11 @@ from crawler.wechat import dom
 from crawler.wechat.article import Article
 
 FALLBACK = "其他"
-# "#冒充客服诈骗15个": the mark and the count pages print around an album's name.
-_ALBUM_CHROME = re.compile(r"^[#＃\s]+|\s*\d+\s*个\s*$")
+# "#冒充客服诈骗15个": the mark and the count pages print around an album's name. The count
+# is read from the end, in the name reversed: searched for forwards, it was looked for from
+# each digit of a run, and a hostile name of a long one took hours.
+_ALBUM_MARK = re.compile(r"^[#＃\s]+")
+_ALBUM_COUNT_REVERSED = re.compile(r"\s*个\s*\d+\s*")
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ class Tagger:
 
 def album_tag(title: str) -> str:
     """An album's name as a tag: ``#冒充客服诈骗15个`` → ``冒充客服诈骗``."""
-    return _ALBUM_CHROME.sub("", title).strip()
+    name = _ALBUM_MARK.sub("", title)
+    count = _ALBUM_COUNT_REVERSED.match(name[::-1])
+    return (name[:len(name) - count.end()] if count else name).strip()
 
 
 def article_text(article: Article) -> str:
