@@ -540,3 +540,11 @@ def test_flattening_unwraps_the_levels_beyond_the_limit_and_only_those(levels: i
     dom.flatten_deeper_than(root, 3)  # the root is the first level
     assert [e.get("id") for e in root.iter("section")] == [f"s{n}" for n in range(min(levels, 2))]
     assert root.text_content() == "".join(map(str, range(levels)))
+
+
+def test_escaped_characters_are_no_stored_images() -> None:
+    """A rewrite that escapes less (``\\*``) shows the same stored image: it is not worse."""
+    old = _post("正文 \\* \\* \\* \\_\n\n![](local.png)")
+    new = _post("正文 * * * _\n\n![](local.png)")
+    assert not is_worse(new, old)
+    assert is_worse(_post("正文\n\n![](https://cdn/a)"), _post("正文\n\n![](local.png)"))

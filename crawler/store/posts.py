@@ -164,7 +164,7 @@ def distinct_images(post: str,
 def _stored_images(post: str) -> int:
     """How many times a post shows a stored image (its image links that are no URL): each
     time, as two image URLs with the same bytes share one file."""
-    return sum("://" not in target for target in _IMAGE.findall(_body(post)))
+    return sum(bool(target) and "://" not in target for target in _IMAGE.findall(_body(post)))
 
 
 def visible_length(post: str) -> int:
