@@ -73,7 +73,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
             and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
         return "WeChat could not be reached: every request failed for a network reason"
-    if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0):
+    if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
+            or stats.get(Stat.CAPTURES_FAILED, 0):
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
     if stats.get(Stat.STATE_READ_FAILED, 0):
         return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"

@@ -230,6 +230,23 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
 
+def test_a_capture_that_cannot_be_written_fails_the_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The raw page is part of what a run keeps: a full disk that loses it is an ERROR line
+    and exit status 1, as a post or an index write that fails; the post is written."""
+    legacy = serve_legacy_shape(wechat)
+
+    def full(self: CaptureStore, *args: object, **kwargs: object) -> None:
+        raise CaptureError("cannot write a capture to captures.warc.gz: No space left on device")
+
+    monkeypatch.setattr(CaptureStore, "add_response", full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "ERROR: Capture not written: cannot write a capture" in result.stderr
+    assert result.returncode == 1
+    assert "FAILED: the archive could not be written" in result.stderr
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
+
+
 @pytest.mark.parametrize("status", [500, 503, 404])
 def test_an_article_given_that_cannot_be_fetched_fails_the_run(wechat: MockWeChat, tmp_path: Path,
                                                               status: int) -> None:
