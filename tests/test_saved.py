@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
-from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command
-from tests.mockserver import png
+from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command, serve_legacy_shape
+from tests.mockserver import MockWeChat, png
 
 BOUNDARY = "----MultipartBoundary--abc----"
 ARTICLE_URL = "https://mp.weixin.qq.com/s/LegacyShapeToken"
@@ -331,3 +331,26 @@ def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_p
     assert "SECRET-TARGET" not in result.stderr and "link.html" not in result.stderr
     assert any("forged\\n2026-12-04" in line for line in refused)
     assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)
+
+
+def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An imported page was never fetched: what WeChat's page shows that the saved one did not
+    (a browser's DOM against WeChat's HTML) is not known to be an edit upstream. The post is
+    written again, and says no edit."""
+    legacy = serve_legacy_shape(wechat)
+    sentence = "立即调度清远市公安局上廓派出所进行预警劝阻。"
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(
+        page_text("legacy_shape.html", wechat.base).replace(sentence, "进行预警劝阻。"), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    assert sentence not in post.read_text(encoding="utf-8")
+
+    fetched = crawl("article", archive, "-a", f"url={legacy.url}")
+    assert fetched.returncode == 0, fetched.stderr
+    text = post.read_text(encoding="utf-8")
+    assert sentence in text
+    assert "updated:" not in text and "versions:" not in text

@@ -124,7 +124,10 @@ class Watched:
             return mark(text, self.book.state(key))
         now = datetime.now(CHINA_TIME)
         source = source_print(article)
-        same_page = self.book.checked(key, now.timestamp(), source) == source
+        # A page never fetched before (imported, or archived before pages were recorded) is
+        # not known to have changed: what differs may be only where its post came from.
+        recorded = self.book.checked(key, now.timestamp(), source)
+        same_page = recorded is None or recorded == source
         before = state = self.book.state(key)
         if state.answer:
             state = state.live()
