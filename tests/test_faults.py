@@ -125,6 +125,27 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert verify.returncode == 1 and "delete it" in verify.stderr
 
 
+@pytest.mark.parametrize(("message", "name"), [("database or disk is full", "SQLITE_FULL"),
+                                              ("disk I/O error", "SQLITE_IOERR"),
+                                              ("unable to open database file", "SQLITE_CANTOPEN")])
+def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str, name: str) -> None:
+    """Deleting the index loses what only it holds (albums read, links refused, what the watch
+    saw, the images' names): the line advises it only for a damaged file, not a full disk."""
+    Archive(tmp_path).close()
+
+    def fails(self: Index, *args: object, **kwargs: object) -> None:
+        error = sqlite3.OperationalError(message)
+        error.sqlite_errorname = name
+        raise error
+
+    monkeypatch.setattr(Index, "__init__", fails)
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1
+    line = refusal(result, "crawl article")
+    assert message in line and "delete" not in line and "nothing was changed" in line
+
+
 def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     first = Archive(tmp_path)
     try:

@@ -87,9 +87,8 @@ class Archive:
             self.index = Index(self.layout.index, read_only=read_only)
         except sqlite3.DatabaseError as error:
             self.close()
-            raise ArchiveError(f"the index {self.layout.index} cannot be used ({error}); if it "
-                               "is damaged, delete it: the next run rebuilds it from the "
-                               "posts") from None
+            raise ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
+                               f"{_what_to_do(error)}") from None
         self.captures = CaptureStore(self.layout.captures)
         if read_only:
             return
@@ -171,6 +170,14 @@ class Archive:
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
                         self.layout.posts)
+
+
+def _what_to_do(error: sqlite3.DatabaseError) -> str:
+    """Deleting the index loses what only it holds (albums read, links refused, what the
+    watch saw): advised for a damaged file alone, not for a full disk or a failing one."""
+    if getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return "it is damaged: delete it, and the next run rebuilds it from the posts"
+    return "nothing was changed: run again once that is mended"
 
 
 def _lock(layout: Layout) -> int:
