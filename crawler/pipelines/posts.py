@@ -59,8 +59,7 @@ class PostPipeline:
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does
-        added = self.tagger.added(article, self.archive.post_tags(article.key))
-        tags = self.tagger.tags(article, [*item.tags, *added])
+        tags = self.tagger.tags(article, item.tags, kept=self.archive.post_tags(article.key))
         try:
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))

@@ -32,20 +32,17 @@ class Tagger:
         """The packaged rules and the default ``DEFAULT_TAGS``."""
         return cls(ScamTypes.load())
 
-    def tags(self, article: Article, configured: Sequence[str] = ()) -> list[str]:
-        """The tags of ``article``'s post; ``configured`` are its account's tags."""
-        return _composed(self.derived(article), configured, self.default)
+    def tags(self, article: Article, configured: Sequence[str] = (),
+             kept: Sequence[str] = ()) -> list[str]:
+        """The tags of ``article``'s post; ``configured`` are its account's tags, ``kept``
+        those of the post it had: of these, the ones a person added (neither a type, an
+        album of the page, a default tag nor ``其他``) stay, in their order, after the others."""
+        derived = self.derived(article)
+        return _composed(derived, [*configured, *self._added(derived, kept)], self.default)
 
     def retagged(self, article: Article, tags: Sequence[str]) -> list[str]:
-        """A post's ``tags`` with its derived ones made again from ``article``: the tags a
-        person added (neither a type, an album of the page, a default tag nor ``其他``)
-        stay, in their order, after the derived ones."""
-        derived = self.derived(article)
-        return _composed(derived, self._added(derived, tags), self.default)
-
-    def added(self, article: Article, tags: Sequence[str]) -> list[str]:
-        """Of a post's ``tags``, those a person added (see ``retagged``)."""
-        return self._added(self.derived(article), tags) if tags else []
+        """A post's ``tags`` with its derived ones made again from ``article``."""
+        return self.tags(article, kept=tags)
 
     def _added(self, derived: Sequence[str], tags: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
