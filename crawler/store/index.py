@@ -273,15 +273,14 @@ class Index:
         return int(archived), int(albums), int(foreign)
 
     def archived_accounts(self) -> list[tuple[str, str]]:
-        """(``__biz``, the file name of its newest post) of every account with a post.
-
-        Keys that are URLs (``ArticleKey``: a page that gave no ids) are of no account.
-        """
-        rows = self._db.execute(
-            "SELECT substr(key, 1, instr(key, ':') - 1) AS biz, max(path) FROM articles "
-            "WHERE path != '' AND instr(key, ':') > 1 AND substr(key, instr(key, ':'), 3) != '://' "
-            "GROUP BY biz ORDER BY biz")
-        return [(str(biz), str(path)) for biz, path in rows]
+        """(``__biz``, the file name of its newest post) of every account with a post; keys
+        that are URLs (``ArticleKey``: a page that gave no ids) are of no account."""
+        newest: dict[str, str] = {}
+        for key, path in self._db.execute("SELECT key, path FROM articles WHERE path != ''"):
+            biz = ArticleKey(key).biz
+            if biz and path > newest.get(biz, ""):
+                newest[biz] = path
+        return sorted(newest.items())
 
     def publish_times(self, biz: str, newest: int) -> list[int]:
         """The publish times (Unix) of the ``newest`` latest articles of account ``biz``."""
