@@ -1,12 +1,15 @@
-"""The end-of-run summary a cron user reads, what makes a run count as failed, and the
-pace of Python's garbage collector during a crawl."""
+"""The end-of-run summary a cron user reads, what makes a run count as failed, which
+signal stopped it, and the pace of Python's garbage collector during a crawl."""
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import FrameType
 from typing import Any
 
 from scrapy import Spider, signals
@@ -109,6 +112,8 @@ class RunReport:
         lines += [f"account {line}" for line in self._per_account(spider, started)]
         failure = run_failure(stats, reason)
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
+        stopped_by = Run.of(self.crawler).stopped_by
+        reason = f"stopped by {stopped_by.name}" if stopped_by and reason == "shutdown" else reason
         # A line of the template per line of the summary: what the arguments bring from
         # outside (account names) cannot break a line (crawler.logtext).
         logger.log(logging.WARNING if troubled else logging.INFO,
@@ -189,3 +194,40 @@ class CollectorPace:
 
     def spider_closed(self) -> None:
         gc.set_threshold(*self.previous)
+
+
+class StopSignal:
+    """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
+    crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
+    short and systemd a clean stop.
+
+    Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
+    the engine has started, and calls Scrapy's after taking note. Signals reach the main
+    thread only: a crawl run elsewhere (in tests) has nothing to wrap.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, crawler: Crawler):
+        self.run = Run.of(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StopSignal:
+        stop = cls(crawler)
+        crawler.signals.connect(stop.engine_started, signal=signals.engine_started)
+        return stop
+
+    def engine_started(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for number in self.SIGNALS:
+            handler = signal.getsignal(number)
+            if callable(handler):
+                signal.signal(number, self._noting(handler))
+
+    def _noting(self, handler: Callable[[int, FrameType | None], Any]
+                ) -> Callable[[int, FrameType | None], Any]:
+        def note_then_handle(number: int, frame: FrameType | None) -> Any:
+            self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
+            return handler(number, frame)
+        return note_then_handle

@@ -7,10 +7,13 @@ once, when first asked for after the settings are final, and the spider reads it
 asked for earlier, it is an error, not a silently different value. The archive is opened
 by the crawl command before the crawl starts (a lock held by another run is then one line,
 not a traceback), or else when first asked for, and closed when the engine stops.
+``stopped_by`` is the signal that stopped the crawl (``crawler.extensions.StopSignal``),
+by which the crawl command then ends.
 """
 
 from __future__ import annotations
 
+import signal
 from functools import cached_property
 from pathlib import Path
 
@@ -29,6 +32,7 @@ class Run:
         self.crawler = crawler
         self.tally = Tally(crawler)
         self._archive: Archive | None = None
+        self.stopped_by: signal.Signals | None = None
 
     @classmethod
     def of(cls, crawler: Crawler) -> Run:

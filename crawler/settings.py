@@ -92,6 +92,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
+              "crawler.extensions.StopSignal": 0,
               "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0}
 
 # -- politeness ------------------------------------------------------------------------

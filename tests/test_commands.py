@@ -5,6 +5,8 @@ checks before a crawl starts and its exit status, ``verify``, ``check`` (its old
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,8 +26,19 @@ from crawler.run import Run
 from crawler.spiders.article import ArticleParams
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureStore
-from tests.conftest import PAGES, POST_NAME, Served, run_command, scrapy_command
+from tests.conftest import (
+    PAGES,
+    POST_NAME,
+    PROJECT,
+    Served,
+    crawl_command,
+    crawl_env,
+    run_command,
+    scrapy_command,
+)
+from tests.mockserver import Gate, MockWeChat
 from tests.redisserver import RedisServer, free_port
+from tests.site import Site, numbered
 
 URL = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
 LOCAL_HOSTS = {"ARTICLE_HOSTS": "127.0.0.1", "IMAGE_HOSTS": "127.0.0.1"}
@@ -290,3 +303,29 @@ def test_rebuild_of_an_archive_of_no_posts(tmp_path: Path, capsys: pytest.Captur
     Archive(tmp_path).close()
     assert run_command(rebuild.Command(), tmp_path) == 0
     assert capsys.readouterr().out == "rebuild: no posts\n"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
+        stop: signal.Signals, tmp_path: Path) -> None:
+    """Cron's shell sees a run cut short (status 128 + N, not 0: it did not do all it was
+    asked), and systemd a clean stop (a service killed by SIGTERM or SIGINT is one); what
+    the run had archived stays, and it says what it did."""
+    with MockWeChat() as server:
+        site = Site(server)
+        album = site.album("3102", site.serve(numbered(2247492000, 30)))
+        fourth = Gate(4)  # the signal lands mid-run however slow the machine
+        server.before_answer = fourth.before_answer
+        archive = tmp_path / "archive"
+        process = subprocess.Popen(crawl_command("album", archive, "-a", f"url={album}"),
+                                   cwd=PROJECT, env=crawl_env(), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        fourth.wait()
+        process.send_signal(stop)
+        fourth.open()
+        _, log = process.communicate(timeout=60)
+    assert process.returncode == -stop, log
+    # What Scrapy had handed its downloader is fetched and archived before the run ends
+    assert 3 <= len(list((archive / "_posts").glob("*.md"))) < 30
+    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+    assert f"stopped by {stop.name}" in summary, summary

@@ -6,12 +6,15 @@ is wrong and exit status 2; an archive that cannot be opened (another run writin
 damaged index) or a job's Redis that does not answer, one line and exit status 1; a second
 writer of a job, one line and exit status 2. A run cut short by WeChat's blocking or by
 losing Redis, in which no source could be read, or that could not reach WeChat, exits with
-status 1.
+status 1. A run stopped by a signal (Ctrl-C, ``systemctl stop``) that did not fail ends, after
+its summary, by that signal: status 128 + N to a shell, a clean stop to systemd.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -56,6 +59,9 @@ class Command(ScrapyCrawl):
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
         self.exitcode = exit_status(self.crawler_process, crawler)
+        stopped_by = Run.of(crawler).stopped_by
+        if stopped_by is not None and self.exitcode == 0:
+            end_by(stopped_by)
 
 
 def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
@@ -92,3 +98,11 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
 def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
     """1 when the crawl could not start or did not do its job (``run_failure``), else 0."""
     return 1 if runner.bootstrap_failed or run_failure(crawler.stats.get_stats()) else 0
+
+
+def end_by(number: signal.Signals) -> None:
+    """End this process by signal ``number``, as if it had never been caught."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(number, signal.SIG_DFL)
+    os.kill(os.getpid(), number)
