@@ -84,6 +84,9 @@ _READ_ATTRIBUTES = frozenset({
 })
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
+# A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
+_LATEX_BAR = re.compile(r"\\.|\|", re.S)
+_CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
 # Where a heading's last word of hashes starts: kramdown would take them for closing marks.
 _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
@@ -378,9 +381,17 @@ class _WeChatConverter(_MarkdownConverter):
         text = _CLOSING_HASHES.sub("\\\\", text)
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
-    def formula(self, latex: str) -> str:
-        """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG)."""
-        latex = _WHITESPACE.sub(" ", html.unescape(latex)).strip().replace("$$", "$ $")
+    def formula(self, latex: str, in_cell: bool = False) -> str:
+        """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG).
+
+        In a table cell kramdown parts the row at each bar, math or not, and gives the
+        math a bar escaped as ``\\|`` as a plain bar: LaTeX's own ``\\|`` is spelled
+        ``\\Vert`` there, which means the same.
+        """
+        latex = _WHITESPACE.sub(" ", html.unescape(latex)).replace("$$", "$ $")
+        if in_cell:
+            latex = _LATEX_BAR.sub(lambda bar: _CELL_BARS.get(bar.group(), bar.group()), latex)
+        latex = latex.strip()
         return f"$${latex}$$" if latex else ""
 
     def card(self, kind: str, name: str, url: str) -> str:
@@ -400,7 +411,7 @@ class _WeChatConverter(_MarkdownConverter):
         if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
             return self.convert_pre(node, "", parent_tags or set())
         if isinstance(node, Tag) and node.get("data-formula"):
-            return self.formula(str(node["data-formula"]))
+            return self.formula(str(node["data-formula"]), bool((parent_tags or set()) & {"td", "th"}))
         if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
             return self.widget(widget, self.article_url)
         return str(super().process_tag(node, parent_tags))

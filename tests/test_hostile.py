@@ -339,6 +339,10 @@ SHOWN_AS_TEXT = [
     # definition, and it was gone
     ('<p><a href="https://a.example/">[通知]: 点击查看</a></p>', "[通知]: 点击查看", {"a"}),
     ('<p><a href="https://a.example/">[通知]<u>:点击</u></a></p>', "[通知]:点击", {"a"}),
+    # a formula's bars in a cell: they parted the cell (LaTeX's \\| is a double bar)
+    ('<table><tr><td>公式</td></tr><tr><td><span data-formula="P(A|B) \\le \\|x\\|"></span>'
+     "</td></tr></table>", "公式 \\(P(A|B) \\le \\Vert x\\Vert\\)",
+     {"table", "thead", "tbody", "tr", "th", "td"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
