@@ -171,6 +171,31 @@ def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
     assert archived(archive) == {entry.mid, later.mid}
 
 
+def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not_kept(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """No album will bring the article a user named (``crawl article``), nor the one way
+    into an account (its ``urls``): the refusal is a page not fetched, said at WARNING, and
+    the account's link is asked again by the next run rather than dropped for good."""
+    site = Site(wechat, refuse_without_chksm=True)
+    art = site.serve([Art("2247485101")])[0]
+    link = site.body_link(art).replace("&amp;", "&")
+    result = crawl("article", tmp_path / "one", "-a", f"url={link}")
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"WARNING: Not archived: WeChat refused \S*2247485101\S*, a link without chksm", result.stderr)
+
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{link}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    for _ in range(2):
+        asked = len(article_requests(wechat))
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert [p for p in article_requests(wechat, asked) if "2247485101" in p], result.stderr
+        [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+        assert "WARNING" in summary and "1 not fetched" in summary, summary
+        assert "no source failed" not in result.stderr
+        assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
