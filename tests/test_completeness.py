@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import crawl
 from tests.mockserver import MockWeChat, Route
-from tests.site import BIZ, Art, Site, numbered
+from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 from tests.test_captures import posts, scrapy
 
 
@@ -194,6 +194,30 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
         assert "WARNING" in summary and "1 not fetched" in summary, summary
         assert "no source failed" not in result.stderr
         assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
+
+
+def test_an_album_whose_later_page_fails_is_reported_read_in_part(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The verification page answering page 2 of 2: the summary is a WARNING (cron mails it),
+    the album's line and the account's say that not all of it was read."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485201, 30, albums=("3308",), days_ago=1))
+    album = site.album("3308", arts)
+    listing = site._album_json
+    wechat.route("/mp/appmsgalbum", lambda query: VERIFICATION if "begin_msgid" in query
+                 else listing(query))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 20
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "WARNING" in summary, summary
+    assert "album:3308: READ IN PART (20 listed, 20 new)" in result.stderr, result.stderr
+    assert "no source failed" not in result.stderr
+    assert "this run 20 new (20 by albums), 1 sources read in part" in result.stderr
 
 
 def closed_port() -> int:
