@@ -220,6 +220,35 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert "this run 20 new (20 by albums), 1 sources read in part" in result.stderr
 
 
+@pytest.mark.parametrize("cut", ["failed", "blocked", "budget"])
+def test_links_a_run_did_not_get_to_are_followed_by_the_next(
+        wechat: MockWeChat, tmp_path: Path, cut: str) -> None:
+    """Articles only links lead to: a page that failed (HTTP 500), a run stopped by a block,
+    short links over ``FOLLOW_LINKS_PER_RUN``. The page holding the links is archived and
+    never fetched again, so the next run must remember them itself."""
+    site = Site(wechat)
+    linked = site.serve([Art(str(2247485301 + n), token=f"Linked{n}") for n in range(4)])
+    links = tuple(site.short(a) if cut == "budget" else site.body_link(a) for a in linked)
+    entry = site.serve([Art("2247485300", token="Entry", links=links)])[0]
+    failing = site.pages[linked[1].path]
+    site.pages[linked[1].path] = Route(403 if cut == "blocked" else 500, "text/plain", b"no")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                "BLOCK_LIMIT": "1", "FOLLOW_LINKS_PER_RUN": "2"}
+    crawl("accounts", tmp_path / "archive", settings=settings)
+    assert entry.mid in archived(tmp_path / "archive")
+    assert archived(tmp_path / "archive") != {a.mid for a in [entry, *linked]}
+    site.pages[linked[1].path] = failing
+    for _ in range(2):  # the budget: two short links a run
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    requested = [p for p in article_requests(wechat) if "2247485300" not in p and "Entry" not in p]
+    assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

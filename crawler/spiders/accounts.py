@@ -86,6 +86,8 @@ class AccountsSpider(WeChatSpider):
         for url in account.urls:
             self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)
+        for lead in self.discovery.left_to_follow(account):
+            yield self._follow(lead, account)
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)
         if biz and config.mp_token and config.mp_cookie:
@@ -122,10 +124,12 @@ class AccountsSpider(WeChatSpider):
                 if (request := self.album_request(lead.url, account)) is not None:
                     yield request
             elif isinstance(lead, LinkLead):
-                yield self.article_request(lead.url, "link", account,
-                                           unknown_account=lead.unknown_account)
+                yield self._follow(lead, account)
             else:
                 yield lead
+
+    def _follow(self, lead: LinkLead, account: Account) -> scrapy.Request:
+        return self.article_request(lead.url, "link", account, unknown_account=lead.unknown_account)
 
     def parse_feed(self, response: Response, **listing: Any) -> Iterator[scrapy.Request]:
         yield from self._listed(lambda: parse_feed(response.body), **listing)

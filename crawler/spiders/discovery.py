@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, StateRecord
-from crawler.store.index import Index
+from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
+from crawler.store.index import SETTLED, Index
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
@@ -94,22 +94,45 @@ class Discovery:
             yield AlbumFound(album_id(link), biz)
             yield AlbumLead(album_url(self.config.wechat_base_url, biz, album_id(link)))
 
+    def left_to_follow(self, account: Account) -> Iterator[LinkLead]:
+        """The links earlier runs found on the account's pages whose articles are not
+        settled (a page that failed, a run stopped, short links past the budget): the pages
+        holding them are archived, and not fetched again."""
+        biz = self.account_biz(account)
+        if not biz or self.config.follow_links == "none":
+            return
+        for link in self.index.links_to_follow(biz):
+            if self.index.article_of(link) is not None:
+                yield LinkLead(link)
+            elif self._may_fetch_unknown():
+                yield LinkLead(link, unknown_account=True)
+
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
             key = self.index.article_of(link)
             if key is None:
-                if self.unknown_budget > 0:
-                    self.unknown_budget -= 1
+                yield LinkToFollow(link, biz)
+                if self._may_fetch_unknown():
                     yield LinkLead(link, unknown_account=True)
                 continue
             if key.biz != biz:
                 yield from self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
+            elif self.index.article_state(key) not in SETTLED:
+                yield LinkToFollow(link, biz)
             self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
+
+    def _may_fetch_unknown(self) -> bool:
+        """Whether one more short link naming no account may be fetched this run
+        (``FOLLOW_LINKS_PER_RUN``)."""
+        if self.unknown_budget <= 0:
+            return False
+        self.unknown_budget -= 1
+        return True
 
     def foreign(self, key: str, biz: str, seen_from: str,
                 account: Account) -> Iterator[ForeignLinkFound]:
