@@ -249,6 +249,33 @@ def test_links_a_run_did_not_get_to_are_followed_by_the_next(
     assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
 
 
+@pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
+                         ids=["escaped", "unpadded"])
+def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(
+        wechat: MockWeChat, tmp_path: Path, spelled: str) -> None:
+    """A ``biz`` copied from an escaped link (``%3D%3D``) or without its padding: every page
+    of the account was taken for another account's and nothing was archived, silently."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485401, 3, albums=("3309",), days_ago=1))
+    site.album("3309", arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{spelled}"\nalbums = ["3309"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+
+
+def test_an_account_whose_biz_is_no_biz_is_refused(wechat: MockWeChat, tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text('[[account]]\nname = "测试反诈中心"\nbiz = "__biz=MzA5OTk5OTk5OQ==&mid=1"\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts)})
+    assert result.returncode == 2, result.stderr
+    assert "is not an account's __biz" in result.stderr, result.stderr
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
