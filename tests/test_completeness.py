@@ -218,6 +218,11 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert "album:3308: READ IN PART (20 listed, 20 new)" in result.stderr, result.stderr
     assert "no source failed" not in result.stderr
     assert "this run 20 new (20 by albums), 1 sources read in part" in result.stderr
+    # Never recorded as read whole: the next run reads it to its end.
+    wechat.route("/mp/appmsgalbum", listing)
+    result = crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
 
 
 @pytest.mark.parametrize("cut", ["failed", "blocked", "budget"])
