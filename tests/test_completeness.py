@@ -281,6 +281,28 @@ def test_an_account_whose_biz_is_no_biz_is_refused(wechat: MockWeChat, tmp_path:
     assert "is not an account's __biz" in result.stderr, result.stderr
 
 
+def test_an_account_renamed_in_the_accounts_file_is_still_found_by_its_short_link(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Accounts rename themselves, and their name in the accounts file follows: its one
+    short link, archived already, is not fetched again, so its ``__biz`` (and the albums
+    remembered under it) must come from the index, not from a page of this run."""
+    site = Site(wechat)
+    entry = Art("2247485500", token="Entry", albums=("3310",), days_ago=2)
+    arts = site.serve([entry])
+    site.album("3310", arts)
+    accounts = tmp_path / "accounts.toml"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    for name in ("测试反诈中心", "测试市公安局反诈中心"):
+        accounts.write_text(f'[[account]]\nname = "{name}"\nurls = ["{site.short(entry)}"]\n',
+                            encoding="utf-8")
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+        new = site.serve([Art(str(2247485501 + len(arts)), albums=("3310",), days_ago=1)])
+        arts = site.albums["3310"] = arts + new
+    assert archived(tmp_path / "archive") == {a.mid for a in arts[:-1]}, result.stderr
+    assert "biz unknown yet" not in result.stderr
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -67,16 +67,17 @@ class AccountsSpider(WeChatSpider):
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
         for account in self.params.accounts:
             for request in self._account_requests(account):
                 yield request
         for request in watch_requests(self):
             yield request
 
-    def _account_requests(self, account: Account) -> Iterator[scrapy.Request]:
+    def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord]:
         config = self.config
         biz = self.discovery.account_biz(account)
+        yield from self.discovery.learned(account)
         remembered = [album_url(config.wechat_base_url, biz, album)
                       for album in self.index.albums_of(biz)] if biz else []
         for url in [*account.albums, *remembered]:

@@ -59,12 +59,21 @@ class Discovery:
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
     def account_biz(self, account: Account, article: Article | None = None) -> str:
-        """The account's ``__biz``: from the accounts file, else as found before, else that
-        of ``article``, the first of its pages fetched (then remembered)."""
+        """The account's ``__biz``: from the accounts file, else as found before under its
+        name, else that of an article its links led to before (its name may have changed
+        since), else that of ``article``, the first of its pages fetched (then remembered)."""
         biz = account.biz or self.found.get(account.name) or self.index.account_biz(account.name)
-        if not biz and article is not None and article.biz:
-            biz = self.found[account.name] = self.unrecorded[account.name] = article.biz
+        if not biz:
+            biz = next((key.biz for key in map(self.index.article_of, account.urls)
+                        if key and key.biz), article.biz if article is not None else "")
+            if biz:
+                self.found[account.name] = self.unrecorded[account.name] = biz
         return biz or ""
+
+    def learned(self, account: Account) -> Iterator[AccountFound]:
+        """The account's ``__biz`` as learned this run, for the index (once)."""
+        if account.name in self.unrecorded:
+            yield AccountFound(account.name, self.unrecorded.pop(account.name))
 
     def is_foreign(self, article: Article, account: Account) -> bool:
         """Whether ``article`` is another account's (then, fetched from a short link, it is
@@ -75,8 +84,7 @@ class Discovery:
     def leads(self, article: Article, account: Account) -> Iterator[Lead]:
         """The albums and links an account's ``article`` leads to."""
         biz = self.account_biz(account, article)
-        if account.name in self.unrecorded:
-            yield AccountFound(account.name, self.unrecorded.pop(account.name))
+        yield from self.learned(account)
         if not biz or article.biz != biz:
             return
         yield from self._albums(article, biz)
