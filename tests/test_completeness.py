@@ -225,6 +225,33 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
 
 
+@pytest.mark.parametrize("block", ["verification", "429"])
+def test_an_album_page_answered_by_a_block_is_asked_again_after_a_pause(
+        wechat: MockWeChat, tmp_path: Path, block: str) -> None:
+    """WeChat's verification page (fetching too fast) or 429 on page 2 of an album, once: as
+    for an article page, a pause and the page again, and the album is read to its end in
+    this run (it was a failed source, the rest of the album left to the next run). A title
+    quoting the verification page is no block."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485601, 29, albums=("3311",), days_ago=1) + [
+        Art("2247485630", albums=("3311",), days_ago=1,
+            title="“您的账户环境异常，完成验证后即可继续访问”？是骗子")])
+    site.album("3311", arts)
+    listing, answered = site._album_json, []
+
+    def once(query: str) -> Route:
+        if "begin_msgid" in query and not answered:
+            answered.append(query)
+            return VERIFICATION if block == "verification" else Route(429, "text/plain", b"")
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", once)
+    stats = album_crawl(site, "3311", tmp_path / "archive")
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    assert stats.get("sources/failed_pages", 0) == 0
+    assert len(album_requests(wechat)) == 3
+
+
 @pytest.mark.parametrize("cut", ["failed", "blocked", "budget"])
 def test_links_a_run_did_not_get_to_are_followed_by_the_next(
         wechat: MockWeChat, tmp_path: Path, cut: str) -> None:
