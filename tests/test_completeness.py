@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import crawl
+from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 from tests.test_captures import posts, scrapy
@@ -279,6 +279,23 @@ def test_links_a_run_did_not_get_to_are_followed_by_the_next(
     assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
     requested = [p for p in article_requests(wechat) if "2247485300" not in p and "Entry" not in p]
     assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
+
+
+def test_a_short_link_to_a_deleted_article_is_asked_once_not_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A deleted page names no article: the short link that led to it is settled by itself."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8",
+                                  (PAGES / "deleted.html").read_bytes()))
+    entry = site.serve([Art("2247485700", token="Entry", links=(f"{wechat.base}/s/Gone",))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    assert [path for path, _ in wechat.hits("/s/Gone")] == ["/s/Gone"]
 
 
 @pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],

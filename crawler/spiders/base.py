@@ -35,7 +35,14 @@ from crawler.watcher import watched
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of, lacks_chksm
+from crawler.wechat.urls import (
+    ArticleKey,
+    album_id,
+    article_ids_from_url,
+    article_key,
+    host_of,
+    lacks_chksm,
+)
 
 
 class WeChatSpider(scrapy.Spider):
@@ -124,7 +131,8 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
-            key = article_key(response.url) or self.index.link_key(request.url)
+            key = article_key(response.url) or self.index.link_key(request.url) \
+                or (ArticleKey(request.url) if request.meta.get("unknown_account") else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
             return

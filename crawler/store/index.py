@@ -267,10 +267,11 @@ class Index:
 
     def links_to_follow(self, biz: str) -> list[str]:
         """The links on account ``biz``'s pages whose article is not settled (never fetched,
-        a page that failed, a run stopped) and not found to be another account's."""
+        a page that failed, a run stopped) and not found to be another account's. A short
+        link to a page that is gone and names no article is settled under its own URL."""
         return [url for (url,) in self._db.execute(
             "SELECT f.url FROM links_to_follow f LEFT JOIN links l ON l.url = f.url "
-            "LEFT JOIN articles a ON a.key = coalesce(nullif(f.key, ''), l.key) "
+            "LEFT JOIN articles a ON a.key = coalesce(nullif(f.key, ''), l.key, f.url) "
             f"WHERE f.biz = ? AND (a.state IS NULL OR a.state NOT IN {_SETTLED_SQL}) "
             "AND (l.key IS NULL OR (l.key > ? AND l.key < ?)) ORDER BY f.url",
             (biz, *ArticleKey.account_range(biz)))]
