@@ -316,7 +316,7 @@ def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_acc
     assert archived(tmp_path / "archive") == {a.mid for a in arts}
 
 
-def test_an_account_whose_biz_is_no_biz_is_refused(wechat: MockWeChat, tmp_path: Path) -> None:
+def test_an_account_whose_biz_is_no_biz_is_refused(tmp_path: Path) -> None:
     accounts = tmp_path / "accounts.toml"
     accounts.write_text('[[account]]\nname = "测试反诈中心"\nbiz = "__biz=MzA5OTk5OTk5OQ==&mid=1"\n',
                         encoding="utf-8")
