@@ -6,16 +6,19 @@ mistake is one clear message naming the file, the account and the problem.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 
 _KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
+_BIZ = re.compile(r"[A-Za-z0-9+/]+={0,2}")  # base64, as pages and links spell it
 
 
 class AccountsError(ValueError):
@@ -68,7 +71,7 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise AccountsError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
-    name, biz = _text(table, "name", where), _text(table, "biz", where)
+    name, biz = _text(table, "name", where), _biz(_text(table, "biz", where), where)
     if not name:
         raise AccountsError(f"{where}: no name (the account's name, as its posts attribute it)")
     albums = []
@@ -97,6 +100,18 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
     return Account(name=name, biz=biz or _biz_in(urls + albums), tags=tuple(_texts(table, "tags", where)),
                    albums=tuple(albums), urls=tuple(urls), feeds=tuple(feeds))
+
+
+def _biz(text: str, where: str) -> str:
+    """The ``__biz`` as the account's pages spell it (``MzI0NzE2NjQ0Mg==``), also from a
+    link that escapes it (``%3D%3D``) or a copy without its padding: spelled otherwise, it
+    made every page of the account another account's, and nothing was archived."""
+    biz = unquote(text).strip()
+    if biz and not _BIZ.fullmatch(biz):
+        raise AccountsError(f"{where}: biz {text!r} is not an account's __biz (the base64 of "
+                            "its links' __biz=…, as in biz = \"MzI0NzE2NjQ0Mg==\")")
+    biz = biz.rstrip("=")
+    return biz + "=" * (-len(biz) % 4)
 
 
 def _biz_in(links: list[str]) -> str:

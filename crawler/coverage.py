@@ -109,8 +109,10 @@ def found_this_run(counts: Mapping[str, int]) -> str:
           if counts.get(by_kind(Stat.POSTS_NEW, kind))]
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
+    in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
-    if not failed and not not_fetched:
+    if not failed and not in_part and not not_fetched:
         return found + ", no source failed"
     return found + "".join([f", {failed} sources failed" if failed else "",
+                            f", {in_part} sources read in part" if in_part else "",
                             f", {not_fetched} pages not fetched" if not_fetched else ""])

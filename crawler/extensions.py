@@ -48,8 +48,8 @@ _TOTALS = (
 # that went well says nothing there.
 _TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.IMAGES_FAILED, Stat.CAPTURES_FAILED,
-            Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.ACCOUNTS_STALE,
-            Stat.ACCOUNTS_DELETIONS)
+            Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
+            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS)
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
@@ -130,6 +130,8 @@ class RunReport:
             if counts.get(Stat.SOURCES_FAILED.part):
                 line = "COULD NOT BE READ" + (f" (in part: {line})"
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
+            elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
+                line = f"READ IN PART ({line})"
             lines.append((source, line))
         return lines
 

@@ -23,7 +23,7 @@ from scrapy.http import Response
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
-from crawler.tally import Stat, Tally
+from crawler.tally import Stat, Tally, named_by_user
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import lacks_chksm
 
@@ -90,8 +90,9 @@ class IncrementalMiddleware:
         if key and key in self.keys and not (
                 not weak and key in self.weak and state == ArticleState.NEEDS_LINK):
             return False
-        if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch"):
-            return False  # refused before: only a listing's link will do
+        if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
+                and not named_by_user(output.cb_kwargs.get("source", "")):
+            return False  # refused before: only a listing's link will do (the user's, asked again)
         if key and not output.meta.get("refetch") and state in SETTLED:
             account = output.cb_kwargs.get("account")
             self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),

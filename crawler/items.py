@@ -96,6 +96,15 @@ class ForeignLinkFound:
 
 
 @dataclass(frozen=True)
+class LinkToFollow:
+    """A link on a page of account ``biz`` to an article not settled yet: a later run
+    follows it too, until its article is settled (the page holding it is not fetched again)."""
+
+    url: str
+    biz: str
+
+
+@dataclass(frozen=True)
 class LinkRefused:
     """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``."""
 
@@ -103,4 +112,5 @@ class LinkRefused:
     url: str
 
 
-StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused
+StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
+    | LinkToFollow

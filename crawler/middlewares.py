@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -26,11 +27,12 @@ from crawler.wechat.urls import host_of
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
+_JSON = re.compile(rb"\s*[{\[]")
 
 
 class BlockMiddleware:
-    """Article pages answered with the verification page, 403 or 429 are blocks, and WeChat
-    is asked more slowly until it answers again.
+    """Article pages and WeChat's listings (album pages) answered with the verification
+    page, 403 or 429 are blocks, and WeChat is asked more slowly until it answers again.
 
     Politeness itself is Scrapy's: article pages and listings share one download slot
     (``ARTICLE_SLOT``, made by ``crawler/slots.py``: ``ARTICLE_PAGES_IN_FLIGHT`` at a time,
@@ -72,7 +74,7 @@ class BlockMiddleware:
         middleware sees it: a block that shows as one here (403, 429, a verification page not
         sent compressed) holds the slot at once, so that no page follows it before it is
         judged. A compressed one is judged once decoded, one page later at most."""
-        if not request.meta.get("article"):
+        if not self._watched(request):
             return
         if response.status in BLOCK_STATUSES or (
                 not request.meta.get("weak_link") and b"Content-Encoding" not in response.headers
@@ -91,7 +93,7 @@ class BlockMiddleware:
             raise IgnoreRequest(f"redirected to {request.url!r}, not an article host")
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if not request.meta.get("article"):
+        if not self._watched(request):
             return response
         if not _is_block(response):
             self.in_a_row = 0
@@ -124,6 +126,12 @@ class BlockMiddleware:
         logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
         return again
 
+    def _watched(self, request: Request) -> bool:
+        """Whether a block answering ``request`` is WeChat's: an article page, or a listing
+        on an article host (an album's page: the rest of the album is read after the pause)."""
+        return bool(request.meta.get("article")) or bool(
+            request.meta.get("listing") and host_of(request.url) in self.hosts)
+
     def _stop(self) -> None:
         """Send no article page any more: those still waiting in the slot are dropped (the
         spider closes once its requests are answered, and these would be sent first)."""
@@ -151,9 +159,12 @@ class BlockMiddleware:
 
 
 def _is_block(response: Response) -> bool:
+    """403, 429 or the verification page; a JSON answer (an album's page) is none, whatever
+    its titles quote."""
     if response.status in BLOCK_STATUSES:
         return True
     return isinstance(response, TextResponse) and len(response.body) <= LARGEST_VERIFICATION_PAGE \
+        and not _JSON.match(response.body) \
         and is_verification_page(as_utf8(response.body, response.encoding))
 
 

@@ -124,6 +124,12 @@ def source_kind(source: str) -> str:
     return source.split(":", 1)[0]
 
 
+def named_by_user(source: str) -> bool:
+    """Whether ``source`` is the user's own word (``crawl article``'s URLs, an account's
+    ``urls``), not a link or listing found on the way: no album is sure to bring it again."""
+    return source_kind(source) in ("url", "urls")
+
+
 def by_kind(stat: Stat, kind: str) -> str:
     """What an account's counts call ``stat`` for the sources of one kind: ``new/album``."""
     return f"{stat.part}/{kind}"

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import crawl
+from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route
-from tests.site import BIZ, Art, Site, numbered
+from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 from tests.test_captures import posts, scrapy
 
 
@@ -169,6 +169,182 @@ def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
     result = crawl("accounts", archive, settings=settings)
     assert result.returncode == 0, result.stderr
     assert archived(archive) == {entry.mid, later.mid}
+
+
+def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not_kept(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """No album will bring the article a user named (``crawl article``), nor the one way
+    into an account (its ``urls``): the refusal is a page not fetched, said at WARNING, and
+    the account's link is asked again by the next run rather than dropped for good."""
+    site = Site(wechat, refuse_without_chksm=True)
+    art = site.serve([Art("2247485101")])[0]
+    link = site.body_link(art).replace("&amp;", "&")
+    result = crawl("article", tmp_path / "one", "-a", f"url={link}")
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"WARNING: Not archived: WeChat refused \S*2247485101\S*, a link without chksm", result.stderr)
+
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{link}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    for _ in range(2):
+        asked = len(article_requests(wechat))
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert [p for p in article_requests(wechat, asked) if "2247485101" in p], result.stderr
+        [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+        assert "WARNING" in summary and "1 not fetched" in summary, summary
+        assert "no source failed" not in result.stderr
+        assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
+
+
+def test_an_album_whose_later_page_fails_is_reported_read_in_part(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The verification page answering page 2 of 2: the summary is a WARNING (cron mails it),
+    the album's line and the account's say that not all of it was read."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485201, 30, albums=("3308",), days_ago=1))
+    album = site.album("3308", arts)
+    listing = site._album_json
+    wechat.route("/mp/appmsgalbum", lambda query: VERIFICATION if "begin_msgid" in query
+                 else listing(query))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 20
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "WARNING" in summary, summary
+    assert "album:3308: READ IN PART (20 listed, 20 new)" in result.stderr, result.stderr
+    assert "no source failed" not in result.stderr
+    assert "this run 20 new (20 by albums), 1 sources read in part" in result.stderr
+    # Never recorded as read whole: the next run reads it to its end.
+    wechat.route("/mp/appmsgalbum", listing)
+    result = crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
+
+
+@pytest.mark.parametrize("block", ["verification", "429"])
+def test_an_album_page_answered_by_a_block_is_asked_again_after_a_pause(
+        wechat: MockWeChat, tmp_path: Path, block: str) -> None:
+    """WeChat's verification page (fetching too fast) or 429 on page 2 of an album, once: as
+    for an article page, a pause and the page again, and the album is read to its end in
+    this run (it was a failed source, the rest of the album left to the next run). A title
+    quoting the verification page is no block."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485601, 29, albums=("3311",), days_ago=1) + [
+        Art("2247485630", albums=("3311",), days_ago=1,
+            title="“您的账户环境异常，完成验证后即可继续访问”？是骗子")])
+    site.album("3311", arts)
+    listing, answered = site._album_json, []
+
+    def once(query: str) -> Route:
+        if "begin_msgid" in query and not answered:
+            answered.append(query)
+            return VERIFICATION if block == "verification" else Route(429, "text/plain", b"")
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", once)
+    stats = album_crawl(site, "3311", tmp_path / "archive")
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    assert stats.get("sources/failed_pages", 0) == 0
+    assert len(album_requests(wechat)) == 3
+
+
+@pytest.mark.parametrize("cut", ["failed", "blocked", "budget"])
+def test_links_a_run_did_not_get_to_are_followed_by_the_next(
+        wechat: MockWeChat, tmp_path: Path, cut: str) -> None:
+    """Articles only links lead to: a page that failed (HTTP 500), a run stopped by a block,
+    short links over ``FOLLOW_LINKS_PER_RUN``. The page holding the links is archived and
+    never fetched again, so the next run must remember them itself."""
+    site = Site(wechat)
+    linked = site.serve([Art(str(2247485301 + n), token=f"Linked{n}") for n in range(4)])
+    links = tuple(site.short(a) if cut == "budget" else site.body_link(a) for a in linked)
+    entry = site.serve([Art("2247485300", token="Entry", links=links)])[0]
+    failing = site.pages[linked[1].path]
+    site.pages[linked[1].path] = Route(403 if cut == "blocked" else 500, "text/plain", b"no")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                "BLOCK_LIMIT": "1", "FOLLOW_LINKS_PER_RUN": "2"}
+    crawl("accounts", tmp_path / "archive", settings=settings)
+    assert entry.mid in archived(tmp_path / "archive")
+    assert archived(tmp_path / "archive") != {a.mid for a in [entry, *linked]}
+    site.pages[linked[1].path] = failing
+    for _ in range(2):  # the budget: two short links a run
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    requested = [p for p in article_requests(wechat) if "2247485300" not in p and "Entry" not in p]
+    assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
+
+
+def test_a_short_link_to_a_deleted_article_is_asked_once_not_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A deleted page names no article: the short link that led to it is settled by itself."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8",
+                                  (PAGES / "deleted.html").read_bytes()))
+    entry = site.serve([Art("2247485700", token="Entry", links=(f"{wechat.base}/s/Gone",))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    assert [path for path, _ in wechat.hits("/s/Gone")] == ["/s/Gone"]
+
+
+@pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
+                         ids=["escaped", "unpadded"])
+def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(
+        wechat: MockWeChat, tmp_path: Path, spelled: str) -> None:
+    """A ``biz`` copied from an escaped link (``%3D%3D``) or without its padding: every page
+    of the account was taken for another account's and nothing was archived, silently."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485401, 3, albums=("3309",), days_ago=1))
+    site.album("3309", arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{spelled}"\nalbums = ["3309"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+
+
+def test_an_account_whose_biz_is_no_biz_is_refused(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text('[[account]]\nname = "测试反诈中心"\nbiz = "__biz=MzA5OTk5OTk5OQ==&mid=1"\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts)})
+    assert result.returncode == 2, result.stderr
+    assert "is not an account's __biz" in result.stderr, result.stderr
+
+
+def test_an_account_renamed_in_the_accounts_file_is_still_found_by_its_short_link(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Accounts rename themselves, and their name in the accounts file follows: its one
+    short link, archived already, is not fetched again, so its ``__biz`` (and the albums
+    remembered under it) must come from the index, not from a page of this run."""
+    site = Site(wechat)
+    entry = Art("2247485500", token="Entry", albums=("3310",), days_ago=2)
+    arts = site.serve([entry])
+    site.album("3310", arts)
+    accounts = tmp_path / "accounts.toml"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    for name in ("测试反诈中心", "测试市公安局反诈中心"):
+        accounts.write_text(f'[[account]]\nname = "{name}"\nurls = ["{site.short(entry)}"]\n',
+                            encoding="utf-8")
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+        new = site.serve([Art(str(2247485501 + len(arts)), albums=("3310",), days_ago=1)])
+        arts = site.albums["3310"] = arts + new
+    assert archived(tmp_path / "archive") == {a.mid for a in arts[:-1]}, result.stderr
+    assert "biz unknown yet" not in result.stderr
 
 
 def closed_port() -> int:

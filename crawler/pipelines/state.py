@@ -18,6 +18,7 @@ from crawler.items import (
     ForeignLinkFound,
     LinkFound,
     LinkRefused,
+    LinkToFollow,
     StateRecord,
 )
 from crawler.run import Run
@@ -101,6 +102,8 @@ class StatePipeline:
                 index.add_foreign_link(key, biz, seen_from)
             case LinkRefused(key, url):
                 index.needs_link(key, url)
+            case LinkToFollow(url, biz):
+                index.follow_later(url, biz)
 
 
 def _subject(record: StateRecord) -> str:
@@ -110,7 +113,7 @@ def _subject(record: StateRecord) -> str:
             return f"account {account}"
         case AlbumFound(album) | AlbumPageRead(album):
             return f"album {album}"
-        case LinkFound(url) | LinkRefused(_, url):
+        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
             return url
         case ForeignLinkFound(key):
             return key

@@ -67,16 +67,17 @@ class AccountsSpider(WeChatSpider):
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
         for account in self.params.accounts:
             for request in self._account_requests(account):
                 yield request
         for request in watch_requests(self):
             yield request
 
-    def _account_requests(self, account: Account) -> Iterator[scrapy.Request]:
+    def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord]:
         config = self.config
         biz = self.discovery.account_biz(account)
+        yield from self.discovery.learned(account)
         remembered = [album_url(config.wechat_base_url, biz, album)
                       for album in self.index.albums_of(biz)] if biz else []
         for url in [*account.albums, *remembered]:
@@ -86,6 +87,8 @@ class AccountsSpider(WeChatSpider):
         for url in account.urls:
             self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)
+        for lead in self.discovery.left_to_follow(account):
+            yield self._follow(lead, account)
         for feed in account.feeds:
             yield self.listing_request(feed, f"feed:{feed}", self.parse_feed, account)
         if biz and config.mp_token and config.mp_cookie:
@@ -122,10 +125,12 @@ class AccountsSpider(WeChatSpider):
                 if (request := self.album_request(lead.url, account)) is not None:
                     yield request
             elif isinstance(lead, LinkLead):
-                yield self.article_request(lead.url, "link", account,
-                                           unknown_account=lead.unknown_account)
+                yield self._follow(lead, account)
             else:
                 yield lead
+
+    def _follow(self, lead: LinkLead, account: Account) -> scrapy.Request:
+        return self.article_request(lead.url, "link", account, unknown_account=lead.unknown_account)
 
     def parse_feed(self, response: Response, **listing: Any) -> Iterator[scrapy.Request]:
         yield from self._listed(lambda: parse_feed(response.body), **listing)

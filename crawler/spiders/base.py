@@ -30,12 +30,19 @@ from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, Stat
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
-from crawler.tally import Stat, Tally
+from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import watched
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import album_id, article_ids_from_url, article_key, host_of, lacks_chksm
+from crawler.wechat.urls import (
+    ArticleKey,
+    album_id,
+    article_ids_from_url,
+    article_key,
+    host_of,
+    lacks_chksm,
+)
 
 
 class WeChatSpider(scrapy.Spider):
@@ -124,7 +131,8 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
-            key = article_key(response.url) or self.index.link_key(request.url)
+            key = article_key(response.url) or self.index.link_key(request.url) \
+                or (ArticleKey(request.url) if request.meta.get("unknown_account") else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
             return
@@ -151,14 +159,22 @@ class WeChatSpider(scrapy.Spider):
                               account: Account | None) -> Iterator[Any]:
         """A link without ``chksm`` answered with the verification page: not a block (the
         link may be what WeChat refuses), and the article is not lost: it is fetched by a
-        listing's link, now if one is known, else when a listing gives one."""
+        listing's link, now if one is known, else when a listing gives one. A link the user
+        gave, with no listing's link known, is a page not fetched: no listing may ever come."""
         key = article_key(request.url)
         if key is None:
             return
         yield LinkRefused(key, request.url)
+        listed = self.index.listed_link(key)
+        if not listed and named_by_user(source):
+            self.logger.warning("Not archived: WeChat refused %s, a link without chksm; give the "
+                                "article's link with its chksm (as WeChat's share menu copies it)",
+                                request.url)
+            self.tally.count(Stat.PAGES_FETCH_FAILED, source=source,
+                             account=account.name if account else "")
+            return
         self.tally.count(Stat.LINKS_REFUSED_WITHOUT_CHKSM, source=source,
                          account=account.name if account else "")
-        listed = self.index.listed_link(key)
         if listed:
             yield self.article_request(listed, source, account)
         else:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, StateRecord
-from crawler.store.index import Index
+from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
+from crawler.store.index import SETTLED, Index
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
@@ -59,12 +59,21 @@ class Discovery:
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
     def account_biz(self, account: Account, article: Article | None = None) -> str:
-        """The account's ``__biz``: from the accounts file, else as found before, else that
-        of ``article``, the first of its pages fetched (then remembered)."""
+        """The account's ``__biz``: from the accounts file, else as found before under its
+        name, else that of an article its links led to before (its name may have changed
+        since), else that of ``article``, the first of its pages fetched (then remembered)."""
         biz = account.biz or self.found.get(account.name) or self.index.account_biz(account.name)
-        if not biz and article is not None and article.biz:
-            biz = self.found[account.name] = self.unrecorded[account.name] = article.biz
+        if not biz:
+            biz = next((key.biz for key in map(self.index.article_of, account.urls)
+                        if key and key.biz), article.biz if article is not None else "")
+            if biz:
+                self.found[account.name] = self.unrecorded[account.name] = biz
         return biz or ""
+
+    def learned(self, account: Account) -> Iterator[AccountFound]:
+        """The account's ``__biz`` as learned this run, for the index (once)."""
+        if account.name in self.unrecorded:
+            yield AccountFound(account.name, self.unrecorded.pop(account.name))
 
     def is_foreign(self, article: Article, account: Account) -> bool:
         """Whether ``article`` is another account's (then, fetched from a short link, it is
@@ -75,8 +84,7 @@ class Discovery:
     def leads(self, article: Article, account: Account) -> Iterator[Lead]:
         """The albums and links an account's ``article`` leads to."""
         biz = self.account_biz(account, article)
-        if account.name in self.unrecorded:
-            yield AccountFound(account.name, self.unrecorded.pop(account.name))
+        yield from self.learned(account)
         if not biz or article.biz != biz:
             return
         yield from self._albums(article, biz)
@@ -94,22 +102,45 @@ class Discovery:
             yield AlbumFound(album_id(link), biz)
             yield AlbumLead(album_url(self.config.wechat_base_url, biz, album_id(link)))
 
+    def left_to_follow(self, account: Account) -> Iterator[LinkLead]:
+        """The links earlier runs found on the account's pages whose articles are not
+        settled (a page that failed, a run stopped, short links past the budget): the pages
+        holding them are archived, and not fetched again."""
+        biz = self.account_biz(account)
+        if not biz or self.config.follow_links == "none":
+            return
+        for link in self.index.links_to_follow(biz):
+            if self.index.article_of(link) is not None:
+                yield LinkLead(link)
+            elif self._may_fetch_unknown():
+                yield LinkLead(link, unknown_account=True)
+
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
             key = self.index.article_of(link)
             if key is None:
-                if self.unknown_budget > 0:
-                    self.unknown_budget -= 1
+                yield LinkToFollow(link, biz)
+                if self._may_fetch_unknown():
                     yield LinkLead(link, unknown_account=True)
                 continue
             if key.biz != biz:
                 yield from self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
+            elif self.index.article_state(key) not in SETTLED:
+                yield LinkToFollow(link, biz)
             self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
+
+    def _may_fetch_unknown(self) -> bool:
+        """Whether one more short link naming no account may be fetched this run
+        (``FOLLOW_LINKS_PER_RUN``)."""
+        if self.unknown_budget <= 0:
+            return False
+        self.unknown_budget -= 1
+        return True
 
     def foreign(self, key: str, biz: str, seen_from: str,
                 account: Account) -> Iterator[ForeignLinkFound]:

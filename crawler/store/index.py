@@ -36,6 +36,9 @@ CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
     album_id TEXT NOT NULL, key TEXT NOT NULL, left_at TEXT, PRIMARY KEY (album_id, key)
 );
+CREATE TABLE IF NOT EXISTS links_to_follow (url TEXT PRIMARY KEY, biz TEXT NOT NULL,
+                                            key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS links_to_follow_of_account ON links_to_follow (biz);
 CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NULL,
                                           seen_from TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watch (
@@ -255,6 +258,23 @@ class Index:
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND m.left_at IS NULL AND (a.state IS NULL OR a.state NOT IN "
             f"{_SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+
+    def follow_later(self, url: str, biz: str) -> None:
+        """Remember a link on a page of account ``biz``, followed by every run until its
+        article is settled."""
+        self._db.execute("INSERT OR IGNORE INTO links_to_follow VALUES (?, ?, ?)",
+                         (url, biz, article_key(url) or ""))
+
+    def links_to_follow(self, biz: str) -> list[str]:
+        """The links on account ``biz``'s pages whose article is not settled (never fetched,
+        a page that failed, a run stopped) and not found to be another account's. A short
+        link to a page that is gone and names no article is settled under its own URL."""
+        return [url for (url,) in self._db.execute(
+            "SELECT f.url FROM links_to_follow f LEFT JOIN links l ON l.url = f.url "
+            "LEFT JOIN articles a ON a.key = coalesce(nullif(f.key, ''), l.key, f.url) "
+            f"WHERE f.biz = ? AND (a.state IS NULL OR a.state NOT IN {_SETTLED_SQL}) "
+            "AND (l.key IS NULL OR (l.key > ? AND l.key < ?)) ORDER BY f.url",
+            (biz, *ArticleKey.account_range(biz)))]
 
     def add_foreign_link(self, key: str, biz: str, seen_from: str) -> None:
         """Remember a link to another account's article (from account ``seen_from``)."""
