@@ -106,10 +106,13 @@ class LinkToFollow:
 
 @dataclass(frozen=True)
 class LinkRefused:
-    """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``."""
+    """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``.
+    ``watched``: the watch asked for it, and its turn is taken all the same (else the
+    article, still most due, would take the watch's places in every run)."""
 
     key: str
     url: str
+    watched: bool = False
 
 
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \

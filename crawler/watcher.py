@@ -60,10 +60,15 @@ def _on(base: str, url: str) -> str:
     return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, ""))
 
 
+def is_watch(request: Request) -> bool:
+    """Whether ``request`` is the watch's."""
+    return _KEY in request.meta
+
+
 def watched(request: Request, reason: PageReason) -> bool:
     """Whether a watched article's answer ``reason`` is recorded though the article is not
     gone: "temporarily unavailable" is kept in the index, the post is not marked."""
-    return reason is PageReason.UNAVAILABLE and _KEY in request.meta
+    return reason is PageReason.UNAVAILABLE and is_watch(request)
 
 
 class WatchPipeline:

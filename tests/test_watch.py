@@ -361,3 +361,28 @@ def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site
                      r".*not UTF-8", result.stderr)
     assert "Traceback" not in result.stderr
     assert "status: deleted" in post_of(archive, fine)
+
+
+def test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again(
+        site: Site, tmp_path: Path) -> None:
+    """If WeChat refuses links without ``chksm`` (nobody knows: ``Site`` tests both), an
+    article archived by such a link, which no listing gave since, cannot be watched; it is
+    checked all the same, or it would take the watch's places in every run."""
+    arts = site.serve(numbered(2247490501, 2))
+    archive = tmp_path / "archive"
+    urls = archive.parent / "urls.txt"
+    urls.write_text("\n".join(re.sub(r"&chksm=[^&#]*", "", site.link(a).replace("&amp;", "&"))
+                              for a in arts), encoding="utf-8")
+    assert crawl("article", archive, "-a", f"urls_file={urls}").returncode == 0
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:  # checked an hour ago
+        db.execute("UPDATE watch SET checked = checked - 3600")
+    site.refuse_without_chksm = True
+    asked = []
+    for _ in arts:
+        hits = len(article_hits(site.server))
+        result = watch(archive, site, WATCH_PER_RUN="1")
+        assert result.returncode == 0, result.stderr
+        [path] = article_hits(site.server)[hits:]
+        asked.append(re.search(r"mid=(\d+)", path).group(1))
+    assert sorted(asked) == [a.mid for a in arts]  # each in its turn, not the first twice
+    assert all(watch_row(archive, a)[1] is None for a in arts)  # nothing learned of them

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from crawler.items import (
 )
 from crawler.run import Run
 from crawler.store.index import ArticleState, Index
+from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import PageReason
 
@@ -100,8 +102,10 @@ class StatePipeline:
                 index.add_link(url, key)
             case ForeignLinkFound(key, biz, seen_from):
                 index.add_foreign_link(key, biz, seen_from)
-            case LinkRefused(key, url):
+            case LinkRefused(key, url, watched):
                 index.needs_link(key, url)
+                if watched:
+                    WatchBook(index).checked(key, time.time())
             case LinkToFollow(url, biz):
                 index.follow_later(url, biz)
 

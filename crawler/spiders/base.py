@@ -31,7 +31,7 @@ from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
-from crawler.watcher import watched
+from crawler.watcher import is_watch, watched
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
@@ -164,7 +164,7 @@ class WeChatSpider(scrapy.Spider):
         key = article_key(request.url)
         if key is None:
             return
-        yield LinkRefused(key, request.url)
+        yield LinkRefused(key, request.url, watched=is_watch(request))
         listed = self.index.listed_link(key)
         if not listed and named_by_user(source):
             self.logger.warning("Not archived: WeChat refused %s, a link without chksm; give the "
