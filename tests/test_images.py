@@ -1,7 +1,10 @@
-"""``check_image`` and ``ImageStore``: real formats, stored once, names that never change."""
+"""``check_image`` and ``ImageStore``: real formats, stored once, names that never change;
+the image path of real crawls against the stand-in CDN."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import struct
 import zlib
 from pathlib import Path
@@ -10,7 +13,8 @@ import pytest
 
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
-from tests.mockserver import animated_gif, jpeg, png, webp
+from tests.conftest import crawl, post_of, serve_legacy_shape
+from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp
 
 CDN = "https://mmbiz.qpic.cn"
 
@@ -124,3 +128,30 @@ def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_
     assert placement.name == "Later.png" and placement.data == image.data
     assert blocked.write([placement]) == {}
     assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"
+
+
+# -- real crawls against the stand-in CDN --------------------------------------------------
+def article_state(archive: Path) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        [(state,)] = db.execute("SELECT state FROM articles").fetchall()
+    return str(state)
+
+
+def test_a_kept_post_shows_an_image_stored_after_its_passing_failure(wechat: MockWeChat,
+                                                                      tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", b"busy", status=503)
+    assert crawl("article", tmp_path, "-a", f"url={served.url}").returncode == 0
+    assert "/mmbiz_png/LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
+    assert article_state(tmp_path) == "incomplete"
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))  # the CDN is back
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    wechat.page("/s/LegacyShapeToken", re.sub(r"<img [^>]*HeaderGifMediaId001[^>]*>", "", page))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert result.stats["posts/kept"] == 1  # the page lost its header picture
+    post = post_of(tmp_path)
+    assert "![]({{site.baseurl}}/postimg/HeaderGifMediaId001.gif)" in post
+    assert "![]({{site.baseurl}}/postimg/LyingFormatMedia006.jpeg)" in post
+    assert "LyingFormatMedia006/640" not in post
+    assert article_state(tmp_path) == "archived"

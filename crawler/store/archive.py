@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from crawler.markdown import relink_images
 from crawler.store.captures import CaptureStore
+from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -123,6 +125,7 @@ class Archive:
         text = self.watched.stamp(article, text, path, fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
         if outcome is Outcome.KEPT:
+            self._show_stored_images(path)
             self.watched.restamp(article.key, path)
         self.links.record(article)
         if outcome is Outcome.NEW:
@@ -141,6 +144,20 @@ class Archive:
             return [str(tag) for tag in front_matter(path).get("tags") or []]
         except PostError:
             return []  # what writing the post says
+
+    def _show_stored_images(self, path: Path) -> None:
+        """The kept post at ``path`` showing from their files the images it left on the CDN
+        that are stored now (one failed for a reason that passed): else the index, which
+        takes the article as complete, would never have it fetched again to mend them."""
+        old = read_post(path)
+        text = relink_images(old, self._stored_link)
+        if text != old:
+            atomic_write(path, text.encode("utf-8"))
+
+    def _stored_link(self, target: str) -> str | None:
+        """How a post links to the stored file of the image at a post's ``target``, if any."""
+        name = self.images.stored_name(normalise_image_url(unquote(target)))
+        return self.layout.image_link(name) if name else None
 
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""
