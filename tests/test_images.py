@@ -7,9 +7,11 @@ import re
 import sqlite3
 import struct
 import zlib
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import EpsImagePlugin, Image
 
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
@@ -48,8 +50,17 @@ def test_extension_is_the_real_format(data: bytes, extension: str) -> None:
     assert check_image(data).extension == extension
 
 
+def gif_whose_second_frame_claims_a_palette_past_its_end() -> bytes:
+    data = bytearray(animated_gif())
+    second = [i for i in range(len(data)) if data[i:i + 3] == b"\x21\xf9\x04"][1] + 8
+    assert data[second] == 0x2C  # its image descriptor, after its graphic control
+    data[second + 9] = 0x87  # a local palette of 256 colours
+    return bytes(data)
+
+
 @pytest.mark.parametrize("data, message", [
     (b"<html>not allowed</html>", "not a readable image"),
+    (gif_whose_second_frame_claims_a_palette_past_its_end(), "not a readable image"),
     (png((1, 2, 3))[:40], "not a readable image"),
     (b"", "not a readable image"),
     (png_claiming(30000, 30000), "decompression bomb"),
@@ -57,6 +68,35 @@ def test_extension_is_the_real_format(data: bytes, extension: str) -> None:
 def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(NotAnImage, match=message):
         check_image(data)
+
+
+def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "TIFF", save_all=True,
+                                  append_images=[Image.new("RGB", (100, 100))])
+    assert check_image(out.getvalue(), max_pixels=20_000).extension == "tiff"
+    with pytest.raises(NotAnImage, match="100 x 100 pixels, more than"):
+        check_image(out.getvalue(), max_pixels=1_000)
+
+
+def test_a_postscript_answer_is_refused_without_running_ghostscript(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[object] = []
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *args, **kwargs: ran.append(args))
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "EPS")
+    with pytest.raises(NotAnImage, match="not a readable image"):
+        check_image(out.getvalue())
+    assert ran == []
+
+
+def test_frames_are_decoded_up_to_the_pixel_limit_in_all() -> None:
+    """A damaged frame past the limit goes unseen: decoding stops there, so that an animation
+    of thousands of large frames cannot hold the crawl."""
+    damaged = gif_whose_second_frame_claims_a_palette_past_its_end()  # frames of 8 x 8
+    with pytest.raises(NotAnImage):
+        check_image(damaged, max_pixels=200)
+    assert check_image(damaged, max_pixels=64).extension == "gif"
 
 
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
@@ -155,3 +195,26 @@ def test_a_kept_post_shows_an_image_stored_after_its_passing_failure(wechat: Moc
     assert "![]({{site.baseurl}}/postimg/LyingFormatMedia006.jpeg)" in post
     assert "LyingFormatMedia006/640" not in post
     assert article_state(tmp_path) == "archived"
+
+
+def noise(fmt: str, frames: int = 1) -> bytes:
+    """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
+    images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]
+    out = BytesIO()
+    images[0].save(out, fmt, save_all=frames > 1, append_images=images[1:])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("JPEG")[:-300]),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", noise("GIF", frames=3)[:-300]),
+])
+def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, path: str,
+                                         data: bytes) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image(path, data)  # its whole length said: Scrapy takes it as whole
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert f"{path}?wx_fmt=" in post_of(tmp_path)
+    assert not list((tmp_path / "postimg").glob(path.split("/")[2] + ".*"))
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr)
