@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import struct
+import threading
 import zlib
 from io import BytesIO
 from pathlib import Path
@@ -218,3 +219,28 @@ def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, pat
     assert f"{path}?wx_fmt=" in post_of(tmp_path)
     assert not list((tmp_path / "postimg").glob(path.split("/")[2] + ".*"))
     assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr)
+
+
+def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", png((1, 2, 3), (400, 400)) + b"\0" * 20000)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}",
+                   settings={"DOWNLOAD_MAXSIZE": "15000"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*larger than download max size",
+                     result.stderr)
+    # It will be as large on the next run: the article is complete, not fetched again for it.
+    assert article_state(tmp_path) == "archived"
+
+
+def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    slow = threading.Event()
+    wechat.before_answer = lambda path: slow.wait(3) if "LyingFormatMedia006" in path else None
+    result = crawl("article", tmp_path, "-a", f"url={served.url}",
+                   settings={"DOWNLOAD_TIMEOUT": "0.5"})
+    slow.set()
+    assert result.returncode == 0, result.stderr
+    assert "LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
+    assert article_state(tmp_path) == "incomplete"

@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.internet.defer import Deferred, succeed
@@ -142,8 +143,10 @@ class ImagePipeline(MediaPipeline):
         """Record what became of the image, and raise it as ``ImageNotStored``: the post's
         one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
         reason = failure.getErrorMessage() or type(failure.value).__name__
-        self._failed(request.url, ImageResult(transient=not failure.check(PermanentImageFailure),
-                                              reason=reason))
+        # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
+        # on every later try.
+        lasting = failure.check(PermanentImageFailure, DownloadCancelledError)
+        self._failed(request.url, ImageResult(transient=not lasting, reason=reason))
         raise ImageNotStored(reason)
 
     def file_path(self, request: Request, response: Response | None = None,
