@@ -244,3 +244,23 @@ def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
     assert article_state(tmp_path) == "incomplete"
+
+
+def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_is_not_asked(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/MovedMedia/640", jpeg((5, 5, 200)), content_type="image/jpeg")
+    wechat.redirect("/mmbiz_png/LyingFormatMedia006/640", f"{wechat.base}/mmbiz_png/MovedMedia/640")
+    elsewhere = wechat.base.replace("127.0.0.1", "localhost")  # the same server, another host
+    wechat.redirect("/mmbiz_gif/HeaderGifMediaId001/640", f"{elsewhere}/mmbiz_png/MovedMedia/640")
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    post = post_of(tmp_path)
+    assert "![]({{site.baseurl}}/postimg/LyingFormatMedia006.jpeg)" in post
+    assert "/mmbiz_gif/HeaderGifMediaId001/640?wx_fmt=gif" in post
+    assert [headers["Host"] for _, headers in wechat.hits("/mmbiz_png/MovedMedia/")] \
+        == [wechat.base.removeprefix("http://")]
+    assert all("Referer" not in headers for _, headers in wechat.hits("/mmbiz"))
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*redirected to", result.stderr)
+    # Nothing to be had by asking again: the article is complete.
+    assert article_state(tmp_path) == "archived"

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadCancelledError
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.internet.defer import Deferred, succeed
@@ -111,8 +111,10 @@ class ImagePipeline(MediaPipeline):
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
-        # AutoThrottle must not slow the CDN down to the pace of article pages.
-        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True}
+        # AutoThrottle must not slow the CDN down to the pace of article pages; "image": a
+        # redirect stays on IMAGE_HOSTS (crawler/middlewares.py).
+        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True,
+                "image": True}
         return [Request(url, meta=meta) for url in self._wanted(item)]
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
@@ -144,8 +146,9 @@ class ImagePipeline(MediaPipeline):
         one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
         reason = failure.getErrorMessage() or type(failure.value).__name__
         # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
-        # on every later try.
-        lasting = failure.check(PermanentImageFailure, DownloadCancelledError)
+        # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
+        # in a loop (crawler/middlewares.py, RedirectMiddleware).
+        lasting = failure.check(PermanentImageFailure, DownloadCancelledError, IgnoreRequest)
         self._failed(request.url, ImageResult(transient=not lasting, reason=reason))
         raise ImageNotStored(reason)
 
