@@ -658,6 +658,13 @@ def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
     return _outside_code(markdown, _REMOTE_IMAGE, image)
 
 
+def remote_images(markdown: str) -> list[str]:
+    """The targets of the images ``markdown`` (a post) left on the CDN, but in fenced code."""
+    targets: list[str] = []
+    relink_images(markdown, lambda target: targets.append(target))  # relinks none: None
+    return targets
+
+
 def _outside_code(markdown: str, pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str]) -> str:
     """``pattern`` replaced in ``markdown`` but in its fenced code blocks."""

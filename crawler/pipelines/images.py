@@ -78,6 +78,7 @@ class ImagePipeline(MediaPipeline):
         logging.getLogger("scrapy.pipelines.media").addFilter(_quiet)
         self.image_hosts = frozenset(config.image_hosts)
         self.max_pixels = config.image_max_pixels
+        self.archive = archive
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or what became of it.
         self.results: dict[str, CheckedImage | ImageResult] = {}
@@ -96,6 +97,8 @@ class ImagePipeline(MediaPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
+        item.file_urls = list(dict.fromkeys(
+            [*item.file_urls, *self.archive.images_left_on_cdn(item.article.key)]))
         return await self.finish(item, await super().process_item(item))
 
     async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:

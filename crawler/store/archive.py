@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from crawler.markdown import relink_images
+from crawler.markdown import relink_images, remote_images
 from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
@@ -145,6 +145,20 @@ class Archive:
         except PostError:
             return []  # what writing the post says
 
+    def images_left_on_cdn(self, key: str) -> list[str]:
+        """The URLs of the images that article ``key``'s post left on the CDN, while one of
+        them failed for a reason that may pass (the article is incomplete): asked for again
+        with its page, they reach the post even when the page no longer shows them, and the
+        post is kept for that very loss."""
+        try:
+            name = self.index.article_path(key)
+            if name is None or self.index.article_state(key) != ArticleState.INCOMPLETE:
+                return []
+            text = read_post(self.layout.posts / name)
+        except (sqlite3.Error, PostError):
+            return []  # what writing the post says
+        return [_image_url(target) for target in remote_images(text)]
+
     def _show_stored_images(self, path: Path) -> None:
         """The kept post at ``path`` showing from their files the images it left on the CDN
         that are stored now (one failed for a reason that passed): else the index, which
@@ -156,7 +170,7 @@ class Archive:
 
     def _stored_link(self, target: str) -> str | None:
         """How a post links to the stored file of the image at a post's ``target``, if any."""
-        name = self.images.stored_name(normalise_image_url(unquote(target)))
+        name = self.images.stored_name(_image_url(target))
         return self.layout.image_link(name) if name else None
 
     def _image_identity(self, target: str) -> str:
@@ -164,7 +178,7 @@ class Archive:
         prefix = self.layout.image_link("")
         if target.startswith(prefix):
             return target[len(prefix):]
-        url = normalise_image_url(unquote(target))
+        url = _image_url(target)
         return self.index.image_name(url) or url
 
     def _rebuild_index(self) -> None:
@@ -187,6 +201,11 @@ class Archive:
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
                         self.layout.posts)
+
+
+def _image_url(target: str) -> str:
+    """The image URL of a post's image ``target``, as the index knows images."""
+    return normalise_image_url(unquote(target))
 
 
 def _what_to_do(error: sqlite3.DatabaseError) -> str:
