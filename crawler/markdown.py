@@ -65,6 +65,9 @@ _LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
 # The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
 # is escaped): the browser then asks the CDN for the image without a Referer.
 _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
+# An image left on the CDN (its text, its target), or an escape (read as a pair, so that
+# text's escaped "!" starts none).
+_REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them.
 INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -652,11 +655,35 @@ def relink(markdown: str, identities: Collection[str], stem: str) -> str:
             return match.group(0)
         return f"{match.group(1)}({post_url(stem)})"
 
+    return _outside_code(markdown, _LINK_TARGET, target)
+
+
+def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
+    """``markdown`` (a post) showing from its file each image it left on the CDN that is
+    stored now, as ``to_markdown`` would now write it: ``stored`` gives the link of the file
+    holding the image of a post's image target, or None. Fenced code is left alone."""
+    def image(match: re.Match[str]) -> str:
+        local = match.group(2) and stored(match.group(2))
+        return f"{match.group(1)}({local})" if local else match.group(0)
+
+    return _outside_code(markdown, _REMOTE_IMAGE, image)
+
+
+def remote_images(markdown: str) -> list[str]:
+    """The targets of the images ``markdown`` (a post) left on the CDN, but in fenced code."""
+    targets: list[str] = []
+    relink_images(markdown, lambda target: targets.append(target))  # relinks none: None
+    return targets
+
+
+def _outside_code(markdown: str, pattern: re.Pattern[str],
+                  replace: Callable[[re.Match[str]], str]) -> str:
+    """``pattern`` replaced in ``markdown`` but in its fenced code blocks."""
     out, end = [], 0
     for code in _FENCED_CODE.finditer(markdown):
-        out += [_LINK_TARGET.sub(target, markdown[end:code.start()]), code.group(0)]
+        out += [pattern.sub(replace, markdown[end:code.start()]), code.group(0)]
         end = code.end()
-    out.append(_LINK_TARGET.sub(target, markdown[end:]))
+    out.append(pattern.sub(replace, markdown[end:]))
     return "".join(out)
 
 

@@ -49,8 +49,9 @@ class BlockMiddleware:
     and it counts as a block only when a link with ``chksm`` is answered the same way.
 
     Redirects are RedirectMiddleware's (a redirect off ``ARTICLE_HOSTS`` is refused here, where
-    every redirected request passes); bodies are decoded by HttpCompressionMiddleware, which
-    sits above this middleware and keeps a decompression bomb within ``DOWNLOAD_MAXSIZE``.
+    every redirected request passes, and an image's off ``IMAGE_HOSTS``); bodies are decoded
+    by HttpCompressionMiddleware, which sits above this middleware and keeps a decompression
+    bomb within ``DOWNLOAD_MAXSIZE``.
     """
 
     def __init__(self, crawler: Crawler, config: Config):
@@ -59,6 +60,7 @@ class BlockMiddleware:
         self.retries = config.block_retry_times
         self.backoff = config.block_backoff
         self.hosts = frozenset(config.article_hosts)
+        self.image_hosts = frozenset(config.image_hosts)
         self.in_a_row = 0
         self.stopped = False
         self.pace: tuple[float, float] | None = None  # the slot's (delay, jitter) before a block
@@ -82,6 +84,9 @@ class BlockMiddleware:
             self._pause(self.backoff)
 
     def process_request(self, request: Request) -> None:
+        if request.meta.get("image") and request.meta.get("redirect_urls") \
+                and host_of(request.url) not in self.image_hosts:
+            raise IgnoreRequest(f"redirected to {request.url!r}, not an image host")
         if not (request.meta.get("article") or request.meta.get("listing")):
             return
         request.meta.setdefault("download_slot", ARTICLE_SLOT)

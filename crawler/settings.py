@@ -120,6 +120,9 @@ ADDONS = {"crawler.slots.DownloadSlots": 0, "crawler.distributed.addon.Distribut
 # WeChat pages never redirect with <meta http-equiv="refresh">, and looking for one would
 # decode every 3 MB article page as soon as it arrives and keep its text on the response.
 METAREFRESH_ENABLED = False
+# An image's redirect is followed (Scrapy's media pipelines do not by default), within
+# IMAGE_HOSTS only (crawler/middlewares.py).
+MEDIA_ALLOW_REDIRECTS = True
 DOWNLOAD_TIMEOUT = 30
 # Article pages are 2-4 MB; a bigger response is not an article page or image we keep.
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

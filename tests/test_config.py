@@ -87,7 +87,7 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("CONCURRENT_REQUESTS_PER_DOMAIN", "0"), ("DOWNLOAD_MAXSIZE", "32M"), ("DOWNLOAD_WARNSIZE", "-1"),
     ("RETRY_TIMES", "-1"), ("AUTOTHROTTLE_MAX_DELAY", "1m"), ("LOGSTATS_INTERVAL", "x"),
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
-    ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
+    ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
 ])
 def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: str) -> None:
     """Scrapy reads these itself: unchecked, a bad one is a traceback in its start-up, or

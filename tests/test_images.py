@@ -1,16 +1,23 @@
-"""``check_image`` and ``ImageStore``: real formats, stored once, names that never change."""
+"""``check_image`` and ``ImageStore``: real formats, stored once, names that never change;
+the image path of real crawls against the stand-in CDN."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import struct
+import threading
 import zlib
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import EpsImagePlugin, Image
 
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
-from tests.mockserver import animated_gif, jpeg, png, webp
+from tests.conftest import crawl, post_of, serve_legacy_shape
+from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp
 
 CDN = "https://mmbiz.qpic.cn"
 
@@ -44,8 +51,17 @@ def test_extension_is_the_real_format(data: bytes, extension: str) -> None:
     assert check_image(data).extension == extension
 
 
+def gif_whose_second_frame_claims_a_palette_past_its_end() -> bytes:
+    data = bytearray(animated_gif())
+    second = [i for i in range(len(data)) if data[i:i + 3] == b"\x21\xf9\x04"][1] + 8
+    assert data[second] == 0x2C  # its image descriptor, after its graphic control
+    data[second + 9] = 0x87  # a local palette of 256 colours
+    return bytes(data)
+
+
 @pytest.mark.parametrize("data, message", [
     (b"<html>not allowed</html>", "not a readable image"),
+    (gif_whose_second_frame_claims_a_palette_past_its_end(), "not a readable image"),
     (png((1, 2, 3))[:40], "not a readable image"),
     (b"", "not a readable image"),
     (png_claiming(30000, 30000), "decompression bomb"),
@@ -53,6 +69,35 @@ def test_extension_is_the_real_format(data: bytes, extension: str) -> None:
 def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(NotAnImage, match=message):
         check_image(data)
+
+
+def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "TIFF", save_all=True,
+                                  append_images=[Image.new("RGB", (100, 100))])
+    assert check_image(out.getvalue(), max_pixels=20_000).extension == "tiff"
+    with pytest.raises(NotAnImage, match="100 x 100 pixels, more than"):
+        check_image(out.getvalue(), max_pixels=1_000)
+
+
+def test_a_postscript_answer_is_refused_without_running_ghostscript(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[object] = []
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", lambda *args, **kwargs: ran.append(args))
+    out = BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "EPS")
+    with pytest.raises(NotAnImage, match="not a readable image"):
+        check_image(out.getvalue())
+    assert ran == []
+
+
+def test_frames_are_decoded_up_to_the_pixel_limit_in_all() -> None:
+    """A damaged frame past the limit goes unseen: decoding stops there, so that an animation
+    of thousands of large frames cannot hold the crawl."""
+    damaged = gif_whose_second_frame_claims_a_palette_past_its_end()  # frames of 8 x 8
+    with pytest.raises(NotAnImage):
+        check_image(damaged, max_pixels=200)
+    assert check_image(damaged, max_pixels=64).extension == "gif"
 
 
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
@@ -124,3 +169,103 @@ def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_
     assert placement.name == "Later.png" and placement.data == image.data
     assert blocked.write([placement]) == {}
     assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"
+
+
+# -- real crawls against the stand-in CDN --------------------------------------------------
+def article_state(archive: Path) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        [(state,)] = db.execute("SELECT state FROM articles").fetchall()
+    return str(state)
+
+
+@pytest.mark.parametrize("lost", ["HeaderGifMediaId001", "LyingFormatMedia006"])
+def test_a_kept_post_gets_an_image_that_failed_for_a_passing_reason(wechat: MockWeChat,
+                                                                    tmp_path: Path, lost: str) -> None:
+    """The page fetched again lost a picture (another one, or the very one that failed), so
+    the archived post is kept: it must get the image all the same, once."""
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", b"busy", status=503)
+    assert crawl("article", tmp_path, "-a", f"url={served.url}").returncode == 0
+    assert "/mmbiz_png/LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
+    assert article_state(tmp_path) == "incomplete"
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))  # the CDN is back
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    wechat.page("/s/LegacyShapeToken", re.sub(rf"<img [^>]*{lost}[^>]*>", "", page))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert result.stats["posts/kept"] == 1
+    post = post_of(tmp_path)
+    assert "![]({{site.baseurl}}/postimg/HeaderGifMediaId001.gif)" in post
+    assert "![]({{site.baseurl}}/postimg/LyingFormatMedia006.jpeg)" in post
+    assert "LyingFormatMedia006/640" not in post
+    assert article_state(tmp_path) == "archived"
+    again = crawl("article", tmp_path, "-a", f"url={served.url}")  # complete: not asked again
+    assert again.returncode == 0 and len(wechat.hits("/mmbiz_png/LyingFormatMedia006/")) == 2
+
+
+def noise(fmt: str, frames: int = 1) -> bytes:
+    """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
+    images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]
+    out = BytesIO()
+    images[0].save(out, fmt, save_all=frames > 1, append_images=images[1:])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("path, data", [
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("JPEG")[:-300]),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", noise("GIF", frames=3)[:-300]),
+])
+def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, path: str,
+                                         data: bytes) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image(path, data)  # its whole length said: Scrapy takes it as whole
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert f"{path}?wx_fmt=" in post_of(tmp_path)
+    assert not list((tmp_path / "postimg").glob(path.split("/")[2] + ".*"))
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr)
+
+
+def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", png((1, 2, 3), (400, 400)) + b"\0" * 20000)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}",
+                   settings={"DOWNLOAD_MAXSIZE": "15000"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*larger than download max size",
+                     result.stderr)
+    # It will be as large on the next run: the article is complete, not fetched again for it.
+    assert article_state(tmp_path) == "archived"
+
+
+def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    slow = threading.Event()
+    wechat.before_answer = lambda path: slow.wait(3) if "LyingFormatMedia006" in path else None
+    result = crawl("article", tmp_path, "-a", f"url={served.url}",
+                   settings={"DOWNLOAD_TIMEOUT": "0.5"})
+    slow.set()
+    assert result.returncode == 0, result.stderr
+    assert "LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
+    assert article_state(tmp_path) == "incomplete"
+
+
+def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_is_not_asked(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/MovedMedia/640", jpeg((5, 5, 200)), content_type="image/jpeg")
+    wechat.redirect("/mmbiz_png/LyingFormatMedia006/640", f"{wechat.base}/mmbiz_png/MovedMedia/640")
+    elsewhere = wechat.base.replace("127.0.0.1", "localhost")  # the same server, another host
+    wechat.redirect("/mmbiz_gif/HeaderGifMediaId001/640", f"{elsewhere}/mmbiz_png/MovedMedia/640")
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    post = post_of(tmp_path)
+    assert "![]({{site.baseurl}}/postimg/LyingFormatMedia006.jpeg)" in post
+    assert "/mmbiz_gif/HeaderGifMediaId001/640?wx_fmt=gif" in post
+    assert [headers["Host"] for _, headers in wechat.hits("/mmbiz_png/MovedMedia/")] \
+        == [wechat.base.removeprefix("http://")]
+    assert all("Referer" not in headers for _, headers in wechat.hits("/mmbiz"))
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*redirected to", result.stderr)
+    # Nothing to be had by asking again: the article is complete.
+    assert article_state(tmp_path) == "archived"

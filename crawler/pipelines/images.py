@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response
 from scrapy.pipelines.media import FileInfo, MediaPipeline
 from twisted.internet.defer import Deferred, succeed
@@ -77,6 +78,7 @@ class ImagePipeline(MediaPipeline):
         logging.getLogger("scrapy.pipelines.media").addFilter(_quiet)
         self.image_hosts = frozenset(config.image_hosts)
         self.max_pixels = config.image_max_pixels
+        self.archive = archive
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or what became of it.
         self.results: dict[str, CheckedImage | ImageResult] = {}
@@ -95,6 +97,8 @@ class ImagePipeline(MediaPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
+        item.file_urls = list(dict.fromkeys(
+            [*item.file_urls, *self.archive.images_left_on_cdn(item.article.key)]))
         return await self.finish(item, await super().process_item(item))
 
     async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:
@@ -110,8 +114,10 @@ class ImagePipeline(MediaPipeline):
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
-        # AutoThrottle must not slow the CDN down to the pace of article pages.
-        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True}
+        # AutoThrottle must not slow the CDN down to the pace of article pages; "image": a
+        # redirect stays on IMAGE_HOSTS (crawler/middlewares.py).
+        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True,
+                "image": True}
         return [Request(url, meta=meta) for url in self._wanted(item)]
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
@@ -142,8 +148,11 @@ class ImagePipeline(MediaPipeline):
         """Record what became of the image, and raise it as ``ImageNotStored``: the post's
         one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
         reason = failure.getErrorMessage() or type(failure.value).__name__
-        self._failed(request.url, ImageResult(transient=not failure.check(PermanentImageFailure),
-                                              reason=reason))
+        # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
+        # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
+        # in a loop (crawler/middlewares.py, RedirectMiddleware).
+        lasting = failure.check(PermanentImageFailure, DownloadCancelledError, IgnoreRequest)
+        self._failed(request.url, ImageResult(transient=not lasting, reason=reason))
         raise ImageNotStored(reason)
 
     def file_path(self, request: Request, response: Response | None = None,

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from crawler.markdown import relink_images, remote_images
 from crawler.store.captures import CaptureStore
+from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -123,6 +125,7 @@ class Archive:
         text = self.watched.stamp(article, text, path, fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
         if outcome is Outcome.KEPT:
+            self._show_stored_images(path)
             self.watched.restamp(article.key, path)
         self.links.record(article)
         if outcome is Outcome.NEW:
@@ -142,12 +145,40 @@ class Archive:
         except PostError:
             return []  # what writing the post says
 
+    def images_left_on_cdn(self, key: str) -> list[str]:
+        """The URLs of the images that article ``key``'s post left on the CDN, while one of
+        them failed for a reason that may pass (the article is incomplete): asked for again
+        with its page, they reach the post even when the page no longer shows them, and the
+        post is kept for that very loss."""
+        try:
+            name = self.index.article_path(key)
+            if name is None or self.index.article_state(key) != ArticleState.INCOMPLETE:
+                return []
+            text = read_post(self.layout.posts / name)
+        except (sqlite3.Error, PostError):
+            return []  # what writing the post says
+        return [_image_url(target) for target in remote_images(text)]
+
+    def _show_stored_images(self, path: Path) -> None:
+        """The kept post at ``path`` showing from their files the images it left on the CDN
+        that are stored now (one failed for a reason that passed): else the index, which
+        takes the article as complete, would never have it fetched again to mend them."""
+        old = read_post(path)
+        text = relink_images(old, self._stored_link)
+        if text != old:
+            atomic_write(path, text.encode("utf-8"))
+
+    def _stored_link(self, target: str) -> str | None:
+        """How a post links to the stored file of the image at a post's ``target``, if any."""
+        name = self.images.stored_name(_image_url(target))
+        return self.layout.image_link(name) if name else None
+
     def _image_identity(self, target: str) -> str:
         """The stored file a post's image link shows, when there is one, else its URL."""
         prefix = self.layout.image_link("")
         if target.startswith(prefix):
             return target[len(prefix):]
-        url = normalise_image_url(unquote(target))
+        url = _image_url(target)
         return self.index.image_name(url) or url
 
     def _rebuild_index(self) -> None:
@@ -170,6 +201,11 @@ class Archive:
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
                         self.layout.posts)
+
+
+def _image_url(target: str) -> str:
+    """The image URL of a post's image ``target``, as the index knows images."""
+    return normalise_image_url(unquote(target))
 
 
 def _what_to_do(error: sqlite3.DatabaseError) -> str:

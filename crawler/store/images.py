@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
@@ -17,6 +19,9 @@ from crawler.wechat.urls import image_stem
 
 # Pillow's format name → file extension. MPO is a JPEG with extra frames.
 _EXTENSIONS = {"JPEG": "jpeg", "MPO": "jpeg", "TIFF": "tiff"}
+# What a browser shows, as Pillow names it. No other format is opened: decoding EPS runs
+# another program (Ghostscript) on what the CDN sent.
+_WEB_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "ICO", "TIFF")
 
 
 class NotAnImage(ValueError):
@@ -37,24 +42,48 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
 
     An image of more than ``max_pixels`` is refused like a broken one: no article picture
     is that large, and decoding it would take gigabytes. Pillow's own decompression-bomb
-    guard stays on as well.
+    guard stays on as well. The frames are decoded too, up to ``max_pixels`` in all (an
+    animation of many large frames would hold the crawl for minutes): ``verify`` reads no
+    JPEG or GIF data, and one cut short (its length as the server said) would be kept half
+    grey.
     """
     try:
-        with Image.open(BytesIO(data)) as image:
-            width, height = image.size
-            if width * height > max_pixels:
-                raise NotAnImage(f"{width} x {height} pixels, more than an article image "
-                                 f"can be ({max_pixels:,}: IMAGE_MAX_PIXELS)")
+        with Image.open(BytesIO(data), formats=_formats()) as image:
+            _within(image.size, max_pixels)
             image_format = image.format or ""
             image.verify()
+        with Image.open(BytesIO(data), formats=_formats()) as image:
+            budget = max_pixels
+            for frame in ImageSequence.Iterator(image):
+                _within(frame.size, max_pixels)  # a TIFF's later page has a size of its own
+                frame.load()
+                budget -= frame.size[0] * frame.size[1]
+                if budget <= 0:
+                    break
     except NotAnImage:
         raise
     except Image.DecompressionBombError as error:
         raise NotAnImage(f"refused as a decompression bomb: {error}") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            IndexError, KeyError, TypeError, struct.error) as error:
+        # what Pillow's decoders raise on damaged bytes (an animated GIF's later frame: IndexError)
         raise NotAnImage(f"not a readable image: {error}") from error
     extension = _EXTENSIONS.get(image_format, image_format.lower())
     return CheckedImage(data, extension, hashlib.sha256(data).hexdigest())
+
+
+@cache
+def _formats() -> tuple[str, ...]:
+    """The web formats this Pillow reads (one built without libwebp reads no WebP)."""
+    Image.init()
+    return tuple(name for name in _WEB_FORMATS if name in Image.OPEN)
+
+
+def _within(size: tuple[int, int], max_pixels: int) -> None:
+    width, height = size
+    if width * height > max_pixels:
+        raise NotAnImage(f"{width} x {height} pixels, more than an article image "
+                         f"can be ({max_pixels:,}: IMAGE_MAX_PIXELS)")
 
 
 @dataclass(frozen=True)
