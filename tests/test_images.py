@@ -214,6 +214,7 @@ def noise(fmt: str, frames: int = 1) -> bytes:
 @pytest.mark.parametrize("path, data", [
     ("/mmbiz_png/LyingFormatMedia006/640", noise("JPEG")[:-300]),
     ("/mmbiz_gif/HeaderGifMediaId001/640", noise("GIF", frames=3)[:-300]),
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("PNG")[:-300]),
 ])
 def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, path: str,
                                          data: bytes) -> None:
@@ -223,7 +224,7 @@ def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, pat
     assert result.returncode == 0, result.stderr
     assert f"{path}?wx_fmt=" in post_of(tmp_path)
     assert not list((tmp_path / "postimg").glob(path.split("/")[2] + ".*"))
-    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr)
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr, re.I)
 
 
 def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(wechat: MockWeChat,
