@@ -688,6 +688,28 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
     assert SECRET not in result.stderr + result.stdout
 
 
+def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) -> None:
+    """The README's ACL user, and a second archive's job named outside its keys: writer and
+    node each refuse in one line at the start, instead of a traceback from Redis."""
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    try:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", *ACL.split())
+        url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+        for spider, args in (("fetch", []), ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?"
+                                                              f"__biz={BIZ}&action=getalbum&album_id=1"])):
+            result = crawl(spider, tmp_path / "archive", *args,
+                           settings={"REDIS_URL": url, "REDIS_JOB": "second-archive"})
+            assert result.returncode == 1, result.stderr
+            line = refusal(result, f"crawl {spider}")
+            assert line.startswith(f"scrapy crawl {spider}: Redis at redis://archive:***@127.0.0.1:"
+                                   f"{server.port}/0 refuses the keys of job second-archive: "), line
+            assert "no permissions" in line
+            assert "Traceback" not in result.stderr and SECRET not in result.stderr
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",
                                  f"http://127.0.0.1/0?password={SECRET}"])
 def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, url: str) -> None:
