@@ -586,6 +586,23 @@ def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
     assert_clean(processes)
 
 
+def test_a_foreign_value_among_the_pages_handed_back_does_not_stop_the_writer_taking_them(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """Something else writing to the job's Redis (another program, a torn write): a page id
+    that is not text stopped the task taking pages, and the writer waited for ever."""
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()
+    job.rpush(f"{JOB}:ready", b"\xff\xfe not text")
+    processes.wait_for(lambda: not job.llen(f"{JOB}:ready"), "the writer taking the foreign value")
+    second.open()
+    assert processes.wait("writer", timeout=60) == 0, processes.log("writer")
+    assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive: Path, processes: Processes,
                                                           job: redis.Redis) -> None:
     processes.writer("writer", archive, album, REDIS_PAGE_TRIES="1")

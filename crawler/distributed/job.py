@@ -144,8 +144,10 @@ class Outage:
 
 
 def text(value: bytes | str) -> str:
-    """A name or value read from Redis (bytes, as the clients here do not decode)."""
-    return value.decode() if isinstance(value, bytes) else value
+    """A name or value read from Redis (bytes, as the clients here do not decode). Whoever
+    can write to Redis may leave bytes that are not UTF-8 there: shown escaped, they match
+    nothing of the job's, where an exception would end the writer's task that read them."""
+    return value.decode(errors="backslashreplace") if isinstance(value, bytes) else value
 
 
 def process_name() -> str:
