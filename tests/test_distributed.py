@@ -274,6 +274,27 @@ def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
     assert_clean(processes)
 
 
+def test_a_page_redirected_in_a_loop_is_fetched_and_reported_as_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    """A single process's scheduler drops the redirect back into the page's own chain: two
+    fetches and one line. A node's followed the loop to Scrapy's 20 redirects, each a page
+    of WeChat's sent from its IP, and the writer reported "max redirections reached"."""
+    here = album.server.redirect("/s/LoopHereForNodes", album.server.base + "/s/LoopThereForNodes")
+    there = album.server.redirect("/s/LoopThereForNodes", here)
+    alone = crawl("article", tmp_path / "alone", "-a", f"url={there}")
+    before = len(album.server.hits("/s/Loop"))
+    processes.node("n1")
+    processes.start("writer", "article", archive, "-a", f"url={there}")
+    assert processes.wait("writer") == alone.returncode == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(album.server.hits("/s/Loop")) - before == 2  # as one process: There, Here
+    said = re.escape(f"could not fetch {there}: ") + r"(NotFetched: )?" + \
+        re.escape(f"IgnoreRequest: redirected in a loop, back to '{there}'")
+    assert re.search(said, alone.stderr), alone.stderr
+    assert re.search(said, processes.log("writer")), processes.log("writer")
+    assert_clean(processes)
+
+
 def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, processes: Processes,
                                             job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     second = gate(2)

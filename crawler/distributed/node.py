@@ -274,6 +274,8 @@ class NodeScheduler(Scheduler):
         self.node.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and request.url in request.meta.get("redirect_urls", ()):
+            return False  # redirected back into its own chain: see FetchSpider.request_dropped
         self.held.append(request)
         self.tally.count(Stat.SCHEDULER_ENQUEUED_MEMORY)
         return True
