@@ -455,6 +455,30 @@ def test_a_silent_redis_fails_calls_instead_of_blocking_them(
         assert "Traceback" not in log
 
 
+def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """The README's ``maxmemory`` with ``noeviction``, sized too small: Redis refuses writes
+    (but for a script that has written already). The node went on without a heartbeat, not
+    a line said, and never stopped; the writer said Redis was unreachable."""
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()
+    job.config_set("maxmemory-policy", "noeviction")
+    job.config_set("maxmemory", 1)
+    # Renewing its lease is refused: the writer stops before it could finish the job.
+    processes.wait_for(lambda: "ERROR: Redis refused" in processes.log("writer"), "the writer refused")
+    second.open()
+    assert processes.wait("writer") == 1
+    assert processes.wait("n1", timeout=60) == 1
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert "Traceback" not in log, log
+        [line] = re.findall(r"\] ERROR: Redis .*", log)
+        assert line.startswith(f"] ERROR: Redis refused a step of job {JOB}: command not allowed when "
+                               "used memory > 'maxmemory'"), log
+
+
 def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
                                                         job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """A take whose answer was lost (the connection broke after Redis ran it) leaves a

@@ -64,6 +64,7 @@ class FetchNode:
         self.name = node_name(config)
         self.heartbeat = config.redis_heartbeat
         self.outage = Outage(config.redis_grace)
+        self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
@@ -95,9 +96,10 @@ class FetchNode:
 
     @property
     def gone(self) -> bool:
-        """Redis has been away for longer than the grace: the node stops without calling it
-        again (a silent Redis would make each call wait out its timeout first)."""
-        return self.outage.over
+        """Redis has been away for longer than the grace, or refused a step: the node stops
+        without calling it again (a silent Redis would make each call wait out its timeout
+        first)."""
+        return self.outage.over or self.refused
 
     @property
     def look_every(self) -> float:
@@ -188,9 +190,17 @@ class FetchNode:
     @contextmanager
     def redis(self) -> Iterator[None]:
         """Rides out Redis going away for ``REDIS_GRACE`` seconds; past it, one error line
-        and the node's end."""
+        and the node's end. Redis refusing a step (out of memory under ``noeviction``, an
+        ACL) is the node's end at once, in one line: the writer stops on it too, and the
+        node would otherwise go on without a heartbeat, holding what it took."""
         try:
             yield
+        except redis.ResponseError as error:
+            if not self.refused:
+                self.refused = True
+                logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
+                             "node's requests to the others once Redis takes them.", self.job.name, error)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "

@@ -210,8 +210,10 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        logger.error("Redis is unreachable: %s%s. Stopping; what is not archived is found "
-                     "again by the next run.", error,
+        what = f"refused a step of job {self.job.name}" if isinstance(error, redis.ResponseError) \
+            else "is unreachable"
+        logger.error("Redis %s: %s%s. Stopping; what is not archived is found again by the next run.",
+                     what, error,
                      f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else "")
         return True
 
