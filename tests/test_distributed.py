@@ -40,7 +40,7 @@ from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
-from tests.site import BIZ, VERIFICATION, Art, Site
+from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
 GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
@@ -292,6 +292,42 @@ def test_a_page_redirected_in_a_loop_is_fetched_and_reported_as_one_process_does
         re.escape(f"IgnoreRequest: redirected in a loop, back to '{there}'")
     assert re.search(said, alone.stderr), alone.stderr
     assert re.search(said, processes.log("writer")), processes.log("writer")
+    assert_clean(processes)
+
+
+def test_a_moved_link_to_another_accounts_article_is_remembered_as_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A link in a body that redirects (an old ``http://`` short link) to another account's
+    article is remembered as the link given, and not fetched again when a later article
+    links to it. The writer remembered the URL the node's redirect ended at."""
+    site = album.site
+    other = Art("2247492101", biz=OTHER_BIZ, token="OtherForNodes")
+    site.article(other, nickname="别的号")
+    moved = album.server.redirect("/s/MovedToOtherForNodes", site.short(other))
+    entries = [Art(str(2247492102 + i), token=f"EntryForNodes{i}", links=(moved,)) for i in range(2)]
+    site.serve(entries)
+
+    def accounts(runs: int) -> dict[str, str]:
+        given = ", ".join(f'"{site.short(entry)}"' for entry in entries[:runs])
+        path = tmp_path / f"accounts{runs}.toml"
+        path.write_text(f'[[account]]\nname = "{site.account}"\nurls = [{given}]\n', encoding="utf-8")
+        return {"ACCOUNTS_FILE": str(path), "WECHAT_BASE_URL": album.server.base}
+
+    def moves() -> int:
+        return len(album.server.hits("/s/MovedToOtherForNodes"))
+
+    before = moves()
+    for runs in (1, 2):  # the second run's new article links to it too
+        assert crawl("accounts", tmp_path / "alone", settings=accounts(runs)).returncode == 0
+    assert moves() - before == 1
+    for runs in (1, 2):
+        processes.start(f"writer{runs}", "accounts", archive, **accounts(runs))
+        processes.wait_for(queued(job), "the writer's first request")  # the job before is over
+        processes.node(f"n{runs}")
+        assert processes.wait(f"writer{runs}") == 0, processes.log(f"writer{runs}")
+        assert processes.wait(f"n{runs}") == 0
+    assert moves() - before == 2, processes.log("writer2")
+    assert contents(archive) == contents(tmp_path / "alone")
     assert_clean(processes)
 
 
