@@ -258,6 +258,25 @@ def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: 
     assert_clean(processes)
 
 
+def test_a_node_started_just_after_a_job_finished_works_for_the_next(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A finished job stays marked done for five minutes, so that idle nodes see it. A node
+    started meanwhile, before the next writer of the job, took that for its own job's end:
+    it stopped at its first beat, and the writer waited for ever for a node."""
+    url = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
+    processes.node("n1")
+    processes.start("writer", "article", archive, "-a", f"url={url}")
+    assert processes.wait("writer") == 0 and processes.wait("n1") == 0
+    assert job.exists(f"{JOB}:done")
+    processes.node("n2")
+    processes.wait_for(lambda: "joined job" in processes.log("n2"), "n2 joining")
+    processes.start("again", "article", archive, "-a", f"url={url}")
+    assert processes.wait("again", timeout=60) == 0, processes.log("again")
+    assert processes.wait("n2") == 0, processes.log("n2")
+    assert node_report(processes.log("again")) == {"n2": "1 fetched"}
+    assert_clean(processes)
+
+
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")

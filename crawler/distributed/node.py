@@ -65,6 +65,7 @@ class FetchNode:
         self.heartbeat = config.redis_heartbeat
         self.outage = Outage(config.redis_grace)
         self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
+        self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
@@ -88,7 +89,7 @@ class FetchNode:
         same name held when it died goes back first: nobody would hand it back otherwise."""
         with self.redis():
             self.give_back("fetching", "a previous run of this node held")
-            self.beat()
+            self.before_job = not self.beat()
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %d requests on the frontier",
                         self.name, self.job.name, waiting)
@@ -107,9 +108,14 @@ class FetchNode:
         return self.heartbeat / 3
 
     def beat(self) -> bool:
-        """Says the node is alive; False once the job is done."""
-        return bool(self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
-                               args=[self.name, round(self.heartbeat * 1000)]))
+        """Says the node is alive; False once the job is done. A job marked done when the
+        node joined is the end of its run before (the mark stays a few minutes for idle
+        nodes to see): the node waits for the next writer, which removes the mark."""
+        if self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
+                      args=[self.name, round(self.heartbeat * 1000)]):
+            self.before_job = False
+            return True
+        return self.before_job
 
     async def keep_beating(self) -> None:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
@@ -134,7 +140,7 @@ class FetchNode:
         done = False
         if not self.gone:
             with self.redis():
-                done = bool(self.server.exists(self.job.done))
+                done = not self.before_job and bool(self.server.exists(self.job.done))
         return done
 
     def took(self, entry: bytes) -> None:
@@ -222,7 +228,7 @@ class NodeQueue(PriorityQueue):
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        if self.node.gone:
+        if self.node.gone or self.node.before_job:  # not a node of the job before its first beat
             return None
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
