@@ -40,7 +40,7 @@ from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
-from tests.site import BIZ, VERIFICATION, Art, Site
+from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
 GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
@@ -258,6 +258,25 @@ def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: 
     assert_clean(processes)
 
 
+def test_a_node_started_just_after_a_job_finished_works_for_the_next(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A finished job stays marked done for five minutes, so that idle nodes see it. A node
+    started meanwhile, before the next writer of the job, took that for its own job's end:
+    it stopped at its first beat, and the writer waited for ever for a node."""
+    url = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
+    processes.node("n1")
+    processes.start("writer", "article", archive, "-a", f"url={url}")
+    assert processes.wait("writer") == 0 and processes.wait("n1") == 0
+    assert job.exists(f"{JOB}:done")
+    processes.node("n2")
+    processes.wait_for(lambda: "joined job" in processes.log("n2"), "n2 joining")
+    processes.start("again", "article", archive, "-a", f"url={url}")
+    assert processes.wait("again", timeout=60) == 0, processes.log("again")
+    assert processes.wait("n2") == 0, processes.log("n2")
+    assert node_report(processes.log("again")) == {"n2": "1 fetched"}
+    assert_clean(processes)
+
+
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
@@ -271,6 +290,63 @@ def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
     assert contents(archive) == contents(alone) and len(contents(archive)["tables"]["articles"]) == 1
     [capture] = CaptureStore(archive / ".state" / "warc").captures()
     assert capture.url == target
+    assert_clean(processes)
+
+
+def test_a_page_redirected_in_a_loop_is_fetched_and_reported_as_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    """A single process's scheduler drops the redirect back into the page's own chain: two
+    fetches and one line. A node's followed the loop to Scrapy's 20 redirects, each a page
+    of WeChat's sent from its IP, and the writer reported "max redirections reached"."""
+    here = album.server.redirect("/s/LoopHereForNodes", album.server.base + "/s/LoopThereForNodes")
+    there = album.server.redirect("/s/LoopThereForNodes", here)
+    alone = crawl("article", tmp_path / "alone", "-a", f"url={there}")
+    before = len(album.server.hits("/s/Loop"))
+    processes.node("n1")
+    processes.start("writer", "article", archive, "-a", f"url={there}")
+    assert processes.wait("writer") == alone.returncode == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(album.server.hits("/s/Loop")) - before == 2  # as one process: There, Here
+    said = re.escape(f"could not fetch {there}: ") + r"(NotFetched: )?" + \
+        re.escape(f"IgnoreRequest: redirected in a loop, back to '{there}'")
+    assert re.search(said, alone.stderr), alone.stderr
+    assert re.search(said, processes.log("writer")), processes.log("writer")
+    assert_clean(processes)
+
+
+def test_a_moved_link_to_another_accounts_article_is_remembered_as_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A link in a body that redirects (an old ``http://`` short link) to another account's
+    article is remembered as the link given, and not fetched again when a later article
+    links to it. The writer remembered the URL the node's redirect ended at."""
+    site = album.site
+    other = Art("2247492101", biz=OTHER_BIZ, token="OtherForNodes")
+    site.article(other, nickname="别的号")
+    moved = album.server.redirect("/s/MovedToOtherForNodes", site.short(other))
+    entries = [Art(str(2247492102 + i), token=f"EntryForNodes{i}", links=(moved,)) for i in range(2)]
+    site.serve(entries)
+
+    def accounts(runs: int) -> dict[str, str]:
+        given = ", ".join(f'"{site.short(entry)}"' for entry in entries[:runs])
+        path = tmp_path / f"accounts{runs}.toml"
+        path.write_text(f'[[account]]\nname = "{site.account}"\nurls = [{given}]\n', encoding="utf-8")
+        return {"ACCOUNTS_FILE": str(path), "WECHAT_BASE_URL": album.server.base}
+
+    def moves() -> int:
+        return len(album.server.hits("/s/MovedToOtherForNodes"))
+
+    before = moves()
+    for runs in (1, 2):  # the second run's new article links to it too
+        assert crawl("accounts", tmp_path / "alone", settings=accounts(runs)).returncode == 0
+    assert moves() - before == 1
+    for runs in (1, 2):
+        processes.start(f"writer{runs}", "accounts", archive, **accounts(runs))
+        processes.wait_for(queued(job), "the writer's first request")  # the job before is over
+        processes.node(f"n{runs}")
+        assert processes.wait(f"writer{runs}") == 0, processes.log(f"writer{runs}")
+        assert processes.wait(f"n{runs}") == 0
+    assert moves() - before == 2, processes.log("writer2")
+    assert contents(archive) == contents(tmp_path / "alone")
     assert_clean(processes)
 
 
@@ -434,6 +510,30 @@ def test_a_silent_redis_fails_calls_instead_of_blocking_them(
         assert "Traceback" not in log
 
 
+def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """The README's ``maxmemory`` with ``noeviction``, sized too small: Redis refuses writes
+    (but for a script that has written already). The node went on without a heartbeat, not
+    a line said, and never stopped; the writer said Redis was unreachable."""
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()
+    job.config_set("maxmemory-policy", "noeviction")
+    job.config_set("maxmemory", 1)
+    # Renewing its lease is refused: the writer stops before it could finish the job.
+    processes.wait_for(lambda: "ERROR: Redis refused" in processes.log("writer"), "the writer refused")
+    second.open()
+    assert processes.wait("writer") == 1
+    assert processes.wait("n1", timeout=60) == 1
+    for name in ("writer", "n1"):
+        log = processes.log(name)
+        assert "Traceback" not in log, log
+        [line] = re.findall(r"\] ERROR: Redis .*", log)
+        assert line.startswith(f"] ERROR: Redis refused a step of job {JOB}: command not allowed when "
+                               "used memory > 'maxmemory'"), log
+
+
 def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
                                                         job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """A take whose answer was lost (the connection broke after Redis ran it) leaves a
@@ -586,6 +686,23 @@ def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
     assert_clean(processes)
 
 
+def test_a_foreign_value_among_the_pages_handed_back_does_not_stop_the_writer_taking_them(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """Something else writing to the job's Redis (another program, a torn write): a page id
+    that is not text stopped the task taking pages, and the writer waited for ever."""
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()
+    job.rpush(f"{JOB}:ready", b"\xff\xfe not text")
+    processes.wait_for(lambda: not job.llen(f"{JOB}:ready"), "the writer taking the foreign value")
+    second.open()
+    assert processes.wait("writer", timeout=60) == 0, processes.log("writer")
+    assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive: Path, processes: Processes,
                                                           job: redis.Redis) -> None:
     processes.writer("writer", archive, album, REDIS_PAGE_TRIES="1")
@@ -686,6 +803,28 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
         processes.end()
         server.stop()
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) -> None:
+    """The README's ACL user, and a second archive's job named outside its keys: writer and
+    node each refuse in one line at the start, instead of a traceback from Redis."""
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    try:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", *ACL.split())
+        url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+        for spider, args in (("fetch", []), ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?"
+                                                              f"__biz={BIZ}&action=getalbum&album_id=1"])):
+            result = crawl(spider, tmp_path / "archive", *args,
+                           settings={"REDIS_URL": url, "REDIS_JOB": "second-archive"})
+            assert result.returncode == 1, result.stderr
+            line = refusal(result, f"crawl {spider}")
+            assert line.startswith(f"scrapy crawl {spider}: Redis at redis://archive:***@127.0.0.1:"
+                                   f"{server.port}/0 refuses the keys of job second-archive: "), line
+            assert "no permissions" in line
+            assert "Traceback" not in result.stderr and SECRET not in result.stderr
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",

@@ -54,6 +54,7 @@ def test_a_writers_lease_lasts_a_heartbeat() -> None:
 def test_text_decodes_what_redis_gives() -> None:
     assert job.text(b"node-\xc3\xa9") == "node-é"
     assert job.text("node") == "node"
+    assert job.text(b"\xff\xfe id") == "\\xff\\xfe id"  # not UTF-8: escaped, not an exception
 
 
 def test_an_outage_shorter_than_the_grace_is_ridden_out(clock: Clock,

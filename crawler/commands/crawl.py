@@ -80,7 +80,7 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
         params = spidercls.Params.from_arguments(arguments, config)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
-    unreachable = redis_unreachable(config.redis_url)
+    unreachable = redis_unreachable(config.redis_url, config.redis_job)
     if unreachable:
         return refuse(f"crawl {name}", unreachable, 1)
     crawler = runner.create_crawler(spidercls)

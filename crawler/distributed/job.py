@@ -144,8 +144,10 @@ class Outage:
 
 
 def text(value: bytes | str) -> str:
-    """A name or value read from Redis (bytes, as the clients here do not decode)."""
-    return value.decode() if isinstance(value, bytes) else value
+    """A name or value read from Redis (bytes, as the clients here do not decode). Whoever
+    can write to Redis may leave bytes that are not UTF-8 there: shown escaped, they match
+    nothing of the job's, where an exception would end the writer's task that read them."""
+    return value.decode(errors="backslashreplace") if isinstance(value, bytes) else value
 
 
 def process_name() -> str:
@@ -179,16 +181,32 @@ def writer_refused(config: Config) -> str | None:
             f"{int(left) / 1000:.0f} s unless it renews it); one writer per job")
 
 
-def redis_unreachable(url: str) -> str | None:
-    """Why the Redis at ``url`` cannot be used, in one line; None when it answers or none is given."""
+def redis_unreachable(url: str, job: str = "") -> str | None:
+    """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers
+    and lets this user run scripts on the job's keys, or none is given. (An ACL user limited to
+    another job's keys, or without scripting, would fail the job's first step with a traceback.)"""
     if not url:
         return None
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
         try:
             client.ping()
+            refused = _job_refused(client, job) if job else None
         finally:
             client.close()
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
+    return f"Redis at {redacted(url)} refuses the keys of job {job}: {refused}" if refused else None
+
+
+# What every step of a job asks of the Redis user, without changing anything: a script
+# reading one of the job's keys.
+_TOUCH = "return redis.call('EXISTS', KEYS[1])"
+
+
+def _job_refused(client: redis.Redis, job: str) -> str | None:
+    try:
+        client.eval(_TOUCH, 1, Job(job).done)
+    except redis.ResponseError as error:  # NOPERM: the key or the command
+        return str(error)
     return None

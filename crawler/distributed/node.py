@@ -64,6 +64,8 @@ class FetchNode:
         self.name = node_name(config)
         self.heartbeat = config.redis_heartbeat
         self.outage = Outage(config.redis_grace)
+        self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
+        self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
@@ -87,7 +89,7 @@ class FetchNode:
         same name held when it died goes back first: nobody would hand it back otherwise."""
         with self.redis():
             self.give_back("fetching", "a previous run of this node held")
-            self.beat()
+            self.before_job = not self.beat()
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %d requests on the frontier",
                         self.name, self.job.name, waiting)
@@ -95,9 +97,10 @@ class FetchNode:
 
     @property
     def gone(self) -> bool:
-        """Redis has been away for longer than the grace: the node stops without calling it
-        again (a silent Redis would make each call wait out its timeout first)."""
-        return self.outage.over
+        """Redis has been away for longer than the grace, or refused a step: the node stops
+        without calling it again (a silent Redis would make each call wait out its timeout
+        first)."""
+        return self.outage.over or self.refused
 
     @property
     def look_every(self) -> float:
@@ -105,9 +108,14 @@ class FetchNode:
         return self.heartbeat / 3
 
     def beat(self) -> bool:
-        """Says the node is alive; False once the job is done."""
-        return bool(self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
-                               args=[self.name, round(self.heartbeat * 1000)]))
+        """Says the node is alive; False once the job is done. A job marked done when the
+        node joined is the end of its run before (the mark stays a few minutes for idle
+        nodes to see): the node waits for the next writer, which removes the mark."""
+        if self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
+                      args=[self.name, round(self.heartbeat * 1000)]):
+            self.before_job = False
+            return True
+        return self.before_job
 
     async def keep_beating(self) -> None:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
@@ -132,7 +140,7 @@ class FetchNode:
         done = False
         if not self.gone:
             with self.redis():
-                done = bool(self.server.exists(self.job.done))
+                done = not self.before_job and bool(self.server.exists(self.job.done))
         return done
 
     def took(self, entry: bytes) -> None:
@@ -188,9 +196,17 @@ class FetchNode:
     @contextmanager
     def redis(self) -> Iterator[None]:
         """Rides out Redis going away for ``REDIS_GRACE`` seconds; past it, one error line
-        and the node's end."""
+        and the node's end. Redis refusing a step (out of memory under ``noeviction``, an
+        ACL) is the node's end at once, in one line: the writer stops on it too, and the
+        node would otherwise go on without a heartbeat, holding what it took."""
         try:
             yield
+        except redis.ResponseError as error:
+            if not self.refused:
+                self.refused = True
+                logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
+                             "node's requests to the others once Redis takes them.", self.job.name, error)
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "
@@ -212,7 +228,7 @@ class NodeQueue(PriorityQueue):
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        if self.node.gone:
+        if self.node.gone or self.node.before_job:  # not a node of the job before its first beat
             return None
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
@@ -274,6 +290,8 @@ class NodeScheduler(Scheduler):
         self.node.leave(reason)
 
     def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and request.url in request.meta.get("redirect_urls", ()):
+            return False  # redirected back into its own chain: see FetchSpider.request_dropped
         self.held.append(request)
         self.tally.count(Stat.SCHEDULER_ENQUEUED_MEMORY)
         return True

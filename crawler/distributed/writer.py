@@ -210,8 +210,10 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        logger.error("Redis is unreachable: %s%s. Stopping; what is not archived is found "
-                     "again by the next run.", error,
+        what = f"refused a step of job {self.job.name}" if isinstance(error, redis.ResponseError) \
+            else "is unreachable"
+        logger.error("Redis %s: %s%s. Stopping; what is not archived is found again by the next run.",
+                     what, error,
                      f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else "")
         return True
 
@@ -253,7 +255,8 @@ class RemoteFetch:
     The page is returned as the Response of ``process_request``: Scrapy then skips the
     download here but runs every middleware's ``process_response``, so that block checks
     and captures see the page as if it had been fetched here. A page a node followed a
-    redirect for answers the request for where it moved, as a redirect followed here would.
+    redirect for answers the request for where it moved, as a redirect followed here would,
+    with the URL asked in ``redirect_urls`` (the link as the source gave it).
     """
 
     def __init__(self, crawler: Crawler, exchange: PageExchange, pages_in_flight: int):
@@ -277,5 +280,6 @@ class RemoteFetch:
             raise NotFetched(f"{page.failure} (fetch node {page.node})")
         request.headers = page.sent_headers()  # what was asked, for the captures
         request.meta["dont_retry"] = True  # the node has retried already
-        answered = request if page.url == request.url else request.replace(url=page.url)
+        answered = request if page.url == request.url else request.replace(
+            url=page.url, meta={**request.meta, "redirect_urls": [request.url]})
         return page.response(answered)

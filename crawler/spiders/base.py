@@ -215,11 +215,8 @@ class WeChatSpider(scrapy.Spider):
                          account=account.name if account else "")
 
     def request_dropped(self, request: scrapy.Request) -> None:
-        """An article page redirected back to a page of its own chain is dropped by the
-        scheduler as a duplicate, with no errback: it is a page that cannot be fetched."""
-        if request.meta.get("article") and request.url in request.meta.get("redirect_urls", ()):
-            failure = Failure(IgnoreRequest(f"redirected in a loop, back to {request.url!r}"))
-            failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+        failure = redirect_loop(request)
+        if failure is not None:
             self.fetch_failed(failure)
 
     # -- albums --------------------------------------------------------------------------
@@ -281,6 +278,17 @@ class WeChatSpider(scrapy.Spider):
         kwargs = failed_request(failure).cb_kwargs
         self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
                            failure_reason(failure))
+
+
+def redirect_loop(request: scrapy.Request) -> Failure | None:
+    """An article page redirected back to a page of its own chain is dropped by the
+    scheduler as a duplicate, with no errback: the failure of a page that cannot be fetched,
+    for the spider's errback; None for any other request dropped."""
+    if not (request.meta.get("article") and request.url in request.meta.get("redirect_urls", ())):
+        return None
+    failure = Failure(IgnoreRequest(f"redirected in a loop, back to {request.url!r}"))
+    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
+    return failure
 
 
 def failed_request(failure: Failure) -> scrapy.Request:

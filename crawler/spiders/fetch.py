@@ -18,7 +18,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
@@ -30,7 +30,7 @@ from crawler.incremental import IncrementalMiddleware
 from crawler.middlewares import BlockMiddleware, CaptureMiddleware
 from crawler.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
-from crawler.spiders.base import failed_request, failure_reason
+from crawler.spiders.base import failed_request, failure_reason, redirect_loop
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,20 @@ class FetchSpider(scrapy.Spider):
         spider = super().from_crawler(crawler)
         spider.node = FetchNode.from_config(crawler, config)
         crawler.signals.connect(spider.wait_for_the_job, signal=signals.spider_idle)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider
 
     def wait_for_the_job(self) -> None:
         """An empty frontier is not the end: the writer may be reading a listing."""
         if not self.node.job_done():
             raise DontCloseSpider
+
+    def request_dropped(self, request: Request) -> None:
+        """A page redirected in a loop (``NodeScheduler`` drops it, as a single process's
+        scheduler does) goes to the writer as a page that cannot be fetched."""
+        failure = redirect_loop(request)
+        if failure is not None:
+            self.fetch_failed(failure)
 
     # A node's frontier entries name these two (frontier.CALLBACK, frontier.ERRBACK).
     def hand_back(self, response: Response) -> None:
