@@ -28,6 +28,7 @@ from crawler.store.posts import (
     PostStore,
     archived_identity,
     front_matter,
+    front_matter_tags,
     read_post,
 )
 from crawler.store.watchbook import WatchBook, Watched
@@ -141,7 +142,7 @@ class Archive:
         if path is None or not path.is_file():
             return []
         try:
-            return [str(tag) for tag in front_matter(path).get("tags") or []]
+            return front_matter_tags(front_matter(path))
         except PostError:
             return []  # what writing the post says
 
