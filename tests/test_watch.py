@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.wechat.article import CHINA_TIME
 from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
@@ -386,3 +387,21 @@ def test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again(
         asked.append(re.search(r"mid=(\d+)", path).group(1))
     assert sorted(asked) == [a.mid for a in arts]  # each in its turn, not the first twice
     assert all(watch_row(archive, a)[1] is None for a in arts)  # nothing learned of them
+
+
+def test_a_key_a_person_added_after_the_wechat_block_stays_readable_once_marked(
+        site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490402")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    end = made.index("\n---\n", 3) + 1
+    path.write_text(made[:end] + "comments: true\n" + made[end:], encoding="utf-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["comments"] is True
+    assert (front["wechat"]["status"], str(front["wechat"]["gone_since"])) == ("deleted", today())
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
