@@ -27,7 +27,7 @@ from crawler.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.posts import Outcome, PostError, front_matter, is_worse
+from crawler.store.posts import Outcome, PostError, front_matter, front_matter_tags, is_worse
 from crawler.tagging.tags import Tagger
 from crawler.watch import source_print
 from crawler.wechat.article import Article
@@ -116,7 +116,7 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
     article = _article_of(found[0])
     if not article.account and wechat.get("account"):
         article = replace(article, account=str(wechat["account"]))
-    tags = tagger.retagged(article, [str(tag) for tag in front.get("tags") or []])
+    tags = tagger.retagged(article, front_matter_tags(front))
     return _write(archive, article, tags, _text(archive, article, tags, style, files)).value
 
 

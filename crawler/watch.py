@@ -28,6 +28,8 @@ NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
 _KEYS = ("status", "gone_since", "updated", "versions")
 _KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
 _KEY_VALUE = re.compile(r"^    (" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
+# The ``wechat:`` block, where the keys go: not after a key a person added below it.
+_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:    .*\n)*", re.MULTILINE)
 _ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
@@ -102,14 +104,16 @@ class WatchState:
 
 
 def mark(post: str, state: WatchState) -> str:
-    """``post`` saying ``state``: its keys last in the ``wechat:`` block (the front matter's
-    last), its notice right after the attribution; what an earlier state put there goes.
-    ``PostError`` for a text that is not a post (no front matter)."""
+    """``post`` saying ``state``: its keys last in the ``wechat:`` block, its notice right
+    after the attribution; what an earlier state put there goes. ``PostError`` for a text
+    that is not a post (no front matter)."""
     post = unmark(post)
     end = post.find("\n---\n", 3) + 1
     if not post.startswith("---\n") or end <= 0:
         raise PostError("no front matter between --- lines at the top")
-    post = post[:end] + "".join(f"{line}\n" for line in state.keys()) + post[end:]
+    block = _WECHAT_BLOCK.search(post, 0, end)
+    at = block.end() if block else end
+    post = post[:at] + "".join(f"{line}\n" for line in state.keys()) + post[at:]
     notice = state.notice()
     at = post.find(_QUOTE_END, end)
     if notice is None or at < 0:

@@ -21,11 +21,11 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.items import ArticleGone, ArticleItem
+from crawler.items import ArticleGone
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.index import Index
-from crawler.store.posts import PostError, front_matter
+from crawler.store.posts import PostError
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import PageReason
@@ -72,8 +72,8 @@ def watched(request: Request, reason: PageReason) -> bool:
 
 
 class WatchPipeline:
-    """Before ``PostPipeline``: a watched article is written with the tags its post has (no
-    account named it this run); a page saying it is gone marks its post."""
+    """Before ``PostPipeline``: a page saying a watched article is gone marks its post (a
+    watched article is written with the tags its post has, as any article written again)."""
 
     def __init__(self, archive: Archive):
         self.archive = archive
@@ -83,22 +83,9 @@ class WatchPipeline:
         return cls(Run.of(crawler).archive)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and item.source == SOURCE and not item.tags:
-            item.tags = self._tags(item.article.key)
         if isinstance(item, ArticleGone):
             self._gone(item)
         return item
-
-    def _tags(self, key: str) -> list[str]:
-        recorded = self.archive.index.article_tags(key)
-        if recorded is not None:
-            return recorded
-        name = self.archive.index.article_path(key)
-        try:
-            front = front_matter(self.archive.layout.posts / name) if name else {}
-        except PostError:
-            return []
-        return [str(tag) for tag in front.get("tags") or []]
 
     def _gone(self, item: ArticleGone) -> None:
         """Only an archived article has an original the watch follows (one deleted before

@@ -20,7 +20,7 @@ from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from tests.conftest import PROJECT, crawl, unit_crawler
 from tests.mockserver import MockWeChat
-from tests.site import Art, Site
+from tests.site import OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
 
 LABELLED = Path(__file__).parent / "scamtypes"
@@ -257,3 +257,47 @@ def test_rebuild_keeps_each_tag_once_when_it_is_written_full_width(
     result = scrapy("rebuild", archive, "DEFAULT_TAGS=清远,反诈'宣传")
     assert result.returncode == 0, result.stderr
     assert post.read_text(encoding="utf-8") == made
+
+
+@pytest.mark.parametrize("again", ["rebuild", "crawl"])
+@pytest.mark.parametrize(("edited", "kept"), [
+    # Jekyll splits a string of tags at spaces
+    ("tags: 我加的 清远\n", ["我加的", "清远"]),
+    # and reads an empty item as none, `yes` as true
+    ("tags:\n    - \n    - yes\n    - 我加的\n", ["true", "我加的"]),
+])
+def test_tags_a_person_wrote_are_kept_as_jekyll_reads_them(
+        wechat: MockWeChat, tmp_path: Path, again: str, edited: str, kept: list[str]) -> None:
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492004", albums=("3202",), items=(POLICE_CALL,))])
+    site.album("3202", [art])
+    archive = tmp_path / "archive"
+    url = site.link(art).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = post.read_text(encoding="utf-8")
+    post.write_text(made.replace("tags:\n    - 冒充公检法及政府机关\n    - 合集3202\n", edited),
+                    encoding="utf-8")
+    result = scrapy("rebuild", archive) if again == "rebuild" else crawl("article", archive,
+                                                                         "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "合集3202", *kept]
+
+
+def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tags(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    other = Art("2247492006", biz=OTHER_BIZ)
+    site.article(other, nickname="别的号")
+    entry = Art("2247492005", token="Entry", links=(site.body_link(other),))
+    site.article(entry)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n'
+                        'tags = ["清远"]\n', encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "FOLLOW_LINKS": "all"})
+    assert result.returncode == 0, result.stderr
+    tags = {yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["account"]:
+            tags_of(post) for post in (archive / "_posts").glob("*.md")}
+    assert tags == {"测试反诈中心": ["清远"], "别的号": [FALLBACK]}

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.wechat.article import CHINA_TIME
 from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
@@ -386,3 +387,55 @@ def test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again(
         asked.append(re.search(r"mid=(\d+)", path).group(1))
     assert sorted(asked) == [a.mid for a in arts]  # each in its turn, not the first twice
     assert all(watch_row(archive, a)[1] is None for a in arts)  # nothing learned of them
+
+
+def test_a_key_a_person_added_after_the_wechat_block_stays_readable_once_marked(
+        site: Site, tmp_path: Path) -> None:
+    [art] = site.serve([Art("2247490402")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    end = made.index("\n---\n", 3) + 1
+    path.write_text(made[:end] + "comments: true\n" + made[end:], encoding="utf-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    assert front["comments"] is True
+    assert (front["wechat"]["status"], str(front["wechat"]["gone_since"])) == ("deleted", today())
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
+
+
+def test_an_edit_upstream_remakes_the_scam_types_of_the_post(site: Site,
+                                                            tmp_path: Path) -> None:
+    police_call = ("近日，王女士接到自称公安局民警的电话，称她涉嫌洗钱，已被通缉，并发来“逮捕令”。"
+                   "对方要求她保密，把存款转入“安全账户”接受资金核查。警方提醒：公检法机关不会"
+                   "通过电话办案，更没有所谓的“安全账户”。")
+    [art] = site.serve([Art("2247490403", albums=("3203",), items=(police_call,))])
+    site.album("3203", [art])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    tags = yaml.safe_load(post_of(archive, art).split("---\n")[1])["tags"]
+    assert tags == ["冒充公检法及政府机关", "合集3203"]
+    swimming = "暑假将至，请家长看护好孩子，不要到江河、水库、池塘等无人看管的水域游泳嬉戏。" * 3
+    site.article(Art(art.mid, albums=("3203",), items=(swimming,)))
+    assert watch(archive, site).returncode == 0
+    edited = post_of(archive, art)
+    assert "versions: 2" in edited
+    assert yaml.safe_load(edited.split("---\n")[1])["tags"] == ["合集3203"]
+
+
+def test_a_watched_post_deleted_by_hand_comes_back_with_the_tags_it_had(site: Site,
+                                                                        tmp_path: Path) -> None:
+    art = Art("2247490404")
+    site.article(art)
+    saved = tmp_path / "saved.html"
+    saved.write_text(site.page(art), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远").returncode == 0
+    [path] = (archive / "_posts").glob("*.md")
+    assert "tags:\n    - 清远\nwechat:" in path.read_text(encoding="utf-8")
+    path.unlink()
+    assert watch(archive, site).returncode == 0
+    assert "tags:\n    - 清远\nwechat:" in path.read_text(encoding="utf-8")

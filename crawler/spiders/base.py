@@ -139,12 +139,14 @@ class WeChatSpider(scrapy.Spider):
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
             return
-        if account is not None and not page.account and self._of_account(page, account):
-            page = replace(page, account=account.name)
+        # another account's page (a link followed with FOLLOW_LINKS=all) is not this one's
+        own = account if account is not None and self._of_account(page, account) else None
+        if own is not None and not page.account:
+            page = replace(page, account=own.name)
         if page.short_link:
             yield LinkFound(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
-                          tags=list(account.tags) if account else [],
+                          tags=list(own.tags) if own else [],
                           account=account.name if account else "",
                           fetched_url=request.url)
         yield from self.discovered(page, account)

@@ -28,6 +28,7 @@ from crawler.store.posts import (
     PostStore,
     archived_identity,
     front_matter,
+    front_matter_tags,
     read_post,
 )
 from crawler.store.watchbook import WatchBook, Watched
@@ -135,13 +136,14 @@ class Archive:
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
-        edited them (none when it has no post, or one that does not read)."""
+        edited them; those it was last written with when its file is gone (a rebuild
+        restores it with them too); none when it has no post, or one that does not read."""
         name = self.index.article_path(key)
         path = self.layout.posts / name if name else None
         if path is None or not path.is_file():
-            return []
+            return (self.index.article_tags(key) or []) if name else []
         try:
-            return [str(tag) for tag in front_matter(path).get("tags") or []]
+            return front_matter_tags(front_matter(path))
         except PostError:
             return []  # what writing the post says
 

@@ -21,6 +21,8 @@ from crawler.wechat.article import Article
 _URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
 _PUBLISHED_LINE = re.compile(r"^    published: (\S+)$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+# What Ruby's String#split splits a string of tags at: ASCII whitespace only.
+_TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
 # An image or a link, or an escape (read as a pair, so that text's escaped "!" or "[" starts
 # neither); a link's or image's text holds no bracket but escaped ones, so that a run of
@@ -140,6 +142,19 @@ def front_matter(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("wechat") or {}, dict):
         raise PostError(f"{path}: wechat: is not a mapping")
     return data
+
+
+def front_matter_tags(front: dict[str, Any]) -> list[str]:
+    """The ``tags`` of a post's front matter as Jekyll reads them, which a person editing a
+    post may rely on: a string is split at spaces, an empty item is none, and ``yes`` or
+    ``true`` is Ruby's ``true``."""
+    tags = front.get("tags")
+    if isinstance(tags, str):
+        return [tag for tag in _TAG_SPACE.split(tags) if tag]
+    if not isinstance(tags, list):
+        return []
+    return [str(tag).lower() if isinstance(tag, bool) else str(tag)
+            for tag in tags if tag is not None]
 
 
 def is_worse(new: str, old: str,
