@@ -197,7 +197,11 @@ def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_go
     site.pages[arts[2].path] = VERIFICATION
     result = watch(archive, site, BLOCK_LIMIT="10", BLOCK_RETRY_TIMES="0")
     assert [post_of(archive, art) for art in arts] == before
-    assert [watch_row(archive, art) for art in arts] == checked  # not checked: due as before
+    assert [watch_row(archive, art) for art in arts[:2]] == checked[:2]  # not checked: due as before
+    # The verification page answering the canonical link (no chksm) may be WeChat refusing
+    # such links: the article takes its turn, nothing learned of it
+    # (test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again)
+    assert watch_row(archive, arts[2])[1:] == checked[2][1:]
     assert "status:" not in "".join(before) and "gone" not in result.stderr.lower()
 
     # The server gone altogether: nothing is marked either.
