@@ -82,7 +82,8 @@ class IncrementalMiddleware:
             return True
         key = self.index.article_of(output.url)
         weak = bool(output.meta.get("weak_link"))
-        state = self.index.article_state(key) if key else None
+        # a short link whose page was gone, naming no article, is settled under its URL
+        state = self.index.article_state(key or output.url)
         if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
             state = ArticleState.NEEDS_LINK
         if output.url in self.links:
@@ -93,7 +94,7 @@ class IncrementalMiddleware:
         if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
                 and not named_by_user(output.cb_kwargs.get("source", "")):
             return False  # refused before: only a listing's link will do (the user's, asked again)
-        if key and not output.meta.get("refetch") and state in SETTLED:
+        if not output.meta.get("refetch") and state in SETTLED:
             account = output.cb_kwargs.get("account")
             self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")

@@ -88,7 +88,7 @@ def test_a_biz_found_in_an_earlier_run_brings_its_remembered_albums(tmp_path: Pa
     spider.index.set_account("甲", BIZ)
     spider.index.remember_album("3000", BIZ)
     sources = [r.cb_kwargs["source"] for r in started(spider)]
-    assert sources == ["album:3000", "urls:甲"]
+    assert sources == ["urls:甲", "album:3000"]  # the short link first: it names its article
 
 
 def test_urls_and_feeds_are_fetched_as_their_sources_and_counted(tmp_path: Path) -> None:

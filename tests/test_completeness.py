@@ -298,6 +298,28 @@ def test_a_short_link_to_a_deleted_article_is_asked_once_not_every_run(
     assert [path for path, _ in wechat.hits("/s/Gone")] == ["/s/Gone"]
 
 
+def test_an_accounts_short_link_to_a_deleted_article_is_asked_once_not_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The accounts file's own link, deleted before it was ever archived: each daily run
+    asked for it again, and put the same WARNING in cron's mail."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8",
+                                  (PAGES / "deleted.html").read_bytes()))
+    entry = site.serve([Art("2247485710", token="Entry")])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\n'
+                        f'urls = ["{wechat.base}/s/Gone", "{site.short(entry)}"]\n', encoding="utf-8")
+    logs = []
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+        logs.append(result.stderr)
+    assert [path for path, _ in wechat.hits("/s/")] == ["/s/Gone", "/s/Entry"]
+    assert "/s/Gone is deleted by its publisher" in logs[0]
+    assert "WARNING" not in logs[1]
+
+
 @pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
                          ids=["escaped", "unpadded"])
 def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(

@@ -107,6 +107,15 @@ def run(world: World, root: Path, **settings: str) -> str:
     return result.stderr
 
 
+def crawl_accounts(wechat: MockWeChat, root: Path, keys: str) -> None:
+    """A run of ``scrapy crawl accounts`` over the one account ``NAME`` with ``keys``."""
+    accounts = root / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\n{keys}', encoding="utf-8")
+    result = crawl("accounts", root / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+
+
 def archived_mids(root: Path) -> set[str]:
     with sqlite3.connect(root / "archive" / ".state" / "index.sqlite") as db:
         return {key.split(":")[1] for (key,) in db.execute(
@@ -184,6 +193,21 @@ def test_a_short_link_to_another_account_is_fetched_once_and_not_archived(
                      result.stderr) is None  # the second run did not fetch it again
 
 
+def test_an_accounts_short_link_to_an_article_of_its_album_is_fetched_once_in_the_first_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The short link names no article until fetched: read before it, the album listed the
+    same article by its long link, and the first run fetched it twice."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247470601, 3, albums=("3601",)))
+    entry = Art("2247470610", token="Entry", albums=("3601",))
+    site.article(entry)
+    album = site.album("3601", [*arts, entry])
+    crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\nurls = ["{site.short(entry)}"]\n')
+    fetched = [identity(path) for path, _ in wechat.hits("/s")]
+    assert sorted(fetched) == sorted([*(art.path for art in arts), "/s/Entry"])
+    assert archived_mids(tmp_path) == {art.mid for art in [*arts, entry]}
+
+
 def test_unknown_short_links_are_fetched_at_most_follow_links_per_run(wechat: MockWeChat,
                                                                      tmp_path: Path) -> None:
     site = Site(wechat)
@@ -237,12 +261,7 @@ def test_the_fetched_page_decides_whose_article_it_is_not_the_link(wechat: MockW
     entry = Art("2247470500", token="Entry", albums=("3501",), links=(disguised,))
     site.article(entry)
     site.album("3501", [other, entry])  # an album item naming another __biz
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "{NAME}"\nbiz = "{BIZ}"\n'
-                        f'urls = ["{site.short(entry)}"]\n', encoding="utf-8")
-    result = crawl("accounts", tmp_path / "archive",
-                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
-    assert result.returncode == 0, result.stderr
+    crawl_accounts(wechat, tmp_path, f'biz = "{BIZ}"\nurls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid}
     posts = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "archive" / "_posts").glob("*.md"))
     assert posts.count(f"转载：{NAME}") == 1

@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from PIL import EpsImagePlugin, Image
 
+from crawler.pipelines.images import ImagePipeline
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp
+from tests.test_captures import posts
+from tests.test_completeness import album_crawl, served_album
 
 CDN = "https://mmbiz.qpic.cn"
 
@@ -270,3 +273,25 @@ def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_
     assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*redirected to", result.stderr)
     # Nothing to be had by asking again: the article is complete.
     assert article_state(tmp_path) == "archived"
+
+
+def test_a_run_holds_what_became_of_its_failed_images_only_and_asks_for_each_image_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory flat in the number of articles: once an article is written, its stored images
+    are the index's to tell (a later article showing one asks the index, not the CDN); a
+    run keeps only its failures, so that none is asked for twice either."""
+    made: list[ImagePipeline] = []
+    from_crawler = ImagePipeline.from_crawler.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(ImagePipeline, "from_crawler", classmethod(
+        lambda cls, crawler: made.append(from_crawler(cls, crawler)) or made[-1]))
+    site, arts = served_album(wechat, "3305", 2247485001, 30)
+    wechat.image(f"/mmbiz_png/Img{arts[4].mid}x1/640", b"gone", status=404)
+    album_crawl(site, "3305", tmp_path, ARTICLE_PAGES_IN_FLIGHT="8", CONCURRENT_REQUESTS="32")
+    [pipeline] = made
+    assert list(pipeline.results) == [f"{wechat.base}/mmbiz_png/Img{arts[4].mid}x1/640?wx_fmt=png"]
+    assert len(pipeline.spiderinfo.downloaded) == 1
+    images = [path for path, _ in wechat.hits("/mmbiz")]
+    assert len(images) == len(set(images)) == 31  # each article's own, and the footer they share
+    shown = [b"({{site.baseurl}}/postimg/SharedFooter.png)" in post
+             for post in posts(tmp_path).values()]
+    assert len(shown) == 30 and all(shown)

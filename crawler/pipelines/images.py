@@ -1,5 +1,6 @@
 """Images: each article's pictures downloaded once a run (Scrapy's MediaPipeline), checked by
-Pillow and handed to ``ImageStore``; what became of each URL, for every article showing it."""
+Pillow and handed to ``ImageStore``; what became of each URL, for every article showing it:
+its file, as the index says, or its failure, as the run remembers."""
 
 from __future__ import annotations
 
@@ -54,9 +55,8 @@ def _quiet(record: logging.LogRecord) -> bool:
 
 @dataclass(frozen=True)
 class ImageResult:
-    """What became of one image URL this run, read by every article that shows it."""
+    """Why one image URL could not be stored this run, read by every article that shows it."""
 
-    name: str = ""  # the file in postimg/ holding it; empty when it failed
     transient: bool = False  # failed for a reason that may pass: the article stays incomplete
     reason: str = ""
 
@@ -69,8 +69,10 @@ class ImagePipeline(MediaPipeline):
     bytes are kept as they came, after Pillow has checked them. Downloads run concurrently,
     but an article's new images are named in page order once all of them are in, so which
     name two identical files share never depends on which download finished first; then
-    they are written together. Each URL has one result a run (``results``): a stored name,
-    or a failure that every article showing the image reads.
+    they are written together. Each URL has one result a run: a stored file, which the
+    index tells every later article showing the image (without asking the CDN), or a
+    failure that the run remembers (``results``), so that memory does not grow with the
+    articles of a run but with its failures.
     """
 
     def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
@@ -80,7 +82,7 @@ class ImagePipeline(MediaPipeline):
         self.max_pixels = config.image_max_pixels
         self.archive = archive
         self.images = archive.images
-        # Per URL: downloaded and checked, not yet named (CheckedImage), or what became of it.
+        # Per URL: downloaded and checked, not yet named (CheckedImage), or why it failed.
         self.results: dict[str, CheckedImage | ImageResult] = {}
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
         # that the reactor goes on. One thread: articles' writes are done in the order they
@@ -99,7 +101,12 @@ class ImagePipeline(MediaPipeline):
             return item
         item.file_urls = list(dict.fromkeys(
             [*item.file_urls, *self.archive.images_left_on_cdn(item.article.key)]))
-        return await self.finish(item, await super().process_item(item))
+        item = await self.finish(item, await super().process_item(item))
+        # MediaPipeline keeps every download's result for the run: a stored one is the index's
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        for stored in item.files:
+            self.spiderinfo.downloaded.pop(fingerprint(self._request(stored["url"])), None)
+        return item
 
     async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:
         """Write what ``item_completed`` placed, then say what became of each image."""
@@ -113,12 +120,15 @@ class ImagePipeline(MediaPipeline):
         self.writer.shutdown(wait=True)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
+        return [self._request(url) for url in self._wanted(item)]
+
+    @staticmethod
+    def _request(url: str) -> Request:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
         # AutoThrottle must not slow the CDN down to the pace of article pages; "image": a
         # redirect stays on IMAGE_HOSTS (crawler/middlewares.py).
-        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True,
-                "image": True}
-        return [Request(url, meta=meta) for url in self._wanted(item)]
+        return Request(url, meta={"referrer_policy": "no-referrer",
+                                  "autothrottle_dont_adjust_delay": True, "image": True})
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
                           item: Any = None) -> Deferred[FileInfo | None] | None:
@@ -126,7 +136,6 @@ class ImagePipeline(MediaPipeline):
         if name is None:
             return None
         Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
-        self.results[request.url] = ImageResult(name)
         return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
 
     def media_downloaded(self, response: Response, request: Request,
@@ -157,9 +166,8 @@ class ImagePipeline(MediaPipeline):
 
     def file_path(self, request: Request, response: Response | None = None,
                   info: MediaPipeline.SpiderInfo | None = None, *, item: Any = None) -> str:
-        """The file of ``request``'s image once this run has one, else ""."""
-        result = self.results.get(request.url)
-        return result.name if isinstance(result, ImageResult) else ""
+        """The file of ``request``'s image once it has one, else ""."""
+        return self.images.stored_name(request.url) or ""
 
     def item_completed(self, results: list[Any], item: Any,
                        info: MediaPipeline.SpiderInfo) -> list[Placement]:
@@ -180,7 +188,7 @@ class ImagePipeline(MediaPipeline):
                 logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
                 self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
                 continue
-            self.results[url] = ImageResult(placements[-1].name)
+            del self.results[url]  # the index tells its file from now on
         return placements
 
     def _reported(self, item: ArticleItem) -> ArticleItem:
@@ -191,11 +199,11 @@ class ImagePipeline(MediaPipeline):
         stored, failed = {}, []
         for url in wanted:
             result = self.results.get(url)
-            if isinstance(result, ImageResult) and result.name:
-                stored[url] = result.name
-            elif isinstance(result, ImageResult):
+            if isinstance(result, ImageResult):
                 failed.append(result)
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
+            elif name := self.images.stored_name(url):
+                stored[url] = name
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))

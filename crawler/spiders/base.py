@@ -131,8 +131,11 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(page, NotAnArticle):
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
+            # a short link (found, or the user's) to a page that names no article is settled
+            # under its own URL
             key = article_key(response.url) or self.index.link_key(request.url) \
-                or (ArticleKey(request.url) if request.meta.get("unknown_account") else None)
+                or (ArticleKey(request.url) if request.meta.get("unknown_account")
+                    or named_by_user(source) else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
             return
