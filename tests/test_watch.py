@@ -171,7 +171,27 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert result.returncode == 0, result.stderr
     assert post_of(archive, art) == before
     assert watch_row(archive, art)[1:3] == ("unavailable", today())
-    assert "Not archived: " in result.stderr and "temporarily unavailable" in result.stderr
+    assert "INFO: Watched: " in result.stderr and "temporarily unavailable" in result.stderr
+
+
+def test_from_cron_an_original_found_deleted_is_one_line_and_then_nothing(
+        site: Site, tmp_path: Path) -> None:
+    """The watch comes back to a deleted original (it may come back): at LOG_LEVEL=WARNING
+    the run that found it gone says so once, and later runs that find nothing new say
+    nothing. Each watch of it printed "Not archived: … is deleted", a post that is archived."""
+    [art] = site.serve([Art("2247490083")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    [line] = found.stderr.splitlines()
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post stays, "
+                     r"marked as deleted", line)
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert len(article_hits(site.server)) == 1 + 3
 
 
 def test_a_deleted_original_then_temporarily_unavailable_stays_marked_deleted(

@@ -129,7 +129,11 @@ class WeChatSpider(scrapy.Spider):
             yield from self.refused_without_chksm(request, source, account)
             return
         if isinstance(page, NotAnArticle):
-            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+            if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
+                # an archived original: WatchPipeline warns once, when its status changes
+                self.logger.info("Watched: %s is %s", response.url, page.message)
+            else:
+                self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
             key = article_key(response.url) or self.index.link_key(request.url) \
                 or (ArticleKey(request.url) if request.meta.get("unknown_account") else None)
