@@ -25,12 +25,16 @@ from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
 
+# Pages WeChat served instead of an article that is neither deleted nor removed
+_NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"), (Stat.PAGES_EXPIRED, "expired links"),
+                 (Stat.PAGES_BAD_PARAMS, "parameter-error pages"), (Stat.PAGES_UNKNOWN, "not article pages"))
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
     (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (fetched page worse)"),
-    (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"), (Stat.PAGES_BLOCKED, "blocked"),
-    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
+    (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
     (Stat.IMAGES_FAILED, "images failed"),
@@ -54,8 +58,8 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE,
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
-    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"),
-    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.POSTS_KEPT, "kept"), (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
+    *_NOT_ARTICLES, (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
     (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
     (Stat.PAGES_NOT_IMPORTED, "not imported")))

@@ -211,6 +211,11 @@ def test_pages_that_are_not_articles_write_nothing_and_say_why(wechat: MockWeCha
     assert not list((tmp_path / "archive" / "_posts").glob("*.md"))
     for url, reason in zip(urls, NOT_ARTICLES.values(), strict=True):
         assert re.search(rf"WARNING: Not archived: {re.escape(url)} is [^\n]*{reason}", result.stderr)
+    # Counted in the summary, every one: it said "nothing to do", and the source's line
+    # left out all but the deleted and removed.
+    counts = ("2 deleted, 1 removed, 1 temporarily unavailable, 1 expired links, "
+              "1 parameter-error pages")
+    assert f"Run summary (finished): {counts}\n  url: {counts}\n" in result.stderr, result.stderr
 
 
 def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> None:
