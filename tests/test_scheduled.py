@@ -302,6 +302,25 @@ def test_bad_spider_arguments_get_one_clear_line(tmp_path: Path, spider: str, ar
     assert message in line
 
 
+def test_an_article_two_albums_list_is_counted_once_in_the_summary(site: Site, tmp_path: Path) -> None:
+    """As a new article is counted once, by the source that fetched it, so is one already
+    archived: three articles were "5 already archived" when two albums listed two of them."""
+    arts = site.serve(numbered(2247489001, 3))
+    albums = [site.album("3022", arts), site.album("3023", arts[1:])]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = {albums!r}\n'.replace("'", '"'),
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WATCH_PER_RUN": "0"}
+    first = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert "Run summary (finished): 3 new\n  album:3022: 3 listed, 3 new\n  album:3023: 2 listed\n" \
+        in first.stderr, first.stderr
+    again = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert "Run summary (finished): 3 already archived\n  album:3022: 3 listed, 3 already archived\n" \
+        "  album:3023: 2 listed\n" in again.stderr, again.stderr
+    assert again.stats["articles/already_archived"] == 3
+
+
 def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_so(
         site: Site, tmp_path: Path) -> None:
     arts = site.serve([Art("2247489101"), Art("2247489102")])
