@@ -115,7 +115,9 @@ class RunReport:
         lines = [f"{source}: {line}" for source, line in self._per_source()]
         lines += [f"account {line}" for line in self._per_account(spider, started)]
         failure = run_failure(stats, reason)
-        troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
+        # A line at WARNING said something went wrong: cron mails it, and the summary with it.
+        troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE) \
+            or stats.get(Stat.LOG_WARNINGS, 0)
         stopped_by = Run.of(self.crawler).stopped_by
         reason = f"stopped by {stopped_by.name}" if stopped_by and reason == "shutdown" else reason
         # A line of the template per line of the summary: what the arguments bring from

@@ -226,6 +226,20 @@ def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> No
     assert "states no publish time" in result.stderr
 
 
+@pytest.mark.parametrize("page, counted", [("scriptless.html", "1 without publish time"),
+                                            ("expired.html", "1 expired links")])
+def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat, tmp_path: Path,
+                                                             page: str, counted: str) -> None:
+    """At LOG_LEVEL=WARNING a run that said something went wrong says its summary too: the
+    page's WARNING line came alone, the summary left at INFO."""
+    url = wechat.page("/s/Page", page_text(page))
+    result = crawl("article", tmp_path, "-a", f"url={url}", settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    assert "Not archived: " in result.stderr
+    assert f"WARNING: Run summary (finished): {counted}\n  url: {counted}\n" in result.stderr, \
+        result.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["-a", "url=not-a-url"], "not an http(s) URL: 'not-a-url'"),
     (["-a", "url=https://example.com/s/abc"], "not a WeChat article host"),

@@ -185,9 +185,10 @@ def test_from_cron_an_original_found_deleted_is_one_line_and_then_nothing(
     site.pages[art.path] = answer("deleted.html")
     found = watch(archive, site, LOG_LEVEL="WARNING")
     assert found.returncode == 0, found.stderr
-    [line] = found.stderr.splitlines()
+    [line] = [line for line in found.stderr.splitlines() if "deleted by its publisher" in line]
     assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post stays, "
                      r"marked as deleted", line)
+    assert "Not archived" not in found.stderr and "WARNING: Run summary" in found.stderr
     for _ in range(2):
         again = watch(archive, site, LOG_LEVEL="WARNING")
         assert (again.returncode, again.stderr) == (0, "")
