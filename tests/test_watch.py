@@ -140,6 +140,32 @@ def test_an_original_back_but_worse_keeps_the_post_and_takes_its_gone_mark_off(
     assert post_of(archive, art) == first
 
 
+def test_from_cron_an_original_made_worse_is_said_once_not_at_every_watch(
+        site: Site, tmp_path: Path) -> None:
+    """The publisher took a picture out: the post is kept, and the run that found it says so.
+    Every later watch of the same page said it again, and put the summary in cron's mail."""
+    [art] = site.serve([Art("2247490092")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    assert len(re.findall(r"WARNING: Kept the archived ", found.stderr)) == 1, found.stderr
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert post_of(archive, art) == first
+    # Worse again, another way: said again.
+    footer = f'<p><img data-src="{site.server.base}/mmbiz_png/SharedFooter/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").replace(footer, "").encode())
+    worse = watch(archive, site, LOG_LEVEL="WARNING")
+    assert len(re.findall(r"WARNING: Kept the archived ", worse.stderr)) == 1, worse.stderr
+
+
 def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
                                                                     tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490092", items=("第一条",))])
