@@ -41,7 +41,7 @@ _TOTALS = (
     (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
     (Stat.STATE_READ_FAILED, "index reads failed"),
     (Stat.LINKS_WITHOUT_CHKSM, "links without chksm followed"),
-    (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (fetched by an album's link)"),
+    (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
     (Stat.ALBUMS_LEFT, "left their albums"),
     (Stat.WATCH_REQUESTED, "originals watched"), (Stat.WATCH_DELETED, "originals deleted"),
