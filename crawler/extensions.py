@@ -16,9 +16,10 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.coverage import coverage_of, deletions_alarm, found_this_run
+from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, REDIS_LOST
 from crawler.run import Run
+from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat
 from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME
@@ -113,7 +114,9 @@ class RunReport:
         started = record_changes(self.tally, Run.of(self.crawler).archive.index)
         stats = self.tally.stats.get_stats()
         lines = [f"{source}: {line}" for source, line in self._per_source()]
-        lines += [f"account {line}" for line in self._per_account(spider, started)]
+        named: dict[str, str] = {}  # __biz → the name the accounts file gives it
+        lines += [f"account {line}" for line in self._per_account(spider, named)]
+        self._deletions_alarms(named, started)
         failure = run_failure(stats, reason)
         # A line at WARNING said something went wrong: cron mails it, and the summary with it.
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE) \
@@ -141,7 +144,7 @@ class RunReport:
             lines.append((source, line))
         return lines
 
-    def _per_account(self, spider: Spider, started: float) -> list[str]:
+    def _per_account(self, spider: Spider, named: dict[str, str]) -> list[str]:
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
@@ -151,6 +154,8 @@ class RunReport:
         lines = []
         for account in accounts:
             biz = account.biz or index.account_biz(account.name) or ""
+            if biz:
+                named.setdefault(biz, account.name)
             coverage = coverage_of(index, account.name, biz)
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name))}")
@@ -161,12 +166,27 @@ class RunReport:
                 logger.warning("No new article from %s for %d days (it published every %.0f days "
                                "or so); its sources may have dried up", account.name,
                                silence.days, usual.total_seconds() / 86400)
-            alarm = deletions_alarm(index, account.name, biz, now, config.watch_alarm_deletions,
+        return lines
+
+    def _deletions_alarms(self, named: dict[str, str], started: float) -> None:
+        """A WARNING for each account of which this run, whatever its spider (``crawl
+        watch`` too), saw an original deleted or removed, when enough were of late."""
+        run = Run.of(self.crawler)
+        config, index = run.config, run.archive.index
+        gone = WatchBook(index).gone_since(started)
+        if not gone:
+            return
+        now = datetime.now(CHINA_TIME)
+        accounts = [(named[biz], biz) for biz in sorted(gone & named.keys())]
+        if gone - named.keys():  # named as their newest posts name them (crawl watch)
+            accounts += [(name, biz) for name, biz in archived_accounts(
+                index, run.archive.layout.posts, named.keys()) if biz in gone]
+        for name, biz in accounts:
+            alarm = deletions_alarm(index, name, biz, now, config.watch_alarm_deletions,
                                     config.watch_alarm_days, started)
             if alarm:
                 self.tally.count(Stat.ACCOUNTS_DELETIONS)
                 logger.warning(alarm)
-        return lines
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:

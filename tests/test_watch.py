@@ -395,6 +395,23 @@ def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tm
     assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
 
 
+def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path) -> None:
+    """``scrapy crawl watch`` (run again later in the day, say) that sees the deletions has
+    no accounts file: it said nothing, and the next ``crawl accounts`` run, which saw none of
+    them itself, nothing either."""
+    arts = site.serve(numbered(2247490721, 3))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    result = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert result.returncode == 0, result.stderr
+    assert len(re.findall(rf"WARNING: 2 originals of {site.account} were deleted or removed upstream "
+                          r"within 7 days", result.stderr)) == 1, result.stderr
+    again = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert "were deleted or removed" not in again.stderr
+
+
 def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
                                                                      tmp_path: Path) -> None:
     broken, fine = site.serve(numbered(2247490801, 2))

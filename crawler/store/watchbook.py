@@ -91,6 +91,16 @@ class WatchBook:
             return Counter()
         return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
 
+    def gone_since(self, since: float) -> set[str]:
+        """The ``__biz`` of each account an original of which was seen deleted or removed
+        since ``since``."""
+        try:
+            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? "
+                                   "AND kind IN ('deleted', 'removed')", (since,)).fetchall()
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return set()
+        return {ArticleKey(key).biz for (key,) in rows} - {""}
+
     def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
         """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
         ``biz`` (all accounts: ``""``) since ``since``."""
