@@ -166,6 +166,25 @@ def test_from_cron_an_original_made_worse_is_said_once_not_at_every_watch(
     assert len(re.findall(r"WARNING: Kept the archived ", worse.stderr)) == 1, worse.stderr
 
 
+def test_from_cron_an_image_lost_for_good_is_said_when_archived_not_at_every_watch(
+        site: Site, tmp_path: Path) -> None:
+    """A picture the CDN answers 404 for: the post keeps its URL, and the run that archived
+    it says so. Every watch asked for it again and mailed "Images not stored" and a summary
+    of "1 images failed", the post unchanged."""
+    [art] = site.serve([Art("2247490093")])
+    picture = f"/mmbiz_png/Img{art.mid}x1/640"
+    site.server.image(picture, b"gone", status=404)
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    assert f"{site.server.base}{picture}" in first
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert len(site.server.hits(picture)) == 1
+    assert post_of(archive, art) == first
+
+
 def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
                                                                     tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490092", items=("第一条",))])
