@@ -30,6 +30,11 @@ BLOCK_STATUSES = frozenset({403, 429})
 _JSON = re.compile(rb"\s*[{\[]")
 
 
+class NotSent(IgnoreRequest):
+    """An article page not sent once WeChat is blocking: the run's ERROR line says so, and
+    the next run asks for it."""
+
+
 class BlockMiddleware:
     """Article pages and WeChat's listings (album pages) answered with the verification
     page, 403 or 429 are blocks, and WeChat is asked more slowly until it answers again.
@@ -93,7 +98,7 @@ class BlockMiddleware:
         if not request.meta.get("article"):
             return
         if self.stopped:
-            raise IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")
+            raise NotSent(f"not fetched, WeChat is blocking: {request.url}")
         if request.meta.get("redirect_urls") and host_of(request.url) not in self.hosts:
             raise IgnoreRequest(f"redirected to {request.url!r}, not an article host")
 
@@ -144,7 +149,7 @@ class BlockMiddleware:
         slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
         while slot is not None and slot.queue:
             request, waiting = slot.queue.popleft()
-            waiting.errback(Failure(IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")))
+            waiting.errback(Failure(NotSent(f"not fetched, WeChat is blocking: {request.url}")))
         asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
 
     def _pause(self, seconds: float) -> None:

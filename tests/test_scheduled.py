@@ -141,6 +141,23 @@ def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path
     assert not posts(tmp_path)
 
 
+def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Site, tmp_path: Path) -> None:
+    """Once WeChat is blocking, the pages already queued are not sent: the ERROR line says
+    so once, and the summary counts them. Each was a WARNING line of its own in the mail."""
+    arts = [Art(str(2247483100 + i)) for i in range(12)]
+    for art in arts:
+        site.pages[art.path] = VERIFICATION
+    album = site.album("3006", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 1
+    assert len(article_hits(site.server)) == 3
+    assert "ERROR: WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert "not fetched, WeChat is blocking" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Run summary \(blocked\): 1 blocked, 12 not fetched; FAILED: the run was cut "
+                     r"short: WeChat is blocking\n  album:3006: 12 listed, 12 not fetched\n", result.stderr)
+    assert len(result.stderr.splitlines()) <= 8, result.stderr
+
+
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
     art = Art("2247484001")
     url = site.article(art)
