@@ -158,6 +158,19 @@ def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Sit
     assert len(result.stderr.splitlines()) <= 8, result.stderr
 
 
+def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
+    """"stayed blocked after 2 tries", then "could not fetch …: blocked": two lines a page."""
+    arts = site.serve(numbered(2247483201, 2))
+    site.pages[arts[0].path] = VERIFICATION
+    album = site.album("3007", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "1", "BLOCK_LIMIT": "5"})
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert re.search(r"WARNING: Not archived: \S+mid=2247483201\S+ stayed blocked after 2 tries$", line)
+    assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
+
+
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
     art = Art("2247484001")
     url = site.article(art)

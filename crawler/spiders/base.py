@@ -28,7 +28,7 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord
-from crawler.middlewares import NotSent
+from crawler.middlewares import Blocked
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
@@ -215,7 +215,7 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
-        level = logging.INFO if failure.check(NotSent) else logging.WARNING  # not a line a page
+        level = logging.INFO if failure.check(Blocked) else logging.WARNING  # said: BlockMiddleware
         self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
