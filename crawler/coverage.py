@@ -19,7 +19,7 @@ from crawler.wechat.article import CHINA_TIME
 
 # What the watch saw of an account's originals, in the order its line gives them.
 _UPSTREAM = ("deleted", "removed", "edited")
-# How many of an account's latest articles tell how often it publishes.
+# How many of an account's latest publications (pushes) tell how often it publishes.
 _CADENCE_ARTICLES = 11
 
 

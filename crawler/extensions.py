@@ -16,28 +16,33 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.coverage import coverage_of, deletions_alarm, found_this_run
+from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, REDIS_LOST
 from crawler.run import Run
+from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat
 from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME
 
 logger = logging.getLogger(__name__)
 
+# Pages WeChat served instead of an article that is neither deleted nor removed
+_NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"), (Stat.PAGES_EXPIRED, "expired links"),
+                 (Stat.PAGES_BAD_PARAMS, "parameter-error pages"), (Stat.PAGES_UNKNOWN, "not article pages"))
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
     (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (fetched page worse)"),
-    (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"), (Stat.PAGES_BLOCKED, "blocked"),
-    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
+    (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
     (Stat.IMAGES_FAILED, "images failed"),
     (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
     (Stat.STATE_READ_FAILED, "index reads failed"),
     (Stat.LINKS_WITHOUT_CHKSM, "links without chksm followed"),
-    (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (fetched by an album's link)"),
+    (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
     (Stat.ALBUMS_LEFT, "left their albums"),
     (Stat.WATCH_REQUESTED, "originals watched"), (Stat.WATCH_DELETED, "originals deleted"),
@@ -54,8 +59,8 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE,
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
-    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_DELETED, "deleted"), (Stat.POSTS_VIOLATION, "removed"),
-    (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    (Stat.POSTS_KEPT, "kept"), (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
+    *_NOT_ARTICLES, (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
     (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
     (Stat.PAGES_NOT_IMPORTED, "not imported")))
@@ -109,9 +114,13 @@ class RunReport:
         started = record_changes(self.tally, Run.of(self.crawler).archive.index)
         stats = self.tally.stats.get_stats()
         lines = [f"{source}: {line}" for source, line in self._per_source()]
-        lines += [f"account {line}" for line in self._per_account(spider, started)]
+        named: dict[str, str] = {}  # __biz → the name the accounts file gives it
+        lines += [f"account {line}" for line in self._per_account(spider, named)]
+        self._deletions_alarms(named, started)
         failure = run_failure(stats, reason)
-        troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE)
+        # A line at WARNING said something went wrong: cron mails it, and the summary with it.
+        troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE) \
+            or stats.get(Stat.LOG_WARNINGS, 0)
         stopped_by = Run.of(self.crawler).stopped_by
         reason = f"stopped by {stopped_by.name}" if stopped_by and reason == "shutdown" else reason
         # A line of the template per line of the summary: what the arguments bring from
@@ -135,7 +144,7 @@ class RunReport:
             lines.append((source, line))
         return lines
 
-    def _per_account(self, spider: Spider, started: float) -> list[str]:
+    def _per_account(self, spider: Spider, named: dict[str, str]) -> list[str]:
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
@@ -145,6 +154,8 @@ class RunReport:
         lines = []
         for account in accounts:
             biz = account.biz or index.account_biz(account.name) or ""
+            if biz:
+                named.setdefault(biz, account.name)
             coverage = coverage_of(index, account.name, biz)
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name))}")
@@ -155,12 +166,27 @@ class RunReport:
                 logger.warning("No new article from %s for %d days (it published every %.0f days "
                                "or so); its sources may have dried up", account.name,
                                silence.days, usual.total_seconds() / 86400)
-            alarm = deletions_alarm(index, account.name, biz, now, config.watch_alarm_deletions,
+        return lines
+
+    def _deletions_alarms(self, named: dict[str, str], started: float) -> None:
+        """A WARNING for each account of which this run, whatever its spider (``crawl
+        watch`` too), saw an original deleted or removed, when enough were of late."""
+        run = Run.of(self.crawler)
+        config, index = run.config, run.archive.index
+        gone = WatchBook(index).gone_since(started)
+        if not gone:
+            return
+        now = datetime.now(CHINA_TIME)
+        accounts = [(named[biz], biz) for biz in sorted(gone & named.keys())]
+        if gone - named.keys():  # named as their newest posts name them (crawl watch)
+            accounts += [(name, biz) for name, biz in archived_accounts(
+                index, run.archive.layout.posts, named.keys()) if biz in gone]
+        for name, biz in accounts:
+            alarm = deletions_alarm(index, name, biz, now, config.watch_alarm_deletions,
                                     config.watch_alarm_days, started)
             if alarm:
                 self.tally.count(Stat.ACCOUNTS_DELETIONS)
                 logger.warning(alarm)
-        return lines
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:

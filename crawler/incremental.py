@@ -44,6 +44,7 @@ class IncrementalMiddleware:
         self.links: set[str] = set()
         self.weak: set[str] = set()  # keys requested so far only by links without chksm
         self.refused: set[str] = set()  # keys whose link without chksm was refused this run
+        self.archived: set[str] = set()  # keys counted as already archived this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -95,6 +96,9 @@ class IncrementalMiddleware:
                 and not named_by_user(output.cb_kwargs.get("source", "")):
             return False  # refused before: only a listing's link will do (the user's, asked again)
         if not output.meta.get("refetch") and state in SETTLED:
+            if (key or output.url) in self.archived:  # counted once, as a new article is
+                return False
+            self.archived.add(key or output.url)
             account = output.cb_kwargs.get("account")
             self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),
                              account=account.name if account else "")

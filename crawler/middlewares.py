@@ -30,6 +30,11 @@ BLOCK_STATUSES = frozenset({403, 429})
 _JSON = re.compile(rb"\s*[{\[]")
 
 
+class Blocked(IgnoreRequest):
+    """An article page not had because WeChat is blocking: blocked, or not sent once the run
+    stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
+
+
 class BlockMiddleware:
     """Article pages and WeChat's listings (album pages) answered with the verification
     page, 403 or 429 are blocks, and WeChat is asked more slowly until it answers again.
@@ -93,7 +98,7 @@ class BlockMiddleware:
         if not request.meta.get("article"):
             return
         if self.stopped:
-            raise IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")
+            raise Blocked(f"not fetched, WeChat is blocking: {request.url}")
         if request.meta.get("redirect_urls") and host_of(request.url) not in self.hosts:
             raise IgnoreRequest(f"redirected to {request.url!r}, not an article host")
 
@@ -115,7 +120,7 @@ class BlockMiddleware:
                 logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
                              "what is not fetched is left for the next run.", self.in_a_row, request.url)
                 self._stop()
-            raise IgnoreRequest(f"blocked: {request.url}")
+            raise Blocked(f"blocked: {request.url}")
         spider = self.crawler.spider
         assert spider is not None
         again = get_retry_request(request, spider=spider, reason="blocked",
@@ -125,7 +130,7 @@ class BlockMiddleware:
             tally.count(Stat.PAGES_BLOCKED)
             logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
                            self.retries + 1)
-            raise IgnoreRequest(f"blocked: {request.url}")
+            raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)
         logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
@@ -144,7 +149,7 @@ class BlockMiddleware:
         slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
         while slot is not None and slot.queue:
             request, waiting = slot.queue.popleft()
-            waiting.errback(Failure(IgnoreRequest(f"not fetched, WeChat is blocking: {request.url}")))
+            waiting.errback(Failure(Blocked(f"not fetched, WeChat is blocking: {request.url}")))
         asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
 
     def _pause(self, seconds: float) -> None:

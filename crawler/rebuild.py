@@ -55,23 +55,28 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
                if not (archive.layout.posts / name).exists()]
     pace = Pace(time.monotonic(), found=len(posts) + len(missing))
     told = pace.started
+
+    def one_more() -> None:  # a post rebuilt or restored
+        nonlocal told
+        pace.done += 1
+        if progress is not None and time.monotonic() - told >= interval:
+            told = time.monotonic()
+            progress(pace.line("posts", told))
+
     for path in posts:
         try:
             outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not rebuilt: %s: %s", path.name, error)
             outcomes["not rebuilt"] += 1
-        pace.done += 1
-        if progress is not None and time.monotonic() - told >= interval:
-            told = time.monotonic()
-            progress(pace.line("posts", told))
+        one_more()
     for key, name in missing:
         try:
             outcomes[_restore_post(archive, key, name, captures, style, tagger, files)] += 1
         except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not restored: %s: %s", name, error)
             outcomes["not rebuilt"] += 1
-        pace.done += 1
+        one_more()
     return outcomes
 
 

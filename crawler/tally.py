@@ -92,6 +92,7 @@ class Stat(StrEnum):
     FINISH_REASON = "finish_reason"
     DOWNLOADER_EXCEPTIONS = "downloader/exception_count"
     DOWNLOADER_RESPONSES = "downloader/response_count"
+    LOG_WARNINGS = "log_count/WARNING"  # lines logged at WARNING (LogCount)
 
     @classmethod
     def post(cls, what: Outcome | PageReason) -> Stat:

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.rebuild import rebuild
+from crawler.store.archive import Archive
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, scrapy_command, serve_legacy_shape
 from tests.mockserver import Gate, MockWeChat
@@ -122,6 +124,24 @@ def test_rebuild_offline_gives_byte_identical_posts_and_touches_none(
     assert result.stdout.strip() == "rebuild: 4 unchanged"
     assert posts(archive) == before
     assert {p.name: p.stat().st_mtime_ns for p in (archive / "_posts").glob("*.md")} == times
+
+
+def test_rebuild_shows_its_progress_while_it_restores_missing_posts(
+        archived: tuple[Path, MockWeChat, Site]) -> None:
+    """A lost ``_posts/`` is made again from the captures, post by post: the progress line
+    said nothing of those (it counted them, and showed only the posts found)."""
+    root, server, _ = archived
+    server.stop()
+    before = posts(root)
+    shutil.rmtree(root / "_posts")
+    told: list[str] = []
+    archive = Archive(root)
+    try:
+        assert rebuild(archive, progress=told.append, interval=0) == {"restored": 4}
+    finally:
+        archive.close()
+    assert posts(root).keys() == before.keys()
+    assert [line.split(",")[0] for line in told] == [f"{n} of 4 posts ({25 * n} %)" for n in (1, 2, 3, 4)]
 
 
 def test_rebuild_with_another_converter_option_rewrites_only_affected_posts(

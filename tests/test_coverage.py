@@ -75,3 +75,36 @@ def test_the_report_needs_no_accounts_file_and_names_every_account_archived(
     assert re.fullmatch(r"本市反诈: 1 archived, .*seen", lines[0]), lines
     assert re.fullmatch(r"某县公安: 1 archived, .*; not in the accounts file", lines[1]), lines
     assert lines[2].startswith("accounts-report: 2 accounts")
+
+
+def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A push of several articles (idx 1, 2, 3) shares one publish time: its gaps of 0 made
+    every such account "publish every 0 days or so", quiet after 30 days however rarely it
+    pushes."""
+    site = Site(wechat)
+
+    def pushes(first: int, days_apart: int, count: int, articles: int) -> list[Art]:
+        # the stand-in dates an article by its mid, a minute a step (tests/site.py)
+        return [Art(str(first + push * days_apart * 1440), idx=str(idx))
+                for push in range(count) for idx in range(1, articles + 1)]
+
+    def run(album: str, arts: list[Art], archive: Path) -> str:
+        accounts = tmp_path / f"{album}.toml"
+        accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{site_biz}"\n'
+                            f'albums = ["{site.album(album, site.serve(arts))}"]\n', encoding="utf-8")
+        result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts), "WATCH_PER_RUN": "0",
+                                                      "LOG_LEVEL": "WARNING"})
+        assert result.returncode == 0, result.stderr
+        report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+        assert report.returncode == 0, report.stderr
+        return result.stderr + report.stdout
+
+    site_biz = Art("0").biz
+    every_60_days = run("3101", pushes(2247400000, 60, 2, 3), tmp_path / "rare")
+    assert "No new article" not in every_60_days and "STALE" not in every_60_days, every_60_days
+    assert "accounts-report: 1 accounts, 0 stale" in every_60_days
+    daily = run("3102", pushes(2247410000, 1, 4, 2), tmp_path / "daily")
+    assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 1 days or "
+                     r"so\)", daily), daily
+    assert "; STALE" in daily and "accounts-report: 1 accounts, 1 stale" in daily

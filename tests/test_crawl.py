@@ -211,6 +211,11 @@ def test_pages_that_are_not_articles_write_nothing_and_say_why(wechat: MockWeCha
     assert not list((tmp_path / "archive" / "_posts").glob("*.md"))
     for url, reason in zip(urls, NOT_ARTICLES.values(), strict=True):
         assert re.search(rf"WARNING: Not archived: {re.escape(url)} is [^\n]*{reason}", result.stderr)
+    # Counted in the summary, every one: it said "nothing to do", and the source's line
+    # left out all but the deleted and removed.
+    counts = ("2 deleted, 1 removed, 1 temporarily unavailable, 1 expired links, "
+              "1 parameter-error pages")
+    assert f"Run summary (finished): {counts}\n  url: {counts}\n" in result.stderr, result.stderr
 
 
 def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> None:
@@ -219,6 +224,20 @@ def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert not list((tmp_path / "_posts").glob("*.md"))
     assert "states no publish time" in result.stderr
+
+
+@pytest.mark.parametrize("page, counted", [("scriptless.html", "1 without publish time"),
+                                            ("expired.html", "1 expired links")])
+def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat, tmp_path: Path,
+                                                             page: str, counted: str) -> None:
+    """At LOG_LEVEL=WARNING a run that said something went wrong says its summary too: the
+    page's WARNING line came alone, the summary left at INFO."""
+    url = wechat.page("/s/Page", page_text(page))
+    result = crawl("article", tmp_path, "-a", f"url={url}", settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    assert "Not archived: " in result.stderr
+    assert f"WARNING: Run summary (finished): {counted}\n  url: {counted}\n" in result.stderr, \
+        result.stderr
 
 
 @pytest.mark.parametrize("args, message", [

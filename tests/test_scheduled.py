@@ -141,6 +141,36 @@ def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path
     assert not posts(tmp_path)
 
 
+def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Site, tmp_path: Path) -> None:
+    """Once WeChat is blocking, the pages already queued are not sent: the ERROR line says
+    so once, and the summary counts them. Each was a WARNING line of its own in the mail."""
+    arts = [Art(str(2247483100 + i)) for i in range(12)]
+    for art in arts:
+        site.pages[art.path] = VERIFICATION
+    album = site.album("3006", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 1
+    assert len(article_hits(site.server)) == 3
+    assert "ERROR: WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert "not fetched, WeChat is blocking" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Run summary \(blocked\): 1 blocked, 12 not fetched; FAILED: the run was cut "
+                     r"short: WeChat is blocking\n  album:3006: 12 listed, 12 not fetched\n", result.stderr)
+    assert len(result.stderr.splitlines()) <= 8, result.stderr
+
+
+def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
+    """"stayed blocked after 2 tries", then "could not fetch …: blocked": two lines a page."""
+    arts = site.serve(numbered(2247483201, 2))
+    site.pages[arts[0].path] = VERIFICATION
+    album = site.album("3007", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "1", "BLOCK_LIMIT": "5"})
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert re.search(r"WARNING: Not archived: \S+mid=2247483201\S+ stayed blocked after 2 tries$", line)
+    assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
+
+
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
     art = Art("2247484001")
     url = site.article(art)
@@ -300,6 +330,25 @@ def test_bad_spider_arguments_get_one_clear_line(tmp_path: Path, spider: str, ar
     assert result.returncode == 2
     line = refusal(result, f"crawl {spider}")
     assert message in line
+
+
+def test_an_article_two_albums_list_is_counted_once_in_the_summary(site: Site, tmp_path: Path) -> None:
+    """As a new article is counted once, by the source that fetched it, so is one already
+    archived: three articles were "5 already archived" when two albums listed two of them."""
+    arts = site.serve(numbered(2247489001, 3))
+    albums = [site.album("3022", arts), site.album("3023", arts[1:])]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = {albums!r}\n'.replace("'", '"'),
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WATCH_PER_RUN": "0"}
+    first = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert "Run summary (finished): 3 new\n  album:3022: 3 listed, 3 new\n  album:3023: 2 listed\n" \
+        in first.stderr, first.stderr
+    again = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert "Run summary (finished): 3 already archived\n  album:3022: 3 listed, 3 already archived\n" \
+        "  album:3023: 2 listed\n" in again.stderr, again.stderr
+    assert again.stats["articles/already_archived"] == 3
 
 
 def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_so(

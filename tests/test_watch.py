@@ -141,6 +141,51 @@ def test_an_original_back_but_worse_keeps_the_post_and_takes_its_gone_mark_off(
     assert post_of(archive, art) == first
 
 
+def test_from_cron_an_original_made_worse_is_said_once_not_at_every_watch(
+        site: Site, tmp_path: Path) -> None:
+    """The publisher took a picture out: the post is kept, and the run that found it says so.
+    Every later watch of the same page said it again, and put the summary in cron's mail."""
+    [art] = site.serve([Art("2247490092")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    assert len(re.findall(r"WARNING: Kept the archived ", found.stderr)) == 1, found.stderr
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert post_of(archive, art) == first
+    # Worse again, another way: said again.
+    footer = f'<p><img data-src="{site.server.base}/mmbiz_png/SharedFooter/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").replace(footer, "").encode())
+    worse = watch(archive, site, LOG_LEVEL="WARNING")
+    assert len(re.findall(r"WARNING: Kept the archived ", worse.stderr)) == 1, worse.stderr
+
+
+def test_from_cron_an_image_lost_for_good_is_said_when_archived_not_at_every_watch(
+        site: Site, tmp_path: Path) -> None:
+    """A picture the CDN answers 404 for: the post keeps its URL, and the run that archived
+    it says so. Every watch asked for it again and mailed "Images not stored" and a summary
+    of "1 images failed", the post unchanged."""
+    [art] = site.serve([Art("2247490093")])
+    picture = f"/mmbiz_png/Img{art.mid}x1/640"
+    site.server.image(picture, b"gone", status=404)
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    assert f"{site.server.base}{picture}" in first
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert len(site.server.hits(picture)) == 1
+    assert post_of(archive, art) == first
+
+
 def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
                                                                     tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490092", items=("第一条",))])
@@ -172,7 +217,28 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert result.returncode == 0, result.stderr
     assert post_of(archive, art) == before
     assert watch_row(archive, art)[1:3] == ("unavailable", today())
-    assert "Not archived: " in result.stderr and "temporarily unavailable" in result.stderr
+    assert "INFO: Watched: " in result.stderr and "temporarily unavailable" in result.stderr
+
+
+def test_from_cron_an_original_found_deleted_is_one_line_and_then_nothing(
+        site: Site, tmp_path: Path) -> None:
+    """The watch comes back to a deleted original (it may come back): at LOG_LEVEL=WARNING
+    the run that found it gone says so once, and later runs that find nothing new say
+    nothing. Each watch of it printed "Not archived: … is deleted", a post that is archived."""
+    [art] = site.serve([Art("2247490083")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    [line] = [line for line in found.stderr.splitlines() if "deleted by its publisher" in line]
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post stays, "
+                     r"marked as deleted", line)
+    assert "Not archived" not in found.stderr and "WARNING: Run summary" in found.stderr
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert len(article_hits(site.server)) == 1 + 3
 
 
 def test_a_deleted_original_then_temporarily_unavailable_stays_marked_deleted(
@@ -351,6 +417,23 @@ def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tm
     again = watch(archive, site, spider="accounts", **alarm)
     assert "were deleted or removed" not in again.stderr
     assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
+
+
+def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path) -> None:
+    """``scrapy crawl watch`` (run again later in the day, say) that sees the deletions has
+    no accounts file: it said nothing, and the next ``crawl accounts`` run, which saw none of
+    them itself, nothing either."""
+    arts = site.serve(numbered(2247490721, 3))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    result = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert result.returncode == 0, result.stderr
+    assert len(re.findall(rf"WARNING: 2 originals of {site.account} were deleted or removed upstream "
+                          r"within 7 days", result.stderr)) == 1, result.stderr
+    again = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert "were deleted or removed" not in again.stderr
 
 
 def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,

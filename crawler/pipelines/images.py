@@ -26,6 +26,7 @@ from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.tally import Stat
+from crawler.watcher import SOURCE as WATCH
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -99,8 +100,12 @@ class ImagePipeline(MediaPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        item.file_urls = list(dict.fromkeys(
-            [*item.file_urls, *self.archive.images_left_on_cdn(item.article.key)]))
+        key = item.article.key
+        urls = dict.fromkeys([*item.file_urls, *self.archive.images_left_on_cdn(key)])
+        if item.source == WATCH:  # it looks at the original: images lost for good stay lost
+            for url in self.archive.images_lost(key):
+                urls.pop(url, None)
+        item.file_urls = list(urls)
         item = await self.finish(item, await super().process_item(item))
         # MediaPipeline keeps every download's result for the run: a stored one is the index's
         fingerprint = self.crawler.request_fingerprinter.fingerprint

@@ -61,6 +61,7 @@ class PostPipeline:
         # a post written again keeps the tags a person added, as a rebuilt one does
         tags = self.tagger.tags(article, item.tags, kept=self.archive.post_tags(article.key))
         try:
+            fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
             outcome, path = self.archive.write_post(article, text, tags=tags,
@@ -76,9 +77,10 @@ class PostPipeline:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
                                article.url)
         self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
-        if outcome is Outcome.KEPT:
-            logger.warning("Kept the archived %s: the page fetched now has fewer images or "
-                           "much less text (%s)", path, article.url)
+        if outcome is Outcome.KEPT:  # said once: the watch comes back to the same page
+            logger.log(logging.INFO if fetched_before else logging.WARNING,
+                       "Kept the archived %s: the page fetched now has fewer images or "
+                       "much less text (%s)", path, article.url)
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item

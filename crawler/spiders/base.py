@@ -9,6 +9,7 @@ article once a run). What travels with a request (its source, its account) is in
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
@@ -27,6 +28,7 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord
+from crawler.middlewares import Blocked
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.store.index import Index
@@ -129,7 +131,11 @@ class WeChatSpider(scrapy.Spider):
             yield from self.refused_without_chksm(request, source, account)
             return
         if isinstance(page, NotAnArticle):
-            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+            if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
+                # an archived original: WatchPipeline warns once, when its status changes
+                self.logger.info("Watched: %s is %s", response.url, page.message)
+            else:
+                self.logger.warning("Not archived: %s is %s", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
             # a short link (found, or the user's) to a page that names no article is settled
             # under its own URL
@@ -214,7 +220,8 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
-        self.logger.warning("Not archived: could not fetch %s: %s", asked, failure_reason(failure))
+        level = logging.INFO if failure.check(Blocked) else logging.WARNING  # said: BlockMiddleware
+        self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")

@@ -152,9 +152,17 @@ class Archive:
         them failed for a reason that may pass (the article is incomplete): asked for again
         with its page, they reach the post even when the page no longer shows them, and the
         post is kept for that very loss."""
+        return self._on_cdn(key, ArticleState.INCOMPLETE)
+
+    def images_lost(self, key: str) -> list[str]:
+        """The URLs of the images that article ``key``'s complete post left on the CDN: each
+        failed for a lasting reason (404, not an image), and would fail again."""
+        return self._on_cdn(key, ArticleState.ARCHIVED)
+
+    def _on_cdn(self, key: str, state: ArticleState) -> list[str]:
         try:
             name = self.index.article_path(key)
-            if name is None or self.index.article_state(key) != ArticleState.INCOMPLETE:
+            if name is None or self.index.article_state(key) != state:
                 return []
             text = read_post(self.layout.posts / name)
         except (sqlite3.Error, PostError):

@@ -303,9 +303,10 @@ class Index:
         return sorted(newest.items())
 
     def publish_times(self, biz: str, newest: int) -> list[int]:
-        """The publish times (Unix) of the ``newest`` latest articles of account ``biz``."""
+        """The publish times (Unix) of the ``newest`` latest publications of account ``biz``:
+        the articles of one push (idx 1, 2, 3) share one time."""
         rows = self._db.execute(
-            "SELECT published FROM articles WHERE key > ? AND key < ? AND published IS NOT NULL "
+            "SELECT DISTINCT published FROM articles WHERE key > ? AND key < ? AND published IS NOT NULL "
             "ORDER BY published DESC LIMIT ?", (*ArticleKey.account_range(biz), newest))
         return [int(published) for (published,) in rows]
 

@@ -44,11 +44,16 @@ class WatchBook:
     def checked(self, key: str, at: float, source: str | None = None) -> str | None:
         """Record a check at ``at`` and, when given, the ``source_print`` of the page; return
         the one recorded before (None: none was)."""
-        before = self.db.execute("SELECT source FROM watch WHERE key = ?", (key,)).fetchone()
+        before = self.source(key)
         self.db.execute("INSERT INTO watch (key, checked, source) VALUES (?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
                         "source = coalesce(excluded.source, source)", (key, int(at), source))
-        return before[0] if before else None
+        return before
+
+    def source(self, key: str) -> str | None:
+        """The ``source_print`` of the page the last fetch of the article gave."""
+        row = self.db.execute("SELECT source FROM watch WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def event(self, key: str, kind: str, at: float) -> None:
         # to the fraction of a second: two runs can start within one
@@ -85,6 +90,16 @@ class WatchBook:
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return Counter()
         return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
+
+    def gone_since(self, since: float) -> set[str]:
+        """The ``__biz`` of each account an original of which was seen deleted or removed
+        since ``since``."""
+        try:
+            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? "
+                                   "AND kind IN ('deleted', 'removed')", (since,)).fetchall()
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return set()
+        return {ArticleKey(key).biz for (key,) in rows} - {""}
 
     def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
         """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
@@ -141,6 +156,11 @@ class Watched:
         if state != before:
             self.book.save(key, state)
         return mark(text, state)
+
+    def fetched_before(self, article: Article) -> bool:
+        """Whether the page of ``article`` is the one the last fetch of it gave (before
+        ``stamp`` records this one)."""
+        return self.book.source(article.key) == source_print(article)
 
     def restamp(self, key: str, path: Path) -> None:
         """The post at ``path`` made to say the article's state now: one whose original is
