@@ -85,6 +85,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     """Check an article URL and return it as given, without its fragment (``link_as_given``).
 
     Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
+    A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
+    chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
+    again and unknown to the index, which knows a short link by the one it was fetched as.
     A long link is fetched with the ``chksm`` it came with: WeChat has answered the same
     link without it with the verification page.
     """
@@ -96,8 +99,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
-    if _SHORT_TOKEN.match(parts.path):
-        return link
+    if token := _SHORT_TOKEN.match(parts.path):
+        return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
     if parts.path.rstrip("/") == "/s":
         query = dict(parse_qsl(parts.query))
         missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
