@@ -107,3 +107,10 @@ def test_a_link_without_chksm_no_listing_gave_is_fetched_as_a_weak_link(tmp_path
     spider = spider_of(ArticleSpider, tmp_path, url=NO_CHKSM)
     [request] = started(spider)
     assert request.url == NO_CHKSM and request.meta["weak_link"] is True
+
+
+def test_an_article_given_by_two_links_is_taken_once_by_the_one_with_chksm(tmp_path: Path) -> None:
+    listed = tmp_path / "urls.txt"
+    with_chksm = NO_CHKSM + "&chksm=ff&scene=126"
+    listed.write_text(f"{NO_CHKSM}&scene=21\n{SHORT}\n{with_chksm}#rd\n{NO_CHKSM}\n", encoding="utf-8")
+    assert params(urls_file=str(listed)).urls == (with_chksm, SHORT)
