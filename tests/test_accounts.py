@@ -38,7 +38,7 @@ feeds = ["https://rss.example/feed.xml"]
         name="清远", biz="MzA=", tags=("反诈", "2021"),
         albums=(f"{BASE}/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=123",
                 f"{BASE}/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=9"),
-        urls=("https://mp.weixin.qq.com/s/Token?scene=1",), feeds=("https://rss.example/feed.xml",))
+        urls=("https://mp.weixin.qq.com/s/Token",), feeds=("https://rss.example/feed.xml",))
 
 
 @pytest.mark.parametrize("text, message", [

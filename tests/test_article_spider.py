@@ -56,6 +56,16 @@ def test_a_url_that_is_no_article_link_is_refused(url: str) -> None:
     assert url in refused(url=url)
 
 
+@pytest.mark.parametrize("copied", [f"{LONG}，", f"{LONG} 快看这篇", f"{LONG}\u3000反诈提醒",
+                                    f"{LONG} {NO_CHKSM}", f"{SHORT}。"])
+def test_a_link_copied_with_the_chat_text_around_it_is_refused_saying_so(copied: str) -> None:
+    """A long link with text after it would be fetched with that text in its ``chksm`` (or,
+    two links on a line, as the first article while counted as the second)."""
+    message = refused(url=copied)
+    assert message.startswith("a link with a space or a character such as '，' in it "
+                              "(copy the link alone): "), message
+
+
 def test_a_bad_line_of_the_file_is_named_by_its_number(tmp_path: Path) -> None:
     listed = tmp_path / "urls.txt"
     listed.write_text(f"{SHORT}\n# comment\nhttps://example.com/s/abc\n", encoding="utf-8")
@@ -107,3 +117,10 @@ def test_a_link_without_chksm_no_listing_gave_is_fetched_as_a_weak_link(tmp_path
     spider = spider_of(ArticleSpider, tmp_path, url=NO_CHKSM)
     [request] = started(spider)
     assert request.url == NO_CHKSM and request.meta["weak_link"] is True
+
+
+def test_an_article_given_by_two_links_is_taken_once_by_the_one_with_chksm(tmp_path: Path) -> None:
+    listed = tmp_path / "urls.txt"
+    with_chksm = NO_CHKSM + "&chksm=ff&scene=126"
+    listed.write_text(f"{NO_CHKSM}&scene=21\n{SHORT}\n{with_chksm}#rd\n{NO_CHKSM}\n", encoding="utf-8")
+    assert params(urls_file=str(listed)).urls == (with_chksm, SHORT)

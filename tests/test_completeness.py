@@ -197,6 +197,21 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
         assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
 
 
+def test_an_article_the_user_listed_with_and_without_chksm_is_fetched_by_its_chksm(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A list of links pasted from pages (no ``chksm``) and from the share menu (``chksm``)
+    may name one article twice: the link WeChat answers is the one fetched, once."""
+    site = Site(wechat, refuse_without_chksm=True)
+    art = site.serve([Art("2247485111")])[0]
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{site.body_link(art)}\n{site.link(art)}\n".replace("&amp;", "&"))
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {art.mid}
+    assert [p for p in article_requests(wechat) if "chksm" in p] == article_requests(wechat)
+    assert len(article_requests(wechat)) == 1
+
+
 def test_an_album_whose_later_page_fails_is_reported_read_in_part(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """The verification page answering page 2 of 2: the summary is a WARNING (cron mails it),

@@ -191,6 +191,19 @@ def test_two_articles_with_one_title_and_date_get_two_files(wechat: MockWeChat,
     assert all(len(n.encode()) <= 200 for n in names)
 
 
+def test_a_short_link_listed_twice_as_chats_copy_it_is_fetched_once(wechat: MockWeChat,
+                                                                   tmp_path: Path) -> None:
+    """The share menu's link and a chat's copy of it (a trailing slash, tracking, a
+    fragment) are one article: one request, one post."""
+    short = wechat.page("/s/Twice", page_text("legacy_shape.html", wechat.base))
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{short}\n{short}/?scene=1&srcid=0101&sharer_shareid=ab#rd\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert [path for path, _ in wechat.hits("/s/")] == ["/s/Twice"]
+    assert [p.name for p in (tmp_path / "archive" / "_posts").iterdir()] == [POST_NAME]
+
+
 NOT_ARTICLES = {
     "deleted.html": "deleted by its publisher",
     "deleted_en.html": "deleted by its publisher",

@@ -18,15 +18,15 @@ from crawler.wechat.urls import (
 
 @pytest.mark.parametrize("given, expected", [
     ("https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw", "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"),
-    ("https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw?scene=1#rd",
-     "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw?scene=1"),
+    ("https://MP.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw/?scene=1#rd",
+     "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"),
     ("http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2&amp;idx=1&amp;sn=ab&amp;chksm=ff&amp;scene=21#wechat_redirect",
      "http://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab&chksm=ff&scene=21"),
     ("  https://mp.weixin.qq.com/s?idx=1&mid=2&__biz=MzA=  ", "https://mp.weixin.qq.com/s?idx=1&mid=2&__biz=MzA="),
 ])
 def test_article_links_are_kept_as_given_but_for_their_fragment(given: str, expected: str) -> None:
     """A long link keeps its chksm: WeChat has answered the same link without it with the
-    verification page."""
+    verification page. A short link is its token alone: what a chat adds is not the link."""
     assert article_link(given) == expected
 
 

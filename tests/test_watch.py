@@ -526,3 +526,16 @@ def test_a_watched_post_deleted_by_hand_comes_back_with_the_tags_it_had(site: Si
     path.unlink()
     assert watch(archive, site).returncode == 0
     assert "tags:\n    - 清远\nwechat:" in path.read_text(encoding="utf-8")
+
+
+def test_a_deleted_article_given_by_its_short_link_with_tracking_marks_its_post(
+        site: Site, tmp_path: Path) -> None:
+    """A chat's copy of a short link carries tracking (``?scene=…``, ``#rd``): it is still
+    the link the article was archived by, and its deleted page marks the post."""
+    [art] = site.serve([Art("2247490601", token="ShortGone")])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.short(art)}").returncode == 0
+    site.server.route(f"/s/{art.token}", answer("deleted.html"))
+    result = crawl("article", archive, "-a", f"url={site.short(art)}/?scene=1&srcid=0101#rd")
+    assert result.returncode == 0, result.stderr
+    assert "status: deleted" in post_of(archive, art)

@@ -17,7 +17,7 @@ from crawler.config import Config
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.tally import Stat
-from crawler.wechat.urls import BadArticleURL, article_link
+from crawler.wechat.urls import BadArticleURL, article_key, article_link, lacks_chksm
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,18 @@ class ArticleParams:
                         raise BadArticleURL(f"{urls_file}:{number}: {error}") from None
         except BadArticleURL as error:
             raise ArgumentError(str(error)) from None
-        return cls(urls=tuple(dict.fromkeys(urls)), follow_albums=flag(arguments, "follow_albums"))
+        return cls(urls=_each_once(urls), follow_albums=flag(arguments, "follow_albums"))
+
+
+def _each_once(urls: list[str]) -> tuple[str, ...]:
+    """Each article once, where it was first given, by a link with ``chksm`` if any of its
+    links has one: WeChat may refuse the link without (``lacks_chksm``)."""
+    chosen: dict[str, str] = {}
+    for url in urls:
+        article = article_key(url) or url
+        if article not in chosen or lacks_chksm(chosen[article]) and not lacks_chksm(url):
+            chosen[article] = url
+    return tuple(chosen.values())
 
 
 class ArticleSpider(WeChatSpider):

@@ -15,6 +15,7 @@ ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
+_NOT_IN_A_LINK = re.compile(r"[\s\u0080-\U0010ffff]")  # WeChat's links are ASCII, escaped
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
 
@@ -85,6 +86,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     """Check an article URL and return it as given, without its fragment (``link_as_given``).
 
     Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
+    A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
+    chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
+    again and unknown to the index, which knows a short link by the one it was fetched as.
     A long link is fetched with the ``chksm`` it came with: WeChat has answered the same
     link without it with the verification page.
     """
@@ -94,10 +98,13 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
     if "…" in link:  # the README's placeholder: a browser's link holds no such character
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
+    if _NOT_IN_A_LINK.search(link):  # a chat's text after it would reach the query's values
+        raise BadArticleURL("a link with a space or a character such as '，' in it "
+                            f"(copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
-    if _SHORT_TOKEN.match(parts.path):
-        return link
+    if token := _SHORT_TOKEN.match(parts.path):
+        return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
     if parts.path.rstrip("/") == "/s":
         query = dict(parse_qsl(parts.query))
         missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
