@@ -354,3 +354,26 @@ def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
     text = post.read_text(encoding="utf-8")
     assert sentence in text
     assert "updated:" not in text and "versions:" not in text
+
+
+def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
+    """Each import of the same folder appended every page to the captures again: storage grew
+    with each run, and ``scrapy versions`` listed the same page once per import."""
+    saved, archive = tmp_path / "saved", tmp_path / "archive"
+    saved.mkdir()
+    page = page_text("text_post.html")
+    (saved / "article.html").write_text(page, encoding="utf-8")
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+
+    def kept() -> dict[str, int]:
+        return {p.name: p.stat().st_size for p in (archive / ".state" / "warc").iterdir()}
+
+    first = kept()
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert "Run summary (finished): 1 unchanged" in again.stderr
+    assert kept() == first
+
+    (saved / "article.html").write_text(page.replace("一律是诈骗", "一律是电诈"), encoding="utf-8")
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    assert sum(kept().values()) > sum(first.values())  # another page under the same URL

@@ -54,8 +54,8 @@ class PostPipeline:
         if (page := item.imported_page) is not None:
             # Dated when the page was saved, if the file says: a rebuild then dates a page that
             # showed only a relative publish time (4天前) as the import did.
-            self.writes.record(lambda: self.archive.captures.add_resource(article.url, page.html,
-                                                                          page.saved_at),
+            self.writes.record(lambda: self.archive.keep_imported(article.url, page.html,
+                                                                  page.saved_at),
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does
