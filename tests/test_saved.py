@@ -50,8 +50,8 @@ def html_part(html: bytes, url: str, frame: str = "frame-1") -> bytes:
                 f"Content-Location: {url}\n", quoted_printable(html))
 
 
-def image_part(url: str) -> bytes:
-    encoded = base64.b64encode(png((10, 200, 10)))
+def image_part(url: str, data: bytes | None = None) -> bytes:
+    encoded = base64.b64encode(data or png((10, 200, 10)))
     lines = b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
     return part("Content-Type: image/png\n"
                 "Content-Transfer-Encoding: base64\n"
@@ -90,8 +90,9 @@ def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_pa
     assert b"=E5=8F=8D" in mhtml and b"=\r\n" in mhtml and b"\r\n\r\n" in mhtml
     path = tmp_path / "article.mhtml"
     path.write_bytes(mhtml)
-    assert read_saved_page(path) == SavedPage(page, ARTICLE_URL,
-                                              datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    assert read_saved_page(path) == SavedPage(
+        page, ARTICLE_URL, datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        {"https://mmbiz.qpic.cn/mmbiz_png/TwiceUsedMediaId002/640": png((10, 200, 10))})
 
 
 def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
@@ -377,3 +378,29 @@ def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     (saved / "article.html").write_text(page.replace("一律是诈骗", "一律是电诈"), encoding="utf-8")
     assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
     assert sum(kept().values()) > sum(first.values())  # another page under the same URL
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_mhtml_that_holds_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An MHTML holds the pictures as the browser showed them, but the import only asked the
+    CDN: a picture it no longer serves (an article taken down) was lost from the post."""
+    legacy = serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((200, 100, 0))
+    page = page_text("legacy_shape.html", wechat.base).encode("utf-8")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.mhtml").write_bytes(chrome_mhtml(
+        legacy.url, html_part(page, legacy.url),
+        image_part(wechat.base + "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg&tp=webp"
+                   "&wxfrom=5&wx_lazy=1", kept)))
+    archive = tmp_path / "archive"
+
+    result = crawl("import", archive, "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    assert "Image taken from the saved page, as the CDN answered HTTP 404" in result.stderr
+    [stored] = (archive / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+    [post] = (archive / "_posts").glob("*.md")
+    assert f"/postimg/{stored.name}" in post.read_text(encoding="utf-8")

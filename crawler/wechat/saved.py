@@ -3,8 +3,9 @@
 Users keep WeChat articles the way browsers save them: ``.html``/``.htm`` (the page's HTML
 in whatever charset it was served in), or Chrome's "Webpage, Single File" ``.mhtml`` (a
 MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
-further part), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL, the page's
-part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
+further part, kept by the URL the browser loaded it from: the import falls back on it when
+the CDN no longer serves it), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL,
+the page's part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
 The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
 Pure: reads the one file it is given and nothing else.
@@ -17,7 +18,8 @@ import email.errors
 import email.parser
 import email.policy
 import email.utils
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
@@ -25,6 +27,7 @@ from pathlib import Path
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from crawler.wechat.page import as_utf8
+from crawler.wechat.urls import normalise_image_url
 
 SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 _MIME_SUFFIXES = (".mhtml", ".mht")
@@ -53,6 +56,8 @@ class SavedPage:
     html: bytes  # the page's HTML, UTF-8
     url: str  # the URL it was saved from, when the file states one; else ""
     saved_at: datetime | None = None  # when it was saved, when the file states it (MHTML's Date:)
+    # The pictures an MHTML holds, by their URL as a page's image URLs are (normalised).
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def saved_pages_in(folder: Path) -> list[Path]:
@@ -98,7 +103,7 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     body = part.get_payload(decode=True)
     if not isinstance(body, bytes):
         raise SavedPageError(f"{path}: the HTML part holds no text")
-    if any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects):
+    if _broken_base64(part):
         raise SavedPageError(f"{path}: the HTML part's base64 cannot be decoded")
     # MIME writes a text's line breaks as CRLF; the page had them as the browser serialised
     # its DOM (LF), and HTML parsers read both alike.
@@ -107,7 +112,24 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     if declared and not _known(declared):
         raise SavedPageError(f"{path}: the HTML part is in {declared!r}, an unknown charset")
     return SavedPage(_to_utf8(html, declared or _declared_charset(html)),
-                     snapshot or _header(part, "Content-Location"), _date(message))
+                     snapshot or _header(part, "Content-Location"), _date(message),
+                     _images(message))
+
+
+def _images(message: Message) -> dict[str, bytes]:
+    """The image parts whose body decodes whole, by their normalised URL."""
+    images = {}
+    for part in message.walk():
+        if part.get_content_maintype() != "image" or _broken_base64(part):
+            continue
+        url, body = normalise_image_url(_header(part, "Content-Location")), part.get_payload(decode=True)
+        if url and isinstance(body, bytes):
+            images[url] = body
+    return images
+
+
+def _broken_base64(part: Message) -> bool:
+    return any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects)
 
 
 def _html_part(message: Message, snapshot: str) -> Message | None:
