@@ -404,3 +404,36 @@ def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_mhtml_that_holds_it
     assert stored.read_bytes() == kept
     [post] = (archive / "_posts").glob("*.md")
     assert f"/postimg/{stored.name}" in post.read_text(encoding="utf-8")
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_files_folder_of_a_complete_save(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A "complete" save keeps each picture in NAME_files/, its <img src> rewritten to the
+    file; the import only asked the CDN, so a picture it no longer serves was lost."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 100, 200))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    page = page_text("legacy_shape.html", wechat.base)
+    assert failing in page
+    saved, outside = tmp_path / "saved", tmp_path / "outside"
+    (saved / "反诈_files").mkdir(parents=True)
+    outside.mkdir()
+    (saved / "反诈_files" / "640(1).jpeg").write_bytes(kept)
+    (outside / "secret.jpeg").write_bytes(png((1, 1, 1)))
+    (saved / "反诈.html").write_text(
+        page.replace(failing, failing + ' src="./%E5%8F%8D%E8%AF%88_files/640(1).jpeg"'),
+        encoding="utf-8")
+
+    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+
+    # A src that leads out of the page's folder is not read.
+    (saved / "反诈.html").write_text(page.replace(failing, failing + ' src="../outside/secret.jpeg"'),
+                                    encoding="utf-8")
+    escaped = crawl("import", tmp_path / "b", "-a", f"path={saved}")
+    assert "Images not stored, the post keeps their URLs: 1 of 7" in escaped.stderr
+    assert not list((tmp_path / "b" / "postimg").glob("FailingMediaId00007*"))

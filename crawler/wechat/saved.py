@@ -8,7 +8,9 @@ the CDN no longer serves it), or WebKit's (``From: <Saved by WebKit>``: no snaps
 the page's part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
 The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
-Pure: reads the one file it is given and nothing else.
+A "complete" save keeps each picture in a folder beside the page (``NAME_files/``), the
+``src`` of its ``<img>`` rewritten to the file; ``image_files`` reads those, for the same
+fallback. Else pure: reads the one file it is given and nothing else.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+import lxml.html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from crawler.wechat.page import as_utf8
@@ -68,6 +72,30 @@ def saved_pages_in(folder: Path) -> list[Path]:
     return sorted(path for path in folder.iterdir()
                   if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file()
                   and (not path.is_symlink() or path.resolve().is_relative_to(inside)))
+
+
+def image_files(page: Path, body: lxml.html.HtmlElement, max_size: int = MAX_SIZE) -> dict[str, bytes]:
+    """The pictures a "complete" save of ``page`` keeps beside it, by their normalised URL:
+    each ``<img>`` of ``body`` that names its URL (``data-src``) and a file (``src``, a
+    relative path). Only files inside the page's folder are read; one that is missing,
+    unreadable or larger than ``max_size`` is passed over."""
+    folder, found = page.parent.resolve(), {}
+    for image in body.iter("img"):
+        url, src = normalise_image_url(image.get("data-src") or ""), (image.get("src") or "").strip()
+        target = urlsplit(src)
+        if not url or not target.path or target.scheme or target.netloc or src.startswith("/"):
+            continue
+        file = (page.parent / unquote(target.path)).resolve()
+        if not file.is_relative_to(folder) or not file.is_file():
+            continue
+        try:
+            with file.open("rb") as stream:
+                data = stream.read(max_size + 1)
+        except OSError:
+            continue
+        if len(data) <= max_size:
+            found[url] = data
+    return found
 
 
 def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
