@@ -437,3 +437,24 @@ def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_files_folder_of_a_c
     escaped = crawl("import", tmp_path / "b", "-a", f"path={saved}")
     assert "Images not stored, the post keeps their URLs: 1 of 7" in escaped.stderr
     assert not list((tmp_path / "b" / "postimg").glob("FailingMediaId00007*"))
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a
+    data: URL; the import only asked the CDN, so a picture it no longer serves was lost."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 200, 100))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    inline = "data:image/png;base64," + base64.b64encode(kept).decode()
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
+        failing, f'{failing} src="{inline}"'), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept

@@ -9,12 +9,15 @@ the page's part names its own). Its ``Date:`` dates a page that shows only a rel
 The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
 A "complete" save keeps each picture in a folder beside the page (``NAME_files/``), the
-``src`` of its ``<img>`` rewritten to the file; ``image_files`` reads those, for the same
-fallback. Else pure: reads the one file it is given and nothing else.
+``src`` of its ``<img>`` rewritten to the file, a page saved as one file in its ``src`` as a
+``data:`` URL; ``image_files`` reads those, for the same fallback. Else pure: reads the
+one file it is given and nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.errors
 import email.parser
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import lxml.html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
@@ -75,27 +78,48 @@ def saved_pages_in(folder: Path) -> list[Path]:
 
 
 def image_files(page: Path, body: lxml.html.HtmlElement, max_size: int = MAX_SIZE) -> dict[str, bytes]:
-    """The pictures a "complete" save of ``page`` keeps beside it, by their normalised URL:
-    each ``<img>`` of ``body`` that names its URL (``data-src``) and a file (``src``, a
-    relative path). Only files inside the page's folder are read; one that is missing,
-    unreadable or larger than ``max_size`` is passed over."""
-    folder, found = page.parent.resolve(), {}
+    """The pictures a saved ``page`` holds, by their normalised URL: each ``<img>`` of
+    ``body`` that names its URL (``data-src``) and holds the picture in its ``src``, as a
+    ``data:`` URL (a page saved as one file) or as a relative path to a file a "complete"
+    save keeps beside it. Only files inside the page's folder are read; a picture that is
+    missing, unreadable or larger than ``max_size`` is passed over."""
+    found = {}
     for image in body.iter("img"):
         url, src = normalise_image_url(image.get("data-src") or ""), (image.get("src") or "").strip()
-        target = urlsplit(src)
-        if not url or not target.path or target.scheme or target.netloc or src.startswith("/"):
-            continue
-        file = (page.parent / unquote(target.path)).resolve()
-        if not file.is_relative_to(folder) or not file.is_file():
-            continue
-        try:
-            with file.open("rb") as stream:
-                data = stream.read(max_size + 1)
-        except OSError:
-            continue
-        if len(data) <= max_size:
+        data = (_inline(src) if src[:5].lower() == "data:" else _file_beside(page, src, max_size)) \
+            if url else None
+        if data is not None and len(data) <= max_size:
             found[url] = data
     return found
+
+
+def _inline(src: str) -> bytes | None:
+    """What a ``data:`` URL of an image holds."""
+    head, _, payload = src[5:].partition(",")
+    if not head.lower().startswith("image/"):
+        return None
+    if not head.lower().endswith(";base64"):
+        return unquote_to_bytes(payload)
+    try:
+        return base64.b64decode(payload)
+    except binascii.Error:
+        return None
+
+
+def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
+    """The first ``max_size`` + 1 bytes of the file at the relative path ``src``, if it is
+    inside the folder of ``page``."""
+    target = urlsplit(src)
+    if not target.path or target.scheme or target.netloc or src.startswith("/"):
+        return None
+    file = (page.parent / unquote(target.path)).resolve()
+    if not file.is_relative_to(page.parent.resolve()) or not file.is_file():
+        return None
+    try:
+        with file.open("rb") as stream:
+            return stream.read(max_size + 1)
+    except OSError:
+        return None
 
 
 def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
