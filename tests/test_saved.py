@@ -458,3 +458,27 @@ def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
     assert "Images not stored" not in result.stderr
     [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
     assert stored.read_bytes() == kept
+
+
+def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the_saved_page(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post is kept, but the line said "the page fetched now": the maintainer looked for
+    a change on WeChat where there was none."""
+    legacy = serve_legacy_shape(wechat)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    before = post.read_text(encoding="utf-8")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text("\n".join(
+        line for line in page_text("legacy_shape.html", wechat.base).split("\n")
+        if "SameBytesMediaId003" not in line and "LyingFormatMedia006" not in line), encoding="utf-8")
+
+    result = crawl("import", archive, "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert post.read_text(encoding="utf-8") == before
+    assert re.search(r"WARNING: Kept the archived \S+\.md: the saved page imported now has fewer "
+                     r"images or much less text \(\S+article\.html\)", result.stderr), result.stderr
+    assert "fetched" not in result.stderr.split("Run summary")[0]

@@ -24,7 +24,7 @@ import email.parser
 import email.policy
 import email.utils
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
@@ -65,6 +65,7 @@ class SavedPage:
     saved_at: datetime | None = None  # when it was saved, when the file states it (MHTML's Date:)
     # The pictures an MHTML holds, by their URL as a page's image URLs are (normalised).
     images: Mapping[str, bytes] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False)  # the file, to name in the log
 
 
 def saved_pages_in(folder: Path) -> list[Path]:
@@ -134,8 +135,8 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
-        return _from_mhtml(raw, path, max_parts)
-    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "")
+        return replace(_from_mhtml(raw, path, max_parts), path=path)
+    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "", path=path)
 
 
 def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
