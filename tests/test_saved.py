@@ -50,8 +50,8 @@ def html_part(html: bytes, url: str, frame: str = "frame-1") -> bytes:
                 f"Content-Location: {url}\n", quoted_printable(html))
 
 
-def image_part(url: str) -> bytes:
-    encoded = base64.b64encode(png((10, 200, 10)))
+def image_part(url: str, data: bytes | None = None) -> bytes:
+    encoded = base64.b64encode(data or png((10, 200, 10)))
     lines = b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
     return part("Content-Type: image/png\n"
                 "Content-Transfer-Encoding: base64\n"
@@ -90,8 +90,9 @@ def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_pa
     assert b"=E5=8F=8D" in mhtml and b"=\r\n" in mhtml and b"\r\n\r\n" in mhtml
     path = tmp_path / "article.mhtml"
     path.write_bytes(mhtml)
-    assert read_saved_page(path) == SavedPage(page, ARTICLE_URL,
-                                              datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    assert read_saved_page(path) == SavedPage(
+        page, ARTICLE_URL, datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+        {"https://mmbiz.qpic.cn/mmbiz_png/TwiceUsedMediaId002/640": png((10, 200, 10))})
 
 
 def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
@@ -354,3 +355,130 @@ def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
     text = post.read_text(encoding="utf-8")
     assert sentence in text
     assert "updated:" not in text and "versions:" not in text
+
+
+def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
+    """Each import of the same folder appended every page to the captures again: storage grew
+    with each run, and ``scrapy versions`` listed the same page once per import."""
+    saved, archive = tmp_path / "saved", tmp_path / "archive"
+    saved.mkdir()
+    page = page_text("text_post.html")
+    (saved / "article.html").write_text(page, encoding="utf-8")
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+
+    def kept() -> dict[str, int]:
+        return {p.name: p.stat().st_size for p in (archive / ".state" / "warc").iterdir()}
+
+    first = kept()
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert "Run summary (finished): 1 unchanged" in again.stderr
+    assert kept() == first
+
+    (saved / "article.html").write_text(page.replace("一律是诈骗", "一律是电诈"), encoding="utf-8")
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    assert sum(kept().values()) > sum(first.values())  # another page under the same URL
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_mhtml_that_holds_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An MHTML holds the pictures as the browser showed them, but the import only asked the
+    CDN: a picture it no longer serves (an article taken down) was lost from the post."""
+    legacy = serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((200, 100, 0))
+    page = page_text("legacy_shape.html", wechat.base).encode("utf-8")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.mhtml").write_bytes(chrome_mhtml(
+        legacy.url, html_part(page, legacy.url),
+        image_part(wechat.base + "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg&tp=webp"
+                   "&wxfrom=5&wx_lazy=1", kept)))
+    archive = tmp_path / "archive"
+
+    result = crawl("import", archive, "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    assert "Image taken from the saved page, as the CDN answered HTTP 404" in result.stderr
+    [stored] = (archive / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+    [post] = (archive / "_posts").glob("*.md")
+    assert f"/postimg/{stored.name}" in post.read_text(encoding="utf-8")
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_files_folder_of_a_complete_save(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A "complete" save keeps each picture in NAME_files/, its <img src> rewritten to the
+    file; the import only asked the CDN, so a picture it no longer serves was lost."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 100, 200))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    page = page_text("legacy_shape.html", wechat.base)
+    assert failing in page
+    saved, outside = tmp_path / "saved", tmp_path / "outside"
+    (saved / "反诈_files").mkdir(parents=True)
+    outside.mkdir()
+    (saved / "反诈_files" / "640(1).jpeg").write_bytes(kept)
+    (outside / "secret.jpeg").write_bytes(png((1, 1, 1)))
+    (saved / "反诈.html").write_text(
+        page.replace(failing, failing + ' src="./%E5%8F%8D%E8%AF%88_files/640(1).jpeg"'),
+        encoding="utf-8")
+
+    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+
+    # A src that leads out of the page's folder is not read.
+    (saved / "反诈.html").write_text(page.replace(failing, failing + ' src="../outside/secret.jpeg"'),
+                                    encoding="utf-8")
+    escaped = crawl("import", tmp_path / "b", "-a", f"path={saved}")
+    assert "Images not stored, the post keeps their URLs: 1 of 7" in escaped.stderr
+    assert not list((tmp_path / "b" / "postimg").glob("FailingMediaId00007*"))
+
+
+def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a
+    data: URL; the import only asked the CDN, so a picture it no longer serves was lost."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 200, 100))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    inline = "data:image/png;base64," + base64.b64encode(kept).decode()
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
+        failing, f'{failing} src="{inline}"'), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+
+
+def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the_saved_page(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post is kept, but the line said "the page fetched now": the maintainer looked for
+    a change on WeChat where there was none."""
+    legacy = serve_legacy_shape(wechat)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    before = post.read_text(encoding="utf-8")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text("\n".join(
+        line for line in page_text("legacy_shape.html", wechat.base).split("\n")
+        if "SameBytesMediaId003" not in line and "LyingFormatMedia006" not in line), encoding="utf-8")
+
+    result = crawl("import", archive, "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert post.read_text(encoding="utf-8") == before
+    assert re.search(r"WARNING: Kept the archived \S+\.md: the saved page imported now has fewer "
+                     r"images or much less text \(\S+article\.html\)", result.stderr), result.stderr
+    assert "fetched" not in result.stderr.split("Run summary")[0]

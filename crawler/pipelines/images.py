@@ -145,17 +145,39 @@ class ImagePipeline(MediaPipeline):
 
     def media_downloaded(self, response: Response, request: Request,
                          info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
+        try:
+            image = self._checked(response)
+        except (PermanentImageFailure, TransientImageFailure) as error:
+            held = self._held_image(item, request.url)
+            if held is None:
+                raise
+            image = held
+            logger.info("Image taken from the saved page, as the CDN answered %s: %s",
+                        error, request.url)
+        else:
+            Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
+        self.results[request.url] = image
+        return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
+
+    def _held_image(self, item: Any, url: str) -> CheckedImage | None:
+        """The picture at ``url`` an imported page (an MHTML) holds: the one copy left when
+        the CDN no longer serves it, as after the article was taken down."""
+        page = item.imported_page if isinstance(item, ArticleItem) else None
+        held = page.images.get(url) if page else None
+        try:
+            return check_image(held, self.max_pixels) if held is not None else None
+        except NotAnImage:
+            return None
+
+    def _checked(self, response: Response) -> CheckedImage:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status != 200:
             raise TransientImageFailure(f"HTTP {response.status}")
         try:
-            image = check_image(response.body, self.max_pixels)
+            return check_image(response.body, self.max_pixels)
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
-        self.results[request.url] = image
-        Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
-        return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
     def media_failed(self, failure: Failure, request: Request,
                      info: MediaPipeline.SpiderInfo) -> NoReturn:

@@ -10,7 +10,7 @@ again.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (
     SAVED_PAGE_SUFFIXES,
     SavedPageError,
+    image_files,
     read_saved_page,
     saved_pages_in,
 )
@@ -98,6 +99,8 @@ class ImportSpider(WeChatSpider):
                 self._refuse(f"{path} names no article (no __biz/mid/idx), so it has no URL to "
                              "be archived under")
                 continue
+            if page.body is not None and not saved.images:
+                saved = replace(saved, images=image_files(path, page.body, self.params.max_size))
             if page.published_shown and page.published:
                 self.logger.info("Dated to the day only: %s showed %r when saved on %s, so it is "
                                  "dated %s", path, page.published_shown,

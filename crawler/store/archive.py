@@ -8,11 +8,13 @@ rebuild during a crawl) never write one archive at once; a lock dies with its pr
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -133,6 +135,17 @@ class Archive:
             for name in self.links.relink(article.key, path):
                 logger.info("Post %s now links to the post %s", name, path.name)
         return outcome, path
+
+    def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> None:
+        """Keep an imported page as a capture of ``url``, unless these very bytes were kept
+        under it before (and their file is still there): importing a folder again would
+        append each of its pages again, and ``scrapy versions`` list each once more."""
+        digest = hashlib.sha256(html).hexdigest()
+        file = self.index.imported_file(url, digest)
+        if file is not None and (self.layout.captures / file).is_file():
+            return
+        path = self.captures.add_resource(url, html, saved_at)
+        self.index.add_imported(url, digest, path.name)
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have

@@ -62,10 +62,11 @@ class CaptureStore:
             "request", url, fetched_at, "application/http; msgtype=request", request_head, b"",
             concurrent_to=response_id))
 
-    def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None) -> None:
-        """Keep a page that came from elsewhere (an imported file) under its article URL."""
+    def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None) -> Path:
+        """Keep a page that came from elsewhere (an imported file) under its article URL;
+        the file it went to."""
         fetched_at = fetched_at or datetime.now(UTC)
-        self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body))
+        return self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body))
 
     def captures(self) -> Iterator[Capture]:
         """Every stored page, file by file, oldest file first (damaged stretches skipped)."""
@@ -85,8 +86,8 @@ class CaptureStore:
     def _files(self) -> list[Path]:
         return sorted(self.folder.glob("*.warc.gz"))
 
-    def _append(self, fetched_at: datetime, data: bytes) -> None:
-        """Append ``data`` whole, or not at all (``CaptureError``).
+    def _append(self, fetched_at: datetime, data: bytes) -> Path:
+        """Append ``data`` whole, or not at all (``CaptureError``); the file it went to.
 
         A record torn by a crash is cut off before the first append to its file: left in
         place, it would hide every record written after it from readers.
@@ -112,6 +113,7 @@ class CaptureStore:
             self._ends[path] = end + len(data)
         finally:
             os.close(fd)
+        return path
 
 
 def read_capture(path: Path, offset: int) -> Capture:

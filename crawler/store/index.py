@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NU
 CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
 CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
+CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
+                                           file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
@@ -127,6 +129,13 @@ class Index:
 
     def add_image(self, url: str, name: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, name))
+
+    def imported_file(self, url: str, sha256: str) -> str | None:
+        """The capture file an imported page of these bytes was kept in under ``url``."""
+        return self._one("SELECT file FROM imported_pages WHERE url = ? AND sha256 = ?", url, sha256)
+
+    def add_imported(self, url: str, sha256: str, file: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO imported_pages VALUES (?, ?, ?)", (url, sha256, file))
 
     def article_path(self, key: str) -> str | None:
         return self._one("SELECT path FROM articles WHERE key = ? AND path != ''", key)

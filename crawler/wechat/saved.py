@@ -3,28 +3,38 @@
 Users keep WeChat articles the way browsers save them: ``.html``/``.htm`` (the page's HTML
 in whatever charset it was served in), or Chrome's "Webpage, Single File" ``.mhtml`` (a
 MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
-further part), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL, the page's
-part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
+further part, kept by the URL the browser loaded it from: the import falls back on it when
+the CDN no longer serves it), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL,
+the page's part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
 The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
-Pure: reads the one file it is given and nothing else.
+A "complete" save keeps each picture in a folder beside the page (``NAME_files/``), the
+``src`` of its ``<img>`` rewritten to the file, a page saved as one file in its ``src`` as a
+``data:`` URL; ``image_files`` reads those, for the same fallback. Else pure: reads the
+one file it is given and nothing else.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.errors
 import email.parser
 import email.policy
 import email.utils
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 from pathlib import Path
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
+import lxml.html
 from w3lib.encoding import html_body_declared_encoding, resolve_encoding
 
 from crawler.wechat.page import as_utf8
+from crawler.wechat.urls import normalise_image_url
 
 SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 _MIME_SUFFIXES = (".mhtml", ".mht")
@@ -53,6 +63,9 @@ class SavedPage:
     html: bytes  # the page's HTML, UTF-8
     url: str  # the URL it was saved from, when the file states one; else ""
     saved_at: datetime | None = None  # when it was saved, when the file states it (MHTML's Date:)
+    # The pictures an MHTML holds, by their URL as a page's image URLs are (normalised).
+    images: Mapping[str, bytes] = field(default_factory=dict)
+    path: Path | None = field(default=None, compare=False)  # the file, to name in the log
 
 
 def saved_pages_in(folder: Path) -> list[Path]:
@@ -63,6 +76,51 @@ def saved_pages_in(folder: Path) -> list[Path]:
     return sorted(path for path in folder.iterdir()
                   if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file()
                   and (not path.is_symlink() or path.resolve().is_relative_to(inside)))
+
+
+def image_files(page: Path, body: lxml.html.HtmlElement, max_size: int = MAX_SIZE) -> dict[str, bytes]:
+    """The pictures a saved ``page`` holds, by their normalised URL: each ``<img>`` of
+    ``body`` that names its URL (``data-src``) and holds the picture in its ``src``, as a
+    ``data:`` URL (a page saved as one file) or as a relative path to a file a "complete"
+    save keeps beside it. Only files inside the page's folder are read; a picture that is
+    missing, unreadable or larger than ``max_size`` is passed over."""
+    found = {}
+    for image in body.iter("img"):
+        url, src = normalise_image_url(image.get("data-src") or ""), (image.get("src") or "").strip()
+        data = (_inline(src) if src[:5].lower() == "data:" else _file_beside(page, src, max_size)) \
+            if url else None
+        if data is not None and len(data) <= max_size:
+            found[url] = data
+    return found
+
+
+def _inline(src: str) -> bytes | None:
+    """What a ``data:`` URL of an image holds."""
+    head, _, payload = src[5:].partition(",")
+    if not head.lower().startswith("image/"):
+        return None
+    if not head.lower().endswith(";base64"):
+        return unquote_to_bytes(payload)
+    try:
+        return base64.b64decode(payload)
+    except binascii.Error:
+        return None
+
+
+def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
+    """The first ``max_size`` + 1 bytes of the file at the relative path ``src``, if it is
+    inside the folder of ``page``."""
+    target = urlsplit(src)
+    if not target.path or target.scheme or target.netloc or src.startswith("/"):
+        return None
+    file = (page.parent / unquote(target.path)).resolve()
+    if not file.is_relative_to(page.parent.resolve()) or not file.is_file():
+        return None
+    try:
+        with file.open("rb") as stream:
+            return stream.read(max_size + 1)
+    except OSError:
+        return None
 
 
 def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
@@ -77,8 +135,8 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
-        return _from_mhtml(raw, path, max_parts)
-    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "")
+        return replace(_from_mhtml(raw, path, max_parts), path=path)
+    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "", path=path)
 
 
 def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
@@ -98,7 +156,7 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     body = part.get_payload(decode=True)
     if not isinstance(body, bytes):
         raise SavedPageError(f"{path}: the HTML part holds no text")
-    if any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects):
+    if _broken_base64(part):
         raise SavedPageError(f"{path}: the HTML part's base64 cannot be decoded")
     # MIME writes a text's line breaks as CRLF; the page had them as the browser serialised
     # its DOM (LF), and HTML parsers read both alike.
@@ -107,7 +165,24 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     if declared and not _known(declared):
         raise SavedPageError(f"{path}: the HTML part is in {declared!r}, an unknown charset")
     return SavedPage(_to_utf8(html, declared or _declared_charset(html)),
-                     snapshot or _header(part, "Content-Location"), _date(message))
+                     snapshot or _header(part, "Content-Location"), _date(message),
+                     _images(message))
+
+
+def _images(message: Message) -> dict[str, bytes]:
+    """The image parts whose body decodes whole, by their normalised URL."""
+    images = {}
+    for part in message.walk():
+        if part.get_content_maintype() != "image" or _broken_base64(part):
+            continue
+        url, body = normalise_image_url(_header(part, "Content-Location")), part.get_payload(decode=True)
+        if url and isinstance(body, bytes):
+            images[url] = body
+    return images
+
+
+def _broken_base64(part: Message) -> bool:
+    return any(isinstance(defect, _BROKEN_BASE64) for defect in part.defects)
 
 
 def _html_part(message: Message, snapshot: str) -> Message | None:
