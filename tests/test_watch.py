@@ -370,6 +370,23 @@ def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     assert post_of(archive, art) == marked
 
 
+def test_rebuild_re_renders_a_post_kept_from_an_earlier_page(site: Site, tmp_path: Path) -> None:
+    """The page lost a picture, so the post was kept from the page before: rebuilding with
+    another converter option left it as it was ("1 kept"), rendered from the newest capture,
+    which is worse, instead of from the capture the post was made from."""
+    [art] = site.serve([Art("2247490093", items=("不转账", "不透露验证码"))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    assert "Kept the archived" in watch(archive, site).stderr
+    kept = post_of(archive, art)
+    rebuilt = scrapy_command("rebuild", archive, "-s", "MARKDOWN_BULLET=*")
+    assert (rebuilt.returncode, rebuilt.stdout) == (0, "rebuild: 1 updated\n"), rebuilt.stderr
+    assert post_of(archive, art) == kept.replace("\n- ", "\n* ") != kept
+
+
 def test_an_index_rebuilt_from_the_posts_keeps_what_the_watch_found(site: Site,
                                                                     tmp_path: Path) -> None:
     gone, edited = site.serve(numbered(2247490611, 2, items=("第一条",)))
