@@ -3,8 +3,8 @@ and its post as it was at each (``scrapy versions``).
 
 Read from the captures alone, offline: a page WeChat answered with is kept whole in
 ``.state/warc/`` whether or not its post was rewritten (an edit that made the post worse
-is there too). Images link the stored files the index knows, else stay remote, as a
-crawl would write them now.
+is there too). Images link the stored files the index knows, else stay remote, and links
+to archived articles their posts, as a crawl would write them now.
 """
 
 from __future__ import annotations
@@ -67,4 +67,5 @@ def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
     if article.published is None:
         return None
     names = {url: name for url in article.image_urls if (name := archive.index.image_name(url))}
-    return compose_post(article, archive.image_links(names), tags, style)
+    return compose_post(article, archive.image_links(names), tags, style,
+                        archive.links.targets(article))

@@ -362,6 +362,20 @@ def test_versions_lists_the_captures_and_prints_the_post_as_it_was(site: Site, t
     assert refused.returncode == 1 and "capture 3 is no version of the article" in refused.stderr
 
 
+def test_versions_shows_the_post_with_its_links_to_archived_posts(site: Site, tmp_path: Path) -> None:
+    """A post links the posts of the articles it links to (``{% post_url %}``): ``--show``
+    printed the newest version with those links left to WeChat, unlike the post a crawl of
+    that very capture wrote."""
+    [later] = site.serve([Art("2247490503")])
+    [art] = site.serve([Art("2247490502", links=(site.body_link(later),))])
+    archive = tmp_path / "archive"
+    archive_all(site, [later, art], archive)
+    post = post_of(archive, art)
+    assert "{% post_url " in post
+    shown = scrapy_command("versions", archive, site.link(art).replace("&amp;", "&"), "--show", "1")
+    assert (shown.returncode, shown.stdout) == (0, post), shown.stderr
+
+
 def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     art, archive, marked = marked_gone(site, "2247490601", tmp_path, "violation.html")
     assert "status: removed" in marked
