@@ -117,3 +117,21 @@ def test_a_reader_that_stops_reading_costs_no_traceback(tmp_path: Path) -> None:
         errors = verify.stderr.read()
         assert verify.wait(timeout=120) == 1
     assert errors == ""
+
+
+def test_two_posts_of_one_article_are_reported(tmp_path: Path) -> None:
+    """A copy of a post under another name (a person's, or one rebuilt after a rename by hand)
+    was not reported: the blog showed the article twice, and ``verify`` said it was sound."""
+    article = parsed(page(mid="2247496002"))
+    posts = tmp_path / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "postimg").mkdir()
+    text = render_post(article, "正文\n", ["其他"])
+    for name in ("2023-11-15-反诈提醒.md", "2023-11-15-反诈提醒-副本.md"):
+        (posts / name).write_text(text, encoding="utf-8")
+    Archive(tmp_path).close()  # its index is made from the posts
+    archive = Archive(tmp_path, read_only=True)
+    problems = list(check_archive(archive))
+    archive.close()
+    assert problems == [f"{posts}: 2023-11-15-反诈提醒-副本.md, 2023-11-15-反诈提醒.md are posts of one "
+                        f"article ({article.url}): the blog shows it twice"]

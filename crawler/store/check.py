@@ -2,9 +2,10 @@
 
 Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
 every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
-share a date and slug (Jekyll would drop one), no post is dated before WeChat or in the
-future (Jekyll leaves it out), every post's article is in the index, no
-half-written file is left, and every stretch of the raw captures reads back.
+share a date and slug (Jekyll would drop one) or an article (the blog would show it
+twice), no post is dated before WeChat or in the future (Jekyll leaves it out), every
+post's article is in the index, no half-written file is left, and every stretch of the
+raw captures reads back.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     indexed = archive.index.archived_urls()
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
     for path in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
@@ -51,7 +53,8 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if not name:
             yield f"{path}: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it"
             continue
-        slugs[(name.group(1), jekyll_slug(name.group(2)))].append(path.name)
+        page = (name.group(1), jekyll_slug(name.group(2)))  # the page Jekyll makes of it
+        slugs[page].append(path.name)
         if (problem := _implausible_date(name.group(1), now)):
             yield f"{path}: {problem}"
         try:
@@ -66,8 +69,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         url = (front.get("wechat") or {}).get("url")
         if not url:
             yield f"{path}: front matter has no wechat.url"
-        elif url not in indexed:
-            yield f"{path}: its article ({url}) is not in the index"
+        else:
+            articles[str(url)].append((page, path.name))
+            if url not in indexed:
+                yield f"{path}: its article ({url}) is not in the index"
         for image in local_image.findall(text):
             referenced.add(image)
             if not (layout.images / image).is_file():
@@ -79,6 +84,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     for (date, slug), names in sorted(slugs.items()):
         if len(names) > 1:
             yield f"{layout.posts}: {', '.join(names)} share the date {date} and slug {slug!r}"
+    for url, posts in sorted(articles.items()):
+        if len({page for page, _ in posts}) > 1:  # one page: its twins are said above
+            yield (f"{layout.posts}: {', '.join(name for _, name in posts)} are posts of one "
+                   f"article ({url}): the blog shows it twice")
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
