@@ -135,3 +135,16 @@ def test_two_posts_of_one_article_are_reported(tmp_path: Path) -> None:
     archive.close()
     assert problems == [f"{posts}: 2023-11-15-反诈提醒-副本.md, 2023-11-15-反诈提醒.md are posts of one "
                         f"article ({article.url}): the blog shows it twice"]
+
+
+def test_a_wechat_url_that_is_no_string_is_one_problem_not_a_traceback(tmp_path: Path) -> None:
+    """A hand-edited ``url:`` that YAML reads as a list ended ``verify`` in a TypeError."""
+    posts = tmp_path / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "postimg").mkdir()
+    (posts / "2023-11-15-x.md").write_text("---\ntitle: x\nwechat:\n    url: [a, b]\n---\n\n正文\n",
+                                           encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    problems = list(check_archive(archive))
+    archive.close()
+    assert problems == [f"{posts / '2023-11-15-x.md'}: wechat.url is no URL (['a', 'b'])"]

@@ -69,8 +69,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         url = (front.get("wechat") or {}).get("url")
         if not url:
             yield f"{path}: front matter has no wechat.url"
+        elif not isinstance(url, str):  # a hand edit YAML reads as a list, a number…
+            yield f"{path}: wechat.url is no URL ({url!r})"
         else:
-            articles[str(url)].append((page, path.name))
+            articles[url].append((page, path.name))
             if url not in indexed:
                 yield f"{path}: its article ({url}) is not in the index"
         for image in local_image.findall(text):
