@@ -16,6 +16,7 @@ from datetime import datetime
 from crawler.markdown import MarkdownStyle
 from crawler.post import compose_post
 from crawler.store.archive import Archive
+from crawler.store.captures import Capture
 from crawler.watch import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
@@ -45,7 +46,7 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
     key = archive.index.article_of(url) or url
     tags = archive.index.article_tags(key) or []
     found = sorted((capture for capture in archive.captures.captures()
-                    if archive.index.article_of(capture.url) == key),
+                    if _article_of(archive, capture) == key),
                    key=lambda capture: capture.fetched_at)
     previous: Seen | None = None
     for number, capture in enumerate(found, 1):
@@ -61,6 +62,15 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
         yield Version(number, capture.fetched_at, post, change=None if previous is None
                       else Change.between(previous, seen))
         previous = seen
+
+
+def _article_of(archive: Archive, capture: Capture) -> str | None:
+    """The article ``capture`` is of: the one its link names or led to, else (a short link
+    an index rebuilt from the posts does not know) the one its page names."""
+    if key := archive.index.article_of(capture.url):
+        return key
+    page = parse_page(capture.body, capture.url, capture.fetched_at)
+    return page.key if isinstance(page, Article) else None
 
 
 def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> str | None:

@@ -376,6 +376,22 @@ def test_versions_shows_the_post_with_its_links_to_archived_posts(site: Site, tm
     assert (shown.returncode, shown.stdout) == (0, post), shown.stderr
 
 
+def test_versions_finds_the_captures_of_a_short_link_once_the_index_is_rebuilt(
+        site: Site, tmp_path: Path) -> None:
+    """An article archived by its short link, then the index deleted (as a damaged one's
+    error advises) and rebuilt from the posts, which know no short links: ``versions`` said
+    there was no capture of it, though the capture names the article in its page."""
+    [art] = site.serve([Art("2247490504", token="ShortOne")])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.short(art)}").returncode == 0
+    (archive / ".state" / "index.sqlite").unlink()
+    assert scrapy_command("rebuild", archive).returncode == 0
+    url = site.link(art).replace("&amp;", "&")
+    listed = scrapy_command("versions", archive, url)
+    assert listed.returncode == 0, listed.stderr
+    assert re.fullmatch(r"1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  first capture\n", listed.stdout)
+
+
 def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     art, archive, marked = marked_gone(site, "2247490601", tmp_path, "violation.html")
     assert "status: removed" in marked
