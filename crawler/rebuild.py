@@ -48,7 +48,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     the derived tags again."""
     tagger = tagger or Tagger.packaged()
     captures = _captures_by_article(archive)
-    files = _files_by_stem(archive)
+    files = files_by_stem(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
@@ -155,7 +155,7 @@ def _write(archive: Archive, article: Article, tags: list[str], text: str) -> Ou
     return archive.write_post(article, text, tags=tags, complete=complete)[0]
 
 
-def _files_by_stem(archive: Archive) -> dict[str, str]:
+def files_by_stem(archive: Archive) -> dict[str, str]:
     """The image files of ``postimg/`` by name without extension (read once)."""
     try:
         return {path.stem: path.name for path in archive.layout.images.iterdir()

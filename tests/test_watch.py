@@ -384,12 +384,14 @@ def test_versions_finds_the_captures_of_a_short_link_once_the_index_is_rebuilt(
     [art] = site.serve([Art("2247490504", token="ShortOne")])
     archive = tmp_path / "archive"
     assert crawl("article", archive, "-a", f"url={site.short(art)}").returncode == 0
+    post = post_of(archive, art)
     (archive / ".state" / "index.sqlite").unlink()
     assert scrapy_command("rebuild", archive).returncode == 0
     url = site.link(art).replace("&amp;", "&")
     listed = scrapy_command("versions", archive, url)
     assert listed.returncode == 0, listed.stderr
     assert re.fullmatch(r"1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  first capture\n", listed.stdout)
+    assert scrapy_command("versions", archive, url, "--show", "1").stdout == post  # its images
 
 
 def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
