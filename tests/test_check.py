@@ -148,3 +148,22 @@ def test_a_wechat_url_that_is_no_string_is_one_problem_not_a_traceback(tmp_path:
     problems = list(check_archive(archive))
     archive.close()
     assert problems == [f"{posts / '2023-11-15-x.md'}: wechat.url is no URL (['a', 'b'])"]
+
+
+def test_the_images_of_a_post_whose_front_matter_does_not_read_are_no_orphans(
+        tmp_path: Path) -> None:
+    """A hand edit broke a post's YAML: verify said so, and also called every image the post
+    shows "no post links to it", inviting their deletion."""
+    article = parsed(page(mid="2247496003"))
+    posts, images = tmp_path / "_posts", tmp_path / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    post = posts / "2023-11-15-反诈提醒.md"
+    post.write_text(render_post(article, "![]({{site.baseurl}}/postimg/Shown.png)\n", ["其他"])
+                    .replace("title:      ", "title: [", 1), encoding="utf-8")
+    (images / "Shown.png").write_bytes(b"png")
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert len(problems) == 1 and problems[0].startswith(
+        "/_posts/2023-11-15-反诈提醒.md: front matter is not valid YAML"), problems

@@ -59,6 +59,12 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             yield f"{path}: {problem}"
         try:
             text = read_post(path)
+        except PostError as error:
+            yield str(error)
+            continue
+        images = local_image.findall(text)
+        referenced.update(images)  # also when its front matter is wrong: they are no orphans
+        try:
             front = front_matter(path)
         except PostError as error:
             yield str(error)
@@ -75,8 +81,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             articles[url].append((page, path.name))
             if url not in indexed:
                 yield f"{path}: its article ({url}) is not in the index"
-        for image in local_image.findall(text):
-            referenced.add(image)
+        for image in images:
             if not (layout.images / image).is_file():
                 yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
         for stem in _POST_URL.findall(text):
