@@ -167,3 +167,19 @@ def test_the_images_of_a_post_whose_front_matter_does_not_read_are_no_orphans(
     archive.close()
     assert len(problems) == 1 and problems[0].startswith(
         "/_posts/2023-11-15-反诈提醒.md: front matter is not valid YAML"), problems
+
+
+def test_the_images_of_a_post_that_is_not_utf8_are_no_orphans(tmp_path: Path) -> None:
+    """A post saved by an editor in GBK: verify said so, and also called the images it shows
+    "no post links to it", inviting their deletion."""
+    posts, images = tmp_path / "_posts", tmp_path / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    (posts / "2023-11-15-x.md").write_bytes(
+        "---\ntitle: 反诈\n---\n\n![]({{site.baseurl}}/postimg/Shown.png)\n".encode("gbk"))
+    (images / "Shown.png").write_bytes(b"png")
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert len(problems) == 1 and "/_posts/2023-11-15-x.md" in problems[0] \
+        and "UTF-8" in problems[0], problems

@@ -61,6 +61,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             text = read_post(path)
         except PostError as error:
             yield str(error)
+            referenced.update(local_image.findall(_lenient_text(path)))  # no orphans either
             continue
         images = local_image.findall(text)
         referenced.update(images)  # also when its front matter is wrong: they are no orphans
@@ -115,6 +116,15 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
         remote = [target for target in targets if host_of(target) in hosts]
         if remote:
             yield path, len(remote)
+
+
+def _lenient_text(path: Path) -> str:
+    """What can be read of a post that is not UTF-8 (an editor saved it as GBK): the names
+    of the images it links are ASCII."""
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _implausible_date(date: str, now: datetime) -> str:
