@@ -183,3 +183,18 @@ def test_the_images_of_a_post_that_is_not_utf8_are_no_orphans(tmp_path: Path) ->
     archive.close()
     assert len(problems) == 1 and "/_posts/2023-11-15-x.md" in problems[0] \
         and "UTF-8" in problems[0], problems
+
+
+def test_an_image_written_in_a_code_block_is_no_image_left_on_the_cdn(tmp_path: Path) -> None:
+    """Code that shows Markdown (an article about writing posts) was counted as an image left
+    on the CDN, "tried again when a run finds the article", which no run does."""
+    article = parsed(page(mid="2247496004"))
+    (tmp_path / "postimg").mkdir()
+    (tmp_path / "_posts").mkdir()
+    code = "```\n![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640)\n```\n"
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text(render_post(article, code, ["其他"]),
+                                                            encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    found = list(posts_with_remote_images(archive, {"mmbiz.qpic.cn"}))
+    archive.close()
+    assert found == []

@@ -17,14 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.markdown import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
 from crawler.store.posts import PostError, front_matter, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
-# An image's alt text holds no bracket but escaped ones: a run of "![" (code's) is read once.
-_IMAGE_TARGET = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
 _POST_URL = re.compile(r"\{% post_url (\S+) %\}")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
@@ -110,7 +109,7 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
     wrong (an image that failed is written as a remote link, and tried again later)."""
     for path in sorted(archive.layout.posts.glob("*.md")):
         try:
-            targets = _IMAGE_TARGET.findall(read_post(path))
+            targets = remote_images(read_post(path))  # as a run tries them again: not code
         except PostError:
             continue  # reported by check_archive
         remote = [target for target in targets if host_of(target) in hosts]
