@@ -48,7 +48,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     the derived tags again."""
     tagger = tagger or Tagger.packaged()
     captures = _captures_by_article(archive)
-    files = _files_by_stem(archive)
+    files = files_by_stem(archive)
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
@@ -82,24 +82,35 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
 
 def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, list[Found]],
                   style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
-    """Make again the missing post ``name`` of archived article ``key`` from the newest of
-    its versions that no other is better than (a page fetched later may have lost pictures:
-    the post then kept what it had), with the tags the index recorded, else (an index
-    rebuilt from the posts) those ``tagger`` makes."""
+    """Make again the missing post ``name`` of archived article ``key`` from its best
+    version (``_best``), with the tags the index recorded, else (an index rebuilt from the
+    posts) those ``tagger`` makes."""
     if key not in captures:
         logger.warning("Not restored: %s: no capture of its article is left", name)
         return "without capture"
     recorded = archive.index.article_tags(key)
+
+    def tagged(article: Article) -> tuple[Article, list[str]]:
+        return article, tagger.tags(article) if recorded is None else recorded
+
+    _write(archive, *_best(archive, captures[key], tagged, style, files))
+    return "restored"
+
+
+def _best(archive: Archive, versions: list[Found],
+          tagged: Callable[[Article], tuple[Article, list[str]]], style: MarkdownStyle,
+          files: dict[str, str]) -> tuple[Article, list[str], str]:
+    """The post of the newest of ``versions`` (newest first) that no other is better than,
+    as the archive kept it: a page fetched later that lost pictures did not replace the post
+    made of an earlier one. ``tagged``: the article as its post shows it, and its tags."""
     best: tuple[Article, list[str], str] | None = None
-    for found in captures[key]:
-        article = _article_of(found)
-        tags = tagger.tags(article) if recorded is None else recorded
+    for found in versions:
+        article, tags = tagged(_article_of(found))
         text = _text(archive, article, tags, style, files)
         if best is None or is_worse(best[2], text, archive.posts.image_identity):
             best = (article, tags, text)
     assert best is not None  # an article in ``captures`` has one at least
-    _write(archive, *best)
-    return "restored"
+    return best
 
 
 def _article_of(found: Found) -> Article:
@@ -118,11 +129,14 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
     found = captures.get(article_key(url) or url)
     if found is None:
         return "without capture"
-    article = _article_of(found[0])
-    if not article.account and wechat.get("account"):
-        article = replace(article, account=str(wechat["account"]))
-    tags = tagger.retagged(article, front_matter_tags(front))
-    return _write(archive, article, tags, _text(archive, article, tags, style, files)).value
+    kept = front_matter_tags(front)
+
+    def tagged(article: Article) -> tuple[Article, list[str]]:
+        if not article.account and wechat.get("account"):
+            article = replace(article, account=str(wechat["account"]))
+        return article, tagger.retagged(article, kept)
+
+    return _write(archive, *_best(archive, found, tagged, style, files)).value
 
 
 def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
@@ -141,7 +155,7 @@ def _write(archive: Archive, article: Article, tags: list[str], text: str) -> Ou
     return archive.write_post(article, text, tags=tags, complete=complete)[0]
 
 
-def _files_by_stem(archive: Archive) -> dict[str, str]:
+def files_by_stem(archive: Archive) -> dict[str, str]:
     """The image files of ``postimg/`` by name without extension (read once)."""
     try:
         return {path.stem: path.name for path in archive.layout.images.iterdir()

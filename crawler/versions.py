@@ -3,8 +3,9 @@ and its post as it was at each (``scrapy versions``).
 
 Read from the captures alone, offline: a page WeChat answered with is kept whole in
 ``.state/warc/`` whether or not its post was rewritten (an edit that made the post worse
-is there too). Images link the stored files the index knows, else stay remote, as a
-crawl would write them now.
+is there too). Images link the stored files the index knows (or, for one rebuilt from the
+posts, the files named after their URLs), else stay remote, and links to archived
+articles their posts, as a crawl would write them now.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from datetime import datetime
 
 from crawler.markdown import MarkdownStyle
 from crawler.post import compose_post
+from crawler.rebuild import files_by_stem
 from crawler.store.archive import Archive
+from crawler.store.captures import Capture
 from crawler.watch import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
+from crawler.wechat.urls import image_stem
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,16 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
     key = archive.index.article_of(url) or url
     tags = archive.index.article_tags(key) or []
     found = sorted((capture for capture in archive.captures.captures()
-                    if archive.index.article_of(capture.url) == key),
+                    if _article_of(archive, capture) == key),
                    key=lambda capture: capture.fetched_at)
+    files = files_by_stem(archive)
     previous: Seen | None = None
     for number, capture in enumerate(found, 1):
         page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, NotAnArticle):
             yield Version(number, capture.fetched_at, None, page.message)
             continue
-        post = _post(archive, page, tags, style)
+        post = _post(archive, page, tags, style, files)
         if post is None:
             yield Version(number, capture.fetched_at, None, "an article without publish time")
             continue
@@ -63,8 +68,21 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
         previous = seen
 
 
-def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle) -> str | None:
+def _article_of(archive: Archive, capture: Capture) -> str | None:
+    """The article ``capture`` is of: the one its link names or led to, else (a short link
+    an index rebuilt from the posts does not know) the one its page names."""
+    if key := archive.index.article_of(capture.url):
+        return key
+    page = parse_page(capture.body, capture.url, capture.fetched_at)
+    return page.key if isinstance(page, Article) else None
+
+
+def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
+          files: dict[str, str]) -> str | None:
     if article.published is None:
         return None
-    names = {url: name for url in article.image_urls if (name := archive.index.image_name(url))}
-    return compose_post(article, archive.image_links(names), tags, style)
+    # as a rebuild finds them (an index rebuilt from the posts knows no images)
+    names = {url: name for url in article.image_urls
+             if (name := archive.index.image_name(url) or files.get(image_stem(url)))}
+    return compose_post(article, archive.image_links(names), tags, style,
+                        archive.links.targets(article))

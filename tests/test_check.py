@@ -117,3 +117,84 @@ def test_a_reader_that_stops_reading_costs_no_traceback(tmp_path: Path) -> None:
         errors = verify.stderr.read()
         assert verify.wait(timeout=120) == 1
     assert errors == ""
+
+
+def test_two_posts_of_one_article_are_reported(tmp_path: Path) -> None:
+    """A copy of a post under another name (a person's, or one rebuilt after a rename by hand)
+    was not reported: the blog showed the article twice, and ``verify`` said it was sound."""
+    article = parsed(page(mid="2247496002"))
+    posts = tmp_path / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "postimg").mkdir()
+    text = render_post(article, "正文\n", ["其他"])
+    for name in ("2023-11-15-反诈提醒.md", "2023-11-15-反诈提醒-副本.md"):
+        (posts / name).write_text(text, encoding="utf-8")
+    Archive(tmp_path).close()  # its index is made from the posts
+    archive = Archive(tmp_path, read_only=True)
+    problems = list(check_archive(archive))
+    archive.close()
+    assert problems == [f"{posts}: 2023-11-15-反诈提醒-副本.md, 2023-11-15-反诈提醒.md are posts of one "
+                        f"article ({article.url}): the blog shows it twice"]
+
+
+def test_a_wechat_url_that_is_no_string_is_one_problem_not_a_traceback(tmp_path: Path) -> None:
+    """A hand-edited ``url:`` that YAML reads as a list ended ``verify`` in a TypeError."""
+    posts = tmp_path / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "postimg").mkdir()
+    (posts / "2023-11-15-x.md").write_text("---\ntitle: x\nwechat:\n    url: [a, b]\n---\n\n正文\n",
+                                           encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    problems = list(check_archive(archive))
+    archive.close()
+    assert problems == [f"{posts / '2023-11-15-x.md'}: wechat.url is no URL (['a', 'b'])"]
+
+
+def test_the_images_of_a_post_whose_front_matter_does_not_read_are_no_orphans(
+        tmp_path: Path) -> None:
+    """A hand edit broke a post's YAML: verify said so, and also called every image the post
+    shows "no post links to it", inviting their deletion."""
+    article = parsed(page(mid="2247496003"))
+    posts, images = tmp_path / "_posts", tmp_path / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    post = posts / "2023-11-15-反诈提醒.md"
+    post.write_text(render_post(article, "![]({{site.baseurl}}/postimg/Shown.png)\n", ["其他"])
+                    .replace("title:      ", "title: [", 1), encoding="utf-8")
+    (images / "Shown.png").write_bytes(b"png")
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert len(problems) == 1 and problems[0].startswith(
+        "/_posts/2023-11-15-反诈提醒.md: front matter is not valid YAML"), problems
+
+
+def test_the_images_of_a_post_that_is_not_utf8_are_no_orphans(tmp_path: Path) -> None:
+    """A post saved by an editor in GBK: verify said so, and also called the images it shows
+    "no post links to it", inviting their deletion."""
+    posts, images = tmp_path / "_posts", tmp_path / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    (posts / "2023-11-15-x.md").write_bytes(
+        "---\ntitle: 反诈\n---\n\n![]({{site.baseurl}}/postimg/Shown.png)\n".encode("gbk"))
+    (images / "Shown.png").write_bytes(b"png")
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert len(problems) == 1 and "/_posts/2023-11-15-x.md" in problems[0] \
+        and "UTF-8" in problems[0], problems
+
+
+def test_an_image_written_in_a_code_block_is_no_image_left_on_the_cdn(tmp_path: Path) -> None:
+    """Code that shows Markdown (an article about writing posts) was counted as an image left
+    on the CDN, "tried again when a run finds the article", which no run does."""
+    article = parsed(page(mid="2247496004"))
+    (tmp_path / "postimg").mkdir()
+    (tmp_path / "_posts").mkdir()
+    code = "```\n![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640)\n```\n"
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text(render_post(article, code, ["其他"]),
+                                                            encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    found = list(posts_with_remote_images(archive, {"mmbiz.qpic.cn"}))
+    archive.close()
+    assert found == []

@@ -362,12 +362,61 @@ def test_versions_lists_the_captures_and_prints_the_post_as_it_was(site: Site, t
     assert refused.returncode == 1 and "capture 3 is no version of the article" in refused.stderr
 
 
+def test_versions_shows_the_post_with_its_links_to_archived_posts(site: Site, tmp_path: Path) -> None:
+    """A post links the posts of the articles it links to (``{% post_url %}``): ``--show``
+    printed the newest version with those links left to WeChat, unlike the post a crawl of
+    that very capture wrote."""
+    [later] = site.serve([Art("2247490503")])
+    [art] = site.serve([Art("2247490502", links=(site.body_link(later),))])
+    archive = tmp_path / "archive"
+    archive_all(site, [later, art], archive)
+    post = post_of(archive, art)
+    assert "{% post_url " in post
+    shown = scrapy_command("versions", archive, site.link(art).replace("&amp;", "&"), "--show", "1")
+    assert (shown.returncode, shown.stdout) == (0, post), shown.stderr
+
+
+def test_versions_finds_the_captures_of_a_short_link_once_the_index_is_rebuilt(
+        site: Site, tmp_path: Path) -> None:
+    """An article archived by its short link, then the index deleted (as a damaged one's
+    error advises) and rebuilt from the posts, which know no short links: ``versions`` said
+    there was no capture of it, though the capture names the article in its page."""
+    [art] = site.serve([Art("2247490504", token="ShortOne")])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.short(art)}").returncode == 0
+    post = post_of(archive, art)
+    (archive / ".state" / "index.sqlite").unlink()
+    assert scrapy_command("rebuild", archive).returncode == 0
+    url = site.link(art).replace("&amp;", "&")
+    listed = scrapy_command("versions", archive, url)
+    assert listed.returncode == 0, listed.stderr
+    assert re.fullmatch(r"1  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  first capture\n", listed.stdout)
+    assert scrapy_command("versions", archive, url, "--show", "1").stdout == post  # its images
+
+
 def test_rebuild_keeps_what_the_watch_found(site: Site, tmp_path: Path) -> None:
     art, archive, marked = marked_gone(site, "2247490601", tmp_path, "violation.html")
     assert "status: removed" in marked
     rebuilt = scrapy_command("rebuild", archive)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert post_of(archive, art) == marked
+
+
+def test_rebuild_re_renders_a_post_kept_from_an_earlier_page(site: Site, tmp_path: Path) -> None:
+    """The page lost a picture, so the post was kept from the page before: rebuilding with
+    another converter option left it as it was ("1 kept"), rendered from the newest capture,
+    which is worse, instead of from the capture the post was made from."""
+    [art] = site.serve([Art("2247490093", items=("不转账", "不透露验证码"))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace(picture, "").encode())
+    assert "Kept the archived" in watch(archive, site).stderr
+    kept = post_of(archive, art)
+    rebuilt = scrapy_command("rebuild", archive, "-s", "MARKDOWN_BULLET=*")
+    assert (rebuilt.returncode, rebuilt.stdout) == (0, "rebuild: 1 updated\n"), rebuilt.stderr
+    assert post_of(archive, art) == kept.replace("\n- ", "\n* ") != kept
 
 
 def test_an_index_rebuilt_from_the_posts_keeps_what_the_watch_found(site: Site,

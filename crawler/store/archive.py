@@ -95,12 +95,12 @@ class Archive:
             raise ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
                                f"{_what_to_do(error)}") from None
         self.captures = CaptureStore(self.layout.captures)
+        self.links = PostLinks(self.index, self.layout.posts)
         if read_only:
             return
         self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
         self.watched = Watched(WatchBook(self.index), self._image_identity)
-        self.links = PostLinks(self.index, self.layout.posts)
         if not self.index.has_articles():
             self._rebuild_index()
 

@@ -2,9 +2,10 @@
 
 Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
 every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
-share a date and slug (Jekyll would drop one), no post is dated before WeChat or in the
-future (Jekyll leaves it out), every post's article is in the index, no
-half-written file is left, and every stretch of the raw captures reads back.
+share a date and slug (Jekyll would drop one) or an article (the blog would show it
+twice), no post is dated before WeChat or in the future (Jekyll leaves it out), every
+post's article is in the index, no half-written file is left, and every stretch of the
+raw captures reads back.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.markdown import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
 from crawler.store.posts import PostError, front_matter, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
-# An image's alt text holds no bracket but escaped ones: a run of "![" (code's) is read once.
-_IMAGE_TARGET = re.compile(r"!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
 _POST_URL = re.compile(r"\{% post_url (\S+) %\}")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
@@ -41,6 +41,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     indexed = archive.index.archived_urls()
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
     for path in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
@@ -51,11 +52,19 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if not name:
             yield f"{path}: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it"
             continue
-        slugs[(name.group(1), jekyll_slug(name.group(2)))].append(path.name)
+        page = (name.group(1), jekyll_slug(name.group(2)))  # the page Jekyll makes of it
+        slugs[page].append(path.name)
         if (problem := _implausible_date(name.group(1), now)):
             yield f"{path}: {problem}"
         try:
             text = read_post(path)
+        except PostError as error:
+            yield str(error)
+            referenced.update(local_image.findall(_lenient_text(path)))  # no orphans either
+            continue
+        images = local_image.findall(text)
+        referenced.update(images)  # also when its front matter is wrong: they are no orphans
+        try:
             front = front_matter(path)
         except PostError as error:
             yield str(error)
@@ -66,10 +75,13 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         url = (front.get("wechat") or {}).get("url")
         if not url:
             yield f"{path}: front matter has no wechat.url"
-        elif url not in indexed:
-            yield f"{path}: its article ({url}) is not in the index"
-        for image in local_image.findall(text):
-            referenced.add(image)
+        elif not isinstance(url, str):  # a hand edit YAML reads as a list, a number…
+            yield f"{path}: wechat.url is no URL ({url!r})"
+        else:
+            articles[url].append((page, path.name))
+            if url not in indexed:
+                yield f"{path}: its article ({url}) is not in the index"
+        for image in images:
             if not (layout.images / image).is_file():
                 yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
         for stem in _POST_URL.findall(text):
@@ -79,6 +91,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     for (date, slug), names in sorted(slugs.items()):
         if len(names) > 1:
             yield f"{layout.posts}: {', '.join(names)} share the date {date} and slug {slug!r}"
+    for url, posts in sorted(articles.items()):
+        if len({page for page, _ in posts}) > 1:  # one page: its twins are said above
+            yield (f"{layout.posts}: {', '.join(name for _, name in posts)} are posts of one "
+                   f"article ({url}): the blog shows it twice")
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
@@ -93,12 +109,21 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
     wrong (an image that failed is written as a remote link, and tried again later)."""
     for path in sorted(archive.layout.posts.glob("*.md")):
         try:
-            targets = _IMAGE_TARGET.findall(read_post(path))
+            targets = remote_images(read_post(path))  # as a run tries them again: not code
         except PostError:
             continue  # reported by check_archive
         remote = [target for target in targets if host_of(target) in hosts]
         if remote:
             yield path, len(remote)
+
+
+def _lenient_text(path: Path) -> str:
+    """What can be read of a post that is not UTF-8 (an editor saved it as GBK): the names
+    of the images it links are ASCII."""
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _implausible_date(date: str, now: datetime) -> str:
