@@ -270,7 +270,8 @@ def test_a_block_or_a_network_failure_during_the_watch_never_marks_an_article_go
     assert watch_row(archive, arts[2])[1:] == checked[2][1:]
     assert "status:" not in "".join(before) and "gone" not in result.stderr.lower()
 
-    # The server gone altogether: nothing is marked either.
+    # The server gone altogether: nothing is marked, nor checked, either.
+    checked = [watch_row(archive, art) for art in arts]
     site.server.stop()
     result = watch(archive, site)
     assert [post_of(archive, art) for art in arts] == before
