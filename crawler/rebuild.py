@@ -93,7 +93,10 @@ def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, lis
     def tagged(article: Article) -> tuple[Article, list[str]]:
         return article, tagger.tags(article) if recorded is None else recorded
 
-    _write(archive, *_best(archive, captures[key], tagged, style, files))
+    article, tags, text = _best(archive, captures[key], tagged, style, files)
+    _write(archive, article, tags, text)
+    if recorded is None:
+        archive.index.set_tool_tags(key, tagger.made(article))
     return "restored"
 
 
@@ -134,9 +137,12 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
     def tagged(article: Article) -> tuple[Article, list[str]]:
         if not article.account and wechat.get("account"):
             article = replace(article, account=str(wechat["account"]))
-        return article, tagger.retagged(article, kept)
+        return article, tagger.retagged(article, kept, archive.index.tool_tags(article.key))
 
-    return _write(archive, *_best(archive, found, tagged, style, files)).value
+    article, tags, text = _best(archive, found, tagged, style, files)
+    outcome = _write(archive, article, tags, text)
+    archive.index.set_tool_tags(article.key, tagger.made(article))
+    return outcome.value
 
 
 def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,

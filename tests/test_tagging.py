@@ -301,3 +301,25 @@ def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tag
     tags = {yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["account"]:
             tags_of(post) for post in (archive / "_posts").glob("*.md")}
     assert tags == {"测试反诈中心": ["清远"], "别的号": [FALLBACK]}
+
+
+@pytest.mark.parametrize("again", ["rebuild", "crawl"])
+def test_default_tags_changed_drop_those_the_tool_wrote_before_not_a_persons(
+        wechat: MockWeChat, tmp_path: Path, again: str) -> None:
+    """A tag the tool wrote and would not write now (an old ``DEFAULT_TAGS`` value) goes
+    when the post is written again; one a person added stays."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492007", items=(POLICE_CALL,))])
+    archive = tmp_path / "archive"
+    url = site.link(art).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}",
+                 settings={"DEFAULT_TAGS": "反诈,旧的"}).returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    post.write_text(post.read_text(encoding="utf-8").replace("    - 旧的\n", "    - 旧的\n    - 我加的\n"),
+                    encoding="utf-8")
+    if again == "rebuild":
+        result = scrapy("rebuild", archive, "DEFAULT_TAGS=反诈,新的")
+    else:
+        result = crawl("article", archive, "-a", f"url={url}", settings={"DEFAULT_TAGS": "反诈,新的"})
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "我加的", "反诈", "新的"]

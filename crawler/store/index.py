@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NU
 CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
 CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
+CREATE TABLE IF NOT EXISTS tool_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
@@ -158,6 +159,16 @@ class Index:
         """The tags the article's post was last written with (None: not recorded)."""
         tags = self._one("SELECT tags FROM articles WHERE key = ?", key)
         return [str(tag) for tag in json.loads(tags)] if tags else None
+
+    def tool_tags(self, key: str) -> list[str]:
+        """The tags the tool made itself (types, albums, defaults) when the article's post was
+        last written: those of its tags a person did not add ([]: not recorded)."""
+        tags = self._one("SELECT tags FROM tool_tags WHERE key = ?", key)
+        return [str(tag) for tag in json.loads(tags)] if tags else []
+
+    def set_tool_tags(self, key: str, tags: Sequence[str]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO tool_tags VALUES (?, ?)",
+                         (key, json.dumps(list(tags), ensure_ascii=False)))
 
     def archived_articles(self) -> Iterator[tuple[str, str, str]]:
         """(key, url, post file name) of every article that has a post."""

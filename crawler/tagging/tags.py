@@ -33,20 +33,31 @@ class Tagger:
         return cls(ScamTypes.load())
 
     def tags(self, article: Article, configured: Sequence[str] = (),
-             kept: Sequence[str] = ()) -> list[str]:
+             kept: Sequence[str] = (), made_before: Sequence[str] = ()) -> list[str]:
         """The tags of ``article``'s post; ``configured`` are its account's tags, ``kept``
         those of the post it had: of these, the ones a person added (neither a type, an
-        album of the page, a default tag nor ``其他``) stay, in their order, after the others."""
+        album of the page, a default tag, ``其他``, nor one the tool made when it last wrote
+        the post, ``made_before``: an old default, an album the page no longer names) stay,
+        in their order, after the others."""
         derived = self.derived(article)
-        return _composed(derived, [*configured, *self._added(derived, kept)], self.default)
+        return _composed(derived, [*configured, *self._added(derived, kept, made_before)],
+                         self.default)
 
-    def retagged(self, article: Article, tags: Sequence[str]) -> list[str]:
+    def retagged(self, article: Article, tags: Sequence[str],
+                 made_before: Sequence[str] = ()) -> list[str]:
         """A post's ``tags`` with its derived ones made again from ``article``."""
-        return self.tags(article, kept=tags)
+        return self.tags(article, kept=tags, made_before=made_before)
 
-    def _added(self, derived: Sequence[str], tags: Sequence[str]) -> list[str]:
+    def made(self, article: Article) -> list[str]:
+        """The tags the tool makes itself for ``article``'s post, whatever its account: what
+        a later write may drop (``made_before``) when it would not make them again."""
+        return [*self.derived(article), *self.default]
+
+    def _added(self, derived: Sequence[str], tags: Sequence[str],
+               made_before: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
-        made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK)}
+        made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
+                                            *made_before)}
         return [tag for tag in tags if theme_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
