@@ -323,3 +323,13 @@ def test_default_tags_changed_drop_those_the_tool_wrote_before_not_a_persons(
         result = crawl("article", archive, "-a", f"url={url}", settings={"DEFAULT_TAGS": "反诈,新的"})
     assert result.returncode == 0, result.stderr
     assert tags_of(post) == ["冒充公检法及政府机关", "我加的", "反诈", "新的"]
+
+
+def test_an_album_the_page_no_longer_names_goes_and_a_persons_tag_stays() -> None:
+    tagger = TAGGER
+    before = article(albums=("#防骗课堂12个",))
+    tags = tagger.tags(before, ["清远"])
+    assert tags == ["防骗课堂", "清远"]
+    after = tagger.tags(article(), ["清远"], kept=[*tags, "我加的"], made_before=tagger.made(before))
+    assert after == ["清远", "我加的"]
+    assert tagger.tags(article(), ["清远"], kept=[*tags, "我加的"]) == ["清远", "防骗课堂", "我加的"]
