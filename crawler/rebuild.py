@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from crawler.markdown import MarkdownStyle
 from crawler.post import NotConverted, converted
@@ -80,6 +81,14 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     return outcomes
 
 
+class Tagged(NamedTuple):
+    """An article as its post shows it, the post's tags, and those of them the tool made."""
+
+    article: Article
+    tags: list[str]
+    made: list[str]
+
+
 def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, list[Found]],
                   style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
     """Make again the missing post ``name`` of archived article ``key`` from its best
@@ -90,28 +99,26 @@ def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, lis
         return "without capture"
     recorded = archive.index.article_tags(key)
 
-    def tagged(article: Article) -> tuple[Article, list[str]]:
-        return article, tagger.tags(article) if recorded is None else recorded
+    def tagged(article: Article) -> Tagged:
+        if recorded is None:
+            return Tagged(article, *tagger.tagged(article))
+        return Tagged(article, recorded, archive.index.tool_tags(key))
 
-    article, tags, text = _best(archive, captures[key], tagged, style, files)
-    _write(archive, article, tags, text)
-    if recorded is None:
-        archive.index.set_tool_tags(key, tagger.made(article))
+    _write(archive, *_best(archive, captures[key], tagged, style, files))
     return "restored"
 
 
-def _best(archive: Archive, versions: list[Found],
-          tagged: Callable[[Article], tuple[Article, list[str]]], style: MarkdownStyle,
-          files: dict[str, str]) -> tuple[Article, list[str], str]:
+def _best(archive: Archive, versions: list[Found], tagged: Callable[[Article], Tagged],
+          style: MarkdownStyle, files: dict[str, str]) -> tuple[Tagged, str]:
     """The post of the newest of ``versions`` (newest first) that no other is better than,
     as the archive kept it: a page fetched later that lost pictures did not replace the post
     made of an earlier one. ``tagged``: the article as its post shows it, and its tags."""
-    best: tuple[Article, list[str], str] | None = None
+    best: tuple[Tagged, str] | None = None
     for found in versions:
-        article, tags = tagged(_article_of(found))
-        text = _text(archive, article, tags, style, files)
-        if best is None or is_worse(best[2], text, archive.posts.image_identity):
-            best = (article, tags, text)
+        version = tagged(_article_of(found))
+        text = _text(archive, version.article, version.tags, style, files)
+        if best is None or is_worse(best[1], text, archive.posts.image_identity):
+            best = (version, text)
     assert best is not None  # an article in ``captures`` has one at least
     return best
 
@@ -134,15 +141,13 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
         return "without capture"
     kept = front_matter_tags(front)
 
-    def tagged(article: Article) -> tuple[Article, list[str]]:
+    def tagged(article: Article) -> Tagged:
         if not article.account and wechat.get("account"):
             article = replace(article, account=str(wechat["account"]))
-        return article, tagger.retagged(article, kept, archive.index.tool_tags(article.key))
+        made_before = archive.index.tool_tags(article.key)
+        return Tagged(article, *tagger.tagged(article, kept=kept, made_before=made_before))
 
-    article, tags, text = _best(archive, found, tagged, style, files)
-    outcome = _write(archive, article, tags, text)
-    archive.index.set_tool_tags(article.key, tagger.made(article))
-    return outcome.value
+    return _write(archive, *_best(archive, found, tagged, style, files)).value
 
 
 def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
@@ -156,9 +161,12 @@ def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
                      archive.links.targets(article))
 
 
-def _write(archive: Archive, article: Article, tags: list[str], text: str) -> Outcome:
-    complete = archive.index.article_state(article.key) != ArticleState.INCOMPLETE
-    return archive.write_post(article, text, tags=tags, complete=complete)[0]
+def _write(archive: Archive, version: Tagged, text: str) -> Outcome:
+    """Write ``text`` as the post of ``version``, and record the tool's own tags of it."""
+    complete = archive.index.article_state(version.article.key) != ArticleState.INCOMPLETE
+    outcome = archive.write_post(version.article, text, tags=version.tags, complete=complete)[0]
+    archive.index.set_tool_tags(version.article.key, version.made)
+    return outcome
 
 
 def files_by_stem(archive: Archive) -> dict[str, str]:

@@ -59,8 +59,8 @@ class PostPipeline:
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does
-        tags = self.tagger.tags(article, item.tags, kept=self.archive.post_tags(article.key),
-                                made_before=self.archive.index.tool_tags(article.key))
+        tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
+                                        made_before=self.archive.index.tool_tags(article.key))
         try:
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
@@ -68,7 +68,7 @@ class PostPipeline:
             outcome, path = self.archive.write_post(article, text, tags=tags,
                                                     complete=not item.images_incomplete,
                                                     fetched=item.imported_page is None)
-            self.archive.index.set_tool_tags(article.key, self.tagger.made(article))
+            self.archive.index.set_tool_tags(article.key, made)
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")

@@ -39,19 +39,17 @@ class Tagger:
         album of the page, a default tag, ``其他``, nor one the tool made when it last wrote
         the post, ``made_before``: an old default, an album the page no longer names) stay,
         in their order, after the others."""
+        return self.tagged(article, configured, kept, made_before)[0]
+
+    def tagged(self, article: Article, configured: Sequence[str] = (), kept: Sequence[str] = (),
+               made_before: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+        """``tags``, and those the tool makes itself whatever the account (types, albums,
+        defaults): what a later write may drop (its ``made_before``) if it would not make
+        them again."""
         derived = self.derived(article)
-        return _composed(derived, [*configured, *self._added(derived, kept, made_before)],
+        tags = _composed(derived, [*configured, *self._added(derived, kept, made_before)],
                          self.default)
-
-    def retagged(self, article: Article, tags: Sequence[str],
-                 made_before: Sequence[str] = ()) -> list[str]:
-        """A post's ``tags`` with its derived ones made again from ``article``."""
-        return self.tags(article, kept=tags, made_before=made_before)
-
-    def made(self, article: Article) -> list[str]:
-        """The tags the tool makes itself for ``article``'s post, whatever its account: what
-        a later write may drop (``made_before``) when it would not make them again."""
-        return [*self.derived(article), *self.default]
+        return tags, [*derived, *self.default]
 
     def _added(self, derived: Sequence[str], tags: Sequence[str],
                made_before: Sequence[str]) -> list[str]:
