@@ -85,6 +85,8 @@ class ImagePipeline(MediaPipeline):
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or why it failed.
         self.results: dict[str, CheckedImage | ImageResult] = {}
+        # Per item being processed (by id): its image requests' fingerprints, by URL.
+        self.fingerprints: dict[int, dict[str, bytes]] = {}
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
         # that the reactor goes on. One thread: articles' writes are done in the order they
         # were placed, so an article showing an image another placed before it reads what
@@ -106,11 +108,13 @@ class ImagePipeline(MediaPipeline):
             for url in self.archive.images_lost(key):
                 urls.pop(url, None)
         item.file_urls = list(urls)
-        item = await self.finish(item, await super().process_item(item))
+        try:
+            item = await self.finish(item, await super().process_item(item))
+        finally:
+            fingerprints = self.fingerprints.pop(id(item), {})
         # MediaPipeline keeps every download's result for the run: a stored one is the index's
-        fingerprint = self.crawler.request_fingerprinter.fingerprint
         for stored in item.files:
-            self.spiderinfo.downloaded.pop(fingerprint(self._request(stored["url"])), None)
+            self.spiderinfo.downloaded.pop(fingerprints.get(stored["url"], b""), None)
         return item
 
     async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:
@@ -125,15 +129,17 @@ class ImagePipeline(MediaPipeline):
         self.writer.shutdown(wait=True)
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
-        return [self._request(url) for url in self._wanted(item)]
-
-    @staticmethod
-    def _request(url: str) -> Request:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
         # AutoThrottle must not slow the CDN down to the pace of article pages; "image": a
         # redirect stays on IMAGE_HOSTS (crawler/middlewares.py).
-        return Request(url, meta={"referrer_policy": "no-referrer",
-                                  "autothrottle_dont_adjust_delay": True, "image": True})
+        meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True,
+                "image": True}
+        requests = {url: Request(url, meta=meta) for url in self._wanted(item)}
+        # Scrapy's fingerprinter keeps what it works out per request: MediaPipeline then
+        # finds these, and ``process_item`` forgets the downloads by them.
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        self.fingerprints[id(item)] = {url: fingerprint(r) for url, r in requests.items()}
+        return list(requests.values())
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
                           item: Any = None) -> Deferred[FileInfo | None] | None:
@@ -229,7 +235,7 @@ class ImagePipeline(MediaPipeline):
             if isinstance(result, ImageResult):
                 failed.append(result)
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
-            elif name := self.images.stored_name(url):
+            elif name := self.images.index.image_name(url):  # written, or a failure above
                 stored[url] = name
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
