@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
-from crawler.distributed.job import LEASE_LOST, REDIS_LOST
+from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.run import Run
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat
@@ -77,6 +77,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: Redis is unreachable"
     if reason == LEASE_LOST:
         return "the run was cut short: another writer took the job"
+    if reason == NO_NODE:
+        return "the run was cut short: no fetch node is running"
     archived = any(stats.get(key) for key in _ARCHIVED)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
             and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):

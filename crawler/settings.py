@@ -150,6 +150,11 @@ REDIS_NODE = ""
 REDIS_PAGES_IN_FLIGHT = 32
 # Seconds a node may stay silent before the writer gives its requests to the others.
 REDIS_HEARTBEAT = 30.0
+# Seconds a writer waits while article pages wait and no fetch node is fetching (all
+# stopped, or none started) before it stops, exit status 1, the job left to resume: from a
+# timer, a writer waiting for ever would keep the next run from starting. Longer than a
+# node's rest between jobs (RestartSec in README "Several machines").
+REDIS_NODE_WAIT = 3600.0
 # How many times the writer asks again for a page Redis lost (flushed, evicted, or
 # unreadable) before it says the page was not fetched.
 REDIS_PAGE_TRIES = 3

@@ -462,6 +462,27 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
     assert_clean(processes)
 
 
+def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """From a timer, a writer whose nodes are all down would wait for ever, and the timer
+    would never start the next run: after ``REDIS_NODE_WAIT`` it stops, exit status 1."""
+    processes.writer("writer", archive, album, REDIS_NODE_WAIT="2")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert "wait for a fetch node and none is running" in log
+    assert re.search(r"ERROR: No fetch node has fetched for 2 s while \d+ article pages wait: "
+                     r"stopping\. The job stays in Redis", log), log
+    assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log
+    assert job.zcard(f"{JOB}:requests") == ARTICLES  # all still on the frontier
+
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_NODE_WAIT="2")
+    assert processes.wait("again") == 0, processes.log("again")
+    assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:

@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 REDIS_LOST = "redis_unreachable"
 # The close reason of a writer whose lease another writer took.
 LEASE_LOST = "writer_replaced"
+# The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.
+NO_NODE = "no_fetch_node"
 # How long a finished job's ``done`` key stays: nodes idle in the meantime see it (they
 # look every few seconds) and stop; the next job of the same name removes it at once.
 DONE_SECONDS = 300

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import redis
 import redis.asyncio as aioredis
@@ -22,6 +23,7 @@ from crawler.distributed.exchange import NotFetched, PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
     LEASE_LOST,
+    NO_NODE,
     REDIS_LOST,
     Job,
     Outage,
@@ -49,7 +51,7 @@ class NodeWatch:
         self.job = job
         self.seen: dict[str, str] = {}  # each node's state at the last look
         self.blocked: set[str] = set()  # nodes blocked during this run
-        self.said_none_fetching = False
+        self.none_fetching_since: float | None = None  # pages wait and no node fetches (monotonic)
         self._give_back = client.register_script(GIVE_BACK)
 
     async def first_look(self) -> None:
@@ -70,15 +72,19 @@ class NodeWatch:
                 logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
         self.seen = states
         if not waiting or "fetching" in states.values():
-            self.said_none_fetching = False
+            self.none_fetching_since = None
             return False
         if self.blocked:
             return True
-        if not self.said_none_fetching:
-            self.said_none_fetching = True
+        if self.none_fetching_since is None:
+            self.none_fetching_since = time.monotonic()
             logger.warning("%d article pages wait for a fetch node and none is running: start "
                            "`scrapy crawl fetch -s REDIS_URL=…` on a machine", waiting)
         return False
+
+    def none_fetching_for(self) -> float:
+        """Seconds pages have waited with no node fetching, as of the last look (0: none)."""
+        return 0.0 if self.none_fetching_since is None else time.monotonic() - self.none_fetching_since
 
     async def gone_silent(self, node: str) -> bool:
         """Gives back what a node holds if its heartbeat expired (it was killed, or lost
@@ -119,6 +125,7 @@ class Writer:
         self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job)
         self.look_every = config.redis_heartbeat / 3
+        self.node_wait = config.redis_node_wait
         self.name = process_name()
         self.lease_ms = round(lease_seconds(config) * 1000)
         self._lease = client.register_script(LEASE)
@@ -175,6 +182,13 @@ class Writer:
                     logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                                  "what is not archived is found again by the next run.")
                     self.stop("blocked", "not fetched: every fetch node is blocked")
+                    return
+                if self.nodes.none_fetching_for() >= self.node_wait:
+                    logger.error("No fetch node has fetched for %.0f s while %d article pages wait: "
+                                 "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
+                                 "machine, then run this again to resume it.",
+                                 self.node_wait, len(self.exchange.waiting))
+                    self.stop(NO_NODE, "not fetched: no fetch node is running")
                     return
             except redis.RedisError as error:
                 if not await self.ride_out(error):
