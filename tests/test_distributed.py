@@ -626,6 +626,28 @@ def test_a_pickled_frontier_entry_is_refused_and_nothing_run(album: Album, tmp_p
     assert_clean(processes)
 
 
+def test_a_frontier_entry_off_the_article_hosts_is_refused_and_not_fetched(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Write access to Redis must not make the nodes fetch what their network reaches
+    (an internal service, a cloud's metadata) and hand it to whoever reads Redis: a node
+    fetches article pages only, as the writer only ever asks for those."""
+    internal = album.server.base.replace("127.0.0.1", "localhost") + "/internal/secret"
+    first = gate(1)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    first.wait()
+    job.zadd(f"{JOB}:requests", {frontier.dumps({**GOOD, "url": internal}): -1000})  # the next n1 takes
+    first.open()
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0
+    assert album.server.hits("/internal") == []
+    assert contents(archive) == album.expected
+    assert f"ERROR: Dropped from the frontier of job {JOB}, not run: its URL {internal!r} is not " \
+        "on ARTICLE_HOSTS" in processes.log("n1")
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("entry", [
     b"", b"[]", b"\x80\x05K\x01.", b'{"v": 2}',
     frontier.dumps(GOOD).replace(b'"v": 1', b'"v": 2'),

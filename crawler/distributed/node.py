@@ -31,6 +31,7 @@ from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.run import Run
 from crawler.tally import Stat
+from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class FetchNode:
         self.job = Job.from_config(config)
         self.name = node_name(config)
         self.heartbeat = config.redis_heartbeat
+        self.article_hosts = frozenset(config.article_hosts)  # the writer asks for nothing else
         self.outage = Outage(config.redis_grace)
         self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
@@ -236,6 +238,8 @@ class NodeQueue(PriorityQueue):
                 entry, score = taken
                 try:
                     request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
+                    if host_of(request.url) not in self.node.article_hosts:
+                        raise WireError(f"its URL {request.url!r} is not on ARTICLE_HOSTS")
                 except WireError as error:
                     self.server.hdel(self.node.inflight, entry)
                     logger.error("Dropped from the frontier of job %s, not run: %s",
