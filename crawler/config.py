@@ -71,6 +71,7 @@ class Config:
     block_backoff: float
     image_max_pixels: int
     import_maxsize: int
+    download_maxsize: int  # Scrapy's; a page a node hands back may not be larger either
     import_max_parts: int
     gc_young_threshold: int
     follow_links: str
@@ -119,6 +120,7 @@ class Config:
             block_backoff=read.real("BLOCK_BACKOFF", 0.0),
             image_max_pixels=read.integer("IMAGE_MAX_PIXELS", 1),
             import_maxsize=read.integer("IMPORT_MAXSIZE", 1),
+            download_maxsize=read.integer("DOWNLOAD_MAXSIZE", 0),
             import_max_parts=read.integer("IMPORT_MAX_PARTS", 1),
             gc_young_threshold=read.integer("GC_YOUNG_THRESHOLD", 0),
             follow_links=read.choice("FOLLOW_LINKS", FOLLOW_LINKS),

@@ -674,8 +674,8 @@ def test_a_frontier_entry_carries_only_the_allowed_headers() -> None:
 def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     processes.writer("writer", archive, album)
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 3, "the writer's first requests")
-    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 2)]
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 4, "the writer's first requests")
+    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 3)]
     ids = [request["meta"]["page_id"] for request in asked]
     urls = [request["url"] for request in asked]
     route = next(iter(album.site.pages.values()))
@@ -687,10 +687,14 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
         ids[1]: Page("evil", ids[2], urls[1], urls[1], 200, {"Content-Type": ["text/html"]}, {}, html),
         ids[2]: Page("evil", ids[2], urls[0], urls[2], 200, {"Content-Type": ["text/html"]}, {}, html),
     }
-    for page_id, page in forged.items():
-        job.hset(f"{JOB}:pages", page_id, page.to_bytes())
+    handed = {page_id: page.to_bytes() for page_id, page in forged.items()}
+    # 64 kB that would be 64 MB in the writer's memory, beyond DOWNLOAD_MAXSIZE (32 MB)
+    real = Page("evil", ids[3], urls[3], urls[3], 200, {"Content-Type": ["text/html"]}, {}, html)
+    handed[ids[3]] = zlib.compress(zlib.decompress(real.to_bytes()) + bytes(64 << 20), 9)
+    for page_id, data in handed.items():
+        job.hset(f"{JOB}:pages", page_id, data)
         job.rpush(f"{JOB}:ready", page_id)
-    processes.wait_for(lambda: processes.log("writer").count("Dropped the page") == 3, "the forgeries dropped")
+    processes.wait_for(lambda: processes.log("writer").count("Dropped the page") == 4, "the forgeries dropped")
     processes.node("n1")
     assert processes.wait("writer") == 0, processes.log("writer")
     assert processes.wait("n1") == 0
@@ -698,8 +702,9 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
     log = processes.log("writer")
     for page_id, url, why in zip(ids, urls, [
             "its URL 'http://evil.invalid/s/forged' is not on ARTICLE_HOSTS",
-            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'"], strict=True):
-        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}\n" in log
+            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'",
+            "a page beyond 33554432 bytes decompressed (DOWNLOAD_MAXSIZE): "], strict=True):
+        assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}" in log
     assert not [capture for capture in CaptureStore(archive / ".state" / "warc").captures()
                 if "evil" in capture.url]
     assert_clean(processes)

@@ -111,3 +111,15 @@ def _page(**changes: object) -> bytes:
 def test_anything_else_handed_back_is_refused(data: bytes) -> None:
     with pytest.raises(WireError):
         Page.from_bytes(data)
+
+
+def test_a_page_that_decompresses_beyond_the_largest_download_is_refused_unread() -> None:
+    """Whoever writes to Redis could hand the writer a few megabytes that decompress to
+    gigabytes; no node sends more than a download may be (DOWNLOAD_MAXSIZE)."""
+    head = Page("n1", "p1", URL, url=URL, status=200).to_bytes()
+    bomb = zlib.compress(zlib.decompress(head) + bytes(64 << 20), 9)
+    assert len(bomb) < 100_000
+    with pytest.raises(WireError, match=r"^a page beyond 1048576 bytes decompressed \(DOWNLOAD_MAXSIZE\)"):
+        Page.from_bytes(bomb, max_size=1 << 20)
+    assert Page.from_bytes(bomb, max_size=0).body == bytes(64 << 20)  # 0: no limit, as Scrapy's
+    assert Page.from_bytes(head, max_size=1 << 20).status == 200

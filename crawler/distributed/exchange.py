@@ -52,6 +52,7 @@ class PageExchange:
         self.client = client
         self.job = job
         self.hosts = config.article_hosts
+        self.max_size = config.download_maxsize
         self.tries = config.redis_page_tries
         self.waiting: dict[str, Wanted] = {}
         self.stopped = ""  # why no page will come any more
@@ -102,7 +103,7 @@ class PageExchange:
     async def give(self, page_id: str, wanted: Wanted, data: bytes) -> None:
         """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
         try:
-            page = Page.from_bytes(data)
+            page = Page.from_bytes(data, self.max_size)
         except WireError as error:
             await self.refuse(page_id, wanted, str(error))
             return

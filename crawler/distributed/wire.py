@@ -31,6 +31,8 @@ from crawler.distributed.frontier import FORMAT, WireError, describe
 SENT_HEADERS = (*frontier.HEADERS, "Accept-Encoding", "Cookie")
 # Fast compression: the node's CPU is spare, the point is Redis's memory and network.
 COMPRESSION = 1
+# What a page's JSON line (its headers) may add to the largest body a download may have.
+_HEAD_ROOM = 1 << 20
 
 
 def frontier_entry(request: Request, page_id: str) -> bytes:
@@ -79,11 +81,14 @@ class Page:
                              COMPRESSION)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Page:
-        """The page handed back; ``WireError`` for anything else."""
+    def from_bytes(cls, data: bytes, max_size: int = 0) -> Page:
+        """The page handed back; ``WireError`` for anything else, or for one that would
+        decompress beyond ``max_size`` bytes of body (0: no limit), left undecompressed."""
         try:
-            head, _, body = zlib.decompress(data).partition(b"\n")
+            head, _, body = _decompressed(data, max_size).partition(b"\n")
             fields = json.loads(head)
+        except WireError:
+            raise
         except (zlib.error, UnicodeDecodeError, ValueError):
             raise WireError(f"not a page of format {FORMAT}: {describe(data)}") from None
         if not isinstance(fields, dict) or fields.pop("v", None) != FORMAT or set(fields) != _PAGE_FIELDS \
@@ -111,6 +116,19 @@ _PAGE_TYPES: dict[str, type | tuple[type, ...]] = {
     "node": str, "page_id": str, "asked": str, "url": str, "status": int, "headers": dict,
     "request_headers": dict, "failure": str}
 _PAGE_FIELDS = set(_PAGE_TYPES)
+
+
+def _decompressed(data: bytes, max_size: int) -> bytes:
+    if not max_size:
+        return zlib.decompress(data)
+    limit = max_size + _HEAD_ROOM
+    inflater = zlib.decompressobj()
+    whole = inflater.decompress(data, limit + 1)
+    if len(whole) > limit:
+        raise WireError(f"a page beyond {max_size} bytes decompressed (DOWNLOAD_MAXSIZE): {describe(data)}")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return whole
 
 
 def _header_lists(value: dict[Any, Any]) -> bool:
