@@ -66,6 +66,11 @@ _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.PAGES_NOT_IMPORTED, "not imported")))
 # What a run archived, whatever became of the post: an import with none of these failed.
 _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POSTS_KEPT)
+# An article page WeChat answered, whatever became of it: a run with none of these and pages
+# not fetched could fetch none of the article pages it asked for.
+_ANSWERED = (*_ARCHIVED, Stat.PAGES_DELETED, Stat.PAGES_VIOLATION, *(stat for stat, _ in _NOT_ARTICLES),
+             Stat.PAGES_UNPARSEABLE, Stat.POSTS_NO_PUBLISH_TIME, Stat.POSTS_UNCONVERTIBLE,
+             Stat.POSTS_WRITE_FAILED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -94,6 +99,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "no saved page could be imported"
     if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):
         return "none of the articles given could be fetched"
+    if stats.get(Stat.PAGES_FETCH_FAILED) and not any(stats.get(key) for key in _ANSWERED):
+        return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     return None
 
 

@@ -763,6 +763,8 @@ def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive
     processes.wait_for(lose_the_frontier, "the writer giving the pages up")
     log = processes.log("writer")
     assert "Run summary (finished): 12 not fetched" in log, log
+    assert processes.wait("writer") == 1  # it archived nothing of what it found
+    assert "Exit status 1: no article page could be fetched" in log
     assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: NotFetched: its page was lost or "
                           r"dropped in Redis 2 times", log)) == ARTICLES
     assert len(re.findall(r"asked again, 1 of 1", log)) == ARTICLES

@@ -171,6 +171,29 @@ def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> No
     assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("served", ["none", "one"])
+def test_a_run_none_of_whose_article_pages_could_be_fetched_fails(site: Site, tmp_path: Path,
+                                                                  served: str) -> None:
+    """WeChat reached (the album answers) but every article page a 5xx: the run archived
+    nothing of what it found, and must not tell cron or systemd it did its job. One page
+    fetched (here, one deleted) is a run that did its job, with its failures reported."""
+    arts = site.serve(numbered(2247483301, 2))
+    deleted = (Path(__file__).parent / "pages" / "deleted.html").read_bytes()
+    site.pages[arts[0].path] = Route(200, "text/html; charset=utf-8", deleted) if served == "one" \
+        else Route(502, "text/html", b"Bad Gateway")
+    site.pages[arts[1].path] = Route(502, "text/html", b"Bad Gateway")
+    album = site.album("3008", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"RETRY_TIMES": "0"})
+    if served == "one":
+        assert result.returncode == 0, result.stderr
+        assert "\n  album:3008: 2 listed, 1 deleted, 1 not fetched\n" in result.stderr, result.stderr
+        return
+    assert result.returncode == 1, result.stderr
+    assert "\n  album:3008: 2 listed, 2 not fetched\n" in result.stderr, result.stderr
+    assert "ERROR: Exit status 1: no article page could be fetched (an error page, 5xx, a timeout): " \
+        "see the WARNING lines" in result.stderr, result.stderr
+
+
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
     art = Art("2247484001")
     url = site.article(art)
