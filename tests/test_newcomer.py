@@ -127,8 +127,10 @@ def test_an_import_counts_its_refused_pages_shows_its_progress_and_fails_if_noth
     summary = re.search(r"Run summary \(finished\): (.*)\n  import: (.*)", result.stderr)
     assert summary and "1 new" in summary[1] and "3 not imported" in summary[1], result.stderr
     assert "3 not imported" in summary[2]
-    progress = re.findall(r"Progress: (\d+) of (\d+) articles", result.stderr)
-    assert progress and all(found == "4" for _, found in progress), result.stderr
+    # Pages, not requests (a line before the list is read, on a busy machine, says 0 of 0)
+    progress = [found for _, found in re.findall(r"Progress: (\d+) of (\d+) articles", result.stderr)
+                if found != "0"]
+    assert progress and all(found == "4" for found in progress), result.stderr
 
     listing.write_text(f"{saved / 'deleted.html'}\n{saved / 'missing.html'}\n")
     nothing = crawl("import", tmp_path / "b", "-a", f"paths_file={listing}")
