@@ -22,7 +22,7 @@ from crawler.run import Run
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat
 from crawler.watcher import record_changes
-from crawler.wechat.article import CHINA_TIME
+from crawler.wechat.article import CHINA_TIME, PageReason
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +68,8 @@ _PER_SOURCE = tuple((stat.part, words) for stat, words in (
 _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POSTS_KEPT)
 # An article page WeChat answered, whatever became of it: a run with none of these and pages
 # not fetched could fetch none of the article pages it asked for.
-_ANSWERED = (*_ARCHIVED, Stat.PAGES_DELETED, Stat.PAGES_VIOLATION, *(stat for stat, _ in _NOT_ARTICLES),
-             Stat.PAGES_UNPARSEABLE, Stat.POSTS_NO_PUBLISH_TIME, Stat.POSTS_UNCONVERTIBLE,
-             Stat.POSTS_WRITE_FAILED)
+_ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,
+             Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
