@@ -443,6 +443,21 @@ def test_rebuild_after_the_index_was_lost_keeps_the_stored_images(
     assert posts(archive) == before
 
 
+def test_after_the_index_was_lost_an_article_with_a_long_front_matter_keeps_its_one_post(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post's ``wechat.url``, read to know whose post a file is, is found however far
+    down the front matter it is (a title of thousands of characters): the article is not
+    given a second post beside its own."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247486121", title="很长的标题" * 1000)])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    before = posts(archive)
+    (archive / ".state" / "index.sqlite").unlink()  # as the error of a damaged one advises
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    assert posts(archive) == before
+
+
 def test_rebuild_brings_back_with_its_tags_a_post_the_index_knows_only_from_the_posts(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)

@@ -111,8 +111,10 @@ def archived_url(path: Path) -> str | None:
 
 def archived_identity(path: Path) -> tuple[str | None, int | None]:
     """The ``wechat.url`` and ``wechat.published`` (Unix time) of a post, read without
-    parsing YAML: enough to rebuild a lost index."""
-    head = read_post(path)[:4096]
+    parsing YAML: enough to rebuild a lost index. Looked for in the front matter, however
+    long (a title may be thousands of characters), and not below it."""
+    text = read_post(path)
+    head = text[:text.find("\n---\n", 3) + 1]
     match, published = _URL_LINE.search(head), _PUBLISHED_LINE.search(head)
     url = None
     if match:
