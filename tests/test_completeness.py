@@ -495,6 +495,20 @@ def test_an_article_whose_post_was_deleted_by_hand_never_takes_the_file_another_
     assert second.mid in other.read_text(encoding="utf-8")
 
 
+def test_titles_differing_only_in_case_get_files_that_differ_on_every_file_system(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """macOS and Windows see one file in two names that differ only in case: a copy of the
+    blog there would lose one of two reprints titled "…APP" and "…App" on one day."""
+    site = Site(wechat)
+    first, second = site.serve([Art("2247486211", title="下载国家反诈中心APP"),
+                                Art("2247486212", title="下载国家反诈中心App")])
+    archive = tmp_path / "archive"
+    for art in (first, second):
+        assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    names = [path.name for path in (archive / "_posts").glob("*.md")]
+    assert len({name.casefold() for name in names}) == 2, names
+
+
 def test_a_post_deleted_by_hand_comes_back_from_its_best_capture_not_a_worse_newer_one(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
