@@ -26,9 +26,10 @@ _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
 # An image or a link, or an escape (read as a pair, so that text's escaped "!" or "[" starts
 # neither); a link's or image's text holds no bracket but escaped ones, so that a run of
-# brackets (a hostile page's, or code's) is read once, not to its end from each.
+# brackets (a hostile page's, or code's) is read once, not to its end from each. A link's
+# target is a URL or the Liquid tag of a link to an archived post.
 _IMAGE = re.compile(r"\\.|!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
-_LINK = re.compile(r"\\.|\[((?:[^\[\]\\]|\\.)*)\]\([^)\s]+\)")
+_LINK = re.compile(r"\\.|\[((?:[^\[\]\\]|\\.)*)\]\((?:[^)\s]+|\{% post_url [^\s%]+ %\})\)")
 
 
 class Outcome(StrEnum):
