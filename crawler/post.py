@@ -82,7 +82,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        escape_liquid(f"<blockquote><p>转载：{html.escape(account)}<br>"),
+        escape_liquid(f"<blockquote><p>转载：{html.escape(' '.join(account.split()))}<br>"),
         escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]
