@@ -303,11 +303,15 @@ class _WeChatConverter(_MarkdownConverter):
         href = web_url(_attribute(el, "href"))
         if not text.strip() or "\n\n" in text.strip() or not href:
             return text
+        return f"[{text.strip()}]({self.target(href)})"
+
+    def target(self, href: str) -> str:
+        """Where a link to ``href`` points: the post of an archived article, else ``href``."""
         stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
         if stem is None:
-            return f"[{text.strip()}]({_url(href)})"
+            return _url(href)
         self.local_links.append(post_url(stem))
-        return f"[{text.strip()}](\0{len(self.local_links) - 1}\0)"
+        return f"\0{len(self.local_links) - 1}\0"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A fenced code block, held aside until the rest is written (``place_code``); in a
@@ -398,17 +402,18 @@ class _WeChatConverter(_MarkdownConverter):
         return f"$${latex}$$" if latex else ""
 
     def card(self, kind: str, name: str, url: str) -> str:
-        """One visible line for what Markdown cannot hold (audio, video, a shared article)."""
-        return self.widget(widgets.Widget(kind, name), url)
+        """One visible line for a shared article, linking its post once it is archived."""
+        return self.widget(widgets.Widget(kind, name), url, self.target)
 
-    def widget(self, widget: widgets.Widget, url: str) -> str:
-        """A widget's one line: its label, linked to ``url``."""
+    def widget(self, widget: widgets.Widget, url: str,
+               target: Callable[[str], str] | None = None) -> str:
+        """A widget's one line: its label, linked to ``url`` (as ``target`` writes it)."""
         title = _WHITESPACE.sub(" ", html.unescape(widget.title)).strip()
         label = widgets.Widget(widget.kind, title, widget.length).label
         link = web_url(url)
         if not link:
             return f"\n\n{escape_text(label)}\n\n"
-        return f"\n\n[{escape_text(label)}]({_url(link)})\n\n"
+        return f"\n\n[{escape_text(label)}]({(target or _url)(link)})\n\n"
 
     def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
         if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below

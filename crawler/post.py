@@ -82,7 +82,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        escape_liquid(f"<blockquote><p>转载：{html.escape(account)}<br>"),
+        escape_liquid(f"<blockquote><p>转载：{html.escape(' '.join(account.split()))}<br>"),
         escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]
@@ -100,8 +100,10 @@ def theme_safe(value: str) -> str:
     characters spaces: themes print ``page.title`` and the tags raw, into HTML text and into
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
-    backslash or a control character leaves unreadable for the search of the whole site."""
-    return value.translate(_FULL_WIDTH)
+    backslash or a control character leaves unreadable for the search of the whole site.
+    What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
+    from the post, so that a tag read back is known for the one written."""
+    return yaml_readable(value.translate(_FULL_WIDTH))
 
 
 def _optional_keys(article: Article) -> list[str]:

@@ -443,6 +443,21 @@ def test_rebuild_after_the_index_was_lost_keeps_the_stored_images(
     assert posts(archive) == before
 
 
+def test_after_the_index_was_lost_an_article_with_a_long_front_matter_keeps_its_one_post(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post's ``wechat.url``, read to know whose post a file is, is found however far
+    down the front matter it is (a title of thousands of characters): the article is not
+    given a second post beside its own."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247486121", title="很长的标题" * 1000)])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    before = posts(archive)
+    (archive / ".state" / "index.sqlite").unlink()  # as the error of a damaged one advises
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    assert posts(archive) == before
+
+
 def test_rebuild_brings_back_with_its_tags_a_post_the_index_knows_only_from_the_posts(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
@@ -478,6 +493,20 @@ def test_an_article_whose_post_was_deleted_by_hand_never_takes_the_file_another_
     assert crawl("article", archive, "-a", f"url={site.link(first)}").returncode == 0
     assert first.mid in deleted.read_text(encoding="utf-8")
     assert second.mid in other.read_text(encoding="utf-8")
+
+
+def test_titles_differing_only_in_case_get_files_that_differ_on_every_file_system(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """macOS and Windows see one file in two names that differ only in case: a copy of the
+    blog there would lose one of two reprints titled "…APP" and "…App" on one day."""
+    site = Site(wechat)
+    first, second = site.serve([Art("2247486211", title="下载国家反诈中心APP"),
+                                Art("2247486212", title="下载国家反诈中心App")])
+    archive = tmp_path / "archive"
+    for art in (first, second):
+        assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    names = [path.name for path in (archive / "_posts").glob("*.md")]
+    assert len({name.casefold() for name in names}) == 2, names
 
 
 def test_a_post_deleted_by_hand_comes_back_from_its_best_capture_not_a_worse_newer_one(

@@ -417,6 +417,16 @@ def test_attribution_and_markup_are_not_text() -> None:
                                 "![](https://mmbiz.qpic.cn/x/640)")) == 4
 
 
+def test_a_link_to_an_archived_post_counts_as_its_text_alone() -> None:
+    """The target of a link to an archived post (``{% post_url 2021-07-28-<slug> %}``) is no
+    more text a reader sees than a WeChat URL: a page that lost most of its text, whose links
+    now point at archived posts, still does not replace the post."""
+    link = "[往期推荐]({% post_url 2021-07-28-网购物品丢失的退款-清远大姐为什么不要 %})"
+    assert visible_length(_post(f"**一二三** {link}")) == 7
+    old = _post("字" * 300 + "\n\n[往期推荐](https://mp.weixin.qq.com/s/abcdefg)" * 5)
+    assert is_worse(_post("字" * 100 + f"\n\n{link}" * 5), old)
+
+
 def test_a_page_with_a_third_of_the_text_does_not_replace_a_post() -> None:
     images = "".join(f"\n\n![](img{i}.png)" for i in range(5))
     old = _post("字" * 300 + images)

@@ -65,6 +65,18 @@ def test_attribution_names_the_account_as_html_text() -> None:
     assert '<blockquote><p>转载：A&amp;B &lt;反诈&gt; {{ "{" }}{ site.x }}<br>' in post
 
 
+def test_the_attribution_is_two_lines_whatever_whitespace_the_account_name_holds() -> None:
+    """A name with line breaks (a page's ``nickname`` may hold ``\\n``) is one line of the
+    blockquote; the ``wechat:`` block keeps it exactly."""
+    post = render_post(make(account="反诈\n\n中心\u2028 A"), "正文。", ["其他"])
+    head, _, rest = post.partition("\n---\n\n")
+    assert rest.split("\n")[:3] == [
+        "<blockquote><p>转载：反诈 中心 A<br>",
+        '来源：<a href="https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=1&amp;idx=1&amp;sn=abc">微信公众号</a></p></blockquote>',
+        ""]
+    assert yaml.safe_load(head[4:])["wechat"]["account"] == "反诈\n\n中心\u2028 A"
+
+
 @pytest.mark.parametrize("value", [
     "plain 标题", "a: b", "a #b", "#tag", "*star", "&anchor", "!tag", "[list]", "{map}", "'q'",
     '"dq"', "@at", "%pct", "`tick", "yes", "No", "null", "~", "2021", "3.14", "-1", "- item",

@@ -12,7 +12,7 @@ import pytest
 from crawler.markdown import post_url, relink, to_markdown
 from crawler.store.links import linkable
 from crawler.wechat.article import Article
-from tests.conftest import crawl, jekyll_build, scrapy_command
+from tests.conftest import crawl, jekyll_build, page_text, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
 
@@ -105,3 +105,27 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
 ])
 def test_only_a_post_name_that_cannot_break_the_tag_is_linked(name: str, ok: bool) -> None:
     assert linkable(name) is ok
+
+
+SHARED_ORIGINAL = Art("2247483687", title="冒充公检法诈骗案例", biz="MzIxNzE3MjEwNg==")
+
+
+@pytest.mark.parametrize("original_first", [True, False])
+def test_a_shared_articles_link_to_its_original_points_at_the_archived_original(
+        site: Site, tmp_path: Path, original_first: bool) -> None:
+    """The line of a shared article that links its original (tests/pages/shared_post.html
+    shares the article of ``SHARED_ORIGINAL``'s ids) is a link to another article: it points
+    at the original's post, whichever of the two is archived first."""
+    site.serve([SHARED_ORIGINAL])
+    shared = site.server.page("/s/SharedPostToken", page_text("shared_post.html"))
+    archive_dir = tmp_path / "archive"
+    for url in ([site.link(SHARED_ORIGINAL).replace("&amp;", "&"), shared] if original_first
+                else [shared, site.link(SHARED_ORIGINAL).replace("&amp;", "&")]):
+        result = crawl("article", archive_dir, "-a", f"url={url}")
+        assert result.returncode == 0, result.stderr
+    written = posts(archive_dir)
+    [stem] = [name for name in written if "冒充公检法诈骗案例" in name and "转发" not in name]
+    [sharing] = [text for name, text in written.items() if "转发" in name]
+    assert f"[原文：冒充公检法诈骗案例]({{% post_url {stem} %}})" in sharing
+    out, log = jekyll_build(archive_dir, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "error" not in log.lower()

@@ -18,7 +18,7 @@ from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat.article import CHINA_TIME, Album, Article
-from tests.conftest import PROJECT, crawl, unit_crawler
+from tests.conftest import PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
 from tests.site import OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
@@ -333,3 +333,21 @@ def test_an_album_the_page_no_longer_names_goes_and_a_persons_tag_stays() -> Non
     after = tagger.tags(article(), ["清远"], kept=[*tags, "我加的"], made_before=tagger.tagged(before, ["清远"])[1])
     assert after == ["清远", "我加的"]
     assert tagger.tags(article(), ["清远"], kept=[*tags, "我加的"]) == ["清远", "防骗课堂", "我加的"]
+
+
+def test_a_tag_yaml_cannot_hold_is_written_once_and_the_same_at_every_write(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album name with a non-character (U+FFFF, which Jekyll's YAML reader rejects) is
+    written with U+FFFD: read back so from the post, it is still the album's tag, not one a
+    person added beside it."""
+    page = page_text("legacy_shape.html", wechat.base).replace("title: '反诈快报'",
+                                                               "title: '反诈\\uFFFF快报'")
+    url = wechat.page("/s/NonCharacterAlbum", page)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = post.read_text(encoding="utf-8")
+    assert tags_of(post) == ["冒充电商物流客服", "反诈\ufffd快报", "冒充客服诈骗"]
+    again = crawl("article", archive, "-a", f"url={url}")
+    assert again.returncode == 0, again.stderr
+    assert post.read_text(encoding="utf-8") == made

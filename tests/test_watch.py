@@ -420,13 +420,14 @@ def test_rebuild_re_renders_a_post_kept_from_an_earlier_page(site: Site, tmp_pat
     assert post_of(archive, art) == kept.replace("\n- ", "\n* ") != kept
 
 
-def test_an_index_rebuilt_from_the_posts_keeps_what_the_watch_found(site: Site,
-                                                                    tmp_path: Path) -> None:
-    gone, edited = site.serve(numbered(2247490611, 2, items=("第一条",)))
+@pytest.mark.parametrize("title", ["", "很长的标题" * 1000])  # a front matter of 5000 characters
+def test_an_index_rebuilt_from_the_posts_keeps_what_the_watch_found(site: Site, tmp_path: Path,
+                                                                    title: str) -> None:
+    gone, edited = site.serve(numbered(2247490611, 2, items=("第一条",), title=title))
     archive = tmp_path / "archive"
     archive_all(site, [gone, edited], archive)
     site.pages[gone.path] = answer("deleted.html")
-    site.article(Art(edited.mid, items=("第一条", "新加的一条")))
+    site.article(Art(edited.mid, items=("第一条", "新加的一条"), title=title))
     assert watch(archive, site).returncode == 0
     marked = {art.mid: post_of(archive, art) for art in (gone, edited)}
     assert "status: deleted" in marked[gone.mid] and "versions: 2" in marked[edited.mid]

@@ -211,7 +211,7 @@ class Archive:
         for post in sorted(self.layout.posts.glob("*.md")):
             try:
                 url, published = archived_identity(post)
-                state = WatchState.of_post(read_post(post)[:4096])
+                state = WatchState.of_post(read_post(post))
             except PostError as error:
                 logger.warning("Not in the rebuilt index: %s", error)
                 continue

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS watch (
     versions INTEGER NOT NULL DEFAULT 1, source TEXT
 );
 CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
-CREATE INDEX IF NOT EXISTS articles_by_path ON articles (path);
+CREATE INDEX IF NOT EXISTS articles_by_path_nocase ON articles (path COLLATE NOCASE);
 CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NULL,
                                        PRIMARY KEY (to_id, from_key));
 CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
@@ -142,8 +142,9 @@ class Index:
         return self._one("SELECT path FROM articles WHERE key = ? AND path != ''", key)
 
     def path_holder(self, name: str) -> str | None:
-        """The article whose post is the file ``name``, also when it was deleted by hand."""
-        return self._one("SELECT key FROM articles WHERE path = ?", name)
+        """The article whose post is the file ``name``, also when it was deleted by hand, or
+        one whose name differs only in case: macOS and Windows see one file in the two."""
+        return self._one("SELECT key FROM articles WHERE path = ? COLLATE NOCASE", name)
 
     def article_state(self, key: str) -> str | None:
         return self._one("SELECT state FROM articles WHERE key = ?", key)

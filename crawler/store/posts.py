@@ -26,9 +26,10 @@ _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
 # An image or a link, or an escape (read as a pair, so that text's escaped "!" or "[" starts
 # neither); a link's or image's text holds no bracket but escaped ones, so that a run of
-# brackets (a hostile page's, or code's) is read once, not to its end from each.
+# brackets (a hostile page's, or code's) is read once, not to its end from each. A link's
+# target is a URL or the Liquid tag of a link to an archived post.
 _IMAGE = re.compile(r"\\.|!\[(?:[^\[\]\\]|\\.)*\]\(([^)\s]+)\)")
-_LINK = re.compile(r"\\.|\[((?:[^\[\]\\]|\\.)*)\]\([^)\s]+\)")
+_LINK = re.compile(r"\\.|\[((?:[^\[\]\\]|\\.)*)\]\((?:[^)\s]+|\{% post_url [^\s%]+ %\})\)")
 
 
 class Outcome(StrEnum):
@@ -111,8 +112,10 @@ def archived_url(path: Path) -> str | None:
 
 def archived_identity(path: Path) -> tuple[str | None, int | None]:
     """The ``wechat.url`` and ``wechat.published`` (Unix time) of a post, read without
-    parsing YAML: enough to rebuild a lost index."""
-    head = read_post(path)[:4096]
+    parsing YAML: enough to rebuild a lost index. Looked for in the front matter, however
+    long (a title may be thousands of characters), and not below it."""
+    text = read_post(path)
+    head = text[:text.find("\n---\n", 3) + 1]
     match, published = _URL_LINE.search(head), _PUBLISHED_LINE.search(head)
     url = None
     if match:

@@ -90,6 +90,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
     share = _by_id(doc, "js_share_source", having="data-url")
+    shared = web_url(_article_url(share.get("data-url", ""))) if share is not None else ""
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     if not title or (show_type == PostType.TEXT and _starts(text, title)):
         title = _title_from_text(text or title)
@@ -128,13 +129,13 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         pictures=pictures,
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
-        share_source_url=web_url(_article_url(share.get("data-url", ""))) if share is not None else "",
+        share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=_unique(pictures + _body_images(content if body_html else None)),
         links=_links(content if body_html else dom.fragment(text) if text else None, album,
                      _meta(page, cgi, "msg_source_url", "source_url"),
                      _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
-                     else ""),
+                     else "", shared),
     )
 
 
