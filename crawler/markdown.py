@@ -69,8 +69,10 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-# Zero-width characters WeChat's editor scatters through text; a reader never sees them.
-INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
+# joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
+_EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
 # Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
 # lets them swallow what follows, and dropping them would drop that content too.
 _DROPPED = frozenset({
