@@ -190,6 +190,12 @@ def escape_text(text: str) -> str:
     return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
 
 
+def _bracketed(text: str) -> str:
+    """``text`` (escaped) as a link's or an image's text: a caret at its start is an entity,
+    or kramdown reads "[^" as a footnote's mark and shows the whole link as its Markdown."""
+    return "&#94;" + text[1:] if text.startswith("^") else text
+
+
 def _no_nul(text: str) -> str:
     """Source text without NUL, which marks the stored-image links while converting."""
     return text.replace("\0", "")
@@ -281,7 +287,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not link:
             return ""
         no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
-        return f"\n\n![{escape_text(alt)}]({link}){no_referrer}\n\n"
+        return f"\n\n![{_bracketed(escape_text(alt))}]({link}){no_referrer}\n\n"
 
     # -- text -----------------------------------------------------------------------
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
@@ -308,9 +314,9 @@ class _WeChatConverter(_MarkdownConverter):
             return text
         stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
         if stem is None:
-            return f"[{text.strip()}]({_url(href)})"
+            return f"[{_bracketed(text.strip())}]({_url(href)})"
         self.local_links.append(post_url(stem))
-        return f"[{text.strip()}](\0{len(self.local_links) - 1}\0)"
+        return f"[{_bracketed(text.strip())}](\0{len(self.local_links) - 1}\0)"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A fenced code block, held aside until the rest is written (``place_code``); in a

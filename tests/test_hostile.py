@@ -347,6 +347,10 @@ SHOWN_AS_TEXT = [
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
      {"table", "thead", "tbody", "tr", "th", "td"}),
+    # a link's or an image's text that starts with a caret: kramdown read a footnote's mark,
+    # and showed the link, or the image, as its Markdown
+    ('<p>见<a href="https://a.example/n">^注1</a>。</p>', "见^注1。", {"a"}),
+    ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="^图注"></p>', "", {"img"}),
 ]
 
 
