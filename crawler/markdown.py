@@ -15,7 +15,7 @@ import copy
 import html
 import itertools
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -495,6 +495,7 @@ def _lean(root: etree._Element) -> str:
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
+    _embolden(root)
     etree.strip_tags(root, "span", "font")
     _join_adjacent_italics(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
@@ -505,6 +506,80 @@ def _lean(root: etree._Element) -> str:
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _embolden(root: etree._Element) -> None:
+    """Bold as the page's styles show it, as bold markup: WeChat's editor (2025) sets bold in
+    a style (``<span textstyle style="font-weight: bold">``), and leaves ``<strong>`` around
+    text it sets of normal weight, which the post showed bold."""
+    styles = ((element, element.get("style") or "") for element in root.iter(etree.Element))
+    weights = {element: weight for element, style in styles
+               if "font-weight" in style and (weight := widgets.bold(style)) is not None}
+    if weights:
+        _Bold(weights).mark(root)
+
+
+class _Bold:
+    """Bold markup where a page's styles (``weights``: an element's, when its style sets one)
+    show bold text: an element whose text all shows bold is bold markup; where bold text
+    holds text of normal weight, each run of its bold text is bold markup of its own."""
+
+    _MARKUP = frozenset({"strong", "b"})
+    _WRAPPERS = _MARKUP | {"span", "font"}
+    # shown bold whatever their text (headings, header cells), or read as text whole
+    _LEFT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"})
+
+    def __init__(self, weights: dict[etree._Element, bool]):
+        self.weights = weights
+        self.holding = _ancestors(weights)
+        self.holding_normal = _ancestors(element for element, bold in weights.items() if not bold)
+
+    def mark(self, root: etree._Element) -> None:
+        """Mark what shows bold below ``root``, level by level (a page nests deeper than
+        Python recurses): each element's children, the element in no bold markup, its own
+        text shown bold if ``shown``."""
+        below = [(root, False)]
+        while below:
+            element, shown = below.pop()
+            for child in list(element):
+                weight = self.weights.get(child)
+                bold = (shown or child.tag in self._MARKUP) if weight is None else weight
+                if not isinstance(child.tag, str) or child.tag in self._LEFT:
+                    pass
+                elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
+                    child.tag = "b"
+                elif bold:
+                    child.tag = "span" if child.tag in self._MARKUP else child.tag
+                    if child.text and child.text.strip():
+                        child.insert(0, _bold(child, child.text))
+                        child.text = None
+                    below.append((child, True))
+                else:
+                    child.tag = "span" if child.tag in self._MARKUP else child.tag
+                    if child in self.holding:
+                        below.append((child, False))
+                if shown and child.tail and child.tail.strip():
+                    child.addnext(_bold(child, child.tail))
+                    child.tail = None
+
+
+def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:
+    """The elements ``elements`` are in, each found once: the walk up from one ends where
+    another's began."""
+    found: set[etree._Element] = set()
+    for element in elements:
+        for above in element.iterancestors():
+            if above in found:
+                break
+            found.add(above)
+    return found
+
+
+def _bold(near: etree._Element, text: str) -> etree._Element:
+    """Bold markup of ``text``, made as ``near`` is (an element of its tree's kind)."""
+    bold = near.makeelement("b", {})
+    bold.text = text
+    return bold
 
 
 def _join_adjacent_italics(root: etree._Element) -> None:

@@ -130,8 +130,10 @@ def test_js_escapes_become_whole_characters_and_lone_surrogates_replacement_ones
 
 
 @pytest.mark.parametrize("depth", [300, 3000])
-def test_deep_nesting_keeps_its_text(depth: int) -> None:
-    body = "<section>" * depth + "最深处的文字" + "</section>" * depth + "<p>之后的段落</p>"
+@pytest.mark.parametrize("style", ["", "font-weight: bold"])  # bold to the depth, and no more
+def test_deep_nesting_keeps_its_text(depth: int, style: str) -> None:
+    deepest = '<span style="font-weight: normal">最深处的文字</span>'
+    body = f'<section style="{style}">' * depth + deepest + "</section>" * depth + "<p>之后的段落</p>"
     markdown = to_markdown(parsed(page(body)), {})
     assert "最深处的文字" in markdown and "之后的段落" in markdown
 
