@@ -326,7 +326,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not code.strip():
             return ""
         if "_inline" in parent_tags:
-            return self.code_span(code)
+            return self.code_span(code, in_cell=bool(parent_tags & {"td", "th"}))
         self.code_blocks.append((code, _language(el)))
         return f"\n\n\0code{len(self.code_blocks) - 1}\0\n\n"
 
@@ -348,15 +348,21 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
-        return _each_paragraph(self.code_span, text, code=True)
+        in_cell = bool(parent_tags & {"td", "th"})
+        return _each_paragraph(lambda piece: self.code_span(piece, in_cell), text, code=True)
 
     convert_kbd = convert_samp = convert_code
 
-    def code_span(self, code: str) -> str:
+    def code_span(self, code: str, in_cell: bool = False) -> str:
         """``code`` as a code span, held aside until the rest is written (``place_span``);
-        a space before or after it stays outside."""
+        a space before or after it stays outside. In a table's cell, code that holds
+        ``</code>`` is text: kramdown parts a row at ``<code…>…</code>`` before it reads
+        code spans, and a span cut there does not close; its bars part the cell and the
+        HTML after them is HTML."""
         if not code.strip():
             return ""
+        if in_cell and "</code>" in code:
+            return escape_text(code.replace("\n", " "))
         self.code_spans.append(code.strip().replace("\n", " "))
         return f"{' ' * code.startswith(' ')}\0span{len(self.code_spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
