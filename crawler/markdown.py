@@ -87,6 +87,8 @@ _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
 })
+_NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
+_NUMBER = re.compile("[0-9]{1,6}")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
@@ -670,7 +672,9 @@ def _attributes(tag: Tag) -> dict[str, str]:
 
 
 def _keep_read_attributes(element: etree._Element) -> None:
-    """Only the attributes the converter reads stay (``style`` only with a picture in it).
+    """Only the attributes the converter reads stay (``style`` only with a picture in it),
+    and a list's start or a cell's colspan only as a number ``int()`` reads: markdownify
+    takes what ``isnumeric()`` does ("½", "²", 5,000 digits), and ``int()`` then fails.
 
     The others are not read at all: a page may carry names lxml cannot look up, such as
     ``{x}`` (read as a namespace) or names with control characters.
@@ -678,6 +682,9 @@ def _keep_read_attributes(element: etree._Element) -> None:
     names = set(map(str, element.attrib.keys()))
     kept: dict[str | bytes, str | bytes] = {
         name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    for name in _NUMBER_ATTRIBUTES & names:
+        if not _NUMBER.fullmatch(str(kept[name])):
+            del kept[name]
     if "style" in names and "url(" in (style := element.get("style") or ""):
         kept["style"] = style
     if len(kept) < len(names):

@@ -58,6 +58,15 @@ def test_digits_that_are_not_ascii_are_no_number(field: str) -> None:
             "copyright": article.copyright_stat}[field] in (None, 0)
 
 
+@pytest.mark.parametrize("number", ["²", "½", "9" * 5000])
+def test_a_list_or_a_cell_numbered_by_no_number_is_converted(number: str) -> None:
+    """markdownify reads a list's start and a cell's colspan with int(), after isnumeric()
+    or isdigit(), which take what int() refuses: the article got no post."""
+    body = (f'<ol start="{number}"><li>第一条</li></ol><table><tr><td colspan="{number}">表头'
+            "</td></tr><tr><td>格</td></tr></table>")
+    assert "1. 第一条\n\n| 表头 |\n| --- |\n| 格 |" in to_markdown(parsed(page(body)), {})
+
+
 @pytest.mark.parametrize("ct", ["99999999999999999", "9" * 5000])
 def test_a_publish_time_beyond_any_date_is_no_publish_time(ct: str) -> None:
     assert parsed(page(ct=ct)).published is None
