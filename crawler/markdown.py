@@ -510,6 +510,7 @@ def _lean(root: etree._Element) -> str:
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
         etree.strip_tags(pre, "br")
+    _fill_row_spans(root)
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
@@ -588,6 +589,42 @@ def _bold(near: etree._Element, text: str) -> etree._Element:
     bold = near.makeelement("b", {})
     bold.text = text
     return bold
+
+
+def _fill_row_spans(root: etree._Element) -> None:
+    """An empty cell where a cell above spans rows (``rowspan``): markdownify writes each
+    row's cells in turn, and the next rows' cells moved a column left, under the wrong heads.
+    No more empty cells than the table has cells: a page of ``rowspan="1000"
+    colspan="1000"`` would make millions."""
+    for table in root.iter("table"):
+        cells = list(table.iter("td", "th"))
+        if not any(cell.get("rowspan") for cell in cells):
+            continue
+        covered: dict[int, int] = {}  # column → rows below it that a cell above covers
+        room = len(cells)
+        parts = table.iterchildren("tr", "thead", "tbody", "tfoot")
+        for row in (row for part in parts for row in (
+                [part] if part.tag == "tr" else part.iterchildren("tr"))):
+            column = 0
+            for cell in [*row.iterchildren("td", "th"), None]:
+                while covered.get(column, 0) > 0 and room:
+                    covered[column] -= 1
+                    room -= 1
+                    filler = row.makeelement("td", {})
+                    row.append(filler) if cell is None else cell.addprevious(filler)
+                    column += 1
+                if cell is None:
+                    break
+                width, height = _span(cell, "colspan"), _span(cell, "rowspan")
+                for spanned in range(column, column + width):
+                    covered[spanned] = height - 1
+                column += width
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    """A cell's ``colspan`` or ``rowspan``, as markdownify reads one (at most 1,000)."""
+    value = cell.get(name) or ""
+    return max(1, min(1000, int(value))) if _NUMBER.fullmatch(value) else 1
 
 
 def _join_adjacent_italics(root: etree._Element) -> None:

@@ -137,3 +137,21 @@ def test_text_the_pages_styles_show_bold_is_bold_in_the_post() -> None:
         "《直言怪话》", "白话小品文。", "并非", "典型", "整段加粗", "链接", "粗体", "又粗"]
     assert " ".join(rendered.text_content().split()) == \
         "《直言怪话》拟态，白话小品文。本书并非典型 整段加粗链接不粗 粗体细体又粗 标题"
+
+
+def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> None:
+    """markdownify writes each row's cells in turn: under a cell that spans rows, the next
+    rows' cells moved a column left, under the wrong heads."""
+    body = ('<div id="js_content"><table><tr><th>类型</th><th>手法</th><th>提醒</th></tr>'
+            '<tr><td rowspan="2">刷单</td><td>垫付</td><td>不要</td></tr>'
+            '<tr><td>返利</td><td>别信</td></tr>'
+            '<tr><td>贷款</td><td colspan="2" rowspan="2">先交费</td></tr>'
+            '<tr><td>征信</td></tr><tr><td>末行</td><td>甲</td><td>乙</td></tr></table></div>')
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    with Kramdown() as kramdown:
+        html = kramdown.render(to_markdown(article, {}))
+    rows = [[cell.text_content().strip() for cell in row.iter("td", "th")]
+            for row in dom.fragment(html).iter("tr")]
+    assert rows == [["类型", "手法", "提醒"], ["刷单", "垫付", "不要"], ["", "返利", "别信"],
+                    ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]
