@@ -15,7 +15,7 @@ import copy
 import html
 import itertools
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -69,8 +69,10 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
-# Zero-width characters WeChat's editor scatters through text; a reader never sees them.
-INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+# Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
+# joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
+_EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
 # Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
 # lets them swallow what follows, and dropping them would drop that content too.
 _DROPPED = frozenset({
@@ -85,6 +87,8 @@ _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
     *widgets.ATTRIBUTES,
 })
+_NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
+_NUMBER = re.compile("[0-9]{1,6}")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
@@ -188,6 +192,12 @@ def escape_text(text: str) -> str:
     return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
 
 
+def _bracketed(text: str) -> str:
+    """``text`` (escaped) as a link's or an image's text: a caret at its start is an entity,
+    or kramdown reads "[^" as a footnote's mark and shows the whole link as its Markdown."""
+    return "&#94;" + text[1:] if text.startswith("^") else text
+
+
 def _no_nul(text: str) -> str:
     """Source text without NUL, which marks the stored-image links while converting."""
     return text.replace("\0", "")
@@ -279,7 +289,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not link:
             return ""
         no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
-        return f"\n\n![{escape_text(alt)}]({link}){no_referrer}\n\n"
+        return f"\n\n![{_bracketed(escape_text(alt))}]({link}){no_referrer}\n\n"
 
     # -- text -----------------------------------------------------------------------
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
@@ -300,10 +310,11 @@ class _WeChatConverter(_MarkdownConverter):
         return image.strip() if "_inline" in parent_tags else image
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A link; in code, its text alone (a code span shows its Markdown as text)."""
         href = web_url(_attribute(el, "href"))
-        if not text.strip() or "\n\n" in text.strip() or not href:
+        if not text.strip() or "\n\n" in text.strip() or not href or "_noformat" in parent_tags:
             return text
-        return f"[{text.strip()}]({self.target(href)})"
+        return f"[{_bracketed(text.strip())}]({self.target(href)})"
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""
@@ -321,7 +332,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not code.strip():
             return ""
         if "_inline" in parent_tags:
-            return self.code_span(code)
+            return self.code_span(code, in_cell=bool(parent_tags & {"td", "th"}))
         self.code_blocks.append((code, _language(el)))
         return f"\n\n\0code{len(self.code_blocks) - 1}\0\n\n"
 
@@ -343,15 +354,21 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
-        return _each_paragraph(self.code_span, text, code=True)
+        in_cell = bool(parent_tags & {"td", "th"})
+        return _each_paragraph(lambda piece: self.code_span(piece, in_cell), text, code=True)
 
     convert_kbd = convert_samp = convert_code
 
-    def code_span(self, code: str) -> str:
+    def code_span(self, code: str, in_cell: bool = False) -> str:
         """``code`` as a code span, held aside until the rest is written (``place_span``);
-        a space before or after it stays outside."""
+        a space before or after it stays outside. In a table's cell, code that holds
+        ``</code>`` is text: kramdown parts a row at ``<code…>…</code>`` before it reads
+        code spans, and a span cut there does not close; its bars part the cell and the
+        HTML after them is HTML."""
         if not code.strip():
             return ""
+        if in_cell and "</code>" in code:
+            return escape_text(code.replace("\n", " "))
         self.code_spans.append(code.strip().replace("\n", " "))
         return f"{' ' * code.startswith(' ')}\0span{len(self.code_spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
@@ -491,16 +508,128 @@ def _lean(root: etree._Element) -> str:
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
+    _embolden(root)
     etree.strip_tags(root, "span", "font")
     _join_adjacent_italics(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
         etree.strip_tags(pre, "br")
+    _fill_row_spans(root)
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _embolden(root: etree._Element) -> None:
+    """Bold as the page's styles show it, as bold markup: WeChat's editor (2025) sets bold in
+    a style (``<span textstyle style="font-weight: bold">``), and leaves ``<strong>`` around
+    text it sets of normal weight, which the post showed bold."""
+    styles = ((element, element.get("style") or "") for element in root.iter(etree.Element))
+    weights = {element: weight for element, style in styles
+               if "font-weight" in style and (weight := widgets.bold(style)) is not None}
+    if weights:
+        _Bold(weights).mark(root)
+
+
+class _Bold:
+    """Bold markup where a page's styles (``weights``: an element's, when its style sets one)
+    show bold text: an element whose text all shows bold is bold markup; where bold text
+    holds text of normal weight, each run of its bold text is bold markup of its own."""
+
+    _MARKUP = frozenset({"strong", "b"})
+    _WRAPPERS = _MARKUP | {"span", "font"}
+    # shown bold whatever their text (headings, header cells), or read as text whole
+    _LEFT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"})
+
+    def __init__(self, weights: dict[etree._Element, bool]):
+        self.weights = weights
+        self.holding = _ancestors(weights)
+        self.holding_normal = _ancestors(element for element, bold in weights.items() if not bold)
+
+    def mark(self, root: etree._Element) -> None:
+        """Mark what shows bold below ``root``, level by level (a page nests deeper than
+        Python recurses): each element's children, the element in no bold markup, its own
+        text shown bold if ``shown``."""
+        below = [(root, False)]
+        while below:
+            element, shown = below.pop()
+            for child in list(element):
+                weight = self.weights.get(child)
+                bold = (shown or child.tag in self._MARKUP) if weight is None else weight
+                if not isinstance(child.tag, str) or child.tag in self._LEFT:
+                    pass
+                elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
+                    child.tag = "b"
+                elif bold:
+                    child.tag = "span" if child.tag in self._MARKUP else child.tag
+                    if child.text and child.text.strip():
+                        child.insert(0, _bold(child, child.text))
+                        child.text = None
+                    below.append((child, True))
+                else:
+                    child.tag = "span" if child.tag in self._MARKUP else child.tag
+                    if child in self.holding:
+                        below.append((child, False))
+                if shown and child.tail and child.tail.strip():
+                    child.addnext(_bold(child, child.tail))
+                    child.tail = None
+
+
+def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:
+    """The elements ``elements`` are in, each found once: the walk up from one ends where
+    another's began."""
+    found: set[etree._Element] = set()
+    for element in elements:
+        for above in element.iterancestors():
+            if above in found:
+                break
+            found.add(above)
+    return found
+
+
+def _bold(near: etree._Element, text: str) -> etree._Element:
+    """Bold markup of ``text``, made as ``near`` is (an element of its tree's kind)."""
+    bold = near.makeelement("b", {})
+    bold.text = text
+    return bold
+
+
+def _fill_row_spans(root: etree._Element) -> None:
+    """An empty cell where a cell above spans rows (``rowspan``): markdownify writes each
+    row's cells in turn, and the next rows' cells moved a column left, under the wrong heads.
+    No more empty cells than the table has cells: a page of ``rowspan="1000"
+    colspan="1000"`` would make millions."""
+    for table in root.iter("table"):
+        cells = list(table.iter("td", "th"))
+        if not any(cell.get("rowspan") for cell in cells):
+            continue
+        covered: dict[int, int] = {}  # column → rows below it that a cell above covers
+        room = len(cells)
+        parts = table.iterchildren("tr", "thead", "tbody", "tfoot")
+        for row in (row for part in parts for row in (
+                [part] if part.tag == "tr" else part.iterchildren("tr"))):
+            column = 0
+            for cell in [*row.iterchildren("td", "th"), None]:
+                while covered.get(column, 0) > 0 and room:
+                    covered[column] -= 1
+                    room -= 1
+                    filler = row.makeelement("td", {})
+                    row.append(filler) if cell is None else cell.addprevious(filler)
+                    column += 1
+                if cell is None:
+                    break
+                width, height = _span(cell, "colspan"), _span(cell, "rowspan")
+                for spanned in range(column, column + width):
+                    covered[spanned] = height - 1
+                column += width
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    """A cell's ``colspan`` or ``rowspan``, as markdownify reads one (at most 1,000)."""
+    value = cell.get(name) or ""
+    return max(1, min(1000, int(value))) if _NUMBER.fullmatch(value) else 1
 
 
 def _join_adjacent_italics(root: etree._Element) -> None:
@@ -585,7 +714,9 @@ def _attributes(tag: Tag) -> dict[str, str]:
 
 
 def _keep_read_attributes(element: etree._Element) -> None:
-    """Only the attributes the converter reads stay (``style`` only with a picture in it).
+    """Only the attributes the converter reads stay (``style`` only with a picture in it),
+    and a list's start or a cell's colspan only as a number ``int()`` reads: markdownify
+    takes what ``isnumeric()`` does ("½", "²", 5,000 digits), and ``int()`` then fails.
 
     The others are not read at all: a page may carry names lxml cannot look up, such as
     ``{x}`` (read as a namespace) or names with control characters.
@@ -593,6 +724,9 @@ def _keep_read_attributes(element: etree._Element) -> None:
     names = set(map(str, element.attrib.keys()))
     kept: dict[str | bytes, str | bytes] = {
         name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    for name in _NUMBER_ATTRIBUTES & names:
+        if not _NUMBER.fullmatch(str(kept[name])):
+            del kept[name]
     if "style" in names and "url(" in (style := element.get("style") or ""):
         kept["style"] = style
     if len(kept) < len(names):

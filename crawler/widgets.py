@@ -147,6 +147,19 @@ def restores_lines(style: str) -> bool:
     return line is not None and line not in ("inherit", "unset") and not _squeezed(line)
 
 
+@per_style
+def bold(style: str) -> bool | None:
+    """Whether an inline ``style`` shows its text bold (True) or of normal weight (False);
+    None when it says nothing of the weight, and the text is as bold as its parent's."""
+    weight = _declarations(style).get("font-weight")
+    if weight in ("bold", "bolder"):
+        return True
+    if weight in ("normal", "lighter", "initial"):
+        return False
+    number = _number(weight or "")
+    return None if number is None else number >= 600
+
+
 _WECHAT_FONT_PX = 17
 _PHONE_LINE_PX = 343  # a 375-pixel-wide screen less WeChat's margins
 

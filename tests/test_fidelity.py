@@ -8,6 +8,8 @@ import pytest
 
 from crawler.fidelity import Fidelity, main, measure
 from crawler.kramdown import Kramdown, RenderError
+from crawler.markdown import to_markdown
+from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, SHARED_FIXTURES
@@ -106,3 +108,50 @@ def test_text_written_as_an_entity_is_text_kept() -> None:
                       body_html=body)
     result = measure(article)
     assert result.text_kept == result.text_source
+
+
+# WeChat's editor (2025) sets bold in a style, and leaves <strong> around text it sets of
+# normal weight (as ../shared/fixtures/wechat/article_normal_xiaoshuoshiyi-longtext_2026.html).
+STYLED_BOLD = (
+    '<div id="js_content"><section><span leaf="" style="font-size: 17px;font-weight: normal;">'
+    '<span textstyle="" style="color: rgb(171, 25, 66);font-weight: bold;">《直言怪话》</span>'
+    '<span textstyle="" style="font-size: 16px;">拟态，</span></span>'
+    '<strong data-pm-slice="0 0 []"><span leaf="" style="font-weight: normal;">'
+    '<span textstyle="" style="font-weight: bold;">白话小品文。</span><span textstyle="">本书</span>'
+    '</span>并非<span style="font-weight: 700">典型</span></strong></section>'
+    '<p style="font-weight: bold">整段加粗<a href="https://a.example/">链接</a>'
+    '<span style="font-weight: normal">不粗</span></p>'
+    '<p><b>粗体<span style="font-weight: 400">细体</span></b><strong>又粗</strong></p>'
+    '<h2><span style="font-weight: bold">标题</span></h2></div>')
+
+
+def test_text_the_pages_styles_show_bold_is_bold_in_the_post() -> None:
+    """The post showed the editor's bold as plain text, and its <strong>s of normal weight
+    bold: the emphasis of a 2025 page, the other way round."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=STYLED_BOLD)
+    with Kramdown() as kramdown:
+        html = kramdown.render(to_markdown(article, {}))
+    rendered = dom.fragment(html)
+    assert [strong.text_content() for strong in rendered.iter("strong")] == [
+        "《直言怪话》", "白话小品文。", "并非", "典型", "整段加粗", "链接", "粗体", "又粗"]
+    assert " ".join(rendered.text_content().split()) == \
+        "《直言怪话》拟态，白话小品文。本书并非典型 整段加粗链接不粗 粗体细体又粗 标题"
+
+
+def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> None:
+    """markdownify writes each row's cells in turn: under a cell that spans rows, the next
+    rows' cells moved a column left, under the wrong heads."""
+    body = ('<div id="js_content"><table><tr><th>类型</th><th>手法</th><th>提醒</th></tr>'
+            '<tr><td rowspan="2">刷单</td><td>垫付</td><td>不要</td></tr>'
+            '<tr><td>返利</td><td>别信</td></tr>'
+            '<tr><td>贷款</td><td colspan="2" rowspan="2">先交费</td></tr>'
+            '<tr><td>征信</td></tr><tr><td>末行</td><td>甲</td><td>乙</td></tr></table></div>')
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    with Kramdown() as kramdown:
+        html = kramdown.render(to_markdown(article, {}))
+    rows = [[cell.text_content().strip() for cell in row.iter("td", "th")]
+            for row in dom.fragment(html).iter("tr")]
+    assert rows == [["类型", "手法", "提醒"], ["刷单", "垫付", "不要"], ["", "返利", "别信"],
+                    ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]

@@ -68,9 +68,11 @@ TAGS = ["p", "b", "i", "em", "strong", "span", "section", "div", "a", "code", "p
 ATTRIBUTES = st.sampled_from([
     ("href", URLS), ("data-src", URLS), ("src", URLS), ("alt", PIECES), ("name", PIECES),
     ("style", ["display:none", "visibility:hidden", "background-image:url(http://[::1)",
-               "background:url('https://mmbiz.qpic.cn/mmbiz_png/Bg/0')", "font-size:0"]),
+               "background:url('https://mmbiz.qpic.cn/mmbiz_png/Bg/0')", "font-size:0",
+               "font-weight:bold", "font-weight: normal", "font-weight:700;display:block"]),
     ("class", ["code-snippet__js", "line-index", "js_plain-music_entry"]),
     ("data-formula", PIECES), ("{x}", PIECES), ("a\x01b", PIECES), ("on", PIECES),
+    ("colspan", ["2", "²", "½", "9" * 5000]), ("start", ["3", "²", "½", "9" * 5000]),
 ]).flatmap(lambda pair: st.tuples(st.just(pair[0]), st.sampled_from(pair[1])))
 
 text = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)

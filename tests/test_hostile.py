@@ -58,6 +58,15 @@ def test_digits_that_are_not_ascii_are_no_number(field: str) -> None:
             "copyright": article.copyright_stat}[field] in (None, 0)
 
 
+@pytest.mark.parametrize("number", ["²", "½", "9" * 5000])
+def test_a_list_or_a_cell_numbered_by_no_number_is_converted(number: str) -> None:
+    """markdownify reads a list's start and a cell's colspan with int(), after isnumeric()
+    or isdigit(), which take what int() refuses: the article got no post."""
+    body = (f'<ol start="{number}"><li>第一条</li></ol><table><tr><td colspan="{number}">表头'
+            "</td></tr><tr><td>格</td></tr></table>")
+    assert "1. 第一条\n\n| 表头 |\n| --- |\n| 格 |" in to_markdown(parsed(page(body)), {})
+
+
 @pytest.mark.parametrize("ct", ["99999999999999999", "9" * 5000])
 def test_a_publish_time_beyond_any_date_is_no_publish_time(ct: str) -> None:
     assert parsed(page(ct=ct)).published is None
@@ -130,8 +139,10 @@ def test_js_escapes_become_whole_characters_and_lone_surrogates_replacement_ones
 
 
 @pytest.mark.parametrize("depth", [300, 3000])
-def test_deep_nesting_keeps_its_text(depth: int) -> None:
-    body = "<section>" * depth + "最深处的文字" + "</section>" * depth + "<p>之后的段落</p>"
+@pytest.mark.parametrize("style", ["", "font-weight: bold"])  # bold to the depth, and no more
+def test_deep_nesting_keeps_its_text(depth: int, style: str) -> None:
+    deepest = '<span style="font-weight: normal">最深处的文字</span>'
+    body = f'<section style="{style}">' * depth + deepest + "</section>" * depth + "<p>之后的段落</p>"
     markdown = to_markdown(parsed(page(body)), {})
     assert "最深处的文字" in markdown and "之后的段落" in markdown
 
@@ -346,6 +357,17 @@ SHOWN_AS_TEXT = [
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
+     {"table", "thead", "tbody", "tr", "th", "td"}),
+    # a link's or an image's text that starts with a caret: kramdown read a footnote's mark,
+    # and showed the link, or the image, as its Markdown
+    ('<p>见<a href="https://a.example/n">^注1</a>。</p>', "见^注1。", {"a"}),
+    ('<p><img data-src="https://mmbiz.qpic.cn/a.png" alt="^图注"></p>', "", {"img"}),
+    # code in a cell that holds "</code>": kramdown parts a row at "<code…>…</code>" before
+    # reading its code spans, so the span did not close, its bar parted the cell, and the
+    # HTML after it ran (found by the fuzz test)
+    ('<table><tr><td>标签</td></tr><tr><td><code>&lt;code&gt;x&lt;/code&gt; | '
+     '&lt;script&gt;alert(1)&lt;/script&gt;</code></td></tr></table>',
+     "标签 <code>x</code> | <script>alert(1)</script>",
      {"table", "thead", "tbody", "tr", "th", "td"}),
 ]
 

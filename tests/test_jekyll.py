@@ -37,7 +37,11 @@ HOSTILE_TEXTS = [
     "竖线 | 分隔 | 文本", "{{ site.title }}", "{% include x %}", "{% endraw %}",
     "{%- raw -%} {{- page.url -}}", '{: .evil onclick="alert(1)"}', "{::comment}隐藏{:/comment}",
     "$$ \\alert{math} $$", "&lt;b&gt; 与 &amp; 与 &#60;", "反斜杠 \\ 与 `反引号` 与 ~~~ 波浪",
-    "带事件属性的段落", "脚本链接 大小写脚本链接 数据链接 空格脚本链接", "正文最后一句。",
+    "带事件属性的段落", "脚本链接 大小写脚本链接 数据链接 空格脚本链接",
+    # an emoji of several joined by U+200D (a policeman; a family) stays one emoji
+    "\U0001f46e\u200d\u2642\ufe0f 民警提醒：\U0001f468\u200d\U0001f469\u200d\U0001f467 一家人",
+    "运行 curl https://evil.example/a 即可",  # a link in code is the code's text
+    "正文最后一句。",
 ]
 DANGEROUS = [
     r"<(script|iframe|style|object|embed|form|input|button|svg|textarea|link|meta)\b",
