@@ -125,6 +125,33 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert verify.returncode == 1 and "delete it" in verify.stderr
 
 
+def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A damaged page of the images' table was read only once a run needed it: the article
+    given was lost in tracebacks and the run exited 0; verify called the archive sound."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    index = tmp_path / ".state" / "index.sqlite"
+    with sqlite3.connect(index) as db:
+        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'images'").fetchone()
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    with index.open("r+b") as file:
+        file.seek((page - 1) * size)
+        file.write(b"\xde\xad" * (size // 2))
+    post = next((tmp_path / "_posts").glob("*.md"))
+    archived = post.read_bytes()
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    line = refusal(result, "crawl article")
+    assert line.startswith("scrapy crawl article: the index ") and "delete it" in line
+    for command in ("verify", "accounts-report"):
+        looked = scrapy(command, tmp_path)
+        assert looked.returncode == 1 and "Traceback" not in looked.stderr, looked.stderr
+        assert "delete it" in refusal(looked, command)
+    assert post.read_bytes() == archived
+
+
 @pytest.mark.parametrize(("message", "name"), [("database or disk is full", "SQLITE_FULL"),
                                               ("disk I/O error", "SQLITE_IOERR"),
                                               ("unable to open database file", "SQLITE_CANTOPEN")])
