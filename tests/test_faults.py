@@ -237,6 +237,32 @@ def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> Non
     assert "Rebuilt the index of 2 archived articles" in again.stderr
 
 
+def test_a_lost_index_rebuilt_on_a_full_disk_is_one_line_and_whole_the_next_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuilding a deleted index from the posts on a disk that filled up was a traceback,
+    and the articles recorded before it filled stayed: the next run, finding an index of
+    articles, rebuilt none of the others."""
+    root, arts = _archive_of_two(tmp_path)
+    os.remove(root / ".state" / "index.sqlite")
+    real, calls = Index.add_article, []
+
+    def fills_up(self: Index, *args: object, **kwargs: object) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "add_article", fills_up)
+    result = crawl("article", root, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    line = refusal(result, "crawl article")
+    assert "database or disk is full" in line and "nothing was changed" in line
+    monkeypatch.undo()
+    again = crawl("article", root, "-a", "url=http://127.0.0.1:9/s/x")
+    assert "Rebuilt the index of 2 archived articles" in again.stderr, again.stderr
+    assert scrapy("verify", root).returncode == 0
+
+
 def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_path: Path) -> None:
     """The damaged index's line says to delete it; one rebuilt from the posts knows no image
     URLs. Neither a rebuild nor a crawl in which the CDN no longer serves the images may then
