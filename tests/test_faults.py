@@ -152,6 +152,24 @@ def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
     assert post.read_bytes() == archived
 
 
+@pytest.mark.parametrize("read", ["article_state", "tool_tags"])
+def test_an_error_the_run_does_not_handle_fails_it(wechat: MockWeChat, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, read: str) -> None:
+    """An index read that fails mid-run (a failing disk) where no code expects it, in the
+    run's start (whether the article is archived) or in a pipeline (the post's tags): the
+    article was lost to a traceback and the run exited 0, as if it had done its job."""
+    legacy = serve_legacy_shape(wechat)
+
+    def fails(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Index, read, fails)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"ERROR: Exit status 1: an error the run does not handle", result.stderr)
+    assert not list((tmp_path / "_posts").glob("*.md"))
+
+
 @pytest.mark.parametrize(("message", "name"), [("database or disk is full", "SQLITE_FULL"),
                                               ("disk I/O error", "SQLITE_IOERR"),
                                               ("unable to open database file", "SQLITE_CANTOPEN")])
