@@ -6,7 +6,10 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
-from tests.conftest import crawl, refusal, serve_legacy_shape
+from tests.conftest import PROJECT, crawl, crawl_env, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -226,6 +229,40 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         assert archive.write_post(article, text, tags=["其他"], complete=True)[0] in (
             Outcome.NEW, Outcome.UPDATED, Outcome.UNCHANGED)
         archive.close()
+
+
+def read_only(archive: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy COMMAND`` on ``archive`` as a user who may read it but not write it: the
+    folders made read-only to this user, or, for root (whom permissions do not stop), the
+    archive bound read-only in a mount namespace of the command's own."""
+    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+    if os.geteuid() != 0:
+        folders = [archive, *(path for path in archive.rglob("*") if path.is_dir())]
+        for folder in folders:
+            folder.chmod(0o555)
+        try:
+            return subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True,
+                                  text=True, timeout=120)
+        finally:
+            for folder in folders:
+                folder.chmod(0o755)
+    if shutil.which("unshare") is None:
+        pytest.skip("run as root without unshare(1): no way to make the archive read-only")
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), *line],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["verify", "accounts-report"])
+def test_an_archive_one_may_read_but_not_write_can_be_looked_at(tmp_path: Path, command: str) -> None:
+    """The commands that only look refused it: SQLite could make no file to share the index
+    with a writer (its WAL mode's ``-shm``), and said "unable to open database file"."""
+    root, _ = _archive_of_two(tmp_path)
+    result = read_only(root, command)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith(
+        f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 accounts, ")
 
 
 # -- posts that are not ours -----------------------------------------------------------

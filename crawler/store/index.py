@@ -95,7 +95,18 @@ class Index:
             return
         if read_only:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-            self._check()
+            try:
+                self._check()
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN":
+                    raise
+                # A folder this user cannot write (a read-only disk, another user's archive):
+                # WAL mode's -shm file, shared with a writer, cannot be made, so no writer
+                # has the index open. Read the file as it is.
+                self._db.close()
+                self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
+                                           isolation_level=None)
+                self._check()
             self._db.execute("SELECT count(*) FROM articles")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
