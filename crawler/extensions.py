@@ -92,6 +92,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
     if stats.get(Stat.STATE_READ_FAILED, 0):
         return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"
+    if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):
+        return ("an error the run does not handle cost what it was doing: see the ERROR lines "
+                "and their tracebacks")
     if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0):
         return "no source could be read"
     if stats.get(Stat.IMPORT_PAGES) and not archived:
@@ -116,7 +119,13 @@ class RunReport:
     def from_crawler(cls, crawler: Crawler) -> RunReport:
         report = cls(crawler)
         crawler.signals.connect(report.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(report.item_error, signal=signals.item_error)
         return report
+
+    def item_error(self) -> None:
+        """An item lost to an error no pipeline handles (Scrapy logs its traceback): the
+        run did not do its job, which its exit status must say."""
+        self.tally.count(Stat.ITEMS_FAILED)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         started = record_changes(self.tally, Run.of(self.crawler).archive.index)

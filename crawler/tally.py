@@ -70,6 +70,7 @@ class Stat(StrEnum):
     CAPTURES_FAILED = "captures/failed"
     STATE_WRITE_FAILED = "state/write_failed"
     STATE_READ_FAILED = "state/read_failed"
+    ITEMS_FAILED = "items/failed"  # items a pipeline raised an error on that nothing handles
     BLOCKS_DETECTED = "blocks/detected"
     BLOCK_RETRIES = "blocks"  # get_retry_request's base: blocks/count, blocks/max_reached
     ACCOUNTS_STALE = "accounts/stale"
@@ -93,6 +94,7 @@ class Stat(StrEnum):
     DOWNLOADER_EXCEPTIONS = "downloader/exception_count"
     DOWNLOADER_RESPONSES = "downloader/response_count"
     LOG_WARNINGS = "log_count/WARNING"  # lines logged at WARNING (LogCount)
+    SPIDER_EXCEPTIONS = "spider_exceptions/count"  # errors of callbacks nothing handles
 
     @classmethod
     def post(cls, what: Outcome | PageReason) -> Stat:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
-from tests.conftest import crawl, refusal, serve_legacy_shape
+from tests.conftest import PROJECT, crawl, crawl_env, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -125,6 +128,51 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert verify.returncode == 1 and "delete it" in verify.stderr
 
 
+def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A damaged page of the images' table was read only once a run needed it: the article
+    given was lost in tracebacks and the run exited 0; verify called the archive sound."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    index = tmp_path / ".state" / "index.sqlite"
+    with sqlite3.connect(index) as db:
+        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'images'").fetchone()
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    with index.open("r+b") as file:
+        file.seek((page - 1) * size)
+        file.write(b"\xde\xad" * (size // 2))
+    post = next((tmp_path / "_posts").glob("*.md"))
+    archived = post.read_bytes()
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    line = refusal(result, "crawl article")
+    assert line.startswith("scrapy crawl article: the index ") and "delete it" in line
+    for command in ("verify", "accounts-report"):
+        looked = scrapy(command, tmp_path)
+        assert looked.returncode == 1 and "Traceback" not in looked.stderr, looked.stderr
+        assert "delete it" in refusal(looked, command)
+    assert post.read_bytes() == archived
+
+
+@pytest.mark.parametrize("read", ["article_state", "tool_tags"])
+def test_an_error_the_run_does_not_handle_fails_it(wechat: MockWeChat, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, read: str) -> None:
+    """An index read that fails mid-run (a failing disk) where no code expects it, in the
+    run's start (whether the article is archived) or in a pipeline (the post's tags): the
+    article was lost to a traceback and the run exited 0, as if it had done its job."""
+    legacy = serve_legacy_shape(wechat)
+
+    def fails(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Index, read, fails)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"ERROR: Exit status 1: an error the run does not handle", result.stderr)
+    assert not list((tmp_path / "_posts").glob("*.md"))
+
+
 @pytest.mark.parametrize(("message", "name"), [("database or disk is full", "SQLITE_FULL"),
                                               ("disk I/O error", "SQLITE_IOERR"),
                                               ("unable to open database file", "SQLITE_CANTOPEN")])
@@ -183,6 +231,40 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
+def read_only(archive: Path, command: str) -> subprocess.CompletedProcess[str]:
+    """``scrapy COMMAND`` on ``archive`` as a user who may read it but not write it: the
+    folders made read-only to this user, or, for root (whom permissions do not stop), the
+    archive bound read-only in a mount namespace of the command's own."""
+    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+    if os.geteuid() != 0:
+        folders = [archive, *(path for path in archive.rglob("*") if path.is_dir())]
+        for folder in folders:
+            folder.chmod(0o555)
+        try:
+            return subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True,
+                                  text=True, timeout=120)
+        finally:
+            for folder in folders:
+                folder.chmod(0o755)
+    if shutil.which("unshare") is None:
+        pytest.skip("run as root without unshare(1): no way to make the archive read-only")
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), *line],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["verify", "accounts-report"])
+def test_an_archive_one_may_read_but_not_write_can_be_looked_at(tmp_path: Path, command: str) -> None:
+    """The commands that only look refused it: SQLite could make no file to share the index
+    with a writer (its WAL mode's ``-shm``), and said "unable to open database file"."""
+    root, _ = _archive_of_two(tmp_path)
+    result = read_only(root, command)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout.splitlines()[-1].startswith(
+        f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 accounts, ")
+
+
 # -- posts that are not ours -----------------------------------------------------------
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
     with MockWeChat() as server:
@@ -208,6 +290,32 @@ def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> Non
     again = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
     assert "Traceback" not in again.stderr
     assert "Rebuilt the index of 2 archived articles" in again.stderr
+
+
+def test_a_lost_index_rebuilt_on_a_full_disk_is_one_line_and_whole_the_next_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuilding a deleted index from the posts on a disk that filled up was a traceback,
+    and the articles recorded before it filled stayed: the next run, finding an index of
+    articles, rebuilt none of the others."""
+    root, arts = _archive_of_two(tmp_path)
+    os.remove(root / ".state" / "index.sqlite")
+    real, calls = Index.add_article, []
+
+    def fills_up(self: Index, *args: object, **kwargs: object) -> None:
+        calls.append(args)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Index, "add_article", fills_up)
+    result = crawl("article", root, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    line = refusal(result, "crawl article")
+    assert "database or disk is full" in line and "nothing was changed" in line
+    monkeypatch.undo()
+    again = crawl("article", root, "-a", "url=http://127.0.0.1:9/s/x")
+    assert "Rebuilt the index of 2 archived articles" in again.stderr, again.stderr
+    assert scrapy("verify", root).returncode == 0
 
 
 def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_path: Path) -> None:

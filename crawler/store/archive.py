@@ -7,12 +7,13 @@ rebuild during a crawl) never write one archive at once; a lock dies with its pr
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -91,9 +92,7 @@ class Archive:
         try:
             self.index = Index(self.layout.index, read_only=read_only)
         except sqlite3.DatabaseError as error:
-            self.close()
-            raise ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
-                               f"{_what_to_do(error)}") from None
+            raise self._unusable(error) from None
         self.captures = CaptureStore(self.layout.captures)
         self.links = PostLinks(self.index, self.layout.posts)
         if read_only:
@@ -101,8 +100,17 @@ class Archive:
         self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
         self.watched = Watched(WatchBook(self.index), self._image_identity)
-        if not self.index.has_articles():
-            self._rebuild_index()
+        try:
+            if not self.index.has_articles():
+                self._rebuild_index()
+        except sqlite3.DatabaseError as error:  # a full disk: the next run rebuilds it again
+            raise self._unusable(error) from None
+
+    def _unusable(self, error: sqlite3.DatabaseError) -> ArchiveError:
+        """The archive closed, and why its index cannot be used."""
+        self.close()
+        return ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
+                            f"{_what_to_do(error)}")
 
     def close(self) -> None:
         if getattr(self, "index", None) is not None:
@@ -208,19 +216,21 @@ class Archive:
         """Recover a lost index from the posts' ``wechat:`` blocks (read once, only then):
         the articles, and what the watch found of them."""
         rebuilt = 0
-        for post in sorted(self.layout.posts.glob("*.md")):
-            try:
-                url, published = archived_identity(post)
-                state = WatchState.of_post(read_post(post))
-            except PostError as error:
-                logger.warning("Not in the rebuilt index: %s", error)
-                continue
-            key = article_key(url or "") or url
-            if key:
-                self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED, published)
-                if state != WatchState():
-                    self.watched.book.save(key, state)
-                rebuilt += 1
+        with _transaction(self.index.connection):  # an index of some of the posts stays so
+            for post in sorted(self.layout.posts.glob("*.md")):
+                try:
+                    url, published = archived_identity(post)
+                    state = WatchState.of_post(read_post(post))
+                except PostError as error:
+                    logger.warning("Not in the rebuilt index: %s", error)
+                    continue
+                key = article_key(url or "") or url
+                if key:
+                    self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED,
+                                           published)
+                    if state != WatchState():
+                        self.watched.book.save(key, state)
+                    rebuilt += 1
         if rebuilt:
             logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
                         self.layout.posts)
@@ -229,6 +239,19 @@ class Archive:
 def _image_url(target: str) -> str:
     """The image URL of a post's image ``target``, as the index knows images."""
     return normalise_image_url(unquote(target))
+
+
+@contextlib.contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """What is written inside, all of it or (an error) none."""
+    db.execute("BEGIN")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
 
 
 def _what_to_do(error: sqlite3.DatabaseError) -> str:

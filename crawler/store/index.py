@@ -95,6 +95,18 @@ class Index:
             return
         if read_only:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            try:
+                self._check()
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorname", "") != "SQLITE_CANTOPEN":
+                    raise
+                # A folder this user cannot write (a read-only disk, another user's archive):
+                # WAL mode's -shm file, shared with a writer, cannot be made, so no writer
+                # has the index open. Read the file as it is.
+                self._db.close()
+                self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True,
+                                           isolation_level=None)
+                self._check()
             self._db.execute("SELECT count(*) FROM articles")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +114,7 @@ class Index:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check()
             self._db.executescript(_SCHEMA)
             self._add_missing_columns()
         except sqlite3.DatabaseError:
@@ -110,6 +123,19 @@ class Index:
 
     def close(self) -> None:
         self._db.close()
+
+    def _check(self) -> None:
+        """``sqlite3.DatabaseError`` (``SQLITE_CORRUPT``) for a file damaged anywhere: else a
+        damaged page is found only when a run reads it, a traceback that costs the article
+        in hand. SQLite's quick check reads every page (0.2 s for 100 MB), not the indexes'
+        agreement with their tables."""
+        problems = [row for (row,) in self._db.execute("PRAGMA quick_check")
+                    if not row.startswith("*** in database")]
+        if problems != ["ok"]:
+            error = sqlite3.DatabaseError("database disk image is malformed: "
+                                          + (problems[0] if problems else "the quick check failed"))
+            error.sqlite_errorname = "SQLITE_CORRUPT"
+            raise error
 
     @property
     def connection(self) -> sqlite3.Connection:
