@@ -51,9 +51,9 @@ class Schedule:
 @dataclass(frozen=True)
 class WatchState:
     """What the watch knows of one article: WeChat's last answer that was not the article
-    (``deleted``, ``violation``, ``unavailable``; None while it shows the article) and the
-    China date it was first seen; the date of the last edit archived, and how many
-    versions the post has had."""
+    (``deleted``, ``violation``, ``unavailable``, ``expired`` …, a ``PageReason``; None while
+    it shows the article) and the China date it was first seen; the date of the last edit
+    archived, and how many versions the post has had."""
 
     answer: str | None = None
     since: str | None = None

@@ -67,8 +67,11 @@ def is_watch(request: Request) -> bool:
 
 def watched(request: Request, reason: PageReason) -> bool:
     """Whether a watched article's answer ``reason`` is recorded though the article is not
-    gone: "temporarily unavailable" is kept in the index, the post is not marked."""
-    return reason is PageReason.UNAVAILABLE and is_watch(request)
+    gone: "temporarily unavailable", an expired link, a page the parser does not know … are
+    kept in the index, the post is not marked, and the article has had its turn (else, still
+    the most due, it would take the watch's places in every run). Not a verification page:
+    a block, or a link WeChat refuses (``refused_without_chksm``)."""
+    return reason is not PageReason.VERIFICATION and is_watch(request)
 
 
 class WatchPipeline:
@@ -101,8 +104,9 @@ class WatchPipeline:
         if status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
                            name, PageReason(item.reason).message, status, item.url)
-        if item.reason == PageReason.UNAVAILABLE:
-            raise DropItem(f"Recorded: {item.url} is temporarily unavailable", log_level="DEBUG")
+        if not PageReason(item.reason).gone:
+            raise DropItem(f"Recorded: {item.url} is {PageReason(item.reason).message}",
+                           log_level="DEBUG")
 
 
 def record_changes(tally: Tally, index: Index) -> float:

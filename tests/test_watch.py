@@ -68,6 +68,21 @@ def marked_gone(site: Site, mid: str, tmp_path: Path, page: str) -> tuple[Art, P
     return art, archive, post_of(archive, art)
 
 
+def asked_one_a_run(site: Site, archive: Path, runs: int) -> list[str]:
+    """The ``mid`` of the article each of ``runs`` watches of one article asked for, all
+    archived articles checked an hour before: each in its turn, none twice."""
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - 3600")
+    asked = []
+    for _ in range(runs):
+        hits = len(article_hits(site.server))
+        result = watch(archive, site, WATCH_PER_RUN="1")
+        assert result.returncode == 0, result.stderr
+        [path] = article_hits(site.server)[hits:]
+        asked.append(re.search(r"mid=(\d+)", path).group(1))
+    return asked
+
+
 @pytest.fixture
 def site(wechat: MockWeChat) -> Site:
     return Site(wechat)
@@ -512,17 +527,8 @@ def test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again(
     urls.write_text("\n".join(re.sub(r"&chksm=[^&#]*", "", site.link(a).replace("&amp;", "&"))
                               for a in arts), encoding="utf-8")
     assert crawl("article", archive, "-a", f"urls_file={urls}").returncode == 0
-    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:  # checked an hour ago
-        db.execute("UPDATE watch SET checked = checked - 3600")
     site.refuse_without_chksm = True
-    asked = []
-    for _ in arts:
-        hits = len(article_hits(site.server))
-        result = watch(archive, site, WATCH_PER_RUN="1")
-        assert result.returncode == 0, result.stderr
-        [path] = article_hits(site.server)[hits:]
-        asked.append(re.search(r"mid=(\d+)", path).group(1))
-    assert sorted(asked) == [a.mid for a in arts]  # each in its turn, not the first twice
+    assert sorted(asked_one_a_run(site, archive, len(arts))) == [a.mid for a in arts]
     assert all(watch_row(archive, a)[1] is None for a in arts)  # nothing learned of them
 
 
@@ -589,3 +595,21 @@ def test_a_deleted_article_given_by_its_short_link_with_tracking_marks_its_post(
     result = crawl("article", archive, "-a", f"url={site.short(art)}/?scene=1&srcid=0101#rd")
     assert result.returncode == 0, result.stderr
     assert "status: deleted" in post_of(archive, art)
+
+
+@pytest.mark.parametrize("page", [
+    "bad_params.html", "expired.html",
+    # an account closed by its owner, a page the parser does not know
+    "<html><body><p>此帐号已自主注销，内容无法查看</p></body></html>"])
+def test_an_original_answering_a_page_that_says_nothing_of_it_takes_its_turn(
+        site: Site, tmp_path: Path, page: str) -> None:
+    """WeChat answered, but neither with the article nor with its deleted, removed or
+    unavailable page: the article was left as due as before, so the most due of all at every
+    run, asked again and again while the others waited (at 30 such pages, for ever)."""
+    arts = site.serve(numbered(2247490911, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    site.pages[arts[0].path] = answer(page) if page.endswith(".html") \
+        else Route(200, "text/html; charset=utf-8", page.encode())
+    assert sorted(asked_one_a_run(site, archive, len(arts))) == [a.mid for a in arts]
+    assert "status:" not in post_of(archive, arts[0])

@@ -131,7 +131,7 @@ class WeChatSpider(scrapy.Spider):
             yield from self.refused_without_chksm(request, source, account)
             return
         if isinstance(page, NotAnArticle):
-            if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
+            if is_watch(request) and (page.reason.gone or page.reason is PageReason.UNAVAILABLE):
                 # an archived original: WatchPipeline warns once, when its status changes
                 self.logger.info("Watched: %s is %s", response.url, page.message)
             else:
