@@ -33,6 +33,8 @@ _WECHAT_BLOCK = re.compile(r"^wechat:\n(?:    .*\n)*", re.MULTILINE)
 _ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
+# The title, which the theme prints as the page's heading: a line of the front matter.
+_TITLE_LINE = re.compile(r"^title: +(.*)$", re.MULTILINE)
 # kramdown's attribute lists (a remote image's ``{: referrerpolicy="no-referrer"}``): not seen,
 # and present or not as an image was stored or not.
 _ATTRIBUTES = re.compile(r'\{: [a-z-]+="[^"\n]*"\}')
@@ -139,17 +141,28 @@ def unmark(post: str) -> str:
 
 
 def source_print(article: Article) -> str:
-    """What the page gave, whitespace aside, in 32 hex digits: when it is the same as at the
-    last fetch, a post that reads otherwise now was made otherwise (a newer converter), and
-    that is no edit upstream."""
+    """What the page gave, whitespace aside, in 40 hex digits (32 for the body, 8 for the
+    title): when it is the same as at the last fetch, a post that reads otherwise now was
+    made otherwise (a newer converter), and that is no edit upstream."""
     source = "\0".join(["".join(article.body_html.split()), "".join(article.text.split()),
                         *article.pictures, article.share_source_url])
-    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return _digest(source, 32) + _digest(article.title, 8)
+
+
+def same_source(recorded: str | None, source: str) -> bool:
+    """Whether the page whose ``source_print`` is ``source`` is the one a fetch recorded as
+    ``recorded``; a print recorded before the title was in it (32 digits) tells the body alone."""
+    return recorded in (source, source[:32])
+
+
+def _digest(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
 
 
 @dataclass(frozen=True)
 class Seen:
-    """What a reader sees of a post: its text without whitespace, and its distinct images."""
+    """What a reader sees of a post: its title and text without whitespace, and its
+    distinct images."""
 
     text: str
     images: frozenset[str]
@@ -157,7 +170,8 @@ class Seen:
     @classmethod
     def of(cls, post: str, image_identity: Callable[[str], str] = lambda target: target) -> Seen:
         post = unmark(post)
-        text = "".join(_ATTRIBUTES.sub("", visible_text(post)).split())
+        title = _TITLE_LINE.search(post, 0, max(post.find("\n---\n", 3), 0))
+        text = "".join(((title[1] if title else "") + _ATTRIBUTES.sub("", visible_text(post))).split())
         return cls(text, frozenset(distinct_images(post, image_identity)))
 
 

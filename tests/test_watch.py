@@ -613,3 +613,22 @@ def test_an_original_answering_a_page_that_says_nothing_of_it_takes_its_turn(
         else Route(200, "text/html; charset=utf-8", page.encode())
     assert sorted(asked_one_a_run(site, archive, len(arts))) == [a.mid for a in arts]
     assert "status:" not in post_of(archive, arts[0])
+
+
+def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
+    """The publisher changed the title, and nothing else: the post took the new title without
+    saying ``updated:``, the run counted no edit, and ``scrapy versions`` said "no change a
+    reader sees" of a title every reader sees."""
+    [art] = site.serve([Art("2247490961", title="原来的标题")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    page = site.page(art).replace("原来的标题", "改过的标题").replace("改过的标题：", "原来的标题：")
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    post = post_of(archive, art)
+    assert "title:      改过的标题\n" in post and "原来的标题：警方提示" in post
+    assert f"    updated: {today()}\n    versions: 2\n---\n" in post
+    assert "1 originals edited" in result.stderr
+    listed = scrapy_command("versions", archive, site.link(art).replace("&amp;", "&"))
+    assert listed.stdout.splitlines()[1].endswith("  +2 -2 characters, +0 -0 images"), listed.stdout

@@ -165,3 +165,23 @@ def test_the_watch_asks_by_a_link_wechat_answered_before(index: Index, book: Wat
         ("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c"),
         ("B:2:1", "https://mp.weixin.qq.com/s/ShortToken2"),
         ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1")]
+
+
+def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_converter(
+        index: Index, book: WatchBook, tmp_path: Path) -> None:
+    """An index whose prints of the pages are the body's alone (32 digits): the same page,
+    converted otherwise now, is no edit; a page that reads otherwise is one."""
+    watched = Watched(book, lambda target: target)
+    path = tmp_path / "post.md"
+    page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
+                   published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
+    path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    key = page.key
+    book.db.execute("UPDATE watch SET source = substr(source, 1, 32) WHERE key = ?", (key,))
+    converted_otherwise = POST.replace("第一段。", "第一段。（转换方式变了）")
+    assert watched.fetched_before(page)
+    assert watched.stamp(page, converted_otherwise, path, fetched=True) == converted_otherwise
+    book.db.execute("UPDATE watch SET source = substr(source, 1, 32) WHERE key = ?", (key,))
+    edited = replace(page, body_html="<p>第一段，改了。</p>")
+    assert "versions: 2" in watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path,
+                                          fetched=True)

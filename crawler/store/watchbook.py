@@ -18,7 +18,7 @@ from pathlib import Path
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.posts import is_worse, read_post
-from crawler.watch import Schedule, Seen, WatchState, mark, source_print
+from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
 
@@ -142,7 +142,7 @@ class Watched:
         # A page never fetched before (imported, or archived before pages were recorded) is
         # not known to have changed: what differs may be only where its post came from.
         recorded = self.book.checked(key, now.timestamp(), source)
-        same_page = recorded is None or recorded == source
+        same_page = recorded is None or same_source(recorded, source)
         before = state = self.book.state(key)
         if state.answer:
             state = state.live()
@@ -160,7 +160,7 @@ class Watched:
     def fetched_before(self, article: Article) -> bool:
         """Whether the page of ``article`` is the one the last fetch of it gave (before
         ``stamp`` records this one)."""
-        return self.book.source(article.key) == source_print(article)
+        return same_source(self.book.source(article.key), source_print(article))
 
     def restamp(self, key: str, path: Path) -> None:
         """The post at ``path`` made to say the article's state now: one whose original is
