@@ -632,3 +632,20 @@ def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
     assert "1 originals edited" in result.stderr
     listed = scrapy_command("versions", archive, site.link(art).replace("&amp;", "&"))
     assert listed.stdout.splitlines()[1].endswith("  +2 -2 characters, +0 -0 images"), listed.stdout
+
+
+def test_an_original_archived_by_a_link_with_chksm_is_watched_by_it(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """An article archived by the link with ``chksm`` its user gave (as WeChat's share menu
+    copies it), which no album lists: the watch asked by the canonical link, without
+    ``chksm``; if WeChat refuses such links, its deletion was never seen."""
+    [art] = site.serve([Art("2247490971")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.refuse_without_chksm = True
+    site.pages[art.path] = answer("deleted.html")
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert "refused without chksm" not in result.stderr
+    assert "status: deleted" in post_of(archive, art)
+    assert [path for path in article_hits(site.server)[1:] if "chksm=abcdef0123" in path]

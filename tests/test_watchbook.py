@@ -161,10 +161,14 @@ def test_the_watch_asks_by_a_link_wechat_answered_before(index: Index, book: Wat
     index.add_listed_links([("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c")])
     index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&scene=21", "B:2:1")
     index.add_link("https://mp.weixin.qq.com/s/ShortToken2", "B:2:1")
+    archived(index, "B:4:1", 400, None)  # by the link with chksm its user gave
+    index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&chksm=d&scene=126", "B:4:1")
+    index.add_link("https://mp.weixin.qq.com/s/ShortToken4", "B:4:1")
     assert sorted(book.due(10, NOW, Schedule())) == [
         ("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c"),
         ("B:2:1", "https://mp.weixin.qq.com/s/ShortToken2"),
-        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1")]
+        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1"),
+        ("B:4:1", "https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&chksm=d&scene=126")]
 
 
 def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_converter(

@@ -64,14 +64,16 @@ class WatchBook:
         overdue first: how long since the last check (else since publication) over how
         often the article is due, so that young ones come round more often than old ones
         and none waits for ever. The link is one WeChat answered before if known: a
-        listing's (with ``chksm``), else a short one, else the canonical URL."""
+        listing's (with ``chksm``), else one with ``chksm`` it was fetched by (the user's),
+        else a short one, else the canonical URL."""
         every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
                  "ELSE :old_every END")
         waited = ":now - coalesce(w.checked, a.published, 0)"
-        short = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url NOT LIKE '%?%' "
-                 "ORDER BY s.url LIMIT 1)")
+        fetched = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url {} "
+                   "ORDER BY s.url LIMIT 1)")
+        signed, short = fetched.format("LIKE '%chksm=_%'"), fetched.format("NOT LIKE '%?%'")
         return self.db.execute(
-            f"SELECT a.key, coalesce(l.url, {short}, a.url) FROM articles a "
+            f"SELECT a.key, coalesce(l.url, {signed}, {short}, a.url) FROM articles a "
             f"LEFT JOIN watch w ON w.key = a.key LEFT JOIN listed_links l ON l.key = a.key "
             f"WHERE a.path != '' AND {waited} >= {every} "
             f"ORDER BY ({waited}) * 1.0 / max({every}, 1) DESC, a.key LIMIT :limit",
