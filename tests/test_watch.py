@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from crawler.wechat.article import CHINA_TIME
-from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
+from tests.conftest import PAGES, crawl, jekyll_build, refusal, scrapy_command
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
@@ -649,3 +649,16 @@ def test_an_original_archived_by_a_link_with_chksm_is_watched_by_it(site: Site,
     assert "refused without chksm" not in result.stderr
     assert "status: deleted" in post_of(archive, art)
     assert [path for path in article_hits(site.server)[1:] if "chksm=abcdef0123" in path]
+
+
+def test_crawl_watch_on_a_folder_that_holds_no_archive_is_refused(tmp_path: Path) -> None:
+    """A mistyped ``-s ARCHIVE_DIR=`` in the cron line of ``scrapy crawl watch``: an empty
+    archive was made there, "nothing to do", exit status 0, so nothing was ever watched and
+    nothing said so."""
+    typo = tmp_path / "archiv"
+    result = crawl("watch", typo)
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl watch") == (
+        f"scrapy crawl watch: {typo} holds no archive (no _posts/ or .state/ folder), so "
+        "nothing to watch: check -s ARCHIVE_DIR=")
+    assert not typo.exists()
