@@ -47,7 +47,6 @@ def watch_requests(spider: WeChatSpider) -> Iterator[Request]:
                                                 config.watch_schedule):
         request = spider.article_request(_on(config.wechat_base_url, url), SOURCE, refetch=True)
         request.meta[_KEY] = key
-        spider.tally.count(Stat.WATCH_REQUESTED)
         yield request
 
 

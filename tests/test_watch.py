@@ -304,6 +304,8 @@ def test_blocks_stop_the_watch_like_any_run(site: Site, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "WeChat is blocking: 3 blocked pages in a row" in result.stderr
     assert len(article_hits(site.server)) - hits == 3  # BLOCK_LIMIT: nothing is sent after
+    # none was looked at: the summary said "5 originals watched"
+    assert "originals watched" not in result.stderr
 
 
 def test_watch_per_run_bounds_the_requests_exactly(site: Site, tmp_path: Path) -> None:
