@@ -664,3 +664,23 @@ def test_crawl_watch_on_a_folder_that_holds_no_archive_is_refused(tmp_path: Path
         f"scrapy crawl watch: {typo} holds no archive (no _posts/ or .state/ folder), so "
         "nothing to watch: check -s ARCHIVE_DIR=")
     assert not typo.exists()
+
+
+def test_a_post_that_could_not_be_marked_is_marked_at_the_next_watch(site: Site,
+                                                                     tmp_path: Path) -> None:
+    """The post could not be marked when its original was found deleted (not UTF-8 then, a
+    full disk): once mended, the next watch marked it no more (the index said deleted
+    already), and it never said so."""
+    [art] = site.serve([Art("2247490991")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_bytes()
+    path.write_bytes(b"\xff\xfe not UTF-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert "ERROR: Not marked" in watch(archive, site).stderr
+    path.write_bytes(made)  # mended by hand
+    assert watch(archive, site).returncode == 0
+    post = post_of(archive, art)
+    assert f"    status: deleted\n    gone_since: {today()}\n---\n" in post
+    assert f"*原文已于 {today()} 被发布者删除，此为存档。*" in post

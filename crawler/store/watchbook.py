@@ -175,18 +175,16 @@ class Watched:
 
     def gone(self, key: str, answer: str, path: Path) -> str | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
-        mark its post when that makes it gone. The status newly given, or None."""
+        mark its post when that makes it gone, or when an earlier mark could not be written.
+        The status newly given, or None."""
         now = datetime.now(CHINA_TIME)
         self.book.checked(key, now.timestamp())
         before = self.book.state(key)
         state = before.answered(answer, f"{now:%Y-%m-%d}")
-        if state == before:
-            return None
-        self.book.save(key, state)
-        if state.status == before.status:
-            return None
-        if state.status:
+        if state != before:
+            self.book.save(key, state)
+        if state.status and state.status != before.status:
             self.book.event(key, state.status, now.timestamp())
-        if path.exists():
+        if state.status and path.exists():
             self.restamp(key, path)
-        return state.status
+        return state.status if state.status != before.status else None
