@@ -93,19 +93,21 @@ class WatchPipeline:
         """Only an archived article has an original the watch follows (one deleted before
         it was archived has its state in the index, ``PostPipeline``)."""
         name = self.archive.index.article_path(item.key)
+        reason = PageReason(item.reason)
         try:
-            status = self.archive.watched.gone(item.key, item.reason,
-                                               self.archive.layout.posts / name) if name else None
+            changed = self.archive.watched.gone(item.key, item.reason,
+                                                self.archive.layout.posts / name) if name else None
         except (OSError, sqlite3.Error, PostError) as error:
-            logger.error("Not marked: the original of %s is %s, but %s", name,
-                         PageReason(item.reason).message, error)
-            status = None
-        if status:
+            logger.error("Not marked: the original of %s is %s, but %s", name, reason.message, error)
+            changed = None
+        if changed is not None and changed.status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
-                           name, PageReason(item.reason).message, status, item.url)
-        if not PageReason(item.reason).gone:
-            raise DropItem(f"Recorded: {item.url} is {PageReason(item.reason).message}",
-                           log_level="DEBUG")
+                           name, reason.message, changed.status, item.url)
+        elif changed is not None and reason is not PageReason.UNAVAILABLE:  # said once, as gone
+            logger.warning("The original of %s is %s: the post stays as it is (%s)", name,
+                           reason.message, item.url)
+        if not reason.gone:
+            raise DropItem(f"Recorded: {item.url} is {reason.message}", log_level="DEBUG")
 
 
 def record_changes(tally: Tally, index: Index) -> float:

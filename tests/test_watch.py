@@ -684,3 +684,24 @@ def test_a_post_that_could_not_be_marked_is_marked_at_the_next_watch(site: Site,
     post = post_of(archive, art)
     assert f"    status: deleted\n    gone_since: {today()}\n---\n" in post
     assert f"*原文已于 {today()} 被发布者删除，此为存档。*" in post
+
+
+def test_from_cron_an_original_answering_a_page_that_says_nothing_of_it_is_said_once(
+        site: Site, tmp_path: Path) -> None:
+    """The watch came back to an archived article whose link WeChat answers with its
+    parameter-error page, and each time printed "Not archived: …", of a post that is."""
+    [art] = site.serve([Art("2247490992")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    site.pages[art.path] = answer("bad_params.html")
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    [line] = [line for line in found.stderr.splitlines() if "The original of" in line]
+    assert re.search(r"WARNING: The original of \S+ is WeChat's parameter-error page .*: the "
+                     r"post stays as it is \(\S+\)$", line), line
+    assert "Not archived" not in found.stderr
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert post_of(archive, art) == first

@@ -133,7 +133,7 @@ class WeChatSpider(scrapy.Spider):
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
         if isinstance(page, NotAnArticle):
-            if is_watch(request) and (page.reason.gone or page.reason is PageReason.UNAVAILABLE):
+            if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
                 # an archived original: WatchPipeline warns once, when its status changes
                 self.logger.info("Watched: %s is %s", response.url, page.message)
             else:

@@ -173,10 +173,11 @@ class Watched:
         if text != old:
             atomic_write(path, text.encode("utf-8"))
 
-    def gone(self, key: str, answer: str, path: Path) -> str | None:
+    def gone(self, key: str, answer: str, path: Path) -> WatchState | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
         mark its post when that makes it gone, or when an earlier mark could not be written.
-        The status newly given, or None."""
+        The article's state when the answer changed it (a status newly given, an answer not
+        recorded before), else None."""
         now = datetime.now(CHINA_TIME)
         self.book.checked(key, now.timestamp())
         before = self.book.state(key)
@@ -187,4 +188,4 @@ class Watched:
             self.book.event(key, state.status, now.timestamp())
         if state.status and path.exists():
             self.restamp(key, path)
-        return state.status if state.status != before.status else None
+        return state if state != before else None
