@@ -26,10 +26,11 @@ STATUSES = {"deleted": "deleted", "violation": "removed"}
 NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
            "removed": "*原文已于 {} 因违规被平台删除，此为存档。*"}
 _KEYS = ("status", "gone_since", "updated", "versions")
-_KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
-_KEY_VALUE = re.compile(r"^    (" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
-# The ``wechat:`` block, where the keys go: not after a key a person added below it.
-_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:    .*\n)*", re.MULTILINE)
+_KEY_LINE = re.compile(r"^ +(?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
+_KEY_VALUE = re.compile(r"^ +(" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
+# The ``wechat:`` block, where the keys go: not after a key a person added below it, and
+# indented as its lines are (a person may have indented the front matter otherwise).
+_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
@@ -96,8 +97,8 @@ class WatchState:
     def of_post(cls, post: str) -> WatchState:
         """The state ``post`` says (its ``keys``): what an index rebuilt from the posts
         knows of the watch."""
-        end = post.find("\n---\n", 3) + 1
-        found = dict(_KEY_VALUE.findall(post[:end] if end > 0 else ""))
+        block = _WECHAT_BLOCK.search(post, 0, post.find("\n---\n", 3) + 1)
+        found = dict(_KEY_VALUE.findall(block.group() if block else ""))
         since = found.get("gone_since")
         answer = _ANSWERS.get(found.get("status", "")) if since else None
         versions = found.get("versions", "")
@@ -114,8 +115,8 @@ def mark(post: str, state: WatchState) -> str:
     if not post.startswith("---\n") or end <= 0:
         raise PostError("no front matter between --- lines at the top")
     block = _WECHAT_BLOCK.search(post, 0, end)
-    at = block.end() if block else end
-    post = post[:at] + "".join(f"{line}\n" for line in state.keys()) + post[at:]
+    at, indent = (block.end(), block.group(1) or "    ") if block else (end, "    ")
+    post = post[:at] + "".join(f"{indent}{line.lstrip()}\n" for line in state.keys()) + post[at:]
     notice = state.notice()
     at = post.find(_QUOTE_END, end)
     if notice is None or at < 0:
@@ -130,7 +131,10 @@ def unmark(post: str) -> str:
     end = post.find("\n---\n", 3) + 1
     if end <= 0:
         return post
-    head, rest = _KEY_LINE.sub("", post[:end]), post[end:]
+    head, rest = post[:end], post[end:]
+    block = _WECHAT_BLOCK.search(head)
+    if block:
+        head = head[:block.start()] + _KEY_LINE.sub("", block.group()) + head[block.end():]
     at = rest.find(_QUOTE_END)
     if at >= 0:
         at += len(_QUOTE_END)

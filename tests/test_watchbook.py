@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
@@ -90,6 +91,19 @@ def test_mark_adds_the_keys_and_the_line_and_unmark_takes_them_off() -> None:
 ])
 def test_a_post_says_its_state_back_for_an_index_rebuilt_from_the_posts(state: WatchState) -> None:
     assert WatchState.of_post(mark(POST, state)) == state
+
+
+def test_a_post_a_person_indented_otherwise_stays_readable_once_marked() -> None:
+    """The front matter re-indented by two spaces (an editor's formatter, say): the keys went
+    in with four, and the whole front matter no longer read as YAML (Jekyll drops it)."""
+    indented = POST.replace("\n    ", "\n  ")
+    state = WatchState("deleted", "2026-12-01", "2026-11-02", 3)
+    marked = mark(indented, state)
+    front = yaml.safe_load(marked.split("---\n")[1])
+    assert (front["wechat"]["status"], front["wechat"]["versions"]) == ("deleted", 3)
+    assert front["wechat"]["account"] == "某反诈中心"
+    assert WatchState.of_post(marked) == state
+    assert unmark(marked) == indented
 
 
 def test_a_status_without_its_day_is_no_state_that_would_print_none() -> None:
