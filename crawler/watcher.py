@@ -3,9 +3,11 @@
 
 A watched article is requested like any article page (``WeChatSpider.article_request``):
 same download slot, delay, block handling and captures; a run stopped by blocks stops the
-watch too. A check is recorded only when WeChat showed the article or said it is deleted,
-removed or unavailable (``Watched``): a block, a verification page, a network failure or a
-page never fetched leaves the article as due as it was, and never marks it gone.
+watch too. A check is recorded only when WeChat answered with a page: the article, or
+what it shows instead (deleted, removed, unavailable, an expired link …: ``Watched``); a
+block, a verification page, a network failure or a page never fetched leaves the article as
+due as it was, and never marks it gone. (A link without ``chksm`` WeChat may refuse takes
+the article's turn too: ``LinkRefused``.)
 """
 
 from __future__ import annotations
