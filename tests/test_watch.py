@@ -705,3 +705,22 @@ def test_from_cron_an_original_answering_a_page_that_says_nothing_of_it_is_said_
         again = watch(archive, site, LOG_LEVEL="WARNING")
         assert (again.returncode, again.stderr) == (0, "")
     assert post_of(archive, art) == first
+
+
+def test_an_edit_upstream_met_with_a_post_that_cannot_be_read_is_an_edit_once_it_can(
+        site: Site, tmp_path: Path) -> None:
+    """The page was edited while its post could not be read (saved in GBK by hand, say):
+    the watch recorded the new page as seen all the same, so once the post was mended the
+    edit was written as the same page again, without ``updated:``."""
+    [art] = site.serve([Art("2247490993", items=("第一条",))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    path.write_bytes(made.encode("gbk", "replace"))
+    site.article(Art(art.mid, items=("第一条", "新加的一条")))
+    assert watch(archive, site).returncode == 1
+    path.write_text(made, encoding="utf-8")  # mended by hand
+    assert watch(archive, site).returncode == 0
+    edited = post_of(archive, art)
+    assert "新加的一条" in edited and f"    updated: {today()}\n    versions: 2\n" in edited

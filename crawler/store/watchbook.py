@@ -139,6 +139,7 @@ class Watched:
         key = article.key
         if not fetched:
             return mark(text, self.book.state(key))
+        old = read_post(path) if path.exists() else None  # unreadable: nothing recorded
         now = datetime.now(CHINA_TIME)
         source = source_print(article)
         # A page never fetched before (imported, or archived before pages were recorded) is
@@ -150,7 +151,6 @@ class Watched:
             state = state.live()
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
-        old = read_post(path) if path.exists() else None
         if old is not None and not same_page and not is_worse(text, old, self.image_identity) \
                 and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
             state = state.edited(f"{now:%Y-%m-%d}")
