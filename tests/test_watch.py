@@ -15,7 +15,7 @@ import yaml
 
 from crawler.wechat.article import CHINA_TIME
 from tests.conftest import PAGES, crawl, jekyll_build, refusal, scrapy_command
-from tests.mockserver import MockWeChat, Route
+from tests.mockserver import MockWeChat, Route, png
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
 DUE_NOW = {"WATCH_OLD_EVERY_DAYS": "0", "WATCH_YOUNG_EVERY_DAYS": "0"}
@@ -724,3 +724,26 @@ def test_an_edit_upstream_met_with_a_post_that_cannot_be_read_is_an_edit_once_it
     assert watch(archive, site).returncode == 0
     edited = post_of(archive, art)
     assert "新加的一条" in edited and f"    updated: {today()}\n    versions: 2\n" in edited
+
+
+def test_an_original_of_pictures_alone_back_with_one_more_is_an_edit_not_a_worse_page(
+        site: Site, tmp_path: Path) -> None:
+    """An article of pictures and no text, marked deleted, back with one picture more: the
+    marked post's notice counted as its text, so the page back, without it, read as "much
+    less text": the post was kept without the new picture, and the run warned of a worse page."""
+    [art] = site.serve([Art("2247490994")])
+    site.server.image("/mmbiz_png/AddedOnReturn/640", png((7, 7, 7)))
+    page = site.page(art).replace(f"{art.name}：警方提示，请提高警惕。", "")
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    assert "status: deleted" in (watch(archive, site), post_of(archive, art))[1]
+    added = f'<p><img data-src="{site.server.base}/mmbiz_png/AddedOnReturn/640" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 page.replace("</ul>", "</ul>" + added).encode())
+    back = watch(archive, site)
+    assert back.returncode == 0, back.stderr
+    assert "Kept the archived" not in back.stderr
+    post = post_of(archive, art)
+    assert "AddedOnReturn" in post and "status:" not in post and "versions: 2" in post

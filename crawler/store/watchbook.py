@@ -18,7 +18,7 @@ from pathlib import Path
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.posts import is_worse, read_post
-from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print
+from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
 
@@ -151,12 +151,15 @@ class Watched:
             state = state.live()
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
-        if old is not None and not same_page and not is_worse(text, old, self.image_identity) \
+        # the notice of an original gone is no text of the article
+        if old is not None and not same_page and not is_worse(text, unmark(old), self.image_identity) \
                 and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
             state = state.edited(f"{now:%Y-%m-%d}")
             self.book.event(key, "edited", now.timestamp())
         if state != before:
             self.book.save(key, state)
+        if before.status and old is not None:  # back: the page is weighed against the post alone
+            self.restamp(key, path)
         return mark(text, state)
 
     def fetched_before(self, article: Article) -> bool:
