@@ -75,7 +75,7 @@ class Stat(StrEnum):
     BLOCK_RETRIES = "blocks"  # get_retry_request's base: blocks/count, blocks/max_reached
     ACCOUNTS_STALE = "accounts/stale"
     ACCOUNTS_DELETIONS = "accounts/deletions"
-    # The watch of the originals: articles asked for again, changes seen (``WatchBook``)
+    # The watch of the originals: articles WeChat answered for it, changes seen (``WatchBook``)
     WATCH_REQUESTED = "watch/requested"
     WATCH_DELETED = "watch/deleted"
     WATCH_REMOVED = "watch/removed"

@@ -26,13 +26,16 @@ STATUSES = {"deleted": "deleted", "violation": "removed"}
 NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
            "removed": "*原文已于 {} 因违规被平台删除，此为存档。*"}
 _KEYS = ("status", "gone_since", "updated", "versions")
-_KEY_LINE = re.compile(r"^    (?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
-_KEY_VALUE = re.compile(r"^    (" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
-# The ``wechat:`` block, where the keys go: not after a key a person added below it.
-_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:    .*\n)*", re.MULTILINE)
+_KEY_LINE = re.compile(r"^ +(?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
+_KEY_VALUE = re.compile(r"^ +(" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
+# The ``wechat:`` block, where the keys go: not after a key a person added below it, and
+# indented as its lines are (a person may have indented the front matter otherwise).
+_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
+# The title, which the theme prints as the page's heading: a line of the front matter.
+_TITLE_LINE = re.compile(r"^title: +(.*)$", re.MULTILINE)
 # kramdown's attribute lists (a remote image's ``{: referrerpolicy="no-referrer"}``): not seen,
 # and present or not as an image was stored or not.
 _ATTRIBUTES = re.compile(r'\{: [a-z-]+="[^"\n]*"\}')
@@ -51,9 +54,9 @@ class Schedule:
 @dataclass(frozen=True)
 class WatchState:
     """What the watch knows of one article: WeChat's last answer that was not the article
-    (``deleted``, ``violation``, ``unavailable``; None while it shows the article) and the
-    China date it was first seen; the date of the last edit archived, and how many
-    versions the post has had."""
+    (``deleted``, ``violation``, ``unavailable``, ``expired`` …, a ``PageReason``; None while
+    it shows the article) and the China date it was first seen; the date of the last edit
+    archived, and how many versions the post has had."""
 
     answer: str | None = None
     since: str | None = None
@@ -94,8 +97,8 @@ class WatchState:
     def of_post(cls, post: str) -> WatchState:
         """The state ``post`` says (its ``keys``): what an index rebuilt from the posts
         knows of the watch."""
-        end = post.find("\n---\n", 3) + 1
-        found = dict(_KEY_VALUE.findall(post[:end] if end > 0 else ""))
+        block = _WECHAT_BLOCK.search(post, 0, post.find("\n---\n", 3) + 1)
+        found = dict(_KEY_VALUE.findall(block.group() if block else ""))
         since = found.get("gone_since")
         answer = _ANSWERS.get(found.get("status", "")) if since else None
         versions = found.get("versions", "")
@@ -112,8 +115,8 @@ def mark(post: str, state: WatchState) -> str:
     if not post.startswith("---\n") or end <= 0:
         raise PostError("no front matter between --- lines at the top")
     block = _WECHAT_BLOCK.search(post, 0, end)
-    at = block.end() if block else end
-    post = post[:at] + "".join(f"{line}\n" for line in state.keys()) + post[at:]
+    at, indent = (block.end(), block.group(1) or "    ") if block else (end, "    ")
+    post = post[:at] + "".join(f"{indent}{line.lstrip()}\n" for line in state.keys()) + post[at:]
     notice = state.notice()
     at = post.find(_QUOTE_END, end)
     if notice is None or at < 0:
@@ -128,7 +131,10 @@ def unmark(post: str) -> str:
     end = post.find("\n---\n", 3) + 1
     if end <= 0:
         return post
-    head, rest = _KEY_LINE.sub("", post[:end]), post[end:]
+    head, rest = post[:end], post[end:]
+    block = _WECHAT_BLOCK.search(head)
+    if block:
+        head = head[:block.start()] + _KEY_LINE.sub("", block.group()) + head[block.end():]
     at = rest.find(_QUOTE_END)
     if at >= 0:
         at += len(_QUOTE_END)
@@ -139,17 +145,28 @@ def unmark(post: str) -> str:
 
 
 def source_print(article: Article) -> str:
-    """What the page gave, whitespace aside, in 32 hex digits: when it is the same as at the
-    last fetch, a post that reads otherwise now was made otherwise (a newer converter), and
-    that is no edit upstream."""
+    """What the page gave, whitespace aside, in 40 hex digits (32 for the body, 8 for the
+    title): when it is the same as at the last fetch, a post that reads otherwise now was
+    made otherwise (a newer converter), and that is no edit upstream."""
     source = "\0".join(["".join(article.body_html.split()), "".join(article.text.split()),
                         *article.pictures, article.share_source_url])
-    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return _digest(source, 32) + _digest(article.title, 8)
+
+
+def same_source(recorded: str | None, source: str) -> bool:
+    """Whether the page whose ``source_print`` is ``source`` is the one a fetch recorded as
+    ``recorded``; a print recorded before the title was in it (32 digits) tells the body alone."""
+    return recorded in (source, source[:32])
+
+
+def _digest(text: str, digits: int) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
 
 
 @dataclass(frozen=True)
 class Seen:
-    """What a reader sees of a post: its text without whitespace, and its distinct images."""
+    """What a reader sees of a post: its title and text without whitespace, and its
+    distinct images."""
 
     text: str
     images: frozenset[str]
@@ -157,7 +174,8 @@ class Seen:
     @classmethod
     def of(cls, post: str, image_identity: Callable[[str], str] = lambda target: target) -> Seen:
         post = unmark(post)
-        text = "".join(_ATTRIBUTES.sub("", visible_text(post)).split())
+        title = _TITLE_LINE.search(post, 0, max(post.find("\n---\n", 3), 0))
+        text = "".join(((title[1] if title else "") + _ATTRIBUTES.sub("", visible_text(post))).split())
         return cls(text, frozenset(distinct_images(post, image_identity)))
 
 

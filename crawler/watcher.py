@@ -3,9 +3,11 @@
 
 A watched article is requested like any article page (``WeChatSpider.article_request``):
 same download slot, delay, block handling and captures; a run stopped by blocks stops the
-watch too. A check is recorded only when WeChat showed the article or said it is deleted,
-removed or unavailable (``Watched``): a block, a verification page, a network failure or a
-page never fetched leaves the article as due as it was, and never marks it gone.
+watch too. A check is recorded only when WeChat answered with a page: the article, or
+what it shows instead (deleted, removed, unavailable, an expired link …: ``Watched``); a
+block, a verification page, a network failure or a page never fetched leaves the article as
+due as it was, and never marks it gone. (A link without ``chksm`` WeChat may refuse takes
+the article's turn too: ``LinkRefused``.)
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ def watch_requests(spider: WeChatSpider) -> Iterator[Request]:
                                                 config.watch_schedule):
         request = spider.article_request(_on(config.wechat_base_url, url), SOURCE, refetch=True)
         request.meta[_KEY] = key
-        spider.tally.count(Stat.WATCH_REQUESTED)
         yield request
 
 
@@ -67,8 +68,11 @@ def is_watch(request: Request) -> bool:
 
 def watched(request: Request, reason: PageReason) -> bool:
     """Whether a watched article's answer ``reason`` is recorded though the article is not
-    gone: "temporarily unavailable" is kept in the index, the post is not marked."""
-    return reason is PageReason.UNAVAILABLE and is_watch(request)
+    gone: "temporarily unavailable", an expired link, a page the parser does not know … are
+    kept in the index, the post is not marked, and the article has had its turn (else, still
+    the most due, it would take the watch's places in every run). Not a verification page:
+    a block, or a link WeChat refuses (``refused_without_chksm``)."""
+    return reason is not PageReason.VERIFICATION and is_watch(request)
 
 
 class WatchPipeline:
@@ -91,18 +95,21 @@ class WatchPipeline:
         """Only an archived article has an original the watch follows (one deleted before
         it was archived has its state in the index, ``PostPipeline``)."""
         name = self.archive.index.article_path(item.key)
+        reason = PageReason(item.reason)
         try:
-            status = self.archive.watched.gone(item.key, item.reason,
-                                               self.archive.layout.posts / name) if name else None
+            changed = self.archive.watched.gone(item.key, item.reason,
+                                                self.archive.layout.posts / name) if name else None
         except (OSError, sqlite3.Error, PostError) as error:
-            logger.error("Not marked: the original of %s is %s, but %s", name,
-                         PageReason(item.reason).message, error)
-            status = None
-        if status:
+            logger.error("Not marked: the original of %s is %s, but %s", name, reason.message, error)
+            changed = None
+        if changed is not None and changed.status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
-                           name, PageReason(item.reason).message, status, item.url)
-        if item.reason == PageReason.UNAVAILABLE:
-            raise DropItem(f"Recorded: {item.url} is temporarily unavailable", log_level="DEBUG")
+                           name, reason.message, changed.status, item.url)
+        elif changed is not None and reason is not PageReason.UNAVAILABLE:  # said once, as gone
+            logger.warning("The original of %s is %s: the post stays as it is (%s)", name,
+                           reason.message, item.url)
+        if not reason.gone:
+            raise DropItem(f"Recorded: {item.url} is {reason.message}", log_level="DEBUG")
 
 
 def record_changes(tally: Tally, index: Index) -> float:

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from crawler.wechat.article import CHINA_TIME
-from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
-from tests.mockserver import MockWeChat, Route
+from tests.conftest import PAGES, crawl, jekyll_build, refusal, scrapy_command
+from tests.mockserver import MockWeChat, Route, png
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
 DUE_NOW = {"WATCH_OLD_EVERY_DAYS": "0", "WATCH_YOUNG_EVERY_DAYS": "0"}
@@ -66,6 +66,21 @@ def marked_gone(site: Site, mid: str, tmp_path: Path, page: str) -> tuple[Art, P
     site.pages[art.path] = answer(page)
     assert watch(archive, site).returncode == 0
     return art, archive, post_of(archive, art)
+
+
+def asked_one_a_run(site: Site, archive: Path, runs: int) -> list[str]:
+    """The ``mid`` of the article each of ``runs`` watches of one article asked for, all
+    archived articles checked an hour before: each in its turn, none twice."""
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - 3600")
+    asked = []
+    for _ in range(runs):
+        hits = len(article_hits(site.server))
+        result = watch(archive, site, WATCH_PER_RUN="1")
+        assert result.returncode == 0, result.stderr
+        [path] = article_hits(site.server)[hits:]
+        asked.append(re.search(r"mid=(\d+)", path).group(1))
+    return asked
 
 
 @pytest.fixture
@@ -289,6 +304,8 @@ def test_blocks_stop_the_watch_like_any_run(site: Site, tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "WeChat is blocking: 3 blocked pages in a row" in result.stderr
     assert len(article_hits(site.server)) - hits == 3  # BLOCK_LIMIT: nothing is sent after
+    # none was looked at: the summary said "5 originals watched"
+    assert "originals watched" not in result.stderr
 
 
 def test_watch_per_run_bounds_the_requests_exactly(site: Site, tmp_path: Path) -> None:
@@ -513,17 +530,8 @@ def test_an_original_wechat_refuses_by_its_only_link_waits_its_turn_again(
     urls.write_text("\n".join(re.sub(r"&chksm=[^&#]*", "", site.link(a).replace("&amp;", "&"))
                               for a in arts), encoding="utf-8")
     assert crawl("article", archive, "-a", f"urls_file={urls}").returncode == 0
-    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:  # checked an hour ago
-        db.execute("UPDATE watch SET checked = checked - 3600")
     site.refuse_without_chksm = True
-    asked = []
-    for _ in arts:
-        hits = len(article_hits(site.server))
-        result = watch(archive, site, WATCH_PER_RUN="1")
-        assert result.returncode == 0, result.stderr
-        [path] = article_hits(site.server)[hits:]
-        asked.append(re.search(r"mid=(\d+)", path).group(1))
-    assert sorted(asked) == [a.mid for a in arts]  # each in its turn, not the first twice
+    assert sorted(asked_one_a_run(site, archive, len(arts))) == [a.mid for a in arts]
     assert all(watch_row(archive, a)[1] is None for a in arts)  # nothing learned of them
 
 
@@ -590,3 +598,153 @@ def test_a_deleted_article_given_by_its_short_link_with_tracking_marks_its_post(
     result = crawl("article", archive, "-a", f"url={site.short(art)}/?scene=1&srcid=0101#rd")
     assert result.returncode == 0, result.stderr
     assert "status: deleted" in post_of(archive, art)
+
+
+@pytest.mark.parametrize("page", [
+    "bad_params.html", "expired.html",
+    # an account closed by its owner, a page the parser does not know
+    "<html><body><p>此帐号已自主注销，内容无法查看</p></body></html>"])
+def test_an_original_answering_a_page_that_says_nothing_of_it_takes_its_turn(
+        site: Site, tmp_path: Path, page: str) -> None:
+    """WeChat answered, but neither with the article nor with its deleted, removed or
+    unavailable page: the article was left as due as before, so the most due of all at every
+    run, asked again and again while the others waited (at 30 such pages, for ever)."""
+    arts = site.serve(numbered(2247490911, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    site.pages[arts[0].path] = answer(page) if page.endswith(".html") \
+        else Route(200, "text/html; charset=utf-8", page.encode())
+    assert sorted(asked_one_a_run(site, archive, len(arts))) == [a.mid for a in arts]
+    assert "status:" not in post_of(archive, arts[0])
+
+
+def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
+    """The publisher changed the title, and nothing else: the post took the new title without
+    saying ``updated:``, the run counted no edit, and ``scrapy versions`` said "no change a
+    reader sees" of a title every reader sees."""
+    [art] = site.serve([Art("2247490961", title="原来的标题")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    page = site.page(art).replace("原来的标题", "改过的标题").replace("改过的标题：", "原来的标题：")
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    post = post_of(archive, art)
+    assert "title:      改过的标题\n" in post and "原来的标题：警方提示" in post
+    assert f"    updated: {today()}\n    versions: 2\n---\n" in post
+    assert "1 originals edited" in result.stderr
+    listed = scrapy_command("versions", archive, site.link(art).replace("&amp;", "&"))
+    assert listed.stdout.splitlines()[1].endswith("  +2 -2 characters, +0 -0 images"), listed.stdout
+
+
+def test_an_original_archived_by_a_link_with_chksm_is_watched_by_it(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """An article archived by the link with ``chksm`` its user gave (as WeChat's share menu
+    copies it), which no album lists: the watch asked by the canonical link, without
+    ``chksm``; if WeChat refuses such links, its deletion was never seen."""
+    [art] = site.serve([Art("2247490971")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.refuse_without_chksm = True
+    site.pages[art.path] = answer("deleted.html")
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert "refused without chksm" not in result.stderr
+    assert "status: deleted" in post_of(archive, art)
+    assert [path for path in article_hits(site.server)[1:] if "chksm=abcdef0123" in path]
+
+
+def test_crawl_watch_on_a_folder_that_holds_no_archive_is_refused(tmp_path: Path) -> None:
+    """A mistyped ``-s ARCHIVE_DIR=`` in the cron line of ``scrapy crawl watch``: an empty
+    archive was made there, "nothing to do", exit status 0, so nothing was ever watched and
+    nothing said so."""
+    typo = tmp_path / "archiv"
+    result = crawl("watch", typo)
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl watch") == (
+        f"scrapy crawl watch: {typo} holds no archive (no _posts/ or .state/ folder), so "
+        "nothing to watch: check -s ARCHIVE_DIR=")
+    assert not typo.exists()
+
+
+def test_a_post_that_could_not_be_marked_is_marked_at_the_next_watch(site: Site,
+                                                                     tmp_path: Path) -> None:
+    """The post could not be marked when its original was found deleted (not UTF-8 then, a
+    full disk): once mended, the next watch marked it no more (the index said deleted
+    already), and it never said so."""
+    [art] = site.serve([Art("2247490991")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_bytes()
+    path.write_bytes(b"\xff\xfe not UTF-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert "ERROR: Not marked" in watch(archive, site).stderr
+    path.write_bytes(made)  # mended by hand
+    assert watch(archive, site).returncode == 0
+    post = post_of(archive, art)
+    assert f"    status: deleted\n    gone_since: {today()}\n---\n" in post
+    assert f"*原文已于 {today()} 被发布者删除，此为存档。*" in post
+
+
+def test_from_cron_an_original_answering_a_page_that_says_nothing_of_it_is_said_once(
+        site: Site, tmp_path: Path) -> None:
+    """The watch came back to an archived article whose link WeChat answers with its
+    parameter-error page, and each time printed "Not archived: …", of a post that is."""
+    [art] = site.serve([Art("2247490992")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    site.pages[art.path] = answer("bad_params.html")
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    [line] = [line for line in found.stderr.splitlines() if "The original of" in line]
+    assert re.search(r"WARNING: The original of \S+ is WeChat's parameter-error page .*: the "
+                     r"post stays as it is \(\S+\)$", line), line
+    assert "Not archived" not in found.stderr
+    for _ in range(2):
+        again = watch(archive, site, LOG_LEVEL="WARNING")
+        assert (again.returncode, again.stderr) == (0, "")
+    assert post_of(archive, art) == first
+
+
+def test_an_edit_upstream_met_with_a_post_that_cannot_be_read_is_an_edit_once_it_can(
+        site: Site, tmp_path: Path) -> None:
+    """The page was edited while its post could not be read (saved in GBK by hand, say):
+    the watch recorded the new page as seen all the same, so once the post was mended the
+    edit was written as the same page again, without ``updated:``."""
+    [art] = site.serve([Art("2247490993", items=("第一条",))])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    path.write_bytes(made.encode("gbk", "replace"))
+    site.article(Art(art.mid, items=("第一条", "新加的一条")))
+    assert watch(archive, site).returncode == 1
+    path.write_text(made, encoding="utf-8")  # mended by hand
+    assert watch(archive, site).returncode == 0
+    edited = post_of(archive, art)
+    assert "新加的一条" in edited and f"    updated: {today()}\n    versions: 2\n" in edited
+
+
+def test_an_original_of_pictures_alone_back_with_one_more_is_an_edit_not_a_worse_page(
+        site: Site, tmp_path: Path) -> None:
+    """An article of pictures and no text, marked deleted, back with one picture more: the
+    marked post's notice counted as its text, so the page back, without it, read as "much
+    less text": the post was kept without the new picture, and the run warned of a worse page."""
+    [art] = site.serve([Art("2247490994")])
+    site.server.image("/mmbiz_png/AddedOnReturn/640", png((7, 7, 7)))
+    page = site.page(art).replace(f"{art.name}：警方提示，请提高警惕。", "")
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    assert "status: deleted" in (watch(archive, site), post_of(archive, art))[1]
+    added = f'<p><img data-src="{site.server.base}/mmbiz_png/AddedOnReturn/640" data-type="png"></p>'
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 page.replace("</ul>", "</ul>" + added).encode())
+    back = watch(archive, site)
+    assert back.returncode == 0, back.stderr
+    assert "Kept the archived" not in back.stderr
+    post = post_of(archive, art)
+    assert "AddedOnReturn" in post and "status:" not in post and "versions: 2" in post

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
@@ -92,6 +93,19 @@ def test_a_post_says_its_state_back_for_an_index_rebuilt_from_the_posts(state: W
     assert WatchState.of_post(mark(POST, state)) == state
 
 
+def test_a_post_a_person_indented_otherwise_stays_readable_once_marked() -> None:
+    """The front matter re-indented by two spaces (an editor's formatter, say): the keys went
+    in with four, and the whole front matter no longer read as YAML (Jekyll drops it)."""
+    indented = POST.replace("\n    ", "\n  ")
+    state = WatchState("deleted", "2026-12-01", "2026-11-02", 3)
+    marked = mark(indented, state)
+    front = yaml.safe_load(marked.split("---\n")[1])
+    assert (front["wechat"]["status"], front["wechat"]["versions"]) == ("deleted", 3)
+    assert front["wechat"]["account"] == "某反诈中心"
+    assert WatchState.of_post(marked) == state
+    assert unmark(marked) == indented
+
+
 def test_a_status_without_its_day_is_no_state_that_would_print_none() -> None:
     edited = mark(POST, WatchState("deleted", "2026-12-01")).replace("    gone_since: 2026-12-01\n", "")
     assert WatchState.of_post(edited) == WatchState()
@@ -161,7 +175,31 @@ def test_the_watch_asks_by_a_link_wechat_answered_before(index: Index, book: Wat
     index.add_listed_links([("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c")])
     index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&scene=21", "B:2:1")
     index.add_link("https://mp.weixin.qq.com/s/ShortToken2", "B:2:1")
+    archived(index, "B:4:1", 400, None)  # by the link with chksm its user gave
+    index.add_link("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&chksm=d&scene=126", "B:4:1")
+    index.add_link("https://mp.weixin.qq.com/s/ShortToken4", "B:4:1")
     assert sorted(book.due(10, NOW, Schedule())) == [
         ("B:1:1", "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&chksm=c"),
         ("B:2:1", "https://mp.weixin.qq.com/s/ShortToken2"),
-        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1")]
+        ("B:3:1", "https://mp.weixin.qq.com/s?k=B:3:1"),
+        ("B:4:1", "https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&chksm=d&scene=126")]
+
+
+def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_converter(
+        index: Index, book: WatchBook, tmp_path: Path) -> None:
+    """An index whose prints of the pages are the body's alone (32 digits): the same page,
+    converted otherwise now, is no edit; a page that reads otherwise is one."""
+    watched = Watched(book, lambda target: target)
+    path = tmp_path / "post.md"
+    page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
+                   published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
+    path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    key = page.key
+    book.db.execute("UPDATE watch SET source = substr(source, 1, 32) WHERE key = ?", (key,))
+    converted_otherwise = POST.replace("第一段。", "第一段。（转换方式变了）")
+    assert watched.fetched_before(page)
+    assert watched.stamp(page, converted_otherwise, path, fetched=True) == converted_otherwise
+    book.db.execute("UPDATE watch SET source = substr(source, 1, 32) WHERE key = ?", (key,))
+    edited = replace(page, body_html="<p>第一段，改了。</p>")
+    assert "versions: 2" in watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path,
+                                          fetched=True)

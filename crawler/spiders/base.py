@@ -130,6 +130,8 @@ class WeChatSpider(scrapy.Spider):
                 and request.meta.get("weak_link"):
             yield from self.refused_without_chksm(request, source, account)
             return
+        if is_watch(request):  # looked at: WeChat showed the original, or what became of it
+            self.tally.count(Stat.WATCH_REQUESTED)
         if isinstance(page, NotAnArticle):
             if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
                 # an archived original: WatchPipeline warns once, when its status changes

@@ -11,8 +11,9 @@ from typing import Any
 import scrapy
 
 from crawler.config import Config
-from crawler.spiders.arguments import check_known
+from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
+from crawler.store.archive import Layout
 from crawler.watcher import watch_requests
 
 
@@ -22,7 +23,12 @@ class WatchParams:
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> WatchParams:
+        """Refused, before anything is made, on a folder that holds no archive (a mistyped
+        ``-s ARCHIVE_DIR=``): there an empty one would be made, and nothing ever watched."""
         check_known(arguments, ())
+        if not Layout(config.archive_dir).exists():
+            raise ArgumentError(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
+                                "folder), so nothing to watch: check -s ARCHIVE_DIR=")
         return cls()
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.posts import is_worse, read_post
-from crawler.watch import Schedule, Seen, WatchState, mark, source_print
+from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
 
@@ -64,14 +64,16 @@ class WatchBook:
         overdue first: how long since the last check (else since publication) over how
         often the article is due, so that young ones come round more often than old ones
         and none waits for ever. The link is one WeChat answered before if known: a
-        listing's (with ``chksm``), else a short one, else the canonical URL."""
+        listing's (with ``chksm``), else one with ``chksm`` it was fetched by (the user's),
+        else a short one, else the canonical URL."""
         every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
                  "ELSE :old_every END")
         waited = ":now - coalesce(w.checked, a.published, 0)"
-        short = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url NOT LIKE '%?%' "
-                 "ORDER BY s.url LIMIT 1)")
+        fetched = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url {} "
+                   "ORDER BY s.url LIMIT 1)")
+        signed, short = fetched.format("LIKE '%chksm=_%'"), fetched.format("NOT LIKE '%?%'")
         return self.db.execute(
-            f"SELECT a.key, coalesce(l.url, {short}, a.url) FROM articles a "
+            f"SELECT a.key, coalesce(l.url, {signed}, {short}, a.url) FROM articles a "
             f"LEFT JOIN watch w ON w.key = a.key LEFT JOIN listed_links l ON l.key = a.key "
             f"WHERE a.path != '' AND {waited} >= {every} "
             f"ORDER BY ({waited}) * 1.0 / max({every}, 1) DESC, a.key LIMIT :limit",
@@ -137,30 +139,33 @@ class Watched:
         key = article.key
         if not fetched:
             return mark(text, self.book.state(key))
+        old = read_post(path) if path.exists() else None  # unreadable: nothing recorded
         now = datetime.now(CHINA_TIME)
         source = source_print(article)
         # A page never fetched before (imported, or archived before pages were recorded) is
         # not known to have changed: what differs may be only where its post came from.
         recorded = self.book.checked(key, now.timestamp(), source)
-        same_page = recorded is None or recorded == source
+        same_page = recorded is None or same_source(recorded, source)
         before = state = self.book.state(key)
         if state.answer:
             state = state.live()
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
-        old = read_post(path) if path.exists() else None
-        if old is not None and not same_page and not is_worse(text, old, self.image_identity) \
+        # the notice of an original gone is no text of the article
+        if old is not None and not same_page and not is_worse(text, unmark(old), self.image_identity) \
                 and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
             state = state.edited(f"{now:%Y-%m-%d}")
             self.book.event(key, "edited", now.timestamp())
         if state != before:
             self.book.save(key, state)
+        if before.status and old is not None:  # back: the page is weighed against the post alone
+            self.restamp(key, path)
         return mark(text, state)
 
     def fetched_before(self, article: Article) -> bool:
         """Whether the page of ``article`` is the one the last fetch of it gave (before
         ``stamp`` records this one)."""
-        return self.book.source(article.key) == source_print(article)
+        return same_source(self.book.source(article.key), source_print(article))
 
     def restamp(self, key: str, path: Path) -> None:
         """The post at ``path`` made to say the article's state now: one whose original is
@@ -171,20 +176,19 @@ class Watched:
         if text != old:
             atomic_write(path, text.encode("utf-8"))
 
-    def gone(self, key: str, answer: str, path: Path) -> str | None:
+    def gone(self, key: str, answer: str, path: Path) -> WatchState | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
-        mark its post when that makes it gone. The status newly given, or None."""
+        mark its post when that makes it gone, or when an earlier mark could not be written.
+        The article's state when the answer changed it (a status newly given, an answer not
+        recorded before), else None."""
         now = datetime.now(CHINA_TIME)
         self.book.checked(key, now.timestamp())
         before = self.book.state(key)
         state = before.answered(answer, f"{now:%Y-%m-%d}")
-        if state == before:
-            return None
-        self.book.save(key, state)
-        if state.status == before.status:
-            return None
-        if state.status:
+        if state != before:
+            self.book.save(key, state)
+        if state.status and state.status != before.status:
             self.book.event(key, state.status, now.timestamp())
-        if path.exists():
+        if state.status and path.exists():
             self.restamp(key, path)
-        return state.status
+        return state if state != before else None
