@@ -265,3 +265,40 @@ def test_the_fetched_page_decides_whose_article_it_is_not_the_link(wechat: MockW
     assert archived_mids(tmp_path) == {entry.mid}
     posts = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "archive" / "_posts").glob("*.md"))
     assert posts.count(f"转载：{NAME}") == 1
+
+
+@pytest.mark.parametrize("first", ["article", "album", "import", "watch"])
+def test_a_page_archived_by_another_spider_still_leads_the_accounts_run_to_the_rest(
+        wechat: MockWeChat, tmp_path: Path, first: str) -> None:
+    """The account's one link archived first by ``crawl article`` (as the README's "Archive
+    one article" shows), by ``crawl album`` or from a saved page: the scheduled run does not
+    fetch an archived page again, so it never saw the page's albums and links, and found
+    nothing, for ever, saying "no source failed". A watched page (the watch fetches archived
+    pages) mends an archive made so before."""
+    site = Site(wechat)
+    linked = site.serve([Art("2247470701", days_ago=3)])[0]
+    members = site.serve(numbered(2247470711, 3, albums=("3701",), days_ago=2))
+    entry = site.serve([Art("2247470700", albums=("3701",), days_ago=1,
+                            links=(site.body_link(linked),))])[0]
+    album = site.album("3701", [*members, entry])
+    link = site.link(entry).replace("&amp;", "&")
+    archive = tmp_path / "archive"
+    if first == "album":
+        result = crawl("album", archive, "-a", f"url={album}")
+    elif first == "import":
+        saved = tmp_path / "entry.html"
+        saved.write_text(site.page(entry), encoding="utf-8")
+        result = crawl("import", archive, "-a", f"path={saved}")
+    else:
+        result = crawl("article", archive, "-a", f"url={link}")
+    assert result.returncode == 0, result.stderr
+    if first == "watch":  # an archive whose page was archived without recording its leads
+        with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+            db.execute("DELETE FROM albums")
+            db.execute("DELETE FROM album_articles")
+            db.execute("DELETE FROM links_to_follow")
+            db.execute("UPDATE watch SET checked = checked - 2 * 86400")  # due again
+        result = crawl("watch", archive, settings={"WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    crawl_accounts(wechat, tmp_path, f'urls = ["{link}"]\n')
+    assert archived_mids(tmp_path) == {art.mid for art in [entry, linked, *members]}

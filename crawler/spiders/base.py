@@ -31,6 +31,7 @@ from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, Stat
 from crawler.middlewares import Blocked
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
+from crawler.spiders.discovery import Discovery
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched
@@ -87,6 +88,10 @@ class WeChatSpider(scrapy.Spider):
     @cached_property
     def albums(self) -> AlbumProgress:
         return AlbumProgress(self.index, self.config.album_recheck_days)
+
+    @cached_property
+    def discovery(self) -> Discovery:
+        return Discovery(self.index, self.config, self.tally)
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -208,7 +213,9 @@ class WeChatSpider(scrapy.Spider):
         return iter(())
 
     def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
-        """What a fetched article leads to: its albums, with ``-a follow_albums=true``."""
+        """What a fetched article leads to, for the scheduled runs (``Discovery.for_later``),
+        and its albums, read now with ``-a follow_albums=true``."""
+        yield from self.discovery.for_later(article)
         if self.follow_albums and article.biz:
             for album in article.albums:
                 request = self.album_request(album_url(self.config.wechat_base_url, article.biz,
