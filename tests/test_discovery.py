@@ -302,3 +302,24 @@ def test_a_page_archived_by_another_spider_still_leads_the_accounts_run_to_the_r
         assert result.returncode == 0, result.stderr
     crawl_accounts(wechat, tmp_path, f'urls = ["{link}"]\n')
     assert archived_mids(tmp_path) == {art.mid for art in [entry, linked, *members]}
+
+
+def test_an_account_whose_link_was_corrected_is_found_by_its_new_link(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The accounts file first gave another account's article (a reprint of the account's
+    article, say) as the account's one link, and the run remembered that account's __biz
+    under the name; corrected to a short link of the account's own, the runs kept the old
+    __biz: the new page led nowhere (another account's, as far as they knew) and nothing of
+    the account was found, for ever, each run saying "no source failed"."""
+    site = Site(wechat)
+    wrong = Art("2247470801", biz=OTHER_BIZ, token="Wrong", days_ago=5)
+    site.article(wrong, nickname="别的号")
+    linked = site.serve([Art("2247470901", days_ago=3)])[0]
+    members = site.serve(numbered(2247470911, 3, albums=("3801",), days_ago=2))
+    entry = site.serve([Art("2247470900", token="Entry", albums=("3801",), days_ago=1,
+                            links=(site.body_link(linked),))])[0]
+    site.album("3801", [*members, entry])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(wrong)}"]\n')
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) >= {art.mid for art in [entry, linked, *members]}

@@ -59,16 +59,22 @@ class Discovery:
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
     def account_biz(self, account: Account, article: Article | None = None) -> str:
-        """The account's ``__biz``: from the accounts file, else as found before under its
-        name, else that of an article its links led to before (its name may have changed
+        """The account's ``__biz``: from the accounts file, else that of an article its links
+        led to before, else as found before under its name (its links may have led to
+        another account's article before they were corrected; its name may have changed
         since), else that of ``article``, the first of its pages fetched (then remembered)."""
-        biz = account.biz or self.found.get(account.name) or self.index.account_biz(account.name)
-        if not biz:
-            biz = next((key.biz for key in map(self.index.article_of, account.urls)
-                        if key and key.biz), article.biz if article is not None else "")
-            if biz:
-                self.found[account.name] = self.unrecorded[account.name] = biz
-        return biz or ""
+        biz = account.biz or self.found.get(account.name)
+        if biz:
+            return biz
+        remembered = self.index.account_biz(account.name) or ""
+        biz = next((key.biz for key in map(self.index.article_of, account.urls)
+                    if key and key.biz), "") or remembered \
+            or (article.biz if article is not None else "")
+        if biz:
+            self.found[account.name] = biz
+            if biz != remembered:
+                self.unrecorded[account.name] = biz
+        return biz
 
     def learned(self, account: Account) -> Iterator[AccountFound]:
         """The account's ``__biz`` as learned this run, for the index (once)."""
@@ -85,7 +91,8 @@ class Discovery:
         """The albums and links an account's ``article`` leads to."""
         biz = self.account_biz(account, article)
         yield from self.learned(account)
-        if not biz or article.biz != biz:
+        if not biz or article.biz != biz:  # remembered all the same: the file may be corrected
+            yield from self.for_later(article)
             return
         yield from self._albums(article, biz)
         if self.config.follow_links != "none":
