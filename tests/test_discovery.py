@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crawl
-from tests.mockserver import MockWeChat
+from tests.conftest import PAGES, crawl
+from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
 
@@ -323,3 +323,22 @@ def test_an_account_whose_link_was_corrected_is_found_by_its_new_link(
     for _ in range(2):
         crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) >= {art.mid for art in [entry, linked, *members]}
+
+
+@pytest.mark.parametrize("deleted", [False, True], ids=["archived", "deleted"])
+def test_an_accounts_short_link_that_redirects_is_fetched_once_not_every_run(
+        wechat: MockWeChat, tmp_path: Path, deleted: bool) -> None:
+    """A short link WeChat answers with a redirect to the article's long link: the index
+    learned the long link it landed on, not the short one the accounts file gives, so every
+    run fetched the short link again (and an in-body one spent the budget of short links;
+    a deleted page said so at WARNING in every run)."""
+    site = Site(wechat)
+    entry = site.serve([Art("2247471000", days_ago=1)])[0]
+    if deleted:
+        site.pages[entry.path] = Route(200, "text/html; charset=utf-8",
+                                       (PAGES / "deleted.html").read_bytes())
+    moved = wechat.redirect("/s/Moved", site.link(entry).replace("&amp;", "&").removesuffix("#rd"))
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{moved}"]\n')
+    assert archived_mids(tmp_path) == (set() if deleted else {entry.mid})
+    assert [path for path, _ in wechat.hits("/s/")] == ["/s/Moved"]

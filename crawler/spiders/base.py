@@ -131,6 +131,7 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         page = self.page_of(response)
         request = _request(response)
+        asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
                 and request.meta.get("weak_link"):
             yield from self.refused_without_chksm(request, source, account)
@@ -144,11 +145,13 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.page(page.reason), source=source)
             # a short link (found, or the user's) to a page that names no article is settled
             # under its own URL
-            key = article_key(response.url) or self.index.link_key(request.url) \
-                or (ArticleKey(request.url) if request.meta.get("unknown_account")
+            key = article_key(response.url) or self.index.link_key(asked) \
+                or (ArticleKey(asked) if request.meta.get("unknown_account")
                     or named_by_user(source) else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
+                if asked != response.url:  # a link redirected to the page: settled with it
+                    yield LinkFound(asked, key)
             return
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
@@ -162,7 +165,7 @@ class WeChatSpider(scrapy.Spider):
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(own.tags) if own else [],
                           account=account.name if account else "",
-                          fetched_url=request.url)
+                          fetched_url=asked)
         yield from self.discovered(page, account)
 
     def _of_account(self, page: Article, account: Account) -> bool:
