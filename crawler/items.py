@@ -19,7 +19,7 @@ class ArticleItem:
     source: str = "url"
     tags: list[str] = field(default_factory=list)  # configured: the account's, or import's -a tags=
     account: str = ""  # the account of the accounts file it was found for
-    fetched_url: str = ""
+    fetched_url: str = ""  # the link it was fetched by, as its source gave it (before redirects)
     files: list[dict[str, Any]] = field(default_factory=list)
     images_incomplete: bool = False  # an image failed for a reason that may pass
     imported_page: SavedPage | None = None  # a saved page, kept as a capture when archived

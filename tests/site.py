@@ -178,7 +178,10 @@ class Site:
 
     def _album_json(self, query: str) -> Route:
         """One page of an album, as ``../shared/fixtures/wechat_album/*.json`` show it: numbers
-        as strings; items newest position first with ``is_reverse=1``, each with ``msgid``,
+        as strings; items newest position first (those pages were asked without
+        ``is_reverse``, by soda92/biao-short-novels' ``py_scripts/get_all_json.py``), oldest
+        first with ``is_reverse=1`` (qianfei11/WeChat-Album-Downloader asks so "from the first
+        article" and lists positions 1, 2, …), each with ``msgid``,
         ``itemidx``, ``pos_num``, ``key`` and an ``http://…&chksm=…#rd`` URL; ``begin_msgid``
         exclusive; ``continue_flag`` "1" while more follow in the direction read and
         ``reverse_continue_flag`` "1" on every page after the first; the first screen's
@@ -193,7 +196,7 @@ class Site:
             return Route(404, "text/plain", b"not found")
         arts = self.albums[album_id]
         positions = {(a.mid, a.idx): number for number, a in enumerate(arts, 1)}
-        ordered = list(reversed(arts)) if params.get("is_reverse") == "1" else list(arts)
+        ordered = list(arts) if params.get("is_reverse") == "1" else list(reversed(arts))
         count, begin = int(params.get("count", "10")), params.get("begin_msgid")
         start = 0
         if begin:

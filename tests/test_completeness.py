@@ -105,6 +105,22 @@ def test_an_album_of_the_same_size_whose_members_changed_is_read_whole(
     assert departed(archive, "3302") == {arts[5].mid}
 
 
+def test_a_new_member_of_an_album_that_lost_one_deep_inside_is_archived_in_that_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """WeChat lists an album newest position first unless asked ``is_reverse=1``, which lists
+    the oldest first: asked so, the first page stayed the oldest 20 when a member deep inside
+    was deleted and a new article joined on top, the count stayed 45, and the new article
+    waited for ``ALBUM_RECHECK_DAYS`` (and was lost if deleted meanwhile)."""
+    site, arts = served_album(wechat, "3312", 2247486201, 45)
+    archive = tmp_path / "archive"
+    album_crawl(site, "3312", archive)
+    new = site.serve([Art("2247486301", albums=("3312",), days_ago=0)])
+    site.albums["3312"] = arts[:22] + arts[23:] + new
+    album_crawl(site, "3312", archive)
+    assert new[0].mid in archived(archive)
+    assert departed(archive, "3312") == {arts[22].mid}
+
+
 def test_a_200_article_album_with_8_pages_in_flight_archives_200(wechat: MockWeChat,
                                                                  tmp_path: Path) -> None:
     site, arts = served_album(wechat, "3303", 2247483001, 200)

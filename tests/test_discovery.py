@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crawl
-from tests.mockserver import MockWeChat
+from tests.conftest import PAGES, crawl
+from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
 
@@ -265,3 +265,80 @@ def test_the_fetched_page_decides_whose_article_it_is_not_the_link(wechat: MockW
     assert archived_mids(tmp_path) == {entry.mid}
     posts = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "archive" / "_posts").glob("*.md"))
     assert posts.count(f"转载：{NAME}") == 1
+
+
+@pytest.mark.parametrize("first", ["article", "album", "import", "watch"])
+def test_a_page_archived_by_another_spider_still_leads_the_accounts_run_to_the_rest(
+        wechat: MockWeChat, tmp_path: Path, first: str) -> None:
+    """The account's one link archived first by ``crawl article`` (as the README's "Archive
+    one article" shows), by ``crawl album`` or from a saved page: the scheduled run does not
+    fetch an archived page again, so it never saw the page's albums and links, and found
+    nothing, for ever, saying "no source failed". A watched page (the watch fetches archived
+    pages) mends an archive made so before."""
+    site = Site(wechat)
+    linked = site.serve([Art("2247470701", days_ago=3)])[0]
+    members = site.serve(numbered(2247470711, 3, albums=("3701",), days_ago=2))
+    entry = site.serve([Art("2247470700", albums=("3701",), days_ago=1,
+                            links=(site.body_link(linked),))])[0]
+    album = site.album("3701", [*members, entry])
+    link = site.link(entry).replace("&amp;", "&")
+    archive = tmp_path / "archive"
+    if first == "album":
+        result = crawl("album", archive, "-a", f"url={album}")
+    elif first == "import":
+        saved = tmp_path / "entry.html"
+        saved.write_text(site.page(entry), encoding="utf-8")
+        result = crawl("import", archive, "-a", f"path={saved}")
+    else:
+        result = crawl("article", archive, "-a", f"url={link}")
+    assert result.returncode == 0, result.stderr
+    if first == "watch":  # an archive whose page was archived without recording its leads
+        with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+            db.execute("DELETE FROM albums")
+            db.execute("DELETE FROM album_articles")
+            db.execute("DELETE FROM links_to_follow")
+            db.execute("UPDATE watch SET checked = checked - 2 * 86400")  # due again
+        result = crawl("watch", archive, settings={"WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    crawl_accounts(wechat, tmp_path, f'urls = ["{link}"]\n')
+    assert archived_mids(tmp_path) == {art.mid for art in [entry, linked, *members]}
+
+
+def test_an_account_whose_link_was_corrected_is_found_by_its_new_link(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The accounts file first gave another account's article (a reprint of the account's
+    article, say) as the account's one link, and the run remembered that account's __biz
+    under the name; corrected to a short link of the account's own, the runs kept the old
+    __biz: the new page led nowhere (another account's, as far as they knew) and nothing of
+    the account was found, for ever, each run saying "no source failed"."""
+    site = Site(wechat)
+    wrong = Art("2247470801", biz=OTHER_BIZ, token="Wrong", days_ago=5)
+    site.article(wrong, nickname="别的号")
+    linked = site.serve([Art("2247470901", days_ago=3)])[0]
+    members = site.serve(numbered(2247470911, 3, albums=("3801",), days_ago=2))
+    entry = site.serve([Art("2247470900", token="Entry", albums=("3801",), days_ago=1,
+                            links=(site.body_link(linked),))])[0]
+    site.album("3801", [*members, entry])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(wrong)}"]\n')
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) >= {art.mid for art in [entry, linked, *members]}
+
+
+@pytest.mark.parametrize("deleted", [False, True], ids=["archived", "deleted"])
+def test_an_accounts_short_link_that_redirects_is_fetched_once_not_every_run(
+        wechat: MockWeChat, tmp_path: Path, deleted: bool) -> None:
+    """A short link WeChat answers with a redirect to the article's long link: the index
+    learned the long link it landed on, not the short one the accounts file gives, so every
+    run fetched the short link again (and an in-body one spent the budget of short links;
+    a deleted page said so at WARNING in every run)."""
+    site = Site(wechat)
+    entry = site.serve([Art("2247471000", days_ago=1)])[0]
+    if deleted:
+        site.pages[entry.path] = Route(200, "text/html; charset=utf-8",
+                                       (PAGES / "deleted.html").read_bytes())
+    moved = wechat.redirect("/s/Moved", site.link(entry).replace("&amp;", "&").removesuffix("#rd"))
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{moved}"]\n')
+    assert archived_mids(tmp_path) == (set() if deleted else {entry.mid})
+    assert [path for path, _ in wechat.hits("/s/")] == ["/s/Moved"]

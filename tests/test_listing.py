@@ -37,7 +37,7 @@ def item(mid: str) -> dict[str, str]:
 
 def test_album_json_is_asked_for_newest_first() -> None:
     assert FIRST == ("https://mp.weixin.qq.com/mp/appmsgalbum?action=getalbum&__biz=MzA%3D"
-                     "&album_id=77&count=2&is_reverse=1&f=json")
+                     "&album_id=77&count=2&f=json")
 
 
 def test_an_album_page_gives_links_as_given_its_count_and_the_next_page() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from crawler.config import Config
 from crawler.items import LinkFound, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
-from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
+from crawler.spiders.discovery import AlbumLead, LinkLead
 from crawler.tally import Stat
 from crawler.watcher import watch_requests
 from crawler.wechat.article import Article
@@ -62,10 +61,6 @@ class AccountsSpider(WeChatSpider):
     name = "accounts"
     Params = AccountsParams
     params: AccountsParams
-
-    @cached_property
-    def discovery(self) -> Discovery:
-        return Discovery(self.index, self.config, self.tally)
 
     async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
         for account in self.params.accounts:
@@ -120,7 +115,8 @@ class AccountsSpider(WeChatSpider):
                          article.account or article.biz)
 
     def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
-        if account is None:
+        if account is None:  # the watch's
+            yield from super().discovered(article, account)
             return
         for lead in self.discovery.leads(article, account):
             if isinstance(lead, AlbumLead):

@@ -31,6 +31,7 @@ from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, Stat
 from crawler.middlewares import Blocked
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
+from crawler.spiders.discovery import Discovery
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched
@@ -88,6 +89,10 @@ class WeChatSpider(scrapy.Spider):
     def albums(self) -> AlbumProgress:
         return AlbumProgress(self.index, self.config.album_recheck_days)
 
+    @cached_property
+    def discovery(self) -> Discovery:
+        return Discovery(self.index, self.config, self.tally)
+
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
                         refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
@@ -126,6 +131,7 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         page = self.page_of(response)
         request = _request(response)
+        asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
                 and request.meta.get("weak_link"):
             yield from self.refused_without_chksm(request, source, account)
@@ -141,11 +147,13 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.page(page.reason), source=source)
             # a short link (found, or the user's) to a page that names no article is settled
             # under its own URL
-            key = article_key(response.url) or self.index.link_key(request.url) \
-                or (ArticleKey(request.url) if request.meta.get("unknown_account")
+            key = article_key(response.url) or self.index.link_key(asked) \
+                or (ArticleKey(asked) if request.meta.get("unknown_account")
                     or named_by_user(source) else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
+                if asked != response.url:  # a link redirected to the page: settled with it
+                    yield LinkFound(asked, key)
             return
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
@@ -159,7 +167,7 @@ class WeChatSpider(scrapy.Spider):
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
                           tags=list(own.tags) if own else [],
                           account=account.name if account else "",
-                          fetched_url=request.url)
+                          fetched_url=asked)
         yield from self.discovered(page, account)
 
     def _of_account(self, page: Article, account: Account) -> bool:
@@ -210,7 +218,9 @@ class WeChatSpider(scrapy.Spider):
         return iter(())
 
     def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
-        """What a fetched article leads to: its albums, with ``-a follow_albums=true``."""
+        """What a fetched article leads to, for the scheduled runs (``Discovery.for_later``),
+        and its albums, read now with ``-a follow_albums=true``."""
+        yield from self.discovery.for_later(article)
         if self.follow_albums and article.biz:
             for album in article.albums:
                 request = self.album_request(album_url(self.config.wechat_base_url, article.biz,

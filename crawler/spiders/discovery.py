@@ -24,7 +24,7 @@ from crawler.store.index import SETTLED, Index
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
-from crawler.wechat.urls import album_id, article_ids_from_url, host_of
+from crawler.wechat.urls import ArticleKey, album_id, article_ids_from_url, host_of
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,22 @@ class Discovery:
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
     def account_biz(self, account: Account, article: Article | None = None) -> str:
-        """The account's ``__biz``: from the accounts file, else as found before under its
-        name, else that of an article its links led to before (its name may have changed
+        """The account's ``__biz``: from the accounts file, else that of an article its links
+        led to before, else as found before under its name (its links may have led to
+        another account's article before they were corrected; its name may have changed
         since), else that of ``article``, the first of its pages fetched (then remembered)."""
-        biz = account.biz or self.found.get(account.name) or self.index.account_biz(account.name)
-        if not biz:
-            biz = next((key.biz for key in map(self.index.article_of, account.urls)
-                        if key and key.biz), article.biz if article is not None else "")
-            if biz:
-                self.found[account.name] = self.unrecorded[account.name] = biz
-        return biz or ""
+        biz = account.biz or self.found.get(account.name)
+        if biz:
+            return biz
+        remembered = self.index.account_biz(account.name) or ""
+        biz = next((key.biz for key in map(self.index.article_of, account.urls)
+                    if key and key.biz), "") or remembered \
+            or (article.biz if article is not None else "")
+        if biz:
+            self.found[account.name] = biz
+            if biz != remembered:
+                self.unrecorded[account.name] = biz
+        return biz
 
     def learned(self, account: Account) -> Iterator[AccountFound]:
         """The account's ``__biz`` as learned this run, for the index (once)."""
@@ -85,7 +91,8 @@ class Discovery:
         """The albums and links an account's ``article`` leads to."""
         biz = self.account_biz(account, article)
         yield from self.learned(account)
-        if not biz or article.biz != biz:
+        if not biz or article.biz != biz:  # remembered all the same: the file may be corrected
+            yield from self.for_later(article)
             return
         yield from self._albums(article, biz)
         if self.config.follow_links != "none":
@@ -115,13 +122,33 @@ class Discovery:
             elif self._may_fetch_unknown():
                 yield LinkLead(link, unknown_account=True)
 
+    def for_later(self, article: Article) -> Iterator[StateRecord]:
+        """What a page archived for no account of the accounts file (``crawl article``,
+        ``album``, ``import``, the watch) leads to, recorded only: its account's albums and its links to
+        the account's articles not settled. A scheduled run never fetches an archived page
+        again, so it reads and follows these from the index, or never finds them."""
+        if not article.biz:
+            return
+        yield from (lead for lead in self._albums(article, article.biz)
+                    if isinstance(lead, AlbumFound))
+        for link in article.links:
+            if host_of(link) in self.config.article_hosts \
+                    and self._unsettled(self.index.article_of(link), article.biz):
+                yield LinkToFollow(link, article.biz)
+
+    def _unsettled(self, key: ArticleKey | None, biz: str) -> bool:
+        """Whether a link to ``key`` on a page of account ``biz`` is followed by later runs
+        too: a short link naming no article yet, or one to the account's article not settled."""
+        return key is None or key.biz == biz and self.index.article_state(key) not in SETTLED
+
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
             key = self.index.article_of(link)
-            if key is None:
+            if self._unsettled(key, biz):
                 yield LinkToFollow(link, biz)
+            if key is None:
                 if self._may_fetch_unknown():
                     yield LinkLead(link, unknown_account=True)
                 continue
@@ -129,8 +156,6 @@ class Discovery:
                 yield from self.foreign(key, key.biz, biz, account)
                 if self.config.follow_links != "all":
                     continue
-            elif self.index.article_state(key) not in SETTLED:
-                yield LinkToFollow(link, biz)
             self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
 

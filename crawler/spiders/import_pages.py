@@ -18,7 +18,7 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.config import Config
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.tally import Stat
@@ -79,7 +79,7 @@ class ImportSpider(WeChatSpider):
         # engine would end it only at its next heartbeat, seconds later.
         yield scrapy.Request("data:,", callback=self.read_pages, dont_filter=True)
 
-    def read_pages(self, response: Response) -> Iterator[ArticleItem]:
+    def read_pages(self, response: Response) -> Iterator[ArticleItem | StateRecord]:
         # What the progress line and the exit status count: pages, not requests.
         self.tally.set(Stat.IMPORT_PAGES, len(self.params.pages))
         self.tally.set(Stat.ARTICLES_REQUESTED, len(self.params.pages))
@@ -107,6 +107,7 @@ class ImportSpider(WeChatSpider):
                                  f"{saved.saved_at:%Y-%m-%d %H:%M %z}", f"{page.published:%Y-%m-%d}")
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
                               tags=list(self.params.tags), imported_page=saved)
+            yield from self.discovered(page, None)
 
     def _refuse(self, why: str) -> None:
         self.logger.warning("Not imported: %s", why)

@@ -76,8 +76,10 @@ class AlbumPage:
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
                    begin_itemidx: str = "") -> str:
     """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``),
-    newest position first (``is_reverse=1``). ``begin_msgid``/``begin_itemidx`` name the last
-    item of the page before (the next page starts after it)."""
+    newest position first: asked without ``is_reverse``, as the real pages were
+    (``is_reverse=1`` lists the oldest first, and a first page of the oldest hides a change on
+    top). ``begin_msgid``/``begin_itemidx`` name the last item of the page before (the next
+    page starts after it)."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     # An album id is a number and a __biz base64: the README's placeholder (…) is neither.
@@ -87,7 +89,7 @@ def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
         raise ListingError("not an album URL (…/mp/appmsgalbum?__biz=<the account's id>&album_id="
                            f"<a number>, as the album's link in WeChat gives them): {album_url!r}")
     params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
-              "count": str(count), "is_reverse": "1", "f": "json"}
+              "count": str(count), "f": "json"}
     if begin_msgid:
         params.update(begin_msgid=begin_msgid, begin_itemidx=begin_itemidx or "1")
     return urlunsplit((parts.scheme, parts.netloc, "/mp/appmsgalbum", urlencode(params), ""))
