@@ -8,6 +8,7 @@ Ruby's kramdown comes with Debian's ``jekyll`` package.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from types import TracebackType
@@ -56,7 +57,8 @@ class Kramdown:
     def close(self) -> str:
         """End the process; what it said on stderr."""
         if self.process.stdin is not None and not self.process.stdin.closed:
-            self.process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # what a dead process was sent is unread
+                self.process.stdin.close()
         said = self.process.stderr.read() if self.process.stderr is not None else ""
         self.process.wait(timeout=30)
         for stream in (self.process.stdout, self.process.stderr):
