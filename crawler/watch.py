@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from crawler.store.posts import PostError, distinct_images, visible_text
+from crawler.store.posts import WECHAT_BLOCK, PostError, distinct_images, visible_text
 from crawler.wechat.article import Article
 
 # What WeChat answered (``PageReason`` values) → the post's ``status:``.
@@ -28,9 +28,6 @@ NOTICES = {"deleted": "*原文已于 {} 被发布者删除，此为存档。*",
 _KEYS = ("status", "gone_since", "updated", "versions")
 _KEY_LINE = re.compile(r"^ +(?:" + "|".join(_KEYS) + r"): .*\n", re.MULTILINE)
 _KEY_VALUE = re.compile(r"^ +(" + "|".join(_KEYS) + r"): (\S+)$", re.MULTILINE)
-# The ``wechat:`` block, where the keys go: not after a key a person added below it, and
-# indented as its lines are (a person may have indented the front matter otherwise).
-_WECHAT_BLOCK = re.compile(r"^wechat:\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _ANSWERS = {status: answer for answer, status in STATUSES.items()}
 _NOTICE_LINE = re.compile(r"\*原文已于 \d{4}-\d\d-\d\d (?:被发布者删除|因违规被平台删除)，此为存档。\*\n\n?")
 _QUOTE_END = "</p></blockquote>\n\n"
@@ -97,7 +94,7 @@ class WatchState:
     def of_post(cls, post: str) -> WatchState:
         """The state ``post`` says (its ``keys``): what an index rebuilt from the posts
         knows of the watch."""
-        block = _WECHAT_BLOCK.search(post, 0, post.find("\n---\n", 3) + 1)
+        block = WECHAT_BLOCK.search(post, 0, post.find("\n---\n", 3) + 1)
         found = dict(_KEY_VALUE.findall(block.group() if block else ""))
         since = found.get("gone_since")
         answer = _ANSWERS.get(found.get("status", "")) if since else None
@@ -114,7 +111,7 @@ def mark(post: str, state: WatchState) -> str:
     end = post.find("\n---\n", 3) + 1
     if not post.startswith("---\n") or end <= 0:
         raise PostError("no front matter between --- lines at the top")
-    block = _WECHAT_BLOCK.search(post, 0, end)
+    block = WECHAT_BLOCK.search(post, 0, end)
     at, indent = (block.end(), block.group(1) or "    ") if block else (end, "    ")
     post = post[:at] + "".join(f"{indent}{line.lstrip()}\n" for line in state.keys()) + post[at:]
     notice = state.notice()
@@ -132,7 +129,7 @@ def unmark(post: str) -> str:
     if end <= 0:
         return post
     head, rest = post[:end], post[end:]
-    block = _WECHAT_BLOCK.search(head)
+    block = WECHAT_BLOCK.search(head)
     if block:
         head = head[:block.start()] + _KEY_LINE.sub("", block.group()) + head[block.end():]
     at = rest.find(_QUOTE_END)

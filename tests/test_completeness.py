@@ -474,6 +474,23 @@ def test_after_the_index_was_lost_an_article_with_a_long_front_matter_keeps_its_
     assert posts(archive) == before
 
 
+def test_after_the_index_was_lost_a_post_a_person_indented_otherwise_keeps_its_article(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A front matter an editor's formatter indented with two spaces still says whose post
+    the file is: the article is not given a second post, and its publish time is known."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247486131")])
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    text = post.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    post.write_text(re.sub(r"(?m)^    ", "  ", head) + "\n---\n" + body, encoding="utf-8")
+    (archive / ".state" / "index.sqlite").unlink()  # as the error of a damaged one advises
+    assert crawl("article", archive, "-a", f"url={site.link(art)}").returncode == 0
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [post.name]
+
+
 def test_rebuild_brings_back_with_its_tags_a_post_the_index_knows_only_from_the_posts(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)

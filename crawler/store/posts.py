@@ -18,8 +18,9 @@ from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import Article
 
-_URL_LINE = re.compile(r"^    url: (.+)$", re.MULTILINE)
-_PUBLISHED_LINE = re.compile(r"^    published: (\S+)$", re.MULTILINE)
+# The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
+# written; a person's editor may have made it two).
+WECHAT_BLOCK = re.compile(r"^wechat:\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 # What Ruby's String#split splits a string of tags at: ASCII whitespace only.
 _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
@@ -115,17 +116,19 @@ def archived_identity(path: Path) -> tuple[str | None, int | None]:
     parsing YAML: enough to rebuild a lost index. Looked for in the front matter, however
     long (a title may be thousands of characters), and not below it."""
     text = read_post(path)
-    head = text[:text.find("\n---\n", 3) + 1]
-    match, published = _URL_LINE.search(head), _PUBLISHED_LINE.search(head)
+    block = WECHAT_BLOCK.search(text, 0, text.find("\n---\n", 3) + 1)
+    keys = dict(re.findall(rf"^{block.group(1)}(url|published): (.+)$", block.group(), re.MULTILINE)) \
+        if block and block.group(1) else {}
     url = None
-    if match:
-        value = match.group(1).strip()
+    if "url" in keys:
+        value = keys["url"].strip()
         try:
             url = json.loads(value) if value.startswith('"') else value
         except ValueError:
             raise PostError(f"{path}: wechat.url is not readable: {value[:80]!r}") from None
     try:
-        stamp = int(datetime.fromisoformat(published.group(1)).timestamp()) if published else None
+        stamp = int(datetime.fromisoformat(keys["published"].strip()).timestamp()) \
+            if "published" in keys else None
     except ValueError:
         stamp = None
     return url, stamp
