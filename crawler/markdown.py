@@ -557,16 +557,14 @@ class _Bold:
                     pass
                 elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
                     child.tag = "b"
-                elif bold:
-                    child.tag = "span" if child.tag in self._MARKUP else child.tag
-                    if child.text and child.text.strip():
+                else:
+                    if child.tag in self._MARKUP:  # only then: a name like "s<p" is not set
+                        child.tag = "span"
+                    if bold and child.text and child.text.strip():
                         child.insert(0, _bold(child, child.text))
                         child.text = None
-                    below.append((child, True))
-                else:
-                    child.tag = "span" if child.tag in self._MARKUP else child.tag
-                    if child in self.holding:
-                        below.append((child, False))
+                    if bold or child in self.holding:
+                        below.append((child, bold))
                 if shown and child.tail and child.tail.strip():
                     child.addnext(_bold(child, child.tail))
                     child.tail = None

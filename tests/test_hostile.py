@@ -112,6 +112,13 @@ def test_attribute_names_lxml_cannot_look_up_are_dropped() -> None:
     assert "正文" in markdown and "二" in markdown
 
 
+def test_a_tag_name_lxml_cannot_set_again_is_converted() -> None:
+    """"<s<p" parses as an element named "s<p", a name lxml refuses when set: setting it
+    again, unchanged, raised ValueError (found by the fuzz test)."""
+    body = '<p>前<s<p style="font-weight: bold">粗</p>后</p>'
+    assert "前**粗**" in to_markdown(parsed(page(body)), {})
+
+
 @pytest.mark.parametrize("odd", ["\x01", "\x1f", "\ufffe", "\uffff"])
 def test_characters_xml_has_no_place_for_are_gone_from_a_page_given_as_bytes(odd: str) -> None:
     """A page arrives as UTF-8 bytes; what XML refuses is found in them (not in the decoded
