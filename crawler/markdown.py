@@ -505,7 +505,7 @@ def _lean(root: etree._Element) -> str:
             element.tag = "wx-formula"
     _embolden(root)
     etree.strip_tags(root, "span", "font")
-    _join_adjacent_italics(root)
+    _join_adjacent_emphasis(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
@@ -625,12 +625,18 @@ def _span(cell: etree._Element, name: str) -> int:
     return max(1, min(1000, int(value))) if _NUMBER.fullmatch(value) else 1
 
 
-def _join_adjacent_italics(root: etree._Element) -> None:
+def _join_adjacent_emphasis(root: etree._Element) -> None:
     """Italics right after italics, nothing between, made one: kramdown reads ``*a**b*`` as
-    one, its ``**`` shown (bold beside bold, ``**a****b**``, reads as two)."""
-    for element in list(root.iter("em", "i")):
+    one, its ``**`` shown; bold beside bold too: it reads ``**a****b**`` as two, but not
+    in italics, ``***a****b**c*``."""
+    for kind in (("em", "i"), ("strong", "b")):
+        _join_adjacent(root, kind)
+
+
+def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
+    for element in list(root.iter(*kind)):
         before, parent = element.getprevious(), element.getparent()
-        if before is None or parent is None or before.tag not in ("em", "i") or before.tail:
+        if before is None or parent is None or before.tag not in kind or before.tail:
             continue
         if len(before):
             before[-1].tail = (before[-1].tail or "") + (element.text or "")

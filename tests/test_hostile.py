@@ -348,6 +348,10 @@ SHOWN_AS_TEXT = [
     ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
     # italics beside italics: kramdown read "*防骗**提醒*" as one, its "**" shown
     ("<p><em>防骗</em><i>提醒</i>，<em>别</em><em>信</em></p>", "防骗提醒，别信", {"em"}),
+    # and bold beside bold in italics: "***甲****乙**丙*", its "**" shown (as the page's
+    # styles make it of two bold runs side by side)
+    ('<p><em><strong>甲</strong><span style="font-weight: bold">乙</span>丙</em></p>', "甲乙丙",
+     {"em", "strong"}),
     # code whose text starts as a block would: it was written as it is, its HTML raw
     ("<p><code>|&lt;script&gt;alert(1)&lt;/script&gt;</code></p>",
      "|<script>alert(1)</script>", {"code"}),
