@@ -510,7 +510,7 @@ def _lean(root: etree._Element) -> str:
             element.tag = "wx-formula"
     _embolden(root)
     etree.strip_tags(root, "span", "font")
-    _join_adjacent_italics(root)
+    _join_adjacent_emphasis(root)
     for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
@@ -562,16 +562,14 @@ class _Bold:
                     pass
                 elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
                     child.tag = "b"
-                elif bold:
-                    child.tag = "span" if child.tag in self._MARKUP else child.tag
-                    if child.text and child.text.strip():
+                else:
+                    if child.tag in self._MARKUP:  # only then: a name like "s<p" is not set
+                        child.tag = "span"
+                    if bold and child.text and child.text.strip():
                         child.insert(0, _bold(child, child.text))
                         child.text = None
-                    below.append((child, True))
-                else:
-                    child.tag = "span" if child.tag in self._MARKUP else child.tag
-                    if child in self.holding:
-                        below.append((child, False))
+                    if bold or child in self.holding:
+                        below.append((child, bold))
                 if shown and child.tail and child.tail.strip():
                     child.addnext(_bold(child, child.tail))
                     child.tail = None
@@ -632,12 +630,18 @@ def _span(cell: etree._Element, name: str) -> int:
     return max(1, min(1000, int(value))) if _NUMBER.fullmatch(value) else 1
 
 
-def _join_adjacent_italics(root: etree._Element) -> None:
+def _join_adjacent_emphasis(root: etree._Element) -> None:
     """Italics right after italics, nothing between, made one: kramdown reads ``*a**b*`` as
-    one, its ``**`` shown (bold beside bold, ``**a****b**``, reads as two)."""
-    for element in list(root.iter("em", "i")):
+    one, its ``**`` shown; bold beside bold too: it reads ``**a****b**`` as two, but not
+    in italics, ``***a****b**c*``."""
+    for kind in (("em", "i"), ("strong", "b")):
+        _join_adjacent(root, kind)
+
+
+def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
+    for element in list(root.iter(*kind)):
         before, parent = element.getprevious(), element.getparent()
-        if before is None or parent is None or before.tag not in ("em", "i") or before.tail:
+        if before is None or parent is None or before.tag not in kind or before.tail:
             continue
         if len(before):
             before[-1].tail = (before[-1].tail or "") + (element.text or "")

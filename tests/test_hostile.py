@@ -112,6 +112,13 @@ def test_attribute_names_lxml_cannot_look_up_are_dropped() -> None:
     assert "正文" in markdown and "二" in markdown
 
 
+def test_a_tag_name_lxml_cannot_set_again_is_converted() -> None:
+    """"<s<p" parses as an element named "s<p", a name lxml refuses when set: setting it
+    again, unchanged, raised ValueError (found by the fuzz test)."""
+    body = '<p>前<s<p style="font-weight: bold">粗</p>后</p>'
+    assert "前**粗**" in to_markdown(parsed(page(body)), {})
+
+
 @pytest.mark.parametrize("odd", ["\x01", "\x1f", "\ufffe", "\uffff"])
 def test_characters_xml_has_no_place_for_are_gone_from_a_page_given_as_bytes(odd: str) -> None:
     """A page arrives as UTF-8 bytes; what XML refuses is found in them (not in the decoded
@@ -341,6 +348,10 @@ SHOWN_AS_TEXT = [
     ("<p>转义写作<u>&amp;</u>lt;，或<u>&amp;am</u>p;</p>", "转义写作&lt;，或&amp;", set()),
     # italics beside italics: kramdown read "*防骗**提醒*" as one, its "**" shown
     ("<p><em>防骗</em><i>提醒</i>，<em>别</em><em>信</em></p>", "防骗提醒，别信", {"em"}),
+    # and bold beside bold in italics: "***甲****乙**丙*", its "**" shown (as the page's
+    # styles make it of two bold runs side by side)
+    ('<p><em><strong>甲</strong><span style="font-weight: bold">乙</span>丙</em></p>', "甲乙丙",
+     {"em", "strong"}),
     # code whose text starts as a block would: it was written as it is, its HTML raw
     ("<p><code>|&lt;script&gt;alert(1)&lt;/script&gt;</code></p>",
      "|<script>alert(1)</script>", {"code"}),
