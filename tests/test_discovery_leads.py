@@ -14,7 +14,7 @@ import pytest
 from crawler.accounts import Account
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
-from crawler.store.index import Index
+from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
@@ -101,3 +101,16 @@ def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
     leads = list(discovery(index).leads(replace(page, biz=OTHER), Account("测试", biz=OWN)))
     assert not any(isinstance(lead, (AlbumLead, LinkLead)) for lead in leads)
     assert {lead.biz for lead in leads if isinstance(lead, (AlbumFound, LinkToFollow))} == {OTHER}
+
+
+def test_a_page_archived_for_no_account_records_its_own_albums_and_unsettled_links_only(
+        index: Index) -> None:
+    index.add_article(f"{OWN}:3:1", link(OWN, 3), "3.md", ArticleState.ARCHIVED)
+    page = article(albums=(Album("301", "防骗"),),
+                   album_links=(f"{HOST}/mp/appmsgalbum?__biz={OTHER}&album_id=303",),
+                   links=(link(OWN, 2), link(OWN, 3), link(OTHER, 7), f"{HOST}/s/Short",
+                          "https://example.org/s/Elsewhere"))
+    records = list(discovery(index).for_later(page))
+    assert records == [AlbumFound("301", OWN, "防骗", member=f"{OWN}:1:1"),
+                       LinkToFollow(link(OWN, 2), OWN), LinkToFollow(f"{HOST}/s/Short", OWN)]
+    assert list(discovery(index).for_later(replace(page, biz=""))) == []
