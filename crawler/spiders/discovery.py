@@ -124,9 +124,10 @@ class Discovery:
 
     def for_later(self, article: Article) -> Iterator[StateRecord]:
         """What a page archived for no account of the accounts file (``crawl article``,
-        ``album``, ``import``, the watch) leads to, recorded only: its account's albums and its links to
-        the account's articles not settled. A scheduled run never fetches an archived page
-        again, so it reads and follows these from the index, or never finds them."""
+        ``album``, ``import``, the watch), or for an account it is not of, leads to, recorded
+        only (under the page's own ``__biz``): its account's albums and its links to the
+        account's articles not settled. A scheduled run never fetches an archived page again,
+        so it reads and follows these from the index, or never finds them."""
         if not article.biz:
             return
         yield from (lead for lead in self._albums(article, article.biz)
