@@ -97,6 +97,8 @@ class Discovery:
         yield from self._albums(article, biz)
         if self.config.follow_links != "none":
             yield from self._links(article, account, biz)
+        else:  # recorded all the same: the page is not fetched again once links are followed
+            yield from self._to_follow(article, biz)
 
     def _albums(self, article: Article, biz: str) -> Iterator[Lead]:
         for album in article.albums:
@@ -132,10 +134,15 @@ class Discovery:
             return
         yield from (lead for lead in self._albums(article, article.biz)
                     if isinstance(lead, AlbumFound))
+        yield from self._to_follow(article, article.biz)
+
+    def _to_follow(self, article: Article, biz: str) -> Iterator[LinkToFollow]:
+        """The links on ``article``, a page of account ``biz``, that later runs follow,
+        recorded only."""
         for link in article.links:
             if host_of(link) in self.config.article_hosts \
-                    and self._unsettled(self.index.article_of(link), article.biz):
-                yield LinkToFollow(link, article.biz)
+                    and self._unsettled(self.index.article_of(link), biz):
+                yield LinkToFollow(link, biz)
 
     def _unsettled(self, key: ArticleKey | None, biz: str) -> bool:
         """Whether a link to ``key`` on a page of account ``biz`` is followed by later runs
