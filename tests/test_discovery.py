@@ -361,3 +361,26 @@ def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_
                                  "FOLLOW_LINKS": follow})
         assert result.returncode == 0, result.stderr
         assert (linked.mid in archived_mids(tmp_path)) is (follow != "none")
+
+
+def test_an_article_of_another_account_of_the_file_that_only_a_link_leads_to_is_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Two accounts of the accounts file; the first one's page links to an article of the
+    second that nothing of the second leads to (no album, no link): the link was recorded as
+    another account's and the article never fetched, though both accounts are archived."""
+    site = Site(wechat)
+    theirs = Art("2247471201", biz=OTHER_BIZ, days_ago=3)
+    other_entry = Art("2247471200", biz=OTHER_BIZ, token="OtherEntry", days_ago=2)
+    for art in (theirs, other_entry):
+        site.article(art, nickname="别的号")
+    entry = site.serve([Art("2247471210", token="Entry", days_ago=1,
+                            links=(site.body_link(theirs),))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n'
+                        f'[[account]]\nname = "别的号"\nurls = ["{site.short(other_entry)}"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid, other_entry.mid, theirs.mid}

@@ -140,22 +140,23 @@ class Discovery:
         """The links on ``article``, a page of account ``biz``, that later runs follow,
         recorded only."""
         for link in article.links:
-            if host_of(link) in self.config.article_hosts \
-                    and self._unsettled(self.index.article_of(link), biz):
-                yield LinkToFollow(link, biz)
+            if host_of(link) in self.config.article_hosts:
+                yield from self._later(link, self.index.article_of(link), biz)
 
-    def _unsettled(self, key: ArticleKey | None, biz: str) -> bool:
-        """Whether a link to ``key`` on a page of account ``biz`` is followed by later runs
-        too: a short link naming no article yet, or one to the account's article not settled."""
-        return key is None or key.biz == biz and self.index.article_state(key) not in SETTLED
+    def _later(self, link: str, key: ArticleKey | None, biz: str) -> Iterator[LinkToFollow]:
+        """A link to ``key`` on a page of account ``biz``, followed by later runs of the
+        account it names until its article is settled: another account's is that account's
+        to follow when it is in the accounts file, and a short link naming no article yet is
+        taken for the page's account's until fetched."""
+        if key is None or self.index.article_state(key) not in SETTLED:
+            yield LinkToFollow(link, (key and key.biz) or biz)
 
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
             key = self.index.article_of(link)
-            if self._unsettled(key, biz):
-                yield LinkToFollow(link, biz)
+            yield from self._later(link, key, biz)
             if key is None:
                 if self._may_fetch_unknown():
                     yield LinkLead(link, unknown_account=True)
