@@ -363,18 +363,20 @@ def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_
         assert (linked.mid in archived_mids(tmp_path)) is (follow != "none")
 
 
+@pytest.mark.parametrize("short", [False, True], ids=["long", "short"])
 def test_an_article_of_another_account_of_the_file_that_only_a_link_leads_to_is_archived(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+        wechat: MockWeChat, tmp_path: Path, short: bool) -> None:
     """Two accounts of the accounts file; the first one's page links to an article of the
     second that nothing of the second leads to (no album, no link): the link was recorded as
-    another account's and the article never fetched, though both accounts are archived."""
+    another account's (a short one once its page said so) and the article never fetched for
+    its account, though both accounts are archived."""
     site = Site(wechat)
-    theirs = Art("2247471201", biz=OTHER_BIZ, days_ago=3)
+    theirs = Art("2247471201", biz=OTHER_BIZ, token="Theirs", days_ago=3)
     other_entry = Art("2247471200", biz=OTHER_BIZ, token="OtherEntry", days_ago=2)
     for art in (theirs, other_entry):
         site.article(art, nickname="别的号")
     entry = site.serve([Art("2247471210", token="Entry", days_ago=1,
-                            links=(site.body_link(theirs),))])[0]
+                            links=(site.short(theirs) if short else site.body_link(theirs),))])[0]
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n'
                         f'[[account]]\nname = "别的号"\nurls = ["{site.short(other_entry)}"]\n',
