@@ -9,7 +9,9 @@ image post's shared article is followed when it is the account's: its ``__biz`` 
 (the page records its own short link, so another page's short link to it costs nothing),
 or, for a short ``/s/<token>`` link, the page it leads to does (at most
 ``FOLLOW_LINKS_PER_RUN`` such links a run). Other accounts' links are recorded, and
-followed only with ``FOLLOW_LINKS=all``; ``FOLLOW_LINKS=none`` follows no link.
+followed only with ``FOLLOW_LINKS=all`` (or by their own account's runs, when it is in the
+accounts file); ``FOLLOW_LINKS=none`` follows no link. A page is never fetched again once
+archived, so what it leads to is recorded whichever spider fetched it (``for_later``).
 """
 
 from __future__ import annotations
