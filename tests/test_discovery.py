@@ -342,3 +342,47 @@ def test_an_accounts_short_link_that_redirects_is_fetched_once_not_every_run(
         crawl_accounts(wechat, tmp_path, f'urls = ["{moved}"]\n')
     assert archived_mids(tmp_path) == (set() if deleted else {entry.mid})
     assert [path for path, _ in wechat.hits("/s/")] == ["/s/Moved"]
+
+
+def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_lifted(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """``FOLLOW_LINKS=none`` for a while (fewer requests), then the default: the pages
+    archived meanwhile are not fetched again, and their links were never recorded."""
+    site = Site(wechat)
+    linked = site.serve([Art("2247471101", days_ago=3)])[0]
+    entry = site.serve([Art("2247471100", token="Entry", days_ago=1,
+                            links=(site.body_link(linked),))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    for follow in ("none", "account"):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                                 "FOLLOW_LINKS": follow})
+        assert result.returncode == 0, result.stderr
+        assert (linked.mid in archived_mids(tmp_path)) is (follow != "none")
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["long", "short"])
+def test_an_article_of_another_account_of_the_file_that_only_a_link_leads_to_is_archived(
+        wechat: MockWeChat, tmp_path: Path, short: bool) -> None:
+    """Two accounts of the accounts file; the first one's page links to an article of the
+    second that nothing of the second leads to (no album, no link): the link was recorded as
+    another account's (a short one once its page said so) and the article never fetched for
+    its account, though both accounts are archived."""
+    site = Site(wechat)
+    theirs = Art("2247471201", biz=OTHER_BIZ, token="Theirs", days_ago=3)
+    other_entry = Art("2247471200", biz=OTHER_BIZ, token="OtherEntry", days_ago=2)
+    for art in (theirs, other_entry):
+        site.article(art, nickname="别的号")
+    entry = site.serve([Art("2247471210", token="Entry", days_ago=1,
+                            links=(site.short(theirs) if short else site.body_link(theirs),))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n'
+                        f'[[account]]\nname = "别的号"\nurls = ["{site.short(other_entry)}"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive",
+                       settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+        assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid, other_entry.mid, theirs.mid}

@@ -14,7 +14,7 @@ import pytest
 from crawler.accounts import Account
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
-from crawler.store.index import Index
+from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
@@ -97,7 +97,24 @@ def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
     page = article(links=(link(OWN, 2),), albums=(Album("301", "防骗"),))
     assert not any(isinstance(lead, LinkLead) for lead in
                    discovery(index, FOLLOW_LINKS="none").leads(page, Account("测试", biz=OWN)))
-    # recorded under its own account only, for when the accounts file is corrected
+    # recorded only, each under its account, for when the accounts file is corrected
     leads = list(discovery(index).leads(replace(page, biz=OTHER), Account("测试", biz=OWN)))
     assert not any(isinstance(lead, (AlbumLead, LinkLead)) for lead in leads)
-    assert {lead.biz for lead in leads if isinstance(lead, (AlbumFound, LinkToFollow))} == {OTHER}
+    assert [lead.biz for lead in leads if isinstance(lead, AlbumFound)] == [OTHER]
+    assert [lead for lead in leads if isinstance(lead, LinkToFollow)] == [
+        LinkToFollow(link(OWN, 2), OWN)]
+
+
+def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_only(
+        index: Index) -> None:
+    index.add_article(f"{OWN}:3:1", link(OWN, 3), "3.md", ArticleState.ARCHIVED)
+    page = article(albums=(Album("301", "防骗"),),
+                   album_links=(f"{HOST}/mp/appmsgalbum?__biz={OTHER}&album_id=303",),
+                   links=(link(OWN, 2), link(OWN, 3), link(OTHER, 7), f"{HOST}/s/Short",
+                          "https://example.org/s/Elsewhere"))
+    records = list(discovery(index).for_later(page))
+    # another account's link is that account's to follow, should it be in the accounts file
+    assert records == [AlbumFound("301", OWN, "防骗", member=f"{OWN}:1:1"),
+                       LinkToFollow(link(OWN, 2), OWN), LinkToFollow(link(OTHER, 7), OTHER),
+                       LinkToFollow(f"{HOST}/s/Short", OWN)]
+    assert list(discovery(index).for_later(replace(page, biz=""))) == []

@@ -21,7 +21,7 @@ from scrapy.http.request import CookiesT
 
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
-from crawler.items import LinkFound, StateRecord
+from crawler.items import LinkFound, LinkToFollow, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, LinkLead
@@ -105,10 +105,13 @@ class AccountsSpider(WeChatSpider):
 
     def declined(self, article: Article, response: Response,
                  account: Account | None) -> Iterator[StateRecord]:
-        """Another account's page: its link is remembered, so it is not fetched again."""
+        """Another account's page: its link is remembered, so it is not fetched again by
+        this account, and left to that account's runs (should it be in the accounts file)."""
         request = response.request
         assert request is not None and account is not None  # as ``accepts`` found them
-        yield LinkFound(request.meta.get("redirect_urls", [request.url])[0], article.key)
+        asked = request.meta.get("redirect_urls", [request.url])[0]
+        yield LinkFound(asked, article.key)
+        yield LinkToFollow(asked, article.biz)
         yield from self.discovery.foreign(article.key, article.biz,
                                           self.discovery.account_biz(account), account)
         self.logger.info("Not archived: %s is another account's article (%s)", response.url,

@@ -9,7 +9,9 @@ image post's shared article is followed when it is the account's: its ``__biz`` 
 (the page records its own short link, so another page's short link to it costs nothing),
 or, for a short ``/s/<token>`` link, the page it leads to does (at most
 ``FOLLOW_LINKS_PER_RUN`` such links a run). Other accounts' links are recorded, and
-followed only with ``FOLLOW_LINKS=all``; ``FOLLOW_LINKS=none`` follows no link.
+followed only with ``FOLLOW_LINKS=all`` (or by their own account's runs, when it is in the
+accounts file); ``FOLLOW_LINKS=none`` follows no link. A page is never fetched again once
+archived, so what it leads to is recorded whichever spider fetched it (``for_later``).
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ class Discovery:
         yield from self._albums(article, biz)
         if self.config.follow_links != "none":
             yield from self._links(article, account, biz)
+        else:  # recorded all the same: the page is not fetched again once links are followed
+            yield from self._to_follow(article, biz)
 
     def _albums(self, article: Article, biz: str) -> Iterator[Lead]:
         for album in article.albums:
@@ -124,30 +128,37 @@ class Discovery:
 
     def for_later(self, article: Article) -> Iterator[StateRecord]:
         """What a page archived for no account of the accounts file (``crawl article``,
-        ``album``, ``import``, the watch) leads to, recorded only: its account's albums and its links to
-        the account's articles not settled. A scheduled run never fetches an archived page
-        again, so it reads and follows these from the index, or never finds them."""
+        ``album``, ``import``, the watch), or for an account it is not of, leads to, recorded
+        only (under the page's own ``__biz``): its account's albums and its links to the
+        account's articles not settled. A scheduled run never fetches an archived page again,
+        so it reads and follows these from the index, or never finds them."""
         if not article.biz:
             return
         yield from (lead for lead in self._albums(article, article.biz)
                     if isinstance(lead, AlbumFound))
-        for link in article.links:
-            if host_of(link) in self.config.article_hosts \
-                    and self._unsettled(self.index.article_of(link), article.biz):
-                yield LinkToFollow(link, article.biz)
+        yield from self._to_follow(article, article.biz)
 
-    def _unsettled(self, key: ArticleKey | None, biz: str) -> bool:
-        """Whether a link to ``key`` on a page of account ``biz`` is followed by later runs
-        too: a short link naming no article yet, or one to the account's article not settled."""
-        return key is None or key.biz == biz and self.index.article_state(key) not in SETTLED
+    def _to_follow(self, article: Article, biz: str) -> Iterator[LinkToFollow]:
+        """The links on ``article``, a page of account ``biz``, that later runs follow,
+        recorded only."""
+        for link in article.links:
+            if host_of(link) in self.config.article_hosts:
+                yield from self._later(link, self.index.article_of(link), biz)
+
+    def _later(self, link: str, key: ArticleKey | None, biz: str) -> Iterator[LinkToFollow]:
+        """A link to ``key`` on a page of account ``biz``, followed by later runs of the
+        account it names until its article is settled: another account's is that account's
+        to follow when it is in the accounts file, and a short link naming no article yet is
+        taken for the page's account's until fetched."""
+        if key is None or self.index.article_state(key) not in SETTLED:
+            yield LinkToFollow(link, (key and key.biz) or biz)
 
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
             if host_of(link) not in self.config.article_hosts:
                 continue
             key = self.index.article_of(link)
-            if self._unsettled(key, biz):
-                yield LinkToFollow(link, biz)
+            yield from self._later(link, key, biz)
             if key is None:
                 if self._may_fetch_unknown():
                     yield LinkLead(link, unknown_account=True)

@@ -307,9 +307,11 @@ class Index:
             f"{_SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
 
     def follow_later(self, url: str, biz: str) -> None:
-        """Remember a link on a page of account ``biz``, followed by every run until its
-        article is settled."""
-        self._db.execute("INSERT OR IGNORE INTO links_to_follow VALUES (?, ?, ?)",
+        """Remember a link to an article of account ``biz``, followed by every run of that
+        account until its article is settled (a short link, taken for the account of the page
+        it was on, is given to another account once its page says so)."""
+        self._db.execute("INSERT INTO links_to_follow VALUES (?, ?, ?) "
+                         "ON CONFLICT(url) DO UPDATE SET biz = excluded.biz",
                          (url, biz, article_key(url) or ""))
 
     def links_to_follow(self, biz: str) -> list[str]:
