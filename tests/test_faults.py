@@ -504,3 +504,11 @@ def test_an_index_that_cannot_be_read_in_a_listing_is_one_line_and_a_failed_run(
                      r"run: database disk image is malformed", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
     assert "FAILED: the index could not be read" in result.stderr
+
+
+def test_an_empty_answer_is_one_line_that_reads(wechat: MockWeChat, tmp_path: Path) -> None:
+    """It said "Not archived: URL is the page is empty or not HTML"."""
+    url = wechat.page("/s/EmptyAnswer", "")
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert f"WARNING: Not archived: {url} is not an article page (empty or not HTML)" in result.stderr, \
+        result.stderr
