@@ -111,6 +111,23 @@ def test_a_bad_log_level_is_one_line_before_scrapy_starts(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("name, place, says", [
+    ("LOG_FILE", "logs/crawl.log", "-s LOG_FILE= takes a file in a folder that exists"),
+    ("LOG_FILE", ".", "-s LOG_FILE= takes a file in a folder that exists"),
+    ("JOBDIR", "archive.tar/job", "-s JOBDIR= takes a folder"),
+])
+def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path, name: str,
+                                                                  place: str, says: str) -> None:
+    """Scrapy opens its log file and job folder in its start-up: one it could not (a
+    ``logs/`` not made yet, a file in the way) was a traceback."""
+    (tmp_path / "archive.tar").write_bytes(b"")
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
+                       settings={name: str(tmp_path / place)})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",
                                  "unix:///run/redis/redis.sock"])
 def test_redis_urls_are_taken(url: str) -> None:
