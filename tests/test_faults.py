@@ -194,6 +194,33 @@ def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
     assert message in line and "delete" not in line and "nothing was changed" in line
 
 
+def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person's SQLite tool holding a change not saved: every write of the run waited out
+    the index's timeout (30 s, here shortened) and failed, each article with it in an ERROR
+    line: a run of a hundred new articles took most of an hour and archived none."""
+    site = Site(wechat)
+    album = site.album("3603", site.serve(numbered(2247496201, 2)))
+    Archive(tmp_path).close()
+    connect = sqlite3.connect
+
+    def impatient(*args: object, **kwargs: object) -> sqlite3.Connection:
+        return connect(*args, **{**kwargs, "timeout": 0.2})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", impatient)
+    holder = sqlite3.connect(tmp_path / ".state" / "index.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO accounts VALUES ('a person', 'editing')")
+    try:
+        result = crawl("album", tmp_path, "-a", f"url={album}")
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    line = refusal(result, "crawl album")
+    assert "cannot be used (database is locked)" in line and "another process" in line, line
+    assert not wechat.hits("/mp/appmsgalbum") and not (tmp_path / "_posts").exists()
+
+
 def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     first = Archive(tmp_path)
     try:

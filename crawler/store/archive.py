@@ -259,6 +259,9 @@ def _what_to_do(error: sqlite3.DatabaseError) -> str:
     watch saw): advised for a damaged file alone, not for a full disk or a failing one."""
     if getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
         return "it is damaged: delete it, and the next run rebuilds it from the posts"
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+        return ("another process is writing it (a SQLite tool with a change not saved?): "
+                "nothing was changed: run again once it has finished")
     return "nothing was changed: run again once that is mended"
 
 
