@@ -221,6 +221,24 @@ def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
     assert not wechat.hits("/mp/appmsgalbum") and not (tmp_path / "_posts").exists()
 
 
+def test_a_full_disk_that_cannot_take_the_lock_s_process_id_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run in a new folder on a full disk (or a user's run in the blocks the file
+    system keeps for root) could make the lock but not write its process id in it: a
+    traceback."""
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: cannot open the archive at "
+                                                f"{tmp_path}/: [Errno 28] No space left on device")
+    monkeypatch.undo()
+    Archive(tmp_path).close()  # the lock was let go
+
+
 def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     first = Archive(tmp_path)
     try:
