@@ -38,10 +38,13 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SCRAPY_INTEGERS = {"CONCURRENT_REQUESTS": 1, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
                    "DOWNLOAD_MAXSIZE": 0, "DOWNLOAD_WARNSIZE": 0, "RETRY_TIMES": 0}
 SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
-                "AUTOTHROTTLE_MAX_DELAY": 0.0, "LOGSTATS_INTERVAL": 0.0}
+                "AUTOTHROTTLE_MAX_DELAY": 0.0, "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.1,
+                "LOGSTATS_INTERVAL": 0.0}
 SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
                 "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED")
 SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
+# Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
+SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
 
 
 class ConfigError(ValueError):
@@ -170,6 +173,9 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         read.flag(name)
     for name in SCRAPY_LOG_LEVELS:
         read.log_level(name)
+    for name, folder in SCRAPY_PLACES.items():
+        if settings.get(name):
+            read.writable(name, folder)
 
 
 @functools.cache
@@ -223,6 +229,22 @@ class _Reader:
         if existing.exists() and not existing.is_dir():
             raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
         return path
+
+    def writable(self, name: str, folder: bool) -> None:
+        """A folder this user can write or make (``folder``), else a file in a folder that is
+        and that this user can write: Scrapy opens them in its start-up, a traceback."""
+        value = str(self.settings.get(name))
+        if folder:
+            path = self.folder(name)
+            existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+        else:
+            path = Path(value)
+            if path.is_dir() or not path.parent.is_dir():
+                raise ConfigError(f"-s {name}= takes a file in a folder that exists, not {value!r}")
+            existing = path if path.exists() else path.parent
+        if not os.access(existing, os.W_OK):
+            raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
+                              f"({existing} is read-only)")
 
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)

@@ -88,6 +88,8 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("RETRY_TIMES", "-1"), ("AUTOTHROTTLE_MAX_DELAY", "1m"), ("LOGSTATS_INTERVAL", "x"),
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
+    # a traceback in Scrapy's start-up; AutoThrottle quietly off
+    ("AUTOTHROTTLE_TARGET_CONCURRENCY", "x"), ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0"),
 ])
 def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: str) -> None:
     """Scrapy reads these itself: unchecked, a bad one is a traceback in its start-up, or
@@ -108,6 +110,23 @@ def test_a_bad_log_level_is_one_line_before_scrapy_starts(tmp_path: Path) -> Non
     result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x", "-L", "info")
     assert result.returncode == 2
     assert refusal(result, "crawl article").startswith("scrapy crawl article: -s LOG_LEVEL= takes ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name, place, says", [
+    ("LOG_FILE", "logs/crawl.log", "-s LOG_FILE= takes a file in a folder that exists"),
+    ("LOG_FILE", ".", "-s LOG_FILE= takes a file in a folder that exists"),
+    ("JOBDIR", "archive.tar/job", "-s JOBDIR= takes a folder"),
+])
+def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path, name: str,
+                                                                  place: str, says: str) -> None:
+    """Scrapy opens its log file and job folder in its start-up: one it could not (a
+    ``logs/`` not made yet, a file in the way) was a traceback."""
+    (tmp_path / "archive.tar").write_bytes(b"")
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
+                       settings={name: str(tmp_path / place)})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
     assert "Traceback" not in result.stderr
 
 

@@ -194,6 +194,51 @@ def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
     assert message in line and "delete" not in line and "nothing was changed" in line
 
 
+def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person's SQLite tool holding a change not saved: every write of the run waited out
+    the index's timeout (30 s, here shortened) and failed, each article with it in an ERROR
+    line: a run of a hundred new articles took most of an hour and archived none."""
+    site = Site(wechat)
+    album = site.album("3603", site.serve(numbered(2247496201, 2)))
+    Archive(tmp_path).close()
+    connect = sqlite3.connect
+
+    def impatient(*args: object, **kwargs: object) -> sqlite3.Connection:
+        return connect(*args, **{**kwargs, "timeout": 0.2})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", impatient)
+    holder = sqlite3.connect(tmp_path / ".state" / "index.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO accounts VALUES ('a person', 'editing')")
+    try:
+        result = crawl("album", tmp_path, "-a", f"url={album}")
+    finally:
+        holder.close()
+    assert result.returncode == 1
+    line = refusal(result, "crawl album")
+    assert "cannot be used (database is locked)" in line and "another process" in line, line
+    assert not wechat.hits("/mp/appmsgalbum") and not (tmp_path / "_posts").exists()
+
+
+def test_a_full_disk_that_cannot_take_the_lock_s_process_id_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run in a new folder on a full disk (or a user's run in the blocks the file
+    system keeps for root) could make the lock but not write its process id in it: a
+    traceback."""
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwrite", full)
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: cannot open the archive at "
+                                                f"{tmp_path}/: [Errno 28] No space left on device")
+    monkeypatch.undo()
+    Archive(tmp_path).close()  # the lock was let go
+
+
 def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:
     first = Archive(tmp_path)
     try:
@@ -504,3 +549,11 @@ def test_an_index_that_cannot_be_read_in_a_listing_is_one_line_and_a_failed_run(
                      r"run: database disk image is malformed", result.stderr), result.stderr
     assert "Traceback" not in result.stderr
     assert "FAILED: the index could not be read" in result.stderr
+
+
+def test_an_empty_answer_is_one_line_that_reads(wechat: MockWeChat, tmp_path: Path) -> None:
+    """It said "Not archived: URL is the page is empty or not HTML"."""
+    url = wechat.page("/s/EmptyAnswer", "")
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert f"WARNING: Not archived: {url} is not an article page (empty or not HTML)" in result.stderr, \
+        result.stderr

@@ -61,7 +61,8 @@ class ImportParams:
         if paths_file:
             pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
         if not pages:
-            raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) in {path!r}")
+            raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
+                                f"in {path or paths_file!r}")
         tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
                    tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip())))

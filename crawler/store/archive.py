@@ -259,16 +259,20 @@ def _what_to_do(error: sqlite3.DatabaseError) -> str:
     watch saw): advised for a damaged file alone, not for a full disk or a failing one."""
     if getattr(error, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
         return "it is damaged: delete it, and the next run rebuilds it from the posts"
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+        return ("another process is writing it (a SQLite tool with a change not saved?): "
+                "nothing was changed: run again once it has finished")
     return "nothing was changed: run again once that is mended"
 
 
 def _lock(layout: Layout) -> int:
     """Hold ``.state/lock`` for this process, or say which process holds it."""
+    cannot = f"cannot open the archive at {layout.root}/"
     try:
         layout.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
-        raise ArchiveError(f"cannot open the archive at {layout.root}/: {error}") from None
+        raise ArchiveError(f"{cannot}: {error}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -276,6 +280,10 @@ def _lock(layout: Layout) -> int:
         os.close(fd)
         raise ArchiveError(f"another run is writing the archive at {layout.root}/ (process "
                            f"{holder}); try again when it has finished") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode(), 0)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except OSError as error:  # a full disk
+        os.close(fd)
+        raise ArchiveError(f"{cannot}: {error}") from None
     return fd

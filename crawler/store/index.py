@@ -117,6 +117,10 @@ class Index:
             self._check()
             self._db.executescript(_SCHEMA)
             self._add_missing_columns()
+            # Another process writing it (a person's SQLite tool, a change not saved): every
+            # write would wait out the timeout and fail. Said now, in the one line.
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("ROLLBACK")
         except sqlite3.DatabaseError:
             self._db.close()
             raise

@@ -83,7 +83,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     try:
         doc = dom.document(_without_scripts(page))
     except (ParserError, ValueError):
-        return NotAnArticle(PageReason.UNKNOWN, "the page is empty or not HTML")
+        return NotAnArticle.because(PageReason.UNKNOWN, "empty or not HTML")
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
     content = _by_id(doc, "js_content")
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
