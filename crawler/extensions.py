@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -128,12 +129,14 @@ class RunReport:
         self.tally.count(Stat.ITEMS_FAILED)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        started = record_changes(self.tally, Run.of(self.crawler).archive.index)
+        try:
+            accounts = self._from_the_index(spider)
+        except (sqlite3.Error, OSError) as error:  # a damaged file, a failing disk
+            self.tally.count(Stat.STATE_READ_FAILED)
+            logger.error("The run's summary could not read the index: %s", error)
+            accounts = []
         stats = self.tally.stats.get_stats()
-        lines = [f"{source}: {line}" for source, line in self._per_source()]
-        named: dict[str, str] = {}  # __biz → the name the accounts file gives it
-        lines += [f"account {line}" for line in self._per_account(spider, named)]
-        self._deletions_alarms(named, started)
+        lines = [f"{source}: {line}" for source, line in self._per_source()] + accounts
         failure = run_failure(stats, reason)
         # A line at WARNING said something went wrong: cron mails it, and the summary with it.
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE) \
@@ -148,6 +151,15 @@ class RunReport:
                    f"; FAILED: {failure}" if failure else "", *lines)
         if failure:
             logger.error("Exit status 1: %s", failure)
+
+    def _from_the_index(self, spider: Spider) -> list[str]:
+        """What the summary reads of the index: the watch's changes (counted), the line of
+        each account, and the deletions alarms."""
+        started = record_changes(self.tally, Run.of(self.crawler).archive.index)
+        named: dict[str, str] = {}  # __biz → the name the accounts file gives it
+        lines = [f"account {line}" for line in self._per_account(spider, named)]
+        self._deletions_alarms(named, started)
+        return lines
 
     def _per_source(self) -> list[tuple[str, str]]:
         lines = []

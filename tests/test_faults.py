@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler import extensions
 from crawler.post import compose_post
 from crawler.run import Run
 from crawler.store.archive import Archive, ArchiveError
@@ -171,6 +172,24 @@ def test_an_error_the_run_does_not_handle_fails_it(wechat: MockWeChat, tmp_path:
     assert result.returncode == 1, result.stderr
     assert re.search(r"ERROR: Exit status 1: an error the run does not handle", result.stderr)
     assert not list((tmp_path / "_posts").glob("*.md"))
+
+
+def test_an_index_that_fails_the_runs_summary_fails_the_run_with_its_summary(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary reads the index (the watch's changes, each account's line): a read that
+    failed there was a traceback, no summary, and exit status 0."""
+    legacy = serve_legacy_shape(wechat)
+
+    def fails(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(extensions, "record_changes", fails)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1, result.stderr
+    assert "ERROR: The run's summary could not read the index: disk I/O error" in result.stderr
+    assert re.search(r"WARNING: Run summary \(finished\): 1 new, .*1 index reads failed; FAILED: the "
+                     r"index could not be read", result.stderr), result.stderr
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
 
 
 @pytest.mark.parametrize(("message", "name"), [("database or disk is full", "SQLITE_FULL"),
