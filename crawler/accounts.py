@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from crawler.store.files import read_text
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 
@@ -38,7 +39,7 @@ class Account:
 def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Account]:
     """Read and check the accounts file; album ids become album URLs on ``base_url``."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad's BOM too
+        data = tomllib.loads(read_text(path))
     except FileNotFoundError:
         raise AccountsError(f"there is no accounts file {str(path)!r}: copy accounts.example.toml "
                             "to it and name your accounts there (one article link each is "

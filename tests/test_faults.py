@@ -576,3 +576,25 @@ def test_an_empty_answer_is_one_line_that_reads(wechat: MockWeChat, tmp_path: Pa
     result = crawl("article", tmp_path, "-a", f"url={url}")
     assert f"WARNING: Not archived: {url} is not an article page (empty or not HTML)" in result.stderr, \
         result.stderr
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["accounts", "-s", "ACCOUNTS_FILE={big}"], "accounts file"),
+    (["article", "-a", "urls_file={big}"], "urls_file"),
+    (["import", "-a", "paths_file={big}"], "paths_file"),
+])
+def test_a_list_or_accounts_file_far_too_large_is_one_line(tmp_path: Path, args: list[str],
+                                                          what: str) -> None:
+    """A device or a huge file given by mistake was read whole: /dev/zero filled the
+    memory until the kernel killed the run, with no line at all."""
+    big = tmp_path / "big"
+    with big.open("wb") as file:
+        file.truncate(17 << 20)  # as much of /dev/zero as the limit lets through, and one more
+    command = [arg.format(big=big) for arg in args]
+    settings = dict([command.pop(2).split("=", 1)]) if command[1] == "-s" else {}
+    if settings:
+        command.pop(1)
+    result = crawl(command[0], tmp_path / "archive", *command[1:], settings=settings)
+    assert result.returncode == 2, result.stderr
+    line = refusal(result, f"crawl {command[0]}")
+    assert f"{what} '{big}'" in line and "larger than 16 MB" in line, line

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from crawler.config import Config
+from crawler.store.files import read_text
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
@@ -53,7 +54,7 @@ def list_file(path: Path, what: str) -> list[tuple[int, str]]:
     """(line number, line) of a list file: one entry per line, blank lines and lines
     starting with ``#`` (after any indentation) left out."""
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad's BOM too
+        lines = read_text(path).splitlines()
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
         raise ArgumentError(f"cannot read {what} {str(path)!r}: {reason}") from None
