@@ -481,7 +481,8 @@ def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the
     assert post.read_text(encoding="utf-8") == before
     assert re.search(r"WARNING: Kept the archived \S+\.md: the saved page imported now has fewer "
                      r"images or much less text \(\S+article\.html\)", result.stderr), result.stderr
-    assert "fetched" not in result.stderr.split("Run summary")[0]
+    assert "fetched" not in result.stderr
+    assert re.search(r"Run summary \(finished\): 1 kept \(the new page worse\)", result.stderr)
 
 
 @pytest.mark.parametrize("argument", ["path", "paths_file"])
