@@ -78,10 +78,8 @@ def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletio
     if not biz:
         return None
     book = WatchBook(index)
-    seen = book.counts(biz, since=now.timestamp() - days * 86400)
-    gone = seen["deleted"] + seen["removed"]
-    fresh = book.counts(biz, since=fresh_since)
-    if gone < deletions or not fresh["deleted"] + fresh["removed"]:
+    gone = book.gone_originals(biz, since=now.timestamp() - days * 86400)
+    if gone < deletions or not book.gone_originals(biz, since=fresh_since):
         return None
     return (f"{gone} originals of {account} were deleted or removed upstream within {days:g} "
             "days; their posts stay, marked as such")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.coverage import deletions_alarm
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
 from crawler.store.posts import PostError
@@ -203,3 +204,19 @@ def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_convert
     edited = replace(page, body_html="<p>第一段，改了。</p>")
     assert "versions: 2" in watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path,
                                           fetched=True)
+
+
+def test_the_deletions_alarm_counts_originals_not_their_changes(index: Index, book: WatchBook) -> None:
+    """An original deleted, then removed by the platform (or deleted, back, deleted) is one
+    original gone: counted at each change, two made "3 originals" of two."""
+    biz = "MzA5OTk5OTk5OQ=="
+    now = datetime(2026, 12, 5, 12, tzinfo=CHINA_TIME)
+    day = 86400.0
+    first, second = f"{biz}:2247480001:1", f"{biz}:2247480002:1"
+    book.event(first, "deleted", now.timestamp() - 3 * day)
+    book.event(first, "removed", now.timestamp() - 2 * day)
+    book.event(second, "deleted", now.timestamp() - day)
+    assert deletions_alarm(index, "反诈中心", biz, now, 3, 7) is None
+    book.event(f"{biz}:2247480003:1", "removed", now.timestamp())
+    assert deletions_alarm(index, "反诈中心", biz, now, 3, 7) == \
+        "3 originals of 反诈中心 were deleted or removed upstream within 7 days; their posts stay, marked as such"

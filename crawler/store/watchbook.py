@@ -103,6 +103,18 @@ class WatchBook:
             return set()
         return {ArticleKey(key).biz for (key,) in rows} - {""}
 
+    def gone_originals(self, biz: str, since: float) -> int:
+        """How many originals of account ``biz`` were seen deleted or removed since ``since``,
+        each once, however often its state changed (deleted, then removed)."""
+        try:
+            [(gone,)] = self.db.execute(
+                "SELECT count(DISTINCT key) FROM watch_events WHERE at >= ? AND key > ? "
+                "AND key < ? AND kind IN ('deleted', 'removed')",
+                [since, *ArticleKey.account_range(biz)]).fetchall()
+        except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+            return 0
+        return int(gone)
+
     def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
         """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
         ``biz`` (all accounts: ``""``) since ``since``."""
