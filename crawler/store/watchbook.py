@@ -115,17 +115,11 @@ class WatchBook:
             return 0
         return int(gone)
 
-    def counts(self, biz: str = "", since: float = 0) -> Counter[str]:
-        """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) of account
-        ``biz`` (all accounts: ``""``) since ``since``."""
-        where = "at >= ?"
-        args: list[float | str] = [since]
-        if biz:
-            where += " AND key > ? AND key < ?"
-            args += ArticleKey.account_range(biz)
+    def counts(self, since: float = 0) -> Counter[str]:
+        """Changes seen (``deleted``, ``removed``, ``edited``, ``restored``) since ``since``."""
         try:
             rows = self.db.execute(
-                f"SELECT kind, count(*) FROM watch_events WHERE {where} GROUP BY kind", args)
+                "SELECT kind, count(*) FROM watch_events WHERE at >= ? GROUP BY kind", (since,))
             return Counter({kind: int(n) for kind, n in rows})
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return Counter()
