@@ -105,6 +105,15 @@ class LinkToFollow:
 
 
 @dataclass(frozen=True)
+class WatchTurnTaken:
+    """An original the watch asked for that WeChat answered with an error (a 404, a 5xx
+    after the retries): its turn is taken, and nothing else is known (else, still the most
+    due, it would take the watch's places in every run)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class LinkRefused:
     """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``.
     ``watched``: the watch asked for it, and its turn is taken all the same (else the
@@ -116,4 +125,4 @@ class LinkRefused:
 
 
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow
+    | LinkToFollow | WatchTurnTaken

@@ -6,8 +6,8 @@ same download slot, delay, block handling and captures; a run stopped by blocks 
 watch too. A check is recorded only when WeChat answered with a page: the article, or
 what it shows instead (deleted, removed, unavailable, an expired link …: ``Watched``); a
 block, a verification page, a network failure or a page never fetched leaves the article as
-due as it was, and never marks it gone. (A link without ``chksm`` WeChat may refuse takes
-the article's turn too: ``LinkRefused``.)
+due as it was, and never marks it gone. (A link without ``chksm`` WeChat may refuse, and an
+error status, take the article's turn too: ``LinkRefused``, ``WatchTurnTaken``.)
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def _on(base: str, url: str) -> str:
         return url
     site = urlsplit(base)
     return urlunsplit((site.scheme, site.netloc, parts.path, parts.query, ""))
+
+
+def watched_key(request: Request) -> str | None:
+    """The key of the archived article a watch request asks for; None for another request."""
+    key: str | None = request.meta.get(_KEY)
+    return key
 
 
 def is_watch(request: Request) -> bool:

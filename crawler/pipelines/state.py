@@ -21,6 +21,7 @@ from crawler.items import (
     LinkRefused,
     LinkToFollow,
     StateRecord,
+    WatchTurnTaken,
 )
 from crawler.run import Run
 from crawler.store.index import ArticleState, Index
@@ -108,6 +109,8 @@ class StatePipeline:
                     WatchBook(index).checked(key, time.time())
             case LinkToFollow(url, biz):
                 index.follow_later(url, biz)
+            case WatchTurnTaken(key):
+                WatchBook(index).checked(key, time.time())
 
 
 def _subject(record: StateRecord) -> str:
@@ -119,5 +122,5 @@ def _subject(record: StateRecord) -> str:
             return f"album {album}"
         case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
             return url
-        case ForeignLinkFound(key):
+        case ForeignLinkFound(key) | WatchTurnTaken(key):
             return key

@@ -27,14 +27,14 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress
-from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord
+from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.discovery import Discovery
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
-from crawler.watcher import is_watch, watched
+from crawler.watcher import is_watch, watched, watched_key
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
 from crawler.wechat.page import as_utf8, parse_page
@@ -228,7 +228,9 @@ class WeChatSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def fetch_failed(self, failure: Failure) -> None:
+    def fetch_failed(self, failure: Failure) -> list[StateRecord]:
+        """Says why an article page was not had; an original the watch asked for that WeChat
+        answered with an error has had its turn (a network failure or a block leaves it due)."""
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
@@ -237,6 +239,8 @@ class WeChatSpider(scrapy.Spider):
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
+        key = watched_key(request)
+        return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
 
     def request_dropped(self, request: scrapy.Request) -> None:
         failure = redirect_loop(request)
