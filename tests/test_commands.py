@@ -4,6 +4,7 @@ checks before a crawl starts and its exit status, ``verify``, ``check`` (its old
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -329,3 +330,20 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
     assert 3 <= len(list((archive / "_posts").glob("*.md"))) < 30
     [summary] = [line for line in log.splitlines() if "Run summary" in line]
     assert f"stopped by {stop.name}" in summary, summary
+
+
+@pytest.mark.parametrize("command", [verify.Command, rebuild.Command])
+def test_a_date_a_person_mistyped_in_a_front_matter_is_one_line_not_a_traceback(
+        command: type[verify.Command], copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``date: 2024-02-30``: YAML reads it as a date, and Python's datetime refuses it with a
+    ValueError, not a YAMLError (Jekyll refuses the site too)."""
+    post = copied / "_posts" / POST_NAME
+    text = post.read_text(encoding="utf-8")
+    post.write_text(re.sub(r"^date: +\S+$", "date:       2024-02-30", text, count=1, flags=re.MULTILINE),
+                    encoding="utf-8")
+    before = post.read_bytes()
+    assert run_command(command(), copied, **LOCAL_HOSTS) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{post}: front matter is not valid YAML: day is out of range for month\n"
+                          if command is verify.Command else "rebuild: 1 not rebuilt\n")
+    assert post.read_bytes() == before
