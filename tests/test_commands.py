@@ -244,6 +244,17 @@ def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
     assert capsys.readouterr().err.startswith("scrapy versions: capture 2 is no version of the article")
 
 
+def test_versions_finds_the_captures_of_the_short_link_they_were_fetched_by_once_the_index_is_lost(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """The archive was crawled by the short link WeChat shares; the index deleted (as a damaged
+    one's error advises) and rebuilt from the posts, which know no short links, ``versions``
+    of that very link said there was no capture of it."""
+    (copied / ".state" / "index.sqlite").unlink()
+    assert run_command(versions.Command(), copied, legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  first capture")
+
+
 # -- rebuild ---------------------------------------------------------------------------------
 @pytest.fixture
 def copied(archived: tuple[Path, str], tmp_path: Path) -> Path:
