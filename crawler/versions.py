@@ -47,7 +47,7 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
     """The captures of the article ``url`` names (a long link, or a short one the index
     knows or its captures were fetched by), oldest first, numbered from 1."""
     key = archive.index.article_of(url) or _named_by_capture(archive, url) or url
-    tags = archive.index.article_tags(key) or []
+    tags = archive.post_tags(key)  # as its post has them: an index rebuilt from the posts has none
     found = sorted((capture for capture in archive.captures.captures()
                     if _article_of(archive, capture) == key),
                    key=lambda capture: capture.fetched_at)

@@ -255,6 +255,20 @@ def test_versions_finds_the_captures_of_the_short_link_they_were_fetched_by_once
     assert line.startswith("1  ") and line.endswith("  first capture")
 
 
+def test_versions_shows_the_post_with_its_tags_once_the_index_is_lost(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """An index rebuilt from the posts (by the next run, a crawl) records no tags: ``--show``
+    printed the post without the tags its file has, which a crawl or a rebuild of that
+    capture keeps. (Its images are another matter: which URLs share one file is lost.)"""
+    post = (copied / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert "tags:\n    - " in post
+    (copied / ".state" / "index.sqlite").unlink()
+    Archive(copied).close()
+    assert run_command(versions.Command(), copied, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
+    shown = capsys.readouterr().out
+    assert shown[:shown.index("\n---\n")] == post[:post.index("\n---\n")]
+
+
 # -- rebuild ---------------------------------------------------------------------------------
 @pytest.fixture
 def copied(archived: tuple[Path, str], tmp_path: Path) -> Path:
