@@ -177,6 +177,20 @@ def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path
     assert len(lines) - 1 >= 2
 
 
+def test_verify_says_once_that_the_index_is_lost(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The index deleted (as a damaged one's error advises) or not there (a blog checkout
+    without ``.state/``): verify said of each post that its article is not in the index,
+    one line per post, and nothing of the index itself."""
+    index = copied / ".state" / "index.sqlite"
+    index.unlink()
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines()
+                if "incomplete" not in line and not line.startswith("verify: ")]
+    assert problems == [f"{index}: missing: the next run (or scrapy rebuild) rebuilds it from the "
+                        "posts"]
+    assert not index.exists()
+
+
 def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0
