@@ -83,10 +83,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             if indexed is not None and url not in indexed:
                 yield f"{path}: its article ({url}) is not in the index"
         for image in images:
-            if not (layout.images / image).is_file():
+            if not _is_file(layout.images / image):
                 yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
         for stem in _POST_URL.findall(text):
-            if not (layout.posts / f"{stem}.md").is_file():
+            if not _is_file(layout.posts / f"{stem}.md"):
                 yield (f"{path}: links to the post {stem}, which does not exist (the site build "
                        "fails; scrapy rebuild restores an archived article's post)")
     if indexed is None and articles:
@@ -118,6 +118,15 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
         remote = [target for target in targets if host_of(target) in hosts]
         if remote:
             yield path, len(remote)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether a post's link names a file; not when the file system refuses to look the name
+    up (over 255 bytes: pathlib raises for that one)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _lenient_text(path: Path) -> str:
