@@ -191,6 +191,25 @@ def test_verify_says_once_that_the_index_is_lost(copied: Path, capsys: pytest.Ca
     assert not index.exists()
 
 
+HAND_MADE = "---\nlayout: post\ntitle: 一篇手工转载\ntags:\n    - 其他\n---\n\n正文。\n"
+
+
+def test_verify_takes_the_blogs_hand_made_posts_for_no_problem(copied: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first way to the blog, ``-s ARCHIVE_DIR=/srv/blog``: its ``_posts/`` holds
+    the blog's hand-made reprints, which have no ``wechat:`` block; verify said of each
+    "front matter has no wechat.url" and exited 1 after every run. A ``wechat:`` block of
+    ours without its url is still one."""
+    (copied / "_posts" / "2021-07-28-一篇手工转载.md").write_text(HAND_MADE, encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out.endswith(f"verify: {copied} is sound (2 posts)\n")
+    broken = copied / "_posts" / "2021-07-29-坏了的.md"
+    broken.write_text(HAND_MADE.replace("tags:", "wechat:\n    account: 某反诈中心\ntags:"),
+                      encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    assert f"{broken}: front matter has no wechat.url\n" in capsys.readouterr().out
+
+
 def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0
