@@ -210,6 +210,16 @@ def test_verify_takes_the_blogs_hand_made_posts_for_no_problem(copied: Path,
     assert f"{broken}: front matter has no wechat.url\n" in capsys.readouterr().out
 
 
+def test_verify_takes_a_folder_of_posts_for_no_misnamed_post(copied: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A blog's ``_posts/2020/``, which Jekyll reads the posts of as well: verify said the
+    folder was "not named YYYY-MM-DD-slug.md" and exited 1 after every run."""
+    (copied / "_posts" / "2020").mkdir()
+    (copied / "_posts" / "2020" / "2020-01-02-一篇手工转载.md").write_text(HAND_MADE, encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out.endswith(f"verify: {copied} is sound (1 posts)\n")
+
+
 def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0

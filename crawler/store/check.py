@@ -47,7 +47,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
             continue
-        if path.name.startswith("."):
+        if path.name.startswith(".") or path.is_dir():  # a folder of the blog's own posts
             continue
         name = _POST_NAME.match(path.name)
         if not name:
