@@ -45,9 +45,9 @@ class Version:
 
 def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Version]:
     """The captures of the article ``url`` names (a long link, or a short one the index
-    knows), oldest first, numbered from 1."""
-    key = archive.index.article_of(url) or url
-    tags = archive.index.article_tags(key) or []
+    knows or its captures were fetched by), oldest first, numbered from 1."""
+    key = archive.index.article_of(url) or _named_by_capture(archive, url) or url
+    tags = archive.post_tags(key)  # as its post has them: an index rebuilt from the posts has none
     found = sorted((capture for capture in archive.captures.captures()
                     if _article_of(archive, capture) == key),
                    key=lambda capture: capture.fetched_at)
@@ -66,6 +66,13 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
         yield Version(number, capture.fetched_at, post, change=None if previous is None
                       else Change.between(previous, seen))
         previous = seen
+
+
+def _named_by_capture(archive: Archive, url: str) -> str | None:
+    """The article a capture fetched by ``url`` shows: a short link that an index rebuilt
+    from the posts does not know, as its captures were made (read again only then)."""
+    return next((key for capture in archive.captures.captures()
+                 if capture.url == url and (key := _article_of(archive, capture))), None)
 
 
 def _article_of(archive: Archive, capture: Capture) -> str | None:

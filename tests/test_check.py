@@ -198,3 +198,25 @@ def test_an_image_written_in_a_code_block_is_no_image_left_on_the_cdn(tmp_path: 
     found = list(posts_with_remote_images(archive, {"mmbiz.qpic.cn"}))
     archive.close()
     assert found == []
+
+
+def test_a_link_to_a_name_too_long_for_the_file_system_is_one_problem_not_a_traceback(
+        tmp_path: Path) -> None:
+    """A hand edit's link to an image or a post of a name over 255 bytes: the file system
+    refuses to look it up (ENAMETOOLONG, which pathlib's is_file() raises), and verify ended
+    in a traceback."""
+    article = parsed(page(mid="2247496005"))
+    posts, images = tmp_path / "_posts", tmp_path / "postimg"
+    posts.mkdir(parents=True)
+    images.mkdir()
+    long = "长" * 100
+    (posts / "2023-11-15-反诈提醒.md").write_text(render_post(
+        article, f"![]({{{{site.baseurl}}}}/postimg/{long}.png)\n\n[往期]({{% post_url 2023-11-14-{long} %}})\n",
+        ["其他"]), encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert problems[:2] == [
+        f"/_posts/2023-11-15-反诈提醒.md: links to postimg/{long}.png, which does not exist",
+        f"/_posts/2023-11-15-反诈提醒.md: links to the post 2023-11-14-{long}, which does not exist "
+        "(the site build fails; scrapy rebuild restores an archived article's post)"]

@@ -4,6 +4,7 @@ checks before a crawl starts and its exit status, ``verify``, ``check`` (its old
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -176,6 +177,49 @@ def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path
     assert len(lines) - 1 >= 2
 
 
+def test_verify_says_once_that_the_index_is_lost(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The index deleted (as a damaged one's error advises) or not there (a blog checkout
+    without ``.state/``): verify said of each post that its article is not in the index,
+    one line per post, and nothing of the index itself."""
+    index = copied / ".state" / "index.sqlite"
+    index.unlink()
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    problems = [line for line in capsys.readouterr().out.splitlines()
+                if "incomplete" not in line and not line.startswith("verify: ")]
+    assert problems == [f"{index}: missing: the next run (or scrapy rebuild) rebuilds it from the "
+                        "posts"]
+    assert not index.exists()
+
+
+HAND_MADE = "---\nlayout: post\ntitle: 一篇手工转载\ntags:\n    - 其他\n---\n\n正文。\n"
+
+
+def test_verify_takes_the_blogs_hand_made_posts_for_no_problem(copied: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first way to the blog, ``-s ARCHIVE_DIR=/srv/blog``: its ``_posts/`` holds
+    the blog's hand-made reprints, which have no ``wechat:`` block; verify said of each
+    "front matter has no wechat.url" and exited 1 after every run. A ``wechat:`` block of
+    ours without its url is still one."""
+    (copied / "_posts" / "2021-07-28-一篇手工转载.md").write_text(HAND_MADE, encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out.endswith(f"verify: {copied} is sound (2 posts)\n")
+    broken = copied / "_posts" / "2021-07-29-坏了的.md"
+    broken.write_text(HAND_MADE.replace("tags:", "wechat:\n    account: 某反诈中心\ntags:"),
+                      encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    assert f"{broken}: front matter has no wechat.url\n" in capsys.readouterr().out
+
+
+def test_verify_takes_a_folder_of_posts_for_no_misnamed_post(copied: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A blog's ``_posts/2020/``, which Jekyll reads the posts of as well: verify said the
+    folder was "not named YYYY-MM-DD-slug.md" and exited 1 after every run."""
+    (copied / "_posts" / "2020").mkdir()
+    (copied / "_posts" / "2020" / "2020-01-02-一篇手工转载.md").write_text(HAND_MADE, encoding="utf-8")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out.endswith(f"verify: {copied} is sound (1 posts)\n")
+
+
 def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0
@@ -241,6 +285,31 @@ def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
     assert len(capsys.readouterr().out.splitlines()) == 2
     assert run_command(versions.Command(), archive, legacy.url, "--show", "2", **LOCAL_HOSTS) == 1
     assert capsys.readouterr().err.startswith("scrapy versions: capture 2 is no version of the article")
+
+
+def test_versions_finds_the_captures_of_the_short_link_they_were_fetched_by_once_the_index_is_lost(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """The archive was crawled by the short link WeChat shares; the index deleted (as a damaged
+    one's error advises) and rebuilt from the posts, which know no short links, ``versions``
+    of that very link said there was no capture of it."""
+    (copied / ".state" / "index.sqlite").unlink()
+    assert run_command(versions.Command(), copied, legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  first capture")
+
+
+def test_versions_shows_the_post_with_its_tags_once_the_index_is_lost(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """An index rebuilt from the posts (by the next run, a crawl) records no tags: ``--show``
+    printed the post without the tags its file has, which a crawl or a rebuild of that
+    capture keeps. (Its images are another matter: which URLs share one file is lost.)"""
+    post = (copied / "_posts" / POST_NAME).read_text(encoding="utf-8")
+    assert "tags:\n    - " in post
+    (copied / ".state" / "index.sqlite").unlink()
+    Archive(copied).close()
+    assert run_command(versions.Command(), copied, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
+    shown = capsys.readouterr().out
+    assert shown[:shown.index("\n---\n")] == post[:post.index("\n---\n")]
 
 
 # -- rebuild ---------------------------------------------------------------------------------
@@ -329,3 +398,20 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
     assert 3 <= len(list((archive / "_posts").glob("*.md"))) < 30
     [summary] = [line for line in log.splitlines() if "Run summary" in line]
     assert f"stopped by {stop.name}" in summary, summary
+
+
+@pytest.mark.parametrize("command", [verify.Command, rebuild.Command])
+def test_a_date_a_person_mistyped_in_a_front_matter_is_one_line_not_a_traceback(
+        command: type[verify.Command], copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``date: 2024-02-30``: YAML reads it as a date, and Python's datetime refuses it with a
+    ValueError, not a YAMLError (Jekyll refuses the site too)."""
+    post = copied / "_posts" / POST_NAME
+    text = post.read_text(encoding="utf-8")
+    post.write_text(re.sub(r"^date: +\S+$", "date:       2024-02-30", text, count=1, flags=re.MULTILINE),
+                    encoding="utf-8")
+    before = post.read_bytes()
+    assert run_command(command(), copied, **LOCAL_HOSTS) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{post}: front matter is not valid YAML: day is out of range for month\n"
+                          if command is verify.Command else "rebuild: 1 not rebuilt\n")
+    assert post.read_bytes() == before

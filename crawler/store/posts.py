@@ -141,7 +141,7 @@ def front_matter(path: Path) -> dict[str, Any]:
         raise PostError(f"{path}: no front matter between --- lines at the top")
     try:
         data = yaml.safe_load(match.group(0)[4:-4])
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: a date no calendar has
         raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise PostError(f"{path}: front matter is not a mapping")
