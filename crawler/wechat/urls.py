@@ -186,6 +186,12 @@ def _key_of_ids(ids: Mapping[str, str]) -> ArticleKey | None:
     return ArticleKey.of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
 
 
+def with_scheme(src: str) -> str:
+    """``src`` as an https URL when it is protocol-relative (``//mmbiz.qpic.cn/…``): a page
+    served over https fetches it so."""
+    return "https:" + src if src.startswith("//") else src
+
+
 def normalise_image_url(src: str) -> str:
     """The URL that fetches the original image: entities decoded, no WebP or lazy-load markers.
 
@@ -194,9 +200,7 @@ def normalise_image_url(src: str) -> str:
     Not w3lib's ``url_query_cleaner``: it keeps the rest of the query as given, where this
     re-encodes it (``t=a/b`` → ``t=a%2Fb``), and the index knows stored images by this form.
     """
-    src = html.unescape(src.strip())
-    if src.startswith("//"):
-        src = "https:" + src
+    src = with_scheme(html.unescape(src.strip()))
     parts = split_url(src)
     if parts is None:
         return ""
