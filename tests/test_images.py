@@ -74,6 +74,16 @@ def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
         check_image(data)
 
 
+@pytest.mark.parametrize("data, told", [
+    (b"<html>not allowed</html>", "b'<html>not allowed</html>'"), (b"", "an empty answer")])
+def test_an_answer_of_no_image_format_says_what_it_was(data: bytes, told: str) -> None:
+    """Said in the post's line: which answer it was, not the address of a Python object
+    (which also made two such answers of one article two reasons)."""
+    with pytest.raises(NotAnImage) as refused:
+        check_image(data)
+    assert told in str(refused.value) and " at 0x" not in str(refused.value)
+
+
 def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
     out = BytesIO()
     Image.new("RGB", (4, 4)).save(out, "TIFF", save_all=True,
