@@ -216,6 +216,23 @@ def test_a_kept_post_gets_an_image_that_failed_for_a_passing_reason(wechat: Mock
     assert again.returncode == 0 and len(wechat.hits("/mmbiz_png/LyingFormatMedia006/")) == 2
 
 
+def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,
+                                                           tmp_path: Path) -> None:
+    """One in what CSS hides from readers is no content: stored, it was a file no post links
+    to (``scrapy verify`` said so), and its failure left the article incomplete."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    hidden = (f'<section style="display: none"><img data-src="{wechat.base}/mmbiz_png/'
+              'HiddenMedia/640?wx_fmt=png"></section>')
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + hidden, 1))
+    wechat.image("/mmbiz_png/HiddenMedia/640", b"busy", status=503)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "HiddenMedia" not in post_of(tmp_path)
+    assert wechat.hits("/mmbiz_png/HiddenMedia/") == []
+    assert article_state(tmp_path) == "archived"  # the one of them that failed is a 404
+
+
 def noise(fmt: str, frames: int = 1) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
     images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]

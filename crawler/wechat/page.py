@@ -18,6 +18,7 @@ import lxml.html
 from lxml import etree
 from lxml.etree import ParserError
 
+from crawler.markdown import not_content
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
 from crawler.wechat.urls import (
@@ -352,14 +353,19 @@ def _title_from_text(text: str, limit: int = 64) -> str:
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Images of the body in page order: ``<img>``s, and content backgrounds."""
+    """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
+    what is no content (CSS hides it, a script's): the post does not show them."""
     if content is None:
         return ()
     sources = []
-    for element in content.iter("img", *BACKGROUND_HOLDERS):
-        if element.tag == "img":
+    walk = etree.iterwalk(content, events=("start",))
+    for _, element in walk:
+        if element is not content and isinstance(element.tag, str) and not_content(element):
+            walk.skip_subtree()
+        elif element.tag == "img":
             sources.append(element.get("data-src") or element.get("src") or "")
-        elif (background := background_image_url(element.get("style", ""))) \
+        elif element.tag in BACKGROUND_HOLDERS \
+                and (background := background_image_url(element.get("style", ""))) \
                 and not element.text_content().strip() and next(element.iter("img"), None) is None:
             sources.append(background)
     urls = (normalise_image_url(s) for s in sources if s.strip())
