@@ -233,6 +233,22 @@ def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,
     assert article_state(tmp_path) == "archived"  # the one of them that failed is a 404
 
 
+@pytest.mark.parametrize("inside", ["<span>\u200b</span>", '<span style="display:none">图</span>'])
+def test_a_background_picture_the_post_shows_is_stored(wechat: MockWeChat, tmp_path: Path,
+                                                       inside: str) -> None:
+    """A block that shows no text but its CSS background is that picture in the post, also
+    when what it holds is a zero-width space or hidden: it was left on the CDN for good."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    block = (f'<section style="background-image: url({wechat.base}/mmbiz_png/BackgroundMedia/'
+             f'640?wx_fmt=png)">{inside}</section>')
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + block, 1))
+    wechat.image("/mmbiz_png/BackgroundMedia/640", png((9, 9, 9)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "![]({{site.baseurl}}/postimg/BackgroundMedia.png)" in post_of(tmp_path)
+
+
 def noise(fmt: str, frames: int = 1) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
     images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]

@@ -18,7 +18,7 @@ import lxml.html
 from lxml import etree
 from lxml.etree import ParserError
 
-from crawler.markdown import not_content
+from crawler.markdown import INVISIBLE, not_content
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
 from crawler.wechat.urls import (
@@ -366,10 +366,26 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
             sources.append(element.get("data-src") or element.get("src") or "")
         elif element.tag in BACKGROUND_HOLDERS \
                 and (background := background_image_url(element.get("style", ""))) \
-                and not element.text_content().strip() and next(element.iter("img"), None) is None:
+                and next(element.iter("img"), None) is None and not _shows_text(element):
             sources.append(background)
     urls = (normalise_image_url(s) for s in sources if s.strip())
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
+
+
+def _shows_text(element: etree._Element) -> bool:
+    """Whether a reader sees text in ``element``, as its post would show it: not that of
+    what is no content, nor invisible characters (a zero-width space)."""
+    texts = [element.text]
+    walk = etree.iterwalk(element, events=("start",))
+    for _, child in walk:
+        if child is element:
+            continue
+        texts.append(child.tail)
+        if isinstance(child.tag, str) and not not_content(child):
+            texts.append(child.text)
+        else:
+            walk.skip_subtree()
+    return bool(INVISIBLE.sub("", "".join(text for text in texts if text)).strip())
 
 
 def is_verification_page(page: bytes) -> bool:
