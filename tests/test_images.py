@@ -249,6 +249,21 @@ def test_a_background_picture_the_post_shows_is_stored(wechat: MockWeChat, tmp_p
     assert "![]({{site.baseurl}}/postimg/BackgroundMedia.png)" in post_of(tmp_path)
 
 
+def test_an_image_whose_url_scrapy_escapes_is_stored(wechat: MockWeChat, tmp_path: Path) -> None:
+    """A path of letters a URL spells escaped: the download of it was Scrapy's escaped URL,
+    which the pipeline did not know as the page's, so it was neither stored nor reported."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    picture = f'<p><img data-src="{wechat.base}/images/反诈 海报.png"></p>'
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + picture, 1))
+    wechat.image("/images/%E5%8F%8D%E8%AF%88%20%E6%B5%B7%E6%8A%A5.png", png((9, 9, 9)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/images/")) == 1
+    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))  # shown from its file
+    assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
+
+
 def noise(fmt: str, frames: int = 1) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
     images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]
