@@ -38,6 +38,7 @@ from crawler.wechat.urls import (
     link_as_given,
     normalise_image_url,
     web_url,
+    with_scheme,
 )
 
 _ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
@@ -285,7 +286,7 @@ class _WeChatConverter(_MarkdownConverter):
             self.local_links.append(local)
             link = f"\0{len(self.local_links) - 1}\0"
         else:
-            link = _url(web_url(src))
+            link = _url(web_url(with_scheme(src.strip())))
         if not link:
             return ""
         no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""

@@ -165,7 +165,11 @@ class MockWeChat:
                         and "gzip" in self.headers.get("Accept-Encoding", ""):
                     body = gzip.compress(body, compresslevel=6)
                     self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(body)))
+                chunked = ("Transfer-Encoding", "chunked") in route.headers  # its length unsaid
+                if chunked:
+                    body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+                else:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 

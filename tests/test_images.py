@@ -18,7 +18,7 @@ from crawler.pipelines.images import ImagePipeline
 from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
 from crawler.store.index import Index
 from tests.conftest import crawl, post_of, serve_legacy_shape
-from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp
+from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
 from tests.test_captures import posts
 from tests.test_completeness import album_crawl, served_album
 
@@ -72,6 +72,16 @@ def gif_whose_second_frame_claims_a_palette_past_its_end() -> bytes:
 def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(NotAnImage, match=message):
         check_image(data)
+
+
+@pytest.mark.parametrize("data, told", [
+    (b"<html>not allowed</html>", "b'<html>not allowed</html>'"), (b"", "an empty answer")])
+def test_an_answer_of_no_image_format_says_what_it_was(data: bytes, told: str) -> None:
+    """Said in the post's line: which answer it was, not the address of a Python object
+    (which also made two such answers of one article two reasons)."""
+    with pytest.raises(NotAnImage) as refused:
+        check_image(data)
+    assert told in str(refused.value) and " at 0x" not in str(refused.value)
 
 
 def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
@@ -206,6 +216,54 @@ def test_a_kept_post_gets_an_image_that_failed_for_a_passing_reason(wechat: Mock
     assert again.returncode == 0 and len(wechat.hits("/mmbiz_png/LyingFormatMedia006/")) == 2
 
 
+def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,
+                                                           tmp_path: Path) -> None:
+    """One in what CSS hides from readers is no content: stored, it was a file no post links
+    to (``scrapy verify`` said so), and its failure left the article incomplete."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    hidden = (f'<section style="display: none"><img data-src="{wechat.base}/mmbiz_png/'
+              'HiddenMedia/640?wx_fmt=png"></section>')
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + hidden, 1))
+    wechat.image("/mmbiz_png/HiddenMedia/640", b"busy", status=503)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "HiddenMedia" not in post_of(tmp_path)
+    assert wechat.hits("/mmbiz_png/HiddenMedia/") == []
+    assert article_state(tmp_path) == "archived"  # the one of them that failed is a 404
+
+
+@pytest.mark.parametrize("inside", ["<span>\u200b</span>", '<span style="display:none">图</span>'])
+def test_a_background_picture_the_post_shows_is_stored(wechat: MockWeChat, tmp_path: Path,
+                                                       inside: str) -> None:
+    """A block that shows no text but its CSS background is that picture in the post, also
+    when what it holds is a zero-width space or hidden: it was left on the CDN for good."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    block = (f'<section style="background-image: url({wechat.base}/mmbiz_png/BackgroundMedia/'
+             f'640?wx_fmt=png)">{inside}</section>')
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + block, 1))
+    wechat.image("/mmbiz_png/BackgroundMedia/640", png((9, 9, 9)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "![]({{site.baseurl}}/postimg/BackgroundMedia.png)" in post_of(tmp_path)
+
+
+def test_an_image_whose_url_scrapy_escapes_is_stored(wechat: MockWeChat, tmp_path: Path) -> None:
+    """A path of letters a URL spells escaped: the download of it was Scrapy's escaped URL,
+    which the pipeline did not know as the page's, so it was neither stored nor reported."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    picture = f'<p><img data-src="{wechat.base}/images/反诈 海报.png"></p>'
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + picture, 1))
+    wechat.image("/images/%E5%8F%8D%E8%AF%88%20%E6%B5%B7%E6%8A%A5.png", png((9, 9, 9)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/images/")) == 1
+    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))  # shown from its file
+    assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
+
+
 def noise(fmt: str, frames: int = 1) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
     images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]
@@ -230,10 +288,13 @@ def test_a_truncated_image_is_not_stored(wechat: MockWeChat, tmp_path: Path, pat
     assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*truncated", result.stderr, re.I)
 
 
-def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(wechat: MockWeChat,
-                                                                         tmp_path: Path) -> None:
+# Sent chunked, its length is unsaid until it has come: Scrapy cancels it mid-way.
+@pytest.mark.parametrize("headers", [(), (("Transfer-Encoding", "chunked"),)])
+def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(
+        wechat: MockWeChat, tmp_path: Path, headers: tuple[tuple[str, str], ...]) -> None:
     served = serve_legacy_shape(wechat)
-    wechat.image("/mmbiz_png/LyingFormatMedia006/640", png((1, 2, 3), (400, 400)) + b"\0" * 20000)
+    wechat.route("/mmbiz_png/LyingFormatMedia006/640",
+                 Route(200, "image/png", png((1, 2, 3), (400, 400)) + b"\0" * 20000, headers))
     result = crawl("article", tmp_path, "-a", f"url={served.url}",
                    settings={"DOWNLOAD_MAXSIZE": "15000"})
     assert result.returncode == 0, result.stderr

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.markdown import escape_liquid, escape_text, to_markdown
+from crawler.markdown import MarkdownStyle, escape_liquid, escape_text, remote_images, to_markdown
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
+from crawler.wechat.urls import normalise_image_url
 from tests.conftest import page_text
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -57,3 +58,18 @@ def test_liquid_escape_leaves_no_tag_opening(text: str) -> None:
 
 def test_text_escape_is_idempotent_for_plain_cjk() -> None:
     assert escape_text("网购物品丢失的退款，清远大姐为什么不要？") == "网购物品丢失的退款，清远大姐为什么不要？"
+
+
+def test_an_image_of_a_protocol_relative_url_left_on_the_cdn_keeps_its_link() -> None:
+    """``//mmbiz.qpic.cn/…`` is downloaded as https; when that fails the post must still
+    show the picture from the CDN (and the next run find it there to try again), not drop it."""
+    body = ('<p><img data-src="//mmbiz.qpic.cn/mmbiz_png/ProtoRelative01/640?wx_fmt=png"></p>'
+            '<p><img data-src="//mmbiz.qpic.cn/mmbiz_png/LocalOne/640?wx_fmt=png"></p>')
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    markdown = to_markdown(article, LINKS, MarkdownStyle(cdn_hosts=frozenset({"mmbiz.qpic.cn"})))
+    assert markdown.split("\n\n") == [
+        '![](https://mmbiz.qpic.cn/mmbiz_png/ProtoRelative01/640?wx_fmt=png)'
+        '{: referrerpolicy="no-referrer"}',
+        "![]({{site.baseurl}}/postimg/LocalOne.png)"]
+    assert [normalise_image_url(url) for url in remote_images(markdown)] \
+        == ["https://mmbiz.qpic.cn/mmbiz_png/ProtoRelative01/640?wx_fmt=png"]

@@ -81,6 +81,7 @@ class ImagePipeline(MediaPipeline):
         logging.getLogger("scrapy.pipelines.media").addFilter(_quiet)
         self.image_hosts = frozenset(config.image_hosts)
         self.max_pixels = config.image_max_pixels
+        self.max_size = config.download_maxsize
         self.archive = archive
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or why it failed.
@@ -189,7 +190,11 @@ class ImagePipeline(MediaPipeline):
                      info: MediaPipeline.SpiderInfo) -> NoReturn:
         """Record what became of the image, and raise it as ``ImageNotStored``: the post's
         one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
-        reason = failure.getErrorMessage() or type(failure.value).__name__
+        # One cut off mid-way (its length unsaid) comes without a message: said here, not
+        # only in Scrapy's own line apart from the post's.
+        reason = failure.getErrorMessage() or (
+            f"larger than download max size ({self.max_size:,} bytes: DOWNLOAD_MAXSIZE)"
+            if failure.check(DownloadCancelledError) else type(failure.value).__name__)
         # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
         # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
         # in a loop (crawler/middlewares.py, RedirectMiddleware).

@@ -61,9 +61,12 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
             _decode(data, max_pixels)
     except NotAnImage:
         raise
+    except UnidentifiedImageError as error:  # its message names a Python object, not the answer
+        answer = f"an answer that begins {data[:32]!r}" if data else "an empty answer"
+        raise NotAnImage(f"not a readable image: {answer}") from error
     except Image.DecompressionBombError as error:
         raise NotAnImage(f"refused as a decompression bomb: {error}") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+    except (OSError, SyntaxError, ValueError,
             IndexError, KeyError, TypeError, struct.error) as error:
         # what Pillow's decoders raise on damaged bytes (an animated GIF's later frame: IndexError)
         raise NotAnImage(f"not a readable image: {error}") from error

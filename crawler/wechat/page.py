@@ -18,6 +18,7 @@ import lxml.html
 from lxml import etree
 from lxml.etree import ParserError
 
+from crawler.markdown import INVISIBLE, not_content
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
 from crawler.wechat.urls import (
@@ -352,18 +353,39 @@ def _title_from_text(text: str, limit: int = 64) -> str:
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Images of the body in page order: ``<img>``s, and content backgrounds."""
+    """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
+    what is no content (CSS hides it, a script's): the post does not show them."""
     if content is None:
         return ()
     sources = []
-    for element in content.iter("img", *BACKGROUND_HOLDERS):
-        if element.tag == "img":
+    walk = etree.iterwalk(content, events=("start",))
+    for _, element in walk:
+        if element is not content and isinstance(element.tag, str) and not_content(element):
+            walk.skip_subtree()
+        elif element.tag == "img":
             sources.append(element.get("data-src") or element.get("src") or "")
-        elif (background := background_image_url(element.get("style", ""))) \
-                and not element.text_content().strip() and next(element.iter("img"), None) is None:
+        elif element.tag in BACKGROUND_HOLDERS \
+                and (background := background_image_url(element.get("style", ""))) \
+                and next(element.iter("img"), None) is None and not _shows_text(element):
             sources.append(background)
     urls = (normalise_image_url(s) for s in sources if s.strip())
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
+
+
+def _shows_text(element: etree._Element) -> bool:
+    """Whether a reader sees text in ``element``, as its post would show it: not that of
+    what is no content, nor invisible characters (a zero-width space)."""
+    texts = [element.text]
+    walk = etree.iterwalk(element, events=("start",))
+    for _, child in walk:
+        if child is element:
+            continue
+        texts.append(child.tail)
+        if isinstance(child.tag, str) and not not_content(child):
+            texts.append(child.text)
+        else:
+            walk.skip_subtree()
+    return bool(INVISIBLE.sub("", "".join(text for text in texts if text)).strip())
 
 
 def is_verification_page(page: bytes) -> bool:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
+from w3lib.url import safe_url_string
+
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
@@ -186,6 +188,12 @@ def _key_of_ids(ids: Mapping[str, str]) -> ArticleKey | None:
     return ArticleKey.of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
 
 
+def with_scheme(src: str) -> str:
+    """``src`` as an https URL when it is protocol-relative (``//mmbiz.qpic.cn/…``): a page
+    served over https fetches it so."""
+    return "https:" + src if src.startswith("//") else src
+
+
 def normalise_image_url(src: str) -> str:
     """The URL that fetches the original image: entities decoded, no WebP or lazy-load markers.
 
@@ -193,16 +201,17 @@ def normalise_image_url(src: str) -> str:
     ``watermark`` only vary the URL, so dropping them also lets one image dedupe by URL.
     Not w3lib's ``url_query_cleaner``: it keeps the rest of the query as given, where this
     re-encodes it (``t=a/b`` → ``t=a%2Fb``), and the index knows stored images by this form.
+    Escaped as Scrapy escapes a request's URL (w3lib's ``safe_url_string``: a path of
+    letters or spaces, a host in capitals): the download of an image is known by its URL.
     """
-    src = html.unescape(src.strip())
-    if src.startswith("//"):
-        src = "https:" + src
+    src = with_scheme(html.unescape(src.strip()))
     parts = split_url(src)
     if parts is None:
         return ""
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _IMAGE_DROP_PARAMS]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return safe_url_string(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
+                           "utf-8")
 
 
 def image_stem(url: str) -> str:
