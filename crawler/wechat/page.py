@@ -358,18 +358,39 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     if content is None:
         return ()
     sources = []
-    walk = etree.iterwalk(content, events=("start",))
-    for _, element in walk:
-        if element is not content and isinstance(element.tag, str) and not_content(element):
-            walk.skip_subtree()
-        elif element.tag == "img":
-            sources.append(element.get("data-src") or element.get("src") or "")
-        elif element.tag in BACKGROUND_HOLDERS \
-                and (background := background_image_url(element.get("style", ""))) \
-                and next(element.iter("img"), None) is None and not _shows_text(element):
+    hidden = _Hidden(content)
+    for element in content.iter("img", *BACKGROUND_HOLDERS):
+        if element.tag == "img":
+            if not hidden(element):
+                sources.append(element.get("data-src") or element.get("src") or "")
+        elif (background := background_image_url(element.get("style", ""))) \
+                and next(element.iter("img"), None) is None and not hidden(element) \
+                and not _shows_text(element):
             sources.append(background)
     urls = (normalise_image_url(s) for s in sources if s.strip())
     return tuple(u for u in urls if u.startswith(("http://", "https://")))
+
+
+class _Hidden:
+    """Whether an element below ``content`` is in what is no content (``not_content``), its
+    ancestors asked once each: a page's few pictures, not its thousand elements, are asked
+    about."""
+
+    def __init__(self, content: etree._Element):
+        self.content = content
+        self.known: dict[etree._Element, bool] = {}
+
+    def __call__(self, element: etree._Element) -> bool:
+        chain: list[etree._Element] = []
+        node: etree._Element | None = element
+        while node is not None and node is not self.content and node not in self.known:
+            chain.append(node)
+            node = node.getparent()
+        hidden = self.known.get(node, False) if node is not None else False
+        for above in reversed(chain):
+            hidden = hidden or not_content(above)
+            self.known[above] = hidden
+        return hidden
 
 
 def _shows_text(element: etree._Element) -> bool:
