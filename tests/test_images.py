@@ -264,6 +264,24 @@ def test_an_image_whose_url_scrapy_escapes_is_stored(wechat: MockWeChat, tmp_pat
     assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
 
 
+def test_one_picture_given_by_two_urls_of_one_query_in_two_orders_is_stored_for_both(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Scrapy takes ``?a=1&b=2`` and ``?b=2&a=1`` for one request and downloads it once: the
+    other URL got that download's answer, which the pipeline knew only by the first URL, so
+    the post kept the other as a CDN link, in a post counted complete, never asked again."""
+    served = serve_legacy_shape(wechat)
+    page = wechat.body_of("/s/LegacyShapeToken").decode()
+    pictures = (f'<p><img data-src="{wechat.base}/images/order.png?a=1&amp;b=2"></p>'
+                f'<p><img data-src="{wechat.base}/images/order.png?b=2&amp;a=1"></p>')
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + pictures, 1))
+    wechat.image("/images/order.png", png((8, 8, 8)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/images/")) == 1
+    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))  # both shown from the file
+    assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
+
+
 def noise(fmt: str, frames: int = 1) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
     images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]

@@ -75,8 +75,10 @@ INFO: MediaPipeline.SpiderInfo = None  # type: ignore[assignment]  # the hooks d
 
 
 def completed(pipeline: ImagePipeline, item: ArticleItem) -> ArticleItem:
-    """What the pipeline makes of ``item`` once its downloads are in."""
-    return asyncio.run(pipeline.finish(item, pipeline.item_completed([], item, INFO)))
+    """What the pipeline makes of ``item`` once its downloads are in (MediaPipeline's results:
+    one a request, in order, each answered by its own URL's download)."""
+    results = [(True, {"url": url}) for url in pipeline._wanted(item)]
+    return asyncio.run(pipeline.finish(item, pipeline.item_completed(results, item, INFO)))
 
 
 def test_an_image_whose_write_failed_leaves_every_article_showing_it_incomplete(

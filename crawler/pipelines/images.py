@@ -212,7 +212,8 @@ class ImagePipeline(MediaPipeline):
         """The item's new images named, in page order, and recorded in the index: what is
         left to write (``process_item`` writes it)."""
         placements = []
-        for url in self._wanted(item):
+        wanted = self._wanted(item)
+        for url in wanted:
             image = self.results.get(url)
             if not isinstance(image, CheckedImage):
                 continue
@@ -222,12 +223,28 @@ class ImagePipeline(MediaPipeline):
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
                 continue
             except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
-                Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
-                logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
-                self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
+                self._not_recorded(url, error)
                 continue
             del self.results[url]  # the index tells its file from now on
+        self._answered_by_another(wanted, results)
         return placements
+
+    def _answered_by_another(self, wanted: list[str], results: list[Any]) -> None:
+        """Record under its own URL an image Scrapy answered with another URL's download:
+        ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
+        for url, (ok, info) in zip(wanted, results, strict=True):
+            if not ok or info["url"] == url or self.images.index.image_name(url):
+                continue
+            try:
+                if name := self.images.index.image_name(info["url"]):
+                    self.images.index.add_image(url, name)
+            except sqlite3.Error as error:
+                self._not_recorded(url, error)
+
+    def _not_recorded(self, url: str, error: sqlite3.Error) -> None:
+        Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
+        logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
+        self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
 
     def _reported(self, item: ArticleItem) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
