@@ -66,6 +66,15 @@ def test_a_link_copied_with_the_chat_text_around_it_is_refused_saying_so(copied:
                               "(copy the link alone): "), message
 
 
+def test_a_short_link_given_over_http_and_https_is_one_article(tmp_path: Path) -> None:
+    """One token, one article: a repost's ``http://`` copy beside the share menu's was a
+    second link, fetched a second time."""
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{SHORT}\n{SHORT.replace('https:', 'http:')}\n"
+                      f"{SHORT.replace('.com/', '.com:443/')}\n", encoding="utf-8")
+    assert params(urls_file=str(listed)).urls == (SHORT,)
+
+
 # WeChat's share menu, 2021: the parameters after chksm, ``&notreplace=true`` last
 SHARED = (LONG + "&mpshare=1&scene=1&srcid=1214Re0mazzQgLSyCqtHxS2g&sharer_sharetime=1639497078676"
           "&sharer_shareid=b0041670f2acfa3d466c67be7c2e0e21&notreplace=true")
