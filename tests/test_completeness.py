@@ -104,6 +104,11 @@ def test_an_album_link_without_biz_is_read_and_known_as_its_accounts(wechat: Moc
         with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
             assert db.execute("SELECT biz FROM albums").fetchall() == [(BIZ,)]
     assert len(album_requests(wechat)) == 3  # two pages, then one: unchanged
+    site.albums["3309"] = []  # every member deleted: no article says whose the album is
+    result = crawl("album", archive, "-a", f"url={wechat.base}/mp/appmsgalbum?album_id=3309")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT biz FROM albums").fetchall() == [(BIZ,)]
 
 
 def test_an_album_of_the_same_size_whose_members_changed_is_read_whole(
