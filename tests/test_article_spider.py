@@ -66,6 +66,29 @@ def test_a_link_copied_with_the_chat_text_around_it_is_refused_saying_so(copied:
                               "(copy the link alone): "), message
 
 
+def test_a_short_link_given_over_http_and_https_is_one_article(tmp_path: Path) -> None:
+    """One token, one article: a repost's ``http://`` copy beside the share menu's was a
+    second link, fetched a second time."""
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{SHORT}\n{SHORT.replace('https:', 'http:')}\n"
+                      f"{SHORT.replace('.com/', '.com:443/')}\n", encoding="utf-8")
+    assert params(urls_file=str(listed)).urls == (SHORT,)
+
+
+# WeChat's share menu, 2021: the parameters after chksm, ``&notreplace=true`` last
+SHARED = (LONG + "&mpshare=1&scene=1&srcid=1214Re0mazzQgLSyCqtHxS2g&sharer_sharetime=1639497078676"
+          "&sharer_shareid=b0041670f2acfa3d466c67be7c2e0e21&notreplace=true")
+
+
+def test_a_parameter_named_like_an_html_entity_without_its_semicolon_is_kept() -> None:
+    """``&not`` of ``&notreplace=`` (or ``&times`` of a search engine's ``&timestamp=``) is
+    no ``¬``: an HTML page writes its ampersands ``&amp;``, with the semicolon."""
+    assert params(url=SHARED + "#rd").urls == (SHARED,)
+    assert params(url=SHARED.replace("&", "&amp;")).urls == (SHARED,)
+    sogou = "https://mp.weixin.qq.com/s?src=11&timestamp=1604109394&ver=2677&signature=lA-7iYD"
+    assert refused(url=sogou) == f"article link lacks __biz, mid, idx: {sogou!r}"
+
+
 def test_a_bad_line_of_the_file_is_named_by_its_number(tmp_path: Path) -> None:
     listed = tmp_path / "urls.txt"
     listed.write_text(f"{SHORT}\n# comment\nhttps://example.com/s/abc\n", encoding="utf-8")

@@ -89,6 +89,28 @@ def test_an_album_that_loses_members_and_gains_more_than_a_page_is_read_until_al
     assert len(posts(archive)) == 45
 
 
+def test_an_album_link_without_biz_is_read_and_known_as_its_accounts(wechat: MockWeChat,
+                                                                   tmp_path: Path) -> None:
+    """``/mp/appmsgalbum?action=getalbum&album_id=…`` alone: WeChat answers it, page and JSON
+    (soda92/biao-short-novels read its album so, ``__biz`` empty, for a year). It was refused
+    as "not an album URL"; the album's account is the one its members are of."""
+    site, arts = served_album(wechat, "3309", 2247480101, 3)
+    archive = tmp_path / "archive"
+    for album in (f"{wechat.base}/mp/appmsgalbum?action=getalbum&album_id=3309#wechat_redirect",
+                  f"{wechat.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=3309"):
+        result = crawl("album", archive, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
+        assert result.returncode == 0, result.stderr
+        assert archived(archive) == {a.mid for a in arts}
+        with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+            assert db.execute("SELECT biz FROM albums").fetchall() == [(BIZ,)]
+    assert len(album_requests(wechat)) == 3  # two pages, then one: unchanged
+    site.albums["3309"] = []  # every member deleted: no article says whose the album is
+    result = crawl("album", archive, "-a", f"url={wechat.base}/mp/appmsgalbum?album_id=3309")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT biz FROM albums").fetchall() == [(BIZ,)]
+
+
 def test_an_album_of_the_same_size_whose_members_changed_is_read_whole(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site, arts = served_album(wechat, "3302", 2247482001, 30)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 
@@ -17,7 +18,7 @@ from crawler.config import Config
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.tally import Stat
-from crawler.wechat.urls import BadArticleURL, article_key, article_link, lacks_chksm
+from crawler.wechat.urls import BadArticleURL, article_key, article_link, host_of, lacks_chksm
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,11 @@ class ArticleParams:
 
 def _each_once(urls: list[str]) -> tuple[str, ...]:
     """Each article once, where it was first given, by a link with ``chksm`` if any of its
-    links has one: WeChat may refuse the link without (``lacks_chksm``)."""
+    links has one: WeChat may refuse the link without (``lacks_chksm``). A short link is
+    its token on its host, over http or https."""
     chosen: dict[str, str] = {}
     for url in urls:
-        article = article_key(url) or url
+        article = article_key(url) or f"{host_of(url)}{urlsplit(url).path}"
         if article not in chosen or lacks_chksm(chosen[article]) and not lacks_chksm(url):
             chosen[article] = url
     return tuple(chosen.values())

@@ -279,7 +279,9 @@ class WeChatSpider(scrapy.Spider):
             self.source_failed(source, account, first_page, str(error))
             return
         self.source_read(source, account, first_page)
-        biz = article_ids_from_url(response.url).get("__biz", "")
+        # an album asked without __biz is of the account its members are of
+        biz = article_ids_from_url(response.url).get("__biz") \
+            or next((entry.biz for entry in page.entries if entry.biz), "")
         step = self.albums.read(album, biz, page, first_page)
         yield step.record
         yield from self.listed_requests(page.entries, source, account)

@@ -261,7 +261,8 @@ class Index:
         self._db.execute(
             "INSERT INTO albums (album_id, biz, title, article_count, last_read) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(album_id) DO UPDATE SET "
-            "biz = excluded.biz, title = coalesce(nullif(excluded.title, ''), title), "
+            "biz = coalesce(nullif(excluded.biz, ''), biz), "
+            "title = coalesce(nullif(excluded.title, ''), title), "
             "article_count = coalesce(excluded.article_count, article_count), "
             "last_read = coalesce(excluded.last_read, last_read)",
             (album_id, biz, title, article_count, read_at))

@@ -79,16 +79,18 @@ def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
     newest position first: asked without ``is_reverse``, as the real pages were
     (``is_reverse=1`` lists the oldest first, and a first page of the oldest hides a change on
     top). ``begin_msgid``/``begin_itemidx`` name the last item of the page before (the next
-    page starts after it)."""
+    page starts after it). A link without ``__biz`` is asked with it empty, as WeChat
+    answered soda92/biao-short-novels' scheduled reads for a year: the album id names the
+    album."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     # An album id is a number and a __biz base64: the README's placeholder (…) is neither.
     if parts is None or parts.path.rstrip("/") != "/mp/appmsgalbum" \
             or not _NUMBER.fullmatch(query.get("album_id", "")) \
-            or not _BASE64.fullmatch(query.get("__biz", "")):
+            or "__biz" in query and not _BASE64.fullmatch(query["__biz"]):
         raise ListingError("not an album URL (…/mp/appmsgalbum?__biz=<the account's id>&album_id="
                            f"<a number>, as the album's link in WeChat gives them): {album_url!r}")
-    params = {"action": "getalbum", "__biz": query["__biz"], "album_id": query["album_id"],
+    params = {"action": "getalbum", "__biz": query.get("__biz", ""), "album_id": query["album_id"],
               "count": str(count), "f": "json"}
     if begin_msgid:
         params.update(begin_msgid=begin_msgid, begin_itemidx=begin_itemidx or "1")

@@ -18,6 +18,7 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 _NOT_IN_A_LINK = re.compile(r"[\s\u0080-\U0010ffff]")  # WeChat's links are ASCII, escaped
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
 
@@ -143,8 +144,13 @@ def album_id(album_url: str) -> str:
 
 
 def link_as_given(url: str) -> str:
-    """A link as a page or listing gives it (``&amp;``, ``\\/`` undone), without its fragment."""
-    return html.unescape(url.strip().replace("\\/", "/")).split("#", 1)[0]
+    """A link as a page or listing gives it (``&amp;``, ``\\/`` undone), without its fragment.
+
+    Only references with their semicolon are undone, as a page escapes its ampersands:
+    ``html.unescape`` also reads ``&not`` of ``&notreplace=`` (WeChat's share links) as ``¬``.
+    """
+    return _REFERENCE.sub(lambda found: html.unescape(found.group()),
+                          url.strip().replace("\\/", "/")).split("#", 1)[0]
 
 
 def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
