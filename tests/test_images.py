@@ -238,30 +238,18 @@ def test_a_background_picture_the_post_shows_is_stored(wechat: MockWeChat, tmp_p
                                                        inside: str) -> None:
     """A block that shows no text but its CSS background is that picture in the post, also
     when what it holds is a zero-width space or hidden: it was left on the CDN for good."""
-    served = serve_legacy_shape(wechat)
-    page = wechat.body_of("/s/LegacyShapeToken").decode()
-    block = (f'<section style="background-image: url({wechat.base}/mmbiz_png/BackgroundMedia/'
-             f'640?wx_fmt=png)">{inside}</section>')
-    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + block, 1))
-    wechat.image("/mmbiz_png/BackgroundMedia/640", png((9, 9, 9)))
-    result = crawl("article", tmp_path, "-a", f"url={served.url}")
-    assert result.returncode == 0, result.stderr
+    crawled_with(wechat, tmp_path, f'<section style="background-image: url({wechat.base}/'
+                 f'mmbiz_png/BackgroundMedia/640?wx_fmt=png)">{inside}</section>',
+                 {"/mmbiz_png/BackgroundMedia/640": png((9, 9, 9))})
     assert "![]({{site.baseurl}}/postimg/BackgroundMedia.png)" in post_of(tmp_path)
 
 
 def test_an_image_whose_url_scrapy_escapes_is_stored(wechat: MockWeChat, tmp_path: Path) -> None:
     """A path of letters a URL spells escaped: the download of it was Scrapy's escaped URL,
     which the pipeline did not know as the page's, so it was neither stored nor reported."""
-    served = serve_legacy_shape(wechat)
-    page = wechat.body_of("/s/LegacyShapeToken").decode()
-    picture = f'<p><img data-src="{wechat.base}/images/反诈 海报.png"></p>'
-    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + picture, 1))
-    wechat.image("/images/%E5%8F%8D%E8%AF%88%20%E6%B5%B7%E6%8A%A5.png", png((9, 9, 9)))
-    result = crawl("article", tmp_path, "-a", f"url={served.url}")
-    assert result.returncode == 0, result.stderr
-    assert len(wechat.hits("/images/")) == 1
-    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))  # shown from its file
-    assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
+    crawled_with(wechat, tmp_path, f'<p><img data-src="{wechat.base}/images/反诈 海报.png"></p>',
+                 {"/images/%E5%8F%8D%E8%AF%88%20%E6%B5%B7%E6%8A%A5.png": png((9, 9, 9))})
+    assert_stored_once(wechat, tmp_path)
 
 
 def test_one_picture_given_by_two_urls_of_one_query_in_two_orders_is_stored_for_both(
@@ -269,16 +257,29 @@ def test_one_picture_given_by_two_urls_of_one_query_in_two_orders_is_stored_for_
     """Scrapy takes ``?a=1&b=2`` and ``?b=2&a=1`` for one request and downloads it once: the
     other URL got that download's answer, which the pipeline knew only by the first URL, so
     the post kept the other as a CDN link, in a post counted complete, never asked again."""
+    crawled_with(wechat, tmp_path, f'<p><img data-src="{wechat.base}/images/order.png?a=1&amp;b=2"></p>'
+                 f'<p><img data-src="{wechat.base}/images/order.png?b=2&amp;a=1"></p>',
+                 {"/images/order.png": png((8, 8, 8))})
+    assert_stored_once(wechat, tmp_path)
+
+
+def crawled_with(wechat: MockWeChat, tmp_path: Path, markup: str,
+                 images: dict[str, bytes]) -> None:
+    """``crawl article`` of the legacy-shaped page with ``markup`` at the top of its body, the
+    CDN serving ``images`` (path: bytes); it must succeed."""
     served = serve_legacy_shape(wechat)
     page = wechat.body_of("/s/LegacyShapeToken").decode()
-    pictures = (f'<p><img data-src="{wechat.base}/images/order.png?a=1&amp;b=2"></p>'
-                f'<p><img data-src="{wechat.base}/images/order.png?b=2&amp;a=1"></p>')
-    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + pictures, 1))
-    wechat.image("/images/order.png", png((8, 8, 8)))
+    wechat.page("/s/LegacyShapeToken", page.replace('opacity: 0; ">', 'opacity: 0; ">' + markup, 1))
+    for path, data in images.items():
+        wechat.image(path, data)
     result = crawl("article", tmp_path, "-a", f"url={served.url}")
     assert result.returncode == 0, result.stderr
+
+
+def assert_stored_once(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The picture under /images/ downloaded once and shown from its file wherever the post shows it."""
     assert len(wechat.hits("/images/")) == 1
-    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))  # both shown from the file
+    assert not re.search(r"\]\([^)]*/images/", post_of(tmp_path))
     assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
 
 
