@@ -42,15 +42,16 @@ class NodeWatch:
     """Looks after the job's fetch nodes: gives back the requests of a node whose
     heartbeat expired, says which nodes are blocked, and whether any is left fetching.
 
-    Only nodes blocked during this run count: a resumed job remembers nodes blocked
-    before, which may be fetching again by the time they are needed.
+    Only nodes blocked during this run, since a node last fetched, count: a resumed job
+    remembers nodes blocked before, and a blocked node restarted (under its name or a new
+    one) may be let through again; nodes that stop for another reason are waited for.
     """
 
     def __init__(self, client: aioredis.Redis, job: Job):
         self.client = client
         self.job = job
         self.seen: dict[str, str] = {}  # each node's state at the last look
-        self.blocked: set[str] = set()  # nodes blocked during this run
+        self.blocked: set[str] = set()  # nodes blocked during this run, since a node last fetched
         self.none_fetching_since: float | None = None  # pages wait and no node fetches (monotonic)
         self._give_back = client.register_script(GIVE_BACK)
 
@@ -71,6 +72,8 @@ class NodeWatch:
                 self.blocked.add(node)
                 logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
         self.seen = states
+        if "fetching" in states.values():
+            self.blocked.clear()
         if not waiting or "fetching" in states.values():
             self.none_fetching_since = None
             return False
