@@ -127,6 +127,17 @@ def test_a_gbk_htm_is_given_as_utf8(tmp_path: Path) -> None:
         assert read_saved_page(path) == SavedPage(text.encode("utf-8"), "")
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be"])
+def test_a_page_with_a_byte_order_mark_is_read_as_the_mark_says(tmp_path: Path, encoding: str) -> None:
+    """A BOM outranks a <meta> (WHATWG, as browsers read the file): a page re-saved by an
+    editor as UTF-8 with its old GBK <meta> was archived garbled, and one saved as UTF-16
+    (Notepad's "Unicode") was refused as naming no article."""
+    text = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+            '</head><body>朱镕基：反诈</body></html>')
+    path = tmp_path / "article.html"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    assert read_saved_page(path) == SavedPage(b"\xef\xbb\xbf" + text.encode("utf-8"), "")
+
 def test_a_utf8_html_is_given_byte_for_byte_without_being_decoded(tmp_path: Path) -> None:
     raw = page_text("legacy_shape.html").encode("utf-8") + b"<!-- \xff -->\n"
     path = tmp_path / "article.html"

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import lxml.html
-from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import normalise_image_url
@@ -136,7 +136,9 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
         return replace(_from_mhtml(raw, path, max_parts), path=path)
-    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "", path=path)
+    # A byte order mark outranks the <meta>, as browsers read it: an editor re-saving a
+    # page in UTF-8 or UTF-16 ("Unicode") leaves the old declaration.
+    return SavedPage(_to_utf8(raw, read_bom(raw)[0] or _declared_charset(raw)), "", path=path)
 
 
 def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
