@@ -450,6 +450,28 @@ def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_files_folder_of_a_c
     assert not list((tmp_path / "b" / "postimg").glob("FailingMediaId00007*"))
 
 
+@pytest.mark.parametrize("title", ["#反诈# 警惕刷单", "年化1%12个月"])
+def test_a_complete_save_by_chrome_names_its_files_as_they_are_named(
+        wechat: MockWeChat, tmp_path: Path, title: str) -> None:
+    """Chrome writes an <img src> as "./" and the file's path unescaped: a page whose title
+    holds a "#" (a hashtag) or a "%" before two hex digits lost the pictures of its
+    NAME_files/ folder when the CDN no longer served them, its src read as a URL's."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 100, 200))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    saved = tmp_path / "saved"
+    (saved / f"{title}_files").mkdir(parents=True)
+    (saved / f"{title}_files" / "640.jpeg").write_bytes(kept)
+    (saved / f"{title}.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
+        failing, f'{failing} src="./{title}_files/640.jpeg"'), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "archive" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a

@@ -109,18 +109,22 @@ def _inline(src: str) -> bytes | None:
 
 def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
     """The first ``max_size`` + 1 bytes of the file at the relative path ``src``, if it is
-    inside the folder of ``page``."""
+    inside the folder of ``page``. Chrome writes the path as it is ("./" and the names
+    unescaped: a title's "#" or "%" stays), Firefox as a URL's (escaped): the file named
+    as written, else the one its URL names."""
     target = urlsplit(src)
-    if not target.path or target.scheme or target.netloc or src.startswith("/"):
+    if target.scheme or target.netloc or src.startswith("/"):
         return None
-    file = (page.parent / unquote(target.path)).resolve()
-    if not file.is_relative_to(page.parent.resolve()) or not file.is_file():
-        return None
-    try:
-        with file.open("rb") as stream:
-            return stream.read(max_size + 1)
-    except OSError:
-        return None
+    folder = page.parent.resolve()
+    for name in dict.fromkeys(name for name in (src, unquote(target.path)) if name):
+        file = (page.parent / name).resolve()
+        if file.is_relative_to(folder) and file.is_file():
+            try:
+                with file.open("rb") as stream:
+                    return stream.read(max_size + 1)
+            except OSError:
+                return None
+    return None
 
 
 def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
