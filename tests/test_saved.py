@@ -472,6 +472,22 @@ def test_a_complete_save_by_chrome_names_its_files_as_they_are_named(
     [stored] = (tmp_path / "archive" / "postimg").glob("FailingMediaId00007*")
     assert stored.read_bytes() == kept
 
+@pytest.mark.parametrize("src", ["%00.jpeg", "./" + "图" * 100 + "_files/640.jpeg"])
+def test_an_img_src_no_file_can_have_costs_nothing(tmp_path: Path, src: str) -> None:
+    """A NUL, or a name longer than the file system allows, in an <img src>: looking for the
+    file beside the page raised, which ended the import at that page, the pages after it
+    left unread."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(page_text("legacy_shape.html").replace(
+        'data-src="', f'src="{src}" data-src="', 1), encoding="utf-8")
+    (saved / "b.html").write_text(page_text("text_post.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a

@@ -117,13 +117,13 @@ def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
         return None
     folder = page.parent.resolve()
     for name in dict.fromkeys(name for name in (src, unquote(target.path)) if name):
-        file = (page.parent / name).resolve()
-        if file.is_relative_to(folder) and file.is_file():
-            try:
+        try:
+            file = (page.parent / name).resolve()
+            if file.is_relative_to(folder) and file.is_file():
                 with file.open("rb") as stream:
                     return stream.read(max_size + 1)
-            except OSError:
-                return None
+        except (OSError, ValueError):  # unreadable, or a name no file has (a NUL, too long)
+            continue
     return None
 
 
