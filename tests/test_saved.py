@@ -546,3 +546,20 @@ def test_an_import_given_no_saved_page_names_where_it_looked(tmp_path: Path, arg
     assert result.returncode == 2
     assert f"scrapy crawl import: no saved pages (.html, .htm, .mhtml, .mht) in '{given}'" in result.stderr, \
         result.stderr
+
+
+def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
+    """A list written by ``find -print0`` holds NULs: opening such a path raised, a
+    traceback ended the import and nothing was archived."""
+    good = tmp_path / "good.html"
+    good.write_text(page_text("text_post.html"), encoding="utf-8")
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(f"{tmp_path}/a.html\0{tmp_path}/b.html\0\n{good}\n".encode())
+
+    result = crawl("import", tmp_path / "archive", "-a", f"paths_file={listing}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert f"cannot read {tmp_path}/a.html\\x00" in refused, refused
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1

@@ -136,6 +136,8 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
             raw = file.read(max_size + 1)
     except OSError as error:
         raise SavedPageError(f"cannot read {path}: {error.strerror or error}") from None
+    except ValueError:  # a NUL, as in a list written by ``find -print0``
+        raise SavedPageError(f"cannot read {path}: no file name holds a NUL") from None
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
