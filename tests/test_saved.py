@@ -563,3 +563,19 @@ def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
     [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
     assert f"cannot read {tmp_path}/a.html\\x00" in refused, refused
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+def test_a_verification_page_saved_by_mistake_says_so_and_not_that_the_crawler_is_challenged(
+        tmp_path: Path) -> None:
+    """Its line said "the crawler is being challenged": the maintainer looked for a block of
+    the crawler where a person had only saved WeChat's check instead of the article."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("verification.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 1, result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert "crawler" not in refused
+    assert "article.html is WeChat's verification page, saved instead of the article" in refused

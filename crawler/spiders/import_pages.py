@@ -22,7 +22,7 @@ from crawler.items import ArticleItem, StateRecord
 from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.tally import Stat
-from crawler.wechat.article import NotAnArticle
+from crawler.wechat.article import NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (
     SAVED_PAGE_SUFFIXES,
@@ -94,7 +94,11 @@ class ImportSpider(WeChatSpider):
             # The URL a browser saved it from names the article when the page itself does not.
             page = parse_page(saved.html, saved.url or path.absolute().as_uri(), saved.saved_at)
             if isinstance(page, NotAnArticle):
-                self._refuse(f"{path} is {page.message}")
+                # WeChat's check, served to the person who saved it: no crawler is challenged.
+                self._refuse(f"{path} is " + (
+                    "WeChat's verification page, saved instead of the article (save it again "
+                    "once the check is passed)" if page.reason is PageReason.VERIFICATION
+                    else page.message))
                 continue
             if not (page.biz and page.mid and page.idx):
                 self._refuse(f"{path} names no article (no __biz/mid/idx), so it has no URL to "
