@@ -232,6 +232,20 @@ def test_saved_pages_in_a_folder_are_the_html_htm_and_mhtml_files(tmp_path: Path
                                         ("D.MHTML", "a.htm", "b.html", "c.mhtml", "e.mht")]
 
 
+def test_the_apple_double_files_a_mac_leaves_beside_each_page_are_no_pages(tmp_path: Path) -> None:
+    """A folder a Mac copied to a USB stick or a share holds "._NAME.html" beside each page (its
+    metadata, binary): each was reported Not imported, the summary as many refusals as pages."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "反诈.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    (saved / "._反诈.html").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(4000))
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Not imported" not in result.stderr
+    assert "Run summary (finished): 1 new\n" in result.stderr, result.stderr
+
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m ARGS`` in the project, as a user runs it."""
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}

@@ -71,10 +71,13 @@ class SavedPage:
 def saved_pages_in(folder: Path) -> list[Path]:
     """The saved pages in ``folder``, sorted. Suffixes are matched case-insensitively, as
     Windows browsers may write ``.MHTML``. A symbolic link is followed only to a file inside
-    the folder: importing a folder reads nothing else."""
+    the folder: importing a folder reads nothing else. A hidden file is none a browser saved:
+    a Mac copying a folder to a USB stick or a share writes ``._NAME`` (its metadata) beside
+    each file."""
     inside = folder.resolve()
     return sorted(path for path in folder.iterdir()
-                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file()
+                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and not path.name.startswith(".")
+                  and path.is_file()
                   and (not path.is_symlink() or path.resolve().is_relative_to(inside)))
 
 
