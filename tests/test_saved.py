@@ -10,9 +10,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import crawler.spiders.import_pages as import_pages
+from crawler.items import ArticleItem
+from crawler.pipelines.posts import PostPipeline
 from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
 from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, png
@@ -127,6 +131,17 @@ def test_a_gbk_htm_is_given_as_utf8(tmp_path: Path) -> None:
         assert read_saved_page(path) == SavedPage(text.encode("utf-8"), "")
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16-le", "utf-16-be"])
+def test_a_page_with_a_byte_order_mark_is_read_as_the_mark_says(tmp_path: Path, encoding: str) -> None:
+    """A BOM outranks a <meta> (WHATWG, as browsers read the file): a page re-saved by an
+    editor as UTF-8 with its old GBK <meta> was archived garbled, and one saved as UTF-16
+    (Notepad's "Unicode") was refused as naming no article."""
+    text = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk">'
+            '</head><body>朱镕基：反诈</body></html>')
+    path = tmp_path / "article.html"
+    path.write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    assert read_saved_page(path) == SavedPage(b"\xef\xbb\xbf" + text.encode("utf-8"), "")
+
 def test_a_utf8_html_is_given_byte_for_byte_without_being_decoded(tmp_path: Path) -> None:
     raw = page_text("legacy_shape.html").encode("utf-8") + b"<!-- \xff -->\n"
     path = tmp_path / "article.html"
@@ -216,6 +231,20 @@ def test_saved_pages_in_a_folder_are_the_html_htm_and_mhtml_files(tmp_path: Path
     assert saved_pages_in(tmp_path) == [tmp_path / name for name in
                                         ("D.MHTML", "a.htm", "b.html", "c.mhtml", "e.mht")]
 
+
+def test_the_apple_double_files_a_mac_leaves_beside_each_page_are_no_pages(tmp_path: Path) -> None:
+    """A folder a Mac copied to a USB stick or a share holds "._NAME.html" beside each page (its
+    metadata, binary): each was reported Not imported, the summary as many refusals as pages."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "反诈.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    (saved / "._反诈.html").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(4000))
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Not imported" not in result.stderr
+    assert "Run summary (finished): 1 new\n" in result.stderr, result.stderr
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m ARGS`` in the project, as a user runs it."""
@@ -439,6 +468,44 @@ def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_files_folder_of_a_c
     assert not list((tmp_path / "b" / "postimg").glob("FailingMediaId00007*"))
 
 
+@pytest.mark.parametrize("title", ["#反诈# 警惕刷单", "年化1%12个月"])
+def test_a_complete_save_by_chrome_names_its_files_as_they_are_named(
+        wechat: MockWeChat, tmp_path: Path, title: str) -> None:
+    """Chrome writes an <img src> as "./" and the file's path unescaped: a page whose title
+    holds a "#" (a hashtag) or a "%" before two hex digits lost the pictures of its
+    NAME_files/ folder when the CDN no longer served them, its src read as a URL's."""
+    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    kept = png((0, 100, 200))
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    saved = tmp_path / "saved"
+    (saved / f"{title}_files").mkdir(parents=True)
+    (saved / f"{title}_files" / "640.jpeg").write_bytes(kept)
+    (saved / f"{title}.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
+        failing, f'{failing} src="./{title}_files/640.jpeg"'), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Images not stored" not in result.stderr
+    [stored] = (tmp_path / "archive" / "postimg").glob("FailingMediaId00007*")
+    assert stored.read_bytes() == kept
+
+@pytest.mark.parametrize("src", ["%00.jpeg", "./" + "图" * 100 + "_files/640.jpeg"])
+def test_an_img_src_no_file_can_have_costs_nothing(tmp_path: Path, src: str) -> None:
+    """A NUL, or a name longer than the file system allows, in an <img src>: looking for the
+    file beside the page raised, which ended the import at that page, the pages after it
+    left unread."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(page_text("legacy_shape.html").replace(
+        'data-src="', f'src="{src}" data-src="', 1), encoding="utf-8")
+    (saved / "b.html").write_text(page_text("text_post.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a
@@ -497,3 +564,72 @@ def test_an_import_given_no_saved_page_names_where_it_looked(tmp_path: Path, arg
     assert result.returncode == 2
     assert f"scrapy crawl import: no saved pages (.html, .htm, .mhtml, .mht) in '{given}'" in result.stderr, \
         result.stderr
+
+
+def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
+    """A list written by ``find -print0`` holds NULs: opening such a path raised, a
+    traceback ended the import and nothing was archived."""
+    good = tmp_path / "good.html"
+    good.write_text(page_text("text_post.html"), encoding="utf-8")
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(f"{tmp_path}/a.html\0{tmp_path}/b.html\0\n{good}\n".encode())
+
+    result = crawl("import", tmp_path / "archive", "-a", f"paths_file={listing}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert f"cannot read {tmp_path}/a.html\\x00" in refused, refused
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+def test_a_verification_page_saved_by_mistake_says_so_and_not_that_the_crawler_is_challenged(
+        tmp_path: Path) -> None:
+    """Its line said "the crawler is being challenged": the maintainer looked for a block of
+    the crawler where a person had only saved WeChat's check instead of the article."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("verification.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 1, result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert "crawler" not in refused
+    assert "article.html is WeChat's verification page, saved instead of the article" in refused
+
+
+def test_a_folder_is_read_as_its_pages_are_archived_not_all_at_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scrapy reads up to three times CONCURRENT_ITEMS (100) of a callback's outputs ahead:
+    while the first pictures downloaded, every page of a folder of 150 was read and held,
+    each with its parsed tree (1.2 GB for 4 MB pages), before one post was written."""
+    serve_legacy_shape(wechat)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    page = page_text("legacy_shape.html", wechat.base)
+    for n in range(150):
+        (saved / f"{n:03}.html").write_text(page.replace("2247500001", str(2247500100 + n)),
+                                            encoding="utf-8")
+    counts = {"read": 0, "written": 0, "held": 0}
+    read, write = import_pages.read_saved_page, PostPipeline.process_item
+
+    def reading(*args: Any) -> SavedPage:
+        counts["read"] += 1
+        counts["held"] = max(counts["held"], counts["read"] - counts["written"])
+        return read(*args)
+
+    def writing(self: PostPipeline, item: Any) -> Any:
+        try:
+            return write(self, item)
+        finally:
+            counts["written"] += isinstance(item, ArticleItem)
+
+    monkeypatch.setattr(import_pages, "read_saved_page", reading)
+    monkeypatch.setattr(PostPipeline, "process_item", writing)
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert counts["read"] == counts["written"] == 150
+    assert counts["held"] <= 50, counts

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import lxml.html
-from w3lib.encoding import html_body_declared_encoding, resolve_encoding
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import normalise_image_url
@@ -71,10 +71,13 @@ class SavedPage:
 def saved_pages_in(folder: Path) -> list[Path]:
     """The saved pages in ``folder``, sorted. Suffixes are matched case-insensitively, as
     Windows browsers may write ``.MHTML``. A symbolic link is followed only to a file inside
-    the folder: importing a folder reads nothing else."""
+    the folder: importing a folder reads nothing else. A hidden file is none a browser saved:
+    a Mac copying a folder to a USB stick or a share writes ``._NAME`` (its metadata) beside
+    each file."""
     inside = folder.resolve()
     return sorted(path for path in folder.iterdir()
-                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and path.is_file()
+                  if path.suffix.lower() in SAVED_PAGE_SUFFIXES and not path.name.startswith(".")
+                  and path.is_file()
                   and (not path.is_symlink() or path.resolve().is_relative_to(inside)))
 
 
@@ -109,18 +112,22 @@ def _inline(src: str) -> bytes | None:
 
 def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
     """The first ``max_size`` + 1 bytes of the file at the relative path ``src``, if it is
-    inside the folder of ``page``."""
+    inside the folder of ``page``. Chrome writes the path as it is ("./" and the names
+    unescaped: a title's "#" or "%" stays), Firefox as a URL's (escaped): the file named
+    as written, else the one its URL names."""
     target = urlsplit(src)
-    if not target.path or target.scheme or target.netloc or src.startswith("/"):
+    if target.scheme or target.netloc or src.startswith("/"):
         return None
-    file = (page.parent / unquote(target.path)).resolve()
-    if not file.is_relative_to(page.parent.resolve()) or not file.is_file():
-        return None
-    try:
-        with file.open("rb") as stream:
-            return stream.read(max_size + 1)
-    except OSError:
-        return None
+    folder = page.parent.resolve()
+    for name in dict.fromkeys(name for name in (src, unquote(target.path)) if name):
+        try:
+            file = (page.parent / name).resolve()
+            if file.is_relative_to(folder) and file.is_file():
+                with file.open("rb") as stream:
+                    return stream.read(max_size + 1)
+        except (OSError, ValueError):  # unreadable, or a name no file has (a NUL, too long)
+            continue
+    return None
 
 
 def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_PARTS) -> SavedPage:
@@ -132,11 +139,15 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
             raw = file.read(max_size + 1)
     except OSError as error:
         raise SavedPageError(f"cannot read {path}: {error.strerror or error}") from None
+    except ValueError:  # a NUL, as in a list written by ``find -print0``
+        raise SavedPageError(f"cannot read {path}: no file name holds a NUL") from None
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     if path.suffix.lower() in _MIME_SUFFIXES:
         return replace(_from_mhtml(raw, path, max_parts), path=path)
-    return SavedPage(_to_utf8(raw, _declared_charset(raw)), "", path=path)
+    # A byte order mark outranks the <meta>, as browsers read it: an editor re-saving a
+    # page in UTF-8 or UTF-16 ("Unicode") leaves the old declaration.
+    return SavedPage(_to_utf8(raw, read_bom(raw)[0] or _declared_charset(raw)), "", path=path)
 
 
 def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
