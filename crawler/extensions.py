@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -192,9 +192,9 @@ class RunReport:
                 self.tally.count(Stat.ACCOUNTS_STALE)
                 silence, usual = coverage.silence(now), coverage.usual_gap
                 assert silence is not None and usual is not None
-                logger.warning("No new article from %s for %d days (it published every %.0f days "
-                               "or so); its sources may have dried up", account.name,
-                               silence.days, usual.total_seconds() / 86400)
+                logger.warning("No new article from %s for %d days (it published every %s or so); "
+                               "its sources may have dried up", account.name, silence.days,
+                               _every(usual))
         return lines
 
     def _deletions_alarms(self, named: dict[str, str], started: float) -> None:
@@ -216,6 +216,15 @@ class RunReport:
             if alarm:
                 self.tally.count(Stat.ACCOUNTS_DELETIONS)
                 logger.warning(alarm)
+
+
+def _every(gap: timedelta) -> str:
+    """``5 days``, or ``8 hours`` for an account that pushed more than once a day (in days,
+    its gap was ``0 days``)."""
+    if gap >= timedelta(hours=23, minutes=30):
+        return f"{gap.total_seconds() / 86400:.0f} days"
+    hours = max(round(gap.total_seconds() / 3600), 1)
+    return f"{hours} hour{'s' * (hours != 1)}"
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:
