@@ -21,7 +21,7 @@ from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, fo
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.run import Run
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat
+from crawler.tally import Stat, named_by_user
 from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME, PageReason
 
@@ -96,8 +96,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):
         return ("an error the run does not handle cost what it was doing: see the ERROR lines "
                 "and their tracebacks")
-    if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0):
-        return "no source could be read"
+    if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0) \
+            and not any(named_by_user(source) for source in stats.get(Stat.RUN_SOURCES, ())):
+        return "no source could be read"  # an account's own links are one, the summary's too
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):

@@ -118,6 +118,22 @@ def test_a_failing_feed_does_not_stop_the_others(site: Site, tmp_path: Path) -> 
     assert re.search(r"feed:\S+/missing.xml: COULD NOT BE READ", result.stderr)
 
 
+def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_source_failed(
+        site: Site, tmp_path: Path) -> None:
+    """The account's own link is a source its line names and archives from: the run said
+    "FAILED: no source could be read" and exited 1 (with two such accounts, 0)."""
+    link = site.article(Art("2247482101")).replace("&amp;", "&")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{link}"]\n'
+                        f'albums = ["{site.album("3009", [], error=-2)}"]\n', encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts),
+                                                               "LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    assert "FAILED" not in result.stderr and " ERROR: " not in result.stderr, result.stderr
+    assert "\n  album:3009: COULD NOT BE READ\n  urls:甲: 1 listed, 1 new\n" in result.stderr, result.stderr
+    assert len(posts(tmp_path / "archive")) == 1
+
+
 def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path: Path) -> None:
     album = site.album("3004", [], error=10004)
     result = crawl("album", tmp_path, "-a", f"url={album}")
