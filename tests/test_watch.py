@@ -489,6 +489,25 @@ def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tm
     assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
 
 
+def test_an_album_line_counts_its_articles_the_watch_fetches_as_already_archived(
+        site: Site, tmp_path: Path) -> None:
+    """The daily run watches the album's newest articles too: whichever request went
+    first, the album's line counted them or not ("8 listed, 3 already archived"), and the
+    totals with it."""
+    arts = site.serve(numbered(2247490801, 8))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3903", arts)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert watch(archive, site, spider="accounts", ACCOUNTS_FILE=str(accounts)).returncode == 0
+    result = watch(archive, site, spider="accounts", ACCOUNTS_FILE=str(accounts))
+    assert result.returncode == 0, result.stderr
+    assert "\n  album:3903: 8 listed, 8 already archived\n  watch: 8 unchanged\n" in result.stderr, \
+        result.stderr
+    assert re.search(r"Run summary \(finished\): 8 unchanged, 8 already archived, 8 originals "
+                     r"watched\n", result.stderr), result.stderr
+
+
 def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path) -> None:
     """``scrapy crawl watch`` (run again later in the day, say) that sees the deletions has
     no accounts file: it said nothing, and the next ``crawl accounts`` run, which saw none of
