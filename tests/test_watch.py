@@ -508,6 +508,20 @@ def test_an_album_line_counts_its_articles_the_watch_fetches_as_already_archived
                      r"watched\n", result.stderr), result.stderr
 
 
+def test_from_cron_a_watch_that_cannot_reach_wechat_says_so_once(tmp_path: Path) -> None:
+    """WeChat unreachable: the watch wrote a WARNING line for each original it asked for."""
+    archive = tmp_path / "archive"
+    with MockWeChat() as server:
+        site = Site(server)
+        archive_all(site, site.serve(numbered(2247490901, 4)), archive)
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert result.returncode == 1, result.stderr
+    assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: DownloadConnectionRefusedError",
+                          result.stderr)) == 1, result.stderr
+    assert "FAILED: WeChat could not be reached" in result.stderr
+    assert "\n  watch: 4 not fetched\n" in result.stderr, result.stderr
+
+
 def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path) -> None:
     """``scrapy crawl watch`` (run again later in the day, say) that sees the deletions has
     no accounts file: it said nothing, and the next ``crawl accounts`` run, which saw none of

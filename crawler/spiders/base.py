@@ -18,10 +18,18 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.http.request import CookiesT
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
 from crawler.accounts import Account
@@ -92,6 +100,11 @@ class WeChatSpider(scrapy.Spider):
     @cached_property
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
+
+    @cached_property
+    def causes_said(self) -> set[str]:
+        """The ``shared_cause`` of each article page not fetched so far this run."""
+        return set()
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -234,7 +247,13 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
-        level = logging.INFO if failure.check(Blocked) else logging.WARNING  # said: BlockMiddleware
+        cause = shared_cause(failure)
+        # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
+        # for its first page (the summary counts them all).
+        said = failure.check(Blocked) or cause in self.causes_said
+        if cause:
+            self.causes_said.add(cause)
+        level = logging.INFO if said else logging.WARNING
         self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
@@ -330,6 +349,23 @@ def _request(response: Response) -> scrapy.Request:
     """The request a response answers (Scrapy sets it before any callback sees it)."""
     assert response.request is not None
     return response.request
+
+
+# What Scrapy retries as a network failure (its RETRY_EXCEPTIONS), but for an OSError: a
+# page whose body cannot be decompressed is that page's own.
+_NETWORK_ERRORS = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
+                   DownloadTimeoutError, ResponseDataLossError, ConnectError, ConnectionDone,
+                   ConnectionLost)
+
+
+def shared_cause(failure: Failure) -> str | None:
+    """What a page failed for when it is no fault of that page, so that every page asked
+    then may fail so (WeChat unreachable, timing out, its servers failing): the kind of
+    network error, or ``HTTP 502``; None for the page's own answer (a 404, a redirect loop)."""
+    if isinstance(failure.value, HttpError):
+        status = failure.value.response.status
+        return f"HTTP {status}" if status >= 500 else None
+    return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
 
 
 def failure_reason(failure: Failure) -> str:
