@@ -516,7 +516,8 @@ def test_from_cron_a_watch_that_cannot_reach_wechat_says_so_once(tmp_path: Path)
         archive_all(site, site.serve(numbered(2247490901, 4)), archive)
     result = watch(archive, site, LOG_LEVEL="WARNING")
     assert result.returncode == 1, result.stderr
-    assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: DownloadConnectionRefusedError",
+    assert len(re.findall(r"WARNING: Not checked: could not fetch the original \S+: "
+                          r"DownloadConnectionRefusedError",
                           result.stderr)) == 1, result.stderr
     assert "FAILED: WeChat could not be reached" in result.stderr
     assert "\n  watch: 4 not fetched\n" in result.stderr, result.stderr
@@ -666,6 +667,20 @@ def test_an_original_answering_an_error_status_takes_its_turn(site: Site, tmp_pa
     site.pages[arts[0].path] = route
     assert sorted(asked_one_a_run(site, archive, len(arts), statuses=(0, 1))) == [a.mid for a in arts]
     assert "status:" not in post_of(archive, arts[0])
+
+
+def test_from_cron_an_original_the_watch_could_not_fetch_is_not_said_not_archived(
+        site: Site, tmp_path: Path) -> None:
+    """The watch's page answering 404 said "Not archived: could not fetch …" of an article
+    whose post is archived and stays."""
+    [art] = site.serve([Art("2247490941")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = Route(404, "text/html", b"Not Found")
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert "Not archived" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Not checked: could not fetch the original \S+mid=2247490941\S+: "
+                     r"HTTP 404; its post stays as it is\n", result.stderr), result.stderr
 
 
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:

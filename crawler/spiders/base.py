@@ -254,7 +254,11 @@ class WeChatSpider(scrapy.Spider):
         if cause:
             self.causes_said.add(cause)
         level = logging.INFO if said else logging.WARNING
-        self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
+        if is_watch(request):  # an original of an archived post, which stays
+            self.logger.log(level, "Not checked: could not fetch the original %s: %s; its post "
+                            "stays as it is", asked, failure_reason(failure))
+        else:
+            self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
