@@ -171,6 +171,8 @@ class RunReport:
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
             elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
                 line = f"READ IN PART ({line})"
+            elif counts.get(Stat.ALBUMS_GONE.part):
+                line = "GONE (known from a page)"
             lines.append((source, line))
         return lines
 

@@ -134,6 +134,36 @@ def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_s
     assert len(posts(tmp_path / "archive")) == 1
 
 
+def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_day(
+        site: Site, tmp_path: Path) -> None:
+    """An album the accounts file does not list, remembered from a page, then deleted by its
+    owner: every later run read it again and mailed "could not be read", for ever, of a
+    source the maintainer cannot remove. Read in the run that found it, it is said then."""
+    first, second = Art("2247482201", albums=("3012",), days_ago=1), Art("2247482202", days_ago=2)
+    site.serve([first, second])
+    site.album("3012", [first, second])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3011", [first])}"]\n',
+                        encoding="utf-8")
+    quiet = {"ACCOUNTS_FILE": str(accounts), "LOG_LEVEL": "WARNING", "WECHAT_BASE_URL": site.server.base}
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=quiet).stderr == ""
+    assert len(posts(archive)) == 2
+    site.album("3012", [first, second], error=-2)
+    for _ in range(2):
+        gone = crawl("accounts", archive, settings=quiet)
+        assert (gone.returncode, gone.stderr) == (0, "")
+    said = crawl("accounts", archive, settings={**quiet, "LOG_LEVEL": "INFO"})
+    assert "INFO: Source album:3012 (known from a page) could not be read: the album answered ret=-2: " \
+        "no such album" in said.stderr, said.stderr
+    assert "\n  album:3012: GONE (known from a page)\n" in said.stderr, said.stderr
+    # the user's own album gone: said, run after run (a line of the accounts file to remove)
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3013", [], error=-2)}"]\n',
+                        encoding="utf-8")
+    listed = crawl("accounts", archive, settings=quiet)
+    assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
+
+
 def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path: Path) -> None:
     album = site.album("3004", [], error=10004)
     result = crawl("album", tmp_path, "-a", f"url={album}")

@@ -271,8 +271,10 @@ class WeChatSpider(scrapy.Spider):
             self.fetch_failed(failure)
 
     # -- albums --------------------------------------------------------------------------
-    def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:
-        """The first page of an album's JSON; None for an album already being read this run."""
+    def album_request(self, url: str, account: Account | None = None, *,
+                      remembered: bool = False) -> scrapy.Request | None:
+        """The first page of an album's JSON; None for an album already being read this run.
+        ``remembered``: an album known from a page an earlier run fetched, not the user's."""
         try:
             json_url = album_json_url(url, self.config.album_page_size)
         except ListingError as error:
@@ -282,7 +284,7 @@ class WeChatSpider(scrapy.Spider):
         if not self.albums.start(album):
             return None
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
-                                    album=album)
+                                    album=album, remembered=remembered)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,
@@ -295,11 +297,15 @@ class WeChatSpider(scrapy.Spider):
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str) -> Iterator[Any]:
+                    first_page: bool, album: str, remembered: bool = False) -> Iterator[Any]:
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
-            self.source_failed(source, account, first_page, str(error))
+            if remembered and first_page:  # its owner's doing; no accounts file line to remove
+                self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
+                self.tally.count(Stat.ALBUMS_GONE, source=source)
+            else:
+                self.source_failed(source, account, first_page, str(error))
             return
         self.source_read(source, account, first_page)
         biz = article_ids_from_url(response.url).get("__biz", "")
