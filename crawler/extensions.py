@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -21,7 +21,7 @@ from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, fo
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.run import Run
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat
+from crawler.tally import Stat, named_by_user
 from crawler.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME, PageReason
 
@@ -96,8 +96,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):
         return ("an error the run does not handle cost what it was doing: see the ERROR lines "
                 "and their tracebacks")
-    if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0):
-        return "no source could be read"
+    if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0) \
+            and not any(named_by_user(source) for source in stats.get(Stat.RUN_SOURCES, ())):
+        return "no source could be read"  # an account's own links are one, the summary's too
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):
@@ -170,6 +171,8 @@ class RunReport:
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
             elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
                 line = f"READ IN PART ({line})"
+            elif counts.get(Stat.ALBUMS_GONE.part):
+                line = "GONE (known from a page)"
             lines.append((source, line))
         return lines
 
@@ -192,9 +195,9 @@ class RunReport:
                 self.tally.count(Stat.ACCOUNTS_STALE)
                 silence, usual = coverage.silence(now), coverage.usual_gap
                 assert silence is not None and usual is not None
-                logger.warning("No new article from %s for %d days (it published every %.0f days "
-                               "or so); its sources may have dried up", account.name,
-                               silence.days, usual.total_seconds() / 86400)
+                logger.warning("No new article from %s for %d days (it published every %s or so); "
+                               "its sources may have dried up", account.name, silence.days,
+                               _every(usual))
         return lines
 
     def _deletions_alarms(self, named: dict[str, str], started: float) -> None:
@@ -216,6 +219,15 @@ class RunReport:
             if alarm:
                 self.tally.count(Stat.ACCOUNTS_DELETIONS)
                 logger.warning(alarm)
+
+
+def _every(gap: timedelta) -> str:
+    """``5 days``, or ``8 hours`` for an account that pushed more than once a day (in days,
+    its gap was ``0 days``)."""
+    if gap >= timedelta(hours=23, minutes=30):
+        return f"{gap.total_seconds() / 86400:.0f} days"
+    hours = max(round(gap.total_seconds() / 3600), 1)
+    return f"{hours} hour{'s' * (hours != 1)}"
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:

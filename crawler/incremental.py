@@ -24,6 +24,7 @@ from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.run import Run
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Stat, Tally, named_by_user
+from crawler.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import lacks_chksm
 
@@ -45,6 +46,7 @@ class IncrementalMiddleware:
         self.weak: set[str] = set()  # keys requested so far only by links without chksm
         self.refused: set[str] = set()  # keys whose link without chksm was refused this run
         self.archived: set[str] = set()  # keys counted as already archived this run
+        self.watched: set[str] = set()  # keys the watch requested this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -87,6 +89,9 @@ class IncrementalMiddleware:
         state = self.index.article_state(key or output.url)
         if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
             state = ArticleState.NEEDS_LINK
+        settled = not output.meta.get("refetch") and state in SETTLED
+        if settled and key in self.watched:  # the watch's, yet already archived to the listing
+            return self._already_archived(key, output)
         if output.url in self.links:
             return False
         if key and key in self.keys and not (
@@ -95,22 +100,28 @@ class IncrementalMiddleware:
         if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
                 and not named_by_user(output.cb_kwargs.get("source", "")):
             return False  # refused before: only a listing's link will do (the user's, asked again)
-        if not output.meta.get("refetch") and state in SETTLED:
-            if (key or output.url) in self.archived:  # counted once, as a new article is
-                return False
-            self.archived.add(key or output.url)
-            account = output.cb_kwargs.get("account")
-            self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=output.cb_kwargs.get("source", ""),
-                             account=account.name if account else "")
-            return False
+        if settled:
+            return self._already_archived(key or output.url, output)
         self.links.add(output.url)
         if key:
             self.keys.add(key)
+            if watched_key(output):
+                self.watched.add(key)
             (self.weak.add if weak else self.weak.discard)(key)
         if weak:
             self.tally.count(Stat.LINKS_WITHOUT_CHKSM)
         self.tally.count(Stat.ARTICLES_REQUESTED)
         return True
+
+    def _already_archived(self, key: str, request: Request) -> bool:
+        """Count ``request``'s article as already archived, once a run (as a new article
+        is); it does not go out."""
+        if key not in self.archived:
+            self.archived.add(key)
+            account = request.cb_kwargs.get("account")
+            self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
+                             account=account.name if account else "")
+        return False
 
 
 @dataclass(frozen=True)

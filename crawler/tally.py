@@ -62,6 +62,7 @@ class Stat(StrEnum):
     SOURCES_FAILED = "sources/failed"
     SOURCES_FAILED_PAGES = "sources/failed_pages"
     ALBUMS_LEFT = "albums/left"
+    ALBUMS_GONE = "albums/gone"  # known from a page, now answered with an error
     IMPORT_PAGES = "imports/pages"  # saved pages an import was given
     ARTICLES_GIVEN = "articles/given"  # article links ``crawl article`` was given
     IMAGES_ALREADY_STORED = "images/already_stored"

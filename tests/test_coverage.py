@@ -108,3 +108,19 @@ def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
     assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 1 days or "
                      r"so\)", daily), daily
     assert "; STALE" in daily and "accounts-report: 1 accounts, 1 stale" in daily
+
+
+def test_the_quiet_alarm_says_how_often_an_account_that_pushed_daily_published(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account that pushed three times a day said "it published every 0 days or so"."""
+    site = Site(wechat)
+    # the stand-in dates an article by its mid, a minute a step (tests/site.py): 8 hours apart
+    arts = site.serve([Art(str(2247420000 + push * 480)) for push in range(4)])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3103", arts)}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WATCH_PER_RUN": "0", "LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 8 hours or "
+                     r"so\)", result.stderr), result.stderr

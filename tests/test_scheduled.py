@@ -118,6 +118,52 @@ def test_a_failing_feed_does_not_stop_the_others(site: Site, tmp_path: Path) -> 
     assert re.search(r"feed:\S+/missing.xml: COULD NOT BE READ", result.stderr)
 
 
+def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_source_failed(
+        site: Site, tmp_path: Path) -> None:
+    """The account's own link is a source its line names and archives from: the run said
+    "FAILED: no source could be read" and exited 1 (with two such accounts, 0)."""
+    link = site.article(Art("2247482101")).replace("&amp;", "&")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{link}"]\n'
+                        f'albums = ["{site.album("3009", [], error=-2)}"]\n', encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts),
+                                                               "LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    assert "FAILED" not in result.stderr and " ERROR: " not in result.stderr, result.stderr
+    assert "\n  album:3009: COULD NOT BE READ\n  urls:甲: 1 listed, 1 new\n" in result.stderr, result.stderr
+    assert len(posts(tmp_path / "archive")) == 1
+
+
+def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_day(
+        site: Site, tmp_path: Path) -> None:
+    """An album the accounts file does not list, remembered from a page, then deleted by its
+    owner: every later run read it again and mailed "could not be read", for ever, of a
+    source the maintainer cannot remove. Read in the run that found it, it is said then."""
+    first, second = Art("2247482201", albums=("3012",), days_ago=1), Art("2247482202", days_ago=2)
+    site.serve([first, second])
+    site.album("3012", [first, second])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3011", [first])}"]\n',
+                        encoding="utf-8")
+    quiet = {"ACCOUNTS_FILE": str(accounts), "LOG_LEVEL": "WARNING", "WECHAT_BASE_URL": site.server.base}
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=quiet).stderr == ""
+    assert len(posts(archive)) == 2
+    site.album("3012", [first, second], error=-2)
+    for _ in range(2):
+        gone = crawl("accounts", archive, settings=quiet)
+        assert (gone.returncode, gone.stderr) == (0, "")
+    said = crawl("accounts", archive, settings={**quiet, "LOG_LEVEL": "INFO"})
+    assert "INFO: Source album:3012 (known from a page) could not be read: the album answered ret=-2: " \
+        "no such album" in said.stderr, said.stderr
+    assert "\n  album:3012: GONE (known from a page)\n" in said.stderr, said.stderr
+    # the user's own album gone: said, run after run (a line of the accounts file to remove)
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3013", [], error=-2)}"]\n',
+                        encoding="utf-8")
+    listed = crawl("accounts", archive, settings=quiet)
+    assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
+
+
 def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path: Path) -> None:
     album = site.album("3004", [], error=10004)
     result = crawl("album", tmp_path, "-a", f"url={album}")
@@ -192,6 +238,23 @@ def test_a_run_none_of_whose_article_pages_could_be_fetched_fails(site: Site, tm
     assert "\n  album:3008: 2 listed, 2 not fetched\n" in result.stderr, result.stderr
     assert "ERROR: Exit status 1: no article page could be fetched (an error page, 5xx, a timeout): " \
         "see the WARNING lines" in result.stderr, result.stderr
+
+
+def test_from_cron_pages_that_fail_for_one_cause_are_one_warning_those_gone_one_each(
+        site: Site, tmp_path: Path) -> None:
+    """WeChat answering 502 (or unreachable) for every page: the mail had a WARNING line per
+    page for the one cause (30 a day from the watch alone). A page's own 404 is its own."""
+    arts = site.serve(numbered(2247483401, 7))
+    for art in arts[:4]:
+        site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+    for art in arts[4:6]:
+        site.pages[art.path] = Route(404, "text/plain", b"not found")
+    album = site.album("3010", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert sorted(line.rsplit(": ", 1)[-1] for line in said) == ["HTTP 404", "HTTP 404", "HTTP 502"], said
+    assert "\n  album:3010: 7 listed, 1 new, 6 not fetched\n" in result.stderr, result.stderr
 
 
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:

@@ -489,6 +489,40 @@ def test_the_summary_and_accounts_report_count_what_the_watch_saw(site: Site, tm
     assert "originals 1 deleted, 1 removed, 1 edited" in again.stderr
 
 
+def test_an_album_line_counts_its_articles_the_watch_fetches_as_already_archived(
+        site: Site, tmp_path: Path) -> None:
+    """The daily run watches the album's newest articles too: whichever request went
+    first, the album's line counted them or not ("8 listed, 3 already archived"), and the
+    totals with it."""
+    arts = site.serve(numbered(2247490801, 8))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3903", arts)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert watch(archive, site, spider="accounts", ACCOUNTS_FILE=str(accounts)).returncode == 0
+    result = watch(archive, site, spider="accounts", ACCOUNTS_FILE=str(accounts))
+    assert result.returncode == 0, result.stderr
+    assert "\n  album:3903: 8 listed, 8 already archived\n  watch: 8 unchanged\n" in result.stderr, \
+        result.stderr
+    assert re.search(r"Run summary \(finished\): 8 unchanged, 8 already archived, 8 originals "
+                     r"watched\n", result.stderr), result.stderr
+
+
+def test_from_cron_a_watch_that_cannot_reach_wechat_says_so_once(tmp_path: Path) -> None:
+    """WeChat unreachable: the watch wrote a WARNING line for each original it asked for."""
+    archive = tmp_path / "archive"
+    with MockWeChat() as server:
+        site = Site(server)
+        archive_all(site, site.serve(numbered(2247490901, 4)), archive)
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert result.returncode == 1, result.stderr
+    assert len(re.findall(r"WARNING: Not checked: could not fetch the original \S+: "
+                          r"DownloadConnectionRefusedError",
+                          result.stderr)) == 1, result.stderr
+    assert "FAILED: WeChat could not be reached" in result.stderr
+    assert "\n  watch: 4 not fetched\n" in result.stderr, result.stderr
+
+
 def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path) -> None:
     """``scrapy crawl watch`` (run again later in the day, say) that sees the deletions has
     no accounts file: it said nothing, and the next ``crawl accounts`` run, which saw none of
@@ -633,6 +667,20 @@ def test_an_original_answering_an_error_status_takes_its_turn(site: Site, tmp_pa
     site.pages[arts[0].path] = route
     assert sorted(asked_one_a_run(site, archive, len(arts), statuses=(0, 1))) == [a.mid for a in arts]
     assert "status:" not in post_of(archive, arts[0])
+
+
+def test_from_cron_an_original_the_watch_could_not_fetch_is_not_said_not_archived(
+        site: Site, tmp_path: Path) -> None:
+    """The watch's page answering 404 said "Not archived: could not fetch …" of an article
+    whose post is archived and stays."""
+    [art] = site.serve([Art("2247490941")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = Route(404, "text/html", b"Not Found")
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert "Not archived" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Not checked: could not fetch the original \S+mid=2247490941\S+: "
+                     r"HTTP 404; its post stays as it is\n", result.stderr), result.stderr
 
 
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:

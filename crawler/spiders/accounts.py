@@ -80,8 +80,8 @@ class AccountsSpider(WeChatSpider):
         for url in account.urls:
             self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)
-        for url in [*account.albums, *remembered]:
-            request = self.album_request(url, account)
+        for url, known in [*((url, False) for url in account.albums), *((url, True) for url in remembered)]:
+            request = self.album_request(url, account, remembered=known)
             if request is not None:
                 yield request
         for lead in self.discovery.left_to_follow(account):

@@ -18,10 +18,18 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response, TextResponse
 from scrapy.http.request import CookiesT
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
 from crawler.accounts import Account
@@ -92,6 +100,11 @@ class WeChatSpider(scrapy.Spider):
     @cached_property
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
+
+    @cached_property
+    def causes_said(self) -> set[str]:
+        """The ``shared_cause`` of each article page not fetched so far this run."""
+        return set()
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -234,8 +247,18 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
-        level = logging.INFO if failure.check(Blocked) else logging.WARNING  # said: BlockMiddleware
-        self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
+        cause = shared_cause(failure)
+        # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
+        # for its first page (the summary counts them all).
+        said = failure.check(Blocked) or cause in self.causes_said
+        if cause:
+            self.causes_said.add(cause)
+        level = logging.INFO if said else logging.WARNING
+        if is_watch(request):  # an original of an archived post, which stays
+            self.logger.log(level, "Not checked: could not fetch the original %s: %s; its post "
+                            "stays as it is", asked, failure_reason(failure))
+        else:
+            self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
         account = request.cb_kwargs.get("account")
         self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
                          account=account.name if account else "")
@@ -248,8 +271,10 @@ class WeChatSpider(scrapy.Spider):
             self.fetch_failed(failure)
 
     # -- albums --------------------------------------------------------------------------
-    def album_request(self, url: str, account: Account | None = None) -> scrapy.Request | None:
-        """The first page of an album's JSON; None for an album already being read this run."""
+    def album_request(self, url: str, account: Account | None = None, *,
+                      remembered: bool = False) -> scrapy.Request | None:
+        """The first page of an album's JSON; None for an album already being read this run.
+        ``remembered``: an album known from a page an earlier run fetched, not the user's."""
         try:
             json_url = album_json_url(url, self.config.album_page_size)
         except ListingError as error:
@@ -259,7 +284,7 @@ class WeChatSpider(scrapy.Spider):
         if not self.albums.start(album):
             return None
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
-                                    album=album)
+                                    album=album, remembered=remembered)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,
@@ -272,11 +297,15 @@ class WeChatSpider(scrapy.Spider):
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str) -> Iterator[Any]:
+                    first_page: bool, album: str, remembered: bool = False) -> Iterator[Any]:
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
-            self.source_failed(source, account, first_page, str(error))
+            if remembered and first_page:  # its owner's doing; no accounts file line to remove
+                self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
+                self.tally.count(Stat.ALBUMS_GONE, source=source)
+            else:
+                self.source_failed(source, account, first_page, str(error))
             return
         self.source_read(source, account, first_page)
         # an album asked without __biz is of the account its members are of
@@ -332,6 +361,23 @@ def _request(response: Response) -> scrapy.Request:
     """The request a response answers (Scrapy sets it before any callback sees it)."""
     assert response.request is not None
     return response.request
+
+
+# What Scrapy retries as a network failure (its RETRY_EXCEPTIONS), but for an OSError: a
+# page whose body cannot be decompressed is that page's own.
+_NETWORK_ERRORS = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
+                   DownloadTimeoutError, ResponseDataLossError, ConnectError, ConnectionDone,
+                   ConnectionLost)
+
+
+def shared_cause(failure: Failure) -> str | None:
+    """What a page failed for when it is no fault of that page, so that every page asked
+    then may fail so (WeChat unreachable, timing out, its servers failing): the kind of
+    network error, or ``HTTP 502``; None for the page's own answer (a 404, a redirect loop)."""
+    if isinstance(failure.value, HttpError):
+        status = failure.value.response.status
+        return f"HTTP {status}" if status >= 500 else None
+    return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
 
 
 def failure_reason(failure: Failure) -> str:
