@@ -263,6 +263,18 @@ def test_one_picture_given_by_two_urls_of_one_query_in_two_orders_is_stored_for_
     assert_stored_once(wechat, tmp_path)
 
 
+def test_a_picture_in_code_or_a_formula_is_not_downloaded(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post shows a code block as its text and a formula as its LaTeX, not the pictures
+    inside: downloaded, each was a file no post links to (scrapy verify said so)."""
+    crawled_with(wechat, tmp_path,
+                 f'<pre><code>x = 1<img data-src="{wechat.base}/images/in-code.png"></code></pre>'
+                 f'<p><span data-formula="a^2"><img data-src="{wechat.base}/images/formula.png">'
+                 '</span></p>',
+                 {"/images/in-code.png": png((1, 2, 3)), "/images/formula.png": png((3, 2, 1))})
+    assert wechat.hits("/images/") == []
+    assert len(list((tmp_path / "postimg").iterdir())) == 5  # the legacy shape's five alone
+
+
 def crawled_with(wechat: MockWeChat, tmp_path: Path, markup: str,
                  images: dict[str, bytes]) -> None:
     """``crawl article`` of the legacy-shaped page with ``markup`` at the top of its body, the

@@ -372,9 +372,9 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
 
 
 class _Hidden:
-    """Whether an element below ``content`` is in what is no content (``not_content``), its
-    ancestors asked once each: a page's few pictures, not its thousand elements, are asked
-    about."""
+    """Whether a picture below ``content`` is in what its post does not show as pictures:
+    what is no content (``not_content``), a code block (its text) or a formula (its LaTeX).
+    Its ancestors are asked once each: a page's few pictures, not its thousand elements."""
 
     def __init__(self, content: etree._Element):
         self.content = content
@@ -388,7 +388,8 @@ class _Hidden:
             node = node.getparent()
         hidden = self.known.get(node, False) if node is not None else False
         for above in reversed(chain):
-            hidden = hidden or not_content(above)
+            hidden = hidden or above.tag == "pre" or "data-formula" in above.attrib \
+                or not_content(above)
             self.known[above] = hidden
         return hidden
 
