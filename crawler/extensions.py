@@ -192,9 +192,12 @@ class RunReport:
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name))}")
             if coverage.stale(config.stale_account_days, now):
+                silence, usual, newest = coverage.silence(now), coverage.usual_gap, coverage.newest
+                assert silence is not None and usual is not None and newest is not None
+                # said once a quiet spell: the account's line says it at every run
+                if index.quiet_alarm_given(biz, int(newest.timestamp())):
+                    continue
                 self.tally.count(Stat.ACCOUNTS_STALE)
-                silence, usual = coverage.silence(now), coverage.usual_gap
-                assert silence is not None and usual is not None
                 logger.warning("No new article from %s for %d days (it published every %s or so); "
                                "its sources may have dried up", account.name, silence.days,
                                _every(usual))

@@ -124,3 +124,27 @@ def test_the_quiet_alarm_says_how_often_an_account_that_pushed_daily_published(
     assert result.returncode == 0, result.stderr
     assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 8 hours or "
                      r"so\)", result.stderr), result.stderr
+
+
+def test_the_quiet_alarm_is_said_once_for_each_quiet_spell(wechat: MockWeChat, tmp_path: Path) -> None:
+    """A quiet account was a WARNING, and cron's mail, at every run for as long as it stayed
+    quiet (a merged or abandoned account: every day, for ever); the deletions alarm warns
+    once. Said once now, at INFO after; a new article ends the spell, and the next one warns."""
+    site = Site(wechat)
+    arts = site.serve([Art(str(2247430000 + day), days_ago=days) for day, days in enumerate((50, 45, 40))])
+    album = site.album("3104", arts)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{album}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WATCH_PER_RUN": "0", "LOG_LEVEL": "WARNING",
+                "ALBUM_RECHECK_DAYS": "0"}
+    archive = tmp_path / "archive"
+    alarm = r"WARNING: No new article from 甲 for 40 days"
+    first = crawl("accounts", archive, settings=settings)
+    assert first.returncode == 0 and re.search(alarm, first.stderr), first.stderr
+    second = crawl("accounts", archive, settings=settings)
+    assert second.returncode == 0, second.stderr
+    assert second.stderr.strip() == "", second.stderr  # a run that went well says nothing
+    site.albums["3104"] = arts + site.serve([Art("2247430009", days_ago=35)])
+    third = crawl("accounts", archive, settings=settings)
+    assert third.returncode == 0 and re.search(r"WARNING: No new article from 甲 for 35 days",
+                                               third.stderr), third.stderr

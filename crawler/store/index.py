@@ -53,6 +53,7 @@ CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
 CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 CREATE TABLE IF NOT EXISTS tool_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
@@ -200,6 +201,15 @@ class Index:
     def set_tool_tags(self, key: str, tags: Sequence[str]) -> None:
         self._db.execute("INSERT OR REPLACE INTO tool_tags VALUES (?, ?)",
                          (key, json.dumps(list(tags), ensure_ascii=False)))
+
+    def quiet_alarm_given(self, biz: str, newest: int) -> bool:
+        """Whether the quiet alarm of account ``biz`` was given while its newest article was
+        the one published at ``newest`` (this quiet spell); records that it is, from now."""
+        given = self._db.execute("SELECT 1 FROM quiet_alarms WHERE biz = ? AND newest = ?",
+                                 (biz, newest)).fetchone() is not None
+        if not given:
+            self._db.execute("INSERT OR REPLACE INTO quiet_alarms VALUES (?, ?)", (biz, newest))
+        return given
 
     def archived_articles(self) -> Iterator[tuple[str, str, str]]:
         """(key, url, post file name) of every article that has a post."""
