@@ -483,6 +483,18 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert_clean(processes)
 
 
+def test_from_cron_pages_a_node_could_not_fetch_for_one_cause_are_one_warning(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A node that cannot reach WeChat (its proxy down) hands back a failure for every page:
+    the writer wrote a WARNING line for each, where one process says it once."""
+    processes.node("n1", env={"http_proxy": f"http://127.0.0.1:{free_port()}"}, RETRY_TIMES="0")
+    processes.writer("writer", archive, album, LOG_LEVEL="WARNING")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert len(re.findall(r"WARNING: Not archived: could not fetch ", log)) == 1, log
+    assert f"Run summary (finished): {ARTICLES} not fetched" in log, log
+
+
 def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:

@@ -16,14 +16,10 @@ from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.distributed.wire import NotFetched, Page, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
-
-
-class NotFetched(Exception):
-    """A node could not fetch the page; the message is the node's reason (its retries done)."""
 
 
 @dataclass

@@ -26,6 +26,12 @@ from scrapy.responsetypes import responsetypes
 from crawler.distributed import frontier
 from crawler.distributed.frontier import FORMAT, WireError, describe
 
+
+class NotFetched(Exception):
+    """A node could not fetch the page; the message is the node's reason (its retries done),
+    as ``failure_reason`` words it there (``DownloadTimeoutError: …``), and the node's name."""
+
+
 # What a capture may say the node sent: the writer's headers and the node's own cookies
 # and encodings, never its proxy's credentials or any other header it added.
 SENT_HEADERS = (*frontier.HEADERS, "Accept-Encoding", "Cookie")

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.config import Config
-from crawler.distributed.exchange import NotFetched, PageExchange
+from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
     LEASE_LOST,
@@ -33,6 +33,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
+from crawler.distributed.wire import NotFetched
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)

@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.config import Config
+from crawler.distributed.wire import NotFetched
 from crawler.incremental import AlbumProgress
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked
@@ -370,13 +371,20 @@ _NETWORK_ERRORS = (CannotResolveHostError, DownloadConnectionRefusedError, Downl
                    ConnectionLost)
 
 
+_NETWORK_ERROR_NAMES = frozenset(error.__name__ for error in _NETWORK_ERRORS)
+
+
 def shared_cause(failure: Failure) -> str | None:
     """What a page failed for when it is no fault of that page, so that every page asked
     then may fail so (WeChat unreachable, timing out, its servers failing): the kind of
-    network error, or ``HTTP 502``; None for the page's own answer (a 404, a redirect loop)."""
+    network error (a fetch node's too), or ``HTTP 502``; None for the page's own answer (a
+    404, a redirect loop)."""
     if isinstance(failure.value, HttpError):
         status = failure.value.response.status
         return f"HTTP {status}" if status >= 500 else None
+    if isinstance(failure.value, NotFetched):
+        kind = str(failure.value).partition(":")[0]
+        return kind if kind in _NETWORK_ERROR_NAMES else None
     return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
 
 
