@@ -474,21 +474,31 @@ def test_a_complete_save_by_chrome_names_its_files_as_they_are_named(
     """Chrome writes an <img src> as "./" and the file's path unescaped: a page whose title
     holds a "#" (a hashtag) or a "%" before two hex digits lost the pictures of its
     NAME_files/ folder when the CDN no longer served them, its src read as a URL's."""
-    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
     kept = png((0, 100, 200))
-    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
     saved = tmp_path / "saved"
     (saved / f"{title}_files").mkdir(parents=True)
     (saved / f"{title}_files" / "640.jpeg").write_bytes(kept)
-    (saved / f"{title}.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
-        failing, f'{failing} src="./{title}_files/640.jpeg"'), encoding="utf-8")
+    assert_failing_picture_taken_from(wechat, tmp_path, saved / f"{title}.html",
+                                      f"./{title}_files/640.jpeg", kept)
 
-    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+def assert_failing_picture_taken_from(wechat: MockWeChat, tmp_path: Path, page: Path, src: str,
+                                      kept: bytes) -> None:
+    """The legacy-shaped page saved as ``page``, its picture the CDN no longer serves
+    (FailingMediaId00007: 404) given ``src``: imported, the picture is ``kept``'s bytes."""
+    serve_legacy_shape(wechat)
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(page_text("legacy_shape.html", wechat.base).replace(
+        failing, f'{failing} src="{src}"'), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={page.parent}")
 
     assert result.returncode == 0, result.stderr
     assert "Images not stored" not in result.stderr
     [stored] = (tmp_path / "archive" / "postimg").glob("FailingMediaId00007*")
     assert stored.read_bytes() == kept
+
 
 @pytest.mark.parametrize("src", ["%00.jpeg", "./" + "图" * 100 + "_files/640.jpeg"])
 def test_an_img_src_no_file_can_have_costs_nothing(tmp_path: Path, src: str) -> None:
@@ -506,25 +516,14 @@ def test_an_img_src_no_file_can_have_costs_nothing(tmp_path: Path, src: str) -> 
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
 
+
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A page saved as one file (SingleFile, say) holds each picture in its <img src> as a
     data: URL; the import only asked the CDN, so a picture it no longer serves was lost."""
-    serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
     kept = png((0, 200, 100))
-    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
-    inline = "data:image/png;base64," + base64.b64encode(kept).decode()
-    saved = tmp_path / "saved"
-    saved.mkdir()
-    (saved / "article.html").write_text(page_text("legacy_shape.html", wechat.base).replace(
-        failing, f'{failing} src="{inline}"'), encoding="utf-8")
-
-    result = crawl("import", tmp_path / "a", "-a", f"path={saved}")
-
-    assert result.returncode == 0, result.stderr
-    assert "Images not stored" not in result.stderr
-    [stored] = (tmp_path / "a" / "postimg").glob("FailingMediaId00007*")
-    assert stored.read_bytes() == kept
+    assert_failing_picture_taken_from(wechat, tmp_path, tmp_path / "saved" / "article.html",
+                                      "data:image/png;base64," + base64.b64encode(kept).decode(), kept)
 
 
 def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the_saved_page(
