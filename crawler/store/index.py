@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS watch (
 );
 CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
 CREATE INDEX IF NOT EXISTS articles_by_path_nocase ON articles (path COLLATE NOCASE);
+DROP INDEX IF EXISTS articles_by_path;  -- the index of paths before case was ignored
 CREATE TABLE IF NOT EXISTS post_links (from_key TEXT NOT NULL, to_id TEXT NOT NULL,
                                        PRIMARY KEY (to_id, from_key));
 CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
