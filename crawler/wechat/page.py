@@ -18,9 +18,9 @@ import lxml.html
 from lxml import etree
 from lxml.etree import ParserError
 
-from crawler.markdown import INVISIBLE, not_content
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
+from crawler.wechat.shown import INVISIBLE, not_content
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     article_ids_from_url,

@@ -1,0 +1,66 @@
+"""What a reader of a WeChat page sees of it: which elements show nothing (scripts and such,
+what CSS hides, a code block's line numbers, a rendered player beside its widget) and which
+characters show nothing (WeChat's editor scatters zero-width ones through its text). The
+page's parser lists only the pictures a reader sees; the converter writes only what one
+reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from lxml import etree
+
+from crawler import widgets
+from crawler.wechat.urls import background_image_url
+
+# Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
+# joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
+_EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
+# Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
+# lets them swallow what follows, and dropping them would drop that content too.
+_DROPPED = frozenset({
+    "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
+    "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
+})
+_LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
+
+
+def not_content(element: etree._Element) -> bool:
+    """Whether ``element`` goes with all it holds: scripts and such, a code block's line
+    numbers, a rendered player beside its widget, and what CSS hides from readers (not
+    ``#js_content``, which WeChat hides until its scripts have run, nor an element a
+    descendant makes visible again)."""
+    classes = element.get("class")
+    if element.tag in _DROPPED or classes and (
+            _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
+        return True
+    style = element.get("style")
+    hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
+    if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
+        return False
+    return _hides(element, style, hiding) and not any(
+        "visible" in (child.get("style") or "") for child in element.iterdescendants())
+
+
+def _hides(element: etree._Element, style: str, hiding: widgets.Hiding) -> bool:
+    """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
+    on one another is hidden only beyond a line, and not where a descendant sets a line
+    height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
+    hides text hides no picture (looked for last: it reads every descendant's style)."""
+    if hiding is widgets.Hiding.ALL:
+        return True
+    if hiding is widgets.Hiding.TEXT_BEYOND_A_LINE:
+        styles = (e.get("style") or "" for e in itertools.chain((element,), element.iterancestors()))
+        if widgets.fits_a_line(map(str, element.itertext()), styles) or any(
+                widgets.restores_lines(e.get("style") or "") for e in element.iterdescendants()):
+            return False
+    return not _has_picture(element)
+
+
+def _has_picture(element: etree._Element) -> bool:
+    """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
+    return next(element.iter("img"), None) is not None or any(
+        background_image_url(child.get("style") or "") for child in element.iter())
