@@ -107,3 +107,16 @@ def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
 def test_read_only_opens_without_writing(tmp_path: Path) -> None:
     assert Index(tmp_path / "missing.sqlite", read_only=True).has_articles() is False
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_an_older_index_loses_its_index_of_post_names_by_case(tmp_path: Path) -> None:
+    """Nothing reads it since names are compared without case; each post written updated it."""
+    Index(tmp_path / "index.sqlite").close()
+    with sqlite3.connect(tmp_path / "index.sqlite") as db:
+        db.execute("CREATE INDEX articles_by_path ON articles (path)")
+    db.close()
+    Index(tmp_path / "index.sqlite").close()
+    with sqlite3.connect(tmp_path / "index.sqlite") as db:
+        names = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    db.close()
+    assert "articles_by_path" not in names and "articles_by_path_nocase" in names
