@@ -236,3 +236,20 @@ def test_an_id_is_the_first_element_that_carries_it_whatever_libxml2_indexed() -
     assert shared.body_html.startswith('<div class="original_panel_content')
     assert shared.share_source_url.startswith("https://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg")
     assert shared.share_source_title == "冒充公检法诈骗案例"
+
+
+def test_values_in_wechats_own_inlined_modules_are_not_the_pages() -> None:
+    """WeChat inlines its code as ``var __INLINE_SCRIPT__ = (function …`` modules (11-17 in
+    each 2024-2026 page of ../shared/fixtures/wechat/); values are looked for outside them."""
+    module = ('<script type="text/javascript" nonce="7" reportloaderror>\n'
+              '    var __INLINE_SCRIPT__ = (function () { var _copyright_stat = "2"; '
+              "window.short_link = 'https://mp.weixin.qq.com/s/NotThisPage'; var ct = \"86400\"; "
+              "window.album_info_list = [{ albumId: '1999000111222333999', title: 'code', "
+              "size: '1' * 1 }]; })();\n</script>")
+    plain = page_text("legacy_shape.html", "https://mmbiz.qpic.cn")
+    with_module = parse_page(plain.replace("<head>", "<head>" + module, 1), FETCHED)
+    without = parse_page(plain, FETCHED)
+    assert isinstance(with_module, Article) and isinstance(without, Article)
+    read = ("copyright_stat", "short_link", "published", "albums", "title", "key", "body_html")
+    assert [getattr(with_module, name) for name in read] == [getattr(without, name) for name in read]
+    assert with_module.copyright_stat == 1
