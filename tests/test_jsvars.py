@@ -71,3 +71,29 @@ def test_array_items_are_the_top_level_objects() -> None:
 def test_broken_or_missing_literals_give_nothing(broken: bytes) -> None:
     assert jsvars.object_literal(broken, "window.cgiDataNew") == b""
     assert jsvars.array_items(broken, "list") == []
+
+
+@pytest.mark.parametrize("literal, value", [
+    (rb"'it\'s {'", "it's {"),  # an escaped quote does not end it, a bracket in it does not count
+    (rb"'two\\\\'", "two\\\\"),  # nor does an even run of backslashes escape the quote
+    (b"'one \\\n line'", "one \n line"),  # a line continuation
+    (rb"""'a "b" ]'""", 'a "b" ]'),  # the other quote
+    (rb'"x\x3c" ', "x<"),
+])
+def test_a_field_literal_ends_at_its_own_unescaped_quote(literal: bytes, value: str) -> None:
+    fields = jsvars.top_level_fields(b"{ before: 'b', text: JsDecode(" + literal + b"), after: '7' * 1 }")
+    assert (fields.get("before"), fields.get("text"), fields.get("after")) == ("b", value, "7")
+
+
+@pytest.mark.parametrize("broken", [b"'no end\n", b"'escaped end\\'\n", b'"no end at all'])
+def test_a_literal_that_does_not_end_on_its_line_is_no_field(broken: bytes) -> None:
+    fields = jsvars.top_level_fields(b"{ text: " + broken + b" after: 'a' }")
+    assert "text" not in fields and fields.get("after") == "a"
+
+
+def test_a_field_is_a_name_and_a_colon_before_a_literal_at_the_top_level() -> None:
+    fields = jsvars.top_level_fields(
+        b"{ \"quoted\": 'q', a.b: 'dotted', k: f('call'), cond: x ? 'yes' : 'no', "
+        b"deep: { inner: 'i' }, " + b"n" * 200 + b": 'a name no page has', ok: JsDecode('fine') }")
+    names = ("quoted", "a", "b", "k", "f", "cond", "x", "deep", "inner", "n" * 200, "ok")
+    assert [name for name in names if name in fields] == ["ok"]
