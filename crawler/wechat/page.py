@@ -446,19 +446,31 @@ def _split(page: bytes) -> tuple[bytes, bytes]:
     ``album_info_list``, ``window.cgiDataNew``) are in its other scripts; each value looked
     for is one scan of the page, a third as long without the modules.
     """
-    markup, values, pos = [], [], 0
+    markup: list[bytes] = []
+    modules: list[tuple[int, int]] = []
+    pos = 0
     while (start := page.find(b"<script", pos)) >= 0:
-        end = page.find(b"</script>", start)
         markup.append(page[pos:start])
+        end = page.find(b"</script>", start)
         if end < 0:
-            values.append(page[pos:])
-            return b"".join(markup), b"".join(values)
-        after = end + len(b"</script>")
-        values.append(page[pos:start] if _MODULE.match(page, start) else page[pos:after])
-        pos = after
+            return b"".join(markup), _without(page, modules)
+        pos = end + len(b"</script>")
+        if _MODULE.match(page, start):
+            modules.append((start, pos))
     markup.append(page[pos:])
-    values.append(page[pos:])
-    return b"".join(markup), b"".join(values)
+    return b"".join(markup), _without(page, modules)
+
+
+def _without(page: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """``page`` without the (start, end) ``spans``, in order; ``page`` itself when none."""
+    if not spans:
+        return page
+    view, kept, pos = memoryview(page), [], 0
+    for start, end in spans:
+        kept.append(view[pos:start])
+        pos = end
+    kept.append(view[pos:])
+    return b"".join(kept)
 
 
 def _by_id(doc: lxml.html.HtmlElement, *ids: str, having: str = "") -> lxml.html.HtmlElement | None:
