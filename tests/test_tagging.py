@@ -112,6 +112,19 @@ def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path)
      "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
     ("threshold = 1\n[[type]]\nname = ''\n[type.phrases]\n'a' = 1\n", "needs a name"),
     ("threshold = [1\n", "cannot read"),
+    # phrases as a list, not a table of weights: was a traceback
+    ("threshold = 1\n[[type]]\nname = 'x'\nphrases = ['a', 'b']\n",
+     r"type x: phrases takes a table of phrase = weight \(\[type.phrases\]\), not \['a', 'b'\]"),
+    ("threshold = 1\n[[type]]\nname = 'x'\n", r"type x: phrases takes a table"),
+    ("threshold = 1\n[type]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     r"types are \[\[type\]\] tables"),
+    ("threshold = 1\n", r"types are \[\[type\]\] tables"),
+    # a misspelt key was ignored without a word, and the run tagged otherwise than meant
+    ("threshold = 1\ntitle-weight = 3\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     r"unknown key 'title-weight' \(known: threshold, title_weight, type\)"),
+    ("threshold = 1\n[[type]]\nname = 'x'\nweight = 2\n[type.phrases]\n'a' = 1\n",
+     r"type x: unknown key 'weight' \(known: name, phrases\)"),
+    ("threshold = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n", "cannot read"),
 ])
 def test_a_rules_file_that_cannot_be_used_says_why(tmp_path: Path, text: str, error: str) -> None:
     with pytest.raises(ScamTypesError, match=error):
