@@ -297,6 +297,18 @@ def test_tags_a_person_wrote_are_kept_as_jekyll_reads_them(
     assert tags_of(post) == ["冒充公检法及政府机关", "合集3202", *kept]
 
 
+def crawl_account(site: Site, art: Art, tags: str, tmp_path: Path, **settings: str) -> Path:
+    """The archive of a run of the accounts file naming ``art``'s account, with ``tags``."""
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{site.account}"\nurls = ["{site.short(art)}"]\n'
+                        f'tags = [{tags}]\n', encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": site.server.base, **settings})
+    assert result.returncode == 0, result.stderr
+    return archive
+
+
 def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tags(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
@@ -304,13 +316,7 @@ def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tag
     site.article(other, nickname="别的号")
     entry = Art("2247492005", token="Entry", links=(site.body_link(other),))
     site.article(entry)
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n'
-                        'tags = ["清远"]\n', encoding="utf-8")
-    archive = tmp_path / "archive"
-    result = crawl("accounts", archive, settings={
-        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "FOLLOW_LINKS": "all"})
-    assert result.returncode == 0, result.stderr
+    archive = crawl_account(site, entry, '"清远"', tmp_path, FOLLOW_LINKS="all")
     tags = {yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["account"]:
             tags_of(post) for post in (archive / "_posts").glob("*.md")}
     assert tags == {"测试反诈中心": ["清远"], "别的号": [FALLBACK]}
@@ -364,3 +370,23 @@ def test_a_tag_yaml_cannot_hold_is_written_once_and_the_same_at_every_write(
     again = crawl("article", archive, "-a", f"url={url}")
     assert again.returncode == 0, again.stderr
     assert post.read_text(encoding="utf-8") == made
+
+
+@pytest.mark.parametrize("again", ["rebuild", "crawl"])
+def test_an_accounts_tags_stay_when_one_is_a_type_or_a_default_tag(
+        wechat: MockWeChat, tmp_path: Path, again: str) -> None:
+    """The account's tags are the post's at every later write, also by the watch or a
+    rebuild, which know no account: one spelled as a type the text does not explain, or as a
+    ``DEFAULT_TAGS`` value since changed, was dropped as the tool's own."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492008", token="Typed", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"刷单返利", "反诈"', tmp_path, DEFAULT_TAGS="反诈")
+    [post] = (archive / "_posts").glob("*.md")
+    assert tags_of(post) == ["冒充公检法及政府机关", "刷单返利", "反诈"]
+    if again == "rebuild":
+        result = scrapy("rebuild", archive, "DEFAULT_TAGS=新的")
+    else:  # as the watch writes an article again: by its link, no account known
+        result = crawl("article", archive, "-a", f"url={site.link(art).replace('&amp;', '&')}",
+                       settings={"DEFAULT_TAGS": "新的"})
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "刷单返利", "反诈", "新的"]

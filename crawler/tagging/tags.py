@@ -33,29 +33,33 @@ class Tagger:
         return cls(ScamTypes.load())
 
     def tags(self, article: Article, configured: Sequence[str] = (),
-             kept: Sequence[str] = (), made_before: Sequence[str] = ()) -> list[str]:
+             kept: Sequence[str] = (), made_before: Sequence[str] = (),
+             configured_before: Sequence[str] = ()) -> list[str]:
         """The tags of ``article``'s post; ``configured`` are its account's tags, ``kept``
         those of the post it had: of these, the ones a person added (neither a type, an
         album of the page, a default tag, ``其他``, nor one the tool made when it last wrote
         the post, ``made_before``: an old default, an album the page no longer names) stay,
-        in their order, after the others."""
-        return self.tagged(article, configured, kept, made_before)[0]
+        in their order, after the others, and so do those an account gave the post before,
+        ``configured_before``, whatever they are spelled as."""
+        return self.tagged(article, configured, kept, made_before, configured_before)[0]
 
     def tagged(self, article: Article, configured: Sequence[str] = (), kept: Sequence[str] = (),
-               made_before: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+               made_before: Sequence[str] = (),
+               configured_before: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """``tags``, and those the tool makes itself whatever the account (types, albums,
         defaults): what a later write may drop (its ``made_before``) if it would not make
         them again."""
         derived = self.derived(article)
-        tags = _composed(derived, [*configured, *self._added(derived, kept, made_before)],
-                         self.default)
+        added = self._added(derived, kept, made_before, configured_before)
+        tags = _composed(derived, [*configured, *added], self.default)
         return tags, [*derived, *self.default]
 
     def _added(self, derived: Sequence[str], tags: Sequence[str],
-               made_before: Sequence[str]) -> list[str]:
+               made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
         made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
                                             *made_before)}
+        made -= {theme_safe(tag) for tag in configured_before}
         return [tag for tag in tags if theme_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
