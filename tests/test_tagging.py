@@ -17,6 +17,7 @@ from crawler.run import Run
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
+from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from tests.conftest import PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
@@ -85,6 +86,19 @@ def test_words_a_page_splits_across_elements_are_read_whole() -> None:
     body = f"<p>{POLICE_CALL.replace('安全账户', '安全<span>账</span><b>户</b>')}</p>"
     assert article_text(article(body=body)).count("安全账户") == 2
     assert TAGGER.derived(article(body=body)) == ["冒充公检法及政府机关"]
+
+
+@pytest.mark.parametrize("parsed", [False, True])
+def test_text_a_page_hides_from_readers_is_not_read_for_a_type(parsed: bool) -> None:
+    """A post shows none of what the page's CSS hides (an editor's leftover template), so
+    its types are not read from it either: the post of a meeting was tagged 刷单返利."""
+    hidden = '<section style="display:none">兼职刷单，做任务返佣金，先垫付后返利，连单</section>'
+    meeting = f"<p>今天召开<b>工作</b>会议。</p>{hidden}<p>会议<!-- 刷单 -->结束。</p>"
+    post = article(body=meeting)
+    if parsed:  # as the page's parser gives it, the body's tree with it
+        post = replace(post, body=dom.fragment(meeting))
+    assert article_text(post) == "今天召开工作会议。会议结束。"
+    assert TAGGER.tags(post) == [FALLBACK]
 
 
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:

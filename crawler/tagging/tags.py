@@ -11,6 +11,7 @@ from crawler.post import theme_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
+from crawler.wechat.shown import shown_text
 
 FALLBACK = "其他"
 # "#冒充客服诈骗15个": the mark and the count pages print around an album's name. The count
@@ -77,13 +78,14 @@ def album_tag(title: str) -> str:
 
 
 def article_text(article: Article) -> str:
-    """The text of ``article``'s body (or of a text post), without markup."""
+    """The text of ``article``'s body (or of a text post), without markup: what its post
+    shows (none of what the page's CSS hides)."""
     if not article.body_html:
         return article.text
     # Joined as a reader reads it: pages split words across elements (刷<span>单</span>).
     if article.body is not None:
-        return str(article.body.text_content()) + (article.body.tail or "")
-    return str(dom.fragment(article.body_html).text_content())
+        return shown_text(article.body) + (article.body.tail or "")
+    return shown_text(dom.fragment(article.body_html))
 
 
 def _composed(derived: Iterable[str], configured: Iterable[str],
