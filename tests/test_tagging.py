@@ -404,3 +404,23 @@ def test_an_accounts_tags_stay_when_one_is_a_type_or_a_default_tag(
                        settings={"DEFAULT_TAGS": "新的"})
     assert result.returncode == 0, result.stderr
     assert tags_of(post) == ["冒充公检法及政府机关", "刷单返利", "反诈", "新的"]
+
+
+def test_a_post_whose_tags_a_person_left_unreadable_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Tags a person added that YAML cannot read (a bracket left open): the post written
+    again (the watch, the article given again) lost them without a word, exit status 0. It
+    stays as it is, as a rebuild leaves it, and one line says why."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492009", items=(POLICE_CALL,))])
+    archive = tmp_path / "archive"
+    url = site.link(art).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    broken = post.read_text(encoding="utf-8").replace("tags:\n", "tags:\n    - 我加的\n    - [反诈\n")
+    post.write_text(broken, encoding="utf-8")
+    result = crawl("article", archive, "-a", f"url={url}")
+    assert result.returncode == 1
+    assert post.read_text(encoding="utf-8") == broken
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert f"{post}: front matter is not valid YAML" in line and " ERROR: " in line, line

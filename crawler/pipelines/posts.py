@@ -61,10 +61,10 @@ class PostPipeline:
         # a post written again keeps the tags a person added, as a rebuilt one does, and
         # those its account gave it (the watch knows no account)
         configured = self.archive.index.configured_tags(article.key)
-        tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
-                                        made_before=self.archive.index.tool_tags(article.key),
-                                        configured_before=configured)
+        made_before = self.archive.index.tool_tags(article.key)
         try:
+            tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
+                                            made_before=made_before, configured_before=configured)
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
