@@ -424,3 +424,10 @@ def test_a_post_whose_tags_a_person_left_unreadable_is_not_written_over(
     assert post.read_text(encoding="utf-8") == broken
     [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
     assert f"{post}: front matter is not valid YAML" in line and " ERROR: " in line, line
+
+
+def test_default_tags_given_with_a_chinese_comma_are_several() -> None:
+    """As ``-a tags=`` takes them: ``-s DEFAULT_TAGS=反诈，清远`` typed with a Chinese input
+    method gave every post the one tag ``反诈，清远``."""
+    config = Config.from_settings(unit_crawler(DEFAULT_TAGS="反诈，清远, 宣传").settings)
+    assert config.default_tags == ("反诈", "清远", "宣传")
