@@ -162,6 +162,13 @@ def test_an_albums_name_loses_its_mark_and_count(title: str, tag: str) -> None:
     assert album_tag(title) == tag
 
 
+def test_an_albums_name_loses_control_characters_at_its_ends() -> None:
+    """A post writes them as spaces: a tag ``反诈快报 `` beside ``反诈快报`` (Hux's tag filter
+    strips both to one), or a blank one, the twin of Hux's "Show All" button."""
+    assert album_tag("#\x01反诈\x02快报\x0312个") == "反诈 快报"
+    assert TAGGER.tags(article(albums=("\x01", "反诈快报\x1b"))) == ["反诈快报"]
+
+
 def test_tags_are_types_then_albums_then_configured_then_default_each_once() -> None:
     tagger = Tagger(RULES, ("反诈", FALLBACK))
     post = article(body=f"<p>{POLICE_CALL}</p>", albums=("#冒充公检法诈骗25个", "反诈快报 61个", "#12个"))

@@ -19,6 +19,9 @@ FALLBACK = "其他"
 # each digit of a run, and a hostile name of a long one took hours.
 _ALBUM_MARK = re.compile(r"^[#＃\s]+")
 _ALBUM_COUNT_REVERSED = re.compile(r"\s*个\s*\d+\s*")
+# Control characters, which a post writes as spaces (``theme_safe``): at the ends of a name,
+# a tag a theme strips to another's twin (Hux: ``{{ tag | strip | url_encode }}``).
+_CONTROLS_AS_SPACES = {code: " " for code in range(0x20)}
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class Tagger:
 
 def album_tag(title: str) -> str:
     """An album's name as a tag: ``#冒充客服诈骗15个`` → ``冒充客服诈骗``."""
-    name = _ALBUM_MARK.sub("", title)
+    name = _ALBUM_MARK.sub("", title.translate(_CONTROLS_AS_SPACES))
     count = _ALBUM_COUNT_REVERSED.match(name[::-1])
     return (name[:len(name) - count.end()] if count else name).strip()
 
