@@ -240,6 +240,14 @@ def test_the_figures_command_refuses_a_bad_label(tmp_path: Path, text: str, erro
     assert result.returncode == 1 and error in result.stderr, result
 
 
+def test_a_labelled_article_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    """As the rules file does: it was refused for having no ``title:`` line."""
+    path = tmp_path / "a.txt"
+    path.write_text("\ufefftitle: 警惕冒充公检法诈骗\ntypes: 冒充公检法及政府机关\n\n" + POLICE_CALL,
+                    encoding="utf-8")
+    assert read_labelled(path).title == "警惕冒充公检法诈骗"
+
+
 def tags_of(post: Path) -> list[str]:
     return yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["tags"]
 
