@@ -335,8 +335,8 @@ class _Reader:
 
     def _list(self, name: str) -> list[Any]:
         value = self.settings.get(name)
-        if isinstance(value, str):
-            return value.split(",")
+        if isinstance(value, str):  # a Chinese input method's comma too, as -a tags= takes it
+            return value.replace("，", ",").split(",")
         if isinstance(value, (list, tuple)):
             return list(value)
         raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")

@@ -145,7 +145,8 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
         if not article.account and wechat.get("account"):
             article = replace(article, account=str(wechat["account"]))
         made_before = archive.index.tool_tags(article.key)
-        return Tagged(article, *tagger.tagged(article, kept=kept, made_before=made_before))
+        return Tagged(article, *tagger.tagged(article, kept=kept, made_before=made_before,
+                                              configured_before=archive.index.configured_tags(article.key)))
 
     return _write(archive, *_best(archive, found, tagged, style, files)).value
 

@@ -19,6 +19,7 @@ from crawler.post import compose_post
 from crawler.rebuild import files_by_stem
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture
+from crawler.store.posts import PostError
 from crawler.watch import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
@@ -47,7 +48,10 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
     """The captures of the article ``url`` names (a long link, or a short one the index
     knows or its captures were fetched by), oldest first, numbered from 1."""
     key = archive.index.article_of(url) or _named_by_capture(archive, url) or url
-    tags = archive.post_tags(key)  # as its post has them: an index rebuilt from the posts has none
+    try:
+        tags = archive.post_tags(key)  # as its post has them: an index rebuilt from the posts has none
+    except PostError:  # a person's edit gone wrong: the versions are still to be seen
+        tags = []
     found = sorted((capture for capture in archive.captures.captures()
                     if _article_of(archive, capture) == key),
                    key=lambda capture: capture.fetched_at)

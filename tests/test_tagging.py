@@ -17,6 +17,7 @@ from crawler.run import Run
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
+from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from tests.conftest import PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
@@ -87,6 +88,19 @@ def test_words_a_page_splits_across_elements_are_read_whole() -> None:
     assert TAGGER.derived(article(body=body)) == ["冒充公检法及政府机关"]
 
 
+@pytest.mark.parametrize("parsed", [False, True])
+def test_text_a_page_hides_from_readers_is_not_read_for_a_type(parsed: bool) -> None:
+    """A post shows none of what the page's CSS hides (an editor's leftover template), so
+    its types are not read from it either: the post of a meeting was tagged 刷单返利."""
+    hidden = '<section style="display:none">兼职刷单，做任务返佣金，先垫付后返利，连单</section>'
+    meeting = f"<p>今天召开<b>工作</b>会议。</p>{hidden}<p>会议<!-- 刷单 -->结束。</p>"
+    post = article(body=meeting)
+    if parsed:  # as the page's parser gives it, the body's tree with it
+        post = replace(post, body=dom.fragment(meeting))
+    assert article_text(post) == "今天召开工作会议。会议结束。"
+    assert TAGGER.tags(post) == [FALLBACK]
+
+
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
     rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
 threshold = 2
@@ -112,6 +126,19 @@ def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path)
      "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
     ("threshold = 1\n[[type]]\nname = ''\n[type.phrases]\n'a' = 1\n", "needs a name"),
     ("threshold = [1\n", "cannot read"),
+    # phrases as a list, not a table of weights: was a traceback
+    ("threshold = 1\n[[type]]\nname = 'x'\nphrases = ['a', 'b']\n",
+     r"type x: phrases takes a table of phrase = weight \(\[type.phrases\]\), not \['a', 'b'\]"),
+    ("threshold = 1\n[[type]]\nname = 'x'\n", r"type x: phrases takes a table"),
+    ("threshold = 1\n[type]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     r"types are \[\[type\]\] tables"),
+    ("threshold = 1\n", r"types are \[\[type\]\] tables"),
+    # a misspelt key was ignored without a word, and the run tagged otherwise than meant
+    ("threshold = 1\ntitle-weight = 3\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     r"unknown key 'title-weight' \(known: threshold, title_weight, type\)"),
+    ("threshold = 1\n[[type]]\nname = 'x'\nweight = 2\n[type.phrases]\n'a' = 1\n",
+     r"type x: unknown key 'weight' \(known: name, phrases\)"),
+    ("threshold = 1\nx = " + "[" * 5000 + "]" * 5000 + "\n", "cannot read"),
 ])
 def test_a_rules_file_that_cannot_be_used_says_why(tmp_path: Path, text: str, error: str) -> None:
     with pytest.raises(ScamTypesError, match=error):
@@ -133,6 +160,13 @@ def test_scam_types_file_replaces_the_rules_and_a_bad_one_is_one_config_line(tmp
 ])
 def test_an_albums_name_loses_its_mark_and_count(title: str, tag: str) -> None:
     assert album_tag(title) == tag
+
+
+def test_an_albums_name_loses_control_characters_at_its_ends() -> None:
+    """A post writes them as spaces: a tag ``反诈快报 `` beside ``反诈快报`` (Hux's tag filter
+    strips both to one), or a blank one, the twin of Hux's "Show All" button."""
+    assert album_tag("#\x01反诈\x02快报\x0312个") == "反诈 快报"
+    assert TAGGER.tags(article(albums=("\x01", "反诈快报\x1b"))) == ["反诈快报"]
 
 
 def test_tags_are_types_then_albums_then_configured_then_default_each_once() -> None:
@@ -204,6 +238,14 @@ def test_the_figures_command_refuses_a_bad_label(tmp_path: Path, text: str, erro
     result = subprocess.run([sys.executable, "-m", "crawler.tagging", str(tmp_path)], cwd=PROJECT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and error in result.stderr, result
+
+
+def test_a_labelled_article_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    """As the rules file does: it was refused for having no ``title:`` line."""
+    path = tmp_path / "a.txt"
+    path.write_text("\ufefftitle: 警惕冒充公检法诈骗\ntypes: 冒充公检法及政府机关\n\n" + POLICE_CALL,
+                    encoding="utf-8")
+    assert read_labelled(path).title == "警惕冒充公检法诈骗"
 
 
 def tags_of(post: Path) -> list[str]:
@@ -284,6 +326,18 @@ def test_tags_a_person_wrote_are_kept_as_jekyll_reads_them(
     assert tags_of(post) == ["冒充公检法及政府机关", "合集3202", *kept]
 
 
+def crawl_account(site: Site, art: Art, tags: str, tmp_path: Path, **settings: str) -> Path:
+    """The archive of a run of the accounts file naming ``art``'s account, with ``tags``."""
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{site.account}"\nurls = ["{site.short(art)}"]\n'
+                        f'tags = [{tags}]\n', encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": site.server.base, **settings})
+    assert result.returncode == 0, result.stderr
+    return archive
+
+
 def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tags(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat)
@@ -291,13 +345,7 @@ def test_another_accounts_article_a_link_leads_to_gets_none_of_this_accounts_tag
     site.article(other, nickname="别的号")
     entry = Art("2247492005", token="Entry", links=(site.body_link(other),))
     site.article(entry)
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n'
-                        'tags = ["清远"]\n', encoding="utf-8")
-    archive = tmp_path / "archive"
-    result = crawl("accounts", archive, settings={
-        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "FOLLOW_LINKS": "all"})
-    assert result.returncode == 0, result.stderr
+    archive = crawl_account(site, entry, '"清远"', tmp_path, FOLLOW_LINKS="all")
     tags = {yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["account"]:
             tags_of(post) for post in (archive / "_posts").glob("*.md")}
     assert tags == {"测试反诈中心": ["清远"], "别的号": [FALLBACK]}
@@ -351,3 +399,50 @@ def test_a_tag_yaml_cannot_hold_is_written_once_and_the_same_at_every_write(
     again = crawl("article", archive, "-a", f"url={url}")
     assert again.returncode == 0, again.stderr
     assert post.read_text(encoding="utf-8") == made
+
+
+@pytest.mark.parametrize("again", ["rebuild", "crawl"])
+def test_an_accounts_tags_stay_when_one_is_a_type_or_a_default_tag(
+        wechat: MockWeChat, tmp_path: Path, again: str) -> None:
+    """The account's tags are the post's at every later write, also by the watch or a
+    rebuild, which know no account: one spelled as a type the text does not explain, or as a
+    ``DEFAULT_TAGS`` value since changed, was dropped as the tool's own."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492008", token="Typed", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"刷单返利", "反诈"', tmp_path, DEFAULT_TAGS="反诈")
+    [post] = (archive / "_posts").glob("*.md")
+    assert tags_of(post) == ["冒充公检法及政府机关", "刷单返利", "反诈"]
+    if again == "rebuild":
+        result = scrapy("rebuild", archive, "DEFAULT_TAGS=新的")
+    else:  # as the watch writes an article again: by its link, no account known
+        result = crawl("article", archive, "-a", f"url={site.link(art).replace('&amp;', '&')}",
+                       settings={"DEFAULT_TAGS": "新的"})
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "刷单返利", "反诈", "新的"]
+
+
+def test_a_post_whose_tags_a_person_left_unreadable_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Tags a person added that YAML cannot read (a bracket left open): the post written
+    again (the watch, the article given again) lost them without a word, exit status 0. It
+    stays as it is, as a rebuild leaves it, and one line says why."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492009", items=(POLICE_CALL,))])
+    archive = tmp_path / "archive"
+    url = site.link(art).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    broken = post.read_text(encoding="utf-8").replace("tags:\n", "tags:\n    - 我加的\n    - [反诈\n")
+    post.write_text(broken, encoding="utf-8")
+    result = crawl("article", archive, "-a", f"url={url}")
+    assert result.returncode == 1
+    assert post.read_text(encoding="utf-8") == broken
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert f"{post}: front matter is not valid YAML" in line and " ERROR: " in line, line
+
+
+def test_default_tags_given_with_a_chinese_comma_are_several() -> None:
+    """As ``-a tags=`` takes them: ``-s DEFAULT_TAGS=反诈，清远`` typed with a Chinese input
+    method gave every post the one tag ``反诈，清远``."""
+    config = Config.from_settings(unit_crawler(DEFAULT_TAGS="反诈，清远, 宣传").settings)
+    assert config.default_tags == ("反诈", "清远", "宣传")

@@ -58,10 +58,13 @@ class PostPipeline:
                                                                   page.saved_at),
                                article.url)
         names = {f["url"]: f["path"] for f in item.files}
-        # a post written again keeps the tags a person added, as a rebuilt one does
-        tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
-                                        made_before=self.archive.index.tool_tags(article.key))
+        # a post written again keeps the tags a person added, as a rebuilt one does, and
+        # those its account gave it (the watch knows no account)
+        configured = self.archive.index.configured_tags(article.key)
+        made_before = self.archive.index.tool_tags(article.key)
         try:
+            tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
+                                            made_before=made_before, configured_before=configured)
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
@@ -69,6 +72,9 @@ class PostPipeline:
                                                     complete=not item.images_incomplete,
                                                     fetched=item.imported_page is None)
             self.archive.index.set_tool_tags(article.key, made)
+            if not set(item.tags) <= set(configured):
+                self.archive.index.set_configured_tags(article.key,
+                                                       list(dict.fromkeys([*configured, *item.tags])))
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")

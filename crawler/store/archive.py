@@ -158,15 +158,14 @@ class Archive:
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
         edited them; those it was last written with when its file is gone (a rebuild
-        restores it with them too); none when it has no post, or one that does not read."""
+        restores it with them too); none when it has no post. ``PostError`` for a post whose
+        front matter does not read (a person's edit gone wrong): written over, it would
+        lose what they added."""
         name = self.index.article_path(key)
         path = self.layout.posts / name if name else None
         if path is None or not path.is_file():
             return (self.index.article_tags(key) or []) if name else []
-        try:
-            return front_matter_tags(front_matter(path))
-        except PostError:
-            return []  # what writing the post says
+        return front_matter_tags(front_matter(path))
 
     def images_left_on_cdn(self, key: str) -> list[str]:
         """The URLs of the images that article ``key``'s post left on the CDN, while one of

@@ -54,6 +54,7 @@ CREATE INDEX IF NOT EXISTS post_links_from ON post_links (from_key);
 CREATE TABLE IF NOT EXISTS watch_events (key TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 CREATE TABLE IF NOT EXISTS tool_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS configured_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
@@ -196,11 +197,25 @@ class Index:
     def tool_tags(self, key: str) -> list[str]:
         """The tags the tool made itself (types, albums, defaults) when the article's post was
         last written: those of its tags a person did not add ([]: not recorded)."""
-        tags = self._one("SELECT tags FROM tool_tags WHERE key = ?", key)
-        return [str(tag) for tag in json.loads(tags)] if tags else []
+        return self._tags("tool_tags", key)
 
     def set_tool_tags(self, key: str, tags: Sequence[str]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO tool_tags VALUES (?, ?)",
+        self._set_tags("tool_tags", key, tags)
+
+    def configured_tags(self, key: str) -> list[str]:
+        """The tags an account's configuration (or ``-a tags=``) gave the article's post, in
+        any write so far: the watch and a rebuild, which know no account, keep them."""
+        return self._tags("configured_tags", key)
+
+    def set_configured_tags(self, key: str, tags: Sequence[str]) -> None:
+        self._set_tags("configured_tags", key, tags)
+
+    def _tags(self, table: str, key: str) -> list[str]:
+        tags = self._one(f"SELECT tags FROM {table} WHERE key = ?", key)
+        return [str(tag) for tag in json.loads(tags)] if tags else []
+
+    def _set_tags(self, table: str, key: str, tags: Sequence[str]) -> None:
+        self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
                          (key, json.dumps(list(tags), ensure_ascii=False)))
 
     def quiet_alarm_given(self, biz: str, newest: int) -> bool:

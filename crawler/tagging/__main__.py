@@ -33,7 +33,7 @@ class Labelled:
 def read_labelled(path: Path) -> Labelled:
     """One labelled article; ``LabelError`` when the file is not one."""
     try:
-        head, _, text = path.read_text(encoding="utf-8").partition("\n\n")
+        head, _, text = path.read_text(encoding="utf-8-sig").partition("\n\n")  # Notepad's BOM too
     except (OSError, UnicodeDecodeError) as error:
         raise LabelError(f"{path}: {error}") from None
     fields = dict(line.partition(":")[::2] for line in head.splitlines())

@@ -50,20 +50,32 @@ class ScamTypes:
             raw = (path.read_bytes() if path
                    else resources.files("crawler").joinpath(PACKAGED).read_bytes())
             return cls._parse(tomllib.loads(raw.decode("utf-8-sig")))  # Notepad's BOM too
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
+            # RecursionError: tomllib reads nested arrays and tables recursively
             raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
         except (KeyError, TypeError, ValueError) as error:
             raise ScamTypesError(f"scam types in {where}: {error}") from None
 
     @classmethod
     def _parse(cls, data: dict[str, Any]) -> ScamTypes:
+        _known_keys(data, ("threshold", "title_weight", "type"), "")
+        entries = data.get("type")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError("types are [[type]] tables, each a name and its [type.phrases]")
+        if "threshold" not in data:
+            raise ValueError("no threshold (the score from which a type is tagged)")
         types = []
-        for entry in data["type"]:
-            name = entry["name"]
+        for entry in entries:
+            name = entry.get("name")
             if not isinstance(name, str) or not name.strip():
                 raise ValueError(f"a type needs a name, not {name!r}")
+            _known_keys(entry, ("name", "phrases"), f"type {name.strip()}: ")
+            table = entry.get("phrases")
+            if not isinstance(table, dict):
+                raise ValueError(f"type {name.strip()}: phrases takes a table of phrase = weight "
+                                 f"([type.phrases]), not {table!r}")
             phrases = tuple((normalized(phrase), _number(weight, f"{name} {phrase}"))
-                            for phrase, weight in entry["phrases"].items() if normalized(phrase))
+                            for phrase, weight in table.items() if normalized(phrase))
             types.append(ScamType(name.strip(), phrases))
         if len({t.name for t in types}) != len(types):
             raise ValueError("a type is named twice")
@@ -84,6 +96,13 @@ class ScamTypes:
 def normalized(text: str) -> str:
     """``text`` as phrases are matched: full-width letters and digits as ASCII, no case."""
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _known_keys(table: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """A misspelt key (``title-weight``) would be ignored without a word."""
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ValueError(f"{where}unknown key {unknown[0]!r} (known: {', '.join(known)})")
 
 
 def _number(value: Any, what: str) -> float:

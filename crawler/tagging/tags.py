@@ -11,6 +11,7 @@ from crawler.post import theme_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
+from crawler.wechat.shown import shown_text
 
 FALLBACK = "其他"
 # "#冒充客服诈骗15个": the mark and the count pages print around an album's name. The count
@@ -18,6 +19,9 @@ FALLBACK = "其他"
 # each digit of a run, and a hostile name of a long one took hours.
 _ALBUM_MARK = re.compile(r"^[#＃\s]+")
 _ALBUM_COUNT_REVERSED = re.compile(r"\s*个\s*\d+\s*")
+# Control characters, which a post writes as spaces (``theme_safe``): at the ends of a name,
+# a tag a theme strips to another's twin (Hux: ``{{ tag | strip | url_encode }}``).
+_CONTROLS_AS_SPACES = {code: " " for code in range(0x20)}
 
 
 @dataclass(frozen=True)
@@ -33,29 +37,33 @@ class Tagger:
         return cls(ScamTypes.load())
 
     def tags(self, article: Article, configured: Sequence[str] = (),
-             kept: Sequence[str] = (), made_before: Sequence[str] = ()) -> list[str]:
+             kept: Sequence[str] = (), made_before: Sequence[str] = (),
+             configured_before: Sequence[str] = ()) -> list[str]:
         """The tags of ``article``'s post; ``configured`` are its account's tags, ``kept``
         those of the post it had: of these, the ones a person added (neither a type, an
         album of the page, a default tag, ``其他``, nor one the tool made when it last wrote
         the post, ``made_before``: an old default, an album the page no longer names) stay,
-        in their order, after the others."""
-        return self.tagged(article, configured, kept, made_before)[0]
+        in their order, after the others, and so do those an account gave the post before,
+        ``configured_before``, whatever they are spelled as."""
+        return self.tagged(article, configured, kept, made_before, configured_before)[0]
 
     def tagged(self, article: Article, configured: Sequence[str] = (), kept: Sequence[str] = (),
-               made_before: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+               made_before: Sequence[str] = (),
+               configured_before: Sequence[str] = ()) -> tuple[list[str], list[str]]:
         """``tags``, and those the tool makes itself whatever the account (types, albums,
         defaults): what a later write may drop (its ``made_before``) if it would not make
         them again."""
         derived = self.derived(article)
-        tags = _composed(derived, [*configured, *self._added(derived, kept, made_before)],
-                         self.default)
+        added = self._added(derived, kept, made_before, configured_before)
+        tags = _composed(derived, [*configured, *added], self.default)
         return tags, [*derived, *self.default]
 
     def _added(self, derived: Sequence[str], tags: Sequence[str],
-               made_before: Sequence[str]) -> list[str]:
+               made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
         made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
                                             *made_before)}
+        made -= {theme_safe(tag) for tag in configured_before}
         return [tag for tag in tags if theme_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
@@ -67,19 +75,20 @@ class Tagger:
 
 def album_tag(title: str) -> str:
     """An album's name as a tag: ``#冒充客服诈骗15个`` → ``冒充客服诈骗``."""
-    name = _ALBUM_MARK.sub("", title)
+    name = _ALBUM_MARK.sub("", title.translate(_CONTROLS_AS_SPACES))
     count = _ALBUM_COUNT_REVERSED.match(name[::-1])
     return (name[:len(name) - count.end()] if count else name).strip()
 
 
 def article_text(article: Article) -> str:
-    """The text of ``article``'s body (or of a text post), without markup."""
+    """The text of ``article``'s body (or of a text post), without markup: what its post
+    shows (none of what the page's CSS hides)."""
     if not article.body_html:
         return article.text
     # Joined as a reader reads it: pages split words across elements (刷<span>单</span>).
     if article.body is not None:
-        return str(article.body.text_content()) + (article.body.tail or "")
-    return str(dom.fragment(article.body_html).text_content())
+        return shown_text(article.body) + (article.body.tail or "")
+    return shown_text(dom.fragment(article.body_html))
 
 
 def _composed(derived: Iterable[str], configured: Iterable[str],

@@ -64,3 +64,21 @@ def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
+
+
+def shown_text(root: etree._Element) -> str:
+    """The text a reader sees inside ``root``, in reading order: none of what is no content
+    (``not_content``), nor comments; zero-width characters kept (``INVISIBLE``)."""
+    texts = [root.text or ""]
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, element in walk:
+        if element is root:
+            continue
+        if event == "start":
+            if not_content(element):
+                walk.skip_subtree()  # its end still comes, with its tail
+            else:
+                texts.append(element.text or "")
+        else:
+            texts.append(element.tail or "")
+    return "".join(texts)
