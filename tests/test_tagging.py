@@ -14,6 +14,7 @@ import yaml
 from crawler.config import Config, ConfigError
 from crawler.post import render_post
 from crawler.run import Run
+from crawler.store.index import Index
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
@@ -21,7 +22,7 @@ from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from tests.conftest import PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
-from tests.site import OTHER_BIZ, Art, Site
+from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
 
 LABELLED = Path(__file__).parent / "scamtypes"
@@ -446,3 +447,28 @@ def test_default_tags_given_with_a_chinese_comma_are_several() -> None:
     method gave every post the one tag ``反诈，清远``."""
     config = Config.from_settings(unit_crawler(DEFAULT_TAGS="反诈，清远, 宣传").settings)
     assert config.default_tags == ("反诈", "清远", "宣传")
+
+
+def test_a_post_kept_from_a_worse_page_keeps_the_tags_the_tool_made_it_with(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The page lost most of its text and its album: the post is kept as it was, album
+    tag and all, and the index records the tags it kept; written again from the whole page,
+    which names no album now, it loses the album's tag as the tool's own, where the kept
+    post's tag had passed for a person's."""
+    site = Site(wechat)
+    whole = (POLICE_CALL, POLICE_CALL + "第二段。", POLICE_CALL + "第三段。")
+    archive = tmp_path / "archive"
+    versions = [Art("2247492004", albums=("3202",), items=whole), Art("2247492004", items=("一句。",)),
+                Art("2247492004", items=whole)]
+    outcomes = []
+    for art in versions:
+        site.article(art)
+        result = crawl("article", archive, "-a", f"url={site.link(art).replace('&amp;', '&')}")
+        assert result.returncode == 0, result.stderr
+        [post] = (archive / "_posts").glob("*.md")
+        index = Index(archive / ".state" / "index.sqlite", read_only=True)
+        recorded = index.article_tags(f"{BIZ}:2247492004:1")  # a post deleted by hand comes back with them
+        index.close()
+        outcomes.append((tags_of(post), recorded))
+    made, kept = ["冒充公检法及政府机关", "合集3202"], ["冒充公检法及政府机关"]
+    assert outcomes == [(made, made), (made, made), (kept, kept)]

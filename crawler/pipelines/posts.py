@@ -71,7 +71,8 @@ class PostPipeline:
             outcome, path = self.archive.write_post(article, text, tags=tags,
                                                     complete=not item.images_incomplete,
                                                     fetched=item.imported_page is None)
-            self.archive.index.set_tool_tags(article.key, made)
+            if outcome is not Outcome.KEPT:  # a kept post has the tags it was made with
+                self.archive.index.set_tool_tags(article.key, made)
             if not set(item.tags) <= set(configured):
                 self.archive.index.set_configured_tags(article.key,
                                                        list(dict.fromkeys([*configured, *item.tags])))

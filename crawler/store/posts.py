@@ -69,6 +69,7 @@ class PostStore:
                 outcome = Outcome.UNCHANGED
             elif is_worse(text, old, self.image_identity):
                 outcome = Outcome.KEPT
+                tags = front_matter_tags(front_matter(path))  # what it keeps
             else:
                 outcome = Outcome.UPDATED
         if outcome in (Outcome.NEW, Outcome.UPDATED):
