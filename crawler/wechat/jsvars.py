@@ -245,17 +245,22 @@ def _literal_end(text: bytes, start: int) -> int:
     page's ``content_noencode`` is a literal of 400 KB and 15,000 ``\\x3c``s.
     """
     quote = text[start:start + 1]
-    close, newline = text.find(quote, start + 1), text.find(b"\n", start + 1)
+    pos, close = start + 1, -1
     while True:
-        stop = min(close, newline) if close >= 0 and newline >= 0 else max(close, newline)
-        if stop < 0:
-            return -1
-        if not _escaped(text, stop):
-            return stop + 1 if stop == close else -1
-        if stop == close:
-            close = text.find(quote, stop + 1)
+        if close < pos:
+            close = text.find(quote, pos)
+            if close < 0:
+                return -1
+        # up to the quote only: a minified object is one line of thousands of literals
+        newline = text.find(b"\n", pos, close)
+        if newline >= 0:
+            if not _escaped(text, newline):
+                return -1
+            pos = newline + 1
+        elif _escaped(text, close):
+            pos = close + 1
         else:
-            newline = text.find(b"\n", stop + 1)
+            return close + 1
 
 
 def _escaped(text: bytes, pos: int) -> bool:
