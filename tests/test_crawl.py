@@ -204,6 +204,22 @@ def test_a_short_link_listed_twice_as_chats_copy_it_is_fetched_once(wechat: Mock
     assert [p.name for p in (tmp_path / "archive" / "_posts").iterdir()] == [POST_NAME]
 
 
+def test_an_article_given_by_its_short_and_its_long_link_is_fetched_once(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """A short link names its article only once fetched: the long link given after it (or
+    before) is not asked for again, nor written twice."""
+    page = page_text("legacy_shape.html", wechat.base)
+    long = wechat.page("/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
+                       "&sn=aaaabbbbccccdddd0000111122223333&chksm=ab12", page)
+    short = wechat.page("/s/LegacyShapeToken", page)
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{long}\n{short}\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/s")) == 1, wechat.hits("/s")
+    assert "Run summary (finished): 1 new, 7 images failed\n" in result.stderr, result.stderr
+
+
 NOT_ARTICLES = {
     "deleted.html": "deleted by its publisher",
     "deleted_en.html": "deleted by its publisher",
