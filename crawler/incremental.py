@@ -11,12 +11,13 @@ the album, who left it).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -31,27 +32,67 @@ from crawler.wechat.urls import lacks_chksm
 logger = logging.getLogger(__name__)
 
 
+class RunSets:
+    """Sets of strings for the length of a run, in a private temporary SQLite database
+    (on disk once past SQLite's page cache, deleted when closed): what a run remembers of
+    each article it requested does not grow its memory, however many it requests."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE members (name TEXT, value TEXT, PRIMARY KEY (name, value))"
+                         " WITHOUT ROWID")
+
+    def of(self, name: str) -> RunSet:
+        return RunSet(self._db, name)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class RunSet:
+    """One named set of ``RunSets``."""
+
+    def __init__(self, db: sqlite3.Connection, name: str):
+        self._db = db
+        self._name = name
+
+    def __contains__(self, value: object) -> bool:
+        return self._db.execute("SELECT 1 FROM members WHERE name = ? AND value = ?",
+                                (self._name, value)).fetchone() is not None
+
+    def add(self, value: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO members VALUES (?, ?)", (self._name, value))
+
+    def discard(self, value: str) -> None:
+        self._db.execute("DELETE FROM members WHERE name = ? AND value = ?", (self._name, value))
+
+
 class IncrementalMiddleware:
     """Drops article requests for what is settled in the index, or requested this run.
 
     A request with ``meta["refetch"]`` (an article the user named) goes out even if
-    archived. The run remembers the keys and links it requested: a few bytes an article.
+    archived. The run remembers the keys and links it requested, on disk (``RunSets``).
     """
 
     def __init__(self, index: Index, tally: Tally):
         self.index = index
         self.tally = tally
-        self.keys: set[str] = set()
-        self.links: set[str] = set()
-        self.weak: set[str] = set()  # keys requested so far only by links without chksm
-        self.refused: set[str] = set()  # keys whose link without chksm was refused this run
-        self.archived: set[str] = set()  # keys counted as already archived this run
-        self.watched: set[str] = set()  # keys the watch requested this run
+        sets = RunSets()
+        self.close = sets.close
+        self.keys = sets.of("keys")
+        self.links = sets.of("links")
+        self.weak = sets.of("weak")  # keys requested so far only by links without chksm
+        self.refused = sets.of("refused")  # keys whose link without chksm was refused this run
+        self.archived = sets.of("archived")  # keys counted as already archived this run
+        self.watched = sets.of("watched")  # keys the watch requested this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         run = Run.of(crawler)
-        return cls(run.archive.index, run.tally)
+        middleware = cls(run.archive.index, run.tally)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for output in start:
@@ -90,7 +131,7 @@ class IncrementalMiddleware:
         if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
             state = ArticleState.NEEDS_LINK
         settled = not output.meta.get("refetch") and state in SETTLED
-        if settled and key in self.watched:  # the watch's, yet already archived to the listing
+        if settled and key and key in self.watched:  # the watch's, yet already archived to the listing
             return self._already_archived(key, output)
         if output.url in self.links:
             return False

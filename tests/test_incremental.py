@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,28 @@ def test_an_article_fetched_from_a_short_link_is_known_by_its_key_from_then_on(
 def test_other_output_goes_on(middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted(Request("https://mp.weixin.qq.com/mp/appmsgalbum?x=1"))
     assert middleware.wanted({"an": "item"})
+
+
+def test_what_a_run_requested_takes_no_memory_per_article(middleware: IncrementalMiddleware) -> None:
+    """A first run over large albums requests tens of thousands of articles: what the run
+    remembers of each (to ask for it once) is not kept in the process's memory."""
+    def python_heap() -> int:
+        return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
+
+    def requested(mids: range) -> None:
+        for mid in mids:
+            assert middleware.wanted(request(LONG.format(mid, f"chksm{mid:020}")))
+
+    tracemalloc.start()
+    try:
+        requested(range(1000))  # what the first requests allocate once (caches, statements)
+        before = python_heap()
+        requested(range(1000, 5000))
+        grown = python_heap() - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20 * 4000, f"{grown / 4000:.0f} bytes an article"
+    assert not middleware.wanted(request(LONG.format(150, "other")))  # still once a run
 
 
 def album_page(mids: list[int], count: int | None, last: bool = False) -> AlbumPage:
