@@ -211,22 +211,29 @@ class AlbumProgress:
         record = AlbumPageRead(album, biz, members, at)
         if first_page:
             signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
-            self.signatures[album] = signature
             record = replace(record, first=True, title=page.title, count=page.article_count)
             relisted = self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
+            self.signatures[album] = signature
         listed = self.listed.setdefault(album, set())
         new = {key for key, _ in members} - listed
         listed |= new
         if page.next_url is None:
-            return AlbumStep(replace(record, whole=frozenset(listed),
-                                     signature=self.signatures.get(album, "")), False)
+            signature = self.signatures.get(album, "")
+            return AlbumStep(replace(record, whole=frozenset(self._read(album)),
+                                     signature=signature), False)
         if not new:
             logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
                            album)
+            self._read(album)
             return AlbumStep(record, False)
         return AlbumStep(record, True)
+
+    def _read(self, album: str) -> set[str]:
+        """The members ``album`` listed, forgotten: it is read (once a run)."""
+        self.signatures.pop(album, None)
+        return self.listed.pop(album)
 
     def _unchanged(self, album: str, signature: str,
                    links: dict[str, str]) -> tuple[str, ...] | None:

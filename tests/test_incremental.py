@@ -100,12 +100,14 @@ def test_other_output_goes_on(middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted({"an": "item"})
 
 
+def python_heap() -> int:
+    """What Python has allocated since ``tracemalloc.start()`` and still holds."""
+    return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
+
+
 def test_what_a_run_requested_takes_no_memory_per_article(middleware: IncrementalMiddleware) -> None:
     """A first run over large albums requests tens of thousands of articles: what the run
     remembers of each (to ask for it once) is not kept in the process's memory."""
-    def python_heap() -> int:
-        return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
-
     def requested(mids: range) -> None:
         for mid in mids:
             assert middleware.wanted(request(LONG.format(mid, f"chksm{mid:020}")))
@@ -203,6 +205,30 @@ def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:
                             idx="1")], None, "合集", 2)
     read(AlbumProgress(index, 7), page, True)
     assert (index.listed_link("B:1:1"), index.listed_link("B:2:1")) == (LONG.format(1, "c"), None)
+
+
+def test_an_album_read_leaves_nothing_of_its_members_in_memory(index: Index) -> None:
+    """A run reads an account's albums one after the other: what it keeps to read one (the
+    members listed so far) goes once that album is read."""
+    progress = AlbumProgress(index, 7)
+
+    def read_albums(albums: range) -> None:
+        for album in albums:
+            entries = [Entry(LONG.format(album * 100 + n, "c"), biz="B", mid=str(album * 100 + n),
+                             idx="1") for n in range(20)]
+            for first, last in ((True, False), (False, True)):
+                progress.read(str(album), "B", AlbumPage(entries[10 * last:10 + 10 * last],
+                                                         None if last else "next", "合集", 20), first)
+
+    tracemalloc.start()
+    try:
+        read_albums(range(20))
+        before = python_heap()
+        read_albums(range(20, 220))
+        grown = python_heap() - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20 * 200 * 20, f"{grown / (200 * 20):.0f} bytes a member"
 
 
 def test_each_album_is_read_once_a_run(index: Index) -> None:
