@@ -13,12 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy import signals
-from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
 
 from crawler.config import Config
-from crawler.incremental import IncrementalMiddleware
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.tally import Stat
@@ -64,45 +60,15 @@ def _each_once(urls: list[str]) -> tuple[str, ...]:
 
 
 class ArticleSpider(WeChatSpider):
-    """A short link names its article only once fetched: the links that name theirs wait
-    until the short ones are fetched (the spider is idle), so that an article given by
-    both is asked for once (``IncrementalMiddleware`` knows it by then)."""
-
     name = "article"
     Params = ArticleParams
     params: ArticleParams
-    held: list[scrapy.Request]
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        assert isinstance(spider, ArticleSpider)
-        spider.held = []
-        crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
-        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.tally.set(Stat.ARTICLES_GIVEN, len(self.params.urls))  # for the exit status
-        unnamed = any(self.index.article_of(url) is None for url in self.params.urls)
-        for url in self.params.urls:
-            request = self.article_request(url, "url", refetch=True)
-            if unnamed and self.index.article_of(url) is not None:
-                self.held.append(request)
-            else:
-                yield request
-
-    def release_held(self) -> None:
-        """The links held back, once the short links are fetched, through the incremental
-        filter as any request."""
-        if not self.held:
-            return
-        gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
-        assert self.crawler.engine is not None
-        for request in self.held:
-            if gate is None or gate.wanted(request):
-                self.crawler.engine.crawl(request)
-        self.held = []
-        raise DontCloseSpider
+        for request in self.short_links_first(self.article_request(url, "url", refetch=True)
+                                              for url in self.params.urls):
+            yield request
 
     @property
     def follow_albums(self) -> bool:

@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -35,7 +36,7 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.distributed.wire import NotFetched
-from crawler.incremental import AlbumProgress
+from crawler.incremental import AlbumProgress, IncrementalMiddleware
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked
 from crawler.run import Run
@@ -79,6 +80,7 @@ class WeChatSpider(scrapy.Spider):
         spider = super().from_crawler(crawler)
         spider.params = params
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
         return spider
 
     # Read when first used: the spider is made before the crawl's settings are final.
@@ -107,6 +109,11 @@ class WeChatSpider(scrapy.Spider):
         """The ``shared_cause`` of each article page not fetched so far this run."""
         return set()
 
+    @cached_property
+    def held(self) -> list[scrapy.Request]:
+        """Start requests held back by ``short_links_first``."""
+        return []
+
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
                         refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
@@ -126,6 +133,34 @@ class WeChatSpider(scrapy.Spider):
                 "weak_link": weak}
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
+
+    def short_links_first(self, outputs: Iterable[Any]) -> Iterator[Any]:
+        """``start``'s ``outputs``; but while any is a request for a short link naming no
+        article the index knows, the other requests are held back until the spider is idle
+        (``release_held``). A short link names its article only once fetched: another link
+        to that article (given too, an album's, a feed's) then finds it requested this run
+        (``IncrementalMiddleware``), and it is fetched once, whatever the pages in flight."""
+        outputs = list(outputs)
+        unnamed = [isinstance(output, scrapy.Request) and output.meta.get("article")
+                   and self.index.article_of(output.url) is None for output in outputs]
+        for output, short in zip(outputs, unnamed, strict=True):
+            if any(unnamed) and isinstance(output, scrapy.Request) and not short:
+                self.held.append(output)
+            else:
+                yield output
+
+    def release_held(self) -> None:
+        """The requests ``short_links_first`` held back, once the short links are fetched,
+        through the incremental filter as any request."""
+        if not self.held:
+            return
+        gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
+        assert self.crawler.engine is not None
+        for request in self.held:
+            if gate is None or gate.wanted(request):
+                self.crawler.engine.crawl(request)
+        self.held.clear()
+        raise DontCloseSpider
 
     def listed_requests(self, entries: Iterable[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
