@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
@@ -27,7 +28,7 @@ from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import lacks_chksm
+from crawler.wechat.urls import article_key, lacks_chksm
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,43 @@ class IncrementalMiddleware:
             self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
         return False
+
+
+class RedirectedToKnown(IgnoreRequest):
+    """A link that redirected to an article the run requested already, or the index holds
+    settled (``KnownRedirects``)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"redirected to article {key}, requested this run or archived")
+        self.key = key
+
+
+class KnownRedirects:
+    """A downloader middleware: a link naming no article (an old short link) that redirects
+    to an article page the run requested already, or that the index holds settled, is not
+    followed there (Scrapy's redirects pass no spider middleware, so not
+    ``IncrementalMiddleware``); the spider records the link as leading to that article."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownRedirects:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not (request.meta.get("article") and request.meta.get("redirect_urls")) \
+                or request.meta.get("refetch"):
+            return
+        gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
+        key = article_key(request.url)
+        if gate is None or key is None:
+            return
+        if key in gate.keys and key not in gate.weak:  # a weak link may yet be refused
+            raise RedirectedToKnown(key)
+        if gate.index.article_state(key) in SETTLED:
+            gate._already_archived(key, request)
+            raise RedirectedToKnown(key)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.distributed.wire import NotFetched
-from crawler.incremental import AlbumProgress, IncrementalMiddleware
+from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked
 from crawler.run import Run
@@ -283,6 +283,9 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
+        if isinstance(failure.value, RedirectedToKnown):
+            self.logger.info("Not fetched again: %s leads to %s", asked, request.url)
+            return [LinkFound(asked, failure.value.key)]
         cause = shared_cause(failure)
         # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
         # for its first page (the summary counts them all).
