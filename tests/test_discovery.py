@@ -361,6 +361,21 @@ def test_a_link_that_redirects_to_an_article_fetched_this_run_is_not_followed_th
     assert fetched.count("/s/MovedToFirst") == 1
 
 
+def test_a_link_that_redirects_to_an_article_archived_before_is_not_followed_there(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    first = site.serve([Art("2247470801", albums=("3801",))])[0]
+    album = site.album("3801", [first])
+    crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    moved = wechat.redirect("/s/MovedToArchived", site.link(first).replace("&amp;", "&")
+                            .removesuffix("#rd"))
+    site.albums["3801"].append(site.serve([Art("2247470802", albums=("3801",), links=(moved,))])[0])
+    crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    fetched = [path for path, _ in wechat.hits("/s")]
+    assert len([path for path in fetched if first.mid in path]) == 1, fetched
+    assert fetched.count("/s/MovedToArchived") == 1
+
+
 def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_lifted(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """``FOLLOW_LINKS=none`` for a while (fewer requests), then the default: the pages
