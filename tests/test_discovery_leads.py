@@ -3,6 +3,7 @@ decided from the page and the index alone (the spider makes the requests)."""
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
+from tests.test_incremental import python_heap
 
 HOST = "https://mp.weixin.qq.com"
 OWN, OTHER = "MzOwn==", "MzOther=="
@@ -118,3 +120,26 @@ def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_o
                        LinkToFollow(link(OWN, 2), OWN), LinkToFollow(link(OTHER, 7), OTHER),
                        LinkToFollow(f"{HOST}/s/Short", OWN)]
     assert list(discovery(index).for_later(replace(page, biz=""))) == []
+
+
+def test_links_to_other_accounts_seen_take_no_memory_per_article(index: Index) -> None:
+    """Each link to another account's article is counted once a run; what the run remembers
+    of them, to count each once, is not kept in the process's memory."""
+    found = discovery(index)
+    account = Account("测试")
+
+    def seen(mids: range) -> None:
+        for mid in mids:
+            assert len(list(found.foreign(f"{OTHER}:{mid}:1", OTHER, OWN, account))) == 1
+
+    tracemalloc.start()
+    try:
+        seen(range(1000))  # what the first ones allocate once (caches, statements)
+        before = python_heap()
+        seen(range(1000, 5000))
+        grown = python_heap() - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20 * 4000, f"{grown / 4000:.0f} bytes a link"
+    assert not list(found.foreign(f"{OTHER}:10:1", OTHER, OWN, account))  # still once a run
+    assert found.tally.stats.get_value("links/foreign") == 5000
