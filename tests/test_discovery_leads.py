@@ -3,7 +3,6 @@ decided from the page and the index alone (the spider makes the requests)."""
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
-from tests.test_incremental import python_heap
+from tests.test_incremental import kept_each
 
 HOST = "https://mp.weixin.qq.com"
 OWN, OTHER = "MzOwn==", "MzOther=="
@@ -132,14 +131,6 @@ def test_links_to_other_accounts_seen_take_no_memory_per_article(index: Index) -
         for mid in mids:
             assert len(list(found.foreign(f"{OTHER}:{mid}:1", OTHER, OWN, account))) == 1
 
-    tracemalloc.start()
-    try:
-        seen(range(1000))  # what the first ones allocate once (caches, statements)
-        before = python_heap()
-        seen(range(1000, 5000))
-        grown = python_heap() - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 20 * 4000, f"{grown / 4000:.0f} bytes a link"
+    assert kept_each(seen, 1000, 4000) < 20
     assert not list(found.foreign(f"{OTHER}:10:1", OTHER, OWN, account))  # still once a run
     assert found.tally.stats.get_value("links/foreign") == 5000

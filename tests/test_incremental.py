@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,20 @@ def test_other_output_goes_on(middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted({"an": "item"})
 
 
-def python_heap() -> int:
-    """What Python has allocated since ``tracemalloc.start()`` and still holds."""
-    return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
+def kept_each(do: Callable[[range], None], warm: int, measured: int) -> float:
+    """The bytes of Python's memory ``do`` keeps for each of ``measured`` more after
+    ``warm`` (what the first ones allocate once: caches, SQLite statements)."""
+    def heap() -> int:
+        return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
+
+    tracemalloc.start()
+    try:
+        do(range(warm))
+        before = heap()
+        do(range(warm, warm + measured))
+        return (heap() - before) / measured
+    finally:
+        tracemalloc.stop()
 
 
 def test_what_a_run_requested_takes_no_memory_per_article(middleware: IncrementalMiddleware) -> None:
@@ -112,15 +124,7 @@ def test_what_a_run_requested_takes_no_memory_per_article(middleware: Incrementa
         for mid in mids:
             assert middleware.wanted(request(LONG.format(mid, f"chksm{mid:020}")))
 
-    tracemalloc.start()
-    try:
-        requested(range(1000))  # what the first requests allocate once (caches, statements)
-        before = python_heap()
-        requested(range(1000, 5000))
-        grown = python_heap() - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 20 * 4000, f"{grown / 4000:.0f} bytes an article"
+    assert kept_each(requested, 1000, 4000) < 20
     assert not middleware.wanted(request(LONG.format(150, "other")))  # still once a run
 
 
@@ -220,15 +224,7 @@ def test_an_album_read_leaves_nothing_of_its_members_in_memory(index: Index) -> 
                 progress.read(str(album), "B", AlbumPage(entries[10 * last:10 + 10 * last],
                                                          None if last else "next", "合集", 20), first)
 
-    tracemalloc.start()
-    try:
-        read_albums(range(20))
-        before = python_heap()
-        read_albums(range(20, 220))
-        grown = python_heap() - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 20 * 200 * 20, f"{grown / (200 * 20):.0f} bytes a member"
+    assert kept_each(read_albums, 20, 200) < 20 * 20  # 20 members an album
 
 
 def test_each_album_is_read_once_a_run(index: Index) -> None:
