@@ -104,6 +104,10 @@ class WeChatSpider(scrapy.Spider):
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
 
+    def closed(self, reason: str) -> None:
+        if "discovery" in self.__dict__:  # made (a cached_property) once the run needed it
+            self.discovery.close()
+
     @cached_property
     def causes_said(self) -> set[str]:
         """The ``shared_cause`` of each article page not fetched so far this run."""

@@ -57,7 +57,9 @@ class Discovery:
         self.config = config
         self.tally = tally
         self.unknown_budget = config.follow_links_per_run
-        self.foreign_seen = RunSets().of("foreign")  # keys counted this run, not in memory
+        sets = RunSets()
+        self.close = sets.close
+        self.foreign_seen = sets.of("foreign")  # keys counted this run
         self.found: dict[str, str] = {}  # account → __biz learned from its pages this run
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
