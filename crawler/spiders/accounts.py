@@ -63,9 +63,9 @@ class AccountsSpider(WeChatSpider):
     params: AccountsParams
 
     async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
-        outputs = [output for account in self.params.accounts
-                   for output in self._account_requests(account)]
-        for output in self.short_links_first([*outputs, *watch_requests(self)]):
+        outputs = [*(output for account in self.params.accounts
+                     for output in self._account_requests(account)), *watch_requests(self)]
+        for output in self.short_links_first(lambda: outputs):
             yield output
 
     def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord]:

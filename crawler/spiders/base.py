@@ -10,7 +10,7 @@ article once a run). What travels with a request (its source, its account) is in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -56,6 +56,9 @@ from crawler.wechat.urls import (
     host_of,
     lacks_chksm,
 )
+
+# Held start requests sent at once when the spider is idle (``release_held``).
+_HELD_AT_ONCE = 100
 
 
 class WeChatSpider(scrapy.Spider):
@@ -114,9 +117,9 @@ class WeChatSpider(scrapy.Spider):
         return set()
 
     @cached_property
-    def held(self) -> list[scrapy.Request]:
-        """Start requests held back by ``short_links_first``."""
-        return []
+    def held(self) -> Iterator[scrapy.Request]:
+        """Start requests held back by ``short_links_first``, made as they are sent."""
+        return iter(())
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -138,33 +141,40 @@ class WeChatSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
 
-    def short_links_first(self, outputs: Iterable[Any]) -> Iterator[Any]:
-        """``start``'s ``outputs``; but while any is a request for a short link naming no
-        article the index knows, the other requests are held back until the spider is idle
-        (``release_held``). A short link names its article only once fetched: another link
-        to that article (given too, an album's, a feed's) then finds it requested this run
-        (``IncrementalMiddleware``), and it is fetched once, whatever the pages in flight."""
-        outputs = list(outputs)
-        unnamed = [isinstance(output, scrapy.Request) and output.meta.get("article")
-                   and self.index.article_of(output.url) is None for output in outputs]
-        for output, short in zip(outputs, unnamed, strict=True):
-            if any(unnamed) and isinstance(output, scrapy.Request) and not short:
-                self.held.append(output)
-            else:
+    def short_links_first(self, outputs: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+        """``start``'s outputs (``outputs()`` makes them, the same each time); but while any
+        is a request for a short link naming no article the index knows, the other requests
+        are held back until the spider is idle (``release_held``). A short link names its
+        article only once fetched: another link to that article (given too, an album's, a
+        feed's) then finds it requested this run (``IncrementalMiddleware``), and it is
+        fetched once, whatever the pages in flight."""
+        unnamed = [isinstance(output, scrapy.Request) and bool(output.meta.get("article"))
+                   and self.index.article_of(output.url) is None for output in outputs()]
+        if not any(unnamed):
+            yield from outputs()
+            return
+        for output, short in zip(outputs(), unnamed, strict=True):
+            if short or not isinstance(output, scrapy.Request):
                 yield output
+        self.held = (output for output, short in zip(outputs(), unnamed, strict=True)
+                     if isinstance(output, scrapy.Request) and not short)
 
     def release_held(self) -> None:
         """The requests ``short_links_first`` held back, once the short links are fetched,
-        through the incremental filter as any request."""
-        if not self.held:
-            return
+        through the incremental filter as any request; ``_HELD_AT_ONCE`` at a time (the
+        next when the spider is idle again), so that a list of thousands of links is not
+        thousands of requests in memory at once."""
         gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
         assert self.crawler.engine is not None
+        sent = 0
         for request in self.held:
             if gate is None or gate.wanted(request):
                 self.crawler.engine.crawl(request)
-        self.held.clear()
-        raise DontCloseSpider
+                sent += 1
+                if sent == _HELD_AT_ONCE:
+                    break
+        if sent:
+            raise DontCloseSpider
 
     def listed_requests(self, entries: Iterable[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
