@@ -3,7 +3,9 @@
 ``IncrementalMiddleware`` (a spider middleware, so every spider gets it, whatever found the
 article) lets an article request out only if the index does not hold the article as
 settled, and only once a run, whichever link led to it: a listing, a page's links and a
-feed may all name one article, each with another ``chksm``. ``AlbumProgress`` tells how far
+feed may all name one article, each with another ``chksm``; ``KnownRedirects`` does the same
+for a link that redirects (Scrapy's redirects pass no spider middleware). What the run
+remembers to do so is on disk (``RunSets``), not in memory. ``AlbumProgress`` tells how far
 an album is read, and what to record of each page (``StatePipeline`` writes it: who joined
 the album, who left it).
 """
