@@ -3,7 +3,9 @@
 ``IncrementalMiddleware`` (a spider middleware, so every spider gets it, whatever found the
 article) lets an article request out only if the index does not hold the article as
 settled, and only once a run, whichever link led to it: a listing, a page's links and a
-feed may all name one article, each with another ``chksm``. ``AlbumProgress`` tells how far
+feed may all name one article, each with another ``chksm``; ``KnownRedirects`` does the same
+for a link that redirects (Scrapy's redirects pass no spider middleware). What the run
+remembers to do so is on disk (``RunSets``), not in memory. ``AlbumProgress`` tells how far
 an album is read, and what to record of each page (``StatePipeline`` writes it: who joined
 the album, who left it).
 """
@@ -11,13 +13,15 @@ the album, who left it).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
@@ -26,32 +30,72 @@ from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import lacks_chksm
+from crawler.wechat.urls import article_key, lacks_chksm
 
 logger = logging.getLogger(__name__)
+
+
+class RunSets:
+    """Sets of strings for the length of a run, in a private temporary SQLite database
+    (on disk once past SQLite's page cache, deleted when closed): what a run remembers of
+    each article it requested does not grow its memory, however many it requests."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE members (name TEXT, value TEXT, PRIMARY KEY (name, value))"
+                         " WITHOUT ROWID")
+
+    def of(self, name: str) -> RunSet:
+        return RunSet(self._db, name)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class RunSet:
+    """One named set of ``RunSets``."""
+
+    def __init__(self, db: sqlite3.Connection, name: str):
+        self._db = db
+        self._name = name
+
+    def __contains__(self, value: object) -> bool:
+        return self._db.execute("SELECT 1 FROM members WHERE name = ? AND value = ?",
+                                (self._name, value)).fetchone() is not None
+
+    def add(self, value: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO members VALUES (?, ?)", (self._name, value))
+
+    def discard(self, value: str) -> None:
+        self._db.execute("DELETE FROM members WHERE name = ? AND value = ?", (self._name, value))
 
 
 class IncrementalMiddleware:
     """Drops article requests for what is settled in the index, or requested this run.
 
     A request with ``meta["refetch"]`` (an article the user named) goes out even if
-    archived. The run remembers the keys and links it requested: a few bytes an article.
+    archived. The run remembers the keys and links it requested, on disk (``RunSets``).
     """
 
     def __init__(self, index: Index, tally: Tally):
         self.index = index
         self.tally = tally
-        self.keys: set[str] = set()
-        self.links: set[str] = set()
-        self.weak: set[str] = set()  # keys requested so far only by links without chksm
-        self.refused: set[str] = set()  # keys whose link without chksm was refused this run
-        self.archived: set[str] = set()  # keys counted as already archived this run
-        self.watched: set[str] = set()  # keys the watch requested this run
+        sets = RunSets()
+        self.close = sets.close
+        self.keys = sets.of("keys")
+        self.links = sets.of("links")
+        self.weak = sets.of("weak")  # keys requested so far only by links without chksm
+        self.refused = sets.of("refused")  # keys whose link without chksm was refused this run
+        self.archived = sets.of("archived")  # keys counted as already archived this run
+        self.watched = sets.of("watched")  # keys the watch requested this run
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         run = Run.of(crawler)
-        return cls(run.archive.index, run.tally)
+        middleware = cls(run.archive.index, run.tally)
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for output in start:
@@ -90,7 +134,7 @@ class IncrementalMiddleware:
         if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
             state = ArticleState.NEEDS_LINK
         settled = not output.meta.get("refetch") and state in SETTLED
-        if settled and key in self.watched:  # the watch's, yet already archived to the listing
+        if settled and key and key in self.watched:  # the watch's, yet already archived to the listing
             return self._already_archived(key, output)
         if output.url in self.links:
             return False
@@ -122,6 +166,43 @@ class IncrementalMiddleware:
             self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
                              account=account.name if account else "")
         return False
+
+
+class RedirectedToKnown(IgnoreRequest):
+    """A link that redirected to an article the run requested already, or the index holds
+    settled (``KnownRedirects``)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"redirected to article {key}, requested this run or archived")
+        self.key = key
+
+
+class KnownRedirects:
+    """A downloader middleware: a link naming no article (an old short link) that redirects
+    to an article page the run requested already, or that the index holds settled, is not
+    followed there (Scrapy's redirects pass no spider middleware, so not
+    ``IncrementalMiddleware``); the spider records the link as leading to that article."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> KnownRedirects:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not (request.meta.get("article") and request.meta.get("redirect_urls")) \
+                or request.meta.get("refetch"):
+            return
+        gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
+        key = article_key(request.url)
+        if gate is None or key is None:
+            return
+        if key in gate.keys and key not in gate.weak:  # a weak link may yet be refused
+            raise RedirectedToKnown(key)
+        if gate.index.article_state(key) in SETTLED:
+            gate._already_archived(key, request)
+            raise RedirectedToKnown(key)
 
 
 @dataclass(frozen=True)
@@ -170,22 +251,29 @@ class AlbumProgress:
         record = AlbumPageRead(album, biz, members, at)
         if first_page:
             signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
-            self.signatures[album] = signature
             record = replace(record, first=True, title=page.title, count=page.article_count)
             relisted = self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
+            self.signatures[album] = signature
         listed = self.listed.setdefault(album, set())
         new = {key for key, _ in members} - listed
         listed |= new
         if page.next_url is None:
-            return AlbumStep(replace(record, whole=frozenset(listed),
-                                     signature=self.signatures.get(album, "")), False)
+            signature = self.signatures.get(album, "")
+            return AlbumStep(replace(record, whole=frozenset(self._read(album)),
+                                     signature=signature), False)
         if not new:
             logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
                            album)
+            self._read(album)
             return AlbumStep(record, False)
         return AlbumStep(record, True)
+
+    def _read(self, album: str) -> set[str]:
+        """The members ``album`` listed, forgotten: it is read (once a run)."""
+        self.signatures.pop(album, None)
+        return self.listed.pop(album)
 
     def _unchanged(self, album: str, signature: str,
                    links: dict[str, str]) -> tuple[str, ...] | None:

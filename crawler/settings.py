@@ -87,6 +87,7 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 585,
     "crawler.middlewares.CaptureMiddleware": 580,
+    "crawler.incremental.KnownRedirects": 570,
 }
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,

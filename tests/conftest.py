@@ -66,11 +66,12 @@ def spider_of(spidercls: type[WeChatSpider], archive: Path, settings: dict[str, 
 
 
 def started(spider: WeChatSpider) -> list[Request]:
-    """The requests the spider starts with; its archive is closed after."""
+    """The requests the spider starts with, those it holds until it is idle last
+    (``short_links_first``); its archive is closed after."""
     async def collect() -> list[Request]:
         return [request async for request in spider.start()]
     try:
-        return asyncio.run(collect())
+        return [*asyncio.run(collect()), *spider.held]
     finally:
         Run.of(spider.crawler).archive.close()
 

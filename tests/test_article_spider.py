@@ -4,10 +4,14 @@ even if archived."""
 
 from __future__ import annotations
 
+import asyncio
+import tracemalloc
 from pathlib import Path
 
 import pytest
+import scrapy
 
+from crawler.run import Run
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.article import ArticleParams, ArticleSpider
 from crawler.wechat.urls import article_key
@@ -147,3 +151,29 @@ def test_an_article_given_by_two_links_is_taken_once_by_the_one_with_chksm(tmp_p
     with_chksm = NO_CHKSM + "&chksm=ff&scene=126"
     listed.write_text(f"{NO_CHKSM}&scene=21\n{SHORT}\n{with_chksm}#rd\n{NO_CHKSM}\n", encoding="utf-8")
     assert params(urls_file=str(listed)).urls == (with_chksm, SHORT)
+
+
+def test_links_waiting_for_a_short_link_are_no_requests_in_memory(tmp_path: Path) -> None:
+    """A list of thousands of long links and one short link: the long ones wait until the
+    short one is fetched, as links, not as thousands of requests made at once."""
+    listed = tmp_path / "urls.txt"
+    links = 4000
+    listed.write_text(f"{SHORT}\n" + "".join(f"{LONG.replace('2247500001', str(2247600000 + n))}\n"
+                                             for n in range(links)), encoding="utf-8")
+    spider = spider_of(ArticleSpider, tmp_path, urls_file=str(listed))
+
+    async def first() -> list[scrapy.Request]:
+        return [request async for request in spider.start()]
+
+    tracemalloc.start()
+    try:
+        assert [request.url for request in asyncio.run(first())] == [SHORT]
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    try:
+        assert held < 100 * links, f"{held / links:.0f} bytes a link waiting"
+        waiting = list(spider.held)
+        assert len(waiting) == links and waiting[0].url == LONG.replace("2247500001", "2247600000")
+    finally:
+        Run.of(spider.crawler).archive.close()

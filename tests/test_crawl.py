@@ -11,8 +11,10 @@ import pytest
 import yaml
 from PIL import Image
 
+from crawler.spiders import base
 from tests.conftest import POST_NAME, Served, crawl, crawl_cli, page_text, post_of, serve_legacy_shape
 from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg, png
+from tests.site import Art, Site
 
 CANONICAL = ("https://mp.weixin.qq.com/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
              "&sn=aaaabbbbccccdddd0000111122223333")
@@ -202,6 +204,38 @@ def test_a_short_link_listed_twice_as_chats_copy_it_is_fetched_once(wechat: Mock
     assert result.returncode == 0, result.stderr
     assert [path for path, _ in wechat.hits("/s/")] == ["/s/Twice"]
     assert [p.name for p in (tmp_path / "archive" / "_posts").iterdir()] == [POST_NAME]
+
+
+def test_an_article_given_by_its_short_and_its_long_link_is_fetched_once(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """A short link names its article only once fetched: the long link given after it (or
+    before) is not asked for again, nor written twice."""
+    page = page_text("legacy_shape.html", wechat.base)
+    long = wechat.page("/s?__biz=MzI0NzE2NjQ0Mg==&mid=2247500001&idx=1"
+                       "&sn=aaaabbbbccccdddd0000111122223333&chksm=ab12", page)
+    short = wechat.page("/s/LegacyShapeToken", page)
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{long}\n{short}\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/s")) == 1, wechat.hits("/s")
+    assert "Run summary (finished): 1 new, 7 images failed\n" in result.stderr, result.stderr
+
+
+def test_links_waiting_for_a_short_link_are_sent_a_batch_at_a_time_each_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "_HELD_AT_ONCE", 2)
+    site = Site(wechat)
+    arts = site.serve([Art(str(2247480001 + n), token="Given" if n == 0 else "") for n in range(6)])
+    listing = tmp_path / "urls.txt"
+    # the first article by its short link and its long link too
+    listing.write_text("".join(f"{site.link(art).replace('&amp;', '&')}\n" for art in arts)
+                       + f"{site.short(arts[0])}\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    fetched = [path for path, _ in wechat.hits("/s")]
+    assert fetched[0] == "/s/Given" and len(fetched) == 6, fetched
+    assert "Run summary (finished): 6 new\n" in result.stderr, result.stderr
 
 
 NOT_ARTICLES = {

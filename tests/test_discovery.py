@@ -344,6 +344,38 @@ def test_an_accounts_short_link_that_redirects_is_fetched_once_not_every_run(
     assert [path for path, _ in wechat.hits("/s/")] == ["/s/Moved"]
 
 
+def test_a_link_that_redirects_to_an_article_fetched_this_run_is_not_followed_there(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A link in a body that names no article (an old short link) and redirects to one the
+    run fetched already: the redirect is not followed, and the link is known from then on."""
+    site = Site(wechat)
+    first = Art("2247470701", albums=("3701",))
+    moved = wechat.redirect("/s/MovedToFirst", site.link(first).replace("&amp;", "&")
+                            .removesuffix("#rd").replace("abcdef0123", "0123abcdef"))
+    arts = site.serve([first, Art("2247470702", albums=("3701",), links=(moved,))])
+    album = site.album("3701", arts)
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    fetched = [path for path, _ in wechat.hits("/s")]
+    assert len([path for path in fetched if first.mid in path]) == 1, fetched
+    assert fetched.count("/s/MovedToFirst") == 1
+
+
+def test_a_link_that_redirects_to_an_article_archived_before_is_not_followed_there(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    first = site.serve([Art("2247470801", albums=("3801",))])[0]
+    album = site.album("3801", [first])
+    crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    moved = wechat.redirect("/s/MovedToArchived", site.link(first).replace("&amp;", "&")
+                            .removesuffix("#rd"))
+    site.albums["3801"].append(site.serve([Art("2247470802", albums=("3801",), links=(moved,))])[0])
+    crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    fetched = [path for path, _ in wechat.hits("/s")]
+    assert len([path for path in fetched if first.mid in path]) == 1, fetched
+    assert fetched.count("/s/MovedToArchived") == 1
+
+
 def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_lifted(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """``FOLLOW_LINKS=none`` for a while (fewer requests), then the default: the pages

@@ -18,6 +18,7 @@ from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
+from tests.test_incremental import kept_each
 
 HOST = "https://mp.weixin.qq.com"
 OWN, OTHER = "MzOwn==", "MzOther=="
@@ -118,3 +119,18 @@ def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_o
                        LinkToFollow(link(OWN, 2), OWN), LinkToFollow(link(OTHER, 7), OTHER),
                        LinkToFollow(f"{HOST}/s/Short", OWN)]
     assert list(discovery(index).for_later(replace(page, biz=""))) == []
+
+
+def test_links_to_other_accounts_seen_take_no_memory_per_article(index: Index) -> None:
+    """Each link to another account's article is counted once a run; what the run remembers
+    of them, to count each once, is not kept in the process's memory."""
+    found = discovery(index)
+    account = Account("测试")
+
+    def seen(mids: range) -> None:
+        for mid in mids:
+            assert len(list(found.foreign(f"{OTHER}:{mid}:1", OTHER, OWN, account))) == 1
+
+    assert kept_each(seen, 1000, 4000) < 20
+    assert not list(found.foreign(f"{OTHER}:10:1", OTHER, OWN, account))  # still once a run
+    assert found.tally.stats.get_value("links/foreign") == 5000

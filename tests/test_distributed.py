@@ -350,6 +350,30 @@ def test_a_moved_link_to_another_accounts_article_is_remembered_as_one_process_d
     assert_clean(processes)
 
 
+def test_an_accounts_short_link_to_an_article_of_its_album_is_fetched_once_with_nodes(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    """The short link names its article only once a node has fetched it; the writer, which
+    reads the album itself meanwhile, put the album's link to that article on the frontier
+    too, and it was fetched twice."""
+    site = album.site
+    arts = site.serve([Art(str(2247493601 + i), albums=("3691",)) for i in range(3)])
+    entry = Art("2247493610", token="EntryForNodesInAlbum", albums=("3691",))
+    site.article(entry)
+    listed = site.album("3691", [*arts, entry])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{site.account}"\nalbums = ["{listed}"]\n'
+                        f'urls = ["{site.short(entry)}"]\n', encoding="utf-8")
+    before = len(album.server.hits("/s"))
+    processes.start("writer", "accounts", archive, ACCOUNTS_FILE=str(accounts),
+                    WECHAT_BASE_URL=album.server.base)
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    fetched = [path for path, _ in album.server.hits("/s")[before:]]
+    assert len([path for path in fetched if entry.mid in path or entry.token in path]) == 1, fetched
+    assert len(fetched) == 4, fetched
+    assert "Run summary (finished): 4 new" in processes.log("writer")
+
+
 def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, processes: Processes,
                                             job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     second = gate(2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,33 @@ def test_other_output_goes_on(middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted({"an": "item"})
 
 
+def kept_each(do: Callable[[range], None], warm: int, measured: int) -> float:
+    """The bytes of Python's memory ``do`` keeps for each of ``measured`` more after
+    ``warm`` (what the first ones allocate once: caches, SQLite statements)."""
+    def heap() -> int:
+        return sum(stat.size for stat in tracemalloc.take_snapshot().statistics("filename"))
+
+    tracemalloc.start()
+    try:
+        do(range(warm))
+        before = heap()
+        do(range(warm, warm + measured))
+        return (heap() - before) / measured
+    finally:
+        tracemalloc.stop()
+
+
+def test_what_a_run_requested_takes_no_memory_per_article(middleware: IncrementalMiddleware) -> None:
+    """A first run over large albums requests tens of thousands of articles: what the run
+    remembers of each (to ask for it once) is not kept in the process's memory."""
+    def requested(mids: range) -> None:
+        for mid in mids:
+            assert middleware.wanted(request(LONG.format(mid, f"chksm{mid:020}")))
+
+    assert kept_each(requested, 1000, 4000) < 20
+    assert not middleware.wanted(request(LONG.format(150, "other")))  # still once a run
+
+
 def album_page(mids: list[int], count: int | None, last: bool = False) -> AlbumPage:
     entries = [Entry(LONG.format(mid, "c"), biz="B", mid=str(mid), idx="1") for mid in mids]
     return AlbumPage(entries, None if last else "next", "合集", count)
@@ -180,6 +209,22 @@ def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:
                             idx="1")], None, "合集", 2)
     read(AlbumProgress(index, 7), page, True)
     assert (index.listed_link("B:1:1"), index.listed_link("B:2:1")) == (LONG.format(1, "c"), None)
+
+
+def test_an_album_read_leaves_nothing_of_its_members_in_memory(index: Index) -> None:
+    """A run reads an account's albums one after the other: what it keeps to read one (the
+    members listed so far) goes once that album is read."""
+    progress = AlbumProgress(index, 7)
+
+    def read_albums(albums: range) -> None:
+        for album in albums:
+            entries = [Entry(LONG.format(album * 100 + n, "c"), biz="B", mid=str(album * 100 + n),
+                             idx="1") for n in range(20)]
+            for first, last in ((True, False), (False, True)):
+                progress.read(str(album), "B", AlbumPage(entries[10 * last:10 + 10 * last],
+                                                         None if last else "next", "合集", 20), first)
+
+    assert kept_each(read_albums, 20, 200) < 20 * 20  # 20 members an album
 
 
 def test_each_album_is_read_once_a_run(index: Index) -> None:

@@ -63,11 +63,10 @@ class AccountsSpider(WeChatSpider):
     params: AccountsParams
 
     async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
-        for account in self.params.accounts:
-            for request in self._account_requests(account):
-                yield request
-        for request in watch_requests(self):
-            yield request
+        outputs = [*(output for account in self.params.accounts
+                     for output in self._account_requests(account)), *watch_requests(self)]
+        for output in self.short_links_first(lambda: outputs):
+            yield output
 
     def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord]:
         config = self.config
@@ -75,8 +74,8 @@ class AccountsSpider(WeChatSpider):
         yield from self.discovery.learned(account)
         remembered = [album_url(config.wechat_base_url, biz, album)
                       for album in self.index.albums_of(biz)] if biz else []
-        # Before the albums: a short link names its article only once fetched, and an album
-        # read first lists that article by another link (one page in flight: one fetch).
+        # A short link names its article only once fetched: the albums wait for it
+        # (``short_links_first``), or they would list that article by another link.
         for url in account.urls:
             self.tally.count(Stat.ARTICLES_LISTED, source=f"urls:{account.name}")
             yield self.article_request(url, f"urls:{account.name}", account)

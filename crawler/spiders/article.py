@@ -66,8 +66,9 @@ class ArticleSpider(WeChatSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.tally.set(Stat.ARTICLES_GIVEN, len(self.params.urls))  # for the exit status
-        for url in self.params.urls:
-            yield self.article_request(url, "url", refetch=True)
+        for request in self.short_links_first(lambda: (self.article_request(url, "url", refetch=True)
+                                                       for url in self.params.urls)):
+            yield request
 
     @property
     def follow_albums(self) -> bool:

@@ -10,7 +10,7 @@ article once a run). What travels with a request (its source, its account) is in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
 from typing import Any, ClassVar
@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DontCloseSpider,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -35,7 +36,7 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.distributed.wire import NotFetched
-from crawler.incremental import AlbumProgress
+from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked
 from crawler.run import Run
@@ -55,6 +56,9 @@ from crawler.wechat.urls import (
     host_of,
     lacks_chksm,
 )
+
+# Held start requests sent at once when the spider is idle (``release_held``).
+_HELD_AT_ONCE = 100
 
 
 class WeChatSpider(scrapy.Spider):
@@ -79,6 +83,7 @@ class WeChatSpider(scrapy.Spider):
         spider = super().from_crawler(crawler)
         spider.params = params
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
         return spider
 
     # Read when first used: the spider is made before the crawl's settings are final.
@@ -102,10 +107,19 @@ class WeChatSpider(scrapy.Spider):
     def discovery(self) -> Discovery:
         return Discovery(self.index, self.config, self.tally)
 
+    def closed(self, reason: str) -> None:
+        if "discovery" in self.__dict__:  # made (a cached_property) once the run needed it
+            self.discovery.close()
+
     @cached_property
     def causes_said(self) -> set[str]:
         """The ``shared_cause`` of each article page not fetched so far this run."""
         return set()
+
+    @cached_property
+    def held(self) -> Iterator[scrapy.Request]:
+        """Start requests held back by ``short_links_first``, made as they are sent."""
+        return iter(())
 
     # -- articles ------------------------------------------------------------------------
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -126,6 +140,41 @@ class WeChatSpider(scrapy.Spider):
                 "weak_link": weak}
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
+
+    def short_links_first(self, outputs: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+        """``start``'s outputs (``outputs()`` makes them, the same each time); but while any
+        is a request for a short link naming no article the index knows, the other requests
+        are held back until the spider is idle (``release_held``). A short link names its
+        article only once fetched: another link to that article (given too, an album's, a
+        feed's) then finds it requested this run (``IncrementalMiddleware``), and it is
+        fetched once, whatever the pages in flight."""
+        unnamed = [isinstance(output, scrapy.Request) and bool(output.meta.get("article"))
+                   and self.index.article_of(output.url) is None for output in outputs()]
+        if not any(unnamed):
+            yield from outputs()
+            return
+        for output, short in zip(outputs(), unnamed, strict=True):
+            if short or not isinstance(output, scrapy.Request):
+                yield output
+        self.held = (output for output, short in zip(outputs(), unnamed, strict=True)
+                     if isinstance(output, scrapy.Request) and not short)
+
+    def release_held(self) -> None:
+        """The requests ``short_links_first`` held back, once the short links are fetched,
+        through the incremental filter as any request; ``_HELD_AT_ONCE`` at a time (the
+        next when the spider is idle again), so that a list of thousands of links is not
+        thousands of requests in memory at once."""
+        gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
+        assert self.crawler.engine is not None
+        sent = 0
+        for request in self.held:
+            if gate is None or gate.wanted(request):
+                self.crawler.engine.crawl(request)
+                sent += 1
+                if sent == _HELD_AT_ONCE:
+                    break
+        if sent:
+            raise DontCloseSpider
 
     def listed_requests(self, entries: Iterable[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
@@ -248,6 +297,9 @@ class WeChatSpider(scrapy.Spider):
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
+        if isinstance(failure.value, RedirectedToKnown):
+            self.logger.info("Not fetched again: %s leads to %s", asked, request.url)
+            return [LinkFound(asked, failure.value.key)]
         cause = shared_cause(failure)
         # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
         # for its first page (the summary counts them all).

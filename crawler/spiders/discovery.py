@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from crawler.accounts import Account
 from crawler.config import Config
+from crawler.incremental import RunSets
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
 from crawler.store.index import SETTLED, Index
 from crawler.tally import Stat, Tally
@@ -56,7 +57,9 @@ class Discovery:
         self.config = config
         self.tally = tally
         self.unknown_budget = config.follow_links_per_run
-        self.foreign_seen: set[str] = set()
+        sets = RunSets()
+        self.close = sets.close
+        self.foreign_seen = sets.of("foreign")  # keys counted this run
         self.found: dict[str, str] = {}  # account → __biz learned from its pages this run
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
