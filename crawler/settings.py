@@ -88,6 +88,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 585,
     "crawler.middlewares.CaptureMiddleware": 580,
 }
+# A job folder (-s JOBDIR=) is resumed only as a clean stop left it (crawler/jobdir.py).
+SCHEDULER = "crawler.jobdir.JobScheduler"
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}

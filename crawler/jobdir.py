@@ -1,0 +1,55 @@
+"""A job folder (``JOBDIR``) is resumed only as a clean stop left it.
+
+Scrapy writes a job's queue (``requests.queue/``, its ``active.json``) only when the crawl
+stops cleanly, but what it has seen (``requests.seen``) as it goes. A run killed (SIGKILL,
+Ctrl-C twice, a power cut) leaves requests seen whose queue is lost, or stale from an earlier
+stop: resumed from there, Scrapy would drop every article found again as already seen, and
+fetch again what a stale queue holds. Such a folder's state is dropped instead, and the run
+starts over from the index, which knows what is archived, as a run without a job folder does.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from scrapy import Spider
+from scrapy.core.scheduler import Scheduler
+from scrapy.crawler import Crawler
+from scrapy.utils.job import job_dir
+from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "requests.queue"
+SEEN = "requests.seen"
+CLEAN_STOP = "active.json"  # in QUEUE: written by Scrapy's scheduler as it stops cleanly
+
+
+class JobScheduler(Scheduler):
+    """Scrapy's scheduler, which drops a job folder's state unless a clean stop wrote it."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JobScheduler:
+        folder = job_dir(crawler.settings)
+        if folder:  # before Scrapy's dupefilter reads what was seen
+            drop_unless_stopped_cleanly(Path(folder))
+        return super().from_crawler(crawler)
+
+    def open(self, spider: Spider) -> Deferred[None] | None:
+        opened = super().open(spider)
+        if self.dqdir:  # read now: only this run's clean stop may write it again
+            Path(self.dqdir, CLEAN_STOP).unlink(missing_ok=True)
+        return opened
+
+
+def drop_unless_stopped_cleanly(folder: Path) -> None:
+    """Empty job ``folder`` of the state of a run that did not stop cleanly."""
+    queue, seen = folder / QUEUE, folder / SEEN
+    if (queue / CLEAN_STOP).is_file() or not (queue.exists() or seen.exists()):
+        return
+    logger.info("The job folder %s is of a run that did not stop cleanly (killed?): the run "
+                "starts over from the archive's index", folder)
+    shutil.rmtree(queue, ignore_errors=True)
+    seen.unlink(missing_ok=True)

@@ -1,0 +1,84 @@
+"""A run stopped and resumed with a job folder (``JOBDIR``): nothing lost, nothing archived
+fetched again, however it was stopped."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
+from tests.mockserver import Gate, MockWeChat
+from tests.site import Site, numbered
+
+# More than Scrapy's job folder holds in memory of the requests it has seen before writing
+# them (a buffer of 4 or 8 KiB, 22 bytes a request)
+ARTICLES = 400
+
+
+class Backfill:
+    """An album of ``ARTICLES`` on the stand-in, archived by ``scrapy crawl album`` with a
+    job folder."""
+
+    def __init__(self, wechat: MockWeChat, folder: Path):
+        self.wechat = wechat
+        site = Site(wechat)
+        self.album = site.album("3901", site.serve(numbered(2247490000, ARTICLES)))
+        self.archive = folder / "archive"
+        self.job = self.archive / ".state" / "job-backfill"
+        self.settings = {"WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "100",
+                         "JOBDIR": str(self.job)}
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """The real command in the background, which a test stops by a signal."""
+        command = crawl_command("album", self.archive, "-a", f"url={self.album}",
+                                settings=self.settings)
+        return subprocess.Popen(command, cwd=PROJECT, env=crawl_env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def resume(self) -> None:
+        """Run the same command again to its end: every article is archived, and no page of
+        an article archived before it started is fetched."""
+        archived = set(self.posts())
+        asked = len(self.wechat.hits("/s?"))
+        resumed = crawl("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(self.posts()) == ARTICLES, resumed.stderr
+        fetched = {f"第{path.split('mid=')[1][:10]}期" for path, _ in self.wechat.hits("/s?")[asked:]}
+        assert not {name for name in archived if name.split("-")[-1][:-3] in fetched}
+
+    def posts(self) -> list[str]:
+        return [path.name for path in (self.archive / "_posts").glob("*.md")]
+
+
+def test_a_run_killed_then_resumed_with_its_job_folder_archives_every_article(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path)
+    first = backfill.start()
+    seen = backfill.job / "requests.seen"
+    while not (seen.is_file() and seen.stat().st_size) and first.poll() is None:
+        time.sleep(0.01)
+    first.kill()  # its queue is not written, what it had seen is
+    first.wait()
+    assert len(backfill.posts()) < ARTICLES
+    backfill.resume()
+
+
+def test_a_resumed_run_killed_then_resumed_again_archives_every_article(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path)
+    wechat.before_answer = (gate := Gate(20)).before_answer
+    first = backfill.start()
+    gate.wait()
+    first.send_signal(signal.SIGTERM)  # a clean stop: its queue is written
+    gate.open()
+    first.wait(60)
+    wechat.before_answer = (gate := Gate(len(wechat.hits("/s?")) + 20)).before_answer
+    second = backfill.start()
+    gate.wait()
+    second.kill()  # the queue of the clean stop is left as it was before this run
+    gate.open()
+    second.wait()
+    assert len(backfill.posts()) < ARTICLES
+    backfill.resume()
