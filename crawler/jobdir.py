@@ -6,6 +6,9 @@ Ctrl-C twice, a power cut) leaves requests seen whose queue is lost, or stale fr
 stop: resumed from there, Scrapy would drop every article found again as already seen, and
 fetch again what a stale queue holds. Such a folder's state is dropped instead, and the run
 starts over from the index, which knows what is archived, as a run without a job folder does.
+A job that finished is over: the same command again starts a new one, which fetches again
+what the index does not hold (a page that failed, an incomplete post, the watch's checks),
+all of which Scrapy would otherwise drop as already seen for as long as the folder is kept.
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ class JobScheduler(Scheduler):
             Path(self.dqdir, CLEAN_STOP).unlink(missing_ok=True)
         return opened
 
+    def close(self, reason: str) -> Deferred[None] | None:
+        closed = super().close(reason)
+        if self.dqdir and reason == "finished":
+            drop(Path(self.dqdir).parent)
+        return closed
+
 
 def drop_unless_stopped_cleanly(folder: Path) -> None:
     """Empty job ``folder`` of the state of a run that did not stop cleanly."""
@@ -51,5 +60,10 @@ def drop_unless_stopped_cleanly(folder: Path) -> None:
         return
     logger.info("The job folder %s is of a run that did not stop cleanly (killed?): the run "
                 "starts over from the archive's index", folder)
-    shutil.rmtree(queue, ignore_errors=True)
-    seen.unlink(missing_ok=True)
+    drop(folder)
+
+
+def drop(folder: Path) -> None:
+    """Empty job ``folder`` of what Scrapy's scheduler keeps there."""
+    shutil.rmtree(folder / QUEUE, ignore_errors=True)
+    (folder / SEEN).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
-from tests.mockserver import Gate, MockWeChat
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import Site, numbered
 
 # More than Scrapy's job folder holds in memory of the requests it has seen before writing
@@ -82,3 +82,21 @@ def test_a_resumed_run_killed_then_resumed_again_archives_every_article(
     second.wait()
     assert len(backfill.posts()) < ARTICLES
     backfill.resume()
+
+
+def test_the_same_command_again_after_a_run_that_finished_fetches_what_it_could_not(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = site.serve(numbered(2247491000, 3))
+    album = site.album("3902", arts)
+    page = site.pages[arts[1].path]
+    site.pages[arts[1].path] = Route(503, "text/plain", b"busy")
+    archive = tmp_path / "archive"
+    settings = {"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")}
+    assert crawl("album", archive, "-a", f"url={album}", settings=settings).returncode == 0
+    assert len(list((archive / "_posts").glob("*.md"))) == 2
+
+    site.pages[arts[1].path] = page  # WeChat answers it again: the job folder was not removed
+    again = crawl("album", archive, "-a", f"url={album}", settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3, again.stderr
