@@ -9,6 +9,8 @@ starts over from the index, which knows what is archived, as a run without a job
 A job that finished is over: the same command again starts a new one, which fetches again
 what the index does not hold (a page that failed, an incomplete post, the watch's checks),
 all of which Scrapy would otherwise drop as already seen for as long as the folder is kept.
+And a queue resumed does not pass the incremental filter again: what another run archived
+meanwhile (the daily run, between a stop and its resumption) is dropped as it leaves it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ import logging
 import shutil
 from pathlib import Path
 
-from scrapy import Spider
+from scrapy import Request, Spider
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 from twisted.internet.defer import Deferred
+
+from crawler.run import Run
+from crawler.store.index import SETTLED
+from crawler.tally import Stat
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +51,27 @@ class JobScheduler(Scheduler):
         if self.dqdir:  # read now: only this run's clean stop may write it again
             Path(self.dqdir, CLEAN_STOP).unlink(missing_ok=True)
         return opened
+
+    def next_request(self) -> Request | None:
+        request = super().next_request()
+        while request is not None and self.dqdir and self._archived(request):
+            request = super().next_request()
+        return request
+
+    def _archived(self, request: Request) -> bool:
+        """Whether ``request`` is for an article the index now holds as settled, which the
+        user did not ask for again (counted as already archived)."""
+        if not request.meta.get("article") or request.meta.get("refetch"):
+            return False
+        assert self.crawler is not None  # made by from_crawler
+        run = Run.of(self.crawler)
+        index = run.archive.index
+        if index.article_state(index.article_of(request.url) or request.url) not in SETTLED:
+            return False
+        account = request.cb_kwargs.get("account")
+        run.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
+                        account=account.name if account else "")
+        return True
 
     def close(self, reason: str) -> Deferred[None] | None:
         closed = super().close(reason)

@@ -3,6 +3,7 @@ fetched again, however it was stopped."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import time
@@ -37,6 +38,18 @@ class Backfill:
         return subprocess.Popen(command, cwd=PROJECT, env=crawl_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def stop(self, number: signal.Signals) -> None:
+        """Run the command in the background and send it signal ``number`` while it waits
+        for the 20th article page from now."""
+        self.wechat.before_answer = (gate := Gate(len(self.wechat.hits("/s?")) + 20)).before_answer
+        run = self.start()
+        gate.wait()
+        run.send_signal(number)
+        gate.open()
+        run.wait(60)
+        self.wechat.before_answer = lambda path: None
+        assert len(self.posts()) < ARTICLES
+
     def resume(self) -> None:
         """Run the same command again to its end: every article is archived, and no page of
         an article archived before it started is fetched."""
@@ -45,11 +58,12 @@ class Backfill:
         resumed = crawl("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
         assert resumed.returncode == 0, resumed.stderr
         assert len(self.posts()) == ARTICLES, resumed.stderr
-        fetched = {f"第{path.split('mid=')[1][:10]}期" for path, _ in self.wechat.hits("/s?")[asked:]}
-        assert not {name for name in archived if name.split("-")[-1][:-3] in fetched}
+        fetched = {re.search(r"mid=(\d+)", path)[1] for path, _ in self.wechat.hits("/s?")[asked:]}
+        assert not archived & fetched, len(archived & fetched)
 
     def posts(self) -> list[str]:
-        return [path.name for path in (self.archive / "_posts").glob("*.md")]
+        """The ids (``mid``) of the articles archived, as their posts' names say them."""
+        return [re.findall(r"\d+", path.name)[-1] for path in (self.archive / "_posts").glob("*.md")]
 
 
 def test_a_run_killed_then_resumed_with_its_job_folder_archives_every_article(
@@ -68,19 +82,8 @@ def test_a_run_killed_then_resumed_with_its_job_folder_archives_every_article(
 def test_a_resumed_run_killed_then_resumed_again_archives_every_article(
         wechat: MockWeChat, tmp_path: Path) -> None:
     backfill = Backfill(wechat, tmp_path)
-    wechat.before_answer = (gate := Gate(20)).before_answer
-    first = backfill.start()
-    gate.wait()
-    first.send_signal(signal.SIGTERM)  # a clean stop: its queue is written
-    gate.open()
-    first.wait(60)
-    wechat.before_answer = (gate := Gate(len(wechat.hits("/s?")) + 20)).before_answer
-    second = backfill.start()
-    gate.wait()
-    second.kill()  # the queue of the clean stop is left as it was before this run
-    gate.open()
-    second.wait()
-    assert len(backfill.posts()) < ARTICLES
+    backfill.stop(signal.SIGTERM)  # a clean stop: its queue is written
+    backfill.stop(signal.SIGKILL)  # the queue of the clean stop is left as it was before this run
     backfill.resume()
 
 
@@ -100,3 +103,13 @@ def test_the_same_command_again_after_a_run_that_finished_fetches_what_it_could_
     again = crawl("album", archive, "-a", f"url={album}", settings=settings)
     assert again.returncode == 0, again.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3, again.stderr
+
+
+def test_a_stopped_job_resumed_after_another_run_archived_its_queue_fetches_none_of_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path)
+    backfill.stop(signal.SIGTERM)  # its queue is written, to be resumed
+    daily = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
+                  settings={**backfill.settings, "JOBDIR": ""})  # the daily run, in between
+    assert daily.returncode == 0 and len(backfill.posts()) == ARTICLES, daily.stderr
+    backfill.resume()
