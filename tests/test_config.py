@@ -98,6 +98,21 @@ def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: s
         Config.from_settings(settings(**{name: value}))
 
 
+@pytest.mark.parametrize("name, value", [
+    ("ALBUM_RECHECK_DAYS", "10000000000"), ("STALE_ACCOUNT_DAYS", "10000000000"),
+    ("WATCH_YOUNG_DAYS", "1e300"), ("WATCH_YOUNG_EVERY_DAYS", "1e300"),
+    ("WATCH_OLD_EVERY_DAYS", "1e300"), ("WATCH_ALARM_DAYS", "1e300"),
+    ("WATCH_PER_RUN", "1" + "0" * 20), ("GC_YOUNG_THRESHOLD", "1" + "0" * 20),
+    ("IMPORT_MAXSIZE", "1" + "0" * 20),
+])
+def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) -> None:
+    """A huge number ("never") was taken, then a traceback in the run: a date, SQLite, the
+    garbage collector or a read cannot take it."""
+    with pytest.raises(ConfigError, match=re.escape(f"-s {name}= takes a number ")):
+        Config.from_settings(settings(**{name: value}))
+    assert Config.from_settings(settings(**{name: "36500"}))
+
+
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
     """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
     with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
