@@ -41,7 +41,7 @@ SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
                 "AUTOTHROTTLE_MAX_DELAY": 0.0, "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.1,
                 "LOGSTATS_INTERVAL": 0.0}
 SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
-                "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED")
+                "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED")
 SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 # The most a number setting takes: more than any use needs, and what a C int holds (the
 # garbage collector's threshold; SQLite and reads take no more than 64 bits); days, a

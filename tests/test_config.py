@@ -88,6 +88,7 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("RETRY_TIMES", "-1"), ("AUTOTHROTTLE_MAX_DELAY", "1m"), ("LOGSTATS_INTERVAL", "x"),
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
+    ("REMOTE_CONTROL_ENABLED", "maybe"),
     # a traceback in Scrapy's start-up; AutoThrottle quietly off
     ("AUTOTHROTTLE_TARGET_CONCURRENCY", "x"), ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0"),
 ])
