@@ -11,10 +11,12 @@ what the index does not hold (a page that failed, an incomplete post, the watch'
 all of which Scrapy would otherwise drop as already seen for as long as the folder is kept.
 And a queue resumed does not pass the incremental filter again: what another run archived
 meanwhile (the daily run, between a stop and its resumption) is dropped as it leaves it.
+A job folder that cannot be written (a full disk) is given up: the run goes on without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from pathlib import Path
@@ -72,6 +74,49 @@ class JobScheduler(Scheduler):
         run.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
                         account=account.name if account else "")
         return True
+
+    def enqueue_request(self, request: Request) -> bool:
+        try:
+            return super().enqueue_request(request)
+        except OSError as error:  # writing it as seen, after noting it: it is in no queue yet
+            self._give_up(error)
+            self._mqpush(request)
+            return True
+
+    def _dqpush(self, request: Request) -> bool:
+        try:
+            return super()._dqpush(request)
+        except OSError as error:
+            self._give_up(error)
+            return False  # queued in memory
+
+    def _dqpop(self) -> Request | None:
+        try:
+            return super()._dqpop()
+        except OSError as error:
+            self._give_up(error)
+            return None
+
+    def _give_up(self, error: OSError) -> None:
+        """Go on without the job folder, which cannot be written: a queue file that failed a
+        write fails every read after it (its buffer cannot be flushed), and Scrapy would
+        try it again and again, a traceback each time, and never end. What that queue held
+        is left to the next run, which drops the folder (it was not stopped cleanly)."""
+        assert self.dqdir is not None and self.crawler is not None  # only a job writes files
+        lost = len(self.dqs) if self.dqs is not None else 0
+        with contextlib.suppress(OSError):
+            if self.dqs is not None:
+                self.dqs.close()
+        self.dqs = None
+        seen = getattr(self.df, "file", None)
+        if seen is not None:
+            with contextlib.suppress(OSError):
+                seen.close()
+            self.df.file = None  # type: ignore[attr-defined]
+        Run.of(self.crawler).tally.count(Stat.JOB_REQUESTS_LOST, lost)
+        logger.error("The job folder %s cannot be written (%s): the run goes on without it, "
+                     "and leaves the %d requests it held to the next run", Path(self.dqdir).parent,
+                     error, lost)
 
     def close(self, reason: str) -> Deferred[None] | None:
         closed = super().close(reason)

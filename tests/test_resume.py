@@ -3,11 +3,17 @@ fetched again, however it was stopped."""
 
 from __future__ import annotations
 
+import errno
 import re
+import resource
 import signal
 import subprocess
 import time
 from pathlib import Path
+
+import pytest
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
 from tests.mockserver import Gate, MockWeChat, Route
@@ -22,20 +28,21 @@ class Backfill:
     """An album of ``ARTICLES`` on the stand-in, archived by ``scrapy crawl album`` with a
     job folder."""
 
-    def __init__(self, wechat: MockWeChat, folder: Path):
+    def __init__(self, wechat: MockWeChat, folder: Path, articles: int = ARTICLES):
         self.wechat = wechat
         site = Site(wechat)
-        self.album = site.album("3901", site.serve(numbered(2247490000, ARTICLES)))
+        self.album = site.album("3901", site.serve(numbered(2247490000, articles)))
         self.archive = folder / "archive"
         self.job = self.archive / ".state" / "job-backfill"
         self.settings = {"WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "100",
                          "JOBDIR": str(self.job)}
 
+    def command(self) -> list[str]:
+        return crawl_command("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
+
     def start(self) -> subprocess.Popen[bytes]:
         """The real command in the background, which a test stops by a signal."""
-        command = crawl_command("album", self.archive, "-a", f"url={self.album}",
-                                settings=self.settings)
-        return subprocess.Popen(command, cwd=PROJECT, env=crawl_env(),
+        return subprocess.Popen(self.command(), cwd=PROJECT, env=crawl_env(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self, number: signal.Signals) -> None:
@@ -113,3 +120,39 @@ def test_a_stopped_job_resumed_after_another_run_archived_its_queue_fetches_none
                   settings={**backfill.settings, "JOBDIR": ""})  # the daily run, in between
     assert daily.returncode == 0 and len(backfill.posts()) == ARTICLES, daily.stderr
     backfill.resume()
+
+
+def test_a_job_folder_on_a_full_disk_is_one_error_line_and_the_run_ends(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A queue file that failed a write fails every read after it: the run printed a
+    traceback every few milliseconds, for ever, holding the archive's lock."""
+    backfill = Backfill(wechat, tmp_path, articles=1000)  # a queue of 300 KB
+
+    def full_disk() -> None:  # in the command's process: no file grows past 256 KiB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+
+    run = subprocess.run(backfill.command(), cwd=PROJECT, env=crawl_env(), preexec_fn=full_disk,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert f"ERROR: The job folder {backfill.job} cannot be written" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = Site(wechat)
+    album = site.album("3902", site.serve(numbered(2247491000, 3)))
+    archive = tmp_path / "archive"
+    noting = RFPDupeFilter.request_seen
+
+    def on_a_full_disk(self: RFPDupeFilter, request: Request) -> bool:
+        if noting(self, request):
+            return True
+        raise OSError(errno.ENOSPC, "No space left on device")  # noted in memory, not in the file
+
+    monkeypatch.setattr(RFPDupeFilter, "request_seen", on_a_full_disk)
+    run = crawl("album", archive, "-a", f"url={album}",
+                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")})
+    assert "ERROR: The job folder" in run.stderr and "Traceback" not in run.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3, run.stderr
