@@ -156,3 +156,19 @@ def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
                 settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")})
     assert "ERROR: The job folder" in run.stderr and "Traceback" not in run.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3, run.stderr
+
+
+def test_a_job_folder_a_full_disk_left_an_empty_spider_state_in_is_no_traceback(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Scrapy's SpiderState truncates ``spider.state`` before writing it as the run ends: on a
+    full disk it stayed empty, and every later run with the folder printed two tracebacks."""
+    site = Site(wechat)
+    album = site.album("3902", site.serve(numbered(2247491000, 3)))
+    archive = tmp_path / "archive"
+    job = archive / ".state" / "job"
+    job.mkdir(parents=True)
+    (job / "spider.state").write_bytes(b"")
+    run = crawl("album", archive, "-a", f"url={album}",
+                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(job)})
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3
