@@ -11,12 +11,14 @@ what the index does not hold (a page that failed, an incomplete post, the watch'
 all of which Scrapy would otherwise drop as already seen for as long as the folder is kept.
 And a queue resumed does not pass the incremental filter again: what another run archived
 meanwhile (the daily run, between a stop and its resumption) is dropped as it leaves it.
-A job folder that cannot be written (a full disk) is given up: the run goes on without it.
+A job folder that cannot be written (a full disk) is given up: the run goes on without it,
+and a stop does not leave it as if stopped cleanly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -104,22 +106,27 @@ class JobScheduler(Scheduler):
         is left to the next run, which drops the folder (it was not stopped cleanly)."""
         assert self.dqdir is not None and self.crawler is not None  # only a job writes files
         lost = len(self.dqs) if self.dqs is not None else 0
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):  # ValueError: closed already
             if self.dqs is not None:
                 self.dqs.close()
         self.dqs = None
         seen = getattr(self.df, "file", None)
         if seen is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 seen.close()
             self.df.file = None  # type: ignore[attr-defined]
         Run.of(self.crawler).tally.count(Stat.JOB_REQUESTS_LOST, lost)
-        logger.error("The job folder %s cannot be written (%s): the run goes on without it, "
-                     "and leaves the %d requests it held to the next run", Path(self.dqdir).parent,
+        logger.error("The job folder %s cannot be written (%s): it is given up, and the %d "
+                     "requests it held are left to the next run", Path(self.dqdir).parent,
                      error, lost)
 
     def close(self, reason: str) -> Deferred[None] | None:
-        closed = super().close(reason)
+        try:
+            closed = super().close(reason)
+        except OSError as error:  # the queue or what it holds not written: no clean stop
+            self._give_up(error)
+            Path(self.dqdir or "", CLEAN_STOP).unlink(missing_ok=True)
+            closed = None
         if self.dqdir and reason == "finished":
             drop(Path(self.dqdir).parent)
         return closed
@@ -128,11 +135,20 @@ class JobScheduler(Scheduler):
 def drop_unless_stopped_cleanly(folder: Path) -> None:
     """Empty job ``folder`` of the state of a run that did not stop cleanly."""
     queue, seen = folder / QUEUE, folder / SEEN
-    if (queue / CLEAN_STOP).is_file() or not (queue.exists() or seen.exists()):
+    if _stopped_cleanly(queue / CLEAN_STOP) or not (queue.exists() or seen.exists()):
         return
     logger.info("The job folder %s is of a run that did not stop cleanly (killed?): the run "
                 "starts over from the archive's index", folder)
     drop(folder)
+
+
+def _stopped_cleanly(state: Path) -> bool:
+    """Whether a clean stop wrote ``state`` whole (one on a full disk may be cut short)."""
+    try:
+        json.loads(state.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def drop(folder: Path) -> None:

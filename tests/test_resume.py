@@ -12,10 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from queuelib.queue import LifoDiskQueue
 from scrapy import Request
 from scrapy.dupefilters import RFPDupeFilter
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
+from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import Site, numbered
 
@@ -172,3 +174,51 @@ def test_a_job_folder_a_full_disk_left_an_empty_spider_state_in_is_no_traceback(
                 settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(job)})
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3
+
+
+class SmallJob:
+    """An album of 40 on the stand-in, archived in this process with a job folder; a run of
+    it stopped early (``CLOSESPIDER_ITEMCOUNT``) leaves requests in the folder's queue."""
+
+    def __init__(self, wechat: MockWeChat, folder: Path):
+        site = Site(wechat)
+        self.album = site.album("3903", site.serve(numbered(2247492000, 40)))
+        self.archive = folder / "archive"
+        self.queue = self.archive / ".state" / "job" / "requests.queue"
+        self.settings = {"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(self.queue.parent)}
+
+    def run(self, **settings: str) -> Crawled:
+        return crawl("album", self.archive, "-a", f"url={self.album}",
+                     settings={**self.settings, **settings})
+
+    def posts(self) -> int:
+        return len(list((self.archive / "_posts").glob("*.md")))
+
+
+def test_a_stop_that_cannot_write_its_queue_is_one_error_line_and_the_next_run_ends_the_job(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job = SmallJob(wechat, tmp_path)
+
+    def full_disk(self: LifoDiskQueue) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(LifoDiskQueue, "close", full_disk)
+    stopped = job.run(CLOSESPIDER_ITEMCOUNT="1")
+    monkeypatch.undo()
+    assert stopped.returncode == 1 and "Traceback" not in stopped.stderr, stopped.stderr
+    assert f"ERROR: The job folder {job.queue.parent} cannot be written" in stopped.stderr
+    assert stopped.stats["job/requests_lost"] > 0 and job.posts() < 40
+    again = job.run()
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert job.posts() == 40
+
+
+def test_a_job_folder_whose_queue_state_a_full_disk_cut_short_starts_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    job = SmallJob(wechat, tmp_path)
+    assert job.run(CLOSESPIDER_ITEMCOUNT="1").returncode == 0
+    state = job.queue / "active.json"
+    state.write_bytes(state.read_bytes()[:5])
+    again = job.run()
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert job.posts() == 40
