@@ -48,6 +48,9 @@ SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 # hundred years, as good as never (dates end in the year 9999).
 LARGEST = 2**31 - 1
 DAYS = 36500
+# The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
+SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
+    "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
 # Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
 SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
 
@@ -181,6 +184,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     for name, folder in SCRAPY_PLACES.items():
         if settings.get(name):
             read.writable(name, folder)
+    read.slots("DOWNLOAD_SLOTS")
 
 
 @functools.cache
@@ -320,6 +324,17 @@ class _Reader:
             raise ConfigError(f"{refusal}: {error}") from None
         return value
 
+    def slots(self, name: str) -> None:
+        """Scrapy's ``DOWNLOAD_SLOTS``: host → its slot's numbers. A slot of no concurrency
+        sends nothing, and the run waits for it for ever."""
+        for host, slot in self.settings.getdict(name).items():
+            if not isinstance(slot, dict):
+                raise ConfigError(f"-s {name}= takes host names with their slot "
+                                  f"({{\"mmbiz.qpic.cn\": {{\"concurrency\": 8, \"delay\": 0}}}}), "
+                                  f"not {self.settings.get(name)!r}")
+            for key, (low, high) in SLOT_NUMBERS.items():
+                _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
+
     def integer(self, name: str, low: int, high: int | None = None) -> int:
         return int(self._number(name, int, low, high))
 
@@ -328,15 +343,7 @@ class _Reader:
 
     def _number(self, name: str, kind: Callable[[Any], float], low: float,
                 high: float | None) -> float:
-        raw = self.settings.get(name)
-        try:
-            value = kind(raw)
-        except (TypeError, ValueError, OverflowError):
-            value = math.nan
-        if not (math.isfinite(value) and low <= value <= (LARGEST if high is None else high)):
-            bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
-            raise ConfigError(f"-s {name}= takes a number {bounds}, not {raw!r}")
-        return value
+        return _bounded(f"-s {name}=", self.settings.get(name), kind, low, high)
 
     def _list(self, name: str) -> list[Any]:
         value = self.settings.get(name)
@@ -345,3 +352,24 @@ class _Reader:
         if isinstance(value, (list, tuple)):
             return list(value)
         raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")
+
+
+def _json_number(raw: Any) -> float:
+    """``raw``, if JSON gave a number: Scrapy takes a slot's ``"8"`` as it is, and fails on it."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise TypeError(raw)
+    return raw
+
+
+def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
+             high: float | None) -> float:
+    """``raw`` as a number of ``kind`` from ``low`` to ``high``; else ``ConfigError`` saying
+    that ``what`` takes one."""
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= (LARGEST if high is None else high)):
+        bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
+        raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
+    return value

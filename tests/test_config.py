@@ -114,6 +114,21 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     assert Config.from_settings(settings(**{name: "36500"}))
 
 
+@pytest.mark.parametrize("value, says", [
+    ('{"mmbiz.qpic.cn": {"concurrency": 0}}', "concurrency of mmbiz.qpic.cn takes a number of 1 or more"),
+    ('{"mmbiz.qpic.cn": {"concurrency": "8"}}', "concurrency of mmbiz.qpic.cn takes a number"),
+    ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
+    ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
+    ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
+])
+def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
+    """A slot of no concurrency was taken: its requests never left, and the run never ended;
+    a slot that is no mapping, or a number given as text, failed every request to its host."""
+    with pytest.raises(ConfigError, match=re.escape(f"-s DOWNLOAD_SLOTS= {says}")):
+        Config.from_settings(settings(DOWNLOAD_SLOTS=value))
+    assert Config.from_settings(settings(DOWNLOAD_SLOTS='{"mmbiz.qpic.cn": {"concurrency": 2, "delay": 0.5}}'))
+
+
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
     """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
     with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
