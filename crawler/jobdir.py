@@ -41,7 +41,8 @@ CLEAN_STOP = "active.json"  # in QUEUE: written by Scrapy's scheduler as it stop
 
 
 class JobScheduler(Scheduler):
-    """Scrapy's scheduler, which drops a job folder's state unless a clean stop wrote it."""
+    """Scrapy's scheduler, trusting a job folder only as a clean stop left it, and dropping
+    from a resumed queue what the index holds; given up on a disk that cannot take it."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JobScheduler:
