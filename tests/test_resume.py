@@ -27,11 +27,12 @@ ARTICLES = 400
 
 
 class Backfill:
-    """An album of ``ARTICLES`` on the stand-in, archived by ``scrapy crawl album`` with a
+    """An album of ``articles`` on the stand-in, archived by ``scrapy crawl album`` with a
     job folder."""
 
     def __init__(self, wechat: MockWeChat, folder: Path, articles: int = ARTICLES):
         self.wechat = wechat
+        self.articles = articles
         site = Site(wechat)
         self.album = site.album("3901", site.serve(numbered(2247490000, articles)))
         self.archive = folder / "archive"
@@ -57,7 +58,7 @@ class Backfill:
         gate.open()
         run.wait(60)
         self.wechat.before_answer = lambda path: None
-        assert len(self.posts()) < ARTICLES
+        assert len(self.posts()) < self.articles
 
     def resume(self) -> None:
         """Run the same command again to its end: every article is archived, and no page of
@@ -66,7 +67,7 @@ class Backfill:
         asked = len(self.wechat.hits("/s?"))
         resumed = crawl("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
         assert resumed.returncode == 0, resumed.stderr
-        assert len(self.posts()) == ARTICLES, resumed.stderr
+        assert len(self.posts()) == self.articles, resumed.stderr
         fetched = {re.search(r"mid=(\d+)", path)[1] for path, _ in self.wechat.hits("/s?")[asked:]}
         assert not archived & fetched, len(archived & fetched)
 
@@ -90,7 +91,7 @@ def test_a_run_killed_then_resumed_with_its_job_folder_archives_every_article(
 
 def test_a_resumed_run_killed_then_resumed_again_archives_every_article(
         wechat: MockWeChat, tmp_path: Path) -> None:
-    backfill = Backfill(wechat, tmp_path)
+    backfill = Backfill(wechat, tmp_path, articles=100)
     backfill.stop(signal.SIGTERM)  # a clean stop: its queue is written
     backfill.stop(signal.SIGKILL)  # the queue of the clean stop is left as it was before this run
     backfill.resume()
@@ -116,11 +117,11 @@ def test_the_same_command_again_after_a_run_that_finished_fetches_what_it_could_
 
 def test_a_stopped_job_resumed_after_another_run_archived_its_queue_fetches_none_of_it(
         wechat: MockWeChat, tmp_path: Path) -> None:
-    backfill = Backfill(wechat, tmp_path)
+    backfill = Backfill(wechat, tmp_path, articles=100)
     backfill.stop(signal.SIGTERM)  # its queue is written, to be resumed
     daily = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
                   settings={**backfill.settings, "JOBDIR": ""})  # the daily run, in between
-    assert daily.returncode == 0 and len(backfill.posts()) == ARTICLES, daily.stderr
+    assert daily.returncode == 0 and len(backfill.posts()) == backfill.articles, daily.stderr
     backfill.resume()
 
 
