@@ -41,8 +41,16 @@ SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
                 "AUTOTHROTTLE_MAX_DELAY": 0.0, "AUTOTHROTTLE_TARGET_CONCURRENCY": 0.1,
                 "LOGSTATS_INTERVAL": 0.0}
 SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
-                "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED")
+                "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED")
 SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
+# The most a number setting takes: more than any use needs, and what a C int holds (the
+# garbage collector's threshold; SQLite and reads take no more than 64 bits); days, a
+# hundred years, as good as never (dates end in the year 9999).
+LARGEST = 2**31 - 1
+DAYS = 36500
+# The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
+SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
+    "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
 # Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
 SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
 
@@ -110,7 +118,7 @@ class Config:
             image_hosts=read.hosts("IMAGE_HOSTS"),
             wechat_base_url=read.web_url("WECHAT_BASE_URL"),
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
-            album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0),
+            album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
             mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
             mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
@@ -128,7 +136,7 @@ class Config:
             gc_young_threshold=read.integer("GC_YOUNG_THRESHOLD", 0),
             follow_links=read.choice("FOLLOW_LINKS", FOLLOW_LINKS),
             follow_links_per_run=read.integer("FOLLOW_LINKS_PER_RUN", 0),
-            stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1),
+            stale_account_days=read.integer("STALE_ACCOUNT_DAYS", 1, DAYS),
             progress=read.choice("PROGRESS", PROGRESS),
             progress_interval=read.real("PROGRESS_INTERVAL", 0.1),
             redis_url=read.redis_url("REDIS_URL"),
@@ -138,11 +146,11 @@ class Config:
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
             redis_node_wait=read.real("REDIS_NODE_WAIT", 1.0),
             watch_per_run=read.integer("WATCH_PER_RUN", 0),
-            watch_schedule=Schedule(read.real("WATCH_YOUNG_DAYS", 0.0),
-                                    read.real("WATCH_YOUNG_EVERY_DAYS", 0.0),
-                                    read.real("WATCH_OLD_EVERY_DAYS", 0.0)),
+            watch_schedule=Schedule(read.real("WATCH_YOUNG_DAYS", 0.0, DAYS),
+                                    read.real("WATCH_YOUNG_EVERY_DAYS", 0.0, DAYS),
+                                    read.real("WATCH_OLD_EVERY_DAYS", 0.0, DAYS)),
             watch_alarm_deletions=read.integer("WATCH_ALARM_DELETIONS", 1),
-            watch_alarm_days=read.real("WATCH_ALARM_DAYS", 0.0),
+            watch_alarm_days=read.real("WATCH_ALARM_DAYS", 0.0, DAYS),
             redis_page_tries=read.integer("REDIS_PAGE_TRIES", 1),
             redis_grace=read.real("REDIS_GRACE", 0.0),
             redis_timeout=read.real("REDIS_TIMEOUT", 2.0),
@@ -176,6 +184,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     for name, folder in SCRAPY_PLACES.items():
         if settings.get(name):
             read.writable(name, folder)
+    read.slots("DOWNLOAD_SLOTS")
 
 
 @functools.cache
@@ -315,6 +324,17 @@ class _Reader:
             raise ConfigError(f"{refusal}: {error}") from None
         return value
 
+    def slots(self, name: str) -> None:
+        """Scrapy's ``DOWNLOAD_SLOTS``: host → its slot's numbers. A slot of no concurrency
+        sends nothing, and the run waits for it for ever."""
+        for host, slot in self.settings.getdict(name).items():
+            if not isinstance(slot, dict):
+                raise ConfigError(f"-s {name}= takes host names with their slot "
+                                  f"({{\"mmbiz.qpic.cn\": {{\"concurrency\": 8, \"delay\": 0}}}}), "
+                                  f"not {self.settings.get(name)!r}")
+            for key, (low, high) in SLOT_NUMBERS.items():
+                _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
+
     def integer(self, name: str, low: int, high: int | None = None) -> int:
         return int(self._number(name, int, low, high))
 
@@ -323,15 +343,7 @@ class _Reader:
 
     def _number(self, name: str, kind: Callable[[Any], float], low: float,
                 high: float | None) -> float:
-        raw = self.settings.get(name)
-        try:
-            value = kind(raw)
-        except (TypeError, ValueError, OverflowError):
-            value = math.nan
-        if not (math.isfinite(value) and low <= value and (high is None or value <= high)):
-            bounds = f"from {low} to {high}" if high is not None else f"of {low} or more"
-            raise ConfigError(f"-s {name}= takes a number {bounds}, not {raw!r}")
-        return value
+        return _bounded(f"-s {name}=", self.settings.get(name), kind, low, high)
 
     def _list(self, name: str) -> list[Any]:
         value = self.settings.get(name)
@@ -340,3 +352,24 @@ class _Reader:
         if isinstance(value, (list, tuple)):
             return list(value)
         raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")
+
+
+def _json_number(raw: Any) -> float:
+    """``raw``, if JSON gave a number: Scrapy takes a slot's ``"8"`` as it is, and fails on it."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise TypeError(raw)
+    return raw
+
+
+def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
+             high: float | None) -> float:
+    """``raw`` as a number of ``kind`` from ``low`` to ``high``; else ``ConfigError`` saying
+    that ``what`` takes one."""
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError, OverflowError):
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= (LARGEST if high is None else high)):
+        bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
+        raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
+    return value

@@ -42,6 +42,7 @@ _TOTALS = (
     (Stat.IMAGES_FAILED, "images failed"),
     (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
     (Stat.STATE_READ_FAILED, "index reads failed"),
+    (Stat.JOB_REQUESTS_LOST, "requests lost with the job folder"),
     (Stat.LINKS_WITHOUT_CHKSM, "links without chksm followed"),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
@@ -55,7 +56,7 @@ _TOTALS = (
 _TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.IMAGES_FAILED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
-            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS)
+            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
@@ -89,7 +90,7 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
             and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
-            or stats.get(Stat.CAPTURES_FAILED, 0):
+            or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0):
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
     if stats.get(Stat.STATE_READ_FAILED, 0):
         return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"

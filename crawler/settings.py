@@ -89,12 +89,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CaptureMiddleware": 580,
     "crawler.incremental.KnownRedirects": 570,
 }
+# A job folder (-s JOBDIR=) is resumed only as a clean stop left it (crawler/jobdir.py).
+SCHEDULER = "crawler.jobdir.JobScheduler"
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}
+# Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
+# state), and a spider.state a full disk left empty was two tracebacks at every later run.
 EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
               "crawler.extensions.StopSignal": 0,
-              "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0}
+              "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0,
+              "scrapy.extensions.spiderstate.SpiderState": None}
 
 # -- politeness ------------------------------------------------------------------------
 # WeChat answers fast crawlers with its verification page: article pages one at a time,

@@ -88,6 +88,7 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("RETRY_TIMES", "-1"), ("AUTOTHROTTLE_MAX_DELAY", "1m"), ("LOGSTATS_INTERVAL", "x"),
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
+    ("REMOTE_CONTROL_ENABLED", "maybe"),
     # a traceback in Scrapy's start-up; AutoThrottle quietly off
     ("AUTOTHROTTLE_TARGET_CONCURRENCY", "x"), ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0"),
 ])
@@ -96,6 +97,36 @@ def test_a_bad_value_of_scrapy_s_own_settings_is_refused_too(name: str, value: s
     every request failing as if WeChat were down (``DOWNLOAD_TIMEOUT=-1``)."""
     with pytest.raises(ConfigError, match=re.escape(f"-s {name}= takes ")):
         Config.from_settings(settings(**{name: value}))
+
+
+@pytest.mark.parametrize("name, value", [
+    ("ALBUM_RECHECK_DAYS", "10000000000"), ("STALE_ACCOUNT_DAYS", "10000000000"),
+    ("WATCH_YOUNG_DAYS", "1e300"), ("WATCH_YOUNG_EVERY_DAYS", "1e300"),
+    ("WATCH_OLD_EVERY_DAYS", "1e300"), ("WATCH_ALARM_DAYS", "1e300"),
+    ("WATCH_PER_RUN", "1" + "0" * 20), ("GC_YOUNG_THRESHOLD", "1" + "0" * 20),
+    ("IMPORT_MAXSIZE", "1" + "0" * 20),
+])
+def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) -> None:
+    """A huge number ("never") was taken, then a traceback in the run: a date, SQLite, the
+    garbage collector or a read cannot take it."""
+    with pytest.raises(ConfigError, match=re.escape(f"-s {name}= takes a number ")):
+        Config.from_settings(settings(**{name: value}))
+    assert Config.from_settings(settings(**{name: "36500"}))
+
+
+@pytest.mark.parametrize("value, says", [
+    ('{"mmbiz.qpic.cn": {"concurrency": 0}}', "concurrency of mmbiz.qpic.cn takes a number of 1 or more"),
+    ('{"mmbiz.qpic.cn": {"concurrency": "8"}}', "concurrency of mmbiz.qpic.cn takes a number"),
+    ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
+    ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
+    ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
+])
+def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
+    """A slot of no concurrency was taken: its requests never left, and the run never ended;
+    a slot that is no mapping, or a number given as text, failed every request to its host."""
+    with pytest.raises(ConfigError, match=re.escape(f"-s DOWNLOAD_SLOTS= {says}")):
+        Config.from_settings(settings(DOWNLOAD_SLOTS=value))
+    assert Config.from_settings(settings(DOWNLOAD_SLOTS='{"mmbiz.qpic.cn": {"concurrency": 2, "delay": 0.5}}'))
 
 
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:

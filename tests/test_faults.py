@@ -4,6 +4,7 @@ index, files in ``_posts`` that are not ours. One clear line each, and nothing l
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -256,6 +257,23 @@ def test_a_full_disk_that_cannot_take_the_lock_s_process_id_is_one_line(
                                                 f"{tmp_path}/: [Errno 28] No space left on device")
     monkeypatch.undo()
     Archive(tmp_path).close()  # the lock was let go
+
+
+def test_an_archive_on_a_share_that_takes_no_lock_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An NFS share whose client runs no lock daemon answers every lock "No locks available":
+    a traceback, at every run."""
+
+    def no_locks(*args: object) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert refusal(result, "crawl article") == (
+        f"scrapy crawl article: cannot lock the archive at {tmp_path}/ ([Errno 37] No locks "
+        f"available), which keeps two runs from writing it at once: put it on a disk of "
+        f"this machine, or a share that takes locks")
 
 
 def test_a_second_run_on_one_archive_is_refused_while_the_first_runs(tmp_path: Path) -> None:

@@ -279,6 +279,11 @@ def _lock(layout: Layout) -> int:
         os.close(fd)
         raise ArchiveError(f"another run is writing the archive at {layout.root}/ (process "
                            f"{holder}); try again when it has finished") from None
+    except OSError as error:  # a share without locks (NFS with no lock daemon): ENOLCK
+        os.close(fd)
+        raise ArchiveError(f"cannot lock the archive at {layout.root}/ ({error}), which keeps "
+                           "two runs from writing it at once: put it on a disk of this "
+                           "machine, or a share that takes locks") from None
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -1,0 +1,225 @@
+"""A run stopped and resumed with a job folder (``JOBDIR``): nothing lost, nothing archived
+fetched again, however it was stopped."""
+
+from __future__ import annotations
+
+import errno
+import re
+import resource
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from queuelib.queue import LifoDiskQueue
+from scrapy import Request
+from scrapy.dupefilters import RFPDupeFilter
+
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
+from tests.inprocess import Crawled
+from tests.mockserver import Gate, MockWeChat, Route
+from tests.site import Site, numbered
+
+# More than Scrapy's job folder holds in memory of the requests it has seen before writing
+# them (a buffer of 4 or 8 KiB, 22 bytes a request)
+ARTICLES = 400
+
+
+class Backfill:
+    """An album of ``articles`` on the stand-in, archived by ``scrapy crawl album`` with a
+    job folder."""
+
+    def __init__(self, wechat: MockWeChat, folder: Path, articles: int = ARTICLES):
+        self.wechat = wechat
+        self.articles = articles
+        site = Site(wechat)
+        self.album = site.album("3901", site.serve(numbered(2247490000, articles)))
+        self.archive = folder / "archive"
+        self.job = self.archive / ".state" / "job-backfill"
+        self.settings = {"WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "100",
+                         "JOBDIR": str(self.job)}
+
+    def command(self) -> list[str]:
+        return crawl_command("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """The real command in the background, which a test stops by a signal."""
+        return subprocess.Popen(self.command(), cwd=PROJECT, env=crawl_env(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self, number: signal.Signals) -> None:
+        """Run the command in the background and send it signal ``number`` while it waits
+        for the 20th article page from now."""
+        self.wechat.before_answer = (gate := Gate(len(self.wechat.hits("/s?")) + 20)).before_answer
+        run = self.start()
+        gate.wait()
+        run.send_signal(number)
+        gate.open()
+        run.wait(60)
+        self.wechat.before_answer = lambda path: None
+        assert len(self.posts()) < self.articles
+
+    def resume(self) -> None:
+        """Run the same command again to its end: every article is archived, and no page of
+        an article archived before it started is fetched."""
+        archived = set(self.posts())
+        asked = len(self.wechat.hits("/s?"))
+        resumed = crawl("album", self.archive, "-a", f"url={self.album}", settings=self.settings)
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(self.posts()) == self.articles, resumed.stderr
+        fetched = {re.search(r"mid=(\d+)", path)[1] for path, _ in self.wechat.hits("/s?")[asked:]}
+        assert not archived & fetched, len(archived & fetched)
+
+    def posts(self) -> list[str]:
+        """The ids (``mid``) of the articles archived, as their posts' names say them."""
+        return [re.findall(r"\d+", path.name)[-1] for path in (self.archive / "_posts").glob("*.md")]
+
+
+def test_a_run_killed_then_resumed_with_its_job_folder_archives_every_article(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path)
+    first = backfill.start()
+    seen = backfill.job / "requests.seen"
+    while not (seen.is_file() and seen.stat().st_size) and first.poll() is None:
+        time.sleep(0.01)
+    first.kill()  # its queue is not written, what it had seen is
+    first.wait()
+    assert len(backfill.posts()) < ARTICLES
+    backfill.resume()
+
+
+def test_a_resumed_run_killed_then_resumed_again_archives_every_article(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path, articles=100)
+    backfill.stop(signal.SIGTERM)  # a clean stop: its queue is written
+    backfill.stop(signal.SIGKILL)  # the queue of the clean stop is left as it was before this run
+    backfill.resume()
+
+
+def test_the_same_command_again_after_a_run_that_finished_fetches_what_it_could_not(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    site = Site(wechat)
+    arts = site.serve(numbered(2247491000, 3))
+    album = site.album("3902", arts)
+    page = site.pages[arts[1].path]
+    site.pages[arts[1].path] = Route(503, "text/plain", b"busy")
+    archive = tmp_path / "archive"
+    settings = {"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")}
+    assert crawl("album", archive, "-a", f"url={album}", settings=settings).returncode == 0
+    assert len(list((archive / "_posts").glob("*.md"))) == 2
+
+    site.pages[arts[1].path] = page  # WeChat answers it again: the job folder was not removed
+    again = crawl("album", archive, "-a", f"url={album}", settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3, again.stderr
+
+
+def test_a_stopped_job_resumed_after_another_run_archived_its_queue_fetches_none_of_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    backfill = Backfill(wechat, tmp_path, articles=100)
+    backfill.stop(signal.SIGTERM)  # its queue is written, to be resumed
+    daily = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
+                  settings={**backfill.settings, "JOBDIR": ""})  # the daily run, in between
+    assert daily.returncode == 0 and len(backfill.posts()) == backfill.articles, daily.stderr
+    backfill.resume()
+
+
+def test_a_job_folder_on_a_full_disk_is_one_error_line_and_the_run_ends(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A queue file that failed a write fails every read after it: the run printed a
+    traceback every few milliseconds, for ever, holding the archive's lock."""
+    backfill = Backfill(wechat, tmp_path, articles=1000)  # a queue of 300 KB
+
+    def full_disk() -> None:  # in the command's process: no file grows past 256 KiB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+
+    run = subprocess.run(backfill.command(), cwd=PROJECT, env=crawl_env(), preexec_fn=full_disk,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert f"ERROR: The job folder {backfill.job} cannot be written" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = Site(wechat)
+    album = site.album("3902", site.serve(numbered(2247491000, 3)))
+    archive = tmp_path / "archive"
+    noting = RFPDupeFilter.request_seen
+
+    def on_a_full_disk(self: RFPDupeFilter, request: Request) -> bool:
+        if noting(self, request):
+            return True
+        raise OSError(errno.ENOSPC, "No space left on device")  # noted in memory, not in the file
+
+    monkeypatch.setattr(RFPDupeFilter, "request_seen", on_a_full_disk)
+    run = crawl("album", archive, "-a", f"url={album}",
+                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")})
+    assert "ERROR: The job folder" in run.stderr and "Traceback" not in run.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3, run.stderr
+
+
+def test_a_job_folder_a_full_disk_left_an_empty_spider_state_in_is_no_traceback(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Scrapy's SpiderState truncates ``spider.state`` before writing it as the run ends: on a
+    full disk it stayed empty, and every later run with the folder printed two tracebacks."""
+    site = Site(wechat)
+    album = site.album("3902", site.serve(numbered(2247491000, 3)))
+    archive = tmp_path / "archive"
+    job = archive / ".state" / "job"
+    job.mkdir(parents=True)
+    (job / "spider.state").write_bytes(b"")
+    run = crawl("album", archive, "-a", f"url={album}",
+                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(job)})
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 3
+
+
+class SmallJob:
+    """An album of 40 on the stand-in, archived in this process with a job folder; a run of
+    it stopped early (``CLOSESPIDER_ITEMCOUNT``) leaves requests in the folder's queue."""
+
+    def __init__(self, wechat: MockWeChat, folder: Path):
+        site = Site(wechat)
+        self.album = site.album("3903", site.serve(numbered(2247492000, 40)))
+        self.archive = folder / "archive"
+        self.queue = self.archive / ".state" / "job" / "requests.queue"
+        self.settings = {"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(self.queue.parent)}
+
+    def run(self, **settings: str) -> Crawled:
+        return crawl("album", self.archive, "-a", f"url={self.album}",
+                     settings={**self.settings, **settings})
+
+    def posts(self) -> int:
+        return len(list((self.archive / "_posts").glob("*.md")))
+
+
+def test_a_stop_that_cannot_write_its_queue_is_one_error_line_and_the_next_run_ends_the_job(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job = SmallJob(wechat, tmp_path)
+
+    def full_disk(self: LifoDiskQueue) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(LifoDiskQueue, "close", full_disk)
+    stopped = job.run(CLOSESPIDER_ITEMCOUNT="1")
+    monkeypatch.undo()
+    assert stopped.returncode == 1 and "Traceback" not in stopped.stderr, stopped.stderr
+    assert f"ERROR: The job folder {job.queue.parent} cannot be written" in stopped.stderr
+    assert stopped.stats["job/requests_lost"] > 0 and job.posts() < 40
+    again = job.run()
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert job.posts() == 40
+
+
+def test_a_job_folder_whose_queue_state_a_full_disk_cut_short_starts_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    job = SmallJob(wechat, tmp_path)
+    assert job.run(CLOSESPIDER_ITEMCOUNT="1").returncode == 0
+    state = job.queue / "active.json"
+    state.write_bytes(state.read_bytes()[:5])
+    again = job.run()
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
+    assert job.posts() == 40
