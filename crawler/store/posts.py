@@ -97,9 +97,10 @@ class PostError(ValueError):
 
 
 def read_post(path: Path) -> str:
-    """A post's text; ``PostError`` when it cannot be read or is not UTF-8."""
+    """A post's text as Jekyll reads it (CRLF line ends as LF, a byte order mark dropped: a
+    Windows editor's); ``PostError`` when it cannot be read or is not UTF-8."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise PostError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:

@@ -1,0 +1,58 @@
+"""Posts the blog's maintainer edited, renamed or re-saved by hand, and what a crawl, the
+watch, ``verify`` and ``rebuild`` then do with them: never a post made worse, never a
+person's edit lost, never two posts of one article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crawl, jekyll_build, scrapy_command
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
+
+ART = Art("2247497001", title="手工编辑过的文章")
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    site = Site(wechat)
+    site.article(ART)
+    return site
+
+
+def archive_once(site: Site, archive: Path) -> Path:
+    """``crawl article`` of ``ART``; its post."""
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    [post] = (archive / "_posts").glob("*.md")
+    return post
+
+
+def with_tag(text: str, tag: str) -> str:
+    """``text`` with a tag a person added, first in the list."""
+    return text.replace("tags:\n", f"tags:\n    - {tag}\n", 1)
+
+
+@pytest.mark.parametrize("resave", ["crlf", "bom"])
+def test_a_post_resaved_by_a_windows_editor_is_read_as_jekyll_reads_it(
+        site: Site, tmp_path: Path, resave: str) -> None:
+    """A post saved with CRLF line ends, or with a byte order mark (Notepad), builds in
+    Jekyll; ``verify`` called it "no front matter", ``rebuild`` refused it (exit status 1),
+    and a crawl of its article wrote it again without the tag the person had added."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = with_tag(post.read_text(encoding="utf-8"), "手工标签")
+    post.write_bytes(text.replace("\n", "\r\n").encode() if resave == "crlf"
+                     else b"\xef\xbb\xbf" + text.encode())
+    jekyll_build(archive, tmp_path / "jekyll")  # the blog takes it
+
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert again.returncode == 0, again.stderr
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [post.name]
+    assert "    - 手工标签\n" in post.read_bytes().decode("utf-8").replace("\r\n", "\n")
