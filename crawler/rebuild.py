@@ -53,7 +53,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     outcomes: Counter[str] = Counter()
     posts = sorted(archive.layout.posts.glob("*.md"))
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
-               if not (archive.layout.posts / name).exists()]
+               if not (archive.layout.posts / name).exists() and not archive.places.renamed(key)]
     pace = Pace(time.monotonic(), found=len(posts) + len(missing))
     told = pace.started
 

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import crawl, jekyll_build, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
+from tests.test_watch import answer, watch
 
 ART = Art("2247497001", title="手工编辑过的文章")
 
@@ -56,3 +57,40 @@ def test_a_post_resaved_by_a_windows_editor_is_read_as_jekyll_reads_it(
     assert again.returncode == 0, again.stderr
     assert [path.name for path in (archive / "_posts").glob("*.md")] == [post.name]
     assert "    - 手工标签\n" in post.read_bytes().decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("then", ["crawl", "rebuild"])
+def test_a_post_renamed_by_hand_stays_one_post_under_its_new_name(
+        site: Site, tmp_path: Path, then: str) -> None:
+    """The maintainer gave a post a shorter name (its ``wechat:`` block as it was): the next
+    crawl of its article, or ``rebuild``, wrote it again under its old name, and the blog
+    showed the article twice."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    renamed = post.with_name(post.name[:11] + "改过的名字.md")
+    renamed.write_text(with_tag(post.read_text(encoding="utf-8"), "手工标签"), encoding="utf-8")
+    post.unlink()
+    if then == "crawl":
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    else:
+        result = scrapy_command("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [renamed.name]
+    assert "    - 手工标签\n" in renamed.read_text(encoding="utf-8")
+    assert "restored" not in result.stdout  # nothing was missing
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+
+
+def test_the_watch_marks_a_post_renamed_by_hand_when_its_original_is_deleted(
+        site: Site, tmp_path: Path) -> None:
+    """The watch looked for the post under its old name only: a renamed post whose original
+    was deleted never said so."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    renamed = post.with_name(post.name[:11] + "改过的名字.md")
+    post.rename(renamed)
+    site.pages[ART.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [renamed.name]
+    assert "    status: deleted\n" in renamed.read_text(encoding="utf-8")

@@ -28,6 +28,7 @@ from crawler.store.links import PostLinks
 from crawler.store.posts import (
     Outcome,
     PostError,
+    PostPlaces,
     PostStore,
     archived_identity,
     front_matter,
@@ -95,9 +96,10 @@ class Archive:
             raise self._unusable(error) from None
         self.captures = CaptureStore(self.layout.captures)
         self.links = PostLinks(self.index, self.layout.posts)
+        self.places = PostPlaces(self.layout.posts, self.index)
         if read_only:
             return
-        self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
+        self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
         self.watched = Watched(WatchBook(self.index), self._image_identity)
         try:
@@ -159,10 +161,11 @@ class Archive:
         """The tags in the front matter of article ``key``'s post, as a person may have
         edited them; those it was last written with when its file is gone (a rebuild
         restores it with them too); none when it has no post, or one that does not read."""
-        name = self.index.article_path(key)
-        path = self.layout.posts / name if name else None
-        if path is None or not path.is_file():
-            return (self.index.article_tags(key) or []) if name else []
+        path = self.places.placed(key)
+        if path is None:
+            return []
+        if not path.is_file():
+            return self.index.article_tags(key) or []
         try:
             return front_matter_tags(front_matter(path))
         except PostError:

@@ -17,6 +17,7 @@ from crawler.post import post_filename
 from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import Article
+from crawler.wechat.urls import article_key
 
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
 # written; a person's editor may have made it two).
@@ -43,12 +44,14 @@ class Outcome(StrEnum):
 class PostStore:
     """Chooses each article's file once and keeps it; writes only what is no worse."""
 
-    def __init__(self, folder: Path, index: Index,
+    def __init__(self, folder: Path, index: Index, places: PostPlaces,
                  image_identity: Callable[[str], str] = lambda target: target):
-        """``image_identity`` tells which image a link shows (two URLs with the same bytes
-        show one image, and a stored image is the URL it came from)."""
+        """``places`` tells where each article's post is; ``image_identity`` which image a
+        link shows (two URLs with the same bytes show one image, and a stored image is the
+        URL it came from)."""
         self.folder = folder
         self.index = index
+        self.places = places
         self.image_identity = image_identity
         remove_leftovers(folder)
 
@@ -82,14 +85,50 @@ class PostStore:
         """The article's file: the one it already has (also when it was deleted by hand),
         else a free ``date-slug.md``: one that holds no other post, and that is no other
         article's (deleted by hand, it is restored there)."""
-        recorded = self.index.article_path(article.key)
-        if recorded and "/" not in recorded and not (self.folder / recorded).is_symlink():
-            return self.folder / recorded
+        path = self.places.placed(article.key)
+        if path and path.parent == self.folder and not path.is_symlink():
+            return path
         path = self.folder / post_filename(article)
         if (path.exists() and archived_url(path) != article.url) \
                 or self.index.path_holder(path.name) not in (None, article.key):
             path = self.folder / post_filename(article, disambiguate=True)
         return path
+
+
+class PostPlaces:
+    """Where each archived article's post is now: a person may have renamed it."""
+
+    def __init__(self, folder: Path, index: Index):
+        self.folder = folder
+        self.index = index
+        self._renamed: dict[str, str] | None = None  # read when first asked: see ``renamed``
+
+    def placed(self, key: str) -> Path | None:
+        """Where article ``key``'s post is: the file the index records (also when it was
+        deleted by hand), or the one a person renamed it to; None when the index has none."""
+        recorded = self.index.article_path(key)
+        if not recorded:
+            return None
+        path = self.folder / recorded
+        return path if path.exists() else self.renamed(key) or path
+
+    def renamed(self, key: str) -> Path | None:
+        """The post of article ``key`` under a name a person gave it, whose ``wechat:`` block
+        names the article while the index knows it by its old name: written again under that
+        one, the blog would show the article twice. The posts are read for this once, when
+        first asked (a file is missing): only a person renames them."""
+        if self._renamed is None:
+            self._renamed = {}
+            for post in sorted(self.folder.glob("*.md")):
+                try:
+                    url = archived_url(post) if post.is_file() and not post.is_symlink() else None
+                except PostError:
+                    continue
+                found = article_key(url or "") or url
+                if found and self.index.article_path(found) != post.name:
+                    self._renamed.setdefault(found, post.name)
+        name = self._renamed.get(key)
+        return self.folder / name if name and (self.folder / name).is_file() else None
 
 
 class PostError(ValueError):
