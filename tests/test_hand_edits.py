@@ -4,10 +4,13 @@ person's edit lost, never two posts of one article."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from crawler.store.archive import Archive
 from tests.conftest import crawl, jekyll_build, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
@@ -94,3 +97,27 @@ def test_the_watch_marks_a_post_renamed_by_hand_when_its_original_is_deleted(
     assert watch(archive, site).returncode == 0
     assert [path.name for path in (archive / "_posts").glob("*.md")] == [renamed.name]
     assert "    status: deleted\n" in renamed.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("quoted", ["'{}'", '"{}"', "{}   "])
+def test_a_wechat_block_re_saved_by_another_editor_still_names_its_article(
+        site: Site, tmp_path: Path, quoted: str) -> None:
+    """An editor re-saved the post's YAML, its ``url:`` in single quotes (as YAML tools
+    write a value they would quote), and the index was lost (deleted as damaged, as its
+    message advises): the index rebuilt from the posts knew the article by the URL with its
+    quotes, so ``verify`` said its article was not in the index, and the watch asked WeChat
+    for the quoted URL."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = post.read_text(encoding="utf-8")
+    url = re.search(r"^    url: (.+)$", text, re.MULTILINE)[1]
+    post.write_text(text.replace(f"    url: {url}\n", f"    url: {quoted.format(url)}\n"),
+                    encoding="utf-8")
+    (archive / ".state" / "index.sqlite").unlink()
+    Archive(archive).close()  # what the next run does first: the index rebuilt from the posts
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT url FROM articles").fetchall() == [(url,)]
+    watched = watch(archive, site)
+    assert watched.returncode == 0, watched.stderr

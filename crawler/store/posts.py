@@ -159,19 +159,29 @@ def archived_identity(path: Path) -> tuple[str | None, int | None]:
     block = WECHAT_BLOCK.search(text, 0, text.find("\n---\n", 3) + 1)
     keys = dict(re.findall(rf"^{block.group(1)}(url|published): (.+)$", block.group(), re.MULTILINE)) \
         if block and block.group(1) else {}
-    url = None
-    if "url" in keys:
-        value = keys["url"].strip()
-        try:
-            url = json.loads(value) if value.startswith('"') else value
-        except ValueError:
-            raise PostError(f"{path}: wechat.url is not readable: {value[:80]!r}") from None
     try:
-        stamp = int(datetime.fromisoformat(keys["published"].strip()).timestamp()) \
+        url = _scalar(keys["url"]) if "url" in keys else None
+    except ValueError:
+        raise PostError(f"{path}: wechat.url is not readable: {keys['url'][:80]!r}") from None
+    try:
+        stamp = int(datetime.fromisoformat(_scalar(keys["published"])).timestamp()) \
             if "published" in keys else None
     except ValueError:
         stamp = None
     return url, stamp
+
+
+def _scalar(value: str) -> str:
+    """A one-line YAML scalar's string: plain, double-quoted as written, or single-quoted
+    (as another editor may have re-saved it); ``ValueError`` when it does not read."""
+    value = value.strip()
+    if value.startswith('"'):
+        return str(json.loads(value))
+    if value.startswith("'"):
+        if len(value) < 2 or not value.endswith("'"):
+            raise ValueError(value)
+        return value[1:-1].replace("''", "'")
+    return value
 
 
 def front_matter(path: Path) -> dict[str, Any]:
