@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 
 from crawler.store.archive import Archive
 from tests.conftest import crawl, jekyll_build, scrapy_command
@@ -121,3 +122,22 @@ def test_a_wechat_block_re_saved_by_another_editor_still_names_its_article(
         assert db.execute("SELECT url FROM articles").fetchall() == [(url,)]
     watched = watch(archive, site)
     assert watched.returncode == 0, watched.stderr
+
+
+@pytest.mark.parametrize("line", ["wechat: # 存档信息", "wechat:  "])
+def test_the_watch_marks_a_wechat_block_with_a_comment_or_trailing_spaces_inside_it(
+        site: Site, tmp_path: Path, line: str) -> None:
+    """A person wrote a comment after ``wechat:`` (or an editor left spaces there), and a key
+    of their own after the block: the watch, not finding the block, put ``status:`` under
+    that key, which YAML cannot read, and the whole site failed to build."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = post.read_text(encoding="utf-8").replace("wechat:\n", f"{line}\n", 1)
+    end = text.index("\n---\n", 3) + 1
+    post.write_text(text[:end] + "comments: true\n" + text[end:], encoding="utf-8")
+    site.pages[ART.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    marked = post.read_text(encoding="utf-8")
+    front = yaml.safe_load(marked[4:marked.index("\n---\n", 3)])
+    assert (front["comments"], front["wechat"]["status"]) == (True, "deleted")
+    jekyll_build(archive, tmp_path / "jekyll")

@@ -20,8 +20,8 @@ from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key
 
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
-# written; a person's editor may have made it two).
-WECHAT_BLOCK = re.compile(r"^wechat:\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
+# written; a person's editor may have made it two, or left spaces or a comment after the key).
+WECHAT_BLOCK = re.compile(r"^wechat:(?:[ \t]+#.*|[ \t]*)\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 # What Ruby's String#split splits a string of tags at: ASCII whitespace only.
 _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
