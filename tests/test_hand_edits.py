@@ -141,3 +141,38 @@ def test_the_watch_marks_a_wechat_block_with_a_comment_or_trailing_spaces_inside
     front = yaml.safe_load(marked[4:marked.index("\n---\n", 3)])
     assert (front["comments"], front["wechat"]["status"]) == (True, "deleted")
     jekyll_build(archive, tmp_path / "jekyll")
+
+
+def every_post(archive: Path) -> list[str]:
+    """The posts of ``_posts/`` and its folders, as Jekyll publishes them."""
+    posts = archive / "_posts"
+    return sorted(path.relative_to(posts).as_posix() for path in posts.rglob("*.md"))
+
+
+@pytest.mark.parametrize("then", ["crawl", "rebuild", "index lost"])
+def test_a_post_moved_into_a_folder_of_posts_stays_one_post_there(
+        site: Site, tmp_path: Path, then: str) -> None:
+    """The maintainer sorted the posts into a folder a year (Jekyll publishes the posts of
+    ``_posts/``'s folders too): the next crawl of the article, or ``rebuild``, wrote it
+    again at the top, and the blog had two posts of one date and slug (Jekyll keeps one,
+    and warns), or two posts of the article once the person had renamed it too."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    moved.write_text(with_tag(post.read_text(encoding="utf-8"), "手工标签"), encoding="utf-8")
+    post.unlink()
+    if then == "index lost":
+        (archive / ".state" / "index.sqlite").unlink()
+    if then == "rebuild":
+        result = scrapy_command("rebuild", archive)
+        assert "restored" not in result.stdout  # nothing was missing
+    else:
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    assert every_post(archive) == [f"2024/{post.name}"]
+    assert "    - 手工标签\n" in moved.read_text(encoding="utf-8")
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower(), log
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout

@@ -33,6 +33,7 @@ from crawler.store.posts import (
     archived_identity,
     front_matter,
     front_matter_tags,
+    post_files,
     read_post,
 )
 from crawler.store.watchbook import WatchBook, Watched
@@ -220,7 +221,7 @@ class Archive:
         the articles, and what the watch found of them."""
         rebuilt = 0
         with _transaction(self.index.connection):  # an index of some of the posts stays so
-            for post in sorted(self.layout.posts.glob("*.md")):
+            for post in post_files(self.layout.posts):
                 try:
                     url, published = archived_identity(post)
                     state = WatchState.of_post(read_post(post))
@@ -229,8 +230,8 @@ class Archive:
                     continue
                 key = article_key(url or "") or url
                 if key:
-                    self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED,
-                                           published)
+                    self.index.add_article(key, url or "", self.places.name_of(post),
+                                           ArticleState.ARCHIVED, published)
                     if state != WatchState():
                         self.watched.book.save(key, state)
                     rebuilt += 1

@@ -20,7 +20,7 @@ from typing import Any
 from crawler.markdown import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
-from crawler.store.posts import PostError, front_matter, read_post
+from crawler.store.posts import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
@@ -47,7 +47,11 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
             continue
-        if path.name.startswith(".") or path.is_dir():  # a folder of the blog's own posts
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():  # a folder of the blog's own posts, or of ours a person moved there
+            for post in post_files(path):
+                referenced.update(local_image.findall(_lenient_text(post)))  # no orphans
             continue
         name = _POST_NAME.match(path.name)
         if not name:

@@ -78,7 +78,8 @@ class PostStore:
             atomic_write(path, text.encode("utf-8"))
         state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
         published = int(article.published.timestamp()) if article.published else None
-        self.index.add_article(article.key, article.url, path.name, state, published, tags)
+        self.index.add_article(article.key, article.url, self.places.name_of(path), state,
+                               published, tags)
         return outcome, path
 
     def path_for(self, article: Article) -> Path:
@@ -86,7 +87,7 @@ class PostStore:
         else a free ``date-slug.md``: one that holds no other post, and that is no other
         article's (deleted by hand, it is restored there)."""
         path = self.places.placed(article.key)
-        if path and path.parent == self.folder and not path.is_symlink():
+        if path and self.places.name_of(path) and not path.is_symlink():
             return path
         path = self.folder / post_filename(article)
         if (path.exists() and archived_url(path) != article.url) \
@@ -96,7 +97,8 @@ class PostStore:
 
 
 class PostPlaces:
-    """Where each archived article's post is now: a person may have renamed it."""
+    """Where each archived article's post is now: a person may have renamed it, or moved it
+    into a folder of ``_posts/`` (Jekyll publishes those too)."""
 
     def __init__(self, folder: Path, index: Index):
         self.folder = folder
@@ -119,16 +121,32 @@ class PostPlaces:
         first asked (a file is missing): only a person renames them."""
         if self._renamed is None:
             self._renamed = {}
-            for post in sorted(self.folder.glob("*.md")):
+            for post in post_files(self.folder):
                 try:
                     url = archived_url(post) if post.is_file() and not post.is_symlink() else None
                 except PostError:
                     continue
-                found = article_key(url or "") or url
-                if found and self.index.article_path(found) != post.name:
-                    self._renamed.setdefault(found, post.name)
-        name = self._renamed.get(key)
-        return self.folder / name if name and (self.folder / name).is_file() else None
+                found, name = article_key(url or "") or url, self.name_of(post)
+                if found and self.index.article_path(found) != name:
+                    self._renamed.setdefault(found, name)
+        renamed = self._renamed.get(key)
+        return self.folder / renamed if renamed and (self.folder / renamed).is_file() else None
+
+    def name_of(self, path: Path) -> str:
+        """How the index names the post at ``path``: its path in ``_posts/``; "" for a path
+        that is not inside it (a name in the index leading out of it)."""
+        try:
+            parts = path.relative_to(self.folder).parts
+        except ValueError:
+            return ""
+        return "" if ".." in parts else "/".join(parts)
+
+
+def post_files(folder: Path) -> list[Path]:
+    """The posts in ``folder`` and its folders, as Jekyll reads them (not a hidden one, nor
+    one under a name starting with ``_``)."""
+    return sorted(path for path in folder.rglob("*.md")
+                  if not any(part[0] in "._" for part in path.relative_to(folder).parts))
 
 
 class PostError(ValueError):
