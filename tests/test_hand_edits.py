@@ -176,3 +176,22 @@ def test_a_post_moved_into_a_folder_of_posts_stays_one_post_there(
     assert "warn" not in log.lower(), log
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout
+
+
+def test_rebuild_points_the_links_to_a_renamed_post_at_its_new_name(
+        site: Site, tmp_path: Path) -> None:
+    """A post another post links to was renamed by hand (the site build then fails on the
+    link, as ``verify`` says): ``rebuild`` made the linking post point at WeChat's page
+    instead of the post, still there under its new name."""
+    linking = Art("2247497002", title="引用别的文章", links=(site.body_link(ART),))
+    site.article(linking)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    result = crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    renamed = post.with_name(post.name[:11] + "改过的名字.md")
+    post.rename(renamed)
+    assert scrapy_command("rebuild", archive).returncode == 0
+    [other] = [path for path in (archive / "_posts").glob("*.md") if path != renamed]
+    assert f"{{% post_url {renamed.stem} %}}" in other.read_text(encoding="utf-8")
+    assert scrapy_command("verify", archive).returncode == 0

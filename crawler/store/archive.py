@@ -96,8 +96,8 @@ class Archive:
         except sqlite3.DatabaseError as error:
             raise self._unusable(error) from None
         self.captures = CaptureStore(self.layout.captures)
-        self.links = PostLinks(self.index, self.layout.posts)
         self.places = PostPlaces(self.layout.posts, self.index)
+        self.links = PostLinks(self.index, self.layout.posts, self.places)
         if read_only:
             return
         self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)

@@ -12,7 +12,7 @@ from pathlib import Path
 from crawler.markdown import link_identity, relink
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
-from crawler.store.posts import read_post
+from crawler.store.posts import PostPlaces, read_post
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
 
@@ -27,19 +27,20 @@ def linkable(name: str) -> bool:
 
 
 class PostLinks:
-    def __init__(self, index: Index, folder: Path):
+    def __init__(self, index: Index, folder: Path, places: PostPlaces):
         self.index = index
         self.db = index.connection
         self.folder = folder
+        self.places = places
 
     def targets(self, article: Article) -> dict[str, str]:
         """``link_identity`` → post name without ``.md``, for the articles ``article`` links
-        to that have a post file now."""
+        to that have a post file now (under the name a person may have given it)."""
         targets = {}
         for link in article.links:
             key = self._key(link)
-            name = self.index.article_path(key) if key else None
-            if name and linkable(name) and (self.folder / name).is_file():
+            path = self.places.placed(key) if key else None
+            if path and linkable(name := self.places.name_of(path)) and path.is_file():
                 targets[link_identity(link)] = name[:-3]
         return targets
 
