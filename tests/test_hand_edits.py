@@ -40,17 +40,20 @@ def with_tag(text: str, tag: str) -> str:
     return text.replace("tags:\n", f"tags:\n    - {tag}\n", 1)
 
 
-@pytest.mark.parametrize("resave", ["crlf", "bom"])
-def test_a_post_resaved_by_a_windows_editor_is_read_as_jekyll_reads_it(
+@pytest.mark.parametrize("resave", ["crlf", "bom", "spaces"])
+def test_a_post_resaved_by_another_editor_is_read_as_jekyll_reads_it(
         site: Site, tmp_path: Path, resave: str) -> None:
-    """A post saved with CRLF line ends, or with a byte order mark (Notepad), builds in
-    Jekyll; ``verify`` called it "no front matter", ``rebuild`` refused it (exit status 1),
-    and a crawl of its article wrote it again without the tag the person had added."""
+    """A post saved with CRLF line ends, with a byte order mark (Notepad), or with spaces
+    after its ``---`` lines builds in Jekyll; ``verify`` called it "no front matter",
+    ``rebuild`` refused it (exit status 1), and a crawl of its article wrote it again
+    without the tag the person had added."""
     archive = tmp_path / "archive"
     post = archive_once(site, archive)
     text = with_tag(post.read_text(encoding="utf-8"), "手工标签")
+    end = text.index("\n---\n", 3)
     post.write_bytes(text.replace("\n", "\r\n").encode() if resave == "crlf"
-                     else b"\xef\xbb\xbf" + text.encode())
+                     else b"\xef\xbb\xbf" + text.encode() if resave == "bom"
+                     else f"---  \n{text[4:end]}\n--- \n{text[end + 5:]}".encode())
     jekyll_build(archive, tmp_path / "jekyll")  # the blog takes it
 
     verified = scrapy_command("verify", archive)

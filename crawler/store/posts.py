@@ -23,6 +23,8 @@ from crawler.wechat.urls import article_key
 # written; a person's editor may have made it two, or left spaces or a comment after the key).
 WECHAT_BLOCK = re.compile(r"^wechat:(?:[ \t]+#.*|[ \t]*)\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+# The front matter as Jekyll finds it: its ``---`` lines may end in spaces.
+_LOOSE_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:.*\n)*?)---[ \t]*\n")
 # What Ruby's String#split splits a string of tags at: ASCII whitespace only.
 _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
@@ -155,9 +157,14 @@ class PostError(ValueError):
 
 def read_post(path: Path) -> str:
     """A post's text as Jekyll reads it (CRLF line ends as LF, a byte order mark dropped: a
-    Windows editor's); ``PostError`` when it cannot be read or is not UTF-8."""
+    Windows editor's; spaces after the front matter's ``---`` lines dropped, as Jekyll
+    allows them); ``PostError`` when it cannot be read or is not UTF-8."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
+        loose = _LOOSE_FRONT_MATTER.match(text)
+        if loose and len(loose[0]) > len(loose[1]) + 8:  # not as written: "---\n" twice
+            text = f"---\n{loose[1]}---\n{text[loose.end():]}"
+        return text
     except UnicodeDecodeError as error:
         raise PostError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     except OSError as error:
