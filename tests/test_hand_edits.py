@@ -40,11 +40,12 @@ def with_tag(text: str, tag: str) -> str:
     return text.replace("tags:\n", f"tags:\n    - {tag}\n", 1)
 
 
-@pytest.mark.parametrize("resave", ["crlf", "bom", "spaces"])
+@pytest.mark.parametrize("resave", ["crlf", "bom", "spaces", "tabs"])
 def test_a_post_resaved_by_another_editor_is_read_as_jekyll_reads_it(
         site: Site, tmp_path: Path, resave: str) -> None:
-    """A post saved with CRLF line ends, with a byte order mark (Notepad), or with spaces
-    after its ``---`` lines builds in Jekyll; ``verify`` called it "no front matter",
+    """A post saved with CRLF line ends, with a byte order mark (Notepad), with spaces
+    after its ``---`` lines, or with its values set off by tabs builds in Jekyll; ``verify``
+    called it "no front matter" (or not YAML: PyYAML refuses tabs Jekyll's reader takes),
     ``rebuild`` refused it (exit status 1), and a crawl of its article wrote it again
     without the tag the person had added."""
     archive = tmp_path / "archive"
@@ -53,8 +54,15 @@ def test_a_post_resaved_by_another_editor_is_read_as_jekyll_reads_it(
     end = text.index("\n---\n", 3)
     post.write_bytes(text.replace("\n", "\r\n").encode() if resave == "crlf"
                      else b"\xef\xbb\xbf" + text.encode() if resave == "bom"
-                     else f"---  \n{text[4:end]}\n--- \n{text[end + 5:]}".encode())
+                     else f"---  \n{text[4:end]}\n--- \n{text[end + 5:]}".encode()
+                     if resave == "spaces"
+                     else re.sub(r"^( *[\w-]+): +", "\\1:\t", text, flags=re.M).encode())
     jekyll_build(archive, tmp_path / "jekyll")  # the blog takes it
+
+    (archive / ".state" / "index.sqlite").unlink()  # lost: rebuilt from the posts
+    Archive(archive).close()
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT path FROM articles").fetchall() == [(post.name,)]
 
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout + verified.stderr

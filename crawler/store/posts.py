@@ -25,6 +25,9 @@ WECHAT_BLOCK = re.compile(r"^wechat:(?:[ \t]+#.*|[ \t]*)\n(?:( +).*\n(?:\1.*\n)*
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
 # The front matter as Jekyll finds it: its ``---`` lines may end in spaces.
 _LOOSE_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:.*\n)*?)---[ \t]*\n")
+# A key and the tabs that set its value off, which Jekyll's YAML reader (Psych) takes and
+# PyYAML refuses.
+_KEY_TABS = re.compile(r"^( *[^\s#:'\"-][^:\n]*):[ \t]*\t", re.MULTILINE)
 # What Ruby's String#split splits a string of tags at: ASCII whitespace only.
 _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
@@ -182,7 +185,7 @@ def archived_identity(path: Path) -> tuple[str | None, int | None]:
     long (a title may be thousands of characters), and not below it."""
     text = read_post(path)
     block = WECHAT_BLOCK.search(text, 0, text.find("\n---\n", 3) + 1)
-    keys = dict(re.findall(rf"^{block.group(1)}(url|published): (.+)$", block.group(), re.MULTILINE)) \
+    keys = dict(re.findall(rf"^{block.group(1)}(url|published):[ \t]+(.+)$", block.group(), re.MULTILINE)) \
         if block and block.group(1) else {}
     try:
         url = _scalar(keys["url"]) if "url" in keys else None
@@ -215,7 +218,7 @@ def front_matter(path: Path) -> dict[str, Any]:
     if not match:
         raise PostError(f"{path}: no front matter between --- lines at the top")
     try:
-        data = yaml.safe_load(match.group(0)[4:-4])
+        data = yaml.safe_load(_KEY_TABS.sub(r"\1: ", match.group(0)[4:-4]))
     except (yaml.YAMLError, ValueError) as error:  # ValueError: a date no calendar has
         raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
     if not isinstance(data, dict):
