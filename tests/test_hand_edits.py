@@ -206,3 +206,21 @@ def test_rebuild_points_the_links_to_a_renamed_post_at_its_new_name(
     [other] = [path for path in (archive / "_posts").glob("*.md") if path != renamed]
     assert f"{{% post_url {renamed.stem} %}}" in other.read_text(encoding="utf-8")
     assert scrapy_command("verify", archive).returncode == 0
+
+
+@pytest.mark.parametrize("copy", ["same name", "renamed"])
+def test_verify_reports_a_copy_of_a_post_in_a_folder_of_posts(
+        site: Site, tmp_path: Path, copy: str) -> None:
+    """A person copied a post into a folder of ``_posts/`` (meaning to move it): Jekyll
+    publishes both, one page overwriting the other (it warns), or the article twice under
+    two names; ``verify`` looked at the top of ``_posts/`` only, and called it sound."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    name = post.name if copy == "same name" else post.name[:11] + "改过的名字.md"
+    (archive / "_posts" / "2024").mkdir()
+    (archive / "_posts" / "2024" / name).write_bytes(post.read_bytes())
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 1
+    problem = "share the date 2024-01-21" if copy == "same name" else "are posts of one article"
+    [line] = [line for line in verified.stdout.splitlines() if problem in line]
+    assert f"2024/{name}" in line and f" {post.name}" in line, line

@@ -49,9 +49,15 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             continue
         if path.name.startswith("."):
             continue
-        if path.is_dir():  # a folder of the blog's own posts, or of ours a person moved there
-            for post in post_files(path):
+        if path.is_dir():  # a folder of the blog's own posts, or of ours a person moved there,
+            for post in post_files(path):  # which Jekyll publishes beside the others
                 referenced.update(local_image.findall(_lenient_text(post)))  # no orphans
+                if name := _POST_NAME.match(post.name):
+                    page, shown = (name.group(1), jekyll_slug(name.group(2))), \
+                        post.relative_to(layout.posts).as_posix()
+                    slugs[page].append(shown)
+                    if url := _wechat_url(post):
+                        articles[url].append((page, shown))
             continue
         name = _POST_NAME.match(path.name)
         if not name:
@@ -132,6 +138,15 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except OSError:
         return False
+
+
+def _wechat_url(path: Path) -> str | None:
+    """The ``wechat.url`` of a post, if it reads as one of ours."""
+    try:
+        url = (front_matter(path).get("wechat") or {}).get("url")
+    except PostError:
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _lenient_text(path: Path) -> str:
