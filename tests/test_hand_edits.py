@@ -224,3 +224,25 @@ def test_verify_reports_a_copy_of_a_post_in_a_folder_of_posts(
     problem = "share the date 2024-01-21" if copy == "same name" else "are posts of one article"
     [line] = [line for line in verified.stdout.splitlines() if problem in line]
     assert f"2024/{name}" in line and f" {post.name}" in line, line
+
+
+def test_a_new_article_does_not_take_the_name_of_a_post_moved_into_a_folder(
+        site: Site, tmp_path: Path) -> None:
+    """Another article of the same day and title as a post moved into a folder of
+    ``_posts/``: written under that post's name at the top, Jekyll made one page of the
+    two (it warns, and one is lost)."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    assert crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"
+                 ).returncode == 0  # the index now knows where it is
+    twin = Art("2247497003", title=ART.title)
+    site.article(twin)
+    result = crawl("article", archive, "-a", f"url={site.link(twin).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    posts = every_post(archive)
+    assert len(posts) == 2 and f"2024/{post.name}" in posts and post.name not in posts, posts
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower(), log

@@ -96,7 +96,8 @@ class PostStore:
             return path
         path = self.folder / post_filename(article)
         if (path.exists() and archived_url(path) != article.url) \
-                or self.index.path_holder(path.name) not in (None, article.key):
+                or self.index.path_holder(path.name) not in (None, article.key) \
+                or self.places.in_a_folder(path.name):
             path = self.folder / post_filename(article, disambiguate=True)
         return path
 
@@ -109,6 +110,7 @@ class PostPlaces:
         self.folder = folder
         self.index = index
         self._renamed: dict[str, str] | None = None  # read when first asked: see ``renamed``
+        self._in_folders: set[str] | None = None  # listed when first asked
 
     def placed(self, key: str) -> Path | None:
         """Where article ``key``'s post is: the file the index records (also when it was
@@ -136,6 +138,15 @@ class PostPlaces:
                     self._renamed.setdefault(found, name)
         renamed = self._renamed.get(key)
         return self.folder / renamed if renamed and (self.folder / renamed).is_file() else None
+
+    def in_a_folder(self, name: str) -> bool:
+        """Whether a post in a folder of ``_posts/`` has the file name ``name`` (case aside):
+        Jekyll would make one page of it and a post of that name at the top. The folders are
+        listed once, when first asked."""
+        if self._in_folders is None:
+            self._in_folders = {path.name.casefold() for path in post_files(self.folder)
+                                if path.parent != self.folder}
+        return name.casefold() in self._in_folders
 
     def name_of(self, path: Path) -> str:
         """How the index names the post at ``path``: its path in ``_posts/``; "" for a path
