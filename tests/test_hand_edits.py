@@ -246,3 +246,22 @@ def test_a_new_article_does_not_take_the_name_of_a_post_moved_into_a_folder(
     assert len(posts) == 2 and f"2024/{post.name}" in posts and post.name not in posts, posts
     out, log = jekyll_build(archive, tmp_path / "jekyll")
     assert "warn" not in log.lower(), log
+
+
+def test_rebuild_re_renders_a_post_moved_into_a_folder(wechat: MockWeChat, tmp_path: Path) -> None:
+    """``rebuild`` read the top of ``_posts/`` only: a post moved into a folder kept what an
+    older converter (or another option) had made of it."""
+    site = Site(wechat)
+    listed = Art("2247497004", title="列表文章", items=("不转账", "不透露验证码"))
+    site.article(listed)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(listed).replace('&amp;', '&')}"
+                 ).returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    result = scrapy_command("rebuild", archive, "-s", "MARKDOWN_BULLET=*")
+    assert (result.returncode, result.stdout.strip()) == (0, "rebuild: 1 updated"), result.stderr
+    assert "\n* 不转账" in moved.read_text(encoding="utf-8")
+    assert every_post(archive) == [f"2024/{post.name}"]
