@@ -13,7 +13,7 @@ import yaml
 
 from crawler.store.archive import Archive
 from tests.conftest import crawl, jekyll_build, scrapy_command
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import Art, Site
 from tests.test_watch import answer, watch
 
@@ -265,3 +265,20 @@ def test_rebuild_re_renders_a_post_moved_into_a_folder(wechat: MockWeChat, tmp_p
     assert (result.returncode, result.stdout.strip()) == (0, "rebuild: 1 updated"), result.stderr
     assert "\n* 不转账" in moved.read_text(encoding="utf-8")
     assert every_post(archive) == [f"2024/{post.name}"]
+
+
+def test_a_post_edited_by_hand_is_no_edit_upstream(site: Site, tmp_path: Path) -> None:
+    """The maintainer mended a word of a post; later WeChat served the page with a change no
+    reader sees (an attribute): the watch weighed the page against the post as the person
+    left it, and told readers the original had been edited (``updated:``, ``versions: 2``)."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    post.write_text(post.read_text(encoding="utf-8").replace("警方提示", "警方特别提示"),
+                    encoding="utf-8")
+    page = site.page(ART).replace('id="js_content"', 'id="js_content" data-x="1"', 1)
+    site.pages[ART.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    watched = watch(archive, site)
+    assert watched.returncode == 0, watched.stderr
+    text = post.read_text(encoding="utf-8")
+    assert "    updated:" not in text and "    versions:" not in text, text
+    assert "edited" not in next(line for line in watched.stderr.splitlines() if "Run summary" in line)
