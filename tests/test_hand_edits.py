@@ -282,3 +282,28 @@ def test_a_post_edited_by_hand_is_no_edit_upstream(site: Site, tmp_path: Path) -
     text = post.read_text(encoding="utf-8")
     assert "    updated:" not in text and "    versions:" not in text, text
     assert "edited" not in next(line for line in watched.stderr.splitlines() if "Run summary" in line)
+
+
+@pytest.mark.parametrize("where", ["renamed", "moved"])
+def test_a_post_renamed_or_moved_by_hand_is_relinked_when_its_link_is_archived(
+        site: Site, tmp_path: Path, where: str) -> None:
+    """A post linking to an article not archived yet, renamed or moved into a folder of
+    ``_posts/`` by hand: when that article was archived, the posts linking to it were
+    pointed at its post, but this one was looked for under its old name, or passed over
+    for being in a folder, and kept WeChat's link."""
+    target = Art("2247497005", title="后来存档的文章")
+    site.article(target)
+    linking = Art("2247497006", title="引用别的文章", links=(site.body_link(target),))
+    site.article(linking)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}"
+                 ).returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    placed = post.with_name(post.name[:11] + "改过的名字.md") if where == "renamed" \
+        else archive / "_posts" / "2024" / post.name
+    placed.parent.mkdir(exist_ok=True)
+    post.rename(placed)
+    result = crawl("article", archive, "-a", f"url={site.link(target).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    [made] = [path for path in (archive / "_posts").glob("*.md") if "后来存档" in path.name]
+    assert f"{{% post_url {made.stem} %}}" in placed.read_text(encoding="utf-8")

@@ -59,13 +59,14 @@ class PostLinks:
         ids = {key, *(url for (url,) in self.db.execute("SELECT url FROM links WHERE key = ?",
                                                        (key,)))}
         marks = ",".join("?" * len(ids))
-        linking = [name for (name,) in self.db.execute(
-            f"SELECT DISTINCT a.path FROM post_links l JOIN articles a ON a.key = l.from_key "
+        linking = [from_key for (from_key,) in self.db.execute(
+            f"SELECT DISTINCT a.key FROM post_links l JOIN articles a ON a.key = l.from_key "
             f"WHERE l.to_id IN ({marks}) AND a.path != '' ORDER BY a.path", sorted(ids))]
         changed = []
-        for name in linking:
-            path = self.folder / name
-            if "/" in name or not path.is_file():
+        for from_key in linking:
+            path = self.places.placed(from_key)  # where a person may have put it
+            name = self.places.name_of(path) if path else ""
+            if path is None or not name or not path.is_file():
                 continue
             text = read_post(path)
             relinked = relink(text, ids, post.stem)
