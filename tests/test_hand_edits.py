@@ -307,3 +307,18 @@ def test_a_post_renamed_or_moved_by_hand_is_relinked_when_its_link_is_archived(
     assert result.returncode == 0, result.stderr
     [made] = [path for path in (archive / "_posts").glob("*.md") if "后来存档" in path.name]
     assert f"{{% post_url {made.stem} %}}" in placed.read_text(encoding="utf-8")
+
+
+def test_the_watch_of_a_renamed_post_does_not_ask_again_for_an_image_lost_for_good(
+        site: Site, tmp_path: Path) -> None:
+    """A picture the CDN answers 404 for, in a post renamed by hand: the watch looked for the
+    post under its old name, did not see the picture was lost for good, and asked for it
+    again at every watch (mailing "Images not stored" each time)."""
+    picture = f"/mmbiz_png/Img{ART.mid}x1/640"
+    site.server.image(picture, b"gone", status=404)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    post.rename(post.with_name(post.name[:11] + "改过的名字.md"))
+    again = watch(archive, site, LOG_LEVEL="WARNING")
+    assert (again.returncode, again.stderr) == (0, "")
+    assert len(site.server.hits(picture)) == 1

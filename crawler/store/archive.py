@@ -186,10 +186,10 @@ class Archive:
 
     def _on_cdn(self, key: str, state: ArticleState) -> list[str]:
         try:
-            name = self.index.article_path(key)
-            if name is None or self.index.article_state(key) != state:
+            path = self.places.placed(key)
+            if path is None or self.index.article_state(key) != state:
                 return []
-            text = read_post(self.layout.posts / name)
+            text = read_post(path)
         except (sqlite3.Error, PostError):
             return []  # what writing the post says
         return [_image_url(target) for target in remote_images(text)]
