@@ -322,3 +322,18 @@ def test_the_watch_of_a_renamed_post_does_not_ask_again_for_an_image_lost_for_go
     again = watch(archive, site, LOG_LEVEL="WARNING")
     assert (again.returncode, again.stderr) == (0, "")
     assert len(site.server.hits(picture)) == 1
+
+
+def test_verify_lists_a_post_moved_into_a_folder_as_incomplete(
+        site: Site, tmp_path: Path) -> None:
+    """``verify`` did not list a post moved into a folder as incomplete while its picture
+    was still on the CDN."""
+    site.server.image(f"/mmbiz_png/Img{ART.mid}x1/640", b"gone", status=404)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+    assert f"{moved}: incomplete, 1 image still on the CDN" in verified.stdout, verified.stdout
