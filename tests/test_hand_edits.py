@@ -189,23 +189,29 @@ def test_a_post_moved_into_a_folder_of_posts_stays_one_post_there(
     assert verified.returncode == 0, verified.stdout
 
 
+@pytest.mark.parametrize("where", ["renamed", "moved"])
 def test_rebuild_points_the_links_to_a_renamed_post_at_its_new_name(
-        site: Site, tmp_path: Path) -> None:
+        site: Site, tmp_path: Path, where: str) -> None:
     """A post another post links to was renamed by hand (the site build then fails on the
-    link, as ``verify`` says): ``rebuild`` made the linking post point at WeChat's page
-    instead of the post, still there under its new name."""
+    link, as ``verify`` says), or moved into a folder of ``_posts/``: ``rebuild`` made the
+    linking post point at WeChat's page instead of the post, still there."""
     linking = Art("2247497002", title="引用别的文章", links=(site.body_link(ART),))
     site.article(linking)
     archive = tmp_path / "archive"
     post = archive_once(site, archive)
     result = crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}")
     assert result.returncode == 0, result.stderr
-    renamed = post.with_name(post.name[:11] + "改过的名字.md")
-    post.rename(renamed)
+    placed = post.with_name(post.name[:11] + "改过的名字.md") if where == "renamed" \
+        else archive / "_posts" / "2024" / post.name
+    placed.parent.mkdir(exist_ok=True)
+    post.rename(placed)
     assert scrapy_command("rebuild", archive).returncode == 0
-    [other] = [path for path in (archive / "_posts").glob("*.md") if path != renamed]
-    assert f"{{% post_url {renamed.stem} %}}" in other.read_text(encoding="utf-8")
+    [other] = [path for path in (archive / "_posts").glob("*.md") if path != placed]
+    stem = placed.relative_to(archive / "_posts").with_suffix("").as_posix()
+    assert f"{{% post_url {stem} %}}" in other.read_text(encoding="utf-8")
     assert scrapy_command("verify", archive).returncode == 0
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "deprecation" not in log.lower(), log
 
 
 @pytest.mark.parametrize("copy", ["same name", "renamed"])
@@ -337,3 +343,27 @@ def test_verify_lists_a_post_moved_into_a_folder_as_incomplete(
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout
     assert f"{moved}: incomplete, 1 image still on the CDN" in verified.stdout, verified.stdout
+
+
+def test_a_post_restored_into_its_folder_is_linked_there(site: Site, tmp_path: Path) -> None:
+    """A post moved into a folder of ``_posts/`` and later deleted is restored there; the
+    posts linking to its article were pointed at it without its folder (Jekyll then finds
+    it only by its old matching, and warns)."""
+    archive = tmp_path / "archive"
+    again = ["article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"]
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    assert crawl(*again).returncode == 0  # the index now knows where it is
+    moved.unlink()
+    linking = Art("2247497007", title="引用别的文章", links=(site.body_link(ART),))
+    site.article(linking)
+    assert crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}"
+                 ).returncode == 0
+    assert crawl(*again).returncode == 0
+    assert every_post(archive) == sorted([f"2024/{post.name}", "2024-01-21-引用别的文章.md"])
+    text = (archive / "_posts" / "2024-01-21-引用别的文章.md").read_text(encoding="utf-8")
+    assert f"{{% post_url 2024/{post.stem} %}}" in text
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "deprecation" not in log.lower(), log

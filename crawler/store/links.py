@@ -17,8 +17,9 @@ from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
 
 # A post's file name that can stand in a Liquid tag: ours are date, slug (letters, digits,
-# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything.
-_LINKABLE = re.compile(r"\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
+# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything,
+# and lie in a folder of _posts/ (Jekyll's post_url names the folder).
+_LINKABLE = re.compile(r"(?:[^\s%{}'\"<>\\/]+/)*\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
 
 
 def linkable(name: str) -> bool:
@@ -54,7 +55,8 @@ class PostLinks:
     def relink(self, key: str, post: Path) -> list[str]:
         """Point the links of the posts that link to article ``key`` at its new ``post``;
         the names of the posts changed."""
-        if not linkable(post.name):
+        stem = self.places.name_of(post)[:-3]
+        if not linkable(f"{stem}.md"):
             return []
         ids = {key, *(url for (url,) in self.db.execute("SELECT url FROM links WHERE key = ?",
                                                        (key,)))}
@@ -69,7 +71,7 @@ class PostLinks:
             if path is None or not name or not path.is_file():
                 continue
             text = read_post(path)
-            relinked = relink(text, ids, post.stem)
+            relinked = relink(text, ids, stem)
             if relinked != text:
                 atomic_write(path, relinked.encode("utf-8"))
                 changed.append(name)
