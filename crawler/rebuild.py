@@ -28,7 +28,14 @@ from crawler.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.posts import Outcome, PostError, front_matter, front_matter_tags, is_worse
+from crawler.store.posts import (
+    Outcome,
+    PostError,
+    front_matter,
+    front_matter_tags,
+    is_worse,
+    post_files,
+)
 from crawler.tagging.tags import Tagger
 from crawler.watch import source_print
 from crawler.wechat.article import Article
@@ -51,9 +58,9 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     captures = _captures_by_article(archive)
     files = files_by_stem(archive)
     outcomes: Counter[str] = Counter()
-    posts = sorted(archive.layout.posts.glob("*.md"))
+    posts = post_files(archive.layout.posts)
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
-               if not (archive.layout.posts / name).exists()]
+               if not (archive.layout.posts / name).exists() and not archive.places.renamed(key)]
     pace = Pace(time.monotonic(), found=len(posts) + len(missing))
     told = pace.started
 

@@ -175,6 +175,11 @@ class Seen:
         text = "".join(((title[1] if title else "") + _ATTRIBUTES.sub("", visible_text(post))).split())
         return cls(text, frozenset(distinct_images(post, image_identity)))
 
+    def text_print(self) -> str:
+        """The text in 32 hex digits: what the watch records of the post a fetch made, to
+        weigh the next page against that, not against a post a person has edited since."""
+        return _digest(self.text, 32)
+
 
 @dataclass(frozen=True)
 class Change:

@@ -100,11 +100,11 @@ class WatchPipeline:
     def _gone(self, item: ArticleGone) -> None:
         """Only an archived article has an original the watch follows (one deleted before
         it was archived has its state in the index, ``PostPipeline``)."""
-        name = self.archive.index.article_path(item.key)
+        path = self.archive.places.placed(item.key)
+        name = path.name if path else None
         reason = PageReason(item.reason)
         try:
-            changed = self.archive.watched.gone(item.key, item.reason,
-                                                self.archive.layout.posts / name) if name else None
+            changed = self.archive.watched.gone(item.key, item.reason, path) if path else None
         except (OSError, sqlite3.Error, PostError) as error:
             logger.error("Not marked: the original of %s is %s, but %s", name, reason.message, error)
             changed = None

@@ -28,10 +28,12 @@ from crawler.store.links import PostLinks
 from crawler.store.posts import (
     Outcome,
     PostError,
+    PostPlaces,
     PostStore,
     archived_identity,
     front_matter,
     front_matter_tags,
+    post_files,
     read_post,
 )
 from crawler.store.watchbook import WatchBook, Watched
@@ -94,10 +96,11 @@ class Archive:
         except sqlite3.DatabaseError as error:
             raise self._unusable(error) from None
         self.captures = CaptureStore(self.layout.captures)
-        self.links = PostLinks(self.index, self.layout.posts)
+        self.places = PostPlaces(self.layout.posts, self.index)
+        self.links = PostLinks(self.index, self.layout.posts, self.places)
         if read_only:
             return
-        self.posts = PostStore(self.layout.posts, self.index, self._image_identity)
+        self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
         self.images = ImageStore(self.layout.images, self.index)
         self.watched = Watched(WatchBook(self.index), self._image_identity)
         try:
@@ -161,10 +164,11 @@ class Archive:
         restores it with them too); none when it has no post. ``PostError`` for a post whose
         front matter does not read (a person's edit gone wrong): written over, it would
         lose what they added."""
-        name = self.index.article_path(key)
-        path = self.layout.posts / name if name else None
-        if path is None or not path.is_file():
-            return (self.index.article_tags(key) or []) if name else []
+        path = self.places.placed(key)
+        if path is None:
+            return []
+        if not path.is_file():
+            return self.index.article_tags(key) or []
         return front_matter_tags(front_matter(path))
 
     def images_left_on_cdn(self, key: str) -> list[str]:
@@ -181,10 +185,10 @@ class Archive:
 
     def _on_cdn(self, key: str, state: ArticleState) -> list[str]:
         try:
-            name = self.index.article_path(key)
-            if name is None or self.index.article_state(key) != state:
+            path = self.places.placed(key)
+            if path is None or self.index.article_state(key) != state:
                 return []
-            text = read_post(self.layout.posts / name)
+            text = read_post(path)
         except (sqlite3.Error, PostError):
             return []  # what writing the post says
         return [_image_url(target) for target in remote_images(text)]
@@ -216,7 +220,7 @@ class Archive:
         the articles, and what the watch found of them."""
         rebuilt = 0
         with _transaction(self.index.connection):  # an index of some of the posts stays so
-            for post in sorted(self.layout.posts.glob("*.md")):
+            for post in post_files(self.layout.posts):
                 try:
                     url, published = archived_identity(post)
                     state = WatchState.of_post(read_post(post))
@@ -225,8 +229,8 @@ class Archive:
                     continue
                 key = article_key(url or "") or url
                 if key:
-                    self.index.add_article(key, url or "", post.name, ArticleState.ARCHIVED,
-                                           published)
+                    self.index.add_article(key, url or "", self.places.name_of(post),
+                                           ArticleState.ARCHIVED, published)
                     if state != WatchState():
                         self.watched.book.save(key, state)
                     rebuilt += 1

@@ -20,7 +20,7 @@ from typing import Any
 from crawler.markdown import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
-from crawler.store.posts import PostError, front_matter, read_post
+from crawler.store.posts import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
@@ -47,7 +47,17 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
             continue
-        if path.name.startswith(".") or path.is_dir():  # a folder of the blog's own posts
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():  # a folder of the blog's own posts, or of ours a person moved there,
+            for post in post_files(path):  # which Jekyll publishes beside the others
+                referenced.update(local_image.findall(_lenient_text(post)))  # no orphans
+                if name := _POST_NAME.match(post.name):
+                    page, shown = (name.group(1), jekyll_slug(name.group(2))), \
+                        post.relative_to(layout.posts).as_posix()
+                    slugs[page].append(shown)
+                    if url := _wechat_url(post):
+                        articles[url].append((page, shown))
             continue
         name = _POST_NAME.match(path.name)
         if not name:
@@ -111,7 +121,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
 def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterator[tuple[Path, int]]:
     """Posts that still show images of the CDN (``hosts``), and how many: incomplete, not
     wrong (an image that failed is written as a remote link, and tried again later)."""
-    for path in sorted(archive.layout.posts.glob("*.md")):
+    for path in post_files(archive.layout.posts):
         try:
             targets = remote_images(read_post(path))  # as a run tries them again: not code
         except PostError:
@@ -128,6 +138,15 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except OSError:
         return False
+
+
+def _wechat_url(path: Path) -> str | None:
+    """The ``wechat.url`` of a post, if it reads as one of ours."""
+    try:
+        url = (front_matter(path).get("wechat") or {}).get("url")
+    except PostError:
+        return None
+    return url if isinstance(url, str) else None
 
 
 def _lenient_text(path: Path) -> str:

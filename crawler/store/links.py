@@ -12,13 +12,14 @@ from pathlib import Path
 from crawler.markdown import link_identity, relink
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
-from crawler.store.posts import read_post
+from crawler.store.posts import PostPlaces, read_post
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
 
 # A post's file name that can stand in a Liquid tag: ours are date, slug (letters, digits,
-# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything.
-_LINKABLE = re.compile(r"\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
+# marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything,
+# and lie in a folder of _posts/ (Jekyll's post_url names the folder).
+_LINKABLE = re.compile(r"(?:[^\s%{}'\"<>\\/]+/)*\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
 
 
 def linkable(name: str) -> bool:
@@ -27,19 +28,20 @@ def linkable(name: str) -> bool:
 
 
 class PostLinks:
-    def __init__(self, index: Index, folder: Path):
+    def __init__(self, index: Index, folder: Path, places: PostPlaces):
         self.index = index
         self.db = index.connection
         self.folder = folder
+        self.places = places
 
     def targets(self, article: Article) -> dict[str, str]:
         """``link_identity`` → post name without ``.md``, for the articles ``article`` links
-        to that have a post file now."""
+        to that have a post file now (under the name a person may have given it)."""
         targets = {}
         for link in article.links:
             key = self._key(link)
-            name = self.index.article_path(key) if key else None
-            if name and linkable(name) and (self.folder / name).is_file():
+            path = self.places.placed(key) if key else None
+            if path and linkable(name := self.places.name_of(path)) and path.is_file():
                 targets[link_identity(link)] = name[:-3]
         return targets
 
@@ -53,21 +55,23 @@ class PostLinks:
     def relink(self, key: str, post: Path) -> list[str]:
         """Point the links of the posts that link to article ``key`` at its new ``post``;
         the names of the posts changed."""
-        if not linkable(post.name):
+        stem = self.places.name_of(post)[:-3]
+        if not linkable(f"{stem}.md"):
             return []
         ids = {key, *(url for (url,) in self.db.execute("SELECT url FROM links WHERE key = ?",
                                                        (key,)))}
         marks = ",".join("?" * len(ids))
-        linking = [name for (name,) in self.db.execute(
-            f"SELECT DISTINCT a.path FROM post_links l JOIN articles a ON a.key = l.from_key "
+        linking = [from_key for (from_key,) in self.db.execute(
+            f"SELECT DISTINCT a.key FROM post_links l JOIN articles a ON a.key = l.from_key "
             f"WHERE l.to_id IN ({marks}) AND a.path != '' ORDER BY a.path", sorted(ids))]
         changed = []
-        for name in linking:
-            path = self.folder / name
-            if "/" in name or not path.is_file():
+        for from_key in linking:
+            path = self.places.placed(from_key)  # where a person may have put it
+            name = self.places.name_of(path) if path else ""
+            if path is None or not name or not path.is_file():
                 continue
             text = read_post(path)
-            relinked = relink(text, ids, post.stem)
+            relinked = relink(text, ids, stem)
             if relinked != text:
                 atomic_write(path, relinked.encode("utf-8"))
                 changed.append(name)

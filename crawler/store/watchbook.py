@@ -41,14 +41,22 @@ class WatchBook:
             "updated = excluded.updated, versions = excluded.versions",
             (key, state.answer, state.since, state.updated, state.versions))
 
-    def checked(self, key: str, at: float, source: str | None = None) -> str | None:
-        """Record a check at ``at`` and, when given, the ``source_print`` of the page; return
-        the one recorded before (None: none was)."""
+    def checked(self, key: str, at: float, source: str | None = None,
+                made: str | None = None) -> str | None:
+        """Record a check at ``at`` and, when given, the ``source_print`` of the page and the
+        ``Seen.text_print`` of the post made of it; return the page's recorded before (None:
+        none was)."""
         before = self.source(key)
-        self.db.execute("INSERT INTO watch (key, checked, source) VALUES (?, ?, ?) "
+        self.db.execute("INSERT INTO watch (key, checked, source, made) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
-                        "source = coalesce(excluded.source, source)", (key, int(at), source))
+                        "source = coalesce(excluded.source, source), "
+                        "made = coalesce(excluded.made, made)", (key, int(at), source, made))
         return before
+
+    def made(self, key: str) -> str | None:
+        """The ``Seen.text_print`` of the post a fetch of the article last made (and kept)."""
+        row = self.db.execute("SELECT made FROM watch WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def source(self, key: str) -> str | None:
         """The ``source_print`` of the page the last fetch of the article gave."""
@@ -148,9 +156,14 @@ class Watched:
         old = read_post(path) if path.exists() else None  # unreadable: nothing recorded
         now = datetime.now(CHINA_TIME)
         source = source_print(article)
+        seen = Seen.of(text, self.image_identity)
+        worse = old is not None and is_worse(text, unmark(old), self.image_identity)
+        made = self.book.made(key)
         # A page never fetched before (imported, or archived before pages were recorded) is
-        # not known to have changed: what differs may be only where its post came from.
-        recorded = self.book.checked(key, now.timestamp(), source)
+        # not known to have changed: what differs may be only where its post came from. The
+        # post kept (the page is worse) stays the one the next page is weighed against.
+        recorded = self.book.checked(key, now.timestamp(), source,
+                                     None if worse else seen.text_print())
         same_page = recorded is None or same_source(recorded, source)
         before = state = self.book.state(key)
         if state.answer:
@@ -158,8 +171,8 @@ class Watched:
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
         # the notice of an original gone is no text of the article
-        if old is not None and not same_page and not is_worse(text, unmark(old), self.image_identity) \
-                and Seen.of(old, self.image_identity) != Seen.of(text, self.image_identity):
+        if old is not None and not same_page and not worse \
+                and _seen_otherwise(Seen.of(old, self.image_identity), made, seen):
             state = state.edited(f"{now:%Y-%m-%d}")
             self.book.event(key, "edited", now.timestamp())
         if state != before:
@@ -198,3 +211,10 @@ class Watched:
         if state.status and path.exists():
             self.restamp(key, path)
         return state if state != before else None
+
+
+def _seen_otherwise(old: Seen, made: str | None, new: Seen) -> bool:
+    """Whether a reader sees ``new`` otherwise than the archived post ``old`` and, when it
+    is recorded, than the text of the post a fetch last made (``made``, a
+    ``Seen.text_print``): a person may have edited the archived post since."""
+    return old != new and (made is None or made != new.text_print() or old.images != new.images)

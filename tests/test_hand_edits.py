@@ -1,0 +1,369 @@
+"""Posts the blog's maintainer edited, renamed or re-saved by hand, and what a crawl, the
+watch, ``verify`` and ``rebuild`` then do with them: never a post made worse, never a
+person's edit lost, never two posts of one article."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.store.archive import Archive
+from tests.conftest import crawl, jekyll_build, scrapy_command
+from tests.mockserver import MockWeChat, Route
+from tests.site import Art, Site
+from tests.test_watch import answer, watch
+
+ART = Art("2247497001", title="手工编辑过的文章")
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    site = Site(wechat)
+    site.article(ART)
+    return site
+
+
+def archive_once(site: Site, archive: Path) -> Path:
+    """``crawl article`` of ``ART``; its post."""
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    [post] = (archive / "_posts").glob("*.md")
+    return post
+
+
+def with_tag(text: str, tag: str) -> str:
+    """``text`` with a tag a person added, first in the list."""
+    return text.replace("tags:\n", f"tags:\n    - {tag}\n", 1)
+
+
+@pytest.mark.parametrize("resave", ["crlf", "bom", "spaces", "tabs"])
+def test_a_post_resaved_by_another_editor_is_read_as_jekyll_reads_it(
+        site: Site, tmp_path: Path, resave: str) -> None:
+    """A post saved with a byte order mark (Notepad), with spaces after its ``---`` lines,
+    or with its values set off by tabs builds in Jekyll; ``verify`` called it "no front
+    matter" (or not YAML: PyYAML refuses tabs Jekyll's reader takes), ``rebuild`` refused it
+    (exit status 1), and a crawl of its article wrote it again without the tag the person
+    had added. CRLF line ends (a Windows editor's) were read right already."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = with_tag(post.read_text(encoding="utf-8"), "手工标签")
+    end = text.index("\n---\n", 3)
+    post.write_bytes(text.replace("\n", "\r\n").encode() if resave == "crlf"
+                     else b"\xef\xbb\xbf" + text.encode() if resave == "bom"
+                     else f"---  \n{text[4:end]}\n--- \n{text[end + 5:]}".encode()
+                     if resave == "spaces"
+                     else re.sub(r"^( *[\w-]+): +", "\\1:\t", text, flags=re.M).encode())
+    jekyll_build(archive, tmp_path / "jekyll")  # the blog takes it
+
+    (archive / ".state" / "index.sqlite").unlink()  # lost: rebuilt from the posts
+    Archive(archive).close()
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT path FROM articles").fetchall() == [(post.name,)]
+
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert again.returncode == 0, again.stderr
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [post.name]
+    assert "    - 手工标签\n" in post.read_bytes().decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("then", ["crawl", "rebuild"])
+def test_a_post_renamed_by_hand_stays_one_post_under_its_new_name(
+        site: Site, tmp_path: Path, then: str) -> None:
+    """The maintainer gave a post a shorter name (its ``wechat:`` block as it was): the next
+    crawl of its article, or ``rebuild``, wrote it again under its old name, and the blog
+    showed the article twice."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    renamed = post.with_name(post.name[:11] + "改过的名字.md")
+    renamed.write_text(with_tag(post.read_text(encoding="utf-8"), "手工标签"), encoding="utf-8")
+    post.unlink()
+    if then == "crawl":
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    else:
+        result = scrapy_command("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [renamed.name]
+    assert "    - 手工标签\n" in renamed.read_text(encoding="utf-8")
+    assert "restored" not in result.stdout  # nothing was missing
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+
+
+def test_the_watch_marks_a_post_renamed_by_hand_when_its_original_is_deleted(
+        site: Site, tmp_path: Path) -> None:
+    """The watch looked for the post under its old name only: a renamed post whose original
+    was deleted never said so."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    renamed = post.with_name(post.name[:11] + "改过的名字.md")
+    post.rename(renamed)
+    site.pages[ART.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert [path.name for path in (archive / "_posts").glob("*.md")] == [renamed.name]
+    assert "    status: deleted\n" in renamed.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("quoted", ["'{}'", '"{}"', "{}   "])
+def test_a_wechat_block_re_saved_by_another_editor_still_names_its_article(
+        site: Site, tmp_path: Path, quoted: str) -> None:
+    """An editor re-saved the post's YAML, its ``url:`` in single quotes (as YAML tools
+    write a value they would quote), and the index was lost (deleted as damaged, as its
+    message advises): the index rebuilt from the posts knew the article by the URL with its
+    quotes, so ``verify`` said its article was not in the index, and the watch asked WeChat
+    for the quoted URL."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = post.read_text(encoding="utf-8")
+    url = re.search(r"^    url: (.+)$", text, re.MULTILINE)[1]
+    post.write_text(text.replace(f"    url: {url}\n", f"    url: {quoted.format(url)}\n"),
+                    encoding="utf-8")
+    (archive / ".state" / "index.sqlite").unlink()
+    Archive(archive).close()  # what the next run does first: the index rebuilt from the posts
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT url FROM articles").fetchall() == [(url,)]
+    watched = watch(archive, site)
+    assert watched.returncode == 0, watched.stderr
+
+
+@pytest.mark.parametrize("line", ["wechat: # 存档信息", "wechat:  "])
+def test_the_watch_marks_a_wechat_block_with_a_comment_or_trailing_spaces_inside_it(
+        site: Site, tmp_path: Path, line: str) -> None:
+    """A person wrote a comment after ``wechat:`` (or an editor left spaces there), and a key
+    of their own after the block: the watch, not finding the block, put ``status:`` under
+    that key, which YAML cannot read, and the whole site failed to build."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    text = post.read_text(encoding="utf-8").replace("wechat:\n", f"{line}\n", 1)
+    end = text.index("\n---\n", 3) + 1
+    post.write_text(text[:end] + "comments: true\n" + text[end:], encoding="utf-8")
+    site.pages[ART.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    marked = post.read_text(encoding="utf-8")
+    front = yaml.safe_load(marked[4:marked.index("\n---\n", 3)])
+    assert (front["comments"], front["wechat"]["status"]) == (True, "deleted")
+    jekyll_build(archive, tmp_path / "jekyll")
+
+
+def every_post(archive: Path) -> list[str]:
+    """The posts of ``_posts/`` and its folders, as Jekyll publishes them."""
+    posts = archive / "_posts"
+    return sorted(path.relative_to(posts).as_posix() for path in posts.rglob("*.md"))
+
+
+@pytest.mark.parametrize("then", ["crawl", "rebuild", "index lost"])
+def test_a_post_moved_into_a_folder_of_posts_stays_one_post_there(
+        site: Site, tmp_path: Path, then: str) -> None:
+    """The maintainer sorted the posts into a folder a year (Jekyll publishes the posts of
+    ``_posts/``'s folders too): the next crawl of the article, or ``rebuild``, wrote it
+    again at the top, and the blog had two posts of one date and slug (Jekyll keeps one,
+    and warns), or two posts of the article once the person had renamed it too."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    moved.write_text(with_tag(post.read_text(encoding="utf-8"), "手工标签"), encoding="utf-8")
+    post.unlink()
+    if then == "index lost":
+        (archive / ".state" / "index.sqlite").unlink()
+    if then == "rebuild":
+        result = scrapy_command("rebuild", archive)
+        assert "restored" not in result.stdout  # nothing was missing
+    else:
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    assert every_post(archive) == [f"2024/{post.name}"]
+    assert "    - 手工标签\n" in moved.read_text(encoding="utf-8")
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower(), log
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+
+
+@pytest.mark.parametrize("where", ["renamed", "moved"])
+def test_rebuild_points_the_links_to_a_renamed_post_at_its_new_name(
+        site: Site, tmp_path: Path, where: str) -> None:
+    """A post another post links to was renamed by hand (the site build then fails on the
+    link, as ``verify`` says), or moved into a folder of ``_posts/``: ``rebuild`` made the
+    linking post point at WeChat's page instead of the post, still there."""
+    linking = Art("2247497002", title="引用别的文章", links=(site.body_link(ART),))
+    site.article(linking)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    result = crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    placed = post.with_name(post.name[:11] + "改过的名字.md") if where == "renamed" \
+        else archive / "_posts" / "2024" / post.name
+    placed.parent.mkdir(exist_ok=True)
+    post.rename(placed)
+    assert scrapy_command("rebuild", archive).returncode == 0
+    [other] = [path for path in (archive / "_posts").glob("*.md") if path != placed]
+    stem = placed.relative_to(archive / "_posts").with_suffix("").as_posix()
+    assert f"{{% post_url {stem} %}}" in other.read_text(encoding="utf-8")
+    assert scrapy_command("verify", archive).returncode == 0
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "deprecation" not in log.lower(), log
+
+
+@pytest.mark.parametrize("copy", ["same name", "renamed"])
+def test_verify_reports_a_copy_of_a_post_in_a_folder_of_posts(
+        site: Site, tmp_path: Path, copy: str) -> None:
+    """A person copied a post into a folder of ``_posts/`` (meaning to move it): Jekyll
+    publishes both, one page overwriting the other (it warns), or the article twice under
+    two names; ``verify`` looked at the top of ``_posts/`` only, and called it sound."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    name = post.name if copy == "same name" else post.name[:11] + "改过的名字.md"
+    (archive / "_posts" / "2024").mkdir()
+    (archive / "_posts" / "2024" / name).write_bytes(post.read_bytes())
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 1
+    problem = "share the date 2024-01-21" if copy == "same name" else "are posts of one article"
+    [line] = [line for line in verified.stdout.splitlines() if problem in line]
+    assert f"2024/{name}" in line and f" {post.name}" in line, line
+
+
+def test_a_new_article_does_not_take_the_name_of_a_post_moved_into_a_folder(
+        site: Site, tmp_path: Path) -> None:
+    """Another article of the same day and title as a post moved into a folder of
+    ``_posts/``: written under that post's name at the top, Jekyll made one page of the
+    two (it warns, and one is lost)."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    assert crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"
+                 ).returncode == 0  # the index now knows where it is
+    twin = Art("2247497003", title=ART.title)
+    site.article(twin)
+    result = crawl("article", archive, "-a", f"url={site.link(twin).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    posts = every_post(archive)
+    assert len(posts) == 2 and f"2024/{post.name}" in posts and post.name not in posts, posts
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower(), log
+
+
+def test_rebuild_re_renders_a_post_moved_into_a_folder(wechat: MockWeChat, tmp_path: Path) -> None:
+    """``rebuild`` read the top of ``_posts/`` only: a post moved into a folder kept what an
+    older converter (or another option) had made of it."""
+    site = Site(wechat)
+    listed = Art("2247497004", title="列表文章", items=("不转账", "不透露验证码"))
+    site.article(listed)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(listed).replace('&amp;', '&')}"
+                 ).returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    result = scrapy_command("rebuild", archive, "-s", "MARKDOWN_BULLET=*")
+    assert (result.returncode, result.stdout.strip()) == (0, "rebuild: 1 updated"), result.stderr
+    assert "\n* 不转账" in moved.read_text(encoding="utf-8")
+    assert every_post(archive) == [f"2024/{post.name}"]
+
+
+def test_a_post_edited_by_hand_is_no_edit_upstream(site: Site, tmp_path: Path) -> None:
+    """The maintainer mended a word of a post; later WeChat served the page with a change no
+    reader sees (an attribute): the watch weighed the page against the post as the person
+    left it, and told readers the original had been edited (``updated:``, ``versions: 2``)."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    post.write_text(post.read_text(encoding="utf-8").replace("警方提示", "警方特别提示"),
+                    encoding="utf-8")
+    page = site.page(ART).replace('id="js_content"', 'id="js_content" data-x="1"', 1)
+    site.pages[ART.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    watched = watch(archive, site)
+    assert watched.returncode == 0, watched.stderr
+    text = post.read_text(encoding="utf-8")
+    assert "    updated:" not in text and "    versions:" not in text, text
+    assert "edited" not in next(line for line in watched.stderr.splitlines() if "Run summary" in line)
+
+
+@pytest.mark.parametrize("where", ["renamed", "moved"])
+def test_a_post_renamed_or_moved_by_hand_is_relinked_when_its_link_is_archived(
+        site: Site, tmp_path: Path, where: str) -> None:
+    """A post linking to an article not archived yet, renamed or moved into a folder of
+    ``_posts/`` by hand: when that article was archived, the posts linking to it were
+    pointed at its post, but this one was looked for under its old name, or passed over
+    for being in a folder, and kept WeChat's link."""
+    target = Art("2247497005", title="后来存档的文章")
+    site.article(target)
+    linking = Art("2247497006", title="引用别的文章", links=(site.body_link(target),))
+    site.article(linking)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}"
+                 ).returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    placed = post.with_name(post.name[:11] + "改过的名字.md") if where == "renamed" \
+        else archive / "_posts" / "2024" / post.name
+    placed.parent.mkdir(exist_ok=True)
+    post.rename(placed)
+    result = crawl("article", archive, "-a", f"url={site.link(target).replace('&amp;', '&')}")
+    assert result.returncode == 0, result.stderr
+    [made] = [path for path in (archive / "_posts").glob("*.md") if "后来存档" in path.name]
+    assert f"{{% post_url {made.stem} %}}" in placed.read_text(encoding="utf-8")
+
+
+def test_the_watch_of_a_renamed_post_does_not_ask_again_for_an_image_lost_for_good(
+        site: Site, tmp_path: Path) -> None:
+    """A picture the CDN answers 404 for, in a post renamed by hand: the watch looked for the
+    post under its old name, did not see the picture was lost for good, and asked for it
+    again at every watch (mailing "Images not stored" each time)."""
+    picture = f"/mmbiz_png/Img{ART.mid}x1/640"
+    site.server.image(picture, b"gone", status=404)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    post.rename(post.with_name(post.name[:11] + "改过的名字.md"))
+    again = watch(archive, site, LOG_LEVEL="WARNING")
+    assert (again.returncode, again.stderr) == (0, "")
+    assert len(site.server.hits(picture)) == 1
+
+
+def test_verify_lists_a_post_moved_into_a_folder_as_incomplete(
+        site: Site, tmp_path: Path) -> None:
+    """``verify`` did not list a post moved into a folder as incomplete while its picture
+    was still on the CDN."""
+    site.server.image(f"/mmbiz_png/Img{ART.mid}x1/640", b"gone", status=404)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+    assert f"{moved}: incomplete, 1 image still on the CDN" in verified.stdout, verified.stdout
+
+
+def test_a_post_restored_into_its_folder_is_linked_there(site: Site, tmp_path: Path) -> None:
+    """A post moved into a folder of ``_posts/`` and later deleted is restored there; the
+    posts linking to its article were pointed at it without its folder (Jekyll then finds
+    it only by its old matching, and warns)."""
+    archive = tmp_path / "archive"
+    again = ["article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"]
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / "2024" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    assert crawl(*again).returncode == 0  # the index now knows where it is
+    moved.unlink()
+    linking = Art("2247497007", title="引用别的文章", links=(site.body_link(ART),))
+    site.article(linking)
+    assert crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}"
+                 ).returncode == 0
+    assert crawl(*again).returncode == 0
+    assert every_post(archive) == sorted([f"2024/{post.name}", "2024-01-21-引用别的文章.md"])
+    text = (archive / "_posts" / "2024-01-21-引用别的文章.md").read_text(encoding="utf-8")
+    assert f"{{% post_url 2024/{post.stem} %}}" in text
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower() and "deprecation" not in log.lower(), log
