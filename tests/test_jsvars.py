@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from crawler.wechat import jsvars
@@ -97,3 +99,14 @@ def test_a_field_is_a_name_and_a_colon_before_a_literal_at_the_top_level() -> No
         b"deep: { inner: 'i' }, " + b"n" * 200 + b": 'a name no page has', ok: JsDecode('fine') }")
     names = ("quoted", "a", "b", "k", "f", "cond", "x", "deep", "inner", "n" * 200, "ok")
     assert [name for name in names if name in fields] == ["ok"]
+
+
+def test_a_literal_ends_where_the_string_regex_ends_it() -> None:
+    """``_literal_end`` finds with ``bytes.find`` what ``_STRING`` matches: checked on
+    random text of quotes, backslashes, line breaks and brackets, at every quote."""
+    generator = random.Random(26)
+    for _ in range(3000):
+        text = bytes(generator.choice(b"\"'\\\n\rax{}[]") for _ in range(generator.randint(1, 24)))
+        for start in (pos for pos, byte in enumerate(text) if byte in b"\"'"):
+            match = jsvars._STRING.match(text, start)
+            assert jsvars._literal_end(text, start) == (match.end() if match else -1), (text, start)
