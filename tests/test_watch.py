@@ -340,6 +340,23 @@ def test_nothing_is_watched_before_it_is_due(site: Site, tmp_path: Path) -> None
     assert len(article_hits(site.server)) == hits
 
 
+def test_a_daily_run_checks_a_young_original_at_each_run(site: Site, tmp_path: Path) -> None:
+    """A run decides what is due when it starts, and a check is recorded when its page comes,
+    later in the run: checked at 06:10 by yesterday's run, a young original was not due at
+    06:00 today (23 h 50 min), so a daily cron looked at it every other day, not every day."""
+    young, fresh = site.serve([Art("2247490311", days_ago=3), Art("2247490312", days_ago=3)])
+    archive = tmp_path / "archive"
+    archive_all(site, [young, fresh], archive)
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - (86400 - 600) WHERE key LIKE ?",
+                   (f"%:{young.mid}:%",))
+    hits = len(article_hits(site.server))
+    result = crawl("watch", archive, settings={"WECHAT_BASE_URL": site.server.base})
+    assert result.returncode == 0, result.stderr
+    asked = article_hits(site.server)[hits:]
+    assert [re.search(r"mid=(\d+)", path).group(1) for path in asked] == [young.mid]  # not the one just checked
+
+
 def test_a_marked_post_builds_in_jekyll_and_shows_the_line(site: Site, tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490401", title='标题里有"引号"和<尖括号>')])
     archive = tmp_path / "archive"
