@@ -653,6 +653,27 @@ def test_a_deleted_article_given_by_its_short_link_with_tracking_marks_its_post(
     assert "status: deleted" in post_of(archive, art)
 
 
+@pytest.mark.parametrize("notice", ["此内容被投诉且经审核涉嫌侵权，无法查看。",
+                                    "此内容被多人投诉，相关的内容无法进行查看。"],
+                         ids=["infringement", "complaints"])
+def test_an_original_the_platform_took_down_on_complaints_is_marked_removed(
+        site: Site, tmp_path: Path, notice: str) -> None:
+    """WeChat's other pages of an article its platform took down (an infringement
+    complaint, many complaints) were pages the parser did not know: the post stayed
+    unmarked, as if the original were still there."""
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title></title></head><body>'
+            f'<div class="weui-msg"><h2 class="weui-msg__title">{notice}</h2></div></body></html>')
+    [art] = site.serve([Art("2247490921")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    post = post_of(archive, art)
+    assert f"    status: removed\n    gone_since: {today()}\n---\n" in post
+    assert f"</p></blockquote>\n\n*原文已于 {today()} 因违规被平台删除，此为存档。*\n\n" in post
+
+
 @pytest.mark.parametrize("page", [
     "bad_params.html", "expired.html",
     # an account closed by its owner, a page the parser does not know
