@@ -721,6 +721,22 @@ def test_from_cron_an_original_the_watch_could_not_fetch_is_not_said_not_archive
                      r"HTTP 404; its post stays as it is\n", result.stderr), result.stderr
 
 
+def test_from_cron_an_original_that_stayed_blocked_is_not_said_not_archived(
+        site: Site, tmp_path: Path) -> None:
+    """A watched page that stayed blocked was "Not archived: … stayed blocked", at WARNING,
+    of an article whose post is archived and stays: the one line cron mailed of it."""
+    [art] = site.serve([Art("2247490943")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = VERIFICATION
+    result = watch(archive, site, LOG_LEVEL="WARNING", BLOCK_RETRY_TIMES="1", BLOCK_LIMIT="10")
+    assert post_of(archive, art) == before
+    assert "Not archived" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Not checked: the original \S+mid=2247490943\S+ stayed blocked after "
+                     r"2 tries; its post stays as it is\n", result.stderr), result.stderr
+
+
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
     """The publisher changed the title, and nothing else: the post took the new title without
     saying ``updated:``, the run counted no edit, and ``scrapy versions`` said "no change a
