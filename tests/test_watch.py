@@ -237,6 +237,20 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert "INFO: Watched: " in result.stderr and "temporarily unavailable" in result.stderr
 
 
+def test_an_original_back_as_it_was_is_a_post_updated_not_unchanged(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """The run that took the marks of a deleted original off its post said "Post unchanged"
+    of it, and counted it unchanged: the post had changed (its status keys and line gone)."""
+    art, archive, marked = marked_gone(site, "2247490084", tmp_path, "deleted.html")
+    site.article(art)
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert "status:" not in post_of(archive, art) and post_of(archive, art) != marked
+    assert re.search(r"INFO: Post updated: \S+2247490084", result.stderr), result.stderr
+    assert "Run summary (finished): 1 updated, 1 originals watched, 1 originals back\n" \
+        in result.stderr, result.stderr
+
+
 def test_from_cron_an_original_found_deleted_is_one_line_and_then_nothing(
         site: Site, tmp_path: Path) -> None:
     """The watch comes back to a deleted original (it may come back): at LOG_LEVEL=WARNING
