@@ -21,6 +21,7 @@ from crawler.config import Config
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT
 from crawler.tally import Stat
+from crawler.watcher import is_watch
 from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
 from crawler.wechat.urls import host_of
 
@@ -128,8 +129,12 @@ class BlockMiddleware:
                                   logger=logger, give_up_log_level=logging.DEBUG)
         if again is None:
             tally.count(Stat.PAGES_BLOCKED)
-            logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
-                           self.retries + 1)
+            if is_watch(request):  # an original of an archived post, which stays
+                logger.warning("Not checked: the original %s stayed blocked after %d tries; its "
+                               "post stays as it is", request.url, self.retries + 1)
+            else:
+                logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
+                               self.retries + 1)
             raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)

@@ -237,6 +237,20 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert "INFO: Watched: " in result.stderr and "temporarily unavailable" in result.stderr
 
 
+def test_an_original_back_as_it_was_is_a_post_updated_not_unchanged(site: Site,
+                                                                    tmp_path: Path) -> None:
+    """The run that took the marks of a deleted original off its post said "Post unchanged"
+    of it, and counted it unchanged: the post had changed (its status keys and line gone)."""
+    art, archive, marked = marked_gone(site, "2247490084", tmp_path, "deleted.html")
+    site.article(art)
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    assert "status:" not in post_of(archive, art) and post_of(archive, art) != marked
+    assert re.search(r"INFO: Post updated: \S+2247490084", result.stderr), result.stderr
+    assert "Run summary (finished): 1 updated, 1 originals watched, 1 originals back\n" \
+        in result.stderr, result.stderr
+
+
 def test_from_cron_an_original_found_deleted_is_one_line_and_then_nothing(
         site: Site, tmp_path: Path) -> None:
     """The watch comes back to a deleted original (it may come back): at LOG_LEVEL=WARNING
@@ -338,6 +352,23 @@ def test_nothing_is_watched_before_it_is_due(site: Site, tmp_path: Path) -> None
     result = crawl("watch", archive, settings={"WECHAT_BASE_URL": site.server.base})  # just archived: checked now, due in a week
     assert result.returncode == 0, result.stderr
     assert len(article_hits(site.server)) == hits
+
+
+def test_a_daily_run_checks_a_young_original_at_each_run(site: Site, tmp_path: Path) -> None:
+    """A run decides what is due when it starts, and a check is recorded when its page comes,
+    later in the run: checked at 06:10 by yesterday's run, a young original was not due at
+    06:00 today (23 h 50 min), so a daily cron looked at it every other day, not every day."""
+    young, fresh = site.serve([Art("2247490311", days_ago=3), Art("2247490312", days_ago=3)])
+    archive = tmp_path / "archive"
+    archive_all(site, [young, fresh], archive)
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - (86400 - 600) WHERE key LIKE ?",
+                   (f"%:{young.mid}:%",))
+    hits = len(article_hits(site.server))
+    result = crawl("watch", archive, settings={"WECHAT_BASE_URL": site.server.base})
+    assert result.returncode == 0, result.stderr
+    asked = article_hits(site.server)[hits:]
+    assert [re.search(r"mid=(\d+)", path).group(1) for path in asked] == [young.mid]  # not the one just checked
 
 
 def test_a_marked_post_builds_in_jekyll_and_shows_the_line(site: Site, tmp_path: Path) -> None:
@@ -636,6 +667,27 @@ def test_a_deleted_article_given_by_its_short_link_with_tracking_marks_its_post(
     assert "status: deleted" in post_of(archive, art)
 
 
+@pytest.mark.parametrize("notice", ["此内容被投诉且经审核涉嫌侵权，无法查看。",
+                                    "此内容被多人投诉，相关的内容无法进行查看。"],
+                         ids=["infringement", "complaints"])
+def test_an_original_the_platform_took_down_on_complaints_is_marked_removed(
+        site: Site, tmp_path: Path, notice: str) -> None:
+    """WeChat's other pages of an article its platform took down (an infringement
+    complaint, many complaints) were pages the parser did not know: the post stayed
+    unmarked, as if the original were still there."""
+    page = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title></title></head><body>'
+            f'<div class="weui-msg"><h2 class="weui-msg__title">{notice}</h2></div></body></html>')
+    [art] = site.serve([Art("2247490921")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    post = post_of(archive, art)
+    assert f"    status: removed\n    gone_since: {today()}\n---\n" in post
+    assert f"</p></blockquote>\n\n*原文已于 {today()} 因违规被平台删除，此为存档。*\n\n" in post
+
+
 @pytest.mark.parametrize("page", [
     "bad_params.html", "expired.html",
     # an account closed by its owner, a page the parser does not know
@@ -681,6 +733,22 @@ def test_from_cron_an_original_the_watch_could_not_fetch_is_not_said_not_archive
     assert "Not archived" not in result.stderr, result.stderr
     assert re.search(r"WARNING: Not checked: could not fetch the original \S+mid=2247490941\S+: "
                      r"HTTP 404; its post stays as it is\n", result.stderr), result.stderr
+
+
+def test_from_cron_an_original_that_stayed_blocked_is_not_said_not_archived(
+        site: Site, tmp_path: Path) -> None:
+    """A watched page that stayed blocked was "Not archived: … stayed blocked", at WARNING,
+    of an article whose post is archived and stays: the one line cron mailed of it."""
+    [art] = site.serve([Art("2247490943")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = VERIFICATION
+    result = watch(archive, site, LOG_LEVEL="WARNING", BLOCK_RETRY_TIMES="1", BLOCK_LIMIT="10")
+    assert post_of(archive, art) == before
+    assert "Not archived" not in result.stderr, result.stderr
+    assert re.search(r"WARNING: Not checked: the original \S+mid=2247490943\S+ stayed blocked after "
+                     r"2 tries; its post stays as it is\n", result.stderr), result.stderr
 
 
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:

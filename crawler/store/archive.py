@@ -136,8 +136,11 @@ class Archive:
         ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded.
         """
         path = self.posts.path_for(article)
+        gone = fetched and self.watched.book.state(article.key).status is not None
         text = self.watched.stamp(article, text, path, fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+        if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
+            outcome = Outcome.UPDATED
         if outcome is Outcome.KEPT:
             self._show_stored_images(path)
             self.watched.restamp(article.key, path)

@@ -73,7 +73,11 @@ class WatchBook:
         often the article is due, so that young ones come round more often than old ones
         and none waits for ever. The link is one WeChat answered before if known: a
         listing's (with ``chksm``), else one with ``chksm`` it was fetched by (the user's),
-        else a short one, else the canonical URL."""
+        else a short one, else the canonical URL.
+
+        Due a 24th of its period early (an hour of a day): a run decides what is due when it
+        starts, and records a check when the page comes, later in the run; a daily run would
+        else find yesterday's check 23 hours and some minutes old, and look every other day."""
         every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
                  "ELSE :old_every END")
         waited = ":now - coalesce(w.checked, a.published, 0)"
@@ -83,7 +87,7 @@ class WatchBook:
         return self.db.execute(
             f"SELECT a.key, coalesce(l.url, {signed}, {short}, a.url) FROM articles a "
             f"LEFT JOIN watch w ON w.key = a.key LEFT JOIN listed_links l ON l.key = a.key "
-            f"WHERE a.path != '' AND {waited} >= {every} "
+            f"WHERE a.path != '' AND ({waited}) * 24 >= ({every}) * 23 "
             f"ORDER BY ({waited}) * 1.0 / max({every}, 1) DESC, a.key LIMIT :limit",
             {"now": int(now), "young": int(now - schedule.young_days * 86400),
              "young_every": int(schedule.young_every * 86400),

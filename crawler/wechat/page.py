@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
     (PageReason.VERIFICATION, ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
     (PageReason.DELETED, ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher")),
-    (PageReason.VIOLATION, ("此内容因违规无法查看", "违反相关法律法规", "violat")),
+    # taken down by the platform: for its rules, on an infringement complaint, on many complaints
+    (PageReason.VIOLATION, ("此内容因违规无法查看", "违反相关法律法规", "violat",
+                            "此内容被投诉且经审核涉嫌侵权", "此内容被多人投诉")),
     (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable")),
     (PageReason.EXPIRED, ("链接已过期", "link has expired")),
     (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
