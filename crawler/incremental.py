@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -227,11 +228,16 @@ class AlbumProgress:
     fetched by the links it gave. Any other album is read to its end (``continue_flag``
     "0", or a page that lists nothing new), and the members it no longer lists are
     recorded as having left it: their posts stay.
+
+    ``reader`` names this process's reads: a page of an album that a job folder's queue
+    kept from an earlier process (``JOBDIR``) carries another, and is not of this run's
+    read (what that process listed died with it).
     """
 
     def __init__(self, index: Index, recheck_days: int):
         self.index = index
         self.recheck = timedelta(days=recheck_days)
+        self.reader = uuid.uuid4().hex
         self.started: set[str] = set()
         self.listed: dict[str, set[str]] = {}
         self.signatures: dict[str, str] = {}

@@ -337,7 +337,7 @@ class WeChatSpider(scrapy.Spider):
         if not self.albums.start(album):
             return None
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
-                                    album=album, remembered=remembered)
+                                    album=album, remembered=remembered, reader=self.albums.reader)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,
@@ -350,7 +350,10 @@ class WeChatSpider(scrapy.Spider):
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str, remembered: bool = False) -> Iterator[Any]:
+                    first_page: bool, album: str, remembered: bool = False,
+                    reader: str = "") -> Iterator[Any]:
+        if not first_page and reader != self.albums.reader:
+            return  # queued by the run this one resumes: this run reads the album from page 1
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
