@@ -46,7 +46,14 @@ from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched, watched_key
 from crawler.wechat.article import Article, NotAnArticle, PageReason
-from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
+from crawler.wechat.listing import (
+    Entry,
+    ErrorAnswer,
+    ListingError,
+    album_json_url,
+    album_url,
+    parse_album_page,
+)
 from crawler.wechat.page import as_utf8, parse_page
 from crawler.wechat.urls import (
     ArticleKey,
@@ -357,7 +364,8 @@ class WeChatSpider(scrapy.Spider):
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
-            if remembered and first_page:  # its owner's doing; no accounts file line to remove
+            if remembered and first_page and isinstance(error, ErrorAnswer):
+                # its owner's doing; no accounts file line to remove
                 self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
                 self.tally.count(Stat.ALBUMS_GONE, source=source)
             else:
