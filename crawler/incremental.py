@@ -267,8 +267,9 @@ class AlbumProgress:
         listed |= new
         if page.next_url is None:
             signature = self.signatures.get(album, "")
-            return AlbumStep(replace(record, whole=frozenset(self._read(album)),
-                                     signature=signature), False)
+            whole = self._read(album)
+            return AlbumStep(replace(record, whole=frozenset(whole), signature=signature), False,
+                             self._leaving(album, whole))
         if not new:
             logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
                            album)
@@ -280,6 +281,13 @@ class AlbumProgress:
         """The members ``album`` listed, forgotten: it is read (once a run)."""
         self.signatures.pop(album, None)
         return self.listed.pop(album)
+
+    def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:
+        """The links of the members not settled that ``album`` no longer lists: asked once
+        more (an article taken out of the album is still the account's; a deleted one is
+        then known as such), as no later read of the album brings them."""
+        return tuple(url for key, url in self.index.unsettled_in_album(album)
+                     if key not in whole and url)
 
     def _unchanged(self, album: str, signature: str,
                    links: dict[str, str]) -> tuple[str, ...] | None:
