@@ -223,7 +223,7 @@ class AlbumProgress:
     An album lists its current members in the owner's position order, not by date: members
     leave when deleted, old articles join anywhere, and ``article_count`` counts current
     members only. So nothing is inferred from counts of what the index holds. An album
-    whose first page and count are what they were when it was last read whole (within
+    whose first page and count (stated) are what they were when it was last read whole (within
     ``ALBUM_RECHECK_DAYS``) is unchanged: one request, and its members not yet settled are
     fetched by the links it gave. Any other album is read to its end (``continue_flag``
     "0", or a page that lists nothing new), and the members it no longer lists are
@@ -258,7 +258,9 @@ class AlbumProgress:
         if first_page:
             signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
             record = replace(record, first=True, title=page.title, count=page.article_count)
-            relisted = self._unchanged(album, signature, dict(members))
+            # without a count, the first page says nothing of the pages after it
+            relisted = None if page.article_count is None \
+                else self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
             self.signatures[album] = signature
