@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -222,16 +223,21 @@ class AlbumProgress:
     An album lists its current members in the owner's position order, not by date: members
     leave when deleted, old articles join anywhere, and ``article_count`` counts current
     members only. So nothing is inferred from counts of what the index holds. An album
-    whose first page and count are what they were when it was last read whole (within
+    whose first page and count (stated) are what they were when it was last read whole (within
     ``ALBUM_RECHECK_DAYS``) is unchanged: one request, and its members not yet settled are
     fetched by the links it gave. Any other album is read to its end (``continue_flag``
     "0", or a page that lists nothing new), and the members it no longer lists are
     recorded as having left it: their posts stay.
+
+    ``reader`` names this process's reads: a page of an album that a job folder's queue
+    kept from an earlier process (``JOBDIR``) carries another, and is not of this run's
+    read (what that process listed died with it).
     """
 
     def __init__(self, index: Index, recheck_days: int):
         self.index = index
         self.recheck = timedelta(days=recheck_days)
+        self.reader = uuid.uuid4().hex
         self.started: set[str] = set()
         self.listed: dict[str, set[str]] = {}
         self.signatures: dict[str, str] = {}
@@ -252,7 +258,9 @@ class AlbumProgress:
         if first_page:
             signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
             record = replace(record, first=True, title=page.title, count=page.article_count)
-            relisted = self._unchanged(album, signature, dict(members))
+            # without a count, the first page says nothing of the pages after it
+            relisted = None if page.article_count is None \
+                else self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
             self.signatures[album] = signature
@@ -261,8 +269,9 @@ class AlbumProgress:
         listed |= new
         if page.next_url is None:
             signature = self.signatures.get(album, "")
-            return AlbumStep(replace(record, whole=frozenset(self._read(album)),
-                                     signature=signature), False)
+            whole = self._read(album)
+            return AlbumStep(replace(record, whole=frozenset(whole), signature=signature), False,
+                             self._leaving(album, whole))
         if not new:
             logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
                            album)
@@ -274,6 +283,13 @@ class AlbumProgress:
         """The members ``album`` listed, forgotten: it is read (once a run)."""
         self.signatures.pop(album, None)
         return self.listed.pop(album)
+
+    def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:
+        """The links of the members not settled that ``album`` no longer lists: asked once
+        more (an article taken out of the album is still the account's; a deleted one is
+        then known as such), as no later read of the album brings them."""
+        return tuple(url for key, url in self.index.unsettled_in_album(album)
+                     if key not in whole and url)
 
     def _unchanged(self, album: str, signature: str,
                    links: dict[str, str]) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,65 @@ def test_a_new_member_of_an_album_that_lost_one_deep_inside_is_archived_in_that_
     album_crawl(site, "3312", archive)
     assert new[0].mid in archived(archive)
     assert departed(archive, "3312") == {arts[22].mid}
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["counted", "no-count"])
+def test_an_old_article_added_deep_in_an_album_is_archived_in_that_run(
+        wechat: MockWeChat, tmp_path: Path, counted: bool) -> None:
+    """An owner adds an old article to the album, in a position on its third page: the
+    first page is as it was, the count one more. Whether every first screen states
+    ``article_count`` is not known: without one, the album passed for unchanged on its
+    first page alone, and the article waited for ``ALBUM_RECHECK_DAYS``."""
+    site, arts = served_album(wechat, "3314", 2247486501, 45)
+    if not counted:
+        listing = site._album_json
+
+        def uncounted(query: str) -> Route:
+            answer = json.loads(listing(query).body)
+            answer["getalbum_resp"]["base_info"].pop("article_count", None)
+            return Route(200, "application/json", json.dumps(answer).encode())
+
+        wechat.route("/mp/appmsgalbum", uncounted)
+    archive = tmp_path / "archive"
+    album_crawl(site, "3314", archive)
+    old = site.serve([Art("2247460001", albums=("3314",), days_ago=700)])
+    site.albums["3314"] = arts[:3] + old + arts[3:]
+    pages = len(album_requests(wechat))
+    album_crawl(site, "3314", archive)
+    assert old[0].mid in archived(archive)
+    assert len(album_requests(wechat, pages)) == 3
+    pages = len(album_requests(wechat))
+    album_crawl(site, "3314", archive)
+    assert len(album_requests(wechat, pages)) == (1 if counted else 3)
+
+
+@pytest.mark.parametrize("moved", [True, False], ids=["taken-out", "deleted"])
+def test_a_member_that_left_its_album_before_it_could_be_archived_is_asked_once_more(
+        wechat: MockWeChat, tmp_path: Path, moved: bool) -> None:
+    """A member whose page failed (a 503) left the album before the next run: taken out of
+    it by its owner (the article still there), it was never asked again, and never
+    archived; deleted, it is asked once, and known as deleted."""
+    site, arts = served_album(wechat, "3313", 2247486401, 30)
+    member = arts[25]
+    site.pages[member.path] = Route(503, "text/plain", b"busy")
+    archive = tmp_path / "archive"
+    album_crawl(site, "3313", archive)
+    assert member.mid not in archived(archive)
+    html = site.page(replace(member, albums=())) if moved else (PAGES / "deleted.html").read_text()
+    site.pages[member.path] = Route(200, "text/html; charset=utf-8", html.encode())
+    site.albums["3313"] = [a for a in arts if a is not member]
+    fetched = len(article_requests(wechat))
+    stats = album_crawl(site, "3313", archive)
+    assert canonical_paths(article_requests(wechat, fetched)) == [member.path]
+    assert (member.mid in archived(archive)) is moved
+    assert stats["albums/left"] == 1 and departed(archive, "3313") == {member.mid}
+    fetched = len(article_requests(wechat))
+    album_crawl(site, "3313", archive)
+    assert article_requests(wechat, fetched) == []
+
+
+def canonical_paths(paths: list[str]) -> list[str]:
+    return [re.sub(r"&(chksm|scene)=[^&]*", "", path) for path in paths]
 
 
 def test_a_200_article_album_with_8_pages_in_flight_archives_200(wechat: MockWeChat,

@@ -223,3 +223,33 @@ def test_a_job_folder_whose_queue_state_a_full_disk_cut_short_starts_over(
     again = job.run()
     assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr
     assert job.posts() == 40
+
+
+def test_an_album_stopped_between_two_of_its_pages_is_read_once_when_resumed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The stop left the album's next page in the queue; the resumed run reads the album
+    from its first page again. The page left queued went on to the album's end too, with
+    what the stopped run had listed forgotten: the album read twice, and the members it had
+    listed counted as having left it ("60 left their albums" in the summary)."""
+    backfill = Backfill(wechat, tmp_path, articles=200)
+    backfill.settings["ALBUM_PAGE_SIZE"] = "20"
+    wechat.before_answer = (gate := Gate(5)).before_answer
+    run = backfill.start()
+    gate.wait()
+    run.send_signal(signal.SIGTERM)
+    gate.open()
+    run.wait(60)
+    wechat.before_answer = lambda path: None
+    queue = [path for path in (backfill.job / "requests.queue").rglob("*") if path.is_file()]
+    assert any(b"begin_msgid" in path.read_bytes() for path in queue)  # a page of the album
+    listings = len(wechat.hits("/mp/appmsgalbum"))
+    resumed = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
+                    settings=backfill.settings)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(backfill.posts()) == 200
+    assert "albums/left" not in resumed.stats and " left " not in resumed.stderr
+    assert resumed.stats["run/sources"]["album:3901"]["listed"] == 200
+    assert len(wechat.hits("/mp/appmsgalbum")) - listings <= 10 + 1  # ten pages, and the one left
+    again = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
+                  settings={**backfill.settings, "JOBDIR": ""})
+    assert len(wechat.hits("/mp/appmsgalbum")) - listings == 10 + 1 + 1, again.stderr  # unchanged

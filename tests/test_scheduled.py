@@ -134,6 +134,14 @@ def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_s
     assert len(posts(tmp_path / "archive")) == 1
 
 
+def from_cron(site: Site, tmp_path: Path, line: str) -> dict[str, str]:
+    """The settings of a run from cron (``LOG_LEVEL=WARNING``) over an accounts file of one
+    account, 甲, with ``line``."""
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\n{line}\n', encoding="utf-8")
+    return {"ACCOUNTS_FILE": str(accounts), "LOG_LEVEL": "WARNING", "WECHAT_BASE_URL": site.server.base}
+
+
 def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_day(
         site: Site, tmp_path: Path) -> None:
     """An album the accounts file does not list, remembered from a page, then deleted by its
@@ -142,11 +150,8 @@ def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_d
     first, second = Art("2247482201", albums=("3012",), days_ago=1), Art("2247482202", days_ago=2)
     site.serve([first, second])
     site.album("3012", [first, second])
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "甲"\nalbums = ["{site.album("3011", [first])}"]\n',
-                        encoding="utf-8")
-    quiet = {"ACCOUNTS_FILE": str(accounts), "LOG_LEVEL": "WARNING", "WECHAT_BASE_URL": site.server.base}
-    archive = tmp_path / "archive"
+    quiet = from_cron(site, tmp_path, f'albums = ["{site.album("3011", [first])}"]')
+    accounts, archive = tmp_path / "accounts.toml", tmp_path / "archive"
     assert crawl("accounts", archive, settings=quiet).stderr == ""
     assert len(posts(archive)) == 2
     site.album("3012", [first, second], error=-2)
@@ -162,6 +167,33 @@ def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_d
                         encoding="utf-8")
     listed = crawl("accounts", archive, settings=quiet)
     assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
+
+
+@pytest.mark.parametrize("answer", [
+    '{"base_resp": {"ret": 0}, "getalbum_resp": {"base_info": {}, "verify_status": "1"}}',
+    '{"base_resp": {"ret": 0}, "getalbum_resp": {"article_list": [',  # cut short
+    "<html><body>系统繁忙，请稍后再试</body></html>",
+], ids=["verification", "cut-short", "not-json"])
+def test_from_cron_an_album_known_from_a_page_that_wechat_did_not_list_is_no_album_gone(
+        site: Site, tmp_path: Path, answer: str) -> None:
+    """Only WeChat's own error (``ret``) says an album is no more: an album that answered
+    with a verification (``verify_status``) or an answer that is not an album's was said at
+    INFO, its line "GONE (known from a page)", run after run, while none of its new articles
+    was found, and cron mailed nothing."""
+    first, second = Art("2247482301", albums=("3014",), days_ago=1), Art("2247482302", days_ago=2)
+    site.serve([first, second])
+    site.album("3014", [first])
+    quiet = from_cron(site, tmp_path, f'urls = ["{site.link(first).replace("&amp;", "&")}"]')
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=quiet).stderr == ""
+    site.albums["3014"] = [second, first]
+    listing = site._album_json
+    site.server.route("/mp/appmsgalbum", lambda query: Route(200, "application/json", answer.encode())
+                      if "album_id=3014" in query else listing(query))
+    failed = crawl("accounts", archive, settings=quiet)
+    assert "WARNING: Source album:3014 could not be read: " in failed.stderr, failed.stderr
+    assert "\n  album:3014: COULD NOT BE READ\n" in failed.stderr, failed.stderr
+    assert "GONE" not in failed.stderr
 
 
 def test_an_album_error_is_one_clear_line_and_a_failed_run(site: Site, tmp_path: Path) -> None:

@@ -46,7 +46,14 @@ from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched, watched_key
 from crawler.wechat.article import Article, NotAnArticle, PageReason
-from crawler.wechat.listing import Entry, ListingError, album_json_url, album_url, parse_album_page
+from crawler.wechat.listing import (
+    Entry,
+    ErrorAnswer,
+    ListingError,
+    album_json_url,
+    album_url,
+    parse_album_page,
+)
 from crawler.wechat.page import as_utf8, parse_page
 from crawler.wechat.urls import (
     ArticleKey,
@@ -337,7 +344,7 @@ class WeChatSpider(scrapy.Spider):
         if not self.albums.start(album):
             return None
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
-                                    album=album, remembered=remembered)
+                                    album=album, remembered=remembered, reader=self.albums.reader)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,
@@ -350,11 +357,15 @@ class WeChatSpider(scrapy.Spider):
                                          **cb_kwargs})
 
     def parse_album(self, response: Response, source: str, account: Account | None,
-                    first_page: bool, album: str, remembered: bool = False) -> Iterator[Any]:
+                    first_page: bool, album: str, remembered: bool = False,
+                    reader: str = "") -> Iterator[Any]:
+        if not first_page and reader != self.albums.reader:
+            return  # queued by the run this one resumes: this run reads the album from page 1
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
-            if remembered and first_page:  # its owner's doing; no accounts file line to remove
+            if remembered and first_page and isinstance(error, ErrorAnswer):
+                # its owner's doing; no accounts file line to remove
                 self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
                 self.tally.count(Stat.ALBUMS_GONE, source=source)
             else:

@@ -26,6 +26,11 @@ class ListingError(ValueError):
     """A listing that says it failed, or that cannot be read; the message says which."""
 
 
+class ErrorAnswer(ListingError):
+    """A listing WeChat answered with an error of its own (``base_resp.ret``), as it answers
+    for an album that is no more: not a verification, nor an answer that cannot be read."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One article found in a listing."""
@@ -236,4 +241,4 @@ def _check_base_resp(data: dict[str, Any], what: str, known: dict[int, str] | No
     if ret:
         reason = (known or {}).get(ret) or _text_of(base.get("errmsg")) \
             or _text_of(base.get("err_msg")) or "error"
-        raise ListingError(f"the {what} answered ret={ret}: {reason[:200]}")
+        raise ErrorAnswer(f"the {what} answered ret={ret}: {reason[:200]}")
