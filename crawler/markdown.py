@@ -89,6 +89,9 @@ _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
 _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
+_FORMULA = re.compile(r"\$\$.*?\$\$")  # as ``formula`` writes one: text's "$" are escaped
+_SPAN_NUMBER = re.compile("\0span([0-9]+)\0")
+_FULL_WIDTH_ANGLES = str.maketrans("<>", "＜＞")
 _TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
 _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -392,8 +395,21 @@ class _WeChatConverter(_MarkdownConverter):
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
-        text = _CLOSING_HASHES.sub("\\\\", text)
+        text = _CLOSING_HASHES.sub("\\\\", self.catalog_safe(text))
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
+
+    def catalog_safe(self, heading: str) -> str:
+        """``heading`` (Markdown) with no ``<`` or ``>`` in the text it shows: Hux's side
+        catalog, on every post since Hux 1.9, reads each heading's text and writes it back
+        as HTML (``$('<a …>' + $(h).text() + '</a>')``), where it would be markup and run.
+        Text's and code's are made full-width, as the title's; a formula's are LaTeX's
+        ``\\lt`` and ``\\gt``."""
+        for number in _SPAN_NUMBER.findall(heading):
+            self.code_spans[int(number)] = self.code_spans[int(number)].translate(
+                _FULL_WIDTH_ANGLES)
+        heading = _FORMULA.sub(lambda math: math.group().replace("<", "\\lt ")
+                               .replace(">", "\\gt "), heading)
+        return heading.replace("\\<", "＜").replace("\\>", "＞")
 
     def formula(self, latex: str, in_cell: bool = False) -> str:
         """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG).

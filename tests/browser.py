@@ -43,9 +43,12 @@ BASEURL = "/blog"
 # - the post's HTML inside <div class="post-container">;
 # - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
 #   posts under it, their titles printed raw;
-# - the search index (search.json): every post's title and tags printed raw into JSON strings.
-# Left out: CSS, scripts, navigation, comments, header images (none of it prints post
-# data), and <body ontouchstart="">, whose empty handler would hide injected ones.
+# - the search index (search.json): every post's title and tags printed raw into JSON strings;
+# - the side catalog, on every post since Hux 1.9 (``catalog: false`` no longer turns it off:
+#   only ``no-catalog`` does): _includes/footer.html's generateCatalog reads each heading of
+#   the post's HTML as text and writes that text back as HTML, a link to the heading.
+# Left out: CSS, the other scripts, navigation, comments, header images (none of it prints
+# post data), and <body ontouchstart="">, whose empty handler would hide injected ones.
 CONFIG = f"""\
 timezone: Asia/Shanghai
 baseurl: {BASEURL}
@@ -55,6 +58,16 @@ kramdown:
   input: GFM
 """
 
+# Hux's generateCatalog, without jQuery: $('<a …>' + $(h).text() + '</a>') is innerHTML.
+CATALOG_SCRIPT = """\
+<script>
+document.querySelector('.catalog-body').innerHTML = [...document.querySelectorAll(
+  'div.post-container h1, div.post-container h2, div.post-container h3, '
+  + 'div.post-container h4, div.post-container h5, div.post-container h6')].map(h =>
+  '<li class="' + h.localName + '_nav"><a href="#' + h.id + '" rel="nofollow">'
+  + h.textContent + '</a></li>').join('');
+</script>
+"""
 DEFAULT_LAYOUT = """\
 <!DOCTYPE html>
 <html lang="zh-CN">
@@ -89,7 +102,8 @@ layout: default
 {% if page.next.url %}<li class="next"><a href="{{ page.next.url | prepend: site.baseurl }}" title="{{ page.next.title }}">Next<br><span>{{ page.next.title }}</span></a></li>{% endif %}
 </ul>
 </article>
-"""
+<ul class="catalog-body"></ul>
+""" + CATALOG_SCRIPT
 
 
 TAGS_PAGE = """\

@@ -41,7 +41,7 @@ FAILED_IMAGE = "/mmbiz_jpg/FailingMediaId00007/640"
 FAILED_IMAGE_WIDTH = 8  # of jpeg()'s picture; the CDN's "not allowed" one is 2 wide
 # What hostile.html tries to run or load; none of it may reach the browser's console.
 INJECTED = ["script-in-body", "onclick-attr", "steal", "js-link", "img-onerror", "svg-onload",
-            "escaped-text", "evil.example", "alert"]
+            "escaped-text", "evil.example", "alert", "h3-code"]
 
 
 @dataclass
