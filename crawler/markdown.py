@@ -52,6 +52,9 @@ _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)|^~|~$")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
+# Not characters, and in no XML: the site's feed (``post.content | xml_escape``) holding one
+# is unreadable to every feed reader. A reader sees nothing of them.
+_NON_CHARACTERS = re.compile("[\ufffe\uffff]")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
 # rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
 # "\0span<number>\0", so that it is written knowing what is next to it.
@@ -138,6 +141,8 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if converter.code_spans:
         markdown = _CODE_SPAN.sub(converter.place_span, markdown)
     markdown = escape_liquid(markdown)
+    if "\ufffe" in markdown or "\uffff" in markdown:
+        markdown = _NON_CHARACTERS.sub("", markdown)
     if not converter.local_links:
         return markdown
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)

@@ -44,6 +44,7 @@ BASEURL = "/blog"
 # - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
 #   posts under it, their titles printed raw;
 # - the search index (search.json): every post's title and tags printed raw into JSON strings;
+# - the feed (feed.xml, RSS): the latest posts' titles, HTML and tags, XML-escaped;
 # - the side catalog, on every post since Hux 1.9 (``catalog: false`` no longer turns it off:
 #   only ``no-catalog`` does): _includes/footer.html's generateCatalog reads each heading of
 #   the post's HTML as text and writes that text back as HTML, a link to the heading.
@@ -138,6 +139,27 @@ layout: null
   {% endfor %}
 ]
 """
+FEED = """\
+---
+layout: null
+---
+<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0">
+  <channel>
+    <title>{{ site.title | xml_escape }}</title>
+    <link>{{ site.baseurl }}/</link>
+    {% for post in site.posts limit:10 %}
+      <item>
+        <title>{{ post.title | xml_escape }}</title>
+        <description>{{ post.content | xml_escape }}</description>
+        <link>{{ post.url | prepend: site.baseurl }}</link>
+        {% for tag in post.tags %}<category>{{ tag | xml_escape }}</category>{% endfor %}
+      </item>
+    {% endfor %}
+  </channel>
+</rss>
+"""
+FEED_PATH = f"{BASEURL}/feed.xml"
 
 
 def write_site(folder: Path) -> Path:
@@ -146,6 +168,7 @@ def write_site(folder: Path) -> Path:
     (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
     (folder / "tags.html").write_text(TAGS_PAGE, encoding="utf-8")
     (folder / "search.json").write_text(SEARCH_INDEX, encoding="utf-8")
+    (folder / "feed.xml").write_text(FEED, encoding="utf-8")
     (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
     (folder / "_layouts" / "post.html").write_text(POST_LAYOUT, encoding="utf-8")
     return folder
