@@ -365,6 +365,8 @@ class _WeChatConverter(_MarkdownConverter):
         HTML after them is HTML."""
         if not code.strip():
             return ""
+        # the text of code spans inside this code (a heading's <pre> in a <code>), as text
+        code = _CODE_SPAN.sub(lambda inner: self.code_spans[int(inner.group(1))], code)
         if in_cell and "</code>" in code:
             return escape_text(code.replace("\n", " "))
         self.code_spans.append(code.strip().replace("\n", " "))
@@ -394,7 +396,7 @@ class _WeChatConverter(_MarkdownConverter):
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
-        if not text or "_inline" in parent_tags:
+        if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
             return text
         if len(text) > LONGEST_HEADING:
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \

@@ -358,6 +358,11 @@ SHOWN_AS_TEXT = [
      "|<script>alert(1)</script>", {"code"}),
     ("<p><code>- &lt;b&gt;粗&lt;/b&gt;</code> 与 <kbd># 标题</kbd></p>", "- <b>粗</b> 与 # 标题",
      {"code"}),
+    # a heading's code in code: its code span's mark (a NUL) was left in the post, its text
+    # lost, and the heading's "####" or "**" shown (found by the fuzz test's feed)
+    ("<div><code>前<h4><pre>x = 1</pre></h4>后</code></div>", "前x = 1后", {"code"}),
+    ("<div><code>前<h4>" + "长" * 41 + "<pre>x</pre></h4></code></div>", "前" + "长" * 41 + "x",
+     {"code"}),
     # a link at a line's start whose text holds "]:": kramdown took the line for a link
     # definition, and it was gone
     ('<p><a href="https://a.example/">[通知]: 点击查看</a></p>', "[通知]: 点击查看", {"a"}),
