@@ -93,7 +93,6 @@ _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
 _FORMULA = re.compile(r"\$\$.*?\$\$")  # as ``formula`` writes one: text's "$" are escaped
-_SPAN_NUMBER = re.compile("\0span([0-9]+)\0")
 _FULL_WIDTH_ANGLES = str.maketrans("<>", "＜＞")
 _TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
 _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
@@ -411,7 +410,7 @@ class _WeChatConverter(_MarkdownConverter):
         as HTML (``$('<a …>' + $(h).text() + '</a>')``), where it would be markup and run.
         Text's and code's are made full-width, as the title's; a formula's are LaTeX's
         ``\\lt`` and ``\\gt``."""
-        for number in _SPAN_NUMBER.findall(heading):
+        for number in _CODE_SPAN.findall(heading):
             self.code_spans[int(number)] = self.code_spans[int(number)].translate(
                 _FULL_WIDTH_ANGLES)
         heading = _FORMULA.sub(lambda math: math.group().replace("<", "\\lt ")
