@@ -27,6 +27,9 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 # What Jekyll's YAML reader (Ruby's Psych, libyaml) rejects even escaped, failing the whole
 # site: lone surrogates and the non-characters U+FFFE and U+FFFF.
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Hux's featured tags and archive page capture every tag's link into one string and split it
+# at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
+_THEME_SEPARATOR = re.compile(r"_+(?=SEP[AE]RATOR__)")
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -109,9 +112,10 @@ def theme_safe(value: str) -> str:
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
     backslash or a control character leaves unreadable for the search of the whole site.
+    ``__SEPARATOR__`` loses an underscore (``_THEME_SEPARATOR``).
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
-    return yaml_readable(value.translate(_FULL_WIDTH))
+    return yaml_readable(_THEME_SEPARATOR.sub("_", value.translate(_FULL_WIDTH)))
 
 
 def _optional_keys(article: Article) -> list[str]:

@@ -45,6 +45,8 @@ BASEURL = "/blog"
 #   posts under it, their titles printed raw;
 # - the search index (search.json): every post's title and tags printed raw into JSON strings;
 # - the feed (feed.xml, RSS): the latest posts' titles, HTML and tags, XML-escaped;
+# - the featured tags under every post (_includes/featured-tags.html): each tag printed raw
+#   into a link, the links captured as one string, split at "__SEPARATOR__" and sorted;
 # - the side catalog, on every post since Hux 1.9 (``catalog: false`` no longer turns it off:
 #   only ``no-catalog`` does): _includes/footer.html's generateCatalog reads each heading of
 #   the post's HTML as text and writes that text back as HTML, a link to the heading.
@@ -54,6 +56,8 @@ CONFIG = f"""\
 timezone: Asia/Shanghai
 baseurl: {BASEURL}
 strict_front_matter: true
+featured-tags: true
+featured-condition-size: 1
 markdown: kramdown
 kramdown:
   input: GFM
@@ -103,6 +107,17 @@ layout: default
 {% if page.next.url %}<li class="next"><a href="{{ page.next.url | prepend: site.baseurl }}" title="{{ page.next.title }}">Next<br><span>{{ page.next.title }}</span></a></li>{% endif %}
 </ul>
 </article>
+<section class="featured-tags">
+{% capture tags %}
+{% for tag in site.tags %}{% if tag[1].size > site.featured-condition-size %}
+        <a data-sort="{{ site.posts.size | minus: tag[1].size | prepend: '0000' | slice: -4, 4 }}"
+            href="{{ site.baseurl }}/archive/?tag={{ tag[0] | url_encode }}"
+            title="{{ tag[0] }}"
+            rel="{{ tag[1].size }}">{{ tag[0] }}</a>__SEPARATOR__
+{% endif %}{% endfor %}
+{% endcapture %}
+{{ tags | split:'__SEPARATOR__' | sort }}
+</section>
 <ul class="catalog-body"></ul>
 """ + CATALOG_SCRIPT
 
