@@ -43,6 +43,9 @@ _WIDGET_LINE = re.compile(r"\[(?:音频|音乐|视频|视频号|小程序|投票
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_\[\]{}<>|$#+\-=:.!()])")
 _LIQUID_BRACE = '{{ "{" }}'
 _SPACE = re.compile(r"\s+")
+# Text a post writes otherwise, the same to a reader: a heading's "<" and ">" full-width (for
+# Hux's side catalog), the non-characters U+FFFE and U+FFFF left out (for the feed).
+_AS_READ = str.maketrans({"＜": "<", "＞": ">", "\ufffe": None, "\uffff": None})
 _FENCED = re.compile(r"^(`{3,})[^\n]*\n(.*?)\n\1$", re.S | re.M)
 
 
@@ -116,7 +119,7 @@ def _shown(markdown: str) -> str:
 
 def _flatten(markdown: str) -> str:
     """The Markdown's text as a reader sees it, without white space."""
-    return _SPACE.sub("", _unescaped(markdown))
+    return _SPACE.sub("", _unescaped(markdown)).translate(_AS_READ)
 
 
 def _unescaped(markdown: str) -> str:
@@ -131,7 +134,7 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     html = article.body_html or (text_as_html(article.text) if article.text else "")
     shown, widget_text = [], []
     for node in dom.fragment(html).xpath("//text()") if html else []:
-        piece = _SPACE.sub("", INVISIBLE.sub("", node))
+        piece = _SPACE.sub("", INVISIBLE.sub("", node)).translate(_AS_READ)
         kind = _kind(node.getparent())
         if piece and kind == "text":
             shown.append(piece)

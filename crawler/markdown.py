@@ -52,6 +52,9 @@ _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)|^~|~$")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
+# Not characters, and in no XML: the site's feed (``post.content | xml_escape``) holding one
+# is unreadable to every feed reader. A reader sees nothing of them.
+_NON_CHARACTERS = re.compile("[\ufffe\uffff]")
 # A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
 # rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
 # "\0span<number>\0", so that it is written knowing what is next to it.
@@ -89,6 +92,8 @@ _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
 _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
 LONGEST_HEADING = 40
+_FORMULA = re.compile(r"\$\$.*?\$\$")  # as ``formula`` writes one: text's "$" are escaped
+_FULL_WIDTH_ANGLES = str.maketrans("<>", "＜＞")
 _TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
 _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -135,6 +140,8 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if converter.code_spans:
         markdown = _CODE_SPAN.sub(converter.place_span, markdown)
     markdown = escape_liquid(markdown)
+    if "\ufffe" in markdown or "\uffff" in markdown:
+        markdown = _NON_CHARACTERS.sub("", markdown)
     if not converter.local_links:
         return markdown
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
@@ -357,6 +364,8 @@ class _WeChatConverter(_MarkdownConverter):
         HTML after them is HTML."""
         if not code.strip():
             return ""
+        # the text of code spans inside this code (a heading's <pre> in a <code>), as text
+        code = _CODE_SPAN.sub(lambda inner: self.code_spans[int(inner.group(1))], code)
         if in_cell and "</code>" in code:
             return escape_text(code.replace("\n", " "))
         self.code_spans.append(code.strip().replace("\n", " "))
@@ -386,14 +395,27 @@ class _WeChatConverter(_MarkdownConverter):
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
-        if not text or "_inline" in parent_tags:
+        if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
             return text
         if len(text) > LONGEST_HEADING:
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
-        text = _CLOSING_HASHES.sub("\\\\", text)
+        text = _CLOSING_HASHES.sub("\\\\", self.catalog_safe(text))
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
+
+    def catalog_safe(self, heading: str) -> str:
+        """``heading`` (Markdown) with no ``<`` or ``>`` in the text it shows: Hux's side
+        catalog, on every post since Hux 1.9, reads each heading's text and writes it back
+        as HTML (``$('<a …>' + $(h).text() + '</a>')``), where it would be markup and run.
+        Text's and code's are made full-width, as the title's; a formula's are LaTeX's
+        ``\\lt`` and ``\\gt``."""
+        for number in _CODE_SPAN.findall(heading):
+            self.code_spans[int(number)] = self.code_spans[int(number)].translate(
+                _FULL_WIDTH_ANGLES)
+        heading = _FORMULA.sub(lambda math: math.group().replace("<", "\\lt ")
+                               .replace(">", "\\gt "), heading)
+        return heading.replace("\\<", "＜").replace("\\>", "＞")
 
     def formula(self, latex: str, in_cell: bool = False) -> str:
         """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG).

@@ -27,8 +27,12 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 # What Jekyll's YAML reader (Ruby's Psych, libyaml) rejects even escaped, failing the whole
 # site: lone surrogates and the non-characters U+FFFE and U+FFFF.
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} | {
-    code: " " for code in range(0x20)}
+# Hux's featured tags and archive page capture every tag's link into one string and split it
+# at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
+_THEME_SEPARATOR = re.compile(r"_+(?=SEP[AE]RATOR__)")
+_CONTROL_SPACES = {code: " " for code in range(0x20)}
+_FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
+    | _CONTROL_SPACES
 
 
 def compose_post(article: Article, image_links: Mapping[str, str], tags: Sequence[str],
@@ -82,11 +86,18 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         *_optional_keys(article),
         "---",
         "",
-        escape_liquid(f"<blockquote><p>转载：{html.escape(' '.join(account.split()))}<br>"),
+        escape_liquid(f"<blockquote><p>转载：{_attribution_name(account)}<br>"),
         escape_liquid(f"来源：{_source_link(article.url)}</p></blockquote>"),
         "",
     ]
     return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def _attribution_name(account: str) -> str:
+    """The account's name as the attribution shows it: on one line, with no character XML
+    refuses (the site's feed carries the post's HTML): control characters are spaces, and
+    what YAML refuses U+FFFD, as the ``wechat:`` block reads it back."""
+    return html.escape(" ".join(yaml_readable(account).translate(_CONTROL_SPACES).split()))
 
 
 def _source_link(url: str) -> str:
@@ -101,9 +112,10 @@ def theme_safe(value: str) -> str:
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
     backslash or a control character leaves unreadable for the search of the whole site.
+    ``__SEPARATOR__`` loses an underscore (``_THEME_SEPARATOR``).
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
-    return yaml_readable(value.translate(_FULL_WIDTH))
+    return yaml_readable(_THEME_SEPARATOR.sub("_", value.translate(_FULL_WIDTH)))
 
 
 def _optional_keys(article: Article) -> list[str]:

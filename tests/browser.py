@@ -43,18 +43,36 @@ BASEURL = "/blog"
 # - the post's HTML inside <div class="post-container">;
 # - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
 #   posts under it, their titles printed raw;
-# - the search index (search.json): every post's title and tags printed raw into JSON strings.
-# Left out: CSS, scripts, navigation, comments, header images (none of it prints post
-# data), and <body ontouchstart="">, whose empty handler would hide injected ones.
+# - the search index (search.json): every post's title and tags printed raw into JSON strings;
+# - the feed (feed.xml, RSS): the latest posts' titles, HTML and tags, XML-escaped;
+# - the featured tags under every post (_includes/featured-tags.html): each tag printed raw
+#   into a link, the links captured as one string, split at "__SEPARATOR__" and sorted;
+# - the side catalog, on every post since Hux 1.9 (``catalog: false`` no longer turns it off:
+#   only ``no-catalog`` does): _includes/footer.html's generateCatalog reads each heading of
+#   the post's HTML as text and writes that text back as HTML, a link to the heading.
+# Left out: CSS, the other scripts, navigation, comments, header images (none of it prints
+# post data), and <body ontouchstart="">, whose empty handler would hide injected ones.
 CONFIG = f"""\
 timezone: Asia/Shanghai
 baseurl: {BASEURL}
 strict_front_matter: true
+featured-tags: true
+featured-condition-size: 1
 markdown: kramdown
 kramdown:
   input: GFM
 """
 
+# Hux's generateCatalog, without jQuery: $('<a …>' + $(h).text() + '</a>') is innerHTML.
+CATALOG_SCRIPT = """\
+<script>
+document.querySelector('.catalog-body').innerHTML = [...document.querySelectorAll(
+  'div.post-container h1, div.post-container h2, div.post-container h3, '
+  + 'div.post-container h4, div.post-container h5, div.post-container h6')].map(h =>
+  '<li class="' + h.localName + '_nav"><a href="#' + h.id + '" rel="nofollow">'
+  + h.textContent + '</a></li>').join('');
+</script>
+"""
 DEFAULT_LAYOUT = """\
 <!DOCTYPE html>
 <html lang="zh-CN">
@@ -89,7 +107,19 @@ layout: default
 {% if page.next.url %}<li class="next"><a href="{{ page.next.url | prepend: site.baseurl }}" title="{{ page.next.title }}">Next<br><span>{{ page.next.title }}</span></a></li>{% endif %}
 </ul>
 </article>
-"""
+<section class="featured-tags">
+{% capture tags %}
+{% for tag in site.tags %}{% if tag[1].size > site.featured-condition-size %}
+        <a data-sort="{{ site.posts.size | minus: tag[1].size | prepend: '0000' | slice: -4, 4 }}"
+            href="{{ site.baseurl }}/archive/?tag={{ tag[0] | url_encode }}"
+            title="{{ tag[0] }}"
+            rel="{{ tag[1].size }}">{{ tag[0] }}</a>__SEPARATOR__
+{% endif %}{% endfor %}
+{% endcapture %}
+{{ tags | split:'__SEPARATOR__' | sort }}
+</section>
+<ul class="catalog-body"></ul>
+""" + CATALOG_SCRIPT
 
 
 TAGS_PAGE = """\
@@ -124,6 +154,27 @@ layout: null
   {% endfor %}
 ]
 """
+FEED = """\
+---
+layout: null
+---
+<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0">
+  <channel>
+    <title>{{ site.title | xml_escape }}</title>
+    <link>{{ site.baseurl }}/</link>
+    {% for post in site.posts limit:10 %}
+      <item>
+        <title>{{ post.title | xml_escape }}</title>
+        <description>{{ post.content | xml_escape }}</description>
+        <link>{{ post.url | prepend: site.baseurl }}</link>
+        {% for tag in post.tags %}<category>{{ tag | xml_escape }}</category>{% endfor %}
+      </item>
+    {% endfor %}
+  </channel>
+</rss>
+"""
+FEED_PATH = f"{BASEURL}/feed.xml"
 
 
 def write_site(folder: Path) -> Path:
@@ -132,6 +183,7 @@ def write_site(folder: Path) -> Path:
     (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
     (folder / "tags.html").write_text(TAGS_PAGE, encoding="utf-8")
     (folder / "search.json").write_text(SEARCH_INDEX, encoding="utf-8")
+    (folder / "feed.xml").write_text(FEED, encoding="utf-8")
     (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
     (folder / "_layouts" / "post.html").write_text(POST_LAYOUT, encoding="utf-8")
     return folder

@@ -15,7 +15,7 @@ import yaml
 from crawler.tagging.__main__ import read_labelled
 from tests.browser import BASEURL, Image, PageView, view_archive, view_tag_index
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
-from tests.mockserver import MockWeChat, jpeg
+from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
 from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
 from tests.test_shared_fixtures import SCRIPTLESS
@@ -41,7 +41,7 @@ FAILED_IMAGE = "/mmbiz_jpg/FailingMediaId00007/640"
 FAILED_IMAGE_WIDTH = 8  # of jpeg()'s picture; the CDN's "not allowed" one is 2 wide
 # What hostile.html tries to run or load; none of it may reach the browser's console.
 INJECTED = ["script-in-body", "onclick-attr", "steal", "js-link", "img-onerror", "svg-onload",
-            "escaped-text", "evil.example", "alert"]
+            "escaped-text", "evil.example", "alert", "h3-code"]
 
 
 @dataclass
@@ -227,3 +227,26 @@ def test_the_seed_like_articles_land_under_their_types_and_the_real_pages_under_
     view, _ = tag_index
     typed = {tag: titles for tag, titles in view.tag_lists.items() if tag in TEN_TYPES}
     assert typed == {tag: [title] for tag, title in SEED_TYPES.items()}
+
+
+SEPARATOR_ALBUMS = ["骗局__SEPARATOR__一", "骗局__SEPARATOR__ autofocus onfocus=alert(2) x"]
+
+
+def test_a_tag_cannot_break_the_featured_tags(wechat: MockWeChat, tmp_path: Path) -> None:
+    """Hux captures every featured tag's link into one string and splits it at
+    ``__SEPARATOR__``: an album named with it broke the tag links of every post."""
+    site = Site(wechat)
+    arts = [Art(mid, albums=("1", "2")) for mid in ("2247490301", "2247490302")]
+    for art in site.serve(arts):
+        page = site.page(art)
+        for number, name in enumerate(SEPARATOR_ALBUMS, 1):
+            page = page.replace(f"'合集{number}'", f"'{name}'")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    urls = [site.link(art).replace("&amp;", "&") for art in arts]
+    crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
+    [tags] = {tuple(post["tags"]) for post in front_matters(tmp_path / "archive")}
+    assert len(tags) == 2
+    for view in view_archive(tmp_path / "archive", tmp_path):
+        featured = [link.title for link in view.links if "/archive/?tag=" in link.href]
+        assert sorted(featured) == sorted(tags), featured
+        assert (view.dialogs, view.event_handlers) == ([], []), view.url

@@ -367,3 +367,26 @@ def test_a_post_restored_into_its_folder_is_linked_there(site: Site, tmp_path: P
     assert f"{{% post_url 2024/{post.stem} %}}" in text
     out, log = jekyll_build(archive, tmp_path / "jekyll")
     assert "warn" not in log.lower() and "deprecation" not in log.lower(), log
+
+
+@pytest.mark.parametrize("folder", ["反诈(旧)", "旧(", "c++", "[2024]"])
+def test_a_post_in_a_folder_jekyll_cannot_name_is_linked_by_its_url(
+        site: Site, tmp_path: Path, folder: str) -> None:
+    """Jekyll's ``post_url`` puts the folder into a regular expression unescaped: a folder
+    named with ``(``, ``+`` or ``[`` matched no post (a deprecation warning, or, unbalanced,
+    the whole site failed to build). A link to a post there keeps the article's URL."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    moved = archive / "_posts" / folder / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert again.returncode == 0  # the index now knows where it is
+    linking = Art("2247497008", title="引用别的文章", links=(site.body_link(ART),))
+    site.article(linking)
+    assert crawl("article", archive, "-a", f"url={site.link(linking).replace('&amp;', '&')}"
+                 ).returncode == 0
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert not re.search(r"warn|error|deprecat", log, re.IGNORECASE), log
+    text = (archive / "_posts" / "2024-01-21-引用别的文章.md").read_text(encoding="utf-8")
+    assert "{% post_url" not in text and f"&mid={ART.mid}&idx=1" in text.replace("&amp;", "&")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import lxml.html
 import yaml
+from lxml import etree
 
+from tests.browser import FEED_PATH, build_site
 from tests.conftest import crawl, jekyll_build, page_text
 from tests.mockserver import MockWeChat
 
@@ -86,3 +88,20 @@ def test_a_title_cannot_inject_html_into_the_layout(wechat: MockWeChat, tmp_path
     out, _ = jekyll_build(tmp_path / "archive", tmp_path)
     [built] = out.glob("2023/11/15/*.html")
     assert not re.search(r"<img[^>]*onerror", built.read_text(encoding="utf-8"))
+
+
+def test_the_feed_is_xml_whatever_characters_the_page_holds(wechat: MockWeChat,
+                                                             tmp_path: Path) -> None:
+    """U+FFFE and U+FFFF in the text, and control characters in the account's name, which no
+    XML holds, made the theme's RSS feed unreadable to every feed reader (``post.content |
+    xml_escape`` keeps them)."""
+    nonchars = "<p>甲&#xFFFE;乙&#xFFFF;丙</p><pre>代码&#xFFFE;</pre>" \
+               '<p><img data-src="https://example.com/a.png" alt="图&#xFFFF;说">链&#xFFFE;接</p>'
+    page = page_text("hostile.html").replace("<p>正文最后一句。</p>", nonchars + "<p>正文最后一句。</p>") \
+        .replace('htmlDecode("@反诈', 'htmlDecode("@反\\ufffe\\x00\\x01诈')  # the attribution's
+    url = wechat.page("/s/Hostile", page)
+    assert crawl("article", tmp_path / "archive", "-a", f"url={url}").returncode == 0
+    feed = build_site(tmp_path / "archive", tmp_path) / FEED_PATH.lstrip("/")
+    [item] = etree.fromstring(feed.read_bytes()).iter("item")
+    shown = lxml.html.fragment_fromstring(item.findtext("description"), create_parent="div")
+    assert "甲乙丙" in shown.text_content() and "正文最后一句。" in shown.text_content()

@@ -18,8 +18,9 @@ from crawler.wechat.urls import article_key, link_as_given
 
 # A post's file name that can stand in a Liquid tag: ours are date, slug (letters, digits,
 # marks) and "-"; a name of a post placed by hand (rebuilt into the index) may be anything,
-# and lie in a folder of _posts/ (Jekyll's post_url names the folder).
-_LINKABLE = re.compile(r"(?:[^\s%{}'\"<>\\/]+/)*\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
+# and lie in a folder of _posts/ (Jekyll's post_url names the folder, and puts it into a
+# regular expression unescaped: a folder's "(", "+" or "[" matches no post, or fails the build).
+_LINKABLE = re.compile(r"(?:[^\s%{}'\"<>\\/()\[\]*+?|^$]+/)*\d{4}-\d\d-\d\d-[^\s%{}'\"<>\\/]+\.md")
 
 
 def linkable(name: str) -> bool:
