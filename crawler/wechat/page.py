@@ -84,7 +84,7 @@ def parse_page(page: bytes | str, url: str, seen_at: datetime | None = None) -> 
 def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | NotAnArticle:
     if isinstance(page, str):
         page = page.encode("utf-8", "replace")
-    markup, page = _split(page)
+    markup, page = _split(page)  # from here on, the page without WeChat's own code
     try:
         doc = dom.document(markup)
     except (ParserError, ValueError):
