@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # Image answers that will not change on a later try.
 PERMANENT_STATUSES = frozenset({404, 410})
+# Tencent's image CDN answers an image it cannot serve with 200 and a picture of its own,
+# its error in X-ErrNo; this one is for an image that no longer exists (X-Info: notexist).
+GONE_ERRNO = "-6101"
 
 
 class PermanentImageFailure(Exception):
@@ -181,6 +184,10 @@ class ImagePipeline(MediaPipeline):
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status != 200:
             raise TransientImageFailure(f"HTTP {response.status}")
+        errno = (response.headers.get("X-ErrNo") or b"0").decode("latin-1").strip()
+        if errno not in ("", "0"):
+            failure = PermanentImageFailure if errno == GONE_ERRNO else TransientImageFailure
+            raise failure(f"the CDN's picture for X-ErrNo {errno}, not the image")
         try:
             return check_image(response.body, self.max_pixels)
         except NotAnImage as error:
