@@ -387,3 +387,39 @@ def test_a_run_holds_what_became_of_its_failed_images_only_and_asks_for_each_ima
     shown = [b"({{site.baseurl}}/postimg/SharedFooter.png)" in post
              for post in posts(tmp_path).values()]
     assert len(shown) == 30 and all(shown)
+
+
+# What Tencent's image CDN (server ImgHttp) answers for an image it no longer has: 200, a
+# picture of its own, and its error in X-ErrNo and X-Info.
+@pytest.mark.parametrize("errno, info, state", [
+    ("-6101", "notexist:-6101", "archived"),  # gone: asking again will not help
+    ("-120", "origin:-120", "incomplete"),    # any other error of the CDN may pass
+])
+def test_the_cdns_error_picture_is_not_stored_as_the_image(wechat: MockWeChat, tmp_path: Path,
+                                                           errno: str, info: str, state: str) -> None:
+    """The CDN's picture was stored and shown in the post in place of the article's."""
+    served = serve_legacy_shape(wechat)
+    wechat.route("/mmbiz_png/LyingFormatMedia006/640", Route(
+        200, "image/png", png((200, 200, 200), (30, 20)), (("X-ErrNo", errno), ("X-Info", info))))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "/mmbiz_png/LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
+    assert not list((tmp_path / "postimg").glob("LyingFormatMedia006*"))
+    assert re.search(rf"Images not stored[^\n]*: 2 of 7 in [^\n]*X-ErrNo {errno}", result.stderr)
+    assert article_state(tmp_path) == state
+
+
+def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_both_incomplete(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Scrapy downloads ``?a=1&b=2`` and ``?b=2&a=1`` once; its failure was known by the first
+    URL only, so the article showing the other got neither a file nor a failure: counted
+    complete with a CDN link, its image never asked for again."""
+    site, arts = served_album(wechat, "3306", 2247486001, 2)
+    for art, query in zip(arts, ["wx_fmt=png&amp;a=1", "a=1&amp;wx_fmt=png"], strict=True):
+        page = site.page(art).replace("SharedFooter/640?wx_fmt=png", f"SharedFooter/640?{query}")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    wechat.image("/mmbiz_png/SharedFooter/640", b"busy", status=503)
+    album_crawl(site, "3306", tmp_path)
+    assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 # Image answers that will not change on a later try.
 PERMANENT_STATUSES = frozenset({404, 410})
+# Tencent's image CDN answers an image it cannot serve with 200 and a picture of its own,
+# its error in X-ErrNo; this one is for an image that no longer exists (X-Info: notexist).
+GONE_ERRNO = "-6101"
 
 
 class PermanentImageFailure(Exception):
@@ -45,7 +48,12 @@ class TransientImageFailure(Exception):
 
 
 class ImageNotStored(Exception):
-    """An image failure already recorded and reported by ``ImagePipeline``."""
+    """An image failure already recorded and reported by ``ImagePipeline``; ``result`` is
+    what became of it, for another URL that Scrapy answered with this download."""
+
+    def __init__(self, result: ImageResult):
+        super().__init__(result.reason)
+        self.result = result
 
 
 def _quiet(record: logging.LogRecord) -> bool:
@@ -181,6 +189,10 @@ class ImagePipeline(MediaPipeline):
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status != 200:
             raise TransientImageFailure(f"HTTP {response.status}")
+        errno = (response.headers.get("X-ErrNo") or b"0").decode("latin-1").strip()
+        if errno not in ("", "0"):
+            failure = PermanentImageFailure if errno == GONE_ERRNO else TransientImageFailure
+            raise failure(f"the CDN's picture for X-ErrNo {errno}, not the image")
         try:
             return check_image(response.body, self.max_pixels)
         except NotAnImage as error:
@@ -199,8 +211,9 @@ class ImagePipeline(MediaPipeline):
         # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
         # in a loop (crawler/middlewares.py, RedirectMiddleware).
         lasting = failure.check(PermanentImageFailure, DownloadCancelledError, IgnoreRequest)
-        self._failed(request.url, ImageResult(transient=not lasting, reason=reason))
-        raise ImageNotStored(reason)
+        result = ImageResult(transient=not lasting, reason=reason)
+        self._failed(request.url, result)
+        raise ImageNotStored(result)
 
     def file_path(self, request: Request, response: Response | None = None,
                   info: MediaPipeline.SpiderInfo | None = None, *, item: Any = None) -> str:
@@ -230,10 +243,14 @@ class ImagePipeline(MediaPipeline):
         return placements
 
     def _answered_by_another(self, wanted: list[str], results: list[Any]) -> None:
-        """Record under its own URL an image Scrapy answered with another URL's download:
-        ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
+        """Record under its own URL an image Scrapy answered with another URL's download, or
+        its failure: ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
         for url, (ok, info) in zip(wanted, results, strict=True):
-            if not ok or info["url"] == url or self.images.index.image_name(url):
+            if not ok:
+                if url not in self.results and isinstance(info.value, ImageNotStored):
+                    self._failed(url, info.value.result)
+                continue
+            if info["url"] == url or self.images.index.image_name(url):
                 continue
             try:
                 if name := self.images.index.image_name(info["url"]):
