@@ -521,6 +521,16 @@ def test_from_cron_pages_a_node_could_not_fetch_for_one_cause_are_one_warning(
     assert f"Run summary (finished): {ARTICLES} not fetched" in log, log
 
 
+def test_a_node_that_fetched_nothing_is_not_reported_as_fetching(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """The writer's line on its nodes is where a broken node (its proxy down) shows: each
+    failure it handed back was counted as a page fetched."""
+    processes.node("n1", env={"http_proxy": f"http://127.0.0.1:{free_port()}"}, RETRY_TIMES="0")
+    processes.writer("writer", archive, album)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert node_report(processes.log("writer")) == {"n1": "0 fetched"}
+
+
 def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:

@@ -26,9 +26,9 @@ def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> o
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
-              node: str = NODE) -> object:
+              node: str = NODE, fetched: bool = True) -> object:
     keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done]
-    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node])
+    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
 
 
 def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str = NODE) -> object:
@@ -96,6 +96,14 @@ def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.R
     assert not redis_db.exists(JOB.pages) and redis_db.llen(JOB.ready) == 1
     assert not redis_db.exists(JOB.inflight(OTHER))
     assert redis_db.hget(JOB.fetched, OTHER) == b"1"
+
+
+def test_a_failure_handed_back_waits_for_the_writer_but_is_not_counted_fetched(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", "failure", fetched=False) == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"failure" and not redis_db.exists(JOB.inflight(NODE))
+    assert not redis_db.exists(JOB.fetched)
 
 
 def test_nothing_is_handed_back_once_the_job_is_done(redis_db: redis.Redis) -> None:
