@@ -160,7 +160,7 @@ class FetchNode:
         while self.unsent:
             entry, page_id, page, fetched = self.unsent[0]
             self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
-                                  self.job.fetched, self.job.done],
+                                  self.job.fetched, self.job.done, self.job.requests],
                             args=[entry, page_id, page, self.name, fetched])
             self.unsent.popleft()
             self.holding.discard(entry)
