@@ -3,6 +3,7 @@ and the local WeChat. Every distributed archive is compared with a single proces
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import pickle
 import re
@@ -29,8 +30,9 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
-from crawler.distributed.job import writer_refused
-from crawler.distributed.wire import Page, frontier_entry
+from crawler.distributed.exchange import PageExchange
+from crawler.distributed.job import Job, connect_async, writer_refused
+from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.album import AlbumSpider
 from crawler.spiders.base import WeChatSpider
@@ -519,6 +521,16 @@ def test_from_cron_pages_a_node_could_not_fetch_for_one_cause_are_one_warning(
     assert f"Run summary (finished): {ARTICLES} not fetched" in log, log
 
 
+def test_a_node_that_fetched_nothing_is_not_reported_as_fetching(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """The writer's line on its nodes is where a broken node (its proxy down) shows: each
+    failure it handed back was counted as a page fetched."""
+    processes.node("n1", env={"http_proxy": f"http://127.0.0.1:{free_port()}"}, RETRY_TIMES="0")
+    processes.writer("writer", archive, album)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert node_report(processes.log("writer")) == {"n1": "0 fetched"}
+
+
 def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:
@@ -710,8 +722,8 @@ def test_a_frontier_entry_carries_only_the_allowed_headers() -> None:
 def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     processes.writer("writer", archive, album)
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 4, "the writer's first requests")
-    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 3)]
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 3, "the writer's first requests")
+    asked = [frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 2)]
     ids = [request["meta"]["page_id"] for request in asked]
     urls = [request["url"] for request in asked]
     route = next(iter(album.site.pages.values()))
@@ -723,14 +735,10 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
         ids[1]: Page("evil", ids[2], urls[1], urls[1], 200, {"Content-Type": ["text/html"]}, {}, html),
         ids[2]: Page("evil", ids[2], urls[0], urls[2], 200, {"Content-Type": ["text/html"]}, {}, html),
     }
-    handed = {page_id: page.to_bytes() for page_id, page in forged.items()}
-    # 64 kB that would be 64 MB in the writer's memory, beyond DOWNLOAD_MAXSIZE (32 MB)
-    real = Page("evil", ids[3], urls[3], urls[3], 200, {"Content-Type": ["text/html"]}, {}, html)
-    handed[ids[3]] = zlib.compress(zlib.decompress(real.to_bytes()) + bytes(64 << 20), 9)
-    for page_id, data in handed.items():
-        job.hset(f"{JOB}:pages", page_id, data)
+    for page_id, page in forged.items():
+        job.hset(f"{JOB}:pages", page_id, page.to_bytes())
         job.rpush(f"{JOB}:ready", page_id)
-    processes.wait_for(lambda: processes.log("writer").count("Dropped the page") == 4, "the forgeries dropped")
+    processes.wait_for(lambda: processes.log("writer").count("Dropped the page") == 3, "the forgeries dropped")
     processes.node("n1")
     assert processes.wait("writer") == 0, processes.log("writer")
     assert processes.wait("n1") == 0
@@ -738,8 +746,7 @@ def test_forged_pages_handed_back_are_dropped_and_the_real_articles_archived(
     log = processes.log("writer")
     for page_id, url, why in zip(ids, urls, [
             "its URL 'http://evil.invalid/s/forged' is not on ARTICLE_HOSTS",
-            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'",
-            "a page beyond 33554432 bytes decompressed (DOWNLOAD_MAXSIZE): "], strict=True):
+            f"it says it is page '{ids[2]}'", f"its node was asked for '{urls[0]}'"], strict=True):
         assert f"ERROR: Dropped the page handed back as {JOB}:pages {page_id} for {url}: {why}" in log
     assert not [capture for capture in CaptureStore(archive / ".state" / "warc").captures()
                 if "evil" in capture.url]
@@ -1004,3 +1011,36 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     assert values.getint("CONCURRENT_REQUESTS") == (42 if writer else 10)
     assert (RemoteFetch in values.getdict("DOWNLOADER_MIDDLEWARES")) is writer
     assert (Writer in values.getdict("EXTENSIONS")) is writer
+
+
+def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
+        redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """A writer told a smaller DOWNLOAD_MAXSIZE than its nodes refuses their large page: as
+    a single process's download over it, the article is not fetched, once; asking the nodes
+    again would only fetch the same page from WeChat again, and be refused again."""
+    values = Settings()
+    values.setmodule(project_settings)
+    values.set("REDIS_URL", redis_server.url)
+    values.set("DOWNLOAD_MAXSIZE", 1 << 16)
+    config = Config.from_settings(values)
+    url = "https://mp.weixin.qq.com/s/x"
+    large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(2 << 20))
+
+    async def fetch() -> BaseException | None:
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        fetching = asyncio.ensure_future(exchange.fetch(Request(url), "f00d"))
+        while not job.zpopmin(f"{JOB}:requests"):  # a node takes the request, fetches the page
+            await asyncio.sleep(0.01)
+        job.hset(f"{JOB}:pages", "f00d", large.to_bytes())
+        await exchange.deliver("f00d")
+        await asyncio.sleep(0)
+        await exchange.client.aclose()
+        return fetching.exception() if fetching.done() else None
+
+    failure = asyncio.run(fetch())
+    assert job.zcard(f"{JOB}:requests") == 0  # not asked of the nodes again
+    assert isinstance(failure, NotFetched)
+    assert str(failure) == "its page is larger than DOWNLOAD_MAXSIZE (65536 bytes)"
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+    assert "Dropped the page handed back as wechat-archive:pages f00d for https://mp.weixin.qq.com/s/x: " \
+           "a page beyond 65536 bytes decompressed (DOWNLOAD_MAXSIZE): " in caplog.text

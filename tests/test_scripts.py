@@ -26,9 +26,9 @@ def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> o
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
-              node: str = NODE) -> object:
-    keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done]
-    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node])
+              node: str = NODE, fetched: bool = True) -> object:
+    keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests]
+    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
 
 
 def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str = NODE) -> object:
@@ -96,6 +96,26 @@ def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.R
     assert not redis_db.exists(JOB.pages) and redis_db.llen(JOB.ready) == 1
     assert not redis_db.exists(JOB.inflight(OTHER))
     assert redis_db.hget(JOB.fetched, OTHER) == b"1"
+
+
+def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again(redis_db: redis.Redis) -> None:
+    """A node silent for longer than its heartbeat (its network, or Redis, away for a while)
+    comes back and hands back the page it was fetching: the request the writer put back on
+    the frontier meanwhile was left there, and another node fetched the page again."""
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert give_back(redis_db, "lost", only_if_silent=True) == 1
+    assert hand_back(redis_db, "r1", "p1") == 1
+    assert frontier(redis_db) == []
+    assert redis_db.hget(JOB.pages, "p1") == b"page"
+
+
+def test_a_failure_handed_back_waits_for_the_writer_but_is_not_counted_fetched(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", "failure", fetched=False) == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"failure" and not redis_db.exists(JOB.inflight(NODE))
+    assert not redis_db.exists(JOB.fetched)
 
 
 def test_nothing_is_handed_back_once_the_job_is_done(redis_db: redis.Redis) -> None:

@@ -16,7 +16,7 @@ from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import NotFetched, Page, frontier_entry, frontier_score
+from crawler.distributed.wire import NotFetched, Page, TooLarge, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,10 @@ class PageExchange:
         """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
         try:
             page = Page.from_bytes(data, self.max_size)
+        except TooLarge as error:
+            await self.refuse(page_id, wanted, str(error), final=NotFetched(
+                f"its page is larger than DOWNLOAD_MAXSIZE ({self.max_size} bytes)"))
+            return
         except WireError as error:
             await self.refuse(page_id, wanted, str(error))
             return
@@ -111,10 +115,14 @@ class PageExchange:
         if not wanted.future.done():
             wanted.future.set_result(page)
 
-    async def refuse(self, page_id: str, wanted: Wanted, why: str) -> None:
+    async def refuse(self, page_id: str, wanted: Wanted, why: str, final: NotFetched | None = None) -> None:
+        """Drops a page handed back, and asks for it again; or, with ``final``, gives its
+        request up at once, as asking again would bring the same page."""
         logger.error("Dropped the page handed back as %s %s for %s: %s", self.job.pages, page_id,
                      wanted.url, why)
-        if not self.gave_up(page_id, wanted):
+        if final is not None:
+            self.give_up(page_id, wanted, final)
+        elif not self.gave_up(page_id, wanted):
             await self.submit(wanted, page_id)
 
     async def find_lost(self) -> None:
@@ -147,10 +155,13 @@ class PageExchange:
         wanted.lost += 1
         if wanted.lost <= self.tries:
             return False
-        del self.waiting[page_id]
-        wanted.future.set_exception(NotFetched(
+        self.give_up(page_id, wanted, NotFetched(
             f"its page was lost or dropped in Redis {wanted.lost} times"))
         return True
+
+    def give_up(self, page_id: str, wanted: Wanted, why: NotFetched) -> None:
+        del self.waiting[page_id]
+        wanted.future.set_exception(why)
 
     def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
         """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis

@@ -71,7 +71,7 @@ class FetchNode:
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
-        self.unsent: deque[tuple[bytes, str, bytes]] = deque()  # entry, page id, page
+        self.unsent: deque[tuple[bytes, str, bytes, str]] = deque()  # entry, page id, page, '1' if fetched
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
@@ -149,7 +149,8 @@ class FetchNode:
         self.holding.add(entry)
 
     def hand_back(self, request: Request, page: Page) -> None:
-        self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes()))
+        self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes(),
+                            "0" if page.failure else "1"))
         if not self.gone:
             with self.redis():
                 self.send()
@@ -157,9 +158,10 @@ class FetchNode:
     def send(self) -> None:
         """Hands back the pages not handed back yet, oldest first."""
         while self.unsent:
-            entry, page_id, page = self.unsent[0]
+            entry, page_id, page, fetched = self.unsent[0]
             self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
-                                  self.job.fetched, self.job.done], args=[entry, page_id, page, self.name])
+                                  self.job.fetched, self.job.done, self.job.requests],
+                            args=[entry, page_id, page, self.name, fetched])
             self.unsent.popleft()
             self.holding.discard(entry)
             self.handed_back += 1

@@ -27,14 +27,17 @@ return 1
 """
 
 
-# A node hands back a page (or a failure). The page is kept only while the job still
-# wants it: a page fetched twice (its node was thought dead) is dropped the second time.
-# KEYS: inflight, dupefilter, pages, ready, fetched, done.
-# ARGV: the request as taken, page id, page, node.
+# A node hands back a page (or a failure, which does not count as fetched). The page is
+# kept only while the job still wants it: a page fetched twice (its node was thought dead)
+# is dropped the second time. Its request leaves the frontier, where the writer put it
+# back if it thought the node dead, so that no other node fetches it again.
+# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests.
+# ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure).
 HAND_BACK = """
 if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[5], ARGV[4], 1)
+redis.call('ZREM', KEYS[7], ARGV[1])
+if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
 if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[2])

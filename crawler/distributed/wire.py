@@ -32,6 +32,11 @@ class NotFetched(Exception):
     as ``failure_reason`` words it there (``DownloadTimeoutError: …``), and the node's name."""
 
 
+class TooLarge(WireError):
+    """A page beyond the writer's ``DOWNLOAD_MAXSIZE``: a node that allows more would fetch
+    it again, as large, if asked again."""
+
+
 # What a capture may say the node sent: the writer's headers and the node's own cookies
 # and encodings, never its proxy's credentials or any other header it added.
 SENT_HEADERS = (*frontier.HEADERS, "Accept-Encoding", "Cookie")
@@ -131,7 +136,7 @@ def _decompressed(data: bytes, max_size: int) -> bytes:
     inflater = zlib.decompressobj()
     whole = inflater.decompress(data, limit + 1)
     if len(whole) > limit:
-        raise WireError(f"a page beyond {max_size} bytes decompressed (DOWNLOAD_MAXSIZE): {describe(data)}")
+        raise TooLarge(f"a page beyond {max_size} bytes decompressed (DOWNLOAD_MAXSIZE): {describe(data)}")
     if not inflater.eof:
         raise zlib.error("incomplete or truncated stream")
     return whole
