@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -409,26 +410,38 @@ def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     assert sum(kept().values()) > sum(first.values())  # another page under the same URL
 
 
+def closed_port() -> str:
+    """The base URL of a port nothing listens on: a connection to it is refused."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{unused.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["cdn-404", "cdn-unreachable"])
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_mhtml_that_holds_it(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+        wechat: MockWeChat, tmp_path: Path, reachable: bool) -> None:
     """An MHTML holds the pictures as the browser showed them, but the import only asked the
-    CDN: a picture it no longer serves (an article taken down) was lost from the post."""
+    CDN: a picture it no longer serves (an article taken down) was lost from the post; and
+    the saved one was used only when the CDN answered: offline, or with its host refusing
+    or timing out, the post kept the CDN's URL though the save held the picture."""
     legacy = serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    failing = "/mmbiz_jpg/FailingMediaId00007/640"
+    cdn = wechat.base if reachable else closed_port()
+    page = page_text("legacy_shape.html", wechat.base).replace(wechat.base + failing, cdn + failing)
     kept = png((200, 100, 0))
-    page = page_text("legacy_shape.html", wechat.base).encode("utf-8")
     saved = tmp_path / "saved"
     saved.mkdir()
     (saved / "article.mhtml").write_bytes(chrome_mhtml(
-        legacy.url, html_part(page, legacy.url),
-        image_part(wechat.base + "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg&tp=webp"
-                   "&wxfrom=5&wx_lazy=1", kept)))
+        legacy.url, html_part(page.encode("utf-8"), legacy.url),
+        image_part(cdn + failing + "?wx_fmt=jpeg&tp=webp&wxfrom=5&wx_lazy=1", kept)))
     archive = tmp_path / "archive"
 
     result = crawl("import", archive, "-a", f"path={saved}")
 
     assert result.returncode == 0, result.stderr
     assert "Images not stored" not in result.stderr
-    assert "Image taken from the saved page, as the CDN answered HTTP 404" in result.stderr
+    assert "Image taken from the saved page, as the CDN failed (" + (
+        "HTTP 404)" if reachable else "Connection was refused") in result.stderr
     [stored] = (archive / "postimg").glob("FailingMediaId00007*")
     assert stored.read_bytes() == kept
     [post] = (archive / "_posts").glob("*.md")
