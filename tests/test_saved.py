@@ -328,6 +328,9 @@ def test_a_webkit_page_showing_4_days_ago_is_dated_from_when_it_was_saved_and_sa
     undated = crawl("import", tmp_path / "b", "-a", f"path={saved}")
     assert undated.returncode == 1  # nothing imported
     assert "no publish time" in undated.stderr and not (tmp_path / "b" / "_posts").exists()
+    # The line names the file: of a folder of saved pages, the URL alone does not say which.
+    assert re.search(r"Not archived: \S+ \('[^']*'\) states no publish time, and a post is "
+                     r"never given an invented date \(imported from \S+dated\.mhtml\)", undated.stderr)
 
 
 def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_path: Path) -> None:

@@ -100,4 +100,6 @@ class PostPipeline:
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:
         self.tally.count(why, source=item.source, account=item.account)
+        if item.imported_page is not None:  # of a folder of saved pages, the URL does not say which
+            message += f" (imported from {item.imported_page.path})"
         raise DropItem(f"Not archived: {message}", log_level=level)
