@@ -367,6 +367,29 @@ def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_p
     assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)
 
 
+def test_a_picture_s_data_url_that_is_not_base64_costs_only_that_picture(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A ``data:`` URL whose base64 held a character outside ASCII (a page re-encoded by an
+    editor, say) raised out of the spider: that page and every page after it in the folder
+    were not imported, and the run's traceback said nothing of which file."""
+    serve_legacy_shape(wechat)
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    page = page_text("legacy_shape.html", wechat.base)
+    assert failing in page
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(page.replace(failing, failing + ' src="data:image/png;base64,反诈"'),
+                                  encoding="utf-8")
+    (saved / "b.html").write_text(page_text("text_post.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+    assert "Images not stored, the post keeps their URLs: 1 of 7" in result.stderr
+
+
 def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An imported page was never fetched: what WeChat's page shows that the saved one did not

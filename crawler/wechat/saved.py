@@ -17,7 +17,6 @@ one file it is given and nothing else.
 from __future__ import annotations
 
 import base64
-import binascii
 import email
 import email.errors
 import email.parser
@@ -106,7 +105,7 @@ def _inline(src: str) -> bytes | None:
         return unquote_to_bytes(payload)
     try:
         return base64.b64decode(payload)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character outside ASCII
         return None
 
 
