@@ -367,18 +367,21 @@ def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_p
     assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)
 
 
-def test_a_picture_s_data_url_that_is_not_base64_costs_only_that_picture(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+@pytest.mark.parametrize("src", ["data:image/png;base64,反诈", "//[mmbiz.qpic.cn/640.jpeg"],
+                         ids=["base64-not-ascii", "unbalanced-bracket"])
+def test_a_picture_s_src_that_does_not_read_costs_only_that_picture(
+        wechat: MockWeChat, tmp_path: Path, src: str) -> None:
     """A ``data:`` URL whose base64 held a character outside ASCII (a page re-encoded by an
-    editor, say) raised out of the spider: that page and every page after it in the folder
-    were not imported, and the run's traceback said nothing of which file."""
+    editor, say), or a ``src`` that urlsplit refuses (an IPv6 host's "[" unclosed), raised
+    out of the spider: that page and every page after it in the folder were not imported,
+    and the run's traceback said nothing of which file."""
     serve_legacy_shape(wechat)
     failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
     page = page_text("legacy_shape.html", wechat.base)
     assert failing in page
     saved = tmp_path / "saved"
     saved.mkdir()
-    (saved / "a.html").write_text(page.replace(failing, failing + ' src="data:image/png;base64,反诈"'),
+    (saved / "a.html").write_text(page.replace(failing, failing + f' src="{src}"'),
                                   encoding="utf-8")
     (saved / "b.html").write_text(page_text("text_post.html"), encoding="utf-8")
 
