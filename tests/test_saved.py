@@ -592,6 +592,14 @@ def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the
     assert "fetched" not in result.stderr
     assert re.search(r"Run summary \(finished\): 1 kept \(the new page worse\)", result.stderr)
 
+    # Imported again (a folder a cron job imports each night): said at INFO, as a watch
+    # says a page it fetched before.
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert post.read_text(encoding="utf-8") == before
+    assert re.search(r"INFO: Kept the archived \S+\.md: the saved page imported now", again.stderr)
+    assert "WARNING: Kept the archived" not in again.stderr
+
 
 @pytest.mark.parametrize("argument", ["path", "paths_file"])
 def test_an_import_given_no_saved_page_names_where_it_looked(tmp_path: Path, argument: str) -> None:
