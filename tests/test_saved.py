@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -327,6 +328,9 @@ def test_a_webkit_page_showing_4_days_ago_is_dated_from_when_it_was_saved_and_sa
     undated = crawl("import", tmp_path / "b", "-a", f"path={saved}")
     assert undated.returncode == 1  # nothing imported
     assert "no publish time" in undated.stderr and not (tmp_path / "b" / "_posts").exists()
+    # The line names the file: of a folder of saved pages, the URL alone does not say which.
+    assert re.search(r"Not archived: \S+ \('[^']*'\) states no publish time, and a post is "
+                     r"never given an invented date \(imported from \S+dated\.mhtml\)", undated.stderr)
 
 
 def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_path: Path) -> None:
@@ -361,6 +365,32 @@ def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_p
     assert "SECRET-TARGET" not in result.stderr and "link.html" not in result.stderr
     assert any("forged\\n2026-12-04" in line for line in refused)
     assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)
+
+
+@pytest.mark.parametrize("src", ["data:image/png;base64,反诈", "//[mmbiz.qpic.cn/640.jpeg"],
+                         ids=["base64-not-ascii", "unbalanced-bracket"])
+def test_a_picture_s_src_that_does_not_read_costs_only_that_picture(
+        wechat: MockWeChat, tmp_path: Path, src: str) -> None:
+    """A ``data:`` URL whose base64 held a character outside ASCII (a page re-encoded by an
+    editor, say), or a ``src`` that urlsplit refuses (an IPv6 host's "[" unclosed), raised
+    out of the spider: that page and every page after it in the folder were not imported,
+    and the run's traceback said nothing of which file."""
+    serve_legacy_shape(wechat)
+    failing = 'data-src="' + wechat.base + '/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"'
+    page = page_text("legacy_shape.html", wechat.base)
+    assert failing in page
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(page.replace(failing, failing + f' src="{src}"'),
+                                  encoding="utf-8")
+    (saved / "b.html").write_text(page_text("text_post.html"), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+    assert "Images not stored, the post keeps their URLs: 1 of 7" in result.stderr
 
 
 def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
@@ -409,26 +439,38 @@ def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     assert sum(kept().values()) > sum(first.values())  # another page under the same URL
 
 
+def closed_port() -> str:
+    """The base URL of a port nothing listens on: a connection to it is refused."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{unused.getsockname()[1]}"
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["cdn-404", "cdn-unreachable"])
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_the_mhtml_that_holds_it(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+        wechat: MockWeChat, tmp_path: Path, reachable: bool) -> None:
     """An MHTML holds the pictures as the browser showed them, but the import only asked the
-    CDN: a picture it no longer serves (an article taken down) was lost from the post."""
+    CDN: a picture it no longer serves (an article taken down) was lost from the post; and
+    the saved one was used only when the CDN answered: offline, or with its host refusing
+    or timing out, the post kept the CDN's URL though the save held the picture."""
     legacy = serve_legacy_shape(wechat)  # FailingMediaId00007 is not served: 404
+    failing = "/mmbiz_jpg/FailingMediaId00007/640"
+    cdn = wechat.base if reachable else closed_port()
+    page = page_text("legacy_shape.html", wechat.base).replace(wechat.base + failing, cdn + failing)
     kept = png((200, 100, 0))
-    page = page_text("legacy_shape.html", wechat.base).encode("utf-8")
     saved = tmp_path / "saved"
     saved.mkdir()
     (saved / "article.mhtml").write_bytes(chrome_mhtml(
-        legacy.url, html_part(page, legacy.url),
-        image_part(wechat.base + "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg&tp=webp"
-                   "&wxfrom=5&wx_lazy=1", kept)))
+        legacy.url, html_part(page.encode("utf-8"), legacy.url),
+        image_part(cdn + failing + "?wx_fmt=jpeg&tp=webp&wxfrom=5&wx_lazy=1", kept)))
     archive = tmp_path / "archive"
 
     result = crawl("import", archive, "-a", f"path={saved}")
 
     assert result.returncode == 0, result.stderr
     assert "Images not stored" not in result.stderr
-    assert "Image taken from the saved page, as the CDN answered HTTP 404" in result.stderr
+    assert "Image taken from the saved page, as the CDN failed (" + (
+        "HTTP 404)" if reachable else "Connection was refused") in result.stderr
     [stored] = (archive / "postimg").glob("FailingMediaId00007*")
     assert stored.read_bytes() == kept
     [post] = (archive / "_posts").glob("*.md")
@@ -549,6 +591,14 @@ def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the
                      r"images or much less text \(\S+article\.html\)", result.stderr), result.stderr
     assert "fetched" not in result.stderr
     assert re.search(r"Run summary \(finished\): 1 kept \(the new page worse\)", result.stderr)
+
+    # Imported again (a folder a cron job imports each night): said at INFO, as a watch
+    # says a page it fetched before.
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert post.read_text(encoding="utf-8") == before
+    assert re.search(r"INFO: Kept the archived \S+\.md: the saved page imported now", again.stderr)
+    assert "WARNING: Kept the archived" not in again.stderr
 
 
 @pytest.mark.parametrize("argument", ["path", "paths_file"])

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
@@ -143,7 +143,11 @@ class ImagePipeline(MediaPipeline):
         # redirect stays on IMAGE_HOSTS (crawler/middlewares.py).
         meta = {"referrer_policy": "no-referrer", "autothrottle_dont_adjust_delay": True,
                 "image": True}
-        requests = {url: Request(url, meta=meta) for url in self._wanted(item)}
+        # A picture the saved page holds goes with its request: ``media_failed``, which
+        # stands in for it when the CDN fails, is not given the item.
+        held = item.imported_page.images if isinstance(item, ArticleItem) and item.imported_page else {}
+        requests = {url: Request(url, meta={**meta, "held": held[url]} if url in held else meta)
+                    for url in self._wanted(item)}
         # Scrapy's fingerprinter keeps what it works out per request: MediaPipeline then
         # finds these, and ``process_item`` forgets the downloads by them.
         fingerprint = self.crawler.request_fingerprinter.fingerprint
@@ -160,25 +164,15 @@ class ImagePipeline(MediaPipeline):
 
     def media_downloaded(self, response: Response, request: Request,
                          info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
-        try:
-            image = self._checked(response)
-        except (PermanentImageFailure, TransientImageFailure) as error:
-            held = self._held_image(item, request.url)
-            if held is None:
-                raise
-            image = held
-            logger.info("Image taken from the saved page, as the CDN answered %s: %s",
-                        error, request.url)
-        else:
-            Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
+        image = self._checked(response)
+        Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         self.results[request.url] = image
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
-    def _held_image(self, item: Any, url: str) -> CheckedImage | None:
-        """The picture at ``url`` an imported page (an MHTML) holds: the one copy left when
-        the CDN no longer serves it, as after the article was taken down."""
-        page = item.imported_page if isinstance(item, ArticleItem) else None
-        held = page.images.get(url) if page else None
+    def _held_image(self, request: Request) -> CheckedImage | None:
+        """The picture of ``request`` an imported page holds: the one copy left when the
+        CDN no longer serves it (an article taken down) or cannot be reached (offline)."""
+        held = request.meta.get("held")
         try:
             return check_image(held, self.max_pixels) if held is not None else None
         except NotAnImage:
@@ -198,15 +192,23 @@ class ImagePipeline(MediaPipeline):
         except NotAnImage as error:
             raise PermanentImageFailure(str(error)) from None
 
-    def media_failed(self, failure: Failure, request: Request,
-                     info: MediaPipeline.SpiderInfo) -> NoReturn:
-        """Record what became of the image, and raise it as ``ImageNotStored``: the post's
-        one line says it, MediaPipeline's traceback of it is left out (``_quiet``)."""
+    # Scrapy types it as returning a Failure (deprecated) or raising; returning nothing is
+    # what it takes as the download having succeeded.
+    def media_failed(self, failure: Failure, request: Request,  # type: ignore[override]
+                     info: MediaPipeline.SpiderInfo) -> None:
+        """Take the picture from the saved page that holds it; else record what became of
+        the image, and raise it as ``ImageNotStored``: the post's one line says it,
+        MediaPipeline's traceback of it is left out (``_quiet``)."""
         # One cut off mid-way (its length unsaid) comes without a message: said here, not
         # only in Scrapy's own line apart from the post's.
         reason = failure.getErrorMessage() or (
             f"larger than download max size ({self.max_size:,} bytes: DOWNLOAD_MAXSIZE)"
             if failure.check(DownloadCancelledError) else type(failure.value).__name__)
+        if (held := self._held_image(request)) is not None:
+            logger.info("Image taken from the saved page, as the CDN failed (%s): %s",
+                        reason, request.url)
+            self.results[request.url] = held
+            return None  # not stored yet: ``item_completed`` places it
         # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
         # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
         # in a loop (crawler/middlewares.py, RedirectMiddleware).
@@ -250,7 +252,7 @@ class ImagePipeline(MediaPipeline):
                 if url not in self.results and isinstance(info.value, ImageNotStored):
                     self._failed(url, info.value.result)
                 continue
-            if info["url"] == url or self.images.index.image_name(url):
+            if info is None or info["url"] == url or self.images.index.image_name(url):
                 continue
             try:
                 if name := self.images.index.image_name(info["url"]):

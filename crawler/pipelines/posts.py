@@ -51,12 +51,15 @@ class PostPipeline:
             self._not_archived(item, Stat.POSTS_NO_PUBLISH_TIME, f"{article.url} ({article.title!r}) "
                                f"states the publish time {article.published.isoformat()}, before WeChat "
                                "existed or later than it was fetched, so not to be trusted")
+        imported_before = False  # these very bytes, imported by an earlier run
         if (page := item.imported_page) is not None:
-            # Dated when the page was saved, if the file says: a rebuild then dates a page that
-            # showed only a relative publish time (4天前) as the import did.
-            self.writes.record(lambda: self.archive.keep_imported(article.url, page.html,
-                                                                  page.saved_at),
-                               article.url)
+            def keep() -> None:
+                nonlocal imported_before
+                # Dated when the page was saved, if the file says: a rebuild then dates a page
+                # that showed only a relative publish time (4天前) as the import did.
+                imported_before = not self.archive.keep_imported(article.url, page.html,
+                                                                 page.saved_at)
+            self.writes.record(keep, article.url)
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does, and
         # those its account gave it (the watch knows no account)
@@ -86,9 +89,10 @@ class PostPipeline:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
                                article.url)
         self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
-        if outcome is Outcome.KEPT and item.imported_page is not None:
-            logger.warning("Kept the archived %s: the saved page imported now has fewer images "
-                           "or much less text (%s)", path, item.imported_page.path)
+        if outcome is Outcome.KEPT and item.imported_page is not None:  # said once, as below
+            logger.log(logging.INFO if imported_before else logging.WARNING,
+                       "Kept the archived %s: the saved page imported now has fewer images "
+                       "or much less text (%s)", path, item.imported_page.path)
         elif outcome is Outcome.KEPT:  # said once: the watch comes back to the same page
             logger.log(logging.INFO if fetched_before else logging.WARNING,
                        "Kept the archived %s: the page fetched now has fewer images or "
@@ -100,4 +104,6 @@ class PostPipeline:
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:
         self.tally.count(why, source=item.source, account=item.account)
+        if item.imported_page is not None:  # of a folder of saved pages, the URL does not say which
+            message += f" (imported from {item.imported_page.path})"
         raise DropItem(f"Not archived: {message}", log_level=level)

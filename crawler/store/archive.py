@@ -150,16 +150,18 @@ class Archive:
                 logger.info("Post %s now links to the post %s", name, path.name)
         return outcome, path
 
-    def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> None:
+    def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
         """Keep an imported page as a capture of ``url``, unless these very bytes were kept
         under it before (and their file is still there): importing a folder again would
-        append each of its pages again, and ``scrapy versions`` list each once more."""
+        append each of its pages again, and ``scrapy versions`` list each once more.
+        Whether it was kept now."""
         digest = hashlib.sha256(html).hexdigest()
         file = self.index.imported_file(url, digest)
         if file is not None and (self.layout.captures / file).is_file():
-            return
+            return False
         path = self.captures.add_resource(url, html, saved_at)
         self.index.add_imported(url, digest, path.name)
+        return True
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have

@@ -17,7 +17,6 @@ one file it is given and nothing else.
 from __future__ import annotations
 
 import base64
-import binascii
 import email
 import email.errors
 import email.parser
@@ -106,7 +105,7 @@ def _inline(src: str) -> bytes | None:
         return unquote_to_bytes(payload)
     try:
         return base64.b64decode(payload)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or a character outside ASCII
         return None
 
 
@@ -115,7 +114,10 @@ def _file_beside(page: Path, src: str, max_size: int) -> bytes | None:
     inside the folder of ``page``. Chrome writes the path as it is ("./" and the names
     unescaped: a title's "#" or "%" stays), Firefox as a URL's (escaped): the file named
     as written, else the one its URL names."""
-    target = urlsplit(src)
+    try:
+        target = urlsplit(src)
+    except ValueError:  # an IPv6 host's "[" unclosed: no relative path
+        return None
     if target.scheme or target.netloc or src.startswith("/"):
         return None
     folder = page.parent.resolve()
