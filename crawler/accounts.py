@@ -61,6 +61,13 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
     if twice is not None:
         raise AccountsError(f"accounts file {str(path)!r} names the account {twice!r} twice: one "
                             "table per account (its albums, urls and feeds together)")
+    first_of: dict[str, Account] = {}
+    for account in accounts:
+        other = first_of.setdefault(account.biz, account) if account.biz else account
+        if other is not account:  # its remembered albums and links would be read as the other's
+            raise AccountsError(f"accounts file {str(path)!r}: {account.name!r} is the account "
+                                f"{other.name!r} again (both biz {account.biz}): one table per "
+                                "account, under the name its posts attribute")
     return accounts
 
 
