@@ -61,6 +61,13 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
     if twice is not None:
         raise AccountsError(f"accounts file {str(path)!r} names the account {twice!r} twice: one "
                             "table per account (its albums, urls and feeds together)")
+    first_of: dict[str, Account] = {}
+    for account in accounts:
+        other = first_of.setdefault(account.biz, account) if account.biz else account
+        if other is not account:  # its remembered albums and links would be read as the other's
+            raise AccountsError(f"accounts file {str(path)!r}: {account.name!r} is the account "
+                                f"{other.name!r} again (both biz {account.biz}): one table per "
+                                "account, under the name its posts attribute")
     return accounts
 
 
@@ -99,7 +106,13 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
             raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL with a host")
     if not (albums or urls or feeds or biz):
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
-    return Account(name=name, biz=biz or _biz_in(urls + albums), tags=tuple(_texts(table, "tags", where)),
+    biz = biz or _biz(_biz_in(urls + albums), where)
+    for album in albums:  # read all the same, each article it listed was declined as foreign
+        album_biz = article_ids_from_url(album).get("__biz", "")
+        if album_biz and _biz(album_biz, where) != biz:
+            raise AccountsError(f"{where}: album {album!r} is another account's (biz "
+                                f"{album_biz}, this account's is {biz})")
+    return Account(name=name, biz=biz, tags=tuple(_texts(table, "tags", where)),
                    albums=tuple(albums), urls=tuple(urls), feeds=tuple(feeds))
 
 

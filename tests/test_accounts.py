@@ -101,3 +101,30 @@ ONE = '[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/Token"]\n'
 def test_values_no_run_could_use_are_refused_at_load(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(AccountsError, match=message):
         load(tmp_path, text)
+
+
+@pytest.mark.parametrize("second", [
+    'biz = "MzA5OQ=="',  # the same biz, given
+    'urls = ["https://mp.weixin.qq.com/s?__biz=MzA5OQ%3D%3D&mid=2&idx=1&sn=b"]',  # carried by a link
+])
+def test_two_accounts_of_one_biz_are_refused(tmp_path: Path, second: str) -> None:
+    # The second account's remembered albums and links were read as the first one's, and
+    # its summary lines counted nothing: a table copied for a renamed account, say.
+    with pytest.raises(AccountsError, match="'乙' is the account '甲' again"):
+        load(tmp_path, f'[[account]]\nname = "甲"\nbiz = "MzA5OQ"\n[[account]]\nname = "乙"\n{second}\n')
+
+
+@pytest.mark.parametrize("way_in", [
+    'biz = "MzA5OQ=="',
+    'urls = ["https://mp.weixin.qq.com/s?__biz=MzA5OQ==&mid=2&idx=1&sn=b"]',
+    'urls = ["https://mp.weixin.qq.com/s?__biz=MzA5OQ&mid=2&idx=1&sn=b"]',
+])
+def test_an_album_of_another_biz_than_the_accounts_is_refused(tmp_path: Path, way_in: str) -> None:
+    # Read all the same, every article it listed was another account's, not archived, an
+    # INFO line each: a wrong biz line (or album) archived nothing of it, and said nothing.
+    with pytest.raises(AccountsError, match="album .*album_id=7' is another account's"):
+        load(tmp_path, f'[[account]]\nname = "甲"\n{way_in}\nalbums = '
+                       '["https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI0NA%3D%3D&album_id=7"]\n')
+    [account] = load(tmp_path, f'[[account]]\nname = "甲"\n{way_in}\nalbums = '
+                               '["https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OQ&album_id=7"]\n')
+    assert account.biz == "MzA5OQ=="
