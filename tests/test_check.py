@@ -220,3 +220,16 @@ def test_a_link_to_a_name_too_long_for_the_file_system_is_one_problem_not_a_trac
         f"/_posts/2023-11-15-反诈提醒.md: links to postimg/{long}.png, which does not exist",
         f"/_posts/2023-11-15-反诈提醒.md: links to the post 2023-11-14-{long}, which does not exist "
         "(the site build fails; scrapy rebuild restores an archived article's post)"]
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild"])
+def test_a_folder_named_like_a_post_is_a_folder_not_a_post_that_fails(
+        tmp_path: Path, command: str) -> None:
+    """Jekyll reads ``_posts/2023-11-16-old.md/`` as a folder of posts, as any other."""
+    folder = tmp_path / "_posts" / "2023-11-16-old.md"
+    folder.mkdir(parents=True)
+    (folder / "2023-11-16-hand.md").write_text("---\ntitle: hand-made\n---\nText\n")
+    Archive(tmp_path).close()
+    result = scrapy(command, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "directory" not in result.stdout + result.stderr

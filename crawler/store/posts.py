@@ -161,9 +161,10 @@ class PostPlaces:
 
 def post_files(folder: Path) -> list[Path]:
     """The posts in ``folder`` and its folders, as Jekyll reads them (not a hidden one, nor
-    one under a name starting with ``_``)."""
+    one under a name starting with ``_``, nor a folder named ``….md``, whose posts are)."""
     return sorted(path for path in folder.rglob("*.md")
-                  if not any(part[0] in "._" for part in path.relative_to(folder).parts))
+                  if not any(part[0] in "._" for part in path.relative_to(folder).parts)
+                  and not path.is_dir())
 
 
 class PostError(ValueError):
