@@ -233,3 +233,16 @@ def test_a_folder_named_like_a_post_is_a_folder_not_a_post_that_fails(
     result = scrapy(command, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "directory" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild"])
+@pytest.mark.parametrize("front", ["---\n---\n", "---\n# a draft\n---\n"])
+def test_a_hand_made_post_with_an_empty_front_matter_is_sound(
+        tmp_path: Path, command: str, front: str) -> None:
+    """Jekyll publishes a post whose front matter is empty (its title from its name)."""
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (posts / "2023-11-16-hand.md").write_text(f"{front}Text\n\n---\n\nmore\n")
+    Archive(tmp_path).close()
+    result = scrapy(command, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
