@@ -246,3 +246,23 @@ def test_a_hand_made_post_with_an_empty_front_matter_is_sound(
     Archive(tmp_path).close()
     result = scrapy(command, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_post_in_a_folder_of_posts_is_checked_as_one_at_the_top(tmp_path: Path) -> None:
+    """Jekyll publishes it beside the others: a link to a post that does not exist fails the
+    build, wherever the post linking lies."""
+    folder = tmp_path / "_posts" / "2023"
+    folder.mkdir(parents=True)
+    (folder / "2023-11-16-moved.md").write_text(
+        "---\ntitle: x\n---\n[a]({% post_url 2023-01-01-gone %})\n\n"
+        "![]({{site.baseurl}}/postimg/Gone.png)\n")
+    (folder / "2023-11-17-bad.md").write_text("---\ntitle: [x\n---\n")
+    (folder / "notes.md").write_text("---\n---\n")
+    Archive(tmp_path).close()
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert problems[0].startswith("/_posts/2023/2023-11-16-moved.md: links to postimg/Gone.png")
+    assert problems[1].startswith("/_posts/2023/2023-11-16-moved.md: links to the post 2023-01-01-gone")
+    assert problems[2].startswith("/_posts/2023/2023-11-17-bad.md: front matter is not valid YAML")
+    assert len(problems) == 3, problems
