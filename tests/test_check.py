@@ -266,3 +266,14 @@ def test_a_post_in_a_folder_of_posts_is_checked_as_one_at_the_top(tmp_path: Path
     assert problems[1].startswith("/_posts/2023/2023-11-16-moved.md: links to the post 2023-01-01-gone")
     assert problems[2].startswith("/_posts/2023/2023-11-17-bad.md: front matter is not valid YAML")
     assert len(problems) == 3, problems
+
+
+def test_accounts_report_on_a_post_whose_wechat_block_was_emptied_is_no_traceback(
+        tmp_path: Path) -> None:
+    """A person left ``wechat:`` with nothing under it (verify says so): the report names the
+    account by its ``__biz``."""
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text("---\ntitle: x\nwechat:\n---\nText\n")
+    result = scrapy("accounts-report", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "accounts-report: 1 accounts" in result.stdout
