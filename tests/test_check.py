@@ -286,3 +286,21 @@ def test_an_account_name_cannot_write_a_line_of_accounts_reports_own(tmp_path: P
     result = scrapy("accounts-report", tmp_path)
     assert [line for line in result.stdout.splitlines() if line.startswith("accounts-report:")] \
         == ["accounts-report: 1 accounts, 0 stale (no new article for 30 days)"], result.stdout
+
+
+def test_a_link_to_a_post_jekyll_finds_is_no_problem(tmp_path: Path) -> None:
+    """Jekyll's ``post_url`` finds a ``.markdown`` post (the Hux theme's own examples are)
+    and, by its name alone, a post in a folder; a post it does not find is still one."""
+    posts = tmp_path / "_posts"
+    (posts / "2023").mkdir(parents=True)
+    (posts / "2023" / "2023-11-16-moved.md").write_text("---\ntitle: m\n---\nM\n")
+    (posts / "2023-11-10-kd.markdown").write_text("---\ntitle: k\n---\nK\n")
+    (posts / "2023-11-17-linker.md").write_text(
+        "---\ntitle: x\n---\n[a]({% post_url 2023-11-16-moved %}) [b]({% post_url 2023-11-10-kd %}) "
+        "[c]({% post_url 2023/2023-11-16-moved %}) [d]({% post_url 2023-11-18-gone %})\n")
+    Archive(tmp_path).close()
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert [line.split(", which")[0] for line in problems] == [
+        "/_posts/2023-11-17-linker.md: links to the post 2023-11-18-gone"]

@@ -10,6 +10,7 @@ raw captures reads back.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator
@@ -94,7 +95,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
                 if not _is_file(layout.images / image):
                     yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
             for stem in _POST_URL.findall(text):
-                if not _is_file(layout.posts / f"{stem}.md"):
+                if not _post_url_finds(layout.posts, stem):
                     yield (f"{path}: links to the post {stem}, which does not exist (the site build "
                            "fails; scrapy rebuild restores an archived article's post)")
     if indexed is None and articles:
@@ -133,6 +134,22 @@ def _is_file(path: Path) -> bool:
     up (over 255 bytes: pathlib raises for that one)."""
     try:
         return path.is_file()
+    except OSError:
+        return False
+
+
+def _post_url_finds(posts: Path, stem: str) -> bool:
+    """Whether Jekyll's ``{% post_url stem %}`` finds a post: ``.md`` or ``.markdown``, at
+    that path or (Jekyll's older matching, which it still falls back to) by its name in a
+    folder. The folders are searched only for a link not found at its path."""
+    suffixes = (".md", ".markdown")
+    if any(_is_file(posts / f"{stem}{suffix}") for suffix in suffixes):
+        return True
+    if "/" in stem:
+        return False
+    try:  # a name the file system cannot look up (over 255 bytes) is no post
+        return any(path.is_file() for suffix in suffixes
+                   for path in posts.rglob(f"{glob.escape(stem)}{suffix}"))
     except OSError:
         return False
 
