@@ -94,11 +94,12 @@ class AccountsReport(ArchiveCommand):
                 coverage = coverage_of(archive.index, name, biz)
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
-                print(f"{name}: {coverage.line(now)}" + ("; STALE" if flag else "") + note)
+                print(logtext.escape_controls(  # a name cannot write a line of its own
+                    f"{name}: {coverage.line(now)}" + ("; STALE" if flag else "") + note))
                 alarm = deletions_alarm(archive.index, name, biz, now,
                                         config.watch_alarm_deletions, config.watch_alarm_days)
                 if alarm:
-                    print(f"WARNING: {alarm}")
+                    print(logtext.escape_controls(f"WARNING: {alarm}"))
             print(f"accounts-report: {len(listed) + len(others)} accounts, {stale} stale "
                   f"(no new article for {config.stale_account_days} days)")
 

@@ -93,7 +93,7 @@ def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list
         if biz in known:
             continue
         try:
-            name = front_matter(posts / newest).get("wechat", {}).get("account")
+            name = (front_matter(posts / newest).get("wechat") or {}).get("account")
         except PostError:  # scrapy verify says what is wrong with it
             name = None
         accounts.append((str(name or biz), biz))

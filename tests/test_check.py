@@ -220,3 +220,87 @@ def test_a_link_to_a_name_too_long_for_the_file_system_is_one_problem_not_a_trac
         f"/_posts/2023-11-15-反诈提醒.md: links to postimg/{long}.png, which does not exist",
         f"/_posts/2023-11-15-反诈提醒.md: links to the post 2023-11-14-{long}, which does not exist "
         "(the site build fails; scrapy rebuild restores an archived article's post)"]
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild"])
+def test_a_folder_named_like_a_post_is_a_folder_not_a_post_that_fails(
+        tmp_path: Path, command: str) -> None:
+    """Jekyll reads ``_posts/2023-11-16-old.md/`` as a folder of posts, as any other."""
+    folder = tmp_path / "_posts" / "2023-11-16-old.md"
+    folder.mkdir(parents=True)
+    (folder / "2023-11-16-hand.md").write_text("---\ntitle: hand-made\n---\nText\n")
+    Archive(tmp_path).close()
+    result = scrapy(command, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "directory" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild"])
+@pytest.mark.parametrize("front", ["---\n---\n", "---\n# a draft\n---\n"])
+def test_a_hand_made_post_with_an_empty_front_matter_is_sound(
+        tmp_path: Path, command: str, front: str) -> None:
+    """Jekyll publishes a post whose front matter is empty (its title from its name)."""
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (posts / "2023-11-16-hand.md").write_text(f"{front}Text\n\n---\n\nmore\n")
+    Archive(tmp_path).close()
+    result = scrapy(command, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_post_in_a_folder_of_posts_is_checked_as_one_at_the_top(tmp_path: Path) -> None:
+    """Jekyll publishes it beside the others: a link to a post that does not exist fails the
+    build, wherever the post linking lies."""
+    folder = tmp_path / "_posts" / "2023"
+    folder.mkdir(parents=True)
+    (folder / "2023-11-16-moved.md").write_text(
+        "---\ntitle: x\n---\n[a]({% post_url 2023-01-01-gone %})\n\n"
+        "![]({{site.baseurl}}/postimg/Gone.png)\n")
+    (folder / "2023-11-17-bad.md").write_text("---\ntitle: [x\n---\n")
+    (folder / "notes.md").write_text("---\n---\n")
+    Archive(tmp_path).close()
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert problems[0].startswith("/_posts/2023/2023-11-16-moved.md: links to postimg/Gone.png")
+    assert problems[1].startswith("/_posts/2023/2023-11-16-moved.md: links to the post 2023-01-01-gone")
+    assert problems[2].startswith("/_posts/2023/2023-11-17-bad.md: front matter is not valid YAML")
+    assert len(problems) == 3, problems
+
+
+def test_accounts_report_on_a_post_whose_wechat_block_was_emptied_is_no_traceback(
+        tmp_path: Path) -> None:
+    """A person left ``wechat:`` with nothing under it (verify says so): the report names the
+    account by its ``__biz``."""
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text("---\ntitle: x\nwechat:\n---\nText\n")
+    result = scrapy("accounts-report", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "accounts-report: 1 accounts" in result.stdout
+
+
+def test_an_account_name_cannot_write_a_line_of_accounts_reports_own(tmp_path: Path) -> None:
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text(
+        '---\ntitle: x\nwechat:\n    account: "A\\naccounts-report: 0 accounts, 0 stale"\n---\nText\n')
+    result = scrapy("accounts-report", tmp_path)
+    assert [line for line in result.stdout.splitlines() if line.startswith("accounts-report:")] \
+        == ["accounts-report: 1 accounts, 0 stale (no new article for 30 days)"], result.stdout
+
+
+def test_a_link_to_a_post_jekyll_finds_is_no_problem(tmp_path: Path) -> None:
+    """Jekyll's ``post_url`` finds a ``.markdown`` post (the Hux theme's own examples are)
+    and, by its name alone, a post in a folder; a post it does not find is still one."""
+    posts = tmp_path / "_posts"
+    (posts / "2023").mkdir(parents=True)
+    (posts / "2023" / "2023-11-16-moved.md").write_text("---\ntitle: m\n---\nM\n")
+    (posts / "2023-11-10-kd.markdown").write_text("---\ntitle: k\n---\nK\n")
+    (posts / "2023-11-17-linker.md").write_text(
+        "---\ntitle: x\n---\n[a]({% post_url 2023-11-16-moved %}) [b]({% post_url 2023-11-10-kd %}) "
+        "[c]({% post_url 2023/2023-11-16-moved %}) [d]({% post_url 2023-11-18-gone %})\n")
+    Archive(tmp_path).close()
+    archive = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
+    archive.close()
+    assert [line.split(", which")[0] for line in problems] == [
+        "/_posts/2023-11-17-linker.md: links to the post 2023-11-18-gone"]

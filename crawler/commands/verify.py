@@ -7,6 +7,7 @@ import argparse
 from crawler.cli import ArchiveCommand
 from crawler.logtext import escape_controls
 from crawler.store.check import check_archive, posts_with_remote_images
+from crawler.store.posts import post_files
 
 
 class Command(ArchiveCommand):
@@ -35,5 +36,5 @@ class Command(ArchiveCommand):
                 print(f"verify: {problems} problem{'s' * (problems > 1)} in {root}")
                 self.exitcode = 1
             else:
-                posts = len(list(archive.layout.posts.glob("*.md")))
+                posts = len(post_files(archive.layout.posts))  # also those in folders
                 print(f"verify: {root} is sound ({posts} posts)")

@@ -10,6 +10,7 @@ raw captures reads back.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections import defaultdict
 from collections.abc import Collection, Iterator
@@ -43,63 +44,60 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
     articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
-    for path in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
-        if is_leftover(path):
-            yield f"{path}: a half-written file left by an interrupted run"
+    for entry in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
+        if is_leftover(entry):
+            yield f"{entry}: a half-written file left by an interrupted run"
             continue
-        if path.name.startswith("."):
+        if entry.name.startswith("."):
             continue
-        if path.is_dir():  # a folder of the blog's own posts, or of ours a person moved there,
-            for post in post_files(path):  # which Jekyll publishes beside the others
-                referenced.update(local_image.findall(_lenient_text(post)))  # no orphans
-                if name := _POST_NAME.match(post.name):
-                    page, shown = (name.group(1), jekyll_slug(name.group(2))), \
-                        post.relative_to(layout.posts).as_posix()
-                    slugs[page].append(shown)
-                    if url := _wechat_url(post):
-                        articles[url].append((page, shown))
-            continue
-        name = _POST_NAME.match(path.name)
-        if not name:
-            yield f"{path}: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it"
-            continue
-        page = (name.group(1), jekyll_slug(name.group(2)))  # the page Jekyll makes of it
-        slugs[page].append(path.name)
-        if (problem := _implausible_date(name.group(1), now)):
-            yield f"{path}: {problem}"
-        try:
-            text = read_post(path)
-        except PostError as error:
-            yield str(error)
-            referenced.update(local_image.findall(_lenient_text(path)))  # no orphans either
-            continue
-        images = local_image.findall(text)
-        referenced.update(images)  # also when its front matter is wrong: they are no orphans
-        try:
-            front = front_matter(path)
-        except PostError as error:
-            yield str(error)
-            continue
-        if bad := _NOT_PRINTABLE.search(text[:text.find("\n---", 3) + 1]):
-            yield f"{path}: front matter holds U+{ord(bad.group()):04X}, which Jekyll cannot read"
-        yield from (f"{path}: {problem}" for problem in _jekyll_refuses(front))
-        url = (front.get("wechat") or {}).get("url")
-        if not url:
-            if "wechat" in front:  # without the block, it is one of the blog's hand-made posts
-                yield f"{path}: front matter has no wechat.url"
-        elif not isinstance(url, str):  # a hand edit YAML reads as a list, a number…
-            yield f"{path}: wechat.url is no URL ({url!r})"
-        else:
-            articles[url].append((page, path.name))
-            if indexed is not None and url not in indexed:
-                yield f"{path}: its article ({url}) is not in the index"
-        for image in images:
-            if not _is_file(layout.images / image):
-                yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
-        for stem in _POST_URL.findall(text):
-            if not _is_file(layout.posts / f"{stem}.md"):
-                yield (f"{path}: links to the post {stem}, which does not exist (the site build "
-                       "fails; scrapy rebuild restores an archived article's post)")
+        # a folder of the blog's own posts, or of ours a person moved there, which Jekyll
+        # publishes beside the others
+        for path in post_files(entry) if entry.is_dir() else [entry]:
+            shown = path.relative_to(layout.posts).as_posix()
+            name = _POST_NAME.match(path.name)
+            if not name:
+                if path.parent != layout.posts:  # one of the blog's own files in a folder
+                    referenced.update(local_image.findall(_lenient_text(path)))  # no orphans
+                else:
+                    yield f"{path}: not named YYYY-MM-DD-slug.md, so Jekyll does not publish it"
+                continue
+            page = (name.group(1), jekyll_slug(name.group(2)))  # the page Jekyll makes of it
+            slugs[page].append(shown)
+            if (problem := _implausible_date(name.group(1), now)):
+                yield f"{path}: {problem}"
+            try:
+                text = read_post(path)
+            except PostError as error:
+                yield str(error)
+                referenced.update(local_image.findall(_lenient_text(path)))  # no orphans either
+                continue
+            images = local_image.findall(text)
+            referenced.update(images)  # also when its front matter is wrong: they are no orphans
+            try:
+                front = front_matter(path)
+            except PostError as error:
+                yield str(error)
+                continue
+            if bad := _NOT_PRINTABLE.search(text[:text.find("\n---", 3) + 1]):
+                yield f"{path}: front matter holds U+{ord(bad.group()):04X}, which Jekyll cannot read"
+            yield from (f"{path}: {problem}" for problem in _jekyll_refuses(front))
+            url = (front.get("wechat") or {}).get("url")
+            if not url:
+                if "wechat" in front:  # without the block, it is one of the blog's hand-made posts
+                    yield f"{path}: front matter has no wechat.url"
+            elif not isinstance(url, str):  # a hand edit YAML reads as a list, a number…
+                yield f"{path}: wechat.url is no URL ({url!r})"
+            else:
+                articles[url].append((page, shown))
+                if indexed is not None and url not in indexed:
+                    yield f"{path}: its article ({url}) is not in the index"
+            for image in images:
+                if not _is_file(layout.images / image):
+                    yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
+            for stem in _POST_URL.findall(text):
+                if not _post_url_finds(layout.posts, stem):
+                    yield (f"{path}: links to the post {stem}, which does not exist (the site build "
+                           "fails; scrapy rebuild restores an archived article's post)")
     if indexed is None and articles:
         yield f"{layout.index}: missing: the next run (or scrapy rebuild) rebuilds it from the posts"
     for (date, slug), names in sorted(slugs.items()):
@@ -140,13 +138,20 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _wechat_url(path: Path) -> str | None:
-    """The ``wechat.url`` of a post, if it reads as one of ours."""
-    try:
-        url = (front_matter(path).get("wechat") or {}).get("url")
-    except PostError:
-        return None
-    return url if isinstance(url, str) else None
+def _post_url_finds(posts: Path, stem: str) -> bool:
+    """Whether Jekyll's ``{% post_url stem %}`` finds a post: ``.md`` or ``.markdown``, at
+    that path or (Jekyll's older matching, which it still falls back to) by its name in a
+    folder. The folders are searched only for a link not found at its path."""
+    suffixes = (".md", ".markdown")
+    if any(_is_file(posts / f"{stem}{suffix}") for suffix in suffixes):
+        return True
+    if "/" in stem:
+        return False
+    try:  # a name the file system cannot look up (over 255 bytes) is no post
+        return any(path.is_file() for suffix in suffixes
+                   for path in posts.rglob(f"{glob.escape(stem)}{suffix}"))
+    except OSError:
+        return False
 
 
 def _lenient_text(path: Path) -> str:

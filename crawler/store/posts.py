@@ -22,7 +22,7 @@ from crawler.wechat.urls import article_key
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
 # written; a person's editor may have made it two, or left spaces or a comment after the key).
 WECHAT_BLOCK = re.compile(r"^wechat:(?:[ \t]+#.*|[ \t]*)\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---\n(?:.*?\n)??---\n", re.DOTALL)  # Jekyll takes an empty one
 # The front matter as Jekyll finds it: its ``---`` lines may end in spaces.
 _LOOSE_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:.*\n)*?)---[ \t]*\n")
 # A key and the tabs that set its value off, which Jekyll's YAML reader (Psych) takes and
@@ -161,9 +161,10 @@ class PostPlaces:
 
 def post_files(folder: Path) -> list[Path]:
     """The posts in ``folder`` and its folders, as Jekyll reads them (not a hidden one, nor
-    one under a name starting with ``_``)."""
+    one under a name starting with ``_``, nor a folder named ``….md``, whose posts are)."""
     return sorted(path for path in folder.rglob("*.md")
-                  if not any(part[0] in "._" for part in path.relative_to(folder).parts))
+                  if not any(part[0] in "._" for part in path.relative_to(folder).parts)
+                  and not path.is_dir())
 
 
 class PostError(ValueError):
@@ -233,6 +234,8 @@ def front_matter(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(_KEY_TABS.sub(r"\1: ", match.group(0)[4:-4]))
     except (yaml.YAMLError, ValueError) as error:  # ValueError: a date no calendar has
         raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
+    if data is None:  # empty, or comments only: Jekyll publishes the post
+        data = {}
     if not isinstance(data, dict):
         raise PostError(f"{path}: front matter is not a mapping")
     if not isinstance(data.get("wechat") or {}, dict):
