@@ -421,6 +421,7 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     fourth.wait()
     # Of the three pages handed back, one may be the 404.
     processes.wait_for(lambda: len(list((archive / "_posts").glob("*.md"))) >= 2, "two posts")
+    archived = len(list((archive / "_posts").glob("*.md")))  # by the killed writer, at least
     processes.kill("writer")
     fourth.open()
     # The node goes on: every page it fetches waits in Redis.
@@ -436,9 +437,10 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert contents(archive) == album.expected
     assert f"Resuming job {JOB}: 0 requests on the frontier, {waiting} pages fetched and waiting" \
         in processes.log("again")
-    # The pages fetched for the killed writer are not asked for again; those it had taken
-    # from Redis and not archived yet (a few at most) are.
-    assert len(article_hits(album.server)) - before < ARTICLES + 3
+    # The pages fetched for the killed writer and waiting in Redis are not asked for again;
+    # those it had taken from Redis and not archived yet are (how many depends on how fast
+    # the writer went: a few, more on a busy machine).
+    assert len(article_hits(album.server)) - before <= ARTICLES + (ARTICLES - archived - waiting)
     assert_clean(processes)
 
 
