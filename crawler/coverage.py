@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.store.index import Index
-from crawler.store.posts import PostError, front_matter
+from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
 from crawler.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.wechat.article import CHINA_TIME

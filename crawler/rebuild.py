@@ -28,14 +28,8 @@ from crawler.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
-from crawler.store.posts import (
-    Outcome,
-    PostError,
-    front_matter,
-    front_matter_tags,
-    is_worse,
-    post_files,
-)
+from crawler.store.postfiles import PostError, front_matter, front_matter_tags, post_files
+from crawler.store.posts import Outcome, is_worse
 from crawler.tagging.tags import Tagger
 from crawler.watch import source_print
 from crawler.wechat.article import Article

@@ -19,7 +19,7 @@ from crawler.post import compose_post
 from crawler.rebuild import files_by_stem
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture
-from crawler.store.posts import PostError
+from crawler.store.postfiles import PostError
 from crawler.watch import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page

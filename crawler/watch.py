@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from crawler.store.posts import WECHAT_BLOCK, PostError, distinct_images, visible_text
+from crawler.store.postfiles import WECHAT_BLOCK, PostError
+from crawler.store.posts import distinct_images, visible_text
 from crawler.wechat.article import Article
 
 # What WeChat answered (``PageReason`` values) → the post's ``status:``.

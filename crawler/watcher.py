@@ -27,7 +27,7 @@ from crawler.items import ArticleGone
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.index import Index
-from crawler.store.posts import PostError
+from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import PageReason

@@ -14,7 +14,7 @@ import yaml
 from crawler.coverage import deletions_alarm
 from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
-from crawler.store.posts import PostError
+from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch import Change, Schedule, Seen, WatchState, mark, unmark
 from crawler.wechat.article import CHINA_TIME, Article

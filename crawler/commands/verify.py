@@ -7,7 +7,7 @@ import argparse
 from crawler.cli import ArchiveCommand
 from crawler.logtext import escape_controls
 from crawler.store.check import check_archive, posts_with_remote_images
-from crawler.store.posts import post_files
+from crawler.store.postfiles import post_files
 
 
 class Command(ArchiveCommand):

@@ -16,7 +16,8 @@ from crawler.pipelines.state import StateWrites
 from crawler.post import NotConverted, converted
 from crawler.run import Run
 from crawler.store.archive import Archive
-from crawler.store.posts import Outcome, PostError
+from crawler.store.postfiles import PostError
+from crawler.store.posts import Outcome
 from crawler.tally import Stat
 from crawler.wechat.article import trusted_publish_time
 

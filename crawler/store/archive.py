@@ -25,17 +25,16 @@ from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
-from crawler.store.posts import (
-    Outcome,
+from crawler.store.places import PostPlaces
+from crawler.store.postfiles import (
     PostError,
-    PostPlaces,
-    PostStore,
     archived_identity,
     front_matter,
     front_matter_tags,
     post_files,
     read_post,
 )
+from crawler.store.posts import Outcome, PostStore
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch import WatchState
 from crawler.wechat.article import Article

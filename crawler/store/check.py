@@ -21,7 +21,7 @@ from typing import Any
 from crawler.markdown import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
-from crawler.store.posts import PostError, front_matter, post_files, read_post
+from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from crawler.markdown import link_identity, relink
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
-from crawler.store.posts import PostPlaces, read_post
+from crawler.store.places import PostPlaces
+from crawler.store.postfiles import read_post
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
-from crawler.store.posts import is_worse, read_post
+from crawler.store.postfiles import read_post
+from crawler.store.posts import is_worse
 from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey

@@ -1,0 +1,121 @@
+"""A post file as Jekyll reads it: where the posts are, their text, front matter and tags,
+and the ``wechat:`` block that names the article (read without YAML, to rebuild an index)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+# The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
+# written; a person's editor may have made it two, or left spaces or a comment after the key).
+WECHAT_BLOCK = re.compile(r"^wechat:(?:[ \t]+#.*|[ \t]*)\n(?:( +).*\n(?:\1.*\n)*)?", re.MULTILINE)
+FRONT_MATTER = re.compile(r"\A---\n(?:.*?\n)??---\n", re.DOTALL)  # Jekyll takes an empty one
+# The front matter as Jekyll finds it: its ``---`` lines may end in spaces.
+_LOOSE_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:.*\n)*?)---[ \t]*\n")
+# A key and the tabs that set its value off, which Jekyll's YAML reader (Psych) takes and
+# PyYAML refuses.
+_KEY_TABS = re.compile(r"^( *[^\s#:'\"-][^:\n]*):[ \t]*\t", re.MULTILINE)
+# What Ruby's String#split splits a string of tags at: ASCII whitespace only.
+_TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
+
+
+def post_files(folder: Path) -> list[Path]:
+    """The posts in ``folder`` and its folders, as Jekyll reads them (not a hidden one, nor
+    one under a name starting with ``_``, nor a folder named ``….md``, whose posts are)."""
+    return sorted(path for path in folder.rglob("*.md")
+                  if not any(part[0] in "._" for part in path.relative_to(folder).parts)
+                  and not path.is_dir())
+
+
+class PostError(ValueError):
+    """A post file that cannot be read as one of ours; the message names the file."""
+
+
+def read_post(path: Path) -> str:
+    """A post's text as Jekyll reads it (CRLF line ends as LF, a byte order mark dropped: a
+    Windows editor's; spaces after the front matter's ``---`` lines dropped, as Jekyll
+    allows them); ``PostError`` when it cannot be read or is not UTF-8."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        loose = _LOOSE_FRONT_MATTER.match(text)
+        if loose and len(loose[0]) > len(loose[1]) + 8:  # not as written: "---\n" twice
+            text = f"---\n{loose[1]}---\n{text[loose.end():]}"
+        return text
+    except UnicodeDecodeError as error:
+        raise PostError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise PostError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def archived_url(path: Path) -> str | None:
+    """The ``wechat.url`` recorded in a post's front matter (read without parsing YAML)."""
+    return archived_identity(path)[0]
+
+
+def archived_identity(path: Path) -> tuple[str | None, int | None]:
+    """The ``wechat.url`` and ``wechat.published`` (Unix time) of a post, read without
+    parsing YAML: enough to rebuild a lost index. Looked for in the front matter, however
+    long (a title may be thousands of characters), and not below it."""
+    text = read_post(path)
+    block = WECHAT_BLOCK.search(text, 0, text.find("\n---\n", 3) + 1)
+    keys = dict(re.findall(rf"^{block.group(1)}(url|published):[ \t]+(.+)$", block.group(), re.MULTILINE)) \
+        if block and block.group(1) else {}
+    try:
+        url = _scalar(keys["url"]) if "url" in keys else None
+    except ValueError:
+        raise PostError(f"{path}: wechat.url is not readable: {keys['url'][:80]!r}") from None
+    try:
+        stamp = int(datetime.fromisoformat(_scalar(keys["published"])).timestamp()) \
+            if "published" in keys else None
+    except ValueError:
+        stamp = None
+    return url, stamp
+
+
+def _scalar(value: str) -> str:
+    """A one-line YAML scalar's string: plain, double-quoted as written, or single-quoted
+    (as another editor may have re-saved it); ``ValueError`` when it does not read."""
+    value = value.strip()
+    if value.startswith('"'):
+        return str(json.loads(value))
+    if value.startswith("'"):
+        if len(value) < 2 or not value.endswith("'"):
+            raise ValueError(value)
+        return value[1:-1].replace("''", "'")
+    return value
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    """A post's front matter, read back as YAML; ``PostError`` when it does not read back."""
+    match = FRONT_MATTER.match(read_post(path))
+    if not match:
+        raise PostError(f"{path}: no front matter between --- lines at the top")
+    try:
+        data = yaml.safe_load(_KEY_TABS.sub(r"\1: ", match.group(0)[4:-4]))
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: a date no calendar has
+        raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
+    if data is None:  # empty, or comments only: Jekyll publishes the post
+        data = {}
+    if not isinstance(data, dict):
+        raise PostError(f"{path}: front matter is not a mapping")
+    if not isinstance(data.get("wechat") or {}, dict):
+        raise PostError(f"{path}: wechat: is not a mapping")
+    return data
+
+
+def front_matter_tags(front: dict[str, Any]) -> list[str]:
+    """The ``tags`` of a post's front matter as Jekyll reads them, which a person editing a
+    post may rely on: a string is split at spaces, an empty item is none, and ``yes`` or
+    ``true`` is Ruby's ``true``."""
+    tags = front.get("tags")
+    if isinstance(tags, str):
+        return [tag for tag in _TAG_SPACE.split(tags) if tag]
+    if not isinstance(tags, list):
+        return []
+    return [str(tag).lower() if isinstance(tag, bool) else str(tag)
+            for tag in tags if tag is not None]
