@@ -149,12 +149,13 @@ class WeChatSpider(scrapy.Spider):
                               meta=meta, cb_kwargs={"source": source, "account": account})
 
     def short_links_first(self, outputs: Callable[[], Iterable[Any]]) -> Iterator[Any]:
-        """``start``'s outputs (``outputs()`` makes them, the same each time); but while any
-        is a request for a short link naming no article the index knows, the other requests
-        are held back until the spider is idle (``release_held``). A short link names its
-        article only once fetched: another link to that article (given too, an album's, a
-        feed's) then finds it requested this run (``IncrementalMiddleware``), and it is
-        fetched once, whatever the pages in flight."""
+        """``start``'s outputs (``outputs()`` makes them, the same each time: made again
+        rather than kept, so that a list of thousands of links is not thousands of requests
+        in memory at once); but while any is a request for a short link naming no article
+        the index knows, the other requests are held back until the spider is idle
+        (``release_held``). A short link names its article only once fetched: another link
+        to that article (given too, an album's, a feed's) then finds it requested this run
+        (``IncrementalMiddleware``), and it is fetched once, whatever the pages in flight."""
         unnamed = [isinstance(output, scrapy.Request) and bool(output.meta.get("article"))
                    and self.index.article_of(output.url) is None for output in outputs()]
         if not any(unnamed):
