@@ -356,9 +356,7 @@ def test_a_link_that_redirects_to_an_article_fetched_this_run_is_not_followed_th
     album = site.album("3701", arts)
     for _ in range(2):
         crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
-    fetched = [path for path, _ in wechat.hits("/s")]
-    assert len([path for path in fetched if first.mid in path]) == 1, fetched
-    assert fetched.count("/s/MovedToFirst") == 1
+    assert_fetched_once(wechat, first.mid, "/s/MovedToFirst")
 
 
 def test_a_link_that_redirects_to_an_article_archived_before_is_not_followed_there(
@@ -371,9 +369,14 @@ def test_a_link_that_redirects_to_an_article_archived_before_is_not_followed_the
                             .removesuffix("#rd"))
     site.albums["3801"].append(site.serve([Art("2247470802", albums=("3801",), links=(moved,))])[0])
     crawl_accounts(wechat, tmp_path, f'albums = ["{album}"]\n')
+    assert_fetched_once(wechat, first.mid, "/s/MovedToArchived")
+
+
+def assert_fetched_once(wechat: MockWeChat, mid: str, redirect: str) -> None:
+    """The article ``mid`` was fetched once, and the ``redirect`` to it was not followed."""
     fetched = [path for path, _ in wechat.hits("/s")]
-    assert len([path for path in fetched if first.mid in path]) == 1, fetched
-    assert fetched.count("/s/MovedToArchived") == 1
+    assert len([path for path in fetched if mid in path]) == 1, fetched
+    assert fetched.count(redirect) == 1
 
 
 def test_links_of_pages_archived_with_follow_links_none_are_followed_once_it_is_lifted(
