@@ -149,6 +149,7 @@ def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
     ("expired.html", "expired"),
     ("bad_params.html", "bad_params"),
     ("verification.html", "verification"),
+    ("too_frequent.html", "verification"),
 ])
 def test_error_pages_are_recognised(name: str, reason: str) -> None:
     parsed = parse_page(page_text(name), FETCHED)
@@ -180,6 +181,8 @@ def test_as_utf8_keeps_utf8_bodies_and_re_encodes_others() -> None:
 
 def test_the_verification_page_is_recognised_from_its_bytes() -> None:
     assert is_verification_page(page_text("verification.html").encode("utf-8"))
+    # "你的访问过于频繁，需要从微信打开验证身份", written by a script: a block as much
+    assert is_verification_page(page_text("too_frequent.html").encode("utf-8"))
     assert not is_verification_page(page_text("deleted.html").encode("utf-8"))
     assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))
 

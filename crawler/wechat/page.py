@@ -50,7 +50,9 @@ _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
     (PageReason.EXPIRED, ("链接已过期", "link has expired")),
     (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
 )
-_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
+# The challenge's pages: "环境异常 … 去验证", and "你的访问过于频繁，需要从微信打开验证身份"
+# (with a QR code to scan), whose text only a script writes.
+_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha|" + "访问过于频繁".encode())
 _MODULE = re.compile(rb"<script[^>]*>\s*var __INLINE_SCRIPT__\b")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
