@@ -157,6 +157,23 @@ def test_error_pages_are_recognised(name: str, reason: str) -> None:
     assert parsed.reason == reason
 
 
+@pytest.mark.parametrize("message, reason", [
+    ("此帐号已自主注销，内容无法查看。", "deleted"),
+    ("原帐号迁移时未将文章素材同步至新帐号，该链接已不可访问", "deleted"),
+    ("此帐号已被屏蔽, 内容无法查看", "violation"),
+    ("此帐号被投诉且经审核涉嫌侵权。此帐号已注销，内容无法查看。", "violation"),
+    ("此帐号处于帐号迁移流程中", "unavailable"),
+])
+def test_what_became_of_the_account_is_what_became_of_its_articles(message: str,
+                                                                   reason: str) -> None:
+    """WeChat answers each article of a closed, blocked or migrating account with its error
+    page saying so: the watch sees the originals gone (or not there for now)."""
+    page = page_text("deleted.html").replace("该内容已被发布者删除", message)
+    parsed = parse_page(page, FETCHED)
+    assert isinstance(parsed, NotAnArticle)
+    assert parsed.reason == reason
+
+
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
                                   "\x00\x01binary"])
 def test_anything_else_is_not_an_article(html: str) -> None:
