@@ -58,6 +58,7 @@ def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() ->
     assert page.title == "心机炒蔬菜"
     assert page.account == "田螺姑娘hhhaze"
     assert page.published is None
+    assert page.copyright_stat == 1  # what its 原创 mark says, as its scripts would have
     assert "精选蔬菜。" in page.body_html
     assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=2651799162&idx=1"
                         "&sn=02005c346ae591f880e05146bf04b6d9")

@@ -132,7 +132,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         idx=ids.get("idx", ""),
         sn=ids.get("sn", ""),
         author=_meta(page, cgi, "author", "author"),
-        copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
+        copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc),
         album_links=_album_links(content if body_html else None),
@@ -178,6 +178,15 @@ def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
             except (OverflowError, OSError, ValueError):  # beyond what a date can hold
                 return None
     return None
+
+
+def _copyright_stat(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement) -> int | None:
+    """The page's ``copyright_stat``; in a page saved without its scripts (Chrome's MHTML
+    keeps none), 1 when it shows the 原创 mark, which WeChat shows on original articles only."""
+    stat = _int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat"))
+    if stat is None and "原创" in _text(_by_id(doc, "copyright_logo")):
+        return 1
+    return stat
 
 
 def _shown_publish_time(shown: str) -> datetime | None:
