@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.page import as_utf8, is_verification_page, parse_page
 from tests.conftest import page_text
@@ -115,6 +116,19 @@ def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
     made = text_post(content, title).title
     assert made == expected
     assert len(made) <= 64 and "http" not in made
+
+
+def test_a_posts_text_is_handed_on_as_the_html_it_is_its_entities_read_once() -> None:
+    """The text is HTML (its links and topic tags are markup): a ``&`` of the text is ``&amp;``
+    in it, a ``<`` ``&lt;``. Read as text before it was read as HTML, a link's ``&region=``
+    became ``®ion=``, a ``<b`` a tag."""
+    page = text_post("举报网址：https://example.com/r?a=1\\x26amp;region=cn\\x26amp;para=2\n"
+                     "金额 a\\x26lt;b 元，R\\x26amp;D 部门。")
+    shown = dom.fragment(page.text).text_content()
+    assert "https://example.com/r?a=1&region=cn&para=2" in shown
+    assert "金额 a<b 元，R&D 部门。" in shown
+    assert page.title == "举报网址："
+    assert text_post("R\\x26amp;D 部门说：别转账。").title == "R&D 部门说：别转账"
 
 
 @pytest.mark.parametrize("shown, day", [

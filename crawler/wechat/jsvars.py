@@ -45,9 +45,12 @@ def js_unescape(literal: str) -> str:
     return value.replace("\0", "")
 
 
-def _literals(alternatives: bytes) -> Iterator[str]:
+def _literals(alternatives: bytes, markup: bool = False) -> Iterator[str]:
+    """The values of the string literals in ``alternatives``; as text (HTML references read),
+    or as the ``markup`` they are."""
     for match in _STRING.finditer(alternatives):
-        yield html.unescape(js_unescape(match.group(0)[1:-1].decode("utf-8", "replace")))
+        value = js_unescape(match.group(0)[1:-1].decode("utf-8", "replace"))
+        yield value if markup else html.unescape(value)
 
 
 def _occurrences(text: bytes, needle: bytes) -> Iterator[int]:
@@ -145,6 +148,12 @@ class Fields:
     def get(self, name: str, default: str = "") -> str:
         literal = self._literals.get(name)
         return next(_literals(literal)).strip() if literal else default
+
+    def markup(self, name: str) -> str:
+        """The value of ``name`` as the HTML it is (a post's text): its references are the
+        HTML parser's to read, once."""
+        literal = self._literals.get(name)
+        return next(_literals(literal, markup=True)).strip() if literal else ""
 
 
 def top_level_fields(obj: bytes) -> Fields:

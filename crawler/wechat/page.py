@@ -325,11 +325,12 @@ def _pictures(cgi_text: bytes) -> tuple[str, ...]:
 
 
 def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
+    """An image or text post's text, as the HTML it is (its topic tags and links markup)."""
     if show_type == PostType.TEXT:
         text_info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "text_page_info"))
-        return text_info.get("content_noencode") or cgi.get("content_noencode", "")
+        return text_info.markup("content_noencode") or cgi.markup("content_noencode")
     if show_type == PostType.IMAGES:
-        return cgi.get("content_noencode") or cgi.get("desc", "")
+        return cgi.markup("content_noencode") or cgi.markup("desc")
     return ""
 
 
@@ -350,7 +351,7 @@ def _article_url(url: str) -> str:
 def _starts(text: str, title: str) -> bool:
     """Whether ``title`` is the start of ``text`` (spacing aside, WeChat's ``…`` cut off): the
     title field of a text post whose author gave none holds its text."""
-    return "".join(text.split()).startswith("".join(title.removesuffix("…").split()))
+    return "".join(_shown(text).split()).startswith("".join(title.removesuffix("…").split()))
 
 
 def _title_from_text(text: str, limit: int = 64) -> str:
@@ -358,9 +359,7 @@ def _title_from_text(text: str, limit: int = 64) -> str:
     line (its text: the field may hold markup, a topic tag say), without links, at most
     ``limit`` characters, shortened at a comma when it is longer."""
     lines = (line.strip() for line in text.splitlines() if line.strip())
-    first_line = next(lines, "")
-    if "<" in first_line:
-        first_line = dom.fragment(first_line).text_content().strip()
+    first_line = _shown(next(lines, "")).strip()
     line = " ".join(_LINK.sub(" ", first_line).split()) or first_line
     end = _SENTENCE_END.search(line)
     sentence = line[:end.end()].rstrip("。.") if end else line
@@ -369,6 +368,11 @@ def _title_from_text(text: str, limit: int = 64) -> str:
     cut = sentence[:limit - 1]
     clause = max(cut.rfind(mark) for mark in _CLAUSE_MARKS)
     return (cut[:clause] if clause >= limit // 2 else cut).rstrip(_CLAUSE_MARKS) + "…"
+
+
+def _shown(text: str) -> str:
+    """The text a post's text (HTML) shows."""
+    return dom.fragment(text).text_content() if "<" in text or "&" in text else text
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
