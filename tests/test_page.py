@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -129,6 +130,23 @@ def test_a_posts_text_is_handed_on_as_the_html_it_is_its_entities_read_once() ->
     assert "金额 a<b 元，R&D 部门。" in shown
     assert page.title == "举报网址："
     assert text_post("R\\x26amp;D 部门说：别转账。").title == "R&D 部门说：别转账"
+
+
+@pytest.mark.parametrize("notice", [
+    # as WeChat's script sets it, and as a browser shows it (a page saved after it ran)
+    "{{SCRIPT}}",
+    '<p class="share_notice" id="js_share_notice">见 https://example.com/r?a=1&amp;region=cn'
+    "，金额 a&lt;b 元</p>",
+])
+def test_a_sharers_note_is_handed_on_as_html_its_entities_read_once(notice: str) -> None:
+    script = "见 https://example.com/r?a=1\\x26amp;region=cn，金额 a\\x26lt;b 元"
+    html = page_text("shared_post.html").replace(
+        "转给家里老人看。\\x0a\\x0a接到“公检法”电话要求转账的，一律是诈骗。", script)
+    if notice != "{{SCRIPT}}":
+        html = re.sub(r'<p class="share_notice".*?</p>', notice, html, flags=re.S)
+    page = parse_page(html, FETCHED)
+    assert isinstance(page, Article) and page.share_source_url
+    assert dom.fragment(page.text).text_content() == "见 https://example.com/r?a=1&region=cn，金额 a<b 元"
 
 
 @pytest.mark.parametrize("shown, day", [

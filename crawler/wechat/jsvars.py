@@ -83,22 +83,23 @@ def var(script: bytes, name: str) -> str:
     return found[_KEYWORDS[0]] or found[_KEYWORDS[1]]
 
 
-def assigned(script: bytes, target: str) -> str:
-    """First non-empty string assigned by a statement ``TARGET = "…"``."""
+def assigned(script: bytes, target: str, markup: bool = False) -> str:
+    """First non-empty string assigned by a statement ``TARGET = "…"``; as the ``markup``
+    it is, for a target such as an ``innerHTML``."""
     needle = target.encode("utf-8")
     for pos in _occurrences(script, needle):
-        if value := _assigned_at(script, pos, pos + len(needle)):
+        if value := _assigned_at(script, pos, pos + len(needle), markup):
             return value
     return ""
 
 
-def _assigned_at(script: bytes, start: int, end: int) -> str:
+def _assigned_at(script: bytes, start: int, end: int, markup: bool = False) -> str:
     """The first non-empty string assigned to the target at ``script[start:end]``, if that
     starts a statement that assigns one, else ""."""
     if start and script[start - 1] not in _STATEMENT_START:
         return ""
     match = _ASSIGNMENT.match(script, end)
-    values = (value.strip() for value in _literals(match.group(1))) if match else iter(())
+    values = (value.strip() for value in _literals(match.group(1), markup)) if match else iter(())
     return next((value for value in values if value), "")
 
 

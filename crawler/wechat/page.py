@@ -8,6 +8,7 @@ posts in ``window.cgiDataNew``), and pages whose scripts were stripped (DOM only
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import logging
 import re
@@ -335,9 +336,11 @@ def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
 
 
 def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
-    """What the sharing account wrote above a shared article (set by a script, or rendered)."""
-    notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
-    return notice or _text(_by_id(doc, "js_share_notice"))
+    """What the sharing account wrote above a shared article (set by a script, or rendered),
+    as HTML."""
+    notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML",
+                             markup=True)
+    return notice or html.escape(_text(_by_id(doc, "js_share_notice")), quote=False)
 
 
 def _article_url(url: str) -> str:
