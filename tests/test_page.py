@@ -254,6 +254,22 @@ def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbou
     )
 
 
+def test_an_article_the_body_quotes_is_a_link_to_it() -> None:
+    """A quote of another article (WeChat's 引用: ``<blockquote class="js_blockquote_wrap"
+    data-url="…">``, as a real 2019 page holds one) links the article it quotes, as an ``<a>``
+    does: an older article of the account, found from it as from 往期推荐."""
+    quote = ('<blockquote class="js_blockquote_wrap" data-type="1" data-url="http://mp.weixin.'
+             'qq.com/s?__biz=MzA5OTk5OTk5OQ==&amp;mid=2247460001&amp;idx=1&amp;sn=ee&amp;'
+             'chksm=c9#rd" data-author-name="某反诈中心" data-source-title="旧文">'
+             '<section class="js_blockquote_digest"><p>引用的话。</p></section></blockquote>')
+    html = page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + quote, 1)
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article)
+    assert parsed.links[0] == ("http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460001"
+                               "&idx=1&sn=ee&chksm=c9")
+    assert parsed.links[1:] == article("albums_2025.html").links
+
+
 @pytest.mark.parametrize("shown, published", [
     ("2025年11月05日 18:01", datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)),
     ("2018-03-20", datetime(2018, 3, 20, tzinfo=CHINA_TIME)),

@@ -310,9 +310,11 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
 
 def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
-    """Links to articles in the body, the album's previous and next article (``info``, the
+    """Links to articles in the body (and the articles it quotes: ``<blockquote
+    data-url="…">``), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
-    hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
+    hrefs = [element.get("href" if element.tag == "a" else "data-url", "")
+             for element in content.iter("a", "blockquote")] if content is not None else []
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
