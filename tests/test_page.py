@@ -207,6 +207,23 @@ def test_what_became_of_the_account_is_what_became_of_its_articles(message: str,
     assert parsed.reason == reason
 
 
+@pytest.mark.parametrize("message, reason", [
+    ("此内容已被发布者删除", "deleted"),
+    ("该内容因违规无法查看", "violation"),
+    ("此内容涉嫌侵权，无法查看", "violation"),
+    ("此内容因投诉涉嫌侵权，无法查看", "violation"),
+    ("此账号已自主注销，内容无法查看", "deleted"),
+    ("此账号已被屏蔽, 内容无法查看", "violation"),
+])
+def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> None:
+    """WeChat words its error pages with 该 or 此, 帐号 or 账号, as the tools that read them
+    list: each wording is the page it words."""
+    page = page_text("deleted.html").replace("该内容已被发布者删除", message)
+    parsed = parse_page(page, FETCHED)
+    assert isinstance(parsed, NotAnArticle)
+    assert parsed.reason == reason
+
+
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
                                   "\x00\x01binary"])
 def test_anything_else_is_not_an_article(html: str) -> None:

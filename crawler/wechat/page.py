@@ -43,15 +43,15 @@ logger = logging.getLogger(__name__)
 # Checked in order; the first whose marker appears in the page's visible text wins.
 _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
     (PageReason.VERIFICATION, ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
-    # an account closed by its owner, or moved to another without its articles, has none
-    (PageReason.DELETED, ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher",
-                          "此帐号已自主注销", "未将文章素材同步至新帐号")),
+    # Worded with 该 or 此, 帐号 or 账号. An account closed by its owner, or moved to another
+    # without its articles, has none.
+    (PageReason.DELETED, ("内容已被发布者删除", "deleted by the author", "deleted by the publisher",
+                          "帐号已自主注销", "账号已自主注销", "未将文章素材同步至新帐号")),
     # taken down by the platform: for its rules, on an infringement complaint, on many complaints;
     # the whole account blocked, or closed on an infringement complaint
-    (PageReason.VIOLATION, ("此内容因违规无法查看", "违反相关法律法规", "violat",
-                            "此内容被投诉且经审核涉嫌侵权", "此内容被多人投诉",
-                            "此帐号已被屏蔽", "此帐号被投诉且经审核涉嫌侵权")),
-    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable", "此帐号处于帐号迁移流程中")),
+    (PageReason.VIOLATION, ("内容因违规无法查看", "违反相关法律法规", "violat", "涉嫌侵权",
+                            "此内容被多人投诉", "帐号已被屏蔽", "账号已被屏蔽")),
+    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable", "号迁移流程中")),
     (PageReason.EXPIRED, ("链接已过期", "link has expired")),
     (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
 )
