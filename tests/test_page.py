@@ -224,6 +224,17 @@ def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> No
     assert parsed.reason == reason
 
 
+def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
+    """WeChat answers an article of an account moved to another (该公众号已迁移) with a page whose
+    button leads to the article at the new account (``var transfer_target_link``, as the
+    tools that read these pages take it): the line that says it was not archived says where
+    it is, and so which account (``__biz``) to archive now."""
+    parsed = parse_page(page_text("moved.html"), FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
+    assert "https://mp.weixin.qq.com/s?__biz=MzNewAccount==&mid=2247480001&idx=1&sn=abcdef" \
+        in parsed.message
+
+
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
                                   "\x00\x01binary"])
 def test_anything_else_is_not_an_article(html: str) -> None:

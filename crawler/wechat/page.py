@@ -457,6 +457,10 @@ def _not_an_article(page: bytes, doc: lxml.html.HtmlElement) -> NotAnArticle:
     for reason, markers in _ERROR_MARKERS:
         if any(marker in visible for marker in markers):
             return NotAnArticle.because(reason)
+    # an account moved to another (该公众号已迁移): its button leads to the article there
+    moved = link_as_given(jsvars.var(page, "transfer_target_link") or jsvars.var(page, "transferTargetLink"))
+    if is_article_link(moved):
+        return NotAnArticle.because(PageReason.UNKNOWN, f"its account moved: the article is now at {moved!r}")
     snippet = visible[:80] or "no visible text"
     return NotAnArticle.because(PageReason.UNKNOWN, repr(snippet))
 
