@@ -66,6 +66,25 @@ def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() ->
                         "&sn=02005c346ae591f880e05146bf04b6d9")
 
 
+def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code() -> None:
+    """Opened by its short link, an article's page names it by that link alone (``og:url``);
+    its scripts, which Chrome's MHTML leaves out, named its ids, and set its QR code's link
+    (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``, as the rendered 2024 page shows it): that
+    names it, or the page were another article than the one the crawl fetches by its ids."""
+    html = page_text("scriptless.html").replace(
+        "http://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;"
+        "sn=02005c346ae591f880e05146bf04b6d9&amp;chksm=8446#rd",
+        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace(
+        "</body>", '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?'
+        "scene=10000004&amp;size=102&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1"
+        '&amp;sn=02005c346ae591f880e05146bf04b6d9&amp;send_time="></body>')
+    page = parse_page(html, "https://mp.weixin.qq.com/s/ScriptlessShortToken")
+    assert isinstance(page, Article)
+    assert page.key == "MzA3ODc4NTMyNw==:2651799162:1"
+    assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=2651799162&idx=1"
+                        "&sn=02005c346ae591f880e05146bf04b6d9")
+
+
 def test_image_post_lists_its_pictures_not_their_variants() -> None:
     page = article("image_post.html")
     assert page.item_show_type == PostType.IMAGES

@@ -224,7 +224,8 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
         "sn": _meta(page, cgi, "sn"),
     }
     ids = {k: v for k, v in ids.items() if v}
-    fallbacks = (lambda: _meta_tag(doc, "og:url"), lambda: jsvars.var(page, "msg_link"), lambda: url)
+    fallbacks = (lambda: _meta_tag(doc, "og:url"), lambda: jsvars.var(page, "msg_link"), lambda: url,
+                 lambda: _qr_code_link(doc))
     for fallback in fallbacks:
         if has_ids(ids):
             break
@@ -232,6 +233,14 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
         if has_ids(found):
             ids = found
     return ids
+
+
+def _qr_code_link(doc: lxml.html.HtmlElement) -> str:
+    """The link of the page's QR code (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``), which
+    its scripts set: what names the article in a page saved without them (Chrome's MHTML)
+    when it was opened by its short link, the only link its markup then names."""
+    image = _by_id(doc, "js_pc_qr_code_img", "js_profile_qrcode_img")
+    return image.get("src", "") if image is not None else ""
 
 
 def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
