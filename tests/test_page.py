@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
 
+from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.page import as_utf8, is_verification_page, parse_page
 from tests.conftest import page_text
@@ -58,7 +60,27 @@ def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() ->
     assert page.title == "心机炒蔬菜"
     assert page.account == "田螺姑娘hhhaze"
     assert page.published is None
+    assert page.copyright_stat == 1  # what its 原创 mark says, as its scripts would have
     assert "精选蔬菜。" in page.body_html
+    assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=2651799162&idx=1"
+                        "&sn=02005c346ae591f880e05146bf04b6d9")
+
+
+def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code() -> None:
+    """Opened by its short link, an article's page names it by that link alone (``og:url``);
+    its scripts, which Chrome's MHTML leaves out, named its ids, and set its QR code's link
+    (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``, as the rendered 2024 page shows it): that
+    names it, or the page were another article than the one the crawl fetches by its ids."""
+    html = page_text("scriptless.html").replace(
+        "http://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;"
+        "sn=02005c346ae591f880e05146bf04b6d9&amp;chksm=8446#rd",
+        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace(
+        "</body>", '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?'
+        "scene=10000004&amp;size=102&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1"
+        '&amp;sn=02005c346ae591f880e05146bf04b6d9&amp;send_time="></body>')
+    page = parse_page(html, "https://mp.weixin.qq.com/s/ScriptlessShortToken")
+    assert isinstance(page, Article)
+    assert page.key == "MzA3ODc4NTMyNw==:2651799162:1"
     assert page.url == ("https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=2651799162&idx=1"
                         "&sn=02005c346ae591f880e05146bf04b6d9")
 
@@ -116,6 +138,36 @@ def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
     assert len(made) <= 64 and "http" not in made
 
 
+def test_a_posts_text_is_handed_on_as_the_html_it_is_its_entities_read_once() -> None:
+    """The text is HTML (its links and topic tags are markup): a ``&`` of the text is ``&amp;``
+    in it, a ``<`` ``&lt;``. Read as text before it was read as HTML, a link's ``&region=``
+    became ``®ion=``, a ``<b`` a tag."""
+    page = text_post("举报网址：https://example.com/r?a=1\\x26amp;region=cn\\x26amp;para=2\n"
+                     "金额 a\\x26lt;b 元，R\\x26amp;D 部门。")
+    shown = dom.fragment(page.text).text_content()
+    assert "https://example.com/r?a=1&region=cn&para=2" in shown
+    assert "金额 a<b 元，R&D 部门。" in shown
+    assert page.title == "举报网址："
+    assert text_post("R\\x26amp;D 部门说：别转账。").title == "R&D 部门说：别转账"
+
+
+@pytest.mark.parametrize("notice", [
+    # as WeChat's script sets it, and as a browser shows it (a page saved after it ran)
+    "{{SCRIPT}}",
+    '<p class="share_notice" id="js_share_notice">见 https://example.com/r?a=1&amp;region=cn'
+    "，金额 a&lt;b 元</p>",
+])
+def test_a_sharers_note_is_handed_on_as_html_its_entities_read_once(notice: str) -> None:
+    script = "见 https://example.com/r?a=1\\x26amp;region=cn，金额 a\\x26lt;b 元"
+    html = page_text("shared_post.html").replace(
+        "转给家里老人看。\\x0a\\x0a接到“公检法”电话要求转账的，一律是诈骗。", script)
+    if notice != "{{SCRIPT}}":
+        html = re.sub(r'<p class="share_notice".*?</p>', notice, html, flags=re.S)
+    page = parse_page(html, FETCHED)
+    assert isinstance(page, Article) and page.share_source_url
+    assert dom.fragment(page.text).text_content() == "见 https://example.com/r?a=1&region=cn，金额 a<b 元"
+
+
 @pytest.mark.parametrize("shown, day", [
     ("4天前", 29), ("昨天", 2), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
 ])
@@ -149,11 +201,57 @@ def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
     ("expired.html", "expired"),
     ("bad_params.html", "bad_params"),
     ("verification.html", "verification"),
+    ("too_frequent.html", "verification"),
 ])
 def test_error_pages_are_recognised(name: str, reason: str) -> None:
     parsed = parse_page(page_text(name), FETCHED)
     assert isinstance(parsed, NotAnArticle)
     assert parsed.reason == reason
+
+
+@pytest.mark.parametrize("message, reason", [
+    ("此帐号已自主注销，内容无法查看。", "deleted"),
+    ("原帐号迁移时未将文章素材同步至新帐号，该链接已不可访问", "deleted"),
+    ("此帐号已被屏蔽, 内容无法查看", "violation"),
+    ("此帐号被投诉且经审核涉嫌侵权。此帐号已注销，内容无法查看。", "violation"),
+    ("此帐号处于帐号迁移流程中", "unavailable"),
+])
+def test_what_became_of_the_account_is_what_became_of_its_articles(message: str,
+                                                                   reason: str) -> None:
+    """WeChat answers each article of a closed, blocked or migrating account with its error
+    page saying so: the watch sees the originals gone (or not there for now)."""
+    page = page_text("deleted.html").replace("该内容已被发布者删除", message)
+    parsed = parse_page(page, FETCHED)
+    assert isinstance(parsed, NotAnArticle)
+    assert parsed.reason == reason
+
+
+@pytest.mark.parametrize("message, reason", [
+    ("此内容已被发布者删除", "deleted"),
+    ("该内容因违规无法查看", "violation"),
+    ("此内容涉嫌侵权，无法查看", "violation"),
+    ("此内容因投诉涉嫌侵权，无法查看", "violation"),
+    ("此账号已自主注销，内容无法查看", "deleted"),
+    ("此账号已被屏蔽, 内容无法查看", "violation"),
+])
+def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> None:
+    """WeChat words its error pages with 该 or 此, 帐号 or 账号, as the tools that read them
+    list: each wording is the page it words."""
+    page = page_text("deleted.html").replace("该内容已被发布者删除", message)
+    parsed = parse_page(page, FETCHED)
+    assert isinstance(parsed, NotAnArticle)
+    assert parsed.reason == reason
+
+
+def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
+    """WeChat answers an article of an account moved to another (该公众号已迁移) with a page whose
+    button leads to the article at the new account (``var transfer_target_link``, as the
+    tools that read these pages take it): the line that says it was not archived says where
+    it is, and so which account (``__biz``) to archive now."""
+    parsed = parse_page(page_text("moved.html"), FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
+    assert "https://mp.weixin.qq.com/s?__biz=MzNewAccount==&mid=2247480001&idx=1&sn=abcdef" \
+        in parsed.message
 
 
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
@@ -180,6 +278,8 @@ def test_as_utf8_keeps_utf8_bodies_and_re_encodes_others() -> None:
 
 def test_the_verification_page_is_recognised_from_its_bytes() -> None:
     assert is_verification_page(page_text("verification.html").encode("utf-8"))
+    # "你的访问过于频繁，需要从微信打开验证身份", written by a script: a block as much
+    assert is_verification_page(page_text("too_frequent.html").encode("utf-8"))
     assert not is_verification_page(page_text("deleted.html").encode("utf-8"))
     assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))
 
@@ -199,6 +299,22 @@ def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbou
         "https://example.com/s?__biz=x&mid=1&idx=1",
         "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470008&idx=1&sn=dd&chksm=c3",
     )
+
+
+def test_an_article_the_body_quotes_is_a_link_to_it() -> None:
+    """A quote of another article (WeChat's 引用: ``<blockquote class="js_blockquote_wrap"
+    data-url="…">``, as a real 2019 page holds one) links the article it quotes, as an ``<a>``
+    does: an older article of the account, found from it as from 往期推荐."""
+    quote = ('<blockquote class="js_blockquote_wrap" data-type="1" data-url="http://mp.weixin.'
+             'qq.com/s?__biz=MzA5OTk5OTk5OQ==&amp;mid=2247460001&amp;idx=1&amp;sn=ee&amp;'
+             'chksm=c9#rd" data-author-name="某反诈中心" data-source-title="旧文">'
+             '<section class="js_blockquote_digest"><p>引用的话。</p></section></blockquote>')
+    html = page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + quote, 1)
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article)
+    assert parsed.links[0] == ("http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460001"
+                               "&idx=1&sn=ee&chksm=c9")
+    assert parsed.links[1:] == article("albums_2025.html").links
 
 
 @pytest.mark.parametrize("shown, published", [

@@ -6,6 +6,7 @@ the folder is absent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -119,3 +120,14 @@ def test_the_body_tree_the_parser_kept_converts_as_its_markup_does(name: str) ->
     assert to_markdown(page, {}) == to_markdown(unparsed, {})
     assert article_text(page) == article_text(unparsed)
     assert page.body is None or lxml.html.tostring(page.body, encoding="unicode") == page.body_html
+
+
+def test_a_rendered_page_saved_without_its_scripts_is_the_article_it_shows() -> None:
+    """The rendered 2024 page as Chrome's MHTML keeps it (no scripts), opened by its short
+    link, which its og:url alone names: its QR code's link names the article's ids."""
+    page = re.sub(r"<script\b.*?</script>", "", shared_fixture("article_rendered-dom_csdn_2024.html"),
+                  flags=re.S)
+    parsed = parse_page(page, "https://mp.weixin.qq.com/s/ZhDXTjv5ciEGOZirqQ6BJA")
+    assert isinstance(parsed, Article)
+    assert parsed.key == "MzkzMDY1NDgyOQ==:2247809883:1"
+    assert parsed.sn == "bd6f2befac7da6b83e00c13c26d0305b"

@@ -690,8 +690,8 @@ def test_an_original_the_platform_took_down_on_complaints_is_marked_removed(
 
 @pytest.mark.parametrize("page", [
     "bad_params.html", "expired.html",
-    # an account closed by its owner, a page the parser does not know
-    "<html><body><p>此帐号已自主注销，内容无法查看</p></body></html>"])
+    # an account moved (its articles may be at the new one's), a page the parser does not know
+    "<html><body><p>该公众号已迁移</p></body></html>"])
 def test_an_original_answering_a_page_that_says_nothing_of_it_takes_its_turn(
         site: Site, tmp_path: Path, page: str) -> None:
     """WeChat answered, but neither with the article nor with its deleted, removed or

@@ -45,9 +45,12 @@ def js_unescape(literal: str) -> str:
     return value.replace("\0", "")
 
 
-def _literals(alternatives: bytes) -> Iterator[str]:
+def _literals(alternatives: bytes, markup: bool = False) -> Iterator[str]:
+    """The values of the string literals in ``alternatives``; as text (HTML references read),
+    or as the ``markup`` they are."""
     for match in _STRING.finditer(alternatives):
-        yield html.unescape(js_unescape(match.group(0)[1:-1].decode("utf-8", "replace")))
+        value = js_unescape(match.group(0)[1:-1].decode("utf-8", "replace"))
+        yield value if markup else html.unescape(value)
 
 
 def _occurrences(text: bytes, needle: bytes) -> Iterator[int]:
@@ -80,22 +83,23 @@ def var(script: bytes, name: str) -> str:
     return found[_KEYWORDS[0]] or found[_KEYWORDS[1]]
 
 
-def assigned(script: bytes, target: str) -> str:
-    """First non-empty string assigned by a statement ``TARGET = "…"``."""
+def assigned(script: bytes, target: str, markup: bool = False) -> str:
+    """First non-empty string assigned by a statement ``TARGET = "…"``; as the ``markup``
+    it is, for a target such as an ``innerHTML``."""
     needle = target.encode("utf-8")
     for pos in _occurrences(script, needle):
-        if value := _assigned_at(script, pos, pos + len(needle)):
+        if value := _assigned_at(script, pos, pos + len(needle), markup):
             return value
     return ""
 
 
-def _assigned_at(script: bytes, start: int, end: int) -> str:
+def _assigned_at(script: bytes, start: int, end: int, markup: bool = False) -> str:
     """The first non-empty string assigned to the target at ``script[start:end]``, if that
     starts a statement that assigns one, else ""."""
     if start and script[start - 1] not in _STATEMENT_START:
         return ""
     match = _ASSIGNMENT.match(script, end)
-    values = (value.strip() for value in _literals(match.group(1))) if match else iter(())
+    values = (value.strip() for value in _literals(match.group(1), markup)) if match else iter(())
     return next((value for value in values if value), "")
 
 
@@ -145,6 +149,12 @@ class Fields:
     def get(self, name: str, default: str = "") -> str:
         literal = self._literals.get(name)
         return next(_literals(literal)).strip() if literal else default
+
+    def markup(self, name: str) -> str:
+        """The value of ``name`` as the HTML it is (a post's text): its references are the
+        HTML parser's to read, once."""
+        literal = self._literals.get(name)
+        return next(_literals(literal, markup=True)).strip() if literal else ""
 
 
 def top_level_fields(obj: bytes) -> Fields:

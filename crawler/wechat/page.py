@@ -8,6 +8,7 @@ posts in ``window.cgiDataNew``), and pages whose scripts were stripped (DOM only
 from __future__ import annotations
 
 import codecs
+import html
 import json
 import logging
 import re
@@ -42,15 +43,21 @@ logger = logging.getLogger(__name__)
 # Checked in order; the first whose marker appears in the page's visible text wins.
 _ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
     (PageReason.VERIFICATION, ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
-    (PageReason.DELETED, ("该内容已被发布者删除", "deleted by the author", "deleted by the publisher")),
-    # taken down by the platform: for its rules, on an infringement complaint, on many complaints
-    (PageReason.VIOLATION, ("此内容因违规无法查看", "违反相关法律法规", "violat",
-                            "此内容被投诉且经审核涉嫌侵权", "此内容被多人投诉")),
-    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable")),
+    # Worded with 该 or 此, 帐号 or 账号. An account closed by its owner, or moved to another
+    # without its articles, has none.
+    (PageReason.DELETED, ("内容已被发布者删除", "deleted by the author", "deleted by the publisher",
+                          "帐号已自主注销", "账号已自主注销", "未将文章素材同步至新帐号")),
+    # taken down by the platform: for its rules, on an infringement complaint, on many complaints;
+    # the whole account blocked, or closed on an infringement complaint
+    (PageReason.VIOLATION, ("内容因违规无法查看", "违反相关法律法规", "violat", "涉嫌侵权",
+                            "此内容被多人投诉", "帐号已被屏蔽", "账号已被屏蔽")),
+    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable", "号迁移流程中")),
     (PageReason.EXPIRED, ("链接已过期", "link has expired")),
     (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
 )
-_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha")
+# The challenge's pages: "环境异常 … 去验证", and "你的访问过于频繁，需要从微信打开验证身份"
+# (with a QR code to scan), whose text only a script writes.
+_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha|" + "访问过于频繁".encode())
 _MODULE = re.compile(rb"<script[^>]*>\s*var __INLINE_SCRIPT__\b")
 _VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
 LARGEST_VERIFICATION_PAGE = 512 * 1024
@@ -126,7 +133,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         idx=ids.get("idx", ""),
         sn=ids.get("sn", ""),
         author=_meta(page, cgi, "author", "author"),
-        copyright_stat=_int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat")),
+        copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc),
         album_links=_album_links(content if body_html else None),
@@ -174,6 +181,15 @@ def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
     return None
 
 
+def _copyright_stat(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement) -> int | None:
+    """The page's ``copyright_stat``; in a page saved without its scripts (Chrome's MHTML
+    keeps none), 1 when it shows the 原创 mark, which WeChat shows on original articles only."""
+    stat = _int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat"))
+    if stat is None and "原创" in _text(_by_id(doc, "copyright_logo")):
+        return 1
+    return stat
+
+
 def _shown_publish_time(shown: str) -> datetime | None:
     """The publish time the page shows (``2024年12月18日 18:08``, ``2018-03-20``), in China
     time: all that is left of it in a page a browser saved without its scripts."""
@@ -208,7 +224,8 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
         "sn": _meta(page, cgi, "sn"),
     }
     ids = {k: v for k, v in ids.items() if v}
-    fallbacks = (lambda: _meta_tag(doc, "og:url"), lambda: jsvars.var(page, "msg_link"), lambda: url)
+    fallbacks = (lambda: _meta_tag(doc, "og:url"), lambda: jsvars.var(page, "msg_link"), lambda: url,
+                 lambda: _qr_code_link(doc))
     for fallback in fallbacks:
         if has_ids(ids):
             break
@@ -216,6 +233,14 @@ def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) 
         if has_ids(found):
             ids = found
     return ids
+
+
+def _qr_code_link(doc: lxml.html.HtmlElement) -> str:
+    """The link of the page's QR code (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``), which
+    its scripts set: what names the article in a page saved without them (Chrome's MHTML)
+    when it was opened by its short link, the only link its markup then names."""
+    image = _by_id(doc, "js_pc_qr_code_img", "js_profile_qrcode_img")
+    return image.get("src", "") if image is not None else ""
 
 
 def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
@@ -294,9 +319,11 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
 
 def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
-    """Links to articles in the body, the album's previous and next article (``info``, the
+    """Links to articles in the body (and the articles it quotes: ``<blockquote
+    data-url="…">``), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
-    hrefs = [a.get("href", "") for a in content.iter("a")] if content is not None else []
+    hrefs = [element.get("href" if element.tag == "a" else "data-url", "")
+             for element in content.iter("a", "blockquote")] if content is not None else []
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
@@ -310,18 +337,21 @@ def _pictures(cgi_text: bytes) -> tuple[str, ...]:
 
 
 def _post_text(cgi_text: bytes, cgi: jsvars.Fields, show_type: int) -> str:
+    """An image or text post's text, as the HTML it is (its topic tags and links markup)."""
     if show_type == PostType.TEXT:
         text_info = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "text_page_info"))
-        return text_info.get("content_noencode") or cgi.get("content_noencode", "")
+        return text_info.markup("content_noencode") or cgi.markup("content_noencode")
     if show_type == PostType.IMAGES:
-        return cgi.get("content_noencode") or cgi.get("desc", "")
+        return cgi.markup("content_noencode") or cgi.markup("desc")
     return ""
 
 
 def _share_notice(page: bytes, doc: lxml.html.HtmlElement) -> str:
-    """What the sharing account wrote above a shared article (set by a script, or rendered)."""
-    notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML")
-    return notice or _text(_by_id(doc, "js_share_notice"))
+    """What the sharing account wrote above a shared article (set by a script, or rendered),
+    as HTML."""
+    notice = jsvars.assigned(page, "document.getElementById('js_share_notice').innerHTML",
+                             markup=True)
+    return notice or html.escape(_text(_by_id(doc, "js_share_notice")), quote=False)
 
 
 def _article_url(url: str) -> str:
@@ -335,7 +365,7 @@ def _article_url(url: str) -> str:
 def _starts(text: str, title: str) -> bool:
     """Whether ``title`` is the start of ``text`` (spacing aside, WeChat's ``…`` cut off): the
     title field of a text post whose author gave none holds its text."""
-    return "".join(text.split()).startswith("".join(title.removesuffix("…").split()))
+    return "".join(_shown(text).split()).startswith("".join(title.removesuffix("…").split()))
 
 
 def _title_from_text(text: str, limit: int = 64) -> str:
@@ -343,9 +373,7 @@ def _title_from_text(text: str, limit: int = 64) -> str:
     line (its text: the field may hold markup, a topic tag say), without links, at most
     ``limit`` characters, shortened at a comma when it is longer."""
     lines = (line.strip() for line in text.splitlines() if line.strip())
-    first_line = next(lines, "")
-    if "<" in first_line:
-        first_line = dom.fragment(first_line).text_content().strip()
+    first_line = _shown(next(lines, "")).strip()
     line = " ".join(_LINK.sub(" ", first_line).split()) or first_line
     end = _SENTENCE_END.search(line)
     sentence = line[:end.end()].rstrip("。.") if end else line
@@ -354,6 +382,11 @@ def _title_from_text(text: str, limit: int = 64) -> str:
     cut = sentence[:limit - 1]
     clause = max(cut.rfind(mark) for mark in _CLAUSE_MARKS)
     return (cut[:clause] if clause >= limit // 2 else cut).rstrip(_CLAUSE_MARKS) + "…"
+
+
+def _shown(text: str) -> str:
+    """The text a post's text (HTML) shows."""
+    return dom.fragment(text).text_content() if "<" in text or "&" in text else text
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
@@ -433,6 +466,10 @@ def _not_an_article(page: bytes, doc: lxml.html.HtmlElement) -> NotAnArticle:
     for reason, markers in _ERROR_MARKERS:
         if any(marker in visible for marker in markers):
             return NotAnArticle.because(reason)
+    # an account moved to another (该公众号已迁移): its button leads to the article there
+    moved = link_as_given(jsvars.var(page, "transfer_target_link") or jsvars.var(page, "transferTargetLink"))
+    if is_article_link(moved):
+        return NotAnArticle.because(PageReason.UNKNOWN, f"its account moved: the article is now at {moved!r}")
     snippet = visible[:80] or "no visible text"
     return NotAnArticle.because(PageReason.UNKNOWN, repr(snippet))
 
