@@ -23,7 +23,7 @@ from pathlib import Path
 import lxml.html
 
 from crawler.kramdown import Kramdown
-from crawler.markdown import text_as_html, to_markdown
+from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
@@ -33,7 +33,7 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
 from crawler.wechat.urls import image_stem
 from crawler.widgets import PLAYER_CLASSES, widget_of
 

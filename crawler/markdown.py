@@ -28,7 +28,7 @@ from lxml import etree
 from crawler import widgets
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     article_key,
@@ -157,15 +157,6 @@ def _body(article: Article) -> etree._Element:
     root = etree.Element("div")  # plain lxml: no Python class lookup for each element read
     root.append(copy.deepcopy(article.body))
     return root
-
-
-def text_as_html(text: str) -> str:
-    """An image or text post's text as the HTML WeChat shows it as: blank lines part
-    paragraphs, a newline breaks a line, and what markup it holds (topic tags, links to
-    articles and music) is markup."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "".join("<p>" + "<br>".join(line for line in p.splitlines() if line.strip()) + "</p>"
-                   for p in paragraphs if p.strip())
 
 
 def escape_liquid(text: str) -> str:

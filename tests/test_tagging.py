@@ -102,6 +102,16 @@ def test_text_a_page_hides_from_readers_is_not_read_for_a_type(parsed: bool) -> 
     assert TAGGER.tags(post) == [FALLBACK]
 
 
+def test_a_text_posts_types_are_read_from_the_text_it_shows() -> None:
+    """A text or image post's text is HTML (its topic tags and links markup): a type is not
+    read from a link's target, and ``&amp;`` is the "&" a reader sees."""
+    text = ('转发提醒：<a href="https://mp.weixin.qq.com/s?keyword=兼职刷单做任务返佣金先垫付后返利">'
+            '点这里</a>看&amp;学\n第二行')
+    post = replace(article(), text=text)
+    assert article_text(post) == "转发提醒：点这里看&学第二行"
+    assert TAGGER.tags(post) == [FALLBACK]
+
+
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
     rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
 threshold = 2

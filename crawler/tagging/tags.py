@@ -11,7 +11,7 @@ from crawler.post import theme_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
-from crawler.wechat.shown import shown_text
+from crawler.wechat.shown import shown_text, text_as_html
 
 FALLBACK = "其他"
 # "#冒充客服诈骗15个": the mark and the count pages print around an album's name. The count
@@ -83,8 +83,8 @@ def album_tag(title: str) -> str:
 def article_text(article: Article) -> str:
     """The text of ``article``'s body (or of a text post), without markup: what its post
     shows (none of what the page's CSS hides)."""
-    if not article.body_html:
-        return article.text
+    if not article.body_html:  # a text or image post's text, HTML
+        return shown_text(dom.fragment(text_as_html(article.text))) if article.text else ""
     # Joined as a reader reads it: pages split words across elements (刷<span>单</span>).
     if article.body is not None:
         return shown_text(article.body) + (article.body.tail or "")

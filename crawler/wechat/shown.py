@@ -82,3 +82,12 @@ def shown_text(root: etree._Element) -> str:
         else:
             texts.append(element.tail or "")
     return "".join(texts)
+
+
+def text_as_html(text: str) -> str:
+    """An image or text post's text as the HTML WeChat shows it as: blank lines part
+    paragraphs, a newline breaks a line, and what markup it holds (topic tags, links to
+    articles and music) is markup."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join("<p>" + "<br>".join(line for line in p.splitlines() if line.strip()) + "</p>"
+                   for p in paragraphs if p.strip())
