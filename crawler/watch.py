@@ -11,6 +11,7 @@ says exactly what its state says, whatever it said before.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -145,8 +146,9 @@ def unmark(post: str) -> str:
 def source_print(article: Article) -> str:
     """What the page gave, whitespace aside, in 40 hex digits (32 for the body, 8 for the
     title): when it is the same as at the last fetch, a post that reads otherwise now was
-    made otherwise (a newer converter), and that is no edit upstream."""
-    source = "\0".join(["".join(article.body_html.split()), "".join(article.text.split()),
+    made otherwise (a newer converter), and that is no edit upstream. A text post's text
+    is printed with its references read, as the pages were before it was kept as HTML."""
+    source = "\0".join(["".join(article.body_html.split()), "".join(html.unescape(article.text).split()),
                         *article.pictures, article.share_source_url])
     return _digest(source, 32) + _digest(article.title, 8)
 

@@ -16,7 +16,7 @@ from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook, Watched
-from crawler.watch import Change, Schedule, Seen, WatchState, mark, unmark
+from crawler.watch import Change, Schedule, Seen, WatchState, mark, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 
 DAY = 86400
@@ -204,6 +204,17 @@ def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_convert
     edited = replace(page, body_html="<p>第一段，改了。</p>")
     assert "versions: 2" in watched.stamp(edited, POST.replace("第一段。", "第一段，改了。"), path,
                                           fetched=True)
+
+
+def test_a_text_posts_print_is_of_its_text_as_read_not_of_its_markups_references() -> None:
+    """A text post's text is handed on as the HTML it is (its ``&amp;`` as written) since
+    2026-12-05; before, with its references read. The print is of the text as read, so that
+    the pages an index printed before are not all edits upstream at their next check."""
+    page = Article(url=LONG, title="标题", account="某反诈中心", published=None,
+                   text='看<a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=4">这里</a>&lt;b')
+    as_read_before = replace(page, text='看<a href="https://mp.weixin.qq.com/s?__biz=B&mid=4">这里</a><b')
+    assert source_print(page) == source_print(as_read_before)
+    assert source_print(page) != source_print(replace(page, text="看这里"))
 
 
 def test_the_deletions_alarm_counts_originals_not_their_changes(index: Index, book: WatchBook) -> None:
