@@ -3,10 +3,12 @@
 Pages are made of markup WeChat's editor and an attacker can produce: tags nested in any
 order, attributes lxml cannot read, URLs Python cannot split, Markdown, kramdown, Liquid
 and YAML syntax split across elements, JS string escapes of surrogates and controls; also
-our own fixture pages with such fragments dropped in anywhere. For every page:
+our own fixture pages with such fragments dropped in anywhere; the ids the page's script
+states, which make the article's URL, are such text too. For every page:
 
 - no exception escapes, and the parser's safety net (``unparseable``) is never needed;
 - the front matter reads back with PyYAML as exactly what was meant;
+- the attribution is its two lines, then a blank line;
 - no ``{{`` or ``{%`` reaches Liquid but our own escape and image links;
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
@@ -114,6 +116,7 @@ def pages(draw: st.DrawFn) -> str:
     """A hostile page: made up, or one of ours with a fragment dropped in anywhere."""
     if draw(st.booleans()):
         return page(draw(markup), title=draw(js_text) or "t", nickname=draw(js_text),
+                    mid=draw(st.one_of(st.just("2247499001"), js_text)),
                     ct=draw(st.sampled_from(["1700000000", "²", "9" * 40, "-5", "", "1e9"])),
                     show_type=draw(st.sampled_from(["0", "8", "10", "²", "x"])),
                     copyright=draw(st.sampled_from(["1", "2", "²"])),
@@ -146,6 +149,10 @@ def check_post(article: Article, text: str, tag: str) -> None:
     assert front["wechat"]["url"] == yaml_readable(article.url)
     assert front["wechat"]["account"] == yaml_readable(article.account or article.account_id
                                                        or "微信公众号")
+    attribution = body.lstrip("\n").split("\n")[:3]
+    assert attribution[0].startswith("<blockquote><p>转载："), body
+    assert attribution[1].startswith("来源：") and attribution[1].endswith("</p></blockquote>"), body
+    assert attribution[2] == "", body
     liquid = re.sub(re.escape(LOCAL) + r"img\d+\.png", "", body).replace('{{ "{" }}', "")
     assert not re.search(r"\{[{%]", liquid), liquid
 

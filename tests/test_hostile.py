@@ -265,6 +265,28 @@ def test_a_shared_articles_javascript_source_link_reaches_no_post() -> None:
     assert "javascript" not in compose_post(article, {}, ["其他"])
 
 
+def test_the_ids_a_page_states_cannot_break_the_attribution(tmp_path: Path) -> None:
+    """The canonical URL is made of the ids the page's script states (``var mid``): a blank
+    line in one cut the attribution's link in two, and the excerpt Hux prints into
+    ``og:description`` (the post's first paragraph) ended inside it: its quote closed the
+    attribute, and the rest of the id were attributes of the page's ``<meta>``."""
+    from tests.browser import BASEURL, build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    article = parsed(page(mid="1 onfocus=alert(1) x=\\n\\n[点我](javascript:alert(2))"))
+    text = compose_post(article, {}, ["其他"])
+    assert text.split("\n---\n\n", 1)[1].split("\n")[2:4] == ["", "正文。"], text
+    (posts / post_filename(article)).write_text(text, encoding="utf-8")
+    [built] = (build_site(tmp_path / "archive", tmp_path) / BASEURL.strip("/")).glob("20*/**/*.html")
+    html = lxml.html.fromstring(built.read_bytes())
+    [meta] = html.xpath("//meta[@property='og:description']")
+    assert sorted(meta.attrib) == ["content", "property"], meta.attrib
+    [link] = html.xpath("//blockquote//a")
+    assert link.get("href").startswith("https://mp.weixin.qq.com/s?__biz=")
+    assert "javascript" not in html.text_content()
+
+
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x",
                                   "vbscript:x", "file:///etc/passwd", "mailto:a@b.c", "//x"])
 def test_only_http_links_are_links(href: str) -> None:
