@@ -173,9 +173,13 @@ def post_filename(article: Article, disambiguate: bool = False) -> str:
 
 
 def slugify(title: str, max_bytes: int) -> str:
-    """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system."""
+    """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system.
+
+    What Jekyll keeps of a file name in the post's URL (letters, marks, decimal digits): a
+    number of another kind (❶, 〡) it drops, and two posts of one day would share a page."""
     text = unicodedata.normalize("NFKC", title)
-    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else "-" for c in text)
+    kept = "".join(c if unicodedata.category(c) == "Nd" or unicodedata.category(c)[0] in "LM"
+                   else "-" for c in text)
     slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
     slug = slug.encode()[:max_bytes].decode(errors="ignore")  # a character cut in two goes
     return slug.rstrip("-") or "post"

@@ -609,6 +609,26 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
             assert not [name for name in element.attrib if name.startswith("on")]
 
 
+def test_titles_of_one_day_numbered_by_no_digit_are_two_pages(wechat: MockWeChat,
+                                                              tmp_path: Path) -> None:
+    """Jekyll makes a post's URL of the letters, marks and decimal digits of its file name:
+    of "防骗课堂❶" and "防骗课堂❷", published the same day, it made one page and warned (the
+    other post lost), and of a title all "❶", a page named ".html" and a warning."""
+    from tests.browser import build_site
+    titles = ["防骗课堂❶", "防骗课堂❷", "❶", "〡刷单", "刷单"]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(
+        wechat.page(f"/s/Numbered{number}", page(title=title, mid=f"224749970{number}"))
+        for number, title in enumerate(titles)), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"urls_file={listing}").returncode == 0
+    assert len(list((archive / "_posts").glob("*.md"))) == len(titles)
+    out = build_site(archive, tmp_path)  # fails the test if Jekyll errors or warns
+    shown = {title.text_content() for built in out.rglob("2023/**/*.html")
+             for title in lxml.html.fromstring(built.read_bytes()).iter("h1")}
+    assert shown == set(titles)
+
+
 @pytest.mark.parametrize("levels", [1, 2, 3, 4, 8])
 def test_flattening_unwraps_the_levels_beyond_the_limit_and_only_those(levels: int) -> None:
     root = dom.fragment("".join(f"<section id='s{n}'>{n}" for n in range(levels)) + "</section>" * levels)
