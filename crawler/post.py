@@ -29,7 +29,8 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Hux's featured tags and archive page capture every tag's link into one string and split it
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
-_THEME_SEPARATOR = re.compile(r"_+(?=SEP[AE]RATOR__)")
+# Looked for from a run's first underscore only: from each, a long run took hours.
+_THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES

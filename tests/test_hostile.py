@@ -196,6 +196,16 @@ def test_a_page_of_a_long_title_is_named_and_does_not_hang() -> None:
     assert name.startswith("2023-11-15-标题") and len(name.encode()) <= 200
 
 
+def test_a_title_and_an_album_name_of_a_long_run_of_underscores_do_not_hang() -> None:
+    """A run of underscores before "SEPARATOR__" loses all but one (``theme_safe``): the run
+    was looked for from each of its underscores to its end."""
+    run = "_" * 300_000
+    script = (f"<script>window.album_info_list = [ {{ title: '{run}', size: '1' * 1, "
+              "albumId: '1' } ];</script>")
+    name, tags, made = named_and_converted_in_a_process(page(title=run, share=script)).split("\n", 2)
+    assert tags == repr([run]) and f"title:      {run}\n" in made
+
+
 def test_a_page_of_a_long_album_name_is_tagged_and_does_not_hang() -> None:
     """The count after an album's name ("15个") was looked for from each of its digits."""
     album = "反诈" + "1" * 300_000 + "期"
