@@ -58,7 +58,8 @@ LOCAL = "{{site.baseurl}}/postimg/"
 PIECES = [*"{}%#*_[]()<>&;|\\`~$:!-+=.\"' \n\t/@?", "\u00a0", "\u200b", "\u3000", "\ufeff",
           "\ufffe", "\uffff", "\x01", "\x0b", "\x85", "\u2028", "\U0001f600", "反", "诈", "a", "1",
           "²", "٣", "{{", "{%", "%}", "}}", "{{ site.title }}", "{% include x %}", "{%- raw -%}",
-          "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;",
+          "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;", "&#1;",
+          "&#x1b", "&#65535;",
           "javascript:", "]]>", "<!--", "-->", "yes", "null", "---", "~~~", "```", "1.", "# ",
           "> ", "- ", "^", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
           "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"]
