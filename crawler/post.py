@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.markdown import MarkdownStyle, escape_liquid, to_markdown
+from crawler.markdown import MarkdownStyle, _url, escape_liquid, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 from crawler.wechat.urls import web_url
 
@@ -29,7 +29,8 @@ _YAML_UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Hux's featured tags and archive page capture every tag's link into one string and split it
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
-_THEME_SEPARATOR = re.compile(r"_+(?=SEP[AE]RATOR__)")
+# Looked for from a run's first underscore only: from each, a long run took hours.
+_THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -101,8 +102,11 @@ def _attribution_name(account: str) -> str:
 
 
 def _source_link(url: str) -> str:
-    """``微信公众号`` linking the article's canonical URL, so that readers reach the source."""
-    url = web_url(url)
+    """``微信公众号`` linking the article's canonical URL, so that readers reach the source.
+
+    The URL is made of the ids the page states: what no URL holds (a line break, a space,
+    a quote) is percent-encoded, or it would cut the attribution's two lines apart."""
+    url = _url(web_url(url))
     return f'<a href="{html.escape(url, quote=True)}">微信公众号</a>' if url else "微信公众号"
 
 
@@ -170,9 +174,13 @@ def post_filename(article: Article, disambiguate: bool = False) -> str:
 
 
 def slugify(title: str, max_bytes: int) -> str:
-    """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system."""
+    """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system.
+
+    What Jekyll keeps of a file name in the post's URL (letters, marks, decimal digits): a
+    number of another kind (❶, 〡) it drops, and two posts of one day would share a page."""
     text = unicodedata.normalize("NFKC", title)
-    kept = "".join(c if unicodedata.category(c)[0] in "LNM" else "-" for c in text)
+    kept = "".join(c if unicodedata.category(c) == "Nd" or unicodedata.category(c)[0] in "LM"
+                   else "-" for c in text)
     slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
     slug = slug.encode()[:max_bytes].decode(errors="ignore")  # a character cut in two goes
     return slug.rstrip("-") or "post"

@@ -3,10 +3,12 @@
 Pages are made of markup WeChat's editor and an attacker can produce: tags nested in any
 order, attributes lxml cannot read, URLs Python cannot split, Markdown, kramdown, Liquid
 and YAML syntax split across elements, JS string escapes of surrogates and controls; also
-our own fixture pages with such fragments dropped in anywhere. For every page:
+our own fixture pages with such fragments dropped in anywhere; the ids the page's script
+states, which make the article's URL, are such text too. For every page:
 
 - no exception escapes, and the parser's safety net (``unparseable``) is never needed;
 - the front matter reads back with PyYAML as exactly what was meant;
+- the attribution is its two lines, then a blank line;
 - no ``{{`` or ``{%`` reaches Liquid but our own escape and image links;
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
@@ -16,8 +18,10 @@ Code blocks come inside inline elements (bold, italics, strike-through, code, li
 inside headings long enough to be written as bold text, followed by a code block of HTML.
 The slower variant builds the posts with Jekyll, into a layout that prints the title in
 attribute values, double-quoted as Hux does and single-quoted as other themes do, and into
-the JSON strings of Hux's search index. Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` sets how
-many pages (the figures in the README come from ``FUZZ_EXAMPLES=20000``).
+the JSON strings of Hux's search index, where each title and tag must be what was written
+(Jekyll's YAML reader is Ruby's Psych, not PyYAML). Deterministic (``derandomize``);
+``FUZZ_EXAMPLES`` sets how many pages (the figures in the README come from
+``FUZZ_EXAMPLES=20000``).
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ LOCAL = "{{site.baseurl}}/postimg/"
 PIECES = [*"{}%#*_[]()<>&;|\\`~$:!-+=.\"' \n\t/@?", "\u00a0", "\u200b", "\u3000", "\ufeff",
           "\ufffe", "\uffff", "\x01", "\x0b", "\x85", "\u2028", "\U0001f600", "反", "诈", "a", "1",
           "²", "٣", "{{", "{%", "%}", "}}", "{{ site.title }}", "{% include x %}", "{%- raw -%}",
-          "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;",
+          "{: .x}", "{::comment}", "$$", "&amp;", "&lt;", "&#0;", "&#xd800;", "&#x1F600;", "&#1;",
+          "&#x1b", "&#65535;",
           "javascript:", "]]>", "<!--", "-->", "yes", "null", "---", "~~~", "```", "1.", "# ",
           "> ", "- ", "^", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
           "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"]
@@ -114,6 +119,7 @@ def pages(draw: st.DrawFn) -> str:
     """A hostile page: made up, or one of ours with a fragment dropped in anywhere."""
     if draw(st.booleans()):
         return page(draw(markup), title=draw(js_text) or "t", nickname=draw(js_text),
+                    mid=draw(st.one_of(st.just("2247499001"), js_text)),
                     ct=draw(st.sampled_from(["1700000000", "²", "9" * 40, "-5", "", "1e9"])),
                     show_type=draw(st.sampled_from(["0", "8", "10", "²", "x"])),
                     copyright=draw(st.sampled_from(["1", "2", "²"])),
@@ -146,6 +152,10 @@ def check_post(article: Article, text: str, tag: str) -> None:
     assert front["wechat"]["url"] == yaml_readable(article.url)
     assert front["wechat"]["account"] == yaml_readable(article.account or article.account_id
                                                        or "微信公众号")
+    attribution = body.lstrip("\n").split("\n")[:3]
+    assert attribution[0].startswith("<blockquote><p>转载："), body
+    assert attribution[1].startswith("来源：") and attribution[1].endswith("</p></blockquote>"), body
+    assert attribution[2] == "", body
     liquid = re.sub(re.escape(LOCAL) + r"img\d+\.png", "", body).replace('{{ "{" }}', "")
     assert not re.search(r"\{[{%]", liquid), liquid
 
@@ -189,14 +199,15 @@ def test_jekyll_builds_fuzzed_posts_without_error_and_runs_nothing(
         if made is None:
             continue
         article, text = made
-        article = replace(article, title=f"{number}-{article.title}")
         name = post_filename(replace(article, title=str(number)))
         (posts / name).write_text(text, encoding="utf-8")
-        written.append(name)
+        written.append((yaml_readable(theme_safe(article.title)), yaml_readable(theme_safe(tag))))
     out = build_site(work / "archive", work)
     for built in out.rglob("*.html"):
         check_html(built.read_text(encoding="utf-8").replace(CATALOG_SCRIPT, ""), built)
-    json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
+    # Jekyll's YAML reader (Ruby's Psych) reads each title and tag as PyYAML does
+    index = json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
+    assert sorted((post["title"], post["tags"]) for post in index) == sorted(written)
     lxml.etree.fromstring((out / FEED_PATH.lstrip("/")).read_bytes())  # the feed is XML
     assert len(list(out.rglob("*.html"))) >= len(written)
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from crawler.markdown import to_markdown
-from crawler.post import compose_post, post_filename, render_post, theme_safe
+from crawler.post import compose_post, converted, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
 from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
@@ -130,6 +130,20 @@ def test_characters_xml_has_no_place_for_are_gone_from_a_page_given_as_bytes(odd
     assert "正文" in markdown and "![图说](https://mmbiz.qpic.cn/a.png)" in markdown
 
 
+@pytest.mark.parametrize("odd", ["&#1;", "&#x1F;", "&#X0b", "&#12;", "&#xFFFE;", "&#65535;"])
+def test_references_to_characters_xml_has_no_place_for_are_gone_too(odd: str) -> None:
+    """lxml reads a character reference to one as that character, and refuses it when the
+    converter writes it back (an attribute kept among others dropped, a code line after a
+    ``<br>``, two italics made one): the article got no post."""
+    body = (f'<p><em>正{odd}</em><em>文</em></p><pre>代码<br>{odd}行</pre><p class="a{odd}" '
+            f'style="color:red"><img data-src="https://mmbiz.qpic.cn/a.png" alt="图{odd}说" '
+            'data-ratio="1"></p>')
+    article = parse_page(page(body).encode(), "https://mp.weixin.qq.com/s/x")
+    assert isinstance(article, Article)
+    markdown = converted(article, {}, ["其他"])
+    assert all(shown in markdown for shown in ("*正文*", "代码\n行", "![图说](https://mmbiz.qpic.cn/a.png)"))
+
+
 @pytest.mark.parametrize("src", ["http://[::1", "http://[CDATA[x", "http://a:99999/x.png",
                                  "javascript:alert(1)"])
 def test_image_urls_python_cannot_split_or_that_are_not_web_urls_are_dropped(src: str) -> None:
@@ -194,6 +208,16 @@ def test_a_page_of_a_long_title_is_named_and_does_not_hang() -> None:
     """The file name was cut a character at a time, the whole name encoded each time."""
     name = named_and_converted_in_a_process(page(title="标题" * 500_000)).split("\n", 1)[0]
     assert name.startswith("2023-11-15-标题") and len(name.encode()) <= 200
+
+
+def test_a_title_and_an_album_name_of_a_long_run_of_underscores_do_not_hang() -> None:
+    """A run of underscores before "SEPARATOR__" loses all but one (``theme_safe``): the run
+    was looked for from each of its underscores to its end."""
+    run = "_" * 300_000
+    script = (f"<script>window.album_info_list = [ {{ title: '{run}', size: '1' * 1, "
+              "albumId: '1' } ];</script>")
+    name, tags, made = named_and_converted_in_a_process(page(title=run, share=script)).split("\n", 2)
+    assert tags == repr([run]) and f"title:      {run}\n" in made
 
 
 def test_a_page_of_a_long_album_name_is_tagged_and_does_not_hang() -> None:
@@ -263,6 +287,28 @@ def test_a_shared_articles_javascript_source_link_reaches_no_post() -> None:
     article = parsed(page("", copyright="2", share=share))
     assert article.share_source_url == ""
     assert "javascript" not in compose_post(article, {}, ["其他"])
+
+
+def test_the_ids_a_page_states_cannot_break_the_attribution(tmp_path: Path) -> None:
+    """The canonical URL is made of the ids the page's script states (``var mid``): a blank
+    line in one cut the attribution's link in two, and the excerpt Hux prints into
+    ``og:description`` (the post's first paragraph) ended inside it: its quote closed the
+    attribute, and the rest of the id were attributes of the page's ``<meta>``."""
+    from tests.browser import BASEURL, build_site
+    posts = tmp_path / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    article = parsed(page(mid="1 onfocus=alert(1) x=\\n\\n[点我](javascript:alert(2))"))
+    text = compose_post(article, {}, ["其他"])
+    assert text.split("\n---\n\n", 1)[1].split("\n")[2:4] == ["", "正文。"], text
+    (posts / post_filename(article)).write_text(text, encoding="utf-8")
+    [built] = (build_site(tmp_path / "archive", tmp_path) / BASEURL.strip("/")).glob("20*/**/*.html")
+    html = lxml.html.fromstring(built.read_bytes())
+    [meta] = html.xpath("//meta[@property='og:description']")
+    assert sorted(meta.attrib) == ["content", "property"], meta.attrib
+    [link] = html.xpath("//blockquote//a")
+    assert link.get("href").startswith("https://mp.weixin.qq.com/s?__biz=")
+    assert "javascript" not in html.text_content()
 
 
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x",
@@ -585,6 +631,26 @@ def test_liquid_titles_and_front_matter_build_with_a_hux_like_layout(wechat: Moc
     for html in built:
         for element in lxml.html.document_fromstring(html).iter():
             assert not [name for name in element.attrib if name.startswith("on")]
+
+
+def test_titles_of_one_day_numbered_by_no_digit_are_two_pages(wechat: MockWeChat,
+                                                              tmp_path: Path) -> None:
+    """Jekyll makes a post's URL of the letters, marks and decimal digits of its file name:
+    of "防骗课堂❶" and "防骗课堂❷", published the same day, it made one page and warned (the
+    other post lost), and of a title all "❶", a page named ".html" and a warning."""
+    from tests.browser import build_site
+    titles = ["防骗课堂❶", "防骗课堂❷", "❶", "〡刷单", "刷单"]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(
+        wechat.page(f"/s/Numbered{number}", page(title=title, mid=f"224749970{number}"))
+        for number, title in enumerate(titles)), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"urls_file={listing}").returncode == 0
+    assert len(list((archive / "_posts").glob("*.md"))) == len(titles)
+    out = build_site(archive, tmp_path)  # fails the test if Jekyll errors or warns
+    shown = {title.text_content() for built in out.rglob("2023/**/*.html")
+             for title in lxml.html.fromstring(built.read_bytes()).iter("h1")}
+    assert shown == set(titles)
 
 
 @pytest.mark.parametrize("levels", [1, 2, 3, 4, 8])

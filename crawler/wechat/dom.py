@@ -4,8 +4,8 @@ libxml2 stops at 256 levels of nesting (2048 with ``huge_tree``) and drops the r
 the document with no exception: a page of 300 nested ``<section>``s would lose its text.
 Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
 the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
-(controls, U+FFFE, U+FFFF) are left out first: lxml parses them, then refuses them
-wherever text is set, as when an element is unwrapped.
+(controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
+then refuses them wherever text is set, as when an element is unwrapped.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # The same in UTF-8 that decoding with "replace" keeps (it makes no surrogate).
 _CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")
 _NON_CHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF
+# A reference to a character of ``_NOT_XML`` (``&#1;``, ``&#xFFFE``): lxml reads it as the character
+_NOT_XML_REFERENCE = re.compile(
+    r"&#(?:0*(?:[1-8]|1[124-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
+    r"|[xX]0*(?:[1-8bcefBCEF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?")
 _TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>")
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                    "param", "source", "track", "wbr"})
@@ -78,6 +82,7 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
             markup = _NOT_XML.sub("", markup)
     else:
         markup = _NOT_XML.sub("", markup)
+    markup = _NOT_XML_REFERENCE.sub("", markup)
     parser = lxml.html.HTMLParser(huge_tree=True)
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
