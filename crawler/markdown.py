@@ -62,7 +62,7 @@ _CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
 _CODE_SPAN = re.compile("\0span([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
-# The end of a link's (or an image's) text and its target, URL-quoted as ``_url`` writes it
+# The end of a link's (or an image's) text and its target, URL-quoted as ``url_in_markdown`` writes it
 # (no parenthesis in it: a run of text's "](" is read once, not to its end from each);
 # prose cannot make one: ``escape_text`` escapes its "]".
 _LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
@@ -273,7 +273,7 @@ class _WeChatConverter(_MarkdownConverter):
             self.local_links.append(local)
             link = f"\0{len(self.local_links) - 1}\0"
         else:
-            link = _url(web_url(with_scheme(src.strip())))
+            link = url_in_markdown(web_url(with_scheme(src.strip())))
         if not link:
             return ""
         no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
@@ -308,7 +308,7 @@ class _WeChatConverter(_MarkdownConverter):
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""
         stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
         if stem is None:
-            return _url(href)
+            return url_in_markdown(href)
         self.local_links.append(post_url(stem))
         return f"\0{len(self.local_links) - 1}\0"
 
@@ -433,7 +433,7 @@ class _WeChatConverter(_MarkdownConverter):
         link = web_url(url)
         if not link:
             return f"\n\n{escape_text(label)}\n\n"
-        return f"\n\n[{escape_text(label)}]({(target or _url)(link)})\n\n"
+        return f"\n\n[{escape_text(label)}]({(target or url_in_markdown)(link)})\n\n"
 
     def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
         if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
@@ -795,7 +795,7 @@ def _outside_code(markdown: str, pattern: re.Pattern[str],
     return "".join(out)
 
 
-def _url(url: str) -> str:
+def url_in_markdown(url: str) -> str:
     """A URL safe inside ``(…)`` of a Markdown link and invisible to Liquid."""
     return quote(url.strip(), safe="/:?&=#%@+,;!~*'-._")
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.markdown import MarkdownStyle, _url, escape_liquid, to_markdown
+from crawler.markdown import MarkdownStyle, escape_liquid, to_markdown, url_in_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 from crawler.wechat.urls import web_url
 
@@ -106,7 +106,7 @@ def _source_link(url: str) -> str:
 
     The URL is made of the ids the page states: what no URL holds (a line break, a space,
     a quote) is percent-encoded, or it would cut the attribution's two lines apart."""
-    url = _url(web_url(url))
+    url = url_in_markdown(web_url(url))
     return f'<a href="{html.escape(url, quote=True)}">微信公众号</a>' if url else "微信公众号"
 
 
