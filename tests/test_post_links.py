@@ -4,12 +4,15 @@ and the posts linking to an article archived later are relinked in that run."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
 from crawler.markdown import post_url, relink, to_markdown
+from crawler.store.index import Index
 from crawler.store.links import linkable
 from crawler.wechat.article import Article
 from tests.conftest import crawl, jekyll_build, page_text, scrapy_command
@@ -129,3 +132,35 @@ def test_a_shared_articles_link_to_its_original_points_at_the_archived_original(
     assert f"[原文：冒充公检法诈骗案例]({{% post_url {stem} %}})" in sharing
     out, log = jekyll_build(archive_dir, tmp_path / "jekyll")
     assert "warn" not in log.lower() and "error" not in log.lower()
+
+
+def test_a_post_written_but_not_recorded_relinks_the_posts_pointing_to_it_when_recorded(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk (or a kill) between writing a post and recording it in the index: the
+    next run finds the post as it would write it ("unchanged"), and records it now; the
+    posts linking to it are relinked then, as for a new post, or never (it is settled)."""
+    target = Art("2247495202", title="被引用的文章")
+    source = Art("2247495201", title="引用别的文章", links=(site.body_link(target),))
+    site.serve([source, target])
+    archive_dir = tmp_path / "archive"
+    archive(site, archive_dir, source)
+    real = Index.add_article
+
+    def full(index: Index, key: str, *args: Any, **kwargs: Any) -> None:
+        if target.mid in key:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(index, key, *args, **kwargs)
+
+    monkeypatch.setattr(Index, "add_article", full)
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.link(target).replace("&amp;", "&"), encoding="utf-8")
+    assert crawl("article", archive_dir, "-a", f"urls_file={urls}").returncode == 1
+    monkeypatch.undo()
+
+    result = crawl("article", archive_dir, "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+    assert "Post new:" in result.stderr  # the last run said it was not archived
+    written = posts(archive_dir)
+    [stem] = [name for name in written if "被引用的文章" in name]
+    [linking] = [text for name, text in written.items() if name != stem]
+    assert f"[往期推荐]({{% post_url {stem} %}})" in linking

@@ -137,15 +137,19 @@ class Archive:
         """
         path = self.posts.path_for(article)
         gone = fetched and self.watched.book.state(article.key).status is not None
+        # Its file written, but not recorded (a full disk, a kill in between): new to the index
+        recorded = self.index.article_path(article.key) is not None
         text = self.watched.stamp(article, text, path, fetched=fetched)
         outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
         if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
             outcome = Outcome.UPDATED
+        elif not recorded and outcome is Outcome.UNCHANGED:
+            outcome = Outcome.NEW
         if outcome is Outcome.KEPT:
             self._show_stored_images(path)
             self.watched.restamp(article.key, path)
         self.links.record(article)
-        if outcome is Outcome.NEW:
+        if outcome is Outcome.NEW or not recorded:
             for name in self.links.relink(article.key, path):
                 logger.info("Post %s now links to the post %s", name, path.name)
         return outcome, path
