@@ -3,13 +3,18 @@ and the posts linking to an article archived later are relinked in that run."""
 
 from __future__ import annotations
 
+import errno
 import re
+import sqlite3
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
 from crawler.markdown import post_url, relink, to_markdown
+from crawler.store import links
+from crawler.store.index import Index
 from crawler.store.links import linkable
 from crawler.wechat.article import Article
 from tests.conftest import crawl, jekyll_build, page_text, scrapy_command
@@ -129,3 +134,46 @@ def test_a_shared_articles_link_to_its_original_points_at_the_archived_original(
     assert f"[原文：冒充公检法诈骗案例]({{% post_url {stem} %}})" in sharing
     out, log = jekyll_build(archive_dir, tmp_path / "jekyll")
     assert "warn" not in log.lower() and "error" not in log.lower()
+
+
+
+@pytest.mark.parametrize("fault", ["record", "relink"])
+def test_a_post_whose_run_failed_after_writing_it_relinks_the_posts_pointing_to_it_later(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    """A full disk (or a kill) after a post was written, before it was recorded in the index
+    or before the posts linking to it were relinked: the post was settled, or found as it
+    would be written ("unchanged") by the next run, and those posts kept the WeChat link."""
+    target = Art("2247495202", title="被引用的文章")
+    source = Art("2247495201", title="引用别的文章", links=(site.body_link(target),))
+    site.serve([source, target])
+    archive_dir = tmp_path / "archive"
+    archive(site, archive_dir, source)
+    real = Index.add_article
+
+    def full_index(index: Index, key: str, *args: Any, **kwargs: Any) -> None:
+        if target.mid in key:
+            raise sqlite3.OperationalError("database or disk is full")
+        real(index, key, *args, **kwargs)
+
+    def full_disk(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if fault == "record":
+        monkeypatch.setattr(Index, "add_article", full_index)
+    else:
+        monkeypatch.setattr(links, "atomic_write", full_disk)
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.link(target).replace("&amp;", "&"), encoding="utf-8")
+    assert crawl("article", archive_dir, "-a", f"urls_file={urls}").returncode == 1
+    monkeypatch.undo()
+    index = Index(archive_dir / ".state" / "index.sqlite", read_only=True)
+    assert index.article_state(f"{target.biz}:{target.mid}:1") is None  # a later run fetches it
+    index.close()
+
+    result = crawl("article", archive_dir, "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+    assert "Post new:" in result.stderr  # the last run said it was not archived
+    written = posts(archive_dir)
+    [stem] = [name for name in written if "被引用的文章" in name]
+    [linking] = [text for name, text in written.items() if name != stem]
+    assert f"[往期推荐]({{% post_url {stem} %}})" in linking

@@ -132,21 +132,29 @@ class Archive:
 
         ``complete`` is False when an image failed for a reason that may pass; ``fetched``
         when the page was fetched from WeChat now (see ``Watched.stamp``). ``OSError``,
-        ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded.
+        ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded: then nothing
+        is recorded, and a later run writes it again.
         """
         path = self.posts.path_for(article)
         gone = fetched and self.watched.book.state(article.key).status is not None
-        text = self.watched.stamp(article, text, path, fetched=fetched)
-        outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
-        if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
-            outcome = Outcome.UPDATED
-        if outcome is Outcome.KEPT:
-            self._show_stored_images(path)
-            self.watched.restamp(article.key, path)
-        self.links.record(article)
-        if outcome is Outcome.NEW:
-            for name in self.links.relink(article.key, path):
-                logger.info("Post %s now links to the post %s", name, path.name)
+        # Its file written, but not recorded (a full disk, a kill in between): new to the index
+        recorded = self.index.article_path(article.key) is not None
+        # recorded with the relinks, or not at all: else a failure (a full disk, a kill) between
+        # them leaves the article settled and the posts linking to it never relinked
+        with _transaction(self.index.connection):
+            text = self.watched.stamp(article, text, path, fetched=fetched)
+            outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+            if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
+                outcome = Outcome.UPDATED
+            elif not recorded and outcome is Outcome.UNCHANGED:
+                outcome = Outcome.NEW
+            if outcome is Outcome.KEPT:
+                self._show_stored_images(path)
+                self.watched.restamp(article.key, path)
+            self.links.record(article)
+            if outcome is Outcome.NEW or not recorded:
+                for name in self.links.relink(article.key, path):
+                    logger.info("Post %s now links to the post %s", name, path.name)
         return outcome, path
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
