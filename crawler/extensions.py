@@ -102,9 +102,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "no source could be read"  # an account's own links are one, the summary's too
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
-    if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):
+    answered = any(stats.get(key) for key in _ANSWERED)
+    if stats.get(Stat.ARTICLES_GIVEN) and not answered and stats.get(Stat.PAGES_FETCH_FAILED):
         return "none of the articles given could be fetched"
-    if stats.get(Stat.PAGES_FETCH_FAILED) and not any(stats.get(key) for key in _ANSWERED):
+    if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     return None
 
