@@ -273,7 +273,8 @@ class CollectorPace:
 class StopSignal:
     """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
     crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
-    short and systemd a clean stop.
+    short and systemd a clean stop. Says so when it lands: the pages already asked for take
+    a while at the polite pace.
 
     Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
     the engine has started, and calls Scrapy's after taking note. Signals reach the main
@@ -302,6 +303,10 @@ class StopSignal:
     def _noting(self, handler: Callable[[int, FrameType | None], Any]
                 ) -> Callable[[int, FrameType | None], Any]:
         def note_then_handle(number: int, frame: FrameType | None) -> Any:
+            if self.run.stopped_by is None:  # said here: Scrapy's own line is shown at DEBUG only
+                name = signal.Signals(number).name
+                logger.info("Stopping (%s): the pages already asked for are finished first; "
+                            "%s again stops at once", name, name)
             self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
             return handler(number, frame)
         return note_then_handle
