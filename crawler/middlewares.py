@@ -32,8 +32,8 @@ _JSON = re.compile(rb"\s*[{\[]")
 
 
 class Blocked(IgnoreRequest):
-    """An article page not had because WeChat is blocking: blocked, or not sent once the run
-    stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
+    """An article page, or a listing's, not had because WeChat is blocking: blocked, or not
+    sent once the run stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
 
 
 class BlockMiddleware:
@@ -132,9 +132,10 @@ class BlockMiddleware:
             if is_watch(request):  # an original of an archived post, which stays
                 logger.warning("Not checked: the original %s stayed blocked after %d tries; its "
                                "post stays as it is", request.url, self.retries + 1)
-            else:
-                logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
-                               self.retries + 1)
+            else:  # an article page, or a listing's (the summary names its source)
+                logger.warning("%s: %s stayed blocked after %d tries",
+                               "Not archived" if request.meta.get("article") else "Not read",
+                               request.url, self.retries + 1)
             raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)

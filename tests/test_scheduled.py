@@ -236,6 +236,28 @@ def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Sit
     assert len(result.stderr.splitlines()) <= 8, result.stderr
 
 
+def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_listing_left(site: Site, tmp_path: Path) -> None:
+    """The albums' next pages queued behind the blocked article pages are not sent either:
+    each was a WARNING line of its own ("Source album:… could not be read: Blocked: not
+    fetched, WeChat is blocking"), for the one cause the ERROR line says; the summary still
+    says which albums were read in part."""
+    albums = []
+    for number in range(3):
+        arts = [Art(str(2247483400 + 10 * number + i)) for i in range(6)]
+        for art in arts:
+            site.pages[art.path] = VERIFICATION
+        albums.append(site.album(str(3020 + number), arts))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = {albums!r}\n'.replace("'", '"'),
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING", "ALBUM_PAGE_SIZE": "5", "WATCH_PER_RUN": "0"})
+    assert result.returncode == 1
+    assert "ERROR: WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert "READ IN PART" in result.stderr, result.stderr
+    assert "WeChat is blocking: http" not in result.stderr, result.stderr
+
+
 def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
     """"stayed blocked after 2 tries", then "could not fetch …: blocked": two lines a page."""
     arts = site.serve(numbered(2247483201, 2))
@@ -247,6 +269,26 @@ def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> No
     [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
     assert re.search(r"WARNING: Not archived: \S+mid=2247483201\S+ stayed blocked after 2 tries$", line)
     assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
+
+
+def test_an_album_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
+    """Its page "Not archived: …&f=json stayed blocked after 3 tries", then "Source album:…
+    could not be read: Blocked: blocked: …": two WARNING lines, the first calling an album
+    page an article not archived."""
+    album = site.album("3030", site.serve(numbered(2247483501, 2)))
+    blocked = album.replace("3030", "3031")
+    site.server.route("/mp/appmsgalbum", lambda query: VERIFICATION if "album_id=3031" in query
+                      else site._album_json(query))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = ["{album}", "{blocked}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING", "WATCH_PER_RUN": "0", "BLOCK_LIMIT": "5"})
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines()
+              if "3031" in line and "] WARNING: Blocked (" not in line and line.startswith("20")]
+    assert re.search(r"WARNING: Not read: \S+album_id=3031\S+ stayed blocked after 3 tries$", line), line
+    assert "\n  album:3031: COULD NOT BE READ\n" in result.stderr
 
 
 @pytest.mark.parametrize("served", ["none", "one"])

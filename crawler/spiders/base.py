@@ -392,15 +392,16 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.SOURCES_READ, source=source)
 
     def source_failed(self, source: str, account: Account | None, first_page: bool,
-                      reason: str) -> None:
-        self.logger.warning("Source %s could not be read: %s", source, reason)
+                      reason: str, level: int = logging.WARNING) -> None:
+        self.logger.log(level, "Source %s could not be read: %s", source, reason)
         self.tally.count(Stat.SOURCES_FAILED if first_page else Stat.SOURCES_FAILED_PAGES, source=source,
                          account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:
         kwargs = failed_request(failure).cb_kwargs
+        said = failure.check(Blocked)  # by BlockMiddleware: blocked, or not sent once WeChat blocks
         self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
-                           failure_reason(failure))
+                           failure_reason(failure), logging.INFO if said else logging.WARNING)
 
 
 def redirect_loop(request: scrapy.Request) -> Failure | None:
