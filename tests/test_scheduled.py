@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import crawl, refusal
 from tests.mockserver import MockWeChat, Route
+from tests.redisserver import free_port
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
 
@@ -329,6 +330,26 @@ def test_from_cron_pages_that_fail_for_one_cause_are_one_warning_those_gone_one_
     said = [line for line in result.stderr.splitlines() if "Not archived" in line]
     assert sorted(line.rsplit(": ", 1)[-1] for line in said) == ["HTTP 404", "HTTP 404", "HTTP 502"], said
     assert "\n  album:3010: 7 listed, 1 new, 6 not fetched\n" in result.stderr, result.stderr
+
+
+def test_from_cron_wechat_unreachable_is_one_warning_not_one_per_album(site: Site, tmp_path: Path) -> None:
+    """Every account's album "could not be read" for the one cause already said by the first
+    page not fetched: a WARNING line per album of the accounts file in the mail. A feed's
+    host that refuses as well is another problem, with its own line."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    feed = f"http://localhost:{free_port()}/feed.xml"
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(
+        f'[[account]]\nname = "甲{n}"\nurls = ["{dead}/s/Token{n}"]\n'
+        f'albums = ["{dead}/mp/appmsgalbum?__biz={BIZ[:-3]}{n}Q==&action=getalbum&album_id=305{n}"]\n'
+        + (f'feeds = ["{feed}"]\n' if n == 0 else "") for n in range(3)), encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 1
+    said = [line for line in result.stderr.splitlines() if "] WARNING: " in line and "Run summary" not in line]
+    assert len(said) == 2, said
+    assert any("could not be read" in line and "localhost" in line for line in said), said
+    assert result.stderr.count("COULD NOT BE READ") == 4, result.stderr
 
 
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:

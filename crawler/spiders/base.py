@@ -120,7 +120,7 @@ class WeChatSpider(scrapy.Spider):
 
     @cached_property
     def causes_said(self) -> set[str]:
-        """The ``shared_cause`` of each article page not fetched so far this run."""
+        """The ``shared_cause`` of each page and listing not had so far this run, with its host."""
         return set()
 
     @cached_property
@@ -307,13 +307,7 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(failure.value, RedirectedToKnown):
             self.logger.info("Not fetched again: %s leads to %s", asked, request.url)
             return [LinkFound(asked, failure.value.key)]
-        cause = shared_cause(failure)
-        # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
-        # for its first page (the summary counts them all).
-        said = failure.check(Blocked) or cause in self.causes_said
-        if cause:
-            self.causes_said.add(cause)
-        level = logging.INFO if said else logging.WARNING
+        level = logging.INFO if self.already_said(failure) else logging.WARNING
         if is_watch(request):  # an original of an archived post, which stays
             self.logger.log(level, "Not checked: could not fetch the original %s: %s; its post "
                             "stays as it is", asked, failure_reason(failure))
@@ -324,6 +318,18 @@ class WeChatSpider(scrapy.Spider):
                          account=account.name if account else "")
         key = watched_key(request)
         return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
+
+    def already_said(self, failure: Failure) -> bool:
+        """Whether why a page or listing was not had is said already, at WARNING: blocks by
+        BlockMiddleware; a cause many share (a host unreachable, answering 5xx), for the first
+        page or listing of that host it cost (the summary counts them all)."""
+        cause = shared_cause(failure)
+        if cause:
+            cause = f"{cause} from {host_of(failed_request(failure).url)}"
+        said = bool(failure.check(Blocked)) or cause in self.causes_said
+        if cause:
+            self.causes_said.add(cause)
+        return said
 
     def request_dropped(self, request: scrapy.Request) -> None:
         failure = redirect_loop(request)
@@ -399,9 +405,8 @@ class WeChatSpider(scrapy.Spider):
 
     def listing_failed(self, failure: Failure) -> None:
         kwargs = failed_request(failure).cb_kwargs
-        said = failure.check(Blocked)  # by BlockMiddleware: blocked, or not sent once WeChat blocks
-        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
-                           failure_reason(failure), logging.INFO if said else logging.WARNING)
+        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"], failure_reason(failure),
+                           logging.INFO if self.already_said(failure) else logging.WARNING)
 
 
 def redirect_loop(request: scrapy.Request) -> Failure | None:
