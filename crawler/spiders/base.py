@@ -203,8 +203,8 @@ class WeChatSpider(scrapy.Spider):
         request = _request(response)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
-                and request.meta.get("weak_link"):
-            yield from self.refused_without_chksm(request, source, account)
+                and request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
+            yield from self.refused_without_chksm(request.replace(url=asked), source, account)
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
