@@ -112,6 +112,7 @@ class BlockMiddleware:
             return response
         if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
             return response  # maybe the link WeChat refuses, not us: the spider decides
+        request = _as_asked(request)
         self.in_a_row += 1
         tally = Run.of(self.crawler).tally
         tally.count(Stat.BLOCKS_DETECTED)
@@ -172,6 +173,16 @@ class BlockMiddleware:
         if self.pace is not None and slot is not None:
             slot.delay, slot.jitter = self.pace
         self.pace = None
+
+
+def _as_asked(request: Request) -> Request:
+    """``request`` as it was asked for, before WeChat redirected it (to its verification page,
+    ``/mp/wappoc_appmsgcaptcha``): what is to be asked again after a block, and named."""
+    asked = request.meta.get("redirect_urls")
+    if not asked:
+        return request
+    meta = {key: value for key, value in request.meta.items() if not key.startswith("redirect_")}
+    return request.replace(url=asked[0], meta=meta)
 
 
 def _is_block(response: Response) -> bool:

@@ -364,6 +364,24 @@ def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Pat
     assert len(posts(tmp_path)) == 1
 
 
+def test_a_page_redirected_to_the_verification_page_is_asked_again_by_its_own_link(
+        site: Site, tmp_path: Path) -> None:
+    """WeChat sends its verification page from ``/mp/wappoc_appmsgcaptcha``, where it
+    redirects the page asked for: asking that page again (the verification page, whatever
+    the pause) stopped the run as blocked, exit status 1, on the first block."""
+    captcha = site.server.route("/mp/wappoc_appmsgcaptcha", VERIFICATION)
+    art = Art("2247484011")
+    url = site.article(art)
+    answers = iter([Route(302, "text/html", b"moved", (("Location", f"{captcha}?poc_token=t"),)),
+                    site.pages[art.path]])
+    site.pages[art.path] = lambda query: next(answers)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert re.search(r"WARNING: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
+                     result.stderr), result.stderr
+    assert result.returncode == 0, result.stderr
+    assert len(posts(tmp_path)) == 1
+
+
 def test_a_deleted_article_leaves_the_archived_post_and_is_recorded(site: Site,
                                                                    tmp_path: Path) -> None:
     art = Art("2247485001")
