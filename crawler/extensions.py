@@ -103,9 +103,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "no source could be read"  # an account's own links are one, the summary's too
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
-    if stats.get(Stat.ARTICLES_GIVEN) and not archived and stats.get(Stat.PAGES_FETCH_FAILED):
+    answered = any(stats.get(key) for key in _ANSWERED)
+    if stats.get(Stat.ARTICLES_GIVEN) and not answered and stats.get(Stat.PAGES_FETCH_FAILED):
         return "none of the articles given could be fetched"
-    if stats.get(Stat.PAGES_FETCH_FAILED) and not any(stats.get(key) for key in _ANSWERED):
+    if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     return None
 
@@ -273,7 +274,8 @@ class CollectorPace:
 class StopSignal:
     """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
     crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
-    short and systemd a clean stop.
+    short and systemd a clean stop. Says so when it lands: the pages already asked for take
+    a while at the polite pace.
 
     Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
     the engine has started, and calls Scrapy's after taking note. Signals reach the main
@@ -302,6 +304,10 @@ class StopSignal:
     def _noting(self, handler: Callable[[int, FrameType | None], Any]
                 ) -> Callable[[int, FrameType | None], Any]:
         def note_then_handle(number: int, frame: FrameType | None) -> Any:
+            if self.run.stopped_by is None:  # said here: Scrapy's own line is shown at DEBUG only
+                name = signal.Signals(number).name
+                logger.info("Stopping (%s): the pages already asked for are finished first; "
+                            "%s again stops at once", name, name)
             self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
             return handler(number, frame)
         return note_then_handle

@@ -11,8 +11,13 @@ and the ``scrapy`` logger its level once the process exists.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from scrapy import Spider
+from scrapy.http import Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 _BANNER = "scrapy.utils.log"
 
@@ -39,3 +44,13 @@ def quiet_scrapy(settings: BaseSettings) -> None:
 
 def _problems_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
+
+
+class DroppedAsSaid(LogFormatter):
+    """Scrapy's lines, but for an item a pipeline dropped: the one line its reason says
+    (``Not archived: URL ('title') states no publish time …``), not Scrapy's ``Dropped: …``
+    with the item again on a line of its own."""
+
+    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None,
+                spider: Spider) -> LogFormatterResult:
+        return {**super().dropped(item, exception, response, spider), "msg": "%(exception)s"}

@@ -32,8 +32,8 @@ _JSON = re.compile(rb"\s*[{\[]")
 
 
 class Blocked(IgnoreRequest):
-    """An article page not had because WeChat is blocking: blocked, or not sent once the run
-    stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
+    """An article page, or a listing's, not had because WeChat is blocking: blocked, or not
+    sent once the run stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
 
 
 class BlockMiddleware:
@@ -112,6 +112,7 @@ class BlockMiddleware:
             return response
         if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
             return response  # maybe the link WeChat refuses, not us: the spider decides
+        request = _as_asked(request)
         self.in_a_row += 1
         tally = Run.of(self.crawler).tally
         tally.count(Stat.BLOCKS_DETECTED)
@@ -132,9 +133,10 @@ class BlockMiddleware:
             if is_watch(request):  # an original of an archived post, which stays
                 logger.warning("Not checked: the original %s stayed blocked after %d tries; its "
                                "post stays as it is", request.url, self.retries + 1)
-            else:
-                logger.warning("Not archived: %s stayed blocked after %d tries", request.url,
-                               self.retries + 1)
+            else:  # an article page, or a listing's (the summary names its source)
+                logger.warning("%s: %s stayed blocked after %d tries",
+                               "Not archived" if request.meta.get("article") else "Not read",
+                               request.url, self.retries + 1)
             raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)
@@ -171,6 +173,16 @@ class BlockMiddleware:
         if self.pace is not None and slot is not None:
             slot.delay, slot.jitter = self.pace
         self.pace = None
+
+
+def _as_asked(request: Request) -> Request:
+    """``request`` as it was asked for, before WeChat redirected it (to its verification page,
+    ``/mp/wappoc_appmsgcaptcha``): what is to be asked again after a block, and named."""
+    asked = request.meta.get("redirect_urls")
+    if not asked:
+        return request
+    meta = {key: value for key, value in request.meta.items() if not key.startswith("redirect_")}
+    return request.replace(url=asked[0], meta=meta)
 
 
 def _is_block(response: Response) -> bool:

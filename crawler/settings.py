@@ -174,6 +174,7 @@ REDIS_TIMEOUT = 5.0
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logs.DroppedAsSaid"
 # A line of progress (articles done of found, pace, time left) every PROGRESS_INTERVAL
 # seconds: "auto" when standard error is a terminal, so that cron gets only the summary.
 PROGRESS = "auto"

@@ -398,6 +398,11 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
     assert 3 <= len(list((archive / "_posts").glob("*.md"))) < 30
     [summary] = [line for line in log.splitlines() if "Run summary" in line]
     assert f"stopped by {stop.name}" in summary, summary
+    # said when it lands: the run goes on for a while (a minute at the polite pace), which
+    # without a word looks like a signal ignored (Scrapy's own line is at INFO, not shown)
+    [stopping] = [line for line in log.splitlines() if "Stopping" in line]
+    assert stopping.endswith(f"INFO: Stopping ({stop.name}): the pages already asked for are "
+                             f"finished first; {stop.name} again stops at once"), stopping
 
 
 @pytest.mark.parametrize("command", [verify.Command, rebuild.Command])

@@ -295,6 +295,21 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
         assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
 
 
+def test_a_link_without_chksm_refused_by_a_redirect_to_the_verification_page_is_a_failure(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """WeChat sends its verification page from ``/mp/wappoc_appmsgcaptcha`` (see
+    ``../shared/fixtures/wechat/SOURCES.md``), where it redirects the page asked for: the
+    refusal, taken for that URL's, which names no article, was dropped without a word, the
+    run "1 links without chksm followed", exit status 0."""
+    wechat.route("/mp/wappoc_appmsgcaptcha", VERIFICATION)
+    path = f"/s?__biz={BIZ}&mid=2247485111&idx=1&sn=sn22474851111"
+    link = wechat.redirect(path, f"{wechat.base}/mp/wappoc_appmsgcaptcha?poc_token=t&target_url=x")
+    result = crawl("article", tmp_path, "-a", f"url={link}")
+    assert re.search(r"WARNING: Not archived: WeChat refused \S*2247485111\S*, a link without chksm",
+                     result.stderr), result.stderr
+    assert result.returncode == 1
+
+
 def test_an_article_the_user_listed_with_and_without_chksm_is_fetched_by_its_chksm(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A list of links pasted from pages (no ``chksm``) and from the share menu (``chksm``)

@@ -285,6 +285,10 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
     assert "Not archived: " in result.stderr
     assert f"WARNING: Run summary (finished): {counted}\n  url: {counted}\n" in result.stderr, \
         result.stderr
+    # one line for the page: not Scrapy's "Dropped: Not archived: …" and the item on a line of its own
+    said, summary, _ = result.stderr.splitlines()
+    assert re.search(r"^\S+ \S+ \[[\w.]+\] WARNING: Not archived: \S+", said), said
+    assert "Run summary" in summary
 
 
 @pytest.mark.parametrize("args, message", [
@@ -322,7 +326,7 @@ def test_oversized_and_non_image_downloads_keep_their_urls(wechat: MockWeChat,
 def test_a_disk_error_is_one_clear_line_and_loses_nothing(legacy: Served, tmp_path: Path) -> None:
     (tmp_path / "_posts").write_text("not a folder")
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
-    assert re.search(r"ERROR: Dropped: Not archived: cannot write the post of "
+    assert re.search(r"ERROR: Not archived: cannot write the post of "
                      r"https://mp\.weixin\.qq\.com/s\?__biz=\S+: \[Errno \d+\] \w",
                      result.stderr)
     assert (tmp_path / "_posts").read_text() == "not a folder"

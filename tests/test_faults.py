@@ -493,6 +493,20 @@ def test_an_article_given_that_cannot_be_fetched_fails_the_run(wechat: MockWeCha
     assert "Exit status 1: none of the articles given could be fetched" in result.stderr
 
 
+def test_an_article_given_that_wechat_says_is_deleted_is_fetched_beside_one_that_failed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """One of two articles given answered "deleted" (a page fetched, its state recorded),
+    the other a 500: the run was told "FAILED: none of the articles given could be fetched"
+    beside its own count of the deleted one, and exited 1 (an album's run so exits 0)."""
+    deleted = wechat.page("/s/Deleted", (Path(__file__).parent / "pages" / "deleted.html").read_text())
+    failing = wechat.page("/s/Failing", "<html><body><p>系统繁忙</p></body></html>", status=500)
+    (tmp_path / "urls.txt").write_text(f"{deleted}\n{failing}\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={tmp_path / 'urls.txt'}")
+    assert "Run summary (finished): 1 deleted, 1 not fetched\n" in result.stderr, result.stderr
+    assert "none of the articles given" not in result.stderr
+    assert result.returncode == 0
+
+
 def test_an_article_page_redirected_in_a_loop_is_one_line_and_a_failed_run(wechat: MockWeChat,
                                                                          tmp_path: Path) -> None:
     """The scheduler drops the redirect back as a duplicate, with no errback: the run said

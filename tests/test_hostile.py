@@ -95,7 +95,7 @@ def test_a_post_of_an_untrusted_publish_time_is_neither_written_nor_sound(wechat
     result = crawl("article", archive, "-a", f"urls_file={listing}")
     assert result.returncode == 0, result.stderr
     assert not list((archive / "_posts").glob("*.md"))
-    assert len(re.findall(r"WARNING: Dropped: Not archived: \S+ \('反诈提醒'\) states the publish "
+    assert len(re.findall(r"WARNING: Not archived: \S+ \('反诈提醒'\) states the publish "
                           r"time [-\d]+T[\d:+]+, [^\n]*not to be trusted", result.stderr)) == 3
     article = parsed(page(ct=stamps["Future"], mid="2247499609"))
     (archive / "_posts").mkdir(exist_ok=True)

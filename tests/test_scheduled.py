@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import crawl, refusal
 from tests.mockserver import MockWeChat, Route
+from tests.redisserver import free_port
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 
 
@@ -236,6 +237,28 @@ def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Sit
     assert len(result.stderr.splitlines()) <= 8, result.stderr
 
 
+def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_listing_left(site: Site, tmp_path: Path) -> None:
+    """The albums' next pages queued behind the blocked article pages are not sent either:
+    each was a WARNING line of its own ("Source album:… could not be read: Blocked: not
+    fetched, WeChat is blocking"), for the one cause the ERROR line says; the summary still
+    says which albums were read in part."""
+    albums = []
+    for number in range(3):
+        arts = [Art(str(2247483400 + 10 * number + i)) for i in range(6)]
+        for art in arts:
+            site.pages[art.path] = VERIFICATION
+        albums.append(site.album(str(3020 + number), arts))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = {albums!r}\n'.replace("'", '"'),
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING", "ALBUM_PAGE_SIZE": "5", "WATCH_PER_RUN": "0"})
+    assert result.returncode == 1
+    assert "ERROR: WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert "READ IN PART" in result.stderr, result.stderr
+    assert "WeChat is blocking: http" not in result.stderr, result.stderr
+
+
 def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
     """"stayed blocked after 2 tries", then "could not fetch …: blocked": two lines a page."""
     arts = site.serve(numbered(2247483201, 2))
@@ -247,6 +270,26 @@ def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> No
     [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
     assert re.search(r"WARNING: Not archived: \S+mid=2247483201\S+ stayed blocked after 2 tries$", line)
     assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
+
+
+def test_an_album_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
+    """Its page "Not archived: …&f=json stayed blocked after 3 tries", then "Source album:…
+    could not be read: Blocked: blocked: …": two WARNING lines, the first calling an album
+    page an article not archived."""
+    album = site.album("3030", site.serve(numbered(2247483501, 2)))
+    blocked = album.replace("3030", "3031")
+    site.server.route("/mp/appmsgalbum", lambda query: VERIFICATION if "album_id=3031" in query
+                      else site._album_json(query))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nbiz = "{BIZ}"\nalbums = ["{album}", "{blocked}"]\n',
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING", "WATCH_PER_RUN": "0", "BLOCK_LIMIT": "5"})
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stderr.splitlines()
+              if "3031" in line and "] WARNING: Blocked (" not in line and line.startswith("20")]
+    assert re.search(r"WARNING: Not read: \S+album_id=3031\S+ stayed blocked after 3 tries$", line), line
+    assert "\n  album:3031: COULD NOT BE READ\n" in result.stderr
 
 
 @pytest.mark.parametrize("served", ["none", "one"])
@@ -289,6 +332,26 @@ def test_from_cron_pages_that_fail_for_one_cause_are_one_warning_those_gone_one_
     assert "\n  album:3010: 7 listed, 1 new, 6 not fetched\n" in result.stderr, result.stderr
 
 
+def test_from_cron_wechat_unreachable_is_one_warning_not_one_per_album(site: Site, tmp_path: Path) -> None:
+    """Every account's album "could not be read" for the one cause already said by the first
+    page not fetched: a WARNING line per album of the accounts file in the mail. A feed's
+    host that refuses as well is another problem, with its own line."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    feed = f"http://localhost:{free_port()}/feed.xml"
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(
+        f'[[account]]\nname = "甲{n}"\nurls = ["{dead}/s/Token{n}"]\n'
+        f'albums = ["{dead}/mp/appmsgalbum?__biz={BIZ[:-3]}{n}Q==&action=getalbum&album_id=305{n}"]\n'
+        + (f'feeds = ["{feed}"]\n' if n == 0 else "") for n in range(3)), encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", "-a", f"file={accounts}",
+                   settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 1
+    said = [line for line in result.stderr.splitlines() if "] WARNING: " in line and "Run summary" not in line]
+    assert len(said) == 2, said
+    assert any("could not be read" in line and "localhost" in line for line in said), said
+    assert result.stderr.count("COULD NOT BE READ") == 4, result.stderr
+
+
 def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Path) -> None:
     art = Art("2247484001")
     url = site.article(art)
@@ -298,6 +361,24 @@ def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Pat
     result = crawl("article", tmp_path, "-a", f"url={url}")
     assert result.returncode == 0, result.stderr
     assert re.search(r"WARNING: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
+    assert len(posts(tmp_path)) == 1
+
+
+def test_a_page_redirected_to_the_verification_page_is_asked_again_by_its_own_link(
+        site: Site, tmp_path: Path) -> None:
+    """WeChat sends its verification page from ``/mp/wappoc_appmsgcaptcha``, where it
+    redirects the page asked for: asking that page again (the verification page, whatever
+    the pause) stopped the run as blocked, exit status 1, on the first block."""
+    captcha = site.server.route("/mp/wappoc_appmsgcaptcha", VERIFICATION)
+    art = Art("2247484011")
+    url = site.article(art)
+    answers = iter([Route(302, "text/html", b"moved", (("Location", f"{captcha}?poc_token=t"),)),
+                    site.pages[art.path]])
+    site.pages[art.path] = lambda query: next(answers)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    assert re.search(r"WARNING: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
+                     result.stderr), result.stderr
+    assert result.returncode == 0, result.stderr
     assert len(posts(tmp_path)) == 1
 
 

@@ -120,7 +120,7 @@ class WeChatSpider(scrapy.Spider):
 
     @cached_property
     def causes_said(self) -> set[str]:
-        """The ``shared_cause`` of each article page not fetched so far this run."""
+        """The ``shared_cause`` of each page and listing not had so far this run, with its host."""
         return set()
 
     @cached_property
@@ -204,8 +204,8 @@ class WeChatSpider(scrapy.Spider):
         request = _request(response)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
-                and request.meta.get("weak_link"):
-            yield from self.refused_without_chksm(request, source, account)
+                and request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
+            yield from self.refused_without_chksm(request.replace(url=asked), source, account)
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
@@ -308,13 +308,7 @@ class WeChatSpider(scrapy.Spider):
         if isinstance(failure.value, RedirectedToKnown):
             self.logger.info("Not fetched again: %s leads to %s", asked, request.url)
             return [LinkFound(asked, failure.value.key)]
-        cause = shared_cause(failure)
-        # Said once at WARNING: blocks by BlockMiddleware; a cause many pages share, here
-        # for its first page (the summary counts them all).
-        said = failure.check(Blocked) or cause in self.causes_said
-        if cause:
-            self.causes_said.add(cause)
-        level = logging.INFO if said else logging.WARNING
+        level = logging.INFO if self.already_said(failure) else logging.WARNING
         if is_watch(request):  # an original of an archived post, which stays
             self.logger.log(level, "Not checked: could not fetch the original %s: %s; its post "
                             "stays as it is", asked, failure_reason(failure))
@@ -325,6 +319,18 @@ class WeChatSpider(scrapy.Spider):
                          account=account.name if account else "")
         key = watched_key(request)
         return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
+
+    def already_said(self, failure: Failure) -> bool:
+        """Whether why a page or listing was not had is said already, at WARNING: blocks by
+        BlockMiddleware; a cause many share (a host unreachable, answering 5xx), for the first
+        page or listing of that host it cost (the summary counts them all)."""
+        cause = shared_cause(failure)
+        if cause:
+            cause = f"{cause} from {host_of(failed_request(failure).url)}"
+        said = bool(failure.check(Blocked)) or cause in self.causes_said
+        if cause:
+            self.causes_said.add(cause)
+        return said
 
     def request_dropped(self, request: scrapy.Request) -> None:
         failure = redirect_loop(request)
@@ -393,15 +399,15 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.SOURCES_READ, source=source)
 
     def source_failed(self, source: str, account: Account | None, first_page: bool,
-                      reason: str) -> None:
-        self.logger.warning("Source %s could not be read: %s", source, reason)
+                      reason: str, level: int = logging.WARNING) -> None:
+        self.logger.log(level, "Source %s could not be read: %s", source, reason)
         self.tally.count(Stat.SOURCES_FAILED if first_page else Stat.SOURCES_FAILED_PAGES, source=source,
                          account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:
         kwargs = failed_request(failure).cb_kwargs
-        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"],
-                           failure_reason(failure))
+        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"], failure_reason(failure),
+                           logging.INFO if self.already_said(failure) else logging.WARNING)
 
 
 def redirect_loop(request: scrapy.Request) -> Failure | None:
