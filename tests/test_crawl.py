@@ -337,8 +337,9 @@ def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: S
                                                                        tmp_path: Path) -> None:
     (tmp_path / "postimg").write_text("not a folder")
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
-    assert result.returncode == 0, result.stderr
-    assert len(re.findall(r"WARNING: Images not stored[^\n]*: 7 of 7 in ", result.stderr)) == 1
+    assert result.returncode == 1, result.stderr  # the archive cannot be written
+    assert len(re.findall(r"ERROR: Images not stored[^\n]*: 7 of 7 in ", result.stderr)) == 1
+    assert "Images not stored" not in result.stderr.replace("ERROR: Images not stored", "", 1)
     # six cannot be written (two of them bring the same bytes), one is not served
     assert (result.stats["posts/new"], result.stats["images/failed"]) == (1, 7)
     assert f"]({legacy.server.base}/mmbiz_gif/HeaderGifMediaId001/" in post_of(tmp_path)

@@ -68,6 +68,7 @@ class ImageResult:
 
     transient: bool = False  # failed for a reason that may pass: the article stays incomplete
     reason: str = ""
+    on_disk: bool = False  # this machine's disk refused it: the archive cannot be written
 
 
 class ImagePipeline(MediaPipeline):
@@ -132,8 +133,8 @@ class ImagePipeline(MediaPipeline):
             self.writer, self.images.write, placements)
         for url, write_error in errors.items():  # the archive cannot be written: fails the run
             Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
-            logger.error("Image not written: %s: %s", url, write_error)
-            self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}"))
+            self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}",
+                                          on_disk=True))
         return self._reported(item)
 
     def close(self) -> None:
@@ -269,7 +270,7 @@ class ImagePipeline(MediaPipeline):
 
     def _reported(self, item: ArticleItem) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
-        that may pass; one line for those that failed."""
+        that may pass; one line for those that failed, an ERROR if the disk refused one."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
         stored, failed = {}, []
@@ -283,9 +284,10 @@ class ImagePipeline(MediaPipeline):
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
-            logger.warning("Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
-                           len(failed), len(wanted), item.article.url, reasons[0],
-                           f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
+            level = logging.ERROR if any(result.on_disk for result in failed) else logging.WARNING
+            logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
+                       len(failed), len(wanted), item.article.url, reasons[0],
+                       f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
         return item
 
     def _failed(self, url: str, result: ImageResult) -> None:
