@@ -12,7 +12,8 @@ states, which make the article's URL, are such text too. For every page:
 - no ``{{`` or ``{%`` reaches Liquid but our own escape and image links;
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
-  open and the next one's text was read as HTML; so did code spans whose backticks touch).
+  open and the next one's text was read as HTML; so did code spans whose backticks touch);
+- nor does the text of a heading, which Hux's side catalog writes back as HTML.
 
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
@@ -174,8 +175,14 @@ def test_no_page_breaks_the_path_to_a_post_or_makes_it_unsafe(html: str, tag: st
     if made is not None:
         check_post(*made, tag)
         body = made[1].split("\n---\n", 1)[1]
-        check_html(kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", "")),
-                   "body")
+        rendered = kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", ""))
+        check_html(rendered, "body")
+        # Hux's side catalog writes each heading's text back as HTML
+        for heading in lxml.html.fragment_fromstring(rendered, create_parent="div").iter(*HEADINGS):
+            check_html(heading.text_content(), "side catalog")
+
+
+HEADINGS = [f"h{level}" for level in range(1, 7)]
 
 
 DANGEROUS_TAGS = {"script", "iframe", "style", "object", "embed", "form", "svg", "base", "link"}
