@@ -4,7 +4,8 @@ Pages are made of markup WeChat's editor and an attacker can produce: tags neste
 order, attributes lxml cannot read, URLs Python cannot split, Markdown, kramdown, Liquid
 and YAML syntax split across elements, JS string escapes of surrogates and controls; also
 our own fixture pages with such fragments dropped in anywhere; the ids the page's script
-states, which make the article's URL, are such text too. For every page:
+states, which make the article's URL, and the text of text and image posts, which it
+states too, are such text. For every page:
 
 - no exception escapes, and the parser's safety net (``unparseable``) is never needed;
 - the front matter reads back with PyYAML as exactly what was meant;
@@ -127,8 +128,14 @@ def pages(draw: st.DrawFn) -> str:
                     share=draw(st.sampled_from(["", '<span id="js_share_source" data-url="'
                                                     'javascript:alert(1)">x</span>'])))
     own = (PAGES / draw(st.sampled_from(OWN_PAGES))).read_text(encoding="utf-8")
+    if _POST_TEXT.search(own) and draw(st.booleans()):  # a text or image post's text
+        content = draw(st.lists(js_text, max_size=4).map("\\n".join)).replace("<", "\\x3c")
+        return _POST_TEXT.sub(lambda _: f"content_noencode: JsDecode('{content}')", own)
     at = draw(st.integers(0, len(own)))
     return own[:at] + draw(markup) + own[at:]
+
+
+_POST_TEXT = re.compile(r"content_noencode: JsDecode\('.*'\)")
 
 
 def post_of(html: str, tag: str) -> tuple[Article, str] | None:
