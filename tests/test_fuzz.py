@@ -4,7 +4,8 @@ Pages are made of markup WeChat's editor and an attacker can produce: tags neste
 order, attributes lxml cannot read, URLs Python cannot split, Markdown, kramdown, Liquid
 and YAML syntax split across elements, JS string escapes of surrogates and controls; also
 our own fixture pages with such fragments dropped in anywhere; the ids the page's script
-states, which make the article's URL, are such text too. For every page:
+states, which make the article's URL, and the text of text and image posts, which it
+states too, are such text. For every page:
 
 - no exception escapes, and the parser's safety net (``unparseable``) is never needed;
 - the front matter reads back with PyYAML as exactly what was meant;
@@ -12,7 +13,8 @@ states, which make the article's URL, are such text too. For every page:
 - no ``{{`` or ``{%`` reaches Liquid but our own escape and image links;
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
-  open and the next one's text was read as HTML; so did code spans whose backticks touch).
+  open and the next one's text was read as HTML; so did code spans whose backticks touch);
+- nor does the text of a heading, which Hux's side catalog writes back as HTML.
 
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
@@ -126,8 +128,14 @@ def pages(draw: st.DrawFn) -> str:
                     share=draw(st.sampled_from(["", '<span id="js_share_source" data-url="'
                                                     'javascript:alert(1)">x</span>'])))
     own = (PAGES / draw(st.sampled_from(OWN_PAGES))).read_text(encoding="utf-8")
+    if _POST_TEXT.search(own) and draw(st.booleans()):  # a text or image post's text
+        content = draw(st.lists(js_text, max_size=4).map("\\n".join)).replace("<", "\\x3c")
+        return _POST_TEXT.sub(lambda _: f"content_noencode: JsDecode('{content}')", own)
     at = draw(st.integers(0, len(own)))
     return own[:at] + draw(markup) + own[at:]
+
+
+_POST_TEXT = re.compile(r"content_noencode: JsDecode\('.*'\)")
 
 
 def post_of(html: str, tag: str) -> tuple[Article, str] | None:
@@ -174,8 +182,14 @@ def test_no_page_breaks_the_path_to_a_post_or_makes_it_unsafe(html: str, tag: st
     if made is not None:
         check_post(*made, tag)
         body = made[1].split("\n---\n", 1)[1]
-        check_html(kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", "")),
-                   "body")
+        rendered = kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", ""))
+        check_html(rendered, "body")
+        # Hux's side catalog writes each heading's text back as HTML
+        for heading in lxml.html.fragment_fromstring(rendered, create_parent="div").iter(*HEADINGS):
+            check_html(heading.text_content(), "side catalog")
+
+
+HEADINGS = [f"h{level}" for level in range(1, 7)]
 
 
 DANGEROUS_TAGS = {"script", "iframe", "style", "object", "embed", "form", "svg", "base", "link"}
