@@ -3,6 +3,7 @@ the archive commands on a folder that holds none."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from crawler.post import render_post
 from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState
-from tests.conftest import PROJECT, crawl_env, scrapy_command
+from tests.conftest import PROJECT, crawl_env, jekyll_build, scrapy_command
 from tests.test_captures import scrapy
 from tests.test_hostile import page, parsed
 
@@ -51,6 +52,28 @@ def test_every_problem_once_naming_its_file(tmp_path: Path) -> None:
         "and slug '反诈提醒'",
         "/postimg/Orphan.png: no post links to it",
     ]
+
+
+def test_posts_said_to_share_a_page_are_those_jekyll_finds_sharing_one(tmp_path: Path) -> None:
+    """Jekyll makes a post's page of its name's letters, marks, decimal digits and the
+    characters its "pretty" slugs keep, case kept (Jekyll's UrlDrop#title): verify said
+    防骗课堂❶ and 防骗课堂❷ of one day were two pages (Jekyll made one, a post lost), and
+    Foo and foo, x́y and x-y, a.b and a-b one (Jekyll made two)."""
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (tmp_path / "postimg").mkdir()
+    names = ["2024-01-01-防骗课堂❶", "2024-01-01-防骗课堂❷", "2024-01-02-Foo", "2024-01-02-foo",
+             "2024-01-03-x́y", "2024-01-03-x-y", "2024-01-04-a.b", "2024-01-04-a-b",
+             "2024-01-05-a_b", "2024-01-05-a-b", "2024-01-06-刷单〡返利", "2024-01-06-刷单-返利"]
+    for name in names:
+        (posts / f"{name}.md").write_text("---\nlayout: post\ntitle: t\n---\n正文。\n", encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    said = {line.split(" share the date ")[1][:10] for line in check_archive(archive)
+            if " share the date " in line}
+    archive.close()
+    _, log = jekyll_build(tmp_path, tmp_path / "build")
+    conflicts = {"-".join(date) for date in re.findall(r"Conflict: .*?/out/(\d{4})/(\d\d)/(\d\d)/", log, re.S)}
+    assert said == conflicts == {"2024-01-01", "2024-01-06"}, log
 
 
 def test_images_left_on_the_cdn_are_reported_apart(tmp_path: Path) -> None:

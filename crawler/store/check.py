@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import glob
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_PRETTY = frozenset("._~!$&'()+,;=@")  # besides letters, marks and digits, kept in a page's name
 
 
 def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str]:
@@ -176,8 +178,12 @@ def _implausible_date(date: str, now: datetime) -> str:
 
 
 def jekyll_slug(name: str) -> str:
-    """The slug Jekyll's default mode makes of a post's file-name part."""
-    return re.sub(r"[^\w]+|_", "-", name.lower()).strip("-")
+    """The name Jekyll gives the page of a post's file-name part (``:title``, a "pretty",
+    cased slug): its letters, marks, decimal digits and ``._~!$&'()+,;=@``, a run of any
+    other characters one ``-``."""
+    kept = "".join(char if char in _PRETTY or unicodedata.category(char) == "Nd"
+                   or unicodedata.category(char)[0] in "LM" else "-" for char in name)
+    return re.sub("-+", "-", kept).removeprefix("-").removesuffix("-")
 
 
 def _jekyll_refuses(value: Any, where: str = "front matter") -> Iterator[str]:
