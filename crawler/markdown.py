@@ -307,11 +307,14 @@ class _WeChatConverter(_MarkdownConverter):
         return image.strip() if "_inline" in parent_tags else image
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """A link; in code, its text alone (a code span shows its Markdown as text)."""
+        """A link; in code, its text alone (a code span shows its Markdown as text). The
+        space or line break at an edge of its text stays, outside the brackets."""
         href = web_url(_attribute(el, "href"))
-        if not text.strip() or "\n\n" in text.strip() or not href or "_noformat" in parent_tags:
+        inner = text.strip()
+        if not inner or "\n\n" in inner or not href or "_noformat" in parent_tags:
             return text
-        return f"[{_bracketed(text.strip())}]({self.target(href)})"
+        lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+        return f"{lead}[{_bracketed(inner)}]({self.target(href)}){trail}"
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""

@@ -160,3 +160,25 @@ def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> N
             for row in dom.fragment(html).iter("tr")]
     assert rows == [["类型", "手法", "提醒"], ["刷单", "垫付", "不要"], ["", "返利", "别信"],
                     ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]
+
+
+def rendered_text(body: str) -> str:
+    """The text a reader sees of the post of ``body``, rendered by kramdown, lines kept."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    with Kramdown() as kramdown:
+        html = kramdown.render(to_markdown(article, {}))
+    rendered = dom.fragment(html)
+    for line_break in rendered.iter("br"):
+        line_break.tail = "\n" + (line_break.tail or "")
+    lines = (" ".join(line.split()) for line in rendered.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def test_the_space_or_line_break_at_a_links_edge_stays() -> None:
+    """A link's own leading or trailing space or line break went with the link's markup:
+    "Click here now" read "Clickherenow", and a line after a link ran on from it."""
+    assert rendered_text('<p>Click<a href="https://a.example/"> here </a>now</p>'
+                         '<p><a href="https://a.example/">第一行<br></a>第二行</p>'
+                         '<p>上一行<a href="https://a.example/"><br>下一行</a></p>') == \
+        "Click here now\n第一行\n第二行\n上一行\n下一行"
