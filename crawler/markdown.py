@@ -85,6 +85,7 @@ _NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
 _NUMBER = re.compile("[0-9]{1,6}")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
+_EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "s", "del"})
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
 _LATEX_BAR = re.compile(r"\\.|\|", re.S)
 _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
@@ -654,10 +655,19 @@ def _join_adjacent_emphasis(root: etree._Element) -> None:
 
 
 def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
+    """Nothing between is nothing shown: zero-width characters, comments (a pasted
+    ``<!--StartFragment-->``) and empty emphasis or links go with the join."""
     for element in list(root.iter(*kind)):
         before, parent = element.getprevious(), element.getparent()
-        if before is None or parent is None or before.tag not in kind or before.tail:
+        between = []
+        while before is not None and before.tag not in kind and _shows_nothing(before):
+            between.append(before)
+            before = before.getprevious()
+        if before is None or parent is None or before.tag not in kind \
+                or any(_shown_text(unseen.tail) for unseen in [before, *between]):
             continue
+        for unseen in between:
+            parent.remove(unseen)
         if len(before):
             before[-1].tail = (before[-1].tail or "") + (element.text or "")
         else:
@@ -665,6 +675,16 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
         before.extend(list(element))
         before.tail = element.tail
         parent.remove(element)
+
+
+def _shows_nothing(element: etree._Element) -> bool:
+    """A comment, or an emphasis or link of no text a reader sees."""
+    return not isinstance(element.tag, str) or (
+        element.tag in _EMPTY_INLINE and not len(element) and not _shown_text(element.text))
+
+
+def _shown_text(text: str | None) -> bool:
+    return bool(text and INVISIBLE.sub("", text))
 
 
 @widgets.per_style

@@ -182,3 +182,14 @@ def test_the_space_or_line_break_at_a_links_edge_stays() -> None:
                          '<p><a href="https://a.example/">第一行<br></a>第二行</p>'
                          '<p>上一行<a href="https://a.example/"><br>下一行</a></p>') == \
         "Click here now\n第一行\n第二行\n上一行\n下一行"
+
+
+def test_italics_beside_italics_across_an_invisible_character_or_empty_element_show_no_marks() -> None:
+    """Italics next to italics are joined, or kramdown shows the "**" between them; but not
+    across a zero-width space (WeChat's editor writes them), an empty element or a comment,
+    which show nothing, and "*前**后*" was written."""
+    assert rendered_text('<p><em>前</em>\u200b<em>后</em></p>'
+                         '<p><i>左</i><span>\ufeff</span><i>右</i></p>'
+                         '<p><em>甲</em><strong></strong><em>乙</em></p>'
+                         '<p><em>上</em><!--StartFragment--><em>下</em></p>') == \
+        "前后\n左右\n甲乙\n上下"
