@@ -72,6 +72,8 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # An image left on the CDN (its text, its target), or an escape (read as a pair, so that
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
+# A picture alone, as ``image`` writes one.
+_PICTURE = re.compile(r"!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are
@@ -223,16 +225,21 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
     return converter
 
 
-def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False) -> str:
+def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False,
+                    link: bool = False) -> str:
     """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
-    paragraphs and to nothing else.
+    paragraphs and to nothing else. A ``link`` is wrapped around pictures too, and not
+    around a paragraph that holds a link (a widget's line): kramdown shows a link in a
+    link as its Markdown.
 
     An inline element may hold blocks (paragraphs, pictures, code). Its markers around them
     would show as text, or worse, be glued to a code block's closing fence: kramdown would
     then not close the block there, and the next code block's text would be read as HTML.
     """
-    return "".join(piece if number % 2 or not _is_paragraph(piece, number == 0, code)
-                   else wrap(piece) for number, piece in enumerate(_BLANK_LINES.split(text)))
+    return "".join(wrap(piece) if number % 2 == 0 and (
+        (_is_paragraph(piece, number == 0, code) and not (link and _LINK_TARGET.search(piece)))
+        or (link and _PICTURE.fullmatch(piece.strip())))
+        else piece for number, piece in enumerate(_BLANK_LINES.split(text)))
 
 
 def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
@@ -309,13 +316,19 @@ class _WeChatConverter(_MarkdownConverter):
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A link; in code, its text alone (a code span shows its Markdown as text). The
-        space or line break at an edge of its text stays, outside the brackets."""
+        space or line break at an edge of its text stays, outside the brackets. One around
+        blocks (a card: a picture, a title) links each of its paragraphs and pictures."""
         href = web_url(_attribute(el, "href"))
         inner = text.strip()
-        if not inner or "\n\n" in inner or not href or "_noformat" in parent_tags:
+        if not inner or not href or "_noformat" in parent_tags:
             return text
-        lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-        return f"{lead}[{_bracketed(inner)}]({self.target(href)}){trail}"
+        target = self.target(href)
+
+        def linked(piece: str) -> str:
+            lead, trail = piece[:len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+            return f"{lead}[{_bracketed(piece.strip())}]({target}){trail}"
+
+        return _each_paragraph(linked, text, link=True) if "\n\n" in inner else linked(text)
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""

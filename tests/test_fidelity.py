@@ -193,3 +193,21 @@ def test_italics_beside_italics_across_an_invisible_character_or_empty_element_s
                          '<p><em>甲</em><strong></strong><em>乙</em></p>'
                          '<p><em>上</em><!--StartFragment--><em>下</em></p>') == \
         "前后\n左右\n甲乙\n上下"
+
+
+def test_a_link_around_paragraphs_and_pictures_links_each_of_them() -> None:
+    """A link around blocks (an editor's "往期推荐" card: a picture and a title in a link)
+    was its text alone: the post kept no link to the article at all."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html='<a href="https://mp.weixin.qq.com/s/past"><section>'
+                                '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Cover/640">'
+                                '<p>往期：警惕刷单</p><mpvoice name="早安"></mpvoice>'
+                                '<p>点击阅读</p></section></a>')
+    with Kramdown() as kramdown:
+        html = kramdown.render(to_markdown(article, {}))
+    links = [(a.get("href"), a.text_content(), [img.get("src") for img in a.iter("img")])
+             for a in dom.fragment(html).iter("a")]
+    assert links == [("https://mp.weixin.qq.com/s/past", "", ["https://mmbiz.qpic.cn/mmbiz_png/Cover/640"]),
+                     ("https://mp.weixin.qq.com/s/past", "往期：警惕刷单", []),
+                     ("https://mp.weixin.qq.com/s/x", "音频：早安", []),  # no link in a link
+                     ("https://mp.weixin.qq.com/s/past", "点击阅读", [])]
