@@ -60,7 +60,9 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
     classes = attributes.get("class", "")
     if tag in _BY_TAG:
         kind, names, length = _BY_TAG[tag]
-        return Widget(kind, _first(attributes, names), _length(attributes.get(length, "")))
+        # no attribute of no name is asked for: an lxml element's attributes refuse the name
+        return Widget(kind, _first(attributes, names),
+                      _length(attributes.get(length, "")) if length else "")
     if tag == "iframe":
         src = attributes.get("data-src") or attributes.get("src") or ""
         if "vote" in classes or _VOTE_SRC.search(src):

@@ -211,3 +211,14 @@ def test_a_link_around_paragraphs_and_pictures_links_each_of_them() -> None:
                      ("https://mp.weixin.qq.com/s/past", "往期：警惕刷单", []),
                      ("https://mp.weixin.qq.com/s/x", "音频：早安", []),  # no link in a link
                      ("https://mp.weixin.qq.com/s/past", "点击阅读", [])]
+
+
+@pytest.mark.parametrize("tag", ["mp-miniprogram", "mp-vote", "mp-common-videosnap", "qqmusic"])
+def test_a_widget_of_no_length_holding_text_is_measured(tag: str) -> None:
+    """The report read a widget's length from the attribute of no name for the widgets that
+    have none, which lxml refuses: a page with a card holding text (as a browser renders
+    it) stopped the whole report with a traceback."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=f'<p>正文</p><{tag} data-title="反诈"><span>卡片里的字</span></{tag}>')
+    result = measure(article)
+    assert (result.text_source, result.text_kept, result.leftovers) == (2, 2, 0)
