@@ -414,7 +414,7 @@ class _WeChatConverter(_MarkdownConverter):
         text = text.strip()
         if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
             return text
-        if len(text) > LONGEST_HEADING:
+        if len(_LINK_TARGET.sub("]", text)) > LONGEST_HEADING:  # a link's target is not shown
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"

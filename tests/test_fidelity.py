@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from crawler.fidelity import Fidelity, main, measure
@@ -162,16 +163,20 @@ def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> N
                     ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]
 
 
-def rendered_text(body: str) -> str:
-    """The text a reader sees of the post of ``body``, rendered by kramdown, lines kept."""
+def rendered(body: str) -> lxml.html.HtmlElement:
+    """The post of ``body`` as kramdown renders it, under one element."""
     article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
                       body_html=body)
     with Kramdown() as kramdown:
-        html = kramdown.render(to_markdown(article, {}))
-    rendered = dom.fragment(html)
-    for line_break in rendered.iter("br"):
+        return dom.fragment(kramdown.render(to_markdown(article, {})))
+
+
+def rendered_text(body: str) -> str:
+    """The text a reader sees of the post of ``body``, rendered by kramdown, lines kept."""
+    rendered_body = rendered(body)
+    for line_break in rendered_body.iter("br"):
         line_break.tail = "\n" + (line_break.tail or "")
-    lines = (" ".join(line.split()) for line in rendered.text_content().split("\n"))
+    lines = (" ".join(line.split()) for line in rendered_body.text_content().split("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -198,15 +203,12 @@ def test_italics_beside_italics_across_an_invisible_character_or_empty_element_s
 def test_a_link_around_paragraphs_and_pictures_links_each_of_them() -> None:
     """A link around blocks (an editor's "往期推荐" card: a picture and a title in a link)
     was its text alone: the post kept no link to the article at all."""
-    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
-                      body_html='<a href="https://mp.weixin.qq.com/s/past"><section>'
-                                '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Cover/640">'
-                                '<p>往期：警惕刷单</p><mpvoice name="早安"></mpvoice>'
-                                '<p>点击阅读</p></section></a>')
-    with Kramdown() as kramdown:
-        html = kramdown.render(to_markdown(article, {}))
+    post = rendered('<a href="https://mp.weixin.qq.com/s/past"><section>'
+                    '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Cover/640">'
+                    '<p>往期：警惕刷单</p><mpvoice name="早安"></mpvoice>'
+                    '<p>点击阅读</p></section></a>')
     links = [(a.get("href"), a.text_content(), [img.get("src") for img in a.iter("img")])
-             for a in dom.fragment(html).iter("a")]
+             for a in post.iter("a")]
     assert links == [("https://mp.weixin.qq.com/s/past", "", ["https://mmbiz.qpic.cn/mmbiz_png/Cover/640"]),
                      ("https://mp.weixin.qq.com/s/past", "往期：警惕刷单", []),
                      ("https://mp.weixin.qq.com/s/x", "音频：早安", []),  # no link in a link
@@ -222,3 +224,15 @@ def test_a_widget_of_no_length_holding_text_is_measured(tag: str) -> None:
                       body_html=f'<p>正文</p><{tag} data-title="反诈"><span>卡片里的字</span></{tag}>')
     result = measure(article)
     assert (result.text_source, result.text_kept, result.leftovers) == (2, 2, 0)
+
+
+def test_a_short_heading_holding_a_link_or_a_picture_stays_a_heading() -> None:
+    """A heading's length, by which one as long as a paragraph is bold text, counted the
+    target of its link or picture: a four-character heading linking an article became a
+    paragraph in bold."""
+    post = rendered('<h2><a href="https://mp.weixin.qq.com/s?__biz=MzA5ODk2NTQ2MQ=='
+                    '&amp;mid=2650&amp;idx=1&amp;sn=0123456789abcdef">往期回顾</a></h2>'
+                    '<h2>案例<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Icon/640'
+                    '?wx_fmt=png&amp;from=appmsg"></h2><p>正文</p>')
+    headings = [(h.tag, h.text_content(), len(list(h.iter("a", "img")))) for h in post if h.tag != "p"]
+    assert headings == [("h2", "往期回顾", 1), ("h2", "案例", 1)]
