@@ -749,10 +749,11 @@ def _keep_read_attributes(element: etree._Element) -> None:
 
 
 def _code_lines(pre: Tag) -> str:
-    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go."""
+    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go.
+    A line's ``<code>`` ending in a ``<br>`` (an empty one is only that) is that one line."""
     codes = pre.find_all("code", recursive=False)
     if len(codes) > 1:
-        return "\n".join(_code_text(code) for code in codes)
+        return "\n".join(_code_text(code).removesuffix("\n") for code in codes)
     return _code_text(pre)
 
 

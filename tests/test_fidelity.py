@@ -236,3 +236,15 @@ def test_a_short_heading_holding_a_link_or_a_picture_stays_a_heading() -> None:
                     '?wx_fmt=png&amp;from=appmsg"></h2><p>正文</p>')
     headings = [(h.tag, h.text_content(), len(list(h.iter("a", "img")))) for h in post if h.tag != "p"]
     assert headings == [("h2", "往期回顾", 1), ("h2", "案例", 1)]
+
+
+def test_an_empty_line_of_a_wechat_code_block_is_one_empty_line() -> None:
+    """WeChat's code block is a <code> a line, an empty one holding a <br>: the <br> was a
+    newline of its own beside the line's, and each empty line of the code two."""
+    body = ('<pre class="code-snippet__js" data-lang="python"><code><span leaf="">a = 1</span></code>'
+            '<code><span leaf=""><br></span></code><code><span leaf="">b = 2<br></span></code>'
+            '<code><span leaf="">c = 3</span></code></pre>')
+    assert [pre.text_content() for pre in rendered(body).iter("pre")] == ["a = 1\n\nb = 2\nc = 3\n"]
+    result = measure(Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a",
+                             published=None, body_html=body))
+    assert (result.code_lines_source, result.code_lines_kept) == (4, 4)
