@@ -248,3 +248,14 @@ def test_an_empty_line_of_a_wechat_code_block_is_one_empty_line() -> None:
     result = measure(Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a",
                              published=None, body_html=body))
     assert (result.code_lines_source, result.code_lines_kept) == (4, 4)
+
+
+def test_a_widgets_title_of_tildes_or_asterisks_is_no_leftover() -> None:
+    """A "~" or "*" of an audio's, a video's or a shared article's title, which the post's
+    one line for it shows, was counted as an emphasis marker left over: a sound post
+    ("晚安~") was flagged and the report's exit status was 1."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html='<p>正文</p><mpvoice name="晚安~"></mpvoice>'
+                                '<mpvideo data-title="*重要*提醒"></mpvideo>',
+                      share_source_url="https://mp.weixin.qq.com/s/y", share_source_title="好文~~推荐")
+    assert measure(article).leftovers == 0
