@@ -87,7 +87,7 @@ def measure(article: Article, kramdown: Kramdown | None = None) -> Fidelity:
     titles = _shown("".join(_WIDGET_LINE.findall(markdown)))  # a widget's line shows its title
     return Fidelity(
         leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
-        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose)
+        + sum(1 for piece in widget_text if len(piece) > 1 and prose.count(piece) > source.count(piece))
         + _emphasis_shown(kramdown.render(markdown.replace(_LIQUID_BRACE, "{")), source + titles,
                           article),
         text_source=sum(len(s) for s in segments),

@@ -259,3 +259,12 @@ def test_a_widgets_title_of_tildes_or_asterisks_is_no_leftover() -> None:
                                 '<mpvideo data-title="*重要*提醒"></mpvideo>',
                       share_source_url="https://mp.weixin.qq.com/s/y", share_source_title="好文~~推荐")
     assert measure(article).leftovers == 0
+
+
+def test_a_widgets_text_that_the_article_says_too_is_no_leftover() -> None:
+    """Text inside a widget (a card as a browser renders it) found in the post was counted as
+    the widget's text shown, even where the article's own text says it."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html='<p>请下载国家反诈中心</p><mp-miniprogram data-miniprogram-title="反诈">'
+                                '<span>国家反诈中心</span></mp-miniprogram>')
+    assert measure(article).leftovers == 0
