@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import lxml.html
@@ -268,3 +269,19 @@ def test_a_widgets_text_that_the_article_says_too_is_no_leftover() -> None:
                       body_html='<p>请下载国家反诈中心</p><mp-miniprogram data-miniprogram-title="反诈">'
                                 '<span>国家反诈中心</span></mp-miniprogram>')
     assert measure(article).leftovers == 0
+
+
+JEKYLL_MARKDOWN = """
+require "jekyll"
+print Jekyll::Converters::Markdown.new(Jekyll.configuration({"quiet" => true})).convert(STDIN.read)
+"""
+
+
+def test_kramdown_renders_a_line_of_a_paragraph_as_jekyll_does() -> None:
+    """kramdown's GFM reader breaks a paragraph's every line unless told not to, as Jekyll
+    tells it: the report and the tests saw line breaks the blog does not show."""
+    markdown = "第一行\n第二行\n\n**硬换行**  \n下一行\n\n## 标题\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |"
+    blog = subprocess.run(["ruby", "-e", JEKYLL_MARKDOWN], input=markdown, capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    with Kramdown() as kramdown:
+        assert kramdown.render(markdown) == blog
