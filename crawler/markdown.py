@@ -328,7 +328,8 @@ class _WeChatConverter(_MarkdownConverter):
             lead, trail = piece[:len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
             return f"{lead}[{_bracketed(piece.strip())}]({target}){trail}"
 
-        return _each_paragraph(linked, text, link=True) if "\n\n" in inner else linked(text)
+        return _each_paragraph(linked, text, link=True) if _BLANK_LINES.search(inner) \
+            else linked(text)
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""

@@ -285,3 +285,12 @@ def test_kramdown_renders_a_line_of_a_paragraph_as_jekyll_does() -> None:
                           text=True, check=True, timeout=120).stdout
     with Kramdown() as kramdown:
         assert kramdown.render(markdown) == blog
+
+
+def test_a_link_holding_an_empty_line_links_each_of_its_paragraphs() -> None:
+    """Two line breaks in a link part its text with a line of spaces, the end of a paragraph,
+    which the link's brackets were written across: "[甲" and "乙](https://…)" showed as text."""
+    post = rendered('<p><a href="https://a.example/">甲<br><br>乙</a></p>')
+    assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
+        [("https://a.example/", "甲"), ("https://a.example/", "乙")]
+    assert " ".join(post.text_content().split()) == "甲 乙"
