@@ -221,8 +221,21 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
     def converter(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
         if parent_tags & same:
             return text
-        return _each_paragraph(lambda piece: str(convert(self, el, piece, parent_tags)), text)
+        return _each_paragraph(_outside(lambda inner: str(convert(self, el, inner, parent_tags))),
+                               text)
     return converter
+
+
+def _outside(wrap: Callable[[str], str]) -> Callable[[str], str]:
+    """``wrap`` (an inline markup) applied to a piece of text without its white space at
+    either end, which stays outside the markup: a line break there (a ``<br>`` first or last
+    in a link or emphasis) would otherwise be trimmed with it, and two lines run together."""
+    def wrapped(piece: str) -> str:
+        inner = piece.strip()
+        if not inner:
+            return piece
+        return piece[:len(piece) - len(piece.lstrip())] + wrap(inner) + piece[len(piece.rstrip()):]
+    return wrapped
 
 
 def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False,
@@ -323,11 +336,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not inner or not href or "_noformat" in parent_tags:
             return text
         target = self.target(href)
-
-        def linked(piece: str) -> str:
-            lead, trail = piece[:len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
-            return f"{lead}[{_bracketed(piece.strip())}]({target}){trail}"
-
+        linked = _outside(lambda inner: f"[{_bracketed(inner)}]({target})")
         return _each_paragraph(linked, text, link=True) if _BLANK_LINES.search(inner) \
             else linked(text)
 
@@ -370,7 +379,7 @@ class _WeChatConverter(_MarkdownConverter):
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
         in_cell = bool(parent_tags & {"td", "th"})
-        return _each_paragraph(lambda piece: self.code_span(piece, in_cell), text, code=True)
+        return _each_paragraph(_outside(lambda piece: self.code_span(piece, in_cell)), text, code=True)
 
     convert_kbd = convert_samp = convert_code
 

@@ -294,3 +294,13 @@ def test_a_link_holding_an_empty_line_links_each_of_its_paragraphs() -> None:
     assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
         [("https://a.example/", "甲"), ("https://a.example/", "乙")]
     assert " ".join(post.text_content().split()) == "甲 乙"
+
+
+def test_a_line_break_at_an_edge_of_emphasis_or_code_stays() -> None:
+    """A <br> first or last in bold, italics, struck or code text went with the markers'
+    trimming: "**标题：**正文" for a title over its line (the editor's "<strong><br></strong>",
+    joined to the bold before it)."""
+    assert rendered_text('<p><strong>标题：</strong><strong><br></strong>正文</p>'
+                         '<p>上一行<em><br>斜</em></p><p><del>删<br></del>下一行</p>'
+                         '<p><code>码<br></code>下一行</p>') == \
+        "标题：\n正文\n上一行\n斜\n删\n下一行\n码\n下一行"
