@@ -543,10 +543,13 @@ def _lean(root: etree._Element) -> str:
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
     for element in list(root.iter("span", "font")):
-        if _shown_as_block(element.get("style") or ""):
+        style = element.get("style") or ""
+        if _shown_as_block(style):
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
+        elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
+            element.tag = "em"
     _embolden(root)
     etree.strip_tags(root, "span", "font")
     _join_adjacent_emphasis(root)

@@ -162,6 +162,12 @@ def bold(style: str) -> bool | None:
     return None if number is None else number >= 600
 
 
+@per_style
+def italic(style: str) -> bool:
+    """Whether an inline ``style`` sets its text in italics (or oblique)."""
+    return _declarations(style).get("font-style", "").startswith(("italic", "oblique"))
+
+
 _WECHAT_FONT_PX = 17
 _PHONE_LINE_PX = 343  # a 375-pixel-wide screen less WeChat's margins
 

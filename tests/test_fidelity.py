@@ -304,3 +304,14 @@ def test_a_line_break_at_an_edge_of_emphasis_or_code_stays() -> None:
                          '<p>上一行<em><br>斜</em></p><p><del>删<br></del>下一行</p>'
                          '<p><code>码<br></code>下一行</p>') == \
         "标题：\n正文\n上一行\n斜\n删\n下一行\n码\n下一行"
+
+
+def test_text_the_pages_styles_show_italic_is_italic_in_the_post() -> None:
+    """WeChat's editor (2025) sets italics in a style, as it sets bold
+    (``<span textstyle style="font-style: italic">``): the post showed the text upright."""
+    post = rendered('<p>这是<span textstyle="" style="font-style: italic;">斜体</span>和'
+                    '<span textstyle="" style="font-weight: bold; font-style: italic">粗斜体</span>'
+                    '<span style="font-style: normal">正体</span></p>')
+    assert sorted((em.tag, em.text_content()) for em in post.iter("em", "strong")) == \
+        [("em", "斜体"), ("em", "粗斜体"), ("strong", "粗斜体")]
+    assert post.text_content().strip() == "这是斜体和粗斜体正体"
