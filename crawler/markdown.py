@@ -379,7 +379,11 @@ class _WeChatConverter(_MarkdownConverter):
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
         in_cell = bool(parent_tags & {"td", "th"})
-        return _each_paragraph(_outside(lambda piece: self.code_span(piece, in_cell)), text, code=True)
+
+        def spans(piece: str) -> str:  # a span holds no line break: one a line
+            return "  \n".join(self.code_span(line, in_cell) for line in piece.split("  \n"))
+
+        return _each_paragraph(_outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
 

@@ -315,3 +315,9 @@ def test_text_the_pages_styles_show_italic_is_italic_in_the_post() -> None:
     assert sorted((em.tag, em.text_content()) for em in post.iter("em", "strong")) == \
         [("em", "斜体"), ("em", "粗斜体"), ("strong", "粗斜体")]
     assert post.text_content().strip() == "这是斜体和粗斜体正体"
+
+
+def test_a_line_break_in_inline_code_stays() -> None:
+    """A code span cannot hold a line break: the lines of inline code with a <br> between
+    them ran together as one ("ls -la   cd /tmp")."""
+    assert rendered_text('<p>运行<code>ls -la<br>cd /tmp</code>即可</p>') == "运行ls -la\ncd /tmp即可"
