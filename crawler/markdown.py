@@ -72,6 +72,8 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # An image left on the CDN (its text, its target), or an escape (read as a pair, so that
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
+# Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
+_HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
 # A picture alone, as ``image`` writes one.
 _PICTURE = re.compile(r"!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
@@ -240,19 +242,24 @@ def _outside(wrap: Callable[[str], str]) -> Callable[[str], str]:
 
 def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False,
                     link: bool = False) -> str:
-    """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
-    paragraphs and to nothing else. A ``link`` is wrapped around pictures too, and not
-    around a paragraph that holds a link (a widget's line): kramdown shows a link in a
-    link as its Markdown.
+    """``text`` with ``wrap`` (an inline markup: emphasis, code span, ``link``) applied to
+    each of its paragraphs and to nothing else.
 
     An inline element may hold blocks (paragraphs, pictures, code). Its markers around them
     would show as text, or worse, be glued to a code block's closing fence: kramdown would
     then not close the block there, and the next code block's text would be read as HTML.
     """
-    return "".join(wrap(piece) if number % 2 == 0 and (
-        (_is_paragraph(piece, number == 0, code) and not (link and _LINK_TARGET.search(piece)))
-        or (link and _PICTURE.fullmatch(piece.strip())))
-        else piece for number, piece in enumerate(_BLANK_LINES.split(text)))
+    return "".join(wrap(piece) if number % 2 == 0 and _wrapped(piece, number == 0, code, link)
+                   else piece for number, piece in enumerate(_BLANK_LINES.split(text)))
+
+
+def _wrapped(piece: str, first: bool, code: bool, link: bool) -> bool:
+    """Whether an inline markup goes around ``piece``: a paragraph; a link also around a
+    picture or a formula (inline in its brackets), and not around a paragraph that holds a
+    link (a widget's line): kramdown shows a link in a link as its Markdown."""
+    if link and (_PICTURE.fullmatch(piece.strip()) or piece.strip().startswith("$$")):
+        return True
+    return _is_paragraph(piece, first, code) and not (link and _HOLDS_LINK.search(piece))
 
 
 def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
@@ -330,15 +337,16 @@ class _WeChatConverter(_MarkdownConverter):
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A link; in code, its text alone (a code span shows its Markdown as text). The
         space or line break at an edge of its text stays, outside the brackets. One around
-        blocks (a card: a picture, a title) links each of its paragraphs and pictures."""
+        blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
+        leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
+        their Markdown would show it as text."""
         href = web_url(_attribute(el, "href"))
         inner = text.strip()
         if not inner or not href or "_noformat" in parent_tags:
             return text
         target = self.target(href)
         linked = _outside(lambda inner: f"[{_bracketed(inner)}]({target})")
-        return _each_paragraph(linked, text, link=True) if _BLANK_LINES.search(inner) \
-            else linked(text)
+        return _each_paragraph(linked, text, link=True)
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""

@@ -321,3 +321,17 @@ def test_a_line_break_in_inline_code_stays() -> None:
     """A code span cannot hold a line break: the lines of inline code with a <br> between
     them ran together as one ("ls -la   cd /tmp")."""
     assert rendered_text('<p>运行<code>ls -la<br>cd /tmp</code>即可</p>') == "运行ls -la\ncd /tmp即可"
+
+
+def test_a_link_around_one_heading_quote_or_list_shows_no_markup() -> None:
+    """A link around a single block wrote its brackets around the block's Markdown: the
+    reader saw "## 往期回顾", "> 引用" and "- 项" as the link's text."""
+    post = rendered('<a href="https://a.example/"><h2>往期回顾</h2></a>'
+                    '<a href="https://a.example/"><blockquote>引用</blockquote></a>'
+                    '<a href="https://a.example/"><ul><li>项</li></ul></a>'
+                    '<p><a href="https://a.example/">a](b)</a></p>'
+                    '<p><a href="https://a.example/x"><span data-formula="x"></span></a></p>')
+    assert [element.tag for element in post] == ["h2", "blockquote", "ul", "p", "p"]
+    assert post.text_content().split()[:4] == ["往期回顾", "引用", "项", "a](b)"]
+    assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
+        [("https://a.example/", "a](b)"), ("https://a.example/x", "\\(x\\)")]  # a formula stays linked
