@@ -345,7 +345,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not inner or not href or "_noformat" in parent_tags:
             return text
         target = self.target(href)
-        linked = _outside(lambda inner: f"[{_bracketed(inner)}]({target})")
+        linked = _outside(lambda shown: f"[{_bracketed(shown)}]({target})")
         return _each_paragraph(linked, text, link=True)
 
     def target(self, href: str) -> str:
