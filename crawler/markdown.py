@@ -259,7 +259,8 @@ def _wrapped(piece: str, first: bool, code: bool, link: bool) -> bool:
     link (a widget's line): kramdown shows a link in a link as its Markdown."""
     if link and (_PICTURE.fullmatch(piece.strip()) or piece.strip().startswith("$$")):
         return True
-    return _is_paragraph(piece, first, code) and not (link and _HOLDS_LINK.search(piece))
+    return _is_paragraph(piece, first, code) \
+        and not (link and _HOLDS_LINK.search(_PICTURE.sub("", piece)))
 
 
 def _is_paragraph(piece: str, first: bool, code: bool) -> bool:

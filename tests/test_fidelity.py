@@ -335,3 +335,12 @@ def test_a_link_around_one_heading_quote_or_list_shows_no_markup() -> None:
     assert post.text_content().split()[:4] == ["往期回顾", "引用", "项", "a](b)"]
     assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
         [("https://a.example/", "a](b)"), ("https://a.example/x", "\\(x\\)")]  # a formula stays linked
+
+
+def test_a_link_around_text_and_a_picture_in_a_cell_stays_a_link() -> None:
+    """In a table's cell a picture is inline, in its link's brackets: the link is kept."""
+    post = rendered('<table><tr><td><a href="https://a.example/">看<img '
+                    'data-src="https://mmbiz.qpic.cn/mmbiz_png/Cell/640"></a></td><td>乙</td></tr>'
+                    '<tr><td>1</td><td>2</td></tr></table>')
+    assert [(a.get("href"), a.text_content(), len(list(a.iter("img")))) for a in post.iter("a")] == \
+        [("https://a.example/", "看", 1)]
