@@ -84,10 +84,12 @@ def measure(article: Article, kramdown: Kramdown | None = None) -> Fidelity:
     prose = _flatten(_WIDGET_LINE.sub("", markdown))
     source = "".join(segments)
     markup = (_SPACE.sub("", found) for found in _MARKUP.findall(_shown(_FENCED.sub("", markdown))))
+    titles = _shown("".join(_WIDGET_LINE.findall(markdown)))  # a widget's line shows its title
     return Fidelity(
         leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
-        + sum(1 for piece in widget_text if len(piece) > 1 and piece in prose)
-        + _emphasis_shown(kramdown.render(markdown.replace(_LIQUID_BRACE, "{")), source, article),
+        + sum(1 for piece in widget_text if len(piece) > 1 and prose.count(piece) > source.count(piece))
+        + _emphasis_shown(kramdown.render(markdown.replace(_LIQUID_BRACE, "{")), source + titles,
+                          article),
         text_source=sum(len(s) for s in segments),
         text_kept=sum(len(s) for s in segments if s in flat),
         images_source=len(images),

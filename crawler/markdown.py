@@ -72,6 +72,10 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # An image left on the CDN (its text, its target), or an escape (read as a pair, so that
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
+# Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
+_HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
+# A picture alone, as ``image`` writes one.
+_PICTURE = re.compile(r"!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are
@@ -85,6 +89,7 @@ _NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
 _NUMBER = re.compile("[0-9]{1,6}")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _HEADING = re.compile(r"^h([1-6])$")
+_EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "s", "del"})
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
 _LATEX_BAR = re.compile(r"\\.|\|", re.S)
 _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
@@ -209,20 +214,44 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
     def converter(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
         if parent_tags & same:
             return text
-        return _each_paragraph(lambda piece: str(convert(self, el, piece, parent_tags)), text)
+        return _each_paragraph(_outside(lambda inner: str(convert(self, el, inner, parent_tags))),
+                               text)
     return converter
 
 
-def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False) -> str:
-    """``text`` with ``wrap`` (an inline markup: emphasis, code span) applied to each of its
-    paragraphs and to nothing else.
+def _outside(wrap: Callable[[str], str]) -> Callable[[str], str]:
+    """``wrap`` (an inline markup) applied to a piece of text without its white space at
+    either end, which stays outside the markup: a line break there (a ``<br>`` first or last
+    in a link or emphasis) would otherwise be trimmed with it, and two lines run together."""
+    def wrapped(piece: str) -> str:
+        inner = piece.strip()
+        if not inner:
+            return piece
+        return piece[:len(piece) - len(piece.lstrip())] + wrap(inner) + piece[len(piece.rstrip()):]
+    return wrapped
+
+
+def _each_paragraph(wrap: Callable[[str], str], text: str, code: bool = False,
+                    link: bool = False) -> str:
+    """``text`` with ``wrap`` (an inline markup: emphasis, code span, ``link``) applied to
+    each of its paragraphs and to nothing else.
 
     An inline element may hold blocks (paragraphs, pictures, code). Its markers around them
     would show as text, or worse, be glued to a code block's closing fence: kramdown would
     then not close the block there, and the next code block's text would be read as HTML.
     """
-    return "".join(piece if number % 2 or not _is_paragraph(piece, number == 0, code)
-                   else wrap(piece) for number, piece in enumerate(_BLANK_LINES.split(text)))
+    return "".join(wrap(piece) if number % 2 == 0 and _wrapped(piece, number == 0, code, link)
+                   else piece for number, piece in enumerate(_BLANK_LINES.split(text)))
+
+
+def _wrapped(piece: str, first: bool, code: bool, link: bool) -> bool:
+    """Whether an inline markup goes around ``piece``: a paragraph; a link also around a
+    picture or a formula (inline in its brackets), and not around a paragraph that holds a
+    link (a widget's line): kramdown shows a link in a link as its Markdown."""
+    if link and (_PICTURE.fullmatch(piece.strip()) or piece.strip().startswith("$$")):
+        return True
+    return _is_paragraph(piece, first, code) \
+        and not (link and _HOLDS_LINK.search(_PICTURE.sub("", piece)))
 
 
 def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
@@ -298,11 +327,18 @@ class _WeChatConverter(_MarkdownConverter):
         return image.strip() if "_inline" in parent_tags else image
 
     def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """A link; in code, its text alone (a code span shows its Markdown as text)."""
+        """A link; in code, its text alone (a code span shows its Markdown as text). The
+        space or line break at an edge of its text stays, outside the brackets. One around
+        blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
+        leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
+        their Markdown would show it as text."""
         href = web_url(_attribute(el, "href"))
-        if not text.strip() or "\n\n" in text.strip() or not href or "_noformat" in parent_tags:
+        inner = text.strip()
+        if not inner or not href or "_noformat" in parent_tags:
             return text
-        return f"[{_bracketed(text.strip())}]({self.target(href)})"
+        target = self.target(href)
+        linked = _outside(lambda shown: f"[{_bracketed(shown)}]({target})")
+        return _each_paragraph(linked, text, link=True)
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""
@@ -343,7 +379,11 @@ class _WeChatConverter(_MarkdownConverter):
         if "pre" in parent_tags or "_noformat" in parent_tags:
             return text
         in_cell = bool(parent_tags & {"td", "th"})
-        return _each_paragraph(lambda piece: self.code_span(piece, in_cell), text, code=True)
+
+        def spans(piece: str) -> str:  # a span holds no line break: one a line
+            return "  \n".join(self.code_span(line, in_cell) for line in piece.split("  \n"))
+
+        return _each_paragraph(_outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
 
@@ -388,7 +428,7 @@ class _WeChatConverter(_MarkdownConverter):
         text = text.strip()
         if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
             return text
-        if len(text) > LONGEST_HEADING:
+        if len(_LINK_TARGET.sub("]", text)) > LONGEST_HEADING:  # a link's target is not shown
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
@@ -507,10 +547,13 @@ def _lean(root: etree._Element) -> str:
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
     for element in list(root.iter("span", "font")):
-        if _shown_as_block(element.get("style") or ""):
+        style = element.get("style") or ""
+        if _shown_as_block(style):
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
+        elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
+            element.tag = "em"
     _embolden(root)
     etree.strip_tags(root, "span", "font")
     _join_adjacent_emphasis(root)
@@ -642,10 +685,19 @@ def _join_adjacent_emphasis(root: etree._Element) -> None:
 
 
 def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
+    """Nothing between is nothing shown: zero-width characters, comments (a pasted
+    ``<!--StartFragment-->``) and empty emphasis or links go with the join."""
     for element in list(root.iter(*kind)):
         before, parent = element.getprevious(), element.getparent()
-        if before is None or parent is None or before.tag not in kind or before.tail:
+        between = []
+        while before is not None and before.tag not in kind and _shows_nothing(before):
+            between.append(before)
+            before = before.getprevious()
+        if before is None or parent is None or before.tag not in kind \
+                or any(_shown_text(unseen.tail) for unseen in [before, *between]):
             continue
+        for unseen in between:
+            parent.remove(unseen)
         if len(before):
             before[-1].tail = (before[-1].tail or "") + (element.text or "")
         else:
@@ -653,6 +705,16 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
         before.extend(list(element))
         before.tail = element.tail
         parent.remove(element)
+
+
+def _shows_nothing(element: etree._Element) -> bool:
+    """A comment, or an emphasis or link of no text a reader sees."""
+    return not isinstance(element.tag, str) or (
+        element.tag in _EMPTY_INLINE and not len(element) and not _shown_text(element.text))
+
+
+def _shown_text(text: str | None) -> bool:
+    return bool(text and INVISIBLE.sub("", text))
 
 
 @widgets.per_style
@@ -704,10 +766,11 @@ def _keep_read_attributes(element: etree._Element) -> None:
 
 
 def _code_lines(pre: Tag) -> str:
-    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go."""
+    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go.
+    A line's ``<code>`` ending in a ``<br>`` (an empty one is only that) is that one line."""
     codes = pre.find_all("code", recursive=False)
     if len(codes) > 1:
-        return "\n".join(_code_text(code) for code in codes)
+        return "\n".join(_code_text(code).removesuffix("\n") for code in codes)
     return _code_text(pre)
 
 

@@ -60,7 +60,9 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
     classes = attributes.get("class", "")
     if tag in _BY_TAG:
         kind, names, length = _BY_TAG[tag]
-        return Widget(kind, _first(attributes, names), _length(attributes.get(length, "")))
+        # no attribute of no name is asked for: an lxml element's attributes refuse the name
+        return Widget(kind, _first(attributes, names),
+                      _length(attributes.get(length, "")) if length else "")
     if tag == "iframe":
         src = attributes.get("data-src") or attributes.get("src") or ""
         if "vote" in classes or _VOTE_SRC.search(src):
@@ -158,6 +160,12 @@ def bold(style: str) -> bool | None:
         return False
     number = _number(weight or "")
     return None if number is None else number >= 600
+
+
+@per_style
+def italic(style: str) -> bool:
+    """Whether an inline ``style`` sets its text in italics (or oblique)."""
+    return _declarations(style).get("font-style", "").startswith(("italic", "oblique"))
 
 
 _WECHAT_FONT_PX = 17

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from crawler.fidelity import Fidelity, main, measure
@@ -160,3 +162,185 @@ def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> N
             for row in dom.fragment(html).iter("tr")]
     assert rows == [["类型", "手法", "提醒"], ["刷单", "垫付", "不要"], ["", "返利", "别信"],
                     ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]
+
+
+def rendered(body: str) -> lxml.html.HtmlElement:
+    """The post of ``body`` as kramdown renders it, under one element."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    with Kramdown() as kramdown:
+        return dom.fragment(kramdown.render(to_markdown(article, {})))
+
+
+def rendered_text(body: str) -> str:
+    """The text a reader sees of the post of ``body``, rendered by kramdown, lines kept."""
+    rendered_body = rendered(body)
+    for line_break in rendered_body.iter("br"):
+        line_break.tail = "\n" + (line_break.tail or "")
+    lines = (" ".join(line.split()) for line in rendered_body.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def test_the_space_or_line_break_at_a_links_edge_stays() -> None:
+    """A link's own leading or trailing space or line break went with the link's markup:
+    "Click here now" read "Clickherenow", and a line after a link ran on from it."""
+    assert rendered_text('<p>Click<a href="https://a.example/"> here </a>now</p>'
+                         '<p><a href="https://a.example/">第一行<br></a>第二行</p>'
+                         '<p>上一行<a href="https://a.example/"><br>下一行</a></p>') == \
+        "Click here now\n第一行\n第二行\n上一行\n下一行"
+
+
+def test_italics_beside_italics_across_an_invisible_character_or_empty_element_show_no_marks() -> None:
+    """Italics next to italics are joined, or kramdown shows the "**" between them; but not
+    across a zero-width space (WeChat's editor writes them), an empty element or a comment,
+    which show nothing, and "*前**后*" was written."""
+    assert rendered_text('<p><em>前</em>\u200b<em>后</em></p>'
+                         '<p><i>左</i><span>\ufeff</span><i>右</i></p>'
+                         '<p><em>甲</em><strong></strong><em>乙</em></p>'
+                         '<p><em>上</em><!--StartFragment--><em>下</em></p>') == \
+        "前后\n左右\n甲乙\n上下"
+
+
+def test_a_link_around_paragraphs_and_pictures_links_each_of_them() -> None:
+    """A link around blocks (an editor's "往期推荐" card: a picture and a title in a link)
+    was its text alone: the post kept no link to the article at all."""
+    post = rendered('<a href="https://mp.weixin.qq.com/s/past"><section>'
+                    '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Cover/640">'
+                    '<p>往期：警惕刷单</p><mpvoice name="早安"></mpvoice>'
+                    '<p>点击阅读</p></section></a>')
+    links = [(a.get("href"), a.text_content(), [img.get("src") for img in a.iter("img")])
+             for a in post.iter("a")]
+    assert links == [("https://mp.weixin.qq.com/s/past", "", ["https://mmbiz.qpic.cn/mmbiz_png/Cover/640"]),
+                     ("https://mp.weixin.qq.com/s/past", "往期：警惕刷单", []),
+                     ("https://mp.weixin.qq.com/s/x", "音频：早安", []),  # no link in a link
+                     ("https://mp.weixin.qq.com/s/past", "点击阅读", [])]
+
+
+@pytest.mark.parametrize("tag", ["mp-miniprogram", "mp-vote", "mp-common-videosnap", "qqmusic"])
+def test_a_widget_of_no_length_holding_text_is_measured(tag: str) -> None:
+    """The report read a widget's length from the attribute of no name for the widgets that
+    have none, which lxml refuses: a page with a card holding text (as a browser renders
+    it) stopped the whole report with a traceback."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=f'<p>正文</p><{tag} data-title="反诈"><span>卡片里的字</span></{tag}>')
+    result = measure(article)
+    assert (result.text_source, result.text_kept, result.leftovers) == (2, 2, 0)
+
+
+def test_a_short_heading_holding_a_link_or_a_picture_stays_a_heading() -> None:
+    """A heading's length, by which one as long as a paragraph is bold text, counted the
+    target of its link or picture: a four-character heading linking an article became a
+    paragraph in bold."""
+    post = rendered('<h2><a href="https://mp.weixin.qq.com/s?__biz=MzA5ODk2NTQ2MQ=='
+                    '&amp;mid=2650&amp;idx=1&amp;sn=0123456789abcdef">往期回顾</a></h2>'
+                    '<h2>案例<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Icon/640'
+                    '?wx_fmt=png&amp;from=appmsg"></h2><p>正文</p>')
+    headings = [(h.tag, h.text_content(), len(list(h.iter("a", "img")))) for h in post if h.tag != "p"]
+    assert headings == [("h2", "往期回顾", 1), ("h2", "案例", 1)]
+
+
+def test_an_empty_line_of_a_wechat_code_block_is_one_empty_line() -> None:
+    """WeChat's code block is a <code> a line, an empty one holding a <br>: the <br> was a
+    newline of its own beside the line's, and each empty line of the code two."""
+    body = ('<pre class="code-snippet__js" data-lang="python"><code><span leaf="">a = 1</span></code>'
+            '<code><span leaf=""><br></span></code><code><span leaf="">b = 2<br></span></code>'
+            '<code><span leaf="">c = 3</span></code></pre>')
+    assert [pre.text_content() for pre in rendered(body).iter("pre")] == ["a = 1\n\nb = 2\nc = 3\n"]
+    result = measure(Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a",
+                             published=None, body_html=body))
+    assert (result.code_lines_source, result.code_lines_kept) == (4, 4)
+
+
+def test_a_widgets_title_of_tildes_or_asterisks_is_no_leftover() -> None:
+    """A "~" or "*" of an audio's, a video's or a shared article's title, which the post's
+    one line for it shows, was counted as an emphasis marker left over: a sound post
+    ("晚安~") was flagged and the report's exit status was 1."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html='<p>正文</p><mpvoice name="晚安~"></mpvoice>'
+                                '<mpvideo data-title="*重要*提醒"></mpvideo>',
+                      share_source_url="https://mp.weixin.qq.com/s/y", share_source_title="好文~~推荐")
+    assert measure(article).leftovers == 0
+
+
+def test_a_widgets_text_that_the_article_says_too_is_no_leftover() -> None:
+    """Text inside a widget (a card as a browser renders it) found in the post was counted as
+    the widget's text shown, even where the article's own text says it."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html='<p>请下载国家反诈中心</p><mp-miniprogram data-miniprogram-title="反诈">'
+                                '<span>国家反诈中心</span></mp-miniprogram>')
+    assert measure(article).leftovers == 0
+
+
+JEKYLL_MARKDOWN = """
+require "jekyll"
+print Jekyll::Converters::Markdown.new(Jekyll.configuration({"quiet" => true})).convert(STDIN.read)
+"""
+
+
+def test_kramdown_renders_a_line_of_a_paragraph_as_jekyll_does() -> None:
+    """kramdown's GFM reader breaks a paragraph's every line unless told not to, as Jekyll
+    tells it: the report and the tests saw line breaks the blog does not show."""
+    markdown = "第一行\n第二行\n\n**硬换行**  \n下一行\n\n## 标题\n\n| 甲 | 乙 |\n| --- | --- |\n| 1 | 2 |"
+    blog = subprocess.run(["ruby", "-e", JEKYLL_MARKDOWN], input=markdown, capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    with Kramdown() as kramdown:
+        assert kramdown.render(markdown) == blog
+
+
+def test_a_link_holding_an_empty_line_links_each_of_its_paragraphs() -> None:
+    """Two line breaks in a link part its text with a line of spaces, the end of a paragraph,
+    which the link's brackets were written across: "[甲" and "乙](https://…)" showed as text."""
+    post = rendered('<p><a href="https://a.example/">甲<br><br>乙</a></p>')
+    assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
+        [("https://a.example/", "甲"), ("https://a.example/", "乙")]
+    assert " ".join(post.text_content().split()) == "甲 乙"
+
+
+def test_a_line_break_at_an_edge_of_emphasis_or_code_stays() -> None:
+    """A <br> first or last in bold, italics, struck or code text went with the markers'
+    trimming: "**标题：**正文" for a title over its line (the editor's "<strong><br></strong>",
+    joined to the bold before it)."""
+    assert rendered_text('<p><strong>标题：</strong><strong><br></strong>正文</p>'
+                         '<p>上一行<em><br>斜</em></p><p><del>删<br></del>下一行</p>'
+                         '<p><code>码<br></code>下一行</p>') == \
+        "标题：\n正文\n上一行\n斜\n删\n下一行\n码\n下一行"
+
+
+def test_text_the_pages_styles_show_italic_is_italic_in_the_post() -> None:
+    """WeChat's editor (2025) sets italics in a style, as it sets bold
+    (``<span textstyle style="font-style: italic">``): the post showed the text upright."""
+    post = rendered('<p>这是<span textstyle="" style="font-style: italic;">斜体</span>和'
+                    '<span textstyle="" style="font-weight: bold; font-style: italic">粗斜体</span>'
+                    '<span style="font-style: normal">正体</span></p>')
+    assert sorted((em.tag, em.text_content()) for em in post.iter("em", "strong")) == \
+        [("em", "斜体"), ("em", "粗斜体"), ("strong", "粗斜体")]
+    assert post.text_content().strip() == "这是斜体和粗斜体正体"
+
+
+def test_a_line_break_in_inline_code_stays() -> None:
+    """A code span cannot hold a line break: the lines of inline code with a <br> between
+    them ran together as one ("ls -la   cd /tmp")."""
+    assert rendered_text('<p>运行<code>ls -la<br>cd /tmp</code>即可</p>') == "运行ls -la\ncd /tmp即可"
+
+
+def test_a_link_around_one_heading_quote_or_list_shows_no_markup() -> None:
+    """A link around a single block wrote its brackets around the block's Markdown: the
+    reader saw "## 往期回顾", "> 引用" and "- 项" as the link's text."""
+    post = rendered('<a href="https://a.example/"><h2>往期回顾</h2></a>'
+                    '<a href="https://a.example/"><blockquote>引用</blockquote></a>'
+                    '<a href="https://a.example/"><ul><li>项</li></ul></a>'
+                    '<p><a href="https://a.example/">a](b)</a></p>'
+                    '<p><a href="https://a.example/x"><span data-formula="x"></span></a></p>')
+    assert [element.tag for element in post] == ["h2", "blockquote", "ul", "p", "p"]
+    assert post.text_content().split()[:4] == ["往期回顾", "引用", "项", "a](b)"]
+    assert [(a.get("href"), a.text_content()) for a in post.iter("a")] == \
+        [("https://a.example/", "a](b)"), ("https://a.example/x", "\\(x\\)")]  # a formula stays linked
+
+
+def test_a_link_around_text_and_a_picture_in_a_cell_stays_a_link() -> None:
+    """In a table's cell a picture is inline, in its link's brackets: the link is kept."""
+    post = rendered('<table><tr><td><a href="https://a.example/">看<img '
+                    'data-src="https://mmbiz.qpic.cn/mmbiz_png/Cell/640"></a></td><td>乙</td></tr>'
+                    '<tr><td>1</td><td>2</td></tr></table>')
+    assert [(a.get("href"), a.text_content(), len(list(a.iter("img")))) for a in post.iter("a")] == \
+        [("https://a.example/", "看", 1)]
