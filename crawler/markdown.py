@@ -74,8 +74,8 @@ _NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
 # Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
 _HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
-# A picture alone, as ``image`` writes one.
-_PICTURE = re.compile(r"!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
+# A picture, as ``image`` writes one (not text's escaped "!" before a link).
+_PICTURE = re.compile(r"(?<!\\)!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are

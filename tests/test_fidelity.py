@@ -344,3 +344,11 @@ def test_a_link_around_text_and_a_picture_in_a_cell_stays_a_link() -> None:
                     '<tr><td>1</td><td>2</td></tr></table>')
     assert [(a.get("href"), a.text_content(), len(list(a.iter("img")))) for a in post.iter("a")] == \
         [("https://a.example/", "看", 1)]
+
+
+def test_a_link_in_a_link_after_an_exclamation_mark_shows_no_markup() -> None:
+    """Text's escaped "!" before a link ("\\![-](…)") was read as a picture, so the link in
+    it went unseen and the outer link's brackets went around it: its Markdown showed."""
+    post = rendered('<a href="https://a.example/out"><p>甲</p><p>注意!<a href="https://a.example/in">'
+                    '这里</a></p></a>')
+    assert post.text_content().split() == ["甲", "注意!这里"]
