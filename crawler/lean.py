@@ -1,0 +1,250 @@
+"""The article's tree thinned by lxml for the converter (``lean_markup``): what it ignores
+dropped, what it reads made plain, before BeautifulSoup, whose cost grows with every tag
+and attribute, sees it. No state, no I/O: it changes only the tree it is given (the
+converter's copy)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import lxml.html
+from lxml import etree
+
+from crawler import widgets
+from crawler.wechat import dom
+from crawler.wechat.shown import INVISIBLE, not_content
+
+_READ_ATTRIBUTES = frozenset({
+    "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
+    *widgets.ATTRIBUTES,
+})
+_NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
+_NUMBER = re.compile("[0-9]{1,6}")
+_BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
+_EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "s", "del"})
+# Levels of nesting markdownify is given: it recurses about four Python frames per level,
+# and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
+MAX_NESTING = 64
+
+
+def lean_markup(root: etree._Element) -> str:
+    """``root`` as markup without what the conversion ignores, done by lxml before
+    BeautifulSoup.
+
+    WeChat's editor wraps nearly every run of text in a ``<span>`` with inline CSS;
+    BeautifulSoup's cost grows with tags and attributes, lxml's hardly at all. Plain spans
+    are unwrapped (before anything else is read of them: they are most of the elements),
+    dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
+    stand for (a code page has a thousand), italics beside italics are one, and only the
+    attributes the converter reads stay (``style`` only where it names a background picture).
+    """
+    for element in _not_content_in(root):
+        element.tag = dom.GOING
+    etree.strip_elements(root, dom.GOING, with_tail=False)
+    for element in list(root.iter("span", "font")):
+        style = element.get("style") or ""
+        if _shown_as_block(style):
+            element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
+        elif element.tag == "span" and "data-formula" in element.attrib:
+            element.tag = "wx-formula"
+        elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
+            element.tag = "em"
+    _embolden(root)
+    etree.strip_tags(root, "span", "font")
+    _join_adjacent_emphasis(root)
+    for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
+        for line_break in pre.iter("br"):
+            line_break.tail = "\n" + (line_break.tail or "")
+        etree.strip_tags(pre, "br")
+    _fill_row_spans(root)
+    for element in root.iter(etree.Element):
+        _keep_read_attributes(element)
+    dom.flatten_deeper_than(root, MAX_NESTING)
+    return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _embolden(root: etree._Element) -> None:
+    """Bold as the page's styles show it, as bold markup: WeChat's editor (2025) sets bold in
+    a style (``<span textstyle style="font-weight: bold">``), and leaves ``<strong>`` around
+    text it sets of normal weight, which the post showed bold."""
+    styles = ((element, element.get("style") or "") for element in root.iter(etree.Element))
+    weights = {element: weight for element, style in styles
+               if "font-weight" in style and (weight := widgets.bold(style)) is not None}
+    if weights:
+        _Bold(weights).mark(root)
+
+
+class _Bold:
+    """Bold markup where a page's styles (``weights``: an element's, when its style sets one)
+    show bold text: an element whose text all shows bold is bold markup; where bold text
+    holds text of normal weight, each run of its bold text is bold markup of its own."""
+
+    _MARKUP = frozenset({"strong", "b"})
+    _WRAPPERS = _MARKUP | {"span", "font"}
+    # shown bold whatever their text (headings, header cells), or read as text whole
+    _LEFT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"})
+
+    def __init__(self, weights: dict[etree._Element, bool]):
+        self.weights = weights
+        self.holding = _ancestors(weights)
+        self.holding_normal = _ancestors(element for element, bold in weights.items() if not bold)
+
+    def mark(self, root: etree._Element) -> None:
+        """Mark what shows bold below ``root``, level by level (a page nests deeper than
+        Python recurses): each element's children, the element in no bold markup, its own
+        text shown bold if ``shown``."""
+        below = [(root, False)]
+        while below:
+            element, shown = below.pop()
+            for child in list(element):
+                weight = self.weights.get(child)
+                bold = (shown or child.tag in self._MARKUP) if weight is None else weight
+                if not isinstance(child.tag, str) or child.tag in self._LEFT:
+                    pass
+                elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
+                    child.tag = "b"
+                else:
+                    if child.tag in self._MARKUP:  # only then: a name like "s<p" is not set
+                        child.tag = "span"
+                    if bold and child.text and child.text.strip():
+                        child.insert(0, _bold(child, child.text))
+                        child.text = None
+                    if bold or child in self.holding:
+                        below.append((child, bold))
+                if shown and child.tail and child.tail.strip():
+                    child.addnext(_bold(child, child.tail))
+                    child.tail = None
+
+
+def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:
+    """The elements ``elements`` are in, each found once: the walk up from one ends where
+    another's began."""
+    found: set[etree._Element] = set()
+    for element in elements:
+        for above in element.iterancestors():
+            if above in found:
+                break
+            found.add(above)
+    return found
+
+
+def _bold(near: etree._Element, text: str) -> etree._Element:
+    """Bold markup of ``text``, made as ``near`` is (an element of its tree's kind)."""
+    bold = near.makeelement("b", {})
+    bold.text = text
+    return bold
+
+
+def _fill_row_spans(root: etree._Element) -> None:
+    """An empty cell where a cell above spans rows (``rowspan``): markdownify writes each
+    row's cells in turn, and the next rows' cells moved a column left, under the wrong heads.
+    No more empty cells than the table has cells: a page of ``rowspan="1000"
+    colspan="1000"`` would make millions."""
+    for table in root.iter("table"):
+        cells = list(table.iter("td", "th"))
+        if not any(cell.get("rowspan") for cell in cells):
+            continue
+        covered: dict[int, int] = {}  # column → rows below it that a cell above covers
+        room = len(cells)
+        parts = table.iterchildren("tr", "thead", "tbody", "tfoot")
+        for row in (row for part in parts for row in (
+                [part] if part.tag == "tr" else part.iterchildren("tr"))):
+            column = 0
+            for cell in [*row.iterchildren("td", "th"), None]:
+                while covered.get(column, 0) > 0 and room:
+                    covered[column] -= 1
+                    room -= 1
+                    filler = row.makeelement("td", {})
+                    row.append(filler) if cell is None else cell.addprevious(filler)
+                    column += 1
+                if cell is None:
+                    break
+                width, height = _span(cell, "colspan"), _span(cell, "rowspan")
+                for spanned in range(column, column + width):
+                    covered[spanned] = height - 1
+                column += width
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    """A cell's ``colspan`` or ``rowspan``, as markdownify reads one (at most 1,000)."""
+    value = cell.get(name) or ""
+    return max(1, min(1000, int(value))) if _NUMBER.fullmatch(value) else 1
+
+
+def _join_adjacent_emphasis(root: etree._Element) -> None:
+    """Italics right after italics, nothing between, made one: kramdown reads ``*a**b*`` as
+    one, its ``**`` shown; bold beside bold too: it reads ``**a****b**`` as two, but not
+    in italics, ``***a****b**c*``."""
+    for kind in (("em", "i"), ("strong", "b")):
+        _join_adjacent(root, kind)
+
+
+def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
+    """Nothing between is nothing shown: zero-width characters, comments (a pasted
+    ``<!--StartFragment-->``) and empty emphasis or links go with the join."""
+    for element in list(root.iter(*kind)):
+        before, parent = element.getprevious(), element.getparent()
+        between = []
+        while before is not None and before.tag not in kind and _shows_nothing(before):
+            between.append(before)
+            before = before.getprevious()
+        if before is None or parent is None or before.tag not in kind \
+                or any(_shown_text(unseen.tail) for unseen in [before, *between]):
+            continue
+        for unseen in between:
+            parent.remove(unseen)
+        if len(before):
+            before[-1].tail = (before[-1].tail or "") + (element.text or "")
+        else:
+            before.text = (before.text or "") + (element.text or "")
+        before.extend(list(element))
+        before.tail = element.tail
+        parent.remove(element)
+
+
+def _shows_nothing(element: etree._Element) -> bool:
+    """A comment, or an emphasis or link of no text a reader sees."""
+    return not isinstance(element.tag, str) or (
+        element.tag in _EMPTY_INLINE and not len(element) and not _shown_text(element.text))
+
+
+def _shown_text(text: str | None) -> bool:
+    return bool(text and INVISIBLE.sub("", text))
+
+
+@widgets.per_style
+def _shown_as_block(style: str) -> bool:
+    return bool(_BLOCK_DISPLAY.search(style))
+
+
+def _not_content_in(root: etree._Element) -> list[etree._Element]:
+    """The elements below ``root`` that are not content, none inside another: what is
+    inside goes with it, unread (reading it costs a walk of its own per element)."""
+    found, walk = [], etree.iterwalk(root, events=("start",))
+    for _, element in walk:
+        if element is not root and isinstance(element.tag, str) and not_content(element):
+            found.append(element)
+            walk.skip_subtree()
+    return found
+
+
+def _keep_read_attributes(element: etree._Element) -> None:
+    """Only the attributes the converter reads stay (``style`` only with a picture in it),
+    and a list's start or a cell's colspan only as a number ``int()`` reads: markdownify
+    takes what ``isnumeric()`` does ("½", "²", 5,000 digits), and ``int()`` then fails.
+
+    The others are not read at all: a page may carry names lxml cannot look up, such as
+    ``{x}`` (read as a namespace) or names with control characters.
+    """
+    names = set(map(str, element.attrib.keys()))
+    kept: dict[str | bytes, str | bytes] = {
+        name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    for name in _NUMBER_ATTRIBUTES & names:
+        if not _NUMBER.fullmatch(str(kept[name])):
+            del kept[name]
+    if "style" in names and "url(" in (style := element.get("style") or ""):
+        kept["style"] = style
+    if len(kept) < len(names):
+        element.attrib.clear()
+        element.attrib.update(kept)
