@@ -62,17 +62,22 @@ class PageExchange:
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
             raise IgnoreRequest(self.stopped)
-        wanted = self.waiting.get(page_id)
-        if wanted is None:
-            wanted = self.waiting[page_id] = Wanted(request.url, frontier_entry(request, page_id),
-                                                    frontier_score(request),
-                                                    asyncio.get_running_loop().create_future())
+        wanted = self.waiting.get(page_id) or Wanted(
+            request.url, frontier_entry(request, page_id), frontier_score(request),
+            asyncio.get_running_loop().create_future())
         try:
             await self.submit(wanted, page_id)
             wanted.submitted = True
-            await self.deliver(page_id)
         except (redis.ConnectionError, redis.TimeoutError):
             pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
+        # Waiting only once submitted: a page handed back meanwhile stays in Redis until
+        # ``deliver`` below. Given to the request mid-submission, it would have left the
+        # job, and the submission put its request on the frontier again.
+        self.waiting[page_id] = wanted
+        try:
+            await self.deliver(page_id)
+        except (redis.ConnectionError, redis.TimeoutError):
+            pass  # the page, if there, stays in Redis: the next look for lost pages gives it
         return await wanted.future
 
     async def submit(self, wanted: Wanted, page_id: str) -> None:
@@ -139,6 +144,10 @@ class PageExchange:
         if not wanted.submitted:
             await self.submit(wanted, page_id)
             wanted.submitted = True
+            return
+        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+        if data is not None:  # handed back when it could not be given (Redis was away)
+            await self.give(page_id, wanted, data)
             return
         again = "0" if wanted.lost >= self.tries else "1"
         if not await self._requeue_lost(
