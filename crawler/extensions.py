@@ -145,13 +145,15 @@ class RunReport:
         # A line at WARNING said something went wrong: cron mails it, and the summary with it.
         troubled = reason != "finished" or failure or any(stats.get(key) for key in _TROUBLE) \
             or stats.get(Stat.LOG_WARNINGS, 0)
+        # "nothing to do" only when there was none: not when the run failed or was cut short
+        idle = "nothing done" if failure or reason != "finished" else "nothing to do"
         stopped_by = Run.of(self.crawler).stopped_by
         reason = f"stopped by {stopped_by.name}" if stopped_by and reason == "shutdown" else reason
         # A line of the template per line of the summary: what the arguments bring from
         # outside (account names) cannot break a line (crawler.logtext).
         logger.log(logging.WARNING if troubled else logging.INFO,
                    "Run summary (%s): %s%s" + "\n  %s" * len(lines),
-                   reason, _counts(stats, _TOTALS) or "nothing to do",
+                   reason, _counts(stats, _TOTALS) or idle,
                    f"; FAILED: {failure}" if failure else "", *lines)
         if failure:
             logger.error("Exit status 1: %s", failure)

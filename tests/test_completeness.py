@@ -519,6 +519,8 @@ def test_a_run_that_cannot_reach_wechat_exits_1_and_says_so(spider: str, tmp_pat
     summary = [line for line in result.stderr.splitlines() if "Run summary" in line]
     assert summary and "WARNING" in summary[0] and "could not be reached" in summary[0], summary
     assert "no source failed" not in result.stderr
+    # an album it could not read is not "nothing to do", as if it had listed nothing new
+    assert "nothing to do" not in summary[0], summary
 
 
 def test_rebuild_brings_back_a_post_deleted_by_hand_byte_for_byte(wechat: MockWeChat,
