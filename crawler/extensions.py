@@ -39,7 +39,7 @@ _TOTALS = (
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
-    (Stat.IMAGES_FAILED, "images failed"),
+    (Stat.IMAGES_FAILED, "images failed"), (Stat.IMAGES_WRITE_FAILED, "images not written"),
     (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
     (Stat.STATE_READ_FAILED, "index reads failed"),
     (Stat.JOB_REQUESTS_LOST, "requests lost with the job folder"),
@@ -90,7 +90,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
             and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
-            or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0):
+            or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
+            or stats.get(Stat.IMAGES_WRITE_FAILED, 0):
         return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
     if stats.get(Stat.STATE_READ_FAILED, 0):
         return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"

@@ -19,6 +19,7 @@ import pytest
 from crawler import extensions
 from crawler.post import compose_post
 from crawler.run import Run
+from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
@@ -440,6 +441,29 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
+
+
+def test_images_the_disk_cannot_take_fail_the_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nearly full disk takes the posts and the index but not the images (or ``postimg/``
+    is read-only): the run exited 0, its summary a WARNING of "images failed", while every
+    post showed the CDN's links, which the blog cannot show, run after run."""
+    legacy = serve_legacy_shape(wechat)
+
+    def full(files: list[tuple[Path, bytes]]) -> list[OSError | None]:
+        return [OSError(errno.ENOSPC, "No space left on device") for _ in files]
+
+    monkeypatch.setattr(images, "atomic_write_many", full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1, result.stderr
+    assert re.search(r"ERROR: Image not written: \S+/mmbiz_gif/HeaderGifMediaId001/640\S*: "
+                     r"\[Errno 28\] No space left on device", result.stderr)
+    assert "FAILED: the archive could not be written" in result.stderr
+    [post] = (tmp_path / "_posts").glob("*.md")
+    assert "{{site.baseurl}}/postimg/" not in post.read_text()
+    monkeypatch.undo()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
 def test_a_capture_that_cannot_be_written_fails_the_run(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -130,7 +130,9 @@ class ImagePipeline(MediaPipeline):
         """Write what ``item_completed`` placed, then say what became of each image."""
         errors = await asyncio.get_running_loop().run_in_executor(
             self.writer, self.images.write, placements)
-        for url, write_error in errors.items():
+        for url, write_error in errors.items():  # the archive cannot be written: fails the run
+            Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
+            logger.error("Image not written: %s: %s", url, write_error)
             self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}"))
         return self._reported(item)
 
