@@ -448,6 +448,30 @@ def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_pa
     assert scrapy("verify", tmp_path).returncode == 0
 
 
+
+def test_a_lost_index_still_stores_identical_bytes_once(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The index is rebuilt from the posts and the files in ``postimg/`` (the contract): it
+    was rebuilt from the posts alone, knew no image's bytes, and the picture a later article
+    shows under another URL (an account's footer uploaded again) was stored again under a
+    name of its own, a copy per article."""
+    site = Site(wechat)
+    first, later = site.serve([Art("2247496301"), Art(str(2247496301 + 256))])  # one picture
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.link(first).replace("&amp;", "&"), encoding="utf-8")
+    assert crawl("article", tmp_path / "archive", "-a", f"urls_file={urls}").returncode == 0
+    images = tmp_path / "archive" / "postimg"
+    stored = sorted(path.name for path in images.iterdir())
+    assert f"Img{first.mid}x1.png" in stored
+    os.remove(tmp_path / "archive" / ".state" / "index.sqlite")
+    urls.write_text(site.link(later).replace("&amp;", "&"), encoding="utf-8")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in images.iterdir()) == stored
+    [post] = [path for path in (tmp_path / "archive" / "_posts").glob("*.md") if later.mid in path.name
+              or later.mid in path.read_text(encoding="utf-8")]
+    assert f"{{{{site.baseurl}}}}/postimg/Img{first.mid}x1.png" in post.read_text(encoding="utf-8")
+    assert scrapy("verify", tmp_path / "archive").returncode == 0
+
 def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     legacy = serve_legacy_shape(wechat)
