@@ -23,7 +23,7 @@ from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
-from tests.conftest import PROJECT, crawl, crawl_env, refusal, serve_legacy_shape
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -341,25 +341,28 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
-def read_only(archive: Path, command: str) -> subprocess.CompletedProcess[str]:
-    """``scrapy COMMAND`` on ``archive`` as a user who may read it but not write it: the
-    folders made read-only to this user, or, for root (whom permissions do not stop), the
-    archive bound read-only in a mount namespace of the command's own."""
-    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+def read_only(archive: Path, command: str, *, line: list[str] | None = None,
+              part: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``scrapy COMMAND`` (or ``line``) on ``archive`` as a user who may read it (or its
+    ``part``, a file or folder) but not write it: the folders or file made read-only to this
+    user, or, for root (whom permissions do not stop), bound read-only in a mount namespace
+    of the command's own."""
+    line = line or [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+    target = part or archive
     if os.geteuid() != 0:
-        folders = [archive, *(path for path in archive.rglob("*") if path.is_dir())]
-        for folder in folders:
-            folder.chmod(0o555)
+        paths = [target, *(path for path in target.rglob("*") if path.is_dir())]
+        for path in paths:
+            path.chmod(0o555)
         try:
             return subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True,
                                   text=True, timeout=120)
         finally:
-            for folder in folders:
-                folder.chmod(0o755)
+            for path in paths:
+                path.chmod(0o755 if path.is_dir() else 0o644)
     if shutil.which("unshare") is None:
         pytest.skip("run as root without unshare(1): no way to make the archive read-only")
     script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
-    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), *line],
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(target), *line],
                           cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
 
 
@@ -374,6 +377,25 @@ def test_an_archive_one_may_read_but_not_write_can_be_looked_at(tmp_path: Path, 
     assert result.stdout.splitlines()[-1].startswith(
         f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 accounts, ")
 
+
+
+def test_an_index_this_user_may_not_write_is_one_line_and_nothing_done(tmp_path: Path) -> None:
+    """The index another user's file (made by a run under sudo), in a folder this user may
+    write: SQLite opened it read-only and said nothing until the first write; then each
+    write of the run failed, each its ERROR line, and, as none was recorded, each run
+    fetched every article again."""
+    with MockWeChat() as server:
+        legacy = serve_legacy_shape(server)
+        assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+        asked = len(server.hits("/s"))
+        index = tmp_path / ".state" / "index.sqlite"
+        result = read_only(tmp_path, "crawl", part=index,
+                           line=crawl_command("article", tmp_path, "-a", f"url={legacy.url}"))
+        assert result.returncode == 1, result.stderr
+        assert refusal(result, "crawl article") == (
+            f"scrapy crawl article: the index {index} cannot be used (attempt to write a readonly "
+            "database); nothing was changed: run again once that is mended")
+        assert len(server.hits("/s")) == asked
 
 # -- posts that are not ours -----------------------------------------------------------
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:

@@ -145,9 +145,11 @@ class Index:
             self._check()
             self._db.executescript(_SCHEMA)
             self._add_missing_columns()
-            # Another process writing it (a person's SQLite tool, a change not saved): every
-            # write would wait out the timeout and fail. Said now, in the one line.
+            # Another process writing it (a person's SQLite tool, a change not saved), or a
+            # file this user may not write (opened read-only without a word): every write
+            # would fail. Said now, in the one line, by a write that changes nothing.
             self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM quiet_alarms WHERE 0")
             self._db.execute("ROLLBACK")
         except sqlite3.DatabaseError:
             self._db.close()
