@@ -23,7 +23,7 @@ from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
-from tests.conftest import PROJECT, crawl, crawl_env, refusal, serve_legacy_shape
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -242,6 +242,33 @@ def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
     assert not wechat.hits("/mp/appmsgalbum") and not (tmp_path / "_posts").exists()
 
 
+
+def test_an_index_another_process_locks_during_the_run_holds_up_one_write_not_each(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person's SQLite tool took the index's lock after the run had started: each write
+    of the run waited out the timeout (30 s; here shortened) before it failed, the crawl's
+    reactor stopped meanwhile: an article of seven images took four minutes, a scheduled run
+    of fifty hours, and kept the next from starting. Once one has waited, the others fail at
+    once (each its ERROR line, as on a full disk), and succeed once the lock is let go."""
+    connect = sqlite3.connect
+
+    def impatient(*args: object, **kwargs: object) -> sqlite3.Connection:
+        return connect(*args, **{**kwargs, "timeout": 0.2})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect", impatient)
+    index = Index(tmp_path / "index.sqlite")
+    holder = connect(tmp_path / "index.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    for url in ("https://example.com/a", "https://example.com/b"):
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            index.add_link(url, "B:1:1")
+        assert index.connection.execute("PRAGMA busy_timeout").fetchone() == (0,)  # waits no more
+    holder.execute("ROLLBACK")
+    holder.close()
+    index.add_link("https://example.com/c", "B:1:1")
+    assert index.link_key("https://example.com/c") == "B:1:1"
+    index.close()
+
 def test_a_full_disk_that_cannot_take_the_lock_s_process_id_is_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The first run in a new folder on a full disk (or a user's run in the blocks the file
@@ -314,25 +341,28 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
-def read_only(archive: Path, command: str) -> subprocess.CompletedProcess[str]:
-    """``scrapy COMMAND`` on ``archive`` as a user who may read it but not write it: the
-    folders made read-only to this user, or, for root (whom permissions do not stop), the
-    archive bound read-only in a mount namespace of the command's own."""
-    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+def read_only(archive: Path, command: str, *, line: list[str] | None = None,
+              part: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``scrapy COMMAND`` (or ``line``) on ``archive`` as a user who may read it (or its
+    ``part``, a file or folder) but not write it: the folders or file made read-only to this
+    user, or, for root (whom permissions do not stop), bound read-only in a mount namespace
+    of the command's own."""
+    line = line or [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"]
+    target = part or archive
     if os.geteuid() != 0:
-        folders = [archive, *(path for path in archive.rglob("*") if path.is_dir())]
-        for folder in folders:
-            folder.chmod(0o555)
+        paths = [target, *(path for path in target.rglob("*") if path.is_dir())]
+        for path in paths:
+            path.chmod(0o555)
         try:
             return subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True,
                                   text=True, timeout=120)
         finally:
-            for folder in folders:
-                folder.chmod(0o755)
+            for path in paths:
+                path.chmod(0o755 if path.is_dir() else 0o644)
     if shutil.which("unshare") is None:
         pytest.skip("run as root without unshare(1): no way to make the archive read-only")
     script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
-    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), *line],
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(target), *line],
                           cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
 
 
@@ -347,6 +377,25 @@ def test_an_archive_one_may_read_but_not_write_can_be_looked_at(tmp_path: Path, 
     assert result.stdout.splitlines()[-1].startswith(
         f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 accounts, ")
 
+
+
+def test_an_index_this_user_may_not_write_is_one_line_and_nothing_done(tmp_path: Path) -> None:
+    """The index another user's file (made by a run under sudo), in a folder this user may
+    write: SQLite opened it read-only and said nothing until the first write; then each
+    write of the run failed, each its ERROR line, and, as none was recorded, each run
+    fetched every article again."""
+    with MockWeChat() as server:
+        legacy = serve_legacy_shape(server)
+        assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+        asked = len(server.hits("/s"))
+        index = tmp_path / ".state" / "index.sqlite"
+        result = read_only(tmp_path, "crawl", part=index,
+                           line=crawl_command("article", tmp_path, "-a", f"url={legacy.url}"))
+        assert result.returncode == 1, result.stderr
+        assert refusal(result, "crawl article") == (
+            f"scrapy crawl article: the index {index} cannot be used (attempt to write a readonly "
+            "database); nothing was changed: run again once that is mended")
+        assert len(server.hits("/s")) == asked
 
 # -- posts that are not ours -----------------------------------------------------------
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
@@ -420,6 +469,30 @@ def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_pa
     assert post.read_bytes() == archived
     assert scrapy("verify", tmp_path).returncode == 0
 
+
+
+def test_a_lost_index_still_stores_identical_bytes_once(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The index is rebuilt from the posts and the files in ``postimg/`` (the contract): it
+    was rebuilt from the posts alone, knew no image's bytes, and the picture a later article
+    shows under another URL (an account's footer uploaded again) was stored again under a
+    name of its own, a copy per article."""
+    site = Site(wechat)
+    first, later = site.serve([Art("2247496301"), Art(str(2247496301 + 256))])  # one picture
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.link(first).replace("&amp;", "&"), encoding="utf-8")
+    assert crawl("article", tmp_path / "archive", "-a", f"urls_file={urls}").returncode == 0
+    images = tmp_path / "archive" / "postimg"
+    stored = sorted(path.name for path in images.iterdir())
+    assert f"Img{first.mid}x1.png" in stored
+    os.remove(tmp_path / "archive" / ".state" / "index.sqlite")
+    urls.write_text(site.link(later).replace("&amp;", "&"), encoding="utf-8")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={urls}")
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in images.iterdir()) == stored
+    [post] = [path for path in (tmp_path / "archive" / "_posts").glob("*.md") if later.mid in path.name
+              or later.mid in path.read_text(encoding="utf-8")]
+    assert f"{{{{site.baseurl}}}}/postimg/Img{first.mid}x1.png" in post.read_text(encoding="utf-8")
+    assert scrapy("verify", tmp_path / "archive").returncode == 0
 
 def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -229,9 +229,10 @@ class Archive:
 
     def _rebuild_index(self) -> None:
         """Recover a lost index from the posts' ``wechat:`` blocks (read once, only then):
-        the articles, and what the watch found of them."""
+        the articles, and what the watch found of them; and the images' files by their bytes."""
         rebuilt = 0
         with _transaction(self.index.connection):  # an index of some of the posts stays so
+            self.images.recover()
             for post in post_files(self.layout.posts):
                 try:
                     url, published = archived_identity(post)

@@ -151,6 +151,14 @@ class ImageStore:
         errors = {name: error for name, error in zip(new, written, strict=True) if error is not None}
         return {p.url: errors[p.name] for p in placements if p.data is not None and p.name in errors}
 
+    def recover(self) -> None:
+        """Record each file of ``postimg/`` by its bytes, for an index rebuilt after it was
+        lost: else the bytes a later article shows under another URL get a file of their own."""
+        for path in sorted(self.folder.glob("[!.]*")):
+            with suppress(OSError):  # unreadable: it is no image's file to share
+                if path.is_file():
+                    self.index.add_blob(_sha256(path), path.name)
+
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
         """``<stem>.<ext>``, unless other bytes hold that name already.
 

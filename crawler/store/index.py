@@ -9,11 +9,13 @@ the primary key.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ArticleKey, article_key
@@ -84,6 +86,29 @@ SETTLED = frozenset({ArticleState.ARCHIVED,
 _SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
 
 
+class _Connection(sqlite3.Connection):
+    """The index's connection, whose writes stop waiting for another process's lock once one
+    has waited it out: a person's SQLite tool holding a change unsaved during a run made each
+    write wait the whole timeout, the crawl stopped meanwhile (an article, minutes)."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        with self._impatient():
+            return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        with self._impatient():
+            return super().executemany(sql, parameters)
+
+    @contextlib.contextmanager
+    def _impatient(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorname", "") == "SQLITE_BUSY":
+                super().execute("PRAGMA busy_timeout = 0")
+            raise
+
+
 class Index:
     """Images by URL and by content hash; articles by ``__biz:mid:idx`` key."""
 
@@ -113,16 +138,18 @@ class Index:
             self._db.execute("SELECT count(*) FROM articles")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._check()
             self._db.executescript(_SCHEMA)
             self._add_missing_columns()
-            # Another process writing it (a person's SQLite tool, a change not saved): every
-            # write would wait out the timeout and fail. Said now, in the one line.
+            # Another process writing it (a person's SQLite tool, a change not saved), or a
+            # file this user may not write (opened read-only without a word): every write
+            # would fail. Said now, in the one line, by a write that changes nothing.
             self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM quiet_alarms WHERE 0")
             self._db.execute("ROLLBACK")
         except sqlite3.DatabaseError:
             self._db.close()
