@@ -1046,3 +1046,24 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     assert [record.levelname for record in caplog.records] == ["ERROR"]
     assert "Dropped the page handed back as wechat-archive:pages f00d for https://mp.weixin.qq.com/s/x: " \
            "a page beyond 65536 bytes decompressed (DOWNLOAD_MAXSIZE): " in caplog.text
+
+
+def test_a_page_a_node_follows_off_the_writers_article_hosts_is_not_fetched_once(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    """A node that accepts more article hosts than its writer (a newer or differently set
+    project) follows a redirect the writer refuses: a single process reports the article
+    not fetched at once. The writer dropped the page as forged and asked again, the node
+    fetched the same redirect each time, and after REDIS_PAGE_TRIES the writer blamed Redis."""
+    target = album.site.link(Art("2247491001")).replace("&amp;", "&").removesuffix("#rd")
+    moved = album.server.redirect("/s/MovedOffTheWritersHosts", target.replace("127.0.0.1", "localhost"))
+    alone = crawl("article", tmp_path / "alone", "-a", f"url={moved}")
+    before = len(album.server.hits("/s/MovedOffTheWritersHosts"))
+    processes.node("n1", ARTICLE_HOSTS="127.0.0.1,localhost")
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
+    assert processes.wait("writer") == alone.returncode == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(album.server.hits("/s/MovedOffTheWritersHosts")) - before <= 2  # not REDIS_PAGE_TRIES + 1
+    log = processes.log("writer")
+    assert "Redis lost" not in log and "lost or dropped" not in log, log
+    assert re.search(re.escape(f"could not fetch {moved}: ") + r".*not an article host", log), log
+    assert_clean(processes)
