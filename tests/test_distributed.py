@@ -1067,3 +1067,21 @@ def test_a_page_a_node_follows_off_the_writers_article_hosts_is_not_fetched_once
     assert "Redis lost" not in log and "lost or dropped" not in log, log
     assert re.search(re.escape(f"could not fetch {moved}: ") + r".*not an article host", log), log
     assert_clean(processes)
+
+
+def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A node that accepts fewer article hosts than its writer (an older or differently set
+    project) refuses the writer's request: the writer asked again and again, and reported
+    the page lost in Redis, sending its user to look at Redis rather than at the node."""
+    url = album.site.link(Art("2247491002")).replace("&amp;", "&").removesuffix("#rd")
+    before = len(article_hits(album.server))
+    processes.node("n1", ARTICLE_HOSTS="localhost")
+    processes.start("writer", "article", archive, "-a", f"url={url}")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(article_hits(album.server)) == before
+    log = processes.log("writer")
+    assert "Redis lost" not in log and "lost or dropped" not in log, log
+    assert f"could not fetch {url}: NotFetched: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert_clean(processes)
