@@ -1015,18 +1015,20 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     assert (Writer in values.getdict("EXTENSIONS")) is writer
 
 
+@pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])
 def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
-        redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+        redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture, size: int) -> None:
     """A writer told a smaller DOWNLOAD_MAXSIZE than its nodes refuses their large page: as
     a single process's download over it, the article is not fetched, once; asking the nodes
-    again would only fetch the same page from WeChat again, and be refused again."""
+    again would only fetch the same page from WeChat again, and be refused again. (A page
+    less than a megabyte beyond was taken, the room left for its headers.)"""
     values = Settings()
     values.setmodule(project_settings)
     values.set("REDIS_URL", redis_server.url)
     values.set("DOWNLOAD_MAXSIZE", 1 << 16)
     config = Config.from_settings(values)
     url = "https://mp.weixin.qq.com/s/x"
-    large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(2 << 20))
+    large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(size))
 
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
