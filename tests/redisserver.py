@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
@@ -28,7 +29,8 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://{f':{self.password}@' if self.password else ''}127.0.0.1:{self.port}/0"
+        password = quote(self.password, safe="")  # as a URL must carry its / # ? @ %
+        return f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
         """Starts the server, or starts it again after ``stop``: on the same port, empty

@@ -31,7 +31,7 @@ from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
-from crawler.distributed.job import Job, connect_async, writer_refused
+from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.album import AlbumSpider
@@ -929,6 +929,24 @@ def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, u
     assert result.returncode == 2
     assert "-s REDIS_URL= takes a Redis URL" in refusal(result, "crawl fetch")
     assert SECRET not in result.stderr + result.stdout
+
+
+def test_a_password_with_a_urls_own_characters_is_refused_saying_how_to_write_it(tmp_path: Path) -> None:
+    """A password made by ``openssl rand -base64`` often holds a /, which ends a URL's host
+    part: the URL was refused as not a Redis URL, its password masked, and nothing said why."""
+    password = "s3cr/et+K=="
+    server = RedisServer(password=password).start()
+    try:
+        given = f"redis://:{password}@127.0.0.1:{server.port}/0"
+        result = crawl("fetch", tmp_path, settings={"REDIS_URL": given})
+        assert result.returncode == 2
+        line = refusal(result, "crawl fetch")
+        assert "percent-encode the / in its password (/ is %2F)" in line, line
+        assert password not in result.stderr + result.stdout
+        assert server.url == f"redis://:s3cr%2Fet%2BK%3D%3D@127.0.0.1:{server.port}/0"  # as the line says
+        assert redis_unreachable(server.url, JOB) is None
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("spider, args", [
