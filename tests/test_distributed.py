@@ -279,6 +279,23 @@ def test_a_node_started_just_after_a_job_finished_works_for_the_next(
     assert_clean(processes)
 
 
+def test_a_job_through_a_unix_socket_archives_what_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, redis_server: RedisServer) -> None:
+    """Redis on the machine, reached through its socket (``unix://``, which the settings
+    take): every client was given TCP keepalive, which redis-py's socket connection refuses
+    (a TypeError), and writer and node stopped on a traceback."""
+    processes = Processes(tmp_path / "logs", redis_server.socket_url)
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album)
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0, processes.log("n1")
+        assert contents(archive) == album.expected
+        assert_clean(processes)
+    finally:
+        processes.end()
+
+
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
         album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
