@@ -1122,3 +1122,15 @@ def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
     assert "Redis lost" not in log and "lost or dropped" not in log, log
     assert f"could not fetch {url}: NotFetched: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
     assert_clean(processes)
+
+
+def test_an_import_from_a_writers_environment_needs_no_redis(album: Album, tmp_path: Path) -> None:
+    """A writer's service has the job's WECHAT_REDIS_URL in its environment; an import run
+    there fetches no article page and never uses Redis, but was refused when Redis was down."""
+    saved = tmp_path / "saved.html"
+    saved.write_text(album.site.page(Art("2247491000")), encoding="utf-8")
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}",
+                   settings={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert result.returncode == 0, result.stderr
+    assert "Redis" not in result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
