@@ -215,6 +215,17 @@ def redacted(url: str) -> str:
     return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
 
 
+def _unencoded(url: str) -> str:
+    """What to do about a password holding a character that ends a URL's host part (a
+    base64 one's /), which ``redacted`` hides: empty when it holds none."""
+    userinfo = url.partition("//")[2].rpartition("@")[0]
+    found = sorted({char for char in userinfo if char in "/?#"})
+    if not found:
+        return ""
+    return (f": percent-encode the {' '.join(found)} in its password "
+            f"({', '.join(f'{char} is %{ord(char):02X}' for char in found)})")
+
+
 class _Reader:
     """Reads settings by name, raising ``ConfigError`` with the name and what it takes."""
 
@@ -315,7 +326,7 @@ class _Reader:
         refusal = f"-s {name}= takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
         if parts is None or parts.scheme not in REDIS_SCHEMES \
                 or not (parts.hostname or parts.scheme == "unix"):
-            raise ConfigError(refusal)
+            raise ConfigError(refusal + _unencoded(value))
         import redis  # only a job's commands need it
 
         try:  # its options, as the client will take them (TLS ones only on rediss://)

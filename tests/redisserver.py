@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import redis
 
@@ -28,7 +29,13 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        return f"redis://{f':{self.password}@' if self.password else ''}127.0.0.1:{self.port}/0"
+        password = quote(self.password, safe="")  # as a URL must carry its / # ? @ %
+        return f"redis://{f':{password}@' if password else ''}127.0.0.1:{self.port}/0"
+
+    @property
+    def socket_url(self) -> str:
+        """The same server through its Unix socket."""
+        return f"unix://{self.folder / 'redis.sock'}?db=0"
 
     def start(self) -> RedisServer:
         """Starts the server, or starts it again after ``stop``: on the same port, empty
@@ -39,7 +46,8 @@ class RedisServer:
         self.folder.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
             [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder), *(["--requirepass", self.password] if self.password else [])],
+             "--dir", str(self.folder), "--unixsocket", str(self.folder / "redis.sock"), "--unixsocketperm", "700",
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10

@@ -31,7 +31,7 @@ from crawler.config import Config
 from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
-from crawler.distributed.job import Job, connect_async, writer_refused
+from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.spiders.album import AlbumSpider
@@ -277,6 +277,23 @@ def test_a_node_started_just_after_a_job_finished_works_for_the_next(
     assert processes.wait("n2") == 0, processes.log("n2")
     assert node_report(processes.log("again")) == {"n2": "1 fetched"}
     assert_clean(processes)
+
+
+def test_a_job_through_a_unix_socket_archives_what_one_process_does(
+        album: Album, tmp_path: Path, archive: Path, redis_server: RedisServer) -> None:
+    """Redis on the machine, reached through its socket (``unix://``, which the settings
+    take): every client was given TCP keepalive, which redis-py's socket connection refuses
+    (a TypeError), and writer and node stopped on a traceback."""
+    processes = Processes(tmp_path / "logs", redis_server.socket_url)
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album)
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0, processes.log("n1")
+        assert contents(archive) == album.expected
+        assert_clean(processes)
+    finally:
+        processes.end()
 
 
 def test_a_page_a_node_follows_a_redirect_for_is_archived_as_one_process_does(
@@ -931,6 +948,24 @@ def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, u
     assert SECRET not in result.stderr + result.stdout
 
 
+def test_a_password_with_a_urls_own_characters_is_refused_saying_how_to_write_it(tmp_path: Path) -> None:
+    """A password made by ``openssl rand -base64`` often holds a /, which ends a URL's host
+    part: the URL was refused as not a Redis URL, its password masked, and nothing said why."""
+    password = "s3cr/et+K=="
+    server = RedisServer(password=password).start()
+    try:
+        given = f"redis://:{password}@127.0.0.1:{server.port}/0"
+        result = crawl("fetch", tmp_path, settings={"REDIS_URL": given})
+        assert result.returncode == 2
+        line = refusal(result, "crawl fetch")
+        assert "percent-encode the / in its password (/ is %2F)" in line, line
+        assert password not in result.stderr + result.stdout
+        assert server.url == f"redis://:s3cr%2Fet%2BK%3D%3D@127.0.0.1:{server.port}/0"  # as the line says
+        assert redis_unreachable(server.url, JOB) is None
+    finally:
+        server.stop()
+
+
 @pytest.mark.parametrize("spider, args", [
     ("album", ["-a", f"url=http://127.0.0.1/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
     ("fetch", []),
@@ -1015,18 +1050,20 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     assert (Writer in values.getdict("EXTENSIONS")) is writer
 
 
+@pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])
 def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
-        redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+        redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture, size: int) -> None:
     """A writer told a smaller DOWNLOAD_MAXSIZE than its nodes refuses their large page: as
     a single process's download over it, the article is not fetched, once; asking the nodes
-    again would only fetch the same page from WeChat again, and be refused again."""
+    again would only fetch the same page from WeChat again, and be refused again. (A page
+    less than a megabyte beyond was taken, the room left for its headers.)"""
     values = Settings()
     values.setmodule(project_settings)
     values.set("REDIS_URL", redis_server.url)
     values.set("DOWNLOAD_MAXSIZE", 1 << 16)
     config = Config.from_settings(values)
     url = "https://mp.weixin.qq.com/s/x"
-    large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(2 << 20))
+    large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(size))
 
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
@@ -1046,3 +1083,54 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     assert [record.levelname for record in caplog.records] == ["ERROR"]
     assert "Dropped the page handed back as wechat-archive:pages f00d for https://mp.weixin.qq.com/s/x: " \
            "a page beyond 65536 bytes decompressed (DOWNLOAD_MAXSIZE): " in caplog.text
+
+
+def test_a_page_a_node_follows_off_the_writers_article_hosts_is_not_fetched_once(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes) -> None:
+    """A node that accepts more article hosts than its writer (a newer or differently set
+    project) follows a redirect the writer refuses: a single process reports the article
+    not fetched at once. The writer dropped the page as forged and asked again, the node
+    fetched the same redirect each time, and after REDIS_PAGE_TRIES the writer blamed Redis."""
+    target = album.site.link(Art("2247491001")).replace("&amp;", "&").removesuffix("#rd")
+    moved = album.server.redirect("/s/MovedOffTheWritersHosts", target.replace("127.0.0.1", "localhost"))
+    alone = crawl("article", tmp_path / "alone", "-a", f"url={moved}")
+    before = len(album.server.hits("/s/MovedOffTheWritersHosts"))
+    processes.node("n1", ARTICLE_HOSTS="127.0.0.1,localhost")
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
+    assert processes.wait("writer") == alone.returncode == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(album.server.hits("/s/MovedOffTheWritersHosts")) - before <= 2  # not REDIS_PAGE_TRIES + 1
+    log = processes.log("writer")
+    assert "Redis lost" not in log and "lost or dropped" not in log, log
+    assert re.search(re.escape(f"could not fetch {moved}: ") + r".*not an article host", log), log
+    assert_clean(processes)
+
+
+def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A node that accepts fewer article hosts than its writer (an older or differently set
+    project) refuses the writer's request: the writer asked again and again, and reported
+    the page lost in Redis, sending its user to look at Redis rather than at the node."""
+    url = album.site.link(Art("2247491002")).replace("&amp;", "&").removesuffix("#rd")
+    before = len(article_hits(album.server))
+    processes.node("n1", ARTICLE_HOSTS="localhost")
+    processes.start("writer", "article", archive, "-a", f"url={url}")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert len(article_hits(album.server)) == before
+    log = processes.log("writer")
+    assert "Redis lost" not in log and "lost or dropped" not in log, log
+    assert f"could not fetch {url}: NotFetched: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert_clean(processes)
+
+
+def test_an_import_from_a_writers_environment_needs_no_redis(album: Album, tmp_path: Path) -> None:
+    """A writer's service has the job's WECHAT_REDIS_URL in its environment; an import run
+    there fetches no article page and never uses Redis, but was refused when Redis was down."""
+    saved = tmp_path / "saved.html"
+    saved.write_text(album.site.page(Art("2247491000")), encoding="utf-8")
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}",
+                   settings={"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    assert result.returncode == 0, result.stderr
+    assert "Redis" not in result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1

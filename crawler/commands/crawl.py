@@ -80,7 +80,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
         params = spidercls.Params.from_arguments(arguments, config)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
-    unreachable = redis_unreachable(config.redis_url, config.redis_job)
+    uses_redis = not issubclass(spidercls, WeChatSpider) or spidercls.fetches_articles  # a node, or a writer
+    unreachable = redis_unreachable(config.redis_url, config.redis_job) if uses_redis else None
     if unreachable:
         return refuse(f"crawl {name}", unreachable, 1)
     crawler = runner.create_crawler(spidercls)

@@ -32,6 +32,7 @@ class Wanted:
     future: asyncio.Future[Page]
     submitted: bool = False
     lost: int = 0  # times Redis lost it
+    off_hosts: bool = False  # a page of it came back redirected off ARTICLE_HOSTS
 
 
 class PageExchange:
@@ -114,7 +115,7 @@ class PageExchange:
             return
         why = self.misfit(page, page_id, wanted)
         if why:
-            await self.refuse(page_id, wanted, why)
+            await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
         del self.waiting[page_id]
         if not wanted.future.done():
@@ -182,6 +183,18 @@ class PageExchange:
         if host_of(page.url) not in self.hosts:
             return f"its URL {page.url!r} is not on ARTICLE_HOSTS"
         return ""
+
+    def off_hosts_again(self, page: Page, page_id: str, wanted: Wanted) -> NotFetched | None:
+        """The request given up at its second page redirected off ``ARTICLE_HOSTS``: a node
+        that accepts more hosts than this writer follows the same redirect each time it is
+        asked, where a single process refuses it once. (The first is asked again: it may be
+        a forgery in front of the real page.)"""
+        if page.page_id != page_id or page.asked != wanted.url or host_of(page.url) in self.hosts:
+            return None
+        if not wanted.off_hosts:
+            wanted.off_hosts = True
+            return None
+        return NotFetched(f"redirected to {page.url!r}, not an article host (fetch node {page.node})")
 
     def stop(self, why: str) -> None:
         """No page will come any more: every waiting request is given up with ``why``."""

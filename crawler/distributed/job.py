@@ -8,6 +8,7 @@ import socket
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -95,8 +96,13 @@ class Job:
 # seconds instead of blocking it forever (longer than the writer's one-second BLPOP), and a
 # call whose connection broke is tried again a few times within a second or two; a call
 # that timed out is not, having waited already. Longer outages are ``Outage``'s.
-_CONNECTION: dict[str, Any] = {"socket_keepalive": True, "health_check_interval": 15}
+_CONNECTION: dict[str, Any] = {"health_check_interval": 15}
 _RETRIES = 3
+
+
+def _connection(url: str) -> dict[str, Any]:
+    """TCP keepalive where there is TCP: redis-py's Unix socket connection refuses it (a TypeError)."""
+    return _CONNECTION if urlsplit(url).scheme == "unix" else {**_CONNECTION, "socket_keepalive": True}
 
 
 def _backoff() -> ExponentialBackoff:
@@ -107,14 +113,16 @@ def connect(config: Config) -> redis.Redis:
     """A client of the job's Redis (a node's)."""
     retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
     return redis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
-                                socket_connect_timeout=config.redis_timeout, **_CONNECTION)
+                                socket_connect_timeout=config.redis_timeout,
+                                **_connection(config.redis_url))
 
 
 def connect_async(config: Config) -> aioredis.Redis:
     """An asyncio client of the job's Redis (the writer's)."""
     retry = redis.asyncio.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
     return aioredis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
-                                   socket_connect_timeout=config.redis_timeout, **_CONNECTION)
+                                   socket_connect_timeout=config.redis_timeout,
+                                   **_connection(config.redis_url))
 
 
 class Outage:

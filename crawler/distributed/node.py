@@ -240,17 +240,29 @@ class NodeQueue(PriorityQueue):
                 entry, score = taken
                 try:
                     request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
-                    if host_of(request.url) not in self.node.article_hosts:
-                        raise WireError(f"its URL {request.url!r} is not on ARTICLE_HOSTS")
                 except WireError as error:
                     self.server.hdel(self.node.inflight, entry)
-                    logger.error("Dropped from the frontier of job %s, not run: %s",
-                                 self.node.job.name, error)
+                    self.dropped(error)
                     return None
                 request.meta[TAKEN] = Taken(entry, float(score), request.url)
                 self.node.took(entry)
+                if host_of(request.url) not in self.node.article_hosts:
+                    self.off_hosts(request)
+                    return None
                 return request
         return None
+
+    def off_hosts(self, request: Request) -> None:
+        """Not fetched, and the writer told why: a node given fewer ``ARTICLE_HOSTS`` than its
+        writer would otherwise leave it asking again, then blaming Redis. (An entry someone
+        else put there is no page the writer waits for: it drops the answer.)"""
+        why = f"its URL {request.url!r} is not on ARTICLE_HOSTS"
+        self.dropped(why)
+        self.node.hand_back(request, Page(self.node.name, request.meta["page_id"], request.url,
+                                          url=request.url, failure=why))
+
+    def dropped(self, why: WireError | str) -> None:
+        logger.error("Dropped from the frontier of job %s, not run: %s", self.node.job.name, why)
 
     def push(self, request: Request) -> None:
         self.node.requeue(request)

@@ -97,6 +97,8 @@ class Page:
         decompress beyond ``max_size`` bytes of body (0: no limit), left undecompressed."""
         try:
             head, _, body = _decompressed(data, max_size).partition(b"\n")
+            if max_size and len(body) > max_size:
+                raise _too_large(data, max_size)
             fields = json.loads(head)
         except WireError:
             raise
@@ -136,10 +138,14 @@ def _decompressed(data: bytes, max_size: int) -> bytes:
     inflater = zlib.decompressobj()
     whole = inflater.decompress(data, limit + 1)
     if len(whole) > limit:
-        raise TooLarge(f"a page beyond {max_size} bytes decompressed (DOWNLOAD_MAXSIZE): {describe(data)}")
+        raise _too_large(data, max_size)
     if not inflater.eof:
         raise zlib.error("incomplete or truncated stream")
     return whole
+
+
+def _too_large(data: bytes, max_size: int) -> TooLarge:
+    return TooLarge(f"a page beyond {max_size} bytes decompressed (DOWNLOAD_MAXSIZE): {describe(data)}")
 
 
 def _header_lists(value: dict[Any, Any]) -> bool:
