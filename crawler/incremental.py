@@ -279,6 +279,12 @@ class AlbumProgress:
             return AlbumStep(record, False)
         return AlbumStep(record, True)
 
+    def gone(self, album: str) -> tuple[str, ...]:
+        """The links of the members not settled of ``album``, which WeChat says is no more:
+        asked all the same (deleting an album leaves its articles), as no read of it brings
+        them again."""
+        return self._leaving(album, set())
+
     def _read(self, album: str) -> set[str]:
         """The members ``album`` listed, forgotten: it is read (once a run)."""
         self.signatures.pop(album, None)

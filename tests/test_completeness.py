@@ -199,6 +199,34 @@ def test_a_member_that_left_its_album_before_it_could_be_archived_is_asked_once_
     assert article_requests(wechat, fetched) == []
 
 
+def test_the_members_not_yet_archived_of_an_album_that_is_gone_are_asked_by_its_links(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A run stopped before it had all of an album (here: pages that failed), and the owner
+    deleted the album before the next: its members not archived were never asked again (the
+    album known from a page said GONE at INFO, no source failed), though the articles are
+    there and the index holds their links."""
+    site = Site(wechat)
+    entry = Art("2247486601", albums=("3314",))
+    arts = site.serve([entry, *numbered(2247486602, 4, albums=("3314",))])
+    site.album("3314", arts)
+    failing = arts[3:]
+    pages = {art.path: site.pages[art.path] for art in failing}
+    for art in failing:
+        site.pages[art.path] = Route(503, "text/plain", b"busy")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\n'
+                        f'urls = ["{site.link(entry).replace("&amp;", "&")}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    archive = tmp_path / "archive"
+    crawl("accounts", archive, settings=settings)
+    assert archived(archive) == {a.mid for a in arts[:3]}
+    site.pages.update(pages)
+    site.album_errors["3314"] = -2
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {a.mid for a in arts}, result.stderr
+
+
 def canonical_paths(paths: list[str]) -> list[str]:
     return [re.sub(r"&(chksm|scene)=[^&]*", "", path) for path in paths]
 
