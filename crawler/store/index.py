@@ -372,6 +372,22 @@ class Index:
                                    (biz,)).fetchone()[0]
         return int(archived), int(albums), int(foreign)
 
+    def known_not_archived(self, biz: str) -> int:
+        """How many articles of account ``biz`` the index knows and holds no post of, and
+        that are not gone: members of its albums, articles its pages link to (one refused
+        without ``chksm`` included); what later runs are to fetch."""
+        low, high = ArticleKey.account_range(biz)
+        return int(self._db.execute(
+            "SELECT count(*) FROM ("
+            " SELECT m.key AS key FROM albums b JOIN album_articles m ON m.album_id = b.album_id"
+            "  WHERE b.biz = ? AND m.left_at IS NULL"
+            " UNION SELECT coalesce(nullif(f.key, ''), l.key) FROM links_to_follow f"
+            "  LEFT JOIN links l ON l.url = f.url WHERE f.biz = ?"
+            " UNION SELECT key FROM articles WHERE key > ? AND key < ? AND path = ''"
+            ") known LEFT JOIN articles a ON a.key = known.key WHERE known.key > ? AND known.key < ?"
+            f" AND (a.key IS NULL OR a.path = '' AND a.state NOT IN {_SETTLED_SQL})",
+            (biz, biz, low, high, low, high)).fetchone()[0])
+
     def archived_accounts(self) -> list[tuple[str, str]]:
         """(``__biz``, the file name of its newest post) of every account with a post; keys
         that are URLs (``ArticleKey``: a page that gave no ids) are of no account."""
