@@ -291,9 +291,9 @@ class AlbumProgress:
         return self.listed.pop(album)
 
     def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:
-        """The links of the members not settled that ``album`` no longer lists: asked once
-        more (an article taken out of the album is still the account's; a deleted one is
-        then known as such), as no later read of the album brings them."""
+        """The links of the members not settled that ``album`` no longer lists: asked at
+        each read of it until had (an article taken out of the album is still the account's;
+        a deleted one is then known as such), as the album's pages no longer bring them."""
         return tuple(url for key, url in self.index.unsettled_in_album(album)
                      if key not in whole and url)
 

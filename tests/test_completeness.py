@@ -199,6 +199,28 @@ def test_a_member_that_left_its_album_before_it_could_be_archived_is_asked_once_
     assert article_requests(wechat, fetched) == []
 
 
+def test_a_member_that_left_its_album_is_asked_until_it_is_had(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A member whose page failed left the album, and its page failed again when asked
+    once more (a run blocked, WeChat busy): it was recorded as having left, never asked
+    again, and never archived, without a word after that run."""
+    site, arts = served_album(wechat, "3315", 2247486501, 30)
+    member = arts[25]
+    page = site.pages[member.path]
+    site.pages[member.path] = Route(503, "text/plain", b"busy")
+    archive = tmp_path / "archive"
+    album_crawl(site, "3315", archive)
+    site.albums["3315"] = [a for a in arts if a is not member]
+    crawl("album", archive, "-a", f"url={site.album('3315', site.albums['3315'])}",
+          settings={"ALBUM_PAGE_SIZE": "20"})  # its one page asked fails: exit status 1
+    assert member.mid not in archived(archive)
+    site.pages[member.path] = page
+    fetched = len(article_requests(wechat))
+    album_crawl(site, "3315", archive)
+    assert canonical_paths(article_requests(wechat, fetched)) == [member.path]
+    assert member.mid in archived(archive)
+
+
 def test_the_members_not_yet_archived_of_an_album_that_is_gone_are_asked_by_its_links(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A run stopped before it had all of an album (here: pages that failed), and the owner
