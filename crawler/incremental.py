@@ -199,7 +199,10 @@ class KnownRedirects:
         key = article_key(request.url)
         if gate is None or key is None:
             return
-        if key in gate.keys and key not in gate.weak:  # a weak link may yet be refused
+        # a link to this very article redirected (http:// to https://, as album items link):
+        # the run requested it by this link
+        own = gate.index.article_of(request.meta["redirect_urls"][0]) == key
+        if key in gate.keys and key not in gate.weak and not own:  # a weak link may yet be refused
             raise RedirectedToKnown(key)
         if gate.index.article_state(key) in SETTLED:
             gate._already_archived(key, request)
