@@ -94,6 +94,25 @@ def test_the_report_needs_no_accounts_file_and_names_every_account_archived(
     assert lines[2].startswith("accounts-report: 2 accounts")
 
 
+def test_the_report_knows_an_account_by_the_page_its_short_link_led_to(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account's one short link archived with ``crawl article`` before the account was
+    put in the accounts file (as a scheduled run finds it): the report said 'biz unknown
+    yet (no page of it fetched)', and listed its post under another line, 'not in the
+    accounts file'."""
+    site = Site(wechat)
+    entry = Art("2247497201", token="Entry")
+    site.article(entry)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.short(entry)}").returncode == 0
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+    assert report.stdout.splitlines()[0].startswith("甲: 1 archived, "), report.stdout
+    assert "accounts-report: 1 accounts" in report.stdout, report.stdout
+
+
 def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A push of several articles (idx 1, 2, 3) shares one publish time: its gaps of 0 made

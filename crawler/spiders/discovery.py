@@ -48,6 +48,12 @@ class LinkLead:
 Lead = AlbumLead | LinkLead | StateRecord
 
 
+def linked_biz(index: Index, account: Account) -> str:
+    """The ``__biz`` of the first article the account's links led to (fetched before), or
+    that they name."""
+    return next((key.biz for key in map(index.article_of, account.urls) if key and key.biz), "")
+
+
 class Discovery:
     """Decides where an account's pages lead (the spider makes the requests) and what is
     learned on the way (``StateRecord`` items, for the index)."""
@@ -73,8 +79,7 @@ class Discovery:
         if biz:
             return biz
         remembered = self.index.account_biz(account.name) or ""
-        biz = next((key.biz for key in map(self.index.article_of, account.urls)
-                    if key and key.biz), "") or remembered \
+        biz = linked_biz(self.index, account) or remembered \
             or (article.biz if article is not None else "")
         if biz:
             self.found[account.name] = biz
