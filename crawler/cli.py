@@ -21,6 +21,7 @@ from crawler import logtext
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, ConfigError
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
+from crawler.spiders.discovery import linked_biz
 from crawler.store.archive import Archive, ArchiveError, Layout
 from crawler.store.index import Index
 from crawler.wechat.article import CHINA_TIME
@@ -112,7 +113,9 @@ class AccountsReport(ArchiveCommand):
                                      config.article_hosts)
         except AccountsError as error:
             sys.exit(self._refuse(str(error), 2))
-        return [(a.name, a.biz or index.account_biz(a.name) or "") for a in accounts]
+        # as a scheduled run knows it (``Discovery.account_biz``)
+        return [(a.name, a.biz or linked_biz(index, a) or index.account_biz(a.name) or "")
+                for a in accounts]
 
     def _refuse(self, message: str, status: int) -> int:
         return refuse("accounts-report", message, status)

@@ -29,6 +29,7 @@ class Coverage:
     biz: str
     archived: int = 0
     albums: int = 0
+    not_archived: int = 0  # known to the index (album members, linked articles), no post yet
     foreign_links: int = 0
     newest: datetime | None = None
     usual_gap: timedelta | None = None  # the median gap between its latest articles
@@ -45,7 +46,8 @@ class Coverage:
 
     def line(self, now: datetime) -> str:
         """``40 archived, 3 albums known, newest 2026-11-20 (9 days ago), 2 links to other
-        accounts seen`` (``biz unknown yet`` for an account none of whose pages was fetched)."""
+        accounts seen`` (``biz unknown yet`` for an account none of whose pages was fetched);
+        ``40 archived, 5 known not archived, …`` while the index knows articles it has not."""
         if not self.biz:
             return "biz unknown yet (no page of it fetched)"
         silence = self.silence(now)
@@ -53,7 +55,8 @@ class Coverage:
         newest = f"newest {self.newest:%Y-%m-%d} ({days} ago)" if self.newest else "no article yet"
         upstream = ", ".join(f"{self.upstream[what]} {what}" for what in _UPSTREAM
                              if self.upstream.get(what))
-        return (f"{self.archived} archived, {self.albums} albums known, {newest}, "
+        missing = f"{self.not_archived} known not archived, " if self.not_archived else ""
+        return (f"{self.archived} archived, {missing}{self.albums} albums known, {newest}, "
                 f"{self.foreign_links} links to other accounts seen"
                 + (f"; originals {upstream}" if upstream else ""))
 
@@ -66,8 +69,8 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     newest = datetime.fromtimestamp(times[0], CHINA_TIME) if times else None
     gaps = [newer - older for newer, older in zip(times, times[1:], strict=False)]
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
-    return Coverage(account, biz, archived, albums, foreign, newest, usual,
-                    WatchBook(index).upstream(biz))
+    return Coverage(account, biz, archived, albums, index.known_not_archived(biz), foreign,
+                    newest, usual, WatchBook(index).upstream(biz))
 
 
 def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletions: int,

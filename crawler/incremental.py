@@ -199,7 +199,10 @@ class KnownRedirects:
         key = article_key(request.url)
         if gate is None or key is None:
             return
-        if key in gate.keys and key not in gate.weak:  # a weak link may yet be refused
+        # a link to this very article redirected (http:// to https://, as album items link):
+        # the run requested it by this link
+        own = gate.index.article_of(request.meta["redirect_urls"][0]) == key
+        if key in gate.keys and key not in gate.weak and not own:  # a weak link may yet be refused
             raise RedirectedToKnown(key)
         if gate.index.article_state(key) in SETTLED:
             gate._already_archived(key, request)
@@ -279,15 +282,21 @@ class AlbumProgress:
             return AlbumStep(record, False)
         return AlbumStep(record, True)
 
+    def gone(self, album: str) -> tuple[str, ...]:
+        """The links of the members not settled of ``album``, which WeChat says is no more:
+        asked all the same (deleting an album leaves its articles), as no read of it brings
+        them again."""
+        return self._leaving(album, set())
+
     def _read(self, album: str) -> set[str]:
         """The members ``album`` listed, forgotten: it is read (once a run)."""
         self.signatures.pop(album, None)
         return self.listed.pop(album)
 
     def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:
-        """The links of the members not settled that ``album`` no longer lists: asked once
-        more (an article taken out of the album is still the account's; a deleted one is
-        then known as such), as no later read of the album brings them."""
+        """The links of the members not settled that ``album`` no longer lists: asked at
+        each read of it until had (an article taken out of the album is still the account's;
+        a deleted one is then known as such), as the album's pages no longer bring them."""
         return tuple(url for key, url in self.index.unsettled_in_album(album)
                      if key not in whole and url)
 

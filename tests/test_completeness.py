@@ -199,6 +199,73 @@ def test_a_member_that_left_its_album_before_it_could_be_archived_is_asked_once_
     assert article_requests(wechat, fetched) == []
 
 
+def test_a_member_that_left_its_album_is_asked_until_it_is_had(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A member whose page failed left the album, and its page failed again when asked
+    once more (a run blocked, WeChat busy): it was recorded as having left, never asked
+    again, and never archived, without a word after that run."""
+    site, arts = served_album(wechat, "3315", 2247486501, 30)
+    member = arts[25]
+    page = site.pages[member.path]
+    site.pages[member.path] = Route(503, "text/plain", b"busy")
+    archive = tmp_path / "archive"
+    album_crawl(site, "3315", archive)
+    site.albums["3315"] = [a for a in arts if a is not member]
+    crawl("album", archive, "-a", f"url={site.album('3315', site.albums['3315'])}",
+          settings={"ALBUM_PAGE_SIZE": "20"})  # its one page asked fails: exit status 1
+    assert member.mid not in archived(archive)
+    site.pages[member.path] = page
+    fetched = len(article_requests(wechat))
+    album_crawl(site, "3315", archive)
+    assert canonical_paths(article_requests(wechat, fetched)) == [member.path]
+    assert member.mid in archived(archive)
+
+
+def test_the_members_not_yet_archived_of_an_album_that_is_gone_are_asked_by_its_links(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A run stopped before it had all of an album (here: pages that failed), and the owner
+    deleted the album before the next: its members not archived were never asked again (the
+    album known from a page said GONE at INFO, no source failed), though the articles are
+    there and the index holds their links."""
+    site = Site(wechat)
+    entry = Art("2247486601", albums=("3314",))
+    arts = site.serve([entry, *numbered(2247486602, 4, albums=("3314",))])
+    site.album("3314", arts)
+    failing = arts[3:]
+    pages = {art.path: site.pages[art.path] for art in failing}
+    for art in failing:
+        site.pages[art.path] = Route(503, "text/plain", b"busy")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\n'
+                        f'urls = ["{site.link(entry).replace("&amp;", "&")}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    archive = tmp_path / "archive"
+    crawl("accounts", archive, settings=settings)
+    assert archived(archive) == {a.mid for a in arts[:3]}
+    site.pages.update(pages)
+    site.album_errors["3314"] = -2
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {a.mid for a in arts}, result.stderr
+
+
+def test_an_album_s_link_answered_by_a_redirect_to_its_article_is_followed_there(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Album items link ``http://mp.weixin.qq.com/s?…`` (../shared/fixtures/wechat_album);
+    a link WeChat answers with a redirect to another link of the same article (https://, its
+    parameters otherwise): the redirect was taken for a link to an article the run had
+    requested already, that very request, and the article was never fetched, run after run
+    ('Not fetched again: … leads to …' at INFO, exit status 0)."""
+    site, arts = served_album(wechat, "3316", 2247486701, 3)
+    moved = arts[1]
+    page = site.pages[moved.path]
+    site.pages[moved.path] = lambda query: page if "chksm" not in query else Route(
+        302, "text/html", b"moved", (("Location", f"{wechat.base}{moved.path}&from=302"),))
+    archive = tmp_path / "archive"
+    album_crawl(site, "3316", archive)
+    assert archived(archive) == {a.mid for a in arts}
+
+
 def canonical_paths(paths: list[str]) -> list[str]:
     return [re.sub(r"&(chksm|scene)=[^&]*", "", path) for path in paths]
 

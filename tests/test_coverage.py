@@ -11,7 +11,7 @@ from crawler.coverage import Coverage, coverage_of, found_this_run
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import CHINA_TIME
 from tests.conftest import crawl
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
 
@@ -41,6 +41,23 @@ def test_coverage_from_the_index(tmp_path: Path) -> None:
     assert coverage.line(NOW) == ("4 archived, 0 albums known, newest 2026-10-20 (40 days ago), "
                                   "0 links to other accounts seen")
     assert coverage_of(index, "乙", "").line(NOW) == "biz unknown yet (no page of it fetched)"
+    index.close()
+
+
+def test_known_not_archived_counts_what_later_runs_are_to_fetch(tmp_path: Path) -> None:
+    index = Index(tmp_path / "index.sqlite")
+    index.remember_album("301", "B")
+    index.add_album_articles("301", ["B:1:1", "B:2:1", "B:3:1", "B:4:1", "B:5:1"])
+    index.album_read_whole("301", "", {"B:1:1", "B:2:1", "B:3:1", "B:4:1"}, "2026-11-29")  # 5 left
+    # …still to be had: later reads of the album ask it
+    index.add_article("B:1:1", "u", "1.md", ArticleState.ARCHIVED)
+    index.add_article("B:2:1", "u", "2.md", ArticleState.INCOMPLETE)  # a post, an image to retry
+    index.add_article("B:3:1", "u", "", ArticleState.DELETED)
+    index.needs_link("B:6:1", "https://mp.weixin.qq.com/s?__biz=B&mid=6&idx=1&sn=s")
+    index.follow_later("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&sn=s", "B")  # and a member
+    index.follow_later("https://mp.weixin.qq.com/s/Short", "B")
+    index.add_link("https://mp.weixin.qq.com/s/Short", "C:7:1")  # another account's
+    assert index.known_not_archived("B") == 3  # 4, 5 and 6
     index.close()
 
 
@@ -75,6 +92,25 @@ def test_the_report_needs_no_accounts_file_and_names_every_account_archived(
     assert re.fullmatch(r"本市反诈: 1 archived, .*seen", lines[0]), lines
     assert re.fullmatch(r"某县公安: 1 archived, .*; not in the accounts file", lines[1]), lines
     assert lines[2].startswith("accounts-report: 2 accounts")
+
+
+def test_the_report_knows_an_account_by_the_page_its_short_link_led_to(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account's one short link archived with ``crawl article`` before the account was
+    put in the accounts file (as a scheduled run finds it): the report said 'biz unknown
+    yet (no page of it fetched)', and listed its post under another line, 'not in the
+    accounts file'."""
+    site = Site(wechat)
+    entry = Art("2247497201", token="Entry")
+    site.article(entry)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={site.short(entry)}").returncode == 0
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+    assert report.stdout.splitlines()[0].startswith("甲: 1 archived, "), report.stdout
+    assert "accounts-report: 1 accounts" in report.stdout, report.stdout
 
 
 def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
@@ -148,3 +184,28 @@ def test_the_quiet_alarm_is_said_once_for_each_quiet_spell(wechat: MockWeChat, t
     third = crawl("accounts", archive, settings=settings)
     assert third.returncode == 0 and re.search(r"WARNING: No new article from 甲 for 35 days",
                                                third.stderr), third.stderr
+
+
+def test_the_report_counts_the_articles_known_and_not_archived(wechat: MockWeChat,
+                                                               tmp_path: Path) -> None:
+    """Articles the index knows of an account and has no post of: an album's members a
+    stopped run did not get to (here: pages that failed), an article only a link without
+    chksm leads to that WeChat refused (it waits for an album's link, maybe for ever). The
+    account's line said only '2 archived', run after run, as if that were all of it."""
+    site = Site(wechat, refuse_without_chksm=True)
+    hidden = Art("2247497103")  # in no album: only the entry's link leads to it
+    entry = Art("2247497101", albums=("3501",), links=(site.body_link(hidden),))
+    member, failing = Art("2247497102", albums=("3501",)), Art("2247497104", albums=("3501",))
+    site.serve([entry, member, failing, hidden])
+    site.album("3501", [failing, member, entry])
+    site.pages[failing.path] = Route(503, "text/plain", b"busy")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{site.link(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    run = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                               "WECHAT_BASE_URL": wechat.base})
+    assert "account 甲: 2 archived, 2 known not archived, 1 albums known" in run.stderr, run.stderr
+    report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+    assert report.stdout.startswith("甲: 2 archived, 2 known not archived, 1 albums known"), \
+        report.stdout

@@ -224,6 +224,24 @@ def test_unknown_short_links_are_fetched_at_most_follow_links_per_run(wechat: Mo
     assert len(archived_mids(tmp_path)) == 3
 
 
+def test_a_short_link_pages_link_again_before_it_is_fetched_costs_the_budget_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Pages that link one another (往期推荐) by short links: one waiting in the queue while
+    another page links it again is one short link of ``FOLLOW_LINKS_PER_RUN``."""
+    site = Site(wechat)
+    third = Art("2247470503", token="Third")
+    first = Art("2247470501", token="First", links=(site.short(third),))
+    second = Art("2247470502", token="Second", links=(site.short(first),))
+    entry = Art("2247470500", token="Entry", links=(site.short(first), site.short(second)))
+    site.serve([third, first, second, entry])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n')
+    result = crawl("accounts", tmp_path / "archive",
+                   settings={"ACCOUNTS_FILE": str(accounts), "FOLLOW_LINKS_PER_RUN": "3"})
+    assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {art.mid for art in (entry, first, second, third)}
+
+
 def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     site = Site(wechat)

@@ -134,3 +134,15 @@ def test_links_to_other_accounts_seen_take_no_memory_per_article(index: Index) -
     assert kept_each(seen, 1000, 4000) < 20
     assert not list(found.foreign(f"{OTHER}:10:1", OTHER, OWN, account))  # still once a run
     assert found.tally.stats.get_value("links/foreign") == 5000
+
+
+def test_a_short_link_many_pages_hold_spends_the_budget_once(index: Index) -> None:
+    """往期推荐 of one week's pages name the same articles: a short link met again before its
+    page named its article is one link of ``FOLLOW_LINKS_PER_RUN``, not one per page."""
+    found = discovery(index, FOLLOW_LINKS_PER_RUN="2")
+    account = Account("测试", biz=OWN)
+    shared, other = f"{HOST}/s/Shared", f"{HOST}/s/Other"
+    leads = [lead for page in (article(links=(shared,)), article(links=(shared,)),
+                               article(links=(shared, other)))
+             for lead in found.leads(page, account) if isinstance(lead, LinkLead)]
+    assert {lead.url for lead in leads} == {shared, other}

@@ -377,6 +377,9 @@ class WeChatSpider(scrapy.Spider):
                 self.tally.count(Stat.ALBUMS_GONE, source=source)
             else:
                 self.source_failed(source, account, first_page, str(error))
+            if first_page and isinstance(error, ErrorAnswer):
+                for url in self.albums.gone(album):
+                    yield self.article_request(url, source, account)
             return
         self.source_read(source, account, first_page)
         # an album asked without __biz is of the account its members are of

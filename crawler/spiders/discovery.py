@@ -48,6 +48,12 @@ class LinkLead:
 Lead = AlbumLead | LinkLead | StateRecord
 
 
+def linked_biz(index: Index, account: Account) -> str:
+    """The ``__biz`` of the first article the account's links led to (fetched before), or
+    that they name."""
+    return next((key.biz for key in map(index.article_of, account.urls) if key and key.biz), "")
+
+
 class Discovery:
     """Decides where an account's pages lead (the spider makes the requests) and what is
     learned on the way (``StateRecord`` items, for the index)."""
@@ -60,6 +66,7 @@ class Discovery:
         sets = RunSets()
         self.close = sets.close
         self.foreign_seen = sets.of("foreign")  # keys counted this run
+        self.granted = sets.of("granted")  # short links given a share of the budget this run
         self.found: dict[str, str] = {}  # account → __biz learned from its pages this run
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
@@ -72,8 +79,7 @@ class Discovery:
         if biz:
             return biz
         remembered = self.index.account_biz(account.name) or ""
-        biz = next((key.biz for key in map(self.index.article_of, account.urls)
-                    if key and key.biz), "") or remembered \
+        biz = linked_biz(self.index, account) or remembered \
             or (article.biz if article is not None else "")
         if biz:
             self.found[account.name] = biz
@@ -126,7 +132,7 @@ class Discovery:
         for link in self.index.links_to_follow(biz):
             if self.index.article_of(link) is not None:
                 yield LinkLead(link)
-            elif self._may_fetch_unknown():
+            elif self._may_fetch_unknown(link):
                 yield LinkLead(link, unknown_account=True)
 
     def for_later(self, article: Article) -> Iterator[StateRecord]:
@@ -163,7 +169,7 @@ class Discovery:
             key = self.index.article_of(link)
             yield from self._later(link, key, biz)
             if key is None:
-                if self._may_fetch_unknown():
+                if self._may_fetch_unknown(link):
                     yield LinkLead(link, unknown_account=True)
                 continue
             if key.biz != biz:
@@ -173,12 +179,17 @@ class Discovery:
             self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
 
-    def _may_fetch_unknown(self) -> bool:
-        """Whether one more short link naming no account may be fetched this run
-        (``FOLLOW_LINKS_PER_RUN``)."""
+    def _may_fetch_unknown(self, link: str) -> bool:
+        """Whether ``link``, a short link naming no account, may be fetched this run
+        (``FOLLOW_LINKS_PER_RUN``): once granted, it costs nothing again until its page names
+        its article (往期推荐 of one week's pages name the same ones, and a page waits in
+        the queue long before it is fetched)."""
+        if link in self.granted:
+            return True
         if self.unknown_budget <= 0:
             return False
         self.unknown_budget -= 1
+        self.granted.add(link)
         return True
 
     def foreign(self, key: str, biz: str, seen_from: str,

@@ -357,11 +357,13 @@ class Index:
             (album_id,))}
 
     def unsettled_in_album(self, album_id: str) -> list[tuple[str, str]]:
-        """(key, link a listing gave or "") of the album's current members not settled."""
+        """(key, link a listing gave or "") of the album's members not settled, those that
+        left it included: an article taken out of an album is still its account's, and
+        asked until it is had."""
         return self._db.execute(
             "SELECT m.key, coalesce(l.url, '') FROM album_articles m "
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
-            f"WHERE m.album_id = ? AND m.left_at IS NULL AND (a.state IS NULL OR a.state NOT IN "
+            f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
             f"{_SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
 
     def follow_later(self, url: str, biz: str) -> None:
@@ -398,6 +400,22 @@ class Index:
         foreign = self._db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",
                                    (biz,)).fetchone()[0]
         return int(archived), int(albums), int(foreign)
+
+    def known_not_archived(self, biz: str) -> int:
+        """How many articles of account ``biz`` the index knows and holds no post of, and
+        that are not gone: members of its albums, articles its pages link to (one refused
+        without ``chksm`` included); what later runs are to fetch."""
+        low, high = ArticleKey.account_range(biz)
+        return int(self._db.execute(
+            "SELECT count(*) FROM ("
+            " SELECT m.key AS key FROM albums b JOIN album_articles m ON m.album_id = b.album_id"
+            "  WHERE b.biz = ?"
+            " UNION SELECT coalesce(nullif(f.key, ''), l.key) FROM links_to_follow f"
+            "  LEFT JOIN links l ON l.url = f.url WHERE f.biz = ?"
+            " UNION SELECT key FROM articles WHERE key > ? AND key < ? AND path = ''"
+            ") known LEFT JOIN articles a ON a.key = known.key WHERE known.key > ? AND known.key < ?"
+            f" AND (a.key IS NULL OR a.path = '' AND a.state NOT IN {_SETTLED_SQL})",
+            (biz, biz, low, high, low, high)).fetchone()[0])
 
     def archived_accounts(self) -> list[tuple[str, str]]:
         """(``__biz``, the file name of its newest post) of every account with a post; keys
