@@ -21,9 +21,11 @@ _BY_TAG = {
     "mpvoice": ("音频", ("name",), "play_length"),
     "mp-common-mpaudio": ("音频", ("name",), "play_length"),
     "qqmusic": ("音乐", ("music_name",), ""),
+    "mp-common-clmusic": ("音乐", ("music_name",), ""),  # the editor's QQ music card (2023-)
     "mpvideo": ("视频", ("data-title", "title"), "data-duration"),
     "mp-common-videosnap": ("视频号", ("data-desc", "data-nickname"), ""),
     "mp-miniprogram": ("小程序", ("data-miniprogram-title",), ""),
+    "mp-common-miniprogram": ("小程序", ("data-miniprogram-title",), ""),  # as WeChat's API names it
     "mp-vote": ("投票", ("data-title", "title"), ""),
 }
 # What a reader of the archive must do in WeChat to get the widget: the post keeps no

@@ -20,6 +20,8 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("mpvideo", {"data-title": "识破骗局", "data-duration": "65000"}, "视频：识破骗局（1:05，在微信中观看）"),
     ("mp-common-videosnap", {"data-nickname": "反诈中心"}, "视频号：反诈中心（在微信中观看）"),
     ("mp-miniprogram", {"data-miniprogram-title": "国家反诈中心"}, "小程序：国家反诈中心"),
+    ("mp-common-miniprogram", {"data-miniprogram-title": "一键举报"}, "小程序：一键举报"),
+    ("mp-common-clmusic", {"music_name": "反诈之歌", "singer": "民警"}, "音乐：反诈之歌"),
     ("a", {"class": "js_plain-music_entry", "data-music_name": "孤勇者"}, "音乐：孤勇者"),
 ])
 def test_widgets_are_one_label(tag: str, attributes: dict[str, str], label: str) -> None:
