@@ -58,6 +58,7 @@ def lean_markup(root: etree._Element) -> str:
             line_break.tail = "\n" + (line_break.tail or "")
         etree.strip_tags(pre, "br")
     _fill_row_spans(root)
+    _nest_stray_lists(root)
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
@@ -164,6 +165,19 @@ def _fill_row_spans(root: etree._Element) -> None:
                 for spanned in range(column, column + width):
                     covered[spanned] = height - 1
                 column += width
+
+
+def _nest_stray_lists(root: etree._Element) -> None:
+    """A list right inside a list, after an item, moved into that item: editors indent an
+    item so (``<ol><li>a</li><ol><li>b</li></ol></ol>``), and browsers show it nested under
+    the item before; markdownify wrote its items as the outer list's, numbered on."""
+    for inner in list(root.iter("ol", "ul")):
+        parent = inner.getparent()
+        before = next((element for element in inner.itersiblings(preceding=True)
+                       if isinstance(element.tag, str)), None)  # not a comment
+        if parent is not None and parent.tag in ("ol", "ul") and before is not None \
+                and before.tag == "li":
+            before.append(inner)
 
 
 def _span(cell: etree._Element, name: str) -> int:
