@@ -26,6 +26,7 @@ _BY_TAG = {
     "mp-common-videosnap": ("视频号", ("data-desc", "data-nickname"), ""),
     "mp-miniprogram": ("小程序", ("data-miniprogram-title",), ""),
     "mp-common-miniprogram": ("小程序", ("data-miniprogram-title",), ""),  # as WeChat's API names it
+    "mp-weapp": ("小程序", ("data-title", "data-miniprogram-title"), ""),  # an earlier card
     "mp-vote": ("投票", ("data-title", "title"), ""),
 }
 # What a reader of the archive must do in WeChat to get the widget: the post keeps no
@@ -71,6 +72,8 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
             return Widget("投票", _first(attributes, ("data-title", "title")))
         if "video" in classes or _VIDEO_SRC.search(src):
             return Widget("视频", _first(attributes, ("data-title", "title")))
+        if "js_editor_weapp" in classes:
+            return Widget("小程序", _first(attributes, ("data-title", "title")))
     if "js_plain-music_entry" in classes:
         return Widget("音乐", _first(attributes, ("data-music_name",)))
     return None

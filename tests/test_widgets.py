@@ -22,6 +22,11 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("mp-miniprogram", {"data-miniprogram-title": "国家反诈中心"}, "小程序：国家反诈中心"),
     ("mp-common-miniprogram", {"data-miniprogram-title": "一键举报"}, "小程序：一键举报"),
     ("mp-common-clmusic", {"music_name": "反诈之歌", "singer": "民警"}, "音乐：反诈之歌"),
+    # WeChat's own digest of a post names these 小程序 (its page script): what attribute holds
+    # their title is not known, so either is read, and without one the kind alone shows
+    ("mp-weapp", {"class": "weapp_element js_weapp_entry"}, "小程序"),
+    ("mp-weapp", {"class": "weapp_element", "data-title": "反诈"}, "小程序：反诈"),
+    ("iframe", {"class": "res_iframe js_editor_weapp", "data-src": "/mp/weapp?x=1"}, "小程序"),
     ("a", {"class": "js_plain-music_entry", "data-music_name": "孤勇者"}, "音乐：孤勇者"),
 ])
 def test_widgets_are_one_label(tag: str, attributes: dict[str, str], label: str) -> None:
