@@ -36,7 +36,7 @@ _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer|readte
 _VOTE_SRC = re.compile(r"appmsgvote|vote_tmpl")
 # Elements a page renders a player or card into, beside the widget's own element (saved
 # pages, rendered DOMs): their text is the player's (title again, "来自…", 00:00 / 13:45).
-PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|"
+PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|qqmusic_area|"
                             r"weapp_card\w*|js_miniprogram_card|vote_area_title|js_video_poster)"
                             r"(?:\s|$)")
 # Attributes the converter needs to read for widgets.
