@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.page import as_utf8, is_verification_page, parse_page
@@ -369,3 +370,21 @@ def test_values_in_wechats_own_inlined_modules_are_not_the_pages() -> None:
     read = ("copyright_stat", "short_link", "published", "albums", "title", "key", "body_html")
     assert [getattr(with_module, name) for name in read] == [getattr(without, name) for name in read]
     assert with_module.copyright_stat == 1
+
+
+# WeChat's script (2024-) moves the picture of each element with a CSS background to
+# data-lazy-bgimg, a blank GIF in its place, until it is scrolled to: a page saved before then
+# (as ../shared/fixtures/wechat/article_rendered-dom_csdn_2024.html's script does it).
+BLANK = "data:image/gif;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVQImWNgYGBgAAAABQABh6FO1AAAAABJRU5ErkJggg=="
+POSTER = "https://mmbiz.qpic.cn/mmbiz_png/LazyPoster01/640?wx_fmt=png"
+
+
+def test_a_saved_pages_backgrounds_not_yet_scrolled_to_are_their_pictures() -> None:
+    saved = (f'<section class="wx_imgbc_placeholder" data-lazy-bgimg="{POSTER}" style="width: 100%;'
+             f' height: 300px; background-image: url(&quot;{BLANK}&quot;); background-size: cover;">'
+             '</section>')
+    html = page_text("scriptless.html").replace("<ul>", saved + "<ul>")
+    page = parse_page(html, FETCHED)
+    assert isinstance(page, Article)
+    assert POSTER in page.image_urls
+    assert f"![]({POSTER})" in to_markdown(page, {})

@@ -98,6 +98,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return NotAnArticle.because(PageReason.UNKNOWN, "empty or not HTML")
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
     content = _by_id(doc, "js_content")
+    if content is not None:
+        _unlazy_backgrounds(content)
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
@@ -387,6 +389,18 @@ def _title_from_text(text: str, limit: int = 64) -> str:
 def _shown(text: str) -> str:
     """The text a post's text (HTML) shows."""
     return dom.fragment(text).text_content() if "<" in text or "&" in text else text
+
+
+def _unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
+    """Each CSS background a saved page's script had not yet shown, its picture again: WeChat's
+    script (2024-) moves the picture's URL to ``data-lazy-bgimg`` and sets a blank GIF in its
+    place until the element is scrolled to."""
+    for element in content.xpath(".//*[@data-lazy-bgimg]"):
+        lazy, style = element.get("data-lazy-bgimg", "").strip(), element.get("style", "")
+        blank = background_image_url(style)
+        if blank.startswith("data:") and lazy.startswith(("https://", "http://", "//")) \
+                and not set(lazy) & set("()\"'\\"):
+            element.set("style", style.replace(blank, lazy))
 
 
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
