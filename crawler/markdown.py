@@ -471,6 +471,9 @@ class _WeChatConverter(_MarkdownConverter):
             return self.formula(str(node["data-formula"]), bool((parent_tags or set()) & {"td", "th"}))
         if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
             return self.widget(widget, self.article_url)
+        if isinstance(node, Tag) and node.name == widgets.ARTICLE_CARD:
+            title, url = widgets.article_card(_attribute(node, "data-article-data"))
+            return self.card("文章", title, url) if title.strip() or url.strip() else ""
         return str(super().process_tag(node, parent_tags))
 
     def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:

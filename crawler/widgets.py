@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -39,9 +40,12 @@ _VOTE_SRC = re.compile(r"appmsgvote|vote_tmpl")
 PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|qqmusic_area|"
                             r"weapp_card\w*|js_miniprogram_card|vote_area_title|js_video_poster)"
                             r"(?:\s|$)")
+# A card of another article (WeChat's reading page, 2025): its data-article-data is JSON.
+ARTICLE_CARD = "mp-common-article"
 # Attributes the converter needs to read for widgets.
 ATTRIBUTES = frozenset({name for _, names, length in _BY_TAG.values() for name in (*names, length)}
-                       | {"data-src", "src", "data-music_name", "data-title", "title"}) - {""}
+                       | {"data-src", "src", "data-music_name", "data-title", "title",
+                          "data-article-data"}) - {""}
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,21 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
     if "js_plain-music_entry" in classes:
         return Widget("音乐", _first(attributes, ("data-music_name",)))
     return None
+
+
+def article_card(data: str) -> tuple[str, str]:
+    """The title and link of an article card, of its ``data-article-data`` (JSON whose
+    ``content_url`` has its ``&`` as ``&amp;``, which WeChat's script decodes); empty strings
+    for what it does not say."""
+    try:
+        fields = json.loads(data)
+    except ValueError:
+        return "", ""
+    if not isinstance(fields, dict):
+        return "", ""
+    title, url = fields.get("title"), fields.get("content_url")
+    return (title if isinstance(title, str) else "",
+            url.replace("&amp;", "&") if isinstance(url, str) else "")
 
 
 class Hiding(enum.Enum):

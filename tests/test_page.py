@@ -318,6 +318,22 @@ def test_an_article_the_body_quotes_is_a_link_to_it() -> None:
     assert parsed.links[1:] == article("albums_2025.html").links
 
 
+# An article card, as WeChat's reading page (2025) defines <mp-common-article>: its data-article-data
+# is JSON (title, content_url with its "&" as "&amp;", cover_url, nickname), the card drawn from it.
+CARD = ('<mp-common-article class="js_uneditable custom_select_card" data-article-data="{&quot;title'
+        '&quot;:&quot;警惕刷单返利&quot;,&quot;content_url&quot;:&quot;http://mp.weixin.qq.com/s?'
+        '__biz=MzA5OTk5OTk5OQ==&amp;amp;mid=2247460002&amp;amp;idx=1&amp;amp;sn=ff#rd&quot;,'
+        '&quot;nickname&quot;:&quot;某反诈中心&quot;,&quot;item_show_type&quot;:0}"></mp-common-article>')
+
+
+def test_an_article_card_is_a_link_to_its_article() -> None:
+    html = page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + CARD, 1)
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article)
+    assert parsed.links[0] == "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460002&idx=1&sn=ff"
+    assert parsed.links[1:] == article("albums_2025.html").links
+
+
 @pytest.mark.parametrize("shown, published", [
     ("2025年11月05日 18:01", datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)),
     ("2018-03-20", datetime(2018, 3, 20, tzinfo=CHINA_TIME)),

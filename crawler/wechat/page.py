@@ -37,6 +37,7 @@ from crawler.wechat.urls import (
 from crawler.wechat.urls import (
     album_id as album_id_of,
 )
+from crawler.widgets import ARTICLE_CARD, article_card
 
 logger = logging.getLogger(__name__)
 
@@ -322,13 +323,20 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
 def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
-    data-url="…">``), the album's previous and next article (``info``, the
+    data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
-    hrefs = [element.get("href" if element.tag == "a" else "data-url", "")
-             for element in content.iter("a", "blockquote")] if content is not None else []
+    hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
+        if content is not None else []
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
+
+
+def _link_of(element: etree._Element) -> str:
+    """Where a link, a quote of an article or an article card leads."""
+    if element.tag == ARTICLE_CARD:
+        return article_card(element.get("data-article-data", ""))[1]
+    return element.get("href" if element.tag == "a" else "data-url", "")
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
