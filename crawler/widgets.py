@@ -29,6 +29,7 @@ _BY_TAG = {
     "mp-common-miniprogram": ("小程序", ("data-miniprogram-title",), ""),  # as WeChat's API names it
     "mp-weapp": ("小程序", ("data-title", "data-miniprogram-title"), ""),  # an earlier card
     "mp-vote": ("投票", ("data-title", "title"), ""),
+    "mp-common-vote": ("投票", ("data-title", "title"), ""),  # in mp_vote_iframe_wrp
 }
 # What a reader of the archive must do in WeChat to get the widget: the post keeps no
 # player and no ballot, so its line says so (audio and music name what plays there).

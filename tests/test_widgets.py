@@ -17,6 +17,10 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("iframe", {"data-src": "https://v.qq.com/x", "data-title": "识破骗局"}, "视频：识破骗局（在微信中观看）"),
     ("iframe", {"class": "vote_iframe", "data-src": "/mp/newappmsgvote?action=show"}, "投票（在微信中投票）"),
     ("mp-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？（在微信中投票）"),
+    # the editor's vote card (its wrapper mp_vote_iframe_wrp, as mp_profile_iframe_wrp wraps
+    # <mp-common-profile>): what attribute holds its title is not known
+    ("mp-common-vote", {"class": "js_uneditable custom_select_card mp_vote_iframe"}, "投票（在微信中投票）"),
+    ("mp-common-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？（在微信中投票）"),
     ("mpvideo", {"data-title": "识破骗局", "data-duration": "65000"}, "视频：识破骗局（1:05，在微信中观看）"),
     ("mp-common-videosnap", {"data-nickname": "反诈中心"}, "视频号：反诈中心（在微信中观看）"),
     ("mp-miniprogram", {"data-miniprogram-title": "国家反诈中心"}, "小程序：国家反诈中心"),
