@@ -77,7 +77,7 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
             return Widget("投票", _first(attributes, ("data-title", "title")))
         if "video" in classes or _VIDEO_SRC.search(src):
             return Widget("视频", _first(attributes, ("data-title", "title")))
-        if "js_editor_weapp" in classes:
+        if "weapp" in classes:
             return Widget("小程序", _first(attributes, ("data-title", "title")))
     if "js_plain-music_entry" in classes:
         return Widget("音乐", _first(attributes, ("data-music_name",)))

@@ -31,6 +31,7 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("mp-weapp", {"class": "weapp_element js_weapp_entry"}, "小程序"),
     ("mp-weapp", {"class": "weapp_element", "data-title": "反诈"}, "小程序：反诈"),
     ("iframe", {"class": "res_iframe js_editor_weapp", "data-src": "/mp/weapp?x=1"}, "小程序"),
+    ("iframe", {"class": "res_iframe weapp_app_iframe"}, "小程序"),  # as WeChat's classes name it
     ("a", {"class": "js_plain-music_entry", "data-music_name": "孤勇者"}, "音乐：孤勇者"),
 ])
 def test_widgets_are_one_label(tag: str, attributes: dict[str, str], label: str) -> None:
