@@ -85,6 +85,7 @@ _HEADING = re.compile(r"^h([1-6])$")
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
 _LATEX_BAR = re.compile(r"\\.|\|", re.S)
 _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
+_LINE_BARS = {"|": "\\vert ", "\\|": "\\Vert "}  # the same, spelled without a bar
 # Where a heading's last word of hashes starts: kramdown would take them for closing marks.
 _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
@@ -442,11 +443,13 @@ class _WeChatConverter(_MarkdownConverter):
 
         In a table cell kramdown parts the row at each bar, math or not, and gives the
         math a bar escaped as ``\\|`` as a plain bar: LaTeX's own ``\\|`` is spelled
-        ``\\Vert`` there, which means the same.
+        ``\\Vert`` there, which means the same. Elsewhere a bar makes its line a table's
+        row, and an escaped one stays escaped: a bar is ``\\vert`` there.
         """
         latex = _WHITESPACE.sub(" ", html.unescape(latex)).replace("$$", "$ $")
-        if in_cell:
-            latex = _LATEX_BAR.sub(lambda bar: _CELL_BARS.get(bar.group(), bar.group()), latex)
+        if "|" in latex:
+            bars = _CELL_BARS if in_cell else _LINE_BARS
+            latex = _LATEX_BAR.sub(lambda bar: bars.get(bar.group(), bar.group()), latex)
         latex = latex.strip()
         return f"$${latex}$$" if latex else ""
 

@@ -417,6 +417,10 @@ SHOWN_AS_TEXT = [
     ('<table><tr><td>公式</td></tr><tr><td><span data-formula="P(A|B) \\le \\|x\\|"></span>'
      "</td></tr></table>", "公式 \\(P(A|B) \\le \\Vert x\\Vert\\)",
      {"table", "thead", "tbody", "tr", "th", "td"}),
+    # a formula's bars in a paragraph: kramdown read the line as a table's row, the paragraph
+    # parted into cells at them (|x| is LaTeX's \\vert x\\vert, \\| its \\Vert)
+    ('<p>绝对值<span data-formula="|x| \\le \\|y\\|"></span>很小</p>',
+     "绝对值\\(\\vert x\\vert \\le \\Vert y\\Vert\\)很小", set()),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",
