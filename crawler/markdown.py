@@ -504,6 +504,12 @@ class _WeChatConverter(_MarkdownConverter):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))
 
+    def convert_blockquote(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A quote, a blank line apart from text before it: markdownify begins it on the
+        next line, in that text's paragraph for a bold's or a link's markers around them."""
+        quote = str(super().convert_blockquote(el, text, parent_tags))
+        return "\n" + quote if quote.startswith("\n>") else quote
+
     convert_section = convert_div
     convert_figure = convert_div
     convert_wx_block = convert_div
