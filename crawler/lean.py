@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler import widgets
 from crawler.wechat import dom
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
@@ -39,6 +39,7 @@ def lean_markup(root: etree._Element) -> str:
     stand for (a code page has a thousand), italics beside italics are one, and only the
     attributes the converter reads stay (``style`` only where it names a background picture).
     """
+    _show_svg_pictures(root)
     for element in _not_content_in(root):
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
@@ -63,6 +64,19 @@ def lean_markup(root: etree._Element) -> str:
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _show_svg_pictures(root: etree._Element) -> None:
+    """Each outermost ``<svg>`` showing pictures as CSS backgrounds (``svg_pictures``) made
+    those pictures; the rest of an SVG is no content (``not_content``)."""
+    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
+        pictures, parent = svg_pictures(svg), svg.getparent()
+        if pictures and parent is not None:
+            shown = svg.makeelement("section", {})
+            for url in pictures:
+                etree.SubElement(shown, "img", {"data-src": url})
+            shown.tail = svg.tail
+            parent.replace(svg, shown)
 
 
 def _embolden(root: etree._Element) -> None:

@@ -404,3 +404,16 @@ def test_a_saved_pages_backgrounds_not_yet_scrolled_to_are_their_pictures() -> N
     assert isinstance(page, Article)
     assert POSTER in page.image_urls
     assert f"![]({POSTER})" in to_markdown(page, {})
+
+
+def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
+    """WeChat's layouts (cards, posters, what a tap reveals) set pictures as the CSS backgrounds
+    of <svg>s, in <foreignObject>s (as a real 2023 page does); what CSS hides is not shown."""
+    svg = ('<svg viewBox="0 0 800 354"><foreignObject><svg style="background-image: url(&quot;'
+           'https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg&quot;)"></svg></foreignObject>'
+           '<foreignObject><section style="opacity: 0"><section style="background-image: url('
+           'https://mmbiz.qpic.cn/mmbiz_png/TapLayer02/640)"></section></section></foreignObject></svg>')
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article)
+    assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
+                               "https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg")

@@ -21,7 +21,7 @@ from lxml.etree import ParserError
 
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     article_ids_from_url,
@@ -418,10 +418,13 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
         return ()
     sources = []
     hidden = _Hidden(content)
-    for element in content.iter("img", *BACKGROUND_HOLDERS):
+    for element in content.iter("img", "svg", *BACKGROUND_HOLDERS):
         if element.tag == "img":
             if not hidden(element):
                 sources.append(element.get("data-src") or element.get("src") or "")
+        elif element.tag == "svg":  # an outermost one: one inside another is in what is hidden
+            if (parent := element.getparent()) is not None and not hidden(parent):
+                sources += svg_pictures(element)
         elif (background := background_image_url(element.get("style", ""))) \
                 and next(element.iter("img"), None) is None and not hidden(element) \
                 and not _shows_text(element):
