@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler import widgets
 from crawler.wechat import dom
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
@@ -39,6 +39,7 @@ def lean_markup(root: etree._Element) -> str:
     stand for (a code page has a thousand), italics beside italics are one, and only the
     attributes the converter reads stay (``style`` only where it names a background picture).
     """
+    _show_svg_pictures(root)
     for element in _not_content_in(root):
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
@@ -58,10 +59,24 @@ def lean_markup(root: etree._Element) -> str:
             line_break.tail = "\n" + (line_break.tail or "")
         etree.strip_tags(pre, "br")
     _fill_row_spans(root)
+    _nest_stray_lists(root)
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _show_svg_pictures(root: etree._Element) -> None:
+    """Each outermost ``<svg>`` showing pictures as CSS backgrounds (``svg_pictures``) made
+    those pictures; the rest of an SVG is no content (``not_content``)."""
+    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
+        pictures, parent = svg_pictures(svg), svg.getparent()
+        if pictures and parent is not None:
+            shown = svg.makeelement("section", {})
+            for url in pictures:
+                etree.SubElement(shown, "img", {"data-src": url})
+            shown.tail = svg.tail
+            parent.replace(svg, shown)
 
 
 def _embolden(root: etree._Element) -> None:
@@ -164,6 +179,19 @@ def _fill_row_spans(root: etree._Element) -> None:
                 for spanned in range(column, column + width):
                     covered[spanned] = height - 1
                 column += width
+
+
+def _nest_stray_lists(root: etree._Element) -> None:
+    """A list right inside a list, after an item, moved into that item: editors indent an
+    item so (``<ol><li>a</li><ol><li>b</li></ol></ol>``), and browsers show it nested under
+    the item before; markdownify wrote its items as the outer list's, numbered on."""
+    for inner in list(root.iter("ol", "ul")):
+        parent = inner.getparent()
+        before = next((element for element in inner.itersiblings(preceding=True)
+                       if isinstance(element.tag, str)), None)  # not a comment
+        if parent is not None and parent.tag in ("ol", "ul") and before is not None \
+                and before.tag == "li":
+            before.append(inner)
 
 
 def _span(cell: etree._Element, name: str) -> int:

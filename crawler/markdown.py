@@ -85,6 +85,7 @@ _HEADING = re.compile(r"^h([1-6])$")
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
 _LATEX_BAR = re.compile(r"\\.|\|", re.S)
 _CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
+_LINE_BARS = {"|": "\\vert ", "\\|": "\\Vert "}  # the same, spelled without a bar
 # Where a heading's last word of hashes starts: kramdown would take them for closing marks.
 _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 # A heading longer than this is a paragraph an editor made big: it stays bold text.
@@ -442,11 +443,13 @@ class _WeChatConverter(_MarkdownConverter):
 
         In a table cell kramdown parts the row at each bar, math or not, and gives the
         math a bar escaped as ``\\|`` as a plain bar: LaTeX's own ``\\|`` is spelled
-        ``\\Vert`` there, which means the same.
+        ``\\Vert`` there, which means the same. Elsewhere a bar makes its line a table's
+        row, and an escaped one stays escaped: a bar is ``\\vert`` there.
         """
         latex = _WHITESPACE.sub(" ", html.unescape(latex)).replace("$$", "$ $")
-        if in_cell:
-            latex = _LATEX_BAR.sub(lambda bar: _CELL_BARS.get(bar.group(), bar.group()), latex)
+        if "|" in latex:
+            bars = _CELL_BARS if in_cell else _LINE_BARS
+            latex = _LATEX_BAR.sub(lambda bar: bars.get(bar.group(), bar.group()), latex)
         latex = latex.strip()
         return f"$${latex}$$" if latex else ""
 
@@ -471,6 +474,9 @@ class _WeChatConverter(_MarkdownConverter):
             return self.formula(str(node["data-formula"]), bool((parent_tags or set()) & {"td", "th"}))
         if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
             return self.widget(widget, self.article_url)
+        if isinstance(node, Tag) and node.name == widgets.ARTICLE_CARD:
+            title, url = widgets.article_card(_attribute(node, "data-article-data"))
+            return self.card("文章", title, url) if title.strip() or url.strip() else ""
         return str(super().process_tag(node, parent_tags))
 
     def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -497,6 +503,12 @@ class _WeChatConverter(_MarkdownConverter):
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))
+
+    def convert_blockquote(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A quote, a blank line apart from text before it: markdownify begins it on the
+        next line, in that text's paragraph for a bold's or a link's markers around them."""
+        quote = str(super().convert_blockquote(el, text, parent_tags))
+        return "\n" + quote if quote.startswith("\n>") else quote
 
     convert_section = convert_div
     convert_figure = convert_div

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -21,10 +22,14 @@ _BY_TAG = {
     "mpvoice": ("音频", ("name",), "play_length"),
     "mp-common-mpaudio": ("音频", ("name",), "play_length"),
     "qqmusic": ("音乐", ("music_name",), ""),
+    "mp-common-clmusic": ("音乐", ("music_name",), ""),  # the editor's QQ music card (2023-)
     "mpvideo": ("视频", ("data-title", "title"), "data-duration"),
     "mp-common-videosnap": ("视频号", ("data-desc", "data-nickname"), ""),
     "mp-miniprogram": ("小程序", ("data-miniprogram-title",), ""),
+    "mp-common-miniprogram": ("小程序", ("data-miniprogram-title",), ""),  # as WeChat's API names it
+    "mp-weapp": ("小程序", ("data-title", "data-miniprogram-title"), ""),  # an earlier card
     "mp-vote": ("投票", ("data-title", "title"), ""),
+    "mp-common-vote": ("投票", ("data-title", "title"), ""),  # in mp_vote_iframe_wrp
 }
 # What a reader of the archive must do in WeChat to get the widget: the post keeps no
 # player and no ballot, so its line says so (audio and music name what plays there).
@@ -33,12 +38,15 @@ _VIDEO_SRC = re.compile(r"v\.qq\.com|video_player|mpvideo|/mp/videoplayer|readte
 _VOTE_SRC = re.compile(r"appmsgvote|vote_tmpl")
 # Elements a page renders a player or card into, beside the widget's own element (saved
 # pages, rendered DOMs): their text is the player's (title again, "来自…", 00:00 / 13:45).
-PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|"
+PLAYER_CLASSES = re.compile(r"(?:^|\s)(?:js_audio_frame|audio_area|audio_card\w*|mpaudio\w*|qqmusic_area|"
                             r"weapp_card\w*|js_miniprogram_card|vote_area_title|js_video_poster)"
                             r"(?:\s|$)")
+# A card of another article (WeChat's reading page, 2025): its data-article-data is JSON.
+ARTICLE_CARD = "mp-common-article"
 # Attributes the converter needs to read for widgets.
 ATTRIBUTES = frozenset({name for _, names, length in _BY_TAG.values() for name in (*names, length)}
-                       | {"data-src", "src", "data-music_name", "data-title", "title"}) - {""}
+                       | {"data-src", "src", "data-music_name", "data-title", "title",
+                          "data-article-data"}) - {""}
 
 
 @dataclass(frozen=True)
@@ -69,9 +77,26 @@ def widget_of(tag: str, attributes: Mapping[str, str]) -> Widget | None:
             return Widget("投票", _first(attributes, ("data-title", "title")))
         if "video" in classes or _VIDEO_SRC.search(src):
             return Widget("视频", _first(attributes, ("data-title", "title")))
+        if "weapp" in classes:
+            return Widget("小程序", _first(attributes, ("data-title", "title")))
     if "js_plain-music_entry" in classes:
         return Widget("音乐", _first(attributes, ("data-music_name",)))
     return None
+
+
+def article_card(data: str) -> tuple[str, str]:
+    """The title and link of an article card, of its ``data-article-data`` (JSON whose
+    ``content_url`` has its ``&`` as ``&amp;``, which WeChat's script decodes); empty strings
+    for what it does not say."""
+    try:
+        fields = json.loads(data)
+    except ValueError:
+        return "", ""
+    if not isinstance(fields, dict):
+        return "", ""
+    title, url = fields.get("title"), fields.get("content_url")
+    return (title if isinstance(title, str) else "",
+            url.replace("&amp;", "&") if isinstance(url, str) else "")
 
 
 class Hiding(enum.Enum):

@@ -417,6 +417,16 @@ SHOWN_AS_TEXT = [
     ('<table><tr><td>公式</td></tr><tr><td><span data-formula="P(A|B) \\le \\|x\\|"></span>'
      "</td></tr></table>", "公式 \\(P(A|B) \\le \\Vert x\\Vert\\)",
      {"table", "thead", "tbody", "tr", "th", "td"}),
+    # a formula's bars in a paragraph: kramdown read the line as a table's row, the paragraph
+    # parted into cells at them (|x| is LaTeX's \\vert x\\vert, \\| its \\Vert)
+    ('<p>绝对值<span data-formula="|x| \\le \\|y\\|"></span>很小</p>',
+     "绝对值\\(\\vert x\\vert \\le \\Vert y\\Vert\\)很小", set()),
+    # a quote right after text in bold or a link: the quote began on the text's next line, in
+    # the same paragraph for the markers, and the "**" or "[…](…)" around the two showed
+    ("<section><strong>注意<blockquote>引用的话</blockquote>结束</strong></section>",
+     "注意 引用的话 结束", {"strong", "blockquote"}),
+    ('<section><a href="https://a.example/">见<blockquote><p>引</p></blockquote>文</a></section>',
+     "见 引 文", {"a", "blockquote"}),
     # a table in a cell: its pipes parted the cell, its header rule showed as dashes
     ("<table><tr><td>外</td></tr><tr><td><table><tr><td>a</td><td>b</td></tr>"
      "<tr><td>c</td><td>d|e</td></tr></table></td></tr></table>", "外 a b c d|e",

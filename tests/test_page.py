@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 
+from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.page import as_utf8, is_verification_page, parse_page
@@ -317,6 +318,22 @@ def test_an_article_the_body_quotes_is_a_link_to_it() -> None:
     assert parsed.links[1:] == article("albums_2025.html").links
 
 
+# An article card, as WeChat's reading page (2025) defines <mp-common-article>: its data-article-data
+# is JSON (title, content_url with its "&" as "&amp;", cover_url, nickname), the card drawn from it.
+CARD = ('<mp-common-article class="js_uneditable custom_select_card" data-article-data="{&quot;title'
+        '&quot;:&quot;警惕刷单返利&quot;,&quot;content_url&quot;:&quot;http://mp.weixin.qq.com/s?'
+        '__biz=MzA5OTk5OTk5OQ==&amp;amp;mid=2247460002&amp;amp;idx=1&amp;amp;sn=ff#rd&quot;,'
+        '&quot;nickname&quot;:&quot;某反诈中心&quot;,&quot;item_show_type&quot;:0}"></mp-common-article>')
+
+
+def test_an_article_card_is_a_link_to_its_article() -> None:
+    html = page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + CARD, 1)
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, Article)
+    assert parsed.links[0] == "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460002&idx=1&sn=ff"
+    assert parsed.links[1:] == article("albums_2025.html").links
+
+
 @pytest.mark.parametrize("shown, published", [
     ("2025年11月05日 18:01", datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)),
     ("2018-03-20", datetime(2018, 3, 20, tzinfo=CHINA_TIME)),
@@ -369,3 +386,34 @@ def test_values_in_wechats_own_inlined_modules_are_not_the_pages() -> None:
     read = ("copyright_stat", "short_link", "published", "albums", "title", "key", "body_html")
     assert [getattr(with_module, name) for name in read] == [getattr(without, name) for name in read]
     assert with_module.copyright_stat == 1
+
+
+# WeChat's script (2024-) moves the picture of each element with a CSS background to
+# data-lazy-bgimg, a blank GIF in its place, until it is scrolled to: a page saved before then
+# (as ../shared/fixtures/wechat/article_rendered-dom_csdn_2024.html's script does it).
+BLANK = "data:image/gif;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVQImWNgYGBgAAAABQABh6FO1AAAAABJRU5ErkJggg=="
+POSTER = "https://mmbiz.qpic.cn/mmbiz_png/LazyPoster01/640?wx_fmt=png"
+
+
+def test_a_saved_pages_backgrounds_not_yet_scrolled_to_are_their_pictures() -> None:
+    saved = (f'<section class="wx_imgbc_placeholder" data-lazy-bgimg="{POSTER}" style="width: 100%;'
+             f' height: 300px; background-image: url(&quot;{BLANK}&quot;); background-size: cover;">'
+             '</section>')
+    html = page_text("scriptless.html").replace("<ul>", saved + "<ul>")
+    page = parse_page(html, FETCHED)
+    assert isinstance(page, Article)
+    assert POSTER in page.image_urls
+    assert f"![]({POSTER})" in to_markdown(page, {})
+
+
+def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
+    """WeChat's layouts (cards, posters, what a tap reveals) set pictures as the CSS backgrounds
+    of <svg>s, in <foreignObject>s (as a real 2023 page does); what CSS hides is not shown."""
+    svg = ('<svg viewBox="0 0 800 354"><foreignObject><svg style="background-image: url(&quot;'
+           'https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg&quot;)"></svg></foreignObject>'
+           '<foreignObject><section style="opacity: 0"><section style="background-image: url('
+           'https://mmbiz.qpic.cn/mmbiz_png/TapLayer02/640)"></section></section></foreignObject></svg>')
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article)
+    assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
+                               "https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg")

@@ -17,9 +17,21 @@ from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines,
     ("iframe", {"data-src": "https://v.qq.com/x", "data-title": "识破骗局"}, "视频：识破骗局（在微信中观看）"),
     ("iframe", {"class": "vote_iframe", "data-src": "/mp/newappmsgvote?action=show"}, "投票（在微信中投票）"),
     ("mp-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？（在微信中投票）"),
+    # the editor's vote card (its wrapper mp_vote_iframe_wrp, as mp_profile_iframe_wrp wraps
+    # <mp-common-profile>): what attribute holds its title is not known
+    ("mp-common-vote", {"class": "js_uneditable custom_select_card mp_vote_iframe"}, "投票（在微信中投票）"),
+    ("mp-common-vote", {"data-title": "接到过吗？"}, "投票：接到过吗？（在微信中投票）"),
     ("mpvideo", {"data-title": "识破骗局", "data-duration": "65000"}, "视频：识破骗局（1:05，在微信中观看）"),
     ("mp-common-videosnap", {"data-nickname": "反诈中心"}, "视频号：反诈中心（在微信中观看）"),
     ("mp-miniprogram", {"data-miniprogram-title": "国家反诈中心"}, "小程序：国家反诈中心"),
+    ("mp-common-miniprogram", {"data-miniprogram-title": "一键举报"}, "小程序：一键举报"),
+    ("mp-common-clmusic", {"music_name": "反诈之歌", "singer": "民警"}, "音乐：反诈之歌"),
+    # WeChat's own digest of a post names these 小程序 (its page script): what attribute holds
+    # their title is not known, so either is read, and without one the kind alone shows
+    ("mp-weapp", {"class": "weapp_element js_weapp_entry"}, "小程序"),
+    ("mp-weapp", {"class": "weapp_element", "data-title": "反诈"}, "小程序：反诈"),
+    ("iframe", {"class": "res_iframe js_editor_weapp", "data-src": "/mp/weapp?x=1"}, "小程序"),
+    ("iframe", {"class": "res_iframe weapp_app_iframe"}, "小程序"),  # as WeChat's classes name it
     ("a", {"class": "js_plain-music_entry", "data-music_name": "孤勇者"}, "音乐：孤勇者"),
 ])
 def test_widgets_are_one_label(tag: str, attributes: dict[str, str], label: str) -> None:

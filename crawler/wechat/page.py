@@ -21,7 +21,7 @@ from lxml.etree import ParserError
 
 from crawler.wechat import dom, jsvars
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
-from crawler.wechat.shown import INVISIBLE, not_content
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     article_ids_from_url,
@@ -37,6 +37,7 @@ from crawler.wechat.urls import (
 from crawler.wechat.urls import (
     album_id as album_id_of,
 )
+from crawler.widgets import ARTICLE_CARD, article_card
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return NotAnArticle.because(PageReason.UNKNOWN, "empty or not HTML")
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
     content = _by_id(doc, "js_content")
+    if content is not None:
+        _unlazy_backgrounds(content)
     show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
@@ -320,13 +323,20 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
 def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
-    data-url="…">``), the album's previous and next article (``info``, the
+    data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
-    hrefs = [element.get("href" if element.tag == "a" else "data-url", "")
-             for element in content.iter("a", "blockquote")] if content is not None else []
+    hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
+        if content is not None else []
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (link_as_given(href) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
+
+
+def _link_of(element: etree._Element) -> str:
+    """Where a link, a quote of an article or an article card leads."""
+    if element.tag == ARTICLE_CARD:
+        return article_card(element.get("data-article-data", ""))[1]
+    return element.get("href" if element.tag == "a" else "data-url", "")
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
@@ -389,6 +399,18 @@ def _shown(text: str) -> str:
     return dom.fragment(text).text_content() if "<" in text or "&" in text else text
 
 
+def _unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
+    """Each CSS background a saved page's script had not yet shown, its picture again: WeChat's
+    script (2024-) moves the picture's URL to ``data-lazy-bgimg`` and sets a blank GIF in its
+    place until the element is scrolled to."""
+    for element in content.xpath(".//*[@data-lazy-bgimg]"):
+        lazy, style = element.get("data-lazy-bgimg", "").strip(), element.get("style", "")
+        blank = background_image_url(style)
+        if blank.startswith("data:") and lazy.startswith(("https://", "http://", "//")) \
+                and not set(lazy) & set("()\"'\\"):
+            element.set("style", style.replace(blank, lazy))
+
+
 def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
     what is no content (CSS hides it, a script's): the post does not show them."""
@@ -396,10 +418,13 @@ def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
         return ()
     sources = []
     hidden = _Hidden(content)
-    for element in content.iter("img", *BACKGROUND_HOLDERS):
+    for element in content.iter("img", "svg", *BACKGROUND_HOLDERS):
         if element.tag == "img":
             if not hidden(element):
                 sources.append(element.get("data-src") or element.get("src") or "")
+        elif element.tag == "svg":  # an outermost one: one inside another is in what is hidden
+            if (parent := element.getparent()) is not None and not hidden(parent):
+                sources += svg_pictures(element)
         elif (background := background_image_url(element.get("style", ""))) \
                 and next(element.iter("img"), None) is None and not hidden(element) \
                 and not _shows_text(element):

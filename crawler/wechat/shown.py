@@ -60,6 +60,21 @@ def _hides(element: etree._Element, style: str, hiding: widgets.Hiding) -> bool:
     return not _has_picture(element)
 
 
+def svg_pictures(svg: etree._Element) -> list[str]:
+    """The pictures an ``<svg>`` shows, in order: the CSS backgrounds of it and of what it
+    holds (WeChat's layouts set cards, posters and what a tap reveals so, in
+    ``<foreignObject>``s), not those of what CSS hides (a layer shown only once tapped)."""
+    pictures = []
+    walk = etree.iterwalk(svg, events=("start",))
+    for _, element in walk:
+        style = element.get("style") if isinstance(element.tag, str) else None
+        if style and widgets.hiding(style) is widgets.Hiding.ALL:
+            walk.skip_subtree()
+        elif style and (url := background_image_url(style)).startswith(("https://", "http://", "//")):
+            pictures.append(url)
+    return pictures
+
+
 def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
