@@ -92,6 +92,17 @@ class MockWeChat:
         self._server.shutdown()
         self._server.server_close()
 
+    def down(self) -> None:
+        """The network is down: connections to the stand-in are refused until ``up``."""
+        self.stop()
+
+    def up(self) -> None:
+        """Back on the port it had before ``down``, answering as it did."""
+        port = self._server.server_port
+        self._server = _Server(("127.0.0.1", port), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
     def __enter__(self) -> MockWeChat:
         return self.start()
 

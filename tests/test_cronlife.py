@@ -1,0 +1,263 @@
+"""An archive lived with from cron: ``scrapy crawl accounts`` at ``LOG_LEVEL=WARNING`` once a
+simulated day against the stand-in WeChat, while the account publishes, edits, deletes,
+reorders its album and renames itself, WeChat blocks, the network and the disk fail, and a
+person edits the posts by hand; the blog is built with Jekyll every day.
+
+A day passes by moving the index's times a day back (the checks of the watch, the albums'
+reads), as the team's tests make an article due again. After each day: the exit status and
+the WARNING and ERROR lines are what the day deserves, every article is one post, no post
+is worse than it was, the blog builds and ``scrapy verify`` finds the archive sound.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
+from tests.inprocess import Crawled
+from tests.mockserver import MockWeChat, Route
+from tests.site import VERIFICATION, Art, Site
+
+DAY = 86400
+
+
+def said(result: Crawled) -> list[str]:
+    """The WARNING and ERROR lines of a run but its summary, each from its level on."""
+    return [line.split("] ", 1)[1] for line in result.stderr.splitlines()
+            if re.search(r"\] (WARNING|ERROR): ", line) and "Run summary" not in line]
+
+
+def summed_up(result: Crawled) -> bool:
+    """Whether the run's summary is in the mail (a WARNING)."""
+    return "WARNING: Run summary" in result.stderr
+
+
+def front(text: str) -> dict[str, object]:
+    loaded = yaml.safe_load(text.split("---\n")[1])
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+class Life:
+    """One archive, its accounts file of one account and the days it lives through."""
+
+    def __init__(self, site: Site, tmp_path: Path, entry: Art):
+        self.site, self.tmp = site, tmp_path
+        self.archive = tmp_path / "archive"
+        accounts = tmp_path / "accounts.toml"
+        accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{site.short(entry)}"]\n', encoding="utf-8")
+        self.settings = {"ACCOUNTS_FILE": str(accounts), "LOG_LEVEL": "WARNING", "ALBUM_PAGE_SIZE": "3",
+                         "WECHAT_BASE_URL": site.server.base}
+        self.day = 0
+        self.kept: dict[str, str] = {}  # each article's post as it was, by its URL
+
+    def live(self, status: int = 0) -> Crawled:
+        """A day: the run from cron, then the checks every day deserves."""
+        self.day += 1
+        if self.day > 1:
+            self.pass_a_day()
+        result = crawl("accounts", self.archive, settings=self.settings)
+        assert result.returncode == status, f"day {self.day}:\n{result.stderr}"
+        return result
+
+    def pass_a_day(self) -> None:
+        def back(stamp: str | None) -> str | None:
+            return None if stamp is None else (datetime.fromisoformat(stamp) - timedelta(days=1)).isoformat()
+
+        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
+            db.execute("UPDATE watch SET checked = checked - ?", (DAY,))
+            db.execute("UPDATE watch_events SET at = at - ?", (DAY,))
+            for album, last, whole in db.execute("SELECT album_id, last_read, read_whole FROM albums").fetchall():
+                db.execute("UPDATE albums SET last_read = ?, read_whole = ? WHERE album_id = ?",
+                           (back(last), back(whole), album))
+
+    def posts(self) -> dict[str, str]:
+        """Every post, by its article's URL; each article once."""
+        found: dict[str, str] = {}
+        for path in sorted((self.archive / "_posts").rglob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            url = front(text)["wechat"]["url"]  # type: ignore[index]
+            assert url not in found, f"day {self.day}: two posts of {url}"
+            found[url] = text
+        return found
+
+    def check(self) -> dict[str, str]:
+        """The archive after a day: one post an article, none worse, sound, and it builds."""
+        posts = self.posts()
+        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
+            archived = {url for (url,) in db.execute(
+                "SELECT url FROM articles WHERE state IN ('archived', 'incomplete', 'deleted', 'removed')")}
+        assert set(posts) == archived, f"day {self.day}"
+        for url, before in self.kept.items():
+            if url in posts:
+                now = posts[url]
+                assert now.count("/postimg/") >= before.count("/postimg/"), f"day {self.day}: {url}"
+                assert len(now) >= len(before) * 0.9, f"day {self.day}: {url}\n{before}\n{now}"
+        self.kept.update(posts)
+        verified = scrapy_command("verify", self.archive)
+        assert verified.returncode == 0, f"day {self.day}:\n{verified.stdout}{verified.stderr}"
+        assert "incomplete" not in verified.stdout, verified.stdout
+        out, log = jekyll_build(self.archive, self.tmp / f"day{self.day}")
+        assert "warn" not in log.lower(), log
+        built = list(out.rglob("*.html"))
+        assert len(built) == len(posts), f"day {self.day}: {len(built)} pages of {len(posts)} posts"
+        return posts
+
+    def recovers(self, art: Art) -> None:
+        """The day after a bad one: a quiet run, and ``art``, not had then, is archived."""
+        result = self.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+        assert self.archived(art)
+        self.check()
+
+    def archived(self, art: Art) -> bool:
+        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
+            row = db.execute("SELECT state FROM articles WHERE key = ?",
+                             (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+        return row is not None and row[0] == "archived"
+
+    def post_path(self, art: Art) -> Path:
+        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
+            (path,) = db.execute("SELECT path FROM articles WHERE key = ?",
+                                 (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+        return self.archive / "_posts" / path
+
+
+def answer(name: str) -> Route:
+    return Route(200, "text/html; charset=utf-8", (PAGES / name).read_bytes())
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    album = [Art(str(2247510000 + n), albums=("4001",), days_ago=10 - n) for n in range(5)]
+    entry = Art("2247510010", albums=("4001",), token="Entry4001", days_ago=1)
+    site.serve([*album, entry])
+    site.album("4001", [*album, entry])
+    life = Life(site, tmp_path, entry)
+
+    # Day 1: the first run archives the account.
+    first = life.live()
+    assert (said(first), summed_up(first)) == ([], False), first.stderr
+    assert len(life.check()) == 6
+
+    # Day 2: nothing happened.
+    before = dict(life.kept)
+    quiet = life.live()
+    assert (said(quiet), summed_up(quiet)) == ([], False), quiet.stderr
+    assert life.check() == before
+
+    # Day 3: two new articles.
+    new = site.serve([Art(str(2247510020 + n), albums=("4001",), days_ago=0) for n in range(2)])
+    site.albums["4001"] += new
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert len(life.check()) == 8
+
+    # Day 4: an article edited upstream: the watch archives the new version.
+    site.article(Art(album[2].mid, albums=("4001",), days_ago=8, items=("新加的一条",)))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    edited = life.post_path(album[2]).read_text(encoding="utf-8")
+    assert "新加的一条" in edited and "versions: 2" in edited
+    life.check()
+
+    # Day 5: one deleted by its publisher: one WARNING, its post marked.
+    site.pages[album[1].path] = answer("deleted.html")
+    site.albums["4001"].remove(album[1])
+    result = life.live()
+    assert len(said(result)) == 1 and "deleted by its publisher" in said(result)[0], result.stderr
+    assert summed_up(result)
+    marked = front(life.post_path(album[1]).read_text(encoding="utf-8"))["wechat"]
+    assert marked["status"] == "deleted" and marked["gone_since"]  # type: ignore[index]
+    life.check()
+
+    # Day 6: nothing new; the deleted one is said no more.
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    life.check()
+
+    # Day 7: the album gains an old article deep inside and loses another there: its first
+    # page and count are as they were, so it is read whole only at its weekly recheck.
+    old = site.serve([Art("2247509990", albums=("4001",), days_ago=40)])[0]
+    site.albums["4001"] = [old, *[a for a in site.albums["4001"] if a != album[0]]]
+    for _ in range(7):
+        result = life.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+        life.check()
+        if life.archived(old):
+            break
+    assert life.archived(old), "the old article added deep in the album was never archived"
+
+    # The account renames itself, and publishes.
+    site.account = "测试反诈中心新名"
+    for art in {a.path: a for a in site.articles if a != album[1]}.values():
+        site.article(art)
+    renamed = site.serve([Art("2247510030", albums=("4001",), days_ago=0)])[0]
+    site.albums["4001"].append(renamed)
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert front(life.post_path(renamed).read_text(encoding="utf-8"))["wechat"]["account"] == site.account
+    life.check()
+
+    # WeChat blocks one day (its verification page), then recovers.
+    blocked = site.serve([Art("2247510040", albums=("4001",), days_ago=0)])[0]
+    site.albums["4001"].append(blocked)
+    site.server.route("/s", lambda query: VERIFICATION)
+    result = life.live(status=1)
+    assert any("WeChat is blocking" in line for line in said(result)), result.stderr
+    assert summed_up(result)
+    life.check()
+    site.server.route("/s", site._long_link)
+    life.recovers(blocked)
+
+    # The network is down one day, then back.
+    offline = site.serve([Art("2247510050", albums=("4001",), days_ago=0)])[0]
+    site.albums["4001"].append(offline)
+    site.server.down()
+    result = life.live(status=1)
+    site.server.up()
+    assert said(result) and summed_up(result), result.stderr
+    life.check()
+    life.recovers(offline)
+
+    # The disk is full one day, then has room again.
+    full = site.serve([Art("2247510060", albums=("4001",), days_ago=0)])[0]
+    site.albums["4001"].append(full)
+
+    def no_space(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", no_space)
+    result = life.live(status=1)
+    monkeypatch.undo()
+    assert said(result) and summed_up(result), result.stderr
+    life.check()
+    life.recovers(full)
+
+    # A person adds a tag to a post by hand and deletes another; the first is edited upstream.
+    tagged, gone = life.post_path(album[3]), life.post_path(album[4])
+    tagged.write_text(tagged.read_text(encoding="utf-8").replace("tags:\n", "tags:\n    - 手加\n", 1),
+                      encoding="utf-8")
+    gone.unlink()
+    site.article(Art(album[3].mid, albums=("4001",), days_ago=7, items=("又加的一条",)))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert gone.exists()  # the watch brings a post deleted by hand back, as it was
+    text = life.post_path(album[3]).read_text(encoding="utf-8")
+    assert "又加的一条" in text and "手加" in front(text)["tags"], text
+    life.check()
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    life.check()
