@@ -211,6 +211,15 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     assert front(life.post_path(renamed).read_text(encoding="utf-8"))["wechat"]["account"] == site.account
     life.check()
 
+    # The maintainer renames the account in the accounts file too: the same account, known again.
+    accounts = Path(life.settings["ACCOUNTS_FILE"])
+    accounts.write_text(accounts.read_text(encoding="utf-8").replace("甲", site.account), encoding="utf-8")
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert f"account {site.account}: {len(life.kept)} archived" in crawl(
+        "accounts", life.archive, settings={**life.settings, "LOG_LEVEL": "INFO", "WATCH_PER_RUN": "0"}).stderr
+    life.check()
+
     # WeChat blocks one day (its verification page), then recovers.
     blocked = site.serve([Art("2247510040", albums=("4001",), days_ago=0)])[0]
     site.albums["4001"].append(blocked)
@@ -235,6 +244,7 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     # The disk is full one day, then has room again.
     full = site.serve([Art("2247510060", albums=("4001",), days_ago=0)])[0]
     site.albums["4001"].append(full)
+    site.article(Art(new[0].mid, albums=("4001",), days_ago=0, items=("满盘那天改的",)))
 
     def no_space(fd: int, data: bytes) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -247,6 +257,7 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     assert sum("Capture not written" in line for line in said(result)) == 1, result.stderr
     life.check()
     life.recovers(full)
+    assert "满盘那天改的" in life.post_path(new[0]).read_text(encoding="utf-8")  # the edit of that day
 
     # A person adds a tag to a post by hand and deletes another; the first is edited upstream.
     tagged, gone = life.post_path(album[3]), life.post_path(album[4])
@@ -259,6 +270,21 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     assert gone.exists()  # the watch brings a post deleted by hand back, as it was
     text = life.post_path(album[3]).read_text(encoding="utf-8")
     assert "又加的一条" in text and "手加" in front(text)["tags"], text
+    life.check()
+
+    # A person writes another post's tags as a flow list; its original is then deleted, and
+    # the first is edited once more.
+    flowed = life.post_path(album[4])
+    flowed.write_text(re.sub(r"tags:\n(    - .*\n)+", "tags: [手写, 反诈]\n", flowed.read_text(encoding="utf-8")),
+                      encoding="utf-8")
+    site.pages[album[4].path] = answer("deleted.html")
+    site.article(Art(album[3].mid, albums=("4001",), days_ago=7, items=("又加的一条", "第三版")))
+    result = life.live()
+    assert len(said(result)) == 1 and "deleted by its publisher" in said(result)[0], result.stderr
+    text = flowed.read_text(encoding="utf-8")
+    assert front(text)["tags"] == ["手写", "反诈"] and "status: deleted" in text, text
+    text = life.post_path(album[3]).read_text(encoding="utf-8")
+    assert "第三版" in text and "versions: 3" in text and "手加" in front(text)["tags"], text
     life.check()
     result = life.live()
     assert (said(result), summed_up(result)) == ([], False), result.stderr
