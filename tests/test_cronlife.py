@@ -14,14 +14,16 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import sqlite3
+import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import PAGES, crawl, jekyll_build, scrapy_command
+from tests.conftest import PAGES, PROJECT, crawl, crawl_options, jekyll_build, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route
 from tests.site import VERIFICATION, Art, Site
@@ -61,12 +63,15 @@ class Life:
 
     def live(self, status: int = 0) -> Crawled:
         """A day: the run from cron, then the checks every day deserves."""
-        self.day += 1
-        if self.day > 1:
-            self.pass_a_day()
+        self.next_day()
         result = crawl("accounts", self.archive, settings=self.settings)
         assert result.returncode == status, f"day {self.day}:\n{result.stderr}"
         return result
+
+    def next_day(self) -> None:
+        self.day += 1
+        if self.day > 1:
+            self.pass_a_day()
 
     def pass_a_day(self) -> None:
         def back(stamp: str | None) -> str | None:
@@ -288,4 +293,52 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     life.check()
     result = life.live()
     assert (said(result), summed_up(result)) == ([], False), result.stderr
+    life.check()
+
+
+def cron(srv: Path, base: str) -> subprocess.CompletedProcess[str]:
+    """The README's cron line, run in ``srv`` (an install: scrapy.cfg, .venv, accounts.toml),
+    with the stand-in's hosts and no politeness; what it prints is what cron mails."""
+    options = " ".join(f"-s {name}={value}" for name, value in crawl_options(Path("archive"), {
+        "WECHAT_BASE_URL": base}).items())
+    line = (f"cd {srv} && mkdir -p logs && bash -o pipefail -c '.venv/bin/scrapy crawl accounts "
+            f"-s LOG_LEVEL=WARNING {options} 2>&1 | tee -a logs/crawl.log'")
+    return subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=300,
+                          env={"PATH": os.environ["PATH"], "HOME": str(srv), "LANG": "C.UTF-8"})
+
+
+def test_the_cron_line_mails_only_the_bad_day_and_tells_cron(site: Site, tmp_path: Path) -> None:
+    """The README's own line, through ``tee`` and ``pipefail``: a quiet day mails nothing and
+    exits 0, the day WeChat blocks mails its lines and exits 1, the next day is quiet again;
+    ``logs/crawl.log`` keeps what was mailed."""
+    srv = tmp_path / "srv"
+    srv.mkdir()
+    shutil.copy(PROJECT / "scrapy.cfg", srv)
+    (srv / ".venv").symlink_to(PROJECT / ".venv")
+    entry = Art("2247511010", albums=("4101",), token="Entry4101", days_ago=1)
+    site.serve([entry])
+    site.album("4101", [entry])
+    life = Life(site, srv, entry)
+    life.archive = srv / "archive"
+
+    life.next_day()
+    first = cron(srv, site.server.base)
+    assert (first.returncode, first.stdout) == (0, ""), first.stdout + first.stderr
+    assert len(life.check()) == 1
+
+    life.next_day()
+    blocked = site.serve([Art("2247511011", albums=("4101",), days_ago=0)])[0]
+    site.albums["4101"].append(blocked)
+    site.server.route("/s", lambda query: VERIFICATION)
+    bad = cron(srv, site.server.base)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in bad.stdout, bad.stdout
+    assert (srv / "logs" / "crawl.log").read_text(encoding="utf-8") == bad.stdout
+
+    life.next_day()
+    site.server.route("/s", site._long_link)
+    good = cron(srv, site.server.base)
+    assert (good.returncode, good.stdout) == (0, ""), good.stdout + good.stderr
+    assert (srv / "logs" / "crawl.log").read_text(encoding="utf-8") == bad.stdout
+    assert life.archived(blocked)
     life.check()
