@@ -145,17 +145,22 @@ def site(wechat: MockWeChat) -> Site:
     return Site(wechat)
 
 
-def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    album = [Art(str(2247510000 + n), albums=("4001",), days_ago=10 - n) for n in range(5)]
-    entry = Art("2247510010", albums=("4001",), token="Entry4001", days_ago=1)
-    site.serve([*album, entry])
-    site.album("4001", [*album, entry])
+def first_day(site: Site, tmp_path: Path, first: int, album_id: str, count: int) -> tuple[Life, list[Art]]:
+    """An account of ``count`` articles (ids from ``first``, one a day) and its entry, all in
+    album ``album_id``, archived by a quiet first run: its life and the ``count`` articles."""
+    arts = [Art(str(first + n), albums=(album_id,), days_ago=2 * count - n) for n in range(count)]
+    entry = Art(str(first + 10), albums=(album_id,), token=f"Entry{album_id}", days_ago=1)
+    site.serve([*arts, entry])
+    site.album(album_id, [*arts, entry])
     life = Life(site, tmp_path, entry)
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert len(life.check()) == count + 1
+    return life, arts
 
-    # Day 1: the first run archives the account.
-    first = life.live()
-    assert (said(first), summed_up(first)) == ([], False), first.stderr
-    assert len(life.check()) == 6
+
+def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    life, album = first_day(site, tmp_path, 2247510000, "4001", 5)  # day 1
 
     # Day 2: nothing happened.
     before = dict(life.kept)
@@ -342,3 +347,33 @@ def test_the_cron_line_mails_only_the_bad_day_and_tells_cron(site: Site, tmp_pat
     assert (srv / "logs" / "crawl.log").read_text(encoding="utf-8") == bad.stdout
     assert life.archived(blocked)
     life.check()
+
+
+def gateway_error(query: str) -> Route:
+    return Route(502, "text/html", b"Bad Gateway")
+
+
+@pytest.mark.parametrize("trouble", ["slow", "502", "album-502"])
+def test_a_day_of_trouble_at_wechat_then_a_good_one(site: Site, tmp_path: Path, trouble: str) -> None:
+    """WeChat too slow to answer, or answering 502, for a day: the mail says so in a few
+    lines, cron hears it failed, and the next day archives what that day could not, quietly."""
+    life, _ = first_day(site, tmp_path, 2247512000, "4201", 4)
+    new = site.serve([Art(str(2247512020 + n), albums=("4201",), days_ago=0) for n in range(3)])
+    site.albums["4201"] += new
+    if trouble == "slow":
+        site.server.latency = 1.5
+        life.settings["DOWNLOAD_TIMEOUT"] = "1"
+    else:
+        site.server.route("/s", gateway_error)
+        if trouble == "album-502":
+            site.server.route("/mp/appmsgalbum", gateway_error)
+    result = life.live(status=1)
+    assert summed_up(result) and len(said(result)) <= 3, result.stderr
+    life.check()
+
+    site.server.latency = 0
+    life.settings.pop("DOWNLOAD_TIMEOUT", None)
+    site.server.route("/s", site._long_link)
+    site.server.route("/mp/appmsgalbum", site._album_json)
+    life.recovers(new[0])
+    assert all(life.archived(art) for art in new)
