@@ -377,3 +377,39 @@ def test_a_day_of_trouble_at_wechat_then_a_good_one(site: Site, tmp_path: Path, 
     site.server.route("/mp/appmsgalbum", site._album_json)
     life.recovers(new[0])
     assert all(life.archived(art) for art in new)
+
+
+def test_deletions_day_after_day_raise_the_alarm_once(site: Site, tmp_path: Path) -> None:
+    """An account deleting an original a day: one line a deletion, and the alarm from the
+    third within a week on, with each run that sees one more; the days after are quiet."""
+    life, arts = first_day(site, tmp_path, 2247513000, "4301", 5)
+    for day, art in enumerate(arts[:4]):
+        site.pages[art.path] = answer("deleted.html")
+        result = life.live()
+        lines = said(result)
+        assert sum("deleted by its publisher" in line for line in lines) == 1, result.stderr
+        assert sum("within 7 days" in line for line in lines) == (day >= 2), result.stderr
+        life.check()
+    for _ in range(2):
+        result = life.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+
+
+def test_an_image_the_cdn_fails_for_two_days(site: Site, tmp_path: Path) -> None:
+    """A new article whose picture the CDN answers 503 two days running: a line each day
+    (the article is tried again), then stored the third day, quietly, the post complete."""
+    life, _ = first_day(site, tmp_path, 2247514000, "4401", 2)
+    new = site.serve([Art("2247514020", albums=("4401",), days_ago=0)])[0]
+    site.albums["4401"].append(new)
+    image = f"/mmbiz_png/Img{new.mid}x1/640"
+    site.server.image(image, b"busy", status=503)
+    for _ in range(2):
+        result = life.live()
+        assert [line for line in said(result) if "Images not stored" in line] == said(result), result.stderr
+        assert len(said(result)) == 1 and summed_up(result), result.stderr
+        assert life.post_path(new).read_text(encoding="utf-8").count("/postimg/") == 1  # the footer
+    site.article(new)
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert life.post_path(new).read_text(encoding="utf-8").count("/postimg/") == 2
+    life.check()
