@@ -413,3 +413,31 @@ def test_an_image_the_cdn_fails_for_two_days(site: Site, tmp_path: Path) -> None
     assert (said(result), summed_up(result)) == ([], False), result.stderr
     assert life.post_path(new).read_text(encoding="utf-8").count("/postimg/") == 2
     life.check()
+
+
+def test_posts_deleted_by_hand_one_of_them_also_upstream(site: Site, tmp_path: Path) -> None:
+    """A person deletes the post of an old article another post links to, and the post of a
+    young one, whose original is deleted the same day: the run said "the post stays, marked
+    as deleted" of a post that was not there. It says the post is missing and how to have it
+    back; ``scrapy rebuild`` restores both, the second marked, and the blog builds again."""
+    old = site.serve([Art("2247515001", days_ago=60)])[0]
+    young = site.serve([Art("2247515002", albums=("4501",), days_ago=3)])[0]
+    entry = Art("2247515010", albums=("4501",), token="Entry4501", days_ago=1, links=(site.body_link(old),))
+    site.serve([entry])
+    site.album("4501", [young, entry])
+    life = Life(site, tmp_path, entry)
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert "{% post_url" in life.post_path(entry).read_text(encoding="utf-8")
+    life.check()
+    life.post_path(old).unlink()
+    life.post_path(young).unlink()
+    site.pages[young.path] = answer("deleted.html")
+    result = life.live()
+    [line] = said(result)
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher, and its post is missing "
+                     r"\(deleted by hand\?\): scrapy rebuild restores it, marked as deleted \(", line), line
+    rebuilt = scrapy_command("rebuild", life.archive)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "status: deleted" in life.post_path(young).read_text(encoding="utf-8")
+    life.check()
