@@ -296,6 +296,14 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     text = life.post_path(album[3]).read_text(encoding="utf-8")
     assert "第三版" in text and "versions: 3" in text and "手加" in front(text)["tags"], text
     life.check()
+    # Its captures, one a day the watch came, say the two edits; the report what the watch saw.
+    listed = scrapy_command("versions", life.archive, site.link(album[3]).replace("&amp;", "&"))
+    changes = [line for line in listed.stdout.splitlines() if "no change a reader sees" not in line]
+    assert [line.split("UTC  ")[1] for line in changes] == [
+        "first capture", "+6 -0 characters, +0 -0 images", "+4 -0 characters, +0 -0 images"], listed.stdout
+    report = scrapy_command("accounts-report", life.archive, "-s", f"ACCOUNTS_FILE={life.settings['ACCOUNTS_FILE']}")
+    assert f"{site.account}: {len(life.kept)} archived" in report.stdout, report.stdout
+    assert "originals 2 deleted, 3 edited" in report.stdout, report.stdout
     result = life.live()
     assert (said(result), summed_up(result)) == ([], False), result.stderr
     life.check()
