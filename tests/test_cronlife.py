@@ -449,3 +449,24 @@ def test_posts_deleted_by_hand_one_of_them_also_upstream(site: Site, tmp_path: P
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "status: deleted" in life.post_path(young).read_text(encoding="utf-8")
     life.check()
+
+
+def test_the_accounts_one_link_deleted_upstream(site: Site, tmp_path: Path) -> None:
+    """The article the accounts file names is deleted by its publisher: one line that day,
+    then quiet days on which the account's new articles are still found, through its album."""
+    life, _ = first_day(site, tmp_path, 2247516000, "4601", 2)
+    entry = next(art for art in site.articles if art.token)
+    deleted = answer("deleted.html")
+    site.pages[entry.path] = deleted
+    site.server.route(f"/s/{entry.token}", deleted)
+    site.albums["4601"].remove(entry)
+    result = life.live()
+    assert len(said(result)) == 1 and "deleted by its publisher" in said(result)[0], result.stderr
+    life.check()
+    for n in range(2):
+        new = site.serve([Art(str(2247516020 + n), albums=("4601",), days_ago=0)])[0]
+        site.albums["4601"].append(new)
+        result = life.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+        assert life.archived(new)
+        life.check()
