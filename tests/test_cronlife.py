@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import yaml
 
 from tests.conftest import PAGES, PROJECT, crawl, crawl_options, jekyll_build, scrapy_command
 from tests.inprocess import Crawled
-from tests.mockserver import MockWeChat, Route
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import VERIFICATION, Art, Site
 
 DAY = 86400
@@ -269,7 +270,8 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     assert sum("Capture not written" in line for line in said(result)) == 1, result.stderr
     life.check()
     life.recovers(full)
-    assert "满盘那天改的" in life.post_path(new[0]).read_text(encoding="utf-8")  # the edit of that day
+    text = life.post_path(new[0]).read_text(encoding="utf-8")
+    assert "满盘那天改的" in text and "versions: 2" in text, text  # the edit of that day, once
 
     # A person adds a tag to a post by hand and deletes another; the first is edited upstream.
     tagged, gone = life.post_path(album[3]), life.post_path(album[4])
@@ -495,3 +497,32 @@ def test_the_blog_checkout_as_the_archive_loses_its_index(site: Site, tmp_path: 
     assert "status: deleted" in life.post_path(arts[0]).read_text(encoding="utf-8")
     assert own.read_text(encoding="utf-8").endswith("博客自己的文章。\n")
     life.check()
+
+
+
+def test_the_network_lost_in_the_middle_of_a_run(site: Site, tmp_path: Path) -> None:
+    """The network goes down after the run's second article page: what was had is kept, the
+    rest is one line (its first page, for the one cause) and the summary, the run did what it
+    could (exit status 0: not every request failed), and the next day archives the rest, quietly."""
+    life, _ = first_day(site, tmp_path, 2247519000, "4901", 2)
+    new = site.serve([Art(str(2247519020 + n), albums=("4901",), days_ago=0) for n in range(5)])
+    site.albums["4901"] += new
+    gate = Gate(2)
+    site.server.before_answer = gate.before_answer
+
+    def cut() -> None:
+        gate.wait()
+        site.server.down()
+        gate.open()
+
+    cutter = threading.Thread(target=cut)
+    cutter.start()
+    result = life.live()
+    cutter.join()
+    site.server.before_answer = lambda path: None
+    site.server.up()
+    assert len(said(result)) == 1 and "could not" in said(result)[0], result.stderr
+    assert summed_up(result) and "READ IN PART" in result.stderr, result.stderr
+    life.check()
+    life.recovers(new[-1])
+    assert all(life.archived(art) for art in new)
