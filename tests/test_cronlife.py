@@ -365,9 +365,13 @@ def gateway_error(query: str) -> Route:
     return Route(502, "text/html", b"Bad Gateway")
 
 
-@pytest.mark.parametrize("trouble", ["slow", "502", "album-502"])
+def too_many(query: str) -> Route:
+    return Route(429, "text/plain", b"slow down")
+
+
+@pytest.mark.parametrize("trouble", ["slow", "502", "album-502", "429"])
 def test_a_day_of_trouble_at_wechat_then_a_good_one(site: Site, tmp_path: Path, trouble: str) -> None:
-    """WeChat too slow to answer, or answering 502, for a day: the mail says so in a few
+    """WeChat too slow to answer, answering 502, or 429 (a block), for a day: the mail says so in a few
     lines, cron hears it failed, and the next day archives what that day could not, quietly."""
     life, _ = first_day(site, tmp_path, 2247512000, "4201", 4)
     new = site.serve([Art(str(2247512020 + n), albums=("4201",), days_ago=0) for n in range(3)])
@@ -375,12 +379,15 @@ def test_a_day_of_trouble_at_wechat_then_a_good_one(site: Site, tmp_path: Path, 
     if trouble == "slow":
         site.server.latency = 1.5
         life.settings["DOWNLOAD_TIMEOUT"] = "1"
+    elif trouble == "429":
+        site.server.route("/s", too_many)
+        site.server.route("/mp/appmsgalbum", too_many)
     else:
         site.server.route("/s", gateway_error)
         if trouble == "album-502":
             site.server.route("/mp/appmsgalbum", gateway_error)
     result = life.live(status=1)
-    assert summed_up(result) and len(said(result)) <= 3, result.stderr
+    assert summed_up(result) and len(said(result)) <= 4, result.stderr  # 429: two retries said
     life.check()
 
     site.server.latency = 0
