@@ -320,8 +320,9 @@ def cron(srv: Path, base: str) -> subprocess.CompletedProcess[str]:
         "WECHAT_BASE_URL": base}).items())
     line = (f"cd {srv} && mkdir -p logs && bash -o pipefail -c '.venv/bin/scrapy crawl accounts "
             f"-s LOG_LEVEL=WARNING {options} 2>&1 | tee -a logs/crawl.log'")
-    return subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=300,
-                          env={"PATH": os.environ["PATH"], "HOME": str(srv), "LANG": "C.UTF-8"})
+    cron_env = {"PATH": "/usr/bin:/bin", "HOME": str(srv), "SHELL": "/bin/sh", "LOGNAME": "archive"}  # no LANG
+    return subprocess.run(["/bin/sh", "-c", line], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, env=cron_env)
 
 
 def test_the_cron_line_mails_only_the_bad_day_and_tells_cron(site: Site, tmp_path: Path) -> None:
