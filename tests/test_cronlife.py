@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -534,3 +535,35 @@ def test_the_network_lost_in_the_middle_of_a_run(site: Site, tmp_path: Path) -> 
     life.check()
     life.recovers(new[-1])
     assert all(life.archived(art) for art in new)
+
+
+@pytest.mark.parametrize("edit, kept", [
+    (lambda tags: tags.replace("合集5001", "冒充客服"), ["合集5001", "冒充客服"]),
+    (lambda tags: "tags: 手加\n", ["合集5001", "手加"]),
+    (lambda tags: "tags: []\n", ["合集5001"]),
+    (lambda tags: tags.replace("tags:\n", 'tags:\n    - "案例: 手加"\n'), ["合集5001", "案例: 手加"]),
+    (lambda tags: "tags: [手加, 合集5001]\n", ["合集5001", "手加"]),
+], ids=["renamed", "a-string", "emptied", "quoted", "flow"])
+def test_tags_a_person_edited_then_an_edit_upstream(site: Site, tmp_path: Path, edit: Callable[[str], str],
+                                                    kept: list[str]) -> None:
+    """A person edits a post's tags by hand; the routine watch of the next day (the page
+    unchanged) and the original's edit after keep the tags the person added, in the
+    contract's order, and work the tool's own out again (the album's, as ``scrapy rebuild``
+    does: a tool's tag a person took out comes back)."""
+    life, arts = first_day(site, tmp_path, 2247520000, "5001", 1)
+    path = life.post_path(arts[0])
+    text = path.read_text(encoding="utf-8")
+    assert "tags:\n    - 合集5001\nwechat:" in text
+    path.write_text(text.replace("tags:\n    - 合集5001\n", edit("tags:\n    - 合集5001\n")), encoding="utf-8")
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert front(path.read_text(encoding="utf-8"))["tags"] == kept
+    life.kept.clear()
+    life.check()
+    site.article(Art(arts[0].mid, albums=("5001",), days_ago=2, items=("上游改了",)))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    now = path.read_text(encoding="utf-8")
+    assert "上游改了" in now and "versions: 2" in now, now
+    assert front(now)["tags"] == kept
+    life.check()
