@@ -567,3 +567,30 @@ def test_tags_a_person_edited_then_an_edit_upstream(site: Site, tmp_path: Path, 
     assert "上游改了" in now and "versions: 2" in now, now
     assert front(now)["tags"] == kept
     life.check()
+
+
+@pytest.mark.parametrize("trouble", ["blocked", "offline"])
+def test_new_articles_beyond_an_albums_first_page_on_a_bad_day(site: Site, tmp_path: Path, trouble: str) -> None:
+    """Five new articles in a day, more than the album's first page holds, on a day WeChat
+    blocks the article pages (or the network goes down once the first page is read): the
+    next day archives all five, not only those of the first page."""
+    life, _ = first_day(site, tmp_path, 2247522000, "5201", 4)
+    new = site.serve([Art(str(2247522020 + n), albums=("5201",), days_ago=0) for n in range(5)])
+    site.albums["5201"] += new
+    listing = site._album_json
+
+    def first_page_then_down(query: str) -> Route:
+        answer = listing(query)
+        site.server.is_down = True
+        return answer
+
+    if trouble == "blocked":
+        site.server.route("/s", lambda query: VERIFICATION)
+    else:
+        site.server.route("/mp/appmsgalbum", first_page_then_down)
+    life.live(status=1)
+    site.server.is_down = False
+    site.server.route("/s", site._long_link)
+    site.server.route("/mp/appmsgalbum", listing)
+    life.recovers(new[0])
+    assert [art.mid for art in new if not life.archived(art)] == []
