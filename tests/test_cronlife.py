@@ -594,3 +594,25 @@ def test_new_articles_beyond_an_albums_first_page_on_a_bad_day(site: Site, tmp_p
     site.server.route("/mp/appmsgalbum", listing)
     life.recovers(new[0])
     assert [art.mid for art in new if not life.archived(art)] == []
+
+
+def test_an_article_deleted_and_published_again_the_same_day(site: Site, tmp_path: Path) -> None:
+    """The account deletes an article to mend a typo and publishes it again, same title, same
+    day: two posts (the first marked deleted), two pages of the blog, both sound."""
+    life, arts = first_day(site, tmp_path, 2247523000, "5301", 2)
+    first = Art("2247523030", title="关于防范冒充客服诈骗的提示", albums=("5301",), days_ago=0)
+    site.serve([first])
+    site.albums["5301"].append(first)
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    life.check()
+    again = Art("2247523031", title=first.title, albums=("5301",), days_ago=0, items=("改正了错字",))
+    site.serve([again])
+    site.pages[first.path] = answer("deleted.html")
+    site.albums["5301"] = [*site.albums["5301"][:-1], again]
+    result = life.live()
+    assert len(said(result)) == 1 and "deleted by its publisher" in said(result)[0], result.stderr
+    assert life.post_path(first) != life.post_path(again)
+    assert "status: deleted" in life.post_path(first).read_text(encoding="utf-8")
+    assert "改正了错字" in life.post_path(again).read_text(encoding="utf-8")
+    life.check()
