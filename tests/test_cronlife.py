@@ -616,3 +616,24 @@ def test_an_article_deleted_and_published_again_the_same_day(site: Site, tmp_pat
     assert "status: deleted" in life.post_path(first).read_text(encoding="utf-8")
     assert "改正了错字" in life.post_path(again).read_text(encoding="utf-8")
     life.check()
+
+
+def test_an_original_deleted_on_the_day_the_disk_is_full(site: Site, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watch finds an original deleted while its post cannot be marked: the mail says
+    so and cron hears it; the next day marks the post, quietly."""
+    life, arts = first_day(site, tmp_path, 2247524000, "5401", 2)
+    site.pages[arts[0].path] = answer("deleted.html")
+
+    def no_space(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", no_space)
+    result = life.live(status=1)
+    monkeypatch.undo()
+    assert any("deleted by its publisher" in line for line in said(result)), result.stderr
+    assert "status: deleted" not in life.post_path(arts[0]).read_text(encoding="utf-8")
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert "status: deleted" in life.post_path(arts[0]).read_text(encoding="utf-8")
+    life.check()
