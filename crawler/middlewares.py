@@ -215,6 +215,7 @@ class CaptureMiddleware:
         self.captures = Run.of(crawler).archive.captures
         self.tally = Run.of(crawler).tally
         self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
+        self.said: set[str] = set()
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -235,7 +236,10 @@ class CaptureMiddleware:
         self.pending.release()
         if written.exception() is not None:
             self.tally.count(Stat.CAPTURES_FAILED)
-            logger.error("Capture not written: %s", written.exception())
+            # One ERROR line a cause: a full disk fails every page's capture alike.
+            said = str(written.exception())
+            logger.log(logging.INFO if said in self.said else logging.ERROR, "Capture not written: %s", said)
+            self.said.add(said)
 
     def close(self) -> None:
         self.worker.shutdown(wait=True)

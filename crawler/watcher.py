@@ -108,7 +108,11 @@ class WatchPipeline:
         except (OSError, sqlite3.Error, PostError) as error:
             logger.error("Not marked: the original of %s is %s, but %s", name, reason.message, error)
             changed = None
-        if changed is not None and changed.status:
+        if changed is not None and changed.status and path and not path.exists():
+            logger.warning("The original of %s is %s, and its post is missing (deleted by hand?): "
+                           "scrapy rebuild restores it, marked as %s (%s)", name, reason.message,
+                           changed.status, item.url)
+        elif changed is not None and changed.status:
             logger.warning("The original of %s is %s: the post stays, marked as %s (%s)",
                            name, reason.message, changed.status, item.url)
         elif changed is not None and reason is not PageReason.UNAVAILABLE:  # said once, as gone

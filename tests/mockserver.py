@@ -76,6 +76,7 @@ class MockWeChat:
         self.before_answer: Callable[[str], None] = lambda path: None
         # Send HTML gzip-compressed to clients that accept it, as web servers commonly do.
         self.compress_html = False
+        self.is_down = False
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -91,6 +92,20 @@ class MockWeChat:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def down(self) -> None:
+        """The network is down: connections to the stand-in are refused until ``up``, and
+        those open (kept alive) are cut at their next request."""
+        self.is_down = True
+        self.stop()
+
+    def up(self) -> None:
+        """Back on the port it had before ``down``, answering as it did."""
+        port = self._server.server_port
+        self.is_down = False
+        self._server = _Server(("127.0.0.1", port), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
 
     def __enter__(self) -> MockWeChat:
         return self.start()
@@ -146,6 +161,9 @@ class MockWeChat:
             def do_GET(self) -> None:
                 time.sleep(server.latency)
                 server.before_answer(self.path)
+                if server.is_down:
+                    self.close_connection = True
+                    return
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers)))
                 parts = urlsplit(self.path)
