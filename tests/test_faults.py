@@ -665,6 +665,30 @@ def test_rebuild_goes_on_past_a_capture_it_cannot_convert(tmp_path: Path,
         archive.close()
 
 
+def test_a_rebuild_that_cannot_record_the_tool_s_tags_records_none_of_the_post(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild recorded the tool's tags after the post's index row was committed: a full
+    disk there said "Not rebuilt" of a post recorded with its tags, none of them the tool's."""
+    from crawler.rebuild import rebuild
+    root, arts = _archive_of_two(tmp_path)
+    (root / ".state" / "index.sqlite").unlink()  # rebuilt from the posts: no tags recorded
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    archive = Archive(root)
+    keys = [key for key, _, _ in archive.index.archived_articles()]
+    try:
+        monkeypatch.setattr(Index, "set_tool_tags", full)
+        assert rebuild(archive) == {"not rebuilt": 2}
+        assert [archive.index.article_tags(key) for key in keys] == [None, None]
+        monkeypatch.undo()
+        assert rebuild(archive) == {"unchanged": 2}
+        assert all(archive.index.article_tags(key) and archive.index.tool_tags(key) for key in keys)
+    finally:
+        archive.close()
+
+
 def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from scrapy.exceptions import DropItem
