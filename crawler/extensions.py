@@ -71,7 +71,7 @@ _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POST
 # An article page WeChat answered, whatever became of it: a run with none of these and pages
 # not fetched could fetch none of the article pages it asked for.
 _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,
-             Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED)
+             Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED, Stat.WATCH_REQUESTED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:

@@ -166,9 +166,8 @@ def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
 def _write(archive: Archive, version: Tagged, text: str) -> Outcome:
     """Write ``text`` as the post of ``version``, and record the tool's own tags of it."""
     complete = archive.index.article_state(version.article.key) != ArticleState.INCOMPLETE
-    outcome = archive.write_post(version.article, text, tags=version.tags, complete=complete)[0]
-    archive.index.set_tool_tags(version.article.key, version.made)
-    return outcome
+    return archive.write_post(version.article, text, tags=version.tags, complete=complete,
+                              made=version.made)[0]
 
 
 def files_by_stem(archive: Archive) -> dict[str, str]:

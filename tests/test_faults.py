@@ -23,6 +23,7 @@ from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
+from crawler.wechat.page import parse_page
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal, serve_legacy_shape
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
@@ -341,6 +342,30 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
+def test_tags_the_index_cannot_record_leave_the_post_unrecorded_and_say_so(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tags the tool made were recorded after the post's index row was committed: a
+    full disk there said "Not archived" of a post archived and recorded, and left its tags
+    unrecorded, so that a later rewrite took them for a person's and kept them for good."""
+    legacy = serve_legacy_shape(wechat)
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, "set_tool_tags", full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    key = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url).key
+    assert index.article_path(key) is None  # not recorded, as said
+    index.close()
+    monkeypatch.undo()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    assert index.article_path(key) is not None and index.tool_tags(key)
+    index.close()
+
+
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,
               part: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``scrapy COMMAND`` (or ``line``) on ``archive`` as a user who may read it (or its
@@ -636,6 +661,30 @@ def test_rebuild_goes_on_past_a_capture_it_cannot_convert(tmp_path: Path,
     archive = Archive(root)
     try:
         assert rebuild(archive) == {"unchanged": 1, "not rebuilt": 1}
+    finally:
+        archive.close()
+
+
+def test_a_rebuild_that_cannot_record_the_tool_s_tags_records_none_of_the_post(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild recorded the tool's tags after the post's index row was committed: a full
+    disk there said "Not rebuilt" of a post recorded with its tags, none of them the tool's."""
+    from crawler.rebuild import rebuild
+    root, arts = _archive_of_two(tmp_path)
+    (root / ".state" / "index.sqlite").unlink()  # rebuilt from the posts: no tags recorded
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    archive = Archive(root)
+    keys = [key for key, _, _ in archive.index.archived_articles()]
+    try:
+        monkeypatch.setattr(Index, "set_tool_tags", full)
+        assert rebuild(archive) == {"not rebuilt": 2}
+        assert [archive.index.article_tags(key) for key in keys] == [None, None]
+        monkeypatch.undo()
+        assert rebuild(archive) == {"unchanged": 2}
+        assert all(archive.index.article_tags(key) and archive.index.tool_tags(key) for key in keys)
     finally:
         archive.close()
 

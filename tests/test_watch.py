@@ -881,3 +881,25 @@ def test_an_original_of_pictures_alone_back_with_one_more_is_an_edit_not_a_worse
     assert "Kept the archived" not in back.stderr
     post = post_of(archive, art)
     assert "AddedOnReturn" in post and "status:" not in post and "versions: 2" in post
+
+
+def test_the_summary_counts_as_deleted_only_the_originals_deleted_since_the_last_look(
+        site: Site, tmp_path: Path) -> None:
+    """The watch comes back to originals found deleted before (they may return): each was
+    counted "deleted" again, so that a day with one new deletion said "3 deleted" beside
+    "1 originals deleted", and a maintainer took it that three articles vanished today."""
+    arts = site.serve(numbered(2247490901, 3))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    site.pages[arts[2].path] = answer("deleted.html")
+    result = watch(archive, site)
+    assert result.returncode == 0, result.stderr
+    [summary] = re.findall(r"Run summary \(finished\): (.*)", result.stderr)
+    assert summary == "3 originals watched, 1 originals deleted", result.stderr
+    site.pages[arts[0].path] = Route(500, "text/html", b"")
+    failing = watch(archive, site)  # two originals seen (deleted, as before): WeChat answered
+    assert failing.returncode == 0, failing.stderr
+    assert "Run summary (finished): 1 not fetched, 2 originals watched\n" in failing.stderr

@@ -72,14 +72,11 @@ class PostPipeline:
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
+            given = None if set(item.tags) <= set(configured) else [*dict.fromkeys([*configured, *item.tags])]
             outcome, path = self.archive.write_post(article, text, tags=tags,
                                                     complete=not item.images_incomplete,
-                                                    fetched=item.imported_page is None)
-            if outcome is not Outcome.KEPT:  # a kept post has the tags it was made with
-                self.archive.index.set_tool_tags(article.key, made)
-            if not set(item.tags) <= set(configured):
-                self.archive.index.set_configured_tags(article.key,
-                                                       list(dict.fromkeys([*configured, *item.tags])))
+                                                    fetched=item.imported_page is None,
+                                                    made=made, configured=given)
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")

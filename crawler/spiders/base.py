@@ -215,7 +215,8 @@ class WeChatSpider(scrapy.Spider):
                 self.logger.info("Watched: %s is %s", response.url, page.message)
             else:
                 self.logger.warning("Not archived: %s is %s", response.url, page.message)
-            self.tally.count(Stat.page(page.reason), source=source)
+            if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
+                self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
             # a short link (found, or the user's) to a page that names no article is settled
             # under its own URL
             key = article_key(response.url) or self.index.link_key(asked) \

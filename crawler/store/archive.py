@@ -126,12 +126,16 @@ class Archive:
         return {url: self.layout.image_link(name) for url, name in image_names.items()}
 
     def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
-                   fetched: bool = False) -> tuple[Outcome, Path]:
+                   fetched: bool = False, made: Sequence[str] | None = None,
+                   configured: Sequence[str] | None = None) -> tuple[Outcome, Path]:
         """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
         record it, and relink the posts that link to it.
 
         ``complete`` is False when an image failed for a reason that may pass; ``fetched``
-        when the page was fetched from WeChat now (see ``Watched.stamp``). ``OSError``,
+        when the page was fetched from WeChat now (see ``Watched.stamp``). ``made``: those of
+        ``tags`` the tool made, and ``configured``: all an account's configuration has given
+        it, recorded with the post: unrecorded, a later rewrite would take them for a
+        person's and keep them for good. ``OSError``,
         ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded: then nothing
         is recorded, and a later run writes it again.
         """
@@ -151,6 +155,10 @@ class Archive:
             if outcome is Outcome.KEPT:
                 self._show_stored_images(path)
                 self.watched.restamp(article.key, path)
+            elif made is not None:  # a kept post has the tags it was made with
+                self.index.set_tool_tags(article.key, made)
+            if configured is not None:
+                self.index.set_configured_tags(article.key, configured)
             self.links.record(article)
             if outcome is Outcome.NEW or not recorded:
                 for name in self.links.relink(article.key, path):
