@@ -415,6 +415,16 @@ def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
     assert sentence in text
     assert "updated:" not in text and "versions:" not in text
 
+    # The folder imported again (a cron job imports it each night): the page was archived
+    # before WeChat's, which stands; the post went back to the saved page each night, and
+    # the watch and rebuild (which renders the newest capture) wrote WeChat's page again.
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert "Run summary (finished): 1 unchanged" in again.stderr, again.stderr
+    assert post.read_text(encoding="utf-8") == text
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.stdout.strip() == "rebuild: 1 unchanged", rebuilt.stdout + rebuilt.stderr
+
 
 def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     """Each import of the same folder appended every page to the captures again: storage grew

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from scrapy.crawler import Crawler
@@ -16,10 +17,10 @@ from crawler.pipelines.state import StateWrites
 from crawler.post import NotConverted, converted
 from crawler.run import Run
 from crawler.store.archive import Archive
-from crawler.store.postfiles import PostError
-from crawler.store.posts import Outcome
+from crawler.store.postfiles import PostError, read_post
+from crawler.store.posts import Outcome, is_worse
 from crawler.tally import Stat
-from crawler.wechat.article import trusted_publish_time
+from crawler.wechat.article import Article, trusted_publish_time
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +73,15 @@ class PostPipeline:
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
-            outcome, path = self.archive.write_post(article, text, tags=tags,
-                                                    complete=not item.images_incomplete,
-                                                    fetched=item.imported_page is None)
-            if outcome is not Outcome.KEPT:  # a kept post has the tags it was made with
-                self.archive.index.set_tool_tags(article.key, made)
+            standing = self._standing(article, text) if imported_before else None
+            if standing is not None:  # it has the tags it was made with
+                outcome, path = Outcome.UNCHANGED, standing
+            else:
+                outcome, path = self.archive.write_post(article, text, tags=tags,
+                                                        complete=not item.images_incomplete,
+                                                        fetched=item.imported_page is None)
+                if outcome is not Outcome.KEPT:  # a kept post has the tags it was made with
+                    self.archive.index.set_tool_tags(article.key, made)
             if not set(item.tags) <= set(configured):
                 self.archive.index.set_configured_tags(article.key,
                                                        list(dict.fromkeys([*configured, *item.tags])))
@@ -101,6 +106,18 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    def _standing(self, article: Article, text: str) -> Path | None:
+        """The post of ``article`` when a saved page imported before (of which ``text`` is
+        made) is to leave it: the page was archived then, and what the archive made since (of
+        a page fetched later, or re-rendered by a rebuild from its newest capture) stands,
+        unless worse than ``text``. A ``text`` worse than the post is left to ``write_post``,
+        which keeps the post and says so."""
+        path = self.archive.posts.path_for(article)
+        if not path.is_file():
+            return None
+        post, identity = read_post(path), self.archive.posts.image_identity
+        return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
 
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:
