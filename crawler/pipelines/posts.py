@@ -21,6 +21,7 @@ from crawler.store.postfiles import PostError, read_post
 from crawler.store.posts import Outcome, is_worse
 from crawler.tally import Stat
 from crawler.wechat.article import Article, trusted_publish_time
+from crawler.wechat.saved import SavedPage
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,8 @@ class PostPipeline:
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
-            standing = self._standing(article, text) if imported_before else None
+            standing = self._standing(article, text) \
+                if imported_before or self._saved_before_fetched(article, page) else None
             if standing is not None:  # it has the tags it was made with
                 outcome, path = Outcome.UNCHANGED, standing
             else:
@@ -107,12 +109,20 @@ class PostPipeline:
             logger.info("Post %s: %s", outcome.value, path)
         return item
 
+    def _saved_before_fetched(self, article: Article, page: SavedPage | None) -> bool:
+        """Whether the saved ``page`` was saved (its file says when) before WeChat's page of
+        ``article`` was last fetched: a rebuild renders the newest."""
+        if page is None or page.saved_at is None:
+            return False
+        fetched = self.archive.watched.book.fetched(article.key)
+        return fetched is not None and page.saved_at.timestamp() < fetched
+
     def _standing(self, article: Article, text: str) -> Path | None:
-        """The post of ``article`` when a saved page imported before (of which ``text`` is
-        made) is to leave it: the page was archived then, and what the archive made since (of
-        a page fetched later, or re-rendered by a rebuild from its newest capture) stands,
-        unless worse than ``text``. A ``text`` worse than the post is left to ``write_post``,
-        which keeps the post and says so."""
+        """The post of ``article`` when a saved page imported before, or saved before the
+        article's page was fetched (of which ``text`` is made), is to leave it: what the
+        archive made since (of a page fetched later, or re-rendered by a rebuild from its
+        newest capture) stands, unless worse than ``text``. A ``text`` worse than the post is
+        left to ``write_post``, which keeps the post and says so."""
         path = self.archive.posts.path_for(article)
         if not path.is_file():
             return None
