@@ -415,6 +415,41 @@ def test_the_first_fetch_of_an_imported_article_is_no_edit_upstream(
     assert sentence in text
     assert "updated:" not in text and "versions:" not in text
 
+    # The folder imported again (a cron job imports it each night): the page was archived
+    # before WeChat's, which stands; the post went back to the saved page each night, and
+    # the watch and rebuild (which renders the newest capture) wrote WeChat's page again.
+    assert_import_leaves_the_post(archive, saved, post)
+
+
+def assert_import_leaves_the_post(archive: Path, saved: Path, post: Path) -> None:
+    """Importing ``saved`` leaves ``post`` as it is, and so does a rebuild then."""
+    text = post.read_text(encoding="utf-8")
+    result = crawl("import", archive, "-a", f"path={saved}")
+    assert result.returncode == 0, result.stderr
+    assert "Run summary (finished): 1 unchanged" in result.stderr, result.stderr
+    assert post.read_text(encoding="utf-8") == text
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.stdout.strip() == "rebuild: 1 unchanged", rebuilt.stdout + rebuilt.stderr
+
+
+def test_a_page_saved_before_the_article_was_fetched_leaves_the_post_of_the_fetched_page(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An MHTML saved on 25 November, before a correction WeChat's page (fetched now) shows:
+    the import wrote the post again of the older page, and rebuild, which renders the newest
+    capture, wrote it back ('1 updated' each)."""
+    legacy = serve_legacy_shape(wechat)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    older = wechat.body_of("/s/LegacyShapeToken").replace("7月26日".encode(), "7月25日".encode())
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "article.mhtml").write_bytes(chrome_mhtml(legacy.url, html_part(older, legacy.url)))
+
+    assert_import_leaves_the_post(archive, saved, post)
+    versions = scrapy_command("versions", archive, legacy.url)
+    assert versions.stdout.startswith("1  2026-11-25 10:00:00 UTC  first capture\n2  "), versions.stdout
+
 
 def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     """Each import of the same folder appended every page to the captures again: storage grew

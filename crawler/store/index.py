@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NUL
                                           seen_from TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watch (
     key TEXT PRIMARY KEY, checked INTEGER, answer TEXT, since TEXT, updated TEXT,
-    versions INTEGER NOT NULL DEFAULT 1, source TEXT, made TEXT
+    versions INTEGER NOT NULL DEFAULT 1, source TEXT, made TEXT, fetched INTEGER
 );
 CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
 CREATE INDEX IF NOT EXISTS articles_by_path_nocase ON articles (path COLLATE NOCASE);
@@ -64,7 +64,8 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT"},
-                  "album_articles": {"left_at": "TEXT"}, "watch": {"made": "TEXT"}}
+                  "album_articles": {"left_at": "TEXT"},
+                  "watch": {"made": "TEXT", "fetched": "INTEGER"}}
 
 
 

@@ -44,15 +44,22 @@ class WatchBook:
 
     def checked(self, key: str, at: float, source: str | None = None,
                 made: str | None = None) -> str | None:
-        """Record a check at ``at`` and, when given, the ``source_print`` of the page and the
-        ``Seen.text_print`` of the post made of it; return the page's recorded before (None:
-        none was)."""
+        """Record a check at ``at`` and, when given, the ``source_print`` of the page (fetched
+        then) and the ``Seen.text_print`` of the post made of it; return the page's recorded
+        before (None: none was)."""
         before = self.source(key)
-        self.db.execute("INSERT INTO watch (key, checked, source, made) VALUES (?, ?, ?, ?) "
+        self.db.execute("INSERT INTO watch (key, checked, source, made, fetched) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
                         "source = coalesce(excluded.source, source), "
-                        "made = coalesce(excluded.made, made)", (key, int(at), source, made))
+                        "made = coalesce(excluded.made, made), "
+                        "fetched = coalesce(excluded.fetched, fetched)",
+                        (key, int(at), source, made, int(at) if source is not None else None))
         return before
+
+    def fetched(self, key: str) -> int | None:
+        """When the article's page was last fetched (seconds since the epoch), if known."""
+        row = self.db.execute("SELECT fetched FROM watch WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
     def made(self, key: str) -> str | None:
         """The ``Seen.text_print`` of the post a fetch of the article last made (and kept)."""
