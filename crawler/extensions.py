@@ -87,7 +87,7 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: no fetch node is running"
     archived = any(stats.get(key) for key in _ARCHIVED)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
-            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
+            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0) and not stats.get(Stat.REQUESTS_FAILED_OWN, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \

@@ -325,8 +325,11 @@ class WeChatSpider(scrapy.Spider):
     def already_said(self, failure: Failure) -> bool:
         """Whether why a page or listing was not had is said already, at WARNING: blocks by
         BlockMiddleware; a cause many share (a host unreachable, answering 5xx), for the first
-        page or listing of that host it cost (the summary counts them all)."""
+        page or listing of that host it cost (the summary counts them all). Counts a failure
+        of the request's own (``run_failure`` tells a network down from it)."""
         cause = shared_cause(failure)
+        if cause is None:
+            self.tally.count(Stat.REQUESTS_FAILED_OWN)
         if cause:
             cause = f"{cause} from {host_of(failed_request(failure).url)}"
         said = bool(failure.check(Blocked)) or cause in self.causes_said
