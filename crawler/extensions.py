@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
-from crawler.run import Run
+from crawler.run import Run, stop_asked
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, named_by_user
 from crawler.watcher import record_changes
@@ -87,7 +87,7 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: no fetch node is running"
     archived = any(stats.get(key) for key in _ARCHIVED)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
-            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0):
+            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0) and not stats.get(Stat.REQUESTS_FAILED_OWN, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
@@ -277,7 +277,8 @@ class StopSignal:
     """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
     crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
     short and systemd a clean stop. Says so when it lands: the pages already asked for take
-    a while at the polite pace.
+    a while at the polite pace. Tells the crawl's components too (``stop_asked``): those
+    waiting out WeChat's block pause are not waited for (``BlockMiddleware``).
 
     Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
     the engine has started, and calls Scrapy's after taking note. Signals reach the main
@@ -287,6 +288,7 @@ class StopSignal:
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self, crawler: Crawler):
+        self.crawler = crawler
         self.run = Run.of(crawler)
 
     @classmethod
@@ -306,10 +308,14 @@ class StopSignal:
     def _noting(self, handler: Callable[[int, FrameType | None], Any]
                 ) -> Callable[[int, FrameType | None], Any]:
         def note_then_handle(number: int, frame: FrameType | None) -> Any:
+            from twisted.internet import reactor  # the one installed: imported, as Scrapy does
+
             if self.run.stopped_by is None:  # said here: Scrapy's own line is shown at DEBUG only
                 name = signal.Signals(number).name
                 logger.info("Stopping (%s): the pages already asked for are finished first; "
                             "%s again stops at once", name, name)
+                # told once out of the signal handler, before Scrapy's graceful stop begins
+                reactor.callFromThread(self.crawler.signals.send_catch_log, signal=stop_asked)
             self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
             return handler(number, frame)
         return note_then_handle

@@ -8,7 +8,8 @@ asked for earlier, it is an error, not a silently different value. The archive i
 by the crawl command before the crawl starts (a lock held by another run is then one line,
 not a traceback), or else when first asked for, and closed when the engine stops.
 ``stopped_by`` is the signal that stopped the crawl (``crawler.extensions.StopSignal``),
-by which the crawl command then ends.
+by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
+sent as it lands, before the crawl begins its graceful stop.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from crawler.store.archive import Archive
 from crawler.tally import Tally
 
 _ATTRIBUTE = "wechat_run"
+stop_asked = object()
 
 
 class Run:

@@ -57,6 +57,9 @@ class Stat(StrEnum):
     LINKS_FOREIGN = "links/foreign"
     LINKS_WITHOUT_CHKSM = "links/without_chksm"
     LINKS_REFUSED_WITHOUT_CHKSM = "links/refused_without_chksm"
+    # Pages and listings not had for a reason of their own, not the network's (a redirect
+    # loop, a page beyond DOWNLOAD_MAXSIZE, a block): a run with one found WeChat reachable
+    REQUESTS_FAILED_OWN = "requests/failed_own"
     SOURCES_ATTEMPTED = "sources/attempted"
     SOURCES_READ = "sources/read"
     SOURCES_FAILED = "sources/failed"

@@ -1103,6 +1103,8 @@ def test_a_page_a_node_follows_off_the_writers_article_hosts_is_not_fetched_once
     log = processes.log("writer")
     assert "Redis lost" not in log and "lost or dropped" not in log, log
     assert re.search(re.escape(f"could not fetch {moved}: ") + r".*not an article host", log), log
+    # the page's own fault, handed back by the node: not WeChat unreachable
+    assert "ERROR: Exit status 1: none of the articles given could be fetched" in log, log
     assert_clean(processes)
 
 

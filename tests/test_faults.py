@@ -778,3 +778,22 @@ def test_a_list_or_accounts_file_far_too_large_is_one_line(tmp_path: Path, args:
     assert result.returncode == 2, result.stderr
     line = refusal(result, f"crawl {command[0]}")
     assert f"{what} '{big}'" in line and "larger than 16 MB" in line, line
+
+
+@pytest.mark.parametrize("fault", ["too large", "redirected in a loop", "redirected off the hosts"])
+def test_pages_that_fail_for_their_own_reasons_are_not_said_to_be_a_network_failure(
+        fault: str, wechat: MockWeChat, tmp_path: Path) -> None:
+    """WeChat answered each page: a page over ``DOWNLOAD_MAXSIZE`` (cancelled by Scrapy), a
+    redirect loop, a redirect off ``ARTICLE_HOSTS`` are those pages' own, not a network down.
+    The run said "WeChat could not be reached: every request failed for a network reason"."""
+    if fault == "too large":
+        url = wechat.page("/s/Large", "<html><body>" + "反诈" * 20000 + "</body></html>")
+    elif fault == "redirected in a loop":
+        wechat.redirect("/s/Here", wechat.base + "/s/There")
+        url = wechat.redirect("/s/There", wechat.base + "/s/Here")
+    else:
+        url = wechat.redirect("/s/Away", "https://example.com/s/elsewhere", status=301)
+    result = crawl("article", tmp_path, "-a", f"url={url}", settings={"DOWNLOAD_MAXSIZE": "50000"})
+    assert result.returncode == 1, result.stderr
+    assert "could not be reached" not in result.stderr and "network" not in result.stderr, result.stderr
+    assert "ERROR: Exit status 1: none of the articles given could be fetched" in result.stderr, result.stderr

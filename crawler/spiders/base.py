@@ -38,7 +38,7 @@ from crawler.config import Config
 from crawler.distributed.wire import NotFetched
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
-from crawler.middlewares import Blocked
+from crawler.middlewares import Blocked, Dropped
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.discovery import Discovery
@@ -303,6 +303,8 @@ class WeChatSpider(scrapy.Spider):
     def fetch_failed(self, failure: Failure) -> list[StateRecord]:
         """Says why an article page was not had; an original the watch asked for that WeChat
         answered with an error has had its turn (a network failure or a block leaves it due)."""
+        if failure.check(Dropped):  # said by BlockMiddleware; left as the run's unsent requests
+            return []
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)
         asked = request.meta.get("redirect_urls", [request.url])[0]  # as the source gave it
@@ -324,8 +326,11 @@ class WeChatSpider(scrapy.Spider):
     def already_said(self, failure: Failure) -> bool:
         """Whether why a page or listing was not had is said already, at WARNING: blocks by
         BlockMiddleware; a cause many share (a host unreachable, answering 5xx), for the first
-        page or listing of that host it cost (the summary counts them all)."""
+        page or listing of that host it cost (the summary counts them all). Counts a failure
+        of the request's own (``run_failure`` tells a network down from it)."""
         cause = shared_cause(failure)
+        if cause is None:
+            self.tally.count(Stat.REQUESTS_FAILED_OWN)
         if cause:
             cause = f"{cause} from {host_of(failed_request(failure).url)}"
         said = bool(failure.check(Blocked)) or cause in self.causes_said
@@ -409,6 +414,8 @@ class WeChatSpider(scrapy.Spider):
                          account=account.name if account else "")
 
     def listing_failed(self, failure: Failure) -> None:
+        if failure.check(Dropped):
+            return
         kwargs = failed_request(failure).cb_kwargs
         self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"], failure_reason(failure),
                            logging.INFO if self.already_said(failure) else logging.WARNING)

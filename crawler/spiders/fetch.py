@@ -27,7 +27,7 @@ from crawler.distributed.node import TAKEN, FetchNode, NodeScheduler
 from crawler.distributed.wire import Page
 from crawler.extensions import RunReport
 from crawler.incremental import IncrementalMiddleware
-from crawler.middlewares import BlockMiddleware, CaptureMiddleware
+from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped
 from crawler.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import failed_request, failure_reason, redirect_loop
@@ -94,11 +94,12 @@ class FetchSpider(scrapy.Spider):
                                              request.meta[TAKEN].url))
 
     def fetch_failed(self, failure: Failure) -> None:
-        """A page this node may not fetch (it is blocked) goes back to the frontier for the
-        others; any other failure goes to the writer, which would otherwise wait for it."""
+        """A page this node may not fetch (it is blocked, or stopping during a block pause)
+        goes back to the frontier for the others; any other failure goes to the writer, which
+        would otherwise wait for it."""
         request = failed_request(failure)
         blocks = self.crawler.get_downloader_middleware(BlockMiddleware)
-        if failure.check(IgnoreRequest) and blocks is not None and blocks.stopped:
+        if failure.check(Dropped) or (failure.check(IgnoreRequest) and blocks is not None and blocks.stopped):
             self.node.requeue(request)
         else:
             self.node.hand_back(request, Page(self.node.name, request.meta["page_id"],
