@@ -113,6 +113,27 @@ def test_frames_are_decoded_up_to_the_pixel_limit_in_all() -> None:
     assert check_image(damaged, max_pixels=64).extension == "gif"
 
 
+def webp_whose_second_frame_is_damaged() -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "WEBP", save_all=True, lossless=True,
+                                             append_images=[Image.new("RGB", (8, 8), (200, 9, 9))])
+    data = bytearray(out.getvalue())
+    second = data.index(b"ANMF", data.index(b"ANMF") + 1)
+    bitstream = second + 8 + 16 + 8 + 5  # past its frame header and VP8L's own
+    data[bitstream:] = bytes(byte ^ 0xFF for byte in data[bitstream:])
+    return bytes(data)
+
+
+def test_a_frame_past_what_is_left_of_the_pixel_limit_is_not_decoded() -> None:
+    """The limit is checked before a frame is decoded, not after: an animated WebP of two
+    frames of 43 million pixels each (1441832 x 30, 676 bytes) was decoded whole, twice the
+    limit (seconds, hundreds of MB)."""
+    damaged = webp_whose_second_frame_is_damaged()  # frames of 8 x 8
+    with pytest.raises(NotAnImage, match="failed to read next frame"):
+        check_image(damaged, max_pixels=128)
+    assert check_image(damaged, max_pixels=100).extension == "webp"
+
+
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
     gif = animated_gif()
     name = keep(store, f"{CDN}/mmbiz_gif/GifMedia_01-x/640?wx_fmt=gif", check_image(gif))

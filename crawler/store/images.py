@@ -80,10 +80,13 @@ def _decode(data: bytes, max_pixels: int) -> None:
         budget = max_pixels
         for frame in ImageSequence.Iterator(image):
             _within(frame.size, max_pixels)  # a TIFF's later page has a size of its own
+            pixels = frame.size[0] * frame.size[1]
+            if pixels > budget:  # checked before decoding it: after, the limit was met twice over
+                break
             if frame.format in _JPEG:
                 frame.draft(frame.mode, (1, 1))  # its data read whole at an eighth of its size
             frame.load()
-            budget -= frame.size[0] * frame.size[1]
+            budget -= pixels
             if budget <= 0:
                 break
 
