@@ -15,7 +15,13 @@ import pytest
 from PIL import EpsImagePlugin, Image
 
 from crawler.pipelines.images import ImagePipeline
-from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
+from crawler.store.images import (
+    MAX_FRAMES_DECODED,
+    CheckedImage,
+    ImageStore,
+    NotAnImage,
+    check_image,
+)
 from crawler.store.index import Index
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
@@ -132,6 +138,27 @@ def test_a_frame_past_what_is_left_of_the_pixel_limit_is_not_decoded() -> None:
     with pytest.raises(NotAnImage, match="failed to read next frame"):
         check_image(damaged, max_pixels=128)
     assert check_image(damaged, max_pixels=100).extension == "webp"
+
+
+def gif_of_one_pixel_frames_the_last_damaged(frames: int) -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "GIF", save_all=True, duration=[10, 20],
+                                  append_images=[Image.new("RGB", (1, 1), (255, 255, 255))])
+    data = out.getvalue()
+    frame = data[data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1):-1]
+    damaged = bytearray(frame)
+    damaged[8 + 9] = 0x87  # its image descriptor's local palette: 256 colours, past the end
+    return data[:-1] + frame * (frames - 3) + damaged + b";"
+
+
+def test_frames_are_decoded_up_to_a_number_of_frames() -> None:
+    """A GIF of millions of 1 x 1 frames (32 MB) is within the pixel limit; decoding every
+    frame held the crawl for half a minute. A damaged frame past the last decoded goes
+    unseen, as one past the pixel limit does."""
+    with pytest.raises(NotAnImage):
+        check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED))
+    assert check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED + 1)
+                       ).extension == "gif"
 
 
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:

@@ -9,6 +9,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
+from itertools import islice
 from pathlib import Path
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -27,6 +28,9 @@ _WEB_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "ICO", "TIFF")
 # all of its data, with 1/64 of the memory.
 _VERIFIED_WHOLE = ("PNG",)
 _JPEG = ("JPEG", "MPO")
+# Frames decoded at most (a GIF of 25 a second for minutes): frames of a few pixels each are
+# within any pixel limit, and each costs its seek and setup (millions in a 32 MB GIF: 35 s).
+MAX_FRAMES_DECODED = 5_000
 
 
 class NotAnImage(ValueError):
@@ -47,10 +51,10 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
 
     An image of more than ``max_pixels`` is refused like a broken one: no article picture
     is that large, and decoding it would take gigabytes. Pillow's own decompression-bomb
-    guard stays on as well. The frames are decoded too, up to ``max_pixels`` in all (an
-    animation of many large frames would hold the crawl for minutes): ``verify`` reads no
-    JPEG or GIF data, and one cut short (its length as the server said) would be kept half
-    grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
+    guard stays on as well. The frames are decoded too, up to ``max_pixels`` in all and
+    ``MAX_FRAMES_DECODED`` (an animation of many frames would hold the crawl for minutes):
+    ``verify`` reads no JPEG or GIF data, and one cut short (its length as the server said)
+    would be kept half grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
     """
     try:
         with Image.open(BytesIO(data), formats=_formats()) as image:
@@ -75,10 +79,10 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
 
 
 def _decode(data: bytes, max_pixels: int) -> None:
-    """Decode the frames of ``data``, up to ``max_pixels`` in all."""
+    """Decode the frames of ``data``, up to ``max_pixels`` in all and ``MAX_FRAMES_DECODED``."""
     with Image.open(BytesIO(data), formats=_formats()) as image:
         budget = max_pixels
-        for frame in ImageSequence.Iterator(image):
+        for frame in islice(ImageSequence.Iterator(image), MAX_FRAMES_DECODED):
             _within(frame.size, max_pixels)  # a TIFF's later page has a size of its own
             pixels = frame.size[0] * frame.size[1]
             if pixels > budget:  # checked before decoding it: after, the limit was met twice over
