@@ -99,6 +99,26 @@ def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
         check_image(out.getvalue(), max_pixels=1_000)
 
 
+def icon_holding(picture: bytes) -> bytes:
+    """An ICO whose directory says 256 x 256 (the most it can say) of ``picture``."""
+    entry = struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(picture), 6 + 16)
+    return struct.pack("<HHH", 0, 1, 1) + entry + picture
+
+
+def test_the_picture_an_icon_holds_is_refused_over_the_limit_before_it_is_decoded() -> None:
+    """An ICO's PNG has a size of its own, which Pillow decodes whatever the icon's directory
+    said: a 493 KB icon of a 13000 x 13000 PNG took 690 MB before it was refused."""
+    damaged = png_claiming(300, 300)  # its data: one byte, decoding it fails
+    with pytest.raises(NotAnImage, match="not a readable image"):
+        check_image(icon_holding(damaged), max_pixels=100_000)
+    with pytest.raises(NotAnImage, match="300 x 300 pixels, more than"):
+        check_image(icon_holding(damaged), max_pixels=50_000)
+    assert check_image(icon_holding(png((1, 2, 3))), max_pixels=48).extension == "ico"
+    bitmap = BytesIO()  # a BMP: its mask's rows counted in its height
+    Image.new("RGBA", (64, 64)).save(bitmap, "ICO", sizes=[(64, 64)], bitmap_format="bmp")
+    assert check_image(bitmap.getvalue(), max_pixels=64 * 64).extension == "ico"
+
+
 def test_a_postscript_answer_is_refused_without_running_ghostscript(
         monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[object] = []

@@ -12,7 +12,7 @@ from io import BytesIO
 from itertools import islice
 from pathlib import Path
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import IcoImagePlugin, Image, ImageSequence, UnidentifiedImageError
 
 from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
@@ -28,6 +28,7 @@ _WEB_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "ICO", "TIFF")
 # all of its data, with 1/64 of the memory.
 _VERIFIED_WHOLE = ("PNG",)
 _JPEG = ("JPEG", "MPO")
+_ICON = b"\0\0\1\0"
 # Frames decoded at most (a GIF of 25 a second for minutes): frames of a few pixels each are
 # within any pixel limit, and each costs its seek and setup (millions in a 32 MB GIF: 35 s).
 MAX_FRAMES_DECODED = 5_000
@@ -57,6 +58,8 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
     would be kept half grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
     """
     try:
+        if data.startswith(_ICON):  # Pillow decodes an icon's picture as it opens the icon
+            _within(_icon_picture_size(data), max_pixels)
         with Image.open(BytesIO(data), formats=_formats()) as image:
             _within(image.size, max_pixels)
             image_format = image.format or ""
@@ -93,6 +96,15 @@ def _decode(data: bytes, max_pixels: int) -> None:
             budget -= pixels
             if budget <= 0:
                 break
+
+
+def _icon_picture_size(data: bytes) -> tuple[int, int]:
+    """The size of the PNG or BMP that Pillow decodes of the ICO ``data`` (its first by
+    Pillow's order): its own, not what the icon's directory says (256 x 256 at most)."""
+    offset = IcoImagePlugin.IcoFile(BytesIO(data)).entry[0].offset
+    with Image.open(BytesIO(data[offset:]), formats=("PNG", "DIB")) as picture:
+        width, height = picture.size
+        return (width, height) if picture.format == "PNG" else (width, height // 2)  # and its mask
 
 
 @cache
