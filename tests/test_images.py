@@ -415,6 +415,21 @@ def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Pa
     assert article_state(tmp_path) == "incomplete"
 
 
+@pytest.mark.parametrize("cut", [False, True])
+def test_an_image_whose_end_is_the_connections_close_is_stored_or_tried_again_if_cut(
+        wechat: MockWeChat, tmp_path: Path, cut: bool) -> None:
+    """An answer of no length said ends where its connection closes, whole or cut short by
+    the network (Scrapy flags it partial): one cut is tried again, not taken for an image
+    the CDN holds broken, left a link for good in a post counted complete."""
+    served = serve_legacy_shape(wechat)
+    path, data = "/mmbiz_png/LyingFormatMedia006/640", noise("PNG")
+    wechat.route(path, Route(200, "image/png", data[:-300] if cut else data, (("Connection", "close"),)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert (f"{path}?wx_fmt=png)" in post_of(tmp_path)) is cut
+    assert article_state(tmp_path) == ("incomplete" if cut else "archived")
+
+
 def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_is_not_asked(
         wechat: MockWeChat, tmp_path: Path) -> None:
     served = serve_legacy_shape(wechat)
