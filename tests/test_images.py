@@ -119,6 +119,16 @@ def test_the_picture_an_icon_holds_is_refused_over_the_limit_before_it_is_decode
     assert check_image(bitmap.getvalue(), max_pixels=64 * 64).extension == "ico"
 
 
+def test_a_jpeg_of_several_pictures_is_stored() -> None:
+    """A JPEG holding more pictures (MPF: a camera's stereo pair, a phone's HDR gain map,
+    Android's Ultra HDR) is an MPO to Pillow; each picture is decoded at an eighth of its
+    size, and Pillow kept the first's eighth for the next, which it found cut short: the
+    photograph was refused as not a readable image."""
+    out = BytesIO()
+    Image.new("RGB", (64, 48)).save(out, "MPO", save_all=True, append_images=[Image.new("L", (16, 12))])
+    assert check_image(out.getvalue()).extension == "jpeg"
+
+
 def test_a_postscript_answer_is_refused_without_running_ghostscript(
         monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[object] = []

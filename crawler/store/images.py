@@ -91,6 +91,7 @@ def _decode(data: bytes, max_pixels: int) -> None:
             if pixels > budget:  # checked before decoding it: after, the limit was met twice over
                 break
             if frame.format in _JPEG:
+                image.decoderconfig = ()  # the draft of the picture before (Pillow keeps it)
                 frame.draft(frame.mode, (1, 1))  # its data read whole at an eighth of its size
             frame.load()
             budget -= pixels
