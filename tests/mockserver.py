@@ -186,7 +186,7 @@ class MockWeChat:
                 chunked = ("Transfer-Encoding", "chunked") in route.headers  # its length unsaid
                 if chunked:
                     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-                else:
+                elif ("Connection", "close") not in route.headers:  # else its end is the close's
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

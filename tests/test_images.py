@@ -15,7 +15,13 @@ import pytest
 from PIL import EpsImagePlugin, Image
 
 from crawler.pipelines.images import ImagePipeline
-from crawler.store.images import CheckedImage, ImageStore, NotAnImage, check_image
+from crawler.store.images import (
+    MAX_FRAMES_DECODED,
+    CheckedImage,
+    ImageStore,
+    NotAnImage,
+    check_image,
+)
 from crawler.store.index import Index
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
@@ -93,6 +99,36 @@ def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
         check_image(out.getvalue(), max_pixels=1_000)
 
 
+def icon_holding(picture: bytes) -> bytes:
+    """An ICO whose directory says 256 x 256 (the most it can say) of ``picture``."""
+    entry = struct.pack("<BBBBHHII", 0, 0, 0, 0, 1, 32, len(picture), 6 + 16)
+    return struct.pack("<HHH", 0, 1, 1) + entry + picture
+
+
+def test_the_picture_an_icon_holds_is_refused_over_the_limit_before_it_is_decoded() -> None:
+    """An ICO's PNG has a size of its own, which Pillow decodes whatever the icon's directory
+    said: a 493 KB icon of a 13000 x 13000 PNG took 690 MB before it was refused."""
+    damaged = png_claiming(300, 300)  # its data: one byte, decoding it fails
+    with pytest.raises(NotAnImage, match="not a readable image"):
+        check_image(icon_holding(damaged), max_pixels=100_000)
+    with pytest.raises(NotAnImage, match="300 x 300 pixels, more than"):
+        check_image(icon_holding(damaged), max_pixels=50_000)
+    assert check_image(icon_holding(png((1, 2, 3))), max_pixels=48).extension == "ico"
+    bitmap = BytesIO()  # a BMP: its mask's rows counted in its height
+    Image.new("RGBA", (64, 64)).save(bitmap, "ICO", sizes=[(64, 64)], bitmap_format="bmp")
+    assert check_image(bitmap.getvalue(), max_pixels=64 * 64).extension == "ico"
+
+
+def test_a_jpeg_of_several_pictures_is_stored() -> None:
+    """A JPEG holding more pictures (MPF: a camera's stereo pair, a phone's HDR gain map,
+    Android's Ultra HDR) is an MPO to Pillow; each picture is decoded at an eighth of its
+    size, and Pillow kept the first's eighth for the next, which it found cut short: the
+    photograph was refused as not a readable image."""
+    out = BytesIO()
+    Image.new("RGB", (64, 48)).save(out, "MPO", save_all=True, append_images=[Image.new("L", (16, 12))])
+    assert check_image(out.getvalue()).extension == "jpeg"
+
+
 def test_a_postscript_answer_is_refused_without_running_ghostscript(
         monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[object] = []
@@ -111,6 +147,48 @@ def test_frames_are_decoded_up_to_the_pixel_limit_in_all() -> None:
     with pytest.raises(NotAnImage):
         check_image(damaged, max_pixels=200)
     assert check_image(damaged, max_pixels=64).extension == "gif"
+
+
+def webp_whose_second_frame_is_damaged() -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(out, "WEBP", save_all=True, lossless=True,
+                                             append_images=[Image.new("RGB", (8, 8), (200, 9, 9))])
+    data = bytearray(out.getvalue())
+    second = data.index(b"ANMF", data.index(b"ANMF") + 1)
+    bitstream = second + 8 + 16 + 8 + 5  # past its frame header and VP8L's own
+    data[bitstream:] = bytes(byte ^ 0xFF for byte in data[bitstream:])
+    return bytes(data)
+
+
+def test_a_frame_past_what_is_left_of_the_pixel_limit_is_not_decoded() -> None:
+    """The limit is checked before a frame is decoded, not after: an animated WebP of two
+    frames of 43 million pixels each (1441832 x 30, 676 bytes) was decoded whole, twice the
+    limit (seconds, hundreds of MB)."""
+    damaged = webp_whose_second_frame_is_damaged()  # frames of 8 x 8
+    with pytest.raises(NotAnImage, match="failed to read next frame"):
+        check_image(damaged, max_pixels=128)
+    assert check_image(damaged, max_pixels=100).extension == "webp"
+
+
+def gif_of_one_pixel_frames_the_last_damaged(frames: int) -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "GIF", save_all=True, duration=[10, 20],
+                                  append_images=[Image.new("RGB", (1, 1), (255, 255, 255))])
+    data = out.getvalue()
+    frame = data[data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1):-1]
+    damaged = bytearray(frame)
+    damaged[8 + 9] = 0x87  # its image descriptor's local palette: 256 colours, past the end
+    return data[:-1] + frame * (frames - 3) + damaged + b";"
+
+
+def test_frames_are_decoded_up_to_a_number_of_frames() -> None:
+    """A GIF of millions of 1 x 1 frames (32 MB) is within the pixel limit; decoding every
+    frame held the crawl for half a minute. A damaged frame past the last decoded goes
+    unseen, as one past the pixel limit does."""
+    with pytest.raises(NotAnImage):
+        check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED))
+    assert check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED + 1)
+                       ).extension == "gif"
 
 
 def test_media_id_names_and_byte_identical_gif(store: ImageStore) -> None:
@@ -345,6 +423,21 @@ def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)
     assert article_state(tmp_path) == "incomplete"
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_an_image_whose_end_is_the_connections_close_is_stored_or_tried_again_if_cut(
+        wechat: MockWeChat, tmp_path: Path, cut: bool) -> None:
+    """An answer of no length said ends where its connection closes, whole or cut short by
+    the network (Scrapy flags it partial): one cut is tried again, not taken for an image
+    the CDN holds broken, left a link for good in a post counted complete."""
+    served = serve_legacy_shape(wechat)
+    path, data = "/mmbiz_png/LyingFormatMedia006/640", noise("PNG")
+    wechat.route(path, Route(200, "image/png", data[:-300] if cut else data, (("Connection", "close"),)))
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert (f"{path}?wx_fmt=png)" in post_of(tmp_path)) is cut
+    assert article_state(tmp_path) == ("incomplete" if cut else "archived")
 
 
 def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_is_not_asked(

@@ -193,7 +193,9 @@ class ImagePipeline(MediaPipeline):
         try:
             return check_image(response.body, self.max_pixels)
         except NotAnImage as error:
-            raise PermanentImageFailure(str(error)) from None
+            # Its length unsaid, it ended where the connection closed: maybe cut short on the way.
+            failure = TransientImageFailure if "partial" in response.flags else PermanentImageFailure
+            raise failure(str(error)) from None
 
     # Scrapy types it as returning a Failure (deprecated) or raising; returning nothing is
     # what it takes as the download having succeeded.

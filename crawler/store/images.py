@@ -9,9 +9,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
+from itertools import islice
 from pathlib import Path
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import IcoImagePlugin, Image, ImageSequence, UnidentifiedImageError
 
 from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
@@ -27,6 +28,10 @@ _WEB_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "ICO", "TIFF")
 # all of its data, with 1/64 of the memory.
 _VERIFIED_WHOLE = ("PNG",)
 _JPEG = ("JPEG", "MPO")
+_ICON = b"\0\0\1\0"
+# Frames decoded at most (a GIF of 25 a second for minutes): frames of a few pixels each are
+# within any pixel limit, and each costs its seek and setup (millions in a 32 MB GIF: 35 s).
+MAX_FRAMES_DECODED = 5_000
 
 
 class NotAnImage(ValueError):
@@ -47,12 +52,14 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
 
     An image of more than ``max_pixels`` is refused like a broken one: no article picture
     is that large, and decoding it would take gigabytes. Pillow's own decompression-bomb
-    guard stays on as well. The frames are decoded too, up to ``max_pixels`` in all (an
-    animation of many large frames would hold the crawl for minutes): ``verify`` reads no
-    JPEG or GIF data, and one cut short (its length as the server said) would be kept half
-    grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
+    guard stays on as well. The frames are decoded too, up to ``max_pixels`` in all and
+    ``MAX_FRAMES_DECODED`` (an animation of many frames would hold the crawl for minutes):
+    ``verify`` reads no JPEG or GIF data, and one cut short (its length as the server said)
+    would be kept half grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
     """
     try:
+        if data.startswith(_ICON):  # Pillow decodes an icon's picture as it opens the icon
+            _within(_icon_picture_size(data), max_pixels)
         with Image.open(BytesIO(data), formats=_formats()) as image:
             _within(image.size, max_pixels)
             image_format = image.format or ""
@@ -75,17 +82,30 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
 
 
 def _decode(data: bytes, max_pixels: int) -> None:
-    """Decode the frames of ``data``, up to ``max_pixels`` in all."""
+    """Decode the frames of ``data``, up to ``max_pixels`` in all and ``MAX_FRAMES_DECODED``."""
     with Image.open(BytesIO(data), formats=_formats()) as image:
         budget = max_pixels
-        for frame in ImageSequence.Iterator(image):
+        for frame in islice(ImageSequence.Iterator(image), MAX_FRAMES_DECODED):
             _within(frame.size, max_pixels)  # a TIFF's later page has a size of its own
+            pixels = frame.size[0] * frame.size[1]
+            if pixels > budget:  # checked before decoding it: after, the limit was met twice over
+                break
             if frame.format in _JPEG:
+                image.decoderconfig = ()  # the draft of the picture before (Pillow keeps it)
                 frame.draft(frame.mode, (1, 1))  # its data read whole at an eighth of its size
             frame.load()
-            budget -= frame.size[0] * frame.size[1]
+            budget -= pixels
             if budget <= 0:
                 break
+
+
+def _icon_picture_size(data: bytes) -> tuple[int, int]:
+    """The size of the PNG or BMP that Pillow decodes of the ICO ``data`` (its first by
+    Pillow's order): its own, not what the icon's directory says (256 x 256 at most)."""
+    offset = IcoImagePlugin.IcoFile(BytesIO(data)).entry[0].offset
+    with Image.open(BytesIO(data[offset:]), formats=("PNG", "DIB")) as picture:
+        width, height = picture.size
+        return (width, height) if picture.format == "PNG" else (width, height // 2)  # and its mask
 
 
 @cache
