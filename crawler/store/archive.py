@@ -135,13 +135,13 @@ class Archive:
         when the page was fetched from WeChat now (see ``Watched.stamp``). ``made``: those of
         ``tags`` the tool made, and ``configured``: all an account's configuration has given
         it, recorded with the post: unrecorded, a later rewrite would take them for a
-        person's and keep them for good. ``OSError``,
-        ``sqlite3.Error`` or ``PostError`` when it cannot be written or recorded: then nothing
-        is recorded, and a later run writes it again.
+        person's and keep them for good. ``OSError``, ``sqlite3.Error`` or ``PostError`` when
+        it cannot be written or recorded: then nothing is recorded, and a later run writes it
+        again.
         """
         path = self.posts.path_for(article)
         gone = fetched and self.watched.book.state(article.key).status is not None
-        # Its file written, but not recorded (a full disk, a kill in between): new to the index
+        # A post written by a run that could not record it (a full disk, a kill) is new yet
         recorded = self.index.article_path(article.key) is not None
         # recorded with the relinks, or not at all: else a failure (a full disk, a kill) between
         # them leaves the article settled and the posts linking to it never relinked
