@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
 from scrapy.crawler import Crawler
@@ -17,11 +16,10 @@ from crawler.pipelines.state import StateWrites
 from crawler.post import NotConverted, converted
 from crawler.run import Run
 from crawler.store.archive import Archive
-from crawler.store.postfiles import PostError, read_post
-from crawler.store.posts import Outcome, is_worse
+from crawler.store.postfiles import PostError
+from crawler.store.posts import Outcome
 from crawler.tally import Stat
-from crawler.wechat.article import Article, trusted_publish_time
-from crawler.wechat.saved import SavedPage
+from crawler.wechat.article import trusted_publish_time
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +73,8 @@ class PostPipeline:
             text = converted(article, self.archive.image_links(names), tags, self.style,
                              self.archive.links.targets(article))
             given = None if set(item.tags) <= set(configured) else [*dict.fromkeys([*configured, *item.tags])]
-            standing = self._standing(article, text) \
-                if imported_before or self._saved_before_fetched(article, page) else None
+            standing = self.archive.import_leaves(article, text, page.saved_at, imported_before) \
+                if page is not None else None
             if standing is not None:  # it has the tags it was made with
                 outcome, path = Outcome.UNCHANGED, standing
                 if given is not None:
@@ -107,26 +105,6 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
-
-    def _saved_before_fetched(self, article: Article, page: SavedPage | None) -> bool:
-        """Whether the saved ``page`` was saved (its file says when) before WeChat's page of
-        ``article`` was last fetched: a rebuild renders the newest."""
-        if page is None or page.saved_at is None:
-            return False
-        fetched = self.archive.watched.book.fetched(article.key)
-        return fetched is not None and page.saved_at.timestamp() < fetched
-
-    def _standing(self, article: Article, text: str) -> Path | None:
-        """The post of ``article`` when a saved page imported before, or saved before the
-        article's page was fetched (of which ``text`` is made), is to leave it: what the
-        archive made since (of a page fetched later, or re-rendered by a rebuild from its
-        newest capture) stands, unless worse than ``text``. A ``text`` worse than the post is
-        left to ``write_post``, which keeps the post and says so."""
-        path = self.archive.posts.path_for(article)
-        if not path.is_file():
-            return None
-        post, identity = read_post(path), self.archive.posts.image_identity
-        return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
 
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:

@@ -34,7 +34,7 @@ from crawler.store.postfiles import (
     post_files,
     read_post,
 )
-from crawler.store.posts import Outcome, PostStore
+from crawler.store.posts import Outcome, PostStore, is_worse
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch import WatchState
 from crawler.wechat.article import Article
@@ -177,6 +177,22 @@ class Archive:
         path = self.captures.add_resource(url, html, saved_at)
         self.index.add_imported(url, digest, path.name)
         return True
+
+    def import_leaves(self, article: Article, text: str, saved_at: datetime | None,
+                      imported_before: bool) -> Path | None:
+        """The post of ``article`` when the saved page of which ``text`` is made is to leave
+        it: a page imported before, or saved (at ``saved_at``, when its file says) before the
+        article's page was last fetched. What the archive made since (of a page fetched later, or
+        re-rendered by a rebuild from its newest capture) stands, unless worse than
+        ``text``; a ``text`` worse than the post is left to ``write_post``, which keeps the
+        post and says so."""
+        fetched = self.watched.book.fetched(article.key)
+        saved_before = saved_at is not None and fetched is not None and saved_at.timestamp() < fetched
+        path = self.posts.path_for(article)
+        if not (imported_before or saved_before) or not path.is_file():
+            return None
+        post, identity = read_post(path), self.posts.image_identity
+        return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
