@@ -21,6 +21,10 @@ _READ_ATTRIBUTES = frozenset({
 })
 _NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
 _NUMBER = re.compile("[0-9]{1,6}")
+_URL_ATTRIBUTES = frozenset({"src", "data-src", "href"})
+# What a browser drops of a URL: blanks and controls around it, tabs and line breaks in it
+# (lxml's HTML output percent-encodes them in ``href`` and ``src``: another URL).
+_NOT_IN_URL = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "s", "del"})
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -268,6 +272,10 @@ def _keep_read_attributes(element: etree._Element) -> None:
     names = set(map(str, element.attrib.keys()))
     kept: dict[str | bytes, str | bytes] = {
         name: element.get(name) or "" for name in names & _READ_ATTRIBUTES}
+    for name in names & _URL_ATTRIBUTES:
+        if _NOT_IN_URL.search(url := str(kept[name])):
+            element.set(name, _NOT_IN_URL.sub("", url))
+            kept[name] = element.get(name) or ""
     for name in _NUMBER_ATTRIBUTES & names:
         if not _NUMBER.fullmatch(str(kept[name])):
             del kept[name]

@@ -73,3 +73,19 @@ def test_an_image_of_a_protocol_relative_url_left_on_the_cdn_keeps_its_link() ->
         "![]({{site.baseurl}}/postimg/LocalOne.png)"]
     assert [normalise_image_url(url) for url in remote_images(markdown)] \
         == ["https://mmbiz.qpic.cn/mmbiz_png/ProtoRelative01/640?wx_fmt=png"]
+
+
+def test_urls_are_read_as_a_browser_reads_them_whatever_blanks_the_page_leaves_in_them() -> None:
+    """A browser drops the blanks around a link's or a picture's URL and the line breaks and
+    tabs inside it; lxml's HTML output, which the converter reads, percent-encoded them: a
+    picture stored from its ``src`` showed from the CDN (``…?wx_fmt=png%20``), a link to an
+    archived article led to WeChat with ``%0A`` in its ids, not to the article's post."""
+    body = ('<p><img src="https://mmbiz.qpic.cn/mmbiz_png/LocalOne/640?wx_fmt=png \n"></p>'
+            '<p><a href="\thttps://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1\n&amp;sn=s ">看'
+            '</a><a href="https://example.com/a\tb/ ">别处</a></p>')
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    markdown = to_markdown(article, LINKS, MarkdownStyle(cdn_hosts=frozenset({"mmbiz.qpic.cn"})),
+                           post_links={"B:2:1": "2021-07-28-目标"})
+    assert markdown.split("\n\n") == [
+        "![]({{site.baseurl}}/postimg/LocalOne.png)",
+        "[看]({% post_url 2021-07-28-目标 %})[别处](https://example.com/ab/)"]
