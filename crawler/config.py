@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import logging
 import math
 import os
@@ -358,6 +359,12 @@ class _Reader:
 
     def _list(self, name: str) -> list[Any]:
         value = self.settings.get(name)
+        if isinstance(value, str) and value.lstrip().startswith("["):  # JSON, as the README's table
+            try:
+                value = json.loads(value)
+            except ValueError as error:
+                raise ConfigError(f"-s {name}= takes texts separated by commas, or a JSON "
+                                  f"list of texts: {error}, in {value!r}") from None
         if isinstance(value, str):  # a Chinese input method's comma too, as -a tags= takes it
             return value.replace("，", ",").split(",")
         if isinstance(value, (list, tuple)):

@@ -40,6 +40,18 @@ def test_command_line_values_are_parsed() -> None:
     assert (config.block_limit, config.block_backoff) == (5, 0.5)
 
 
+def test_a_list_given_as_json_as_the_readme_s_table_writes_it_is_its_items() -> None:
+    """``-s DEFAULT_TAGS='["反诈", "清远"]'`` put the tags ``["反诈"`` and ``"清远"]`` on every
+    post; ``-s ARTICLE_HOSTS='["mp.weixin.qq.com"]'`` was refused as no host name."""
+    config = Config.from_settings(settings(DEFAULT_TAGS='["反诈", "清远"]',
+                                           ARTICLE_HOSTS=' ["mp.weixin.qq.com"]'))
+    assert (config.default_tags, config.article_hosts) == (("反诈", "清远"), ("mp.weixin.qq.com",))
+    with pytest.raises(ConfigError, match=re.escape("-s DEFAULT_TAGS= takes texts separated by commas")):
+        Config.from_settings(settings(DEFAULT_TAGS='["反诈", 3]'))
+    with pytest.raises(ConfigError, match=re.escape("-s IMAGE_HOSTS= takes texts separated by commas")):
+        Config.from_settings(settings(IMAGE_HOSTS='["a.example",'))
+
+
 def test_a_path_from_home_is_the_home_s_as_cron_s_shell_leaves_it() -> None:
     """``sh`` leaves ``-s ARCHIVE_DIR=~/blog`` as it is: a crawl wrote into ``./~/blog``."""
     config = Config.from_settings(settings(ARCHIVE_DIR="~/blog", ACCOUNTS_FILE="~/accounts.toml"))
