@@ -188,6 +188,16 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     read.slots("DOWNLOAD_SLOTS")
 
 
+def places_from_home(settings: BaseSettings) -> None:
+    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as ``ARCHIVE_DIR`` is: the
+    shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy, which opens them
+    itself, made a folder named ``~`` where the run was started."""
+    for name in SCRAPY_PLACES:
+        value = settings.get(name)
+        if isinstance(value, str) and value.startswith("~"):
+            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
+
+
 @functools.cache
 def _known() -> frozenset[str]:
     """The names of Scrapy's settings and this project's: a name given with ``-s`` that is

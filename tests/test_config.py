@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
-from tests.conftest import crawl, crawl_cli, refusal, unit_crawler
+from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
 
 
 def settings(**overrides: object) -> Settings:
@@ -171,6 +172,23 @@ def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path
     assert result.returncode == 2, result.stderr
     assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
     assert "Traceback" not in result.stderr
+
+
+def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> None:
+    """``sh`` leaves ``-s JOBDIR=~/job`` as it is: the check looked at the home's, but Scrapy
+    made a folder named ``~`` where cron runs (one ``rm -rf ~`` from the home's end), and
+    ``-s LOG_FILE=~/crawl.log`` was refused."""
+    home, where = tmp_path / "home", tmp_path / "cron"
+    home.mkdir()
+    where.mkdir()
+    command = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
+                            settings={"JOBDIR": "~/job", "LOG_FILE": "~/crawl.log"})
+    result = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=120,
+                            env={**crawl_env(), "HOME": str(home),
+                                 "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    assert result.returncode == 1, result.stderr  # the server at port 9 refuses: not 2
+    assert list(where.iterdir()) == []
+    assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
 
 
 @pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",
