@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +122,8 @@ class Config:
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
-            mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
-            mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
+            mp_token=read.secret("MP_TOKEN", "MP_COOKIE"),
+            mp_cookie=read.secret("MP_COOKIE", "MP_TOKEN"),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
             image_concurrency=read.integer("IMAGE_CONCURRENCY", 1),
             download_delay=read.real("DOWNLOAD_DELAY", 0.0),
@@ -248,6 +249,20 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
         return value.strip()
+
+    def secret(self, name: str, partner: str) -> str:
+        """Half of the MP back-office session (``-s NAME=``, else ``WECHAT_NAME``), which is
+        asked for with both halves; a cookie Python's parser takes nothing of is sent as none,
+        and WeChat's answer read as an expired session. Its value is never printed."""
+        value, other = (str(self.settings.get(key) or os.environ.get(f"WECHAT_{key}", ""))
+                        for key in (name, partner))
+        if value and not other:
+            raise ConfigError(f"-s {name}= needs -s {partner}= (or WECHAT_{partner}): the "
+                              "back-office list is asked for with both, a logged-in session's")
+        if value and name == "MP_COOKIE" and not SimpleCookie(value):
+            raise ConfigError(f"-s {name}= is not the value of a Cookie header (name=value; "
+                              "name=value …, as the browser sends it to mp.weixin.qq.com)")
+        return value
 
     def path(self, name: str) -> Path:
         """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""

@@ -68,6 +68,24 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     assert Config.from_settings(settings(MP_TOKEN="9")).mp_token == "9"
 
 
+@pytest.mark.parametrize("given, says", [
+    ({"MP_TOKEN": "123"}, "-s MP_TOKEN= needs -s MP_COOKIE= (or WECHAT_MP_COOKIE)"),
+    ({"MP_COOKIE": "slave_sid=abc"}, "-s MP_COOKIE= needs -s MP_TOKEN= (or WECHAT_MP_TOKEN)"),
+    ({"MP_TOKEN": "123", "MP_COOKIE": "Cookie: slave_sid=abc; bizuin=1"}, "-s MP_COOKIE= is not"),
+    ({"MP_TOKEN": "123", "MP_COOKIE": "slave_sid=a secret; bizuin=1"}, "-s MP_COOKIE= is not"),
+])
+def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, str], says: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token without its cookie never asked for the list, without a word; a cookie
+    Python's parser takes nothing of (pasted with its header's name, a value with a space)
+    was sent as none, and WeChat's answer read as an expired session, run after run."""
+    monkeypatch.delenv("WECHAT_MP_TOKEN", raising=False)
+    monkeypatch.delenv("WECHAT_MP_COOKIE", raising=False)
+    with pytest.raises(ConfigError, match=re.escape(says)) as refused:
+        Config.from_settings(settings(**given))
+    assert "secret" not in str(refused.value)
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("MARKDOWN_BULLET", "x", "-s MARKDOWN_BULLET= takes one of - * +, not 'x'"),
     ("ALBUM_PAGE_SIZE", "ten", "-s ALBUM_PAGE_SIZE= takes a number from 1 to 100, not 'ten'"),
