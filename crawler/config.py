@@ -189,6 +189,19 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     read.slots("DOWNLOAD_SLOTS")
 
 
+def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:
+    """``ConfigError`` for a ``-s NAME=VALUE`` of a mapping setting (``DOWNLOAD_SLOTS``)
+    whose VALUE is no JSON object: Scrapy parses it as it takes it, before any check, and
+    ``[1]`` was a traceback, ``{bad`` its 'Invalid -s value', naming no setting."""
+    for name, _, value in (pair.partition("=") for pair in pairs or []):
+        if isinstance(settings.get(name), BaseSettings):
+            try:
+                dict(json.loads(value) or {})
+            except (TypeError, ValueError):
+                raise ConfigError(f"-s {name}= takes a JSON object (of names and values), "
+                                  f"not {value!r}") from None
+
+
 def places_from_home(settings: BaseSettings) -> None:
     """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as ``ARCHIVE_DIR`` is: the
     shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy, which opens them

@@ -160,6 +160,19 @@ def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
     assert Config.from_settings(settings(DOWNLOAD_SLOTS='{"mmbiz.qpic.cn": {"concurrency": 2, "delay": 0.5}}'))
 
 
+@pytest.mark.parametrize("value", ["[1]", "{bad", "8"])
+def test_download_slots_that_are_no_json_object_are_one_line_naming_the_setting(tmp_path: Path,
+                                                                                value: str) -> None:
+    """Scrapy parses a mapping setting's JSON as it takes it: ``[1]`` was a traceback, exit
+    status 1, and ``{bad`` its 'Invalid -s value, use -s NAME=VALUE', naming no setting."""
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
+                       settings={"DOWNLOAD_SLOTS": value})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: -s DOWNLOAD_SLOTS= takes a "
+                                                f"JSON object (of names and values), not {value!r}")
+    assert result.stderr.count("\n") == 1
+
+
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
     """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
     with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
