@@ -205,6 +205,14 @@ def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path
     assert "Traceback" not in result.stderr
 
 
+def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -> None:
+    """``-s SCAM_TYPES_FILE=/dev/zero`` (a device, a log file given by mistake) was read
+    whole: the run hung filling the memory, as the accounts file no longer does."""
+    with pytest.raises(ConfigError, match=re.escape("-s SCAM_TYPES_FILE=: cannot read scam types "
+                                                    "from /dev/zero: [Errno 27] larger than")):
+        Config.from_settings(settings(SCAM_TYPES_FILE="/dev/zero"))
+
+
 def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> None:
     """``sh`` leaves ``-s JOBDIR=~/job`` as it is: the check looked at the home's, but Scrapy
     made a folder named ``~`` where cron runs (one ``rm -rf ~`` from the home's end), and
