@@ -33,6 +33,7 @@ BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+_HOST = re.compile(r"[\w.-]+")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Scrapy's own settings of the README's table, with their least values: Scrapy reads them
 # itself, and a bad one would be a traceback in its start-up, or every request failing as if
@@ -342,7 +343,8 @@ class _Reader:
         hosts = self.texts(name)
         for host in hosts:
             parts = split_url(f"http://{host}/")
-            if parts is None or parts.hostname != host.lower() or parts.port:
+            if parts is None or parts.hostname != host.lower() or parts.port \
+                    or not _HOST.fullmatch(host):  # matched as it is: *.qpic.cn is no host
                 raise ConfigError(f"-s {name}= takes host names (like mp.weixin.qq.com) "
                                   f"separated by commas, not {host!r}")
         if required and not hosts:

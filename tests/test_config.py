@@ -95,6 +95,8 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("BLOCK_BACKOFF", "inf", "BLOCK_BACKOFF"),
     ("ARTICLE_PAGES_IN_FLIGHT", "0", "ARTICLE_PAGES_IN_FLIGHT"),
     ("IMAGE_HOSTS", "https://mmbiz.qpic.cn/", "takes host names"),
+    # a host is matched as it is: no image was downloaded, each left a remote link, silently
+    ("IMAGE_HOSTS", "*.qpic.cn", "takes host names (like mp.weixin.qq.com) separated by commas, not '*.qpic.cn'"),
     ("ARTICLE_HOSTS", "", "needs at least one host name"),
     ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
