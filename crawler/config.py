@@ -188,6 +188,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         if settings.get(name):
             read.writable(name, folder)
     read.slots("DOWNLOAD_SLOTS")
+    read.text("USER_AGENT")  # empty, Scrapy sends none: WeChat serves article pages to browsers
 
 
 def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:
