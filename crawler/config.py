@@ -365,7 +365,8 @@ class _Reader:
         if not value:
             return value
         parts = split_url(value)
-        refusal = f"-s {name}= takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
+        given = f"-s {name}=" if self.settings.get(name) else "the environment's WECHAT_REDIS_URL"
+        refusal = f"{given} takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
         if parts is None or parts.scheme not in REDIS_SCHEMES \
                 or not (parts.hostname or parts.scheme == "unix"):
             raise ConfigError(refusal + _unencoded(value))

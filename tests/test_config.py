@@ -234,6 +234,16 @@ def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> N
     assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
 
 
+def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service's ``EnvironmentFile`` gives ``WECHAT_REDIS_URL``: the line named
+    ``-s REDIS_URL=``, which its command line did not give."""
+    monkeypatch.setenv("WECHAT_REDIS_URL", "10.0.0.5:6379")
+    with pytest.raises(ConfigError, match=re.escape("the environment's WECHAT_REDIS_URL takes a "
+                                                    "Redis URL (redis://host:port/db), not '10.0.0.5:6379'")):
+        Config.from_settings(settings())
+
+
 @pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",
                                  "unix:///run/redis/redis.sock"])
 def test_redis_urls_are_taken(url: str) -> None:
