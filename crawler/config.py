@@ -51,6 +51,7 @@ SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 # hundred years, as good as never (dates end in the year 9999).
 LARGEST = 2**31 - 1
 DAYS = 36500
+DAY_SECONDS = 86400
 # The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
 SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
     "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
@@ -112,7 +113,7 @@ class Config:
         """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
         read = _Reader(settings)
         check_scrapy_settings(settings)
-        return cls(
+        config = cls(
             archive_dir=read.folder("ARCHIVE_DIR"),
             default_tags=read.texts("DEFAULT_TAGS"),
             scam_types=read.scam_types("SCAM_TYPES_FILE"),
@@ -158,6 +159,22 @@ class Config:
             redis_grace=read.real("REDIS_GRACE", 0.0),
             redis_timeout=read.real("REDIS_TIMEOUT", 2.0),
         )
+        config._check_block_pauses()
+        return config
+
+    def _check_block_pauses(self) -> None:
+        """``ConfigError`` when the last try again of a blocked page would wait more than a
+        day: each waits twice as long as the one before, and a run waiting months seems hung."""
+        tries = min(self.block_retry_times, self.block_limit - 1)  # the limit stops the run
+        try:
+            longest = math.ldexp(self.block_backoff, tries - 1) if tries > 0 else 0.0
+        except OverflowError:
+            longest = math.inf
+        if longest > DAY_SECONDS:
+            raise ConfigError(f"-s BLOCK_BACKOFF={self.block_backoff:g} doubled for each of "
+                              f"BLOCK_RETRY_TIMES={self.block_retry_times} tries again (BLOCK_LIMIT="
+                              f"{self.block_limit} lets {tries} happen) waits {longest:.0f} s "
+                              f"before the last: at most a day ({DAY_SECONDS} s)")
 
     def markdown_style(self) -> MarkdownStyle:
         return MarkdownStyle(self.markdown_bullet, frozenset(self.image_hosts))

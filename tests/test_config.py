@@ -177,6 +177,23 @@ def test_download_slots_that_are_no_json_object_are_one_line_naming_the_setting(
     assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("limit, retries, refused", [("50", "20", True), ("2000", "2000", True),
+                                                   ("3", "20", False), ("20", "3", False),
+                                                   ("11", "11", False)])
+def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: str,
+                                                          refused: bool) -> None:
+    """Each try again of a blocked page waits twice as long: ``BLOCK_RETRY_TIMES=20`` with a
+    ``BLOCK_LIMIT`` that lets them be tried (50) paused 182 days before the last (the run
+    seemed to hang, holding the archive's lock), 2000 was a traceback at the 1025th."""
+    given = settings(BLOCK_LIMIT=limit, BLOCK_RETRY_TIMES=retries, BLOCK_BACKOFF="60")
+    if not refused:
+        assert Config.from_settings(given).block_retry_times == int(retries)
+        return
+    with pytest.raises(ConfigError, match=re.escape(f"-s BLOCK_BACKOFF=60 doubled for each of "
+                                                    f"BLOCK_RETRY_TIMES={retries}")):
+        Config.from_settings(given)
+
+
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
     """``-s ARCHVE_DIR=/srv/blog`` was taken silently: the run wrote into ``archive/``."""
     with pytest.raises(ConfigError, match=re.escape("unknown setting -s ARCHVE_DIR= (ARCHIVE_DIR?)")):
