@@ -55,6 +55,7 @@ DAY_SECONDS = 86400
 # The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
 SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
     "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
+SLOT_KEYS = (*SLOT_NUMBERS, "randomize_delay")  # what Scrapy reads of a slot
 # Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
 SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
 
@@ -403,6 +404,10 @@ class _Reader:
                 raise ConfigError(f"-s {name}= takes host names with their slot "
                                   f"({{\"mmbiz.qpic.cn\": {{\"concurrency\": 8, \"delay\": 0}}}}), "
                                   f"not {self.settings.get(name)!r}")
+            unknown = sorted(set(slot) - set(SLOT_KEYS))  # Scrapy leaves them: a typo did nothing
+            if unknown:
+                raise ConfigError(f"-s {name}= slot of {host} takes {', '.join(SLOT_KEYS)}, "
+                                  f"not {unknown[0]!r}")
             for key, (low, high) in SLOT_NUMBERS.items():
                 _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
 

@@ -155,6 +155,9 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
     ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
     ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
+    # Scrapy leaves a name it does not read: the slot was the host's without a word
+    ('{"mmbiz.qpic.cn": {"concurency": 4}}', "slot of mmbiz.qpic.cn takes concurrency, delay, jitter, "
+                                             "randomize_delay, not 'concurency'"),
 ])
 def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
     """A slot of no concurrency was taken: its requests never left, and the run never ended;
