@@ -19,7 +19,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler import logtext
 from crawler.accounts import AccountsError, load_accounts
-from crawler.config import Config, ConfigError
+from crawler.config import Config, ConfigError, check_command_line_mappings
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
 from crawler.spiders.discovery import linked_biz
 from crawler.store.archive import Archive, ArchiveError, Layout
@@ -34,6 +34,11 @@ class ArchiveCommand(ScrapyCommand):
     read_only = False  # only looks: no lock, so it can run beside a crawl
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        try:
+            check_command_line_mappings(opts.set, self.settings)
+        except ConfigError as error:
+            sys.exit(self._refuse(str(error), 2))
         super().process_options(args, opts)
         if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
             sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import logging
 import math
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+_HOST = re.compile(r"[\w.-]+")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Scrapy's own settings of the README's table, with their least values: Scrapy reads them
 # itself, and a bad one would be a traceback in its start-up, or every request failing as if
@@ -48,9 +51,11 @@ SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
 # hundred years, as good as never (dates end in the year 9999).
 LARGEST = 2**31 - 1
 DAYS = 36500
+DAY_SECONDS = 86400
 # The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
 SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
     "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
+SLOT_KEYS = (*SLOT_NUMBERS, "randomize_delay")  # what Scrapy reads of a slot
 # Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
 SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
 
@@ -109,7 +114,7 @@ class Config:
         """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
         read = _Reader(settings)
         check_scrapy_settings(settings)
-        return cls(
+        config = cls(
             archive_dir=read.folder("ARCHIVE_DIR"),
             default_tags=read.texts("DEFAULT_TAGS"),
             scam_types=read.scam_types("SCAM_TYPES_FILE"),
@@ -120,8 +125,8 @@ class Config:
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
-            mp_token=settings.get("MP_TOKEN") or os.environ.get("WECHAT_MP_TOKEN", ""),
-            mp_cookie=settings.get("MP_COOKIE") or os.environ.get("WECHAT_MP_COOKIE", ""),
+            mp_token=read.secret("MP_TOKEN", "MP_COOKIE"),
+            mp_cookie=read.secret("MP_COOKIE", "MP_TOKEN"),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
             image_concurrency=read.integer("IMAGE_CONCURRENCY", 1),
             download_delay=read.real("DOWNLOAD_DELAY", 0.0),
@@ -155,6 +160,22 @@ class Config:
             redis_grace=read.real("REDIS_GRACE", 0.0),
             redis_timeout=read.real("REDIS_TIMEOUT", 2.0),
         )
+        config._check_block_pauses()
+        return config
+
+    def _check_block_pauses(self) -> None:
+        """``ConfigError`` when the last try again of a blocked page would wait more than a
+        day: each waits twice as long as the one before, and a run waiting months seems hung."""
+        tries = min(self.block_retry_times, self.block_limit - 1)  # the limit stops the run
+        try:
+            longest = math.ldexp(self.block_backoff, tries - 1) if tries > 0 else 0.0
+        except OverflowError:
+            longest = math.inf
+        if longest > DAY_SECONDS:
+            raise ConfigError(f"-s BLOCK_BACKOFF={self.block_backoff:g} doubled for each of "
+                              f"BLOCK_RETRY_TIMES={self.block_retry_times} tries again (BLOCK_LIMIT="
+                              f"{self.block_limit} lets {tries} happen) waits {longest:.0f} s "
+                              f"before the last: at most a day ({DAY_SECONDS} s)")
 
     def markdown_style(self) -> MarkdownStyle:
         return MarkdownStyle(self.markdown_bullet, frozenset(self.image_hosts))
@@ -185,6 +206,30 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
         if settings.get(name):
             read.writable(name, folder)
     read.slots("DOWNLOAD_SLOTS")
+    read.text("USER_AGENT")  # empty, Scrapy sends none: WeChat serves article pages to browsers
+
+
+def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:
+    """``ConfigError`` for a ``-s NAME=VALUE`` of a mapping setting (``DOWNLOAD_SLOTS``)
+    whose VALUE is no JSON object: Scrapy parses it as it takes it, before any check, and
+    ``[1]`` was a traceback, ``{bad`` its 'Invalid -s value', naming no setting."""
+    for name, _, value in (pair.partition("=") for pair in pairs or []):
+        if isinstance(settings.get(name), BaseSettings):
+            try:
+                dict(json.loads(value) or {})
+            except (TypeError, ValueError):
+                raise ConfigError(f"-s {name}= takes a JSON object (of names and values), "
+                                  f"not {value!r}") from None
+
+
+def places_from_home(settings: BaseSettings) -> None:
+    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as ``ARCHIVE_DIR`` is: the
+    shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy, which opens them
+    itself, made a folder named ``~`` where the run was started."""
+    for name in SCRAPY_PLACES:
+        value = settings.get(name)
+        if isinstance(value, str) and value.startswith("~"):
+            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
 
 
 @functools.cache
@@ -237,6 +282,20 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
         return value.strip()
+
+    def secret(self, name: str, partner: str) -> str:
+        """Half of the MP back-office session (``-s NAME=``, else ``WECHAT_NAME``), which is
+        asked for with both halves; a cookie Python's parser takes nothing of is sent as none,
+        and WeChat's answer read as an expired session. Its value is never printed."""
+        value, other = (str(self.settings.get(key) or os.environ.get(f"WECHAT_{key}", ""))
+                        for key in (name, partner))
+        if value and not other:
+            raise ConfigError(f"-s {name}= needs -s {partner}= (or WECHAT_{partner}): the "
+                              "back-office list is asked for with both, a logged-in session's")
+        if value and name == "MP_COOKIE" and not SimpleCookie(value):
+            raise ConfigError(f"-s {name}= is not the value of a Cookie header (name=value; "
+                              "name=value …, as the browser sends it to mp.weixin.qq.com)")
+        return value
 
     def path(self, name: str) -> Path:
         """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
@@ -303,7 +362,8 @@ class _Reader:
         hosts = self.texts(name)
         for host in hosts:
             parts = split_url(f"http://{host}/")
-            if parts is None or parts.hostname != host.lower() or parts.port:
+            if parts is None or parts.hostname != host.lower() or parts.port \
+                    or not _HOST.fullmatch(host):  # matched as it is: *.qpic.cn is no host
                 raise ConfigError(f"-s {name}= takes host names (like mp.weixin.qq.com) "
                                   f"separated by commas, not {host!r}")
         if required and not hosts:
@@ -323,7 +383,8 @@ class _Reader:
         if not value:
             return value
         parts = split_url(value)
-        refusal = f"-s {name}= takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
+        given = f"-s {name}=" if self.settings.get(name) else "the environment's WECHAT_REDIS_URL"
+        refusal = f"{given} takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
         if parts is None or parts.scheme not in REDIS_SCHEMES \
                 or not (parts.hostname or parts.scheme == "unix"):
             raise ConfigError(refusal + _unencoded(value))
@@ -343,6 +404,10 @@ class _Reader:
                 raise ConfigError(f"-s {name}= takes host names with their slot "
                                   f"({{\"mmbiz.qpic.cn\": {{\"concurrency\": 8, \"delay\": 0}}}}), "
                                   f"not {self.settings.get(name)!r}")
+            unknown = sorted(set(slot) - set(SLOT_KEYS))  # Scrapy leaves them: a typo did nothing
+            if unknown:
+                raise ConfigError(f"-s {name}= slot of {host} takes {', '.join(SLOT_KEYS)}, "
+                                  f"not {unknown[0]!r}")
             for key, (low, high) in SLOT_NUMBERS.items():
                 _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
 
@@ -358,6 +423,12 @@ class _Reader:
 
     def _list(self, name: str) -> list[Any]:
         value = self.settings.get(name)
+        if isinstance(value, str) and value.lstrip().startswith("["):  # JSON, as the README's table
+            try:
+                value = json.loads(value)
+            except ValueError as error:
+                raise ConfigError(f"-s {name}= takes texts separated by commas, or a JSON "
+                                  f"list of texts: {error}, in {value!r}") from None
         if isinstance(value, str):  # a Chinese input method's comma too, as -a tags= takes it
             return value.replace("，", ",").split(",")
         if isinstance(value, (list, tuple)):

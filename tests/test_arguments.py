@@ -6,8 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
+from crawler import settings as project_settings
+from crawler.config import Config
+from crawler.spiders.accounts import AccountsParams
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
+from crawler.spiders.article import ArticleParams
+from crawler.spiders.import_pages import ImportParams
 
 
 def test_known_arguments_pass() -> None:
@@ -84,3 +90,26 @@ def test_a_list_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path.write_bytes("https://mp.weixin.qq.com/s/甲".encode("gb18030"))
     with pytest.raises(ArgumentError, match="^cannot read urls_file .*: 'utf-8' codec can't decode"):
         list_file(path, "urls_file")
+
+
+def test_a_path_argument_from_home_is_the_home_s_as_cron_s_shell_leaves_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``sh`` leaves ``-a file=~/accounts.toml`` as it is, as it leaves ``-s ACCOUNTS_FILE=~/…``,
+    which is the home's: the argument was 'there is no accounts file '~/accounts.toml''."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "accounts.toml").write_text(
+        '[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/Token"]\n', encoding="utf-8")
+    (tmp_path / "urls.txt").write_text("https://mp.weixin.qq.com/s/Token\n", encoding="utf-8")
+    (tmp_path / "saved").mkdir()
+    (tmp_path / "saved" / "a.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "pages.txt").write_text("~/saved/a.html\n", encoding="utf-8")
+    settings = Settings()
+    settings.setmodule(project_settings)
+    config = Config.from_settings(settings)
+    assert AccountsParams.from_arguments({"file": "~/accounts.toml"}, config).accounts[0].name == "甲"
+    assert ArticleParams.from_arguments({"urls_file": "~/urls.txt"}, config).urls == (
+        "https://mp.weixin.qq.com/s/Token",)
+    page = tmp_path / "saved" / "a.html"
+    assert ImportParams.from_arguments({"path": "~/saved"}, config).pages == (page,)
+    assert ImportParams.from_arguments({"path": "~/saved/a.html"}, config).pages == (page,)
+    assert ImportParams.from_arguments({"paths_file": "~/pages.txt"}, config).pages == (page,)

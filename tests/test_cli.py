@@ -163,3 +163,11 @@ def test_posts_whose_pages_gave_no_ids_are_no_account_of_the_report(
     assert [line.split(":", 1)[0] for line in lines[:-1]] == ["甲"]
     assert lines[0].startswith("甲: 1 archived")
     assert lines[-1].startswith("accounts-report: 1 accounts, ")
+
+
+def test_download_slots_that_are_no_json_object_are_one_line_and_status_2(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scrapy parses the command line's ``-s DOWNLOAD_SLOTS=[1]`` as it takes it: a traceback."""
+    assert run_command(Opens(), archive, "-s", "DOWNLOAD_SLOTS=[1]") == 2
+    output = capsys.readouterr()
+    assert output.err == "scrapy test_cli: -s DOWNLOAD_SLOTS= takes a JSON object (of names and values), not '[1]'\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from crawler import settings as project_settings
 from crawler.config import Config, ConfigError
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
-from tests.conftest import crawl, crawl_cli, refusal, unit_crawler
+from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
 
 
 def settings(**overrides: object) -> Settings:
@@ -40,6 +41,18 @@ def test_command_line_values_are_parsed() -> None:
     assert (config.block_limit, config.block_backoff) == (5, 0.5)
 
 
+def test_a_list_given_as_json_as_the_readme_s_table_writes_it_is_its_items() -> None:
+    """``-s DEFAULT_TAGS='["反诈", "清远"]'`` put the tags ``["反诈"`` and ``"清远"]`` on every
+    post; ``-s ARTICLE_HOSTS='["mp.weixin.qq.com"]'`` was refused as no host name."""
+    config = Config.from_settings(settings(DEFAULT_TAGS='["反诈", "清远"]',
+                                           ARTICLE_HOSTS=' ["mp.weixin.qq.com"]'))
+    assert (config.default_tags, config.article_hosts) == (("反诈", "清远"), ("mp.weixin.qq.com",))
+    with pytest.raises(ConfigError, match=re.escape("-s DEFAULT_TAGS= takes texts separated by commas")):
+        Config.from_settings(settings(DEFAULT_TAGS='["反诈", 3]'))
+    with pytest.raises(ConfigError, match=re.escape("-s IMAGE_HOSTS= takes texts separated by commas")):
+        Config.from_settings(settings(IMAGE_HOSTS='["a.example",'))
+
+
 def test_a_path_from_home_is_the_home_s_as_cron_s_shell_leaves_it() -> None:
     """``sh`` leaves ``-s ARCHIVE_DIR=~/blog`` as it is: a crawl wrote into ``./~/blog``."""
     config = Config.from_settings(settings(ARCHIVE_DIR="~/blog", ACCOUNTS_FILE="~/accounts.toml"))
@@ -55,6 +68,24 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     assert Config.from_settings(settings(MP_TOKEN="9")).mp_token == "9"
 
 
+@pytest.mark.parametrize("given, says", [
+    ({"MP_TOKEN": "123"}, "-s MP_TOKEN= needs -s MP_COOKIE= (or WECHAT_MP_COOKIE)"),
+    ({"MP_COOKIE": "slave_sid=abc"}, "-s MP_COOKIE= needs -s MP_TOKEN= (or WECHAT_MP_TOKEN)"),
+    ({"MP_TOKEN": "123", "MP_COOKIE": "Cookie: slave_sid=abc; bizuin=1"}, "-s MP_COOKIE= is not"),
+    ({"MP_TOKEN": "123", "MP_COOKIE": "slave_sid=a secret; bizuin=1"}, "-s MP_COOKIE= is not"),
+])
+def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, str], says: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token without its cookie never asked for the list, without a word; a cookie
+    Python's parser takes nothing of (pasted with its header's name, a value with a space)
+    was sent as none, and WeChat's answer read as an expired session, run after run."""
+    monkeypatch.delenv("WECHAT_MP_TOKEN", raising=False)
+    monkeypatch.delenv("WECHAT_MP_COOKIE", raising=False)
+    with pytest.raises(ConfigError, match=re.escape(says)) as refused:
+        Config.from_settings(settings(**given))
+    assert "secret" not in str(refused.value)
+
+
 @pytest.mark.parametrize("name, value, message", [
     ("MARKDOWN_BULLET", "x", "-s MARKDOWN_BULLET= takes one of - * +, not 'x'"),
     ("ALBUM_PAGE_SIZE", "ten", "-s ALBUM_PAGE_SIZE= takes a number from 1 to 100, not 'ten'"),
@@ -64,6 +95,8 @@ def test_the_token_and_cookie_may_come_from_the_environment(monkeypatch: pytest.
     ("BLOCK_BACKOFF", "inf", "BLOCK_BACKOFF"),
     ("ARTICLE_PAGES_IN_FLIGHT", "0", "ARTICLE_PAGES_IN_FLIGHT"),
     ("IMAGE_HOSTS", "https://mmbiz.qpic.cn/", "takes host names"),
+    # a host is matched as it is: no image was downloaded, each left a remote link, silently
+    ("IMAGE_HOSTS", "*.qpic.cn", "takes host names (like mp.weixin.qq.com) separated by commas, not '*.qpic.cn'"),
     ("ARTICLE_HOSTS", "", "needs at least one host name"),
     ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
@@ -89,6 +122,8 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
     ("REMOTE_CONTROL_ENABLED", "maybe"),
+    # Scrapy then sends no User-Agent at all (an unset variable in cron's -s USER_AGENT="$UA")
+    ("USER_AGENT", ""), ("USER_AGENT", " "),
     # a traceback in Scrapy's start-up; AutoThrottle quietly off
     ("AUTOTHROTTLE_TARGET_CONCURRENCY", "x"), ("AUTOTHROTTLE_TARGET_CONCURRENCY", "0"),
 ])
@@ -120,6 +155,9 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
     ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
     ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
+    # Scrapy leaves a name it does not read: the slot was the host's without a word
+    ('{"mmbiz.qpic.cn": {"concurency": 4}}', "slot of mmbiz.qpic.cn takes concurrency, delay, jitter, "
+                                             "randomize_delay, not 'concurency'"),
 ])
 def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
     """A slot of no concurrency was taken: its requests never left, and the run never ended;
@@ -127,6 +165,36 @@ def test_a_bad_download_slot_is_refused(value: str, says: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(f"-s DOWNLOAD_SLOTS= {says}")):
         Config.from_settings(settings(DOWNLOAD_SLOTS=value))
     assert Config.from_settings(settings(DOWNLOAD_SLOTS='{"mmbiz.qpic.cn": {"concurrency": 2, "delay": 0.5}}'))
+
+
+@pytest.mark.parametrize("value", ["[1]", "{bad", "8"])
+def test_download_slots_that_are_no_json_object_are_one_line_naming_the_setting(tmp_path: Path,
+                                                                                value: str) -> None:
+    """Scrapy parses a mapping setting's JSON as it takes it: ``[1]`` was a traceback, exit
+    status 1, and ``{bad`` its 'Invalid -s value, use -s NAME=VALUE', naming no setting."""
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x",
+                       settings={"DOWNLOAD_SLOTS": value})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: -s DOWNLOAD_SLOTS= takes a "
+                                                f"JSON object (of names and values), not {value!r}")
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("limit, retries, refused", [("50", "20", True), ("2000", "2000", True),
+                                                   ("3", "20", False), ("20", "3", False),
+                                                   ("11", "11", False)])
+def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: str,
+                                                          refused: bool) -> None:
+    """Each try again of a blocked page waits twice as long: ``BLOCK_RETRY_TIMES=20`` with a
+    ``BLOCK_LIMIT`` that lets them be tried (50) paused 182 days before the last (the run
+    seemed to hang, holding the archive's lock), 2000 was a traceback at the 1025th."""
+    given = settings(BLOCK_LIMIT=limit, BLOCK_RETRY_TIMES=retries, BLOCK_BACKOFF="60")
+    if not refused:
+        assert Config.from_settings(given).block_retry_times == int(retries)
+        return
+    with pytest.raises(ConfigError, match=re.escape(f"-s BLOCK_BACKOFF=60 doubled for each of "
+                                                    f"BLOCK_RETRY_TIMES={retries}")):
+        Config.from_settings(given)
 
 
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
@@ -159,6 +227,41 @@ def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path
     assert result.returncode == 2, result.stderr
     assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
     assert "Traceback" not in result.stderr
+
+
+def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -> None:
+    """``-s SCAM_TYPES_FILE=/dev/zero`` (a device, a log file given by mistake) was read
+    whole: the run hung filling the memory, as the accounts file no longer does."""
+    with pytest.raises(ConfigError, match=re.escape("-s SCAM_TYPES_FILE=: cannot read scam types "
+                                                    "from /dev/zero: [Errno 27] larger than")):
+        Config.from_settings(settings(SCAM_TYPES_FILE="/dev/zero"))
+
+
+def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> None:
+    """``sh`` leaves ``-s JOBDIR=~/job`` as it is: the check looked at the home's, but Scrapy
+    made a folder named ``~`` where cron runs (one ``rm -rf ~`` from the home's end), and
+    ``-s LOG_FILE=~/crawl.log`` was refused."""
+    home, where = tmp_path / "home", tmp_path / "cron"
+    home.mkdir()
+    where.mkdir()
+    command = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
+                            settings={"JOBDIR": "~/job", "LOG_FILE": "~/crawl.log"})
+    result = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=120,
+                            env={**crawl_env(), "HOME": str(home),
+                                 "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+    assert result.returncode == 1, result.stderr  # the server at port 9 refuses: not 2
+    assert list(where.iterdir()) == []
+    assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
+
+
+def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service's ``EnvironmentFile`` gives ``WECHAT_REDIS_URL``: the line named
+    ``-s REDIS_URL=``, which its command line did not give."""
+    monkeypatch.setenv("WECHAT_REDIS_URL", "10.0.0.5:6379")
+    with pytest.raises(ConfigError, match=re.escape("the environment's WECHAT_REDIS_URL takes a "
+                                                    "Redis URL (redis://host:port/db), not '10.0.0.5:6379'")):
+        Config.from_settings(settings())
 
 
 @pytest.mark.parametrize("url", ["", "redis://:secret@10.0.0.5:6379/0", "rediss://redis.example/1",

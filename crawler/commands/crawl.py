@@ -25,7 +25,13 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from crawler.cli import refuse
-from crawler.config import Config, ConfigError, check_scrapy_settings
+from crawler.config import (
+    Config,
+    ConfigError,
+    check_command_line_mappings,
+    check_scrapy_settings,
+    places_from_home,
+)
 from crawler.distributed.job import redis_unreachable, writer_refused
 from crawler.extensions import run_failure
 from crawler.logs import quiet_banner, quiet_scrapy
@@ -38,9 +44,11 @@ from crawler.store.archive import ArchiveError
 
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().process_options(args, opts)
         assert self.settings is not None
         try:  # Scrapy sets up its logging before run: a bad LOG_LEVEL would be a traceback
+            check_command_line_mappings(opts.set, self.settings)
+            super().process_options(args, opts)
+            places_from_home(self.settings)
             check_scrapy_settings(self.settings)
         except ConfigError as error:
             sys.exit(refuse(f"crawl {args[0] if args else ''}".rstrip(), str(error), 2))

@@ -47,7 +47,7 @@ class AccountsParams:
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> AccountsParams:
         check_known(arguments, ("file",))
-        path = Path(arguments.get("file") or config.accounts_file)
+        path = Path(arguments.get("file") or config.accounts_file).expanduser()
         try:
             return cls(tuple(load_accounts(path, config.wechat_base_url, config.article_hosts)))
         except AccountsError as error:

@@ -37,7 +37,7 @@ class ArticleParams:
             if url:
                 urls.append(article_link(url, config.article_hosts))
             if urls_file:
-                for number, line in list_file(Path(urls_file), "urls_file"):
+                for number, line in list_file(Path(urls_file).expanduser(), "urls_file"):
                     try:
                         urls.append(article_link(line, config.article_hosts))
                     except BadArticleURL as error:

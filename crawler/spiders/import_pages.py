@@ -51,7 +51,7 @@ class ImportParams:
             raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
         pages: list[Path] = []
         if path:
-            given = Path(path)
+            given = Path(path).expanduser()
             if given.is_dir():
                 pages += saved_pages_in(given)
             elif given.is_file():
@@ -59,7 +59,8 @@ class ImportParams:
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:
-            pages += [Path(line) for _, line in list_file(Path(paths_file), "paths_file")]
+            pages += [Path(line).expanduser()
+                      for _, line in list_file(Path(paths_file).expanduser(), "paths_file")]
         if not pages:
             raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
                                 f"in {path or paths_file!r}")

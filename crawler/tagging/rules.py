@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from crawler.store.files import read_text
+
 PACKAGED = "scamtypes.toml"
 
 
@@ -47,9 +49,9 @@ class ScamTypes:
         """The rules of ``path``, or the packaged ones; ``ScamTypesError`` if unusable."""
         where = str(path) if path else PACKAGED
         try:
-            raw = (path.read_bytes() if path
-                   else resources.files("crawler").joinpath(PACKAGED).read_bytes())
-            return cls._parse(tomllib.loads(raw.decode("utf-8-sig")))  # Notepad's BOM too
+            text = (read_text(path) if path  # Notepad's BOM too; not /dev/zero read whole
+                    else resources.files("crawler").joinpath(PACKAGED).read_text("utf-8"))
+            return cls._parse(tomllib.loads(text))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
             # RecursionError: tomllib reads nested arrays and tables recursively
             raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
