@@ -620,6 +620,28 @@ def test_a_key_a_person_added_after_the_wechat_block_stays_readable_once_marked(
     assert "warn" not in log.lower()
 
 
+@pytest.mark.parametrize("block", ["", "wechat: {account: 测试反诈中心}\n"], ids=["removed", "flow"])
+def test_a_post_whose_wechat_block_a_person_took_out_stays_readable_once_marked(
+        site: Site, tmp_path: Path, block: str) -> None:
+    """No block to add the keys to: added under the front matter's last key, they made it
+    YAML no reader takes (Jekyll's strict build failed); the line tells the reader alone."""
+    [art] = site.serve([Art("2247490403")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^wechat:\n(?: .*\n)*", block, made, count=1, flags=re.MULTILINE),
+                    encoding="utf-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    post = path.read_text(encoding="utf-8")
+    front = yaml.safe_load(post.split("---\n")[1])
+    assert front.get("wechat") == yaml.safe_load(block or "wechat:")["wechat"]
+    assert f"*原文已于 {today()} 被发布者删除，此为存档。*" in post
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
+
+
 def test_an_edit_upstream_remakes_the_scam_types_of_the_post(site: Site,
                                                             tmp_path: Path) -> None:
     police_call = ("近日，王女士接到自称公安局民警的电话，称她涉嫌洗钱，已被通缉，并发来“逮捕令”。"
