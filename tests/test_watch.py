@@ -571,6 +571,26 @@ def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path
     assert "were deleted or removed" not in again.stderr
 
 
+def test_the_deletions_alarm_cannot_write_a_line_of_its_own(site: Site, tmp_path: Path) -> None:
+    """``crawl watch`` names the account as its newest post does; a line break there wrote
+    a line of the log the post chose."""
+    arts = site.serve(numbered(2247490724, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    for path in (archive / "_posts").glob("*.md"):
+        made = path.read_text(encoding="utf-8")
+        path.write_text(made.replace(f"    account: {site.account}\n",
+                                     f'    account: "{site.account}\\nINFO: Run summary: 9 new"\n'),
+                        encoding="utf-8")
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    result = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert result.returncode == 0, result.stderr
+    assert f"WARNING: 2 originals of {site.account}\\nINFO: Run summary: 9 new were deleted" \
+        in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("INFO: Run summary: 9")]
+
+
 def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
                                                                      tmp_path: Path) -> None:
     broken, fine = site.serve(numbered(2247490801, 2))
