@@ -591,6 +591,27 @@ def test_the_deletions_alarm_cannot_write_a_line_of_its_own(site: Site, tmp_path
     assert not [line for line in result.stderr.splitlines() if line.startswith("INFO: Run summary: 9")]
 
 
+def test_an_archived_original_found_deleted_by_another_source_is_said_once_as_by_the_watch(
+        site: Site, tmp_path: Path) -> None:
+    """An article whose picture failed for a reason that may pass is fetched again when a
+    source names it (here the user's links, as cron gives them each night); found deleted
+    then, it was also 'Not archived: … is deleted', a second WARNING line, and a false one:
+    its post is there (the summary counts it among the articles asked for that are deleted)."""
+    [art] = site.serve([Art("2247490726")])
+    site.server.image(f"/mmbiz_png/Img{art.mid}x{art.idx}/640", b"", status=503)
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    result = crawl("article", archive, "-a", f"urls_file={archive.parent / 'urls.txt'}")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    assert len(said) == 2, said
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post stays, "
+                     r"marked as deleted", said[0])
+    assert said[1].endswith("WARNING: Run summary (finished): 1 deleted, 1 originals deleted")
+    assert "status: deleted" in post_of(archive, art)
+
+
 def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
                                                                      tmp_path: Path) -> None:
     broken, fine = site.serve(numbered(2247490801, 2))
