@@ -226,7 +226,7 @@ class RunReport:
                                     config.watch_alarm_days, started)
             if alarm:
                 self.tally.count(Stat.ACCOUNTS_DELETIONS)
-                logger.warning(alarm)
+                logger.warning("%s", alarm)  # an account name cannot break the line
 
 
 def _every(gap: timedelta) -> str:

@@ -107,15 +107,19 @@ class WatchState:
 
 def mark(post: str, state: WatchState) -> str:
     """``post`` saying ``state``: its keys last in the ``wechat:`` block, its notice right
-    after the attribution; what an earlier state put there goes. ``PostError`` for a text
-    that is not a post (no front matter)."""
+    after the attribution; what an earlier state put there goes. A post without the block
+    (a person took it out, or wrote it as a flow mapping) gets the notice alone: indented
+    under whatever key is last, the keys would leave a front matter no YAML reader takes.
+    ``PostError`` for a text that is not a post (no front matter)."""
     post = unmark(post)
     end = post.find("\n---\n", 3) + 1
     if not post.startswith("---\n") or end <= 0:
         raise PostError("no front matter between --- lines at the top")
     block = WECHAT_BLOCK.search(post, 0, end)
-    at, indent = (block.end(), block.group(1) or "    ") if block else (end, "    ")
-    post = post[:at] + "".join(f"{indent}{line.lstrip()}\n" for line in state.keys()) + post[at:]
+    if block:
+        indent = block.group(1) or "    "
+        post = post[:block.end()] + "".join(f"{indent}{line.lstrip()}\n" for line in state.keys()) \
+            + post[block.end():]
     notice = state.notice()
     at = post.find(_QUOTE_END, end)
     if notice is None or at < 0:

@@ -571,6 +571,47 @@ def test_crawl_watch_alone_raises_the_deletions_alarm(site: Site, tmp_path: Path
     assert "were deleted or removed" not in again.stderr
 
 
+def test_the_deletions_alarm_cannot_write_a_line_of_its_own(site: Site, tmp_path: Path) -> None:
+    """``crawl watch`` names the account as its newest post does; a line break there wrote
+    a line of the log the post chose."""
+    arts = site.serve(numbered(2247490724, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    for path in (archive / "_posts").glob("*.md"):
+        made = path.read_text(encoding="utf-8")
+        path.write_text(made.replace(f"    account: {site.account}\n",
+                                     f'    account: "{site.account}\\nINFO: Run summary: 9 new"\n'),
+                        encoding="utf-8")
+    site.pages[arts[0].path] = answer("deleted.html")
+    site.pages[arts[1].path] = answer("violation.html")
+    result = watch(archive, site, WATCH_ALARM_DELETIONS="2")
+    assert result.returncode == 0, result.stderr
+    assert f"WARNING: 2 originals of {site.account}\\nINFO: Run summary: 9 new were deleted" \
+        in result.stderr
+    assert not [line for line in result.stderr.splitlines() if line.startswith("INFO: Run summary: 9")]
+
+
+def test_an_archived_original_found_deleted_by_another_source_is_said_once_as_by_the_watch(
+        site: Site, tmp_path: Path) -> None:
+    """An article whose picture failed for a reason that may pass is fetched again when a
+    source names it (here the user's links, as cron gives them each night); found deleted
+    then, it was also 'Not archived: … is deleted', a second WARNING line, and a false one:
+    its post is there (the summary counts it among the articles asked for that are deleted)."""
+    [art] = site.serve([Art("2247490726")])
+    site.server.image(f"/mmbiz_png/Img{art.mid}x{art.idx}/640", b"", status=503)
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.pages[art.path] = answer("deleted.html")
+    result = crawl("article", archive, "-a", f"urls_file={archive.parent / 'urls.txt'}")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    assert len(said) == 2, said
+    assert re.search(r"WARNING: The original of \S+ is deleted by its publisher: the post stays, "
+                     r"marked as deleted", said[0])
+    assert said[1].endswith("WARNING: Run summary (finished): 1 deleted, 1 originals deleted")
+    assert "status: deleted" in post_of(archive, art)
+
+
 def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site,
                                                                      tmp_path: Path) -> None:
     broken, fine = site.serve(numbered(2247490801, 2))
@@ -616,6 +657,28 @@ def test_a_key_a_person_added_after_the_wechat_block_stays_readable_once_marked(
     front = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
     assert front["comments"] is True
     assert (front["wechat"]["status"], str(front["wechat"]["gone_since"])) == ("deleted", today())
+    out, log = jekyll_build(archive, tmp_path / "jekyll")
+    assert "warn" not in log.lower()
+
+
+@pytest.mark.parametrize("block", ["", "wechat: {account: 测试反诈中心}\n"], ids=["removed", "flow"])
+def test_a_post_whose_wechat_block_a_person_took_out_stays_readable_once_marked(
+        site: Site, tmp_path: Path, block: str) -> None:
+    """No block to add the keys to: added under the front matter's last key, they made it
+    YAML no reader takes (Jekyll's strict build failed); the line tells the reader alone."""
+    [art] = site.serve([Art("2247490403")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    [path] = (archive / "_posts").glob("*.md")
+    made = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^wechat:\n(?: .*\n)*", block, made, count=1, flags=re.MULTILINE),
+                    encoding="utf-8")
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    post = path.read_text(encoding="utf-8")
+    front = yaml.safe_load(post.split("---\n")[1])
+    assert front.get("wechat") == yaml.safe_load(block or "wechat:")["wechat"]
+    assert f"*原文已于 {today()} 被发布者删除，此为存档。*" in post
     out, log = jekyll_build(archive, tmp_path / "jekyll")
     assert "warn" not in log.lower()
 

@@ -210,18 +210,21 @@ class WeChatSpider(scrapy.Spider):
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
         if isinstance(page, NotAnArticle):
-            if is_watch(request) and (page.reason.gone or watched(request, page.reason)):
+            # a short link (found, or the user's) to a page that names no article is settled
+            # under its own URL
+            key = article_key(response.url) or self.index.link_key(asked) \
+                or (ArticleKey(asked) if request.meta.get("unknown_account")
+                    or named_by_user(source) else None)
+            # an original with a post, gone (an incomplete one fetched again by a source, too)
+            original = page.reason.gone and (is_watch(request) or bool(
+                key and self.index.article_path(key)))
+            if original or (is_watch(request) and watched(request, page.reason)):
                 # an archived original: WatchPipeline warns once, when its status changes
                 self.logger.info("Watched: %s is %s", response.url, page.message)
             else:
                 self.logger.warning("Not archived: %s is %s", response.url, page.message)
             if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
                 self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
-            # a short link (found, or the user's) to a page that names no article is settled
-            # under its own URL
-            key = article_key(response.url) or self.index.link_key(asked) \
-                or (ArticleKey(asked) if request.meta.get("unknown_account")
-                    or named_by_user(source) else None)
             if key and (page.reason.gone or watched(request, page.reason)):
                 yield ArticleGone(key=key, url=response.url, reason=page.reason)
                 if asked != response.url:  # a link redirected to the page: settled with it
