@@ -197,6 +197,9 @@ class Writer:
             except redis.RedisError as error:
                 if not await self.ride_out(error):
                     return
+                continue
+            # said by whichever task finds Redis back first: the job may end before the other does
+            self.outage.answered()
 
     async def ride_out(self, error: redis.RedisError) -> bool:
         """True when the task may go on: Redis has been away for less than
