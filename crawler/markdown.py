@@ -37,6 +37,7 @@ from crawler.wechat.urls import (
     is_article_link,
     link_as_given,
     normalise_image_url,
+    short_link_alone,
     web_url,
     with_scheme,
 )
@@ -587,7 +588,7 @@ def post_url(stem: str) -> str:
 
 def link_identity(href: str) -> str:
     """What names the article a link leads to: its key, else (a short link) the link."""
-    return article_key(href) or link_as_given(href)
+    return article_key(href) or short_link_alone(link_as_given(href))
 
 
 # A fenced code block of a post: its fence, after the marks of the quote or list item it

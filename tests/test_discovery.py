@@ -242,6 +242,24 @@ def test_a_short_link_pages_link_again_before_it_is_fetched_costs_the_budget_onc
     assert archived_mids(tmp_path) == {art.mid for art in (entry, first, second, third)}
 
 
+@pytest.mark.parametrize("tail", ["?scene=1", "/"])
+def test_a_short_link_a_body_gives_as_a_chat_copies_it_is_the_article_fetched_already(
+        wechat: MockWeChat, tmp_path: Path, tail: str) -> None:
+    """A body's short link pasted from a chat (``/s/<token>?scene=1``, a trailing slash) was
+    another link than the one the run had fetched: its article fetched a second time, at the
+    cost of a short link of ``FOLLOW_LINKS_PER_RUN``. The post still links the article's post."""
+    site = Site(wechat)
+    first = Art("2247470511", token="First")
+    entry = Art("2247470510", token="Entry", links=(site.short(first) + tail,))
+    site.serve([first, entry])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(first)}", "{site.short(entry)}"]\n')
+    assert sorted(path for path, _ in wechat.hits("/s")) == ["/s/Entry", "/s/First"]
+    posts = {path.name: path.read_text(encoding="utf-8")
+             for path in (tmp_path / "archive" / "_posts").glob("*.md")}
+    [first_post] = [name for name, text in posts.items() if f"mid={first.mid}" in text]
+    assert any(f"{{% post_url {first_post[:-3]} %}}" in text for text in posts.values())
+
+
 def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     site = Site(wechat)

@@ -31,6 +31,7 @@ from crawler.wechat.urls import (
     is_article_link,
     link_as_given,
     normalise_image_url,
+    short_link_alone,
     web_url,
     without_tracking,
 )
@@ -324,11 +325,12 @@ def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
            *more: str) -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
-    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given."""
+    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
+    (a short link as ``/s/<token>`` alone)."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
-    links = (link_as_given(href) for href in hrefs if href)
+    links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 
 

@@ -106,8 +106,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
                             f"(copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
-    if token := _SHORT_TOKEN.match(parts.path):
-        return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
+    if _SHORT_TOKEN.match(parts.path):
+        return short_link_alone(link)
     if parts.path.rstrip("/") == "/s":
         query = dict(parse_qsl(parts.query))
         missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
@@ -115,6 +115,16 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
         return link
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
+
+
+def short_link_alone(link: str) -> str:
+    """A short link ``link`` as ``/s/<token>`` alone (see ``article_link``), as every page
+    linking it is taken to give it; any other link as it is."""
+    parts = split_url(link)
+    token = _SHORT_TOKEN.match(parts.path) if parts else None
+    if parts is None or token is None:
+        return link
+    return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
 
 
 def is_article_link(url: str) -> bool:
