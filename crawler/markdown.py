@@ -282,7 +282,8 @@ class _WeChatConverter(_MarkdownConverter):
         """The Markdown of what ``root`` holds (which this changes)."""
         soup = BeautifulSoup(lean_markup(root), "lxml", element_classes={Tag: _Tag})
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
-                  if (match := _HEADING.match(tag.name)) and _shows_text(tag)]
+                  if (match := _HEADING.match(tag.name)) and _shows_text(tag)
+                  and not any(_writes_as_text(parent.name) for parent in tag.parents)]
         self.heading_shift = max(0, 2 - min(levels)) if levels else 0
         return str(self.convert_soup(soup))
 
@@ -580,6 +581,12 @@ def _language(pre: Tag) -> str:
 def _shows_text(heading: Tag) -> bool:
     """Whether ``heading`` shows a reader some text: only such a heading is one in the post."""
     return bool(INVISIBLE.sub("", heading.get_text()).strip())
+
+
+def _writes_as_text(name: str) -> bool:
+    """Whether markdownify writes a heading inside a ``name`` element as text (``_inline``,
+    ``_noformat``): a heading, a table cell, code."""
+    return name in {"td", "th", "pre", "code", "kbd", "samp"} or bool(_HEADING.match(name))
 
 
 def _meaningless_alt(alt: str) -> bool:
