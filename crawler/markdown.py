@@ -283,7 +283,8 @@ class _WeChatConverter(_MarkdownConverter):
         """The Markdown of what ``root`` holds (which this changes)."""
         soup = BeautifulSoup(lean_markup(root), "lxml", element_classes={Tag: _Tag})
         levels = [int(match.group(1)) for tag in soup.find_all(_HEADING)
-                  if (match := _HEADING.match(tag.name)) and tag.get_text(strip=True)]
+                  if (match := _HEADING.match(tag.name)) and _shows_text(tag)
+                  and not any(_writes_as_text(parent.name) for parent in tag.parents)]
         self.heading_shift = max(0, 2 - min(levels)) if levels else 0
         return str(self.convert_soup(soup))
 
@@ -419,6 +420,8 @@ class _WeChatConverter(_MarkdownConverter):
         text = text.strip()
         if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
             return text
+        if not _shows_text(el):  # a picture alone: its own paragraph, no heading
+            return f"\n\n{text}\n\n"
         if len(_LINK_TARGET.sub("]", text)) > LONGEST_HEADING:  # a link's target is not shown
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
@@ -574,6 +577,17 @@ def _language(pre: Tag) -> str:
         c.split("__", 1)[1] for c in pre.get("class") or [] if c.startswith("code-snippet__")
     ]
     return next((n for n in names if re.fullmatch(r"[A-Za-z0-9+#-]{1,20}", n)), "")
+
+
+def _shows_text(heading: Tag) -> bool:
+    """Whether ``heading`` shows a reader some text: only such a heading is one in the post."""
+    return bool(INVISIBLE.sub("", heading.get_text()).strip())
+
+
+def _writes_as_text(name: str) -> bool:
+    """Whether markdownify writes a heading inside a ``name`` element as text (``_inline``,
+    ``_noformat``): a heading, a table cell, code."""
+    return name in {"td", "th", "pre", "code", "kbd", "samp"} or bool(_HEADING.match(name))
 
 
 def _meaningless_alt(alt: str) -> bool:

@@ -89,3 +89,31 @@ def test_urls_are_read_as_a_browser_reads_them_whatever_blanks_the_page_leaves_i
     assert markdown.split("\n\n") == [
         "![]({{site.baseurl}}/postimg/LocalOne.png)",
         "[看]({% post_url 2021-07-28-目标 %})[别处](https://example.com/ab/)"]
+
+
+@pytest.mark.parametrize("first", [
+    "<h1>\u200b</h1>",  # WeChat's editor leaves zero-width spaces in empty lines
+    '<h1><img data-src="https://mmbiz.qpic.cn/mmbiz_png/LocalOne/640?wx_fmt=png"></h1>',
+])
+def test_body_headings_start_at_two_hashes_whatever_heading_shows_no_text(first: str) -> None:
+    """The contract's "body headings start at ##": a heading of zero-width spaces, dropped
+    as empty, still counted as the highest and every heading went a level down (``###``);
+    one holding only a picture was written ``# ![](…)``, a second title in the body. A
+    picture is its own paragraph."""
+    body = first + "<h2>案例</h2><p>正文</p>"
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    picture = ["![]({{site.baseurl}}/postimg/LocalOne.png)"] if "<img" in first else []
+    assert to_markdown(article, LINKS).split("\n\n") == [*picture, "## 案例", "正文"]
+
+
+@pytest.mark.parametrize(("first", "written"), [
+    ("<table><tr><td><h1>表头</h1></td><td>值</td></tr></table>", "| 表头 | 值 |"),
+    ("<pre><h1>x = 1</h1></pre>", "```\nx = 1\n```"),
+    ("<h2>甲<h1>乙</h1></h2>", "## 甲乙"),
+])
+def test_a_heading_written_as_text_sets_no_level(first: str, written: str) -> None:
+    """A heading in a table cell, in code or in another heading is written as its text, yet
+    was counted as the highest heading: the post's headings began at ``###``."""
+    article = Article(url=URL, title="t", account="a", published=None,
+                      body_html=first + "<h2>案例</h2><p>正文</p>")
+    assert to_markdown(article, LINKS).split("\n\n") == [written, "## 案例", "正文"]
