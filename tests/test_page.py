@@ -216,18 +216,6 @@ def test_error_pages_are_recognised(name: str, reason: str) -> None:
     ("此帐号已被屏蔽, 内容无法查看", "violation"),
     ("此帐号被投诉且经审核涉嫌侵权。此帐号已注销，内容无法查看。", "violation"),
     ("此帐号处于帐号迁移流程中", "unavailable"),
-])
-def test_what_became_of_the_account_is_what_became_of_its_articles(message: str,
-                                                                   reason: str) -> None:
-    """WeChat answers each article of a closed, blocked or migrating account with its error
-    page saying so: the watch sees the originals gone (or not there for now)."""
-    page = page_text("deleted.html").replace("该内容已被发布者删除", message)
-    parsed = parse_page(page, FETCHED)
-    assert isinstance(parsed, NotAnArticle)
-    assert parsed.reason == reason
-
-
-@pytest.mark.parametrize("message, reason", [
     ("此内容已被发布者删除", "deleted"),
     ("该内容因违规无法查看", "violation"),
     ("此内容涉嫌侵权，无法查看", "violation"),
@@ -237,7 +225,9 @@ def test_what_became_of_the_account_is_what_became_of_its_articles(message: str,
 ])
 def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> None:
     """WeChat words its error pages with 该 or 此, 帐号 or 账号, as the tools that read them
-    list: each wording is the page it words."""
+    list, and answers each article of a closed, blocked or migrating account with its error
+    page saying so: each wording is the page it words (the watch sees the originals gone,
+    or not there for now)."""
     page = page_text("deleted.html").replace("该内容已被发布者删除", message)
     parsed = parse_page(page, FETCHED)
     assert isinstance(parsed, NotAnArticle)
