@@ -23,7 +23,8 @@ from crawler.run import Run, stop_asked
 from crawler.slots import ARTICLE_SLOT
 from crawler.tally import Stat
 from crawler.watcher import is_watch
-from crawler.wechat.page import LARGEST_VERIFICATION_PAGE, as_utf8, is_verification_page
+from crawler.wechat.errorpage import LARGEST_VERIFICATION_PAGE, is_verification_page
+from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)

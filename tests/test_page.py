@@ -10,7 +10,8 @@ import pytest
 from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
-from crawler.wechat.page import as_utf8, is_verification_page, parse_page
+from crawler.wechat.errorpage import is_verification_page
+from crawler.wechat.page import as_utf8, parse_page
 from tests.conftest import page_text
 
 FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"

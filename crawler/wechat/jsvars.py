@@ -25,6 +25,13 @@ _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def number(raw: str) -> int | None:
+    """A decimal number of ASCII digits; None for anything else (``"²".isdigit()`` is true
+    but ``int("²")`` fails, and Python refuses to read numbers of over 4,300 digits)."""
+    raw = raw.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
 def js_unescape(literal: str) -> str:
     """The value of a JavaScript string literal's body (quotes already removed).
 

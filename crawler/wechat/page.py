@@ -12,65 +12,33 @@ import html
 import json
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
 from lxml.etree import ParserError
 
-from crawler.wechat import dom, jsvars
-from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PageReason, PostType
-from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat import dates, dom, jsvars
+from crawler.wechat.article import Album, Article, NotAnArticle, PageReason, PostType
+from crawler.wechat.body import album_links, article_links, body_images, unlazy_backgrounds
+from crawler.wechat.errorpage import not_an_article
+from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.urls import (
-    BACKGROUND_HOLDERS,
     article_ids_from_url,
-    background_image_url,
     canonical_article_url,
     has_ids,
-    is_article_link,
-    link_as_given,
     normalise_image_url,
-    short_link_alone,
     web_url,
     without_tracking,
 )
-from crawler.wechat.urls import (
-    album_id as album_id_of,
-)
-from crawler.widgets import ARTICLE_CARD, article_card
 
 logger = logging.getLogger(__name__)
 
-# Checked in order; the first whose marker appears in the page's visible text wins.
-_ERROR_MARKERS: tuple[tuple[PageReason, tuple[str, ...]], ...] = (
-    (PageReason.VERIFICATION, ("环境异常", "完成验证后即可继续访问", "Environment abnormal")),
-    # Worded with 该 or 此, 帐号 or 账号. An account closed by its owner, or moved to another
-    # without its articles, has none.
-    (PageReason.DELETED, ("内容已被发布者删除", "deleted by the author", "deleted by the publisher",
-                          "帐号已自主注销", "账号已自主注销", "未将文章素材同步至新帐号")),
-    # taken down by the platform: for its rules, on an infringement complaint, on many complaints;
-    # the whole account blocked, or closed on an infringement complaint
-    (PageReason.VIOLATION, ("内容因违规无法查看", "违反相关法律法规", "violat", "涉嫌侵权",
-                            "此内容被多人投诉", "帐号已被屏蔽", "账号已被屏蔽")),
-    (PageReason.UNAVAILABLE, ("该内容暂时无法查看", "temporarily unavailable", "号迁移流程中")),
-    (PageReason.EXPIRED, ("链接已过期", "link has expired")),
-    (PageReason.BAD_PARAMS, ("参数错误", "Invalid parameter")),
-)
-# The challenge's pages: "环境异常 … 去验证", and "你的访问过于频繁，需要从微信打开验证身份"
-# (with a QR code to scan), whose text only a script writes.
-_VERIFY_PAGE = re.compile(rb"secitptpage/verify|wappoc_appmsgcaptcha|" + "访问过于频繁".encode())
 _MODULE = re.compile(rb"<script[^>]*>\s*var __INLINE_SCRIPT__\b")
-_VERIFY_MARKERS = tuple(marker.encode() for marker in _ERROR_MARKERS[0][1])
-LARGEST_VERIFICATION_PAGE = 512 * 1024
-_RELATIVE_TIME = re.compile(r"(刚刚|今天|昨天|前天)|(\d{1,4})\s*(分钟|小时|天|周)前")
-_DAYS_AGO = {"刚刚": 0, "今天": 0, "昨天": 1, "前天": 2}
-_UNIT = {"分钟": timedelta(minutes=1), "小时": timedelta(hours=1), "天": timedelta(days=1),
-         "周": timedelta(weeks=1)}
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
 _CLAUSE_MARKS = "，、；：,;: "
-_SHOWN_TIME = re.compile(r"(\d{4})[年-](\d{1,2})[月-](\d{1,2})日?(?:\s*(\d{1,2}):(\d{2}))?")
 
 
 def parse_page(page: bytes | str, url: str, seen_at: datetime | None = None) -> Article | NotAnArticle:
@@ -101,8 +69,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
     content = _by_id(doc, "js_content")
     if content is not None:
-        _unlazy_backgrounds(content)
-    show_type = _int(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
+        unlazy_backgrounds(content)
+    show_type = jsvars.number(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
     share = _by_id(doc, "js_share_source", having="data-url")
@@ -111,13 +79,13 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     if not title or (show_type == PostType.TEXT and _starts(text, title)):
         title = _title_from_text(text or title)
     if not title or (content is None and not text):
-        return _not_an_article(page, doc)
+        return not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
     album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     shown = _text(_by_id(doc, "publish_time", "post-date"))
-    published = _published(page, cgi) or _shown_publish_time(shown)
-    relative = _relative_publish_day(shown, seen_at) if published is None and seen_at else None
+    published = dates.published(page, cgi) or dates.shown_publish_time(shown)
+    relative = dates.relative_publish_day(shown, seen_at) if published is None and seen_at else None
     body_html = etree.tostring(content, method="html", encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
@@ -140,15 +108,15 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc),
-        album_links=_album_links(content if body_html else None),
+        album_links=album_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
-        image_urls=_unique(pictures + _body_images(content if body_html else None)),
-        links=_links(content if body_html else dom.fragment(text) if text else None, album,
+        image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None))),
+        links=article_links(content if body_html else dom.fragment(text) if text else None, album,
                      _meta(page, cgi, "msg_source_url", "source_url"),
                      _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
                      else "", shared),
@@ -172,52 +140,13 @@ def _meta(page: bytes, cgi: jsvars.Fields, var_name: str, cgi_name: str | None =
     return cgi.get(name, "") if name in cgi else jsvars.var(page, var_name)
 
 
-def _published(page: bytes, cgi: jsvars.Fields) -> datetime | None:
-    candidates = (lambda: cgi.get("ori_create_time", ""), lambda: cgi.get("create_time", ""),
-                  lambda: jsvars.var(page, "ct"), lambda: jsvars.var(page, "create_time"))
-    for candidate in candidates:  # in turn: each var lookup scans the page
-        stamp = _int(candidate())
-        if stamp and stamp > 0:
-            try:
-                return datetime.fromtimestamp(stamp, CHINA_TIME)
-            except (OverflowError, OSError, ValueError):  # beyond what a date can hold
-                return None
-    return None
-
-
 def _copyright_stat(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement) -> int | None:
     """The page's ``copyright_stat``; in a page saved without its scripts (Chrome's MHTML
     keeps none), 1 when it shows the 原创 mark, which WeChat shows on original articles only."""
-    stat = _int(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat"))
+    stat = jsvars.number(_meta(page, cgi, "copyright_stat") or jsvars.var(page, "_copyright_stat"))
     if stat is None and "原创" in _text(_by_id(doc, "copyright_logo")):
         return 1
     return stat
-
-
-def _shown_publish_time(shown: str) -> datetime | None:
-    """The publish time the page shows (``2024年12月18日 18:08``, ``2018-03-20``), in China
-    time: all that is left of it in a page a browser saved without its scripts."""
-    match = _SHOWN_TIME.search(shown)
-    if not match:
-        return None
-    year, month, day, hour, minute = (int(part) if part else 0 for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, tzinfo=CHINA_TIME)
-    except ValueError:
-        return None
-
-
-def _relative_publish_day(shown: str, seen_at: datetime) -> datetime | None:
-    """The day of a relative publish time (``4天前``, ``昨天``, ``3小时前``) as the page
-    showed it at ``seen_at``, at midnight China time: WeChat's own rounding makes the day
-    the most it tells."""
-    match = _RELATIVE_TIME.search(shown)
-    if not match:
-        return None
-    word, number, unit = match.groups()
-    ago = timedelta(days=_DAYS_AGO[word]) if word else _UNIT[unit] * int(number)
-    day = (seen_at.astimezone(CHINA_TIME) - ago).date()
-    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TIME)
 
 
 def _ids(page: bytes, cgi: jsvars.Fields, doc: lxml.html.HtmlElement, url: str) -> dict[str, str]:
@@ -259,7 +188,7 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
         if album_id.isascii() and album_id.isdigit():
             known = found.get(album_id)
             found[album_id] = Album(album_id, (known.title if known else "") or title.strip(),
-                                    (known.count if known else None) or _int(count))
+                                    (known.count if known else None) or jsvars.number(count))
 
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
@@ -295,16 +224,6 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
     return tuple(found.values())
 
 
-def _album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Album pages the body links to (``<a href="…/mp/appmsgalbum?…album_id=…"
-    data-linktype="2">``), as given."""
-    if content is None:
-        return ()
-    hrefs = (link_as_given(a.get("href", "")) for a in content.iter("a"))
-    return _unique(tuple(href for href in hrefs
-                         if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
-
-
 def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
     """The article an image or text post shares (``appmsg_link.content_url``), as the page
     states it: ``appmsg_link: {…}`` in ``cgiDataNew`` or ``window.appmsg_link = {…}``, in
@@ -319,26 +238,6 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
         if isinstance(url, str) and url:
             return url
     return ""
-
-
-def _links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
-           *more: str) -> tuple[str, ...]:
-    """Links to articles in the body (and the articles it quotes: ``<blockquote
-    data-url="…">``, and its article cards), the album's previous and next article (``info``, the
-    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone)."""
-    hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
-        if content is not None else []
-    hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
-    links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
-    return _unique(tuple(link for link in links if is_article_link(link)))
-
-
-def _link_of(element: etree._Element) -> str:
-    """Where a link, a quote of an article or an article card leads."""
-    if element.tag == ARTICLE_CARD:
-        return article_card(element.get("data-article-data", ""))[1]
-    return element.get("href" if element.tag == "a" else "data-url", "")
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
@@ -399,106 +298,6 @@ def _title_from_text(text: str, limit: int = 64) -> str:
 def _shown(text: str) -> str:
     """The text a post's text (HTML) shows."""
     return dom.fragment(text).text_content() if "<" in text or "&" in text else text
-
-
-def _unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
-    """Each CSS background a saved page's script had not yet shown, its picture again: WeChat's
-    script (2024-) moves the picture's URL to ``data-lazy-bgimg`` and sets a blank GIF in its
-    place until the element is scrolled to."""
-    for element in content.xpath(".//*[@data-lazy-bgimg]"):
-        lazy, style = element.get("data-lazy-bgimg", "").strip(), element.get("style", "")
-        blank = background_image_url(style)
-        if blank.startswith("data:") and lazy.startswith(("https://", "http://", "//")) \
-                and not set(lazy) & set("()\"'\\"):
-            element.set("style", style.replace(blank, lazy))
-
-
-def _body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
-    what is no content (CSS hides it, a script's): the post does not show them."""
-    if content is None:
-        return ()
-    sources = []
-    hidden = _Hidden(content)
-    for element in content.iter("img", "svg", *BACKGROUND_HOLDERS):
-        if element.tag == "img":
-            if not hidden(element):
-                sources.append(element.get("data-src") or element.get("src") or "")
-        elif element.tag == "svg":  # an outermost one: one inside another is in what is hidden
-            if (parent := element.getparent()) is not None and not hidden(parent):
-                sources += svg_pictures(element)
-        elif (background := background_image_url(element.get("style", ""))) \
-                and next(element.iter("img"), None) is None and not hidden(element) \
-                and not _shows_text(element):
-            sources.append(background)
-    urls = (normalise_image_url(s) for s in sources if s.strip())
-    return tuple(u for u in urls if u.startswith(("http://", "https://")))
-
-
-class _Hidden:
-    """Whether a picture below ``content`` is in what its post does not show as pictures:
-    what is no content (``not_content``), a code block (its text) or a formula (its LaTeX).
-    Its ancestors are asked once each: a page's few pictures, not its thousand elements."""
-
-    def __init__(self, content: etree._Element):
-        self.content = content
-        self.known: dict[etree._Element, bool] = {}
-
-    def __call__(self, element: etree._Element) -> bool:
-        chain: list[etree._Element] = []
-        node: etree._Element | None = element
-        while node is not None and node is not self.content and node not in self.known:
-            chain.append(node)
-            node = node.getparent()
-        hidden = self.known.get(node, False) if node is not None else False
-        for above in reversed(chain):
-            hidden = hidden or above.tag == "pre" or "data-formula" in above.attrib \
-                or not_content(above)
-            self.known[above] = hidden
-        return hidden
-
-
-def _shows_text(element: etree._Element) -> bool:
-    """Whether a reader sees text in ``element``, as its post would show it: not that of
-    what is no content, nor invisible characters (a zero-width space)."""
-    texts = [element.text]
-    walk = etree.iterwalk(element, events=("start",))
-    for _, child in walk:
-        if child is element:
-            continue
-        texts.append(child.tail)
-        if isinstance(child.tag, str) and not not_content(child):
-            texts.append(child.text)
-        else:
-            walk.skip_subtree()
-    return bool(INVISIBLE.sub("", "".join(text for text in texts if text)).strip())
-
-
-def is_verification_page(page: bytes) -> bool:
-    """Whether ``page`` (as fetched, UTF-8) is WeChat's "环境异常 … 完成验证后即可继续访问"
-    challenge (cheap check).
-
-    That page is about 20 KB; article pages are megabytes and are not searched through.
-    """
-    if len(page) > LARGEST_VERIFICATION_PAGE or b'id="js_content"' in page:
-        return False
-    return bool(_VERIFY_PAGE.search(page)) or any(m in page for m in _VERIFY_MARKERS)
-
-
-def _not_an_article(page: bytes, doc: lxml.html.HtmlElement) -> NotAnArticle:
-    visible = " ".join(doc.xpath("//text()[not(ancestor::script) and not(ancestor::style)]"))
-    visible = re.sub(r"\s+", " ", visible).strip()
-    if _VERIFY_PAGE.search(page):
-        return NotAnArticle.because(PageReason.VERIFICATION)
-    for reason, markers in _ERROR_MARKERS:
-        if any(marker in visible for marker in markers):
-            return NotAnArticle.because(reason)
-    # an account moved to another (该公众号已迁移): its button leads to the article there
-    moved = link_as_given(jsvars.var(page, "transfer_target_link") or jsvars.var(page, "transferTargetLink"))
-    if is_article_link(moved):
-        return NotAnArticle.because(PageReason.UNKNOWN, f"its account moved: the article is now at {moved!r}")
-    snippet = visible[:80] or "no visible text"
-    return NotAnArticle.because(PageReason.UNKNOWN, repr(snippet))
 
 
 def _split(page: bytes) -> tuple[bytes, bytes]:
@@ -567,14 +366,3 @@ def _meta_tag(doc: lxml.html.HtmlElement, prop: str) -> str:
         if value.strip():
             return value.strip()
     return ""
-
-
-def _int(raw: str) -> int | None:
-    """A decimal number of ASCII digits; None for anything else (``"²".isdigit()`` is true
-    but ``int("²")`` fails, and Python refuses to read numbers of over 4,300 digits)."""
-    raw = raw.strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
-
-
-def _unique(urls: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(urls))

@@ -1,0 +1,129 @@
+"""What an article's body leads to besides its text: the pictures a reader sees, in page
+order, and the links to other articles and to albums, by which an account's archive grows.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+from lxml import etree
+
+from crawler.wechat import jsvars
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat.urls import (
+    BACKGROUND_HOLDERS,
+    background_image_url,
+    is_article_link,
+    link_as_given,
+    normalise_image_url,
+    short_link_alone,
+    web_url,
+)
+from crawler.wechat.urls import album_id as album_id_of
+from crawler.widgets import ARTICLE_CARD, article_card
+
+
+def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
+    """Each CSS background a saved page's script had not yet shown, its picture again: WeChat's
+    script (2024-) moves the picture's URL to ``data-lazy-bgimg`` and sets a blank GIF in its
+    place until the element is scrolled to."""
+    for element in content.xpath(".//*[@data-lazy-bgimg]"):
+        lazy, style = element.get("data-lazy-bgimg", "").strip(), element.get("style", "")
+        blank = background_image_url(style)
+        if blank.startswith("data:") and lazy.startswith(("https://", "http://", "//")) \
+                and not set(lazy) & set("()\"'\\"):
+            element.set("style", style.replace(blank, lazy))
+
+
+def body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
+    what is no content (CSS hides it, a script's): the post does not show them."""
+    if content is None:
+        return ()
+    sources = []
+    hidden = _Hidden(content)
+    for element in content.iter("img", "svg", *BACKGROUND_HOLDERS):
+        if element.tag == "img":
+            if not hidden(element):
+                sources.append(element.get("data-src") or element.get("src") or "")
+        elif element.tag == "svg":  # an outermost one: one inside another is in what is hidden
+            if (parent := element.getparent()) is not None and not hidden(parent):
+                sources += svg_pictures(element)
+        elif (background := background_image_url(element.get("style", ""))) \
+                and next(element.iter("img"), None) is None and not hidden(element) \
+                and not _shows_text(element):
+            sources.append(background)
+    urls = (normalise_image_url(s) for s in sources if s.strip())
+    return tuple(u for u in urls if u.startswith(("http://", "https://")))
+
+
+class _Hidden:
+    """Whether a picture below ``content`` is in what its post does not show as pictures:
+    what is no content (``not_content``), a code block (its text) or a formula (its LaTeX).
+    Its ancestors are asked once each: a page's few pictures, not its thousand elements."""
+
+    def __init__(self, content: etree._Element):
+        self.content = content
+        self.known: dict[etree._Element, bool] = {}
+
+    def __call__(self, element: etree._Element) -> bool:
+        chain: list[etree._Element] = []
+        node: etree._Element | None = element
+        while node is not None and node is not self.content and node not in self.known:
+            chain.append(node)
+            node = node.getparent()
+        hidden = self.known.get(node, False) if node is not None else False
+        for above in reversed(chain):
+            hidden = hidden or above.tag == "pre" or "data-formula" in above.attrib \
+                or not_content(above)
+            self.known[above] = hidden
+        return hidden
+
+
+def _shows_text(element: etree._Element) -> bool:
+    """Whether a reader sees text in ``element``, as its post would show it: not that of
+    what is no content, nor invisible characters (a zero-width space)."""
+    texts = [element.text]
+    walk = etree.iterwalk(element, events=("start",))
+    for _, child in walk:
+        if child is element:
+            continue
+        texts.append(child.tail)
+        if isinstance(child.tag, str) and not not_content(child):
+            texts.append(child.text)
+        else:
+            walk.skip_subtree()
+    return bool(INVISIBLE.sub("", "".join(text for text in texts if text)).strip())
+
+
+def album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Album pages the body links to (``<a href="…/mp/appmsgalbum?…album_id=…"
+    data-linktype="2">``), as given."""
+    if content is None:
+        return ()
+    hrefs = (link_as_given(a.get("href", "")) for a in content.iter("a"))
+    return _unique(tuple(href for href in hrefs
+                         if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
+
+
+def article_links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
+           *more: str) -> tuple[str, ...]:
+    """Links to articles in the body (and the articles it quotes: ``<blockquote
+    data-url="…">``, and its article cards), the album's previous and next article (``info``, the
+    ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
+    (a short link as ``/s/<token>`` alone)."""
+    hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
+        if content is not None else []
+    hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
+    links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
+    return _unique(tuple(link for link in links if is_article_link(link)))
+
+
+def _link_of(element: etree._Element) -> str:
+    """Where a link, a quote of an article or an article card leads."""
+    if element.tag == ARTICLE_CARD:
+        return article_card(element.get("data-article-data", ""))[1]
+    return element.get("href" if element.tag == "a" else "data-url", "")
+
+
+def _unique(urls: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(urls))
