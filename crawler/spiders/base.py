@@ -18,30 +18,21 @@ from typing import Any, ClassVar
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DontCloseSpider,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.http.request import CookiesT
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.distributed.wire import NotFetched
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
 from crawler.middlewares import Blocked, Dropped
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.discovery import Discovery
+from crawler.spiders.failures import failed_request, failure_reason, redirect_loop, shared_cause
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched, watched_key
@@ -210,25 +201,7 @@ class WeChatSpider(scrapy.Spider):
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
         if isinstance(page, NotAnArticle):
-            # a short link (found, or the user's) to a page that names no article is settled
-            # under its own URL
-            key = article_key(response.url) or self.index.link_key(asked) \
-                or (ArticleKey(asked) if request.meta.get("unknown_account")
-                    or named_by_user(source) else None)
-            # an original with a post, gone (an incomplete one fetched again by a source, too)
-            original = page.reason.gone and (is_watch(request) or bool(
-                key and self.index.article_path(key)))
-            if original or (is_watch(request) and watched(request, page.reason)):
-                # an archived original: WatchPipeline warns once, when its status changes
-                self.logger.info("Watched: %s is %s", response.url, page.message)
-            else:
-                self.logger.warning("Not archived: %s is %s", response.url, page.message)
-            if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
-                self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
-            if key and (page.reason.gone or watched(request, page.reason)):
-                yield ArticleGone(key=key, url=response.url, reason=page.reason)
-                if asked != response.url:  # a link redirected to the page: settled with it
-                    yield LinkFound(asked, key)
+            yield from self.no_article(page, response, asked, source)
             return
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
@@ -244,6 +217,31 @@ class WeChatSpider(scrapy.Spider):
                           account=account.name if account else "",
                           fetched_url=asked)
         yield from self.discovered(page, account)
+
+    def no_article(self, page: NotAnArticle, response: Response, asked: str,
+                   source: str) -> Iterator[ArticleGone | LinkFound]:
+        """Says what the page ``asked`` led to is instead of an article; records an article
+        gone (deleted, removed …) under its key, with the link that led to it."""
+        request = _request(response)
+        # a short link (found, or the user's) to a page that names no article is settled
+        # under its own URL
+        key = article_key(response.url) or self.index.link_key(asked) \
+            or (ArticleKey(asked) if request.meta.get("unknown_account")
+                or named_by_user(source) else None)
+        # an original with a post, gone (an incomplete one fetched again by a source, too)
+        original = page.reason.gone and (is_watch(request) or bool(
+            key and self.index.article_path(key)))
+        if original or (is_watch(request) and watched(request, page.reason)):
+            # an archived original: WatchPipeline warns once, when its status changes
+            self.logger.info("Watched: %s is %s", response.url, page.message)
+        else:
+            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+        if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
+            self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
+        if key and (page.reason.gone or watched(request, page.reason)):
+            yield ArticleGone(key=key, url=response.url, reason=page.reason)
+            if asked != response.url:  # a link redirected to the page: settled with it
+                yield LinkFound(asked, key)
 
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
@@ -424,58 +422,7 @@ class WeChatSpider(scrapy.Spider):
                            logging.INFO if self.already_said(failure) else logging.WARNING)
 
 
-def redirect_loop(request: scrapy.Request) -> Failure | None:
-    """An article page redirected back to a page of its own chain is dropped by the
-    scheduler as a duplicate, with no errback: the failure of a page that cannot be fetched,
-    for the spider's errback; None for any other request dropped."""
-    if not (request.meta.get("article") and request.url in request.meta.get("redirect_urls", ())):
-        return None
-    failure = Failure(IgnoreRequest(f"redirected in a loop, back to {request.url!r}"))
-    failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it
-    return failure
-
-
-def failed_request(failure: Failure) -> scrapy.Request:
-    """The request of a failure given to an errback (Scrapy sets it on the failure)."""
-    request = getattr(failure, "request", None)
-    assert isinstance(request, scrapy.Request)
-    return request
-
-
 def _request(response: Response) -> scrapy.Request:
     """The request a response answers (Scrapy sets it before any callback sees it)."""
     assert response.request is not None
     return response.request
-
-
-# What Scrapy retries as a network failure (its RETRY_EXCEPTIONS), but for an OSError: a
-# page whose body cannot be decompressed is that page's own.
-_NETWORK_ERRORS = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadFailedError,
-                   DownloadTimeoutError, ResponseDataLossError, ConnectError, ConnectionDone,
-                   ConnectionLost)
-
-
-_NETWORK_ERROR_NAMES = frozenset(error.__name__ for error in _NETWORK_ERRORS)
-
-
-def shared_cause(failure: Failure) -> str | None:
-    """What a page failed for when it is no fault of that page, so that every page asked
-    then may fail so (WeChat unreachable, timing out, its servers failing): the kind of
-    network error (a fetch node's too), or ``HTTP 502``; None for the page's own answer (a
-    404, a redirect loop)."""
-    if isinstance(failure.value, HttpError):
-        status = failure.value.response.status
-        return f"HTTP {status}" if status >= 500 else None
-    if isinstance(failure.value, NotFetched):
-        kind = str(failure.value).partition(":")[0]
-        return kind if kind in _NETWORK_ERROR_NAMES else None
-    return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
-
-
-def failure_reason(failure: Failure) -> str:
-    """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
-    if isinstance(failure.value, HttpError):
-        return f"HTTP {failure.value.response.status}"
-    message = failure.getErrorMessage()
-    name = type(failure.value).__name__
-    return f"{name}: {message}" if message and name not in message else message or name

@@ -30,7 +30,7 @@ from crawler.incremental import IncrementalMiddleware
 from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped
 from crawler.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
-from crawler.spiders.base import failed_request, failure_reason, redirect_loop
+from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
 
 
 @dataclass(frozen=True)
