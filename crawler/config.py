@@ -10,31 +10,23 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import logging
 import math
 import os
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from crawler import settings as project_settings
 from crawler.markdown import MarkdownStyle
-from crawler.tagging.rules import ScamTypes, ScamTypesError
+from crawler.settingread import ConfigError, SettingReader
+from crawler.tagging.rules import ScamTypes
 from crawler.tagging.tags import Tagger
 from crawler.watch import Schedule
-from crawler.wechat.urls import split_url
 
 BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")
 PROGRESS = ("auto", "on", "off")
-REDIS_SCHEMES = ("redis", "rediss", "unix")
-_HOST = re.compile(r"[\w.-]+")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Scrapy's own settings of the README's table, with their least values: Scrapy reads them
 # itself, and a bad one would be a traceback in its start-up, or every request failing as if
 # WeChat were down (-s DOWNLOAD_TIMEOUT=-1).
@@ -46,22 +38,11 @@ SCRAPY_REALS = {"DOWNLOAD_TIMEOUT": 0.1, "AUTOTHROTTLE_START_DELAY": 0.0,
 SCRAPY_FLAGS = ("AUTOTHROTTLE_ENABLED", "ROBOTSTXT_OBEY", "METAREFRESH_ENABLED",
                 "MEDIA_ALLOW_REDIRECTS", "TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED")
 SCRAPY_LOG_LEVELS = ("LOG_LEVEL", "RETRY_GIVE_UP_LOG_LEVEL")
-# The most a number setting takes: more than any use needs, and what a C int holds (the
-# garbage collector's threshold; SQLite and reads take no more than 64 bits); days, a
-# hundred years, as good as never (dates end in the year 9999).
-LARGEST = 2**31 - 1
+# Days: a hundred years, as good as never (dates end in the year 9999).
 DAYS = 36500
 DAY_SECONDS = 86400
-# The numbers a download slot of DOWNLOAD_SLOTS takes: (least, most)
-SLOT_NUMBERS: dict[str, tuple[float, float | None]] = {
-    "concurrency": (1, None), "delay": (0.0, None), "jitter": (0.0, 1.0)}
-SLOT_KEYS = (*SLOT_NUMBERS, "randomize_delay")  # what Scrapy reads of a slot
 # Where Scrapy writes, when given (True: a folder it makes; False: a file, whose folder must be)
 SCRAPY_PLACES = {"JOBDIR": True, "LOG_FILE": False}
-
-
-class ConfigError(ValueError):
-    """A setting that cannot be used; the message names it and says what it takes."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +93,7 @@ class Config:
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
         """The checked values of ``settings``; ``ConfigError`` for the first bad one."""
-        read = _Reader(settings)
+        read = SettingReader(settings)
         check_scrapy_settings(settings)
         config = cls(
             archive_dir=read.folder("ARCHIVE_DIR"),
@@ -193,7 +174,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
             meant = difflib.get_close_matches(name, _known(), n=1)
             raise ConfigError(f"unknown setting -s {name}= ({meant[0]}?)" if meant else
                               f"unknown setting -s {name}= (see the README's table of settings)")
-    read = _Reader(settings)
+    read = SettingReader(settings)
     for name, least in SCRAPY_INTEGERS.items():
         read.integer(name, least)
     for name, low in SCRAPY_REALS.items():
@@ -240,218 +221,3 @@ def _known() -> frozenset[str]:
                      for name in dir(module) if name.isupper())
 
 
-def redis_url_setting(settings: BaseSettings) -> str:
-    """``-s REDIS_URL=``, else the environment's ``WECHAT_REDIS_URL``: a URL with a
-    password belongs in a file only its user reads (systemd's ``EnvironmentFile``), not on
-    a command line every user of the machine sees. (Not ``REDIS_URL``, which other
-    software sets for its own Redis: a run would quietly become a job's writer.)"""
-    return str(settings.get("REDIS_URL") or os.environ.get("WECHAT_REDIS_URL", "")).strip()
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (``redis://user:***@host``, ``?password=***``), for
-    any line that prints it."""
-    head, slashes, rest = url.partition("//")
-    if not slashes:
-        head, rest = "", url
-    userinfo, at, place = rest.rpartition("@")  # the last @: a password may hold one
-    user, colon, _ = userinfo.partition(":")
-    masked = f"{user}{colon}***{at}" if colon else userinfo + at
-    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
-
-
-def _unencoded(url: str) -> str:
-    """What to do about a password holding a character that ends a URL's host part (a
-    base64 one's /), which ``redacted`` hides: empty when it holds none."""
-    userinfo = url.partition("//")[2].rpartition("@")[0]
-    found = sorted({char for char in userinfo if char in "/?#"})
-    if not found:
-        return ""
-    return (f": percent-encode the {' '.join(found)} in its password "
-            f"({', '.join(f'{char} is %{ord(char):02X}' for char in found)})")
-
-
-class _Reader:
-    """Reads settings by name, raising ``ConfigError`` with the name and what it takes."""
-
-    def __init__(self, settings: BaseSettings):
-        self.settings = settings
-
-    def text(self, name: str) -> str:
-        value = self.settings.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
-        return value.strip()
-
-    def secret(self, name: str, partner: str) -> str:
-        """Half of the MP back-office session (``-s NAME=``, else ``WECHAT_NAME``), which is
-        asked for with both halves; a cookie Python's parser takes nothing of is sent as none,
-        and WeChat's answer read as an expired session. Its value is never printed."""
-        value, other = (str(self.settings.get(key) or os.environ.get(f"WECHAT_{key}", ""))
-                        for key in (name, partner))
-        if value and not other:
-            raise ConfigError(f"-s {name}= needs -s {partner}= (or WECHAT_{partner}): the "
-                              "back-office list is asked for with both, a logged-in session's")
-        if value and name == "MP_COOKIE" and not SimpleCookie(value):
-            raise ConfigError(f"-s {name}= is not the value of a Cookie header (name=value; "
-                              "name=value …, as the browser sends it to mp.weixin.qq.com)")
-        return value
-
-    def path(self, name: str) -> Path:
-        """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
-        return Path(self.text(name)).expanduser()
-
-    def folder(self, name: str) -> Path:
-        """A path that is, or can be made, a folder: not a file, nor in one."""
-        path = self.path(name)
-        existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
-        if existing.exists() and not existing.is_dir():
-            raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
-        return path
-
-    def writable(self, name: str, folder: bool) -> None:
-        """A folder this user can write or make (``folder``), else a file in a folder that is
-        and that this user can write: Scrapy opens them in its start-up, a traceback."""
-        value = str(self.settings.get(name))
-        if folder:
-            path = self.folder(name)
-            existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
-        else:
-            path = Path(value)
-            if path.is_dir() or not path.parent.is_dir():
-                raise ConfigError(f"-s {name}= takes a file in a folder that exists, not {value!r}")
-            existing = path if path.exists() else path.parent
-        if not os.access(existing, os.W_OK):
-            raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
-                              f"({existing} is read-only)")
-
-    def texts(self, name: str) -> tuple[str, ...]:
-        values = self._list(name)
-        if any(not isinstance(value, str) for value in values):
-            raise ConfigError(f"-s {name}= takes texts separated by commas, not {values!r}")
-        return tuple(value.strip() for value in values if value.strip())
-
-    def scam_types(self, name: str) -> ScamTypes:
-        """The rules of the file the setting names, or the packaged ones when it is empty."""
-        path = str(self.settings.get(name) or "").strip()
-        try:
-            return ScamTypes.load(Path(path).expanduser() if path else None)
-        except ScamTypesError as error:
-            raise ConfigError(f"-s {name}=: {error}") from None
-
-    def choice(self, name: str, choices: tuple[str, ...]) -> str:
-        value = self.settings.get(name)
-        if value not in choices:
-            raise ConfigError(f"-s {name}= takes one of {' '.join(choices)}, not {value!r}")
-        return str(value)
-
-    def flag(self, name: str) -> bool:
-        try:
-            return self.settings.getbool(name)
-        except ValueError:
-            raise ConfigError(f"-s {name}= takes True or False, not "
-                              f"{self.settings.get(name)!r}") from None
-
-    def log_level(self, name: str) -> None:
-        value = self.settings.get(name)
-        levels = logging.getLevelNamesMapping()
-        if not (isinstance(value, int) or value in levels):
-            raise ConfigError(f"-s {name}= takes one of {' '.join(LOG_LEVELS)}, not {value!r}")
-
-    def hosts(self, name: str, required: bool = False) -> tuple[str, ...]:
-        hosts = self.texts(name)
-        for host in hosts:
-            parts = split_url(f"http://{host}/")
-            if parts is None or parts.hostname != host.lower() or parts.port \
-                    or not _HOST.fullmatch(host):  # matched as it is: *.qpic.cn is no host
-                raise ConfigError(f"-s {name}= takes host names (like mp.weixin.qq.com) "
-                                  f"separated by commas, not {host!r}")
-        if required and not hosts:
-            raise ConfigError(f"-s {name}= needs at least one host name")
-        return tuple(host.lower() for host in hosts)
-
-    def web_url(self, name: str) -> str:
-        value = self.text(name)
-        parts = split_url(value)
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"-s {name}= takes an http(s) URL, not {value!r}")
-        return value.rstrip("/")
-
-    def redis_url(self, name: str) -> str:
-        """A Redis URL (``redis://[:password@]host:port/db``), or empty for none."""
-        value = redis_url_setting(self.settings)
-        if not value:
-            return value
-        parts = split_url(value)
-        given = f"-s {name}=" if self.settings.get(name) else "the environment's WECHAT_REDIS_URL"
-        refusal = f"{given} takes a Redis URL (redis://host:port/db), not {redacted(value)!r}"
-        if parts is None or parts.scheme not in REDIS_SCHEMES \
-                or not (parts.hostname or parts.scheme == "unix"):
-            raise ConfigError(refusal + _unencoded(value))
-        import redis  # only a job's commands need it
-
-        try:  # its options, as the client will take them (TLS ones only on rediss://)
-            redis.ConnectionPool.from_url(value).make_connection()
-        except (TypeError, ValueError) as error:
-            raise ConfigError(f"{refusal}: {error}") from None
-        return value
-
-    def slots(self, name: str) -> None:
-        """Scrapy's ``DOWNLOAD_SLOTS``: host → its slot's numbers. A slot of no concurrency
-        sends nothing, and the run waits for it for ever."""
-        for host, slot in self.settings.getdict(name).items():
-            if not isinstance(slot, dict):
-                raise ConfigError(f"-s {name}= takes host names with their slot "
-                                  f"({{\"mmbiz.qpic.cn\": {{\"concurrency\": 8, \"delay\": 0}}}}), "
-                                  f"not {self.settings.get(name)!r}")
-            unknown = sorted(set(slot) - set(SLOT_KEYS))  # Scrapy leaves them: a typo did nothing
-            if unknown:
-                raise ConfigError(f"-s {name}= slot of {host} takes {', '.join(SLOT_KEYS)}, "
-                                  f"not {unknown[0]!r}")
-            for key, (low, high) in SLOT_NUMBERS.items():
-                _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
-
-    def integer(self, name: str, low: int, high: int | None = None) -> int:
-        return int(self._number(name, int, low, high))
-
-    def real(self, name: str, low: float, high: float | None = None) -> float:
-        return self._number(name, float, low, high)
-
-    def _number(self, name: str, kind: Callable[[Any], float], low: float,
-                high: float | None) -> float:
-        return _bounded(f"-s {name}=", self.settings.get(name), kind, low, high)
-
-    def _list(self, name: str) -> list[Any]:
-        value = self.settings.get(name)
-        if isinstance(value, str) and value.lstrip().startswith("["):  # JSON, as the README's table
-            try:
-                value = json.loads(value)
-            except ValueError as error:
-                raise ConfigError(f"-s {name}= takes texts separated by commas, or a JSON "
-                                  f"list of texts: {error}, in {value!r}") from None
-        if isinstance(value, str):  # a Chinese input method's comma too, as -a tags= takes it
-            return value.replace("，", ",").split(",")
-        if isinstance(value, (list, tuple)):
-            return list(value)
-        raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")
-
-
-def _json_number(raw: Any) -> float:
-    """``raw``, if JSON gave a number: Scrapy takes a slot's ``"8"`` as it is, and fails on it."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise TypeError(raw)
-    return raw
-
-
-def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
-             high: float | None) -> float:
-    """``raw`` as a number of ``kind`` from ``low`` to ``high``; else ``ConfigError`` saying
-    that ``what`` takes one."""
-    try:
-        value = kind(raw)
-    except (TypeError, ValueError, OverflowError):
-        value = math.nan
-    if not (math.isfinite(value) and low <= value <= (LARGEST if high is None else high)):
-        bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
-        raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
-    return value

@@ -12,8 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.config import Config, ConfigError
+from crawler.config import Config
 from crawler.run import Run
+from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
 

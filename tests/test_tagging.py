@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.config import Config, ConfigError
+from crawler.config import Config
 from crawler.post import render_post
 from crawler.run import Run
+from crawler.settingread import ConfigError
 from crawler.store.index import Index
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError

@@ -27,7 +27,6 @@ from scrapy.settings import BaseSettings
 from crawler.cli import refuse
 from crawler.config import (
     Config,
-    ConfigError,
     check_command_line_mappings,
     check_scrapy_settings,
     places_from_home,
@@ -36,6 +35,7 @@ from crawler.distributed.job import redis_unreachable, writer_refused
 from crawler.extensions import run_failure
 from crawler.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
+from crawler.settingread import ConfigError
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider

@@ -16,8 +16,9 @@ import redis.asyncio.retry
 import redis.retry
 from redis.backoff import ExponentialBackoff
 
-from crawler.config import Config, redacted
+from crawler.config import Config
 from crawler.distributed.scripts import LEASE
+from crawler.settingread import redacted
 
 logger = logging.getLogger(__name__)
 
