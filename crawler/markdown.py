@@ -1,11 +1,8 @@
-"""An ``Article`` → the Markdown body of its post. Pure; all escaping happens here.
+"""An ``Article`` → the Markdown body of its post. Pure.
 
 The post is read by Liquid first, then by kramdown, so text from the article is made
-literal for both: kramdown's markup characters are backslash-escaped and ``&`` that would
-start an entity becomes ``&amp;``, text node by text node; then, over the whole Markdown
-at once, every ``{`` that would open a Liquid tag (``{{`` or ``{%``) is emitted through
-Liquid itself as ``{{ "{" }}``, so that a tag split by empty elements (``{<b></b>%``)
-cannot come together. No HTML from the source passes through: unknown elements
+literal for both (``crawler.escaping``): for kramdown text node by text node, for Liquid
+over the whole Markdown at once. No HTML from the source passes through: unknown elements
 contribute their text only, and only http(s) URLs are linked.
 """
 
@@ -14,10 +11,9 @@ from __future__ import annotations
 import copy
 import html
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import markdownify
 from bs4 import BeautifulSoup
@@ -25,33 +21,22 @@ from bs4.element import NavigableString, Tag
 from lxml import etree
 
 from crawler import widgets
+from crawler.escaping import bracketed, escape_liquid, escape_text, url_in_markdown
 from crawler.lean import lean_markup
+from crawler.relink import LINK_TARGET, NO_REFERRER, link_identity, post_url
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.shown import INVISIBLE, text_as_html
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
-    article_key,
     background_image_url,
     host_of,
     is_article_link,
-    link_as_given,
     normalise_image_url,
-    short_link_alone,
     web_url,
     with_scheme,
 )
 
-_ANYWHERE = re.compile(r"([\\*_\[\]{}<>|$])")
-# An entity, or the start of one at the text's end, which the next element's text may end.
-_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]*(?:;|$))")
-# What would start a block at the start of a line, which a text node may be; also a dot or
-# parenthesis, which the number of an element before it would make a list item's, and a
-# colon, which makes a definition (with the next node's space) or, after "]", a link's.
-_LINE_START = re.compile(r"^(\s*)([#+=.):]|-|\d+(?=[.)]))")
-_LIQUID_OPEN = re.compile(r"\{(?=[{%])")
-_LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
-_TILDE_PAIR = re.compile("~(?=~)|^~|~$")
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # Not characters, and in no XML: the site's feed (``post.content | xml_escape``) holding one
 # is unreadable to every feed reader. A reader sees nothing of them.
@@ -63,20 +48,10 @@ _CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
 _CODE_SPAN = re.compile("\0span([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
-# The end of a link's (or an image's) text and its target, URL-quoted as ``url_in_markdown`` writes it
-# (no parenthesis in it: a run of text's "](" is read once, not to its end from each);
-# prose cannot make one: ``escape_text`` escapes its "]".
-_LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
-# The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
-# is escaped): the browser then asks the CDN for the image without a Referer.
-_NO_REFERRER = '{: referrerpolicy="no-referrer"}'
-# An image left on the CDN (its text, its target), or an escape (read as a pair, so that
-# text's escaped "!" starts none).
-_REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(_NO_REFERRER))
 # Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
 _HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
 # A picture, as ``image`` writes one (not text's escaped "!" before a link).
-_PICTURE = re.compile(r"(?<!\\)!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(_NO_REFERRER) + ")?")
+_PICTURE = re.compile(r"(?<!\\)!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(NO_REFERRER) + ")?")
 _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are
@@ -155,43 +130,9 @@ def _body(article: Article) -> etree._Element:
     return root
 
 
-def escape_liquid(text: str) -> str:
-    """Make Liquid print ``text`` as it is (its ``{{`` and ``{%`` included)."""
-    return _LIQUID_OPEN.sub('{{ "{" }}', text)
-
-
-def escape_text(text: str) -> str:
-    """Text made literal for kramdown (Liquid is seen to by ``to_markdown``, for all at once)."""
-    # "]:" in a link's text at a line's start would make the line a link definition, unseen
-    text = _ANYWHERE.sub(r"\\\1", text).replace("\\]:", "\\]\\:")
-    text = _ENTITY_LIKE.sub("&amp;", text)
-    text = _LINE_START.sub(_escape_line_start, text)
-    text = _LONE_CARET.sub(r"\1&#94;", text)  # a line of it alone would end a block, unseen
-    if text.endswith("!"):  # a link after it would make the two an image
-        text = text[:-1] + "\\!"
-    # A backtick of the text is an entity: the only backticks kramdown sees are the code's,
-    # which is what its table rows, read for code spans before escapes, need. So is a tilde
-    # before another, or at an end, beside another element's: "~~" would strike text through,
-    # "~~~" open a code block (GFM reads no "\\~" in an image's alt text).
-    return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
-
-
-def _bracketed(text: str) -> str:
-    """``text`` (escaped) as a link's or an image's text: a caret at its start is an entity,
-    or kramdown reads "[^" as a footnote's mark and shows the whole link as its Markdown."""
-    return "&#94;" + text[1:] if text.startswith("^") else text
-
-
 def _no_nul(text: str) -> str:
     """Source text without NUL, which marks the stored-image links while converting."""
     return text.replace("\0", "")
-
-
-def _escape_line_start(match: re.Match[str]) -> str:
-    lead, mark = match.group(1), match.group(2)
-    if mark[0].isdigit():
-        return lead + mark + "\\"  # "1." → "1\." (the dot or paren follows)
-    return lead + "\\" + mark
 
 
 # markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
@@ -297,8 +238,8 @@ class _WeChatConverter(_MarkdownConverter):
             link = url_in_markdown(web_url(with_scheme(src.strip())))
         if not link:
             return ""
-        no_referrer = _NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
-        return f"\n\n![{_bracketed(escape_text(alt))}]({link}){no_referrer}\n\n"
+        no_referrer = NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
+        return f"\n\n![{bracketed(escape_text(alt))}]({link}){no_referrer}\n\n"
 
     # -- text -----------------------------------------------------------------------
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
@@ -329,7 +270,7 @@ class _WeChatConverter(_MarkdownConverter):
         if not inner or not href or "_noformat" in parent_tags:
             return text
         target = self.target(href)
-        linked = _outside(lambda shown: f"[{_bracketed(shown)}]({target})")
+        linked = _outside(lambda shown: f"[{bracketed(shown)}]({target})")
         return _each_paragraph(linked, text, link=True)
 
     def target(self, href: str) -> str:
@@ -422,7 +363,7 @@ class _WeChatConverter(_MarkdownConverter):
             return text
         if not _shows_text(el):  # a picture alone: its own paragraph, no heading
             return f"\n\n{text}\n\n"
-        if len(_LINK_TARGET.sub("]", text)) > LONGEST_HEADING:  # a link's target is not shown
+        if len(LINK_TARGET.sub("]", text)) > LONGEST_HEADING:  # a link's target is not shown
             bold = _each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
                 if "*" not in text else text
             return f"\n\n{bold}\n\n"
@@ -592,69 +533,6 @@ def _writes_as_text(name: str) -> bool:
 
 def _meaningless_alt(alt: str) -> bool:
     return not alt.strip() or alt.strip().lower() in {"图片", "image", "img", "picture"}
-
-
-def post_url(stem: str) -> str:
-    """Jekyll's link to the post ``stem`` (its file name without ``.md``; letters, digits and
-    ``-`` only): the one Liquid tag a post holds. The site build fails if the post is missing."""
-    return "{% post_url " + stem + " %}"
-
-
-def link_identity(href: str) -> str:
-    """What names the article a link leads to: its key, else (a short link) the link."""
-    return article_key(href) or short_link_alone(link_as_given(href))
-
-
-# A fenced code block of a post: its fence, after the marks of the quote or list item it
-# sits in, the same marks and fence closing it.
-_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
-
-
-def relink(markdown: str, identities: Collection[str], stem: str) -> str:
-    """``markdown`` (a post) with its links to the article of ``identities`` (``link_identity``
-    values) pointing at its post ``stem``, as ``to_markdown`` would now write them. Fenced
-    code, where a link is text, is left alone."""
-    def target(match: re.Match[str]) -> str:
-        href = web_url(match.group(2))
-        if not href or not is_article_link(href) or link_identity(href) not in identities:
-            return match.group(0)
-        return f"{match.group(1)}({post_url(stem)})"
-
-    return _outside_code(markdown, _LINK_TARGET, target)
-
-
-def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
-    """``markdown`` (a post) showing from its file each image it left on the CDN that is
-    stored now, as ``to_markdown`` would now write it: ``stored`` gives the link of the file
-    holding the image of a post's image target, or None. Fenced code is left alone."""
-    def image(match: re.Match[str]) -> str:
-        local = match.group(2) and stored(match.group(2))
-        return f"{match.group(1)}({local})" if local else match.group(0)
-
-    return _outside_code(markdown, _REMOTE_IMAGE, image)
-
-
-def remote_images(markdown: str) -> list[str]:
-    """The targets of the images ``markdown`` (a post) left on the CDN, but in fenced code."""
-    targets: list[str] = []
-    relink_images(markdown, lambda target: targets.append(target))  # relinks none: None
-    return targets
-
-
-def _outside_code(markdown: str, pattern: re.Pattern[str],
-                  replace: Callable[[re.Match[str]], str]) -> str:
-    """``pattern`` replaced in ``markdown`` but in its fenced code blocks."""
-    out, end = [], 0
-    for code in _FENCED_CODE.finditer(markdown):
-        out += [pattern.sub(replace, markdown[end:code.start()]), code.group(0)]
-        end = code.end()
-    out.append(pattern.sub(replace, markdown[end:]))
-    return "".join(out)
-
-
-def url_in_markdown(url: str) -> str:
-    """A URL safe inside ``(…)`` of a Markdown link and invisible to Liquid."""
-    return quote(url.strip(), safe="/:?&=#%@+,;!~*'-._")
 
 
 def _tidy(markdown: str) -> str:

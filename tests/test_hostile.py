@@ -233,7 +233,7 @@ def test_relinking_a_post_of_long_bracket_text_does_not_hang() -> None:
     """A link's target was looked for from each "](" of the text to the end of the run."""
     target = "https://mp.weixin.qq.com/s/Target"
     html = page("<p>" + "](" * 300_000 + f'</p><p><a href="{target}">往期</a></p>')
-    relinked = in_a_process("import sys; from crawler.markdown import relink; "
+    relinked = in_a_process("import sys; from crawler.relink import relink; "
                             "from tests.test_hostile import post; "
                             f"print(relink(post(sys.stdin.read()), {{'{target}'}}, '2023-11-15-x'))",
                             html)

@@ -12,7 +12,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.markdown import post_url, relink, to_markdown
+from crawler.markdown import to_markdown
+from crawler.relink import post_url, relink
 from crawler.store import links
 from crawler.store.index import Index
 from crawler.store.links import linkable

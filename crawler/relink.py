@@ -1,0 +1,80 @@
+"""A post's links to other posts and its pictures, as its Markdown holds them: how they are
+written (``post_url``, an image left on the CDN with ``NO_REFERRER``), and pointed anew in a
+post already written when the article a link leads to is archived (``relink``), or a picture
+it left on the CDN is stored (``relink_images``). Fenced code, where a link is text, is left
+alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+from crawler.wechat.urls import article_key, is_article_link, link_as_given, short_link_alone, web_url
+
+# The end of a link's (or an image's) text and its target, URL-quoted as ``url_in_markdown`` writes it
+# (no parenthesis in it: a run of text's "](" is read once, not to its end from each);
+# prose cannot make one: ``escape_text`` escapes its "]".
+LINK_TARGET = re.compile(r"(\])\(([^()\s]+)\)")
+# The one kramdown attribute list a post ever holds (source text cannot make one: its "{"
+# is escaped): the browser then asks the CDN for the image without a Referer.
+NO_REFERRER = '{: referrerpolicy="no-referrer"}'
+# An image left on the CDN (its text, its target), or an escape (read as a pair, so that
+# text's escaped "!" starts none).
+_REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(NO_REFERRER))
+# A fenced code block of a post: its fence, after the marks of the quote or list item it
+# sits in, the same marks and fence closing it.
+_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
+
+
+def post_url(stem: str) -> str:
+    """Jekyll's link to the post ``stem`` (its file name without ``.md``; letters, digits and
+    ``-`` only): the one Liquid tag a post holds. The site build fails if the post is missing."""
+    return "{% post_url " + stem + " %}"
+
+
+def link_identity(href: str) -> str:
+    """What names the article a link leads to: its key, else (a short link) the link."""
+    return article_key(href) or short_link_alone(link_as_given(href))
+
+
+def relink(markdown: str, identities: Collection[str], stem: str) -> str:
+    """``markdown`` (a post) with its links to the article of ``identities`` (``link_identity``
+    values) pointing at its post ``stem``, as ``to_markdown`` would now write them. Fenced
+    code, where a link is text, is left alone."""
+    def target(match: re.Match[str]) -> str:
+        href = web_url(match.group(2))
+        if not href or not is_article_link(href) or link_identity(href) not in identities:
+            return match.group(0)
+        return f"{match.group(1)}({post_url(stem)})"
+
+    return _outside_code(markdown, LINK_TARGET, target)
+
+
+def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
+    """``markdown`` (a post) showing from its file each image it left on the CDN that is
+    stored now, as ``to_markdown`` would now write it: ``stored`` gives the link of the file
+    holding the image of a post's image target, or None. Fenced code is left alone."""
+    def image(match: re.Match[str]) -> str:
+        local = match.group(2) and stored(match.group(2))
+        return f"{match.group(1)}({local})" if local else match.group(0)
+
+    return _outside_code(markdown, _REMOTE_IMAGE, image)
+
+
+def remote_images(markdown: str) -> list[str]:
+    """The targets of the images ``markdown`` (a post) left on the CDN, but in fenced code."""
+    targets: list[str] = []
+    relink_images(markdown, lambda target: targets.append(target))  # relinks none: None
+    return targets
+
+
+def _outside_code(markdown: str, pattern: re.Pattern[str],
+                  replace: Callable[[re.Match[str]], str]) -> str:
+    """``pattern`` replaced in ``markdown`` but in its fenced code blocks."""
+    out, end = [], 0
+    for code in _FENCED_CODE.finditer(markdown):
+        out += [pattern.sub(replace, markdown[end:code.start()]), code.group(0)]
+        end = code.end()
+    out.append(pattern.sub(replace, markdown[end:]))
+    return "".join(out)
