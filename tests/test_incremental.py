@@ -142,7 +142,7 @@ def read(progress: AlbumProgress, page: AlbumPage, first_page: bool) -> AlbumSte
     return step
 
 
-def read_whole(progress: AlbumProgress, *pages: list[int], count: int) -> None:
+def read_whole(progress: AlbumProgress, *pages: list[int], count: int | None) -> None:
     for number, mids in enumerate(pages):
         last = number == len(pages) - 1
         step = read(progress, album_page(mids, count, last), number == 0)
@@ -185,6 +185,28 @@ def test_an_album_not_read_whole_for_longer_than_the_recheck_is_read_whole(index
     read_whole(AlbumProgress(index, 0), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
     assert read(AlbumProgress(index, 0), album_page([12, 11, 10], 5), True).more
+
+
+def test_an_album_without_a_count_is_read_to_its_end_however_its_first_page_looks(
+        index: Index) -> None:
+    """Without ``article_count`` the first page says nothing of the pages after it: a new
+    member there would be missed if the album were taken as unchanged."""
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=None)
+    archive(index, 8, 9, 10, 11, 12)
+    assert read(AlbumProgress(index, 7), album_page([12, 11, 10], None), True).more
+
+
+def test_an_unchanged_album_whose_unsettled_member_has_no_link_is_read_to_its_end(
+        index: Index) -> None:
+    """A member listed by a link without ``chksm`` is remembered with no link: the album is
+    read whole, for the link its page gives, rather than the member asked by no link."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11, 10], 5), True).more
+    bare = Entry("https://mp.weixin.qq.com/s?__biz=B&mid=8&idx=1&sn=s", biz="B", mid="8", idx="1")
+    read(progress, AlbumPage([*album_page([9], 5).entries, bare], None, "合集", 5), False)
+    archive(index, 9, 10, 11, 12)
+    step = read(AlbumProgress(index, 7), album_page([12, 11, 10], 5), True)
+    assert (step.more, step.relisted) == (True, ())
 
 
 def test_members_that_left_are_recorded_once_the_album_is_read_whole(index: Index) -> None:
