@@ -50,6 +50,24 @@ def test_what_is_settled_is_left_out_unless_asked_for(index: Index,
     assert middleware.tally.stats.get_value("articles/already_archived") == 1
 
 
+def test_an_archived_article_is_counted_already_archived_once_whatever_link_names_it(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    assert not middleware.wanted(request(LONG.format(1, "x")))
+    assert not middleware.wanted(request(LONG.format(1, "y")))  # another page's link to it
+    assert middleware.tally.stats.get_value("articles/already_archived") == 1
+
+
+def test_an_article_the_watch_asked_for_is_already_archived_to_a_listing(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    """The watch fetches an archived article again; the album listing it the same run has
+    it as already archived (its line in the summary), not as nothing."""
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    assert middleware.wanted(request(LONG.format(1, "x"), refetch=True, watch_key="B:1:1"))
+    assert not middleware.wanted(request(LONG.format(1, "y")))
+    assert middleware.tally.stats.get_value("articles/already_archived") == 1
+
+
 def test_one_article_is_requested_once_whatever_link_names_it(
         index: Index, middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted(request(LONG.format(3, "a")))
@@ -86,6 +104,16 @@ def test_a_link_without_chksm_is_not_asked_again_once_refused(
     index.needs_link("B:5:1", WEAK.format(5))
     assert not middleware.wanted(request(WEAK.format(5), weak_link=True))
     assert middleware.wanted(request(LONG.format(5, "c")))
+
+
+def test_a_link_without_chksm_the_user_gave_is_asked_again_though_refused_before(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    """The user's own word (an account's ``urls``) is asked again; a link found on the way
+    is not, once refused."""
+    index.needs_link("B:5:1", WEAK.format(5))
+    given = Request(WEAK.format(5), meta={"article": True, "weak_link": True},
+                    cb_kwargs={"source": "urls:某反诈中心", "account": None})
+    assert middleware.wanted(given)
 
 
 def test_an_article_fetched_from_a_short_link_is_known_by_its_key_from_then_on(
