@@ -113,6 +113,13 @@ def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
         LinkToFollow(link(OWN, 2), OWN)]
 
 
+def test_links_earlier_runs_left_to_follow_are_not_followed_with_none(index: Index) -> None:
+    index.follow_later(link(OWN, 2), OWN)
+    account = Account("测试", biz=OWN)
+    assert list(discovery(index).left_to_follow(account)) == [LinkLead(link(OWN, 2))]
+    assert not list(discovery(index, FOLLOW_LINKS="none").left_to_follow(account))
+
+
 def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_only(
         index: Index) -> None:
     index.add_article(f"{OWN}:3:1", link(OWN, 3), "3.md", ArticleState.ARCHIVED)
