@@ -142,6 +142,12 @@ def test_a_body_line_that_looks_like_the_notice_is_escaped_and_stays() -> None:
     assert unmark(looks_like) == looks_like
 
 
+def test_a_notice_a_person_wrote_further_down_stays() -> None:
+    """Only the line right after the attribution is the watch's."""
+    written = POST.replace("第一段。", "第一段。\n\n*原文已于 2026-12-01 被发布者删除，此为存档。*")
+    assert unmark(written) == written
+
+
 def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
     seen = Seen.of(POST)
     assert Seen.of(POST.replace("第一段。", "第一段。 \n")) == seen
