@@ -56,6 +56,13 @@ def test_an_account_s_biz_is_learned_from_its_first_page_and_recorded_once(index
     assert found.account_biz(account) == OWN  # this run, before the index has it
 
 
+def test_an_account_s_biz_the_index_remembers_is_not_recorded_again(index: Index) -> None:
+    index.set_account("测试", OWN)
+    found = discovery(index)
+    assert found.account_biz(Account("测试")) == OWN
+    assert not [lead for lead in found.leads(article(), Account("测试")) if isinstance(lead, AccountFound)]
+
+
 def test_albums_are_recorded_and_read_and_links_of_the_account_followed(index: Index) -> None:
     found = discovery(index)
     page = article(albums=(Album("301", "防骗", 12),), links=(link(OWN, 2), "https://example.org/x"),
@@ -104,6 +111,13 @@ def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
     assert [lead.biz for lead in leads if isinstance(lead, AlbumFound)] == [OTHER]
     assert [lead for lead in leads if isinstance(lead, LinkToFollow)] == [
         LinkToFollow(link(OWN, 2), OWN)]
+
+
+def test_links_earlier_runs_left_to_follow_are_not_followed_with_none(index: Index) -> None:
+    index.follow_later(link(OWN, 2), OWN)
+    account = Account("测试", biz=OWN)
+    assert list(discovery(index).left_to_follow(account)) == [LinkLead(link(OWN, 2))]
+    assert not list(discovery(index, FOLLOW_LINKS="none").left_to_follow(account))
 
 
 def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_only(

@@ -54,6 +54,14 @@ def test_a_run_that_reached_nothing_fails_unless_it_archived_something() -> None
     assert run_failure({**unreachable, "downloader/response_count": 1}, "finished") is None
 
 
+def test_a_run_whose_pages_failed_for_their_own_reason_reached_wechat() -> None:
+    """A page beyond DOWNLOAD_MAXSIZE, a redirect loop: a downloader exception, but no
+    sign of a network down; the run says what failed, not that WeChat could not be reached."""
+    from crawler.extensions import run_failure
+    own = {"downloader/exception_count": 1, "requests/failed_own": 1, "pages/fetch_failed": 1}
+    assert (run_failure(own, "finished") or "").startswith("no article page could be fetched")
+
+
 def test_every_outcome_and_page_reason_has_its_stats_name() -> None:
     """``Stat.post``/``Stat.page`` build names from typed values: an Outcome or a PageReason
     added without its stats name fails here, not in a run."""

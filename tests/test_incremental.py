@@ -50,6 +50,24 @@ def test_what_is_settled_is_left_out_unless_asked_for(index: Index,
     assert middleware.tally.stats.get_value("articles/already_archived") == 1
 
 
+def test_an_archived_article_is_counted_already_archived_once_whatever_link_names_it(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    assert not middleware.wanted(request(LONG.format(1, "x")))
+    assert not middleware.wanted(request(LONG.format(1, "y")))  # another page's link to it
+    assert middleware.tally.stats.get_value("articles/already_archived") == 1
+
+
+def test_an_article_the_watch_asked_for_is_already_archived_to_a_listing(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    """The watch fetches an archived article again; the album listing it the same run has
+    it as already archived (its line in the summary), not as nothing."""
+    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
+    assert middleware.wanted(request(LONG.format(1, "x"), refetch=True, watch_key="B:1:1"))
+    assert not middleware.wanted(request(LONG.format(1, "y")))
+    assert middleware.tally.stats.get_value("articles/already_archived") == 1
+
+
 def test_one_article_is_requested_once_whatever_link_names_it(
         index: Index, middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted(request(LONG.format(3, "a")))
@@ -86,6 +104,16 @@ def test_a_link_without_chksm_is_not_asked_again_once_refused(
     index.needs_link("B:5:1", WEAK.format(5))
     assert not middleware.wanted(request(WEAK.format(5), weak_link=True))
     assert middleware.wanted(request(LONG.format(5, "c")))
+
+
+def test_a_link_without_chksm_the_user_gave_is_asked_again_though_refused_before(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    """The user's own word (an account's ``urls``) is asked again; a link found on the way
+    is not, once refused."""
+    index.needs_link("B:5:1", WEAK.format(5))
+    given = Request(WEAK.format(5), meta={"article": True, "weak_link": True},
+                    cb_kwargs={"source": "urls:某反诈中心", "account": None})
+    assert middleware.wanted(given)
 
 
 def test_an_article_fetched_from_a_short_link_is_known_by_its_key_from_then_on(
@@ -142,7 +170,7 @@ def read(progress: AlbumProgress, page: AlbumPage, first_page: bool) -> AlbumSte
     return step
 
 
-def read_whole(progress: AlbumProgress, *pages: list[int], count: int) -> None:
+def read_whole(progress: AlbumProgress, *pages: list[int], count: int | None) -> None:
     for number, mids in enumerate(pages):
         last = number == len(pages) - 1
         step = read(progress, album_page(mids, count, last), number == 0)
@@ -185,6 +213,28 @@ def test_an_album_not_read_whole_for_longer_than_the_recheck_is_read_whole(index
     read_whole(AlbumProgress(index, 0), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
     assert read(AlbumProgress(index, 0), album_page([12, 11, 10], 5), True).more
+
+
+def test_an_album_without_a_count_is_read_to_its_end_however_its_first_page_looks(
+        index: Index) -> None:
+    """Without ``article_count`` the first page says nothing of the pages after it: a new
+    member there would be missed if the album were taken as unchanged."""
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=None)
+    archive(index, 8, 9, 10, 11, 12)
+    assert read(AlbumProgress(index, 7), album_page([12, 11, 10], None), True).more
+
+
+def test_an_unchanged_album_whose_unsettled_member_has_no_link_is_read_to_its_end(
+        index: Index) -> None:
+    """A member listed by a link without ``chksm`` is remembered with no link: the album is
+    read whole, for the link its page gives, rather than the member asked by no link."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11, 10], 5), True).more
+    bare = Entry("https://mp.weixin.qq.com/s?__biz=B&mid=8&idx=1&sn=s", biz="B", mid="8", idx="1")
+    read(progress, AlbumPage([*album_page([9], 5).entries, bare], None, "合集", 5), False)
+    archive(index, 9, 10, 11, 12)
+    step = read(AlbumProgress(index, 7), album_page([12, 11, 10], 5), True)
+    assert (step.more, step.relisted) == (True, ())
 
 
 def test_members_that_left_are_recorded_once_the_album_is_read_whole(index: Index) -> None:

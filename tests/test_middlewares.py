@@ -38,13 +38,17 @@ class Engine:
         self.closed.append(reason)
 
 
-@pytest.fixture
-def middleware() -> BlockMiddleware:
-    crawler = unit_crawler(BLOCK_BACKOFF="60", BLOCK_LIMIT="3", BLOCK_RETRY_TIMES="1")
+def blocking(backoff: str) -> BlockMiddleware:
+    crawler = unit_crawler(BLOCK_BACKOFF=backoff, BLOCK_LIMIT="3", BLOCK_RETRY_TIMES="1")
     crawler.stats.open_spider()
     crawler.engine = Engine()  # type: ignore[assignment]
     crawler.spider = crawler._create_spider()
     return BlockMiddleware.from_crawler(crawler)
+
+
+@pytest.fixture
+def middleware() -> BlockMiddleware:
+    return blocking("60")
 
 
 def slot(middleware: BlockMiddleware) -> Slot:
@@ -88,6 +92,12 @@ def test_a_block_pauses_the_slot_and_asks_again_then_gives_up(middleware: BlockM
         fetch(middleware, again, response)
     stats = middleware.crawler.stats
     assert (stats.get_value("blocks/detected"), stats.get_value("pages/blocked")) == (2, 1)
+
+
+def test_a_block_pause_shorter_than_the_pace_never_speeds_the_slot_up() -> None:
+    paused = blocking("1")  # DOWNLOAD_DELAY is 3 s
+    assert isinstance(fetch(paused, article(), page(VERIFICATION)), Request)
+    assert (slot(paused).delay, slot(paused).jitter) == (3.0, 0.0)
 
 
 def test_a_page_answered_again_gives_the_slot_its_pace_back(middleware: BlockMiddleware) -> None:
@@ -144,4 +154,15 @@ def test_a_block_holds_the_slot_as_soon_as_it_is_downloaded(middleware: BlockMid
     middleware.response_downloaded(page(b"<html>article</html>"), article())
     assert slot(middleware).delay == 3.0
     middleware.response_downloaded(page(b"", 403), article())
+    assert (slot(middleware).delay, slot(middleware).jitter) == (60.0, 0.0)
+
+
+def test_a_verification_page_holds_the_slot_as_soon_as_it_is_downloaded(
+        middleware: BlockMiddleware) -> None:
+    """Sent compressed, it is judged once decoded; a link without ``chksm`` is the spider's."""
+    middleware.response_downloaded(page(gzip.compress(VERIFICATION), **{"Content-Encoding": "gzip"}),
+                                   article())
+    middleware.response_downloaded(page(VERIFICATION), article(weak_link=True))
+    assert slot(middleware).delay == 3.0
+    middleware.response_downloaded(page(VERIFICATION), article())
     assert (slot(middleware).delay, slot(middleware).jitter) == (60.0, 0.0)

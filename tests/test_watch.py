@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scrapy import Request
 
-from crawler.wechat.article import CHINA_TIME
+from crawler.watcher import watched
+from crawler.wechat.article import CHINA_TIME, PageReason
 from tests.conftest import PAGES, crawl, jekyll_build, refusal, scrapy_command
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
@@ -223,6 +225,14 @@ def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
     assert "又一条" in again and "tags:\n    - 我加的\nwechat:" in again
 
 
+def test_a_verification_page_is_no_answer_the_watch_records() -> None:
+    """A block, or a link WeChat refuses: the article stays as due as it was."""
+    asked = Request("https://mp.weixin.qq.com/s/Token", meta={"watch_key": "B:1:1"})
+    assert not watched(asked, PageReason.VERIFICATION)
+    assert watched(asked, PageReason.UNAVAILABLE)
+    assert not watched(Request("https://mp.weixin.qq.com/s/Token"), PageReason.UNAVAILABLE)
+
+
 def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
                                                                      tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490081")])
@@ -235,6 +245,7 @@ def test_temporarily_unavailable_is_recorded_and_the_post_left_alone(site: Site,
     assert post_of(archive, art) == before
     assert watch_row(archive, art)[1:3] == ("unavailable", today())
     assert "INFO: Watched: " in result.stderr and "temporarily unavailable" in result.stderr
+    assert "WARNING" not in result.stderr, result.stderr  # not gone: nothing for cron to mail
 
 
 def test_an_original_back_as_it_was_is_a_post_updated_not_unchanged(site: Site,

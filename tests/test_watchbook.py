@@ -119,6 +119,18 @@ def test_a_post_without_body_gets_the_line_as_its_last() -> None:
     assert unmark(marked) == empty
 
 
+def test_a_post_whose_attribution_a_person_took_out_gets_the_keys_alone() -> None:
+    """No attribution blockquote to put the notice after: the keys say the state, and the
+    rest of the post is as it was (no notice spliced into its front matter)."""
+    quote = POST[POST.index("<blockquote>"):POST.index("第一段")]
+    without = POST.replace(quote, "")
+    marked = mark(without, WatchState("deleted", "2026-12-01"))
+    assert marked == without.replace("    published: 2021-07-28T16:05:12+08:00\n",
+                                     "    published: 2021-07-28T16:05:12+08:00\n    status: deleted\n"
+                                     "    gone_since: 2026-12-01\n")
+    assert unmark(marked) == without
+
+
 def test_unavailable_is_recorded_but_not_shown() -> None:
     state = WatchState().answered("unavailable", "2026-12-01")
     assert state.status is None and state.since == "2026-12-01"
@@ -130,6 +142,12 @@ def test_a_body_line_that_looks_like_the_notice_is_escaped_and_stays() -> None:
     assert unmark(looks_like) == looks_like
 
 
+def test_a_notice_a_person_wrote_further_down_stays() -> None:
+    """Only the line right after the attribution is the watch's."""
+    written = POST.replace("第一段。", "第一段。\n\n*原文已于 2026-12-01 被发布者删除，此为存档。*")
+    assert unmark(written) == written
+
+
 def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
     seen = Seen.of(POST)
     assert Seen.of(POST.replace("第一段。", "第一段。 \n")) == seen
@@ -139,6 +157,16 @@ def test_whitespace_is_no_edit_and_text_or_images_are() -> None:
                                                   images_removed=1)
     assert Change.between(seen, seen).line() == "no change a reader sees"
     assert Change.between(seen, edited).line() == "+3 -0 characters, +1 -1 images"
+
+
+def test_an_image_stored_or_left_remote_is_no_edit() -> None:
+    """kramdown's attribute list after a remote image (``{: referrerpolicy="no-referrer"}``)
+    is not seen: an image that could not be stored at one fetch and was at the next is the
+    same text a reader sees."""
+    remote = POST.replace("({{site.baseurl}}/postimg/a.png)",
+                          '(https://mmbiz.qpic.cn/a/640){: referrerpolicy="no-referrer"}')
+    assert '{: referrerpolicy="no-referrer"}' in remote
+    assert Seen.of(remote).text == Seen.of(POST).text
 
 
 def test_a_text_without_front_matter_is_refused() -> None:
