@@ -15,6 +15,8 @@ import pytest
 from PIL import EpsImagePlugin, Image
 
 from crawler.pipelines.images import ImagePipeline
+from crawler.post import render_post
+from crawler.store.archive import Archive
 from crawler.store.images import (
     MAX_FRAMES_DECODED,
     CheckedImage,
@@ -23,6 +25,7 @@ from crawler.store.images import (
     check_image,
 )
 from crawler.store.index import Index
+from crawler.wechat.page import parse_page
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
 from tests.test_captures import posts
@@ -516,3 +519,22 @@ def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["incomplete", "complete"])
+def test_the_images_a_post_left_on_the_cdn_are_asked_again_only_while_it_is_incomplete(
+        wechat: MockWeChat, tmp_path: Path, complete: bool) -> None:
+    """An image left on the CDN for a reason that may pass (the post is incomplete) is asked
+    for again with the article's page; one lost for good (the post is complete) is not, and
+    the watch, which looks at the original, leaves it out."""
+    legacy = serve_legacy_shape(wechat)
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    url = "https://mmbiz.qpic.cn/mmbiz_png/LeftOnTheCdn/640"
+    text = render_post(article, f'正文\n\n![]({url}){{: referrerpolicy="no-referrer"}}\n', ["其他"])
+    archive = Archive(tmp_path)
+    try:
+        archive.write_post(article, text, tags=["其他"], complete=complete)
+        assert archive.images_left_on_cdn(article.key) == ([] if complete else [url])
+        assert archive.images_lost(article.key) == ([url] if complete else [])
+    finally:
+        archive.close()
