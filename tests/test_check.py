@@ -54,6 +54,19 @@ def test_every_problem_once_naming_its_file(tmp_path: Path) -> None:
     ]
 
 
+def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path: Path) -> None:
+    """What verify names "a half-written file left by an interrupted run" is gone once a run
+    opens the archive to write, in the posts and the images alike; other dot files stay."""
+    made_archive(tmp_path).close()
+    (tmp_path / "postimg" / ".Here.png.abc.tmp").write_bytes(b"half")
+    Archive(tmp_path).close()
+    assert sorted(p.name for p in (tmp_path / "_posts").glob(".*")) == [".gitkeep"]
+    assert sorted(p.name for p in (tmp_path / "postimg").glob(".*")) == [".gitkeep"]
+    reader = Archive(tmp_path, read_only=True)
+    assert not any("half-written" in line for line in check_archive(reader))
+    reader.close()
+
+
 def test_posts_said_to_share_a_page_are_those_jekyll_finds_sharing_one(tmp_path: Path) -> None:
     """Jekyll makes a post's page of its name's letters, marks, decimal digits and the
     characters its "pretty" slugs keep, case kept (Jekyll's UrlDrop#title): verify said
