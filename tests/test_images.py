@@ -223,6 +223,17 @@ def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> N
     assert len(list(store.folder.iterdir())) == 2
 
 
+def test_a_file_put_in_the_images_folder_by_hand_is_never_written_over(store: ImageStore) -> None:
+    """A picture a person put in ``postimg/`` (for a post of their own), which the index does
+    not know, under the name an image would take: the image gets a name of its own; a file of
+    those very bytes there is the image's file already."""
+    (store.folder / "Mine.png").write_bytes(png((9, 9, 9)))
+    (store.folder / "Ours.png").write_bytes(png((8, 8, 8)))
+    name = keep(store, f"{CDN}/mmbiz_png/Mine/640", check_image(png((1, 1, 1))))
+    assert name.startswith("Mine-") and (store.folder / "Mine.png").read_bytes() == png((9, 9, 9))
+    assert keep(store, f"{CDN}/mmbiz_png/Ours/640", check_image(png((8, 8, 8)))) == "Ours.png"
+
+
 def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path: Path) -> None:
     url = f"{CDN}/mmbiz_png/Kept/640"
     first = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
