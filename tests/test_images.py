@@ -325,6 +325,16 @@ def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,
     assert article_state(tmp_path) == "archived"  # the one of them that failed is a 404
 
 
+def test_an_image_answered_410_gone_is_lost_for_good(wechat: MockWeChat, tmp_path: Path) -> None:
+    """410 Gone says so as plainly as 404: the post is complete, not fetched again and again
+    by every scheduled run for an image that will never come."""
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_jpg/FailingMediaId00007/640", b"gone", status=410)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "(HTTP 410)" in result.stderr and article_state(tmp_path) == "archived"
+
+
 @pytest.mark.parametrize("inside", ["<span>\u200b</span>", '<span style="display:none">图</span>'])
 def test_a_background_picture_the_post_shows_is_stored(wechat: MockWeChat, tmp_path: Path,
                                                        inside: str) -> None:
