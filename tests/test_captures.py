@@ -91,6 +91,15 @@ def test_captures_are_records_whose_digests_verify(tmp_path: Path) -> None:
     assert b"\r\nX-\xdc: \xe4\r\n" in gzip.open(warc).read()  # header bytes as sent
 
 
+def test_an_answer_other_than_200_is_kept_but_is_no_capture_of_the_page(tmp_path: Path) -> None:
+    """Every answer to an article's request is kept as it came; but a 503 or a 404 is not a
+    page of the article that ``rebuild`` or ``versions`` may take."""
+    store = CaptureStore(tmp_path)
+    store.add_response("https://mp.weixin.qq.com/s/x", [], 200, [], b"<html>page</html>")
+    store.add_response("https://mp.weixin.qq.com/s/x", [], 503, [], b"busy")
+    assert [capture.body for capture in store.captures()] == [b"<html>page</html>"]
+
+
 def test_a_page_sent_gzip_compressed_is_captured_decoded_and_rebuilds_the_same_post(
         tmp_path: Path) -> None:
     server = MockWeChat().start()

@@ -54,6 +54,56 @@ def test_every_problem_once_naming_its_file(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("date", ["2099-01-01", "2009-01-01"])
+def test_a_post_dated_in_the_future_or_before_wechat_is_said_to_be(tmp_path: Path, date: str) -> None:
+    """Jekyll does not publish a post dated in the future, and no article is older than WeChat:
+    the post is there, and the blog does not show it, or shows it at a date it never had."""
+    made_archive(tmp_path).close()
+    (tmp_path / "_posts" / f"{date}-日期.md").write_text("---\n---\n", encoding="utf-8")
+    reader = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(reader)]
+    reader.close()
+    assert f"/_posts/{date}-日期.md: dated {date}, before WeChat existed or in the future (Jekyll " \
+           "does not publish a post dated in the future): its publish time is not to be trusted" in problems
+
+
+def test_a_post_whose_article_the_index_does_not_know_is_said_to_be(tmp_path: Path) -> None:
+    """A post copied in from another archive: no run knows its article (the watch never
+    checks it, a rebuild does not restore it)."""
+    made_archive(tmp_path).close()
+    other = parsed(page(mid="2247496002"))
+    (tmp_path / "_posts" / "2023-11-16-另一篇.md").write_text(render_post(other, "", ["其他"]),
+                                                            encoding="utf-8")
+    reader = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(reader)]
+    reader.close()
+    assert f"/_posts/2023-11-16-另一篇.md: its article ({other.url}) is not in the index" in problems
+
+
+def test_a_half_written_image_is_named_as_one(tmp_path: Path) -> None:
+    """An image an interrupted run left half-written is said to be one, as a post is: its
+    name starts with a dot, which would else hide it from the check of files no post shows."""
+    made_archive(tmp_path).close()
+    (tmp_path / "postimg" / ".Here.png.abc.tmp").write_bytes(b"half")
+    reader = Archive(tmp_path, read_only=True)
+    problems = [line.replace(str(tmp_path), "") for line in check_archive(reader)]
+    reader.close()
+    assert "/postimg/.Here.png.abc.tmp: a half-written file left by an interrupted run" in problems
+
+
+def test_the_next_run_removes_what_an_interrupted_run_left(tmp_path: Path) -> None:
+    """What verify names "a half-written file left by an interrupted run" is gone once a run
+    opens the archive to write, in the posts and the images alike; other dot files stay."""
+    made_archive(tmp_path).close()
+    (tmp_path / "postimg" / ".Here.png.abc.tmp").write_bytes(b"half")
+    Archive(tmp_path).close()
+    assert sorted(p.name for p in (tmp_path / "_posts").glob(".*")) == [".gitkeep"]
+    assert sorted(p.name for p in (tmp_path / "postimg").glob(".*")) == [".gitkeep"]
+    reader = Archive(tmp_path, read_only=True)
+    assert not any("half-written" in line for line in check_archive(reader))
+    reader.close()
+
+
 def test_posts_said_to_share_a_page_are_those_jekyll_finds_sharing_one(tmp_path: Path) -> None:
     """Jekyll makes a post's page of its name's letters, marks, decimal digits and the
     characters its "pretty" slugs keep, case kept (Jekyll's UrlDrop#title): verify said

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
 import pytest
 
-from crawler.store.files import atomic_write, atomic_write_many
+from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers
 
 
 def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) -> None:
@@ -34,3 +35,21 @@ def test_atomic_write_raises_and_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         atomic_write(tmp_path / "post.md", b"x")
     assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").is_dir()
+
+
+def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run killed between writing a post's temporary file and renaming it leaves that file
+    behind: its name starts with a dot, so Jekyll skips it (``2024-01-01-x.md.….tmp`` would be
+    a half-written post of its own), and the next run finds it and removes it."""
+    def killed(*args: object) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(SystemExit):
+        atomic_write(tmp_path / "2024-01-01-x.md", b"---\n---\nhalf")
+    monkeypatch.undo()
+    [left] = tmp_path.iterdir()
+    assert is_leftover(left) and left.name.startswith(".2024-01-01-x.md.")
+    remove_leftovers(tmp_path)
+    assert not list(tmp_path.iterdir())

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.post import compose_post
 from crawler.store.archive import Archive
-from tests.conftest import crawl, jekyll_build, scrapy_command
+from crawler.store.posts import Outcome
+from crawler.wechat.page import parse_page
+from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route
 from tests.site import Art, Site
 from tests.test_watch import answer, watch
@@ -390,3 +393,23 @@ def test_a_post_in_a_folder_jekyll_cannot_name_is_linked_by_its_url(
     assert not re.search(r"warn|error|deprecat", log, re.IGNORECASE), log
     text = (archive / "_posts" / "2024-01-21-引用别的文章.md").read_text(encoding="utf-8")
     assert "{% post_url" not in text and f"&mid={ART.mid}&idx=1" in text.replace("&amp;", "&")
+
+
+def test_a_post_kept_from_a_worse_page_is_recorded_with_its_own_tags(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A page worse than the archived post (its text gone) leaves the post as it is, the tags
+    a person gave it too: the index must record those, not the tags of the text not written,
+    or the post, deleted by hand, comes back with tags it never had."""
+    legacy = serve_legacy_shape(wechat)
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    archive = Archive(tmp_path)
+    try:
+        text = compose_post(article, {}, ["手工标签"])
+        path = archive.write_post(article, text, tags=["手工标签"], complete=True)[1]
+        made = compose_post(article, {}, ["其他"])
+        worse = made[:made.index("\n---\n", 3) + 5] + "此内容已被发布者删除\n"
+        assert archive.write_post(article, worse, tags=["其他"], complete=True)[0] is Outcome.KEPT
+        path.unlink()
+        assert archive.post_tags(article.key) == ["手工标签"]
+    finally:
+        archive.close()

@@ -512,6 +512,11 @@ def test_attribution_and_markup_are_not_text() -> None:
                                 "![](https://mmbiz.qpic.cn/x/640)")) == 4
 
 
+def test_digits_are_text_and_punctuation_is_not() -> None:
+    """A post of hotline numbers loses what a reader reads when it loses its digits."""
+    assert visible_length(_post("反诈专线：96110！")) == 9
+
+
 def test_a_link_to_an_archived_post_counts_as_its_text_alone() -> None:
     """The target of a link to an archived post (``{% post_url 2021-07-28-<slug> %}``) is no
     more text a reader sees than a WeChat URL: a page that lost most of its text, whose links

@@ -15,6 +15,8 @@ import pytest
 from PIL import EpsImagePlugin, Image
 
 from crawler.pipelines.images import ImagePipeline
+from crawler.post import render_post
+from crawler.store.archive import Archive
 from crawler.store.images import (
     MAX_FRAMES_DECODED,
     CheckedImage,
@@ -23,6 +25,7 @@ from crawler.store.images import (
     check_image,
 )
 from crawler.store.index import Index
+from crawler.wechat.page import parse_page
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
 from tests.test_captures import posts
@@ -220,6 +223,17 @@ def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> N
     assert len(list(store.folder.iterdir())) == 2
 
 
+def test_a_file_put_in_the_images_folder_by_hand_is_never_written_over(store: ImageStore) -> None:
+    """A picture a person put in ``postimg/`` (for a post of their own), which the index does
+    not know, under the name an image would take: the image gets a name of its own; a file of
+    those very bytes there is the image's file already."""
+    (store.folder / "Mine.png").write_bytes(png((9, 9, 9)))
+    (store.folder / "Ours.png").write_bytes(png((8, 8, 8)))
+    name = keep(store, f"{CDN}/mmbiz_png/Mine/640", check_image(png((1, 1, 1))))
+    assert name.startswith("Mine-") and (store.folder / "Mine.png").read_bytes() == png((9, 9, 9))
+    assert keep(store, f"{CDN}/mmbiz_png/Ours/640", check_image(png((8, 8, 8)))) == "Ours.png"
+
+
 def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path: Path) -> None:
     url = f"{CDN}/mmbiz_png/Kept/640"
     first = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
@@ -309,6 +323,16 @@ def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,
     assert "HiddenMedia" not in post_of(tmp_path)
     assert wechat.hits("/mmbiz_png/HiddenMedia/") == []
     assert article_state(tmp_path) == "archived"  # the one of them that failed is a 404
+
+
+def test_an_image_answered_410_gone_is_lost_for_good(wechat: MockWeChat, tmp_path: Path) -> None:
+    """410 Gone says so as plainly as 404: the post is complete, not fetched again and again
+    by every scheduled run for an image that will never come."""
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_jpg/FailingMediaId00007/640", b"gone", status=410)
+    result = crawl("article", tmp_path, "-a", f"url={served.url}")
+    assert result.returncode == 0, result.stderr
+    assert "(HTTP 410)" in result.stderr and article_state(tmp_path) == "archived"
 
 
 @pytest.mark.parametrize("inside", ["<span>\u200b</span>", '<span style="display:none">图</span>'])
@@ -516,3 +540,22 @@ def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}
+
+
+@pytest.mark.parametrize("complete", [False, True], ids=["incomplete", "complete"])
+def test_the_images_a_post_left_on_the_cdn_are_asked_again_only_while_it_is_incomplete(
+        wechat: MockWeChat, tmp_path: Path, complete: bool) -> None:
+    """An image left on the CDN for a reason that may pass (the post is incomplete) is asked
+    for again with the article's page; one lost for good (the post is complete) is not, and
+    the watch, which looks at the original, leaves it out."""
+    legacy = serve_legacy_shape(wechat)
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    url = "https://mmbiz.qpic.cn/mmbiz_png/LeftOnTheCdn/640"
+    text = render_post(article, f'正文\n\n![]({url}){{: referrerpolicy="no-referrer"}}\n', ["其他"])
+    archive = Archive(tmp_path)
+    try:
+        archive.write_post(article, text, tags=["其他"], complete=complete)
+        assert archive.images_left_on_cdn(article.key) == ([] if complete else [url])
+        assert archive.images_lost(article.key) == ([url] if complete else [])
+    finally:
+        archive.close()

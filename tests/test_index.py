@@ -79,6 +79,30 @@ def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
     assert (index.article_state("B:1:1"), index.article_state("B:2:1")) == ("archived", "needs_link")
 
 
+def test_an_article_known_without_a_post_has_no_post_path(index: Index) -> None:
+    """An article known only by a listing (or gone before it was archived) has no post: taken
+    for a recorded one, a post a killed run wrote of it would never count as new, nor
+    relink the posts linking to it."""
+    index.needs_link("B:2:1", "weak")
+    index.set_article_state("B:3:1", "u", ArticleState("deleted"))
+    assert index.article_path("B:2:1") is None and index.article_path("B:3:1") is None
+
+
+def test_needs_link_leaves_an_incomplete_article_incomplete(index: Index) -> None:
+    """An article whose post waits for an image has its post: it stays to be fetched again
+    for the image, not taken for one never fetched."""
+    index.add_article("B:1:1", "u", "a.md", ArticleState.INCOMPLETE)
+    index.needs_link("B:1:1", "weak")
+    assert index.article_state("B:1:1") == "incomplete"
+
+
+def test_a_post_name_differing_only_in_case_is_held(index: Index) -> None:
+    """macOS and Windows see one file in ``…-Scam.md`` and ``…-scam.md``: a second article
+    given the other would write over the first's post there."""
+    index.add_article("B:1:1", "u", "2024-01-01-Scam.md", ArticleState.ARCHIVED)
+    assert index.path_holder("2024-01-01-scam.md") == "B:1:1"
+
+
 def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:
     for mid, published in ((1, 1000), (2, 3000), (3, 2000)):
         index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED, published)

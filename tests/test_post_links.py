@@ -13,11 +13,15 @@ from urllib.parse import unquote
 import pytest
 
 from crawler.markdown import to_markdown
+from crawler.post import compose_post
 from crawler.relink import post_url, relink
 from crawler.store import links
+from crawler.store.archive import Archive
 from crawler.store.index import Index
 from crawler.store.links import linkable
+from crawler.store.posts import Outcome
 from crawler.wechat.article import Article
+from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, page_text, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site
@@ -178,3 +182,32 @@ def test_a_post_whose_run_failed_after_writing_it_relinks_the_posts_pointing_to_
     [stem] = [name for name in written if "被引用的文章" in name]
     [linking] = [text for name, text in written.items() if name != stem]
     assert f"[往期推荐]({{% post_url {stem} %}})" in linking
+
+
+@pytest.mark.parametrize("again", ["the same", "changed"])
+def test_a_post_written_but_never_recorded_is_new_and_relinks_the_posts_linking_to_it(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, again: str) -> None:
+    """A run that wrote a post but could not record it (a full disk, a kill) relinked no post:
+    the next run's write of it, the page the same or changed, is the article's first in the
+    index, so it counts as new and relinks the posts that link to it."""
+    target = Art("2247495301", title="写下未记下")
+    source = Art("2247495302", title="引用它", links=(site.body_link(target),))
+    first, second = (parse_page(site.page(art).encode(), site.link(art).replace("&amp;", "&"))
+                     for art in (source, target))
+    store = Archive(tmp_path)
+    try:
+        linking = store.write_post(first, compose_post(first, {}, ["其他"]), tags=["其他"], complete=True)[1]
+
+        def full(*args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(store.index, "add_article", full)
+            with pytest.raises(sqlite3.OperationalError):
+                store.write_post(second, compose_post(second, {}, ["其他"]), tags=["其他"], complete=True)
+        tags = ["其他"] if again == "the same" else ["其他", "冒充客服"]
+        outcome, path = store.write_post(second, compose_post(second, {}, tags), tags=tags, complete=True)
+        assert outcome is (Outcome.NEW if again == "the same" else Outcome.UPDATED)
+        assert f"{{% post_url {path.stem} %}}" in linking.read_text(encoding="utf-8")
+    finally:
+        store.close()

@@ -18,6 +18,7 @@ import pytest
 import crawler.spiders.import_pages as import_pages
 from crawler.items import ArticleItem
 from crawler.pipelines.posts import PostPipeline
+from crawler.store.archive import Archive
 from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
 from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, png
@@ -472,6 +473,23 @@ def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     (saved / "article.html").write_text(page.replace("一律是诈骗", "一律是电诈"), encoding="utf-8")
     assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
     assert sum(kept().values()) > sum(first.values())  # another page under the same URL
+
+
+def test_a_page_whose_capture_file_is_gone_is_kept_again_when_imported_again(tmp_path: Path) -> None:
+    """The same bytes imported again are kept once; but when the file that kept them is gone
+    (deleted by hand to save room, lost with a disk), importing the page again is the only
+    way back to it: it is kept again, not taken as kept already."""
+    url, html = "https://mp.weixin.qq.com/s/abcdefghijk", page_text("text_post.html").encode()
+    archive = Archive(tmp_path)
+    try:
+        assert archive.keep_imported(url, html, None)
+        assert not archive.keep_imported(url, html, None)
+        for capture in archive.layout.captures.iterdir():
+            capture.unlink()
+        assert archive.keep_imported(url, html, None)
+        assert [c.url for c in archive.captures.captures()] == [url]
+    finally:
+        archive.close()
 
 
 def closed_port() -> str:

@@ -259,3 +259,20 @@ def test_the_deletions_alarm_counts_originals_not_their_changes(index: Index, bo
     book.event(f"{biz}:2247480003:1", "removed", now.timestamp())
     assert deletions_alarm(index, "反诈中心", biz, now, 3, 7) == \
         "3 originals of 反诈中心 were deleted or removed upstream within 7 days; their posts stay, marked as such"
+
+
+def test_a_check_that_fetched_nothing_keeps_when_the_page_was_last_fetched(index: Index) -> None:
+    """A check without the page (a link WeChat refused) is no fetch: the time of the last one
+    stays, which tells a saved page older than the archived post."""
+    book = WatchBook(index)
+    book.checked("B:1:1", 100, source="page")
+    book.checked("B:1:1", 200)
+    assert book.fetched("B:1:1") == 100
+
+
+def test_an_account_counts_as_edited_upstream_only_what_had_a_second_version(index: Index) -> None:
+    book = WatchBook(index)
+    book.save("B:1:1", WatchState())
+    book.save("B:2:1", WatchState(versions=2))
+    book.save("B:3:1", WatchState(answer="deleted"))
+    assert book.upstream("B") == {"deleted": 1, "edited": 1}
