@@ -117,3 +117,34 @@ def test_a_heading_written_as_text_sets_no_level(first: str, written: str) -> No
     article = Article(url=URL, title="t", account="a", published=None,
                       body_html=first + "<h2>案例</h2><p>正文</p>")
     assert to_markdown(article, LINKS).split("\n\n") == [written, "## 案例", "正文"]
+
+
+def body_markdown(body_html: str) -> str:
+    return to_markdown(Article(url=URL, title="t", account="a", published=None,
+                               body_html=body_html), LINKS)
+
+
+@pytest.mark.parametrize("odd", ["\ufffe", "\uffff"])
+def test_non_characters_are_dropped_each_alone(odd: str) -> None:
+    """U+FFFE and U+FFFF are in no XML: the site's feed holding either is unreadable. The
+    body's parser drops them; the shared article's title, from the page's script, is not
+    parsed."""
+    article = Article(url=URL, title="t", account="a", published=None,
+                      share_source_url=URL, share_source_title=f"原{odd}文")
+    assert to_markdown(article, LINKS) == f"[原文：原文]({URL})"
+
+
+def test_a_heading_of_forty_characters_stays_one_and_of_more_is_bold_text() -> None:
+    assert body_markdown(f"<h2>{'字' * 40}</h2><h2>{'字' * 41}</h2>").split("\n\n") == [
+        f"## {'字' * 40}", f"**{'字' * 41}**"]
+
+
+def test_a_code_block_holding_a_fence_is_fenced_with_more_backticks() -> None:
+    """Code that shows ``` (a Markdown lesson) would close a fence of three."""
+    assert body_markdown('<pre><code>x = """\n```\n"""</code></pre>') == \
+        '````\nx = """\n```\n"""\n````'
+
+
+def test_a_quote_after_text_of_its_block_is_a_paragraph_apart() -> None:
+    """Begun on the text's next line, the quote's mark was glued to the bold's markers."""
+    assert body_markdown("<p><b>粗体<blockquote>引用</blockquote></b></p>") == "**粗体**\n\n> 引用"
