@@ -148,3 +148,15 @@ def test_a_code_block_holding_a_fence_is_fenced_with_more_backticks() -> None:
 def test_a_quote_after_text_of_its_block_is_a_paragraph_apart() -> None:
     """Begun on the text's next line, the quote's mark was glued to the bold's markers."""
     assert body_markdown("<p><b>粗体<blockquote>引用</blockquote></b></p>") == "**粗体**\n\n> 引用"
+
+
+def test_empty_links_between_italics_are_nothing_shown_and_the_italics_one() -> None:
+    """``*甲**乙*``: kramdown shows the ``**`` of italics beside italics."""
+    assert body_markdown('<p><em>甲</em><a href="https://x.cn/"></a><em>乙</em></p>') == "*甲乙*"
+
+
+def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_the_table_has() -> None:
+    """A hostile page's ``rowspan="1000" colspan="1000"`` made a million empty cells."""
+    rows = body_markdown('<table><tr><td rowspan="1000" colspan="1000">甲</td></tr>'
+                         + "<tr><td>乙</td></tr>" * 3 + "</table>").split("\n")[2:]
+    assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
