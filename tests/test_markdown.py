@@ -160,3 +160,15 @@ def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_th
     rows = body_markdown('<table><tr><td rowspan="1000" colspan="1000">甲</td></tr>'
                          + "<tr><td>乙</td></tr>" * 3 + "</table>").split("\n")[2:]
     assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
+
+
+@pytest.mark.parametrize("lang", ["c onclick", "x" * 21, "py`thon"])
+def test_a_code_blocks_language_is_a_name_or_nothing(lang: str) -> None:
+    """The language follows the fence: kramdown reads its words as the block's class."""
+    assert body_markdown(f'<pre data-lang="{lang}"><code>x = 1</code></pre>') == "```\nx = 1\n```"
+
+
+def test_code_written_as_list_items_is_a_line_each() -> None:
+    """Some editors number a code block's lines with a list in its ``<pre>``."""
+    assert body_markdown("<pre><ol><li>a = 1</li><li>b = 2</li></ol></pre>") == \
+        "```\na = 1\nb = 2\n```"
