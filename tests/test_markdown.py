@@ -172,3 +172,7 @@ def test_code_written_as_list_items_is_a_line_each() -> None:
     """Some editors number a code block's lines with a list in its ``<pre>``."""
     assert body_markdown("<pre><ol><li>a = 1</li><li>b = 2</li></ol></pre>") == \
         "```\na = 1\nb = 2\n```"
+
+
+def test_a_formula_holding_two_dollars_does_not_close_its_math() -> None:
+    assert body_markdown('<p>式<span data-formula="a$$b"></span>止</p>') == "式$$a$ $b$$止"
