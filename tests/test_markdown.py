@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.markdown import MarkdownStyle, escape_liquid, escape_text, remote_images, to_markdown
+from crawler.markdown import (
+    MarkdownStyle,
+    escape_liquid,
+    escape_text,
+    relink,
+    remote_images,
+    to_markdown,
+)
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import normalise_image_url
@@ -176,3 +183,13 @@ def test_code_written_as_list_items_is_a_line_each() -> None:
 
 def test_a_formula_holding_two_dollars_does_not_close_its_math() -> None:
     assert body_markdown('<p>式<span data-formula="a$$b"></span>止</p>') == "式$$a$ $b$$止"
+
+
+def test_a_link_to_an_accounts_page_naming_an_archived_article_keeps_its_url() -> None:
+    """A home page or album link may carry an article's ``__biz``, ``mid`` and ``idx``: it
+    leads to that page, not to the article's post."""
+    home = "https://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1&mid=1&idx=1&sn=abc"
+    article = Article(url=URL, title="t", account="a", published=None,
+                      body_html=f'<p><a href="{home}">主页</a></p>')
+    assert to_markdown(article, {}, post_links={"MzA=:1:1": "2021-07-28-x"}) == f"[主页]({home})"
+    assert relink(f"[主页]({home})", {"MzA=:1:1"}, "2021-07-28-x") == f"[主页]({home})"
