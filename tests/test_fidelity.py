@@ -352,3 +352,9 @@ def test_a_link_in_a_link_after_an_exclamation_mark_shows_no_markup() -> None:
     post = rendered('<a href="https://a.example/out"><p>甲</p><p>注意!<a href="https://a.example/in">'
                     '这里</a></p></a>')
     assert post.text_content().split() == ["甲", "注意!这里"]
+
+
+def test_a_page_keeping_exactly_the_share_asked_for_is_not_flagged(tmp_path: Path) -> None:
+    """``--min-text 1``: flag what keeps less than all of its text, not what keeps all."""
+    (tmp_path / "whole.html").write_bytes((PAGES / "scriptless.html").read_bytes())
+    assert main([str(tmp_path), "--min-text", "1"]) == 0

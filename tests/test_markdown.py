@@ -13,7 +13,7 @@ import pytest
 
 from crawler.escaping import escape_liquid, escape_text
 from crawler.markdown import MarkdownStyle, to_markdown
-from crawler.relink import remote_images
+from crawler.relink import relink, remote_images
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import normalise_image_url
@@ -119,3 +119,72 @@ def test_a_heading_written_as_text_sets_no_level(first: str, written: str) -> No
     article = Article(url=URL, title="t", account="a", published=None,
                       body_html=first + "<h2>案例</h2><p>正文</p>")
     assert to_markdown(article, LINKS).split("\n\n") == [written, "## 案例", "正文"]
+
+
+def body_markdown(body_html: str) -> str:
+    return to_markdown(Article(url=URL, title="t", account="a", published=None,
+                               body_html=body_html), LINKS)
+
+
+@pytest.mark.parametrize("odd", ["\ufffe", "\uffff"])
+def test_non_characters_are_dropped_each_alone(odd: str) -> None:
+    """U+FFFE and U+FFFF are in no XML: the site's feed holding either is unreadable. The
+    body's parser drops them; the shared article's title, from the page's script, is not
+    parsed."""
+    article = Article(url=URL, title="t", account="a", published=None,
+                      share_source_url=URL, share_source_title=f"原{odd}文")
+    assert to_markdown(article, LINKS) == f"[原文：原文]({URL})"
+
+
+def test_a_heading_of_forty_characters_stays_one_and_of_more_is_bold_text() -> None:
+    assert body_markdown(f"<h2>{'字' * 40}</h2><h2>{'字' * 41}</h2>").split("\n\n") == [
+        f"## {'字' * 40}", f"**{'字' * 41}**"]
+
+
+def test_a_code_block_holding_a_fence_is_fenced_with_more_backticks() -> None:
+    """Code that shows ``` (a Markdown lesson) would close a fence of three."""
+    assert body_markdown('<pre><code>x = """\n```\n"""</code></pre>') == \
+        '````\nx = """\n```\n"""\n````'
+
+
+def test_a_quote_after_text_of_its_block_is_a_paragraph_apart() -> None:
+    """Begun on the text's next line, the quote's mark was glued to the bold's markers."""
+    assert body_markdown("<p><b>粗体<blockquote>引用</blockquote></b></p>") == "**粗体**\n\n> 引用"
+
+
+def test_empty_links_between_italics_are_nothing_shown_and_the_italics_one() -> None:
+    """``*甲**乙*``: kramdown shows the ``**`` of italics beside italics."""
+    assert body_markdown('<p><em>甲</em><a href="https://x.cn/"></a><em>乙</em></p>') == "*甲乙*"
+
+
+def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_the_table_has() -> None:
+    """A hostile page's ``rowspan="1000" colspan="1000"`` made a million empty cells."""
+    rows = body_markdown('<table><tr><td rowspan="1000" colspan="1000">甲</td></tr>'
+                         + "<tr><td>乙</td></tr>" * 3 + "</table>").split("\n")[2:]
+    assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
+
+
+@pytest.mark.parametrize("lang", ["c onclick", "x" * 21, "py`thon"])
+def test_a_code_blocks_language_is_a_name_or_nothing(lang: str) -> None:
+    """The language follows the fence: kramdown reads its words as the block's class."""
+    assert body_markdown(f'<pre data-lang="{lang}"><code>x = 1</code></pre>') == "```\nx = 1\n```"
+
+
+def test_code_written_as_list_items_is_a_line_each() -> None:
+    """Some editors number a code block's lines with a list in its ``<pre>``."""
+    assert body_markdown("<pre><ol><li>a = 1</li><li>b = 2</li></ol></pre>") == \
+        "```\na = 1\nb = 2\n```"
+
+
+def test_a_formula_holding_two_dollars_does_not_close_its_math() -> None:
+    assert body_markdown('<p>式<span data-formula="a$$b"></span>止</p>') == "式$$a$ $b$$止"
+
+
+def test_a_link_to_an_accounts_page_naming_an_archived_article_keeps_its_url() -> None:
+    """A home page or album link may carry an article's ``__biz``, ``mid`` and ``idx``: it
+    leads to that page, not to the article's post."""
+    home = "https://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1&mid=1&idx=1&sn=abc"
+    article = Article(url=URL, title="t", account="a", published=None,
+                      body_html=f'<p><a href="{home}">主页</a></p>')
+    assert to_markdown(article, {}, post_links={"MzA=:1:1": "2021-07-28-x"}) == f"[主页]({home})"
+    assert relink(f"[主页]({home})", {"MzA=:1:1"}, "2021-07-28-x") == f"[主页]({home})"

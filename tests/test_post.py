@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import yaml
 
-from crawler.post import post_filename, render_post, slugify, yaml_scalar
+from crawler.post import post_filename, render_post, slugify, theme_safe, yaml_scalar
 from crawler.wechat.article import Article, PostType
 
 PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=UTC)  # 16:05:12 in China
@@ -82,6 +82,7 @@ def test_the_attribution_is_two_lines_whatever_whitespace_the_account_name_holds
     '"dq"', "@at", "%pct", "`tick", "yes", "No", "null", "~", "2021", "3.14", "-1", "- item",
     "? key", "trailing:", " lead", "trail ", "", "tab\tin", "line\nbreak", "back\\slash",
     "\u2028sep", "｛全角｝：冒号", "true", "off", ".inf", "0x1F", "2021-07-28",
+    "=", '"C:\\new\\x" 诈骗',
 ])
 def test_yaml_scalars_read_back_exactly(value: str) -> None:
     assert yaml.safe_load(f"k: {yaml_scalar(value)}\n") == {"k": value}
@@ -118,3 +119,46 @@ def test_disambiguated_names_differ_per_article() -> None:
 ])
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title, 100) == slug
+
+
+def test_an_article_with_no_body_ends_after_the_attribution() -> None:
+    """A post of no text (a card alone, a page that said nothing) ends with the attribution
+    and its blank line, as one with text does before the text: no blank lines under it."""
+    post = render_post(make(), "\n \n", ["其他"])
+    assert post.endswith("微信公众号</a></p></blockquote>\n\n")
+    assert not post.endswith("\n\n\n")
+
+
+def test_tags_a_theme_would_show_alike_are_written_once() -> None:
+    """``<反诈>`` and ``＜反诈＞`` are one tag once made theme-safe: written once, as Jekyll
+    would otherwise list the tag twice on its page."""
+    post = render_post(make(), "x", ["<反诈>", "＜反诈＞", "其他"])
+    assert yaml.safe_load(post.split("---\n")[1])["tags"] == ["＜反诈＞", "其他"]
+
+
+@pytest.mark.parametrize("title, max_bytes, slug", [
+    ("สวัสดี ครับ", 100, "สวัสดี-ครับ"),  # Thai vowels and tone marks are marks (Mn)
+    ("नमस्ते", 100, "नमस्ते"),
+    ("ab cd", 3, "ab"),  # cut after the dash: no dash left at the end
+])
+def test_slugify_keeps_marks_and_ends_on_no_dash(title: str, max_bytes: int, slug: str) -> None:
+    assert slugify(title, max_bytes) == slug
+
+
+def test_an_unknown_copyright_state_is_left_out() -> None:
+    """WeChat has more states than original and reprint (11: neither declared): no key."""
+    post = render_post(make(copyright_stat=11), "x", ["其他"])
+    assert "copyright" not in yaml.safe_load(post.split("---\n")[1])["wechat"]
+
+
+@pytest.mark.parametrize("control", [chr(code) for code in range(0x20)])
+def test_every_control_character_of_a_title_is_a_space(control: str) -> None:
+    """Themes print the title into JSON (Hux's ``search.json``), where a raw control
+    character leaves the whole file unreadable."""
+    assert theme_safe(f"反诈{control}中心") == "反诈 中心"
+
+
+def test_the_attribution_shows_a_control_character_of_the_account_as_a_space() -> None:
+    """The site's feed carries the post's HTML, which XML refuses with one in it."""
+    post = render_post(make(account="反诈\x01中心\x1f！"), "正文。", ["其他"])
+    assert "<blockquote><p>转载：反诈 中心 ！<br>" in post

@@ -169,6 +169,7 @@ def test_scam_types_file_replaces_the_rules_and_a_bad_one_is_one_config_line(tmp
 @pytest.mark.parametrize(("title", "tag"), [
     ("#冒充客服诈骗15个", "冒充客服诈骗"), ("冒充公检法诈骗 25个", "冒充公检法诈骗"),
     ("＃反诈快报", "反诈快报"), ("2024年反诈", "2024年反诈"), ("#12个", ""),
+    ("反诈快报 12 个 ", "反诈快报"),
 ])
 def test_an_albums_name_loses_its_mark_and_count(title: str, tag: str) -> None:
     assert album_tag(title) == tag
@@ -193,6 +194,7 @@ def test_fallback_only_when_there_would_be_no_tag_at_all() -> None:
     assert Tagger(RULES, ()).tags(article()) == [FALLBACK]
     assert TAGGER.tags(article(albums=("反诈快报",))) == ["反诈快报"]
     assert TAGGER.tags(article(), ["清远"]) == ["清远"]
+    assert TAGGER.tags(article(), [" ", "\u3000"]) == [FALLBACK]  # blank: no tag a theme shows
 
 
 def test_retagging_remakes_types_and_albums_and_keeps_what_a_person_added() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.widgets import Hiding, Widget, fits_a_line, hiding, restores_lines, widget_of
+from crawler.widgets import Hiding, Widget, bold, fits_a_line, hiding, restores_lines, widget_of
 
 
 @pytest.mark.parametrize("tag, attributes, label", [
@@ -92,6 +92,8 @@ def test_a_widget_without_a_title_is_its_kind() -> None:
     ("嗼" * 21, ["line-height: 0"], False),  # WeChat's 17 px
     ("Open from 6 a.m. to 7 p.m. on weekdays", ["line-height: 0.02"], True),
     ("嗼 " * 40, ["font-size: 10px"], False),
+    ("嗼 " * 23, ["font-size: 10px"], True),  # 23 ems and 22 spaces of half an em: 340 px
+    ("嗼 " * 24, ["font-size: 10px"], False),
 ])
 def test_what_fits_a_line(text: str, styles: list[str], fits: bool) -> None:
     assert fits_a_line([text], styles) is fits
@@ -117,3 +119,16 @@ def test_fitting_a_line_reads_no_further_than_a_line() -> None:
 ])
 def test_what_restores_lines(style: str, restores: bool) -> None:
     assert restores_lines(style) is restores
+
+
+@pytest.mark.parametrize("style, shown_bold", [
+    ("font-weight: 600", True), ("font-weight: 500", False), ("font-weight: bold", True),
+    ("font-weight: normal", False), ("color: red", None),
+])
+def test_what_weight_a_style_sets(style: str, shown_bold: bool | None) -> None:
+    assert bold(style) is shown_bold
+
+
+def test_a_length_of_digits_int_cannot_read_is_not_shown() -> None:
+    """``"²"`` is a digit to ``str.isdigit``, and ``int()`` refuses it: no post was made."""
+    assert widget_of("mpvoice", {"name": "早安", "play_length": "²"}) == Widget("音频", "早安")
