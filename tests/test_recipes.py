@@ -1,6 +1,7 @@
 """The README's recipes, run as written: copying the archive to the blog, the cron line,
-a job folder for a long run. Each is read from README.md, so that the text a newcomer
-copies is the text tested; only the example paths (/srv/…) become temporary folders."""
+a job folder for a long run, watching and dropping a job in Redis. Each is read from
+README.md, so that the text a newcomer copies is the text tested; only the example paths
+(/srv/…) become temporary folders."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.conftest import PROJECT, crawl, crawl_env
 from tests.mockserver import Gate, MockWeChat
+from tests.redisserver import RedisServer
 from tests.site import Site, numbered
 
 README = (PROJECT / "README.md").read_text(encoding="utf-8")
@@ -129,3 +132,31 @@ def test_the_job_folder_goes_under_the_archive_and_a_stopped_run_resumes(
     assert len(list(posts.glob("*.md"))) == 30
     fetched = [path for path, _ in site.server.hits("/s?")]
     assert len(fetched) == len(set(fetched)) == 30  # no page asked for twice
+
+
+def test_the_lines_that_watch_a_job_in_redis_and_drop_it_run_as_written() -> None:
+    server = RedisServer().start()
+    try:
+        client = redis.Redis.from_url(server.url)
+        acl = recipe(r"`ACL SETUSER archive on >secret (resetkeys [^`]+)`")
+        client.execute_command("ACL", "SETUSER", "archive", "on", ">se/cret", *acl.split())
+        client.zadd("wechat-archive:requests", {"a": 1, "b": 2})
+        client.hset("wechat-archive:fetched", "host-a:812", 1204)
+        client.hset("wechat-archive:inflight:host-a:812", "c", "{}")
+        client.set("other-job:writer", "x")
+        watching = recipe(r"\*\*Watching it\.\*\*\n\n```sh\n(.*?)```")
+        drop = recipe(r"To drop an abandoned job:\n`([^`]+)`")
+        # The README's URL of the ACL user, its password's / percent-encoded as it says
+        env = {**crawl_env(), "WECHAT_REDIS_URL": f"redis://archive:se%2Fcret@127.0.0.1:{server.port}/0"}
+        shown = subprocess.run(["bash", "-c", watching], env=env, capture_output=True, text=True,
+                               timeout=30)
+        assert shown.stdout.split("\n")[:3] == ["2", "host-a:812", "1204"], shown.stdout + shown.stderr
+        assert "wechat-archive:inflight:host-a:812" in shown.stdout
+        defined = watching.splitlines()[0]  # what the drop line's R is
+        dropped = subprocess.run(["bash", "-c", f"{defined}\n{drop}"], env=env, capture_output=True,
+                                 text=True, timeout=30)
+        assert dropped.returncode == 0, dropped.stderr
+        assert client.keys() == [b"other-job:writer"]
+        client.close()
+    finally:
+        server.stop()
