@@ -377,3 +377,20 @@ def test_a_link_to_a_post_jekyll_finds_is_no_problem(tmp_path: Path) -> None:
     archive.close()
     assert [line.split(", which")[0] for line in problems] == [
         "/_posts/2023-11-17-linker.md: links to the post 2023-11-18-gone"]
+
+
+def test_an_image_a_post_shows_twice_is_one_image_left_on_the_cdn(tmp_path: Path) -> None:
+    """verify said "incomplete, 3 images still on the CDN" of a post showing one picture
+    twice (and another once), where the run had said 2 images not stored: places were
+    counted, not images."""
+    article = parsed(page(mid="2247496005"))
+    (tmp_path / "postimg").mkdir()
+    (tmp_path / "_posts").mkdir()
+    shown = '![](https://mmbiz.qpic.cn/mmbiz_png/Twice/640){: referrerpolicy="no-referrer"}\n\n'
+    markdown = shown + "正文。\n\n" + shown + '![](https://mmbiz.qpic.cn/mmbiz_png/Other/640){: referrerpolicy="no-referrer"}\n'
+    (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text(render_post(article, markdown, ["其他"]),
+                                                            encoding="utf-8")
+    archive = Archive(tmp_path, read_only=True)
+    found = [count for _, count in posts_with_remote_images(archive, {"mmbiz.qpic.cn"})]
+    archive.close()
+    assert found == [2]

@@ -119,14 +119,15 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
 
 
 def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterator[tuple[Path, int]]:
-    """Posts that still show images of the CDN (``hosts``), and how many: incomplete, not
-    wrong (an image that failed is written as a remote link, and tried again later)."""
+    """Posts that still show images of the CDN (``hosts``), and how many (an image shown
+    twice is one): incomplete, not wrong (an image that failed is written as a remote link,
+    and tried again later)."""
     for path in post_files(archive.layout.posts):
         try:
             targets = remote_images(read_post(path))  # as a run tries them again: not code
         except PostError:
             continue  # reported by check_archive
-        remote = [target for target in targets if host_of(target) in hosts]
+        remote = {target for target in targets if host_of(target) in hosts}
         if remote:
             yield path, len(remote)
 
