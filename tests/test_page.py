@@ -103,6 +103,12 @@ def test_image_post_lists_its_pictures_not_their_variants() -> None:
     assert page.body_html == ""
 
 
+def test_an_image_post_without_a_text_has_its_summary_as_text() -> None:
+    html = re.sub(r"content_noencode: JsDecode\('.*?'\),\n", "", page_text("image_post.html"))
+    assert "content_noencode" not in html
+    assert article_of(html).text == "摘要"
+
+
 def test_text_post_without_a_title_gets_the_start_of_its_text() -> None:
     page = article("text_post.html")
     assert page.item_show_type == PostType.TEXT
@@ -132,7 +138,11 @@ def text_post(content: str, title: str = "") -> Article:
      "接到自称客服的电话要求退款理赔的一律是诈骗请立即挂断并拨打反诈专线咨询，或者到附近派出所报案…"),
     ("这两年经常听到AI编程要取代程序员的论调。", "AI编程带给程序员的危与机", "AI编程带给程序员的危与机"),
     ("Scam alert. Do not pay v1.2 fees", "", "Scam alert"),
-], ids=["whole-text-title", "link-first", "no-comma", "cut-at-comma", "author-title", "english"])
+    ("明天是十一假期，周刊暂停一期。祝大家假期开心。", "明天是十一假期，周刊…", "明天是十一假期，周刊暂停一期"),
+    ("警" * 64, "", "警" * 64),
+    ("注意，" + "警惕" * 40, "", ("注意，" + "警惕" * 40)[:63] + "…"),
+], ids=["whole-text-title", "link-first", "no-comma", "cut-at-comma", "author-title", "english",
+        "text-cut-off-as-title", "64-characters", "comma-too-early"])
 def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
         content: str, title: str, expected: str) -> None:
     made = text_post(content, title).title
@@ -171,7 +181,7 @@ def test_a_sharers_note_is_handed_on_as_html_its_entities_read_once(notice: str)
 
 
 @pytest.mark.parametrize("shown, day", [
-    ("4天前", 29), ("昨天", 2), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+    ("4天前", 29), ("昨天", 2), ("前天", 1), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
 ])
 def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen(
         shown: str, day: int) -> None:
@@ -185,6 +195,14 @@ def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen
     assert page.published_shown == shown
     unseen = parse_page(html, FETCHED)
     assert isinstance(unseen, Article) and unseen.published is None
+
+
+def test_a_page_naming_no_ids_is_named_by_the_long_link_it_was_fetched_from() -> None:
+    html = page_text("scriptless.html").replace('<meta property="og:url"', '<meta property="x"')
+    page = parse_page(html, "https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=7&idx=2&sn=ab&scene=1")
+    assert isinstance(page, Article)
+    assert (page.key, page.sn) == ("MzA3ODc4NTMyNw==:7:2", "ab")
+    assert page.url == "https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=7&idx=2&sn=ab"
 
 
 def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
@@ -276,11 +294,32 @@ def test_the_verification_page_is_recognised_from_its_bytes() -> None:
     assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))
 
 
+def test_an_article_quoting_the_verification_pages_words_is_no_verification_page() -> None:
+    """An anti-fraud article may show what a scam's page says ("环境异常，完成验证后即可继续
+    访问"): taken for WeChat's block, it would be asked again and again, never archived."""
+    quoted = "<p>骗子的页面写着：“环境异常，完成验证后即可继续访问”，这是假的。</p>"
+    html = page_text("scriptless.html").replace("<ul>", quoted + "<ul>")
+    assert not is_verification_page(html.encode("utf-8"))
+    assert isinstance(parse_page(html, FETCHED), Article)
+
+
 def test_albums_come_from_every_place_pages_name_them() -> None:
     page = article("albums_2025.html")
     assert page.albums == (Album("4000000000000000001", "反诈快报", 21),
                            Album("4000000000000000002", "案例", 5),
                            Album("4000000000000000003", "旧模板的合集", 9))
+
+
+def test_an_album_named_twice_keeps_what_was_named_first_and_an_id_is_ascii_digits() -> None:
+    """2025 pages name an album in ``appmsgalbuminfo`` and again in ``public_tag_info``; a tag
+    whose id is no number of ASCII digits (``４０``: ``str.isdigit`` takes it) is no album."""
+    html = page_text("albums_2025.html").replace(
+        "tag_name: JsDecode('反诈快报'),\n                        tag_content_num: '21' * 1,",
+        "tag_name: JsDecode('反诈快报（旧名）'),\n                        tag_content_num: '20' * 1,"
+    ).replace("album_id: JsDecode('4000000000000000002'),", "album_id: JsDecode('４０００'),")
+    assert "反诈快报（旧名）" in html and "４０００" in html
+    assert article_of(html).albums == (Album("4000000000000000001", "反诈快报", 21),
+                                       Album("4000000000000000003", "旧模板的合集", 9))
 
 
 def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbour() -> None:
@@ -338,6 +377,31 @@ def test_a_page_saved_without_its_scripts_is_dated_by_the_time_it_shows(
         f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>')
     assert shown in html
     assert article_of(html).published == published
+
+
+@pytest.mark.parametrize("shown, script", [("2025年11月05日 18:01", ""),
+                                           ("4天前", '<script>\n  var ct = "1762336860";\n</script>')])
+def test_a_page_dated_to_the_minute_says_no_shown_time_to_be_dated_by(shown: str, script: str) -> None:
+    """``published_shown`` is for a page dated only to the day from a relative time it showed
+    (the import says so in a line); a page dated by its scripts or by the date it shows is not."""
+    html = page_text("scriptless.html").replace(
+        '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+        f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>'
+    ).replace("</body>", script + "</body>")
+    page = parse_page(html, FETCHED, datetime(2025, 11, 8, 12, 0, tzinfo=CHINA_TIME))
+    assert isinstance(page, Article)
+    assert page.published == datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)
+    assert page.published_shown == ""
+
+
+def test_a_republished_post_is_dated_when_first_published_and_an_old_page_by_its_create_time() -> None:
+    """``ori_create_time`` is when the article was first published, ``create_time`` when
+    this copy of it was; a page that states neither nor ``var ct`` is dated by ``var create_time``."""
+    html = page_text("albums_2025.html").replace(
+        "ori_create_time: '1762338600' * 1,", "create_time: '1762939800' * 1, ori_create_time: '1762338600' * 1,")
+    assert article_of(html).published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
+    html = page_text("scriptless.html").replace("</body>", '<script>\n  var create_time = "1762338600" * 1;\n</script></body>')
+    assert article_of(html).published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
 
 
 def article_of(html: str) -> Article:
