@@ -68,7 +68,16 @@ def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() ->
                         "&sn=02005c346ae591f880e05146bf04b6d9")
 
 
-def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code() -> None:
+@pytest.mark.parametrize("qr_code", [
+    '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?scene=10000004&amp;size=102'
+    "&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;sn=02005c346ae591f880e05146bf04b6d9"
+    '&amp;send_time=">',
+    # the profile card's, before the empty one of the PC's QR code (a 2019 page's rendered DOM)
+    '<img class="profile_avatar" id="js_profile_qrcode_img" src="https://mp.weixin.qq.com/s?__biz='
+    'MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;sn=02005c346ae591f880e05146bf04b6d9" alt="">'
+    '<img id="js_pc_qr_code_img" class="qr_code_pc_img">',
+])
+def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code(qr_code: str) -> None:
     """Opened by its short link, an article's page names it by that link alone (``og:url``);
     its scripts, which Chrome's MHTML leaves out, named its ids, and set its QR code's link
     (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``, as the rendered 2024 page shows it): that
@@ -76,10 +85,7 @@ def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_c
     html = page_text("scriptless.html").replace(
         "http://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;"
         "sn=02005c346ae591f880e05146bf04b6d9&amp;chksm=8446#rd",
-        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace(
-        "</body>", '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?'
-        "scene=10000004&amp;size=102&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1"
-        '&amp;sn=02005c346ae591f880e05146bf04b6d9&amp;send_time="></body>')
+        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace("</body>", qr_code + "</body>")
     page = parse_page(html, "https://mp.weixin.qq.com/s/ScriptlessShortToken")
     assert isinstance(page, Article)
     assert page.key == "MzA3ODc4NTMyNw==:2651799162:1"
@@ -262,6 +268,19 @@ def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
     assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
     assert "https://mp.weixin.qq.com/s?__biz=MzNewAccount==&mid=2247480001&idx=1&sn=abcdef" \
         in parsed.message
+
+
+@pytest.mark.parametrize("target, where", [
+    ("var transferTargetLink = 'https://mp.weixin.qq.com/s?__biz=MzNewAccount==&amp;mid=1&amp;idx=1';",
+     "its account moved: the article is now at 'https://mp.weixin.qq.com/s?__biz=MzNewAccount==&mid=1&idx=1'"),
+    # a link that leads to no article: the page's words say what it is
+    ("var transfer_target_link = 'https://mp.weixin.qq.com/mp/profile_ext?action=home';",
+     "'帐号已迁移 该公众号已迁移 该公众号已迁移至新的帐号，原帐号已回收。若需访问原文章链接，请点击下方按钮。 访问文章'"),
+])
+def test_a_moved_accounts_page_names_an_article_only(target: str, where: str) -> None:
+    html = re.sub(r"var transfer_target_link = [^\n]*", target, page_text("moved.html"))
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.message == f"not an article page ({where})"
 
 
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
