@@ -480,6 +480,34 @@ def test_a_saved_pages_backgrounds_not_yet_scrolled_to_are_their_pictures() -> N
     assert f"![]({POSTER})" in to_markdown(page, {})
 
 
+def test_the_pictures_and_links_of_a_body_are_those_a_reader_sees_and_follows() -> None:
+    """A picture's URL is its data-src (its src a placeholder, or a saved page's file); a
+    background is a picture where it is all an element shows, not behind a picture or text;
+    what CSS hides shows none; a lazy background's URL that is no URL alone is not written
+    into the style; a short link is its token alone; an album link names its album."""
+    body = (
+        f'<p><img src="{BLANK}" data-src="https://mmbiz.qpic.cn/mmbiz_png/Lazy01/640"></p>'
+        '<p><img src="a_files/local.png"></p>'
+        '<section style="display: none"><svg style="background-image: url('
+        'https://mmbiz.qpic.cn/mmbiz_png/HiddenSvg/640)"></svg></section>'
+        '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Frame/640)">'
+        '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Inner/640"></section>'
+        '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Paper/640)"><p>有字</p></section>'
+        '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/NoBg/640" style="display: none">藏起来的字</section>'
+        '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/Q/640&quot;);display:none;x:url(&quot;" '
+        f'style="background-image: url(&quot;{BLANK}&quot;)">露出的字</section>'
+        '<p><a href="https://mp.weixin.qq.com/s/BodyToken?scene=1#rd">短链接</a>'
+        '<a href="https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA3ODc4NTMyNw==&amp;action=getalbum">无合集</a></p>')
+    page = article_of(page_text("scriptless.html").replace("<ul>", body + "<ul>"))
+    assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
+                               "https://mmbiz.qpic.cn/mmbiz_png/Lazy01/640",
+                               "https://mmbiz.qpic.cn/mmbiz_png/Inner/640")
+    markdown = to_markdown(page, {})
+    assert "藏起来的字" not in markdown and "露出的字" in markdown
+    assert page.links == ("https://mp.weixin.qq.com/s/BodyToken",)
+    assert page.album_links == ()
+
+
 def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
     """WeChat's layouts (cards, posters, what a tap reveals) set pictures as the CSS backgrounds
     of <svg>s, in <foreignObject>s (as a real 2023 page does); what CSS hides is not shown."""
