@@ -101,6 +101,18 @@ def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_pa
         {"https://mmbiz.qpic.cn/mmbiz_png/TwiceUsedMediaId002/640": png((10, 200, 10))})
 
 
+def test_a_picture_whose_base64_is_cut_short_is_no_picture_of_the_mhtml(tmp_path: Path) -> None:
+    """A save cut short (a full disk, a copy stopped) leaves a part's base64 broken: its bytes
+    are a picture's start, not a picture to store."""
+    page = page_text("legacy_shape.html").encode("utf-8")
+    cut = part("Content-Type: image/png\nContent-Transfer-Encoding: base64\n"
+               "Content-Location: https://mmbiz.qpic.cn/mmbiz_png/Cut/640\n", b"iVBORw0KGgoAAAANSUhE#")
+    path = tmp_path / "article.mhtml"
+    path.write_bytes(chrome_mhtml(ARTICLE_URL, html_part(page, ARTICLE_URL), cut,
+                                  image_part("https://mmbiz.qpic.cn/mmbiz_png/Whole/640")))
+    assert list(read_saved_page(path).images) == ["https://mmbiz.qpic.cn/mmbiz_png/Whole/640"]
+
+
 def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
     frame = b"<html><body>ad frame</body></html>\n"
     page = page_text("text_post.html").encode("utf-8")
