@@ -57,6 +57,12 @@ def test_a_short_page_goes_on_when_continue_flag_says_so() -> None:
         FIRST + "&begin_msgid=9&begin_itemidx=1"
 
 
+def test_the_next_page_starts_after_an_item_without_itemidx_as_the_first_of_its_message() -> None:
+    last = {k: v for k, v in item("9").items() if k != "itemidx"}
+    assert parse_album_page(album_json([last], more="1"), FIRST).next_url == \
+        FIRST + "&begin_msgid=9&begin_itemidx=1"
+
+
 @pytest.mark.parametrize("body", [
     album_json([item("9"), item("8")], more="0"),
     album_json([], more="1"),
