@@ -86,6 +86,8 @@ window.cgiDataNew = {{ title: JsDecode('图说反诈'), item_show_type: '8' * 1,
     # literal inside cgiDataNew, and JSON assigned to window.appmsg_link.
     (f"appmsg_link: {{ title: JsDecode('原文'), content_url: JsDecode('{SHARED}') }}", ""),
     ("appmsg_link: {}", "window.appmsg_link = " + json.dumps({"title": "原文", "content_url": SHARED}) + ";"),
+    ("appmsg_link: { content_url: JsDecode('') }",
+     "window.appmsg_link = " + json.dumps({"title": "原文", "content_url": SHARED}) + ";"),
 ])
 def test_an_image_post_s_shared_article_is_a_lead(cgi_link: str, window_link: str) -> None:
     page = parsed(IMAGE_POST.format(biz=BIZ, cgi_link=cgi_link, window_link=window_link))

@@ -188,6 +188,7 @@ def test_a_sharers_note_is_handed_on_as_html_its_entities_read_once(notice: str)
 
 @pytest.mark.parametrize("shown, day", [
     ("4天前", 29), ("昨天", 2), ("前天", 1), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+    ("4 天前", 29),
 ])
 def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen(
         shown: str, day: int) -> None:
@@ -209,6 +210,18 @@ def test_a_page_naming_no_ids_is_named_by_the_long_link_it_was_fetched_from() ->
     assert isinstance(page, Article)
     assert (page.key, page.sn) == ("MzA3ODc4NTMyNw==:7:2", "ab")
     assert page.url == "https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=7&idx=2&sn=ab"
+
+
+def test_a_title_and_an_account_read_from_the_dom_are_one_line_and_an_empty_meta_is_none() -> None:
+    """A saved page's <h1> wraps a long title over lines; its og:title may be empty where
+    another tag of the name holds it."""
+    html = page_text("scriptless.html").replace(
+        "&#x5FC3;&#x673A;&#x7092;&#x852C;&#x83DC;\n</h1>", "&#x5FC3;&#x673A;\n      &#x7092;&#x852C;&#x83DC;\n</h1>"
+    ).replace('<meta property="og:title"', '<meta property="og:title" content="">\n<meta name="og:title"')
+    page = article_of(html)
+    assert page.title == "心机 炒蔬菜"
+    untitled = article_of(html.replace('id="activity-name"', 'id="x"'))
+    assert untitled.title == "心机炒蔬菜"
 
 
 def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
@@ -259,6 +272,13 @@ def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> No
     assert parsed.reason == reason
 
 
+def test_an_error_page_is_known_by_the_words_it_shows_not_those_of_its_scripts() -> None:
+    """Scripts are cut from the markup before it is parsed, but for one in capitals."""
+    html = page_text("deleted.html").replace("</body>", '<SCRIPT>var tip = "环境异常";</SCRIPT></body>')
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.reason == "deleted"
+
+
 def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
     """WeChat answers an article of an account moved to another (该公众号已迁移) with a page whose
     button leads to the article at the new account (``var transfer_target_link``, as the
@@ -288,6 +308,11 @@ def test_a_moved_accounts_page_names_an_article_only(target: str, where: str) ->
 def test_anything_else_is_not_an_article(html: str) -> None:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
+
+
+def test_a_page_of_no_words_says_so_in_its_line() -> None:
+    parsed = parse_page("<html><body><div></div></body></html>", FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.message == "not an article page ('no visible text')"
 
 
 def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() -> None:
@@ -493,6 +518,7 @@ def test_the_pictures_and_links_of_a_body_are_those_a_reader_sees_and_follows() 
         '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Frame/640)">'
         '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Inner/640"></section>'
         '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Paper/640)"><p>有字</p></section>'
+        '<section style="display: none"><img data-src="https://mmbiz.qpic.cn/mmbiz_png/HiddenImg/640"></section>'
         '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/NoBg/640" style="display: none">藏起来的字</section>'
         '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/Q/640&quot;);display:none;x:url(&quot;" '
         f'style="background-image: url(&quot;{BLANK}&quot;)">露出的字</section>'
