@@ -29,6 +29,11 @@ SCRIPT = rb"""
 """
 
 
+def test_a_value_is_read_without_the_blanks_around_it_and_blanks_alone_are_none() -> None:
+    assert jsvars.var(rb'var nickname = "  " || " \u53cd\u8bc8 ";', "nickname") == "反诈"
+    assert jsvars.top_level_fields(rb"{title: JsDecode(' \u6807\u9898 ')}").get("title") == "标题"
+
+
 def test_var_reads_the_first_non_empty_value_of_a_statement() -> None:
     assert jsvars.var(SCRIPT, "biz") == "MzA="
     assert jsvars.var(SCRIPT, "nickname") == "<反诈>"

@@ -131,8 +131,10 @@ def test_an_entry_keeps_its_link_but_the_fragment() -> None:
 def test_feeds_give_their_links() -> None:
     rss = b"""<?xml version="1.0"?><rss><channel><item><title>A</title>
     <link>https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=1&amp;idx=1&amp;chksm=z</link></item>
-    <item><title>B</title><guid>not a link</guid></item></channel></rss>"""
-    assert [e.url for e in parse_feed(rss)] == ["https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&chksm=z"]
+    <item><title>B</title><guid>not a link</guid></item>
+    <item><title>C</title><guid>https://mp.weixin.qq.com/s/GuidToken</guid></item></channel></rss>"""
+    assert [e.url for e in parse_feed(rss)] == ["https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&chksm=z",
+                                                "https://mp.weixin.qq.com/s/GuidToken"]
     with pytest.raises(ListingError, match="not an RSS or Atom feed"):
         parse_feed(b"<rss><unclosed>")
 

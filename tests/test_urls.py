@@ -11,6 +11,7 @@ from crawler.wechat.urls import (
     article_link,
     canonical_article_url,
     image_stem,
+    is_article_link,
     normalise_image_url,
     web_url,
     without_tracking,
@@ -39,6 +40,11 @@ def test_article_links_are_kept_as_given_but_for_their_fragment(given: str, expe
 def test_malformed_article_links_are_refused(given: str) -> None:
     with pytest.raises(BadArticleURL):
         article_link(given)
+
+
+def test_a_long_link_with_a_slash_after_s_is_an_article_link() -> None:
+    assert is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2&idx=1&sn=ab")
+    assert not is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2")
 
 
 def test_canonical_url() -> None:
