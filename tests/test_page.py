@@ -109,6 +109,13 @@ def test_image_post_lists_its_pictures_not_their_variants() -> None:
     assert page.body_html == ""
 
 
+def test_a_text_post_whose_text_page_info_holds_no_text_has_cgi_data_news() -> None:
+    html = re.sub(r"(text_page_info: \{\n)\s*content_noencode: JsDecode\('.*?'\),\n", r"\1",
+                  page_text("text_post.html"))
+    assert html.count("content_noencode") == 1
+    assert article_of(html).text == article("text_post.html").text != ""
+
+
 def test_an_image_post_without_a_text_has_its_summary_as_text() -> None:
     html = re.sub(r"content_noencode: JsDecode\('.*?'\),\n", "", page_text("image_post.html"))
     assert "content_noencode" not in html
