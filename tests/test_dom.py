@@ -54,6 +54,15 @@ def test_characters_xml_refuses_are_left_out(character: str) -> None:
     tree.xpath("//p")[0].drop_tag()  # setting text again is where lxml would refuse them
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x0b", "\x1f", "\ufffe", "\uffff"])
+def test_characters_xml_refuses_are_left_out_of_a_page_given_as_bytes(character: str) -> None:
+    """A fetched page is given as UTF-8 bytes, looked through apart from text: what is read of
+    its DOM (a title, an account's name) reaches the front matter as it is."""
+    tree = dom.document(f"<h1 title='t{character}'>a{character}b</h1>".encode())
+    assert tree.text_content() == "ab"
+    assert tree.xpath("//h1/@title") == ["t"]
+
+
 def test_tabs_newlines_and_other_text_stay() -> None:
     text = "a\tb\nc\rd 中文 \u00a0 \U0001f600"
     assert dom.fragment(f"<pre>{text}</pre>").text_content() == text.replace("\r", "\n")

@@ -12,6 +12,7 @@ from crawler.wechat import jsvars
 @pytest.mark.parametrize("literal, value", [
     (r"a\x26b\u4e2d", "a&b中"), (r"\n\t\'\"\\", "\n\t'\"\\"), (r"\ud83d\ude00", "😀"),
     (r"x\ud800y", "x\ufffdy"), (r"\u0000z\0", "z"), (r"\q", "q"),
+    (r"\xz\u12", "xzu12"),  # no code after \x or \u: the letter, as JavaScript's sloppy mode reads it
 ])
 def test_js_escapes(literal: str, value: str) -> None:
     assert jsvars.js_unescape(literal) == value
@@ -26,6 +27,11 @@ SCRIPT = rb"""
     var empty = "";
     var cut = "unterminated
 """
+
+
+def test_a_value_is_read_without_the_blanks_around_it_and_blanks_alone_are_none() -> None:
+    assert jsvars.var(rb'var nickname = "  " || " \u53cd\u8bc8 ";', "nickname") == "反诈"
+    assert jsvars.top_level_fields(rb"{title: JsDecode(' \u6807\u9898 ')}").get("title") == "标题"
 
 
 def test_var_reads_the_first_non_empty_value_of_a_statement() -> None:
@@ -45,6 +51,15 @@ def test_var_prefers_a_var_statement_to_a_window_one_wherever_each_is(name: str)
     assert jsvars.var(not_statements + empty, name) == ""
 
 
+@pytest.mark.parametrize("script", [
+    b'(function(){var ct = "5";})();', b'if(a){}var ct = "5";', b'var a = 1,window.ct = "5";',
+    b'(window.ct = "5");',
+])
+def test_a_statement_may_follow_a_bracket_or_a_comma(script: bytes) -> None:
+    """WeChat's minified scripts put statements right after ``{``, ``}``, ``(`` or ``,``."""
+    assert jsvars.var(script, "ct") == "5"
+
+
 OBJECT = b"""window.cgiDataNew = {
     title: JsDecode('\xe6\xa0\x87\xe9\xa2\x98 {not a brace}'),
     mid: '2247' * 1,
@@ -61,6 +76,15 @@ def test_an_object_literal_and_its_top_level_fields() -> None:
     assert fields.get("title") == "标题 {not a brace}"
     assert fields.get("mid") == "2247"
     assert "cdn_url" not in fields and fields.get("missing", "x") == "x"
+
+
+def test_a_field_named_again_is_its_first_value_that_is_not_empty() -> None:
+    assert jsvars.top_level_fields(b"{a: '', a: JsDecode(' '), a: JsDecode('x'), a: 'y'}").get("a") == "x"
+
+
+def test_an_object_is_the_one_of_that_name_not_of_a_longer_name_ending_so() -> None:
+    script = b"notcgi = {a: 'n'}; x.cgi = {a: 'p'}; cgi = {a: 'y'}"
+    assert jsvars.object_literal(script, "cgi") == b"{a: 'y'}"
 
 
 def test_array_items_are_the_top_level_objects() -> None:

@@ -26,6 +26,17 @@ def test_the_2021_album_tag_card_names_the_album_and_its_count() -> None:
     assert page.albums == (Album("1645521656368381958", "冒充客服诈骗", 49),)
 
 
+def test_the_2021_tag_cards_count_is_of_a_page_in_one_album_only() -> None:
+    """The card's right side ("49个") counts the one album of a page in one; a page in two
+    shows each album's count by its tag, or none."""
+    second = ('<span class="article-tag__item-wrp js_tag" data-album_id="1645521656368381959">'
+              '<span class="article-tag__item">#刷单诈骗</span></span>')
+    html = page_text("leads_2021.html").replace("  </span>\n  <span id=\"js_article-tag-card__right\"",
+                                                second + "  </span>\n  <span id=\"js_article-tag-card__right\"")
+    assert parsed(html).albums == (Album("1645521656368381958", "冒充客服诈骗"),
+                                   Album("1645521656368381959", "刷单诈骗"))
+
+
 def test_the_2023_public_tag_info_names_every_album() -> None:
     page = parsed(page_text("leads_2023.html"))
     assert page.albums == (Album("2698309978880770049", "刷单诈骗", 200),
@@ -75,6 +86,8 @@ window.cgiDataNew = {{ title: JsDecode('图说反诈'), item_show_type: '8' * 1,
     # literal inside cgiDataNew, and JSON assigned to window.appmsg_link.
     (f"appmsg_link: {{ title: JsDecode('原文'), content_url: JsDecode('{SHARED}') }}", ""),
     ("appmsg_link: {}", "window.appmsg_link = " + json.dumps({"title": "原文", "content_url": SHARED}) + ";"),
+    ("appmsg_link: { content_url: JsDecode('') }",
+     "window.appmsg_link = " + json.dumps({"title": "原文", "content_url": SHARED}) + ";"),
 ])
 def test_an_image_post_s_shared_article_is_a_lead(cgi_link: str, window_link: str) -> None:
     page = parsed(IMAGE_POST.format(biz=BIZ, cgi_link=cgi_link, window_link=window_link))

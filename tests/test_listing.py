@@ -48,11 +48,18 @@ def test_an_album_page_gives_links_as_given_its_count_and_the_next_page() -> Non
     assert [e.key for e in page.entries] == ["MzA=:9:1", "MzA=:8:1"]
     assert (page.title, page.article_count) == ("反诈&快报", 5)
     assert page.next_url == FIRST + "&begin_msgid=8&begin_itemidx=1"
+    assert page.first_screen  # the first screen's base_info says nothing of is_first_screen
 
 
 def test_a_short_page_goes_on_when_continue_flag_says_so() -> None:
     # continue_flag alone says whether more follow; how many items a page holds does not
     assert parse_album_page(album_json([item("9")], more="1"), FIRST).next_url == \
+        FIRST + "&begin_msgid=9&begin_itemidx=1"
+
+
+def test_the_next_page_starts_after_an_item_without_itemidx_as_the_first_of_its_message() -> None:
+    last = {k: v for k, v in item("9").items() if k != "itemidx"}
+    assert parse_album_page(album_json([last], more="1"), FIRST).next_url == \
         FIRST + "&begin_msgid=9&begin_itemidx=1"
 
 
@@ -76,6 +83,7 @@ def test_later_pages_state_no_title_and_no_count() -> None:
 
 @pytest.mark.parametrize("body, message", [
     (album_json([item("9")], verify_status="1"), "verify_status='1'"),
+    (album_json([item("9")], verify_status="2"), "verify_status='2'"),
     (json.dumps({"base_resp": {"ret": 0}}), "not an album's answer"),
     (json.dumps({"base_resp": {"ret": "abc"}}), "ret='abc'"),
     (json.dumps({"base_resp": [1]}), "base_resp is not an object"),
@@ -96,6 +104,7 @@ def test_items_that_are_not_http_links_are_left_out() -> None:
 @pytest.mark.parametrize("body", [
     album_json({"url": 5}), album_json(["x", None, {"title": "no url"}]),
     album_json([item("9")], count="二十"), album_json([item("9")], count=None),
+    album_json([item("9")], count="9" * 5000), album_json([item("9")], verify_status=False),
     json.dumps({"getalbum_resp": {"base_info": []}}),
 ])
 def test_hostile_album_json_gives_what_it_can(body: str) -> None:
@@ -106,6 +115,7 @@ def test_hostile_album_json_gives_what_it_can(body: str) -> None:
 
 @pytest.mark.parametrize("body, message", [
     ('{"base_resp": {"ret": 10004, "errmsg": "no such album"}}', "ret=10004: no such album"),
+    ('{"base_resp": {"ret": -1, "err_msg": "system error"}}', "ret=-1: system error"),
     ("<html>", "not JSON"), ("[1]", "not a JSON object"),
 ])
 def test_album_errors_are_listing_errors(body: str, message: str) -> None:
@@ -121,10 +131,19 @@ def test_an_entry_keeps_its_link_but_the_fragment() -> None:
 def test_feeds_give_their_links() -> None:
     rss = b"""<?xml version="1.0"?><rss><channel><item><title>A</title>
     <link>https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=1&amp;idx=1&amp;chksm=z</link></item>
-    <item><title>B</title><guid>not a link</guid></item></channel></rss>"""
-    assert [e.url for e in parse_feed(rss)] == ["https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&chksm=z"]
+    <item><title>B</title><guid>not a link</guid></item>
+    <item><title>C</title><guid>https://mp.weixin.qq.com/s/GuidToken</guid></item></channel></rss>"""
+    assert [e.url for e in parse_feed(rss)] == ["https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1&chksm=z",
+                                                "https://mp.weixin.qq.com/s/GuidToken"]
     with pytest.raises(ListingError, match="not an RSS or Atom feed"):
         parse_feed(b"<rss><unclosed>")
+
+
+def test_an_atom_entry_is_its_alternate_link_not_the_feeds_own() -> None:
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A</title>
+    <link rel="self" href="https://rsshub.example/entry/1"/>
+    <link href="https://mp.weixin.qq.com/s/AtomToken"/></entry></feed>"""
+    assert [(e.url, e.title) for e in parse_feed(atom)] == [("https://mp.weixin.qq.com/s/AtomToken", "A")]
 
 
 def test_the_back_office_list_and_its_errors() -> None:
@@ -134,6 +153,22 @@ def test_the_back_office_list_and_its_errors() -> None:
     assert [e.url for e in parse_publish_list(body)] == ["https://mp.weixin.qq.com/s/T1"]
     with pytest.raises(ListingError, match="freq control"):
         parse_publish_list('{"base_resp": {"ret": 200013}}')
+    with pytest.raises(ListingError, match="session expired: log in"):
+        parse_publish_list('{"base_resp": {"ret": 200003, "errmsg": "invalid session"}}')
+    odd = json.dumps({"appmsgex": [{"link": 5}, {"link": ""}, {"title": "none"},
+                                   {"link": "https://mp.weixin.qq.com/s/T2"}]})
+    body = json.dumps({"base_resp": {"ret": 0}, "publish_page": json.dumps(
+        {"publish_list": [{"publish_info": odd}]})})
+    assert [e.url for e in parse_publish_list(body)] == ["https://mp.weixin.qq.com/s/T2"]
+
+
+@pytest.mark.parametrize("url", [
+    "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=…&album_id=77",  # the README's placeholder
+    "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA=，看看&album_id=77",  # a chat's words after it
+])
+def test_an_album_link_with_a_biz_that_is_no_base64_is_refused(url: str) -> None:
+    with pytest.raises(ListingError, match="not an album URL"):
+        album_json_url(url)
 
 
 # -- the real album answers in ../shared/fixtures/wechat_album ---------------------------

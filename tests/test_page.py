@@ -68,7 +68,16 @@ def test_scriptless_page_has_title_and_body_but_says_it_has_no_publish_time() ->
                         "&sn=02005c346ae591f880e05146bf04b6d9")
 
 
-def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code() -> None:
+@pytest.mark.parametrize("qr_code", [
+    '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?scene=10000004&amp;size=102'
+    "&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;sn=02005c346ae591f880e05146bf04b6d9"
+    '&amp;send_time=">',
+    # the profile card's, before the empty one of the PC's QR code (a 2019 page's rendered DOM)
+    '<img class="profile_avatar" id="js_profile_qrcode_img" src="https://mp.weixin.qq.com/s?__biz='
+    'MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;sn=02005c346ae591f880e05146bf04b6d9" alt="">'
+    '<img id="js_pc_qr_code_img" class="qr_code_pc_img">',
+])
+def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_code(qr_code: str) -> None:
     """Opened by its short link, an article's page names it by that link alone (``og:url``);
     its scripts, which Chrome's MHTML leaves out, named its ids, and set its QR code's link
     (``/mp/qrcode?…&__biz=…&mid=…&idx=…&sn=…``, as the rendered 2024 page shows it): that
@@ -76,10 +85,7 @@ def test_a_page_saved_without_its_scripts_from_a_short_link_is_named_by_its_qr_c
     html = page_text("scriptless.html").replace(
         "http://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1&amp;"
         "sn=02005c346ae591f880e05146bf04b6d9&amp;chksm=8446#rd",
-        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace(
-        "</body>", '<img id="js_pc_qr_code_img" class="qr_code_pc_img" src="/mp/qrcode?'
-        "scene=10000004&amp;size=102&amp;__biz=MzA3ODc4NTMyNw==&amp;mid=2651799162&amp;idx=1"
-        '&amp;sn=02005c346ae591f880e05146bf04b6d9&amp;send_time="></body>')
+        "https://mp.weixin.qq.com/s/ScriptlessShortToken").replace("</body>", qr_code + "</body>")
     page = parse_page(html, "https://mp.weixin.qq.com/s/ScriptlessShortToken")
     assert isinstance(page, Article)
     assert page.key == "MzA3ODc4NTMyNw==:2651799162:1"
@@ -101,6 +107,19 @@ def test_image_post_lists_its_pictures_not_their_variants() -> None:
     assert page.published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
     assert page.albums == (Album("4128812927555911694", "反诈图说"),)
     assert page.body_html == ""
+
+
+def test_a_text_post_whose_text_page_info_holds_no_text_has_cgi_data_news() -> None:
+    html = re.sub(r"(text_page_info: \{\n)\s*content_noencode: JsDecode\('.*?'\),\n", r"\1",
+                  page_text("text_post.html"))
+    assert html.count("content_noencode") == 1
+    assert article_of(html).text == article("text_post.html").text != ""
+
+
+def test_an_image_post_without_a_text_has_its_summary_as_text() -> None:
+    html = re.sub(r"content_noencode: JsDecode\('.*?'\),\n", "", page_text("image_post.html"))
+    assert "content_noencode" not in html
+    assert article_of(html).text == "摘要"
 
 
 def test_text_post_without_a_title_gets_the_start_of_its_text() -> None:
@@ -132,7 +151,11 @@ def text_post(content: str, title: str = "") -> Article:
      "接到自称客服的电话要求退款理赔的一律是诈骗请立即挂断并拨打反诈专线咨询，或者到附近派出所报案…"),
     ("这两年经常听到AI编程要取代程序员的论调。", "AI编程带给程序员的危与机", "AI编程带给程序员的危与机"),
     ("Scam alert. Do not pay v1.2 fees", "", "Scam alert"),
-], ids=["whole-text-title", "link-first", "no-comma", "cut-at-comma", "author-title", "english"])
+    ("明天是十一假期，周刊暂停一期。祝大家假期开心。", "明天是十一假期，周刊…", "明天是十一假期，周刊暂停一期"),
+    ("警" * 64, "", "警" * 64),
+    ("注意，" + "警惕" * 40, "", ("注意，" + "警惕" * 40)[:63] + "…"),
+], ids=["whole-text-title", "link-first", "no-comma", "cut-at-comma", "author-title", "english",
+        "text-cut-off-as-title", "64-characters", "comma-too-early"])
 def test_a_text_posts_title_is_its_first_sentence_short_and_without_links(
         content: str, title: str, expected: str) -> None:
     made = text_post(content, title).title
@@ -171,7 +194,8 @@ def test_a_sharers_note_is_handed_on_as_html_its_entities_read_once(notice: str)
 
 
 @pytest.mark.parametrize("shown, day", [
-    ("4天前", 29), ("昨天", 2), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+    ("4天前", 29), ("昨天", 2), ("前天", 1), ("3小时前", 2), ("刚刚", 3), ("2周前", 19), ("45分钟前", 3),
+    ("4 天前", 29),
 ])
 def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen(
         shown: str, day: int) -> None:
@@ -185,6 +209,26 @@ def test_a_relative_publish_time_is_dated_to_the_day_from_when_the_page_was_seen
     assert page.published_shown == shown
     unseen = parse_page(html, FETCHED)
     assert isinstance(unseen, Article) and unseen.published is None
+
+
+def test_a_page_naming_no_ids_is_named_by_the_long_link_it_was_fetched_from() -> None:
+    html = page_text("scriptless.html").replace('<meta property="og:url"', '<meta property="x"')
+    page = parse_page(html, "https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=7&idx=2&sn=ab&scene=1")
+    assert isinstance(page, Article)
+    assert (page.key, page.sn) == ("MzA3ODc4NTMyNw==:7:2", "ab")
+    assert page.url == "https://mp.weixin.qq.com/s?__biz=MzA3ODc4NTMyNw==&mid=7&idx=2&sn=ab"
+
+
+def test_a_title_and_an_account_read_from_the_dom_are_one_line_and_an_empty_meta_is_none() -> None:
+    """A saved page's <h1> wraps a long title over lines; its og:title may be empty where
+    another tag of the name holds it."""
+    html = page_text("scriptless.html").replace(
+        "&#x5FC3;&#x673A;&#x7092;&#x852C;&#x83DC;\n</h1>", "&#x5FC3;&#x673A;\n      &#x7092;&#x852C;&#x83DC;\n</h1>"
+    ).replace('<meta property="og:title"', '<meta property="og:title" content="">\n<meta name="og:title"')
+    page = article_of(html)
+    assert page.title == "心机 炒蔬菜"
+    untitled = article_of(html.replace('id="activity-name"', 'id="x"'))
+    assert untitled.title == "心机炒蔬菜"
 
 
 def test_a_page_without_ids_keeps_the_fetched_url_without_tracking() -> None:
@@ -235,6 +279,13 @@ def test_each_wording_of_an_error_page_is_known(message: str, reason: str) -> No
     assert parsed.reason == reason
 
 
+def test_an_error_page_is_known_by_the_words_it_shows_not_those_of_its_scripts() -> None:
+    """Scripts are cut from the markup before it is parsed, but for one in capitals."""
+    html = page_text("deleted.html").replace("</body>", '<SCRIPT>var tip = "环境异常";</SCRIPT></body>')
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.reason == "deleted"
+
+
 def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
     """WeChat answers an article of an account moved to another (该公众号已迁移) with a page whose
     button leads to the article at the new account (``var transfer_target_link``, as the
@@ -246,11 +297,29 @@ def test_the_page_of_a_moved_account_names_where_the_article_is_now() -> None:
         in parsed.message
 
 
+@pytest.mark.parametrize("target, where", [
+    ("var transferTargetLink = 'https://mp.weixin.qq.com/s?__biz=MzNewAccount==&amp;mid=1&amp;idx=1';",
+     "its account moved: the article is now at 'https://mp.weixin.qq.com/s?__biz=MzNewAccount==&mid=1&idx=1'"),
+    # a link that leads to no article: the page's words say what it is
+    ("var transfer_target_link = 'https://mp.weixin.qq.com/mp/profile_ext?action=home';",
+     "'帐号已迁移 该公众号已迁移 该公众号已迁移至新的帐号，原帐号已回收。若需访问原文章链接，请点击下方按钮。 访问文章'"),
+])
+def test_a_moved_accounts_page_names_an_article_only(target: str, where: str) -> None:
+    html = re.sub(r"var transfer_target_link = [^\n]*", target, page_text("moved.html"))
+    parsed = parse_page(html, FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.message == f"not an article page ({where})"
+
+
 @pytest.mark.parametrize("html", ["", "   ", "<html><body><p>hello</p></body></html>",
                                   "\x00\x01binary"])
 def test_anything_else_is_not_an_article(html: str) -> None:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, NotAnArticle) and parsed.reason == "unknown"
+
+
+def test_a_page_of_no_words_says_so_in_its_line() -> None:
+    parsed = parse_page("<html><body><div></div></body></html>", FETCHED)
+    assert isinstance(parsed, NotAnArticle) and parsed.message == "not an article page ('no visible text')"
 
 
 def test_bytes_that_are_not_utf8_become_replacement_characters_not_an_error() -> None:
@@ -276,11 +345,32 @@ def test_the_verification_page_is_recognised_from_its_bytes() -> None:
     assert not is_verification_page(page_text("legacy_shape.html").encode("utf-8"))
 
 
+def test_an_article_quoting_the_verification_pages_words_is_no_verification_page() -> None:
+    """An anti-fraud article may show what a scam's page says ("环境异常，完成验证后即可继续
+    访问"): taken for WeChat's block, it would be asked again and again, never archived."""
+    quoted = "<p>骗子的页面写着：“环境异常，完成验证后即可继续访问”，这是假的。</p>"
+    html = page_text("scriptless.html").replace("<ul>", quoted + "<ul>")
+    assert not is_verification_page(html.encode("utf-8"))
+    assert isinstance(parse_page(html, FETCHED), Article)
+
+
 def test_albums_come_from_every_place_pages_name_them() -> None:
     page = article("albums_2025.html")
     assert page.albums == (Album("4000000000000000001", "反诈快报", 21),
                            Album("4000000000000000002", "案例", 5),
                            Album("4000000000000000003", "旧模板的合集", 9))
+
+
+def test_an_album_named_twice_keeps_what_was_named_first_and_an_id_is_ascii_digits() -> None:
+    """2025 pages name an album in ``appmsgalbuminfo`` and again in ``public_tag_info``; a tag
+    whose id is no number of ASCII digits (``４０``: ``str.isdigit`` takes it) is no album."""
+    html = page_text("albums_2025.html").replace(
+        "tag_name: JsDecode('反诈快报'),\n                        tag_content_num: '21' * 1,",
+        "tag_name: JsDecode('反诈快报（旧名）'),\n                        tag_content_num: '20' * 1,"
+    ).replace("album_id: JsDecode('4000000000000000002'),", "album_id: JsDecode('４０００'),")
+    assert "反诈快报（旧名）" in html and "４０００" in html
+    assert article_of(html).albums == (Album("4000000000000000001", "反诈快报", 21),
+                                       Album("4000000000000000003", "旧模板的合集", 9))
 
 
 def test_links_to_articles_are_kept_as_given_body_first_then_the_albums_neighbour() -> None:
@@ -340,6 +430,31 @@ def test_a_page_saved_without_its_scripts_is_dated_by_the_time_it_shows(
     assert article_of(html).published == published
 
 
+@pytest.mark.parametrize("shown, script", [("2025年11月05日 18:01", ""),
+                                           ("4天前", '<script>\n  var ct = "1762336860";\n</script>')])
+def test_a_page_dated_to_the_minute_says_no_shown_time_to_be_dated_by(shown: str, script: str) -> None:
+    """``published_shown`` is for a page dated only to the day from a relative time it showed
+    (the import says so in a line); a page dated by its scripts or by the date it shows is not."""
+    html = page_text("scriptless.html").replace(
+        '<em id="publish_time" class="rich_media_meta rich_media_meta_text"></em>',
+        f'<em id="publish_time" class="rich_media_meta rich_media_meta_text">{shown}</em>'
+    ).replace("</body>", script + "</body>")
+    page = parse_page(html, FETCHED, datetime(2025, 11, 8, 12, 0, tzinfo=CHINA_TIME))
+    assert isinstance(page, Article)
+    assert page.published == datetime(2025, 11, 5, 18, 1, tzinfo=CHINA_TIME)
+    assert page.published_shown == ""
+
+
+def test_a_republished_post_is_dated_when_first_published_and_an_old_page_by_its_create_time() -> None:
+    """``ori_create_time`` is when the article was first published, ``create_time`` when
+    this copy of it was; a page that states neither nor ``var ct`` is dated by ``var create_time``."""
+    html = page_text("albums_2025.html").replace(
+        "ori_create_time: '1762338600' * 1,", "create_time: '1762939800' * 1, ori_create_time: '1762338600' * 1,")
+    assert article_of(html).published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
+    html = page_text("scriptless.html").replace("</body>", '<script>\n  var create_time = "1762338600" * 1;\n</script></body>')
+    assert article_of(html).published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
+
+
 def article_of(html: str) -> Article:
     parsed = parse_page(html, FETCHED)
     assert isinstance(parsed, Article), parsed
@@ -395,6 +510,35 @@ def test_a_saved_pages_backgrounds_not_yet_scrolled_to_are_their_pictures() -> N
     assert isinstance(page, Article)
     assert POSTER in page.image_urls
     assert f"![]({POSTER})" in to_markdown(page, {})
+
+
+def test_the_pictures_and_links_of_a_body_are_those_a_reader_sees_and_follows() -> None:
+    """A picture's URL is its data-src (its src a placeholder, or a saved page's file); a
+    background is a picture where it is all an element shows, not behind a picture or text;
+    what CSS hides shows none; a lazy background's URL that is no URL alone is not written
+    into the style; a short link is its token alone; an album link names its album."""
+    body = (
+        f'<p><img src="{BLANK}" data-src="https://mmbiz.qpic.cn/mmbiz_png/Lazy01/640"></p>'
+        '<p><img src="a_files/local.png"></p>'
+        '<section style="display: none"><svg style="background-image: url('
+        'https://mmbiz.qpic.cn/mmbiz_png/HiddenSvg/640)"></svg></section>'
+        '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Frame/640)">'
+        '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Inner/640"></section>'
+        '<section style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/Paper/640)"><p>有字</p></section>'
+        '<section style="display: none"><img data-src="https://mmbiz.qpic.cn/mmbiz_png/HiddenImg/640"></section>'
+        '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/NoBg/640" style="display: none">藏起来的字</section>'
+        '<section data-lazy-bgimg="https://mmbiz.qpic.cn/mmbiz_png/Q/640&quot;);display:none;x:url(&quot;" '
+        f'style="background-image: url(&quot;{BLANK}&quot;)">露出的字</section>'
+        '<p><a href="https://mp.weixin.qq.com/s/BodyToken?scene=1#rd">短链接</a>'
+        '<a href="https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA3ODc4NTMyNw==&amp;action=getalbum">无合集</a></p>')
+    page = article_of(page_text("scriptless.html").replace("<ul>", body + "<ul>"))
+    assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
+                               "https://mmbiz.qpic.cn/mmbiz_png/Lazy01/640",
+                               "https://mmbiz.qpic.cn/mmbiz_png/Inner/640")
+    markdown = to_markdown(page, {})
+    assert "藏起来的字" not in markdown and "露出的字" in markdown
+    assert page.links == ("https://mp.weixin.qq.com/s/BodyToken",)
+    assert page.album_links == ()
 
 
 def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:

@@ -13,13 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 
 import crawler.spiders.import_pages as import_pages
 from crawler.items import ArticleItem
 from crawler.pipelines.posts import PostPipeline
 from crawler.store.archive import Archive
-from crawler.wechat.saved import SavedPage, SavedPageError, read_saved_page, saved_pages_in
+from crawler.wechat.saved import SavedPage, SavedPageError, image_files, read_saved_page, saved_pages_in
 from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, png
 
@@ -99,6 +100,18 @@ def test_a_chrome_mhtml_gives_back_the_page_and_the_url_it_was_saved_from(tmp_pa
     assert read_saved_page(path) == SavedPage(
         page, ARTICLE_URL, datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
         {"https://mmbiz.qpic.cn/mmbiz_png/TwiceUsedMediaId002/640": png((10, 200, 10))})
+
+
+def test_a_picture_whose_base64_is_cut_short_is_no_picture_of_the_mhtml(tmp_path: Path) -> None:
+    """A save cut short (a full disk, a copy stopped) leaves a part's base64 broken: its bytes
+    are a picture's start, not a picture to store."""
+    page = page_text("legacy_shape.html").encode("utf-8")
+    cut = part("Content-Type: image/png\nContent-Transfer-Encoding: base64\n"
+               "Content-Location: https://mmbiz.qpic.cn/mmbiz_png/Cut/640\n", b"iVBORw0KGgoAAAANSUhE#")
+    path = tmp_path / "article.mhtml"
+    path.write_bytes(chrome_mhtml(ARTICLE_URL, html_part(page, ARTICLE_URL), cut,
+                                  image_part("https://mmbiz.qpic.cn/mmbiz_png/Whole/640")))
+    assert list(read_saved_page(path).images) == ["https://mmbiz.qpic.cn/mmbiz_png/Whole/640"]
 
 
 def test_of_several_html_parts_the_one_at_the_snapshot_url_is_the_page(tmp_path: Path) -> None:
@@ -610,6 +623,24 @@ def test_an_img_src_no_file_can_have_costs_nothing(tmp_path: Path, src: str) -> 
 
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+
+
+def test_the_pictures_a_saved_page_holds_are_read_up_to_the_size_limit(tmp_path: Path) -> None:
+    """IMPORT_MAXSIZE bounds each picture as it bounds the page; a data: URL is one in any case,
+    and of an image only."""
+    (tmp_path / "a_files").mkdir()
+    (tmp_path / "a_files" / "big.png").write_bytes(b"x" * 11)
+    (tmp_path / "a_files" / "ok.png").write_bytes(b"y" * 10)
+    inline = base64.b64encode(b"zzz").decode()
+    body = lxml.html.fragment_fromstring(
+        '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Big/640" src="a_files/big.png">'
+        '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Ok/640" src="./a_files/ok.png">'
+        f'<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Inline/640" src="DATA:image/png;base64,{inline}">'
+        '<img data-src="https://mmbiz.qpic.cn/mmbiz_png/Page/640" src="data:text/html,%3Cb%3Ex%3C/b%3E">',
+        create_parent="div")
+    assert image_files(tmp_path / "a.html", body, max_size=10) == {
+        "https://mmbiz.qpic.cn/mmbiz_png/Ok/640": b"y" * 10,
+        "https://mmbiz.qpic.cn/mmbiz_png/Inline/640": b"zzz"}
 
 
 def test_an_image_the_cdn_no_longer_serves_is_taken_from_its_inline_data_url(

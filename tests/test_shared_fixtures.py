@@ -16,6 +16,7 @@ import pytest
 from crawler.markdown import to_markdown
 from crawler.tagging.tags import article_text
 from crawler.wechat.article import Article, NotAnArticle, PostType
+from crawler.wechat.errorpage import is_verification_page
 from crawler.wechat.page import parse_page
 from tests.conftest import shared_fixture
 
@@ -90,6 +91,14 @@ def test_non_article_page_is_recognised(name: str) -> None:
     page = parse_page(shared_fixture(name), FETCHED)
     assert isinstance(page, NotAnArticle), page
     assert page.reason == NOT_ARTICLES[name]
+
+
+@pytest.mark.parametrize("name", sorted(NOT_ARTICLES | SCRIPTLESS.keys() | ARTICLES.keys()))
+def test_the_cheap_check_of_every_answer_knows_the_real_verification_pages(name: str) -> None:
+    """The middleware's check of every answer, before it is parsed: WeChat's real verification
+    pages (18-23 KB) are, no article page is (a page saved without its scripts is small)."""
+    page = shared_fixture(name).encode("utf-8")
+    assert is_verification_page(page) == (NOT_ARTICLES.get(name) == "verification")
 
 
 def test_every_article_page_of_the_folder_is_covered() -> None:

@@ -11,7 +11,9 @@ from crawler.wechat.urls import (
     article_link,
     canonical_article_url,
     image_stem,
+    is_article_link,
     normalise_image_url,
+    web_url,
     without_tracking,
 )
 
@@ -33,10 +35,16 @@ def test_article_links_are_kept_as_given_but_for_their_fragment(given: str, expe
 @pytest.mark.parametrize("given", [
     "", "mp.weixin.qq.com/s/abc", "ftp://mp.weixin.qq.com/s/abc", "https://example.com/s/abc",
     "https://mp.weixin.qq.com/", "https://mp.weixin.qq.com/s?__biz=MzA=", "https://mp.weixin.qq.com/s/a b",
+    "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&sn=ab",  # no idx: which article of the message?
 ])
 def test_malformed_article_links_are_refused(given: str) -> None:
     with pytest.raises(BadArticleURL):
         article_link(given)
+
+
+def test_a_long_link_with_a_slash_after_s_is_an_article_link() -> None:
+    assert is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2&idx=1&sn=ab")
+    assert not is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2")
 
 
 def test_canonical_url() -> None:
@@ -48,6 +56,20 @@ def test_image_urls_lose_webp_and_lazy_markers() -> None:
     src = ("//mmbiz.qpic.cn/mmbiz_png/Abc/640?wx_fmt=png&amp;tp=webp&amp;wxfrom=5&amp;wx_lazy=1"
            "&amp;wx_co=1&amp;watermark=1&amp;from=appmsg#imgIndex=3")
     assert normalise_image_url(src) == "https://mmbiz.qpic.cn/mmbiz_png/Abc/640?wx_fmt=png&from=appmsg"
+
+
+def test_an_image_urls_parameters_without_a_value_stay() -> None:
+    """The index knows a stored picture by this form of its URL: ``from=`` dropped, a picture
+    stored by an earlier run would be another URL, fetched and stored again."""
+    src = "https://mmbiz.qpic.cn/mmbiz_jpg/Abc/0?wx_fmt=jpeg&from=&tp=webp"
+    assert normalise_image_url(src) == "https://mmbiz.qpic.cn/mmbiz_jpg/Abc/0?wx_fmt=jpeg&from="
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http:///etc/passwd", "https:", "http://[::1",
+                                 "data:image/png;base64,AA", "file://host/x"])
+def test_only_an_http_url_with_a_host_reaches_a_post(url: str) -> None:
+    assert web_url(url) == ""
+    assert web_url(" https://example.com/a?b=1 ") == "https://example.com/a?b=1"
 
 
 @pytest.mark.parametrize("url, stem", [

@@ -137,7 +137,7 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
         last = items[-1]
         count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
         next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
-                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")) or "1")
+                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")))
     base_info = _object(album.get("base_info"))
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))

@@ -183,13 +183,14 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
 
 
 def _images(message: Message) -> dict[str, bytes]:
-    """The image parts whose body decodes whole, by their normalised URL."""
+    """The image parts whose body decodes whole, by their normalised URL (a part's defects
+    are known once it is decoded)."""
     images = {}
     for part in message.walk():
-        if part.get_content_maintype() != "image" or _broken_base64(part):
+        if part.get_content_maintype() != "image":
             continue
         url, body = normalise_image_url(_header(part, "Content-Location")), part.get_payload(decode=True)
-        if url and isinstance(body, bytes):
+        if url and isinstance(body, bytes) and not _broken_base64(part):
             images[url] = body
     return images
 
