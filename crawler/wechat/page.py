@@ -117,9 +117,9 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None))),
         links=article_links(content if body_html else dom.fragment(text) if text else None, album,
-                     _meta(page, cgi, "msg_source_url", "source_url"),
-                     _appmsg_link(page, cgi_text) if show_type in (PostType.IMAGES, PostType.TEXT)
-                     else "", shared),
+                            _meta(page, cgi, "msg_source_url", "source_url"),
+                            _appmsg_link(page, cgi_text)
+                            if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared),
     )
 
 
