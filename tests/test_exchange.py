@@ -6,16 +6,31 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 import redis
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
-from crawler.distributed.wire import Page
+from crawler.distributed.wire import NotFetched, Page
 from tests.conftest import project_config
 from tests.redisserver import RedisServer
 
 JOB = Job("j")
+
+
+def away_once(script: Any) -> Any:
+    """``script`` as a call that fails the first time: Redis away at that moment."""
+    tries: list[int] = []
+
+    async def call(**arguments: Any) -> Any:
+        tries.append(1)
+        if len(tries) == 1:
+            raise redis.ConnectionError("Redis is away")
+        return await script(**arguments)
+
+    return call
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,
@@ -110,16 +125,7 @@ def test_a_page_that_could_not_be_given_as_redis_went_away_is_given_at_the_next_
         await client.sadd(JOB.dupefilter, "cafe")
         await client.hset(JOB.pages, "cafe", page.to_bytes())
         exchange = PageExchange(client, JOB, config)
-        take = exchange._take
-        tries = []
-
-        async def away_once(**arguments: Any) -> Any:
-            tries.append(1)
-            if len(tries) == 1:
-                raise redis.ConnectionError("Redis is away")
-            return await take(**arguments)
-
-        exchange._take = away_once
+        exchange._take = away_once(exchange._take)
         fetching = asyncio.ensure_future(exchange.fetch(request, "cafe"))
         while not exchange.waiting:
             await asyncio.sleep(0.01)
@@ -129,3 +135,82 @@ def test_a_page_that_could_not_be_given_as_redis_went_away_is_given_at_the_next_
         return given
 
     assert asyncio.run(away_then_back()) == page
+
+
+def test_a_request_redis_was_away_for_is_submitted_at_the_next_look_not_said_lost(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """Redis away the moment a request was submitted: the next look puts it on the frontier
+    as first asked, not as a page Redis lost (a WARNING, and one of REDIS_PAGE_TRIES used)."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/w")
+    page = Page("n1", "d00d", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def away_then_back() -> tuple[int, int, Page]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._submit = away_once(exchange._submit)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "d00d"))
+        while not exchange.waiting:
+            await asyncio.sleep(0.01)
+        assert not await client.exists(JOB.requests)
+        await exchange.find_lost()
+        queued, lost = await client.zcard(JOB.requests), exchange.waiting["d00d"].lost
+        await client.zpopmin(JOB.requests)  # a node takes it and hands its page back
+        await client.hset(JOB.pages, "d00d", page.to_bytes())
+        await exchange.deliver("d00d")
+        given = await asyncio.wait_for(fetching, timeout=10)
+        await client.aclose()
+        return queued, lost, given
+
+    caplog.set_level("INFO", logger="crawler.distributed.exchange")
+    queued, lost, given = asyncio.run(away_then_back())
+    assert queued == 1 and lost == 0 and given == page
+    assert "Redis lost" not in caplog.text
+
+
+def test_a_page_given_up_as_lost_is_not_put_back_on_the_frontier(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """Lost once more than REDIS_PAGE_TRIES, a page is reported not fetched: its request
+    put on the frontier all the same would have a node fetch from WeChat a page nobody
+    waits for any more."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+    request = Request("https://mp.weixin.qq.com/s/v")
+
+    async def lost_twice() -> tuple[BaseException | None, int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "0dd"))
+        while not exchange.waiting:
+            await asyncio.sleep(0.01)
+        for _ in range(2):
+            await client.delete(JOB.requests)  # Redis loses it
+            await exchange.find_lost()
+        await asyncio.sleep(0)
+        queued = await client.zcard(JOB.requests)
+        await client.aclose()
+        return fetching.exception() if fetching.done() else None, queued
+
+    failure, queued = asyncio.run(lost_twice())
+    assert isinstance(failure, NotFetched) and "lost or dropped in Redis 2 times" in str(failure)
+    assert queued == 0
+
+
+def test_a_request_after_the_writer_stopped_is_given_up_at_once(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """Once no page will come (every node blocked, Redis gone, the lease lost), a request
+    reaching the exchange (one that waited its turn for REDIS_PAGES_IN_FLIGHT) would wait
+    for ever, and the writer's close with it; nor is it asked of the nodes."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+
+    async def after_stop() -> None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange.stop("not fetched: every fetch node is blocked")
+        try:
+            await asyncio.wait_for(exchange.fetch(Request("https://mp.weixin.qq.com/s/u"), "ace"), timeout=5)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(IgnoreRequest, match="every fetch node is blocked"):
+        asyncio.run(after_stop())
+    assert not redis_db.exists(JOB.requests)
