@@ -413,6 +413,25 @@ def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, proces
     assert_clean(processes)
 
 
+def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A 503 a node handed back after its own retries is not retried by the writer's
+    RetryMiddleware: each retry would be one more page asked of the nodes, and of WeChat."""
+    busy = Art(str(2247491000 + ARTICLES - 1)).path  # the album's unserved article
+    try:
+        album.site.pages[busy] = Route(503, "text/html; charset=utf-8", b"busy")
+        before = len(album.server.hits(busy))
+        processes.node("n1", RETRY_TIMES="0")
+        processes.writer("writer", archive, album, RETRY_TIMES="2")
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0
+    finally:
+        del album.site.pages[busy]
+    assert len(album.server.hits(busy)) - before == 1
+    assert re.search(r"WARNING: Not archived: could not fetch \S+: .*503", processes.log("writer")), \
+        processes.log("writer")
+
+
 def test_a_node_restarted_under_its_name_gives_back_what_it_held(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     second = gate(2)
