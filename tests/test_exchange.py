@@ -168,29 +168,33 @@ def test_a_request_redis_was_away_for_is_submitted_at_the_next_look_not_said_los
     assert "Redis lost" not in caplog.text
 
 
-def test_a_page_given_up_as_lost_is_not_put_back_on_the_frontier(
-        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
-    """Lost once more than REDIS_PAGE_TRIES, a page is reported not fetched: its request
-    put on the frontier all the same would have a node fetch from WeChat a page nobody
-    waits for any more."""
+@pytest.mark.parametrize("how", ["lost", "dropped"])
+def test_a_page_given_up_after_its_tries_is_not_asked_of_the_nodes_again(
+        redis_server_session: RedisServer, redis_db: redis.Redis, how: str) -> None:
+    """Lost by Redis, or handed back unreadable, once more than REDIS_PAGE_TRIES: the page is
+    reported not fetched. Put on the frontier all the same, or asked again for ever, a node
+    would fetch from WeChat a page nobody waits for any more."""
     config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
-    request = Request("https://mp.weixin.qq.com/s/v")
 
-    async def lost_twice() -> tuple[BaseException | None, int]:
+    async def twice() -> tuple[BaseException | None, int]:
         client = connect_async(config)
         exchange = PageExchange(client, JOB, config)
-        fetching = asyncio.ensure_future(exchange.fetch(request, "0dd"))
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/v"), "0dd"))
         while not exchange.waiting:
             await asyncio.sleep(0.01)
         for _ in range(2):
-            await client.delete(JOB.requests)  # Redis loses it
-            await exchange.find_lost()
+            await client.delete(JOB.requests)  # Redis loses it, or a node takes it…
+            if how == "lost":
+                await exchange.find_lost()
+            else:  # …and hands back what is no page
+                await client.hset(JOB.pages, "0dd", b"not a page")
+                await exchange.deliver("0dd")
         await asyncio.sleep(0)
         queued = await client.zcard(JOB.requests)
         await client.aclose()
         return fetching.exception() if fetching.done() else None, queued
 
-    failure, queued = asyncio.run(lost_twice())
+    failure, queued = asyncio.run(twice())
     assert isinstance(failure, NotFetched) and "lost or dropped in Redis 2 times" in str(failure)
     assert queued == 0
 
