@@ -547,6 +547,16 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert_clean(processes)
 
 
+def test_a_writer_that_stopped_lets_its_lease_go(album: Album, archive: Path, processes: Processes,
+                                               job: redis.Redis) -> None:
+    """'Run the same command again to resume it': the writer run again at once is not refused
+    as a second writer for what is left of the first one's lease (REDIS_HEARTBEAT, 30 s)."""
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="6", REDIS_NODE_WAIT="1")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert "run the same command again to resume it" in processes.log("writer")
+    assert not job.exists(f"{JOB}:writer")
+
+
 def test_from_cron_pages_a_node_could_not_fetch_for_one_cause_are_one_warning(
         album: Album, archive: Path, processes: Processes) -> None:
     """A node that cannot reach WeChat (its proxy down) hands back a failure for every page:
