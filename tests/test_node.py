@@ -355,3 +355,16 @@ def test_a_wake_up_takes_nothing_while_the_node_holds_a_request_of_its_own(
     made.enqueue_request(Request("https://mp.weixin.qq.com/s/retried"))
     made.take_when_ready()
     assert crawled == [] and redis_db.zcard(JOB.requests) == 1
+
+
+def test_a_node_that_left_beats_no_more(node: FetchNode, redis_db: redis.Redis) -> None:
+    """A blocked node's last word is 'blocked': a beat after it would say it fetches again,
+    and the writer would wait for it rather than stop on every node blocked."""
+
+    async def join_then_leave() -> None:
+        node.join()
+        node.leave("blocked")
+        await asyncio.sleep(node.look_every * 3)
+
+    asyncio.run(join_then_leave())
+    assert redis_db.hget(JOB.nodes, NAME) == b"blocked" and not redis_db.exists(JOB.alive(NAME))
