@@ -218,3 +218,38 @@ def test_a_request_after_the_writer_stopped_is_given_up_at_once(
     with pytest.raises(IgnoreRequest, match="every fetch node is blocked"):
         asyncio.run(after_stop())
     assert not redis_db.exists(JOB.requests)
+
+
+def test_two_requests_for_one_page_are_both_given_it(redis_server_session: RedisServer,
+                                                      redis_db: redis.Redis) -> None:
+    """The same page asked twice while it is awaited (a request not filtered as a duplicate)
+    is fetched once and given to both: the one asked first must not wait for ever."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/s")
+    page = Page("n1", "5ame", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def asked_twice() -> tuple[list[Page], int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        deliver, looked = exchange.deliver, []
+
+        async def counted(page_id: str) -> None:
+            await deliver(page_id)
+            looked.append(page_id)
+
+        exchange.deliver = counted  # type: ignore[method-assign]
+        first = asyncio.ensure_future(exchange.fetch(request, "5ame"))
+        while not looked:
+            await asyncio.sleep(0.01)
+        second = asyncio.ensure_future(exchange.fetch(request.replace(dont_filter=True), "5ame"))
+        while len(looked) < 2:  # each has submitted, and looked for its page
+            await asyncio.sleep(0.01)
+        queued = await client.zcard(JOB.requests)
+        await client.zpopmin(JOB.requests)  # a node takes it and hands its page back
+        await client.hset(JOB.pages, "5ame", page.to_bytes())
+        await exchange.deliver("5ame")
+        given = await asyncio.wait_for(asyncio.gather(first, second), timeout=10)
+        await client.aclose()
+        return given, queued
+
+    assert asyncio.run(asked_twice()) == ([page, page], 1)
