@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, project_config, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
@@ -1077,6 +1078,35 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     assert values.getint("CONCURRENT_REQUESTS") == (42 if writer else 10)
     assert (RemoteFetch in values.getdict("DOWNLOADER_MIDDLEWARES")) is writer
     assert (Writer in values.getdict("EXTENSIONS")) is writer
+
+
+def test_the_writer_finds_redis_back_at_the_first_page_it_takes(
+        redis_server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Its loop over the pages handed back asks Redis every second, its look at the nodes
+    only every third of REDIS_HEARTBEAT (10 s): the outage ends at the loop's first answer,
+    so that another soon after counts REDIS_GRACE from its own start."""
+    config = project_config(REDIS_URL=redis_server.url, REDIS_HEARTBEAT="600")
+    crawler = SimpleNamespace(crawling=True)
+    caplog.set_level("INFO", logger="crawler.distributed.job")
+
+    async def away_then_back() -> float | None:
+        writer = Writer(crawler, connect_async(config), config)  # type: ignore[arg-type]
+        next_ready, calls = writer.exchange.next_ready, []
+
+        async def away_once(timeout: float) -> str | None:
+            calls.append(timeout)
+            if len(calls) == 1:
+                raise redis.ConnectionError("Redis is away")
+            crawler.crawling = False
+            return await next_ready(timeout=0.1)
+
+        writer.exchange.next_ready = away_once  # type: ignore[method-assign]
+        await writer.take_pages()
+        await writer.client.aclose()
+        return writer.outage.since
+
+    assert asyncio.run(away_then_back()) is None
+    assert "Redis answers again" in caplog.text
 
 
 @pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])
