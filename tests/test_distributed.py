@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, project_config, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
@@ -413,6 +414,25 @@ def test_a_node_killed_mid_job_loses_nothing(album: Album, archive: Path, proces
     assert_clean(processes)
 
 
+def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A 503 a node handed back after its own retries is not retried by the writer's
+    RetryMiddleware: each retry would be one more page asked of the nodes, and of WeChat."""
+    busy = Art(str(2247491000 + ARTICLES - 1)).path  # the album's unserved article
+    try:
+        album.site.pages[busy] = Route(503, "text/html; charset=utf-8", b"busy")
+        before = len(album.server.hits(busy))
+        processes.node("n1", RETRY_TIMES="0")
+        processes.writer("writer", archive, album, RETRY_TIMES="2")
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0
+    finally:
+        del album.site.pages[busy]
+    assert len(album.server.hits(busy)) - before == 1
+    assert re.search(r"WARNING: Not archived: could not fetch \S+: .*503", processes.log("writer")), \
+        processes.log("writer")
+
+
 def test_a_node_restarted_under_its_name_gives_back_what_it_held(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     second = gate(2)
@@ -526,6 +546,16 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
     assert_clean(processes)
+
+
+def test_a_writer_that_stopped_lets_its_lease_go(album: Album, archive: Path, processes: Processes,
+                                               job: redis.Redis) -> None:
+    """'Run the same command again to resume it': the writer run again at once is not refused
+    as a second writer for what is left of the first one's lease (REDIS_HEARTBEAT, 30 s)."""
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="6", REDIS_NODE_WAIT="1")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert "run the same command again to resume it" in processes.log("writer")
+    assert not job.exists(f"{JOB}:writer")
 
 
 def test_from_cron_pages_a_node_could_not_fetch_for_one_cause_are_one_warning(
@@ -1048,6 +1078,35 @@ def test_the_add_on_makes_a_writer_only_of_a_spider_fetching_articles_with_redis
     assert values.getint("CONCURRENT_REQUESTS") == (42 if writer else 10)
     assert (RemoteFetch in values.getdict("DOWNLOADER_MIDDLEWARES")) is writer
     assert (Writer in values.getdict("EXTENSIONS")) is writer
+
+
+def test_the_writer_finds_redis_back_at_the_first_page_it_takes(
+        redis_server: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Its loop over the pages handed back asks Redis every second, its look at the nodes
+    only every third of REDIS_HEARTBEAT (10 s): the outage ends at the loop's first answer,
+    so that another soon after counts REDIS_GRACE from its own start."""
+    config = project_config(REDIS_URL=redis_server.url, REDIS_HEARTBEAT="600")
+    crawler = SimpleNamespace(crawling=True)
+    caplog.set_level("INFO", logger="crawler.distributed.job")
+
+    async def away_then_back() -> float | None:
+        writer = Writer(crawler, connect_async(config), config)  # type: ignore[arg-type]
+        next_ready, calls = writer.exchange.next_ready, []
+
+        async def away_once(timeout: float) -> str | None:
+            calls.append(timeout)
+            if len(calls) == 1:
+                raise redis.ConnectionError("Redis is away")
+            crawler.crawling = False
+            return await next_ready(timeout=0.1)
+
+        writer.exchange.next_ready = away_once  # type: ignore[method-assign]
+        await writer.take_pages()
+        await writer.client.aclose()
+        return writer.outage.since
+
+    assert asyncio.run(away_then_back()) is None
+    assert "Redis answers again" in caplog.text
 
 
 @pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])

@@ -6,16 +6,31 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 import redis
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
-from crawler.distributed.wire import Page
+from crawler.distributed.wire import NotFetched, Page
 from tests.conftest import project_config
 from tests.redisserver import RedisServer
 
 JOB = Job("j")
+
+
+def away_once(script: Any) -> Any:
+    """``script`` as a call that fails the first time: Redis away at that moment."""
+    tries: list[int] = []
+
+    async def call(**arguments: Any) -> Any:
+        tries.append(1)
+        if len(tries) == 1:
+            raise redis.ConnectionError("Redis is away")
+        return await script(**arguments)
+
+    return call
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,
@@ -110,16 +125,7 @@ def test_a_page_that_could_not_be_given_as_redis_went_away_is_given_at_the_next_
         await client.sadd(JOB.dupefilter, "cafe")
         await client.hset(JOB.pages, "cafe", page.to_bytes())
         exchange = PageExchange(client, JOB, config)
-        take = exchange._take
-        tries = []
-
-        async def away_once(**arguments: Any) -> Any:
-            tries.append(1)
-            if len(tries) == 1:
-                raise redis.ConnectionError("Redis is away")
-            return await take(**arguments)
-
-        exchange._take = away_once
+        exchange._take = away_once(exchange._take)
         fetching = asyncio.ensure_future(exchange.fetch(request, "cafe"))
         while not exchange.waiting:
             await asyncio.sleep(0.01)
@@ -129,3 +135,121 @@ def test_a_page_that_could_not_be_given_as_redis_went_away_is_given_at_the_next_
         return given
 
     assert asyncio.run(away_then_back()) == page
+
+
+def test_a_request_redis_was_away_for_is_submitted_at_the_next_look_not_said_lost(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """Redis away the moment a request was submitted: the next look puts it on the frontier
+    as first asked, not as a page Redis lost (a WARNING, and one of REDIS_PAGE_TRIES used)."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/w")
+    page = Page("n1", "d00d", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def away_then_back() -> tuple[int, int, Page]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._submit = away_once(exchange._submit)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "d00d"))
+        while not exchange.waiting:
+            await asyncio.sleep(0.01)
+        assert not await client.exists(JOB.requests)
+        await exchange.find_lost()
+        queued, lost = await client.zcard(JOB.requests), exchange.waiting["d00d"].lost
+        await client.zpopmin(JOB.requests)  # a node takes it and hands its page back
+        await client.hset(JOB.pages, "d00d", page.to_bytes())
+        await exchange.deliver("d00d")
+        given = await asyncio.wait_for(fetching, timeout=10)
+        await client.aclose()
+        return queued, lost, given
+
+    caplog.set_level("INFO", logger="crawler.distributed.exchange")
+    queued, lost, given = asyncio.run(away_then_back())
+    assert queued == 1 and lost == 0 and given == page
+    assert "Redis lost" not in caplog.text
+
+
+@pytest.mark.parametrize("how", ["lost", "dropped"])
+def test_a_page_given_up_after_its_tries_is_not_asked_of_the_nodes_again(
+        redis_server_session: RedisServer, redis_db: redis.Redis, how: str) -> None:
+    """Lost by Redis, or handed back unreadable, once more than REDIS_PAGE_TRIES: the page is
+    reported not fetched. Put on the frontier all the same, or asked again for ever, a node
+    would fetch from WeChat a page nobody waits for any more."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+
+    async def twice() -> tuple[BaseException | None, int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/v"), "0dd"))
+        while not exchange.waiting:
+            await asyncio.sleep(0.01)
+        for _ in range(2):
+            await client.delete(JOB.requests)  # Redis loses it, or a node takes it…
+            if how == "lost":
+                await exchange.find_lost()
+            else:  # …and hands back what is no page
+                await client.hset(JOB.pages, "0dd", b"not a page")
+                await exchange.deliver("0dd")
+        await asyncio.sleep(0)
+        queued = await client.zcard(JOB.requests)
+        await client.aclose()
+        return fetching.exception() if fetching.done() else None, queued
+
+    failure, queued = asyncio.run(twice())
+    assert isinstance(failure, NotFetched) and "lost or dropped in Redis 2 times" in str(failure)
+    assert queued == 0
+
+
+def test_a_request_after_the_writer_stopped_is_given_up_at_once(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """Once no page will come (every node blocked, Redis gone, the lease lost), a request
+    reaching the exchange (one that waited its turn for REDIS_PAGES_IN_FLIGHT) would wait
+    for ever, and the writer's close with it; nor is it asked of the nodes."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+
+    async def after_stop() -> None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange.stop("not fetched: every fetch node is blocked")
+        try:
+            await asyncio.wait_for(exchange.fetch(Request("https://mp.weixin.qq.com/s/u"), "ace"), timeout=5)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(IgnoreRequest, match="every fetch node is blocked"):
+        asyncio.run(after_stop())
+    assert not redis_db.exists(JOB.requests)
+
+
+def test_two_requests_for_one_page_are_both_given_it(redis_server_session: RedisServer,
+                                                      redis_db: redis.Redis) -> None:
+    """The same page asked twice while it is awaited (a request not filtered as a duplicate)
+    is fetched once and given to both: the one asked first must not wait for ever."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/s")
+    page = Page("n1", "5ame", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def asked_twice() -> tuple[list[Page], int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        deliver, looked = exchange.deliver, []
+
+        async def counted(page_id: str) -> None:
+            await deliver(page_id)
+            looked.append(page_id)
+
+        exchange.deliver = counted  # type: ignore[method-assign]
+        first = asyncio.ensure_future(exchange.fetch(request, "5ame"))
+        while not looked:
+            await asyncio.sleep(0.01)
+        second = asyncio.ensure_future(exchange.fetch(request.replace(dont_filter=True), "5ame"))
+        while len(looked) < 2:  # each has submitted, and looked for its page
+            await asyncio.sleep(0.01)
+        queued = await client.zcard(JOB.requests)
+        await client.zpopmin(JOB.requests)  # a node takes it and hands its page back
+        await client.hset(JOB.pages, "5ame", page.to_bytes())
+        await exchange.deliver("5ame")
+        given = await asyncio.wait_for(asyncio.gather(first, second), timeout=10)
+        await client.aclose()
+        return given, queued
+
+    assert asyncio.run(asked_twice()) == ([page, page], 1)

@@ -312,3 +312,59 @@ def test_a_node_that_gave_redis_up_calls_it_no_more(
     assert queue.pop() is None and not node.job_done()
     assert not scheduler(crawler, node, redis_db).has_pending_requests()
     assert len(node.unsent) == 1  # for the writer to find again once Redis is back
+
+
+def test_a_node_that_held_nothing_says_nothing_of_giving_back(
+        node: FetchNode, caplog: pytest.LogCaptureFixture) -> None:
+    """Each start and stop of a node that held nothing: 'Gave back to the frontier 0
+    requests' would be a line about nothing, in every log."""
+    caplog.set_level("INFO", logger="crawler.distributed.node")
+    node.give_back("fetching", "a previous run of this node held")
+    node.leave("finished")
+    assert "Gave back" not in caplog.text
+    assert "Fetch node node-1 stopped (finished): 0 pages handed back to job j" in caplog.text
+
+
+def test_a_node_that_joined_a_finished_job_takes_nothing_before_its_first_beat(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    """Until it beats, the node is not in the job's nodes hash, where the writer looks for
+    who holds a request: one taken meanwhile would be asked again as lost in Redis."""
+    redis_db.set(JOB.done, 1)  # the job's last run, finished
+
+    async def join() -> None:
+        node.join()
+        assert node.beating is not None
+        node.beating.cancel()
+
+    asyncio.run(join())
+    redis_db.delete(JOB.done)  # the next writer starts…
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")  # …and asks for a page
+    assert queue.pop() is None and not redis_db.hexists(JOB.nodes, NAME)
+    assert node.beat()
+    assert queue.pop() is not None
+
+
+def test_a_wake_up_takes_nothing_while_the_node_holds_a_request_of_its_own(
+        crawler: Crawler, node: FetchNode, redis_db: redis.Redis) -> None:
+    """A retry the node scheduled goes first: taking from the frontier as well would send
+    two pages at once (ARTICLE_PAGES_IN_FLIGHT: 1), one held back behind the other."""
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    crawled: list[Request] = []
+    made = scheduler(crawler, node, redis_db)
+    crawler.engine.crawl = crawled.append  # type: ignore[union-attr]
+    made.enqueue_request(Request("https://mp.weixin.qq.com/s/retried"))
+    made.take_when_ready()
+    assert crawled == [] and redis_db.zcard(JOB.requests) == 1
+
+
+def test_a_node_that_left_beats_no_more(node: FetchNode, redis_db: redis.Redis) -> None:
+    """A blocked node's last word is 'blocked': a beat after it would say it fetches again,
+    and the writer would wait for it rather than stop on every node blocked."""
+
+    async def join_then_leave() -> None:
+        node.join()
+        node.leave("blocked")
+        await asyncio.sleep(node.look_every * 3)
+
+    asyncio.run(join_then_leave())
+    assert redis_db.hget(JOB.nodes, NAME) == b"blocked" and not redis_db.exists(JOB.alive(NAME))

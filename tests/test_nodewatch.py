@@ -59,3 +59,50 @@ def test_a_node_blocked_then_fetching_again_is_not_counted_blocked(redis_server_
         return seen
 
     assert asyncio.run(looks()) == [False, False, False, False, False, True]
+
+
+def test_no_page_waiting_is_no_reason_to_wait_for_a_node_or_to_stop(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """A writer still reading listings, or with nothing new to fetch, needs no node: none
+    running, or the one there blocked, is no warning, no wait towards REDIS_NODE_WAIT and
+    no stop; it is once pages wait."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    caplog.set_level("INFO", logger="crawler.distributed.writer")
+
+    async def looks() -> list[tuple[bool, float]]:
+        client = connect_async(config)
+        watch = NodeWatch(client, JOB)
+        await watch.first_look()
+        seen = [(await watch.every_node_blocked(0), watch.none_fetching_for())]
+        beat(redis_db, "n1")
+        leave(redis_db, "n1", "blocked")
+        seen.append((await watch.every_node_blocked(0), watch.none_fetching_for()))
+        seen.append((await watch.every_node_blocked(WAITING), watch.none_fetching_for()))
+        await client.aclose()
+        return seen
+
+    assert asyncio.run(looks()) == [(False, 0.0), (False, 0.0), (True, 0.0)]
+    assert "none is running" not in caplog.text
+
+
+def test_a_node_that_died_holding_nothing_is_said_lost_at_once(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """A node killed between two pages holds nothing: it is still said to have stopped
+    answering, and no longer counts as fetching (the wait for a node starts)."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    caplog.set_level("INFO", logger="crawler.distributed.writer")
+
+    async def look_after_its_heartbeat() -> tuple[bool, bool]:
+        client = connect_async(config)
+        watch = NodeWatch(client, JOB)
+        await watch.first_look()
+        beat(redis_db, "n1", milliseconds=20)
+        while redis_db.exists(JOB.alive("n1")):
+            await asyncio.sleep(0.01)
+        blocked = await watch.every_node_blocked(WAITING)
+        await client.aclose()
+        return blocked, watch.none_fetching_since is not None
+
+    assert asyncio.run(look_after_its_heartbeat()) == (False, True)
+    assert "Fetch node n1 stopped answering; requests it held go back to the frontier: 0" in caplog.text
+    assert redis_db.hget(JOB.nodes, "n1") == b"lost"

@@ -3,6 +3,7 @@ format, the same bytes for the same request, and a one-line refusal of anything 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import zlib
@@ -13,7 +14,7 @@ from scrapy.http import HtmlResponse
 
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
-from crawler.distributed.wire import Page, frontier_entry, frontier_score
+from crawler.distributed.wire import Page, TooLarge, frontier_entry, frontier_score
 
 URL = "https://mp.weixin.qq.com/s?__biz=B&mid=1&idx=1&sn=s&chksm=c"
 
@@ -80,6 +81,7 @@ def test_a_page_travels_compressed_and_comes_back_as_the_writer_s_response() -> 
     rebuilt = back.response(writer_request)
     assert isinstance(rebuilt, HtmlResponse) and rebuilt.body == body
     assert rebuilt.url.endswith("&redirected=1") and rebuilt.request is writer_request
+    assert rebuilt.flags == ["node n1"]  # which node fetched it, in Scrapy's 'Crawled' line
     assert rebuilt.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"]
     assert dict(back.sent_headers()) == {b"User-Agent": [b"UA"], b"Cookie": [b"a=1"],
                                          b"Accept-Encoding": [b"gzip"]}  # no proxy credentials
@@ -123,3 +125,37 @@ def test_a_page_that_decompresses_beyond_the_largest_download_is_refused_unread(
         Page.from_bytes(bomb, max_size=1 << 20)
     assert Page.from_bytes(bomb, max_size=0).body == bytes(64 << 20)  # 0: no limit, as Scrapy's
     assert Page.from_bytes(head, max_size=1 << 20).status == 200
+
+
+def test_a_page_as_large_as_the_largest_download_is_taken_whole() -> None:
+    """DOWNLOAD_MAXSIZE is the largest body Scrapy's own download keeps: a page of exactly
+    that size, its headers in front, is a page; one byte more is refused."""
+    headers = {"Content-Type": ["text/html; charset=utf-8"], "Set-Cookie": ["x" * 4000]}
+    body = bytes(range(256)) * 256
+    page = Page("n1", "p1", URL, url=URL, status=200, headers=headers, body=body)
+    assert Page.from_bytes(page.to_bytes(), max_size=len(body)).body == body
+    over = Page("n1", "p1", URL, url=URL, status=200, headers=headers, body=body + b"x")
+    with pytest.raises(TooLarge):
+        Page.from_bytes(over.to_bytes(), max_size=len(body))
+
+
+@pytest.mark.parametrize("max_size", [0, 1 << 20])
+def test_a_page_cut_short_in_redis_is_refused_not_taken_in_part(max_size: int) -> None:
+    """A value cut short (a client or proxy in front of Redis, a hand-edited key) would give
+    the first part of an article: a half post written over the archived one."""
+    body = b"".join(hashlib.sha256(str(n).encode()).digest() for n in range(4000))  # incompressible
+    data = Page("n1", "p1", URL, url=URL, status=200, body=body).to_bytes()
+    with pytest.raises(WireError, match="^not a page of format 1"):
+        Page.from_bytes(data[:len(data) // 2], max_size=max_size)
+
+
+def test_no_header_but_the_captures_own_travels_or_reaches_a_capture() -> None:
+    """A node's proxy credentials are not written to Redis with its page, and the writer
+    takes from a page handed back only the request headers a capture may show."""
+    sent = Request(URL, headers={"User-Agent": "UA", "Proxy-Authorization": "Basic c2VjcmV0",
+                                 "X-Node-Secret": "s"})
+    page = Page.from_response(HtmlResponse(URL, body=b"<html></html>", request=sent), "n1", "p1", URL)
+    assert page.request_headers == {"User-Agent": ["UA"]}
+    forged = Page("n1", "p1", URL, url=URL, status=200,
+                  request_headers={"Cookie": ["a=1"], "Proxy-Authorization": ["Basic x"], "X-Forged": ["1"]})
+    assert dict(Page.from_bytes(forged.to_bytes()).sent_headers()) == {b"Cookie": [b"a=1"]}
