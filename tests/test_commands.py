@@ -117,6 +117,21 @@ def test_a_second_writer_of_a_job_is_status_2(tmp_path: Path, redis_db: redis.Re
     crawlers.append(result[0])
 
 
+def test_an_import_beside_a_jobs_writer_is_no_second_writer(tmp_path: Path, redis_db: redis.Redis,
+                                                             redis_server_session: RedisServer,
+                                                             crawlers: list[Crawler]) -> None:
+    """Saved pages fetch nothing: an import is not refused while the job runs, nor takes
+    the writer's lease from it."""
+    redis_db.set("job:writer", "elsewhere:1", px=30000)
+    saved = tmp_path / "saved.html"
+    saved.write_text("<html></html>", encoding="utf-8")
+    result = prepared(tmp_path / "archive", "import", {"path": str(saved)},
+                      REDIS_URL=redis_server_session.url, REDIS_JOB="job")
+    assert not isinstance(result, int)
+    crawlers.append(result[0])
+    assert redis_db.get("job:writer") == b"elsewhere:1"
+
+
 def test_a_fetch_node_opens_no_archive(tmp_path: Path, redis_server_session: RedisServer) -> None:
     archive = tmp_path / "archive"
     result = prepared(archive, "fetch", {}, REDIS_URL=redis_server_session.url)
