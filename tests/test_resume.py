@@ -214,6 +214,22 @@ def test_a_stop_that_cannot_write_its_queue_is_one_error_line_and_the_next_run_e
     assert job.posts() == 40
 
 
+def test_a_stop_that_cannot_write_what_it_saw_leaves_no_clean_stop(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue and its state are written, then ``requests.seen`` fails its last write: the
+    folder is not one a clean stop left, to be resumed with requests seen it does not hold."""
+    job = SmallJob(wechat, tmp_path)
+
+    def full_disk(self: RFPDupeFilter, reason: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RFPDupeFilter, "close", full_disk)
+    stopped = job.run(CLOSESPIDER_ITEMCOUNT="1")
+    monkeypatch.undo()
+    assert f"ERROR: The job folder {job.queue.parent} cannot be written" in stopped.stderr
+    assert not (job.queue / "active.json").exists()
+
+
 def test_a_job_folder_whose_queue_state_a_full_disk_cut_short_starts_over(
         wechat: MockWeChat, tmp_path: Path) -> None:
     job = SmallJob(wechat, tmp_path)
