@@ -207,3 +207,16 @@ def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
     assert status == 0
     assert len(lines) == 2 and lines[0].startswith("甲: 1 archived"), lines
     assert lines[-1].startswith("accounts-report: 1 accounts, ")
+
+
+def test_an_account_whose_newest_post_names_none_is_named_by_its_biz(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    opened = Archive(archive)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / "a.md").write_text("---\ntitle: t\n---\n", encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    assert status == 0
+    assert lines[0].startswith(f"{BIZ}: 1 archived"), lines
