@@ -17,6 +17,7 @@ from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
+from tests.test_faults import read_only
 
 
 def settings(**overrides: object) -> Settings:
@@ -228,6 +229,23 @@ def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path
     assert result.returncode == 2, result.stderr
     assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["JOBDIR", "LOG_FILE"])
+def test_a_place_this_user_cannot_write_is_one_line_before_scrapy_starts(tmp_path: Path,
+                                                                           name: str) -> None:
+    """A job folder or log file in a folder this user may read but not write (another user's,
+    a read-only disk): Scrapy opens them in its start-up, a traceback."""
+    locked = tmp_path / "locked"
+    (locked / "job").mkdir(parents=True)
+    place = locked / ("job" if name == "JOBDIR" else "crawl.log")
+    line = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
+                         settings={name: str(place)})
+    result = read_only(tmp_path, "crawl", line=line, part=locked)
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: -s {name}= names "
+                                                f"{str(place)!r}, which this user cannot write "
+                                                f"({place if name == 'JOBDIR' else locked} is read-only)")
 
 
 def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -> None:
