@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 from pathlib import Path
@@ -156,6 +157,7 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     ('{"mmbiz.qpic.cn": {"concurrency": "8"}}', "concurrency of mmbiz.qpic.cn takes a number"),
     ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
     ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
+    ('{"mmbiz.qpic.cn": {"concurrency": true}}', "concurrency of mmbiz.qpic.cn takes a number"),
     ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
     # Scrapy leaves a name it does not read: the slot was the host's without a word
     ('{"mmbiz.qpic.cn": {"concurency": 4}}', "slot of mmbiz.qpic.cn takes concurrency, delay, jitter, "
@@ -197,6 +199,17 @@ def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: 
     with pytest.raises(ConfigError, match=re.escape(f"-s BLOCK_BACKOFF=60 doubled for each of "
                                                     f"BLOCK_RETRY_TIMES={retries}")):
         Config.from_settings(given)
+
+
+def test_a_log_level_given_as_python_s_number_is_taken() -> None:
+    """As Scrapy takes it: ``LOG_LEVEL = logging.INFO`` in a settings file."""
+    assert Config.from_settings(settings(LOG_LEVEL=logging.INFO))
+
+
+def test_the_wechat_base_url_is_taken_without_its_last_slash() -> None:
+    """Paths are added to it: ``https://mp.weixin.qq.com/`` would ask for ``//mp/…``."""
+    assert Config.from_settings(settings(WECHAT_BASE_URL="https://mp.weixin.qq.com/")
+                                ).wechat_base_url == "https://mp.weixin.qq.com"
 
 
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
