@@ -421,6 +421,29 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
                              f"finished first; {stop.name} again stops at once"), stopping
 
 
+def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
+    """A run that did not do its job says so to cron by its status, stopped or not: ended by
+    the signal, it would be told apart from a clean stop only by a shell."""
+    with MockWeChat() as server:
+        site = Site(server)
+        [art] = site.serve(numbered(2247494000, 1))
+        site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+        held = Gate(1)
+        server.before_answer = held.before_answer
+        process = subprocess.Popen(crawl_command("article", tmp_path / "archive", "-a",
+                                                 f"url={server.base}{art.path}",
+                                                 settings={"RETRY_TIMES": "0"}),
+                                   cwd=PROJECT, env=crawl_env(), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        held.wait()
+        process.send_signal(signal.SIGTERM)
+        held.open()
+        _, log = process.communicate(timeout=60)
+    assert process.returncode == 1, log
+    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+    assert "stopped by SIGTERM" in summary, summary
+
+
 @pytest.mark.parametrize(("stop", "when"), [(signal.SIGTERM, "during the pause"),
                                              (signal.SIGINT, "as a page comes back blocked")])
 def test_a_signal_during_a_block_pause_ends_the_run_without_waiting_it_out(
