@@ -112,6 +112,10 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
     ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
     ("REDIS_TIMEOUT", "1", "-s REDIS_TIMEOUT= takes a number of 2.0 or more"),
+    ("STALE_ACCOUNT_DAYS", "0", "-s STALE_ACCOUNT_DAYS= takes a number from 1 to 36500"),
+    ("WATCH_ALARM_DELETIONS", "0", "-s WATCH_ALARM_DELETIONS= takes a number of 1 or more"),
+    ("PROGRESS_INTERVAL", "0", "-s PROGRESS_INTERVAL= takes a number of 0.1 or more"),
+    ("DOWNLOAD_DELAY_JITTER", "1.5", "-s DOWNLOAD_DELAY_JITTER= takes a number from 0.0 to 1.0"),
 ])
 def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -186,7 +190,8 @@ def test_download_slots_that_are_no_json_object_are_one_line_naming_the_setting(
 
 @pytest.mark.parametrize("limit, retries, refused", [("50", "20", True), ("2000", "2000", True),
                                                    ("3", "20", False), ("20", "3", False),
-                                                   ("11", "11", False)])
+                                                   ("11", "11", False),
+                                                   ("12", "11", False), ("13", "12", True)])
 def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: str,
                                                           refused: bool) -> None:
     """Each try again of a blocked page waits twice as long: ``BLOCK_RETRY_TIMES=20`` with a
@@ -204,6 +209,11 @@ def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: 
 def test_a_log_level_given_as_python_s_number_is_taken() -> None:
     """As Scrapy takes it: ``LOG_LEVEL = logging.INFO`` in a settings file."""
     assert Config.from_settings(settings(LOG_LEVEL=logging.INFO))
+
+
+def test_a_node_s_name_is_taken_without_the_spaces_around_it() -> None:
+    """As the other texts are: a service file's ``REDIS_NODE= node-2`` names ``node-2``."""
+    assert Config.from_settings(settings(REDIS_NODE=" node-2 ")).redis_node == "node-2"
 
 
 def test_the_wechat_base_url_is_taken_without_its_last_slash() -> None:
