@@ -257,6 +257,15 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
     assert capsys.readouterr().out.splitlines() == [line]
 
 
+def test_versions_lists_the_captures_of_a_post_whose_front_matter_a_person_broke(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """The captures are what there is to see then (its tags are not): not a traceback."""
+    (copied / "_posts" / POST_NAME).write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert run_command(versions.Command(), copied, legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  first capture")
+
+
 @pytest.mark.parametrize(("args", "status", "says"), [
     ((), 2, "give one article URL"),
     (("a", "b"), 2, "give one article URL"),
