@@ -193,6 +193,12 @@ def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path
     assert len(lines) - 1 >= 2
 
 
+def test_verify_says_one_problem_in_the_singular(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (copied / "postimg" / "orphan.png").write_bytes(b"x")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"verify: 1 problem in {copied}"
+
+
 def test_verify_says_once_that_the_index_is_lost(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The index deleted (as a damaged one's error advises) or not there (a blog checkout
     without ``.state/``): verify said of each post that its article is not in the index,
