@@ -157,9 +157,7 @@ class SettingReader:
     def hosts(self, name: str, required: bool = False) -> tuple[str, ...]:
         hosts = self.texts(name)
         for host in hosts:
-            parts = split_url(f"http://{host}/")
-            if parts is None or parts.hostname != host.lower() or parts.port \
-                    or not _HOST.fullmatch(host):  # matched as it is: *.qpic.cn is no host
+            if not _HOST.fullmatch(host):  # matched as it is: *.qpic.cn is no host
                 raise ConfigError(f"-s {name}= takes host names (like mp.weixin.qq.com) "
                                   f"separated by commas, not {host!r}")
         if required and not hosts:

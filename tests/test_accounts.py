@@ -48,6 +48,7 @@ feeds = ["https://rss.example/feed.xml"]
     ('[[account]]\nname = "甲"\nalbums = ["https://mp.weixin.qq.com/s/x"]', "not an album URL"),
     ('[[account]]\nname = "甲"\nalbums = ["²"]', "not an album URL"),
     ("account = 1", "has no [[account]] tables"),
+    ("account = []", "has no [[account]] tables"),
 ])
 def test_mistakes_name_the_account_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(AccountsError, match=message.replace("(", r"\(").replace(")", r"\)")

@@ -171,3 +171,52 @@ def test_download_slots_that_are_no_json_object_are_one_line_and_status_2(
     assert run_command(Opens(), archive, "-s", "DOWNLOAD_SLOTS=[1]") == 2
     output = capsys.readouterr()
     assert output.err == "scrapy test_cli: -s DOWNLOAD_SLOTS= takes a JSON object (of names and values), not '[1]'\n"
+
+
+def test_without_an_accounts_file_no_account_is_said_to_be_missing_from_it(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """There is no file for an account not to be in."""
+    opened = Archive(archive)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / "a.md").write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
+                                             encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    assert status == 0
+    assert lines[0].startswith("甲: 1 archived") and "accounts file" not in lines[0], lines
+
+
+def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As a scheduled run knows it (``Index.account_biz``): one line, its posts counted, not a
+    second line for the same account as one the file does not list."""
+    accounts = archive / "accounts.toml"
+    accounts.write_text('[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/abc"]\n',
+                        encoding="utf-8")
+    opened = Archive(archive)
+    opened.index.set_account("甲", BIZ)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "p.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / "p.md").write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
+                                             encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(accounts))
+    assert status == 0
+    assert len(lines) == 2 and lines[0].startswith("甲: 1 archived"), lines
+    assert lines[-1].startswith("accounts-report: 1 accounts, ")
+
+
+def test_an_account_whose_newest_post_names_none_is_named_by_its_biz(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    opened = Archive(archive)
+    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
+                             ArticleState.ARCHIVED, published=1_600_000_000)
+    opened.close()
+    (archive / "_posts").mkdir(exist_ok=True)
+    (archive / "_posts" / "a.md").write_text("---\ntitle: t\n---\n", encoding="utf-8")
+    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    assert status == 0
+    assert lines[0].startswith(f"{BIZ}: 1 archived"), lines

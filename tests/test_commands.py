@@ -117,6 +117,21 @@ def test_a_second_writer_of_a_job_is_status_2(tmp_path: Path, redis_db: redis.Re
     crawlers.append(result[0])
 
 
+def test_an_import_beside_a_jobs_writer_is_no_second_writer(tmp_path: Path, redis_db: redis.Redis,
+                                                             redis_server_session: RedisServer,
+                                                             crawlers: list[Crawler]) -> None:
+    """Saved pages fetch nothing: an import is not refused while the job runs, nor takes
+    the writer's lease from it."""
+    redis_db.set("job:writer", "elsewhere:1", px=30000)
+    saved = tmp_path / "saved.html"
+    saved.write_text("<html></html>", encoding="utf-8")
+    result = prepared(tmp_path / "archive", "import", {"path": str(saved)},
+                      REDIS_URL=redis_server_session.url, REDIS_JOB="job")
+    assert not isinstance(result, int)
+    crawlers.append(result[0])
+    assert redis_db.get("job:writer") == b"elsewhere:1"
+
+
 def test_a_fetch_node_opens_no_archive(tmp_path: Path, redis_server_session: RedisServer) -> None:
     archive = tmp_path / "archive"
     result = prepared(archive, "fetch", {}, REDIS_URL=redis_server_session.url)
@@ -176,6 +191,12 @@ def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == f"verify: {len(lines) - 1} problems in {archive}"
     assert len(lines) - 1 >= 2
+
+
+def test_verify_says_one_problem_in_the_singular(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (copied / "postimg" / "orphan.png").write_bytes(b"x")
+    assert run_command(verify.Command(), copied, **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"verify: 1 problem in {copied}"
 
 
 def test_verify_says_once_that_the_index_is_lost(copied: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -240,6 +261,15 @@ def test_versions_lists_the_captures_and_shows_one(archived: tuple[Path, str], l
     assert capsys.readouterr().out == (archive / "_posts" / POST_NAME).read_text(encoding="utf-8")
     assert run_command(versions.Command(), archive, f"{legacy.url}#rd", **LOCAL_HOSTS) == 0  # as copied
     assert capsys.readouterr().out.splitlines() == [line]
+
+
+def test_versions_lists_the_captures_of_a_post_whose_front_matter_a_person_broke(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """The captures are what there is to see then (its tags are not): not a traceback."""
+    (copied / "_posts" / POST_NAME).write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert run_command(versions.Command(), copied, legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  first capture")
 
 
 @pytest.mark.parametrize(("args", "status", "says"), [
@@ -404,6 +434,29 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
     [stopping] = [line for line in log.splitlines() if "Stopping" in line]
     assert stopping.endswith(f"INFO: Stopping ({stop.name}): the pages already asked for are "
                              f"finished first; {stop.name} again stops at once"), stopping
+
+
+def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
+    """A run that did not do its job says so to cron by its status, stopped or not: ended by
+    the signal, it would be told apart from a clean stop only by a shell."""
+    with MockWeChat() as server:
+        site = Site(server)
+        [art] = site.serve(numbered(2247494000, 1))
+        site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+        held = Gate(1)
+        server.before_answer = held.before_answer
+        process = subprocess.Popen(crawl_command("article", tmp_path / "archive", "-a",
+                                                 f"url={server.base}{art.path}",
+                                                 settings={"RETRY_TIMES": "0"}),
+                                   cwd=PROJECT, env=crawl_env(), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        held.wait()
+        process.send_signal(signal.SIGTERM)
+        held.open()
+        _, log = process.communicate(timeout=60)
+    assert process.returncode == 1, log
+    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+    assert "stopped by SIGTERM" in summary, summary
 
 
 @pytest.mark.parametrize(("stop", "when"), [(signal.SIGTERM, "during the pause"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
+from tests.test_faults import read_only
 
 
 def settings(**overrides: object) -> Settings:
@@ -110,6 +112,10 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("REDIS_PAGES_IN_FLIGHT", "0", "REDIS_PAGES_IN_FLIGHT"),
     ("REDIS_HEARTBEAT", "0", "REDIS_HEARTBEAT"),
     ("REDIS_TIMEOUT", "1", "-s REDIS_TIMEOUT= takes a number of 2.0 or more"),
+    ("STALE_ACCOUNT_DAYS", "0", "-s STALE_ACCOUNT_DAYS= takes a number from 1 to 36500"),
+    ("WATCH_ALARM_DELETIONS", "0", "-s WATCH_ALARM_DELETIONS= takes a number of 1 or more"),
+    ("PROGRESS_INTERVAL", "0", "-s PROGRESS_INTERVAL= takes a number of 0.1 or more"),
+    ("DOWNLOAD_DELAY_JITTER", "1.5", "-s DOWNLOAD_DELAY_JITTER= takes a number from 0.0 to 1.0"),
 ])
 def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -155,6 +161,7 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     ('{"mmbiz.qpic.cn": {"concurrency": "8"}}', "concurrency of mmbiz.qpic.cn takes a number"),
     ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
     ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
+    ('{"mmbiz.qpic.cn": {"concurrency": true}}', "concurrency of mmbiz.qpic.cn takes a number"),
     ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
     # Scrapy leaves a name it does not read: the slot was the host's without a word
     ('{"mmbiz.qpic.cn": {"concurency": 4}}', "slot of mmbiz.qpic.cn takes concurrency, delay, jitter, "
@@ -183,7 +190,8 @@ def test_download_slots_that_are_no_json_object_are_one_line_naming_the_setting(
 
 @pytest.mark.parametrize("limit, retries, refused", [("50", "20", True), ("2000", "2000", True),
                                                    ("3", "20", False), ("20", "3", False),
-                                                   ("11", "11", False)])
+                                                   ("11", "11", False),
+                                                   ("12", "11", False), ("13", "12", True)])
 def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: str,
                                                           refused: bool) -> None:
     """Each try again of a blocked page waits twice as long: ``BLOCK_RETRY_TIMES=20`` with a
@@ -196,6 +204,22 @@ def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: 
     with pytest.raises(ConfigError, match=re.escape(f"-s BLOCK_BACKOFF=60 doubled for each of "
                                                     f"BLOCK_RETRY_TIMES={retries}")):
         Config.from_settings(given)
+
+
+def test_a_log_level_given_as_python_s_number_is_taken() -> None:
+    """As Scrapy takes it: ``LOG_LEVEL = logging.INFO`` in a settings file."""
+    assert Config.from_settings(settings(LOG_LEVEL=logging.INFO))
+
+
+def test_a_node_s_name_is_taken_without_the_spaces_around_it() -> None:
+    """As the other texts are: a service file's ``REDIS_NODE= node-2`` names ``node-2``."""
+    assert Config.from_settings(settings(REDIS_NODE=" node-2 ")).redis_node == "node-2"
+
+
+def test_the_wechat_base_url_is_taken_without_its_last_slash() -> None:
+    """Paths are added to it: ``https://mp.weixin.qq.com/`` would ask for ``//mp/…``."""
+    assert Config.from_settings(settings(WECHAT_BASE_URL="https://mp.weixin.qq.com/")
+                                ).wechat_base_url == "https://mp.weixin.qq.com"
 
 
 def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
@@ -228,6 +252,23 @@ def test_a_place_scrapy_cannot_write_is_one_line_before_it_starts(tmp_path: Path
     assert result.returncode == 2, result.stderr
     assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {says}")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["JOBDIR", "LOG_FILE"])
+def test_a_place_this_user_cannot_write_is_one_line_before_scrapy_starts(tmp_path: Path,
+                                                                           name: str) -> None:
+    """A job folder or log file in a folder this user may read but not write (another user's,
+    a read-only disk): Scrapy opens them in its start-up, a traceback."""
+    locked = tmp_path / "locked"
+    (locked / "job").mkdir(parents=True)
+    place = locked / ("job" if name == "JOBDIR" else "crawl.log")
+    line = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
+                         settings={name: str(place)})
+    result = read_only(tmp_path, "crawl", line=line, part=locked)
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == (f"scrapy crawl article: -s {name}= names "
+                                                f"{str(place)!r}, which this user cannot write "
+                                                f"({place if name == 'JOBDIR' else locked} is read-only)")
 
 
 def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -> None:

@@ -303,6 +303,35 @@ def test_the_fetched_page_decides_whose_article_it_is_not_the_link(wechat: MockW
     assert posts.count(f"转载：{NAME}") == 1
 
 
+def test_another_account_s_article_the_accounts_file_gives_is_archived(wechat: MockWeChat,
+                                                                       tmp_path: Path) -> None:
+    """A URL of the account's table is the user's word, whoever's the page turns out to be
+    (a repost on a partner account, say); only pages found by links or listings are declined."""
+    site = Site(wechat)
+    own = Art("2247470561", token="Own")
+    site.article(own)
+    theirs = Art("2247470562", biz=OTHER_BIZ, token="Theirs")
+    site.article(theirs, nickname="别的号")
+    crawl_accounts(wechat, tmp_path, f'biz = "{BIZ}"\nurls = ["{site.short(own)}", "{site.short(theirs)}"]\n')
+    assert archived_mids(tmp_path) == {own.mid, theirs.mid}
+
+
+def test_an_account_s_page_naming_no_account_is_attributed_to_it_and_keeps_that_in_a_rebuild(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The post's attribution came from the accounts file, not the page: ``scrapy rebuild``
+    renders the page again, and must not take the name away."""
+    site = Site(wechat)
+    quiet = Art("2247470551", token="Quiet")
+    site.article(quiet, nickname="")
+    crawl_accounts(wechat, tmp_path, f'biz = "{BIZ}"\nurls = ["{site.short(quiet)}"]\n')
+    [post] = (tmp_path / "archive" / "_posts").glob("*.md")
+    before = post.read_bytes()
+    assert f"转载：{NAME}".encode() in before
+    rebuilt = scrapy("rebuild", tmp_path / "archive", f"WECHAT_BASE_URL={wechat.base}")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert post.read_bytes() == before
+
+
 @pytest.mark.parametrize("first", ["article", "album", "import", "watch"])
 def test_a_page_archived_by_another_spider_still_leads_the_accounts_run_to_the_rest(
         wechat: MockWeChat, tmp_path: Path, first: str) -> None:

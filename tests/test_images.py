@@ -28,7 +28,7 @@ from crawler.store.index import Index
 from crawler.wechat.page import parse_page
 from tests.conftest import crawl, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
-from tests.test_captures import posts
+from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
 
 CDN = "https://mmbiz.qpic.cn"
@@ -306,6 +306,20 @@ def test_a_kept_post_gets_an_image_that_failed_for_a_passing_reason(wechat: Mock
     assert article_state(tmp_path) == "archived"
     again = crawl("article", tmp_path, "-a", f"url={served.url}")  # complete: not asked again
     assert again.returncode == 0 and len(wechat.hits("/mmbiz_png/LyingFormatMedia006/")) == 2
+
+
+def test_a_rebuild_leaves_an_article_whose_image_failed_for_a_passing_reason_incomplete(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A rebuild stores no image: the article stays incomplete, for the next run that finds
+    it to try the picture again, whether its post was rewritten or restored."""
+    served = serve_legacy_shape(wechat)
+    wechat.image("/mmbiz_png/LyingFormatMedia006/640", b"busy", status=503)
+    assert crawl("article", tmp_path, "-a", f"url={served.url}").returncode == 0
+    assert article_state(tmp_path) == "incomplete"
+    next(tmp_path.glob("_posts/*.md")).unlink()
+    rebuilt = scrapy("rebuild", tmp_path, "ARTICLE_HOSTS=127.0.0.1", "IMAGE_HOSTS=127.0.0.1")
+    assert rebuilt.returncode == 0 and rebuilt.stdout == "rebuild: 1 restored\n", rebuilt.stderr
+    assert article_state(tmp_path) == "incomplete"
 
 
 def test_an_image_the_post_does_not_show_is_not_downloaded(wechat: MockWeChat,

@@ -214,6 +214,45 @@ def test_a_stop_that_cannot_write_its_queue_is_one_error_line_and_the_next_run_e
     assert job.posts() == 40
 
 
+def test_a_stop_that_cannot_write_what_it_saw_leaves_no_clean_stop(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queue and its state are written, then ``requests.seen`` fails its last write: the
+    folder is not one a clean stop left, to be resumed with requests seen it does not hold."""
+    job = SmallJob(wechat, tmp_path)
+
+    def full_disk(self: RFPDupeFilter, reason: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(RFPDupeFilter, "close", full_disk)
+    stopped = job.run(CLOSESPIDER_ITEMCOUNT="1")
+    monkeypatch.undo()
+    assert f"ERROR: The job folder {job.queue.parent} cannot be written" in stopped.stderr
+    assert not (job.queue / "active.json").exists()
+
+
+def test_a_resumed_job_of_articles_given_again_fetches_them_though_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """``crawl article`` fetches again what it is given (re-archiving is what was asked): the
+    queue a stop left holds such articles, archived before, which the resumed run fetches."""
+    job = SmallJob(wechat, tmp_path)
+    assert job.run(JOBDIR="").returncode == 0 and job.posts() == 40
+    given = tmp_path / "urls.txt"
+    given.write_text("".join(f"{wechat.base}{art.path}\n" for art in numbered(2247492000, 40)),
+                     encoding="utf-8")
+    asked = len(wechat.hits("/s?"))
+
+    def again(**settings: str) -> Crawled:
+        return crawl("article", job.archive, "-a", f"urls_file={given}",
+                     settings={**job.settings, **settings})
+
+    assert again(CLOSESPIDER_ITEMCOUNT="1").returncode == 0
+    assert (job.queue / "active.json").exists()
+    resumed = again()
+    assert resumed.returncode == 0, resumed.stderr
+    fetched = {re.search(r"mid=(\d+)", path)[1] for path, _ in wechat.hits("/s?")[asked:]}
+    assert len(fetched) == 40, len(fetched)
+
+
 def test_a_job_folder_whose_queue_state_a_full_disk_cut_short_starts_over(
         wechat: MockWeChat, tmp_path: Path) -> None:
     job = SmallJob(wechat, tmp_path)

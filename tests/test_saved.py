@@ -716,6 +716,19 @@ def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
 
 
+def test_a_saved_page_that_does_not_name_its_article_whole_is_refused(tmp_path: Path) -> None:
+    """Without ``idx`` (which of a push's articles it is) there is no URL to archive it under."""
+    saved = tmp_path / "article.html"
+    saved.write_text(page_text("text_post.html").replace("idx: '1' * 1,", ""), encoding="utf-8")
+
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+
+    assert result.returncode == 1, result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert f"{saved} names no article (no __biz/mid/idx)" in refused, refused
+    assert not list((tmp_path / "archive" / "_posts").glob("*.md"))
+
+
 def test_a_verification_page_saved_by_mistake_says_so_and_not_that_the_crawler_is_challenged(
         tmp_path: Path) -> None:
     """Its line said "the crawler is being challenged": the maintainer looked for a block of

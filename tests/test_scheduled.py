@@ -315,20 +315,21 @@ def test_a_run_none_of_whose_article_pages_could_be_fetched_fails(site: Site, tm
         "see the WARNING lines" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("status", [502, 500])
 def test_from_cron_pages_that_fail_for_one_cause_are_one_warning_those_gone_one_each(
-        site: Site, tmp_path: Path) -> None:
+        site: Site, tmp_path: Path, status: int) -> None:
     """WeChat answering 502 (or unreachable) for every page: the mail had a WARNING line per
     page for the one cause (30 a day from the watch alone). A page's own 404 is its own."""
     arts = site.serve(numbered(2247483401, 7))
     for art in arts[:4]:
-        site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+        site.pages[art.path] = Route(status, "text/html", b"Server Error")
     for art in arts[4:6]:
         site.pages[art.path] = Route(404, "text/plain", b"not found")
     album = site.album("3010", arts)
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stderr.splitlines() if "Not archived" in line]
-    assert sorted(line.rsplit(": ", 1)[-1] for line in said) == ["HTTP 404", "HTTP 404", "HTTP 502"], said
+    assert sorted(line.rsplit(": ", 1)[-1] for line in said) == ["HTTP 404", "HTTP 404", f"HTTP {status}"], said
     assert "\n  album:3010: 7 listed, 1 new, 6 not fetched\n" in result.stderr, result.stderr
 
 
