@@ -164,6 +164,21 @@ def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_th
     assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
 
 
+def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
+    """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
+    wider one is filled under that column in the next row, not 500 columns to its right."""
+    rows = body_markdown('<table><tr><td colspan="1500">甲</td><td rowspan="2">乙</td></tr>'
+                         '<tr><td colspan="1000">丙</td><td>丁</td></tr></table>').split("\n")
+    assert rows[0].endswith("| 乙 |") and rows[2].endswith("|  | 丁 |")
+
+
+def test_a_lists_start_of_more_than_six_digits_is_no_start() -> None:
+    """Its items numbered on stay numbers a Markdown reader takes as a list's (CommonMark
+    reads at most nine digits)."""
+    assert body_markdown('<ol start="999999"><li>甲</li></ol><p>间</p>'
+                         '<ol start="1000000"><li>乙</li></ol>') == "999999. 甲\n\n间\n\n1. 乙"
+
+
 @pytest.mark.parametrize("lang", ["c onclick", "x" * 21, "py`thon"])
 def test_a_code_blocks_language_is_a_name_or_nothing(lang: str) -> None:
     """The language follows the fence: kramdown reads its words as the block's class."""
