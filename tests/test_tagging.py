@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from crawler.config import Config
+from crawler.markdown import to_markdown
 from crawler.post import render_post
 from crawler.run import Run
 from crawler.settingread import ConfigError
@@ -21,7 +22,8 @@ from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
-from tests.conftest import PROJECT, crawl, page_text, unit_crawler
+from crawler.wechat.page import parse_page
+from tests.conftest import PAGES, PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
@@ -88,6 +90,18 @@ def test_words_a_page_splits_across_elements_are_read_whole() -> None:
     body = f"<p>{POLICE_CALL.replace('安全账户', '安全<span>账</span><b>户</b>')}</p>"
     assert article_text(article(body=body)).count("安全账户") == 2
     assert TAGGER.derived(article(body=body)) == ["冒充公检法及政府机关"]
+
+
+def test_text_right_after_the_bodys_element_is_read_as_its_post_shows_it() -> None:
+    """The body's markup runs to the page's next element: text right after js_content's end
+    is in the post, and read for a type whether the tree or the markup is read."""
+    saved = (PAGES / "scriptless.html").read_text(encoding="utf-8")
+    end = saved.index("</div>", saved.index('id="js_content"')) + len("</div>")
+    post = parse_page(saved[:end] + POLICE_CALL + saved[end:], "https://mp.weixin.qq.com/s/x")
+    assert isinstance(post, Article) and post.body is not None
+    assert POLICE_CALL in to_markdown(post, {})
+    assert POLICE_CALL in article_text(post) == article_text(replace(post, body=None))
+    assert TAGGER.derived(post) == ["冒充公检法及政府机关"]
 
 
 @pytest.mark.parametrize("parsed", [False, True])
