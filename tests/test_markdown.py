@@ -164,6 +164,20 @@ def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_th
     assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
 
 
+def test_text_after_what_is_dropped_stays() -> None:
+    """What CSS hides and scripts go; the text after them in their paragraph is shown."""
+    assert body_markdown('<p>看得见<span style="display:none">藏起的</span>也看得见'
+                         "<script>x()</script>，脚本之后</p>") == "看得见也看得见，脚本之后"
+
+
+def test_headings_and_header_cells_set_bold_by_a_style_are_written_without_bold_marks() -> None:
+    """They show bold whatever their text: ``## **标题**`` or ``| **表头** |`` only adds marks."""
+    assert body_markdown('<h2 style="font-weight:bold">标题</h2><table><tr><th style="font-weight:'
+                         'bold">表头</th><th><span style="font-weight:bold">二</span></th></tr>'
+                         "<tr><td>格</td><td>格</td></tr></table>") == \
+        "## 标题\n\n| 表头 | 二 |\n| --- | --- |\n| 格 | 格 |"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
