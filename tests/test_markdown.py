@@ -178,6 +178,12 @@ def test_headings_and_header_cells_set_bold_by_a_style_are_written_without_bold_
         "## 标题\n\n| 表头 | 二 |\n| --- | --- |\n| 格 | 格 |"
 
 
+def test_a_list_indented_under_an_item_is_nested_with_a_comment_between() -> None:
+    """A pasted ``<!--StartFragment-->`` between the item and its list shows nothing."""
+    assert body_markdown("<ol><li>甲</li><!--StartFragment--><ol><li>乙</li></ol><li>丙</li></ol>") \
+        == "1. 甲\n   1. 乙\n2. 丙"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
