@@ -184,6 +184,15 @@ def test_a_list_indented_under_an_item_is_nested_with_a_comment_between() -> Non
         == "1. 甲\n   1. 乙\n2. 丙"
 
 
+@pytest.mark.parametrize(("body", "markdown"), [
+    ("<ol><li>甲</li><blockquote>引</blockquote><ol><li>乙</li></ol></ol>", "1. 甲\n\n> 引\n\n1. 乙"),
+    ("<section><li>甲</li><ul><li>乙</li></ul></section>", "- 甲\n\n- 乙"),
+])
+def test_a_list_is_nested_only_right_after_an_item_of_the_list_it_is_in(body: str, markdown: str) -> None:
+    """After a quote it is not the quote's; after an item in no list it is not indented."""
+    assert body_markdown(body) == markdown
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
