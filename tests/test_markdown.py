@@ -193,6 +193,12 @@ def test_a_list_is_nested_only_right_after_an_item_of_the_list_it_is_in(body: st
     assert body_markdown(body) == markdown
 
 
+def test_a_cell_spanning_no_columns_spans_one_as_browsers_and_markdownify_show_it() -> None:
+    """``colspan="0"``: its rows below are filled under it, their cells under their heads."""
+    assert body_markdown('<table><tr><td>甲</td><td colspan="0" rowspan="2">乙</td><td>丙</td></tr>'
+                         "<tr><td>丁</td><td>戊</td></tr></table>").split("\n")[2] == "| 丁 |  | 戊 |"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
