@@ -199,6 +199,17 @@ def test_a_cell_spanning_no_columns_spans_one_as_browsers_and_markdownify_show_i
                          "<tr><td>丁</td><td>戊</td></tr></table>").split("\n")[2] == "| 丁 |  | 戊 |"
 
 
+@pytest.mark.parametrize(("body", "markdown"), [
+    ("<p><em>甲<b>乙</b></em><em>丙</em></p>", "*甲**乙**丙*"),  # joined in reading order
+    ('<p><em>甲</em><a href="https://x.cn/"><img src="https://mmbiz.qpic.cn/a/640"></a><em>乙</em></p>',
+     "*甲*\n\n[![](https://mmbiz.qpic.cn/a/640)](https://x.cn/)\n\n*乙*"),  # a linked picture shows
+    ("<p><em>甲</em><b><br></b><em>乙</em></p>", "*甲*  \n*乙*"),  # so does a line break
+])
+def test_italics_beside_italics_are_joined_with_all_they_hold_and_nothing_shown_between(
+        body: str, markdown: str) -> None:
+    assert body_markdown(body) == markdown
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
