@@ -210,6 +210,15 @@ def test_italics_beside_italics_are_joined_with_all_they_hold_and_nothing_shown_
     assert body_markdown(body) == markdown
 
 
+@pytest.mark.parametrize("display", ["block", "flex", "grid", "list-item", "table"])
+def test_a_span_displayed_as_a_block_is_a_line_of_its_own(display: str) -> None:
+    assert body_markdown(f'<p>前<span style="display: {display}">中</span>后</p>') == "前\n\n中\n\n后"
+
+
+def test_a_span_displayed_inline_block_stays_in_its_line() -> None:
+    assert body_markdown('<p>前<span style="display: inline-block">中</span>后</p>') == "前中后"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
