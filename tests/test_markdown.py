@@ -219,6 +219,17 @@ def test_a_span_displayed_inline_block_stays_in_its_line() -> None:
     assert body_markdown('<p>前<span style="display: inline-block">中</span>后</p>') == "前中后"
 
 
+def test_the_text_after_an_svg_showing_a_picture_stays() -> None:
+    assert body_markdown('<p>前<svg style="background-image: url(&quot;https://mmbiz.qpic.cn/mmbiz_png/'
+                         'Svg/640&quot;)"></svg>之后的文字</p>') == \
+        "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n之后的文字"
+
+
+def test_an_empty_font_between_italics_is_nothing_shown() -> None:
+    """Older editors' ``<font>`` is unwrapped as a ``<span>`` is: kramdown shows ``*甲**乙*``'s ``**``."""
+    assert body_markdown('<p><em>甲</em><font color="red"></font><em>乙</em></p>') == "*甲乙*"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
