@@ -127,6 +127,32 @@ def test_a_text_posts_types_are_read_from_the_text_it_shows() -> None:
     assert TAGGER.tags(post) == [FALLBACK]
 
 
+def test_a_rules_file_without_title_weight_counts_a_title_phrase_once_more(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 2
+[[type]]
+name = "虚假贷款"
+[type.phrases]
+"贷款APP" = 1
+"""))
+    assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
+    assert rules.explained("", "下载了贷款APP") == ()
+
+
+def test_an_empty_phrase_in_the_rules_is_found_in_no_text(tmp_path: Path) -> None:
+    """``"" = 5`` (a phrase deleted, its weight left) would be in every text: every article tagged."""
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 2
+[[type]]
+name = "虚假贷款"
+[type.phrases]
+"" = 5
+"贷款APP" = 2
+"""))
+    assert rules.explained("会议通知", "今天开会。") == ()
+    assert rules.explained("", "下载了贷款APP") == ("虚假贷款",)
+
+
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
     rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
 threshold = 2
