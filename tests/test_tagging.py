@@ -173,6 +173,8 @@ def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path)
 
 @pytest.mark.parametrize(("text", "error"), [
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 'heavy'\n", "x a takes a number"),
+    ("threshold = true\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     "threshold takes a number, not True"),  # TOML's true is no 1
     ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "threshold"),
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n"
      "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
