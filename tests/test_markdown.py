@@ -230,6 +230,12 @@ def test_an_empty_font_between_italics_is_nothing_shown() -> None:
     assert body_markdown('<p><em>甲</em><font color="red"></font><em>乙</em></p>') == "*甲乙*"
 
 
+def test_empty_rows_under_a_cell_spanning_them_are_filled_each() -> None:
+    """As many empty cells as the table has cells: one fewer left the last row a bare ``|``."""
+    assert body_markdown('<table><tr><td rowspan="3">甲</td><td>乙</td></tr><tr></tr><tr></tr></table>') \
+        == "| 甲 | 乙 |\n| --- | --- |\n|  |\n|  |"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
