@@ -139,6 +139,19 @@ name = "虚假贷款"
     assert rules.explained("", "下载了贷款APP") == ()
 
 
+def test_a_rules_file_may_weigh_in_fractions_and_pad_a_types_name(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 1.5
+title_weight = 0.5
+[[type]]
+name = " 虚假贷款 "
+[type.phrases]
+"贷款APP" = 1
+"""))
+    assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
+    assert rules.explained("", "下载了贷款APP") == ()
+
+
 def test_an_empty_phrase_in_the_rules_is_found_in_no_text(tmp_path: Path) -> None:
     """``"" = 5`` (a phrase deleted, its weight left) would be in every text: every article tagged."""
     rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
@@ -176,6 +189,7 @@ def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path)
     ("threshold = true\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
      "threshold takes a number, not True"),  # TOML's true is no 1
     ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "threshold"),
+    ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "no threshold"),
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n"
      "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
     ("threshold = 1\n[[type]]\nname = ''\n[type.phrases]\n'a' = 1\n", "needs a name"),
