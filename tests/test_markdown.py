@@ -236,6 +236,13 @@ def test_empty_rows_under_a_cell_spanning_them_are_filled_each() -> None:
         == "| 甲 | 乙 |\n| --- | --- |\n|  |\n|  |"
 
 
+@pytest.mark.parametrize("tag", ["span", "font"])
+def test_text_a_style_sets_bold_around_italics_is_one_bold(tag: str) -> None:
+    """Older editors set bold on a ``<font>``: it is bold markup as a ``<span>`` is, not a run
+    of bold on each side of the italics (``**甲*****乙*****丙**``)."""
+    assert body_markdown(f'<p><{tag} style="font-weight:bold">甲<em>乙</em>丙</{tag}></p>') == "**甲*乙*丙**"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
