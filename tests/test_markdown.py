@@ -243,6 +243,14 @@ def test_text_a_style_sets_bold_around_italics_is_one_bold(tag: str) -> None:
     assert body_markdown(f'<p><{tag} style="font-weight:bold">甲<em>乙</em>丙</{tag}></p>') == "**甲*乙*丙**"
 
 
+@pytest.mark.parametrize("table", [
+    '<table><tbody><tr><td rowspan="2">甲</td><td>乙</td></tr><tr><td>丙</td></tr></tbody></table>',  # WeChat's
+    '<table><tr><th rowspan="2">甲</th><th>乙</th></tr><tr><td>丙</td></tr></table>',
+])
+def test_a_row_under_a_cell_spanning_it_is_filled_in_a_tbody_and_under_a_header_cell(table: str) -> None:
+    assert body_markdown(table) == "| 甲 | 乙 |\n| --- | --- |\n|  | 丙 |"
+
+
 def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
     """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
     wider one is filled under that column in the next row, not 500 columns to its right."""
