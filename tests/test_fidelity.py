@@ -36,6 +36,21 @@ def test_a_page_that_loses_text_is_flagged(tmp_path: Path, monkeypatch: pytest.M
     assert "SUSPICIOUSLY SHORT" in capsys.readouterr().out
 
 
+def test_a_page_keeping_93_percent_of_its_text_is_flagged_by_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without ``--min-text``, a post that lost 7 characters in 100 is suspiciously short."""
+    import crawler.fidelity as fidelity
+    convert = fidelity.to_markdown
+    monkeypatch.setattr(fidelity, "to_markdown",
+                        lambda article, links: convert(article, links).replace("乙" * 7, ""))
+    saved = (PAGES / "scriptless.html").read_text(encoding="utf-8")
+    body = saved[saved.index("<p>"):saved.index("</ul>") + 5]
+    (tmp_path / "lossy.html").write_text(
+        saved.replace(body, f"<p>{'甲' * 93}</p><p>{'乙' * 7}</p>"), encoding="utf-8")
+    assert main([str(tmp_path)]) == 1
+    assert "93.0%" in (out := capsys.readouterr().out) and "SUSPICIOUSLY SHORT" in out
+
+
 def test_the_shared_pages_meet_the_thresholds() -> None:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"{SHARED_FIXTURES} is absent: the third-party pages live beside the project")

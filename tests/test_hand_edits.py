@@ -413,3 +413,23 @@ def test_a_post_kept_from_a_worse_page_is_recorded_with_its_own_tags(
         assert archive.post_tags(article.key) == ["手工标签"]
     finally:
         archive.close()
+
+
+def test_an_index_naming_a_post_outside_posts_does_not_write_it_there(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An index edited by hand or by another tool may name a post ``../x.md``: the post is
+    made again in ``_posts/``, not written into the site beside it (a page Jekyll renders)."""
+    legacy = serve_legacy_shape(wechat)
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    archive = Archive(tmp_path)
+    try:
+        text = compose_post(article, {}, ["其他"])
+        path = archive.write_post(article, text, tags=["其他"], complete=True)[1]
+        path.unlink()
+        with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+            db.execute("UPDATE articles SET path = '../escaped.md'")
+        db.close()
+        again = archive.write_post(article, text, tags=["其他"], complete=True)[1]
+        assert again == path and path.is_file() and not (tmp_path / "escaped.md").exists()
+    finally:
+        archive.close()

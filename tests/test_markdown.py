@@ -164,6 +164,108 @@ def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_th
     assert len(rows) == 3 and all(row.count("|") <= 6 for row in rows)
 
 
+def test_text_after_what_is_dropped_stays() -> None:
+    """What CSS hides and scripts go; the text after them in their paragraph is shown."""
+    assert body_markdown('<p>看得见<span style="display:none">藏起的</span>也看得见'
+                         "<script>x()</script>，脚本之后</p>") == "看得见也看得见，脚本之后"
+
+
+def test_headings_and_header_cells_set_bold_by_a_style_are_written_without_bold_marks() -> None:
+    """They show bold whatever their text: ``## **标题**`` or ``| **表头** |`` only adds marks."""
+    assert body_markdown('<h2 style="font-weight:bold">标题</h2><table><tr><th style="font-weight:'
+                         'bold">表头</th><th><span style="font-weight:bold">二</span></th></tr>'
+                         "<tr><td>格</td><td>格</td></tr></table>") == \
+        "## 标题\n\n| 表头 | 二 |\n| --- | --- |\n| 格 | 格 |"
+
+
+def test_a_list_indented_under_an_item_is_nested_with_a_comment_between() -> None:
+    """A pasted ``<!--StartFragment-->`` between the item and its list shows nothing."""
+    assert body_markdown("<ol><li>甲</li><!--StartFragment--><ol><li>乙</li></ol><li>丙</li></ol>") \
+        == "1. 甲\n   1. 乙\n2. 丙"
+
+
+@pytest.mark.parametrize(("body", "markdown"), [
+    ("<ol><li>甲</li><blockquote>引</blockquote><ol><li>乙</li></ol></ol>", "1. 甲\n\n> 引\n\n1. 乙"),
+    ("<section><li>甲</li><ul><li>乙</li></ul></section>", "- 甲\n\n- 乙"),
+])
+def test_a_list_is_nested_only_right_after_an_item_of_the_list_it_is_in(body: str, markdown: str) -> None:
+    """After a quote it is not the quote's; after an item in no list it is not indented."""
+    assert body_markdown(body) == markdown
+
+
+def test_a_cell_spanning_no_columns_spans_one_as_browsers_and_markdownify_show_it() -> None:
+    """``colspan="0"``: its rows below are filled under it, their cells under their heads."""
+    assert body_markdown('<table><tr><td>甲</td><td colspan="0" rowspan="2">乙</td><td>丙</td></tr>'
+                         "<tr><td>丁</td><td>戊</td></tr></table>").split("\n")[2] == "| 丁 |  | 戊 |"
+
+
+@pytest.mark.parametrize(("body", "markdown"), [
+    ("<p><em>甲<b>乙</b></em><em>丙</em></p>", "*甲**乙**丙*"),  # joined in reading order
+    ('<p><em>甲</em><a href="https://x.cn/"><img src="https://mmbiz.qpic.cn/a/640"></a><em>乙</em></p>',
+     "*甲*\n\n[![](https://mmbiz.qpic.cn/a/640)](https://x.cn/)\n\n*乙*"),  # a linked picture shows
+    ("<p><em>甲</em><b><br></b><em>乙</em></p>", "*甲*  \n*乙*"),  # so does a line break
+])
+def test_italics_beside_italics_are_joined_with_all_they_hold_and_nothing_shown_between(
+        body: str, markdown: str) -> None:
+    assert body_markdown(body) == markdown
+
+
+@pytest.mark.parametrize("display", ["block", "flex", "grid", "list-item", "table"])
+def test_a_span_displayed_as_a_block_is_a_line_of_its_own(display: str) -> None:
+    assert body_markdown(f'<p>前<span style="display: {display}">中</span>后</p>') == "前\n\n中\n\n后"
+
+
+def test_a_span_displayed_inline_block_stays_in_its_line() -> None:
+    assert body_markdown('<p>前<span style="display: inline-block">中</span>后</p>') == "前中后"
+
+
+def test_the_text_after_an_svg_showing_a_picture_stays() -> None:
+    assert body_markdown('<p>前<svg style="background-image: url(&quot;https://mmbiz.qpic.cn/mmbiz_png/'
+                         'Svg/640&quot;)"></svg>之后的文字</p>') == \
+        "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n之后的文字"
+
+
+def test_an_empty_font_between_italics_is_nothing_shown() -> None:
+    """Older editors' ``<font>`` is unwrapped as a ``<span>`` is: kramdown shows ``*甲**乙*``'s ``**``."""
+    assert body_markdown('<p><em>甲</em><font color="red"></font><em>乙</em></p>') == "*甲乙*"
+
+
+def test_empty_rows_under_a_cell_spanning_them_are_filled_each() -> None:
+    """As many empty cells as the table has cells: one fewer left the last row a bare ``|``."""
+    assert body_markdown('<table><tr><td rowspan="3">甲</td><td>乙</td></tr><tr></tr><tr></tr></table>') \
+        == "| 甲 | 乙 |\n| --- | --- |\n|  |\n|  |"
+
+
+@pytest.mark.parametrize("tag", ["span", "font"])
+def test_text_a_style_sets_bold_around_italics_is_one_bold(tag: str) -> None:
+    """Older editors set bold on a ``<font>``: it is bold markup as a ``<span>`` is, not a run
+    of bold on each side of the italics (``**甲*****乙*****丙**``)."""
+    assert body_markdown(f'<p><{tag} style="font-weight:bold">甲<em>乙</em>丙</{tag}></p>') == "**甲*乙*丙**"
+
+
+@pytest.mark.parametrize("table", [
+    '<table><tbody><tr><td rowspan="2">甲</td><td>乙</td></tr><tr><td>丙</td></tr></tbody></table>',  # WeChat's
+    '<table><tr><th rowspan="2">甲</th><th>乙</th></tr><tr><td>丙</td></tr></table>',
+])
+def test_a_row_under_a_cell_spanning_it_is_filled_in_a_tbody_and_under_a_header_cell(table: str) -> None:
+    assert body_markdown(table) == "| 甲 | 乙 |\n| --- | --- |\n|  | 丙 |"
+
+
+def test_a_cell_wider_than_a_thousand_columns_moves_the_cells_after_it_as_written() -> None:
+    """markdownify writes a cell at most 1,000 columns wide: a cell spanning rows after a
+    wider one is filled under that column in the next row, not 500 columns to its right."""
+    rows = body_markdown('<table><tr><td colspan="1500">甲</td><td rowspan="2">乙</td></tr>'
+                         '<tr><td colspan="1000">丙</td><td>丁</td></tr></table>').split("\n")
+    assert rows[0].endswith("| 乙 |") and rows[2].endswith("|  | 丁 |")
+
+
+def test_a_lists_start_of_more_than_six_digits_is_no_start() -> None:
+    """Its items numbered on stay numbers a Markdown reader takes as a list's (CommonMark
+    reads at most nine digits)."""
+    assert body_markdown('<ol start="999999"><li>甲</li></ol><p>间</p>'
+                         '<ol start="1000000"><li>乙</li></ol>') == "999999. 甲\n\n间\n\n1. 乙"
+
+
 @pytest.mark.parametrize("lang", ["c onclick", "x" * 21, "py`thon"])
 def test_a_code_blocks_language_is_a_name_or_nothing(lang: str) -> None:
     """The language follows the fence: kramdown reads its words as the block's class."""

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from crawler.config import Config
+from crawler.markdown import to_markdown
 from crawler.post import render_post
 from crawler.run import Run
 from crawler.settingread import ConfigError
@@ -21,7 +22,8 @@ from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
-from tests.conftest import PROJECT, crawl, page_text, unit_crawler
+from crawler.wechat.page import parse_page
+from tests.conftest import PAGES, PROJECT, crawl, page_text, unit_crawler
 from tests.mockserver import MockWeChat
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
@@ -90,6 +92,18 @@ def test_words_a_page_splits_across_elements_are_read_whole() -> None:
     assert TAGGER.derived(article(body=body)) == ["冒充公检法及政府机关"]
 
 
+def test_text_right_after_the_bodys_element_is_read_as_its_post_shows_it() -> None:
+    """The body's markup runs to the page's next element: text right after js_content's end
+    is in the post, and read for a type whether the tree or the markup is read."""
+    saved = (PAGES / "scriptless.html").read_text(encoding="utf-8")
+    end = saved.index("</div>", saved.index('id="js_content"')) + len("</div>")
+    post = parse_page(saved[:end] + POLICE_CALL + saved[end:], "https://mp.weixin.qq.com/s/x")
+    assert isinstance(post, Article) and post.body is not None
+    assert POLICE_CALL in to_markdown(post, {})
+    assert POLICE_CALL in article_text(post) == article_text(replace(post, body=None))
+    assert TAGGER.derived(post) == ["冒充公检法及政府机关"]
+
+
 @pytest.mark.parametrize("parsed", [False, True])
 def test_text_a_page_hides_from_readers_is_not_read_for_a_type(parsed: bool) -> None:
     """A post shows none of what the page's CSS hides (an editor's leftover template), so
@@ -113,6 +127,45 @@ def test_a_text_posts_types_are_read_from_the_text_it_shows() -> None:
     assert TAGGER.tags(post) == [FALLBACK]
 
 
+def test_a_rules_file_without_title_weight_counts_a_title_phrase_once_more(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 2
+[[type]]
+name = "虚假贷款"
+[type.phrases]
+"贷款APP" = 1
+"""))
+    assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
+    assert rules.explained("", "下载了贷款APP") == ()
+
+
+def test_a_rules_file_may_weigh_in_fractions_and_pad_a_types_name(tmp_path: Path) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 1.5
+title_weight = 0.5
+[[type]]
+name = " 虚假贷款 "
+[type.phrases]
+"贷款APP" = 1
+"""))
+    assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
+    assert rules.explained("", "下载了贷款APP") == ()
+
+
+def test_an_empty_phrase_in_the_rules_is_found_in_no_text(tmp_path: Path) -> None:
+    """``"" = 5`` (a phrase deleted, its weight left) would be in every text: every article tagged."""
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
+threshold = 2
+[[type]]
+name = "虚假贷款"
+[type.phrases]
+"" = 5
+"贷款APP" = 2
+"""))
+    assert rules.explained("会议通知", "今天开会。") == ()
+    assert rules.explained("", "下载了贷款APP") == ("虚假贷款",)
+
+
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
     rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
 threshold = 2
@@ -133,7 +186,10 @@ def test_a_rules_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path)
 
 @pytest.mark.parametrize(("text", "error"), [
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 'heavy'\n", "x a takes a number"),
+    ("threshold = true\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n",
+     "threshold takes a number, not True"),  # TOML's true is no 1
     ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "threshold"),
+    ("[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n", "no threshold"),
     ("threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n"
      "[[type]]\nname = 'x'\n[type.phrases]\n'b' = 1\n", "named twice"),
     ("threshold = 1\n[[type]]\nname = ''\n[type.phrases]\n'a' = 1\n", "needs a name"),

@@ -58,6 +58,18 @@ def test_the_most_overdue_first_young_articles_more_often_than_old(index: Index,
     assert [key for key, _ in book.due(2, NOW, schedule)] == due[:2]
 
 
+def test_an_article_is_due_a_24th_of_its_period_early_and_no_earlier(index: Index,
+                                                                     book: WatchBook) -> None:
+    """A daily run finds yesterday's check 23 hours and some minutes old: due then, it is
+    looked at each day; half an hour earlier, it was checked in this run's hour."""
+    archived(index, "young-checked-23-hours-ago", 10, 23 / 24)
+    archived(index, "young-checked-22-and-a-half-hours-ago", 10, 22.5 / 24)
+    archived(index, "old-checked-161-hours-ago", 400, 161 / 24)  # 7 days less 7 hours
+    archived(index, "old-checked-160-hours-ago", 400, 160 / 24)
+    assert sorted(key for key, _ in book.due(10, NOW, Schedule())) == [
+        "old-checked-161-hours-ago", "young-checked-23-hours-ago"]
+
+
 def test_an_article_without_post_is_not_watched(book: WatchBook) -> None:
     book.db.execute("INSERT INTO articles (key, url, state) VALUES ('k', 'u', 'needs_link')")
     assert book.due(10, NOW, Schedule()) == []

@@ -55,7 +55,7 @@ class ScamTypes:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
             # RecursionError: tomllib reads nested arrays and tables recursively
             raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
-        except (KeyError, TypeError, ValueError) as error:
+        except ValueError as error:
             raise ScamTypesError(f"scam types in {where}: {error}") from None
 
     @classmethod
