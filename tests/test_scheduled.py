@@ -119,6 +119,22 @@ def test_a_failing_feed_does_not_stop_the_others(site: Site, tmp_path: Path) -> 
     assert re.search(r"feed:\S+/missing.xml: COULD NOT BE READ", result.stderr)
 
 
+def test_a_feed_two_accounts_name_that_fails_once_is_read_in_part(site: Site, tmp_path: Path) -> None:
+    """One feed in two accounts is asked twice; one answer failed, one listed: its line says
+    both (what it listed, after the failure), not a bare failure."""
+    site.article(Art("2247482051"))
+    body = site.server.body_of(site.feed("/feeds/shared.xml", [Art("2247482051")]).removeprefix(
+        site.server.base))
+    answers = [Route(404, "text/plain", b"not found"), Route(200, "application/rss+xml", body)]
+    feed = site.server.route("/feeds/shared.xml", lambda query: answers.pop(0))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(f'[[account]]\nname = "{name}"\nfeeds = ["{feed}"]\n' for name in "甲乙"),
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts)})
+    assert f"\n  feed:{feed}: COULD NOT BE READ (in part: 1 listed, 1 new)\n" in result.stderr, result.stderr
+    assert len(posts(tmp_path / "archive")) == 1
+
+
 def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_source_failed(
         site: Site, tmp_path: Path) -> None:
     """The account's own link is a source its line names and archives from: the run said
