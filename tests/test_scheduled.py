@@ -186,6 +186,27 @@ def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_d
     assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
 
 
+def test_an_album_known_from_a_page_whose_later_page_fails_is_read_in_part_not_gone(
+        site: Site, tmp_path: Path) -> None:
+    """WeChat's error answering page 2 of an album known from a page says nothing of the
+    album being gone (its page 1 was just read): a source read in part, at WARNING."""
+    first, second, third = (Art(f"224748240{n}", albums=("3016",), days_ago=n) for n in (1, 2, 3))
+    site.serve([first, second, third])
+    site.album("3016", [first, second])
+    settings = {**from_cron(site, tmp_path, f'albums = ["{site.album("3015", [first])}"]'), "ALBUM_PAGE_SIZE": "1"}
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=settings).stderr == ""
+    site.album("3016", [first, second, third])  # changed: read to its end
+    listing = site._album_json
+    error = Route(200, "application/json", b'{"base_resp": {"ret": -2, "errmsg": "no such album"}}')
+    site.server.route("/mp/appmsgalbum", lambda query: error if "begin_msgid" in query and "3016" in query
+                      else listing(query))
+    result = crawl("accounts", archive, settings=settings)
+    assert "WARNING: Source album:3016 could not be read: the album answered ret=-2" in result.stderr, \
+        result.stderr
+    assert "\n  album:3016: READ IN PART (" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("answer", [
     '{"base_resp": {"ret": 0}, "getalbum_resp": {"base_info": {}, "verify_status": "1"}}',
     '{"base_resp": {"ret": 0}, "getalbum_resp": {"article_list": [',  # cut short
