@@ -132,7 +132,7 @@ class IncrementalMiddleware:
         weak = bool(output.meta.get("weak_link"))
         # a short link whose page was gone, naming no article, is settled under its URL
         state = self.index.article_state(key or output.url)
-        if key in self.refused and state not in SETTLED and state != ArticleState.INCOMPLETE:
+        if key in self.refused and state not in SETTLED:
             state = ArticleState.NEEDS_LINK
         settled = not output.meta.get("refetch") and state in SETTLED
         if settled and key and key in self.watched:  # the watch's, yet already archived to the listing

@@ -173,8 +173,7 @@ def _write(archive: Archive, version: Tagged, text: str) -> Outcome:
 def files_by_stem(archive: Archive) -> dict[str, str]:
     """The image files of ``postimg/`` by name without extension (read once)."""
     try:
-        return {path.stem: path.name for path in archive.layout.images.iterdir()
-                if path.is_file() and not path.name.startswith(".")}
+        return {path.stem: path.name for path in archive.layout.images.iterdir() if path.is_file()}
     except OSError:
         return {}
 

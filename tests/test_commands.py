@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import IO, Any
@@ -28,6 +29,8 @@ from crawler.run import Run
 from crawler.spiders.article import ArticleParams
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureStore
+from crawler.store.index import ArticleState
+from crawler.wechat.page import parse_page
 from tests.conftest import (
     PAGES,
     POST_NAME,
@@ -41,6 +44,8 @@ from tests.conftest import (
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisserver import RedisServer, free_port
 from tests.site import Site, numbered
+from tests.test_hostile import URL as HOSTILE_URL
+from tests.test_hostile import page as hostile_page
 
 URL = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
 LOCAL_HOSTS = {"ARTICLE_HOSTS": "127.0.0.1", "IMAGE_HOSTS": "127.0.0.1"}
@@ -403,6 +408,38 @@ def test_rebuild_of_an_archive_of_no_posts(tmp_path: Path, capsys: pytest.Captur
     Archive(tmp_path).close()
     assert run_command(rebuild.Command(), tmp_path) == 0
     assert capsys.readouterr().out == "rebuild: no posts\n"
+
+
+def restored_from(tmp_path: Path, captured: list[tuple[str, datetime]]) -> str:
+    """The post ``rebuild`` restores of an article archived whose captures are ``captured``
+    (its page, when fetched), in that order."""
+    store = CaptureStore(tmp_path / ".state" / "warc")
+    for html, at in captured:
+        store.add_resource(HOSTILE_URL, html.encode("utf-8"), fetched_at=at)
+    archive = Archive(tmp_path)
+    key = parse_page(captured[0][0], HOSTILE_URL).key
+    archive.index.add_article(key, HOSTILE_URL, "2023-11-14-restored.md", ArticleState.ARCHIVED)
+    archive.close()
+    assert run_command(rebuild.Command(), tmp_path) == 0
+    return (tmp_path / "_posts" / "2023-11-14-restored.md").read_text(encoding="utf-8")
+
+
+def test_rebuild_takes_of_captures_made_the_same_second_the_one_made_last(tmp_path: Path) -> None:
+    """A page fetched thrice in one second, edited in between and edited back: the newest
+    version is the one the last capture shows, not the one its first capture did."""
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    first, edited = hostile_page("<p>第一稿。</p>"), hostile_page("<p>改过的一稿。</p>")
+    post = restored_from(tmp_path, [(first, at), (edited, at), (first, at)])
+    assert "第一稿" in post and "改过" not in post
+
+
+def test_rebuild_passes_over_a_capture_without_a_publish_time(tmp_path: Path) -> None:
+    """A page that came without its publish time (a post needs one) is no version: the
+    post is restored from the capture before it, not left out."""
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    post = restored_from(tmp_path, [(hostile_page("<p>第一稿。</p>"), at),
+                                    (hostile_page("<p>无日期。</p>", ct=""), at + timedelta(seconds=1))])
+    assert "第一稿" in post and "无日期" not in post
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])

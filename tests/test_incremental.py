@@ -99,6 +99,20 @@ def test_a_refusal_on_its_way_to_the_index_lets_the_listing_s_link_out(
     assert not middleware.wanted(request(WEAK.format(6), weak_link=True))
 
 
+def test_an_incomplete_article_refused_without_chksm_is_fetched_by_the_listing_s_link(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    """An archived article whose image failed is fetched again; WeChat refusing the link
+    without ``chksm`` leaves it incomplete in the index, and the album's link, given later
+    in the run, fetches it (not next run)."""
+    index.add_article("B:7:1", "u", "g.md", ArticleState.INCOMPLETE)
+    assert middleware.wanted(request(WEAK.format(7), weak_link=True))
+    assert middleware.wanted(LinkRefused("B:7:1", WEAK.format(7)))
+    index.needs_link("B:7:1", WEAK.format(7))  # the index keeps it incomplete
+    assert index.article_state("B:7:1") == ArticleState.INCOMPLETE
+    assert middleware.wanted(request(LONG.format(7, "c")))
+    assert not middleware.wanted(request(LONG.format(7, "d")))
+
+
 def test_a_link_without_chksm_is_not_asked_again_once_refused(
         index: Index, middleware: IncrementalMiddleware) -> None:
     index.needs_link("B:5:1", WEAK.format(5))

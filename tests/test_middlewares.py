@@ -121,6 +121,18 @@ def test_blocks_in_a_row_stop_the_run_and_nothing_more_is_sent(middleware: Block
         middleware.process_request(article())
 
 
+def test_a_stop_drops_pages_only_while_wechat_blocks(middleware: BlockMiddleware) -> None:
+    """A signal stops the run after the pages already asked for ("finished first"): one
+    asked while WeChat answers goes out; one asked while the slot waits out a block pause
+    (a retry) is dropped, as those waiting are."""
+    middleware.stop_asked()
+    middleware.process_request(article())
+    middleware.process_request(Request("https://mp.weixin.qq.com/mp/appmsgalbum?x=1", meta={"listing": True}))
+    middleware.response_downloaded(page(b"", 403), article())
+    with pytest.raises(IgnoreRequest, match="the run is stopping"):
+        middleware.process_request(article())
+
+
 def test_a_verification_page_for_a_link_without_chksm_is_the_spider_s_to_judge(
         middleware: BlockMiddleware) -> None:
     response = page(VERIFICATION)

@@ -119,6 +119,22 @@ def test_a_failing_feed_does_not_stop_the_others(site: Site, tmp_path: Path) -> 
     assert re.search(r"feed:\S+/missing.xml: COULD NOT BE READ", result.stderr)
 
 
+def test_a_feed_two_accounts_name_that_fails_once_is_read_in_part(site: Site, tmp_path: Path) -> None:
+    """One feed in two accounts is asked twice; one answer failed, one listed: its line says
+    both (what it listed, after the failure), not a bare failure."""
+    site.article(Art("2247482051"))
+    body = site.server.body_of(site.feed("/feeds/shared.xml", [Art("2247482051")]).removeprefix(
+        site.server.base))
+    answers = [Route(404, "text/plain", b"not found"), Route(200, "application/rss+xml", body)]
+    feed = site.server.route("/feeds/shared.xml", lambda query: answers.pop(0))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("".join(f'[[account]]\nname = "{name}"\nfeeds = ["{feed}"]\n' for name in "甲乙"),
+                        encoding="utf-8")
+    result = crawl("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(accounts)})
+    assert f"\n  feed:{feed}: COULD NOT BE READ (in part: 1 listed, 1 new)\n" in result.stderr, result.stderr
+    assert len(posts(tmp_path / "archive")) == 1
+
+
 def test_an_album_gone_beside_an_accounts_links_archived_is_no_run_whose_every_source_failed(
         site: Site, tmp_path: Path) -> None:
     """The account's own link is a source its line names and archives from: the run said
@@ -168,6 +184,27 @@ def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_d
                         encoding="utf-8")
     listed = crawl("accounts", archive, settings=quiet)
     assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
+
+
+def test_an_album_known_from_a_page_whose_later_page_fails_is_read_in_part_not_gone(
+        site: Site, tmp_path: Path) -> None:
+    """WeChat's error answering page 2 of an album known from a page says nothing of the
+    album being gone (its page 1 was just read): a source read in part, at WARNING."""
+    first, second, third = (Art(f"224748240{n}", albums=("3016",), days_ago=n) for n in (1, 2, 3))
+    site.serve([first, second, third])
+    site.album("3016", [first, second])
+    settings = {**from_cron(site, tmp_path, f'albums = ["{site.album("3015", [first])}"]'), "ALBUM_PAGE_SIZE": "1"}
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=settings).stderr == ""
+    site.album("3016", [first, second, third])  # changed: read to its end
+    listing = site._album_json
+    error = Route(200, "application/json", b'{"base_resp": {"ret": -2, "errmsg": "no such album"}}')
+    site.server.route("/mp/appmsgalbum", lambda query: error if "begin_msgid" in query and "3016" in query
+                      else listing(query))
+    result = crawl("accounts", archive, settings=settings)
+    assert "WARNING: Source album:3016 could not be read: the album answered ret=-2" in result.stderr, \
+        result.stderr
+    assert "\n  album:3016: READ IN PART (" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("answer", [

@@ -25,8 +25,9 @@ from crawler.distributed.wire import NotFetched
 def redirect_loop(request: scrapy.Request) -> Failure | None:
     """An article page redirected back to a page of its own chain is dropped by the
     scheduler as a duplicate, with no errback: the failure of a page that cannot be fetched,
-    for the spider's errback; None for any other request dropped."""
-    if not (request.meta.get("article") and request.url in request.meta.get("redirect_urls", ())):
+    for the spider's errback; None for any other request dropped. (Only article pages can
+    be: every other request the spiders make is ``dont_filter``.)"""
+    if request.url not in request.meta.get("redirect_urls", ()):
         return None
     failure = Failure(IgnoreRequest(f"redirected in a loop, back to {request.url!r}"))
     failure.request = request  # type: ignore[attr-defined]  # as Scrapy sets it

@@ -66,7 +66,7 @@ class ImportParams:
                                 f"in {path or paths_file!r}")
         tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
-                   tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip())))
+                   tuple(tag.strip() for tag in tags if tag.strip()))
 
 
 class ImportSpider(WeChatSpider):
