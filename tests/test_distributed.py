@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -477,7 +478,11 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     # The pages fetched for the killed writer and waiting in Redis are not asked for again;
     # those it had taken from Redis and not archived yet are (how many depends on how fast
     # the writer went: a few, more on a busy machine).
-    assert len(article_hits(album.server)) - before <= ARTICLES + (ARTICLES - archived - waiting)
+    hits = article_hits(album.server)[before:]
+    twice = sorted(path for path, count in Counter(hits).items() if count > 1)
+    assert len(hits) <= ARTICLES + (ARTICLES - archived - waiting), \
+        (twice, [line for name in ("writer", "n1", "again") for line in processes.log(name).splitlines()
+                 if "Retrying" in line or "Gave back" in line or "Resuming" in line])
     assert_clean(processes)
 
 
