@@ -173,16 +173,23 @@ def test_download_slots_that_are_no_json_object_are_one_line_and_status_2(
     assert output.err == "scrapy test_cli: -s DOWNLOAD_SLOTS= takes a JSON object (of names and values), not '[1]'\n"
 
 
-def test_without_an_accounts_file_no_account_is_said_to_be_missing_from_it(
-        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """There is no file for an account not to be in."""
+def one_archived_post(archive: Path, front_matter: str, account: str = "") -> None:
+    """One article of ``BIZ`` archived, its post of ``front_matter``; ``account`` the name a
+    run found for ``BIZ``, when given."""
     opened = Archive(archive)
+    if account:
+        opened.index.set_account(account, BIZ)
     opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
                              ArticleState.ARCHIVED, published=1_600_000_000)
     opened.close()
     (archive / "_posts").mkdir(exist_ok=True)
-    (archive / "_posts" / "a.md").write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
-                                             encoding="utf-8")
+    (archive / "_posts" / "a.md").write_text(front_matter, encoding="utf-8")
+
+
+def test_without_an_accounts_file_no_account_is_said_to_be_missing_from_it(
+        archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """There is no file for an account not to be in."""
+    one_archived_post(archive, "---\ntitle: t\nwechat:\n  account: 甲\n---\n")
     status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
     assert status == 0
     assert lines[0].startswith("甲: 1 archived") and "accounts file" not in lines[0], lines
@@ -195,14 +202,7 @@ def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
     accounts = archive / "accounts.toml"
     accounts.write_text('[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/abc"]\n',
                         encoding="utf-8")
-    opened = Archive(archive)
-    opened.index.set_account("甲", BIZ)
-    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "p.md",
-                             ArticleState.ARCHIVED, published=1_600_000_000)
-    opened.close()
-    (archive / "_posts").mkdir(exist_ok=True)
-    (archive / "_posts" / "p.md").write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
-                                             encoding="utf-8")
+    one_archived_post(archive, "---\ntitle: t\nwechat:\n  account: 甲\n---\n", account="甲")
     status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(accounts))
     assert status == 0
     assert len(lines) == 2 and lines[0].startswith("甲: 1 archived"), lines
@@ -211,12 +211,7 @@ def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
 
 def test_an_account_whose_newest_post_names_none_is_named_by_its_biz(
         archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    opened = Archive(archive)
-    opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
-                             ArticleState.ARCHIVED, published=1_600_000_000)
-    opened.close()
-    (archive / "_posts").mkdir(exist_ok=True)
-    (archive / "_posts" / "a.md").write_text("---\ntitle: t\n---\n", encoding="utf-8")
+    one_archived_post(archive, "---\ntitle: t\n---\n")
     status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
     assert status == 0
     assert lines[0].startswith(f"{BIZ}: 1 archived"), lines

@@ -127,27 +127,14 @@ def test_a_text_posts_types_are_read_from_the_text_it_shows() -> None:
     assert TAGGER.tags(post) == [FALLBACK]
 
 
-def test_a_rules_file_without_title_weight_counts_a_title_phrase_once_more(tmp_path: Path) -> None:
-    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
-threshold = 2
-[[type]]
-name = "虚假贷款"
-[type.phrases]
-"贷款APP" = 1
-"""))
-    assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
-    assert rules.explained("", "下载了贷款APP") == ()
-
-
-def test_a_rules_file_may_weigh_in_fractions_and_pad_a_types_name(tmp_path: Path) -> None:
-    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
-threshold = 1.5
-title_weight = 0.5
-[[type]]
-name = " 虚假贷款 "
-[type.phrases]
-"贷款APP" = 1
-"""))
+@pytest.mark.parametrize("rules_text", [
+    # without title_weight, a phrase in the title counts once more
+    'threshold = 2\n[[type]]\nname = "虚假贷款"\n[type.phrases]\n"贷款APP" = 1\n',
+    # weights in fractions, a type's name padded
+    'threshold = 1.5\ntitle_weight = 0.5\n[[type]]\nname = " 虚假贷款 "\n[type.phrases]\n"贷款APP" = 1\n',
+], ids=["title-weight-unset", "fractions-and-padding"])
+def test_a_phrase_of_the_title_weighs_as_the_rules_file_says(tmp_path: Path, rules_text: str) -> None:
+    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", rules_text))
     assert rules.explained("贷款APP", "下载了贷款APP") == ("虚假贷款",)
     assert rules.explained("", "下载了贷款APP") == ()
 
