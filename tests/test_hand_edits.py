@@ -14,6 +14,7 @@ import yaml
 from crawler.post import compose_post
 from crawler.store.archive import Archive
 from crawler.store.posts import Outcome
+from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route
@@ -395,13 +396,20 @@ def test_a_post_in_a_folder_jekyll_cannot_name_is_linked_by_its_url(
     assert "{% post_url" not in text and f"&mid={ART.mid}&idx=1" in text.replace("&amp;", "&")
 
 
+def legacy_article(wechat: MockWeChat) -> Article:
+    """The article of the stand-in's legacy-shape page, as the parser reads it."""
+    legacy = serve_legacy_shape(wechat)
+    parsed = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    assert isinstance(parsed, Article)
+    return parsed
+
+
 def test_a_post_kept_from_a_worse_page_is_recorded_with_its_own_tags(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A page worse than the archived post (its text gone) leaves the post as it is, the tags
     a person gave it too: the index must record those, not the tags of the text not written,
     or the post, deleted by hand, comes back with tags it never had."""
-    legacy = serve_legacy_shape(wechat)
-    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    article = legacy_article(wechat)
     archive = Archive(tmp_path)
     try:
         text = compose_post(article, {}, ["手工标签"])
@@ -419,8 +427,7 @@ def test_an_index_naming_a_post_outside_posts_does_not_write_it_there(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An index edited by hand or by another tool may name a post ``../x.md``: the post is
     made again in ``_posts/``, not written into the site beside it (a page Jekyll renders)."""
-    legacy = serve_legacy_shape(wechat)
-    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    article = legacy_article(wechat)
     archive = Archive(tmp_path)
     try:
         text = compose_post(article, {}, ["其他"])

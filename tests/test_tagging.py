@@ -139,28 +139,21 @@ def test_a_phrase_of_the_title_weighs_as_the_rules_file_says(tmp_path: Path, rul
     assert rules.explained("", "下载了贷款APP") == ()
 
 
+def loan_rules(tmp_path: Path, phrases: str) -> ScamTypes:
+    """Rules of one type, 虚假贷款, found at a weight of 2 by ``phrases`` (TOML lines)."""
+    return ScamTypes.load(write_rules(tmp_path / "r.toml", "threshold = 2\n[[type]]\n"
+                                      f'name = "虚假贷款"\n[type.phrases]\n{phrases}\n'))
+
+
 def test_an_empty_phrase_in_the_rules_is_found_in_no_text(tmp_path: Path) -> None:
     """``"" = 5`` (a phrase deleted, its weight left) would be in every text: every article tagged."""
-    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
-threshold = 2
-[[type]]
-name = "虚假贷款"
-[type.phrases]
-"" = 5
-"贷款APP" = 2
-"""))
+    rules = loan_rules(tmp_path, '"" = 5\n"贷款APP" = 2')
     assert rules.explained("会议通知", "今天开会。") == ()
     assert rules.explained("", "下载了贷款APP") == ("虚假贷款",)
 
 
 def test_full_width_letters_and_case_match_as_written_in_the_rules(tmp_path: Path) -> None:
-    rules = ScamTypes.load(write_rules(tmp_path / "r.toml", """
-threshold = 2
-[[type]]
-name = "虚假贷款"
-[type.phrases]
-"贷款APP" = 2
-"""))
+    rules = loan_rules(tmp_path, '"贷款APP" = 2')
     assert rules.explained("", "下载了一个ｄａｉ贷款ＡＰＰ") == ("虚假贷款",)
     assert rules.explained("", "下载了一个贷款app") == ("虚假贷款",)
 
