@@ -84,6 +84,24 @@ def test_an_entry_not_of_the_frontiers_format_is_dropped_not_run(
     assert node.holding == set()
 
 
+def test_a_request_given_back_while_the_node_fetches_it_is_not_taken_twice(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    """The writer found the node silent and put back what it held; the node, back, takes
+    the next request instead, and its hand-back of the first clears both copies."""
+    held = put(redis_db, "https://mp.weixin.qq.com/s/a", "p1", priority=5)
+    put(redis_db, "https://mp.weixin.qq.com/s/b", "p2", priority=1)
+    redis_db.sadd(JOB.dupefilter, "p1", "p2")
+    first = queue.pop()
+    assert first is not None
+    redis_db.zadd(JOB.requests, {held: redis_db.hget(JOB.inflight(NAME), held)})  # given back
+    redis_db.delete(JOB.inflight(NAME))
+    second = queue.pop()
+    assert second is not None and second.meta["page_id"] == "p2"
+    node.hand_back(first, page(first))
+    assert not redis_db.exists(JOB.requests)
+    assert set(redis_db.hkeys(JOB.inflight(NAME))) == {second.meta[TAKEN].entry}
+
+
 def test_a_page_handed_back_reaches_the_writer_and_is_no_longer_held(
         queue: NodeQueue, node: FetchNode, crawler: Crawler, redis_db: redis.Redis) -> None:
     put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")

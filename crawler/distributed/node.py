@@ -236,6 +236,10 @@ class NodeQueue(PriorityQueue):
             return None
         with self.node.redis():
             taken = self._take(keys=[self.key, self.node.inflight])
+            while taken and taken[0] in self.node.holding:
+                # Given back while this node fetched it (its heartbeat lapsed): the node's
+                # hand-back of it clears the in-flight entry the take made again.
+                taken = self._take(keys=[self.key, self.node.inflight])
             if taken:
                 entry, score = taken
                 try:
