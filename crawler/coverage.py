@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from crawler.logtext import counted
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
@@ -51,13 +52,13 @@ class Coverage:
         if not self.biz:
             return "biz unknown yet (no page of it fetched)"
         silence = self.silence(now)
-        days = f"{silence.days} day{'s' * (silence.days != 1)}" if silence is not None else ""
+        days = counted(silence.days, "day") if silence is not None else ""
         newest = f"newest {self.newest:%Y-%m-%d} ({days} ago)" if self.newest else "no article yet"
         upstream = ", ".join(f"{self.upstream[what]} {what}" for what in _UPSTREAM
                              if self.upstream.get(what))
         missing = f"{self.not_archived} known not archived, " if self.not_archived else ""
-        return (f"{self.archived} archived, {missing}{self.albums} albums known, {newest}, "
-                f"{self.foreign_links} links to other accounts seen"
+        return (f"{self.archived} archived, {missing}{counted(self.albums, 'album')} known, {newest}, "
+                f"{counted(self.foreign_links, 'link')} to other accounts seen"
                 + (f"; originals {upstream}" if upstream else ""))
 
 

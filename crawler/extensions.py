@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
+from crawler.logtext import counted
 from crawler.run import Run, stop_asked
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, named_by_user
@@ -235,7 +236,7 @@ def _every(gap: timedelta) -> str:
     if gap >= timedelta(hours=23, minutes=30):
         return f"{gap.total_seconds() / 86400:.0f} days"
     hours = max(round(gap.total_seconds() / 3600), 1)
-    return f"{hours} hour{'s' * (hours != 1)}"
+    return counted(hours, "hour")
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:

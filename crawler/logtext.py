@@ -28,6 +28,11 @@ def escape_controls(text: str, pattern: re.Pattern[str] = _CONTROL) -> str:
     return pattern.sub(_escape, text)
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 album``, ``3 albums``, ``0 albums``: a number and the noun it counts."""
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def _escape(match: re.Match[str]) -> str:
     character = match.group()
     if character in _ESCAPES:

@@ -44,6 +44,12 @@ def test_coverage_from_the_index(tmp_path: Path) -> None:
     index.close()
 
 
+def test_a_line_counts_one_of_a_kind_in_the_singular() -> None:
+    coverage = Coverage("甲", "B", archived=1, albums=1, foreign_links=1, newest=NOW - timedelta(days=1))
+    assert coverage.line(NOW) == ("1 archived, 1 album known, newest 2026-11-28 (1 day ago), "
+                                  "1 link to other accounts seen")
+
+
 def test_known_not_archived_counts_what_later_runs_are_to_fetch(tmp_path: Path) -> None:
     index = Index(tmp_path / "index.sqlite")
     index.remember_album("301", "B")
@@ -205,7 +211,7 @@ def test_the_report_counts_the_articles_known_and_not_archived(wechat: MockWeCha
     archive = tmp_path / "archive"
     run = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
                                                "WECHAT_BASE_URL": wechat.base})
-    assert "account 甲: 2 archived, 2 known not archived, 1 albums known" in run.stderr, run.stderr
+    assert "account 甲: 2 archived, 2 known not archived, 1 album known" in run.stderr, run.stderr
     report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
-    assert report.stdout.startswith("甲: 2 archived, 2 known not archived, 1 albums known"), \
+    assert report.stdout.startswith("甲: 2 archived, 2 known not archived, 1 album known"), \
         report.stdout

@@ -278,7 +278,7 @@ def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockW
     assert "account 新号: biz unknown yet (no page of it fetched)" in result.stderr
     report = scrapy("accounts-report", tmp_path / "archive", f"ACCOUNTS_FILE={accounts}")
     assert report.returncode == 0, report.stderr
-    assert re.search(rf"^{NAME}: 12 archived, 1 albums known, newest \S+ \(45 days ago\), 0 links "
+    assert re.search(rf"^{NAME}: 12 archived, 1 album known, newest \S+ \(45 days ago\), 0 links "
                      r"to other accounts seen; STALE$", report.stdout, re.M), report.stdout
     assert "accounts-report: 2 accounts, 1 stale (no new article for 30 days)" in report.stdout
 

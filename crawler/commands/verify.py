@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from crawler.cli import ArchiveCommand
-from crawler.logtext import escape_controls
+from crawler.logtext import counted, escape_controls
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.postfiles import post_files
 
@@ -25,15 +25,15 @@ class Command(ArchiveCommand):
                 problems += 1
             incomplete = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
-                print(escape_controls(f"{path}: incomplete, {count} image{'s' * (count > 1)} "
+                print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} "
                                       "still on the CDN (tried again when a run finds the article)"))
                 incomplete += 1
             if incomplete:
-                print(f"verify: {incomplete} post{'s' * (incomplete > 1)} with images not stored "
+                print(f"verify: {counted(incomplete, 'post')} with images not stored "
                       "yet (a warning: the archive is sound)")
             root = archive.layout.root
             if problems:
-                print(f"verify: {problems} problem{'s' * (problems > 1)} in {root}")
+                print(f"verify: {counted(problems, 'problem')} in {root}")
                 self.exitcode = 1
             else:
                 posts = len(post_files(archive.layout.posts))  # also those in folders
