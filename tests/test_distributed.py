@@ -115,7 +115,9 @@ class Processes:
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
               **settings: str) -> None:
         given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
-        options = {**given, "REDIS_HEARTBEAT": "1", **settings}
+        # A page a gate holds waits as long as the gate, not Scrapy's 30 s: on a loaded
+        # machine the steps taken meanwhile (processes started, stopped) can take longer.
+        options = {**given, "REDIS_HEARTBEAT": "1", "DOWNLOAD_TIMEOUT": f"{PATIENCE:.0f}", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
                                                   cwd=PROJECT, env={**crawl_env(), **(env or {})},
