@@ -575,6 +575,8 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert job.zcard(f"{JOB}:requests") == ARTICLES  # all still on the frontier
 
     processes.node("n1")
+    # started first: on a loaded machine the node's start could outlast the writer's wait
+    processes.wait_for(lambda: "joined job" in processes.log("n1"), "n1 joining")
     processes.writer("again", archive, album, REDIS_NODE_WAIT="2")
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0
