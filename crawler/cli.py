@@ -107,8 +107,8 @@ class AccountsReport(ArchiveCommand):
                                         config.watch_alarm_deletions, config.watch_alarm_days)
                 if alarm:
                     print(logtext.escape_controls(f"WARNING: {alarm}"))
-            print(f"accounts-report: {len(listed) + len(others)} accounts, {stale} stale "
-                  f"(no new article for {config.stale_account_days} days)")
+            print(f"accounts-report: {logtext.counted(len(listed) + len(others), 'account')}, {stale} "
+                  f"stale (no new article for {logtext.counted(config.stale_account_days, 'day')})")
 
     def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
         """(name, ``__biz``) of each account of the accounts file; none if there is none."""

@@ -115,6 +115,6 @@ def found_this_run(counts: Mapping[str, int]) -> str:
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
     if not failed and not in_part and not not_fetched:
         return found + ", no source failed"
-    return found + "".join([f", {failed} sources failed" if failed else "",
-                            f", {in_part} sources read in part" if in_part else "",
-                            f", {not_fetched} pages not fetched" if not_fetched else ""])
+    return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",
+                            f", {counted(in_part, 'source')} read in part" if in_part else "",
+                            f", {counted(not_fetched, 'page')} not fetched" if not_fetched else ""])

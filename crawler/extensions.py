@@ -204,9 +204,9 @@ class RunReport:
                 if index.quiet_alarm_given(biz, int(newest.timestamp())):
                     continue
                 self.tally.count(Stat.ACCOUNTS_STALE)
-                logger.warning("No new article from %s for %d days (it published every %s or so); "
-                               "its sources may have dried up", account.name, silence.days,
-                               _every(usual))
+                logger.warning("No new article from %s for %s (it published every %s or so); "
+                               "its sources may have dried up", account.name,
+                               counted(silence.days, "day"), _every(usual))
         return lines
 
     def _deletions_alarms(self, named: dict[str, str], started: float) -> None:
@@ -234,7 +234,7 @@ def _every(gap: timedelta) -> str:
     """``5 days``, or ``8 hours`` for an account that pushed more than once a day (in days,
     its gap was ``0 days``)."""
     if gap >= timedelta(hours=23, minutes=30):
-        return f"{gap.total_seconds() / 86400:.0f} days"
+        return counted(round(gap.total_seconds() / 86400), "day")
     hours = max(round(gap.total_seconds() / 3600), 1)
     return counted(hours, "hour")
 

@@ -349,7 +349,7 @@ def test_accounts_report_on_a_post_whose_wechat_block_was_emptied_is_no_tracebac
     (tmp_path / "_posts" / "2023-11-15-反诈提醒.md").write_text("---\ntitle: x\nwechat:\n---\nText\n")
     result = scrapy("accounts-report", tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "accounts-report: 1 accounts" in result.stdout
+    assert "accounts-report: 1 account" in result.stdout
 
 
 def test_an_account_name_cannot_write_a_line_of_accounts_reports_own(tmp_path: Path) -> None:
@@ -358,7 +358,7 @@ def test_an_account_name_cannot_write_a_line_of_accounts_reports_own(tmp_path: P
         '---\ntitle: x\nwechat:\n    account: "A\\naccounts-report: 0 accounts, 0 stale"\n---\nText\n')
     result = scrapy("accounts-report", tmp_path)
     assert [line for line in result.stdout.splitlines() if line.startswith("accounts-report:")] \
-        == ["accounts-report: 1 accounts, 0 stale (no new article for 30 days)"], result.stdout
+        == ["accounts-report: 1 account, 0 stale (no new article for 30 days)"], result.stdout
 
 
 def test_a_link_to_a_post_jekyll_finds_is_no_problem(tmp_path: Path) -> None:

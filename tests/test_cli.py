@@ -162,7 +162,7 @@ def test_posts_whose_pages_gave_no_ids_are_no_account_of_the_report(
     assert status == 0
     assert [line.split(":", 1)[0] for line in lines[:-1]] == ["甲"]
     assert lines[0].startswith("甲: 1 archived")
-    assert lines[-1].startswith("accounts-report: 1 accounts, ")
+    assert lines[-1].startswith("accounts-report: 1 account, ")
 
 
 def test_download_slots_that_are_no_json_object_are_one_line_and_status_2(
@@ -206,7 +206,7 @@ def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
     status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(accounts))
     assert status == 0
     assert len(lines) == 2 and lines[0].startswith("甲: 1 archived"), lines
-    assert lines[-1].startswith("accounts-report: 1 accounts, ")
+    assert lines[-1].startswith("accounts-report: 1 account, ")
 
 
 def test_an_account_whose_newest_post_names_none_is_named_by_its_biz(

@@ -183,7 +183,7 @@ def test_verify_finds_the_archive_sound_and_warns_of_images_not_stored(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith(f"{archive / '_posts' / POST_NAME}: incomplete, 1 image still on the CDN")
     assert lines[1:] == ["verify: 1 post with images not stored yet (a warning: the archive is sound)",
-                         f"verify: {archive} is sound (1 posts)"]
+                         f"verify: {archive} is sound (1 post)"]
 
 
 def test_verify_counts_problems_and_exits_1(archived: tuple[Path, str], tmp_path: Path,
@@ -252,7 +252,7 @@ def test_check_is_verify_under_its_old_name(archived: tuple[Path, str],
     assert run_command(check.Command(), archived[0], **LOCAL_HOSTS) == 0
     output = capsys.readouterr()
     assert output.err == "scrapy check: this is now 'scrapy verify'; running it\n"
-    assert output.out.endswith(f"verify: {archived[0]} is sound (1 posts)\n")
+    assert output.out.endswith(f"verify: {archived[0]} is sound (1 post)\n")
 
 
 # -- versions --------------------------------------------------------------------------------

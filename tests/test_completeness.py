@@ -359,7 +359,7 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
         [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
         assert "WARNING" in summary and "1 not fetched" in summary, summary
         assert "no source failed" not in result.stderr
-        assert re.search(r"this run 0 new, 1 pages not fetched", result.stderr), result.stderr
+        assert re.search(r"this run 0 new, 1 page not fetched", result.stderr), result.stderr
 
 
 def test_a_link_without_chksm_refused_by_a_redirect_to_the_verification_page_is_a_failure(
@@ -413,7 +413,7 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert "WARNING" in summary, summary
     assert "album:3308: READ IN PART (20 listed, 20 new)" in result.stderr, result.stderr
     assert "no source failed" not in result.stderr
-    assert "this run 20 new (20 by albums), 1 sources read in part" in result.stderr
+    assert "this run 20 new (20 by albums), 1 source read in part" in result.stderr
     # Never recorded as read whole: the next run reads it to its end.
     wechat.route("/mp/appmsgalbum", listing)
     result = crawl("accounts", tmp_path / "archive", settings={

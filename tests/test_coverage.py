@@ -116,7 +116,7 @@ def test_the_report_knows_an_account_by_the_page_its_short_link_led_to(
                         encoding="utf-8")
     report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
     assert report.stdout.splitlines()[0].startswith("甲: 1 archived, "), report.stdout
-    assert "accounts-report: 1 accounts" in report.stdout, report.stdout
+    assert "accounts-report: 1 account" in report.stdout, report.stdout
 
 
 def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
@@ -145,11 +145,11 @@ def test_articles_pushed_together_are_one_publication_to_the_quiet_alarm(
     site_biz = Art("0").biz
     every_60_days = run("3101", pushes(2247400000, 60, 2, 3), tmp_path / "rare")
     assert "No new article" not in every_60_days and "STALE" not in every_60_days, every_60_days
-    assert "accounts-report: 1 accounts, 0 stale" in every_60_days
+    assert "accounts-report: 1 account, 0 stale" in every_60_days
     daily = run("3102", pushes(2247410000, 1, 4, 2), tmp_path / "daily")
-    assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 1 days or "
+    assert re.search(r"WARNING: No new article from 甲 for \d+ days \(it published every 1 day or "
                      r"so\)", daily), daily
-    assert "; STALE" in daily and "accounts-report: 1 accounts, 1 stale" in daily
+    assert "; STALE" in daily and "accounts-report: 1 account, 1 stale" in daily
 
 
 def test_the_quiet_alarm_says_how_often_an_account_that_pushed_daily_published(

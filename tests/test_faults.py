@@ -400,7 +400,7 @@ def test_an_archive_one_may_read_but_not_write_can_be_looked_at(tmp_path: Path, 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout.splitlines()[-1].startswith(
-        f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 accounts, ")
+        f"verify: {root} is sound (2 posts)" if command == "verify" else "accounts-report: 1 account, ")
 
 
 

@@ -37,4 +37,4 @@ class Command(ArchiveCommand):
                 self.exitcode = 1
             else:
                 posts = len(post_files(archive.layout.posts))  # also those in folders
-                print(f"verify: {root} is sound ({posts} posts)")
+                print(f"verify: {root} is sound ({counted(posts, 'post')})")
