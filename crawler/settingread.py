@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import re
+import tempfile
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -117,9 +118,10 @@ class SettingReader:
             if path.is_dir() or not path.parent.is_dir():
                 raise ConfigError(f"-s {name}= takes a file in a folder that exists, not {value!r}")
             existing = path if path.exists() else path.parent
-        if not os.access(existing, os.W_OK):
+        refused = _write_refused(existing)
+        if refused:
             raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
-                              f"({existing} is read-only)")
+                              f"({existing}: {refused})")
 
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)
@@ -249,3 +251,22 @@ def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
         bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
         raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
     return value
+
+
+def _write_refused(place: Path) -> str:
+    """Why this user cannot write the file ``place`` or make a file in the folder ``place``,
+    or nothing. Tried, not asked of ``os.access``: root may write anything by permissions,
+    and is refused only when it tries (``/proc``, a read-only mount)."""
+    try:
+        if place.is_dir():
+            with tempfile.TemporaryFile(dir=place):
+                pass
+        else:  # without waiting: a FIFO with no reader would hold the open for ever
+            file = os.open(place, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
+            try:
+                os.write(file, b"")  # nothing written; a file that takes no writes says so
+            finally:
+                os.close(file)
+    except OSError as error:
+        return error.strerror or str(error)
+    return ""

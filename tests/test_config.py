@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -266,9 +267,24 @@ def test_a_place_this_user_cannot_write_is_one_line_before_scrapy_starts(tmp_pat
                          settings={name: str(place)})
     result = read_only(tmp_path, "crawl", line=line, part=locked)
     assert result.returncode == 2, result.stderr
-    assert refusal(result, "crawl article") == (f"scrapy crawl article: -s {name}= names "
-                                                f"{str(place)!r}, which this user cannot write "
-                                                f"({place if name == 'JOBDIR' else locked} is read-only)")
+    assert refusal(result, "crawl article").startswith(
+        f"scrapy crawl article: -s {name}= names {str(place)!r}, which this user cannot write "
+        f"({place if name == 'JOBDIR' else locked}: ")  # Permission denied, Read-only file system
+
+
+@pytest.mark.parametrize(("name", "place"), [("LOG_FILE", "/proc/crawl.log"), ("JOBDIR", "/proc/job"),
+                                             ("LOG_FILE", "/proc/version"), ("LOG_FILE", "fifo")])
+def test_a_place_even_root_cannot_write_is_one_line_before_scrapy_starts(tmp_path: Path, name: str,
+                                                                         place: str) -> None:
+    """Root passes every permission check, and was refused only when Scrapy opened the place:
+    a traceback. A FIFO no program reads would have held Scrapy's open for ever."""
+    os.mkfifo(tmp_path / "fifo")
+    path = tmp_path / place
+    result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x", settings={name: str(path)})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article").startswith(
+        f"scrapy crawl article: -s {name}= names {str(path)!r}, which this user cannot write (")
+    assert "Traceback" not in result.stderr
 
 
 def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -> None:
