@@ -19,6 +19,7 @@ from scrapy.http import Headers, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.config import Config
+from crawler.logtext import counted
 from crawler.run import Run, stop_asked
 from crawler.slots import ARTICLE_SLOT
 from crawler.tally import Stat
@@ -184,8 +185,8 @@ class BlockMiddleware:
         waits for every request its downloader holds)."""
         dropped = self._drop_waiting(lambda url: Dropped(f"not fetched, the run is stopping: {url}"))
         if dropped:
-            logger.info("Not fetched: %d pages waiting out WeChat's block pause when the "
-                        "run was asked to stop; left for the next run", dropped)
+            logger.info("Not fetched: %s waiting out WeChat's block pause when the "
+                        "run was asked to stop; left for the next run", counted(dropped, "page"))
 
     def _drop_waiting(self, why: Callable[[str], IgnoreRequest]) -> int:
         """Fail the requests waiting in the slot with ``why(url)``; how many there were."""

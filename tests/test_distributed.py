@@ -36,6 +36,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
+from crawler.logtext import counted
 from crawler.spiders.album import AlbumSpider
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
@@ -475,7 +476,7 @@ def test_a_node_restarted_under_its_name_gives_back_what_it_held(
     assert processes.wait("writer") == 0, processes.log("writer")
     assert processes.wait("n1-again") == 0
     assert contents(archive) == album.expected
-    assert "Gave back to the frontier 1 requests a previous run of this node held" in processes.log("n1-again")
+    assert "Gave back to the frontier 1 request a previous run of this node held" in processes.log("n1-again")
     assert_clean(processes)
 
 
@@ -505,7 +506,7 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
-    assert f"Resuming job {JOB}: 0 requests on the frontier, {waiting} pages fetched and waiting" \
+    assert f"Resuming job {JOB}: 0 requests on the frontier, {counted(waiting, 'page')} fetched and waiting" \
         in processes.log("again")
     # The pages fetched for the killed writer and waiting in Redis are not asked for again;
     # those it had taken from Redis and not recorded yet are (how many depends on how fast

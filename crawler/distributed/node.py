@@ -29,6 +29,7 @@ from crawler.distributed.frontier import WireError
 from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
+from crawler.logtext import counted
 from crawler.run import Run
 from crawler.tally import Stat
 from crawler.wechat.urls import host_of
@@ -93,8 +94,8 @@ class FetchNode:
             self.give_back("fetching", "a previous run of this node held")
             self.before_job = not self.beat()
             waiting = self.server.zcard(self.job.requests)
-            logger.info("Fetch node %s joined job %s: %d requests on the frontier",
-                        self.name, self.job.name, waiting)
+            logger.info("Fetch node %s joined job %s: %s on the frontier",
+                        self.name, self.job.name, counted(waiting, "request"))
         self.beating = asyncio.ensure_future(self.keep_beating())
 
     @property
@@ -186,8 +187,8 @@ class FetchNode:
             with self.redis():
                 self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
         report = logger.error if reason == "blocked" else logger.info
-        report("Fetch node %s stopped (%s): %d pages handed back to job %s%s", self.name, reason,
-               self.handed_back, self.job.name,
+        report("Fetch node %s stopped (%s): %s handed back to job %s%s", self.name, reason,
+               counted(self.handed_back, "page"), self.job.name,
                "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
 
     def give_back(self, state: str, what: str) -> None:
@@ -195,7 +196,7 @@ class FetchNode:
         given = self._give_back(keys=[self.inflight, self.job.requests, self.job.alive(self.name),
                                       self.job.nodes, self.job.done], args=[self.name, state, "0"])
         if given > 0:
-            logger.info("Gave back to the frontier %d requests %s", given, what)
+            logger.info("Gave back to the frontier %s %s", counted(given, "request"), what)
 
     @contextmanager
     def redis(self) -> Iterator[None]:

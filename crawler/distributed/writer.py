@@ -34,6 +34,7 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.distributed.wire import NotFetched
+from crawler.logtext import counted
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,8 @@ class Writer:
             self.redis_lost(error)
             return
         if queued or fetched:
-            logger.info("Resuming job %s: %d requests on the frontier, %d pages fetched and waiting",
-                        self.job.name, queued, fetched)
+            logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting",
+                        self.job.name, counted(queued, "request"), counted(fetched, "page"))
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
         self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
@@ -252,8 +253,8 @@ class Writer:
                     await self.end_job()
                 else:
                     queued = await self.client.zcard(self.job.requests)
-                    logger.info("Job %s stays in Redis (%d requests on the frontier): run the same "
-                                "command again to resume it", self.job.name, queued)
+                    logger.info("Job %s stays in Redis (%s on the frontier): run the same "
+                                "command again to resume it", self.job.name, counted(queued, "request"))
                 await self._release(keys=[self.job.lease], args=[self.name])
             except redis.RedisError as error:
                 self.say_lost(error)

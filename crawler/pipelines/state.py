@@ -23,6 +23,7 @@ from crawler.items import (
     StateRecord,
     WatchTurnTaken,
 )
+from crawler.logtext import counted
 from crawler.run import Run
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
@@ -88,7 +89,7 @@ class StatePipeline:
             left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
             if left:
                 self.tally.count(Stat.ALBUMS_LEFT, left)
-                logger.info("%d articles left album %s since it was last read", left, page.album)
+                logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)
 
     def _write(self, record: StateRecord) -> None:
         index = self.index
