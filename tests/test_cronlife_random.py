@@ -62,6 +62,7 @@ class CronLife(RuleBasedStateMachine):
         self.imageless: set[str] = set()  # mids of articles an image failed of
         self.hand_tags: dict[str, str] = {}  # mid: the tag a person added to its post
         self.pending: list[Art] = []  # published, not yet archived
+        self.said_deleted: set[str] = set()  # mids of deletions the mail told of
 
     @initialize()
     def first_day(self) -> None:
@@ -189,13 +190,17 @@ class CronLife(RuleBasedStateMachine):
             assert summed_up(result) == bool(lines), story
             self.pending = [art for art in self.pending if not self.life.archived(art)]
             assert images or not self.pending, (self.pending, story)
+        told = {mid for line in lines if "deleted by its publisher" in line for mid in re.findall(r"mid=(\d+)", line)}
+        assert told <= self.deleted and not told & self.said_deleted, story  # each deletion told once
+        self.said_deleted |= told
         if self.deleted_by_hand:
             restored = scrapy_command("rebuild", self.life.archive)  # as the maintainer would
             assert restored.returncode == 0, restored.stdout + restored.stderr
             assert all(self.life.post_path(art).exists() for art in self.arts
                        if art.mid in self.deleted_by_hand), restored.stdout
             self.deleted_by_hand = set()
-        if not images:
+        # a post that lacks an image is incomplete until a good day fetches its page again
+        if not [art for art in self.pending if art.mid in self.imageless and not self.life.archived(art)]:
             self.life.check()
 
     def failing(self, trouble: Route, pages: int) -> Callable[[str], Route]:
