@@ -223,7 +223,9 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
     # Two nodes: the first page asked waits until the other node asks for one too.
     meeting = gate(1) if len(nodes) > 1 else None
     for node in nodes:  # nodes may start before the writer: they wait for its job
-        processes.node(node)
+        # a heartbeat of 3 s: the first node, waiting for the other's start, is not found
+        # silent on a loaded machine, its page then fetched by the other too
+        processes.node(node, REDIS_HEARTBEAT="3")
     processes.writer("writer", archive, album)
     if meeting is not None:
         processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
