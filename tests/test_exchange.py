@@ -45,17 +45,14 @@ def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server
     async def take_while_looking() -> tuple[Page, list[bool], int]:
         client = connect_async(config)
         exchange = PageExchange(client, JOB, config)
-        fetching = asyncio.ensure_future(exchange.fetch(request, "f00d"))
-        while not await client.zpopmin(JOB.requests):  # a node takes the request…
-            await asyncio.sleep(0.01)
-        await client.hset(JOB.pages, "f00d", page.to_bytes())  # …and hands its page back
         taken, go_on, looked_while_taken = asyncio.Event(), asyncio.Event(), []
         take, requeue_lost = exchange._take, exchange._requeue_lost
 
         async def slow_take(**arguments: Any) -> Any:
             data = await take(**arguments)
-            taken.set()
-            await go_on.wait()
+            if data is not None:  # whichever delivery takes it: the fetch's own may come last
+                taken.set()
+                await go_on.wait()
             return data
 
         async def watched_requeue_lost(**arguments: Any) -> Any:
@@ -63,6 +60,10 @@ def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server
             return await requeue_lost(**arguments)
 
         exchange._take, exchange._requeue_lost = slow_take, watched_requeue_lost
+        fetching = asyncio.ensure_future(exchange.fetch(request, "f00d"))
+        while not await client.zpopmin(JOB.requests):  # a node takes the request…
+            await asyncio.sleep(0.01)
+        await client.hset(JOB.pages, "f00d", page.to_bytes())  # …and hands its page back
         delivering = asyncio.ensure_future(exchange.deliver("f00d"))
         await taken.wait()
         looking = asyncio.ensure_future(exchange.find_lost())
@@ -74,7 +75,7 @@ def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server
         await client.aclose()
         return await fetching, looked_while_taken, queued
 
-    given, looked_while_taken, queued = asyncio.run(take_while_looking())
+    given, looked_while_taken, queued = asyncio.run(asyncio.wait_for(take_while_looking(), timeout=30))
     assert given == page
     assert not any(looked_while_taken) and queued == 0
 
