@@ -37,7 +37,10 @@ def large_fixture_pages(smallest: int = LARGE) -> list[Path]:
 def cpu_ms(html: bytes, repeats: int) -> list[float]:
     """CPU milliseconds of each of ``repeats`` parses and conversions of ``html``, with
     whichever ``crawler`` package comes first on ``sys.path``; one run before, untimed."""
-    from crawler.markdown import to_markdown
+    try:
+        from crawler.convert.markdown import to_markdown
+    except ImportError:  # a revision before crawler/convert/
+        from crawler.markdown import to_markdown  # type: ignore[import-not-found,no-redef]
     from crawler.wechat.article import Article
     from crawler.wechat.page import parse_page
 

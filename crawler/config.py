@@ -18,7 +18,7 @@ from pathlib import Path
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from crawler import settings as project_settings
-from crawler.markdown import MarkdownStyle
+from crawler.convert.markdown import MarkdownStyle
 from crawler.settingread import ConfigError, SettingReader
 from crawler.tagging.rules import ScamTypes
 from crawler.tagging.tags import Tagger

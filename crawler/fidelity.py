@@ -22,8 +22,8 @@ from pathlib import Path
 
 import lxml.html
 
+from crawler.convert.markdown import to_markdown
 from crawler.kramdown import Kramdown
-from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
@@ -35,7 +35,7 @@ from crawler.wechat.saved import (
 )
 from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
 from crawler.wechat.urls import image_stem
-from crawler.widgets import PLAYER_CLASSES, widget_of
+from crawler.wechat.widgets import PLAYER_CLASSES, widget_of
 
 # What shows as text but was markup: a tag, or an attribute, printed.
 _MARKUP = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|\b(?:class|style|href|src|data-[\w-]+)=[\"']")

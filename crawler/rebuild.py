@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from crawler.markdown import MarkdownStyle
-from crawler.post import NotConverted, converted
+from crawler.convert.markdown import MarkdownStyle
+from crawler.convert.post import NotConverted, converted
 from crawler.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture

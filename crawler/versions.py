@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.markdown import MarkdownStyle
-from crawler.post import compose_post
+from crawler.convert.markdown import MarkdownStyle
+from crawler.convert.post import compose_post
 from crawler.rebuild import files_by_stem
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.post import render_post
+from crawler.convert.post import render_post
 from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState

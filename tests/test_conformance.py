@@ -15,7 +15,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from crawler.post import post_filename, theme_safe
+from crawler.convert.post import post_filename, theme_safe
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.page import parse_page
 from tests.conftest import SHARED_FIXTURES, crawl, jekyll_build, shared_fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from crawler import extensions
-from crawler.post import compose_post
+from crawler.convert.post import compose_post
 from crawler.run import Run
 from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
@@ -642,7 +642,7 @@ def _archive_of_two(tmp_path: Path) -> tuple[Path, list[Art]]:
 
 
 def _failing_for(mid: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import crawler.post as post_module
+    import crawler.convert.post as post_module
     real = post_module.compose_post
 
     def compose(article, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -8,9 +8,9 @@ from pathlib import Path
 import lxml.html
 import pytest
 
+from crawler.convert.markdown import to_markdown
 from crawler.fidelity import Fidelity, main, measure
 from crawler.kramdown import Kramdown, RenderError
-from crawler.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.post import compose_post
+from crawler.convert.post import compose_post
 from crawler.store.archive import Archive
 from crawler.store.posts import Outcome
 from crawler.wechat.article import Article

@@ -15,8 +15,8 @@ import lxml.html
 import pytest
 import yaml
 
-from crawler.markdown import to_markdown
-from crawler.post import compose_post, converted, post_filename, render_post, theme_safe
+from crawler.convert.markdown import to_markdown
+from crawler.convert.post import compose_post, converted, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
 from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
@@ -233,7 +233,7 @@ def test_relinking_a_post_of_long_bracket_text_does_not_hang() -> None:
     """A link's target was looked for from each "](" of the text to the end of the run."""
     target = "https://mp.weixin.qq.com/s/Target"
     html = page("<p>" + "](" * 300_000 + f'</p><p><a href="{target}">往期</a></p>')
-    relinked = in_a_process("import sys; from crawler.relink import relink; "
+    relinked = in_a_process("import sys; from crawler.convert.relink import relink; "
                             "from tests.test_hostile import post; "
                             f"print(relink(post(sys.stdin.read()), {{'{target}'}}, '2023-11-15-x'))",
                             html)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import EpsImagePlugin, Image
 
+from crawler.convert.post import render_post
 from crawler.pipelines.images import ImagePipeline
-from crawler.post import render_post
 from crawler.store.archive import Archive
 from crawler.store.images import (
     MAX_FRAMES_DECODED,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.escaping import escape_liquid, escape_text
-from crawler.markdown import MarkdownStyle, to_markdown
-from crawler.relink import relink, remote_images
+from crawler.convert.escaping import escape_liquid, escape_text
+from crawler.convert.markdown import MarkdownStyle, to_markdown
+from crawler.convert.relink import relink, remote_images
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import normalise_image_url

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from crawler.markdown import to_markdown
+from crawler.convert.markdown import to_markdown
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.errorpage import is_verification_page

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import yaml
 
-from crawler.post import post_filename, render_post, slugify, theme_safe, yaml_scalar
+from crawler.convert.post import post_filename, render_post, slugify, theme_safe, yaml_scalar
 from crawler.wechat.article import Article, PostType
 
 PUBLISHED = datetime(2021, 7, 28, 8, 5, 12, tzinfo=UTC)  # 16:05:12 in China

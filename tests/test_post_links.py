@@ -12,9 +12,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.markdown import to_markdown
-from crawler.post import compose_post
-from crawler.relink import post_url, relink
+from crawler.convert.markdown import to_markdown
+from crawler.convert.post import compose_post
+from crawler.convert.relink import post_url, relink
 from crawler.store import links
 from crawler.store.archive import Archive
 from crawler.store.index import Index

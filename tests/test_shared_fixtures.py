@@ -13,7 +13,7 @@ from datetime import datetime
 import lxml.html
 import pytest
 
-from crawler.markdown import to_markdown
+from crawler.convert.markdown import to_markdown
 from crawler.tagging.tags import article_text
 from crawler.wechat.article import Article, NotAnArticle, PostType
 from crawler.wechat.errorpage import is_verification_page

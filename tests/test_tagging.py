@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from crawler.config import Config
-from crawler.markdown import to_markdown
-from crawler.post import render_post
+from crawler.convert.markdown import to_markdown
+from crawler.convert.post import render_post
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.store.index import Index

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.convert.post import render_post
 from crawler.coverage import deletions_alarm
-from crawler.post import render_post
 from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook, Watched

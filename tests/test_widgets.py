@@ -1,4 +1,4 @@
-"""Widgets (players, cards, votes) and what CSS hides: ``crawler.widgets``."""
+"""Widgets (players, cards, votes) and what CSS hides: ``crawler.wechat.widgets``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crawler.widgets import Hiding, Widget, bold, fits_a_line, hiding, restores_lines, widget_of
+from crawler.wechat.widgets import Hiding, Widget, bold, fits_a_line, hiding, restores_lines, widget_of
 
 
 @pytest.mark.parametrize("tag, attributes, label", [

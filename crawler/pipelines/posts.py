@@ -1,4 +1,4 @@
-"""Posts: each article converted (``crawler.post``, pure) and written by the archive."""
+"""Posts: each article converted (``crawler.convert.post``, pure) and written by the archive."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.config import Config
+from crawler.convert.post import NotConverted, converted
 from crawler.items import ArticleItem
 from crawler.pipelines.state import StateWrites
-from crawler.post import NotConverted, converted
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.postfiles import PostError
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 class PostPipeline:
-    """Converts each article (``crawler.post``, pure) and has ``Archive.write_post`` write
+    """Converts each article (``crawler.convert.post``, pure) and has ``Archive.write_post`` write
     it; reports what became of it. Whatever keeps an article from being archived is one
     "Not archived" line, counted."""
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
-from crawler.relink import relink_images, remote_images
+from crawler.convert.relink import relink_images, remote_images
 from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore

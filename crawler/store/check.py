@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.relink import remote_images
+from crawler.convert.relink import remote_images
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post

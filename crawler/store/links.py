@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crawler.relink import link_identity, relink
+from crawler.convert.relink import link_identity, relink
 from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.places import PostPlaces

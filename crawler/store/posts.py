@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 
-from crawler.post import post_filename
+from crawler.convert.post import post_filename
 from crawler.store.files import atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.store.places import PostPlaces

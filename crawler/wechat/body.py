@@ -19,7 +19,7 @@ from crawler.wechat.urls import (
     web_url,
 )
 from crawler.wechat.urls import album_id as album_id_of
-from crawler.widgets import ARTICLE_CARD, article_card
+from crawler.wechat.widgets import ARTICLE_CARD, article_card
 
 
 def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:

@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from crawler import widgets
+from crawler.wechat import widgets
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A

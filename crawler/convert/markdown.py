@@ -1,7 +1,7 @@
 """An ``Article`` → the Markdown body of its post. Pure.
 
 The post is read by Liquid first, then by kramdown, so text from the article is made
-literal for both (``crawler.escaping``): for kramdown text node by text node, for Liquid
+literal for both (``crawler.convert.escaping``): for kramdown text node by text node, for Liquid
 over the whole Markdown at once. No HTML from the source passes through: unknown elements
 contribute their text only, and only http(s) URLs are linked.
 """
@@ -20,11 +20,10 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 from lxml import etree
 
-from crawler import widgets
-from crawler.escaping import bracketed, escape_liquid, escape_text, url_in_markdown
-from crawler.lean import lean_markup
-from crawler.relink import LINK_TARGET, NO_REFERRER, link_identity, post_url
-from crawler.wechat import dom
+from crawler.convert.escaping import bracketed, escape_liquid, escape_text, url_in_markdown
+from crawler.convert.lean import lean_markup
+from crawler.convert.relink import LINK_TARGET, NO_REFERRER, link_identity, post_url
+from crawler.wechat import dom, widgets
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.shown import INVISIBLE, text_as_html
 from crawler.wechat.urls import (

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 import lxml.html
 from lxml import etree
 
-from crawler import widgets
-from crawler.wechat import dom
+from crawler.wechat import dom, widgets
 from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 
 _READ_ATTRIBUTES = frozenset({

@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.escaping import escape_liquid, url_in_markdown
-from crawler.markdown import MarkdownStyle, to_markdown
+from crawler.convert.escaping import escape_liquid, url_in_markdown
+from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 from crawler.wechat.urls import web_url
 
