@@ -23,6 +23,7 @@ class ArticleItem:
     files: list[dict[str, Any]] = field(default_factory=list)
     images_incomplete: bool = False  # an image failed for a reason that may pass
     imported_page: SavedPage | None = None  # a saved page, kept as a capture when archived
+    from_capture: bool = False  # its page read from the raw captures, not fetched now
 
     def __repr__(self) -> str:
         # Scrapy logs dropped items with their repr; a whole article body is no log line.
@@ -124,5 +125,14 @@ class LinkRefused:
     watched: bool = False
 
 
+@dataclass(frozen=True)
+class NoPageKept:
+    """An article ``GONE_INCOMPLETE`` whose raw capture is missing or unreadable: its images
+    cannot be tried again without its page, and it stays as its original is (gone)."""
+
+    key: str
+    url: str
+
+
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | WatchTurnTaken
+    | LinkToFollow | WatchTurnTaken | NoPageKept

@@ -165,7 +165,8 @@ def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
 
 def _write(archive: Archive, version: Tagged, text: str) -> Outcome:
     """Write ``text`` as the post of ``version``, and record the tool's own tags of it."""
-    complete = archive.index.article_state(version.article.key) != ArticleState.INCOMPLETE
+    complete = archive.index.article_state(version.article.key) not in (
+        ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
     return archive.write_post(version.article, text, tags=version.tags, complete=complete,
                               made=version.made)[0]
 

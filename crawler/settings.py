@@ -53,6 +53,8 @@ MP_COOKIE = ""
 # -- the watch of the originals (README: "The watch") ----------------------------------
 # Archived articles fetched again each run (scrapy crawl accounts, scrapy crawl watch), over
 # all accounts, the most overdue first: whether the original was deleted, removed or edited.
+# As many posts left incomplete whose originals are gone are made again from their captures
+# (crawler/mend.py), their images asked for again.
 WATCH_PER_RUN = 30
 # An article published less than WATCH_YOUNG_DAYS ago is due every WATCH_YOUNG_EVERY_DAYS
 # days, an older one every WATCH_OLD_EVERY_DAYS days.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from crawler.cli import ArchiveCommand
 from crawler.logtext import counted, escape_controls
+from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
-from crawler.store.postfiles import post_files
+from crawler.store.index import ArticleState
+from crawler.store.postfiles import PostError, archived_url, post_files
 
 
 class Command(ArchiveCommand):
@@ -26,7 +29,7 @@ class Command(ArchiveCommand):
             incomplete = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} "
-                                      "still on the CDN (tried again when a run finds the article)"))
+                                      f"still on the CDN ({_tried_again(archive, path)})"))
                 incomplete += 1
             if incomplete:
                 print(f"verify: {counted(incomplete, 'post')} with images not stored "
@@ -38,3 +41,15 @@ class Command(ArchiveCommand):
             else:
                 posts = len(post_files(archive.layout.posts))  # also those in folders
                 print(f"verify: {root} is sound ({counted(posts, 'post')})")
+
+
+def _tried_again(archive: Archive, path: Path) -> str:
+    """When a run asks for the images again that the post at ``path`` left on the CDN."""
+    try:
+        url = archived_url(path)
+    except PostError:
+        url = None
+    key = archive.index.article_of(url) if url else None
+    if key and archive.index.article_state(key) == ArticleState.GONE_INCOMPLETE:
+        return "its original is gone: tried again by the next run, from its raw capture"
+    return "tried again when a run finds the article"

@@ -82,7 +82,8 @@ class PostPipeline:
             else:
                 outcome, path = self.archive.write_post(article, text, tags=tags,
                                                         complete=not item.images_incomplete,
-                                                        fetched=item.imported_page is None,
+                                                        fetched=item.imported_page is None
+                                                        and not item.from_capture,
                                                         made=made, configured=given)
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)

@@ -20,6 +20,7 @@ from crawler.items import (
     LinkFound,
     LinkRefused,
     LinkToFollow,
+    NoPageKept,
     StateRecord,
     WatchTurnTaken,
 )
@@ -71,13 +72,21 @@ class StatePipeline:
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):
             self.writes.record(lambda: self.index.set_article_state(
-                item.key, item.url, ArticleState(item.reason)), item.url)
+                item.key, item.url, self._gone_state(item)), item.url)
             self.tally.count(Stat.post(PageReason(item.reason)))  # its page's source counted it
         elif isinstance(item, AlbumPageRead):
             self.writes.record(lambda: self._album_page(item), f"album {item.album}")
         elif isinstance(item, StateRecord):
             self.writes.record(lambda: self._write(item), _subject(item))
         return item
+
+    def _gone_state(self, item: ArticleGone) -> ArticleState:
+        """The state of an article WeChat no longer shows: one whose post left images on the
+        CDN that may still come keeps them due (no run finds it again to try them)."""
+        incomplete = (ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
+        if self.index.article_state(item.key) in incomplete and self.index.article_path(item.key):
+            return ArticleState.GONE_INCOMPLETE
+        return ArticleState(item.reason)
 
     def _album_page(self, page: AlbumPageRead) -> None:
         index = self.index
@@ -112,6 +121,11 @@ class StatePipeline:
                 index.follow_later(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
+            case NoPageKept(key, url):
+                gone = WatchBook(index).state(key).answer
+                gone_states = (ArticleState.DELETED, ArticleState.VIOLATION)
+                index.set_article_state(key, url, ArticleState(gone) if gone in gone_states
+                                        else ArticleState.ARCHIVED)
 
 
 def _subject(record: StateRecord) -> str:
@@ -123,5 +137,5 @@ def _subject(record: StateRecord) -> str:
             return f"album {album}"
         case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
             return url
-        case ForeignLinkFound(key) | WatchTurnTaken(key):
+        case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key):
             return key

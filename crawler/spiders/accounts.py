@@ -22,6 +22,7 @@ from scrapy.http.request import CookiesT
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
 from crawler.items import LinkFound, LinkToFollow, StateRecord
+from crawler.mend import mend_requests
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, LinkLead
@@ -64,7 +65,8 @@ class AccountsSpider(WeChatSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
         outputs = [*(output for account in self.params.accounts
-                     for output in self._account_requests(account)), *watch_requests(self)]
+                     for output in self._account_requests(account)), *watch_requests(self),
+                   *mend_requests(self)]
         for output in self.short_links_first(lambda: outputs):
             yield output
 

@@ -27,7 +27,16 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
-from crawler.items import ArticleGone, ArticleItem, LinkFound, LinkRefused, StateRecord, WatchTurnTaken
+from crawler.items import (
+    ArticleGone,
+    ArticleItem,
+    LinkFound,
+    LinkRefused,
+    NoPageKept,
+    StateRecord,
+    WatchTurnTaken,
+)
+from crawler.mend import kept_pages
 from crawler.middlewares import Blocked, Dropped
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
@@ -343,6 +352,11 @@ class WeChatSpider(scrapy.Spider):
         failure = redirect_loop(request)
         if failure is not None:
             self.fetch_failed(failure)
+
+    def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | NoPageKept]:
+        """The posts left incomplete whose originals are gone, made again from their raw
+        captures (``crawler.mend``): a spider method, as a request's callback in a JOBDIR."""
+        yield from kept_pages(Run.of(self.crawler).archive, self.config.watch_per_run)
 
     # -- albums --------------------------------------------------------------------------
     def album_request(self, url: str, account: Account | None = None, *,

@@ -11,6 +11,7 @@ from typing import Any
 import scrapy
 
 from crawler.config import Config
+from crawler.mend import mend_requests
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.store.archive import Layout
@@ -37,5 +38,5 @@ class WatchSpider(WeChatSpider):
     Params = WatchParams
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in watch_requests(self):
+        for request in [*watch_requests(self), *mend_requests(self)]:
             yield request

@@ -148,6 +148,9 @@ class Archive:
         with _transaction(self.index.connection):
             text = self.watched.stamp(article, text, path, fetched=fetched)
             outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+            if not (fetched or complete) and self.watched.book.state(article.key).status:
+                # not fetched now, its original gone: no run finds it to try its images again
+                self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
             if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
                 outcome = Outcome.UPDATED
             elif not recorded and outcome is Outcome.UNCHANGED:
@@ -211,18 +214,18 @@ class Archive:
         """The URLs of the images that article ``key``'s post left on the CDN, while one of
         them failed for a reason that may pass (the article is incomplete): asked for again
         with its page, they reach the post even when the page no longer shows them, and the
-        post is kept for that very loss."""
-        return self._on_cdn(key, ArticleState.INCOMPLETE)
+        post is kept for that very loss (also when its original is gone)."""
+        return self._on_cdn(key, ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
 
     def images_lost(self, key: str) -> list[str]:
         """The URLs of the images that article ``key``'s complete post left on the CDN: each
         failed for a lasting reason (404, not an image), and would fail again."""
         return self._on_cdn(key, ArticleState.ARCHIVED)
 
-    def _on_cdn(self, key: str, state: ArticleState) -> list[str]:
+    def _on_cdn(self, key: str, *states: ArticleState) -> list[str]:
         try:
             path = self.places.placed(key)
-            if path is None or self.index.article_state(key) != state:
+            if path is None or self.index.article_state(key) not in states:
                 return []
             text = read_post(path)
         except (sqlite3.Error, PostError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,9 +68,12 @@ class CaptureStore:
         fetched_at = fetched_at or datetime.now(UTC)
         return self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body))
 
-    def captures(self) -> Iterator[Capture]:
-        """Every stored page, file by file, oldest file first (damaged stretches skipped)."""
-        for path in self._files():
+    def captures(self, files: Iterable[str] | None = None) -> Iterator[Capture]:
+        """Every stored page, file by file, oldest file first (damaged stretches skipped);
+        only those of the ``files`` named (``file_of``), when given, that exist."""
+        paths = self._files() if files is None else sorted(
+            path for name in set(files) if (path := self.folder / name).is_file())
+        for path in paths:
             for offset, record in warc.members(path):
                 capture = _capture(record, path, offset) if record is not None else None
                 if capture is not None:
@@ -93,7 +96,7 @@ class CaptureStore:
         place, it would hide every record written after it from readers.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"captures-{fetched_at.astimezone(UTC):%Y-%m-%d}.warc.gz"
+        path = self.folder / file_of(fetched_at)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             end = self._ends.get(path)
@@ -114,6 +117,11 @@ class CaptureStore:
         finally:
             os.close(fd)
         return path
+
+
+def file_of(fetched_at: datetime) -> str:
+    """The name of the file the captures fetched at ``fetched_at`` go to: one a day (UTC)."""
+    return f"captures-{fetched_at.astimezone(UTC):%Y-%m-%d}.warc.gz"
 
 
 def read_capture(path: Path, offset: int) -> Capture:

@@ -74,6 +74,9 @@ class ArticleState(StrEnum):
 
     ARCHIVED = "archived"
     INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
+    # Incomplete, and its original gone (the watch's book says how): no run finds it again, so
+    # its images are tried again from its raw capture (``crawler.mend``).
+    GONE_INCOMPLETE = "gone_incomplete"
     # Reached only by a link without chksm, which WeChat answered with the verification
     # page: fetched when a listing (an album) gives a link with one.
     NEEDS_LINK = "needs_link"
@@ -82,7 +85,7 @@ class ArticleState(StrEnum):
 
 
 # Not fetched again by scheduled runs: nothing more is to be had.
-SETTLED = frozenset({ArticleState.ARCHIVED,
+SETTLED = frozenset({ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE,
                      *(ArticleState(reason) for reason in PageReason if reason.gone)})
 _SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
 
@@ -267,6 +270,16 @@ class Index:
             "INSERT INTO articles (key, url, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
             f"SET state = excluded.state WHERE state NOT IN {_SETTLED_SQL} "
             "AND state != 'incomplete'", (key, url, ArticleState.NEEDS_LINK))
+
+    def gone_incomplete(self, limit: int) -> list[tuple[str, str]]:
+        """(key, url) of at most ``limit`` articles ``GONE_INCOMPLETE`` that have a post."""
+        return self._db.execute("SELECT key, url FROM articles WHERE state = ? AND path != '' "
+                                "ORDER BY key LIMIT ?", (ArticleState.GONE_INCOMPLETE, limit)).fetchall()
+
+    def imported_files(self, url: str) -> list[str]:
+        """The capture files the pages imported under ``url`` were kept in."""
+        return [file for (file,) in self._db.execute(
+            "SELECT DISTINCT file FROM imported_pages WHERE url = ?", (url,))]
 
     def add_listed_links(self, links: Iterable[tuple[str, str]]) -> None:
         """Remember, per article key, a link a listing gave with its ``chksm``."""

@@ -1,0 +1,78 @@
+"""Posts left incomplete whose originals are gone (``ArticleState.GONE_INCOMPLETE``).
+
+An image that failed for a reason that may pass is asked for again when a run fetches its
+article again; once the watch has found the original deleted or removed, no run does. So
+each ``crawl accounts`` and ``crawl watch`` makes up to ``WATCH_PER_RUN`` such articles
+again from the raw capture of their page, asking WeChat for no page: the images their
+posts left on the CDN are asked for again with it (``ImagePipeline``), and the post is
+written as any other (never worse, still marked gone: ``Archive.write_post``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from scrapy import Request
+
+from crawler.items import ArticleItem, NoPageKept
+from crawler.store.archive import Archive
+from crawler.store.captures import file_of
+from crawler.wechat.article import Article
+from crawler.wechat.page import parse_page
+
+if TYPE_CHECKING:
+    from crawler.spiders.base import WeChatSpider
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "capture"
+
+
+def mend_requests(spider: WeChatSpider) -> Iterator[Request]:
+    """A request for nothing, whose callback (``read_kept_pages``) makes the items, when an
+    article is ``GONE_INCOMPLETE`` and the watch is on: items a spider's start yields would
+    not be followed by a check whether the crawl is over (see ``ImportSpider.start``)."""
+    if spider.config.watch_per_run and spider.index.gone_incomplete(1):
+        yield Request("data:,", callback=spider.read_kept_pages, dont_filter=True)
+
+
+def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | NoPageKept]:
+    """An item for each of at most ``limit`` articles ``GONE_INCOMPLETE``, made of its page
+    as last captured; one line and a ``NoPageKept`` for one whose capture is missing or
+    unreadable (it is not tried again: the post stays as it is)."""
+    for key, url in archive.index.gone_incomplete(limit):
+        page = kept_page(archive, key, url)
+        if page is None:
+            path = archive.places.placed(key)
+            logger.warning("Images not tried again: no readable capture of the page of %s is "
+                           "left, and its original is gone: the post keeps their URLs (%s)",
+                           path.name if path else url, url)
+            yield NoPageKept(key, url)
+        else:
+            yield ArticleItem(article=page, file_urls=list(page.image_urls), source=SOURCE,
+                              from_capture=True)
+
+
+def kept_page(archive: Archive, key: str, url: str) -> Article | None:
+    """The newest page of article ``key`` (canonical ``url``) its raw captures hold, looked
+    for only in the files its last fetch and its imports went to, not in every capture."""
+    files = archive.index.imported_files(url)
+    fetched = archive.watched.book.fetched(key)
+    if fetched is not None:  # recorded once its post was written, a little after the capture
+        at = datetime.fromtimestamp(fetched, UTC)
+        files += [file_of(at), file_of(at - timedelta(days=1))]
+    newest: tuple[datetime, Article] | None = None
+    try:
+        for capture in archive.captures.captures(files):
+            if archive.index.article_of(capture.url) != key:
+                continue
+            page = parse_page(capture.body, capture.url, capture.fetched_at)
+            if isinstance(page, Article) and page.published is not None \
+                    and (newest is None or capture.fetched_at >= newest[0]):
+                newest = (capture.fetched_at, page)
+    except OSError as error:  # a file the disk cannot read: as if no capture were left
+        logger.debug("Captures of %s not read: %s", url, error)
+    return newest[1] if newest else None

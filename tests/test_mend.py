@@ -1,0 +1,143 @@
+"""Posts left incomplete (an image the CDN failed for a reason that may pass) whose original
+is then deleted: no run finds the article again, so later runs try the images again from the
+post's raw capture, asking WeChat for no article page."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import scrapy_command
+from tests.mockserver import MockWeChat, png
+from tests.site import Art, Site
+from tests.test_watch import answer, archive_all, article_hits, post_of, watch
+
+
+@pytest.fixture
+def site(wechat: MockWeChat) -> Site:
+    return Site(wechat)
+
+
+def incomplete_then_deleted(site: Site, tmp_path: Path, mid: str) -> tuple[Art, Path, str]:
+    """Article ``mid`` archived while the CDN answers its picture 502, then found deleted by
+    the watch: the article, the archive and the picture's path on the CDN."""
+    [art] = site.serve([Art(mid)])
+    image = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    assert image in post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert "status: deleted" in post_of(archive, art)
+    return art, archive, image
+
+
+def image_hits(site: Site, image: str) -> int:
+    return len(site.server.hits(image))
+
+
+@pytest.mark.parametrize("spider", ["watch", "accounts"])
+def test_an_incomplete_post_whose_original_is_deleted_gets_its_image_at_a_later_run(
+        site: Site, tmp_path: Path, spider: str) -> None:
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520001")
+    marked = post_of(archive, art)
+    site.server.image(image, png((7, 7, 7)))
+    accounts = tmp_path / "accounts.toml"  # whose one link is the deleted article's
+    accounts.write_text(f'[[account]]\nname = "甲"\nurls = ["{site.link(art).replace("&amp;", "&")}"]\n',
+                        encoding="utf-8")
+    pages = len(article_hits(site.server))
+    result = watch(archive, site, spider=spider, ACCOUNTS_FILE=str(accounts),
+                   WATCH_OLD_EVERY_DAYS="7", WATCH_YOUNG_EVERY_DAYS="1")  # nothing due
+    assert result.returncode == 0, result.stderr
+    assert len(article_hits(site.server)) == pages  # the deleted page is not asked for
+    post = post_of(archive, art)
+    assert image not in post and post.count("/postimg/") == marked.count("/postimg/") + 1, post
+    assert "    status: deleted\n" in post and "被发布者删除，此为存档。*" in post
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0 and "still on the CDN" not in verified.stdout, verified.stdout
+    hits = image_hits(site, image)
+    assert watch(archive, site, spider=spider, ACCOUNTS_FILE=str(accounts),
+                 WATCH_OLD_EVERY_DAYS="7", WATCH_YOUNG_EVERY_DAYS="1").returncode == 0
+    assert image_hits(site, image) == hits  # complete: not asked again
+
+
+def state_of(archive: Path, art: Art) -> str:
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        (state,) = db.execute("SELECT state FROM articles WHERE key = ?",
+                              (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+    return str(state)
+
+
+NOTHING_DUE = {"WATCH_OLD_EVERY_DAYS": "7", "WATCH_YOUNG_EVERY_DAYS": "1"}
+
+
+def test_an_image_that_fails_again_is_tried_at_each_run_until_lost_for_good(
+        site: Site, tmp_path: Path) -> None:
+    """Still 502 (also when the watch finds the original deleted again, and through a
+    rebuild): the post stays as it is, verify says when it is tried again, and the next
+    run tries it; then 404: the post is complete with the image lost, not asked again."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520011")
+    marked = post_of(archive, art)
+    assert state_of(archive, art) == "gone_incomplete"
+    verified = scrapy_command("verify", archive)
+    assert re.search(r"\.md: incomplete, 1 image still on the CDN \(its original is gone: tried "
+                     r"again by the next run, from its raw capture\)\n", verified.stdout), verified.stdout
+    hits = image_hits(site, image)
+    result = watch(archive, site)  # due: the watch asks for the page, deleted still
+    assert result.returncode == 0, result.stderr
+    assert image_hits(site, image) > hits and post_of(archive, art) == marked
+    assert "Images not stored, the post keeps their URLs: 1 of 2" in result.stderr
+    rebuilt = scrapy_command("rebuild", archive)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert state_of(archive, art) == "gone_incomplete" and post_of(archive, art) == marked
+    site.server.image(image, b"", status=404)
+    pages, hits = len(article_hits(site.server)), image_hits(site, image)
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert image_hits(site, image) > hits and len(article_hits(site.server)) == pages
+    assert state_of(archive, art) == "archived" and post_of(archive, art) == marked
+    hits = image_hits(site, image)
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert image_hits(site, image) == hits
+
+
+def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path: Path) -> None:
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520021")
+    marked = post_of(archive, art)
+    for capture in (archive / ".state" / "warc").iterdir():
+        capture.unlink()
+    site.server.image(image, png((7, 7, 7)))
+    hits = image_hits(site, image)
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "WARNING" in line and "Run summary" not in line]
+    assert len(lines) == 1 and "Images not tried again: no readable capture of the page of " in lines[0], lines
+    assert post_of(archive, art) == marked and image_hits(site, image) == hits
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+    assert post_of(archive, art) == marked and image_hits(site, image) == hits
+    assert state_of(archive, art) == "deleted"
+
+
+def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``: one a run, and ``WATCH_PER_RUN=0`` none."""
+    arts = site.serve([Art("2247520031"), Art("2247520032")])
+    images = [f"/mmbiz_png/Img{art.mid}x1/640" for art in arts]
+    for image in images:
+        site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    archive = tmp_path / "archive"
+    archive_all(site, arts, archive)
+    for art in arts:
+        site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    for image in images:
+        site.server.image(image, png((7, 7, 7)))
+    assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="0").returncode == 0
+    assert [state_of(archive, art) for art in arts] == ["gone_incomplete"] * 2
+    for run in range(2):
+        assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
+        assert [state_of(archive, art) for art in arts].count("archived") == run + 1
+    assert all(image not in post_of(archive, art) for art, image in zip(arts, images, strict=True))
