@@ -57,7 +57,7 @@ def lean_markup(root: etree._Element) -> str:
     _embolden(root)
     etree.strip_tags(root, "span", "font")
     _join_adjacent_emphasis(root)
-    for pre in root.iter("pre"):  # its lines are read whole (_code_lines), as text
+    for pre in root.iter("pre"):  # its lines are read whole (code.code_lines), as text
         for line_break in pre.iter("br"):
             line_break.tail = "\n" + (line_break.tail or "")
         etree.strip_tags(pre, "br")

@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup
 from bs4.element import NavigableString, Tag
 from lxml import etree
 
+from crawler.convert.code import BLOCK, HeldCode, code_language, code_lines
 from crawler.convert.escaping import bracketed, escape_liquid, escape_text, url_in_markdown
 from crawler.convert.lean import lean_markup
 from crawler.convert.relink import LINK_TARGET, NO_REFERRER, link_identity, post_url
@@ -40,13 +41,6 @@ _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # Not characters, and in no XML: the site's feed (``post.content | xml_escape``) holding one
 # is unreadable to every feed reader. A reader sees nothing of them.
 _NON_CHARACTERS = re.compile("[\ufffe\uffff]")
-# A code block stands in the Markdown as "\0code<number>\0" on a line of its own until the
-# rest is written: no emphasis, link or tidying can reach its fences. A code span stands as
-# "\0span<number>\0", so that it is written knowing what is next to it.
-_CODE_BLOCK = re.compile("^(.*?)\0code([0-9]+)\0(.*)$", re.M)
-_CODE_SPAN = re.compile("\0span([0-9]+)\0")
-# What may come before a code block on its line: the marks of quotes and list items.
-_BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
 # Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
 _HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
 # A picture, as ``image`` writes one (not text's escaped "!" before a link).
@@ -55,7 +49,7 @@ _WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")
 # What starts a block the converter wrote (source text never does: its line starts are
 # escaped): a heading, quote, table, list, image, formula, rule, code block.
-_BLOCK_START = re.compile(r"[#>|]|[-*+] |\d+[.)] |!\[|\$\$|---|\0code")
+_BLOCK_START = re.compile(r"[#>|]|[-*+] |\d+[.)] |!\[|\$\$|---|" + BLOCK)
 _HEADING = re.compile(r"^h([1-6])$")
 # A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
 _LATEX_BAR = re.compile(r"\\.|\|", re.S)
@@ -104,11 +98,7 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if article.share_source_url:
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
-    markdown = _tidy("\n\n".join(p for p in parts if p.strip()))
-    if converter.code_blocks:  # a few passes over the whole post, each only if it has work
-        markdown = _CODE_BLOCK.sub(converter.place_code, markdown)
-    if converter.code_spans:
-        markdown = _CODE_SPAN.sub(converter.place_span, markdown)
+    markdown = converter.code.place(_tidy("\n\n".join(p for p in parts if p.strip())))
     markdown = escape_liquid(markdown)
     if "\ufffe" in markdown or "\uffff" in markdown:
         markdown = _NON_CHARACTERS.sub("", markdown)
@@ -193,7 +183,7 @@ def _is_paragraph(piece: str, first: bool, code: bool) -> bool:
     if not piece.strip():
         return False
     if code:
-        return not piece.strip().startswith("\0code")
+        return not piece.strip().startswith(BLOCK)
     return (first or not piece[0].isspace()) and not _BLOCK_START.match(piece.strip())
 
 
@@ -215,8 +205,7 @@ class _WeChatConverter(_MarkdownConverter):
         # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
         # holds "\0<number>\0" in their place until Liquid is escaped.
         self.local_links: list[str] = []
-        self.code_blocks: list[tuple[str, str]] = []  # (code, language), see convert_pre
-        self.code_spans: list[str] = []  # see code_span
+        self.code = HeldCode()
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, root: etree._Element) -> str:
@@ -281,31 +270,15 @@ class _WeChatConverter(_MarkdownConverter):
         return f"\0{len(self.local_links) - 1}\0"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """A fenced code block, held aside until the rest is written (``place_code``); in a
-        heading or a table cell, which hold one line, a code span. ``text`` is not used,
-        the lines are read from ``el``."""
-        code = _code_lines(el).strip("\n")
-        if not code.strip():
+        """A fenced code block, held aside until the rest is written; in a heading or a
+        table cell, which hold one line, a code span. ``text`` is not used, the lines are
+        read from ``el``."""
+        lines = code_lines(el).strip("\n")
+        if not lines.strip():
             return ""
         if "_inline" in parent_tags:
-            return self.code_span(code, in_cell=bool(parent_tags & {"td", "th"}))
-        self.code_blocks.append((code, _language(el)))
-        return f"\n\n\0code{len(self.code_blocks) - 1}\0\n\n"
-
-    def place_code(self, match: re.Match[str]) -> str:
-        """The code block a line of the Markdown holds (``_CODE_BLOCK``), fenced, each line
-        indented as the quote or list item it is in. One that shares its line with text (a
-        link's) is a code span there."""
-        marks, number, rest = match.groups()
-        code, language = self.code_blocks[int(number)]
-        if rest.strip() or not _BLOCK_MARKS.fullmatch(marks):
-            return marks + self.code_span(code) + rest
-        longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
-        fence = "`" * max(3, longest + 1)
-        indent = re.sub(r"[^>]", " ", marks)
-        lines = [f"{fence}{language}", *code.split("\n"), fence]
-        return marks + "\n".join([lines[0], *(indent + line if line else indent.rstrip()
-                                               for line in lines[1:])])
+            return self.code.span(lines, in_cell=bool(parent_tags & {"td", "th"}))
+        return self.code.block(lines, code_language(el))
 
     def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         if "pre" in parent_tags or "_noformat" in parent_tags:
@@ -313,39 +286,11 @@ class _WeChatConverter(_MarkdownConverter):
         in_cell = bool(parent_tags & {"td", "th"})
 
         def spans(piece: str) -> str:  # a span holds no line break: one a line
-            return "  \n".join(self.code_span(line, in_cell) for line in piece.split("  \n"))
+            return "  \n".join(self.code.span(line, in_cell) for line in piece.split("  \n"))
 
         return _each_paragraph(_outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
-
-    def code_span(self, code: str, in_cell: bool = False) -> str:
-        """``code`` as a code span, held aside until the rest is written (``place_span``);
-        a space before or after it stays outside. In a table's cell, code that holds
-        ``</code>`` is text: kramdown parts a row at ``<code…>…</code>`` before it reads
-        code spans, and a span cut there does not close; its bars part the cell and the
-        HTML after them is HTML."""
-        if not code.strip():
-            return ""
-        # the text of code spans inside this code (a heading's <pre> in a <code>), as text
-        code = _CODE_SPAN.sub(lambda inner: self.code_spans[int(inner.group(1))], code)
-        if in_cell and "</code>" in code:
-            return escape_text(code.replace("\n", " "))
-        self.code_spans.append(code.strip().replace("\n", " "))
-        return f"{' ' * code.startswith(' ')}\0span{len(self.code_spans) - 1}\0" \
-               f"{' ' * code.endswith(' ')}"
-
-    def place_span(self, match: re.Match[str]) -> str:
-        """The code span ``match`` stands for, between more backticks than it holds, and
-        apart from a backtick beside it (another span's): two runs of backticks that touch
-        are one, and the span would not close."""
-        code = self.code_spans[int(match.group(1))]
-        ticks = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
-        span = f"{ticks} {code} {ticks}" if "`" in code else f"{ticks}{code}{ticks}"
-        text, start, end = match.string, match.start(), match.end()
-        before = " " if start and text[start - 1] in "`\0" else ""
-        after = " " if end < len(text) and text[end] in "`\0" else ""
-        return before + span + after
 
     convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
@@ -375,9 +320,7 @@ class _WeChatConverter(_MarkdownConverter):
         as HTML (``$('<a …>' + $(h).text() + '</a>')``), where it would be markup and run.
         Text's and code's are made full-width, as the title's; a formula's are LaTeX's
         ``\\lt`` and ``\\gt``."""
-        for number in _CODE_SPAN.findall(heading):
-            self.code_spans[int(number)] = self.code_spans[int(number)].translate(
-                _FULL_WIDTH_ANGLES)
+        self.code.translate_spans_in(heading, _FULL_WIDTH_ANGLES)
         heading = _FORMULA.sub(lambda math: math.group().replace("<", "\\lt ")
                                .replace(">", "\\gt "), heading)
         return heading.replace("\\<", "＜").replace("\\>", "＞")
@@ -486,37 +429,6 @@ def _attribute(tag: Tag, name: str) -> str:
 def _attributes(tag: Tag) -> dict[str, str]:
     return {name: " ".join(value) if isinstance(value, list) else value
             for name, value in tag.attrs.items()}
-
-
-def _code_lines(pre: Tag) -> str:
-    """The text of a code block: ``<br>`` and per-line ``<code>``s become newlines, gutters go.
-    A line's ``<code>`` ending in a ``<br>`` (an empty one is only that) is that one line."""
-    codes = pre.find_all("code", recursive=False)
-    if len(codes) > 1:
-        return "\n".join(_code_text(code).removesuffix("\n") for code in codes)
-    return _code_text(pre)
-
-
-def _code_text(element: Tag) -> str:
-    out: list[str] = []
-    for child in element.children:
-        if isinstance(child, NavigableString):
-            out.append(str(child))
-        elif isinstance(child, Tag):
-            if child.name == "br":
-                out.append("\n")
-                continue
-            out.append(_code_text(child))
-            if child.name in ("p", "div", "section", "li") and not out[-1].endswith("\n"):
-                out.append("\n")
-    return INVISIBLE.sub("", "".join(out)).replace("\u00a0", " ")
-
-
-def _language(pre: Tag) -> str:
-    names = [str(pre.get("data-lang") or "")] + [
-        c.split("__", 1)[1] for c in pre.get("class") or [] if c.startswith("code-snippet__")
-    ]
-    return next((n for n in names if re.fullmatch(r"[A-Za-z0-9+#-]{1,20}", n)), "")
 
 
 def _shows_text(heading: Tag) -> bool:
