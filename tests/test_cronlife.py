@@ -103,7 +103,8 @@ class Life:
         posts = self.posts()
         with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
             archived = {url for (url,) in db.execute(
-                "SELECT url FROM articles WHERE state IN ('archived', 'incomplete', 'deleted', 'removed') "
+                "SELECT url FROM articles WHERE state IN ('archived', 'incomplete', 'deleted', 'removed', "
+                "'gone_incomplete') "
                 "AND path != ''")}  # an article deleted before it was had has no post
         assert set(posts) == archived, f"day {self.day}"
         for url, before in self.kept.items():
@@ -133,6 +134,12 @@ class Life:
             row = db.execute("SELECT state FROM articles WHERE key = ?",
                              (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
         return row is not None and row[0] == "archived"
+
+    def has_post(self, art: Art) -> bool:
+        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
+            row = db.execute("SELECT path FROM articles WHERE key = ?",
+                             (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+        return row is not None and row[0] != ""
 
     def post_path(self, art: Art) -> Path:
         with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:

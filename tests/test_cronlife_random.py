@@ -63,6 +63,8 @@ class CronLife(RuleBasedStateMachine):
         self.deleted_by_hand: set[str] = set()  # mids of posts a person deleted
         self.broken_images: list[str] = []
         self.imageless: set[str] = set()  # mids of articles an image failed of
+        # mids of incomplete posts whose originals were deleted: good days since
+        self.mending: dict[str, int] = {}
         self.hand_tags: dict[str, str] = {}  # mid: the tag a person added to its post
         self.pending: list[Art] = []  # published, not yet archived
         self.said_deleted: set[str] = set()  # mids of deletions the mail told of
@@ -112,15 +114,29 @@ class CronLife(RuleBasedStateMachine):
 
     def deletable(self) -> list[Art]:
         """Articles the account may delete: not one the only link to another not yet had
-        is in (that one would be out of reach, rightly), nor one whose post lacks an image
-        (it stays incomplete: the page that names the image is gone)."""
-        return [a for a in self.alive() if a not in self.pending
-                or not a.links and a.mid not in self.imageless]
+        is in (that one would be out of reach, rightly)."""
+        return [a for a in self.alive() if a not in self.pending or not a.links]
 
     @precondition(lambda self: self.deletable())
     @rule(data=st.data())
     def delete(self, data: st.DataObject) -> None:
-        art = data.draw(st.sampled_from(self.deletable()))
+        self.delete_upstream(data.draw(st.sampled_from(self.deletable())))
+
+    def incomplete(self) -> list[Art]:
+        """Articles the account may delete whose posts lack an image that failed."""
+        return [a for a in self.deletable() if a in self.pending and a.mid in self.imageless
+                and self.life.has_post(a)]
+
+    @precondition(lambda self: self.incomplete())
+    @rule(data=st.data())
+    def delete_incomplete(self, data: st.DataObject) -> None:
+        """The account deletes an article whose post lacks an image: the images come from
+        its raw capture (crawler/mend.py)."""
+        self.delete_upstream(data.draw(st.sampled_from(self.incomplete())))
+
+    def delete_upstream(self, art: Art) -> None:
+        if art in self.incomplete():
+            self.mending[art.mid] = 0
         self.site.pages[art.path] = answer("deleted.html")
         self.site.albums[ALBUM] = [a for a in self.site.albums[ALBUM] if a.mid != art.mid]
         self.deleted.add(art.mid)
@@ -141,9 +157,12 @@ class CronLife(RuleBasedStateMachine):
         """WeChat answers the next ``pages`` article pages (0: all that day) with ``kind``."""
         self.trouble, self.troubled = kind, pages
 
-    @precondition(lambda self: self.pending)
     @rule()
     def image_fails(self) -> None:
+        """The CDN fails an image of the newest article not yet had (one published now, if
+        none) for a day."""
+        if not self.pending:
+            self.publish(1, False)
         art = self.pending[-1]
         path = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
         self.server.image(path, b"busy", status=503)
@@ -202,9 +221,23 @@ class CronLife(RuleBasedStateMachine):
             assert all(self.life.post_path(art).exists() for art in self.arts
                        if art.mid in self.deleted_by_hand), restored.stdout
             self.deleted_by_hand = set()
+        self.mended(good=not trouble)
         # a post that lacks an image is incomplete until a good day fetches its page again
-        if not [art for art in self.pending if art.mid in self.imageless and not self.life.archived(art)]:
+        # (or, its original deleted, reads it from its capture)
+        if not self.mending and not [art for art in self.pending
+                                     if art.mid in self.imageless and not self.life.archived(art)]:
             self.life.check()
+
+    def mended(self, good: bool) -> None:
+        """Each incomplete post whose original was deleted is complete by its third good day:
+        the watch finds the deletion by the second (30 a run, the most overdue first), the
+        next run tries the images from its capture."""
+        for art in [art for art in self.arts if art.mid in self.mending]:
+            if "/mmbiz_png/" not in self.life.post_path(art).read_text(encoding="utf-8"):
+                del self.mending[art.mid]
+            elif good:
+                self.mending[art.mid] += 1
+                assert self.mending[art.mid] < 3, f"day {self.life.day}: {art.mid} never mended"
 
     def failing(self, trouble: Route, pages: int) -> Callable[[str], Route]:
         """The article pages' route: ``trouble`` for the first ``pages`` (0: every one)."""
