@@ -26,14 +26,25 @@ class Command(ArchiveCommand):
             for problem in check_archive(archive):
                 print(escape_controls(problem))  # a file's name cannot write a line of its own
                 problems += 1
-            incomplete = 0
+            waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
-                print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} "
-                                      f"still on the CDN ({_tried_again(archive, path)})"))
-                incomplete += 1
-            if incomplete:
-                print(f"verify: {counted(incomplete, 'post')} with images not stored "
+                state = _state(archive, path)
+                if state == ArticleState.ARCHIVED:  # each failed for good (404, not an image)
+                    print(escape_controls(f"{path}: {counted(count, 'image')} lost upstream (the CDN "
+                                          "answered gone, or not an image: the post shows the link, "
+                                          "and no run asks for it again)"))
+                    lost += 1
+                    continue
+                when = "its original is gone: tried again by the next run, from its raw capture" \
+                    if state == ArticleState.GONE_INCOMPLETE else "tried again when a run finds the article"
+                print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} still on the CDN "
+                                      f"({when})"))
+                waiting += 1
+            if waiting:
+                print(f"verify: {counted(waiting, 'post')} with images not stored "
                       "yet (a warning: the archive is sound)")
+            if lost:
+                print(f"verify: {counted(lost, 'post')} with images lost upstream (nothing to do)")
             root = archive.layout.root
             if problems:
                 print(f"verify: {counted(problems, 'problem')} in {root}")
@@ -43,13 +54,11 @@ class Command(ArchiveCommand):
                 print(f"verify: {root} is sound ({counted(posts, 'post')})")
 
 
-def _tried_again(archive: Archive, path: Path) -> str:
-    """When a run asks for the images again that the post at ``path`` left on the CDN."""
+def _state(archive: Archive, path: Path) -> str | None:
+    """The index's state of the article whose post is at ``path``; None when it has none."""
     try:
         url = archived_url(path)
     except PostError:
-        url = None
+        return None
     key = archive.index.article_of(url) if url else None
-    if key and archive.index.article_state(key) == ArticleState.GONE_INCOMPLETE:
-        return "its original is gone: tried again by the next run, from its raw capture"
-    return "tried again when a run finds the article"
+    return archive.index.article_state(key) if key else None
