@@ -198,9 +198,9 @@ def test_verify_passes_a_sound_archive_and_finds_each_planted_defect(
     sound = scrapy("verify", archive)
     assert sound.returncode == 0, sound.stdout
     assert "is sound (4 posts)" in sound.stdout
-    # The legacy-shaped article's failing image is a 404, lost upstream: not a problem.
-    assert re.search(r"网购[^\n]*\.md: 1 image lost upstream", sound.stdout)
-    assert "verify: 1 post with images lost upstream (nothing to do)" in sound.stdout
+    # The legacy-shaped article's failing image is a 404, gone for good: not a problem.
+    assert re.search(r"网购[^\n]*\.md: 1 image left on the CDN for good", sound.stdout)
+    assert "verify: 1 post with images left on the CDN for good (nothing to do)" in sound.stdout
     old_name = scrapy("check", archive)
     assert old_name.returncode == 0 and "is sound (4 posts)" in old_name.stdout
     assert "this is now 'scrapy verify'" in old_name.stderr

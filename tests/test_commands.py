@@ -176,7 +176,7 @@ def test_the_crawl_command_takes_one_spider() -> None:
 
 
 # -- verify, check ---------------------------------------------------------------------------
-def test_verify_finds_the_archive_sound_and_says_an_image_lost_upstream(
+def test_verify_finds_the_archive_sound_and_says_an_image_is_left_on_the_cdn_for_good(
         archived: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     """The article's one failing image is a 404, lost for good: verify called its post
     incomplete, its image "still on the CDN (tried again when a run finds the article)" and
@@ -184,9 +184,10 @@ def test_verify_finds_the_archive_sound_and_says_an_image_lost_upstream(
     archive, _ = archived
     assert run_command(verify.Command(), archive, **LOCAL_HOSTS) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"{archive / '_posts' / POST_NAME}: 1 image lost upstream (the CDN answered gone, "
-                     "or not an image: the post shows the link, and no run asks for it again)",
-                     "verify: 1 post with images lost upstream (nothing to do)",
+    assert lines == [f"{archive / '_posts' / POST_NAME}: 1 image left on the CDN for good (gone there, "
+                     "not an image, or over a limit: the post shows the link, and no run asks for it "
+                     "again)",
+                     "verify: 1 post with images left on the CDN for good (nothing to do)",
                      f"verify: {archive} is sound (1 post)"]
 
 

@@ -29,10 +29,10 @@ class Command(ArchiveCommand):
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 state = _state(archive, path)
-                if state == ArticleState.ARCHIVED:  # each failed for good (404, not an image)
-                    print(escape_controls(f"{path}: {counted(count, 'image')} lost upstream (the CDN "
-                                          "answered gone, or not an image: the post shows the link, "
-                                          "and no run asks for it again)"))
+                if state == ArticleState.ARCHIVED:  # each failed for good (404, not an image …)
+                    print(escape_controls(f"{path}: {counted(count, 'image')} left on the CDN for good "
+                                          "(gone there, not an image, or over a limit: the post shows "
+                                          "the link, and no run asks for it again)"))
                     lost += 1
                     continue
                 when = "its original is gone: tried again by the next run, from its raw capture" \
@@ -44,7 +44,8 @@ class Command(ArchiveCommand):
                 print(f"verify: {counted(waiting, 'post')} with images not stored "
                       "yet (a warning: the archive is sound)")
             if lost:
-                print(f"verify: {counted(lost, 'post')} with images lost upstream (nothing to do)")
+                print(f"verify: {counted(lost, 'post')} with images left on the CDN for good "
+                      "(nothing to do)")
             root = archive.layout.root
             if problems:
                 print(f"verify: {counted(problems, 'problem')} in {root}")
