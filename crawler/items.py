@@ -134,5 +134,14 @@ class NoPageKept:
     url: str
 
 
+@dataclass(frozen=True)
+class MendTurnTaken:
+    """An article ``GONE_INCOMPLETE`` whose post a run makes again from its capture: its turn
+    is taken (else, first still, one whose images keep failing would take the places of the
+    others in every run)."""
+
+    key: str
+
+
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | WatchTurnTaken | NoPageKept
+    | LinkToFollow | WatchTurnTaken | NoPageKept | MendTurnTaken

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import Request
 
-from crawler.items import ArticleItem, NoPageKept
+from crawler.items import ArticleItem, MendTurnTaken, NoPageKept
 from crawler.store.archive import Archive
 from crawler.store.captures import file_of
 from crawler.wechat.article import Article
@@ -39,10 +39,10 @@ def mend_requests(spider: WeChatSpider) -> Iterator[Request]:
         yield Request("data:,", callback=spider.read_kept_pages, dont_filter=True)
 
 
-def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | NoPageKept]:
+def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnTaken | NoPageKept]:
     """An item for each of at most ``limit`` articles ``GONE_INCOMPLETE``, made of its page
-    as last captured; one line and a ``NoPageKept`` for one whose capture is missing or
-    unreadable (it is not tried again: the post stays as it is)."""
+    as last captured, its turn taken; one line and a ``NoPageKept`` for one whose capture is
+    missing or unreadable (it is not tried again: the post stays as it is)."""
     for key, url in archive.index.gone_incomplete(limit):
         page = kept_page(archive, key, url)
         if page is None:
@@ -52,6 +52,7 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | NoPageKep
                            path.name if path else url, url)
             yield NoPageKept(key, url)
         else:
+            yield MendTurnTaken(key)
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source=SOURCE,
                               from_capture=True)
 

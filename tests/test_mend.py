@@ -122,9 +122,11 @@ def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path
     assert state_of(archive, art) == "deleted"
 
 
-def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp_path: Path) -> None:
-    """Two such posts, ``WATCH_PER_RUN=1``: one a run, and ``WATCH_PER_RUN=0`` none."""
-    arts = site.serve([Art("2247520031"), Art("2247520032")])
+def all_incomplete_then_deleted(site: Site, tmp_path: Path,
+                                mids: list[str]) -> tuple[list[Art], Path, list[str]]:
+    """``incomplete_then_deleted`` of several articles in one archive: the articles, the
+    archive and their pictures' paths on the CDN."""
+    arts = site.serve([Art(mid) for mid in mids])
     images = [f"/mmbiz_png/Img{art.mid}x1/640" for art in arts]
     for image in images:
         site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
@@ -133,6 +135,12 @@ def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp
     for art in arts:
         site.pages[art.path] = answer("deleted.html")
     assert watch(archive, site).returncode == 0
+    return arts, archive, images
+
+
+def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``: one a run, and ``WATCH_PER_RUN=0`` none."""
+    arts, archive, images = all_incomplete_then_deleted(site, tmp_path, ["2247520031", "2247520032"])
     for image in images:
         site.server.image(image, png((7, 7, 7)))
     assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="0").returncode == 0
@@ -141,3 +149,19 @@ def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp
         assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
         assert [state_of(archive, art) for art in arts].count("archived") == run + 1
     assert all(image not in post_of(archive, art) for art, image in zip(arts, images, strict=True))
+
+
+def test_a_post_whose_image_keeps_failing_does_not_keep_the_others_from_their_turn(
+        site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``: the first's picture 502 still, the second's
+    back; the second's turn comes at the next run all the same (else every run would
+    take the first, and the second wait for ever)."""
+    arts, archive, images = all_incomplete_then_deleted(site, tmp_path, ["2247520041", "2247520042"])
+    site.server.image(images[1], png((7, 7, 7)))
+    for _ in range(2):
+        assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
+    assert [state_of(archive, art) for art in arts] == ["gone_incomplete", "archived"]
+    assert images[1] not in post_of(archive, arts[1])
+    hits = [image_hits(site, image) for image in images]
+    assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
+    assert image_hits(site, images[0]) > hits[0] and image_hits(site, images[1]) == hits[1]
