@@ -43,8 +43,10 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnT
     """An item for each of at most ``limit`` articles ``GONE_INCOMPLETE``, made of its page
     as last captured, its turn taken; one line and a ``NoPageKept`` for one whose capture is
     missing or unreadable (it is not tried again: the post stays as it is)."""
-    for key, url in archive.index.gone_incomplete(limit):
-        page = kept_page(archive, key, url)
+    chosen = archive.index.gone_incomplete(limit)
+    pages = newest_pages(archive, dict(chosen))
+    for key, url in chosen:
+        page = pages.get(key)
         if page is None:
             path = archive.places.placed(key)
             logger.warning("Images not tried again: no readable capture of the page of %s is "
@@ -57,23 +59,32 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnT
                               from_capture=True)
 
 
-def kept_page(archive: Archive, key: str, url: str) -> Article | None:
-    """The newest page of article ``key`` (canonical ``url``) its raw captures hold, looked
-    for only in the files its last fetch and its imports went to, not in every capture."""
-    files = archive.index.imported_files(url)
-    fetched = archive.watched.book.fetched(key)
-    if fetched is not None:  # recorded once its post was written, a little after the capture
-        at = datetime.fromtimestamp(fetched, UTC)
-        files += [file_of(at), file_of(at - timedelta(days=1))]
-    newest: tuple[datetime, Article] | None = None
+def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, Article]:
+    """The newest page of each of ``articles`` (key → canonical URL) its raw captures hold,
+    looked for only in the files its last fetch and its imports went to, not in every
+    capture; each file read once for them all (a backfill's day may hold thousands of pages)."""
+    files = {key: _files_of(archive, key, url) for key, url in articles.items()}
+    newest: dict[str, tuple[datetime, Article]] = {}
     try:
-        for capture in archive.captures.captures(files):
-            if archive.index.article_of(capture.url) != key:
+        for capture in archive.captures.captures(set().union(*files.values())):
+            key = archive.index.article_of(capture.url)
+            if key not in files or capture.file.name not in files[key]:
                 continue
             page = parse_page(capture.body, capture.url, capture.fetched_at)
             if isinstance(page, Article) and page.published is not None \
-                    and (newest is None or capture.fetched_at >= newest[0]):
-                newest = (capture.fetched_at, page)
+                    and (key not in newest or capture.fetched_at >= newest[key][0]):
+                newest[key] = (capture.fetched_at, page)
     except OSError as error:  # a file the disk cannot read: as if no capture were left
-        logger.debug("Captures of %s not read: %s", url, error)
-    return newest[1] if newest else None
+        logger.debug("Captures of %s not read: %s", ", ".join(articles.values()), error)
+    return {key: page for key, (_, page) in newest.items()}
+
+
+def _files_of(archive: Archive, key: str, url: str) -> set[str]:
+    """The capture files the last fetch of article ``key`` (canonical ``url``) and its
+    imports went to."""
+    files = set(archive.index.imported_files(url))
+    fetched = archive.watched.book.fetched(key)
+    if fetched is not None:  # recorded once its post was written, a little after the capture
+        at = datetime.fromtimestamp(fetched, UTC)
+        files |= {file_of(at), file_of(at - timedelta(days=1))}
+    return files

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from crawler.store import warc
+from crawler.store.warc import members
 from tests.conftest import scrapy_command
 from tests.mockserver import MockWeChat, png
 from tests.site import Art, Site
@@ -165,3 +168,23 @@ def test_a_post_whose_image_keeps_failing_does_not_keep_the_others_from_their_tu
     hits = [image_hits(site, image) for image in images]
     assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
     assert image_hits(site, images[0]) > hits[0] and image_hits(site, images[1]) == hits[1]
+
+
+def test_a_run_reads_each_capture_file_once_for_all_the_posts_it_makes_again(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three such posts whose pages were captured the same day: their day's file (a
+    backfill's may hold thousands of pages of some MB) is read once, not once a post."""
+    arts, archive, images = all_incomplete_then_deleted(
+        site, tmp_path, ["2247520051", "2247520052", "2247520053"])
+    for image in images:
+        site.server.image(image, png((7, 7, 7)))
+    reads: list[Path] = []
+
+    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
+        reads.append(path)
+        return members(path)
+
+    monkeypatch.setattr(warc, "members", counted)
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert [state_of(archive, art) for art in arts] == ["archived"] * 3
+    assert reads and len(reads) == len(set(reads)), reads
