@@ -14,7 +14,7 @@ import pytest
 from crawler.store import warc
 from crawler.store.warc import members
 from tests.conftest import scrapy_command
-from tests.mockserver import MockWeChat, png
+from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
 from tests.test_watch import answer, archive_all, article_hits, post_of, watch
 
@@ -188,3 +188,20 @@ def test_a_run_reads_each_capture_file_once_for_all_the_posts_it_makes_again(
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert [state_of(archive, art) for art in arts] == ["archived"] * 3
     assert reads and len(reads) == len(set(reads)), reads
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_a_run_that_gets_no_wechat_page_fails_though_it_made_posts_again(
+        site: Site, tmp_path: Path, down: bool) -> None:
+    """WeChat answers 5xx (the image CDN does not), or the network is down: the watch
+    fetches no original, and the run's exit status says so, whatever the posts it made
+    again from captures."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520061")
+    site.server.image(image, png((7, 7, 7)))
+    site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+    site.server.is_down = down
+    result = watch(archive, site)
+    assert (image in post_of(archive, art)) is down  # made again all the same
+    assert result.returncode == 1, result.stderr
+    failure = "WeChat could not be reached" if down else "no article page could be fetched"
+    assert f"Exit status 1: {failure}" in result.stderr, result.stderr

@@ -357,6 +357,7 @@ class WeChatSpider(scrapy.Spider):
     def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | MendTurnTaken | NoPageKept]:
         """The posts left incomplete whose originals are gone, made again from their raw
         captures (``crawler.mend``): a spider method, as a request's callback in a JOBDIR."""
+        self.tally.count(Stat.MEND_READS)
         yield from kept_pages(Run.of(self.crawler).archive, self.config.watch_per_run)
 
     # -- albums --------------------------------------------------------------------------
