@@ -105,6 +105,9 @@ def test_an_image_that_fails_again_is_tried_at_each_run_until_lost_for_good(
     hits = image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) == hits
+    verified = scrapy_command("verify", archive)  # no run asks for it again: none finds the page
+    assert re.search(r"\.md: incomplete, 1 image still on the CDN \(its original is gone: "
+                     r"not tried again\)\n", verified.stdout), verified.stdout
 
 
 def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path: Path) -> None:
@@ -123,6 +126,8 @@ def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path
     assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
     assert post_of(archive, art) == marked and image_hits(site, image) == hits
     assert state_of(archive, art) == "deleted"
+    verified = scrapy_command("verify", archive)
+    assert "still on the CDN (its original is gone: not tried again)\n" in verified.stdout, verified.stdout
 
 
 def all_incomplete_then_deleted(site: Site, tmp_path: Path,

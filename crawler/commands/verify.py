@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from crawler.cli import ArchiveCommand
@@ -11,6 +12,7 @@ from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, archived_url, post_files
+from crawler.store.watchbook import WatchBook
 
 
 class Command(ArchiveCommand):
@@ -52,4 +54,14 @@ def _tried_again(archive: Archive, path: Path) -> str:
     key = archive.index.article_of(url) if url else None
     if key and archive.index.article_state(key) == ArticleState.GONE_INCOMPLETE:
         return "its original is gone: tried again by the next run, from its raw capture"
+    if key and _gone(archive, key):  # lost for good (404), or no capture left: no run finds it
+        return "its original is gone: not tried again"
     return "tried again when a run finds the article"
+
+
+def _gone(archive: Archive, key: str) -> bool:
+    """Whether the watch found the original of article ``key`` deleted or removed."""
+    try:
+        return WatchBook(archive.index).state(key).status is not None
+    except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+        return False
