@@ -46,29 +46,34 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnT
     chosen = archive.index.gone_incomplete(limit)
     pages = newest_pages(archive, dict(chosen))
     for key, url in chosen:
-        page = pages.get(key)
-        if page is None:
+        found = pages.get(key)
+        if found is None:
             path = archive.places.placed(key)
             logger.warning("Images not tried again: no readable capture of the page of %s is "
                            "left, and its original is gone: the post keeps their URLs (%s)",
                            path.name if path else url, url)
             yield NoPageKept(key, url)
         else:
-            yield MendTurnTaken(key)
+            captured, page = found
+            yield MendTurnTaken(key, captured.timestamp())
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source=SOURCE,
                               from_capture=True)
 
 
-def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, Article]:
+def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, tuple[datetime, Article]]:
     """The newest page of each of ``articles`` (key → canonical URL) its raw captures hold,
-    looked for only in the files its last fetch and its imports went to, not in every
-    capture; each file read once for them all (a backfill's day may hold thousands of pages)."""
+    and when it was fetched, looked for only in the files its last fetch and its imports
+    went to, not in every capture (unless the index does not know when it was fetched); each
+    file read once for them all (a backfill's day may hold thousands of pages)."""
     files = {key: _files_of(archive, key, url) for key, url in articles.items()}
+    known = [named for named in files.values() if named is not None]
     newest: dict[str, tuple[datetime, Article]] = {}
     try:
-        for capture in archive.captures.captures(set().union(*files.values())):
-            key = archive.index.article_of(capture.url)
-            if key not in files or capture.file.name not in files[key]:
+        for capture in archive.captures.captures(
+                set().union(*known) if len(known) == len(files) else None):
+            key = archive.index.article_of(capture.url) or ""
+            named = files.get(key, set())  # None: any file may hold it
+            if named is not None and capture.file.name not in named:
                 continue
             page = parse_page(capture.body, capture.url, capture.fetched_at)
             if isinstance(page, Article) and page.published is not None \
@@ -76,15 +81,16 @@ def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, Articl
                 newest[key] = (capture.fetched_at, page)
     except OSError as error:  # a file the disk cannot read: as if no capture were left
         logger.debug("Captures of %s not read: %s", ", ".join(articles.values()), error)
-    return {key: page for key, (_, page) in newest.items()}
+    return newest
 
 
-def _files_of(archive: Archive, key: str, url: str) -> set[str]:
+def _files_of(archive: Archive, key: str, url: str) -> set[str] | None:
     """The capture files the last fetch of article ``key`` (canonical ``url``) and its
-    imports went to."""
+    imports went to; None when that fetch is not known (an index from before it recorded
+    fetches): then any file may hold it."""
     files = set(archive.index.imported_files(url))
     fetched = archive.watched.book.fetched(key)
-    if fetched is not None:  # recorded once its post was written, a little after the capture
-        at = datetime.fromtimestamp(fetched, UTC)
-        files |= {file_of(at), file_of(at - timedelta(days=1))}
-    return files
+    if fetched is None:
+        return files or None
+    at = datetime.fromtimestamp(fetched, UTC)  # recorded once its post was written, after the capture
+    return files | {file_of(at), file_of(at - timedelta(days=1))}

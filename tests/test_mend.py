@@ -210,3 +210,29 @@ def test_a_run_that_gets_no_wechat_page_fails_though_it_made_posts_again(
     assert result.returncode == 1, result.stderr
     failure = "WeChat could not be reached" if down else "no article page could be fetched"
     assert f"Exit status 1: {failure}" in result.stderr, result.stderr
+
+
+def test_a_post_archived_before_the_index_recorded_fetches_gets_its_image_from_its_capture(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index from before it recorded when each page was fetched (column ``fetched``, added
+    empty): the capture is looked for in every file, once; the next runs know its file."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520071")
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET fetched = NULL")
+    other = archive / ".state" / "warc" / "captures-2020-01-01.warc.gz"  # another day's file
+    other.write_bytes(b"")
+    reads: list[Path] = []
+
+    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
+        reads.append(path)
+        return members(path)
+
+    monkeypatch.setattr(warc, "members", counted)
+    result = watch(archive, site, **NOTHING_DUE)  # the CDN answers 502 still
+    assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
+    assert state_of(archive, art) == "gone_incomplete" and other in reads
+    site.server.image(image, png((7, 7, 7)))
+    reads.clear()
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
+    assert reads and other not in reads

@@ -122,8 +122,8 @@ class StatePipeline:
                 index.follow_later(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
-            case MendTurnTaken(key):
-                WatchBook(index).mended(key, time.time())
+            case MendTurnTaken(key, captured):
+                WatchBook(index).mended(key, time.time(), captured)
             case NoPageKept(key, url):
                 gone = WatchBook(index).state(key).answer
                 gone_states = (ArticleState.DELETED, ArticleState.VIOLATION)
