@@ -236,3 +236,16 @@ def test_a_post_archived_before_the_index_recorded_fetches_gets_its_image_from_i
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
     assert reads and other not in reads
+
+
+def test_a_lost_index_rebuilt_from_the_posts_still_has_the_images_tried_again(
+        site: Site, tmp_path: Path) -> None:
+    """The index deleted (damaged): the post says its original is gone and shows a
+    picture of the CDN, so the run that rebuilds the index makes it again from its capture."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520081")
+    (archive / ".state" / "index.sqlite").unlink()
+    site.server.image(image, png((7, 7, 7)))
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    post = post_of(archive, art)
+    assert image not in post and "    status: deleted\n" in post, post
+    assert state_of(archive, art) == "archived"
