@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scrapy import Request
 
 from crawler.items import ArticleItem, MendTurnTaken, NoPageKept
 from crawler.store.archive import Archive
-from crawler.store.captures import file_of
+from crawler.store.captures import file_of, read_capture
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 
@@ -44,9 +45,9 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnT
     as last captured, its turn taken; one line and a ``NoPageKept`` for one whose capture is
     missing or unreadable (it is not tried again: the post stays as it is)."""
     chosen = archive.index.gone_incomplete(limit)
-    pages = newest_pages(archive, dict(chosen))
+    newest = newest_captures(archive, dict(chosen))
     for key, url in chosen:
-        found = pages.get(key)
+        found = _page_at(*newest[key]) if key in newest else None
         if found is None:
             path = archive.places.placed(key)
             logger.warning("Images not tried again: no readable capture of the page of %s is "
@@ -60,14 +61,15 @@ def kept_pages(archive: Archive, limit: int) -> Iterator[ArticleItem | MendTurnT
                               from_capture=True)
 
 
-def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, tuple[datetime, Article]]:
-    """The newest page of each of ``articles`` (key → canonical URL) its raw captures hold,
-    and when it was fetched, looked for only in the files its last fetch and its imports
-    went to, not in every capture (unless the index does not know when it was fetched); each
-    file read once for them all (a backfill's day may hold thousands of pages)."""
+def newest_captures(archive: Archive, articles: dict[str, str]) -> dict[str, tuple[datetime, Path, int]]:
+    """When the newest page of each of ``articles`` (key → canonical URL) its raw captures
+    hold was fetched, and where it is (file, offset): looked for only in the files its last
+    fetch and its imports went to, not in every capture (unless the index does not know when
+    it was fetched); each file read once for them all (a backfill's day may hold thousands
+    of pages). Not the pages: all held at once, more than a run has items in flight."""
     files = {key: _files_of(archive, key, url) for key, url in articles.items()}
     known = [named for named in files.values() if named is not None]
-    newest: dict[str, tuple[datetime, Article]] = {}
+    newest: dict[str, tuple[datetime, Path, int]] = {}
     try:
         for capture in archive.captures.captures(
                 set().union(*known) if len(known) == len(files) else None):
@@ -78,10 +80,21 @@ def newest_pages(archive: Archive, articles: dict[str, str]) -> dict[str, tuple[
             page = parse_page(capture.body, capture.url, capture.fetched_at)
             if isinstance(page, Article) and page.published is not None \
                     and (key not in newest or capture.fetched_at >= newest[key][0]):
-                newest[key] = (capture.fetched_at, page)
+                newest[key] = (capture.fetched_at, capture.file, capture.offset)
     except OSError as error:  # a file the disk cannot read: as if no capture were left
         logger.debug("Captures of %s not read: %s", ", ".join(articles.values()), error)
     return newest
+
+
+def _page_at(fetched_at: datetime, path: Path, offset: int) -> tuple[datetime, Article] | None:
+    """The page ``newest_captures`` found at ``offset`` of ``path``, and when it was fetched."""
+    try:
+        capture = read_capture(path, offset)
+    except OSError as error:  # a file the disk cannot read (now): as if no capture were left
+        logger.debug("Capture at %s:%d not read: %s", path, offset, error)
+        return None
+    page = parse_page(capture.body, capture.url, capture.fetched_at)
+    return (fetched_at, page) if isinstance(page, Article) else None
 
 
 def _files_of(archive: Archive, key: str, url: str) -> set[str] | None:
