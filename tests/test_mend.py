@@ -5,6 +5,7 @@ post's raw capture, asking WeChat for no article page."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -249,3 +250,15 @@ def test_a_lost_index_rebuilt_from_the_posts_still_has_the_images_tried_again(
     post = post_of(archive, art)
     assert image not in post and "    status: deleted\n" in post, post
     assert state_of(archive, art) == "archived"
+
+
+def test_a_blog_checked_out_without_the_state_folder_says_nothing_of_captures(
+        site: Site, tmp_path: Path) -> None:
+    """``_posts/`` and ``postimg/`` alone (a clone of the blog: no index, no captures): the
+    index is rebuilt, and no post is said to have lost the capture it never had here."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520091")
+    shutil.rmtree(archive / ".state")
+    site.server.image(image, png((7, 7, 7)))
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0 and "capture" not in result.stderr, result.stderr
+    assert state_of(archive, art) != "gone_incomplete" and image in post_of(archive, art)
