@@ -66,7 +66,8 @@ def newest_captures(archive: Archive, articles: dict[str, str]) -> dict[str, tup
     hold was fetched, and where it is (file, offset): looked for only in the files its last
     fetch and its imports went to, not in every capture (unless the index does not know when
     it was fetched); each file read once for them all (a backfill's day may hold thousands
-    of pages). Not the pages: all held at once, more than a run has items in flight."""
+    of pages). Where, not the pages: held all at once, ``WATCH_PER_RUN`` pages could be
+    more than the items a run has in flight."""
     files = {key: _files_of(archive, key, url) for key, url in articles.items()}
     known = [named for named in files.values() if named is not None]
     newest: dict[str, tuple[datetime, Path, int]] = {}
