@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.logtext import counted
+from crawler.mend import SOURCE as MEND
 from crawler.run import Run, stop_asked
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, named_by_user
@@ -86,9 +87,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: another writer took the job"
     if reason == NO_NODE:
         return "the run was cut short: no fetch node is running"
-    archived = any(stats.get(key) for key in _ARCHIVED)
+    archived = any(_of_pages(stats, key) for key in _ARCHIVED)
+    responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
-            and not stats.get(Stat.DOWNLOADER_RESPONSES, 0) and not stats.get(Stat.REQUESTS_FAILED_OWN, 0):
+            and not responses and not stats.get(Stat.REQUESTS_FAILED_OWN, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
@@ -104,12 +106,19 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "no source could be read"  # an account's own links are one, the summary's too
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
-    answered = any(stats.get(key) for key in _ANSWERED)
+    answered = any(_of_pages(stats, key) for key in _ANSWERED)
     if stats.get(Stat.ARTICLES_GIVEN) and not answered and stats.get(Stat.PAGES_FETCH_FAILED):
         return "none of the articles given could be fetched"
     if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     return None
+
+
+def _of_pages(stats: dict[str, Any], stat: Stat) -> int:
+    """How many of ``stat`` came of pages a source gave this run, not of posts made again
+    from their captures (``crawler.mend``): those say nothing of whether WeChat answered."""
+    made_again = (stats.get(Stat.RUN_SOURCES) or {}).get(MEND) or {}
+    return int(stats.get(stat, 0)) - int(made_again.get(stat.part, 0))
 
 
 class RunReport:

@@ -134,5 +134,16 @@ class NoPageKept:
     url: str
 
 
+@dataclass(frozen=True)
+class MendTurnTaken:
+    """An article ``GONE_INCOMPLETE`` whose post a run makes again from its capture: its turn
+    is taken (else, first still, one whose images keep failing would take the places of the
+    others in every run). ``captured``: when the page it is made of was fetched, the last
+    fetch of it for an index that knows none (one from before it recorded them)."""
+
+    key: str
+    captured: float
+
+
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | WatchTurnTaken | NoPageKept
+    | LinkToFollow | WatchTurnTaken | NoPageKept | MendTurnTaken

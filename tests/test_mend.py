@@ -5,13 +5,17 @@ post's raw capture, asking WeChat for no article page."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from crawler.store import warc
+from crawler.store.warc import members
 from tests.conftest import scrapy_command
-from tests.mockserver import MockWeChat, png
+from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
 from tests.test_watch import answer, archive_all, article_hits, post_of, watch
 
@@ -102,6 +106,10 @@ def test_an_image_that_fails_again_is_tried_at_each_run_until_lost_for_good(
     hits = image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) == hits
+    verified = scrapy_command("verify", archive)  # no run asks for it again: none finds the page
+    assert re.search(r"\.md: 1 image left on the CDN for good \(gone there, not an image, or over "
+                     r"a limit: the post shows the link, and no run asks for it again\)\n",
+                     verified.stdout), verified.stdout
 
 
 def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path: Path) -> None:
@@ -120,11 +128,16 @@ def test_a_post_whose_capture_is_gone_is_said_once_and_kept(site: Site, tmp_path
     assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
     assert post_of(archive, art) == marked and image_hits(site, image) == hits
     assert state_of(archive, art) == "deleted"
+    verified = scrapy_command("verify", archive)
+    assert "1 image left on the CDN for good (its original is gone: the post shows the link, and " \
+        "no run asks for it again)\n" in verified.stdout, verified.stdout
 
 
-def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp_path: Path) -> None:
-    """Two such posts, ``WATCH_PER_RUN=1``: one a run, and ``WATCH_PER_RUN=0`` none."""
-    arts = site.serve([Art("2247520031"), Art("2247520032")])
+def all_incomplete_then_deleted(site: Site, tmp_path: Path,
+                                mids: list[str]) -> tuple[list[Art], Path, list[str]]:
+    """``incomplete_then_deleted`` of several articles in one archive: the articles, the
+    archive and their pictures' paths on the CDN."""
+    arts = site.serve([Art(mid) for mid in mids])
     images = [f"/mmbiz_png/Img{art.mid}x1/640" for art in arts]
     for image in images:
         site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
@@ -133,6 +146,12 @@ def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp
     for art in arts:
         site.pages[art.path] = answer("deleted.html")
     assert watch(archive, site).returncode == 0
+    return arts, archive, images
+
+
+def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``: one a run, and ``WATCH_PER_RUN=0`` none."""
+    arts, archive, images = all_incomplete_then_deleted(site, tmp_path, ["2247520031", "2247520032"])
     for image in images:
         site.server.image(image, png((7, 7, 7)))
     assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="0").returncode == 0
@@ -141,3 +160,107 @@ def test_watch_per_run_bounds_the_posts_made_again_from_captures(site: Site, tmp
         assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
         assert [state_of(archive, art) for art in arts].count("archived") == run + 1
     assert all(image not in post_of(archive, art) for art, image in zip(arts, images, strict=True))
+
+
+def test_a_post_whose_image_keeps_failing_does_not_keep_the_others_from_their_turn(
+        site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``: the first's picture 502 still, the second's
+    back; the second's turn comes at the next run all the same (else every run would
+    take the first, and the second wait for ever)."""
+    arts, archive, images = all_incomplete_then_deleted(site, tmp_path, ["2247520041", "2247520042"])
+    site.server.image(images[1], png((7, 7, 7)))
+    for _ in range(2):
+        assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
+    assert [state_of(archive, art) for art in arts] == ["gone_incomplete", "archived"]
+    assert images[1] not in post_of(archive, arts[1])
+    hits = [image_hits(site, image) for image in images]
+    assert watch(archive, site, **NOTHING_DUE, WATCH_PER_RUN="1").returncode == 0
+    assert image_hits(site, images[0]) > hits[0] and image_hits(site, images[1]) == hits[1]
+
+
+def test_a_run_reads_each_capture_file_once_for_all_the_posts_it_makes_again(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three such posts whose pages were captured the same day: their day's file (a
+    backfill's may hold thousands of pages of some MB) is read once, not once a post."""
+    arts, archive, images = all_incomplete_then_deleted(
+        site, tmp_path, ["2247520051", "2247520052", "2247520053"])
+    for image in images:
+        site.server.image(image, png((7, 7, 7)))
+    reads: list[Path] = []
+
+    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
+        reads.append(path)
+        return members(path)
+
+    monkeypatch.setattr(warc, "members", counted)
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert [state_of(archive, art) for art in arts] == ["archived"] * 3
+    assert reads and len(reads) == len(set(reads)), reads
+
+
+@pytest.mark.parametrize("down", [False, True])
+def test_a_run_that_gets_no_wechat_page_fails_though_it_made_posts_again(
+        site: Site, tmp_path: Path, down: bool) -> None:
+    """WeChat answers 5xx (the image CDN does not), or the network is down: the watch
+    fetches no original, and the run's exit status says so, whatever the posts it made
+    again from captures."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520061")
+    site.server.image(image, png((7, 7, 7)))
+    site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
+    site.server.is_down = down
+    result = watch(archive, site)
+    assert (image in post_of(archive, art)) is down  # made again all the same
+    assert result.returncode == 1, result.stderr
+    failure = "WeChat could not be reached" if down else "no article page could be fetched"
+    assert f"Exit status 1: {failure}" in result.stderr, result.stderr
+
+
+def test_a_post_archived_before_the_index_recorded_fetches_gets_its_image_from_its_capture(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index from before it recorded when each page was fetched (column ``fetched``, added
+    empty): the capture is looked for in every file, once; the next runs know its file."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520071")
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET fetched = NULL")
+    other = archive / ".state" / "warc" / "captures-2020-01-01.warc.gz"  # another day's file
+    other.write_bytes(b"")
+    reads: list[Path] = []
+
+    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
+        reads.append(path)
+        return members(path)
+
+    monkeypatch.setattr(warc, "members", counted)
+    result = watch(archive, site, **NOTHING_DUE)  # the CDN answers 502 still
+    assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
+    assert state_of(archive, art) == "gone_incomplete" and other in reads
+    site.server.image(image, png((7, 7, 7)))
+    reads.clear()
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
+    assert reads and other not in reads
+
+
+def test_a_lost_index_rebuilt_from_the_posts_still_has_the_images_tried_again(
+        site: Site, tmp_path: Path) -> None:
+    """The index deleted (damaged): the post says its original is gone and shows a
+    picture of the CDN, so the run that rebuilds the index makes it again from its capture."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520081")
+    (archive / ".state" / "index.sqlite").unlink()
+    site.server.image(image, png((7, 7, 7)))
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    post = post_of(archive, art)
+    assert image not in post and "    status: deleted\n" in post, post
+    assert state_of(archive, art) == "archived"
+
+
+def test_a_blog_checked_out_without_the_state_folder_says_nothing_of_captures(
+        site: Site, tmp_path: Path) -> None:
+    """``_posts/`` and ``postimg/`` alone (a clone of the blog: no index, no captures): the
+    index is rebuilt, and no post is said to have lost the capture it never had here."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520091")
+    shutil.rmtree(archive / ".state")
+    site.server.image(image, png((7, 7, 7)))
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0 and "capture" not in result.stderr, result.stderr
+    assert state_of(archive, art) != "gone_incomplete" and image in post_of(archive, art)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 from pathlib import Path
 
 from crawler.cli import ArchiveCommand
@@ -11,6 +12,7 @@ from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, archived_url, post_files
+from crawler.store.watchbook import WatchBook
 
 
 class Command(ArchiveCommand):
@@ -28,18 +30,16 @@ class Command(ArchiveCommand):
                 problems += 1
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
-                state = _state(archive, path)
-                if state == ArticleState.ARCHIVED:  # each failed for good (404, not an image …)
+                for_good, why = _images_wait(archive, path)
+                if for_good:
                     print(escape_controls(f"{path}: {counted(count, 'image')} left on the CDN for good "
-                                          "(gone there, not an image, or over a limit: the post shows "
-                                          "the link, and no run asks for it again)"))
+                                          f"({why}: the post shows the link, and no run asks for it "
+                                          "again)"))
                     lost += 1
-                    continue
-                when = "its original is gone: tried again by the next run, from its raw capture" \
-                    if state == ArticleState.GONE_INCOMPLETE else "tried again when a run finds the article"
-                print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} still on the CDN "
-                                      f"({when})"))
-                waiting += 1
+                else:
+                    print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} still on the "
+                                          f"CDN ({why})"))
+                    waiting += 1
             if waiting:
                 print(f"verify: {counted(waiting, 'post')} with images not stored "
                       "yet (a warning: the archive is sound)")
@@ -55,11 +55,27 @@ class Command(ArchiveCommand):
                 print(f"verify: {root} is sound ({counted(posts, 'post')})")
 
 
-def _state(archive: Archive, path: Path) -> str | None:
-    """The index's state of the article whose post is at ``path``; None when it has none."""
+def _images_wait(archive: Archive, path: Path) -> tuple[bool, str]:
+    """Whether the images the post at ``path`` left on the CDN are left there for good (no
+    run asks for them again), and why; else, when they are tried again."""
     try:
         url = archived_url(path)
     except PostError:
-        return None
+        url = None
     key = archive.index.article_of(url) if url else None
-    return archive.index.article_state(key) if key else None
+    state = archive.index.article_state(key) if key else None
+    if state == ArticleState.ARCHIVED:  # each failed for good (404, not an image …)
+        return True, "gone there, not an image, or over a limit"
+    if state == ArticleState.GONE_INCOMPLETE:
+        return False, "its original is gone: tried again by the next run, from its raw capture"
+    if key and _gone(archive, key):  # failed for good, or no capture left: no run finds it
+        return True, "its original is gone"
+    return False, "tried again when a run finds the article"
+
+
+def _gone(archive: Archive, key: str) -> bool:
+    """Whether the watch found the original of article ``key`` deleted or removed."""
+    try:
+        return WatchBook(archive.index).state(key).status is not None
+    except sqlite3.OperationalError:  # an index no run of the watch has opened yet
+        return False

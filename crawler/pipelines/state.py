@@ -20,6 +20,7 @@ from crawler.items import (
     LinkFound,
     LinkRefused,
     LinkToFollow,
+    MendTurnTaken,
     NoPageKept,
     StateRecord,
     WatchTurnTaken,
@@ -121,6 +122,8 @@ class StatePipeline:
                 index.follow_later(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
+            case MendTurnTaken(key, captured):
+                WatchBook(index).mended(key, time.time(), captured)
             case NoPageKept(key, url):
                 gone = WatchBook(index).state(key).answer
                 gone_states = (ArticleState.DELETED, ArticleState.VIOLATION)
@@ -137,5 +140,5 @@ def _subject(record: StateRecord) -> str:
             return f"album {album}"
         case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
             return url
-        case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key):
+        case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key) | MendTurnTaken(key):
             return key

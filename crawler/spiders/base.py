@@ -32,6 +32,7 @@ from crawler.items import (
     ArticleItem,
     LinkFound,
     LinkRefused,
+    MendTurnTaken,
     NoPageKept,
     StateRecord,
     WatchTurnTaken,
@@ -353,9 +354,10 @@ class WeChatSpider(scrapy.Spider):
         if failure is not None:
             self.fetch_failed(failure)
 
-    def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | NoPageKept]:
+    def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | MendTurnTaken | NoPageKept]:
         """The posts left incomplete whose originals are gone, made again from their raw
         captures (``crawler.mend``): a spider method, as a request's callback in a JOBDIR."""
+        self.tally.count(Stat.MEND_READS)
         yield from kept_pages(Run.of(self.crawler).archive, self.config.watch_per_run)
 
     # -- albums --------------------------------------------------------------------------

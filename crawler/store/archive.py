@@ -258,19 +258,25 @@ class Archive:
         """Recover a lost index from the posts' ``wechat:`` blocks (read once, only then):
         the articles, and what the watch found of them; and the images' files by their bytes."""
         rebuilt = 0
+        captured = any(self.layout.captures.glob("*.warc.gz"))  # not a clone of the blog alone
         with _transaction(self.index.connection):  # an index of some of the posts stays so
             self.images.recover()
             for post in post_files(self.layout.posts):
                 try:
                     url, published = archived_identity(post)
-                    state = WatchState.of_post(read_post(post))
+                    text = read_post(post)
+                    state = WatchState.of_post(text)
                 except PostError as error:
                     logger.warning("Not in the rebuilt index: %s", error)
                     continue
                 key = article_key(url or "") or url
                 if key:
+                    # one whose original is gone is fetched no more: its images left on the
+                    # CDN are tried again from its capture (crawler.mend), once at least
+                    gone_incomplete = captured and state.status is not None and remote_images(text)
                     self.index.add_article(key, url or "", self.places.name_of(post),
-                                           ArticleState.ARCHIVED, published)
+                                           ArticleState.GONE_INCOMPLETE if gone_incomplete
+                                           else ArticleState.ARCHIVED, published)
                     if state != WatchState():
                         self.watched.book.save(key, state)
                     rebuilt += 1

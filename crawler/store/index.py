@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS foreign_links (key TEXT PRIMARY KEY, biz TEXT NOT NUL
                                           seen_from TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS watch (
     key TEXT PRIMARY KEY, checked INTEGER, answer TEXT, since TEXT, updated TEXT,
-    versions INTEGER NOT NULL DEFAULT 1, source TEXT, made TEXT, fetched INTEGER
+    versions INTEGER NOT NULL DEFAULT 1, source TEXT, made TEXT, fetched INTEGER, mended INTEGER
 );
 CREATE INDEX IF NOT EXISTS links_of_key ON links (key);
 CREATE INDEX IF NOT EXISTS articles_by_path_nocase ON articles (path COLLATE NOCASE);
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 _ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT"},
                   "album_articles": {"left_at": "TEXT"},
-                  "watch": {"made": "TEXT", "fetched": "INTEGER"}}
+                  "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"}}
 
 
 
@@ -272,9 +272,12 @@ class Index:
             "AND state != 'incomplete'", (key, url, ArticleState.NEEDS_LINK))
 
     def gone_incomplete(self, limit: int) -> list[tuple[str, str]]:
-        """(key, url) of at most ``limit`` articles ``GONE_INCOMPLETE`` that have a post."""
-        return self._db.execute("SELECT key, url FROM articles WHERE state = ? AND path != '' "
-                                "ORDER BY key LIMIT ?", (ArticleState.GONE_INCOMPLETE, limit)).fetchall()
+        """(key, url) of at most ``limit`` articles ``GONE_INCOMPLETE`` that have a post, those
+        whose post was made again from its capture longest ago (``WatchBook.mended``) first."""
+        return self._db.execute(
+            "SELECT a.key, a.url FROM articles a LEFT JOIN watch w ON w.key = a.key "
+            "WHERE a.state = ? AND a.path != '' ORDER BY coalesce(w.mended, 0), a.key LIMIT ?",
+            (ArticleState.GONE_INCOMPLETE, limit)).fetchall()
 
     def imported_files(self, url: str) -> list[str]:
         """The capture files the pages imported under ``url`` were kept in."""

@@ -61,6 +61,14 @@ class WatchBook:
         row = self.db.execute("SELECT fetched FROM watch WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def mended(self, key: str, at: float, captured: float) -> None:
+        """Record that the post of article ``key`` was made again at ``at`` from its capture
+        of ``captured`` (``crawler.mend``): the others come first next time; and, unless
+        known, that its page was last fetched then (next time its file alone is read)."""
+        self.db.execute("INSERT INTO watch (key, mended, fetched) VALUES (?, ?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET mended = excluded.mended, "
+                        "fetched = coalesce(fetched, excluded.fetched)", (key, int(at), int(captured)))
+
     def made(self, key: str) -> str | None:
         """The ``Seen.text_print`` of the post a fetch of the article last made (and kept)."""
         row = self.db.execute("SELECT made FROM watch WHERE key = ?", (key,)).fetchone()
