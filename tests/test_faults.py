@@ -555,7 +555,7 @@ def test_images_the_disk_cannot_take_fail_the_run(
     assert result.returncode == 1, result.stderr
     assert re.findall(r"ERROR: Images not stored, the post keeps their URLs: 7 of 7 in \S+ "
                       r"\(cannot write the image: \[Errno 28\] No space left on device; 1 other "
-                      r"reasons\)\n", result.stderr) != [], result.stderr
+                      r"reason\)\n", result.stderr) != [], result.stderr
     assert result.stderr.count("ERROR:") == 2  # that line, and the exit status's
     assert "FAILED: the archive could not be written" in result.stderr
     [post] = (tmp_path / "_posts").glob("*.md")

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleItem
+from crawler.logtext import counted
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
@@ -289,7 +290,7 @@ class ImagePipeline(MediaPipeline):
             level = logging.ERROR if any(result.on_disk for result in failed) else logging.WARNING
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],
-                       f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
+                       f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "")
         return item
 
     def _failed(self, url: str, result: ImageResult) -> None:
