@@ -190,7 +190,7 @@ def test_an_index_that_fails_the_runs_summary_fails_the_run_with_its_summary(
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert result.returncode == 1, result.stderr
     assert "ERROR: The run's summary could not read the index: disk I/O error" in result.stderr
-    assert re.search(r"WARNING: Run summary \(finished\): 1 new, .*1 index reads failed; FAILED: the "
+    assert re.search(r"WARNING: Run summary \(finished\): 1 new, .*1 index read failed; FAILED: the "
                      r"index could not be read", result.stderr), result.stderr
     assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
 

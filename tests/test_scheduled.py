@@ -598,7 +598,7 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
     site.server.image("/mmbiz_png/Img2247489102x1/640", b"busy", status=503)
     noisy = crawl("album", tmp_path / "b", "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
     assert noisy.returncode == 0
-    assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 images failed\n  album:3021: "
+    assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 image failed\n  album:3021: "
                      r"2 listed, 2 new", noisy.stderr), noisy.stderr
     assert len(re.findall(r"Images not stored", noisy.stderr)) == 1  # one line per post
 
