@@ -9,11 +9,13 @@ by the crawl command before the crawl starts (a lock held by another run is then
 not a traceback), or else when first asked for, and closed when the engine stops.
 ``stopped_by`` is the signal that stopped the crawl (``crawler.extensions.StopSignal``),
 by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
-sent as it lands, before the crawl begins its graceful stop.
+sent as it lands, before the crawl begins its graceful stop. ``error_level`` tells whether a
+write's failure is the first of its cause, said at ERROR.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +37,7 @@ class Run:
         self.tally = Tally(crawler)
         self._archive: Archive | None = None
         self.stopped_by: signal.Signals | None = None
+        self.errors_said: set[str] = set()
 
     @classmethod
     def of(cls, crawler: Crawler) -> Run:
@@ -45,6 +48,14 @@ class Run:
             setattr(crawler, _ATTRIBUTE, run)
         assert isinstance(run, Run)
         return run
+
+    def error_level(self, cause: str) -> int:
+        """``logging.ERROR`` the first time a write of this run fails for ``cause`` (what was
+        written and the error's text), ``logging.INFO`` after: a full disk or index fails
+        every write alike, and the mail needs one line a cause (the summary counts them all)."""
+        level = logging.INFO if cause in self.errors_said else logging.ERROR
+        self.errors_said.add(cause)
+        return level
 
     @cached_property
     def config(self) -> Config:

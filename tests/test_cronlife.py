@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.store import index as index_module
 from tests.conftest import PAGES, PROJECT, crawl, crawl_options, jekyll_build, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
@@ -645,3 +646,46 @@ def test_an_original_deleted_on_the_day_the_disk_is_full(site: Site, tmp_path: P
     assert (said(result), summed_up(result)) == ([], False), result.stderr
     assert "status: deleted" in life.post_path(arts[0]).read_text(encoding="utf-8")
     life.check()
+
+
+@pytest.mark.parametrize("full", ["files", "index"])
+def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       full: str) -> None:
+    """The disk fills up as the run fetches the first article page of a day the account
+    published four: each page's image and post failed alike, and each said so at ERROR
+    (and each record of the index: an album's nine times), dozens of lines a mail for one
+    cause. One ERROR line a cause and kind of write; the summary counts them all; the next
+    day archives the four, quietly."""
+    life, _ = first_day(site, tmp_path, 2247525000, "5501", 2)
+    new = site.serve([Art(str(2247525020 + n), albums=("5501",), days_ago=0) for n in range(4)])
+    site.albums["5501"] += new
+    filled: list[str] = []
+    site.server.before_answer = lambda path: filled.append(path) if path.startswith("/s?") else None
+    if full == "files":
+        def no_space(fd: int, data: bytes) -> int:
+            if filled:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_write(fd, data)
+
+        real_write = os.write
+        monkeypatch.setattr(os, "write", no_space)
+    else:
+        execute = index_module._Connection.execute
+
+        def index_full(db: sqlite3.Connection, sql: str, parameters: object = (), /) -> sqlite3.Cursor:
+            if filled and sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return execute(db, sql, parameters)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(index_module._Connection, "execute", index_full)
+    result = life.live(status=1)
+    monkeypatch.undo()
+    site.server.before_answer = lambda path: None
+    errors = [line for line in said(result) if line.startswith("ERROR")]
+    kinds = [line.split(": ")[1].split(" for ")[0] for line in errors]  # "Not recorded for …"
+    assert len(kinds) == len(set(kinds)) and len(errors) <= 4, result.stderr
+    unwritten = re.search(r"(\d+) not written", result.stderr.split("Run summary")[1])
+    assert unwritten and int(unwritten.group(1)) >= 4, result.stderr  # the watched too, when the index is full
+    life.check()
+    life.recovers(new[0])
+    assert all(life.archived(art) for art in new)

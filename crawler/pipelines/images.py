@@ -268,8 +268,10 @@ class ImagePipeline(MediaPipeline):
 
     def _not_recorded(self, url: str, error: sqlite3.Error) -> None:
         Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
-        logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
-        self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
+        level = Run.of(self.crawler).error_level(f"Not recorded: {error}")  # as StateWrites says it
+        logger.log(level, "Not recorded for %s: %s", url, error)
+        self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}",
+                                      on_disk=True))
 
     def _reported(self, item: ArticleItem) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
@@ -287,7 +289,11 @@ class ImagePipeline(MediaPipeline):
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
-            level = logging.ERROR if any(result.on_disk for result in failed) else logging.WARNING
+            # the archive refusing them is said at ERROR once a cause; an image that failed else, at WARNING
+            said = [Run.of(self.crawler).error_level(f"image: {reason}")
+                    for reason in dict.fromkeys(result.reason for result in failed if result.on_disk)]
+            level = logging.INFO if all(result.on_disk for result in failed) else logging.WARNING
+            level = logging.ERROR if logging.ERROR in said else level
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],
                        f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "")
