@@ -309,6 +309,22 @@ def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> No
     assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
 
 
+def test_blocks_counted_at_settings_of_one(site: Site, tmp_path: Path) -> None:
+    """A blocked page not asked again (``BLOCK_RETRY_TIMES=0``) and a run stopped at its
+    first block (``BLOCK_LIMIT=1``) said "stayed blocked after 1 tries" and "1 blocked pages
+    in a row"."""
+    arts = site.serve(numbered(2247483211, 2))
+    site.pages[arts[0].path] = VERIFICATION
+    album = site.album("3008", arts)
+    result = crawl("album", tmp_path / "once", "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "0", "BLOCK_LIMIT": "5"})
+    assert re.search(r"WARNING: Not archived: \S+mid=2247483211\S+ stayed blocked after 1 try$", result.stderr,
+                     re.M), result.stderr
+    result = crawl("album", tmp_path / "stopped", "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "0", "BLOCK_LIMIT": "1"})
+    assert "ERROR: WeChat is blocking: 1 blocked page in a row (last: " in result.stderr, result.stderr
+
+
 def test_an_album_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
     """Its page "Not archived: …&f=json stayed blocked after 3 tries", then "Source album:…
     could not be read: Blocked: blocked: …": two WARNING lines, the first calling an album
