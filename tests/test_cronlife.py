@@ -689,3 +689,35 @@ def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Pat
     life.check()
     life.recovers(new[0])
     assert all(life.archived(art) for art in new)
+
+
+def test_a_feed_that_also_lists_what_is_not_an_article(site: Site, tmp_path: Path) -> None:
+    """A feed of the account's articles that also lists a page off the article hosts (a
+    bridge's own notice): the same WARNING line came in the mail every day the feed still
+    listed it, for nothing lost and nothing to do; the summary counts it. A feed that lists
+    nothing on the article hosts (a bridge linking to its own copies) yields no article:
+    that is said, in one line, every day it stays so."""
+    arts = site.serve([Art(str(2247526000 + n), token=f"Feed{n}", days_ago=3 - n) for n in range(2)])
+    notices = ["https://example.com/notice/1", "https://example.com/notice/2"]
+
+    def feed(links: list[str]) -> None:
+        items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
+        xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        site.server.route("/feed.xml", Route(200, "application/rss+xml", xml.encode()))
+
+    feed([*(site.link(art) for art in arts), *notices])
+    life = Life(site, tmp_path, arts[0])
+    accounts = Path(life.settings["ACCOUNTS_FILE"])
+    accounts.write_text(accounts.read_text(encoding="utf-8") + f'feeds = ["{site.server.base}/feed.xml"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = life.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+        assert all(life.archived(art) for art in arts)
+    life.check()
+    feed(notices)
+    for _ in range(2):
+        result = life.live()
+        [line] = said(result)
+        assert re.search(r"WARNING: Not fetched: feed:\S+/feed.xml lists 'https://example.com/notice/1', not on an "
+                         r"article host", line), result.stderr
