@@ -49,10 +49,12 @@ class Run:
         assert isinstance(run, Run)
         return run
 
-    def error_level(self, cause: str) -> int:
-        """``logging.ERROR`` the first time a write of this run fails for ``cause`` (what was
-        written and the error's text), ``logging.INFO`` after: a full disk or index fails
-        every write alike, and the mail needs one line a cause (the summary counts them all)."""
+    def error_level(self, written: str, error: BaseException) -> int:
+        """``logging.ERROR`` the first time a write of this run (of what was ``written``:
+        ``post``) fails for the cause of ``error``, ``logging.INFO`` after: a full disk or
+        index fails every write alike, and the mail needs one line a cause (the summary
+        counts them all)."""
+        cause = f"{written}: {cause_of(error)}"
         level = logging.INFO if cause in self.errors_said else logging.ERROR
         self.errors_said.add(cause)
         return level
@@ -79,3 +81,11 @@ class Run:
         self._archive = Archive(root)
         self.crawler.signals.connect(self._archive.close, signal=signals.engine_stopped)
         return self._archive
+
+
+def cause_of(error: BaseException) -> str:
+    """``error`` in words every write it fails alike shares: an ``OSError`` without the file
+    it names (each write its own temporary file, on a file system remounted read-only)."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return f"[Errno {error.errno}] {error.strerror}"
+    return str(error)

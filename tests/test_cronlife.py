@@ -14,9 +14,11 @@ from __future__ import annotations
 import errno
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -648,13 +650,14 @@ def test_an_original_deleted_on_the_day_the_disk_is_full(site: Site, tmp_path: P
     life.check()
 
 
-@pytest.mark.parametrize("full", ["files", "index"])
+@pytest.mark.parametrize("full", ["files", "index", "read-only"])
 def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        full: str) -> None:
     """The disk fills up as the run fetches the first article page of a day the account
     published four: each page's image and post failed alike, and each said so at ERROR
     (and each record of the index: an album's nine times), dozens of lines a mail for one
-    cause. One ERROR line a cause and kind of write; the summary counts them all; the next
+    cause (or is remounted read-only after an error: each refusal names its own temporary
+    file). One ERROR line a cause and kind of write; the summary counts them all; the next
     day archives the four, quietly."""
     life, _ = first_day(site, tmp_path, 2247525000, "5501", 2)
     new = site.serve([Art(str(2247525020 + n), albums=("5501",), days_ago=0) for n in range(4)])
@@ -669,6 +672,15 @@ def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Pat
 
         real_write = os.write
         monkeypatch.setattr(os, "write", no_space)
+    elif full == "read-only":
+        def read_only(suffix: str, prefix: str, dir: Path) -> tuple[int, str]:
+            if filled:
+                name = f"{dir}/{prefix}{secrets.token_hex(4)}{suffix}"
+                raise OSError(errno.EROFS, "Read-only file system", name)
+            return real_mkstemp(suffix=suffix, prefix=prefix, dir=dir)
+
+        real_mkstemp = tempfile.mkstemp
+        monkeypatch.setattr(tempfile, "mkstemp", read_only)
     else:
         execute = index_module._Connection.execute
 

@@ -69,7 +69,8 @@ class ImageResult:
 
     transient: bool = False  # failed for a reason that may pass: the article stays incomplete
     reason: str = ""
-    on_disk: bool = False  # this machine's disk refused it: the archive cannot be written
+    # the archive refused it (a full disk), for this error: the archive cannot be written
+    refused: BaseException | None = None
 
 
 class ImagePipeline(MediaPipeline):
@@ -135,7 +136,7 @@ class ImagePipeline(MediaPipeline):
         for url, write_error in errors.items():  # the archive cannot be written: fails the run
             Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
             self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}",
-                                          on_disk=True))
+                                          refused=write_error))
         return self._reported(item)
 
     def close(self) -> None:
@@ -268,14 +269,15 @@ class ImagePipeline(MediaPipeline):
 
     def _not_recorded(self, url: str, error: sqlite3.Error) -> None:
         Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
-        level = Run.of(self.crawler).error_level(f"Not recorded: {error}")  # as StateWrites says it
+        level = Run.of(self.crawler).error_level("record", error)  # as StateWrites says it
         logger.log(level, "Not recorded for %s: %s", url, error)
         self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}",
-                                      on_disk=True))
+                                      refused=error))
 
     def _reported(self, item: ArticleItem) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
-        that may pass; one line for those that failed, an ERROR if the disk refused one."""
+        that may pass; one line for those that failed, an ERROR if the archive refused one for
+        a cause not said yet this run (``Run.error_level``)."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
         stored, failed = {}, []
@@ -290,9 +292,9 @@ class ImagePipeline(MediaPipeline):
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
             # the archive refusing them is said at ERROR once a cause; an image that failed else, at WARNING
-            said = [Run.of(self.crawler).error_level(f"image: {reason}")
-                    for reason in dict.fromkeys(result.reason for result in failed if result.on_disk)]
-            level = logging.INFO if all(result.on_disk for result in failed) else logging.WARNING
+            refused = [result.refused for result in failed if result.refused is not None]
+            said = [Run.of(self.crawler).error_level("image", error) for error in refused]
+            level = logging.INFO if len(refused) == len(failed) else logging.WARNING
             level = logging.ERROR if logging.ERROR in said else level
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],

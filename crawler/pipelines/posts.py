@@ -92,7 +92,7 @@ class PostPipeline:
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
                                f"cannot write the post of {article.url}: {error}",
-                               logging.getLevelName(self.run.error_level(f"post: {error}")))
+                               logging.getLevelName(self.run.error_level("post", error)))
         if item.fetched_url:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
                                article.url)

@@ -50,7 +50,7 @@ class StateWrites:
             write()
         except (OSError, sqlite3.Error) as error:
             self.tally.count(Stat.STATE_WRITE_FAILED)
-            logger.log(self.run.error_level(f"Not recorded: {error}"), "Not recorded for %s: %s", what, error)
+            logger.log(self.run.error_level("record", error), "Not recorded for %s: %s", what, error)
             return False
         return True
 
