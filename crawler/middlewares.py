@@ -164,7 +164,8 @@ class BlockMiddleware:
             raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)
-        logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
+        # at INFO: a block that passes is a day that went well; one that does not is said above
+        logger.info("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
         return again
 
     def _watched(self, request: Request) -> bool:

@@ -12,6 +12,7 @@ is worse than it was, the blog builds and ``scrapy verify`` finds the archive so
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
 import secrets
@@ -733,3 +734,19 @@ def test_a_feed_that_also_lists_what_is_not_an_article(site: Site, tmp_path: Pat
         [line] = said(result)
         assert re.search(r"WARNING: Not fetched: feed:\S+/feed.xml lists 'https://example.com/notice/1', not on an "
                          r"article host", line), result.stderr
+
+
+def test_a_block_that_passes_when_the_page_is_asked_again(site: Site, tmp_path: Path) -> None:
+    """WeChat answers one page of the day with its verification page, then the page itself
+    when it is asked again after the pause: everything is archived, and the mail said
+    "Blocked …; asking again in 60 s" with a summary of a day that went well, nothing to do."""
+    life, _ = first_day(site, tmp_path, 2247527000, "5701", 2)
+    new = site.serve([Art(str(2247527020 + n), albums=("5701",), days_ago=0) for n in range(3)])
+    site.albums["5701"] += new
+    asked = itertools.count(1)
+    site.server.route("/s", lambda query: VERIFICATION if next(asked) == 2 else site._long_link(query))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert all(life.archived(art) for art in new)
+    assert result.stats["blocks/detected"] == 1, result.stats
+    life.check()

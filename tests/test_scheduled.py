@@ -414,7 +414,7 @@ def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Pat
     site.pages[art.path] = lambda query: next(answers)
     result = crawl("article", tmp_path, "-a", f"url={url}")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"WARNING: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
+    assert re.search(r"INFO: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
     assert len(posts(tmp_path)) == 1
 
 
@@ -430,7 +430,7 @@ def test_a_page_redirected_to_the_verification_page_is_asked_again_by_its_own_li
                     site.pages[art.path]])
     site.pages[art.path] = lambda query: next(answers)
     result = crawl("article", tmp_path, "-a", f"url={url}")
-    assert re.search(r"WARNING: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
+    assert re.search(r"INFO: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
                      result.stderr), result.stderr
     assert result.returncode == 0, result.stderr
     assert len(posts(tmp_path)) == 1
