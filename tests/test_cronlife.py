@@ -32,7 +32,7 @@ from crawler.store import index as index_module
 from tests.conftest import PAGES, PROJECT, crawl, crawl_options, jekyll_build, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
-from tests.site import VERIFICATION, Art, Site
+from tests.site import VERIFICATION, Art, Site, png
 
 DAY = 86400
 
@@ -749,4 +749,28 @@ def test_a_block_that_passes_when_the_page_is_asked_again(site: Site, tmp_path: 
     assert (said(result), summed_up(result)) == ([], False), result.stderr
     assert all(life.archived(art) for art in new)
     assert result.stats["blocks/detected"] == 1, result.stats
+    life.check()
+
+
+def test_an_image_gone_for_good_beside_one_the_cdn_fails_for_a_day(site: Site, tmp_path: Path) -> None:
+    """A new article shows two pictures: the CDN answers 503 for one for a day, and 404 for
+    the other for good. The mail tells both that day; the next, the first is stored and the
+    post complete, and the mail told the 404 again, for nothing new and nothing to do."""
+    life, _ = first_day(site, tmp_path, 2247528000, "5801", 2)
+    new = site.serve([Art("2247528020", albums=("5801",), days_ago=0)])[0]
+    site.albums["5801"].append(new)
+    page = site.pages[new.path]
+    assert isinstance(page, Route)
+    site.pages[new.path] = Route(200, page.content_type, page.body.replace(b"SharedFooter", b"GoneForGood"))
+    site.server.image("/mmbiz_png/GoneForGood/640", b"gone", status=404)
+    own = f"/mmbiz_png/Img{new.mid}x1/640"
+    site.server.image(own, b"busy", status=503)
+    result = life.live()
+    [line] = said(result)
+    assert "Images not stored" in line and "2 of 2" in line and summed_up(result), result.stderr
+    site.server.image(own, png((1, 2, 3)))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    text = life.post_path(new).read_text(encoding="utf-8")
+    assert text.count("/postimg/") == 1 and "GoneForGood" in text, text
     life.check()
