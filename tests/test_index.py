@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 
 
@@ -37,39 +38,39 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
 
 
 def test_an_account_is_found_once_and_remembered(index: Index) -> None:
-    assert index.account_biz("甲") is None
-    index.set_account("甲", "B")
-    assert index.account_biz("甲") == "B"
+    assert AccountBook(index).account_biz("甲") is None
+    AccountBook(index).set_account("甲", "B")
+    assert AccountBook(index).account_biz("甲") == "B"
 
 
 def test_albums_keep_what_was_said_of_them(index: Index) -> None:
-    index.remember_album("9", "B", "反诈快报", 21)
-    index.remember_album("9", "B", "", None, "2026-11-29T06:17:00+00:00")
-    index.remember_album("8", "B")
-    index.remember_album("7", "OTHER")
-    assert index.albums_of("B") == ["8", "9"]
+    AccountBook(index).remember_album("9", "B", "反诈快报", 21)
+    AccountBook(index).remember_album("9", "B", "", None, "2026-11-29T06:17:00+00:00")
+    AccountBook(index).remember_album("8", "B")
+    AccountBook(index).remember_album("7", "OTHER")
+    assert AccountBook(index).albums_of("B") == ["8", "9"]
     row = index._db.execute("SELECT title, article_count, last_read FROM albums WHERE album_id = '9'")
     assert row.fetchone() == ("反诈快报", 21, "2026-11-29T06:17:00+00:00")
 
 
 def test_an_album_read_whole_records_who_left_and_a_member_can_come_back(index: Index) -> None:
-    index.remember_album("9", "B")
-    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
-    assert index.album_read_whole("9", "2|B:2:1,B:1:1", {"B:1:1", "B:2:1"}, "2026-12-01") == 1
-    assert index.album_members("9") == {"B:1:1", "B:2:1"}
-    assert index.album_members("9", departed=True) == {"B:3:1"}
-    assert index.album_signature("9") == ("2|B:2:1,B:1:1", "2026-12-01")
-    index.add_album_articles("9", ["B:3:1"])
-    assert index.album_members("9", departed=True) == set()
+    AccountBook(index).remember_album("9", "B")
+    AccountBook(index).add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
+    assert AccountBook(index).album_read_whole("9", "2|B:2:1,B:1:1", {"B:1:1", "B:2:1"}, "2026-12-01") == 1
+    assert AccountBook(index).album_members("9") == {"B:1:1", "B:2:1"}
+    assert AccountBook(index).album_members("9", departed=True) == {"B:3:1"}
+    assert AccountBook(index).album_signature("9") == ("2|B:2:1,B:1:1", "2026-12-01")
+    AccountBook(index).add_album_articles("9", ["B:3:1"])
+    assert AccountBook(index).album_members("9", departed=True) == set()
 
 
 def test_an_albums_unsettled_members_come_with_the_link_a_listing_gave(index: Index) -> None:
-    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:4:1"])
+    AccountBook(index).add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:4:1"])
     index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
     index.add_article("B:2:1", "u", "b.md", ArticleState.INCOMPLETE)
     index.set_article_state("B:3:1", "u", "violation")
     index.add_listed_links([("B:2:1", "https://x/s?chksm=2")])
-    assert index.unsettled_in_album("9") == [("B:2:1", "https://x/s?chksm=2"), ("B:4:1", "")]
+    assert AccountBook(index).unsettled_in_album("9") == [("B:2:1", "https://x/s?chksm=2"), ("B:4:1", "")]
 
 
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
@@ -108,11 +109,11 @@ def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:
         index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED, published)
     index.add_article("BB:1:1", "u", "x.md", ArticleState.ARCHIVED, 9000)  # another account
     index.set_article_state("B:4:1", "u", "deleted")
-    index.remember_album("9", "B")
-    index.add_foreign_link("C:1:1", "C", "B")
-    index.add_foreign_link("C:1:1", "C", "B")
-    assert index.account_coverage("B") == (3, 1, 1)
-    assert index.publish_times("B", 2) == [3000, 2000]
+    AccountBook(index).remember_album("9", "B")
+    AccountBook(index).add_foreign_link("C:1:1", "C", "B")
+    AccountBook(index).add_foreign_link("C:1:1", "C", "B")
+    assert AccountBook(index).account_coverage("B") == (3, 1, 1)
+    assert AccountBook(index).publish_times("B", 2) == [3000, 2000]
 
 
 def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
@@ -123,7 +124,7 @@ def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
         db.execute("INSERT INTO articles VALUES ('B:1:1', 'u', 'a.md', 'archived')")
     index = Index(path)
     index.add_article("B:2:1", "u", "b.md", ArticleState.ARCHIVED, 5)
-    assert index.publish_times("B", 5) == [5]
+    assert AccountBook(index).publish_times("B", 5) == [5]
     assert index.article_state("B:1:1") == "archived"
     index.close()
 
