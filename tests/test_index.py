@@ -1,4 +1,4 @@
-"""The index: articles and images as before, and what is known of accounts and albums."""
+"""The index: articles, their states, links and post names; an older index opened."""
 
 from __future__ import annotations
 
@@ -37,42 +37,6 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
     assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
 
 
-def test_an_account_is_found_once_and_remembered(index: Index) -> None:
-    assert AccountBook(index).account_biz("甲") is None
-    AccountBook(index).set_account("甲", "B")
-    assert AccountBook(index).account_biz("甲") == "B"
-
-
-def test_albums_keep_what_was_said_of_them(index: Index) -> None:
-    AccountBook(index).remember_album("9", "B", "反诈快报", 21)
-    AccountBook(index).remember_album("9", "B", "", None, "2026-11-29T06:17:00+00:00")
-    AccountBook(index).remember_album("8", "B")
-    AccountBook(index).remember_album("7", "OTHER")
-    assert AccountBook(index).albums_of("B") == ["8", "9"]
-    row = index._db.execute("SELECT title, article_count, last_read FROM albums WHERE album_id = '9'")
-    assert row.fetchone() == ("反诈快报", 21, "2026-11-29T06:17:00+00:00")
-
-
-def test_an_album_read_whole_records_who_left_and_a_member_can_come_back(index: Index) -> None:
-    AccountBook(index).remember_album("9", "B")
-    AccountBook(index).add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
-    assert AccountBook(index).album_read_whole("9", "2|B:2:1,B:1:1", {"B:1:1", "B:2:1"}, "2026-12-01") == 1
-    assert AccountBook(index).album_members("9") == {"B:1:1", "B:2:1"}
-    assert AccountBook(index).album_members("9", departed=True) == {"B:3:1"}
-    assert AccountBook(index).album_signature("9") == ("2|B:2:1,B:1:1", "2026-12-01")
-    AccountBook(index).add_album_articles("9", ["B:3:1"])
-    assert AccountBook(index).album_members("9", departed=True) == set()
-
-
-def test_an_albums_unsettled_members_come_with_the_link_a_listing_gave(index: Index) -> None:
-    AccountBook(index).add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:4:1"])
-    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
-    index.add_article("B:2:1", "u", "b.md", ArticleState.INCOMPLETE)
-    index.set_article_state("B:3:1", "u", "violation")
-    index.add_listed_links([("B:2:1", "https://x/s?chksm=2")])
-    assert AccountBook(index).unsettled_in_album("9") == [("B:2:1", "https://x/s?chksm=2"), ("B:4:1", "")]
-
-
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
     index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
     index.needs_link("B:1:1", "weak")
@@ -102,18 +66,6 @@ def test_a_post_name_differing_only_in_case_is_held(index: Index) -> None:
     given the other would write over the first's post there."""
     index.add_article("B:1:1", "u", "2024-01-01-Scam.md", ArticleState.ARCHIVED)
     assert index.path_holder("2024-01-01-scam.md") == "B:1:1"
-
-
-def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:
-    for mid, published in ((1, 1000), (2, 3000), (3, 2000)):
-        index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED, published)
-    index.add_article("BB:1:1", "u", "x.md", ArticleState.ARCHIVED, 9000)  # another account
-    index.set_article_state("B:4:1", "u", "deleted")
-    AccountBook(index).remember_album("9", "B")
-    AccountBook(index).add_foreign_link("C:1:1", "C", "B")
-    AccountBook(index).add_foreign_link("C:1:1", "C", "B")
-    assert AccountBook(index).account_coverage("B") == (3, 1, 1)
-    assert AccountBook(index).publish_times("B", 2) == [3000, 2000]
 
 
 def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
