@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@ decided from the page and the index alone (the spider makes the requests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,13 +30,6 @@ def link(biz: str, mid: int) -> str:
 def article(biz: str = OWN, **fields: Any) -> Article:
     return Article(url=link(biz, 1), title="t", account="测试", published=datetime.now(UTC),
                    biz=biz, mid="1", idx="1", **fields)
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 def discovery(index: Index, **settings: Any) -> Discovery:

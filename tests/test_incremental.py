@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from scrapy import Request
@@ -20,13 +19,6 @@ from tests.conftest import unit_crawler
 from tests.test_hostile import page, parsed
 
 LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&chksm={}"
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Index:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

@@ -5,17 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Index:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 def test_articles_states_and_links(index: Index) -> None:
