@@ -23,6 +23,7 @@ from crawler.config import Config, check_command_line_mappings
 from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
+from crawler.store.accountbook import AccountBook
 from crawler.store.archive import Archive, ArchiveError, Layout
 from crawler.store.index import Index
 from crawler.wechat.article import CHINA_TIME
@@ -120,7 +121,7 @@ class AccountsReport(ArchiveCommand):
         except AccountsError as error:
             sys.exit(self._refuse(str(error), 2))
         # as a scheduled run knows it (``Discovery.account_biz``)
-        return [(a.name, a.biz or linked_biz(index, a) or index.account_biz(a.name) or "")
+        return [(a.name, a.biz or linked_biz(index, a) or AccountBook(index).account_biz(a.name) or "")
                 for a in accounts]
 
     def _refuse(self, message: str, status: int) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.logtext import counted
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
@@ -65,12 +66,13 @@ class Coverage:
 def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     if not biz:
         return Coverage(account, biz)
-    archived, albums, foreign = index.account_coverage(biz)
-    times = index.publish_times(biz, _CADENCE_ARTICLES)
+    accounts = AccountBook(index)
+    archived, albums, foreign = accounts.account_coverage(biz)
+    times = accounts.publish_times(biz, _CADENCE_ARTICLES)
     newest = datetime.fromtimestamp(times[0], CHINA_TIME) if times else None
     gaps = [newer - older for newer, older in zip(times, times[1:], strict=False)]
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
-    return Coverage(account, biz, archived, albums, index.known_not_archived(biz), foreign,
+    return Coverage(account, biz, archived, albums, accounts.known_not_archived(biz), foreign,
                     newest, usual, WatchBook(index).upstream(biz))
 
 
@@ -94,7 +96,7 @@ def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list
     """(name, ``__biz``) of each account the archive holds posts of but ``known`` does not
     list (imported pages, say), named as its newest post attributes it."""
     accounts = []
-    for biz, newest in index.archived_accounts():
+    for biz, newest in AccountBook(index).archived_accounts():
         if biz in known:
             continue
         try:

@@ -22,6 +22,7 @@ from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.logtext import counted
 from crawler.mend import SOURCE as MEND
 from crawler.run import Run, stop_asked
+from crawler.store.accountbook import AccountBook
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat, named_by_user
 from crawler.watcher import record_changes
@@ -204,10 +205,11 @@ class RunReport:
             return []
         run = Run.of(self.crawler)
         config, index = run.config, run.archive.index
+        book = AccountBook(index)
         now = datetime.now(CHINA_TIME)
         lines = []
         for account in accounts:
-            biz = account.biz or index.account_biz(account.name) or ""
+            biz = account.biz or book.account_biz(account.name) or ""
             if biz:
                 named.setdefault(biz, account.name)
             coverage = coverage_of(index, account.name, biz)
@@ -217,7 +219,7 @@ class RunReport:
                 silence, usual, newest = coverage.silence(now), coverage.usual_gap, coverage.newest
                 assert silence is not None and usual is not None and newest is not None
                 # said once a quiet spell: the account's line says it at every run
-                if index.quiet_alarm_given(biz, int(newest.timestamp())):
+                if book.quiet_alarm_given(biz, int(newest.timestamp())):
                     continue
                 self.tally.count(Stat.ACCOUNTS_STALE)
                 logger.warning("No new article from %s for %s (it published every %s or so); "

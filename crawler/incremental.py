@@ -27,6 +27,7 @@ from scrapy.http import Response
 
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import watched_key
@@ -297,18 +298,18 @@ class AlbumProgress:
         """The links of the members not settled that ``album`` no longer lists: asked at
         each read of it until had (an article taken out of the album is still the account's;
         a deleted one is then known as such), as the album's pages no longer bring them."""
-        return tuple(url for key, url in self.index.unsettled_in_album(album)
+        return tuple(url for key, url in AccountBook(self.index).unsettled_in_album(album)
                      if key not in whole and url)
 
     def _unchanged(self, album: str, signature: str,
                    links: dict[str, str]) -> tuple[str, ...] | None:
         """The links of the unsettled members of an unchanged album (as this page gives
         them, else as an earlier listing did); None if the album changed."""
-        known, read_whole = self.index.album_signature(album)
+        known, read_whole = AccountBook(self.index).album_signature(album)
         if known != signature or read_whole is None \
                 or datetime.now(UTC) - datetime.fromisoformat(read_whole) > self.recheck:
             return None
-        unsettled = [links.get(key) or url for key, url in self.index.unsettled_in_album(album)]
+        unsettled = [links.get(key) or url for key, url in AccountBook(self.index).unsettled_in_album(album)]
         if not all(unsettled):
             return None  # a member known only from its own page: read the album whole
         return tuple(unsettled)

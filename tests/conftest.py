@@ -22,6 +22,7 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.run import Run
 from crawler.spiders.base import WeChatSpider
+from crawler.store.index import Index
 from tests.inprocess import Crawled, run_archive_command, run_command_object, run_crawl
 from tests.mockserver import MockWeChat, animated_gif, jpeg, png, webp, webp_when_asked
 from tests.redisserver import RedisServer
@@ -105,6 +106,14 @@ def redis_db(redis_server_session: RedisServer) -> Iterator[redis.Redis]:
     client.flushdb()
     yield client
     client.close()
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[Index]:
+    """An index of its own, in the test's folder."""
+    opened = Index(tmp_path / "index.sqlite")
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

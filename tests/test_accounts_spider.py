@@ -15,6 +15,7 @@ from crawler.accounts import Account
 from crawler.spiders.accounts import AccountsParams, AccountsSpider
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.base import WeChatSpider
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState
 from tests.conftest import project_config, spider_of, started
 
@@ -37,7 +38,7 @@ def requests_of(archive: Path, accounts: str, settings: dict[str, str] | None = 
     spider = spider_of(AccountsSpider, archive, {**NO_WATCH, **(settings or {})},
                        file=str(accounts_file(archive, accounts)))
     for album in remembered:
-        spider.index.remember_album(album, BIZ)
+        AccountBook(spider.index).remember_album(album, BIZ)
     requests = started(spider)
     return [(r.cb_kwargs["source"], r.url) for r in requests], spider
 
@@ -85,8 +86,8 @@ def test_remembered_albums_are_those_of_the_accounts_biz_only(tmp_path: Path) ->
 def test_a_biz_found_in_an_earlier_run_brings_its_remembered_albums(tmp_path: Path) -> None:
     accounts = f'[[account]]\nname = "甲"\nurls = ["{SHORT}"]\n'
     spider = spider_of(AccountsSpider, tmp_path, NO_WATCH, file=str(accounts_file(tmp_path, accounts)))
-    spider.index.set_account("甲", BIZ)
-    spider.index.remember_album("3000", BIZ)
+    AccountBook(spider.index).set_account("甲", BIZ)
+    AccountBook(spider.index).remember_album("3000", BIZ)
     sources = [r.cb_kwargs["source"] for r in started(spider)]
     assert sources == ["urls:甲", "album:3000"]  # the short link first: it names its article
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from crawler.cli import AccountsReport, ArchiveCommand, refuse
+from crawler.store.accountbook import AccountBook
 from crawler.store.archive import Archive
 from crawler.store.index import ArticleState
 from tests.conftest import run_command
@@ -178,7 +179,7 @@ def one_archived_post(archive: Path, front_matter: str, account: str = "") -> No
     run found for ``BIZ``, when given."""
     opened = Archive(archive)
     if account:
-        opened.index.set_account(account, BIZ)
+        AccountBook(opened.index).set_account(account, BIZ)
     opened.index.add_article(f"{BIZ}:1:1", "https://mp.weixin.qq.com/s?__biz=x", "a.md",
                              ArticleState.ARCHIVED, published=1_600_000_000)
     opened.close()

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.coverage import Coverage, coverage_of, found_this_run
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import CHINA_TIME
 from tests.conftest import crawl
@@ -52,18 +53,18 @@ def test_a_line_counts_one_of_a_kind_in_the_singular() -> None:
 
 def test_known_not_archived_counts_what_later_runs_are_to_fetch(tmp_path: Path) -> None:
     index = Index(tmp_path / "index.sqlite")
-    index.remember_album("301", "B")
-    index.add_album_articles("301", ["B:1:1", "B:2:1", "B:3:1", "B:4:1", "B:5:1"])
-    index.album_read_whole("301", "", {"B:1:1", "B:2:1", "B:3:1", "B:4:1"}, "2026-11-29")  # 5 left
+    AccountBook(index).remember_album("301", "B")
+    AccountBook(index).add_album_articles("301", ["B:1:1", "B:2:1", "B:3:1", "B:4:1", "B:5:1"])
+    AccountBook(index).album_read_whole("301", "", {"B:1:1", "B:2:1", "B:3:1", "B:4:1"}, "2026-11-29")  # 5 left
     # …still to be had: later reads of the album ask it
     index.add_article("B:1:1", "u", "1.md", ArticleState.ARCHIVED)
     index.add_article("B:2:1", "u", "2.md", ArticleState.INCOMPLETE)  # a post, an image to retry
     index.add_article("B:3:1", "u", "", ArticleState.DELETED)
     index.needs_link("B:6:1", "https://mp.weixin.qq.com/s?__biz=B&mid=6&idx=1&sn=s")
-    index.follow_later("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&sn=s", "B")  # and a member
-    index.follow_later("https://mp.weixin.qq.com/s/Short", "B")
+    AccountBook(index).follow_later("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&sn=s", "B")  # and a member
+    AccountBook(index).follow_later("https://mp.weixin.qq.com/s/Short", "B")
     index.add_link("https://mp.weixin.qq.com/s/Short", "C:7:1")  # another account's
-    assert index.known_not_archived("B") == 3  # 4, 5 and 6
+    assert AccountBook(index).known_not_archived("B") == 3  # 4, 5 and 6
     index.close()
 
 

@@ -3,10 +3,8 @@ decided from the page and the index alone (the spider makes the requests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from crawler.accounts import Account
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
@@ -33,13 +32,6 @@ def article(biz: str = OWN, **fields: Any) -> Article:
                    biz=biz, mid="1", idx="1", **fields)
 
 
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
-
-
 def discovery(index: Index, **settings: Any) -> Discovery:
     crawler = unit_crawler()
     crawler.stats.open_spider()
@@ -57,7 +49,7 @@ def test_an_account_s_biz_is_learned_from_its_first_page_and_recorded_once(index
 
 
 def test_an_account_s_biz_the_index_remembers_is_not_recorded_again(index: Index) -> None:
-    index.set_account("测试", OWN)
+    AccountBook(index).set_account("测试", OWN)
     found = discovery(index)
     assert found.account_biz(Account("测试")) == OWN
     assert not [lead for lead in found.leads(article(), Account("测试")) if isinstance(lead, AccountFound)]
@@ -114,7 +106,7 @@ def test_no_link_is_followed_with_none_and_another_account_s_page_leads_nowhere(
 
 
 def test_links_earlier_runs_left_to_follow_are_not_followed_with_none(index: Index) -> None:
-    index.follow_later(link(OWN, 2), OWN)
+    AccountBook(index).follow_later(link(OWN, 2), OWN)
     account = Account("测试", biz=OWN)
     assert list(discovery(index).left_to_follow(account)) == [LinkLead(link(OWN, 2))]
     assert not list(discovery(index, FOLLOW_LINKS="none").left_to_follow(account))

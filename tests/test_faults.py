@@ -715,7 +715,7 @@ def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_r
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str) -> None:
     """#22.7: it escaped as a traceback, the album was dropped, and the run exited 0. Now
     the record costs only itself (``StatePipeline``)."""
-    from crawler.store.index import Index
+    from crawler.store.accountbook import AccountBook
     site = Site(wechat)
     arts = site.serve(numbered(2247496001, 3))
     album = site.album("3601", arts)
@@ -723,7 +723,7 @@ def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_r
     def fails(*arguments: object) -> None:
         raise sqlite3.OperationalError(error)
 
-    monkeypatch.setattr(Index, "add_album_articles", fails)
+    monkeypatch.setattr(AccountBook, "add_album_articles", fails)
     result = crawl("album", tmp_path, "-a", f"url={album}")
     assert result.returncode == 1
     assert f"ERROR: Not recorded for album 3601: {error}" in result.stderr, result.stderr
@@ -734,14 +734,14 @@ def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_r
 
 def test_an_index_that_cannot_be_read_in_a_listing_is_one_line_and_a_failed_run(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.store.index import Index
+    from crawler.store.accountbook import AccountBook
     site = Site(wechat)
     album = site.album("3602", site.serve(numbered(2247496101, 2)))
 
     def fails(*arguments: object) -> None:
         raise sqlite3.DatabaseError("database disk image is malformed")
 
-    monkeypatch.setattr(Index, "album_signature", fails)
+    monkeypatch.setattr(AccountBook, "album_signature", fails)
     result = crawl("album", tmp_path, "-a", f"url={album}")
     assert result.returncode == 1
     assert re.search(r"ERROR: Not followed: what \S+appmsgalbum\S+ leads to is left for the next "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from scrapy import Request
@@ -13,6 +12,7 @@ from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
 from crawler.items import ArticleItem, LinkRefused
 from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage, Entry
@@ -20,13 +20,6 @@ from tests.conftest import unit_crawler
 from tests.test_hostile import page, parsed
 
 LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&chksm={}"
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Index:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -258,14 +251,14 @@ def test_members_that_left_are_recorded_once_the_album_is_read_whole(index: Inde
     assert read(progress, album_page([14, 13, 12], 6), True).more
     step = read(progress, album_page([11, 9, 8], 6, last=True), False)
     assert not step.more and step.record.whole == {f"B:{mid}:1" for mid in (14, 13, 12, 11, 9, 8)}
-    assert index.album_members("9", departed=True) == {"B:10:1"}
+    assert AccountBook(index).album_members("9", departed=True) == {"B:10:1"}
 
 
 def test_a_page_that_lists_nothing_new_ends_the_listing(index: Index) -> None:
     progress = AlbumProgress(index, 7)
     assert read(progress, album_page([3, 2], None), True).more
     assert not read(progress, album_page([3, 2], None), False).more
-    assert index.album_signature("9") == (None, None)  # not read whole: read again next run
+    assert AccountBook(index).album_signature("9") == (None, None)  # not read whole: read again next run
 
 
 def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:

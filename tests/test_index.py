@@ -1,20 +1,12 @@
-"""The index: articles and images as before, and what is known of accounts and albums."""
+"""The index: articles, their states, links and post names; an older index opened."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-import pytest
-
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Index:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 def test_articles_states_and_links(index: Index) -> None:
@@ -34,42 +26,6 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
     assert short == "B:1:1" and short.biz == "B"
     assert index.article_of("https://mp.weixin.qq.com/s?__biz=C&mid=1&idx=1") == "C:1:1"
     assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
-
-
-def test_an_account_is_found_once_and_remembered(index: Index) -> None:
-    assert index.account_biz("甲") is None
-    index.set_account("甲", "B")
-    assert index.account_biz("甲") == "B"
-
-
-def test_albums_keep_what_was_said_of_them(index: Index) -> None:
-    index.remember_album("9", "B", "反诈快报", 21)
-    index.remember_album("9", "B", "", None, "2026-11-29T06:17:00+00:00")
-    index.remember_album("8", "B")
-    index.remember_album("7", "OTHER")
-    assert index.albums_of("B") == ["8", "9"]
-    row = index._db.execute("SELECT title, article_count, last_read FROM albums WHERE album_id = '9'")
-    assert row.fetchone() == ("反诈快报", 21, "2026-11-29T06:17:00+00:00")
-
-
-def test_an_album_read_whole_records_who_left_and_a_member_can_come_back(index: Index) -> None:
-    index.remember_album("9", "B")
-    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:1:1"])
-    assert index.album_read_whole("9", "2|B:2:1,B:1:1", {"B:1:1", "B:2:1"}, "2026-12-01") == 1
-    assert index.album_members("9") == {"B:1:1", "B:2:1"}
-    assert index.album_members("9", departed=True) == {"B:3:1"}
-    assert index.album_signature("9") == ("2|B:2:1,B:1:1", "2026-12-01")
-    index.add_album_articles("9", ["B:3:1"])
-    assert index.album_members("9", departed=True) == set()
-
-
-def test_an_albums_unsettled_members_come_with_the_link_a_listing_gave(index: Index) -> None:
-    index.add_album_articles("9", ["B:1:1", "B:2:1", "B:3:1", "B:4:1"])
-    index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
-    index.add_article("B:2:1", "u", "b.md", ArticleState.INCOMPLETE)
-    index.set_article_state("B:3:1", "u", "violation")
-    index.add_listed_links([("B:2:1", "https://x/s?chksm=2")])
-    assert index.unsettled_in_album("9") == [("B:2:1", "https://x/s?chksm=2"), ("B:4:1", "")]
 
 
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
@@ -103,18 +59,6 @@ def test_a_post_name_differing_only_in_case_is_held(index: Index) -> None:
     assert index.path_holder("2024-01-01-scam.md") == "B:1:1"
 
 
-def test_an_accounts_coverage_is_a_range_of_keys(index: Index) -> None:
-    for mid, published in ((1, 1000), (2, 3000), (3, 2000)):
-        index.add_article(f"B:{mid}:1", "u", f"{mid}.md", ArticleState.ARCHIVED, published)
-    index.add_article("BB:1:1", "u", "x.md", ArticleState.ARCHIVED, 9000)  # another account
-    index.set_article_state("B:4:1", "u", "deleted")
-    index.remember_album("9", "B")
-    index.add_foreign_link("C:1:1", "C", "B")
-    index.add_foreign_link("C:1:1", "C", "B")
-    assert index.account_coverage("B") == (3, 1, 1)
-    assert index.publish_times("B", 2) == [3000, 2000]
-
-
 def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     with sqlite3.connect(path) as db:
@@ -123,7 +67,7 @@ def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
         db.execute("INSERT INTO articles VALUES ('B:1:1', 'u', 'a.md', 'archived')")
     index = Index(path)
     index.add_article("B:2:1", "u", "b.md", ArticleState.ARCHIVED, 5)
-    assert index.publish_times("B", 5) == [5]
+    assert AccountBook(index).publish_times("B", 5) == [5]
     assert index.article_state("B:1:1") == "archived"
     index.close()
 

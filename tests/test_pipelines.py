@@ -32,6 +32,7 @@ from crawler.pipelines.images import (
 )
 from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.images import check_image
 from crawler.store.index import ArticleState
 from crawler.wechat.page import parse_page
@@ -125,10 +126,10 @@ def test_each_record_is_written_to_the_index_and_passed_on(state: StatePipeline)
                LinkFound("https://mp.weixin.qq.com/s/Tok", "B:1:1"),
                ForeignLinkFound("C:2:1", "C", "B"), LinkRefused("B:3:1", "https://weak")]
     assert [state.process_item(record) for record in records] == records
-    assert index.account_biz("反诈") == "B"
-    assert index.albums_of("B") == ["7"] and index.album_members("7") == {"B:1:1"}
+    assert AccountBook(index).account_biz("反诈") == "B"
+    assert AccountBook(index).albums_of("B") == ["7"] and AccountBook(index).album_members("7") == {"B:1:1"}
     assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
-    assert index.account_coverage("B")[2] == 1  # the foreign link, seen from B
+    assert AccountBook(index).account_coverage("B")[2] == 1  # the foreign link, seen from B
     assert index.article_state("B:3:1") == ArticleState.NEEDS_LINK
 
 
@@ -140,8 +141,8 @@ def test_an_album_read_whole_records_who_left_it(state: StatePipeline) -> None:
     assert state.index.listed_link("B:2:1") is None  # no chksm: not a link to fetch it by
     state.process_item(AlbumPageRead("7", "B", (("B:1:1", ""),), "2026-12-02T00:00:00+00:00",
                                      whole=frozenset({"B:1:1"}), signature="1|B:1:1"))
-    assert state.index.album_members("7", departed=True) == {"B:2:1"}
-    assert state.index.album_signature("7") == ("1|B:1:1", "2026-12-02T00:00:00+00:00")
+    assert AccountBook(state.index).album_members("7", departed=True) == {"B:2:1"}
+    assert AccountBook(state.index).album_signature("7") == ("1|B:1:1", "2026-12-02T00:00:00+00:00")
     assert state.tally.stats.get_value("albums/left") == 1
 
 
@@ -154,6 +155,6 @@ def test_a_record_that_cannot_be_written_costs_only_itself(
     monkeypatch.setattr(state.index, "add_link", full)
     assert state.process_item(LinkFound("https://mp.weixin.qq.com/s/Tok", "B:1:1"))
     state.process_item(AccountFound("反诈", "B"))
-    assert state.index.account_biz("反诈") == "B"
+    assert AccountBook(state.index).account_biz("反诈") == "B"
     assert state.tally.stats.get_value("state/write_failed") == 1
     assert [record.levelname for record in caplog.records] == ["ERROR"]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -21,13 +20,6 @@ from crawler.wechat.article import CHINA_TIME, Article
 
 DAY = 86400
 NOW = 1_800_000_000
-
-
-@pytest.fixture
-def index(tmp_path: Path) -> Iterator[Index]:
-    opened = Index(tmp_path / "index.sqlite")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture

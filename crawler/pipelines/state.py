@@ -27,6 +27,7 @@ from crawler.items import (
 )
 from crawler.logtext import counted
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
 from crawler.tally import Stat
@@ -63,6 +64,7 @@ class StatePipeline:
 
     def __init__(self, index: Index, run: Run):
         self.index = index
+        self.accounts = AccountBook(index)
         self.tally = run.tally
         self.writes = StateWrites(run)
 
@@ -91,13 +93,12 @@ class StatePipeline:
         return ArticleState(item.reason)
 
     def _album_page(self, page: AlbumPageRead) -> None:
-        index = self.index
-        index.add_album_articles(page.album, [key for key, _ in page.members])
-        index.add_listed_links((key, url) for key, url in page.members if url)
+        self.accounts.add_album_articles(page.album, [key for key, _ in page.members])
+        self.index.add_listed_links((key, url) for key, url in page.members if url)
         if page.first:
-            index.remember_album(page.album, page.biz, page.title, page.count, page.at)
+            self.accounts.remember_album(page.album, page.biz, page.title, page.count, page.at)
         if page.whole is not None:
-            left = index.album_read_whole(page.album, page.signature, set(page.whole), page.at)
+            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at)
             if left:
                 self.tally.count(Stat.ALBUMS_LEFT, left)
                 logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)
@@ -106,21 +107,21 @@ class StatePipeline:
         index = self.index
         match record:
             case AccountFound(account, biz):
-                index.set_account(account, biz)
+                self.accounts.set_account(account, biz)
             case AlbumFound(album, biz, title, count, member):
-                index.remember_album(album, biz, title, count)
+                self.accounts.remember_album(album, biz, title, count)
                 if member:
-                    index.add_album_articles(album, [member])
+                    self.accounts.add_album_articles(album, [member])
             case LinkFound(url, key):
                 index.add_link(url, key)
             case ForeignLinkFound(key, biz, seen_from):
-                index.add_foreign_link(key, biz, seen_from)
+                self.accounts.add_foreign_link(key, biz, seen_from)
             case LinkRefused(key, url, watched):
                 index.needs_link(key, url)
                 if watched:
                     WatchBook(index).checked(key, time.time())
             case LinkToFollow(url, biz):
-                index.follow_later(url, biz)
+                self.accounts.follow_later(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
             case MendTurnTaken(key, captured):

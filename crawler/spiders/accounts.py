@@ -26,6 +26,7 @@ from crawler.mend import mend_requests
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, LinkLead
+from crawler.store.accountbook import AccountBook
 from crawler.tally import Stat
 from crawler.watcher import watch_requests
 from crawler.wechat.article import Article
@@ -75,7 +76,7 @@ class AccountsSpider(WeChatSpider):
         biz = self.discovery.account_biz(account)
         yield from self.discovery.learned(account)
         remembered = [album_url(config.wechat_base_url, biz, album)
-                      for album in self.index.albums_of(biz)] if biz else []
+                      for album in AccountBook(self.index).albums_of(biz)] if biz else []
         # A short link names its article only once fetched: the albums wait for it
         # (``short_links_first``), or they would list that article by another link.
         for url in account.urls:

@@ -43,6 +43,7 @@ from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.discovery import Discovery
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop, shared_cause
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import Index
 from crawler.tally import Stat, Tally, named_by_user
 from crawler.watcher import is_watch, watched, watched_key
@@ -260,7 +261,7 @@ class WeChatSpider(scrapy.Spider):
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
         ``__biz`` naming no account is not given the configured account's name."""
-        known = account.biz or self.index.account_biz(account.name) or ""
+        known = account.biz or AccountBook(self.index).account_biz(account.name) or ""
         return not page.biz or not known or page.biz == known
 
     def refused_without_chksm(self, request: scrapy.Request, source: str,

@@ -23,6 +23,7 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import RunSets
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
+from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, Index
 from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
@@ -78,7 +79,7 @@ class Discovery:
         biz = account.biz or self.found.get(account.name)
         if biz:
             return biz
-        remembered = self.index.account_biz(account.name) or ""
+        remembered = AccountBook(self.index).account_biz(account.name) or ""
         biz = linked_biz(self.index, account) or remembered \
             or (article.biz if article is not None else "")
         if biz:
@@ -129,7 +130,7 @@ class Discovery:
         biz = self.account_biz(account)
         if not biz or self.config.follow_links == "none":
             return
-        for link in self.index.links_to_follow(biz):
+        for link in AccountBook(self.index).links_to_follow(biz):
             if self.index.article_of(link) is not None:
                 yield LinkLead(link)
             elif self._may_fetch_unknown(link):
