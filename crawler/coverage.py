@@ -87,8 +87,9 @@ def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletio
     gone = book.gone_originals(biz, since=now.timestamp() - days * 86400)
     if gone < deletions or not book.gone_originals(biz, since=fresh_since):
         return None
-    return (f"{gone} originals of {account} were deleted or removed upstream within {days:g} "
-            "days; their posts stay, marked as such")
+    was, stay = ("was", "its post stays") if gone == 1 else ("were", "their posts stay")
+    return (f"{counted(gone, 'original')} of {account} {was} deleted or removed upstream within "
+            f"{days:g} day{'s' * (days != 1)}; {stay}, marked as such")
 
 
 def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list[tuple[str, str]]:

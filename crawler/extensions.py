@@ -31,8 +31,10 @@ from crawler.wechat.article import CHINA_TIME, PageReason
 logger = logging.getLogger(__name__)
 
 # Pages WeChat served instead of an article that is neither deleted nor removed
-_NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"), (Stat.PAGES_EXPIRED, "expired links"),
-                 (Stat.PAGES_BAD_PARAMS, "parameter-error pages"), (Stat.PAGES_UNKNOWN, "not article pages"))
+_NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"),
+                 (Stat.PAGES_EXPIRED, ("expired link", "expired links")),
+                 (Stat.PAGES_BAD_PARAMS, ("parameter-error page", "parameter-error pages")),
+                 (Stat.PAGES_UNKNOWN, ("not article page", "not article pages")))
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
@@ -42,22 +44,27 @@ _TOTALS = (
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
-    (Stat.IMAGES_FAILED, "images failed"), (Stat.IMAGES_WRITE_FAILED, "images not written"),
-    (Stat.CAPTURES_FAILED, "captures not written"), (Stat.STATE_WRITE_FAILED, "index writes failed"),
-    (Stat.STATE_READ_FAILED, "index reads failed"),
-    (Stat.JOB_REQUESTS_LOST, "requests lost with the job folder"),
-    (Stat.LINKS_WITHOUT_CHKSM, "links without chksm followed"),
+    (Stat.IMAGES_FAILED, ("image failed", "images failed")),
+    (Stat.IMAGES_WRITE_FAILED, ("image not written", "images not written")),
+    (Stat.CAPTURES_FAILED, ("capture not written", "captures not written")),
+    (Stat.STATE_WRITE_FAILED, ("index write failed", "index writes failed")),
+    (Stat.STATE_READ_FAILED, ("index read failed", "index reads failed")),
+    (Stat.JOB_REQUESTS_LOST, ("request lost with the job folder", "requests lost with the job folder")),
+    (Stat.LINKS_WITHOUT_CHKSM, ("link without chksm followed", "links without chksm followed")),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
-    (Stat.ALBUMS_LEFT, "left their albums"),
-    (Stat.WATCH_REQUESTED, "originals watched"), (Stat.WATCH_DELETED, "originals deleted"),
-    (Stat.WATCH_REMOVED, "originals removed"), (Stat.WATCH_EDITED, "originals edited"),
-    (Stat.WATCH_RESTORED, "originals back"),
+    (Stat.ALBUMS_LEFT, ("left its album", "left their albums")),
+    (Stat.WATCH_REQUESTED, ("original watched", "originals watched")),
+    (Stat.WATCH_DELETED, ("original deleted", "originals deleted")),
+    (Stat.WATCH_REMOVED, ("original removed", "originals removed")),
+    (Stat.WATCH_EDITED, ("original edited", "originals edited")),
+    (Stat.WATCH_RESTORED, ("original back", "originals back")),
 )
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
-# that went well says nothing there.
+# that went well says nothing there. Failed images by the level of their line: an image left
+# on the CDN for good, failing again, is no news.
 _TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
-            Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.IMAGES_FAILED, Stat.CAPTURES_FAILED,
+            Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
             Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
 # (count of a source, wording) in the order a source's line gives them
@@ -250,8 +257,14 @@ def _every(gap: timedelta) -> str:
     return counted(hours, "hour")
 
 
-def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, str], ...]) -> str:
-    return ", ".join(f"{counts[key]} {words}" for key, words in wording if counts.get(key))
+# What a count is said with: the same words whatever the number (``3 new``), or the words
+# for one and for more (``1 image failed``, ``2 images failed``).
+Wording = str | tuple[str, str]
+
+
+def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, Wording], ...]) -> str:
+    return ", ".join(f"{counts[key]} {words if isinstance(words, str) else words[counts[key] != 1]}"
+                     for key, words in wording if counts.get(key))
 
 
 class CollectorPace:

@@ -143,8 +143,8 @@ class BlockMiddleware:
         if self.in_a_row >= self.limit:
             tally.count(Stat.PAGES_BLOCKED)
             if not self.stopped:
-                logger.error("WeChat is blocking: %d blocked pages in a row (last: %s). Stopping; "
-                             "what is not fetched is left for the next run.", self.in_a_row, request.url)
+                logger.error("WeChat is blocking: %s in a row (last: %s). Stopping; what is not fetched "
+                             "is left for the next run.", counted(self.in_a_row, "blocked page"), request.url)
                 self._stop()
             raise Blocked(f"blocked: {request.url}")
         spider = self.crawler.spider
@@ -155,16 +155,17 @@ class BlockMiddleware:
         if again is None:
             tally.count(Stat.PAGES_BLOCKED)
             if is_watch(request):  # an original of an archived post, which stays
-                logger.warning("Not checked: the original %s stayed blocked after %d tries; its "
-                               "post stays as it is", request.url, self.retries + 1)
+                logger.warning("Not checked: the original %s stayed blocked after %s; its "
+                               "post stays as it is", request.url, _tries(self.retries + 1))
             else:  # an article page, or a listing's (the summary names its source)
-                logger.warning("%s: %s stayed blocked after %d tries",
+                logger.warning("%s: %s stayed blocked after %s",
                                "Not archived" if request.meta.get("article") else "Not read",
-                               request.url, self.retries + 1)
+                               request.url, _tries(self.retries + 1))
             raise Blocked(f"blocked: {request.url}")
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)
-        logger.warning("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
+        # at INFO: a block that passes is a day that went well; one that does not is said above
+        logger.info("Blocked (%s) on %s; asking again in %.0f s", _why(response), request.url, pause)
         return again
 
     def _watched(self, request: Request) -> bool:
@@ -224,6 +225,10 @@ def _as_asked(request: Request) -> Request:
         return request
     meta = {key: value for key, value in request.meta.items() if not key.startswith("redirect_")}
     return request.replace(url=asked[0], meta=meta)
+
+
+def _tries(number: int) -> str:
+    return "1 try" if number == 1 else f"{number} tries"
 
 
 def _is_block(response: Response) -> bool:

@@ -9,11 +9,13 @@ by the crawl command before the crawl starts (a lock held by another run is then
 not a traceback), or else when first asked for, and closed when the engine stops.
 ``stopped_by`` is the signal that stopped the crawl (``crawler.extensions.StopSignal``),
 by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
-sent as it lands, before the crawl begins its graceful stop.
+sent as it lands, before the crawl begins its graceful stop. ``error_level`` tells whether a
+write's failure is the first of its cause, said at ERROR.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +37,7 @@ class Run:
         self.tally = Tally(crawler)
         self._archive: Archive | None = None
         self.stopped_by: signal.Signals | None = None
+        self.errors_said: set[str] = set()
 
     @classmethod
     def of(cls, crawler: Crawler) -> Run:
@@ -45,6 +48,16 @@ class Run:
             setattr(crawler, _ATTRIBUTE, run)
         assert isinstance(run, Run)
         return run
+
+    def error_level(self, written: str, error: BaseException) -> int:
+        """``logging.ERROR`` the first time a write of this run (of what was ``written``:
+        ``post``) fails for the cause of ``error``, ``logging.INFO`` after: a full disk or
+        index fails every write alike, and the mail needs one line a cause (the summary
+        counts them all)."""
+        cause = f"{written}: {cause_of(error)}"
+        level = logging.INFO if cause in self.errors_said else logging.ERROR
+        self.errors_said.add(cause)
+        return level
 
     @cached_property
     def config(self) -> Config:
@@ -68,3 +81,11 @@ class Run:
         self._archive = Archive(root)
         self.crawler.signals.connect(self._archive.close, signal=signals.engine_stopped)
         return self._archive
+
+
+def cause_of(error: BaseException) -> str:
+    """``error`` in words every write it fails alike shares: an ``OSError`` without the file
+    it names (each write its own temporary file, on a file system remounted read-only)."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return f"[Errno {error.errno}] {error.strerror}"
+    return str(error)

@@ -104,7 +104,7 @@ def test_failed_and_foreign_images_keep_their_urls(legacy: Served,
     assert (f"![]({legacy.server.base}/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg)"
             '{: referrerpolicy="no-referrer"}\n') in body
     assert "![外站图片](https://example.org/elsewhere.png)\n" in body
-    assert re.search(r"Run summary \(finished\): 1 new, 1 images failed", log)
+    assert re.search(r"Run summary \(finished\): 1 new, 1 image failed", log)
     assert re.search(r"WARNING: Images not stored, the post keeps their URLs: 1 of \d+ in "
                      r"https://mp\.weixin\.qq\.com/s\?__biz=\S+ \(HTTP 404\)", log)
     assert "Traceback" not in log and " ERROR: " not in log
@@ -130,7 +130,7 @@ def test_archiving_again_refetches_and_changes_no_byte(legacy: Served, archived:
     # Only the image that failed is asked for again.
     assert [p for p, _ in legacy.server.hits("/mmbiz")[images:]] == [
         "/mmbiz_jpg/FailingMediaId00007/640?wx_fmt=jpeg"]
-    assert re.search(r"Run summary \(finished\): 1 unchanged, 1 images failed", result.stderr)
+    assert re.search(r"Run summary \(finished\): 1 unchanged, 1 image failed", result.stderr)
 
 
 def test_machine_time_zone_changes_nothing(legacy: Served, archived: tuple[Path, str],
@@ -260,8 +260,8 @@ def test_pages_that_are_not_articles_write_nothing_and_say_why(wechat: MockWeCha
         assert re.search(rf"WARNING: Not archived: {re.escape(url)} is [^\n]*{reason}", result.stderr)
     # Counted in the summary, every one: it said "nothing to do", and the source's line
     # left out all but the deleted and removed.
-    counts = ("2 deleted, 1 removed, 1 temporarily unavailable, 1 expired links, "
-              "1 parameter-error pages")
+    counts = ("2 deleted, 1 removed, 1 temporarily unavailable, 1 expired link, "
+              "1 parameter-error page")
     assert f"Run summary (finished): {counts}\n  url: {counts}\n" in result.stderr, result.stderr
 
 
@@ -274,7 +274,7 @@ def test_no_publish_time_means_no_post(wechat: MockWeChat, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("page, counted", [("scriptless.html", "1 without publish time"),
-                                            ("expired.html", "1 expired links")])
+                                            ("expired.html", "1 expired link")])
 def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat, tmp_path: Path,
                                                              page: str, counted: str) -> None:
     """At LOG_LEVEL=WARNING a run that said something went wrong says its summary too: the

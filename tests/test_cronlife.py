@@ -12,11 +12,14 @@ is worse than it was, the blog builds and ``scrapy verify`` finds the archive so
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -25,10 +28,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.store import index as index_module
 from tests.conftest import PAGES, PROJECT, crawl, crawl_options, jekyll_build, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
-from tests.site import VERIFICATION, Art, Site
+from tests.site import VERIFICATION, Art, Site, png
 
 DAY = 86400
 
@@ -644,4 +648,129 @@ def test_an_original_deleted_on_the_day_the_disk_is_full(site: Site, tmp_path: P
     result = life.live()
     assert (said(result), summed_up(result)) == ([], False), result.stderr
     assert "status: deleted" in life.post_path(arts[0]).read_text(encoding="utf-8")
+    life.check()
+
+
+@pytest.mark.parametrize("full", ["files", "index", "read-only"])
+def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       full: str) -> None:
+    """The disk fills up as the run fetches the first article page of a day the account
+    published four: each page's image and post failed alike, and each said so at ERROR
+    (and each record of the index: an album's nine times), dozens of lines a mail for one
+    cause (or is remounted read-only after an error: each refusal names its own temporary
+    file). One ERROR line a cause and kind of write; the summary counts them all; the next
+    day archives the four, quietly."""
+    life, _ = first_day(site, tmp_path, 2247525000, "5501", 2)
+    new = site.serve([Art(str(2247525020 + n), albums=("5501",), days_ago=0) for n in range(4)])
+    site.albums["5501"] += new
+    filled: list[str] = []
+    site.server.before_answer = lambda path: filled.append(path) if path.startswith("/s?") else None
+    if full == "files":
+        def no_space(fd: int, data: bytes) -> int:
+            if filled:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real_write(fd, data)
+
+        real_write = os.write
+        monkeypatch.setattr(os, "write", no_space)
+    elif full == "read-only":
+        def read_only(suffix: str, prefix: str, dir: Path) -> tuple[int, str]:
+            if filled:
+                name = f"{dir}/{prefix}{secrets.token_hex(4)}{suffix}"
+                raise OSError(errno.EROFS, "Read-only file system", name)
+            return real_mkstemp(suffix=suffix, prefix=prefix, dir=dir)
+
+        real_mkstemp = tempfile.mkstemp
+        monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    else:
+        execute = index_module._Connection.execute
+
+        def index_full(db: sqlite3.Connection, sql: str, parameters: object = (), /) -> sqlite3.Cursor:
+            if filled and sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+                raise sqlite3.OperationalError("database or disk is full")
+            return execute(db, sql, parameters)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(index_module._Connection, "execute", index_full)
+    result = life.live(status=1)
+    monkeypatch.undo()
+    site.server.before_answer = lambda path: None
+    errors = [line for line in said(result) if line.startswith("ERROR")]
+    kinds = [line.split(": ")[1].split(" for ")[0] for line in errors]  # "Not recorded for …"
+    assert len(kinds) == len(set(kinds)) and len(errors) <= 4, result.stderr
+    unwritten = re.search(r"(\d+) not written", result.stderr.split("Run summary")[1])
+    assert unwritten and int(unwritten.group(1)) >= 4, result.stderr  # the watched too, when the index is full
+    life.check()
+    life.recovers(new[0])
+    assert all(life.archived(art) for art in new)
+
+
+def test_a_feed_that_also_lists_what_is_not_an_article(site: Site, tmp_path: Path) -> None:
+    """A feed of the account's articles that also lists a page off the article hosts (a
+    bridge's own notice): the same WARNING line came in the mail every day the feed still
+    listed it, for nothing lost and nothing to do; the summary counts it. A feed that lists
+    nothing on the article hosts (a bridge linking to its own copies) yields no article:
+    that is said, in one line, every day it stays so."""
+    arts = site.serve([Art(str(2247526000 + n), token=f"Feed{n}", days_ago=3 - n) for n in range(2)])
+    notices = ["https://example.com/notice/1", "https://example.com/notice/2"]
+
+    def feed(links: list[str]) -> None:
+        items = "".join(f"<item><title>t</title><link>{link}</link></item>" for link in links)
+        xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+        site.server.route("/feed.xml", Route(200, "application/rss+xml", xml.encode()))
+
+    feed([*(site.link(art) for art in arts), *notices])
+    life = Life(site, tmp_path, arts[0])
+    accounts = Path(life.settings["ACCOUNTS_FILE"])
+    accounts.write_text(accounts.read_text(encoding="utf-8") + f'feeds = ["{site.server.base}/feed.xml"]\n',
+                        encoding="utf-8")
+    for _ in range(2):
+        result = life.live()
+        assert (said(result), summed_up(result)) == ([], False), result.stderr
+        assert all(life.archived(art) for art in arts)
+    life.check()
+    feed(notices)
+    for _ in range(2):
+        result = life.live()
+        [line] = said(result)
+        assert re.search(r"WARNING: Not fetched: feed:\S+/feed.xml lists 'https://example.com/notice/1', not on an "
+                         r"article host", line), result.stderr
+
+
+def test_a_block_that_passes_when_the_page_is_asked_again(site: Site, tmp_path: Path) -> None:
+    """WeChat answers one page of the day with its verification page, then the page itself
+    when it is asked again after the pause: everything is archived, and the mail said
+    "Blocked …; asking again in 60 s" with a summary of a day that went well, nothing to do."""
+    life, _ = first_day(site, tmp_path, 2247527000, "5701", 2)
+    new = site.serve([Art(str(2247527020 + n), albums=("5701",), days_ago=0) for n in range(3)])
+    site.albums["5701"] += new
+    asked = itertools.count(1)
+    site.server.route("/s", lambda query: VERIFICATION if next(asked) == 2 else site._long_link(query))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    assert all(life.archived(art) for art in new)
+    assert result.stats["blocks/detected"] == 1, result.stats
+    life.check()
+
+
+def test_an_image_gone_for_good_beside_one_the_cdn_fails_for_a_day(site: Site, tmp_path: Path) -> None:
+    """A new article shows two pictures: the CDN answers 503 for one for a day, and 404 for
+    the other for good. The mail tells both that day; the next, the first is stored and the
+    post complete, and the mail told the 404 again, for nothing new and nothing to do."""
+    life, _ = first_day(site, tmp_path, 2247528000, "5801", 2)
+    new = site.serve([Art("2247528020", albums=("5801",), days_ago=0)])[0]
+    site.albums["5801"].append(new)
+    page = site.pages[new.path]
+    assert isinstance(page, Route)
+    site.pages[new.path] = Route(200, page.content_type, page.body.replace(b"SharedFooter", b"GoneForGood"))
+    site.server.image("/mmbiz_png/GoneForGood/640", b"gone", status=404)
+    own = f"/mmbiz_png/Img{new.mid}x1/640"
+    site.server.image(own, b"busy", status=503)
+    result = life.live()
+    [line] = said(result)
+    assert "Images not stored" in line and "2 of 2" in line and summed_up(result), result.stderr
+    site.server.image(own, png((1, 2, 3)))
+    result = life.live()
+    assert (said(result), summed_up(result)) == ([], False), result.stderr
+    text = life.post_path(new).read_text(encoding="utf-8")
+    assert text.count("/postimg/") == 1 and "GoneForGood" in text, text
     life.check()

@@ -99,3 +99,6 @@ def test_stats_are_written_under_plain_names(tmp_path: Path) -> None:
     assert tally.by_source() == {"album:3001": Counter({"new": 1})}
     assert tally.by_account("反诈中心") == Counter({"new": 1, "new/album": 1})
     assert "3 left their albums" in _counts(stats, _TOTALS)
+    # one of a count is said in the singular: the summary said "1 originals deleted"
+    assert _counts(stats, _TOTALS) == ("1 new, 3 left their albums, 1 original deleted, 1 original removed, "
+                                       "1 original edited, 1 original back")

@@ -11,6 +11,7 @@ from scrapy import Request
 from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
 from crawler.items import ArticleItem, LinkRefused
 from crawler.pipelines.state import StatePipeline
+from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.tally import Tally
@@ -173,7 +174,7 @@ def read(progress: AlbumProgress, page: AlbumPage, first_page: bool) -> AlbumSte
     step = progress.read("9", "B", page, first_page)
     crawler = unit_crawler()
     crawler.stats.open_spider()
-    StatePipeline(progress.index, Tally(crawler)).process_item(step.record)
+    StatePipeline(progress.index, Run.of(crawler)).process_item(step.record)
     return step
 
 

@@ -309,6 +309,22 @@ def test_a_page_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> No
     assert "\n  album:3007: 2 listed, 1 new, 1 not fetched\n" in result.stderr, result.stderr
 
 
+def test_blocks_counted_at_settings_of_one(site: Site, tmp_path: Path) -> None:
+    """A blocked page not asked again (``BLOCK_RETRY_TIMES=0``) and a run stopped at its
+    first block (``BLOCK_LIMIT=1``) said "stayed blocked after 1 tries" and "1 blocked pages
+    in a row"."""
+    arts = site.serve(numbered(2247483211, 2))
+    site.pages[arts[0].path] = VERIFICATION
+    album = site.album("3008", arts)
+    result = crawl("album", tmp_path / "once", "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "0", "BLOCK_LIMIT": "5"})
+    assert re.search(r"WARNING: Not archived: \S+mid=2247483211\S+ stayed blocked after 1 try$", result.stderr,
+                     re.M), result.stderr
+    result = crawl("album", tmp_path / "stopped", "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "BLOCK_RETRY_TIMES": "0", "BLOCK_LIMIT": "1"})
+    assert "ERROR: WeChat is blocking: 1 blocked page in a row (last: " in result.stderr, result.stderr
+
+
 def test_an_album_that_stays_blocked_is_one_line(site: Site, tmp_path: Path) -> None:
     """Its page "Not archived: …&f=json stayed blocked after 3 tries", then "Source album:…
     could not be read: Blocked: blocked: …": two WARNING lines, the first calling an album
@@ -398,7 +414,7 @@ def test_429_is_retried_with_a_pause_and_then_archived(site: Site, tmp_path: Pat
     site.pages[art.path] = lambda query: next(answers)
     result = crawl("article", tmp_path, "-a", f"url={url}")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"WARNING: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
+    assert re.search(r"INFO: Blocked \(HTTP 429\) on \S+; asking again in", result.stderr)
     assert len(posts(tmp_path)) == 1
 
 
@@ -414,7 +430,7 @@ def test_a_page_redirected_to_the_verification_page_is_asked_again_by_its_own_li
                     site.pages[art.path]])
     site.pages[art.path] = lambda query: next(answers)
     result = crawl("article", tmp_path, "-a", f"url={url}")
-    assert re.search(r"WARNING: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
+    assert re.search(r"INFO: Blocked \(verification page\) on \S+mid=2247484011\S+; asking again in",
                      result.stderr), result.stderr
     assert result.returncode == 0, result.stderr
     assert len(posts(tmp_path)) == 1
@@ -598,7 +614,7 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
     site.server.image("/mmbiz_png/Img2247489102x1/640", b"busy", status=503)
     noisy = crawl("album", tmp_path / "b", "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
     assert noisy.returncode == 0
-    assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 images failed\n  album:3021: "
+    assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 image failed\n  album:3021: "
                      r"2 listed, 2 new", noisy.stderr), noisy.stderr
     assert len(re.findall(r"Images not stored", noisy.stderr)) == 1  # one line per post
 

@@ -265,6 +265,18 @@ def test_the_deletions_alarm_counts_originals_not_their_changes(index: Index, bo
         "3 originals of 反诈中心 were deleted or removed upstream within 7 days; their posts stay, marked as such"
 
 
+def test_the_deletions_alarm_of_one_original_says_one(index: Index, book: WatchBook) -> None:
+    """``WATCH_ALARM_DELETIONS=1`` and ``WATCH_ALARM_DAYS=1`` said "1 originals of … were
+    deleted or removed upstream within 1 days; their posts stay"."""
+    biz = "MzA5OTk5OTk5OQ=="
+    now = datetime(2026, 12, 5, 12, tzinfo=CHINA_TIME)
+    book.event(f"{biz}:2247480001:1", "deleted", now.timestamp())
+    assert deletions_alarm(index, "反诈中心", biz, now, 1, 1) == \
+        "1 original of 反诈中心 was deleted or removed upstream within 1 day; its post stays, marked as such"
+    assert deletions_alarm(index, "反诈中心", biz, now, 1, 0.5) == \
+        "1 original of 反诈中心 was deleted or removed upstream within 0.5 days; its post stays, marked as such"
+
+
 def test_a_check_that_fetched_nothing_keeps_when_the_page_was_last_fetched(index: Index) -> None:
     """A check without the page (a link WeChat refused) is no fetch: the time of the last one
     stays, which tells a saved page older than the archived post."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleItem
+from crawler.logtext import counted
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
@@ -68,7 +70,8 @@ class ImageResult:
 
     transient: bool = False  # failed for a reason that may pass: the article stays incomplete
     reason: str = ""
-    on_disk: bool = False  # this machine's disk refused it: the archive cannot be written
+    # the archive refused it (a full disk), for this error: the archive cannot be written
+    refused: BaseException | None = None
 
 
 class ImagePipeline(MediaPipeline):
@@ -113,13 +116,14 @@ class ImagePipeline(MediaPipeline):
         if not isinstance(item, ArticleItem):
             return item
         key = item.article.key
-        urls = dict.fromkeys([*item.file_urls, *self.archive.images_left_on_cdn(key)])
+        left = self.archive.images_left_on_cdn(key)
+        urls = dict.fromkeys([*item.file_urls, *left])
         if item.source == WATCH:  # it looks at the original: images lost for good stay lost
             for url in self.archive.images_lost(key):
                 urls.pop(url, None)
         item.file_urls = list(urls)
         try:
-            item = await self.finish(item, await super().process_item(item))
+            item = await self.finish(item, await super().process_item(item), told=left)
         finally:
             fingerprints = self.fingerprints.pop(id(item), {})
         # MediaPipeline keeps every download's result for the run: a stored one is the index's
@@ -127,15 +131,17 @@ class ImagePipeline(MediaPipeline):
             self.spiderinfo.downloaded.pop(fingerprints.get(stored["url"], b""), None)
         return item
 
-    async def finish(self, item: ArticleItem, placements: list[Placement]) -> ArticleItem:
-        """Write what ``item_completed`` placed, then say what became of each image."""
+    async def finish(self, item: ArticleItem, placements: list[Placement],
+                     told: Collection[str] = ()) -> ArticleItem:
+        """Write what ``item_completed`` placed, then say what became of each image (``told``:
+        those the post left on the CDN, their failure said by the run that did)."""
         errors = await asyncio.get_running_loop().run_in_executor(
             self.writer, self.images.write, placements)
         for url, write_error in errors.items():  # the archive cannot be written: fails the run
             Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
             self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}",
-                                          on_disk=True))
-        return self._reported(item)
+                                          refused=write_error))
+        return self._reported(item, told)
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
@@ -267,29 +273,37 @@ class ImagePipeline(MediaPipeline):
 
     def _not_recorded(self, url: str, error: sqlite3.Error) -> None:
         Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)
-        logger.error("Not recorded for %s: %s", url, error)  # as StateWrites says it
-        self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}"))
+        level = Run.of(self.crawler).error_level("record", error)  # as StateWrites says it
+        logger.log(level, "Not recorded for %s: %s", url, error)
+        self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}",
+                                      refused=error))
 
-    def _reported(self, item: ArticleItem) -> ArticleItem:
+    def _reported(self, item: ArticleItem, told: Collection[str]) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
-        that may pass; one line for those that failed, an ERROR if the disk refused one."""
+        that may pass; one line for those that failed, an ERROR if the archive refused one for
+        a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
+        each failed for good again after the run that left it on the CDN said so."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
-        stored, failed = {}, []
+        stored, failed, news = {}, [], False
         for url in wanted:
             result = self.results.get(url)
             if isinstance(result, ImageResult):
                 failed.append(result)
+                news = news or result.refused is None and (result.transient or url not in told)
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
             elif name := self.images.index.image_name(url):  # written, or a failure above
                 stored[url] = name
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
-            level = logging.ERROR if any(result.on_disk for result in failed) else logging.WARNING
+            # the archive refusing them is said at ERROR once a cause; an image that failed else, at WARNING
+            said = [Run.of(self.crawler).error_level("image", result.refused)
+                    for result in failed if result.refused is not None]
+            level = logging.ERROR if logging.ERROR in said else logging.WARNING if news else logging.INFO
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],
-                       f"; {len(reasons) - 1} other reasons" if len(reasons) > 1 else "")
+                       f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "")
         return item
 
     def _failed(self, url: str, result: ImageResult) -> None:

@@ -33,8 +33,9 @@ class PostPipeline:
         self.archive = archive
         self.tagger = config.tagger()
         self.style = config.markdown_style()
-        self.tally = Run.of(crawler).tally
-        self.writes = StateWrites(self.tally)
+        self.run = Run.of(crawler)
+        self.tally = self.run.tally
+        self.writes = StateWrites(self.run)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
@@ -90,7 +91,8 @@ class PostPipeline:
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
-                               f"cannot write the post of {article.url}: {error}", "ERROR")
+                               f"cannot write the post of {article.url}: {error}",
+                               logging.getLevelName(self.run.error_level("post", error)))
         if item.fetched_url:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
                                article.url)

@@ -30,7 +30,7 @@ from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat, Tally
+from crawler.tally import Stat
 from crawler.wechat.article import PageReason
 
 logger = logging.getLogger(__name__)
@@ -38,11 +38,12 @@ logger = logging.getLogger(__name__)
 
 class StateWrites:
     """The error policy of every write a pipeline makes: a write that fails (a full disk, an
-    index locked past its timeout) costs only itself, in one ERROR line and a count that
-    fails the run (``state/write_failed``)."""
+    index locked past its timeout) costs only itself, in one line (at ERROR once a cause:
+    ``Run.error_level``) and a count that fails the run (``state/write_failed``)."""
 
-    def __init__(self, tally: Tally):
-        self.tally = tally
+    def __init__(self, run: Run):
+        self.run = run
+        self.tally = run.tally
 
     def record(self, write: Callable[[], object], what: str) -> bool:
         """Whether ``write`` was done."""
@@ -50,7 +51,7 @@ class StateWrites:
             write()
         except (OSError, sqlite3.Error) as error:
             self.tally.count(Stat.STATE_WRITE_FAILED)
-            logger.error("Not recorded for %s: %s", what, error)
+            logger.log(self.run.error_level("record", error), "Not recorded for %s: %s", what, error)
             return False
         return True
 
@@ -61,16 +62,16 @@ class StatePipeline:
     stays as it is). Besides the archive's own writes of posts and images, the only writer
     of the index."""
 
-    def __init__(self, index: Index, tally: Tally):
+    def __init__(self, index: Index, run: Run):
         self.index = index
         self.accounts = AccountBook(index)
-        self.tally = tally
-        self.writes = StateWrites(tally)
+        self.tally = run.tally
+        self.writes = StateWrites(run)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatePipeline:
         run = Run.of(crawler)
-        return cls(run.archive.index, run.tally)
+        return cls(run.archive.index, run)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):

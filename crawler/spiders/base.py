@@ -186,14 +186,18 @@ class WeChatSpider(scrapy.Spider):
         if sent:
             raise DontCloseSpider
 
-    def listed_requests(self, entries: Iterable[Entry], source: str,
+    def listed_requests(self, entries: list[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
         """Requests for the articles a listing names (``crawler.incremental`` keeps the new);
-        an entry off ``ARTICLE_HOSTS`` is left out with one line."""
+        an entry off ``ARTICLE_HOSTS`` is left out with one line, counted. At WARNING only
+        the first of a listing that names no article: one that does lists the others beside
+        them (a feed's notice), nothing lost and nothing to do, run after run."""
+        said = any(host_of(entry.url) in self.config.article_hosts for entry in entries)
         for entry in entries:
             if host_of(entry.url) not in self.config.article_hosts:
-                self.logger.warning("Not fetched: %s lists %s, not on an article host", source,
-                                    ascii(entry.url[:200]))
+                self.logger.log(logging.INFO if said else logging.WARNING, "Not fetched: %s lists %s, not "
+                                "on an article host", source, ascii(entry.url[:200]))
+                said = True
                 self.tally.count(Stat.LINKS_OFF_HOST, source=source)
                 continue
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
