@@ -475,6 +475,17 @@ def test_a_lost_index_rebuilt_on_a_full_disk_is_one_line_and_whole_the_next_time
     assert scrapy("verify", root).returncode == 0
 
 
+def test_a_lost_index_of_one_post_is_rebuilt_of_one_article(tmp_path: Path) -> None:
+    """The run after an index of one post was lost said it "Rebuilt the index of 1 archived
+    articles"."""
+    root, [gone, _] = _archive_of_two(tmp_path)
+    [post] = (root / "_posts").glob(f"*{gone.mid}*.md")
+    post.unlink()
+    os.remove(root / ".state" / "index.sqlite")
+    again = crawl("article", root, "-a", "url=http://127.0.0.1:9/s/x")
+    assert "Rebuilt the index of 1 archived article from " in again.stderr, again.stderr
+
+
 def test_a_lost_index_costs_no_post_its_stored_images(wechat: MockWeChat, tmp_path: Path) -> None:
     """The damaged index's line says to delete it; one rebuilt from the posts knows no image
     URLs. Neither a rebuild nor a crawl in which the CDN no longer serves the images may then

@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from crawler.convert.relink import relink_images, remote_images
+from crawler.logtext import counted
 from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
@@ -281,7 +282,7 @@ class Archive:
                         self.watched.book.save(key, state)
                     rebuilt += 1
         if rebuilt:
-            logger.info("Rebuilt the index of %d archived articles from %s", rebuilt,
+            logger.info("Rebuilt the index of %s from %s", counted(rebuilt, "archived article"),
                         self.layout.posts)
 
 
