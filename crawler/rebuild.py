@@ -69,7 +69,8 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
         try:
             outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
-            logger.warning("Not rebuilt: %s: %s", path.name, error)
+            # a post's error names it already (``PostError``): its name once
+            logger.warning("Not rebuilt: %s: %s", path.name, str(error).removeprefix(f"{path}: "))
             outcomes["not rebuilt"] += 1
         one_more()
     for key, name in missing:

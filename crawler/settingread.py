@@ -5,6 +5,7 @@ names, a number in bounds …): ``ConfigError`` names the setting and says what 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -268,5 +269,7 @@ def _write_refused(place: Path) -> str:
             finally:
                 os.close(file)
     except OSError as error:
+        if error.errno == errno.ENOENT and place.is_dir():  # /proc: there, but makes no files
+            return "no file can be made in it"
         return error.strerror or str(error)
     return ""

@@ -69,6 +69,6 @@ def failure_reason(failure: Failure) -> str:
     """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
     if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
-    message = failure.getErrorMessage()
+    message = failure.getErrorMessage().removesuffix(".")  # Twisted's end in one: "…refused."
     name = type(failure.value).__name__
     return f"{name}: {message}" if message and name not in message else message or name
