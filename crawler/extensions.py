@@ -103,7 +103,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
             or stats.get(Stat.IMAGES_WRITE_FAILED, 0):
-        return "the archive could not be written (a full disk, a locked index): see the ERROR lines"
+        return ("the archive could not be written (a full disk, a locked index, a post a person "
+                "left unreadable): see the ERROR lines")
     if stats.get(Stat.STATE_READ_FAILED, 0):
         return "the index could not be read (a damaged file, a failing disk): see the ERROR lines"
     if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):

@@ -25,7 +25,6 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleGone
 from crawler.run import Run
-from crawler.store.archive import Archive
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook
@@ -85,12 +84,13 @@ class WatchPipeline:
     """Before ``PostPipeline``: a page saying a watched article is gone marks its post (a
     watched article is written with the tags its post has, as any article written again)."""
 
-    def __init__(self, archive: Archive):
-        self.archive = archive
+    def __init__(self, run: Run):
+        self.run = run
+        self.archive = run.archive
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WatchPipeline:
-        return cls(Run.of(crawler).archive)
+        return cls(Run.of(crawler))
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):
@@ -105,8 +105,10 @@ class WatchPipeline:
         reason = PageReason(item.reason)
         try:
             changed = self.archive.watched.gone(item.key, item.reason, path) if path else None
-        except (OSError, sqlite3.Error, PostError) as error:
-            logger.error("Not marked: the original of %s is %s, but %s", name, reason.message, error)
+        except (OSError, sqlite3.Error, PostError) as error:  # its post not written: the run fails
+            self.run.tally.count(Stat.POSTS_WRITE_FAILED)
+            logger.log(self.run.error_level("post", error), "Not marked: the original of %s is %s, "
+                       "but %s", name, reason.message, error)
             changed = None
         if changed is not None and changed.status and path and not path.exists():
             logger.warning("The original of %s is %s, and its post is missing (deleted by hand?): "

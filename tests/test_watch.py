@@ -634,6 +634,9 @@ def test_a_post_that_cannot_be_read_is_one_error_line_not_a_traceback(site: Site
     result = watch(archive, site)
     assert re.search(r"ERROR: Not marked: the original of \S+ is deleted by its publisher, but "
                      r".*not UTF-8", result.stderr)
+    assert result.returncode == 1  # its cause among those the failure names
+    assert "FAILED: the archive could not be written (a full disk, a locked index, a post a person " \
+        "left unreadable)" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert "status: deleted" in post_of(archive, fine)
 
