@@ -578,6 +578,8 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert re.search(r"ERROR: No fetch node has fetched for 2 s while \d+ article pages wait: "
                      r"stopping\. The job stays in Redis", log), log
     assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log
+    # one line a cause: the pages it left are counted, each at INFO
+    assert "WARNING: Not archived" not in log and f": {ARTICLES} not fetched;" in log, log
     assert job.zcard(f"{JOB}:requests") == ARTICLES  # all still on the frontier
 
     processes.node("n1")

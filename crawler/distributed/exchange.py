@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import redis
 import redis.asyncio as aioredis
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import NotFetched, Page, TooLarge, frontier_entry, frontier_score
+from crawler.distributed.wire import JobStopped, NotFetched, Page, TooLarge, frontier_entry, frontier_score
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class PageExchange:
 
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
-            raise IgnoreRequest(self.stopped)
+            raise JobStopped(self.stopped)
         wanted = self.waiting.get(page_id) or Wanted(
             request.url, frontier_entry(request, page_id), frontier_score(request),
             asyncio.get_running_loop().create_future())
@@ -201,5 +200,5 @@ class PageExchange:
         self.stopped = why
         for wanted in self.waiting.values():
             if not wanted.future.done():
-                wanted.future.set_exception(IgnoreRequest(why))
+                wanted.future.set_exception(JobStopped(why))
         self.waiting.clear()
