@@ -15,7 +15,15 @@ from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import JobStopped, NotFetched, Page, TooLarge, frontier_entry, frontier_score
+from crawler.distributed.wire import (
+    JobStopped,
+    LostInRedis,
+    NotFetched,
+    Page,
+    TooLarge,
+    frontier_entry,
+    frontier_score,
+)
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -169,7 +177,7 @@ class PageExchange:
         wanted.lost += 1
         if wanted.lost <= self.tries:
             return False
-        self.give_up(page_id, wanted, NotFetched(
+        self.give_up(page_id, wanted, LostInRedis(
             f"its page was lost or dropped in Redis {wanted.lost} times"))
         return True
 

@@ -33,6 +33,11 @@ class NotFetched(Exception):
     as ``failure_reason`` words it there (``DownloadTimeoutError: …``), and the node's name."""
 
 
+class LostInRedis(NotFetched):
+    """A page Redis lost (or a node handed back unreadable) each time the writer asked for
+    it: Redis evicting, or nodes of another version, cost every page alike."""
+
+
 class JobStopped(IgnoreRequest):
     """A page not had because the writer stopped the job (every node blocked, none running,
     Redis lost, asked to stop): said once in a line of its own; left for the next run."""
