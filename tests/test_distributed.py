@@ -732,6 +732,8 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
         log = processes.log(name)
         assert "WARNING: Redis is not answering (" in log and "INFO: Redis answers again, after " in log, log
         assert "] ERROR: " not in log, log
+    # every request the restart lost is asked again; one cause, one WARNING (it was one each)
+    assert len(re.findall(r"WARNING: Redis lost the request", processes.log("writer"))) == 1
     assert_clean(processes)
 
 
