@@ -60,7 +60,6 @@ class PageExchange:
         self.tries = config.redis_page_tries
         self.waiting: dict[str, Wanted] = {}
         self.stopped = ""  # why no page will come any more
-        self.loss_said = False  # a request Redis lost said at WARNING: see ``look_for``
         # Held while a page is taken from Redis and given to its request: meanwhile the page
         # is nowhere in Redis, and a look for lost pages would ask for it again.
         self.taking = asyncio.Lock()
@@ -164,12 +163,10 @@ class PageExchange:
                 args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
             return
         if not self.gave_up(page_id, wanted):
-            # Redis flushed, restarted without persistence or evicting loses every request it
-            # held at once: one cause, said at WARNING for the first request, at INFO after.
-            logger.log(logging.INFO if self.loss_said else logging.WARNING,
-                       "Redis lost the request for %s (on no frontier, held by no node, not "
-                       "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
-            self.loss_said = True
+            # at INFO: asked again, it costs nothing (Redis restarted without persistence loses
+            # every request at once); given up, it is said at WARNING (LostInRedis)
+            logger.info("Redis lost the request for %s (on no frontier, held by no node, not "
+                        "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
 
     def gave_up(self, page_id: str, wanted: Wanted) -> bool:
         """Counts one more page lost or dropped; after ``REDIS_PAGE_TRIES`` asked again,
