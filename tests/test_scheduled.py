@@ -628,13 +628,14 @@ def _timing_out(query: str) -> Route:
 
 @pytest.mark.parametrize("outage, settings", [
     (Route(503, "image/png", b"busy"), {}),
+    (Route(429, "image/png", b"slow down"), {}),
     (_timing_out, {"DOWNLOAD_TIMEOUT": "0.3"}),
-], ids=["5xx", "timeout"])
+], ids=["5xx", "429", "timeout"])
 def test_a_cdn_outage_is_one_warning_not_one_a_post_and_an_image_s_own_failure_still_its_own(
         site: Site, tmp_path: Path, outage: Route | Callable[[str], Route],
         settings: dict[str, str]) -> None:
-    """Every image on the CDN answering 5xx or timing out for a run was one WARNING line per
-    post in the cron mail, one cause; now the first post it costs says it, the others at INFO.
+    """Every image on the CDN answering 5xx, 429 (too many requests) or timing out for a run
+    was one WARNING line per post in the cron mail, one cause; now the first post it costs says it, the others at INFO.
     An image of its own gone (404) is still its post's WARNING; the summary counts every image."""
     arts = site.serve(numbered(2247489301, 3))
     album = site.album("3023", arts)

@@ -51,7 +51,8 @@ class TransientImageFailure(Exception):
 
 
 class CdnFailing(TransientImageFailure):
-    """The CDN answering 5xx: no fault of the image, every image asked then may fail so."""
+    """The CDN answering 5xx or 429 (too many requests): no fault of the image, every image
+    asked then may fail so."""
 
 
 class ImageNotStored(Exception):
@@ -200,7 +201,7 @@ class ImagePipeline(MediaPipeline):
     def _checked(self, response: Response) -> CheckedImage:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
-        if response.status >= 500:
+        if response.status >= 500 or response.status == 429:
             raise CdnFailing(f"HTTP {response.status}")
         if response.status != 200:
             raise TransientImageFailure(f"HTTP {response.status}")
