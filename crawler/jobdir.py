@@ -29,6 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 from twisted.internet.defer import Deferred
 
+from crawler.logtext import agreeing, counted
 from crawler.run import Run
 from crawler.store.index import SETTLED
 from crawler.tally import Stat
@@ -117,9 +118,9 @@ class JobScheduler(Scheduler):
                 seen.close()
             self.df.file = None  # type: ignore[attr-defined]
         Run.of(self.crawler).tally.count(Stat.JOB_REQUESTS_LOST, lost)
-        logger.error("The job folder %s cannot be written (%s): it is given up, and the %d "
-                     "requests it held are left to the next run", Path(self.dqdir).parent,
-                     error, lost)
+        logger.error("The job folder %s cannot be written (%s): it is given up, and the %s it "
+                     "held %s left to the next run", Path(self.dqdir).parent, error,
+                     counted(lost, "request"), agreeing(lost, "is", "are"))
 
     def close(self, reason: str) -> Deferred[None] | None:
         try:

@@ -33,6 +33,11 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' * (number != 1)}"
 
 
+def agreeing(number: int, singular: str, plural: str) -> str:
+    """The form of a verb whose subject counts ``number``: ``is`` of 1, ``are`` of 0 or 2."""
+    return singular if number == 1 else plural
+
+
 def _escape(match: re.Match[str]) -> str:
     character = match.group()
     if character in _ESCAPES:

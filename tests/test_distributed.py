@@ -578,6 +578,8 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     assert re.search(r"ERROR: No fetch node has fetched for 2 s while \d+ article pages wait: "
                      r"stopping\. The job stays in Redis", log), log
     assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log
+    # one line a cause: the pages it left are counted, each at INFO
+    assert "WARNING: Not archived" not in log and f": {ARTICLES} not fetched;" in log, log
     assert job.zcard(f"{JOB}:requests") == ARTICLES  # all still on the frontier
 
     processes.node("n1")
@@ -639,7 +641,7 @@ def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
     for name in ("writer", "n1"):
         log = processes.log(name)
         assert len(re.findall(r"ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(1 s\)", log)) == 1, log
-        assert len(re.findall(r"WARNING: Redis is not answering \(.*\); waiting up to 1 s for it", log)) == 1
+        assert len(re.findall(r"INFO: Redis is not answering \(.*\); waiting up to 1 s for it", log)) == 1
         assert len(re.findall(r"\] ERROR: ", log)) == (2 if name == "writer" else 1), log  # + the exit status
         assert "Traceback" not in log
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
@@ -728,8 +730,13 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     assert contents(archive) == album.expected
     for name in ("writer", "n1"):
         log = processes.log(name)
-        assert "WARNING: Redis is not answering (" in log and "INFO: Redis answers again, after " in log, log
+        assert "INFO: Redis is not answering (" in log and "INFO: Redis answers again, after " in log, log
+        assert "WARNING: Redis is not answering" not in log, log  # it cost nothing: no mail
         assert "] ERROR: " not in log, log
+    # every request the restart lost is asked again, which costs nothing: no mail (it was
+    # a WARNING each)
+    assert "INFO: Redis lost the request" in processes.log("writer")
+    assert "WARNING: Redis lost the request" not in processes.log("writer")
     assert_clean(processes)
 
 
@@ -863,7 +870,7 @@ def test_a_flushed_redis_and_an_unreadable_page_leave_the_archive_complete(
     log = processes.log("writer")
     assert f"ERROR: Dropped the page handed back as {JOB}:pages {unreadable} for {waiting[-1]['url']}: " \
         "not a page of format 1: b'garbage from another version'\n" in log
-    assert re.search(r"WARNING: Redis lost the request for \S+ \(on no frontier, held by no node, not "
+    assert re.search(r"INFO: Redis lost the request for \S+ \(on no frontier, held by no node, not "
                      r"handed back\): asked again, 1 of 3", log)
     assert_clean(processes)
 
@@ -899,9 +906,11 @@ def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive
     assert "Run summary (finished): 12 not fetched" in log, log
     assert processes.wait("writer") == 1  # it archived nothing of what it found
     assert "Exit status 1: no article page could be fetched" in log
-    assert len(re.findall(r"WARNING: Not archived: could not fetch \S+: NotFetched: its page was lost or "
-                          r"dropped in Redis 2 times", log)) == ARTICLES
+    given_up = re.findall(r"(\w+): Not archived: could not fetch \S+: \w+: its page was lost or "
+                          r"dropped in Redis 2 times", log)
+    assert sorted(given_up) == ["INFO"] * (ARTICLES - 1) + ["WARNING"], log  # one cause, one WARNING
     assert len(re.findall(r"asked again, 1 of 1", log)) == ARTICLES
+    assert "WARNING: Redis lost the request for " not in log, log  # the page given up says it
     assert_clean(processes)
 
 

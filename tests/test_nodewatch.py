@@ -106,3 +106,19 @@ def test_a_node_that_died_holding_nothing_is_said_lost_at_once(
     assert asyncio.run(look_after_its_heartbeat()) == (False, True)
     assert "Fetch node n1 stopped answering; requests it held go back to the frontier: 0" in caplog.text
     assert redis_db.hget(JOB.nodes, "n1") == b"lost"
+
+
+def test_one_page_waiting_for_a_node_is_said_in_the_singular(
+        redis_server_session: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    caplog.set_level("INFO", logger="crawler.distributed.writer")
+
+    async def look() -> None:
+        client = connect_async(config)
+        watch = NodeWatch(client, JOB)
+        await watch.first_look()
+        await watch.every_node_blocked(1)
+        await client.aclose()
+
+    asyncio.run(look())
+    assert "1 article page waits for a fetch node and none is running" in caplog.text, caplog.text

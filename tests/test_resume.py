@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from queuelib.queue import LifoDiskQueue
 from scrapy import Request
+from scrapy.core.scheduler import Scheduler
 from scrapy.dupefilters import RFPDupeFilter
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
@@ -142,10 +143,16 @@ def test_a_job_folder_on_a_full_disk_is_one_error_line_and_the_run_ends(
     assert "Traceback" not in run.stderr
 
 
+def album_with_job(wechat: MockWeChat, archive: Path, articles: int = 3) -> Crawled:
+    """An album of ``articles`` on the stand-in archived with the job folder ``.state/job``."""
+    site = Site(wechat)
+    album = site.album("3902", site.serve(numbered(2247491000, articles)))
+    return crawl("album", archive, "-a", f"url={album}",
+                 settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")})
+
+
 def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = Site(wechat)
-    album = site.album("3902", site.serve(numbered(2247491000, 3)))
     archive = tmp_path / "archive"
     noting = RFPDupeFilter.request_seen
 
@@ -155,24 +162,35 @@ def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
         raise OSError(errno.ENOSPC, "No space left on device")  # noted in memory, not in the file
 
     monkeypatch.setattr(RFPDupeFilter, "request_seen", on_a_full_disk)
-    run = crawl("album", archive, "-a", f"url={album}",
-                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(archive / ".state" / "job")})
+    run = album_with_job(wechat, archive)
     assert "ERROR: The job folder" in run.stderr and "Traceback" not in run.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3, run.stderr
+
+
+def test_a_job_folder_given_up_holding_one_request_says_it_in_the_singular(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pushing = Scheduler._dqpush
+
+    def full_past_one(self: Scheduler, request: Request) -> None:
+        if self.dqs is not None and len(self.dqs) >= 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        pushing(self, request)
+
+    monkeypatch.setattr(Scheduler, "_dqpush", full_past_one)
+    run = album_with_job(wechat, tmp_path / "archive", articles=5)
+    assert "it is given up, and the 1 request it held is left to the next run" in run.stderr, run.stderr
+    assert run.stats["job/requests_lost"] == 1
 
 
 def test_a_job_folder_a_full_disk_left_an_empty_spider_state_in_is_no_traceback(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """Scrapy's SpiderState truncates ``spider.state`` before writing it as the run ends: on a
     full disk it stayed empty, and every later run with the folder printed two tracebacks."""
-    site = Site(wechat)
-    album = site.album("3902", site.serve(numbered(2247491000, 3)))
     archive = tmp_path / "archive"
     job = archive / ".state" / "job"
     job.mkdir(parents=True)
     (job / "spider.state").write_bytes(b"")
-    run = crawl("album", archive, "-a", f"url={album}",
-                settings={"WECHAT_BASE_URL": wechat.base, "JOBDIR": str(job)})
+    run = album_with_job(wechat, archive)
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -617,6 +619,38 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
     assert re.search(r"WARNING: Run summary \(finished\): 2 new, 1 image failed\n  album:3021: "
                      r"2 listed, 2 new", noisy.stderr), noisy.stderr
     assert len(re.findall(r"Images not stored", noisy.stderr)) == 1  # one line per post
+
+
+def _timing_out(query: str) -> Route:
+    time.sleep(1)  # past DOWNLOAD_TIMEOUT
+    return Route(200, "image/png", b"late")
+
+
+@pytest.mark.parametrize("outage, settings", [
+    (Route(503, "image/png", b"busy"), {}),
+    (Route(429, "image/png", b"slow down"), {}),
+    (_timing_out, {"DOWNLOAD_TIMEOUT": "0.3"}),
+], ids=["5xx", "429", "timeout"])
+def test_a_cdn_outage_is_one_warning_not_one_a_post_and_an_image_s_own_failure_still_its_own(
+        site: Site, tmp_path: Path, outage: Route | Callable[[str], Route],
+        settings: dict[str, str]) -> None:
+    """Every image on the CDN answering 5xx, 429 (too many requests) or timing out for a run
+    was one WARNING line per post in the cron mail, one cause; now the first post it costs says it, the others at INFO.
+    An image of its own gone (404) is still its post's WARNING; the summary counts every image."""
+    arts = site.serve(numbered(2247489301, 3))
+    album = site.album("3023", arts)
+    for art in arts[:2]:
+        site.server.route(f"/mmbiz_png/Img{art.mid}x1/640", outage)
+    site.server.image(f"/mmbiz_png/Img{arts[2].mid}x1/640", b"gone", status=404)
+    site.server.route("/mmbiz_png/SharedFooter/640", outage)  # in every post
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings=settings)
+    assert result.returncode == 0, result.stderr
+    levels = dict((mid, level) for level, mid in re.findall(
+        r"(\w+): Images not stored, the post keeps their URLs: 2 of 2 in \S+mid=(\d+)", result.stderr))
+    assert len(levels) == 3 and levels[arts[2].mid] == "WARNING", result.stderr
+    assert sorted(levels.values()) == ["INFO", "WARNING", "WARNING"], result.stderr
+    assert re.search(r"WARNING: Run summary \(finished\): 3 new, 4 images failed", result.stderr), \
+        result.stderr
 
 
 def test_failed_images_are_one_warning_per_post_with_its_count_and_each_url_at_debug(

@@ -10,13 +10,20 @@ from dataclasses import dataclass
 import redis
 import redis.asyncio as aioredis
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
-from crawler.distributed.wire import NotFetched, Page, TooLarge, frontier_entry, frontier_score
+from crawler.distributed.wire import (
+    JobStopped,
+    LostInRedis,
+    NotFetched,
+    Page,
+    TooLarge,
+    frontier_entry,
+    frontier_score,
+)
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -62,7 +69,7 @@ class PageExchange:
 
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
-            raise IgnoreRequest(self.stopped)
+            raise JobStopped(self.stopped)
         wanted = self.waiting.get(page_id) or Wanted(
             request.url, frontier_entry(request, page_id), frontier_score(request),
             asyncio.get_running_loop().create_future())
@@ -156,8 +163,10 @@ class PageExchange:
                 args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
             return
         if not self.gave_up(page_id, wanted):
-            logger.warning("Redis lost the request for %s (on no frontier, held by no node, not "
-                           "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
+            # at INFO: asked again, it costs nothing (Redis restarted without persistence loses
+            # every request at once); given up, it is said at WARNING (LostInRedis)
+            logger.info("Redis lost the request for %s (on no frontier, held by no node, not "
+                        "handed back): asked again, %d of %d", wanted.url, wanted.lost, self.tries)
 
     def gave_up(self, page_id: str, wanted: Wanted) -> bool:
         """Counts one more page lost or dropped; after ``REDIS_PAGE_TRIES`` asked again,
@@ -165,7 +174,7 @@ class PageExchange:
         wanted.lost += 1
         if wanted.lost <= self.tries:
             return False
-        self.give_up(page_id, wanted, NotFetched(
+        self.give_up(page_id, wanted, LostInRedis(
             f"its page was lost or dropped in Redis {wanted.lost} times"))
         return True
 
@@ -201,5 +210,5 @@ class PageExchange:
         self.stopped = why
         for wanted in self.waiting.values():
             if not wanted.future.done():
-                wanted.future.set_exception(IgnoreRequest(why))
+                wanted.future.set_exception(JobStopped(why))
         self.waiting.clear()

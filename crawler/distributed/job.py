@@ -128,9 +128,10 @@ def connect_async(config: Config) -> aioredis.Redis:
 
 class Outage:
     """Rides out Redis going away for less than ``REDIS_GRACE`` seconds (a restart, a
-    network blip): the first failed call is one WARNING, the first call that works again
-    one INFO line, and only a failure after the grace ends the run (``failed`` is True
-    once: the caller says so in one ERROR line and stops)."""
+    network blip): the first failed call is one INFO line, the first call that works again
+    another (an outage ridden out costs nothing: from cron, it mails nothing), and only a
+    failure after the grace ends the run (``failed`` is True once: the caller says so in
+    one ERROR line and stops)."""
 
     def __init__(self, grace: float):
         self.grace = grace
@@ -141,8 +142,8 @@ class Outage:
         now = time.monotonic()
         if self.since is None:
             self.since = now
-            logger.warning("Redis is not answering (%s); waiting up to %.0f s for it (REDIS_GRACE)",
-                           error, self.grace)
+            logger.info("Redis is not answering (%s); waiting up to %.0f s for it (REDIS_GRACE)",
+                        error, self.grace)
         if self.over or now - self.since < self.grace:
             return False
         self.over = True

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
@@ -30,6 +31,16 @@ from crawler.distributed.frontier import FORMAT, WireError, describe
 class NotFetched(Exception):
     """A node could not fetch the page; the message is the node's reason (its retries done),
     as ``failure_reason`` words it there (``DownloadTimeoutError: …``), and the node's name."""
+
+
+class LostInRedis(NotFetched):
+    """A page Redis lost (or a node handed back unreadable) each time the writer asked for
+    it: Redis evicting, or nodes of another version, cost every page alike."""
+
+
+class JobStopped(IgnoreRequest):
+    """A page not had because the writer stopped the job (every node blocked, none running,
+    Redis lost, asked to stop): said once in a line of its own; left for the next run."""
 
 
 class TooLarge(WireError):

@@ -34,10 +34,15 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.distributed.wire import NotFetched
-from crawler.logtext import counted
+from crawler.logtext import agreeing, counted
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)
+
+
+def pages_wait(waiting: int) -> str:
+    """``1 article page waits``, ``5 article pages wait``: what waits for a fetch node."""
+    return f"{counted(waiting, 'article page')} {agreeing(waiting, 'waits', 'wait')}"
 
 
 class NodeWatch:
@@ -83,8 +88,8 @@ class NodeWatch:
             return True
         if self.none_fetching_since is None:
             self.none_fetching_since = time.monotonic()
-            logger.warning("%d article pages wait for a fetch node and none is running: start "
-                           "`scrapy crawl fetch -s REDIS_URL=…` on a machine", waiting)
+            logger.warning("%s for a fetch node and none is running: start "
+                           "`scrapy crawl fetch -s REDIS_URL=…` on a machine", pages_wait(waiting))
         return False
 
     def none_fetching_for(self) -> float:
@@ -189,10 +194,10 @@ class Writer:
                     self.stop("blocked", "not fetched: every fetch node is blocked")
                     return
                 if self.nodes.none_fetching_for() >= self.node_wait:
-                    logger.error("No fetch node has fetched for %.0f s while %d article pages wait: "
+                    logger.error("No fetch node has fetched for %.0f s while %s: "
                                  "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
                                  "machine, then run this again to resume it.",
-                                 self.node_wait, len(self.exchange.waiting))
+                                 self.node_wait, pages_wait(len(self.exchange.waiting)))
                     self.stop(NO_NODE, "not fetched: no fetch node is running")
                     return
             except redis.RedisError as error:

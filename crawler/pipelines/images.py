@@ -25,6 +25,7 @@ from crawler.config import Config
 from crawler.items import ArticleItem
 from crawler.logtext import counted
 from crawler.run import Run
+from crawler.spiders.failures import shared_cause
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.tally import Stat
@@ -47,6 +48,11 @@ class PermanentImageFailure(Exception):
 
 class TransientImageFailure(Exception):
     """An image that could not be had now (5xx, an unexpected status): a later run tries."""
+
+
+class CdnFailing(TransientImageFailure):
+    """The CDN answering 5xx or 429 (too many requests): no fault of the image, every image
+    asked then may fail so."""
 
 
 class ImageNotStored(Exception):
@@ -72,6 +78,9 @@ class ImageResult:
     reason: str = ""
     # the archive refused it (a full disk), for this error: the archive cannot be written
     refused: BaseException | None = None
+    # a cause every image of a host then shares (``shared_cause``: the CDN failing, out of
+    # reach), with that host: said by the first post it costs
+    shared: str | None = None
 
 
 class ImagePipeline(MediaPipeline):
@@ -98,6 +107,8 @@ class ImagePipeline(MediaPipeline):
         self.images = archive.images
         # Per URL: downloaded and checked, not yet named (CheckedImage), or why it failed.
         self.results: dict[str, CheckedImage | ImageResult] = {}
+        # The ``ImageResult.shared`` causes said so far this run.
+        self.causes_said: set[str] = set()
         # Per item being processed (by id): its image requests' fingerprints, by URL.
         self.fingerprints: dict[int, dict[str, bytes]] = {}
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
@@ -190,6 +201,8 @@ class ImagePipeline(MediaPipeline):
     def _checked(self, response: Response) -> CheckedImage:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
+        if response.status >= 500 or response.status == 429:
+            raise CdnFailing(f"HTTP {response.status}")
         if response.status != 200:
             raise TransientImageFailure(f"HTTP {response.status}")
         errno = (response.headers.get("X-ErrNo") or b"0").decode("latin-1").strip()
@@ -212,7 +225,8 @@ class ImagePipeline(MediaPipeline):
         MediaPipeline's traceback of it is left out (``_quiet``)."""
         # One cut off mid-way (its length unsaid) comes without a message: said here, not
         # only in Scrapy's own line apart from the post's.
-        reason = failure.getErrorMessage() or (
+        message = failure.getErrorMessage()
+        reason = message or (
             f"larger than download max size ({self.max_size:,} bytes: DOWNLOAD_MAXSIZE)"
             if failure.check(DownloadCancelledError) else type(failure.value).__name__)
         if (held := self._held_image(request)) is not None:
@@ -224,7 +238,9 @@ class ImagePipeline(MediaPipeline):
         # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
         # in a loop (crawler/middlewares.py, RedirectMiddleware).
         lasting = failure.check(PermanentImageFailure, DownloadCancelledError, IgnoreRequest)
-        result = ImageResult(transient=not lasting, reason=reason)
+        shared = shared_cause(failure) or (message if failure.check(CdnFailing) else None)
+        result = ImageResult(transient=not lasting, reason=reason,
+                             shared=shared and f"{shared} from {host_of(request.url)}")
         self._failed(request.url, result)
         raise ImageNotStored(result)
 
@@ -282,7 +298,9 @@ class ImagePipeline(MediaPipeline):
         """The item with the files its images are in, incomplete if one failed for a reason
         that may pass; one line for those that failed, an ERROR if the archive refused one for
         a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
-        each failed for good again after the run that left it on the CDN said so."""
+        each failed for good again after the run that left it on the CDN said so, or for a
+        cause many share that an earlier post's line said (the mail gets one line a cause,
+        the summary counts every image)."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
         stored, failed, news = {}, [], False
@@ -290,7 +308,8 @@ class ImagePipeline(MediaPipeline):
             result = self.results.get(url)
             if isinstance(result, ImageResult):
                 failed.append(result)
-                news = news or result.refused is None and (result.transient or url not in told)
+                news = news or result.refused is None and (result.transient or url not in told) \
+                    and result.shared not in self.causes_said
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
             elif name := self.images.index.image_name(url):  # written, or a failure above
                 stored[url] = name
@@ -301,6 +320,7 @@ class ImagePipeline(MediaPipeline):
             said = [Run.of(self.crawler).error_level("image", result.refused)
                     for result in failed if result.refused is not None]
             level = logging.ERROR if logging.ERROR in said else logging.WARNING if news else logging.INFO
+            self.causes_said.update(result.shared for result in failed if result.shared)
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],
                        f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "")

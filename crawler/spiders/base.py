@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.config import Config
+from crawler.distributed.wire import JobStopped, LostInRedis
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import (
     ArticleGone,
@@ -341,15 +342,18 @@ class WeChatSpider(scrapy.Spider):
 
     def already_said(self, failure: Failure) -> bool:
         """Whether why a page or listing was not had is said already, at WARNING: blocks by
-        BlockMiddleware; a cause many share (a host unreachable, answering 5xx), for the first
-        page or listing of that host it cost (the summary counts them all). Counts a failure
-        of the request's own (``run_failure`` tells a network down from it)."""
+        BlockMiddleware, a job its writer stopped; a cause many share (a host unreachable,
+        answering 5xx; the job's Redis losing pages), for the first page or listing of that
+        host it cost (the summary counts them all). Counts a failure of the request's own
+        (``run_failure`` tells a network down from it)."""
         cause = shared_cause(failure)
         if cause is None:
             self.tally.count(Stat.REQUESTS_FAILED_OWN)
         if cause:
             cause = f"{cause} from {host_of(failed_request(failure).url)}"
-        said = bool(failure.check(Blocked)) or cause in self.causes_said
+        elif failure.check(LostInRedis):  # not WeChat's doing: counted as the page's own above
+            cause = "lost in Redis"
+        said = bool(failure.check(Blocked, JobStopped)) or cause in self.causes_said
         if cause:
             self.causes_said.add(cause)
         return said
