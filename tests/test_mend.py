@@ -264,3 +264,26 @@ def test_a_blog_checked_out_without_the_state_folder_says_nothing_of_captures(
     result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
     assert result.returncode == 0 and "capture" not in result.stderr, result.stderr
     assert state_of(archive, art) != "gone_incomplete" and image in post_of(archive, art)
+
+
+def test_a_post_edited_upstream_before_its_original_was_deleted_is_made_again_from_the_edit(
+        site: Site, tmp_path: Path) -> None:
+    """Captured twice (archived, then edited upstream and fetched again by the watch), the
+    CDN failing its picture both times: the post made again once the original is deleted is
+    the edit's, from the newest capture, not the first version's."""
+    [art] = site.serve([Art("2247520101", items=("第一条",))])
+    image = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.article(Art(art.mid, items=("第一条", "新加的一条")))
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    assert watch(archive, site).returncode == 0
+    assert "新加的一条" in post_of(archive, art) and image in post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert state_of(archive, art) == "gone_incomplete"
+    site.server.image(image, png((7, 7, 7)))
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    post = post_of(archive, art)
+    assert image not in post and "新加的一条" in post and "    status: deleted\n" in post, post
