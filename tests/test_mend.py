@@ -287,3 +287,14 @@ def test_a_post_edited_upstream_before_its_original_was_deleted_is_made_again_fr
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     post = post_of(archive, art)
     assert image not in post and "新加的一条" in post and "    status: deleted\n" in post, post
+
+
+def test_a_post_found_deleted_again_while_another_takes_the_turn_keeps_its_images_due(
+        site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``, the CDN failing still: the watch asking for one's
+    page (deleted still) while the other is made again leaves both due, not the one the
+    watch found marked as gone for good, its images never tried again."""
+    arts, archive, _ = all_incomplete_then_deleted(site, tmp_path, ["2247520111", "2247520112"])
+    for _ in range(2):
+        assert watch(archive, site, WATCH_PER_RUN="1").returncode == 0
+        assert [state_of(archive, art) for art in arts] == ["gone_incomplete"] * 2
