@@ -17,7 +17,7 @@ from crawler.store.warc import members
 from tests.conftest import scrapy_command
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
-from tests.test_watch import answer, archive_all, article_hits, post_of, watch
+from tests.test_watch import answer, archive_all, article_hits, marked_gone, post_of, watch
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_an_image_that_fails_again_is_tried_at_each_run_until_lost_for_good(
     pages, hits = len(article_hits(site.server)), image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) > hits and len(article_hits(site.server)) == pages
-    assert state_of(archive, art) == "archived" and post_of(archive, art) == marked
+    assert post_of(archive, art) == marked
     hits = image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) == hits
@@ -298,3 +298,19 @@ def test_a_post_found_deleted_again_while_another_takes_the_turn_keeps_its_image
     for _ in range(2):
         assert watch(archive, site, WATCH_PER_RUN="1").returncode == 0
         assert [state_of(archive, art) for art in arts] == ["gone_incomplete"] * 2
+
+
+def test_a_lost_index_rebuilt_beside_a_complete_post_whose_original_is_gone_says_nothing(
+        site: Site, tmp_path: Path) -> None:
+    """A complete post whose original is deleted, its capture since pruned (other days' kept),
+    the index lost: it has no image to try again, so no run looks for its capture, nor says
+    in a WARNING line that its images are not tried again."""
+    art, archive, marked = marked_gone(site, "2247520121", tmp_path, "deleted.html")
+    assert "status: deleted" in marked and f"/mmbiz_png/Img{art.mid}x1/" not in marked
+    for capture in (archive / ".state" / "warc").iterdir():
+        capture.unlink()
+    (archive / ".state" / "warc" / "captures-2020-01-01.warc.gz").write_bytes(b"")
+    (archive / ".state" / "index.sqlite").unlink()
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+    assert post_of(archive, art) == marked
