@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,18 @@ def test_a_lost_index_rebuilt_beside_a_complete_post_whose_original_is_gone_says
     result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
     assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
     assert post_of(archive, art) == marked
+
+
+def test_a_post_recorded_just_after_midnight_gets_its_image_from_the_day_before_s_capture(
+        site: Site, tmp_path: Path) -> None:
+    """A page captured before midnight (UTC) whose post was recorded after it (a run that
+    crossed midnight): its capture is in the day before's file, and is found there."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520131")
+    [capture] = (archive / ".state" / "warc").glob("captures-*.warc.gz")
+    day = datetime.strptime(capture.name, "captures-%Y-%m-%d.warc.gz").replace(tzinfo=UTC)
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET fetched = ?", ((day + timedelta(days=1, seconds=1)).timestamp(),))
+    site.server.image(image, png((7, 7, 7)))
+    result = watch(archive, site, **NOTHING_DUE)
+    assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
+    assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
