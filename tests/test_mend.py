@@ -15,7 +15,7 @@ import pytest
 
 from crawler.store import warc
 from crawler.store.warc import members
-from tests.conftest import scrapy_command
+from tests.conftest import crawl, scrapy_command
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
 from tests.test_watch import answer, archive_all, article_hits, marked_gone, post_of, watch
@@ -330,3 +330,22 @@ def test_a_post_recorded_just_after_midnight_gets_its_image_from_the_day_before_
     result = watch(archive, site, **NOTHING_DUE)
     assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
     assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
+
+
+def test_an_imported_page_whose_image_failed_waits_for_a_run_that_finds_its_article(
+        site: Site, tmp_path: Path) -> None:
+    """A saved page imported (not fetched from WeChat) while the CDN answers its picture 502,
+    its original never found gone: the post waits for a run that finds the article, not
+    for one that makes it again from a capture as if its original were gone."""
+    [art] = site.serve([Art("2247520141")])
+    image = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(site.page(art), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    assert image in post_of(archive, art) and state_of(archive, art) == "incomplete"
+    verified = scrapy_command("verify", archive)
+    assert re.search(r"\.md: incomplete, 1 image still on the CDN \(tried again when a run finds "
+                     r"the article\)\n", verified.stdout), verified.stdout
