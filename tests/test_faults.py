@@ -632,6 +632,24 @@ def test_an_article_page_redirected_in_a_loop_is_one_line_and_a_failed_run(wecha
     assert result.returncode == 1
 
 
+def test_images_a_full_disk_refuses_for_several_posts_are_one_error_line_and_no_warning(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three posts whose images all come but none can be written: one ERROR line for the
+    cause, the other posts' lines at INFO, not a WARNING a post in the cron mail."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247493051, 3))
+
+    def full(files: list[tuple[Path, bytes]]) -> list[OSError | None]:
+        return [OSError(errno.ENOSPC, "No space left on device") for _ in files]
+
+    monkeypatch.setattr(images, "atomic_write_many", full)
+    result = crawl("album", tmp_path, "-a", f"url={site.album('3203', arts)}")
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "Images not stored" in line]
+    assert len(lines) == 3 and sum("ERROR: " in line for line in lines) == 1, lines
+    assert sum("INFO: " in line for line in lines) == 2, lines
+
+
 # -- image failures shared by several articles ---------------------------------------------
 def test_every_article_sharing_a_failed_image_is_fetched_again(wechat: MockWeChat,
                                                               tmp_path: Path) -> None:

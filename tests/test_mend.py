@@ -8,16 +8,17 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crawler.store import warc
 from crawler.store.warc import members
-from tests.conftest import scrapy_command
+from tests.conftest import crawl, scrapy_command
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
-from tests.test_watch import answer, archive_all, article_hits, post_of, watch
+from tests.test_watch import answer, archive_all, article_hits, marked_gone, post_of, watch
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def test_an_image_that_fails_again_is_tried_at_each_run_until_lost_for_good(
     pages, hits = len(article_hits(site.server)), image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) > hits and len(article_hits(site.server)) == pages
-    assert state_of(archive, art) == "archived" and post_of(archive, art) == marked
+    assert post_of(archive, art) == marked
     hits = image_hits(site, image)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert image_hits(site, image) == hits
@@ -264,3 +265,87 @@ def test_a_blog_checked_out_without_the_state_folder_says_nothing_of_captures(
     result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
     assert result.returncode == 0 and "capture" not in result.stderr, result.stderr
     assert state_of(archive, art) != "gone_incomplete" and image in post_of(archive, art)
+
+
+def test_a_post_edited_upstream_before_its_original_was_deleted_is_made_again_from_the_edit(
+        site: Site, tmp_path: Path) -> None:
+    """Captured twice (archived, then edited upstream and fetched again by the watch), the
+    CDN failing its picture both times: the post made again once the original is deleted is
+    the edit's, from the newest capture, not the first version's."""
+    [art] = site.serve([Art("2247520101", items=("第一条",))])
+    image = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    site.article(Art(art.mid, items=("第一条", "新加的一条")))
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    assert watch(archive, site).returncode == 0
+    assert "新加的一条" in post_of(archive, art) and image in post_of(archive, art)
+    site.pages[art.path] = answer("deleted.html")
+    assert watch(archive, site).returncode == 0
+    assert state_of(archive, art) == "gone_incomplete"
+    site.server.image(image, png((7, 7, 7)))
+    assert watch(archive, site, **NOTHING_DUE).returncode == 0
+    post = post_of(archive, art)
+    assert image not in post and "新加的一条" in post and "    status: deleted\n" in post, post
+
+
+def test_a_post_found_deleted_again_while_another_takes_the_turn_keeps_its_images_due(
+        site: Site, tmp_path: Path) -> None:
+    """Two such posts, ``WATCH_PER_RUN=1``, the CDN failing still: the watch asking for one's
+    page (deleted still) while the other is made again leaves both due, not the one the
+    watch found marked as gone for good, its images never tried again."""
+    arts, archive, _ = all_incomplete_then_deleted(site, tmp_path, ["2247520111", "2247520112"])
+    for _ in range(2):
+        assert watch(archive, site, WATCH_PER_RUN="1").returncode == 0
+        assert [state_of(archive, art) for art in arts] == ["gone_incomplete"] * 2
+
+
+def test_a_lost_index_rebuilt_beside_a_complete_post_whose_original_is_gone_says_nothing(
+        site: Site, tmp_path: Path) -> None:
+    """A complete post whose original is deleted, its capture since pruned (other days' kept),
+    the index lost: it has no image to try again, so no run looks for its capture, nor says
+    in a WARNING line that its images are not tried again."""
+    art, archive, marked = marked_gone(site, "2247520121", tmp_path, "deleted.html")
+    assert "status: deleted" in marked and f"/mmbiz_png/Img{art.mid}x1/" not in marked
+    for capture in (archive / ".state" / "warc").iterdir():
+        capture.unlink()
+    (archive / ".state" / "warc" / "captures-2020-01-01.warc.gz").write_bytes(b"")
+    (archive / ".state" / "index.sqlite").unlink()
+    result = watch(archive, site, **NOTHING_DUE, LOG_LEVEL="WARNING")
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+    assert post_of(archive, art) == marked
+
+
+def test_a_post_recorded_just_after_midnight_gets_its_image_from_the_day_before_s_capture(
+        site: Site, tmp_path: Path) -> None:
+    """A page captured before midnight (UTC) whose post was recorded after it (a run that
+    crossed midnight): its capture is in the day before's file, and is found there."""
+    art, archive, image = incomplete_then_deleted(site, tmp_path, "2247520131")
+    [capture] = (archive / ".state" / "warc").glob("captures-*.warc.gz")
+    day = datetime.strptime(capture.name, "captures-%Y-%m-%d.warc.gz").replace(tzinfo=UTC)
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET fetched = ?", ((day + timedelta(days=1, seconds=1)).timestamp(),))
+    site.server.image(image, png((7, 7, 7)))
+    result = watch(archive, site, **NOTHING_DUE)
+    assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
+    assert state_of(archive, art) == "archived" and image not in post_of(archive, art)
+
+
+def test_an_imported_page_whose_image_failed_waits_for_a_run_that_finds_its_article(
+        site: Site, tmp_path: Path) -> None:
+    """A saved page imported (not fetched from WeChat) while the CDN answers its picture 502,
+    its original never found gone: the post waits for a run that finds the article, not
+    for one that makes it again from a capture as if its original were gone."""
+    [art] = site.serve([Art("2247520141")])
+    image = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+    site.server.image(image, b"Bad Gateway", status=502, content_type="text/html")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "a.html").write_text(site.page(art), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    assert image in post_of(archive, art) and state_of(archive, art) == "incomplete"
+    verified = scrapy_command("verify", archive)
+    assert re.search(r"\.md: incomplete, 1 image still on the CDN \(tried again when a run finds "
+                     r"the article\)\n", verified.stdout), verified.stdout
