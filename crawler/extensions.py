@@ -32,9 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Pages WeChat served instead of an article that is neither deleted nor removed
 _NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"),
-                 (Stat.PAGES_EXPIRED, ("expired link", "expired links")),
-                 (Stat.PAGES_BAD_PARAMS, ("parameter-error page", "parameter-error pages")),
-                 (Stat.PAGES_UNKNOWN, ("not article page", "not article pages")))
+                 (Stat.PAGES_EXPIRED, "expired link(s)"),
+                 (Stat.PAGES_BAD_PARAMS, "parameter-error page(s)"),
+                 (Stat.PAGES_UNKNOWN, "not article page(s)"))
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
@@ -44,21 +44,21 @@ _TOTALS = (
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
-    (Stat.IMAGES_FAILED, ("image failed", "images failed")),
-    (Stat.IMAGES_WRITE_FAILED, ("image not written", "images not written")),
-    (Stat.CAPTURES_FAILED, ("capture not written", "captures not written")),
-    (Stat.STATE_WRITE_FAILED, ("index write failed", "index writes failed")),
-    (Stat.STATE_READ_FAILED, ("index read failed", "index reads failed")),
-    (Stat.JOB_REQUESTS_LOST, ("request lost with the job folder", "requests lost with the job folder")),
-    (Stat.LINKS_WITHOUT_CHKSM, ("link without chksm followed", "links without chksm followed")),
+    (Stat.IMAGES_FAILED, "image(s) failed"),
+    (Stat.IMAGES_WRITE_FAILED, "image(s) not written"),
+    (Stat.CAPTURES_FAILED, "capture(s) not written"),
+    (Stat.STATE_WRITE_FAILED, "index write(s) failed"),
+    (Stat.STATE_READ_FAILED, "index read(s) failed"),
+    (Stat.JOB_REQUESTS_LOST, "request(s) lost with the job folder"),
+    (Stat.LINKS_WITHOUT_CHKSM, "link(s) without chksm followed"),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
     (Stat.ALBUMS_LEFT, ("left its album", "left their albums")),
-    (Stat.WATCH_REQUESTED, ("original watched", "originals watched")),
-    (Stat.WATCH_DELETED, ("original deleted", "originals deleted")),
-    (Stat.WATCH_REMOVED, ("original removed", "originals removed")),
-    (Stat.WATCH_EDITED, ("original edited", "originals edited")),
-    (Stat.WATCH_RESTORED, ("original back", "originals back")),
+    (Stat.WATCH_REQUESTED, "original(s) watched"),
+    (Stat.WATCH_DELETED, "original(s) deleted"),
+    (Stat.WATCH_REMOVED, "original(s) removed"),
+    (Stat.WATCH_EDITED, "original(s) edited"),
+    (Stat.WATCH_RESTORED, "original(s) back"),
 )
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there. Failed images by the level of their line: an image left
@@ -258,14 +258,21 @@ def _every(gap: timedelta) -> str:
     return counted(hours, "hour")
 
 
-# What a count is said with: the same words whatever the number (``3 new``), or the words
-# for one and for more (``1 image failed``, ``2 images failed``).
+# What a count is said with: the same words whatever the number (``3 new``), its noun's
+# plural marked (``image(s) failed``: ``1 image failed``, ``2 images failed``), or the words
+# for one and for more where more than the noun changes.
 Wording = str | tuple[str, str]
 
 
 def _counts(counts: Mapping[str, Any], wording: tuple[tuple[str, Wording], ...]) -> str:
-    return ", ".join(f"{counts[key]} {words if isinstance(words, str) else words[counts[key] != 1]}"
+    return ", ".join(f"{counts[key]} {_worded(words, counts[key])}"
                      for key, words in wording if counts.get(key))
+
+
+def _worded(words: Wording, number: int) -> str:
+    if isinstance(words, tuple):
+        return words[number != 1]
+    return words.replace("(s)", "s" * (number != 1))
 
 
 class CollectorPace:
