@@ -14,7 +14,7 @@ from pathlib import Path
 
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
-from crawler.watch import Schedule
+from crawler.watch.state import Schedule
 
 
 def main(articles: int) -> None:

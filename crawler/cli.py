@@ -17,10 +17,10 @@ from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
-from crawler import logtext
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, check_command_line_mappings
-from crawler.coverage import archived_accounts, coverage_of, deletions_alarm
+from crawler.report import logtext
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
 from crawler.store.accountbook import AccountBook

@@ -22,7 +22,7 @@ from crawler.convert.markdown import MarkdownStyle
 from crawler.settingread import ConfigError, SettingReader
 from crawler.tagging.rules import ScamTypes
 from crawler.tagging.tags import Tagger
-from crawler.watch import Schedule
+from crawler.watch.state import Schedule
 
 BULLETS = ("-", "*", "+")
 FOLLOW_LINKS = ("account", "none", "all")

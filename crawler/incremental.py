@@ -26,11 +26,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
+from crawler.report.tally import Stat, Tally, named_by_user
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
-from crawler.tally import Stat, Tally, named_by_user
-from crawler.watcher import watched_key
+from crawler.watch.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import article_key, lacks_chksm
 

@@ -29,10 +29,10 @@ from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 from twisted.internet.defer import Deferred
 
-from crawler.logtext import agreeing, counted
+from crawler.report.logtext import agreeing, counted
+from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.index import SETTLED
-from crawler.tally import Stat
 
 logger = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from scrapy.http import Headers, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.logtext import counted
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat
 from crawler.run import Run, stop_asked
 from crawler.slots import ARTICLE_SLOT
-from crawler.tally import Stat
-from crawler.watcher import is_watch
+from crawler.watch.watcher import is_watch
 from crawler.wechat.errorpage import LARGEST_VERIFICATION_PAGE, is_verification_page
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import host_of

@@ -54,7 +54,7 @@ MP_COOKIE = ""
 # Archived articles fetched again each run (scrapy crawl accounts, scrapy crawl watch), over
 # all accounts, the most overdue first: whether the original was deleted, removed or edited.
 # As many posts left incomplete whose originals are gone are made again from their captures
-# (crawler/mend.py), their images asked for again.
+# (crawler/watch/mend.py), their images asked for again.
 WATCH_PER_RUN = 30
 # An article published less than WATCH_YOUNG_DAYS ago is due every WATCH_YOUNG_EVERY_DAYS
 # days, an older one every WATCH_OLD_EVERY_DAYS days.
@@ -78,7 +78,7 @@ BLOCK_BACKOFF = 60.0
 
 ITEM_PIPELINES = {
     "crawler.pipelines.images.ImagePipeline": 100,
-    "crawler.watcher.WatchPipeline": 250,
+    "crawler.watch.watcher.WatchPipeline": 250,
     "crawler.pipelines.state.StatePipeline": 280,
     "crawler.pipelines.posts.PostPipeline": 300,
 }
@@ -98,9 +98,9 @@ SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}
 # Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
 # state), and a spider.state a full disk left empty was two tracebacks at every later run.
-EXTENSIONS = {"crawler.extensions.RunReport": 500, "crawler.extensions.CollectorPace": 0,
-              "crawler.extensions.StopSignal": 0,
-              "crawler.progress.Progress": 500, "crawler.logtext.EscapedLogText": 0,
+EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.report.extensions.CollectorPace": 0,
+              "crawler.report.extensions.StopSignal": 0,
+              "crawler.report.progress.Progress": 500, "crawler.report.logtext.EscapedLogText": 0,
               "scrapy.extensions.spiderstate.SpiderState": None}
 
 # -- politeness ------------------------------------------------------------------------
@@ -176,7 +176,7 @@ REDIS_TIMEOUT = 5.0
 
 # -- running from cron -----------------------------------------------------------------
 LOG_LEVEL = "INFO"
-LOG_FORMATTER = "crawler.logs.DroppedAsSaid"
+LOG_FORMATTER = "crawler.report.logs.DroppedAsSaid"
 # A line of progress (articles done of found, pace, time left) every PROGRESS_INTERVAL
 # seconds: "auto" when standard error is a terminal, so that cron gets only the summary.
 PROGRESS = "auto"
@@ -189,5 +189,5 @@ COMMANDS_MODULE = "crawler.commands"
 
 # -- speed -----------------------------------------------------------------------------
 # Allocations between two collections of Python's youngest garbage generation during a
-# crawl (Python's default: 700; 0 leaves it alone). See crawler/extensions.py.
+# crawl (Python's default: 700; 0 leaves it alone). See crawler/report/extensions.py.
 GC_YOUNG_THRESHOLD = 20000

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.rebuild import rebuild
+from crawler.offline.rebuild import rebuild
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, scrapy_command, serve_legacy_shape

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.coverage import Coverage, coverage_of, found_this_run
+from crawler.report.coverage import Coverage, coverage_of, found_this_run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import CHINA_TIME

@@ -131,7 +131,7 @@ class CronLife(RuleBasedStateMachine):
     @rule(data=st.data())
     def delete_incomplete(self, data: st.DataObject) -> None:
         """The account deletes an article whose post lacks an image: the images come from
-        its raw capture (crawler/mend.py)."""
+        its raw capture (crawler/watch/mend.py)."""
         self.delete_upstream(data.draw(st.sampled_from(self.incomplete())))
 
     def delete_upstream(self, art: Art) -> None:

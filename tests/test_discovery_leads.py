@@ -11,10 +11,10 @@ import pytest
 
 from crawler.accounts import Account
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow
+from crawler.report.tally import Tally
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-from crawler.tally import Tally
 from crawler.wechat.article import Album, Article
 from tests.conftest import project_config, unit_crawler
 from tests.test_incremental import kept_each

@@ -36,7 +36,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
-from crawler.logtext import counted
+from crawler.report.logtext import counted
 from crawler.spiders.album import AlbumSpider
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider

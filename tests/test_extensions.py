@@ -13,12 +13,12 @@ import pytest
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.extensions import _TOTALS, CollectorPace, _counts
+from crawler.report.extensions import _TOTALS, CollectorPace, _counts
+from crawler.report.tally import Stat, Tally
 from crawler.store.index import Index
 from crawler.store.posts import Outcome
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat, Tally
-from crawler.watcher import record_changes
+from crawler.watch.watcher import record_changes
 from crawler.wechat.article import PageReason
 from tests.conftest import unit_crawler as crawler
 
@@ -47,7 +47,7 @@ def test_zero_leaves_the_collector_alone() -> None:
 
 
 def test_a_run_that_reached_nothing_fails_unless_it_archived_something() -> None:
-    from crawler.extensions import run_failure
+    from crawler.report.extensions import run_failure
     unreachable = {"downloader/exception_count": 3}
     assert "could not be reached" in (run_failure(unreachable, "finished") or "")
     assert run_failure({**unreachable, "posts/new": 1}, "finished") is None  # images only failed
@@ -57,7 +57,7 @@ def test_a_run_that_reached_nothing_fails_unless_it_archived_something() -> None
 def test_a_run_whose_pages_failed_for_their_own_reason_reached_wechat() -> None:
     """A page beyond DOWNLOAD_MAXSIZE, a redirect loop: a downloader exception, but no
     sign of a network down; the run says what failed, not that WeChat could not be reached."""
-    from crawler.extensions import run_failure
+    from crawler.report.extensions import run_failure
     own = {"downloader/exception_count": 1, "requests/failed_own": 1, "pages/fetch_failed": 1}
     assert (run_failure(own, "finished") or "").startswith("no article page could be fetched")
 

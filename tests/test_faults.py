@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler import extensions
 from crawler.convert.post import compose_post
+from crawler.report import extensions
 from crawler.run import Run
 from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
@@ -686,7 +686,7 @@ def _failing_for(mid: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_rebuild_goes_on_past_a_capture_it_cannot_convert(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from crawler.rebuild import rebuild
+    from crawler.offline.rebuild import rebuild
     root, arts = _archive_of_two(tmp_path)
     _failing_for(arts[0].mid, monkeypatch)
     archive = Archive(root)
@@ -700,7 +700,7 @@ def test_a_rebuild_that_cannot_record_the_tool_s_tags_records_none_of_the_post(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild recorded the tool's tags after the post's index row was committed: a full
     disk there said "Not rebuilt" of a post recorded with its tags, none of them the tool's."""
-    from crawler.rebuild import rebuild
+    from crawler.offline.rebuild import rebuild
     root, arts = _archive_of_two(tmp_path)
     (root / ".state" / "index.sqlite").unlink()  # rebuilt from the posts: no tags recorded
 

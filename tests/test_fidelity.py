@@ -1,4 +1,4 @@
-"""``python -m crawler.fidelity``: the measure, its report, and the thresholds it must show."""
+"""``python -m crawler.offline.fidelity``: the measure, its report, and the thresholds it must show."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import lxml.html
 import pytest
 
 from crawler.convert.markdown import to_markdown
-from crawler.fidelity import Fidelity, main, measure
-from crawler.kramdown import Kramdown, RenderError
+from crawler.offline.fidelity import Fidelity, main, measure
+from crawler.offline.kramdown import Kramdown, RenderError
 from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
@@ -27,7 +27,7 @@ def test_report_over_our_pages(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_page_that_loses_text_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    import crawler.fidelity as fidelity
+    import crawler.offline.fidelity as fidelity
     convert = fidelity.to_markdown
     monkeypatch.setattr(fidelity, "to_markdown",
                         lambda article, links: convert(article, links).replace("精选蔬菜。", ""))
@@ -39,7 +39,7 @@ def test_a_page_that_loses_text_is_flagged(tmp_path: Path, monkeypatch: pytest.M
 def test_a_page_keeping_93_percent_of_its_text_is_flagged_by_default(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """Without ``--min-text``, a post that lost 7 characters in 100 is suspiciously short."""
-    import crawler.fidelity as fidelity
+    import crawler.offline.fidelity as fidelity
     convert = fidelity.to_markdown
     monkeypatch.setattr(fidelity, "to_markdown",
                         lambda article, links: convert(article, links).replace("乙" * 7, ""))
@@ -72,7 +72,7 @@ def test_the_shared_pages_meet_the_thresholds() -> None:
 
 def test_markup_or_widget_text_shown_as_text_is_flagged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    import crawler.fidelity as fidelity
+    import crawler.offline.fidelity as fidelity
     convert = fidelity.to_markdown
     leaked = '\\<a class="wx\\_topic\\_link" style="color: \\#576B95"\\>\\#反诈\\</a\\>'
     monkeypatch.setattr(fidelity, "to_markdown",
@@ -86,7 +86,7 @@ def test_markup_or_widget_text_shown_as_text_is_flagged(tmp_path: Path, monkeypa
 def leftovers_before_and_after(monkeypatch: pytest.MonkeyPatch, body: str,
                                added: str) -> tuple[int, int]:
     """The leftovers measured of ``body``, and again with ``added`` at the end of its post."""
-    import crawler.fidelity as fidelity
+    import crawler.offline.fidelity as fidelity
     article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
                       body_html=body)
     before = measure(article).leftovers

@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 
 from crawler.convert.markdown import LONGEST_HEADING
 from crawler.convert.post import compose_post, post_filename, theme_safe, yaml_readable
-from crawler.kramdown import Kramdown
+from crawler.offline.kramdown import Kramdown
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
 from tests.browser import BASEURL, CATALOG_SCRIPT, FEED_PATH, build_site

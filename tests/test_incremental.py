@@ -11,10 +11,10 @@ from scrapy import Request
 from crawler.incremental import AlbumProgress, AlbumStep, IncrementalMiddleware
 from crawler.items import ArticleItem, LinkRefused
 from crawler.pipelines.state import StatePipeline
+from crawler.report.tally import Tally
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-from crawler.tally import Tally
 from crawler.wechat.listing import AlbumPage, Entry
 from tests.conftest import unit_crawler
 from tests.test_hostile import page, parsed

@@ -1,10 +1,10 @@
-"""``crawler.logtext``: log records show their arguments' control characters escaped."""
+"""``crawler.report.logtext``: log records show their arguments' control characters escaped."""
 
 from __future__ import annotations
 
 import logging
 
-from crawler.logtext import escape_arguments
+from crawler.report.logtext import escape_arguments
 
 
 def message(template: str, *args: object) -> str:

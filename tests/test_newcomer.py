@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.progress import Pace
+from crawler.report.progress import Pace
 from crawler.store.archive import Archive, ArchiveError
 from tests.conftest import PROJECT, crawl, crawl_cli, page_text, refusal
 from tests.mockserver import MockWeChat

@@ -296,7 +296,7 @@ def test_a_folder_of_an_mhtml_and_an_html_is_imported_and_measured(
     rebuilt = run("scrapy", "rebuild", "-s", f"ARCHIVE_DIR={imported}", "-s", "IMAGE_HOSTS=127.0.0.1")
     assert rebuilt.stdout.strip() == "rebuild: 2 unchanged", rebuilt.stderr  # the HTML was kept
 
-    report = run("crawler.fidelity", typed)
+    report = run("crawler.offline.fidelity", typed)
     assert report.returncode == 0, report.stdout + report.stderr
     rows = {line.split()[0]: line.split()[1:] for line in report.stdout.splitlines()[1:]}
     assert rows.keys() == {"legacy_shape.mhtml", "text_post.html", "total"}

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from scrapy import Request
 
-from crawler.watcher import watched
+from crawler.watch.watcher import watched
 from crawler.wechat.article import CHINA_TIME, PageReason
 from tests.conftest import PAGES, crawl, jekyll_build, refusal, scrapy_command
 from tests.mockserver import MockWeChat, Route, png

@@ -11,11 +11,11 @@ import pytest
 import yaml
 
 from crawler.convert.post import render_post
-from crawler.coverage import deletions_alarm
+from crawler.report.coverage import deletions_alarm
 from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook, Watched
-from crawler.watch import Change, Schedule, Seen, WatchState, mark, source_print, unmark
+from crawler.watch.state import Change, Schedule, Seen, WatchState, mark, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 
 DAY = 86400

@@ -32,8 +32,8 @@ from crawler.config import (
     places_from_home,
 )
 from crawler.distributed.job import redis_unreachable, writer_refused
-from crawler.extensions import run_failure
-from crawler.logs import quiet_banner, quiet_scrapy
+from crawler.report.extensions import run_failure
+from crawler.report.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.spiders.arguments import ArgumentError

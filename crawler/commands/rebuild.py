@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from crawler.cli import ArchiveCommand
-from crawler.progress import shown
-from crawler.rebuild import rebuild
+from crawler.offline.rebuild import rebuild
+from crawler.report.progress import shown
 
 
 class Command(ArchiveCommand):

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from crawler.cli import ArchiveCommand
-from crawler.logtext import counted, escape_controls
+from crawler.report.logtext import counted, escape_controls
 from crawler.store.archive import Archive
 from crawler.store.check import check_archive, posts_with_remote_images
 from crawler.store.index import ArticleState

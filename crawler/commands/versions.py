@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from crawler.cli import ArchiveCommand
-from crawler.versions import versions_of
+from crawler.offline.versions import versions_of
 from crawler.wechat.urls import BadArticleURL, article_link
 
 

@@ -29,9 +29,9 @@ from crawler.distributed.frontier import WireError
 from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
 from crawler.distributed.wire import Page
-from crawler.logtext import counted
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat
 from crawler.run import Run
-from crawler.tally import Stat
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.distributed.wire import NotFetched
-from crawler.logtext import agreeing, counted
+from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)

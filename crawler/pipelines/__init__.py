@@ -1,3 +1,3 @@
 """Thin adapters from Scrapy items to the archive in ``crawler.store``, in the order items
-pass them: ``images`` (downloads), ``crawler.watcher.WatchPipeline``, ``state`` (the index),
+pass them: ``images`` (downloads), ``crawler.watch.watcher.WatchPipeline``, ``state`` (the index),
 ``posts`` (convert, write)."""

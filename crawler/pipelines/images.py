@@ -23,13 +23,13 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleItem
-from crawler.logtext import counted
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.spiders.failures import shared_cause
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
-from crawler.tally import Stat
-from crawler.watcher import SOURCE as WATCH
+from crawler.watch.watcher import SOURCE as WATCH
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)

@@ -14,11 +14,11 @@ from crawler.config import Config
 from crawler.convert.post import NotConverted, converted
 from crawler.items import ArticleItem
 from crawler.pipelines.state import StateWrites
+from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.archive import Archive
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
-from crawler.tally import Stat
 from crawler.wechat.article import trusted_publish_time
 
 logger = logging.getLogger(__name__)

@@ -25,12 +25,12 @@ from crawler.items import (
     StateRecord,
     WatchTurnTaken,
 )
-from crawler.logtext import counted
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat
 from crawler.wechat.article import PageReason
 
 logger = logging.getLogger(__name__)

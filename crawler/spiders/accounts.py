@@ -22,13 +22,13 @@ from scrapy.http.request import CookiesT
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
 from crawler.items import LinkFound, LinkToFollow, StateRecord
-from crawler.mend import mend_requests
+from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, LinkLead
 from crawler.store.accountbook import AccountBook
-from crawler.tally import Stat
-from crawler.watcher import watch_requests
+from crawler.watch.mend import mend_requests
+from crawler.watch.watcher import watch_requests
 from crawler.wechat.article import Article
 from crawler.wechat.listing import (
     Entry,

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 import scrapy
 
 from crawler.config import Config
+from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
-from crawler.tally import Stat
 from crawler.wechat.urls import BadArticleURL, article_key, article_link, host_of, lacks_chksm
 
 

@@ -38,16 +38,16 @@ from crawler.items import (
     StateRecord,
     WatchTurnTaken,
 )
-from crawler.mend import kept_pages
 from crawler.middlewares import Blocked, Dropped
+from crawler.report.tally import Stat, Tally, named_by_user
 from crawler.run import Run
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.discovery import Discovery
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop, shared_cause
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import Index
-from crawler.tally import Stat, Tally, named_by_user
-from crawler.watcher import is_watch, watched, watched_key
+from crawler.watch.mend import kept_pages
+from crawler.watch.watcher import is_watch, watched, watched_key
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.listing import (
     Entry,
@@ -365,7 +365,7 @@ class WeChatSpider(scrapy.Spider):
 
     def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | MendTurnTaken | NoPageKept]:
         """The posts left incomplete whose originals are gone, made again from their raw
-        captures (``crawler.mend``): a spider method, as a request's callback in a JOBDIR."""
+        captures (``crawler.watch.mend``): a spider method, as a request's callback in a JOBDIR."""
         self.tally.count(Stat.MEND_READS)
         yield from kept_pages(Run.of(self.crawler).archive, self.config.watch_per_run)
 

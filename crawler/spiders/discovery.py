@@ -23,9 +23,9 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import RunSets
 from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
+from crawler.report.tally import Stat, Tally
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, Index
-from crawler.tally import Stat, Tally
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
 from crawler.wechat.urls import ArticleKey, album_id, article_ids_from_url, host_of

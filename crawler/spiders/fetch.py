@@ -25,10 +25,10 @@ from twisted.python.failure import Failure
 from crawler.config import Config
 from crawler.distributed.node import TAKEN, FetchNode, NodeScheduler
 from crawler.distributed.wire import Page
-from crawler.extensions import RunReport
 from crawler.incremental import IncrementalMiddleware
 from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped
-from crawler.progress import Progress
+from crawler.report.extensions import RunReport
+from crawler.report.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
 

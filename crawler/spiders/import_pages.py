@@ -19,9 +19,9 @@ from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.items import ArticleItem, StateRecord
+from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known, list_file
 from crawler.spiders.base import WeChatSpider
-from crawler.tally import Stat
 from crawler.wechat.article import NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (

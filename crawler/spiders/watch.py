@@ -1,4 +1,4 @@
-"""``scrapy crawl watch``: only the watch of the originals (``crawler.watcher``), which a
+"""``scrapy crawl watch``: only the watch of the originals (``crawler.watch.watcher``), which a
 scheduled ``scrapy crawl accounts`` runs as well: ``WATCH_PER_RUN`` archived articles, the
 most due first, fetched again to see whether they were deleted, removed or edited."""
 
@@ -11,11 +11,11 @@ from typing import Any
 import scrapy
 
 from crawler.config import Config
-from crawler.mend import mend_requests
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.base import WeChatSpider
 from crawler.store.archive import Layout
-from crawler.watcher import watch_requests
+from crawler.watch.mend import mend_requests
+from crawler.watch.watcher import watch_requests
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from crawler.convert.relink import relink_images, remote_images
-from crawler.logtext import counted
+from crawler.report.logtext import counted
 from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write
 from crawler.store.images import ImageStore
@@ -37,7 +37,7 @@ from crawler.store.postfiles import (
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
 from crawler.store.watchbook import WatchBook, Watched
-from crawler.watch import WatchState
+from crawler.watch.state import WatchState
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, normalise_image_url
 
@@ -273,7 +273,7 @@ class Archive:
                 key = article_key(url or "") or url
                 if key:
                     # one whose original is gone is fetched no more: its images left on the
-                    # CDN are tried again from its capture (crawler.mend), once at least
+                    # CDN are tried again from its capture (crawler.watch.mend), once at least
                     gone_incomplete = captured and state.status is not None and remote_images(text)
                     self.index.add_article(key, url or "", self.places.name_of(post),
                                            ArticleState.GONE_INCOMPLETE if gone_incomplete

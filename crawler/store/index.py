@@ -77,7 +77,7 @@ class ArticleState(StrEnum):
     ARCHIVED = "archived"
     INCOMPLETE = "incomplete"  # archived, but an image failed for a reason that may pass
     # Incomplete, and its original gone (the watch's book says how): no run finds it again, so
-    # its images are tried again from its raw capture (``crawler.mend``).
+    # its images are tried again from its raw capture (``crawler.watch.mend``).
     GONE_INCOMPLETE = "gone_incomplete"
     # Reached only by a link without chksm, which WeChat answered with the verification
     # page: fetched when a listing (an album) gives a link with one.

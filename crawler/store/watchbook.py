@@ -1,5 +1,5 @@
 """The watch's memory in the index (tables ``watch`` and ``watch_events``), and keeping each
-post saying what the watch found (``crawler.watch``).
+post saying what the watch found (``crawler.watch.state``).
 
 ``watch`` holds per article when it was last checked (Unix time), WeChat's last answer
 that was not the article and since when, and its edits; ``watch_events`` one row per
@@ -19,7 +19,7 @@ from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.postfiles import read_post
 from crawler.store.posts import is_worse
-from crawler.watch import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
+from crawler.watch.state import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
 
@@ -63,7 +63,7 @@ class WatchBook:
 
     def mended(self, key: str, at: float, captured: float) -> None:
         """Record that the post of article ``key`` was made again at ``at`` from its capture
-        of ``captured`` (``crawler.mend``): the others come first next time; and, unless
+        of ``captured`` (``crawler.watch.mend``): the others come first next time; and, unless
         known, that its page was last fetched then (next time its file alone is read)."""
         self.db.execute("INSERT INTO watch (key, mended, fetched) VALUES (?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET mended = excluded.mended, "

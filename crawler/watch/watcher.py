@@ -24,11 +24,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import ArticleGone
+from crawler.report.tally import Stat, Tally
 from crawler.run import Run
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat, Tally
 from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ARTICLE_HOST
 

@@ -16,11 +16,11 @@ from datetime import datetime
 
 from crawler.convert.markdown import MarkdownStyle
 from crawler.convert.post import compose_post
-from crawler.rebuild import files_by_stem
+from crawler.offline.rebuild import files_by_stem
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture
 from crawler.store.postfiles import PostError
-from crawler.watch import Change, Seen
+from crawler.watch.state import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import image_stem

@@ -1,4 +1,4 @@
-"""How much of each saved WeChat page survives conversion: ``python -m crawler.fidelity DIR``.
+"""How much of each saved WeChat page survives conversion: ``python -m crawler.offline.fidelity DIR``.
 
 For every saved page in DIR (``.html``, ``.htm``, ``.mhtml``) that parses as an article,
 prints the share of the body's visible text found again in the Markdown, the content
@@ -23,7 +23,7 @@ from pathlib import Path
 import lxml.html
 
 from crawler.convert.markdown import to_markdown
-from crawler.kramdown import Kramdown
+from crawler.offline.kramdown import Kramdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.page import parse_page
@@ -182,7 +182,7 @@ def _source_code_lines(article: Article) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.fidelity", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m crawler.offline.fidelity", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--min-text", type=float, default=0.95,

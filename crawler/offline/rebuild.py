@@ -24,14 +24,14 @@ from typing import NamedTuple
 
 from crawler.convert.markdown import MarkdownStyle
 from crawler.convert.post import NotConverted, converted
-from crawler.progress import Pace
+from crawler.report.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, front_matter, front_matter_tags, post_files
 from crawler.store.posts import Outcome, is_worse
 from crawler.tagging.tags import Tagger
-from crawler.watch import source_print
+from crawler.watch.state import source_print
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import article_key, image_stem

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.logtext import counted
+from crawler.report.logtext import counted
+from crawler.report.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
-from crawler.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.wechat.article import CHINA_TIME
 
 # What the watch saw of an account's originals, in the order its line gives them.

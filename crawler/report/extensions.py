@@ -17,15 +17,15 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
-from crawler.logtext import counted
-from crawler.mend import SOURCE as MEND
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run, stop_asked
 from crawler.store.accountbook import AccountBook
 from crawler.store.watchbook import WatchBook
-from crawler.tally import Stat, named_by_user
-from crawler.watcher import record_changes
+from crawler.watch.mend import SOURCE as MEND
+from crawler.watch.watcher import record_changes
 from crawler.wechat.article import CHINA_TIME, PageReason
 
 logger = logging.getLogger(__name__)
@@ -125,14 +125,14 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
 
 def _of_pages(stats: dict[str, Any], stat: Stat) -> int:
     """How many of ``stat`` came of pages a source gave this run, not of posts made again
-    from their captures (``crawler.mend``): those say nothing of whether WeChat answered."""
+    from their captures (``crawler.watch.mend``): those say nothing of whether WeChat answered."""
     made_again = (stats.get(Stat.RUN_SOURCES) or {}).get(MEND) or {}
     return int(stats.get(stat, 0)) - int(made_again.get(stat.part, 0))
 
 
 class RunReport:
     """Logs one summary at INFO when the spider closes: totals, a line per source and, for
-    a scheduled run, a line per account (``crawler.coverage``) and a WARNING for each
+    a scheduled run, a line per account (``crawler.report.coverage``) and a WARNING for each
     account that has gone quiet."""
 
     def __init__(self, crawler: Crawler):
@@ -169,7 +169,7 @@ class RunReport:
         stopped_by = Run.of(self.crawler).stopped_by
         reason = f"stopped by {stopped_by.name}" if stopped_by and reason == "shutdown" else reason
         # A line of the template per line of the summary: what the arguments bring from
-        # outside (account names) cannot break a line (crawler.logtext).
+        # outside (account names) cannot break a line (crawler.report.logtext).
         logger.log(logging.WARNING if troubled else logging.INFO,
                    "Run summary (%s): %s%s" + "\n  %s" * len(lines),
                    reason, _counts(stats, _TOTALS) or idle,

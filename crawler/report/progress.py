@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.report.tally import Stat
 from crawler.run import Run
-from crawler.tally import Stat
 
 logger = logging.getLogger(__name__)
 
