@@ -313,7 +313,7 @@ class WeChatSpider(scrapy.Spider):
         if self.follow_albums and article.biz:
             for album in article.albums:
                 request = self.album_request(album_url(self.config.wechat_base_url, article.biz,
-                                                       album.id), account)
+                                                       album.id), account, remembered=True)
                 if request is not None:
                     yield request
 
@@ -373,7 +373,8 @@ class WeChatSpider(scrapy.Spider):
     def album_request(self, url: str, account: Account | None = None, *,
                       remembered: bool = False) -> scrapy.Request | None:
         """The first page of an album's JSON; None for an album already being read this run.
-        ``remembered``: an album known from a page an earlier run fetched, not the user's."""
+        ``remembered``: an album known from a page (this run's or an earlier run's), not the
+        user's: deleted, it is no failure of the run."""
         try:
             json_url = album_json_url(url, self.config.album_page_size)
         except ListingError as error:
