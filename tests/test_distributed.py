@@ -1232,7 +1232,29 @@ def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
     assert len(article_hits(album.server)) == before
     log = processes.log("writer")
     assert "Redis lost" not in log and "lost or dropped" not in log, log
-    assert f"could not fetch {url}: NotFetched: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert f"could not fetch {url}: NodeRefused: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert_clean(processes)
+
+
+def test_a_node_of_fewer_article_hosts_is_one_line_not_one_a_page(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """One misconfigured node refusing every page of an album: the writer mailed a WARNING
+    "could not fetch … not on ARTICLE_HOSTS" per page, and the node an ERROR "Dropped from
+    the frontier" per page. Now each says it for the first page, the rest at INFO, the
+    summary counting every page."""
+    processes.node("n1", ARTICLE_HOSTS="localhost")
+    processes.writer("writer", archive, album)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    log = processes.log("writer")
+    refused = re.findall(r"(\w+): Not archived: could not fetch \S+: NodeRefused: its URL .* is not on "
+                         r"ARTICLE_HOSTS \(fetch node n1\)", log)
+    assert sorted(refused) == ["INFO"] * (ARTICLES - 1) + ["WARNING"], log
+    assert f"Run summary (finished): {ARTICLES} not fetched" in log, log
+    dropped = re.findall(r"(\w+): Dropped from the frontier of job \S+, not run: its URL .* is not on "
+                         r"ARTICLE_HOSTS", processes.log("n1"))
+    assert len(dropped) == ARTICLES and sorted(set(dropped)) == ["ERROR", "INFO"] \
+        and dropped.count("ERROR") == 1, processes.log("n1")
     assert_clean(processes)
 
 

@@ -33,7 +33,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
-from crawler.distributed.wire import NotFetched
+from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
 
@@ -304,7 +304,8 @@ class RemoteFetch:
         async with self.in_flight:
             page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
         if page.failure:
-            raise NotFetched(f"{page.failure} (fetch node {page.node})")
+            why = f"{page.failure} (fetch node {page.node})"
+            raise NodeRefused(why, page.node) if page.failure == off_hosts(page.asked) else NotFetched(why)
         request.headers = page.sent_headers()  # what was asked, for the captures
         request.meta["dont_retry"] = True  # the node has retried already
         answered = request if page.url == request.url else request.replace(

@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.distributed.wire import JobStopped, LostInRedis
+from crawler.distributed.wire import JobStopped, NotFetched
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import (
     ArticleGone,
@@ -351,8 +351,8 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.REQUESTS_FAILED_OWN)
         if cause:
             cause = f"{cause} from {host_of(failed_request(failure).url)}"
-        elif failure.check(LostInRedis):  # not WeChat's doing: counted as the page's own above
-            cause = "lost in Redis"
+        elif isinstance(failure.value, NotFetched):  # not WeChat's doing: counted as the page's own above
+            cause = failure.value.cause
         said = bool(failure.check(Blocked, JobStopped)) or cause in self.causes_said
         if cause:
             self.causes_said.add(cause)
