@@ -571,10 +571,10 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """From a timer, a writer whose nodes are all down would wait for ever, and the timer
     would never start the next run: after ``REDIS_NODE_WAIT`` it stops, exit status 1."""
-    processes.writer("writer", archive, album, REDIS_NODE_WAIT="2")
+    processes.writer("writer", archive, album, REDIS_NODE_WAIT="2", REDIS_NODE_GRACE="1")
     assert processes.wait("writer") == 1, processes.log("writer")
     log = processes.log("writer")
-    assert "wait for a fetch node and none is running" in log
+    assert re.search(r"WARNING: \d+ article pages wait for a fetch node and none is running: start ", log), log
     assert re.search(r"ERROR: No fetch node has fetched for 2 s while \d+ article pages wait: "
                      r"stopping\. The job stays in Redis", log), log
     assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log
@@ -588,6 +588,25 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     processes.writer("again", archive, album, REDIS_NODE_WAIT="2")
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_from_cron_a_node_that_comes_within_the_grace_is_no_warning(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A writer started while its nodes sit out their rest between jobs (RestartSec): it
+    mailed "… wait for a fetch node and none is running" at its first look at the nodes,
+    though one came moments later and the run went well. Now it says so at INFO, and
+    at WARNING only once none has come for ``REDIS_NODE_GRACE`` (the test above)."""
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: "wait for a fetch node and none is running" in processes.log("writer"),
+                       "the writer's look at the nodes")
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    log = processes.log("writer")
+    assert re.search(r"INFO: \d+ article pages wait for a fetch node and none is running", log), log
+    assert not re.search(r"WARNING: .*wait for a fetch node", log), log
     assert contents(archive) == album.expected
     assert_clean(processes)
 
