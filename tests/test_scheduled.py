@@ -213,6 +213,7 @@ def test_from_cron_an_album_found_on_a_page_already_deleted_is_no_failure_of_the
     # named by the user, in the accounts file or given to ``crawl album``: said, and failed
     album = site.album("3030", [entry], error=-2)
     named = crawl("accounts", archive, settings=from_cron(site, tmp_path, f'albums = ["{album}"]'))
+    assert named.returncode == 1, named.stderr  # its one source
     assert "WARNING: Source album:3030 could not be read" in named.stderr, named.stderr
     assert "\n  album:3030: COULD NOT BE READ\n" in named.stderr, named.stderr
     given = crawl("album", tmp_path / "c", "-a", f"url={album}")
