@@ -20,7 +20,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, check_command_line_mappings
 from crawler.report import logtext
-from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
 from crawler.store.accountbook import AccountBook
@@ -93,8 +93,8 @@ class AccountsReport(ArchiveCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
             listed = self._listed(config, archive.index)
-            others = archived_accounts(archive.index, archive.layout.posts,
-                                       {biz for _, biz in listed})
+            listed, others = named_by_posts(listed, archived_accounts(
+                archive.index, archive.layout.posts, {biz for _, biz in listed}))
             unlisted = "; not in the accounts file" if listed else ""
             now = datetime.now(CHINA_TIME)
             stale = 0

@@ -82,6 +82,7 @@ class Config:
     redis_pages_in_flight: int
     redis_heartbeat: float
     redis_node_wait: float
+    redis_node_grace: float
     watch_per_run: int
     watch_schedule: Schedule
     watch_alarm_deletions: int
@@ -131,6 +132,7 @@ class Config:
             redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),
             redis_node_wait=read.real("REDIS_NODE_WAIT", 1.0),
+            redis_node_grace=read.real("REDIS_NODE_GRACE", 0.0),
             watch_per_run=read.integer("WATCH_PER_RUN", 0),
             watch_schedule=Schedule(read.real("WATCH_YOUNG_DAYS", 0.0, DAYS),
                                     read.real("WATCH_YOUNG_EVERY_DAYS", 0.0, DAYS),

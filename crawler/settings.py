@@ -163,6 +163,10 @@ REDIS_HEARTBEAT = 30.0
 # timer, a writer waiting for ever would keep the next run from starting. Longer than a
 # node's rest between jobs (RestartSec in README "Several machines").
 REDIS_NODE_WAIT = 3600.0
+# Seconds article pages may wait with no fetch node fetching before the writer says so at
+# WARNING (at INFO before): longer than a node's rest between jobs (RestartSec, 10 min in
+# README "Several machines"), so that nodes resting when a run starts are no mail.
+REDIS_NODE_GRACE = 900.0
 # How many times the writer asks again for a page Redis lost (flushed, evicted, or
 # unreadable) before it says the page was not fetched.
 REDIS_PAGE_TRIES = 3

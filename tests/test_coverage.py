@@ -216,3 +216,30 @@ def test_the_report_counts_the_articles_known_and_not_archived(wechat: MockWeCha
     report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
     assert report.stdout.startswith("甲: 2 archived, 2 known not archived, 1 album known"), \
         report.stdout
+
+
+def test_an_account_of_the_file_no_run_has_fetched_a_page_of_is_named_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album crawled by hand, then the account put in the accounts file by a short link
+    no run has fetched yet (pages before 2025 state none): ``accounts-report`` named the
+    account twice, from the file ("biz unknown yet") and from its posts ("not in the
+    accounts file"), until the next ``crawl accounts``. The file names an account as its
+    posts attribute it: one line, its posts counted."""
+    site = Site(wechat)
+    arts = site.serve([Art("2247497301"), Art("2247497302")])
+    entry = Art("2247497303", token="NotFetchedYet")
+    site.article(entry)
+    archive = tmp_path / "archive"
+    assert crawl("album", archive, "-a", f"url={site.album('3050', arts)}").returncode == 0
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{site.account}"\nurls = ["{site.short(entry)}"]\n'
+                        f'[[account]]\nname = "乙"\nurls = ["{site.server.base}/s/OfNoPostYet"]\n',
+                        encoding="utf-8")
+    report = scrapy("accounts-report", archive, f"ACCOUNTS_FILE={accounts}")
+    assert report.returncode == 0, report.stderr
+    lines = report.stdout.splitlines()
+    assert [line.split(":", 1)[0] for line in lines[:-1]] == [site.account, "乙"], report.stdout
+    assert lines[0].startswith(f"{site.account}: 2 archived, 1 album known"), report.stdout
+    assert "not in the accounts file" not in report.stdout, report.stdout
+    assert lines[1] == "乙: biz unknown yet (no page of it fetched)", report.stdout
+    assert lines[-1].startswith("accounts-report: 2 accounts, "), report.stdout

@@ -571,10 +571,10 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """From a timer, a writer whose nodes are all down would wait for ever, and the timer
     would never start the next run: after ``REDIS_NODE_WAIT`` it stops, exit status 1."""
-    processes.writer("writer", archive, album, REDIS_NODE_WAIT="2")
+    processes.writer("writer", archive, album, REDIS_NODE_WAIT="2", REDIS_NODE_GRACE="1")
     assert processes.wait("writer") == 1, processes.log("writer")
     log = processes.log("writer")
-    assert "wait for a fetch node and none is running" in log
+    assert re.search(r"WARNING: \d+ article pages wait for a fetch node and none is running: start ", log), log
     assert re.search(r"ERROR: No fetch node has fetched for 2 s while \d+ article pages wait: "
                      r"stopping\. The job stays in Redis", log), log
     assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log
@@ -588,6 +588,25 @@ def test_a_writer_no_node_fetches_for_stops_after_its_wait_and_the_job_resumes(
     processes.writer("again", archive, album, REDIS_NODE_WAIT="2")
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_from_cron_a_node_that_comes_within_the_grace_is_no_warning(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A writer started while its nodes sit out their rest between jobs (RestartSec): it
+    mailed "… wait for a fetch node and none is running" at its first look at the nodes,
+    though one came moments later and the run went well. Now it says so at INFO, and
+    at WARNING only once none has come for ``REDIS_NODE_GRACE`` (the test above)."""
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: "wait for a fetch node and none is running" in processes.log("writer"),
+                       "the writer's look at the nodes")
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    log = processes.log("writer")
+    assert re.search(r"INFO: \d+ article pages wait for a fetch node and none is running", log), log
+    assert not re.search(r"WARNING: .*wait for a fetch node", log), log
     assert contents(archive) == album.expected
     assert_clean(processes)
 
@@ -1232,7 +1251,29 @@ def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
     assert len(article_hits(album.server)) == before
     log = processes.log("writer")
     assert "Redis lost" not in log and "lost or dropped" not in log, log
-    assert f"could not fetch {url}: NotFetched: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert f"could not fetch {url}: NodeRefused: its URL {url!r} is not on ARTICLE_HOSTS (fetch node n1)" in log
+    assert_clean(processes)
+
+
+def test_a_node_of_fewer_article_hosts_is_one_line_not_one_a_page(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """One misconfigured node refusing every page of an album: the writer mailed a WARNING
+    "could not fetch … not on ARTICLE_HOSTS" per page, and the node an ERROR "Dropped from
+    the frontier" per page. Now each says it for the first page, the rest at INFO, the
+    summary counting every page."""
+    processes.node("n1", ARTICLE_HOSTS="localhost")
+    processes.writer("writer", archive, album)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    log = processes.log("writer")
+    refused = re.findall(r"(\w+): Not archived: could not fetch \S+: NodeRefused: its URL .* is not on "
+                         r"ARTICLE_HOSTS \(fetch node n1\)", log)
+    assert sorted(refused) == ["INFO"] * (ARTICLES - 1) + ["WARNING"], log
+    assert f"Run summary (finished): {ARTICLES} not fetched" in log, log
+    dropped = re.findall(r"(\w+): Dropped from the frontier of job \S+, not run: its URL .* is not on "
+                         r"ARTICLE_HOSTS", processes.log("n1"))
+    assert len(dropped) == ARTICLES and sorted(set(dropped)) == ["ERROR", "INFO"] \
+        and dropped.count("ERROR") == 1, processes.log("n1")
     assert_clean(processes)
 
 

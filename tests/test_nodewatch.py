@@ -38,7 +38,7 @@ def test_a_node_blocked_then_fetching_again_is_not_counted_blocked(redis_server_
 
     async def looks() -> list[bool]:
         client = connect_async(config)
-        watch = NodeWatch(client, JOB)
+        watch = NodeWatch(client, JOB, config.redis_node_grace)
         await watch.first_look()
         seen = []
         beat(redis_db, "n1")
@@ -71,7 +71,7 @@ def test_no_page_waiting_is_no_reason_to_wait_for_a_node_or_to_stop(
 
     async def looks() -> list[tuple[bool, float]]:
         client = connect_async(config)
-        watch = NodeWatch(client, JOB)
+        watch = NodeWatch(client, JOB, config.redis_node_grace)
         await watch.first_look()
         seen = [(await watch.every_node_blocked(0), watch.none_fetching_for())]
         beat(redis_db, "n1")
@@ -94,7 +94,7 @@ def test_a_node_that_died_holding_nothing_is_said_lost_at_once(
 
     async def look_after_its_heartbeat() -> tuple[bool, bool]:
         client = connect_async(config)
-        watch = NodeWatch(client, JOB)
+        watch = NodeWatch(client, JOB, config.redis_node_grace)
         await watch.first_look()
         beat(redis_db, "n1", milliseconds=20)
         while redis_db.exists(JOB.alive("n1")):
@@ -115,7 +115,7 @@ def test_one_page_waiting_for_a_node_is_said_in_the_singular(
 
     async def look() -> None:
         client = connect_async(config)
-        watch = NodeWatch(client, JOB)
+        watch = NodeWatch(client, JOB, config.redis_node_grace)
         await watch.first_look()
         await watch.every_node_blocked(1)
         await client.aclose()

@@ -188,6 +188,55 @@ def test_from_cron_an_album_known_from_a_page_that_is_gone_is_no_warning_every_d
     assert "WARNING: Source album:3013 could not be read" in listed.stderr, listed.stderr
 
 
+def test_from_cron_an_album_found_on_a_page_already_deleted_is_no_failure_of_the_run(
+        site: Site, tmp_path: Path) -> None:
+    """An album a fetched page names, deleted by its owner before the run that found it
+    read it: that run mailed "Source album:… could not be read" and "1 source failed", of a
+    source the maintainer never gave and cannot remove; later runs said it at INFO. Now
+    every run says it at INFO, the album GONE; the user's album gone is still a failure."""
+    entry = Art("2247482301", albums=("3030",))
+    site.serve([entry])
+    site.album("3030", [entry], error=-2)
+    link = site.link(entry).replace("&amp;", "&")
+    quiet = from_cron(site, tmp_path, f'urls = ["{link}"]')
+    archive = tmp_path / "archive"
+    found = crawl("accounts", archive, settings={**quiet, "LOG_LEVEL": "INFO"})
+    assert found.returncode == 0, found.stderr
+    assert "WARNING" not in found.stderr and "ERROR" not in found.stderr, found.stderr
+    assert "INFO: Source album:3030 (known from a page) could not be read: the album answered " \
+        "ret=-2: no such album" in found.stderr, found.stderr
+    assert "\n  album:3030: GONE (known from a page)\n" in found.stderr, found.stderr
+    assert "1 source failed" not in found.stderr and len(posts(archive)) == 1
+    followed = crawl("article", tmp_path / "b", "-a", f"url={link}", "-a", "follow_albums=true",
+                     settings={"LOG_LEVEL": "WARNING", "WECHAT_BASE_URL": site.server.base})
+    assert (followed.returncode, followed.stderr) == (0, ""), followed.stderr
+    # named by the user, in the accounts file or given to ``crawl album``: said, and failed
+    album = site.album("3030", [entry], error=-2)
+    named = crawl("accounts", archive, settings=from_cron(site, tmp_path, f'albums = ["{album}"]'))
+    assert named.returncode == 1, named.stderr  # its one source
+    assert "WARNING: Source album:3030 could not be read" in named.stderr, named.stderr
+    assert "\n  album:3030: COULD NOT BE READ\n" in named.stderr, named.stderr
+    given = crawl("album", tmp_path / "c", "-a", f"url={album}")
+    assert given.returncode == 1, given.stderr
+    assert "ERROR: Exit status 1: no source could be read" in given.stderr, given.stderr
+
+
+def test_an_account_of_only_albums_known_from_pages_all_deleted_is_no_failed_run(
+        site: Site, tmp_path: Path) -> None:
+    """An account the accounts file names by its ``biz`` alone, whose albums known from
+    its pages are all deleted: each run said "FAILED: no source could be read" and exited 1,
+    its account line "no source failed"; an album answered as deleted is an answer."""
+    entry = Art("2247482311", albums=("3031",))
+    site.serve([entry])
+    site.album("3031", [entry])
+    archive = tmp_path / "archive"
+    link = site.link(entry).replace("&amp;", "&")
+    assert crawl("accounts", archive, settings=from_cron(site, tmp_path, f'urls = ["{link}"]')).stderr == ""
+    site.album("3031", [entry], error=-2)
+    gone = crawl("accounts", archive, settings=from_cron(site, tmp_path, f'biz = "{BIZ}"'))
+    assert (gone.returncode, gone.stderr) == (0, ""), gone.stderr
+
+
 def test_an_album_known_from_a_page_whose_later_page_fails_is_read_in_part_not_gone(
         site: Site, tmp_path: Path) -> None:
     """WeChat's error answering page 2 of an album known from a page says nothing of the

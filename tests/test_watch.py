@@ -205,6 +205,35 @@ def test_from_cron_an_image_lost_for_good_is_said_when_archived_not_at_every_wat
     assert post_of(archive, art) == first
 
 
+def test_from_cron_a_new_picture_lost_for_good_in_a_kept_post_is_said_once_not_at_every_watch(
+        site: Site, tmp_path: Path) -> None:
+    """The publisher swapped a picture for one the CDN answers 404 for: the post is kept
+    (one stored image fewer), and the run that found it says so. Every later watch of the
+    same page asked for the new picture again and mailed "Images not stored" and the
+    summary; now those lines are INFO, the summary still counting the image."""
+    [art] = site.serve([Art("2247490095")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    first = post_of(archive, art)
+    picture = f'<p><img data-src="{site.server.base}/mmbiz_png/Img{art.mid}x1/640?wx_fmt=png" data-type="png"></p>'
+    swapped = f"/mmbiz_png/New{art.mid}/640"
+    site.server.image(swapped, b"gone", status=404)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", site.page(art).replace(
+        picture, picture.replace(f"/mmbiz_png/Img{art.mid}x1/640", swapped)).encode())
+    found = watch(archive, site, LOG_LEVEL="WARNING")
+    assert found.returncode == 0, found.stderr
+    assert len(re.findall(r"WARNING: Images not stored, the post keeps their URLs: 1 of 2 in ",
+                          found.stderr)) == 1, found.stderr
+    for _ in range(2):
+        again = watch(archive, site)
+        assert again.returncode == 0, again.stderr
+        assert "WARNING" not in again.stderr and "ERROR" not in again.stderr, again.stderr
+        assert "INFO: Images not stored, the post keeps their URLs: 1 of 2 in " in again.stderr
+        assert "INFO: Run summary (finished): 1 kept (the new page worse), 1 image failed" \
+            in again.stderr, again.stderr
+    assert post_of(archive, art) == first
+
+
 def test_an_edit_upstream_keeps_the_tags_a_person_added_to_the_post(site: Site,
                                                                     tmp_path: Path) -> None:
     [art] = site.serve([Art("2247490092", items=("第一条",))])

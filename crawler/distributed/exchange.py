@@ -23,6 +23,7 @@ from crawler.distributed.wire import (
     TooLarge,
     frontier_entry,
     frontier_score,
+    off_hosts,
 )
 from crawler.wechat.urls import host_of
 
@@ -190,7 +191,7 @@ class PageExchange:
         if page.asked != wanted.url:
             return f"its node was asked for {page.asked!r}"
         if host_of(page.url) not in self.hosts:
-            return f"its URL {page.url!r} is not on ARTICLE_HOSTS"
+            return off_hosts(page.url)
         return ""
 
     def off_hosts_again(self, page: Page, page_id: str, wanted: Wanted) -> NotFetched | None:

@@ -28,7 +28,7 @@ from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
 from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE, TAKE_REQUEST
-from crawler.distributed.wire import Page
+from crawler.distributed.wire import Page, off_hosts
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -230,6 +230,7 @@ class NodeQueue(PriorityQueue):
     def __init__(self, server: redis.Redis, spider: Spider, node: FetchNode):
         super().__init__(server, spider, node.job.requests, serializer=frontier)
         self.node = node
+        self.refused_said = False  # ``off_hosts``: one setting, said at its first page
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
@@ -260,14 +261,16 @@ class NodeQueue(PriorityQueue):
     def off_hosts(self, request: Request) -> None:
         """Not fetched, and the writer told why: a node given fewer ``ARTICLE_HOSTS`` than its
         writer would otherwise leave it asking again, then blaming Redis. (An entry someone
-        else put there is no page the writer waits for: it drops the answer.)"""
-        why = f"its URL {request.url!r} is not on ARTICLE_HOSTS"
-        self.dropped(why)
+        else put there is no page the writer waits for: it drops the answer.) Said at ERROR
+        for the first page, the others at INFO: the writer's summary counts them."""
+        why = off_hosts(request.url)
+        self.dropped(why, logging.INFO if self.refused_said else logging.ERROR)
+        self.refused_said = True
         self.node.hand_back(request, Page(self.node.name, request.meta["page_id"], request.url,
                                           url=request.url, failure=why))
 
-    def dropped(self, why: WireError | str) -> None:
-        logger.error("Dropped from the frontier of job %s, not run: %s", self.node.job.name, why)
+    def dropped(self, why: WireError | str, level: int = logging.ERROR) -> None:
+        logger.log(level, "Dropped from the frontier of job %s, not run: %s", self.node.job.name, why)
 
     def push(self, request: Request) -> None:
         self.node.requeue(request)

@@ -32,10 +32,30 @@ class NotFetched(Exception):
     """A node could not fetch the page; the message is the node's reason (its retries done),
     as ``failure_reason`` words it there (``DownloadTimeoutError: …``), and the node's name."""
 
+    # Not WeChat's doing, and every page asked may fail so: said at WARNING for the first
+    # page it costs a run (``WeChatSpider.already_said``). None: the page's own reason.
+    cause: str | None = None
+
 
 class LostInRedis(NotFetched):
     """A page Redis lost (or a node handed back unreadable) each time the writer asked for
     it: Redis evicting, or nodes of another version, cost every page alike."""
+
+    cause = "lost in Redis"
+
+
+class NodeRefused(NotFetched):
+    """A request the node's ``ARTICLE_HOSTS`` does not allow (``off_hosts``): the node's
+    setting, not the page, refuses every page of those hosts it takes."""
+
+    def __init__(self, why: str, node: str):
+        super().__init__(why)
+        self.cause = f"ARTICLE_HOSTS of fetch node {node}"
+
+
+def off_hosts(url: str) -> str:
+    """Why a page of ``url`` is not fetched, or not taken: its host is not an article host."""
+    return f"its URL {url!r} is not on ARTICLE_HOSTS"
 
 
 class JobStopped(IgnoreRequest):

@@ -33,7 +33,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
-from crawler.distributed.wire import NotFetched
+from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
 
@@ -47,19 +47,22 @@ def pages_wait(waiting: int) -> str:
 
 class NodeWatch:
     """Looks after the job's fetch nodes: gives back the requests of a node whose
-    heartbeat expired, says which nodes are blocked, and whether any is left fetching.
+    heartbeat expired, says which nodes are blocked, and whether any is left fetching
+    (at WARNING once none has been for ``grace`` seconds: nodes resting between jobs come).
 
     Only nodes blocked during this run, since a node last fetched, count: a resumed job
     remembers nodes blocked before, and a blocked node restarted (under its name or a new
     one) may be let through again; nodes that stop for another reason are waited for.
     """
 
-    def __init__(self, client: aioredis.Redis, job: Job):
+    def __init__(self, client: aioredis.Redis, job: Job, grace: float):
         self.client = client
         self.job = job
+        self.grace = grace  # REDIS_NODE_GRACE
         self.seen: dict[str, str] = {}  # each node's state at the last look
         self.blocked: set[str] = set()  # nodes blocked during this run, since a node last fetched
         self.none_fetching_since: float | None = None  # pages wait and no node fetches (monotonic)
+        self.warned = False  # since then, at WARNING
         self._give_back = client.register_script(GIVE_BACK)
 
     async def first_look(self) -> None:
@@ -87,7 +90,12 @@ class NodeWatch:
         if self.blocked:
             return True
         if self.none_fetching_since is None:
-            self.none_fetching_since = time.monotonic()
+            self.none_fetching_since, self.warned = time.monotonic(), False
+            if self.grace > 0:
+                logger.info("%s for a fetch node and none is running: a WARNING if none has come "
+                            "in %.0f s (REDIS_NODE_GRACE)", pages_wait(waiting), self.grace)
+        if not self.warned and self.none_fetching_for() >= self.grace:
+            self.warned = True
             logger.warning("%s for a fetch node and none is running: start "
                            "`scrapy crawl fetch -s REDIS_URL=…` on a machine", pages_wait(waiting))
         return False
@@ -133,7 +141,7 @@ class Writer:
         self.client = client
         self.job = job
         self.exchange = PageExchange(client, job, config)
-        self.nodes = NodeWatch(client, job)
+        self.nodes = NodeWatch(client, job, config.redis_node_grace)
         self.look_every = config.redis_heartbeat / 3
         self.node_wait = config.redis_node_wait
         self.name = process_name()
@@ -304,7 +312,8 @@ class RemoteFetch:
         async with self.in_flight:
             page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
         if page.failure:
-            raise NotFetched(f"{page.failure} (fetch node {page.node})")
+            why = f"{page.failure} (fetch node {page.node})"
+            raise NodeRefused(why, page.node) if page.failure == off_hosts(page.asked) else NotFetched(why)
         request.headers = page.sent_headers()  # what was asked, for the captures
         request.meta["dont_retry"] = True  # the node has retried already
         answered = request if page.url == request.url else request.replace(

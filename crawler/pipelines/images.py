@@ -29,6 +29,7 @@ from crawler.run import Run
 from crawler.spiders.failures import shared_cause
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
+from crawler.store.index import ArticleState
 from crawler.watch.watcher import SOURCE as WATCH
 from crawler.wechat.urls import host_of
 
@@ -133,14 +134,27 @@ class ImagePipeline(MediaPipeline):
             for url in self.archive.images_lost(key):
                 urls.pop(url, None)
         item.file_urls = list(urls)
+        told = list(urls) if self._fetched_again(item) else left
         try:
-            item = await self.finish(item, await super().process_item(item), told=left)
+            item = await self.finish(item, await super().process_item(item), told=told)
         finally:
             fingerprints = self.fingerprints.pop(id(item), {})
         # MediaPipeline keeps every download's result for the run: a stored one is the index's
         for stored in item.files:
             self.spiderinfo.downloaded.pop(fingerprints.get(stored["url"], b""), None)
         return item
+
+    def _fetched_again(self, item: ArticleItem) -> bool:
+        """Whether ``item`` is the page the last fetch of its complete article gave: an image
+        of it that fails for good failed so then, and that run said it (a post kept from an
+        earlier page does not show it, so ``images_lost`` does not know it)."""
+        if item.imported_page is not None or item.from_capture:
+            return False
+        try:
+            return self.archive.index.article_state(item.article.key) == ArticleState.ARCHIVED \
+                and self.archive.watched.fetched_before(item.article)
+        except sqlite3.Error:
+            return False  # said again, rather than not at all
 
     async def finish(self, item: ArticleItem, placements: list[Placement],
                      told: Collection[str] = ()) -> ArticleItem:
@@ -298,9 +312,9 @@ class ImagePipeline(MediaPipeline):
         """The item with the files its images are in, incomplete if one failed for a reason
         that may pass; one line for those that failed, an ERROR if the archive refused one for
         a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
-        each failed for good again after the run that left it on the CDN said so, or for a
-        cause many share that an earlier post's line said (the mail gets one line a cause,
-        the summary counts every image)."""
+        each failed for good again after the run that left it on the CDN, or that fetched
+        the same page, said so, or for a cause many share that an earlier post's line said
+        (the mail gets one line a cause, the summary counts every image)."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
         stored, failed, news = {}, [], False

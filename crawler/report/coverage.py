@@ -107,6 +107,22 @@ def archived_accounts(index: Index, posts: Path, known: Collection[str]) -> list
     return accounts
 
 
+def named_by_posts(listed: list[tuple[str, str]], others: list[tuple[str, str]]
+                   ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(name, ``__biz``) of the accounts ``listed``, each whose ``__biz`` is unknown yet (no
+    page of its links fetched: an album of it archived first) given that of the one account
+    of ``others`` its posts attribute to that name (the accounts file names an account so);
+    and ``others`` without those."""
+    bizes: dict[str, list[str]] = {}
+    for name, biz in others:
+        bizes.setdefault(name, []).append(biz)
+    # two accounts of one name: neither is sure to be the file's
+    only = {name: found[0] for name, found in bizes.items() if len(found) == 1}
+    known = [(name, biz or only.get(name, "")) for name, biz in listed]
+    taken = {biz for _, biz in known if biz}
+    return known, [(name, biz) for name, biz in others if biz not in taken]
+
+
 def found_this_run(counts: Mapping[str, int]) -> str:
     """``38 new (30 by albums, 8 by links)`` from an account's counts of a run."""
     new = counts.get(Stat.POSTS_NEW.part, 0)

@@ -110,9 +110,12 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):
         return ("an error the run does not handle cost what it was doing: see the ERROR lines "
                 "and their tracebacks")
+    # an account's own links are a source, the summary's too; an album known from a page
+    # answering that it is deleted is an answer, not a source that failed
     if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0) \
+            and not stats.get(Stat.ALBUMS_GONE, 0) \
             and not any(named_by_user(source) for source in stats.get(Stat.RUN_SOURCES, ())):
-        return "no source could be read"  # an account's own links are one, the summary's too
+        return "no source could be read"
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     answered = any(_of_pages(stats, key) for key in _ANSWERED)

@@ -125,7 +125,7 @@ class AccountsSpider(WeChatSpider):
             return
         for lead in self.discovery.leads(article, account):
             if isinstance(lead, AlbumLead):
-                if (request := self.album_request(lead.url, account)) is not None:
+                if (request := self.album_request(lead.url, account, remembered=True)) is not None:
                     yield request
             elif isinstance(lead, LinkLead):
                 yield self._follow(lead, account)

@@ -26,7 +26,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.distributed.wire import JobStopped, LostInRedis
+from crawler.distributed.wire import JobStopped, NotFetched
 from crawler.incremental import AlbumProgress, IncrementalMiddleware, RedirectedToKnown
 from crawler.items import (
     ArticleGone,
@@ -313,7 +313,7 @@ class WeChatSpider(scrapy.Spider):
         if self.follow_albums and article.biz:
             for album in article.albums:
                 request = self.album_request(album_url(self.config.wechat_base_url, article.biz,
-                                                       album.id), account)
+                                                       album.id), account, remembered=True)
                 if request is not None:
                     yield request
 
@@ -351,8 +351,8 @@ class WeChatSpider(scrapy.Spider):
             self.tally.count(Stat.REQUESTS_FAILED_OWN)
         if cause:
             cause = f"{cause} from {host_of(failed_request(failure).url)}"
-        elif failure.check(LostInRedis):  # not WeChat's doing: counted as the page's own above
-            cause = "lost in Redis"
+        elif isinstance(failure.value, NotFetched):  # not WeChat's doing: counted as the page's own above
+            cause = failure.value.cause
         said = bool(failure.check(Blocked, JobStopped)) or cause in self.causes_said
         if cause:
             self.causes_said.add(cause)
@@ -373,7 +373,8 @@ class WeChatSpider(scrapy.Spider):
     def album_request(self, url: str, account: Account | None = None, *,
                       remembered: bool = False) -> scrapy.Request | None:
         """The first page of an album's JSON; None for an album already being read this run.
-        ``remembered``: an album known from a page an earlier run fetched, not the user's."""
+        ``remembered``: an album known from a page (this run's or an earlier run's), not the
+        user's: deleted, it is no failure of the run."""
         try:
             json_url = album_json_url(url, self.config.album_page_size)
         except ListingError as error:
