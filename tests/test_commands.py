@@ -353,6 +353,20 @@ def test_versions_shows_the_post_with_its_tags_once_the_index_is_lost(
     assert shown[:shown.index("\n---\n")] == post[:post.index("\n---\n")]
 
 
+def test_versions_shows_a_picture_whose_file_is_gone_by_its_own_link_as_a_rebuild_does(
+        copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
+    """A picture the index knows whose file a person deleted: ``--show`` linked the missing
+    file, where a rebuild of that capture (and a crawl) links the picture where it was."""
+    picture = sorted((copied / "postimg").iterdir())[0]
+    picture.unlink()
+    assert run_command(versions.Command(), copied, legacy.url, "--show", "1", **LOCAL_HOSTS) == 0
+    shown = capsys.readouterr().out
+    assert picture.name not in shown
+    (copied / "_posts" / POST_NAME).unlink()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    assert shown == (copied / "_posts" / POST_NAME).read_text(encoding="utf-8")
+
+
 # -- rebuild ---------------------------------------------------------------------------------
 @pytest.fixture
 def copied(archived: tuple[Path, str], tmp_path: Path) -> Path:

@@ -27,6 +27,7 @@ from crawler.convert.post import NotConverted, converted
 from crawler.report.progress import Pace
 from crawler.store.archive import Archive
 from crawler.store.captures import CaptureError, read_capture
+from crawler.store.images import stored_name
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, front_matter, front_matter_tags, post_files
 from crawler.store.posts import Outcome, is_worse
@@ -155,13 +156,18 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
 
 def _text(archive: Archive, article: Article, tags: list[str], style: MarkdownStyle,
           files: dict[str, str]) -> str:
-    """``article``'s post with the images the archive holds of it. An image the index does
-    not know is the file named after its URL (``files``), if any: an index rebuilt from the
-    posts knows no images, and the post would lose them all."""
-    names = {url: name for url in article.image_urls
-             if (name := archive.images.stored_name(url) or files.get(image_stem(url)))}
-    return converted(article, archive.image_links(names), tags, style,
-                     archive.links.targets(article))
+    """``article``'s post with the images the archive holds of it."""
+    return converted(article, archive.image_links(stored_images(archive, article, files)), tags,
+                     style, archive.links.targets(article))
+
+
+def stored_images(archive: Archive, article: Article, files: dict[str, str]) -> dict[str, str]:
+    """The files holding ``article``'s images (image URL → file name). An image the index
+    does not know is the file named after its URL (``files``), if any: an index rebuilt from
+    the posts knows no images, and the post would lose them all."""
+    return {url: name for url in article.image_urls
+            if (name := stored_name(archive.layout.images, archive.index, url)
+                or files.get(image_stem(url)))}
 
 
 def _write(archive: Archive, version: Tagged, text: str) -> Outcome:

@@ -16,14 +16,13 @@ from datetime import datetime
 
 from crawler.convert.markdown import MarkdownStyle
 from crawler.convert.post import compose_post
-from crawler.offline.rebuild import files_by_stem
+from crawler.offline.rebuild import files_by_stem, stored_images
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture
 from crawler.store.postfiles import PostError
 from crawler.watch.state import Change, Seen
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
-from crawler.wechat.urls import image_stem
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,5 @@ def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
           files: dict[str, str]) -> str | None:
     if article.published is None:
         return None
-    # as a rebuild finds them (an index rebuilt from the posts knows no images)
-    names = {url: name for url in article.image_urls
-             if (name := archive.index.image_name(url) or files.get(image_stem(url)))}
-    return compose_post(article, archive.image_links(names), tags, style,
-                        archive.links.targets(article))
+    return compose_post(article, archive.image_links(stored_images(archive, article, files)), tags,
+                        style, archive.links.targets(article))

@@ -24,6 +24,7 @@ from crawler.config import Config
 from crawler.items import LinkFound, LinkToFollow, StateRecord
 from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known
+from crawler.spiders.articlepages import asked_url
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.discovery import AlbumLead, LinkLead
 from crawler.store.accountbook import AccountBook
@@ -111,7 +112,7 @@ class AccountsSpider(WeChatSpider):
         this account, and left to that account's runs (should it be in the accounts file)."""
         request = response.request
         assert request is not None and account is not None  # as ``accepts`` found them
-        asked = request.meta.get("redirect_urls", [request.url])[0]
+        asked = asked_url(request)
         yield LinkFound(asked, article.key)
         yield LinkToFollow(asked, article.biz)
         yield from self.discovery.foreign(article.key, article.biz,

@@ -6,7 +6,7 @@ With ``-a follow_albums=true``, every album an article's page lists is archived 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 
+from crawler.accounts import Account
 from crawler.config import Config
 from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
+from crawler.wechat.article import Article
+from crawler.wechat.listing import album_url
 from crawler.wechat.urls import BadArticleURL, article_key, article_link, host_of, lacks_chksm
 
 
@@ -73,3 +76,14 @@ class ArticleSpider(WeChatSpider):
     @property
     def follow_albums(self) -> bool:
         return bool(self.params.follow_albums)
+
+    def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
+        """What a fetched article leads to, and its albums, read now with
+        ``-a follow_albums=true``."""
+        yield from super().discovered(article, account)
+        if self.follow_albums and article.biz:
+            for album in article.albums:
+                request = self.album_request(album_url(self.config.wechat_base_url, article.biz,
+                                                       album.id), account, remembered=True)
+                if request is not None:
+                    yield request

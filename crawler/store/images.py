@@ -131,6 +131,13 @@ class Placement:
     data: bytes | None = field(repr=False)
 
 
+def stored_name(folder: Path, index: Index, url: str) -> str | None:
+    """The file of ``folder`` the index names for ``url``'s image, if it is there (a read-only
+    archive, which has no ``ImageStore``, looks so too)."""
+    name = index.image_name(url)
+    return name if name and (folder / name).is_file() else None
+
+
 class ImageStore:
     """``postimg/``: one file per distinct content, named after the first URL that brought it."""
 
@@ -143,8 +150,7 @@ class ImageStore:
 
     def stored_name(self, url: str) -> str | None:
         """The file already holding ``url``'s image, if there is one."""
-        name = self.index.image_name(url)
-        return name if name and (self.folder / name).is_file() else None
+        return stored_name(self.folder, self.index, url)
 
     def place(self, url: str, image: CheckedImage) -> Placement:
         """Choose the file for ``image`` fetched from ``url`` and record it in the index.

@@ -60,7 +60,6 @@ class Article:
     mid: str = ""
     idx: str = ""
     sn: str = ""
-    author: str = ""
     copyright_stat: int | None = None
     item_show_type: int = PostType.ARTICLE
     albums: tuple[Album, ...] = ()

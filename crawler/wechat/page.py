@@ -104,7 +104,6 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         mid=ids.get("mid", ""),
         idx=ids.get("idx", ""),
         sn=ids.get("sn", ""),
-        author=_meta(page, cgi, "author", "author"),
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc),

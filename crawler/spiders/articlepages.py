@@ -1,0 +1,217 @@
+"""An article page asked for, and what the spider does with what came of it: an article
+handed to the pipelines, a page that is no article (gone, the verification page), a link
+WeChat refused without ``chksm``, a page not fetched.
+
+Whichever source found an article, it is fetched, parsed and handed on the same way.
+What travels with a request (its source, its account) is in its ``cb_kwargs``; ``meta``
+carries only what downloader middlewares read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.accounts import Account
+from crawler.incremental import RedirectedToKnown
+from crawler.items import (
+    ArticleGone,
+    ArticleItem,
+    LinkFound,
+    LinkRefused,
+    MendTurnTaken,
+    NoPageKept,
+    StateRecord,
+    WatchTurnTaken,
+)
+from crawler.middlewares import Dropped
+from crawler.report.tally import Stat, named_by_user
+from crawler.run import Run
+from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
+from crawler.spiders.runspider import RunSpider
+from crawler.store.accountbook import AccountBook
+from crawler.watch.mend import kept_pages
+from crawler.watch.watcher import is_watch, watched, watched_key
+from crawler.wechat.article import Article, NotAnArticle, PageReason
+from crawler.wechat.page import as_utf8, parse_page
+from crawler.wechat.urls import ArticleKey, article_key, lacks_chksm
+
+
+def request_of(response: Response) -> scrapy.Request:
+    """The request a response answers (Scrapy sets it before any callback sees it)."""
+    assert response.request is not None
+    return response.request
+
+
+def asked_url(request: scrapy.Request) -> str:
+    """The link a request was made for, as its source gave it, before any redirect."""
+    url: str = request.meta.get("redirect_urls", [request.url])[0]
+    return url
+
+
+class ArticlePages(RunSpider):
+    def article_request(self, url: str, source: str, account: Account | None = None, *,
+                        refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
+        """A request for an article page, fetched as the source gave its link, or by a link
+        with ``chksm`` a listing gave for it (in-body links have had none since 2024).
+
+        ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
+        a short link whose account is known only once fetched.
+        """
+        weak = lacks_chksm(url)
+        if weak:
+            key = article_key(url)
+            listed = self.index.listed_link(key) if key else None
+            weak = listed is None
+            url = listed or url
+        meta = {"article": True, "refetch": refetch, "unknown_account": unknown_account,
+                "weak_link": weak}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
+                              meta=meta, cb_kwargs={"source": source, "account": account})
+
+    def parse_article(self, response: Response, source: str,
+                      account: Account | None) -> Iterator[Any]:
+        self.tally.count(Stat.ARTICLES_HANDLED)
+        page = self.page_of(response)
+        request = request_of(response)
+        asked = asked_url(request)
+        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
+                and request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
+            yield from self.refused_without_chksm(request.replace(url=asked), source, account)
+            return
+        if is_watch(request):  # looked at: WeChat showed the original, or what became of it
+            self.tally.count(Stat.WATCH_REQUESTED)
+        if isinstance(page, NotAnArticle):
+            yield from self.no_article(page, response, asked, source)
+            return
+        if not self.accepts(page, response, account):
+            yield from self.declined(page, response, account)
+            return
+        # another account's page (a link followed with FOLLOW_LINKS=all) is not this one's
+        own = account if account is not None and self._of_account(page, account) else None
+        if own is not None and not page.account:
+            page = replace(page, account=own.name)
+        if page.short_link:
+            yield LinkFound(page.short_link, page.key)
+        yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
+                          tags=list(own.tags) if own else [],
+                          account=account.name if account else "",
+                          fetched_url=asked)
+        yield from self.discovered(page, account)
+
+    def no_article(self, page: NotAnArticle, response: Response, asked: str,
+                   source: str) -> Iterator[ArticleGone | LinkFound]:
+        """Says what the page ``asked`` led to is instead of an article; records an article
+        gone (deleted, removed …) under its key, with the link that led to it."""
+        request = request_of(response)
+        # a short link (found, or the user's) to a page that names no article is settled
+        # under its own URL
+        key = article_key(response.url) or self.index.link_key(asked) \
+            or (ArticleKey(asked) if request.meta.get("unknown_account")
+                or named_by_user(source) else None)
+        # an original with a post, gone (an incomplete one fetched again by a source, too)
+        original = page.reason.gone and (is_watch(request) or bool(
+            key and self.index.article_path(key)))
+        if original or (is_watch(request) and watched(request, page.reason)):
+            # an archived original: WatchPipeline warns once, when its status changes
+            self.logger.info("Watched: %s is %s", response.url, page.message)
+        else:
+            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+        if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
+            self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
+        if key and (page.reason.gone or watched(request, page.reason)):
+            yield ArticleGone(key=key, url=response.url, reason=page.reason)
+            if asked != response.url:  # a link redirected to the page: settled with it
+                yield LinkFound(asked, key)
+
+    def _of_account(self, page: Article, account: Account) -> bool:
+        """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
+        ``__biz`` naming no account is not given the configured account's name."""
+        known = account.biz or AccountBook(self.index).account_biz(account.name) or ""
+        return not page.biz or not known or page.biz == known
+
+    def refused_without_chksm(self, request: scrapy.Request, source: str,
+                              account: Account | None) -> Iterator[Any]:
+        """A link without ``chksm`` answered with the verification page: not a block (the
+        link may be what WeChat refuses), and the article is not lost: it is fetched by a
+        listing's link, now if one is known, else when a listing gives one. A link the user
+        gave, with no listing's link known, is a page not fetched: no listing may ever come."""
+        key = article_key(request.url)
+        if key is None:
+            return
+        yield LinkRefused(key, request.url, watched=is_watch(request))
+        listed = self.index.listed_link(key)
+        if not listed and named_by_user(source):
+            self.logger.warning("Not archived: WeChat refused %s, a link without chksm; give the "
+                                "article's link with its chksm (as WeChat's share menu copies it)",
+                                request.url)
+            self.tally.count(Stat.PAGES_FETCH_FAILED, source=source,
+                             account=account.name if account else "")
+            return
+        self.tally.count(Stat.LINKS_REFUSED_WITHOUT_CHKSM, source=source,
+                         account=account.name if account else "")
+        if listed:
+            yield self.article_request(listed, source, account)
+        else:
+            self.logger.info("Kept for later: %s was refused without chksm; it is fetched when "
+                             "an album lists it", request.url)
+
+    def page_of(self, response: Response) -> Article | NotAnArticle:
+        if isinstance(response, TextResponse):
+            return parse_page(as_utf8(response.body, response.encoding), response.url)
+        return NotAnArticle(PageReason.UNKNOWN,
+                            f"not an HTML page ({response.headers.get('Content-Type')!r})")
+
+    def accepts(self, article: Article, response: Response, account: Account | None) -> bool:
+        """Whether a fetched article is to be archived (see ``AccountsSpider``)."""
+        return True
+
+    def declined(self, article: Article, response: Response,
+                 account: Account | None) -> Iterator[StateRecord]:
+        """What to record of a fetched article ``accepts`` refused."""
+        return iter(())
+
+    def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
+        """What a fetched article leads to, for the scheduled runs (``Discovery.for_later``)."""
+        yield from self.discovery.for_later(article)
+
+    def fetch_failed(self, failure: Failure) -> list[StateRecord]:
+        """Says why an article page was not had; an original the watch asked for that WeChat
+        answered with an error has had its turn (a network failure or a block leaves it due)."""
+        if failure.check(Dropped):  # said by BlockMiddleware; left as the run's unsent requests
+            return []
+        self.tally.count(Stat.ARTICLES_HANDLED)
+        request = failed_request(failure)
+        asked = asked_url(request)
+        if isinstance(failure.value, RedirectedToKnown):
+            self.logger.info("Not fetched again: %s leads to %s", asked, request.url)
+            return [LinkFound(asked, failure.value.key)]
+        level = logging.INFO if self.already_said(failure) else logging.WARNING
+        if is_watch(request):  # an original of an archived post, which stays
+            self.logger.log(level, "Not checked: could not fetch the original %s: %s; its post "
+                            "stays as it is", asked, failure_reason(failure))
+        else:
+            self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
+        account = request.cb_kwargs.get("account")
+        self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
+                         account=account.name if account else "")
+        key = watched_key(request)
+        return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        failure = redirect_loop(request)
+        if failure is not None:
+            self.fetch_failed(failure)
+
+    def read_kept_pages(self, response: Response) -> Iterator[ArticleItem | MendTurnTaken | NoPageKept]:
+        """The posts left incomplete whose originals are gone, made again from their raw
+        captures (``crawler.watch.mend``): a spider method, as a request's callback in a JOBDIR."""
+        self.tally.count(Stat.MEND_READS)
+        yield from kept_pages(Run.of(self.crawler).archive, self.config.watch_per_run)

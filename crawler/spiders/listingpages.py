@@ -1,0 +1,132 @@
+"""A listing asked for (an album, a feed, the back-office list), and what the spider does
+with each of its pages: requests for the articles it names, the album's next page, or one
+line saying why the source could not be read. Which listed articles are fetched at all is
+decided by ``crawler.incremental`` (not what the index holds as settled, and each article
+once a run).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from functools import cached_property
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from scrapy.http.request import CookiesT
+from twisted.python.failure import Failure
+
+from crawler.accounts import Account
+from crawler.incremental import AlbumProgress
+from crawler.middlewares import Dropped
+from crawler.report.tally import Stat
+from crawler.spiders.articlepages import ArticlePages, request_of
+from crawler.spiders.failures import failed_request, failure_reason
+from crawler.wechat.listing import (
+    Entry,
+    ErrorAnswer,
+    ListingError,
+    album_json_url,
+    parse_album_page,
+)
+from crawler.wechat.urls import album_id, article_ids_from_url, host_of
+
+
+class ListingPages(ArticlePages):
+    @cached_property
+    def albums(self) -> AlbumProgress:
+        return AlbumProgress(self.index, self.config.album_recheck_days)
+
+    def listed_requests(self, entries: list[Entry], source: str,
+                        account: Account | None = None) -> Iterator[scrapy.Request]:
+        """Requests for the articles a listing names (``crawler.incremental`` keeps the new);
+        an entry off ``ARTICLE_HOSTS`` is left out with one line, counted. At WARNING only
+        the first of a listing that names no article: one that does lists the others beside
+        them (a feed's notice), nothing lost and nothing to do, run after run."""
+        said = any(host_of(entry.url) in self.config.article_hosts for entry in entries)
+        for entry in entries:
+            if host_of(entry.url) not in self.config.article_hosts:
+                self.logger.log(logging.INFO if said else logging.WARNING, "Not fetched: %s lists %s, not "
+                                "on an article host", source, ascii(entry.url[:200]))
+                said = True
+                self.tally.count(Stat.LINKS_OFF_HOST, source=source)
+                continue
+            self.tally.count(Stat.ARTICLES_LISTED, source=source)
+            yield self.article_request(entry.url, source, account)
+
+    def album_request(self, url: str, account: Account | None = None, *,
+                      remembered: bool = False) -> scrapy.Request | None:
+        """The first page of an album's JSON; None for an album already being read this run.
+        ``remembered``: an album known from a page (this run's or an earlier run's), not the
+        user's: deleted, it is no failure of the run."""
+        try:
+            json_url = album_json_url(url, self.config.album_page_size)
+        except ListingError as error:
+            self.logger.warning("Source %s could not be read: %s", url, error)
+            return None
+        album = album_id(url)
+        if not self.albums.start(album):
+            return None
+        return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
+                                    album=album, remembered=remembered, reader=self.albums.reader)
+
+    def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
+                        *, cookies: CookiesT | None = None,
+                        **cb_kwargs: Any) -> scrapy.Request:
+        """A request for the first page of one listing source (album, feed, back-office list)."""
+        self.tally.count(Stat.SOURCES_ATTEMPTED, account=account.name if account else "")
+        return scrapy.Request(url, callback=callback, errback=self.listing_failed, cookies=cookies,
+                              dont_filter=True, meta={"listing": True},
+                              cb_kwargs={"source": source, "account": account, "first_page": True,
+                                         **cb_kwargs})
+
+    def parse_album(self, response: Response, source: str, account: Account | None,
+                    first_page: bool, album: str, remembered: bool = False,
+                    reader: str = "") -> Iterator[Any]:
+        if not first_page and reader != self.albums.reader:
+            return  # queued by the run this one resumes: this run reads the album from page 1
+        try:
+            page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
+        except ListingError as error:
+            if remembered and first_page and isinstance(error, ErrorAnswer):
+                # its owner's doing; no accounts file line to remove
+                self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
+                self.tally.count(Stat.ALBUMS_GONE, source=source)
+            else:
+                self.source_failed(source, account, first_page, str(error))
+            if first_page and isinstance(error, ErrorAnswer):
+                for url in self.albums.gone(album):
+                    yield self.article_request(url, source, account)
+            return
+        self.source_read(source, account, first_page)
+        # an album asked without __biz is of the account its members are of
+        biz = article_ids_from_url(response.url).get("__biz") \
+            or next((entry.biz for entry in page.entries if entry.biz), "")
+        step = self.albums.read(album, biz, page, first_page)
+        yield step.record
+        yield from self.listed_requests(page.entries, source, account)
+        for url in step.relisted:
+            yield self.article_request(url, source, account)
+        if page.next_url and step.more:
+            request = request_of(response)
+            # meta stays behind: what Scrapy put there (download_latency) is not the next page's
+            yield request.replace(url=page.next_url, meta={"listing": True},
+                                  cb_kwargs={**request.cb_kwargs, "first_page": False})
+
+    def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
+        if first_page:
+            self.tally.count(Stat.SOURCES_READ, source=source)
+
+    def source_failed(self, source: str, account: Account | None, first_page: bool,
+                      reason: str, level: int = logging.WARNING) -> None:
+        self.logger.log(level, "Source %s could not be read: %s", source, reason)
+        self.tally.count(Stat.SOURCES_FAILED if first_page else Stat.SOURCES_FAILED_PAGES, source=source,
+                         account=account.name if account else "")
+
+    def listing_failed(self, failure: Failure) -> None:
+        if failure.check(Dropped):
+            return
+        kwargs = failed_request(failure).cb_kwargs
+        self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"], failure_reason(failure),
+                           logging.INFO if self.already_said(failure) else logging.WARNING)
