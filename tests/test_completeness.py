@@ -761,6 +761,49 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
     assert len(album_requests(wechat)) == 2  # the second page brought nothing new
+    assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
     assert not [p for p, _ in wechat.hits("") if "passwd" in p] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["1", "0"])
+def test_an_album_page_that_lists_nothing_before_the_album_s_end_is_no_end(
+        wechat: MockWeChat, tmp_path: Path, flag: str) -> None:
+    """Page 2 of a 30-member album answered with no items: saying more follow
+    (``continue_flag`` "1"), or not ("0", as WeChat might answer a ``begin_msgid`` whose
+    article left the album since page 1; nobody knows). It was taken for the album's end,
+    the album recorded as read whole, and the next run, finding the first page and count as
+    they were, read one page: the 10 members after page 1 were never archived, and both runs
+    said "no source failed". The first screen's count (current members,
+    ``../shared/fixtures/wechat_album/SOURCES.md``) says 30: the read is in part."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486301, 30, albums=("3312",), days_ago=1))
+    album = site.album("3312", arts)
+    listing = site._album_json
+
+    def empty_later(query: str) -> Route:
+        if "begin_msgid" not in query:
+            return listing(query)
+        return Route(200, "application/json", json.dumps({
+            "base_resp": {"ret": 0}, "getalbum_resp": {
+                "article_list": [], "continue_flag": flag, "reverse_continue_flag": "1",
+                "base_info": {"is_first_screen": "0"}, "verify_status": "0"}}).encode())
+
+    wechat.route("/mp/appmsgalbum", empty_later)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                "ALBUM_PAGE_SIZE": "20"}
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 20
+    assert "album:3312: READ IN PART" in result.stderr, result.stderr
+    assert "1 source read in part" in result.stderr
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "WARNING" in summary, summary
+    wechat.route("/mp/appmsgalbum", listing)
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
+    assert "no source failed" in result.stderr

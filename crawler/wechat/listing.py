@@ -112,8 +112,9 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     verification, or the answer is not an album's.
 
     The next page is asked for only when ``continue_flag`` says there is one and this page
-    listed something; it starts after this page's last item. An item whose URL is not an
-    http(s) link is left out (the caller checks hosts).
+    listed something; it starts after this page's last item. A page that lists nothing
+    while ``continue_flag`` says more follow is a page that failed, not the album's end. An
+    item whose URL is not an http(s) link is left out (the caller checks hosts).
     """
     data = _json(body, "album")
     _check_base_resp(data, "album")
@@ -132,8 +133,11 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)
              and web_url(item["url"])]
     entries = [entry(item["url"], _text_of(item.get("title"))) for item in items]
+    more = _text_of(album.get("continue_flag")) == "1"
+    if more and not album.get("article_list"):
+        raise ListingError("the album's page listed no article, yet its continue_flag says more follow")
     next_url = None
-    if _text_of(album.get("continue_flag")) == "1" and items:
+    if more and items:
         last = items[-1]
         count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
         next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
