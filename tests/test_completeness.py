@@ -307,6 +307,7 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
     assert (int(refused.group(1)) if refused else 0) == sum(
         "chksm" not in p and p.startswith("/s?") for p in requested) * refuse
     assert re.search(r"\d+ links? without chksm followed", result.stderr) or refuse
+    assert "WeChat refused" not in result.stderr  # the album's links brought each refused one
 
 
 def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
@@ -348,6 +349,7 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
     result = crawl("article", tmp_path / "one", "-a", f"url={link}")
     assert result.returncode == 1, result.stderr
     assert re.search(r"WARNING: Not archived: WeChat refused \S*2247485101\S*, a link without chksm", result.stderr)
+    assert result.stderr.count("WeChat refused") == 1  # said once
 
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{link}"]\n', encoding="utf-8")
@@ -807,3 +809,33 @@ def test_an_album_page_that_lists_nothing_before_the_album_s_end_is_no_end(
     result = crawl("accounts", tmp_path / "archive", settings=settings)
     assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
     assert "no source failed" in result.stderr
+
+
+def test_an_article_whose_link_without_chksm_wechat_answered_with_its_verification_is_said_lost(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """WeChat's verification page (环境异常) answering an in-body link, which has no
+    ``chksm``: a refusal of such links, or a block that passed. The article, in no album,
+    was kept "for an album's link" at INFO and never asked again: every run after said
+    "no source failed" and nobody learned it was not archived. It is said once, at WARNING,
+    with what brings it: the link asked again by ``crawl article``."""
+    site = Site(wechat)
+    later = site.serve([Art("2247486401")])[0]
+    entry = site.serve([Art("2247486400", token="Entry", links=(site.body_link(later),))])[0]
+    page, site.pages[later.path] = site.pages[later.path], VERIFICATION
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    [said, summary] = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    assert "Not archived: 1 article WeChat refused by a link without chksm" in said, said
+    assert "scrapy crawl article -a url=" in said and "Run summary" in summary, said
+    site.pages[later.path] = page
+    result = crawl("accounts", archive, settings=settings)
+    assert " WARNING: " not in result.stderr, result.stderr  # said once, not every day
+    link = re.search(r": (http\S+)$", said)
+    assert link is not None and f"&mid={later.mid}&" in link.group(1), said
+    assert crawl("article", archive, "-a", f"url={link.group(1)}").returncode == 0
+    assert archived(archive) == {entry.mid, later.mid}
