@@ -28,7 +28,8 @@ class ListingError(ValueError):
 
 class ErrorAnswer(ListingError):
     """A listing WeChat answered with an error of its own (``base_resp.ret``), as it answers
-    for an album that is no more: not a verification, nor an answer that cannot be read."""
+    for an album that is no more: not a verification, nor an answer that cannot be read,
+    nor WeChat refusing it for now (``_FOR_NOW``)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ def parse_feed(body: bytes) -> list[Entry]:
 
 
 # -- the MP back-office list (cgi-bin/appmsgpublish) -------------------------------------
+# WeChat's errors that say it refuses for now (too many asks), not that the source is no more.
+_FOR_NOW = {200013: "freq control"}
 _MP_ERRORS = {
     200013: "freq control: WeChat refuses the back-office list for now",
     200003: "session expired: log in to mp.weixin.qq.com again and update the token and cookie",
@@ -244,5 +247,6 @@ def _check_base_resp(data: dict[str, Any], what: str, known: dict[int, str] | No
         raise ListingError(f"the {what} answered ret={ret_text[:20]!r}") from None
     if ret:
         reason = (known or {}).get(ret) or _text_of(base.get("errmsg")) \
-            or _text_of(base.get("err_msg")) or "error"
-        raise ErrorAnswer(f"the {what} answered ret={ret}: {reason[:200]}")
+            or _text_of(base.get("err_msg")) or _FOR_NOW.get(ret) or "error"
+        error = ListingError if ret in _FOR_NOW else ErrorAnswer
+        raise error(f"the {what} answered ret={ret}: {reason[:200]}")
