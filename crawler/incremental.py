@@ -285,10 +285,9 @@ class AlbumProgress:
         reading.listed |= new
         if page.next_url is None:
             whole = self.reading.pop(album).listed
-            if reading.count is not None and len(whole) < reading.count:
-                return AlbumStep(record, False, self._leaving(album, whole),
-                                 f"its pages listed {len(whole)} of the {reading.count} articles "
-                                 "its first screen counts")
+            short = _short(reading, page)
+            if short:
+                return AlbumStep(record, False, self._leaving(album, whole), short)
             return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
                              False, self._leaving(album, whole))
         if not new:
@@ -322,3 +321,14 @@ class AlbumProgress:
         if not all(unsettled):
             return None  # a member known only from its own page: read the album whole
         return tuple(unsettled)
+
+
+def _short(reading: _Reading, last: AlbumPage) -> str:
+    """Why a read that ended on page ``last`` is not whole ("" when it is): fewer members
+    listed than its first screen counts, or, with no count, a last page that listed nothing
+    while ``continue_flag`` said more follow."""
+    if reading.count is not None:
+        listed = len(reading.listed)
+        return f"its pages listed {listed} of the {reading.count} articles its first screen " \
+            "counts" if listed < reading.count else ""
+    return "a page listed no article, yet its continue_flag said more follow" if last.cut else ""

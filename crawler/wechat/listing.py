@@ -77,6 +77,7 @@ class AlbumPage:
     title: str = ""
     article_count: int | None = None  # current members, as the first screen states it
     first_screen: bool = True
+    cut: bool = False  # it listed nothing, yet continue_flag says more follow
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -113,9 +114,8 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     verification, or the answer is not an album's.
 
     The next page is asked for only when ``continue_flag`` says there is one and this page
-    listed something; it starts after this page's last item. A page that lists nothing
-    while ``continue_flag`` says more follow is a page that failed, not the album's end. An
-    item whose URL is not an http(s) link is left out (the caller checks hosts).
+    listed something; it starts after this page's last item. An item whose URL is not an
+    http(s) link is left out (the caller checks hosts).
     """
     data = _json(body, "album")
     _check_base_resp(data, "album")
@@ -135,8 +135,6 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
              and web_url(item["url"])]
     entries = [entry(item["url"], _text_of(item.get("title"))) for item in items]
     more = _text_of(album.get("continue_flag")) == "1"
-    if more and not album.get("article_list"):
-        raise ListingError("the album's page listed no article, yet its continue_flag says more follow")
     next_url = None
     if more and items:
         last = items[-1]
@@ -147,7 +145,7 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
-                     first_screen)
+                     first_screen, cut=more and not items)
 
 
 def _text_of(value: object) -> str:
