@@ -81,9 +81,15 @@ class StatePipeline:
         for: no run asks them by that link again, so unsaid they are lost unseen. The
         verification page may have been a block that passed; said once, as no later run
         meets them."""
-        lost = [url for key, url in self.refused.items()
-                if self.index.article_state(key) == ArticleState.NEEDS_LINK
-                and not self.index.listed_link(key)]
+        try:
+            lost = [url for key, url in self.refused.items()
+                    if self.index.article_state(key) == ArticleState.NEEDS_LINK
+                    and not self.index.listed_link(key)]
+        except (OSError, sqlite3.Error) as error:  # a damaged file, a failing disk
+            self.tally.count(Stat.STATE_READ_FAILED)
+            logger.error("Not said: which articles refused without chksm no album lists; the "
+                         "index could not be read: %s", error)
+            return
         if lost:
             shown = " ".join(lost[:_REFUSED_SHOWN]) + (
                 f" and {len(lost) - _REFUSED_SHOWN} more" if len(lost) > _REFUSED_SHOWN else "")
