@@ -12,11 +12,10 @@ the album, who left it).
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,8 +32,6 @@ from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.watch.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import article_key, lacks_chksm
-
-logger = logging.getLogger(__name__)
 
 
 class RunSets:
@@ -219,6 +216,17 @@ class AlbumStep:
     record: AlbumPageRead
     more: bool
     relisted: tuple[str, ...] = ()
+    unread: str = ""  # why an album that answered was not read to its end: a source read in part
+
+
+@dataclass
+class _Reading:
+    """What a run keeps of an album while it reads it: the members listed so far, the
+    signature of its first page and the count its first screen states."""
+
+    listed: set[str] = field(default_factory=set)
+    signature: str = ""
+    count: int | None = None
 
 
 class AlbumProgress:
@@ -243,8 +251,7 @@ class AlbumProgress:
         self.recheck = timedelta(days=recheck_days)
         self.reader = uuid.uuid4().hex
         self.started: set[str] = set()
-        self.listed: dict[str, set[str]] = {}
-        self.signatures: dict[str, str] = {}
+        self.reading: dict[str, _Reading] = {}
 
     def start(self, album: str) -> bool:
         """Whether ``album`` is new to this run (each album is read once a run)."""
@@ -254,7 +261,12 @@ class AlbumProgress:
         return True
 
     def read(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> AlbumStep:
-        """What to record of one page of ``album`` (of account ``biz``), and what to do next."""
+        """What to record of one page of ``album`` (of account ``biz``), and what to do next.
+
+        A read that ends with fewer members than the first screen counts (current members
+        only) is not whole: a page that listed nothing, or a ``begin_msgid`` WeChat no longer
+        knows, may end it early, and taking it as whole would take the members after it as
+        gone and the album as unchanged for ``ALBUM_RECHECK_DAYS``."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
                         for entry in page.entries if entry.key)
@@ -267,20 +279,21 @@ class AlbumProgress:
                 else self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
-            self.signatures[album] = signature
-        listed = self.listed.setdefault(album, set())
-        new = {key for key, _ in members} - listed
-        listed |= new
+            self.reading[album] = _Reading(signature=signature, count=page.article_count)
+        reading = self.reading.setdefault(album, _Reading())
+        new = {key for key, _ in members} - reading.listed
+        reading.listed |= new
         if page.next_url is None:
-            signature = self.signatures.get(album, "")
-            whole = self._read(album)
-            return AlbumStep(replace(record, whole=frozenset(whole), signature=signature), False,
-                             self._leaving(album, whole))
+            whole = self.reading.pop(album).listed
+            short = _short(reading, page)
+            if short:
+                return AlbumStep(record, False, self._leaving(album, whole), short)
+            return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
+                             False, self._leaving(album, whole))
         if not new:
-            logger.warning("Album %s repeats itself (a page listed nothing new): read no further",
-                           album)
-            self._read(album)
-            return AlbumStep(record, False)
+            del self.reading[album]
+            return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
+                                                   "itself): read no further")
         return AlbumStep(record, True)
 
     def gone(self, album: str) -> tuple[str, ...]:
@@ -288,11 +301,6 @@ class AlbumProgress:
         asked all the same (deleting an album leaves its articles), as no read of it brings
         them again."""
         return self._leaving(album, set())
-
-    def _read(self, album: str) -> set[str]:
-        """The members ``album`` listed, forgotten: it is read (once a run)."""
-        self.signatures.pop(album, None)
-        return self.listed.pop(album)
 
     def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:
         """The links of the members not settled that ``album`` no longer lists: asked at
@@ -313,3 +321,14 @@ class AlbumProgress:
         if not all(unsettled):
             return None  # a member known only from its own page: read the album whole
         return tuple(unsettled)
+
+
+def _short(reading: _Reading, last: AlbumPage) -> str:
+    """Why a read that ended on page ``last`` is not whole ("" when it is): fewer members
+    listed than its first screen counts, or, with no count, a last page that listed nothing
+    while ``continue_flag`` said more follow."""
+    if reading.count is not None:
+        listed = len(reading.listed)
+        return f"its pages listed {listed} of the {reading.count} articles its first screen " \
+            "counts" if listed < reading.count else ""
+    return "a page listed no article, yet its continue_flag said more follow" if last.cut else ""

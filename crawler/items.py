@@ -118,11 +118,13 @@ class WatchTurnTaken:
 class LinkRefused:
     """A link without ``chksm`` WeChat refused: only a listing's link can fetch ``key``.
     ``watched``: the watch asked for it, and its turn is taken all the same (else the
-    article, still most due, would take the watch's places in every run)."""
+    article, still most due, would take the watch's places in every run). ``said``: its
+    refusal is said already (a link the user gave)."""
 
     key: str
     url: str
     watched: bool = False
+    said: bool = False
 
 
 @dataclass(frozen=True)

@@ -307,6 +307,7 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
     assert (int(refused.group(1)) if refused else 0) == sum(
         "chksm" not in p and p.startswith("/s?") for p in requested) * refuse
     assert re.search(r"\d+ links? without chksm followed", result.stderr) or refuse
+    assert "WeChat refused" not in result.stderr  # the album's links brought each refused one
 
 
 def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
@@ -348,6 +349,7 @@ def test_a_link_without_chksm_the_user_gave_that_wechat_refuses_is_a_failure_not
     result = crawl("article", tmp_path / "one", "-a", f"url={link}")
     assert result.returncode == 1, result.stderr
     assert re.search(r"WARNING: Not archived: WeChat refused \S*2247485101\S*, a link without chksm", result.stderr)
+    assert result.stderr.count("WeChat refused") == 1  # said once
 
     accounts = tmp_path / "accounts.toml"
     accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{link}"]\n', encoding="utf-8")
@@ -761,6 +763,79 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
     assert len(album_requests(wechat)) == 2  # the second page brought nothing new
+    assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
     assert not [p for p, _ in wechat.hits("") if "passwd" in p] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["1", "0"])
+def test_an_album_page_that_lists_nothing_before_the_album_s_end_is_no_end(
+        wechat: MockWeChat, tmp_path: Path, flag: str) -> None:
+    """Page 2 of a 30-member album answered with no items: saying more follow
+    (``continue_flag`` "1"), or not ("0", as WeChat might answer a ``begin_msgid`` whose
+    article left the album since page 1; nobody knows). It was taken for the album's end,
+    the album recorded as read whole, and the next run, finding the first page and count as
+    they were, read one page: the 10 members after page 1 were never archived, and both runs
+    said "no source failed". The first screen's count (current members,
+    ``../shared/fixtures/wechat_album/SOURCES.md``) says 30: the read is in part."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486301, 30, albums=("3312",), days_ago=1))
+    album = site.album("3312", arts)
+    listing = site._album_json
+
+    def empty_later(query: str) -> Route:
+        if "begin_msgid" not in query:
+            return listing(query)
+        return Route(200, "application/json", json.dumps({
+            "base_resp": {"ret": 0}, "getalbum_resp": {
+                "article_list": [], "continue_flag": flag, "reverse_continue_flag": "1",
+                "base_info": {"is_first_screen": "0"}, "verify_status": "0"}}).encode())
+
+    wechat.route("/mp/appmsgalbum", empty_later)
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                "ALBUM_PAGE_SIZE": "20"}
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 20
+    assert "album:3312: READ IN PART" in result.stderr, result.stderr
+    assert "1 source read in part" in result.stderr
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "WARNING" in summary, summary
+    wechat.route("/mp/appmsgalbum", listing)
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
+    assert "no source failed" in result.stderr
+
+
+def test_an_article_whose_link_without_chksm_wechat_answered_with_its_verification_is_said_lost(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """WeChat's verification page (环境异常) answering an in-body link, which has no
+    ``chksm``: a refusal of such links, or a block that passed. The article, in no album,
+    was kept "for an album's link" at INFO and never asked again: every run after said
+    "no source failed" and nobody learned it was not archived. It is said once, at WARNING,
+    with what brings it: the link asked again by ``crawl article``."""
+    site = Site(wechat)
+    later = site.serve([Art("2247486401")])[0]
+    entry = site.serve([Art("2247486400", token="Entry", links=(site.body_link(later),))])[0]
+    page, site.pages[later.path] = site.pages[later.path], VERIFICATION
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0, result.stderr
+    [said, summary] = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    assert "Not archived: 1 article WeChat refused by a link without chksm" in said, said
+    assert "scrapy crawl article -a url=" in said and "Run summary" in summary, said
+    site.pages[later.path] = page
+    result = crawl("accounts", archive, settings=settings)
+    assert " WARNING: " not in result.stderr, result.stderr  # said once, not every day
+    link = re.search(r": (http\S+)$", said)
+    assert link is not None and f"&mid={later.mid}&" in link.group(1), said
+    assert crawl("article", archive, "-a", f"url={link.group(1)}").returncode == 0
+    assert archived(archive) == {entry.mid, later.mid}

@@ -261,6 +261,27 @@ def test_a_page_that_lists_nothing_new_ends_the_listing(index: Index) -> None:
     assert AccountBook(index).album_signature("9") == (None, None)  # not read whole: read again next run
 
 
+def test_a_read_that_ends_short_of_the_first_screen_s_count_is_not_whole(index: Index) -> None:
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11, 10], 6), True).more
+    step = read(progress, album_page([9, 8], None, last=True), False)
+    assert step.record.whole is None and "listed 5 of the 6 articles" in step.unread
+    assert AccountBook(index).album_signature("9") == (None, None)  # read again next run
+
+
+@pytest.mark.parametrize("count, whole", [(5, True), (None, False)])
+def test_an_empty_page_saying_more_follow_ends_a_read_whole_only_once_the_count_is_listed(
+        index: Index, count: int | None, whole: bool) -> None:
+    """An empty last page whose ``continue_flag`` says more follow (an album of a multiple of
+    the page size, should WeChat say so) ends a read whole if the count is listed; without
+    a count nothing says the album ended there."""
+    progress = AlbumProgress(index, 7)
+    read(progress, album_page([12, 11, 10], count), True)
+    read(progress, album_page([9, 8], None), False)
+    step = read(progress, AlbumPage([], None, cut=True), False)
+    assert (step.record.whole is not None, bool(step.unread)) == (whole, not whole)
+
+
 def test_a_listing_remembers_links_with_chksm_only(index: Index) -> None:
     page = AlbumPage([Entry(LONG.format(1, "c"), biz="B", mid="1", idx="1"),
                       Entry(LONG.format(2, "c").replace("&chksm=c", ""), biz="B", mid="2",

@@ -73,6 +73,12 @@ def test_an_album_ends(body: str) -> None:
     assert parse_album_page(body, FIRST).next_url is None
 
 
+def test_a_page_that_lists_nothing_yet_says_more_follow_is_cut() -> None:
+    assert parse_album_page(album_json([], more="1"), FIRST).cut
+    assert not parse_album_page(album_json([], more="0"), FIRST).cut
+    assert not parse_album_page(album_json([item("9")], more="1"), FIRST).cut
+
+
 def test_later_pages_state_no_title_and_no_count() -> None:
     body = json.dumps({"base_resp": {"ret": 0}, "getalbum_resp": {
         "article_list": [item("9")], "continue_flag": "1", "reverse_continue_flag": "1",

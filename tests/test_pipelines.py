@@ -158,3 +158,16 @@ def test_a_record_that_cannot_be_written_costs_only_itself(
     assert AccountBook(state.index).account_biz("反诈") == "B"
     assert state.tally.stats.get_value("state/write_failed") == 1
     assert [record.levelname for record in caplog.records] == ["ERROR"]
+
+
+def test_an_index_that_cannot_be_read_when_refusals_are_said_is_one_error_line(
+        state: StatePipeline, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def damaged(*arguments: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    state.process_item(LinkRefused("B:3:1", "https://weak"))
+    monkeypatch.setattr(state.index, "article_state", damaged)
+    state.close_spider()
+    assert state.tally.stats.get_value("state/read_failed") == 1
+    assert [record.levelname for record in caplog.records] == ["ERROR"]

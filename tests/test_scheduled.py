@@ -262,11 +262,15 @@ def test_an_album_known_from_a_page_whose_later_page_fails_is_read_in_part_not_g
     '{"base_resp": {"ret": 0}, "getalbum_resp": {"base_info": {}, "verify_status": "1"}}',
     '{"base_resp": {"ret": 0}, "getalbum_resp": {"article_list": [',  # cut short
     "<html><body>系统繁忙，请稍后再试</body></html>",
-], ids=["verification", "cut-short", "not-json"])
+    # WeChat's "too many asks", as its logged-in list answers everyone: whether the album
+    # JSON answers so is not known; if it does, it says nothing of the album being gone
+    '{"base_resp": {"ret": 200013, "err_msg": "freq control"}}',
+], ids=["verification", "cut-short", "not-json", "freq-control"])
 def test_from_cron_an_album_known_from_a_page_that_wechat_did_not_list_is_no_album_gone(
         site: Site, tmp_path: Path, answer: str) -> None:
-    """Only WeChat's own error (``ret``) says an album is no more: an album that answered
-    with a verification (``verify_status``) or an answer that is not an album's was said at
+    """Only WeChat's own error (``ret``, but 200013) says an album is no more: an album that
+    answered with a verification (``verify_status``), freq control (``ret`` 200013, which was
+    taken as the album deleted) or an answer that is not an album's was said at
     INFO, its line "GONE (known from a page)", run after run, while none of its new articles
     was found, and cron mailed nothing."""
     first, second = Art("2247482301", albums=("3014",), days_ago=1), Art("2247482302", days_ago=2)

@@ -34,6 +34,8 @@ from crawler.store.watchbook import WatchBook
 from crawler.wechat.article import PageReason
 
 logger = logging.getLogger(__name__)
+# How many links a line saying articles refused without chksm names.
+_REFUSED_SHOWN = 10
 
 
 class StateWrites:
@@ -67,11 +69,35 @@ class StatePipeline:
         self.accounts = AccountBook(index)
         self.tally = run.tally
         self.writes = StateWrites(run)
+        self.refused: dict[str, str] = {}  # key → link, refused without chksm this run, unsaid
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatePipeline:
         run = Run.of(crawler)
         return cls(run.archive.index, run)
+
+    def close_spider(self) -> None:
+        """Says the articles refused without ``chksm`` this run that no listing gave a link
+        for: no run asks them by that link again, so unsaid they are lost unseen. The
+        verification page may have been a block that passed; said once, as no later run
+        meets them."""
+        try:
+            lost = [url for key, url in self.refused.items()
+                    if self.index.article_state(key) == ArticleState.NEEDS_LINK
+                    and not self.index.listed_link(key)]
+        except (OSError, sqlite3.Error) as error:  # a damaged file, a failing disk
+            self.tally.count(Stat.STATE_READ_FAILED)
+            logger.error("Not said: which articles refused without chksm no album lists; the "
+                         "index could not be read: %s", error)
+            return
+        if lost:
+            shown = " ".join(lost[:_REFUSED_SHOWN]) + (
+                f" and {len(lost) - _REFUSED_SHOWN} more" if len(lost) > _REFUSED_SHOWN else "")
+            logger.warning("Not archived: %s WeChat refused by a link without chksm (its "
+                           "verification page), and no album lists it; an album that lists it "
+                           "brings it, or, if WeChat answers it now, scrapy crawl article -a "
+                           "url=<the link> (its link with chksm, if you have it): %s",
+                           counted(len(lost), "article"), shown)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):
@@ -116,10 +142,12 @@ class StatePipeline:
                 index.add_link(url, key)
             case ForeignLinkFound(key, biz, seen_from):
                 self.accounts.add_foreign_link(key, biz, seen_from)
-            case LinkRefused(key, url, watched):
+            case LinkRefused(key, url, watched, said):
                 index.needs_link(key, url)
                 if watched:
                     WatchBook(index).checked(key, time.time())
+                elif not said:
+                    self.refused[key] = url
             case LinkToFollow(url, biz):
                 self.accounts.follow_later(url, biz)
             case WatchTurnTaken(key):

@@ -146,9 +146,10 @@ class ArticlePages(RunSpider):
         key = article_key(request.url)
         if key is None:
             return
-        yield LinkRefused(key, request.url, watched=is_watch(request))
         listed = self.index.listed_link(key)
-        if not listed and named_by_user(source):
+        failed = not listed and named_by_user(source)
+        yield LinkRefused(key, request.url, watched=is_watch(request), said=failed)
+        if failed:
             self.logger.warning("Not archived: WeChat refused %s, a link without chksm; give the "
                                 "article's link with its chksm (as WeChat's share menu copies it)",
                                 request.url)

@@ -104,6 +104,8 @@ class ListingPages(ArticlePages):
         biz = article_ids_from_url(response.url).get("__biz") \
             or next((entry.biz for entry in page.entries if entry.biz), "")
         step = self.albums.read(album, biz, page, first_page)
+        if step.unread:
+            self.source_failed(source, account, False, step.unread)
         yield step.record
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:

@@ -28,7 +28,8 @@ class ListingError(ValueError):
 
 class ErrorAnswer(ListingError):
     """A listing WeChat answered with an error of its own (``base_resp.ret``), as it answers
-    for an album that is no more: not a verification, nor an answer that cannot be read."""
+    for an album that is no more: not a verification, nor an answer that cannot be read,
+    nor WeChat refusing it for now (``_FOR_NOW``)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class AlbumPage:
     title: str = ""
     article_count: int | None = None  # current members, as the first screen states it
     first_screen: bool = True
+    cut: bool = False  # it listed nothing, yet continue_flag says more follow
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -132,8 +134,9 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)
              and web_url(item["url"])]
     entries = [entry(item["url"], _text_of(item.get("title"))) for item in items]
+    more = _text_of(album.get("continue_flag")) == "1"
     next_url = None
-    if _text_of(album.get("continue_flag")) == "1" and items:
+    if more and items:
         last = items[-1]
         count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
         next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
@@ -142,7 +145,7 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
-                     first_screen)
+                     first_screen, cut=more and not items)
 
 
 def _text_of(value: object) -> str:
@@ -185,6 +188,8 @@ def parse_feed(body: bytes) -> list[Entry]:
 
 
 # -- the MP back-office list (cgi-bin/appmsgpublish) -------------------------------------
+# WeChat's errors that say it refuses for now (too many asks), not that the source is no more.
+_FOR_NOW = {200013: "freq control"}
 _MP_ERRORS = {
     200013: "freq control: WeChat refuses the back-office list for now",
     200003: "session expired: log in to mp.weixin.qq.com again and update the token and cookie",
@@ -240,5 +245,6 @@ def _check_base_resp(data: dict[str, Any], what: str, known: dict[int, str] | No
         raise ListingError(f"the {what} answered ret={ret_text[:20]!r}") from None
     if ret:
         reason = (known or {}).get(ret) or _text_of(base.get("errmsg")) \
-            or _text_of(base.get("err_msg")) or "error"
-        raise ErrorAnswer(f"the {what} answered ret={ret}: {reason[:200]}")
+            or _text_of(base.get("err_msg")) or _FOR_NOW.get(ret) or "error"
+        error = ListingError if ret in _FOR_NOW else ErrorAnswer
+        raise error(f"the {what} answered ret={ret}: {reason[:200]}")
