@@ -14,7 +14,7 @@ import pytest
 
 from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post
-from crawler.convert.relink import post_url, relink
+from crawler.convert.relink import post_url, relink, relink_images, remote_images
 from crawler.store import links
 from crawler.store.archive import Archive
 from crawler.store.index import Index
@@ -104,6 +104,25 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     assert "\n[a](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1)\n" in markdown  # code stays
     plain = to_markdown(article, {})
     assert relink(plain, {"B:2:1"}, "2021-07-28-目标") == markdown
+
+
+@pytest.mark.parametrize("code", [
+    "<code>[看](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s)</code>",
+    "<code>`[看](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)`</code>",
+    "<code>![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640){: referrerpolicy=&quot;no-referrer&quot;}</code>",
+])
+def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str) -> None:
+    """A code span's text is what the article said: relinking a post once its link's article
+    is archived turned ``[看](https://mp.weixin…)`` in inline code into
+    ``[看]({% post_url … %})``, which Liquid printed as the post's path; the text of an image
+    left on the CDN made the post incomplete, its "image" asked for at every run."""
+    body = f"<p>写法：{code} 完</p>"
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    markdown = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert markdown == to_markdown(article, {})
+    assert relink(markdown, {"B:2:1"}, "2021-07-28-目标") == markdown
+    assert relink_images(markdown, lambda _: "{{site.baseurl}}/postimg/x.png") == markdown
+    assert remote_images(markdown) == []
 
 
 @pytest.mark.parametrize("name, ok", [

@@ -1,12 +1,13 @@
 """A post's links to other posts and its pictures, as its Markdown holds them: how they are
 written (``post_url``, an image left on the CDN with ``NO_REFERRER``), and pointed anew in a
 post already written when the article a link leads to is archived (``relink``), or a picture
-it left on the CDN is stored (``relink_images``). Fenced code, where a link is text, is left
-alone.
+it left on the CDN is stored (``relink_images``). Code, fenced or a span, where a link is
+text, is left alone.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Collection
 
@@ -24,6 +25,8 @@ NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(NO_REFERRER))
 # A fenced code block of a post: its fence, after the marks of the quote or list item it
 # sits in, the same marks and fence closing it.
+_BACKTICKS = re.compile("`+")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
 _FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
 
 
@@ -40,8 +43,8 @@ def link_identity(href: str) -> str:
 
 def relink(markdown: str, identities: Collection[str], stem: str) -> str:
     """``markdown`` (a post) with its links to the article of ``identities`` (``link_identity``
-    values) pointing at its post ``stem``, as ``to_markdown`` would now write them. Fenced
-    code, where a link is text, is left alone."""
+    values) pointing at its post ``stem``, as ``to_markdown`` would now write them. Code,
+    where a link is text, is left alone."""
     def target(match: re.Match[str]) -> str:
         href = web_url(match.group(2))
         if not href or not is_article_link(href) or link_identity(href) not in identities:
@@ -54,7 +57,7 @@ def relink(markdown: str, identities: Collection[str], stem: str) -> str:
 def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
     """``markdown`` (a post) showing from its file each image it left on the CDN that is
     stored now, as ``to_markdown`` would now write it: ``stored`` gives the link of the file
-    holding the image of a post's image target, or None. Fenced code is left alone."""
+    holding the image of a post's image target, or None. Code is left alone."""
     def image(match: re.Match[str]) -> str:
         local = match.group(2) and stored(match.group(2))
         return f"{match.group(1)}({local})" if local else match.group(0)
@@ -63,7 +66,7 @@ def relink_images(markdown: str, stored: Callable[[str], str | None]) -> str:
 
 
 def remote_images(markdown: str) -> list[str]:
-    """The targets of the images ``markdown`` (a post) left on the CDN, but in fenced code."""
+    """The targets of the images ``markdown`` (a post) left on the CDN, but in code."""
     targets: list[str] = []
     relink_images(markdown, lambda target: targets.append(target))  # relinks none: None
     return targets
@@ -71,10 +74,44 @@ def remote_images(markdown: str) -> list[str]:
 
 def _outside_code(markdown: str, pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str]) -> str:
-    """``pattern`` replaced in ``markdown`` but in its fenced code blocks."""
+    """``pattern`` replaced in ``markdown`` but in its fenced code blocks and code spans."""
     out, end = [], 0
     for code in _FENCED_CODE.finditer(markdown):
-        out += [pattern.sub(replace, markdown[end:code.start()]), code.group(0)]
+        out += [_outside_spans(markdown[end:code.start()], pattern, replace), code.group(0)]
         end = code.end()
+    out.append(_outside_spans(markdown[end:], pattern, replace))
+    return "".join(out)
+
+
+def _outside_spans(markdown: str, pattern: re.Pattern[str],
+                   replace: Callable[[re.Match[str]], str]) -> str:
+    """``pattern`` replaced in ``markdown`` (no fenced code) but in its code spans."""
+    out, end = [], 0
+    for start, stop in _code_spans(markdown):
+        out += [pattern.sub(replace, markdown[end:start]), markdown[start:stop]]
+        end = stop
     out.append(pattern.sub(replace, markdown[end:]))
     return "".join(out)
+
+
+def _code_spans(markdown: str) -> list[tuple[int, int]]:
+    """Where ``markdown``'s code spans start and end, as kramdown reads them: a run of
+    backticks (not escaped) up to the next run of as many in the same paragraph; a run with
+    none is text. In one pass: looked for from each run, a hostile text took hours."""
+    breaks = [found.start() for found in _PARAGRAPH_BREAK.finditer(markdown)]
+    runs = [(run.start(), run.end()) for run in _BACKTICKS.finditer(markdown)]
+    following: dict[tuple[int, int], int] = {}  # (paragraph, length) → the next such run
+    closing: list[int | None] = [None] * len(runs)
+    for number in range(len(runs) - 1, -1, -1):
+        start, stop = runs[number]
+        key = (bisect.bisect(breaks, start), stop - start)
+        closing[number], following[key] = following.get(key), number
+    spans, number = [], 0
+    while number < len(runs):
+        start, close = runs[number][0], closing[number]
+        if close is None or markdown[start - 1:start] == "\\":
+            number += 1
+        else:
+            spans.append((start, runs[close][1]))
+            number = close + 1
+    return spans
