@@ -229,24 +229,48 @@ def test_the_seed_like_articles_land_under_their_types_and_the_real_pages_under_
     assert typed == {tag: [title] for tag, title in SEED_TYPES.items()}
 
 
+def crawl_albums(site: Site, arts: list[Art], names: list[str], tmp_path: Path) -> None:
+    """Archive ``arts``, each of whose pages names its albums ``names`` (in the JS source)."""
+    for art in site.serve(arts):
+        page = site.page(art)
+        for number, name in enumerate(names, 1):
+            page = page.replace(f"'合集{number}'", f"'{name}'")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    urls = [site.link(art).replace("&amp;", "&") for art in arts]
+    crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
+
+
 SEPARATOR_ALBUMS = ["骗局__SEPARATOR__一", "骗局__SEPARATOR__ autofocus onfocus=alert(2) x"]
 
 
 def test_a_tag_cannot_break_the_featured_tags(wechat: MockWeChat, tmp_path: Path) -> None:
     """Hux captures every featured tag's link into one string and splits it at
     ``__SEPARATOR__``: an album named with it broke the tag links of every post."""
-    site = Site(wechat)
-    arts = [Art(mid, albums=("1", "2")) for mid in ("2247490301", "2247490302")]
-    for art in site.serve(arts):
-        page = site.page(art)
-        for number, name in enumerate(SEPARATOR_ALBUMS, 1):
-            page = page.replace(f"'合集{number}'", f"'{name}'")
-        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
-    urls = [site.link(art).replace("&amp;", "&") for art in arts]
-    crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
+    crawl_albums(Site(wechat), [Art(mid, albums=("1", "2")) for mid in ("2247490301", "2247490302")],
+                 SEPARATOR_ALBUMS, tmp_path)
     [tags] = {tuple(post["tags"]) for post in front_matters(tmp_path / "archive")}
     assert len(tags) == 2
     for view in view_archive(tmp_path / "archive", tmp_path):
         featured = [link.title for link in view.links if "/archive/?tag=" in link.href]
         assert sorted(featured) == sorted(tags), featured
         assert (view.dialogs, view.event_handlers) == ([], []), view.url
+
+
+ENTITY_TITLE = "AT&amp;amp;T：&amp;copy;2024 与 &amp;#60;b&amp;#62; &amp;lt"
+ENTITY_ALBUMS = ["&amp;copy;合集", "R&amp;amp;D"]
+
+
+def test_a_title_or_tag_that_spells_an_entity_shows_as_written(wechat: MockWeChat,
+                                                                tmp_path: Path) -> None:
+    """Hux prints titles and tags raw into HTML: a title that spells an entity
+    (``&copy;``, ``&#60;``, ``&amp;``) showed the character it names, not what was written."""
+    arts = [Art(mid, title=ENTITY_TITLE, albums=("1", "2")) for mid in ("2247490501", "2247490502")]
+    crawl_albums(Site(wechat), arts, ENTITY_ALBUMS, tmp_path)
+    [(title, tags)] = {(post["title"], tuple(post["tags"])) for post in front_matters(tmp_path / "archive")}
+    assert "copy" in title and len(tags) == 2, (title, tags)
+    for view in view_archive(tmp_path / "archive", tmp_path):
+        assert view.metas["og:title"] == title and title in view.text.split("\n"), view.text
+        assert sorted(link.text for link in view.links if link.href.split("#")[0].endswith("/tags/")) \
+            == sorted(tags)
+    index = view_tag_index(tmp_path / "archive", tmp_path / "index")
+    assert sorted(index.tag_lists) == sorted(tags) and index.tag_lists[tags[0]] == [title] * 2

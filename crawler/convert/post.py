@@ -32,6 +32,9 @@ _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
 # Looked for from a run's first underscore only: from each, a long run took hours.
 _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
+# What may follow an "&" in a character reference; the browser reads one when ``html.unescape``
+# does (a legacy name needs no ";": "&copy2024" shows "©2024").
+_REFERENCE_LIKE = re.compile(r"&(?:#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*);?")
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -112,15 +115,22 @@ def _source_link(url: str) -> str:
 
 
 def theme_safe(value: str) -> str:
-    """``value`` with ``<``, ``>``, ``"``, ``'`` and ``\\`` made full-width and control
-    characters spaces: themes print ``page.title`` and the tags raw, into HTML text and into
+    """``value`` with ``<``, ``>``, ``"``, ``'``, ``\\`` and an ``&`` that starts a character
+    reference made full-width and control characters spaces: themes print ``page.title`` and
+    the tags raw, into HTML text (where ``&copy;`` shows ``©``) and into
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
     backslash or a control character leaves unreadable for the search of the whole site.
     ``__SEPARATOR__`` loses an underscore (``_THEME_SEPARATOR``).
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
-    return yaml_readable(_THEME_SEPARATOR.sub("_", value.translate(_FULL_WIDTH)))
+    value = _REFERENCE_LIKE.sub(_wide_reference, value.translate(_FULL_WIDTH))
+    return yaml_readable(_THEME_SEPARATOR.sub("_", value))
+
+
+def _wide_reference(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if html.unescape(text) == text else "＆" + text[1:]
 
 
 def _optional_keys(article: Article) -> list[str]:
