@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from crawler.tagging.__main__ import read_labelled
-from tests.browser import BASEURL, Image, PageView, view_archive, view_tag_index
+from tests.browser import BASEURL, Image, PageView, view_archive, view_archive_page, view_tag_index
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
@@ -274,3 +274,18 @@ def test_a_title_or_tag_that_spells_an_entity_shows_as_written(wechat: MockWeCha
             == sorted(tags)
     index = view_tag_index(tmp_path / "archive", tmp_path / "index")
     assert sorted(index.tag_lists) == sorted(tags) and index.tag_lists[tags[0]] == [title] * 2
+
+
+def test_every_tag_of_the_archive_page_filters_its_posts(wechat: MockWeChat, tmp_path: Path) -> None:
+    """Hux's archive page reads a tag button's and a post's tags with jQuery's ``.data()``,
+    which reads "2024" as a number: an album named for a year, the one tag of its post,
+    made the filter throw at every click and show no post under any tag; with other tags,
+    its button showed none of its posts."""
+    arts = [Art("2247490601", albums=("1",)), Art("2247490602", albums=("1", "2"))]
+    crawl_albums(Site(wechat), arts, ["#2024", "null"], tmp_path)
+    posts = front_matters(tmp_path / "archive")
+    view = view_archive_page(tmp_path / "archive", tmp_path)
+    assert view.console_errors == []
+    assert {tag: sorted(titles) for tag, titles in view.filtered.items()} == {
+        tag: sorted(post["title"] for post in posts if tag in post["tags"])
+        for tag in {tag for post in posts for tag in post["tags"]}}

@@ -35,6 +35,9 @@ _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
 # What may follow an "&" in a character reference; the browser reads one when ``html.unescape``
 # does (a legacy name needs no ";": "&copy2024" shows "©2024").
 _REFERENCE_LIKE = re.compile(r"&(?:#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*);?")
+# What jQuery's .data() reads as a number, a boolean or null, not as text (Ruby's strip first).
+_JQUERY_VALUE = re.compile(r"\s*(?:-?[0-9]+(?:\.[0-9]+)?|-?Infinity|NaN|true|false|null)\s*")
+_FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -82,7 +85,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "catalog:   false",
         "tags:",
         # once each as written: a tag read back from a post is full-width already
-        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(theme_safe, tags))),
+        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(tag_safe, tags))),
         "wechat:",
         f"    account: {yaml_scalar(account)}",
         *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
@@ -126,6 +129,15 @@ def theme_safe(value: str) -> str:
     from the post, so that a tag read back is known for the one written."""
     value = _REFERENCE_LIKE.sub(_wide_reference, value.translate(_FULL_WIDTH))
     return yaml_readable(_THEME_SEPARATOR.sub("_", value))
+
+
+def tag_safe(tag: str) -> str:
+    """``tag`` as a post writes it: ``theme_safe``, and its letters and digits full-width
+    (``２０２４``) where jQuery would read it as other than text: Hux's archive page reads its
+    tag buttons' names and each post's tags, joined by ",", with jQuery's ``.data()``, and a
+    tag read as a number (a year's album) made its filter show no post."""
+    tag = theme_safe(tag)
+    return tag.translate(_FULL_WIDTH_ALPHANUMERICS) if _JQUERY_VALUE.fullmatch(tag) else tag
 
 
 def _wide_reference(match: re.Match[str]) -> str:
