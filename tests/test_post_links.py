@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import re
 import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -123,6 +125,22 @@ def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(co
     assert relink(markdown, {"B:2:1"}, "2021-07-28-目标") == markdown
     assert relink_images(markdown, lambda _: "{{site.baseurl}}/postimg/x.png") == markdown
     assert remote_images(markdown) == []
+
+
+def test_the_front_matter_is_neither_relinked_nor_holds_images_left_on_the_cdn() -> None:
+    """Relinking read the whole post: a title, an album's or an account's tag holding
+    ``](https://mp.weixin…)`` became ``]({% post_url … %})``, which the front matter shows
+    as it is, and in the attribution as the post's path (found by the fuzz test). Nor is an
+    image's Markdown there an image of the post."""
+    image = '![](https://mmbiz.qpic.cn/mmbiz_png/InTitle/640){: referrerpolicy="no-referrer"}'
+    link = "[看](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&sn=s)"
+    article = Article(url=LONG.format(1), title=f"{link} {image}", account=link, published=None,
+                      body_html="<p>正文</p>")
+    post = compose_post(replace(article, published=datetime(2024, 1, 2, tzinfo=UTC)), {},
+                        [link, image])
+    assert relink(post, {"B:2:1"}, "2021-07-28-目标") == post
+    assert relink_images(post, lambda _: "{{site.baseurl}}/postimg/x.png") == post
+    assert remote_images(post) == []
 
 
 @pytest.mark.parametrize("name, ok", [

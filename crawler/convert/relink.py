@@ -2,7 +2,7 @@
 written (``post_url``, an image left on the CDN with ``NO_REFERRER``), and pointed anew in a
 post already written when the article a link leads to is archived (``relink``), or a picture
 it left on the CDN is stored (``relink_images``). Code, fenced or a span, where a link is
-text, is left alone.
+text, is left alone, and so are the front matter and the attribution.
 """
 
 from __future__ import annotations
@@ -25,6 +25,10 @@ NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(NO_REFERRER))
 # A fenced code block of a post: its fence, after the marks of the quote or list item it
 # sits in, the same marks and fence closing it.
+# A post's front matter, as Jekyll finds it, and the attribution after it: the title, the
+# tags and the account's name are text there, whatever they hold.
+_HEAD = re.compile(r"\A---[ \t]*\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
+                   r"(?:\s*<blockquote><p>.*?</p></blockquote>\n)?", re.S)
 _BACKTICKS = re.compile("`+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
 _FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
@@ -74,9 +78,12 @@ def remote_images(markdown: str) -> list[str]:
 
 def _outside_code(markdown: str, pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str]) -> str:
-    """``pattern`` replaced in ``markdown`` but in its fenced code blocks and code spans."""
-    out, end = [], 0
-    for code in _FENCED_CODE.finditer(markdown):
+    """``pattern`` replaced in ``markdown`` but in its front matter and attribution (of a
+    whole post), its fenced code blocks and its code spans."""
+    head = _HEAD.match(markdown)
+    end = head.end() if head else 0
+    out = [markdown[:end]]
+    for code in _FENCED_CODE.finditer(markdown, end):
         out += [_outside_spans(markdown[end:code.start()], pattern, replace), code.group(0)]
         end = code.end()
     out.append(_outside_spans(markdown[end:], pattern, replace))
