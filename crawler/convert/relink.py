@@ -2,7 +2,7 @@
 written (``post_url``, an image left on the CDN with ``NO_REFERRER``), and pointed anew in a
 post already written when the article a link leads to is archived (``relink``), or a picture
 it left on the CDN is stored (``relink_images``). Code, fenced or a span, where a link is
-text, is left alone, and so are the front matter and the attribution.
+text, is left alone, and so are formulas, the front matter and the attribution.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.e
 _HEAD = re.compile(r"\A---[ \t]*\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
                    r"(?:\s*<blockquote><p>.*?</p></blockquote>\n)?", re.S)
 _BACKTICKS = re.compile("`+")
+# A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped.
+_MATH = re.compile(r"(?<!\\)\$\$.*?\$\$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
 _FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
 
@@ -79,25 +81,29 @@ def remote_images(markdown: str) -> list[str]:
 def _outside_code(markdown: str, pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str]) -> str:
     """``pattern`` replaced in ``markdown`` but in its front matter and attribution (of a
-    whole post), its fenced code blocks and its code spans."""
+    whole post), its fenced code blocks, its code spans and its formulas."""
     head = _HEAD.match(markdown)
-    end = head.end() if head else 0
-    out = [markdown[:end]]
-    for code in _FENCED_CODE.finditer(markdown, end):
-        out += [_outside_spans(markdown[end:code.start()], pattern, replace), code.group(0)]
-        end = code.end()
-    out.append(_outside_spans(markdown[end:], pattern, replace))
-    return "".join(out)
+    start = head.end() if head else 0
+
+    def prose(text: str) -> str:
+        return _between(text, _regions(_MATH, text), lambda plain: pattern.sub(replace, plain))
+
+    return markdown[:start] + _between(
+        markdown[start:], _regions(_FENCED_CODE, markdown[start:]),
+        lambda text: _between(text, _code_spans(text), prose))
 
 
-def _outside_spans(markdown: str, pattern: re.Pattern[str],
-                   replace: Callable[[re.Match[str]], str]) -> str:
-    """``pattern`` replaced in ``markdown`` (no fenced code) but in its code spans."""
+def _regions(found: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [(match.start(), match.end()) for match in found.finditer(text)]
+
+
+def _between(text: str, regions: list[tuple[int, int]], change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` made to what lies between ``regions`` (in order, apart)."""
     out, end = [], 0
-    for start, stop in _code_spans(markdown):
-        out += [pattern.sub(replace, markdown[end:start]), markdown[start:stop]]
+    for start, stop in regions:
+        out += [change(text[end:start]), text[start:stop]]
         end = stop
-    out.append(pattern.sub(replace, markdown[end:]))
+    out.append(change(text[end:]))
     return "".join(out)
 
 
