@@ -306,6 +306,9 @@ class PageView:
     dialogs: list[str]  # "type: message" of every alert/confirm/prompt that fired
     console_errors: list[str]  # console errors and uncaught exceptions, with their URL
     tag_lists: dict[str, list[str]]  # on the tag index: each tag's post titles, as shown
+    # the text of each link of left-to-right text that shows right to left (a bidi override
+    # before it, in another element, left open)
+    reversed_links: list[str]
     # on the archive page: each tag button's title, and the post titles shown once it is clicked
     filtered: dict[str, list[str]]
 
@@ -325,6 +328,14 @@ _READ_PAGE = """() => ({
   tag_lists: Object.fromEntries([...document.querySelectorAll('.one-tag-list')].map(
     list => [list.querySelector('.listing-seperator').innerText,
              [...list.querySelectorAll('.post-title')].map(title => title.innerText)])),
+  reversed_links: [...document.links].filter(a => {
+    const text = a.firstChild, range = document.createRange();
+    if (!text || text.nodeType !== Node.TEXT_NODE || text.length < 2
+        || /[\u202a-\u202e\u2066-\u2069\u0590-\u08ff]/.test(text.data)) return false;
+    const left = at => { range.setStart(text, at); range.setEnd(text, at + 1);
+                         return range.getBoundingClientRect().left; };
+    return left(text.length - 1) < left(0);
+  }).map(a => a.innerText),
   filtered: Object.fromEntries([...document.querySelectorAll('.tag-button')].map(button => {
     button.click();  // what the click's handler throws is an uncaught error: console_errors
     return [button.title, [...document.querySelectorAll('.js-result .item')]
@@ -387,7 +398,8 @@ def _view(context: BrowserContext, url: str) -> PageView:
     return PageView(url=url, text=seen["text"], images=[Image(**i) for i in seen["images"]],
                     links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
                     event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors,
-                    tag_lists=seen["tag_lists"], filtered=seen["filtered"])
+                    tag_lists=seen["tag_lists"], reversed_links=seen["reversed_links"],
+                    filtered=seen["filtered"])
 
 
 def view_archive(archive: Path, workdir: Path) -> list[PageView]:

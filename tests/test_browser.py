@@ -289,3 +289,15 @@ def test_every_tag_of_the_archive_page_filters_its_posts(wechat: MockWeChat, tmp
     assert {tag: sorted(titles) for tag, titles in view.filtered.items()} == {
         tag: sorted(post["title"] for post in posts if tag in post["tags"])
         for tag in {tag for post in posts for tag in post["tags"]}}
+
+
+def test_a_bidi_override_in_a_tag_turns_no_other_tag(wechat: MockWeChat, tmp_path: Path) -> None:
+    """A right-to-left override (U+202E) in an album's name, left open, turned the tags
+    printed after it in the same line (the post's tags, the featured tags, the tag cloud)
+    right to left: "ABC合集" showed as "集合CBA"."""
+    arts = [Art(mid, albums=("1", "2", "3")) for mid in ("2247490701", "2247490702")]
+    crawl_albums(Site(wechat), arts, ["\\u202e反诈合集", "ABC合集", "XYZ合集"], tmp_path)
+    views = [*view_archive(tmp_path / "archive", tmp_path),
+             view_tag_index(tmp_path / "archive", tmp_path / "index")]
+    assert [view.reversed_links for view in views] == [[]] * len(views)
+    assert all(len(view.links) > 3 for view in views)

@@ -38,6 +38,9 @@ _REFERENCE_LIKE = re.compile(r"&(?:#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*);?")
 # What jQuery's .data() reads as a number, a boolean or null, not as text (Ruby's strip first).
 _JQUERY_VALUE = re.compile(r"\s*(?:-?[0-9]+(?:\.[0-9]+)?|-?Infinity|NaN|true|false|null)\s*")
 _FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
+# Bidi controls: what opens an embedding or override (closed by PDF) or an isolate (by PDI)
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_EMBEDDINGS, _ISOLATES, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -119,7 +122,8 @@ def _source_link(url: str) -> str:
 
 def theme_safe(value: str) -> str:
     """``value`` with ``<``, ``>``, ``"``, ``'``, ``\\`` and an ``&`` that starts a character
-    reference made full-width and control characters spaces: themes print ``page.title`` and
+    reference made full-width, control characters spaces, and bidi controls left open closed
+    (``_bidi_closed``): themes print ``page.title`` and
     the tags raw, into HTML text (where ``&copy;`` shows ``©``) and into
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
@@ -128,7 +132,22 @@ def theme_safe(value: str) -> str:
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
     value = _REFERENCE_LIKE.sub(_wide_reference, value.translate(_FULL_WIDTH))
-    return yaml_readable(_THEME_SEPARATOR.sub("_", value))
+    return yaml_readable(_THEME_SEPARATOR.sub("_", _bidi_closed(value)))
+
+
+def _bidi_closed(value: str) -> str:
+    """``value`` with each bidi embedding, override and isolate it leaves open closed at its
+    end: themes print tags one after another in a line, where an open right-to-left override
+    turned every tag after it right to left."""
+    closers: list[str] = []
+    for control in _BIDI_CONTROL.findall(value):
+        if control in _EMBEDDINGS or control in _ISOLATES:
+            closers.append(_PDF if control in _EMBEDDINGS else _PDI)
+        elif control == _PDF and closers[-1:] == [_PDF]:
+            closers.pop()
+        elif control == _PDI and _PDI in closers:  # closes the embeddings inside it too
+            del closers[len(closers) - 1 - closers[::-1].index(_PDI):]
+    return value + "".join(reversed(closers))
 
 
 def tag_safe(tag: str) -> str:
