@@ -23,8 +23,6 @@ NO_REFERRER = '{: referrerpolicy="no-referrer"}'
 # An image left on the CDN (its text, its target), or an escape (read as a pair, so that
 # text's escaped "!" starts none).
 _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.escape(NO_REFERRER))
-# A fenced code block of a post: its fence, after the marks of the quote or list item it
-# sits in, the same marks and fence closing it.
 # A post's front matter, as Jekyll finds it, and the attribution after it: the title, the
 # tags and the account's name are text there, whatever they hold.
 _HEAD = re.compile(r"\A---[ \t]*\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
@@ -33,7 +31,10 @@ _BACKTICKS = re.compile("`+")
 # A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped.
 _MATH = re.compile(r"(?<!\\)\$\$.*?\$\$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
-_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^\n]*\n.*?\n\1\2$", re.S | re.M)
+# A fenced code block of a post: its fence, after the marks of the quote or list item it
+# sits in (no backtick after it: GFM reads "```` ``` ````" as a code span), the same marks
+# and fence closing it.
+_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^`\n]*\n.*?\n\1\2$", re.S | re.M)
 
 
 def post_url(stem: str) -> str:
