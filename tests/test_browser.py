@@ -17,6 +17,7 @@ from tests.browser import BASEURL, Image, PageView, view_archive, view_archive_p
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
+from tests.test_hostile import page
 from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
 from tests.test_shared_fixtures import SCRIPTLESS
 from tests.test_tagging import LABELLED, TEN_TYPES
@@ -301,3 +302,18 @@ def test_a_bidi_override_in_a_tag_turns_no_other_tag(wechat: MockWeChat, tmp_pat
              view_tag_index(tmp_path / "archive", tmp_path / "index")]
     assert [view.reversed_links for view in views] == [[]] * len(views)
     assert all(len(view.links) > 3 for view in views)
+
+
+ENTITY_HEADING = "&amp;copy2024 与 &amp;#60;b&amp;#62; <code>&amp;lt;</code>"
+
+
+def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Hux's side catalog writes each heading's text back as HTML: a heading that spells an
+    entity (``&copy2024``, ``&#60;``, in code ``&lt;``) showed there the character it names."""
+    url = wechat.page("/s/EntityHeading", page(f"<h2>{ENTITY_HEADING}</h2><p>正文。</p>"))
+    crawl_ok("article", tmp_path / "archive", "-a", f"url={url}")
+    [view] = view_archive(tmp_path / "archive", tmp_path)
+    [catalog] = [link.text for link in view.links if "#" in link.href and "/tags/#" not in link.href]
+    assert catalog in view.text.split("\n") and "copy2024" in catalog, (catalog, view.text)
+    assert not set(catalog) & set("©<>"), catalog

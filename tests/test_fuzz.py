@@ -20,7 +20,8 @@ and links to one archived article. For every page:
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
   open and the next one's text was read as HTML; so did code spans whose backticks touch);
-- nor does the text of a heading, which Hux's side catalog writes back as HTML.
+- nor does the text of a heading, which Hux's side catalog writes back as HTML, where it
+  shows as written (no character reference).
 
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
@@ -235,6 +236,7 @@ def test_no_page_breaks_the_path_to_a_post_or_makes_it_unsafe(html: str, tag: st
         # Hux's side catalog writes each heading's text back as HTML
         for heading in lxml.html.fragment_fromstring(rendered, create_parent="div").iter(*HEADINGS):
             check_html(heading.text_content(), "side catalog")
+            assert unescape(heading.text_content()) == heading.text_content()  # shows as written
 
 
 HEADINGS = [f"h{level}" for level in range(1, 7)]

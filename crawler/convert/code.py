@@ -8,6 +8,7 @@ rest is written: no emphasis, link or tidying can reach its fences. A code span 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4.element import NavigableString, Tag
 
@@ -50,10 +51,10 @@ class HeldCode:
         return f"{' ' * code.startswith(' ')}\0span{len(self.spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
 
-    def translate_spans_in(self, markdown: str, table: dict[int, int]) -> None:
-        """The code spans ``markdown`` holds, their characters translated by ``table``."""
+    def change_spans_in(self, markdown: str, change: Callable[[str], str]) -> None:
+        """The code spans ``markdown`` holds, each changed by ``change``."""
         for number in _SPAN.findall(markdown):
-            self.spans[int(number)] = self.spans[int(number)].translate(table)
+            self.spans[int(number)] = change(self.spans[int(number)])
 
     def place(self, markdown: str) -> str:
         """``markdown`` with its code written in: blocks first (one that shares its line

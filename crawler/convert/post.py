@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.convert.escaping import escape_liquid, url_in_markdown
+from crawler.convert.escaping import escape_liquid, url_in_markdown, wide_references
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 from crawler.wechat.urls import web_url
@@ -32,9 +32,6 @@ _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
 # Looked for from a run's first underscore only: from each, a long run took hours.
 _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
-# What may follow an "&" in a character reference; the browser reads one when ``html.unescape``
-# does (a legacy name needs no ";": "&copy2024" shows "©2024").
-_REFERENCE_LIKE = re.compile(r"&(?:#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*);?")
 # What jQuery's .data() reads as a number, a boolean or null, not as text (Ruby's strip first).
 _JQUERY_VALUE = re.compile(r"\s*(?:-?[0-9]+(?:\.[0-9]+)?|-?Infinity|NaN|true|false|null)\s*")
 _FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
@@ -131,7 +128,7 @@ def theme_safe(value: str) -> str:
     ``__SEPARATOR__`` loses an underscore (``_THEME_SEPARATOR``).
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
-    value = _REFERENCE_LIKE.sub(_wide_reference, value.translate(_FULL_WIDTH))
+    value = wide_references(value.translate(_FULL_WIDTH))
     return yaml_readable(_THEME_SEPARATOR.sub("_", _bidi_closed(value)))
 
 
@@ -158,10 +155,6 @@ def tag_safe(tag: str) -> str:
     tag = theme_safe(tag)
     return tag.translate(_FULL_WIDTH_ALPHANUMERICS) if _JQUERY_VALUE.fullmatch(tag) else tag
 
-
-def _wide_reference(match: re.Match[str]) -> str:
-    text = match.group()
-    return text if html.unescape(text) == text else "＆" + text[1:]
 
 
 def _optional_keys(article: Article) -> list[str]:

@@ -87,18 +87,19 @@ def _outside_code(markdown: str, pattern: re.Pattern[str],
     start = head.end() if head else 0
 
     def prose(text: str) -> str:
-        return _between(text, _regions(_MATH, text), lambda plain: pattern.sub(replace, plain))
+        return between(text, found_in(_MATH, text), lambda plain: pattern.sub(replace, plain))
 
-    return markdown[:start] + _between(
-        markdown[start:], _regions(_FENCED_CODE, markdown[start:]),
-        lambda text: _between(text, _code_spans(text), prose))
-
-
-def _regions(found: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    return [(match.start(), match.end()) for match in found.finditer(text)]
+    return markdown[:start] + between(
+        markdown[start:], found_in(_FENCED_CODE, markdown[start:]),
+        lambda text: between(text, _code_spans(text), prose))
 
 
-def _between(text: str, regions: list[tuple[int, int]], change: Callable[[str], str]) -> str:
+def found_in(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """Where ``pattern`` is found in ``text``: (start, end) of each match."""
+    return [(match.start(), match.end()) for match in pattern.finditer(text)]
+
+
+def between(text: str, regions: list[tuple[int, int]], change: Callable[[str], str]) -> str:
     """``text`` with ``change`` made to what lies between ``regions`` (in order, apart)."""
     out, end = [], 0
     for start, stop in regions:
