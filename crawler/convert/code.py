@@ -18,6 +18,7 @@ from crawler.wechat.shown import INVISIBLE
 BLOCK = "\0code"  # how a code block held aside starts its line
 _BLOCK = re.compile("^(.*?)" + BLOCK + "([0-9]+)\0(.*)$", re.M)
 _SPAN = re.compile("\0span([0-9]+)\0")
+_HELD_BLOCK = re.compile(BLOCK + "([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
 _LANGUAGE = re.compile(r"[A-Za-z0-9+#-]{1,20}")
@@ -43,8 +44,9 @@ class HeldCode:
         its bars part the cell and the HTML after them is HTML."""
         if not code.strip():
             return ""
-        # the text of code spans inside this code (a heading's <pre> in a <code>), as text
+        # the text of code inside this code (a heading's <pre> in a <code>; a quote's), as text
         code = _SPAN.sub(lambda inner: self.spans[int(inner.group(1))], code)
+        code = _HELD_BLOCK.sub(lambda inner: self.blocks[int(inner.group(1))][0], code)
         if in_cell and "</code>" in code:
             return escape_text(code.replace("\n", " "))
         self.spans.append(code.strip().replace("\n", " "))
