@@ -143,6 +143,18 @@ def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking() -> None:
     assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
 
 
+def test_a_link_between_two_code_blocks_of_a_list_item_is_relinked() -> None:
+    """A code block in a list item closes with its fence indented under the item's text
+    (``- ```…`` then ``  ```…``): relinking took that closing fence for an opening one and
+    the link after it for code, never pointed at its archived post (found by the fuzz test)."""
+    body = ('<ul><li><pre>a</pre><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1'
+            '&amp;sn=s">看</a><pre>b</pre></li></ul>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert post_url("2021-07-28-目标") in linked
+    assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
+
+
 def test_the_front_matter_is_neither_relinked_nor_holds_images_left_on_the_cdn() -> None:
     """Relinking read the whole post: a title, an album's or an account's tag holding
     ``](https://mp.weixin…)`` became ``]({% post_url … %})``, which the front matter shows

@@ -31,10 +31,9 @@ _BACKTICKS = re.compile("`+")
 # A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped.
 _MATH = re.compile(r"(?<!\\)\$\$.*?\$\$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
-# A fenced code block of a post: its fence, after the marks of the quote or list item it
-# sits in (no backtick after it: GFM reads "```` ``` ````" as a code span), the same marks
-# and fence closing it.
-_FENCED_CODE = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^`\n]*\n.*?\n\1\2$", re.S | re.M)
+# A fenced code block's opening line: its fence, after the marks of the quote or list item
+# it sits in (no backtick after it: GFM reads "```` ``` ````" as a code span).
+_FENCE_OPENING = re.compile(r"^([ >]*(?:(?:[-*+]|\d+[.)]) +)?)(`{3,})[^`\n]*$", re.M)
 
 
 def post_url(stem: str) -> str:
@@ -90,8 +89,23 @@ def _outside_code(markdown: str, pattern: re.Pattern[str],
         return between(text, found_in(_MATH, text), lambda plain: pattern.sub(replace, plain))
 
     return markdown[:start] + between(
-        markdown[start:], found_in(_FENCED_CODE, markdown[start:]),
+        markdown[start:], _fenced_code(markdown[start:]),
         lambda text: between(text, _code_spans(text), prose))
+
+
+def _fenced_code(markdown: str) -> list[tuple[int, int]]:
+    """Where ``markdown``'s fenced code blocks start and end: from an opening line to the
+    fence that closes it, as ``HeldCode`` writes it (in a list item, indented under the
+    item's text: ``- ```…`` closes with ``  ```…``)."""
+    blocks, at = [], 0
+    while opening := _FENCE_OPENING.search(markdown, at):
+        marks, fence = opening.groups()
+        closing = re.compile("^" + re.escape(re.sub(r"[^>]", " ", marks) + fence) + "$", re.M)
+        closed = closing.search(markdown, opening.end())
+        if closed:
+            blocks.append((opening.start(), closed.end()))
+        at = closed.end() if closed else opening.end()
+    return blocks
 
 
 def found_in(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
