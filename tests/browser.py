@@ -43,6 +43,8 @@ BASEURL = "/blog"
 # - the post's HTML inside <div class="post-container">;
 # - the tag index (tags.html, /tags/): every tag as a link of the tag cloud, then each tag's
 #   posts under it, their titles printed raw;
+# - the archive page (archive.html, /archive/), where the featured tags lead: its tag
+#   buttons filter the posts by their data-tags, through jQuery (ARCHIVE_PAGE);
 # - the search index (search.json): every post's title and tags printed raw into JSON strings;
 # - the feed (feed.xml, RSS): the latest posts' titles, HTML and tags, XML-escaped;
 # - the featured tags under every post (_includes/featured-tags.html): each tag printed raw
@@ -138,6 +140,41 @@ permalink: /tags/
 {% endfor %}
 """
 TAG_INDEX = f"{BASEURL}/tags/index.html"
+# Hux's archive page (archive.html, /archive/), where its featured tags lead: a button per tag
+# and every post, each holding its tags, stripped and URL-encoded, joined by "," in data-tags;
+# and what its js/archive.js decides of them, with jQuery as Hux has it: a button's
+# data-encode and a post's data-tags read by jQuery's .data(), which reads "2024" as a number,
+# "true" as a boolean, and the post shown when one of its tags, split at ",", is the button's.
+ARCHIVE_SCRIPT = f"""\
+<script src="{BASEURL}/js/jquery.min.js"></script>
+<script>
+$(function () {{
+  function select(tag) {{
+    $('.js-result .item').each(function () {{
+      $(this).toggle(!tag || $(this).data('tags').split(',').indexOf(tag) >= 0);
+    }});
+  }}
+  select();
+  $('.js-tags').on('click', 'a', function () {{ select($(this).data('encode')); }});
+}});
+</script>
+"""
+ARCHIVE_PAGE = """\
+---
+layout: default
+title: Archive
+permalink: /archive/
+---
+<div class="js-tags">
+{% for tag in site.tags %}<a class="tag-button" data-encode="{{ tag[0] | strip | url_encode }}" title="{{ tag[0] }}">{{ tag[0] }}</a>
+{% endfor %}</div>
+<div class="js-result">
+{% for post in site.posts %}{% capture tags %}{% for tag in post.tags %}{{ tag | strip | url_encode }}{% unless forloop.last %},{% endunless %}{% endfor %}{% endcapture %}<div class="item" data-tags="{{ tags }}"><h2 class="post-title">{{ post.title }}</h2></div>
+{% endfor %}</div>
+""" + ARCHIVE_SCRIPT
+ARCHIVE_INDEX = f"{BASEURL}/archive/index.html"
+# Debian's jQuery, which Jekyll's packages bring (ruby-kramdown depends on it)
+JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")
 # The index Hux's search reads (its search.json): titles and tags printed raw into JSON
 # strings, which a backslash or a control character makes unreadable for the whole site.
 SEARCH_INDEX = """\
@@ -182,6 +219,11 @@ def write_site(folder: Path) -> Path:
     (folder / "_layouts").mkdir(parents=True)
     (folder / "_config.yml").write_text(CONFIG, encoding="utf-8")
     (folder / "tags.html").write_text(TAGS_PAGE, encoding="utf-8")
+    (folder / "archive.html").write_text(ARCHIVE_PAGE, encoding="utf-8")
+    if not JQUERY.is_file():
+        pytest.fail(f"{JQUERY} is missing: run the README's install command")
+    (folder / "js").mkdir()
+    shutil.copy(JQUERY, folder / "js" / "jquery.min.js")
     (folder / "search.json").write_text(SEARCH_INDEX, encoding="utf-8")
     (folder / "feed.xml").write_text(FEED, encoding="utf-8")
     (folder / "_layouts" / "default.html").write_text(DEFAULT_LAYOUT, encoding="utf-8")
@@ -232,9 +274,9 @@ def serve(root: Path) -> Iterator[str]:
 
 
 def post_urls(root: Path, base: str) -> list[str]:
-    """The URL of every post the build wrote: every page but the tag index."""
+    """The URL of every post the build wrote: every page but the tag index and the archive."""
     pages = ["/" + page.relative_to(root).as_posix() for page in sorted(root.rglob("*.html"))]
-    return [base + quote(page) for page in pages if page != TAG_INDEX]
+    return [base + quote(page) for page in pages if page not in (TAG_INDEX, ARCHIVE_INDEX)]
 
 
 @dataclass(frozen=True)
@@ -264,6 +306,11 @@ class PageView:
     dialogs: list[str]  # "type: message" of every alert/confirm/prompt that fired
     console_errors: list[str]  # console errors and uncaught exceptions, with their URL
     tag_lists: dict[str, list[str]]  # on the tag index: each tag's post titles, as shown
+    # the text of each link of left-to-right text that shows right to left (a bidi override
+    # before it, in another element, left open)
+    reversed_links: list[str]
+    # on the archive page: each tag button's title, and the post titles shown once it is clicked
+    filtered: dict[str, list[str]]
 
 
 # One evaluation after load; the page's own state is read, not its source.
@@ -281,6 +328,19 @@ _READ_PAGE = """() => ({
   tag_lists: Object.fromEntries([...document.querySelectorAll('.one-tag-list')].map(
     list => [list.querySelector('.listing-seperator').innerText,
              [...list.querySelectorAll('.post-title')].map(title => title.innerText)])),
+  reversed_links: [...document.links].filter(a => {
+    const text = a.firstChild, range = document.createRange();
+    if (!text || text.nodeType !== Node.TEXT_NODE || text.length < 2
+        || /[\u202a-\u202e\u2066-\u2069\u0590-\u08ff]/.test(text.data)) return false;
+    const left = at => { range.setStart(text, at); range.setEnd(text, at + 1);
+                         return range.getBoundingClientRect().left; };
+    return left(text.length - 1) < left(0);
+  }).map(a => a.innerText),
+  filtered: Object.fromEntries([...document.querySelectorAll('.tag-button')].map(button => {
+    button.click();  // what the click's handler throws is an uncaught error: console_errors
+    return [button.title, [...document.querySelectorAll('.js-result .item')]
+      .filter(item => item.style.display !== 'none').map(item => item.innerText.trim())];
+  })),
 })"""
 # Autofocus and other deferred work run at the next rendering update: wait for two frames.
 _SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
@@ -338,7 +398,8 @@ def _view(context: BrowserContext, url: str) -> PageView:
     return PageView(url=url, text=seen["text"], images=[Image(**i) for i in seen["images"]],
                     links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
                     event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors,
-                    tag_lists=seen["tag_lists"])
+                    tag_lists=seen["tag_lists"], reversed_links=seen["reversed_links"],
+                    filtered=seen["filtered"])
 
 
 def view_archive(archive: Path, workdir: Path) -> list[PageView]:
@@ -349,6 +410,13 @@ def view_archive(archive: Path, workdir: Path) -> list[PageView]:
 def view_tag_index(archive: Path, workdir: Path) -> PageView:
     """Build ``archive`` in the Hux-like site, serve it, and look at its tag index in Chromium."""
     [view] = _built_and_seen(archive, workdir, lambda root, base: [base + TAG_INDEX])
+    return view
+
+
+def view_archive_page(archive: Path, workdir: Path) -> PageView:
+    """Build ``archive`` in the Hux-like site, serve it, and look at its archive page (each
+    tag button clicked) in Chromium."""
+    [view] = _built_and_seen(archive, workdir, lambda root, base: [base + ARCHIVE_INDEX])
     return view
 
 

@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from crawler.tagging.__main__ import read_labelled
-from tests.browser import BASEURL, Image, PageView, view_archive, view_tag_index
+from tests.browser import BASEURL, Image, PageView, view_archive, view_archive_page, view_tag_index
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
+from tests.test_hostile import page
 from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
 from tests.test_shared_fixtures import SCRIPTLESS
 from tests.test_tagging import LABELLED, TEN_TYPES
@@ -229,24 +230,90 @@ def test_the_seed_like_articles_land_under_their_types_and_the_real_pages_under_
     assert typed == {tag: [title] for tag, title in SEED_TYPES.items()}
 
 
+def crawl_albums(site: Site, arts: list[Art], names: list[str], tmp_path: Path) -> None:
+    """Archive ``arts``, each of whose pages names its albums ``names`` (in the JS source)."""
+    for art in site.serve(arts):
+        page = site.page(art)
+        for number, name in enumerate(names, 1):
+            page = page.replace(f"'合集{number}'", f"'{name}'")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    urls = [site.link(art).replace("&amp;", "&") for art in arts]
+    crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
+
+
 SEPARATOR_ALBUMS = ["骗局__SEPARATOR__一", "骗局__SEPARATOR__ autofocus onfocus=alert(2) x"]
 
 
 def test_a_tag_cannot_break_the_featured_tags(wechat: MockWeChat, tmp_path: Path) -> None:
     """Hux captures every featured tag's link into one string and splits it at
     ``__SEPARATOR__``: an album named with it broke the tag links of every post."""
-    site = Site(wechat)
-    arts = [Art(mid, albums=("1", "2")) for mid in ("2247490301", "2247490302")]
-    for art in site.serve(arts):
-        page = site.page(art)
-        for number, name in enumerate(SEPARATOR_ALBUMS, 1):
-            page = page.replace(f"'合集{number}'", f"'{name}'")
-        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
-    urls = [site.link(art).replace("&amp;", "&") for art in arts]
-    crawl_ok("article", tmp_path / "archive", "-a", article_urls(tmp_path, urls))
+    crawl_albums(Site(wechat), [Art(mid, albums=("1", "2")) for mid in ("2247490301", "2247490302")],
+                 SEPARATOR_ALBUMS, tmp_path)
     [tags] = {tuple(post["tags"]) for post in front_matters(tmp_path / "archive")}
     assert len(tags) == 2
     for view in view_archive(tmp_path / "archive", tmp_path):
         featured = [link.title for link in view.links if "/archive/?tag=" in link.href]
         assert sorted(featured) == sorted(tags), featured
         assert (view.dialogs, view.event_handlers) == ([], []), view.url
+
+
+ENTITY_TITLE = "AT&amp;amp;T：&amp;copy;2024 与 &amp;#60;b&amp;#62; &amp;lt"
+ENTITY_ALBUMS = ["&amp;copy;合集", "R&amp;amp;D"]
+
+
+def test_a_title_or_tag_that_spells_an_entity_shows_as_written(wechat: MockWeChat,
+                                                                tmp_path: Path) -> None:
+    """Hux prints titles and tags raw into HTML: a title that spells an entity
+    (``&copy;``, ``&#60;``, ``&amp;``) showed the character it names, not what was written."""
+    arts = [Art(mid, title=ENTITY_TITLE, albums=("1", "2")) for mid in ("2247490501", "2247490502")]
+    crawl_albums(Site(wechat), arts, ENTITY_ALBUMS, tmp_path)
+    [(title, tags)] = {(post["title"], tuple(post["tags"])) for post in front_matters(tmp_path / "archive")}
+    assert "copy" in title and len(tags) == 2, (title, tags)
+    for view in view_archive(tmp_path / "archive", tmp_path):
+        assert view.metas["og:title"] == title and title in view.text.split("\n"), view.text
+        assert sorted(link.text for link in view.links if link.href.split("#")[0].endswith("/tags/")) \
+            == sorted(tags)
+    index = view_tag_index(tmp_path / "archive", tmp_path / "index")
+    assert sorted(index.tag_lists) == sorted(tags) and index.tag_lists[tags[0]] == [title] * 2
+
+
+def test_every_tag_of_the_archive_page_filters_its_posts(wechat: MockWeChat, tmp_path: Path) -> None:
+    """Hux's archive page reads a tag button's and a post's tags with jQuery's ``.data()``,
+    which reads "2024" as a number: an album named for a year, the one tag of its post,
+    made the filter throw at every click and show no post under any tag; with other tags,
+    its button showed none of its posts."""
+    arts = [Art("2247490601", albums=("1",)), Art("2247490602", albums=("1", "2"))]
+    crawl_albums(Site(wechat), arts, ["#2024", "null"], tmp_path)
+    posts = front_matters(tmp_path / "archive")
+    view = view_archive_page(tmp_path / "archive", tmp_path)
+    assert view.console_errors == []
+    assert {tag: sorted(titles) for tag, titles in view.filtered.items()} == {
+        tag: sorted(post["title"] for post in posts if tag in post["tags"])
+        for tag in {tag for post in posts for tag in post["tags"]}}
+
+
+def test_a_bidi_override_in_a_tag_turns_no_other_tag(wechat: MockWeChat, tmp_path: Path) -> None:
+    """A right-to-left override (U+202E) in an album's name, left open, turned the tags
+    printed after it in the same line (the post's tags, the featured tags, the tag cloud)
+    right to left: "ABC合集" showed as "集合CBA"."""
+    arts = [Art(mid, albums=("1", "2", "3")) for mid in ("2247490701", "2247490702")]
+    crawl_albums(Site(wechat), arts, ["\\u202e反诈合集", "ABC合集", "XYZ合集"], tmp_path)
+    views = [*view_archive(tmp_path / "archive", tmp_path),
+             view_tag_index(tmp_path / "archive", tmp_path / "index")]
+    assert [view.reversed_links for view in views] == [[]] * len(views)
+    assert all(len(view.links) > 3 for view in views)
+
+
+ENTITY_HEADING = "&amp;copy2024 与 &amp;#60;b&amp;#62; <code>&amp;lt;</code>"
+
+
+def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Hux's side catalog writes each heading's text back as HTML: a heading that spells an
+    entity (``&copy2024``, ``&#60;``, in code ``&lt;``) showed there the character it names."""
+    url = wechat.page("/s/EntityHeading", page(f"<h2>{ENTITY_HEADING}</h2><p>正文。</p>"))
+    crawl_ok("article", tmp_path / "archive", "-a", f"url={url}")
+    [view] = view_archive(tmp_path / "archive", tmp_path)
+    [catalog] = [link.text for link in view.links if "#" in link.href and "/tags/#" not in link.href]
+    assert catalog in view.text.split("\n") and "copy2024" in catalog, (catalog, view.text)
+    assert not set(catalog) & set("©<>"), catalog

@@ -5,23 +5,30 @@ order, attributes lxml cannot read, URLs Python cannot split, Markdown, kramdown
 and YAML syntax split across elements, JS string escapes of surrogates and controls; also
 our own fixture pages with such fragments dropped in anywhere; the ids the page's script
 states, which make the article's URL, and the text of text and image posts, which it
-states too, are such text. For every page:
+states too, are such text, and so are the names of the albums it states. The post is
+tagged by the real tagger (its scam types, its albums, an account's tag made of such text)
+and links to one archived article. For every page:
 
 - no exception escapes, and the parser's safety net (``unparseable``) is never needed;
-- the front matter reads back with PyYAML as exactly what was meant;
+- the front matter reads back with PyYAML as exactly what was meant, each album a tag;
+- a title or tag printed raw into HTML shows as written (no character reference), and none
+  is read by jQuery (Hux's archive page) as a number, a boolean or null;
+- the post written before the linked article was archived, then relinked, is the post
+  written after (front matter, attribution, code and formulas untouched);
 - the attribution is its two lines, then a blank line;
 - no ``{{`` or ``{%`` reaches Liquid but our own escape and image links;
 - the body, rendered by kramdown as the blog renders it, holds no element or attribute
   that runs script (a marker glued to a closing fence, ```` ```** ````, left the block
   open and the next one's text was read as HTML; so did code spans whose backticks touch);
-- nor does the text of a heading, which Hux's side catalog writes back as HTML.
+- nor does the text of a heading, which Hux's side catalog writes back as HTML, where it
+  shows as written (no character reference).
 
 Code blocks come inside inline elements (bold, italics, strike-through, code, links) and
 inside headings long enough to be written as bold text, followed by a code block of HTML.
 The slower variant builds the posts with Jekyll, into a layout that prints the title in
 attribute values, double-quoted as Hux does and single-quoted as other themes do, and into
 the JSON strings of Hux's search index, where each title and tag must be what was written
-(Jekyll's YAML reader is Ruby's Psych, not PyYAML). Deterministic (``derandomize``);
+(Jekyll's YAML reader is Ruby's Psych, not PyYAML), and into Hux's archive page. Deterministic (``derandomize``);
 ``FUZZ_EXAMPLES`` sets how many pages (the figures in the README come from
 ``FUZZ_EXAMPLES=20000``).
 """
@@ -32,8 +39,9 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html import unescape
 
 import lxml.etree
 import lxml.html
@@ -43,11 +51,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.markdown import LONGEST_HEADING
-from crawler.convert.post import compose_post, post_filename, theme_safe, yaml_readable
+from crawler.convert.post import compose_post, post_filename, tag_safe, theme_safe, yaml_readable
+from crawler.convert.relink import link_identity, post_url, relink
 from crawler.offline.kramdown import Kramdown
+from crawler.tagging.tags import Tagger, album_tag
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
-from tests.browser import BASEURL, CATALOG_SCRIPT, FEED_PATH, build_site
+from tests.browser import ARCHIVE_SCRIPT, BASEURL, CATALOG_SCRIPT, FEED_PATH, build_site
 from tests.conftest import PAGES
 from tests.test_hostile import page
 
@@ -66,7 +76,10 @@ PIECES = [*"{}%#*_[]()<>&;|\\`~$:!-+=.\"' \n\t/@?", "\u00a0", "\u200b", "\u3000"
           "&#x1b", "&#65535;",
           "javascript:", "]]>", "<!--", "-->", "yes", "null", "---", "~~~", "```", "1.", "# ",
           "> ", "- ", "^", "http://[::1", "<script>alert(1)</script>", "<b>", "</b>", "<p>",
-          "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"]
+          "&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;",
+          "&copy", "&#60;", "2024", "true", "\u202e", "\u2066", "{%- endraw %}", "个", "＃",
+          "](https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1)",
+          '](https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640){: referrerpolicy="no-referrer"}']
 URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
         "http://[CDATA[x", "javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,<b>", "//x.y/z",
         "https://a.example/{{x}}", "https://a.example/%7B%25", "mailto:a@b", "http://a:99999/",
@@ -104,7 +117,11 @@ wrapped_code = st.builds(
     st.sampled_from(INLINE + ["h1", "h2", "h4"]), st.sampled_from(["", "前", " "]), code_block,
     st.sampled_from(["", "后", " ", "<code>```</code>"]),
     st.sampled_from(["&lt;script&gt;alert(1)&lt;/script&gt;", "{: onclick=alert(1)}", "```"]))
-markup = st.recursive(st.one_of(text, wrapped_code), lambda inner: st.builds(
+# A link to the article archived as TARGET (``post_of``)
+archived_link = st.builds(
+    lambda inside: f'<a href="https://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=1&amp;idx=1">{inside}</a>',
+    text)
+markup = st.recursive(st.one_of(text, wrapped_code, archived_link), lambda inner: st.builds(
     element, st.sampled_from(TAGS), st.lists(ATTRIBUTES, max_size=3), st.lists(inner, max_size=4)),
     max_leaves=25)
 JS_ESCAPES = ["\\ud800", "\\udc80", "\\ud83d\\ude00", "\\u0000", "\\x00", "\\x85", "\\ufffe",
@@ -122,13 +139,16 @@ OWN_PAGES = ["album_article.html", "legacy_shape.html", "hostile.html", "image_p
 def pages(draw: st.DrawFn) -> str:
     """A hostile page: made up, or one of ours with a fragment dropped in anywhere."""
     if draw(st.booleans()):
+        albums = ", ".join(f"{{ title: '{name}', size: '3' * 1, albumId: '{number}' }}"
+                           for number, name in enumerate(draw(st.lists(js_text, max_size=3)), 1))
         return page(draw(markup), title=draw(js_text) or "t", nickname=draw(js_text),
                     mid=draw(st.one_of(st.just("2247499001"), js_text)),
                     ct=draw(st.sampled_from(["1700000000", "²", "9" * 40, "-5", "", "1e9"])),
                     show_type=draw(st.sampled_from(["0", "8", "10", "²", "x"])),
                     copyright=draw(st.sampled_from(["1", "2", "²"])),
                     share=draw(st.sampled_from(["", '<span id="js_share_source" data-url="'
-                                                    'javascript:alert(1)">x</span>'])))
+                                                    'javascript:alert(1)">x</span>']))
+                    ).replace("</script>", f"window.album_info_list = [ {albums} ];\n</script>")
     own = (PAGES / draw(st.sampled_from(OWN_PAGES))).read_text(encoding="utf-8")
     if _POST_TEXT.search(own) and draw(st.booleans()):  # a text or image post's text
         content = draw(st.lists(js_text, max_size=4).map("\\n".join)).replace("<", "\\x3c")
@@ -140,8 +160,25 @@ def pages(draw: st.DrawFn) -> str:
 _POST_TEXT = re.compile(r"content_noencode: JsDecode\('.*'\)")
 
 
-def post_of(html: str, tag: str) -> tuple[Article, str] | None:
-    """The post made of ``html`` as the pipeline makes it, checked; None if no article."""
+# What jQuery's .data() reads as other than text: JSON's numbers, Infinity, NaN, booleans, null
+JQUERY_VALUE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?|-?Infinity|NaN|true|false|null")
+# A link the generated pages hold, to an article archived as the post TARGET.
+ARCHIVED = link_identity("https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1")
+TARGET = "2024-01-01-目标"
+TAGGER = Tagger.packaged()
+
+
+@dataclass(frozen=True)
+class Made:
+    article: Article
+    text: str
+    tags: list[str]  # as the tagger gives them: the page's albums, then the configured tag
+
+
+def post_of(html: str, tag: str) -> Made | None:
+    """The post made of ``html`` as the pipeline makes it, tagged as its account's tags were
+    ``[tag]``, checked; None if no article. The same post written before the article it
+    links to was archived, then relinked, is this one."""
     result = parse_page(html, URL)
     if isinstance(result, NotAnArticle):
         assert result.reason != "unparseable", result.message
@@ -149,16 +186,25 @@ def post_of(html: str, tag: str) -> tuple[Article, str] | None:
     article = result if result.published else replace(
         result, published=datetime(2024, 1, 2, tzinfo=UTC))
     links = {url: f"{LOCAL}img{number}.png" for number, url in enumerate(article.image_urls)}
-    text = compose_post(article, links, [tag])
+    tags = TAGGER.tags(article, configured=[tag])
+    text = compose_post(article, links, tags, post_links={ARCHIVED: TARGET})
     text.encode("utf-8")
-    return article, text
+    assert relink(compose_post(article, links, tags), {ARCHIVED}, TARGET) == text
+    return Made(article, text, tags)
 
 
-def check_post(article: Article, text: str, tag: str) -> None:
+def check_post(made: Made) -> None:
+    article, text = made.article, made.text
     front_text, body = text[4:].split("\n---\n", 1)
     front = yaml.safe_load(front_text)
     assert front["title"] == yaml_readable(theme_safe(article.title))
-    assert front["tags"] == [yaml_readable(theme_safe(tag))]
+    assert front["tags"] == list(dict.fromkeys(map(tag_safe, made.tags)))
+    for shown in (front["title"], *front["tags"]):  # printed raw into HTML, they show as written
+        assert unescape(shown) == shown, shown
+    for tag in front["tags"]:  # Hux's archive page reads each with jQuery's .data(): as text
+        assert not JQUERY_VALUE.fullmatch(tag.strip()), tag
+    albums = {album_tag(album.title) for album in article.albums} - {""}
+    assert {tag_safe(album) for album in albums} <= set(front["tags"]), (albums, front["tags"])
     assert front["wechat"]["url"] == yaml_readable(article.url)
     assert front["wechat"]["account"] == yaml_readable(article.account or article.account_id
                                                        or "微信公众号")
@@ -167,7 +213,7 @@ def check_post(article: Article, text: str, tag: str) -> None:
     assert attribution[1].startswith("来源：") and attribution[1].endswith("</p></blockquote>"), body
     assert attribution[2] == "", body
     liquid = re.sub(re.escape(LOCAL) + r"img\d+\.png", "", body).replace('{{ "{" }}', "")
-    assert not re.search(r"\{[{%]", liquid), liquid
+    assert not re.search(r"\{[{%]", liquid.replace(post_url(TARGET), "")), liquid
 
 
 @pytest.fixture(scope="module")
@@ -182,13 +228,15 @@ def test_no_page_breaks_the_path_to_a_post_or_makes_it_unsafe(html: str, tag: st
                                                               kramdown: Kramdown) -> None:
     made = post_of(html, tag)
     if made is not None:
-        check_post(*made, tag)
-        body = made[1].split("\n---\n", 1)[1]
-        rendered = kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", ""))
+        check_post(made)
+        body = made.text.split("\n---\n", 1)[1]
+        rendered = kramdown.render(body.replace('{{ "{" }}', "{").replace("{{site.baseurl}}", "")
+                                   .replace(post_url(TARGET), "/target"))
         check_html(rendered, "body")
         # Hux's side catalog writes each heading's text back as HTML
         for heading in lxml.html.fragment_fromstring(rendered, create_parent="div").iter(*HEADINGS):
             check_html(heading.text_content(), "side catalog")
+            assert unescape(heading.text_content()) == heading.text_content()  # shows as written
 
 
 HEADINGS = [f"h{level}" for level in range(1, 7)]
@@ -209,18 +257,20 @@ def test_jekyll_builds_fuzzed_posts_without_error_and_runs_nothing(
     posts = work / "archive" / "_posts"
     posts.mkdir(parents=True)
     (work / "archive" / "postimg").mkdir()
-    written = []
+    (posts / f"{TARGET}.md").write_text("---\ntitle: 目标\ntags: [其他]\n---\n", encoding="utf-8")
+    written = [("目标", "其他")]
     for number, (html, tag) in enumerate(batch):
         made = post_of(html, tag)
         if made is None:
             continue
-        article, text = made
-        name = post_filename(replace(article, title=str(number)))
-        (posts / name).write_text(text, encoding="utf-8")
-        written.append((yaml_readable(theme_safe(article.title)), yaml_readable(theme_safe(tag))))
+        name = post_filename(replace(made.article, title=str(number)))
+        (posts / name).write_text(made.text, encoding="utf-8")
+        written.append((theme_safe(made.article.title),
+                        ", ".join(dict.fromkeys(map(tag_safe, made.tags)))))
     out = build_site(work / "archive", work)
     for built in out.rglob("*.html"):
-        check_html(built.read_text(encoding="utf-8").replace(CATALOG_SCRIPT, ""), built)
+        check_html(built.read_text(encoding="utf-8").replace(CATALOG_SCRIPT, "")
+                   .replace(ARCHIVE_SCRIPT, ""), built)
     # Jekyll's YAML reader (Ruby's Psych) reads each title and tag as PyYAML does
     index = json.loads((out / BASEURL.strip("/") / "search.json").read_text(encoding="utf-8"))
     assert sorted((post["title"], post["tags"]) for post in index) == sorted(written)

@@ -337,6 +337,15 @@ CODE_WRAPPERS = ["<strong>{}</strong>", "<b>{}</b>", "<em>{}</em>", "<i>{}</i>",
 SCRIPT = "<pre>&lt;script&gt;alert(document.domain)&lt;/script&gt;</pre>"
 
 
+def test_a_code_block_in_a_quote_in_inline_code_keeps_its_text() -> None:
+    """A code block inside a quote inside inline code was left as its placeholder, two NUL
+    characters around ``code0``: its text lost, and the site's feed, which carries the post's
+    HTML, no longer XML (found by the fuzz test's Jekyll variant)."""
+    markdown = to_markdown(parsed(page(
+        "<p><code><blockquote>甲<span>前<pre>x = 1</pre>后</span></blockquote></code></p>")), {})
+    assert "\0" not in markdown and "x = 1" in markdown, markdown
+
+
 def test_a_code_block_in_an_inline_element_closes_and_the_next_stays_code(tmp_path: Path) -> None:
     """A wrapper's marker glued to a closing fence (```**) left the block open in kramdown:
     the next code block's text became raw HTML (a stored XSS)."""

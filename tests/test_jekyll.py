@@ -64,7 +64,7 @@ def test_a_hostile_page_builds_and_shows_everything_literally(wechat: MockWeChat
     [post] = (archive / "_posts").glob("*.md")
     front = yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])
     assert front["title"] == HOSTILE_TITLE
-    assert front["tags"] == ["yes", "2021", "null: x", "@at"]
+    assert front["tags"] == ["yes", "２０２１", "null: x", "@at"]  # a number to jQuery: text
     assert front["wechat"]["account"] == "@反诈 &amp; <b>中心</b> {{ site.title }}"
 
     out, log = jekyll_build(archive, tmp_path)

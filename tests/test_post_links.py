@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import re
 import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -14,7 +16,7 @@ import pytest
 
 from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post
-from crawler.convert.relink import post_url, relink
+from crawler.convert.relink import post_url, relink, relink_images, remote_images
 from crawler.store import links
 from crawler.store.archive import Archive
 from crawler.store.index import Index
@@ -104,6 +106,69 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     assert "\n[a](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1)\n" in markdown  # code stays
     plain = to_markdown(article, {})
     assert relink(plain, {"B:2:1"}, "2021-07-28-目标") == markdown
+
+
+@pytest.mark.parametrize("code", [
+    "<code>[看](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s)</code>",
+    "<code>`[看](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)`</code>",
+    "<code>![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640){: referrerpolicy=&quot;no-referrer&quot;}</code>",
+    '<span data-formula="x](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)"></span>',
+])
+def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str) -> None:
+    """A code span's text is what the article said: relinking a post once its link's article
+    is archived turned ``[看](https://mp.weixin…)`` in inline code into
+    ``[看]({% post_url … %})``, which Liquid printed as the post's path; the text of an image
+    left on the CDN made the post incomplete, its "image" asked for at every run. So is a
+    formula's (found by the fuzz test)."""
+    body = f"<p>写法：{code} 完</p>"
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    markdown = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert markdown == to_markdown(article, {})
+    assert relink(markdown, {"B:2:1"}, "2021-07-28-目标") == markdown
+    assert relink_images(markdown, lambda _: "{{site.baseurl}}/postimg/x.png") == markdown
+    assert remote_images(markdown) == []
+
+
+def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking() -> None:
+    """A line of a code span holding a fence (```` ``` ````) was read as a code block's fence
+    (GFM's info string holds no backtick): the code block after it was read as its end, the
+    next one's end as the start of one, and the link between as code, never relinked (found
+    by the fuzz test)."""
+    body = ('<p><code>```</code></p><pre>&lt;b&gt;</pre>'
+            '<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a></p>'
+            '<pre>x</pre>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert post_url("2021-07-28-目标") in linked
+    assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
+
+
+def test_a_link_between_two_code_blocks_of_a_list_item_is_relinked() -> None:
+    """A code block in a list item closes with its fence indented under the item's text
+    (``- ```…`` then ``  ```…``): relinking took that closing fence for an opening one and
+    the link after it for code, never pointed at its archived post (found by the fuzz test)."""
+    body = ('<ul><li><pre>a</pre><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1'
+            '&amp;sn=s">看</a><pre>b</pre></li></ul>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert post_url("2021-07-28-目标") in linked
+    assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
+
+
+def test_the_front_matter_is_neither_relinked_nor_holds_images_left_on_the_cdn() -> None:
+    """Relinking read the whole post: a title, an album's or an account's tag holding
+    ``](https://mp.weixin…)`` became ``]({% post_url … %})``, which the front matter shows
+    as it is, and in the attribution as the post's path (found by the fuzz test). Nor is an
+    image's Markdown there an image of the post."""
+    image = '![](https://mmbiz.qpic.cn/mmbiz_png/InTitle/640){: referrerpolicy="no-referrer"}'
+    link = "[看](https://mp.weixin.qq.com/s?__biz=B&mid=2&idx=1&sn=s)"
+    article = Article(url=LONG.format(1), title=f"{link} {image}", account=link, published=None,
+                      body_html="<p>正文</p>")
+    post = compose_post(replace(article, published=datetime(2024, 1, 2, tzinfo=UTC)), {},
+                        [link, image])
+    assert relink(post, {"B:2:1"}, "2021-07-28-目标") == post
+    assert relink_images(post, lambda _: "{{site.baseurl}}/postimg/x.png") == post
+    assert remote_images(post) == []
 
 
 @pytest.mark.parametrize("name, ok", [

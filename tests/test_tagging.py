@@ -246,7 +246,7 @@ def test_hostile_album_names_stay_theme_safe_and_read_back_from_yaml() -> None:
     post = article(albums=(hostile, "yes", "2021"))
     published = replace(post, published=datetime(2024, 5, 1, 9, 0, tzinfo=CHINA_TIME))
     front = yaml.safe_load(render_post(published, "x", TAGGER.tags(post)).split("---\n")[1])
-    assert front["tags"] == ["a: b ＜img src=x onerror=alert(1)＞ ＂q＂ & {{ x }}", "yes", "2021"]
+    assert front["tags"] == ["a: b ＜img src=x onerror=alert(1)＞ ＂q＂ & {{ x }}", "yes", "２０２１"]
 
 
 def test_the_labelled_articles_meet_the_issues_targets() -> None:
@@ -355,8 +355,8 @@ def test_rebuild_keeps_each_tag_once_when_it_is_written_full_width(
 @pytest.mark.parametrize(("edited", "kept"), [
     # Jekyll splits a string of tags at spaces
     ("tags: 我加的 清远\n", ["我加的", "清远"]),
-    # and reads an empty item as none, `yes` as true
-    ("tags:\n    - \n    - yes\n    - 我加的\n", ["true", "我加的"]),
+    # and reads an empty item as none, `yes` as true (written as text for Hux's archive page)
+    ("tags:\n    - \n    - yes\n    - 我加的\n", ["ｔｒｕｅ", "我加的"]),
 ])
 def test_tags_a_person_wrote_are_kept_as_jekyll_reads_them(
         wechat: MockWeChat, tmp_path: Path, again: str, edited: str, kept: list[str]) -> None:

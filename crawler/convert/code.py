@@ -8,6 +8,7 @@ rest is written: no emphasis, link or tidying can reach its fences. A code span 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bs4.element import NavigableString, Tag
 
@@ -17,6 +18,7 @@ from crawler.wechat.shown import INVISIBLE
 BLOCK = "\0code"  # how a code block held aside starts its line
 _BLOCK = re.compile("^(.*?)" + BLOCK + "([0-9]+)\0(.*)$", re.M)
 _SPAN = re.compile("\0span([0-9]+)\0")
+_HELD_BLOCK = re.compile(BLOCK + "([0-9]+)\0")
 # What may come before a code block on its line: the marks of quotes and list items.
 _BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
 _LANGUAGE = re.compile(r"[A-Za-z0-9+#-]{1,20}")
@@ -42,18 +44,19 @@ class HeldCode:
         its bars part the cell and the HTML after them is HTML."""
         if not code.strip():
             return ""
-        # the text of code spans inside this code (a heading's <pre> in a <code>), as text
+        # the text of code inside this code (a heading's <pre> in a <code>; a quote's), as text
         code = _SPAN.sub(lambda inner: self.spans[int(inner.group(1))], code)
+        code = _HELD_BLOCK.sub(lambda inner: self.blocks[int(inner.group(1))][0], code)
         if in_cell and "</code>" in code:
             return escape_text(code.replace("\n", " "))
         self.spans.append(code.strip().replace("\n", " "))
         return f"{' ' * code.startswith(' ')}\0span{len(self.spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
 
-    def translate_spans_in(self, markdown: str, table: dict[int, int]) -> None:
-        """The code spans ``markdown`` holds, their characters translated by ``table``."""
+    def change_spans_in(self, markdown: str, change: Callable[[str], str]) -> None:
+        """The code spans ``markdown`` holds, each changed by ``change``."""
         for number in _SPAN.findall(markdown):
-            self.spans[int(number)] = self.spans[int(number)].translate(table)
+            self.spans[int(number)] = change(self.spans[int(number)])
 
     def place(self, markdown: str) -> str:
         """``markdown`` with its code written in: blocks first (one that shares its line

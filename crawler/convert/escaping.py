@@ -8,6 +8,7 @@ cannot come together; ``url_in_markdown``, a URL inside a link's ``(…)``.
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import quote
 
@@ -19,6 +20,9 @@ _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]*(?:;|$))")
 # parenthesis, which the number of an element before it would make a list item's, and a
 # colon, which makes a definition (with the next node's space) or, after "]", a link's.
 _LINE_START = re.compile(r"^(\s*)([#+=.):]|-|\d+(?=[.)]))")
+# An "&" and what may follow it in a character reference; a browser reads one where
+# ``html.unescape`` does (a legacy name needs no ";": "&copy2024" shows "©2024").
+_REFERENCE_LIKE = re.compile(r"&(#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*)(;?)")
 _LIQUID_OPEN = re.compile(r"\{(?=[{%])")
 _LONE_CARET = re.compile(r"^(\s*)\^(?=\s*$)")
 _TILDE_PAIR = re.compile("~(?=~)|^~|~$")
@@ -43,6 +47,17 @@ def escape_text(text: str) -> str:
     # before another, or at an end, beside another element's: "~~" would strike text through,
     # "~~~" open a code block (GFM reads no "\\~" in an image's alt text).
     return _TILDE_PAIR.sub("&#126;", text).replace("`", "&#96;")
+
+
+def wide_references(text: str) -> str:
+    """``text`` with the ``&`` of each character reference in it full-width (``＆copy;``):
+    text that a theme writes into HTML as it is, where ``&copy;`` would show ``©``."""
+    return _REFERENCE_LIKE.sub(_wide_reference, text)
+
+
+def _wide_reference(match: re.Match[str]) -> str:
+    text = match.group()
+    return text if html.unescape(text) == text else "＆" + text[1:]
 
 
 def bracketed(text: str) -> str:

@@ -21,9 +21,15 @@ from bs4.element import NavigableString, Tag
 from lxml import etree
 
 from crawler.convert.code import BLOCK, HeldCode, code_language, code_lines
-from crawler.convert.escaping import bracketed, escape_liquid, escape_text, url_in_markdown
+from crawler.convert.escaping import (
+    bracketed,
+    escape_liquid,
+    escape_text,
+    url_in_markdown,
+    wide_references,
+)
 from crawler.convert.lean import lean_markup
-from crawler.convert.relink import LINK_TARGET, NO_REFERRER, link_identity, post_url
+from crawler.convert.relink import LINK_TARGET, NO_REFERRER, between, found_in, link_identity, post_url
 from crawler.wechat import dom, widgets
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.shown import INVISIBLE, text_as_html
@@ -61,6 +67,11 @@ _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 LONGEST_HEADING = 40
 _FORMULA = re.compile(r"\$\$.*?\$\$")  # as ``formula`` writes one: text's "$" are escaped
 _FULL_WIDTH_ANGLES = str.maketrans("<>", "＜＞")
+# An "&" that a heading's Markdown shows: escaped, or bare before a name with no ";" (a bare
+# one before a ";" is an entity of ours, "&#96;"); and the name after it.
+_SHOWN_AMPERSAND = re.compile(r"&(amp;)?(#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*)(;?)")
+# What of a heading's Markdown is not its text: links' targets and formulas.
+_NOT_TEXT = re.compile(LINK_TARGET.pattern + "|" + _FORMULA.pattern)
 _TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
 _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 
@@ -138,6 +149,15 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
         return _each_paragraph(_outside(lambda inner: str(convert(self, el, inner, parent_tags))),
                                text)
     return converter
+
+
+def _wide_shown(match: re.Match[str]) -> str:
+    """The ``&`` of ``_SHOWN_AMPERSAND`` full-width if what it shows is a character reference."""
+    escaped, name, end = match.groups()
+    shown = f"&{name}{end}"
+    if (not escaped and end) or html.unescape(shown) == shown:
+        return match.group()
+    return f"＆{name}{end}"
 
 
 def _outside(wrap: Callable[[str], str]) -> Callable[[str], str]:
@@ -319,10 +339,14 @@ class _WeChatConverter(_MarkdownConverter):
         catalog, on every post since Hux 1.9, reads each heading's text and writes it back
         as HTML (``$('<a …>' + $(h).text() + '</a>')``), where it would be markup and run.
         Text's and code's are made full-width, as the title's; a formula's are LaTeX's
-        ``\\lt`` and ``\\gt``."""
-        self.code.translate_spans_in(heading, _FULL_WIDTH_ANGLES)
+        ``\\lt`` and ``\\gt``. So is the ``&`` of a character reference the text shows
+        (``&copy;``), which would show as the character it names."""
+        self.code.change_spans_in(
+            heading, lambda code: wide_references(code.translate(_FULL_WIDTH_ANGLES)))
         heading = _FORMULA.sub(lambda math: math.group().replace("<", "\\lt ")
                                .replace(">", "\\gt "), heading)
+        heading = between(heading, found_in(_NOT_TEXT, heading),
+                          lambda text: _SHOWN_AMPERSAND.sub(_wide_shown, text))
         return heading.replace("\\<", "＜").replace("\\>", "＞")
 
     def formula(self, latex: str, in_cell: bool = False) -> str:

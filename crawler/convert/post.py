@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
-from crawler.convert.escaping import escape_liquid, url_in_markdown
+from crawler.convert.escaping import escape_liquid, url_in_markdown, wide_references
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
 from crawler.wechat.urls import web_url
@@ -32,6 +32,12 @@ _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
 # Looked for from a run's first underscore only: from each, a long run took hours.
 _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
+# What jQuery's .data() reads as a number, a boolean or null, not as text (Ruby's strip first).
+_JQUERY_VALUE = re.compile(r"\s*(?:-?[0-9]+(?:\.[0-9]+)?|-?Infinity|NaN|true|false|null)\s*")
+_FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
+# Bidi controls: what opens an embedding or override (closed by PDF) or an isolate (by PDI)
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_EMBEDDINGS, _ISOLATES, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
 _CONTROL_SPACES = {code: " " for code in range(0x20)}
 _FULL_WIDTH = {ord(c): wide for c, wide in zip("<>\"'\\", "＜＞＂＇＼", strict=True)} \
     | _CONTROL_SPACES
@@ -79,7 +85,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "catalog:   false",
         "tags:",
         # once each as written: a tag read back from a post is full-width already
-        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(theme_safe, tags))),
+        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(tag_safe, tags))),
         "wechat:",
         f"    account: {yaml_scalar(account)}",
         *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
@@ -112,15 +118,43 @@ def _source_link(url: str) -> str:
 
 
 def theme_safe(value: str) -> str:
-    """``value`` with ``<``, ``>``, ``"``, ``'`` and ``\\`` made full-width and control
-    characters spaces: themes print ``page.title`` and the tags raw, into HTML text and into
+    """``value`` with ``<``, ``>``, ``"``, ``'``, ``\\`` and an ``&`` that starts a character
+    reference made full-width, control characters spaces, and bidi controls left open closed
+    (``_bidi_closed``): themes print ``page.title`` and
+    the tags raw, into HTML text (where ``&copy;`` shows ``©``) and into
     attribute values, double-quoted (Hux: ``title="{{page.next.title}}"``) or single-quoted
     (``content='{{ page.title }}'``), and into JSON strings (Hux's ``search.json``), which a
     backslash or a control character leaves unreadable for the search of the whole site.
     ``__SEPARATOR__`` loses an underscore (``_THEME_SEPARATOR``).
     What no YAML reader takes is made U+FFFD (``yaml_readable``): the value as it reads back
     from the post, so that a tag read back is known for the one written."""
-    return yaml_readable(_THEME_SEPARATOR.sub("_", value.translate(_FULL_WIDTH)))
+    value = wide_references(value.translate(_FULL_WIDTH))
+    return yaml_readable(_THEME_SEPARATOR.sub("_", _bidi_closed(value)))
+
+
+def _bidi_closed(value: str) -> str:
+    """``value`` with each bidi embedding, override and isolate it leaves open closed at its
+    end: themes print tags one after another in a line, where an open right-to-left override
+    turned every tag after it right to left."""
+    closers: list[str] = []
+    for control in _BIDI_CONTROL.findall(value):
+        if control in _EMBEDDINGS or control in _ISOLATES:
+            closers.append(_PDF if control in _EMBEDDINGS else _PDI)
+        elif control == _PDF and closers[-1:] == [_PDF]:
+            closers.pop()
+        elif control == _PDI and _PDI in closers:  # closes the embeddings inside it too
+            del closers[len(closers) - 1 - closers[::-1].index(_PDI):]
+    return value + "".join(reversed(closers))
+
+
+def tag_safe(tag: str) -> str:
+    """``tag`` as a post writes it: ``theme_safe``, and its letters and digits full-width
+    (``２０２４``) where jQuery would read it as other than text: Hux's archive page reads its
+    tag buttons' names and each post's tags, joined by ",", with jQuery's ``.data()``, and a
+    tag read as a number (a year's album) made its filter show no post."""
+    tag = theme_safe(tag)
+    return tag.translate(_FULL_WIDTH_ALPHANUMERICS) if _JQUERY_VALUE.fullmatch(tag) else tag
+
 
 
 def _optional_keys(article: Article) -> list[str]:

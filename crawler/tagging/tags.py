@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crawler.convert.post import theme_safe
+from crawler.convert.post import tag_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
@@ -19,7 +19,7 @@ FALLBACK = "其他"
 # each digit of a run, and a hostile name of a long one took hours.
 _ALBUM_MARK = re.compile(r"^[#＃\s]+")
 _ALBUM_COUNT_REVERSED = re.compile(r"\s*个\s*\d+\s*")
-# Control characters, which a post writes as spaces (``theme_safe``): at the ends of a name,
+# Control characters, which a post writes as spaces (``tag_safe``): at the ends of a name,
 # a tag a theme strips to another's twin (Hux: ``{{ tag | strip | url_encode }}``).
 _CONTROLS_AS_SPACES = {code: " " for code in range(0x20)}
 
@@ -61,10 +61,10 @@ class Tagger:
     def _added(self, derived: Sequence[str], tags: Sequence[str],
                made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
         # as a post writes them: a tag read back from one is full-width already
-        made = {theme_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
+        made = {tag_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
                                             *made_before)}
-        made -= {theme_safe(tag) for tag in configured_before}
-        return [tag for tag in tags if theme_safe(tag) not in made]
+        made -= {tag_safe(tag) for tag in configured_before}
+        return [tag for tag in tags if tag_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
         """The types ``article`` explains, then its albums' names."""
