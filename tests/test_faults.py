@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -24,7 +25,15 @@ from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal, serve_legacy_shape
+from tests.conftest import (
+    PROJECT,
+    crawl,
+    crawl_command,
+    crawl_env,
+    crawl_options,
+    refusal,
+    serve_legacy_shape,
+)
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -828,3 +837,23 @@ def test_pages_that_fail_for_their_own_reasons_are_not_said_to_be_a_network_fail
     assert result.returncode == 1, result.stderr
     assert "could not be reached" not in result.stderr and "network" not in result.stderr, result.stderr
     assert "ERROR: Exit status 1: none of the articles given could be fetched" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])
+def test_a_post_that_is_no_regular_file_is_one_line_not_a_hang(wechat: MockWeChat, tmp_path: Path,
+                                                               command: str) -> None:
+    """A FIFO (or a link to a device) named as a post: reading it waited for a writer that
+    never came, and verify, rebuild and a crawl of its article hung until killed."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").glob("*.md")
+    post.unlink()
+    os.mkfifo(post)
+    args = ["-a", f"url={legacy.url}", *(f"-s{name}={value}" for name, value in crawl_options(
+        tmp_path).items())] if command.startswith("crawl") else [f"-sARCHIVE_DIR={tmp_path}"]
+    result = subprocess.run([sys.executable, "-m", "scrapy", *command.split(), *args], cwd=PROJECT,
+                            env=crawl_env(), capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr
+    assert f"{post.name}: cannot be read (not a regular file)" in result.stdout + result.stderr, result
+    assert result.returncode == 1
+    assert stat.S_ISFIFO(post.lstat().st_mode)  # left as it is, for a person to look at

@@ -21,7 +21,7 @@ from typing import Any
 
 from crawler.convert.relink import remote_images
 from crawler.store.archive import Archive
-from crawler.store.files import is_leftover
+from crawler.store.files import is_leftover, open_regular
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
@@ -161,7 +161,8 @@ def _lenient_text(path: Path) -> str:
     """What can be read of a post that is not UTF-8 (an editor saved it as GBK): the names
     of the images it links are ASCII."""
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        with open_regular(path) as file:
+            return file.read().decode("utf-8", "replace")
     except OSError:
         return ""
 
