@@ -857,3 +857,32 @@ def test_a_post_that_is_no_regular_file_is_one_line_not_a_hang(wechat: MockWeCha
     assert f"{post.name}: cannot be read (not a regular file)" in result.stdout + result.stderr, result
     assert result.returncode == 1
     assert stat.S_ISFIFO(post.lstat().st_mode)  # left as it is, for a person to look at
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "versions"])
+@pytest.mark.parametrize("which", ["capture", "index"])
+def test_a_capture_or_index_that_is_no_regular_file_is_one_line_not_a_hang(
+        wechat: MockWeChat, tmp_path: Path, which: str, command: str) -> None:
+    """A FIFO named as a day's captures or as the index: verify, rebuild and versions waited
+    for a writer that never came."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    state = tmp_path / ".state"
+    fifo = state / "warc" / "captures-2000-01-01.warc.gz" if which == "capture" else state / "index.sqlite"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    args = [legacy.url] if command == "versions" else []
+    result = subprocess.run([sys.executable, "-m", "scrapy", command, *args, f"-sARCHIVE_DIR={tmp_path}",
+                             "-sARTICLE_HOSTS=127.0.0.1"], cwd=PROJECT, env=crawl_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr
+    if which == "index":
+        assert refusal(result, command).endswith(f"the index {fifo} cannot be used (not a regular "
+                                                 "file); nothing was changed: run again once that is mended")
+        assert result.returncode == 1
+    elif command == "verify":
+        assert f"{fifo}: the capture at byte 0 cannot be read" in result.stdout, result
+        assert result.returncode == 1
+    else:
+        assert result.returncode == 0, result
+

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
 
 # The largest list or accounts file read: far more than a person writes.
 TEXT_FILE_LIMIT = 16 << 20
@@ -27,15 +27,15 @@ def read_text(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
-def open_regular(path: Path, encoding: str | None = None) -> IO[Any]:
-    """``path`` opened to read (as text in ``encoding``, else as bytes), if it is a regular
-    file; ``OSError`` for a FIFO or a device named as one of the archive's files, whose
-    reading would wait for a writer for ever, or never end (a link to /dev/zero)."""
+def open_regular(path: Path) -> io.BufferedReader:
+    """``path`` opened to read, if it is a regular file; ``OSError`` for a FIFO or a device
+    named as one of the archive's files, whose reading would wait for a writer for ever, or
+    never end (a link to /dev/zero)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open waits for no writer
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "not a regular file")
-    return os.fdopen(fd, "r" if encoding else "rb", encoding=encoding)
+    return os.fdopen(fd, "rb")
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -123,6 +123,8 @@ class Index:
 
         ``sqlite3.DatabaseError`` when the file is not a usable SQLite database.
         """
+        if path.exists() and not path.is_file():  # a FIFO: SQLite would wait for its writer
+            raise sqlite3.DatabaseError("not a regular file")
         if read_only and not path.exists():  # nothing indexed yet
             self._db = sqlite3.connect(":memory:", isolation_level=None)
             self._db.executescript(_SCHEMA)

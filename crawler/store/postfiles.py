@@ -3,6 +3,7 @@ and the ``wechat:`` block that names the article (read without YAML, to rebuild 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime
@@ -43,7 +44,7 @@ def read_post(path: Path) -> str:
     Windows editor's; spaces after the front matter's ``---`` lines dropped, as Jekyll
     allows them); ``PostError`` when it cannot be read or is not UTF-8."""
     try:
-        with open_regular(path, encoding="utf-8-sig") as file:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig") as file:
             text = file.read()
         loose = _LOOSE_FRONT_MATTER.match(text)
         if loose and len(loose[0]) > len(loose[1]) + 8:  # not as written: "---\n" twice
