@@ -886,3 +886,24 @@ def test_a_capture_or_index_that_is_no_regular_file_is_one_line_not_a_hang(
     else:
         assert result.returncode == 0, result
 
+
+def test_an_image_file_torn_or_changed_is_named_by_verify_and_fetched_again_once_deleted(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An image file cut short (a copy or a disk that failed) or overwritten with a web page:
+    verify found the archive sound, and the post showed a broken picture for ever."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    images = tmp_path / "postimg"
+    torn, changed = images / "HeaderGifMediaId001.gif", images / "TwiceUsedMediaId002.png"
+    whole = torn.read_bytes()
+    torn.write_bytes(whole[:len(whole) // 2])
+    changed.write_bytes(b"<html>404</html>")
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1
+    for path in (torn, changed):
+        assert (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
+                "its article fetches it again") in verify.stdout, verify.stdout
+    assert "Traceback" not in verify.stderr
+    torn.unlink()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert torn.read_bytes() == whole

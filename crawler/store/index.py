@@ -190,6 +190,10 @@ class Index:
     def blob_name(self, sha256: str) -> str | None:
         return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
 
+    def blob_digests(self) -> dict[str, str]:
+        """The SHA-256 of each image file's bytes as stored, by file name."""
+        return dict(self._db.execute("SELECT name, sha256 FROM blobs"))
+
     def name_taken(self, name: str) -> bool:
         return self._one("SELECT 1 FROM blobs WHERE name = ?", name) is not None
 
