@@ -394,6 +394,20 @@ def test_rebuild_brings_back_a_deleted_post(copied: Path, capsys: pytest.Capture
     assert "not rebuilt" not in capsys.readouterr().out
 
 
+
+def test_rebuild_says_it_cannot_restore_a_post_a_folder_stands_in_for(
+        copied: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    """A folder of the post's name (a person's mistake): rebuild took it for the post,
+    restored nothing, said nothing of it and exited 0."""
+    post = copied / "_posts" / POST_NAME
+    post.unlink()
+    post.mkdir()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 1
+    assert capsys.readouterr().out == "rebuild: 1 not rebuilt\n"
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] \
+        == [f"Not restored: {POST_NAME}: cannot be read (not a regular file)"]
+    assert post.is_dir()
+
 def test_rebuild_keeps_a_post_whose_captures_are_gone(copied: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     shutil.rmtree(copied / ".state" / "warc")

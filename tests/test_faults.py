@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -24,7 +25,15 @@ from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, refusal, serve_legacy_shape
+from tests.conftest import (
+    PROJECT,
+    crawl,
+    crawl_command,
+    crawl_env,
+    crawl_options,
+    refusal,
+    serve_legacy_shape,
+)
 from tests.mockserver import MockWeChat
 from tests.site import Art, Site, numbered
 from tests.test_captures import scrapy
@@ -828,3 +837,73 @@ def test_pages_that_fail_for_their_own_reasons_are_not_said_to_be_a_network_fail
     assert result.returncode == 1, result.stderr
     assert "could not be reached" not in result.stderr and "network" not in result.stderr, result.stderr
     assert "ERROR: Exit status 1: none of the articles given could be fetched" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])
+def test_a_post_that_is_no_regular_file_is_one_line_not_a_hang(wechat: MockWeChat, tmp_path: Path,
+                                                               command: str) -> None:
+    """A FIFO (or a link to a device) named as a post: reading it waited for a writer that
+    never came, and verify, rebuild and a crawl of its article hung until killed."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").glob("*.md")
+    post.unlink()
+    os.mkfifo(post)
+    args = ["-a", f"url={legacy.url}", *(f"-s{name}={value}" for name, value in crawl_options(
+        tmp_path).items())] if command.startswith("crawl") else [f"-sARCHIVE_DIR={tmp_path}"]
+    result = subprocess.run([sys.executable, "-m", "scrapy", *command.split(), *args], cwd=PROJECT,
+                            env=crawl_env(), capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr
+    assert f"{post.name}: cannot be read (not a regular file)" in result.stdout + result.stderr, result
+    assert result.returncode == 1
+    assert stat.S_ISFIFO(post.lstat().st_mode)  # left as it is, for a person to look at
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "versions"])
+@pytest.mark.parametrize("which", ["capture", "index"])
+def test_a_capture_or_index_that_is_no_regular_file_is_one_line_not_a_hang(
+        wechat: MockWeChat, tmp_path: Path, which: str, command: str) -> None:
+    """A FIFO named as a day's captures or as the index: verify, rebuild and versions waited
+    for a writer that never came."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    state = tmp_path / ".state"
+    fifo = state / "warc" / "captures-2000-01-01.warc.gz" if which == "capture" else state / "index.sqlite"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    args = [legacy.url] if command == "versions" else []
+    result = subprocess.run([sys.executable, "-m", "scrapy", command, *args, f"-sARCHIVE_DIR={tmp_path}",
+                             "-sARTICLE_HOSTS=127.0.0.1"], cwd=PROJECT, env=crawl_env(),
+                            capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in result.stderr
+    if which == "index":
+        assert refusal(result, command).endswith(f"the index {fifo} cannot be used (not a regular "
+                                                 "file); nothing was changed: run again once that is mended")
+        assert result.returncode == 1
+    elif command == "verify":
+        assert f"{fifo}: the capture at byte 0 cannot be read" in result.stdout, result
+        assert result.returncode == 1
+    else:
+        assert result.returncode == 0, result
+
+
+def test_an_image_file_torn_or_changed_is_named_by_verify_and_fetched_again_once_deleted(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An image file cut short (a copy or a disk that failed) or overwritten with a web page:
+    verify found the archive sound, and the post showed a broken picture for ever."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    images = tmp_path / "postimg"
+    torn, changed = images / "HeaderGifMediaId001.gif", images / "TwiceUsedMediaId002.png"
+    whole = torn.read_bytes()
+    torn.write_bytes(whole[:len(whole) // 2])
+    changed.write_bytes(b"<html>404</html>")
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1
+    for path in (torn, changed):
+        assert (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
+                "its article fetches it again") in verify.stdout, verify.stdout
+    assert "Traceback" not in verify.stderr
+    torn.unlink()
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert torn.read_bytes() == whole

@@ -21,7 +21,16 @@ from crawler.items import ArticleItem
 from crawler.pipelines.posts import PostPipeline
 from crawler.store.archive import Archive
 from crawler.wechat.saved import SavedPage, SavedPageError, image_files, read_saved_page, saved_pages_in
-from tests.conftest import PROJECT, Served, crawl, page_text, scrapy_command, serve_legacy_shape
+from tests.conftest import (
+    PROJECT,
+    Served,
+    crawl,
+    crawl_cli,
+    page_text,
+    refusal,
+    scrapy_command,
+    serve_legacy_shape,
+)
 from tests.mockserver import MockWeChat, png
 
 BOUNDARY = "----MultipartBoundary--abc----"
@@ -715,6 +724,25 @@ def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
     assert f"cannot read {tmp_path}/a.html\\x00" in refused, refused
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
 
+
+
+def test_a_listed_path_that_is_no_file_is_one_line_not_a_hang(tmp_path: Path) -> None:
+    """A FIFO in a list of saved pages: reading it waited for a writer, and the import hung
+    until killed; given as ``-a path=``, it was said to be no such file."""
+    good, fifo = tmp_path / "good.html", tmp_path / "fifo.html"
+    good.write_text(page_text("text_post.html"), encoding="utf-8")
+    os.mkfifo(fifo)
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{fifo}\n{good}\n", encoding="utf-8")
+
+    listed = crawl_cli("import", tmp_path / "archive", "-a", f"paths_file={listing}")
+    assert listed.returncode == 0, listed.stderr
+    assert f"Not imported: cannot read {fifo}: not a regular file" in listed.stderr, listed.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+    given = crawl_cli("import", tmp_path / "archive", "-a", f"path={fifo}")
+    assert given.returncode == 2
+    assert refusal(given, "crawl import") == (f"scrapy crawl import: neither a file nor a folder "
+                                              f"(a FIFO, a device): {str(fifo)!r}")
 
 def test_a_saved_page_that_does_not_name_its_article_whole_is_refused(tmp_path: Path) -> None:
     """Without ``idx`` (which of a push's articles it is) there is no URL to archive it under."""

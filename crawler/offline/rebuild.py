@@ -55,7 +55,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     outcomes: Counter[str] = Counter()
     posts = post_files(archive.layout.posts)
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
-               if not (archive.layout.posts / name).exists() and not archive.places.renamed(key)]
+               if not (archive.layout.posts / name).is_file() and not archive.places.renamed(key)]
     pace = Pace(time.monotonic(), found=len(posts) + len(missing))
     told = pace.started
 
@@ -77,8 +77,9 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     for key, name in missing:
         try:
             outcomes[_restore_post(archive, key, name, captures, style, tagger, files)] += 1
-        except (CaptureError, NotConverted, OSError, sqlite3.Error) as error:
-            logger.warning("Not restored: %s: %s", name, error)
+        except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
+            logger.warning("Not restored: %s: %s", name,
+                           str(error).removeprefix(f"{archive.layout.posts / name}: "))
             outcomes["not rebuilt"] += 1
         one_more()
     return outcomes

@@ -56,6 +56,8 @@ class ImportParams:
                 pages += saved_pages_in(given)
             elif given.is_file():
                 pages.append(given)
+            elif given.exists():
+                raise ArgumentError(f"neither a file nor a folder (a FIFO, a device): {path!r}")
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.store import warc
+from crawler.store.files import open_regular
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +99,10 @@ class CaptureStore:
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / file_of(fetched_at)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO: its reading would wait for ever
+                raise CaptureError(f"cannot write a capture to {path}: not a regular file")
             end = self._ends.get(path)
             if end is None:
                 end = warc.sound_end(path, os.fstat(fd).st_size)
@@ -126,8 +130,11 @@ def file_of(fetched_at: datetime) -> str:
 
 def read_capture(path: Path, offset: int) -> Capture:
     """The capture at ``offset`` of ``path`` (as ``Capture.offset`` gave it)."""
-    with path.open("rb") as stream:
-        found = warc.member_at(stream, offset)
+    try:
+        with open_regular(path) as stream:
+            found = warc.member_at(stream, offset)
+    except OSError as error:
+        raise CaptureError(f"no readable capture at {path}:{offset}: {error.strerror}") from None
     capture = _capture(found[0], path, offset) if found else None
     if capture is None:
         raise CaptureError(f"no readable capture at {path}:{offset}")

@@ -11,6 +11,7 @@ raw captures reads back.
 from __future__ import annotations
 
 import glob
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -21,7 +22,7 @@ from typing import Any
 
 from crawler.convert.relink import remote_images
 from crawler.store.archive import Archive
-from crawler.store.files import is_leftover
+from crawler.store.files import is_leftover, open_regular
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
@@ -109,11 +110,15 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         if len({page for page, _ in posts}) > 1:  # one page: its twins are said above
             yield (f"{layout.posts}: {', '.join(name for _, name in posts)} are posts of one "
                    f"article ({url}): the blog shows it twice")
+    digests = archive.index.blob_digests()
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
         elif not path.name.startswith(".") and path.name not in referenced:
             yield f"{path}: no post links to it"
+        elif path.name in digests and _digest(path) not in (digests[path.name], None):
+            yield (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
+                   "its article fetches it again")
     for path, offset in archive.captures.damaged():
         yield f"{path}: the capture at byte {offset} cannot be read (torn or damaged)"
 
@@ -157,11 +162,21 @@ def _post_url_finds(posts: Path, stem: str) -> bool:
         return False
 
 
+def _digest(path: Path) -> str | None:
+    """The SHA-256 of an image file's bytes; None for one that cannot be read (a folder)."""
+    try:
+        with open_regular(path) as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 def _lenient_text(path: Path) -> str:
     """What can be read of a post that is not UTF-8 (an editor saved it as GBK): the names
     of the images it links are ASCII."""
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        with open_regular(path) as file:
+            return file.read().decode("utf-8", "replace")
     except OSError:
         return ""
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +25,17 @@ def read_text(path: Path) -> str:
     if len(data) > TEXT_FILE_LIMIT:
         raise OSError(errno.EFBIG, f"larger than {TEXT_FILE_LIMIT >> 20} MB, not a file a person writes")
     return data.decode("utf-8-sig")
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """``path`` opened to read, if it is a regular file; ``OSError`` for a FIFO or a device
+    named as one of the archive's files, whose reading would wait for a writer for ever, or
+    never end (a link to /dev/zero)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open waits for no writer
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -123,6 +123,8 @@ class Index:
 
         ``sqlite3.DatabaseError`` when the file is not a usable SQLite database.
         """
+        if path.exists() and not path.is_file():  # a FIFO: SQLite would wait for its writer
+            raise sqlite3.DatabaseError("not a regular file")
         if read_only and not path.exists():  # nothing indexed yet
             self._db = sqlite3.connect(":memory:", isolation_level=None)
             self._db.executescript(_SCHEMA)
@@ -187,6 +189,10 @@ class Index:
 
     def blob_name(self, sha256: str) -> str | None:
         return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
+
+    def blob_digests(self) -> dict[str, str]:
+        """The SHA-256 of each image file's bytes as stored, by file name."""
+        return dict(self._db.execute("SELECT name, sha256 FROM blobs"))
 
     def name_taken(self, name: str) -> bool:
         return self._one("SELECT 1 FROM blobs WHERE name = ?", name) is not None

@@ -3,6 +3,7 @@ and the ``wechat:`` block that names the article (read without YAML, to rebuild 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from crawler.store.files import open_regular
 
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
 # written; a person's editor may have made it two, or left spaces or a comment after the key).
@@ -41,7 +44,8 @@ def read_post(path: Path) -> str:
     Windows editor's; spaces after the front matter's ``---`` lines dropped, as Jekyll
     allows them); ``PostError`` when it cannot be read or is not UTF-8."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig") as file:
+            text = file.read()
         loose = _LOOSE_FRONT_MATTER.match(text)
         if loose and len(loose[0]) > len(loose[1]) + 8:  # not as written: "---\n" twice
             text = f"---\n{loose[1]}---\n{text[loose.end():]}"

@@ -23,6 +23,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from crawler.store.files import open_regular
+
 _MAGIC = b"\x1f\x8b\x08"
 _CHUNK = 1 << 20
 _TAIL = 64 << 20  # where to look back for the last whole record: more than any one capture
@@ -39,7 +41,7 @@ def members(path: Path) -> Iterator[tuple[int, bytes | None]]:
     offset = 0
     try:
         size = path.stat().st_size
-        with path.open("rb") as stream:
+        with open_regular(path) as stream:
             while offset < size:
                 found = member_at(stream, offset)
                 if found is not None:

@@ -32,6 +32,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 import lxml.html
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
+from crawler.store.files import open_regular
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import normalise_image_url
 
@@ -137,7 +138,7 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     file as HTML, as the import has always read the files it is given. A file of more than
     ``max_size`` bytes, or an MHTML of more than ``max_parts`` parts, is not read."""
     try:
-        with path.open("rb") as file:
+        with open_regular(path) as file:  # not a FIFO, whose reading waits for ever
             raw = file.read(max_size + 1)
     except OSError as error:
         raise SavedPageError(f"cannot read {path}: {error.strerror or error}") from None
