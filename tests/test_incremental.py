@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from collections.abc import Callable
 
@@ -15,8 +16,8 @@ from crawler.report.tally import Tally
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
-from crawler.wechat.listing import AlbumPage, Entry
-from tests.conftest import unit_crawler
+from crawler.wechat.listing import AlbumPage, Entry, album_json_url, parse_album_page
+from tests.conftest import PROJECT, unit_crawler
 from tests.test_hostile import page, parsed
 
 LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&chksm={}"
@@ -309,3 +310,42 @@ def test_an_album_read_leaves_nothing_of_its_members_in_memory(index: Index) -> 
 def test_each_album_is_read_once_a_run(index: Index) -> None:
     progress = AlbumProgress(index, 7)
     assert progress.start("9") and not progress.start("9")
+
+
+# -- a real read of an album to its end (../shared/fixtures/wechat_album) ----------------
+REAL_PAGES = PROJECT.parent / "shared" / "fixtures" / "wechat_album"
+REAL_ALBUM = ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=Mzg4NTc2OTYxMQ==&action=getalbum"
+              "&album_id=3329839945947119618")
+# One read of soda92/biao-short-novels' album to its end, saved on 2025-03-31 (its commit
+# bf844ae): each page asked from the last item of the page before (py_scripts/
+# get_all_json.py names each file after its page's last msgid, not after the begin_msgid
+# it was asked with). Positions (pos_num) 76-57, 56-37, 36-17, 16-1.
+REAL_READ = ["2247484310.json", "2247484179.json", "2247484063.json", "2247483853.json"]
+
+
+@pytest.mark.skipif(not REAL_PAGES.is_dir(), reason=f"{REAL_PAGES} is absent: the third-party "
+                    "album answers live in ../shared, beside the project")
+def test_a_real_album_read_to_its_end_is_whole_no_page_taken_for_a_repeat(index: Index) -> None:
+    """WeChat's pages of one read follow each other with no overlap (``begin_msgid``
+    exclusive: no item of page N again at the top of page N+1) and no gap (each page's
+    first ``pos_num`` one below the last of the page before), so the rules of a read that
+    stops short (a page listing nothing new, fewer members than the count) take none of it
+    for one. The first screen is the read's first page with the first screen's
+    ``base_info`` (title and ``article_count``); its count is the newest position, as
+    ``pos_num`` counts current members (a deleted article's later positions shift down)."""
+    bodies = [json.loads((REAL_PAGES / name).read_text(encoding="utf-8")) for name in REAL_READ]
+    items = [body["getalbum_resp"]["article_list"] for body in bodies]
+    count = int(items[0][0]["pos_num"])
+    bodies[0]["getalbum_resp"]["base_info"] = {"title": "微型小说", "article_count": str(count)}
+    progress, url, steps = AlbumProgress(index, 7), album_json_url(REAL_ALBUM, 20), []
+    for number, body in enumerate(bodies):
+        if number:
+            before = items[number - 1][-1]
+            assert url == album_json_url(REAL_ALBUM, 20, before["msgid"], before["itemidx"])
+            assert int(items[number][0]["pos_num"]) == int(before["pos_num"]) - 1
+        page = parse_album_page(json.dumps(body), url)
+        steps.append(progress.read("3329839945947119618", "Mzg4NTc2OTYxMQ==", page, not number))
+        url = page.next_url or ""
+    assert [step.more for step in steps] == [True, True, True, False] and url == ""
+    assert not any(step.unread for step in steps)
+    assert steps[-1].record.whole is not None and len(steps[-1].record.whole) == count
