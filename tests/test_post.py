@@ -136,6 +136,19 @@ def test_tags_a_theme_would_show_alike_are_written_once() -> None:
     assert yaml.safe_load(post.split("---\n")[1])["tags"] == ["＜反诈＞", "其他"]
 
 
+@pytest.mark.parametrize("tag, written", [
+    ("2024", "２０２４"), ("3.15", "３.１５"), ("-1", "-１"), (" 12 ", " １２ "),
+    ("true", "ｔｒｕｅ"), ("null", "ｎｕｌｌ"), ("NaN", "ＮａＮ"), ("-Infinity", "-Ｉｎｆｉｎｉｔｙ"),
+    ("2024合集", "2024合集"), ("3.15晚会", "3.15晚会"), ("1.2.3", "1.2.3"),
+])
+def test_a_tag_jquery_reads_as_other_than_text_is_written_full_width(tag: str, written: str) -> None:
+    """Hux's archive page reads tags with jQuery's ``.data()``: a tag it reads as a number
+    (a year's album, a ``3.15`` consumer-day album), a boolean or null makes its filter show
+    no post. Such a tag is written full-width; a tag jQuery reads as text stays as it is."""
+    post = render_post(make(), "x", [tag])
+    assert yaml.safe_load(post.split("---\n")[1])["tags"] == [written]
+
+
 @pytest.mark.parametrize("title, max_bytes, slug", [
     ("สวัสดี ครับ", 100, "สวัสดี-ครับ"),  # Thai vowels and tone marks are marks (Mn)
     ("नमस्ते", 100, "नमस्ते"),
