@@ -129,14 +129,15 @@ def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(co
     assert remote_images(markdown) == []
 
 
-def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking() -> None:
+@pytest.mark.parametrize("code", ["&lt;b&gt;", "x = ```"])  # fenced by ``` / by ````, as the span
+def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking(code: str) -> None:
     """A line of a code span holding a fence (```` ``` ````) was read as a code block's fence
     (GFM's info string holds no backtick): the code block after it was read as its end, the
     next one's end as the start of one, and the link between as code, never relinked (found
     by the fuzz test)."""
-    body = ('<p><code>```</code></p><pre>&lt;b&gt;</pre>'
+    body = (f'<p><code>```</code></p><pre>{code}</pre>'
             '<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a></p>'
-            '<pre>x</pre>')
+            f'<pre>{code}</pre>')
     article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
     linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
     assert post_url("2021-07-28-目标") in linked
