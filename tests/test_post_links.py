@@ -114,13 +114,15 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     "<code>![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640){: referrerpolicy=&quot;no-referrer&quot;}</code>",
     '<span data-formula="x](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)"></span>',
 ])
-def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str) -> None:
+@pytest.mark.parametrize("before", ["写法：", "路径C:\\"])  # a backslash escaped: "\\\\`" starts code
+def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str, before: str) -> None:
     """A code span's text is what the article said: relinking a post once its link's article
     is archived turned ``[看](https://mp.weixin…)`` in inline code into
     ``[看]({% post_url … %})``, which Liquid printed as the post's path; the text of an image
     left on the CDN made the post incomplete, its "image" asked for at every run. So is a
-    formula's (found by the fuzz test)."""
-    body = f"<p>写法：{code} 完</p>"
+    formula's (found by the fuzz test). Text that ends with a backslash, written escaped
+    (``\\\\``), escapes no backtick or dollar after it."""
+    body = f"<p>{before}{code} 完</p>"
     article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
     markdown = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
     assert markdown == to_markdown(article, {})
