@@ -131,6 +131,19 @@ def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(co
     assert remote_images(markdown) == []
 
 
+def test_a_link_between_paragraphs_each_of_a_lone_backtick_is_relinked() -> None:
+    """A code span ends in its own paragraph, as kramdown reads it: a formula's backtick in
+    one paragraph and another's further on are no code span, and a link between them is
+    pointed at its archived post."""
+    body = ('<p>甲<span data-formula="a`b"></span></p>'
+            '<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a></p>'
+            '<p>乙<span data-formula="c`d"></span></p>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert post_url("2021-07-28-目标") in linked
+    assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
+
+
 @pytest.mark.parametrize("code", ["&lt;b&gt;", "x = ```"])  # fenced by ``` / by ````, as the span
 def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking(code: str) -> None:
     """A line of a code span holding a fence (```` ``` ````) was read as a code block's fence
