@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.report.coverage import Coverage, coverage_of, found_this_run
+from crawler.report.coverage import Coverage, coverage_of, found_this_run, named_by_posts
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import CHINA_TIME
@@ -243,3 +243,15 @@ def test_an_account_of_the_file_no_run_has_fetched_a_page_of_is_named_once(
     assert "not in the accounts file" not in report.stdout, report.stdout
     assert lines[1] == "乙: biz unknown yet (no page of it fetched)", report.stdout
     assert lines[-1].startswith("accounts-report: 2 accounts, "), report.stdout
+
+
+def test_an_account_of_the_file_whose_name_two_archived_accounts_bear_is_neither_of_them() -> None:
+    """The accounts file names an account whose ``__biz`` no run has learned: the one account
+    its posts attribute to that name is it; two of one name (two centres of one city), and
+    neither is sure to be it: each keeps a line of its own, none of its posts counted as
+    the file's account's."""
+    listed = [("甲", ""), ("乙", ""), ("丙", "BIZ_C")]
+    others = [("甲", "BIZ_A1"), ("甲", "BIZ_A2"), ("乙", "BIZ_B"), ("丁", "BIZ_D")]
+    assert named_by_posts(listed, others) == (
+        [("甲", ""), ("乙", "BIZ_B"), ("丙", "BIZ_C")],
+        [("甲", "BIZ_A1"), ("甲", "BIZ_A2"), ("丁", "BIZ_D")])

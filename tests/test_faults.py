@@ -907,3 +907,21 @@ def test_an_image_file_torn_or_changed_is_named_by_verify_and_fetched_again_once
     torn.unlink()
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     assert torn.read_bytes() == whole
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_an_image_file_that_is_no_regular_file_is_one_line_not_a_hang(
+        wechat: MockWeChat, tmp_path: Path, kind: str) -> None:
+    """A FIFO or a folder where a post's image file was: verify's check of each image's
+    bytes against the index must neither wait for a FIFO's writer nor name it twice (it
+    is the file the post links that does not exist, not bytes torn)."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    image = tmp_path / "postimg" / "HeaderGifMediaId001.gif"
+    image.unlink()
+    os.mkfifo(image) if kind == "fifo" else image.mkdir()
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and "Traceback" not in verify.stderr, verify.stderr
+    assert [line for line in verify.stdout.splitlines() if "HeaderGifMediaId001.gif" in line] == [
+        f"{next((tmp_path / '_posts').glob('*.md'))}: links to postimg/HeaderGifMediaId001.gif, "
+        "which does not exist"], verify.stdout

@@ -141,6 +141,15 @@ def test_a_heading_of_forty_characters_stays_one_and_of_more_is_bold_text() -> N
         f"## {'字' * 40}", f"**{'字' * 41}**"]
 
 
+def test_a_heading_s_link_keeps_its_target_whose_query_spells_an_entity() -> None:
+    """A heading's text that spells an entity has its ``&`` full-width (Hux's side catalog
+    writes the text back as HTML); a link's target is no text shown: ``&region=`` there is
+    a parameter, not ``®ion``, and made ``＆region`` the link led elsewhere."""
+    target = "https://example.com/list?a=1&region=cn&notify=1"
+    assert body_markdown(f'<h2>&amp;copy2024 <a href="{target.replace("&", "&amp;")}">地区</a></h2>') \
+        == f"## ＆copy2024 [地区]({target})"
+
+
 def test_a_code_block_holding_a_fence_is_fenced_with_more_backticks() -> None:
     """Code that shows ``` (a Markdown lesson) would close a fence of three."""
     assert body_markdown('<pre><code>x = """\n```\n"""</code></pre>') == \

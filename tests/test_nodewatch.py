@@ -122,3 +122,34 @@ def test_one_page_waiting_for_a_node_is_said_in_the_singular(
 
     asyncio.run(look())
     assert "1 article page waits for a fetch node and none is running" in caplog.text, caplog.text
+
+
+def test_no_node_running_is_one_warning_a_stretch_not_one_a_look(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """The writer looks at the nodes every few seconds: while none runs, cron mails one
+    WARNING once ``REDIS_NODE_GRACE`` is over, not one a look; a node that fetched, then
+    went, starts a stretch of its own, said again."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    caplog.set_level("INFO", logger="crawler.distributed.writer")
+
+    async def looks() -> None:
+        client = connect_async(config)
+        watch = NodeWatch(client, JOB, 0.2)
+        await watch.first_look()
+        for _ in range(3):  # within the grace
+            await watch.every_node_blocked(WAITING)
+        await asyncio.sleep(0.3)
+        for _ in range(3):
+            await watch.every_node_blocked(WAITING)
+        beat(redis_db, "n1")
+        await watch.every_node_blocked(WAITING)
+        leave(redis_db, "n1", "stopped")
+        for _ in range(2):
+            await watch.every_node_blocked(WAITING)
+            await asyncio.sleep(0.3)
+        await watch.every_node_blocked(WAITING)
+        await client.aclose()
+
+    asyncio.run(looks())
+    said = [record.levelname for record in caplog.records if "none is running" in record.getMessage()]
+    assert said == ["INFO", "WARNING", "INFO", "WARNING"], caplog.text

@@ -171,3 +171,20 @@ def test_an_index_that_cannot_be_read_when_refusals_are_said_is_one_error_line(
     state.close_spider()
     assert state.tally.stats.get_value("state/read_failed") == 1
     assert [record.levelname for record in caplog.records] == ["ERROR"]
+
+
+def test_only_articles_refused_without_chksm_that_no_listing_brings_are_said_at_the_end(
+        state: StatePipeline, caplog: pytest.LogCaptureFixture) -> None:
+    """An article refused by a link without chksm that an album lists is fetched by the
+    album's link (this run or the next): said lost, cron would mail a false alarm. One the
+    user gave is said when refused; one the watch asked for keeps its post."""
+    state.index.add_listed_links([("B:2:1", "https://listed-with-chksm")])
+    for refused in (LinkRefused("B:1:1", "https://lost"), LinkRefused("B:2:1", "https://listed"),
+                    LinkRefused("B:3:1", "https://given", said=True),
+                    LinkRefused("B:4:1", "https://watched", watched=True)):
+        state.process_item(refused)
+    state.close_spider()
+    [said] = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert said.getMessage().startswith("Not archived: 1 article WeChat refused by a link without "
+                                        "chksm"), said.getMessage()
+    assert said.getMessage().endswith(": https://lost"), said.getMessage()

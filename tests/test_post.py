@@ -136,6 +136,48 @@ def test_tags_a_theme_would_show_alike_are_written_once() -> None:
     assert yaml.safe_load(post.split("---\n")[1])["tags"] == ["＜反诈＞", "其他"]
 
 
+@pytest.mark.parametrize("tag, written", [
+    ("2024", "２０２４"), ("3.15", "３.１５"), ("-1", "-１"), (" 12 ", " １２ "),
+    ("true", "ｔｒｕｅ"), ("null", "ｎｕｌｌ"), ("NaN", "ＮａＮ"), ("-Infinity", "-Ｉｎｆｉｎｉｔｙ"),
+    ("2024合集", "2024合集"), ("3.15晚会", "3.15晚会"), ("1.2.3", "1.2.3"),
+])
+def test_a_tag_jquery_reads_as_other_than_text_is_written_full_width(tag: str, written: str) -> None:
+    """Hux's archive page reads tags with jQuery's ``.data()``: a tag it reads as a number
+    (a year's album, a ``3.15`` consumer-day album), a boolean or null makes its filter show
+    no post. Such a tag is written full-width; a tag jQuery reads as text stays as it is."""
+    post = render_post(make(), "x", [tag])
+    assert yaml.safe_load(post.split("---\n")[1])["tags"] == [written]
+
+
+def _left_open(text: str) -> int:
+    """How many embeddings, overrides and isolates ``text`` leaves open, as the Unicode
+    bidi algorithm reads its controls (X1-X8): a PDF closes an embedding only when no
+    isolate opened after it; a PDI closes the last isolate open and all opened since."""
+    stack: list[str] = []
+    for char in text:
+        if char in "\u202a\u202b\u202d\u202e":
+            stack.append("embedding")
+        elif char in "\u2066\u2067\u2068":
+            stack.append("isolate")
+        elif char == "\u202c" and stack[-1:] == ["embedding"]:
+            stack.pop()
+        elif char == "\u2069" and "isolate" in stack:
+            del stack[len(stack) - 1 - stack[::-1].index("isolate"):]
+    return len(stack)
+
+
+@pytest.mark.parametrize("tag", [
+    "\u202eABC合集", "\u2067\u202eA", "\u2067A\u202c", "\u202bA\u2068B\u202c",
+    "\u2066\u202aA\u2069\u202d", "A\u202c\u2069\u202e", "\u202e\u202e\u202cB",
+])
+def test_a_tag_leaves_no_bidi_embedding_override_or_isolate_open(tag: str) -> None:
+    """Themes print tags one after another on a line: one that leaves a right-to-left
+    override open turns every tag after it ("ABC合集" shown "集合CBA"). A stray closer
+    (a PDF inside an isolate, a PDI with none open) closes nothing of what is open."""
+    [written] = yaml.safe_load(render_post(make(), "x", [tag]).split("---\n")[1])["tags"]
+    assert written.startswith(tag) and _left_open(written) == 0, ascii(written)
+
+
 @pytest.mark.parametrize("title, max_bytes, slug", [
     ("สวัสดี ครับ", 100, "สวัสดี-ครับ"),  # Thai vowels and tone marks are marks (Mn)
     ("नमस्ते", 100, "नमस्ते"),

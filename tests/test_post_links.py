@@ -114,13 +114,15 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     "<code>![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640){: referrerpolicy=&quot;no-referrer&quot;}</code>",
     '<span data-formula="x](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)"></span>',
 ])
-def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str) -> None:
+@pytest.mark.parametrize("before", ["写法：", "路径C:\\"])  # a backslash escaped: "\\\\`" starts code
+def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str, before: str) -> None:
     """A code span's text is what the article said: relinking a post once its link's article
     is archived turned ``[看](https://mp.weixin…)`` in inline code into
     ``[看]({% post_url … %})``, which Liquid printed as the post's path; the text of an image
     left on the CDN made the post incomplete, its "image" asked for at every run. So is a
-    formula's (found by the fuzz test)."""
-    body = f"<p>写法：{code} 完</p>"
+    formula's (found by the fuzz test). Text that ends with a backslash, written escaped
+    (``\\\\``), escapes no backtick or dollar after it."""
+    body = f"<p>{before}{code} 完</p>"
     article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
     markdown = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
     assert markdown == to_markdown(article, {})
@@ -129,14 +131,28 @@ def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(co
     assert remote_images(markdown) == []
 
 
-def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking() -> None:
+def test_a_link_between_paragraphs_each_of_a_lone_backtick_is_relinked() -> None:
+    """A code span ends in its own paragraph, as kramdown reads it: a formula's backtick in
+    one paragraph and another's further on are no code span, and a link between them is
+    pointed at its archived post."""
+    body = ('<p>甲<span data-formula="a`b"></span></p>'
+            '<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a></p>'
+            '<p>乙<span data-formula="c`d"></span></p>')
+    article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
+    linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
+    assert post_url("2021-07-28-目标") in linked
+    assert relink(to_markdown(article, {}), {"B:2:1"}, "2021-07-28-目标") == linked
+
+
+@pytest.mark.parametrize("code", ["&lt;b&gt;", "x = ```"])  # fenced by ``` / by ````, as the span
+def test_a_code_span_of_a_fence_opens_no_code_block_for_relinking(code: str) -> None:
     """A line of a code span holding a fence (```` ``` ````) was read as a code block's fence
     (GFM's info string holds no backtick): the code block after it was read as its end, the
     next one's end as the start of one, and the link between as code, never relinked (found
     by the fuzz test)."""
-    body = ('<p><code>```</code></p><pre>&lt;b&gt;</pre>'
+    body = (f'<p><code>```</code></p><pre>{code}</pre>'
             '<p><a href="https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1&amp;sn=s">看</a></p>'
-            '<pre>x</pre>')
+            f'<pre>{code}</pre>')
     article = Article(url=LONG.format(1), title="t", account="a", published=None, body_html=body)
     linked = to_markdown(article, {}, post_links={"B:2:1": "2021-07-28-目标"})
     assert post_url("2021-07-28-目标") in linked

@@ -28,8 +28,9 @@ _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.e
 _HEAD = re.compile(r"\A---[ \t]*\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
                    r"(?:\s*<blockquote><p>.*?</p></blockquote>\n)?", re.S)
 _BACKTICKS = re.compile("`+")
-# A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped.
-_MATH = re.compile(r"(?<!\\)\$\$.*?\$\$")
+# A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped (an odd
+# run of backslashes before it; an even one is text's backslashes, escaped).
+_MATH = re.compile(r"(?<!\\)(?:\\\\)*(\$\$.*?\$\$)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
 # A fenced code block's opening line: its fence, after the marks of the quote or list item
 # it sits in (no backtick after it: GFM reads "```` ``` ````" as a code span).
@@ -86,7 +87,8 @@ def _outside_code(markdown: str, pattern: re.Pattern[str],
     start = head.end() if head else 0
 
     def prose(text: str) -> str:
-        return between(text, found_in(_MATH, text), lambda plain: pattern.sub(replace, plain))
+        formulas = [(math.start(1), math.end(1)) for math in _MATH.finditer(text)]
+        return between(text, formulas, lambda plain: pattern.sub(replace, plain))
 
     return markdown[:start] + between(
         markdown[start:], _fenced_code(markdown[start:]),
@@ -138,9 +140,18 @@ def _code_spans(markdown: str) -> list[tuple[int, int]]:
     spans, number = [], 0
     while number < len(runs):
         start, close = runs[number][0], closing[number]
-        if close is None or markdown[start - 1:start] == "\\":
+        if close is None or _escaped(markdown, start):
             number += 1
         else:
             spans.append((start, runs[close][1]))
             number = close + 1
     return spans
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether a backslash escapes the character at ``at``: an odd run of them before it
+    (``\\\\`` is a backslash of the text, escaped)."""
+    before = at
+    while before and text[before - 1] == "\\":
+        before -= 1
+    return (at - before) % 2 == 1
