@@ -53,6 +53,10 @@ class HeldCode:
         return f"{' ' * code.startswith(' ')}\0span{len(self.spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
 
+    def spans_in(self, markdown: str) -> list[str]:
+        """The code of the code spans ``markdown`` holds."""
+        return [self.spans[int(number)] for number in _SPAN.findall(markdown)]
+
     def change_spans_in(self, markdown: str, change: Callable[[str], str]) -> None:
         """The code spans ``markdown`` holds, each changed by ``change``."""
         for number in _SPAN.findall(markdown):

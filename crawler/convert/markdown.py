@@ -314,7 +314,16 @@ class _WeChatConverter(_MarkdownConverter):
 
     convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
-    convert_del = convert_s = _inline(_MarkdownConverter.convert_del, {"del", "s"})
+    _strike = _inline(_MarkdownConverter.convert_del, {"del", "s"})
+
+    def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Strike-through, but not around code that holds ``~~``: kramdown ends the
+        strike-through at the first ``~~``, code spans or not, and the rest shows as text."""
+        if any("~~" in code for code in self.code.spans_in(text)):
+            return text
+        return str(self._strike(el, text, parent_tags))
+
+    convert_s = convert_del
 
     def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""  # a video or vote is a widget (process_tag); any other frame is nothing
