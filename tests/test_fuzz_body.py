@@ -13,11 +13,13 @@ many bodies.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
+from html import escape, unescape
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -31,6 +33,9 @@ from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.shown import INVISIBLE
+from tests.conftest import PAGES
+from tests.test_fuzz import PIECES, check_post, post_of
+from tests.test_fuzz import text as fuzz_text
 from tests.test_hostile import page
 from tests.test_post import make
 
@@ -150,6 +155,8 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
 @pytest.mark.parametrize("html", [
     "<p><del><code>~~~</code></del></p>",  # the span's "~~" closed the strike-through
     "<p><s>删<code>a~~b</code>除</s></p>",
+    # a list right after a list in an item went into the first one's item; "3." showed
+    "<ul><li><ul><li>甲</li></ul><ol><li>乙</li><li><p>丙</p><p>丁</p></li><li>戊</li></ol></li></ul>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)
@@ -202,3 +209,59 @@ def test_two_articles_never_share_a_disambiguated_name(names: list[str]) -> None
     one = post_filename(replace(MADE, title=names[0]), disambiguate=True)
     two = post_filename(replace(MADE, title=names[1], mid="2"), disambiguate=True)
     assert one != two
+
+
+# -- albums named in the 2021 and 2023 page markups -----------------------------------------
+LEADS_2021 = (PAGES / "leads_2021.html").read_text(encoding="utf-8")
+LEADS_2023 = (PAGES / "leads_2023.html").read_text(encoding="utf-8")
+# What HTML carries as text: no control but line breaks and tabs, no non-character (U+FFFE)
+NAME_PIECES = [piece for piece in PIECES if not any(
+    unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" or c in "\ufffe\uffff"
+    for c in piece)]
+album_name = st.lists(st.sampled_from(PIECES + ["#", "＃", "49个", "\ud800", "\x00"]),
+                      max_size=8).map("".join)
+
+
+def js_literal(name: str, ascii_only: bool) -> str:
+    """``name`` as a JavaScript string literal a page's script holds (a lone surrogate
+    escaped: UTF-8 has none)."""
+    ascii_only = ascii_only or any(unicodedata.category(c) == "Cs" for c in name)
+    return json.dumps(name, ensure_ascii=ascii_only).replace("</", "<\\/")
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(name=album_name, ascii_only=st.booleans(), tag=fuzz_text)
+def test_an_album_of_the_2023_markup_is_its_name_and_a_safe_tag(name: str, ascii_only: bool,
+                                                                 tag: str) -> None:
+    page_html = LEADS_2023.replace('"刷单诈骗"', js_literal(name, ascii_only), 1)
+    made = post_of(page_html, tag)
+    assert made is not None
+    titles = {album.id: album.title for album in made.article.albums}
+    # the template writes the name HTML-escaped into the string, as it does the title; a
+    # lone surrogate (an escape that is no character) shows as U+FFFD, a NUL as nothing
+    # (``crawler.wechat.jsvars``)
+    shown = re.sub("[\ud800-\udfff]", "\ufffd", unescape(name)).replace("\0", "").strip()
+    assert titles["2698309978880770049"] == shown
+    check_post(made)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(names=st.lists(st.lists(st.sampled_from(NAME_PIECES), max_size=8).map("".join),
+                      min_size=1, max_size=3), tag=fuzz_text)
+def test_albums_of_the_2021_markup_are_their_names_and_safe_tags(names: list[str],
+                                                                 tag: str) -> None:
+    wrapped = "".join(
+        f'<span class="article-tag__item-wrp js_tag" data-album_id="16455216563683819{n:02}">'
+        f'<span class="article-tag__item">#{escape(name, quote=False)}</span></span>'
+        for n, name in enumerate(names))
+    page_html = re.sub(r'<span class="article-tag__item-wrp.*?</span>\s*</span>', wrapped,
+                       LEADS_2021, count=1, flags=re.S)
+    made = post_of(page_html, tag)
+    assert made is not None
+    titles = {album.id: album.title for album in made.article.albums}
+    for n, name in enumerate(names):
+        shown = ("#" + name).strip().lstrip("#").strip()  # WeChat's "#" is no name
+        assert titles[f"16455216563683819{n:02}"] == shown
+    check_post(made)

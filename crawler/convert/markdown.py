@@ -407,6 +407,15 @@ class _WeChatConverter(_MarkdownConverter):
                 return self.image(background)
         return str(super().convert_div(el, text, parent_tags))
 
+    def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list; in a list item, one that comes after another list is parted from it by a
+        blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
+        numbers shown, ``3. 戊``) or a list in that item."""
+        written = str(super().convert_list(el, text, parent_tags))
+        return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
+
+    convert_ul = convert_ol = convert_list
+
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
         table's header rule."""
@@ -462,6 +471,20 @@ def _attribute(tag: Tag, name: str) -> str:
 def _attributes(tag: Tag) -> dict[str, str]:
     return {name: " ".join(value) if isinstance(value, list) else value
             for name, value in tag.attrs.items()}
+
+
+def _after_a_list(element: Tag) -> bool:
+    """Whether what comes first before ``element`` in its list item is, or ends in, a list."""
+    node: Tag | None = element
+    while node is not None and node.name != "li":
+        before = node.previous_sibling
+        while isinstance(before, NavigableString) and not before.strip():
+            before = before.previous_sibling
+        if before is not None:
+            return isinstance(before, Tag) and (before.name in ("ul", "ol")
+                                                or before.find(("ul", "ol")) is not None)
+        node = node.parent
+    return False
 
 
 def _shows_text(heading: Tag) -> bool:
