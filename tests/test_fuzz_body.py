@@ -20,19 +20,23 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import replace
 from html import escape, unescape
+from urllib.parse import unquote
 
+import lxml.html
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.markdown import to_markdown
 from crawler.convert.post import post_filename
+from crawler.convert.relink import post_url
 from crawler.offline.fidelity import _AS_READ, _LIQUID_BRACE, _SPACE, _text_segments
 from crawler.offline.kramdown import Kramdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.shown import INVISIBLE
+from tests.browser import BASEURL, build_site
 from tests.conftest import PAGES
 from tests.test_fuzz import PIECES, check_post, post_of
 from tests.test_fuzz import text as fuzz_text
@@ -157,6 +161,9 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     "<p><s>删<code>a~~b</code>除</s></p>",
     # a list right after a list in an item went into the first one's item; "3." showed
     "<ul><li><ul><li>甲</li></ul><ol><li>乙</li><li><p>丙</p><p>丁</p></li><li>戊</li></ol></li></ul>",
+    # a link first in its paragraph, its code holding "]:", was a link definition: all gone
+    '<p><a href="https://e.com/x"><code>a[0]: b</code></a></p>',
+    '<ul><li><a href="https://e.com/x">x<code>a]: b</code></a> 后</li></ul>',
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)
@@ -265,3 +272,39 @@ def test_albums_of_the_2021_markup_are_their_names_and_safe_tags(names: list[str
         shown = ("#" + name).strip().lstrip("#").strip()  # WeChat's "#" is no name
         assert titles[f"16455216563683819{n:02}"] == shown
     check_post(made)
+
+
+@pytest.mark.jekyll
+@settings(max_examples=max(1, EXAMPLES // 50), deadline=None, derandomize=True,
+          phases=[Phase.generate],  # a Jekyll build per try: shrinking would take hours
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(titles=st.lists(title, min_size=12, max_size=12))
+def test_every_post_url_resolves_and_no_two_posts_share_a_page(
+        titles: list[str], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Posts of one day named by ``post_filename`` (disambiguated when the name is taken,
+    as ``PostStore`` does), each linked from a post by ``post_url``: Jekyll builds them
+    without a warning (two posts of one URL warn), every link leads to its own post."""
+    work = tmp_path_factory.mktemp("names")
+    posts = work / "archive" / "_posts"
+    posts.mkdir(parents=True)
+    (work / "archive" / "postimg").mkdir()
+    stems: list[str] = []
+    for number, name in enumerate(titles):
+        article = replace(MADE, title=name, mid=str(number))
+        filename = post_filename(article)
+        if filename.removesuffix(".md") in stems:
+            filename = post_filename(article, disambiguate=True)
+        stems.append(filename.removesuffix(".md"))
+        (posts / filename).write_text(f"---\ntitle: t{number}\n---\nPOST{number}\n",
+                                      encoding="utf-8")
+    links = "".join(f"[{number}]({post_url(stem)})\n\n" for number, stem in enumerate(stems))
+    (posts / "2020-01-01-links.md").write_text(f"---\ntitle: links\n---\n{links}",
+                                               encoding="utf-8")
+    served = build_site(work / "archive", work)
+    index = lxml.html.fromstring((served / BASEURL.strip("/") / "2020/01/01/links.html")
+                                 .read_bytes())
+    hrefs = [link.get("href") for link in index.iter("a") if link.text_content().isdigit()]
+    assert len(hrefs) == len(stems) and len(set(hrefs)) == len(stems), hrefs
+    for number, href in enumerate(hrefs):
+        shown = (served / unquote(href).lstrip("/")).read_text(encoding="utf-8")
+        assert f"POST{number}<" in shown, (number, href)

@@ -272,11 +272,13 @@ class _WeChatConverter(_MarkdownConverter):
         space or line break at an edge of its text stays, outside the brackets. One around
         blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
         leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
-        their Markdown would show it as text."""
+        their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
+        starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
         href = web_url(_attribute(el, "href"))
         inner = text.strip()
         if not inner or not href or "_noformat" in parent_tags:
             return text
+        text = self.code.spans_as_text(text, lambda code: "]:" in code)
         target = self.target(href)
         linked = _outside(lambda shown: f"[{bracketed(shown)}]({target})")
         return _each_paragraph(linked, text, link=True)
