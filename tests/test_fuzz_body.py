@@ -263,7 +263,7 @@ def test_albums_of_the_2021_markup_are_their_names_and_safe_tags(names: list[str
         f'<span class="article-tag__item-wrp js_tag" data-album_id="16455216563683819{n:02}">'
         f'<span class="article-tag__item">#{escape(name, quote=False)}</span></span>'
         for n, name in enumerate(names))
-    page_html = re.sub(r'<span class="article-tag__item-wrp.*?</span>\s*</span>', wrapped,
+    page_html = re.sub(r'<span class="article-tag__item-wrp.*?</span>\s*</span>', lambda _: wrapped,
                        LEADS_2021, count=1, flags=re.S)
     made = post_of(page_html, tag)
     assert made is not None
