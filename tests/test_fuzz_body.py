@@ -164,6 +164,8 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # a link first in its paragraph, its code holding "]:", was a link definition: all gone
     '<p><a href="https://e.com/x"><code>a[0]: b</code></a></p>',
     '<ul><li><a href="https://e.com/x">x<code>a]: b</code></a> 后</li></ul>',
+    # italics beside italics in an underline (or sup, sub) showed "**" between them
+    "<p><em>反诈</em><u><em>提醒</em></u></p>", "<p><sup><i>甲</i></sup><i>乙</i></p>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)
