@@ -182,6 +182,8 @@ def test_a_tag_leaves_no_bidi_embedding_override_or_isolate_open(tag: str) -> No
     ("สวัสดี ครับ", 100, "สวัสดี-ครับ"),  # Thai vowels and tone marks are marks (Mn)
     ("नमस्ते", 100, "नमस्ते"),
     ("ab cd", 3, "ab"),  # cut after the dash: no dash left at the end
+    # a mark with no letter or digit before it (an emoji's variation selector) shows nothing
+    ("❤️", 100, "post"), ("守护 ❤️ 平安", 100, "守护-平安"), ("\u0301a", 100, "a"),
 ])
 def test_slugify_keeps_marks_and_ends_on_no_dash(title: str, max_bytes: int, slug: str) -> None:
     assert slugify(title, max_bytes) == slug

@@ -53,6 +53,17 @@ class HeldCode:
         return f"{' ' * code.startswith(' ')}\0span{len(self.spans) - 1}\0" \
                f"{' ' * code.endswith(' ')}"
 
+    def spans_in(self, markdown: str) -> list[str]:
+        """The code of the code spans ``markdown`` holds."""
+        return [self.spans[int(number)] for number in _SPAN.findall(markdown)]
+
+    def spans_as_text(self, markdown: str, which: Callable[[str], bool]) -> str:
+        """``markdown`` with the code spans it holds whose code is ``which`` written as text."""
+        def written(match: re.Match[str]) -> str:
+            code = self.spans[int(match.group(1))]
+            return escape_text(code) if which(code) else match.group()
+        return _SPAN.sub(written, markdown)
+
     def change_spans_in(self, markdown: str, change: Callable[[str], str]) -> None:
         """The code spans ``markdown`` holds, each changed by ``change``."""
         for number in _SPAN.findall(markdown):

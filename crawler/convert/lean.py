@@ -25,7 +25,11 @@ _URL_ATTRIBUTES = frozenset({"src", "data-src", "href"})
 # (lxml's HTML output percent-encodes them in ``href`` and ``src``: another URL).
 _NOT_IN_URL = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
-_EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "u", "s", "del"})
+_EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "s", "del"})
+# Inline elements the post writes as their text alone, unwrapped as spans are: italics
+# inside one beside italics outside (``<em>a</em><u><em>b</em></u>``) are then joined,
+# where kramdown would show the ``**`` of ``*a**b*``.
+_UNMARKED = ("u", "ins", "sup", "sub", "small", "big", "mark")
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
@@ -55,7 +59,7 @@ def lean_markup(root: etree._Element) -> str:
         elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
             element.tag = "em"
     _embolden(root)
-    etree.strip_tags(root, "span", "font")
+    etree.strip_tags(root, "span", "font", *_UNMARKED)
     _join_adjacent_emphasis(root)
     for pre in root.iter("pre"):  # its lines are read whole (code.code_lines), as text
         for line_break in pre.iter("br"):

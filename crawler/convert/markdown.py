@@ -272,11 +272,13 @@ class _WeChatConverter(_MarkdownConverter):
         space or line break at an edge of its text stays, outside the brackets. One around
         blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
         leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
-        their Markdown would show it as text."""
+        their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
+        starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
         href = web_url(_attribute(el, "href"))
         inner = text.strip()
         if not inner or not href or "_noformat" in parent_tags:
             return text
+        text = self.code.spans_as_text(text, lambda code: "]:" in code)
         target = self.target(href)
         linked = _outside(lambda shown: f"[{bracketed(shown)}]({target})")
         return _each_paragraph(linked, text, link=True)
@@ -314,7 +316,16 @@ class _WeChatConverter(_MarkdownConverter):
 
     convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
-    convert_del = convert_s = _inline(_MarkdownConverter.convert_del, {"del", "s"})
+    _strike = _inline(_MarkdownConverter.convert_del, {"del", "s"})
+
+    def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Strike-through, but not around code that holds ``~~``: kramdown ends the
+        strike-through at the first ``~~``, code spans or not, and the rest shows as text."""
+        if any("~~" in code for code in self.code.spans_in(text)):
+            return text
+        return str(self._strike(el, text, parent_tags))
+
+    convert_s = convert_del
 
     def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         return ""  # a video or vote is a widget (process_tag); any other frame is nothing
@@ -398,6 +409,15 @@ class _WeChatConverter(_MarkdownConverter):
                 return self.image(background)
         return str(super().convert_div(el, text, parent_tags))
 
+    def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list; in a list item, one that comes after another list is parted from it by a
+        blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
+        numbers shown, ``3. 戊``) or a list in that item."""
+        written = str(super().convert_list(el, text, parent_tags))
+        return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
+
+    convert_ul = convert_ol = convert_list
+
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
         table's header rule."""
@@ -453,6 +473,20 @@ def _attribute(tag: Tag, name: str) -> str:
 def _attributes(tag: Tag) -> dict[str, str]:
     return {name: " ".join(value) if isinstance(value, list) else value
             for name, value in tag.attrs.items()}
+
+
+def _after_a_list(element: Tag) -> bool:
+    """Whether what comes first before ``element`` in its list item is, or ends in, a list."""
+    node: Tag | None = element
+    while node is not None and node.name != "li":
+        before = node.previous_sibling
+        while isinstance(before, NavigableString) and not before.strip():
+            before = before.previous_sibling
+        if before is not None:
+            return isinstance(before, Tag) and (before.name in ("ul", "ol")
+                                                or before.find(("ul", "ol")) is not None)
+        node = node.parent
+    return False
 
 
 def _shows_text(heading: Tag) -> bool:

@@ -212,10 +212,16 @@ def slugify(title: str, max_bytes: int) -> str:
     """Letters and digits of ``title`` (CJK kept) joined by ``-``: safe on every file system.
 
     What Jekyll keeps of a file name in the post's URL (letters, marks, decimal digits): a
-    number of another kind (❶, 〡) it drops, and two posts of one day would share a page."""
-    text = unicodedata.normalize("NFKC", title)
-    kept = "".join(c if unicodedata.category(c) == "Nd" or unicodedata.category(c)[0] in "LM"
-                   else "-" for c in text)
+    number of another kind (❶, 〡) it drops, and two posts of one day would share a page.
+    A mark is kept on a letter or digit only: alone (an emoji's variation selector, ❤️) it
+    shows nothing, and a title of emoji would make a name that looks empty."""
+    kept = ""
+    for c in unicodedata.normalize("NFKC", title):
+        category = unicodedata.category(c)
+        if category == "Nd" or category[0] == "L" or category[0] == "M" and kept[-1:] not in "-":
+            kept += c
+        elif category[0] != "M":
+            kept += "-"
     slug = re.sub(r"-{2,}", "-", kept).strip("-") or "post"
     slug = slug.encode()[:max_bytes].decode(errors="ignore")  # a character cut in two goes
     return slug.rstrip("-") or "post"
