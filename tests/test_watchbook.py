@@ -62,6 +62,18 @@ def test_an_article_is_due_a_24th_of_its_period_early_and_no_earlier(index: Inde
         "old-checked-161-hours-ago", "young-checked-23-hours-ago"]
 
 
+def test_a_check_a_clock_set_far_forward_recorded_does_not_keep_the_article_unwatched(
+        index: Index, book: WatchBook) -> None:
+    """A run on a machine whose clock was years ahead (a dead RTC battery, a mistyped date)
+    recorded its checks then; with the clock set right, "since the last check" was negative
+    and the watch never looked at those articles again until that date came. A check in the
+    future is taken as none: the article is due by its age, and looked at now."""
+    archived(index, "checked-by-a-clock-ten-years-ahead", 400, -3650)
+    archived(index, "checked-an-hour-ahead", 400, -1 / 24)  # clocks drift: a slip, not a loss
+    archived(index, "checked-a-day-ago", 400, 1)
+    assert [key for key, _ in book.due(10, NOW, Schedule())] == ["checked-by-a-clock-ten-years-ahead"]
+
+
 def test_an_article_without_post_is_not_watched(book: WatchBook) -> None:
     book.db.execute("INSERT INTO articles (key, url, state) VALUES ('k', 'u', 'needs_link')")
     assert book.due(10, NOW, Schedule()) == []

@@ -96,7 +96,9 @@ class WatchBook:
         else find yesterday's check 23 hours and some minutes old, and look every other day."""
         every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
                  "ELSE :old_every END")
-        waited = ":now - coalesce(w.checked, a.published, 0)"
+        # a check over a day ahead of ``now`` was recorded by a clock set wrong: taken as none
+        checked = "CASE WHEN w.checked > :now + 86400 THEN NULL ELSE w.checked END"
+        waited = f":now - coalesce({checked}, a.published, 0)"
         fetched = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url {} "
                    "ORDER BY s.url LIMIT 1)")
         signed, short = fetched.format("LIKE '%chksm=_%'"), fetched.format("NOT LIKE '%?%'")
