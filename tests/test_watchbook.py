@@ -289,6 +289,18 @@ def test_the_deletions_alarm_of_one_original_says_one(index: Index, book: WatchB
         "1 original of 反诈中心 was deleted or removed upstream within 0.5 days; its post stays, marked as such"
 
 
+def test_originals_seen_gone_by_a_clock_set_ahead_raise_no_alarm_at_every_run(
+        index: Index, book: WatchBook) -> None:
+    """Deletions recorded by a run whose clock was a year ahead, then set right: each later
+    run took them as seen since it started, and mailed the alarm at every run for a year."""
+    biz = "MzA5OTk5OTk5OQ=="
+    now = datetime(2026, 12, 5, 12, tzinfo=CHINA_TIME)
+    for mid in range(3):
+        book.event(f"{biz}:224748000{mid}:1", "deleted", now.timestamp() + 365 * 86400)
+    assert deletions_alarm(index, "反诈中心", biz, now, 3, 7, now.timestamp() - 3600) is None
+    assert book.gone_since(now.timestamp() - 3600, now.timestamp()) == set()
+
+
 def test_a_check_that_fetched_nothing_keeps_when_the_page_was_last_fetched(index: Index) -> None:
     """A check without the page (a link WeChat refused) is no fetch: the time of the last one
     stays, which tells a saved page older than the archived post."""

@@ -123,24 +123,24 @@ class WatchBook:
             return Counter()
         return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
 
-    def gone_since(self, since: float) -> set[str]:
+    def gone_since(self, since: float, until: float) -> set[str]:
         """The ``__biz`` of each account an original of which was seen deleted or removed
-        since ``since``."""
+        from ``since`` to ``until`` (now: one seen by a clock set ahead is no news of today)."""
         try:
-            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? "
-                                   "AND kind IN ('deleted', 'removed')", (since,)).fetchall()
+            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? AND at <= ? "
+                                   "AND kind IN ('deleted', 'removed')", (since, until)).fetchall()
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return set()
         return {ArticleKey(key).biz for (key,) in rows} - {""}
 
-    def gone_originals(self, biz: str, since: float) -> int:
-        """How many originals of account ``biz`` were seen deleted or removed since ``since``,
-        each once, however often its state changed (deleted, then removed)."""
+    def gone_originals(self, biz: str, since: float, until: float) -> int:
+        """How many originals of account ``biz`` were seen deleted or removed from ``since``
+        to ``until``, each once, however often its state changed (deleted, then removed)."""
         try:
             [(gone,)] = self.db.execute(
-                "SELECT count(DISTINCT key) FROM watch_events WHERE at >= ? AND key > ? "
+                "SELECT count(DISTINCT key) FROM watch_events WHERE at >= ? AND at <= ? AND key > ? "
                 "AND key < ? AND kind IN ('deleted', 'removed')",
-                [since, *ArticleKey.account_range(biz)]).fetchall()
+                [since, until, *ArticleKey.account_range(biz)]).fetchall()
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return 0
         return int(gone)
