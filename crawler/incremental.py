@@ -314,8 +314,11 @@ class AlbumProgress:
         """The links of the unsettled members of an unchanged album (as this page gives
         them, else as an earlier listing did); None if the album changed."""
         known, read_whole = AccountBook(self.index).album_signature(album)
-        if known != signature or read_whole is None \
-                or datetime.now(UTC) - datetime.fromisoformat(read_whole) > self.recheck:
+        if known != signature or read_whole is None:
+            return None
+        # a read over a day ahead of the clock was by a clock set wrong: taken as none
+        age = datetime.now(UTC) - datetime.fromisoformat(read_whole)
+        if not -timedelta(days=1) <= age <= self.recheck:
             return None
         unsettled = [links.get(key) or url for key, url in AccountBook(self.index).unsettled_in_album(album)]
         if not all(unsettled):

@@ -7,7 +7,6 @@ import logging
 import re
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -260,7 +259,7 @@ class CaptureMiddleware:
     def __init__(self, crawler: Crawler):
         self.captures = Run.of(crawler).archive.captures
         self.tally = Run.of(crawler).tally
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="captures")
+        self.worker = Run.of(crawler).writer("captures")
         self.said: set[str] = set()
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Run:
         self._archive: Archive | None = None
         self.stopped_by: signal.Signals | None = None
         self.errors_said: set[str] = set()
+        self._writers: list[ThreadPoolExecutor] = []
 
     @classmethod
     def of(cls, crawler: Crawler) -> Run:
@@ -58,6 +60,20 @@ class Run:
         level = logging.INFO if cause in self.errors_said else logging.ERROR
         self.errors_said.add(cause)
         return level
+
+    def writer(self, name: str) -> ThreadPoolExecutor:
+        """A thread of its own for the archive's writes that wait on the disk (images,
+        captures), in the order they are handed to it; ``finish_writes`` waits for them."""
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._writers.append(writer)
+        return writer
+
+    def finish_writes(self) -> None:
+        """Wait for the writes handed to the writer threads. A crawl stopped at once (a
+        second Ctrl-C) closes none of its components, and its process, ended by the signal
+        then, would leave a file being written half made."""
+        for writer in self._writers:
+            writer.shutdown(wait=True)
 
     @cached_property
     def config(self) -> Config:

@@ -328,6 +328,28 @@ def test_versions_shows_no_post_of_a_capture_in_which_the_article_was_gone(
     assert capsys.readouterr().err.startswith("scrapy versions: capture 2 is no version of the article")
 
 
+def test_versions_of_a_capture_the_converter_fails_on_is_one_line(
+        archived: tuple[Path, str], legacy: Served, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``scrapy versions`` called the converter without the guard a crawl and a rebuild
+    have: a page it failed on (a bug a hostile page finds) was a traceback."""
+    import crawler.convert.post as post_module
+
+    def failing(*args: object, **kwargs: object) -> str:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(post_module, "to_markdown", failing)
+    assert run_command(versions.Command(), archived[0], legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and line.endswith("  could not be converted: RecursionError: "
+                                                     "maximum recursion depth exceeded")
+    assert run_command(versions.Command(), archived[0], legacy.url, "--show", "1", **LOCAL_HOSTS) == 1
+    output = capsys.readouterr()
+    assert output.out == "" and output.err.count("\n") == 1
+    assert output.err.startswith("scrapy versions: capture 1 is no version of the article: "
+                                 "could not be converted: RecursionError")
+
+
 def test_versions_finds_the_captures_of_the_short_link_they_were_fetched_by_once_the_index_is_lost(
         copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
     """The archive was crawled by the short link WeChat shares; the index deleted (as a damaged

@@ -901,3 +901,28 @@ def test_a_first_screen_counting_more_than_the_album_lists_is_said(wechat: MockW
     assert archived(tmp_path) == {a.mid for a in arts}
     assert re.search(r"WARNING.*album:3321.*its pages listed 5 of the 7 articles", result.stderr), \
         result.stderr
+
+
+def test_after_the_index_was_lost_a_post_whose_images_failed_for_a_passing_reason_gets_them(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A full disk failing the index's writes (its WAL) left the run's posts unindexed, their
+    images on the CDN ("cannot record the image"); the index made again from the posts took
+    each as complete, and verify said the images were left on the CDN for good, nothing to
+    do: no run asked for them again. Now they are tried again when a run finds the article."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486301, 2))
+    album = site.album("3308", arts)
+    for art in arts:
+        wechat.route(f"/mmbiz_png/Img{art.mid}x1/640", Route(503, "text/plain", b"busy"))
+    archive = tmp_path / "archive"
+    first = crawl("album", archive, "-a", f"url={album}", settings={"WECHAT_BASE_URL": wechat.base})
+    assert first.returncode == 0, first.stderr
+    assert all("Img" in text.decode() and "/postimg/Img" not in text.decode()
+               for text in posts(archive).values())
+    (archive / ".state" / "index.sqlite").unlink()  # as a full disk can leave it: no article
+    site.serve(arts)  # the CDN answers again
+    again = crawl("album", archive, "-a", f"url={album}", settings={"WECHAT_BASE_URL": wechat.base})
+    assert again.returncode == 0, again.stderr
+    assert all(f"/postimg/Img{art.mid}x1" in text.decode()
+               for art, text in zip(arts, [posts(archive)[name] for name in sorted(posts(archive))],
+                                    strict=True)), again.stderr

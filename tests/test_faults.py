@@ -28,6 +28,7 @@ from crawler.wechat.page import parse_page
 from tests.conftest import (
     PROJECT,
     crawl,
+    crawl_cli,
     crawl_command,
     crawl_env,
     crawl_options,
@@ -837,6 +838,19 @@ def test_pages_that_fail_for_their_own_reasons_are_not_said_to_be_a_network_fail
     assert result.returncode == 1, result.stderr
     assert "could not be reached" not in result.stderr and "network" not in result.stderr, result.stderr
     assert "ERROR: Exit status 1: none of the articles given could be fetched" in result.stderr, result.stderr
+
+
+def test_a_page_over_download_maxsize_is_one_warning_that_names_the_setting(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Cron mailed two WARNING lines for it: Scrapy's "Expected to receive N bytes which is
+    larger than download max size …" and ours. Now ours alone, saying what to raise."""
+    url = wechat.page("/s/Large", "<html><body>" + "反诈" * 20000 + "</body></html>")
+    result = crawl_cli("article", tmp_path, "-a", f"url={url}", settings={"DOWNLOAD_MAXSIZE": "50000"})
+    assert result.returncode == 1, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line and "Large" in line]
+    assert len(warnings) == 1, result.stderr
+    assert re.search(r"WARNING: Not archived: could not fetch \S+/s/Large: larger than DOWNLOAD_MAXSIZE "
+                     r"\(120026 bytes over 50000\): raise it to archive the page", warnings[0]), warnings
 
 
 @pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 
 import pytest
 from scrapy import Request
@@ -222,6 +224,25 @@ def test_an_album_not_read_whole_for_longer_than_the_recheck_is_read_whole(index
     read_whole(AlbumProgress(index, 0), [12, 11, 10], [9, 8], count=5)
     archive(index, 8, 9, 10, 11, 12)
     assert read(AlbumProgress(index, 0), album_page([12, 11, 10], 5), True).more
+
+
+def test_an_album_read_whole_by_a_clock_set_far_ahead_is_read_whole_again(
+        index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read whole by a run whose clock was ten years ahead, then set right: the read was in
+    the future, never older than the recheck, and the album was taken as unchanged (its
+    first page alone) for ten years. A read over a day ahead of the clock is taken as none."""
+    import crawler.incremental as incremental
+
+    class Ahead(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Ahead:
+            return cls.fromtimestamp(time.time() + 3650 * 86400, tz)
+
+    monkeypatch.setattr(incremental, "datetime", Ahead)
+    read_whole(AlbumProgress(index, 7), [12, 11, 10], [9, 8], count=5)
+    monkeypatch.undo()
+    archive(index, 8, 9, 10, 11, 12)
+    assert read(AlbumProgress(index, 7), album_page([12, 11, 10], 5), True).more
 
 
 def test_an_album_without_a_count_is_read_to_its_end_however_its_first_page_looks(

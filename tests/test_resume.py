@@ -19,7 +19,8 @@ from scrapy import Request
 from scrapy.core.scheduler import Scheduler
 from scrapy.dupefilters import RFPDupeFilter
 
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
+from crawler.store.files import is_leftover
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import Site, numbered
@@ -321,3 +322,51 @@ def test_an_album_stopped_between_two_of_its_pages_is_read_once_when_resumed(
     again = crawl("album", backfill.archive, "-a", f"url={backfill.album}",
                   settings={**backfill.settings, "JOBDIR": ""})
     assert len(wechat.hits("/mp/appmsgalbum")) - listings == 10 + 1 + 1, again.stderr  # unchanged
+
+
+
+@pytest.mark.parametrize(("first", "second"), [(signal.SIGINT, signal.SIGINT),
+                                               (signal.SIGTERM, signal.SIGTERM),
+                                               (signal.SIGTERM, signal.SIGKILL)])
+def test_a_run_stopped_at_once_mid_write_leaves_a_sound_archive_the_next_run_completes(
+        wechat: MockWeChat, tmp_path: Path, first: signal.Signals, second: signal.Signals) -> None:
+    """A second Ctrl-C, cron's ``timeout -k`` (SIGTERM, then SIGKILL): the run stops at once,
+    with posts, images, captures and the index being written. Its status is not 0; the
+    archive holds no half file (a kill can leave a temporary one, which verify names and the
+    next run removes), verify finds nothing else, and the next run archives the rest,
+    fetching none of what was archived."""
+    backfill = Backfill(wechat, tmp_path, articles=100)
+    backfill.settings["JOBDIR"] = ""  # cron's daily run
+    wechat.before_answer = (gate := Gate(20)).before_answer
+    run = subprocess.Popen(backfill.command(), cwd=PROJECT, env=crawl_env(), text=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        gate.wait()
+        run.send_signal(first)
+        assert run.stderr is not None
+        for line in run.stderr:  # a second signal before the first is handled is the same one
+            if f"Stopping ({first.name})" in line:
+                break
+        run.send_signal(second)
+        gate.open()
+        _, log = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    wechat.before_answer = lambda path: None
+    assert run.returncode == -second, log
+    assert len(backfill.posts()) < backfill.articles
+    leftovers = [path for path in backfill.archive.rglob("*") if is_leftover(path)]
+    if second != signal.SIGKILL:
+        assert not leftovers, leftovers
+    verified = scrapy_command("verify", backfill.archive)
+    archived = set(backfill.posts())
+    # the images of an article whose post the stop cut off, which its next run links
+    unlinked = [line for line in verified.stdout.splitlines() if line.endswith(": no post links to it")]
+    assert not {re.search(r"/Img(\d+)x", line)[1] for line in unlinked} & archived, unlinked
+    problems = [line for line in verified.stdout.splitlines() if not line.startswith("verify: ")
+                and "half-written file" not in line and line not in unlinked]
+    assert not problems and verified.returncode == (1 if leftovers or unlinked else 0), verified
+    backfill.resume()
+    assert not [path for path in backfill.archive.rglob("*") if is_leftover(path)]
+    again = scrapy_command("verify", backfill.archive)
+    assert again.returncode == 0, again

@@ -62,6 +62,18 @@ def test_an_article_is_due_a_24th_of_its_period_early_and_no_earlier(index: Inde
         "old-checked-161-hours-ago", "young-checked-23-hours-ago"]
 
 
+def test_a_check_a_clock_set_far_forward_recorded_does_not_keep_the_article_unwatched(
+        index: Index, book: WatchBook) -> None:
+    """A run on a machine whose clock was years ahead (a dead RTC battery, a mistyped date)
+    recorded its checks then; with the clock set right, "since the last check" was negative
+    and the watch never looked at those articles again until that date came. A check in the
+    future is taken as none: the article is due by its age, and looked at now."""
+    archived(index, "checked-by-a-clock-ten-years-ahead", 400, -3650)
+    archived(index, "checked-an-hour-ahead", 400, -1 / 24)  # clocks drift: a slip, not a loss
+    archived(index, "checked-a-day-ago", 400, 1)
+    assert [key for key, _ in book.due(10, NOW, Schedule())] == ["checked-by-a-clock-ten-years-ahead"]
+
+
 def test_an_article_without_post_is_not_watched(book: WatchBook) -> None:
     book.db.execute("INSERT INTO articles (key, url, state) VALUES ('k', 'u', 'needs_link')")
     assert book.due(10, NOW, Schedule()) == []
@@ -275,6 +287,18 @@ def test_the_deletions_alarm_of_one_original_says_one(index: Index, book: WatchB
         "1 original of 反诈中心 was deleted or removed upstream within 1 day; its post stays, marked as such"
     assert deletions_alarm(index, "反诈中心", biz, now, 1, 0.5) == \
         "1 original of 反诈中心 was deleted or removed upstream within 0.5 days; its post stays, marked as such"
+
+
+def test_originals_seen_gone_by_a_clock_set_ahead_raise_no_alarm_at_every_run(
+        index: Index, book: WatchBook) -> None:
+    """Deletions recorded by a run whose clock was a year ahead, then set right: each later
+    run took them as seen since it started, and mailed the alarm at every run for a year."""
+    biz = "MzA5OTk5OTk5OQ=="
+    now = datetime(2026, 12, 5, 12, tzinfo=CHINA_TIME)
+    for mid in range(3):
+        book.event(f"{biz}:224748000{mid}:1", "deleted", now.timestamp() + 365 * 86400)
+    assert deletions_alarm(index, "反诈中心", biz, now, 3, 7, now.timestamp() - 3600) is None
+    assert book.gone_since(now.timestamp() - 3600, now.timestamp()) == set()
 
 
 def test_a_check_that_fetched_nothing_keeps_when_the_page_was_last_fetched(index: Index) -> None:

@@ -66,6 +66,7 @@ class Command(ScrapyCrawl):
         crawler, params = prepared
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
+        Run.of(crawler).finish_writes()
         self.exitcode = exit_status(self.crawler_process, crawler)
         stopped_by = Run.of(crawler).stopped_by
         if stopped_by is not None and self.exitcode == 0:

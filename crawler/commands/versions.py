@@ -41,7 +41,10 @@ class Command(ArchiveCommand):
                     print(version.line())
                 return
             chosen = [version for version in versions if version.number == opts.show]
-            if not chosen or chosen[0].post is None:
+            if not chosen:
                 sys.exit(self._refuse(f"capture {opts.show} is no version of the article "
                                       f"(captures 1 to {len(versions)}: see scrapy versions URL)", 1))
+            if chosen[0].post is None:
+                sys.exit(self._refuse(f"capture {opts.show} is no version of the article: "
+                                      f"{chosen[0].answer}", 1))
             sys.stdout.write(chosen[0].post)

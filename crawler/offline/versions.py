@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from crawler.convert.markdown import MarkdownStyle
-from crawler.convert.post import compose_post
+from crawler.convert.post import NotConverted, converted
 from crawler.offline.rebuild import files_by_stem, stored_images
 from crawler.store.archive import Archive
 from crawler.store.captures import Capture
@@ -61,7 +61,11 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
         if isinstance(page, NotAnArticle):
             yield Version(number, capture.fetched_at, None, page.message)
             continue
-        post = _post(archive, page, tags, style, files)
+        try:
+            post = _post(archive, page, tags, style, files)
+        except NotConverted as error:  # a bug a hostile page finds: the other versions are still to be seen
+            yield Version(number, capture.fetched_at, None, str(error))
+            continue
         if post is None:
             yield Version(number, capture.fetched_at, None, "an article without publish time")
             continue
@@ -91,5 +95,5 @@ def _post(archive: Archive, article: Article, tags: list[str], style: MarkdownSt
           files: dict[str, str]) -> str | None:
     if article.published is None:
         return None
-    return compose_post(article, archive.image_links(stored_images(archive, article, files)), tags,
-                        style, archive.links.targets(article))
+    return converted(article, archive.image_links(stored_images(archive, article, files)), tags,
+                     style, archive.links.targets(article))

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +115,7 @@ class ImagePipeline(MediaPipeline):
         # that the reactor goes on. One thread: articles' writes are done in the order they
         # were placed, so an article showing an image another placed before it reads what
         # became of that write once its own (later) writes are done.
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="images")
+        self.writer = Run.of(crawler).writer("images")
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod

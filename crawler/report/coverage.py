@@ -84,8 +84,9 @@ def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletio
     if not biz:
         return None
     book = WatchBook(index)
-    gone = book.gone_originals(biz, since=now.timestamp() - days * 86400)
-    if gone < deletions or not book.gone_originals(biz, since=fresh_since):
+    until = now.timestamp()  # one seen by a clock set ahead then is no news at each run
+    gone = book.gone_originals(biz, since=until - days * 86400, until=until)
+    if gone < deletions or not book.gone_originals(biz, since=fresh_since, until=until):
         return None
     was, stay = ("was", "its post stays") if gone == 1 else ("were", "their posts stay")
     return (f"{counted(gone, 'original')} of {account} {was} deleted or removed upstream within "

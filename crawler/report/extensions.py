@@ -236,10 +236,10 @@ class RunReport:
         watch`` too), saw an original deleted or removed, when enough were of late."""
         run = Run.of(self.crawler)
         config, index = run.config, run.archive.index
-        gone = WatchBook(index).gone_since(started)
+        now = datetime.now(CHINA_TIME)
+        gone = WatchBook(index).gone_since(started, now.timestamp())
         if not gone:
             return
-        now = datetime.now(CHINA_TIME)
         accounts = [(named[biz], biz) for biz in sorted(gone & named.keys())]
         if gone - named.keys():  # named as their newest posts name them (crawl watch)
             accounts += [(name, biz) for name, biz in archived_accounts(

@@ -40,10 +40,24 @@ def quiet_scrapy(settings: BaseSettings) -> None:
     """Once the crawler process exists: Scrapy's lines below WARNING only when ``verbose``."""
     if not verbose(settings):
         logging.getLogger("scrapy").setLevel(logging.WARNING)
+    for name in _DOWNLOAD_HANDLERS:
+        logging.getLogger(name).addFilter(_over_maxsize_at_info)
 
 
 def _problems_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
+
+
+_DOWNLOAD_HANDLERS = ("scrapy.core.downloader.handlers.http11", "scrapy.core.http2.stream")
+
+
+def _over_maxsize_at_info(record: logging.LogRecord) -> bool:
+    """Scrapy's WARNING for a download over DOWNLOAD_MAXSIZE, at INFO: the request's failure
+    is said in our line, which names the setting (``failure_reason``); a second for cron to
+    mail says nothing more."""
+    if record.levelno == logging.WARNING and "larger than download max size" in record.getMessage():
+        record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+    return logging.getLogger("scrapy").isEnabledFor(record.levelno)
 
 
 class DroppedAsSaid(LogFormatter):

@@ -6,9 +6,12 @@ with no errback (``redirect_loop``).
 
 from __future__ import annotations
 
+import re
+
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -65,10 +68,18 @@ def shared_cause(failure: Failure) -> str | None:
     return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
 
 
+# Scrapy's words for a download it cancelled (logged by it at INFO: crawler/report/logs.py)
+_OVER_MAXSIZE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+
+
 def failure_reason(failure: Failure) -> str:
     """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
     if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
+    if failure.check(DownloadCancelledError):  # Scrapy cancels a download only over DOWNLOAD_MAXSIZE
+        sizes = _OVER_MAXSIZE.search(failure.getErrorMessage())
+        over = f" ({sizes[1]} bytes over {sizes[2]})" if sizes else ""
+        return f"larger than DOWNLOAD_MAXSIZE{over}: raise it to archive the page"
     message = failure.getErrorMessage().removesuffix(".")  # Twisted's end in one: "…refused."
     name = type(failure.value).__name__
     return f"{name}: {message}" if message and name not in message else message or name

@@ -272,18 +272,26 @@ class Archive:
                     continue
                 key = article_key(url or "") or url
                 if key:
-                    # one whose original is gone is fetched no more: its images left on the
-                    # CDN are tried again from its capture (crawler.watch.mend), once at least
-                    gone_incomplete = captured and state.status is not None and remote_images(text)
                     self.index.add_article(key, url or "", self.places.name_of(post),
-                                           ArticleState.GONE_INCOMPLETE if gone_incomplete
-                                           else ArticleState.ARCHIVED, published)
+                                           _rebuilt_state(text, state, captured), published)
                     if state != WatchState():
                         self.watched.book.save(key, state)
                     rebuilt += 1
         if rebuilt:
             logger.info("Rebuilt the index of %s from %s", counted(rebuilt, "archived article"),
                         self.layout.posts)
+
+
+def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState:
+    """The state of the article of a post ``text`` found with no index. Why an image it
+    left on the CDN failed is not known (a full disk failing the index's writes leaves such
+    posts), so it is tried again, as a passing failure is: with its page when a run finds
+    the article; from its capture (``crawler.watch.mend``) once its original is gone."""
+    if not remote_images(text):
+        return ArticleState.ARCHIVED
+    if state.status is None:
+        return ArticleState.INCOMPLETE
+    return ArticleState.GONE_INCOMPLETE if captured else ArticleState.ARCHIVED
 
 
 def _image_url(target: str) -> str:

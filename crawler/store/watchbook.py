@@ -96,7 +96,9 @@ class WatchBook:
         else find yesterday's check 23 hours and some minutes old, and look every other day."""
         every = ("CASE WHEN coalesce(a.published, 0) >= :young THEN :young_every "
                  "ELSE :old_every END")
-        waited = ":now - coalesce(w.checked, a.published, 0)"
+        # a check over a day ahead of ``now`` was recorded by a clock set wrong: taken as none
+        checked = "CASE WHEN w.checked > :now + 86400 THEN NULL ELSE w.checked END"
+        waited = f":now - coalesce({checked}, a.published, 0)"
         fetched = ("(SELECT s.url FROM links s WHERE s.key = a.key AND s.url {} "
                    "ORDER BY s.url LIMIT 1)")
         signed, short = fetched.format("LIKE '%chksm=_%'"), fetched.format("NOT LIKE '%?%'")
@@ -121,24 +123,24 @@ class WatchBook:
             return Counter()
         return +Counter(dict(zip(("deleted", "removed", "edited"), map(int, row), strict=True)))
 
-    def gone_since(self, since: float) -> set[str]:
+    def gone_since(self, since: float, until: float) -> set[str]:
         """The ``__biz`` of each account an original of which was seen deleted or removed
-        since ``since``."""
+        from ``since`` to ``until`` (now: one seen by a clock set ahead is no news of today)."""
         try:
-            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? "
-                                   "AND kind IN ('deleted', 'removed')", (since,)).fetchall()
+            rows = self.db.execute("SELECT DISTINCT key FROM watch_events WHERE at >= ? AND at <= ? "
+                                   "AND kind IN ('deleted', 'removed')", (since, until)).fetchall()
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return set()
         return {ArticleKey(key).biz for (key,) in rows} - {""}
 
-    def gone_originals(self, biz: str, since: float) -> int:
-        """How many originals of account ``biz`` were seen deleted or removed since ``since``,
-        each once, however often its state changed (deleted, then removed)."""
+    def gone_originals(self, biz: str, since: float, until: float) -> int:
+        """How many originals of account ``biz`` were seen deleted or removed from ``since``
+        to ``until``, each once, however often its state changed (deleted, then removed)."""
         try:
             [(gone,)] = self.db.execute(
-                "SELECT count(DISTINCT key) FROM watch_events WHERE at >= ? AND key > ? "
+                "SELECT count(DISTINCT key) FROM watch_events WHERE at >= ? AND at <= ? AND key > ? "
                 "AND key < ? AND kind IN ('deleted', 'removed')",
-                [since, *ArticleKey.account_range(biz)]).fetchall()
+                [since, until, *ArticleKey.account_range(biz)]).fetchall()
         except sqlite3.OperationalError:  # an index no run of the watch has opened yet
             return 0
         return int(gone)
