@@ -81,7 +81,10 @@ class PageExchange:
             pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
         # Waiting only once submitted: a page handed back meanwhile stays in Redis until
         # ``deliver`` below. Given to the request mid-submission, it would have left the
-        # job, and the submission put its request on the frontier again.
+        # job, and the submission put its request on the frontier again. A stop during the
+        # submission gave up the requests waiting then, not this one: it would wait for ever.
+        if self.stopped:
+            raise JobStopped(self.stopped)
         self.waiting[page_id] = wanted
         try:
             await self.deliver(page_id)
@@ -125,7 +128,7 @@ class PageExchange:
         if why:
             await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
-        del self.waiting[page_id]
+        self.waiting.pop(page_id, None)  # a stop meanwhile cleared it
         if not wanted.future.done():
             wanted.future.set_result(page)
 
