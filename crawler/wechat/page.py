@@ -118,7 +118,9 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         links=article_links(content if body_html else dom.fragment(text) if text else None, album,
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)
-                            if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared),
+                            if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared,
+                            *(_shared_links(page, cgi) if share is not None
+                              else (_reprint_url(cgi_text),))),
     )
 
 
@@ -237,6 +239,25 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
         if isinstance(url, str) and url:
             return url
     return ""
+
+
+def _reprint_url(cgi_text: bytes) -> str:
+    """The original a reprint (``copyright_stat`` 2) reprints, as ``cgiDataNew`` names it
+    (``copyright_info.reprint_url``); the page links it nowhere else. A share page's is the
+    article it shares, which ``js_share_source`` names already."""
+    return jsvars.top_level_fields(jsvars.object_literal(cgi_text, "copyright_info")).get("reprint_url")
+
+
+def _shared_links(page: bytes, cgi: jsvars.Fields) -> tuple[str, ...]:
+    """The links of the article a share page shares: its body is in the page for WeChat's
+    script to show under the share, in ``content_noencode`` of ``cgiDataNew`` (2025-2026)
+    or ``<script id="content_tpl" type="text/html">``."""
+    body = cgi.markup("content_noencode")
+    start = page.find(b'id="content_tpl"') if not body else -1
+    if start >= 0 and (opened := page.find(b">", start)) >= 0:
+        closed = page.find(b"</script>", opened)
+        body = page[opened + 1:closed if closed >= 0 else len(page)].decode("utf-8", "replace")
+    return article_links(dom.fragment(body), jsvars.Fields()) if body.strip() else ()
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
