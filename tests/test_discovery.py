@@ -515,3 +515,28 @@ def test_the_original_another_account_of_the_file_reprints_is_archived(
     wechat.route(f"/s/{reprint.token}", site.pages[reprint.path])
     two_accounts_crawled_twice(wechat, tmp_path, site.short(reprint), ("省反诈中心", site.short(province)))
     assert archived_mids(tmp_path) == {reprint.mid, province.mid, original.mid}
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own-audio", "another-s-audio"])
+def test_the_album_of_an_audio_in_a_page_is_read(wechat: MockWeChat, tmp_path: Path, own: bool) -> None:
+    """An audio series (音频合集) names its album only on the audio card in the body
+    (``<mp-common-mpaudio data-topic_id=… author=…>``,
+    ``../shared/fixtures/wechat/article_audio_mpvoice_jinbang_2025.html``); WeChat's script
+    opens it as the album ``appmsgalbuminfo`` links, an ``appmsgalbum``. The series' other
+    articles, in no other album and linked from nowhere, were never found. An audio of
+    another account (its ``author`` another name) leads to its album no more than its
+    links do."""
+    site = Site(wechat)
+    series = site.serve(numbered(2247471401, 3, days_ago=5))
+    site.album("3340", series)
+    entry = Art("2247471410", token="Audio", days_ago=1)
+    site.article(entry)
+    card = (f'<mp-common-mpaudio class="js_editor_audio" name="第4期" author="{NAME if own else "别的号"}" '
+            'play_length="66000" data-topic_id="3340" data-topic_name="反诈音频"></mp-common-mpaudio>')
+    page = site.page(entry).replace('<div class="rich_media_content" id="js_content">',
+                                    f'<div class="rich_media_content" id="js_content"><section>{card}</section>')
+    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    wechat.route(f"/s/{entry.token}", site.pages[entry.path])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid} | ({a.mid for a in series} if own else set())
+    assert bool(wechat.hits("/mp/appmsgalbum")) is own

@@ -135,3 +135,8 @@ def test_the_links_of_the_article_a_share_page_shares_are_leads() -> None:
     assert f"{BIZ}:2650222327:1" in {article_key(link) for link in page.links}
     real = parsed(shared_fixture("article_reprint_share-source_ruanyifeng_2019.html"))
     assert "MzI4NjAxNjY4Nw==:2650222327:1" in {article_key(link) for link in real.links}
+
+
+def test_the_album_of_the_account_s_own_audio_is_one_of_the_page_s_albums() -> None:
+    page = parsed(shared_fixture("article_audio_mpvoice_jinbang_2025.html"))
+    assert page.albums == (Album("4262215789681311745", "26考研数学硕哥睡前碎碎念"),)

@@ -82,6 +82,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
+    account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \
+        or _meta_tag(doc, "og:article:author")
     album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = dates.published(page, cgi) or dates.shown_publish_time(shown)
@@ -93,8 +95,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
         title=title,
-        account=_meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name"))
-        or _meta_tag(doc, "og:article:author"),
+        account=account,
         account_id=_meta(page, cgi, "user_name", "user_name"),
         published=published or relative,
         published_shown=shown if relative else "",
@@ -106,7 +107,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         sn=ids.get("sn", ""),
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
-        albums=_albums(page, cgi_text, album, doc),
+        albums=_albums(page, cgi_text, album, doc, account),
         album_links=album_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
@@ -178,10 +179,11 @@ def _qr_code_link(doc: lxml.html.HtmlElement) -> str:
 
 
 def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
-            doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
-    """The albums a page names, each once, in the order first named, from all three places
+            doc: lxml.html.HtmlElement, account: str) -> tuple[Album, ...]:
+    """The albums a page names, each once, in the order first named, from all the places
     pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026: ``info`` is its
-    ``appmsgalbuminfo``) and the tags under the body (older pages)."""
+    ``appmsgalbuminfo``), the tags under the body (older pages) and the audio cards of
+    ``account``'s own audio."""
     found: dict[str, Album] = {}
 
     def add(album_id: str, title: str, count: str) -> None:
@@ -222,6 +224,13 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
                          '[not(contains(@class, "item-num"))])')
         add(tag.get("data-album_id") or album_id_of(tag.get("data-url", "")),
             name.strip().lstrip("#"), re.sub(r"\D", "", number))
+    # An audio series (音频合集) is named only on its audio's card, ``<mp-common-mpaudio
+    # data-topic_id=… data-topic_name=… author=…>`` (article_audio_mpvoice_jinbang_2025.html),
+    # and WeChat's script opens it as the album ``appmsgalbuminfo`` links. Its account is
+    # the audio's: another account's audio names another account's album.
+    for audio in doc.xpath("//mp-common-mpaudio[@data-topic_id]"):
+        if account and audio.get("author", "").strip() == account:
+            add(audio.get("data-topic_id"), audio.get("data-topic_name", ""), "")
     return tuple(found.values())
 
 
