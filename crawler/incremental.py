@@ -270,10 +270,11 @@ class AlbumProgress:
         A read that ends with fewer members than the first screen counts (current members
         only) is not whole: a page that listed nothing, or a ``begin_msgid`` WeChat no longer
         knows, may end it early, and taking it as whole would take the members after it as
-        gone and the album as unchanged for ``ALBUM_RECHECK_DAYS``. It is read again from its
-        other end (oldest first), until the two reads list as many as the count: a push's
-        articles a page boundary split, which the next page may skip (``begin_itemidx``),
-        fall on either side of another boundary read so."""
+        gone and the album as unchanged for ``ALBUM_RECHECK_DAYS``. Such a read, or one
+        stopped by a page that lists nothing new, is read again from the album's other end
+        (oldest first), until the two reads list as many as the count: a push's articles a
+        page boundary split, which the next page may skip (``begin_itemidx``), fall on either
+        side of another boundary read so."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
                         for entry in page.entries if entry.key)
@@ -292,10 +293,11 @@ class AlbumProgress:
         reading.this_read |= new
         reading.listed |= new
         short = _short(reading, page)
-        if page.next_url is None or reading.from_oldest and not short:
-            if short and reading.count is not None and not reading.from_oldest:
-                reading.from_oldest, reading.this_read = True, set()
-                return AlbumStep(record, False, from_other_end=True)
+        ended = page.next_url is None or reading.from_oldest and not short
+        if (ended or not new) and short and reading.count is not None and not reading.from_oldest:
+            reading.from_oldest, reading.this_read = True, set()
+            return AlbumStep(record, False, from_other_end=True)
+        if ended:
             whole = self.reading.pop(album).listed
             if short:
                 return AlbumStep(record, False, self._leaving(album, whole), short)

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -762,7 +763,8 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "5"})
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
-    assert len(album_requests(wechat)) == 2  # the second page brought nothing new
+    # the second page brought nothing new; read from the album's other end, nor did its second
+    assert len(album_requests(wechat)) == 4
     assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
@@ -905,6 +907,31 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     assert len(asked) == 4 and ["is_reverse=1" in path for path in asked] == [False, False, True, True]
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
     assert result.returncode == 0 and len(album_requests(wechat)) == 5, result.stderr
+
+
+def test_an_album_whose_next_page_starts_it_again_is_read_from_its_other_end(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Should WeChat answer a ``begin_msgid`` it no longer knows (its article left the album
+    since page 1) with the album's first page again, the read newest first lists nothing new
+    and stops, 10 of the 30 members never listed (a read in part, at every run until the
+    album changes). Read from its oldest end, they are: all 30 archived, the read whole."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486601, 30, albums=("3323",)))
+    album = site.album("3323", arts)
+    listing = site._album_json
+
+    def again_from_the_start(query: str) -> Route:
+        params = dict(parse_qsl(query))
+        if "is_reverse" not in params:
+            params.pop("begin_msgid", None)
+        return listing(urlencode(params))
+
+    wechat.route("/mp/appmsgalbum", again_from_the_start)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}
+    assert "WARNING" not in result.stderr, result.stderr
+    assert len(album_requests(wechat)) == 3
 
 
 def test_a_first_screen_counting_more_than_the_album_lists_is_said(wechat: MockWeChat,
