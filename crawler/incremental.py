@@ -217,16 +217,20 @@ class AlbumStep:
     more: bool
     relisted: tuple[str, ...] = ()
     unread: str = ""  # why an album that answered was not read to its end: a source read in part
+    from_other_end: bool = False  # read it again, oldest first: the read newest first came short
 
 
 @dataclass
 class _Reading:
-    """What a run keeps of an album while it reads it: the members listed so far, the
-    signature of its first page and the count its first screen states."""
+    """What a run keeps of an album while it reads it: the members listed so far (from
+    either end; ``this_read``: by the read under way), the signature of its first page and
+    the count its first screen states."""
 
     listed: set[str] = field(default_factory=set)
     signature: str = ""
     count: int | None = None
+    this_read: set[str] = field(default_factory=set)
+    from_oldest: bool = False
 
 
 class AlbumProgress:
@@ -266,7 +270,11 @@ class AlbumProgress:
         A read that ends with fewer members than the first screen counts (current members
         only) is not whole: a page that listed nothing, or a ``begin_msgid`` WeChat no longer
         knows, may end it early, and taking it as whole would take the members after it as
-        gone and the album as unchanged for ``ALBUM_RECHECK_DAYS``."""
+        gone and the album as unchanged for ``ALBUM_RECHECK_DAYS``. Such a read, or one
+        stopped by a page that lists nothing new, is read again from the album's other end
+        (oldest first), until the two reads list as many as the count: a push's articles a
+        page boundary split, which the next page may skip (``begin_itemidx``), fall on either
+        side of another boundary read so."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
                         for entry in page.entries if entry.key)
@@ -281,11 +289,16 @@ class AlbumProgress:
                 return AlbumStep(record, False, relisted)
             self.reading[album] = _Reading(signature=signature, count=page.article_count)
         reading = self.reading.setdefault(album, _Reading())
-        new = {key for key, _ in members} - reading.listed
+        new = {key for key, _ in members} - reading.this_read
+        reading.this_read |= new
         reading.listed |= new
-        if page.next_url is None:
+        short = _short(reading, page)
+        ended = page.next_url is None or reading.from_oldest and not short
+        if (ended or not new) and short and reading.count is not None and not reading.from_oldest:
+            reading.from_oldest, reading.this_read = True, set()
+            return AlbumStep(record, False, from_other_end=True)
+        if ended:
             whole = self.reading.pop(album).listed
-            short = _short(reading, page)
             if short:
                 return AlbumStep(record, False, self._leaving(album, whole), short)
             return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
@@ -332,6 +345,7 @@ def _short(reading: _Reading, last: AlbumPage) -> str:
     while ``continue_flag`` said more follow."""
     if reading.count is not None:
         listed = len(reading.listed)
+        ends = ", read from its newest and from its oldest" if reading.from_oldest else ""
         return f"its pages listed {listed} of the {reading.count} articles its first screen " \
-            "counts" if listed < reading.count else ""
+            f"counts{ends}" if listed < reading.count else ""
     return "a page listed no article, yet its continue_flag said more follow" if last.cut else ""

@@ -76,8 +76,14 @@ class Site:
     # What a page asked from (begin_msgid, begin_itemidx) starts after: that item, or every
     # item of that msgid (a push's other articles). No capture shows a push of several
     # articles in an album (every item of ../shared/fixtures/wechat_album has itemidx 1), so
-    # nobody knows, and tests run both.
+    # nobody knows, and tests run both. WeChat's own album directory under an article
+    # (its script appmsg/album_keep_read.js, ``action=paging``) asks the next page from the
+    # last item's msgid and itemidx, and the page before from the first item's with
+    # ``isbackward=1``: the cursor names an item, which speaks for the first answer.
     cursor_skips_message: bool = False
+    # Whether ``is_reverse=1`` lists the album oldest first, as the public clients that ask
+    # so take it to (no capture of such an answer is public), or is ignored.
+    honours_reverse: bool = True
 
     def __post_init__(self) -> None:
         self.server.route("/s", self._long_link)
@@ -202,7 +208,8 @@ class Site:
             return Route(404, "text/plain", b"not found")
         arts = self.albums[album_id]
         positions = {(a.mid, a.idx): number for number, a in enumerate(arts, 1)}
-        ordered = list(arts) if params.get("is_reverse") == "1" else list(reversed(arts))
+        oldest_first = params.get("is_reverse") == "1" and self.honours_reverse
+        ordered = list(arts) if oldest_first else list(reversed(arts))
         count, begin = int(params.get("count", "10")), params.get("begin_msgid")
         start = 0
         if begin:

@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -762,7 +763,8 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "5"})
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
-    assert len(album_requests(wechat)) == 2  # the second page brought nothing new
+    # the second page brought nothing new; read from the album's other end, nor did its second
+    assert len(album_requests(wechat)) == 4
     assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
@@ -784,8 +786,8 @@ def test_an_album_page_that_lists_nothing_before_the_album_s_end_is_no_end(
     album = site.album("3312", arts)
     listing = site._album_json
 
-    def empty_later(query: str) -> Route:
-        if "begin_msgid" not in query:
+    def empty_later(query: str) -> Route:  # and read from its oldest, empty at once
+        if "begin_msgid" not in query and "is_reverse" not in query:
             return listing(query)
         return Route(200, "application/json", json.dumps({
             "base_resp": {"ret": 0}, "getalbum_resp": {
@@ -855,8 +857,9 @@ def test_a_push_of_three_articles_split_across_album_pages(wechat: MockWeChat, t
     shows what WeChat answers (every real album item has itemidx 1), so both answers: after
     that item (the push's articles 2 and 3 on page 2: all five archived, the read whole), or
     after every item of that msgid (articles 2 and 3 never listed: the read ends at WeChat's
-    own end with 3 of the 5 members the first screen counts, a source read in part at
-    WARNING naming the shortfall, the two never fetched, as no listing names them)."""
+    own end with 3 of the 5 members the first screen counts; read again oldest first, its
+    first page ends on article 3 and the next skips article 2: a source read in part at
+    WARNING naming the shortfall, article 2 never fetched, as no listing names it)."""
     site = Site(wechat, cursor_skips_message=skips)
     arts = site.serve([Art("2247487001", albums=("3320",)),
                        *(Art("2247487002", str(idx), albums=("3320",)) for idx in (3, 2, 1)),
@@ -869,9 +872,66 @@ def test_a_push_of_three_articles_split_across_album_pages(wechat: MockWeChat, t
         assert archived_keys(tmp_path) == listed | {"2247487002:2", "2247487002:3"}
         assert "READ IN PART" not in result.stderr and "WARNING" not in result.stderr
         return
-    assert archived_keys(tmp_path) == listed
+    assert archived_keys(tmp_path) == listed | {"2247487002:3"}
     assert "album:3320: READ IN PART" in result.stderr, result.stderr
-    assert "its pages listed 3 of the 5 articles its first screen counts" in result.stderr
+    assert "its pages listed 4 of the 5 articles its first screen counts, read from its newest " \
+        "and from its oldest" in result.stderr
+
+
+@pytest.mark.parametrize("honoured", [True, False], ids=["is_reverse-honoured", "is_reverse-ignored"])
+def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
+        wechat: MockWeChat, tmp_path: Path, honoured: bool) -> None:
+    """A push of three articles (msgid 2247487102) in an album of six, pages of two, and a
+    WeChat whose next page starts after the whole push (``Site.cursor_skips_message``): read
+    newest first, page 1 ends on the push's article 1 and its articles 2 and 3 are never
+    listed. The read was said to be in part at every run and the two never fetched. Read
+    again from the album's other end (``is_reverse=1``, oldest first), the pages split the
+    album elsewhere and list them: all six archived, the album read whole, the next run one
+    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), the second
+    read lists what the first did, and the read is said to be in part as before."""
+    site = Site(wechat, cursor_skips_message=True, honours_reverse=honoured)
+    push = [Art("2247487102", str(idx), albums=("3322",)) for idx in (3, 2, 1)]
+    arts = site.serve([*numbered(2247487100, 2, albums=("3322",)), *push,
+                       Art("2247487103", albums=("3322",))])
+    album = site.album("3322", arts)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
+    assert result.returncode == 0, result.stderr
+    everyone = {f"{a.mid}:{a.idx}" for a in arts}
+    if not honoured:
+        assert archived_keys(tmp_path) == everyone - {"2247487102:2", "2247487102:3"}
+        assert "its pages listed 4 of the 6 articles its first screen counts" in result.stderr
+        return
+    assert archived_keys(tmp_path) == everyone
+    assert "WARNING" not in result.stderr, result.stderr
+    asked = album_requests(wechat)
+    assert len(asked) == 4 and ["is_reverse=1" in path for path in asked] == [False, False, True, True]
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
+    assert result.returncode == 0 and len(album_requests(wechat)) == 5, result.stderr
+
+
+def test_an_album_whose_next_page_starts_it_again_is_read_from_its_other_end(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Should WeChat answer a ``begin_msgid`` it no longer knows (its article left the album
+    since page 1) with the album's first page again, the read newest first lists nothing new
+    and stops, 10 of the 30 members never listed (a read in part, at every run until the
+    album changes). Read from its oldest end, they are: all 30 archived, the read whole."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486601, 30, albums=("3323",)))
+    album = site.album("3323", arts)
+    listing = site._album_json
+
+    def again_from_the_start(query: str) -> Route:
+        params = dict(parse_qsl(query))
+        if "is_reverse" not in params:
+            params.pop("begin_msgid", None)
+        return listing(urlencode(params))
+
+    wechat.route("/mp/appmsgalbum", again_from_the_start)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}
+    assert "WARNING" not in result.stderr, result.stderr
+    assert len(album_requests(wechat)) == 3
 
 
 def test_a_first_screen_counting_more_than_the_album_lists_is_said(wechat: MockWeChat,

@@ -477,12 +477,66 @@ def test_an_article_of_another_account_of_the_file_that_only_a_link_leads_to_is_
         site.article(art, nickname="别的号")
     entry = site.serve([Art("2247471210", token="Entry", days_ago=1,
                             links=(site.short(theirs) if short else site.body_link(theirs),))])[0]
+    two_accounts_crawled_twice(wechat, tmp_path, site.short(entry), ("别的号", site.short(other_entry)))
+    assert archived_mids(tmp_path) == {entry.mid, other_entry.mid, theirs.mid}
+
+
+def two_accounts_crawled_twice(wechat: MockWeChat, tmp_path: Path, ours: str,
+                               other: tuple[str, str]) -> None:
+    """Two days of ``crawl accounts`` over our account (``ours``, a link) and ``other`` (its
+    name and a link), each of which must succeed."""
     accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{site.short(entry)}"]\n'
-                        f'[[account]]\nname = "别的号"\nurls = ["{site.short(other_entry)}"]\n',
-                        encoding="utf-8")
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\nurls = ["{ours}"]\n'
+                        f'[[account]]\nname = "{other[0]}"\nurls = ["{other[1]}"]\n', encoding="utf-8")
     for _ in range(2):
         result = crawl("accounts", tmp_path / "archive",
                        settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
         assert result.returncode == 0, result.stderr
-    assert archived_mids(tmp_path) == {entry.mid, other_entry.mid, theirs.mid}
+
+
+def test_the_original_another_account_of_the_file_reprints_is_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A city centre reprints its province's article (``copyright_stat`` 2): the page names
+    the original only in ``cgiDataNew``'s ``copyright_info.reprint_url``
+    (``../shared/fixtures/wechat/article_reprint_36kr_2025.html``). Nothing else led to the
+    original: the province, in the accounts file too, never had it archived."""
+    site = Site(wechat)
+    original = Art("2247471301", biz=OTHER_BIZ, days_ago=3)
+    province = Art("2247471300", biz=OTHER_BIZ, token="Province", days_ago=2)
+    for art in (original, province):
+        site.article(art, nickname="省反诈中心")
+    reprint = Art("2247471310", token="Reprint", days_ago=1)
+    site.article(reprint)
+    escaped = site.link(original).replace("&amp;", r"\x26amp;").replace("==", "%3D%3D")
+    page = site.page(reprint).replace("</script>", "window.cgiDataNew = { copyright_info: { "
+                                      f"copyright_stat: '2' * 1, reprint_url: JsDecode('{escaped}') }} }};"
+                                      "\n</script>", 1)
+    site.pages[reprint.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    wechat.route(f"/s/{reprint.token}", site.pages[reprint.path])
+    two_accounts_crawled_twice(wechat, tmp_path, site.short(reprint), ("省反诈中心", site.short(province)))
+    assert archived_mids(tmp_path) == {reprint.mid, province.mid, original.mid}
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own-audio", "another-s-audio"])
+def test_the_album_of_an_audio_in_a_page_is_read(wechat: MockWeChat, tmp_path: Path, own: bool) -> None:
+    """An audio series (音频合集) names its album only on the audio card in the body
+    (``<mp-common-mpaudio data-topic_id=… author=…>``,
+    ``../shared/fixtures/wechat/article_audio_mpvoice_jinbang_2025.html``); WeChat's script
+    opens it as the album ``appmsgalbuminfo`` links, an ``appmsgalbum``. The series' other
+    articles, in no other album and linked from nowhere, were never found. An audio of
+    another account (its ``author`` another name) leads to its album no more than its
+    links do."""
+    site = Site(wechat)
+    series = site.serve(numbered(2247471401, 3, days_ago=5))
+    site.album("3340", series)
+    entry = Art("2247471410", token="Audio", days_ago=1)
+    site.article(entry)
+    card = (f'<mp-common-mpaudio class="js_editor_audio" name="第4期" author="{NAME if own else "别的号"}" '
+            'play_length="66000" data-topic_id="3340" data-topic_name="反诈音频"></mp-common-mpaudio>')
+    page = site.page(entry).replace('<div class="rich_media_content" id="js_content">',
+                                    f'<div class="rich_media_content" id="js_content"><section>{card}</section>')
+    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    wechat.route(f"/s/{entry.token}", site.pages[entry.path])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid} | ({a.mid for a in series} if own else set())
+    assert bool(wechat.hits("/mp/appmsgalbum")) is own

@@ -287,8 +287,24 @@ def test_a_read_that_ends_short_of_the_first_screen_s_count_is_not_whole(index: 
     progress = AlbumProgress(index, 7)
     assert read(progress, album_page([12, 11, 10], 6), True).more
     step = read(progress, album_page([9, 8], None, last=True), False)
+    assert (step.from_other_end, step.unread, step.record.whole) == (True, "", None)
+    step = read(progress, album_page([8, 9], None), False)  # oldest first: nothing more
+    assert not step.from_other_end and step.more
+    step = read(progress, album_page([10, 11, 12], None, last=True), False)
     assert step.record.whole is None and "listed 5 of the 6 articles" in step.unread
     assert AccountBook(index).album_signature("9") == (None, None)  # read again next run
+
+
+def test_a_read_from_the_other_end_ends_whole_once_both_list_the_count(index: Index) -> None:
+    """The members a short read newest first missed, listed oldest first: the album is read
+    whole as soon as the two reads list as many as its first screen counts."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11], 5), True).more
+    assert read(progress, album_page([8], None, last=True), False).from_other_end
+    step = read(progress, album_page([8, 9, 10], None), False)  # more follow: not asked for
+    assert not step.more and not step.unread
+    assert step.record.whole == {f"B:{mid}:1" for mid in (12, 11, 10, 9, 8)}
+    assert AccountBook(index).album_signature("9")[1] is not None
 
 
 @pytest.mark.parametrize("count, whole", [(5, True), (None, False)])

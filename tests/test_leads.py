@@ -10,6 +10,7 @@ import pytest
 
 from crawler.wechat.article import Album, Article
 from crawler.wechat.page import parse_page
+from crawler.wechat.urls import article_key
 from tests.conftest import page_text, shared_fixture
 
 BIZ = "MzA5OTk5OTk5OQ=="
@@ -97,3 +98,45 @@ def test_an_image_post_s_shared_article_is_a_lead(cgi_link: str, window_link: st
 def test_an_empty_appmsg_link_as_real_text_posts_have_it_gives_no_lead() -> None:
     page = parsed(shared_fixture("article_textpost_ruanyifeng_2021.html"))
     assert page.links == ()
+
+
+OTHER = "MzkxMTExMTExMQ=="
+REPRINT = """<html><body><h1 id="activity-name">转载：警惕刷单诈骗</h1>
+<div id="js_content"><p>刷单就是诈骗。</p></div><script>
+window.cgiDataNew = {{ title: JsDecode('转载：警惕刷单诈骗'), biz: '{biz}', mid: '2650250010' * 1,
+  idx: '1' * 1, create_time: '1700000000', copyright_info: {{ copyright_stat: '2' * 1,
+    platform: JsDecode('省反诈中心'), reprint_url: JsDecode('{original}'), }}, }};
+</script></body></html>"""
+
+
+def test_the_original_a_reprint_reprints_is_a_lead() -> None:
+    """A reprint (``copyright_stat`` 2) names its original only in ``copyright_info``'s
+    ``reprint_url`` (``__biz`` escaped, ``\\x26amp;`` between the parameters, as
+    ``article_reprint_36kr_2025.html`` gives it): it led nowhere, and the original's account,
+    in the accounts file, never learned of its article from the pages reprinting it."""
+    original = fr"http://mp.weixin.qq.com/s?__biz={OTHER[:-2]}%3D%3D\x26amp;mid=2247471201\x26amp;idx=1\x26amp;sn=abc"
+    page = parsed(REPRINT.format(biz=BIZ, original=original))
+    assert [article_key(link) for link in page.links] == [f"{OTHER}:2247471201:1"]
+    real = parsed(shared_fixture("article_reprint_36kr_2025.html"))
+    assert "MjM5ODMzMDMyMw==:2654868330:1" in {article_key(link) for link in real.links}
+
+
+def test_the_links_of_the_article_a_share_page_shares_are_leads() -> None:
+    """A share page holds the shared article's body for its script to show under the share
+    (``<script id="content_tpl" type="text/html">``, and in 2025 pages ``content_noencode``
+    too: ``article_reprint_share-source_ruanyifeng_2019.html``, whose shared article quotes
+    the sharing account's own 科技爱好者周刊：第 83 期 in a ``<blockquote data-url>``): its
+    links led nowhere."""
+    quoted = (f"http://mp.weixin.qq.com/s?__biz={BIZ}&amp;mid=2650222327&amp;idx=1&amp;"
+              "sn=f4ed2f2be81f0d8c18fc40d47b6743e0&amp;chksm=f3e0db37#rd")
+    template = (f'<script id="content_tpl" type="text/html"><blockquote class="js_blockquote_wrap" '
+                f'data-type="1" data-url="{quoted}"><p>录音里第一个出现的</p></blockquote></script>')
+    page = parsed(page_text("shared_post.html").replace("</body>", template + "</body>"))
+    assert f"{BIZ}:2650222327:1" in {article_key(link) for link in page.links}
+    real = parsed(shared_fixture("article_reprint_share-source_ruanyifeng_2019.html"))
+    assert "MzI4NjAxNjY4Nw==:2650222327:1" in {article_key(link) for link in real.links}
+
+
+def test_the_album_of_the_account_s_own_audio_is_one_of_the_page_s_albums() -> None:
+    page = parsed(shared_fixture("article_audio_mpvoice_jinbang_2025.html"))
+    assert page.albums == (Album("4262215789681311745", "26考研数学硕哥睡前碎碎念"),)

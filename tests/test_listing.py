@@ -51,6 +51,13 @@ def test_an_album_page_gives_links_as_given_its_count_and_the_next_page() -> Non
     assert page.first_screen  # the first screen's base_info says nothing of is_first_screen
 
 
+def test_an_album_read_from_its_oldest_asks_each_page_so() -> None:
+    oldest = album_json_url(ALBUM, 2, oldest_first=True)
+    assert oldest == FIRST + "&is_reverse=1"
+    assert parse_album_page(album_json([item("1"), item("2")], more="1"), oldest).next_url == \
+        oldest + "&begin_msgid=2&begin_itemidx=1"
+
+
 def test_a_short_page_goes_on_when_continue_flag_says_so() -> None:
     # continue_flag alone says whether more follow; how many items a page holds does not
     assert parse_album_page(album_json([item("9")], more="1"), FIRST).next_url == \

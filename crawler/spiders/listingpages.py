@@ -110,10 +110,13 @@ class ListingPages(ArticlePages):
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
             yield self.article_request(url, source, account)
-        if page.next_url and step.more:
+        next_url = page.next_url if step.more else None
+        if step.from_other_end:
+            next_url = album_json_url(response.url, self.config.album_page_size, oldest_first=True)
+        if next_url:
             request = request_of(response)
             # meta stays behind: what Scrapy put there (download_latency) is not the next page's
-            yield request.replace(url=page.next_url, meta={"listing": True},
+            yield request.replace(url=next_url, meta={"listing": True},
                                   cb_kwargs={**request.cb_kwargs, "first_page": False})
 
     def source_read(self, source: str, account: Account | None, first_page: bool) -> None:

@@ -81,14 +81,14 @@ class AlbumPage:
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
-                   begin_itemidx: str = "") -> str:
+                   begin_itemidx: str = "", *, oldest_first: bool = False) -> str:
     """The JSON form of an album URL (``…/mp/appmsgalbum?__biz=…&action=getalbum&album_id=…``),
     newest position first: asked without ``is_reverse``, as the real pages were
     (``is_reverse=1`` lists the oldest first, and a first page of the oldest hides a change on
-    top). ``begin_msgid``/``begin_itemidx`` name the last item of the page before (the next
-    page starts after it). A link without ``__biz`` is asked with it empty, as WeChat
-    answered soda92/biao-short-novels' scheduled reads for a year: the album id names the
-    album."""
+    top: ``oldest_first`` only reads an album again from its other end). ``begin_msgid``/
+    ``begin_itemidx`` name the last item of the page before (the next page starts after it).
+    A link without ``__biz`` is asked with it empty, as WeChat answered
+    soda92/biao-short-novels' scheduled reads for a year: the album id names the album."""
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     # An album id is a number and a __biz base64: the README's placeholder (…) is neither.
@@ -99,6 +99,8 @@ def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
                            f"<a number>, as the album's link in WeChat gives them): {album_url!r}")
     params = {"action": "getalbum", "__biz": query.get("__biz", ""), "album_id": query["album_id"],
               "count": str(count), "f": "json"}
+    if oldest_first:
+        params["is_reverse"] = "1"
     if begin_msgid:
         params.update(begin_msgid=begin_msgid, begin_itemidx=begin_itemidx or "1")
     return urlunsplit((parts.scheme, parts.netloc, "/mp/appmsgalbum", urlencode(params), ""))
@@ -138,9 +140,11 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     next_url = None
     if more and items:
         last = items[-1]
-        count = dict(parse_qsl(urlsplit(request_url).query)).get("count", "20")
+        asked = dict(parse_qsl(urlsplit(request_url).query))
+        count = asked.get("count", "20")
         next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
-                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")))
+                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")),
+                                  oldest_first=asked.get("is_reverse") == "1")
     base_info = _object(album.get("base_info"))
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))

@@ -82,6 +82,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return not_an_article(page, doc)
 
     ids = _ids(page, cgi, doc, url)
+    account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \
+        or _meta_tag(doc, "og:article:author")
     album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = dates.published(page, cgi) or dates.shown_publish_time(shown)
@@ -93,8 +95,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
         title=title,
-        account=_meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name"))
-        or _meta_tag(doc, "og:article:author"),
+        account=account,
         account_id=_meta(page, cgi, "user_name", "user_name"),
         published=published or relative,
         published_shown=shown if relative else "",
@@ -106,7 +107,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         sn=ids.get("sn", ""),
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
-        albums=_albums(page, cgi_text, album, doc),
+        albums=_albums(page, cgi_text, album, doc, account),
         album_links=album_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
@@ -118,7 +119,9 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         links=article_links(content if body_html else dom.fragment(text) if text else None, album,
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)
-                            if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared),
+                            if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared,
+                            *(_shared_links(page, cgi) if share is not None
+                              else (_reprint_url(cgi_text),))),
     )
 
 
@@ -176,10 +179,11 @@ def _qr_code_link(doc: lxml.html.HtmlElement) -> str:
 
 
 def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
-            doc: lxml.html.HtmlElement) -> tuple[Album, ...]:
-    """The albums a page names, each once, in the order first named, from all three places
+            doc: lxml.html.HtmlElement, account: str) -> tuple[Album, ...]:
+    """The albums a page names, each once, in the order first named, from all the places
     pages name them: ``album_info_list``, ``window.cgiDataNew`` (2025-2026: ``info`` is its
-    ``appmsgalbuminfo``) and the tags under the body (older pages)."""
+    ``appmsgalbuminfo``), the tags under the body (older pages) and the audio cards of
+    ``account``'s own audio."""
     found: dict[str, Album] = {}
 
     def add(album_id: str, title: str, count: str) -> None:
@@ -220,6 +224,13 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
                          '[not(contains(@class, "item-num"))])')
         add(tag.get("data-album_id") or album_id_of(tag.get("data-url", "")),
             name.strip().lstrip("#"), re.sub(r"\D", "", number))
+    # An audio series (音频合集) is named only on its audio's card, ``<mp-common-mpaudio
+    # data-topic_id=… data-topic_name=… author=…>`` (article_audio_mpvoice_jinbang_2025.html),
+    # and WeChat's script opens it as the album ``appmsgalbuminfo`` links. Its account is
+    # the audio's: another account's audio names another account's album.
+    for audio in doc.xpath("//mp-common-mpaudio[@data-topic_id]"):
+        if account and audio.get("author", "").strip() == account:
+            add(audio.get("data-topic_id"), audio.get("data-topic_name", ""), "")
     return tuple(found.values())
 
 
@@ -237,6 +248,25 @@ def _appmsg_link(page: bytes, cgi_text: bytes) -> str:
         if isinstance(url, str) and url:
             return url
     return ""
+
+
+def _reprint_url(cgi_text: bytes) -> str:
+    """The original a reprint (``copyright_stat`` 2) reprints, as ``cgiDataNew`` names it
+    (``copyright_info.reprint_url``); the page links it nowhere else. A share page's is the
+    article it shares, which ``js_share_source`` names already."""
+    return jsvars.top_level_fields(jsvars.object_literal(cgi_text, "copyright_info")).get("reprint_url")
+
+
+def _shared_links(page: bytes, cgi: jsvars.Fields) -> tuple[str, ...]:
+    """The links of the article a share page shares: its body is in the page for WeChat's
+    script to show under the share, in ``content_noencode`` of ``cgiDataNew`` (2025-2026)
+    or ``<script id="content_tpl" type="text/html">``."""
+    body = cgi.markup("content_noencode")
+    start = page.find(b'id="content_tpl"') if not body else -1
+    if start >= 0 and (opened := page.find(b">", start)) >= 0:
+        closed = page.find(b"</script>", opened)
+        body = page[opened + 1:closed if closed >= 0 else len(page)].decode("utf-8", "replace")
+    return article_links(dom.fragment(body), jsvars.Fields()) if body.strip() else ()
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
