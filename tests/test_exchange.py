@@ -13,7 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
-from crawler.distributed.wire import NotFetched, Page
+from crawler.distributed.wire import JobStopped, NotFetched, Page
 from tests.conftest import project_config
 from tests.redisserver import RedisServer
 
@@ -31,6 +31,52 @@ def away_once(script: Any) -> Any:
         return await script(**arguments)
 
     return call
+
+
+class Held:
+    """``script`` with its answer held: the call reaches Redis and is answered there, and
+    the caller gets the answer only once the test sets ``answer``: what the writer does
+    meanwhile (a stop) falls between the call's send and its answer. An answer of nil
+    (no page to take) is not held."""
+
+    def __init__(self, script: Any):
+        self.script = script
+        self.sent, self.answer = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, **arguments: Any) -> Any:
+        result = await self.script(**arguments)
+        if result is not None:
+            self.sent.set()
+            await self.answer.wait()
+        return result
+
+
+STOPPED = "not fetched: another writer has taken the job"
+
+
+def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """The writer stopped (another writer took its lease) while a request's submission to
+    the frontier was under way: the stop gave up the requests waiting then, and the request
+    began to wait after it, for a page nobody would give it; the writer never exited."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+
+    async def stop_while_submitting() -> None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._submit = submit = Held(exchange._submit)
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/t"), "7ea"))
+        try:
+            await asyncio.wait_for(submit.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            submit.answer.set()
+            await asyncio.wait_for(fetching, timeout=5)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    with pytest.raises(JobStopped, match="another writer has taken the job"):
+        asyncio.run(stop_while_submitting())
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,
