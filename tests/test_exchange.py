@@ -4,6 +4,7 @@ a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -77,6 +78,87 @@ def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
 
     with pytest.raises(JobStopped, match="another writer has taken the job"):
         asyncio.run(stop_while_submitting())
+
+
+@pytest.mark.parametrize("look", ["deliver", "find_lost"])
+@pytest.mark.parametrize("handed_back", ["the page", "a page too large", "no page"])
+def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture,
+        look: str, handed_back: str) -> None:
+    """The writer stopped while it took a page from Redis (by the loop over pages handed
+    back, or its look for lost pages), its request given up by the stop: giving it the page
+    (before ac1cf27), or giving it up for a page too large, ended the task that took it with
+    a KeyError (the loop over pages handed back, or the look at the nodes, then dead); a
+    page unreadable was said at ERROR and asked of the nodes again by a writer that had
+    stopped. The stopped writer asks nothing more; the next run asks for what it did not
+    archive."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name,
+                            DOWNLOAD_MAXSIZE=str(1 << 16))
+    request = Request("https://mp.weixin.qq.com/s/r")
+    page = Page("n1", "7a4e", request.url, request.url, 200, {}, {}, b"<html></html>")
+    data = {"the page": page.to_bytes(), "a page too large": replace(page, body=bytes(2 << 20)).to_bytes(),
+            "no page": b"not a page"}[handed_back]
+
+    async def stop_while_taking() -> tuple[BaseException | None, int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._take = take = Held(exchange._take)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "7a4e"))
+        while not exchange.waiting or exchange.taking.locked():  # submitted, its page looked for
+            await asyncio.sleep(0.01)
+        await client.zpopmin(JOB.requests)  # a node takes the request…
+        await client.hset(JOB.pages, "7a4e", data)  # …and hands back what it got
+        looking = asyncio.ensure_future(
+            exchange.deliver("7a4e") if look == "deliver" else exchange.find_lost())
+        try:
+            await asyncio.wait_for(take.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            take.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            given = await asyncio.wait_for(asyncio.gather(fetching, return_exceptions=True), timeout=5)
+            return given[0], await client.zcard(JOB.requests)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    caplog.set_level("INFO", logger="crawler.distributed.exchange")
+    failure, queued = asyncio.run(stop_while_taking())
+    assert isinstance(failure, JobStopped) and str(failure) == STOPPED
+    assert queued == 0
+    assert caplog.text == ""
+
+
+def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """The writer stopped while its look for lost pages asked Redis about a page lost once
+    too often: giving it up after the stop had, ended that look with a KeyError (the writer's
+    look at the nodes, its lease and its lost pages, then dead, its traceback printed)."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+
+    async def stop_while_looking() -> BaseException | None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/q"), "105e"))
+        while not exchange.waiting or exchange.taking.locked():
+            await asyncio.sleep(0.01)
+        await client.delete(JOB.requests)  # Redis loses it…
+        await exchange.find_lost()  # …and it is asked again, once…
+        await client.delete(JOB.requests)  # …and lost again
+        exchange._requeue_lost = requeue_lost = Held(exchange._requeue_lost)
+        looking = asyncio.ensure_future(exchange.find_lost())
+        try:
+            await asyncio.wait_for(requeue_lost.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            requeue_lost.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            [failure] = await asyncio.wait_for(asyncio.gather(fetching, return_exceptions=True), timeout=5)
+            return failure
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    failure = asyncio.run(stop_while_looking())
+    assert isinstance(failure, JobStopped) and str(failure) == STOPPED
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,

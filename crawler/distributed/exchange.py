@@ -114,7 +114,11 @@ class PageExchange:
                 await self.give(page_id, wanted, data)
 
     async def give(self, page_id: str, wanted: Wanted, data: bytes) -> None:
-        """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
+        """Gives the waiting request the page handed back as ``data``, if it is the page asked for.
+        A stop while the page was taken gave the request up already: the page is dropped,
+        and nothing asked again (the next run asks for what is not archived)."""
+        if self.stopped:
+            return
         try:
             page = Page.from_bytes(data, self.max_size)
         except TooLarge as error:
@@ -128,8 +132,7 @@ class PageExchange:
         if why:
             await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
-        self.waiting.pop(page_id, None)  # a stop meanwhile cleared it
-        if not wanted.future.done():
+        if self.still_waits(page_id, wanted):
             wanted.future.set_result(page)
 
     async def refuse(self, page_id: str, wanted: Wanted, why: str, final: NotFetched | None = None) -> None:
@@ -183,8 +186,14 @@ class PageExchange:
         return True
 
     def give_up(self, page_id: str, wanted: Wanted, why: NotFetched) -> None:
-        del self.waiting[page_id]
-        wanted.future.set_exception(why)
+        if self.still_waits(page_id, wanted):
+            wanted.future.set_exception(why)
+
+    def still_waits(self, page_id: str, wanted: Wanted) -> bool:
+        """Takes ``wanted`` off the waiting; True when its request is still to be answered,
+        False when a stop during a call to Redis gave it up already."""
+        self.waiting.pop(page_id, None)
+        return not wanted.future.done()
 
     def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
         """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis
