@@ -715,6 +715,26 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
                                "used memory > 'maxmemory'"), log
 
 
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+def test_a_redis_full_at_the_start_is_one_clear_line(tmp_path: Path, redis_server: RedisServer, job: redis.Redis,
+                                                      spider: str, args: list[str]) -> None:
+    """Redis answers but refuses every write (``maxmemory`` reached under ``noeviction``): the
+    writer's taking of the job's lease ended the command in a traceback."""
+    job.config_set("maxmemory-policy", "noeviction")
+    job.config_set("maxmemory", 1)
+    result = crawl(spider, tmp_path / "archive", *args, settings={"REDIS_URL": redis_server.url})
+    assert result.returncode == 1, result.stderr
+    said = [line for line in result.stderr.splitlines()
+            if "command not allowed when used memory > 'maxmemory'" in line]
+    assert len(said) == 1, result.stderr
+    assert {"album": f"scrapy crawl album: Redis at {redis_server.url} could not give job {JOB} its writer lease: ",
+            "fetch": f"ERROR: Redis refused a step of job {JOB}: "}[spider] in said[0], said
+    assert "Traceback" not in result.stderr
+
+
 def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,
                                                         job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """A take whose answer was lost (the connection broke after Redis ran it) leaves a
