@@ -4,6 +4,7 @@ a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
 from crawler.distributed.wire import JobStopped, NotFetched, Page
 from tests.conftest import project_config
-from tests.redisserver import RedisServer
+from tests.redisserver import RedisServer, free_port
 
 JOB = Job("j")
 
@@ -53,6 +54,12 @@ class Held:
 
 
 STOPPED = "not fetched: another writer has taken the job"
+
+
+async def first_look(exchange: PageExchange, fetching: asyncio.Future[Page]) -> None:
+    """Until the request ``fetching`` is submitted and its page looked for once, or it ended."""
+    while not fetching.done() and (not exchange.waiting or exchange.taking.locked()):
+        await asyncio.sleep(0.01)
 
 
 def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
@@ -104,8 +111,7 @@ def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
         exchange = PageExchange(client, JOB, config)
         exchange._take = take = Held(exchange._take)
         fetching = asyncio.ensure_future(exchange.fetch(request, "7a4e"))
-        while not exchange.waiting or exchange.taking.locked():  # submitted, its page looked for
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
         await client.zpopmin(JOB.requests)  # a node takes the request…
         await client.hset(JOB.pages, "7a4e", data)  # …and hands back what it got
         looking = asyncio.ensure_future(
@@ -139,8 +145,7 @@ def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
         client = connect_async(config)
         exchange = PageExchange(client, JOB, config)
         fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/q"), "105e"))
-        while not exchange.waiting or exchange.taking.locked():
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
         await client.delete(JOB.requests)  # Redis loses it…
         await exchange.find_lost()  # …and it is asked again, once…
         await client.delete(JOB.requests)  # …and lost again
@@ -159,6 +164,53 @@ def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
 
     failure = asyncio.run(stop_while_looking())
     assert isinstance(failure, JobStopped) and str(failure) == STOPPED
+
+
+@pytest.mark.parametrize("refused", ["submit", "deliver"])
+def test_a_step_redis_refuses_leaves_the_request_waiting_for_the_writers_look(refused: str) -> None:
+    """Redis refusing writes (a read-only replica after a failover; full, under ``noeviction``)
+    as a request was put on the frontier, or its page looked for: the request failed at
+    once, each a WARNING naming Redis's refusal, and the run ended as if the pages had failed.
+    It waits instead: the writer's look at the nodes meets the refusal and stops the job."""
+    server = RedisServer().start()
+    config = project_config(REDIS_URL=server.url, REDIS_JOB=JOB.name)
+
+    def read_only() -> None:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))  # a master never there
+
+    async def refused_then_stopped() -> Page:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        submit = exchange._submit
+
+        async def then_read_only(**arguments: Any) -> Any:
+            answer = await submit(**arguments)
+            await client.hset(JOB.pages, "5700", b"a page handed back")  # taking it is a write
+            read_only()
+            return answer
+
+        if refused == "submit":
+            read_only()
+        else:
+            exchange._submit = then_read_only
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/p"), "5700"))
+        try:
+            await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
+            assert not fetching.done(), fetching.exception()
+            with pytest.raises(redis.ReadOnlyError):  # the writer's look meets it, and stops the job
+                await exchange.find_lost()
+            exchange.stop(STOPPED)
+            return await asyncio.wait_for(fetching, timeout=5)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    try:
+        with pytest.raises(JobStopped):
+            asyncio.run(refused_then_stopped())
+    finally:
+        server.stop()
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,

@@ -77,8 +77,11 @@ class PageExchange:
         try:
             await self.submit(wanted, page_id)
             wanted.submitted = True
-        except (redis.ConnectionError, redis.TimeoutError):
-            pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
+        except redis.RedisError:
+            # Redis is away, or refuses the step (full): the writer's next look at the nodes
+            # puts it on the frontier, or stops the job in one line: failed here, each
+            # request would be a line of its own, and the run end as if the pages had failed.
+            pass
         # Waiting only once submitted: a page handed back meanwhile stays in Redis until
         # ``deliver`` below. Given to the request mid-submission, it would have left the
         # job, and the submission put its request on the frontier again. A stop during the
@@ -88,7 +91,7 @@ class PageExchange:
         self.waiting[page_id] = wanted
         try:
             await self.deliver(page_id)
-        except (redis.ConnectionError, redis.TimeoutError):
+        except redis.RedisError:
             pass  # the page, if there, stays in Redis: the next look for lost pages gives it
         return await wanted.future
 
