@@ -166,6 +166,57 @@ def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
     assert isinstance(failure, JobStopped) and str(failure) == STOPPED
 
 
+def test_a_page_delivered_after_its_first_request_was_given_up_goes_to_the_one_asking_now(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """A page's delivery waited its turn while the look for lost pages gave its request up
+    (lost once too often), and the same page was asked again meanwhile: the delivery gave
+    the page to the request given up, dropped it, and took the new request off the waiting
+    with it, which then waited for ever."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+    request = Request("https://mp.weixin.qq.com/s/o")
+    page = Page("n1", "a5ed", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def asked_again() -> tuple[BaseException | None, Page]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        first = asyncio.ensure_future(exchange.fetch(request, "a5ed"))
+        await asyncio.wait_for(first_look(exchange, first), timeout=10)
+        await client.delete(JOB.requests)  # Redis loses it, it is asked again…
+        await exchange.find_lost()
+        await client.delete(JOB.requests)  # …and lost again: the next look gives it up
+        exchange._requeue_lost = requeue_lost = Held(exchange._requeue_lost)
+        exchange._take = take = Held(exchange._take)
+        looking = asyncio.ensure_future(exchange.find_lost())
+        again = None
+        try:
+            await asyncio.wait_for(requeue_lost.sent.wait(), timeout=10)
+            await client.hset(JOB.pages, "a5ed", page.to_bytes())  # a node hands the page back late
+            delivering = asyncio.ensure_future(exchange.deliver("a5ed"))  # its turn after the look
+            await asyncio.sleep(0)
+            requeue_lost.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            [given_up] = await asyncio.wait_for(asyncio.gather(first, return_exceptions=True), timeout=5)
+            taking = asyncio.ensure_future(take.sent.wait())
+            await asyncio.wait_for(asyncio.wait([taking, delivering], return_when=asyncio.FIRST_COMPLETED),
+                                   timeout=10)
+            taking.cancel()
+            again = asyncio.ensure_future(exchange.fetch(request.replace(dont_filter=True), "a5ed"))
+            while "a5ed" not in exchange.waiting:  # submitted; its look for the page waits its turn
+                await asyncio.sleep(0.01)
+            take.answer.set()
+            await asyncio.wait_for(delivering, timeout=5)
+            return given_up, await asyncio.wait_for(again, timeout=5)
+        finally:
+            for pending in (looking, first, again):
+                if pending is not None:
+                    pending.cancel()
+            await client.aclose()
+
+    given_up, given = asyncio.run(asyncio.wait_for(asked_again(), timeout=60))
+    assert isinstance(given_up, NotFetched) and "lost or dropped in Redis 2 times" in str(given_up)
+    assert given == page
+
+
 @pytest.mark.parametrize("refused", ["submit", "deliver"])
 def test_a_step_redis_refuses_leaves_the_request_waiting_for_the_writers_look(refused: str) -> None:
     """Redis refusing writes (a read-only replica after a failover; full, under ``noeviction``)

@@ -107,11 +107,12 @@ class PageExchange:
     async def deliver(self, page_id: str) -> None:
         """Gives a waiting request its page, if the page is there. A page nobody waits
         for stays in Redis: it was fetched for an earlier writer of the job, and the
-        request that wants it may come later in this run."""
-        wanted = self.waiting.get(page_id)
-        if wanted is None:
-            return
+        request that wants it may come later in this run. The request is the one waiting
+        once it is this delivery's turn: the one before may have been given up meanwhile."""
         async with self.taking:
+            wanted = self.waiting.get(page_id)
+            if wanted is None:
+                return
             data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
             if data is not None:
                 await self.give(page_id, wanted, data)
