@@ -264,6 +264,39 @@ def test_a_step_redis_refuses_leaves_the_request_waiting_for_the_writers_look(re
         server.stop()
 
 
+def test_a_writer_whose_lease_another_took_takes_no_page_and_asks_nothing(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """A writer silent for longer than its lease (a stalled machine, SIGSTOP), another writer
+    of the job started meanwhile: back, and before its look at the lease stopped it, it
+    took the pages handed back for the other (which then asked for them again: a second
+    fetch from WeChat each), and put its own requests on the other's frontier."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/n")
+    page = Page("n1", "0the", request.url, request.url, 200, {}, {}, b"<html></html>")
+    redis_db.set(JOB.lease, "elsewhere:42", px=60_000)
+    redis_db.sadd(JOB.dupefilter, "0the")  # the other writer asked for the page, a node handed it back
+    redis_db.hset(JOB.pages, "0the", page.to_bytes())
+
+    async def back_after_the_lease() -> bool:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = [asyncio.ensure_future(exchange.fetch(request, "0the")),  # the other's page
+                    asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/m"), "5e1f"))]
+        try:
+            for one in fetching:
+                await asyncio.wait_for(first_look(exchange, one), timeout=10)
+            await exchange.find_lost()
+            return any(one.done() for one in fetching)
+        finally:
+            for one in fetching:
+                one.cancel()
+            await client.aclose()
+
+    assert not asyncio.run(back_after_the_lease())
+    assert redis_db.hget(JOB.pages, "0the") == page.to_bytes()  # left for the writer of the job
+    assert redis_db.smembers(JOB.dupefilter) == {b"0the"} and not redis_db.exists(JOB.requests)
+
+
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,
                                                                    redis_db: redis.Redis) -> None:
     """Between taking a page from Redis and giving it to its request, the writer holds it

@@ -13,7 +13,7 @@ from scrapy import Request
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import Job, text
+from crawler.distributed.job import Job, process_name, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import (
     JobStopped,
@@ -56,6 +56,7 @@ class PageExchange:
     def __init__(self, client: aioredis.Redis, job: Job, config: Config):
         self.client = client
         self.job = job
+        self.writer = process_name()  # as the job's lease names its writer
         self.hosts = config.article_hosts
         self.max_size = config.download_maxsize
         self.tries = config.redis_page_tries
@@ -96,8 +97,14 @@ class PageExchange:
         return await wanted.future
 
     async def submit(self, wanted: Wanted, page_id: str) -> None:
-        await self._submit(keys=[self.job.dupefilter, self.job.requests],
-                           args=[page_id, wanted.score, wanted.entry])
+        await self._submit(keys=[self.job.dupefilter, self.job.requests, self.job.lease],
+                           args=[page_id, wanted.score, wanted.entry, self.writer])
+
+    async def take(self, page_id: str) -> bytes | None:
+        """The page handed back as ``page_id``, taken out of Redis; None when it is not there."""
+        data: bytes | None = await self._take(keys=[self.job.pages, self.job.dupefilter, self.job.lease],
+                                              args=[page_id, self.writer])
+        return data
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""
@@ -113,7 +120,7 @@ class PageExchange:
             wanted = self.waiting.get(page_id)
             if wanted is None:
                 return
-            data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+            data = await self.take(page_id)
             if data is not None:
                 await self.give(page_id, wanted, data)
 
@@ -164,14 +171,14 @@ class PageExchange:
             await self.submit(wanted, page_id)
             wanted.submitted = True
             return
-        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+        data = await self.take(page_id)
         if data is not None:  # handed back when it could not be given (Redis was away)
             await self.give(page_id, wanted, data)
             return
         again = "0" if wanted.lost >= self.tries else "1"
         if not await self._requeue_lost(
-                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
-                args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
+                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes, self.job.lease],
+                args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again, self.writer]):
             return
         if not self.gave_up(page_id, wanted):
             # at INFO: asked again, it costs nothing (Redis restarted without persistence loses
