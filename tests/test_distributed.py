@@ -11,6 +11,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 import zlib
 from collections import Counter
@@ -713,6 +714,56 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
         [line] = re.findall(r"\] ERROR: Redis .*", log)
         assert line.startswith(f"] ERROR: Redis refused a step of job {JOB}: command not allowed when "
                                "used memory > 'maxmemory'"), log
+
+
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+def test_a_redis_full_at_the_start_is_one_clear_line(tmp_path: Path, redis_server: RedisServer, job: redis.Redis,
+                                                      spider: str, args: list[str]) -> None:
+    """Redis answers but refuses every write (``maxmemory`` reached under ``noeviction``): the
+    writer's taking of the job's lease ended the command in a traceback."""
+    job.config_set("maxmemory-policy", "noeviction")
+    job.config_set("maxmemory", 1)
+    result = crawl(spider, tmp_path / "archive", *args, settings={"REDIS_URL": redis_server.url})
+    assert result.returncode == 1, result.stderr
+    said = [line for line in result.stderr.splitlines()
+            if "command not allowed when used memory > 'maxmemory'" in line]
+    assert len(said) == 1, result.stderr
+    assert {"album": f"scrapy crawl album: Redis at {redis_server.url} could not give job {JOB} its writer lease: ",
+            "fetch": f"ERROR: Redis refused a step of job {JOB}: "}[spider] in said[0], said
+    assert "Traceback" not in result.stderr
+
+
+def test_a_redis_full_as_the_writer_asks_for_pages_is_one_line_not_one_a_page(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Redis full (``maxmemory`` under ``noeviction``) by the time the writer has read its
+    listing: each article request it could not put on the frontier failed at once, a
+    WARNING a page naming Redis's refusal, before the writer's own ERROR line."""
+    listed, go_on = threading.Event(), threading.Event()
+
+    def hold_the_listing(path: str) -> None:
+        if path.startswith("/mp/appmsgalbum"):
+            listed.set()
+            go_on.wait(PATIENCE)
+
+    album.server.before_answer = hold_the_listing
+    try:
+        processes.writer("writer", archive, album)
+        processes.wait_for(listed.is_set, "the writer asking for its listing")
+        job.config_set("maxmemory-policy", "noeviction")
+        job.config_set("maxmemory", 1)
+        go_on.set()
+        assert processes.wait("writer") == 1, processes.log("writer")
+    finally:
+        album.server.before_answer = lambda path: None
+        go_on.set()
+    log = processes.log("writer")
+    assert len(re.findall(r"\] (?:WARNING|ERROR): .*maxmemory", log)) == 1, log
+    assert re.search(rf"\] ERROR: Redis refused a step of job {JOB}: command not allowed when used memory", log), log
+    assert "WARNING: Not archived" not in log, log
+    assert_clean(processes)
 
 
 def test_a_request_a_node_took_without_knowing_goes_back(album: Album, archive: Path, processes: Processes,

@@ -4,6 +4,8 @@ a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import closing
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,9 +15,9 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
-from crawler.distributed.wire import NotFetched, Page
+from crawler.distributed.wire import JobStopped, NotFetched, Page
 from tests.conftest import project_config
-from tests.redisserver import RedisServer
+from tests.redisserver import RedisServer, free_port
 
 JOB = Job("j")
 
@@ -31,6 +33,268 @@ def away_once(script: Any) -> Any:
         return await script(**arguments)
 
     return call
+
+
+class Held:
+    """``script`` with its answer held: the call reaches Redis and is answered there, and
+    the caller gets the answer only once the test sets ``answer``: what the writer does
+    meanwhile (a stop) falls between the call's send and its answer. An answer of nil
+    (no page to take) is not held."""
+
+    def __init__(self, script: Any):
+        self.script = script
+        self.sent, self.answer = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, **arguments: Any) -> Any:
+        result = await self.script(**arguments)
+        if result is not None:
+            self.sent.set()
+            await self.answer.wait()
+        return result
+
+
+STOPPED = "not fetched: another writer has taken the job"
+
+
+async def first_look(exchange: PageExchange, fetching: asyncio.Future[Page]) -> None:
+    """Until the request ``fetching`` is submitted and its page looked for once, or it ended."""
+    while not fetching.done() and (not exchange.waiting or exchange.taking.locked()):
+        await asyncio.sleep(0.01)
+
+
+def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """The writer stopped (another writer took its lease) while a request's submission to
+    the frontier was under way: the stop gave up the requests waiting then, and the request
+    began to wait after it, for a page nobody would give it; the writer never exited."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+
+    async def stop_while_submitting() -> None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._submit = submit = Held(exchange._submit)
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/t"), "7ea"))
+        try:
+            await asyncio.wait_for(submit.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            submit.answer.set()
+            await asyncio.wait_for(fetching, timeout=5)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    with pytest.raises(JobStopped, match="another writer has taken the job"):
+        asyncio.run(stop_while_submitting())
+
+
+@pytest.mark.parametrize("look", ["deliver", "find_lost"])
+@pytest.mark.parametrize("handed_back", ["the page", "a page too large", "no page"])
+def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
+        redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture,
+        look: str, handed_back: str) -> None:
+    """The writer stopped while it took a page from Redis (by the loop over pages handed
+    back, or its look for lost pages), its request given up by the stop: giving it the page
+    (before ac1cf27), or giving it up for a page too large, ended the task that took it with
+    a KeyError (the loop over pages handed back, or the look at the nodes, then dead); a
+    page unreadable was said at ERROR and asked of the nodes again by a writer that had
+    stopped. The stopped writer asks nothing more; the next run asks for what it did not
+    archive."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name,
+                            DOWNLOAD_MAXSIZE=str(1 << 16))
+    request = Request("https://mp.weixin.qq.com/s/r")
+    page = Page("n1", "7a4e", request.url, request.url, 200, {}, {}, b"<html></html>")
+    data = {"the page": page.to_bytes(), "a page too large": replace(page, body=bytes(2 << 20)).to_bytes(),
+            "no page": b"not a page"}[handed_back]
+
+    async def stop_while_taking() -> tuple[BaseException | None, int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        exchange._take = take = Held(exchange._take)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "7a4e"))
+        await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
+        await client.zpopmin(JOB.requests)  # a node takes the request…
+        await client.hset(JOB.pages, "7a4e", data)  # …and hands back what it got
+        looking = asyncio.ensure_future(
+            exchange.deliver("7a4e") if look == "deliver" else exchange.find_lost())
+        try:
+            await asyncio.wait_for(take.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            take.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            given = await asyncio.wait_for(asyncio.gather(fetching, return_exceptions=True), timeout=5)
+            return given[0], await client.zcard(JOB.requests)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    caplog.set_level("INFO", logger="crawler.distributed.exchange")
+    failure, queued = asyncio.run(stop_while_taking())
+    assert isinstance(failure, JobStopped) and str(failure) == STOPPED
+    assert queued == 0
+    assert caplog.text == ""
+
+
+def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """The writer stopped while its look for lost pages asked Redis about a page lost once
+    too often: giving it up after the stop had, ended that look with a KeyError (the writer's
+    look at the nodes, its lease and its lost pages, then dead, its traceback printed)."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+
+    async def stop_while_looking() -> BaseException | None:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/q"), "105e"))
+        await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
+        await client.delete(JOB.requests)  # Redis loses it…
+        await exchange.find_lost()  # …and it is asked again, once…
+        await client.delete(JOB.requests)  # …and lost again
+        exchange._requeue_lost = requeue_lost = Held(exchange._requeue_lost)
+        looking = asyncio.ensure_future(exchange.find_lost())
+        try:
+            await asyncio.wait_for(requeue_lost.sent.wait(), timeout=10)
+            exchange.stop(STOPPED)
+            requeue_lost.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            [failure] = await asyncio.wait_for(asyncio.gather(fetching, return_exceptions=True), timeout=5)
+            return failure
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    failure = asyncio.run(stop_while_looking())
+    assert isinstance(failure, JobStopped) and str(failure) == STOPPED
+
+
+def test_a_page_delivered_after_its_first_request_was_given_up_goes_to_the_one_asking_now(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """A page's delivery waited its turn while the look for lost pages gave its request up
+    (lost once too often), and the same page was asked again meanwhile: the delivery gave
+    the page to the request given up, dropped it, and took the new request off the waiting
+    with it, which then waited for ever."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name, REDIS_PAGE_TRIES="1")
+    request = Request("https://mp.weixin.qq.com/s/o")
+    page = Page("n1", "a5ed", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def asked_again() -> tuple[BaseException | None, Page]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        first = asyncio.ensure_future(exchange.fetch(request, "a5ed"))
+        await asyncio.wait_for(first_look(exchange, first), timeout=10)
+        await client.delete(JOB.requests)  # Redis loses it, it is asked again…
+        await exchange.find_lost()
+        await client.delete(JOB.requests)  # …and lost again: the next look gives it up
+        exchange._requeue_lost = requeue_lost = Held(exchange._requeue_lost)
+        exchange._take = take = Held(exchange._take)
+        looking = asyncio.ensure_future(exchange.find_lost())
+        again = None
+        try:
+            await asyncio.wait_for(requeue_lost.sent.wait(), timeout=10)
+            await client.hset(JOB.pages, "a5ed", page.to_bytes())  # a node hands the page back late
+            delivering = asyncio.ensure_future(exchange.deliver("a5ed"))  # its turn after the look
+            await asyncio.sleep(0)
+            requeue_lost.answer.set()
+            await asyncio.wait_for(looking, timeout=5)
+            [given_up] = await asyncio.wait_for(asyncio.gather(first, return_exceptions=True), timeout=5)
+            taking = asyncio.ensure_future(take.sent.wait())
+            await asyncio.wait_for(asyncio.wait([taking, delivering], return_when=asyncio.FIRST_COMPLETED),
+                                   timeout=10)
+            taking.cancel()
+            again = asyncio.ensure_future(exchange.fetch(request.replace(dont_filter=True), "a5ed"))
+            while "a5ed" not in exchange.waiting:  # submitted; its look for the page waits its turn
+                await asyncio.sleep(0.01)
+            take.answer.set()
+            await asyncio.wait_for(delivering, timeout=5)
+            return given_up, await asyncio.wait_for(again, timeout=5)
+        finally:
+            for pending in (looking, first, again):
+                if pending is not None:
+                    pending.cancel()
+            await client.aclose()
+
+    given_up, given = asyncio.run(asyncio.wait_for(asked_again(), timeout=60))
+    assert isinstance(given_up, NotFetched) and "lost or dropped in Redis 2 times" in str(given_up)
+    assert given == page
+
+
+@pytest.mark.parametrize("refused", ["submit", "deliver"])
+def test_a_step_redis_refuses_leaves_the_request_waiting_for_the_writers_look(refused: str) -> None:
+    """Redis refusing writes (a read-only replica after a failover; full, under ``noeviction``)
+    as a request was put on the frontier, or its page looked for: the request failed at
+    once, each a WARNING naming Redis's refusal, and the run ended as if the pages had failed.
+    It waits instead: the writer's look at the nodes meets the refusal and stops the job."""
+    server = RedisServer().start()
+    config = project_config(REDIS_URL=server.url, REDIS_JOB=JOB.name)
+
+    def read_only() -> None:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("REPLICAOF", "127.0.0.1", str(free_port()))  # a master never there
+
+    async def refused_then_stopped() -> Page:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        submit = exchange._submit
+
+        async def then_read_only(**arguments: Any) -> Any:
+            answer = await submit(**arguments)
+            await client.hset(JOB.pages, "5700", b"a page handed back")  # taking it is a write
+            read_only()
+            return answer
+
+        if refused == "submit":
+            read_only()
+        else:
+            exchange._submit = then_read_only
+        fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/p"), "5700"))
+        try:
+            await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
+            assert not fetching.done(), fetching.exception()
+            with pytest.raises(redis.ReadOnlyError):  # the writer's look meets it, and stops the job
+                await exchange.find_lost()
+            exchange.stop(STOPPED)
+            return await asyncio.wait_for(fetching, timeout=5)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    try:
+        with pytest.raises(JobStopped):
+            asyncio.run(refused_then_stopped())
+    finally:
+        server.stop()
+
+
+def test_a_writer_whose_lease_another_took_takes_no_page_and_asks_nothing(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """A writer silent for longer than its lease (a stalled machine, SIGSTOP), another writer
+    of the job started meanwhile: back, and before its look at the lease stopped it, it
+    took the pages handed back for the other (which then asked for them again: a second
+    fetch from WeChat each), and put its own requests on the other's frontier."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    request = Request("https://mp.weixin.qq.com/s/n")
+    page = Page("n1", "0the", request.url, request.url, 200, {}, {}, b"<html></html>")
+    redis_db.set(JOB.lease, "elsewhere:42", px=60_000)
+    redis_db.sadd(JOB.dupefilter, "0the")  # the other writer asked for the page, a node handed it back
+    redis_db.hset(JOB.pages, "0the", page.to_bytes())
+
+    async def back_after_the_lease() -> bool:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = [asyncio.ensure_future(exchange.fetch(request, "0the")),  # the other's page
+                    asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/m"), "5e1f"))]
+        try:
+            for one in fetching:
+                await asyncio.wait_for(first_look(exchange, one), timeout=10)
+            await exchange.find_lost()
+            return any(one.done() for one in fetching)
+        finally:
+            for one in fetching:
+                one.cancel()
+            await client.aclose()
+
+    assert not asyncio.run(back_after_the_lease())
+    assert redis_db.hget(JOB.pages, "0the") == page.to_bytes()  # left for the writer of the job
+    assert redis_db.smembers(JOB.dupefilter) == {b"0the"} and not redis_db.exists(JOB.requests)
 
 
 def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server_session: RedisServer,

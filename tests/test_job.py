@@ -107,8 +107,8 @@ def test_the_first_writer_takes_the_lease_and_a_second_is_refused(
     assert job.writer_refused(config) is None  # its own lease, renewed
     redis_db.set("j:writer", "elsewhere:42", px=20000)
     refused = job.writer_refused(config)
-    assert refused is not None
-    assert refused.startswith("job j has a writer already: elsewhere:42 (its lease ends in 20 s")
+    assert refused is not None and refused.status == 2
+    assert refused.why.startswith("job j has a writer already: elsewhere:42 (its lease ends in 20 s")
     assert redis_db.get("j:writer") == b"elsewhere:42"
     assert job.writer_refused(project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="k")) is None
 

@@ -142,6 +142,28 @@ def test_a_page_not_handed_back_during_an_outage_is_sent_at_the_next_try(
     assert node.holding == set() and crawler.stats.get_value("pages/handed_back") == 2
 
 
+def test_a_node_leaving_hands_back_first_what_an_outage_kept(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page fetched while Redis was away, the node stopping (Ctrl-C, blocked) before its
+    next beat sent it: its request went back to the frontier and the page was thrown away,
+    to be fetched again from WeChat by another node."""
+    entry = put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    redis_db.sadd(JOB.dupefilter, "p1")
+    request = queue.pop()
+    assert request is not None
+    script = node._hand_back
+
+    def unreachable(**_: object) -> None:
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(node, "_hand_back", unreachable)
+    node.hand_back(request, page(request))
+    monkeypatch.setattr(node, "_hand_back", script)  # Redis back
+    node.leave("shutdown")
+    assert not node.unsent and Page.from_bytes(redis_db.hget(JOB.pages, "p1")).body == b"<html>page</html>"
+    assert entry not in redis_db.zrange(JOB.requests, 0, -1) and not redis_db.exists(JOB.inflight(NAME))
+
+
 def test_a_request_requeued_goes_back_as_it_was_taken(
         queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
     """Nothing of this node (its proxy, its headers, its retries) goes to the next."""

@@ -10,6 +10,7 @@ from crawler.distributed.job import Job
 
 JOB = Job("job")
 NODE, OTHER = "node-a", "node-b"
+WRITER = "host:1"
 
 
 def run(redis_db: redis.Redis, script: str, keys: list[str],
@@ -22,7 +23,11 @@ def take(redis_db: redis.Redis, node: str = NODE) -> object:
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
-    return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests], [page_id, score, request])
+    return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
+
+
+def take_page(redis_db: redis.Redis, page_id: str) -> object:
+    return run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter, JOB.lease], [page_id, WRITER])
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
@@ -37,8 +42,8 @@ def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str
 
 
 def requeue_lost(redis_db: redis.Redis, request: str, page_id: str, put_back: bool) -> object:
-    return run(redis_db, scripts.REQUEUE_LOST, [JOB.requests, JOB.pages, JOB.dupefilter, JOB.nodes],
-               [request, page_id, 5, JOB.inflight_prefix, "1" if put_back else "0"])
+    return run(redis_db, scripts.REQUEUE_LOST, [JOB.requests, JOB.pages, JOB.dupefilter, JOB.nodes, JOB.lease],
+               [request, page_id, 5, JOB.inflight_prefix, "1" if put_back else "0", WRITER])
 
 
 def frontier(redis_db: redis.Redis) -> list[tuple[bytes, float]]:
@@ -90,7 +95,7 @@ def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.R
     submit(redis_db, "p1", 0, "r1")
     take(redis_db)
     hand_back(redis_db, "r1", "p1")
-    assert run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter], ["p1"]) == b"page"
+    assert take_page(redis_db, "p1") == b"page"
     redis_db.hset(JOB.inflight(OTHER), "r1", 0)
     assert hand_back(redis_db, "r1", "p1", "again", OTHER) == 0
     assert not redis_db.exists(JOB.pages) and redis_db.llen(JOB.ready) == 1
@@ -131,9 +136,8 @@ def test_the_writer_takes_a_page_once_and_the_job_forgets_it(redis_db: redis.Red
     submit(redis_db, "p1", 0, "r1")
     take(redis_db)
     hand_back(redis_db, "r1", "p1")
-    keys = [JOB.pages, JOB.dupefilter]
-    assert run(redis_db, scripts.TAKE_PAGE, keys, ["p1"]) == b"page"
-    assert run(redis_db, scripts.TAKE_PAGE, keys, ["p1"]) is None
+    assert take_page(redis_db, "p1") == b"page"
+    assert take_page(redis_db, "p1") is None
     assert not redis_db.exists(JOB.dupefilter)
     assert submit(redis_db, "p1", 0, "r1") == 1  # asked again later, it is queued again
 
@@ -217,3 +221,19 @@ def test_one_writer_holds_the_lease_until_it_lets_it_go(redis_db: redis.Redis) -
     assert run(redis_db, scripts.RELEASE, keys, ["w1"]) == 1
     assert run(redis_db, scripts.LEASE, keys, ["w2", 10000]) == [b"w2", 10000]
 
+
+
+def test_a_writers_steps_do_nothing_once_another_writer_holds_the_lease(redis_db: redis.Redis) -> None:
+    """Its own lease, or none (it lapsed, nobody took it), lets them."""
+    redis_db.hset(JOB.pages, "p1", "page")
+    redis_db.sadd(JOB.dupefilter, "p1")
+    redis_db.set(JOB.lease, "elsewhere:2")
+    assert submit(redis_db, "p2", 0, "r2") is None and not redis_db.exists(JOB.requests)
+    assert take_page(redis_db, "p1") is None and redis_db.hget(JOB.pages, "p1") == b"page"
+    assert requeue_lost(redis_db, "r3", "p3", put_back=True) is None and not redis_db.exists(JOB.requests)
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1"}
+    redis_db.set(JOB.lease, WRITER)
+    assert submit(redis_db, "p2", 0, "r2") == 1
+    redis_db.delete(JOB.lease)
+    assert take_page(redis_db, "p1") == b"page"
+    assert requeue_lost(redis_db, "r3", "p3", put_back=True) == 1

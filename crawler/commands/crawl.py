@@ -101,7 +101,7 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
             return refuse(f"crawl {name}", str(error), 1)
         held = writer_refused(config) if config.redis_url and spidercls.fetches_articles else None
         if held:
-            return refuse(f"crawl {name}", held, 2)
+            return refuse(f"crawl {name}", *held)
     return crawler, params
 
 

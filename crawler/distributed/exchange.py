@@ -13,7 +13,7 @@ from scrapy import Request
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import Job, text
+from crawler.distributed.job import Job, process_name, text
 from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import (
     JobStopped,
@@ -56,6 +56,7 @@ class PageExchange:
     def __init__(self, client: aioredis.Redis, job: Job, config: Config):
         self.client = client
         self.job = job
+        self.writer = process_name()  # as the job's lease names its writer
         self.hosts = config.article_hosts
         self.max_size = config.download_maxsize
         self.tries = config.redis_page_tries
@@ -77,8 +78,11 @@ class PageExchange:
         try:
             await self.submit(wanted, page_id)
             wanted.submitted = True
-        except (redis.ConnectionError, redis.TimeoutError):
-            pass  # Redis is away: the writer's next look at the nodes puts it on the frontier
+        except redis.RedisError:
+            # Redis is away, or refuses the step (full): the writer's next look at the nodes
+            # puts it on the frontier, or stops the job in one line: failed here, each
+            # request would be a line of its own, and the run end as if the pages had failed.
+            pass
         # Waiting only once submitted: a page handed back meanwhile stays in Redis until
         # ``deliver`` below. Given to the request mid-submission, it would have left the
         # job, and the submission put its request on the frontier again. A stop during the
@@ -88,13 +92,19 @@ class PageExchange:
         self.waiting[page_id] = wanted
         try:
             await self.deliver(page_id)
-        except (redis.ConnectionError, redis.TimeoutError):
+        except redis.RedisError:
             pass  # the page, if there, stays in Redis: the next look for lost pages gives it
         return await wanted.future
 
     async def submit(self, wanted: Wanted, page_id: str) -> None:
-        await self._submit(keys=[self.job.dupefilter, self.job.requests],
-                           args=[page_id, wanted.score, wanted.entry])
+        await self._submit(keys=[self.job.dupefilter, self.job.requests, self.job.lease],
+                           args=[page_id, wanted.score, wanted.entry, self.writer])
+
+    async def take(self, page_id: str) -> bytes | None:
+        """The page handed back as ``page_id``, taken out of Redis; None when it is not there."""
+        data: bytes | None = await self._take(keys=[self.job.pages, self.job.dupefilter, self.job.lease],
+                                              args=[page_id, self.writer])
+        return data
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""
@@ -104,17 +114,22 @@ class PageExchange:
     async def deliver(self, page_id: str) -> None:
         """Gives a waiting request its page, if the page is there. A page nobody waits
         for stays in Redis: it was fetched for an earlier writer of the job, and the
-        request that wants it may come later in this run."""
-        wanted = self.waiting.get(page_id)
-        if wanted is None:
-            return
+        request that wants it may come later in this run. The request is the one waiting
+        once it is this delivery's turn: the one before may have been given up meanwhile."""
         async with self.taking:
-            data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+            wanted = self.waiting.get(page_id)
+            if wanted is None:
+                return
+            data = await self.take(page_id)
             if data is not None:
                 await self.give(page_id, wanted, data)
 
     async def give(self, page_id: str, wanted: Wanted, data: bytes) -> None:
-        """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
+        """Gives the waiting request the page handed back as ``data``, if it is the page asked for.
+        A stop while the page was taken gave the request up already: the page is dropped,
+        and nothing asked again (the next run asks for what is not archived)."""
+        if self.stopped:
+            return
         try:
             page = Page.from_bytes(data, self.max_size)
         except TooLarge as error:
@@ -128,8 +143,7 @@ class PageExchange:
         if why:
             await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
-        self.waiting.pop(page_id, None)  # a stop meanwhile cleared it
-        if not wanted.future.done():
+        if self.still_waits(page_id, wanted):
             wanted.future.set_result(page)
 
     async def refuse(self, page_id: str, wanted: Wanted, why: str, final: NotFetched | None = None) -> None:
@@ -157,14 +171,14 @@ class PageExchange:
             await self.submit(wanted, page_id)
             wanted.submitted = True
             return
-        data = await self._take(keys=[self.job.pages, self.job.dupefilter], args=[page_id])
+        data = await self.take(page_id)
         if data is not None:  # handed back when it could not be given (Redis was away)
             await self.give(page_id, wanted, data)
             return
         again = "0" if wanted.lost >= self.tries else "1"
         if not await self._requeue_lost(
-                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes],
-                args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again]):
+                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes, self.job.lease],
+                args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again, self.writer]):
             return
         if not self.gave_up(page_id, wanted):
             # at INFO: asked again, it costs nothing (Redis restarted without persistence loses
@@ -183,8 +197,14 @@ class PageExchange:
         return True
 
     def give_up(self, page_id: str, wanted: Wanted, why: NotFetched) -> None:
-        del self.waiting[page_id]
-        wanted.future.set_exception(why)
+        if self.still_waits(page_id, wanted):
+            wanted.future.set_exception(why)
+
+    def still_waits(self, page_id: str, wanted: Wanted) -> bool:
+        """Takes ``wanted`` off the waiting; True when its request is still to be answered,
+        False when a stop during a call to Redis gave it up already."""
+        self.waiting.pop(page_id, None)
+        return not wanted.future.done()
 
     def misfit(self, page: Page, page_id: str, wanted: Wanted) -> str:
         """Why ``page`` is not the page asked for, or nothing: whoever can write to Redis

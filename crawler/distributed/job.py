@@ -7,7 +7,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import redis
@@ -177,20 +177,31 @@ def lease_seconds(config: Config) -> float:
     return config.redis_heartbeat
 
 
-def writer_refused(config: Config) -> str | None:
+class Refusal(NamedTuple):
+    """Why a command may not start, in one line, and the exit status it ends with."""
+
+    why: str
+    status: int
+
+
+def writer_refused(config: Config) -> Refusal | None:
     """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
-    process may not be the job's writer, in one line, when another holds it."""
+    process may not be the job's writer when another holds it (exit status 2), or when
+    Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1)."""
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
     try:
         holder, left = client.register_script(LEASE)(
             keys=[Job.from_config(config).lease], args=[process_name(), round(lease_seconds(config) * 1000)])
+    except redis.RedisError as error:
+        return Refusal(f"Redis at {redacted(config.redis_url)} could not give job {config.redis_job} "
+                       f"its writer lease: {error}", 1)
     finally:
         client.close()
     if text(holder) == process_name():
         return None
-    return (f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
-            f"{int(left) / 1000:.0f} s unless it renews it); one writer per job")
+    return Refusal(f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
+                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job", 2)
 
 
 def redis_unreachable(url: str, job: str = "") -> str | None:

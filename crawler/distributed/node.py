@@ -180,11 +180,13 @@ class FetchNode:
             self.holding.discard(taken.entry)
 
     def leave(self, reason: str) -> None:
-        """Gives back what the node still holds, and records why it left."""
+        """Hands back the pages an outage kept (given back as requests, they would be
+        fetched again elsewhere), gives back what the node still holds, and records why it left."""
         if self.beating is not None:
             self.beating.cancel()
         if not self.gone:
             with self.redis():
+                self.send()
                 self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
         report = logger.error if reason == "blocked" else logger.info
         report("Fetch node %s stopped (%s): %s handed back to job %s%s", self.name, reason,

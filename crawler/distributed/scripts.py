@@ -3,7 +3,8 @@
 A request is always in exactly one place: on the frontier, in one node's in-flight hash,
 or (as a page) waiting for the writer; a node or writer killed between two commands
 must not lose it or leave it in two. A node's writes are refused once the writer has
-marked the job done, so that a late node does not bring back keys the writer cleaned.
+marked the job done, so that a late node does not bring back keys the writer cleaned,
+and a writer's once another writer holds the job's lease.
 """
 
 # A node takes the frontier's first request into its in-flight hash.
@@ -69,18 +70,28 @@ redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
 return #held / 2
 """
 
+
+def _writer_only(lease: int, writer: int) -> str:
+    """The start of a writer's step that does nothing (returns nil) once another writer
+    holds the job's lease (``KEYS[lease]``, this writer ``ARGV[writer]``): one silent for
+    longer than its lease would otherwise, in the moments before its own look at the lease
+    stops it, take the pages handed back for the other and put requests on its frontier."""
+    return (f"local holder = redis.call('GET', KEYS[{lease}])\n"
+            f"if holder and holder ~= ARGV[{writer}] then return false end\n")
+
+
 # The writer asks for a page: its request goes on the frontier unless the job holds it
 # already (queued, being fetched, or fetched for a writer that was restarted since).
-# KEYS: dupefilter, requests.  ARGV: page id, score, request.  1 when queued now.
-SUBMIT = """
+# KEYS: dupefilter, requests, lease.  ARGV: page id, score, request, writer.  1 when queued now.
+SUBMIT = _writer_only(3, 4) + """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
 # The writer takes a page; from then on the job no longer holds it.
-# KEYS: pages, dupefilter.  ARGV: page id.  Returns the page, or nil when it is not there.
-TAKE_PAGE = """
+# KEYS: pages, dupefilter, lease.  ARGV: page id, writer.  Returns the page, or nil when it is not there.
+TAKE_PAGE = _writer_only(3, 2) + """
 local page = redis.call('HGET', KEYS[1], ARGV[1])
 if page then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -93,10 +104,10 @@ return page
 # in-flight hash, not handed back (Redis was flushed, evicted keys, or the page handed
 # back was unreadable). Node names come from the nodes hash, as every node that holds
 # a request says it is there first.
-# KEYS: requests, pages, dupefilter, nodes.
-# ARGV: request, page id, score, in-flight key prefix, '1' to put it back ('0': only look).
+# KEYS: requests, pages, dupefilter, nodes, lease.
+# ARGV: request, page id, score, in-flight key prefix, '1' to put it back ('0': only look), writer.
 # 1 when it was nowhere.
-REQUEUE_LOST = """
+REQUEUE_LOST = _writer_only(5, 6) + """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
 for _, node in ipairs(redis.call('HKEYS', KEYS[4])) do
