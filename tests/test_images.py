@@ -32,6 +32,7 @@ from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
 
 CDN = "https://mmbiz.qpic.cn"
+KEY = "MzA5OTk5OTk5OQ==:2247490001:1"  # the article the images are stored for
 
 
 def png_claiming(width: int, height: int) -> bytes:
@@ -45,7 +46,7 @@ def png_claiming(width: int, height: int) -> bytes:
 
 def keep(store: ImageStore, url: str, image: CheckedImage) -> str:
     """Place and write one image, as the pipeline does for each article."""
-    placement = store.place(url, image)
+    placement = store.place(url, image, KEY)
     assert store.write([placement]) == {}
     return placement.name
 
@@ -252,9 +253,9 @@ def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
 
 
 def test_a_placed_name_is_taken_before_its_bytes_are_written(store: ImageStore) -> None:
-    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
-    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))))
-    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))))
+    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))), KEY)
+    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))), KEY)
+    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))), KEY)
     assert first.name == again.name == "Same.png" and other.name.startswith("Same-")
     assert store.write([first, other, again]) == {}
     assert sorted(p.name for p in store.folder.iterdir()) == sorted([first.name, other.name])
@@ -266,11 +267,11 @@ def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_
     image = check_image(png((4, 4, 4)))
     (tmp_path / "postimg").write_text("not a folder")
     blocked = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
-    failed = blocked.write([blocked.place(url, image), blocked.place(twin, image)])
+    failed = blocked.write([blocked.place(url, image, KEY), blocked.place(twin, image, KEY)])
     assert list(failed) == [url, twin] and isinstance(failed[url], OSError)
     assert blocked.stored_name(url) is None and blocked.stored_name(twin) is None
     (tmp_path / "postimg").unlink()
-    placement = blocked.place(url, image)
+    placement = blocked.place(url, image, KEY)
     assert placement.name == "Later.png" and placement.data == image.data
     assert blocked.write([placement]) == {}
     assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"

@@ -273,7 +273,7 @@ class ImagePipeline(MediaPipeline):
             if not isinstance(image, CheckedImage):
                 continue
             try:
-                placements.append(self.images.place(url, image))
+                placements.append(self.images.place(url, image, item.article.key))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
                 continue
@@ -281,10 +281,10 @@ class ImagePipeline(MediaPipeline):
                 self._not_recorded(url, error)
                 continue
             del self.results[url]  # the index tells its file from now on
-        self._answered_by_another(wanted, results)
+        self._answered_by_another(item.article.key, wanted, results)
         return placements
 
-    def _answered_by_another(self, wanted: list[str], results: list[Any]) -> None:
+    def _answered_by_another(self, key: str, wanted: list[str], results: list[Any]) -> None:
         """Record under its own URL an image Scrapy answered with another URL's download, or
         its failure: ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
         for url, (ok, info) in zip(wanted, results, strict=True):
@@ -296,7 +296,7 @@ class ImagePipeline(MediaPipeline):
                 continue
             try:
                 if name := self.images.index.image_name(info["url"]):
-                    self.images.index.add_image(url, name)
+                    self.images.index.add_image(url, name, key)
             except sqlite3.Error as error:
                 self._not_recorded(url, error)
 

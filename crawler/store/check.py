@@ -1,9 +1,10 @@
 """Verifying an archive: what ``scrapy verify`` reports.
 
 Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
-every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
-share a date and slug (Jekyll would drop one) or an article (the blog would show it
-twice), no post is dated before WeChat or in the future (Jekyll leaves it out), every
+every local image link resolves, no file in ``postimg/`` is unreferenced (but those of an
+article whose post is not written yet, which are no fault), no two posts share a date and
+slug (Jekyll would drop one) or an article (the blog would show it twice), no post is
+dated before WeChat or in the future (Jekyll leaves it out), every
 post's article is in the index, no half-written file is left, and every stretch of the
 raw captures reads back.
 """
@@ -111,10 +112,11 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             yield (f"{layout.posts}: {', '.join(name for _, name in posts)} are posts of one "
                    f"article ({url}): the blog shows it twice")
     digests = archive.index.blob_digests()
+    awaiting = archive.index.images_awaiting_posts()  # said by ``images_awaiting_posts``
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
             yield f"{path}: a half-written file left by an interrupted run"
-        elif not path.name.startswith(".") and path.name not in referenced:
+        elif not path.name.startswith(".") and path.name not in referenced | awaiting:
             yield f"{path}: no post links to it"
         elif path.name in digests and _digest(path) not in (digests[path.name], None):
             yield (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
@@ -135,6 +137,16 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
         remote = {target for target in targets if host_of(target) in hosts}
         if remote:
             yield path, len(remote)
+
+
+def images_awaiting_posts(archive: Archive) -> list[Path]:
+    """The image files of articles whose posts are not written yet: a run stopped between
+    an article's images and its post (a second Ctrl-C, a kill), or one writing it now. No
+    fault of the archive: the next run that finds the article writes the post, its images
+    taken from these files."""
+    folder = archive.layout.images
+    return sorted(folder / name for name in archive.index.images_awaiting_posts()
+                  if _is_file(folder / name))
 
 
 def _is_file(path: Path) -> bool:
