@@ -26,7 +26,7 @@ from crawler.store.images import (
 )
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
-from tests.conftest import crawl, post_of, serve_legacy_shape
+from tests.conftest import crawl, page_text, post_of, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
 from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
@@ -574,3 +574,21 @@ def test_the_images_a_post_left_on_the_cdn_are_asked_again_only_while_it_is_inco
         assert archive.images_lost(article.key) == ([url] if complete else [])
     finally:
         archive.close()
+
+
+def test_an_import_of_the_page_last_fetched_says_at_warning_an_image_a_person_deleted_and_the_cdn_lost(
+        tmp_path: Path) -> None:
+    """A stored image a person deleted, which the CDN no longer serves either: the page the
+    last fetch gave, imported, costs it for the first time. No run said it (it was stored), so
+    it is a WARNING, not the INFO of a loss the fetch that left it on the CDN said."""
+    with MockWeChat() as server:
+        legacy = serve_legacy_shape(server)
+        assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+        (tmp_path / "postimg" / "TwiceUsedMediaId002.png").unlink()
+        server.image("/mmbiz_png/TwiceUsedMediaId002/640", b"", status=404)
+        saved = tmp_path / "saved.html"
+        saved.write_text(page_text("legacy_shape.html", server.base), encoding="utf-8")
+        imported = crawl("import", tmp_path, "-a", f"path={saved}")
+    lines = [line for line in imported.stderr.splitlines() if "Images not stored" in line]
+    assert len(lines) == 1 and "WARNING: Images not stored, the post keeps their URLs: 2 of" in lines[0], \
+        imported.stderr
