@@ -8,6 +8,7 @@ import sqlite3
 import struct
 import threading
 import zlib
+from contextlib import closing
 from io import BytesIO
 from pathlib import Path
 
@@ -27,7 +28,9 @@ from crawler.store.images import (
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
 from tests.conftest import crawl, page_text, post_of, serve_legacy_shape
+from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
+from tests.site import Art, Site
 from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
 
@@ -592,3 +595,52 @@ def test_an_import_of_the_page_last_fetched_says_at_warning_an_image_a_person_de
     lines = [line for line in imported.stderr.splitlines() if "Images not stored" in line]
     assert len(lines) == 1 and "WARNING: Images not stored, the post keeps their URLs: 2 of" in lines[0], \
         imported.stderr
+
+
+def test_an_image_that_keeps_failing_for_a_passing_reason_is_a_warning_once_a_week_not_each_run(
+        tmp_path: Path) -> None:
+    """Every run that tried it again said it at WARNING, so cron mailed the same line every
+    day for as long as the CDN failed it. Now: a WARNING when it first fails, at INFO while it
+    fails again (counted in the summary), a WARNING again once it has failed for
+    ``IMAGE_RETRY_WARN_DAYS``; stored at last and failing anew, a WARNING."""
+    with MockWeChat() as server:
+        site = Site(server)
+        arts = site.serve([Art("2247488101"), Art("2247488102")])
+        failing = "/mmbiz_png/Img2247488102x1/640"
+        server.image(failing, b"busy", status=503)
+        album = site.album("3108", arts)
+
+        def run(level: str = "WARNING") -> Crawled:
+            result = crawl("album", tmp_path, "-a", f"url={album}",
+                           settings={"LOG_LEVEL": level, "IMAGE_RETRY_WARN_DAYS": "7"})
+            assert result.returncode == 0, result.stderr
+            return result
+
+        def days_pass(days: int) -> None:
+            with closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as index:
+                index.execute("UPDATE image_failures SET first = first - ?, said = said - ?",
+                              (days * 86400, days * 86400))
+                index.commit()
+
+        first = run()
+        assert re.search(r"WARNING: Images not stored, the post keeps their URLs: 1 of 2 in .*2247488102"
+                         r".* \(HTTP 503\)$", first.stderr, re.M), first.stderr
+        again = run("INFO")
+        assert re.search(r"INFO: Images not stored, the post keeps their URLs: 1 of 2 in .* \(HTTP 503\)$",
+                         again.stderr, re.M), again.stderr
+        assert "1 image failed, 1 failing since an earlier run" in again.stderr, again.stderr
+        assert "WARNING" not in again.stderr, again.stderr
+        days_pass(6)
+        assert run().stderr == ""  # cron mails nothing
+        days_pass(1)
+        week = run()
+        assert re.search(r"WARNING: Images not stored, the post keeps their URLs: 1 of 2 in .* "
+                         r"\(HTTP 503; failing for 7 days\)$", week.stderr, re.M), week.stderr
+        assert run().stderr == ""
+        server.image(failing, png((3, 3, 3)))  # the CDN serves it again: stored
+        assert run().stderr == ""
+        assert (tmp_path / "postimg" / "Img2247488102x1.png").is_file()
+        (tmp_path / "postimg" / "Img2247488102x1.png").unlink()
+        server.image(failing, b"busy", status=503)
+        anew = crawl("article", tmp_path, "-a", f"url={site.link(arts[1])}", settings={"LOG_LEVEL": "WARNING"})
+        assert re.search(r"WARNING: Images not stored, .* \(HTTP 503\)$", anew.stderr, re.M), anew.stderr

@@ -60,6 +60,8 @@ CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 CREATE TABLE IF NOT EXISTS tool_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS configured_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS image_failures (url TEXT PRIMARY KEY, first INTEGER NOT NULL,
+                                           said INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
@@ -202,8 +204,19 @@ class Index:
         self._db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha256, name))
 
     def add_image(self, url: str, name: str, key: str) -> None:
-        """Record that ``url``'s image is the file ``name``, stored for the article ``key``."""
+        """Record that ``url``'s image is the file ``name``, stored for the article ``key``
+        (and failing no more)."""
         self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?)", (url, name, key))
+        self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
+
+    def image_failure(self, url: str) -> tuple[int, int] | None:
+        """When ``url``'s image, failing for a reason that may pass, first failed and when a
+        run last said so (Unix times); None: it is not known to be failing."""
+        row = self._db.execute("SELECT first, said FROM image_failures WHERE url = ?", (url,)).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_image_failure(self, url: str, first: int, said: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO image_failures VALUES (?, ?, ?)", (url, first, said))
 
     def images_awaiting_posts(self) -> set[str]:
         """The image files stored only for articles that have no post yet (a run stopped
