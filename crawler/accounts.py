@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from crawler.report.logtext import escape_controls
 from crawler.store.files import read_text
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 
 _KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
 _BIZ = re.compile(r"[A-Za-z0-9+/]+={0,2}")  # base64, as pages and links spell it
+_LONGEST = 2000  # characters of a value: WeChat's long links are some 300
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class AccountsError(ValueError):
@@ -46,7 +49,11 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
                             "enough), or give another with -s ACCOUNTS_FILE=PATH") from None
     except OSError as error:
         raise AccountsError(f"cannot read accounts file {str(path)!r}: {error.strerror or error}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        line = error.object[:error.start].count(b"\n") + 1
+        raise AccountsError(f"accounts file {str(path)!r} is not UTF-8 (byte "
+                            f"0x{error.object[error.start]:02x} on line {line}): save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
         raise AccountsError(f"accounts file {str(path)!r} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively
         raise AccountsError(f"accounts file {str(path)!r} nests too deep to be an accounts "
@@ -68,14 +75,29 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
             raise AccountsError(f"accounts file {str(path)!r}: {account.name!r} is the account "
                                 f"{other.name!r} again (both biz {account.biz}): one table per "
                                 "account, under the name its posts attribute")
+    _refuse_shared_links(accounts, path)
     return accounts
+
+
+def _refuse_shared_links(accounts: list[Account], path: Path) -> None:
+    """One article or album link given by two accounts: its articles are one account's, and
+    the other's posts would be attributed to whichever table was read first."""
+    given_by: dict[str, Account] = {}
+    for account in accounts:
+        for kind, links in (("url", account.urls), ("album", account.albums)):
+            for link in links:
+                other = given_by.setdefault(link, account)
+                if other is not account:
+                    raise AccountsError(f"accounts file {str(path)!r}: {account.name!r} gives "
+                                        f"{kind} {link!r} that {other.name!r} gives too: an "
+                                        "article or album is one account's")
 
 
 def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
              hosts: list[str]) -> Account:
     where = f"accounts file {str(path)!r}, account {number}"
-    if isinstance(table.get("name"), str) and table["name"].strip():
-        where += f" ({table['name'].strip()})"
+    if isinstance(table.get("name"), str) and 0 < len(table["name"].strip()) <= _LONGEST:
+        where += f" ({escape_controls(table['name'].strip())})"
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise AccountsError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
@@ -113,7 +135,8 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
             raise AccountsError(f"{where}: album {album!r} is another account's (biz "
                                 f"{album_biz}, this account's is {biz})")
     return Account(name=name, biz=biz, tags=tuple(_texts(table, "tags", where)),
-                   albums=tuple(albums), urls=tuple(urls), feeds=tuple(feeds))
+                   albums=tuple(dict.fromkeys(albums)), urls=tuple(dict.fromkeys(urls)),
+                   feeds=tuple(dict.fromkeys(feeds)))
 
 
 def _biz(text: str, where: str) -> str:
@@ -138,11 +161,25 @@ def _text(table: dict[str, Any], key: str, where: str) -> str:
     value = table.get(key, "")
     if not isinstance(value, str):
         raise AccountsError(f"{where}: {key} must be a string")
-    return value.strip()
+    return _checked(value.strip(), key, where)
 
 
 def _texts(table: dict[str, Any], key: str, where: str) -> list[str]:
     values = table.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, (str, int)) for v in values):
         raise AccountsError(f"{where}: {key} must be a list of strings")
-    return [str(v).strip() for v in values if str(v).strip()]
+    return [_checked(str(v).strip(), key, where) for v in values if str(v).strip()]
+
+
+def _checked(value: str, key: str, where: str) -> str:
+    """``value`` of ``key``, unless no account's can be so: longer than any name or link
+    (quoted, a line pasted wrong would be a message of megabytes), or holding a control
+    character (TOML's escapes let in a NUL, a line break, a terminal's escape, which names
+    and tags carry into every post and log line)."""
+    if len(value) > _LONGEST:
+        raise AccountsError(f"{where}: a value of {key} is {len(value):,} characters long, more "
+                            f"than any name or link ({_LONGEST:,} at most)")
+    if bad := _CONTROL.search(value):
+        raise AccountsError(f"{where}: {key} holds a control character (U+{ord(bad.group()):04X}): "
+                            f"'{escape_controls(value)}'")
+    return value

@@ -67,6 +67,7 @@ class Config:
     block_retry_times: int
     block_backoff: float
     image_max_pixels: int
+    image_retry_warn_days: int
     import_maxsize: int
     download_maxsize: int  # Scrapy's; a page a node hands back may not be larger either
     import_max_parts: int
@@ -117,6 +118,7 @@ class Config:
             block_retry_times=read.integer("BLOCK_RETRY_TIMES", 0),
             block_backoff=read.real("BLOCK_BACKOFF", 0.0),
             image_max_pixels=read.integer("IMAGE_MAX_PIXELS", 1),
+            image_retry_warn_days=read.integer("IMAGE_RETRY_WARN_DAYS", 1, DAYS),
             import_maxsize=read.integer("IMPORT_MAXSIZE", 1),
             download_maxsize=read.integer("DOWNLOAD_MAXSIZE", 0),
             import_max_parts=read.integer("IMPORT_MAX_PARTS", 1),

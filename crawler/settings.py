@@ -23,6 +23,9 @@ IMAGE_HOSTS = ["mmbiz.qpic.cn", "mmbiz.qlogo.cn", "mmecoa.qpic.cn", "mmsns.qpic.
 # A bigger image is refused as not an image of an article: WeChat's long pictures reach
 # about 1080 x 30000 (32 megapixels); decoding one of 100 megapixels takes 300 MB.
 IMAGE_MAX_PIXELS = 50_000_000
+# An image that keeps failing for a reason that may pass (5xx, a timeout) is said at WARNING
+# when it first fails and again every this many days while it fails; at INFO between.
+IMAGE_RETRY_WARN_DAYS = 7
 
 # The MP web root: album pages and the back-office list are built on it (tests point it
 # at a local server).

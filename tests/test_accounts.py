@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from crawler.accounts import Account, AccountsError, load_accounts
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, crawl_cli, refusal
 
 BASE = "https://mp.weixin.qq.com"
 HOSTS = ("mp.weixin.qq.com",)
@@ -56,13 +56,6 @@ def test_mistakes_name_the_account_and_the_problem(tmp_path: Path, text: str, me
         load(tmp_path, text)
 
 
-def test_a_file_that_is_not_utf8_is_one_message(tmp_path: Path) -> None:
-    path = tmp_path / "accounts.toml"
-    path.write_bytes("[[account]]\nname = '甲'".encode("gbk"))
-    with pytest.raises(AccountsError, match="is not valid TOML"):
-        load_accounts(path, BASE, HOSTS)
-
-
 def test_a_file_notepad_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
     path = tmp_path / "accounts.toml"
     path.write_bytes("\ufeff[[account]]\r\nname = '甲'\r\nurls = ['https://mp.weixin.qq.com/s/Token']\r\n"
@@ -78,7 +71,7 @@ name = "甲"
 urls = ["https://mp.weixin.qq.com/s/Token", "https://mp.weixin.qq.com/s?__biz=MzA5OQ==&amp;mid=1&amp;idx=1"]
 [[account]]
 name = "乙"
-urls = ["https://mp.weixin.qq.com/s/Token"]
+urls = ["https://mp.weixin.qq.com/s/Token2"]
 ''')
     assert (linked.biz, short.biz) == ("MzA5OQ==", "")
 
@@ -129,3 +122,76 @@ def test_an_album_of_another_biz_than_the_accounts_is_refused(tmp_path: Path, wa
     [account] = load(tmp_path, f'[[account]]\nname = "甲"\n{way_in}\nalbums = '
                                '["https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OQ&album_id=7"]\n')
     assert account.biz == "MzA5OQ=="
+
+
+LINK = "https://mp.weixin.qq.com/s/Token"
+
+
+@pytest.mark.parametrize("line", [
+    f'urls = ["{LINK}{"x" * 10_000_000}"]',  # a paste gone wrong: a 10 MB line
+    f'name = "{"名" * 3_000_000}"\nurls = ["{LINK}"]',
+    f'albums = ["{"x" * 10_000_000}"]',
+    f'feeds = ["https://rss.example/{"x" * 10_000_000}"]',
+    f'biz = "{"!" * 10_000_000}"',
+])
+def test_a_value_too_long_for_any_account_is_one_short_message(tmp_path: Path, line: str) -> None:
+    """The message quoted the value whole: a 10 MB line in the accounts file was a 10 MB
+    line on the terminal and in cron's mail."""
+    text = f"[[account]]\n{line}\n" if line.startswith("name") else f'[[account]]\nname = "甲"\n{line}\n'
+    with pytest.raises(AccountsError) as refused:
+        load(tmp_path, text)
+    assert len(str(refused.value)) < 400 and "characters long" in str(refused.value), str(refused.value)[:400]
+
+
+@pytest.mark.parametrize("value", ["甲\\u0000乙", "甲\\n乙", "甲\\u001b[31m"])
+@pytest.mark.parametrize("key", ["name", "tags"])
+def test_a_name_or_tag_holding_a_control_character_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    """TOML's escapes let a NUL, a line break or a terminal's escape into an account's name
+    or tags, which every post of it then carried into its front matter and attribution."""
+    table = f'name = "{value}"' if key == "name" else f'name = "甲"\ntags = ["{value}"]'
+    with pytest.raises(AccountsError, match=f"{key} holds a control character"):
+        load(tmp_path, f'[[account]]\n{table}\nurls = ["{LINK}"]\n')
+
+
+@pytest.mark.parametrize("key, value", [
+    ("urls", LINK),
+    ("albums", "https://mp.weixin.qq.com/mp/appmsgalbum?action=getalbum&album_id=7"),
+])
+def test_one_link_given_by_two_accounts_is_refused(tmp_path: Path, key: str, value: str) -> None:
+    """Whose the articles it leads to are was the table read first: the other account's
+    posts were attributed to the wrong name, and nothing said so."""
+    with pytest.raises(AccountsError, match=f"'乙' gives {key[:-1]} '.*' that '甲' gives too"):
+        load(tmp_path, f'[[account]]\nname = "甲"\n{key} = ["{value}"]\n'
+                       f'[[account]]\nname = "乙"\n{key} = ["{value}"]\n')
+
+
+def test_a_link_an_account_gives_twice_is_one_link(tmp_path: Path) -> None:
+    [account] = load(tmp_path, f'[[account]]\nname = "甲"\nurls = ["{LINK}", " {LINK} ", "{LINK}"]\n')
+    assert account.urls == (LINK,)
+
+
+def test_a_file_notepad_saved_as_unicode_reads(tmp_path: Path) -> None:
+    """Notepad's "Unicode" is UTF-16 with a byte order mark: it was "not valid TOML: 'utf-8'
+    codec can't decode byte 0xff in position 0", which tells a person nothing to do."""
+    path = tmp_path / "accounts.toml"
+    path.write_bytes(f"[[account]]\r\nname = '甲'\r\nurls = ['{LINK}']\r\n".encode("utf-16"))
+    [account] = load_accounts(path, BASE, HOSTS)
+    assert account.name == "甲" and account.urls == (LINK,)
+
+
+def test_a_file_in_another_encoding_says_where_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.toml"
+    path.write_bytes("[[account]]\nname = '甲'\n".encode("gbk"))
+    with pytest.raises(AccountsError) as refused:
+        load_accounts(path, BASE, HOSTS)
+    assert str(refused.value) == (f"accounts file {str(path)!r} is not UTF-8 (byte 0xbc on line 2): "
+                                  "save it as UTF-8")
+
+
+def test_a_crawl_given_an_accounts_file_with_a_10_mb_line_says_one_short_line(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.toml"
+    path.write_text(f'[[account]]\nname = "甲"\nurls = ["{LINK}{"x" * 10_000_000}"]\n', encoding="utf-8")
+    result = crawl_cli("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(path)})
+    assert result.returncode == 2 and len(result.stderr) < 400, result.stderr[:400]
+    assert refusal(result, "crawl accounts").endswith("(2,000 at most)")
+    assert not (tmp_path / "archive").exists()

@@ -4,15 +4,17 @@ the archive commands on a folder that holds none."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from crawler.convert.post import render_post
 from crawler.store.archive import Archive
-from crawler.store.check import check_archive, posts_with_remote_images
+from crawler.store.check import check_archive, images_awaiting_posts, posts_with_remote_images
 from crawler.store.index import ArticleState
 from tests.conftest import PROJECT, crawl_env, jekyll_build, scrapy_command
 from tests.test_captures import scrapy
@@ -394,3 +396,37 @@ def test_an_image_a_post_shows_twice_is_one_image_left_on_the_cdn(tmp_path: Path
     found = [count for _, count in posts_with_remote_images(archive, {"mmbiz.qpic.cn"})]
     archive.close()
     assert found == [2]
+
+
+def test_an_image_is_awaiting_its_post_only_while_no_article_it_was_stored_for_has_one(
+        tmp_path: Path) -> None:
+    """Stored for an article not written yet: no fault. Stored for one that has its post,
+    which does not show it, or also for such a one: no post links it, which is one."""
+    made_archive(tmp_path).close()
+    for name in ("Waiting.png", "Shared.png"):
+        (tmp_path / "postimg" / name).write_bytes(b"png")
+    writer = Archive(tmp_path)
+    written = writer.index.archived_articles().__next__()[0]
+    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Waiting/640", "Waiting.png", "B:1:1")
+    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Shared/640", "Shared.png", "B:1:1")
+    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Shared/0", "Shared.png", written)
+    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Orphan/640", "Orphan.png", written)
+    writer.close()
+    reader = Archive(tmp_path, read_only=True)
+    unlinked = [line.replace(str(tmp_path), "") for line in check_archive(reader) if "no post links" in line]
+    assert [path.name for path in images_awaiting_posts(reader)] == ["Waiting.png"]
+    reader.close()
+    assert unlinked == ["/postimg/Orphan.png: no post links to it", "/postimg/Shared.png: no post links to it"]
+
+
+def test_an_index_from_before_images_named_their_article_says_its_orphans(tmp_path: Path) -> None:
+    """Verify opens the index read-only, so adds no column to it: an older index knows no
+    image's article, and its unlinked files are said as ever, not a traceback."""
+    made_archive(tmp_path).close()
+    with closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as index:
+        index.execute("ALTER TABLE images DROP COLUMN key")
+        index.execute("INSERT INTO images VALUES ('https://mmbiz.qpic.cn/mmbiz_png/Orphan/640', 'Orphan.png')")
+        index.commit()
+    result = scrapy("verify", tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{tmp_path}/postimg/Orphan.png: no post links to it" in result.stdout

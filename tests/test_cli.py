@@ -131,7 +131,7 @@ def test_the_accounts_of_the_file_come_first_then_the_others_the_archive_holds(
 
 @pytest.mark.parametrize(("content", "says"), [
     ("[[account]]\nname = 1\n", "name must be a string"),
-    ('[[account]]\nname = "甲\\nERROR: forged"\n', "(甲\\nERROR: forged): nothing to archive"),  # one line
+    ('[[account]]\nname = "甲\\nERROR: forged"\n', "name holds a control character (U+000A): '甲\\nERROR: forged'"),  # one line
 ])
 def test_an_accounts_file_that_cannot_be_used_is_status_2(archive: Path, content: str, says: str,
                                                           capsys: pytest.CaptureFixture[str]) -> None:

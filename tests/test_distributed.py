@@ -196,7 +196,9 @@ def contents(archive: Path) -> dict[str, Any]:
     files = {str(path.relative_to(archive)): path.read_bytes()
              for folder in ("_posts", "postimg") for path in sorted((archive / folder).iterdir())}
     with closing(sqlite3.connect(archive / ".state" / "index.sqlite")) as db:
-        tables = {table: sorted(db.execute(f"SELECT * FROM {table}")) for table in ("articles", "images")}
+        # not which article an image was first stored for (images.key): the order pages came in
+        tables = {table: sorted(db.execute(f"SELECT {columns} FROM {table}"))
+                  for table, columns in (("articles", "*"), ("images", "url, name"))}
     return {"files": files, "tables": tables}
 
 

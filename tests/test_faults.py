@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import stat
 import subprocess
@@ -35,8 +36,8 @@ from tests.conftest import (
     refusal,
     serve_legacy_shape,
 )
-from tests.mockserver import MockWeChat
-from tests.site import Art, Site, numbered
+from tests.mockserver import Gate, MockWeChat
+from tests.site import BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
 
 DAY = datetime(2026, 11, 29, 12, tzinfo=UTC)
@@ -939,3 +940,127 @@ def test_an_image_file_that_is_no_regular_file_is_one_line_not_a_hang(
     assert [line for line in verify.stdout.splitlines() if "HeaderGifMediaId001.gif" in line] == [
         f"{next((tmp_path / '_posts').glob('*.md'))}: links to postimg/HeaderGifMediaId001.gif, "
         "which does not exist"], verify.stdout
+
+
+def album_accounts(wechat: MockWeChat, tmp_path: Path, articles: int) -> dict[str, str]:
+    """The settings of ``scrapy crawl accounts`` over one account whose album holds ``articles``."""
+    site = Site(wechat)
+    site.album("3801", site.serve(numbered(2247493000, articles)))
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{BIZ}"\nalbums = ["3801"]\n',
+                        encoding="utf-8")
+    return {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+
+
+def archive_command(command: str, archive: Path) -> subprocess.CompletedProcess[str]:
+    """The real ``scrapy COMMAND`` (rebuild, verify) on ``archive``, in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}"],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
+def test_a_cron_run_or_rebuild_while_a_crawl_runs_is_one_line_and_the_crawl_loses_nothing(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The next day's cron job starting while the first still runs (a long first run), or a
+    rebuild started by hand: each refused in one line, exit status 1, and the run goes on."""
+    settings = album_accounts(wechat, tmp_path, 30)
+    archive = tmp_path / "archive"
+    wechat.before_answer = (gate := Gate(10)).before_answer
+    first = subprocess.Popen(crawl_command("accounts", archive, settings=settings), cwd=PROJECT,
+                             env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        gate.wait()
+        second = subprocess.run(crawl_command("accounts", archive, settings=settings), cwd=PROJECT,
+                                env=crawl_env(), capture_output=True, text=True, timeout=120)
+        rebuild = archive_command("rebuild", archive)
+        gate.open()
+        _, log = first.communicate(timeout=120)
+    finally:
+        first.kill()
+    held = f"another run is writing the archive at {archive}/ (process {first.pid}); try again when it has finished"
+    assert (second.returncode, second.stderr) == (1, f"scrapy crawl accounts: {held}\n")
+    assert (rebuild.returncode, rebuild.stderr) == (1, f"scrapy rebuild: {held}\n")
+    assert first.returncode == 0, log
+    assert len(list((archive / "_posts").glob("*.md"))) == 30
+    assert archive_command("verify", archive).returncode == 0
+
+
+def test_a_crawl_while_a_rebuild_runs_is_one_line_and_the_rebuild_ends_whole(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    settings = album_accounts(wechat, tmp_path, 20)
+    archive = tmp_path / "archive"
+    assert crawl("accounts", archive, settings=settings).returncode == 0
+    posts = {path: path.read_bytes() for path in (archive / "_posts").glob("*.md")}
+    rebuild = subprocess.Popen([sys.executable, "-m", "scrapy", "rebuild", "-s", f"ARCHIVE_DIR={archive}"],
+                               cwd=PROJECT, env=crawl_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        lock = archive / ".state" / "lock"
+        while lock.read_text() != str(rebuild.pid):  # it holds the lock: stopped there
+            assert rebuild.poll() is None
+        rebuild.send_signal(signal.SIGSTOP)
+        crawled = subprocess.run(crawl_command("accounts", archive, settings=settings), cwd=PROJECT,
+                                 env=crawl_env(), capture_output=True, text=True, timeout=120)
+        rebuild.send_signal(signal.SIGCONT)
+        out, err = rebuild.communicate(timeout=120)
+    finally:
+        rebuild.kill()
+    assert (crawled.returncode, crawled.stderr) == (
+        1, f"scrapy crawl accounts: another run is writing the archive at {archive}/ (process "
+           f"{rebuild.pid}); try again when it has finished\n")
+    assert rebuild.returncode == 0 and "Traceback" not in err, err
+    assert {path: path.read_bytes() for path in (archive / "_posts").glob("*.md")} == posts
+
+
+def test_verify_beside_a_crawl_says_no_file_the_crawl_is_writing_is_wrong(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Verify takes no lock, so that it runs beside a crawl; run so, it said the files the
+    crawl was writing were "half-written file left by an interrupted run" and its new images
+    "no post links to it", exit status 1, of an archive that was sound."""
+    settings = album_accounts(wechat, tmp_path, 120)
+    archive = tmp_path / "archive"
+    run = subprocess.Popen(crawl_command("accounts", archive, settings=settings), cwd=PROJECT,
+                           env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    said = []
+    try:
+        while run.poll() is None:
+            verified = scrapy("verify", archive)
+            said += [line for line in verified.stdout.splitlines()
+                     if verified.returncode != 0 or "interrupted run" in line or "no post links" in line]
+        _, log = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 0, log
+    assert not said, [line for line in said if "not judged" not in line][:5]
+
+
+def test_what_a_run_writing_the_archive_may_be_writing_is_not_judged_while_it_runs(tmp_path: Path) -> None:
+    """A temporary file and an image no post links: while another process holds the archive's
+    lock, the run writing them; once it is gone, what it left."""
+    archive = tmp_path / "archive"
+    Archive(archive).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
+                               "from crawler.store.archive import Archive; Archive(Path(sys.argv[1])); "
+                               "print(flush=True); time.sleep(600)", str(archive)],
+                              cwd=PROJECT, env=crawl_env(), stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "\n"
+        # written by the holder, as far as verify can tell: it removed what it found as it began
+        for folder in ("_posts", "postimg"):
+            (archive / folder).mkdir(exist_ok=True)
+        (archive / "_posts" / ".2024-01-16-x.md.abc.tmp").write_text("half")
+        (archive / "postimg" / "New.png").write_bytes(b"png")
+        during = scrapy("verify", archive)
+    finally:
+        holder.kill()
+        holder.wait()
+    after = scrapy("verify", archive)
+    assert during.returncode == 0, during.stdout
+    assert during.stdout.splitlines() == [
+        f"{archive}/_posts/.2024-01-16-x.md.abc.tmp: not judged: process {holder.pid} is writing the archive",
+        f"{archive}/postimg/New.png: not judged: process {holder.pid} is writing the archive",
+        f"verify: 2 files not judged: process {holder.pid} was writing the archive (run verify again "
+        "once it has finished)",
+        f"verify: {archive} is sound (0 posts)"]
+    assert after.returncode == 1
+    assert f"{archive}/_posts/.2024-01-16-x.md.abc.tmp: a half-written file left by an interrupted run" \
+        in after.stdout

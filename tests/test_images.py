@@ -8,6 +8,7 @@ import sqlite3
 import struct
 import threading
 import zlib
+from contextlib import closing
 from io import BytesIO
 from pathlib import Path
 
@@ -26,12 +27,15 @@ from crawler.store.images import (
 )
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
-from tests.conftest import crawl, post_of, serve_legacy_shape
+from tests.conftest import crawl, page_text, post_of, serve_legacy_shape
+from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
+from tests.site import Art, Site
 from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
 
 CDN = "https://mmbiz.qpic.cn"
+KEY = "MzA5OTk5OTk5OQ==:2247490001:1"  # the article the images are stored for
 
 
 def png_claiming(width: int, height: int) -> bytes:
@@ -45,7 +49,7 @@ def png_claiming(width: int, height: int) -> bytes:
 
 def keep(store: ImageStore, url: str, image: CheckedImage) -> str:
     """Place and write one image, as the pipeline does for each article."""
-    placement = store.place(url, image)
+    placement = store.place(url, image, KEY)
     assert store.write([placement]) == {}
     return placement.name
 
@@ -252,9 +256,9 @@ def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
 
 
 def test_a_placed_name_is_taken_before_its_bytes_are_written(store: ImageStore) -> None:
-    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))
-    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))))
-    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))))
+    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))), KEY)
+    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))), KEY)
+    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))), KEY)
     assert first.name == again.name == "Same.png" and other.name.startswith("Same-")
     assert store.write([first, other, again]) == {}
     assert sorted(p.name for p in store.folder.iterdir()) == sorted([first.name, other.name])
@@ -266,11 +270,11 @@ def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_
     image = check_image(png((4, 4, 4)))
     (tmp_path / "postimg").write_text("not a folder")
     blocked = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
-    failed = blocked.write([blocked.place(url, image), blocked.place(twin, image)])
+    failed = blocked.write([blocked.place(url, image, KEY), blocked.place(twin, image, KEY)])
     assert list(failed) == [url, twin] and isinstance(failed[url], OSError)
     assert blocked.stored_name(url) is None and blocked.stored_name(twin) is None
     (tmp_path / "postimg").unlink()
-    placement = blocked.place(url, image)
+    placement = blocked.place(url, image, KEY)
     assert placement.name == "Later.png" and placement.data == image.data
     assert blocked.write([placement]) == {}
     assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"
@@ -573,3 +577,70 @@ def test_the_images_a_post_left_on_the_cdn_are_asked_again_only_while_it_is_inco
         assert archive.images_lost(article.key) == ([url] if complete else [])
     finally:
         archive.close()
+
+
+def test_an_import_of_the_page_last_fetched_says_at_warning_an_image_a_person_deleted_and_the_cdn_lost(
+        tmp_path: Path) -> None:
+    """A stored image a person deleted, which the CDN no longer serves either: the page the
+    last fetch gave, imported, costs it for the first time. No run said it (it was stored), so
+    it is a WARNING, not the INFO of a loss the fetch that left it on the CDN said."""
+    with MockWeChat() as server:
+        legacy = serve_legacy_shape(server)
+        assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+        (tmp_path / "postimg" / "TwiceUsedMediaId002.png").unlink()
+        server.image("/mmbiz_png/TwiceUsedMediaId002/640", b"", status=404)
+        saved = tmp_path / "saved.html"
+        saved.write_text(page_text("legacy_shape.html", server.base), encoding="utf-8")
+        imported = crawl("import", tmp_path, "-a", f"path={saved}")
+    lines = [line for line in imported.stderr.splitlines() if "Images not stored" in line]
+    assert len(lines) == 1 and "WARNING: Images not stored, the post keeps their URLs: 2 of" in lines[0], \
+        imported.stderr
+
+
+def test_an_image_that_keeps_failing_for_a_passing_reason_is_a_warning_once_a_week_not_each_run(
+        tmp_path: Path) -> None:
+    """Every run that tried it again said it at WARNING, so cron mailed the same line every
+    day for as long as the CDN failed it. Now: a WARNING when it first fails, at INFO while it
+    fails again (counted in the summary), a WARNING again once it has failed for
+    ``IMAGE_RETRY_WARN_DAYS``; stored at last and failing anew, a WARNING."""
+    with MockWeChat() as server:
+        site = Site(server)
+        arts = site.serve([Art("2247488101"), Art("2247488102")])
+        failing = "/mmbiz_png/Img2247488102x1/640"
+        server.image(failing, b"busy", status=503)
+        album = site.album("3108", arts)
+
+        def run(level: str = "WARNING") -> Crawled:
+            result = crawl("album", tmp_path, "-a", f"url={album}",
+                           settings={"LOG_LEVEL": level, "IMAGE_RETRY_WARN_DAYS": "7"})
+            assert result.returncode == 0, result.stderr
+            return result
+
+        def days_pass(days: int) -> None:
+            with closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as index:
+                index.execute("UPDATE image_failures SET first = first - ?, said = said - ?",
+                              (days * 86400, days * 86400))
+                index.commit()
+
+        first = run()
+        assert re.search(r"WARNING: Images not stored, the post keeps their URLs: 1 of 2 in .*2247488102"
+                         r".* \(HTTP 503\)$", first.stderr, re.M), first.stderr
+        again = run("INFO")
+        assert re.search(r"INFO: Images not stored, the post keeps their URLs: 1 of 2 in .* \(HTTP 503\)$",
+                         again.stderr, re.M), again.stderr
+        assert "1 image failed, 1 failing since an earlier run" in again.stderr, again.stderr
+        assert "WARNING" not in again.stderr, again.stderr
+        days_pass(6)
+        assert run().stderr == ""  # cron mails nothing
+        days_pass(1)
+        week = run()
+        assert re.search(r"WARNING: Images not stored, the post keeps their URLs: 1 of 2 in .* "
+                         r"\(HTTP 503; failing for 7 days\)$", week.stderr, re.M), week.stderr
+        assert run().stderr == ""
+        server.image(failing, png((3, 3, 3)))  # the CDN serves it again: stored
+        assert run().stderr == ""
+        assert (tmp_path / "postimg" / "Img2247488102x1.png").is_file()
+        (tmp_path / "postimg" / "Img2247488102x1.png").unlink()
+        server.image(failing, b"busy", status=503)
+        anew = crawl("article", tmp_path, "-a", f"url={site.link(arts[1])}", settings={"LOG_LEVEL": "WARNING"})
+        assert re.search(r"WARNING: Images not stored, .* \(HTTP 503\)$", anew.stderr, re.M), anew.stderr

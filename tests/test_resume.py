@@ -23,7 +23,7 @@ from crawler.store.files import is_leftover
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
-from tests.site import Site, numbered
+from tests.site import Art, Site, numbered
 
 # More than Scrapy's job folder holds in memory of the requests it has seen before writing
 # them (a buffer of 4 or 8 KiB, 22 bytes a request)
@@ -361,12 +361,48 @@ def test_a_run_stopped_at_once_mid_write_leaves_a_sound_archive_the_next_run_com
     verified = scrapy_command("verify", backfill.archive)
     archived = set(backfill.posts())
     # the images of an article whose post the stop cut off, which its next run links
-    unlinked = [line for line in verified.stdout.splitlines() if line.endswith(": no post links to it")]
-    assert not {re.search(r"/Img(\d+)x", line)[1] for line in unlinked} & archived, unlinked
+    unwritten = [line for line in verified.stdout.splitlines() if "whose post is not written yet" in line]
+    assert not {re.search(r"/Img(\d+)x", line)[1] for line in unwritten} & archived, unwritten
     problems = [line for line in verified.stdout.splitlines() if not line.startswith("verify: ")
-                and "half-written file" not in line and line not in unlinked]
-    assert not problems and verified.returncode == (1 if leftovers or unlinked else 0), verified
+                and "half-written file" not in line and line not in unwritten]
+    assert not problems and verified.returncode == (1 if leftovers else 0), verified
     backfill.resume()
     assert not [path for path in backfill.archive.rglob("*") if is_leftover(path)]
     again = scrapy_command("verify", backfill.archive)
     assert again.returncode == 0, again
+
+
+def test_images_a_kill_left_without_their_post_are_said_as_waiting_for_it_not_as_orphans(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Killed after an article's images were written and before its post was (its long body
+    being converted): verify named them "no post links to it" and exited 1 until the next
+    crawl wrote the post. They are the images of an article the index knows fetched and not
+    written: verify says so, and what the next run does, and the archive is sound."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247490001", items=tuple(f"第{n}条提醒" for n in range(20000)))])
+    archive = tmp_path / "archive"
+    command = crawl_command("article", archive, "-a", f"url={site.link(art)}")
+    run = subprocess.Popen(command, cwd=PROJECT, env=crawl_env(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while run.poll() is None and not [path for path in (archive / "postimg").glob("*")
+                                          if not is_leftover(path)]:
+            time.sleep(0.01)
+        run.kill()
+    finally:
+        run.wait(60)
+    assert not list((archive / "_posts").glob("*.md")), "the kill came after the post"
+    images = sorted(path for path in (archive / "postimg").glob("*") if not is_leftover(path))
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0, verified.stdout
+    assert "no post links to it" not in verified.stdout
+    for image in images:
+        assert (f"{image}: an image of an article whose post is not written yet (a run stopped "
+                "before it): the next run that finds the article writes it") in verified.stdout
+    assert f"verify: {archive} is sound (0 posts)" in verified.stdout
+    asked = len(wechat.hits("/mmbiz_png/"))
+    again = crawl("article", archive, "-a", f"url={site.link(art)}")
+    assert again.returncode == 0 and len(list((archive / "_posts").glob("*.md"))) == 1, again.stderr
+    assert len(wechat.hits("/mmbiz_png/")) == asked + 2 - len(images)  # none stored fetched again
+    verified = scrapy_command("verify", archive)
+    assert verified.returncode == 0 and "not written yet" not in verified.stdout, verified.stdout

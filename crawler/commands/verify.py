@@ -8,8 +8,8 @@ from pathlib import Path
 
 from crawler.cli import ArchiveCommand
 from crawler.report.logtext import counted, escape_controls
-from crawler.store.archive import Archive
-from crawler.store.check import check_archive, posts_with_remote_images
+from crawler.store.archive import Archive, writer_of
+from crawler.store.check import Unsettled, check_archive, images_awaiting_posts, posts_with_remote_images
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, archived_url, post_files
 from crawler.store.watchbook import WatchBook
@@ -24,10 +24,28 @@ class Command(ArchiveCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
-            problems = 0
-            for problem in check_archive(archive):
-                print(escape_controls(problem))  # a file's name cannot write a line of its own
-                problems += 1
+            problems = unjudged = 0
+            writer = writer_of(archive.layout)
+            found = list(check_archive(archive))
+            writer = writer or writer_of(archive.layout)  # one that began meanwhile
+            for problem in found:
+                if writer and isinstance(problem, Unsettled):  # it may be writing the file now
+                    print(escape_controls(f"{problem.path}: not judged: {writer} is writing the archive"))
+                    unjudged += 1
+                else:
+                    print(escape_controls(problem))  # a file's name cannot write a line of its own
+                    problems += 1
+            if unjudged:
+                print(f"verify: {counted(unjudged, 'file')} not judged: {writer} was writing the "
+                      "archive (run verify again once it has finished)")
+            unwritten = images_awaiting_posts(archive)
+            for path in unwritten:
+                print(escape_controls(f"{path}: an image of an article whose post is not written yet "
+                                      "(a run stopped before it): the next run that finds the "
+                                      "article writes it"))
+            if unwritten:
+                print(f"verify: {counted(len(unwritten), 'image')} of articles whose posts are not "
+                      "written yet (a warning: the archive is sound)")
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 for_good, why = _images_wait(archive, path)

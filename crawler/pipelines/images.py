@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleItem
+from crawler.report.imagefailures import ImageFailures
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -109,6 +110,7 @@ class ImagePipeline(MediaPipeline):
         self.results: dict[str, CheckedImage | ImageResult] = {}
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
+        self.failing = ImageFailures(archive.index, config.image_retry_warn_days)
         # Per item being processed (by id): its image requests' fingerprints, by URL.
         self.fingerprints: dict[int, dict[str, bytes]] = {}
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
@@ -273,7 +275,7 @@ class ImagePipeline(MediaPipeline):
             if not isinstance(image, CheckedImage):
                 continue
             try:
-                placements.append(self.images.place(url, image))
+                placements.append(self.images.place(url, image, item.article.key))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
                 continue
@@ -281,10 +283,10 @@ class ImagePipeline(MediaPipeline):
                 self._not_recorded(url, error)
                 continue
             del self.results[url]  # the index tells its file from now on
-        self._answered_by_another(wanted, results)
+        self._answered_by_another(item.article.key, wanted, results)
         return placements
 
-    def _answered_by_another(self, wanted: list[str], results: list[Any]) -> None:
+    def _answered_by_another(self, key: str, wanted: list[str], results: list[Any]) -> None:
         """Record under its own URL an image Scrapy answered with another URL's download, or
         its failure: ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
         for url, (ok, info) in zip(wanted, results, strict=True):
@@ -296,7 +298,7 @@ class ImagePipeline(MediaPipeline):
                 continue
             try:
                 if name := self.images.index.image_name(info["url"]):
-                    self.images.index.add_image(url, name)
+                    self.images.index.add_image(url, name, key)
             except sqlite3.Error as error:
                 self._not_recorded(url, error)
 
@@ -312,17 +314,22 @@ class ImagePipeline(MediaPipeline):
         that may pass; one line for those that failed, an ERROR if the archive refused one for
         a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
         each failed for good again after the run that left it on the CDN, or that fetched
-        the same page, said so, or for a cause many share that an earlier post's line said
-        (the mail gets one line a cause, the summary counts every image)."""
+        the same page, said so, or for a reason that may pass again since a run said so
+        (``ImageFailures``), or for a cause many share that an earlier post's line said (the
+        mail gets one line a cause, the summary counts every image)."""
         wanted = self._wanted(item)
         adapter = ItemAdapter(item)
-        stored, failed, news = {}, [], False
+        stored, failed, news, days = {}, [], False, 0
         for url in wanted:
             result = self.results.get(url)
             if isinstance(result, ImageResult):
                 failed.append(result)
-                news = news or result.refused is None and (result.transient or url not in told) \
-                    and result.shared not in self.causes_said
+                if result.refused is None and result.transient:  # said once IMAGE_RETRY_WARN_DAYS
+                    failing = self.failing.to_say(url)
+                    fresh, days = failing is not None, max(days, failing or 0)
+                else:
+                    fresh = url not in told
+                news = news or result.refused is None and fresh and result.shared not in self.causes_said
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
             elif name := self.images.index.image_name(url):  # written, or a failure above
                 stored[url] = name
@@ -334,15 +341,18 @@ class ImagePipeline(MediaPipeline):
                     for result in failed if result.refused is not None]
             level = logging.ERROR if logging.ERROR in said else logging.WARNING if news else logging.INFO
             self.causes_said.update(result.shared for result in failed if result.shared)
-            logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s)",
+            logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s%s)",
                        len(failed), len(wanted), item.article.url, reasons[0],
-                       f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "")
+                       f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "",
+                       f"; failing for {counted(days, 'day')}" if days and level > logging.INFO else "")
         return item
 
     def _failed(self, url: str, result: ImageResult) -> None:
         """Record and count, once a run, an image that could not be stored."""
         self.results[url] = result
         Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
+        if result.transient and result.refused is None and self.failing.to_say(url) is None:
+            Run.of(self.crawler).tally.count(Stat.IMAGES_FAILING)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
     def _wanted(self, item: Any) -> list[str]:

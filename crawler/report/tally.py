@@ -73,6 +73,7 @@ class Stat(StrEnum):
     IMAGES_DOWNLOADED = "images/downloaded"
     IMAGES_FAILED = "images/failed"
     IMAGES_WRITE_FAILED = "images/write_failed"  # of those, failed on the disk (a full one)
+    IMAGES_FAILING = "images/failing"  # of those, failing since an earlier run that said so
     CAPTURES_FAILED = "captures/failed"
     STATE_WRITE_FAILED = "state/write_failed"
     JOB_REQUESTS_LOST = "job/requests_lost"  # held by a job folder that could not be written

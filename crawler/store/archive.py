@@ -334,10 +334,10 @@ def _lock(layout: Layout) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+        holder = _holder(fd)
         os.close(fd)
-        raise ArchiveError(f"another run is writing the archive at {layout.root}/ (process "
-                           f"{holder}); try again when it has finished") from None
+        raise ArchiveError(f"another run is writing the archive at {layout.root}/ ({holder}); "
+                           "try again when it has finished") from None
     except OSError as error:  # a share without locks (NFS with no lock daemon): ENOLCK
         os.close(fd)
         raise ArchiveError(f"cannot lock the archive at {layout.root}/ ({error}), which keeps "
@@ -350,3 +350,27 @@ def _lock(layout: Layout) -> int:
         os.close(fd)
         raise ArchiveError(f"{cannot}: {error}") from None
     return fd
+
+
+def writer_of(layout: Layout) -> str | None:
+    """Which process holds the archive's lock (``process 1234``), writing it now; None when
+    none does. Only looks: the lock is taken for an instant, shared, and let go."""
+    try:
+        fd = os.open(layout.state / "lock", os.O_RDONLY)
+    except OSError:  # no run has locked it yet
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(fd)
+    except OSError:  # a share that takes no lock: no run writes it either
+        return None
+    finally:
+        os.close(fd)  # and the shared lock with it
+    return None
+
+
+def _holder(fd: int) -> str:
+    """The process a held lock file names (``_lock`` writes its id there)."""
+    pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return f"process {pid}" if pid else "another process"

@@ -1,9 +1,10 @@
 """Verifying an archive: what ``scrapy verify`` reports.
 
 Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
-every local image link resolves, no file in ``postimg/`` is unreferenced, no two posts
-share a date and slug (Jekyll would drop one) or an article (the blog would show it
-twice), no post is dated before WeChat or in the future (Jekyll leaves it out), every
+every local image link resolves, no file in ``postimg/`` is unreferenced (but those of an
+article whose post is not written yet, which are no fault), no two posts share a date and
+slug (Jekyll would drop one) or an article (the blog would show it twice), no post is
+dated before WeChat or in the future (Jekyll leaves it out), every
 post's article is in the index, no half-written file is left, and every stretch of the
 raw captures reads back.
 """
@@ -33,12 +34,27 @@ _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_LEFT_OVER = "a half-written file left by an interrupted run"
 _PRETTY = frozenset("._~!$&'()+,;=@")  # besides letters, marks and digits, kept in a page's name
 
 
+class Unsettled(str):
+    """A problem of a file that a run writing the archive now may be in the middle of: a
+    temporary file, an image whose post is not written yet, a post not indexed yet. A
+    problem once no run writes."""
+
+    path: Path
+
+    def __new__(cls, path: Path, problem: str) -> Unsettled:
+        line = super().__new__(cls, f"{path}: {problem}")
+        line.path = path
+        return line
+
+
 def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str]:
-    """Each problem of the archive, as one line naming the file; ``now``, the time it is
-    checked at (the clock's by default), tells dates in the future."""
+    """Each problem of the archive, as one line naming the file (``Unsettled``, those a run
+    writing it may be in the middle of); ``now``, the time it is checked at (the clock's by
+    default), tells dates in the future."""
     now = now or datetime.now(UTC)
     layout = archive.layout
     local_image = re.compile(re.escape(layout.image_link("")) + r"([^)\s\"']+)")
@@ -49,7 +65,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
     for entry in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
         if is_leftover(entry):
-            yield f"{entry}: a half-written file left by an interrupted run"
+            yield Unsettled(entry, _LEFT_OVER)
             continue
         if entry.name.startswith("."):
             continue
@@ -93,7 +109,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             else:
                 articles[url].append((page, shown))
                 if indexed is not None and url not in indexed:
-                    yield f"{path}: its article ({url}) is not in the index"
+                    yield Unsettled(path, f"its article ({url}) is not in the index")
             for image in images:
                 if not _is_file(layout.images / image):
                     yield f"{path}: links to {layout.images.name}/{image}, which does not exist"
@@ -111,11 +127,12 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
             yield (f"{layout.posts}: {', '.join(name for _, name in posts)} are posts of one "
                    f"article ({url}): the blog shows it twice")
     digests = archive.index.blob_digests()
+    awaiting = archive.index.images_awaiting_posts()  # said by ``images_awaiting_posts``
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
-            yield f"{path}: a half-written file left by an interrupted run"
-        elif not path.name.startswith(".") and path.name not in referenced:
-            yield f"{path}: no post links to it"
+            yield Unsettled(path, _LEFT_OVER)
+        elif not path.name.startswith(".") and path.name not in referenced | awaiting:
+            yield Unsettled(path, "no post links to it")
         elif path.name in digests and _digest(path) not in (digests[path.name], None):
             yield (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
                    "its article fetches it again")
@@ -135,6 +152,16 @@ def posts_with_remote_images(archive: Archive, hosts: Collection[str]) -> Iterat
         remote = {target for target in targets if host_of(target) in hosts}
         if remote:
             yield path, len(remote)
+
+
+def images_awaiting_posts(archive: Archive) -> list[Path]:
+    """The image files of articles whose posts are not written yet: a run stopped between
+    an article's images and its post (a second Ctrl-C, a kill), or one writing it now. No
+    fault of the archive: the next run that finds the article writes the post, its images
+    taken from these files."""
+    folder = archive.layout.images
+    return sorted(folder / name for name in archive.index.images_awaiting_posts()
+                  if _is_file(folder / name))
 
 
 def _is_file(path: Path) -> bool:

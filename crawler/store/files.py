@@ -3,6 +3,7 @@ the small text files a person writes."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -17,13 +18,16 @@ TEXT_FILE_LIMIT = 16 << 20
 
 
 def read_text(path: Path) -> str:
-    """A text file a person writes (a list of links, the accounts file), Notepad's byte order
-    mark left out. ``OSError`` for one larger than ``TEXT_FILE_LIMIT`` (a device, a file
-    given by mistake), read no further: /dev/zero would fill the memory."""
+    """A text file a person writes (a list of links, the accounts file): UTF-8, Notepad's
+    byte order mark left out, or UTF-16 after its byte order mark (Notepad's "Unicode").
+    ``OSError`` for one larger than ``TEXT_FILE_LIMIT`` (a device, a file given by mistake),
+    read no further: /dev/zero would fill the memory."""
     with path.open("rb") as file:
         data = file.read(TEXT_FILE_LIMIT + 1)
     if len(data) > TEXT_FILE_LIMIT:
         raise OSError(errno.EFBIG, f"larger than {TEXT_FILE_LIMIT >> 20} MB, not a file a person writes")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
     return data.decode("utf-8-sig")
 
 

@@ -152,8 +152,9 @@ class ImageStore:
         """The file already holding ``url``'s image, if there is one."""
         return stored_name(self.folder, self.index, url)
 
-    def place(self, url: str, image: CheckedImage) -> Placement:
-        """Choose the file for ``image`` fetched from ``url`` and record it in the index.
+    def place(self, url: str, image: CheckedImage, key: str) -> Placement:
+        """Choose the file for ``image`` fetched from ``url`` for the article ``key`` and
+        record it in the index.
 
         Bytes already stored under another name are not written again: the URL is
         recorded against the existing file. A new name is recorded at once, before
@@ -163,11 +164,11 @@ class ImageStore:
         """
         name = self.index.blob_name(image.sha256)
         if name is not None and (self.folder / name).is_file():
-            self.index.add_image(url, name)
+            self.index.add_image(url, name, key)
             return Placement(url, name, None)
         name = name or self._free_name(image_stem(url), image.extension, image.sha256)
         self.index.add_blob(image.sha256, name)
-        self.index.add_image(url, name)
+        self.index.add_image(url, name, key)
         return Placement(url, name, image.data)
 
     def write(self, placements: Sequence[Placement]) -> dict[str, OSError]:

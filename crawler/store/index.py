@@ -23,7 +23,7 @@ from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ArticleKey, article_key
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS links (url TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS listed_links (key TEXT PRIMARY KEY, url TEXT NOT NULL);
@@ -60,11 +60,14 @@ CREATE INDEX IF NOT EXISTS watch_events_of_key ON watch_events (key);
 CREATE TABLE IF NOT EXISTS tool_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS configured_tags (key TEXT PRIMARY KEY, tags TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS image_failures (url TEXT PRIMARY KEY, first INTEGER NOT NULL,
+                                           said INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
 # Columns added since the first index: added to an older index when it is opened.
-_ADDED_COLUMNS = {"articles": {"published": "INTEGER", "tags": "TEXT"},
+_ADDED_COLUMNS = {"images": {"key": "TEXT"},
+                  "articles": {"published": "INTEGER", "tags": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT"},
                   "album_articles": {"left_at": "TEXT"},
                   "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"}}
@@ -127,7 +130,7 @@ class Index:
             raise sqlite3.DatabaseError("not a regular file")
         if read_only and not path.exists():  # nothing indexed yet
             self._db = sqlite3.connect(":memory:", isolation_level=None)
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")  # one write to the WAL, not one a table
             return
         if read_only:
             self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
@@ -151,7 +154,7 @@ class Index:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._check()
-            self._db.executescript(_SCHEMA)
+            self._db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")  # one write to the WAL, not one a table
             self._add_missing_columns()
             # Another process writing it (a person's SQLite tool, a change not saved), or a
             # file this user may not write (opened read-only without a word): every write
@@ -200,8 +203,32 @@ class Index:
     def add_blob(self, sha256: str, name: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha256, name))
 
-    def add_image(self, url: str, name: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (url, name))
+    def add_image(self, url: str, name: str, key: str) -> None:
+        """Record that ``url``'s image is the file ``name``, stored for the article ``key``
+        (and failing no more)."""
+        self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?)", (url, name, key))
+        self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
+
+    def image_failure(self, url: str) -> tuple[int, int] | None:
+        """When ``url``'s image, failing for a reason that may pass, first failed and when a
+        run last said so (Unix times); None: it is not known to be failing."""
+        row = self._db.execute("SELECT first, said FROM image_failures WHERE url = ?", (url,)).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_image_failure(self, url: str, first: int, said: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO image_failures VALUES (?, ?, ?)", (url, first, said))
+
+    def images_awaiting_posts(self) -> set[str]:
+        """The image files stored only for articles that have no post yet (a run stopped
+        between an article's images and its post): no post links them, and none is missing
+        one. A file an index from before articles were recorded with their images holds
+        (key NULL, or no such column in one ``verify`` opened read-only) is not among them:
+        nothing tells whose it is."""
+        if "key" not in {row[1] for row in self._db.execute("PRAGMA table_info(images)")}:
+            return set()
+        return {name for (name,) in self._db.execute(
+            "SELECT i.name FROM images i LEFT JOIN articles a ON a.key = i.key GROUP BY i.name "
+            "HAVING count(i.key) = count(*) AND max(coalesce(a.path, '') != '') = 0")}
 
     def imported_file(self, url: str, sha256: str) -> str | None:
         """The capture file an imported page of these bytes was kept in under ``url``."""
