@@ -33,7 +33,7 @@ _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
 # Looked for from a run's first underscore only: from each, a long run took hours.
 _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
-_FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
+FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
 # Bidi controls: what opens an embedding or override (closed by PDF) or an isolate (by PDI)
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EMBEDDINGS, _ISOLATES, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
@@ -152,7 +152,7 @@ def tag_safe(tag: str) -> str:
     (``crawler.convert.archivepage``): a tag read as a number (a year's album) made its
     filter show no post."""
     tag = theme_safe(tag)
-    return tag if reads_as_text(tag) else tag.translate(_FULL_WIDTH_ALPHANUMERICS)
+    return tag if reads_as_text(tag) else tag.translate(FULL_WIDTH_ALPHANUMERICS)
 
 
 
