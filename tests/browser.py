@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -316,6 +316,8 @@ class PageView:
     reversed_links: list[str]
     # on the archive page: each tag button's title, and the post titles shown once it is clicked
     filtered: dict[str, list[str]]
+    post_text: str  # what shows of the post's HTML (div.post-container), after CSS
+    post_elements: list[tuple[str, dict[str, str]]]  # each element in it: name, attributes
 
 
 # One evaluation after load; the page's own state is read, not its source.
@@ -346,6 +348,9 @@ _READ_PAGE = """() => ({
     return [button.title, [...document.querySelectorAll('.js-result .item')]
       .filter(item => item.style.display !== 'none').map(item => item.innerText.trim())];
   })),
+  post_text: document.querySelector('div.post-container')?.innerText ?? '',
+  post_elements: [...document.querySelectorAll('div.post-container *')].map(e => [
+    e.localName, Object.fromEntries([...e.attributes].map(a => [a.name, a.value]))]),
 })"""
 # Autofocus and other deferred work run at the next rendering update: wait for two frames.
 _SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
@@ -411,7 +416,16 @@ def _view(context: BrowserContext, url: str) -> PageView:
                     links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
                     event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors,
                     tag_lists=seen["tag_lists"], reversed_links=seen["reversed_links"],
-                    filtered=seen["filtered"])
+                    filtered=seen["filtered"], post_text=seen["post_text"],
+                    post_elements=[(name, attributes) for name, attributes in seen["post_elements"]])
+
+
+def view_posts(root: Path) -> dict[str, PageView]:
+    """Serve ``root``, a built site, and look at every post in Chromium: by the post's URL
+    path below the site's (``/2024/01/02/slug.html``)."""
+    with serve(root) as base:
+        views = look_at(post_urls(root, base))
+    return {unquote(urlsplit(view.url).path).removeprefix(BASEURL): view for view in views}
 
 
 def view_archive(archive: Path, workdir: Path) -> list[PageView]:

@@ -58,7 +58,15 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          "：", "；", "（", "）", "【", "】", "《", "》", "“", "”", "＃", "＊", "＜", "＞", "～",
          "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202c", "\u2066", "\u2069",
          "\u200f", "❤️", "☎️", "👮\u200d♂️", "👍🏻", "1️⃣", "🇨🇳", " ", "  ", "\t", "%", "#", "@",
-         "=", "+", "-", "!", "?", "."]
+         "=", "+", "-", "!", "?", ".",
+         # kramdown's own syntax: definition lists, attribute lists and definitions, header
+         # ids, extensions, end-of-block marks, math, typography, HTML blocks read as Markdown
+         ": ", ": 定义", "{:zz: .zzc}", "{: .zzc #zzid zz=\"1\"}", "{#zzid}", "{::nomarkdown}",
+         "{:/nomarkdown}", "{:/}", "{::comment}", "{:/comment}", '{::options parse_block_html="true" /}',
+         "{::options auto_ids=\"false\" /}", "^", "$$x$$", "$$", "\\$", "--", "&lt;&lt;", "&gt;&gt;", "...",
+         "&lt;div markdown=\"1\"&gt;", "&lt;/div&gt;", "*[反诈]: 反诈骗", "[^zz]", "[^zz]: 注",
+         # Liquid's own, as Jekyll runs it over the post first
+         "{%raw%}", "{%endraw%}", "{%- raw -%}", "{{-", "-}}", "{% comment %}", "{{site.title}}"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map("".join)
 INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code"]
 inline = st.recursive(
