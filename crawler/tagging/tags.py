@@ -99,5 +99,7 @@ def article_text(article: Article) -> str:
 
 def _composed(derived: Iterable[str], configured: Iterable[str],
               default: Iterable[str]) -> list[str]:
-    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default]) if tag.strip()]
+    # a tag written as spaces (control characters) shows nothing; on Hux's archive page,
+    # stripped, its button shows every post
+    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default]) if tag_safe(tag).strip()]
     return [tag for tag in tags if tag != FALLBACK] or [FALLBACK]
