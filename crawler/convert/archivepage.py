@@ -23,11 +23,11 @@ _JS_PLAIN_UP_TO = 21
 
 def reads_as_text(tag: str) -> bool:
     """Whether the archive page gets ``tag`` back as text, so that its filter can find it."""
-    written = url_encoded(tag)
+    written = _url_encoded(tag)
     return written not in _JQUERY_WORDS and not _is_js_number(written)
 
 
-def url_encoded(tag: str) -> str:
+def _url_encoded(tag: str) -> str:
     """``{{ tag | strip | url_encode }}``: Ruby's ``CGI.escape``, which keeps letters, digits
     and ``_.-~`` and writes a space as "+" (so "1e 21" becomes "1e+21", a number)."""
     return quote_plus(tag.strip(_RUBY_SPACE), safe="~")
@@ -37,12 +37,12 @@ def _is_js_number(text: str) -> bool:
     """``String(+text) === text``: only the strings JavaScript writes numbers as pass, so
     Python's float() reading more than JavaScript does ("1_0", "inf") changes nothing."""
     try:
-        return js_number_string(float(text)) == text
+        return _js_number_string(float(text)) == text
     except ValueError:
         return False
 
 
-def js_number_string(number: float) -> str:
+def _js_number_string(number: float) -> str:
     """``String(number)`` in JavaScript (ECMA-262, Number::toString): the shortest digits that
     read back as ``number``, written out from 1e-6 to below 1e21, else with an exponent."""
     if math.isnan(number):
