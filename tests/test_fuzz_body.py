@@ -168,6 +168,10 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     '<ul><li><a href="https://e.com/x">x<code>a]: b</code></a> 后</li></ul>',
     # italics beside italics in an underline (or sup, sub) showed "**" between them
     "<p><em>反诈</em><u><em>提醒</em></u></p>", "<p><sup><i>甲</i></sup><i>乙</i></p>",
+    # italics that start with bold, bold after them: kramdown read "***" as bold first, "**"
+    # showed (test_fuzz_site.py)
+    "<p><i><b>甲</b>乙</i>丙<b>丁</b></p>", "<p><i><b>甲</b>乙</i><b>丁</b></p>",
+    "<p><em><strong>甲</strong></em>丙<strong>丁</strong></p>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

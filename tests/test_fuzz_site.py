@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.post import compose_post, post_filename
-from crawler.wechat.article import Article
+from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
 from tests.browser import BASEURL, PageView, build_site, view_posts
 from tests.mockserver import png
@@ -88,18 +88,22 @@ def test_a_built_post_shows_what_the_article_said_and_nothing_else(
     (work / "archive" / "_posts").mkdir(parents=True)
     (work / "archive" / "postimg").mkdir()
     (work / "archive" / "postimg" / STORED).write_bytes(png((200, 30, 30)))
-    written = {f"/2024/01/02/{number}.html": write(html, tag, number, work / "archive")
-               for number, (html, tag) in enumerate(batch)}
+    made = {f"/2024/01/02/{number}.html": write(html, tag, number, work / "archive")
+            for number, (html, tag) in enumerate(batch)}
+    written = {path: post for path, post in made.items() if post is not None}
     views = view_posts(build_site(work / "archive", work))
     assert sorted(views) == sorted(written)
     for path, post in written.items():
         check_view(views[path], post)
 
 
-def write(html: str, tag: str, number: int, archive: Path) -> Written:
-    """The post of ``html``, tagged with its account's ``tag``, written as post ``number``."""
+def write(html: str, tag: str, number: int, archive: Path) -> Written | None:
+    """The post of ``html``, tagged with its account's ``tag``, written as post ``number``;
+    None if ``html`` is no article (its title, also in its HTML, opened a comment there)."""
     parsed = parse_page(html, URL)
-    assert isinstance(parsed, Article), parsed
+    if isinstance(parsed, NotAnArticle):
+        assert parsed.reason != PageReason.UNPARSEABLE, parsed.message
+        return None
     article = replace(parsed, published=PUBLISHED)
     links = {url: f"{{{{site.baseurl}}}}/postimg/{STORED}" for url in article.image_urls}
     text = compose_post(article, links, TAGGER.tags(article, configured=[tag]))
