@@ -10,6 +10,7 @@ Chromium say what it shows, what it loaded and whether any script ran.
 from __future__ import annotations
 
 import functools
+import json
 import shutil
 import subprocess
 import threading
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -239,18 +240,22 @@ def build_site(archive: Path, workdir: Path) -> Path:
     errors, and only those, to stderr; its topics vary ("Conflict:", "Deprecation:"), so
     any line there counts.
     """
-    jekyll = shutil.which("jekyll")
-    if jekyll is None:
-        pytest.fail("jekyll is not installed: run the README's install command")
     site, root = write_site(workdir / "site"), workdir / "served"
     shutil.copytree(archive / "_posts", site / "_posts")
     shutil.copytree(archive / "postimg", site / "postimg")
+    _jekyll_build(site, root)
+    return root
+
+
+def _jekyll_build(site: Path, root: Path) -> None:
+    jekyll = shutil.which("jekyll")
+    if jekyll is None:
+        pytest.fail("jekyll is not installed: run the README's install command")
     result = subprocess.run([jekyll, "build", "--strict_front_matter", "-s", str(site),
                              "-d", str(root / BASEURL.strip("/"))],
                             check=False, capture_output=True, text=True, timeout=300)
     if result.returncode != 0 or result.stderr.strip():
         pytest.fail(f"jekyll build failed or warned:\n{result.stdout}{result.stderr}")
-    return root
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -311,6 +316,8 @@ class PageView:
     reversed_links: list[str]
     # on the archive page: each tag button's title, and the post titles shown once it is clicked
     filtered: dict[str, list[str]]
+    post_text: str  # what shows of the post's HTML (div.post-container), after CSS
+    post_elements: list[tuple[str, dict[str, str]]]  # each element in it: name, attributes
 
 
 # One evaluation after load; the page's own state is read, not its source.
@@ -341,13 +348,23 @@ _READ_PAGE = """() => ({
     return [button.title, [...document.querySelectorAll('.js-result .item')]
       .filter(item => item.style.display !== 'none').map(item => item.innerText.trim())];
   })),
+  post_text: document.querySelector('div.post-container')?.innerText ?? '',
+  post_elements: [...document.querySelectorAll('div.post-container *')].map(e => [
+    e.localName, Object.fromEntries([...e.attributes].map(a => [a.name, a.value]))]),
 })"""
 # Autofocus and other deferred work run at the next rendering update: wait for two frames.
 _SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def look_at(urls: Sequence[str]) -> list[PageView]:
-    """Open each of ``urls`` in headless Chromium, one browser for all, and report what it got.
+    """Open each of ``urls`` in headless Chromium, one browser for all, and report what it got."""
+    with _chromium() as context:
+        return [_view(context, url) for url in urls]
+
+
+@contextmanager
+def _chromium() -> Iterator[BrowserContext]:
+    """A headless Chromium's context, for the block's duration.
 
     Only 127.0.0.1 is reachable: any other request is aborted (and shows as a console
     error naming its URL), so a page that would reach out is seen, and nothing waits on a
@@ -366,7 +383,7 @@ def look_at(urls: Sequence[str]) -> list[PageView]:
             context = browser.new_context()
             context.route(lambda url: urlsplit(url).hostname != "127.0.0.1",
                           lambda route: route.abort())
-            return [_view(context, url) for url in urls]
+            yield context
         finally:
             browser.close()
 
@@ -399,7 +416,16 @@ def _view(context: BrowserContext, url: str) -> PageView:
                     links=[Link(**a) for a in seen["links"]], metas=seen["metas"],
                     event_handlers=seen["event_handlers"], dialogs=dialogs, console_errors=errors,
                     tag_lists=seen["tag_lists"], reversed_links=seen["reversed_links"],
-                    filtered=seen["filtered"])
+                    filtered=seen["filtered"], post_text=seen["post_text"],
+                    post_elements=[(name, attributes) for name, attributes in seen["post_elements"]])
+
+
+def view_posts(root: Path) -> dict[str, PageView]:
+    """Serve ``root``, a built site, and look at every post in Chromium: by the post's URL
+    path below the site's (``/2024/01/02/slug.html``)."""
+    with serve(root) as base:
+        views = look_at(post_urls(root, base))
+    return {unquote(urlsplit(view.url).path).removeprefix(BASEURL): view for view in views}
 
 
 def view_archive(archive: Path, workdir: Path) -> list[PageView]:
@@ -418,6 +444,37 @@ def view_archive_page(archive: Path, workdir: Path) -> PageView:
     tag button clicked) in Chromium."""
     [view] = _built_and_seen(archive, workdir, lambda root, base: [base + ARCHIVE_INDEX])
     return view
+
+
+# Each value written as the archive page writes a tag, and what jQuery's .data() reads of it
+VALUES_PAGE = """\
+---
+layout: null
+permalink: /values/
+---
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"></head><body>
+{% for value in site.data.values %}<i data-value="{{ value | strip | url_encode }}"></i>
+{% endfor %}""" + f"<script src=\"{BASEURL}/js/jquery.min.js\"></script></body></html>\n"
+
+
+def jquery_reads_as_text(values: Sequence[str], workdir: Path) -> list[bool]:
+    """For each of ``values``, whether jQuery's ``.data()`` gives it back as a string once
+    Jekyll wrote it into a data attribute as Hux's archive page writes a tag."""
+    site = write_site(workdir / "site")
+    (site / "_data").mkdir()
+    (site / "_data" / "values.json").write_text(json.dumps(list(values)), encoding="utf-8")
+    (site / "values.html").write_text(VALUES_PAGE, encoding="utf-8")
+    root = workdir / "served"
+    _jekyll_build(site, root)
+    with serve(root) as base, _chromium() as context:
+        page = context.new_page()
+        page.goto(f"{base}{BASEURL}/values/", wait_until="load")
+        read: list[bool] = page.evaluate(
+            "() => $('i').map(function () { return typeof $(this).data('value') === 'string'; })"
+            ".get()")
+    assert len(read) == len(values), read
+    return read
 
 
 def _built_and_seen(archive: Path, workdir: Path,

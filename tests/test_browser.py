@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,8 +13,17 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from crawler.convert.archivepage import reads_as_text
 from crawler.tagging.__main__ import read_labelled
-from tests.browser import BASEURL, Image, PageView, view_archive, view_archive_page, view_tag_index
+from tests.browser import (
+    BASEURL,
+    Image,
+    PageView,
+    jquery_reads_as_text,
+    view_archive,
+    view_archive_page,
+    view_tag_index,
+)
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
@@ -277,19 +287,48 @@ def test_a_title_or_tag_that_spells_an_entity_shows_as_written(wechat: MockWeCha
     assert sorted(index.tag_lists) == sorted(tags) and index.tag_lists[tags[0]] == [title] * 2
 
 
+# Each the one tag of its post: what jQuery's .data() reads as a number once the archive page
+# wrote it through Liquid's ``strip | url_encode`` ("1e 21" is "1e+21" there)
+LONE_TAGS = ["1e-7", "1e 21", "-Infinity", "5e-324"]
+
+
 def test_every_tag_of_the_archive_page_filters_its_posts(wechat: MockWeChat, tmp_path: Path) -> None:
     """Hux's archive page reads a tag button's and a post's tags with jQuery's ``.data()``,
     which reads "2024" as a number: an album named for a year, the one tag of its post,
     made the filter throw at every click and show no post under any tag; with other tags,
-    its button showed none of its posts."""
-    arts = [Art("2247490601", albums=("1",)), Art("2247490602", albums=("1", "2"))]
-    crawl_albums(Site(wechat), arts, ["#2024", "null"], tmp_path)
+    its button showed none of its posts. So did "1e-7" and "1e 21"."""
+    site = Site(wechat)
+    crawl_albums(site, [Art("2247490601", albums=("1",)), Art("2247490602", albums=("1", "2"))],
+                 ["#2024", "null"], tmp_path)
+    for number, name in enumerate(LONE_TAGS):
+        crawl_albums(site, [Art(f"22474906{10 + number}", albums=("1",))], [name], tmp_path)
     posts = front_matters(tmp_path / "archive")
     view = view_archive_page(tmp_path / "archive", tmp_path)
     assert view.console_errors == []
     assert {tag: sorted(titles) for tag, titles in view.filtered.items()} == {
         tag: sorted(post["title"] for post in posts if tag in post["tags"])
         for tag in {tag for post in posts for tag in post["tags"]}}
+
+
+# Strings near JavaScript's numbers, and jQuery's words
+NUMBERISH = ["true", "false", "null", "NaN", "Infinity", "-Infinity", "0", "-0", "007", "1.0",
+             "0.5", ".5", "5.", "1e21", "1e+21", "1e 21", "1e-7", "1e-6", "0.000001", "0.0000001",
+             "123456789012345678901", "100000000000000000000", "5e-324", "1.7976931348623157e+308",
+             "2e308", "0x10", "1_0", "inf", "nan", " 2024 ", "\u30002024", "2024\u00a0", "\t-1\n",
+             "[1]", "{}", '{"a": 1}', "[]", "+1", "1,2"]
+
+
+def test_the_archive_page_reads_as_text_exactly_what_reads_as_text_says(tmp_path: Path) -> None:
+    """``reads_as_text`` is jQuery's ``.data()`` over Liquid's ``strip | url_encode``, on
+    strings near JavaScript's numbers: a rule that took more or less than it for a number
+    left a tag that broke the archive page's filter, or a tag written full-width for nothing."""
+    pieces = [*"0123456789.-+e ", "e-", "e+", "00", "Infinity", "NaN", "true", "\t", "\u3000"]
+    made = random.Random(7)
+    values = [*NUMBERISH, *("".join(made.choices(pieces, k=made.randint(1, 6)))
+                            for _ in range(3000))]
+    read = jquery_reads_as_text(values, tmp_path)
+    assert [v for v, text in zip(values, read, strict=True) if text != reads_as_text(v)] == []
+    assert read.count(False) > 100  # numbers among them, as jQuery reads them
 
 
 def test_a_bidi_override_in_a_tag_turns_no_other_tag(wechat: MockWeChat, tmp_path: Path) -> None:

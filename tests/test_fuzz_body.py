@@ -24,7 +24,7 @@ from urllib.parse import unquote
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.markdown import to_markdown
@@ -58,7 +58,15 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          "：", "；", "（", "）", "【", "】", "《", "》", "“", "”", "＃", "＊", "＜", "＞", "～",
          "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202c", "\u2066", "\u2069",
          "\u200f", "❤️", "☎️", "👮\u200d♂️", "👍🏻", "1️⃣", "🇨🇳", " ", "  ", "\t", "%", "#", "@",
-         "=", "+", "-", "!", "?", "."]
+         "=", "+", "-", "!", "?", ".",
+         # kramdown's own syntax: definition lists, attribute lists and definitions, header
+         # ids, extensions, end-of-block marks, math, typography, HTML blocks read as Markdown
+         ": ", ": 定义", "{:zz: .zzc}", "{: .zzc #zzid zz=\"1\"}", "{#zzid}", "{::nomarkdown}",
+         "{:/nomarkdown}", "{:/}", "{::comment}", "{:/comment}", '{::options parse_block_html="true" /}',
+         "{::options auto_ids=\"false\" /}", "^", "$$x$$", "$$", "\\$", "--", "&lt;&lt;", "&gt;&gt;", "...",
+         "&lt;div markdown=\"1\"&gt;", "&lt;/div&gt;", "*[反诈]: 反诈骗", "[^zz]", "[^zz]: 注",
+         # Liquid's own, as Jekyll runs it over the post first
+         "{%raw%}", "{%endraw%}", "{%- raw -%}", "{{-", "-}}", "{% comment %}", "{{site.title}}"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map("".join)
 INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code"]
 inline = st.recursive(
@@ -128,11 +136,6 @@ def read_in_post(article: Article, kramdown: Kramdown) -> str:
     return as_read(dom.fragment(kramdown.render(markdown)).text_content())
 
 
-# A list item whose first line opens a code block: kramdown cuts the block at a line of it
-# that starts a list (test_a_list_item_that_starts_with_code_keeps_its_lines, not fixed).
-CODE_STARTS_ITEM = re.compile(r"^[ >]*(?:[-*+]|\d+[.)]) +`{3,}", re.M)
-
-
 @pytest.fixture(scope="module")
 def kramdown() -> Iterator[Kramdown]:
     with Kramdown() as renderer:
@@ -145,7 +148,6 @@ def kramdown() -> Iterator[Kramdown]:
 def test_a_post_shows_the_text_the_article_showed(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)
     assert isinstance(article, Article), article
-    assume(not CODE_STARTS_ITEM.search(to_markdown(article, {})))  # KNOWN: see below
     assert read_in_post(article, kramdown) == read_on_wechat(article), to_markdown(article, {})
 
 
@@ -166,6 +168,10 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     '<ul><li><a href="https://e.com/x">x<code>a]: b</code></a> 后</li></ul>',
     # italics beside italics in an underline (or sup, sub) showed "**" between them
     "<p><em>反诈</em><u><em>提醒</em></u></p>", "<p><sup><i>甲</i></sup><i>乙</i></p>",
+    # italics that start with bold, bold after them: kramdown read "***" as bold first, "**"
+    # showed (test_fuzz_site.py)
+    "<p><i><b>甲</b>乙</i>丙<b>丁</b></p>", "<p><i><b>甲</b>乙</i><b>丁</b></p>",
+    "<p><em><strong>甲</strong></em>丙<strong>丁</strong></p>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)
@@ -173,11 +179,19 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
     assert read_in_post(article, kramdown) == read_on_wechat(article)
 
 
-@pytest.mark.xfail(strict=True, reason="kramdown's list reader cuts the block; not fixed yet")
-def test_a_list_item_that_starts_with_code_keeps_its_lines(kramdown: Kramdown) -> None:
-    article = parse_page(page("<ul><li><pre><code>- a<br>1. b</code></pre></li></ul>"), URL)
+@pytest.mark.parametrize("html", [
+    "<ul><li><pre><code>- a<br>1. b</code></pre></li></ul>",
+    "<blockquote><ol><li><pre><code>- a<br>1. b</code></pre><p>后</p></li></ol></blockquote>",
+    "<ul><li><ul><li><pre><code>- a<br>1. b</code></pre></li></ul></li></ul>",
+])
+def test_a_list_item_that_starts_with_code_keeps_its_lines(html: str, kramdown: Kramdown) -> None:
+    """A code block first in a list item, its fence on the item's line: kramdown read its
+    lines that start a list as lists of the item (``- a`` a bullet, the fence's backticks
+    shown)."""
+    article = parse_page(page(html), URL)
     assert isinstance(article, Article)
-    assert read_in_post(article, kramdown) == read_on_wechat(article) == "-a1.b"
+    assert read_in_post(article, kramdown) == read_on_wechat(article)
+    assert read_on_wechat(article).startswith("-a1.b")
 
 
 # -- the post's file name ------------------------------------------------------------------

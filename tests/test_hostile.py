@@ -471,7 +471,8 @@ def test_text_that_reads_as_markup_shows_as_text_on_the_built_page(tmp_path: Pat
     for number, (body, shown, elements) in enumerate(SHOWN_AS_TEXT):
         container = containers[f"t{number}"]
         assert " ".join(container.text_content().split()) == shown, body
-        assert {e.tag for e in container.iterdescendants()} - {"p", "br"} == elements, body
+        shown_elements = {e.tag for e in container.iterdescendants() if isinstance(e.tag, str)}
+        assert shown_elements - {"p", "br"} == elements, body  # a comment is none
 
 
 def test_titles_and_tags_keep_the_themes_search_index_readable(tmp_path: Path) -> None:

@@ -140,6 +140,11 @@ def test_tags_a_theme_would_show_alike_are_written_once() -> None:
     ("2024", "２０２４"), ("3.15", "３.１５"), ("-1", "-１"), (" 12 ", " １２ "),
     ("true", "ｔｒｕｅ"), ("null", "ｎｕｌｌ"), ("NaN", "ＮａＮ"), ("-Infinity", "-Ｉｎｆｉｎｉｔｙ"),
     ("2024合集", "2024合集"), ("3.15晚会", "3.15晚会"), ("1.2.3", "1.2.3"),
+    # jQuery's rule is JavaScript's: a number whose string it is, after Liquid's url_encode
+    ("1e-7", "１ｅ-７"), ("1e 21", "１ｅ ２１"), ("0.000001", "０.０００００１"),
+    ("007", "007"), ("1.0", "1.0"), ("2024.10", "2024.10"), ("-0", "-0"), ("1e21", "1e21"),
+    ("1e+21", "1e+21"), ("0.0000001", "0.0000001"), ("12345678901234567890", "12345678901234567890"),
+    ("[1]", "[1]"), ("Infinity\u3000", "Infinity\u3000"),
 ])
 def test_a_tag_jquery_reads_as_other_than_text_is_written_full_width(tag: str, written: str) -> None:
     """Hux's archive page reads tags with jQuery's ``.data()``: a tag it reads as a number

@@ -433,6 +433,22 @@ def test_an_album_the_page_no_longer_names_goes_and_a_persons_tag_stays() -> Non
     assert tagger.tags(article(), ["清远"], kept=[*tags, "我加的"]) == ["清远", "防骗课堂", "我加的"]
 
 
+@pytest.mark.parametrize("blank", ["\x01", "\x00 \t", "\x1f\u3000"])
+def test_a_tag_written_blank_is_no_tag(blank: str) -> None:
+    """A tag of control characters (an account's, a person's) was written as spaces: a tag
+    that shows nothing, whose button on Hux's archive page, its text stripped, showed every
+    post."""
+    assert TAGGER.tags(article(), [blank], kept=[blank]) == [FALLBACK]
+
+
+def test_an_album_an_earlier_rule_wrote_full_width_is_still_the_albums_tag() -> None:
+    """Before the archive page's rule was jQuery's exactly, an album "007" was written
+    "００７": read back from that post, it is the album's tag, not a person's beside "007"."""
+    made = article(albums=("007",))
+    assert TAGGER.tags(made) == ["007"]
+    assert TAGGER.tags(made, kept=["００７", "我加的"], made_before=["007"]) == ["007", "我加的"]
+
+
 def test_a_tag_yaml_cannot_hold_is_written_once_and_the_same_at_every_write(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An album name with a non-character (U+FFFF, which Jekyll's YAML reader rejects) is

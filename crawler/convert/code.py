@@ -19,8 +19,10 @@ BLOCK = "\0code"  # how a code block held aside starts its line
 _BLOCK = re.compile("^(.*?)" + BLOCK + "([0-9]+)\0(.*)$", re.M)
 _SPAN = re.compile("\0span([0-9]+)\0")
 _HELD_BLOCK = re.compile(BLOCK + "([0-9]+)\0")
-# What may come before a code block on its line: the marks of quotes and list items.
-_BLOCK_MARKS = re.compile(r"[ >]*(?:(?:[-*+]|\d+[.)]) +)?")
+# What may come before a code block on its line: the marks of quotes and a list item's.
+_BLOCK_MARKS = re.compile(r"[ >]*((?:[-*+]|\d+[.)]) +)?")
+# kramdown's end-of-block mark: first in a list item, it ends an empty block and shows nothing
+_END_OF_BLOCK = "^"
 _LANGUAGE = re.compile(r"[A-Za-z0-9+#-]{1,20}")
 
 
@@ -83,11 +85,15 @@ class HeldCode:
         it is in; one that shares its line with text (a link's) is a code span there."""
         marks, number, rest = match.groups()
         code, language = self.blocks[int(number)]
-        if rest.strip() or not _BLOCK_MARKS.fullmatch(marks):
+        marked = _BLOCK_MARKS.fullmatch(marks)
+        if rest.strip() or not marked:
             return marks + self.span(code) + rest
         longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
         fence = "`" * max(3, longest + 1)
         indent = re.sub(r"[^>]", " ", marks)
+        if marked.group(1):  # first in a list item: the fence on the item's line
+            # was read as text, and the code's lines that start a list as lists of the item
+            marks += f"{_END_OF_BLOCK}\n{indent.rstrip()}\n{indent}"
         lines = [f"{fence}{language}", *code.split("\n"), fence]
         return marks + "\n".join([lines[0], *(indent + line if line else indent.rstrip()
                                                for line in lines[1:])])

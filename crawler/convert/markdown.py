@@ -67,6 +67,7 @@ _CLOSING_HASHES = re.compile(r"(?<=\s)(?=#+$)")
 LONGEST_HEADING = 40
 _FORMULA = re.compile(r"\$\$.*?\$\$")  # as ``formula`` writes one: text's "$" are escaped
 _FULL_WIDTH_ANGLES = str.maketrans("<>", "＜＞")
+_PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
 # An "&" that a heading's Markdown shows: escaped, or bare before a name with no ";" (a bare
 # one before a ";" is an entity of ours, "&#96;"); and the name after it.
 _SHOWN_AMPERSAND = re.compile(r"&(amp;)?(#[xX]?[0-9A-Fa-f]*|[A-Za-z0-9]*)(;?)")
@@ -149,6 +150,14 @@ def _inline(convert: _Converter, same: set[str]) -> _Converter:
         return _each_paragraph(_outside(lambda inner: str(convert(self, el, inner, parent_tags))),
                                text)
     return converter
+
+
+def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
+    """Italics; around text that starts with bold, parted from its marker by an empty
+    comment, which shows nothing: kramdown reads "***" as bold first, and "***甲**乙*丙**丁**"
+    as bold around "甲**乙*丙", its other markers shown."""
+    parted = _PARTED + text if text.startswith("**") else text
+    return str(_MarkdownConverter.convert_em(self, el, parted, parent_tags))
 
 
 def _wide_shown(match: re.Match[str]) -> str:
@@ -315,7 +324,7 @@ class _WeChatConverter(_MarkdownConverter):
     convert_kbd = convert_samp = convert_code
 
     convert_b = convert_strong = _inline(_MarkdownConverter.convert_b, {"b", "strong"})
-    convert_em = convert_i = _inline(_MarkdownConverter.convert_em, {"em", "i"})
+    convert_em = convert_i = _inline(_italics, {"em", "i"})
     _strike = _inline(_MarkdownConverter.convert_del, {"del", "s"})
 
     def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from crawler.convert.archivepage import reads_as_text
 from crawler.convert.escaping import escape_liquid, url_in_markdown, wide_references
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.wechat.article import CHINA_TIME, Article, PostType
@@ -32,9 +33,7 @@ _YAML_REJECTED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # at these words (both spellings are Hux's): a tag holding one broke the tag links of every page.
 # Looked for from a run's first underscore only: from each, a long run took hours.
 _THEME_SEPARATOR = re.compile(r"(?<!_)_+(?=SEP[AE]RATOR__)")
-# What jQuery's .data() reads as a number, a boolean or null, not as text (Ruby's strip first).
-_JQUERY_VALUE = re.compile(r"\s*(?:-?[0-9]+(?:\.[0-9]+)?|-?Infinity|NaN|true|false|null)\s*")
-_FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
+FULL_WIDTH_ALPHANUMERICS = {code: code + 0xFEE0 for code in range(0x21, 0x7F) if chr(code).isalnum()}
 # Bidi controls: what opens an embedding or override (closed by PDF) or an isolate (by PDI)
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EMBEDDINGS, _ISOLATES, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
@@ -149,11 +148,11 @@ def _bidi_closed(value: str) -> str:
 
 def tag_safe(tag: str) -> str:
     """``tag`` as a post writes it: ``theme_safe``, and its letters and digits full-width
-    (``２０２４``) where jQuery would read it as other than text: Hux's archive page reads its
-    tag buttons' names and each post's tags, joined by ",", with jQuery's ``.data()``, and a
-    tag read as a number (a year's album) made its filter show no post."""
+    (``２０２４``) where Hux's archive page would read it as other than text
+    (``crawler.convert.archivepage``): a tag read as a number (a year's album) made its
+    filter show no post."""
     tag = theme_safe(tag)
-    return tag.translate(_FULL_WIDTH_ALPHANUMERICS) if _JQUERY_VALUE.fullmatch(tag) else tag
+    return tag if reads_as_text(tag) else tag.translate(FULL_WIDTH_ALPHANUMERICS)
 
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crawler.convert.post import tag_safe
+from crawler.convert.post import FULL_WIDTH_ALPHANUMERICS, tag_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
@@ -60,10 +60,8 @@ class Tagger:
 
     def _added(self, derived: Sequence[str], tags: Sequence[str],
                made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
-        # as a post writes them: a tag read back from one is full-width already
-        made = {tag_safe(tag) for tag in (*self.rules.names, *derived, *self.default, FALLBACK,
-                                            *made_before)}
-        made -= {tag_safe(tag) for tag in configured_before}
+        made = _written((*self.rules.names, *derived, *self.default, FALLBACK, *made_before))
+        made -= _written(configured_before)
         return [tag for tag in tags if tag_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
@@ -71,6 +69,14 @@ class Tagger:
         albums = (album_tag(album.title) for album in article.albums)
         return [*self.rules.explained(article.title, article_text(article)),
                 *(name for name in albums if name)]
+
+
+def _written(tags: Iterable[str]) -> set[str]:
+    """``tags`` as a post writes them (a tag read back from one is full-width already), and
+    as one written before the archive page's rule was jQuery's exactly may hold them: their
+    letters and digits full-width ("００７")."""
+    safe = {tag_safe(tag) for tag in tags}
+    return safe | {tag.translate(FULL_WIDTH_ALPHANUMERICS) for tag in safe}
 
 
 def album_tag(title: str) -> str:
@@ -93,5 +99,7 @@ def article_text(article: Article) -> str:
 
 def _composed(derived: Iterable[str], configured: Iterable[str],
               default: Iterable[str]) -> list[str]:
-    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default]) if tag.strip()]
+    # a tag written as spaces (control characters) shows nothing; on Hux's archive page,
+    # stripped, its button shows every post
+    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default]) if tag_safe(tag).strip()]
     return [tag for tag in tags if tag != FALLBACK] or [FALLBACK]
