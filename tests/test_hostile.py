@@ -692,3 +692,18 @@ def test_escaped_characters_are_no_stored_images() -> None:
     new = _post("正文 * * * _\n\n![](local.png)")
     assert not is_worse(new, old)
     assert is_worse(_post("正文\n\n![](https://cdn/a)"), _post("正文\n\n![](local.png)"))
+
+
+# -- an article whose title is blank ---------------------------------------------------
+@pytest.mark.parametrize("title", ["", " ", "\u3000", "&nbsp;"], ids=["empty", "space", "ideographic", "nbsp"])
+def test_an_article_of_a_blank_title_is_titled_by_its_first_sentence(title: str) -> None:
+    """WeChat's editor asks for a title, yet nobody knows that every page carries one; a
+    page with a body and no title was "not an article page" and its article lost."""
+    article = parsed(page("<p>接到自称客服的电话，一律是诈骗！请立即挂断。</p><p>第二段。</p>", title=title))
+    assert article.title == "接到自称客服的电话，一律是诈骗！"
+
+
+def test_an_article_of_a_blank_title_and_no_text_is_titled_untitled() -> None:
+    body = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_png/a/0?wx_fmt=png"></p>'
+    article = parsed(page(body, title=" "))
+    assert article.title == "无标题" and article.image_urls

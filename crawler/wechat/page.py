@@ -23,6 +23,7 @@ from crawler.wechat import dates, dom, jsvars
 from crawler.wechat.article import Album, Article, NotAnArticle, PageReason, PostType
 from crawler.wechat.body import album_links, article_links, body_images, unlazy_backgrounds
 from crawler.wechat.errorpage import not_an_article
+from crawler.wechat.shown import shown_text
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.urls import (
     article_ids_from_url,
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 _MODULE = re.compile(rb"<script[^>]*>\s*var __INLINE_SCRIPT__\b")
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
+UNTITLED = "无标题"  # an article whose page gives no title and whose body shows no text
 _SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
 _CLAUSE_MARKS = "，、；：,;: "
 
@@ -78,8 +80,12 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     if not title or (show_type == PostType.TEXT and _starts(text, title)):
         title = _title_from_text(text or title)
-    if not title or (content is None and not text):
+    if content is None and (not text or not title):
         return not_an_article(page, doc)
+    if not _shown(title).strip():
+        # WeChat asks for a title, yet nothing shows every page has one: a body is an article
+        title = _title_from_text(html.escape(shown_text(content))) if content is not None else ""
+        title = title if title.strip() else UNTITLED
 
     ids = _ids(page, cgi, doc, url)
     account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \
