@@ -41,14 +41,12 @@ def emphasis(convert: Convert, same: set[str]) -> Convert:
 
 
 def outside(wrap: Callable[[str], str]) -> Callable[[str], str]:
-    """``wrap`` (an inline markup) applied to a piece of text without its white space at
-    either end, which stays outside the markup: a line break there (a ``<br>`` first or last
-    in a link or emphasis) would otherwise be trimmed with it, and two lines run together."""
+    """``wrap`` (an inline markup) applied to a piece of text (``each_paragraph`` gives it
+    only pieces that hold some) without its white space at either end, which stays outside
+    the markup: a line break there (a ``<br>`` first or last in a link or emphasis) would
+    otherwise be trimmed with it, and two lines run together."""
     def wrapped(piece: str) -> str:
-        inner = piece.strip()
-        if not inner:
-            return piece
-        return piece[:len(piece) - len(piece.lstrip())] + wrap(inner) + piece[len(piece.rstrip()):]
+        return piece[:len(piece) - len(piece.lstrip())] + wrap(piece.strip()) + piece[len(piece.rstrip()):]
     return wrapped
 
 
