@@ -14,7 +14,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.accounts import Account
-from crawler.report.extensions import _TOTALS, CollectorPace, _counts
+from crawler.process import CollectorPace
+from crawler.report.extensions import _TOTALS, _counts
 from crawler.report.tally import Stat, Tally
 from crawler.store.index import Index
 from crawler.store.posts import Outcome
