@@ -1,7 +1,7 @@
-"""A fetch node's side of a job (``crawler.distributed.node``) against a real redis-server:
-what it takes is held until handed or given back, as it was taken; pages that could not be
-handed back during an outage are kept and sent later; its scheduler takes from the
-frontier only when its downloader would send at once."""
+"""A fetch node's side of a job (``crawler.distributed.node``, ``nodescheduler``) against a
+real redis-server: what it takes is held until handed or given back, as it was taken;
+pages that could not be handed back during an outage are kept and sent later; its
+scheduler takes from the frontier only when its downloader would send at once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.distributed.job import Job
-from crawler.distributed.node import TAKEN, FetchNode, NodeQueue, NodeScheduler
+from crawler.distributed.node import TAKEN, FetchNode
+from crawler.distributed.nodescheduler import NodeQueue, NodeScheduler
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.spiders.fetch import FetchSpider
 from tests.conftest import project_config, unit_crawler
