@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from crawler.reading import read_text
 from crawler.report.logtext import escape_controls
-from crawler.store.files import read_text
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 

@@ -161,9 +161,7 @@ class IncrementalMiddleware:
         is); it does not go out."""
         if key not in self.archived:
             self.archived.add(key)
-            account = request.cb_kwargs.get("account")
-            self.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
-                             account=account.name if account else "")
+            self.tally.count_of(Stat.ARTICLES_ALREADY_ARCHIVED, request)
         return False
 
 

@@ -74,9 +74,7 @@ class JobScheduler(Scheduler):
         index = run.archive.index
         if index.article_state(index.article_of(request.url) or request.url) not in SETTLED:
             return False
-        account = request.cb_kwargs.get("account")
-        run.tally.count(Stat.ARTICLES_ALREADY_ARCHIVED, source=request.cb_kwargs.get("source", ""),
-                        account=account.name if account else "")
+        run.tally.count_of(Stat.ARTICLES_ALREADY_ARCHIVED, request)
         return True
 
     def enqueue_request(self, request: Request) -> bool:

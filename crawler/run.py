@@ -7,7 +7,7 @@ once, when first asked for after the settings are final, and the spider reads it
 asked for earlier, it is an error, not a silently different value. The archive is opened
 by the crawl command before the crawl starts (a lock held by another run is then one line,
 not a traceback), or else when first asked for, and closed when the engine stops.
-``stopped_by`` is the signal that stopped the crawl (``crawler.report.extensions.StopSignal``),
+``stopped_by`` is the signal that stopped the crawl (``crawler.process.StopSignal``),
 by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
 sent as it lands, before the crawl begins its graceful stop. ``error_level`` tells whether a
 write's failure is the first of its cause, said at ERROR.

@@ -101,8 +101,8 @@ SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}
 # Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
 # state), and a spider.state a full disk left empty was two tracebacks at every later run.
-EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.report.extensions.CollectorPace": 0,
-              "crawler.report.extensions.StopSignal": 0,
+EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.process.CollectorPace": 0,
+              "crawler.process.StopSignal": 0,
               "crawler.report.progress.Progress": 500, "crawler.report.logtext.EscapedLogText": 0,
               "scrapy.extensions.spiderstate.SpiderState": None}
 
@@ -196,5 +196,5 @@ COMMANDS_MODULE = "crawler.commands"
 
 # -- speed -----------------------------------------------------------------------------
 # Allocations between two collections of Python's youngest garbage generation during a
-# crawl (Python's default: 700; 0 leaves it alone). See crawler/report/extensions.py.
+# crawl (Python's default: 700; 0 leaves it alone). See crawler/process.py.
 GC_YOUNG_THRESHOLD = 20000

@@ -186,7 +186,6 @@ class Served:
     server: MockWeChat
     url: str
     gif: bytes
-    same_bytes: bytes
 
 
 def serve_legacy_shape(server: MockWeChat) -> Served:
@@ -201,7 +200,7 @@ def serve_legacy_shape(server: MockWeChat) -> Served:
     server.image("/mmbiz_png/LyingFormatMedia006/640", jpeg((5, 5, 200)))
     # /mmbiz_jpg/FailingMediaId00007/640 is not served: 404.
     url = server.page("/s/LegacyShapeToken", page_text("legacy_shape.html", server.base))
-    return Served(server, url, gif, same)
+    return Served(server, url, gif)
 
 
 @pytest.fixture(scope="session")

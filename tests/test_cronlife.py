@@ -162,6 +162,11 @@ def site(wechat: MockWeChat) -> Site:
     return Site(wechat)
 
 
+def no_space_left(fd: int, data: bytes) -> int:
+    """``os.write`` on a full disk."""
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
 def first_day(site: Site, tmp_path: Path, first: int, album_id: str, count: int) -> tuple[Life, list[Art]]:
     """An account of ``count`` articles (ids from ``first``, one a day) and its entry, all in
     album ``album_id``, archived by a quiet first run: its life and the ``count`` articles."""
@@ -272,11 +277,7 @@ def test_three_weeks_of_cron(site: Site, tmp_path: Path, monkeypatch: pytest.Mon
     full = site.serve([Art("2247510060", albums=("4001",), days_ago=0)])[0]
     site.albums["4001"].append(full)
     site.article(Art(new[0].mid, albums=("4001",), days_ago=0, items=("满盘那天改的",)))
-
-    def no_space(fd: int, data: bytes) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "write", no_space)
+    monkeypatch.setattr(os, "write", no_space_left)
     result = life.live(status=1)
     monkeypatch.undo()
     assert summed_up(result), result.stderr
@@ -645,11 +646,7 @@ def test_an_original_deleted_on_the_day_the_disk_is_full(site: Site, tmp_path: P
     so and cron hears it; the next day marks the post, quietly."""
     life, arts = first_day(site, tmp_path, 2247524000, "5401", 2)
     site.pages[arts[0].path] = answer("deleted.html")
-
-    def no_space(fd: int, data: bytes) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(os, "write", no_space)
+    monkeypatch.setattr(os, "write", no_space_left)
     result = life.live(status=1)
     monkeypatch.undo()
     assert any("deleted by its publisher" in line for line in said(result)), result.stderr

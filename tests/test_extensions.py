@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.report.extensions import _TOTALS, CollectorPace, _counts
+from crawler.accounts import Account
+from crawler.process import CollectorPace
+from crawler.report.extensions import _TOTALS, _counts
 from crawler.report.tally import Stat, Tally
 from crawler.store.index import Index
 from crawler.store.posts import Outcome
@@ -72,6 +74,19 @@ def test_every_outcome_and_page_reason_has_its_stats_name() -> None:
     assert [Stat.post(reason) for reason in (PageReason.DELETED, PageReason.VIOLATION,
                                             PageReason.UNAVAILABLE)] == [
         "posts/deleted", "posts/violation", "posts/unavailable"]
+
+
+def test_a_request_is_counted_for_the_source_and_account_its_callback_is_given() -> None:
+    running = crawler()
+    running.stats.open_spider()
+    tally = Tally(running)
+    tally.count_of(Stat.PAGES_FETCH_FAILED, Request("https://mp.weixin.qq.com/s/x", cb_kwargs={
+        "source": "album:3001", "account": Account("反诈中心")}))
+    tally.count_of(Stat.PAGES_FETCH_FAILED, Request("https://mp.weixin.qq.com/s/y"))
+    assert running.stats.get_value(Stat.PAGES_FETCH_FAILED) == 2
+    assert tally.by_source() == {"album:3001": Counter({Stat.PAGES_FETCH_FAILED.part: 1})}
+    assert tally.by_account("反诈中心") == Counter({Stat.PAGES_FETCH_FAILED.part: 1,
+                                                  f"{Stat.PAGES_FETCH_FAILED.part}/album": 1})
 
 
 def test_stats_are_written_under_plain_names(tmp_path: Path) -> None:

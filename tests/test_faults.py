@@ -557,10 +557,16 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     assert result.returncode == 1  # an index write failed, and the ERROR lines say which
     assert re.search(r"ERROR: Not recorded for \S+/mmbiz_gif/HeaderGifMediaId001/640\S*: database or disk is full",
                      result.stderr)
-    [post] = (tmp_path / "_posts").glob("*.md")
+    the_next_run_stores_the_images(tmp_path, legacy.url, monkeypatch)
+
+
+def the_next_run_stores_the_images(root: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The post of ``url`` a faulty run wrote links the CDN's images; the fault undone, the
+    next run stores its seven and links them."""
+    [post] = (root / "_posts").glob("*.md")
     assert "{{site.baseurl}}/postimg/" not in post.read_text()
     monkeypatch.undo()
-    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    assert crawl("article", root, "-a", f"url={url}").returncode == 0
     assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
 
 
@@ -582,11 +588,7 @@ def test_images_the_disk_cannot_take_fail_the_run(
                       r"reason\)\n", result.stderr) != [], result.stderr
     assert result.stderr.count("ERROR:") == 2  # that line, and the exit status's
     assert "FAILED: the archive could not be written" in result.stderr
-    [post] = (tmp_path / "_posts").glob("*.md")
-    assert "{{site.baseurl}}/postimg/" not in post.read_text()
-    monkeypatch.undo()
-    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
-    assert post.read_text().count("{{site.baseurl}}/postimg/") == 7
+    the_next_run_stores_the_images(tmp_path, legacy.url, monkeypatch)
 
 
 def test_a_capture_that_cannot_be_written_fails_the_run(

@@ -51,7 +51,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.archivepage import reads_as_text
-from crawler.convert.markdown import LONGEST_HEADING
+from crawler.convert.headings import LONGEST_HEADING
 from crawler.convert.post import compose_post, post_filename, tag_safe, theme_safe, yaml_readable
 from crawler.convert.relink import link_identity, post_url, relink
 from crawler.offline.kramdown import Kramdown

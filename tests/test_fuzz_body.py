@@ -30,12 +30,10 @@ from hypothesis import strategies as st
 from crawler.convert.markdown import to_markdown
 from crawler.convert.post import post_filename
 from crawler.convert.relink import post_url
-from crawler.offline.fidelity import _AS_READ, _LIQUID_BRACE, _SPACE, _text_segments
+from crawler.offline.fidelity import shown_in_article, shown_in_post
 from crawler.offline.kramdown import Kramdown
-from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
-from crawler.wechat.shown import INVISIBLE
 from tests.browser import BASEURL, build_site
 from tests.conftest import PAGES
 from tests.test_fuzz import PIECES, check_post, post_of
@@ -114,26 +112,23 @@ TYPOGRAPHY = [("\u2014", "---"), ("\u2013", "--"), ("\u2026", "..."), ("\u00ab",
               ("\u00bb", ">>"), ("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'),
               ("\u201d", '"'),
               # README, Conversion: a heading's "&" of a character reference it shows is
-              # full-width, for Hux's side catalog (its "<" and ">" are, in ``_AS_READ``)
+              # full-width, for Hux's side catalog (its "<" and ">" are, by ``shown_in_post``)
               ("\uff06", "&")]
 
 
-def as_read(text: str) -> str:
-    """``text`` as a reader takes it in: white space and what shows nothing left out,
-    kramdown's typography as typed."""
-    text = _SPACE.sub("", INVISIBLE.sub("", text)).translate(_AS_READ)
+def as_typed(text: str) -> str:
+    """``text`` (as the fidelity report reads it) with kramdown's typography as typed."""
     for printed, typed in TYPOGRAPHY:
         text = text.replace(printed, typed)
     return text
 
 
 def read_on_wechat(article: Article) -> str:
-    return as_read("".join(_text_segments(article)[0]))
+    return as_typed(shown_in_article(article))
 
 
 def read_in_post(article: Article, kramdown: Kramdown) -> str:
-    markdown = to_markdown(article, {}).replace(_LIQUID_BRACE, "{")
-    return as_read(dom.fragment(kramdown.render(markdown)).text_content())
+    return as_typed(shown_in_post(to_markdown(article, {}), kramdown))
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +150,7 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     article = parse_page(page("<p>反诈*提醒*</p>"), URL)
     assert isinstance(article, Article)
     assert read_in_post(article, kramdown) == read_on_wechat(article) == "反诈*提醒*"
-    assert as_read(dom.fragment(kramdown.render("反诈*提醒*")).text_content()) == "反诈提醒"
+    assert shown_in_post("反诈*提醒*", kramdown) == "反诈提醒"
 
 
 @pytest.mark.parametrize("html", [

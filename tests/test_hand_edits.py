@@ -39,6 +39,14 @@ def archive_once(site: Site, archive: Path) -> Path:
     return post
 
 
+def moved_into(post: Path, folder: str = "2024") -> Path:
+    """``post`` (at the top of ``_posts/``) moved by hand into ``folder`` there; where it is."""
+    moved = post.parent / folder / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    return moved
+
+
 def with_tag(text: str, tag: str) -> str:
     """``text`` with a tag a person added, first in the list."""
     return text.replace("tags:\n", f"tags:\n    - {tag}\n", 1)
@@ -243,9 +251,7 @@ def test_a_new_article_does_not_take_the_name_of_a_post_moved_into_a_folder(
     two (it warns, and one is lost)."""
     archive = tmp_path / "archive"
     post = archive_once(site, archive)
-    moved = archive / "_posts" / "2024" / post.name
-    moved.parent.mkdir()
-    post.rename(moved)
+    moved_into(post)
     assert crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"
                  ).returncode == 0  # the index now knows where it is
     twin = Art("2247497003", title=ART.title)
@@ -268,9 +274,7 @@ def test_rebuild_re_renders_a_post_moved_into_a_folder(wechat: MockWeChat, tmp_p
     assert crawl("article", archive, "-a", f"url={site.link(listed).replace('&amp;', '&')}"
                  ).returncode == 0
     [post] = (archive / "_posts").glob("*.md")
-    moved = archive / "_posts" / "2024" / post.name
-    moved.parent.mkdir()
-    post.rename(moved)
+    moved = moved_into(post)
     result = scrapy_command("rebuild", archive, "-s", "MARKDOWN_BULLET=*")
     assert (result.returncode, result.stdout.strip()) == (0, "rebuild: 1 updated"), result.stderr
     assert "\n* 不转账" in moved.read_text(encoding="utf-8")
@@ -341,9 +345,7 @@ def test_verify_lists_a_post_moved_into_a_folder_as_incomplete(
     site.server.image(f"/mmbiz_png/Img{ART.mid}x1/640", b"busy", status=503)
     archive = tmp_path / "archive"
     post = archive_once(site, archive)
-    moved = archive / "_posts" / "2024" / post.name
-    moved.parent.mkdir()
-    post.rename(moved)
+    moved = moved_into(post)
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout
     assert f"{moved}: incomplete, 1 image still on the CDN (tried again when a run finds the " \
@@ -358,9 +360,7 @@ def test_a_post_restored_into_its_folder_is_linked_there(site: Site, tmp_path: P
     archive = tmp_path / "archive"
     again = ["article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"]
     post = archive_once(site, archive)
-    moved = archive / "_posts" / "2024" / post.name
-    moved.parent.mkdir()
-    post.rename(moved)
+    moved = moved_into(post)
     assert crawl(*again).returncode == 0  # the index now knows where it is
     moved.unlink()
     linking = Art("2247497007", title="引用别的文章", links=(site.body_link(ART),))
@@ -383,9 +383,7 @@ def test_a_post_in_a_folder_jekyll_cannot_name_is_linked_by_its_url(
     the whole site failed to build). A link to a post there keeps the article's URL."""
     archive = tmp_path / "archive"
     post = archive_once(site, archive)
-    moved = archive / "_posts" / folder / post.name
-    moved.parent.mkdir()
-    post.rename(moved)
+    moved_into(post, folder)
     again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
     assert again.returncode == 0  # the index now knows where it is
     linking = Art("2247497008", title="引用别的文章", links=(site.body_link(ART),))

@@ -45,6 +45,18 @@ def image_hits(site: Site, image: str) -> int:
     return len(site.server.hits(image))
 
 
+def capture_files_read(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The capture files read from now on, one entry a reading, in order."""
+    reads: list[Path] = []
+
+    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
+        reads.append(path)
+        return members(path)
+
+    monkeypatch.setattr(warc, "members", counted)
+    return reads
+
+
 @pytest.mark.parametrize("spider", ["watch", "accounts"])
 def test_an_incomplete_post_whose_original_is_deleted_gets_its_image_at_a_later_run(
         site: Site, tmp_path: Path, spider: str) -> None:
@@ -187,13 +199,7 @@ def test_a_run_reads_each_capture_file_once_for_all_the_posts_it_makes_again(
         site, tmp_path, ["2247520051", "2247520052", "2247520053"])
     for image in images:
         site.server.image(image, png((7, 7, 7)))
-    reads: list[Path] = []
-
-    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
-        reads.append(path)
-        return members(path)
-
-    monkeypatch.setattr(warc, "members", counted)
+    reads = capture_files_read(monkeypatch)
     assert watch(archive, site, **NOTHING_DUE).returncode == 0
     assert [state_of(archive, art) for art in arts] == ["archived"] * 3
     assert reads and len(reads) == len(set(reads)), reads
@@ -225,13 +231,7 @@ def test_a_post_archived_before_the_index_recorded_fetches_gets_its_image_from_i
         db.execute("UPDATE watch SET fetched = NULL")
     other = archive / ".state" / "warc" / "captures-2020-01-01.warc.gz"  # another day's file
     other.write_bytes(b"")
-    reads: list[Path] = []
-
-    def counted(path: Path) -> Iterator[tuple[int, bytes | None]]:
-        reads.append(path)
-        return members(path)
-
-    monkeypatch.setattr(warc, "members", counted)
+    reads = capture_files_read(monkeypatch)
     result = watch(archive, site, **NOTHING_DUE)  # the CDN answers 502 still
     assert result.returncode == 0 and "Images not tried again" not in result.stderr, result.stderr
     assert state_of(archive, art) == "gone_incomplete" and other in reads

@@ -1,7 +1,7 @@
-"""A fetch node's side of a job (``crawler.distributed.node``) against a real redis-server:
-what it takes is held until handed or given back, as it was taken; pages that could not be
-handed back during an outage are kept and sent later; its scheduler takes from the
-frontier only when its downloader would send at once."""
+"""A fetch node's side of a job (``crawler.distributed.node``, ``nodescheduler``) against a
+real redis-server: what it takes is held until handed or given back, as it was taken;
+pages that could not be handed back during an outage are kept and sent later; its
+scheduler takes from the frontier only when its downloader would send at once."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.distributed.job import Job
-from crawler.distributed.node import TAKEN, FetchNode, NodeQueue, NodeScheduler
+from crawler.distributed.node import TAKEN, FetchNode
+from crawler.distributed.nodescheduler import NodeQueue, NodeScheduler
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.spiders.fetch import FetchSpider
 from tests.conftest import project_config, unit_crawler
@@ -190,16 +191,20 @@ def test_a_node_leaving_gives_back_what_it_holds_and_says_why(
     assert redis_db.hget(JOB.nodes, NAME) == state.encode()
 
 
-def test_joining_gives_back_what_a_previous_run_of_the_node_held_and_beats(
-        node: FetchNode, redis_db: redis.Redis) -> None:
-    redis_db.hset(JOB.inflight(NAME), "left-over", 7)
-
+def joined_once(node: FetchNode) -> None:
+    """``node`` joins its job, in a running event loop, and beats no more after."""
     async def join() -> None:
         node.join()
         assert node.beating is not None
         node.beating.cancel()
 
     asyncio.run(join())
+
+
+def test_joining_gives_back_what_a_previous_run_of_the_node_held_and_beats(
+        node: FetchNode, redis_db: redis.Redis) -> None:
+    redis_db.hset(JOB.inflight(NAME), "left-over", 7)
+    joined_once(node)
     assert redis_db.zrange(JOB.requests, 0, -1, withscores=True) == [(b"left-over", 7.0)]
     assert redis_db.hget(JOB.nodes, NAME) == b"fetching"
     assert 0 < redis_db.pttl(JOB.alive(NAME)) <= 500
@@ -370,13 +375,7 @@ def test_a_node_that_joined_a_finished_job_takes_nothing_before_its_first_beat(
     """Until it beats, the node is not in the job's nodes hash, where the writer looks for
     who holds a request: one taken meanwhile would be asked again as lost in Redis."""
     redis_db.set(JOB.done, 1)  # the job's last run, finished
-
-    async def join() -> None:
-        node.join()
-        assert node.beating is not None
-        node.beating.cancel()
-
-    asyncio.run(join())
+    joined_once(node)
     redis_db.delete(JOB.done)  # the next writer starts…
     put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")  # …and asks for a page
     assert queue.pop() is None and not redis_db.hexists(JOB.nodes, NAME)

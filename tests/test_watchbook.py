@@ -190,13 +190,20 @@ def test_a_text_without_front_matter_is_refused() -> None:
         mark("just text\n", WatchState("deleted", "2026-12-01"))
 
 
-def test_an_edit_is_a_new_page_that_reads_otherwise_not_a_newer_converter(
-        index: Index, book: WatchBook, tmp_path: Path) -> None:
+def stamped_once(book: WatchBook, folder: Path) -> tuple[Watched, Path, Article]:
+    """A page of one paragraph, fetched and its post (``POST``) stamped and written in
+    ``folder``: the watch, the post's path, the page."""
     watched = Watched(book, lambda target: target)
-    path = tmp_path / "post.md"
+    path = folder / "post.md"
     page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
                    published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
     path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    return watched, path, page
+
+
+def test_an_edit_is_a_new_page_that_reads_otherwise_not_a_newer_converter(
+        index: Index, book: WatchBook, tmp_path: Path) -> None:
+    watched, path, page = stamped_once(book, tmp_path)
     assert path.read_text(encoding="utf-8") == POST
 
     # The same page, made into another post (a newer converter): no edit upstream.
@@ -234,11 +241,7 @@ def test_a_print_recorded_before_titles_were_printed_still_tells_a_newer_convert
         index: Index, book: WatchBook, tmp_path: Path) -> None:
     """An index whose prints of the pages are the body's alone (32 digits): the same page,
     converted otherwise now, is no edit; a page that reads otherwise is one."""
-    watched = Watched(book, lambda target: target)
-    path = tmp_path / "post.md"
-    page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
-                   published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
-    path.write_text(watched.stamp(page, POST, path, fetched=True), encoding="utf-8")
+    watched, path, page = stamped_once(book, tmp_path)
     key = page.key
     book.db.execute("UPDATE watch SET source = substr(source, 1, 32) WHERE key = ?", (key,))
     converted_otherwise = POST.replace("第一段。", "第一段。（转换方式变了）")

@@ -88,8 +88,7 @@ def measure(article: Article, kramdown: Kramdown | None = None) -> Fidelity:
     return Fidelity(
         leftovers=sum(1 for found in markup if found not in source)  # not the article's own text
         + sum(1 for piece in widget_text if len(piece) > 1 and prose.count(piece) > source.count(piece))
-        + _emphasis_shown(kramdown.render(markdown.replace(_LIQUID_BRACE, "{")), source + titles,
-                          article),
+        + _emphasis_shown(_rendered(markdown, kramdown), source + titles, article),
         text_source=sum(len(s) for s in segments),
         text_kept=sum(len(s) for s in segments if s in flat),
         images_source=len(images),
@@ -97,6 +96,29 @@ def measure(article: Article, kramdown: Kramdown | None = None) -> Fidelity:
         code_lines_source=_source_code_lines(article),
         code_lines_kept=sum(len(m.group(2).split("\n")) for m in _FENCED.finditer(markdown)),
     )
+
+
+def shown_in_article(article: Article) -> str:
+    """The text a reader sees in ``article``'s body (``#js_content``), as the report counts
+    it: outside widgets and what shows nothing, without white space."""
+    return "".join(_text_segments(article)[0])
+
+
+def shown_in_post(markdown: str, kramdown: Kramdown) -> str:
+    """The text a reader sees in the post whose body is ``markdown``, rendered by the blog's
+    ``kramdown``, in the terms of ``shown_in_article``: the two compare."""
+    return _as_read(dom.fragment(_rendered(markdown, kramdown)).text_content())
+
+
+def _rendered(markdown: str, kramdown: Kramdown) -> str:
+    """The HTML the blog makes of a post's ``markdown`` body (Liquid's escape of "{" read)."""
+    return kramdown.render(markdown.replace(_LIQUID_BRACE, "{"))
+
+
+def _as_read(text: str) -> str:
+    """``text`` without white space and what shows nothing, the post's other spellings of
+    the same text undone."""
+    return _SPACE.sub("", INVISIBLE.sub("", text)).translate(_AS_READ)
 
 
 def _emphasis_shown(html: str, source: str, article: Article) -> int:
@@ -136,7 +158,7 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     html = article.body_html or (text_as_html(article.text) if article.text else "")
     shown, widget_text = [], []
     for node in dom.fragment(html).xpath("//text()") if html else []:
-        piece = _SPACE.sub("", INVISIBLE.sub("", node)).translate(_AS_READ)
+        piece = _as_read(node)
         kind = _kind(node.getparent())
         if piece and kind == "text":
             shown.append(piece)

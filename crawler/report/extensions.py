@@ -1,27 +1,21 @@
-"""The end-of-run summary a cron user reads, what makes a run count as failed, which
-signal stopped it, and the pace of Python's garbage collector during a crawl."""
+"""The end-of-run summary a cron user reads, and what makes a run count as failed."""
 
 from __future__ import annotations
 
-import gc
 import logging
-import signal
 import sqlite3
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from types import FrameType
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
 from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
-from crawler.run import Run, stop_asked
+from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.watchbook import WatchBook
 from crawler.watch.mend import SOURCE as MEND
@@ -277,82 +271,3 @@ def _worded(words: Wording, number: int) -> str:
     if isinstance(words, tuple):
         return words[number != 1]
     return words.replace("(s)", "s" * (number != 1))
-
-
-class CollectorPace:
-    """Collects cyclic garbage less often while the crawl runs (``GC_YOUNG_THRESHOLD``).
-
-    Scrapy allocates thousands of objects per request; at Python's default, a collection of
-    the youngest generation every 700 allocations, collecting costs about 5 % of a fast
-    crawl's wall time. Reference counting still frees at once whatever is not in a cycle;
-    cycles wait a little longer. Python's thresholds come back when the spider closes.
-    """
-
-    def __init__(self, young_threshold: int):
-        self.young_threshold = young_threshold
-        self.previous = gc.get_threshold()
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> CollectorPace:
-        threshold = Run.of(crawler).config.gc_young_threshold
-        if threshold <= 0:
-            raise NotConfigured
-        pace = cls(threshold)
-        crawler.signals.connect(pace.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(pace.spider_closed, signal=signals.spider_closed)
-        return pace
-
-    def engine_started(self) -> None:
-        self.previous = gc.get_threshold()
-        gc.set_threshold(self.young_threshold, *self.previous[1:])
-
-    def spider_closed(self) -> None:
-        gc.set_threshold(*self.previous)
-
-
-class StopSignal:
-    """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
-    crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
-    short and systemd a clean stop. Says so when it lands: the pages already asked for take
-    a while at the polite pace. Tells the crawl's components too (``stop_asked``): those
-    waiting out WeChat's block pause are not waited for (``BlockMiddleware``).
-
-    Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
-    the engine has started, and calls Scrapy's after taking note. Signals reach the main
-    thread only: a crawl run elsewhere (in tests) has nothing to wrap.
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-        self.run = Run.of(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StopSignal:
-        stop = cls(crawler)
-        crawler.signals.connect(stop.engine_started, signal=signals.engine_started)
-        return stop
-
-    def engine_started(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for number in self.SIGNALS:
-            handler = signal.getsignal(number)
-            if callable(handler):
-                signal.signal(number, self._noting(handler))
-
-    def _noting(self, handler: Callable[[int, FrameType | None], Any]
-                ) -> Callable[[int, FrameType | None], Any]:
-        def note_then_handle(number: int, frame: FrameType | None) -> Any:
-            from twisted.internet import reactor  # the one installed: imported, as Scrapy does
-
-            if self.run.stopped_by is None:  # said here: Scrapy's own line is shown at DEBUG only
-                name = signal.Signals(number).name
-                logger.info("Stopping (%s): the pages already asked for are finished first; "
-                            "%s again stops at once", name, name)
-                # told once out of the signal handler, before Scrapy's graceful stop begins
-                reactor.callFromThread(self.crawler.signals.send_catch_log, signal=stop_asked)
-            self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
-            return handler(number, frame)
-        return note_then_handle

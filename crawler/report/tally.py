@@ -12,6 +12,7 @@ from collections import Counter
 from enum import StrEnum
 from typing import Any
 
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
@@ -168,6 +169,13 @@ class Tally:
             counts[stat.part] += n
             if source:
                 counts[by_kind(stat, source_kind(source))] += n
+
+    def count_of(self, stat: Stat, request: Request) -> None:
+        """Count one of ``stat`` for ``request``'s source and account, as the arguments of
+        its callback name them."""
+        account = request.cb_kwargs.get("account")
+        self.count(stat, source=request.cb_kwargs.get("source", ""),
+                   account=account.name if account else "")
 
     def set(self, stat: Stat, value: Any) -> None:
         self.stats.set_value(stat.value, value)

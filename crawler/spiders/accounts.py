@@ -149,5 +149,5 @@ class AccountsSpider(WeChatSpider):
         except ListingError as error:
             self.source_failed(source, account, first_page, str(error))
             return
-        self.source_read(source, account, first_page)
+        self.source_read(source, first_page)
         yield from self.listed_requests(entries, source, account)

@@ -200,9 +200,7 @@ class ArticlePages(RunSpider):
                             "stays as it is", asked, failure_reason(failure))
         else:
             self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
-        account = request.cb_kwargs.get("account")
-        self.tally.count(Stat.PAGES_FETCH_FAILED, source=request.cb_kwargs.get("source", ""),
-                         account=account.name if account else "")
+        self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
         key = watched_key(request)
         return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
 

@@ -23,7 +23,8 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.distributed.node import TAKEN, FetchNode, NodeScheduler
+from crawler.distributed.node import TAKEN, FetchNode
+from crawler.distributed.nodescheduler import NodeScheduler
 from crawler.distributed.wire import Page
 from crawler.incremental import IncrementalMiddleware
 from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped

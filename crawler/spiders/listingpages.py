@@ -99,7 +99,7 @@ class ListingPages(ArticlePages):
                 for url in self.albums.gone(album):
                     yield self.article_request(url, source, account)
             return
-        self.source_read(source, account, first_page)
+        self.source_read(source, first_page)
         # an album asked without __biz is of the account its members are of
         biz = article_ids_from_url(response.url).get("__biz") \
             or next((entry.biz for entry in page.entries if entry.biz), "")
@@ -119,7 +119,7 @@ class ListingPages(ArticlePages):
             yield request.replace(url=next_url, meta={"listing": True},
                                   cb_kwargs={**request.cb_kwargs, "first_page": False})
 
-    def source_read(self, source: str, account: Account | None, first_page: bool) -> None:
+    def source_read(self, source: str, first_page: bool) -> None:
         if first_page:
             self.tally.count(Stat.SOURCES_READ, source=source)
 

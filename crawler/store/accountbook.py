@@ -57,9 +57,7 @@ class AccountBook:
     def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str) -> int:
         """Record an album read to its end: its ``signature``, and that the known members
         not among ``members`` left it (``at``). How many left now."""
-        current = {key for (key,) in self.db.execute(
-            "SELECT key FROM album_articles WHERE album_id = ? AND left_at IS NULL", (album_id,))}
-        departed = current - members
+        departed = self.album_members(album_id) - members
         self.db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
                              [(at, album_id, key) for key in sorted(departed)])
         self.db.execute("UPDATE albums SET signature = ?, read_whole = ? WHERE album_id = ?",

@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.reading import open_regular
 from crawler.store import warc
-from crawler.store.files import open_regular
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.convert.relink import remote_images
+from crawler.reading import open_regular
 from crawler.store.archive import Archive
-from crawler.store.files import is_leftover, open_regular
+from crawler.store.files import is_leftover
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of

@@ -1,45 +1,12 @@
-"""Writing files so that a reader never sees half of one, and a crash loses none; reading
-the small text files a person writes."""
+"""Writing files so that a reader never sees half of one, and a crash loses none."""
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import errno
-import io
 import os
-import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-
-# The largest list or accounts file read: far more than a person writes.
-TEXT_FILE_LIMIT = 16 << 20
-
-
-def read_text(path: Path) -> str:
-    """A text file a person writes (a list of links, the accounts file): UTF-8, Notepad's
-    byte order mark left out, or UTF-16 after its byte order mark (Notepad's "Unicode").
-    ``OSError`` for one larger than ``TEXT_FILE_LIMIT`` (a device, a file given by mistake),
-    read no further: /dev/zero would fill the memory."""
-    with path.open("rb") as file:
-        data = file.read(TEXT_FILE_LIMIT + 1)
-    if len(data) > TEXT_FILE_LIMIT:
-        raise OSError(errno.EFBIG, f"larger than {TEXT_FILE_LIMIT >> 20} MB, not a file a person writes")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    return data.decode("utf-8-sig")
-
-
-def open_regular(path: Path) -> io.BufferedReader:
-    """``path`` opened to read, if it is a regular file; ``OSError`` for a FIFO or a device
-    named as one of the archive's files, whose reading would wait for a writer for ever, or
-    never end (a link to /dev/zero)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open waits for no writer
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file")
-    return os.fdopen(fd, "rb")
 
 
 def atomic_write(path: Path, data: bytes) -> None:

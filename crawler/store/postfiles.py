@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from crawler.store.files import open_regular
+from crawler.reading import open_regular
 
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
 # written; a person's editor may have made it two, or left spaces or a comment after the key).

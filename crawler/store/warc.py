@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from crawler.store.files import open_regular
+from crawler.reading import open_regular
 
 _MAGIC = b"\x1f\x8b\x08"
 _CHUNK = 1 << 20

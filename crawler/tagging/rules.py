@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from crawler.store.files import read_text
+from crawler.reading import read_text
 
 PACKAGED = "scamtypes.toml"
 

@@ -24,6 +24,7 @@ from crawler.wechat.article import Album, Article, NotAnArticle, PageReason, Pos
 from crawler.wechat.body import album_links, article_links, body_images, unlazy_backgrounds
 from crawler.wechat.errorpage import not_an_article
 from crawler.wechat.shown import shown_text
+from crawler.wechat.texttitle import shows_nothing, starts_with, title_from_text, title_of_body
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.urls import (
     article_ids_from_url,
@@ -37,10 +38,6 @@ from crawler.wechat.urls import (
 logger = logging.getLogger(__name__)
 
 _MODULE = re.compile(rb"<script[^>]*>\s*var __INLINE_SCRIPT__\b")
-_LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
-UNTITLED = "无标题"  # an article whose page gives no title and whose body shows no text
-_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
-_CLAUSE_MARKS = "，、；：,;: "
 
 
 def parse_page(page: bytes | str, url: str, seen_at: datetime | None = None) -> Article | NotAnArticle:
@@ -78,14 +75,12 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     share = _by_id(doc, "js_share_source", having="data-url")
     shared = web_url(_article_url(share.get("data-url", ""))) if share is not None else ""
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
-    if not title or (show_type == PostType.TEXT and _starts(text, title)):
-        title = _title_from_text(text or title)
+    if not title or (show_type == PostType.TEXT and starts_with(text, title)):
+        title = title_from_text(text or title)
     if content is None and (not text or not title):
         return not_an_article(page, doc)
-    if not _shown(title).strip():
-        # WeChat asks for a title, yet nothing shows every page has one: a body is an article
-        title = _title_from_text(html.escape(shown_text(content))) if content is not None else ""
-        title = title if title.strip() else UNTITLED
+    if shows_nothing(title):
+        title = title_of_body(shown_text(content) if content is not None else "")
 
     ids = _ids(page, cgi, doc, url)
     account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \
@@ -306,33 +301,6 @@ def _article_url(url: str) -> str:
     if has_ids(ids):
         return canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
     return url
-
-
-def _starts(text: str, title: str) -> bool:
-    """Whether ``title`` is the start of ``text`` (spacing aside, WeChat's ``…`` cut off): the
-    title field of a text post whose author gave none holds its text."""
-    return "".join(_shown(text).split()).startswith("".join(title.removesuffix("…").split()))
-
-
-def _title_from_text(text: str, limit: int = 64) -> str:
-    """A title for a text post, as a reader would give it: the first sentence of its first
-    line (its text: the field may hold markup, a topic tag say), without links, at most
-    ``limit`` characters, shortened at a comma when it is longer."""
-    lines = (line.strip() for line in text.splitlines() if line.strip())
-    first_line = _shown(next(lines, "")).strip()
-    line = " ".join(_LINK.sub(" ", first_line).split()) or first_line
-    end = _SENTENCE_END.search(line)
-    sentence = line[:end.end()].rstrip("。.") if end else line
-    if len(sentence) <= limit:
-        return sentence
-    cut = sentence[:limit - 1]
-    clause = max(cut.rfind(mark) for mark in _CLAUSE_MARKS)
-    return (cut[:clause] if clause >= limit // 2 else cut).rstrip(_CLAUSE_MARKS) + "…"
-
-
-def _shown(text: str) -> str:
-    """The text a post's text (HTML) shows."""
-    return dom.fragment(text).text_content() if "<" in text or "&" in text else text
 
 
 def _split(page: bytes) -> tuple[bytes, bytes]:

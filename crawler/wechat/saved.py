@@ -32,7 +32,7 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 import lxml.html
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
-from crawler.store.files import open_regular
+from crawler.reading import open_regular
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import normalise_image_url
 

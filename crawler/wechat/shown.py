@@ -41,12 +41,12 @@ def not_content(element: etree._Element) -> bool:
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
     if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
-    return _hides(element, style, hiding) and not any(
+    return _hides(element, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
 
 
-def _hides(element: etree._Element, style: str, hiding: widgets.Hiding) -> bool:
-    """Whether ``style``, which hides ``hiding``, hides ``element``: text in lines that fall
+def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
+    """Whether ``element``'s style, which hides ``hiding``, hides it: text in lines that fall
     on one another is hidden only beyond a line, and not where a descendant sets a line
     height of its own (``line-height: 0`` wrapping ``<p style="line-height: 1.6">``); what
     hides text hides no picture (looked for last: it reads every descendant's style)."""

@@ -1,0 +1,324 @@
+"""WeChat's markup → Markdown, element by element: markdownify taught WeChat's editor soup,
+lazy images, media cards, formulas and code. Pure.
+
+No HTML from the source passes through: unknown elements contribute their text only, and
+only http(s) URLs are linked. Text is made literal for kramdown here, node by node.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import markdownify
+from bs4 import BeautifulSoup
+from bs4.element import NavigableString, Tag
+from lxml import etree
+
+from crawler.convert.code import HeldCode, code_language, code_lines
+from crawler.convert.escaping import bracketed, escape_text, url_in_markdown
+from crawler.convert.headings import heading_shift, heading_text, shows_text, too_long
+from crawler.convert.inline import each_paragraph, emphasis, outside
+from crawler.convert.lean import lean_markup
+from crawler.convert.relink import NO_REFERRER, link_identity, post_url
+from crawler.wechat import widgets
+from crawler.wechat.shown import INVISIBLE
+from crawler.wechat.urls import (
+    BACKGROUND_HOLDERS,
+    background_image_url,
+    host_of,
+    is_article_link,
+    normalise_image_url,
+    web_url,
+    with_scheme,
+)
+
+_WHITESPACE = re.compile(r"[\s\u00a0\u3000]+")
+# A bar, or a LaTeX command of one character (``\|``, ``\\``), in a formula
+_LATEX_BAR = re.compile(r"\\.|\|", re.S)
+_CELL_BARS = {"|": "\\|", "\\|": "\\Vert "}
+_LINE_BARS = {"|": "\\vert ", "\\|": "\\Vert "}  # the same, spelled without a bar
+_TABLE_RULE = re.compile(r"\|(?: --- \|)+")  # under a table's header, as markdownify writes it
+_CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
+
+# markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
+_MarkdownConverter: Any = markdownify.MarkdownConverter
+_PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
+
+
+def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
+    """Italics; around text that starts with bold, parted from its marker by an empty
+    comment, which shows nothing: kramdown reads "***" as bold first, and "***甲**乙*丙**丁**"
+    as bold around "甲**乙*丙", its other markers shown."""
+    parted = _PARTED + text if text.startswith("**") else text
+    return str(_MarkdownConverter.convert_em(self, el, parted, parent_tags))
+
+
+class WeChatConverter(_MarkdownConverter):
+    """markdownify, taught WeChat's markup: editor soup, lazy images, media cards, code."""
+
+    def __init__(self, article_url: str, image_links: Mapping[str, str], bullet: str,
+                 cdn_hosts: frozenset[str], post_links: Mapping[str, str]):
+        super().__init__(
+            heading_style=markdownify.ATX, bullets=bullet, strong_em_symbol="*",
+            table_infer_header=True, bs4_options="lxml", escape_asterisks=False,
+            escape_underscores=False,
+        )
+        self.cdn_hosts = cdn_hosts
+        self.heading_shift = 0
+        self.article_url = article_url
+        self.image_links = image_links
+        self.post_links = post_links
+        # Links to stored images, which may use Liquid ({{site.baseurl}}): the Markdown
+        # holds "\0<number>\0" in their place until Liquid is escaped.
+        self.local_links: list[str] = []
+        self.code = HeldCode()
+
+    # -- entry points ---------------------------------------------------------------
+    def convert(self, root: etree._Element) -> str:
+        """The Markdown of what ``root`` holds (which this changes)."""
+        soup = BeautifulSoup(lean_markup(root), "lxml", element_classes={Tag: _Tag})
+        self.heading_shift = heading_shift(soup)
+        return str(self.convert_soup(soup))
+
+    def image(self, src: str, alt: str = "") -> str:
+        local = self.image_links.get(normalise_image_url(src))
+        if local:
+            self.local_links.append(local)
+            link = f"\0{len(self.local_links) - 1}\0"
+        else:
+            link = url_in_markdown(web_url(with_scheme(src.strip())))
+        if not link:
+            return ""
+        no_referrer = NO_REFERRER if not local and host_of(src.strip()) in self.cdn_hosts else ""
+        return f"\n\n![{bracketed(escape_text(alt))}]({link}){no_referrer}\n\n"
+
+    # -- text -----------------------------------------------------------------------
+    def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
+        if "pre" not in (parent_tags or ()):
+            el = NavigableString(_WHITESPACE.sub(" ", INVISIBLE.sub("", str(el))))
+        return str(super().process_text(el, parent_tags))
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        return escape_text(text) if text else ""
+
+    # -- elements -------------------------------------------------------------------
+    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        src = _attribute(el, "data-src") or _attribute(el, "src")
+        alt = _WHITESPACE.sub(" ", _attribute(el, "alt"))  # a blank line would end the image
+        if not src.strip():
+            return ""
+        image = self.image(src, "" if _meaningless_alt(alt) else alt)
+        return image.strip() if "_inline" in parent_tags else image
+
+    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A link; in code, its text alone (a code span shows its Markdown as text). The
+        space or line break at an edge of its text stays, outside the brackets. One around
+        blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
+        leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
+        their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
+        starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
+        href = web_url(_attribute(el, "href"))
+        inner = text.strip()
+        if not inner or not href or "_noformat" in parent_tags:
+            return text
+        text = self.code.spans_as_text(text, lambda code: "]:" in code)
+        target = self.target(href)
+        linked = outside(lambda shown: f"[{bracketed(shown)}]({target})")
+        return each_paragraph(linked, text, link=True)
+
+    def target(self, href: str) -> str:
+        """Where a link to ``href`` points: the post of an archived article, else ``href``."""
+        stem = self.post_links.get(link_identity(href)) if is_article_link(href) else None
+        if stem is None:
+            return url_in_markdown(href)
+        self.local_links.append(post_url(stem))
+        return f"\0{len(self.local_links) - 1}\0"
+
+    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A fenced code block, held aside until the rest is written; in a heading or a
+        table cell, which hold one line, a code span. ``text`` is not used, the lines are
+        read from ``el``."""
+        lines = code_lines(el).strip("\n")
+        if not lines.strip():
+            return ""
+        if "_inline" in parent_tags:
+            return self.code.span(lines, in_cell=bool(parent_tags & {"td", "th"}))
+        return self.code.block(lines, code_language(el))
+
+    def convert_code(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if "pre" in parent_tags or "_noformat" in parent_tags:
+            return text
+        in_cell = bool(parent_tags & {"td", "th"})
+
+        def spans(piece: str) -> str:  # a span holds no line break: one a line
+            return "  \n".join(self.code.span(line, in_cell) for line in piece.split("  \n"))
+
+        return each_paragraph(outside(spans), text, code=True)
+
+    convert_kbd = convert_samp = convert_code
+
+    convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
+    convert_em = convert_i = emphasis(_italics, {"em", "i"})
+    _strike = emphasis(_MarkdownConverter.convert_del, {"del", "s"})
+
+    def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Strike-through, but not around code that holds ``~~``: kramdown ends the
+        strike-through at the first ``~~``, code spans or not, and the rest shows as text."""
+        if any("~~" in code for code in self.code.spans_in(text)):
+            return text
+        return str(self._strike(el, text, parent_tags))
+
+    convert_s = convert_del
+
+    def convert_iframe(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        return ""  # a video or vote is a widget (process_tag); any other frame is nothing
+
+    def convert_hN(self, n: int, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
+        an empty one goes, and one as long as a paragraph stays its text, in bold."""
+        text = text.strip()
+        if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
+            return text
+        if not shows_text(el):  # a picture alone: its own paragraph, no heading
+            return f"\n\n{text}\n\n"
+        if too_long(text):
+            bold = each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
+                if "*" not in text else text
+            return f"\n\n{bold}\n\n"
+        text = heading_text(text, self.code)
+        return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
+
+    def formula(self, latex: str, in_cell: bool = False) -> str:
+        """A formula as kramdown math, its LaTeX kept (WeChat shows it as an SVG).
+
+        In a table cell kramdown parts the row at each bar, math or not, and gives the
+        math a bar escaped as ``\\|`` as a plain bar: LaTeX's own ``\\|`` is spelled
+        ``\\Vert`` there, which means the same. Elsewhere a bar makes its line a table's
+        row, and an escaped one stays escaped: a bar is ``\\vert`` there.
+        """
+        latex = _WHITESPACE.sub(" ", html.unescape(latex)).replace("$$", "$ $")
+        if "|" in latex:
+            bars = _CELL_BARS if in_cell else _LINE_BARS
+            latex = _LATEX_BAR.sub(lambda bar: bars.get(bar.group(), bar.group()), latex)
+        latex = latex.strip()
+        return f"$${latex}$$" if latex else ""
+
+    def card(self, kind: str, name: str, url: str) -> str:
+        """One visible line for a shared article, linking its post once it is archived."""
+        return self.widget(widgets.Widget(kind, name), url, self.target)
+
+    def widget(self, widget: widgets.Widget, url: str,
+               target: Callable[[str], str] | None = None) -> str:
+        """A widget's one line: its label, linked to ``url`` (as ``target`` writes it)."""
+        title = _WHITESPACE.sub(" ", html.unescape(widget.title)).strip()
+        label = widgets.Widget(widget.kind, title, widget.length).label
+        link = web_url(url)
+        if not link:
+            return f"\n\n{escape_text(label)}\n\n"
+        return f"\n\n[{escape_text(label)}]({(target or url_in_markdown)(link)})\n\n"
+
+    def process_tag(self, node: Tag, parent_tags: set[str] | None = None) -> str:
+        if isinstance(node, Tag) and node.name == "pre":  # its text is read whole, below
+            return self.convert_pre(node, "", parent_tags or set())
+        if isinstance(node, Tag) and node.get("data-formula"):
+            return self.formula(str(node["data-formula"]), bool((parent_tags or set()) & {"td", "th"}))
+        if isinstance(node, Tag) and (widget := widgets.widget_of(node.name, _attributes(node))):
+            return self.widget(widget, self.article_url)
+        if isinstance(node, Tag) and node.name == widgets.ARTICLE_CARD:
+            title, url = widgets.article_card(_attribute(node, "data-article-data"))
+            return self.card("文章", title, url) if title.strip() or url.strip() else ""
+        return str(super().process_tag(node, parent_tags))
+
+    def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A block; one that holds no text but a CSS background shows that picture."""
+        if not text.strip() and el.name in BACKGROUND_HOLDERS:
+            background = background_image_url(_attribute(el, "style"))
+            if background:
+                return self.image(background)
+        return str(super().convert_div(el, text, parent_tags))
+
+    def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list; in a list item, one that comes after another list is parted from it by a
+        blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
+        numbers shown, ``3. 戊``) or a list in that item."""
+        written = str(super().convert_list(el, text, parent_tags))
+        return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
+
+    convert_ul = convert_ol = convert_list
+
+    def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
+        table's header rule."""
+        return " " if "_inline" in parent_tags else str(super().convert_hr(el, text, parent_tags))
+
+    def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A table; one of a single row (a layout box) is that row alone: kramdown reads a
+        header with no row under it as a paragraph, its pipes and dashes shown. One in a
+        table's cell is its cells' text, one after another: its pipes would part the cell."""
+        rows = text.strip().split("\n")
+        if parent_tags & {"td", "th"}:
+            return " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
+                            if not _TABLE_RULE.fullmatch(row))
+        if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
+            text = rows[0]
+        return str(super().convert_table(el, text, parent_tags))
+
+    def convert_blockquote(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A quote, a blank line apart from text before it: markdownify begins it on the
+        next line, in that text's paragraph for a bold's or a link's markers around them."""
+        quote = str(super().convert_blockquote(el, text, parent_tags))
+        return "\n" + quote if quote.startswith("\n>") else quote
+
+    convert_section = convert_div
+    convert_figure = convert_div
+    convert_wx_block = convert_div
+
+    def convert_p(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        if not text.strip() and background_image_url(_attribute(el, "style")):
+            return self.convert_div(el, text, parent_tags)
+        return str(super().convert_p(el, text, parent_tags))
+
+
+class _Tag(Tag):
+    """A tag whose nearest ancestor of a name is found by walking up: markdownify asks for
+    every tag's ``pre`` ancestor, and BeautifulSoup builds a filter for each question."""
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None and parent.name != name:
+            parent = parent.parent
+        return parent
+
+
+def _attribute(tag: Tag, name: str) -> str:
+    """An attribute's value as text (BeautifulSoup gives ``class`` as a list)."""
+    value = tag.get(name)
+    return " ".join(value) if isinstance(value, list) else value or ""
+
+
+def _attributes(tag: Tag) -> dict[str, str]:
+    return {name: " ".join(value) if isinstance(value, list) else value
+            for name, value in tag.attrs.items()}
+
+
+def _after_a_list(element: Tag) -> bool:
+    """Whether what comes first before ``element`` in its list item is, or ends in, a list."""
+    node: Tag | None = element
+    while node is not None and node.name != "li":
+        before = node.previous_sibling
+        while isinstance(before, NavigableString) and not before.strip():
+            before = before.previous_sibling
+        if before is not None:
+            return isinstance(before, Tag) and (before.name in ("ul", "ol")
+                                                or before.find(("ul", "ol")) is not None)
+        node = node.parent
+    return False
+
+
+def _meaningless_alt(alt: str) -> bool:
+    return not alt.strip() or alt.strip().lower() in {"图片", "image", "img", "picture"}
