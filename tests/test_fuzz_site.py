@@ -33,13 +33,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.post import compose_post, post_filename
+from crawler.offline.fidelity import as_read
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
 from tests.browser import BASEURL, PageView, build_site, view_posts
 from tests.mockserver import png
 from tests.test_fuzz import TAGGER, js_text, with_albums
 from tests.test_fuzz import text as fuzz_text
-from tests.test_fuzz_body import as_read, block, read_on_wechat, words
+from tests.test_fuzz_body import as_typed, block, read_on_wechat, words
 from tests.test_hostile import page
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -119,7 +120,7 @@ def check_view(view: PageView, post: Written) -> None:
     assert [link.title for link in view.links if "/tags/#" in link.href] == post.front["tags"], where
     attribution, _, shown = view.post_text.partition("来源：微信公众号")
     assert attribution.startswith("转载："), (where, view.post_text)
-    assert as_read(shown) == read_on_wechat(post.article), (where, view.post_text)
+    assert as_typed(as_read(shown)) == read_on_wechat(post.article), (where, view.post_text)
     for name, attributes in view.post_elements:
         assert name in ELEMENTS, (where, name, attributes)
         assert set(attributes) <= ATTRIBUTES.get(name, set()), (where, name, attributes)

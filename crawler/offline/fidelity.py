@@ -107,7 +107,7 @@ def shown_in_article(article: Article) -> str:
 def shown_in_post(markdown: str, kramdown: Kramdown) -> str:
     """The text a reader sees in the post whose body is ``markdown``, rendered by the blog's
     ``kramdown``, in the terms of ``shown_in_article``: the two compare."""
-    return _as_read(dom.fragment(_rendered(markdown, kramdown)).text_content())
+    return as_read(dom.fragment(_rendered(markdown, kramdown)).text_content())
 
 
 def _rendered(markdown: str, kramdown: Kramdown) -> str:
@@ -115,9 +115,9 @@ def _rendered(markdown: str, kramdown: Kramdown) -> str:
     return kramdown.render(markdown.replace(_LIQUID_BRACE, "{"))
 
 
-def _as_read(text: str) -> str:
-    """``text`` without white space and what shows nothing, the post's other spellings of
-    the same text undone."""
+def as_read(text: str) -> str:
+    """``text`` as the report reads it (a post's, or a page's a browser shows): without
+    white space and what shows nothing, the post's other spellings of the same text undone."""
     return _SPACE.sub("", INVISIBLE.sub("", text)).translate(_AS_READ)
 
 
@@ -158,7 +158,7 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     html = article.body_html or (text_as_html(article.text) if article.text else "")
     shown, widget_text = [], []
     for node in dom.fragment(html).xpath("//text()") if html else []:
-        piece = _as_read(node)
+        piece = as_read(node)
         kind = _kind(node.getparent())
         if piece and kind == "text":
             shown.append(piece)
