@@ -295,6 +295,8 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
     (["-a", "url=not-a-url"], "not an http(s) URL: 'not-a-url'"),
     (["-a", "url=https://example.com/s/abc"], "not a WeChat article host"),
     (["-a", "url=http://127.0.0.1/s?__biz=MzA=&idx=1"], "article link lacks mid"),
+    (["-a", "url=http://127.0.0.1/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=1#wechat_redirect"],
+     "an album's link, not an article's: archive it with scrapy crawl album -a url="),
     (["-a", "urls_file=/no/such/file"], "cannot read urls_file '/no/such/file'"),
     ([], "give an article with -a url=URL"),
 ])

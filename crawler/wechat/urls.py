@@ -16,6 +16,7 @@ from w3lib.url import safe_url_string
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
+_ALBUM_PATH = "/mp/appmsgalbum"
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
 _NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,;!\u0080-\U0010ffff]")
@@ -119,6 +120,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         if missing:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
         return link
+    if parts.path == _ALBUM_PATH:
+        raise BadArticleURL("an album's link, not an article's: archive it with "
+                            f"scrapy crawl album -a url=…: {url.strip()!r}")
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
 
 
