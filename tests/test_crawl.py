@@ -322,7 +322,7 @@ def test_a_link_quoted_in_a_chat_message_is_the_link_inside(wechat: MockWeChat, 
     assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
 
 
-@pytest.mark.parametrize("after", ['"', "'", ">", ")", "]", "`", ",", ";", "!", "<br>"])
+@pytest.mark.parametrize("after", ['"', "'", ">", ")", "]", "`", ",", "!", "<br>", ".", "?"])
 def test_a_long_link_with_a_mark_after_it_is_refused_not_fetched_with_it(wechat: MockWeChat,
                                                                          tmp_path: Path,
                                                                          after: str) -> None:

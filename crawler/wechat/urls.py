@@ -19,7 +19,7 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 _ALBUM_PATH = "/mp/appmsgalbum"
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
-_NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,;!\u0080-\U0010ffff]")
+_NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
 # the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
 _AROUND_A_LINK = (("<", ">"), ('"', '"'), ("'", "'"), ("`", "`"), ("(", ")"), ("[", "]"),
                   ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u300c", "\u300d"))
@@ -106,9 +106,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
     if "…" in link:  # the README's placeholder: a browser's link holds no such character
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
-    stray = _NOT_IN_A_LINK.search(link)
+    stray = _stray_mark(link, parts)
     if stray:  # a chat's text after it would reach the query's values
-        said = "a space" if stray.group().isspace() else repr(stray.group())
+        said = "a space" if stray.isspace() else repr(stray)
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
@@ -132,6 +132,15 @@ def _unquoted(text: str) -> str:
         if len(text) > 2 and text[0] == opening and text[-1] == closing:
             return text[1:-1].strip()
     return text
+
+
+def _stray_mark(link: str, parts: SplitResult) -> str:
+    """The first character of ``link`` no WeChat link has, or the mark ending a sentence
+    after its query (its last value would take it); "" if none."""
+    found = _NOT_IN_A_LINK.search(link)
+    if found:
+        return found.group()
+    return link[-1] if parts.query and link[-1] in ".?" else ""
 
 
 def short_link_alone(link: str) -> str:
