@@ -295,6 +295,8 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
     (["-a", "url=not-a-url"], "not an http(s) URL: 'not-a-url'"),
     (["-a", "url=https://example.com/s/abc"], "not a WeChat article host"),
     (["-a", "url=http://127.0.0.1/s?__biz=MzA=&idx=1"], "article link lacks mid"),
+    (["-a", "url=http://127.0.0.1/mp/appmsgalbum?__biz=MzA=&action=getalbum&album_id=1#wechat_redirect"],
+     "an album's link, not an article's: archive it with scrapy crawl album -a url="),
     (["-a", "urls_file=/no/such/file"], "cannot read urls_file '/no/such/file'"),
     ([], "give an article with -a url=URL"),
 ])
@@ -304,6 +306,37 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("around", ["<{}>", '"{}"', "'{}'", "“{}”", "「{}」", "({})", "`{}`"])
+def test_a_link_quoted_in_a_chat_message_is_the_link_inside(wechat: MockWeChat, tmp_path: Path,
+                                                            around: str) -> None:
+    """A link a message quotes or brackets (``<…>``, as mail and Markdown write it) was
+    'not an http(s) URL'; the marks around a link are not part of it."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247490701")])
+    link = site.link(art).replace("&amp;", "&").split("#")[0]
+    result = crawl("article", tmp_path, "-a", f"url={around.format(link)}")
+    assert result.returncode == 0, result.stderr
+    assert [path for path, _ in wechat.hits("/s")] == [link.removeprefix(wechat.base)]
+    assert len(list((tmp_path / "_posts").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize("after", ['"', "'", ">", ")", "]", "`", ",", "!", "<br>", ".", "?"])
+def test_a_long_link_with_a_mark_after_it_is_refused_not_fetched_with_it(wechat: MockWeChat,
+                                                                         tmp_path: Path,
+                                                                         after: str) -> None:
+    """A long link copied with a mark after it (a quote left open, a chat's ASCII comma) was
+    fetched with the mark in its last parameter (``chksm``, or ``scene`` here): one line
+    now, nothing asked."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247490702")])
+    link = site.link(art).replace("&amp;", "&").split("#")[0] + after
+    result = crawl("article", tmp_path, "-a", f"url={link}")
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
+    assert len(errors) == 1 and "(copy the link alone)" in errors[0], result.stderr
+    assert wechat.hits("/s") == []
 
 
 def test_oversized_and_non_image_downloads_keep_their_urls(wechat: MockWeChat,

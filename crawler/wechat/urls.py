@@ -16,8 +16,13 @@ from w3lib.url import safe_url_string
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
+_ALBUM_PATH = "/mp/appmsgalbum"
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
-_NOT_IN_A_LINK = re.compile(r"[\s\u0080-\U0010ffff]")  # WeChat's links are ASCII, escaped
+# WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
+_NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
+# the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
+_AROUND_A_LINK = (("<", ">"), ('"', '"'), ("'", "'"), ("`", "`"), ("(", ")"), ("[", "]"),
+                  ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u300c", "\u300d"))
 _REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
@@ -95,15 +100,16 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     A long link is fetched with the ``chksm`` it came with: WeChat has answered the same
     link without it with the verification page.
     """
-    link = link_as_given(url)
+    link = link_as_given(_unquoted(url.strip()))
     parts = split_url(link)
     if parts is None or parts.scheme not in ("http", "https"):
         raise BadArticleURL(f"not an http(s) URL: {url.strip()!r}")
     if "…" in link:  # the README's placeholder: a browser's link holds no such character
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
-    if _NOT_IN_A_LINK.search(link):  # a chat's text after it would reach the query's values
-        raise BadArticleURL("a link with a space or a character such as '，' in it "
-                            f"(copy the link alone): {url.strip()!r}")
+    stray = _stray_mark(link, parts)
+    if stray:  # a chat's text after it would reach the query's values
+        said = "a space" if stray.isspace() else repr(stray)
+        raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
@@ -114,7 +120,27 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         if missing:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
         return link
+    if parts.path == _ALBUM_PATH:
+        raise BadArticleURL("an album's link, not an article's: archive it with "
+                            f"scrapy crawl album -a url=…: {url.strip()!r}")
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without the pair of marks a message put around it, if it is one link so marked."""
+    for opening, closing in _AROUND_A_LINK:
+        if len(text) > 2 and text[0] == opening and text[-1] == closing:
+            return text[1:-1].strip()
+    return text
+
+
+def _stray_mark(link: str, parts: SplitResult) -> str:
+    """The first character of ``link`` no WeChat link has, or the mark ending a sentence
+    after its query (its last value would take it); "" if none."""
+    found = _NOT_IN_A_LINK.search(link)
+    if found:
+        return found.group()
+    return link[-1] if parts.query and link[-1] in ".?" else ""
 
 
 def short_link_alone(link: str) -> str:
