@@ -14,7 +14,7 @@ import scrapy
 from crawler.run import Run
 from crawler.spiders.arguments import ArgumentError
 from crawler.spiders.article import ArticleParams, ArticleSpider
-from crawler.wechat.urls import article_key
+from crawler.wechat.urls import article_key, link_as_given
 from tests.conftest import project_config, spider_of, started
 
 SHORT = "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
@@ -88,8 +88,9 @@ SHARED = (LONG + "&mpshare=1&scene=1&srcid=1214Re0mazzQgLSyCqtHxS2g&sharer_share
 def test_a_parameter_named_like_an_html_entity_without_its_semicolon_is_kept() -> None:
     """``&not`` of ``&notreplace=`` (or ``&times`` of a search engine's ``&timestamp=``) is
     no ``¬``: an HTML page writes its ampersands ``&amp;``, with the semicolon."""
-    assert params(url=SHARED + "#rd").urls == (SHARED,)
-    assert params(url=SHARED.replace("&", "&amp;")).urls == (SHARED,)
+    assert params(url=SHARED + "#rd").urls == (LONG,)
+    assert params(url=SHARED.replace("&", "&amp;")).urls == (LONG,)
+    assert link_as_given(SHARED.replace("&", "&amp;")) == SHARED
     sogou = "https://mp.weixin.qq.com/s?src=11&timestamp=1604109394&ver=2677&signature=lA-7iYD"
     assert refused(url=sogou) == f"article link lacks __biz, mid, idx: {sogou!r}"
 
@@ -149,8 +150,9 @@ def test_a_link_without_chksm_no_listing_gave_is_fetched_as_a_weak_link(tmp_path
 
 def test_an_article_given_by_two_links_is_taken_once_by_the_one_with_chksm(tmp_path: Path) -> None:
     listed = tmp_path / "urls.txt"
-    with_chksm = NO_CHKSM + "&chksm=ff&scene=126"
-    listed.write_text(f"{NO_CHKSM}&scene=21\n{SHORT}\n{with_chksm}#rd\n{NO_CHKSM}\n", encoding="utf-8")
+    with_chksm = NO_CHKSM + "&chksm=ff"
+    listed.write_text(f"{NO_CHKSM}&scene=21\n{SHORT}\n{with_chksm}&scene=126#rd\n{NO_CHKSM}\n",
+                      encoding="utf-8")
     assert params(urls_file=str(listed)).urls == (with_chksm, SHORT)
 
 

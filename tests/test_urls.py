@@ -23,12 +23,19 @@ from crawler.wechat.urls import (
     ("https://MP.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw/?scene=1#rd",
      "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"),
     ("http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2&amp;idx=1&amp;sn=ab&amp;chksm=ff&amp;scene=21#wechat_redirect",
-     "http://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab&chksm=ff&scene=21"),
+     "http://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab&chksm=ff"),
+    # the PC client's copy: the reader's own session (key, uin, pass_ticket) is not the link's
+    ("https://mp.weixin.qq.com/s?__biz=MzA%3D&mid=2&idx=1&sn=ab&chksm=ff&scene=90&sessionid=1"
+     "&key=7a1f&ascene=1&uin=MTIz&devicetype=Windows+10&version=63090b13&lang=zh_CN"
+     "&exportkey=n_Ch&acctmode=0&pass_ticket=Qx%2Bz&wx_header=1",
+     "https://mp.weixin.qq.com/s?__biz=MzA%3D&mid=2&idx=1&sn=ab&chksm=ff"),
     ("  https://mp.weixin.qq.com/s?idx=1&mid=2&__biz=MzA=  ", "https://mp.weixin.qq.com/s?idx=1&mid=2&__biz=MzA="),
 ])
 def test_article_links_are_kept_as_given_but_for_their_fragment(given: str, expected: str) -> None:
     """A long link keeps its chksm: WeChat has answered the same link without it with the
-    verification page. A short link is its token alone: what a chat adds is not the link."""
+    verification page; the rest of its query (a share's scene, the PC client's copy of the
+    reader's session) is not the article's. A short link is its token alone: what a chat adds
+    is not the link."""
     assert article_link(given) == expected
 
 

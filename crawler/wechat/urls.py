@@ -16,6 +16,9 @@ from w3lib.url import safe_url_string
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
+# What of a long link names the article, as an album lists it: a chat's copy adds the
+# share's scene, the PC client's the reader's own session (key, uin, pass_ticket).
+_LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
@@ -97,8 +100,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
     chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
     again and unknown to the index, which knows a short link by the one it was fetched as.
-    A long link is fetched with the ``chksm`` it came with: WeChat has answered the same
-    link without it with the verification page.
+    A long link is fetched with the ``chksm`` it came with (WeChat has answered the same
+    link without it with the verification page), and nothing else of its query.
     """
     link = link_as_given(_unquoted(url.strip()))
     parts = split_url(link)
@@ -119,7 +122,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
         if missing:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
-        return link
+        kept = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] in _LINK_PARAMS)
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, ""))
     if parts.path == _ALBUM_PATH:
         raise BadArticleURL("an album's link, not an article's: archive it with "
                             f"scrapy crawl album -a url=…: {url.strip()!r}")
