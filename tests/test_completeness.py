@@ -887,8 +887,9 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     listed. The read was said to be in part at every run and the two never fetched. Read
     again from the album's other end (``is_reverse=1``, oldest first), the pages split the
     album elsewhere and list them: all six archived, the album read whole, the next run one
-    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), the second
-    read lists what the first did, and the read is said to be in part as before."""
+    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), its first
+    page oldest first is its first page newest first: the read stops there, said to be in
+    part as before, and no page the first read asked is asked again."""
     site = Site(wechat, cursor_skips_message=True, honours_reverse=honoured)
     push = [Art("2247487102", str(idx), albums=("3322",)) for idx in (3, 2, 1)]
     arts = site.serve([*numbered(2247487100, 2, albums=("3322",)), *push,
@@ -900,6 +901,8 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     if not honoured:
         assert archived_keys(tmp_path) == everyone - {"2247487102:2", "2247487102:3"}
         assert "its pages listed 4 of the 6 articles its first screen counts" in result.stderr
+        assert "WeChat listed it newest first again" in result.stderr, result.stderr
+        assert ["is_reverse=1" in path for path in album_requests(wechat)] == [False, False, True]
         return
     assert archived_keys(tmp_path) == everyone
     assert "WARNING" not in result.stderr, result.stderr
