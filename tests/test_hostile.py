@@ -19,7 +19,7 @@ from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post, converted, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
-from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
+from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, PageReason, trusted_publish_time
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route, png
@@ -707,3 +707,13 @@ def test_an_article_of_a_blank_title_and_no_text_is_titled_untitled() -> None:
     body = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_png/a/0?wx_fmt=png"></p>'
     article = parsed(page(body, title=" "))
     assert article.title == "无标题" and article.image_urls
+
+
+@pytest.mark.parametrize("body", ["", "<p>\u00a0</p>", '<p style="display:none">正文。</p>'],
+                         ids=["empty", "blank", "hidden"])
+def test_a_page_of_a_blank_title_and_a_body_showing_nothing_is_what_its_notice_says(body: str) -> None:
+    """No title and a body that shows nothing is no article: a post 无标题 of nothing would
+    be archived (and the watch not told) for a page that says its article was deleted."""
+    notice = '<div class="weui-msg"><p class="weui-msg__title">该内容已被发布者删除</p></div></body>'
+    result = parse_page(page(body, title=" ").replace("</body>", notice), URL)
+    assert isinstance(result, NotAnArticle) and result.reason == PageReason.DELETED, result
