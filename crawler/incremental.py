@@ -229,6 +229,7 @@ class _Reading:
     count: int | None = None
     this_read: set[str] = field(default_factory=set)
     from_oldest: bool = False
+    first_keys: tuple[str, ...] = ()  # of its first page newest first
 
 
 class AlbumProgress:
@@ -285,8 +286,16 @@ class AlbumProgress:
                 else self._unchanged(album, signature, dict(members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted)
-            self.reading[album] = _Reading(signature=signature, count=page.article_count)
+            self.reading[album] = _Reading(signature=signature, count=page.article_count,
+                                           first_keys=tuple(key for key, _ in members))
         reading = self.reading.setdefault(album, _Reading())
+        if reading.from_oldest and not reading.this_read \
+                and tuple(key for key, _ in members) == reading.first_keys:
+            # WeChat ignored is_reverse: its pages would be the first read's, each asked again
+            whole = self.reading.pop(album).listed
+            return AlbumStep(record, False, self._leaving(album, whole),
+                             f"{_short(reading, page)}; asked oldest first (is_reverse=1), WeChat "
+                             "listed it newest first again: read no further")
         new = {key for key, _ in members} - reading.this_read
         reading.this_read |= new
         reading.listed |= new

@@ -143,7 +143,8 @@ def test_a_value_too_long_for_any_account_is_one_short_message(tmp_path: Path, l
     assert len(str(refused.value)) < 400 and "characters long" in str(refused.value), str(refused.value)[:400]
 
 
-@pytest.mark.parametrize("value", ["甲\\u0000乙", "甲\\n乙", "甲\\u001b[31m"])
+@pytest.mark.parametrize("value", ["甲\\u0000乙", "甲\\n乙", "甲\\u001b[31m", "甲\\u007f", "甲\\u009b31m",
+                                   "甲\\u0085乙", "甲\\u2028乙"])
 @pytest.mark.parametrize("key", ["name", "tags"])
 def test_a_name_or_tag_holding_a_control_character_is_refused(tmp_path: Path, key: str, value: str) -> None:
     """TOML's escapes let a NUL, a line break or a terminal's escape into an account's name
@@ -168,6 +169,14 @@ def test_one_link_given_by_two_accounts_is_refused(tmp_path: Path, key: str, val
 def test_a_link_an_account_gives_twice_is_one_link(tmp_path: Path) -> None:
     [account] = load(tmp_path, f'[[account]]\nname = "甲"\nurls = ["{LINK}", " {LINK} ", "{LINK}"]\n')
     assert account.urls == (LINK,)
+
+
+def test_an_album_or_feed_an_account_gives_twice_is_one(tmp_path: Path) -> None:
+    album = "https://mp.weixin.qq.com/mp/appmsgalbum?action=getalbum&album_id=7"
+    feed = "https://example.com/feed.xml"
+    [account] = load(tmp_path, f'[[account]]\nname = "甲"\nalbums = ["{album}", " {album}"]\n'
+                               f'feeds = ["{feed}", "{feed} "]\n')
+    assert account.albums == (album,) and account.feeds == (feed,)
 
 
 def test_a_file_notepad_saved_as_unicode_reads(tmp_path: Path) -> None:

@@ -763,8 +763,9 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "5"})
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
-    # the second page brought nothing new; read from the album's other end, nor did its second
-    assert len(album_requests(wechat)) == 4
+    # the second page brought nothing new; asked from the album's other end, it answered its
+    # first page again (is_reverse ignored): read no further, no page asked twice
+    assert len(album_requests(wechat)) == 3
     assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
@@ -887,8 +888,9 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     listed. The read was said to be in part at every run and the two never fetched. Read
     again from the album's other end (``is_reverse=1``, oldest first), the pages split the
     album elsewhere and list them: all six archived, the album read whole, the next run one
-    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), the second
-    read lists what the first did, and the read is said to be in part as before."""
+    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), its first
+    page oldest first is its first page newest first: the read stops there, said to be in
+    part as before, and no page the first read asked is asked again."""
     site = Site(wechat, cursor_skips_message=True, honours_reverse=honoured)
     push = [Art("2247487102", str(idx), albums=("3322",)) for idx in (3, 2, 1)]
     arts = site.serve([*numbered(2247487100, 2, albums=("3322",)), *push,
@@ -900,6 +902,8 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     if not honoured:
         assert archived_keys(tmp_path) == everyone - {"2247487102:2", "2247487102:3"}
         assert "its pages listed 4 of the 6 articles its first screen counts" in result.stderr
+        assert "WeChat listed it newest first again" in result.stderr, result.stderr
+        assert ["is_reverse=1" in path for path in album_requests(wechat)] == [False, False, True]
         return
     assert archived_keys(tmp_path) == everyone
     assert "WARNING" not in result.stderr, result.stderr

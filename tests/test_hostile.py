@@ -19,7 +19,7 @@ from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post, converted, post_filename, render_post, theme_safe
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
-from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, trusted_publish_time
+from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, PageReason, trusted_publish_time
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route, png
@@ -695,7 +695,8 @@ def test_escaped_characters_are_no_stored_images() -> None:
 
 
 # -- an article whose title is blank ---------------------------------------------------
-@pytest.mark.parametrize("title", ["", " ", "\u3000", "&nbsp;"], ids=["empty", "space", "ideographic", "nbsp"])
+@pytest.mark.parametrize("title", ["", " ", "\u3000", "&nbsp;", "\u200b", "&#8203; "],
+                         ids=["empty", "space", "ideographic", "nbsp", "zero-width", "zero-width-entity"])
 def test_an_article_of_a_blank_title_is_titled_by_its_first_sentence(title: str) -> None:
     """WeChat's editor asks for a title, yet nobody knows that every page carries one; a
     page with a body and no title was "not an article page" and its article lost."""
@@ -707,3 +708,16 @@ def test_an_article_of_a_blank_title_and_no_text_is_titled_untitled() -> None:
     body = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_png/a/0?wx_fmt=png"></p>'
     article = parsed(page(body, title=" "))
     assert article.title == "无标题" and article.image_urls
+
+
+@pytest.mark.parametrize("notice, reason", [("该内容已被发布者删除", PageReason.DELETED),
+                                           ("此内容因违规无法查看", PageReason.VIOLATION)])
+@pytest.mark.parametrize("body", ["", "<p>\u00a0</p>", '<p style="display:none">正文。</p>'],
+                         ids=["empty", "blank", "hidden"])
+def test_a_page_of_a_blank_title_and_a_body_showing_nothing_is_what_its_notice_says(
+        body: str, notice: str, reason: PageReason) -> None:
+    """No title and a body that shows nothing is no article: a post 无标题 of nothing would
+    be archived (and the watch not told) for a page that says its article was deleted."""
+    shown = f'<div class="weui-msg"><p class="weui-msg__title">{notice}</p></div></body>'
+    result = parse_page(page(body, title=" ").replace("</body>", shown), URL)
+    assert isinstance(result, NotAnArticle) and result.reason == reason, result

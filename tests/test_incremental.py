@@ -307,6 +307,18 @@ def test_a_read_from_the_other_end_ends_whole_once_both_list_the_count(index: In
     assert AccountBook(index).album_signature("9")[1] is not None
 
 
+def test_a_read_from_the_other_end_answered_newest_first_again_stops_at_its_first_page(
+        index: Index) -> None:
+    """WeChat ignoring ``is_reverse``: its pages would be the first read's, each asked again."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11], 5), True).more
+    assert read(progress, album_page([10], None, last=True), False).from_other_end
+    step = read(progress, album_page([12, 11], None), False)
+    assert (step.more, step.from_other_end, step.record.whole) == (False, False, None)
+    assert "listed 3 of the 5" in step.unread and "WeChat listed it newest first again" in step.unread
+    assert "9" not in progress.reading
+
+
 @pytest.mark.parametrize("count, whole", [(5, True), (None, False)])
 def test_an_empty_page_saying_more_follow_ends_a_read_whole_only_once_the_count_is_listed(
         index: Index, count: int | None, whole: bool) -> None:

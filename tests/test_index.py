@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from crawler.store.accountbook import AccountBook
@@ -69,6 +70,22 @@ def test_an_older_index_gets_the_new_column(tmp_path: Path) -> None:
     index.add_article("B:2:1", "u", "b.md", ArticleState.ARCHIVED, 5)
     assert AccountBook(index).publish_times("B", 5) == [5]
     assert index.article_state("B:1:1") == "archived"
+    index.close()
+
+
+def test_an_index_from_before_images_named_their_article_records_them_and_tells_its_files_apart(
+        tmp_path: Path) -> None:
+    """Its images' article is not known: a file one of them names is no image awaiting a post
+    (nothing tells whose it is), though an article not written yet was stored with it since."""
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE images (url TEXT PRIMARY KEY, name TEXT NOT NULL)")
+        db.execute("INSERT INTO images VALUES ('https://mmbiz.qpic.cn/a/0', 'Old.png')")
+        db.commit()
+    index = Index(path)
+    index.add_image("https://mmbiz.qpic.cn/a/640", "Old.png", "B:9:1")
+    index.add_image("https://mmbiz.qpic.cn/b/640", "New.png", "B:9:1")
+    assert index.images_awaiting_posts() == {"New.png"}
     index.close()
 
 

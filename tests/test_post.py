@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import yaml
 
+from crawler.convert.archivepage import reads_as_text
 from crawler.convert.post import post_filename, render_post, slugify, theme_safe, yaml_scalar
 from crawler.wechat.article import Article, PostType
 
@@ -152,6 +153,17 @@ def test_a_tag_jquery_reads_as_other_than_text_is_written_full_width(tag: str, w
     no post. Such a tag is written full-width; a tag jQuery reads as text stays as it is."""
     post = render_post(make(), "x", [tag])
     assert yaml.safe_load(post.split("---\n")[1])["tags"] == [written]
+
+
+@pytest.mark.parametrize("tag, text", [
+    # JavaScript writes a number's digits out below 1e21 and from 1e-6; beyond, an exponent
+    ("100000000000000000000", False), ("1000000000000000000000", True),
+    ("0.000001", False), ("1e-7", False), ("0.0000001", True), ("1e-6", True),
+    # Ruby's strip (Liquid's) takes vertical tabs and NULs off too, not Unicode's spaces
+    ("\v2024\0", False), ("\u30002024", True), ("NaN", False), ("nan", True), ("Infinity", False),
+])
+def test_a_tag_reads_as_text_by_javascript_s_own_number_strings(tag: str, text: bool) -> None:
+    assert reads_as_text(tag) is text
 
 
 def _left_open(text: str) -> int:

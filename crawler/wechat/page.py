@@ -80,7 +80,11 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     if content is None and (not text or not title):
         return not_an_article(page, doc)
     if shows_nothing(title):
-        title = title_of_body(shown_text(content) if content is not None else "")
+        shown = shown_text(content) if content is not None else ""
+        # nothing shown, on a page that says why it holds no article: that page, not a post
+        if not shown.strip() and (instead := not_an_article(page, doc)).reason != PageReason.UNKNOWN:
+            return instead
+        title = title_of_body(shown)
 
     ids = _ids(page, cgi, doc, url)
     account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \

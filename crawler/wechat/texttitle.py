@@ -7,6 +7,7 @@ import html
 import re
 
 from crawler.wechat import dom
+from crawler.wechat.shown import INVISIBLE
 
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
@@ -37,8 +38,9 @@ def title_from_text(text: str, limit: int = 64) -> str:
 
 
 def shows_nothing(title: str) -> bool:
-    """Whether ``title`` (from the page: it may hold ``&nbsp;``) shows no character."""
-    return not _shown(title).strip()
+    """Whether ``title`` (from the page: it may hold ``&nbsp;``, a zero-width space) shows
+    no character."""
+    return not INVISIBLE.sub("", _shown(title)).strip()
 
 
 def title_of_body(shown: str) -> str:
