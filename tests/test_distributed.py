@@ -1295,10 +1295,10 @@ def test_a_request_off_a_nodes_article_hosts_is_reported_not_fetched_with_why(
     """A node that accepts fewer article hosts than its writer (an older or differently set
     project) refuses the writer's request: the writer asked again and again, and reported
     the page lost in Redis, sending its user to look at Redis rather than at the node."""
-    url = album.site.link(Art("2247491002")).replace("&amp;", "&").removesuffix("#rd")
+    url = album.site.link(Art("2247491002")).replace("&amp;", "&").removesuffix("&scene=126#rd")
     before = len(article_hits(album.server))
     processes.node("n1", ARTICLE_HOSTS="localhost")
-    processes.start("writer", "article", archive, "-a", f"url={url}")
+    processes.start("writer", "article", archive, "-a", f"url={url}&scene=126")
     assert processes.wait("writer") == 1, processes.log("writer")
     assert processes.wait("n1") == 0, processes.log("n1")
     assert len(article_hits(album.server)) == before
