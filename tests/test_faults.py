@@ -1062,7 +1062,7 @@ def test_what_a_run_writing_the_archive_may_be_writing_is_not_judged_while_it_ru
         f"{archive}/postimg/New.png: not judged: process {holder.pid} is writing the archive",
         f"verify: 2 files not judged: process {holder.pid} was writing the archive (run verify again "
         "once it has finished)",
-        f"verify: {archive} is sound (0 posts)"]
+        f"verify: {archive} is sound as far as judged (0 posts; 2 files not judged)"]
     assert after.returncode == 1
     assert f"{archive}/_posts/.2024-01-16-x.md.abc.tmp: a half-written file left by an interrupted run" \
         in after.stdout

@@ -70,7 +70,9 @@ class Command(ArchiveCommand):
                 self.exitcode = 1
             else:
                 posts = len(post_files(archive.layout.posts))  # also those in folders
-                print(f"verify: {root} is sound ({counted(posts, 'post')})")
+                judged = f"; {counted(unjudged, 'file')} not judged" if unjudged else ""
+                print(f"verify: {root} is sound{' as far as judged' if unjudged else ''} "
+                      f"({counted(posts, 'post')}{judged})")
 
 
 def _images_wait(archive: Archive, path: Path) -> tuple[bool, str]:
