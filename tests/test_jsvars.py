@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.wechat import jsvars
 
@@ -134,3 +136,18 @@ def test_a_literal_ends_where_the_string_regex_ends_it() -> None:
         for start in (pos for pos, byte in enumerate(text) if byte in b"\"'"):
             match = jsvars._STRING.match(text, start)
             assert jsvars._literal_end(text, start) == (match.end() if match else -1), (text, start)
+
+
+_ESCAPE_PIECES = st.sampled_from([
+    "\\x3c", "\\x3E", "\\x2", "\\u4e2d", "\\ud83d", "\\ude00", "\\u12", "\\n", "\\r", "\\t", "\\b",
+    "\\f", "\\v", "\\0", "\\012", "\\'", '\\"', "\\\\", "\\/", "\\q", "\\a", "\\U0001F600",
+    "\\N{BULLET}", "\\\n", "\\中", "\\", "a", "中", "😀", "<p>", "\ufffd", "x", "u", "0",
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_ESCAPE_PIECES, max_size=12).map("".join))
+def test_a_literal_reads_alike_whether_or_not_python_could_read_it_in_c(literal: str) -> None:
+    # "\q" ahead is JavaScript's "q", and an escape Python reads otherwise: the whole literal
+    # is then read escape by escape, the way every literal was read before.
+    assert jsvars.js_unescape("\\q" + literal) == "q" + jsvars.js_unescape(literal)
