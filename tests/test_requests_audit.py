@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
+
+import pytest
 
 from tests.conftest import crawl
 from tests.inprocess import Crawled
@@ -134,3 +138,48 @@ def test_re_archiving_an_article_asks_its_page_once_and_only_the_pictures_that_f
         result = crawl("article", tmp_path / "archive", "-a", f"url={link}")
         assert result.returncode == 0, result.stderr
         assert account.asked(before) == [art.path, *pictures]
+
+
+class SlowPictures:
+    """Image routes that answer after ``delay`` seconds, noting how many were being answered
+    at once at most."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self.now = self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, query: str) -> Route:
+        with self._lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.delay)
+        with self._lock:
+            self.now -= 1
+        return Route(200, "image/png", png((7, 7, 7)))
+
+
+@pytest.mark.parametrize("concurrency, together", [(None, 8), ("2", 2)])
+def test_an_articles_pictures_are_fetched_together_at_wechats_polite_pace(
+        wechat: MockWeChat, tmp_path: Path, concurrency: str | None, together: int) -> None:
+    """With the project's politeness (``DOWNLOAD_DELAY`` 3 s, AutoThrottle), which holds
+    article pages one at a time, an article's 12 pictures are asked ``IMAGE_CONCURRENCY``
+    (8) at a time: the stand-in answers each after 0.3 s and counts how many it is
+    answering together. Scrapy hands a slot without delay its whole queue at once: the 12
+    went out together (up to ``CONCURRENT_REQUESTS``) whatever ``IMAGE_CONCURRENCY`` said."""
+    site = Site(wechat)
+    art = Art("2247490040")
+    slow = SlowPictures(0.3)
+    pictures = "".join(f'<img data-src="{wechat.base}/mmbiz_png/Slow{n}/640?wx_fmt=png">' for n in range(10))
+    site.article(art)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace("<ul>", f"<p>{pictures}</p><ul>").encode())
+    for path in [f"/mmbiz_png/Slow{n}/640" for n in range(10)] + [f"/mmbiz_png/Img{art.mid}x1/640",
+                                                                   "/mmbiz_png/SharedFooter/640"]:
+        wechat.image(path, slow)
+    settings = {"DOWNLOAD_DELAY": "3", "AUTOTHROTTLE_ENABLED": "True",
+                **({"IMAGE_CONCURRENCY": concurrency} if concurrency else {})}
+    result = crawl("article", tmp_path, "-a", f"url={site.link(art).replace('&amp;', '&')}", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/mmbiz")) == 12
+    assert slow.most == together
