@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import pytest
 
+from crawler.store import index as index_module
 from tests.conftest import crawl
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route, png
@@ -238,16 +239,49 @@ class Entries:
         self._entries.close()
 
 
+class IndexStatements:
+    """Counts the statements the index runs (each text with the parameters it last had)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.runs: Counter[str] = Counter()
+        self.parameters: dict[str, Any] = {}
+        execute = index_module._Connection.execute
+
+        def counted(connection: sqlite3.Connection, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            self.runs[sql] += 1
+            self.parameters[sql] = parameters
+            return execute(connection, sql, parameters)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(index_module._Connection, "execute", counted)
+
+    def scanning(self, index: Path) -> dict[str, int]:
+        """The statements run more than once whose plan reads a whole table: how often."""
+        with sqlite3.connect(index) as db:
+            return {sql: runs for sql, runs in self.runs.items() if runs > 1 and any(
+                "SCAN" in step for *_, step in db.execute(f"EXPLAIN QUERY PLAN {sql}",
+                                                          self.parameters[sql]))}
+
+
 def test_archiving_an_article_costs_the_same_listings_and_stats_beside_50_posts_as_beside_500(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No whole-archive scan per item: archiving one article (``crawl article``), or three
     (``crawl album``), lists the same folders as often and looks up (``stat``) as many files
-    in an archive of 50 posts as in one of 500. What the listings give grows with the
-    archive (a run lists ``_posts/`` and ``postimg/`` for what a killed run left, and the
-    folders of ``_posts/``), not what is done per article. Each new post's name was looked
-    for among the posts in folders of ``_posts/`` by listing every post and looking each
-    up: 534 ``stat`` calls for one article beside 500 posts, 80 beside 50."""
+    in an archive of 50 posts as in one of 500, and no statement the index runs more than
+    once a run reads a whole table. What the listings give grows with the archive (a run
+    lists ``_posts/`` and ``postimg/`` for what a killed run left, and the folders of
+    ``_posts/``), not what is done per article. Each new post's name was looked for among
+    the posts in folders of ``_posts/`` by listing every post and looking each up: 534
+    ``stat`` calls for one article beside 500 posts, 80 beside 50."""
     site = Site(wechat)
+
+    def measured(spider: str, *args: str) -> tuple[list[int], int]:
+        with monkeypatch.context() as patch:
+            calls, statements = FileSystemCalls(patch), IndexStatements(patch)
+            result = crawl(spider, tmp_path, *args)
+        assert result.returncode == 0, result.stderr
+        assert statements.scanning(tmp_path / ".state" / "index.sqlite") == {}
+        return sorted(calls.listings.values()), calls.stats
+
     costs = []
     for first, size in ((2247500001, 50), (2247510001, 450)):
         arts = site.serve(numbered(first, size, albums=(f"{first}",)))
@@ -257,15 +291,6 @@ def test_archiving_an_article_costs_the_same_listings_and_stats_beside_50_posts_
         one = Art(f"{first + 9000}")
         three = site.serve(numbered(first + 9001, 3, albums=(f"{first + 9001}",)))
         site.article(one)
-        with monkeypatch.context() as patch:
-            calls = FileSystemCalls(patch)
-            result = crawl("article", tmp_path, "-a", f"url={site.link(one).replace('&amp;', '&')}")
-            single = sorted(calls.listings.values()), calls.stats
-        assert result.returncode == 0, result.stderr
-        with monkeypatch.context() as patch:
-            calls = FileSystemCalls(patch)
-            result = crawl("album", tmp_path, "-a", f"url={site.album(f'{first + 9001}', three)}")
-            several = sorted(calls.listings.values()), calls.stats
-        assert result.returncode == 0, result.stderr
-        costs.append((single, several))
+        costs.append((measured("article", "-a", f"url={site.link(one).replace('&amp;', '&')}"),
+                      measured("album", "-a", f"url={site.album(f'{first + 9001}', three)}")))
     assert costs[0] == costs[1]
