@@ -1,6 +1,8 @@
-"""The guide's promises about requests, counted at the stand-in over real crawls: no URL asked
-twice in a run but the bounded retries of a failure; a later run asks only what it must to
-learn what is new; an article's images are fetched together.
+"""The guide's promises about requests and memory, counted over real crawls against the
+stand-in: no URL asked twice in a run but the bounded retries of a failure; a later run asks
+only what it must to learn what is new; an article's images fetched together, at most
+``IMAGE_CONCURRENCY`` at once; no whole-archive scan per article; nothing a crawl holds
+growing with its articles.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from scrapy.crawler import Crawler
 
 from crawler.store import index as index_module
+from tests import inprocess
 from tests.conftest import crawl
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route, png
@@ -294,3 +298,55 @@ def test_archiving_an_article_costs_the_same_listings_and_stats_beside_50_posts_
         costs.append((measured("article", "-a", f"url={site.link(one).replace('&amp;', '&')}"),
                       measured("album", "-a", f"url={site.album(f'{first + 9001}', three)}")))
     assert costs[0] == costs[1]
+
+
+def held(crawler: Crawler) -> Counter[str]:
+    """How many entries the containers of the project's and Scrapy's objects reachable from
+    ``crawler`` hold, by class and attribute (the reactor and its threads left out: one for
+    the whole test session, they are no crawl's)."""
+    held: Counter[str] = Counter()
+    seen: set[int] = set()
+    todo: list[Any] = [crawler]
+    while todo:
+        value = todo.pop()
+        if id(value) in seen or isinstance(value, (type, str, bytes)):
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            todo.extend(value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            todo.extend(value)
+        elif type(value).__module__.startswith(("crawler.", "scrapy.")) and hasattr(value, "__dict__"):
+            for name, attribute in vars(value).items():
+                if isinstance(attribute, Sized) and not isinstance(attribute, (str, bytes)):
+                    held[f"{type(value).__qualname__}.{name}"] += len(attribute)
+                todo.append(attribute)
+    return held
+
+
+def test_what_a_crawl_holds_does_not_grow_with_its_articles(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory flat in the number of articles: after an album of 200 articles, the spider,
+    its middlewares, pipelines and extensions hold as many entries as after one of 20 (one
+    picture failing in each: what the image pipeline remembers of a run is its failures)."""
+    crawlers: list[Crawler] = []
+    prepare = inprocess.prepare_crawl
+
+    def kept(*args: Any) -> tuple[Crawler, Any] | int:
+        prepared = prepare(*args)
+        assert not isinstance(prepared, int)
+        crawlers.append(prepared[0])
+        return prepared
+
+    monkeypatch.setattr(inprocess, "prepare_crawl", kept)
+    site = Site(wechat)
+    sizes = []
+    for first, size in ((2247520001, 20), (2247530001, 200)):
+        arts = site.serve(numbered(first, size, albums=(f"{first}",)))
+        wechat.image(f"/mmbiz_png/Img{arts[0].mid}x1/640", b"gone", status=404)
+        result = crawl("album", tmp_path / f"{size}", "-a", f"url={site.album(f'{first}', arts)}",
+                       settings={"ARTICLE_PAGES_IN_FLIGHT": "8"})
+        assert result.returncode == 0, result.stderr
+        assert result.stats["posts/new"] == size
+        sizes.append(held(crawlers[-1]))
+    assert sizes[0] == sizes[1]
