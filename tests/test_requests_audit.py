@@ -25,7 +25,7 @@ from crawler.store import index as index_module
 from tests import inprocess
 from tests.conftest import crawl
 from tests.inprocess import Crawled
-from tests.mockserver import MockWeChat, Route, png
+from tests.mockserver import Gate, MockWeChat, Route, png
 from tests.site import BIZ, Art, Site, numbered
 
 NAME = "测试反诈中心"
@@ -350,3 +350,29 @@ def test_what_a_crawl_holds_does_not_grow_with_its_articles(
         assert result.stats["posts/new"] == size
         sizes.append(held(crawlers[-1]))
     assert sizes[0] == sizes[1]
+
+
+def test_the_next_article_pages_are_asked_while_the_pictures_before_them_are_not_answered(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Politeness is the only thing that paces a run: the stand-in answers no picture until
+    every article page of the album has been asked for (or 60 s have passed), and the
+    pages are asked all the same, one after the other as politeness lets them, without
+    waiting for the articles before them to be written."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247540001, 4, albums=("4401",)))
+    pages_asked = Gate(len(arts), patience=60)
+    answered_in_time: list[bool] = []
+
+    def picture(query: str) -> Route:
+        answered_in_time.append(pages_asked.reached.wait(pages_asked.patience))
+        return Route(200, "image/png", png((3, 3, 3)))
+
+    for art in arts:
+        wechat.image(f"/mmbiz_png/Img{art.mid}x1/640", picture)
+    wechat.image("/mmbiz_png/SharedFooter/640", picture)
+    wechat.before_answer = pages_asked.before_answer
+    pages_asked.opened.set()  # the last page is answered at once: only the pictures wait
+    result = crawl("album", tmp_path, "-a", f"url={site.album('4401', arts)}",
+                   settings={"DOWNLOAD_DELAY": "0.1"})
+    assert result.returncode == 0, result.stderr
+    assert answered_in_time == [True] * 5
