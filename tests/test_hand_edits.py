@@ -13,6 +13,7 @@ import yaml
 
 from crawler.convert.post import compose_post
 from crawler.store.archive import Archive
+from crawler.store.postfiles import post_files, posts_in_folders
 from crawler.store.posts import Outcome
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
@@ -262,6 +263,23 @@ def test_a_new_article_does_not_take_the_name_of_a_post_moved_into_a_folder(
     assert len(posts) == 2 and f"2024/{post.name}" in posts and post.name not in posts, posts
     out, log = jekyll_build(archive, tmp_path / "jekyll")
     assert "warn" not in log.lower(), log
+
+
+def test_the_posts_in_folders_are_those_jekyll_reads_below_the_top(tmp_path: Path) -> None:
+    """Listed without a look at each post at the top (``posts_in_folders``), they are still
+    the posts of ``post_files`` not at the top: not in a hidden folder nor one named ``_…``,
+    nor a link to a folder; in a folder named ``….md`` and in a folder's folders."""
+    posts = tmp_path / "_posts"
+    for name in ["top.md", "2024/a.md", "2024/deep/b.md", "x.md/c.md", ".hidden/d.md",
+                 "_drafts/e.md", "2024/_f/g.md", "2024/notes.txt"]:
+        (posts / name).parent.mkdir(parents=True, exist_ok=True)
+        (posts / name).write_text("---\n---\n", encoding="utf-8")
+    (posts / "linked").symlink_to(posts / "2024")
+    (posts / "2023.md").mkdir()
+    found = posts_in_folders(posts)
+    assert found == [path for path in post_files(posts) if path.parent != posts]
+    assert [path.relative_to(posts).as_posix() for path in found] == ["2024/a.md", "2024/deep/b.md", "x.md/c.md"]
+    assert posts_in_folders(tmp_path / "none") == []
 
 
 def test_rebuild_re_renders_a_post_moved_into_a_folder(wechat: MockWeChat, tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.store.index import Index
-from crawler.store.postfiles import PostError, archived_url, post_files
+from crawler.store.postfiles import PostError, archived_url, post_files, posts_in_folders
 from crawler.wechat.urls import article_key
 
 
@@ -51,8 +51,7 @@ class PostPlaces:
         Jekyll would make one page of it and a post of that name at the top. The folders are
         listed once, when first asked."""
         if self._in_folders is None:
-            self._in_folders = {path.name.casefold() for path in post_files(self.folder)
-                                if path.parent != self.folder}
+            self._in_folders = {path.name.casefold() for path in posts_in_folders(self.folder)}
         return name.casefold() in self._in_folders
 
     def name_of(self, path: Path) -> str:

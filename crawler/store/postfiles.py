@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,19 @@ def post_files(folder: Path) -> list[Path]:
     return sorted(path for path in folder.rglob("*.md")
                   if not any(part[0] in "._" for part in path.relative_to(folder).parts)
                   and not path.is_dir())
+
+
+def posts_in_folders(folder: Path) -> list[Path]:
+    """The posts of ``post_files(folder)`` that are in its folders, not at its top: its top
+    is listed without looking each file up (``stat``), which over thousands of posts would
+    cost each run that names a new one a look at every post."""
+    try:
+        with os.scandir(folder) as entries:
+            folders = [Path(entry.path) for entry in entries
+                       if entry.name[0] not in "._" and entry.is_dir(follow_symlinks=False)]
+    except OSError:  # no posts yet, or none this user may list: as ``rglob`` finds none
+        return []
+    return sorted(path for inner in folders for path in post_files(inner))
 
 
 class PostError(ValueError):
