@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PAGES, crawl
+from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
@@ -109,10 +110,7 @@ def run(world: World, root: Path, **settings: str) -> str:
 
 def crawl_accounts(wechat: MockWeChat, root: Path, keys: str) -> None:
     """A run of ``scrapy crawl accounts`` over the one account ``NAME`` with ``keys``."""
-    accounts = root / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "{NAME}"\n{keys}', encoding="utf-8")
-    result = crawl("accounts", root / "archive",
-                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    result = crawl("accounts", root / "archive", settings=accounts_file(wechat, root, keys))
     assert result.returncode == 0, result.stderr
 
 
@@ -540,3 +538,76 @@ def test_the_album_of_an_audio_in_a_page_is_read(wechat: MockWeChat, tmp_path: P
     crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid} | ({a.mid for a in series} if own else set())
     assert bool(wechat.hits("/mp/appmsgalbum")) is own
+
+
+def crawl_a_page_linking(site: Site, album: str, root: Path) -> tuple[Art, Crawled]:
+    """A run of the account whose one page links ``album`` without ``__biz``, as pages give
+    such a link (``…/mp/appmsgalbum?action=getalbum&album_id=…#wechat_redirect``: poloxue's
+    blog links its album so, a link copied from WeChat); the page, and what the run did."""
+    link = f"{site.server.base}/mp/appmsgalbum?action=getalbum&amp;album_id={album}#wechat_redirect"
+    entry = Art("2247471510", token="Entry", days_ago=1, links=(link,))
+    site.article(entry)
+    result = crawl("accounts", root / "archive", settings=accounts_file(
+        site.server, root, f'urls = ["{site.short(entry)}"]\n'))
+    assert result.returncode == 0, result.stderr
+    return entry, result
+
+
+@pytest.mark.parametrize("needs_biz", [False, True], ids=["answered-without-biz", "needs-biz"])
+def test_an_album_linked_without_biz_in_a_page_is_read(wechat: MockWeChat, tmp_path: Path,
+                                                        needs_biz: bool) -> None:
+    """A body's link to the account's album without ``__biz`` was not followed: the album's
+    articles, linked from nowhere else, were never found. Whether WeChat answers its first
+    screen without ``__biz`` is not captured (soda92/biao-short-novels asked its later pages so,
+    and its first screen's HTML), so both: asked without, then with the page's own ``__biz``."""
+    site = Site(wechat, album_needs_biz=needs_biz)
+    series = site.serve(numbered(2247471501, 3, days_ago=5))
+    site.album("3350", series)
+    entry, result = crawl_a_page_linking(site, "3350", tmp_path)
+    assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in series}
+    assert " WARNING: " not in result.stderr
+    asked = [path for path, _ in wechat.hits("/mp/appmsgalbum")]
+    assert ("__biz=&" in asked[0]) and (len(asked) == 1 + needs_biz)
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT album_id, biz FROM albums").fetchall() == [("3350", BIZ)]
+
+
+def test_an_album_linked_without_biz_that_is_another_account_s_is_not_archived_under_this_one(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Refused without ``__biz``, asked with the page's account's, WeChat answering with
+    another account's articles (the album id names another account's album): not this
+    account's, none of them fetched for it, one line saying so (at INFO: a link to another
+    account's article is no more), the album recorded as theirs."""
+    site = Site(wechat, album_needs_biz=True)
+    theirs = [Art(a.mid, biz=OTHER_BIZ) for a in numbered(2247471601, 2)]
+    for art in theirs:
+        site.article(art, nickname="别的号")
+    site.album("3351", theirs)
+    entry, result = crawl_a_page_linking(site, "3351", tmp_path)
+    assert archived_mids(tmp_path) == {entry.mid}
+    assert not [path for path, _ in wechat.hits("/s") if OTHER_BIZ in path]
+    assert " WARNING: " not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "another account's album" in line]
+    assert len(lines) == 1 and "album:3351" in lines[0] and OTHER_BIZ in lines[0], result.stderr
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT biz FROM albums WHERE album_id = '3351'").fetchall() == [(OTHER_BIZ,)]
+
+
+def accounts_file(wechat: MockWeChat, root: Path, keys: str) -> dict[str, str]:
+    """The settings of a run of ``scrapy crawl accounts`` over the one account ``NAME``."""
+    accounts = root / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "{NAME}"\n{keys}', encoding="utf-8")
+    return {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+
+
+def test_an_album_linked_without_biz_refused_both_ways_is_one_line(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    """Refused without ``__biz`` and with the page's account's: one line naming both asks,
+    the album's answer judged as any album's known from a page (an error of WeChat's own:
+    deleted, no failed source)."""
+    site = Site(wechat, album_needs_biz=True)
+    site.album("3352", site.serve(numbered(2247471701, 2)), error=-1)
+    _, result = crawl_a_page_linking(site, "3352", tmp_path)
+    lines = [line for line in result.stderr.splitlines() if "could not be read" in line]
+    assert len(lines) == 1 and "asked without __biz and with its page's account's" in lines[0], lines
+    assert len(wechat.hits("/mp/appmsgalbum")) == 2

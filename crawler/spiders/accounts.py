@@ -126,7 +126,8 @@ class AccountsSpider(WeChatSpider):
             return
         for lead in self.discovery.leads(article, account):
             if isinstance(lead, AlbumLead):
-                if (request := self.album_request(lead.url, account, remembered=True)) is not None:
+                request = self.album_request(lead.url, account, remembered=True, guess_biz=lead.guess_biz)
+                if request is not None:
                     yield request
             elif isinstance(lead, LinkLead):
                 yield self._follow(lead, account)

@@ -33,9 +33,12 @@ from crawler.wechat.urls import ArticleKey, album_id, article_ids_from_url, host
 
 @dataclass(frozen=True)
 class AlbumLead:
-    """An album of the account to read."""
+    """An album of the account to read; ``guess_biz``: the page's account's ``__biz``, for
+    an album its body links without one (WeChat may want it, and its members must be that
+    account's)."""
 
     url: str
+    guess_biz: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,12 @@ class Discovery:
             yield AlbumLead(album_url(self.config.wechat_base_url, biz, album.id))
         for link in article.album_links:  # the account's own albums only, as its links
             link_biz = article_ids_from_url(link).get("__biz", "")
-            if host_of(link) not in self.config.article_hosts or link_biz != biz:
+            if host_of(link) not in self.config.article_hosts or link_biz not in (biz, ""):
                 continue
+            # one linked without __biz is taken for the account's until its members say whose
             yield AlbumFound(album_id(link), biz)
-            yield AlbumLead(album_url(self.config.wechat_base_url, biz, album_id(link)))
+            yield AlbumLead(album_url(self.config.wechat_base_url, link_biz, album_id(link)),
+                            guess_biz="" if link_biz else biz)
 
     def left_to_follow(self, account: Account) -> Iterator[LinkLead]:
         """The links earlier runs found on the account's pages whose articles are not
