@@ -216,6 +216,8 @@ class AlbumStep:
     relisted: tuple[str, ...] = ()
     unread: str = ""  # why an album that answered was not read to its end: a source read in part
     from_other_end: bool = False  # read it again, oldest first: the read newest first came short
+    overcount: str = ""  # read to both ends, listing the same members, short of its count
+    overcount_said: bool = False  # the same shortfall as at its last read to its end: news no more
 
 
 @dataclass
@@ -230,6 +232,7 @@ class _Reading:
     this_read: set[str] = field(default_factory=set)
     from_oldest: bool = False
     first_keys: tuple[str, ...] = ()  # of its first page newest first
+    newest_first: frozenset[str] = frozenset()  # what the read newest first listed, once over
 
 
 class AlbumProgress:
@@ -302,10 +305,13 @@ class AlbumProgress:
         short = _short(reading, page)
         ended = page.next_url is None or reading.from_oldest and not short
         if (ended or not new) and short and reading.count is not None and not reading.from_oldest:
-            reading.from_oldest, reading.this_read = True, set()
+            reading.from_oldest, reading.newest_first = True, frozenset(reading.this_read)
+            reading.this_read = set()
             return AlbumStep(record, False, from_other_end=True)
         if ended:
             whole = self.reading.pop(album).listed
+            if short and reading.from_oldest and reading.this_read == reading.newest_first:
+                return self._overcounted(album, record, reading, short)
             if short:
                 return AlbumStep(record, False, self._leaving(album, whole), short)
             return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
@@ -315,6 +321,22 @@ class AlbumProgress:
             return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
                                                    "itself): read no further")
         return AlbumStep(record, True)
+
+    def _overcounted(self, album: str, record: AlbumPageRead, reading: _Reading,
+                     short: str) -> AlbumStep:
+        """A read from the oldest end that listed the very members the read from the newest
+        did, short of the count: they are what WeChat lists, and the count holds members it
+        lists from neither end (a deleted one still counted, say). The album is taken as read;
+        the shortfall is news (a WARNING) unless it is the one its last read found."""
+        whole = reading.listed
+        overcount = (reading.count or 0) - len(whole)
+        said = AccountBook(self.index).album_overcount(album) == overcount
+        note = (f"{short}, the same {len(whole)} from both: WeChat counts {overcount} it lists "
+                "from neither end (deleted, likely); taken as read"
+                + ("" if said else ", said at INFO while it stays so"))
+        return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature,
+                                 overcount=overcount),
+                         False, self._leaving(album, whole), overcount=note, overcount_said=said)
 
     def gone(self, album: str) -> tuple[str, ...]:
         """The links of the members not settled of ``album``, which WeChat says is no more:

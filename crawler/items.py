@@ -77,6 +77,7 @@ class AlbumPageRead:
     count: int | None = None
     whole: frozenset[str] | None = None
     signature: str = ""
+    overcount: int = 0  # members the count holds that neither end lists, when read whole
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,8 @@ class StatePipeline:
         if page.first:
             self.accounts.remember_album(page.album, page.biz, page.title, page.count, page.at)
         if page.whole is not None:
-            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at)
+            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at,
+                                                  page.overcount)
             if left:
                 self.tally.count(Stat.ALBUMS_LEFT, left)
                 logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)

@@ -54,15 +54,23 @@ class AccountBook:
                                (album_id,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str) -> int:
-        """Record an album read to its end: its ``signature``, and that the known members
-        not among ``members`` left it (``at``). How many left now."""
+    def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str,
+                         overcount: int = 0) -> int:
+        """Record an album read to its end: its ``signature``, how many more its first
+        screen counts than it lists (``overcount``), and that the known members not among
+        ``members`` left it (``at``). How many left now."""
         departed = self.album_members(album_id) - members
         self.db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
                              [(at, album_id, key) for key in sorted(departed)])
-        self.db.execute("UPDATE albums SET signature = ?, read_whole = ? WHERE album_id = ?",
-                         (signature, at, album_id))
+        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ? WHERE album_id = ?",
+                         (signature, at, overcount, album_id))
         return len(departed)
+
+    def album_overcount(self, album_id: str) -> int:
+        """How many more members the album's first screen counted than its pages listed
+        from either end, at its last read to its end (0: none, or never read so)."""
+        row = self.db.execute("SELECT overcount FROM albums WHERE album_id = ?", (album_id,)).fetchone()
+        return row[0] or 0 if row else 0
 
     def album_members(self, album_id: str, *, departed: bool = False) -> set[str]:
         """The keys of the album's current members (or of those that left it)."""
