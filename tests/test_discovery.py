@@ -527,17 +527,24 @@ def test_the_album_of_an_audio_in_a_page_is_read(wechat: MockWeChat, tmp_path: P
     site = Site(wechat)
     series = site.serve(numbered(2247471401, 3, days_ago=5))
     site.album("3340", series)
-    entry = Art("2247471410", token="Audio", days_ago=1)
-    site.article(entry)
-    card = (f'<mp-common-mpaudio class="js_editor_audio" name="第4期" author="{NAME if own else "别的号"}" '
-            'play_length="66000" data-topic_id="3340" data-topic_name="反诈音频"></mp-common-mpaudio>')
-    page = site.page(entry).replace('<div class="rich_media_content" id="js_content">',
-                                    f'<div class="rich_media_content" id="js_content"><section>{card}</section>')
-    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", page.encode())
-    wechat.route(f"/s/{entry.token}", site.pages[entry.path])
+    entry = serve_audio_page(site, "3340", NAME if own else "别的号")
     crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid} | ({a.mid for a in series} if own else set())
     assert bool(wechat.hits("/mp/appmsgalbum")) is own
+
+
+def serve_audio_page(site: Site, album: str, author: str) -> Art:
+    """A page whose body holds an audio of ``author``'s series ``album``, its card as
+    ``../shared/fixtures/wechat/article_audio_mpvoice_jinbang_2025.html`` writes one."""
+    entry = Art("2247471410", token="Audio", days_ago=1)
+    site.article(entry)
+    card = (f'<mp-common-mpaudio class="js_editor_audio" name="第4期" author="{author}" '
+            f'play_length="66000" data-topic_id="{album}" data-topic_name="反诈音频"></mp-common-mpaudio>')
+    page = site.page(entry).replace('<div class="rich_media_content" id="js_content">',
+                                    f'<div class="rich_media_content" id="js_content"><section>{card}</section>')
+    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    site.server.route(f"/s/{entry.token}", site.pages[entry.path])
+    return entry
 
 
 def crawl_a_page_linking(site: Site, album: str, root: Path) -> tuple[Art, Crawled]:
@@ -611,3 +618,24 @@ def test_an_album_linked_without_biz_refused_both_ways_is_one_line(wechat: MockW
     lines = [line for line in result.stderr.splitlines() if "could not be read" in line]
     assert len(lines) == 1 and "asked without __biz and with its page's account's" in lines[0], lines
     assert len(wechat.hits("/mp/appmsgalbum")) == 2
+
+
+def test_an_audio_album_listing_audios_without_article_links_is_one_line(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An audio series' album whose answer lists its audios with no article link (no capture
+    shows an audio album's answer; ``test_the_album_of_an_audio_in_a_page_is_read`` runs the
+    other guess, articles): nothing of it can be archived, said in one WARNING line naming
+    what it lists, not a read in part, nor WeChat said to have ignored ``is_reverse``; the
+    next run, the album as it was, that line at INFO."""
+    site = Site(wechat, audio_albums={"3341"})
+    site.album("3341", site.serve(numbered(2247471801, 3, days_ago=5)))
+    entry = serve_audio_page(site, "3341", NAME)
+    settings = accounts_file(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    for level in ("WARNING", "INFO"):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+        lines = [line for line in result.stderr.splitlines() if "Source album:3341" in line]
+        assert len(lines) == 1 and f" {level}: " in lines[0] and "3 items" in lines[0] \
+            and "no article link" in lines[0], result.stderr
+    assert archived_mids(tmp_path) == {entry.mid}
+    assert len(wechat.hits("/mp/appmsgalbum")) == 2  # one a run

@@ -218,3 +218,15 @@ def test_the_real_album_s_last_page_ends_it_though_reverse_continue_flag_is_one(
     raw = (ALBUM_FIXTURES / "2247483853.json").read_text(encoding="utf-8")
     assert '"reverse_continue_flag": "1"' in raw.replace("\n", "").replace("  ", "")
     assert parse_album_page(raw, album_json_url(REAL_ALBUM, 20, "2247484063", "1")).next_url is None
+
+
+def test_an_album_item_without_an_article_link_is_named_not_dropped() -> None:
+    """An audio album may list its audios with no article link (no capture shows one): such
+    an item is no entry, but named, so that a read counts it against the first screen's
+    count and says it is not archived, and the next page still starts after it."""
+    audio = {"title": "第3期", "msgid": "7", "itemidx": "1", "key": "3885769611_7_1", "voice_id": "v"}
+    page = parse_album_page(album_json([item("9"), audio, {"title": "第2期", "url": "javascript:;"}],
+                                       more="1"), FIRST)
+    assert [e.key for e in page.entries] == ["MzA=:9:1"]
+    assert page.unlinked == ("3885769611_7_1", "__第2期")
+    assert page.next_url == FIRST + "&begin_msgid=7&begin_itemidx=1"  # its last that has a msgid

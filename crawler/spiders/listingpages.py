@@ -122,9 +122,8 @@ class ListingPages(ArticlePages):
         step = self.albums.read(album, biz, page, first_page)
         if step.unread:
             self.source_failed(source, account, False, step.unread)
-        if step.overcount:
-            self.logger.log(logging.INFO if step.overcount_said else logging.WARNING,
-                            "Source %s: %s", source, step.overcount)
+        for level, note in step.notes:
+            self.logger.log(level, "Source %s: %s", source, note)
         yield step.record
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
