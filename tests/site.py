@@ -174,6 +174,30 @@ class Site:
             self.album_errors[album_id] = error
         return f"{self.server.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id={album_id}"
 
+    def homepage(self, hid: str, tabs: list[list[Art]]) -> str:
+        """Serve an account homepage (主页) whose tabs list ``tabs``; return its link as a page
+        gives it. Its HTML is the shape of a 2018 homepage kept in a public repository
+        (stormzhang's, ``cgiData`` biz ``MzA4NTQwNDcyMA==``, hid 1): ``div#js_plugins`` holds
+        the tabs, the first tab's articles in the HTML as ``a.list_item.js_post`` (no ``chksm``,
+        ``scene=19``), the other tabs' ``div.article_list`` empty, filled by its script (a POST
+        ``action=appmsg_list``, whose answer no capture shows)."""
+        items = "".join(
+            f'<a class="list_item js_post" href="{self.server.base}{a.path.replace("&", "&amp;")}'
+            f'&amp;scene=19#wechat_redirect"><div class="cover"><img class="img js_img" '
+            f'src="{self.server.base}/mmbiz_jpg/Cover{a.mid}/0" alt=""></div><div class="cont">'
+            f'<h2 class="title js_title">{a.name}</h2><p class="desc">提醒</p></div></a>' for a in tabs[0])
+        heads = "".join(f'<div type="index" data-index="{n}" class="item">栏目{n}</div>' for n in range(len(tabs)))
+        lists = "".join(f'<div class="article_list article_list_{n}">{items if n == 0 else ""}</div>'
+                        for n in range(len(tabs)))
+        page = (f'<!DOCTYPE html><html><head><title>{self.account}</title></head><body><div class="container">'
+                f'<div id="js_plugins"><div class="tab js_plugin" id="namespace_1" data-pid="2">'
+                f'<div class="tab_hd"><div class="tab_hd_inner">{heads}</div></div>'
+                f'<div class="tab_bd">{lists}</div></div></div></div>'
+                f"<script>var cgiData = {{ biz: '{BIZ}', hid: '{hid}', pagename: '{self.account}' }};"
+                "</script></body></html>")
+        self.server.route("/mp/homepage", Route(200, "text/html; charset=utf-8", page.encode()))
+        return f"{self.server.base}/mp/homepage?__biz={BIZ}&amp;hid={hid}&amp;sn=5f0e&amp;scene=18#wechat_redirect"
+
     def feed(self, path: str, arts: list[Art]) -> str:
         items = "".join(f"<item><title>{a.name}</title><link>{self.link(a)}</link></item>" for a in arts)
         xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'

@@ -639,3 +639,26 @@ def test_an_audio_album_listing_audios_without_article_links_is_one_line(
             and "no article link" in lines[0], result.stderr
     assert archived_mids(tmp_path) == {entry.mid}
     assert len(wechat.hits("/mp/appmsgalbum")) == 2  # one a run
+
+
+def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account homepage (主页, ``…/mp/homepage?__biz=…&hid=…&sn=…``) a page links lists
+    the account's articles by category; it was not read, and articles nothing else leads to
+    were never found. Now the articles its HTML lists (its first tab's, ``tests/site.py``
+    names the capture) are archived; another account's it lists are not fetched; those its
+    script loads (the other tabs) are not known."""
+    site = Site(wechat)
+    listed = site.serve(numbered(2247471901, 3, days_ago=30))
+    theirs = Art("2247471909", biz=OTHER_BIZ)
+    site.article(theirs, nickname="别的号")
+    scripted = site.serve(numbered(2247471911, 2, days_ago=40))
+    home = site.homepage("1", [[*listed, theirs], scripted])
+    entry = Art("2247471920", token="Entry", days_ago=1, links=(home,))
+    site.article(entry)
+    result = crawl("accounts", tmp_path / "archive", settings=accounts_file(
+        wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n'))
+    assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed}
+    assert not [path for path, _ in wechat.hits("/s") if OTHER_BIZ in path]
+    assert len(wechat.hits("/mp/homepage")) == 1
+    assert "this run 4 new (1 by URLs, 3 by homepages), no source failed" in result.stderr, result.stderr

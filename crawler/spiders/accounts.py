@@ -26,7 +26,7 @@ from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.articlepages import asked_url
 from crawler.spiders.base import WeChatSpider
-from crawler.spiders.discovery import AlbumLead, LinkLead
+from crawler.spiders.discovery import AlbumLead, HomepageLead, LinkLead
 from crawler.store.accountbook import AccountBook
 from crawler.watch.mend import mend_requests
 from crawler.watch.watcher import watch_requests
@@ -128,6 +128,9 @@ class AccountsSpider(WeChatSpider):
             if isinstance(lead, AlbumLead):
                 request = self.album_request(lead.url, account, remembered=True, guess_biz=lead.guess_biz)
                 if request is not None:
+                    yield request
+            elif isinstance(lead, HomepageLead):
+                if (request := self.homepage_request(lead.url, account)) is not None:
                     yield request
             elif isinstance(lead, LinkLead):
                 yield self._follow(lead, account)

@@ -42,6 +42,13 @@ class AlbumLead:
 
 
 @dataclass(frozen=True)
+class HomepageLead:
+    """An account homepage (主页) of the account to read: the articles its HTML lists."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class LinkLead:
     """A link to follow; ``unknown_account``: a short link, whose account its page tells."""
 
@@ -49,7 +56,7 @@ class LinkLead:
     unknown_account: bool = False
 
 
-Lead = AlbumLead | LinkLead | StateRecord
+Lead = AlbumLead | HomepageLead | LinkLead | StateRecord
 
 
 def linked_biz(index: Index, account: Account) -> str:
@@ -110,6 +117,9 @@ class Discovery:
             yield from self.for_later(article)
             return
         yield from self._albums(article, biz)
+        yield from (HomepageLead(link) for link in article.homepage_links
+                    if host_of(link) in self.config.article_hosts
+                    and article_ids_from_url(link).get("__biz") == biz)
         if self.config.follow_links != "none":
             yield from self._links(article, account, biz)
         else:  # recorded all the same: the page is not fetched again once links are followed

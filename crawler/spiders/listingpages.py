@@ -31,6 +31,7 @@ from crawler.wechat.listing import (
     album_json_url,
     album_url,
     parse_album_page,
+    parse_homepage,
 )
 from crawler.wechat.urls import album_id, article_ids_from_url, host_of
 
@@ -39,6 +40,11 @@ class ListingPages(ArticlePages):
     @cached_property
     def albums(self) -> AlbumProgress:
         return AlbumProgress(self.index, self.config.album_recheck_days)
+
+    @cached_property
+    def homepages(self) -> set[str]:
+        """The account homepages asked for this run (each once)."""
+        return set()
 
     def listed_requests(self, entries: list[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
@@ -74,6 +80,27 @@ class ListingPages(ArticlePages):
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
                                     album=album, remembered=remembered, reader=self.albums.reader,
                                     guess_biz=guess_biz)
+
+    def homepage_request(self, url: str, account: Account) -> scrapy.Request | None:
+        """An account homepage (主页) a page of ``account`` links; None for one already
+        asked for this run."""
+        if url in self.homepages:
+            return None
+        self.homepages.add(url)
+        return self.listing_request(url, f"homepage:{url}", self.parse_homepage, account)
+
+    def parse_homepage(self, response: Response, source: str, account: Account,
+                       first_page: bool) -> Iterator[scrapy.Request]:
+        """The account's articles its homepage's HTML lists (another account's it lists are
+        not fetched, as a link to them is not)."""
+        try:
+            entries = parse_homepage(response.body.decode("utf-8", "replace"))
+        except ListingError as error:
+            self.source_failed(source, account, first_page, str(error))
+            return
+        self.source_read(source, first_page)
+        biz = article_ids_from_url(response.url).get("__biz", "")
+        yield from self.listed_requests([entry for entry in entries if entry.biz == biz], source, account)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,

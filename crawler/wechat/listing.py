@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import lxml.html
 from lxml import etree
 
 from crawler.wechat.urls import ArticleKey, article_ids_from_url, link_as_given, split_url, web_url
@@ -177,6 +178,29 @@ def _object(value: object) -> dict[str, Any]:
 def _count(value: object) -> int | None:
     text = _text_of(value)
     return int(text) if _NUMBER.fullmatch(text) and len(text) < 10 else None
+
+
+# -- account homepages (主页) --------------------------------------------------------------
+# What a homepage's HTML looks like is read from a 2018 homepage kept in a public repository
+# (stormzhang's, hid 1; tests/site.py's ``homepage`` imitates it): ``div#js_plugins`` holds
+# its parts, a slider's articles as ``.item.js_post > a`` and each tab's as
+# ``a.list_item.js_post``, the first tab's in the HTML, the others' loaded by its script.
+
+
+def parse_homepage(body: str) -> list[Entry]:
+    """The articles an account homepage's HTML lists; ``ListingError`` for a page that is
+    no homepage's (no ``js_plugins``)."""
+    try:
+        doc = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError):  # no markup at all
+        doc = lxml.html.fromstring("<html></html>")
+    if not any(element.get("id") == "js_plugins" for element in doc.iter("div")):
+        raise ListingError("the homepage answer is not a homepage's page (no js_plugins)")
+    posts = [link for link in doc.iter("a")
+             if any("js_post" in (up.get("class") or "").split() for up in (link, *link.iterancestors()))]
+    entries = [entry(post.get("href", ""), post.findtext(".//h2") or post.findtext(".//p") or "")
+               for post in posts]
+    return [e for e in entries if web_url(e.url)]
 
 
 # -- feeds -------------------------------------------------------------------------------
