@@ -98,6 +98,15 @@ class ForeignLinkFound:
 
 
 @dataclass(frozen=True)
+class HomepageFound:
+    """An account homepage (主页) of account ``biz`` that a page links: read by every run of
+    the account (the page is not fetched again)."""
+
+    url: str
+    biz: str
+
+
+@dataclass(frozen=True)
 class LinkToFollow:
     """A link on a page of account ``biz`` to an article not settled yet: a later run
     follows it too, until its article is settled (the page holding it is not fetched again)."""
@@ -149,4 +158,4 @@ class MendTurnTaken:
 
 
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | WatchTurnTaken | NoPageKept | MendTurnTaken
+    | LinkToFollow | HomepageFound | WatchTurnTaken | NoPageKept | MendTurnTaken

@@ -646,7 +646,8 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     the account's articles by category; it was not read, and articles nothing else leads to
     were never found. Now the articles its HTML lists (its first tab's, ``tests/site.py``
     names the capture) are archived; another account's it lists are not fetched; those its
-    script loads (the other tabs) are not known."""
+    script loads (the other tabs) are not known. The page linking it is not fetched again:
+    the homepage is remembered, and a later run reads it again and finds what it added."""
     site = Site(wechat)
     listed = site.serve(numbered(2247471901, 3, days_ago=30))
     theirs = Art("2247471909", biz=OTHER_BIZ)
@@ -662,3 +663,8 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     assert not [path for path, _ in wechat.hits("/s") if OTHER_BIZ in path]
     assert len(wechat.hits("/mp/homepage")) == 1
     assert "this run 4 new (1 by URLs, 3 by homepages), no source failed" in result.stderr, result.stderr
+    added = site.serve(numbered(2247471930, 1, days_ago=0))
+    site.homepage("1", [[*added, *listed, theirs], scripted])
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed + added}
+    assert len(wechat.hits("/mp/homepage")) == 2

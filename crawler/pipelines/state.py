@@ -17,6 +17,7 @@ from crawler.items import (
     AlbumPageRead,
     ArticleGone,
     ForeignLinkFound,
+    HomepageFound,
     LinkFound,
     LinkRefused,
     LinkToFollow,
@@ -151,6 +152,8 @@ class StatePipeline:
                     self.refused[key] = url
             case LinkToFollow(url, biz):
                 self.accounts.follow_later(url, biz)
+            case HomepageFound(url, biz):
+                self.accounts.remember_homepage(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
             case MendTurnTaken(key, captured):
@@ -169,7 +172,7 @@ def _subject(record: StateRecord) -> str:
             return f"account {account}"
         case AlbumFound(album) | AlbumPageRead(album):
             return f"album {album}"
-        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
+        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url) | HomepageFound(url):
             return url
         case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key) | MendTurnTaken(key):
             return key

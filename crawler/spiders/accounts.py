@@ -87,6 +87,9 @@ class AccountsSpider(WeChatSpider):
             request = self.album_request(url, account, remembered=known)
             if request is not None:
                 yield request
+        for url in AccountBook(self.index).homepages_of(biz) if biz else []:
+            if (request := self.homepage_request(url, account)) is not None:
+                yield request
         for lead in self.discovery.left_to_follow(account):
             yield self._follow(lead, account)
         for feed in account.feeds:

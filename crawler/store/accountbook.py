@@ -1,5 +1,5 @@
 """What the index knows of each account (tables ``accounts``, ``albums``, ``album_articles``,
-``links_to_follow``, ``foreign_links``, ``quiet_alarms``): its ``__biz``, its albums and
+``homepages``, ``links_to_follow``, ``foreign_links``, ``quiet_alarms``): its ``__biz``, its albums and
 their members, the links its pages gave, and what its coverage report and its alarms read.
 """
 
@@ -88,6 +88,15 @@ class AccountBook:
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
             f"{SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+
+    def remember_homepage(self, url: str, biz: str) -> None:
+        """Record an account homepage (主页) of account ``biz``."""
+        self.db.execute("INSERT OR REPLACE INTO homepages VALUES (?, ?)", (url, biz))
+
+    def homepages_of(self, biz: str) -> list[str]:
+        """The homepages known of account ``biz``."""
+        return [url for (url,) in self.db.execute("SELECT url FROM homepages WHERE biz = ? ORDER BY url",
+                                                  (biz,))]
 
     def follow_later(self, url: str, biz: str) -> None:
         """Remember a link to an article of account ``biz``, followed by every run of that

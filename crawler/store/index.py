@@ -40,6 +40,7 @@ CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
     album_id TEXT NOT NULL, key TEXT NOT NULL, left_at TEXT, PRIMARY KEY (album_id, key)
 );
+CREATE TABLE IF NOT EXISTS homepages (url TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links_to_follow (url TEXT PRIMARY KEY, biz TEXT NOT NULL,
                                             key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_to_follow_of_account ON links_to_follow (biz);
