@@ -12,6 +12,7 @@ the album, who left it).
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -25,6 +26,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
+from crawler.report.logtext import counted
 from crawler.report.tally import Stat, Tally, named_by_user
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
@@ -216,6 +218,7 @@ class AlbumStep:
     relisted: tuple[str, ...] = ()
     unread: str = ""  # why an album that answered was not read to its end: a source read in part
     from_other_end: bool = False  # read it again, oldest first: the read newest first came short
+    notes: tuple[tuple[int, str], ...] = ()  # (logging level, line) of what the read found
 
 
 @dataclass
@@ -230,6 +233,8 @@ class _Reading:
     this_read: set[str] = field(default_factory=set)
     from_oldest: bool = False
     first_keys: tuple[str, ...] = ()  # of its first page newest first
+    newest_first: frozenset[str] = frozenset()  # what the read newest first listed, once over
+    seen_before: bool = False  # its first page as at its last read to its end
 
 
 class AlbumProgress:
@@ -277,44 +282,73 @@ class AlbumProgress:
         at = datetime.now(UTC).isoformat(timespec="seconds")
         members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
                         for entry in page.entries if entry.key)
+        # what the page lists: its members, and the items that link no article
+        listed = tuple(key for key, _ in members) + tuple(_UNLINKED + item for item in page.unlinked)
         record = AlbumPageRead(album, biz, members, at)
         if first_page:
-            signature = f"{page.article_count}|{','.join(key for key, _ in members)}"
+            signature = f"{page.article_count}|{','.join(listed)}"
             record = replace(record, first=True, title=page.title, count=page.article_count)
             # without a count, the first page says nothing of the pages after it
             relisted = None if page.article_count is None \
                 else self._unchanged(album, signature, dict(members))
             if relisted is not None:
-                return AlbumStep(record, False, relisted)
+                return AlbumStep(record, False, relisted, notes=_unlinked(len(page.unlinked), True))
+            seen = AccountBook(self.index).album_signature(album)[0] == signature
             self.reading[album] = _Reading(signature=signature, count=page.article_count,
-                                           first_keys=tuple(key for key, _ in members))
+                                           first_keys=listed, seen_before=seen)
         reading = self.reading.setdefault(album, _Reading())
-        if reading.from_oldest and not reading.this_read \
-                and tuple(key for key, _ in members) == reading.first_keys:
+        if reading.from_oldest and not reading.this_read and listed == reading.first_keys:
             # WeChat ignored is_reverse: its pages would be the first read's, each asked again
             whole = self.reading.pop(album).listed
             return AlbumStep(record, False, self._leaving(album, whole),
                              f"{_short(reading, page)}; asked oldest first (is_reverse=1), WeChat "
                              "listed it newest first again: read no further")
-        new = {key for key, _ in members} - reading.this_read
+        new = set(listed) - reading.this_read
         reading.this_read |= new
         reading.listed |= new
         short = _short(reading, page)
         ended = page.next_url is None or reading.from_oldest and not short
         if (ended or not new) and short and reading.count is not None and not reading.from_oldest:
-            reading.from_oldest, reading.this_read = True, set()
+            reading.from_oldest, reading.newest_first = True, frozenset(reading.this_read)
+            reading.this_read = set()
             return AlbumStep(record, False, from_other_end=True)
         if ended:
-            whole = self.reading.pop(album).listed
-            if short:
-                return AlbumStep(record, False, self._leaving(album, whole), short)
-            return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
-                             False, self._leaving(album, whole))
+            del self.reading[album]
+            step = self._ended(album, record, reading, short)
+            unlinked = sum(key.startswith(_UNLINKED) for key in reading.listed)
+            return replace(step, notes=step.notes + _unlinked(unlinked, reading.seen_before))
         if not new:
             del self.reading[album]
             return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
                                                    "itself): read no further")
         return AlbumStep(record, True)
+
+    def _ended(self, album: str, record: AlbumPageRead, reading: _Reading, short: str) -> AlbumStep:
+        """The step of the page that ends a read: the album read whole, or in part (``short``)."""
+        whole = {key for key in reading.listed if not key.startswith(_UNLINKED)}
+        if short and reading.from_oldest and reading.this_read == reading.newest_first:
+            return self._overcounted(album, record, reading, short)
+        if short:
+            return AlbumStep(record, False, self._leaving(album, whole), short)
+        return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
+                         False, self._leaving(album, whole))
+
+    def _overcounted(self, album: str, record: AlbumPageRead, reading: _Reading,
+                     short: str) -> AlbumStep:
+        """A read from the oldest end that listed the very members the read from the newest
+        did, short of the count: they are what WeChat lists, and the count holds members it
+        lists from neither end (a deleted one still counted, say). The album is taken as read;
+        the shortfall is news (a WARNING) unless it is the one its last read found."""
+        whole = {key for key in reading.listed if not key.startswith(_UNLINKED)}
+        overcount = (reading.count or 0) - len(reading.listed)
+        said = AccountBook(self.index).album_overcount(album) == overcount
+        note = (f"{short}, the same {len(reading.listed)} from both: WeChat counts {overcount} it "
+                "lists from neither end (deleted, likely); taken as read"
+                + ("" if said else ", said at INFO while it stays so"))
+        return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature,
+                                 overcount=overcount),
+                         False, self._leaving(album, whole),
+                         notes=((logging.INFO if said else logging.WARNING, note),))
 
     def gone(self, album: str) -> tuple[str, ...]:
         """The links of the members not settled of ``album``, which WeChat says is no more:
@@ -344,6 +378,20 @@ class AlbumProgress:
         if not all(unsettled):
             return None  # a member known only from its own page: read the album whole
         return tuple(unsettled)
+
+
+# What marks an item that links no article among a read's members (no key has it: ``__biz:…``)
+_UNLINKED = "~"
+
+
+def _unlinked(count: int, said: bool) -> tuple[tuple[int, str], ...]:
+    """The line of a read whose album listed ``count`` items with no article link: a loss,
+    news (a WARNING) unless ``said`` at the read that found the album as it is."""
+    if not count:
+        return ()
+    return ((logging.INFO if said else logging.WARNING,
+             f"lists {counted(count, 'item')} with no article link (an audio album's audios, say): "
+             "nothing of them archived"),)
 
 
 def _short(reading: _Reading, last: AlbumPage) -> str:

@@ -77,6 +77,7 @@ class AlbumPageRead:
     count: int | None = None
     whole: frozenset[str] | None = None
     signature: str = ""
+    overcount: int = 0  # members the count holds that neither end lists, when read whole
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,15 @@ class ForeignLinkFound:
     key: str
     biz: str
     seen_from: str
+
+
+@dataclass(frozen=True)
+class HomepageFound:
+    """An account homepage (主页) of account ``biz`` that a page links: read by every run of
+    the account (the page is not fetched again)."""
+
+    url: str
+    biz: str
 
 
 @dataclass(frozen=True)
@@ -148,4 +158,4 @@ class MendTurnTaken:
 
 
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | WatchTurnTaken | NoPageKept | MendTurnTaken
+    | LinkToFollow | HomepageFound | WatchTurnTaken | NoPageKept | MendTurnTaken

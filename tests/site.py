@@ -84,6 +84,15 @@ class Site:
     # Whether ``is_reverse=1`` lists the album oldest first, as the public clients that ask
     # so take it to (no capture of such an answer is public), or is ignored.
     honours_reverse: bool = True
+    # Whether an album asked with ``__biz`` empty is refused. soda92/biao-short-novels asked
+    # its album's later pages so for a year and WeChat answered (../shared/fixtures/
+    # wechat_album); its first screen as JSON so is not captured, nor a refusal: refused, it
+    # answers as for an album that is no more (``album_errors``), a guess.
+    album_needs_biz: bool = False
+    # Albums whose items are audios with no article link (an audio series, 音频合集, as its
+    # audio card in ../shared/fixtures/wechat/article_audio_mpvoice_jinbang_2025.html names
+    # it): no capture shows what WeChat lists for one, articles or audios, so tests run both.
+    audio_albums: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.server.route("/s", self._long_link)
@@ -165,6 +174,30 @@ class Site:
             self.album_errors[album_id] = error
         return f"{self.server.base}/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id={album_id}"
 
+    def homepage(self, hid: str, tabs: list[list[Art]]) -> str:
+        """Serve an account homepage (主页) whose tabs list ``tabs``; return its link as a page
+        gives it. Its HTML is the shape of a 2018 homepage kept in a public repository
+        (stormzhang's, ``cgiData`` biz ``MzA4NTQwNDcyMA==``, hid 1): ``div#js_plugins`` holds
+        the tabs, the first tab's articles in the HTML as ``a.list_item.js_post`` (no ``chksm``,
+        ``scene=19``), the other tabs' ``div.article_list`` empty, filled by its script (a POST
+        ``action=appmsg_list``, whose answer no capture shows)."""
+        items = "".join(
+            f'<a class="list_item js_post" href="{self.server.base}{a.path.replace("&", "&amp;")}'
+            f'&amp;scene=19#wechat_redirect"><div class="cover"><img class="img js_img" '
+            f'src="{self.server.base}/mmbiz_jpg/Cover{a.mid}/0" alt=""></div><div class="cont">'
+            f'<h2 class="title js_title">{a.name}</h2><p class="desc">提醒</p></div></a>' for a in tabs[0])
+        heads = "".join(f'<div type="index" data-index="{n}" class="item">栏目{n}</div>' for n in range(len(tabs)))
+        lists = "".join(f'<div class="article_list article_list_{n}">{items if n == 0 else ""}</div>'
+                        for n in range(len(tabs)))
+        page = (f'<!DOCTYPE html><html><head><title>{self.account}</title></head><body><div class="container">'
+                f'<div id="js_plugins"><div class="tab js_plugin" id="namespace_1" data-pid="2">'
+                f'<div class="tab_hd"><div class="tab_hd_inner">{heads}</div></div>'
+                f'<div class="tab_bd">{lists}</div></div></div></div>'
+                f"<script>var cgiData = {{ biz: '{BIZ}', hid: '{hid}', pagename: '{self.account}' }};"
+                "</script></body></html>")
+        self.server.route("/mp/homepage", Route(200, "text/html; charset=utf-8", page.encode()))
+        return f"{self.server.base}/mp/homepage?__biz={BIZ}&amp;hid={hid}&amp;sn=5f0e&amp;scene=18#wechat_redirect"
+
     def feed(self, path: str, arts: list[Art]) -> str:
         items = "".join(f"<item><title>{a.name}</title><link>{self.link(a)}</link></item>" for a in arts)
         xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
@@ -204,6 +237,8 @@ class Site:
         album_id = params.get("album_id", "")
         if album_id in self.album_errors:
             return _json({"base_resp": {"ret": self.album_errors[album_id], "errmsg": "no such album"}})
+        if self.album_needs_biz and not params.get("__biz"):
+            return _json({"base_resp": {"ret": -2, "errmsg": "invalid args"}})
         if album_id not in self.albums or params.get("f") != "json":
             return Route(404, "text/plain", b"not found")
         arts = self.albums[album_id]
@@ -220,6 +255,9 @@ class Site:
                   "itemidx": a.idx, "pos_num": str(positions[(a.mid, a.idx)]),
                   "key": f"3885769611_{a.mid}_{a.idx}", "create_time": "1700000000",
                   "item_show_type": "0", "is_read": "0"} for a in page]
+        if album_id in self.audio_albums:
+            for item in items:
+                del item["url"]
         listed = items[0] if len(items) == 1 else items
         base_info = {"title": f"合集{album_id}", "article_count": str(len(arts))} if not begin \
             else {"is_first_screen": "0"}

@@ -967,6 +967,51 @@ def test_a_first_screen_counting_more_than_the_album_lists_is_said(wechat: MockW
         result.stderr
 
 
+def test_an_overcount_both_ends_agree_on_is_a_warning_once_not_at_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A first screen counting members its pages list from neither end (7 for 5: a deleted
+    member still counted, say; no capture shows one) was a source READ IN PART at every run,
+    after both reads, its WARNING mailed forever, the album read whole again each time. When
+    the read from the oldest end lists the very members the read from the newest did, they
+    are what WeChat lists: said at WARNING once, then at INFO while the shortfall stays, the
+    album taken as read (one request while unchanged); another shortfall is news again."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487201, 5, albums=("3324",)))
+    album = site.album("3324", arts)
+    listing = site._album_json
+    counted = {"extra": 2}
+
+    def overcounted(query: str) -> Route:
+        route = listing(query)
+        body = json.loads(route.body)
+        info = body["getalbum_resp"]["base_info"]
+        if "article_count" in info:
+            info["article_count"] = str(int(info["article_count"]) + counted["extra"])
+        return replace(route, body=json.dumps(body).encode())
+
+    wechat.route("/mp/appmsgalbum", overcounted)
+
+    def run(**settings: str) -> str:
+        result = crawl("album", tmp_path, "-a", f"url={album}",
+                       settings={"ALBUM_PAGE_SIZE": "2", **settings})
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    said = run()
+    assert archived(tmp_path) == {a.mid for a in arts}
+    warned = [line for line in said.splitlines() if " WARNING: " in line and "album:" in line]
+    assert len(warned) == 1 and "album:3324" in warned[0] and "5 of the 7" in warned[0] \
+        and "the same 5" in warned[0], said
+    asked = len(album_requests(wechat))
+    assert " WARNING: " not in run() and len(album_requests(wechat)) == asked + 1  # unchanged
+    said = run(ALBUM_RECHECK_DAYS="0")  # read whole again: the same shortfall
+    assert " WARNING: " not in said and re.search(r"INFO.*album:3324.*5 of the 7", said), said
+    site.albums["3324"] = arts[1:]  # a member deleted: 6 counted for 4, two short still
+    assert " WARNING: " not in run()
+    counted["extra"] = 3
+    assert re.search(r"WARNING.*album:3324.*4 of the 7", run()), "another shortfall is news"
+
+
 def test_after_the_index_was_lost_a_post_whose_images_failed_for_a_passing_reason_gets_them(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A full disk failing the index's writes (its WAL) left the run's posts unindexed, their

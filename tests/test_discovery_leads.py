@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from crawler.accounts import Account
-from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow
+from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, HomepageFound, LinkToFollow
 from crawler.report.tally import Tally
 from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
 from crawler.store.accountbook import AccountBook
@@ -117,11 +117,14 @@ def test_a_page_archived_for_no_account_records_its_albums_and_unsettled_links_o
     index.add_article(f"{OWN}:3:1", link(OWN, 3), "3.md", ArticleState.ARCHIVED)
     page = article(albums=(Album("301", "防骗"),),
                    album_links=(f"{HOST}/mp/appmsgalbum?__biz={OTHER}&album_id=303",),
+                   homepage_links=(f"{HOST}/mp/homepage?__biz={OWN}&hid=1",
+                                   f"{HOST}/mp/homepage?__biz={OTHER}&hid=2"),
                    links=(link(OWN, 2), link(OWN, 3), link(OTHER, 7), f"{HOST}/s/Short",
                           "https://example.org/s/Elsewhere"))
     records = list(discovery(index).for_later(page))
     # another account's link is that account's to follow, should it be in the accounts file
     assert records == [AlbumFound("301", OWN, "防骗", member=f"{OWN}:1:1"),
+                       HomepageFound(f"{HOST}/mp/homepage?__biz={OWN}&hid=1", OWN),
                        LinkToFollow(link(OWN, 2), OWN), LinkToFollow(link(OTHER, 7), OTHER),
                        LinkToFollow(f"{HOST}/s/Short", OWN)]
     assert list(discovery(index).for_later(replace(page, biz=""))) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -284,15 +285,33 @@ def test_a_page_that_lists_nothing_new_ends_the_listing(index: Index) -> None:
 
 
 def test_a_read_that_ends_short_of_the_first_screen_s_count_is_not_whole(index: Index) -> None:
+    """Short newest first, and oldest first listing one member more yet still short: the
+    two reads split the album differently, so more may hide between pages (a push)."""
     progress = AlbumProgress(index, 7)
-    assert read(progress, album_page([12, 11, 10], 6), True).more
+    assert read(progress, album_page([12, 11, 10], 7), True).more
     step = read(progress, album_page([9, 8], None, last=True), False)
     assert (step.from_other_end, step.unread, step.record.whole) == (True, "", None)
-    step = read(progress, album_page([8, 9], None), False)  # oldest first: nothing more
+    step = read(progress, album_page([7, 8], None), False)  # oldest first: one more
     assert not step.from_other_end and step.more
-    step = read(progress, album_page([10, 11, 12], None, last=True), False)
-    assert step.record.whole is None and "listed 5 of the 6 articles" in step.unread
+    step = read(progress, album_page([9, 10, 11, 12], None, last=True), False)
+    assert step.record.whole is None and "listed 6 of the 7 articles" in step.unread
+    assert not step.notes
     assert AccountBook(index).album_signature("9") == (None, None)  # read again next run
+
+
+def test_a_read_both_ends_list_the_same_members_of_is_taken_as_read_short_of_its_count(
+        index: Index) -> None:
+    """Newest first and oldest first list the very same 5 of the 6 counted: what WeChat
+    lists, the count holding one it lists from neither end. Taken as read, said once."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, album_page([12, 11, 10], 6), True).more
+    assert read(progress, album_page([9, 8], None, last=True), False).from_other_end
+    assert read(progress, album_page([8, 9], None), False).more
+    step = read(progress, album_page([10, 11, 12], None, last=True), False)
+    assert step.record.whole == {f"B:{mid}:1" for mid in (12, 11, 10, 9, 8)}
+    assert (step.unread, step.record.overcount) == ("", 1)
+    [(level, note)] = step.notes
+    assert level == logging.WARNING and "listed 5 of the 6 articles" in note and "the same 5 from both" in note
 
 
 def test_a_read_from_the_other_end_ends_whole_once_both_list_the_count(index: Index) -> None:

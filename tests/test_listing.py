@@ -14,6 +14,7 @@ from crawler.wechat.listing import (
     entry,
     parse_album_page,
     parse_feed,
+    parse_homepage,
     parse_publish_list,
 )
 from tests.conftest import PROJECT
@@ -218,3 +219,42 @@ def test_the_real_album_s_last_page_ends_it_though_reverse_continue_flag_is_one(
     raw = (ALBUM_FIXTURES / "2247483853.json").read_text(encoding="utf-8")
     assert '"reverse_continue_flag": "1"' in raw.replace("\n", "").replace("  ", "")
     assert parse_album_page(raw, album_json_url(REAL_ALBUM, 20, "2247484063", "1")).next_url is None
+
+
+def test_an_album_item_without_an_article_link_is_named_not_dropped() -> None:
+    """An audio album may list its audios with no article link (no capture shows one): such
+    an item is no entry, but named, so that a read counts it against the first screen's
+    count and says it is not archived, and the next page still starts after it."""
+    audio = {"title": "第3期", "msgid": "7", "itemidx": "1", "key": "3885769611_7_1", "voice_id": "v"}
+    page = parse_album_page(album_json([item("9"), audio, {"title": "第2期", "url": "javascript:;"}],
+                                       more="1"), FIRST)
+    assert [e.key for e in page.entries] == ["MzA=:9:1"]
+    assert page.unlinked == ("3885769611_7_1", "__第2期")
+    assert page.next_url == FIRST + "&begin_msgid=7&begin_itemidx=1"  # its last that has a msgid
+
+
+HOMEPAGE = """<html><body><div class="container"><div id="js_plugins">
+<div class="slider js_plugin"><div class="swiper"><div class="item js_post"><a href="
+http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=3&amp;idx=1&amp;sn=c&amp;scene=19#wechat_redirect">
+<p class="desc js_title">轮播</p></a></div></div></div>
+<div class="tab js_plugin"><div class="tab_bd"><div class="article_list article_list_0">
+<a class="list_item js_post" href="http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2&amp;idx=1&amp;sn=b&amp;scene=19">
+<div class="cont"><h2 class="title js_title">第二期</h2></div></a>
+<a class="list_item js_post" href="javascript:;"><h2>坏</h2></a>
+<a class="other" href="http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=9&amp;idx=1">不是</a>
+</div><div class="article_list article_list_1" style="display: none;"></div></div></div>
+</div></div></body></html>"""
+
+
+def test_a_homepage_lists_its_slider_s_and_tabs_articles() -> None:
+    """The shape of a 2018 homepage (tests/site.py names it): ``.item.js_post > a`` and
+    ``a.list_item.js_post``; a link that is no web URL is left out, and so is a link that is
+    no post of the page's."""
+    entries = parse_homepage(HOMEPAGE)
+    assert [(e.key, e.title) for e in entries] == [("MzA=:3:1", "轮播"), ("MzA=:2:1", "第二期")]
+
+
+@pytest.mark.parametrize("body", ["", " \n", "<!-- -->", "\x00", "<html><body>参数错误</body></html>", '{"base_resp": {"ret": -1}}'])
+def test_an_answer_that_is_no_homepage_s_page_is_said(body: str) -> None:
+    with pytest.raises(ListingError, match="not a homepage's page"):
+        parse_homepage(body)

@@ -10,6 +10,7 @@ from crawler.wechat.urls import (
     article_key,
     article_link,
     canonical_article_url,
+    homepage_link,
     image_stem,
     is_article_link,
     normalise_image_url,
@@ -125,3 +126,18 @@ def test_cleaned_urls_keep_the_form_archives_know_them_by() -> None:
     assert without_tracking("http://mp.weixin.qq.com/s?scene=45&amp;idx=1&amp;mid=2247&amp;"
                             "__biz=MzIxNzE3MjEwNg%3D%3D&amp;sn=8c05#wechat_redirect") == \
         "http://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg==&mid=2247&idx=1&sn=8c05"
+
+
+@pytest.mark.parametrize("given, expected", [
+    # as a page links one (a 2022 blog's 参考文章), the PC client's reader's session in it
+    ("https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NTQ5NTE4OA==&amp;hid=1&amp;sn=d38e&amp;scene=1"
+     "&amp;devicetype=Windows+10+x64&amp;uin=&amp;key=&amp;wx_header=1",
+     "https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NTQ5NTE4OA==&hid=1&sn=d38e"),
+    ("http://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2#wechat_redirect",
+     "http://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2"),
+    ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA=", ""),  # no hid: no page of it
+    ("https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=MzA=&hid=1", ""),
+    ("javascript:;//mp/homepage?__biz=MzA=&hid=1", ""),
+])
+def test_a_homepage_link_keeps_what_names_the_page(given: str, expected: str) -> None:
+    assert homepage_link(given) == expected

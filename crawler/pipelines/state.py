@@ -17,6 +17,7 @@ from crawler.items import (
     AlbumPageRead,
     ArticleGone,
     ForeignLinkFound,
+    HomepageFound,
     LinkFound,
     LinkRefused,
     LinkToFollow,
@@ -124,7 +125,8 @@ class StatePipeline:
         if page.first:
             self.accounts.remember_album(page.album, page.biz, page.title, page.count, page.at)
         if page.whole is not None:
-            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at)
+            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at,
+                                                  page.overcount)
             if left:
                 self.tally.count(Stat.ALBUMS_LEFT, left)
                 logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)
@@ -150,6 +152,8 @@ class StatePipeline:
                     self.refused[key] = url
             case LinkToFollow(url, biz):
                 self.accounts.follow_later(url, biz)
+            case HomepageFound(url, biz):
+                self.accounts.remember_homepage(url, biz)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
             case MendTurnTaken(key, captured):
@@ -168,7 +172,7 @@ def _subject(record: StateRecord) -> str:
             return f"account {account}"
         case AlbumFound(album) | AlbumPageRead(album):
             return f"album {album}"
-        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url):
+        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url) | HomepageFound(url):
             return url
         case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key) | MendTurnTaken(key):
             return key

@@ -126,9 +126,10 @@ class Stat(StrEnum):
         return self.rsplit("/", 1)[-1]
 
 
-# How a source's name starts: what kind of source it is (album:…, feed:…, urls:…, link, mp:…).
+# How a source's name starts: what kind of source it is (album:…, feed:…, urls:…, link, mp:…,
+# homepage:…).
 SOURCE_KINDS = {"album": "albums", "link": "links", "feed": "feeds", "urls": "URLs", "mp": "back office",
-                "url": "URLs", "import": "imports"}
+                "url": "URLs", "import": "imports", "homepage": "homepages"}
 
 
 def source_kind(source: str) -> str:

@@ -26,7 +26,7 @@ from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.articlepages import asked_url
 from crawler.spiders.base import WeChatSpider
-from crawler.spiders.discovery import AlbumLead, LinkLead
+from crawler.spiders.discovery import AlbumLead, HomepageLead, LinkLead
 from crawler.store.accountbook import AccountBook
 from crawler.watch.mend import mend_requests
 from crawler.watch.watcher import watch_requests
@@ -87,6 +87,9 @@ class AccountsSpider(WeChatSpider):
             request = self.album_request(url, account, remembered=known)
             if request is not None:
                 yield request
+        for url in AccountBook(self.index).homepages_of(biz) if biz else []:
+            if (request := self.homepage_request(url, account)) is not None:
+                yield request
         for lead in self.discovery.left_to_follow(account):
             yield self._follow(lead, account)
         for feed in account.feeds:
@@ -126,7 +129,11 @@ class AccountsSpider(WeChatSpider):
             return
         for lead in self.discovery.leads(article, account):
             if isinstance(lead, AlbumLead):
-                if (request := self.album_request(lead.url, account, remembered=True)) is not None:
+                request = self.album_request(lead.url, account, remembered=True, guess_biz=lead.guess_biz)
+                if request is not None:
+                    yield request
+            elif isinstance(lead, HomepageLead):
+                if (request := self.homepage_request(lead.url, account)) is not None:
                     yield request
             elif isinstance(lead, LinkLead):
                 yield self._follow(lead, account)

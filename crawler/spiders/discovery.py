@@ -1,9 +1,10 @@
-"""Where an account's fetched article leads: its albums, and its links to the account's
-other articles, so that one link per account is enough to find them all.
+"""Where an account's fetched article leads: its albums, its homepages (主页), and its links
+to the account's other articles, so that one link per account is enough to find them all.
 
-Every album an account's page names (in any template's markup) or links to in its body is
-remembered in the index under the account's ``__biz`` (later runs read it with no edit of
-the accounts file) and read in this run if it was not yet. A link in the body (往期推荐,
+Every album an account's page names (in any template's markup) or links to in its body, and
+every homepage of the account it links, is remembered in the index under the account's
+``__biz`` (later runs read it with no edit of the accounts file) and read in this run if it
+was not yet. A link in the body (往期推荐,
 相关阅读, an image that links), to the album's previous or next article, 阅读原文 or an
 image post's shared article is followed when it is the account's: its ``__biz`` says so
 (the page records its own short link, so another page's short link to it costs nothing),
@@ -22,7 +23,14 @@ from dataclasses import dataclass
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.incremental import RunSets
-from crawler.items import AccountFound, AlbumFound, ForeignLinkFound, LinkToFollow, StateRecord
+from crawler.items import (
+    AccountFound,
+    AlbumFound,
+    ForeignLinkFound,
+    HomepageFound,
+    LinkToFollow,
+    StateRecord,
+)
 from crawler.report.tally import Stat, Tally
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, Index
@@ -33,7 +41,17 @@ from crawler.wechat.urls import ArticleKey, album_id, article_ids_from_url, host
 
 @dataclass(frozen=True)
 class AlbumLead:
-    """An album of the account to read."""
+    """An album of the account to read; ``guess_biz``: the page's account's ``__biz``, for
+    an album its body links without one (WeChat may want it, and its members must be that
+    account's)."""
+
+    url: str
+    guess_biz: str = ""
+
+
+@dataclass(frozen=True)
+class HomepageLead:
+    """An account homepage (主页) of the account to read: the articles its HTML lists."""
 
     url: str
 
@@ -46,7 +64,7 @@ class LinkLead:
     unknown_account: bool = False
 
 
-Lead = AlbumLead | LinkLead | StateRecord
+Lead = AlbumLead | HomepageLead | LinkLead | StateRecord
 
 
 def linked_biz(index: Index, account: Account) -> str:
@@ -107,6 +125,7 @@ class Discovery:
             yield from self.for_later(article)
             return
         yield from self._albums(article, biz)
+        yield from self._homepages(article, biz)
         if self.config.follow_links != "none":
             yield from self._links(article, account, biz)
         else:  # recorded all the same: the page is not fetched again once links are followed
@@ -118,10 +137,19 @@ class Discovery:
             yield AlbumLead(album_url(self.config.wechat_base_url, biz, album.id))
         for link in article.album_links:  # the account's own albums only, as its links
             link_biz = article_ids_from_url(link).get("__biz", "")
-            if host_of(link) not in self.config.article_hosts or link_biz != biz:
+            if host_of(link) not in self.config.article_hosts or link_biz not in (biz, ""):
                 continue
+            # one linked without __biz is taken for the account's until its members say whose
             yield AlbumFound(album_id(link), biz)
-            yield AlbumLead(album_url(self.config.wechat_base_url, biz, album_id(link)))
+            yield AlbumLead(album_url(self.config.wechat_base_url, link_biz, album_id(link)),
+                            guess_biz="" if link_biz else biz)
+
+    def _homepages(self, article: Article, biz: str) -> Iterator[Lead]:
+        """The account's homepages ``article`` links, remembered, and read now."""
+        for link in article.homepage_links:  # the account's own, as its albums
+            if host_of(link) in self.config.article_hosts and article_ids_from_url(link).get("__biz") == biz:
+                yield HomepageFound(link, biz)
+                yield HomepageLead(link)
 
     def left_to_follow(self, account: Account) -> Iterator[LinkLead]:
         """The links earlier runs found on the account's pages whose articles are not
@@ -139,13 +167,14 @@ class Discovery:
     def for_later(self, article: Article) -> Iterator[StateRecord]:
         """What a page archived for no account of the accounts file (``crawl article``,
         ``album``, ``import``, the watch), or for an account it is not of, leads to, recorded
-        only (under the page's own ``__biz``): its account's albums and its links to the
-        account's articles not settled. A scheduled run never fetches an archived page again,
+        only (under the page's own ``__biz``): its account's albums and homepages and its
+        links to the account's articles not settled. A scheduled run never fetches an archived page again,
         so it reads and follows these from the index, or never finds them."""
         if not article.biz:
             return
-        yield from (lead for lead in self._albums(article, article.biz)
-                    if isinstance(lead, AlbumFound))
+        yield from (lead for lead in (*self._albums(article, article.biz),
+                                      *self._homepages(article, article.biz))
+                    if isinstance(lead, (AlbumFound, HomepageFound)))
         yield from self._to_follow(article, article.biz)
 
     def _to_follow(self, article: Article, biz: str) -> Iterator[LinkToFollow]:

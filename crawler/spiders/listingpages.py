@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.incremental import AlbumProgress
+from crawler.items import AlbumFound
 from crawler.middlewares import Dropped
 from crawler.report.tally import Stat
 from crawler.spiders.articlepages import ArticlePages, request_of
@@ -28,7 +29,9 @@ from crawler.wechat.listing import (
     ErrorAnswer,
     ListingError,
     album_json_url,
+    album_url,
     parse_album_page,
+    parse_homepage,
 )
 from crawler.wechat.urls import album_id, article_ids_from_url, host_of
 
@@ -37,6 +40,11 @@ class ListingPages(ArticlePages):
     @cached_property
     def albums(self) -> AlbumProgress:
         return AlbumProgress(self.index, self.config.album_recheck_days)
+
+    @cached_property
+    def homepages(self) -> set[str]:
+        """The account homepages asked for this run (each once)."""
+        return set()
 
     def listed_requests(self, entries: list[Entry], source: str,
                         account: Account | None = None) -> Iterator[scrapy.Request]:
@@ -55,11 +63,12 @@ class ListingPages(ArticlePages):
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account)
 
-    def album_request(self, url: str, account: Account | None = None, *,
-                      remembered: bool = False) -> scrapy.Request | None:
+    def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
+                      guess_biz: str = "") -> scrapy.Request | None:
         """The first page of an album's JSON; None for an album already being read this run.
         ``remembered``: an album known from a page (this run's or an earlier run's), not the
-        user's: deleted, it is no failure of the run."""
+        user's: deleted, it is no failure of the run. ``guess_biz``: the ``__biz`` of the page
+        that linked the album without one (``AlbumLead``)."""
         try:
             json_url = album_json_url(url, self.config.album_page_size)
         except ListingError as error:
@@ -69,7 +78,29 @@ class ListingPages(ArticlePages):
         if not self.albums.start(album):
             return None
         return self.listing_request(json_url, f"album:{album}", self.parse_album, account,
-                                    album=album, remembered=remembered, reader=self.albums.reader)
+                                    album=album, remembered=remembered, reader=self.albums.reader,
+                                    guess_biz=guess_biz)
+
+    def homepage_request(self, url: str, account: Account) -> scrapy.Request | None:
+        """An account homepage (主页) a page of ``account`` links; None for one already
+        asked for this run."""
+        if url in self.homepages:
+            return None
+        self.homepages.add(url)
+        return self.listing_request(url, f"homepage:{url}", self.parse_homepage, account)
+
+    def parse_homepage(self, response: Response, source: str, account: Account,
+                       first_page: bool) -> Iterator[scrapy.Request]:
+        """The account's articles its homepage's HTML lists (another account's it lists are
+        not fetched, as a link to them is not)."""
+        try:
+            entries = parse_homepage(response.body.decode("utf-8", "replace"))
+        except ListingError as error:
+            self.source_failed(source, account, first_page, str(error))
+            return
+        self.source_read(source, first_page)
+        biz = article_ids_from_url(response.url).get("__biz", "")
+        yield from self.listed_requests([entry for entry in entries if entry.biz == biz], source, account)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,
@@ -83,12 +114,18 @@ class ListingPages(ArticlePages):
 
     def parse_album(self, response: Response, source: str, account: Account | None,
                     first_page: bool, album: str, remembered: bool = False,
-                    reader: str = "") -> Iterator[Any]:
+                    reader: str = "", guess_biz: str = "") -> Iterator[Any]:
         if not first_page and reader != self.albums.reader:
             return  # queued by the run this one resumes: this run reads the album from page 1
+        asked_biz = article_ids_from_url(response.url).get("__biz", "")
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
+            if first_page and guess_biz:
+                if not asked_biz:
+                    yield self._with_biz(response, source, album, guess_biz, error)
+                    return
+                error = type(error)(f"asked without __biz and with its page's account's: {error}")
             if remembered and first_page and isinstance(error, ErrorAnswer):
                 # its owner's doing; no accounts file line to remove
                 self.logger.info("Source %s (known from a page) could not be read: %s", source, error)
@@ -99,13 +136,21 @@ class ListingPages(ArticlePages):
                 for url in self.albums.gone(album):
                     yield self.article_request(url, source, account)
             return
-        self.source_read(source, first_page)
         # an album asked without __biz is of the account its members are of
-        biz = article_ids_from_url(response.url).get("__biz") \
-            or next((entry.biz for entry in page.entries if entry.biz), "")
+        biz = asked_biz or next((entry.biz for entry in page.entries if entry.biz), "")
+        stranger = next((entry.biz for entry in page.entries if entry.biz not in ("", guess_biz)), "")
+        if first_page and guess_biz and stranger:
+            self.logger.info("Source %s is another account's album (its articles are %s's), linked "
+                             "without __biz: recorded as theirs, not read for %s", source, stranger,
+                             account.name if account else guess_biz)
+            yield AlbumFound(album, stranger, page.title, page.article_count)
+            return
+        self.source_read(source, first_page)
         step = self.albums.read(album, biz, page, first_page)
         if step.unread:
             self.source_failed(source, account, False, step.unread)
+        for level, note in step.notes:
+            self.logger.log(level, "Source %s: %s", source, note)
         yield step.record
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
@@ -118,6 +163,15 @@ class ListingPages(ArticlePages):
             # meta stays behind: what Scrapy put there (download_latency) is not the next page's
             yield request.replace(url=next_url, meta={"listing": True},
                                   cb_kwargs={**request.cb_kwargs, "first_page": False})
+
+    def _with_biz(self, response: Response, source: str, album: str, biz: str,
+                  refusal: ListingError) -> scrapy.Request:
+        """The first page of ``album`` asked again with ``biz``, the account's whose page
+        linked it without ``__biz``: WeChat answered without one as ``refusal`` says."""
+        self.logger.info("Source %s answered without __biz (%s): asked with its page's "
+                         "account's", source, refusal)
+        url = album_json_url(album_url(self.config.wechat_base_url, biz, album), self.config.album_page_size)
+        return request_of(response).replace(url=url, meta={"listing": True})
 
     def source_read(self, source: str, first_page: bool) -> None:
         if first_page:

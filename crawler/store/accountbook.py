@@ -1,5 +1,5 @@
 """What the index knows of each account (tables ``accounts``, ``albums``, ``album_articles``,
-``links_to_follow``, ``foreign_links``, ``quiet_alarms``): its ``__biz``, its albums and
+``homepages``, ``links_to_follow``, ``foreign_links``, ``quiet_alarms``): its ``__biz``, its albums and
 their members, the links its pages gave, and what its coverage report and its alarms read.
 """
 
@@ -54,15 +54,23 @@ class AccountBook:
                                (album_id,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
-    def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str) -> int:
-        """Record an album read to its end: its ``signature``, and that the known members
-        not among ``members`` left it (``at``). How many left now."""
+    def album_read_whole(self, album_id: str, signature: str, members: set[str], at: str,
+                         overcount: int = 0) -> int:
+        """Record an album read to its end: its ``signature``, how many more its first
+        screen counts than it lists (``overcount``), and that the known members not among
+        ``members`` left it (``at``). How many left now."""
         departed = self.album_members(album_id) - members
         self.db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
                              [(at, album_id, key) for key in sorted(departed)])
-        self.db.execute("UPDATE albums SET signature = ?, read_whole = ? WHERE album_id = ?",
-                         (signature, at, album_id))
+        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ? WHERE album_id = ?",
+                         (signature, at, overcount, album_id))
         return len(departed)
+
+    def album_overcount(self, album_id: str) -> int:
+        """How many more members the album's first screen counted than its pages listed
+        from either end, at its last read to its end (0: none, or never read so)."""
+        row = self.db.execute("SELECT overcount FROM albums WHERE album_id = ?", (album_id,)).fetchone()
+        return row[0] or 0 if row else 0
 
     def album_members(self, album_id: str, *, departed: bool = False) -> set[str]:
         """The keys of the album's current members (or of those that left it)."""
@@ -80,6 +88,15 @@ class AccountBook:
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
             f"{SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+
+    def remember_homepage(self, url: str, biz: str) -> None:
+        """Record an account homepage (主页) of account ``biz``."""
+        self.db.execute("INSERT OR REPLACE INTO homepages VALUES (?, ?)", (url, biz))
+
+    def homepages_of(self, biz: str) -> list[str]:
+        """The homepages known of account ``biz``."""
+        return [url for (url,) in self.db.execute("SELECT url FROM homepages WHERE biz = ? ORDER BY url",
+                                                  (biz,))]
 
     def follow_later(self, url: str, biz: str) -> None:
         """Remember a link to an article of account ``biz``, followed by every run of that

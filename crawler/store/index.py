@@ -34,12 +34,13 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS albums (
     album_id TEXT PRIMARY KEY, biz TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
-    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT
+    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT, overcount INTEGER
 );
 CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
     album_id TEXT NOT NULL, key TEXT NOT NULL, left_at TEXT, PRIMARY KEY (album_id, key)
 );
+CREATE TABLE IF NOT EXISTS homepages (url TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links_to_follow (url TEXT PRIMARY KEY, biz TEXT NOT NULL,
                                             key TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS links_to_follow_of_account ON links_to_follow (biz);
@@ -68,7 +69,7 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"images": {"key": "TEXT"},
                   "articles": {"published": "INTEGER", "tags": "TEXT"},
-                  "albums": {"signature": "TEXT", "read_whole": "TEXT"},
+                  "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
                   "album_articles": {"left_at": "TEXT"},
                   "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"}}
 

@@ -77,6 +77,8 @@ class Article:
     links: tuple[str, ...] = field(default=(), repr=False)
     # Albums the body links to (``…/mp/appmsgalbum?__biz=…&album_id=…``): leads, not tags.
     album_links: tuple[str, ...] = field(default=(), repr=False)
+    # Account homepages (主页) the body links to (``…/mp/homepage?__biz=…&hid=…``): leads.
+    homepage_links: tuple[str, ...] = field(default=(), repr=False)
     short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one
     # ``body_html`` as ``parse_page`` parsed it, when it did: the converter and the tagger
     # read this tree (never changing it) rather than parse the markup a second time.

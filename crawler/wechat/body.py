@@ -12,6 +12,7 @@ from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     background_image_url,
+    homepage_link,
     is_article_link,
     link_as_given,
     normalise_image_url,
@@ -103,6 +104,14 @@ def album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     hrefs = (link_as_given(a.get("href", "")) for a in content.iter("a"))
     return _unique(tuple(href for href in hrefs
                          if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
+
+
+def homepage_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Account homepages (主页) the body links to, each as ``homepage_link`` gives it."""
+    if content is None:
+        return ()
+    links = (homepage_link(a.get("href", "")) for a in content.iter("a"))
+    return _unique(tuple(link for link in links if link))
 
 
 def article_links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import lxml.html
 from lxml import etree
 
 from crawler.wechat.urls import ArticleKey, article_ids_from_url, link_as_given, split_url, web_url
@@ -78,6 +79,7 @@ class AlbumPage:
     article_count: int | None = None  # current members, as the first screen states it
     first_screen: bool = True
     cut: bool = False  # it listed nothing, yet continue_flag says more follow
+    unlinked: tuple[str, ...] = ()  # items with no article link (an audio album's audios, say)
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -117,7 +119,8 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
 
     The next page is asked for only when ``continue_flag`` says there is one and this page
     listed something; it starts after this page's last item. An item whose URL is not an
-    http(s) link is left out (the caller checks hosts).
+    http(s) link is no entry: it is named in ``unlinked`` (by its ``key``, else its ids or
+    title), as an audio album may list its audios (the caller checks hosts).
     """
     data = _json(body, "album")
     _check_base_resp(data, "album")
@@ -133,13 +136,15 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
         items = [items]
     if not isinstance(items, list):
         raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
-    items = [item for item in items if isinstance(item, dict) and isinstance(item.get("url"), str)
-             and web_url(item["url"])]
-    entries = [entry(item["url"], _text_of(item.get("title"))) for item in items]
+    items = [item for item in items if isinstance(item, dict)]
+    linked = [item for item in items if isinstance(item.get("url"), str) and web_url(item["url"])]
+    entries = [entry(item["url"], _text_of(item.get("title"))) for item in linked]
+    unlinked = tuple(_item_name(item) for item in items if item not in linked)
     more = _text_of(album.get("continue_flag")) == "1"
     next_url = None
-    if more and items:
-        last = items[-1]
+    # the next page starts after the last item that can name it (a msgid)
+    last = next((item for item in reversed(items) if _text_of(item.get("msgid"))), None)
+    if more and last is not None:
         asked = dict(parse_qsl(urlsplit(request_url).query))
         count = asked.get("count", "20")
         next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
@@ -149,7 +154,14 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
-                     first_screen, cut=more and not items)
+                     first_screen, cut=more and not items, unlinked=unlinked)
+
+
+def _item_name(item: dict[str, Any]) -> str:
+    """What names an album's item that links no article, as its ``key`` does a real item
+    (``<uin>_<msgid>_<itemidx>``)."""
+    return _text_of(item.get("key")) or "_".join(_text_of(item.get(name)) for name in (
+        "msgid", "itemidx", "title"))
 
 
 def _text_of(value: object) -> str:
@@ -166,6 +178,29 @@ def _object(value: object) -> dict[str, Any]:
 def _count(value: object) -> int | None:
     text = _text_of(value)
     return int(text) if _NUMBER.fullmatch(text) and len(text) < 10 else None
+
+
+# -- account homepages (主页) --------------------------------------------------------------
+# What a homepage's HTML looks like is read from a 2018 homepage kept in a public repository
+# (stormzhang's, hid 1; tests/site.py's ``homepage`` imitates it): ``div#js_plugins`` holds
+# its parts, a slider's articles as ``.item.js_post > a`` and each tab's as
+# ``a.list_item.js_post``, the first tab's in the HTML, the others' loaded by its script.
+
+
+def parse_homepage(body: str) -> list[Entry]:
+    """The articles an account homepage's HTML lists; ``ListingError`` for a page that is
+    no homepage's (no ``js_plugins``)."""
+    try:
+        doc = lxml.html.fromstring(body)
+    except (etree.ParserError, ValueError):  # no markup at all
+        doc = lxml.html.fromstring("<html></html>")
+    if not any(element.get("id") == "js_plugins" for element in doc.iter("div")):
+        raise ListingError("the homepage answer is not a homepage's page (no js_plugins)")
+    posts = [link for link in doc.iter("a")
+             if any("js_post" in (up.get("class") or "").split() for up in (link, *link.iterancestors()))]
+    entries = [entry(post.get("href", ""), post.findtext(".//h2") or post.findtext(".//p") or "")
+               for post in posts]
+    return [e for e in entries if web_url(e.url)]
 
 
 # -- feeds -------------------------------------------------------------------------------

@@ -21,7 +21,13 @@ from lxml.etree import ParserError
 
 from crawler.wechat import dates, dom, jsvars
 from crawler.wechat.article import Album, Article, NotAnArticle, PageReason, PostType
-from crawler.wechat.body import album_links, article_links, body_images, unlazy_backgrounds
+from crawler.wechat.body import (
+    album_links,
+    article_links,
+    body_images,
+    homepage_links,
+    unlazy_backgrounds,
+)
 from crawler.wechat.errorpage import not_an_article
 from crawler.wechat.shown import shown_text
 from crawler.wechat.texttitle import shows_nothing, starts_with, title_from_text, title_of_body
@@ -114,6 +120,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc, account),
         album_links=album_links(content if body_html else None),
+        homepage_links=homepage_links(content if body_html else None),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,

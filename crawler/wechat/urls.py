@@ -20,6 +20,7 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 # share's scene, the PC client's the reader's own session (key, uin, pass_ticket).
 _LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
+_HOMEPAGE_PATH = "/mp/homepage"
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
 _NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
@@ -181,6 +182,20 @@ def album_id(album_url: str) -> str:
     """The ``album_id`` of an album link."""
     parts = split_url(html.unescape(album_url))
     return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
+
+
+def homepage_link(url: str) -> str:
+    """``url`` as an account homepage's (主页: ``…/mp/homepage?__biz=…&hid=…``) link, with
+    what names the page and its tab alone (``__biz``, ``hid``, ``sn``, ``cid``: a copy from
+    the client adds the reader's session, ``uin``, ``key``, ``pass_ticket``); "" if it is none."""
+    parts = split_url(link_as_given(url))
+    if parts is None or parts.scheme not in ("http", "https") or parts.path.rstrip("/") != _HOMEPAGE_PATH:
+        return ""
+    query = dict(parse_qsl(parts.query))
+    if not (query.get("__biz") and query.get("hid")):
+        return ""
+    kept = [(name, query[name]) for name in ("__biz", "hid", "sn", "cid") if query.get(name)]
+    return urlunsplit((parts.scheme, parts.netloc, _HOMEPAGE_PATH, _join_query(kept), ""))
 
 
 def link_as_given(url: str) -> str:
