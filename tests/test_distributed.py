@@ -453,6 +453,48 @@ def test_a_node_thought_dead_that_comes_back_fetches_what_it_held_once(
     assert_clean(processes)
 
 
+def test_a_page_two_nodes_fetched_is_archived_once_and_the_second_copy_said(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """A node silent past its heartbeat while WeChat held its answer: the writer gave its
+    request to another node, which fetched it too; the first, back, handed its copy back.
+    The copy was dropped and the page archived once, but the double fetch was said nowhere:
+    the nodes' line counted it as one more page fetched, and the sum there exceeded the
+    pages. Now the node says it dropped its copy (INFO: the WARNING that it stopped
+    answering said why already), and the writer's line counts it."""
+    before, images_before = len(article_hits(album.server)), len(album.server.hits("/mmbiz"))
+    second = gate(2)
+    one_at_a_time = {"REDIS_PAGES_IN_FLIGHT": "1"}  # one request on the frontier: n2 takes n1's
+    processes.node("n1")
+    processes.writer("writer", archive, album, **one_at_a_time)
+    second.wait()
+    processes.running["n1"].send_signal(signal.SIGSTOP)
+    try:
+        processes.wait_for(lambda: "Fetch node n1 stopped answering" in processes.log("writer"),
+                           "the writer to find n1 silent")
+        # n2 fetches n1's page, then waits a minute before it takes another: the job goes
+        # on while n1 hands its copy back
+        processes.node("n2", DOWNLOAD_DELAY="60", DOWNLOAD_DELAY_JITTER="0")
+        processes.wait_for(lambda: fetched_by(job, "n2")() == 1 and job.zcard(f"{JOB}:requests") == 1,
+                           "n2's copy taken by the writer")
+    finally:
+        processes.running["n1"].send_signal(signal.SIGCONT)
+    second.open()
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0 and processes.wait("n2") == 0
+
+    assert contents(archive) == album.expected
+    hits = Counter(article_hits(album.server)[before:])
+    [(twice, _)] = [(path, count) for path, count in hits.items() if count > 1]
+    assert hits[twice] == 2 and sum(hits.values()) == ARTICLES + 1
+    images = Counter(path for path, _ in album.server.hits("/mmbiz")[images_before:])
+    assert images and max(images.values()) == 1, images  # by the writer, once
+    said = [line for line in processes.log("n1").splitlines() if "another node" in line]
+    assert len(said) == 1 and "INFO: " in said[0] and twice in said[0], processes.log("n1")
+    assert node_report(processes.log("writer")) == {  # the 404 too, a page
+        "n1": f"{ARTICLES} fetched (1 also fetched by another node, dropped)", "n2": "1 fetched"}
+    assert_clean(processes)
+
+
 def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
         album: Album, archive: Path, processes: Processes) -> None:
     """A 503 a node handed back after its own retries is not retried by the writer's
