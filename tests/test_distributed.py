@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import pickle
 import re
 import signal
@@ -35,6 +36,7 @@ from crawler.distributed import frontier
 from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
+from crawler.distributed.scripts import TAKE_PAGE
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import RemoteFetch, Writer
 from crawler.report.logtext import counted
@@ -45,6 +47,7 @@ from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, project_config, refusal
 from tests.mockserver import Gate, MockWeChat, Route
+from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
 
@@ -450,6 +453,48 @@ def test_a_node_thought_dead_that_comes_back_fetches_what_it_held_once(
     assert_clean(processes)
 
 
+def test_a_page_two_nodes_fetched_is_archived_once_and_the_second_copy_said(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """A node silent past its heartbeat while WeChat held its answer: the writer gave its
+    request to another node, which fetched it too; the first, back, handed its copy back.
+    The copy was dropped and the page archived once, but the double fetch was said nowhere:
+    the nodes' line counted it as one more page fetched, and the sum there exceeded the
+    pages. Now the node says it dropped its copy (INFO: the WARNING that it stopped
+    answering said why already), and the writer's line counts it."""
+    before, images_before = len(article_hits(album.server)), len(album.server.hits("/mmbiz"))
+    second = gate(2)
+    one_at_a_time = {"REDIS_PAGES_IN_FLIGHT": "1"}  # one request on the frontier: n2 takes n1's
+    processes.node("n1")
+    processes.writer("writer", archive, album, **one_at_a_time)
+    second.wait()
+    processes.running["n1"].send_signal(signal.SIGSTOP)
+    try:
+        processes.wait_for(lambda: "Fetch node n1 stopped answering" in processes.log("writer"),
+                           "the writer to find n1 silent")
+        # n2 fetches n1's page, then waits a minute before it takes another: the job goes
+        # on while n1 hands its copy back
+        processes.node("n2", DOWNLOAD_DELAY="60", DOWNLOAD_DELAY_JITTER="0")
+        processes.wait_for(lambda: fetched_by(job, "n2")() == 1 and job.zcard(f"{JOB}:requests") == 1,
+                           "n2's copy taken by the writer")
+    finally:
+        processes.running["n1"].send_signal(signal.SIGCONT)
+    second.open()
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0 and processes.wait("n2") == 0
+
+    assert contents(archive) == album.expected
+    hits = Counter(article_hits(album.server)[before:])
+    [(twice, _)] = [(path, count) for path, count in hits.items() if count > 1]
+    assert hits[twice] == 2 and sum(hits.values()) == ARTICLES + 1
+    images = Counter(path for path, _ in album.server.hits("/mmbiz")[images_before:])
+    assert images and max(images.values()) == 1, images  # by the writer, once
+    said = [line for line in processes.log("n1").splitlines() if "another node" in line]
+    assert len(said) == 1 and "INFO: " in said[0] and twice in said[0], processes.log("n1")
+    assert node_report(processes.log("writer")) == {  # the 404 too, a page
+        "n1": f"{ARTICLES} fetched (1 also fetched by another node, dropped)", "n2": "1 fetched"}
+    assert_clean(processes)
+
+
 def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
         album: Album, archive: Path, processes: Processes) -> None:
     """A 503 a node handed back after its own retries is not retried by the writer's
@@ -521,6 +566,55 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     said = [line for name in ("writer", "n1", "again") for line in processes.log(name).splitlines()
             if any(word in line for word in ("Retrying", "Gave back", "Resuming", "stopped answering"))]
     assert len(hits) <= ARTICLES + (ARTICLES - archived - waiting), "\n".join(["fetched twice:", *twice, *said])
+    assert_clean(processes)
+
+
+def taking_an_article(command: list[bytes], reply: Any) -> bool:
+    """The writer's step that takes an article page (HTTP 200) out of Redis."""
+    if not (command[:1] and command[0].upper() in (b"EVAL", b"EVALSHA") and isinstance(reply, bytes)):
+        return False
+    if command[1] not in (TAKE_PAGE.encode(), hashlib.sha1(TAKE_PAGE.encode()).hexdigest().encode()):
+        return False
+    return Page.from_bytes(reply).status == 200
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "another writer takes the job"])
+def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_wechat_again(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
+        stop: str) -> None:
+    """The writer stopped (a signal, or the job stopped: here its lease taken) after a page
+    had left Redis on its way to the writer and before the writer had it: the stop dropped
+    it, and the next run asked WeChat for it again."""
+    before, images_before = len(article_hits(album.server)), len(album.server.hits("/mmbiz"))
+    proxy = RedisProxy(redis_server.port, hold=taking_an_article).start()
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url)
+        processes.wait_for(proxy.held.is_set, "a page taken from Redis")
+        if stop.startswith("SIG"):
+            processes.running["writer"].send_signal(signal.Signals[stop])
+            said = f"Stopping ({stop})"
+        else:
+            job.set(f"{JOB}:writer", "elsewhere:1", px=60_000)
+            said = "Another writer, elsewhere:1, has taken job"
+        processes.wait_for(lambda: said in processes.log("writer"), "the writer stopping")
+        proxy.release()
+        assert processes.wait("writer") != 0, processes.log("writer")
+    finally:
+        proxy.stop()
+    job.delete(f"{JOB}:writer")
+    processes.writer("again", archive, album)
+    assert processes.wait("again") == 0, processes.log("again")
+    assert processes.wait("n1") == 0, processes.log("n1")
+
+    assert contents(archive) == album.expected
+    taken = Page.from_bytes(proxy.reply).url.removeprefix(album.server.base)
+    hits = Counter(article_hits(album.server)[before:])
+    assert hits[taken] == 1, processes.log("writer")
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
+    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    images = Counter(path for path, _ in album.server.hits("/mmbiz")[images_before:])
+    assert images and max(images.values()) == 1, images  # across both runs too
     assert_clean(processes)
 
 

@@ -89,16 +89,16 @@ def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
 
 @pytest.mark.parametrize("look", ["deliver", "find_lost"])
 @pytest.mark.parametrize("handed_back", ["the page", "a page too large", "no page"])
-def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
+def test_a_page_being_taken_when_the_writer_stops_is_given_to_its_request(
         redis_server_session: RedisServer, redis_db: redis.Redis, caplog: pytest.LogCaptureFixture,
         look: str, handed_back: str) -> None:
     """The writer stopped while it took a page from Redis (by the loop over pages handed
-    back, or its look for lost pages), its request given up by the stop: giving it the page
-    (before ac1cf27), or giving it up for a page too large, ended the task that took it with
-    a KeyError (the loop over pages handed back, or the look at the nodes, then dead); a
-    page unreadable was said at ERROR and asked of the nodes again by a writer that had
-    stopped. The stopped writer asks nothing more; the next run asks for what it did not
-    archive."""
+    back, or its look for lost pages). The stop gave its request up and the page was
+    dropped: out of Redis, it was asked of WeChat again by the next run. (Before ac1cf27,
+    giving it the page, or giving it up for a page too large, ended the task that took it
+    with a KeyError.) Now the page taken is given to its request, to be archived as the run
+    stops; one that is not the page asked is dropped as without a stop, and a stopped
+    writer asks nothing of the nodes again."""
     config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name,
                             DOWNLOAD_MAXSIZE=str(1 << 16))
     request = Request("https://mp.weixin.qq.com/s/r")
@@ -106,7 +106,7 @@ def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
     data = {"the page": page.to_bytes(), "a page too large": replace(page, body=bytes(2 << 20)).to_bytes(),
             "no page": b"not a page"}[handed_back]
 
-    async def stop_while_taking() -> tuple[BaseException | None, int]:
+    async def stop_while_taking() -> tuple[Page | BaseException, int]:
         client = connect_async(config)
         exchange = PageExchange(client, JOB, config)
         exchange._take = take = Held(exchange._take)
@@ -128,10 +128,18 @@ def test_a_page_being_taken_when_the_writer_stops_is_dropped_quietly(
             await client.aclose()
 
     caplog.set_level("INFO", logger="crawler.distributed.exchange")
-    failure, queued = asyncio.run(stop_while_taking())
-    assert isinstance(failure, JobStopped) and str(failure) == STOPPED
+    given, queued = asyncio.run(stop_while_taking())
     assert queued == 0
-    assert caplog.text == ""
+    if handed_back == "the page":
+        assert given == page
+        assert caplog.text == ""
+        return
+    if handed_back == "a page too large":
+        assert isinstance(given, NotFetched) and "larger than DOWNLOAD_MAXSIZE" in str(given)
+    else:
+        assert isinstance(given, JobStopped) and str(given) == STOPPED
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+    assert "Dropped the page handed back" in caplog.text
 
 
 def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -114,6 +115,25 @@ def test_a_page_handed_back_reaches_the_writer_and_is_no_longer_held(
     assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
     assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == set()
     assert crawler.stats.get_value("pages/handed_back") == node.handed_back == 1
+
+
+def test_a_failure_handed_back_after_another_nodes_page_does_not_replace_it(
+        queue: NodeQueue, node: FetchNode, redis_db: redis.Redis) -> None:
+    """A node thought gone whose fetch then failed (WeChat's answer timed out) handed back
+    its failure over the page another node had handed back meanwhile: the writer, taking it,
+    reported a page not fetched that was there. The first copy is kept, and a second page
+    is counted dropped."""
+    put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
+    redis_db.sadd(JOB.dupefilter, "p1")
+    request = queue.pop()
+    assert request is not None
+    other = Page("node-2", "p1", request.meta[TAKEN].url, url=request.url, status=200, body=b"<html>other</html>")
+    redis_db.hset(JOB.pages, "p1", other.to_bytes())
+    node.hand_back(request, replace(page(request), status=0, body=b"", failure="TimeoutError: timed out"))
+    node.hand_back(request, page(request))
+    assert Page.from_bytes(redis_db.hget(JOB.pages, "p1")) == other
+    assert not redis_db.exists(JOB.ready)
+    assert redis_db.hgetall(JOB.dropped) == {NAME.encode(): b"1"}
 
 
 def test_a_page_not_handed_back_during_an_outage_is_sent_at_the_next_try(

@@ -32,7 +32,8 @@ def take_page(redis_db: redis.Redis, page_id: str) -> object:
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
               node: str = NODE, fetched: bool = True) -> object:
-    keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests]
+    keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests,
+            JOB.dropped]
     return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
 
 
@@ -91,16 +92,18 @@ def test_a_page_handed_back_waits_for_the_writer(redis_db: redis.Redis) -> None:
 
 
 def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.Redis) -> None:
-    """Fetched twice (its node was thought dead): the writer took the first already."""
+    """Fetched twice (its node was thought dead): the writer took the first already. Counted
+    fetched, and dropped, for the writer's line on its nodes."""
     submit(redis_db, "p1", 0, "r1")
     take(redis_db)
     hand_back(redis_db, "r1", "p1")
     assert take_page(redis_db, "p1") == b"page"
     redis_db.hset(JOB.inflight(OTHER), "r1", 0)
-    assert hand_back(redis_db, "r1", "p1", "again", OTHER) == 0
+    assert hand_back(redis_db, "r1", "p1", "again", OTHER) == scripts.DROPPED
     assert not redis_db.exists(JOB.pages) and redis_db.llen(JOB.ready) == 1
     assert not redis_db.exists(JOB.inflight(OTHER))
     assert redis_db.hget(JOB.fetched, OTHER) == b"1"
+    assert redis_db.hgetall(JOB.dropped) == {OTHER.encode(): b"1"}
 
 
 def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again(redis_db: redis.Redis) -> None:

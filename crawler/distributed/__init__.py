@@ -18,6 +18,7 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:alive:<node>``   a node's heartbeat, expiring after ``REDIS_HEARTBEAT`` seconds
 - ``<job>:nodes``          hash: node → fetching, blocked, stopped or lost
 - ``<job>:fetched``        hash: node → pages handed back
+- ``<job>:dropped``        hash: node → pages handed back and dropped, another node's copy first
 - ``<job>:pages``          hash: fingerprint → the page handed back (``wire.Page``)
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it

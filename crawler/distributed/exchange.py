@@ -65,6 +65,7 @@ class PageExchange:
         # Held while a page is taken from Redis and given to its request: meanwhile the page
         # is nowhere in Redis, and a look for lost pages would ask for it again.
         self.taking = asyncio.Lock()
+        self.taken_now = ""  # the id of the page being taken, if any
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
@@ -118,18 +119,28 @@ class PageExchange:
         once it is this delivery's turn: the one before may have been given up meanwhile."""
         async with self.taking:
             wanted = self.waiting.get(page_id)
-            if wanted is None:
-                return
+            if wanted is not None:
+                await self.take_and_give(page_id, wanted)
+
+    async def take_and_give(self, page_id: str, wanted: Wanted) -> bool:
+        """Takes the page handed back as ``page_id`` out of Redis and gives it to ``wanted``;
+        False when it is not there. A stop meanwhile gives the request up only once the
+        page is taken, and not if the page is what was asked: it left Redis, and dropped,
+        it would be asked of WeChat again by the next run; given, it is archived as the
+        run stops, like the pages given before."""
+        self.taken_now = page_id
+        try:
             data = await self.take(page_id)
             if data is not None:
                 await self.give(page_id, wanted, data)
+            return data is not None
+        finally:
+            self.taken_now = ""
+            if self.stopped:
+                self.give_up(page_id, wanted, JobStopped(self.stopped))
 
     async def give(self, page_id: str, wanted: Wanted, data: bytes) -> None:
-        """Gives the waiting request the page handed back as ``data``, if it is the page asked for.
-        A stop while the page was taken gave the request up already: the page is dropped,
-        and nothing asked again (the next run asks for what is not archived)."""
-        if self.stopped:
-            return
+        """Gives the waiting request the page handed back as ``data``, if it is the page asked for."""
         try:
             page = Page.from_bytes(data, self.max_size)
         except TooLarge as error:
@@ -153,7 +164,7 @@ class PageExchange:
                      wanted.url, why)
         if final is not None:
             self.give_up(page_id, wanted, final)
-        elif not self.gave_up(page_id, wanted):
+        elif not self.stopped and not self.gave_up(page_id, wanted):  # stopped: given up
             await self.submit(wanted, page_id)
 
     async def find_lost(self) -> None:
@@ -171,9 +182,8 @@ class PageExchange:
             await self.submit(wanted, page_id)
             wanted.submitted = True
             return
-        data = await self.take(page_id)
-        if data is not None:  # handed back when it could not be given (Redis was away)
-            await self.give(page_id, wanted, data)
+        # handed back when it could not be given (Redis was away)
+        if await self.take_and_give(page_id, wanted) or self.stopped:
             return
         again = "0" if wanted.lost >= self.tries else "1"
         if not await self._requeue_lost(
@@ -196,7 +206,7 @@ class PageExchange:
             f"its page was lost or dropped in Redis {wanted.lost} times"))
         return True
 
-    def give_up(self, page_id: str, wanted: Wanted, why: NotFetched) -> None:
+    def give_up(self, page_id: str, wanted: Wanted, why: NotFetched | JobStopped) -> None:
         if self.still_waits(page_id, wanted):
             wanted.future.set_exception(why)
 
@@ -230,9 +240,9 @@ class PageExchange:
         return NotFetched(f"redirected to {page.url!r}, not an article host (fetch node {page.node})")
 
     def stop(self, why: str) -> None:
-        """No page will come any more: every waiting request is given up with ``why``."""
+        """No page will come any more: every waiting request is given up with ``why``, but
+        the one whose page is being taken (``take_and_give``)."""
         self.stopped = why
-        for wanted in self.waiting.values():
-            if not wanted.future.done():
-                wanted.future.set_exception(JobStopped(why))
-        self.waiting.clear()
+        for page_id, wanted in list(self.waiting.items()):
+            if page_id != self.taken_now:
+                self.give_up(page_id, wanted, JobStopped(why))

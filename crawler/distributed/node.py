@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import Config
 from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
-from crawler.distributed.scripts import GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
+from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
@@ -66,7 +66,7 @@ class FetchNode:
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
-        self.unsent: deque[tuple[bytes, str, bytes, str]] = deque()  # entry, page id, page, '1' if fetched
+        self.unsent: deque[tuple[Taken, str, bytes, str]] = deque()  # page id, page, '1' if fetched
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
@@ -144,7 +144,7 @@ class FetchNode:
         self.holding.add(entry)
 
     def hand_back(self, request: Request, page: Page) -> None:
-        self.unsent.append((request.meta[TAKEN].entry, page.page_id, page.to_bytes(),
+        self.unsent.append((request.meta[TAKEN], page.page_id, page.to_bytes(),
                             "0" if page.failure else "1"))
         if not self.gone:
             with self.redis():
@@ -153,12 +153,16 @@ class FetchNode:
     def send(self) -> None:
         """Hands back the pages not handed back yet, oldest first."""
         while self.unsent:
-            entry, page_id, page, fetched = self.unsent[0]
-            self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages, self.job.ready,
-                                  self.job.fetched, self.job.done, self.job.requests],
-                            args=[entry, page_id, page, self.name, fetched])
+            taken, page_id, page, fetched = self.unsent[0]
+            kept = self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages,
+                                         self.job.ready, self.job.fetched, self.job.done,
+                                         self.job.requests, self.job.dropped],
+                                   args=[taken.entry, page_id, page, self.name, fetched])
             self.unsent.popleft()
-            self.holding.discard(entry)
+            self.holding.discard(taken.entry)
+            if kept == DROPPED:  # at INFO: the writer's WARNING that this node went silent said why
+                logger.info("Dropped the page this node fetched for %s: another node handed it back "
+                            "first (WeChat was asked for it twice)", taken.url)
             self.handed_back += 1
             Run.of(self.crawler).tally.count(Stat.PAGES_HANDED_BACK)
 

@@ -119,8 +119,11 @@ class NodeWatch:
         """What each node did, for the end of the run."""
         states = await self.text_hash(self.job.nodes)
         fetched = await self.text_hash(self.job.fetched)
+        dropped = await self.text_hash(self.job.dropped)
         notes = {"blocked": ", blocked", "lost": ", stopped answering"}
-        lines = [f"{node}: {fetched.get(node, '0')} fetched{notes.get(states.get(node, ''), '')}"
+        lines = [f"{node}: {fetched.get(node, '0')} fetched"
+                 f"{f' ({dropped[node]} also fetched by another node, dropped)' if node in dropped else ''}"
+                 f"{notes.get(states.get(node, ''), '')}"
                  for node in sorted(states.keys() | fetched.keys())]
         logger.info("Fetch nodes of job %s: %s", self.job.name, "; ".join(lines) or "none")
 
