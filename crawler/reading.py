@@ -42,10 +42,11 @@ def _read_bounded(path: Path) -> bytes:
     try:
         poll = select.poll()
         poll.register(fd, select.POLLIN)
+        silence = None if os.isatty(fd) else SILENCE_LIMIT * 1000  # a person types, Ctrl-D ends
         chunks: list[bytes] = []
         size = 0
         while size <= TEXT_FILE_LIMIT:
-            if not poll.poll(SILENCE_LIMIT * 1000):
+            if not poll.poll(silence):
                 raise OSError(errno.ETIMEDOUT, f"nothing was written to it for {SILENCE_LIMIT:g} s: "
                                                "a FIFO or a pipe no program writes to")
             try:

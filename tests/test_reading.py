@@ -85,3 +85,23 @@ def test_a_pipe_is_read_as_process_substitution_hands_it(monkeypatch: pytest.Mon
         assert read_text(Path(f"/dev/fd/{read_end}")) == "一\n二\n"
     finally:
         os.close(read_end)
+
+
+def test_a_terminal_is_waited_on_as_a_person_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-a urls_file=/dev/stdin`` at a terminal: a person pasting links, then Ctrl-D, is
+    not a program that never writes, however long they pause."""
+    monkeypatch.setattr(reading, "SILENCE_LIMIT", SHORT_SILENCE)
+    master, terminal = os.openpty()
+
+    def type_slowly() -> None:
+        time.sleep(SHORT_SILENCE * 3)
+        os.write(master, b"https://mp.weixin.qq.com/s/Typed\n\x04")  # Ctrl-D ends it
+
+    thread = threading.Thread(target=type_slowly, daemon=True)
+    thread.start()
+    try:
+        assert read_text(Path(f"/dev/fd/{terminal}")) == "https://mp.weixin.qq.com/s/Typed\n"
+    finally:
+        thread.join()
+        os.close(terminal)
+        os.close(master)
