@@ -8,25 +8,58 @@ import codecs
 import errno
 import io
 import os
+import select
 import stat
 from pathlib import Path
 
 # The largest list or accounts file read: far more than a person writes.
 TEXT_FILE_LIMIT = 16 << 20
+# Seconds a FIFO or a pipe may stay silent (no byte, no end) before it is given up: the
+# program behind ``<(program)`` has that long between two writes.
+SILENCE_LIMIT = 10.0
 
 
 def read_text(path: Path) -> str:
     """A text file a person writes (a list of links, the accounts file): UTF-8, Notepad's
     byte order mark left out, or UTF-16 after its byte order mark (Notepad's "Unicode").
     ``OSError`` for one larger than ``TEXT_FILE_LIMIT`` (a device, a file
-    given by mistake), read no further: /dev/zero would fill the memory."""
-    with path.open("rb") as file:
-        data = file.read(TEXT_FILE_LIMIT + 1)
+    given by mistake), read no further: /dev/zero would fill the memory; and for a FIFO
+    or a pipe silent for ``SILENCE_LIMIT`` seconds: one no program writes to would be
+    waited on for ever."""
+    data = _read_bounded(path)
     if len(data) > TEXT_FILE_LIMIT:
         raise OSError(errno.EFBIG, f"larger than {TEXT_FILE_LIMIT >> 20} MB, not a file a person writes")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
     return data.decode("utf-8-sig")
+
+
+def _read_bounded(path: Path) -> bytes:
+    """Up to ``TEXT_FILE_LIMIT + 1`` bytes of ``path``, each read only once ``poll`` says
+    it will not wait: a FIFO opened without waiting reads as ended until a writer comes,
+    and ``poll`` tells a writer's end from none come yet."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open waits for no writer
+    try:
+        poll = select.poll()
+        poll.register(fd, select.POLLIN)
+        silence = None if os.isatty(fd) else SILENCE_LIMIT * 1000  # a person types, Ctrl-D ends
+        chunks: list[bytes] = []
+        size = 0
+        while size <= TEXT_FILE_LIMIT:
+            if not poll.poll(silence):
+                raise OSError(errno.ETIMEDOUT, f"nothing was written to it for {SILENCE_LIMIT:g} s: "
+                                               "a FIFO or a pipe no program writes to")
+            try:
+                chunk = os.read(fd, TEXT_FILE_LIMIT + 1 - size)
+            except BlockingIOError:  # another reader of the same pipe took what woke us
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def open_regular(path: Path) -> io.BufferedReader:

@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import re
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from crawler.convert.post import compose_post
+from crawler.reading import SILENCE_LIMIT
 from crawler.report import extensions
 from crawler.run import Run
 from crawler.store import images
@@ -27,6 +29,7 @@ from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
 from crawler.wechat.page import parse_page
 from tests.conftest import (
+    POST_NAME,
     PROJECT,
     crawl,
     crawl_cli,
@@ -822,6 +825,32 @@ def test_a_list_or_accounts_file_far_too_large_is_one_line(tmp_path: Path, args:
     assert result.returncode == 2, result.stderr
     line = refusal(result, f"crawl {command[0]}")
     assert f"{what} '{big}'" in line and "larger than 16 MB" in line, line
+
+
+@pytest.mark.parametrize("args", [["accounts", "-a", "file={fifo}"], ["article", "-a", "urls_file={fifo}"]])
+def test_a_list_or_accounts_file_that_is_a_fifo_no_program_writes_to_is_one_line_not_a_hang(
+        tmp_path: Path, args: list[str]) -> None:
+    """``mkfifo x; scrapy crawl accounts -a file=x`` waited for a writer for ever."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = crawl_cli(args[0], tmp_path / "archive", *(arg.format(fifo=fifo) for arg in args[1:]))
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, f"crawl {args[0]}").endswith(
+        f" {str(fifo)!r}: nothing was written to it for {SILENCE_LIMIT:g} s: a FIFO or a pipe no "
+        "program writes to"), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_list_file_from_process_substitution_is_read_though_its_writer_is_slow(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """``-a urls_file=<(program)`` names a pipe: what the program writes, once it has, is the list."""
+    legacy = serve_legacy_shape(wechat)
+    command = shlex.join(crawl_command("article", tmp_path))
+    result = subprocess.run(["bash", "-c", f"{command} -a urls_file=<(sleep 1; echo {shlex.quote(legacy.url)})"],
+                            cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "/dev/fd/" not in result.stderr, result.stderr
+    assert [post.name for post in (tmp_path / "_posts").glob("*.md")] == [POST_NAME]
 
 
 @pytest.mark.parametrize("fault", ["too large", "redirected in a loop", "redirected off the hosts"])

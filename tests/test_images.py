@@ -30,7 +30,7 @@ from crawler.wechat.page import parse_page
 from tests.conftest import crawl, page_text, post_of, serve_legacy_shape
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route, animated_gif, jpeg, png, webp
-from tests.site import Art, Site
+from tests.site import Art, Site, numbered
 from tests.test_captures import posts, scrapy
 from tests.test_completeness import album_crawl, served_album
 
@@ -644,3 +644,31 @@ def test_an_image_that_keeps_failing_for_a_passing_reason_is_a_warning_once_a_we
         server.image(failing, b"busy", status=503)
         anew = crawl("article", tmp_path, "-a", f"url={site.link(arts[1])}", settings={"LOG_LEVEL": "WARNING"})
         assert re.search(r"WARNING: Images not stored, .* \(HTTP 503\)$", anew.stderr, re.M), anew.stderr
+
+
+def test_a_run_says_each_failing_image_as_it_first_decided_on_every_post_asking_the_index_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An image every post shows (a footer) failing for the first time, for a reason of its
+    own, is a WARNING on each post's line, not only on the first (then the index says a run
+    said it); the index is asked once for each failing image, however many posts show it."""
+    with MockWeChat() as server:
+        site = Site(server)
+        arts = site.serve(numbered(2247489100, 12))
+        for art in arts:
+            server.image(f"/mmbiz_png/Img{art.mid}x1/640", b"busy", status=503)  # said once a run
+        server.image("/mmbiz_png/SharedFooter/640", b"no", status=403)
+        album = site.album("3109", arts)
+        asked: list[str] = []
+        real = Index.image_failure
+
+        def counted(index: Index, url: str) -> tuple[int, int] | None:
+            asked.append(url)
+            return real(index, url)
+
+        monkeypatch.setattr(Index, "image_failure", counted)
+        result = crawl("album", tmp_path, "-a", f"url={album}", settings={"LOG_LEVEL": "WARNING"})
+    lines = [line for line in result.stderr.splitlines() if "Images not stored" in line]
+    assert len(lines) == 12 and all(re.search(r"WARNING: Images not stored, the post keeps their URLs: "
+                                              r"2 of 2 in .* \(HTTP (503|403); 1 other reason\)$", line)
+                                    for line in lines), result.stderr
+    assert sorted(asked) == sorted({*asked}) and len(asked) == 13, asked

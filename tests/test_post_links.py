@@ -114,7 +114,8 @@ def test_the_tag_is_the_only_liquid_and_source_text_cannot_forge_one() -> None:
     "<code>![](https://mmbiz.qpic.cn/mmbiz_png/InCode/640){: referrerpolicy=&quot;no-referrer&quot;}</code>",
     '<span data-formula="x](https://mp.weixin.qq.com/s?__biz=B&amp;mid=2&amp;idx=1)"></span>',
 ])
-@pytest.mark.parametrize("before", ["写法：", "路径C:\\"])  # a backslash escaped: "\\\\`" starts code
+# a backslash escaped: "\\\\`" starts code; a "$" escaped: "\\$$$" starts a formula a "$" after
+@pytest.mark.parametrize("before", ["写法：", "路径C:\\", "价$"])
 def test_text_of_a_code_span_is_neither_relinked_nor_an_image_left_on_the_cdn(code: str, before: str) -> None:
     """A code span's text is what the article said: relinking a post once its link's article
     is archived turned ``[看](https://mp.weixin…)`` in inline code into

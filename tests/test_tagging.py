@@ -13,10 +13,11 @@ import yaml
 
 from crawler.config import Config
 from crawler.convert.markdown import to_markdown
-from crawler.convert.post import render_post
+from crawler.convert.post import render_post, tag_safe
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.store.index import Index
+from crawler.tagging import tags as tags_module
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
@@ -537,3 +538,24 @@ def test_a_post_kept_from_a_worse_page_keeps_the_tags_the_tool_made_it_with(
         outcomes.append((tags_of(post), recorded))
     made, kept = ["冒充公检法及政府机关", "合集3202"], ["冒充公检法及政府机关"]
     assert outcomes == [(made, made), (made, made), (kept, kept)]
+
+
+def test_a_posts_tags_cost_the_same_whatever_the_number_of_types(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What every post is tagged against (the types' names, the default tags, ``其他``) is
+    made tag-safe once, as the tagger is made: it was again for each post, the whole list
+    of types at every write of a rebuild."""
+    one_type = Tagger(replace(TAGGER.rules, types=TAGGER.rules.types[:1]))  # made before counting
+    calls: list[str] = []
+
+    def counting(tag: str) -> str:
+        calls.append(tag)
+        return tag_safe(tag)
+
+    def counted(tagger: Tagger) -> int:
+        calls.clear()
+        tagger.tags(article(albums=("防骗课堂",)), ["清远"], kept=["我加的", "防骗课堂"], made_before=["旧的"])
+        return len(calls)
+
+    monkeypatch.setattr(tags_module, "tag_safe", counting)
+    assert len(TAGGER.rules.names) >= 10
+    assert counted(TAGGER) == counted(one_type)

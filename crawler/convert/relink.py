@@ -28,9 +28,9 @@ _REMOTE_IMAGE = re.compile(r"\\.|(!\[(?:[^\[\]\\]|\\.)*\])\(([^()\s]+)\)" + re.e
 _HEAD = re.compile(r"\A---[ \t]*\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
                    r"(?:\s*<blockquote><p>.*?</p></blockquote>\n)?", re.S)
 _BACKTICKS = re.compile("`+")
-# A formula (kramdown math) as ``to_markdown`` writes it: text's "$" are escaped (an odd
-# run of backslashes before it; an even one is text's backslashes, escaped).
-_MATH = re.compile(r"(?<!\\)(?:\\\\)*(\$\$.*?\$\$)")
+# A formula (kramdown math) as ``to_markdown`` writes it, if its first "$" is not escaped
+# (``_escaped``): text's "$" are.
+_MATH = re.compile(r"\$\$.*?\$\$")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t>]*\n")
 # A fenced code block's opening line: its fence, after the marks of the quote or list item
 # it sits in (no backtick after it: GFM reads "```` ``` ````" as a code span).
@@ -87,8 +87,7 @@ def _outside_code(markdown: str, pattern: re.Pattern[str],
     start = head.end() if head else 0
 
     def prose(text: str) -> str:
-        formulas = [(math.start(1), math.end(1)) for math in _MATH.finditer(text)]
-        return between(text, formulas, lambda plain: pattern.sub(replace, plain))
+        return between(text, _formulas(text), lambda plain: pattern.sub(replace, plain))
 
     return markdown[:start] + between(
         markdown[start:], _fenced_code(markdown[start:]),
@@ -146,6 +145,18 @@ def _code_spans(markdown: str) -> list[tuple[int, int]]:
             spans.append((start, runs[close][1]))
             number = close + 1
     return spans
+
+
+def _formulas(text: str) -> list[tuple[int, int]]:
+    """Where ``text``'s formulas start and end: from a "$$" not escaped to the next "$$"."""
+    formulas, at = [], 0
+    while math := _MATH.search(text, at):
+        if _escaped(text, math.start()):
+            at = math.start() + 1
+        else:
+            formulas.append(math.span())
+            at = math.end()
+    return formulas
 
 
 def _escaped(text: str, at: int) -> bool:

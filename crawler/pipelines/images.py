@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -82,6 +82,9 @@ class ImageResult:
     # a cause every image of a host then shares (``shared_cause``: the CDN failing, out of
     # reach), with that host: said by the first post it costs
     shared: str | None = None
+    # transient, not refused: for how many days it has failed if this run says it at WARNING
+    # (``ImageFailures``, asked once a run), else None
+    warn_days: int | None = None
 
 
 class ImagePipeline(MediaPipeline):
@@ -325,8 +328,7 @@ class ImagePipeline(MediaPipeline):
             if isinstance(result, ImageResult):
                 failed.append(result)
                 if result.refused is None and result.transient:  # said once IMAGE_RETRY_WARN_DAYS
-                    failing = self.failing.to_say(url)
-                    fresh, days = failing is not None, max(days, failing or 0)
+                    fresh, days = result.warn_days is not None, max(days, result.warn_days or 0)
                 else:
                     fresh = url not in told
                 news = news or result.refused is None and fresh and result.shared not in self.causes_said
@@ -349,10 +351,12 @@ class ImagePipeline(MediaPipeline):
 
     def _failed(self, url: str, result: ImageResult) -> None:
         """Record and count, once a run, an image that could not be stored."""
+        if result.transient and result.refused is None:
+            result = replace(result, warn_days=self.failing.to_say(url))
+            if result.warn_days is None:
+                Run.of(self.crawler).tally.count(Stat.IMAGES_FAILING)
         self.results[url] = result
         Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
-        if result.transient and result.refused is None and self.failing.to_say(url) is None:
-            Run.of(self.crawler).tally.count(Stat.IMAGES_FAILING)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
     def _wanted(self, item: Any) -> list[str]:

@@ -20,22 +20,19 @@ _DAY = 86400
 
 
 class ImageFailures:
-    """What a run says of each image failing for a reason that may pass, decided once a run."""
+    """What a run says of an image failing for a reason that may pass. To be asked once a
+    run for each image, its answer kept with what became of the image (``ImageResult``):
+    asked again, the index says a run said it. Nothing is kept here, so that a run's
+    memory does not grow by an entry for each failing image of its articles."""
 
     def __init__(self, index: Index, every_days: int, clock: Callable[[], float] = time.time):
         self.index = index
         self.every = every_days * _DAY
         self.clock = clock
-        self.verdicts: dict[str, int | None] = {}
 
     def to_say(self, url: str) -> int | None:
         """For how many days ``url``'s image has failed, if this run is to say it at WARNING
         (0: it fails for the first time); None when a run said it less than the days ago."""
-        if url not in self.verdicts:
-            self.verdicts[url] = self._verdict(url)
-        return self.verdicts[url]
-
-    def _verdict(self, url: str) -> int | None:
         now = int(self.clock())
         try:
             known = self.index.image_failure(url)

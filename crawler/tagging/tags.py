@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crawler.convert.post import FULL_WIDTH_ALPHANUMERICS, tag_safe
 from crawler.tagging.rules import ScamTypes
@@ -30,6 +30,12 @@ class Tagger:
 
     rules: ScamTypes
     default: tuple[str, ...] = (FALLBACK,)
+    # What the tool makes of every post, as ``_written``: the same for each.
+    _always_made: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_always_made",  # frozen: set once, here
+                           frozenset(_written((*self.rules.names, *self.default, FALLBACK))))
 
     @classmethod
     def packaged(cls) -> Tagger:
@@ -60,8 +66,7 @@ class Tagger:
 
     def _added(self, derived: Sequence[str], tags: Sequence[str],
                made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
-        made = _written((*self.rules.names, *derived, *self.default, FALLBACK, *made_before))
-        made -= _written(configured_before)
+        made = (self._always_made | _written((*derived, *made_before))) - _written(configured_before)
         return [tag for tag in tags if tag_safe(tag) not in made]
 
     def derived(self, article: Article) -> list[str]:
