@@ -338,14 +338,17 @@ class ImagePipeline(MediaPipeline):
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
+            named = reasons[:2]
             # the archive refusing them is said at ERROR once a cause; an image that failed else, at WARNING
             said = [Run.of(self.crawler).error_level("image", result.refused)
                     for result in failed if result.refused is not None]
             level = logging.ERROR if logging.ERROR in said else logging.WARNING if news else logging.INFO
-            self.causes_said.update(result.shared for result in failed if result.shared)
+            # a cause is said by the line that names it, not by one counting it among others
+            self.causes_said.update(result.shared for result in failed
+                                    if result.shared and result.reason in named)
             logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s%s)",
-                       len(failed), len(wanted), item.article.url, reasons[0],
-                       f"; {counted(len(reasons) - 1, 'other reason')}" if len(reasons) > 1 else "",
+                       len(failed), len(wanted), item.article.url, "; ".join(named),
+                       f"; {counted(len(reasons) - 2, 'other reason')}" if len(reasons) > 2 else "",
                        f"; failing for {counted(days, 'day')}" if days and level > logging.INFO else "")
         return item
 
