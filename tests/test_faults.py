@@ -587,8 +587,7 @@ def test_images_the_disk_cannot_take_fail_the_run(
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert result.returncode == 1, result.stderr
     assert re.findall(r"ERROR: Images not stored, the post keeps their URLs: 7 of 7 in \S+ "
-                      r"\(cannot write the image: \[Errno 28\] No space left on device; 1 other "
-                      r"reason\)\n", result.stderr) != [], result.stderr
+                      r"\(cannot write the image: \[Errno 28\] No space left on device; HTTP 404\)\n", result.stderr) != [], result.stderr
     assert result.stderr.count("ERROR:") == 2  # that line, and the exit status's
     assert "FAILED: the archive could not be written" in result.stderr
     the_next_run_stores_the_images(tmp_path, legacy.url, monkeypatch)
