@@ -93,6 +93,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 585,
     "crawler.middlewares.CaptureMiddleware": 580,
     "crawler.incremental.KnownRedirects": 570,
+    "crawler.slots.ImageConcurrency": 990,
 }
 # A job folder (-s JOBDIR=) is resumed only as a clean stop left it (crawler/jobdir.py).
 SCHEDULER = "crawler.jobdir.JobScheduler"

@@ -17,7 +17,7 @@ from crawler import settings as project_settings
 from crawler.config import Config
 from crawler.run import Run
 from crawler.settingread import ConfigError
-from crawler.slots import ARTICLE_SLOT, MIN_DELAY, DownloadSlots
+from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
 from tests.test_faults import read_only
 
@@ -366,7 +366,7 @@ def test_download_slots_follow_the_host_settings() -> None:
     DownloadSlots().update_settings(values)
     assert values.getdict("DOWNLOAD_SLOTS") == {
         ARTICLE_SLOT: {"concurrency": 2, "delay": 1.5, "jitter": 0.5},
-        "img.example": {"concurrency": 4, "delay": MIN_DELAY},
+        "img.example": {"concurrency": 4, "delay": 0.0},  # ImageConcurrency holds them to 4
     }
 
 
@@ -375,13 +375,13 @@ def test_a_slot_given_by_hand_is_kept() -> None:
     DownloadSlots().update_settings(values)
     slots = values.getdict("DOWNLOAD_SLOTS")
     assert slots["mmbiz.qpic.cn"] == {"concurrency": 2, "delay": 1.0}
-    assert slots["mmbiz.qlogo.cn"] == {"concurrency": 8, "delay": MIN_DELAY}
+    assert slots["mmbiz.qlogo.cn"] == {"concurrency": 8, "delay": 0.0}
 
 
 def test_a_crawl_uses_the_slots_of_its_image_hosts() -> None:
     crawler = unit_crawler(IMAGE_HOSTS="img.example", ADDONS={"crawler.slots.DownloadSlots": 0})
     assert crawler.settings.getdict("DOWNLOAD_SLOTS")["img.example"] == {"concurrency": 8,
-                                                                         "delay": MIN_DELAY}
+                                                                         "delay": 0.0}
     assert "mmbiz.qpic.cn" not in crawler.settings.getdict("DOWNLOAD_SLOTS")
 
 

@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 
 from crawler.store import index as index_module
 from tests import inprocess
-from tests.conftest import crawl
+from tests.conftest import crawl, crawl_cli
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route, png
 from tests.site import BIZ, Art, Site, numbered
@@ -190,6 +190,33 @@ def test_an_articles_pictures_are_fetched_together_at_wechats_polite_pace(
     assert result.returncode == 0, result.stderr
     assert len(wechat.hits("/mmbiz")) == 12
     assert slow.most == together
+
+
+def test_a_picture_that_fails_times_out_or_moves_gives_its_turn_back(wechat: MockWeChat,
+                                                                     tmp_path: Path) -> None:
+    """One picture at a time (``IMAGE_CONCURRENCY`` 1): a picture answered 503 and asked
+    again, one that moves, one that times out, one gone each end their turn, and the
+    pictures after them are asked; a turn kept would leave them waiting for ever."""
+    site = Site(wechat)
+    art = Art("2247490041")
+    names = ["Busy", "Moved", "Late", "Gone", "After1", "After2", "After3"]
+    pictures = "".join(f'<img data-src="{wechat.base}/mmbiz_png/{name}/640?wx_fmt=png">' for name in names)
+    site.article(art)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(art).replace("<ul>", f"<p>{pictures}</p><ul>").encode())
+    wechat.image("/mmbiz_png/Busy/640", b"busy", status=503)
+    wechat.redirect("/mmbiz_png/Moved/640", f"{wechat.base}/mmbiz_png/Target/640?wx_fmt=png")
+    wechat.image("/mmbiz_png/Late/640", lambda query: (time.sleep(1), Route(200, "image/png", png((1, 1, 1))))[1])
+    wechat.image("/mmbiz_png/Gone/640", b"gone", status=404)
+    for name in ("Target", "After1", "After2", "After3"):
+        wechat.image(f"/mmbiz_png/{name}/640", png((2, 2, 2)))
+    result = crawl_cli("article", tmp_path, "-a", f"url={site.link(art).replace('&amp;', '&')}", settings={
+        "IMAGE_CONCURRENCY": "1", "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "0.5"})
+    assert result.returncode == 0, result.stderr
+    asked = [path for path, _ in wechat.hits("/mmbiz_png/")]
+    for name in [*names, "Target"]:
+        assert any(f"/{name}/" in path for path in asked), (name, asked)
+    assert sum("/Busy/" in path for path in asked) == 2  # asked again once
 
 
 class FileSystemCalls:
