@@ -578,26 +578,25 @@ def taking_an_article(command: list[bytes], reply: Any) -> bool:
     return Page.from_bytes(reply).status == 200
 
 
-@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM", "another writer takes the job"])
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_wechat_again(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
         stop: str) -> None:
-    """The writer stopped (a signal, or the job stopped: here its lease taken) after a page
-    had left Redis on its way to the writer and before the writer had it: the stop dropped
-    it, and the next run asked WeChat for it again."""
+    """The writer stopped by a signal after a page had left Redis on its way to the writer
+    and before the writer had it: the page is archived, and the next run does not ask WeChat
+    for it again. (The job stopped by its lease taken is ``test_exchange``'s: here the
+    writer's look at its lease may wait behind the held answer, its look for lost pages
+    taking the same lock, and the test with it.)"""
     before, images_before = len(article_hits(album.server)), len(album.server.hits("/mmbiz"))
     proxy = RedisProxy(redis_server.port, hold=taking_an_article).start()
     try:
         processes.node("n1")
-        processes.writer("writer", archive, album, REDIS_URL=proxy.url)
+        # the held answer waited for past REDIS_TIMEOUT's 5 s (a loaded machine takes that
+        # long to stop the writer) is a Redis not answering: the take's page lost with it
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
         processes.wait_for(proxy.held.is_set, "a page taken from Redis")
-        if stop.startswith("SIG"):
-            processes.running["writer"].send_signal(signal.Signals[stop])
-            said = f"Stopping ({stop})"
-        else:
-            job.set(f"{JOB}:writer", "elsewhere:1", px=60_000)
-            said = "Another writer, elsewhere:1, has taken job"
-        processes.wait_for(lambda: said in processes.log("writer"), "the writer stopping")
+        processes.running["writer"].send_signal(signal.Signals[stop])
+        processes.wait_for(lambda: f"Stopping ({stop})" in processes.log("writer"), "the writer stopping")
         proxy.release()
         assert processes.wait("writer") != 0, processes.log("writer")
     finally:
