@@ -21,7 +21,7 @@ from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
 from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, PageReason, trusted_publish_time
 from crawler.wechat.page import parse_page
-from tests.conftest import PAGES, crawl
+from tests.conftest import PAGES, crawl, crawl_cli
 from tests.mockserver import MockWeChat, Route, png
 
 URL = "https://mp.weixin.qq.com/s/HostileToken"
@@ -613,6 +613,19 @@ def test_an_image_of_too_many_pixels_is_refused(wechat: MockWeChat, tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert re.search(r"Images not stored[^\n]*12000 x 9000 pixels", result.stderr)
     assert not list((tmp_path / "postimg").glob("*"))
+
+
+def test_a_picture_pillow_warns_of_is_our_one_line_not_pillow_s_warning_too(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Pillow warns of a picture above its own limit (89 million pixels) as it opens it;
+    Scrapy logs Python's warnings: a second WARNING in the cron mail beside the post's line
+    (an icon's, ``test_images``)."""
+    wechat.image("/mmbiz_png/Huge/640", png((1, 1, 1), (12000, 9000)))
+    url = wechat.page("/s/Big", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Huge/640"></p>'))
+    result = crawl_cli("article", tmp_path, "-a", f"url={url}")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"WARNING: Images not stored[^\n]*12000 x 9000 pixels", result.stderr)
+    assert "py.warnings" not in result.stderr and "Warning:" not in result.stderr, result.stderr
 
 
 def test_article_pages_that_fail_to_decode_end_as_lines_and_the_run_goes_on(

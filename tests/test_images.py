@@ -7,6 +7,7 @@ import re
 import sqlite3
 import struct
 import threading
+import warnings
 import zlib
 from contextlib import closing
 from io import BytesIO
@@ -124,6 +125,15 @@ def test_the_picture_an_icon_holds_is_refused_over_the_limit_before_it_is_decode
     bitmap = BytesIO()  # a BMP: its mask's rows counted in its height
     Image.new("RGBA", (64, 64)).save(bitmap, "ICO", sizes=[(64, 64)], bitmap_format="bmp")
     assert check_image(bitmap.getvalue(), max_pixels=64 * 64).extension == "ico"
+
+
+def test_an_icon_whose_picture_is_not_its_directory_s_size_is_kept_without_pillow_s_warning() -> None:
+    """Pillow warns of it (Scrapy logs the warning: a WARNING line in the cron mail) and
+    keeps the picture, as the archive does."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert check_image(icon_holding(png((1, 2, 3), (40, 30)))).extension == "ico"
+    assert caught == []
 
 
 def test_a_jpeg_of_several_pictures_is_stored() -> None:
