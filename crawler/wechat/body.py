@@ -110,7 +110,7 @@ def homepage_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     """Account homepages (主页) the body links to, each as ``homepage_link`` gives it."""
     if content is None:
         return ()
-    links = (homepage_link(a.get("href", "")) for a in content.iter("a"))
+    links = (homepage_link(href) for a in content.iter("a") if "homepage" in (href := a.get("href", "")))
     return _unique(tuple(link for link in links if link))
 
 

@@ -240,8 +240,8 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
     # data-topic_id=… data-topic_name=… author=…>`` (article_audio_mpvoice_jinbang_2025.html),
     # and WeChat's script opens it as the album ``appmsgalbuminfo`` links. Its account is
     # the audio's: another account's audio names another account's album.
-    for audio in doc.xpath("//mp-common-mpaudio[@data-topic_id]"):
-        if account and audio.get("author", "").strip() == account:
+    for audio in doc.iter("mp-common-mpaudio"):  # libxml2's walk by name: an XPath takes 70x
+        if account and audio.get("data-topic_id") and audio.get("author", "").strip() == account:
             add(audio.get("data-topic_id"), audio.get("data-topic_name", ""), "")
     return tuple(found.values())
 
