@@ -569,3 +569,21 @@ def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:
         "<p>正文。</p>", "<p>正文。</p><p>原文：http://mp.weixin.qq.com/s/Written02.</p>", 1)
     links = article_of(html).links
     assert sorted(links) == sorted(("http://mp.weixin.qq.com/s/Written02", *article("albums_2025.html").links))
+
+
+def test_an_album_or_homepage_an_image_posts_text_links_is_a_lead() -> None:
+    """An image post's text is markup, its links ``<a href>`` (the real 2025 image post
+    ``article_imagepost_qushidongwu_2025.html`` links three of its account's articles so):
+    its links to articles were leads, its links to an album or to the account's homepage
+    were not, an album named nowhere else never read."""
+    album = "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI2NDk5NzA0Mw==\\x26amp;action=getalbum" \
+        "\\x26amp;album_id=4000000000000000009#wechat_redirect"
+    home = "https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NDk5NzA0Mw==\\x26amp;hid=2\\x26amp;sn=hh"
+    html = page_text("image_post.html").replace(
+        "第一段：刷单就是诈骗。", f"第一段：刷单就是诈骗。\\x3ca href=\\x22{album}\\x22\\x3e合集\\x3c/a\\x3e"
+        f"\\x3ca href=\\x22{home}\\x22\\x3e主页\\x3c/a\\x3e")
+    page = article_of(html)
+    assert page.item_show_type == PostType.IMAGES
+    assert page.album_links == ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI2NDk5NzA0Mw=="
+                                "&action=getalbum&album_id=4000000000000000009",)
+    assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NDk5NzA0Mw==&hid=2&sn=hh",)
