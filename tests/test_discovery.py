@@ -668,3 +668,36 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed + added}
     assert len(wechat.hits("/mp/homepage")) == 2
+
+
+def test_another_account_s_album_linked_without_biz_whose_first_read_failed_is_theirs_next_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album a page links without ``__biz`` is recorded as the page's account's until its
+    first page is read. Its first read failed (WeChat refusing for now), the next run read
+    it as that account's own, by the account's ``__biz``, which WeChat answers all the same
+    (the album id names the album): the other account's articles were fetched, one page each,
+    at every run, and the album counted among the account's for ever. Now its members'
+    account is its own, as when it is read at once: recorded as theirs, none fetched."""
+    site = Site(wechat, album_needs_biz=True)
+    theirs = [Art(a.mid, biz=OTHER_BIZ) for a in numbered(2247471651, 2)]
+    for art in theirs:
+        site.article(art, nickname="别的号")
+    site.album("3353", theirs)
+    site.album_errors["3353"] = 200013  # freq control: refused for now, not gone
+    link = f"{site.server.base}/mp/appmsgalbum?action=getalbum&amp;album_id=3353#wechat_redirect"
+    entry = Art("2247471660", token="Entry", days_ago=1, links=(link,))
+    site.article(entry)
+    settings = accounts_file(site.server, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    crawl("accounts", tmp_path / "archive", settings=settings)
+    del site.album_errors["3353"]
+    result = crawl("accounts", tmp_path / "archive", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert not [path for path, _ in wechat.hits("/s") if OTHER_BIZ in path], result.stderr
+    assert archived_mids(tmp_path) == {entry.mid}
+    assert " WARNING: " not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "another account's album" in line]
+    assert len(lines) == 1 and "album:3353" in lines[0] and OTHER_BIZ in lines[0], result.stderr
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT biz FROM albums WHERE album_id = '3353'").fetchall() == [(OTHER_BIZ,)]
+    line = next(line for line in result.stderr.splitlines() if f"account {NAME}:" in line)
+    assert " 0 albums known" in line, line

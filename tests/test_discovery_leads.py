@@ -155,3 +155,18 @@ def test_a_short_link_many_pages_hold_spends_the_budget_once(index: Index) -> No
                                article(links=(shared, other)))
              for lead in found.leads(page, account) if isinstance(lead, LinkLead)]
     assert {lead.url for lead in leads} == {shared, other}
+
+
+def test_an_album_linked_without_biz_known_as_another_account_s_stays_theirs(index: Index) -> None:
+    """An album a page links without ``__biz`` is taken for the page's account's until its
+    members say whose it is. Once they have said another account's, a later page of the
+    account linking it again recorded it as the account's once more, and had it read again to
+    learn what the index knew (and, in a run that had read it already, not read: the
+    account's for the next run). Now it stays theirs, and is not read for this account."""
+    AccountBook(index).remember_album("304", OTHER)
+    found = discovery(index)
+    page = article(album_links=(f"{HOST}/mp/appmsgalbum?action=getalbum&album_id=304",
+                                f"{HOST}/mp/appmsgalbum?action=getalbum&album_id=305"))
+    leads = list(found.leads(page, Account("测试", biz=OWN)))
+    assert [lead for lead in leads if isinstance(lead, AlbumFound)] == [AlbumFound("305", OWN)]
+    assert [lead.url.split("album_id=")[1] for lead in leads if isinstance(lead, AlbumLead)] == ["305"]

@@ -552,3 +552,38 @@ def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
     assert isinstance(page, Article)
     assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
                                "https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg")
+
+
+def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:
+    """A text post's text is shown as written, a link in it as text, no ``<a>`` (WeChat's
+    2021 text post ``article_textpost_ruanyifeng_2021.html`` ends in a written-out link):
+    an account's text post or body pointing to its own earlier article so (详情见 …, 原文：…)
+    led nowhere, the article found by no other way lost. The marks a sentence puts after a
+    link are not its own."""
+    page = text_post("反诈提醒，详情见往期：https://mp.weixin.qq.com/s/Written01_-x。另见"
+                     "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==\\x26amp;mid=2247460003"
+                     "\\x26amp;idx=1\\x26amp;sn=gg#wechat_redirect，以及 https://example.com/a.")
+    assert page.links == ("https://mp.weixin.qq.com/s/Written01_-x",
+                          "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460003&idx=1&sn=gg")
+    html = page_text("albums_2025.html").replace(
+        "<p>正文。</p>", "<p>正文。</p><p>原文：http://mp.weixin.qq.com/s/Written02.</p>", 1)
+    links = article_of(html).links
+    assert sorted(links) == sorted(("http://mp.weixin.qq.com/s/Written02", *article("albums_2025.html").links))
+
+
+def test_an_album_or_homepage_an_image_posts_text_links_is_a_lead() -> None:
+    """An image post's text is markup, its links ``<a href>`` (the real 2025 image post
+    ``article_imagepost_qushidongwu_2025.html`` links three of its account's articles so):
+    its links to articles were leads, its links to an album or to the account's homepage
+    were not, an album named nowhere else never read."""
+    album = "https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI2NDk5NzA0Mw==\\x26amp;action=getalbum" \
+        "\\x26amp;album_id=4000000000000000009#wechat_redirect"
+    home = "https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NDk5NzA0Mw==\\x26amp;hid=2\\x26amp;sn=hh"
+    html = page_text("image_post.html").replace(
+        "第一段：刷单就是诈骗。", f"第一段：刷单就是诈骗。\\x3ca href=\\x22{album}\\x22\\x3e合集\\x3c/a\\x3e"
+        f"\\x3ca href=\\x22{home}\\x22\\x3e主页\\x3c/a\\x3e")
+    page = article_of(html)
+    assert page.item_show_type == PostType.IMAGES
+    assert page.album_links == ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI2NDk5NzA0Mw=="
+                                "&action=getalbum&album_id=4000000000000000009",)
+    assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NDk5NzA0Mw==&hid=2&sn=hh",)

@@ -140,6 +140,8 @@ class Discovery:
             if host_of(link) not in self.config.article_hosts or link_biz not in (biz, ""):
                 continue
             # one linked without __biz is taken for the account's until its members say whose
+            if not link_biz and AccountBook(self.index).album_biz(album_id(link)) not in (None, "", biz):
+                continue  # its members said: another account's
             yield AlbumFound(album_id(link), biz)
             yield AlbumLead(album_url(self.config.wechat_base_url, link_biz, album_id(link)),
                             guess_biz="" if link_biz else biz)

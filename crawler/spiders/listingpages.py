@@ -138,8 +138,12 @@ class ListingPages(ArticlePages):
             return
         # an album asked without __biz is of the account its members are of
         biz = asked_biz or next((entry.biz for entry in page.entries if entry.biz), "")
-        stranger = next((entry.biz for entry in page.entries if entry.biz not in ("", guess_biz)), "")
-        if first_page and guess_biz and stranger:
+        # One known from a page is the account's only if its members are: one linked without
+        # __biz is recorded as the page's account's until read, and WeChat answers it by its
+        # id, whatever __biz it is then asked with (a later run's, when this read failed).
+        own = guess_biz or (asked_biz if remembered else "")
+        stranger = next((entry.biz for entry in page.entries if entry.biz not in ("", own)), "")
+        if first_page and own and stranger:
             self.logger.info("Source %s is another account's album (its articles are %s's), linked "
                              "without __biz: recorded as theirs, not read for %s", source, stranger,
                              account.name if account else guess_biz)

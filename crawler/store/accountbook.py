@@ -37,6 +37,11 @@ class AccountBook:
             "last_read = coalesce(excluded.last_read, last_read)",
             (album_id, biz, title, article_count, read_at))
 
+    def album_biz(self, album_id: str) -> str | None:
+        """The ``__biz`` of the account album ``album_id`` is recorded as of; None if unknown."""
+        row = self.db.execute("SELECT biz FROM albums WHERE album_id = ?", (album_id,)).fetchone()
+        return row[0] if row else None
+
     def albums_of(self, biz: str) -> list[str]:
         """The ids of the albums known of account ``biz``."""
         rows = self.db.execute("SELECT album_id FROM albums WHERE biz = ? ORDER BY album_id", (biz,))

@@ -4,12 +4,15 @@ order, and the links to other articles and to albums, by which an account's arch
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 from lxml import etree
 
 from crawler.wechat import jsvars
 from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 from crawler.wechat.urls import (
+    ARTICLE_HOST,
     BACKGROUND_HOLDERS,
     background_image_url,
     homepage_link,
@@ -21,6 +24,12 @@ from crawler.wechat.urls import (
 )
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.widgets import ARTICLE_CARD, article_card
+
+# An article link as a text writes it, up to the first character no WeChat link holds (a
+# Chinese sentence goes on right after it); WeChat's host only: a text names other sites'
+# links of that shape (a podcast's ``…/s/<name>`` in a real 2025 page).
+_WRITTEN_LINK = re.compile(
+    rf"https?://{re.escape(ARTICLE_HOST)}/s(?:/[A-Za-z0-9_-]+|\?[A-Za-z0-9_.~%=&;:+/?#-]+)")
 
 
 def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
@@ -119,12 +128,21 @@ def article_links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone)."""
+    (a short link as ``/s/<token>`` alone); links to WeChat articles written out in its text too."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
+    hrefs += _written_links(content)
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
+
+
+def _written_links(content: lxml.html.HtmlElement | None) -> list[str]:
+    """Article links written out in the text, which WeChat shows as text, no ``<a>`` (the real
+    2021 text post ``article_textpost_ruanyifeng_2021.html`` ends in one), without the marks
+    a sentence puts after them."""
+    text = content.text_content() if content is not None else ""
+    return [found.group().rstrip(".:;?") for found in _WRITTEN_LINK.finditer(text)] if "/s" in text else []
 
 
 def _link_of(element: etree._Element) -> str:

@@ -102,6 +102,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     body_html = etree.tostring(content, method="html", encoding="unicode") \
         if content is not None and show_type not in (PostType.IMAGES, PostType.TEXT) else ""
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
+    # what holds the post's links: its body, or an image or text post's text (markup too)
+    linking = content if body_html else dom.fragment(text) if text else None
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
@@ -119,8 +121,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc, account),
-        album_links=album_links(content if body_html else None),
-        homepage_links=homepage_links(content if body_html else None),
+        album_links=album_links(linking),
+        homepage_links=homepage_links(linking),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
@@ -128,7 +130,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None))),
-        links=article_links(content if body_html else dom.fragment(text) if text else None, album,
+        links=article_links(linking, album,
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)
                             if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared,
