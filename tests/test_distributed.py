@@ -624,7 +624,7 @@ def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_
         stop: str) -> None:
     """The writer stopped by a signal after a page had left Redis on its way to the writer
     and before the writer had it: the page is archived, and the next run does not ask WeChat
-    for it again. (The job stopped by its lease taken is ``test_exchange``'s.)"""
+    for it again. (The job stopped by its lease taken: the test after this one.)"""
     before, images_before = len(article_hits(album.server)), len(album.server.hits("/mmbiz"))
     proxy = RedisProxy(redis_server.port, hold=taking_an_article).start()
     try:
@@ -653,6 +653,37 @@ def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_
     assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
     images = Counter(path for path, _ in album.server.hits("/mmbiz")[images_before:])
     assert images and max(images.values()) == 1, images  # across both runs too
+    assert_clean(processes)
+
+
+def test_a_writer_sees_its_lease_taken_while_a_page_is_being_taken(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """The writer's look at its lease waited behind a take whose answer was slow in coming
+    (its look for lost pages waited for the take's lock, the lease look after it): another
+    writer had the job, and this one went on taking its pages until the answer came or
+    REDIS_TIMEOUT ran out. Its lease has a task of its own now."""
+    proxy = RedisProxy(redis_server.port, hold=taking_an_article).start()
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "a page taken from Redis")
+        # the lease renewed while the take waits for its answer, every third of a second
+        renewals, left, deadline = 0, job.pttl(f"{JOB}:writer"), time.monotonic() + 10
+        while renewals < 3 and time.monotonic() < deadline:
+            renewed = job.pttl(f"{JOB}:writer")
+            renewals, left = renewals + (renewed > left), renewed
+            time.sleep(0.02)
+        assert renewals == 3, f"the lease not renewed while a page was taken:\n{processes.log('writer')}"
+        job.set(f"{JOB}:writer", "elsewhere:42", px=60_000)  # another writer takes the job
+        deadline = time.monotonic() + 30  # looks every third of a second: 100 of them
+        while "has taken job" not in processes.log("writer") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen = "ERROR: Another writer, elsewhere:42, has taken job" in processes.log("writer")
+        proxy.release()
+        assert seen, processes.log("writer")
+        assert processes.wait("writer") == 1, processes.log("writer")
+    finally:
+        proxy.stop()
     assert_clean(processes)
 
 

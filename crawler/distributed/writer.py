@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import redis
 import redis.asyncio as aioredis
@@ -128,9 +129,9 @@ class NodeWatch:
 class Writer:
     """The writer's part in its job, from the spider's opening to its closing.
 
-    Two background tasks run meanwhile: one takes the pages as nodes hand them back, the
-    other looks after the nodes. A finished run ends the job: it is marked done, which
-    stops the nodes, and its keys are removed. A run stopped for any
+    Three background tasks run meanwhile: one takes the pages as nodes hand them back, one
+    renews the writer's lease, one looks after the nodes. A finished run ends the job: it
+    is marked done, which stops the nodes, and its keys are removed. A run stopped for any
     other reason (Ctrl-C, every node blocked, killed) leaves the job in Redis, and the next
     writer of the job resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it, with
     those the writer before took and did not archive.
@@ -178,7 +179,8 @@ class Writer:
                         if reclaimed else "")
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
-        self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
+        self.tasks = [asyncio.ensure_future(task) for task in (
+            self.take_pages(), self.looking(self.keep_lease), self.looking(self.look_at_nodes))]
 
     async def take_pages(self) -> None:
         while self.crawler.crawling:
@@ -193,24 +195,14 @@ class Writer:
             self.outage.answered()
         self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
 
-    async def watch_nodes(self) -> None:
+    async def looking(self, look: Callable[[], Awaitable[bool]]) -> None:
+        """Runs ``look`` every third of ``REDIS_HEARTBEAT`` until it returns False. The look
+        at the lease has a task of its own: a look at the nodes may wait for a page being
+        taken (``PageExchange.taking``), and the lease must not."""
         while True:
             await asyncio.sleep(self.look_every)
             try:
-                if not await self.keep_lease():
-                    return
-                await self.exchange.find_lost()
-                if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
-                    logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
-                                 "what is not archived is found again by the next run.")
-                    self.stop("blocked", "not fetched: every fetch node is blocked")
-                    return
-                if self.nodes.none_fetching_for() >= self.node_wait:
-                    logger.error("No fetch node has fetched for %.0f s while %s: "
-                                 "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
-                                 "machine, then run this again to resume it.",
-                                 self.node_wait, pages_wait(len(self.exchange.waiting)))
-                    self.stop(NO_NODE, "not fetched: no fetch node is running")
+                if not await look():
                     return
             except redis.RedisError as error:
                 if not await self.ride_out(error):
@@ -218,6 +210,24 @@ class Writer:
                 continue
             # said by whichever task finds Redis back first: the job may end before the other does
             self.outage.answered()
+
+    async def look_at_nodes(self) -> bool:
+        """Asks again for the pages Redis lost, and stops the job (False) when no node is left
+        to fetch them."""
+        await self.exchange.find_lost()
+        if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
+            logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
+                         "what is not archived is found again by the next run.")
+            self.stop("blocked", "not fetched: every fetch node is blocked")
+            return False
+        if self.nodes.none_fetching_for() >= self.node_wait:
+            logger.error("No fetch node has fetched for %.0f s while %s: "
+                         "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
+                         "machine, then run this again to resume it.",
+                         self.node_wait, pages_wait(len(self.exchange.waiting)))
+            self.stop(NO_NODE, "not fetched: no fetch node is running")
+            return False
+        return True
 
     async def ride_out(self, error: redis.RedisError) -> bool:
         """True when the task may go on: Redis has been away for less than
