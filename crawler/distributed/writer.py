@@ -133,8 +133,8 @@ class Writer:
     renews the writer's lease, one looks after the nodes. A finished run ends the job: it
     is marked done, which stops the nodes, and its keys are removed. A run stopped for any
     other reason (Ctrl-C, every node blocked, killed) leaves the job in Redis, and the next
-    writer of the job resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it, with
-    those the writer before took and did not archive.
+    writer of the job resumes it: what is on the frontier stays, and pages fetched meanwhile
+    wait for it, with those the writer before took and did not archive.
     """
 
     def __init__(self, crawler: Crawler, client: aioredis.Redis, config: Config):
