@@ -4,6 +4,7 @@ a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from contextlib import closing
 from dataclasses import replace
 from typing import Any
@@ -15,8 +16,10 @@ from scrapy.exceptions import IgnoreRequest
 
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
+from crawler.distributed.scripts import TAKE_PAGE
 from crawler.distributed.wire import JobStopped, NotFetched, Page
 from tests.conftest import project_config
+from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
 
 JOB = Job("j")
@@ -526,3 +529,47 @@ def test_two_requests_for_one_page_are_both_given_it(redis_server_session: Redis
         return given, queued
 
     assert asyncio.run(asked_twice()) == ([page, page], 1)
+
+
+def a_page_taken(command: list[bytes], reply: Any) -> bool:
+    """The writer's step that takes a page out of Redis, answered with the page."""
+    return command[:1] == [b"EVALSHA"] and command[1] == hashlib.sha1(TAKE_PAGE.encode()).hexdigest().encode() \
+        and isinstance(reply, bytes)
+
+
+def test_a_page_whose_take_is_answered_after_redis_timeout_is_given_not_asked_again(
+        redis_server_session: RedisServer, redis_db: redis.Redis) -> None:
+    """Redis ran the take, and its answer came later than REDIS_TIMEOUT: the page had left
+    Redis and the writer never had it; the next look found it nowhere and asked the nodes
+    again (a second request to WeChat). Now the page stays taken in the writer's name,
+    and the next look takes it again from there."""
+    proxy = RedisProxy(redis_server_session.port, hold=a_page_taken).start()
+    config = project_config(REDIS_URL=proxy.url, REDIS_JOB=JOB.name, REDIS_TIMEOUT="2")
+    request = Request("https://mp.weixin.qq.com/s/l")
+    page = Page("n1", "1a7e", request.url, request.url, 200, {}, {}, b"<html></html>")
+
+    async def answered_late() -> tuple[Page, int]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        fetching = asyncio.ensure_future(exchange.fetch(request, "1a7e"))
+        try:
+            await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
+            await client.zpopmin(JOB.requests)  # a node takes the request…
+            await client.hset(JOB.pages, "1a7e", page.to_bytes())  # …and hands its page back
+            with pytest.raises(redis.TimeoutError):
+                await exchange.deliver("1a7e")
+            assert proxy.held.is_set()
+            proxy.release()
+            await exchange.find_lost()
+            given = await asyncio.wait_for(fetching, timeout=5)
+            return given, await client.zcard(JOB.requests)
+        finally:
+            fetching.cancel()
+            await client.aclose()
+
+    try:
+        given, queued = asyncio.run(asyncio.wait_for(answered_late(), timeout=60))
+    finally:
+        proxy.stop()
+    assert given == page and queued == 0
+    assert redis_db.hgetall(JOB.taken) == {b"1a7e": page.to_bytes()}  # until it is archived

@@ -26,8 +26,18 @@ def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> o
     return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
 
 
-def take_page(redis_db: redis.Redis, page_id: str) -> object:
-    return run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter, JOB.lease], [page_id, WRITER])
+def take_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER, again: bool = False) -> object:
+    return run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter, JOB.lease, JOB.taken, JOB.takers],
+               [page_id, writer, "1" if again else "0"])
+
+
+def finish_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER) -> object:
+    return run(redis_db, scripts.FINISH_PAGE, [JOB.taken, JOB.takers], [page_id, writer])
+
+
+def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
+    return run(redis_db, scripts.RECLAIM, [JOB.taken, JOB.takers, JOB.pages, JOB.dupefilter, JOB.ready, JOB.lease],
+               [writer])
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
@@ -135,14 +145,44 @@ def test_nothing_is_handed_back_once_the_job_is_done(redis_db: redis.Redis) -> N
     assert redis_db.hexists(JOB.inflight(NODE), "r1")
 
 
-def test_the_writer_takes_a_page_once_and_the_job_forgets_it(redis_db: redis.Redis) -> None:
+def test_the_writer_takes_a_page_once_and_keeps_it_taken_until_archived(redis_db: redis.Redis) -> None:
     submit(redis_db, "p1", 0, "r1")
     take(redis_db)
     hand_back(redis_db, "r1", "p1")
     assert take_page(redis_db, "p1") == b"page"
     assert take_page(redis_db, "p1") is None
-    assert not redis_db.exists(JOB.dupefilter)
+    assert not redis_db.exists(JOB.dupefilter) and not redis_db.exists(JOB.pages)
+    assert redis_db.hgetall(JOB.taken) == {b"p1": b"page"} and redis_db.hgetall(JOB.takers) == {b"p1": WRITER.encode()}
+    assert finish_page(redis_db, "p1", "other:2") == 0 and redis_db.exists(JOB.taken)  # not its page
+    assert finish_page(redis_db, "p1") == 1
+    assert not redis_db.exists(JOB.taken) and not redis_db.exists(JOB.takers)
     assert submit(redis_db, "p1", 0, "r1") == 1  # asked again later, it is queued again
+
+
+def test_a_page_whose_take_lost_its_answer_is_taken_again_by_its_writer_only(redis_db: redis.Redis) -> None:
+    """The take ran and its answer never came (later than REDIS_TIMEOUT, a broken connection):
+    the page is in the writer's name, and the writer takes it from there."""
+    redis_db.hset(JOB.pages, "p1", "page")
+    redis_db.sadd(JOB.dupefilter, "p1")
+    assert take_page(redis_db, "p1") == b"page"  # the answer lost on its way
+    assert take_page(redis_db, "p1", "other:2", again=True) is None
+    assert take_page(redis_db, "p1", again=True) == b"page"
+    assert redis_db.hgetall(JOB.takers) == {b"p1": WRITER.encode()}  # still taken until archived
+
+
+def test_a_new_writer_gets_back_the_pages_a_writer_gone_took_and_did_not_archive(redis_db: redis.Redis) -> None:
+    for page_id in ("p1", "p2", "p3"):
+        redis_db.hset(JOB.pages, page_id, f"page {page_id}")
+        redis_db.sadd(JOB.dupefilter, page_id)
+        assert take_page(redis_db, page_id, "gone:1" if page_id != "p3" else WRITER)
+    redis_db.hset(JOB.pages, "p2", "a copy handed back since")
+    assert reclaim(redis_db) == 1
+    assert redis_db.hgetall(JOB.pages) == {b"p1": b"page p1", b"p2": b"a copy handed back since"}
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1"} and redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
+    assert redis_db.hgetall(JOB.taken) == {b"p3": b"page p3"}  # its own: it takes it again itself
+    assert redis_db.hgetall(JOB.takers) == {b"p3": WRITER.encode()}
+    redis_db.set(JOB.lease, "elsewhere:2")
+    assert reclaim(redis_db, "again:3") is None and redis_db.exists(JOB.taken)
 
 
 def test_a_heartbeat_expires_and_is_refused_once_the_job_is_done(redis_db: redis.Redis) -> None:
@@ -233,6 +273,7 @@ def test_a_writers_steps_do_nothing_once_another_writer_holds_the_lease(redis_db
     redis_db.set(JOB.lease, "elsewhere:2")
     assert submit(redis_db, "p2", 0, "r2") is None and not redis_db.exists(JOB.requests)
     assert take_page(redis_db, "p1") is None and redis_db.hget(JOB.pages, "p1") == b"page"
+    assert not redis_db.exists(JOB.taken)
     assert requeue_lost(redis_db, "r3", "p3", put_back=True) is None and not redis_db.exists(JOB.requests)
     assert redis_db.smembers(JOB.dupefilter) == {b"p1"}
     redis_db.set(JOB.lease, WRITER)

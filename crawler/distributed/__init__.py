@@ -12,7 +12,7 @@ The frontier is scrapy-redis's (its scheduler, subclassed, and its priority queu
 format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 
 - ``<job>:requests``       sorted set: the frontier, scrapy-redis's PriorityQueue
-- ``<job>:dupefilter``     set: fingerprints of the pages the job holds (queued, being
+- ``<job>:dupefilter``     set: fingerprints of the pages the job asks for (queued, being
   fetched, or fetched and not yet taken by the writer)
 - ``<job>:inflight:<node>`` hash: what a node has taken and not handed back (request → score)
 - ``<job>:alive:<node>``   a node's heartbeat, expiring after ``REDIS_HEARTBEAT`` seconds
@@ -21,6 +21,8 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:dropped``        hash: node → pages handed back and dropped, another node's copy first
 - ``<job>:pages``          hash: fingerprint → the page handed back (``wire.Page``)
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
+- ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet
+- ``<job>:takers``         hash: fingerprint → the writer (host:pid) that took it
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

@@ -9,15 +9,18 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.config import Config
-from crawler.distributed.writer import RemoteFetch, Writer
+from crawler.distributed.remote import PagesArchived, RemoteFetch
+from crawler.distributed.writer import Writer
 from crawler.spiders.base import WeChatSpider
 
 # After BlockMiddleware (585): see RemoteFetch.
 REMOTE_FETCH_ORDER = 587
+# Closest to the engine: it sees what the scraper is given (see PagesArchived).
+PAGES_ARCHIVED_ORDER = 0
 
 
 class Distributed:
-    """Wires the writer (the Writer extension, RemoteFetch) into a crawl of the archive's
+    """Wires the writer (the Writer extension, RemoteFetch, PagesArchived) into a crawl of the archive's
     spiders when ``REDIS_URL`` is set; leaves every other crawl as it is."""
 
     def __init__(self, spidercls: type[Spider]):
@@ -40,4 +43,5 @@ class Distributed:
                      priority=settings.getpriority("CONCURRENT_REQUESTS") or "addon")
         settings.set_in_component_priority_dict("EXTENSIONS", Writer, 0)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RemoteFetch, REMOTE_FETCH_ORDER)
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", PagesArchived, PAGES_ARCHIVED_ORDER)
 

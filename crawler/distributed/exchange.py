@@ -1,5 +1,6 @@
 """The writer's exchange of article pages with the fetch nodes: requests put on the
-frontier, pages taken back and checked, and pages Redis lost asked for again."""
+frontier, pages taken back and checked, kept in Redis until archived, and pages Redis
+lost asked for again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from scrapy import Request
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
 from crawler.distributed.job import Job, process_name, text
-from crawler.distributed.scripts import REQUEUE_LOST, SUBMIT, TAKE_PAGE
+from crawler.distributed.scripts import FINISH_PAGE, RECLAIM, REQUEUE_LOST, SUBMIT, TAKE_PAGE
 from crawler.distributed.wire import (
     JobStopped,
     LostInRedis,
@@ -50,7 +51,9 @@ class PageExchange:
     restarted in the middle of a job asks again for the articles it has not archived,
     and is given the pages fetched for it before it died, or waits for those on their way.
     A page handed back is checked before it is given (``misfit``): one that is not what
-    was asked is dropped, and its request put on the frontier again.
+    was asked is dropped, and its request put on the frontier again. A page taken stays in
+    Redis, in the writer's name, until it is archived (``finish``): a writer killed
+    meanwhile loses none, as the next one gets them back (``reclaim``).
     """
 
     def __init__(self, client: aioredis.Redis, job: Job, config: Config):
@@ -66,9 +69,13 @@ class PageExchange:
         # is nowhere in Redis, and a look for lost pages would ask for it again.
         self.taking = asyncio.Lock()
         self.taken_now = ""  # the id of the page being taken, if any
+        self.held: dict[str, Page] = {}  # pages given to their requests, not archived yet
+        self.finishing: set[asyncio.Future[None]] = set()
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
+        self._finish = client.register_script(FINISH_PAGE)
+        self._reclaim = client.register_script(RECLAIM)
 
     async def fetch(self, request: Request, page_id: str) -> Page:
         if self.stopped:
@@ -102,10 +109,37 @@ class PageExchange:
                            args=[page_id, wanted.score, wanted.entry, self.writer])
 
     async def take(self, page_id: str) -> bytes | None:
-        """The page handed back as ``page_id``, taken out of Redis; None when it is not there."""
-        data: bytes | None = await self._take(keys=[self.job.pages, self.job.dupefilter, self.job.lease],
-                                              args=[page_id, self.writer])
+        """The page handed back as ``page_id``, moved to the pages taken; None when it is not
+        there. One this writer took already and holds no more is taken again: the answer of
+        that take was lost (Redis answering later than REDIS_TIMEOUT, a broken connection)."""
+        data: bytes | None = await self._take(
+            keys=[self.job.pages, self.job.dupefilter, self.job.lease, self.job.taken, self.job.takers],
+            args=[page_id, self.writer, "0" if page_id in self.held else "1"])
         return data
+
+    async def reclaim(self) -> int:
+        """Hands back again the pages writers of the job that are gone took and did not
+        archive; how many."""
+        back: int = await self._reclaim(
+            keys=[self.job.taken, self.job.takers, self.job.pages, self.job.dupefilter, self.job.ready,
+                  self.job.lease], args=[self.writer])
+        return back
+
+    def finish(self, page_id: str, page: Page) -> None:
+        """``page``, given to its request as ``page_id``, is archived, or nothing more comes
+        of it: it leaves Redis. A page given again since (its request asked again) stays."""
+        if self.held.get(page_id) is not page:
+            return
+        del self.held[page_id]
+        finishing = asyncio.ensure_future(self.forget(page_id))
+        self.finishing.add(finishing)
+        finishing.add_done_callback(self.finishing.discard)
+
+    async def forget(self, page_id: str) -> None:
+        try:
+            await self._finish(keys=[self.job.taken, self.job.takers], args=[page_id, self.writer])
+        except redis.RedisError:
+            pass  # left taken: the job's next writer gets it back, and asks for it only if not archived
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""
@@ -155,6 +189,7 @@ class PageExchange:
             await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
         if self.still_waits(page_id, wanted):
+            self.held[page_id] = page
             wanted.future.set_result(page)
 
     async def refuse(self, page_id: str, wanted: Wanted, why: str, final: NotFetched | None = None) -> None:
@@ -162,6 +197,8 @@ class PageExchange:
         request up at once, as asking again would bring the same page."""
         logger.error("Dropped the page handed back as %s %s for %s: %s", self.job.pages, page_id,
                      wanted.url, why)
+        if page_id not in self.held:  # else a page given before is being archived under its id
+            await self.forget(page_id)
         if final is not None:
             self.give_up(page_id, wanted, final)
         elif not self.stopped and not self.gave_up(page_id, wanted):  # stopped: given up

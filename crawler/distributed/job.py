@@ -72,6 +72,14 @@ class Job:
         return f"{self.name}:ready"
 
     @property
+    def taken(self) -> str:
+        return f"{self.name}:taken"
+
+    @property
+    def takers(self) -> str:
+        return f"{self.name}:takers"
+
+    @property
     def done(self) -> str:
         return f"{self.name}:done"
 
@@ -93,7 +101,7 @@ class Job:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.pages,
-                self.ready, self.lease, *per_node]
+                self.ready, self.taken, self.takers, self.lease, *per_node]
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between

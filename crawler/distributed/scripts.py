@@ -1,10 +1,10 @@
 """The job's changes that must happen at once, as Lua scripts Redis runs atomically.
 
 A request is always in exactly one place: on the frontier, in one node's in-flight hash,
-or (as a page) waiting for the writer; a node or writer killed between two commands
-must not lose it or leave it in two. A node's writes are refused once the writer has
-marked the job done, so that a late node does not bring back keys the writer cleaned,
-and a writer's once another writer holds the job's lease.
+or (as a page) waiting for the writer, or taken by the writer until it is archived; a
+node or writer killed between two commands must not lose it or leave it in two. A node's
+writes are refused once the writer has marked the job done, so that a late node does not
+bring back keys the writer cleaned, and a writer's once another writer holds the job's lease.
 """
 
 # A node takes the frontier's first request into its in-flight hash.
@@ -96,15 +96,60 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
 
-# The writer takes a page; from then on the job no longer holds it.
-# KEYS: pages, dupefilter, lease.  ARGV: page id, writer.  Returns the page, or nil when it is not there.
+# The writer takes a page: out of the pages handed back, into the pages taken, in the
+# writer's name, until it has archived it (FINISH_PAGE); the job no longer asks for it
+# (a second copy a node hands back is dropped). With ARGV[3] = '1' a page this writer
+# took before is taken again: the answer of that take was lost (a timeout, a broken
+# connection), so the writer never had it.
+# KEYS: pages, dupefilter, lease, taken, takers.  ARGV: page id, writer, '1' to take again.
+# Returns the page, or nil when it is not there.
 TAKE_PAGE = _writer_only(3, 2) + """
 local page = redis.call('HGET', KEYS[1], ARGV[1])
 if page then
   redis.call('HDEL', KEYS[1], ARGV[1])
   redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[4], ARGV[1], page)
+  redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
+  return page
 end
-return page
+if ARGV[3] == '1' and redis.call('HGET', KEYS[5], ARGV[1]) == ARGV[2] then
+  return redis.call('HGET', KEYS[4], ARGV[1])
+end
+return false
+"""
+
+# The writer has archived a page it took (or nothing can come of it): the page leaves the job.
+# KEYS: taken, takers.  ARGV: page id, writer.  1 when it was this writer's.
+FINISH_PAGE = """
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return 1
+"""
+
+# A writer starting a job gets back the pages taken by writers of it that are gone
+# (killed, their machine down) and not archived: handed back again, as a node hands a
+# page back, for this writer to archive when it asks for them. A copy handed back since
+# is kept instead.
+# KEYS: taken, takers, pages, dupefilter, ready, lease.  ARGV: writer.
+# Returns how many pages came back.
+RECLAIM = _writer_only(6, 1) + """
+local takers = redis.call('HGETALL', KEYS[2])
+local back = 0
+for i = 1, #takers, 2 do
+  if takers[i + 1] ~= ARGV[1] then
+    local page = redis.call('HGET', KEYS[1], takers[i])
+    redis.call('HDEL', KEYS[1], takers[i])
+    redis.call('HDEL', KEYS[2], takers[i])
+    if page and redis.call('HEXISTS', KEYS[3], takers[i]) == 0 then
+      redis.call('HSET', KEYS[3], takers[i], page)
+      redis.call('SADD', KEYS[4], takers[i])
+      redis.call('RPUSH', KEYS[5], takers[i])
+      back = back + 1
+    end
+  end
+end
+return back
 """
 
 # The writer asks again for a page that is nowhere: not on the frontier, in no node's

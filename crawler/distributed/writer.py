@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import redis
 import redis.asyncio as aioredis
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
-from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.distributed.exchange import PageExchange
@@ -33,7 +32,6 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
-from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
 
@@ -131,11 +129,12 @@ class NodeWatch:
 class Writer:
     """The writer's part in its job, from the spider's opening to its closing.
 
-    Two background tasks run meanwhile: one takes the pages as nodes hand them back, the
-    other looks after the nodes. A finished run ends the job: it is marked done, which
-    stops the nodes, and its keys are removed. A run stopped for any other reason (Ctrl-C,
-    every node blocked, killed) leaves the job in Redis, and the next writer of the job
-    resumes it: what is on the frontier stays, and pages fetched meanwhile wait for it.
+    Three background tasks run meanwhile: one takes the pages as nodes hand them back, one
+    renews the writer's lease, one looks after the nodes. A finished run ends the job: it
+    is marked done, which stops the nodes, and its keys are removed. A run stopped for any
+    other reason (Ctrl-C, every node blocked, killed) leaves the job in Redis, and the next
+    writer of the job resumes it: what is on the frontier stays, and pages fetched meanwhile
+    wait for it, with those the writer before took and did not archive.
     """
 
     def __init__(self, crawler: Crawler, client: aioredis.Redis, config: Config):
@@ -167,17 +166,21 @@ class Writer:
         try:
             await self.client.delete(self.job.done)
             await self.nodes.first_look()
+            reclaimed = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
             fetched = await self.client.hlen(self.job.pages)
         except redis.RedisError as error:
             self.redis_lost(error)
             return
         if queued or fetched:
-            logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting",
-                        self.job.name, counted(queued, "request"), counted(fetched, "page"))
+            logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting%s",
+                        self.job.name, counted(queued, "request"), counted(fetched, "page"),
+                        f" ({reclaimed} of them taken by a writer that stopped before archiving them)"
+                        if reclaimed else "")
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
-        self.tasks = [asyncio.ensure_future(self.take_pages()), asyncio.ensure_future(self.watch_nodes())]
+        self.tasks = [asyncio.ensure_future(task) for task in (
+            self.take_pages(), self.looking(self.keep_lease), self.looking(self.look_at_nodes))]
 
     async def take_pages(self) -> None:
         while self.crawler.crawling:
@@ -192,24 +195,14 @@ class Writer:
             self.outage.answered()
         self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
 
-    async def watch_nodes(self) -> None:
+    async def looking(self, look: Callable[[], Awaitable[bool]]) -> None:
+        """Runs ``look`` every third of ``REDIS_HEARTBEAT`` until it returns False. The look
+        at the lease has a task of its own: a look at the nodes may wait for a page being
+        taken (``PageExchange.taking``), and the lease must not."""
         while True:
             await asyncio.sleep(self.look_every)
             try:
-                if not await self.keep_lease():
-                    return
-                await self.exchange.find_lost()
-                if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
-                    logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
-                                 "what is not archived is found again by the next run.")
-                    self.stop("blocked", "not fetched: every fetch node is blocked")
-                    return
-                if self.nodes.none_fetching_for() >= self.node_wait:
-                    logger.error("No fetch node has fetched for %.0f s while %s: "
-                                 "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
-                                 "machine, then run this again to resume it.",
-                                 self.node_wait, pages_wait(len(self.exchange.waiting)))
-                    self.stop(NO_NODE, "not fetched: no fetch node is running")
+                if not await look():
                     return
             except redis.RedisError as error:
                 if not await self.ride_out(error):
@@ -217,6 +210,24 @@ class Writer:
                 continue
             # said by whichever task finds Redis back first: the job may end before the other does
             self.outage.answered()
+
+    async def look_at_nodes(self) -> bool:
+        """Asks again for the pages Redis lost, and stops the job (False) when no node is left
+        to fetch them."""
+        await self.exchange.find_lost()
+        if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
+            logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
+                         "what is not archived is found again by the next run.")
+            self.stop("blocked", "not fetched: every fetch node is blocked")
+            return False
+        if self.nodes.none_fetching_for() >= self.node_wait:
+            logger.error("No fetch node has fetched for %.0f s while %s: "
+                         "stopping. The job stays in Redis; start `scrapy crawl fetch` on a "
+                         "machine, then run this again to resume it.",
+                         self.node_wait, pages_wait(len(self.exchange.waiting)))
+            self.stop(NO_NODE, "not fetched: no fetch node is running")
+            return False
+        return True
 
     async def ride_out(self, error: redis.RedisError) -> bool:
         """True when the task may go on: Redis has been away for less than
@@ -263,6 +274,7 @@ class Writer:
         for task in self.tasks:
             task.cancel()
         if not self.lost:  # else each call would only wait out its timeout
+            await asyncio.gather(*self.exchange.finishing)  # pages archived as the run stopped
             try:
                 await self.nodes.report()
                 if reason == "finished":
@@ -283,42 +295,3 @@ class Writer:
             pipe.set(self.job.done, 1, ex=DONE_SECONDS)
             pipe.delete(*self.job.keys(nodes))
             await pipe.execute()
-
-
-class RemoteFetch:
-    """Article pages (``request.meta["article"]``) come from the job's fetch nodes, at most
-    ``REDIS_PAGES_IN_FLIGHT`` asked of them at once.
-
-    Placed after BlockMiddleware, so that a stopped run asks the nodes for nothing more.
-    The page is returned as the Response of ``process_request``: Scrapy then skips the
-    download here but runs every middleware's ``process_response``, so that block checks
-    and captures see the page as if it had been fetched here. A page a node followed a
-    redirect for answers the request for where it moved, as a redirect followed here would,
-    with the URL asked in ``redirect_urls`` (the link as the source gave it).
-    """
-
-    def __init__(self, crawler: Crawler, exchange: PageExchange, pages_in_flight: int):
-        self.exchange = exchange
-        self.fingerprinter = crawler.request_fingerprinter
-        self.in_flight = asyncio.Semaphore(pages_in_flight)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RemoteFetch:
-        writer = crawler.get_extension(Writer)
-        if writer is None:
-            raise NotConfigured("RemoteFetch needs the Writer extension")
-        return cls(crawler, writer.exchange, Run.of(crawler).config.redis_pages_in_flight)
-
-    async def process_request(self, request: Request) -> Response | None:
-        if not request.meta.get("article"):
-            return None
-        async with self.in_flight:
-            page = await self.exchange.fetch(request, self.fingerprinter.fingerprint(request).hex())
-        if page.failure:
-            why = f"{page.failure} (fetch node {page.node})"
-            raise NodeRefused(why, page.node) if page.failure == off_hosts(page.asked) else NotFetched(why)
-        request.headers = page.sent_headers()  # what was asked, for the captures
-        request.meta["dont_retry"] = True  # the node has retried already
-        answered = request if page.url == request.url else request.replace(
-            url=page.url, meta={**request.meta, "redirect_urls": [request.url]})
-        return page.response(answered)

@@ -1,0 +1,145 @@
+"""The writer's article pages: fetched by the job's nodes instead of downloaded here, and
+let go from Redis once archived (until then a writer killed, SIGKILL or its machine down,
+would lose them, and the next run ask WeChat for them again)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from crawler.distributed.exchange import PageExchange
+from crawler.distributed.wire import NodeRefused, NotFetched, Page, off_hosts
+from crawler.distributed.writer import Writer
+from crawler.run import Run
+
+# Meta key of a request answered by a page taken from Redis: the page's id.
+TAKEN_PAGE = "taken_page"
+
+
+def exchange_of(crawler: Crawler) -> PageExchange:
+    writer = crawler.get_extension(Writer)
+    if writer is None:
+        raise NotConfigured("the writer's middlewares need the Writer extension")
+    return writer.exchange
+
+
+class RemoteFetch:
+    """Article pages (``request.meta["article"]``) come from the job's fetch nodes, at most
+    ``REDIS_PAGES_IN_FLIGHT`` asked of them at once.
+
+    Placed after BlockMiddleware, so that a stopped run asks the nodes for nothing more.
+    The page is returned as the Response of ``process_request``: Scrapy then skips the
+    download here but runs every middleware's ``process_response``, so that block checks
+    and captures see the page as if it had been fetched here. A page a node followed a
+    redirect for answers the request for where it moved, as a redirect followed here would,
+    with the URL asked in ``redirect_urls`` (the link as the source gave it).
+    """
+
+    def __init__(self, crawler: Crawler, exchange: PageExchange, pages_in_flight: int):
+        self.exchange = exchange
+        self.fingerprinter = crawler.request_fingerprinter
+        self.in_flight = asyncio.Semaphore(pages_in_flight)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RemoteFetch:
+        return cls(crawler, exchange_of(crawler), Run.of(crawler).config.redis_pages_in_flight)
+
+    async def process_request(self, request: Request) -> Response | None:
+        if not request.meta.get("article"):
+            return None
+        page_id = self.fingerprinter.fingerprint(request).hex()
+        async with self.in_flight:
+            page = await self.exchange.fetch(request, page_id)
+        if page.failure:
+            self.exchange.finish(page_id, page)  # nothing of it is archived
+            why = f"{page.failure} (fetch node {page.node})"
+            raise NodeRefused(why, page.node) if page.failure == off_hosts(page.asked) else NotFetched(why)
+        request.headers = page.sent_headers()  # what was asked, for the captures
+        request.meta["dont_retry"] = True  # the node has retried already
+        request.meta[TAKEN_PAGE] = page_id  # let go from Redis once archived: PagesArchived
+        answered = request if page.url == request.url else request.replace(
+            url=page.url, meta={**request.meta, "redirect_urls": [request.url]})
+        return page.response(answered)
+
+
+@dataclass
+class Outcome:
+    """What a page's callback (or errback) gave: items still in the pipelines, and the
+    outputs of it still being read (one, but for an exception's recovery read apart)."""
+
+    page_id: str
+    page: Page
+    items: int = 0
+    reading: int = 0
+
+
+class PagesArchived:
+    """A spider middleware of the writer, closest to the engine: a page taken from Redis is
+    archived once every item its callback or errback gave has been through the pipelines
+    (its post and index rows written, or the item dropped); it then leaves Redis
+    (``PageExchange.finish``). A page that gave nothing is done when its callback ends."""
+
+    def __init__(self, crawler: Crawler, exchange: PageExchange):
+        self.exchange = exchange
+        self.outcomes: dict[Response, Outcome] = {}
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(self.item_done, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PagesArchived:
+        return cls(crawler, exchange_of(crawler))
+
+    def process_spider_output(self, response: Response, result: Iterable[Any]) -> Iterator[Any]:
+        outcome = self.outcome(response)
+        try:
+            for output in result:
+                yield self.counted(outcome, output)
+        finally:
+            self.ended(response, outcome)
+
+    async def process_spider_output_async(self, response: Response,
+                                          result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        outcome = self.outcome(response)
+        try:
+            async for output in result:
+                yield self.counted(outcome, output)
+        finally:
+            self.ended(response, outcome)
+
+    def outcome(self, response: Response) -> Outcome | None:
+        page_id: str = response.meta.get(TAKEN_PAGE, "")
+        page = self.exchange.held.get(page_id)
+        if page is None:
+            return None
+        outcome = self.outcomes.setdefault(response, Outcome(page_id, page))
+        outcome.reading += 1
+        return outcome
+
+    @staticmethod
+    def counted(outcome: Outcome | None, output: Any) -> Any:
+        if outcome is not None and output is not None and not isinstance(output, Request):
+            outcome.items += 1  # an item: the scraper sends it to the pipelines
+        return output
+
+    def ended(self, response: Response, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            outcome.reading -= 1
+            self.settle(response, outcome)
+
+    def item_done(self, response: Any = None, **_: Any) -> None:
+        outcome = self.outcomes.get(response) if isinstance(response, Response) else None
+        if outcome is not None:
+            outcome.items -= 1
+            self.settle(response, outcome)
+
+    def settle(self, response: Response, outcome: Outcome) -> None:
+        if outcome.reading == 0 and outcome.items == 0:
+            del self.outcomes[response]
+            self.exchange.finish(outcome.page_id, outcome.page)
