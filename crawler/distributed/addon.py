@@ -7,9 +7,10 @@ from __future__ import annotations
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 from crawler.config import Config
-from crawler.distributed.writer import RemoteFetch, Writer
+from crawler.distributed.mode import REMOTE_FETCH, WRITER
 from crawler.spiders.base import WeChatSpider
 
 # After BlockMiddleware (585): see RemoteFetch.
@@ -38,6 +39,7 @@ class Distributed:
         settings.set("CONCURRENT_REQUESTS",
                      settings.getint("CONCURRENT_REQUESTS") + config.redis_pages_in_flight,
                      priority=settings.getpriority("CONCURRENT_REQUESTS") or "addon")
-        settings.set_in_component_priority_dict("EXTENSIONS", Writer, 0)
-        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RemoteFetch, REMOTE_FETCH_ORDER)
+        settings.set_in_component_priority_dict("EXTENSIONS", load_object(WRITER), 0)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", load_object(REMOTE_FETCH),
+                                                 REMOTE_FETCH_ORDER)
 

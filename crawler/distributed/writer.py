@@ -22,9 +22,6 @@ from crawler.config import Config
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
-    LEASE_LOST,
-    NO_NODE,
-    REDIS_LOST,
     Job,
     Outage,
     connect_async,
@@ -32,6 +29,7 @@ from crawler.distributed.job import (
     process_name,
     text,
 )
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
 from crawler.report.logtext import agreeing, counted
