@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from crawler.albumread import AlbumRead, listing, members
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, Tally, named_by_user
@@ -33,7 +34,7 @@ from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.watch.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
-from crawler.wechat.urls import article_key, lacks_chksm
+from crawler.wechat.urls import article_key
 
 
 class RunSets:
@@ -221,22 +222,6 @@ class AlbumStep:
     notes: tuple[tuple[int, str], ...] = ()  # (logging level, line) of what the read found
 
 
-@dataclass
-class _Reading:
-    """What a run keeps of an album while it reads it: the members listed so far (from
-    either end; ``this_read``: by the read under way), the signature of its first page and
-    the count its first screen states."""
-
-    listed: set[str] = field(default_factory=set)
-    signature: str = ""
-    count: int | None = None
-    this_read: set[str] = field(default_factory=set)
-    from_oldest: bool = False
-    first_keys: tuple[str, ...] = ()  # of its first page newest first
-    newest_first: frozenset[str] = frozenset()  # what the read newest first listed, once over
-    seen_before: bool = False  # its first page as at its last read to its end
-
-
 class AlbumProgress:
     """Which albums a run reads, how far, and what is recorded of them.
 
@@ -259,7 +244,7 @@ class AlbumProgress:
         self.recheck = timedelta(days=recheck_days)
         self.reader = uuid.uuid4().hex
         self.started: set[str] = set()
-        self.reading: dict[str, _Reading] = {}
+        self.reading: dict[str, AlbumRead] = {}
 
     def start(self, album: str) -> bool:
         """Whether ``album`` is new to this run (each album is read once a run)."""
@@ -280,67 +265,58 @@ class AlbumProgress:
         page boundary split, which the next page may skip (``begin_itemidx``), fall on either
         side of another boundary read so."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        members = tuple((entry.key, "" if lacks_chksm(entry.url) else entry.url)
-                        for entry in page.entries if entry.key)
-        # what the page lists: its members, and the items that link no article
-        listed = tuple(key for key, _ in members) + tuple(_UNLINKED + item for item in page.unlinked)
-        record = AlbumPageRead(album, biz, members, at)
+        listed = listing(page)
+        record = AlbumPageRead(album, biz, members(page), at)
         if first_page:
             signature = f"{page.article_count}|{','.join(listed)}"
             record = replace(record, first=True, title=page.title, count=page.article_count)
             # without a count, the first page says nothing of the pages after it
             relisted = None if page.article_count is None \
-                else self._unchanged(album, signature, dict(members))
+                else self._unchanged(album, signature, dict(record.members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted, notes=_unlinked(len(page.unlinked), True))
             seen = AccountBook(self.index).album_signature(album)[0] == signature
-            self.reading[album] = _Reading(signature=signature, count=page.article_count,
-                                           first_keys=listed, seen_before=seen)
-        reading = self.reading.setdefault(album, _Reading())
-        if reading.from_oldest and not reading.this_read and listed == reading.first_keys:
-            # WeChat ignored is_reverse: its pages would be the first read's, each asked again
-            whole = self.reading.pop(album).listed
-            return AlbumStep(record, False, self._leaving(album, whole),
-                             f"{_short(reading, page)}; asked oldest first (is_reverse=1), WeChat "
+            self.reading[album] = AlbumRead(signature, page.article_count, first_keys=listed,
+                                            seen_before=seen)
+        reading = self.reading.setdefault(album, AlbumRead())
+        if reading.repeats_newest_first(listed):
+            del self.reading[album]
+            return AlbumStep(record, False, self._leaving(album, reading.listed),
+                             f"{reading.short(page)}; asked oldest first (is_reverse=1), WeChat "
                              "listed it newest first again: read no further")
-        new = set(listed) - reading.this_read
-        reading.this_read |= new
-        reading.listed |= new
-        short = _short(reading, page)
-        ended = page.next_url is None or reading.from_oldest and not short
-        if (ended or not new) and short and reading.count is not None and not reading.from_oldest:
-            reading.from_oldest, reading.newest_first = True, frozenset(reading.this_read)
-            reading.this_read = set()
+        new = reading.take(listed)
+        short, ended = reading.short(page), reading.ends(page)
+        if (ended or not new) and short and reading.may_turn():
+            reading.turn()
             return AlbumStep(record, False, from_other_end=True)
         if ended:
             del self.reading[album]
             step = self._ended(album, record, reading, short)
-            unlinked = sum(key.startswith(_UNLINKED) for key in reading.listed)
-            return replace(step, notes=step.notes + _unlinked(unlinked, reading.seen_before))
+            return replace(step, notes=step.notes + _unlinked(reading.unlinked(), reading.seen_before))
         if not new:
             del self.reading[album]
             return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
                                                    "itself): read no further")
         return AlbumStep(record, True)
 
-    def _ended(self, album: str, record: AlbumPageRead, reading: _Reading, short: str) -> AlbumStep:
+    def _ended(self, album: str, record: AlbumPageRead, reading: AlbumRead, short: str) -> AlbumStep:
         """The step of the page that ends a read: the album read whole, or in part (``short``)."""
-        whole = {key for key in reading.listed if not key.startswith(_UNLINKED)}
-        if short and reading.from_oldest and reading.this_read == reading.newest_first:
+        if short and reading.same_from_both_ends():
             return self._overcounted(album, record, reading, short)
+        whole = reading.articles()
         if short:
             return AlbumStep(record, False, self._leaving(album, whole), short)
         return AlbumStep(replace(record, whole=frozenset(whole), signature=reading.signature),
                          False, self._leaving(album, whole))
 
-    def _overcounted(self, album: str, record: AlbumPageRead, reading: _Reading,
+    def _overcounted(self, album: str, record: AlbumPageRead, reading: AlbumRead,
                      short: str) -> AlbumStep:
         """A read from the oldest end that listed the very members the read from the newest
         did, short of the count: they are what WeChat lists, and the count holds members it
         lists from neither end (a deleted one still counted, say). The album is taken as read;
         the shortfall is news (a WARNING) unless it is the one its last read found."""
-        whole = {key for key in reading.listed if not key.startswith(_UNLINKED)}
-        overcount = (reading.count or 0) - len(reading.listed)
+        whole = reading.articles()
+        overcount = reading.overcount()
         said = AccountBook(self.index).album_overcount(album) == overcount
         note = (f"{short}, the same {len(reading.listed)} from both: WeChat counts {overcount} it "
                 "lists from neither end (deleted, likely); taken as read"
@@ -380,10 +356,6 @@ class AlbumProgress:
         return tuple(unsettled)
 
 
-# What marks an item that links no article among a read's members (no key has it: ``__biz:…``)
-_UNLINKED = "~"
-
-
 def _unlinked(count: int, said: bool) -> tuple[tuple[int, str], ...]:
     """The line of a read whose album listed ``count`` items with no article link: a loss,
     news (a WARNING) unless ``said`` at the read that found the album as it is."""
@@ -393,14 +365,3 @@ def _unlinked(count: int, said: bool) -> tuple[tuple[int, str], ...]:
              f"lists {counted(count, 'item')} with no article link (an audio album's audios, say): "
              "nothing of them archived"),)
 
-
-def _short(reading: _Reading, last: AlbumPage) -> str:
-    """Why a read that ended on page ``last`` is not whole ("" when it is): fewer members
-    listed than its first screen counts, or, with no count, a last page that listed nothing
-    while ``continue_flag`` said more follow."""
-    if reading.count is not None:
-        listed = len(reading.listed)
-        ends = ", read from its newest and from its oldest" if reading.from_oldest else ""
-        return f"its pages listed {listed} of the {reading.count} articles its first screen " \
-            f"counts{ends}" if listed < reading.count else ""
-    return "a page listed no article, yet its continue_flag said more follow" if last.cut else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from io import BytesIO
 from pathlib import Path
 
@@ -12,7 +13,18 @@ import yaml
 from PIL import Image
 
 from crawler.spiders import base
-from tests.conftest import POST_NAME, Served, crawl, crawl_cli, page_text, post_of, serve_legacy_shape
+from tests.conftest import (
+    POST_NAME,
+    PROJECT,
+    Served,
+    crawl,
+    crawl_cli,
+    crawl_command,
+    crawl_env,
+    page_text,
+    post_of,
+    serve_legacy_shape,
+)
 from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg, png
 from tests.site import Art, Site
 
@@ -385,3 +397,16 @@ def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: S
     assert again.returncode == 0, again.stderr
     assert "{{site.baseurl}}/postimg/HeaderGifMediaId001.gif" in post_of(tmp_path)
     assert (tmp_path / "postimg" / "HeaderGifMediaId001.gif").read_bytes() == legacy.gif
+
+
+def test_a_crawl_without_redis_imports_no_redis(legacy: Served, tmp_path: Path) -> None:
+    """Only a job's writer or node uses Redis; importing redis and scrapy-redis costs every
+    other crawl some 50 ms of its start."""
+    result = subprocess.run(crawl_command("article", tmp_path, "-a", f"url={legacy.url}"), cwd=PROJECT,
+                            env={**crawl_env(), "PYTHONPROFILEIMPORTTIME": "1"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert {"scrapy", "crawler.distributed.mode"} <= imported
+    assert {name for name in imported if name.split(".")[0] in ("redis", "scrapy_redis")} == set()

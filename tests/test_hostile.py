@@ -23,6 +23,7 @@ from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, Pa
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, crawl, crawl_cli
 from tests.mockserver import MockWeChat, Route, png
+from tests.test_images import icon_holding
 
 URL = "https://mp.weixin.qq.com/s/HostileToken"
 
@@ -617,14 +618,17 @@ def test_an_image_of_too_many_pixels_is_refused(wechat: MockWeChat, tmp_path: Pa
 
 def test_a_picture_pillow_warns_of_is_our_one_line_not_pillow_s_warning_too(
         wechat: MockWeChat, tmp_path: Path) -> None:
-    """Pillow warns of a picture above its own limit (89 million pixels) as it opens it;
-    Scrapy logs Python's warnings: a second WARNING in the cron mail beside the post's line
-    (an icon's, ``test_images``)."""
+    """Pillow warns of a picture above its own limit (89 million pixels) as it opens it,
+    and of an icon whose picture is not its directory's size (kept); Scrapy logs Python's
+    warnings: a second WARNING in the cron mail beside the post's line."""
     wechat.image("/mmbiz_png/Huge/640", png((1, 1, 1), (12000, 9000)))
-    url = wechat.page("/s/Big", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Huge/640"></p>'))
+    wechat.image("/mmbiz_png/Icon/640", icon_holding(png((1, 2, 3), (40, 30))))
+    url = wechat.page("/s/Big", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Huge/640"></p>'
+                                     f'<p><img data-src="{wechat.base}/mmbiz_png/Icon/640"></p>'))
     result = crawl_cli("article", tmp_path, "-a", f"url={url}")
     assert result.returncode == 0, result.stderr
-    assert re.search(r"WARNING: Images not stored[^\n]*12000 x 9000 pixels", result.stderr)
+    assert re.search(r"WARNING: Images not stored[^\n]*: 1 of 2 [^\n]*12000 x 9000 pixels", result.stderr)
+    assert [path.suffix for path in (tmp_path / "postimg").iterdir()] == [".ico"]
     assert "py.warnings" not in result.stderr and "Warning:" not in result.stderr, result.stderr
 
 

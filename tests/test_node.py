@@ -16,7 +16,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.distributed.job import Job
-from crawler.distributed.node import TAKEN, FetchNode
+from crawler.distributed.mode import TAKEN
+from crawler.distributed.node import FetchNode
 from crawler.distributed.nodescheduler import NodeQueue, NodeScheduler
 from crawler.distributed.wire import Page, frontier_entry, frontier_score
 from crawler.spiders.fetch import FetchSpider

@@ -31,7 +31,7 @@ from crawler.config import (
     check_scrapy_settings,
     places_from_home,
 )
-from crawler.distributed.job import redis_unreachable, writer_refused
+from crawler.distributed.mode import redis_unreachable, writer_refused
 from crawler.report.extensions import run_failure
 from crawler.report.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
@@ -89,7 +89,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
         params = spidercls.Params.from_arguments(arguments, config)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
-    uses_redis = not issubclass(spidercls, WeChatSpider) or spidercls.fetches_articles  # a node, or a writer
+    uses_redis = bool(config.redis_url) and (  # a node, or a writer of a job
+        not issubclass(spidercls, WeChatSpider) or spidercls.fetches_articles)
     unreachable = redis_unreachable(config.redis_url, config.redis_job) if uses_redis else None
     if unreachable:
         return refuse(f"crawl {name}", unreachable, 1)
@@ -99,7 +100,7 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
             Run.of(crawler).open_archive(config.archive_dir)
         except ArchiveError as error:
             return refuse(f"crawl {name}", str(error), 1)
-        held = writer_refused(config) if config.redis_url and spidercls.fetches_articles else None
+        held = writer_refused(config) if uses_redis else None
         if held:
             return refuse(f"crawl {name}", *held)
     return crawler, params

@@ -7,10 +7,10 @@ from __future__ import annotations
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 from crawler.config import Config
-from crawler.distributed.remote import PagesArchived, RemoteFetch
-from crawler.distributed.writer import Writer
+from crawler.distributed.mode import PAGES_ARCHIVED, REMOTE_FETCH, WRITER
 from crawler.spiders.base import WeChatSpider
 
 # After BlockMiddleware (585): see RemoteFetch.
@@ -41,7 +41,9 @@ class Distributed:
         settings.set("CONCURRENT_REQUESTS",
                      settings.getint("CONCURRENT_REQUESTS") + config.redis_pages_in_flight,
                      priority=settings.getpriority("CONCURRENT_REQUESTS") or "addon")
-        settings.set_in_component_priority_dict("EXTENSIONS", Writer, 0)
-        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", RemoteFetch, REMOTE_FETCH_ORDER)
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", PagesArchived, PAGES_ARCHIVED_ORDER)
+        settings.set_in_component_priority_dict("EXTENSIONS", load_object(WRITER), 0)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", load_object(REMOTE_FETCH),
+                                                 REMOTE_FETCH_ORDER)
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", load_object(PAGES_ARCHIVED),
+                                                 PAGES_ARCHIVED_ORDER)
 

@@ -22,12 +22,6 @@ from crawler.settingread import redacted
 
 logger = logging.getLogger(__name__)
 
-# The close reason of a writer or node that lost Redis in the middle of a job.
-REDIS_LOST = "redis_unreachable"
-# The close reason of a writer whose lease another writer took.
-LEASE_LOST = "writer_replaced"
-# The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.
-NO_NODE = "no_fetch_node"
 # How long a finished job's ``done`` key stays: nodes idle in the meantime see it (they
 # look every few seconds) and stop; the next job of the same name removes it at once.
 DONE_SECONDS = 300

@@ -21,7 +21,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
-from crawler.distributed.job import REDIS_LOST, Job, Outage, connect, node_name
+from crawler.distributed.job import Job, Outage, connect, node_name
+from crawler.distributed.mode import REDIS_LOST, TAKEN
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -30,8 +31,6 @@ from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
-# Meta key of a request taken from the frontier (a ``Taken``).
-TAKEN = "frontier_taken"
 
 
 class Taken(NamedTuple):

@@ -18,7 +18,8 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
-from crawler.distributed.node import TAKEN, FetchNode, Taken
+from crawler.distributed.mode import TAKEN
+from crawler.distributed.node import FetchNode, Taken
 from crawler.distributed.scripts import TAKE_REQUEST
 from crawler.distributed.wire import Page, off_hosts
 from crawler.report.tally import Stat

@@ -21,9 +21,6 @@ from crawler.config import Config
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
-    LEASE_LOST,
-    NO_NODE,
-    REDIS_LOST,
     Job,
     Outage,
     connect_async,
@@ -31,6 +28,7 @@ from crawler.distributed.job import (
     process_name,
     text,
 )
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run

@@ -11,7 +11,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.distributed.job import LEASE_LOST, NO_NODE, REDIS_LOST
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user

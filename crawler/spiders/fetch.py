@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import scrapy
 from scrapy import signals
@@ -23,8 +23,7 @@ from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.distributed.node import TAKEN, FetchNode
-from crawler.distributed.nodescheduler import NodeScheduler
+from crawler.distributed.mode import NODE_SCHEDULER, TAKEN, fetch_node
 from crawler.distributed.wire import Page
 from crawler.incremental import IncrementalMiddleware
 from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped
@@ -32,6 +31,9 @@ from crawler.report.extensions import RunReport
 from crawler.report.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
+
+if TYPE_CHECKING:
+    from crawler.distributed.node import FetchNode
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class FetchSpider(scrapy.Spider):
         back whatever its status (the writer decides what a 404 means), and the archive's
         pipelines, captures, index and run summary are the writer's."""
         super().update_settings(settings)
-        settings.set("SCHEDULER", NodeScheduler, priority="spider")
+        settings.set("SCHEDULER", NODE_SCHEDULER, priority="spider")
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="spider")
         settings.set("ITEM_PIPELINES", {}, priority="spider")
         _without(settings, "DOWNLOADER_MIDDLEWARES", CaptureMiddleware)
@@ -70,7 +72,7 @@ class FetchSpider(scrapy.Spider):
         if not isinstance(params, FetchParams):
             FetchParams.from_arguments(kwargs, config)
         spider = super().from_crawler(crawler)
-        spider.node = FetchNode.from_config(crawler, config)
+        spider.node = fetch_node(crawler, config)
         crawler.signals.connect(spider.wait_for_the_job, signal=signals.spider_idle)
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         return spider

@@ -58,35 +58,40 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
     ``verify`` reads no JPEG or GIF data, and one cut short (its length as the server said)
     would be kept half grey. A PNG's ``verify`` reads it all (``_VERIFIED_WHOLE``).
     """
-    with warnings.catch_warnings():
-        # Pillow's warnings of a picture past its own limit (89 million pixels) as it opens
-        # it, and of an icon whose picture is not the size its directory says: the limit is
-        # ours (refused in a line of its own), the icon kept; Scrapy logs Python's warnings,
-        # each a second WARNING in the cron mail.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        warnings.filterwarnings("ignore", "Image was not the expected size", UserWarning)
-        try:
-            if data.startswith(_ICON):  # Pillow decodes an icon's picture as it opens the icon
-                _within(_icon_picture_size(data), max_pixels)
-            with Image.open(BytesIO(data), formats=_formats()) as image:
-                _within(image.size, max_pixels)
-                image_format = image.format or ""
-                image.verify()
-            if image_format not in _VERIFIED_WHOLE:
-                _decode(data, max_pixels)
-        except NotAnImage:
-            raise
-        except UnidentifiedImageError as error:  # its message names a Python object, not the answer
-            answer = f"an answer that begins {data[:32]!r}" if data else "an empty answer"
-            raise NotAnImage(f"not a readable image: {answer}") from error
-        except Image.DecompressionBombError as error:
-            raise NotAnImage(f"refused as a decompression bomb: {error}") from error
-        except (OSError, SyntaxError, ValueError,
-                IndexError, KeyError, TypeError, struct.error) as error:
-            # what Pillow's decoders raise on damaged bytes (an animated GIF's later frame: IndexError)
-            raise NotAnImage(f"not a readable image: {error}") from error
+    try:
+        if data.startswith(_ICON):  # Pillow decodes an icon's picture as it opens the icon
+            _within(_icon_picture_size(data), max_pixels)
+        with Image.open(BytesIO(data), formats=_formats()) as image:
+            _within(image.size, max_pixels)
+            image_format = image.format or ""
+            image.verify()
+        if image_format not in _VERIFIED_WHOLE:
+            _decode(data, max_pixels)
+    except NotAnImage:
+        raise
+    except UnidentifiedImageError as error:  # its message names a Python object, not the answer
+        answer = f"an answer that begins {data[:32]!r}" if data else "an empty answer"
+        raise NotAnImage(f"not a readable image: {answer}") from error
+    except Image.DecompressionBombError as error:
+        raise NotAnImage(f"refused as a decompression bomb: {error}") from error
+    except (OSError, SyntaxError, ValueError,
+            IndexError, KeyError, TypeError, struct.error) as error:
+        # what Pillow's decoders raise on damaged bytes (an animated GIF's later frame: IndexError)
+        raise NotAnImage(f"not a readable image: {error}") from error
     extension = _EXTENSIONS.get(image_format, image_format.lower())
     return CheckedImage(data, extension, hashlib.sha256(data).hexdigest())
+
+
+def silence_pillow_warnings() -> None:
+    """Ignore, from now on, Pillow's warnings of what ``check_image`` judges itself: a picture
+    past Pillow's own limit (89 million pixels) as it opens it, refused in the post's line
+    when past ours, and an icon whose picture is not the size its directory says, kept.
+    Scrapy logs Python's warnings: each would be a second WARNING in the cron mail. Only
+    these two, and only from Pillow's modules; once for the process (``catch_warnings``
+    around each picture would swap the process's filters from thread to thread)."""
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning, module=r"PIL\.Image$")
+    warnings.filterwarnings("ignore", "Image was not the expected size", UserWarning,
+                            r"PIL\.IcoImagePlugin$")
 
 
 def _decode(data: bytes, max_pixels: int) -> None:
