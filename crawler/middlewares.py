@@ -79,7 +79,8 @@ class BlockMiddleware:
         self.image_hosts = frozenset(config.image_hosts)
         self.in_a_row = 0
         self.stopped = False
-        self.stopping = False  # a signal asked the run to stop
+        self.run = Run.of(crawler)
+        self.stop_told = False  # stop_asked came
         self.pace: tuple[float, float] | None = None  # the slot's (delay, jitter) before a block
 
     @classmethod
@@ -89,8 +90,15 @@ class BlockMiddleware:
         crawler.signals.connect(middleware.stop_asked, signal=stop_asked)
         return middleware
 
+    @property
+    def stopping(self) -> bool:
+        """A signal asked the run to stop. ``stop_asked`` comes a turn of the reactor after
+        the signal's handler noted it in ``Run.stopped_by``: a block answered in between is
+        not asked again either."""
+        return self.stop_told or self.run.stopped_by is not None
+
     def stop_asked(self) -> None:
-        self.stopping = True
+        self.stop_told = True
         if self.pace is not None:
             self._drop_paused()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import signal
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from scrapy.http import HtmlResponse, Response
 
 from crawler import settings as project_settings
 from crawler.middlewares import BlockMiddleware
+from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT
 from tests.conftest import PAGES, unit_crawler
 
@@ -131,6 +133,16 @@ def test_a_stop_drops_pages_only_while_wechat_blocks(middleware: BlockMiddleware
     middleware.response_downloaded(page(b"", 403), article())
     with pytest.raises(IgnoreRequest, match="the run is stopping"):
         middleware.process_request(article())
+
+
+def test_a_block_answered_as_a_signal_lands_is_not_asked_again(middleware: BlockMiddleware) -> None:
+    """The signal's handler notes the stop at once (``Run.stopped_by``); ``stop_asked`` is
+    sent a turn of the reactor later. A block answered in between was asked again after the
+    pause, a page more of WeChat's patience and a line saying so, in a run told to stop."""
+    Run.of(middleware.crawler).stopped_by = signal.SIGINT
+    with pytest.raises(IgnoreRequest, match="blocked as the run stops"):
+        fetch(middleware, article(), page(VERIFICATION))
+    assert not middleware.crawler.stats.get_value("blocks/detected")
 
 
 def test_a_verification_page_for_a_link_without_chksm_is_the_spider_s_to_judge(
