@@ -670,6 +670,63 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     assert len(wechat.hits("/mp/homepage")) == 2
 
 
+def old_link(site: Site, art: Art) -> str:
+    """``art``'s link in the 2013-15 form (``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``),
+    as a page of then writes it; public code of those years holds many."""
+    return (f"{site.server.base}/mp/appmsg/show?__biz={art.biz}&amp;appmsgid={art.mid}"
+            f"&amp;itemidx={art.idx}&amp;sign=3f9befba95ade73c#wechat_redirect")
+
+
+@pytest.mark.parametrize("answer", ["redirect", "served"])
+def test_an_article_linked_in_the_2013_form_is_archived_once(
+        wechat: MockWeChat, tmp_path: Path, answer: str) -> None:
+    """A link of the 2013-15 form (``/mp/appmsg/show?…&appmsgid=…&itemidx=…``) was no article
+    link, never a lead: an article only such a link leads to was lost. What WeChat answers it
+    with today is not known: a redirect to the article's ``/s?`` link, or the article at that
+    URL; both are tested. The article is archived once, under its canonical URL, and the
+    next run asks nothing of the link: its ids say the article is archived."""
+    site = Site(wechat)
+    old = Art("10000031", days_ago=3000)
+    site.article(old)
+    if answer == "redirect":
+        wechat.redirect("/mp/appmsg/show", f"{wechat.base}{old.path}")
+    else:
+        wechat.route("/mp/appmsg/show", site.pages[old.path])
+    entry = Art("2247471940", token="Entry", days_ago=1, links=(old_link(site, old),))
+    site.article(entry)
+    keys = f'urls = ["{site.short(entry)}"]\n'
+    crawl_accounts(wechat, tmp_path, keys)
+    assert archived_mids(tmp_path) == {entry.mid, old.mid}
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT url FROM articles WHERE key LIKE '%:10000031:1'").fetchall() \
+            == [(f"https://mp.weixin.qq.com{old.path}",)]
+    asked = len(wechat.hits("/mp/appmsg/show"))
+    assert asked == 1
+    crawl_accounts(wechat, tmp_path, keys)
+    assert len(wechat.hits("/mp/appmsg/show")) == asked
+
+
+def test_a_2013_link_wechat_answers_with_its_parameter_error_page_is_said_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The other answer WeChat may give a link of the 2013-15 form: its parameter-error page.
+    Such a link can never be fetched: said once, at WARNING (an article is not had), and
+    remembered; the next run neither asks it again nor says it again."""
+    site = Site(wechat)
+    wechat.route("/mp/appmsg/show", Route(200, "text/html; charset=utf-8",
+                                          (PAGES / "bad_params.html").read_bytes()))
+    entry = Art("2247471950", token="Entry", days_ago=1, links=(old_link(site, Art("10000032")),))
+    site.article(entry)
+    settings = accounts_file(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    said = []
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+        said.append([line for line in result.stderr.splitlines() if "appmsg/show" in line])
+    assert len(said[0]) == 1 and " WARNING: " in said[0][0] and "parameter-error" in said[0][0], said
+    assert said[1] == [], said
+    assert len(wechat.hits("/mp/appmsg/show")) == 1
+
+
 def test_another_account_s_album_linked_without_biz_whose_first_read_failed_is_theirs_next_run(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An album a page links without ``__biz`` is recorded as the page's account's until its
