@@ -670,6 +670,29 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     assert len(wechat.hits("/mp/homepage")) == 2
 
 
+def test_the_articles_a_homepage_lists_by_short_links_are_archived(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    """A homepage that lists its articles by short ``/s/<token>`` links (the 2018 capture
+    lists long ones; nobody knows what a later one lists): those links name no account, and
+    the homepage's articles were dropped, lost. A homepage lists its own account's articles:
+    each is fetched, its page says whose it is; another account's is not archived, and not
+    fetched again by the next run, which reads the homepage again."""
+    site = Site(wechat)
+    listed = [Art(a.mid, token=f"Home{a.mid}", days_ago=30) for a in numbered(2247471961, 2)]
+    site.serve(listed)
+    theirs = Art("2247471969", biz=OTHER_BIZ, token="Theirs")
+    site.article(theirs, nickname="别的号")
+    entry = Art("2247471970", token="Entry", days_ago=1, links=(site.homepage("1", [[*listed, theirs]]),))
+    site.article(entry)
+    keys = f'urls = ["{site.short(entry)}"]\n'
+    crawl_accounts(wechat, tmp_path, keys)
+    assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed}
+    crawl_accounts(wechat, tmp_path, keys)
+    assert len(wechat.hits("/mp/homepage")) == 2
+    assert len(wechat.hits("/s/Theirs")) == 1
+    assert [len(wechat.hits(f"/s/{a.token}")) for a in listed] == [1, 1]
+
+
 def old_link(site: Site, art: Art) -> str:
     """``art``'s link in the 2013-15 form (``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``),
     as a page of then writes it; public code of those years holds many."""
