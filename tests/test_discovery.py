@@ -693,6 +693,21 @@ def test_the_articles_a_homepage_lists_by_short_links_are_archived(wechat: MockW
     assert [len(wechat.hits(f"/s/{a.token}")) for a in listed] == [1, 1]
 
 
+def test_a_short_link_a_homepage_lists_to_a_deleted_page_is_asked_once(wechat: MockWeChat,
+                                                                        tmp_path: Path) -> None:
+    """A short link a homepage lists whose page is deleted names no article: it is settled
+    under its own URL, as a body's is, not asked again by the next run's read of the homepage."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    gone = Art("2247471979", token="Gone")
+    entry = Art("2247471980", token="Entry", days_ago=1, links=(site.homepage("1", [[gone]]),))
+    site.article(entry)
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert len(wechat.hits("/mp/homepage")) == 2
+    assert len(wechat.hits("/s/Gone")) == 1
+
+
 def old_link(site: Site, art: Art) -> str:
     """``art``'s link in the 2013-15 form (``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``),
     as a page of then writes it; public code of those years holds many."""
