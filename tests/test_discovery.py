@@ -765,6 +765,23 @@ def test_a_2013_link_wechat_answers_with_its_parameter_error_page_is_said_once(
     assert len(wechat.hits("/mp/appmsg/show")) == 1
 
 
+def test_a_2013_link_the_user_gave_answered_with_the_parameter_error_page_is_asked_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A link of the 2013-15 form the accounts file gives, answered with the parameter-error
+    page, is the user's to mend: said at every run, and asked again, never said to be
+    "not asked again"."""
+    site = Site(wechat)
+    wechat.route("/mp/appmsg/show", Route(200, "text/html; charset=utf-8",
+                                          (PAGES / "bad_params.html").read_bytes()))
+    settings = accounts_file(wechat, tmp_path, f'urls = ["{old_link(site, Art("10000033"))}"]\n'
+                             .replace("&amp;", "&"))
+    for run in (1, 2):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        said = [line for line in result.stderr.splitlines() if "appmsg/show" in line and "Not archived" in line]
+        assert len(said) == 1 and " WARNING: " in said[0] and "not asked again" not in said[0], result.stderr
+        assert len(wechat.hits("/mp/appmsg/show")) == run
+
+
 def test_another_account_s_album_linked_without_biz_whose_first_read_failed_is_theirs_next_run(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An album a page links without ``__biz`` is recorded as the page's account's until its

@@ -114,10 +114,12 @@ class ArticlePages(RunSpider):
                    source: str) -> Iterator[ArticleGone | LinkFound | LinkDead]:
         """Says what the page ``asked`` led to is instead of an article; records an article
         gone (deleted, removed …) under its key, with the link that led to it, and a link
-        of the 2013-15 form WeChat refuses as a link as dead: it is not asked again, and
-        its article is had by a link of today's form, if one leads to it."""
+        of the 2013-15 form found on a page that WeChat refuses as a link as dead: it is not
+        asked again, and its article is had by a link of today's form, if one leads to it
+        (one the user gave is the user's to mend, asked and said at every run)."""
         request = request_of(response)
-        if is_old_article_link(asked) and page.reason in _LINK_REFUSED and not is_watch(request):
+        if is_old_article_link(asked) and page.reason in _LINK_REFUSED and not is_watch(request) \
+                and not named_by_user(source):
             self.logger.warning("Not archived: %s is %s; a link of the 2013-15 form, not asked "
                                 "again", response.url, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
