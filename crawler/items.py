@@ -138,6 +138,15 @@ class LinkRefused:
 
 
 @dataclass(frozen=True)
+class LinkDead:
+    """A link of the 2013-15 form (``/mp/appmsg/show``) WeChat answers with no article and
+    never will (its parameter-error page, say): not asked again, its article left to links
+    of today's form."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class NoPageKept:
     """An article ``GONE_INCOMPLETE`` whose raw capture is missing or unreadable: its images
     cannot be tried again without its page, and it stays as its original is (gone)."""
@@ -158,4 +167,4 @@ class MendTurnTaken:
 
 
 StateRecord = AccountFound | AlbumFound | AlbumPageRead | LinkFound | ForeignLinkFound | LinkRefused \
-    | LinkToFollow | HomepageFound | WatchTurnTaken | NoPageKept | MendTurnTaken
+    | LinkToFollow | LinkDead | HomepageFound | WatchTurnTaken | NoPageKept | MendTurnTaken

@@ -670,6 +670,118 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     assert len(wechat.hits("/mp/homepage")) == 2
 
 
+def test_the_articles_a_homepage_lists_by_short_links_are_archived(wechat: MockWeChat,
+                                                                  tmp_path: Path) -> None:
+    """A homepage that lists its articles by short ``/s/<token>`` links (the 2018 capture
+    lists long ones; nobody knows what a later one lists): those links name no account, and
+    the homepage's articles were dropped, lost. A homepage lists its own account's articles:
+    each is fetched, its page says whose it is; another account's is not archived, and not
+    fetched again by the next run, which reads the homepage again."""
+    site = Site(wechat)
+    listed = [Art(a.mid, token=f"Home{a.mid}", days_ago=30) for a in numbered(2247471961, 2)]
+    site.serve(listed)
+    theirs = Art("2247471969", biz=OTHER_BIZ, token="Theirs")
+    site.article(theirs, nickname="别的号")
+    entry = Art("2247471970", token="Entry", days_ago=1, links=(site.homepage("1", [[*listed, theirs]]),))
+    site.article(entry)
+    keys = f'urls = ["{site.short(entry)}"]\n'
+    crawl_accounts(wechat, tmp_path, keys)
+    assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed}
+    crawl_accounts(wechat, tmp_path, keys)
+    assert len(wechat.hits("/mp/homepage")) == 2
+    assert len(wechat.hits("/s/Theirs")) == 1
+    assert [len(wechat.hits(f"/s/{a.token}")) for a in listed] == [1, 1]
+
+
+def test_a_short_link_a_homepage_lists_to_a_deleted_page_is_asked_once(wechat: MockWeChat,
+                                                                        tmp_path: Path) -> None:
+    """A short link a homepage lists whose page is deleted names no article: it is settled
+    under its own URL, as a body's is, not asked again by the next run's read of the homepage."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    gone = Art("2247471979", token="Gone")
+    entry = Art("2247471980", token="Entry", days_ago=1, links=(site.homepage("1", [[gone]]),))
+    site.article(entry)
+    for _ in range(2):
+        crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert len(wechat.hits("/mp/homepage")) == 2
+    assert len(wechat.hits("/s/Gone")) == 1
+
+
+def old_link(site: Site, art: Art) -> str:
+    """``art``'s link in the 2013-15 form (``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``),
+    as a page of then writes it; public code of those years holds many."""
+    return (f"{site.server.base}/mp/appmsg/show?__biz={art.biz}&amp;appmsgid={art.mid}"
+            f"&amp;itemidx={art.idx}&amp;sign=3f9befba95ade73c#wechat_redirect")
+
+
+@pytest.mark.parametrize("answer", ["redirect", "served"])
+def test_an_article_linked_in_the_2013_form_is_archived_once(
+        wechat: MockWeChat, tmp_path: Path, answer: str) -> None:
+    """A link of the 2013-15 form (``/mp/appmsg/show?…&appmsgid=…&itemidx=…``) was no article
+    link, never a lead: an article only such a link leads to was lost. What WeChat answers it
+    with today is not known: a redirect to the article's ``/s?`` link, or the article at that
+    URL; both are tested. The article is archived once, under its canonical URL, and the
+    next run asks nothing of the link: its ids say the article is archived."""
+    site = Site(wechat)
+    old = Art("10000031", days_ago=3000)
+    site.article(old)
+    if answer == "redirect":
+        wechat.redirect("/mp/appmsg/show", f"{wechat.base}{old.path}")
+    else:
+        wechat.route("/mp/appmsg/show", site.pages[old.path])
+    entry = Art("2247471940", token="Entry", days_ago=1, links=(old_link(site, old),))
+    site.article(entry)
+    keys = f'urls = ["{site.short(entry)}"]\n'
+    crawl_accounts(wechat, tmp_path, keys)
+    assert archived_mids(tmp_path) == {entry.mid, old.mid}
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT url FROM articles WHERE key LIKE '%:10000031:1'").fetchall() \
+            == [(f"https://mp.weixin.qq.com{old.path}",)]
+    asked = len(wechat.hits("/mp/appmsg/show"))
+    assert asked == 1
+    crawl_accounts(wechat, tmp_path, keys)
+    assert len(wechat.hits("/mp/appmsg/show")) == asked
+
+
+def test_a_2013_link_wechat_answers_with_its_parameter_error_page_is_said_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The other answer WeChat may give a link of the 2013-15 form: its parameter-error page.
+    Such a link can never be fetched: said once, at WARNING (an article is not had), and
+    remembered; the next run neither asks it again nor says it again."""
+    site = Site(wechat)
+    wechat.route("/mp/appmsg/show", Route(200, "text/html; charset=utf-8",
+                                          (PAGES / "bad_params.html").read_bytes()))
+    entry = Art("2247471950", token="Entry", days_ago=1, links=(old_link(site, Art("10000032")),))
+    site.article(entry)
+    settings = accounts_file(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    said = []
+    for _ in range(2):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        assert result.returncode == 0, result.stderr
+        said.append([line for line in result.stderr.splitlines() if "appmsg/show" in line])
+    assert len(said[0]) == 1 and " WARNING: " in said[0][0] and "parameter-error" in said[0][0], said
+    assert said[1] == [], said
+    assert len(wechat.hits("/mp/appmsg/show")) == 1
+
+
+def test_a_2013_link_the_user_gave_answered_with_the_parameter_error_page_is_asked_every_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A link of the 2013-15 form the accounts file gives, answered with the parameter-error
+    page, is the user's to mend: said at every run, and asked again, never said to be
+    "not asked again"."""
+    site = Site(wechat)
+    wechat.route("/mp/appmsg/show", Route(200, "text/html; charset=utf-8",
+                                          (PAGES / "bad_params.html").read_bytes()))
+    settings = accounts_file(wechat, tmp_path, f'urls = ["{old_link(site, Art("10000033"))}"]\n'
+                             .replace("&amp;", "&"))
+    for run in (1, 2):
+        result = crawl("accounts", tmp_path / "archive", settings=settings)
+        said = [line for line in result.stderr.splitlines() if "appmsg/show" in line and "Not archived" in line]
+        assert len(said) == 1 and " WARNING: " in said[0] and "not asked again" not in said[0], result.stderr
+        assert len(wechat.hits("/mp/appmsg/show")) == run
+
+
 def test_another_account_s_album_linked_without_biz_whose_first_read_failed_is_theirs_next_run(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """An album a page links without ``__biz`` is recorded as the page's account's until its

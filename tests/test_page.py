@@ -587,3 +587,18 @@ def test_an_album_or_homepage_an_image_posts_text_links_is_a_lead() -> None:
     assert page.album_links == ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzI2NDk5NzA0Mw=="
                                 "&action=getalbum&album_id=4000000000000000009",)
     assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NDk5NzA0Mw==&hid=2&sn=hh",)
+
+
+def test_an_album_or_homepage_written_out_in_a_posts_text_is_a_lead() -> None:
+    """A link written out in the text is shown as text, no ``<a>``: an article's so written
+    was a lead, an album's or the account's homepage's so written was not (合集：https://…),
+    an album named nowhere else never read. Each is now, by the same walk; written links of
+    another WeChat page (a profile) are not."""
+    page = text_post("往期合集：https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==\\x26amp;"
+                     "action=getalbum\\x26amp;album_id=4000000000000000011#wechat_redirect。主页："
+                     "https://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==\\x26amp;hid=3\\x26amp;"
+                     "sn=hh，资料 https://mp.weixin.qq.com/mp/profile_ext?action=home\\x26amp;__biz=MzA5")
+    assert page.album_links == ("https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ=="
+                                "&action=getalbum&album_id=4000000000000000011",)
+    assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=3&sn=hh",)
+    assert page.links == ()

@@ -13,6 +13,7 @@ from crawler.wechat.urls import (
     homepage_link,
     image_stem,
     is_article_link,
+    link_as_given,
     normalise_image_url,
     web_url,
     without_tracking,
@@ -53,6 +54,18 @@ def test_malformed_article_links_are_refused(given: str) -> None:
 def test_a_long_link_with_a_slash_after_s_is_an_article_link() -> None:
     assert is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2&idx=1&sn=ab")
     assert not is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2")
+
+
+def test_a_link_of_the_2013_form_is_an_article_link_with_its_ids() -> None:
+    """``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…`` (2013-15): ``appmsgid`` is
+    ``mid``, ``itemidx`` is ``idx``; a ``mid`` it carries besides is not its own."""
+    old = "http://mp.weixin.qq.com/mp/appmsg/show?__biz=MjM5&amp;appmsgid=10012087&amp;itemidx=2&amp;sign=3f9b&amp;mid=9"
+    assert is_article_link(link_as_given(old))
+    assert article_key(old) == "MjM5:10012087:2"
+    assert not is_article_link("http://mp.weixin.qq.com/mp/appmsg/show?__biz=MjM5&itemidx=1&sign=3f9b")
+    assert not is_article_link("http://mp.weixin.qq.com/mp/appmsg/list?__biz=MjM5&appmsgid=1&itemidx=1")
+    assert article_link(old + "#wechat_redirect") == \
+        "http://mp.weixin.qq.com/mp/appmsg/show?__biz=MjM5&appmsgid=10012087&itemidx=2&sign=3f9b"
 
 
 def test_canonical_url() -> None:

@@ -18,6 +18,7 @@ from crawler.items import (
     ArticleGone,
     ForeignLinkFound,
     HomepageFound,
+    LinkDead,
     LinkFound,
     LinkRefused,
     LinkToFollow,
@@ -33,6 +34,7 @@ from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.store.watchbook import WatchBook
 from crawler.wechat.article import PageReason
+from crawler.wechat.urls import ArticleKey
 
 logger = logging.getLogger(__name__)
 # How many links a line saying articles refused without chksm names.
@@ -154,6 +156,8 @@ class StatePipeline:
                 self.accounts.follow_later(url, biz)
             case HomepageFound(url, biz):
                 self.accounts.remember_homepage(url, biz)
+            case LinkDead(url):
+                index.set_article_state(ArticleKey(url), url, ArticleState.DEAD_LINK)
             case WatchTurnTaken(key):
                 WatchBook(index).checked(key, time.time())
             case MendTurnTaken(key, captured):
@@ -172,7 +176,7 @@ def _subject(record: StateRecord) -> str:
             return f"account {account}"
         case AlbumFound(album) | AlbumPageRead(album):
             return f"album {album}"
-        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url) | HomepageFound(url):
+        case LinkFound(url) | LinkRefused(_, url) | LinkToFollow(url) | HomepageFound(url) | LinkDead(url):
             return url
         case ForeignLinkFound(key) | WatchTurnTaken(key) | NoPageKept(key) | MendTurnTaken(key):
             return key

@@ -24,6 +24,7 @@ from crawler.incremental import RedirectedToKnown
 from crawler.items import (
     ArticleGone,
     ArticleItem,
+    LinkDead,
     LinkFound,
     LinkRefused,
     MendTurnTaken,
@@ -41,7 +42,10 @@ from crawler.watch.mend import kept_pages
 from crawler.watch.watcher import is_watch, watched, watched_key
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import as_utf8, parse_page
-from crawler.wechat.urls import ArticleKey, article_key, lacks_chksm
+from crawler.wechat.urls import ArticleKey, article_key, is_old_article_link, lacks_chksm
+
+# What WeChat answers a link with when the link itself is wrong, not its article
+_LINK_REFUSED = (PageReason.BAD_PARAMS, PageReason.EXPIRED)
 
 
 def request_of(response: Response) -> scrapy.Request:
@@ -107,10 +111,20 @@ class ArticlePages(RunSpider):
         yield from self.discovered(page, account)
 
     def no_article(self, page: NotAnArticle, response: Response, asked: str,
-                   source: str) -> Iterator[ArticleGone | LinkFound]:
+                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead]:
         """Says what the page ``asked`` led to is instead of an article; records an article
-        gone (deleted, removed …) under its key, with the link that led to it."""
+        gone (deleted, removed …) under its key, with the link that led to it, and a link
+        of the 2013-15 form found on a page that WeChat refuses as a link as dead: it is not
+        asked again, and its article is had by a link of today's form, if one leads to it
+        (one the user gave is the user's to mend, asked and said at every run)."""
         request = request_of(response)
+        if is_old_article_link(asked) and page.reason in _LINK_REFUSED and not is_watch(request) \
+                and not named_by_user(source):
+            self.logger.warning("Not archived: %s is %s; a link of the 2013-15 form, not asked "
+                                "again", response.url, page.message)
+            self.tally.count(Stat.page(page.reason), source=source)
+            yield LinkDead(asked)
+            return
         # a short link (found, or the user's) to a page that names no article is settled
         # under its own URL
         key = article_key(response.url) or self.index.link_key(asked) \

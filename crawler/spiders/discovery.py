@@ -33,7 +33,7 @@ from crawler.items import (
 )
 from crawler.report.tally import Stat, Tally
 from crawler.store.accountbook import AccountBook
-from crawler.store.index import SETTLED, Index
+from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
 from crawler.wechat.urls import ArticleKey, album_id, article_ids_from_url, host_of
@@ -161,6 +161,8 @@ class Discovery:
         if not biz or self.config.follow_links == "none":
             return
         for link in AccountBook(self.index).links_to_follow(biz):
+            if self._dead(link):
+                continue
             if self.index.article_of(link) is not None:
                 yield LinkLead(link)
             elif self._may_fetch_unknown(link):
@@ -183,7 +185,7 @@ class Discovery:
         """The links on ``article``, a page of account ``biz``, that later runs follow,
         recorded only."""
         for link in article.links:
-            if host_of(link) in self.config.article_hosts:
+            if self._followable(link):
                 yield from self._later(link, self.index.article_of(link), biz)
 
     def _later(self, link: str, key: ArticleKey | None, biz: str) -> Iterator[LinkToFollow]:
@@ -196,7 +198,7 @@ class Discovery:
 
     def _links(self, article: Article, account: Account, biz: str) -> Iterator[Lead]:
         for link in article.links:
-            if host_of(link) not in self.config.article_hosts:
+            if not self._followable(link):
                 continue
             key = self.index.article_of(link)
             yield from self._later(link, key, biz)
@@ -210,6 +212,14 @@ class Discovery:
                     continue
             self.tally.count(Stat.ARTICLES_LINKED, source="link", account=account.name)
             yield LinkLead(link)
+
+    def _followable(self, link: str) -> bool:
+        """Whether ``link`` is on an article host and not known to lead nowhere."""
+        return host_of(link) in self.config.article_hosts and not self._dead(link)
+
+    def _dead(self, link: str) -> bool:
+        """Whether ``link`` is known to lead to no article, ever (``LinkDead``)."""
+        return self.index.article_state(link) == ArticleState.DEAD_LINK
 
     def _may_fetch_unknown(self, link: str) -> bool:
         """Whether ``link``, a short link naming no account, may be fetched this run

@@ -61,7 +61,7 @@ class ListingPages(ArticlePages):
                 self.tally.count(Stat.LINKS_OFF_HOST, source=source)
                 continue
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
-            yield self.article_request(entry.url, source, account)
+            yield self.article_request(entry.url, source, account, unknown_account=not entry.biz)
 
     def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
                       guess_biz: str = "") -> scrapy.Request | None:
@@ -92,7 +92,8 @@ class ListingPages(ArticlePages):
     def parse_homepage(self, response: Response, source: str, account: Account,
                        first_page: bool) -> Iterator[scrapy.Request]:
         """The account's articles its homepage's HTML lists (another account's it lists are
-        not fetched, as a link to them is not)."""
+        not fetched, as a link to them is not). A short link it lists is taken for the
+        account's until its page, fetched, says whose it is (then it is known by the index)."""
         try:
             entries = parse_homepage(response.body.decode("utf-8", "replace"))
         except ListingError as error:
@@ -100,7 +101,14 @@ class ListingPages(ArticlePages):
             return
         self.source_read(source, first_page)
         biz = article_ids_from_url(response.url).get("__biz", "")
-        yield from self.listed_requests([entry for entry in entries if entry.biz == biz], source, account)
+        yield from self.listed_requests([entry for entry in entries if self._whose(entry, biz) == biz],
+                                        source, account)
+
+    def _whose(self, entry: Entry, homepage_biz: str) -> str:
+        """The ``__biz`` of the account a homepage's entry is of: its link's, else that of the
+        article its short link led to, else (not yet fetched) the homepage's."""
+        key = None if entry.biz else self.index.article_of(entry.url)
+        return entry.biz or (key.biz if key is not None else homepage_biz)
 
     def listing_request(self, url: str, source: str, callback: Any, account: Account | None = None,
                         *, cookies: CookiesT | None = None,

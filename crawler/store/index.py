@@ -86,12 +86,14 @@ class ArticleState(StrEnum):
     # Reached only by a link without chksm, which WeChat answered with the verification
     # page: fetched when a listing (an album) gives a link with one.
     NEEDS_LINK = "needs_link"
+    # A link (its URL the key) that leads to no article and never will (``LinkDead``)
+    DEAD_LINK = "dead_link"
     DELETED = PageReason.DELETED.value
     VIOLATION = PageReason.VIOLATION.value
 
 
 # Not fetched again by scheduled runs: nothing more is to be had.
-SETTLED = frozenset({ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE,
+SETTLED = frozenset({ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE, ArticleState.DEAD_LINK,
                      *(ArticleState(reason) for reason in PageReason if reason.gone)})
 SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
 

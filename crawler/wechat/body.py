@@ -25,11 +25,12 @@ from crawler.wechat.urls import (
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.widgets import ARTICLE_CARD, article_card
 
-# An article link as a text writes it, up to the first character no WeChat link holds (a
-# Chinese sentence goes on right after it); WeChat's host only: a text names other sites'
-# links of that shape (a podcast's ``…/s/<name>`` in a real 2025 page).
+# A link to an article, an album or a homepage as a text writes it, up to the first character
+# no WeChat link holds (a Chinese sentence goes on right after it); WeChat's host only: a
+# text names other sites' links of that shape (a podcast's ``…/s/<name>`` in a real 2025 page).
 _WRITTEN_LINK = re.compile(
-    rf"https?://{re.escape(ARTICLE_HOST)}/s(?:/[A-Za-z0-9_-]+|\?[A-Za-z0-9_.~%=&;:+/?#-]+)")
+    rf"https?://{re.escape(ARTICLE_HOST)}/(?:s/[A-Za-z0-9_-]+|"
+    r"(?:s|mp/appmsg/show|mp/appmsgalbum|mp/homepage)\?[A-Za-z0-9_.~%=&;:+/?#-]+)")
 
 
 def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
@@ -107,19 +108,22 @@ def _shows_text(element: etree._Element) -> bool:
 
 def album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
     """Album pages the body links to (``<a href="…/mp/appmsgalbum?…album_id=…"
-    data-linktype="2">``), as given."""
+    data-linktype="2">``, or written out in its text), as given."""
     if content is None:
         return ()
-    hrefs = (link_as_given(a.get("href", "")) for a in content.iter("a"))
+    hrefs = (link_as_given(href) for href in [*(a.get("href", "") for a in content.iter("a")),
+                                                *_written_links(content)])
     return _unique(tuple(href for href in hrefs
                          if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
 
 
 def homepage_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Account homepages (主页) the body links to, each as ``homepage_link`` gives it."""
+    """Account homepages (主页) the body links to (or writes out in its text), each as
+    ``homepage_link`` gives it."""
     if content is None:
         return ()
-    links = (homepage_link(href) for a in content.iter("a") if "homepage" in (href := a.get("href", "")))
+    hrefs = [*(a.get("href", "") for a in content.iter("a")), *_written_links(content)]
+    links = (homepage_link(href) for href in hrefs if "homepage" in href)
     return _unique(tuple(link for link in links if link))
 
 
@@ -138,11 +142,12 @@ def article_links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
 
 
 def _written_links(content: lxml.html.HtmlElement | None) -> list[str]:
-    """Article links written out in the text, which WeChat shows as text, no ``<a>`` (the real
-    2021 text post ``article_textpost_ruanyifeng_2021.html`` ends in one), without the marks
-    a sentence puts after them."""
+    """Links to articles, albums and homepages written out in the text, which WeChat shows as
+    text, no ``<a>`` (the real 2021 text post ``article_textpost_ruanyifeng_2021.html`` ends
+    in one), without the marks a sentence puts after them."""
     text = content.text_content() if content is not None else ""
-    return [found.group().rstrip(".:;?") for found in _WRITTEN_LINK.finditer(text)] if "/s" in text else []
+    return [found.group().rstrip(".:;?") for found in _WRITTEN_LINK.finditer(text)] \
+        if ARTICLE_HOST in text else []
 
 
 def _link_of(element: etree._Element) -> str:

@@ -21,6 +21,11 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 _LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
 _HOMEPAGE_PATH = "/mp/homepage"
+# The 2013-15 article link: ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``, whose
+# ``appmsgid`` and ``itemidx`` are today's ``mid`` and ``idx`` (old pages still link it)
+OLD_ARTICLE_PATH = "/mp/appmsg/show"
+_OLD_ID_PARAMS = {"appmsgid": "mid", "itemidx": "idx"}
+_OLD_LINK_PARAMS = ("__biz", *_OLD_ID_PARAMS, "sign")
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
 _NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
@@ -97,7 +102,8 @@ def web_url(url: str) -> str:
 def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     """Check an article URL and return it as given, without its fragment (``link_as_given``).
 
-    Accepts the short form ``/s/<token>`` and the long form ``/s?__biz=…&mid=…&idx=…``.
+    Accepts the short form ``/s/<token>``, the long form ``/s?__biz=…&mid=…&idx=…`` and the
+    2013-15 form ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…`` (kept with its ``sign``).
     A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
     chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
     again and unknown to the index, which knows a short link by the one it was fetched as.
@@ -118,12 +124,14 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
         return short_link_alone(link)
-    if parts.path.rstrip("/") == "/s":
-        query = dict(parse_qsl(parts.query))
-        missing = [p for p in ("__biz", "mid", "idx") if not query.get(p)]
+    old = parts.path.rstrip("/") == OLD_ARTICLE_PATH
+    if parts.path.rstrip("/") == "/s" or old:
+        ids = article_ids_from_url(link)
+        missing = [p for p in ("__biz", "mid", "idx") if not ids.get(p)]
         if missing:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
-        kept = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] in _LINK_PARAMS)
+        names = _OLD_LINK_PARAMS if old else _LINK_PARAMS
+        kept = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] in names)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, ""))
     if parts.path == _ALBUM_PATH:
         raise BadArticleURL("an album's link, not an article's: archive it with "
@@ -164,7 +172,13 @@ def is_article_link(url: str) -> bool:
     if parts is None or parts.scheme not in ("http", "https"):
         return False
     return bool(_SHORT_TOKEN.match(parts.path)) or (
-        parts.path.rstrip("/") == "/s" and has_ids(article_ids_from_url(url)))
+        parts.path.rstrip("/") in ("/s", OLD_ARTICLE_PATH) and has_ids(article_ids_from_url(url)))
+
+
+def is_old_article_link(url: str) -> bool:
+    """Whether ``url`` is an article link of the 2013-15 form (``OLD_ARTICLE_PATH``)."""
+    parts = split_url(url)
+    return parts is not None and parts.path.rstrip("/") == OLD_ARTICLE_PATH and is_article_link(url)
 
 
 def lacks_chksm(url: str) -> bool:
@@ -228,9 +242,13 @@ def without_tracking(url: str) -> str:
 
 
 def article_ids_from_url(url: str) -> dict[str, str]:
-    """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out)."""
+    """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out); a link
+    of the 2013-15 form gives ``mid`` and ``idx`` as ``appmsgid`` and ``itemidx``."""
     parts = split_url(html.unescape(url))
     query = dict(parse_qsl(parts.query)) if parts else {}
+    if parts is not None and parts.path.rstrip("/") == OLD_ARTICLE_PATH:
+        query = {_OLD_ID_PARAMS.get(name, name): value for name, value in query.items()
+                 if name not in _OLD_ID_PARAMS.values()}
     return {k: query[k] for k in ARTICLE_ID_PARAMS if query.get(k)}
 
 
