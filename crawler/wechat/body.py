@@ -106,42 +106,42 @@ def _shows_text(element: etree._Element) -> bool:
     return bool(INVISIBLE.sub("", "".join(text for text in texts if text)).strip())
 
 
-def album_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+def album_links(content: lxml.html.HtmlElement | None, written: list[str]) -> tuple[str, ...]:
     """Album pages the body links to (``<a href="…/mp/appmsgalbum?…album_id=…"
-    data-linktype="2">``, or written out in its text), as given."""
+    data-linktype="2">``, or ``written`` out in its text: ``written_links``), as given."""
     if content is None:
         return ()
-    hrefs = (link_as_given(href) for href in [*(a.get("href", "") for a in content.iter("a")),
-                                                *_written_links(content)])
+    hrefs = (link_as_given(href) for href in [*(a.get("href", "") for a in content.iter("a")), *written])
     return _unique(tuple(href for href in hrefs
                          if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
 
 
-def homepage_links(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Account homepages (主页) the body links to (or writes out in its text), each as
+def homepage_links(content: lxml.html.HtmlElement | None, written: list[str]) -> tuple[str, ...]:
+    """Account homepages (主页) the body links to (or ``written`` out in its text), each as
     ``homepage_link`` gives it."""
     if content is None:
         return ()
-    hrefs = [*(a.get("href", "") for a in content.iter("a")), *_written_links(content)]
+    hrefs = [*(a.get("href", "") for a in content.iter("a")), *written]
     links = (homepage_link(href) for href in hrefs if "homepage" in href)
     return _unique(tuple(link for link in links if link))
 
 
-def article_links(content: lxml.html.HtmlElement | None, info: jsvars.Fields,
-           *more: str) -> tuple[str, ...]:
+def article_links(content: lxml.html.HtmlElement | None, written: list[str], info: jsvars.Fields,
+                  *more: str) -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone); links to WeChat articles written out in its text too."""
+    (a short link as ``/s/<token>`` alone); links to WeChat articles ``written`` out in its
+    text too."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
-    hrefs += _written_links(content)
+    hrefs += written
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
     links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 
 
-def _written_links(content: lxml.html.HtmlElement | None) -> list[str]:
+def written_links(content: lxml.html.HtmlElement | None) -> list[str]:
     """Links to articles, albums and homepages written out in the text, which WeChat shows as
     text, no ``<a>`` (the real 2021 text post ``article_textpost_ruanyifeng_2021.html`` ends
     in one), without the marks a sentence puts after them."""

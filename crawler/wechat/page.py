@@ -27,6 +27,7 @@ from crawler.wechat.body import (
     body_images,
     homepage_links,
     unlazy_backgrounds,
+    written_links,
 )
 from crawler.wechat.errorpage import not_an_article
 from crawler.wechat.shown import shown_text
@@ -104,6 +105,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     pictures = _pictures(cgi_text) if show_type == PostType.IMAGES else ()
     # what holds the post's links: its body, or an image or text post's text (markup too)
     linking = content if body_html else dom.fragment(text) if text else None
+    written = written_links(linking)
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
         if has_ids(ids) else without_tracking(url),
@@ -121,8 +123,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         copyright_stat=_copyright_stat(page, cgi, doc),
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc, account),
-        album_links=album_links(linking),
-        homepage_links=homepage_links(linking),
+        album_links=album_links(linking, written),
+        homepage_links=homepage_links(linking, written),
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
@@ -130,7 +132,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None))),
-        links=article_links(linking, album,
+        links=article_links(linking, written, album,
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)
                             if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared,
@@ -280,7 +282,10 @@ def _shared_links(page: bytes, cgi: jsvars.Fields) -> tuple[str, ...]:
     if start >= 0 and (opened := page.find(b">", start)) >= 0:
         closed = page.find(b"</script>", opened)
         body = page[opened + 1:closed if closed >= 0 else len(page)].decode("utf-8", "replace")
-    return article_links(dom.fragment(body), jsvars.Fields()) if body.strip() else ()
+    if not body.strip():
+        return ()
+    shared = dom.fragment(body)
+    return article_links(shared, written_links(shared), jsvars.Fields())
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:
