@@ -356,17 +356,21 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
-def test_tags_the_index_cannot_record_leave_the_post_unrecorded_and_say_so(
-        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
+def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str) -> None:
     """The tags the tool made were recorded after the post's index row was committed: a
     full disk there said "Not archived" of a post archived and recorded, and left its tags
-    unrecorded, so that a later rewrite took them for a person's and kept them for good."""
+    unrecorded, so that a later rewrite took them for a person's and kept them for good.
+    And a new post whose record a full disk refused was left written: "Not archived" was
+    said of a post that was there, and ``scrapy verify`` failed on it as a post whose
+    article the index lacks (what a lost index leaves)."""
     legacy = serve_legacy_shape(wechat)
 
     def full(*args: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Index, "set_tool_tags", full)
+    monkeypatch.setattr(Index, write, full)
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
     index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
@@ -374,6 +378,8 @@ def test_tags_the_index_cannot_record_leave_the_post_unrecorded_and_say_so(
     assert index.article_path(key) is None  # not recorded, as said
     index.close()
     monkeypatch.undo()
+    assert list((tmp_path / "_posts").iterdir()) == []  # nor written
+    assert scrapy("verify", tmp_path).returncode == 0
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
     assert index.article_path(key) is not None and index.tool_tags(key)

@@ -144,29 +144,41 @@ class Archive:
         gone = fetched and self.watched.book.state(article.key).status is not None
         # A post written by a run that could not record it (a full disk, a kill) is new yet
         recorded = self.index.article_path(article.key) is not None
-        # recorded with the relinks, or not at all: else a failure (a full disk, a kill) between
-        # them leaves the article settled and the posts linking to it never relinked
-        with _transaction(self.index.connection):
-            text = self.watched.stamp(article, text, path, fetched=fetched)
-            outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
-            if not (fetched or complete) and self.watched.book.state(article.key).status:
-                # not fetched now, its original gone: no run finds it to try its images again
-                self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
-            if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
-                outcome = Outcome.UPDATED
-            elif not recorded and outcome is Outcome.UNCHANGED:
-                outcome = Outcome.NEW
-            if outcome is Outcome.KEPT:
-                self._show_stored_images(path)
-                self.watched.restamp(article.key, path)
-            elif made is not None:  # a kept post has the tags it was made with
-                self.index.set_tool_tags(article.key, made)
-            if configured is not None:
-                self.index.set_configured_tags(article.key, configured)
-            self.links.record(article)
-            if outcome is Outcome.NEW or not recorded:
-                for name in self.links.relink(article.key, path):
-                    logger.info("Post %s now links to the post %s", name, path.name)
+        new, linked_to = not path.exists(), False
+        try:
+            # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
+            # between them leaves the article settled and the posts linking to it never relinked
+            with _transaction(self.index.connection):
+                text = self.watched.stamp(article, text, path, fetched=fetched)
+                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+                if not (fetched or complete) and self.watched.book.state(article.key).status:
+                    # not fetched now, its original gone: no run finds it to try its images again
+                    self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
+                if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
+                    outcome = Outcome.UPDATED
+                elif not recorded and outcome is Outcome.UNCHANGED:
+                    outcome = Outcome.NEW
+                if outcome is Outcome.KEPT:
+                    self._show_stored_images(path)
+                    self.watched.restamp(article.key, path)
+                elif made is not None:  # a kept post has the tags it was made with
+                    self.index.set_tool_tags(article.key, made)
+                if configured is not None:
+                    self.index.set_configured_tags(article.key, configured)
+                self.links.record(article)
+                if outcome is Outcome.NEW or not recorded:
+                    linked_to = True  # from the first relink written, should one fail
+                    relinked = self.links.relink(article.key, path)
+                    linked_to = bool(relinked)
+                    for name in relinked:
+                        logger.info("Post %s now links to the post %s", name, path.name)
+        except BaseException:
+            # A new post not recorded (a full disk) goes, as the run says "Not archived": else
+            # verify finds a post its index lacks, as a lost index leaves. Not once posts link
+            # to it: their build would break; the next run records it.
+            if new and not linked_to:
+                path.unlink(missing_ok=True)
+            raise
         return outcome, path
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
