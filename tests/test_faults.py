@@ -230,6 +230,31 @@ def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
     assert message in line and "delete" not in line and "nothing was changed" in line
 
 
+def on_a_full_disk(archive: Path, line: list[str]) -> subprocess.CompletedProcess[str]:
+    """``line`` run with ``archive`` as it is on a disk filled to its last byte: a tmpfs
+    mounted over it, in a mount namespace of the command's own (root only)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
+    copy = archive.with_name(f"{archive.name}-copy")
+    shutil.copytree(archive, copy)
+    script = ('mount -t tmpfs -o size=4m tmpfs "$0" && cp -a "$1/." "$0/" && shift '
+              '&& { cat /dev/zero > "$0/filler" 2>/dev/null; exec "$@"; }')
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), str(copy), *line],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
+def test_an_index_on_a_full_disk_is_one_line_that_says_so(tmp_path: Path) -> None:
+    """SQLite, finding no room for the file it shares the index through, says "disk I/O
+    error": the line read as a failing disk, not a full one."""
+    archive = tmp_path / "archive"
+    Archive(archive).close()
+    result = on_a_full_disk(archive, crawl_command("article", archive, "-a", "url=http://127.0.0.1:9/s/x"))
+    assert result.returncode == 1, result.stderr
+    line = refusal(result, "crawl article")
+    assert re.search(r"cannot be used \(disk I/O error; its disk has 0 KiB free\); nothing was changed",
+                     line), line
+
+
 def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A person's SQLite tool holding a change not saved: every write of the run waited out

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,8 +113,8 @@ class Archive:
     def _unusable(self, error: sqlite3.DatabaseError) -> ArchiveError:
         """The archive closed, and why its index cannot be used."""
         self.close()
-        return ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
-                            f"{_what_to_do(error)}")
+        return ArchiveError(f"the index {self.layout.index} cannot be used "
+                            f"({error}{_room_left(self.layout.state, error)}); {_what_to_do(error)}")
 
     def close(self) -> None:
         if getattr(self, "index", None) is not None:
@@ -322,6 +323,17 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         with contextlib.suppress(sqlite3.Error):
             db.execute("ROLLBACK")
         raise
+
+
+def _room_left(folder: Path, error: sqlite3.DatabaseError) -> str:
+    """SQLite says "disk I/O error" when a full disk leaves no room for the file it shares
+    the index through: read as a failing disk. The room left tells which."""
+    if not getattr(error, "sqlite_errorname", "").startswith("SQLITE_IOERR"):
+        return ""
+    try:
+        return f"; its disk has {shutil.disk_usage(folder).free // 1024} KiB free"
+    except OSError:
+        return ""
 
 
 def _what_to_do(error: sqlite3.DatabaseError) -> str:
