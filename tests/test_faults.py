@@ -468,6 +468,26 @@ def test_an_index_this_user_may_not_write_is_one_line_and_nothing_done(tmp_path:
         assert len(server.hits("/s")) == asked
 
 # -- posts that are not ours -----------------------------------------------------------
+def test_a_torn_post_is_one_line_that_says_what_to_do_and_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A post cut short (a copy interrupted, a disk that failed; here inside a character)
+    was a line that named its file and what is wrong with it, and nothing to do about it."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    post = tmp_path / "_posts" / POST_NAME
+    whole = post.read_bytes()
+    post.write_bytes(whole[:200])
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert f"{post}: not UTF-8 text" in line and line.endswith(
+        ": not written over: mend it, or delete it and run scrapy rebuild to make it again"), line
+    assert post.read_bytes() == whole[:200]
+    post.unlink()
+    assert scrapy("rebuild", tmp_path).returncode == 0
+    assert post.read_bytes() == whole and scrapy("verify", tmp_path).returncode == 0
+
+
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
     with MockWeChat() as server:
         legacy = serve_legacy_shape(server)
