@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from crawler.run import Run
 from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
-from crawler.store.index import Index
+from crawler.store.index import ArticleState, Index
 from crawler.wechat.page import parse_page
 from tests.conftest import (
     POST_NAME,
@@ -146,20 +147,27 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert verify.returncode == 1 and "delete it" in verify.stderr
 
 
+def overwrite(archive: Path, table: str, damage: Callable[[int], tuple[int, bytes]]) -> None:
+    """Overwrite bytes of the first page of ``table`` in the archive's index: ``damage``,
+    given the page's size, says where in the page and with what."""
+    index = archive / ".state" / "index.sqlite"
+    with sqlite3.connect(index) as db:
+        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    offset, data = damage(size)
+    with index.open("r+b") as file:
+        file.seek((page - 1) * size + offset)
+        file.write(data)
+
+
 def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A damaged page of the images' table was read only once a run needed it: the article
     given was lost in tracebacks and the run exited 0; verify called the archive sound."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
-    index = tmp_path / ".state" / "index.sqlite"
-    with sqlite3.connect(index) as db:
-        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'images'").fetchone()
-        size = db.execute("PRAGMA page_size").fetchone()[0]
-    db.close()
-    with index.open("r+b") as file:
-        file.seek((page - 1) * size)
-        file.write(b"\xde\xad" * (size // 2))
+    overwrite(tmp_path, "images", lambda size: (0, b"\xde\xad" * (size // 2)))
     post = next((tmp_path / "_posts").glob("*.md"))
     archived = post.read_bytes()
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
@@ -171,6 +179,22 @@ def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
         assert looked.returncode == 1 and "Traceback" not in looked.stderr, looked.stderr
         assert "delete it" in refusal(looked, command)
     assert post.read_bytes() == archived
+
+
+def test_an_index_whose_rows_are_damaged_is_one_line_that_names_the_damage_once(tmp_path: Path) -> None:
+    """Bytes overwritten among the articles' rows: SQLite's quick check names the damage in
+    its first row, after a header the check dropped with it; the line said "database disk
+    image is malformed: database disk image is malformed"."""
+    archive = Archive(tmp_path)
+    for number in range(30):
+        archive.index.add_article(f"b:{number}:1", f"https://mp.weixin.qq.com/s/{number}",
+                                  f"2026-11-29-{number}.md", ArticleState.ARCHIVED, None, ())
+    archive.close()
+    overwrite(tmp_path, "articles", lambda size: (size - 300, b"GARBAGE" * 30))
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    line = refusal(result, "crawl article")
+    assert re.search(r"cannot be used \(database disk image is malformed: On tree page \d+ [^;()]+\); "
+                     r"it is damaged: delete it", line), line
 
 
 @pytest.mark.parametrize("read", ["article_state", "tool_tags"])
