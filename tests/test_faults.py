@@ -14,6 +14,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from crawler.run import Run
 from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
-from crawler.store.index import Index
+from crawler.store.index import ArticleState, Index
 from crawler.wechat.page import parse_page
 from tests.conftest import (
     POST_NAME,
@@ -146,20 +147,27 @@ def test_a_damaged_index_is_one_line_with_what_to_do(tmp_path: Path) -> None:
     assert verify.returncode == 1 and "delete it" in verify.stderr
 
 
+def overwrite(archive: Path, table: str, damage: Callable[[int], tuple[int, bytes]]) -> None:
+    """Overwrite bytes of the first page of ``table`` in the archive's index: ``damage``,
+    given the page's size, says where in the page and with what."""
+    index = archive / ".state" / "index.sqlite"
+    with sqlite3.connect(index) as db:
+        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    offset, data = damage(size)
+    with index.open("r+b") as file:
+        file.seek((page - 1) * size + offset)
+        file.write(data)
+
+
 def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A damaged page of the images' table was read only once a run needed it: the article
     given was lost in tracebacks and the run exited 0; verify called the archive sound."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
-    index = tmp_path / ".state" / "index.sqlite"
-    with sqlite3.connect(index) as db:
-        [page] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'images'").fetchone()
-        size = db.execute("PRAGMA page_size").fetchone()[0]
-    db.close()
-    with index.open("r+b") as file:
-        file.seek((page - 1) * size)
-        file.write(b"\xde\xad" * (size // 2))
+    overwrite(tmp_path, "images", lambda size: (0, b"\xde\xad" * (size // 2)))
     post = next((tmp_path / "_posts").glob("*.md"))
     archived = post.read_bytes()
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
@@ -171,6 +179,22 @@ def test_an_index_damaged_past_what_opening_reads_is_one_line_with_what_to_do(
         assert looked.returncode == 1 and "Traceback" not in looked.stderr, looked.stderr
         assert "delete it" in refusal(looked, command)
     assert post.read_bytes() == archived
+
+
+def test_an_index_whose_rows_are_damaged_is_one_line_that_names_the_damage_once(tmp_path: Path) -> None:
+    """Bytes overwritten among the articles' rows: SQLite's quick check names the damage in
+    its first row, after a header the check dropped with it; the line said "database disk
+    image is malformed: database disk image is malformed"."""
+    archive = Archive(tmp_path)
+    for number in range(30):
+        archive.index.add_article(f"b:{number}:1", f"https://mp.weixin.qq.com/s/{number}",
+                                  f"2026-11-29-{number}.md", ArticleState.ARCHIVED, None, ())
+    archive.close()
+    overwrite(tmp_path, "articles", lambda size: (size - 300, b"GARBAGE" * 30))
+    result = crawl("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x")
+    line = refusal(result, "crawl article")
+    assert re.search(r"cannot be used \(database disk image is malformed: On tree page \d+ [^;()]+\); "
+                     r"it is damaged: delete it", line), line
 
 
 @pytest.mark.parametrize("read", ["article_state", "tool_tags"])
@@ -228,6 +252,31 @@ def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
     assert result.returncode == 1
     line = refusal(result, "crawl article")
     assert message in line and "delete" not in line and "nothing was changed" in line
+
+
+def on_a_full_disk(archive: Path, line: list[str]) -> subprocess.CompletedProcess[str]:
+    """``line`` run with ``archive`` as it is on a disk filled to its last byte: a tmpfs
+    mounted over it, in a mount namespace of the command's own (root only)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
+    copy = archive.with_name(f"{archive.name}-copy")
+    shutil.copytree(archive, copy)
+    script = ('mount -t tmpfs -o size=4m tmpfs "$0" && cp -a "$1/." "$0/" && shift '
+              '&& { cat /dev/zero > "$0/filler" 2>/dev/null; exec "$@"; }')
+    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), str(copy), *line],
+                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+
+
+def test_an_index_on_a_full_disk_is_one_line_that_says_so(tmp_path: Path) -> None:
+    """SQLite, finding no room for the file it shares the index through, says "disk I/O
+    error": the line read as a failing disk, not a full one."""
+    archive = tmp_path / "archive"
+    Archive(archive).close()
+    result = on_a_full_disk(archive, crawl_command("article", archive, "-a", "url=http://127.0.0.1:9/s/x"))
+    assert result.returncode == 1, result.stderr
+    line = refusal(result, "crawl article")
+    assert re.search(r"cannot be used \(disk I/O error; its disk has 0 KiB free\); nothing was changed",
+                     line), line
 
 
 def test_an_index_another_process_is_writing_is_one_line_and_nothing_done(
@@ -356,17 +405,21 @@ def test_a_full_index_costs_the_article_not_the_run(tmp_path: Path,
         archive.close()
 
 
-def test_tags_the_index_cannot_record_leave_the_post_unrecorded_and_say_so(
-        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
+def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str) -> None:
     """The tags the tool made were recorded after the post's index row was committed: a
     full disk there said "Not archived" of a post archived and recorded, and left its tags
-    unrecorded, so that a later rewrite took them for a person's and kept them for good."""
+    unrecorded, so that a later rewrite took them for a person's and kept them for good.
+    And a new post whose record a full disk refused was left written: "Not archived" was
+    said of a post that was there, and ``scrapy verify`` failed on it as a post whose
+    article the index lacks (what a lost index leaves)."""
     legacy = serve_legacy_shape(wechat)
 
     def full(*args: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Index, "set_tool_tags", full)
+    monkeypatch.setattr(Index, write, full)
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
     index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
@@ -374,6 +427,8 @@ def test_tags_the_index_cannot_record_leave_the_post_unrecorded_and_say_so(
     assert index.article_path(key) is None  # not recorded, as said
     index.close()
     monkeypatch.undo()
+    assert list((tmp_path / "_posts").iterdir()) == []  # nor written
+    assert scrapy("verify", tmp_path).returncode == 0
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
     assert index.article_path(key) is not None and index.tool_tags(key)
@@ -437,6 +492,26 @@ def test_an_index_this_user_may_not_write_is_one_line_and_nothing_done(tmp_path:
         assert len(server.hits("/s")) == asked
 
 # -- posts that are not ours -----------------------------------------------------------
+def test_a_torn_post_is_one_line_that_says_what_to_do_and_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A post cut short (a copy interrupted, a disk that failed; here inside a character)
+    was a line that named its file and what is wrong with it, and nothing to do about it."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    post = tmp_path / "_posts" / POST_NAME
+    whole = post.read_bytes()
+    post.write_bytes(whole[:200])
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert f"{post}: not UTF-8 text" in line and line.endswith(
+        ": not written over: mend it, or delete it and run scrapy rebuild to make it again"), line
+    assert post.read_bytes() == whole[:200]
+    post.unlink()
+    assert scrapy("rebuild", tmp_path).returncode == 0
+    assert post.read_bytes() == whole and scrapy("verify", tmp_path).returncode == 0
+
+
 def test_posts_that_are_not_ours_are_reported_and_skipped(tmp_path: Path) -> None:
     with MockWeChat() as server:
         legacy = serve_legacy_shape(server)

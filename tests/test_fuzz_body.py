@@ -167,6 +167,15 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # showed (test_fuzz_site.py)
     "<p><i><b>甲</b>乙</i>丙<b>丁</b></p>", "<p><i><b>甲</b>乙</i><b>丁</b></p>",
     "<p><em><strong>甲</strong></em>丙<strong>丁</strong></p>",
+    # italics first in their paragraph that start with a link, code after them holding "]:":
+    # kramdown read "*[…]:" as an abbreviation's definition, the paragraph shown as nothing
+    '<p><em><a href="https://e.com/x">反诈</a></em><code>*[反诈]: 反诈骗</code></p>',
+    '<ul><li><i><a href="https://e.com/x">甲</a>乙</i><code>x]: y</code></li></ul>',
+    # a link in a link whose text ends in a backslash: its "]" taken for an escaped one, the
+    # inner link was kept and shown as its Markdown
+    '<p><a href="https://e.com/x"><strong><a href="https://e.com/y">\\</a></strong></a></p>',
+    # italics in code, starting as bold would: the empty comment parting them showed
+    "<p><code><em>**</em></code></p>", "<p><code><i>[甲</i></code></p>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

@@ -269,9 +269,10 @@ def test_a_post_whose_run_failed_after_writing_it_relinks_the_posts_pointing_to_
 @pytest.mark.parametrize("again", ["the same", "changed"])
 def test_a_post_written_but_never_recorded_is_new_and_relinks_the_posts_linking_to_it(
         site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, again: str) -> None:
-    """A run that wrote a post but could not record it (a full disk, a kill) relinked no post:
-    the next run's write of it, the page the same or changed, is the article's first in the
-    index, so it counts as new and relinks the posts that link to it."""
+    """A run that wrote a post but could not record it (killed between the two; a new post
+    whose record a full disk refuses is taken away) relinked no post: the next run's write
+    of it, the page the same or changed, is the article's first in the index, so it counts
+    as new and relinks the posts that link to it."""
     target = Art("2247495301", title="写下未记下")
     source = Art("2247495302", title="引用它", links=(site.body_link(target),))
     first, second = (parse_page(site.page(art).encode(), site.link(art).replace("&amp;", "&"))
@@ -283,10 +284,10 @@ def test_a_post_written_but_never_recorded_is_new_and_relinks_the_posts_linking_
         def full(*args: object) -> None:
             raise sqlite3.OperationalError("database or disk is full")
 
-        with monkeypatch.context() as patch:
+        with monkeypatch.context() as patch:  # the post's file written, then the kill
             patch.setattr(store.index, "add_article", full)
             with pytest.raises(sqlite3.OperationalError):
-                store.write_post(second, compose_post(second, {}, ["其他"]), tags=["其他"], complete=True)
+                store.posts.write(second, compose_post(second, {}, ["其他"]), tags=["其他"])
         tags = ["其他"] if again == "the same" else ["其他", "冒充客服"]
         outcome, path = store.write_post(second, compose_post(second, {}, tags), tags=tags, complete=True)
         assert outcome is (Outcome.NEW if again == "the same" else Outcome.UPDATED)

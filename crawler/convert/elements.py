@@ -49,10 +49,12 @@ _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, show
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
-    """Italics; around text that starts with bold, parted from its marker by an empty
-    comment, which shows nothing: kramdown reads "***" as bold first, and "***甲**乙*丙**丁**"
-    as bold around "甲**乙*丙", its other markers shown."""
-    parted = _PARTED + text if text.startswith("**") else text
+    """Italics; around text that starts with bold or a link, parted from its marker by an
+    empty comment, which shows nothing: kramdown reads "***" as bold first, and
+    "***甲**乙*丙**丁**" as bold around "甲**乙*丙", its other markers shown; and a block
+    starting "*[" that a code span's "]:" follows as an abbreviation's definition, unseen.
+    In code, text: no marker, nor the comment."""
+    parted = _PARTED + text if text.startswith(("**", "[")) and "_noformat" not in parent_tags else text
     return str(_MarkdownConverter.convert_em(self, el, parted, parent_tags))
 
 

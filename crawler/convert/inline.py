@@ -17,8 +17,9 @@ from bs4.element import Tag
 from crawler.convert.code import BLOCK
 from crawler.convert.relink import NO_REFERRER
 
-# Where a link (or a picture) the converter wrote ends: text's "]" is escaped.
-_HOLDS_LINK = re.compile(r"(?<!\\)\]\(")
+# Where a link (or a picture) the converter wrote ends: text's "]" is escaped (after an
+# even number of backslashes, the escaped backslashes of text that ends in one, it is not).
+_HOLDS_LINK = re.compile(r"(?<!\\)(?:\\\\)*\]\(")
 # A picture, as the converter writes one (not text's escaped "!" before a link).
 _PICTURE = re.compile(r"(?<!\\)!\[(?:[^\[\]\\\n]|\\.)*\]\([^()\s]+\)(?:" + re.escape(NO_REFERRER) + ")?")
 _BLANK_LINES = re.compile(r"(\n\s*\n)")

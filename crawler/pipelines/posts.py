@@ -22,6 +22,9 @@ from crawler.store.posts import Outcome
 from crawler.wechat.article import trusted_publish_time
 
 logger = logging.getLogger(__name__)
+# A post file not ours to read (a person's edit gone wrong, a file cut short) may hold what
+# only a person knows: kept, and what can be done said.
+_NOT_WRITTEN_OVER = ": not written over: mend it, or delete it and run scrapy rebuild to make it again"
 
 
 class PostPipeline:
@@ -91,7 +94,8 @@ class PostPipeline:
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
-                               f"cannot write the post of {article.url}: {error}",
+                               f"cannot write the post of {article.url}: {error}"
+                               + (_NOT_WRITTEN_OVER if isinstance(error, PostError) else ""),
                                logging.getLevelName(self.run.error_level("post", error)))
         if item.fetched_url:
             self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,8 +113,8 @@ class Archive:
     def _unusable(self, error: sqlite3.DatabaseError) -> ArchiveError:
         """The archive closed, and why its index cannot be used."""
         self.close()
-        return ArchiveError(f"the index {self.layout.index} cannot be used ({error}); "
-                            f"{_what_to_do(error)}")
+        return ArchiveError(f"the index {self.layout.index} cannot be used "
+                            f"({error}{_room_left(self.layout.state, error)}); {_what_to_do(error)}")
 
     def close(self) -> None:
         if getattr(self, "index", None) is not None:
@@ -144,29 +145,41 @@ class Archive:
         gone = fetched and self.watched.book.state(article.key).status is not None
         # A post written by a run that could not record it (a full disk, a kill) is new yet
         recorded = self.index.article_path(article.key) is not None
-        # recorded with the relinks, or not at all: else a failure (a full disk, a kill) between
-        # them leaves the article settled and the posts linking to it never relinked
-        with _transaction(self.index.connection):
-            text = self.watched.stamp(article, text, path, fetched=fetched)
-            outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
-            if not (fetched or complete) and self.watched.book.state(article.key).status:
-                # not fetched now, its original gone: no run finds it to try its images again
-                self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
-            if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
-                outcome = Outcome.UPDATED
-            elif not recorded and outcome is Outcome.UNCHANGED:
-                outcome = Outcome.NEW
-            if outcome is Outcome.KEPT:
-                self._show_stored_images(path)
-                self.watched.restamp(article.key, path)
-            elif made is not None:  # a kept post has the tags it was made with
-                self.index.set_tool_tags(article.key, made)
-            if configured is not None:
-                self.index.set_configured_tags(article.key, configured)
-            self.links.record(article)
-            if outcome is Outcome.NEW or not recorded:
-                for name in self.links.relink(article.key, path):
-                    logger.info("Post %s now links to the post %s", name, path.name)
+        new, linked_to = not path.exists(), False
+        try:
+            # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
+            # between them leaves the article settled and the posts linking to it never relinked
+            with _transaction(self.index.connection):
+                text = self.watched.stamp(article, text, path, fetched=fetched)
+                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+                if not (fetched or complete) and self.watched.book.state(article.key).status:
+                    # not fetched now, its original gone: no run finds it to try its images again
+                    self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
+                if gone and outcome is Outcome.UNCHANGED:  # the same page, back: stamp took the marks off
+                    outcome = Outcome.UPDATED
+                elif not recorded and outcome is Outcome.UNCHANGED:
+                    outcome = Outcome.NEW
+                if outcome is Outcome.KEPT:
+                    self._show_stored_images(path)
+                    self.watched.restamp(article.key, path)
+                elif made is not None:  # a kept post has the tags it was made with
+                    self.index.set_tool_tags(article.key, made)
+                if configured is not None:
+                    self.index.set_configured_tags(article.key, configured)
+                self.links.record(article)
+                if outcome is Outcome.NEW or not recorded:
+                    linked_to = True  # from the first relink written, should one fail
+                    relinked = self.links.relink(article.key, path)
+                    linked_to = bool(relinked)
+                    for name in relinked:
+                        logger.info("Post %s now links to the post %s", name, path.name)
+        except BaseException:
+            # A new post not recorded (a full disk) goes, as the run says "Not archived": else
+            # verify finds a post its index lacks, as a lost index leaves. Not once posts link
+            # to it: their build would break; the next run records it.
+            if new and not linked_to:
+                path.unlink(missing_ok=True)
+            raise
         return outcome, path
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
@@ -310,6 +323,17 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
         with contextlib.suppress(sqlite3.Error):
             db.execute("ROLLBACK")
         raise
+
+
+def _room_left(folder: Path, error: sqlite3.DatabaseError) -> str:
+    """SQLite says "disk I/O error" when a full disk leaves no room for the file it shares
+    the index through: read as a failing disk. The room left tells which."""
+    if not getattr(error, "sqlite_errorname", "").startswith("SQLITE_IOERR"):
+        return ""
+    try:
+        return f"; its disk has {shutil.disk_usage(folder).free // 1024} KiB free"
+    except OSError:
+        return ""
 
 
 def _what_to_do(error: sqlite3.DatabaseError) -> str:

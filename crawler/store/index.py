@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
@@ -96,6 +97,8 @@ class ArticleState(StrEnum):
 SETTLED = frozenset({ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE, ArticleState.DEAD_LINK,
                      *(ArticleState(reason) for reason in PageReason if reason.gone)})
 SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
+# Before the quick check's first problem, on a line of its own
+_CHECK_HEADER = re.compile(r"\A\*\*\* in database \S+ \*\*\*\s*")
 
 
 class _Connection(sqlite3.Connection):
@@ -177,11 +180,11 @@ class Index:
         damaged page is found only when a run reads it, a traceback that costs the article
         in hand. SQLite's quick check reads every page (0.2 s for 100 MB), not the indexes'
         agreement with their tables."""
-        problems = [row for (row,) in self._db.execute("PRAGMA quick_check")
-                    if not row.startswith("*** in database")]
+        problems = [_CHECK_HEADER.sub("", row, count=1).partition("\n")[0]
+                    for (row,) in self._db.execute("PRAGMA quick_check")]
         if problems != ["ok"]:
             error = sqlite3.DatabaseError("database disk image is malformed: "
-                                          + (problems[0] if problems else "the quick check failed"))
+                                          + (problems[0] or "the quick check failed"))
             error.sqlite_errorname = "SQLITE_CORRUPT"
             raise error
 
