@@ -1050,12 +1050,29 @@ def test_an_image_file_torn_or_changed_is_named_by_verify_and_fetched_again_once
     verify = scrapy("verify", tmp_path)
     assert verify.returncode == 1
     for path in (torn, changed):
-        assert (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
-                "its article fetches it again") in verify.stdout, verify.stdout
+        assert (f"{path}: not the bytes archived (torn or changed): a crawl of its "
+                "article fetches it again") in verify.stdout, verify.stdout
     assert "Traceback" not in verify.stderr
     torn.unlink()
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     assert torn.read_bytes() == whole
+
+
+def test_an_image_file_torn_is_fetched_again_by_a_crawl_of_an_article_showing_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A crawl of an article showing an image whose file was cut short took the file as
+    stored: the post linked to the broken picture, the run said nothing and exited 0."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    torn = tmp_path / "postimg" / "HeaderGifMediaId001.gif"
+    whole = torn.read_bytes()
+    torn.write_bytes(whole[:len(whole) // 2])
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0, again.stderr
+    assert torn.read_bytes() == whole
+    assert again.stderr.count(f"WARNING: {torn}: not the bytes archived (torn or changed): "
+                              "fetched again") == 1, again.stderr
+    assert scrapy("verify", tmp_path).returncode == 0
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
