@@ -163,7 +163,7 @@ class ImageStore:
         with suppress(OSError):  # the blog copies it, images or not; else a write says why
             folder.mkdir(parents=True, exist_ok=True)
         remove_leftovers(folder)
-        self._whole: dict[str, bool] = {}  # each file hashed once a run
+        self._torn: set[str] = set()  # said so already
 
     def stored_name(self, url: str) -> str | None:
         """The file already holding ``url``'s image whole, if there is one."""
@@ -194,24 +194,25 @@ class ImageStore:
         new = {p.name: p.data for p in placements if p.data is not None}  # two URLs, same bytes
         written = atomic_write_many([(self.folder / name, data) for name, data in new.items()])
         errors = {name: error for name, error in zip(new, written, strict=True) if error is not None}
-        self._whole.update((name, True) for name in new if name not in errors)
         return {p.url: errors[p.name] for p in placements if p.data is not None and p.name in errors}
 
     def _is_whole(self, name: str) -> bool:
         """Whether file ``name`` holds the bytes recorded for it: one cut short (a disk
         error, a copy that failed) or changed (another tool) is no image, and its image is
         fetched again and written over it. Said once; one that cannot be read, or that the
-        index records no bytes for, is taken as whole, as ``scrapy verify`` takes it."""
-        if name not in self._whole:
-            path = self.folder / name
-            with suppress(OSError):
-                digest = _sha256(path)
-                if self.index.blob_name(digest) != name and self.index.name_taken(name):
-                    logger.warning("%s: not the bytes archived (torn or changed): fetched again", path)
-                    self._whole[name] = False
-                    return False
-            self._whole[name] = True
-        return self._whole[name]
+        index records no bytes for, is taken as whole, as ``scrapy verify`` takes it.
+        Hashed each time, not remembered: a run's memory does not grow with its images."""
+        path = self.folder / name
+        try:
+            digest = _sha256(path)
+        except OSError:
+            return True
+        if self.index.blob_name(digest) == name or not self.index.name_taken(name):
+            return True
+        if name not in self._torn:  # ``place`` asks again of what ``stored_name`` found
+            self._torn.add(name)
+            logger.warning("%s: not the bytes archived (torn or changed): fetched again", path)
+        return False
 
     def recover(self) -> None:
         """Record each file of ``postimg/`` by its bytes, for an index rebuilt after it was
