@@ -81,7 +81,7 @@ class JobScheduler(Scheduler):
         try:
             return super().enqueue_request(request)
         except OSError as error:  # writing it as seen, after noting it: it is in no queue yet
-            self._give_up(error)
+            self._give_up(error, self._held())
             self._mqpush(request)
             return True
 
@@ -89,23 +89,28 @@ class JobScheduler(Scheduler):
         try:
             return super()._dqpush(request)
         except OSError as error:
-            self._give_up(error)
+            self._give_up(error, self._held())
             return False  # queued in memory
 
     def _dqpop(self) -> Request | None:
         try:
             return super()._dqpop()
         except OSError as error:
-            self._give_up(error)
+            self._give_up(error, self._held())
             return None
 
-    def _give_up(self, error: OSError) -> None:
+    def _held(self) -> int:
+        """How many requests the job folder's queue holds."""
+        return len(self.dqs) if self.dqs is not None else 0
+
+    def _give_up(self, error: OSError, lost: int) -> None:
         """Go on without the job folder, which cannot be written: a queue file that failed a
         write fails every read after it (its buffer cannot be flushed), and Scrapy would
         try it again and again, a traceback each time, and never end. What that queue held
-        is left to the next run, which drops the folder (it was not stopped cleanly)."""
+        (``lost``) is left to the next run, which drops the folder (it was not stopped
+        cleanly). A folder that held nothing costs the run nothing (the folder is only for resuming):
+        a warning that a stop could not be resumed, with the disk that is full."""
         assert self.dqdir is not None and self.crawler is not None  # only a job writes files
-        lost = len(self.dqs) if self.dqs is not None else 0
         with contextlib.suppress(OSError, ValueError):  # ValueError: closed already
             if self.dqs is not None:
                 self.dqs.close()
@@ -115,16 +120,23 @@ class JobScheduler(Scheduler):
             with contextlib.suppress(OSError, ValueError):
                 seen.close()
             self.df.file = None  # type: ignore[attr-defined]
+        folder = Path(self.dqdir).parent
+        if not lost:
+            logger.warning("The job folder %s cannot be written (%s): it is given up, and the "
+                           "run goes on without it (stopped now, it could not be resumed)",
+                           folder, error)
+            return
         Run.of(self.crawler).tally.count(Stat.JOB_REQUESTS_LOST, lost)
         logger.error("The job folder %s cannot be written (%s): it is given up, and the %s it "
-                     "held %s left to the next run", Path(self.dqdir).parent, error,
+                     "held %s left to the next run", folder, error,
                      counted(lost, "request"), agreeing(lost, "is", "are"))
 
     def close(self, reason: str) -> Deferred[None] | None:
+        held = self._held()  # closed, the queue holds none
         try:
             closed = super().close(reason)
         except OSError as error:  # the queue or what it holds not written: no clean stop
-            self._give_up(error)
+            self._give_up(error, held)
             Path(self.dqdir or "", CLEAN_STOP).unlink(missing_ok=True)
             closed = None
         if self.dqdir and reason == "finished":

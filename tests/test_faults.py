@@ -37,6 +37,7 @@ from tests.conftest import (
     crawl_command,
     crawl_env,
     crawl_options,
+    page_text,
     refusal,
     serve_legacy_shape,
 )
@@ -433,6 +434,34 @@ def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
     index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
     assert index.article_path(key) is not None and index.tool_tags(key)
     index.close()
+
+
+@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
+def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str) -> None:
+    """A post replaced by a better version whose index record a full disk then refused:
+    the run said "Not archived" of it, yet left the new version on disk with the old
+    version's record in the index."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    before = post.read_bytes()
+    html = page_text("legacy_shape.html", wechat.base)
+    wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, write, full)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
+    monkeypatch.undo()
+    assert post.read_bytes() == before  # as the index records it, as "Not archived" says
+    assert [path.name for path in post.parent.iterdir()] == [post.name]  # nothing left beside it
+    assert scrapy("verify", tmp_path).returncode == 0
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert "INFO: Post updated: " in again.stderr, again.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
 
 
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,
@@ -1021,12 +1050,29 @@ def test_an_image_file_torn_or_changed_is_named_by_verify_and_fetched_again_once
     verify = scrapy("verify", tmp_path)
     assert verify.returncode == 1
     for path in (torn, changed):
-        assert (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
-                "its article fetches it again") in verify.stdout, verify.stdout
+        assert (f"{path}: not the bytes archived (torn or changed): a crawl of its "
+                "article fetches it again") in verify.stdout, verify.stdout
     assert "Traceback" not in verify.stderr
     torn.unlink()
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     assert torn.read_bytes() == whole
+
+
+def test_an_image_file_torn_is_fetched_again_by_a_crawl_of_an_article_showing_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A crawl of an article showing an image whose file was cut short took the file as
+    stored: the post linked to the broken picture, the run said nothing and exited 0."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    torn = tmp_path / "postimg" / "HeaderGifMediaId001.gif"
+    whole = torn.read_bytes()
+    torn.write_bytes(whole[:len(whole) // 2])
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0, again.stderr
+    assert torn.read_bytes() == whole
+    assert again.stderr.count(f"WARNING: {torn}: not the bytes archived (torn or changed): "
+                              "fetched again") == 1, again.stderr
+    assert scrapy("verify", tmp_path).returncode == 0
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder"])

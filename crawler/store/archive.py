@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureStore
-from crawler.store.files import atomic_write
+from crawler.store.files import atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -148,8 +148,9 @@ class Archive:
         new, linked_to = not path.exists(), False
         try:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
-            # between them leaves the article settled and the posts linking to it never relinked
-            with _transaction(self.index.connection):
+            # between them leaves the article settled and the posts linking to it never
+            # relinked; and a post rewritten but not recorded is put back as the index has it
+            with put_back_on_failure(path), _transaction(self.index.connection):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:

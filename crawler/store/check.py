@@ -135,8 +135,8 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         elif not path.name.startswith(".") and path.name not in referenced | awaiting:
             yield Unsettled(path, "no post links to it")
         elif path.name in digests and _digest(path) not in (digests[path.name], None):
-            yield (f"{path}: not the bytes archived (torn or changed): delete it, and a crawl of "
-                   "its article fetches it again")
+            yield (f"{path}: not the bytes archived (torn or changed): a crawl of its "
+                   "article fetches it again")
     for path, offset in archive.captures.damaged():
         yield f"{path}: the capture at byte {offset} cannot be read (torn or damaged)"
 

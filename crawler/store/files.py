@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -69,6 +69,33 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
             os.unlink(name)
         raise
     return name, fd
+
+
+@contextlib.contextmanager
+def put_back_on_failure(path: Path) -> Iterator[None]:
+    """``path`` as it is now put back should what is inside fail (a post rewritten, then its
+    index record refused), so that the run's "Not archived" is true. Kept meanwhile under a
+    second name (a hard link, a leftover's should the run be killed): putting it back takes
+    no room on a full disk, and is one rename. One that cannot be linked so (a file system
+    without hard links) is not put back."""
+    kept: Path | None = None
+    if path.is_file() and not path.is_symlink():
+        kept = path.with_name(f".{path.name}.{os.getpid()}.kept.tmp")
+        try:
+            kept.unlink(missing_ok=True)  # a killed run's, of the same process id
+            os.link(path, kept)
+        except OSError:
+            kept = None
+    try:
+        yield
+    except BaseException:
+        if kept is not None:
+            os.replace(kept, path)
+        raise
+    finally:
+        if kept is not None:
+            with contextlib.suppress(OSError):
+                kept.unlink()
 
 
 def is_leftover(path: Path) -> bool:

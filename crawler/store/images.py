@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import struct
 import warnings
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from PIL import IcoImagePlugin, Image, ImageSequence, UnidentifiedImageError
 from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
 from crawler.wechat.urls import image_stem
+
+logger = logging.getLogger(__name__)
 
 # Pillow's format name → file extension. MPO is a JPEG with extra frames.
 _EXTENSIONS = {"JPEG": "jpeg", "MPO": "jpeg", "TIFF": "tiff"}
@@ -160,10 +163,12 @@ class ImageStore:
         with suppress(OSError):  # the blog copies it, images or not; else a write says why
             folder.mkdir(parents=True, exist_ok=True)
         remove_leftovers(folder)
+        self._torn: set[str] = set()  # said so already
 
     def stored_name(self, url: str) -> str | None:
-        """The file already holding ``url``'s image, if there is one."""
-        return stored_name(self.folder, self.index, url)
+        """The file already holding ``url``'s image whole, if there is one."""
+        name = stored_name(self.folder, self.index, url)
+        return name if name is not None and self._is_whole(name) else None
 
     def place(self, url: str, image: CheckedImage, key: str) -> Placement:
         """Choose the file for ``image`` fetched from ``url`` for the article ``key`` and
@@ -176,7 +181,7 @@ class ImageStore:
         killed run, a disk error) gets them on a later run.
         """
         name = self.index.blob_name(image.sha256)
-        if name is not None and (self.folder / name).is_file():
+        if name is not None and (self.folder / name).is_file() and self._is_whole(name):
             self.index.add_image(url, name, key)
             return Placement(url, name, None)
         name = name or self._free_name(image_stem(url), image.extension, image.sha256)
@@ -190,6 +195,24 @@ class ImageStore:
         written = atomic_write_many([(self.folder / name, data) for name, data in new.items()])
         errors = {name: error for name, error in zip(new, written, strict=True) if error is not None}
         return {p.url: errors[p.name] for p in placements if p.data is not None and p.name in errors}
+
+    def _is_whole(self, name: str) -> bool:
+        """Whether file ``name`` holds the bytes recorded for it: one cut short (a disk
+        error, a copy that failed) or changed (another tool) is no image, and its image is
+        fetched again and written over it. Said once; one that cannot be read, or that the
+        index records no bytes for, is taken as whole, as ``scrapy verify`` takes it.
+        Hashed each time, not remembered: a run's memory does not grow with its images."""
+        path = self.folder / name
+        try:
+            digest = _sha256(path)
+        except OSError:
+            return True
+        if self.index.blob_name(digest) == name or not self.index.name_taken(name):
+            return True
+        if name not in self._torn:  # ``place`` asks again of what ``stored_name`` found
+            self._torn.add(name)
+            logger.warning("%s: not the bytes archived (torn or changed): fetched again", path)
+        return False
 
     def recover(self) -> None:
         """Record each file of ``postimg/`` by its bytes, for an index rebuilt after it was
