@@ -163,6 +163,14 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     '<ul><li><a href="https://e.com/x">x<code>a]: b</code></a> 后</li></ul>',
     # italics beside italics in an underline (or sup, sub) showed "**" between them
     "<p><em>反诈</em><u><em>提醒</em></u></p>", "<p><sup><i>甲</i></sup><i>乙</i></p>",
+    # ... or in other elements written as their text alone (a citation, an abbreviation, a
+    # link to nowhere or to script)
+    "<p><em>甲</em><cite><em>乙</em></cite>丙</p>", "<p><em>甲</em><abbr><em>乙</em></abbr></p>",
+    "<p><em>甲</em><a><em>乙</em></a></p>", '<p><i>甲</i><a href="javascript:x"><i>乙</i></a></p>',
+    # ... or in a link left unlinked for the link it holds: no brackets parted its italics'
+    # markers from those before or after it (seed 8080)
+    '<p><em>反诈</em><a href="https://e.com/x"><em><a href="https://e.com/y">反诈</a></em></a></p>',
+    '<p><a href="https://e.com/x"><em>乙<a href="https://e.com/y">丙</a></em></a><em>丁</em></p>',
     # italics that start with bold, bold after them: kramdown read "***" as bold first, "**"
     # showed (test_fuzz_site.py)
     "<p><i><b>甲</b>乙</i>丙<b>丁</b></p>", "<p><i><b>甲</b>乙</i><b>丁</b></p>",

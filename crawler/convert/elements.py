@@ -46,6 +46,7 @@ _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 # markdownify's stub declares few of the methods a subclass overrides: taken as untyped.
 _MarkdownConverter: Any = markdownify.MarkdownConverter
 _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
+_BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -129,7 +130,7 @@ class WeChatConverter(_MarkdownConverter):
         text = self.code.spans_as_text(text, lambda code: "]:" in code)
         target = self.target(href)
         linked = outside(lambda shown: f"[{bracketed(shown)}]({target})")
-        return each_paragraph(linked, text, link=True)
+        return _parted_at_edges(each_paragraph(linked, text, link=True))
 
     def target(self, href: str) -> str:
         """Where a link to ``href`` points: the post of an archived article, else ``href``."""
@@ -320,6 +321,15 @@ def _after_a_list(element: Tag) -> bool:
                                                 or before.find(("ul", "ol")) is not None)
         node = node.parent
     return False
+
+
+def _parted_at_edges(written: str) -> str:
+    """A link's Markdown, parted by an empty comment where it starts or ends with emphasis
+    left bare: a paragraph holding a link is written unlinked, and no bracket then parts its
+    markers from emphasis beside it (``*甲**乙*`` shows ``**``)."""
+    if _BARE_MARKER_START.match(written):
+        written = _PARTED + written
+    return written + _PARTED if written.endswith("*") else written
 
 
 def _meaningless_alt(alt: str) -> bool:

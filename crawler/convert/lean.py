@@ -13,6 +13,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
@@ -26,10 +27,12 @@ _URL_ATTRIBUTES = frozenset({"src", "data-src", "href"})
 _NOT_IN_URL = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "s", "del"})
-# Inline elements the post writes as their text alone, unwrapped as spans are: italics
-# inside one beside italics outside (``<em>a</em><u><em>b</em></u>``) are then joined,
-# where kramdown would show the ``**`` of ``*a**b*``.
-_UNMARKED = ("u", "ins", "sup", "sub", "small", "big", "mark")
+# Inline elements the post writes as their text alone, unwrapped as spans are (and so are
+# links to no web address): italics inside one beside italics outside
+# (``<em>a</em><u><em>b</em></u>``) are then joined, where kramdown would show the ``**``
+# of ``*a**b*``.
+_UNMARKED = ("u", "ins", "sup", "sub", "small", "big", "mark", "abbr", "acronym", "cite", "dfn",
+             "var", "time", "data", "bdi", "bdo", "label")
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
@@ -59,6 +62,9 @@ def lean_markup(root: etree._Element) -> str:
         elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
             element.tag = "em"
     _embolden(root)
+    for link in list(root.iter("a")):
+        if _links_nowhere(link):
+            link.tag = "span"
     etree.strip_tags(root, "span", "font", *_UNMARKED)
     _join_adjacent_emphasis(root)
     for pre in root.iter("pre"):  # its lines are read whole (code.code_lines), as text
@@ -236,6 +242,13 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
         before.extend(list(element))
         before.tail = element.tail
         parent.remove(element)
+
+
+def _links_nowhere(link: etree._Element) -> bool:
+    """Whether a link is written as its text alone: it has no web address to point to, and
+    is no widget (a link is one by its class alone: a music entry)."""
+    return not web_url(link.get("href") or "") \
+        and widgets.widget_of("a", {"class": link.get("class") or ""}) is None
 
 
 def _shows_nothing(element: etree._Element) -> bool:
