@@ -324,7 +324,12 @@ def test_archiving_an_article_costs_the_same_listings_and_stats_beside_50_posts_
         site.article(one)
         costs.append((measured("article", "-a", f"url={site.link(one).replace('&amp;', '&')}"),
                       measured("album", "-a", f"url={site.album(f'{first + 9001}', three)}")))
-    assert costs[0] == costs[1]
+    (article50, album50), (article500, album500) = costs
+    assert article50 == article500 and album50[0] == album500[0]
+    # Each article's shared footer picture is looked up in postimg/ (one stat) unless it is
+    # asked while an earlier article's request for it is still under way: in a crawl of
+    # three articles, one to three look-ups by the timing of the downloads, not the archive
+    assert abs(album50[1] - album500[1]) <= len(three) - 1, costs
 
 
 def held(crawler: Crawler) -> Counter[str]:
