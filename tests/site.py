@@ -10,7 +10,8 @@ answers a crawler's link without ``chksm`` or asks for verification is not known
 ``refuse_without_chksm`` chooses, and tests run both.
 
 Albums: a list per album in the owner's position order (the last is the newest position,
-whatever its date); a test changes membership by editing the list; ``cursor_skips_message``
+whatever its date), listed from the newest unless the owner set it to list from the oldest
+(``ascending_albums``); a test changes membership by editing the list; ``cursor_skips_message``
 says what a later page starts after. The JSON is the shape of
 ``../shared/fixtures/wechat_album`` (see ``_album_json``).
 
