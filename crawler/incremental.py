@@ -229,10 +229,10 @@ class AlbumProgress:
     leave when deleted, old articles join anywhere, and ``article_count`` counts current
     members only. So nothing is inferred from counts of what the index holds. An album
     whose first page and count (stated) are what they were when it was last read whole (within
-    ``ALBUM_RECHECK_DAYS``) is unchanged: one request, and its members not yet settled are
-    fetched by the links it gave. Any other album is read to its end (``continue_flag``
-    "0", or a page that lists nothing new), and the members it no longer lists are
-    recorded as having left it: their posts stay.
+    ``ALBUM_RECHECK_DAYS``), and which lists its newest first, is unchanged: one request,
+    and its members not yet settled are fetched by the links it gave. Any other album is
+    read to its end (``continue_flag`` "0", or a page that lists nothing new), and the
+    members it no longer lists are recorded as having left it: their posts stay.
 
     ``reader`` names this process's reads: a page of an album that a job folder's queue
     kept from an earlier process (``JOBDIR``) carries another, and is not of this run's
@@ -270,8 +270,9 @@ class AlbumProgress:
         if first_page:
             signature = f"{page.article_count}|{','.join(listed)}"
             record = replace(record, first=True, title=page.title, count=page.article_count)
-            # without a count, the first page says nothing of the pages after it
-            relisted = None if page.article_count is None \
+            # without a count, or listing the oldest first (new members join its last page),
+            # the first page says nothing of the pages after it
+            relisted = None if page.article_count is None or page.oldest_first \
                 else self._unchanged(album, signature, dict(record.members))
             if relisted is not None:
                 return AlbumStep(record, False, relisted, notes=_unlinked(len(page.unlinked), True))

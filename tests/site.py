@@ -10,7 +10,8 @@ answers a crawler's link without ``chksm`` or asks for verification is not known
 ``refuse_without_chksm`` chooses, and tests run both.
 
 Albums: a list per album in the owner's position order (the last is the newest position,
-whatever its date); a test changes membership by editing the list; ``cursor_skips_message``
+whatever its date), listed from the newest unless the owner set it to list from the oldest
+(``ascending_albums``); a test changes membership by editing the list; ``cursor_skips_message``
 says what a later page starts after. The JSON is the shape of
 ``../shared/fixtures/wechat_album`` (see ``_album_json``).
 
@@ -93,6 +94,16 @@ class Site:
     # audio card in ../shared/fixtures/wechat/article_audio_mpvoice_jinbang_2025.html names
     # it): no capture shows what WeChat lists for one, articles or audios, so tests run both.
     audio_albums: set[str] = field(default_factory=set)
+    # Albums whose owner set them to list their oldest position first (正序): a real album
+    # page, ../shared/fixtures/wechat/album_page_1_html.html, states ``is_reverse: '0'`` and
+    # lists its articles from the oldest, where the pages of ../shared/fixtures/wechat_album
+    # count down (``pos_num``); WeChat's album directory script (``appmsg/album_keep_read.js``,
+    # in copies of its article scripts in public repositories) numbers its list up when
+    # ``base_info.is_reverse`` is false, down when true. So such an album's first screen
+    # says ``is_reverse`` "0", the others' "1" (wechat-article/wechat-article-exporter types
+    # it in ``base_info``, ``types/album.d.ts``). Asked ``is_reverse=1``, it is taken to list
+    # the other way round: no answer so is captured.
+    ascending_albums: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.server.route("/s", self._long_link)
@@ -232,7 +243,8 @@ class Site:
         as strings; items newest position first (those pages were asked without
         ``is_reverse``, by soda92/biao-short-novels' ``py_scripts/get_all_json.py``), oldest
         first with ``is_reverse=1`` (qianfei11/WeChat-Album-Downloader asks so "from the first
-        article" and lists positions 1, 2, …), each with ``msgid``,
+        article" and lists positions 1, 2, …), an album of ``ascending_albums`` the other way
+        round, each with ``msgid``,
         ``itemidx``, ``pos_num``, ``key`` and an ``http://…&chksm=…#rd`` URL; ``begin_msgid``
         exclusive; ``continue_flag`` "1" while more follow in the direction read and
         ``reverse_continue_flag`` "1" on every page after the first; the first screen's
@@ -249,7 +261,8 @@ class Site:
             return Route(404, "text/plain", b"not found")
         arts = self.albums[album_id]
         positions = {(a.mid, a.idx): number for number, a in enumerate(arts, 1)}
-        oldest_first = params.get("is_reverse") == "1" and self.honours_reverse
+        reversed_asked = params.get("is_reverse") == "1" and self.honours_reverse
+        oldest_first = reversed_asked != (album_id in self.ascending_albums)
         ordered = list(arts) if oldest_first else list(reversed(arts))
         count, begin = int(params.get("count", "10")), params.get("begin_msgid")
         start = 0
@@ -265,7 +278,8 @@ class Site:
             for item in items:
                 del item["url"]
         listed = items[0] if len(items) == 1 else items
-        base_info = {"title": f"合集{album_id}", "article_count": str(len(arts))} if not begin \
+        base_info = {"title": f"合集{album_id}", "article_count": str(len(arts)),
+                     "is_reverse": "0" if album_id in self.ascending_albums else "1"} if not begin \
             else {"is_first_screen": "0"}
         return _json({"base_resp": {"exportkey_token": "", "ret": 0},
                       "getalbum_resp": {"article_list": listed,

@@ -145,6 +145,28 @@ def test_a_new_member_of_an_album_that_lost_one_deep_inside_is_archived_in_that_
     assert departed(archive, "3312") == {arts[22].mid}
 
 
+def test_a_new_member_of_an_album_listed_oldest_first_is_archived_in_that_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album its owner set to list its oldest first (正序, ``is_reverse`` "0" on its first
+    screen: ``Site.ascending_albums``) lists its new members on its last page. When one
+    deep inside was deleted as a new article joined, its first page and count stayed as
+    they were, it passed for unchanged, and the new article waited for
+    ``ALBUM_RECHECK_DAYS`` (lost if deleted meanwhile)."""
+    site = Site(wechat, ascending_albums={"3316"})
+    arts = site.serve(numbered(2247486701, 45, albums=("3316",)))
+    site.album("3316", arts)
+    archive = tmp_path / "archive"
+    album_crawl(site, "3316", archive)
+    assert archived(archive) == {a.mid for a in arts}
+    new = site.serve([Art("2247486801", albums=("3316",), days_ago=0)])
+    site.albums["3316"] = arts[:30] + arts[31:] + new
+    pages = len(album_requests(wechat))
+    album_crawl(site, "3316", archive)
+    assert new[0].mid in archived(archive)
+    assert departed(archive, "3316") == {arts[30].mid}
+    assert len(album_requests(wechat, pages)) == 3  # its first page vouches for nothing after it
+
+
 @pytest.mark.parametrize("counted", [True, False], ids=["counted", "no-count"])
 def test_an_old_article_added_deep_in_an_album_is_archived_in_that_run(
         wechat: MockWeChat, tmp_path: Path, counted: bool) -> None:

@@ -52,6 +52,16 @@ def test_an_album_page_gives_links_as_given_its_count_and_the_next_page() -> Non
     assert page.first_screen  # the first screen's base_info says nothing of is_first_screen
 
 
+@pytest.mark.parametrize(("said", "oldest"), [("0", True), ("1", False), (None, False), (0, True)])
+def test_a_first_screen_says_which_end_its_album_lists_first(said: object, oldest: bool) -> None:
+    """``base_info.is_reverse``: "0" for an album listed from its oldest (a real album page,
+    ../shared/fixtures/wechat/album_page_1_html.html, lists so); unsaid, newest first."""
+    info = {"title": "合集", "article_count": "5"} | ({} if said is None else {"is_reverse": said})
+    body = json.loads(album_json([item("1")]))
+    body["getalbum_resp"]["base_info"] = info
+    assert parse_album_page(json.dumps(body), FIRST).oldest_first is oldest
+
+
 def test_an_album_read_from_its_oldest_asks_each_page_so() -> None:
     oldest = album_json_url(ALBUM, 2, oldest_first=True)
     assert oldest == FIRST + "&is_reverse=1"

@@ -68,7 +68,9 @@ def entry(link: str, title: str = "") -> Entry:
 # title and ``article_count`` (current members only), later pages only
 # ``{"is_first_screen": "0"}``; ``continue_flag`` alone says whether more pages follow in the
 # direction being read (``reverse_continue_flag`` is "1" on every later page, the last
-# included); ``verify_status`` is in every answer since about April 2025.
+# included); ``verify_status`` is in every answer since about April 2025. Which end an album
+# lists first is its owner's choice: a real album page (album_page_1_html.html) states
+# ``is_reverse: '0'`` and lists from its oldest, where those JSON pages count down.
 @dataclass(frozen=True)
 class AlbumPage:
     """One page of an album's JSON, in the album's position order, newest position first."""
@@ -80,6 +82,9 @@ class AlbumPage:
     first_screen: bool = True
     cut: bool = False  # it listed nothing, yet continue_flag says more follow
     unlinked: tuple[str, ...] = ()  # items with no article link (an audio album's audios, say)
+    # its first screen says it lists its oldest first (``base_info.is_reverse`` "0"): its
+    # newest members, new ones too, are on its last page
+    oldest_first: bool = False
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -154,7 +159,8 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
-                     first_screen, cut=more and not items, unlinked=unlinked)
+                     first_screen, cut=more and not items, unlinked=unlinked,
+                     oldest_first=_text_of(base_info.get("is_reverse")) == "0")
 
 
 def _item_name(item: dict[str, Any]) -> str:
