@@ -18,6 +18,7 @@ from PIL import EpsImagePlugin, Image
 
 from crawler.convert.post import render_post
 from crawler.pipelines.images import ImagePipeline
+from crawler.store import images
 from crawler.store.archive import Archive
 from crawler.store.images import (
     MAX_FRAMES_DECODED,
@@ -245,6 +246,21 @@ def test_identical_bytes_share_the_first_name(store: ImageStore) -> None:
     assert [p.name for p in store.folder.iterdir()] == ["First.jpeg"]
     assert store.stored_name(f"{CDN}/mmbiz_jpg/Second/640") == "First.jpeg"
 
+
+
+def test_bytes_stored_already_are_compared_not_hashed_again_and_a_torn_file_is_written_anew(
+        store: ImageStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = check_image(jpeg((7, 7, 7)))
+    keep(store, f"{CDN}/mmbiz_jpg/First/640", data)
+    hashed: list[Path] = []
+    hash_file = images._sha256
+    monkeypatch.setattr(images, "_sha256", lambda path: hashed.append(path) or hash_file(path))
+    again = store.place(f"{CDN}/mmbiz_jpg/Second/640", data, KEY)
+    assert (again.name, again.data, hashed) == ("First.jpeg", None, [])  # the bytes in hand
+    (store.folder / "First.jpeg").write_bytes(data.data[:-9])
+    torn = store.place(f"{CDN}/mmbiz_jpg/Third/640", data, KEY)
+    assert (torn.name, torn.data) == ("First.jpeg", data.data)
+    assert store.write([torn]) == {} and (store.folder / "First.jpeg").read_bytes() == data.data
 
 def test_one_media_id_with_other_bytes_gets_its_own_file(store: ImageStore) -> None:
     small = keep(store, f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))))

@@ -494,6 +494,22 @@ def test_values_in_wechats_own_inlined_modules_are_not_the_pages() -> None:
     assert with_module.copyright_stat == 1
 
 
+@pytest.mark.parametrize("between", [" if (a < b) {} ", "a<b;" * 2000])
+def test_a_module_ends_at_its_own_script_end_however_many_less_than_signs_it_holds(between: str) -> None:
+    """A script's end is found by its ``<`` while they are sparse, by ``</script>`` where
+    they are dense: both end a module where it ends, not at what only starts like it."""
+    module = ('<script type="text/javascript">var __INLINE_SCRIPT__ = (function () {'
+              f'{between}var s = "</scripts <\\/script> </script"; {between}'
+              "window.short_link = 'https://mp.weixin.qq.com/s/NotThisPage'; "
+              f"{between}}})();</script>")
+    plain = page_text("legacy_shape.html", "https://mmbiz.qpic.cn")
+    with_module = parse_page(plain.replace("<head>", "<head>" + module, 1), FETCHED)
+    without = parse_page(plain, FETCHED)
+    assert isinstance(with_module, Article) and isinstance(without, Article)
+    assert (with_module.short_link, with_module.body_html) == (without.short_link, without.body_html)
+    assert with_module.short_link != "https://mp.weixin.qq.com/s/NotThisPage"
+
+
 # WeChat's script (2024-) moves the picture of each element with a CSS background to
 # data-lazy-bgimg, a blank GIF in its place, until it is scrolled to: a page saved before then
 # (as ../shared/fixtures/wechat/article_rendered-dom_csdn_2024.html's script does it).

@@ -181,7 +181,7 @@ class ImageStore:
         killed run, a disk error) gets them on a later run.
         """
         name = self.index.blob_name(image.sha256)
-        if name is not None and (self.folder / name).is_file() and self._is_whole(name):
+        if name is not None and (self.folder / name).is_file() and self._holds(name, image.data):
             self.index.add_image(url, name, key)
             return Placement(url, name, None)
         name = name or self._free_name(image_stem(url), image.extension, image.sha256)
@@ -195,6 +195,15 @@ class ImageStore:
         written = atomic_write_many([(self.folder / name, data) for name, data in new.items()])
         errors = {name: error for name, error in zip(new, written, strict=True) if error is not None}
         return {p.url: errors[p.name] for p in placements if p.data is not None and p.name in errors}
+
+    def _holds(self, name: str, data: bytes) -> bool:
+        """``_is_whole`` of file ``name``, recorded as holding ``data``: its bytes compared
+        with those in hand, which costs less than hashing them again; hashed only when they
+        differ, to tell a torn file from one the index records other bytes for."""
+        with suppress(OSError):
+            if (self.folder / name).read_bytes() == data:
+                return True
+        return self._is_whole(name)
 
     def _is_whole(self, name: str) -> bool:
         """Whether file ``name`` holds the bytes recorded for it: one cut short (a disk

@@ -337,7 +337,7 @@ def _split(page: bytes) -> tuple[bytes, bytes]:
     pos = 0
     while (start := page.find(b"<script", pos)) >= 0:
         markup.append(page[pos:start])
-        end = page.find(b"</script>", start)
+        end = _script_end(page, start)
         if end < 0:
             return b"".join(markup), _without(page, modules)
         pos = end + len(b"</script>")
@@ -345,6 +345,27 @@ def _split(page: bytes) -> tuple[bytes, bytes]:
             modules.append((start, pos))
     markup.append(page[pos:])
     return b"".join(markup), _without(page, modules)
+
+
+def _script_end(page: bytes, start: int) -> int:
+    """Where the first ``</script>`` after ``start`` is, or -1.
+
+    Found by its ``<``: ``find`` of one byte is ``memchr``, some ten times as fast over
+    script as ``find`` of ``</script>`` (whose bytes are those script is written in), and a
+    page's script holds a ``<`` every few kilobytes. Where they are denser than
+    ``_SPARSE`` bytes apart (hostile, or minified markup), each would be a step in Python:
+    the rest is left to ``find``.
+    """
+    pos, steps = page.find(b"<", start), 0
+    while pos >= 0 and not page.startswith(b"/script>", pos + 1):
+        steps += 1
+        if steps > _FEW and steps * _SPARSE > pos - start:
+            return page.find(b"</script>", pos)
+        pos = page.find(b"<", pos + 1)
+    return pos
+
+
+_FEW, _SPARSE = 16, 256
 
 
 def _without(page: bytes, spans: list[tuple[int, int]]) -> bytes:

@@ -13,6 +13,8 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+from crawler.wechat import memo
+
 ARTICLE_HOST = "mp.weixin.qq.com"
 ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 
@@ -273,6 +275,7 @@ def with_scheme(src: str) -> str:
     return "https:" + src if src.startswith("//") else src
 
 
+@memo.per_text(longest=2000)  # read by the parser, again by the converter
 def normalise_image_url(src: str) -> str:
     """The URL that fetches the original image: entities decoded, no WebP or lazy-load markers.
 

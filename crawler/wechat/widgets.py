@@ -8,14 +8,14 @@ known), linked to the original article; nothing else of the widget shows.
 from __future__ import annotations
 
 import enum
-import functools
 import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+
+from crawler.wechat import memo
 
 # (kind, attributes that may name it, attribute of its length in milliseconds)
 _BY_TAG = {
@@ -111,21 +111,9 @@ class Hiding(enum.Enum):
     ALL = "all"
 
 
-_T = TypeVar("_T")
-
-
-def per_style(function: Callable[[str], _T]) -> Callable[[str], _T]:
-    """``function`` of an inline style, cached by the style string: a page's hundreds of
-    styled elements share a few dozen styles, and parsing each one's declarations was most
-    of the converter's time. A style longer than any editor writes is not kept, so that
-    hostile pages cannot fill the cache."""
-    cached = functools.lru_cache(maxsize=1024)(function)
-
-    @functools.wraps(function)
-    def cached_or_not(style: str) -> _T:
-        return cached(style) if len(style) <= 2000 else function(style)
-
-    return cached_or_not
+# A page's hundreds of styled elements share a few dozen styles, and parsing each one's
+# declarations was most of the converter's time; no editor writes a style this long.
+per_style = memo.per_text(longest=2000)
 
 
 @per_style
