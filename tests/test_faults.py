@@ -436,16 +436,13 @@ def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
     index.close()
 
 
-@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
-def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
-        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str) -> None:
-    """A post replaced by a better version whose index record a full disk then refused:
-    the run said "Not archived" of it, yet left the new version on disk with the old
-    version's record in the index."""
+def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 write: str) -> tuple[str, Path, bytes]:
+    """An article archived, then its page with a paragraph more, whose index record (``write``)
+    a full disk will refuse: its URL, its post and the post's bytes as archived."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     [post] = (tmp_path / "_posts").iterdir()
-    before = post.read_bytes()
     html = page_text("legacy_shape.html", wechat.base)
     wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
 
@@ -453,13 +450,35 @@ def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(Index, write, full)
-    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    return legacy.url, post, post.read_bytes()
+
+
+def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.link`` failing as on vfat or a FUSE mount without hard links."""
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
+def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str,
+        links: bool) -> None:
+    """A post replaced by a better version whose index record a full disk then refused:
+    the run said "Not archived" of it, yet left the new version on disk with the old
+    version's record in the index; so still where the file system has no hard links."""
+    url, post, before = _an_update_the_index_refuses(wechat, tmp_path, monkeypatch, write)
+    if not links:
+        _no_hard_links(monkeypatch)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
     assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
     monkeypatch.undo()
     assert post.read_bytes() == before  # as the index records it, as "Not archived" says
     assert [path.name for path in post.parent.iterdir()] == [post.name]  # nothing left beside it
     assert scrapy("verify", tmp_path).returncode == 0
-    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    again = crawl("article", tmp_path, "-a", f"url={url}")
     assert "INFO: Post updated: " in again.stderr, again.stderr
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
 
