@@ -483,6 +483,45 @@ def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool) -> None:
+    """Its index record refused, the post could not be put back either (a disk error, a
+    file system remounted read-only: a rename fails as writing does): the run said "Not
+    archived" of a post that held the new version, the index the old one's record."""
+    url, post, before = _an_update_the_index_refuses(wechat, tmp_path, monkeypatch, "add_article")
+    if not links:
+        _no_hard_links(monkeypatch)
+    replace, onto_post = os.replace, []
+
+    def fails_putting_back(source: str | Path, target: str | Path) -> None:
+        if Path(target) == post:
+            onto_post.append(source)
+            if len(onto_post) == 2:  # the first writes the new version
+                raise OSError(errno.EIO, "Input/output error")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", fails_putting_back)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), url)
+    assert len(onto_post) == 2
+    assert result.returncode == 1
+    assert "Not archived" not in result.stderr, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "Not recorded" in line]
+    assert "ERROR: Not recorded: " in line and f"{post} holds what was written now" in line \
+        and "database or disk is full" in line and "Input/output error" in line \
+        and f"scrapy crawl article -a url={article.url} records it" in line, line
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0, again.stderr
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
+    index.close()
+    assert post.read_bytes() != before
+
+
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,
               part: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``scrapy COMMAND`` (or ``line``) on ``archive`` as a user who may read it (or its

@@ -17,6 +17,7 @@ from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.archive import Archive
+from crawler.store.files import NotPutBack
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
 from crawler.wechat.article import trusted_publish_time
@@ -92,6 +93,11 @@ class PostPipeline:
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
+        except NotPutBack as error:  # said as it is: the post is the one written now
+            self.tally.count(Stat.STATE_WRITE_FAILED)
+            raise DropItem(f"Not recorded: {error}; the index still records the post before: once "
+                           f"that is mended, scrapy crawl article -a url={article.url} records it",
+                           log_level="ERROR") from None
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
                                f"cannot write the post of {article.url}: {error}"

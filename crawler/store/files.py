@@ -72,16 +72,30 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
     return name, fd
 
 
+class NotPutBack(OSError):
+    """What failed inside ``put_back_on_failure`` (``failed``), after which ``path`` could
+    not be put back as it was (``error``): it holds what was written inside."""
+
+    def __init__(self, path: Path, failed: BaseException, error: OSError):
+        super().__init__(f"{path} holds what was written now, not what it held before: "
+                         f"{failed}, and putting it back failed ({error})")
+        self.path, self.failed, self.error = path, failed, error
+
+
 @contextlib.contextmanager
 def put_back_on_failure(path: Path) -> Iterator[None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
-    index record refused), so that the run's "Not archived" is true."""
+    index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
+    cannot be."""
     before = _Before.of(path)
     try:
         yield
-    except BaseException:
+    except BaseException as failed:
         if before is not None:
-            before.put_back()
+            try:
+                before.put_back()
+            except OSError as error:
+                raise NotPutBack(path, failed, error) from failed
         raise
     finally:
         if before is not None:
