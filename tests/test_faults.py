@@ -1133,6 +1133,42 @@ def test_an_image_file_torn_is_fetched_again_by_a_crawl_of_an_article_showing_it
     assert scrapy("verify", tmp_path).returncode == 0
 
 
+def test_an_image_file_torn_when_a_lost_index_is_rebuilt_is_said_and_fetched_again(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The index rebuilt from the posts recorded each image file by its bytes as they were:
+    one already cut short or overwritten was then its own "archived" bytes, so that neither
+    a crawl's check nor ``verify`` found it, and the post showed a broken picture for ever."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    archived = post.read_bytes()
+    images = tmp_path / "postimg"
+    torn, changed = images / "SameBytesMediaId003.jpeg", images / "TwiceUsedMediaId002.png"
+    whole = {path: path.read_bytes() for path in (torn, changed)}
+    os.truncate(torn, len(whole[torn]) // 2)
+    changed.write_bytes(b"<html>404</html>")
+    os.remove(tmp_path / ".state" / "index.sqlite")
+    rebuilt = scrapy("rebuild", tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    for path in (torn, changed):  # the message alone: a command's process configures no logging
+        assert re.search(rf"^{re.escape(str(path))}: not a readable image: .+: left out of the "
+                         "rebuilt index$", rebuilt.stderr, re.M), rebuilt.stderr
+    assert re.search(rf"^2 image files of {re.escape(str(images))} left out of the rebuilt index, "
+                     "not readable: a crawl of an article showing one fetches it again$",
+                     rebuilt.stderr, re.M), rebuilt.stderr
+    assert post.read_bytes() == archived and torn.stat().st_size == len(whole[torn]) // 2
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1
+    for path in (torn, changed):
+        assert re.search(rf"{re.escape(str(path))}: not a readable image: .+: a crawl of an "
+                         "article showing it fetches it again$", verify.stdout, re.M), verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0, again.stderr
+    assert {path: path.read_bytes() for path in (torn, changed)} == whole
+    assert post.read_bytes() == archived  # the same files, written over
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
 def test_an_image_file_that_is_no_regular_file_is_one_line_not_a_hang(
         wechat: MockWeChat, tmp_path: Path, kind: str) -> None:
