@@ -445,11 +445,7 @@ def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch
     [post] = (tmp_path / "_posts").iterdir()
     html = page_text("legacy_shape.html", wechat.base)
     wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
-
-    def full(*args: object) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(Index, write, full)
+    _refused(monkeypatch, write)
     return legacy.url, post, post.read_bytes()
 
 
@@ -459,6 +455,30 @@ def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", refused)
+
+
+def _refused(monkeypatch: pytest.MonkeyPatch, write: str) -> None:
+    """The index's ``write`` refused, as by a full disk."""
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, write, full)
+
+
+def _putting_back_fails(monkeypatch: pytest.MonkeyPatch, post: Path) -> list[str | Path]:
+    """The second rename onto ``post`` failing (the first writes it anew), as on a disk error
+    or a file system remounted read-only; the renames onto it, as they come."""
+    replace, onto_post = os.replace, []
+
+    def fails_putting_back(source: str | Path, target: str | Path) -> None:
+        if Path(target) == post:
+            onto_post.append(source)
+            if len(onto_post) == 2:
+                raise OSError(errno.EIO, "Input/output error")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", fails_putting_back)
+    return onto_post
 
 
 @pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
@@ -492,16 +512,7 @@ def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
     url, post, before = _an_update_the_index_refuses(wechat, tmp_path, monkeypatch, "add_article")
     if not links:
         _no_hard_links(monkeypatch)
-    replace, onto_post = os.replace, []
-
-    def fails_putting_back(source: str | Path, target: str | Path) -> None:
-        if Path(target) == post:
-            onto_post.append(source)
-            if len(onto_post) == 2:  # the first writes the new version
-                raise OSError(errno.EIO, "Input/output error")
-        replace(source, target)
-
-    monkeypatch.setattr(os, "replace", fails_putting_back)
+    onto_post = _putting_back_fails(monkeypatch, post)
     result = crawl("article", tmp_path, "-a", f"url={url}")
     monkeypatch.undo()
     article = parse_page(wechat.body_of("/s/LegacyShapeToken"), url)
@@ -520,6 +531,29 @@ def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
     assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
     index.close()
     assert post.read_bytes() != before
+
+
+def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So for ``scrapy rebuild``: it said "Not rebuilt" of a post it had rewritten."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    post.write_text(post.read_text(encoding="utf-8") + "\n一句手写的话。\n", encoding="utf-8")
+    _refused(monkeypatch, "add_article")
+    onto_post = _putting_back_fails(monkeypatch, post)
+    rebuilt = scrapy("rebuild", tmp_path)
+    monkeypatch.undo()
+    assert len(onto_post) == 2
+    assert rebuilt.returncode == 1 and rebuilt.stdout == "rebuild: 1 not recorded\n", rebuilt.stdout
+    [line] = rebuilt.stderr.splitlines()
+    assert line == (f"Not recorded: {post} holds what was written now, not what it held before: "
+                    "database or disk is full, and putting it back failed ([Errno 5] Input/output "
+                    "error); the index still records the post before: once that is mended, "
+                    "scrapy rebuild records it"), line
+    assert "一句手写的话" not in post.read_text(encoding="utf-8")
+    again = scrapy("rebuild", tmp_path)
+    assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
 
 
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,

@@ -16,7 +16,7 @@ from crawler.items import ArticleItem
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, not_recorded
 from crawler.store.files import NotPutBack
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
@@ -95,8 +95,7 @@ class PostPipeline:
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
         except NotPutBack as error:  # said as it is: the post is the one written now
             self.tally.count(Stat.STATE_WRITE_FAILED)
-            raise DropItem(f"Not recorded: {error}; the index still records the post before: once "
-                           f"that is mended, scrapy crawl article -a url={article.url} records it",
+            raise DropItem(not_recorded(error, f"scrapy crawl article -a url={article.url}"),
                            log_level="ERROR") from None
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
