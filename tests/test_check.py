@@ -17,6 +17,7 @@ from crawler.store.archive import Archive
 from crawler.store.check import check_archive, images_awaiting_posts, posts_with_remote_images
 from crawler.store.index import ArticleState
 from tests.conftest import PROJECT, crawl_env, jekyll_build, scrapy_command
+from tests.mockserver import png
 from tests.test_captures import scrapy
 from tests.test_hostile import page, parsed
 
@@ -31,8 +32,8 @@ def made_archive(root: Path) -> Archive:
     (posts / "2023-11-15-反诈提醒.md").write_text(render_post(article, body, ["其他"]), encoding="utf-8")
     (posts / "2023-11-15-反诈提醒.markdown").write_text(render_post(article, "", ["其他"]))
     (posts / "notes.md").write_text("---\n---\n")
-    (images / "Here.png").write_bytes(b"png")
-    (images / "Orphan.png").write_bytes(b"png")
+    (images / "Here.png").write_bytes(png((0, 0, 0)))
+    (images / "Orphan.png").write_bytes(png((0, 0, 0)))
     writer = Archive(root)
     writer.index.add_article(article.key, article.url, "2023-11-15-反诈提醒.md", ArticleState.ARCHIVED)
     writer.close()
@@ -236,7 +237,7 @@ def test_the_images_of_a_post_whose_front_matter_does_not_read_are_no_orphans(
     post = posts / "2023-11-15-反诈提醒.md"
     post.write_text(render_post(article, "![]({{site.baseurl}}/postimg/Shown.png)\n", ["其他"])
                     .replace("title:      ", "title: [", 1), encoding="utf-8")
-    (images / "Shown.png").write_bytes(b"png")
+    (images / "Shown.png").write_bytes(png((0, 0, 0)))
     archive = Archive(tmp_path, read_only=True)
     problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
     archive.close()
@@ -252,7 +253,7 @@ def test_the_images_of_a_post_that_is_not_utf8_are_no_orphans(tmp_path: Path) ->
     images.mkdir()
     (posts / "2023-11-15-x.md").write_bytes(
         "---\ntitle: 反诈\n---\n\n![]({{site.baseurl}}/postimg/Shown.png)\n".encode("gbk"))
-    (images / "Shown.png").write_bytes(b"png")
+    (images / "Shown.png").write_bytes(png((0, 0, 0)))
     archive = Archive(tmp_path, read_only=True)
     problems = [line.replace(str(tmp_path), "") for line in check_archive(archive)]
     archive.close()

@@ -436,32 +436,124 @@ def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
     index.close()
 
 
-@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
-def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
-        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str) -> None:
-    """A post replaced by a better version whose index record a full disk then refused:
-    the run said "Not archived" of it, yet left the new version on disk with the old
-    version's record in the index."""
+def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 write: str) -> tuple[str, Path, bytes]:
+    """An article archived, then its page with a paragraph more, whose index record (``write``)
+    a full disk will refuse: its URL, its post and the post's bytes as archived."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     [post] = (tmp_path / "_posts").iterdir()
-    before = post.read_bytes()
     html = page_text("legacy_shape.html", wechat.base)
     wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
+    _refused(monkeypatch, write)
+    return legacy.url, post, post.read_bytes()
 
+
+def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.link`` failing as on vfat or a FUSE mount without hard links."""
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+
+
+def _refused(monkeypatch: pytest.MonkeyPatch, write: str) -> None:
+    """The index's ``write`` refused, as by a full disk."""
     def full(*args: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(Index, write, full)
-    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+
+
+def _putting_back_fails(monkeypatch: pytest.MonkeyPatch, post: Path) -> list[str | Path]:
+    """The second rename onto ``post`` failing (the first writes it anew), as on a disk error
+    or a file system remounted read-only; the renames onto it, as they come."""
+    replace, onto_post = os.replace, []
+
+    def fails_putting_back(source: str | Path, target: str | Path) -> None:
+        if Path(target) == post:
+            onto_post.append(source)
+            if len(onto_post) == 2:
+                raise OSError(errno.EIO, "Input/output error")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", fails_putting_back)
+    return onto_post
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+@pytest.mark.parametrize("write", ["add_article", "set_tool_tags"])
+def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write: str,
+        links: bool) -> None:
+    """A post replaced by a better version whose index record a full disk then refused:
+    the run said "Not archived" of it, yet left the new version on disk with the old
+    version's record in the index; so still where the file system has no hard links."""
+    url, post, before = _an_update_the_index_refuses(wechat, tmp_path, monkeypatch, write)
+    if not links:
+        _no_hard_links(monkeypatch)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
     assert "ERROR: Not archived: cannot write the post of" in result.stderr, result.stderr
     monkeypatch.undo()
     assert post.read_bytes() == before  # as the index records it, as "Not archived" says
     assert [path.name for path in post.parent.iterdir()] == [post.name]  # nothing left beside it
     assert scrapy("verify", tmp_path).returncode == 0
-    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    again = crawl("article", tmp_path, "-a", f"url={url}")
     assert "INFO: Post updated: " in again.stderr, again.stderr
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
+def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool) -> None:
+    """Its index record refused, the post could not be put back either (a disk error, a
+    file system remounted read-only: a rename fails as writing does): the run said "Not
+    archived" of a post that held the new version, the index the old one's record."""
+    url, post, before = _an_update_the_index_refuses(wechat, tmp_path, monkeypatch, "add_article")
+    if not links:
+        _no_hard_links(monkeypatch)
+    onto_post = _putting_back_fails(monkeypatch, post)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), url)
+    assert len(onto_post) == 2
+    assert result.returncode == 1
+    assert "Not archived" not in result.stderr, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "Not recorded" in line]
+    assert "ERROR: Not recorded: " in line and f"{post} holds what was written now" in line \
+        and "database or disk is full" in line and "Input/output error" in line \
+        and f"scrapy crawl article -a url={article.url} records it" in line, line
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0, again.stderr
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
+    index.close()
+    assert post.read_bytes() != before
+
+
+def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So for ``scrapy rebuild``: it said "Not rebuilt" of a post it had rewritten."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    post.write_text(post.read_text(encoding="utf-8") + "\n一句手写的话。\n", encoding="utf-8")
+    _refused(monkeypatch, "add_article")
+    onto_post = _putting_back_fails(monkeypatch, post)
+    rebuilt = scrapy("rebuild", tmp_path)
+    monkeypatch.undo()
+    assert len(onto_post) == 2
+    assert rebuilt.returncode == 1 and rebuilt.stdout == "rebuild: 1 not recorded\n", rebuilt.stdout
+    [line] = rebuilt.stderr.splitlines()
+    assert line == (f"Not recorded: {post} holds what was written now, not what it held before: "
+                    "database or disk is full, and putting it back failed ([Errno 5] Input/output "
+                    "error); the index still records the post before: once that is mended, "
+                    "scrapy rebuild records it"), line
+    assert "一句手写的话" not in post.read_text(encoding="utf-8")
+    again = scrapy("rebuild", tmp_path)
+    assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
 
 
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,
@@ -1072,6 +1164,42 @@ def test_an_image_file_torn_is_fetched_again_by_a_crawl_of_an_article_showing_it
     assert torn.read_bytes() == whole
     assert again.stderr.count(f"WARNING: {torn}: not the bytes archived (torn or changed): "
                               "fetched again") == 1, again.stderr
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_an_image_file_torn_when_a_lost_index_is_rebuilt_is_said_and_fetched_again(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The index rebuilt from the posts recorded each image file by its bytes as they were:
+    one already cut short or overwritten was then its own "archived" bytes, so that neither
+    a crawl's check nor ``verify`` found it, and the post showed a broken picture for ever."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    archived = post.read_bytes()
+    images = tmp_path / "postimg"
+    torn, changed = images / "SameBytesMediaId003.jpeg", images / "TwiceUsedMediaId002.png"
+    whole = {path: path.read_bytes() for path in (torn, changed)}
+    os.truncate(torn, len(whole[torn]) // 2)
+    changed.write_bytes(b"<html>404</html>")
+    os.remove(tmp_path / ".state" / "index.sqlite")
+    rebuilt = scrapy("rebuild", tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    for path in (torn, changed):  # the message alone: a command's process configures no logging
+        assert re.search(rf"^{re.escape(str(path))}: not a readable image: .+: left out of the "
+                         "rebuilt index$", rebuilt.stderr, re.M), rebuilt.stderr
+    assert re.search(rf"^2 image files of {re.escape(str(images))} left out of the rebuilt index, "
+                     "not readable: a crawl of an article showing one fetches it again$",
+                     rebuilt.stderr, re.M), rebuilt.stderr
+    assert post.read_bytes() == archived and torn.stat().st_size == len(whole[torn]) // 2
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1
+    for path in (torn, changed):
+        assert re.search(rf"{re.escape(str(path))}: not a readable image: .+: a crawl of an "
+                         "article showing it fetches it again$", verify.stdout, re.M), verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0, again.stderr
+    assert {path: path.read_bytes() for path in (torn, changed)} == whole
+    assert post.read_bytes() == archived  # the same files, written over
     assert scrapy("verify", tmp_path).returncode == 0
 
 

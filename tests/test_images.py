@@ -98,7 +98,7 @@ def test_broken_or_huge_images_are_refused(data: bytes, message: str) -> None:
 
 
 @pytest.mark.parametrize("data, told", [
-    (b"<html>not allowed</html>", "b'<html>not allowed</html>'"), (b"", "an empty answer")])
+    (b"<html>not allowed</html>", "b'<html>not allowed</html>'"), (b"", "no bytes at all")])
 def test_an_answer_of_no_image_format_says_what_it_was(data: bytes, told: str) -> None:
     """Said in the post's line: which answer it was, not the address of a Python object
     (which also made two such answers of one article two reasons)."""

@@ -21,7 +21,7 @@ class Command(ArchiveCommand):
                                config.tagger())
             print("rebuild: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items()))
                                  or "no posts"))
-            if outcomes["not rebuilt"]:
+            if outcomes["not rebuilt"] or outcomes["not recorded"]:
                 self.exitcode = 1
 
 

@@ -25,8 +25,9 @@ from typing import NamedTuple
 from crawler.convert.markdown import MarkdownStyle
 from crawler.convert.post import NotConverted, converted
 from crawler.report.progress import Pace
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, not_recorded
 from crawler.store.captures import CaptureError, read_capture
+from crawler.store.files import NotPutBack
 from crawler.store.images import stored_name
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, front_matter, front_matter_tags, post_files
@@ -69,6 +70,9 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     for path in posts:
         try:
             outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
+        except NotPutBack as error:  # rewritten: said as it is
+            logger.error("%s", not_recorded(error, "scrapy rebuild"))
+            outcomes["not recorded"] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             # a post's error names it already (``PostError``): its name once
             logger.warning("Not rebuilt: %s: %s", path.name, str(error).removeprefix(f"{path}: "))

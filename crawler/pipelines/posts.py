@@ -16,7 +16,8 @@ from crawler.items import ArticleItem
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, not_recorded
+from crawler.store.files import NotPutBack
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
 from crawler.wechat.article import trusted_publish_time
@@ -92,6 +93,10 @@ class PostPipeline:
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
+        except NotPutBack as error:  # said as it is: the post is the one written now
+            self.tally.count(Stat.STATE_WRITE_FAILED)
+            raise DropItem(not_recorded(error, f"scrapy crawl article -a url={article.url}"),
+                           log_level="ERROR") from None
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
                                f"cannot write the post of {article.url}: {error}"

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureStore
-from crawler.store.files import atomic_write, put_back_on_failure
+from crawler.store.files import NotPutBack, atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -294,6 +294,13 @@ class Archive:
         if rebuilt:
             logger.info("Rebuilt the index of %s from %s", counted(rebuilt, "archived article"),
                         self.layout.posts)
+
+
+def not_recorded(error: NotPutBack, again: str) -> str:
+    """The line of a post rewritten whose index record failed, and that could not be put
+    back as it was either: what is true of it, and ``again``, the command that records it."""
+    return (f"Not recorded: {error}; the index still records the post before: once that is "
+            f"mended, {again} records it")
 
 
 def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState:

@@ -25,6 +25,7 @@ from crawler.convert.relink import remote_images
 from crawler.reading import open_regular
 from crawler.store.archive import Archive
 from crawler.store.files import is_leftover
+from crawler.store.images import damage
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
@@ -137,6 +138,9 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
         elif path.name in digests and _digest(path) not in (digests[path.name], None):
             yield (f"{path}: not the bytes archived (torn or changed): a crawl of its "
                    "article fetches it again")
+        elif not path.name.startswith(".") and path.name not in digests \
+                and (why := _damage(path)) is not None:
+            yield f"{path}: {why}: a crawl of an article showing it fetches it again"
     for path, offset in archive.captures.damaged():
         yield f"{path}: the capture at byte {offset} cannot be read (torn or damaged)"
 
@@ -195,6 +199,16 @@ def _digest(path: Path) -> str | None:
     try:
         with open_regular(path) as file:
             return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _damage(path: Path) -> str | None:
+    """Why an image file the index records no bytes for (one left out of an index rebuilt
+    from the posts) is no readable image; None for one that is, or cannot be read."""
+    try:
+        with open_regular(path) as file:
+            return damage(file.read())
     except OSError:
         return None
 

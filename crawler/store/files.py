@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -71,31 +72,68 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
     return name, fd
 
 
+class NotPutBack(OSError):
+    """What failed inside ``put_back_on_failure`` (``failed``), after which ``path`` could
+    not be put back as it was (``error``): it holds what was written inside."""
+
+    def __init__(self, path: Path, failed: BaseException, error: OSError):
+        super().__init__(f"{path} holds what was written now, not what it held before: "
+                         f"{failed}, and putting it back failed ({error})")
+        self.path, self.failed, self.error = path, failed, error
+
+
 @contextlib.contextmanager
 def put_back_on_failure(path: Path) -> Iterator[None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
-    index record refused), so that the run's "Not archived" is true. Kept meanwhile under a
-    second name (a hard link, a leftover's should the run be killed): putting it back takes
-    no room on a full disk, and is one rename. One that cannot be linked so (a file system
-    without hard links) is not put back."""
-    kept: Path | None = None
-    if path.is_file() and not path.is_symlink():
-        kept = path.with_name(f".{path.name}.{os.getpid()}.kept.tmp")
-        try:
-            kept.unlink(missing_ok=True)  # a killed run's, of the same process id
-            os.link(path, kept)
-        except OSError:
-            kept = None
+    index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
+    cannot be."""
+    before = _Before.of(path)
     try:
         yield
-    except BaseException:
-        if kept is not None:
-            os.replace(kept, path)
+    except BaseException as failed:
+        if before is not None:
+            try:
+                before.put_back()
+            except OSError as error:
+                raise NotPutBack(path, failed, error) from failed
         raise
     finally:
-        if kept is not None:
+        if before is not None:
+            before.discard()
+
+
+@dataclass(frozen=True)
+class _Before:
+    """A file as it was: under a second name (a hard link, a leftover's should the run be
+    killed), which takes no room on a full disk and is put back in one rename; else, on a
+    file system without hard links (vfat, some FUSE mounts), its bytes, written back whole."""
+
+    path: Path
+    link: Path | None
+    data: bytes = field(repr=False, default=b"")
+
+    @classmethod
+    def of(cls, path: Path) -> _Before | None:
+        if not path.is_file() or path.is_symlink():
+            return None
+        link = path.with_name(f".{path.name}.{os.getpid()}.kept.tmp")
+        try:
+            link.unlink(missing_ok=True)  # a killed run's, of the same process id
+            os.link(path, link)
+        except OSError:
+            return cls(path, None, path.read_bytes())
+        return cls(path, link)
+
+    def put_back(self) -> None:
+        if self.link is None:
+            atomic_write(self.path, self.data)
+        else:
+            os.replace(self.link, self.path)
+
+    def discard(self) -> None:
+        if self.link is not None:
             with contextlib.suppress(OSError):
-                kept.unlink()
+                self.link.unlink()
 
 
 def is_leftover(path: Path) -> bool:

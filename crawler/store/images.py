@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
+import sys
 import warnings
 from collections.abc import Sequence
 from contextlib import suppress
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from PIL import IcoImagePlugin, Image, ImageSequence, UnidentifiedImageError
 
+from crawler.report.logtext import counted
 from crawler.store.files import atomic_write_many, remove_leftovers
 from crawler.store.index import Index
 from crawler.wechat.urls import image_stem
@@ -73,8 +75,8 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
     except NotAnImage:
         raise
     except UnidentifiedImageError as error:  # its message names a Python object, not the answer
-        answer = f"an answer that begins {data[:32]!r}" if data else "an empty answer"
-        raise NotAnImage(f"not a readable image: {answer}") from error
+        what = f"bytes that begin {data[:32]!r}" if data else "no bytes at all"  # an answer's or a file's
+        raise NotAnImage(f"not a readable image: {what}") from error
     except Image.DecompressionBombError as error:
         raise NotAnImage(f"refused as a decompression bomb: {error}") from error
     except (OSError, SyntaxError, ValueError,
@@ -83,6 +85,17 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
         raise NotAnImage(f"not a readable image: {error}") from error
     extension = _EXTENSIONS.get(image_format, image_format.lower())
     return CheckedImage(data, extension, hashlib.sha256(data).hexdigest())
+
+
+def damage(data: bytes) -> str | None:
+    """Why the bytes of a stored image file are no readable image (a file cut short, or
+    overwritten), or None. Of any size: the file passed ``IMAGE_MAX_PIXELS`` as the run that
+    fetched it had it, and a lower limit now does not tear it."""
+    try:
+        check_image(data, sys.maxsize)
+    except NotAnImage as error:
+        return str(error)
+    return None
 
 
 def silence_pillow_warnings() -> None:
@@ -209,7 +222,7 @@ class ImageStore:
         """Whether file ``name`` holds the bytes recorded for it: one cut short (a disk
         error, a copy that failed) or changed (another tool) is no image, and its image is
         fetched again and written over it. Said once; one that cannot be read, or that the
-        index records no bytes for, is taken as whole, as ``scrapy verify`` takes it.
+        index records no bytes for, is taken as whole.
         Hashed each time, not remembered: a run's memory does not grow with its images."""
         path = self.folder / name
         try:
@@ -225,24 +238,46 @@ class ImageStore:
 
     def recover(self) -> None:
         """Record each file of ``postimg/`` by its bytes, for an index rebuilt after it was
-        lost: else the bytes a later article shows under another URL get a file of their own."""
+        lost: else the bytes a later article shows under another URL get a file of their own.
+        One that no image reads from (cut short, overwritten) is left out, and said: recorded,
+        its bytes would pass for those archived, and its picture never be fetched again."""
+        left_out = 0
         for path in sorted(self.folder.glob("[!.]*")):
-            with suppress(OSError):  # unreadable: it is no image's file to share
-                if path.is_file():
-                    self.index.add_blob(_sha256(path), path.name)
+            if not path.is_file():
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:  # unreadable: it is no image's file to share
+                continue
+            if (why := damage(data)) is not None:
+                logger.warning("%s: %s: left out of the rebuilt index", path, why)
+                left_out += 1
+            else:
+                self.index.add_blob(hashlib.sha256(data).hexdigest(), path.name)
+        if left_out:
+            logger.warning("%s of %s left out of the rebuilt index, not readable: a crawl of an "
+                           "article showing one fetches it again", counted(left_out, "image file"),
+                           self.folder)
 
     def _free_name(self, stem: str, extension: str, digest: str) -> str:
-        """``<stem>.<ext>``, unless other bytes hold that name already.
-
-        A file of that name with these very bytes is taken over: the index may not know
-        it (one rebuilt from the posts knows no images).
-        """
+        """``<stem>.<ext>``, unless the index or another image holds that name already."""
         name = f"{stem}.{extension}"
-        path = self.folder / name
-        other_bytes_there = path.exists() and not (path.is_file() and _sha256(path) == digest)
-        if self.index.name_taken(name) or other_bytes_there:
+        if self.index.name_taken(name) or _holds_another_image(self.folder / name, digest):
             return f"{stem}-{digest[:12]}.{extension}"
         return name
+
+
+def _holds_another_image(path: Path, digest: str) -> bool:
+    """Whether ``path``, a name the index does not know, holds what the image of ``digest``
+    may not take: a file of these very bytes is taken over (an index rebuilt from the posts
+    knows no images), and so is one no image reads from (left out of a rebuilt index as
+    torn), written over."""
+    if not path.exists():
+        return False
+    if not path.is_file():
+        return True
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest() != digest and damage(data) is None
 
 
 def _sha256(path: Path) -> str:
