@@ -618,6 +618,38 @@ def taking_an_article(command: list[bytes], reply: Any) -> bool:
     return Page.from_bytes(reply).status == 200
 
 
+@pytest.mark.parametrize("answer", ["blocked", "redirected"])
+def test_a_page_that_reaches_no_callback_leaves_redis_while_the_job_runs(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, answer: str) -> None:
+    """A page the writer took whose download then ends in one of its middlewares: a block
+    page it does not ask for again (dropped, its errback called, no callback), or a redirect
+    it follows as a new request of another page. It stayed taken in Redis, and in the
+    writer's memory, until the job ended; now it leaves once Scrapy is done with it."""
+    processes.writer("writer", archive, album, BLOCK_RETRY_TIMES="0", BLOCK_LIMIT="100")
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 2, "the writer's first requests")
+    first, second = (frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 1))
+    page_id, url = first["meta"]["page_id"], first["url"]
+    if answer == "blocked":
+        page = Page("n0", page_id, url, url, 200, {"Content-Type": ["text/html; charset=utf-8"]}, {},
+                    VERIFICATION.body)
+    else:
+        page = Page("n0", page_id, url, url, 302, {"Location": [second["url"]]}, {}, b"")
+    job.zrem(f"{JOB}:requests", job.zrange(f"{JOB}:requests", 0, 0)[0])  # as a node takes it
+    job.hset(f"{JOB}:pages", page_id, page.to_bytes())
+    job.rpush(f"{JOB}:ready", page_id)
+    processes.wait_for(lambda: job.hexists(f"{JOB}:taken", page_id) or not job.hexists(f"{JOB}:pages", page_id),
+                       "the writer taking the page")
+    deadline = time.monotonic() + 20
+    while job.hexists(f"{JOB}:taken", page_id) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not job.hexists(f"{JOB}:taken", page_id), processes.log("writer")
+    assert processes.running["writer"].poll() is None  # the job still runs: no node fetches yet
+    processes.node("n1")
+    processes.wait("writer")
+    assert not job.exists(f"{JOB}:taken"), processes.log("writer")
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_wechat_again(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
