@@ -1427,6 +1427,48 @@ def test_the_writer_finds_redis_back_at_the_first_page_it_takes(
     assert "Redis answers again" in caplog.text
 
 
+async def handed_back(exchange: PageExchange, job: redis.Redis, page: Page) -> asyncio.Future[Page]:
+    """The writer's request for ``page.asked``, as ``page.page_id``, once a node has handed
+    back ``page`` for it and the writer has been told."""
+    fetching = asyncio.ensure_future(exchange.fetch(Request(page.asked), page.page_id))
+    while not job.zpopmin(f"{JOB}:requests"):  # a node takes the request, fetches the page
+        await asyncio.sleep(0.01)
+    job.hset(f"{JOB}:pages", page.page_id, page.to_bytes())
+    await exchange.deliver(page.page_id)
+    return fetching
+
+
+def test_a_page_archived_while_redis_does_not_answer_leaves_it_at_the_writers_next_look(
+        redis_server: RedisServer, job: redis.Redis) -> None:
+    """The removal of a page archived failing (Redis not answering within REDIS_TIMEOUT)
+    left it taken in Redis, in the writer's name, until the job ended; now the writer's
+    next look at the nodes, once Redis answers, lets it go."""
+    config = project_config(REDIS_URL=redis_server.url, REDIS_TIMEOUT="2")
+    url = "https://mp.weixin.qq.com/s/x"
+    page = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, b"<html></html>")
+
+    async def archive_while_redis_is_silent() -> list[bool]:
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        fetching = await handed_back(exchange, job, page)
+        response = (await fetching).response(Request(url))
+        exchange.hand_over("f00d", response)
+        job.execute_command("CLIENT", "PAUSE", "60000", "WRITE")
+        try:
+            exchange.let_go(response)  # archived
+            await asyncio.sleep(0)  # the release, in the loop's next turn
+            while exchange.finishing:
+                await asyncio.sleep(0.05)
+        finally:
+            job.execute_command("CLIENT", "UNPAUSE")
+        still = [job.hexists(f"{JOB}:taken", "f00d")]
+        await exchange.finish_left()  # the writer's next look
+        await exchange.client.aclose()
+        return [*still, job.hexists(f"{JOB}:taken", "f00d")]
+
+    assert asyncio.run(archive_while_redis_is_silent()) == [True, False]
+    assert not job.exists(f"{JOB}:takers")
+
+
 @pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])
 def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
         redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture, size: int) -> None:
@@ -1444,11 +1486,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
 
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
-        fetching = asyncio.ensure_future(exchange.fetch(Request(url), "f00d"))
-        while not job.zpopmin(f"{JOB}:requests"):  # a node takes the request, fetches the page
-            await asyncio.sleep(0.01)
-        job.hset(f"{JOB}:pages", "f00d", large.to_bytes())
-        await exchange.deliver("f00d")
+        fetching = await handed_back(exchange, job, large)
         await asyncio.sleep(0)
         await exchange.client.aclose()
         return fetching.exception() if fetching.done() else None

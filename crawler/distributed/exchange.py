@@ -97,9 +97,10 @@ class PageExchange:
         self.taken_now = ""  # the id of the page being taken, if any
         self.held: dict[str, Given] = {}  # pages given to their requests, not archived yet
         self.letting_go: weakref.WeakKeyDictionary[Response, Handed] = weakref.WeakKeyDictionary()
-        # Removals from Redis under way: a page asked again under the same id is taken only
-        # after them.
+        # Removals from Redis under way, and those Redis did not answer (asked again by
+        # ``finish_left``): a page asked again under the same id is taken only after them.
         self.finishing: dict[str, asyncio.Future[None]] = {}
+        self.unfinished: set[str] = set()
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
@@ -217,8 +218,21 @@ class PageExchange:
     async def forget(self, page_id: str) -> None:
         try:
             await self._finish(keys=[self.job.taken, self.job.takers], args=[page_id, self.writer])
+            self.unfinished.discard(page_id)
         except redis.RedisError:
-            pass  # left taken: the job's next writer gets it back, and asks for it only if not archived
+            self.unfinished.add(page_id)  # asked again at the next look; else the next writer's
+
+    async def finish_left(self) -> None:
+        """Lets go from Redis the pages archived while it did not answer (a page given again
+        since is let go with that one)."""
+        async with self.taking:
+            for page_id in list(self.unfinished):
+                if page_id in self.held:
+                    self.unfinished.discard(page_id)
+                else:
+                    await self.forget(page_id)
+                    if page_id in self.unfinished:  # Redis away still: the next look
+                        return
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""

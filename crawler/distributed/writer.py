@@ -213,6 +213,7 @@ class Writer:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
         await self.exchange.find_lost()
+        await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
         if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
             logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
@@ -275,6 +276,7 @@ class Writer:
         if not self.lost:  # else each call would only wait out its timeout
             await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
             try:
+                await self.exchange.finish_left()
                 await self.nodes.report()
                 if reason == "finished":
                     await self.end_job()
