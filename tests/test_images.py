@@ -613,17 +613,20 @@ def test_the_cdns_error_picture_is_not_stored_as_the_image(wechat: MockWeChat, t
     assert article_state(tmp_path) == state
 
 
+@pytest.mark.parametrize("pace", [{}, {"ARTICLE_PAGES_IN_FLIGHT": "1", "DOWNLOAD_DELAY": "1"}],
+                         ids=["together", "one-after-the-other"])
 def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_both_incomplete(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+        wechat: MockWeChat, tmp_path: Path, pace: dict[str, str]) -> None:
     """Scrapy downloads ``?a=1&b=2`` and ``?b=2&a=1`` once; its failure was known by the first
     URL only, so the article showing the other got neither a file nor a failure: counted
-    complete with a CDN link, its image never asked for again."""
+    complete with a CDN link, its image never asked for again. The second article's page
+    coming after the first article is done, the picture is not asked for again either."""
     site, arts = served_album(wechat, "3306", 2247486001, 2)
     for art, query in zip(arts, ["wx_fmt=png&amp;a=1", "a=1&amp;wx_fmt=png"], strict=True):
         page = site.page(art).replace("SharedFooter/640?wx_fmt=png", f"SharedFooter/640?{query}")
         site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
     wechat.image("/mmbiz_png/SharedFooter/640", b"busy", status=503)
-    album_crawl(site, "3306", tmp_path)
+    album_crawl(site, "3306", tmp_path, **pace)
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}

@@ -28,23 +28,27 @@ class FailedImages:
     """The ``ImageResult`` of each image URL that failed this run, in a temporary database:
     a later article showing the image is told its failure without asking the CDN again,
     and the run's memory does not grow by a record for each failing image (a CDN refusing
-    every picture of a long run fails thousands)."""
+    every picture of a long run fails thousands). A failed download is found by its
+    request's fingerprint too: Scrapy asks ``?a=1&b=2`` and ``?b=2&a=1`` once."""
 
     def __init__(self) -> None:
         self._db = temporary_database()
         self._db.execute("CREATE TABLE failed (url TEXT PRIMARY KEY, transient INTEGER, reason TEXT,"
-                         " refused TEXT, shared TEXT, warn_days INTEGER) WITHOUT ROWID")
+                         " refused TEXT, shared TEXT, warn_days INTEGER, fingerprint BLOB) WITHOUT ROWID")
+        self._db.execute("CREATE INDEX failed_fingerprint ON failed (fingerprint)")
 
-    def get(self, url: str) -> ImageResult | None:
+    def get(self, url: str, fingerprint: bytes | None = None) -> ImageResult | None:
+        """What became of ``url``, or of a download whose request had ``fingerprint``."""
         row = self._db.execute("SELECT transient, reason, refused, shared, warn_days FROM failed"
-                               " WHERE url = ?", (url,)).fetchone()
+                               " WHERE url = ? OR fingerprint = ? LIMIT 1", (url, fingerprint)).fetchone()
         return None if row is None else ImageResult(bool(row[0]), *row[1:])
 
     def __contains__(self, url: object) -> bool:
         return self._db.execute("SELECT 1 FROM failed WHERE url = ?", (url,)).fetchone() is not None
 
-    def put(self, url: str, result: ImageResult) -> None:
-        self._db.execute("INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?, ?, ?)", (url, *astuple(result)))
+    def put(self, url: str, result: ImageResult, fingerprint: bytes | None = None) -> None:
+        self._db.execute("INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (url, *astuple(result), fingerprint))
 
     def close(self) -> None:
         self._db.close()

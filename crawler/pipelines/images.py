@@ -184,7 +184,8 @@ class ImagePipeline(MediaPipeline):
                           item: Any = None) -> Deferred[FileInfo | None] | None:
         name = self.images.stored_name(request.url)
         if name is None:
-            if (failed := self.failed.get(request.url)) is not None:  # by an article done
+            fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+            if (failed := self.failed.get(request.url, fingerprint)) is not None:  # by an article done
                 raise ImageNotStored(failed)
             return None
         Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
@@ -249,7 +250,7 @@ class ImagePipeline(MediaPipeline):
         shared = shared_cause(failure) or (message if failure.check(CdnFailing) else None)
         result = ImageResult(transient=not lasting, reason=reason,
                              shared=shared and f"{shared} from {host_of(request.url)}")
-        self._failed(request.url, result)
+        self._failed(request.url, result, self.crawler.request_fingerprinter.fingerprint(request))
         raise ImageNotStored(result)
 
     def file_path(self, request: Request, response: Response | None = None,
@@ -340,13 +341,14 @@ class ImagePipeline(MediaPipeline):
                        f"; failing for {counted(days, 'day')}" if days and level > logging.INFO else "")
         return item
 
-    def _failed(self, url: str, result: ImageResult) -> None:
-        """Record and count, once a run, an image that could not be stored."""
+    def _failed(self, url: str, result: ImageResult, fingerprint: bytes | None = None) -> None:
+        """Record and count, once a run, an image that could not be stored (``fingerprint``:
+        its download's, when that failed)."""
         if result.transient and result.refused is None:
             result = replace(result, warn_days=self.failing.to_say(url))
             if result.warn_days is None:
                 Run.of(self.crawler).tally.count(Stat.IMAGES_FAILING)
-        self.failed.put(url, result)
+        self.failed.put(url, result, fingerprint)
         Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
