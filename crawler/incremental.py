@@ -37,14 +37,21 @@ from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import article_key
 
 
+def temporary_database() -> sqlite3.Connection:
+    """A private SQLite database in a temporary file, deleted when closed: on disk once past
+    SQLite's page cache, what a run keeps there does not grow its memory."""
+    db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
+    db.execute("PRAGMA journal_mode = OFF")
+    return db
+
+
 class RunSets:
-    """Sets of strings for the length of a run, in a private temporary SQLite database
-    (on disk once past SQLite's page cache, deleted when closed): what a run remembers of
-    each article it requested does not grow its memory, however many it requests."""
+    """Sets of strings for the length of a run, in a ``temporary_database``: what a run
+    remembers of each article it requested does not grow its memory, however many it
+    requests."""
 
     def __init__(self) -> None:
-        self._db = sqlite3.connect("", isolation_level=None)  # "": a temporary file
-        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db = temporary_database()
         self._db.execute("CREATE TABLE members (name TEXT, value TEXT, PRIMARY KEY (name, value))"
                          " WITHOUT ROWID")
 

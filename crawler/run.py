@@ -51,12 +51,12 @@ class Run:
         assert isinstance(run, Run)
         return run
 
-    def error_level(self, written: str, error: BaseException) -> int:
+    def error_level(self, written: str, error: BaseException | str) -> int:
         """``logging.ERROR`` the first time a write of this run (of what was ``written``:
-        ``post``) fails for the cause of ``error``, ``logging.INFO`` after: a full disk or
-        index fails every write alike, and the mail needs one line a cause (the summary
-        counts them all)."""
-        cause = f"{written}: {cause_of(error)}"
+        ``post``) fails for the cause of ``error`` (or for ``error``, a ``cause_of`` one),
+        ``logging.INFO`` after: a full disk or index fails every write alike, and the mail
+        needs one line a cause (the summary counts them all)."""
+        cause = f"{written}: {error if isinstance(error, str) else cause_of(error)}"
         level = logging.INFO if cause in self.errors_said else logging.ERROR
         self.errors_said.add(cause)
         return level

@@ -618,6 +618,38 @@ def taking_an_article(command: list[bytes], reply: Any) -> bool:
     return Page.from_bytes(reply).status == 200
 
 
+@pytest.mark.parametrize("answer", ["blocked", "redirected"])
+def test_a_page_that_reaches_no_callback_leaves_redis_while_the_job_runs(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, answer: str) -> None:
+    """A page the writer took whose download then ends in one of its middlewares: a block
+    page it does not ask for again (dropped, its errback called, no callback), or a redirect
+    it follows as a new request of another page. It stayed taken in Redis, and in the
+    writer's memory, until the job ended; now it leaves once Scrapy is done with it."""
+    processes.writer("writer", archive, album, BLOCK_RETRY_TIMES="0", BLOCK_LIMIT="100")
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") >= 2, "the writer's first requests")
+    first, second = (frontier.loads(entry) for entry in job.zrange(f"{JOB}:requests", 0, 1))
+    page_id, url = first["meta"]["page_id"], first["url"]
+    if answer == "blocked":
+        page = Page("n0", page_id, url, url, 200, {"Content-Type": ["text/html; charset=utf-8"]}, {},
+                    VERIFICATION.body)
+    else:
+        page = Page("n0", page_id, url, url, 302, {"Location": [second["url"]]}, {}, b"")
+    job.zrem(f"{JOB}:requests", job.zrange(f"{JOB}:requests", 0, 0)[0])  # as a node takes it
+    job.hset(f"{JOB}:pages", page_id, page.to_bytes())
+    job.rpush(f"{JOB}:ready", page_id)
+    processes.wait_for(lambda: job.hexists(f"{JOB}:taken", page_id) or not job.hexists(f"{JOB}:pages", page_id),
+                       "the writer taking the page")
+    deadline = time.monotonic() + 20
+    while job.hexists(f"{JOB}:taken", page_id) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not job.hexists(f"{JOB}:taken", page_id), processes.log("writer")
+    assert processes.running["writer"].poll() is None  # the job still runs: no node fetches yet
+    processes.node("n1")
+    processes.wait("writer")
+    assert not job.exists(f"{JOB}:taken"), processes.log("writer")
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_wechat_again(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
@@ -1395,6 +1427,48 @@ def test_the_writer_finds_redis_back_at_the_first_page_it_takes(
     assert "Redis answers again" in caplog.text
 
 
+async def handed_back(exchange: PageExchange, job: redis.Redis, page: Page) -> asyncio.Future[Page]:
+    """The writer's request for ``page.asked``, as ``page.page_id``, once a node has handed
+    back ``page`` for it and the writer has been told."""
+    fetching = asyncio.ensure_future(exchange.fetch(Request(page.asked), page.page_id))
+    while not job.zpopmin(f"{JOB}:requests"):  # a node takes the request, fetches the page
+        await asyncio.sleep(0.01)
+    job.hset(f"{JOB}:pages", page.page_id, page.to_bytes())
+    await exchange.deliver(page.page_id)
+    return fetching
+
+
+def test_a_page_archived_while_redis_does_not_answer_leaves_it_at_the_writers_next_look(
+        redis_server: RedisServer, job: redis.Redis) -> None:
+    """The removal of a page archived failing (Redis not answering within REDIS_TIMEOUT)
+    left it taken in Redis, in the writer's name, until the job ended; now the writer's
+    next look at the nodes, once Redis answers, lets it go."""
+    config = project_config(REDIS_URL=redis_server.url, REDIS_TIMEOUT="2")
+    url = "https://mp.weixin.qq.com/s/x"
+    page = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, b"<html></html>")
+
+    async def archive_while_redis_is_silent() -> list[bool]:
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        fetching = await handed_back(exchange, job, page)
+        response = (await fetching).response(Request(url))
+        exchange.hand_over("f00d", response)
+        job.execute_command("CLIENT", "PAUSE", "60000", "WRITE")
+        try:
+            exchange.let_go(response)  # archived
+            await asyncio.sleep(0)  # the release, in the loop's next turn
+            while exchange.finishing:
+                await asyncio.sleep(0.05)
+        finally:
+            job.execute_command("CLIENT", "UNPAUSE")
+        still = [job.hexists(f"{JOB}:taken", "f00d")]
+        await exchange.finish_left()  # the writer's next look
+        await exchange.client.aclose()
+        return [*still, job.hexists(f"{JOB}:taken", "f00d")]
+
+    assert asyncio.run(archive_while_redis_is_silent()) == [True, False]
+    assert not job.exists(f"{JOB}:takers")
+
+
 @pytest.mark.parametrize("size", [2 << 20, (1 << 16) + 1])
 def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
         redis_server: RedisServer, job: redis.Redis, caplog: pytest.LogCaptureFixture, size: int) -> None:
@@ -1412,11 +1486,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
 
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
-        fetching = asyncio.ensure_future(exchange.fetch(Request(url), "f00d"))
-        while not job.zpopmin(f"{JOB}:requests"):  # a node takes the request, fetches the page
-            await asyncio.sleep(0.01)
-        job.hset(f"{JOB}:pages", "f00d", large.to_bytes())
-        await exchange.deliver("f00d")
+        fetching = await handed_back(exchange, job, large)
         await asyncio.sleep(0)
         await exchange.client.aclose()
         return fetching.exception() if fetching.done() else None

@@ -3,9 +3,11 @@ the image path of real crawls against the stand-in CDN."""
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 import struct
+import sys
 import threading
 import warnings
 import zlib
@@ -544,26 +546,67 @@ def test_an_image_redirected_within_the_cdn_is_stored_and_one_redirected_off_it_
     assert article_state(tmp_path) == "archived"
 
 
-def test_a_run_holds_what_became_of_its_failed_images_only_and_asks_for_each_image_once(
-        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Memory flat in the number of articles: once an article is written, its stored images
-    are the index's to tell (a later article showing one asks the index, not the CDN); a
-    run keeps only its failures, so that none is asked for twice either."""
+def pipeline_of_crawl(monkeypatch: pytest.MonkeyPatch) -> list[ImagePipeline]:
+    """The ``ImagePipeline`` a crawl makes, kept to look at once it is over."""
     made: list[ImagePipeline] = []
     from_crawler = ImagePipeline.from_crawler.__func__  # type: ignore[attr-defined]
     monkeypatch.setattr(ImagePipeline, "from_crawler", classmethod(
         lambda cls, crawler: made.append(from_crawler(cls, crawler)) or made[-1]))
+    return made
+
+
+def held_bytes(*roots: object) -> int:
+    """What the objects reachable from ``roots`` take of memory, each counted once."""
+    seen: set[int] = set()
+    todo, total = list(roots), 0
+    while todo:
+        thing = todo.pop()
+        if id(thing) in seen or isinstance(thing, type):
+            continue
+        seen.add(id(thing))
+        total += sys.getsizeof(thing)
+        todo.extend(gc.get_referents(thing))
+    return total
+
+
+def test_a_run_holds_what_became_of_its_failed_images_only_and_asks_for_each_image_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory flat in the number of articles: once an article is written, its stored images
+    are the index's to tell (a later article showing one asks the index, not the CDN), and
+    its failed ones the run's record on disk, so that none is asked for twice either."""
+    made = pipeline_of_crawl(monkeypatch)
     site, arts = served_album(wechat, "3305", 2247485001, 30)
     wechat.image(f"/mmbiz_png/Img{arts[4].mid}x1/640", b"gone", status=404)
     album_crawl(site, "3305", tmp_path, ARTICLE_PAGES_IN_FLIGHT="8", CONCURRENT_REQUESTS="32")
     [pipeline] = made
-    assert list(pipeline.results) == [f"{wechat.base}/mmbiz_png/Img{arts[4].mid}x1/640?wx_fmt=png"]
-    assert len(pipeline.spiderinfo.downloaded) == 1
+    assert pipeline.results == {} and pipeline.spiderinfo.downloaded == {}
     images = [path for path, _ in wechat.hits("/mmbiz")]
     assert len(images) == len(set(images)) == 31  # each article's own, and the footer they share
     shown = [b"({{site.baseurl}}/postimg/SharedFooter.png)" in post
              for post in posts(tmp_path).values()]
     assert len(shown) == 30 and all(shown)
+
+
+def test_a_run_whose_every_picture_fails_holds_nothing_for_each_and_asks_for_each_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CDN refusing every picture of an account (a block): the run kept what became of
+    each failed picture in memory, its own record (some 300 bytes) and Scrapy's cached
+    failure of the download (a Failure, some 1.5 KB), thousands of them in a long run;
+    now what it holds when done does not grow with them, and a later article showing a
+    picture that failed (the footer) still does not ask for it again."""
+    made = pipeline_of_crawl(monkeypatch)
+    site, arts = served_album(wechat, "3307", 2247487001, 60)
+    for number, art in enumerate(arts):  # gone, or failing for a reason that may pass
+        wechat.image(f"/mmbiz_png/Img{art.mid}x1/640", b"no", status=404 if number % 2 else 503)
+    wechat.image("/mmbiz_png/SharedFooter/640", b"no", status=403)
+    album_crawl(site, "3307", tmp_path, ARTICLE_PAGES_IN_FLIGHT="8", CONCURRENT_REQUESTS="32")
+    [pipeline] = made
+    held = held_bytes(pipeline.results, pipeline.spiderinfo.downloaded, pipeline.spiderinfo.waiting)
+    assert held < 2_000, f"{held / 61:.0f} bytes held for each of 61 failed pictures"
+    images = [path for path, _ in wechat.hits("/mmbiz")]
+    assert len(images) == len(set(images)) == 61
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}
 
 
 # What Tencent's image CDN (server ImgHttp) answers for an image it no longer has: 200, a
@@ -586,17 +629,20 @@ def test_the_cdns_error_picture_is_not_stored_as_the_image(wechat: MockWeChat, t
     assert article_state(tmp_path) == state
 
 
+@pytest.mark.parametrize("pace", [{}, {"ARTICLE_PAGES_IN_FLIGHT": "1", "DOWNLOAD_DELAY": "1"}],
+                         ids=["together", "one-after-the-other"])
 def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_both_incomplete(
-        wechat: MockWeChat, tmp_path: Path) -> None:
+        wechat: MockWeChat, tmp_path: Path, pace: dict[str, str]) -> None:
     """Scrapy downloads ``?a=1&b=2`` and ``?b=2&a=1`` once; its failure was known by the first
     URL only, so the article showing the other got neither a file nor a failure: counted
-    complete with a CDN link, its image never asked for again."""
+    complete with a CDN link, its image never asked for again. The second article's page
+    coming after the first article is done, the picture is not asked for again either."""
     site, arts = served_album(wechat, "3306", 2247486001, 2)
     for art, query in zip(arts, ["wx_fmt=png&amp;a=1", "a=1&amp;wx_fmt=png"], strict=True):
         page = site.page(art).replace("SharedFooter/640?wx_fmt=png", f"SharedFooter/640?{query}")
         site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
     wechat.image("/mmbiz_png/SharedFooter/640", b"busy", status=503)
-    album_crawl(site, "3306", tmp_path)
+    album_crawl(site, "3306", tmp_path, **pace)
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}

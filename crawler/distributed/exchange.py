@@ -5,12 +5,17 @@ lost asked for again."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import time
+import weakref
+from contextlib import suppress
 from dataclasses import dataclass
 
 import redis
 import redis.asyncio as aioredis
 from scrapy import Request
+from scrapy.http import Response
 
 from crawler.config import Config
 from crawler.distributed.frontier import WireError
@@ -44,6 +49,25 @@ class Wanted:
     off_hosts: bool = False  # a page of it came back redirected off ARTICLE_HOSTS
 
 
+@dataclass(eq=False)
+class Given:
+    """A page given to its request: held until Scrapy has let go of every response made of it."""
+
+    page: Page
+    responses: int = 0
+
+
+@dataclass
+class Handed:
+    """A response made of a given page, until Scrapy lets go of it."""
+
+    release: weakref.finalize[..., Response]  # called once Scrapy lets go of it
+    page_id: str
+    given: Given
+    since: float  # handed over (time.monotonic)
+    archiving: bool = False  # it reached its callback (PagesArchived)
+
+
 class PageExchange:
     """Puts the writer's article requests on the frontier and gives each its page.
 
@@ -53,7 +77,9 @@ class PageExchange:
     A page handed back is checked before it is given (``misfit``): one that is not what
     was asked is dropped, and its request put on the frontier again. A page taken stays in
     Redis, in the writer's name, until it is archived (``finish``): a writer killed
-    meanwhile loses none, as the next one gets them back (``reclaim``).
+    meanwhile loses none, as the next one gets them back (``reclaim``). It is archived, or
+    nothing more comes of it, once Scrapy has let go of every response made of it
+    (``hand_over``), whether its callback ran or its download ended in a middleware.
     """
 
     def __init__(self, client: aioredis.Redis, job: Job, config: Config):
@@ -69,8 +95,12 @@ class PageExchange:
         # is nowhere in Redis, and a look for lost pages would ask for it again.
         self.taking = asyncio.Lock()
         self.taken_now = ""  # the id of the page being taken, if any
-        self.held: dict[str, Page] = {}  # pages given to their requests, not archived yet
-        self.finishing: set[asyncio.Future[None]] = set()
+        self.held: dict[str, Given] = {}  # pages given to their requests, not archived yet
+        self.letting_go: weakref.WeakKeyDictionary[Response, Handed] = weakref.WeakKeyDictionary()
+        # Removals from Redis under way, and those Redis did not answer (asked again by
+        # ``finish_left``): a page asked again under the same id is taken only after them.
+        self.finishing: dict[str, asyncio.Future[None]] = {}
+        self.unfinished: set[str] = set()
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
@@ -112,6 +142,8 @@ class PageExchange:
         """The page handed back as ``page_id``, moved to the pages taken; None when it is not
         there. One this writer took already and holds no more is taken again: the answer of
         that take was lost (Redis answering later than REDIS_TIMEOUT, a broken connection)."""
+        if (removing := self.finishing.get(page_id)) is not None:  # else it may remove this one
+            await removing
         data: bytes | None = await self._take(
             keys=[self.job.pages, self.job.dupefilter, self.job.lease, self.job.taken, self.job.takers],
             args=[page_id, self.writer, "0" if page_id in self.held else "1"])
@@ -125,21 +157,82 @@ class PageExchange:
                   self.job.lease], args=[self.writer])
         return back
 
+    def hand_over(self, page_id: str, response: Response) -> None:
+        """``response``, made of the page given as ``page_id``, goes to Scrapy. Once Scrapy
+        lets go of it (``let_go``, or its last reference dropped: a download that ended in a
+        middleware, blocked or redirected, reaches no callback), and of every other response
+        made of the page, the page leaves Redis."""
+        given = self.held[page_id]
+        given.responses += 1
+        release: weakref.finalize[..., Response] = weakref.finalize(
+            response, self._released_soon, asyncio.get_running_loop(), page_id, given)
+        release.atexit = False
+        self.letting_go[response] = Handed(release, page_id, given, time.monotonic())
+
+    def archiving(self, response: Response) -> bool:
+        """Whether ``response`` is made of a page taken from Redis; it reached its callback."""
+        handed = self.letting_go.get(response)
+        if handed is not None:
+            handed.archiving = True
+        return handed is not None
+
+    def let_go(self, response: Response) -> None:
+        """What Scrapy made of ``response`` is archived (PagesArchived)."""
+        handed = self.letting_go.pop(response, None)
+        if handed is not None and handed.release.detach() is not None:
+            self._released(handed.page_id, handed.given)
+
+    def collect_dropped(self, after: float) -> None:
+        """A response whose download ended in a middleware (a block raised there) is held
+        by the cycle of that exception's traceback until Python's collector runs, which a
+        writer waiting for its nodes hardly does: run when a response handed over more than
+        ``after`` seconds ago has not reached its callback."""
+        now = time.monotonic()
+        if any(not handed.archiving and now - handed.since > after
+               for handed in list(self.letting_go.values())):
+            gc.collect()
+
+    def _released_soon(self, loop: asyncio.AbstractEventLoop, page_id: str, given: Given) -> None:
+        # A response's last reference may be dropped on another thread, or in the middle of
+        # a step on this one.
+        with suppress(RuntimeError):  # the loop closed: the job's next writer gets the page back
+            loop.call_soon_threadsafe(self._released, page_id, given)
+
+    def _released(self, page_id: str, given: Given) -> None:
+        given.responses -= 1
+        if not given.responses:
+            self.finish(page_id, given.page)
+
     def finish(self, page_id: str, page: Page) -> None:
         """``page``, given to its request as ``page_id``, is archived, or nothing more comes
         of it: it leaves Redis. A page given again since (its request asked again) stays."""
-        if self.held.get(page_id) is not page:
+        given = self.held.get(page_id)
+        if given is None or given.page is not page:
             return
         del self.held[page_id]
         finishing = asyncio.ensure_future(self.forget(page_id))
-        self.finishing.add(finishing)
-        finishing.add_done_callback(self.finishing.discard)
+        self.finishing[page_id] = finishing
+        finishing.add_done_callback(lambda _: self.finishing.pop(page_id, None)
+                                    if self.finishing.get(page_id) is finishing else None)
 
     async def forget(self, page_id: str) -> None:
         try:
             await self._finish(keys=[self.job.taken, self.job.takers], args=[page_id, self.writer])
+            self.unfinished.discard(page_id)
         except redis.RedisError:
-            pass  # left taken: the job's next writer gets it back, and asks for it only if not archived
+            self.unfinished.add(page_id)  # asked again at the next look; else the next writer's
+
+    async def finish_left(self) -> None:
+        """Lets go from Redis the pages archived while it did not answer (a page given again
+        since is let go with that one)."""
+        async with self.taking:
+            for page_id in list(self.unfinished):
+                if page_id in self.held:
+                    self.unfinished.discard(page_id)
+                else:
+                    await self.forget(page_id)
+                    if page_id in self.unfinished:  # Redis away still: the next look
+                        return
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""
@@ -189,7 +282,7 @@ class PageExchange:
             await self.refuse(page_id, wanted, why, final=self.off_hosts_again(page, page_id, wanted))
             return
         if self.still_waits(page_id, wanted):
-            self.held[page_id] = page
+            self.held[page_id] = Given(page)
             wanted.future.set_result(page)
 
     async def refuse(self, page_id: str, wanted: Wanted, why: str, final: NotFetched | None = None) -> None:

@@ -15,12 +15,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.distributed.exchange import PageExchange
-from crawler.distributed.wire import NodeRefused, NotFetched, Page, off_hosts
+from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
 from crawler.distributed.writer import Writer
 from crawler.run import Run
-
-# Meta key of a request answered by a page taken from Redis: the page's id.
-TAKEN_PAGE = "taken_page"
 
 
 def exchange_of(crawler: Crawler) -> PageExchange:
@@ -63,10 +60,11 @@ class RemoteFetch:
             raise NodeRefused(why, page.node) if page.failure == off_hosts(page.asked) else NotFetched(why)
         request.headers = page.sent_headers()  # what was asked, for the captures
         request.meta["dont_retry"] = True  # the node has retried already
-        request.meta[TAKEN_PAGE] = page_id  # let go from Redis once archived: PagesArchived
         answered = request if page.url == request.url else request.replace(
             url=page.url, meta={**request.meta, "redirect_urls": [request.url]})
-        return page.response(answered)
+        response = page.response(answered)
+        self.exchange.hand_over(page_id, response)
+        return response
 
 
 @dataclass
@@ -74,8 +72,6 @@ class Outcome:
     """What a page's callback (or errback) gave: items still in the pipelines, and the
     outputs of it still being read (one, but for an exception's recovery read apart)."""
 
-    page_id: str
-    page: Page
     items: int = 0
     reading: int = 0
 
@@ -84,7 +80,9 @@ class PagesArchived:
     """A spider middleware of the writer, closest to the engine: a page taken from Redis is
     archived once every item its callback or errback gave has been through the pipelines
     (its post and index rows written, or the item dropped); it then leaves Redis
-    (``PageExchange.finish``). A page that gave nothing is done when its callback ends."""
+    (``PageExchange.let_go``). A page that gave nothing is done when its callback ends.
+    Until then this middleware holds its response, which Scrapy's letting go of would
+    otherwise let the page go (``PageExchange.hand_over``)."""
 
     def __init__(self, crawler: Crawler, exchange: PageExchange):
         self.exchange = exchange
@@ -114,11 +112,9 @@ class PagesArchived:
             self.ended(response, outcome)
 
     def outcome(self, response: Response) -> Outcome | None:
-        page_id: str = response.meta.get(TAKEN_PAGE, "")
-        page = self.exchange.held.get(page_id)
-        if page is None:
+        if not self.exchange.archiving(response):
             return None
-        outcome = self.outcomes.setdefault(response, Outcome(page_id, page))
+        outcome = self.outcomes.setdefault(response, Outcome())
         outcome.reading += 1
         return outcome
 
@@ -142,4 +138,4 @@ class PagesArchived:
     def settle(self, response: Response, outcome: Outcome) -> None:
         if outcome.reading == 0 and outcome.items == 0:
             del self.outcomes[response]
-            self.exchange.finish(outcome.page_id, outcome.page)
+            self.exchange.let_go(response)

@@ -213,6 +213,8 @@ class Writer:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
         await self.exchange.find_lost()
+        await self.exchange.finish_left()
+        self.exchange.collect_dropped(after=self.look_every)
         if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
             logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                          "what is not archived is found again by the next run.")
@@ -272,8 +274,9 @@ class Writer:
         for task in self.tasks:
             task.cancel()
         if not self.lost:  # else each call would only wait out its timeout
-            await asyncio.gather(*self.exchange.finishing)  # pages archived as the run stopped
+            await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
             try:
+                await self.exchange.finish_left()
                 await self.nodes.report()
                 if reason == "finished":
                     await self.end_job()

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -22,10 +22,11 @@ from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.items import ArticleItem
+from crawler.pipelines.imageresults import FailedImages, ImageResult
 from crawler.report.imagefailures import ImageFailures
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
-from crawler.run import Run
+from crawler.run import Run, cause_of
 from crawler.spiders.failures import shared_cause
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image, silence_pillow_warnings
@@ -71,22 +72,6 @@ def _quiet(record: logging.LogRecord) -> bool:
     return not (record.exc_info and isinstance(record.exc_info[1], ImageNotStored))
 
 
-@dataclass(frozen=True)
-class ImageResult:
-    """Why one image URL could not be stored this run, read by every article that shows it."""
-
-    transient: bool = False  # failed for a reason that may pass: the article stays incomplete
-    reason: str = ""
-    # the archive refused it (a full disk), for this error: the archive cannot be written
-    refused: BaseException | None = None
-    # a cause every image of a host then shares (``shared_cause``: the CDN failing, out of
-    # reach), with that host: said by the first post it costs
-    shared: str | None = None
-    # transient, not refused: for how many days it has failed if this run says it at WARNING
-    # (``ImageFailures``, asked once a run), else None
-    warn_days: int | None = None
-
-
 class ImagePipeline(MediaPipeline):
     """Scrapy's MediaPipeline (concurrent downloads, each URL once a run) over ``ImageStore``.
 
@@ -97,8 +82,9 @@ class ImagePipeline(MediaPipeline):
     name two identical files share never depends on which download finished first; then
     they are written together. Each URL has one result a run: a stored file, which the
     index tells every later article showing the image (without asking the CDN), or a
-    failure that the run remembers (``results``), so that memory does not grow with the
-    articles of a run but with its failures.
+    failure that the run remembers on disk (``failed``). Once an article is done, neither
+    this pipeline nor MediaPipeline's cache of downloads keeps anything of its images in
+    memory, so that memory grows neither with the articles of a run nor with its failures.
     """
 
     def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
@@ -110,8 +96,9 @@ class ImagePipeline(MediaPipeline):
         self.max_size = config.download_maxsize
         self.archive = archive
         self.images = archive.images
-        # Per URL: downloaded and checked, not yet named (CheckedImage), or why it failed.
-        self.results: dict[str, CheckedImage | ImageResult] = {}
+        # Per URL: downloaded and checked, not yet named.
+        self.results: dict[str, CheckedImage] = {}
+        self.failed = FailedImages()
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
         self.failing = ImageFailures(archive.index, config.image_retry_warn_days)
@@ -141,13 +128,12 @@ class ImagePipeline(MediaPipeline):
         item.file_urls = list(urls)
         told = list(urls) if self._fetched_again(item) else left
         try:
-            item = await self.finish(item, await super().process_item(item), told=told)
+            return await self.finish(item, await super().process_item(item), told=told)
         finally:
-            fingerprints = self.fingerprints.pop(id(item), {})
-        # MediaPipeline keeps every download's result for the run: a stored one is the index's
-        for stored in item.files:
-            self.spiderinfo.downloaded.pop(fingerprints.get(stored["url"], b""), None)
-        return item
+            # MediaPipeline keeps every download's result for the run, a failure with its
+            # traceback: a stored image is the index's to tell, a failed one ``failed``'s
+            for fingerprint in self.fingerprints.pop(id(item), {}).values():
+                self.spiderinfo.downloaded.pop(fingerprint, None)
 
     def _fetched_again(self, item: ArticleItem) -> bool:
         """Whether ``item`` is the page the last fetch of its complete article gave: an image
@@ -170,11 +156,12 @@ class ImagePipeline(MediaPipeline):
         for url, write_error in errors.items():  # the archive cannot be written: fails the run
             Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
             self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}",
-                                          refused=write_error))
+                                          refused=cause_of(write_error)))
         return self._reported(item, told)
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
+        self.failed.close()
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         # The CDN answers a foreign Referer with a "not allowed" placeholder picture, and
@@ -197,6 +184,9 @@ class ImagePipeline(MediaPipeline):
                           item: Any = None) -> Deferred[FileInfo | None] | None:
         name = self.images.stored_name(request.url)
         if name is None:
+            fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
+            if (failed := self.failed.get(request.url, fingerprint)) is not None:  # by an article done
+                raise ImageNotStored(failed)
             return None
         Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
         return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
@@ -260,7 +250,7 @@ class ImagePipeline(MediaPipeline):
         shared = shared_cause(failure) or (message if failure.check(CdnFailing) else None)
         result = ImageResult(transient=not lasting, reason=reason,
                              shared=shared and f"{shared} from {host_of(request.url)}")
-        self._failed(request.url, result)
+        self._failed(request.url, result, self.crawler.request_fingerprinter.fingerprint(request))
         raise ImageNotStored(result)
 
     def file_path(self, request: Request, response: Response | None = None,
@@ -276,17 +266,15 @@ class ImagePipeline(MediaPipeline):
         wanted = self._wanted(item)
         for url in wanted:
             image = self.results.get(url)
-            if not isinstance(image, CheckedImage):
+            if image is None:
                 continue
             try:
                 placements.append(self.images.place(url, image, item.article.key))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
-                continue
             except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
                 self._not_recorded(url, error)
-                continue
-            del self.results[url]  # the index tells its file from now on
+            del self.results[url]  # the index tells its file from now on, or ``failed``
         self._answered_by_another(item.article.key, wanted, results)
         return placements
 
@@ -295,7 +283,7 @@ class ImagePipeline(MediaPipeline):
         its failure: ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
         for url, (ok, info) in zip(wanted, results, strict=True):
             if not ok:
-                if url not in self.results and isinstance(info.value, ImageNotStored):
+                if url not in self.failed and isinstance(info.value, ImageNotStored):
                     self._failed(url, info.value.result)
                 continue
             if info is None or info["url"] == url or self.images.index.image_name(url):
@@ -311,7 +299,7 @@ class ImagePipeline(MediaPipeline):
         level = Run.of(self.crawler).error_level("record", error)  # as StateWrites says it
         logger.log(level, "Not recorded for %s: %s", url, error)
         self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}",
-                                      refused=error))
+                                      refused=cause_of(error)))
 
     def _reported(self, item: ArticleItem, told: Collection[str]) -> ArticleItem:
         """The item with the files its images are in, incomplete if one failed for a reason
@@ -325,8 +313,8 @@ class ImagePipeline(MediaPipeline):
         adapter = ItemAdapter(item)
         stored, failed, news, days = {}, [], False, 0
         for url in wanted:
-            result = self.results.get(url)
-            if isinstance(result, ImageResult):
+            result = self.failed.get(url)
+            if result is not None:
                 failed.append(result)
                 if result.refused is None and result.transient:  # said once IMAGE_RETRY_WARN_DAYS
                     fresh, days = result.warn_days is not None, max(days, result.warn_days or 0)
@@ -353,13 +341,14 @@ class ImagePipeline(MediaPipeline):
                        f"; failing for {counted(days, 'day')}" if days and level > logging.INFO else "")
         return item
 
-    def _failed(self, url: str, result: ImageResult) -> None:
-        """Record and count, once a run, an image that could not be stored."""
+    def _failed(self, url: str, result: ImageResult, fingerprint: bytes | None = None) -> None:
+        """Record and count, once a run, an image that could not be stored (``fingerprint``:
+        its download's, when that failed)."""
         if result.transient and result.refused is None:
             result = replace(result, warn_days=self.failing.to_say(url))
             if result.warn_days is None:
                 Run.of(self.crawler).tally.count(Stat.IMAGES_FAILING)
-        self.results[url] = result
+        self.failed.put(url, result, fingerprint)
         Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
 
