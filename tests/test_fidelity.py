@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from crawler.convert.markdown import to_markdown
-from crawler.offline.fidelity import Fidelity, main, measure
+from crawler.offline.fidelity import Fidelity, main, measure, shown_in_article
 from crawler.offline.kramdown import Kramdown, RenderError
 from crawler.wechat import dom
 from crawler.wechat.article import Article
@@ -373,3 +373,21 @@ def test_a_page_keeping_exactly_the_share_asked_for_is_not_flagged(tmp_path: Pat
     """``--min-text 1``: flag what keeps less than all of its text, not what keeps all."""
     (tmp_path / "whole.html").write_bytes((PAGES / "scriptless.html").read_bytes())
     assert main([str(tmp_path), "--min-text", "1"]) == 0
+
+
+@pytest.mark.parametrize("body", [
+    '<p><span style="display:none">藏</span>看得见</p>',
+    '<p>甲<mpvoice name="早安"></mpvoice>看得见</p>',
+])
+def test_text_after_hidden_text_or_a_widget_is_text_the_source_shows(body: str) -> None:
+    """lxml gives a text after an element (its tail) that element as its parent: the report
+    read text after hidden text or a widget as theirs, counted none of it, and measured a
+    post that lost it as keeping all its text."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert shown_in_article(article).endswith("看得见")
+    lost = Article(url=article.url, title="t", account="a", published=None,
+                   body_html=body.replace("看得见", ""))
+    converted = measure(article)
+    assert converted.text_kept == converted.text_source > 0
+    assert measure(lost).text_source == converted.text_source - 3

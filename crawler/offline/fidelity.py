@@ -159,7 +159,8 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     shown, widget_text = [], []
     for node in dom.fragment(html).xpath("//text()") if html else []:
         piece = as_read(node)
-        kind = _kind(node.getparent())
+        element = node.getparent()  # for text after an element, that element: not where it is
+        kind = _kind(element.getparent() if node.is_tail and element is not None else element)
         if piece and kind == "text":
             shown.append(piece)
         elif piece and kind == "widget":
