@@ -391,3 +391,12 @@ def test_text_after_hidden_text_or_a_widget_is_text_the_source_shows(body: str) 
     converted = measure(article)
     assert converted.text_kept == converted.text_source > 0
     assert measure(lost).text_source == converted.text_source - 3
+
+
+def test_an_element_a_browser_shows_as_a_block_is_a_block_and_strike_is_struck() -> None:
+    """Elements markdownify has no handler for were written as their text alone: <center>,
+    <header> or <aside> ran into the text before and after them on one line ("甲乙丙"), with
+    italics across them shown as "**"; <strike> lost its line."""
+    assert rendered_text("<center>甲</center><header>乙</header><p><i>丙</i></p>"
+                         "<aside><i>丁</i></aside><menu><li>戊</li></menu>") == "甲\n乙\n丙\n丁\n戊"
+    assert [struck.text for struck in rendered("<p>甲<strike>删</strike></p>").iter("del")] == ["删"]

@@ -191,6 +191,30 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
     assert read_in_post(article, kramdown) == read_on_wechat(article)
 
 
+# Every kind of element a browser shows inline that no Markdown writes (HTML's phrasing
+# elements, obsolete ones, custom and unknown names, MathML), and those markdownify writes
+# otherwise (strike-through, code): none may stand between italics (or bold) and italics.
+INLINE_KINDS = ["u", "ins", "sup", "sub", "small", "big", "mark", "abbr", "acronym", "cite",
+                "dfn", "var", "time", "data", "bdi", "bdo", "label", "font", "tt", "kbd",
+                "samp", "strike", "s", "del", "nobr", "blink", "marquee", "ruby", "rt", "rb",
+                "output", "button", "meter", "progress", "map", "slot", "span", "math", "mi",
+                "spacer", "mpchecktext", "x-editor-mark", "wbr"]
+
+
+@pytest.mark.parametrize("tag", INLINE_KINDS)
+def test_no_inline_element_shows_the_emphasis_markers_beside_it(tag: str, kramdown: Kramdown) -> None:
+    """Elements written as their text alone were a list (u, sup, cite ...): the fuzz found
+    each next kind by a "**" shown (kramdown's ``*甲**乙*``) until tt, strike, ruby, custom
+    names and the like were known; the converter unwraps every element it writes no
+    Markdown for."""
+    for html in (f"<p><em>甲</em><{tag}><em>乙</em></{tag}>丙</p>",
+                 f"<p><{tag}><i>甲</i></{tag}><i>乙</i></p>",
+                 f"<p><b>甲</b><{tag}><b>乙</b></{tag}>丙</p>"):
+        article = parse_page(page(html), URL)
+        assert isinstance(article, Article)
+        assert read_in_post(article, kramdown) == read_on_wechat(article), html
+
+
 @pytest.mark.parametrize("html", [
     "<ul><li><pre><code>- a<br>1. b</code></pre></li></ul>",
     "<blockquote><ol><li><pre><code>- a<br>1. b</code></pre><p>后</p></li></ol></blockquote>",

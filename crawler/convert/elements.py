@@ -82,9 +82,14 @@ class WeChatConverter(_MarkdownConverter):
     # -- entry points ---------------------------------------------------------------
     def convert(self, root: etree._Element) -> str:
         """The Markdown of what ``root`` holds (which this changes)."""
-        soup = BeautifulSoup(lean_markup(root), "lxml", element_classes={Tag: _Tag})
+        soup = BeautifulSoup(lean_markup(root, self.writes), "lxml", element_classes={Tag: _Tag})
         self.heading_shift = heading_shift(soup)
         return str(self.convert_soup(soup))
+
+    def writes(self, name: str) -> bool:
+        """Whether an element of ``name`` is written as Markdown of its own; the others are
+        unwrapped before (``lean_markup``)."""
+        return self.get_conv_fn_cached(name) is not None
 
     def image(self, src: str, alt: str = "") -> str:
         local = self.image_links.get(normalise_image_url(src))
@@ -162,6 +167,8 @@ class WeChatConverter(_MarkdownConverter):
         return each_paragraph(outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
+    # markdownify's, of what kramdown has no Markdown for: their content alone, unwritten
+    convert_sup = convert_sub = None
 
     convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
