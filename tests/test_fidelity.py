@@ -400,3 +400,20 @@ def test_an_element_a_browser_shows_as_a_block_is_a_block_and_strike_is_struck()
     assert rendered_text("<center>甲</center><header>乙</header><p><i>丙</i></p>"
                          "<aside><i>丁</i></aside><menu><li>戊</li></menu>") == "甲\n乙\n丙\n丁\n戊"
     assert [struck.text for struck in rendered("<p>甲<strike>删</strike></p>").iter("del")] == ["删"]
+
+
+def test_a_quotes_marks_are_the_posts_text_and_the_reports() -> None:
+    """A browser draws a <q>'s quotation marks (CSS's open-quote and close-quote: “ ”, within
+    a quote ‘ ’; none under ``quotes: none``, which WeChat's editor sets on its quote blocks).
+    markdownify wrote '"乙"' (kramdown curled each mark by the characters beside it, or not;
+    and under ``quotes: none`` a reader saw marks the page did not show), and the report read
+    no marks in the source at all."""
+    body = ('<p>甲<q>乙<q>丙</q></q>丁</p><blockquote style="color: red; quotes: none">'
+            '<p><q>戊</q></p></blockquote><p style=\'quotes: "«" "»"\'><q>己</q></p>')
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert to_markdown(article, {}) == "甲“乙‘丙’”丁\n\n> 戊\n\n«己»"
+    assert shown_in_article(article) == "甲“乙‘丙’”丁戊«己»"
+    assert rendered_text(body) == "甲“乙‘丙’”丁\n戊\n«己»"
+    result = measure(article)
+    assert (result.text_source, result.text_kept, result.leftovers) == (12, 12, 0)

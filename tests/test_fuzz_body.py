@@ -66,7 +66,7 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          # Liquid's own, as Jekyll runs it over the post first
          "{%raw%}", "{%endraw%}", "{%- raw -%}", "{{-", "-}}", "{% comment %}", "{{site.title}}"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map("".join)
-INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code"]
+INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code", "q"]
 inline = st.recursive(
     words,
     lambda inner: st.one_of(
@@ -198,7 +198,7 @@ INLINE_KINDS = ["u", "ins", "sup", "sub", "small", "big", "mark", "abbr", "acron
                 "dfn", "var", "time", "data", "bdi", "bdo", "label", "font", "tt", "kbd",
                 "samp", "strike", "s", "del", "nobr", "blink", "marquee", "ruby", "rt", "rb",
                 "output", "button", "meter", "progress", "map", "slot", "span", "math", "mi",
-                "spacer", "mpchecktext", "x-editor-mark", "wbr"]
+                "spacer", "mpchecktext", "x-editor-mark", "wbr", "q"]
 
 
 @pytest.mark.parametrize("tag", INLINE_KINDS)

@@ -167,8 +167,9 @@ class WeChatConverter(_MarkdownConverter):
         return each_paragraph(outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
-    # markdownify's, of what kramdown has no Markdown for: their content alone, unwritten
-    convert_sup = convert_sub = None
+    # markdownify's, of what kramdown has no Markdown for, or the page's text holds by now (a
+    # quote's marks): their content alone, unwritten
+    convert_sup = convert_sub = convert_q = None
 
     convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
