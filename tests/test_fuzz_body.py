@@ -191,6 +191,18 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
     assert read_in_post(article, kramdown) == read_on_wechat(article)
 
 
+@pytest.mark.parametrize("html", [
+    "<table><tr><td><ul><li>乙</li><li>丙<ul><li>丁</li></ul></li></ul></td><td><ol><li>戊</li></ol></td></tr></table>",
+    "<h2>甲<ol start='3'><li>乙</li><li><p>丙</p></li></ol></h2>", "<h3><ul><li><em>甲</em></li></ul></h3>",
+])
+def test_a_list_in_a_table_cell_or_a_heading_shows_no_markers(html: str, kramdown: Kramdown) -> None:
+    """A cell and a heading hold one line: a list there was written as its Markdown,
+    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its markers shown as text."""
+    article = parse_page(page(html), URL)
+    assert isinstance(article, Article)
+    assert read_in_post(article, kramdown) == read_on_wechat(article), to_markdown(article, {})
+
+
 # Every kind of element a browser shows inline that no Markdown writes (HTML's phrasing
 # elements, obsolete ones, custom and unknown names, MathML), and those markdownify writes
 # otherwise (strike-through, code): none may stand between italics (or bold) and italics.

@@ -254,11 +254,20 @@ class WeChatConverter(_MarkdownConverter):
     def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list; in a list item, one that comes after another list is parted from it by a
         blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
-        numbers shown, ``3. 戊``) or a list in that item."""
+        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items."""
+        if "_inline" in parent_tags:
+            return text
         written = str(super().convert_list(el, text, parent_tags))
         return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
 
     convert_ul = convert_ol = convert_list
+
+    def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list item; in a table cell or a heading, which hold one line, its text alone,
+        a space apart from the next: its marker (``- ``, ``3. ``) would show as text."""
+        if "_inline" in parent_tags:
+            return f" {text.strip()} "
+        return str(super().convert_li(el, text, parent_tags))
 
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
