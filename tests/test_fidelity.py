@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from crawler.convert.markdown import to_markdown
-from crawler.offline.fidelity import Fidelity, main, measure
+from crawler.offline.fidelity import Fidelity, main, measure, shown_in_article
 from crawler.offline.kramdown import Kramdown, RenderError
 from crawler.wechat import dom
 from crawler.wechat.article import Article
@@ -373,3 +373,47 @@ def test_a_page_keeping_exactly_the_share_asked_for_is_not_flagged(tmp_path: Pat
     """``--min-text 1``: flag what keeps less than all of its text, not what keeps all."""
     (tmp_path / "whole.html").write_bytes((PAGES / "scriptless.html").read_bytes())
     assert main([str(tmp_path), "--min-text", "1"]) == 0
+
+
+@pytest.mark.parametrize("body", [
+    '<p><span style="display:none">藏</span>看得见</p>',
+    '<p>甲<mpvoice name="早安"></mpvoice>看得见</p>',
+])
+def test_text_after_hidden_text_or_a_widget_is_text_the_source_shows(body: str) -> None:
+    """lxml gives a text after an element (its tail) that element as its parent: the report
+    read text after hidden text or a widget as theirs, counted none of it, and measured a
+    post that lost it as keeping all its text."""
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert shown_in_article(article).endswith("看得见")
+    lost = Article(url=article.url, title="t", account="a", published=None,
+                   body_html=body.replace("看得见", ""))
+    converted = measure(article)
+    assert converted.text_kept == converted.text_source > 0
+    assert measure(lost).text_source == converted.text_source - 3
+
+
+def test_an_element_a_browser_shows_as_a_block_is_a_block_and_strike_is_struck() -> None:
+    """Elements markdownify has no handler for were written as their text alone: <center>,
+    <header> or <aside> ran into the text before and after them on one line ("甲乙丙"), with
+    italics across them shown as "**"; <strike> lost its line."""
+    assert rendered_text("<center>甲</center><header>乙</header><p><i>丙</i></p>"
+                         "<aside><i>丁</i></aside><menu><li>戊</li></menu>") == "甲\n乙\n丙\n丁\n戊"
+    assert [struck.text for struck in rendered("<p>甲<strike>删</strike></p>").iter("del")] == ["删"]
+
+
+def test_a_quotes_marks_are_the_posts_text_and_the_reports() -> None:
+    """A browser draws a <q>'s quotation marks (CSS's open-quote and close-quote: “ ”, within
+    a quote ‘ ’; none under ``quotes: none``, which WeChat's editor sets on its quote blocks).
+    markdownify wrote '"乙"' (kramdown curled each mark by the characters beside it, or not;
+    and under ``quotes: none`` a reader saw marks the page did not show), and the report read
+    no marks in the source at all."""
+    body = ('<p>甲<q>乙<q>丙</q></q>丁</p><blockquote style="color: red; quotes: none">'
+            '<p><q>戊</q></p></blockquote><p style=\'quotes: "«" "»"\'><q>己</q></p>')
+    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                      body_html=body)
+    assert to_markdown(article, {}) == "甲“乙‘丙’”丁\n\n> 戊\n\n«己»"
+    assert shown_in_article(article) == "甲“乙‘丙’”丁戊«己»"
+    assert rendered_text(body) == "甲“乙‘丙’”丁\n戊\n«己»"
+    result = measure(article)
+    assert (result.text_source, result.text_kept, result.leftovers) == (12, 12, 0)

@@ -66,7 +66,7 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          # Liquid's own, as Jekyll runs it over the post first
          "{%raw%}", "{%endraw%}", "{%- raw -%}", "{{-", "-}}", "{% comment %}", "{{site.title}}"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map("".join)
-INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code"]
+INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code", "q"]
 inline = st.recursive(
     words,
     lambda inner: st.one_of(
@@ -189,6 +189,42 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
     article = parse_page(page(html), URL)
     assert isinstance(article, Article)
     assert read_in_post(article, kramdown) == read_on_wechat(article)
+
+
+@pytest.mark.parametrize("html", [
+    "<table><tr><td><ul><li>乙</li><li>丙<ul><li>丁</li></ul></li></ul></td><td><ol><li>戊</li></ol></td></tr></table>",
+    "<h2>甲<ol start='3'><li>乙</li><li><p>丙</p></li></ol></h2>", "<h3><ul><li><em>甲</em></li></ul></h3>",
+])
+def test_a_list_in_a_table_cell_or_a_heading_shows_no_markers(html: str, kramdown: Kramdown) -> None:
+    """A cell and a heading hold one line: a list there was written as its Markdown,
+    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its markers shown as text."""
+    article = parse_page(page(html), URL)
+    assert isinstance(article, Article)
+    assert read_in_post(article, kramdown) == read_on_wechat(article), to_markdown(article, {})
+
+
+# Every kind of element a browser shows inline that no Markdown writes (HTML's phrasing
+# elements, obsolete ones, custom and unknown names, MathML), and those markdownify writes
+# otherwise (strike-through, code): none may stand between italics (or bold) and italics.
+INLINE_KINDS = ["u", "ins", "sup", "sub", "small", "big", "mark", "abbr", "acronym", "cite",
+                "dfn", "var", "time", "data", "bdi", "bdo", "label", "font", "tt", "kbd",
+                "samp", "strike", "s", "del", "nobr", "blink", "marquee", "ruby", "rt", "rb",
+                "output", "button", "meter", "progress", "map", "slot", "span", "math", "mi",
+                "spacer", "mpchecktext", "x-editor-mark", "wbr", "q"]
+
+
+@pytest.mark.parametrize("tag", INLINE_KINDS)
+def test_no_inline_element_shows_the_emphasis_markers_beside_it(tag: str, kramdown: Kramdown) -> None:
+    """Elements written as their text alone were a list (u, sup, cite ...): the fuzz found
+    each next kind by a "**" shown (kramdown's ``*甲**乙*``) until tt, strike, ruby, custom
+    names and the like were known; the converter unwraps every element it writes no
+    Markdown for."""
+    for html in (f"<p><em>甲</em><{tag}><em>乙</em></{tag}>丙</p>",
+                 f"<p><{tag}><i>甲</i></{tag}><i>乙</i></p>",
+                 f"<p><b>甲</b><{tag}><b>乙</b></{tag}>丙</p>"):
+        article = parse_page(page(html), URL)
+        assert isinstance(article, Article)
+        assert read_in_post(article, kramdown) == read_on_wechat(article), html
 
 
 @pytest.mark.parametrize("html", [

@@ -17,6 +17,7 @@ import yaml
 
 from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post, converted, post_filename, render_post, theme_safe
+from crawler.offline.fidelity import shown_in_article
 from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
 from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, PageReason, trusted_publish_time
@@ -317,6 +318,24 @@ def test_the_ids_a_page_states_cannot_break_the_attribution(tmp_path: Path) -> N
 def test_only_http_links_are_links(href: str) -> None:
     markdown = to_markdown(parsed(page(f'<p><a href="{href}">点这里</a></p>')), {})
     assert markdown.strip() == "点这里"
+
+
+@pytest.mark.parametrize("video", [
+    '<video src="javascript:alert(1)">乙</video>', '<video poster="javascript:x">乙</video>',
+    '<video src="https://e.com/v.mp4" poster="data:text/html,x">乙)](javascript:x)</video>',
+    '<video><source src="javascript:alert(1)">乙</video>',
+])
+def test_a_video_element_is_its_one_line_linking_the_original(video: str) -> None:
+    """markdownify wrote a <video> as a link to its ``src`` (or ``poster``), whatever its
+    scheme: ``[乙](javascript:alert(1))``, a link kramdown rendered. A browser shows a player
+    and not the text inside; WeChat's own video is one line linking the original article (and
+    the fidelity report reads it so)."""
+    article = parsed(page(f"<p>甲{video}丙</p>"))
+    assert shown_in_article(article) == "甲丙"
+    markdown = to_markdown(article, {})
+    assert "javascript" not in markdown and "data:" not in markdown and "乙" not in markdown
+    assert f"[视频（在微信中观看）]({article.url})" in markdown
+    assert markdown.startswith("甲") and markdown.endswith("丙")
 
 
 # -- 4. Liquid split across tags ------------------------------------------------------------

@@ -82,9 +82,14 @@ class WeChatConverter(_MarkdownConverter):
     # -- entry points ---------------------------------------------------------------
     def convert(self, root: etree._Element) -> str:
         """The Markdown of what ``root`` holds (which this changes)."""
-        soup = BeautifulSoup(lean_markup(root), "lxml", element_classes={Tag: _Tag})
+        soup = BeautifulSoup(lean_markup(root, self.writes), "lxml", element_classes={Tag: _Tag})
         self.heading_shift = heading_shift(soup)
         return str(self.convert_soup(soup))
+
+    def writes(self, name: str) -> bool:
+        """Whether an element of ``name`` is written as Markdown of its own; the others are
+        unwrapped before (``lean_markup``)."""
+        return self.get_conv_fn_cached(name) is not None
 
     def image(self, src: str, alt: str = "") -> str:
         local = self.image_links.get(normalise_image_url(src))
@@ -162,6 +167,9 @@ class WeChatConverter(_MarkdownConverter):
         return each_paragraph(outside(spans), text, code=True)
 
     convert_kbd = convert_samp = convert_code
+    # markdownify's, of what kramdown has no Markdown for, or the page's text holds by now (a
+    # quote's marks): their content alone, unwritten
+    convert_sup = convert_sub = convert_q = None
 
     convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
@@ -246,11 +254,20 @@ class WeChatConverter(_MarkdownConverter):
     def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list; in a list item, one that comes after another list is parted from it by a
         blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
-        numbers shown, ``3. 戊``) or a list in that item."""
+        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items."""
+        if "_inline" in parent_tags:
+            return text
         written = str(super().convert_list(el, text, parent_tags))
         return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
 
     convert_ul = convert_ol = convert_list
+
+    def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A list item; in a table cell or a heading, which hold one line, its text alone,
+        a space apart from the next: its marker (``- ``, ``3. ``) would show as text."""
+        if "_inline" in parent_tags:
+            return f" {text.strip()} "
+        return str(super().convert_li(el, text, parent_tags))
 
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a

@@ -6,13 +6,13 @@ converter's copy)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import lxml.html
 from lxml import etree
 
 from crawler.wechat import dom, widgets
-from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat.shown import INVISIBLE, not_content, show_quotation_marks, svg_pictures
 from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
@@ -27,18 +27,20 @@ _URL_ATTRIBUTES = frozenset({"src", "data-src", "href"})
 _NOT_IN_URL = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
 _BLOCK_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.I)
 _EMPTY_INLINE = frozenset({"a", "b", "strong", "em", "i", "s", "del"})
-# Inline elements the post writes as their text alone, unwrapped as spans are (and so are
-# links to no web address): italics inside one beside italics outside
-# (``<em>a</em><u><em>b</em></u>``) are then joined, where kramdown would show the ``**``
-# of ``*a**b*``.
-_UNMARKED = ("u", "ins", "sup", "sub", "small", "big", "mark", "abbr", "acronym", "cite", "dfn",
-             "var", "time", "data", "bdi", "bdo", "label")
+# Elements a browser shows as blocks that the converter writes no Markdown for: written as
+# the block it writes for them (a <div>, a list), not run into the lines around them.
+_AS_BLOCK = {name: "div" for name in (
+    "address", "aside", "center", "details", "dialog", "fieldset", "footer", "form",
+    "header", "hgroup", "legend", "listing", "main", "nav", "optgroup", "plaintext", "search",
+    "summary", "xmp")} | {"menu": "ul", "dir": "ul", "strike": "s"}
+# Parts of a table, which its cells' and rows' handlers read
+_TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "colgroup", "col"})
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
 # and WeChat's editor rarely nests past 30. Deeper elements are unwrapped, text kept.
 MAX_NESTING = 64
 
 
-def lean_markup(root: etree._Element) -> str:
+def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
     """``root`` as markup without what the conversion ignores, done by lxml before
     BeautifulSoup.
 
@@ -48,11 +50,14 @@ def lean_markup(root: etree._Element) -> str:
     dropped elements and code gutters go, a code block's ``<br>``s are the newlines they
     stand for (a code page has a thousand), italics beside italics are one, and only the
     attributes the converter reads stay (``style`` only where it names a background picture).
+    ``writes`` says of an element's name whether the converter writes Markdown of its own
+    for it; any other inline element is its content alone (``_unwrap_unwritten``).
     """
     _show_svg_pictures(root)
     for element in _not_content_in(root):
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
+    show_quotation_marks(root)
     for element in list(root.iter("span", "font")):
         style = element.get("style") or ""
         if _shown_as_block(style):
@@ -65,7 +70,7 @@ def lean_markup(root: etree._Element) -> str:
     for link in list(root.iter("a")):
         if _links_nowhere(link):
             link.tag = "span"
-    etree.strip_tags(root, "span", "font", *_UNMARKED)
+    _unwrap_unwritten(root, writes)
     _join_adjacent_emphasis(root)
     for pre in root.iter("pre"):  # its lines are read whole (code.code_lines), as text
         for line_break in pre.iter("br"):
@@ -77,6 +82,30 @@ def lean_markup(root: etree._Element) -> str:
         _keep_read_attributes(element)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
+
+
+def _unwrap_unwritten(root: etree._Element, writes: Callable[[str], bool]) -> None:
+    """Each element the converter writes no Markdown for (``writes``), and a browser shows
+    inline (an underline, a citation, ``<tt>``, ruby, a name no HTML has), unwrapped, its
+    content kept: italics inside one beside italics outside (``<em>a</em><u><em>b</em></u>``)
+    are then joined, where kramdown would show the ``**`` of ``*a**b*``. Blocks are written
+    as the blocks the converter knows (``_AS_BLOCK``); widgets and formulas are read whole."""
+    names = {element.tag for element in root.iter(etree.Element)}
+    # spans, most of a page's elements, are not asked one by one: none is read whole
+    unwritten = [name for name in names
+                 if not writes(name) and name not in _TABLE_PARTS and name != "span"]
+    for element in list(root.iter(*unwritten)) if unwritten else ():
+        if element.tag in _AS_BLOCK:
+            element.tag = _AS_BLOCK[element.tag]
+        elif not _read_whole(element):
+            element.tag = "span"
+    etree.strip_tags(root, "span")
+
+
+def _read_whole(element: etree._Element) -> bool:
+    """Whether the converter reads ``element`` as one thing: a widget, a card, a formula."""
+    return element.tag == widgets.ARTICLE_CARD or bool(element.get("data-formula")) \
+        or widgets.widget_of(element.tag, {"class": element.get("class") or ""}) is not None
 
 
 def _show_svg_pictures(root: etree._Element) -> None:

@@ -33,7 +33,7 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
+from crawler.wechat.shown import INVISIBLE, not_content, show_quotation_marks, text_as_html
 from crawler.wechat.urls import image_stem
 from crawler.wechat.widgets import PLAYER_CLASSES, widget_of
 
@@ -156,10 +156,16 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     """The source's text a reader sees, and the text inside its widgets (players, cards),
     one piece per text node, without white space."""
     html = article.body_html or (text_as_html(article.text) if article.text else "")
-    shown, widget_text = [], []
-    for node in dom.fragment(html).xpath("//text()") if html else []:
+    shown: list[str] = []
+    widget_text: list[str] = []
+    if not html:
+        return shown, widget_text
+    root = dom.fragment(html)
+    show_quotation_marks(root)
+    for node in root.xpath("//text()"):
         piece = as_read(node)
-        kind = _kind(node.getparent())
+        element = node.getparent()  # for text after an element, that element: not where it is
+        kind = _kind(element.getparent() if node.is_tail and element is not None else element)
         if piece and kind == "text":
             shown.append(piece)
         elif piece and kind == "widget":

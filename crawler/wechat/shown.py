@@ -106,3 +106,52 @@ def text_as_html(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "".join("<p>" + "<br>".join(line for line in p.splitlines() if line.strip()) + "</p>"
                    for p in paragraphs if p.strip())
+
+
+# CSS's ``quotes`` of a style: ``none``, or pairs of strings (the first for the outermost quote)
+_QUOTES = re.compile(r"(?:^|;)\s*quotes\s*:\s*([^;]*)", re.I)
+_QUOTE_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'")
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.S)
+# A browser's (Chromium's for Chinese, and for a page that names no language)
+_BROWSERS_QUOTES = (("“", "”"), ("‘", "’"))
+
+
+def show_quotation_marks(root: etree._Element) -> None:
+    """Each ``<q>`` below ``root`` given, as text, the quotation marks a browser draws around
+    it from CSS (``open-quote``, ``close-quote``), which a copy of its text has not: those of
+    the nearest ``quotes`` style set, by how deep the quote is in quotes (the last pair
+    deeper), none for ``quotes: none``, else the browser's."""
+    for quote in list(root.iter("q")):
+        pairs = _quotes_of(quote)
+        if not pairs:
+            continue
+        opening, closing = pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
+        quote.text = opening + (quote.text or "")
+        mark = quote.makeelement("span", {})
+        mark.text = closing
+        quote.append(mark)
+
+
+def _quotes_of(quote: etree._Element) -> tuple[tuple[str, str], ...]:
+    """The pairs of quotation marks the nearest ``quotes`` set in a style gives ``quote``
+    (inherited); none for ``none``, the browser's where none is set or it is not pairs."""
+    for element in (quote, *quote.iterancestors()):
+        if found := _QUOTES.search(element.get("style") or ""):
+            value = found.group(1).strip()
+            if value.lower().startswith("none"):
+                return ()
+            marks = [_css_text(double or single) for double, single in _QUOTE_STRING.findall(value)]
+            if marks and len(marks) % 2 == 0:
+                return tuple(zip(marks[::2], marks[1::2], strict=True))
+            return _BROWSERS_QUOTES
+    return _BROWSERS_QUOTES
+
+
+def _css_text(string: str) -> str:
+    """A CSS string's text: its escapes (``\\201C``, ``\\"``) the characters they stand for."""
+    def character(escape: re.Match[str]) -> str:
+        if escape.group(2) is not None:
+            return escape.group(2)
+        code = int(escape.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return _CSS_ESCAPE.sub(character, string)

@@ -30,6 +30,10 @@ _BY_TAG = {
     "mp-weapp": ("小程序", ("data-title", "data-miniprogram-title"), ""),  # an earlier card
     "mp-vote": ("投票", ("data-title", "title"), ""),
     "mp-common-vote": ("投票", ("data-title", "title"), ""),  # in mp_vote_iframe_wrp
+    # HTML's own players: a browser shows the player, not the text inside (markdownify
+    # linked a video's src, of any scheme)
+    "video": ("视频", ("title",), ""),
+    "audio": ("音频", ("title",), ""),
 }
 # What a reader of the archive must do in WeChat to get the widget: the post keeps no
 # player and no ballot, so its line says so (audio and music name what plays there).
