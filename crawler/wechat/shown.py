@@ -19,18 +19,25 @@ from crawler.wechat.urls import background_image_url
 # joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
-# Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
-# lets them swallow what follows, and dropping them would drop that content too.
+# Dropped with everything inside: what shows nothing (a browser's own style sheet hides
+# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>) or only through scripts.
+# Void elements (embed, input) are not listed: libxml2 lets them swallow what follows, and
+# dropping them would drop that content too.
 _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
+    "title", "rp", "datalist", "noembed", "noframes",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
+# A style's display, which wins over the browser's ``display: none`` for ``hidden`` elements
+# and dialogs not open
+_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?!none\b)[a-z]", re.I)
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
 
 def not_content(element: etree._Element) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
-    numbers, a rendered player beside its widget, and what CSS hides from readers (not
+    numbers, a rendered player beside its widget, what the browser's own style sheet hides
+    unless a style shows it (``hidden``, a dialog not open), and what CSS hides (not
     ``#js_content``, which WeChat hides until its scripts have run, nor an element a
     descendant makes visible again)."""
     classes = element.get("class")
@@ -38,11 +45,20 @@ def not_content(element: etree._Element) -> bool:
             _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
         return True
     style = element.get("style")
+    if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
+        return True
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
     if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
     return _hides(element, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
+
+
+def _hidden_by_the_browser(element: etree._Element) -> bool:
+    """Whether the browser's own style sheet hides ``element``: marked ``hidden``, or a
+    dialog not open."""
+    return element.get("hidden") is not None or (
+        element.tag == "dialog" and element.get("open") is None)
 
 
 def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
