@@ -99,19 +99,23 @@ def _has_picture(element: etree._Element) -> bool:
 
 def shown_text(root: etree._Element) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is no content
-    (``not_content``), nor comments; zero-width characters kept (``INVISIBLE``)."""
+    (``not_content``), nor comments; a ``<q>``'s quotation marks (``show_quotation_marks``),
+    zero-width characters kept (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
+    closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
             continue
-        if event == "start":
-            if not_content(element):
-                walk.skip_subtree()  # its end still comes, with its tail
-            else:
-                texts.append(element.text or "")
+        if event != "start":
+            texts.append(closing.pop(element, "") + (element.tail or ""))
+        elif not_content(element):
+            walk.skip_subtree()  # its end still comes, with its tail
         else:
-            texts.append(element.tail or "")
+            opening = ""
+            if element.tag == "q":
+                opening, closing[element] = _quotation_marks(element)
+            texts.append(opening + (element.text or ""))
     return "".join(texts)
 
 
@@ -138,14 +142,20 @@ def show_quotation_marks(root: etree._Element) -> None:
     the nearest ``quotes`` style set, by how deep the quote is in quotes (the last pair
     deeper), none for ``quotes: none``, else the browser's."""
     for quote in list(root.iter("q")):
-        pairs = _quotes_of(quote)
-        if not pairs:
-            continue
-        opening, closing = pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
-        quote.text = opening + (quote.text or "")
-        mark = quote.makeelement("span", {})
-        mark.text = closing
-        quote.append(mark)
+        opening, closing = _quotation_marks(quote)
+        if opening or closing:
+            quote.text = opening + (quote.text or "")
+            mark = quote.makeelement("span", {})
+            mark.text = closing
+            quote.append(mark)
+
+
+def _quotation_marks(quote: etree._Element) -> tuple[str, str]:
+    """The quotation marks a browser draws around ``quote`` (``show_quotation_marks``)."""
+    pairs = _quotes_of(quote)
+    if not pairs:
+        return "", ""
+    return pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
 
 
 def _quotes_of(quote: etree._Element) -> tuple[tuple[str, str], ...]:
