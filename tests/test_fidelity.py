@@ -433,14 +433,17 @@ SHOWN_NOTHING = {
     "template": "<p>甲<template>藏</template>乙</p>",
     "dialog": "<p>甲</p><dialog><p>藏</p></dialog><p>乙</p>",
     "hidden": '<p>甲<span hidden>藏</span>乙</p><div hidden=""><p>藏</p></div>',
+    "meter": "<p>甲<meter>藏</meter><progress>藏</progress>乙</p>",
+    "iframe": "<p>甲<iframe>藏</iframe>乙</p>",
 }
 
 
 @pytest.mark.parametrize("body", SHOWN_NOTHING.values(), ids=SHOWN_NOTHING.keys())
 def test_what_a_browser_shows_nothing_of_the_post_and_the_report_show_nothing_of(body: str) -> None:
     """A <title> in the body, ruby's fallback parentheses (<rp>), a <datalist>'s options,
-    <noembed>, <noframes>, a <dialog> not open and an element marked ``hidden`` show nothing
-    in a browser; the post showed their text, and the report counted it as the page's."""
+    <noembed>, <noframes>, a <dialog> not open, an element marked ``hidden`` and what a
+    gauge (<meter>, <progress>) holds show nothing in a browser; the post showed their text,
+    and the report counted it as the page's, and a frame's (which the post leaves out)."""
     article = article_of(body)
     assert "藏" not in to_markdown(article, {})
     assert shown_in_article(article) == "甲乙"

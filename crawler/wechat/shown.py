@@ -20,12 +20,13 @@ from crawler.wechat.urls import background_image_url
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
 # Dropped with everything inside: what shows nothing (a browser's own style sheet hides
-# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>) or only through scripts.
+# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>; a gauge shows no text) or
+# only through scripts.
 # Void elements (embed, input) are not listed: libxml2 lets them swallow what follows, and
 # dropping them would drop that content too.
 _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
-    "title", "rp", "datalist", "noembed", "noframes",
+    "title", "rp", "datalist", "noembed", "noframes", "meter", "progress",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
 # A style's display, which wins over the browser's ``display: none`` for ``hidden`` elements
@@ -47,6 +48,9 @@ def not_content(element: etree._Element) -> bool:
     style = element.get("style")
     if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
         return True
+    if element.tag == "iframe":  # what it holds a browser never shows; a widget shows its line
+        return widgets.widget_of("iframe", {
+            name: element.get(name) or "" for name in ("class", "src", "data-src")}) is None
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
     if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
         return False
