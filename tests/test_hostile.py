@@ -740,6 +740,15 @@ def test_an_article_of_a_blank_title_is_titled_by_its_first_sentence(title: str)
     assert article.title == "接到自称客服的电话，一律是诈骗！"
 
 
+@pytest.mark.parametrize("hiding", ['hidden', 'style="visibility: hidden"'])
+def test_a_body_hidden_until_wechats_scripts_run_is_the_post(hiding: str) -> None:
+    """WeChat hides ``#js_content`` until its scripts have run; hidden so by the ``hidden``
+    attribute, the post was empty and the report counted no text."""
+    article = parsed(page("<p>正文。</p>").replace('id="js_content"', f'id="js_content" {hiding}'))
+    assert to_markdown(article, {}) == "正文。"
+    assert shown_in_article(article) == "正文。"
+
+
 def test_a_title_from_the_first_sentence_shows_a_quotes_marks_as_the_post_does() -> None:
     """The post shows the marks a browser draws around a <q>; the title made of the same
     sentence had none (警方提醒不要相信客服！)."""

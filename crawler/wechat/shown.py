@@ -37,14 +37,16 @@ _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
 def not_content(element: etree._Element) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
-    numbers, a rendered player beside its widget, what the browser's own style sheet hides
-    unless a style shows it (``hidden``, a dialog not open), and what CSS hides (not
-    ``#js_content``, which WeChat hides until its scripts have run, nor an element a
-    descendant makes visible again)."""
+    numbers, a rendered player beside its widget, a frame's fallback text, and what is
+    hidden from readers, by the browser's own style sheet unless a style shows it
+    (``hidden``, a dialog not open) or by CSS (not ``#js_content``, which WeChat hides until
+    its scripts have run, nor an element a descendant makes visible again)."""
     classes = element.get("class")
     if element.tag in _DROPPED or classes and (
             _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
         return True
+    if element.get("id") == "js_content":
+        return False
     style = element.get("style")
     if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
         return True
@@ -52,7 +54,7 @@ def not_content(element: etree._Element) -> bool:
         return widgets.widget_of("iframe", {
             name: element.get(name) or "" for name in ("class", "src", "data-src")}) is None
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
-    if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
+    if not style or hiding is widgets.Hiding.NOTHING:
         return False
     return _hides(element, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
