@@ -482,3 +482,17 @@ def _built_and_seen(archive: Path, workdir: Path,
     root = build_site(archive, workdir)
     with serve(root) as base:
         return look_at(urls(root, base))
+
+
+def shown_text_of(documents: Sequence[str]) -> list[str]:
+    """What Chromium shows of each HTML document (``innerText``), with every ``<details>``
+    opened: what a reader sees of it once they have opened all of it."""
+    with _chromium() as context:
+        page = context.new_page()
+        shown = []
+        for document in documents:
+            page.set_content(document)
+            shown.append(page.evaluate(
+                "() => { document.querySelectorAll('details').forEach(d => { d.open = true; });"
+                " return document.body.innerText; }"))
+    return shown

@@ -10,16 +10,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 import yaml
 
 from crawler.convert.archivepage import reads_as_text
+from crawler.offline.fidelity import as_read, shown_in_article
 from crawler.tagging.__main__ import read_labelled
 from tests.browser import (
     BASEURL,
     Image,
     PageView,
     jquery_reads_as_text,
+    shown_text_of,
     view_archive,
     view_archive_page,
     view_tag_index,
@@ -27,6 +30,7 @@ from tests.browser import (
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
+from tests.test_fidelity import SHOWN_NOTHING, article_of, rendered
 from tests.test_hostile import page
 from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
 from tests.test_shared_fixtures import SCRIPTLESS
@@ -356,3 +360,17 @@ def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
     [catalog] = [link.text for link in view.links if "#" in link.href and "/tags/#" not in link.href]
     assert catalog in view.text.split("\n") and "copy2024" in catalog, (catalog, view.text)
     assert not set(catalog) & set("©<>"), catalog
+
+
+def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
+    """Text a browser's own style sheet hides (a <title> in the body, <rp>, <datalist>,
+    <noembed>, <noframes>, <template>, a closed <dialog>, ``hidden``) showed in the post and
+    counted in the report; what it shows (an open dialog, a closed <details> once opened)
+    shows in both."""
+    body = "".join(SHOWN_NOTHING.values()) + (
+        "<details><summary>摘要</summary><p>细节</p></details><dialog open><p>对话</p></dialog>"
+        '<p><span hidden style="display:inline">显示</span></p>')
+    post = lxml.html.tostring(rendered(body), encoding="unicode")
+    original, shown = shown_text_of([body, post])
+    assert as_read(original) == as_read(shown) == shown_in_article(article_of(body))
+    assert "藏" not in original and "细节" in original and "显示" in original

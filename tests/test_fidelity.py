@@ -179,12 +179,16 @@ def test_a_cell_spanning_rows_leaves_the_next_rows_cells_in_their_columns() -> N
                     ["贷款", "先交费", ""], ["征信", "", ""], ["末行", "甲", "乙"]]
 
 
+def article_of(body: str) -> Article:
+    """An article whose body is ``body``."""
+    return Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
+                   body_html=body)
+
+
 def rendered(body: str) -> lxml.html.HtmlElement:
     """The post of ``body`` as kramdown renders it, under one element."""
-    article = Article(url="https://mp.weixin.qq.com/s/x", title="t", account="a", published=None,
-                      body_html=body)
     with Kramdown() as kramdown:
-        return dom.fragment(kramdown.render(to_markdown(article, {})))
+        return dom.fragment(kramdown.render(to_markdown(article_of(body), {})))
 
 
 def rendered_text(body: str) -> str:
@@ -417,3 +421,47 @@ def test_a_quotes_marks_are_the_posts_text_and_the_reports() -> None:
     assert rendered_text(body) == "甲“乙‘丙’”丁\n戊\n«己»"
     result = measure(article)
     assert (result.text_source, result.text_kept, result.leftovers) == (12, 12, 0)
+
+
+# What a browser shows nothing of (Chromium's own style sheet hides it), beside text it shows
+SHOWN_NOTHING = {
+    "title": "<p>甲<title>藏</title>乙</p>",
+    "rp": "<p><ruby>甲<rp>藏</rp><rt>乙</rt><rp>藏</rp></ruby></p>",
+    "datalist": "<p>甲<datalist><option>藏</option></datalist>乙</p>",
+    "noembed": "<p>甲<noembed>藏</noembed>乙</p>",
+    "noframes": "<p>甲<noframes>藏</noframes>乙</p>",
+    "template": "<p>甲<template>藏</template>乙</p>",
+    "dialog": "<p>甲</p><dialog><p>藏</p></dialog><p>乙</p>",
+    "hidden": '<p>甲<span hidden>藏</span>乙</p><div hidden=""><p>藏</p></div>',
+    "meter": "<p>甲<meter>藏</meter><progress>藏</progress>乙</p>",
+    "iframe": "<p>甲<iframe>藏</iframe>乙</p>",
+}
+
+
+@pytest.mark.parametrize("body", SHOWN_NOTHING.values(), ids=SHOWN_NOTHING.keys())
+def test_what_a_browser_shows_nothing_of_the_post_and_the_report_show_nothing_of(body: str) -> None:
+    """A <title> in the body, ruby's fallback parentheses (<rp>), a <datalist>'s options,
+    <noembed>, <noframes>, a <dialog> not open, an element marked ``hidden`` and what a
+    gauge (<meter>, <progress>) holds show nothing in a browser; the post showed their text,
+    and the report counted it as the page's, and a frame's (which the post leaves out)."""
+    article = article_of(body)
+    assert "藏" not in to_markdown(article, {})
+    assert shown_in_article(article) == "甲乙"
+    assert "".join(rendered_text(body).split()) == "甲乙"
+
+
+@pytest.mark.parametrize("body", ['<dialog open><p>甲</p></dialog>',
+                                  '<p><span hidden style="display: inline">甲</span></p>'])
+def test_an_open_dialog_or_hidden_text_a_style_shows_is_text(body: str) -> None:
+    """A style's ``display`` wins over the browser's own for ``hidden`` and a closed dialog."""
+    article = article_of(body)
+    assert (to_markdown(article, {}), shown_in_article(article)) == ("甲", "甲")
+
+
+def test_a_closed_details_shows_its_summary_then_its_body_as_text() -> None:
+    """A reader of the original sees a closed <details>'s body once they open it: the post
+    keeps it, after the summary, and the report counts it."""
+    body = "<details><summary>摘要</summary><p>细节</p></details>"
+    article = article_of(body)
+    assert to_markdown(article, {}) == "摘要\n\n细节"
+    assert shown_in_article(article) == "摘要细节"

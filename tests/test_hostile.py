@@ -740,6 +740,24 @@ def test_an_article_of_a_blank_title_is_titled_by_its_first_sentence(title: str)
     assert article.title == "接到自称客服的电话，一律是诈骗！"
 
 
+@pytest.mark.parametrize("hiding", ['hidden', 'style="visibility: hidden"'])
+def test_a_body_hidden_until_wechats_scripts_run_is_the_post(hiding: str) -> None:
+    """WeChat hides ``#js_content`` until its scripts have run; hidden so by the ``hidden``
+    attribute, the post was empty and the report counted no text."""
+    article = parsed(page("<p>正文。</p>").replace('id="js_content"', f'id="js_content" {hiding}'))
+    assert to_markdown(article, {}) == "正文。"
+    assert shown_in_article(article) == "正文。"
+
+
+def test_a_title_from_the_first_sentence_shows_a_quotes_marks_as_the_post_does() -> None:
+    """The post shows the marks a browser draws around a <q>; the title made of the same
+    sentence had none (警方提醒不要相信客服！)."""
+    body = '<p>警方提醒<q>不要相信<q>客服</q></q>！</p><p style="quotes: none"><q>第二段</q>。</p>'
+    article = parsed(page(body, title=" "))
+    assert article.title == "警方提醒“不要相信‘客服’”！"
+    assert to_markdown(article, {}).startswith(article.title)
+
+
 def test_an_article_of_a_blank_title_and_no_text_is_titled_untitled() -> None:
     body = '<p><img data-src="https://mmbiz.qpic.cn/mmbiz_png/a/0?wx_fmt=png"></p>'
     article = parsed(page(body, title=" "))

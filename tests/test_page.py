@@ -140,6 +140,14 @@ def text_post(content: str, title: str = "") -> Article:
     return parsed
 
 
+def test_a_text_posts_title_shows_its_text_as_its_post_does() -> None:
+    """The post shows a <q>'s quotation marks and no hidden text; the title made of the same
+    sentence showed the hidden text and no marks (警方提醒藏不要相信客服！)."""
+    article = text_post('警方提醒<span style="display:none">藏</span><q>不要相信<q>客服</q></q>！')
+    assert article.title == "警方提醒“不要相信‘客服’”！"
+    assert to_markdown(article, {}).startswith(article.title)
+
+
 @pytest.mark.parametrize("content, title, expected", [
     # WeChat's title field holds the whole text: seven lines ending in a link
     ("明天是十一假期，周刊暂停一期。上周说提前发，后来想想还是暂停吧。\n祝大家假期开心。\n以前的周刊：\n"

@@ -19,30 +19,52 @@ from crawler.wechat.urls import background_image_url
 # joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
-# Dropped with everything inside. Void elements (embed, input) are not listed: libxml2
-# lets them swallow what follows, and dropping them would drop that content too.
+# Dropped with everything inside: what shows nothing (a browser's own style sheet hides
+# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>; a gauge shows no text) or
+# only through scripts.
+# Void elements (embed, input) are not listed: libxml2 lets them swallow what follows, and
+# dropping them would drop that content too.
 _DROPPED = frozenset({
     "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
+    "title", "rp", "datalist", "noembed", "noframes", "meter", "progress",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
+# A style's display, which wins over the browser's ``display: none`` for ``hidden`` elements
+# and dialogs not open
+_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?!none\b)[a-z]", re.I)
 _LINE_NUMBERS = re.compile(r"line-index|linenum|line-numbers|hljs-ln-numbers")
 
 
 def not_content(element: etree._Element) -> bool:
     """Whether ``element`` goes with all it holds: scripts and such, a code block's line
-    numbers, a rendered player beside its widget, and what CSS hides from readers (not
-    ``#js_content``, which WeChat hides until its scripts have run, nor an element a
-    descendant makes visible again)."""
+    numbers, a rendered player beside its widget, a frame's fallback text, and what is
+    hidden from readers, by the browser's own style sheet unless a style shows it
+    (``hidden``, a dialog not open) or by CSS (not ``#js_content``, which WeChat hides until
+    its scripts have run, nor an element a descendant makes visible again)."""
     classes = element.get("class")
     if element.tag in _DROPPED or classes and (
             _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
         return True
+    if element.get("id") == "js_content":
+        return False
     style = element.get("style")
+    if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
+        return True
+    if element.tag == "iframe":  # what it holds a browser never shows; a widget shows its line
+        return widgets.widget_of("iframe", {
+            name: element.get(name) or "" for name in ("class", "src", "data-src")}) is None
     hiding = widgets.hiding(style) if style else widgets.Hiding.NOTHING
-    if not style or hiding is widgets.Hiding.NOTHING or element.get("id") == "js_content":
+    if not style or hiding is widgets.Hiding.NOTHING:
         return False
     return _hides(element, hiding) and not any(
         "visible" in (child.get("style") or "") for child in element.iterdescendants())
+
+
+def _hidden_by_the_browser(element: etree._Element) -> bool:
+    """Whether the browser's own style sheet hides ``element``: marked ``hidden``, or a
+    dialog not open."""
+    return element.get("hidden") is not None or (
+        element.tag == "dialog" and element.get("open") is None)
 
 
 def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
@@ -83,19 +105,23 @@ def _has_picture(element: etree._Element) -> bool:
 
 def shown_text(root: etree._Element) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is no content
-    (``not_content``), nor comments; zero-width characters kept (``INVISIBLE``)."""
+    (``not_content``), nor comments; a ``<q>``'s quotation marks (``show_quotation_marks``),
+    zero-width characters kept (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
+    closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
             continue
-        if event == "start":
-            if not_content(element):
-                walk.skip_subtree()  # its end still comes, with its tail
-            else:
-                texts.append(element.text or "")
+        if event != "start":
+            texts.append(closing.pop(element, "") + (element.tail or ""))
+        elif not_content(element):
+            walk.skip_subtree()  # its end still comes, with its tail
         else:
-            texts.append(element.tail or "")
+            opening = ""
+            if element.tag == "q":
+                opening, closing[element] = _quotation_marks(element)
+            texts.append(opening + (element.text or ""))
     return "".join(texts)
 
 
@@ -122,14 +148,20 @@ def show_quotation_marks(root: etree._Element) -> None:
     the nearest ``quotes`` style set, by how deep the quote is in quotes (the last pair
     deeper), none for ``quotes: none``, else the browser's."""
     for quote in list(root.iter("q")):
-        pairs = _quotes_of(quote)
-        if not pairs:
-            continue
-        opening, closing = pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
-        quote.text = opening + (quote.text or "")
-        mark = quote.makeelement("span", {})
-        mark.text = closing
-        quote.append(mark)
+        opening, closing = _quotation_marks(quote)
+        if opening or closing:
+            quote.text = opening + (quote.text or "")
+            mark = quote.makeelement("span", {})
+            mark.text = closing
+            quote.append(mark)
+
+
+def _quotation_marks(quote: etree._Element) -> tuple[str, str]:
+    """The quotation marks a browser draws around ``quote`` (``show_quotation_marks``)."""
+    pairs = _quotes_of(quote)
+    if not pairs:
+        return "", ""
+    return pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
 
 
 def _quotes_of(quote: etree._Element) -> tuple[tuple[str, str], ...]:

@@ -7,7 +7,7 @@ import html
 import re
 
 from crawler.wechat import dom
-from crawler.wechat.shown import INVISIBLE
+from crawler.wechat.shown import INVISIBLE, shown_text
 
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
@@ -51,5 +51,5 @@ def title_of_body(shown: str) -> str:
 
 
 def _shown(text: str) -> str:
-    """The text a post's text (HTML) shows."""
-    return dom.fragment(text).text_content() if "<" in text or "&" in text else text
+    """The text a post's text (HTML) shows, as its post shows it (``shown_text``)."""
+    return shown_text(dom.fragment(text)) if "<" in text or "&" in text else text
