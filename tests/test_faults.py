@@ -436,6 +436,46 @@ def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
     index.close()
 
 
+def test_a_new_post_that_cannot_be_taken_away_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new post whose record a full disk refused, and whose removal failed as well (a file
+    system remounted read-only): the run said "Not archived" of a post left on disk, one the
+    index has no record of."""
+    legacy, [other] = serve_legacy_shape(wechat), Site(wechat).serve([Art("2247493101")])
+    # an archive of another article: an empty index is rebuilt from the posts, this one too
+    assert crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}").returncode == 0
+    [other_post] = (tmp_path / "_posts").iterdir()
+    _refused(monkeypatch, "add_article")
+    posts, unlink = tmp_path / "_posts", Path.unlink
+
+    def fails_in_posts(path: Path, missing_ok: bool = False) -> None:
+        if path.parent == posts and not path.name.startswith("."):
+            raise OSError(errno.EROFS, "Read-only file system")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_in_posts)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    monkeypatch.undo()
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    assert result.returncode == 1
+    assert "Not archived" not in result.stderr, result.stderr
+    [post] = set(posts.iterdir()) - {other_post}
+    [line] = [line for line in result.stderr.splitlines() if "Not recorded" in line]
+    assert "ERROR: Not recorded: " in line and f"{post} was written now, where no post was" in line \
+        and "database or disk is full" in line and "Read-only file system" in line \
+        and "the index has no record of it" in line \
+        and f"scrapy crawl article -a url={article.url} records it" in line, line
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and f"its article ({article.url}) is not in the index" in verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0 and f"INFO: Post new: {post}" in again.stderr, again.stderr
+    assert set(posts.iterdir()) == {post, other_post}  # recorded, not written anew beside it
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
+    index.close()
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
 def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  write: str) -> tuple[str, Path, bytes]:
     """An article archived, then its page with a paragraph more, whose index record (``write``)

@@ -174,12 +174,15 @@ class Archive:
                     linked_to = bool(relinked)
                     for name in relinked:
                         logger.info("Post %s now links to the post %s", name, path.name)
-        except BaseException:
+        except BaseException as failed:
             # A new post not recorded (a full disk) goes, as the run says "Not archived": else
             # verify finds a post its index lacks, as a lost index leaves. Not once posts link
             # to it: their build would break; the next run records it.
             if new and not linked_to:
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError as error:
+                    raise NotPutBack(path, failed, error, new=True) from failed
             raise
         return outcome, path
 
@@ -297,10 +300,11 @@ class Archive:
 
 
 def not_recorded(error: NotPutBack, again: str) -> str:
-    """The line of a post rewritten whose index record failed, and that could not be put
+    """The line of a post written whose index record failed, and that could not be put
     back as it was either: what is true of it, and ``again``, the command that records it."""
-    return (f"Not recorded: {error}; the index still records the post before: once that is "
-            f"mended, {again} records it")
+    index = "the index has no record of it (scrapy verify reports it)" if error.new \
+        else "the index still records the post before"
+    return f"Not recorded: {error}; {index}: once that is mended, {again} records it"
 
 
 def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState:

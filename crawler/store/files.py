@@ -73,13 +73,16 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
 
 
 class NotPutBack(OSError):
-    """What failed inside ``put_back_on_failure`` (``failed``), after which ``path`` could
-    not be put back as it was (``error``): it holds what was written inside."""
+    """What failed (``failed``) after ``path`` was written, after which it could not be put
+    back as it was (``error``): it holds what was written. ``new``: no file was there before,
+    and taking it away failed."""
 
-    def __init__(self, path: Path, failed: BaseException, error: OSError):
-        super().__init__(f"{path} holds what was written now, not what it held before: "
-                         f"{failed}, and putting it back failed ({error})")
-        self.path, self.failed, self.error = path, failed, error
+    def __init__(self, path: Path, failed: BaseException, error: OSError, *, new: bool = False):
+        was = "was written now, where no post was" if new else \
+            "holds what was written now, not what it held before"
+        undo = "taking it away" if new else "putting it back"
+        super().__init__(f"{path} {was}: {failed}, and {undo} failed ({error})")
+        self.path, self.failed, self.error, self.new = path, failed, error, new
 
 
 @contextlib.contextmanager
