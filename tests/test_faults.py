@@ -476,17 +476,23 @@ def test_a_new_post_that_cannot_be_taken_away_is_said_as_it_is(
     assert scrapy("verify", tmp_path).returncode == 0
 
 
-def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 write: str) -> tuple[str, Path, bytes]:
-    """An article archived, then its page with a paragraph more, whose index record (``write``)
-    a full disk will refuse: its URL, its post and the post's bytes as archived."""
+def _an_update(wechat: MockWeChat, tmp_path: Path) -> tuple[str, Path, bytes]:
+    """An article archived, then its page with a paragraph more: its URL, its post and the
+    post's bytes as archived."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     [post] = (tmp_path / "_posts").iterdir()
     html = page_text("legacy_shape.html", wechat.base)
     wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
-    _refused(monkeypatch, write)
     return legacy.url, post, post.read_bytes()
+
+
+def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 write: str) -> tuple[str, Path, bytes]:
+    """``_an_update`` whose index record (``write``) a full disk will refuse."""
+    update = _an_update(wechat, tmp_path)
+    _refused(monkeypatch, write)
+    return update
 
 
 def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -571,6 +577,36 @@ def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
     assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
     index.close()
     assert post.read_bytes() != before
+
+
+def test_a_post_that_cannot_be_kept_as_it_was_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no hard link can be made, a post is kept as its bytes before it is written
+    over, to be put back should its record fail; that read failing (a disk error) escaped
+    as the bare error."""
+    url, post, before = _an_update(wechat, tmp_path)
+    _no_hard_links(monkeypatch)
+    read_bytes = Path.read_bytes
+
+    def fails_for_post(path: Path) -> bytes:
+        if path == post:
+            raise OSError(errno.EIO, "Input/output error")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", fails_for_post)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    assert result.returncode == 1
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), url)
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert line.endswith(f"ERROR: Not archived: cannot write the post of {article.url}: {post} cannot be "
+                         "kept as it was, to be put back should writing it fail ([Errno 5] "
+                         "Input/output error): not written over"), line
+    assert "Traceback" not in result.stderr
+    assert post.read_bytes() == before
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0 and "INFO: Post updated: " in again.stderr, again.stderr
 
 
 def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(

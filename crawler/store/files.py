@@ -85,6 +85,20 @@ class NotPutBack(OSError):
         self.path, self.failed, self.error, self.new = path, failed, error, new
 
 
+class NotKept(OSError):
+    """A file whose bytes could not be read (``error``) to be kept as it was, before it was
+    to be written over: it is not written over. Its errno is ``error``'s, so that a failing
+    disk is said once (``crawler.run.cause_of``)."""
+
+    def __init__(self, path: Path, error: OSError):
+        super().__init__(error.errno, error.strerror)
+        self.path, self.error = path, error
+
+    def __str__(self) -> str:
+        return (f"{self.path} cannot be kept as it was, to be put back should writing it fail "
+                f"({self.error}): not written over")
+
+
 @contextlib.contextmanager
 def put_back_on_failure(path: Path) -> Iterator[None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
@@ -124,7 +138,10 @@ class _Before:
             link.unlink(missing_ok=True)  # a killed run's, of the same process id
             os.link(path, link)
         except OSError:
-            return cls(path, None, path.read_bytes())
+            try:
+                return cls(path, None, path.read_bytes())
+            except OSError as error:
+                raise NotKept(path, error) from error
         return cls(path, link)
 
     def put_back(self) -> None:
