@@ -182,7 +182,10 @@ class Archive:
                 try:
                     path.unlink(missing_ok=True)
                 except OSError as error:
-                    raise NotPutBack(path, failed, error, new=True) from failed
+                    raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True) from failed
+            elif new and isinstance(failed, Exception):  # a Ctrl-C stays one
+                raise NotPutBack(path, failed, "it stays: posts linking to it may have been "
+                                 "relinked to it", new=True) from failed
             raise
         return outcome, path
 

@@ -73,16 +73,15 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
 
 
 class NotPutBack(OSError):
-    """What failed (``failed``) after ``path`` was written, after which it could not be put
-    back as it was (``error``): it holds what was written. ``new``: no file was there before,
-    and taking it away failed."""
+    """What failed (``failed``) after ``path`` was written, after which it was not put back
+    as it was (``why``: putting it back failed too): it holds what was written. ``new``: no
+    file was there before."""
 
-    def __init__(self, path: Path, failed: BaseException, error: OSError, *, new: bool = False):
+    def __init__(self, path: Path, failed: BaseException, why: str, *, new: bool = False):
         was = "was written now, where no post was" if new else \
             "holds what was written now, not what it held before"
-        undo = "taking it away" if new else "putting it back"
-        super().__init__(f"{path} {was}: {failed}, and {undo} failed ({error})")
-        self.path, self.failed, self.error, self.new = path, failed, error, new
+        super().__init__(f"{path} {was}: {failed}, and {why}")
+        self.path, self.failed, self.new = path, failed, new
 
 
 class NotKept(OSError):
@@ -112,7 +111,7 @@ def put_back_on_failure(path: Path) -> Iterator[None]:
             try:
                 before.put_back()
             except OSError as error:
-                raise NotPutBack(path, failed, error) from failed
+                raise NotPutBack(path, failed, f"putting it back failed ({error})") from failed
         raise
     finally:
         if before is not None:
