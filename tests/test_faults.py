@@ -632,6 +632,35 @@ def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(
     assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
 
 
+def test_a_restored_post_that_cannot_be_taken_away_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So for a post deleted by hand that ``scrapy rebuild`` makes again: it said "Not
+    restored" of a post it had made, and at WARNING."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    post.unlink()
+    _refused(monkeypatch, "add_article")
+    unlink = Path.unlink
+
+    def fails_in_posts(path: Path, missing_ok: bool = False) -> None:
+        if path == post:
+            raise OSError(errno.EROFS, "Read-only file system")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_in_posts)
+    rebuilt = scrapy("rebuild", tmp_path)
+    monkeypatch.undo()
+    assert rebuilt.returncode == 1 and rebuilt.stdout == "rebuild: 1 not recorded\n", rebuilt.stdout
+    assert rebuilt.stderr.splitlines() == [
+        f"Not recorded: {post} was written now, where no post was: database or disk is full, and "
+        "taking it away failed ([Errno 30] Read-only file system); the index still records the "
+        "post before: once that is mended, scrapy rebuild records it"], rebuilt.stderr
+    assert post.is_file()
+    again = scrapy("rebuild", tmp_path)
+    assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
+
+
 def read_only(archive: Path, command: str, *, line: list[str] | None = None,
               part: Path | None = None) -> subprocess.CompletedProcess[str]:
     """``scrapy COMMAND`` (or ``line``) on ``archive`` as a user who may read it (or its

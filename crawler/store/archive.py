@@ -150,7 +150,7 @@ class Archive:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
-            with put_back_on_failure(path), _transaction(self.index.connection):
+            with put_back_on_failure(path, recorded=recorded), _transaction(self.index.connection):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
@@ -182,10 +182,11 @@ class Archive:
                 try:
                     path.unlink(missing_ok=True)
                 except OSError as error:
-                    raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True) from failed
+                    raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True,
+                                     recorded=recorded) from failed
             elif new and isinstance(failed, Exception):  # a Ctrl-C stays one
                 raise NotPutBack(path, failed, "it stays: posts linking to it may have been "
-                                 "relinked to it", new=True) from failed
+                                 "relinked to it", new=True, recorded=recorded) from failed
             raise
         return outcome, path
 
@@ -305,8 +306,8 @@ class Archive:
 def not_recorded(error: NotPutBack, again: str) -> str:
     """The line of a post written whose index record failed, and that could not be put
     back as it was either: what is true of it, and ``again``, the command that records it."""
-    index = "the index has no record of it (scrapy verify reports it)" if error.new \
-        else "the index still records the post before"
+    index = "the index still records the post before" if error.recorded \
+        else "the index has no record of it (scrapy verify reports it)"
     return f"Not recorded: {error}; {index}: once that is mended, {again} records it"
 
 

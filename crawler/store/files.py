@@ -75,13 +75,13 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
 class NotPutBack(OSError):
     """What failed (``failed``) after ``path`` was written, after which it was not put back
     as it was (``why``: putting it back failed too): it holds what was written. ``new``: no
-    file was there before."""
+    file was there before; ``recorded``: the index records it as it was before."""
 
-    def __init__(self, path: Path, failed: BaseException, why: str, *, new: bool = False):
+    def __init__(self, path: Path, failed: BaseException, why: str, *, new: bool, recorded: bool):
         was = "was written now, where no post was" if new else \
             "holds what was written now, not what it held before"
         super().__init__(f"{path} {was}: {failed}, and {why}")
-        self.path, self.failed, self.new = path, failed, new
+        self.path, self.failed, self.new, self.recorded = path, failed, new, recorded
 
 
 class NotKept(OSError):
@@ -99,10 +99,10 @@ class NotKept(OSError):
 
 
 @contextlib.contextmanager
-def put_back_on_failure(path: Path) -> Iterator[None]:
+def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
     index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
-    cannot be."""
+    cannot be (``recorded``: whether the index records it as it is now)."""
     before = _Before.of(path)
     try:
         yield
@@ -111,7 +111,8 @@ def put_back_on_failure(path: Path) -> Iterator[None]:
             try:
                 before.put_back()
             except OSError as error:
-                raise NotPutBack(path, failed, f"putting it back failed ({error})") from failed
+                raise NotPutBack(path, failed, f"putting it back failed ({error})", new=False,
+                                 recorded=recorded) from failed
         raise
     finally:
         if before is not None:
