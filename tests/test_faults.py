@@ -436,17 +436,63 @@ def test_a_post_the_index_cannot_record_is_said_and_not_left_behind(
     index.close()
 
 
-def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 write: str) -> tuple[str, Path, bytes]:
-    """An article archived, then its page with a paragraph more, whose index record (``write``)
-    a full disk will refuse: its URL, its post and the post's bytes as archived."""
+def test_a_new_post_that_cannot_be_taken_away_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new post whose record a full disk refused, and whose removal failed as well (a file
+    system remounted read-only): the run said "Not archived" of a post left on disk, one the
+    index has no record of."""
+    legacy, [other] = serve_legacy_shape(wechat), Site(wechat).serve([Art("2247493101")])
+    # an archive of another article: an empty index is rebuilt from the posts, this one too
+    assert crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}").returncode == 0
+    [other_post] = (tmp_path / "_posts").iterdir()
+    _refused(monkeypatch, "add_article")
+    posts, unlink = tmp_path / "_posts", Path.unlink
+
+    def fails_in_posts(path: Path, missing_ok: bool = False) -> None:
+        if path.parent == posts and not path.name.startswith("."):
+            raise OSError(errno.EROFS, "Read-only file system")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_in_posts)
+    result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    monkeypatch.undo()
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), legacy.url)
+    assert result.returncode == 1
+    assert "Not archived" not in result.stderr, result.stderr
+    [post] = set(posts.iterdir()) - {other_post}
+    [line] = [line for line in result.stderr.splitlines() if "Not recorded" in line]
+    assert "ERROR: Not recorded: " in line and f"{post} was written now, where no post was" in line \
+        and "database or disk is full" in line and "Read-only file system" in line \
+        and "the index has no record of it" in line \
+        and f"scrapy crawl article -a url={article.url} records it" in line, line
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and f"its article ({article.url}) is not in the index" in verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={legacy.url}")
+    assert again.returncode == 0 and f"INFO: Post new: {post}" in again.stderr, again.stderr
+    assert set(posts.iterdir()) == {post, other_post}  # recorded, not written anew beside it
+    index = Index(tmp_path / ".state" / "index.sqlite", read_only=True)
+    assert index.article_path(article.key) == post.name and index.tool_tags(article.key)
+    index.close()
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def _an_update(wechat: MockWeChat, tmp_path: Path) -> tuple[str, Path, bytes]:
+    """An article archived, then its page with a paragraph more: its URL, its post and the
+    post's bytes as archived."""
     legacy = serve_legacy_shape(wechat)
     assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
     [post] = (tmp_path / "_posts").iterdir()
     html = page_text("legacy_shape.html", wechat.base)
     wechat.page("/s/LegacyShapeToken", html.replace("<p>&nbsp;</p>", "<p>新增的防骗提示：陌生链接不要点。</p>", 1))
-    _refused(monkeypatch, write)
     return legacy.url, post, post.read_bytes()
+
+
+def _an_update_the_index_refuses(wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 write: str) -> tuple[str, Path, bytes]:
+    """``_an_update`` whose index record (``write``) a full disk will refuse."""
+    update = _an_update(wechat, tmp_path)
+    _refused(monkeypatch, write)
+    return update
 
 
 def _no_hard_links(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -533,6 +579,36 @@ def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
     assert post.read_bytes() != before
 
 
+def test_a_post_that_cannot_be_kept_as_it_was_is_not_written_over(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no hard link can be made, a post is kept as its bytes before it is written
+    over, to be put back should its record fail; that read failing (a disk error) escaped
+    as the bare error."""
+    url, post, before = _an_update(wechat, tmp_path)
+    _no_hard_links(monkeypatch)
+    read_bytes = Path.read_bytes
+
+    def fails_for_post(path: Path) -> bytes:
+        if path == post:
+            raise OSError(errno.EIO, "Input/output error")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", fails_for_post)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    assert result.returncode == 1
+    article = parse_page(wechat.body_of("/s/LegacyShapeToken"), url)
+    [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
+    assert line.endswith(f"ERROR: Not archived: cannot write the post of {article.url}: {post} cannot be "
+                         "kept as it was, to be put back should writing it fail ([Errno 5] "
+                         "Input/output error): not written over"), line
+    assert "Traceback" not in result.stderr
+    assert post.read_bytes() == before
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0 and "INFO: Post updated: " in again.stderr, again.stderr
+
+
 def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """So for ``scrapy rebuild``: it said "Not rebuilt" of a post it had rewritten."""
@@ -552,6 +628,35 @@ def test_a_rebuilt_post_that_cannot_be_put_back_is_said_as_it_is(
                     "error); the index still records the post before: once that is mended, "
                     "scrapy rebuild records it"), line
     assert "一句手写的话" not in post.read_text(encoding="utf-8")
+    again = scrapy("rebuild", tmp_path)
+    assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
+
+
+def test_a_restored_post_that_cannot_be_taken_away_is_said_as_it_is(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So for a post deleted by hand that ``scrapy rebuild`` makes again: it said "Not
+    restored" of a post it had made, and at WARNING."""
+    legacy = serve_legacy_shape(wechat)
+    assert crawl("article", tmp_path, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (tmp_path / "_posts").iterdir()
+    post.unlink()
+    _refused(monkeypatch, "add_article")
+    unlink = Path.unlink
+
+    def fails_in_posts(path: Path, missing_ok: bool = False) -> None:
+        if path == post:
+            raise OSError(errno.EROFS, "Read-only file system")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_in_posts)
+    rebuilt = scrapy("rebuild", tmp_path)
+    monkeypatch.undo()
+    assert rebuilt.returncode == 1 and rebuilt.stdout == "rebuild: 1 not recorded\n", rebuilt.stdout
+    assert rebuilt.stderr.splitlines() == [
+        f"Not recorded: {post} was written now, where no post was: database or disk is full, and "
+        "taking it away failed ([Errno 30] Read-only file system); the index still records the "
+        "post before: once that is mended, scrapy rebuild records it"], rebuilt.stderr
+    assert post.is_file()
     again = scrapy("rebuild", tmp_path)
     assert again.returncode == 0 and again.stdout == "rebuild: 1 unchanged\n", again.stdout
 

@@ -251,8 +251,19 @@ def test_a_post_whose_run_failed_after_writing_it_relinks_the_posts_pointing_to_
         monkeypatch.setattr(links, "atomic_write", full_disk)
     urls = tmp_path / "urls.txt"
     urls.write_text(site.link(target).replace("&amp;", "&"), encoding="utf-8")
-    assert crawl("article", archive_dir, "-a", f"urls_file={urls}").returncode == 1
+    failed = crawl("article", archive_dir, "-a", f"urls_file={urls}")
     monkeypatch.undo()
+    assert failed.returncode == 1
+    # what the run said is what is on disk: kept once posts may have been relinked to it
+    [post] = [path for path in (archive_dir / "_posts").glob("*.md") if "被引用的文章" in path.name] \
+        or [None]
+    [line] = [line for line in failed.stderr.splitlines() if "ERROR: Not " in line]
+    if fault == "record":
+        assert post is None and "ERROR: Not archived: cannot write the post of" in line, line
+    else:
+        assert post is not None and f"ERROR: Not recorded: {post} was written now, where no post " \
+            "was: [Errno 28] No space left on device, and it stays: posts linking to it may have " \
+            "been relinked to it" in line and "the index has no record of it" in line, line
     index = Index(archive_dir / ".state" / "index.sqlite", read_only=True)
     assert index.article_state(f"{target.biz}:{target.mid}:1") is None  # a later run fetches it
     index.close()

@@ -71,8 +71,7 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
         try:
             outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
         except NotPutBack as error:  # rewritten: said as it is
-            logger.error("%s", not_recorded(error, "scrapy rebuild"))
-            outcomes["not recorded"] += 1
+            outcomes[_not_recorded(error)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             # a post's error names it already (``PostError``): its name once
             logger.warning("Not rebuilt: %s: %s", path.name, str(error).removeprefix(f"{path}: "))
@@ -81,6 +80,8 @@ def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
     for key, name in missing:
         try:
             outcomes[_restore_post(archive, key, name, captures, style, tagger, files)] += 1
+        except NotPutBack as error:  # written: said as it is
+            outcomes[_not_recorded(error)] += 1
         except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
             logger.warning("Not restored: %s: %s", name,
                            str(error).removeprefix(f"{archive.layout.posts / name}: "))
@@ -95,6 +96,12 @@ class Tagged(NamedTuple):
     article: Article
     tags: list[str]
     made: list[str]
+
+
+def _not_recorded(error: NotPutBack) -> str:
+    """Say what is true of a post written, neither recorded nor put back as it was."""
+    logger.error("%s", not_recorded(error, "scrapy rebuild"))
+    return "not recorded"
 
 
 def _restore_post(archive: Archive, key: str, name: str, captures: dict[str, list[Found]],

@@ -150,7 +150,7 @@ class Archive:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
-            with put_back_on_failure(path), _transaction(self.index.connection):
+            with put_back_on_failure(path, recorded=recorded), _transaction(self.index.connection):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
@@ -174,12 +174,21 @@ class Archive:
                     linked_to = bool(relinked)
                     for name in relinked:
                         logger.info("Post %s now links to the post %s", name, path.name)
-        except BaseException:
+        except BaseException as failed:
             # A new post not recorded (a full disk) goes, as the run says "Not archived": else
             # verify finds a post its index lacks, as a lost index leaves. Not once posts link
             # to it: their build would break; the next run records it.
             if new and not linked_to:
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink()
+                except (FileNotFoundError, NotADirectoryError):  # not written: _posts a file
+                    pass
+                except OSError as error:
+                    raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True,
+                                     recorded=recorded) from failed
+            elif new and isinstance(failed, Exception):  # a Ctrl-C stays one
+                raise NotPutBack(path, failed, "it stays: posts linking to it may have been "
+                                 "relinked to it", new=True, recorded=recorded) from failed
             raise
         return outcome, path
 
@@ -297,10 +306,11 @@ class Archive:
 
 
 def not_recorded(error: NotPutBack, again: str) -> str:
-    """The line of a post rewritten whose index record failed, and that could not be put
+    """The line of a post written whose index record failed, and that could not be put
     back as it was either: what is true of it, and ``again``, the command that records it."""
-    return (f"Not recorded: {error}; the index still records the post before: once that is "
-            f"mended, {again} records it")
+    index = "the index still records the post before" if error.recorded \
+        else "the index has no record of it (scrapy verify reports it)"
+    return f"Not recorded: {error}; {index}: once that is mended, {again} records it"
 
 
 def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState:

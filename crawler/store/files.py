@@ -73,20 +73,37 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
 
 
 class NotPutBack(OSError):
-    """What failed inside ``put_back_on_failure`` (``failed``), after which ``path`` could
-    not be put back as it was (``error``): it holds what was written inside."""
+    """What failed (``failed``) after ``path`` was written, after which it was not put back
+    as it was (``why``: putting it back or taking it away failed too, or it stays): it holds
+    what was written. ``new``: no
+    file was there before; ``recorded``: the index records it as it was before."""
 
-    def __init__(self, path: Path, failed: BaseException, error: OSError):
-        super().__init__(f"{path} holds what was written now, not what it held before: "
-                         f"{failed}, and putting it back failed ({error})")
-        self.path, self.failed, self.error = path, failed, error
+    def __init__(self, path: Path, failed: BaseException, why: str, *, new: bool, recorded: bool):
+        was = "was written now, where no post was" if new else \
+            "holds what was written now, not what it held before"
+        super().__init__(f"{path} {was}: {failed}, and {why}")
+        self.path, self.failed, self.new, self.recorded = path, failed, new, recorded
+
+
+class NotKept(OSError):
+    """A file whose bytes could not be read (``error``) to be kept as it was, before it was
+    to be written over: it is not written over. Its errno is ``error``'s, so that a failing
+    disk is said once (``crawler.run.cause_of``)."""
+
+    def __init__(self, path: Path, error: OSError):
+        super().__init__(error.errno, error.strerror)
+        self.path, self.error = path, error
+
+    def __str__(self) -> str:
+        return (f"{self.path} cannot be kept as it was, to be put back should writing it fail "
+                f"({self.error}): not written over")
 
 
 @contextlib.contextmanager
-def put_back_on_failure(path: Path) -> Iterator[None]:
+def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
     index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
-    cannot be."""
+    cannot be (``recorded``: whether the index records it as it is now)."""
     before = _Before.of(path)
     try:
         yield
@@ -95,7 +112,8 @@ def put_back_on_failure(path: Path) -> Iterator[None]:
             try:
                 before.put_back()
             except OSError as error:
-                raise NotPutBack(path, failed, error) from failed
+                raise NotPutBack(path, failed, f"putting it back failed ({error})", new=False,
+                                 recorded=recorded) from failed
         raise
     finally:
         if before is not None:
@@ -121,7 +139,10 @@ class _Before:
             link.unlink(missing_ok=True)  # a killed run's, of the same process id
             os.link(path, link)
         except OSError:
-            return cls(path, None, path.read_bytes())
+            try:
+                return cls(path, None, path.read_bytes())
+            except OSError as error:
+                raise NotKept(path, error) from error
         return cls(path, link)
 
     def put_back(self) -> None:
