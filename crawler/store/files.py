@@ -75,8 +75,8 @@ def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
 class NotPutBack(OSError):
     """What failed (``failed``) after ``path`` was written, after which it was not put back
     as it was (``why``: putting it back or taking it away failed too, or it stays): it holds
-    what was written. ``new``: no
-    file was there before; ``recorded``: the index records it as it was before."""
+    what was written. ``new``: no file was there before; ``recorded``: the index records it
+    as it was before."""
 
     def __init__(self, path: Path, failed: BaseException, why: str, *, new: bool, recorded: bool):
         was = "was written now, where no post was" if new else \
