@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from crawler.incremental import temporary_database
+from crawler.runsets import temporary_database
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.incremental import RunSets
 from crawler.items import (
     AccountFound,
     AlbumFound,
@@ -32,6 +31,7 @@ from crawler.items import (
     StateRecord,
 )
 from crawler.report.tally import Stat, Tally
+from crawler.runsets import RunSets
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.wechat.article import Article
