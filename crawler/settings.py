@@ -128,7 +128,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # IMAGE_HOSTS are made from these settings when a crawl starts (crawler/slots.py); a host
 # given in DOWNLOAD_SLOTS keeps what is given there.
 IMAGE_CONCURRENCY = 8
-ADDONS = {"crawler.slots.DownloadSlots": 0, "crawler.distributed.addon.Distributed": 0}
+ADDONS = {"crawler.slots.DownloadSlots": 0, "crawler.distributed.addon.Distributed": 0,
+          "crawler.components.OffComponents": 0}
 # WeChat pages never redirect with <meta http-equiv="refresh">, and looking for one would
 # decode every 3 MB article page as soon as it arrives and keep its text on the response.
 METAREFRESH_ENABLED = False

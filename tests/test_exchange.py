@@ -4,16 +4,20 @@ a real redis-server."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 from contextlib import closing
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import redis
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse
 
+from crawler.distributed import exchange as exchange_module
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
 from crawler.distributed.scripts import TAKE_PAGE
@@ -573,3 +577,66 @@ def test_a_page_whose_take_is_answered_after_redis_timeout_is_given_not_asked_ag
         proxy.stop()
     assert given == page and queued == 0
     assert redis_db.hgetall(JOB.taken) == {b"1a7e": page.to_bytes()}  # until it is archived
+
+
+class Clock:
+    """``time.monotonic`` of the exchange, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_responses_waiting_for_their_callbacks_are_no_collection_at_every_look(
+        redis_server_session: RedisServer, redis_db: redis.Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Responses made of taken pages that wait behind a backlog for their callbacks: no
+    collection can let them go, and the writer's look ran one (a whole ``gc.collect``) at
+    each look while they waited, every 10 s. One held by a traceback's cycle still leaves:
+    a collection that let none go doubles the wait before the next, to 32 looks at most."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB=JOB.name)
+    pages = {page_id: Page("n1", page_id, f"https://mp.weixin.qq.com/s/{page_id}",
+                           f"https://mp.weixin.qq.com/s/{page_id}", 200, {}, {}, b"<html></html>")
+             for page_id in ("ba4", "c1c")}
+    clock, collections = Clock(), []
+    monkeypatch.setattr(exchange_module, "time", clock)
+    monkeypatch.setattr(exchange_module, "gc", SimpleNamespace(
+        collect=lambda: collections.append(clock.now) or gc.collect()))
+    after = 10.0
+
+    async def backlog_then_a_cycle() -> tuple[list[float], float, bool]:
+        client = connect_async(config)
+        exchange = PageExchange(client, JOB, config)
+        for page_id, page in pages.items():
+            await client.sadd(JOB.dupefilter, page_id)
+            await client.hset(JOB.pages, page_id, page.to_bytes())
+            await exchange.fetch(Request(page.url), page_id)
+
+        def look() -> None:
+            clock.now += after
+            exchange.collect_dropped(after=after)
+
+        waiting = HtmlResponse(pages["ba4"].url, body=b"<html></html>")  # held, as Scrapy's queue holds it
+        exchange.hand_over("ba4", waiting)
+        for _ in range(100):
+            look()
+        backlog = list(collections)
+        cycle: dict[str, Any] = {"response": HtmlResponse(pages["c1c"].url, body=b"<html></html>")}
+        exchange.hand_over("c1c", cycle["response"])
+        cycle["itself"] = cycle  # as a block's traceback holds it
+        dropped_at = clock.now
+        del cycle
+        while "c1c" in exchange.held and clock.now - dropped_at < 100 * after:
+            look()
+            await asyncio.sleep(0)  # the finalizer's call
+        let_go_after = clock.now - dropped_at
+        await asyncio.gather(*exchange.finishing.values())
+        taken = await client.hexists(JOB.taken, "c1c")
+        assert "ba4" in exchange.held and waiting is not None
+        await client.aclose()
+        return backlog, let_go_after, taken
+
+    backlog, let_go_after, taken = asyncio.run(backlog_then_a_cycle())
+    assert 1 <= len(backlog) <= 10, backlog  # 100 looks
+    assert let_go_after <= 33 * after and not taken

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,7 +20,7 @@ from crawler.settingread import ConfigError
 from crawler.store.index import Index
 from crawler.tagging import tags as tags_module
 from crawler.tagging.__main__ import Measure, read_labelled
-from crawler.tagging.rules import ScamTypes, ScamTypesError
+from crawler.tagging.rules import Phrases, ScamTypes, ScamTypesError
 from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
@@ -85,6 +86,25 @@ def test_a_phrase_in_the_title_counts_more_than_in_the_text() -> None:
     text = "对方发来链接让他填写资料，到账前先转账。"
     assert RULES.explained("", "快递丢失理赔 " + text) == ()
     assert RULES.explained("快递丢失理赔", text) == ("冒充电商物流客服",)
+
+
+def test_phrases_are_found_as_each_would_be_looked_for_alone() -> None:
+    """The phrases of a text are found in one pass over it (``phrase in text`` for each of
+    the 200 packaged phrases read the 4.0 MB page's text 200 times): a phrase that begins
+    inside another one found, as 返利 in 刷单返利息, or holds it, is found all the same.
+    Every text of up to 7 letters of a, b and c, against phrases that overlap every way."""
+    phrases = ["a", "ab", "ba", "abb", "bab", "aab", "bba", "abab", "c", "cab", "bc", "", "a.b"]
+    finder = Phrases(phrases)
+    texts = ["".join(letters) for n in range(8) for letters in itertools.product("abc", repeat=n)]
+    assert all(finder.found(text) == {p for p in phrases if p and p in text} for text in texts)
+    assert finder.found("刷单返利息 a.b") == {"a", "a.b"}
+    assert Phrases(["刷单返利", "刷单", "单返", "返利", "利息", "返现"]).found("刷单返利息") == {
+        "刷单返利", "刷单", "单返", "返利", "利息"}
+    assert Phrases([]).found("刷单") == frozenset()
+    long = "ab" * 50_000  # a rules file's phrase as long as a page: looked for alone
+    text = f"c{long}c"
+    assert Phrases([*phrases, long, long[:33]]).found(text) == {
+        "a", "ab", "ba", "bab", "abab", "c", "cab", "bc", long, long[:33]}
 
 
 def test_words_a_page_splits_across_elements_are_read_whole() -> None:

@@ -35,6 +35,10 @@ from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
 
+# Looks at most between two collections while responses wait for their callbacks: a
+# response held by a traceback's cycle meanwhile is let go within so many.
+MOST_LOOKS_BETWEEN_COLLECTIONS = 32
+
 
 @dataclass
 class Wanted:
@@ -97,6 +101,8 @@ class PageExchange:
         self.taken_now = ""  # the id of the page being taken, if any
         self.held: dict[str, Given] = {}  # pages given to their requests, not archived yet
         self.letting_go: weakref.WeakKeyDictionary[Response, Handed] = weakref.WeakKeyDictionary()
+        self.collect_pause = 0.0  # seconds from one collection (collect_dropped) to the next
+        self.collect_after = 0.0  # time.monotonic of the next one
         # Removals from Redis under way, and those Redis did not answer (asked again by
         # ``finish_left``): a page asked again under the same id is taken only after them.
         self.finishing: dict[str, asyncio.Future[None]] = {}
@@ -186,11 +192,24 @@ class PageExchange:
         """A response whose download ended in a middleware (a block raised there) is held
         by the cycle of that exception's traceback until Python's collector runs, which a
         writer waiting for its nodes hardly does: run when a response handed over more than
-        ``after`` seconds ago has not reached its callback."""
+        ``after`` seconds ago has not reached its callback. Responses waiting behind a
+        backlog for their callbacks are alive, and a collection lets none go: each such
+        collection doubles the wait before the next, up to ``MOST_LOOKS_BETWEEN_COLLECTIONS``
+        looks ``after`` seconds apart (each was a whole collection at every look)."""
         now = time.monotonic()
-        if any(not handed.archiving and now - handed.since > after
-               for handed in list(self.letting_go.values())):
-            gc.collect()
+        if now < self.collect_after:
+            return
+        waited = [handed for handed in list(self.letting_go.values())
+                  if not handed.archiving and now - handed.since > after]
+        if not waited:
+            return
+        gc.collect()
+        if any(not handed.release.alive for handed in waited):
+            self.collect_pause = 0.0
+        else:
+            self.collect_pause = min(max(2 * self.collect_pause, after),
+                                     MOST_LOOKS_BETWEEN_COLLECTIONS * after)
+        self.collect_after = now + self.collect_pause
 
     def _released_soon(self, loop: asyncio.AbstractEventLoop, page_id: str, given: Given) -> None:
         # A response's last reference may be dropped on another thread, or in the middle of
