@@ -549,6 +549,53 @@ def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
 
 
+def killed_in(method: str, refused: str) -> str:
+    """A ``python -c`` script that runs ``scrapy`` with the index's ``refused`` write failing
+    as on a full disk, and the process killed (SIGKILL) as ``method`` of
+    ``crawler.store.files`` is entered: a kill at that very point of a real crawl."""
+    owner, _, name = method.rpartition(".")
+    return "\n".join([
+        "import os, signal, sqlite3, sys",
+        "from crawler.store import files",
+        "from crawler.store.index import Index",
+        "def full(*args, **kwargs): raise sqlite3.OperationalError('database or disk is full')",
+        "def killed(*args, **kwargs): os.kill(os.getpid(), signal.SIGKILL)",
+        f"setattr(Index, {refused!r}, full)",
+        f"setattr(files.{owner} if {owner!r} else files, {name!r}, killed)",
+        "from scrapy.cmdline import execute",
+        "sys.argv[0] = 'scrapy'",
+        "execute()",
+    ])
+
+
+def test_a_run_killed_while_putting_back_a_post_its_index_refused_leaves_the_post_it_records(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Killed between writing a better version of a post and putting the old one back
+    after the index refused its record: the next run removed the old version as a
+    leftover, and the post held the new version for good, with the index's record of the
+    old one (its tags, its links, what the watch saw), a version no run had said it archived."""
+    url, post, before = _an_update(wechat, tmp_path)
+    [other] = Site(wechat).serve([Art("2247493101")])
+    command = crawl_command("article", tmp_path, "-a", f"url={url}")
+    command[1:3] = ["-c", killed_in("_Before.put_back", "add_article")]
+    killed = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")  # killed at that very point
+    [kept] = [path for path in post.parent.iterdir() if path.name.endswith(".kept.tmp")]
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and f"{kept}: a half-written file" in verify.stdout, verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}")  # another article
+    assert again.returncode == 0, again.stderr
+    assert f"WARNING: Put back {post} as the index records it" in again.stderr, again.stderr
+    assert post.read_bytes() == before  # the post the index records
+    assert not [path for path in tmp_path.rglob("*") if path.name.endswith(".tmp")]
+    assert scrapy("verify", tmp_path).returncode == 0
+    fetched = crawl("article", tmp_path, "-a", f"url={url}")
+    assert fetched.returncode == 0 and f"INFO: Post updated: {post}" in fetched.stderr, fetched.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])
 def test_a_post_updated_that_cannot_be_put_back_is_said_as_it_is(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool) -> None:

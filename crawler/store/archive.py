@@ -37,6 +37,7 @@ from crawler.store.postfiles import (
     read_post,
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
+from crawler.store.rewrites import Rewrites
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch.state import WatchState
 from crawler.wechat.article import Article
@@ -101,10 +102,12 @@ class Archive:
         self.links = PostLinks(self.index, self.layout.posts, self.places)
         if read_only:
             return
-        self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
-        self.images = ImageStore(self.layout.images, self.index)
-        self.watched = Watched(WatchBook(self.index), self._image_identity)
+        self.rewrites = Rewrites(self.layout.posts, self.index.connection)
         try:
+            self.rewrites.put_back_unrecorded()  # before PostStore removes the leftovers
+            self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
+            self.images = ImageStore(self.layout.images, self.index)
+            self.watched = Watched(WatchBook(self.index), self._image_identity)
             if not self.index.has_articles():
                 self._rebuild_index()
         except sqlite3.DatabaseError as error:  # a full disk: the next run rebuilds it again
@@ -150,7 +153,7 @@ class Archive:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
-            with put_back_on_failure(path, recorded=recorded), _transaction(self.index.connection):
+            with self._rewriting(path, recorded=recorded):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
@@ -191,6 +194,18 @@ class Archive:
                                  "relinked to it", new=True, recorded=recorded) from failed
             raise
         return outcome, path
+
+    @contextlib.contextmanager
+    def _rewriting(self, path: Path, *, recorded: bool) -> Iterator[None]:
+        """What is inside written to the index in one transaction, and ``path`` put back as
+        it was should it fail; noted as being written over meanwhile (``Rewrites``)."""
+        with put_back_on_failure(path, recorded=recorded) as kept:
+            if kept is not None:
+                self.rewrites.begun(path, kept)
+            with _transaction(self.index.connection):
+                yield
+                if kept is not None:
+                    self.rewrites.recorded(path)
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
         """Keep an imported page as a capture of ``url``, unless these very bytes were kept

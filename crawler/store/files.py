@@ -100,13 +100,14 @@ class NotKept(OSError):
 
 
 @contextlib.contextmanager
-def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[None]:
+def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[Path | None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
     index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
-    cannot be (``recorded``: whether the index records it as it is now)."""
+    cannot be (``recorded``: whether the index records it as it is now). Gives the second
+    name that keeps it meanwhile, if it has one: a run killed inside leaves it."""
     before = _Before.of(path)
     try:
-        yield
+        yield None if before is None else before.link
     except BaseException as failed:
         if before is not None:
             try:

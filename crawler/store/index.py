@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS configured_tags (key TEXT PRIMARY KEY, tags TEXT NOT 
 CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS image_failures (url TEXT PRIMARY KEY, first INTEGER NOT NULL,
                                            said INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rewrites (post TEXT PRIMARY KEY, kept TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
                                            file TEXT NOT NULL, PRIMARY KEY (url, sha256));
 """
