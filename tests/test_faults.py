@@ -27,6 +27,7 @@ from crawler.run import Run
 from crawler.store import images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
+from crawler.store.files import remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.page import parse_page
 from tests.conftest import (
@@ -547,6 +548,49 @@ def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
     again = crawl("article", tmp_path, "-a", f"url={url}")
     assert "INFO: Post updated: " in again.stderr, again.stderr
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
+def test_a_kept_version_that_cannot_be_removed_after_a_good_write_is_said_and_removed_next_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second name keeping a post's version before, to put it back should its record
+    fail, stayed beside the post when removing it failed after a good write, and nothing
+    said so: verify named a half-written file the run had not mentioned."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    unlink = Path.unlink
+
+    def fails_for_kept(path: Path, missing_ok: bool = False) -> None:
+        if path.name.endswith(".kept.tmp") and path.exists():
+            raise OSError(errno.EIO, "Input/output error")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_for_kept)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    assert result.returncode == 0 and f"INFO: Post updated: {post}" in result.stderr, result.stderr
+    [kept] = [path for path in post.parent.iterdir() if path.name.endswith(".kept.tmp")]
+    [line] = [line for line in result.stderr.splitlines() if str(kept) in line]
+    assert f"WARNING: {kept} stays beside {post}" in line and "Input/output error" in line \
+        and "delete it" in line, line
+    again = crawl("article", tmp_path, "-a", f"url={url}")  # or the next run removes it
+    assert again.returncode == 0 and str(kept) not in again.stderr, again.stderr
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_a_leftover_that_cannot_be_removed_is_said_with_what_to_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A killed run's temporary file that the next run could not remove stayed, unsaid."""
+    leftover = tmp_path / ".post.md.123.kept.tmp"
+    leftover.write_text("before", encoding="utf-8")
+
+    def fails(path: Path, missing_ok: bool = False) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", fails)
+    remove_leftovers(tmp_path)
+    [record] = caplog.records
+    assert record.levelname == "WARNING" and str(leftover) in record.getMessage() \
+        and "Permission denied" in record.getMessage() and "delete it" in record.getMessage()
 
 
 def killed_in(method: str, refused: str) -> str:

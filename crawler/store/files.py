@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -153,9 +156,14 @@ class _Before:
             os.replace(self.link, self.path)
 
     def discard(self) -> None:
-        if self.link is not None:
-            with contextlib.suppress(OSError):
-                self.link.unlink()
+        if self.link is None:
+            return
+        try:
+            self.link.unlink(missing_ok=True)  # missing once put back
+        except OSError as error:
+            logger.warning("%s stays beside %s, its version before, kept to be put back: "
+                           "removing it failed (%s): delete it (Jekyll skips it meanwhile)",
+                           self.link, self.path, error)
 
 
 def is_leftover(path: Path) -> bool:
@@ -166,5 +174,8 @@ def is_leftover(path: Path) -> bool:
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed run left in ``folder`` (one writer at a time)."""
     for leftover in folder.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("Cannot remove %s, a temporary file an interrupted run left (%s): "
+                           "delete it", leftover, error)
