@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
-from crawler.store.captures import CaptureStore
+from crawler.store.captures import CaptureError, CaptureStore, read_capture
 from crawler.store.files import NotPutBack, atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
@@ -209,16 +209,42 @@ class Archive:
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
         """Keep an imported page as a capture of ``url``, unless these very bytes were kept
-        under it before (and their file is still there): importing a folder again would
+        under it before (and their capture is still there): importing a folder again would
         append each of its pages again, and ``scrapy versions`` list each once more.
-        Whether it was kept now."""
+        Whether it was kept now. Recorded in the index before it is written, so that no
+        capture is written that the index cannot find again."""
         digest = hashlib.sha256(html).hexdigest()
-        file = self.index.imported_file(url, digest)
-        if file is not None and (self.layout.captures / file).is_file():
+        if self._kept(url, digest):
             return False
-        path = self.captures.add_resource(url, html, saved_at)
-        self.index.add_imported(url, digest, path.name)
+
+        def recorded_first(path: Path, start: int) -> None:  # else a failing record leaves it unknown
+            try:
+                self.index.add_imported(url, digest, path.name, start)
+            except sqlite3.Error as error:
+                raise CaptureError(f"its capture not kept, the index refusing its record ({error}): "
+                                   "importing the page again keeps it") from error
+        try:
+            self.captures.add_resource(url, html, saved_at, recorded_first)
+        except CaptureError:
+            with contextlib.suppress(sqlite3.Error):  # else ``_kept`` finds no such capture there
+                self.index.forget_imported(url, digest)
+            raise
         return True
+
+    def _kept(self, url: str, digest: str) -> bool:
+        """Whether the capture the index records of page ``digest`` under ``url`` is there:
+        the one record where it went read, not its whole file."""
+        kept = self.index.imported_capture(url, digest)
+        if kept is None:
+            return False
+        path = self.layout.captures / kept[0]
+        if kept[1] is None:  # recorded before where it went was
+            return path.is_file()
+        try:
+            capture = read_capture(path, kept[1])
+        except CaptureError:
+            return False
+        return capture.url == url and hashlib.sha256(capture.body).hexdigest() == digest
 
     def import_leaves(self, article: Article, text: str, saved_at: datetime | None,
                       imported_before: bool) -> Path | None:
