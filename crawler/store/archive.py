@@ -225,8 +225,8 @@ class Archive:
                                    "importing the page again keeps it") from error
         try:
             self.captures.add_resource(url, html, saved_at, recorded_first)
-        except CaptureError:
-            with contextlib.suppress(sqlite3.Error):  # else ``_kept`` finds no such capture there
+        except OSError:  # not written (``CaptureError``), or not cut back to before it
+            with contextlib.suppress(sqlite3.Error):  # else ``_kept`` reads what is not there
                 self.index.forget_imported(url, digest)
             raise
         return True
