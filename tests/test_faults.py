@@ -24,7 +24,7 @@ from crawler.convert.post import compose_post
 from crawler.reading import SILENCE_LIMIT
 from crawler.report import extensions
 from crawler.run import Run
-from crawler.store import images
+from crawler.store import files, images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.files import remove_leftovers
@@ -574,6 +574,26 @@ def test_a_kept_version_that_cannot_be_removed_after_a_good_write_is_said_and_re
     again = crawl("article", tmp_path, "-a", f"url={url}")  # or the next run removes it
     assert again.returncode == 0 and str(kept) not in again.stderr, again.stderr
     assert [path.name for path in post.parent.iterdir()] == [post.name]
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_leftovers_beside_a_post_a_person_moved_into_a_folder_are_named_and_removed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A run killed while writing a post a person had moved into a folder of ``_posts/``
+    left its temporary file there for good: the next run removed those at the top only,
+    and verify, which named those, said the archive was sound."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    moved = post.parent / "2025" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    name, fd = files._write_temporary(moved, b"half")  # what a kill before its rename leaves
+    os.close(fd)
+    leftover = Path(name)
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and f"{leftover}: a half-written file" in verify.stdout, verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0 and f"INFO: Post updated: {moved}" in again.stderr, again.stderr
+    assert sorted(moved.parent.iterdir()) == [moved]
     assert scrapy("verify", tmp_path).returncode == 0
 
 

@@ -171,9 +171,15 @@ def is_leftover(path: Path) -> bool:
     return path.name.startswith(".") and path.name.endswith(".tmp")
 
 
+def leftovers(folder: Path) -> list[Path]:
+    """The temporary files a killed run left in ``folder`` and its folders (posts a person
+    moved into one are written there too)."""
+    return sorted(path for path in folder.rglob(".*.tmp") if path.is_file())
+
+
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed run left in ``folder`` (one writer at a time)."""
-    for leftover in folder.glob(".*.tmp"):
+    for leftover in leftovers(folder):
         try:
             leftover.unlink(missing_ok=True)
         except OSError as error:
