@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import os
 import re
 import socket
@@ -541,6 +542,13 @@ def test_a_page_whose_capture_could_not_be_written_is_kept_when_imported_again(
         monkeypatch.setattr(captures, "_write_all", nearly_full)
         with pytest.raises(CaptureError):
             archive.keep_imported(url, html, None)
+        def failing(fd: int, length: int) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(os, "ftruncate", failing)  # nor cut back: its start left, torn
+        with pytest.raises(OSError, match="Input/output error"):
+            archive.keep_imported(url, html, None)
+        assert archive.index.imported_capture(url, hashlib.sha256(html).hexdigest()) is None
         monkeypatch.undo()
         assert archive.keep_imported(url, html, None)
         assert not archive.keep_imported(url, html, None)

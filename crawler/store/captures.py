@@ -120,6 +120,7 @@ class CaptureStore:
                 _write_all(fd, data)
                 os.fsync(fd)
             except OSError as error:
+                self._ends.pop(path, None)  # should cutting it back fail: read again, cut off then
                 os.ftruncate(fd, end)
                 self._ends[path] = end
                 raise CaptureError(f"cannot write a capture to {path}: {error}") from error
