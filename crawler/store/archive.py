@@ -198,13 +198,14 @@ class Archive:
     @contextlib.contextmanager
     def _rewriting(self, path: Path, *, recorded: bool) -> Iterator[None]:
         """What is inside written to the index in one transaction, and ``path`` put back as
-        it was should it fail; noted as being written over meanwhile (``Rewrites``)."""
+        it was should it fail; noted as being written over meanwhile (``Rewrites``), when
+        the index records it as it was (unrecorded, a kill leaves it to be taken over)."""
         with put_back_on_failure(path, recorded=recorded) as kept:
-            if kept is not None:
+            if kept is not None and recorded:
                 self.rewrites.begun(path, kept)
             with _transaction(self.index.connection):
                 yield
-                if kept is not None:
+                if kept is not None and recorded:
                     self.rewrites.recorded(path)
 
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:

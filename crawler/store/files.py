@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+_KEPT_SUFFIX = ".kept.tmp"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -138,7 +139,7 @@ class _Before:
     def of(cls, path: Path) -> _Before | None:
         if not path.is_file() or path.is_symlink():
             return None
-        link = path.with_name(f".{path.name}.{os.getpid()}.kept.tmp")
+        link = path.with_name(f".{path.name}.{os.getpid()}{_KEPT_SUFFIX}")
         try:
             link.unlink(missing_ok=True)  # a killed run's, of the same process id
             os.link(path, link)
@@ -164,6 +165,14 @@ class _Before:
             logger.warning("%s stays beside %s, its version before, kept to be put back: "
                            "removing it failed (%s): delete it (Jekyll skips it meanwhile)",
                            self.link, self.path, error)
+
+
+def kept_as_it_was(leftover: Path) -> str | None:
+    """The name of the file of which ``leftover`` is the second name ``put_back_on_failure``
+    kept, if it is one."""
+    name, _, pid = leftover.name.removesuffix(_KEPT_SUFFIX).rpartition(".")
+    return name[1:] if leftover.name.endswith(_KEPT_SUFFIX) and pid.isdigit() and name[:1] == "." \
+        else None
 
 
 def is_leftover(path: Path) -> bool:
