@@ -78,8 +78,8 @@ def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_
         rewrites.put_back_unrecorded()
         monkeypatch.undo()
         [record] = caplog.records
-        assert record.levelname == "ERROR" and f"{post} holds a version a run killed before " \
-            "recording it wrote" in record.getMessage() and "Input/output error" in record.getMessage()
+        assert record.levelname == "ERROR" and f"{post} holds the version a run wrote before it " \
+            "was killed" in record.getMessage() and "Input/output error" in record.getMessage()
         assert post.read_bytes() == b"written, not recorded"
         caplog.clear()
         rewrites.put_back_unrecorded()  # the note is gone with it

@@ -34,13 +34,13 @@ class Rewrites:
         for name, kept_name in notes:
             post, kept = self.folder / name, self.folder / kept_name
             try:
-                if not kept.is_file() or kept.samefile(post):  # put back, or never written over
-                    continue
+                if not kept.is_file() or (post.exists() and kept.samefile(post)):
+                    continue  # put back, or never written over
                 os.replace(kept, post)
             except OSError as error:
-                logger.error("%s holds a version a run killed before recording it wrote, not "
-                             "the one the index records, which cannot be put back (%s): scrapy "
-                             "rebuild records it", post, error)
+                logger.error("%s holds the version a run wrote before it was killed, which the "
+                             "index does not record, and the one it records cannot be put back "
+                             "(%s): scrapy rebuild records it", post, error)
                 continue
             logger.warning("Put back %s as the index records it: a run killed before recording "
                            "the version it wrote there; scrapy rebuild writes that version again "
