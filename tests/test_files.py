@@ -86,3 +86,22 @@ def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_
         assert not caplog.records and post.read_bytes() == b"written, not recorded"
     finally:
         index.close()
+
+
+def test_a_post_a_killed_run_wrote_over_then_deleted_by_hand_is_put_back_as_the_index_records_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Looking up whether the kept version was the post's own file failed on a post gone,
+    and was said as a put back that failed."""
+    posts = tmp_path / "_posts"
+    index = Index(tmp_path / "index.sqlite")
+    try:
+        rewrites = Rewrites(posts, index.connection)
+        post, kept = posts / "2024-01-01-x.md", posts / ".2024-01-01-x.md.77.kept.tmp"
+        atomic_write(kept, b"recorded")
+        rewrites.begun(post, kept)
+        rewrites.put_back_unrecorded()
+        [record] = caplog.records
+        assert record.levelname == "WARNING" and f"Put back {post}" in record.getMessage()
+        assert post.read_bytes() == b"recorded" and not kept.exists()
+    finally:
+        index.close()
