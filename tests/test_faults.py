@@ -3,6 +3,7 @@ index, files in ``_posts`` that are not ours. One clear line each, and nothing l
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -24,9 +25,10 @@ from crawler.convert.post import compose_post
 from crawler.reading import SILENCE_LIMIT
 from crawler.report import extensions
 from crawler.run import Run
-from crawler.store import images
+from crawler.store import files, images
 from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
+from crawler.store.files import remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.page import parse_page
 from tests.conftest import (
@@ -547,6 +549,144 @@ def test_a_post_updated_whose_record_the_index_refuses_is_put_back_as_it_was(
     again = crawl("article", tmp_path, "-a", f"url={url}")
     assert "INFO: Post updated: " in again.stderr, again.stderr
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
+def test_a_kept_version_that_cannot_be_removed_after_a_good_write_is_said_and_removed_next_run(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second name keeping a post's version before, to put it back should its record
+    fail, stayed beside the post when removing it failed after a good write, and nothing
+    said so: verify named a half-written file the run had not mentioned."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    unlink = Path.unlink
+
+    def fails_for_kept(path: Path, missing_ok: bool = False) -> None:
+        if path.name.endswith(".kept.tmp") and path.exists():
+            raise OSError(errno.EIO, "Input/output error")
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", fails_for_kept)
+    result = crawl("article", tmp_path, "-a", f"url={url}")
+    monkeypatch.undo()
+    assert result.returncode == 0 and f"INFO: Post updated: {post}" in result.stderr, result.stderr
+    [kept] = [path for path in post.parent.iterdir() if path.name.endswith(".kept.tmp")]
+    [line] = [line for line in result.stderr.splitlines() if str(kept) in line]
+    assert f"WARNING: {kept} stays beside {post}" in line and "Input/output error" in line \
+        and "delete it" in line, line
+    again = crawl("article", tmp_path, "-a", f"url={url}")  # or the next run removes it
+    assert again.returncode == 0 and str(kept) not in again.stderr, again.stderr
+    assert [path.name for path in post.parent.iterdir()] == [post.name]
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_leftovers_beside_a_post_a_person_moved_into_a_folder_are_named_and_removed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A run killed while writing a post a person had moved into a folder of ``_posts/``
+    left its temporary file there for good: the next run removed those at the top only,
+    and verify, which named those, said the archive was sound."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    moved = post.parent / "2025" / post.name
+    moved.parent.mkdir()
+    post.rename(moved)
+    name, fd = files._write_temporary(moved, b"half")  # what a kill before its rename leaves
+    os.close(fd)
+    leftover = Path(name)
+    verify = scrapy("verify", tmp_path)
+    assert verify.returncode == 1 and f"{leftover}: a half-written file" in verify.stdout, verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={url}")
+    assert again.returncode == 0 and f"INFO: Post updated: {moved}" in again.stderr, again.stderr
+    assert sorted(moved.parent.iterdir()) == [moved]
+    assert scrapy("verify", tmp_path).returncode == 0
+
+
+def test_a_leftover_that_cannot_be_removed_is_said_with_what_to_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A killed run's temporary file that the next run could not remove stayed, unsaid."""
+    leftover = tmp_path / ".post.md.123.kept.tmp"
+    leftover.write_text("before", encoding="utf-8")
+
+    def fails(path: Path, missing_ok: bool = False) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "unlink", fails)
+    remove_leftovers(tmp_path)
+    [record] = caplog.records
+    assert record.levelname == "WARNING" and str(leftover) in record.getMessage() \
+        and "Permission denied" in record.getMessage() and "delete it" in record.getMessage()
+
+
+def killed_in(method: str, refused: str) -> str:
+    """A ``python -c`` script that runs ``scrapy`` with the index's ``refused`` write failing
+    as on a full disk, and the process killed (SIGKILL) as ``method`` of
+    ``crawler.store.files`` is entered: a kill at that very point of a real crawl."""
+    owner, _, name = method.rpartition(".")
+    return "\n".join([
+        "import os, signal, sqlite3, sys",
+        "from crawler.store import files",
+        "from crawler.store.index import Index",
+        "def full(*args, **kwargs): raise sqlite3.OperationalError('database or disk is full')",
+        "def killed(*args, **kwargs): os.kill(os.getpid(), signal.SIGKILL)",
+        f"setattr(Index, {refused!r}, full)",
+        f"setattr(files.{owner} if {owner!r} else files, {name!r}, killed)",
+        "from scrapy.cmdline import execute",
+        "sys.argv[0] = 'scrapy'",
+        "execute()",
+    ])
+
+
+def test_a_run_killed_while_putting_back_a_post_its_index_refused_leaves_the_post_it_records(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Killed between writing a better version of a post and putting the old one back
+    after the index refused its record: the next run removed the old version as a
+    leftover, and the post held the new version for good, with the index's record of the
+    old one (its tags, its links, what the watch saw), a version no run had said it archived."""
+    url, post, before = _an_update(wechat, tmp_path)
+    [other] = Site(wechat).serve([Art("2247493101")])
+    command = crawl_command("article", tmp_path, "-a", f"url={url}")
+    command[1:3] = ["-c", killed_in("_Before.put_back", "add_article")]
+    killed = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")  # killed at that very point
+    [kept] = [path for path in post.parent.iterdir() if path.name.endswith(".kept.tmp")]
+    verify = scrapy("verify", tmp_path)
+    said = (f"{kept}: {post.name} as it was, kept by an interrupted run to put it back: the next "
+            "run puts it back, if that is the version the index records, or removes it; do not delete it")
+    assert verify.returncode == 1 and said in verify.stdout, verify.stdout
+    again = crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}")  # another article
+    assert again.returncode == 0, again.stderr
+    assert f"WARNING: Put back {post} as the index records it" in again.stderr, again.stderr
+    assert post.read_bytes() == before  # the post the index records
+    assert not [path for path in tmp_path.rglob("*") if path.name.endswith(".tmp")]
+    assert scrapy("verify", tmp_path).returncode == 0
+    fetched = crawl("article", tmp_path, "-a", f"url={url}")
+    assert fetched.returncode == 0 and f"INFO: Post updated: {post}" in fetched.stderr, fetched.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
+def test_a_run_killed_while_putting_back_a_post_the_index_never_recorded_leaves_it_to_be_taken_over(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The same kill, of a post the index had no record of (a run before could not record
+    it): the next run said it put back the version the index records, of which there is none."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    [other] = Site(wechat).serve([Art("2247493101")])
+    assert crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}").returncode == 0
+    [other_post] = set(post.parent.iterdir()) - {post}
+    with contextlib.closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as db, db:
+        db.execute("DELETE FROM articles WHERE path = ?", (post.name,))  # lost, as by a full disk
+    command = crawl_command("article", tmp_path, "-a", f"url={url}")
+    command[1:3] = ["-c", killed_in("_Before.put_back", "add_article")]
+    killed = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
+                            timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    again = crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}")
+    assert again.returncode == 0 and "Put back" not in again.stderr, again.stderr
+    assert not [path for path in tmp_path.rglob("*") if path.name.endswith(".tmp")]
+    assert crawl("article", tmp_path, "-a", f"url={url}").returncode == 0  # takes it over
+    assert sorted(path.name for path in post.parent.iterdir()) == sorted([post.name, other_post.name])
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+    with contextlib.closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as db:
+        assert db.execute("SELECT count(*) FROM articles WHERE path = ?", (post.name,)).fetchone() == (1,)
+    assert scrapy("verify", tmp_path).returncode == 0
 
 
 @pytest.mark.parametrize("links", [True, False], ids=["hard links", "no hard links"])

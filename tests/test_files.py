@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers
+from crawler.store.index import Index
+from crawler.store.rewrites import Rewrites
 
 
 def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) -> None:
@@ -53,3 +56,52 @@ def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_n
     assert is_leftover(left) and left.name.startswith(".2024-01-01-x.md.")
     remove_leftovers(tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_holds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The version the index records, kept beside a post a killed run wrote over, that the
+    next run cannot put back (a disk error): said as it is, and not tried again for ever."""
+    posts = tmp_path / "_posts"
+    index = Index(tmp_path / "index.sqlite")
+    try:
+        rewrites = Rewrites(posts, index.connection)
+        post, kept = posts / "2024-01-01-x.md", posts / ".2024-01-01-x.md.77.kept.tmp"
+        atomic_write(kept, b"recorded")
+        atomic_write(post, b"written, not recorded")
+        rewrites.begun(post, kept)
+
+        def fails(source: object, target: object) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(os, "replace", fails)
+        rewrites.put_back_unrecorded()
+        monkeypatch.undo()
+        [record] = caplog.records
+        assert record.levelname == "ERROR" and f"{post} holds the version a run wrote before it " \
+            "was killed" in record.getMessage() and "Input/output error" in record.getMessage()
+        assert post.read_bytes() == b"written, not recorded"
+        caplog.clear()
+        rewrites.put_back_unrecorded()  # the note is gone with it
+        assert not caplog.records and post.read_bytes() == b"written, not recorded"
+    finally:
+        index.close()
+
+
+def test_a_post_a_killed_run_wrote_over_then_deleted_by_hand_is_put_back_as_the_index_records_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Looking up whether the kept version was the post's own file failed on a post gone,
+    and was said as a put back that failed."""
+    posts = tmp_path / "_posts"
+    index = Index(tmp_path / "index.sqlite")
+    try:
+        rewrites = Rewrites(posts, index.connection)
+        post, kept = posts / "2024-01-01-x.md", posts / ".2024-01-01-x.md.77.kept.tmp"
+        atomic_write(kept, b"recorded")
+        rewrites.begun(post, kept)
+        rewrites.put_back_unrecorded()
+        [record] = caplog.records
+        assert record.levelname == "WARNING" and f"Put back {post}" in record.getMessage()
+        assert post.read_bytes() == b"recorded" and not kept.exists()
+    finally:
+        index.close()

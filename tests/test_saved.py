@@ -4,9 +4,12 @@ UTF-8 HTML."""
 from __future__ import annotations
 
 import base64
+import errno
+import hashlib
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -19,7 +22,10 @@ import pytest
 import crawler.spiders.import_pages as import_pages
 from crawler.items import ArticleItem
 from crawler.pipelines.posts import PostPipeline
+from crawler.store import captures
 from crawler.store.archive import Archive
+from crawler.store.captures import CaptureError
+from crawler.store.index import Index
 from crawler.wechat.saved import SavedPage, SavedPageError, image_files, read_saved_page, saved_pages_in
 from tests.conftest import (
     PROJECT,
@@ -495,6 +501,60 @@ def test_importing_a_folder_again_keeps_each_page_once(tmp_path: Path) -> None:
     (saved / "article.html").write_text(page.replace("一律是诈骗", "一律是电诈"), encoding="utf-8")
     assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
     assert sum(kept().values()) > sum(first.values())  # another page under the same URL
+
+
+def test_a_page_kept_whose_index_record_failed_is_kept_once_when_imported_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An imported page's capture was written, then its record in the index refused (a full
+    disk): the import said "Not recorded", and importing the page again appended a second
+    copy of it, which ``scrapy versions`` listed as a version of its own."""
+    saved, archive = tmp_path / "saved", tmp_path / "archive"
+    saved.mkdir()
+    (saved / "article.html").write_text(page_text("text_post.html"), encoding="utf-8")
+
+    def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Index, "add_imported", full)
+    first = crawl("import", archive, "-a", f"path={saved}")
+    monkeypatch.undo()
+    assert first.returncode == 1 and "database or disk is full" in first.stderr, first.stderr
+    again = crawl("import", archive, "-a", f"path={saved}")
+    assert again.returncode == 0, again.stderr
+    assert crawl("import", archive, "-a", f"path={saved}").returncode == 0
+    read = Archive(archive, read_only=True)
+    try:
+        assert len(list(read.captures.captures())) == 1
+    finally:
+        read.close()
+
+
+def test_a_page_whose_capture_could_not_be_written_is_kept_when_imported_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capture whose append failed (a full disk) is not taken as kept by the next import."""
+    url, html = "https://mp.weixin.qq.com/s/abcdefghijk", page_text("text_post.html").encode()
+    archive = Archive(tmp_path)
+    try:
+        def nearly_full(fd: int, data: bytes) -> None:
+            os.write(fd, data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(captures, "_write_all", nearly_full)
+        with pytest.raises(CaptureError):
+            archive.keep_imported(url, html, None)
+        def failing(fd: int, length: int) -> None:
+            raise OSError(errno.EIO, "Input/output error")
+
+        monkeypatch.setattr(os, "ftruncate", failing)  # nor cut back: its start left, torn
+        with pytest.raises(OSError, match="Input/output error"):
+            archive.keep_imported(url, html, None)
+        assert archive.index.imported_capture(url, hashlib.sha256(html).hexdigest()) is None
+        monkeypatch.undo()
+        assert archive.keep_imported(url, html, None)
+        assert not archive.keep_imported(url, html, None)
+        assert [c.url for c in archive.captures.captures()] == [url]
+    finally:
+        archive.close()
 
 
 def test_a_page_whose_capture_file_is_gone_is_kept_again_when_imported_again(tmp_path: Path) -> None:

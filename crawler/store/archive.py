@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
-from crawler.store.captures import CaptureStore
+from crawler.store.captures import CaptureError, CaptureStore, read_capture
 from crawler.store.files import NotPutBack, atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
@@ -37,6 +37,7 @@ from crawler.store.postfiles import (
     read_post,
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
+from crawler.store.rewrites import Rewrites
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch.state import WatchState
 from crawler.wechat.article import Article
@@ -101,10 +102,12 @@ class Archive:
         self.links = PostLinks(self.index, self.layout.posts, self.places)
         if read_only:
             return
-        self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
-        self.images = ImageStore(self.layout.images, self.index)
-        self.watched = Watched(WatchBook(self.index), self._image_identity)
+        self.rewrites = Rewrites(self.layout.posts, self.index.connection)
         try:
+            self.rewrites.put_back_unrecorded()  # before PostStore removes the leftovers
+            self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
+            self.images = ImageStore(self.layout.images, self.index)
+            self.watched = Watched(WatchBook(self.index), self._image_identity)
             if not self.index.has_articles():
                 self._rebuild_index()
         except sqlite3.DatabaseError as error:  # a full disk: the next run rebuilds it again
@@ -150,7 +153,7 @@ class Archive:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
-            with put_back_on_failure(path, recorded=recorded), _transaction(self.index.connection):
+            with self._rewriting(path, recorded=recorded):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
@@ -192,18 +195,57 @@ class Archive:
             raise
         return outcome, path
 
+    @contextlib.contextmanager
+    def _rewriting(self, path: Path, *, recorded: bool) -> Iterator[None]:
+        """What is inside written to the index in one transaction, and ``path`` put back as
+        it was should it fail; noted as being written over meanwhile (``Rewrites``), when
+        the index records it as it was (unrecorded, a kill leaves it to be taken over)."""
+        with put_back_on_failure(path, recorded=recorded) as kept:
+            if kept is not None and recorded:
+                self.rewrites.begun(path, kept)
+            with _transaction(self.index.connection):
+                yield
+                if kept is not None and recorded:
+                    self.rewrites.recorded(path)
+
     def keep_imported(self, url: str, html: bytes, saved_at: datetime | None) -> bool:
         """Keep an imported page as a capture of ``url``, unless these very bytes were kept
-        under it before (and their file is still there): importing a folder again would
+        under it before (and their capture is still there): importing a folder again would
         append each of its pages again, and ``scrapy versions`` list each once more.
-        Whether it was kept now."""
+        Whether it was kept now. Recorded in the index before it is written, so that no
+        capture is written that the index cannot find again."""
         digest = hashlib.sha256(html).hexdigest()
-        file = self.index.imported_file(url, digest)
-        if file is not None and (self.layout.captures / file).is_file():
+        if self._kept(url, digest):
             return False
-        path = self.captures.add_resource(url, html, saved_at)
-        self.index.add_imported(url, digest, path.name)
+
+        def recorded_first(path: Path, start: int) -> None:  # else a failing record leaves it unknown
+            try:
+                self.index.add_imported(url, digest, path.name, start)
+            except sqlite3.Error as error:
+                raise CaptureError(f"its capture not kept, the index refusing its record ({error}): "
+                                   "importing the page again keeps it") from error
+        try:
+            self.captures.add_resource(url, html, saved_at, recorded_first)
+        except OSError:  # not written (``CaptureError``), or not cut back to before it
+            with contextlib.suppress(sqlite3.Error):  # else ``_kept`` reads what is not there
+                self.index.forget_imported(url, digest)
+            raise
         return True
+
+    def _kept(self, url: str, digest: str) -> bool:
+        """Whether the capture the index records of page ``digest`` under ``url`` is there:
+        the one record where it went read, not its whole file."""
+        kept = self.index.imported_capture(url, digest)
+        if kept is None:
+            return False
+        path = self.layout.captures / kept[0]
+        if kept[1] is None:  # recorded before where it went was
+            return path.is_file()
+        try:
+            capture = read_capture(path, kept[1])
+        except CaptureError:
+            return False
+        return capture.url == url and hashlib.sha256(capture.body).hexdigest() == digest
 
     def import_leaves(self, article: Article, text: str, saved_at: datetime | None,
                       imported_before: bool) -> Path | None:

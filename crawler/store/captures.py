@@ -14,7 +14,7 @@ import errno
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,11 +64,13 @@ class CaptureStore:
             "request", url, fetched_at, "application/http; msgtype=request", request_head, b"",
             concurrent_to=response_id))
 
-    def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None) -> Path:
+    def add_resource(self, url: str, body: bytes, fetched_at: datetime | None = None,
+                     place: Callable[[Path, int], None] | None = None) -> None:
         """Keep a page that came from elsewhere (an imported file) under its article URL;
-        the file it went to."""
+        ``place``, if given, is told the file and offset it goes to before it is written,
+        and what it raises leaves it unwritten."""
         fetched_at = fetched_at or datetime.now(UTC)
-        return self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body))
+        self._append(fetched_at, warc.record("resource", url, fetched_at, "text/html", b"", body), place)
 
     def captures(self, files: Iterable[str] | None = None) -> Iterator[Capture]:
         """Every stored page, file by file, oldest file first (damaged stretches skipped);
@@ -91,8 +93,10 @@ class CaptureStore:
     def _files(self) -> list[Path]:
         return sorted(self.folder.glob("*.warc.gz"))
 
-    def _append(self, fetched_at: datetime, data: bytes) -> Path:
-        """Append ``data`` whole, or not at all (``CaptureError``); the file it went to.
+    def _append(self, fetched_at: datetime, data: bytes,
+                place: Callable[[Path, int], None] | None = None) -> None:
+        """Append ``data`` whole, or not at all (``CaptureError``); ``place``, if given, told
+        where first.
 
         A record torn by a crash is cut off before the first append to its file: left in
         place, it would hide every record written after it from readers.
@@ -110,17 +114,19 @@ class CaptureStore:
                     logger.warning("Cut off a torn capture at the end of %s (from byte %d)",
                                    path, end)
                     os.ftruncate(fd, end)
+            if place is not None:
+                place(path, end)
             try:
                 _write_all(fd, data)
                 os.fsync(fd)
             except OSError as error:
+                self._ends.pop(path, None)  # should cutting it back fail: read again, cut off then
                 os.ftruncate(fd, end)
                 self._ends[path] = end
                 raise CaptureError(f"cannot write a capture to {path}: {error}") from error
             self._ends[path] = end + len(data)
         finally:
             os.close(fd)
-        return path
 
 
 def file_of(fetched_at: datetime) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from crawler.convert.relink import remote_images
 from crawler.reading import open_regular
 from crawler.store.archive import Archive
-from crawler.store.files import is_leftover
+from crawler.store.files import is_leftover, kept_as_it_was, leftovers
 from crawler.store.images import damage
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
@@ -65,10 +65,12 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
     articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
+    for leftover in leftovers(layout.posts):
+        kept = kept_as_it_was(leftover)
+        yield Unsettled(leftover, _LEFT_OVER if kept is None else (
+            f"{kept} as it was, kept by an interrupted run to put it back: the next run puts it "
+            "back, if that is the version the index records, or removes it; do not delete it"))
     for entry in sorted(layout.posts.glob("*")) if layout.posts.is_dir() else []:
-        if is_leftover(entry):
-            yield Unsettled(entry, _LEFT_OVER)
-            continue
         if entry.name.startswith("."):
             continue
         # a folder of the blog's own posts, or of ours a person moved there, which Jekyll

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
+_KEPT_SUFFIX = ".kept.tmp"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -100,13 +104,14 @@ class NotKept(OSError):
 
 
 @contextlib.contextmanager
-def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[None]:
+def put_back_on_failure(path: Path, *, recorded: bool) -> Iterator[Path | None]:
     """``path`` as it is now put back should what is inside fail (a post rewritten, then its
     index record refused), so that the run's "Not archived" is true; ``NotPutBack`` when it
-    cannot be (``recorded``: whether the index records it as it is now)."""
+    cannot be (``recorded``: whether the index records it as it is now). Gives the second
+    name that keeps it meanwhile, if it has one: a run killed inside leaves it."""
     before = _Before.of(path)
     try:
-        yield
+        yield None if before is None else before.link
     except BaseException as failed:
         if before is not None:
             try:
@@ -134,7 +139,7 @@ class _Before:
     def of(cls, path: Path) -> _Before | None:
         if not path.is_file() or path.is_symlink():
             return None
-        link = path.with_name(f".{path.name}.{os.getpid()}.kept.tmp")
+        link = path.with_name(f".{path.name}.{os.getpid()}{_KEPT_SUFFIX}")
         try:
             link.unlink(missing_ok=True)  # a killed run's, of the same process id
             os.link(path, link)
@@ -152,9 +157,22 @@ class _Before:
             os.replace(self.link, self.path)
 
     def discard(self) -> None:
-        if self.link is not None:
-            with contextlib.suppress(OSError):
-                self.link.unlink()
+        if self.link is None:
+            return
+        try:
+            self.link.unlink(missing_ok=True)  # missing once put back
+        except OSError as error:
+            logger.warning("%s stays beside %s, its version before, kept to be put back: "
+                           "removing it failed (%s): delete it (Jekyll skips it meanwhile)",
+                           self.link, self.path, error)
+
+
+def kept_as_it_was(leftover: Path) -> str | None:
+    """The name of the file of which ``leftover`` is the second name ``put_back_on_failure``
+    kept, if it is one."""
+    name, _, pid = leftover.name.removesuffix(_KEPT_SUFFIX).rpartition(".")
+    return name[1:] if leftover.name.endswith(_KEPT_SUFFIX) and pid.isdigit() and name[:1] == "." \
+        else None
 
 
 def is_leftover(path: Path) -> bool:
@@ -162,8 +180,17 @@ def is_leftover(path: Path) -> bool:
     return path.name.startswith(".") and path.name.endswith(".tmp")
 
 
+def leftovers(folder: Path) -> list[Path]:
+    """The temporary files a killed run left in ``folder`` and its folders (posts a person
+    moved into one are written there too)."""
+    return sorted(path for path in folder.rglob(".*.tmp") if path.is_file())
+
+
 def remove_leftovers(folder: Path) -> None:
     """Delete temporary files a killed run left in ``folder`` (one writer at a time)."""
-    for leftover in folder.glob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            leftover.unlink()
+    for leftover in leftovers(folder):
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("Cannot remove %s, a temporary file an interrupted run left (%s): "
+                           "delete it", leftover, error)

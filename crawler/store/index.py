@@ -64,15 +64,18 @@ CREATE TABLE IF NOT EXISTS configured_tags (key TEXT PRIMARY KEY, tags TEXT NOT 
 CREATE TABLE IF NOT EXISTS quiet_alarms (biz TEXT PRIMARY KEY, newest INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS image_failures (url TEXT PRIMARY KEY, first INTEGER NOT NULL,
                                            said INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rewrites (post TEXT PRIMARY KEY, kept TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NULL,
-                                           file TEXT NOT NULL, PRIMARY KEY (url, sha256));
+                                           file TEXT NOT NULL, start INTEGER,
+                                           PRIMARY KEY (url, sha256));
 """
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"images": {"key": "TEXT"},
                   "articles": {"published": "INTEGER", "tags": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
                   "album_articles": {"left_at": "TEXT"},
-                  "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"}}
+                  "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"},
+                  "imported_pages": {"start": "INTEGER"}}
 
 
 
@@ -236,12 +239,19 @@ class Index:
             "SELECT i.name FROM images i LEFT JOIN articles a ON a.key = i.key GROUP BY i.name "
             "HAVING count(i.key) = count(*) AND max(coalesce(a.path, '') != '') = 0")}
 
-    def imported_file(self, url: str, sha256: str) -> str | None:
-        """The capture file an imported page of these bytes was kept in under ``url``."""
-        return self._one("SELECT file FROM imported_pages WHERE url = ? AND sha256 = ?", url, sha256)
+    def imported_capture(self, url: str, sha256: str) -> tuple[str, int | None] | None:
+        """The capture file an imported page of these bytes was kept in under ``url``, and
+        where in it (None: recorded before where was)."""
+        row = self._db.execute("SELECT file, start FROM imported_pages WHERE url = ? AND sha256 = ?",
+                               (url, sha256)).fetchone()
+        return None if row is None else (row[0], row[1])
 
-    def add_imported(self, url: str, sha256: str, file: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO imported_pages VALUES (?, ?, ?)", (url, sha256, file))
+    def add_imported(self, url: str, sha256: str, file: str, start: int) -> None:
+        self._db.execute("INSERT OR REPLACE INTO imported_pages (url, sha256, file, start) "
+                         "VALUES (?, ?, ?, ?)", (url, sha256, file, start))
+
+    def forget_imported(self, url: str, sha256: str) -> None:
+        self._db.execute("DELETE FROM imported_pages WHERE url = ? AND sha256 = ?", (url, sha256))
 
     def article_path(self, key: str) -> str | None:
         return self._one("SELECT path FROM articles WHERE key = ? AND path != ''", key)
