@@ -25,7 +25,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
-from crawler.report.tally import Tally
+from crawler.report.tally import Stat, Tally
 from crawler.store.archive import Archive
 
 _ATTRIBUTE = "wechat_run"
@@ -93,8 +93,11 @@ class Run:
     def open_archive(self, root: Path) -> Archive:
         """Open the archive at ``root`` now (``ArchiveError`` if it cannot be), to be closed
         when the engine stops (after the spider closed, so that the run report can still
-        read the index)."""
+        read the index). A post a killed run left that it could not put back as the index
+        records it is a write that failed: the run exits 1."""
         self._archive = Archive(root)
+        if self._archive.posts_not_put_back:
+            self.tally.count(Stat.POSTS_WRITE_FAILED, self._archive.posts_not_put_back)
         self.crawler.signals.connect(self._archive.close, signal=signals.engine_stopped)
         return self._archive
 

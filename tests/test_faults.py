@@ -614,23 +614,36 @@ def test_a_leftover_that_cannot_be_removed_is_said_with_what_to_do(
         and "Permission denied" in record.getMessage() and "delete it" in record.getMessage()
 
 
-def killed_in(method: str, refused: str) -> str:
-    """A ``python -c`` script that runs ``scrapy`` with the index's ``refused`` write failing
-    as on a full disk, and the process killed (SIGKILL) as ``method`` of
-    ``crawler.store.files`` is entered: a kill at that very point of a real crawl."""
+def killed_in(method: str, refused: str) -> list[str]:
+    """Lines of a ``python -c`` script that make the index's ``refused`` write fail as on a
+    full disk, and kill the process (SIGKILL) as ``method`` of ``crawler.store.files`` is
+    entered: a kill at that very point of a real crawl."""
     owner, _, name = method.rpartition(".")
-    return "\n".join([
-        "import os, signal, sqlite3, sys",
+    return [
+        "import os, signal, sqlite3",
         "from crawler.store import files",
         "from crawler.store.index import Index",
         "def full(*args, **kwargs): raise sqlite3.OperationalError('database or disk is full')",
         "def killed(*args, **kwargs): os.kill(os.getpid(), signal.SIGKILL)",
         f"setattr(Index, {refused!r}, full)",
         f"setattr(files.{owner} if {owner!r} else files, {name!r}, killed)",
-        "from scrapy.cmdline import execute",
-        "sys.argv[0] = 'scrapy'",
-        "execute()",
-    ])
+    ]
+
+
+def _crawled_with(tmp_path: Path, url: str, prelude: list[str]) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl article`` of ``url`` in a process that runs ``prelude`` first."""
+    command = crawl_command("article", tmp_path, "-a", f"url={url}")
+    command[1:3] = ["-c", "\n".join([*prelude, "import sys", "from scrapy.cmdline import execute",
+                                      "sys.argv[0] = 'scrapy'", "execute()"])]
+    return subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
+                          timeout=120)
+
+
+def _killed_putting_back(tmp_path: Path, url: str) -> None:
+    """Archive ``url`` again, killed as the post written over is put back after the index
+    refused the new version's record."""
+    killed = _crawled_with(tmp_path, url, killed_in("_Before.put_back", "add_article"))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
 
 
 def test_a_run_killed_while_putting_back_a_post_its_index_refused_leaves_the_post_it_records(
@@ -641,11 +654,7 @@ def test_a_run_killed_while_putting_back_a_post_its_index_refused_leaves_the_pos
     old one (its tags, its links, what the watch saw), a version no run had said it archived."""
     url, post, before = _an_update(wechat, tmp_path)
     [other] = Site(wechat).serve([Art("2247493101")])
-    command = crawl_command("article", tmp_path, "-a", f"url={url}")
-    command[1:3] = ["-c", killed_in("_Before.put_back", "add_article")]
-    killed = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
-                            timeout=120)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    _killed_putting_back(tmp_path, url)
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")  # killed at that very point
     [kept] = [path for path in post.parent.iterdir() if path.name.endswith(".kept.tmp")]
     verify = scrapy("verify", tmp_path)
@@ -663,6 +672,23 @@ def test_a_run_killed_while_putting_back_a_post_its_index_refused_leaves_the_pos
     assert "新增的防骗提示" in post.read_text(encoding="utf-8")
 
 
+def test_a_post_a_killed_run_left_that_the_next_run_cannot_put_back_fails_that_run(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The next run could not put back the version the index records (a disk error): its
+    ERROR line said so and the run exited 0, the post holding a version no run recorded."""
+    url, post, _ = _an_update(wechat, tmp_path)
+    [other] = Site(wechat).serve([Art("2247493101")])
+    _killed_putting_back(tmp_path, url)
+    again = _crawled_with(tmp_path, f"{wechat.base}{other.path}", [
+        "import errno, types",
+        "from crawler.store import rewrites",
+        "def fails(*args): raise OSError(errno.EIO, 'Input/output error')",
+        "rewrites.os = types.SimpleNamespace(replace=fails)"])
+    assert f"ERROR: {post} holds the version a run wrote before it was killed" in again.stderr, again.stderr
+    assert again.returncode == 1, again.stderr
+    assert "新增的防骗提示" in post.read_text(encoding="utf-8")
+
+
 def test_a_run_killed_while_putting_back_a_post_the_index_never_recorded_leaves_it_to_be_taken_over(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """The same kill, of a post the index had no record of (a run before could not record
@@ -673,11 +699,7 @@ def test_a_run_killed_while_putting_back_a_post_the_index_never_recorded_leaves_
     [other_post] = set(post.parent.iterdir()) - {post}
     with contextlib.closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as db, db:
         db.execute("DELETE FROM articles WHERE path = ?", (post.name,))  # lost, as by a full disk
-    command = crawl_command("article", tmp_path, "-a", f"url={url}")
-    command[1:3] = ["-c", killed_in("_Before.put_back", "add_article")]
-    killed = subprocess.run(command, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True,
-                            timeout=120)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    _killed_putting_back(tmp_path, url)
     again = crawl("article", tmp_path, "-a", f"url={wechat.base}{other.path}")
     assert again.returncode == 0 and "Put back" not in again.stderr, again.stderr
     assert not [path for path in tmp_path.rglob("*") if path.name.endswith(".tmp")]

@@ -75,14 +75,14 @@ def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_
             raise OSError(errno.EIO, "Input/output error")
 
         monkeypatch.setattr(os, "replace", fails)
-        rewrites.put_back_unrecorded()
+        assert rewrites.put_back_unrecorded() == 1
         monkeypatch.undo()
         [record] = caplog.records
         assert record.levelname == "ERROR" and f"{post} holds the version a run wrote before it " \
             "was killed" in record.getMessage() and "Input/output error" in record.getMessage()
         assert post.read_bytes() == b"written, not recorded"
         caplog.clear()
-        rewrites.put_back_unrecorded()  # the note is gone with it
+        assert rewrites.put_back_unrecorded() == 0  # the note is gone with it
         assert not caplog.records and post.read_bytes() == b"written, not recorded"
     finally:
         index.close()

@@ -104,7 +104,8 @@ class Archive:
             return
         self.rewrites = Rewrites(self.layout.posts, self.index.connection)
         try:
-            self.rewrites.put_back_unrecorded()  # before PostStore removes the leftovers
+            # before PostStore removes the leftovers
+            self.posts_not_put_back = self.rewrites.put_back_unrecorded()
             self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
             self.images = ImageStore(self.layout.images, self.index)
             self.watched = Watched(WatchBook(self.index), self._image_identity)

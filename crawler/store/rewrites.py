@@ -28,8 +28,10 @@ class Rewrites:
     def recorded(self, post: Path) -> None:
         self.db.execute("DELETE FROM rewrites WHERE post = ?", (self._name(post),))
 
-    def put_back_unrecorded(self) -> None:
-        """Put back each post a killed run wrote over and did not record, as the index has it."""
+    def put_back_unrecorded(self) -> int:
+        """Put back each post a killed run wrote over and did not record, as the index has it;
+        how many could not be (each an ERROR line)."""
+        failed = 0
         notes = self.db.execute("SELECT post, kept FROM rewrites").fetchall()
         for name, kept_name in notes:
             post, kept = self.folder / name, self.folder / kept_name
@@ -41,12 +43,14 @@ class Rewrites:
                 logger.error("%s holds the version a run wrote before it was killed, which the "
                              "index does not record, and the one it records cannot be put back "
                              "(%s): scrapy rebuild records it", post, error)
+                failed += 1
                 continue
             logger.warning("Put back %s as the index records it: a run killed before recording "
                            "the version it wrote there; scrapy rebuild writes that version again "
                            "from its capture, as does the next crawl that fetches its article", post)
         if notes:
             self.db.execute("DELETE FROM rewrites")
+        return failed
 
     def _name(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
