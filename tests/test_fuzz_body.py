@@ -85,7 +85,12 @@ inline = st.recursive(
         st.builds(lambda parts: f'<a href="https://example.com/x">{"".join(parts)}</a>',
                   st.lists(inner, min_size=1, max_size=2)),
         st.builds(lambda a, run, b: f"{a}{run}{b}", inner,
-                  st.sampled_from(["<br>", "<br><br><br>", '<span leaf=""><br></span>']), inner)),
+                  st.sampled_from(["<br>", "<br><br><br>", '<span leaf=""><br></span>']), inner),
+        # what a browser draws of its own: a drop-down's option, an object's fallback
+        st.builds(lambda one, two, chosen: f"<select><option>{one}</option>"
+                  f"<option{' selected' if chosen else ''}>{two}</option></select>",
+                  words, words, st.booleans()),
+        st.lists(inner, min_size=1, max_size=2).map(lambda parts: f"<object>{''.join(parts)}</object>")),
     max_leaves=6)
 line = st.lists(inline, min_size=1, max_size=3).map("".join)
 paragraph = line.map(lambda text: f"<p>{text}</p>")
@@ -118,7 +123,9 @@ block = st.recursive(
         st.lists(inner, min_size=1, max_size=2).map(
             lambda parts: f"<blockquote>{''.join(parts)}</blockquote>"),
         st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</section>", st.sampled_from(SECTIONS),
-                  st.lists(st.one_of(inner, line), min_size=1, max_size=3))),
+                  st.lists(st.one_of(inner, line), min_size=1, max_size=3)),
+        st.builds(lambda before, summary, after: f"<details>{before}<summary>{summary}</summary>{after}</details>",
+                  st.one_of(st.just(""), inner), line, inner)),
     max_leaves=6)
 body = st.lists(block, min_size=1, max_size=4).map("".join)
 
