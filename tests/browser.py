@@ -485,8 +485,15 @@ def _built_and_seen(archive: Path, workdir: Path,
 
 
 def shown_text_of(documents: Sequence[str]) -> list[str]:
-    """What Chromium draws of each HTML document, with every ``<details>`` opened: what a
-    reader sees of it once they have opened all of it.
+    """What Chromium draws of each HTML document (``chromium_text``), in one browser."""
+    with chromium_text() as shown:
+        return [shown(document) for document in documents]
+
+
+@contextmanager
+def chromium_text() -> Iterator[Callable[[str], str]]:
+    """What Chromium draws of an HTML document, with every ``<details>`` opened: what a
+    reader sees of it once they have opened all of it; one browser for the block.
 
     Read from its layout, in the order it lays out the document (``<details>``'s summary
     first), its own controls' insides included (a ``<select>``'s chosen option) and CSS's
@@ -496,14 +503,15 @@ def shown_text_of(documents: Sequence[str]) -> list[str]:
     with _chromium() as context:
         page = context.new_page()
         session = context.new_cdp_session(page)
-        shown = []
-        for document in documents:
+
+        def shown(document: str) -> str:
             page.set_content(document)
             page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
             page.evaluate(_SETTLE)
-            shown.append(_laid_out_text(session.send("DOMSnapshot.getSnapshot", {
-                "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True})))
-    return shown
+            return _laid_out_text(session.send("DOMSnapshot.getSnapshot", {
+                "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True}))
+
+        yield shown
 
 
 def _laid_out_text(snapshot: dict[str, Any]) -> str:
