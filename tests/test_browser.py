@@ -372,6 +372,7 @@ DRAWN = [
     '<p><select><option disabled>藏</option><option hidden>乙一</option><option>藏</option>'
     '</select><select name="s"><optgroup label="藏"><option label="">乙 二</option></optgroup>'
     '</select><select><option disabled>藏</option></select>乙三</p>',
+    '<p><select><option><q>乙四</q></option></select></p>',
     '<p><select multiple><optgroup label="丙组"><option>丙一</option></optgroup>'
     '<option>丙二</option>藏</select><select size="3"><option>丙三</option></select></p>',
     '<p>对象<object>后备<param name="movie" value="x.swf"><b>内容</b></object>之后'

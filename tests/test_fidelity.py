@@ -478,6 +478,7 @@ DRAWN = {
                  '<option label="二">藏</option>藏</select>', "组一二"),
     "hidden": ('<p>甲<select hidden><option>藏</option></select>'
                '<select multiple><option style="display:none">藏</option></select>乙</p>', "甲乙"),
+    "quote-in-option": ('<p><select><option><q>引</q>文</option></select></p>', "引文"),  # no marks
     "object": ('<p>甲<object data="x.swf"><param name="a" value="b">后备</object>乙</p>', "甲后备乙"),
     "summary": ("<details>前<p>中</p><summary>摘要</summary>尾</details>", "摘要前中尾"),
 }

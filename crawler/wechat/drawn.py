@@ -14,13 +14,13 @@ _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" i
 
 
 def show_as_drawn(root: etree._Element) -> None:
-    """What a browser draws below ``root`` as text in its place: a quote's marks
-    (``show_quotation_marks``), a ``<select>``'s (``draw_select``), and each ``<details>``'s
-    first summary first, where the browser draws it (as the line that opens it), wherever
-    it stands among the others."""
-    show_quotation_marks(root)
+    """What a browser draws below ``root`` as text in its place: a ``<select>``'s
+    (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
+    shows its text alone), and each ``<details>``'s first summary first, where the browser
+    draws it (as the line that opens it), wherever it stands among the others."""
     for select in list(root.iter("select")):
         draw_select(select)
+    show_quotation_marks(root)
     for details in root.iter("details"):
         summary = next(details.iterchildren("summary"), None)
         if summary is not None and (details.text or summary.getprevious() is not None):
