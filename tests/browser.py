@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -485,14 +485,48 @@ def _built_and_seen(archive: Path, workdir: Path,
 
 
 def shown_text_of(documents: Sequence[str]) -> list[str]:
-    """What Chromium shows of each HTML document (``innerText``), with every ``<details>``
-    opened: what a reader sees of it once they have opened all of it."""
+    """What Chromium draws of each HTML document (``chromium_text``), in one browser."""
+    with chromium_text() as shown:
+        return [shown(document) for document in documents]
+
+
+@contextmanager
+def chromium_text() -> Iterator[Callable[[str], str]]:
+    """What Chromium draws of an HTML document, with every ``<details>`` opened: what a
+    reader sees of it once they have opened all of it; one browser for the block.
+
+    Read from its layout, in the order it lays out the document (``<details>``'s summary
+    first), its own controls' insides included (a ``<select>``'s chosen option) and CSS's
+    generated text (a ``<q>``'s marks). ``innerText`` is no measure of it: it gives every
+    option of a ``<select>``, and a ``<details>``'s children in the document's order.
+    """
     with _chromium() as context:
         page = context.new_page()
-        shown = []
-        for document in documents:
+        session = context.new_cdp_session(page)
+
+        def shown(document: str) -> str:
             page.set_content(document)
-            shown.append(page.evaluate(
-                "() => { document.querySelectorAll('details').forEach(d => { d.open = true; });"
-                " return document.body.innerText; }"))
-    return shown
+            page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            page.evaluate(_SETTLE)
+            return _laid_out_text(session.send("DOMSnapshot.getSnapshot", {
+                "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True}))
+
+        yield shown
+
+
+def _laid_out_text(snapshot: dict[str, Any]) -> str:
+    """The visible text of a layout snapshot, node by node as the layout holds them: each
+    element's ``::before``, its children (a shadow tree's, where it has one), its ``::after``."""
+    nodes, styles = snapshot["domNodes"], snapshot["computedStyles"]
+    texts: dict[int, list[str]] = {}
+    for box in snapshot["layoutTreeNodes"]:
+        if box.get("layoutText") and styles[box["styleIndex"]]["properties"][0]["value"] != "hidden":
+            texts.setdefault(box["domNodeIndex"], []).append(box["layoutText"])
+    shown, below = [], [0]
+    while below:
+        index = below.pop()
+        shown += texts.get(index, [])
+        pseudo = {nodes[i].get("pseudoType"): i for i in nodes[index].get("pseudoElementIndexes", [])}
+        order = [pseudo.get("before"), *nodes[index].get("childNodeIndexes", []), pseudo.get("after")]
+        below += reversed([i for i in order if i is not None])
+    return "".join(shown)

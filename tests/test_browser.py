@@ -362,14 +362,34 @@ def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
     assert not set(catalog) & set("©<>"), catalog
 
 
+# What Chromium draws of its own controls and fallbacks, as a reader sees it: a drop-down's
+# chosen option (the last selected, else the first not disabled; its label), a list box's
+# groups and options, an <object>'s fallback (it loads nothing here, as in a reprint), a
+# <details>'s first summary first, wherever it stands.
+DRAWN = [
+    '<p>选择<select><option>甲一</option><option selected>甲二</option>'
+    '<option selected label="甲三">藏</option><option>藏</option></select>之后</p>',
+    '<p><select><option disabled>藏</option><option hidden>乙一</option><option>藏</option>'
+    '</select><select name="s"><optgroup label="藏"><option label="">乙 二</option></optgroup>'
+    '</select><select><option disabled>藏</option></select>乙三</p>',
+    '<p><select><option><q>乙四</q></option></select></p>',
+    '<p><select multiple><optgroup label="丙组"><option>丙一</option></optgroup>'
+    '<option>丙二</option>藏</select><select size="3"><option>丙三</option></select></p>',
+    '<p>对象<object>后备<param name="movie" value="x.swf"><b>内容</b></object>之后'
+    '<object data="https://x.example/flash.swf" type="application/x-shockwave-flash">'
+    '<p>重印</p></object></p>',
+    "<details><p>正文前</p><summary>总结</summary>尾<p>正文</p><summary>次总结</summary></details>",
+]
+
+
 def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
     """Text a browser's own style sheet hides (a <title> in the body, <rp>, <datalist>,
     <noembed>, <noframes>, <template>, a closed <dialog>, ``hidden``) showed in the post and
     counted in the report; what it shows (an open dialog, a closed <details> once opened)
-    shows in both."""
+    shows in both, and so does what it draws of a <select>, an <object> (``DRAWN``)."""
     body = "".join(SHOWN_NOTHING.values()) + (
         "<details><summary>摘要</summary><p>细节</p></details><dialog open><p>对话</p></dialog>"
-        '<p><span hidden style="display:inline">显示</span></p>')
+        '<p><span hidden style="display:inline">显示</span></p>') + "".join(DRAWN)
     post = lxml.html.tostring(rendered(body), encoding="unicode")
     original, shown = shown_text_of([body, post])
     assert as_read(original) == as_read(shown) == shown_in_article(article_of(body))

@@ -14,6 +14,7 @@ from crawler.offline.kramdown import Kramdown, RenderError
 from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
+from crawler.wechat.shown import shown_text
 from tests.conftest import PAGES, SHARED_FIXTURES
 
 
@@ -465,3 +466,31 @@ def test_a_closed_details_shows_its_summary_then_its_body_as_text() -> None:
     article = article_of(body)
     assert to_markdown(article, {}) == "摘要\n\n细节"
     assert shown_in_article(article) == "摘要细节"
+
+
+# What a browser draws of a control or a fallback, and the text it shows so, in order
+DRAWN = {
+    "drop-down": ('<p>甲<select><option>一</option><option selected>二</option></select>乙</p>',
+                  "甲二乙"),
+    "first-enabled": ('<p><select><optgroup disabled><option>一</option></optgroup>'
+                      '<option hidden>二</option></select></p>', "二"),
+    "list-box": ('<select size="2"><optgroup label="组"><option>一</option></optgroup>'
+                 '<option label="二">藏</option>藏</select>', "组一二"),
+    "hidden": ('<p>甲<select hidden><option>藏</option></select>'
+               '<select multiple><option style="display:none">藏</option></select>乙</p>', "甲乙"),
+    "quote-in-option": ('<p><select><option><q>引</q>文</option></select></p>', "引文"),  # no marks
+    "object": ('<p>甲<object data="x.swf"><param name="a" value="b">后备</object>乙</p>', "甲后备乙"),
+    "summary": ("<details>前<p>中</p><summary>摘要</summary>尾</details>", "摘要前中尾"),
+}
+
+
+@pytest.mark.parametrize("body,shown", DRAWN.values(), ids=DRAWN.keys())
+def test_the_post_and_the_report_show_what_a_browser_draws(body: str, shown: str) -> None:
+    """A <select> showed nothing in the post and the report, an <object>'s fallback neither,
+    and a <details>'s summary after what came before it: a browser draws a drop-down's
+    chosen option, a list box's options, the fallback of an object that loads nothing (as in
+    a reprint), and the first summary first (tests/test_browser.py checks it in Chromium)."""
+    article = article_of(body)
+    assert "".join(to_markdown(article, {}).split()) == shown_in_article(article) == shown
+    if "<details>" not in body:  # the text tags are read from keeps a summary in its place
+        assert "".join(shown_text(dom.fragment(body)).split()) == shown

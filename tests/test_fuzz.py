@@ -94,13 +94,18 @@ URLS = ["https://mmbiz.qpic.cn/mmbiz_png/Fuzz1/640?wx_fmt=png", "http://[::1",
 TAGS = ["p", "b", "i", "em", "strong", "span", "section", "div", "a", "code", "pre", "h1", "h2",
         "h4", "blockquote", "ul", "ol", "li", "table", "tr", "td", "th", "font", "sup", "iframe",
         "mpvoice", "mp-common-mpaudio", "qqmusic", "mp-miniprogram", "svg", "script", "style",
-        "img", "br", "embed", "mp-common-profile", "wx-formula", "hr", "u", "thead"]
+        "img", "br", "embed", "mp-common-profile", "wx-formula", "hr", "u", "thead",
+        # the editor's other widgets, and what a browser draws of its own
+        "mp-common-videosnap", "mp-common-miniprogram", "mp-common-vote", "mp-common-article",
+        "select", "option", "optgroup", "object", "param", "details", "summary", "q"]
 ATTRIBUTES = st.sampled_from([
     ("href", URLS), ("data-src", URLS), ("src", URLS), ("alt", PIECES), ("name", PIECES),
     ("style", ["display:none", "visibility:hidden", "background-image:url(http://[::1)",
                "background:url('https://mmbiz.qpic.cn/mmbiz_png/Bg/0')", "font-size:0",
                "font-weight:bold", "font-weight: normal", "font-weight:700;display:block"]),
     ("class", ["code-snippet__js", "line-index", "js_plain-music_entry"]),
+    ("selected", [""]), ("multiple", [""]), ("size", ["3", "1", "3px", "-1"]), ("label", PIECES),
+    ("disabled", [""]), ("hidden", [""]), ("open", [""]),
     ("data-formula", PIECES), ("{x}", PIECES), ("a\x01b", PIECES), ("on", PIECES),
     ("colspan", ["2", "²", "½", "9" * 5000]), ("start", ["3", "²", "½", "9" * 5000]),
 ]).flatmap(lambda pair: st.tuples(st.just(pair[0]), st.sampled_from(pair[1])))

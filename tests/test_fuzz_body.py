@@ -57,6 +57,11 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\u202c", "\u2066", "\u2069",
          "\u200f", "❤️", "☎️", "👮\u200d♂️", "👍🏻", "1️⃣", "🇨🇳", " ", "  ", "\t", "%", "#", "@",
          "=", "+", "-", "!", "?", ".",
+         # WeChat's editor (2025-26): runs of no-break spaces, a lone variation selector, a
+         # text-style one, very long words (a link written out, a run without a break)
+         "&nbsp;&nbsp;&nbsp;", "&nbsp; &nbsp;", "\u00a0\u00a0", "\ufe0f", "☎\ufe0e", "🙋\u200d♀️",
+         "https://www.xiaoyuzhoufm.com/episode/6908488543a4f4a984a75445?utm_source=rss",
+         "a" * 120, "长" * 150,
          # kramdown's own syntax: definition lists, attribute lists and definitions, header
          # ids, extensions, end-of-block marks, math, typography, HTML blocks read as Markdown
          ": ", ": 定义", "{:zz: .zzc}", "{: .zzc #zzid zz=\"1\"}", "{#zzid}", "{::nomarkdown}",
@@ -66,15 +71,26 @@ WORDS = ["反诈", "提醒", "警惕", "a", "Z9", "2024", "1.", "1)", "# ", "## 
          # Liquid's own, as Jekyll runs it over the post first
          "{%raw%}", "{%endraw%}", "{%- raw -%}", "{{-", "-}}", "{% comment %}", "{{site.title}}"]
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map("".join)
-INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code", "q"]
+INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code", "q",
+          # as WeChat's editor (2025-26) writes its runs: leaves, styles, a topic's link
+          'span leaf=""', 'span textstyle="" style="font-size: 16px;font-weight: bold;"',
+          'span style="font-weight: normal;"', 'strong style="font-weight: normal"',
+          'span style="font-style: italic;"', 'span data-pm-slice="0 0 []"',
+          'a data-topic="1" style="color: #576B95 !important;"']
 inline = st.recursive(
     words,
     lambda inner: st.one_of(
-        st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>",
+        st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag.split()[0]}>",
                   st.sampled_from(INLINE), st.lists(inner, min_size=1, max_size=3)),
         st.builds(lambda parts: f'<a href="https://example.com/x">{"".join(parts)}</a>',
                   st.lists(inner, min_size=1, max_size=2)),
-        st.builds(lambda a, b: f"{a}<br>{b}", inner, inner)),
+        st.builds(lambda a, run, b: f"{a}{run}{b}", inner,
+                  st.sampled_from(["<br>", "<br><br><br>", '<span leaf=""><br></span>']), inner),
+        # what a browser draws of its own: a drop-down's option, an object's fallback
+        st.builds(lambda one, two, chosen: f"<select><option>{one}</option>"
+                  f"<option{' selected' if chosen else ''}>{two}</option></select>",
+                  words, words, st.booleans()),
+        st.lists(inner, min_size=1, max_size=2).map(lambda parts: f"<object>{''.join(parts)}</object>")),
     max_leaves=6)
 line = st.lists(inline, min_size=1, max_size=3).map("".join)
 paragraph = line.map(lambda text: f"<p>{text}</p>")
@@ -93,13 +109,23 @@ def listing(items: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
                                                                            max_size=3))
 
 
+# How WeChat's editor (2025-26) nests its blocks: styled sections, inline-block and flex
+# boxes, text beside blocks in one section, empty lines, an empty inline SVG
+SECTIONS = ["section", 'section style="margin-bottom: 24px;"', 'section style="display: inline-block;"',
+            'section style="display: flex;justify-content: center;"', 'section nodeleaf=""',
+            'section data-pm-slice="3 5 []"']
+EMPTY_LINES = ["<p><br></p>", "<p>&nbsp;</p>", '<p><span leaf=""><br></span></p>',
+               '<svg viewbox="0 0 1 1" style="float:left;line-height:0;width:0;"></svg>']
 block = st.recursive(
-    st.one_of(paragraph, heading, code_block, table),
+    st.one_of(paragraph, heading, code_block, table, st.sampled_from(EMPTY_LINES)),
     lambda inner: st.one_of(
         listing(st.one_of(line, st.lists(inner, min_size=1, max_size=2).map("".join))),
         st.lists(inner, min_size=1, max_size=2).map(
             lambda parts: f"<blockquote>{''.join(parts)}</blockquote>"),
-        st.lists(inner, min_size=1, max_size=2).map(lambda parts: f"<section>{''.join(parts)}</section>")),
+        st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</section>", st.sampled_from(SECTIONS),
+                  st.lists(st.one_of(inner, line), min_size=1, max_size=3)),
+        st.builds(lambda before, summary, after: f"<details>{before}<summary>{summary}</summary>{after}</details>",
+                  st.one_of(st.just(""), inner), line, inner)),
     max_leaves=6)
 body = st.lists(block, min_size=1, max_size=4).map("".join)
 

@@ -17,30 +17,41 @@ whose alt text is such text. The posts are built by Jekyll into the Hux-like sit
   the converter writes, with only links' ``href``, pictures' ``src`` and ``alt`` and
   headings' ``id``; every picture loads from the blog.
 
-Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` / 150 builds (at least one).
+And bodies of the body fuzz are shown by Chromium as articles and as their posts: the
+text of each is the same, and the report's.
+
+Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` / 150 builds (at least one), ``FUZZ_EXAMPLES``
+/ 10 bodies.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
 import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from crawler.convert.markdown import to_markdown
 from crawler.convert.post import compose_post, post_filename
-from crawler.offline.fidelity import as_read
+from crawler.offline.fidelity import as_read, shown_in_article
+from crawler.offline.kramdown import Kramdown
+from crawler.wechat import dom
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
-from tests.browser import BASEURL, PageView, build_site, view_posts
+from tests.browser import BASEURL, PageView, build_site, chromium_text, view_posts
 from tests.mockserver import png
+from tests.test_fidelity import article_of
 from tests.test_fuzz import TAGGER, js_text, with_albums
 from tests.test_fuzz import text as fuzz_text
 from tests.test_fuzz_body import as_typed, block, read_on_wechat, words
+from tests.test_fuzz_body import body as block_body
 from tests.test_hostile import page
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -127,3 +138,39 @@ def check_view(view: PageView, post: Written) -> None:
         assert attributes.get("class", "highlight") in HIGHLIGHTER_CLASSES, (where, attributes)
     for image in view.images:
         assert image.src.endswith(f"{BASEURL}/postimg/{STORED}") and image.natural_width, where
+
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Callable[[str], str]]:
+    with chromium_text() as shown:
+        yield shown
+
+
+@pytest.fixture(scope="module")
+def kramdown() -> Iterator[Kramdown]:
+    with Kramdown() as renderer:
+        yield renderer
+
+
+@settings(max_examples=max(1, EXAMPLES // 10), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(html=block_body)
+def test_chromium_shows_of_a_post_what_it_shows_of_the_article(
+        html: str, chromium: Callable[[str], str], kramdown: Kramdown) -> None:
+    """The text Chromium shows of a generated body (every ``<details>`` open) is the text it
+    shows of its post, as kramdown renders it, and the text the report counts, in order:
+    ``read_on_wechat`` reads the article as the converter does, this reads it as a browser
+    does (what it draws of a ``<select>``, a ``<q>``, an ``<object>``, a summary's place).
+
+    The original's ``<details>`` are open from the start: opened by a script, Chromium leaves
+    an ``<object>``'s fallback in one undrawn after other objects. A joiner (U+200D) is
+    left out of all three: the report and the post read each text node alone, and a joiner
+    at a node's edge joins nothing there."""
+    article = article_of(html)
+    post = lxml.html.tostring(dom.fragment(kramdown.render(
+        to_markdown(article, {}).replace('{{ "{" }}', "{"))), encoding="unicode")
+    original, shown = (as_typed(as_read(chromium(document))).replace("\u200d", "")
+                       for document in (html.replace("<details>", "<details open>"), post))
+    assert original == shown == as_typed(shown_in_article(article)).replace("\u200d", ""), post

@@ -12,7 +12,8 @@ import lxml.html
 from lxml import etree
 
 from crawler.wechat import dom, widgets
-from crawler.wechat.shown import INVISIBLE, not_content, show_quotation_marks, svg_pictures
+from crawler.wechat.drawn import show_as_drawn
+from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
 from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
@@ -54,10 +55,10 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
     for it; any other inline element is its content alone (``_unwrap_unwritten``).
     """
     _show_svg_pictures(root)
+    show_as_drawn(root)  # before hidden elements go: a drop-down shows a hidden option
     for element in _not_content_in(root):
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
-    show_quotation_marks(root)
     for element in list(root.iter("span", "font")):
         style = element.get("style") or ""
         if _shown_as_block(style):

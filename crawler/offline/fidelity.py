@@ -26,6 +26,7 @@ from crawler.convert.markdown import to_markdown
 from crawler.offline.kramdown import Kramdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
+from crawler.wechat.drawn import show_as_drawn
 from crawler.wechat.page import parse_page
 from crawler.wechat.saved import (
     SAVED_PAGE_SUFFIXES,
@@ -33,7 +34,7 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.shown import INVISIBLE, not_content, show_quotation_marks, text_as_html
+from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
 from crawler.wechat.urls import image_stem
 from crawler.wechat.widgets import PLAYER_CLASSES, widget_of
 
@@ -161,7 +162,7 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     if not html:
         return shown, widget_text
     root = dom.fragment(html)
-    show_quotation_marks(root)
+    show_as_drawn(root)
     for node in root.xpath("//text()"):
         piece = as_read(node)
         element = node.getparent()  # for text after an element, that element: not where it is

@@ -7,12 +7,14 @@ reads.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 
 from lxml import etree
 
 from crawler.wechat import widgets
+from crawler.wechat.drawn import draw_select, quotation_marks
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
@@ -20,12 +22,12 @@ from crawler.wechat.urls import background_image_url
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
 # Dropped with everything inside: what shows nothing (a browser's own style sheet hides
-# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>; a gauge shows no text) or
-# only through scripts.
+# <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>; a gauge shows no text), only
+# through scripts, or only as the browser draws it (a <select>: drawn.draw_select).
 # Void elements (embed, input) are not listed: libxml2 lets them swallow what follows, and
 # dropping them would drop that content too.
 _DROPPED = frozenset({
-    "script", "style", "noscript", "template", "object", "select", "textarea", "svg", "canvas",
+    "script", "style", "noscript", "template", "select", "textarea", "svg", "canvas",
     "title", "rp", "datalist", "noembed", "noframes", "meter", "progress",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
@@ -105,8 +107,9 @@ def _has_picture(element: etree._Element) -> bool:
 
 def shown_text(root: etree._Element) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is no content
-    (``not_content``), nor comments; a ``<q>``'s quotation marks (``show_quotation_marks``),
-    zero-width characters kept (``INVISIBLE``). ``root`` is not changed."""
+    (``not_content``), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
+    (as ``drawn.show_as_drawn``, but for a ``<details>``'s summary, in its place), zero-width
+    characters kept (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
@@ -115,14 +118,24 @@ def shown_text(root: etree._Element) -> str:
             continue
         if event != "start":
             texts.append(closing.pop(element, "") + (element.tail or ""))
+        elif element.tag == "select" and not not_content(drawn := _drawn_select(element)):
+            texts.append(shown_text(drawn))
+            walk.skip_subtree()
         elif not_content(element):
             walk.skip_subtree()  # its end still comes, with its tail
         else:
             opening = ""
             if element.tag == "q":
-                opening, closing[element] = _quotation_marks(element)
+                opening, closing[element] = quotation_marks(element)
             texts.append(opening + (element.text or ""))
     return "".join(texts)
+
+
+def _drawn_select(select: etree._Element) -> etree._Element:
+    """A copy of ``select`` as ``draw_select`` makes it."""
+    drawn = copy.deepcopy(select)
+    draw_select(drawn)
+    return drawn
 
 
 def text_as_html(text: str) -> str:
@@ -132,58 +145,3 @@ def text_as_html(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text.strip())
     return "".join("<p>" + "<br>".join(line for line in p.splitlines() if line.strip()) + "</p>"
                    for p in paragraphs if p.strip())
-
-
-# CSS's ``quotes`` of a style: ``none``, or pairs of strings (the first for the outermost quote)
-_QUOTES = re.compile(r"(?:^|;)\s*quotes\s*:\s*([^;]*)", re.I)
-_QUOTE_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'")
-_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.S)
-# A browser's (Chromium's for Chinese, and for a page that names no language)
-_BROWSERS_QUOTES = (("“", "”"), ("‘", "’"))
-
-
-def show_quotation_marks(root: etree._Element) -> None:
-    """Each ``<q>`` below ``root`` given, as text, the quotation marks a browser draws around
-    it from CSS (``open-quote``, ``close-quote``), which a copy of its text has not: those of
-    the nearest ``quotes`` style set, by how deep the quote is in quotes (the last pair
-    deeper), none for ``quotes: none``, else the browser's."""
-    for quote in list(root.iter("q")):
-        opening, closing = _quotation_marks(quote)
-        if opening or closing:
-            quote.text = opening + (quote.text or "")
-            mark = quote.makeelement("span", {})
-            mark.text = closing
-            quote.append(mark)
-
-
-def _quotation_marks(quote: etree._Element) -> tuple[str, str]:
-    """The quotation marks a browser draws around ``quote`` (``show_quotation_marks``)."""
-    pairs = _quotes_of(quote)
-    if not pairs:
-        return "", ""
-    return pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
-
-
-def _quotes_of(quote: etree._Element) -> tuple[tuple[str, str], ...]:
-    """The pairs of quotation marks the nearest ``quotes`` set in a style gives ``quote``
-    (inherited); none for ``none``, the browser's where none is set or it is not pairs."""
-    for element in (quote, *quote.iterancestors()):
-        if found := _QUOTES.search(element.get("style") or ""):
-            value = found.group(1).strip()
-            if value.lower().startswith("none"):
-                return ()
-            marks = [_css_text(double or single) for double, single in _QUOTE_STRING.findall(value)]
-            if marks and len(marks) % 2 == 0:
-                return tuple(zip(marks[::2], marks[1::2], strict=True))
-            return _BROWSERS_QUOTES
-    return _BROWSERS_QUOTES
-
-
-def _css_text(string: str) -> str:
-    """A CSS string's text: its escapes (``\\201C``, ``\\"``) the characters they stand for."""
-    def character(escape: re.Match[str]) -> str:
-        if escape.group(2) is not None:
-            return escape.group(2)
-        code = int(escape.group(1), 16)
-        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
-    return _CSS_ESCAPE.sub(character, string)

@@ -1,0 +1,164 @@
+"""What a browser draws of its own, that a copy of a page's text has not, made text where
+it stands: a ``<q>``'s quotation marks, a ``<select>``'s chosen option, a ``<details>``'s
+summary first (``show_as_drawn``). Pure: it changes only the tree it is given.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+_WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
+_NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
+
+
+def show_as_drawn(root: etree._Element) -> None:
+    """What a browser draws below ``root`` as text in its place: a ``<select>``'s
+    (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
+    shows its text alone), and each ``<details>``'s first summary first, where the browser
+    draws it (as the line that opens it), wherever it stands among the others."""
+    for select in list(root.iter("select")):
+        draw_select(select)
+    show_quotation_marks(root)
+    for details in root.iter("details"):
+        summary = next(details.iterchildren("summary"), None)
+        if summary is not None and (details.text or summary.getprevious() is not None):
+            _move_first(details, summary)
+
+
+def draw_select(select: etree._Element) -> None:
+    """``select`` made a ``<span>`` of what a browser draws of it, its attributes kept (they
+    may hide it): a drop-down's chosen option (``chosen_option``), or a list box's lines
+    (``multiple``, or ``size`` above 1): its groups' labels and their options, each line a
+    ``<span>`` of its option or group after a ``<br>``. Nothing else it holds shows."""
+    lines: list[etree._Element] = []
+    label = None
+    if _list_box(select):
+        lines = list(select.iterchildren("option", "optgroup"))
+        for line in lines:
+            options = list(line.iterchildren("option")) if line.tag == "optgroup" else []
+            _draw_line(line, line.get("label") if line.tag == "optgroup" else option_label(line))
+            for option in options:
+                _draw_line(option, option_label(option))
+                line.append(option)
+    elif (chosen := chosen_option(select)) is not None:
+        label = option_label(chosen)
+    for child in list(select):
+        if not any(child is line for line in lines):
+            select.remove(child)
+    select.tag, select.text = "span", label
+
+
+def _draw_line(entry: etree._Element, text: str | None) -> None:
+    """A list box's option or group made its line: a ``<span>``, with its attributes, of a
+    line break and ``text``."""
+    for child in list(entry):
+        entry.remove(child)
+    entry.tag, entry.text, entry.tail = "span", None, None
+    etree.SubElement(entry, "br").tail = text
+
+
+def chosen_option(select: etree._Element) -> etree._Element | None:
+    """The option a drop-down shows: the last marked ``selected``, else the first not
+    disabled (by its own ``disabled`` or its group's), hidden or not."""
+    options = [(option, entry) for entry in select.iterchildren("option", "optgroup")
+               for option in ([entry] if entry.tag == "option" else entry.iterchildren("option"))]
+    marked = [option for option, _ in options if option.get("selected") is not None]
+    if marked:
+        return marked[-1]
+    return next((option for option, entry in options
+                 if option.get("disabled") is None and entry.get("disabled") is None), None)
+
+
+def option_label(option: etree._Element) -> str:
+    """What a browser shows of ``option``: its ``label``, else its text (none of a script's),
+    its white space collapsed."""
+    label = option.get("label")
+    if label:
+        return label
+    texts = []
+    walk = etree.iterwalk(option, events=("start", "end", "comment", "pi"))
+    for event, element in walk:
+        if event != "start":
+            texts.append(element.tail if element is not option and element.tail else "")
+        elif element.tag == "script":
+            walk.skip_subtree()  # its end still comes, with its tail
+        else:
+            texts.append(element.text or "")
+    return _WHITESPACE.sub(" ", "".join(texts)).strip()
+
+
+def _list_box(select: etree._Element) -> bool:
+    """Whether ``select`` shows as a list box, not a drop-down: ``multiple``, or a ``size``
+    above 1."""
+    size = _NUMBER.match((select.get("size") or "").lstrip(" \t\n\f\r"))
+    return select.get("multiple") is not None or (size is not None and int(size.group()) > 1)
+
+
+def _move_first(parent: etree._Element, summary: etree._Element) -> None:
+    """``summary`` made ``parent``'s first child; what was before it, and its tail, stay
+    where they were: the tail after what was before it, the parent's text after it."""
+    before = summary.getprevious()
+    if summary.tail:
+        if before is not None:
+            before.tail = (before.tail or "") + summary.tail
+        else:
+            parent.text = (parent.text or "") + summary.tail
+    summary.tail, parent.text = parent.text, None
+    parent.insert(0, summary)
+
+
+# CSS's ``quotes`` of a style: ``none``, or pairs of strings (the first for the outermost quote)
+_QUOTES = re.compile(r"(?:^|;)\s*quotes\s*:\s*([^;]*)", re.I)
+_QUOTE_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'")
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\(.)", re.S)
+# A browser's (Chromium's for Chinese, and for a page that names no language)
+_BROWSERS_QUOTES = (("“", "”"), ("‘", "’"))
+
+
+def show_quotation_marks(root: etree._Element) -> None:
+    """Each ``<q>`` below ``root`` given, as text, the quotation marks a browser draws around
+    it from CSS (``open-quote``, ``close-quote``), which a copy of its text has not: those of
+    the nearest ``quotes`` style set, by how deep the quote is in quotes (the last pair
+    deeper), none for ``quotes: none``, else the browser's."""
+    for quote in list(root.iter("q")):
+        opening, closing = quotation_marks(quote)
+        if opening or closing:
+            quote.text = opening + (quote.text or "")
+            mark = quote.makeelement("span", {})
+            mark.text = closing
+            quote.append(mark)
+
+
+def quotation_marks(quote: etree._Element) -> tuple[str, str]:
+    """The quotation marks a browser draws around ``quote`` (``show_quotation_marks``)."""
+    pairs = _quotes_of(quote)
+    if not pairs:
+        return "", ""
+    return pairs[min(len(pairs), 1 + sum(1 for _ in quote.iterancestors("q"))) - 1]
+
+
+def _quotes_of(quote: etree._Element) -> tuple[tuple[str, str], ...]:
+    """The pairs of quotation marks the nearest ``quotes`` set in a style gives ``quote``
+    (inherited); none for ``none``, the browser's where none is set or it is not pairs."""
+    for element in (quote, *quote.iterancestors()):
+        if found := _QUOTES.search(element.get("style") or ""):
+            value = found.group(1).strip()
+            if value.lower().startswith("none"):
+                return ()
+            marks = [_css_text(double or single) for double, single in _QUOTE_STRING.findall(value)]
+            if marks and len(marks) % 2 == 0:
+                return tuple(zip(marks[::2], marks[1::2], strict=True))
+            return _BROWSERS_QUOTES
+    return _BROWSERS_QUOTES
+
+
+def _css_text(string: str) -> str:
+    """A CSS string's text: its escapes (``\\201C``, ``\\"``) the characters they stand for."""
+    def character(escape: re.Match[str]) -> str:
+        if escape.group(2) is not None:
+            return escape.group(2)
+        code = int(escape.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return _CSS_ESCAPE.sub(character, string)
