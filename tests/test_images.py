@@ -4,6 +4,7 @@ the image path of real crawls against the stand-in CDN."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
 import sqlite3
 import struct
@@ -107,6 +108,40 @@ def test_an_answer_of_no_image_format_says_what_it_was(data: bytes, told: str) -
     with pytest.raises(NotAnImage) as refused:
         check_image(data)
     assert told in str(refused.value) and " at 0x" not in str(refused.value)
+
+
+def gif_cut_after_frame(frame: int) -> bytes:
+    """An animated GIF of three frames cut after its ``frame``-th (from 1): each block is
+    whole, only the frames after it and the trailer (0x3B) are missing."""
+    data = animated_gif(3)
+    # each frame after the first begins with its graphic control extension
+    starts = [i for i in range(len(data)) if data[i:i + 3] == b"\x21\xf9\x04"]
+    return data[:starts[frame]] if frame < len(starts) else data[:-1]
+
+
+@pytest.mark.parametrize("frame", [1, 2, 3])
+def test_a_gif_cut_between_frames_is_refused_as_cut_short(frame: int) -> None:
+    """Pillow reads a GIF cut after a frame as a whole one of fewer frames: it was stored,
+    and the post showed a shorter animation for ever."""
+    with Image.open(BytesIO(gif_cut_after_frame(frame))) as torn:
+        assert torn.n_frames == frame  # what Pillow makes of it
+    with pytest.raises(NotAnImage, match="cut short"):
+        check_image(gif_cut_after_frame(frame))
+
+
+def test_a_whole_gif_is_kept_with_bytes_after_its_trailer() -> None:
+    """What follows the trailer is no frame: a GIF with it is whole (browsers show it)."""
+    assert check_image(animated_gif() + b"\0\0padding").extension == "gif"
+
+
+def test_a_torn_gif_is_left_out_of_a_rebuilt_index(tmp_path: Path) -> None:
+    folder = tmp_path / "postimg"
+    folder.mkdir()
+    (folder / "Torn.gif").write_bytes(gif_cut_after_frame(2))
+    (folder / "Whole.gif").write_bytes(animated_gif())
+    store = ImageStore(folder, Index(tmp_path / "index.sqlite"))
+    store.recover()
+    assert store.index.blob_digests() == {"Whole.gif": hashlib.sha256(animated_gif()).hexdigest()}
 
 
 def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
@@ -511,18 +546,22 @@ def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Pa
     assert article_state(tmp_path) == "incomplete"
 
 
-@pytest.mark.parametrize("cut", [False, True])
+@pytest.mark.parametrize("path, data, cut", [
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("PNG"), False),
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("PNG")[:-300], True),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", animated_gif(), False),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", gif_cut_after_frame(2), True),  # read as 2 frames
+], ids=["png", "png-cut", "gif", "gif-cut-between-frames"])
 def test_an_image_whose_end_is_the_connections_close_is_stored_or_tried_again_if_cut(
-        wechat: MockWeChat, tmp_path: Path, cut: bool) -> None:
+        wechat: MockWeChat, tmp_path: Path, path: str, data: bytes, cut: bool) -> None:
     """An answer of no length said ends where its connection closes, whole or cut short by
     the network (Scrapy flags it partial): one cut is tried again, not taken for an image
     the CDN holds broken, left a link for good in a post counted complete."""
     served = serve_legacy_shape(wechat)
-    path, data = "/mmbiz_png/LyingFormatMedia006/640", noise("PNG")
-    wechat.route(path, Route(200, "image/png", data[:-300] if cut else data, (("Connection", "close"),)))
+    wechat.route(path, Route(200, "image/png", data, (("Connection", "close"),)))
     result = crawl("article", tmp_path, "-a", f"url={served.url}")
     assert result.returncode == 0, result.stderr
-    assert (f"{path}?wx_fmt=png)" in post_of(tmp_path)) is cut
+    assert (f"{path}?wx_fmt=" in post_of(tmp_path)) is cut
     assert article_state(tmp_path) == ("incomplete" if cut else "archived")
 
 
