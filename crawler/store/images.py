@@ -134,8 +134,13 @@ def _decode(data: bytes, max_pixels: int) -> None:
 def _gif_reaches_trailer(data: bytes) -> bool:
     """Whether the GIF ``data`` has its trailer (0x3B) after its last block. Pillow reads a
     GIF cut between two frames as a whole one of fewer frames, and a JPEG's or a PNG's end
-    marker is checked by their decoders already; walked block by block, as a trailer's byte
-    may as well be the last of a frame's data."""
+    marker is checked by their decoders already. Every block ends with an empty sub-block:
+    a GIF ending so and then with the trailer is whole (one cut within a frame, ending so
+    by chance, is found when the frame is decoded). Else walked block by block, as bytes
+    may follow the trailer, and a trailer's byte may as well be one of a frame's data
+    (seconds for a GIF of a million frames: only one that does not end so)."""
+    if data.endswith(b"\0;"):
+        return True
     at = 13 + _palette_size(data[10])  # after the header, the screen and its palette
     while at < len(data):
         kind = data[at]
