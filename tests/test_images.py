@@ -343,6 +343,18 @@ def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path
     assert keep(second, url, check_image(png((3, 3, 3)))) == "Kept.png"
 
 
+def test_an_index_from_before_canonical_forms_knows_its_images_by_them(tmp_path: Path) -> None:
+    """The images an index recorded before it knew URLs by their canonical form are found
+    by another order of their query too, not asked of the CDN again."""
+    with closing(sqlite3.connect(tmp_path / "index.sqlite")) as db, db:
+        db.execute("CREATE TABLE images (url TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT)")
+        db.execute("INSERT INTO images VALUES (?, 'Kept.png', ?)", (f"{CDN}/mmbiz_png/Kept/640?a=1&b=2", KEY))
+    index = Index(tmp_path / "index.sqlite")
+    assert index.image_name(f"{CDN}/mmbiz_png/Kept/640?b=2&a=1") == "Kept.png"
+    assert index.image_name(f"{CDN}/mmbiz_png/Kept/640?b=2") is None
+    index.close()
+
+
 def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
     keep(store, f"{CDN}/mmbiz_png/Clean/640", check_image(png((1, 2, 3))))
     assert [p.name for p in store.folder.iterdir()] == ["Clean.png"]
@@ -699,6 +711,26 @@ def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}
+
+
+@pytest.mark.parametrize("pace", [{}, {"ARTICLE_PAGES_IN_FLIGHT": "1", "DOWNLOAD_DELAY": "1"}],
+                         ids=["together", "one-after-the-other"])
+def test_a_picture_stored_for_one_url_is_not_asked_again_for_another_of_its_query(
+        wechat: MockWeChat, tmp_path: Path, pace: dict[str, str]) -> None:
+    """Stored by ``?wx_fmt=png&a=1`` for an article done already, the picture was asked of
+    the CDN again for the next article's ``?a=1&wx_fmt=png``: the index knew it by the
+    first URL only. Asked once, it is one file for both posts, in this run and the next."""
+    site, arts = served_album(wechat, "3308", 2247488001, 2)
+    for art, query in zip(arts, ["wx_fmt=png&amp;a=1", "a=1&amp;wx_fmt=png"], strict=True):
+        page = site.page(art).replace("SharedFooter/640?wx_fmt=png", f"SharedFooter/640?{query}")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    album_crawl(site, "3308", tmp_path, **pace)
+    assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
+    shown = [b"({{site.baseurl}}/postimg/SharedFooter.png)" in post
+             for post in posts(tmp_path).values()]
+    assert shown == [True, True]
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"archived"}
 
 
 @pytest.mark.parametrize("complete", [False, True], ids=["incomplete", "complete"])
