@@ -371,12 +371,13 @@ class Index:
             for column, kind in columns.items():
                 if column not in present:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'images_by_form'").fetchone():
+        if not self._forms:  # rows recorded before: their forms filled once
             self._db.create_function("canonical", 1, canonicalize_url, deterministic=True)
             self._db.execute("BEGIN")
             self._db.execute("UPDATE images SET form = canonical(url) WHERE form IS NULL")
             self._db.execute("CREATE INDEX images_by_form ON images (form)")
             self._db.execute("COMMIT")
+            self._forms = True
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()
