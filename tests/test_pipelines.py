@@ -235,6 +235,29 @@ def test_a_picture_downloaded_for_an_article_not_done_yet_is_stored_for_one_done
     assert sorted(p.name for p in pipeline.images.folder.iterdir()) == ["Order.png", "Own.png"]
 
 
+def test_a_picture_two_articles_share_stays_recorded_for_the_article_that_stored_it(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index records which article an image was stored for (``verify`` says a file
+    whose articles have no post yet): the second article done was recorded in its place,
+    and a run stopped before its post left the first one's picture said to await a post."""
+    async def scenario() -> None:
+        downloads = Downloads(pipeline, monkeypatch)
+        downloads.hold(ORDER_AB, OWN)
+        first = downloads.start(item("2247490061", ORDER_AB))
+        second = downloads.start(item("2247490062", ORDER_AB, OWN))
+        fingerprint = pipeline.crawler.request_fingerprinter.fingerprint(Request(ORDER_AB))
+        await downloads.until(lambda: len(pipeline.spiderinfo.waiting[fingerprint]) == 2)
+        downloads.release(ORDER_AB)
+        await first
+        downloads.release(OWN)
+        await second
+
+    asyncio.run(scenario())
+    recorded = pipeline.images.index.connection.execute("SELECT key FROM images WHERE url = ?",
+                                                        (ORDER_AB,)).fetchone()
+    assert recorded[0].endswith(":2247490061:1")
+
+
 def test_a_picture_whose_file_the_index_cannot_tell_is_said_and_left_incomplete(
         pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

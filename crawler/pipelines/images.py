@@ -101,6 +101,8 @@ class ImagePipeline(MediaPipeline):
         # Per download (by its request's fingerprint): its image checked, for each URL of
         # the items in process that it answers (``?a=1&b=2`` and ``?b=2&a=1`` are one).
         self.results: dict[bytes, CheckedImage] = {}
+        # and the URLs it was placed for: once each, the index records the article it was for
+        self.placed: dict[bytes, set[str]] = {}
         self.failed = FailedImages()
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
@@ -150,6 +152,7 @@ class ImagePipeline(MediaPipeline):
                 del self.holders[fingerprint]
                 self.spiderinfo.downloaded.pop(fingerprint, None)
                 self.results.pop(fingerprint, None)
+                self.placed.pop(fingerprint, None)
 
     def _fetched_again(self, item: ArticleItem) -> bool:
         """Whether ``item`` is the page the last fetch of its complete article gave: an image
@@ -288,8 +291,10 @@ class ImagePipeline(MediaPipeline):
                 self._not_downloaded(url, outcome)
                 continue
             image = self.results.get(fingerprints[url])
-            if image is None:  # stored already (``media_to_download``): the index names its file
+            placed = self.placed.setdefault(fingerprints[url], set())
+            if image is None or url in placed:  # stored already: the index names its file
                 continue
+            placed.add(url)
             try:
                 placements.append(self.images.place(url, image, item.article.key))
             except OSError as error:  # reading a file that holds the name already
