@@ -425,6 +425,8 @@ def test_an_index_from_before_images_named_their_article_says_its_orphans(tmp_pa
     image's article, and its unlinked files are said as ever, not a traceback."""
     made_archive(tmp_path).close()
     with closing(sqlite3.connect(tmp_path / ".state" / "index.sqlite")) as index:
+        index.execute("DROP INDEX images_by_form")  # from before images had their canonical form
+        index.execute("ALTER TABLE images DROP COLUMN form")
         index.execute("ALTER TABLE images DROP COLUMN key")
         index.execute("INSERT INTO images VALUES ('https://mmbiz.qpic.cn/mmbiz_png/Orphan/640', 'Orphan.png')")
         index.commit()

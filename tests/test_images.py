@@ -4,6 +4,7 @@ the image path of real crawls against the stand-in CDN."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
 import sqlite3
 import struct
@@ -87,6 +88,22 @@ def gif_whose_second_frame_claims_a_palette_past_its_end() -> bytes:
     return bytes(data)
 
 
+def with_a_bad_code_size(gif: bytes, control: int) -> bytes:
+    """``gif`` whose frame after the graphic control at ``control`` says an LZW code size of
+    15 bits (at most 12): its blocks whole, its data undecodable."""
+    data = bytearray(gif)
+    descriptor = control + 8
+    assert data[descriptor] == 0x2C
+    packed = data[descriptor + 9]
+    data[descriptor + 10 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)] = 15
+    return bytes(data)
+
+
+def gif_whose_second_frame_cannot_be_decoded() -> bytes:
+    data = animated_gif()
+    return with_a_bad_code_size(data, [i for i in range(len(data)) if data[i:i + 3] == b"\x21\xf9\x04"][1])
+
+
 @pytest.mark.parametrize("data, message", [
     (b"<html>not allowed</html>", "not a readable image"),
     (gif_whose_second_frame_claims_a_palette_past_its_end(), "not a readable image"),
@@ -107,6 +124,40 @@ def test_an_answer_of_no_image_format_says_what_it_was(data: bytes, told: str) -
     with pytest.raises(NotAnImage) as refused:
         check_image(data)
     assert told in str(refused.value) and " at 0x" not in str(refused.value)
+
+
+def gif_cut_after_frame(frame: int) -> bytes:
+    """An animated GIF of three frames cut after its ``frame``-th (from 1): each block is
+    whole, only the frames after it and the trailer (0x3B) are missing."""
+    data = animated_gif(3)
+    # each frame after the first begins with its graphic control extension
+    starts = [i for i in range(len(data)) if data[i:i + 3] == b"\x21\xf9\x04"]
+    return data[:starts[frame]] if frame < len(starts) else data[:-1]
+
+
+@pytest.mark.parametrize("frame", [1, 2, 3])
+def test_a_gif_cut_between_frames_is_refused_as_cut_short(frame: int) -> None:
+    """Pillow reads a GIF cut after a frame as a whole one of fewer frames: it was stored,
+    and the post showed a shorter animation for ever."""
+    with Image.open(BytesIO(gif_cut_after_frame(frame))) as torn:
+        assert torn.n_frames == frame  # what Pillow makes of it
+    with pytest.raises(NotAnImage, match="cut short"):
+        check_image(gif_cut_after_frame(frame))
+
+
+def test_a_whole_gif_is_kept_with_bytes_after_its_trailer() -> None:
+    """What follows the trailer is no frame: a GIF with it is whole (browsers show it)."""
+    assert check_image(animated_gif() + b"\0\0padding").extension == "gif"
+
+
+def test_a_torn_gif_is_left_out_of_a_rebuilt_index(tmp_path: Path) -> None:
+    folder = tmp_path / "postimg"
+    folder.mkdir()
+    (folder / "Torn.gif").write_bytes(gif_cut_after_frame(2))
+    (folder / "Whole.gif").write_bytes(animated_gif())
+    store = ImageStore(folder, Index(tmp_path / "index.sqlite"))
+    store.recover()
+    assert store.index.blob_digests() == {"Whole.gif": hashlib.sha256(animated_gif()).hexdigest()}
 
 
 def test_a_later_frame_over_the_limit_is_refused_before_it_is_decoded() -> None:
@@ -179,8 +230,8 @@ def test_a_postscript_answer_is_refused_without_running_ghostscript(
 def test_frames_are_decoded_up_to_the_pixel_limit_in_all() -> None:
     """A damaged frame past the limit goes unseen: decoding stops there, so that an animation
     of thousands of large frames cannot hold the crawl."""
-    damaged = gif_whose_second_frame_claims_a_palette_past_its_end()  # frames of 8 x 8
-    with pytest.raises(NotAnImage):
+    damaged = gif_whose_second_frame_cannot_be_decoded()  # frames of 8 x 8
+    with pytest.raises(NotAnImage, match="codec configuration error"):
         check_image(damaged, max_pixels=200)
     assert check_image(damaged, max_pixels=64).extension == "gif"
 
@@ -212,16 +263,14 @@ def gif_of_one_pixel_frames_the_last_damaged(frames: int) -> bytes:
                                   append_images=[Image.new("RGB", (1, 1), (255, 255, 255))])
     data = out.getvalue()
     frame = data[data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1):-1]
-    damaged = bytearray(frame)
-    damaged[8 + 9] = 0x87  # its image descriptor's local palette: 256 colours, past the end
-    return data[:-1] + frame * (frames - 3) + damaged + b";"
+    return data[:-1] + frame * (frames - 3) + with_a_bad_code_size(frame, 0) + b";"
 
 
 def test_frames_are_decoded_up_to_a_number_of_frames() -> None:
     """A GIF of millions of 1 x 1 frames (32 MB) is within the pixel limit; decoding every
     frame held the crawl for half a minute. A damaged frame past the last decoded goes
     unseen, as one past the pixel limit does."""
-    with pytest.raises(NotAnImage):
+    with pytest.raises(NotAnImage, match="codec configuration error"):
         check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED))
     assert check_image(gif_of_one_pixel_frames_the_last_damaged(MAX_FRAMES_DECODED + 1)
                        ).extension == "gif"
@@ -292,6 +341,18 @@ def test_the_index_survives_a_new_store_and_a_lost_file_is_stored_again(tmp_path
     (tmp_path / "postimg" / "Kept.png").unlink()
     assert second.stored_name(url) is None
     assert keep(second, url, check_image(png((3, 3, 3)))) == "Kept.png"
+
+
+def test_an_index_from_before_canonical_forms_knows_its_images_by_them(tmp_path: Path) -> None:
+    """The images an index recorded before it knew URLs by their canonical form are found
+    by another order of their query too, not asked of the CDN again."""
+    with closing(sqlite3.connect(tmp_path / "index.sqlite")) as db, db:
+        db.execute("CREATE TABLE images (url TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT)")
+        db.execute("INSERT INTO images VALUES (?, 'Kept.png', ?)", (f"{CDN}/mmbiz_png/Kept/640?a=1&b=2", KEY))
+    index = Index(tmp_path / "index.sqlite")
+    assert index.image_name(f"{CDN}/mmbiz_png/Kept/640?b=2&a=1") == "Kept.png"
+    assert index.image_name(f"{CDN}/mmbiz_png/Kept/640?b=2") is None
+    index.close()
 
 
 def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
@@ -511,18 +572,22 @@ def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Pa
     assert article_state(tmp_path) == "incomplete"
 
 
-@pytest.mark.parametrize("cut", [False, True])
+@pytest.mark.parametrize("path, data, cut", [
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("PNG"), False),
+    ("/mmbiz_png/LyingFormatMedia006/640", noise("PNG")[:-300], True),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", animated_gif(), False),
+    ("/mmbiz_gif/HeaderGifMediaId001/640", gif_cut_after_frame(2), True),  # read as 2 frames
+], ids=["png", "png-cut", "gif", "gif-cut-between-frames"])
 def test_an_image_whose_end_is_the_connections_close_is_stored_or_tried_again_if_cut(
-        wechat: MockWeChat, tmp_path: Path, cut: bool) -> None:
+        wechat: MockWeChat, tmp_path: Path, path: str, data: bytes, cut: bool) -> None:
     """An answer of no length said ends where its connection closes, whole or cut short by
     the network (Scrapy flags it partial): one cut is tried again, not taken for an image
     the CDN holds broken, left a link for good in a post counted complete."""
     served = serve_legacy_shape(wechat)
-    path, data = "/mmbiz_png/LyingFormatMedia006/640", noise("PNG")
-    wechat.route(path, Route(200, "image/png", data[:-300] if cut else data, (("Connection", "close"),)))
+    wechat.route(path, Route(200, "image/png", data, (("Connection", "close"),)))
     result = crawl("article", tmp_path, "-a", f"url={served.url}")
     assert result.returncode == 0, result.stderr
-    assert (f"{path}?wx_fmt=png)" in post_of(tmp_path)) is cut
+    assert (f"{path}?wx_fmt=" in post_of(tmp_path)) is cut
     assert article_state(tmp_path) == ("incomplete" if cut else "archived")
 
 
@@ -646,6 +711,26 @@ def test_a_passing_failure_of_one_picture_given_by_two_urls_of_one_query_leaves_
     assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
         assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"incomplete"}
+
+
+@pytest.mark.parametrize("pace", [{}, {"ARTICLE_PAGES_IN_FLIGHT": "1", "DOWNLOAD_DELAY": "1"}],
+                         ids=["together", "one-after-the-other"])
+def test_a_picture_stored_for_one_url_is_not_asked_again_for_another_of_its_query(
+        wechat: MockWeChat, tmp_path: Path, pace: dict[str, str]) -> None:
+    """Stored by ``?wx_fmt=png&a=1`` for an article done already, the picture was asked of
+    the CDN again for the next article's ``?a=1&wx_fmt=png``: the index knew it by the
+    first URL only. Asked once, it is one file for both posts, in this run and the next."""
+    site, arts = served_album(wechat, "3308", 2247488001, 2)
+    for art, query in zip(arts, ["wx_fmt=png&amp;a=1", "a=1&amp;wx_fmt=png"], strict=True):
+        page = site.page(art).replace("SharedFooter/640?wx_fmt=png", f"SharedFooter/640?{query}")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+    album_crawl(site, "3308", tmp_path, **pace)
+    assert len(wechat.hits("/mmbiz_png/SharedFooter/")) == 1
+    shown = [b"({{site.baseurl}}/postimg/SharedFooter.png)" in post
+             for post in posts(tmp_path).values()]
+    assert shown == [True, True]
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert {state for (state,) in db.execute("SELECT state FROM articles")} == {"archived"}
 
 
 @pytest.mark.parametrize("complete", [False, True], ids=["incomplete", "complete"])

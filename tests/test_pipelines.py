@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.pipelines import media
 from scrapy.pipelines.media import MediaPipeline
 from twisted.python.failure import Failure
 
@@ -64,7 +68,8 @@ def item(mid: str, *images: str) -> ArticleItem:
 
 
 def downloaded(pipeline: ImagePipeline, url: str, color: tuple[int, int, int]) -> None:
-    pipeline.results[url] = check_image(png(color))
+    pipeline.results[pipeline.crawler.request_fingerprinter.fingerprint(Request(url))] = \
+        check_image(png(color))
 
 
 def failed(pipeline: ImagePipeline, url: str, error: Exception) -> None:
@@ -78,7 +83,7 @@ INFO: MediaPipeline.SpiderInfo = None  # type: ignore[assignment]  # the hooks d
 def completed(pipeline: ImagePipeline, item: ArticleItem) -> ArticleItem:
     """What the pipeline makes of ``item`` once its downloads are in (MediaPipeline's results:
     one a request, in order, each answered by its own URL's download)."""
-    results = [(True, {"url": url}) for url in pipeline._wanted(item)]
+    results = [(True, {"url": request.url}) for request in pipeline.get_media_requests(item, INFO)]
     return asyncio.run(pipeline.finish(item, pipeline.item_completed(results, item, INFO)))
 
 
@@ -112,6 +117,166 @@ def test_a_permanent_failure_is_not_incomplete_a_transient_one_is(pipeline: Imag
     assert not completed(pipeline, item("2247490021", GONE)).images_incomplete
     assert completed(pipeline, item("2247490022", GONE, DOWN)).images_incomplete
     assert pipeline.crawler.stats.get_value("images/failed") == 2  # once per URL
+
+
+class Downloads:
+    """The engine's downloads of images as the test lets them go: each URL's answer held
+    until ``release``; MediaPipeline's look at its cache of downloads held in the task of
+    an item ``later`` processes until ``read``, so that what happens meanwhile is the test's
+    to say."""
+
+    def __init__(self, pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch):
+        self.pipeline = pipeline
+        self.held: dict[str, asyncio.Event] = {}
+        self.asked: list[str] = []
+        self.reading, self.read = asyncio.Event(), asyncio.Event()
+        self._later: ContextVar[bool] = ContextVar("later", default=False)
+        pipeline.crawler.spider = Spider("images")
+        pipeline.crawler.engine = SimpleNamespace(download_async=self._download)  # type: ignore[assignment]
+        pipeline.open_spider()
+        pending_io = media._process_pending_io
+
+        async def held_in_later(*_: object) -> None:
+            await pending_io()
+            if self._later.get():
+                self.reading.set()
+                await self.read.wait()
+
+        monkeypatch.setattr(media, "_process_pending_io", held_in_later)
+
+    def hold(self, *urls: str) -> None:
+        self.held.update((url, asyncio.Event()) for url in urls)
+
+    def release(self, url: str) -> None:
+        self.held[url].set()
+
+    async def _download(self, request: Request) -> Response:
+        self.asked.append(request.url)
+        if request.url in self.held:
+            await self.held[request.url].wait()
+        return Response(request.url, body=png((7, 7, 7) if "Order" in request.url else (8, 8, 8)))
+
+    def start(self, shown: ArticleItem) -> asyncio.Task[ArticleItem]:
+        return asyncio.ensure_future(self.pipeline.process_item(shown))
+
+    def later(self, shown: ArticleItem) -> asyncio.Task[ArticleItem]:
+        async def process() -> ArticleItem:
+            self._later.set(True)  # for the tasks MediaPipeline makes of it too
+            return await self.pipeline.process_item(shown)
+        return asyncio.ensure_future(process())
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        for _ in range(1000):
+            if condition():
+                return
+            await asyncio.sleep(0)
+        raise AssertionError("never came")
+
+
+ORDER_AB, ORDER_BA = f"{CDN}/Order/640?a=1&b=2", f"{CDN}/Order/640?b=2&a=1"
+
+
+def stored_or_said(shown: ArticleItem, url: str, caplog: pytest.LogCaptureFixture) -> bool:
+    """Whether the post of ``shown`` shows ``url`` from a file, or is incomplete with a line."""
+    if {"url": url, "path": "Order.png"} in shown.files:
+        return True
+    return bool(shown.images_incomplete) and any(
+        shown.article.url in record.getMessage() for record in caplog.records)
+
+
+def test_a_picture_read_from_the_cache_of_an_article_ending_meanwhile_is_stored(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """MediaPipeline yields to the loop twice between finding a download in its cache and
+    reading it; the article whose download it was, ending meanwhile, took it out of the
+    cache: the later article's picture (another URL of the same query) raised a KeyError,
+    which left it neither stored nor failed, a CDN link in a post counted complete."""
+    async def scenario() -> ArticleItem:
+        downloads = Downloads(pipeline, monkeypatch)
+        downloads.hold(OWN)
+        first = downloads.start(item("2247490031", ORDER_AB, OWN))
+        fingerprint = pipeline.crawler.request_fingerprinter.fingerprint(Request(ORDER_AB))
+        await downloads.until(lambda: fingerprint in pipeline.spiderinfo.downloaded)
+        second = downloads.later(item("2247490032", ORDER_BA))
+        await downloads.reading.wait()
+        downloads.release(OWN)
+        await first
+        downloads.read.set()
+        return await second
+
+    second = asyncio.run(scenario())
+    assert stored_or_said(second, ORDER_BA, caplog), (second.files, caplog.text)
+    assert second.files == [{"url": ORDER_BA, "path": "Order.png"}]
+
+
+def test_a_picture_downloaded_for_an_article_not_done_yet_is_stored_for_one_done_before(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Two articles waiting on one download (two URLs of one query): the one with no other
+    picture was done first, when the download was known only to the other, not placed yet:
+    its picture was neither stored nor failed."""
+    async def scenario() -> tuple[ArticleItem, ArticleItem]:
+        downloads = Downloads(pipeline, monkeypatch)
+        downloads.hold(ORDER_AB, OWN)
+        first = downloads.start(item("2247490041", ORDER_AB, OWN))
+        fingerprint = pipeline.crawler.request_fingerprinter.fingerprint(Request(ORDER_AB))
+        await downloads.until(lambda: fingerprint in pipeline.spiderinfo.downloading)
+        second = downloads.start(item("2247490042", ORDER_BA))
+        await downloads.until(lambda: len(pipeline.spiderinfo.waiting[fingerprint]) == 2)
+        downloads.release(ORDER_AB)
+        done = await second
+        downloads.release(OWN)
+        return await first, done
+
+    first, second = asyncio.run(scenario())
+    assert stored_or_said(second, ORDER_BA, caplog), (second.files, caplog.text)
+    assert second.files == [{"url": ORDER_BA, "path": "Order.png"}]
+    assert {"url": ORDER_AB, "path": "Order.png"} in first.files
+    assert sorted(p.name for p in pipeline.images.folder.iterdir()) == ["Order.png", "Own.png"]
+
+
+def test_a_picture_two_articles_share_stays_recorded_for_the_article_that_stored_it(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index records which article an image was stored for (``verify`` says a file
+    whose articles have no post yet): the second article done was recorded in its place,
+    and a run stopped before its post left the first one's picture said to await a post."""
+    async def scenario() -> None:
+        downloads = Downloads(pipeline, monkeypatch)
+        downloads.hold(ORDER_AB, OWN)
+        first = downloads.start(item("2247490061", ORDER_AB))
+        second = downloads.start(item("2247490062", ORDER_AB, OWN))
+        fingerprint = pipeline.crawler.request_fingerprinter.fingerprint(Request(ORDER_AB))
+        await downloads.until(lambda: len(pipeline.spiderinfo.waiting[fingerprint]) == 2)
+        downloads.release(ORDER_AB)
+        await first
+        downloads.release(OWN)
+        await second
+
+    asyncio.run(scenario())
+    recorded = pipeline.images.index.connection.execute("SELECT key FROM images WHERE url = ?",
+                                                        (ORDER_AB,)).fetchone()
+    assert recorded[0].endswith(":2247490061:1")
+
+
+def test_a_picture_whose_file_the_index_cannot_tell_is_said_and_left_incomplete(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The index unreadable as ``media_to_download`` asked it for a picture's file (locked
+    past its timeout): Scrapy logged the traceback, and the post kept a CDN link with no
+    line saying which, counted complete, the picture never asked again."""
+    def locked(url: str) -> str | None:
+        raise sqlite3.OperationalError("database is locked")
+
+    async def scenario() -> ArticleItem:
+        downloads = Downloads(pipeline, monkeypatch)
+        monkeypatch.setattr(pipeline.images, "stored_name", locked)
+        return await downloads.start(item("2247490051", SHARED))
+
+    shown = asyncio.run(scenario())
+    assert shown.images_incomplete and shown.files == []
+    [said] = [record for record in caplog.records if "Images not stored" in record.getMessage()]
+    assert said.levelname == "ERROR"
+    assert "OperationalError: database is locked" in said.getMessage()
 
 
 # -- StatePipeline: what the spiders learn, written by one pipeline --------------------------

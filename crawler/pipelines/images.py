@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
@@ -83,8 +84,9 @@ class ImagePipeline(MediaPipeline):
     they are written together. Each URL has one result a run: a stored file, which the
     index tells every later article showing the image (without asking the CDN), or a
     failure that the run remembers on disk (``failed``). Once an article is done, neither
-    this pipeline nor MediaPipeline's cache of downloads keeps anything of its images in
-    memory, so that memory grows neither with the articles of a run nor with its failures.
+    this pipeline nor MediaPipeline's cache of downloads keeps anything of its images that
+    no article in process shares, so that memory grows neither with the articles of a run
+    nor with its failures.
     """
 
     def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
@@ -96,14 +98,19 @@ class ImagePipeline(MediaPipeline):
         self.max_size = config.download_maxsize
         self.archive = archive
         self.images = archive.images
-        # Per URL: downloaded and checked, not yet named.
-        self.results: dict[str, CheckedImage] = {}
+        # Per download (by its request's fingerprint): its image checked, for each URL of
+        # the items in process that it answers (``?a=1&b=2`` and ``?b=2&a=1`` are one).
+        self.results: dict[bytes, CheckedImage] = {}
+        # and the URLs it was placed for: once each, the index records the article it was for
+        self.placed: dict[bytes, set[str]] = {}
         self.failed = FailedImages()
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
         self.failing = ImageFailures(archive.index, config.image_retry_warn_days)
-        # Per item being processed (by id): its image requests' fingerprints, by URL.
+        # Per item being processed (by id): its image requests' fingerprints, by URL; and
+        # how many of those items each fingerprint is one of.
         self.fingerprints: dict[int, dict[str, bytes]] = {}
+        self.holders: Counter[bytes] = Counter()
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
         # that the reactor goes on. One thread: articles' writes are done in the order they
         # were placed, so an article showing an image another placed before it reads what
@@ -130,10 +137,22 @@ class ImagePipeline(MediaPipeline):
         try:
             return await self.finish(item, await super().process_item(item), told=told)
         finally:
-            # MediaPipeline keeps every download's result for the run, a failure with its
-            # traceback: a stored image is the index's to tell, a failed one ``failed``'s
-            for fingerprint in self.fingerprints.pop(id(item), {}).values():
+            self._release(item)
+
+    def _release(self, item: ArticleItem) -> None:
+        """Forget the downloads of ``item``'s images that no other item in process shares.
+        MediaPipeline keeps every download's result for the run, a failure with its
+        traceback: a stored image is the index's to tell, a failed one ``failed``'s. One
+        that another item shares is kept for it: MediaPipeline yields to the loop between
+        finding a download in its cache and reading it, and the image is placed from
+        ``results`` for each item's own URL."""
+        for fingerprint in set(self.fingerprints.pop(id(item), {}).values()):
+            self.holders[fingerprint] -= 1
+            if self.holders[fingerprint] <= 0:
+                del self.holders[fingerprint]
                 self.spiderinfo.downloaded.pop(fingerprint, None)
+                self.results.pop(fingerprint, None)
+                self.placed.pop(fingerprint, None)
 
     def _fetched_again(self, item: ArticleItem) -> bool:
         """Whether ``item`` is the page the last fetch of its complete article gave: an image
@@ -177,7 +196,8 @@ class ImagePipeline(MediaPipeline):
         # Scrapy's fingerprinter keeps what it works out per request: MediaPipeline then
         # finds these, and ``process_item`` forgets the downloads by them.
         fingerprint = self.crawler.request_fingerprinter.fingerprint
-        self.fingerprints[id(item)] = {url: fingerprint(r) for url, r in requests.items()}
+        self.fingerprints[id(item)] = fingerprints = {url: fingerprint(r) for url, r in requests.items()}
+        self.holders.update(set(fingerprints.values()))
         return list(requests.values())
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
@@ -195,7 +215,7 @@ class ImagePipeline(MediaPipeline):
                          info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
         image = self._checked(response)
         Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
-        self.results[request.url] = image
+        self.results[self.crawler.request_fingerprinter.fingerprint(request)] = image
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
 
     def _held_image(self, request: Request) -> CheckedImage | None:
@@ -241,7 +261,7 @@ class ImagePipeline(MediaPipeline):
         if (held := self._held_image(request)) is not None:
             logger.info("Image taken from the saved page, as the CDN failed (%s): %s",
                         reason, request.url)
-            self.results[request.url] = held
+            self.results[self.crawler.request_fingerprinter.fingerprint(request)] = held
             return None  # not stored yet: ``item_completed`` places it
         # Scrapy cancels a download for one reason: it is over DOWNLOAD_MAXSIZE, as it will be
         # on every later try; an image request is ignored when redirected off IMAGE_HOSTS or
@@ -261,38 +281,39 @@ class ImagePipeline(MediaPipeline):
     def item_completed(self, results: list[Any], item: Any,
                        info: MediaPipeline.SpiderInfo) -> list[Placement]:
         """The item's new images named, in page order, and recorded in the index: what is
-        left to write (``process_item`` writes it)."""
+        left to write (``process_item`` writes it). Each under its own URL, also one Scrapy
+        answered with another URL's download or failure: ``?a=1&b=2`` and ``?b=2&a=1`` are
+        one request to it, downloaded once."""
         placements = []
-        wanted = self._wanted(item)
-        for url in wanted:
-            image = self.results.get(url)
-            if image is None:
+        fingerprints = self.fingerprints[id(item)]
+        for url, (ok, outcome) in zip(self._wanted(item), results, strict=True):
+            if not ok:
+                self._not_downloaded(url, outcome)
                 continue
+            image = self.results.get(fingerprints[url])
+            placed = self.placed.setdefault(fingerprints[url], set())
+            if image is None or url in placed:  # stored already: the index names its file
+                continue
+            placed.add(url)
             try:
                 placements.append(self.images.place(url, image, item.article.key))
             except OSError as error:  # reading a file that holds the name already
                 self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
             except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
                 self._not_recorded(url, error)
-            del self.results[url]  # the index tells its file from now on, or ``failed``
-        self._answered_by_another(item.article.key, wanted, results)
         return placements
 
-    def _answered_by_another(self, key: str, wanted: list[str], results: list[Any]) -> None:
-        """Record under its own URL an image Scrapy answered with another URL's download, or
-        its failure: ``?a=1&b=2`` and ``?b=2&a=1`` are one request to it, downloaded once."""
-        for url, (ok, info) in zip(wanted, results, strict=True):
-            if not ok:
-                if url not in self.failed and isinstance(info.value, ImageNotStored):
-                    self._failed(url, info.value.result)
-                continue
-            if info is None or info["url"] == url or self.images.index.image_name(url):
-                continue
-            try:
-                if name := self.images.index.image_name(info["url"]):
-                    self.images.index.add_image(url, name, key)
-            except sqlite3.Error as error:
-                self._not_recorded(url, error)
+    def _not_downloaded(self, url: str, failure: Failure) -> None:
+        """Record what became of ``url``'s image when its download, or another URL's that
+        answered it, failed: as ``media_failed`` recorded it, else (the index unreadable as
+        ``media_to_download`` asked it; Scrapy's traceback says where) for its error."""
+        if url in self.failed:
+            return
+        if isinstance(failure.value, ImageNotStored):
+            self._failed(url, failure.value.result)
+        else:
+            reason = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
+            self._failed(url, ImageResult(transient=True, reason=reason, refused=reason))
 
     def _not_recorded(self, url: str, error: sqlite3.Error) -> None:
         Run.of(self.crawler).tally.count(Stat.STATE_WRITE_FAILED)

@@ -75,6 +75,9 @@ def check_image(data: bytes, max_pixels: int = 50_000_000) -> CheckedImage:
             image.verify()
         if image_format not in _VERIFIED_WHOLE:
             _decode(data, max_pixels)
+        if image_format == "GIF" and not _gif_reaches_trailer(data):
+            raise NotAnImage("not a readable image: truncated GIF file (cut short after a frame: "
+                             "no trailer)")
     except NotAnImage:
         raise
     except UnidentifiedImageError as error:  # its message names a Python object, not the answer
@@ -129,6 +132,41 @@ def _decode(data: bytes, max_pixels: int) -> None:
             budget -= pixels
             if budget <= 0:
                 break
+
+
+def _gif_reaches_trailer(data: bytes) -> bool:
+    """Whether the GIF ``data`` has its trailer (0x3B) after its last block. Pillow reads a
+    GIF cut between two frames as a whole one of fewer frames, and a JPEG's or a PNG's end
+    marker is checked by their decoders already. Every block ends with an empty sub-block:
+    a GIF ending so and then with the trailer is whole (one cut within a frame, ending so
+    by chance, is found when the frame is decoded). Else walked block by block, as bytes
+    may follow the trailer, and a trailer's byte may as well be one of a frame's data
+    (seconds for a GIF of a million frames: only one that does not end so)."""
+    if data.endswith(b"\0;"):
+        return True
+    at = 13 + _palette_size(data[10])  # after the header, the screen and its palette
+    while at < len(data):
+        kind = data[at]
+        if kind == 0x3B:
+            return True
+        if kind == 0x2C:  # an image: its descriptor, its palette, its LZW code size, its data
+            if at + 10 >= len(data):
+                return False
+            at += 11 + _palette_size(data[at + 9])
+        elif kind == 0x21:  # an extension: its label, its data
+            at += 2
+        else:  # a stray byte, which Pillow skips
+            at += 1
+            continue
+        while at < len(data) and data[at]:  # the data, in sub-blocks of a length byte each
+            at += data[at] + 1
+        at += 1  # the empty sub-block that ends them
+    return False
+
+
+def _palette_size(packed: int) -> int:
+    """The bytes of the palette a GIF's screen or image descriptor with ``packed`` has."""
+    return 3 << ((packed & 7) + 1) if packed & 0x80 else 0
 
 
 def _icon_picture_size(data: bytes) -> tuple[int, int]:

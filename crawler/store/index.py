@@ -17,14 +17,17 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
+
+from w3lib.url import canonicalize_url
 
 from crawler.wechat.article import PageReason
 from crawler.wechat.urls import ArticleKey, article_key
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT);
+CREATE TABLE IF NOT EXISTS images (url TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT, form TEXT);
 CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS links (url TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS listed_links (key TEXT PRIMARY KEY, url TEXT NOT NULL);
@@ -70,7 +73,7 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
                                            PRIMARY KEY (url, sha256));
 """
 # Columns added since the first index: added to an older index when it is opened.
-_ADDED_COLUMNS = {"images": {"key": "TEXT"},
+_ADDED_COLUMNS = {"images": {"key": "TEXT", "form": "TEXT"},
                   "articles": {"published": "INTEGER", "tags": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
                   "album_articles": {"left_at": "TEXT"},
@@ -196,8 +199,20 @@ class Index:
         """The open database, for the tables another module owns (``crawler.store.watchbook``)."""
         return self._db
 
+    @cached_property
+    def _forms(self) -> bool:
+        """Whether the images are known by their URLs' canonical form too: not in an index
+        from before it that ``verify`` opened read-only."""
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'images_by_form'").fetchone() \
+            is not None
+
     def image_name(self, url: str) -> str | None:
-        return self._one("SELECT name FROM images WHERE url = ?", url)
+        """The file of ``url``'s image; else of another URL of the same query in another order
+        (``?a=1&b=2``, ``?b=2&a=1``), which Scrapy takes for one request."""
+        name = self._one("SELECT name FROM images WHERE url = ?", url)
+        if name is None and self._forms:
+            name = self._one("SELECT name FROM images WHERE form = ? LIMIT 1", canonicalize_url(url))
+        return name
 
     def blob_name(self, sha256: str) -> str | None:
         return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
@@ -215,7 +230,8 @@ class Index:
     def add_image(self, url: str, name: str, key: str) -> None:
         """Record that ``url``'s image is the file ``name``, stored for the article ``key``
         (and failing no more)."""
-        self._db.execute("INSERT OR REPLACE INTO images VALUES (?, ?, ?)", (url, name, key))
+        self._db.execute("INSERT OR REPLACE INTO images (url, name, key, form) VALUES (?, ?, ?, ?)",
+                         (url, name, key, canonicalize_url(url)))
         self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
 
     def image_failure(self, url: str) -> tuple[int, int] | None:
@@ -365,6 +381,13 @@ class Index:
             for column, kind in columns.items():
                 if column not in present:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        if not self._forms:  # rows recorded before: their forms filled once
+            self._db.create_function("canonical", 1, canonicalize_url, deterministic=True)
+            self._db.execute("BEGIN")
+            self._db.execute("UPDATE images SET form = canonical(url) WHERE form IS NULL")
+            self._db.execute("CREATE INDEX images_by_form ON images (form)")
+            self._db.execute("COMMIT")
+            self._forms = True
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()
