@@ -106,7 +106,8 @@ class CronLife(RuleBasedStateMachine):
     def first_day(self, refuse: bool) -> None:
         """The first day; with ``refuse``, WeChat answers a link without ``chksm`` (a page's
         往期推荐, the homepage's) with its verification page: an article only such links
-        lead to is named once in the mail, not archived, until an album lists it."""
+        lead to is named once in the mail, not archived, until an album lists it; so is one
+        such a link led to on a day WeChat answered it with its verification page."""
         self.site.refuse_without_chksm = refuse
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
         self.entry = self.site.albums[ALBUM][-1]
@@ -350,8 +351,10 @@ class CronLife(RuleBasedStateMachine):
     def a_day(self) -> None:
         trouble, album_trouble, images = self.trouble, self.album_trouble, self.broken_images
         reachable = self.reachable()
-        # only links without chksm lead to these: refused, each is named once instead
-        refusable = reachable - self.reachable(unlisted=False) if self.site.refuse_without_chksm else set()
+        # only links without chksm lead to these: refused (by WeChat's rule, or by a block
+        # that passes), each is named once instead
+        refusable = reachable - self.reachable(unlisted=False) \
+            if self.site.refuse_without_chksm or trouble == VERIFICATION else set()
         self.start_trouble()
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
@@ -374,7 +377,7 @@ class CronLife(RuleBasedStateMachine):
                         or (images and "Images not stored" in line)]
             assert lines == expected, story
             assert summed_up(result) == bool(lines), story
-            missed = {k for k in self.pending & reachable - (self.said_refused & refusable)
+            missed = {k for k in self.pending & reachable - (self.said_refused - self.reachable(unlisted=False))
                       if self.late.get(k, 0) <= self.life.day}
             assert images or not missed, (sorted(missed), story)
         told = named(lines, "deleted by its publisher")
