@@ -6,18 +6,20 @@ linked from another article's 往期推荐, by a short link another page gives w
 gives the long one, a push of several articles some in no album, only on its homepage),
 adds an old article deep in an album, edits, deletes, reorders an album or takes an article
 out of it, sets an album to list its oldest first, empties an album and fills it again;
-WeChat blocks or fails the next article pages, answers an album with freq control (ret
-200013) or its verification page, or the CDN fails an image for a day; a person edits a
-post's tags or deletes a post file. A day is the cron run and its checks (``Life``): its
+WeChat refuses links without ``chksm`` or not (a story's first choice), blocks or fails the
+next article pages, answers an album with freq control (ret 200013) or its verification
+page, or the CDN fails an image for a day; a person edits a post's tags or deletes a post
+file. A day is the cron run and its checks (``Life``): its
 exit status and its WARNING and ERROR lines are what the day deserves, ``Life.check`` holds
 (each article one post, none worse, the index agrees, ``scrapy verify`` finds it sound,
 Jekyll builds it), and a tag a person added stays.
 
 What must be archived: every article served and reachable from what the run knows (the
 account's link, an album a page it fetched or archived names, a link on such a page, the
-homepage such a page links), by the first day without trouble (``reachable``); an article
-added deep in an album while another left it there (first page and count as they were) by
-the album's weekly recheck.
+homepage such a page links), by the first day without trouble (``reachable``), or named in
+the mail (refused without ``chksm``, no album listing it); an article added deep in an album
+while another left it there (first page and count as they were) by the album's weekly
+recheck. None is archived twice, and a day without trouble mails nothing but deletions.
 
 Deterministic (``derandomize``); ``CRONLIFE_EXAMPLES`` sets how many stories (a hunt:
 ``CRONLIFE_EXAMPLES=40``), ``CRONLIFE_STEPS`` their length; ``CRONLIFE_RANDOM=1`` tells
