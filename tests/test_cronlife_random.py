@@ -367,6 +367,9 @@ class CronLife(RuleBasedStateMachine):
                  f", oldest first {self.site.ascending_albums}, read "
                  f"{self.server.hits('/mp/appmsgalbum')[asked:]}:\n{result.stderr}")
         self.pending = {k for k in self.pending if not self.life.archived(self.arts[k])}
+        refused = named(lines, REFUSED)
+        assert refused <= refusable and not refused & self.said_refused, story  # each told once
+        self.said_refused |= refused
         if trouble or album_trouble:
             assert result.returncode in (0, 1), story
             if trouble and self.pending & reachable and not self.troubled:
@@ -385,9 +388,6 @@ class CronLife(RuleBasedStateMachine):
         told = named(lines, "deleted by its publisher")
         assert told <= self.deleted and not told & self.said_deleted, story  # each deletion told once
         self.said_deleted |= told
-        refused = named(lines, REFUSED)
-        assert refused <= refusable and not refused & self.said_refused, story  # each told once
-        self.said_refused |= refused
         if self.deleted_by_hand:
             restored = scrapy_command("rebuild", self.life.archive)  # as the maintainer would
             assert restored.returncode == 0, restored.stdout + restored.stderr
