@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,50 +59,51 @@ def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_n
     assert not list(tmp_path.iterdir())
 
 
-def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_holds(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    """The version the index records, kept beside a post a killed run wrote over, that the
-    next run cannot put back (a disk error): said as it is, and not tried again for ever."""
+@pytest.fixture
+def noted(tmp_path: Path) -> Iterator[tuple[Rewrites, Path, Path]]:
+    """A post about to be written over, noted with its kept version (``recorded``), as a
+    killed run leaves it."""
     posts = tmp_path / "_posts"
     index = Index(tmp_path / "index.sqlite")
     try:
         rewrites = Rewrites(posts, index.connection)
         post, kept = posts / "2024-01-01-x.md", posts / ".2024-01-01-x.md.77.kept.tmp"
         atomic_write(kept, b"recorded")
-        atomic_write(post, b"written, not recorded")
         rewrites.begun(post, kept)
-
-        def fails(source: object, target: object) -> None:
-            raise OSError(errno.EIO, "Input/output error")
-
-        monkeypatch.setattr(os, "replace", fails)
-        assert rewrites.put_back_unrecorded() == 1
-        monkeypatch.undo()
-        [record] = caplog.records
-        assert record.levelname == "ERROR" and f"{post} holds the version a run wrote before it " \
-            "was killed" in record.getMessage() and "Input/output error" in record.getMessage()
-        assert post.read_bytes() == b"written, not recorded"
-        caplog.clear()
-        assert rewrites.put_back_unrecorded() == 0  # the note is gone with it
-        assert not caplog.records and post.read_bytes() == b"written, not recorded"
+        yield rewrites, post, kept
     finally:
         index.close()
+
+
+def test_a_post_a_killed_run_cannot_have_put_back_is_an_error_that_says_what_it_holds(
+        noted: tuple[Rewrites, Path, Path], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The version the index records, kept beside a post a killed run wrote over, that the
+    next run cannot put back (a disk error): said as it is, and not tried again for ever."""
+    rewrites, post, _ = noted
+    atomic_write(post, b"written, not recorded")
+
+    def fails(source: object, target: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "replace", fails)
+    assert rewrites.put_back_unrecorded() == 1
+    monkeypatch.undo()
+    [record] = caplog.records
+    assert record.levelname == "ERROR" and f"{post} holds the version a run wrote before it " \
+        "was killed" in record.getMessage() and "Input/output error" in record.getMessage()
+    assert post.read_bytes() == b"written, not recorded"
+    caplog.clear()
+    assert rewrites.put_back_unrecorded() == 0  # the note is gone with it
+    assert not caplog.records and post.read_bytes() == b"written, not recorded"
 
 
 def test_a_post_a_killed_run_wrote_over_then_deleted_by_hand_is_put_back_as_the_index_records_it(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        noted: tuple[Rewrites, Path, Path], caplog: pytest.LogCaptureFixture) -> None:
     """Looking up whether the kept version was the post's own file failed on a post gone,
     and was said as a put back that failed."""
-    posts = tmp_path / "_posts"
-    index = Index(tmp_path / "index.sqlite")
-    try:
-        rewrites = Rewrites(posts, index.connection)
-        post, kept = posts / "2024-01-01-x.md", posts / ".2024-01-01-x.md.77.kept.tmp"
-        atomic_write(kept, b"recorded")
-        rewrites.begun(post, kept)
-        rewrites.put_back_unrecorded()
-        [record] = caplog.records
-        assert record.levelname == "WARNING" and f"Put back {post}" in record.getMessage()
-        assert post.read_bytes() == b"recorded" and not kept.exists()
-    finally:
-        index.close()
+    rewrites, post, kept = noted
+    rewrites.put_back_unrecorded()
+    [record] = caplog.records
+    assert record.levelname == "WARNING" and f"Put back {post}" in record.getMessage()
+    assert post.read_bytes() == b"recorded" and not kept.exists()
