@@ -56,6 +56,7 @@ class Config:
     wechat_base_url: str
     album_page_size: int
     album_recheck_days: int
+    link_retry_days: int
     accounts_file: Path
     mp_token: str
     mp_cookie: str
@@ -107,6 +108,7 @@ class Config:
             wechat_base_url=read.web_url("WECHAT_BASE_URL"),
             album_page_size=read.integer("ALBUM_PAGE_SIZE", 1, 100),
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
+            link_retry_days=read.integer("LINK_RETRY_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
             mp_token=read.secret("MP_TOKEN", "MP_COOKIE"),
             mp_cookie=read.secret("MP_COOKIE", "MP_TOKEN"),

@@ -44,9 +44,10 @@ class IncrementalMiddleware:
     archived. The run remembers the keys and links it requested, on disk (``RunSets``).
     """
 
-    def __init__(self, index: Index, tally: Tally):
+    def __init__(self, index: Index, tally: Tally, retry_days: int):
         self.index = index
         self.tally = tally
+        self.retry_days = retry_days
         sets = RunSets()
         self.close = sets.close
         self.keys = sets.of("keys")
@@ -59,7 +60,7 @@ class IncrementalMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         run = Run.of(crawler)
-        middleware = cls(run.archive.index, run.tally)
+        middleware = cls(run.archive.index, run.tally, run.config.link_retry_days)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
@@ -108,8 +109,9 @@ class IncrementalMiddleware:
                 not weak and key in self.weak and state == ArticleState.NEEDS_LINK):
             return False
         if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
-                and not named_by_user(output.cb_kwargs.get("source", "")):
-            return False  # refused before: only a listing's link will do (the user's, asked again)
+                and not named_by_user(output.cb_kwargs.get("source", "")) \
+                and (key in self.refused or not self._due_again(key)):
+            return False  # refused before: a listing's link will do (the user's, asked again)
         if settled:
             return self._already_archived(key or output.url, output)
         self.links.add(output.url)
@@ -122,6 +124,17 @@ class IncrementalMiddleware:
             self.tally.count(Stat.LINKS_WITHOUT_CHKSM)
         self.tally.count(Stat.ARTICLES_REQUESTED)
         return True
+
+    def _due_again(self, key: str) -> bool:
+        """Whether ``key``'s link without ``chksm``, refused, is asked again: the refusal is
+        ``retry_days`` old (the verification page may have been a block that passed, and
+        no album may ever list the article), of a time not known, or in the future (a
+        clock set ahead, then right)."""
+        refused = self.index.refused_at(key)
+        if refused is None:
+            return True
+        age = datetime.now(UTC) - datetime.fromisoformat(refused)
+        return age >= timedelta(days=self.retry_days) or age < timedelta(0)
 
     def _already_archived(self, key: str, request: Request) -> bool:
         """Count ``request``'s article as already archived, once a run (as a new article

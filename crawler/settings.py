@@ -36,6 +36,9 @@ ALBUM_PAGE_SIZE = 20
 # is read whole anyway when its last whole read is older than this (a member deep in it
 # deleted while another was added there leaves both unchanged).
 ALBUM_RECHECK_DAYS = 7
+# A link without chksm refused with the verification page is asked again after so many days
+# (the page may have been a block that passed); a listing's link is used at once when known.
+LINK_RETRY_DAYS = 7
 
 # -- scheduled runs (scrapy crawl accounts) ------------------------------------------
 # The accounts to look at; see accounts.example.toml.

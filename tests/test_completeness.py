@@ -7,11 +7,13 @@ album JSON and links follow real captures (named there).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
 import sqlite3
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -353,6 +355,12 @@ def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
     # its listed link fetches it.
     crawl("accounts", archive, settings=settings)
     assert [p for p in article_requests(wechat, fetched) if "2247485001" in p] == []
+    # LINK_RETRY_DAYS later it is asked again, refused again, and not said again
+    refused_days_ago(archive, 7)
+    fetched = len(article_requests(wechat))
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0 and " WARNING: " not in result.stderr, result.stderr
+    assert len([p for p in article_requests(wechat, fetched) if "2247485001" in p]) == 1
     album = site.album("3305", [later])
     accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n'
                         f'albums = ["{album}"]\n', encoding="utf-8")
@@ -862,8 +870,18 @@ def test_an_article_whose_link_without_chksm_wechat_answered_with_its_verificati
     assert " WARNING: " not in result.stderr, result.stderr  # said once, not every day
     link = re.search(r": (http\S+)$", said)
     assert link is not None and f"&mid={later.mid}&" in link.group(1), said
-    assert crawl("article", archive, "-a", f"url={link.group(1)}").returncode == 0
-    assert archived(archive) == {entry.mid, later.mid}
+    assert archived(archive) == {entry.mid}  # asked again only LINK_RETRY_DAYS after
+    refused_days_ago(archive, 7)
+    result = crawl("accounts", archive, settings=settings)
+    assert result.returncode == 0 and "Not archived" not in result.stderr, result.stderr
+    assert archived(archive) == {entry.mid, later.mid}  # the block passed: no one had to act
+
+
+def refused_days_ago(archive: Path, days: int) -> None:
+    """Make each refusal of a link without chksm that the index records ``days`` old."""
+    at = (datetime.now(UTC) - timedelta(days=days, seconds=1)).isoformat(timespec="seconds")
+    with contextlib.closing(sqlite3.connect(archive / ".state" / "index.sqlite")) as db, db:
+        db.execute("UPDATE articles SET refused = ? WHERE refused IS NOT NULL", (at,))
 
 
 def archived_keys(archive: Path) -> set[str]:

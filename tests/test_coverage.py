@@ -60,7 +60,7 @@ def test_known_not_archived_counts_what_later_runs_are_to_fetch(tmp_path: Path) 
     index.add_article("B:1:1", "u", "1.md", ArticleState.ARCHIVED)
     index.add_article("B:2:1", "u", "2.md", ArticleState.INCOMPLETE)  # a post, an image to retry
     index.add_article("B:3:1", "u", "", ArticleState.DELETED)
-    index.needs_link("B:6:1", "https://mp.weixin.qq.com/s?__biz=B&mid=6&idx=1&sn=s")
+    index.needs_link("B:6:1", "https://mp.weixin.qq.com/s?__biz=B&mid=6&idx=1&sn=s", "2026-11-29T00:00:00+00:00")
     AccountBook(index).follow_later("https://mp.weixin.qq.com/s?__biz=B&mid=4&idx=1&sn=s", "B")  # and a member
     AccountBook(index).follow_later("https://mp.weixin.qq.com/s/Short", "B")
     index.add_link("https://mp.weixin.qq.com/s/Short", "C:7:1")  # another account's

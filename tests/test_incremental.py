@@ -7,7 +7,7 @@ import logging
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
 from scrapy import Request
@@ -24,13 +24,15 @@ from tests.conftest import PROJECT, unit_crawler
 from tests.test_hostile import page, parsed
 
 LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&chksm={}"
+NOW = datetime.now(UTC).isoformat(timespec="seconds")
+RETRY_DAYS = 7
 
 
 @pytest.fixture
 def middleware(index: Index) -> IncrementalMiddleware:
     crawler = unit_crawler()
     crawler.stats.open_spider()
-    return IncrementalMiddleware(index, Tally(crawler))
+    return IncrementalMiddleware(index, Tally(crawler), RETRY_DAYS)
 
 
 def request(url: str, **meta: object) -> Request:
@@ -83,7 +85,7 @@ def test_a_listing_s_link_goes_out_after_a_link_without_chksm_was_refused(
         index: Index, middleware: IncrementalMiddleware) -> None:
     assert middleware.wanted(request(WEAK.format(4), weak_link=True))
     assert not middleware.wanted(request(LONG.format(4, "c")))  # the weak one is in flight
-    index.needs_link("B:4:1", WEAK.format(4))  # ... and was answered with verification
+    index.needs_link("B:4:1", WEAK.format(4), NOW)  # ... and was answered with verification
     assert middleware.wanted(request(LONG.format(4, "c")))
     assert not middleware.wanted(request(LONG.format(4, "d")))
     assert middleware.tally.stats.get_value("links/without_chksm") == 1
@@ -105,7 +107,7 @@ def test_an_incomplete_article_refused_without_chksm_is_fetched_by_the_listing_s
     index.add_article("B:7:1", "u", "g.md", ArticleState.INCOMPLETE)
     assert middleware.wanted(request(WEAK.format(7), weak_link=True))
     assert middleware.wanted(LinkRefused("B:7:1", WEAK.format(7)))
-    index.needs_link("B:7:1", WEAK.format(7))  # the index keeps it incomplete
+    index.needs_link("B:7:1", WEAK.format(7), NOW)  # the index keeps it incomplete
     assert index.article_state("B:7:1") == ArticleState.INCOMPLETE
     assert middleware.wanted(request(LONG.format(7, "c")))
     assert not middleware.wanted(request(LONG.format(7, "d")))
@@ -113,16 +115,36 @@ def test_an_incomplete_article_refused_without_chksm_is_fetched_by_the_listing_s
 
 def test_a_link_without_chksm_is_not_asked_again_once_refused(
         index: Index, middleware: IncrementalMiddleware) -> None:
-    index.needs_link("B:5:1", WEAK.format(5))
+    index.needs_link("B:5:1", WEAK.format(5), NOW)
     assert not middleware.wanted(request(WEAK.format(5), weak_link=True))
     assert middleware.wanted(request(LONG.format(5, "c")))
+
+
+@pytest.mark.parametrize(("days", "asked"), [(RETRY_DAYS - 1, False), (RETRY_DAYS, True), (-3, True)],
+                         ids=["not yet", "due", "refused in the future"])
+def test_a_link_without_chksm_refused_is_asked_again_retry_days_later(
+        index: Index, middleware: IncrementalMiddleware, days: int, asked: bool) -> None:
+    """A refusal may have been a block that passed, and an article no album lists was
+    never asked again: asked again ``LINK_RETRY_DAYS`` later (at once if the refusal's time
+    is ahead of the clock, which was set back since)."""
+    at = datetime.now(UTC) - timedelta(days=days, seconds=1 if days >= 0 else 0)
+    index.needs_link("B:5:1", WEAK.format(5), at.isoformat(timespec="seconds"))
+    assert middleware.wanted(request(WEAK.format(5), weak_link=True)) is asked
+
+
+def test_a_link_without_chksm_refused_before_its_time_was_recorded_is_asked_again(
+        index: Index, middleware: IncrementalMiddleware) -> None:
+    index.needs_link("B:5:1", WEAK.format(5), NOW)
+    with index.connection:
+        index.connection.execute("UPDATE articles SET refused = NULL")  # an index from before
+    assert middleware.wanted(request(WEAK.format(5), weak_link=True))
 
 
 def test_a_link_without_chksm_the_user_gave_is_asked_again_though_refused_before(
         index: Index, middleware: IncrementalMiddleware) -> None:
     """The user's own word (an account's ``urls``) is asked again; a link found on the way
     is not, once refused."""
-    index.needs_link("B:5:1", WEAK.format(5))
+    index.needs_link("B:5:1", WEAK.format(5), NOW)
     given = Request(WEAK.format(5), meta={"article": True, "weak_link": True},
                     cb_kwargs={"source": "urls:某反诈中心", "account": None})
     assert middleware.wanted(given)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
+
+NOW = datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def test_articles_states_and_links(index: Index) -> None:
@@ -31,8 +34,8 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
 
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
     index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
-    index.needs_link("B:1:1", "weak")
-    index.needs_link("B:2:1", "weak")
+    index.needs_link("B:1:1", "weak", NOW)
+    index.needs_link("B:2:1", "weak", NOW)
     assert (index.article_state("B:1:1"), index.article_state("B:2:1")) == ("archived", "needs_link")
 
 
@@ -40,7 +43,7 @@ def test_an_article_known_without_a_post_has_no_post_path(index: Index) -> None:
     """An article known only by a listing (or gone before it was archived) has no post: taken
     for a recorded one, a post a killed run wrote of it would never count as new, nor
     relink the posts linking to it."""
-    index.needs_link("B:2:1", "weak")
+    index.needs_link("B:2:1", "weak", NOW)
     index.set_article_state("B:3:1", "u", ArticleState("deleted"))
     assert index.article_path("B:2:1") is None and index.article_path("B:3:1") is None
 
@@ -49,7 +52,7 @@ def test_needs_link_leaves_an_incomplete_article_incomplete(index: Index) -> Non
     """An article whose post waits for an image has its post: it stays to be fetched again
     for the image, not taken for one never fetched."""
     index.add_article("B:1:1", "u", "a.md", ArticleState.INCOMPLETE)
-    index.needs_link("B:1:1", "weak")
+    index.needs_link("B:1:1", "weak", NOW)
     assert index.article_state("B:1:1") == "incomplete"
 
 

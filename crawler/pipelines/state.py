@@ -7,6 +7,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -71,6 +72,7 @@ class StatePipeline:
         self.index = index
         self.accounts = AccountBook(index)
         self.tally = run.tally
+        self.retry_days = run.config.link_retry_days
         self.writes = StateWrites(run)
         self.refused: dict[str, str] = {}  # key → link, refused without chksm this run, unsaid
 
@@ -97,10 +99,11 @@ class StatePipeline:
             shown = " ".join(lost[:_REFUSED_SHOWN]) + (
                 f" and {len(lost) - _REFUSED_SHOWN} more" if len(lost) > _REFUSED_SHOWN else "")
             logger.warning("Not archived: %s WeChat refused by a link without chksm (its "
-                           "verification page), and no album lists it; an album that lists it "
-                           "brings it, or, if WeChat answers it now, scrapy crawl article -a "
-                           "url=<the link> (its link with chksm, if you have it): %s",
-                           counted(len(lost), "article"), shown)
+                           "verification page), and no album lists it; it is asked again in %s "
+                           "(LINK_RETRY_DAYS), an album that lists it brings it, or, if WeChat "
+                           "answers it now, scrapy crawl article -a url=<the link> (its link with "
+                           "chksm, if you have it): %s", counted(len(lost), "article"),
+                           counted(self.retry_days, "day"), shown)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleGone):
@@ -147,10 +150,11 @@ class StatePipeline:
             case ForeignLinkFound(key, biz, seen_from):
                 self.accounts.add_foreign_link(key, biz, seen_from)
             case LinkRefused(key, url, watched, said):
-                index.needs_link(key, url)
+                asked_again = index.refused_at(key) is not None  # said when first refused
+                index.needs_link(key, url, datetime.now(UTC).isoformat(timespec="seconds"))
                 if watched:
                     WatchBook(index).checked(key, time.time())
-                elif not said:
+                elif not (said or asked_again):
                     self.refused[key] = url
             case LinkToFollow(url, biz):
                 self.accounts.follow_later(url, biz)

@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 """
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"images": {"key": "TEXT", "form": "TEXT"},
-                  "articles": {"published": "INTEGER", "tags": "TEXT"},
+                  "articles": {"published": "INTEGER", "tags": "TEXT", "refused": "TEXT"},
                   "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
                   "album_articles": {"left_at": "TEXT"},
                   "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"},
@@ -321,13 +321,21 @@ class Index:
         yield from self._db.execute("SELECT key, url, path FROM articles WHERE path != '' "
                                     "ORDER BY path").fetchall()
 
-    def needs_link(self, key: str, url: str) -> None:
-        """Record that only a listing's link (with ``chksm``) can fetch ``key``; an article
-        already archived or gone keeps its state."""
+    def needs_link(self, key: str, url: str, at: str) -> None:
+        """Record that WeChat refused ``key``'s link without ``chksm`` at ``at`` (ISO 8601):
+        only a listing's link can fetch it, or that link asked again some days later (the
+        verification page may have been a block that passed); an article already archived
+        or gone keeps its state."""
         self._db.execute(
-            "INSERT INTO articles (key, url, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE "
-            f"SET state = excluded.state WHERE state NOT IN {SETTLED_SQL} "
-            "AND state != 'incomplete'", (key, url, ArticleState.NEEDS_LINK))
+            "INSERT INTO articles (key, url, state, refused) VALUES (?, ?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET state = excluded.state, refused = excluded.refused "
+            f"WHERE state NOT IN {SETTLED_SQL} AND state != 'incomplete'",
+            (key, url, ArticleState.NEEDS_LINK, at))
+
+    def refused_at(self, key: str) -> str | None:
+        """When ``key``'s link without ``chksm`` was last refused (``needs_link``), if the
+        index knows."""
+        return self._one("SELECT refused FROM articles WHERE key = ?", key)
 
     def gone_incomplete(self, limit: int) -> list[tuple[str, str]]:
         """(key, url) of at most ``limit`` articles ``GONE_INCOMPLETE`` that have a post, those
