@@ -1007,6 +1007,36 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     assert_clean(processes)
 
 
+def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not_asked_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restarted empty while a node's page was on its way: the node handed the page
+    back before the writer's next look had asked again for what Redis lost, found the job
+    wanting nothing, dropped the page ("another node handed it back first") and fetched it
+    again once asked: WeChat asked twice for it."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.node("n1")
+    # the writer looks for lost pages every 2 s: the node hands its page back first
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="6")
+    second.wait()
+    redis_server.stop()
+    processes.wait_for(lambda: all("Redis is not answering" in processes.log(name) for name in ("writer", "n1")),
+                       "writer and node to find Redis gone")
+    redis_server.start()
+    second.open()
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0, processes.log("n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.log("n1")
+    assert "another node" not in processes.log("n1")
+    said = re.findall(rf"\] (\w+): Redis had lost job {JOB} \(restarted without persistence, or flushed\): "
+                      r"\d+ article pages? asked again", processes.log("writer"))
+    assert said == ["INFO"], processes.log("writer")
+    assert_clean(processes)
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""

@@ -23,6 +23,7 @@ def take(redis_db: redis.Redis, node: str = NODE) -> object:
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
+    redis_db.set(JOB.opened, 1)  # as the writer did when it opened the job
     return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
 
 
@@ -43,7 +44,7 @@ def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
               node: str = NODE, fetched: bool = True) -> object:
     keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests,
-            JOB.dropped]
+            JOB.dropped, JOB.opened]
     return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
 
 
@@ -125,6 +126,21 @@ def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again
     assert give_back(redis_db, "lost", only_if_silent=True) == 1
     assert hand_back(redis_db, "r1", "p1") == 1
     assert frontier(redis_db) == []
+    assert redis_db.hget(JOB.pages, "p1") == b"page"
+
+
+def test_a_page_handed_back_to_a_job_redis_lost_is_kept_for_the_writer(redis_db: redis.Redis) -> None:
+    """Redis restarted without persistence while the node fetched: the job is gone, its
+    page ids with it. Dropped, the page would be asked of WeChat again once the writer
+    asks for it again; kept, the writer takes it instead. A second copy is dropped still."""
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    redis_db.flushdb()
+    assert hand_back(redis_db, "r1", "p1") == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"page" and redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1"}  # held by the job: not submitted again
+    redis_db.hset(JOB.inflight(OTHER), "r1", 0)
+    assert hand_back(redis_db, "r1", "p1", "again", OTHER) == scripts.DROPPED
     assert redis_db.hget(JOB.pages, "p1") == b"page"
 
 

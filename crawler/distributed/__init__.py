@@ -24,5 +24,6 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet
 - ``<job>:takers``         hash: fingerprint → the writer (host:pid) that took it
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
+- ``<job>:opened``         set by the writer for the job's length: a Redis without it lost the job
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

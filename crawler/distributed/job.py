@@ -81,6 +81,10 @@ class Job:
     def lease(self) -> str:
         return f"{self.name}:writer"
 
+    @property
+    def opened(self) -> str:
+        return f"{self.name}:opened"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -95,7 +99,7 @@ class Job:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.pages,
-                self.ready, self.taken, self.takers, self.lease, *per_node]
+                self.ready, self.taken, self.takers, self.lease, self.opened, *per_node]
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between

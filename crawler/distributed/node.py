@@ -155,7 +155,7 @@ class FetchNode:
             taken, page_id, page, fetched = self.unsent[0]
             kept = self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages,
                                          self.job.ready, self.job.fetched, self.job.done,
-                                         self.job.requests, self.job.dropped],
+                                         self.job.requests, self.job.dropped, self.job.opened],
                                    args=[taken.entry, page_id, page, self.name, fetched])
             self.unsent.popleft()
             self.holding.discard(taken.entry)

@@ -33,7 +33,9 @@ return 1
 # was thought dead) is dropped the second time, counted in ``dropped``, whether the
 # writer took the first copy already or not. Its request leaves the frontier, where the
 # writer put it back if it thought the node dead, so that no other node fetches it again.
-# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped.
+# A job Redis lost (``opened`` gone: restarted without persistence, flushed) may want any
+# page: kept, until the writer's next look has asked again for what it waits for.
+# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped, opened.
 # ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure).
 # Returns 1 when kept, DROPPED for a page dropped so, 0 for anything else.
 DROPPED = 2
@@ -42,11 +44,13 @@ if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 or redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
+local wanted = redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 or redis.call('EXISTS', KEYS[9]) == 0
+if not wanted or redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
   if ARGV[5] ~= '1' then return 0 end
   redis.call('HINCRBY', KEYS[8], ARGV[4], 1)
   return 2
 end
+redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[2])
 return 1

@@ -163,6 +163,7 @@ class Writer:
     async def open(self) -> None:
         try:
             await self.client.delete(self.job.done)
+            await self.client.set(self.job.opened, 1)
             await self.nodes.first_look()
             reclaimed = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
@@ -212,7 +213,13 @@ class Writer:
     async def look_at_nodes(self) -> bool:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
+        known = await self.client.exists(self.job.opened)
         await self.exchange.find_lost()
+        if not known:  # marked again only now: until then nodes keep every page they hand back
+            await self.client.set(self.job.opened, 1)
+            logger.info("Redis had lost job %s (restarted without persistence, or flushed): %s asked "
+                        "again; what else the job held is asked again as a run comes to it",
+                        self.job.name, counted(len(self.exchange.waiting), "article page"))
         await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
         if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
