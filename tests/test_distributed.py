@@ -1037,6 +1037,49 @@ def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not
     assert_clean(processes)
 
 
+def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """A Redis with an append-only file, restarted after longer than the nodes' heartbeat:
+    it came back with every heartbeat expired, and the writer's first look, if before a
+    node's next beat, said the node "stopped answering" (a WARNING, mailed, for a node that
+    was fine) and gave its requests to the others. Nodes are judged now only once they have
+    had a heartbeat's time to beat again."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    heartbeat = {"REDIS_HEARTBEAT": "6"}  # the writer looks every 2 s
+    try:
+        second = gate(2)
+        processes.node("n1", **heartbeat)
+        processes.writer("writer", archive, album, **heartbeat)
+        second.wait()
+        server.stop(keep=True)
+        processes.wait_for(lambda: all("Redis is not answering" in processes.log(name) for name in ("writer", "n1")),
+                           "writer and node to find Redis gone")
+        # n1 beats again only after the writer's first look since Redis is back
+        processes.running["n1"].send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(6.5)  # n1's heartbeat runs out meanwhile
+            server.start()
+            processes.wait_for(lambda: "Redis answers again" in processes.log("writer"), "the writer finding Redis")
+            time.sleep(2.5)
+        finally:
+            processes.running["n1"].send_signal(signal.SIGCONT)
+        second.open()
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0, processes.log("n1")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == []
+    log = processes.log("writer")
+    assert "stopped answering" not in log, log
+    assert [line for line in log.splitlines() if "] WARNING: " in line and "HTTP 404" not in line
+            and "Run summary" not in line] == [], log
+    assert_clean(processes)
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""

@@ -86,6 +86,20 @@ def test_an_outage_past_the_grace_fails_once_and_is_not_ended_by_an_answer(clock
     assert outage.over and outage.since is not None
 
 
+def test_redis_is_steady_a_while_after_an_outage_ends(clock: Clock) -> None:
+    """How long the writer gives its nodes to beat again before it may find one silent."""
+    outage = Outage(grace=60)
+    assert outage.steady_for(30)  # never away
+    outage.failed(redis.ConnectionError("refused"))
+    assert not outage.steady_for(0)
+    clock.now += 40
+    outage.answered()
+    clock.now += 29
+    assert not outage.steady_for(30)
+    clock.now += 1
+    assert outage.steady_for(30)
+
+
 def test_a_grace_of_zero_fails_at_the_first_error(clock: Clock) -> None:
     assert Outage(grace=0).failed(redis.ConnectionError("refused"))
 

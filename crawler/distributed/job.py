@@ -147,6 +147,7 @@ class Outage:
         self.grace = grace
         self.since: float | None = None
         self.over = False
+        self.ended: float | None = None  # when Redis last answered again (time.monotonic)
 
     def failed(self, error: redis.RedisError) -> bool:
         now = time.monotonic()
@@ -161,8 +162,13 @@ class Outage:
 
     def answered(self) -> None:
         if self.since is not None and not self.over:
-            logger.info("Redis answers again, after %.0f s", time.monotonic() - self.since)
+            self.ended = time.monotonic()
+            logger.info("Redis answers again, after %.0f s", self.ended - self.since)
             self.since = None
+
+    def steady_for(self, seconds: float) -> bool:
+        """Whether Redis has answered for ``seconds`` since it last went away (or never did)."""
+        return self.since is None and (self.ended is None or time.monotonic() - self.ended >= seconds)
 
 
 def text(value: bytes | str) -> str:

@@ -67,12 +67,14 @@ class NodeWatch:
     async def text_hash(self, key: str) -> dict[str, str]:
         return {text(name): text(value) for name, value in (await self.client.hgetall(key)).items()}
 
-    async def every_node_blocked(self, waiting: int) -> bool:
+    async def every_node_blocked(self, waiting: int, judge_silence: bool = True) -> bool:
         """One look at the nodes; True when ``waiting`` pages can no longer come because
-        no node is fetching, and at least one was blocked during this run."""
+        no node is fetching, and at least one was blocked during this run. A node's expired
+        heartbeat is not its silence unless ``judge_silence``: Redis was away meanwhile, and
+        the nodes have not had a heartbeat's time to beat again since."""
         states = await self.text_hash(self.job.nodes)
         for node, state in states.items():
-            if state == "fetching" and await self.gone_silent(node):
+            if state == "fetching" and judge_silence and await self.gone_silent(node):
                 states[node] = "lost"
             elif state == "blocked" and self.seen.get(node) != "blocked":
                 self.blocked.add(node)
@@ -142,6 +144,7 @@ class Writer:
         self.job = job
         self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job, config.redis_node_grace)
+        self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
         self.node_wait = config.redis_node_wait
         self.name = process_name()
@@ -222,7 +225,8 @@ class Writer:
                         self.job.name, counted(len(self.exchange.waiting), "article page"))
         await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
-        if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
+        if await self.nodes.every_node_blocked(len(self.exchange.waiting),
+                                               judge_silence=self.outage.steady_for(self.heartbeat)):
             logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                          "what is not archived is found again by the next run.")
             self.stop("blocked", "not fetched: every fetch node is blocked")
