@@ -933,6 +933,30 @@ def test_a_redis_full_at_the_start_is_one_clear_line(tmp_path: Path, redis_serve
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-ttl"])
+def test_a_redis_that_evicts_keys_when_full_is_refused_at_the_start_naming_the_setting(
+        tmp_path: Path, redis_server: RedisServer, job: redis.Redis, spider: str, args: list[str],
+        policy: str) -> None:
+    """A Redis at its ``maxmemory`` that evicts keys drops the job's requests, pages, leases
+    and heartbeats without a word: writer and nodes started and ran on it, the writer asking
+    again for what vanished (and nodes fetching it again) until it gave each page up."""
+    job.config_set("maxmemory", 100 << 20)
+    job.config_set("maxmemory-policy", policy)
+    result = subprocess.run(crawl_command(spider, tmp_path / "archive", *args,
+                                          settings={"REDIS_URL": redis_server.url}),
+                            cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    line = refusal(result, f"crawl {spider}")
+    assert line == f"scrapy crawl {spider}: Redis at {redis_server.url} evicts keys when full (maxmemory-policy " \
+        f"{policy}, maxmemory 104857600): the job's requests and pages would be lost; set maxmemory-policy " \
+        "noeviction", line
+    assert not job.keys(f"{JOB}:*")  # nothing started
+
+
 def test_a_redis_full_as_the_writer_asks_for_pages_is_one_line_not_one_a_page(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """Redis full (``maxmemory`` under ``noeviction``) by the time the writer has read its
@@ -1309,7 +1333,7 @@ SECRET = "n0t-for-logs"
 
 # The README's ACL user: the job's keys, no dangerous command.
 ACL = ("resetkeys ~wechat-archive:* resetchannels -@all +@read +@write +@scripting +@keyspace "
-       "+@connection -@dangerous")
+       "+@connection -@dangerous +info")
 
 
 def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, archive: Path) -> None:
@@ -1358,6 +1382,28 @@ def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) ->
             assert "Traceback" not in result.stderr and SECRET not in result.stderr
     finally:
         server.stop()
+
+
+def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_path: Path) -> None:
+    """Without INFO (the README's ACL but its ``+info``) the policy cannot be checked: one
+    INFO line says so, and the run goes on."""
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    try:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}",
+                                  *ACL.replace(" +info", "").split())
+        url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+        result = crawl("album", tmp_path / "archive", "-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}"
+                       "&action=getalbum&album_id=1", settings={"REDIS_URL": url})
+    finally:
+        server.stop()
+    said = [line for line in result.stderr.splitlines() if "evicts keys" in line]
+    assert len(said) == 1 and said[0].endswith(
+        "INFO: Redis does not let this user read whether it evicts keys when full (this user has no "
+        "permissions to run the 'info' command): give it +info, or make sure its maxmemory-policy is "
+        "noeviction"), result.stderr
+    assert "Redis at" not in result.stderr  # not refused: the listing's failure ends the run
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",

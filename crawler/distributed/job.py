@@ -221,9 +221,10 @@ def writer_refused(config: Config) -> Refusal | None:
 
 
 def redis_unreachable(url: str, job: str = "") -> str | None:
-    """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers
-    and lets this user run scripts on the job's keys, or none is given. (An ACL user limited to
-    another job's keys, or without scripting, would fail the job's first step with a traceback.)"""
+    """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers,
+    lets this user run scripts on the job's keys and does not evict them, or none is given.
+    (An ACL user limited to another job's keys, or without scripting, would fail the job's
+    first step with a traceback; a Redis evicting keys would lose the job's silently.)"""
     if not url:
         return None
     try:
@@ -231,11 +232,17 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
         try:
             client.ping()
             refused = _job_refused(client, job) if job else None
+            evicting = _evicting(client) if job and not refused else None
         finally:
             client.close()
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
-    return f"Redis at {redacted(url)} refuses the keys of job {job}: {refused}" if refused else None
+    if refused:
+        return f"Redis at {redacted(url)} refuses the keys of job {job}: {refused}"
+    if evicting:
+        return (f"Redis at {redacted(url)} evicts keys when full ({evicting}): the job's requests and pages "
+                "would be lost; set maxmemory-policy noeviction")
+    return None
 
 
 # What every step of a job asks of the Redis user, without changing anything: a script
@@ -249,3 +256,20 @@ def _job_refused(client: redis.Redis, job: str) -> str | None:
     except redis.ResponseError as error:  # NOPERM: the key or the command
         return str(error)
     return None
+
+
+def _evicting(client: redis.Redis) -> str | None:
+    """Redis's settings that let it evict keys when full, or None: under any policy but
+    ``noeviction`` it drops keys at its ``maxmemory`` (the ``volatile-*`` ones the nodes'
+    heartbeats and the writer's lease), where ``noeviction`` refuses writes, which writer and
+    nodes say. INFO refused (an ACL user without it) is said at INFO: nothing is known wrong."""
+    try:
+        memory = client.info("memory")
+    except redis.ResponseError as error:  # NOPERM
+        logger.info("Redis does not let this user read whether it evicts keys when full (%s): "
+                    "give it +info, or make sure its maxmemory-policy is noeviction", error)
+        return None
+    policy, most = memory.get("maxmemory_policy"), memory.get("maxmemory")
+    if policy == "noeviction" or not most:  # without maxmemory, nothing is evicted
+        return None
+    return f"maxmemory-policy {policy}, maxmemory {most}"
