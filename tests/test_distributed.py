@@ -911,6 +911,10 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
         [line] = re.findall(r"\] ERROR: Redis .*", log)
         assert line.startswith(f"] ERROR: Redis refused a step of job {JOB}: command not allowed when "
                                "used memory > 'maxmemory'"), log
+    # Redis answered: the run's last line does not say it is unreachable
+    log = processes.log("writer")
+    assert "Run summary (redis_refused)" in log, log
+    assert "ERROR: Exit status 1: the run was cut short: Redis refused a step of the job\n" in log, log
 
 
 @pytest.mark.parametrize("spider, args", [

@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import Config
 from crawler.distributed.job import Job, Outage, connect, node_name
-from crawler.distributed.mode import REDIS_LOST, TAKEN
+from crawler.distributed.mode import REDIS_LOST, REDIS_REFUSED, TAKEN
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -210,7 +210,7 @@ class FetchNode:
                 self.refused = True
                 logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
                              "node's requests to the others once Redis takes them.", self.job.name, error)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "

@@ -28,7 +28,7 @@ from crawler.distributed.job import (
     process_name,
     text,
 )
-from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
@@ -262,7 +262,11 @@ class Writer:
         return False
 
     def redis_lost(self, error: redis.RedisError) -> None:
-        if self.say_lost(error):
+        if not self.say_lost(error):
+            return
+        if isinstance(error, redis.ResponseError):
+            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
+        else:
             self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
 
     def say_lost(self, error: redis.RedisError) -> bool:
