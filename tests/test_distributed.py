@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import pickle
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -119,21 +120,22 @@ class Processes:
         logs.mkdir()
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
-              **settings: str) -> None:
+              project: Path = PROJECT, **settings: str) -> None:
         given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
         # A page a gate holds waits as long as the gate, not Scrapy's 30 s: on a loaded
         # machine the steps taken meanwhile (processes started, stopped) can take longer.
         options = {**given, "REDIS_HEARTBEAT": "1", "DOWNLOAD_TIMEOUT": f"{PATIENCE:.0f}", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
-                                                  cwd=PROJECT, env={**crawl_env(), **(env or {})},
+                                                  cwd=project, env={**crawl_env(), "PYTHONPATH": str(project),
+                                                                    **(env or {})},
                                                   stdout=log, stderr=log)
 
     def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
         self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
 
-    def node(self, name: str, env: dict[str, str] | None = None, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, env=env, **{"REDIS_NODE": name, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT, **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env, project=project, **{"REDIS_NODE": name, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -493,6 +495,38 @@ def test_a_page_two_nodes_fetched_is_archived_once_and_the_second_copy_said(
     assert len(said) == 1 and "INFO: " in said[0] and twice in said[0], processes.log("n1")
     assert node_report(processes.log("writer")) == {  # the 404 too, a page
         "n1": f"{ARTICLES} fetched (1 also fetched by another node, dropped)", "n2": "1 fetched"}
+    assert_clean(processes)
+
+
+def test_a_node_of_another_commit_takes_nothing_and_the_writer_says_so(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Writer and nodes must run the same commit (the Redis scripts and what travels change
+    between versions): a node of another was not checked, took requests and ran its own
+    scripts on the job. Now it takes nothing, stops in one line, exit status 1, and the
+    writer (whose lines cron mails; a node's go to its journal) says so once."""
+    other = tmp_path / "other-commit"
+    shutil.copytree(PROJECT / "crawler", other / "crawler", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT / "scrapy.cfg", other)
+    with (other / "crawler" / "distributed" / "scripts.py").open("a") as scripts:
+        scripts.write("# a step changed by another commit\n")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the writer's requests")
+    processes.node("old", project=other)
+    assert processes.wait("old") == 1, processes.log("old")
+    assert job.zcard(f"{JOB}:requests") == ARTICLES  # nothing taken
+    processes.node("n1")
+    assert processes.wait("writer") == 0, processes.log("writer")
+    assert processes.wait("n1") == 0
+    assert contents(archive) == album.expected
+    [line] = re.findall(r"\] ERROR: .*", processes.log("old"))
+    assert re.fullmatch(rf"\] ERROR: Fetch node old runs another version of this project than the writer of job "
+                        rf"{JOB} \(code \w{{12}} here, \w{{12}} there\): stopping, taking nothing; install the "
+                        r"writer's commit here", line), line
+    log = processes.log("writer")
+    said = re.findall(r"\] WARNING: Fetch node old .*", log)
+    assert said == ["] WARNING: Fetch node old runs another version of this project: it stopped, taking "
+                    "nothing; install this writer's commit there"], log
+    assert node_report(log)["old"] == "0 fetched, another version"
     assert_clean(processes)
 
 

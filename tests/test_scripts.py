@@ -11,6 +11,7 @@ from crawler.distributed.job import Job
 JOB = Job("job")
 NODE, OTHER = "node-a", "node-b"
 WRITER = "host:1"
+VERSION = "0123456789ab"  # the code's, as writer and node give it
 
 
 def run(redis_db: redis.Redis, script: str, keys: list[str],
@@ -18,12 +19,12 @@ def run(redis_db: redis.Redis, script: str, keys: list[str],
     return redis_db.register_script(script)(keys=keys, args=args or [])
 
 
-def take(redis_db: redis.Redis, node: str = NODE) -> object:
-    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node)])
+def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION) -> object:
+    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened], [version])
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
-    redis_db.set(JOB.opened, 1)  # as the writer did when it opened the job
+    redis_db.set(JOB.opened, VERSION)  # as the writer did when it opened the job
     return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
 
 
@@ -77,6 +78,14 @@ def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: re
     assert redis_db.hgetall(JOB.inflight(NODE)) == {b"r-first": b"-5"}
     assert take(redis_db, OTHER) == [b"r-late", b"20"]
     assert take(redis_db) is None  # the frontier is empty
+
+
+def test_a_node_of_other_code_than_the_writers_takes_nothing(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    assert take(redis_db, version="ba9876543210") == VERSION.encode()
+    assert frontier(redis_db) == [(b"r1", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
+    redis_db.delete(JOB.opened)  # Redis lost the job: the writer marks it again after its look
+    assert take(redis_db, version="ba9876543210") == [b"r1", b"0"]
 
 
 def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db: redis.Redis) -> None:

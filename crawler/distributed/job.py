@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -176,6 +179,18 @@ def text(value: bytes | str) -> str:
     can write to Redis may leave bytes that are not UTF-8 there: shown escaped, they match
     nothing of the job's, where an exception would end the writer's task that read them."""
     return value.decode(errors="backslashreplace") if isinstance(value, bytes) else value
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code a writer and its nodes share through Redis (this package, the
+    fetch spider): the same on every machine at the same commit. A node of another commit
+    (an upgrade half done) would run its own Lua scripts and formats on the job."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [*sorted(here.glob("*.py")), here.parent / "spiders" / "fetch.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def process_name() -> str:

@@ -21,8 +21,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
-from crawler.distributed.job import Job, Outage, connect, node_name
-from crawler.distributed.mode import REDIS_LOST, REDIS_REFUSED, TAKEN
+from crawler.distributed.job import Job, Outage, code_version, connect, node_name
+from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -31,6 +31,8 @@ from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
+# A node's state in the job's ``nodes`` hash as it leaves, by its close reason (else ``stopped``).
+LEFT = {"blocked": "blocked", OTHER_VERSION: "other version"}
 
 
 class Taken(NamedTuple):
@@ -61,6 +63,8 @@ class FetchNode:
         self.article_hosts = frozenset(config.article_hosts)  # the writer asks for nothing else
         self.outage = Outage(config.redis_grace)
         self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
+        self.version = code_version()
+        self.other_version = False  # the job's writer runs other code: see ``writer_version``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
@@ -176,6 +180,16 @@ class FetchNode:
                           args=[taken.entry, taken.score])
             self.holding.discard(taken.entry)
 
+    def writer_version(self, version: str) -> None:
+        """The job's writer runs other code than this node: the node stops before it takes
+        anything, in one line (the writer says so too, in the lines cron mails)."""
+        if not self.other_version:
+            self.other_version = True
+            logger.error("Fetch node %s runs another version of this project than the writer of job %s "
+                         "(code %s here, %s there): stopping, taking nothing; install the writer's commit "
+                         "here", self.name, self.job.name, self.version, version)
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=OTHER_VERSION))
+
     def leave(self, reason: str) -> None:
         """Hands back the pages an outage kept (given back as requests, they would be
         fetched again elsewhere), gives back what the node still holds, and records why it left."""
@@ -184,7 +198,7 @@ class FetchNode:
         if not self.gone:
             with self.redis():
                 self.send()
-                self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
+                self.give_back(LEFT.get(reason, "stopped"), "it held")
         report = logger.error if reason == "blocked" else logger.info
         report("Fetch node %s stopped (%s): %s handed back to job %s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,

@@ -7,9 +7,13 @@ writes are refused once the writer has marked the job done, so that a late node 
 bring back keys the writer cleaned, and a writer's once another writer holds the job's lease.
 """
 
-# A node takes the frontier's first request into its in-flight hash.
-# KEYS: requests, inflight.  Returns [request, score], or nil when the frontier is empty.
+# A node takes the frontier's first request into its in-flight hash, if the job's writer
+# runs its code (``opened`` holds the writer's ``code_version``; none yet is no other).
+# KEYS: requests, inflight, opened.  ARGV: the node's code version.
+# Returns [request, score], nil when the frontier is empty, or the writer's other version.
 TAKE_REQUEST = """
+local version = redis.call('GET', KEYS[3])
+if version and version ~= ARGV[1] then return version end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
 redis.call('ZREM', KEYS[1], first[1])

@@ -23,6 +23,7 @@ from crawler.distributed.job import (
     DONE_SECONDS,
     Job,
     Outage,
+    code_version,
     connect_async,
     lease_seconds,
     process_name,
@@ -59,6 +60,7 @@ class NodeWatch:
         self.blocked: set[str] = set()  # nodes blocked during this run, since a node last fetched
         self.none_fetching_since: float | None = None  # pages wait and no node fetches (monotonic)
         self.warned = False  # since then, at WARNING
+        self.other_versions: set[str] = set()  # nodes said to run other code (once each)
         self._give_back = client.register_script(GIVE_BACK)
 
     async def first_look(self) -> None:
@@ -79,6 +81,10 @@ class NodeWatch:
             elif state == "blocked" and self.seen.get(node) != "blocked":
                 self.blocked.add(node)
                 logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
+            elif state == "other version" and node not in self.other_versions:
+                self.other_versions.add(node)
+                logger.warning("Fetch node %s runs another version of this project: it stopped, taking "
+                               "nothing; install this writer's commit there", node)
         self.seen = states
         if "fetching" in states.values():
             self.blocked.clear()
@@ -118,7 +124,7 @@ class NodeWatch:
         states = await self.text_hash(self.job.nodes)
         fetched = await self.text_hash(self.job.fetched)
         dropped = await self.text_hash(self.job.dropped)
-        notes = {"blocked": ", blocked", "lost": ", stopped answering"}
+        notes = {"blocked": ", blocked", "lost": ", stopped answering", "other version": ", another version"}
         lines = [f"{node}: {fetched.get(node, '0')} fetched"
                  f"{f' ({dropped[node]} also fetched by another node, dropped)' if node in dropped else ''}"
                  f"{notes.get(states.get(node, ''), '')}"
@@ -166,7 +172,7 @@ class Writer:
     async def open(self) -> None:
         try:
             await self.client.delete(self.job.done)
-            await self.client.set(self.job.opened, 1)
+            await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
             reclaimed = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
@@ -219,7 +225,7 @@ class Writer:
         known = await self.client.exists(self.job.opened)
         await self.exchange.find_lost()
         if not known:  # marked again only now: until then nodes keep every page they hand back
-            await self.client.set(self.job.opened, 1)
+            await self.client.set(self.job.opened, code_version())
             logger.info("Redis had lost job %s (restarted without persistence, or flushed): %s asked "
                         "again; what else the job held is asked again as a run comes to it",
                         self.job.name, counted(len(self.exchange.waiting), "article page"))
