@@ -38,7 +38,7 @@ from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.remote import RemoteFetch
-from crawler.distributed.scripts import TAKE_PAGE
+from crawler.distributed.scripts import HAND_BACK, TAKE_PAGE
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import Writer
 from crawler.report.logtext import counted
@@ -650,6 +650,41 @@ def taking_an_article(command: list[bytes], reply: Any) -> bool:
     if command[1] not in (TAKE_PAGE.encode(), hashlib.sha1(TAKE_PAGE.encode()).hexdigest().encode()):
         return False
     return Page.from_bytes(reply).status == 200
+
+
+def handing_back(command: list[bytes], reply: Any) -> bool:
+    """A node's step that hands a page back, kept for the writer."""
+    return command[:1] == [b"EVALSHA"] and command[1] == hashlib.sha1(HAND_BACK.encode()).hexdigest().encode() \
+        and reply == 1
+
+
+@pytest.mark.parametrize("cut", ["closed", "silent"])
+def test_a_hand_back_whose_answer_a_network_cut_lost_is_not_a_second_copy(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
+        cut: str) -> None:
+    """A node's connection cut after Redis ran its hand-back and before the answer came
+    (closed: the client tries again at once; silent: the call times out, the node sends
+    it again at its next beat): the step run again found the page handed back, or taken and
+    archived by then, and took it for another node's copy. The node said it had dropped its
+    page ("WeChat was asked for it twice", untrue) and the writer's line counted a page
+    fetched twice."""
+    proxy = RedisProxy(redis_server.port, hold=handing_back).start()
+    try:
+        processes.node("n1", REDIS_URL=proxy.url, REDIS_TIMEOUT="2")
+        processes.writer("writer", archive, album)
+        processes.wait_for(proxy.held.is_set, "a page handed back")
+        if cut == "closed":
+            proxy.cut()
+        assert processes.wait("writer") == 0, processes.log("writer")
+        assert processes.wait("n1") == 0, processes.log("n1")
+    finally:
+        proxy.stop()
+    assert contents(archive) == album.expected
+    log = processes.log("n1")
+    assert "another node" not in log, log
+    assert ("Redis is not answering (Timeout" in log) == (cut == "silent"), log
+    assert node_report(processes.log("writer")) == {"n1": f"{ARTICLES} fetched"}
+    assert_clean(processes)
 
 
 @pytest.mark.parametrize("answer", ["blocked", "redirected"])

@@ -3,6 +3,8 @@ a request is in exactly one place, and nothing a node does after the job is done
 
 from __future__ import annotations
 
+import uuid
+
 import redis
 
 from crawler.distributed import scripts
@@ -43,10 +45,11 @@ def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
-              node: str = NODE, fetched: bool = True) -> object:
+              node: str = NODE, fetched: bool = True, token: str = "") -> object:
     keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests,
-            JOB.dropped, JOB.opened]
-    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
+            JOB.dropped, JOB.opened, JOB.handed]
+    return run(redis_db, scripts.HAND_BACK, keys,
+               [entry, page_id, page, node, "1" if fetched else "0", token or uuid.uuid4().hex])
 
 
 def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str = NODE) -> object:
@@ -124,6 +127,22 @@ def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.R
     assert not redis_db.exists(JOB.inflight(OTHER))
     assert redis_db.hget(JOB.fetched, OTHER) == b"1"
     assert redis_db.hgetall(JOB.dropped) == {OTHER.encode(): b"1"}
+
+
+def test_a_hand_back_run_again_after_its_answer_was_lost_is_no_second_copy(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", token="t1") == 1
+    assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # retried at once
+    assert take_page(redis_db, "p1") == b"page"
+    assert finish_page(redis_db, "p1") == 1
+    assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # at the next beat
+    assert redis_db.hgetall(JOB.fetched) == {NODE.encode(): b"1"} and not redis_db.exists(JOB.dropped)
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"] and not redis_db.exists(JOB.pages)
+    submit(redis_db, "p1", 0, "r1")  # asked again later (a page dropped): a hand-back of its own
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", "again", token="t2") == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"again"
 
 
 def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again(redis_db: redis.Redis) -> None:

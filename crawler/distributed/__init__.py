@@ -19,6 +19,7 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:nodes``          hash: node → fetching, blocked, stopped, lost or other version
 - ``<job>:fetched``        hash: node → pages handed back
 - ``<job>:dropped``        hash: node → pages handed back and dropped, another node's copy first
+- ``<job>:handed``         hash: node → the token of its last hand-back (one tried again is not run twice)
 - ``<job>:pages``          hash: fingerprint → the page handed back (``wire.Page``)
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
 - ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet

@@ -61,6 +61,10 @@ class Job:
         return f"{self.name}:dropped"
 
     @property
+    def handed(self) -> str:
+        return f"{self.name}:handed"
+
+    @property
     def pages(self) -> str:
         return f"{self.name}:pages"
 
@@ -101,8 +105,8 @@ class Job:
     def keys(self, nodes: list[str]) -> list[str]:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
-        return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.pages,
-                self.ready, self.taken, self.takers, self.lease, self.opened, *per_node]
+        return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
+                self.pages, self.ready, self.taken, self.takers, self.lease, self.opened, *per_node]
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,17 @@ class Taken(NamedTuple):
     url: str
 
 
+class Unsent(NamedTuple):
+    """A page (or failure) to hand back, until Redis has it: its token tells a hand-back
+    tried again after its answer was lost from a second copy."""
+
+    taken: Taken
+    page_id: str
+    page: bytes
+    fetched: str  # '1' for a page, '0' for a failure
+    token: str
+
+
 class FetchNode:
     """This node in its job: its heartbeat and state, and the pages it hands back.
 
@@ -69,7 +81,7 @@ class FetchNode:
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
-        self.unsent: deque[tuple[Taken, str, bytes, str]] = deque()  # page id, page, '1' if fetched
+        self.unsent: deque[Unsent] = deque()
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
@@ -147,8 +159,8 @@ class FetchNode:
         self.holding.add(entry)
 
     def hand_back(self, request: Request, page: Page) -> None:
-        self.unsent.append((request.meta[TAKEN], page.page_id, page.to_bytes(),
-                            "0" if page.failure else "1"))
+        self.unsent.append(Unsent(request.meta[TAKEN], page.page_id, page.to_bytes(),
+                                  "0" if page.failure else "1", uuid.uuid4().hex))
         if not self.gone:
             with self.redis():
                 self.send()
@@ -156,16 +168,18 @@ class FetchNode:
     def send(self) -> None:
         """Hands back the pages not handed back yet, oldest first."""
         while self.unsent:
-            taken, page_id, page, fetched = self.unsent[0]
+            unsent = self.unsent[0]
             kept = self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages,
                                          self.job.ready, self.job.fetched, self.job.done,
-                                         self.job.requests, self.job.dropped, self.job.opened],
-                                   args=[taken.entry, page_id, page, self.name, fetched])
+                                         self.job.requests, self.job.dropped, self.job.opened,
+                                         self.job.handed],
+                                   args=[unsent.taken.entry, unsent.page_id, unsent.page, self.name,
+                                         unsent.fetched, unsent.token])
             self.unsent.popleft()
-            self.holding.discard(taken.entry)
+            self.holding.discard(unsent.taken.entry)
             if kept == DROPPED:  # at INFO: the writer's WARNING that this node went silent said why
                 logger.info("Dropped the page this node fetched for %s: another node handed it back "
-                            "first (WeChat was asked for it twice)", taken.url)
+                            "first (WeChat was asked for it twice)", unsent.taken.url)
             self.handed_back += 1
             Run.of(self.crawler).tally.count(Stat.PAGES_HANDED_BACK)
 

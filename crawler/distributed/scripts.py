@@ -38,13 +38,19 @@ return 1
 # writer took the first copy already or not. Its request leaves the frontier, where the
 # writer put it back if it thought the node dead, so that no other node fetches it again.
 # A job Redis lost (``opened`` gone: restarted without persistence, flushed) may want any
-# page: kept, until the writer's next look has asked again for what it waits for.
-# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped, opened.
-# ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure).
-# Returns 1 when kept, DROPPED for a page dropped so, 0 for anything else.
+# page: kept, until the writer's next look has asked again for what it waits for. A node's
+# hand-backs go one at a time, each with a token of its own: the same run again (its
+# answer lost to a network cut, the call tried again) does nothing, where it would find
+# the page handed back, or taken, and take it for another node's copy.
+# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped, opened, handed.
+# ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure), token.
+# Returns 1 when kept, DROPPED for a page dropped so, HANDED_ALREADY, 0 for anything else.
 DROPPED = 2
+HANDED_ALREADY = 3
 HAND_BACK = """
 if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+if redis.call('HGET', KEYS[10], ARGV[4]) == ARGV[6] then return 3 end
+redis.call('HSET', KEYS[10], ARGV[4], ARGV[6])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
