@@ -145,6 +145,11 @@ class Processes:
     def wait(self, name: str, timeout: float = PATIENCE) -> int:
         return self.running[name].wait(timeout=timeout)
 
+    def succeed(self, *names: str) -> None:
+        """Each of ``names`` ends with exit status 0 (else the test fails with its log)."""
+        for name in names:
+            assert self.wait(name) == 0, self.log(name)
+
     def wait_for(self, condition: Callable[[], Any], what: str) -> None:
         """Until ``condition()`` holds; fails with every log when it has not after
         ``PATIENCE`` seconds, or at once when every process has ended without it."""
@@ -515,8 +520,7 @@ def test_a_node_of_another_commit_takes_nothing_and_the_writer_says_so(
     assert processes.wait("old") == 1, processes.log("old")
     assert job.zcard(f"{JOB}:requests") == ARTICLES  # nothing taken
     processes.node("n1")
-    assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1") == 0
+    processes.succeed("writer", "n1")
     assert contents(archive) == album.expected
     [line] = re.findall(r"\] ERROR: .*", processes.log("old"))
     assert re.fullmatch(rf"\] ERROR: Fetch node old runs another version of this project than the writer of job "
@@ -675,8 +679,7 @@ def test_a_hand_back_whose_answer_a_network_cut_lost_is_not_a_second_copy(
         processes.wait_for(proxy.held.is_set, "a page handed back")
         if cut == "closed":
             proxy.cut()
-        assert processes.wait("writer") == 0, processes.log("writer")
-        assert processes.wait("n1") == 0, processes.log("n1")
+        processes.succeed("writer", "n1")
     finally:
         proxy.stop()
     assert contents(archive) == album.expected
@@ -1122,8 +1125,7 @@ def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not
                        "writer and node to find Redis gone")
     redis_server.start()
     second.open()
-    assert processes.wait("writer") == 0, processes.log("writer")
-    assert processes.wait("n1") == 0, processes.log("n1")
+    processes.succeed("writer", "n1")
     assert contents(archive) == album.expected
     hits = article_hits(album.server)[before:]
     assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.log("n1")
@@ -1163,8 +1165,7 @@ def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
         finally:
             processes.running["n1"].send_signal(signal.SIGCONT)
         second.open()
-        assert processes.wait("writer") == 0, processes.log("writer")
-        assert processes.wait("n1") == 0, processes.log("n1")
+        processes.succeed("writer", "n1")
     finally:
         server.stop()
     assert contents(archive) == album.expected
