@@ -534,6 +534,24 @@ def test_a_node_of_another_commit_takes_nothing_and_the_writer_says_so(
     assert_clean(processes)
 
 
+def test_two_jobs_sharing_one_redis_keep_apart(album: Album, tmp_path: Path, processes: Processes,
+                                              job: redis.Redis) -> None:
+    """Two archives' jobs on one Redis database at once, their nodes of the same name: each
+    archive complete, each page asked once per job, and each job's end removes its keys only."""
+    before = len(article_hits(album.server))
+    for name in ("one", "two"):
+        processes.node(f"n1-{name}", REDIS_JOB=name, REDIS_NODE="n1")
+        processes.writer(f"writer-{name}", tmp_path / name, album, REDIS_JOB=name)
+    processes.succeed("writer-one", "writer-two", "n1-one", "n1-two")
+    for name in ("one", "two"):
+        assert contents(tmp_path / name) == album.expected
+        assert node_report(processes.log(f"writer-{name}").replace(f"job {name}:", f"job {JOB}:")) == {
+            "n1": f"{ARTICLES} fetched"}
+    assert set(Counter(article_hits(album.server)[before:]).values()) == {2}
+    assert sorted(job.keys("*")) == [b"one:done", b"two:done"]
+    assert_clean(processes)
+
+
 def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
         album: Album, archive: Path, processes: Processes) -> None:
     """A 503 a node handed back after its own retries is not retried by the writer's
