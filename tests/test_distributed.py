@@ -552,6 +552,19 @@ def test_two_jobs_sharing_one_redis_keep_apart(album: Album, tmp_path: Path, pro
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("name", ["wechat-archive:2", "gd*", "a b"])
+def test_a_job_name_whose_keys_another_jobs_pattern_would_match_is_refused(tmp_path: Path, name: str) -> None:
+    """A job's keys are ``<job>:…``, and the README's ACL and the line that drops a job match
+    ``<job>:*``: a job named ``wechat-archive:2`` ran, and dropping ``wechat-archive`` (or an
+    ACL user of its keys) took the other's keys too; a glob's characters matched others."""
+    result = crawl("album", tmp_path / "archive", "-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}"
+                   "&action=getalbum&album_id=1", settings={"REDIS_URL": "redis://127.0.0.1:9/0", "REDIS_JOB": name})
+    assert result.returncode == 2, result.stderr
+    line = refusal(result, "crawl album")
+    assert line == f"scrapy crawl album: -s REDIS_JOB= takes a name of letters, digits, '-', '_' and '.', not " \
+        f"{name!r}: the job's keys are <job>:…, and a pattern of them must match no other job's", line
+
+
 def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
         album: Album, archive: Path, processes: Processes) -> None:
     """A 503 a node handed back after its own retries is not retried by the writer's
