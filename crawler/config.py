@@ -131,7 +131,7 @@ class Config:
             progress=read.choice("PROGRESS", PROGRESS),
             progress_interval=read.real("PROGRESS_INTERVAL", 0.1),
             redis_url=read.redis_url("REDIS_URL"),
-            redis_job=read.text("REDIS_JOB"),
+            redis_job=read.job_name("REDIS_JOB"),
             redis_node=str(settings.get("REDIS_NODE") or "").strip(),
             redis_pages_in_flight=read.integer("REDIS_PAGES_IN_FLIGHT", 1),
             redis_heartbeat=read.real("REDIS_HEARTBEAT", 0.5),

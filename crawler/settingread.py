@@ -24,6 +24,9 @@ from crawler.wechat.urls import split_url
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _HOST = re.compile(r"[\w.-]+")
+# A Redis job's name: no ':' (its keys are <job>:…, and a pattern of them, <job>:*, an ACL's or
+# the README's that drops a job, must match no other job's) and nothing a pattern reads.
+_JOB = re.compile(r"[A-Za-z0-9._-]+")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The most a number setting takes: more than any use needs, and what a C int holds (the
 # garbage collector's threshold; SQLite and reads take no more than 64 bits).
@@ -80,6 +83,13 @@ class SettingReader:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"-s {name}= takes a non-empty text, not {value!r}")
         return value.strip()
+
+    def job_name(self, name: str) -> str:
+        value = self.text(name)
+        if not _JOB.fullmatch(value):
+            raise ConfigError(f"-s {name}= takes a name of letters, digits, '-', '_' and '.', not {value!r}: "
+                              "the job's keys are <job>:…, and a pattern of them must match no other job's")
+        return value
 
     def secret(self, name: str, partner: str) -> str:
         """Half of the MP back-office session (``-s NAME=``, else ``WECHAT_NAME``), which is

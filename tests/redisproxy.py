@@ -1,6 +1,7 @@
 """A TCP proxy in front of a redis-server that can hold one reply: a test acts (stops a
 process, kills it) at the moment a command has run in Redis and its caller has not had the
-answer yet, instead of racing it with a delay."""
+answer yet, instead of racing it with a delay; then lets the reply go, or cuts the
+connection instead (a network cut after Redis ran the command)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import threading
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, BinaryIO
 
 from tests.redisserver import free_port
@@ -56,13 +58,15 @@ def read_value(stream: BinaryIO) -> tuple[bytes, Any]:
 
 class RedisProxy:
     """Passes every connection through to Redis; the first reply ``hold`` picks is kept
-    from its caller until ``release()`` (``held`` is set once Redis has answered it)."""
+    from its caller until ``release()``, or never given by ``cut()``, which closes that
+    connection (``held`` is set once Redis has answered it)."""
 
     def __init__(self, upstream_port: int, hold: Hold):
         self.upstream_port = upstream_port
         self.hold = hold
         self.port = free_port()
         self.held, self.released = threading.Event(), threading.Event()
+        self.cut_off = False  # the held reply's connection is closed instead of answered
         self.command: list[bytes] = []  # the command whose reply is held
         self.reply: Any = None
         self._picked = threading.Lock()
@@ -78,6 +82,10 @@ class RedisProxy:
         return self
 
     def release(self) -> None:
+        self.released.set()
+
+    def cut(self) -> None:
+        self.cut_off = True
         self.released.set()
 
     def stop(self) -> None:
@@ -109,9 +117,14 @@ class RedisProxy:
                     commands.append(value)
                 elif self._holds(commands.popleft(), value):
                     self.released.wait(120)
+                    if self.cut_off:
+                        raise EOFError
                 target.sendall(raw)
         except (EOFError, OSError, ValueError, IndexError):
             for sock in (source, target):
+                # shut down first: the other direction's thread holds the socket open
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
 
     def _holds(self, command: list[bytes], reply: Any) -> bool:

@@ -1,5 +1,5 @@
 """A throwaway redis-server for tests and benchmarks: a free port, a temporary folder,
-no persistence (nothing is saved to disk, nothing read back)."""
+no persistence (nothing is saved to disk, nothing read back) unless asked for."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, password: str = "") -> None:
+    def __init__(self, password: str = "", persistent: bool = False) -> None:
         self.password = password
+        self.persistent = persistent  # an append-only file, read back by ``start`` after ``stop``
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -39,13 +40,14 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         """Starts the server, or starts it again after ``stop``: on the same port, empty
-        (as a Redis without persistence comes back)."""
+        (as a Redis without persistence comes back), or as it was when persistent."""
         server = shutil.which("redis-server")
         if server is None:
             raise RuntimeError("redis-server is not installed: run the README's install command")
         self.folder.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
-            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "yes" if self.persistent else "no",
              "--dir", str(self.folder), "--unixsocket", str(self.folder / "redis.sock"), "--unixsocketperm", "700",
              *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,8 +65,10 @@ class RedisServer:
         client.close()
         return self
 
-    def stop(self) -> None:
+    def stop(self, keep: bool = False) -> None:
+        """Stops the server; its folder (a persistent one's data) goes too unless ``keep``."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import pickle
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -37,7 +38,7 @@ from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
 from crawler.distributed.remote import RemoteFetch
-from crawler.distributed.scripts import TAKE_PAGE
+from crawler.distributed.scripts import HAND_BACK, TAKE_PAGE
 from crawler.distributed.wire import NotFetched, Page, frontier_entry
 from crawler.distributed.writer import Writer
 from crawler.report.logtext import counted
@@ -119,21 +120,22 @@ class Processes:
         logs.mkdir()
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
-              **settings: str) -> None:
+              project: Path = PROJECT, **settings: str) -> None:
         given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
         # A page a gate holds waits as long as the gate, not Scrapy's 30 s: on a loaded
         # machine the steps taken meanwhile (processes started, stopped) can take longer.
         options = {**given, "REDIS_HEARTBEAT": "1", "DOWNLOAD_TIMEOUT": f"{PATIENCE:.0f}", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
             self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
-                                                  cwd=PROJECT, env={**crawl_env(), **(env or {})},
+                                                  cwd=project, env={**crawl_env(), "PYTHONPATH": str(project),
+                                                                    **(env or {})},
                                                   stdout=log, stderr=log)
 
     def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
         self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
 
-    def node(self, name: str, env: dict[str, str] | None = None, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, env=env, **{"REDIS_NODE": name, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT, **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env, project=project, **{"REDIS_NODE": name, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -142,6 +144,11 @@ class Processes:
 
     def wait(self, name: str, timeout: float = PATIENCE) -> int:
         return self.running[name].wait(timeout=timeout)
+
+    def succeed(self, *names: str) -> None:
+        """Each of ``names`` ends with exit status 0 (else the test fails with its log)."""
+        for name in names:
+            assert self.wait(name) == 0, self.log(name)
 
     def wait_for(self, condition: Callable[[], Any], what: str) -> None:
         """Until ``condition()`` holds; fails with every log when it has not after
@@ -496,6 +503,68 @@ def test_a_page_two_nodes_fetched_is_archived_once_and_the_second_copy_said(
     assert_clean(processes)
 
 
+def test_a_node_of_another_commit_takes_nothing_and_the_writer_says_so(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Writer and nodes must run the same commit (the Redis scripts and what travels change
+    between versions): a node of another was not checked, took requests and ran its own
+    scripts on the job. Now it takes nothing, stops in one line, exit status 1, and the
+    writer (whose lines cron mails; a node's go to its journal) says so once."""
+    other = tmp_path / "other-commit"
+    shutil.copytree(PROJECT / "crawler", other / "crawler", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT / "scrapy.cfg", other)
+    with (other / "crawler" / "distributed" / "scripts.py").open("a") as scripts:
+        scripts.write("# a step changed by another commit\n")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the writer's requests")
+    processes.node("old", project=other)
+    assert processes.wait("old") == 1, processes.log("old")
+    assert job.zcard(f"{JOB}:requests") == ARTICLES  # nothing taken
+    processes.node("n1")
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    [line] = re.findall(r"\] ERROR: .*", processes.log("old"))
+    assert re.fullmatch(rf"\] ERROR: Fetch node old runs another version of this project than the writer of job "
+                        rf"{JOB} \(code \w{{12}} here, \w{{12}} there\): stopping, taking nothing; install the "
+                        r"writer's commit here", line), line
+    log = processes.log("writer")
+    said = re.findall(r"\] WARNING: Fetch node old .*", log)
+    assert said == ["] WARNING: Fetch node old runs another version of this project: it stopped, taking "
+                    "nothing; install this writer's commit there"], log
+    assert node_report(log)["old"] == "0 fetched, another version"
+    assert_clean(processes)
+
+
+def test_two_jobs_sharing_one_redis_keep_apart(album: Album, tmp_path: Path, processes: Processes,
+                                              job: redis.Redis) -> None:
+    """Two archives' jobs on one Redis database at once, their nodes of the same name: each
+    archive complete, each page asked once per job, and each job's end removes its keys only."""
+    before = len(article_hits(album.server))
+    for name in ("one", "two"):
+        processes.node(f"n1-{name}", REDIS_JOB=name, REDIS_NODE="n1")
+        processes.writer(f"writer-{name}", tmp_path / name, album, REDIS_JOB=name)
+    processes.succeed("writer-one", "writer-two", "n1-one", "n1-two")
+    for name in ("one", "two"):
+        assert contents(tmp_path / name) == album.expected
+        assert node_report(processes.log(f"writer-{name}").replace(f"job {name}:", f"job {JOB}:")) == {
+            "n1": f"{ARTICLES} fetched"}
+    assert set(Counter(article_hits(album.server)[before:]).values()) == {2}
+    assert sorted(job.keys("*")) == [b"one:done", b"two:done"]
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("name", ["wechat-archive:2", "gd*", "a b"])
+def test_a_job_name_whose_keys_another_jobs_pattern_would_match_is_refused(tmp_path: Path, name: str) -> None:
+    """A job's keys are ``<job>:…``, and the README's ACL and the line that drops a job match
+    ``<job>:*``: a job named ``wechat-archive:2`` ran, and dropping ``wechat-archive`` (or an
+    ACL user of its keys) took the other's keys too; a glob's characters matched others."""
+    result = crawl("album", tmp_path / "archive", "-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}"
+                   "&action=getalbum&album_id=1", settings={"REDIS_URL": "redis://127.0.0.1:9/0", "REDIS_JOB": name})
+    assert result.returncode == 2, result.stderr
+    line = refusal(result, "crawl album")
+    assert line == f"scrapy crawl album: -s REDIS_JOB= takes a name of letters, digits, '-', '_' and '.', not " \
+        f"{name!r}: the job's keys are <job>:…, and a pattern of them must match no other job's", line
+
+
 def test_a_page_a_node_answered_with_a_server_error_is_not_fetched_again_by_the_writer(
         album: Album, archive: Path, processes: Processes) -> None:
     """A 503 a node handed back after its own retries is not retried by the writer's
@@ -616,6 +685,40 @@ def taking_an_article(command: list[bytes], reply: Any) -> bool:
     if command[1] not in (TAKE_PAGE.encode(), hashlib.sha1(TAKE_PAGE.encode()).hexdigest().encode()):
         return False
     return Page.from_bytes(reply).status == 200
+
+
+def handing_back(command: list[bytes], reply: Any) -> bool:
+    """A node's step that hands a page back, kept for the writer."""
+    return command[:1] == [b"EVALSHA"] and command[1] == hashlib.sha1(HAND_BACK.encode()).hexdigest().encode() \
+        and reply == 1
+
+
+@pytest.mark.parametrize("cut", ["closed", "silent"])
+def test_a_hand_back_whose_answer_a_network_cut_lost_is_not_a_second_copy(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer,
+        cut: str) -> None:
+    """A node's connection cut after Redis ran its hand-back and before the answer came
+    (closed: the client tries again at once; silent: the call times out, the node sends
+    it again at its next beat): the step run again found the page handed back, or taken and
+    archived by then, and took it for another node's copy. The node said it had dropped its
+    page ("WeChat was asked for it twice", untrue) and the writer's line counted a page
+    fetched twice."""
+    proxy = RedisProxy(redis_server.port, hold=handing_back).start()
+    try:
+        processes.node("n1", REDIS_URL=proxy.url, REDIS_TIMEOUT="2")
+        processes.writer("writer", archive, album)
+        processes.wait_for(proxy.held.is_set, "a page handed back")
+        if cut == "closed":
+            proxy.cut()
+        processes.succeed("writer", "n1")
+    finally:
+        proxy.stop()
+    assert contents(archive) == album.expected
+    log = processes.log("n1")
+    assert "another node" not in log, log
+    assert ("Redis is not answering (Timeout" in log) == (cut == "silent"), log
+    assert node_report(processes.log("writer")) == {"n1": f"{ARTICLES} fetched"}
+    assert_clean(processes)
 
 
 @pytest.mark.parametrize("answer", ["blocked", "redirected"])
@@ -911,6 +1014,10 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
         [line] = re.findall(r"\] ERROR: Redis .*", log)
         assert line.startswith(f"] ERROR: Redis refused a step of job {JOB}: command not allowed when "
                                "used memory > 'maxmemory'"), log
+    # Redis answered: the run's last line does not say it is unreachable
+    log = processes.log("writer")
+    assert "Run summary (redis_refused)" in log, log
+    assert "ERROR: Exit status 1: the run was cut short: Redis refused a step of the job\n" in log, log
 
 
 @pytest.mark.parametrize("spider, args", [
@@ -931,6 +1038,30 @@ def test_a_redis_full_at_the_start_is_one_clear_line(tmp_path: Path, redis_serve
     assert {"album": f"scrapy crawl album: Redis at {redis_server.url} could not give job {JOB} its writer lease: ",
             "fetch": f"ERROR: Redis refused a step of job {JOB}: "}[spider] in said[0], said
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-ttl"])
+def test_a_redis_that_evicts_keys_when_full_is_refused_at_the_start_naming_the_setting(
+        tmp_path: Path, redis_server: RedisServer, job: redis.Redis, spider: str, args: list[str],
+        policy: str) -> None:
+    """A Redis at its ``maxmemory`` that evicts keys drops the job's requests, pages, leases
+    and heartbeats without a word: writer and nodes started and ran on it, the writer asking
+    again for what vanished (and nodes fetching it again) until it gave each page up."""
+    job.config_set("maxmemory", 100 << 20)
+    job.config_set("maxmemory-policy", policy)
+    result = subprocess.run(crawl_command(spider, tmp_path / "archive", *args,
+                                          settings={"REDIS_URL": redis_server.url}),
+                            cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    line = refusal(result, f"crawl {spider}")
+    assert line == f"scrapy crawl {spider}: Redis at {redis_server.url} evicts keys when full (maxmemory-policy " \
+        f"{policy}, maxmemory 104857600): the job's requests and pages would be lost; set maxmemory-policy " \
+        "noeviction", line
+    assert not job.keys(f"{JOB}:*")  # nothing started
 
 
 def test_a_redis_full_as_the_writer_asks_for_pages_is_one_line_not_one_a_page(
@@ -1004,6 +1135,77 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     # a WARNING each)
     assert "INFO: Redis lost the request" in processes.log("writer")
     assert "WARNING: Redis lost the request" not in processes.log("writer")
+    assert_clean(processes)
+
+
+def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not_asked_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restarted empty while a node's page was on its way: the node handed the page
+    back before the writer's next look had asked again for what Redis lost, found the job
+    wanting nothing, dropped the page ("another node handed it back first") and fetched it
+    again once asked: WeChat asked twice for it."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.node("n1")
+    # the writer looks for lost pages every 2 s: the node hands its page back first
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="6")
+    second.wait()
+    redis_server.stop()
+    processes.wait_for(lambda: all("Redis is not answering" in processes.log(name) for name in ("writer", "n1")),
+                       "writer and node to find Redis gone")
+    redis_server.start()
+    second.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.log("n1")
+    assert "another node" not in processes.log("n1")
+    said = re.findall(rf"\] (\w+): Redis had lost job {JOB} \(restarted without persistence, or flushed\): "
+                      r"\d+ article pages? asked again", processes.log("writer"))
+    assert said == ["INFO"], processes.log("writer")
+    assert_clean(processes)
+
+
+def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """A Redis with an append-only file, restarted after longer than the nodes' heartbeat:
+    it came back with every heartbeat expired, and the writer's first look, if before a
+    node's next beat, said the node "stopped answering" (a WARNING, mailed, for a node that
+    was fine) and gave its requests to the others. Nodes are judged now only once they have
+    had a heartbeat's time to beat again."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    heartbeat = {"REDIS_HEARTBEAT": "6"}  # the writer looks every 2 s
+    try:
+        second = gate(2)
+        processes.node("n1", **heartbeat)
+        processes.writer("writer", archive, album, **heartbeat)
+        second.wait()
+        server.stop(keep=True)
+        processes.wait_for(lambda: all("Redis is not answering" in processes.log(name) for name in ("writer", "n1")),
+                           "writer and node to find Redis gone")
+        # n1 beats again only after the writer's first look since Redis is back
+        processes.running["n1"].send_signal(signal.SIGSTOP)
+        try:
+            time.sleep(6.5)  # n1's heartbeat runs out meanwhile
+            server.start()
+            processes.wait_for(lambda: "Redis answers again" in processes.log("writer"), "the writer finding Redis")
+            time.sleep(2.5)
+        finally:
+            processes.running["n1"].send_signal(signal.SIGCONT)
+        second.open()
+        processes.succeed("writer", "n1")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == []
+    log = processes.log("writer")
+    assert "stopped answering" not in log, log
+    assert [line for line in log.splitlines() if "] WARNING: " in line and "HTTP 404" not in line
+            and "Run summary" not in line] == [], log
     assert_clean(processes)
 
 
@@ -1236,7 +1438,7 @@ SECRET = "n0t-for-logs"
 
 # The README's ACL user: the job's keys, no dangerous command.
 ACL = ("resetkeys ~wechat-archive:* resetchannels -@all +@read +@write +@scripting +@keyspace "
-       "+@connection -@dangerous")
+       "+@connection -@dangerous +info")
 
 
 def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, archive: Path) -> None:
@@ -1285,6 +1487,28 @@ def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) ->
             assert "Traceback" not in result.stderr and SECRET not in result.stderr
     finally:
         server.stop()
+
+
+def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_path: Path) -> None:
+    """Without INFO (the README's ACL but its ``+info``) the policy cannot be checked: one
+    INFO line says so, and the run goes on."""
+    server = RedisServer(password=f"admin-{SECRET}").start()
+    try:
+        with closing(redis.Redis.from_url(server.url)) as admin:
+            admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}",
+                                  *ACL.replace(" +info", "").split())
+        url = f"redis://archive:{SECRET}@127.0.0.1:{server.port}/0"
+        result = crawl("album", tmp_path / "archive", "-a", f"url=http://127.0.0.1:9/mp/appmsgalbum?__biz={BIZ}"
+                       "&action=getalbum&album_id=1", settings={"REDIS_URL": url})
+    finally:
+        server.stop()
+    said = [line for line in result.stderr.splitlines() if "evicts keys" in line]
+    assert len(said) == 1 and said[0].endswith(
+        "INFO: Redis does not let this user read whether it evicts keys when full (this user has no "
+        "permissions to run the 'info' command): give it +info, or make sure its maxmemory-policy is "
+        "noeviction"), result.stderr
+    assert "Redis at" not in result.stderr  # not refused: the listing's failure ends the run
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",

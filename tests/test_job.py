@@ -30,8 +30,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def test_every_key_of_a_job_starts_with_its_name_and_none_is_shared() -> None:
     """The names the package's docstring gives: nodes and an older writer read them."""
     keys = Job("j").keys(["n1", "n2"])
-    assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:dropped", "j:pages", "j:ready",
-                    "j:taken", "j:takers", "j:writer", "j:inflight:n1", "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
+    assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:dropped", "j:handed", "j:pages",
+                    "j:ready", "j:taken", "j:takers", "j:writer", "j:opened", "j:inflight:n1", "j:alive:n1",
+                    "j:inflight:n2", "j:alive:n2"]
     assert Job("j").done == "j:done" and Job("j").done not in keys
     assert Job("j").inflight("n1").startswith(Job("j").inflight_prefix)
     assert not set(keys) & set(Job("j2").keys(["n1"]))
@@ -83,6 +84,20 @@ def test_an_outage_past_the_grace_fails_once_and_is_not_ended_by_an_answer(clock
     assert not outage.failed(error)  # the caller stops once
     outage.answered()
     assert outage.over and outage.since is not None
+
+
+def test_redis_is_steady_a_while_after_an_outage_ends(clock: Clock) -> None:
+    """How long the writer gives its nodes to beat again before it may find one silent."""
+    outage = Outage(grace=60)
+    assert outage.steady_for(30)  # never away
+    outage.failed(redis.ConnectionError("refused"))
+    assert not outage.steady_for(0)
+    clock.now += 40
+    outage.answered()
+    clock.now += 29
+    assert not outage.steady_for(30)
+    clock.now += 1
+    assert outage.steady_for(30)
 
 
 def test_a_grace_of_zero_fails_at_the_first_error(clock: Clock) -> None:

@@ -3,6 +3,8 @@ a request is in exactly one place, and nothing a node does after the job is done
 
 from __future__ import annotations
 
+import uuid
+
 import redis
 
 from crawler.distributed import scripts
@@ -11,6 +13,7 @@ from crawler.distributed.job import Job
 JOB = Job("job")
 NODE, OTHER = "node-a", "node-b"
 WRITER = "host:1"
+VERSION = "0123456789ab"  # the code's, as writer and node give it
 
 
 def run(redis_db: redis.Redis, script: str, keys: list[str],
@@ -18,11 +21,12 @@ def run(redis_db: redis.Redis, script: str, keys: list[str],
     return redis_db.register_script(script)(keys=keys, args=args or [])
 
 
-def take(redis_db: redis.Redis, node: str = NODE) -> object:
-    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node)])
+def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION) -> object:
+    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened], [version])
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
+    redis_db.set(JOB.opened, VERSION)  # as the writer did when it opened the job
     return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
 
 
@@ -41,10 +45,11 @@ def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
-              node: str = NODE, fetched: bool = True) -> object:
+              node: str = NODE, fetched: bool = True, token: str = "") -> object:
     keys = [JOB.inflight(node), JOB.dupefilter, JOB.pages, JOB.ready, JOB.fetched, JOB.done, JOB.requests,
-            JOB.dropped]
-    return run(redis_db, scripts.HAND_BACK, keys, [entry, page_id, page, node, "1" if fetched else "0"])
+            JOB.dropped, JOB.opened, JOB.handed]
+    return run(redis_db, scripts.HAND_BACK, keys,
+               [entry, page_id, page, node, "1" if fetched else "0", token or uuid.uuid4().hex])
 
 
 def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str = NODE) -> object:
@@ -76,6 +81,14 @@ def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: re
     assert redis_db.hgetall(JOB.inflight(NODE)) == {b"r-first": b"-5"}
     assert take(redis_db, OTHER) == [b"r-late", b"20"]
     assert take(redis_db) is None  # the frontier is empty
+
+
+def test_a_node_of_other_code_than_the_writers_takes_nothing(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    assert take(redis_db, version="ba9876543210") == VERSION.encode()
+    assert frontier(redis_db) == [(b"r1", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
+    redis_db.delete(JOB.opened)  # Redis lost the job: the writer marks it again after its look
+    assert take(redis_db, version="ba9876543210") == [b"r1", b"0"]
 
 
 def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db: redis.Redis) -> None:
@@ -116,6 +129,22 @@ def test_a_page_the_job_no_longer_wants_is_dropped_but_counted(redis_db: redis.R
     assert redis_db.hgetall(JOB.dropped) == {OTHER.encode(): b"1"}
 
 
+def test_a_hand_back_run_again_after_its_answer_was_lost_is_no_second_copy(redis_db: redis.Redis) -> None:
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", token="t1") == 1
+    assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # retried at once
+    assert take_page(redis_db, "p1") == b"page"
+    assert finish_page(redis_db, "p1") == 1
+    assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # at the next beat
+    assert redis_db.hgetall(JOB.fetched) == {NODE.encode(): b"1"} and not redis_db.exists(JOB.dropped)
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"] and not redis_db.exists(JOB.pages)
+    submit(redis_db, "p1", 0, "r1")  # asked again later (a page dropped): a hand-back of its own
+    take(redis_db)
+    assert hand_back(redis_db, "r1", "p1", "again", token="t2") == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"again"
+
+
 def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again(redis_db: redis.Redis) -> None:
     """A node silent for longer than its heartbeat (its network, or Redis, away for a while)
     comes back and hands back the page it was fetching: the request the writer put back on
@@ -125,6 +154,21 @@ def test_a_page_handed_back_after_its_node_was_thought_dead_is_not_fetched_again
     assert give_back(redis_db, "lost", only_if_silent=True) == 1
     assert hand_back(redis_db, "r1", "p1") == 1
     assert frontier(redis_db) == []
+    assert redis_db.hget(JOB.pages, "p1") == b"page"
+
+
+def test_a_page_handed_back_to_a_job_redis_lost_is_kept_for_the_writer(redis_db: redis.Redis) -> None:
+    """Redis restarted without persistence while the node fetched: the job is gone, its
+    page ids with it. Dropped, the page would be asked of WeChat again once the writer
+    asks for it again; kept, the writer takes it instead. A second copy is dropped still."""
+    submit(redis_db, "p1", 0, "r1")
+    take(redis_db)
+    redis_db.flushdb()
+    assert hand_back(redis_db, "r1", "p1") == 1
+    assert redis_db.hget(JOB.pages, "p1") == b"page" and redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1"}  # held by the job: not submitted again
+    redis_db.hset(JOB.inflight(OTHER), "r1", 0)
+    assert hand_back(redis_db, "r1", "p1", "again", OTHER) == scripts.DROPPED
     assert redis_db.hget(JOB.pages, "p1") == b"page"
 
 

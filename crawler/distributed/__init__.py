@@ -16,13 +16,15 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
   fetched, or fetched and not yet taken by the writer)
 - ``<job>:inflight:<node>`` hash: what a node has taken and not handed back (request → score)
 - ``<job>:alive:<node>``   a node's heartbeat, expiring after ``REDIS_HEARTBEAT`` seconds
-- ``<job>:nodes``          hash: node → fetching, blocked, stopped or lost
+- ``<job>:nodes``          hash: node → fetching, blocked, stopped, lost or other version
 - ``<job>:fetched``        hash: node → pages handed back
 - ``<job>:dropped``        hash: node → pages handed back and dropped, another node's copy first
+- ``<job>:handed``         hash: node → the token of its last hand-back (one tried again is not run twice)
 - ``<job>:pages``          hash: fingerprint → the page handed back (``wire.Page``)
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
 - ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet
 - ``<job>:takers``         hash: fingerprint → the writer (host:pid) that took it
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
+- ``<job>:opened``         the writer's code version, for the job's length: a Redis without it lost the job
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

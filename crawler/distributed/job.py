@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import time
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -58,6 +61,10 @@ class Job:
         return f"{self.name}:dropped"
 
     @property
+    def handed(self) -> str:
+        return f"{self.name}:handed"
+
+    @property
     def pages(self) -> str:
         return f"{self.name}:pages"
 
@@ -81,6 +88,10 @@ class Job:
     def lease(self) -> str:
         return f"{self.name}:writer"
 
+    @property
+    def opened(self) -> str:
+        return f"{self.name}:opened"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -94,8 +105,8 @@ class Job:
     def keys(self, nodes: list[str]) -> list[str]:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
-        return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.pages,
-                self.ready, self.taken, self.takers, self.lease, *per_node]
+        return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
+                self.pages, self.ready, self.taken, self.takers, self.lease, self.opened, *per_node]
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between
@@ -143,6 +154,7 @@ class Outage:
         self.grace = grace
         self.since: float | None = None
         self.over = False
+        self.ended: float | None = None  # when Redis last answered again (time.monotonic)
 
     def failed(self, error: redis.RedisError) -> bool:
         now = time.monotonic()
@@ -157,8 +169,13 @@ class Outage:
 
     def answered(self) -> None:
         if self.since is not None and not self.over:
-            logger.info("Redis answers again, after %.0f s", time.monotonic() - self.since)
+            self.ended = time.monotonic()
+            logger.info("Redis answers again, after %.0f s", self.ended - self.since)
             self.since = None
+
+    def steady_for(self, seconds: float) -> bool:
+        """Whether Redis has answered for ``seconds`` since it last went away (or never did)."""
+        return self.since is None and (self.ended is None or time.monotonic() - self.ended >= seconds)
 
 
 def text(value: bytes | str) -> str:
@@ -166,6 +183,18 @@ def text(value: bytes | str) -> str:
     can write to Redis may leave bytes that are not UTF-8 there: shown escaped, they match
     nothing of the job's, where an exception would end the writer's task that read them."""
     return value.decode(errors="backslashreplace") if isinstance(value, bytes) else value
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code a writer and its nodes share through Redis (this package, the
+    fetch spider): the same on every machine at the same commit. A node of another commit
+    (an upgrade half done) would run its own Lua scripts and formats on the job."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [*sorted(here.glob("*.py")), here.parent / "spiders" / "fetch.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def process_name() -> str:
@@ -211,9 +240,10 @@ def writer_refused(config: Config) -> Refusal | None:
 
 
 def redis_unreachable(url: str, job: str = "") -> str | None:
-    """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers
-    and lets this user run scripts on the job's keys, or none is given. (An ACL user limited to
-    another job's keys, or without scripting, would fail the job's first step with a traceback.)"""
+    """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers,
+    lets this user run scripts on the job's keys and does not evict them, or none is given.
+    (An ACL user limited to another job's keys, or without scripting, would fail the job's
+    first step with a traceback; a Redis evicting keys would lose the job's silently.)"""
     if not url:
         return None
     try:
@@ -221,11 +251,17 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
         try:
             client.ping()
             refused = _job_refused(client, job) if job else None
+            evicting = _evicting(client) if job and not refused else None
         finally:
             client.close()
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
-    return f"Redis at {redacted(url)} refuses the keys of job {job}: {refused}" if refused else None
+    if refused:
+        return f"Redis at {redacted(url)} refuses the keys of job {job}: {refused}"
+    if evicting:
+        return (f"Redis at {redacted(url)} evicts keys when full ({evicting}): the job's requests and pages "
+                "would be lost; set maxmemory-policy noeviction")
+    return None
 
 
 # What every step of a job asks of the Redis user, without changing anything: a script
@@ -239,3 +275,20 @@ def _job_refused(client: redis.Redis, job: str) -> str | None:
     except redis.ResponseError as error:  # NOPERM: the key or the command
         return str(error)
     return None
+
+
+def _evicting(client: redis.Redis) -> str | None:
+    """Redis's settings that let it evict keys when full, or None: under any policy but
+    ``noeviction`` it drops keys at its ``maxmemory`` (the ``volatile-*`` ones the nodes'
+    heartbeats and the writer's lease), where ``noeviction`` refuses writes, which writer and
+    nodes say. INFO refused (an ACL user without it) is said at INFO: nothing is known wrong."""
+    try:
+        memory = client.info("memory")
+    except redis.ResponseError as error:  # NOPERM
+        logger.info("Redis does not let this user read whether it evicts keys when full (%s): "
+                    "give it +info, or make sure its maxmemory-policy is noeviction", error)
+        return None
+    policy, most = memory.get("maxmemory_policy"), memory.get("maxmemory")
+    if policy == "noeviction" or not most:  # without maxmemory, nothing is evicted
+        return None
+    return f"maxmemory-policy {policy}, maxmemory {most}"

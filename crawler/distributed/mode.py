@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 # The close reason of a writer or node that lost Redis in the middle of a job.
 REDIS_LOST = "redis_unreachable"
+# The close reason of a writer or node whose step Redis refused (full, an ACL).
+REDIS_REFUSED = "redis_refused"
+# The close reason of a fetch node whose code is not its writer's (``job.code_version``).
+OTHER_VERSION = "other_version"
 # The close reason of a writer whose lease another writer took.
 LEASE_LOST = "writer_replaced"
 # The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,8 +22,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
-from crawler.distributed.job import Job, Outage, connect, node_name
-from crawler.distributed.mode import REDIS_LOST, TAKEN
+from crawler.distributed.job import Job, Outage, code_version, connect, node_name
+from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -31,6 +32,8 @@ from crawler.run import Run
 
 logger = logging.getLogger(__name__)
 
+# A node's state in the job's ``nodes`` hash as it leaves, by its close reason (else ``stopped``).
+LEFT = {"blocked": "blocked", OTHER_VERSION: "other version"}
 
 
 class Taken(NamedTuple):
@@ -40,6 +43,17 @@ class Taken(NamedTuple):
     entry: bytes
     score: float
     url: str
+
+
+class Unsent(NamedTuple):
+    """A page (or failure) to hand back, until Redis has it: its token tells a hand-back
+    tried again after its answer was lost from a second copy."""
+
+    taken: Taken
+    page_id: str
+    page: bytes
+    fetched: str  # '1' for a page, '0' for a failure
+    token: str
 
 
 class FetchNode:
@@ -61,11 +75,13 @@ class FetchNode:
         self.article_hosts = frozenset(config.article_hosts)  # the writer asks for nothing else
         self.outage = Outage(config.redis_grace)
         self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
+        self.version = code_version()
+        self.other_version = False  # the job's writer runs other code: see ``writer_version``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
-        self.unsent: deque[tuple[Taken, str, bytes, str]] = deque()  # page id, page, '1' if fetched
+        self.unsent: deque[Unsent] = deque()
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
@@ -143,8 +159,8 @@ class FetchNode:
         self.holding.add(entry)
 
     def hand_back(self, request: Request, page: Page) -> None:
-        self.unsent.append((request.meta[TAKEN], page.page_id, page.to_bytes(),
-                            "0" if page.failure else "1"))
+        self.unsent.append(Unsent(request.meta[TAKEN], page.page_id, page.to_bytes(),
+                                  "0" if page.failure else "1", uuid.uuid4().hex))
         if not self.gone:
             with self.redis():
                 self.send()
@@ -152,16 +168,18 @@ class FetchNode:
     def send(self) -> None:
         """Hands back the pages not handed back yet, oldest first."""
         while self.unsent:
-            taken, page_id, page, fetched = self.unsent[0]
+            unsent = self.unsent[0]
             kept = self._hand_back(keys=[self.inflight, self.job.dupefilter, self.job.pages,
                                          self.job.ready, self.job.fetched, self.job.done,
-                                         self.job.requests, self.job.dropped],
-                                   args=[taken.entry, page_id, page, self.name, fetched])
+                                         self.job.requests, self.job.dropped, self.job.opened,
+                                         self.job.handed],
+                                   args=[unsent.taken.entry, unsent.page_id, unsent.page, self.name,
+                                         unsent.fetched, unsent.token])
             self.unsent.popleft()
-            self.holding.discard(taken.entry)
+            self.holding.discard(unsent.taken.entry)
             if kept == DROPPED:  # at INFO: the writer's WARNING that this node went silent said why
                 logger.info("Dropped the page this node fetched for %s: another node handed it back "
-                            "first (WeChat was asked for it twice)", taken.url)
+                            "first (WeChat was asked for it twice)", unsent.taken.url)
             self.handed_back += 1
             Run.of(self.crawler).tally.count(Stat.PAGES_HANDED_BACK)
 
@@ -176,6 +194,16 @@ class FetchNode:
                           args=[taken.entry, taken.score])
             self.holding.discard(taken.entry)
 
+    def writer_version(self, version: str) -> None:
+        """The job's writer runs other code than this node: the node stops before it takes
+        anything, in one line (the writer says so too, in the lines cron mails)."""
+        if not self.other_version:
+            self.other_version = True
+            logger.error("Fetch node %s runs another version of this project than the writer of job %s "
+                         "(code %s here, %s there): stopping, taking nothing; install the writer's commit "
+                         "here", self.name, self.job.name, self.version, version)
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=OTHER_VERSION))
+
     def leave(self, reason: str) -> None:
         """Hands back the pages an outage kept (given back as requests, they would be
         fetched again elsewhere), gives back what the node still holds, and records why it left."""
@@ -184,7 +212,7 @@ class FetchNode:
         if not self.gone:
             with self.redis():
                 self.send()
-                self.give_back("blocked" if reason == "blocked" else "stopped", "it held")
+                self.give_back(LEFT.get(reason, "stopped"), "it held")
         report = logger.error if reason == "blocked" else logger.info
         report("Fetch node %s stopped (%s): %s handed back to job %s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,
@@ -210,7 +238,7 @@ class FetchNode:
                 self.refused = True
                 logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
                              "node's requests to the others once Redis takes them.", self.job.name, error)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "

@@ -18,6 +18,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
+from crawler.distributed.job import text
 from crawler.distributed.mode import TAKEN
 from crawler.distributed.node import FetchNode, Taken
 from crawler.distributed.scripts import TAKE_REQUEST
@@ -41,15 +42,18 @@ class NodeQueue(PriorityQueue):
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        if self.node.gone or self.node.before_job:  # not a node of the job before its first beat
+        # not a node of the job before its first beat, nor of a writer of other code
+        if self.node.gone or self.node.before_job or self.node.other_version:
             return None
         with self.node.redis():
-            taken = self._take(keys=[self.key, self.node.inflight])
-            while taken and taken[0] in self.node.holding:
+            taken = self.take()
+            while isinstance(taken, list) and taken[0] in self.node.holding:
                 # Given back while this node fetched it (its heartbeat lapsed): the node's
                 # hand-back of it clears the in-flight entry the take made again.
-                taken = self._take(keys=[self.key, self.node.inflight])
-            if taken:
+                taken = self.take()
+            if isinstance(taken, bytes):
+                self.node.writer_version(text(taken))
+            elif taken:
                 entry, score = taken
                 try:
                     request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
@@ -64,6 +68,12 @@ class NodeQueue(PriorityQueue):
                     return None
                 return request
         return None
+
+    def take(self) -> list[bytes] | bytes | None:
+        """[entry, score], None when the frontier is empty, or the writer's other code version."""
+        keys = [self.key, self.node.inflight, self.node.job.opened]
+        taken: list[bytes] | bytes | None = self._take(keys=keys, args=[self.node.version])
+        return taken
 
     def off_hosts(self, request: Request) -> None:
         """Not fetched, and the writer told why: a node given fewer ``ARTICLE_HOSTS`` than its

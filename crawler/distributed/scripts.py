@@ -7,9 +7,13 @@ writes are refused once the writer has marked the job done, so that a late node 
 bring back keys the writer cleaned, and a writer's once another writer holds the job's lease.
 """
 
-# A node takes the frontier's first request into its in-flight hash.
-# KEYS: requests, inflight.  Returns [request, score], or nil when the frontier is empty.
+# A node takes the frontier's first request into its in-flight hash, if the job's writer
+# runs its code (``opened`` holds the writer's ``code_version``; none yet is no other).
+# KEYS: requests, inflight, opened.  ARGV: the node's code version.
+# Returns [request, score], nil when the frontier is empty, or the writer's other version.
 TAKE_REQUEST = """
+local version = redis.call('GET', KEYS[3])
+if version and version ~= ARGV[1] then return version end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
 redis.call('ZREM', KEYS[1], first[1])
@@ -33,20 +37,30 @@ return 1
 # was thought dead) is dropped the second time, counted in ``dropped``, whether the
 # writer took the first copy already or not. Its request leaves the frontier, where the
 # writer put it back if it thought the node dead, so that no other node fetches it again.
-# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped.
-# ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure).
-# Returns 1 when kept, DROPPED for a page dropped so, 0 for anything else.
+# A job Redis lost (``opened`` gone: restarted without persistence, flushed) may want any
+# page: kept, until the writer's next look has asked again for what it waits for. A node's
+# hand-backs go one at a time, each with a token of its own: the same run again (its
+# answer lost to a network cut, the call tried again) does nothing, where it would find
+# the page handed back, or taken, and take it for another node's copy.
+# KEYS: inflight, dupefilter, pages, ready, fetched, done, requests, dropped, opened, handed.
+# ARGV: the request as taken, page id, page, node, '1' for a page ('0': a failure), token.
+# Returns 1 when kept, DROPPED for a page dropped so, HANDED_ALREADY, 0 for anything else.
 DROPPED = 2
+HANDED_ALREADY = 3
 HAND_BACK = """
 if redis.call('EXISTS', KEYS[6]) == 1 then return 0 end
+if redis.call('HGET', KEYS[10], ARGV[4]) == ARGV[6] then return 3 end
+redis.call('HSET', KEYS[10], ARGV[4], ARGV[6])
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
 if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[5], ARGV[4], 1) end
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 or redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
+local wanted = redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 or redis.call('EXISTS', KEYS[9]) == 0
+if not wanted or redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then
   if ARGV[5] ~= '1' then return 0 end
   redis.call('HINCRBY', KEYS[8], ARGV[4], 1)
   return 2
 end
+redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[2])
 return 1

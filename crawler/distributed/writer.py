@@ -23,12 +23,13 @@ from crawler.distributed.job import (
     DONE_SECONDS,
     Job,
     Outage,
+    code_version,
     connect_async,
     lease_seconds,
     process_name,
     text,
 )
-from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
@@ -59,6 +60,7 @@ class NodeWatch:
         self.blocked: set[str] = set()  # nodes blocked during this run, since a node last fetched
         self.none_fetching_since: float | None = None  # pages wait and no node fetches (monotonic)
         self.warned = False  # since then, at WARNING
+        self.other_versions: set[str] = set()  # nodes said to run other code (once each)
         self._give_back = client.register_script(GIVE_BACK)
 
     async def first_look(self) -> None:
@@ -67,16 +69,22 @@ class NodeWatch:
     async def text_hash(self, key: str) -> dict[str, str]:
         return {text(name): text(value) for name, value in (await self.client.hgetall(key)).items()}
 
-    async def every_node_blocked(self, waiting: int) -> bool:
+    async def every_node_blocked(self, waiting: int, judge_silence: bool = True) -> bool:
         """One look at the nodes; True when ``waiting`` pages can no longer come because
-        no node is fetching, and at least one was blocked during this run."""
+        no node is fetching, and at least one was blocked during this run. A node's expired
+        heartbeat is not its silence unless ``judge_silence``: Redis was away meanwhile, and
+        the nodes have not had a heartbeat's time to beat again since."""
         states = await self.text_hash(self.job.nodes)
         for node, state in states.items():
-            if state == "fetching" and await self.gone_silent(node):
+            if state == "fetching" and judge_silence and await self.gone_silent(node):
                 states[node] = "lost"
             elif state == "blocked" and self.seen.get(node) != "blocked":
                 self.blocked.add(node)
                 logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
+            elif state == "other version" and node not in self.other_versions:
+                self.other_versions.add(node)
+                logger.warning("Fetch node %s runs another version of this project: it stopped, taking "
+                               "nothing; install this writer's commit there", node)
         self.seen = states
         if "fetching" in states.values():
             self.blocked.clear()
@@ -116,7 +124,7 @@ class NodeWatch:
         states = await self.text_hash(self.job.nodes)
         fetched = await self.text_hash(self.job.fetched)
         dropped = await self.text_hash(self.job.dropped)
-        notes = {"blocked": ", blocked", "lost": ", stopped answering"}
+        notes = {"blocked": ", blocked", "lost": ", stopped answering", "other version": ", another version"}
         lines = [f"{node}: {fetched.get(node, '0')} fetched"
                  f"{f' ({dropped[node]} also fetched by another node, dropped)' if node in dropped else ''}"
                  f"{notes.get(states.get(node, ''), '')}"
@@ -142,6 +150,7 @@ class Writer:
         self.job = job
         self.exchange = PageExchange(client, job, config)
         self.nodes = NodeWatch(client, job, config.redis_node_grace)
+        self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
         self.node_wait = config.redis_node_wait
         self.name = process_name()
@@ -163,6 +172,7 @@ class Writer:
     async def open(self) -> None:
         try:
             await self.client.delete(self.job.done)
+            await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
             reclaimed = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
@@ -212,10 +222,17 @@ class Writer:
     async def look_at_nodes(self) -> bool:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
+        known = await self.client.exists(self.job.opened)
         await self.exchange.find_lost()
+        if not known:  # marked again only now: until then nodes keep every page they hand back
+            await self.client.set(self.job.opened, code_version())
+            logger.info("Redis had lost job %s (restarted without persistence, or flushed): %s asked "
+                        "again; what else the job held is asked again as a run comes to it",
+                        self.job.name, counted(len(self.exchange.waiting), "article page"))
         await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
-        if await self.nodes.every_node_blocked(len(self.exchange.waiting)):
+        if await self.nodes.every_node_blocked(len(self.exchange.waiting),
+                                               judge_silence=self.outage.steady_for(self.heartbeat)):
             logger.error("Every fetch node is blocked: stopping. The job stays in Redis; "
                          "what is not archived is found again by the next run.")
             self.stop("blocked", "not fetched: every fetch node is blocked")
@@ -251,7 +268,11 @@ class Writer:
         return False
 
     def redis_lost(self, error: redis.RedisError) -> None:
-        if self.say_lost(error):
+        if not self.say_lost(error):
+            return
+        if isinstance(error, redis.ResponseError):
+            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
+        else:
             self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
 
     def say_lost(self, error: redis.RedisError) -> bool:

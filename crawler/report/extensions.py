@@ -11,7 +11,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST
+from crawler.distributed.mode import LEASE_LOST, NO_NODE, OTHER_VERSION, REDIS_LOST, REDIS_REFUSED
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
@@ -86,10 +86,14 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: WeChat is blocking"
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
+    if reason == REDIS_REFUSED:
+        return "the run was cut short: Redis refused a step of the job"
     if reason == LEASE_LOST:
         return "the run was cut short: another writer took the job"
     if reason == NO_NODE:
         return "the run was cut short: no fetch node is running"
+    if reason == OTHER_VERSION:
+        return "this fetch node runs another version of this project than its writer"
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
