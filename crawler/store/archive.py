@@ -204,7 +204,7 @@ class Archive:
         with put_back_on_failure(path, recorded=recorded) as kept:
             if kept is not None and recorded:
                 self.rewrites.begun(path, kept)
-            with _transaction(self.index.connection):
+            with self.index.transaction():
                 yield
                 if kept is not None and recorded:
                     self.rewrites.recorded(path)
@@ -326,7 +326,7 @@ class Archive:
         the articles, and what the watch found of them; and the images' files by their bytes."""
         rebuilt = 0
         captured = any(self.layout.captures.glob("*.warc.gz"))  # not a clone of the blog alone
-        with _transaction(self.index.connection):  # an index of some of the posts stays so
+        with self.index.transaction():  # an index of some of the posts stays so
             self.images.recover()
             for post in post_files(self.layout.posts):
                 try:
@@ -371,19 +371,6 @@ def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState
 def _image_url(target: str) -> str:
     """The image URL of a post's image ``target``, as the index knows images."""
     return normalise_image_url(unquote(target))
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """What is written inside, all of it or (an error) none."""
-    db.execute("BEGIN")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            db.execute("ROLLBACK")
-        raise
 
 
 def _room_left(folder: Path, error: sqlite3.DatabaseError) -> str:

@@ -185,6 +185,18 @@ class Index:
     def close(self) -> None:
         self._db.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """What is written inside, all of it or (an error) none; one commit to the WAL."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise
+
     def _check(self) -> None:
         """``sqlite3.DatabaseError`` (``SQLITE_CORRUPT``) for a file damaged anywhere: else a
         damaged page is found only when a run reads it, a traceback that costs the article
