@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, atomic_write, put_back_on_failure
+from crawler.store.files import NotPutBack, Staged, atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -133,7 +133,8 @@ class Archive:
 
     def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
                    fetched: bool = False, made: Sequence[str] | None = None,
-                   configured: Sequence[str] | None = None) -> tuple[Outcome, Path]:
+                   configured: Sequence[str] | None = None,
+                   staged: Staged | None = None) -> tuple[Outcome, Path]:
         """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
         record it, and relink the posts that link to it.
 
@@ -143,7 +144,7 @@ class Archive:
         it, recorded with the post: unrecorded, a later rewrite would take them for a
         person's and keep them for good. ``OSError``, ``sqlite3.Error`` or ``PostError`` when
         it cannot be written or recorded: then nothing is recorded, and a later run writes it
-        again.
+        again. ``staged``: the new post's bytes fsynced already (``PostStore.write``).
         """
         path = self.posts.path_for(article)
         gone = fetched and self.watched.book.state(article.key).status is not None
@@ -156,7 +157,8 @@ class Archive:
             # relinked; and a post rewritten but not recorded is put back as the index has it
             with self._rewriting(path, recorded=recorded):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
-                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path,
+                                                 staged=staged)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
                     # not fetched now, its original gone: no run finds it to try its images again
                     self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
