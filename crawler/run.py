@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
@@ -40,6 +41,7 @@ class Run:
         self.stopped_by: signal.Signals | None = None
         self.errors_said: set[str] = set()
         self._writers: list[ThreadPoolExecutor] = []
+        self._after_writes: list[Callable[[], None]] = []
 
     @classmethod
     def of(cls, crawler: Crawler) -> Run:
@@ -74,6 +76,13 @@ class Run:
         then, would leave a file being written half made."""
         for writer in self._writers:
             writer.shutdown(wait=True)
+        for undo in self._after_writes:
+            undo()
+
+    def after_writes(self, undo: Callable[[], None]) -> None:
+        """Have ``finish_writes``, once the writers are done, call ``undo``: it takes away
+        what a writer made that the stopped crawl never took up (a post's staged bytes)."""
+        self._after_writes.append(undo)
 
     @cached_property
     def config(self) -> Config:

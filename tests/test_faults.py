@@ -3,6 +3,7 @@ index, files in ``_posts`` that are not ours. One clear line each, and nothing l
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import fcntl
@@ -1213,7 +1214,7 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
     article = parse_page(page(mid="2247493201"), "https://mp.weixin.qq.com/s/x")
     _failing_for("2247493201", monkeypatch)
     with pytest.raises(DropItem, match=r"Not archived: \S+ could not be converted: RecursionError"):
-        pipeline.process_item(ArticleItem(article=article, file_urls=[]))
+        asyncio.run(pipeline.process_item(ArticleItem(article=article, file_urls=[])))
     assert crawler.stats.get_value("posts/unconvertible") == 1
     assert not list((tmp_path / "_posts").glob("*.md"))
     Run.of(crawler).archive.close()

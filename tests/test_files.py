@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers
+from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers, stage
 from crawler.store.index import Index
 from crawler.store.rewrites import Rewrites
 
@@ -39,6 +39,23 @@ def test_atomic_write_raises_and_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         atomic_write(tmp_path / "post.md", b"x")
     assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").is_dir()
+
+
+def test_staged_bytes_are_put_only_where_and_as_they_were_staged(tmp_path: Path) -> None:
+    """A post's bytes fsynced ahead (``stage``) are renamed into place only if the path and
+    the bytes are still those written now; else nothing moves, and nothing is left."""
+    staged = stage(tmp_path / "post.md", b"staged")
+    assert [is_leftover(path) for path in tmp_path.iterdir()] == [True]
+    assert not staged.put(tmp_path / "post.md", b"other") and not staged.put(tmp_path / "b.md", b"staged")
+    assert not (tmp_path / "post.md").exists() and not (tmp_path / "b.md").exists()
+    assert staged.put(tmp_path / "post.md", b"staged")
+    staged.discard()
+    assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").read_bytes() == b"staged"
+    unused = stage(tmp_path / "other.md", b"x")
+    unused.discard()
+    assert [p.name for p in tmp_path.iterdir()] == ["post.md"]
+    with pytest.raises(OSError):  # a folder that is a file: nothing staged, nothing left
+        stage(tmp_path / "post.md" / "x.md", b"x")
 
 
 def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_next_run(

@@ -305,3 +305,37 @@ def test_a_post_written_but_never_recorded_is_new_and_relinks_the_posts_linking_
         assert f"{{% post_url {path.stem} %}}" in linking.read_text(encoding="utf-8")
     finally:
         store.close()
+
+
+def test_a_post_linking_to_one_written_while_its_own_bytes_were_fsynced_links_its_post(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new post's bytes are fsynced on a thread while the crawl goes on: a post it links to
+    written meanwhile relinked the posts it knew, not this one yet. It is converted again,
+    and links the post, as when the two were written one after the other."""
+    import asyncio
+
+    from crawler.items import ArticleItem
+    from crawler.pipelines.posts import PostPipeline
+    from crawler.run import Run
+    from tests.conftest import unit_crawler
+    from tests.test_hostile import page
+    crawler = unit_crawler(ARCHIVE_DIR=str(tmp_path))
+    crawler.stats.open_spider()
+    pipeline = PostPipeline.from_crawler(crawler)
+    target = parse_page(page(mid="2247493301", title="被链接的文章", ct="1700000000"),
+                        "https://mp.weixin.qq.com/s/target")
+    linking = parse_page(page(f'<p><a href="{target.url}">往期推荐</a></p>', mid="2247493302",
+                              title="链接它的文章", ct="1700086400"), "https://mp.weixin.qq.com/s/linking")
+    staged = PostPipeline._staged
+
+    async def target_written_meanwhile(self: PostPipeline, article: Article, text: str) -> Any:
+        if article.key == linking.key:
+            await PostPipeline.process_item(self, ArticleItem(article=target, file_urls=[]))
+        return await staged(self, article, text)
+
+    monkeypatch.setattr(PostPipeline, "_staged", target_written_meanwhile)
+    asyncio.run(pipeline.process_item(ArticleItem(article=linking, file_urls=[])))
+    pipeline.close()
+    Run.of(crawler).archive.close()
+    [written] = [path for path in (tmp_path / "_posts").glob("*.md") if "链接它的文章" in path.read_text()]
+    assert "{% post_url " in written.read_text(), written.read_text()

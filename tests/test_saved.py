@@ -853,9 +853,9 @@ def test_a_folder_is_read_as_its_pages_are_archived_not_all_at_once(
         counts["held"] = max(counts["held"], counts["read"] - counts["written"])
         return read(*args)
 
-    def writing(self: PostPipeline, item: Any) -> Any:
+    async def writing(self: PostPipeline, item: Any) -> Any:
         try:
-            return write(self, item)
+            return await write(self, item)
         finally:
             counts["written"] += isinstance(item, ArticleItem)
 

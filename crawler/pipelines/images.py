@@ -284,7 +284,7 @@ class ImagePipeline(MediaPipeline):
         left to write (``process_item`` writes it). Each under its own URL, also one Scrapy
         answered with another URL's download or failure: ``?a=1&b=2`` and ``?b=2&a=1`` are
         one request to it, downloaded once."""
-        placements = []
+        new = {}
         fingerprints = self.fingerprints[id(item)]
         for url, (ok, outcome) in zip(self._wanted(item), results, strict=True):
             if not ok:
@@ -295,12 +295,29 @@ class ImagePipeline(MediaPipeline):
             if image is None or url in placed:  # stored already: the index names its file
                 continue
             placed.add(url)
-            try:
-                placements.append(self.images.place(url, image, item.article.key))
-            except OSError as error:  # reading a file that holds the name already
-                self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {error}"))
-            except sqlite3.Error as error:  # recording it (a full disk, an index locked too long)
-                self._not_recorded(url, error)
+            new[url] = image
+        return self._placed(new, item.article.key)
+
+    def _placed(self, new: dict[str, CheckedImage], key: str) -> list[Placement]:
+        """``new`` images placed for the article ``key``, recorded in one transaction: one
+        commit to the index's WAL an article, not three a picture, each of which the reactor
+        waited on. Should recording fail (a full disk, an index locked too long), none is."""
+        placements: list[Placement] = []
+        unread: dict[str, OSError] = {}
+        try:
+            with self.archive.index.transaction():
+                for url, image in new.items():
+                    try:
+                        placements.append(self.images.place(url, image, key))
+                    except OSError as error:  # reading a file that holds the name already
+                        unread[url] = error
+        except sqlite3.Error as error:
+            for url in new:
+                if url not in unread:
+                    self._not_recorded(url, error)
+            placements = []
+        for url, reading in unread.items():
+            self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {reading}"))
         return placements
 
     def _not_downloaded(self, url: str, failure: Failure) -> None:

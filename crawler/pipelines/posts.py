@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -17,10 +20,10 @@ from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.archive import Archive, not_recorded
-from crawler.store.files import NotPutBack
+from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
-from crawler.wechat.article import trusted_publish_time
+from crawler.wechat.article import Article, trusted_publish_time
 
 logger = logging.getLogger(__name__)
 # A post file not ours to read (a person's edit gone wrong, a file cut short) may hold what
@@ -40,13 +43,30 @@ class PostPipeline:
         self.run = Run.of(crawler)
         self.tally = self.run.tally
         self.writes = StateWrites(self.run)
+        self.writer = self.run.writer("posts")
+        # staged posts not taken up yet: a crawl stopped at once leaves them to ``discard_unclaimed``
+        self.unclaimed: set[Future[Staged]] = set()
+        self.run.after_writes(self.discard_unclaimed)
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PostPipeline:
         run = Run.of(crawler)
         return cls(run.archive, run.config, crawler)
 
-    def process_item(self, item: Any) -> Any:
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
+        self.discard_unclaimed()
+
+    def discard_unclaimed(self) -> None:
+        """Delete the posts staged that no ``write_post`` took up: a crawl stopped at once
+        never came back for them, and its process would leave each as a temporary file."""
+        for future in self.unclaimed:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                future.result().discard()
+        self.unclaimed.clear()
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
@@ -75,8 +95,8 @@ class PostPipeline:
             tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
                                             made_before=made_before, configured_before=configured)
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
-            text = converted(article, self.archive.image_links(names), tags, self.style,
-                             self.archive.links.targets(article))
+            targets = self.archive.links.targets(article)
+            text = converted(article, self.archive.image_links(names), tags, self.style, targets)
             given = None if set(item.tags) <= set(configured) else [*dict.fromkeys([*configured, *item.tags])]
             standing = self.archive.import_leaves(article, text, page.saved_at, imported_before) \
                 if page is not None else None
@@ -85,11 +105,20 @@ class PostPipeline:
                 if given is not None:
                     self.archive.index.set_configured_tags(article.key, given)
             else:
-                outcome, path = self.archive.write_post(article, text, tags=tags,
-                                                        complete=not item.images_incomplete,
-                                                        fetched=item.imported_page is None
-                                                        and not item.from_capture,
-                                                        made=made, configured=given)
+                staged = await self._staged(article, text)
+                try:
+                    if self.archive.links.targets(article) != targets:  # one written meanwhile:
+                        # its relink did not know this post yet
+                        text = converted(article, self.archive.image_links(names), tags, self.style,
+                                         self.archive.links.targets(article))
+                    outcome, path = self.archive.write_post(article, text, tags=tags,
+                                                            complete=not item.images_incomplete,
+                                                            fetched=item.imported_page is None
+                                                            and not item.from_capture,
+                                                            made=made, configured=given, staged=staged)
+                finally:
+                    if staged is not None:
+                        staged.discard()
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
@@ -117,6 +146,23 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    async def _staged(self, article: Article, text: str) -> Staged | None:
+        """A new post's bytes written beside it and fsynced on the writer thread: the reactor
+        went on meanwhile, where each post's fsync was a wait of its own (3-10 ms).
+        ``write_post`` puts them in place if they are still what it writes there (else, or
+        should staging fail, it writes as ever, and says why it cannot)."""
+        path = self.archive.posts.path_for(article)
+        if path.exists():  # a post written again is read and weighed first
+            return None
+        future = self.writer.submit(stage, path, text.encode("utf-8"))
+        self.unclaimed.add(future)
+        try:
+            staged = await asyncio.wrap_future(future)
+        except OSError:  # nothing staged
+            staged = None
+        self.unclaimed.discard(future)
+        return staged
 
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
                       level: str = "WARNING") -> NoReturn:

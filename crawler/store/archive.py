@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, atomic_write, put_back_on_failure
+from crawler.store.files import NotPutBack, Staged, atomic_write, put_back_on_failure
 from crawler.store.images import ImageStore
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -133,7 +133,8 @@ class Archive:
 
     def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
                    fetched: bool = False, made: Sequence[str] | None = None,
-                   configured: Sequence[str] | None = None) -> tuple[Outcome, Path]:
+                   configured: Sequence[str] | None = None,
+                   staged: Staged | None = None) -> tuple[Outcome, Path]:
         """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
         record it, and relink the posts that link to it.
 
@@ -143,7 +144,7 @@ class Archive:
         it, recorded with the post: unrecorded, a later rewrite would take them for a
         person's and keep them for good. ``OSError``, ``sqlite3.Error`` or ``PostError`` when
         it cannot be written or recorded: then nothing is recorded, and a later run writes it
-        again.
+        again. ``staged``: the new post's bytes fsynced already (``PostStore.write``).
         """
         path = self.posts.path_for(article)
         gone = fetched and self.watched.book.state(article.key).status is not None
@@ -156,7 +157,8 @@ class Archive:
             # relinked; and a post rewritten but not recorded is put back as the index has it
             with self._rewriting(path, recorded=recorded):
                 text = self.watched.stamp(article, text, path, fetched=fetched)
-                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path)
+                outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path,
+                                                 staged=staged)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
                     # not fetched now, its original gone: no run finds it to try its images again
                     self.index.set_article_state(article.key, article.url, ArticleState.GONE_INCOMPLETE)
@@ -204,7 +206,7 @@ class Archive:
         with put_back_on_failure(path, recorded=recorded) as kept:
             if kept is not None and recorded:
                 self.rewrites.begun(path, kept)
-            with _transaction(self.index.connection):
+            with self.index.transaction():
                 yield
                 if kept is not None and recorded:
                     self.rewrites.recorded(path)
@@ -326,7 +328,7 @@ class Archive:
         the articles, and what the watch found of them; and the images' files by their bytes."""
         rebuilt = 0
         captured = any(self.layout.captures.glob("*.warc.gz"))  # not a clone of the blog alone
-        with _transaction(self.index.connection):  # an index of some of the posts stays so
+        with self.index.transaction():  # an index of some of the posts stays so
             self.images.recover()
             for post in post_files(self.layout.posts):
                 try:
@@ -371,19 +373,6 @@ def _rebuilt_state(text: str, state: WatchState, captured: bool) -> ArticleState
 def _image_url(target: str) -> str:
     """The image URL of a post's image ``target``, as the index knows images."""
     return normalise_image_url(unquote(target))
-
-
-@contextlib.contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    """What is written inside, all of it or (an error) none."""
-    db.execute("BEGIN")
-    try:
-        yield
-        db.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            db.execute("ROLLBACK")
-        raise
 
 
 def _room_left(folder: Path, error: sqlite3.DatabaseError) -> str:

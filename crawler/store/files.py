@@ -54,6 +54,43 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> list[OSError | Non
     return results
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file's bytes written beside it and fsynced, for a writer thread to do the waiting:
+    ``put`` renames it into place if it is still what is to be written there."""
+
+    path: Path
+    data: bytes = field(repr=False)
+    temporary: str
+
+    def put(self, path: Path, data: bytes) -> bool:
+        """Whether ``data`` is now at ``path``: False when it is not what was staged."""
+        if path != self.path or data != self.data:
+            return False
+        os.replace(self.temporary, path)
+        return True
+
+    def discard(self) -> None:
+        """Delete the temporary file, unless ``put`` moved it."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.temporary)
+
+
+def stage(path: Path, data: bytes) -> Staged:
+    """``data`` written beside ``path`` and fsynced, as ``atomic_write`` would before its rename."""
+    name, fd = _write_temporary(path, data)
+    try:
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+        raise
+    return Staged(path, data, name)
+
+
 def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
     """``data`` in a new file beside ``path``, writeback started: its name and open descriptor.
 

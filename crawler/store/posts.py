@@ -9,7 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from crawler.convert.post import post_filename
-from crawler.store.files import atomic_write, remove_leftovers
+from crawler.store.files import Staged, atomic_write, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.store.places import PostPlaces
 from crawler.store.postfiles import FRONT_MATTER, archived_url, front_matter, front_matter_tags, read_post
@@ -46,13 +46,15 @@ class PostStore:
         remove_leftovers(folder)
 
     def write(self, article: Article, text: str, complete: bool = True,
-              tags: Sequence[str] = (), path: Path | None = None) -> tuple[Outcome, Path]:
+              tags: Sequence[str] = (), path: Path | None = None,
+              staged: Staged | None = None) -> tuple[Outcome, Path]:
         """Write ``article``'s post ``text`` unless that makes it worse; record it in the index
         with the ``tags`` it was made with (a post deleted by hand is made again from them).
 
         ``complete`` is False when an image failed for a reason that may pass, so that the
         next scheduled run fetches the article again. ``path``: ``path_for(article)``, when
-        the caller has it already.
+        the caller has it already; ``staged``: its bytes fsynced already, put in place if
+        they are what is written there.
         """
         path = path or self.path_for(article)
         outcome = Outcome.NEW
@@ -66,7 +68,9 @@ class PostStore:
             else:
                 outcome = Outcome.UPDATED
         if outcome in (Outcome.NEW, Outcome.UPDATED):
-            atomic_write(path, text.encode("utf-8"))
+            data = text.encode("utf-8")
+            if staged is None or not staged.put(path, data):
+                atomic_write(path, data)
         state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
         published = int(article.published.timestamp()) if article.published else None
         self.index.add_article(article.key, article.url, self.places.name_of(path), state,
