@@ -1487,7 +1487,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
         fetching = await handed_back(exchange, job, large)
-        await asyncio.sleep(0)
+        await asyncio.wait([fetching], timeout=PATIENCE)  # given up, or asked of the nodes again
         await exchange.client.aclose()
         return fetching.exception() if fetching.done() else None
 
