@@ -141,7 +141,11 @@ class Processes:
         return self.logs / "no-archive"
 
     def wait(self, name: str, timeout: float = PATIENCE) -> int:
-        return self.running[name].wait(timeout=timeout)
+        """``name``'s exit status; fails with every log when it runs ``timeout`` seconds more."""
+        try:
+            return self.running[name].wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{name} still running after {timeout:.0f} s:\n{self.every_log()}") from None
 
     def wait_for(self, condition: Callable[[], Any], what: str) -> None:
         """Until ``condition()`` holds; fails with every log when it has not after
@@ -150,9 +154,11 @@ class Processes:
         while not condition():
             ended = all(process.poll() is not None for process in self.running.values())
             assert time.monotonic() < deadline and not ended, \
-                f"{'every process ended' if ended else 'timed out'} waiting for {what}:\n" + \
-                "\n".join(f"--- {name}:\n{self.log(name)}" for name in self.running)
+                f"{'every process ended' if ended else 'timed out'} waiting for {what}:\n{self.every_log()}"
             time.sleep(0.02)
+
+    def every_log(self) -> str:
+        return "\n".join(f"--- {name}:\n{self.log(name)}" for name in self.running)
 
     def kill(self, name: str) -> None:
         self.running[name].send_signal(signal.SIGKILL)
