@@ -58,13 +58,14 @@ class BlockMiddleware:
     Politeness itself is Scrapy's: article pages and listings share one download slot
     (``ARTICLE_SLOT``, made by ``crawler/slots.py``: ``ARTICLE_PAGES_IN_FLIGHT`` at a time,
     ``DOWNLOAD_DELAY`` apart with its jitter). A block raises that slot's delay to
-    ``BLOCK_BACKOFF`` seconds from its answer, doubled at each further try of the page, as AutoThrottle raises
-    it for slow answers, so that no article page goes out during the pause; the page is asked
-    for again through Scrapy's ``get_retry_request``, at most ``BLOCK_RETRY_TIMES`` times. The
-    first page answered normally gives the slot its pace back. After ``BLOCK_LIMIT`` blocks
-    in a row the spider closes with reason ``blocked`` and no article page is sent any more;
-    what it did not fetch is not in the index, so the next run finds it again. So too when a
-    signal asks the run to stop (``stop_asked``): no page waits out a pause then.
+    ``BLOCK_BACKOFF`` seconds from its answer, doubled at each further try of the page, as
+    AutoThrottle raises it for slow answers, so that no article page goes out during the
+    pause; the page is asked for again through Scrapy's ``get_retry_request``, at most
+    ``BLOCK_RETRY_TIMES`` times. The first page answered normally gives the slot its pace
+    back. After ``BLOCK_LIMIT`` blocks in a row the spider closes with reason ``blocked`` and
+    no article page is sent any more; what it did not fetch is not in the index, so the next
+    run finds it again. So too when a signal asks the run to stop (``stop_asked``): no page
+    waits out a pause then.
 
     The verification page answering a link without ``chksm`` is not a block: WeChat may
     refuse the link rather than us, so the spider gets that page (``refused_without_chksm``),
