@@ -6,11 +6,13 @@ import asyncio
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
@@ -30,6 +32,10 @@ from crawler.wechat.urls import host_of
 logger = logging.getLogger(__name__)
 
 BLOCK_STATUSES = frozenset({403, 429})
+# How long a block seen as it arrives holds the slot until it is judged: longer than any
+# judgement takes, short enough that one never judged (a redirect answered a verification
+# page) costs a pause, not the run.
+JUDGED_WITHIN = 60.0
 _JSON = re.compile(rb"\s*[{\[]")
 
 
@@ -52,13 +58,14 @@ class BlockMiddleware:
     Politeness itself is Scrapy's: article pages and listings share one download slot
     (``ARTICLE_SLOT``, made by ``crawler/slots.py``: ``ARTICLE_PAGES_IN_FLIGHT`` at a time,
     ``DOWNLOAD_DELAY`` apart with its jitter). A block raises that slot's delay to
-    ``BLOCK_BACKOFF`` seconds, doubled at each further try of the page, as AutoThrottle raises
-    it for slow answers, so that no article page goes out during the pause; the page is asked
-    for again through Scrapy's ``get_retry_request``, at most ``BLOCK_RETRY_TIMES`` times. The
-    first page answered normally gives the slot its pace back. After ``BLOCK_LIMIT`` blocks
-    in a row the spider closes with reason ``blocked`` and no article page is sent any more;
-    what it did not fetch is not in the index, so the next run finds it again. So too when a
-    signal asks the run to stop (``stop_asked``): no page waits out a pause then.
+    ``BLOCK_BACKOFF`` seconds from its answer, doubled at each further try of the page, as
+    AutoThrottle raises it for slow answers, so that no article page goes out during the
+    pause; the page is asked for again through Scrapy's ``get_retry_request``, at most
+    ``BLOCK_RETRY_TIMES`` times. The first page answered normally gives the slot its pace
+    back. After ``BLOCK_LIMIT`` blocks in a row the spider closes with reason ``blocked`` and
+    no article page is sent any more; what it did not fetch is not in the index, so the next
+    run finds it again. So too when a signal asks the run to stop (``stop_asked``): no page
+    waits out a pause then.
 
     The verification page answering a link without ``chksm`` is not a block: WeChat may
     refuse the link rather than us, so the spider gets that page (``refused_without_chksm``),
@@ -105,14 +112,16 @@ class BlockMiddleware:
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Scrapy sends the slot's next page as soon as an answer is in, before any
         middleware sees it: a block that shows as one here (403, 429, a verification page not
-        sent compressed) holds the slot at once, so that no page follows it before it is
-        judged. A compressed one is judged once decoded, one page later at most."""
+        sent compressed) holds the slot at once, until ``process_response`` judges it (a
+        pause of ``BLOCK_BACKOFF`` alone ran out first on a loaded machine), so that no page
+        follows it before it is judged. A compressed one is judged once decoded, one page
+        later at most."""
         if not self._watched(request):
             return
         if response.status in BLOCK_STATUSES or (
                 not request.meta.get("weak_link") and b"Content-Encoding" not in response.headers
                 and _is_block(response)):
-            self._pause(self.backoff)
+            self._pause(max(self.backoff, JUDGED_WITHIN))
 
     def process_request(self, request: Request) -> None:
         if request.meta.get("image") and request.meta.get("redirect_urls") \
@@ -160,6 +169,7 @@ class BlockMiddleware:
                                   max_retry_times=self.retries, stats_base_key=Stat.BLOCK_RETRIES.value,
                                   logger=logger, give_up_log_level=logging.DEBUG)
         if again is None:
+            self._pause(self.backoff)
             tally.count(Stat.PAGES_BLOCKED)
             if is_watch(request):  # an original of an archived post, which stays
                 logger.warning("Not checked: the original %s stayed blocked after %s; its "
@@ -207,13 +217,15 @@ class BlockMiddleware:
         return dropped
 
     def _pause(self, seconds: float) -> None:
-        """No article page for ``seconds``: the slot's delay, without jitter."""
+        """No article page for ``seconds`` from now: the slot's delay, without jitter."""
         slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
         if slot is None:
             return
         if self.pace is None:
             self.pace = (slot.delay, slot.jitter)
         slot.delay, slot.jitter = max(seconds, self.pace[0]), 0.0
+        slot.lastseen = time.monotonic()  # Scrapy counts the delay from the last page sent
+        self._retime(slot)
         if self.stopping:
             self._drop_paused()
 
@@ -221,7 +233,14 @@ class BlockMiddleware:
         slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
         if self.pace is not None and slot is not None:
             slot.delay, slot.jitter = self.pace
+            self._retime(slot)
         self.pace = None
+
+    def _retime(self, slot: Slot) -> None:
+        """The slot's next page sent at its new delay: Scrapy keeps the time it set for it
+        under the delay before, however much shorter the new one (a hold judged)."""
+        slot.close()  # its timer only
+        self.crawler.engine.downloader._process_queue(slot)
 
 
 def _as_asked(request: Request) -> Request:

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, BinaryIO
 
-from tests.redisserver import free_port
-
 # What Redis answered (bytes, an int, a list, None for nil) and the command it answers.
 Hold = Callable[[list[bytes], Any], bool]
 
@@ -64,14 +62,14 @@ class RedisProxy:
     def __init__(self, upstream_port: int, hold: Hold):
         self.upstream_port = upstream_port
         self.hold = hold
-        self.port = free_port()
         self.held, self.released = threading.Event(), threading.Event()
         self.cut_off = False  # the held reply's connection is closed instead of answered
         self.command: list[bytes] = []  # the command whose reply is held
         self.reply: Any = None
         self._picked = threading.Lock()
         self._sockets: list[socket.socket] = []
-        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._listener = socket.create_server(("127.0.0.1", 0))  # a port no one can take first
+        self.port = self._listener.getsockname()[1]
 
     @property
     def url(self) -> str:

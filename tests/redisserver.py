@@ -27,6 +27,7 @@ class RedisServer:
         self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="redis-"))
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False  # once: its URL then stays
 
     @property
     def url(self) -> str:
@@ -40,7 +41,19 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         """Starts the server, or starts it again after ``stop``: on the same port, empty
-        (as a Redis without persistence comes back), or as it was when persistent."""
+        (as a Redis without persistence comes back), or as it was when persistent. The port
+        ``free_port`` chose may be taken before the server binds it (another test's server,
+        on a busy machine): a first start then takes another."""
+        for _ in range(3):
+            if self._started():
+                return self
+            if self.started:  # again after ``stop``: on its port or not at all
+                break
+            self.port = free_port()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def _started(self) -> bool:
+        """Whether this server, not another one on its port, answers within 10 seconds."""
         server = shutil.which("redis-server")
         if server is None:
             raise RuntimeError("redis-server is not installed: run the README's install command")
@@ -51,19 +64,22 @@ class RedisServer:
              "--dir", str(self.folder), "--unixsocket", str(self.folder / "redis.sock"), "--unixsocketperm", "700",
              *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
+        # Through its own socket: a server another test started on the port would answer there.
+        client = redis.Redis.from_url(self.socket_url, password=self.password or None)
         deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.02)
-        client.close()
-        return self
+        try:
+            while True:
+                try:
+                    client.ping()
+                    self.started = True
+                    return True
+                except redis.ConnectionError:
+                    if time.monotonic() > deadline or self.process.poll() is not None:
+                        self.stop()
+                        return False
+                    time.sleep(0.02)
+        finally:
+            client.close()
 
     def stop(self, keep: bool = False) -> None:
         """Stops the server; its folder (a persistent one's data) goes too unless ``keep``."""

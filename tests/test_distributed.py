@@ -143,7 +143,11 @@ class Processes:
         return self.logs / "no-archive"
 
     def wait(self, name: str, timeout: float = PATIENCE) -> int:
-        return self.running[name].wait(timeout=timeout)
+        """``name``'s exit status; fails with every log when it runs ``timeout`` seconds more."""
+        try:
+            return self.running[name].wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"{name} still running after {timeout:.0f} s:\n{self.every_log()}") from None
 
     def succeed(self, *names: str) -> None:
         """Each of ``names`` ends with exit status 0 (else the test fails with its log)."""
@@ -157,9 +161,11 @@ class Processes:
         while not condition():
             ended = all(process.poll() is not None for process in self.running.values())
             assert time.monotonic() < deadline and not ended, \
-                f"{'every process ended' if ended else 'timed out'} waiting for {what}:\n" + \
-                "\n".join(f"--- {name}:\n{self.log(name)}" for name in self.running)
+                f"{'every process ended' if ended else 'timed out'} waiting for {what}:\n{self.every_log()}"
             time.sleep(0.02)
+
+    def every_log(self) -> str:
+        return "\n".join(f"--- {name}:\n{self.log(name)}" for name in self.running)
 
     def kill(self, name: str) -> None:
         self.running[name].send_signal(signal.SIGKILL)
@@ -1711,7 +1717,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     async def fetch() -> BaseException | None:
         exchange = PageExchange(connect_async(config), Job.from_config(config), config)
         fetching = await handed_back(exchange, job, large)
-        await asyncio.sleep(0)
+        await asyncio.wait([fetching], timeout=PATIENCE)  # given up, or asked of the nodes again
         await exchange.client.aclose()
         return fetching.exception() if fetching.done() else None
 

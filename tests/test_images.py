@@ -563,9 +563,10 @@ def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(
 def test_an_image_that_timed_out_is_tried_again(wechat: MockWeChat, tmp_path: Path) -> None:
     served = serve_legacy_shape(wechat)
     slow = threading.Event()
-    wechat.before_answer = lambda path: slow.wait(3) if "LyingFormatMedia006" in path else None
+    wechat.before_answer = lambda path: slow.wait(60) if "LyingFormatMedia006" in path else None
+    # Long enough for the article page on a loaded machine: at 0.5 s it could time out too.
     result = crawl("article", tmp_path, "-a", f"url={served.url}",
-                   settings={"DOWNLOAD_TIMEOUT": "0.5"})
+                   settings={"DOWNLOAD_TIMEOUT": "2"})
     slow.set()
     assert result.returncode == 0, result.stderr
     assert "LyingFormatMedia006/640?wx_fmt=png)" in post_of(tmp_path)

@@ -28,6 +28,9 @@ class Downloader:
     def __init__(self) -> None:
         self.slots = {ARTICLE_SLOT: Slot(concurrency=1, delay=3.0, jitter=0.5)}
 
+    def _process_queue(self, slot: Slot) -> None:
+        """Scrapy's sends the slot's next page when its delay allows: none is queued here."""
+
 
 class Engine:
     """What the middleware uses of Scrapy's engine."""

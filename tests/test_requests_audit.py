@@ -206,12 +206,13 @@ def test_a_picture_that_fails_times_out_or_moves_gives_its_turn_back(wechat: Moc
                                  site.page(art).replace("<ul>", f"<p>{pictures}</p><ul>").encode())
     wechat.image("/mmbiz_png/Busy/640", b"busy", status=503)
     wechat.redirect("/mmbiz_png/Moved/640", f"{wechat.base}/mmbiz_png/Target/640?wx_fmt=png")
-    wechat.image("/mmbiz_png/Late/640", lambda query: (time.sleep(1), Route(200, "image/png", png((1, 1, 1))))[1])
+    wechat.image("/mmbiz_png/Late/640", lambda query: (time.sleep(3), Route(200, "image/png", png((1, 1, 1))))[1])
     wechat.image("/mmbiz_png/Gone/640", b"gone", status=404)
     for name in ("Target", "After1", "After2", "After3"):
         wechat.image(f"/mmbiz_png/{name}/640", png((2, 2, 2)))
     result = crawl_cli("article", tmp_path, "-a", f"url={site.link(art).replace('&amp;', '&')}", settings={
-        "IMAGE_CONCURRENCY": "1", "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "0.5"})
+        # Long enough for the article page on a loaded machine: at 0.5 s it could time out too.
+        "IMAGE_CONCURRENCY": "1", "RETRY_TIMES": "1", "DOWNLOAD_TIMEOUT": "2"})
     assert result.returncode == 0, result.stderr
     asked = [path for path, _ in wechat.hits("/mmbiz_png/")]
     for name in [*names, "Target"]:

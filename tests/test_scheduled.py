@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import shutil
 import sqlite3
@@ -11,7 +13,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from scrapy import Request
+from scrapy.http import Response
 
+from crawler import settings as project_settings
 from tests.conftest import crawl, refusal
 from tests.mockserver import MockWeChat, Route
 from tests.redisserver import free_port
@@ -327,6 +332,35 @@ def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Sit
     assert re.search(r"WARNING: Run summary \(blocked\): 1 blocked, 12 not fetched; FAILED: the run was cut "
                      r"short: WeChat is blocking\n  album:3006: 12 listed, 12 not fetched\n", result.stderr)
     assert len(result.stderr.splitlines()) <= 8, result.stderr
+
+
+class LateJudgement:
+    """A downloader middleware just below the downloader's side of ``BlockMiddleware``: each
+    article page reaches its judgement 0.2 s after its answer came, four times the block
+    pause of the tests, as on a machine too loaded to run the reactor meanwhile."""
+
+    async def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("article"):
+            await asyncio.sleep(0.2)
+        return response
+
+
+def test_a_block_judged_late_lets_no_page_out_before_it(site: Site, tmp_path: Path) -> None:
+    """The pause a block sets at its answer held the slot only ``BLOCK_BACKOFF`` seconds
+    from when the page was asked: judged later than that (a loaded machine; a page slower
+    to answer than the pause), the next page went out into the block, and after the block
+    that stops the run a fourth page was asked, blocked, and counted as a second page
+    blocked. A block answered now holds the slot until it is judged."""
+    arts = [Art(str(2247483120 + i)) for i in range(6)]
+    for art in arts:
+        site.pages[art.path] = VERIFICATION
+    album = site.album("3009", arts)
+    middlewares = {**project_settings.DOWNLOADER_MIDDLEWARES, f"{__name__}.LateJudgement": 586}
+    result = crawl("album", tmp_path, "-a", f"url={album}",
+                   settings={"LOG_LEVEL": "WARNING", "DOWNLOADER_MIDDLEWARES": json.dumps(middlewares)})
+    assert result.returncode == 1
+    assert len(article_hits(site.server)) == 3, article_hits(site.server)
+    assert (result.stats["finish_reason"], result.stats["pages/blocked"]) == ("blocked", 1)
 
 
 def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_listing_left(site: Site, tmp_path: Path) -> None:
@@ -675,14 +709,15 @@ def test_from_cron_a_run_that_went_well_says_nothing_and_one_that_did_not_says_s
 
 
 def _timing_out(query: str) -> Route:
-    time.sleep(1)  # past DOWNLOAD_TIMEOUT
+    time.sleep(3)  # past DOWNLOAD_TIMEOUT
     return Route(200, "image/png", b"late")
 
 
 @pytest.mark.parametrize("outage, settings", [
     (Route(503, "image/png", b"busy"), {}),
     (Route(429, "image/png", b"slow down"), {}),
-    (_timing_out, {"DOWNLOAD_TIMEOUT": "0.3"}),
+    # Long enough for the article pages on a loaded machine: at 0.3 s one could time out too.
+    (_timing_out, {"DOWNLOAD_TIMEOUT": "2"}),
 ], ids=["5xx", "429", "timeout"])
 def test_a_cdn_outage_is_one_warning_not_one_a_post_and_an_image_s_own_failure_still_its_own(
         site: Site, tmp_path: Path, outage: Route | Callable[[str], Route],
