@@ -17,6 +17,8 @@ import yaml
 from crawler.convert.archivepage import reads_as_text
 from crawler.offline.fidelity import as_read, shown_in_article
 from crawler.tagging.__main__ import read_labelled
+from crawler.wechat import dom
+from crawler.wechat.shown import shown_text
 from tests.browser import (
     BASEURL,
     Image,
@@ -379,6 +381,8 @@ DRAWN = [
     '<object data="https://x.example/flash.swf" type="application/x-shockwave-flash">'
     '<p>重印</p></object></p>',
     "<details><p>正文前</p><summary>总结</summary>尾<p>正文</p><summary>次总结</summary></details>",
+    # a <details> without a summary: the browser's own disclosure line, closed or open
+    "<details><p>无摘要</p></details><details open>无摘要二</details>",
 ]
 
 
@@ -392,5 +396,6 @@ def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
         '<p><span hidden style="display:inline">显示</span></p>') + "".join(DRAWN)
     post = lxml.html.tostring(rendered(body), encoding="unicode")
     original, shown = shown_text_of([body, post])
-    assert as_read(original) == as_read(shown) == shown_in_article(article_of(body))
+    assert as_read(original) == as_read(shown) == shown_in_article(article_of(body)) \
+        == as_read(shown_text(dom.fragment(body)))
     assert "藏" not in original and "细节" in original and "显示" in original

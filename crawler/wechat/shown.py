@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from crawler.wechat import widgets
-from crawler.wechat.drawn import draw_select, quotation_marks
+from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
@@ -108,10 +108,11 @@ def _has_picture(element: etree._Element) -> bool:
 def shown_text(root: etree._Element) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is no content
     (``not_content``), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
-    (as ``drawn.show_as_drawn``, but for a ``<details>``'s summary, in its place), zero-width
+    and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them), zero-width
     characters kept (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
+    drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
@@ -121,14 +122,26 @@ def shown_text(root: etree._Element) -> str:
         elif element.tag == "select" and not not_content(drawn := _drawn_select(element)):
             texts.append(shown_text(drawn))
             walk.skip_subtree()
-        elif not_content(element):
+        elif element in drawn_first or not_content(element):
             walk.skip_subtree()  # its end still comes, with its tail
         else:
             opening = ""
             if element.tag == "q":
                 opening, closing[element] = quotation_marks(element)
+            elif element.tag == "details":
+                opening = _summary_text(element, drawn_first)
             texts.append(opening + (element.text or ""))
     return "".join(texts)
+
+
+def _summary_text(details: etree._Element, drawn_first: set[etree._Element]) -> str:
+    """The text of the line that opens ``details``: its first summary's, which is then
+    ``drawn_first``, or the browser's own."""
+    summary = next(details.iterchildren("summary"), None)
+    if summary is None:
+        return DETAILS_LABEL
+    drawn_first.add(summary)
+    return "" if not_content(summary) else shown_text(summary)
 
 
 def _drawn_select(select: etree._Element) -> etree._Element:
