@@ -383,6 +383,9 @@ DRAWN = [
     "<details><p>正文前</p><summary>总结</summary>尾<p>正文</p><summary>次总结</summary></details>",
     # a <details> without a summary: the browser's own disclosure line, closed or open
     "<details><p>无摘要</p></details><details open>无摘要二</details>",
+    # joiners and variation selectors between emoji in two elements: one emoji drawn
+    '<p>甲<span>👨</span>\u200d<span>👩</span>乙<span>👮</span>\u200d<b>♂</b>\ufe0f'
+    '<b>❤</b>\ufe0f丙</p>',
 ]
 
 

@@ -151,6 +151,41 @@ def _drawn_select(select: etree._Element) -> etree._Element:
     return drawn
 
 
+def without_invisible(pieces: list[str]) -> list[str]:
+    """Each of ``pieces``, text in reading order, without what a reader does not see of it
+    (``INVISIBLE``), judged in the text they make together: a joiner between emoji in two
+    elements (``<b>👮</b>\u200d♂️``) is seen, as in one text."""
+    joined = "".join(pieces)
+    gone = [match.start() for match in INVISIBLE.finditer(joined)]
+    if not gone:
+        return pieces
+    kept, start, next_gone = [], 0, 0
+    for piece in pieces:
+        end, cut = start + len(piece), []
+        while next_gone < len(gone) and gone[next_gone] < end:
+            cut.append(gone[next_gone] - start)
+            next_gone += 1
+        kept.append("".join(piece[a + 1:b] for a, b in zip([-1, *cut], [*cut, len(piece)],
+                                                              strict=True)) if cut else piece)
+        start = end
+    return kept
+
+
+def drop_invisible(root: etree._Element) -> None:
+    """What a reader does not see of the text below ``root`` taken out (``without_invisible``)."""
+    slots: list[tuple[etree._Element, bool]] = []  # each text's element, and whether its tail
+    for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            slots.append((element, False))
+        if event != "start" or not isinstance(element.tag, str):
+            if element is not root:
+                slots.append((element, True))
+    pieces = [(element.tail if tail else element.text) or "" for element, tail in slots]
+    for (element, tail), piece, kept in zip(slots, pieces, without_invisible(pieces), strict=True):
+        if kept is not piece:
+            setattr(element, "tail" if tail else "text", kept)
+
+
 def text_as_html(text: str) -> str:
     """An image or text post's text as the HTML WeChat shows it as: blank lines part
     paragraphs, a newline breaks a line, and what markup it holds (topic tags, links to
