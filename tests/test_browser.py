@@ -386,6 +386,13 @@ DRAWN = [
     # joiners and variation selectors between emoji in two elements: one emoji drawn
     '<p>甲<span>👨</span>\u200d<span>👩</span>乙<span>👮</span>\u200d<b>♂</b>\ufe0f'
     '<b>❤</b>\ufe0f丙</p>',
+    # an SVG's <text> and <foreignObject> drawn, not its <title>, <desc> or stray text (nor
+    # its <defs>, whose text the layout holds undrawn: test_fidelity)
+    '<p>图前<svg width="160" height="40"><title>藏</title><desc>藏</desc>藏<text x="0" y="20">'
+    '图中<tspan>字</tspan><tspan style="display:none">藏</tspan><tspan visibility="hidden">藏'
+    '</tspan></text><switch><text>甲选</text><text>藏</text></switch></svg>图后</p><section>'
+    '<svg viewBox="0 0 200 60"><foreignObject width="200" height="60"><p>外来<b>内容</b></p>'
+    '</foreignObject></svg></section>',
 ]
 
 

@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
-from crawler.wechat.shown import drop_invisible, not_content, svg_pictures
+from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
@@ -54,7 +54,7 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
     ``writes`` says of an element's name whether the converter writes Markdown of its own
     for it; any other inline element is its content alone (``_unwrap_unwritten``).
     """
-    _show_svg_pictures(root)
+    draw_svgs(root)
     show_as_drawn(root)  # before hidden elements go: a drop-down shows a hidden option
     for element in _not_content_in(root):
         element.tag = dom.GOING
@@ -108,19 +108,6 @@ def _read_whole(element: etree._Element) -> bool:
     """Whether the converter reads ``element`` as one thing: a widget, a card, a formula."""
     return element.tag == widgets.ARTICLE_CARD or bool(element.get("data-formula")) \
         or widgets.widget_of(element.tag, {"class": element.get("class") or ""}) is not None
-
-
-def _show_svg_pictures(root: etree._Element) -> None:
-    """Each outermost ``<svg>`` showing pictures as CSS backgrounds (``svg_pictures``) made
-    those pictures; the rest of an SVG is no content (``not_content``)."""
-    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
-        pictures, parent = svg_pictures(svg), svg.getparent()
-        if pictures and parent is not None:
-            shown = svg.makeelement("section", {})
-            for url in pictures:
-                etree.SubElement(shown, "img", {"data-src": url})
-            shown.tail = svg.tail
-            parent.replace(svg, shown)
 
 
 def _embolden(root: etree._Element) -> None:

@@ -34,7 +34,13 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.shown import INVISIBLE, not_content, text_as_html, without_invisible
+from crawler.wechat.shown import (
+    INVISIBLE,
+    draw_svgs,
+    not_content,
+    text_as_html,
+    without_invisible,
+)
 from crawler.wechat.urls import image_stem
 from crawler.wechat.widgets import PLAYER_CLASSES, widget_of
 
@@ -167,6 +173,7 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     if not html:
         return shown, widget_text
     root = dom.fragment(html)
+    draw_svgs(root)
     show_as_drawn(root)
     for node in root.xpath("//text()"):
         element = node.getparent()  # for text after an element, that element: not where it is

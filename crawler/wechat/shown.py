@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -31,6 +32,13 @@ _DROPPED = frozenset({
     "title", "rp", "datalist", "noembed", "noframes", "meter", "progress",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
+# An SVG's elements whose content is drawn only where another element uses it, or never
+_SVG_UNDRAWN = frozenset({
+    "defs", "symbol", "clippath", "mask", "pattern", "marker", "lineargradient",
+    "radialgradient", "filter", "desc", "metadata",
+})
+# An SVG's elements that draw text: <text> (with its <tspan>s) and a <foreignObject>'s HTML
+_SVG_TEXT = frozenset({"text", "foreignobject"})
 # A style's display, which wins over the browser's ``display: none`` for ``hidden`` elements
 # and dialogs not open
 _DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?!none\b)[a-z]", re.I)
@@ -44,9 +52,13 @@ def not_content(element: etree._Element) -> bool:
     (``hidden``, a dialog not open) or by CSS (not ``#js_content``, which WeChat hides until
     its scripts have run, nor an element a descendant makes visible again)."""
     classes = element.get("class")
-    if element.tag in _DROPPED or classes and (
-            _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
-        return True
+    return element.tag in _DROPPED or bool(classes and (
+        _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes))) \
+        or _hidden(element)
+
+
+def _hidden(element: etree._Element) -> bool:
+    """Whether the browser's style sheet or CSS hides ``element`` (``not_content``)."""
     if element.get("id") == "js_content":
         return False
     style = element.get("style")
@@ -99,17 +111,66 @@ def svg_pictures(svg: etree._Element) -> list[str]:
     return pictures
 
 
+def draw_svgs(root: etree._Element) -> None:
+    """Each outermost ``<svg>`` below ``root`` that draws pictures or text made what it draws
+    (``draw_svg``); the others are no content (``not_content``)."""
+    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
+        drawn, parent = draw_svg(svg), svg.getparent()
+        if len(drawn) and parent is not None:
+            drawn.tail = svg.tail
+            parent.replace(svg, drawn)
+
+
+def draw_svg(svg: etree._Element) -> etree._Element:
+    """What a browser draws of ``svg`` as HTML, in a new ``<section>``: its pictures
+    (``svg_pictures``), then a paragraph of each text it draws (``svg_texts``)."""
+    drawn = svg.makeelement("section", {})
+    for url in svg_pictures(svg):
+        etree.SubElement(drawn, "img", {"data-src": url})
+    for text in svg_texts(svg):
+        etree.SubElement(drawn, "p").text = text
+    return drawn
+
+
+def svg_texts(svg: etree._Element) -> list[str]:
+    """The texts an ``<svg>`` draws, in order: of each ``<text>`` and ``<foreignObject>``
+    (WeChat's 2025 editor lays cards out so), of a ``<switch>`` its first element's only;
+    none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
+    or the SVG's own attributes hide."""
+    texts = []
+    walk = etree.iterwalk(svg, events=("start",))
+    for _, element in walk:
+        if _not_drawn_in_svg(element):
+            walk.skip_subtree()
+        elif element.tag in _SVG_TEXT:
+            texts.append(shown_text(element, _not_drawn_in_svg))
+            walk.skip_subtree()
+    return [text for text in texts if text.strip()]
+
+
+def _not_drawn_in_svg(element: etree._Element) -> bool:
+    """Whether an element of an SVG draws nothing of what it holds (``svg_texts``)."""
+    parent = element.getparent()
+    return not isinstance(element.tag, str) or element.tag in _SVG_UNDRAWN \
+        or element.get("display") == "none" or element.get("visibility") in ("hidden", "collapse") \
+        or (_hidden(element) if element.tag == "svg" else not_content(element)) \
+        or (parent is not None and parent.tag == "switch"
+            and element is not next(parent.iterchildren(etree.Element), None))
+
+
 def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
 
 
-def shown_text(root: etree._Element) -> str:
-    """The text a reader sees inside ``root``, in reading order: none of what is no content
-    (``not_content``), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
-    and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them), zero-width
-    characters kept (``INVISIBLE``). ``root`` is not changed."""
+def shown_text(root: etree._Element,
+               hidden: Callable[[etree._Element], bool] = not_content) -> str:
+    """The text a reader sees inside ``root``, in reading order: none of what is ``hidden``
+    (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
+    and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them, an SVG's
+    texts (``svg_texts``), zero-width characters kept (``INVISIBLE``). ``root`` is not
+    changed."""
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
@@ -119,29 +180,33 @@ def shown_text(root: etree._Element) -> str:
             continue
         if event != "start":
             texts.append(closing.pop(element, "") + (element.tail or ""))
-        elif element.tag == "select" and not not_content(drawn := _drawn_select(element)):
-            texts.append(shown_text(drawn))
+        elif element.tag == "select" and not hidden(drawn := _drawn_select(element)):
+            texts.append(shown_text(drawn, hidden))
             walk.skip_subtree()
-        elif element in drawn_first or not_content(element):
+        elif element.tag == "svg" and not _hidden(element):
+            texts.append("".join(svg_texts(element)))
+            walk.skip_subtree()
+        elif element in drawn_first or hidden(element):
             walk.skip_subtree()  # its end still comes, with its tail
         else:
             opening = ""
             if element.tag == "q":
                 opening, closing[element] = quotation_marks(element)
             elif element.tag == "details":
-                opening = _summary_text(element, drawn_first)
+                opening = _summary_text(element, drawn_first, hidden)
             texts.append(opening + (element.text or ""))
     return "".join(texts)
 
 
-def _summary_text(details: etree._Element, drawn_first: set[etree._Element]) -> str:
+def _summary_text(details: etree._Element, drawn_first: set[etree._Element],
+                  hidden: Callable[[etree._Element], bool]) -> str:
     """The text of the line that opens ``details``: its first summary's, which is then
     ``drawn_first``, or the browser's own."""
     summary = next(details.iterchildren("summary"), None)
     if summary is None:
         return DETAILS_LABEL
     drawn_first.add(summary)
-    return "" if not_content(summary) else shown_text(summary)
+    return "" if hidden(summary) else shown_text(summary, hidden)
 
 
 def _drawn_select(select: etree._Element) -> etree._Element:
