@@ -99,14 +99,21 @@ def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
 def svg_pictures(svg: etree._Element) -> list[str]:
     """The pictures an ``<svg>`` shows, in order: the CSS backgrounds of it and of what it
     holds (WeChat's layouts set cards, posters and what a tap reveals so, in
-    ``<foreignObject>``s), not those of what CSS hides (a layer shown only once tapped)."""
+    ``<foreignObject>``s), its ``<image>``s and the ``<img>``s of its ``<foreignObject>``s;
+    not those of what CSS hides (a layer shown only once tapped)."""
     pictures = []
     walk = etree.iterwalk(svg, events=("start",))
     for _, element in walk:
         style = element.get("style") if isinstance(element.tag, str) else None
         if style and widgets.hiding(style) is widgets.Hiding.ALL:
             walk.skip_subtree()
-        elif style and (url := background_image_url(style)).startswith(("https://", "http://", "//")):
+            continue
+        if element.tag in ("img", "image"):
+            url = element.get("data-src") or element.get("src") or element.get("href") \
+                or element.get("xlink:href") or ""
+        else:
+            url = background_image_url(style) if style else ""
+        if url.startswith(("https://", "http://", "//")):
             pictures.append(url)
     return pictures
 
