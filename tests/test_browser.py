@@ -385,7 +385,7 @@ DRAWN = [
     "<details><p>无摘要</p></details><details open>无摘要二</details>",
     # joiners and variation selectors between emoji in two elements: one emoji drawn
     '<p>甲<span>👨</span>\u200d<span>👩</span>乙<span>👮</span>\u200d<b>♂</b>\ufe0f'
-    '<b>❤</b>\ufe0f丙</p>',
+    '<b>❤</b>\ufe0f丙</p><p>❤️<br>\u200d☎︎</p>',
     # an SVG's <text> and <foreignObject> drawn, not its <title>, <desc> or stray text (nor
     # its <defs>, whose text the layout holds undrawn: test_fidelity)
     '<p>图前<svg width="160" height="40"><title>藏</title><desc>藏</desc>藏<text x="0" y="20">'

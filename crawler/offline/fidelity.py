@@ -38,7 +38,9 @@ from crawler.wechat.shown import (
     INVISIBLE,
     draw_svgs,
     not_content,
+    slot_text,
     text_as_html,
+    text_slots,
     without_invisible,
 )
 from crawler.wechat.urls import image_stem
@@ -175,13 +177,14 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     root = dom.fragment(html)
     draw_svgs(root)
     show_as_drawn(root)
-    for node in root.xpath("//text()"):
-        element = node.getparent()  # for text after an element, that element: not where it is
-        kind = _kind(element.getparent() if node.is_tail and element is not None else element)
+    for element, where in text_slots(root):
+        if not (text := slot_text(element, where)):
+            continue
+        kind = _kind(element.getparent() if where == "tail" else element)  # a tail's: not its own
         if kind == "text":
-            shown.append(str(node))
+            shown.append(text)
         elif kind == "widget":
-            widget_text.append(str(node))
+            widget_text.append(text)
     return ([piece for text in without_invisible(shown) if (piece := _read(text))],
             [piece for text in without_invisible(widget_text) if (piece := _read(text))])
 

@@ -176,8 +176,8 @@ def shown_text(root: etree._Element,
     """The text a reader sees inside ``root``, in reading order: none of what is ``hidden``
     (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
     and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them, an SVG's
-    texts (``svg_texts``), zero-width characters kept (``INVISIBLE``). ``root`` is not
-    changed."""
+    texts (``svg_texts``), a ``<br>``'s line break, zero-width characters kept
+    (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
@@ -201,6 +201,8 @@ def shown_text(root: etree._Element,
                 opening, closing[element] = quotation_marks(element)
             elif element.tag == "details":
                 opening = _summary_text(element, drawn_first, hidden)
+            elif element.tag == "br":
+                opening = "\n"
             texts.append(opening + (element.text or ""))
     return "".join(texts)
 
@@ -245,17 +247,31 @@ def without_invisible(pieces: list[str]) -> list[str]:
 
 def drop_invisible(root: etree._Element) -> None:
     """What a reader does not see of the text below ``root`` taken out (``without_invisible``)."""
-    slots: list[tuple[etree._Element, bool]] = []  # each text's element, and whether its tail
+    slots = text_slots(root)
+    pieces = [slot_text(*slot) for slot in slots]
+    for (element, where), piece, kept in zip(slots, pieces, without_invisible(pieces), strict=True):
+        if kept is not piece:  # a line break is never cut
+            setattr(element, where, kept)
+
+
+def text_slots(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Where the text below ``root`` lies, in reading order: each element's ``"text"`` and
+    ``"tail"`` (not ``root``'s tail, nor a comment's text), a ``<br>``'s line break
+    (``"break"``) in place of its text: emoji on two lines are not joined."""
+    slots = []
     for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
         if event == "start":
-            slots.append((element, False))
-        if event != "start" or not isinstance(element.tag, str):
-            if element is not root:
-                slots.append((element, True))
-    pieces = [(element.tail if tail else element.text) or "" for element, tail in slots]
-    for (element, tail), piece, kept in zip(slots, pieces, without_invisible(pieces), strict=True):
-        if kept is not piece:
-            setattr(element, "tail" if tail else "text", kept)
+            slots.append((element, "break" if element.tag == "br" else "text"))
+        elif element is not root:
+            slots.append((element, "tail"))
+    return slots
+
+
+def slot_text(element: etree._Element, where: str) -> str:
+    """The text of a slot of ``text_slots``: a line break's is a newline."""
+    if where == "break":
+        return "\n"
+    return (element.tail if where == "tail" else element.text) or ""
 
 
 def text_as_html(text: str) -> str:
