@@ -392,7 +392,7 @@ DRAWN = [
     '图中<tspan>字</tspan><tspan style="display:none">藏</tspan><tspan visibility="hidden">藏'
     '</tspan></text><switch><text>甲选</text><text>藏</text></switch></svg>图后</p><section>'
     '<svg viewBox="0 0 200 60"><foreignObject width="200" height="60"><p>外来<b>内容</b></p>'
-    '</foreignObject></svg></section>',
+    '</foreignObject></svg></section><svg hidden><text y="20">SVG 元素的 hidden 不是 HTML 的</text></svg>',
 ]
 
 

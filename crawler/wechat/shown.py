@@ -57,12 +57,13 @@ def not_content(element: etree._Element) -> bool:
         or _hidden(element)
 
 
-def _hidden(element: etree._Element) -> bool:
-    """Whether the browser's style sheet or CSS hides ``element`` (``not_content``)."""
+def _hidden(element: etree._Element, html: bool = True) -> bool:
+    """Whether the browser's style sheet or CSS hides ``element`` (``not_content``); the
+    style sheet's rules are HTML's: an SVG's elements (not ``html``) have no ``hidden``."""
     if element.get("id") == "js_content":
         return False
     style = element.get("style")
-    if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
+    if html and _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
         return True
     if element.tag == "iframe":  # what it holds a browser never shows; a widget shows its line
         return widgets.widget_of("iframe", {
@@ -150,7 +151,7 @@ def svg_texts(svg: etree._Element) -> list[str]:
         if _not_drawn_in_svg(element):
             walk.skip_subtree()
         elif element.tag in _SVG_TEXT:
-            texts.append(shown_text(element, _not_drawn_in_svg))
+            texts.append(shown_text(element, _not_drawn_in_svg if element.tag == "text" else not_content))
             walk.skip_subtree()
     return [text for text in texts if text.strip()]
 
@@ -160,7 +161,7 @@ def _not_drawn_in_svg(element: etree._Element) -> bool:
     parent = element.getparent()
     return not isinstance(element.tag, str) or element.tag in _SVG_UNDRAWN \
         or element.get("display") == "none" or element.get("visibility") in ("hidden", "collapse") \
-        or (_hidden(element) if element.tag == "svg" else not_content(element)) \
+        or (element.tag in _DROPPED and element.tag != "svg") or _hidden(element, html=False) \
         or (parent is not None and parent.tag == "switch"
             and element is not next(parent.iterchildren(etree.Element), None))
 
@@ -190,7 +191,7 @@ def shown_text(root: etree._Element,
         elif element.tag == "select" and not hidden(drawn := _drawn_select(element)):
             texts.append(shown_text(drawn, hidden))
             walk.skip_subtree()
-        elif element.tag == "svg" and not _hidden(element):
+        elif element.tag == "svg" and not _hidden(element, html=False):
             texts.append("".join(svg_texts(element)))
             walk.skip_subtree()
         elif element in drawn_first or hidden(element):
