@@ -17,6 +17,8 @@ import yaml
 from crawler.convert.archivepage import reads_as_text
 from crawler.offline.fidelity import as_read, shown_in_article
 from crawler.tagging.__main__ import read_labelled
+from crawler.wechat import dom
+from crawler.wechat.shown import shown_text
 from tests.browser import (
     BASEURL,
     Image,
@@ -379,6 +381,18 @@ DRAWN = [
     '<object data="https://x.example/flash.swf" type="application/x-shockwave-flash">'
     '<p>重印</p></object></p>',
     "<details><p>正文前</p><summary>总结</summary>尾<p>正文</p><summary>次总结</summary></details>",
+    # a <details> without a summary: the browser's own disclosure line, closed or open
+    "<details><p>无摘要</p></details><details open>无摘要二</details>",
+    # joiners and variation selectors between emoji in two elements: one emoji drawn
+    '<p>甲<span>👨</span>\u200d<span>👩</span>乙<span>👮</span>\u200d<b>♂</b>\ufe0f'
+    '<b>❤</b>\ufe0f丙</p><p>❤️<br>\u200d☎︎</p>',
+    # an SVG's <text> and <foreignObject> drawn, not its <title>, <desc> or stray text (nor
+    # its <defs>, whose text the layout holds undrawn: test_fidelity)
+    '<p>图前<svg width="160" height="40"><title>藏</title><desc>藏</desc>藏<text x="0" y="20">'
+    '图中<tspan>字</tspan><tspan style="display:none">藏</tspan><tspan visibility="hidden">藏'
+    '</tspan></text><switch><text>甲选</text><text>藏</text></switch></svg>图后</p><section>'
+    '<svg viewBox="0 0 200 60"><foreignObject width="200" height="60"><p>外来<b>内容</b></p>'
+    '</foreignObject></svg></section><svg hidden><text y="20">SVG 元素的 hidden 不是 HTML 的</text></svg>',
 ]
 
 
@@ -392,5 +406,6 @@ def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
         '<p><span hidden style="display:inline">显示</span></p>') + "".join(DRAWN)
     post = lxml.html.tostring(rendered(body), encoding="unicode")
     original, shown = shown_text_of([body, post])
-    assert as_read(original) == as_read(shown) == shown_in_article(article_of(body))
+    assert as_read(original) == as_read(shown) == shown_in_article(article_of(body)) \
+        == as_read(shown_text(dom.fragment(body)))
     assert "藏" not in original and "细节" in original and "显示" in original

@@ -234,6 +234,14 @@ def test_the_text_after_an_svg_showing_a_picture_stays() -> None:
         "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n之后的文字"
 
 
+def test_the_text_an_svg_draws_follows_its_pictures() -> None:
+    """An SVG's <text> showed nothing in the post, where a browser draws its words."""
+    assert body_markdown('<p>前<svg style="background-image: url(https://mmbiz.qpic.cn/mmbiz_png/'
+                         'Svg/640)"><title>题</title><text x="0" y="9">图中<tspan>字</tspan></text>'
+                         '</svg>后</p>') == \
+        "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n图中字\n\n后"
+
+
 def test_an_empty_font_between_italics_is_nothing_shown() -> None:
     """Older editors' ``<font>`` is unwrapped as a ``<span>`` is: kramdown shows ``*甲**乙*``'s ``**``."""
     assert body_markdown('<p><em>甲</em><font color="red"></font><em>乙</em></p>') == "*甲乙*"

@@ -578,6 +578,23 @@ def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
                                "https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg")
 
 
+def test_pictures_an_svg_draws_as_images_are_the_pages_pictures() -> None:
+    """An <img> in an SVG's <foreignObject> and an SVG <image>, which a browser draws, were
+    neither stored nor shown: the SVG was no content but for its CSS backgrounds."""
+    svg = ('<svg viewBox="0 0 800 354"><image href="https://mmbiz.qpic.cn/mmbiz_png/SvgImage01/640"'
+           ' width="800" height="200"/><foreignObject width="800" height="154"><p>卡片'
+           '<img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/SvgImg02/640?wx_fmt=jpeg"></p>'
+           '<img style="display: none" src="https://mmbiz.qpic.cn/mmbiz_png/Hidden03/640">'
+           '</foreignObject></svg>')
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article)
+    assert page.image_urls[1:] == ("https://mmbiz.qpic.cn/mmbiz_png/SvgImage01/640",
+                                   "https://mmbiz.qpic.cn/mmbiz_jpg/SvgImg02/640?wx_fmt=jpeg")
+    markdown = to_markdown(page, {})
+    assert markdown.index("SvgImage01") < markdown.index("SvgImg02") < markdown.index("卡片")
+    assert "Hidden03" not in markdown
+
+
 def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:
     """A text post's text is shown as written, a link in it as text, no ``<a>`` (WeChat's
     2021 text post ``article_textpost_ruanyifeng_2021.html`` ends in a written-out link):

@@ -24,7 +24,6 @@ from crawler.convert.inline import each_paragraph, emphasis, outside
 from crawler.convert.lean import lean_markup
 from crawler.convert.relink import NO_REFERRER, link_identity, post_url
 from crawler.wechat import widgets
-from crawler.wechat.shown import INVISIBLE
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     background_image_url,
@@ -106,7 +105,7 @@ class WeChatConverter(_MarkdownConverter):
     # -- text -----------------------------------------------------------------------
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
         if "pre" not in (parent_tags or ()):
-            el = NavigableString(_WHITESPACE.sub(" ", INVISIBLE.sub("", str(el))))
+            el = NavigableString(_WHITESPACE.sub(" ", str(el)))  # none invisible: lean_markup
         return str(super().process_text(el, parent_tags))
 
     def escape(self, text: str, parent_tags: set[str]) -> str:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
-from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
@@ -54,11 +54,12 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
     ``writes`` says of an element's name whether the converter writes Markdown of its own
     for it; any other inline element is its content alone (``_unwrap_unwritten``).
     """
-    _show_svg_pictures(root)
+    draw_svgs(root)
     show_as_drawn(root)  # before hidden elements go: a drop-down shows a hidden option
     for element in _not_content_in(root):
         element.tag = dom.GOING
     etree.strip_elements(root, dom.GOING, with_tail=False)
+    drop_invisible(root)  # what stays is seen, a joiner between emoji in two elements too
     for element in list(root.iter("span", "font")):
         style = element.get("style") or ""
         if _shown_as_block(style):
@@ -107,19 +108,6 @@ def _read_whole(element: etree._Element) -> bool:
     """Whether the converter reads ``element`` as one thing: a widget, a card, a formula."""
     return element.tag == widgets.ARTICLE_CARD or bool(element.get("data-formula")) \
         or widgets.widget_of(element.tag, {"class": element.get("class") or ""}) is not None
-
-
-def _show_svg_pictures(root: etree._Element) -> None:
-    """Each outermost ``<svg>`` showing pictures as CSS backgrounds (``svg_pictures``) made
-    those pictures; the rest of an SVG is no content (``not_content``)."""
-    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
-        pictures, parent = svg_pictures(svg), svg.getparent()
-        if pictures and parent is not None:
-            shown = svg.makeelement("section", {})
-            for url in pictures:
-                etree.SubElement(shown, "img", {"data-src": url})
-            shown.tail = svg.tail
-            parent.replace(svg, shown)
 
 
 def _embolden(root: etree._Element) -> None:
@@ -252,8 +240,8 @@ def _join_adjacent_emphasis(root: etree._Element) -> None:
 
 
 def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
-    """Nothing between is nothing shown: zero-width characters, comments (a pasted
-    ``<!--StartFragment-->``) and empty emphasis or links go with the join."""
+    """Nothing between is nothing shown: comments (a pasted ``<!--StartFragment-->``) and
+    empty emphasis or links go with the join (zero-width characters are gone already)."""
     for element in list(root.iter(*kind)):
         before, parent = element.getprevious(), element.getparent()
         between = []
@@ -261,7 +249,7 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
             between.append(before)
             before = before.getprevious()
         if before is None or parent is None or before.tag not in kind \
-                or any(_shown_text(unseen.tail) for unseen in [before, *between]):
+                or any(unseen.tail for unseen in [before, *between]):
             continue
         for unseen in between:
             parent.remove(unseen)
@@ -282,13 +270,10 @@ def _links_nowhere(link: etree._Element) -> bool:
 
 
 def _shows_nothing(element: etree._Element) -> bool:
-    """A comment, or an emphasis or link of no text a reader sees."""
+    """A comment, or an emphasis or link of no text (what a reader does not see of it is
+    gone already)."""
     return not isinstance(element.tag, str) or (
-        element.tag in _EMPTY_INLINE and not len(element) and not _shown_text(element.text))
-
-
-def _shown_text(text: str | None) -> bool:
-    return bool(text and INVISIBLE.sub("", text))
+        element.tag in _EMPTY_INLINE and not len(element) and not element.text)
 
 
 @widgets.per_style

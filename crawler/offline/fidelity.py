@@ -34,7 +34,15 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.shown import INVISIBLE, not_content, text_as_html
+from crawler.wechat.shown import (
+    INVISIBLE,
+    draw_svgs,
+    not_content,
+    slot_text,
+    text_as_html,
+    text_slots,
+    without_invisible,
+)
 from crawler.wechat.urls import image_stem
 from crawler.wechat.widgets import PLAYER_CLASSES, widget_of
 
@@ -119,7 +127,12 @@ def _rendered(markdown: str, kramdown: Kramdown) -> str:
 def as_read(text: str) -> str:
     """``text`` as the report reads it (a post's, or a page's a browser shows): without
     white space and what shows nothing, the post's other spellings of the same text undone."""
-    return _SPACE.sub("", INVISIBLE.sub("", text)).translate(_AS_READ)
+    return _read(INVISIBLE.sub("", text))
+
+
+def _read(shown: str) -> str:
+    """``shown``, text without what shows nothing, as the report reads it (``as_read``)."""
+    return _SPACE.sub("", shown).translate(_AS_READ)
 
 
 def _emphasis_shown(html: str, source: str, article: Article) -> int:
@@ -162,16 +175,18 @@ def _text_segments(article: Article) -> tuple[list[str], list[str]]:
     if not html:
         return shown, widget_text
     root = dom.fragment(html)
+    draw_svgs(root)
     show_as_drawn(root)
-    for node in root.xpath("//text()"):
-        piece = as_read(node)
-        element = node.getparent()  # for text after an element, that element: not where it is
-        kind = _kind(element.getparent() if node.is_tail and element is not None else element)
-        if piece and kind == "text":
-            shown.append(piece)
-        elif piece and kind == "widget":
-            widget_text.append(piece)
-    return shown, widget_text
+    for element, where in text_slots(root):
+        if not (text := slot_text(element, where)):
+            continue
+        kind = _kind(element.getparent() if where == "tail" else element)  # a tail's: not its own
+        if kind == "text":
+            shown.append(text)
+        elif kind == "widget":
+            widget_text.append(text)
+    return ([piece for text in without_invisible(shown) if (piece := _read(text))],
+            [piece for text in without_invisible(widget_text) if (piece := _read(text))])
 
 
 def _kind(element: lxml.html.HtmlElement | None) -> str:

@@ -10,6 +10,9 @@ import re
 from lxml import etree
 
 _WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
+# The line Chromium draws to open a <details> that has no <summary> (its en-US label; a
+# browser set to Chinese draws 详细信息)
+DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
 
 
@@ -17,13 +20,19 @@ def show_as_drawn(root: etree._Element) -> None:
     """What a browser draws below ``root`` as text in its place: a ``<select>``'s
     (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
     shows its text alone), and each ``<details>``'s first summary first, where the browser
-    draws it (as the line that opens it), wherever it stands among the others."""
+    draws it (as the line that opens it), wherever it stands among the others; one without
+    a summary opens with the browser's own (``DETAILS_LABEL``)."""
     for select in list(root.iter("select")):
         draw_select(select)
     show_quotation_marks(root)
     for details in root.iter("details"):
         summary = next(details.iterchildren("summary"), None)
-        if summary is not None and (details.text or summary.getprevious() is not None):
+        if summary is None:
+            summary = details.makeelement("summary", {})
+            summary.text = DETAILS_LABEL
+            details.insert(0, summary)
+            summary.tail, details.text = details.text, None
+        elif details.text or summary.getprevious() is not None:
             _move_first(details, summary)
 
 

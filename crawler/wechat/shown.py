@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable
 
 from lxml import etree
 
 from crawler.wechat import widgets
-from crawler.wechat.drawn import draw_select, quotation_marks
+from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
@@ -31,6 +32,13 @@ _DROPPED = frozenset({
     "title", "rp", "datalist", "noembed", "noframes", "meter", "progress",
     "mp-common-profile", "mp-style-type", "mp-common-product", "mp-common-poi",
 })
+# An SVG's elements whose content is drawn only where another element uses it, or never
+_SVG_UNDRAWN = frozenset({
+    "defs", "symbol", "clippath", "mask", "pattern", "marker", "lineargradient",
+    "radialgradient", "filter", "desc", "metadata",
+})
+# An SVG's elements that draw text: <text> (with its <tspan>s) and a <foreignObject>'s HTML
+_SVG_TEXT = frozenset({"text", "foreignobject"})
 # A style's display, which wins over the browser's ``display: none`` for ``hidden`` elements
 # and dialogs not open
 _DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*(?!none\b)[a-z]", re.I)
@@ -44,13 +52,18 @@ def not_content(element: etree._Element) -> bool:
     (``hidden``, a dialog not open) or by CSS (not ``#js_content``, which WeChat hides until
     its scripts have run, nor an element a descendant makes visible again)."""
     classes = element.get("class")
-    if element.tag in _DROPPED or classes and (
-            _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes)):
-        return True
+    return element.tag in _DROPPED or bool(classes and (
+        _LINE_NUMBERS.search(classes) or widgets.PLAYER_CLASSES.search(classes))) \
+        or _hidden(element)
+
+
+def _hidden(element: etree._Element, html: bool = True) -> bool:
+    """Whether the browser's style sheet or CSS hides ``element`` (``not_content``); the
+    style sheet's rules are HTML's: an SVG's elements (not ``html``) have no ``hidden``."""
     if element.get("id") == "js_content":
         return False
     style = element.get("style")
-    if _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
+    if html and _hidden_by_the_browser(element) and not (style and _DISPLAY.search(style)):
         return True
     if element.tag == "iframe":  # what it holds a browser never shows; a widget shows its line
         return widgets.widget_of("iframe", {
@@ -87,16 +100,70 @@ def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
 def svg_pictures(svg: etree._Element) -> list[str]:
     """The pictures an ``<svg>`` shows, in order: the CSS backgrounds of it and of what it
     holds (WeChat's layouts set cards, posters and what a tap reveals so, in
-    ``<foreignObject>``s), not those of what CSS hides (a layer shown only once tapped)."""
+    ``<foreignObject>``s), its ``<image>``s and the ``<img>``s of its ``<foreignObject>``s;
+    not those of what CSS hides (a layer shown only once tapped)."""
     pictures = []
     walk = etree.iterwalk(svg, events=("start",))
     for _, element in walk:
         style = element.get("style") if isinstance(element.tag, str) else None
         if style and widgets.hiding(style) is widgets.Hiding.ALL:
             walk.skip_subtree()
-        elif style and (url := background_image_url(style)).startswith(("https://", "http://", "//")):
+            continue
+        if element.tag in ("img", "image"):
+            url = element.get("data-src") or element.get("src") or element.get("href") \
+                or element.get("xlink:href") or ""
+        else:
+            url = background_image_url(style) if style else ""
+        if url.startswith(("https://", "http://", "//")):
             pictures.append(url)
     return pictures
+
+
+def draw_svgs(root: etree._Element) -> None:
+    """Each outermost ``<svg>`` below ``root`` that draws pictures or text made what it draws
+    (``draw_svg``); the others are no content (``not_content``)."""
+    for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
+        drawn, parent = draw_svg(svg), svg.getparent()
+        if len(drawn) and parent is not None:
+            drawn.tail = svg.tail
+            parent.replace(svg, drawn)
+
+
+def draw_svg(svg: etree._Element) -> etree._Element:
+    """What a browser draws of ``svg`` as HTML, in a new ``<section>``: its pictures
+    (``svg_pictures``), then a paragraph of each text it draws (``svg_texts``)."""
+    drawn = svg.makeelement("section", {})
+    for url in svg_pictures(svg):
+        etree.SubElement(drawn, "img", {"data-src": url})
+    for text in svg_texts(svg):
+        etree.SubElement(drawn, "p").text = text
+    return drawn
+
+
+def svg_texts(svg: etree._Element) -> list[str]:
+    """The texts an ``<svg>`` draws, in order: of each ``<text>`` and ``<foreignObject>``
+    (WeChat's 2025 editor lays cards out so), of a ``<switch>`` its first element's only;
+    none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
+    or the SVG's own attributes hide."""
+    texts = []
+    walk = etree.iterwalk(svg, events=("start",))
+    for _, element in walk:
+        if _not_drawn_in_svg(element):
+            walk.skip_subtree()
+        elif element.tag in _SVG_TEXT:
+            texts.append(shown_text(element, _not_drawn_in_svg if element.tag == "text" else not_content))
+            walk.skip_subtree()
+    return [text for text in texts if text.strip()]
+
+
+def _not_drawn_in_svg(element: etree._Element) -> bool:
+    """Whether an element of an SVG draws nothing of what it holds (``svg_texts``)."""
+    parent = element.getparent()
+    return not isinstance(element.tag, str) or element.tag in _SVG_UNDRAWN \
+        or element.get("display") == "none" or element.get("visibility") in ("hidden", "collapse") \
+        or (element.tag in _DROPPED and element.tag != "svg") or _hidden(element, html=False) \
+        or (parent is not None and parent.tag == "switch"
+            and element is not next(parent.iterchildren(etree.Element), None))
 
 
 def _has_picture(element: etree._Element) -> bool:
@@ -105,30 +172,51 @@ def _has_picture(element: etree._Element) -> bool:
         background_image_url(child.get("style") or "") for child in element.iter())
 
 
-def shown_text(root: etree._Element) -> str:
-    """The text a reader sees inside ``root``, in reading order: none of what is no content
-    (``not_content``), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
-    (as ``drawn.show_as_drawn``, but for a ``<details>``'s summary, in its place), zero-width
-    characters kept (``INVISIBLE``). ``root`` is not changed."""
+def shown_text(root: etree._Element,
+               hidden: Callable[[etree._Element], bool] = not_content) -> str:
+    """The text a reader sees inside ``root``, in reading order: none of what is ``hidden``
+    (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
+    and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them, an SVG's
+    texts (``svg_texts``), a ``<br>``'s line break, zero-width characters kept
+    (``INVISIBLE``). ``root`` is not changed."""
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
+    drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
             continue
         if event != "start":
             texts.append(closing.pop(element, "") + (element.tail or ""))
-        elif element.tag == "select" and not not_content(drawn := _drawn_select(element)):
-            texts.append(shown_text(drawn))
+        elif element.tag == "select" and not hidden(drawn := _drawn_select(element)):
+            texts.append(shown_text(drawn, hidden))
             walk.skip_subtree()
-        elif not_content(element):
+        elif element.tag == "svg" and not _hidden(element, html=False):
+            texts.append("".join(svg_texts(element)))
+            walk.skip_subtree()
+        elif element in drawn_first or hidden(element):
             walk.skip_subtree()  # its end still comes, with its tail
         else:
             opening = ""
             if element.tag == "q":
                 opening, closing[element] = quotation_marks(element)
+            elif element.tag == "details":
+                opening = _summary_text(element, drawn_first, hidden)
+            elif element.tag == "br":
+                opening = "\n"
             texts.append(opening + (element.text or ""))
     return "".join(texts)
+
+
+def _summary_text(details: etree._Element, drawn_first: set[etree._Element],
+                  hidden: Callable[[etree._Element], bool]) -> str:
+    """The text of the line that opens ``details``: its first summary's, which is then
+    ``drawn_first``, or the browser's own."""
+    summary = next(details.iterchildren("summary"), None)
+    if summary is None:
+        return DETAILS_LABEL
+    drawn_first.add(summary)
+    return "" if hidden(summary) else shown_text(summary, hidden)
 
 
 def _drawn_select(select: etree._Element) -> etree._Element:
@@ -136,6 +224,55 @@ def _drawn_select(select: etree._Element) -> etree._Element:
     drawn = copy.deepcopy(select)
     draw_select(drawn)
     return drawn
+
+
+def without_invisible(pieces: list[str]) -> list[str]:
+    """Each of ``pieces``, text in reading order, without what a reader does not see of it
+    (``INVISIBLE``), judged in the text they make together: a joiner between emoji in two
+    elements (``<b>👮</b>\u200d♂️``) is seen, as in one text."""
+    joined = "".join(pieces)
+    gone = [match.start() for match in INVISIBLE.finditer(joined)]
+    if not gone:
+        return pieces
+    kept, start, next_gone = [], 0, 0
+    for piece in pieces:
+        end, cut = start + len(piece), []
+        while next_gone < len(gone) and gone[next_gone] < end:
+            cut.append(gone[next_gone] - start)
+            next_gone += 1
+        kept.append("".join(piece[a + 1:b] for a, b in zip([-1, *cut], [*cut, len(piece)],
+                                                              strict=True)) if cut else piece)
+        start = end
+    return kept
+
+
+def drop_invisible(root: etree._Element) -> None:
+    """What a reader does not see of the text below ``root`` taken out (``without_invisible``)."""
+    slots = text_slots(root)
+    pieces = [slot_text(*slot) for slot in slots]
+    for (element, where), piece, kept in zip(slots, pieces, without_invisible(pieces), strict=True):
+        if kept is not piece:  # a line break is never cut
+            setattr(element, where, kept)
+
+
+def text_slots(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    """Where the text below ``root`` lies, in reading order: each element's ``"text"`` and
+    ``"tail"`` (not ``root``'s tail, nor a comment's text), a ``<br>``'s line break
+    (``"break"``) in place of its text: emoji on two lines are not joined."""
+    slots = []
+    for event, element in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            slots.append((element, "break" if element.tag == "br" else "text"))
+        elif element is not root:
+            slots.append((element, "tail"))
+    return slots
+
+
+def slot_text(element: etree._Element, where: str) -> str:
+    """The text of a slot of ``text_slots``: a line break's is a newline."""
+    if where == "break":
+        return "\n"
+    return (element.tail if where == "tail" else element.text) or ""
 
 
 def text_as_html(text: str) -> str:
