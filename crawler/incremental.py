@@ -241,7 +241,8 @@ class AlbumProgress:
         stopped by a page that lists nothing new, is read again from the album's other end
         (oldest first), until the two reads list as many as the count: a push's articles a
         page boundary split, which the next page may skip (``begin_itemidx``), fall on either
-        side of another boundary read so."""
+        side of another boundary read so. Should that boundary split the push too, or WeChat
+        ignore ``is_reverse``, it is read newest first across its pushes (``AlbumRead.cross``)."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         listed = listing(page)
         record = AlbumPageRead(album, biz, members(page), at)
