@@ -101,7 +101,7 @@ class CronLife(RuleBasedStateMachine):
         self.troubled = 0  # how many of them (0: all that day)
         self.album_trouble: str | None = None  # "freq" or "verify": what albums answer the next day
         self.deleted_by_hand: set[Key] = set()  # posts a person deleted
-        self.broken_images: list[str] = []
+        self.broken_images: list[Key] = []  # articles whose picture the CDN fails the next day
         self.imageless: set[Key] = set()  # articles an image failed of
         # incomplete posts whose originals were deleted: good days since
         self.mending: dict[Key, int] = {}
@@ -385,9 +385,8 @@ class CronLife(RuleBasedStateMachine):
         if not self.pending:
             self.publish(1, "album", False)
         art = self.arts[max(self.pending)]
-        path = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
-        self.server.image(path, b"busy", status=503)
-        self.broken_images.append(path)
+        self.server.image(self.site.picture(art), b"busy", status=503)
+        self.broken_images.append(key(art))
         self.imageless.add(key(art))
 
     def posted(self) -> list[Art]:
@@ -423,6 +422,8 @@ class CronLife(RuleBasedStateMachine):
         self.site.album_errors.pop(ALBUM, None)
         for k in self.pending | ({self.verified} - self.deleted if self.verified else set()):
             self.site.article(self.arts[k])  # its images served again
+        for k in self.broken_images:
+            self.site.picture(self.arts[k])  # also of an article deleted since: the CDN keeps it
         self.trouble, self.album_trouble, self.broken_images, self.verified = None, None, [], None
 
     @rule()
