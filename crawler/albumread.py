@@ -5,7 +5,11 @@ WeChat's next page may then skip some of them (``begin_itemidx``), or a page tha
 nothing, or a ``begin_msgid`` it no longer knows, may end the read early. So a read that
 lists fewer members than the album's first screen counts is read again from the other end
 (``is_reverse=1``), whose page boundaries fall elsewhere; the two reads together are the
-album. ``AlbumRead`` keeps what that takes; ``AlbumProgress`` decides what each page means.
+album. Should they still come short (both ends split one push, or WeChat ignored
+``is_reverse``), it is read a third time newest first across its pushes: each page asked
+from before the push that ended the page before, which lists that push whole whatever the
+cursor skips. ``AlbumRead`` keeps what that takes; ``AlbumProgress`` decides what each page
+means.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ class AlbumRead:
     this_read: set[str] = field(default_factory=set)  # by the read under way
     from_oldest: bool = False
     newest_first: frozenset[str] = frozenset()  # what the read newest first listed, once over
+    first_across: str | None = None  # the first page's next page asked from before its last push
+    across: bool = False  # the read across pushes under way
+    reverse_ignored: bool = False  # asked oldest first, WeChat listed it newest first
 
     def repeats_newest_first(self, listed: tuple[str, ...]) -> bool:
         """Whether the read oldest first opened on the first page of the read newest first:
@@ -74,10 +81,22 @@ class AlbumRead:
         self.from_oldest, self.newest_first = True, frozenset(self.this_read)
         self.this_read = set()
 
+    def may_cross(self) -> bool:
+        """Whether a read that came short from both ends may be read across its pushes."""
+        return self.from_oldest and not self.across and self.first_across is not None
+
+    def cross(self) -> str:
+        """Start the read across pushes, from the first page (already read): the URL of its
+        next page."""
+        assert self.first_across is not None
+        self.across, self.this_read = True, set(self.first_keys)
+        return self.first_across
+
     def same_from_both_ends(self) -> bool:
         """Whether the read oldest first listed the very members the read newest first did:
-        what WeChat lists from either end, however short of the count."""
-        return self.from_oldest and self.this_read == self.newest_first
+        what WeChat lists from either end, however short of the count (the read across pushes
+        starts from the first page, and is no third end)."""
+        return self.from_oldest and not self.across and self.this_read == self.newest_first
 
     def articles(self) -> set[str]:
         """The keys of the articles listed (items that link none left out)."""
@@ -97,6 +116,10 @@ class AlbumRead:
         listed nothing while ``continue_flag`` said more follow."""
         if self.count is not None:
             ends = ", read from its newest and from its oldest" if self.from_oldest else ""
+            if self.reverse_ignored:
+                ends = ", read from its newest (asked oldest first, WeChat listed it newest first again)"
+            if self.across:
+                ends += " and across its pushes"
             return f"its pages listed {len(self.listed)} of the {self.count} articles its first " \
                 f"screen counts{ends}" if len(self.listed) < self.count else ""
         return "a page listed no article, yet its continue_flag said more follow" if last.cut else ""

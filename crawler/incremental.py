@@ -196,6 +196,7 @@ class AlbumStep:
     relisted: tuple[str, ...] = ()
     unread: str = ""  # why an album that answered was not read to its end: a source read in part
     from_other_end: bool = False  # read it again, oldest first: the read newest first came short
+    ask: str = ""  # the page to ask next: of the read across pushes
     notes: tuple[tuple[int, str], ...] = ()  # (logging level, line) of what the read found
 
 
@@ -240,7 +241,8 @@ class AlbumProgress:
         stopped by a page that lists nothing new, is read again from the album's other end
         (oldest first), until the two reads list as many as the count: a push's articles a
         page boundary split, which the next page may skip (``begin_itemidx``), fall on either
-        side of another boundary read so."""
+        side of another boundary read so. Should that boundary split the push too, or WeChat
+        ignore ``is_reverse``, it is read newest first across its pushes (``AlbumRead.cross``)."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         listed = listing(page)
         record = AlbumPageRead(album, biz, members(page), at)
@@ -255,18 +257,24 @@ class AlbumProgress:
                 return AlbumStep(record, False, relisted, notes=_unlinked(len(page.unlinked), True))
             seen = AccountBook(self.index).album_signature(album)[0] == signature
             self.reading[album] = AlbumRead(signature, page.article_count, first_keys=listed,
-                                            seen_before=seen)
+                                            seen_before=seen, first_across=page.across_url)
         reading = self.reading.setdefault(album, AlbumRead())
         if reading.repeats_newest_first(listed):
+            reading.reverse_ignored = True
+            if reading.may_cross():
+                return AlbumStep(record, False, ask=reading.cross())
             del self.reading[album]
             return AlbumStep(record, False, self._leaving(album, reading.listed),
-                             f"{reading.short(page)}; asked oldest first (is_reverse=1), WeChat "
-                             "listed it newest first again: read no further")
+                             f"{reading.short(page)}: read no further")
         new = reading.take(listed)
         short, ended = reading.short(page), reading.ends(page)
         if (ended or not new) and short and reading.may_turn():
             reading.turn()
             return AlbumStep(record, False, from_other_end=True)
+        if (ended or not new) and short and reading.may_cross() and not reading.same_from_both_ends():
+            return AlbumStep(record, False, ask=reading.cross())
+        if reading.across and not ended and new:
+            return AlbumStep(record, False, ask=page.across_url or "")
         if ended:
             del self.reading[album]
             step = self._ended(album, record, reading, short)

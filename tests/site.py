@@ -114,10 +114,16 @@ class Site:
         self.pages[art.path] = Route(200, "text/html; charset=utf-8", self.page(art, nickname).encode())
         if art.token:
             self.server.route(f"/s/{art.token}", self.pages[art.path])
-        self.server.image(f"/mmbiz_png/Img{art.mid}x{art.idx}/640", png((int(art.mid) % 256, 9, 9)))
+        self.picture(art)
         self.server.image("/mmbiz_png/SharedFooter/640", png((1, 1, 1)))
         self.articles.append(art)
         return self.link(art)
+
+    def picture(self, art: Art) -> str:
+        """Serve ``art``'s own picture (again); return its path."""
+        path = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
+        self.server.image(path, png((int(art.mid) % 256, 9, 9)))
+        return path
 
     def serve(self, arts: list[Art]) -> list[Art]:
         """Serve each of ``arts`` (see ``article``); return them."""

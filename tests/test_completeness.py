@@ -794,8 +794,10 @@ def test_a_hostile_album_fetches_only_article_hosts_and_ends(wechat: MockWeChat,
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path) == {a.mid for a in arts}
     # the second page brought nothing new; asked from the album's other end, it answered its
-    # first page again (is_reverse ignored): read no further, no page asked twice
-    assert len(album_requests(wechat)) == 3
+    # first page again (is_reverse ignored); read across its pushes, from before its last
+    # item, nothing new again: read no further, no page asked twice
+    asked = album_requests(wechat)
+    assert len(asked) == len(set(asked)) == 4, asked
     assert "album:3602: READ IN PART" in result.stderr  # not taken as read whole
     assert re.search(r"Not fetched: album:3602 lists \S*169\.254\.169\.254\S*, not on an "
                      r"article host", result.stderr)
@@ -899,8 +901,10 @@ def test_a_push_of_three_articles_split_across_album_pages(wechat: MockWeChat, t
     that item (the push's articles 2 and 3 on page 2: all five archived, the read whole), or
     after every item of that msgid (articles 2 and 3 never listed: the read ends at WeChat's
     own end with 3 of the 5 members the first screen counts; read again oldest first, its
-    first page ends on article 3 and the next skips article 2: a source read in part at
-    WARNING naming the shortfall, article 2 never fetched, as no listing names it)."""
+    first page ends on article 3 and the next skips article 2). Article 2 was then never
+    fetched, the album read in part at every run; now the album is read a third time, newest
+    first, each page asked from before the push that ended the page before: page 2 from
+    (2247487003, 1) lists the push from its start, all five archived, the read whole."""
     site = Site(wechat, cursor_skips_message=skips)
     arts = site.serve([Art("2247487001", albums=("3320",)),
                        *(Art("2247487002", str(idx), albums=("3320",)) for idx in (3, 2, 1)),
@@ -908,15 +912,14 @@ def test_a_push_of_three_articles_split_across_album_pages(wechat: MockWeChat, t
     album = site.album("3320", arts)
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
     assert result.returncode == 0, result.stderr
-    listed = {"2247487003:1", "2247487002:1", "2247487001:1"}
-    if not skips:
-        assert archived_keys(tmp_path) == listed | {"2247487002:2", "2247487002:3"}
-        assert "READ IN PART" not in result.stderr and "WARNING" not in result.stderr
-        return
-    assert archived_keys(tmp_path) == listed | {"2247487002:3"}
-    assert "album:3320: READ IN PART" in result.stderr, result.stderr
-    assert "its pages listed 4 of the 5 articles its first screen counts, read from its newest " \
-        "and from its oldest" in result.stderr
+    assert archived_keys(tmp_path) == {f"{a.mid}:{a.idx}" for a in arts}
+    assert "READ IN PART" not in result.stderr and "WARNING" not in result.stderr, result.stderr
+    if skips:
+        assert [path.split("&count=2&f=json")[1] for path in album_requests(wechat)] == [
+            "", "&begin_msgid=2247487002&begin_itemidx=1", "&is_reverse=1",
+            "&is_reverse=1&begin_msgid=2247487002&begin_itemidx=3", "&begin_msgid=2247487003&begin_itemidx=1"]
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
+    assert result.returncode == 0 and len(album_requests(wechat)) == (6 if skips else 4), result.stderr
 
 
 @pytest.mark.parametrize("honoured", [True, False], ids=["is_reverse-honoured", "is_reverse-ignored"])
@@ -925,12 +928,13 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     """A push of three articles (msgid 2247487102) in an album of six, pages of two, and a
     WeChat whose next page starts after the whole push (``Site.cursor_skips_message``): read
     newest first, page 1 ends on the push's article 1 and its articles 2 and 3 are never
-    listed. The read was said to be in part at every run and the two never fetched. Read
-    again from the album's other end (``is_reverse=1``, oldest first), the pages split the
-    album elsewhere and list them: all six archived, the album read whole, the next run one
-    request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), its first
-    page oldest first is its first page newest first: the read stops there, said to be in
-    part as before, and no page the first read asked is asked again."""
+    listed. Read again from the album's other end (``is_reverse=1``, oldest first), the pages
+    split the album elsewhere and list them: all six archived, the album read whole, the next
+    run one request. Should WeChat ignore ``is_reverse`` (no capture shows its answer), its
+    first page oldest first is its first page newest first: the two were then never fetched,
+    the album read in part at every run. Now that page starts a read newest first across
+    the pushes, each page asked from before the push that ended the page before (page 2 from
+    (2247487103, 1)): all six archived, the album read whole, no page asked twice."""
     site = Site(wechat, cursor_skips_message=True, honours_reverse=honoured)
     push = [Art("2247487102", str(idx), albums=("3322",)) for idx in (3, 2, 1)]
     arts = site.serve([*numbered(2247487100, 2, albums=("3322",)), *push,
@@ -938,19 +942,16 @@ def test_a_push_the_next_page_skips_is_read_from_the_album_s_other_end(
     album = site.album("3322", arts)
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
     assert result.returncode == 0, result.stderr
-    everyone = {f"{a.mid}:{a.idx}" for a in arts}
-    if not honoured:
-        assert archived_keys(tmp_path) == everyone - {"2247487102:2", "2247487102:3"}
-        assert "its pages listed 4 of the 6 articles its first screen counts" in result.stderr
-        assert "WeChat listed it newest first again" in result.stderr, result.stderr
-        assert ["is_reverse=1" in path for path in album_requests(wechat)] == [False, False, True]
-        return
-    assert archived_keys(tmp_path) == everyone
+    assert archived_keys(tmp_path) == {f"{a.mid}:{a.idx}" for a in arts}
     assert "WARNING" not in result.stderr, result.stderr
     asked = album_requests(wechat)
-    assert len(asked) == 4 and ["is_reverse=1" in path for path in asked] == [False, False, True, True]
+    if honoured:
+        assert len(asked) == 4 and ["is_reverse=1" in path for path in asked] == [False, False, True, True]
+    else:
+        assert len(set(asked)) == len(asked) == 5, asked
+        assert "&begin_msgid=2247487103&begin_itemidx=1" in asked[3], asked
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "2"})
-    assert result.returncode == 0 and len(album_requests(wechat)) == 5, result.stderr
+    assert result.returncode == 0 and len(album_requests(wechat)) == len(asked) + 1, result.stderr
 
 
 def test_an_album_whose_next_page_starts_it_again_is_read_from_its_other_end(

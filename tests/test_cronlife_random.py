@@ -4,15 +4,20 @@
 rules real WeChat gives: the account publishes (in its album, in a second album too, only
 linked from another article's 往期推荐, by a short link another page gives while the album
 gives the long one, a push of several articles some in no album, only on its homepage),
-adds an old article deep in an album, edits, deletes, reorders an album or takes an article
-out of it, sets an album to list its oldest first, empties an album and fills it again;
-WeChat refuses links without ``chksm`` or not (a story's first choice), blocks or fails the
-next article pages, answers an album with freq control (ret 200013) or its verification
-page, or the CDN fails an image for a day; a person edits a post's tags or deletes a post
-file. A day is the cron run and its checks (``Life``): its
+adds an old article deep in an album, edits (its title, a line added or dropped), deletes
+(and a deleted page answering again), moves an article to the other album, reorders an
+album or takes an article out of it, sets an album to list its oldest first, empties an
+album and fills it again; WeChat refuses links without ``chksm`` or not, starts an album's
+next page after the cursor's item or its whole push, honours ``is_reverse`` or not (what
+nobody knows: each drawn once a story), blocks or fails the next article pages, answers
+one article's page with its verification page for a day, an album with freq control (ret
+200013) or its verification page, or the CDN fails an image for a day; a person edits a
+post's tags or deletes a post file. A day is the cron run and its checks (``Life``): its
 exit status and its WARNING and ERROR lines are what the day deserves, ``Life.check`` holds
 (each article one post, none worse, the index agrees, ``scrapy verify`` finds it sound,
-Jekyll builds it), and a tag a person added stays.
+Jekyll builds it), a tag a person added stays, and the watch's keys follow the contract
+(``watch_says``): ``updated`` only after an edit, ``status`` only while deleted, and once
+the watch has had its week the post shows the page as it is.
 
 What must be archived: every article served and reachable from what the run knows (the
 account's link, an album a page it fetched or archived names, a link on such a page, the
@@ -35,6 +40,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -58,6 +64,8 @@ FREQ_CONTROL = 200013
 UPSTREAM = re.compile(r"deleted by its publisher|within 7 days")
 REFUSED = "refused by a link without chksm"
 RECHECK_DAYS = 7  # ALBUM_RECHECK_DAYS
+WATCH_PER_RUN = 30
+SETTLE = 8  # good days by which the watch has seen a page's change (WATCH_OLD_EVERY_DAYS + 1)
 Key = tuple[str, str]  # an article's mid and idx
 
 
@@ -93,7 +101,7 @@ class CronLife(RuleBasedStateMachine):
         self.troubled = 0  # how many of them (0: all that day)
         self.album_trouble: str | None = None  # "freq" or "verify": what albums answer the next day
         self.deleted_by_hand: set[Key] = set()  # posts a person deleted
-        self.broken_images: list[str] = []
+        self.broken_images: list[Key] = []  # articles whose picture the CDN fails the next day
         self.imageless: set[Key] = set()  # articles an image failed of
         # incomplete posts whose originals were deleted: good days since
         self.mending: dict[Key, int] = {}
@@ -103,14 +111,21 @@ class CronLife(RuleBasedStateMachine):
         self.emptied: dict[str, list[Art]] = {}  # albums emptied, and what they held
         self.said_deleted: set[Key] = set()  # deletions the mail told of
         self.said_refused: set[Key] = set()  # articles refused without chksm the mail told of
+        self.verified: Key | None = None  # the article whose page answers verification the next day
+        self.edits: dict[Key, int] = {}  # how often each article was edited
+        self.edited_posts: set[Key] = set()  # articles edited after they had a post
+        self.changed: dict[Key, int] = {}  # articles whose page changed: good days since
 
-    @initialize(refuse=st.booleans())
-    def first_day(self, refuse: bool) -> None:
+    @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans())
+    def first_day(self, refuse: bool, skips: bool, honours: bool) -> None:
         """The first day; with ``refuse``, WeChat answers a link without ``chksm`` (a page's
         往期推荐, the homepage's) with its verification page: an article only such links
         lead to is named once in the mail, not archived, until an album lists it; so is one
-        such a link led to on a day WeChat answered it with its verification page."""
+        such a link led to on a day WeChat answered it with its verification page. What
+        nobody knows of WeChat is drawn for the whole life too: whether an album's next page
+        starts after the cursor's whole push (``skips``), whether it honours ``is_reverse``."""
         self.site.refuse_without_chksm = refuse
+        self.site.cursor_skips_message, self.site.honours_reverse = skips, honours
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
         self.entry = self.site.albums[ALBUM][-1]
         self.arts = {key(art): art for art in arts}
@@ -244,14 +259,69 @@ class CronLife(RuleBasedStateMachine):
             self.site.albums[SECOND].append(art)
 
     @precondition(lambda self: self.alive())
-    @rule(data=st.data())
-    def edit(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), how=st.sampled_from(["add", "drop", "title", "title and add"]))
+    def edit(self, data: st.DataObject, how: str) -> None:
+        """The account edits an article: adds a line to its list, drops its last, or
+        changes its title (and adds a line)."""
         art = data.draw(st.sampled_from(self.alive()))
-        edited = replace(art, items=(*art.items, f"改{len(art.items)}"))
-        self.site.article(edited)
-        self.arts[key(art)] = edited
+        self.edits[key(art)] = self.edits.get(key(art), 0) + 1
+        if self.life.has_post(art):
+            self.edited_posts.add(key(art))
+        items = art.items[:-1] if how == "drop" else art.items
+        if how.endswith("add") or not art.items:
+            items = (*art.items, f"改{len(art.items)}")
+        title = f"{art.name}（更正{self.edits[key(art)]}）" if how.startswith("title") else art.title
+        self.serve_instead(art, replace(art, items=items, title=title))
+
+    def serve_instead(self, art: Art, new: Art) -> None:
+        """``new`` served instead of ``art``, in ``art``'s places; a page changed."""
+        self.site.article(new)
+        self.arts[key(art)] = new
+        self.changed[key(art)] = 0
         for album in [*self.site.albums.values(), *self.emptied.values()]:
-            album[:] = [edited if a == art else a for a in album]
+            album[:] = [new if a == art else a for a in album]
+
+    def movable(self) -> list[Art]:
+        return [a for a in self.alive() if len(a.albums) == 1 and a.albums[0] in self.site.albums
+                and key(a) != key(self.entry) and key(a) not in self.home_heads]
+
+    @precondition(lambda self: SECOND in self.site.albums and self.movable())
+    @rule(data=st.data())
+    def move(self, data: st.DataObject) -> None:
+        """The owner moves an article from its album to the other (its page names the
+        other): not an edit a reader sees."""
+        art = data.draw(st.sampled_from(self.movable()))
+        there = SECOND if art.albums == (ALBUM,) else ALBUM
+        moved = replace(art, albums=(there,))
+        self.site.article(moved)
+        self.arts[key(art)] = moved
+        self.site.albums[art.albums[0]][:] = [a for a in self.site.albums[art.albums[0]] if a != art]
+        self.site.albums[there].append(moved)
+        for album in self.emptied.values():
+            album[:] = [a for a in album if a != art]
+
+    def restorable(self) -> list[Key]:
+        return [k for k in self.deleted if self.life.has_post(self.arts[k]) and k not in self.mending]
+
+    @precondition(lambda self: self.restorable())
+    @rule(data=st.data())
+    def restore(self, data: st.DataObject) -> None:
+        """A deleted article's page answers again (its publisher restored it, or WeChat's
+        deleted page was a mistake); no album lists it again."""
+        k = data.draw(st.sampled_from(sorted(self.restorable())))
+        self.site.article(self.arts[k])
+        self.deleted.discard(k)
+        self.said_deleted.discard(k)
+        self.changed[k] = 0
+        if k in self.home:
+            self.serve_home()
+
+    @precondition(lambda self: self.alive())
+    @rule(data=st.data())
+    def verify_one(self, data: st.DataObject) -> None:
+        """The next day, one article's page (new or archived) answers WeChat's verification
+        page; the day after, the article again."""
+        self.verified = key(data.draw(st.sampled_from(self.alive())))
 
     @precondition(lambda self: self.alive())
     @rule(data=st.data())
@@ -280,6 +350,7 @@ class CronLife(RuleBasedStateMachine):
             album[:] = [a for a in album if key(a) != key(art)]
         self.deleted.add(key(art))
         self.pending.discard(key(art))
+        self.changed[key(art)] = 0
         if key(art) in self.home:
             self.serve_home()
 
@@ -314,9 +385,8 @@ class CronLife(RuleBasedStateMachine):
         if not self.pending:
             self.publish(1, "album", False)
         art = self.arts[max(self.pending)]
-        path = f"/mmbiz_png/Img{art.mid}x{art.idx}/640"
-        self.server.image(path, b"busy", status=503)
-        self.broken_images.append(path)
+        self.server.image(self.site.picture(art), b"busy", status=503)
+        self.broken_images.append(key(art))
         self.imageless.add(key(art))
 
     def posted(self) -> list[Art]:
@@ -334,6 +404,11 @@ class CronLife(RuleBasedStateMachine):
         self.hand_tags[key(art)] = tag
 
     def start_trouble(self) -> None:
+        if self.verified and self.verified not in self.deleted:
+            art = self.arts[self.verified]
+            self.site.pages[art.path] = VERIFICATION
+            if art.token:
+                self.server.route(f"/s/{art.token}", VERIFICATION)
         if self.trouble:
             self.server.route("/s", self.failing(self.trouble, self.troubled))
         if self.album_trouble == "freq":
@@ -345,18 +420,21 @@ class CronLife(RuleBasedStateMachine):
         self.server.route("/s", self.site._long_link)
         self.server.route("/mp/appmsgalbum", self.site._album_json)
         self.site.album_errors.pop(ALBUM, None)
-        for k in self.pending:
+        for k in self.pending | ({self.verified} - self.deleted if self.verified else set()):
             self.site.article(self.arts[k])  # its images served again
-        self.trouble, self.album_trouble, self.broken_images = None, None, []
+        for k in self.broken_images:
+            self.site.picture(self.arts[k])  # also of an article deleted since: the CDN keeps it
+        self.trouble, self.album_trouble, self.broken_images, self.verified = None, None, [], None
 
     @rule()
     def a_day(self) -> None:
         trouble, album_trouble, images = self.trouble, self.album_trouble, self.broken_images
+        verified = self.verified is not None and self.verified not in self.deleted
         reachable = self.reachable()
         # only links without chksm lead to these: refused (by WeChat's rule, or by a block
         # that passes), each is named once instead
         refusable = reachable - self.reachable(unlisted=False) \
-            if self.site.refuse_without_chksm or trouble == VERIFICATION else set()
+            if self.site.refuse_without_chksm or trouble == VERIFICATION or verified else set()
         self.start_trouble()
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
@@ -370,7 +448,7 @@ class CronLife(RuleBasedStateMachine):
         refused = named(lines, REFUSED)
         assert refused <= refusable and not refused & self.said_refused, story  # each told once
         self.said_refused |= refused
-        if trouble or album_trouble:
+        if trouble or album_trouble or verified:
             assert result.returncode in (0, 1), story
             if trouble and self.pending & reachable and not self.troubled:
                 assert result.returncode == 1, story
@@ -393,7 +471,8 @@ class CronLife(RuleBasedStateMachine):
             assert restored.returncode == 0, restored.stdout + restored.stderr
             assert all(self.life.post_path(self.arts[k]).exists() for k in self.deleted_by_hand), restored.stdout
             self.deleted_by_hand = set()
-        self.mended(good=not (trouble or album_trouble))
+        self.mended(good=not (trouble or album_trouble or verified))
+        self.watch_says(good=not (trouble or album_trouble or verified), story=story)
         # a post that lacks an image is incomplete until a good day fetches its page again
         # (or, its original deleted, reads it from its capture)
         if not self.mending and not [k for k in self.pending if k in self.imageless
@@ -410,6 +489,36 @@ class CronLife(RuleBasedStateMachine):
             elif good:
                 self.mending[k] += 1
                 assert self.mending[k] < 3, f"day {self.life.day}: {k} never mended"
+
+    def watch_says(self, good: bool, story: str) -> None:
+        """The watch's keys in each post follow the contract (``../shared/ARCHIVE_FORMAT.md``):
+        ``status`` with ``gone_since`` only of an original deleted (or back since), ``updated``
+        with ``versions`` only of one edited once it had a post; and, ``SETTLE`` good days
+        after a page last changed (the watch comes to an old article once a week, to every
+        one while they are no more than it checks a run), they say what the page is now, and
+        the post shows its title and list as they are."""
+        if good:
+            self.changed = {k: days + 1 for k, days in self.changed.items()}
+        posts = {k: self.life.post_path(art) for k, art in self.arts.items() if self.life.has_post(art)}
+        for k, path in posts.items():
+            text = path.read_text(encoding="utf-8")
+            block = front(text)["wechat"]
+            assert isinstance(block, dict), text
+            keys = {name: block[name] for name in ("status", "gone_since", "updated", "versions") if name in block}
+            assert ("status" in keys) == isinstance(keys.get("gone_since"), date), (keys, story)
+            assert ("updated" in keys) == isinstance(keys.get("updated"), date), (keys, story)
+            assert ("updated" in keys) == (isinstance(keys.get("versions"), int) and keys["versions"] >= 2), keys
+            assert keys.get("status", "deleted") == "deleted", keys
+            assert "status" not in keys or k in self.deleted or k in self.changed, (k, keys, story)
+            assert "updated" not in keys or k in self.edited_posts, (k, keys, story)
+            if self.changed.get(k, SETTLE) < SETTLE or len(posts) > WATCH_PER_RUN or k in self.pending:
+                continue
+            art = self.arts[k]
+            assert ("status" in keys) == (k in self.deleted), (k, keys, story)
+            if k not in self.deleted:
+                assert front(text)["title"] == art.name, (k, story)
+                shown = set(re.findall(r"改\d+", text.split("\n---\n", 1)[1]))
+                assert shown == set(art.items), (k, shown, art.items, story)
 
     def failing(self, trouble: Route, pages: int) -> Callable[[str], Route]:
         """The article pages' route: ``trouble`` for the first ``pages`` (0: every one)."""

@@ -7,6 +7,7 @@ import logging
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 import pytest
@@ -358,6 +359,24 @@ def test_a_read_from_the_other_end_answered_newest_first_again_stops_at_its_firs
     assert (step.more, step.from_other_end, step.record.whole) == (False, False, None)
     assert "listed 3 of the 5" in step.unread and "WeChat listed it newest first again" in step.unread
     assert "9" not in progress.reading
+
+
+@pytest.mark.parametrize("ignored", [False, True], ids=["is_reverse-honoured", "is_reverse-ignored"])
+def test_a_read_short_from_both_ends_is_read_again_across_its_pushes(index: Index, ignored: bool) -> None:
+    """Both reads short of the count (a push split where each read's pages end): read again
+    newest first from the first page's page after, asked from before the push it ends on,
+    each page so, until the count is listed; WeChat ignoring ``is_reverse`` starts it at once."""
+    progress = AlbumProgress(index, 7)
+    assert read(progress, replace(album_page([12, 11], 5), across_url="across-1"), True).more
+    assert read(progress, album_page([9], None, last=True), False).from_other_end
+    if ignored:
+        assert read(progress, album_page([12, 11], None), False).ask == "across-1"
+    else:
+        assert read(progress, album_page([9, 11], None, last=True), False).ask == "across-1"
+    step = read(progress, replace(album_page([11, 10], None), across_url="across-2"), False)
+    assert (step.ask, step.unread) == ("across-2", "")
+    step = read(progress, album_page([10, 8], None), False)
+    assert step.record.whole == {f"B:{mid}:1" for mid in (12, 11, 10, 9, 8)}
 
 
 @pytest.mark.parametrize("count, whole", [(5, True), (None, False)])

@@ -75,6 +75,20 @@ def test_a_short_page_goes_on_when_continue_flag_says_so() -> None:
         FIRST + "&begin_msgid=9&begin_itemidx=1"
 
 
+def test_a_page_read_across_pushes_asks_the_next_from_before_the_push_it_ends_on() -> None:
+    """Should WeChat's next page start after the whole push of its cursor, the page after
+    one ending on a push is asked from the item before that push; a page of one push is asked
+    again twice as long."""
+    second = {**item("8"), "itemidx": "2"}
+    page = parse_album_page(album_json([item("9"), item("8"), second], more="1"), FIRST)
+    assert page.next_url == FIRST + "&begin_msgid=8&begin_itemidx=2"
+    assert page.across_url == FIRST + "&begin_msgid=9&begin_itemidx=1"
+    later = FIRST + "&begin_msgid=9&begin_itemidx=1"
+    assert parse_album_page(album_json([item("8"), second], more="1"), later).across_url == \
+        album_json_url(ALBUM, 4, "9", "1")
+    assert parse_album_page(album_json([item("8"), second]), later).across_url is None
+
+
 def test_the_next_page_starts_after_an_item_without_itemidx_as_the_first_of_its_message() -> None:
     last = {k: v for k, v in item("9").items() if k != "itemidx"}
     assert parse_album_page(album_json([last], more="1"), FIRST).next_url == \

@@ -167,7 +167,7 @@ class ListingPages(ArticlePages):
         yield from self.listed_requests(page.entries, source, account)
         for url in step.relisted:
             yield self.article_request(url, source, account)
-        next_url = page.next_url if step.more else None
+        next_url = step.ask or (page.next_url if step.more else None)
         if step.from_other_end:
             next_url = album_json_url(response.url, self.config.album_page_size, oldest_first=True)
         if next_url:

@@ -85,6 +85,9 @@ class AlbumPage:
     # its first screen says it lists its oldest first (``base_info.is_reverse`` "0"): its
     # newest members, new ones too, are on its last page
     oldest_first: bool = False
+    # the next page asked from before the push that ends this one, listing that push whole
+    # should WeChat's next page start after a whole push (None after the last page)
+    across_url: str | None = None
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -146,21 +149,30 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     entries = [entry(item["url"], _text_of(item.get("title"))) for item in linked]
     unlinked = tuple(_item_name(item) for item in items if item not in linked)
     more = _text_of(album.get("continue_flag")) == "1"
-    next_url = None
+    next_url = across_url = None
     # the next page starts after the last item that can name it (a msgid)
-    last = next((item for item in reversed(items) if _text_of(item.get("msgid"))), None)
-    if more and last is not None:
+    cursors = [item for item in items if _text_of(item.get("msgid"))]
+    if more and cursors:
         asked = dict(parse_qsl(urlsplit(request_url).query))
-        count = asked.get("count", "20")
-        next_url = album_json_url(request_url, int(count) if _NUMBER.fullmatch(count) else 20,
-                                  _text_of(last.get("msgid")), _text_of(last.get("itemidx")),
-                                  oldest_first=asked.get("is_reverse") == "1")
+        count = int(asked["count"]) if _NUMBER.fullmatch(asked.get("count", "")) else 20
+        reverse = asked.get("is_reverse") == "1"
+        next_url = album_json_url(request_url, count, *_cursor(cursors[-1]), oldest_first=reverse)
+        before = [item for item in cursors if _cursor(item)[0] != _cursor(cursors[-1])[0]]
+        # a page of one push: this page again, twice as long, reaches past it
+        across_url = album_json_url(request_url, count, *_cursor(before[-1]), oldest_first=reverse) \
+            if before else album_json_url(request_url, count * 2, asked.get("begin_msgid", ""),
+                                asked.get("begin_itemidx", ""), oldest_first=reverse)
     base_info = _object(album.get("base_info"))
     first_screen = _text_of(base_info.get("is_first_screen", "1")) != "0"
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
                      first_screen, cut=more and not items, unlinked=unlinked,
-                     oldest_first=_text_of(base_info.get("is_reverse")) == "0")
+                     oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url)
+
+
+def _cursor(item: dict[str, Any]) -> tuple[str, str]:
+    """The ``begin_msgid`` and ``begin_itemidx`` of a page that starts after ``item``."""
+    return _text_of(item.get("msgid")), _text_of(item.get("itemidx"))
 
 
 def _item_name(item: dict[str, Any]) -> str:
