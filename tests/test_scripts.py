@@ -297,16 +297,34 @@ def test_a_request_held_by_a_node_not_in_the_nodes_hash_counts_as_nowhere(redis_
 
 
 def test_one_writer_holds_the_lease_until_it_lets_it_go(redis_db: redis.Redis) -> None:
-    keys = [JOB.lease]
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000]) == [b"w1", 10000]
-    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000])  # type: ignore[misc]
+    keys = [JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
+    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"])  # type: ignore[misc]
     assert holder == b"w1" and 0 < left <= 10000
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000]) == [b"w1", 20000]  # renewed
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000, "0"]) == [b"w1", 20000]  # renewed
     assert 10000 < redis_db.pttl(JOB.lease) <= 20000
-    assert run(redis_db, scripts.RELEASE, keys, ["w2"]) == 0
+    assert run(redis_db, scripts.RELEASE, keys[:1], ["w2"]) == 0
     assert redis_db.get(JOB.lease) == b"w1"
-    assert run(redis_db, scripts.RELEASE, keys, ["w1"]) == 1
-    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000]) == [b"w2", 10000]
+    assert run(redis_db, scripts.RELEASE, keys[:1], ["w1"]) == 1
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]
+
+
+def test_a_writer_whose_lease_ran_out_takes_it_again_only_if_no_other_took_it(redis_db: redis.Redis) -> None:
+    """One back from a stall whose job another writer took stops, even when that one's
+    lease ran out too (it was still starting): taking the job back, it waited for pages
+    the other had taken. Alone, or with the job's keys lost by Redis, it goes on."""
+    keys = [JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
+    redis_db.delete(JOB.lease)  # ran out while w1 was stalled
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
+    redis_db.delete(JOB.lease)
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]  # a writer starting
+    redis_db.delete(JOB.lease)  # ran out before w2 renewed it
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w2", 0]
+    assert not redis_db.exists(JOB.lease)
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "0"]) == [b"w2", 10000]  # w2 renews it
+    redis_db.delete(*keys)  # Redis restarted without persistence
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
 
 
 

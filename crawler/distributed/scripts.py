@@ -187,15 +187,24 @@ return 1
 """
 
 # One writer per job: the writer's lease, taken if free, renewed by its holder like a
-# heartbeat. KEYS: lease.  ARGV: writer, milliseconds it lasts.
+# heartbeat. A lease that ran out is free to a writer starting (ARGV[3] = '1'), and to
+# the writer that held it last: one back from a stall whose job another writer took
+# meanwhile is told that one's name, even once that one's lease ran out too (it may be
+# starting still, or stalled in turn), instead of taking the job back.
+# KEYS: lease, last writer.  ARGV: writer, milliseconds it lasts, '1' at a writer's start.
 # Returns the holder after the call, and the milliseconds its lease has left.
 LEASE = """
 local holder = redis.call('GET', KEYS[1])
-if not holder or holder == ARGV[1] then
+if not holder then
+  holder = redis.call('GET', KEYS[2])
+  if ARGV[3] == '1' or not holder then holder = ARGV[1] end
+end
+if holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[2], ARGV[1])
   return {ARGV[1], tonumber(ARGV[2])}
 end
-return {holder, redis.call('PTTL', KEYS[1])}
+return {holder, math.max(redis.call('PTTL', KEYS[1]), 0)}
 """
 
 # The writer lets its lease go. KEYS: lease.  ARGV: writer.
