@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 import pickle
 import re
 import shutil
@@ -1437,6 +1438,28 @@ def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, a
     assert processes.wait("second") == 0, processes.log("second")
     assert processes.wait("n1") == 0
     assert contents(tmp_path / "elsewhere") == album.expected
+
+
+def test_a_writer_does_not_take_back_a_lease_another_took_that_ran_out(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A writer back from a stall found the job's lease run out (its new writer slower to
+    renew it than the lease lasts: a loaded machine, Scrapy still starting), took it back,
+    and waited for pages the other writer had taken, where it should stop; the other stopped."""
+    processes.writer("writer", archive, album, REDIS_NODE_WAIT="3")
+    processes.wait_for(queued(job), "the writer's first requests")
+    processes.running["writer"].send_signal(signal.SIGSTOP)
+    try:
+        processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the lease expiring")
+        values = Settings()
+        values.setmodule(project_settings)
+        values.setdict({"REDIS_URL": processes.redis_url, "REDIS_HEARTBEAT": "1"})
+        assert writer_refused(Config.from_settings(values)) is None  # this process takes the job
+        processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the new writer's lease running out")
+    finally:
+        processes.running["writer"].send_signal(signal.SIGCONT)
+    assert processes.wait("writer") == 1
+    log = processes.log("writer")
+    assert f"ERROR: Another writer, {socket.gethostname()}:{os.getpid()}, has taken job {JOB}: stopping" in log, log
 
 
 SECRET = "n0t-for-logs"

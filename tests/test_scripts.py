@@ -27,11 +27,13 @@ def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION) -> obj
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
     redis_db.set(JOB.opened, VERSION)  # as the writer did when it opened the job
-    return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease], [page_id, score, request, WRITER])
+    return run(redis_db, scripts.SUBMIT, [JOB.dupefilter, JOB.requests, JOB.lease, JOB.last_writer],
+               [page_id, score, request, WRITER])
 
 
 def take_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER, again: bool = False) -> object:
-    return run(redis_db, scripts.TAKE_PAGE, [JOB.pages, JOB.dupefilter, JOB.lease, JOB.taken, JOB.takers],
+    return run(redis_db, scripts.TAKE_PAGE,
+               [JOB.pages, JOB.dupefilter, JOB.lease, JOB.taken, JOB.takers, JOB.last_writer],
                [page_id, writer, "1" if again else "0"])
 
 
@@ -40,8 +42,8 @@ def finish_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER) -> ob
 
 
 def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
-    return run(redis_db, scripts.RECLAIM, [JOB.taken, JOB.takers, JOB.pages, JOB.dupefilter, JOB.ready, JOB.lease],
-               [writer])
+    return run(redis_db, scripts.RECLAIM, [JOB.taken, JOB.takers, JOB.pages, JOB.dupefilter, JOB.ready, JOB.lease,
+                                             JOB.last_writer], [writer])
 
 
 def hand_back(redis_db: redis.Redis, entry: str, page_id: str, page: str = "page",
@@ -58,8 +60,8 @@ def give_back(redis_db: redis.Redis, state: str, only_if_silent: bool, node: str
 
 
 def requeue_lost(redis_db: redis.Redis, request: str, page_id: str, put_back: bool) -> object:
-    return run(redis_db, scripts.REQUEUE_LOST, [JOB.requests, JOB.pages, JOB.dupefilter, JOB.nodes, JOB.lease],
-               [request, page_id, 5, JOB.inflight_prefix, "1" if put_back else "0", WRITER])
+    return run(redis_db, scripts.REQUEUE_LOST, [JOB.requests, JOB.pages, JOB.dupefilter, JOB.nodes, JOB.lease,
+                                                    JOB.last_writer], [request, page_id, 5, JOB.inflight_prefix, "1" if put_back else "0", WRITER])
 
 
 def frontier(redis_db: redis.Redis) -> list[tuple[bytes, float]]:
@@ -297,21 +299,40 @@ def test_a_request_held_by_a_node_not_in_the_nodes_hash_counts_as_nowhere(redis_
 
 
 def test_one_writer_holds_the_lease_until_it_lets_it_go(redis_db: redis.Redis) -> None:
-    keys = [JOB.lease]
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000]) == [b"w1", 10000]
-    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000])  # type: ignore[misc]
+    keys = [JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
+    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"])  # type: ignore[misc]
     assert holder == b"w1" and 0 < left <= 10000
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000]) == [b"w1", 20000]  # renewed
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000, "0"]) == [b"w1", 20000]  # renewed
     assert 10000 < redis_db.pttl(JOB.lease) <= 20000
-    assert run(redis_db, scripts.RELEASE, keys, ["w2"]) == 0
+    assert run(redis_db, scripts.RELEASE, keys[:1], ["w2"]) == 0
     assert redis_db.get(JOB.lease) == b"w1"
-    assert run(redis_db, scripts.RELEASE, keys, ["w1"]) == 1
-    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000]) == [b"w2", 10000]
+    assert run(redis_db, scripts.RELEASE, keys[:1], ["w1"]) == 1
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]
+
+
+def test_a_writer_whose_lease_ran_out_takes_it_again_only_if_no_other_took_it(redis_db: redis.Redis) -> None:
+    """One back from a stall whose job another writer took stops, even when that one's
+    lease ran out too (it was still starting): taking the job back, it waited for pages
+    the other had taken. Alone, or with the job's keys lost by Redis, it goes on."""
+    keys = [JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
+    redis_db.delete(JOB.lease)  # ran out while w1 was stalled
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
+    redis_db.delete(JOB.lease)
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]  # a writer starting
+    redis_db.delete(JOB.lease)  # ran out before w2 renewed it
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w2", 0]
+    assert not redis_db.exists(JOB.lease)
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "0"]) == [b"w2", 10000]  # w2 renews it
+    redis_db.delete(*keys)  # Redis restarted without persistence
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
 
 
 
 def test_a_writers_steps_do_nothing_once_another_writer_holds_the_lease(redis_db: redis.Redis) -> None:
-    """Its own lease, or none (it lapsed, nobody took it), lets them."""
+    """Nor once another held it last and it ran out. Its own lease, or none (it lapsed,
+    nobody took it), lets them."""
     redis_db.hset(JOB.pages, "p1", "page")
     redis_db.sadd(JOB.dupefilter, "p1")
     redis_db.set(JOB.lease, "elsewhere:2")
@@ -320,8 +341,13 @@ def test_a_writers_steps_do_nothing_once_another_writer_holds_the_lease(redis_db
     assert not redis_db.exists(JOB.taken)
     assert requeue_lost(redis_db, "r3", "p3", put_back=True) is None and not redis_db.exists(JOB.requests)
     assert redis_db.smembers(JOB.dupefilter) == {b"p1"}
+    redis_db.delete(JOB.lease)
+    redis_db.set(JOB.last_writer, "elsewhere:2")  # its lease ran out: it may be starting still
+    assert submit(redis_db, "p2", 0, "r2") is None and not redis_db.exists(JOB.requests)
+    assert take_page(redis_db, "p1") is None and reclaim(redis_db) is None
     redis_db.set(JOB.lease, WRITER)
     assert submit(redis_db, "p2", 0, "r2") == 1
     redis_db.delete(JOB.lease)
+    redis_db.set(JOB.last_writer, WRITER)
     assert take_page(redis_db, "p1") == b"page"
     assert requeue_lost(redis_db, "r3", "p3", put_back=True) == 1

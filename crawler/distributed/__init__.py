@@ -25,6 +25,7 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet
 - ``<job>:takers``         hash: fingerprint → the writer (host:pid) that took it
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
+- ``<job>:lastwriter``     the writer that held the lease last (host:pid), for the job's length
 - ``<job>:opened``         the writer's code version, for the job's length: a Redis without it lost the job
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

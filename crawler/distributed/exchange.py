@@ -141,8 +141,8 @@ class PageExchange:
         return await wanted.future
 
     async def submit(self, wanted: Wanted, page_id: str) -> None:
-        await self._submit(keys=[self.job.dupefilter, self.job.requests, self.job.lease],
-                           args=[page_id, wanted.score, wanted.entry, self.writer])
+        keys = [self.job.dupefilter, self.job.requests, self.job.lease, self.job.last_writer]
+        await self._submit(keys=keys, args=[page_id, wanted.score, wanted.entry, self.writer])
 
     async def take(self, page_id: str) -> bytes | None:
         """The page handed back as ``page_id``, moved to the pages taken; None when it is not
@@ -151,7 +151,8 @@ class PageExchange:
         if (removing := self.finishing.get(page_id)) is not None:  # else it may remove this one
             await removing
         data: bytes | None = await self._take(
-            keys=[self.job.pages, self.job.dupefilter, self.job.lease, self.job.taken, self.job.takers],
+            keys=[self.job.pages, self.job.dupefilter, self.job.lease, self.job.taken, self.job.takers,
+                  self.job.last_writer],
             args=[page_id, self.writer, "0" if page_id in self.held else "1"])
         return data
 
@@ -160,7 +161,7 @@ class PageExchange:
         archive; how many."""
         back: int = await self._reclaim(
             keys=[self.job.taken, self.job.takers, self.job.pages, self.job.dupefilter, self.job.ready,
-                  self.job.lease], args=[self.writer])
+                  self.job.lease, self.job.last_writer], args=[self.writer])
         return back
 
     def hand_over(self, page_id: str, response: Response) -> None:
@@ -336,7 +337,8 @@ class PageExchange:
             return
         again = "0" if wanted.lost >= self.tries else "1"
         if not await self._requeue_lost(
-                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes, self.job.lease],
+                keys=[self.job.requests, self.job.pages, self.job.dupefilter, self.job.nodes, self.job.lease,
+                      self.job.last_writer],
                 args=[wanted.entry, page_id, wanted.score, self.job.inflight_prefix, again, self.writer]):
             return
         if not self.gave_up(page_id, wanted):

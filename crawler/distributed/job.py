@@ -89,6 +89,10 @@ class Job:
         return f"{self.name}:writer"
 
     @property
+    def last_writer(self) -> str:
+        return f"{self.name}:lastwriter"
+
+    @property
     def opened(self) -> str:
         return f"{self.name}:opened"
 
@@ -106,7 +110,8 @@ class Job:
         """Every key of the job but ``done``, for the nodes named."""
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
-                self.pages, self.ready, self.taken, self.takers, self.lease, self.opened, *per_node]
+                self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
+                self.opened, *per_node]
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between
@@ -225,9 +230,11 @@ def writer_refused(config: Config) -> Refusal | None:
     Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1)."""
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
+    job = Job.from_config(config)
     try:
         holder, left = client.register_script(LEASE)(
-            keys=[Job.from_config(config).lease], args=[process_name(), round(lease_seconds(config) * 1000)])
+            keys=[job.lease, job.last_writer],
+            args=[process_name(), round(lease_seconds(config) * 1000), "1"])
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not give job {config.redis_job} "
                        f"its writer lease: {error}", 1)

@@ -92,19 +92,21 @@ return #held / 2
 """
 
 
-def _writer_only(lease: int, writer: int) -> str:
+def _writer_only(lease: int, last: int, writer: int) -> str:
     """The start of a writer's step that does nothing (returns nil) once another writer
-    holds the job's lease (``KEYS[lease]``, this writer ``ARGV[writer]``): one silent for
-    longer than its lease would otherwise, in the moments before its own look at the lease
-    stops it, take the pages handed back for the other and put requests on its frontier."""
-    return (f"local holder = redis.call('GET', KEYS[{lease}])\n"
+    holds the job's lease (``KEYS[lease]``, this writer ``ARGV[writer]``), or held it last
+    when its lease ran out (``KEYS[last]``, see LEASE): one silent for longer than its lease
+    would otherwise, in the moments before its own look at the lease stops it, take the
+    pages handed back for the other and put requests on its frontier."""
+    return (f"local holder = redis.call('GET', KEYS[{lease}]) or redis.call('GET', KEYS[{last}])\n"
             f"if holder and holder ~= ARGV[{writer}] then return false end\n")
 
 
 # The writer asks for a page: its request goes on the frontier unless the job holds it
 # already (queued, being fetched, or fetched for a writer that was restarted since).
-# KEYS: dupefilter, requests, lease.  ARGV: page id, score, request, writer.  1 when queued now.
-SUBMIT = _writer_only(3, 4) + """
+# KEYS: dupefilter, requests, lease, last writer.  ARGV: page id, score, request, writer.
+# 1 when queued now.
+SUBMIT = _writer_only(3, 4, 4) + """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
@@ -115,9 +117,9 @@ return 1
 # (a second copy a node hands back is dropped). With ARGV[3] = '1' a page this writer
 # took before is taken again: the answer of that take was lost (a timeout, a broken
 # connection), so the writer never had it.
-# KEYS: pages, dupefilter, lease, taken, takers.  ARGV: page id, writer, '1' to take again.
+# KEYS: pages, dupefilter, lease, taken, takers, last writer.  ARGV: page id, writer, '1' to take again.
 # Returns the page, or nil when it is not there.
-TAKE_PAGE = _writer_only(3, 2) + """
+TAKE_PAGE = _writer_only(3, 6, 2) + """
 local page = redis.call('HGET', KEYS[1], ARGV[1])
 if page then
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -145,9 +147,9 @@ return 1
 # (killed, their machine down) and not archived: handed back again, as a node hands a
 # page back, for this writer to archive when it asks for them. A copy handed back since
 # is kept instead.
-# KEYS: taken, takers, pages, dupefilter, ready, lease.  ARGV: writer.
+# KEYS: taken, takers, pages, dupefilter, ready, lease, last writer.  ARGV: writer.
 # Returns how many pages came back.
-RECLAIM = _writer_only(6, 1) + """
+RECLAIM = _writer_only(6, 7, 1) + """
 local takers = redis.call('HGETALL', KEYS[2])
 local back = 0
 for i = 1, #takers, 2 do
@@ -170,10 +172,10 @@ return back
 # in-flight hash, not handed back (Redis was flushed, evicted keys, or the page handed
 # back was unreadable). Node names come from the nodes hash, as every node that holds
 # a request says it is there first.
-# KEYS: requests, pages, dupefilter, nodes, lease.
+# KEYS: requests, pages, dupefilter, nodes, lease, last writer.
 # ARGV: request, page id, score, in-flight key prefix, '1' to put it back ('0': only look), writer.
 # 1 when it was nowhere.
-REQUEUE_LOST = _writer_only(5, 6) + """
+REQUEUE_LOST = _writer_only(5, 6, 6) + """
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 0 end
 for _, node in ipairs(redis.call('HKEYS', KEYS[4])) do
@@ -187,15 +189,24 @@ return 1
 """
 
 # One writer per job: the writer's lease, taken if free, renewed by its holder like a
-# heartbeat. KEYS: lease.  ARGV: writer, milliseconds it lasts.
+# heartbeat. A lease that ran out is free to a writer starting (ARGV[3] = '1'), and to
+# the writer that held it last: one back from a stall whose job another writer took
+# meanwhile is told that one's name, even once that one's lease ran out too (it may be
+# starting still, or stalled in turn), instead of taking the job back.
+# KEYS: lease, last writer.  ARGV: writer, milliseconds it lasts, '1' at a writer's start.
 # Returns the holder after the call, and the milliseconds its lease has left.
 LEASE = """
 local holder = redis.call('GET', KEYS[1])
-if not holder or holder == ARGV[1] then
+if not holder then
+  holder = redis.call('GET', KEYS[2])
+  if ARGV[3] == '1' or not holder then holder = ARGV[1] end
+end
+if holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('SET', KEYS[2], ARGV[1])
   return {ARGV[1], tonumber(ARGV[2])}
 end
-return {holder, redis.call('PTTL', KEYS[1])}
+return {holder, math.max(redis.call('PTTL', KEYS[1]), 0)}
 """
 
 # The writer lets its lease go. KEYS: lease.  ARGV: writer.

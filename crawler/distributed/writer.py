@@ -259,7 +259,8 @@ class Writer:
     async def keep_lease(self) -> bool:
         """Renews the writer's lease; False, and the run stops, when another writer holds
         it (this one was silent for longer than the lease, and another started)."""
-        holder, _ = await self._lease(keys=[self.job.lease], args=[self.name, self.lease_ms])
+        holder, _ = await self._lease(keys=[self.job.lease, self.job.last_writer],
+                                      args=[self.name, self.lease_ms, "0"])
         if text(holder) == self.name:
             return True
         logger.error("Another writer, %s, has taken job %s: stopping. Its archive gets the pages "
