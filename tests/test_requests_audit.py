@@ -289,6 +289,17 @@ class IndexStatements:
             return execute(connection, sql, parameters)  # type: ignore[arg-type]
 
         monkeypatch.setattr(index_module._Connection, "execute", counted)
+        # rows written by one executemany outside a transaction: each row its own commit
+        self.rows_committed_alone: Counter[str] = Counter()
+        executemany = index_module._Connection.executemany
+
+        def rows(connection: sqlite3.Connection, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+            parameters = list(parameters)
+            if not connection.in_transaction and len(parameters) > 1:
+                self.rows_committed_alone[sql] += len(parameters)
+            return executemany(connection, sql, parameters)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(index_module._Connection, "executemany", rows)
 
     def scanning(self, index: Path) -> dict[str, int]:
         """The statements run more than once whose plan reads a whole table: how often."""
@@ -453,3 +464,19 @@ def test_the_next_article_pages_are_asked_while_the_pictures_before_them_are_not
                    settings={"DOWNLOAD_DELAY": "0.1"})
     assert result.returncode == 0, result.stderr
     assert answered_in_time == [True] * 5
+
+
+def test_an_album_pages_records_are_one_commit(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the state pipeline records of an album page (its members, their links, the album
+    and who left it) is one commit to the index: ``executemany`` outside a transaction
+    commits each row, a write to the WAL the reactor waited on (20 an album page of 10)."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247540001, 3, albums=("5401",)))
+    statements = IndexStatements(monkeypatch)
+    result = crawl("album", tmp_path, "-a", f"url={site.album('5401', arts)}")
+    assert result.returncode == 0, result.stderr
+    assert statements.runs and not statements.rows_committed_alone
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM album_articles WHERE album_id = '5401'").fetchone() == (3,)
+        assert db.execute("SELECT count(*) FROM listed_links").fetchone() == (3,)

@@ -125,16 +125,24 @@ class StatePipeline:
         return ArticleState(item.reason)
 
     def _album_page(self, page: AlbumPageRead) -> None:
+        with self.index.transaction():
+            left = self._album_page_records(page)
+        if left:
+            self.tally.count(Stat.ALBUMS_LEFT, left)
+            logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)
+
+    def _album_page_records(self, page: AlbumPageRead) -> int:
+        """How many articles left the album, if ``page`` ends a read of it whole. In one
+        transaction: outside one, each of its members and links was a commit of its own to
+        the index's WAL (``executemany`` commits each row), 20 an album page of 10."""
         self.accounts.add_album_articles(page.album, [key for key, _ in page.members])
         self.index.add_listed_links((key, url) for key, url in page.members if url)
         if page.first:
             self.accounts.remember_album(page.album, page.biz, page.title, page.count, page.at)
-        if page.whole is not None:
-            left = self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at,
-                                                  page.overcount)
-            if left:
-                self.tally.count(Stat.ALBUMS_LEFT, left)
-                logger.info("%s left album %s since it was last read", counted(left, "article"), page.album)
+        if page.whole is None:
+            return 0
+        return self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at,
+                                              page.overcount)
 
     def _write(self, record: StateRecord) -> None:
         index = self.index
