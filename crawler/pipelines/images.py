@@ -107,7 +107,8 @@ class ImagePipeline(MediaPipeline):
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
         self.failing = ImageFailures(archive.index, config.image_retry_warn_days)
-        # Per item being processed (by id): its image requests' fingerprints, by URL; and
+        # Per item being processed (by id): the image URLs it wants (on IMAGE_HOSTS, in page
+        # order, chosen once), each with its request's fingerprint; and
         # how many of those items each fingerprint is one of.
         self.fingerprints: dict[int, dict[str, bytes]] = {}
         self.holders: Counter[bytes] = Counter()
@@ -191,8 +192,9 @@ class ImagePipeline(MediaPipeline):
         # A picture the saved page holds goes with its request: ``media_failed``, which
         # stands in for it when the CDN fails, is not given the item.
         held = item.imported_page.images if isinstance(item, ArticleItem) and item.imported_page else {}
+        urls = ItemAdapter(item).get("file_urls") or []
         requests = {url: Request(url, meta={**meta, "held": held[url]} if url in held else meta)
-                    for url in self._wanted(item)}
+                    for url in urls if host_of(url) in self.image_hosts}
         # Scrapy's fingerprinter keeps what it works out per request: MediaPipeline then
         # finds these, and ``process_item`` forgets the downloads by them.
         fingerprint = self.crawler.request_fingerprinter.fingerprint
@@ -285,13 +287,13 @@ class ImagePipeline(MediaPipeline):
         answered with another URL's download or failure: ``?a=1&b=2`` and ``?b=2&a=1`` are
         one request to it, downloaded once."""
         new = {}
-        fingerprints = self.fingerprints[id(item)]
-        for url, (ok, outcome) in zip(self._wanted(item), results, strict=True):
+        wanted = self.fingerprints[id(item)]
+        for (url, fingerprint), (ok, outcome) in zip(wanted.items(), results, strict=True):
             if not ok:
                 self._not_downloaded(url, outcome)
                 continue
-            image = self.results.get(fingerprints[url])
-            placed = self.placed.setdefault(fingerprints[url], set())
+            image = self.results.get(fingerprint)
+            placed = self.placed.setdefault(fingerprint, set())
             if image is None or url in placed:  # stored already: the index names its file
                 continue
             placed.add(url)
@@ -347,7 +349,7 @@ class ImagePipeline(MediaPipeline):
         the same page, said so, or for a reason that may pass again since a run said so
         (``ImageFailures``), or for a cause many share that an earlier post's line said (the
         mail gets one line a cause, the summary counts every image)."""
-        wanted = self._wanted(item)
+        wanted = self.fingerprints[id(item)]  # its image URLs, as get_media_requests chose them
         adapter = ItemAdapter(item)
         stored, failed, news, days = {}, [], False, 0
         for url in wanted:
@@ -389,7 +391,3 @@ class ImagePipeline(MediaPipeline):
         self.failed.put(url, result, fingerprint)
         Run.of(self.crawler).tally.count(Stat.IMAGES_FAILED)
         logger.debug("Image not stored: %s (%s)", url, result.reason)
-
-    def _wanted(self, item: Any) -> list[str]:
-        urls = ItemAdapter(item).get("file_urls") or []
-        return [url for url in urls if host_of(url) in self.image_hosts]
