@@ -412,3 +412,20 @@ def test_a_new_posts_name_is_worked_out_once_and_still_after_another_took_it_mea
     files = {archived_url(path): read_post(path) for path in (tmp_path / "_posts").glob("*.md")}
     assert len(files) == 3 and all(text in files[article.url] for article, text in (
         (alone, "独自的正文"), (first, "先到的正文"), (second, "后到的正文"))), files
+
+
+def test_the_pictures_an_article_placed_are_named_as_placed_not_looked_up_again(
+        pipeline: ImagePipeline) -> None:
+    """The files of an article's new pictures were each looked up in the index after it had
+    recorded them (5 us a picture, 1,600 a benchmark crawl); one another article placed is
+    still looked up."""
+    statements: list[str] = []
+    pipeline.archive.index.connection.set_trace_callback(statements.append)
+    downloaded(pipeline, SHARED, (1, 2, 3))
+    downloaded(pipeline, OWN, (4, 5, 6))
+    first = completed(pipeline, item("2247490031", SHARED, OWN))
+    assert [entry["url"] for entry in first.files] == [SHARED, OWN]
+    assert not [sql for sql in statements if sql.startswith("SELECT name FROM images WHERE url")]
+    downloaded(pipeline, SHARED, (1, 2, 3))
+    second = completed(pipeline, item("2247490032", SHARED))
+    assert second.files == [first.files[0]]
