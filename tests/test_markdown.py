@@ -14,7 +14,6 @@ import pytest
 from crawler.convert.escaping import escape_liquid, escape_text
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.convert.relink import relink, remote_images
-from crawler.wechat import shown
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.shown import text_slots
@@ -323,7 +322,8 @@ def test_zero_width_characters_are_looked_for_slot_by_slot_only_in_a_body_that_h
     listed only where it finds one (listing them was 1 ms of the 4.0 MB page's 34 ms). Where
     there are, they go as before, in a comment's tail too; a joiner between emoji stays."""
     listed: list[object] = []
-    monkeypatch.setattr(shown, "text_slots", lambda root: listed.append(root) or text_slots(root))
+    monkeypatch.setattr("crawler.wechat.shown.text_slots",
+                        lambda root: listed.append(root) or text_slots(root))
     assert body_markdown("<p>甲<!--注--><b>乙</b>丙<br>丁👮</p>") == "甲**乙**丙  \n丁👮"
     assert listed == []
     assert body_markdown(body) == written and len(listed) == 1
