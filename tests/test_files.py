@@ -41,21 +41,25 @@ def test_atomic_write_raises_and_leaves_nothing(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").is_dir()
 
 
-def test_staged_bytes_are_put_only_where_and_as_they_were_staged(tmp_path: Path) -> None:
-    """A post's bytes fsynced ahead (``stage``) are renamed into place only if the path and
-    the bytes are still those written now; else nothing moves, and nothing is left."""
-    staged = stage(tmp_path / "post.md", b"staged")
-    assert [is_leftover(path) for path in tmp_path.iterdir()] == [True]
-    assert not staged.put(tmp_path / "post.md", b"other") and not staged.put(tmp_path / "b.md", b"staged")
-    assert not (tmp_path / "post.md").exists() and not (tmp_path / "b.md").exists()
+def test_staged_bytes_are_put_only_in_their_folder_and_as_they_were_staged(tmp_path: Path) -> None:
+    """A new post's bytes fsynced ahead (``stage``), before its name is known, are renamed
+    into place only if they are still those written now, in the folder they were staged in;
+    else nothing moves, and nothing is left."""
+    (tmp_path / "sub").mkdir()
+    staged = stage(tmp_path, b"staged")
+    assert [is_leftover(path) for path in tmp_path.iterdir() if path.is_file()] == [True]
+    assert not staged.put(tmp_path / "post.md", b"other") \
+        and not staged.put(tmp_path / "sub" / "post.md", b"staged")
+    assert not (tmp_path / "post.md").exists() and not (tmp_path / "sub" / "post.md").exists()
     assert staged.put(tmp_path / "post.md", b"staged")
     staged.discard()
-    assert [p.name for p in tmp_path.iterdir()] == ["post.md"] and (tmp_path / "post.md").read_bytes() == b"staged"
-    unused = stage(tmp_path / "other.md", b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["post.md", "sub"]
+    assert (tmp_path / "post.md").read_bytes() == b"staged"
+    unused = stage(tmp_path, b"x")
     unused.discard()
-    assert [p.name for p in tmp_path.iterdir()] == ["post.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["post.md", "sub"]
     with pytest.raises(OSError):  # a folder that is a file: nothing staged, nothing left
-        stage(tmp_path / "post.md" / "x.md", b"x")
+        stage(tmp_path / "post.md", b"x")
 
 
 def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_next_run(

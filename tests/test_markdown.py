@@ -16,6 +16,7 @@ from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.convert.relink import relink, remote_images
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
+from crawler.wechat.shown import text_slots
 from crawler.wechat.urls import normalise_image_url
 from tests.conftest import page_text
 
@@ -307,3 +308,22 @@ def test_a_link_to_an_accounts_page_naming_an_archived_article_keeps_its_url() -
                       body_html=f'<p><a href="{home}">主页</a></p>')
     assert to_markdown(article, {}, post_links={"MzA=:1:1": "2021-07-28-x"}) == f"[主页]({home})"
     assert relink(f"[主页]({home})", {"MzA=:1:1"}, "2021-07-28-x") == f"[主页]({home})"
+
+
+@pytest.mark.parametrize(("body", "written"), [
+    ("<p>甲\u200b<b>乙</b></p>", "甲**乙**"),
+    ("<p>甲<!--注-->\u200c丙</p>", "甲丙"),
+    ("<p><b>乙\ufeff</b>丙\u2060</p>", "**乙**丙"),
+    ("<p>甲\u200d乙<span>👮</span>\u200d<b>♂</b>\ufe0f</p>", "甲乙👮\u200d**♂**\ufe0f"),
+])
+def test_zero_width_characters_are_looked_for_slot_by_slot_only_in_a_body_that_has_some(
+        body: str, written: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most bodies have none: the body's text is searched once, and its text slots are
+    listed only where it finds one (listing them was 1 ms of the 4.0 MB page's 34 ms). Where
+    there are, they go as before, in a comment's tail too; a joiner between emoji stays."""
+    listed: list[object] = []
+    monkeypatch.setattr("crawler.wechat.shown.text_slots",
+                        lambda root: listed.append(root) or text_slots(root))
+    assert body_markdown("<p>甲<!--注--><b>乙</b>丙<br>丁👮</p>") == "甲**乙**丙  \n丁👮"
+    assert listed == []
+    assert body_markdown(body) == written and len(listed) == 1

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -177,7 +177,7 @@ class ImagePipeline(MediaPipeline):
             Run.of(self.crawler).tally.count(Stat.IMAGES_WRITE_FAILED)
             self._failed(url, ImageResult(transient=True, reason=f"cannot write the image: {write_error}",
                                           refused=cause_of(write_error)))
-        return self._reported(item, told)
+        return self._reported(item, told, {placement.url: placement.name for placement in placements})
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
@@ -341,9 +341,11 @@ class ImagePipeline(MediaPipeline):
         self._failed(url, ImageResult(transient=True, reason=f"cannot record the image: {error}",
                                       refused=cause_of(error)))
 
-    def _reported(self, item: ArticleItem, told: Collection[str]) -> ArticleItem:
-        """The item with the files its images are in, incomplete if one failed for a reason
-        that may pass; one line for those that failed, an ERROR if the archive refused one for
+    def _reported(self, item: ArticleItem, told: Collection[str],
+                  placed: Mapping[str, str]) -> ArticleItem:
+        """The item with the files its images are in (``placed``: those it placed now, by
+        URL; the index names the others), incomplete if one failed for a reason that may
+        pass; one line for those that failed, an ERROR if the archive refused one for
         a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
         each failed for good again after the run that left it on the CDN, or that fetched
         the same page, said so, or for a reason that may pass again since a run said so
@@ -362,7 +364,7 @@ class ImagePipeline(MediaPipeline):
                     fresh = url not in told
                 news = news or result.refused is None and fresh and result.shared not in self.causes_said
                 adapter["images_incomplete"] = adapter["images_incomplete"] or result.transient
-            elif name := self.images.index.image_name(url):  # written, or a failure above
+            elif name := placed.get(url) or self.images.index.image_name(url):  # written, or a failure above
                 stored[url] = name
         adapter["files"] = [{"url": url, "path": name} for url, name in stored.items()]
         if failed:

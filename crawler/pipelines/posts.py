@@ -148,14 +148,15 @@ class PostPipeline:
         return item
 
     async def _staged(self, article: Article, text: str) -> Staged | None:
-        """A new post's bytes written beside it and fsynced on the writer thread: the reactor
-        went on meanwhile, where each post's fsync was a wait of its own (3-10 ms).
-        ``write_post`` puts them in place if they are still what it writes there (else, or
-        should staging fail, it writes as ever, and says why it cannot)."""
-        path = self.archive.posts.path_for(article)
-        if path.exists():  # a post written again is read and weighed first
+        """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the
+        reactor went on meanwhile, where each post's fsync was a wait of its own (3-10 ms).
+        ``write_post`` names the post (another may have taken a name meanwhile) and puts them
+        there if they are still what it writes (else, or should staging fail, it writes as
+        ever, and says why it cannot)."""
+        placed = self.archive.places.placed(article.key)
+        if placed is not None and placed.exists():  # a post written again is read and weighed first
             return None
-        future = self.writer.submit(stage, path, text.encode("utf-8"))
+        future = self.writer.submit(stage, self.archive.layout.posts, text.encode("utf-8"))
         self.unclaimed.add(future)
         try:
             staged = await asyncio.wrap_future(future)

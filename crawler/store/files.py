@@ -31,7 +31,7 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> list[OSError | Non
     temporaries: list[tuple[str, int] | OSError] = []
     for path, data in files:
         try:
-            temporaries.append(_write_temporary(path, data))
+            temporaries.append(_write_temporary(path.parent, f".{path.name}.", data))
         except OSError as error:
             temporaries.append(error)
     results: list[OSError | None] = []
@@ -56,16 +56,18 @@ def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> list[OSError | Non
 
 @dataclass(frozen=True)
 class Staged:
-    """A file's bytes written beside it and fsynced, for a writer thread to do the waiting:
-    ``put`` renames it into place if it is still what is to be written there."""
+    """A new file's bytes written in its folder and fsynced, before its name is known, for a
+    writer thread to do the waiting: ``put`` renames it into place if it is still what is to
+    be written there."""
 
-    path: Path
+    folder: Path
     data: bytes = field(repr=False)
     temporary: str
 
     def put(self, path: Path, data: bytes) -> bool:
-        """Whether ``data`` is now at ``path``: False when it is not what was staged."""
-        if path != self.path or data != self.data:
+        """Whether ``data`` is now at ``path``: False when it is not what was staged, or
+        ``path`` is in another folder."""
+        if path.parent != self.folder or data != self.data:
             return False
         os.replace(self.temporary, path)
         return True
@@ -76,9 +78,9 @@ class Staged:
             os.unlink(self.temporary)
 
 
-def stage(path: Path, data: bytes) -> Staged:
-    """``data`` written beside ``path`` and fsynced, as ``atomic_write`` would before its rename."""
-    name, fd = _write_temporary(path, data)
+def stage(folder: Path, data: bytes) -> Staged:
+    """``data`` written in ``folder`` and fsynced, as ``atomic_write`` would before its rename."""
+    name, fd = _write_temporary(folder, ".staged.", data)
     try:
         try:
             os.fsync(fd)
@@ -88,16 +90,16 @@ def stage(path: Path, data: bytes) -> Staged:
         with contextlib.suppress(OSError):
             os.unlink(name)
         raise
-    return Staged(path, data, name)
+    return Staged(folder, data, name)
 
 
-def _write_temporary(path: Path, data: bytes) -> tuple[str, int]:
-    """``data`` in a new file beside ``path``, writeback started: its name and open descriptor.
+def _write_temporary(folder: Path, prefix: str, data: bytes) -> tuple[str, int]:
+    """``data`` in a new file in ``folder``, writeback started: its name and open descriptor.
 
-    The name starts with a dot, so Jekyll skips the file if a crash leaves it behind.
+    The name starts with ``prefix``, a dot, so Jekyll skips the file if a crash leaves it behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
         rest = memoryview(data)

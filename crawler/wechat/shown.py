@@ -21,7 +21,10 @@ from crawler.wechat.urls import background_image_url
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
 # joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
-INVISIBLE = re.compile(rf"[\u200b\u200c\u2060\ufeff]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
+_ZERO_WIDTH = "\u200b\u200c\u2060\ufeff"
+INVISIBLE = re.compile(rf"[{_ZERO_WIDTH}]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
+# Any character ``INVISIBLE`` may take, a joiner seen or not
+_MAY_BE_INVISIBLE = re.compile(f"[{_ZERO_WIDTH}\u200d]")
 # Dropped with everything inside: what shows nothing (a browser's own style sheet hides
 # <title>, <rp>, <datalist>, <noembed>, <noframes>, <template>; a gauge shows no text), only
 # through scripts, or only as the browser draws it (a <select>: drawn.draw_select).
@@ -247,7 +250,12 @@ def without_invisible(pieces: list[str]) -> list[str]:
 
 
 def drop_invisible(root: etree._Element) -> None:
-    """What a reader does not see of the text below ``root`` taken out (``without_invisible``)."""
+    """What a reader does not see of the text below ``root`` taken out (``without_invisible``).
+    Most pages have none: their text, as libxml2 joins it, is searched for one first, in a
+    tenth of the time it takes to list the text's slots."""
+    if not _MAY_BE_INVISIBLE.search(
+            etree.tostring(root, method="text", encoding="unicode", with_tail=False)):
+        return
     slots = text_slots(root)
     pieces = [slot_text(*slot) for slot in slots]
     for (element, where), piece, kept in zip(slots, pieces, without_invisible(pieces), strict=True):
