@@ -7,6 +7,7 @@ what the test writes back.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -240,6 +241,26 @@ def test_the_text_an_svg_draws_follows_its_pictures() -> None:
                          'Svg/640)"><title>题</title><text x="0" y="9">图中<tspan>字</tspan></text>'
                          '</svg>后</p>') == \
         "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n图中字\n\n后"
+
+
+def test_an_svgs_pictures_it_hides_or_places_off_the_picture_are_not_shown() -> None:
+    """An SVG's <image>s a browser draws nothing of showed in the post: hidden by the SVG's
+    own attributes (``display``, ``visibility``, ``opacity``) or a style, placed off the
+    picture (the viewBox), clipped to nothing; a picture a tap reveals (WeChat's interactive
+    layouts) shows, as a reader sees it once tapped."""
+    def image(name: str, attributes: str = "") -> str:
+        return f'<image href="https://mmbiz.qpic.cn/mmbiz_png/{name}/640" {attributes} width="100" height="50"/>'
+
+    body = ('<svg viewBox="0 0 200 100">' + image("Shown01") + image("Hidden02", 'display="none"')
+            + image("Hidden03", 'style="display: none"') + image("Hidden04", 'opacity="0"')
+            + image("Hidden05", 'visibility="hidden"') + image("Hidden06", 'x="250"')
+            + image("Hidden07", 'y="-50"') + '<g transform="translate(0, 120)">' + image("Hidden08")
+            + '</g><clipPath id="none"><rect width="0" height="0"/></clipPath>'
+            + image("Hidden09", 'clip-path="url(#none)"') + image("Hidden10", 'style="width: 0"')
+            + '<g opacity="0"><set attributeName="opacity" to="1" begin="click"/>'
+            + image("Tapped11") + "</g></svg>")
+    shown = re.findall(r"mmbiz_png/(\w+)/", body_markdown(body))
+    assert shown == ["Shown01", "Tapped11"]
 
 
 def test_an_empty_font_between_italics_is_nothing_shown() -> None:
