@@ -424,6 +424,10 @@ DRAWN = [
     '<text x="10" y="30">藏</text></g><rect id="zk" width="20" height="20"/><text x="10" y="90" '
     'visibility="hidden">另点<set attributeName="visibility" to="visible" begin="zk.click"/></text>'
     '</svg>',
+    # a tap that makes the picture taller shows what lay below it
+    '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
+    'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
+    'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
 ]
 
 

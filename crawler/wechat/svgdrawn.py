@@ -116,8 +116,11 @@ class SvgDrawing:
 
     def __init__(self, svg: etree._Element) -> None:
         self._svg = svg
-        self._area = viewport(svg)
         self._ends = animation_ends(svg)
+        self._area = viewport(svg)
+        # a tap that sizes the picture anew shows what it will: not worked out
+        self._tapped_area = EVERYWHERE if any(
+            (svg, name) in self._ends for name in ("viewBox", "width", "height")) else self._area
         self._clips = {clip.get("id"): clip for clip in svg.iter("clippath")}
 
     def shows(self, element: etree._Element) -> bool:
@@ -163,7 +166,7 @@ class SvgDrawing:
         transforms = [self._transform(e, final) for e in chain[:-1]]
         if None in transforms:
             return True
-        area, ctm = self._area, Transform()
+        area, ctm = self._tapped_area if final else self._area, Transform()
         for e, transform in reversed(list(zip(chain[:-1], transforms, strict=True))):
             assert transform is not None
             ctm = ctm.then(transform)
