@@ -15,10 +15,12 @@ import pytest
 from crawler.convert.escaping import escape_liquid, escape_text
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.convert.relink import relink, remote_images
+from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import normalise_image_url
 from tests.conftest import page_text
+from tests.test_fidelity import rendered
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 URL = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1"
@@ -261,6 +263,23 @@ def test_an_svgs_pictures_it_hides_or_places_off_the_picture_are_not_shown() -> 
             + image("Tapped11") + "</g></svg>")
     shown = re.findall(r"mmbiz_png/(\w+)/", body_markdown(body))
     assert shown == ["Shown01", "Tapped11"]
+
+
+@pytest.mark.parametrize("body", [
+    "<ul><li><hr><p>甲</p></li><li>乙</li></ul>", "<ul><li>甲<hr>乙</li><li>丙</li></ul>",
+    "<ol><li><p>甲</p><hr><p>乙</p></li><li>丙</li></ol>",
+    "<ol><li>乙<ul><li>丙<hr></li></ul><hr></li><li>丁</li></ol>",
+    "<ol>" + "<li>甲</li>" * 9 + "<li>十<hr>乙</li><li>丙</li></ol>",
+])
+def test_a_rule_in_a_list_item_stays_in_it(body: str) -> None:
+    """kramdown read a rule's line (``---``) in a list item as the list's end: the item's
+    text after it left the list and the next items began a new one, numbered from 1; first
+    in the item (``- ---``), a rule alone, the item's text after it a code block."""
+    post, article = rendered(body), dom.fragment(body)
+    assert [len(hr.xpath("ancestor::li")) for hr in post.iter("hr")] \
+        == [len(hr.xpath("ancestor::li")) for hr in article.iter("hr")]
+    assert len(post.xpath("//ol|//ul")) == len(article.xpath("//ol|//ul"))
+    assert not post.xpath("//pre")
 
 
 def test_an_empty_font_between_italics_is_nothing_shown() -> None:
