@@ -245,7 +245,6 @@ class SvgDrawing:
             return EVERYWHERE
         return Box(x, y, x + width, y + height)
 
-
     def _length(self, element: etree._Element, name: str, final: bool) -> float | None:
         """A width or height in user units, its style's first; None when not set or not in them."""
         style = element.get("style")
@@ -269,17 +268,14 @@ def _text_box(text: etree._Element, x: float | None, y: float | None) -> Box:
 
 
 def _font_size(element: etree._Element) -> float:
-    for e in (element, *element.iterancestors()):
-        style = e.get("style")
-        size = user_units((widgets.declared(style, "font-size") if style else None) or e.get("font-size"))
-        if size is not None:
-            return size
-        if e.tag == "svg":
-            break
-    return _SVG_FONT_PX
+    """The font size of ``element`` in pixels; a browser's own where it is not in them."""
+    size = user_units(_inherited(element, "font-size"))
+    return _SVG_FONT_PX if size is None else size
 
 
 def _inherited(element: etree._Element, name: str) -> str | None:
+    """The value of a property that ``element`` inherits, as its style or attribute, or the
+    nearest ancestor's up to its SVG, sets it."""
     for e in (element, *element.iterancestors()):
         style = e.get("style")
         value = (widgets.declared(style, name) if style else None) or e.get(name)
