@@ -504,24 +504,33 @@ def chromium_text() -> Iterator[Callable[[str], str]]:
         page = context.new_page()
         session = context.new_cdp_session(page)
 
+        def snapshot() -> dict[str, Any]:
+            page.evaluate(_SETTLE)
+            page.evaluate(_UNDRAWN_HIDDEN)
+            taken = session.send("DOMSnapshot.getSnapshot", {
+                "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True})
+            page.evaluate(_UNDRAWN_RESTORED)
+            return taken
+
         def shown(document: str) -> str:
             page.set_content(document)
             page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
-            page.evaluate(_SETTLE)
-            return _laid_out_text(session.send("DOMSnapshot.getSnapshot", {
-                "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True}))
+            before = snapshot()
+            page.evaluate(_TAPPED)
+            return _laid_out_text(before, snapshot())
 
         yield shown
 
 
-def _laid_out_text(snapshot: dict[str, Any]) -> str:
-    """The visible text of a layout snapshot, node by node as the layout holds them: each
-    element's ``::before``, its children (a shadow tree's, where it has one), its ``::after``."""
-    nodes, styles = snapshot["domNodes"], snapshot["computedStyles"]
+def _laid_out_text(before: dict[str, Any], tapped: dict[str, Any]) -> str:
+    """The visible text of two layout snapshots of a document, before and after its SVGs'
+    taps (the same nodes), node by node as the layout holds them: each element's
+    ``::before``, its children (a shadow tree's, where it has one), its ``::after``; a
+    node's text as it shows before the taps, else after them."""
+    nodes = before["domNodes"]
     texts: dict[int, list[str]] = {}
-    for box in snapshot["layoutTreeNodes"]:
-        if box.get("layoutText") and styles[box["styleIndex"]]["properties"][0]["value"] != "hidden":
-            texts.setdefault(box["domNodeIndex"], []).append(box["layoutText"])
+    for snapshot in (tapped, before):
+        texts |= _visible_texts(snapshot)
     shown, below = [], [0]
     while below:
         index = below.pop()
@@ -530,3 +539,86 @@ def _laid_out_text(snapshot: dict[str, Any]) -> str:
         order = [pseudo.get("before"), *nodes[index].get("childNodeIndexes", []), pseudo.get("after")]
         below += reversed([i for i in order if i is not None])
     return "".join(shown)
+
+
+def _visible_texts(snapshot: dict[str, Any]) -> dict[int, list[str]]:
+    """The texts of a layout snapshot's nodes that show (not ``visibility: hidden``)."""
+    styles = snapshot["computedStyles"]
+    texts: dict[int, list[str]] = {}
+    for box in snapshot["layoutTreeNodes"]:
+        if box.get("layoutText") and styles[box["styleIndex"]]["properties"][0]["value"] != "hidden":
+            texts.setdefault(box["domNodeIndex"], []).append(box["layoutText"])
+    return texts
+
+
+# What is laid out but not drawn made ``visibility: hidden`` for a snapshot (and put back
+# after it): what is transparent (``opacity: 0``), and an SVG's text or foreignObject that
+# lies wholly outside an SVG viewport that clips it or outside its clip path. A clip path is
+# read as the box of its shapes (each shape's box, as a rectangle's); one without a shape
+# draws nothing, one that does not exist nothing away.
+_UNDRAWN_HIDDEN = r"""() => {
+  const isSvg = e => e.namespaceURI === 'http://www.w3.org/2000/svg';
+  const meet = (a, b) => { const left = Math.max(a.left, b.left), top = Math.max(a.top, b.top);
+    return {left, top, right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom)}; };
+  const empty = r => !(r.right > r.left && r.bottom > r.top);
+  const mapped = (matrix, box) => {
+    const points = [[box.x, box.y], [box.x + box.width, box.y], [box.x, box.y + box.height],
+                    [box.x + box.width, box.y + box.height]].map(([x, y]) => new DOMPoint(x, y).matrixTransform(matrix));
+    return {left: Math.min(...points.map(p => p.x)), right: Math.max(...points.map(p => p.x)),
+            top: Math.min(...points.map(p => p.y)), bottom: Math.max(...points.map(p => p.y))};
+  };
+  const own = e => e.transform ? (e.transform.baseVal.consolidate()?.matrix ?? new DOMMatrix()) : new DOMMatrix();
+  const clipRegion = (element, clip) => {
+    let matrix = DOMMatrix.fromMatrix(element.getScreenCTM());
+    if (clip.clipPathUnits.baseVal === SVGUnitTypes.SVG_UNIT_TYPE_OBJECTBOUNDINGBOX) {
+      const box = element.getBBox();
+      matrix = matrix.translate(box.x, box.y).scale(box.width, box.height, 1);
+    }
+    matrix = matrix.multiply(own(clip));
+    const boxes = [...clip.children].filter(c => c.getBBox && getComputedStyle(c).display !== 'none')
+      .map(c => mapped(matrix.multiply(own(c)), c.getBBox()));
+    if (!boxes.length) return {left: 0, top: 0, right: 0, bottom: 0};
+    return {left: Math.min(...boxes.map(b => b.left)), top: Math.min(...boxes.map(b => b.top)),
+            right: Math.max(...boxes.map(b => b.right)), bottom: Math.max(...boxes.map(b => b.bottom))};
+  };
+  const drawnArea = element => {
+    let area = element.getBoundingClientRect();
+    for (let e = element; e && isSvg(e); e = e.parentElement) {
+      if (e !== element && e.localName === 'svg' && getComputedStyle(e).overflow !== 'visible')
+        area = meet(area, e.getBoundingClientRect());
+      const id = /url\(["']?#([^"')]+)/.exec(getComputedStyle(e).clipPath)?.[1];
+      const clip = id && document.getElementById(id);
+      if (clip && clip.localName === 'clipPath') area = meet(area, clipRegion(e, clip));
+    }
+    return area;
+  };
+  const undrawn = [...document.querySelectorAll('*')].filter(e => getComputedStyle(e).opacity === '0'
+    || (isSvg(e) && ['text', 'foreignObject'].includes(e.localName) && empty(drawnArea(e))));
+  window.__undrawn = undrawn.flatMap(e => [e, ...e.querySelectorAll('*')]).map(e => [e, e.getAttribute('style')]);
+  for (const [e] of window.__undrawn) e.style.setProperty('visibility', 'hidden', 'important');
+}"""
+_UNDRAWN_RESTORED = """() => {
+  for (const [e, style] of window.__undrawn.reverse())
+    style === null ? e.removeAttribute('style') : e.setAttribute('style', style);
+}"""
+# A reader's tap on everything an SVG's animation begins with (``begin="click"``,
+# ``begin="id.click"``) once its other animations have run to their ends (a seek), then
+# the taps' animations run to theirs, as long as the longest lasts, up to 5 s (a seek now
+# would drop them).
+_TAPPED = r"""async () => {
+  for (const svg of document.querySelectorAll('svg')) svg.setCurrentTime(svg.getCurrentTime() + 3600);
+  const tapped = new Set();
+  let lasts = 0;
+  for (const animation of document.querySelectorAll('animate, set, animateTransform, animateMotion')) {
+    for (const begin of (animation.getAttribute('begin') ?? '').split(';')) {
+      const id = /^\s*(?:([^\s.]+)\.)?click\b/.exec(begin);
+      const target = id && (id[1] ? document.getElementById(id[1]) : animation.targetElement);
+      if (!target) continue;
+      tapped.add(target);
+      try { lasts = Math.max(lasts, animation.getSimpleDuration()); } catch { }  // indefinite
+    }
+  }
+  for (const target of tapped) target.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  await new Promise(done => setTimeout(done, 1000 * Math.min(lasts, 5) + 50));
+}"""
+

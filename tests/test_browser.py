@@ -393,6 +393,41 @@ DRAWN = [
     '</tspan></text><switch><text>甲选</text><text>藏</text></switch></svg>图后</p><section>'
     '<svg viewBox="0 0 200 60"><foreignObject width="200" height="60"><p>外来<b>内容</b></p>'
     '</foreignObject></svg></section><svg hidden><text y="20">SVG 元素的 hidden 不是 HTML 的</text></svg>',
+    # an SVG's text outside its picture (the viewBox, else its width and height), outside
+    # its clip path, or transparent, is not drawn (nor is its hidden <image>: test_hostile)
+    '<svg viewBox="0 0 200 100" width="200"><text x="10" y="30">图内</text><text x="10" y="900">'
+    '藏</text><text x="-500" y="30">藏</text><text x="10" y="-40">藏</text><g transform="translate'
+    '(0 500)"><text x="10" y="30">藏</text></g><text x="10" y="60" opacity="0">藏</text><g '
+    'opacity="0"><text y="30">藏</text></g><g display="none"><text y="30">藏</text></g><g style="'
+    'opacity: 0"><text y="30">藏</text></g><foreignObject x="300" width="100" height="50"><p>藏'
+    '</p></foreignObject><text x="100" y="50" font-size="12" text-anchor="end">锚末</text></svg>',
+    '<svg width="200" height="100"><text x="300" y="50">藏</text><text x="20" y="50">宽内</text>'
+    '<g transform="translate(100 0) scale(0.5)"><text x="10" y="50">缩内</text><text x="300" '
+    'y="50">藏</text></g></svg>',
+    # a viewBox of another shape than the picture is drawn into its middle: beside it shows
+    '<svg viewBox="0 0 100 100" width="300" height="100"><text x="150" y="50">框旁</text><text '
+    'x="210" y="50">藏</text></svg><svg viewBox="0 0 100 100" width="300" height="100" '
+    'preserveAspectRatio="xMinYMin slice"><text x="10" y="80">藏</text><text x="10" y="20">切内'
+    '</text></svg>',
+    '<svg viewBox="0 0 200 100"><defs><clipPath id="zc0"><rect width="200" height="0"/></clipPath>'
+    '<clipPath id="zc1"><rect width="100" height="50"/></clipPath><clipPath id="zc2"></clipPath>'
+    '</defs><g clip-path="url(#zc0)"><text x="10" y="30">藏</text></g><g style="clip-path: url'
+    '(#zc1)"><text x="10" y="30">剪内</text><text x="150" y="90">藏</text></g><text y="30" '
+    'clip-path="url(#zc2)">藏</text><text x="10" y="80" clip-path="url(#nowhere)">无剪</text></svg>',
+    # a tap reveals what an animation shows (WeChat's interactive layouts): a reader reads it
+    # once tapped, as the text a tap fades out before
+    '<svg viewBox="0 0 200 100"><g opacity="0"><set attributeName="opacity" to="1" begin="click"/>'
+    '<text x="10" y="30">点开</text></g><text x="10" y="60">封面<animate attributeName="opacity" '
+    'to="0" dur="1s" begin="click" fill="freeze"/></text><clipPath id="zc3"><rect width="200" '
+    'height="0"><animate attributeName="height" to="100" dur="1s" begin="zk.click" fill="freeze"/>'
+    '</rect></clipPath><g clip-path="url(#zc3)"><text x="10" y="30">展开</text></g><g opacity="0"><animate attributeName="opacity" to="1" dur="1s" begin="click"/>'
+    '<text x="10" y="30">藏</text></g><rect id="zk" width="20" height="20"/><text x="10" y="90" '
+    'visibility="hidden">另点<set attributeName="visibility" to="visible" begin="zk.click"/></text>'
+    '</svg>',
+    # a tap that makes the picture taller shows what lay below it
+    '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
+    'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
+    'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
 ]
 
 

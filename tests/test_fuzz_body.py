@@ -78,7 +78,9 @@ INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code
           'span style="font-style: italic;"', 'span data-pm-slice="0 0 []"',
           'a data-topic="1" style="color: #576B95 !important;"',
           # older runs the 2025-26 pages still carry: fonts, a Word paste's <o:p>, notes' marks
-          "font", 'font face="宋体"', "o:p", 'sup style="box-sizing: border-box;margin: 0px;"']
+          "font", 'font face="宋体"', "o:p", 'sup style="box-sizing: border-box;margin: 0px;"',
+          # a note's number of a 2025 page, faded
+          'code style="box-sizing: border-box;margin: 0px;padding: 0px;font-size: 12.6px;opacity: 0.6;"']
 inline = st.recursive(
     words,
     lambda inner: st.one_of(
@@ -115,16 +117,34 @@ def listing(items: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 # boxes, text beside blocks in one section, empty lines, an empty inline SVG
 SECTIONS = ["section", 'section style="margin-bottom: 24px;"', 'section style="display: inline-block;"',
             'section style="display: flex;justify-content: center;"', 'section nodeleaf=""',
-            'section data-pm-slice="3 5 []"']
+            'section data-pm-slice="3 5 []"',
+            # a 2025 page's mirrored and flattened boxes (drawn, turned)
+            'section style="transform: perspective(0px);-webkit-transform: perspective(0px);'
+            'transform-style: flat;box-sizing: border-box;"',
+            'section style="margin: 0px;transform: rotateY(180deg);-webkit-transform: rotateY(180deg);"']
 EMPTY_LINES = ["<p><br></p>", "<p>&nbsp;</p>", '<p><span leaf=""><br></span></p>',
                '<svg viewbox="0 0 1 1" style="float:left;line-height:0;width:0;"></svg>',
                '<hr style="border-style: solid;border-width: 1px 0 0;">', "<p><o:p></o:p></p>"]
 # An SVG layout's text: its <title> undrawn, its <text> (words only: the browser's parser
-# leaves the SVG at most HTML tags) and a <foreignObject>'s HTML drawn
+# leaves the SVG at most HTML tags) and a <foreignObject>'s HTML drawn; as an interactive
+# layout keeps what a tap reveals, its text may lie off the picture (y), in a group that is
+# transparent, clipped to nothing, moved off, not displayed, or shown by a tap. Its width is
+# the box's, as layout editors set it: by its viewBox alone, in a box as wide as what it
+# holds (a flex item), it has none, and Chromium draws nothing of it (README)
+SVG_GROUPS = [("", ""), ('<g opacity="0">', "</g>"), ('<g style="opacity: 0">', "</g>"),
+              ('<g opacity="0"><set attributeName="opacity" to="1" begin="click"/>', "</g>"),
+              ('<clipPath id="zcut"><rect width="320" height="0"/></clipPath><g clip-path="url(#zcut)">',
+               "</g>"),
+              ('<clipPath id="zkeep"><rect width="320" height="80"/></clipPath><g clip-path="url(#zkeep)">',
+               "</g>"),
+              ('<g transform="translate(0 300)">', "</g>"), ('<g display="none">', "</g>"),
+              ('<g visibility="hidden"><set attributeName="visibility" to="visible" begin="click"/>',
+               "</g>")]
 svg_layout = st.builds(
-    lambda title, drawn, html: f'<section><svg viewBox="0 0 320 80"><title>{title}</title>'
-    f'<text x="0" y="20">{drawn}</text><foreignObject width="320" height="50"><p>{html}</p>'
-    "</foreignObject></svg></section>", words, words, line)
+    lambda title, drawn, html, group, y: f'<section><svg viewBox="0 0 320 80" style="width: 100%;"><title>'
+    f'{title}</title>{group[0]}<text x="0" y="{y}">{drawn}</text>{group[1]}<foreignObject width="320" height="50">'
+    f"<p>{html}</p></foreignObject></svg></section>",
+    words, words, line, st.sampled_from(SVG_GROUPS), st.sampled_from([20, 20, 200, -30]))
 figure = line.map(lambda caption: '<figure><img data-src="https://mmbiz.qpic.cn/mmbiz_png/Fig/640">'
                   f"<figcaption>{caption}</figcaption></figure>")
 block = st.recursive(
@@ -226,6 +246,9 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # a joiner after a line break, before an emoji: the report joined it to the emoji of the
     # line before, the post (and Chromium) did not (seed 777)
     "<pre><code>❤️<br>\u200d☎︎</code></pre>", "<p>❤️<br>\u200d☎︎</p>",
+    # a rule first in a list item in a list item: "- - ---" was a rule alone, the item's text
+    # after it a code block that showed the next item's "-" (seed 31337)
+    '<ul><li><ul><li><hr><p>反诈</p></li></ul></li><li>反诈</li></ul>',
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

@@ -7,6 +7,7 @@ what the test writes back.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,13 @@ import pytest
 from crawler.convert.escaping import escape_liquid, escape_text
 from crawler.convert.markdown import MarkdownStyle, to_markdown
 from crawler.convert.relink import relink, remote_images
+from crawler.wechat import dom
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.shown import text_slots
 from crawler.wechat.urls import normalise_image_url
 from tests.conftest import page_text
+from tests.test_fidelity import rendered
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 URL = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1"
@@ -241,6 +244,43 @@ def test_the_text_an_svg_draws_follows_its_pictures() -> None:
                          'Svg/640)"><title>题</title><text x="0" y="9">图中<tspan>字</tspan></text>'
                          '</svg>后</p>') == \
         "前\n\n![](https://mmbiz.qpic.cn/mmbiz_png/Svg/640)\n\n图中字\n\n后"
+
+
+def test_an_svgs_pictures_it_hides_or_places_off_the_picture_are_not_shown() -> None:
+    """An SVG's <image>s a browser draws nothing of showed in the post: hidden by the SVG's
+    own attributes (``display``, ``visibility``, ``opacity``) or a style, placed off the
+    picture (the viewBox), clipped to nothing; a picture a tap reveals (WeChat's interactive
+    layouts) shows, as a reader sees it once tapped."""
+    def image(name: str, attributes: str = "") -> str:
+        return f'<image href="https://mmbiz.qpic.cn/mmbiz_png/{name}/640" {attributes} width="100" height="50"/>'
+
+    body = ('<svg viewBox="0 0 200 100">' + image("Shown01") + image("Hidden02", 'display="none"')
+            + image("Hidden03", 'style="display: none"') + image("Hidden04", 'opacity="0"')
+            + image("Hidden05", 'visibility="hidden"') + image("Hidden06", 'x="250"')
+            + image("Hidden07", 'y="-50"') + '<g transform="translate(0, 120)">' + image("Hidden08")
+            + '</g><clipPath id="none"><rect width="0" height="0"/></clipPath>'
+            + image("Hidden09", 'clip-path="url(#none)"') + image("Hidden10", 'style="width: 0"')
+            + '<g opacity="0"><set attributeName="opacity" to="1" begin="click"/>'
+            + image("Tapped11") + "</g></svg>")
+    shown = re.findall(r"mmbiz_png/(\w+)/", body_markdown(body))
+    assert shown == ["Shown01", "Tapped11"]
+
+
+@pytest.mark.parametrize("body", [
+    "<ul><li><hr><p>甲</p></li><li>乙</li></ul>", "<ul><li>甲<hr>乙</li><li>丙</li></ul>",
+    "<ol><li><p>甲</p><hr><p>乙</p></li><li>丙</li></ol>",
+    "<ol><li>乙<ul><li>丙<hr></li></ul><hr></li><li>丁</li></ol>",
+    "<ol>" + "<li>甲</li>" * 9 + "<li>十<hr>乙</li><li>丙</li></ol>",
+])
+def test_a_rule_in_a_list_item_stays_in_it(body: str) -> None:
+    """kramdown read a rule's line (``---``) in a list item as the list's end: the item's
+    text after it left the list and the next items began a new one, numbered from 1; first
+    in the item (``- ---``), a rule alone, the item's text after it a code block."""
+    post, article = rendered(body), dom.fragment(body)
+    assert [len(hr.xpath("ancestor::li")) for hr in post.iter("hr")] \
+        == [len(hr.xpath("ancestor::li")) for hr in article.iter("hr")]
+    assert len(post.xpath("//ol|//ul")) == len(article.xpath("//ol|//ul"))
+    assert not post.xpath("//pre")
 
 
 def test_an_empty_font_between_italics_is_nothing_shown() -> None:

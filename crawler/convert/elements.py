@@ -270,8 +270,13 @@ class WeChatConverter(_MarkdownConverter):
 
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
-        table's header rule."""
-        return " " if "_inline" in parent_tags else str(super().convert_hr(el, text, parent_tags))
+        table's header rule. In a list item, ``  * * *``: kramdown reads a line that is a
+        rule as the list's end unless it is indented four spaces, which two past the item's
+        text are (and fewer than a code block's), and ``- ---`` on the item's line as a rule
+        alone (the item's lines after it a code block)."""
+        if "_inline" in parent_tags:
+            return " "
+        return "\n\n  * * *\n\n" if "li" in parent_tags else str(super().convert_hr(el, text, parent_tags))
 
     def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A table; one of a single row (a layout box) is that row alone: kramdown reads a

@@ -16,6 +16,7 @@ from lxml import etree
 
 from crawler.wechat import widgets
 from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
+from crawler.wechat.svgdrawn import SvgDrawing
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
@@ -104,12 +105,16 @@ def svg_pictures(svg: etree._Element) -> list[str]:
     """The pictures an ``<svg>`` shows, in order: the CSS backgrounds of it and of what it
     holds (WeChat's layouts set cards, posters and what a tap reveals so, in
     ``<foreignObject>``s), its ``<image>``s and the ``<img>``s of its ``<foreignObject>``s;
-    not those of what CSS hides (a layer shown only once tapped)."""
-    pictures = []
+    not those of what CSS or its own attributes hide, nor of what lies off the picture,
+    unless a tap shows them (``SvgDrawing``)."""
+    pictures, drawing = [], SvgDrawing(svg)
     walk = etree.iterwalk(svg, events=("start",))
     for _, element in walk:
-        style = element.get("style") if isinstance(element.tag, str) else None
-        if style and widgets.hiding(style) is widgets.Hiding.ALL:
+        if not isinstance(element.tag, str):
+            continue
+        style = element.get("style")
+        if (style and widgets.hiding(style) is widgets.Hiding.ALL and not drawing.restyled(element)) \
+                or not drawing.shows(element):
             walk.skip_subtree()
             continue
         if element.tag in ("img", "image"):
@@ -147,26 +152,32 @@ def svg_texts(svg: etree._Element) -> list[str]:
     """The texts an ``<svg>`` draws, in order: of each ``<text>`` and ``<foreignObject>``
     (WeChat's 2025 editor lays cards out so), of a ``<switch>`` its first element's only;
     none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
-    or the SVG's own attributes hide."""
-    texts = []
+    or the SVG's own attributes hide, nor of what lies off the picture or its clip path,
+    unless a tap shows it (``SvgDrawing``)."""
+    texts, drawing = [], SvgDrawing(svg)
+
+    def undrawn(element: etree._Element) -> bool:
+        return _not_drawn_in_svg(element, drawing)
+
     walk = etree.iterwalk(svg, events=("start",))
     for _, element in walk:
-        if _not_drawn_in_svg(element):
+        if undrawn(element):
             walk.skip_subtree()
         elif element.tag in _SVG_TEXT:
-            texts.append(shown_text(element, _not_drawn_in_svg if element.tag == "text" else not_content))
+            texts.append(shown_text(element, undrawn if element.tag == "text" else not_content))
             walk.skip_subtree()
     return [text for text in texts if text.strip()]
 
 
-def _not_drawn_in_svg(element: etree._Element) -> bool:
+def _not_drawn_in_svg(element: etree._Element, drawing: SvgDrawing) -> bool:
     """Whether an element of an SVG draws nothing of what it holds (``svg_texts``)."""
     parent = element.getparent()
     return not isinstance(element.tag, str) or element.tag in _SVG_UNDRAWN \
-        or element.get("display") == "none" or element.get("visibility") in ("hidden", "collapse") \
-        or (element.tag in _DROPPED and element.tag != "svg") or _hidden(element, html=False) \
+        or (element.tag in _DROPPED and element.tag != "svg") \
+        or (_hidden(element, html=False) and not drawing.restyled(element)) \
         or (parent is not None and parent.tag == "switch"
-            and element is not next(parent.iterchildren(etree.Element), None))
+            and element is not next(parent.iterchildren(etree.Element), None)) \
+        or not drawing.shows(element)
 
 
 def _has_picture(element: etree._Element) -> bool:

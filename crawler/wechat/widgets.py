@@ -194,6 +194,11 @@ def _font_pixels(style: str) -> float | None:
     return _pixels(_declarations(style).get("font-size", ""))
 
 
+def declared(style: str, name: str) -> str | None:
+    """The value an inline ``style`` declares for the property ``name`` (lower case), else None."""
+    return _declarations(style).get(name)
+
+
 def _declarations(style: str) -> dict[str, str]:
     return {name: value.strip().removesuffix("!important").rstrip()
             for name, value in _DECLARATION.findall(style.lower())}
