@@ -559,6 +559,28 @@ def test_two_jobs_sharing_one_redis_keep_apart(album: Album, tmp_path: Path, pro
     assert_clean(processes)
 
 
+def test_a_writer_and_nodes_of_two_job_names_say_which_in_one_line_each(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A typo in one crontab's REDIS_JOB: the writer waited REDIS_NODE_GRACE, then said no
+    node was running, while its node idled under the other name, silent. Now each says, in
+    the one line it writes about it, which job the other is on."""
+    typo = f"{JOB}-2"
+    before = len(article_hits(album.server))
+    processes.node("n1", REDIS_NODE_GRACE="1")
+    processes.writer("writer", archive, album, REDIS_JOB=typo, REDIS_NODE_GRACE="1", REDIS_NODE_WAIT="6")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    processes.wait_for(lambda: "has no writer" in processes.log("n1"), "n1 to say its job has no writer")
+    said = {name: [line.split("] ", 1)[1] for line in processes.log(name).splitlines()
+                   if re.search(r"\] (WARNING|ERROR): .*REDIS_JOB", line)] for name in ("writer", "n1")}
+    assert said == {
+        "writer": [f"WARNING: {ARTICLES} article pages wait for a fetch node and none is running: Redis holds "
+                   f"fetch nodes of job {JOB} (n1), none of job {typo}: give writer and nodes the same REDIS_JOB"],
+        "n1": [f"WARNING: Fetch node n1: job {JOB} has no writer, and job {typo} has a writer and no fetch node: "
+               "give writer and nodes the same REDIS_JOB"]}, processes.every_log()
+    assert len(article_hits(album.server)) == before
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("name", ["wechat-archive:2", "gd*", "a b"])
 def test_a_job_name_whose_keys_another_jobs_pattern_would_match_is_refused(tmp_path: Path, name: str) -> None:
     """A job's keys are ``<job>:…``, and the README's ACL and the line that drops a job match

@@ -7,10 +7,11 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 import redis
@@ -112,6 +113,41 @@ class Job:
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
                 self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
                 self.opened, *per_node]
+
+
+@dataclass(frozen=True)
+class OtherJobs:
+    """The other jobs a Redis holds, by their keys' names: a writer and its nodes given two
+    names (a typo in one crontab's ``REDIS_JOB``) each wait for the other, which is there."""
+
+    # What a scan of the keys of every job matches (a job's name holds no ':').
+    PATTERN: ClassVar[str] = "*:*"
+    ADVICE: ClassVar[str] = "give writer and nodes the same REDIS_JOB"
+
+    nodes: dict[str, list[str]]  # job → its fetch nodes alive
+    writers: frozenset[str]  # jobs whose writer holds its lease
+
+    @classmethod
+    def of(cls, keys: Iterable[str], job: str) -> OtherJobs:
+        nodes: dict[str, list[str]] = {}
+        writers = set()
+        for key in keys:
+            name, _, rest = key.partition(":")
+            if name == job:
+                continue
+            if rest == "writer":
+                writers.add(name)
+            elif rest.startswith("alive:"):
+                nodes.setdefault(name, []).append(rest.removeprefix("alive:"))
+        return cls(nodes, frozenset(writers))
+
+    def without_writer(self) -> dict[str, list[str]]:
+        """The jobs whose fetch nodes wait while no writer runs: each job's nodes, sorted."""
+        return {name: sorted(nodes) for name, nodes in sorted(self.nodes.items()) if name not in self.writers}
+
+    def without_nodes(self) -> list[str]:
+        """The jobs whose writer runs while none of their fetch nodes is alive."""
+        return sorted(self.writers - self.nodes.keys())
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between

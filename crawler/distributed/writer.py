@@ -22,6 +22,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
     Job,
+    OtherJobs,
     Outage,
     code_version,
     connect_async,
@@ -100,9 +101,19 @@ class NodeWatch:
                             "in %.0f s (REDIS_NODE_GRACE)", pages_wait(waiting), self.grace)
         if not self.warned and self.none_fetching_for() >= self.grace:
             self.warned = True
-            logger.warning("%s for a fetch node and none is running: start "
-                           "`scrapy crawl fetch -s REDIS_URL=…` on a machine", pages_wait(waiting))
+            logger.warning("%s for a fetch node and none is running: %s", pages_wait(waiting),
+                           await self.what_to_do())
         return False
+
+    async def what_to_do(self) -> str:
+        """What a maintainer does about no fetch node running: start one, or, when Redis
+        holds another job's nodes waiting for a writer, give both the same job name."""
+        keys = [text(key) async for key in self.client.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        elsewhere = OtherJobs.of(keys, self.job.name).without_writer()
+        if not elsewhere:
+            return "start `scrapy crawl fetch -s REDIS_URL=…` on a machine"
+        jobs = ", ".join(f"{name} ({', '.join(nodes)})" for name, nodes in elsewhere.items())
+        return f"Redis holds fetch nodes of job {jobs}, none of job {self.job.name}: {OtherJobs.ADVICE}"
 
     def none_fetching_for(self) -> float:
         """Seconds pages have waited with no node fetching, as of the last look (0: none)."""
