@@ -1238,6 +1238,41 @@ def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
     assert_clean(processes)
 
 
+def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restarted from a snapshot taken earlier in the run (an RDB file, more pages
+    fetched and archived since): its frontier and n1's in-flight hash held again requests
+    whose pages were archived meanwhile, and n1 asked WeChat for each of them a second
+    time. Now the writer finds them among the pages it archived, drops them before a node
+    takes them, and says once, at INFO, that Redis went back in time."""
+    before = len(article_hits(album.server))
+    third = gate(3)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    third.wait()
+    job.save()  # the snapshot: n1 holds its third page, the others are on the frontier
+    seventh = gate(4)
+    third.open()
+    seventh.wait()
+    processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
+                       and not job.hlen(f"{JOB}:taken"), "six pages archived")
+    alive = job.pttl(f"{JOB}:alive:n1")
+    processes.wait_for(lambda: job.pttl(f"{JOB}:alive:n1") > alive, "n1 to beat since")  # its clock seen
+    redis_server.stop(keep=True)
+    redis_server.start()  # from the snapshot
+    seventh.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    said = re.findall(rf"\] (\w+): Redis went back in time: it holds an older state of job {JOB} than its "
+                      r"writer and nodes saw \(restarted from an older snapshot\): 4 requests of pages done "
+                      r"since dropped, not asked of WeChat again", processes.log("writer"))
+    assert said == ["INFO"], processes.log("writer")
+    assert_clean(processes)
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""

@@ -97,6 +97,14 @@ class Job:
     def opened(self) -> str:
         return f"{self.name}:opened"
 
+    @property
+    def clock(self) -> str:
+        return f"{self.name}:clock"
+
+    @property
+    def behind(self) -> str:
+        return f"{self.name}:behind"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -112,7 +120,7 @@ class Job:
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
                 self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
-                self.opened, *per_node]
+                self.opened, self.clock, self.behind, *per_node]
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class FetchNode:
         self.other_version = False  # the job's writer runs other code: see ``writer_version``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
+        self.clock = 0  # the job's clock at the last beat or take (see ``scripts.TAKE_REQUEST``)
         self.grace = config.redis_node_grace
         self.writerless_since = time.monotonic()  # the job has had no writer since (monotonic)
         self.said_elsewhere: set[str] = set()  # jobs said to have a writer and no node (once each)
@@ -135,11 +136,13 @@ class FetchNode:
         """Says the node is alive; False once the job is done. A job marked done when the
         node joined is the end of its run before (the mark stays a few minutes for idle
         nodes to see): the node waits for the next writer, which removes the mark."""
-        if self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
-                      args=[self.name, round(self.heartbeat * 1000)]):
-            self.before_job = False
-            return True
-        return self.before_job
+        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock],
+                           args=[self.name, round(self.heartbeat * 1000)])
+        if clock is None:
+            return self.before_job
+        self.clock = max(self.clock, clock)
+        self.before_job = False
+        return True
 
     async def keep_beating(self) -> None:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and

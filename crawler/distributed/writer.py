@@ -31,6 +31,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
+from crawler.distributed.rewind import Rewind
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
@@ -160,6 +161,7 @@ class Writer:
         self.client = client
         self.job = job
         self.exchange = PageExchange(client, job, config)
+        self.rewind = Rewind(client, job, self.exchange, Run.of(crawler))
         self.nodes = NodeWatch(client, job, config.redis_node_grace)
         self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
@@ -234,12 +236,17 @@ class Writer:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
         known = await self.client.exists(self.job.opened)
+        dropped = await self.rewind.look()
         await self.exchange.find_lost()
         if not known:  # marked again only now: until then nodes keep every page they hand back
             await self.client.set(self.job.opened, code_version())
             logger.info("Redis had lost job %s (restarted without persistence, or flushed): %s asked "
                         "again; what else the job held is asked again as a run comes to it",
                         self.job.name, counted(len(self.exchange.waiting), "article page"))
+        elif dropped is not None:
+            logger.info("Redis went back in time: it holds an older state of job %s than its writer and "
+                        "nodes saw (restarted from an older snapshot): %s of pages done since dropped, not "
+                        "asked of WeChat again", self.job.name, counted(dropped, "request"))
         await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
         if await self.nodes.every_node_blocked(len(self.exchange.waiting),
@@ -321,6 +328,7 @@ class Writer:
             except redis.RedisError as error:
                 self.say_lost(error)
         await self.client.aclose()
+        self.exchange.sets.close()
 
     async def end_job(self) -> None:
         """Marks the job done, which stops its nodes, and removes its other keys, at once."""
