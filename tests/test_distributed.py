@@ -1497,6 +1497,32 @@ def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, a
     assert contents(tmp_path / "elsewhere") == album.expected
 
 
+def test_a_writer_whose_lease_lapsed_while_scrapy_started_stops_before_opening_the_job(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """The lease is taken as the command starts, and was renewed only a third of a heartbeat
+    after Scrapy's start: a writer slow to start (here stopped) whose job another writer took
+    meanwhile opened the job and said it ran it before it stopped. Now it renews the lease
+    first, and stops there."""
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="3")
+    processes.wait_for(lambda: job.exists(f"{JOB}:writer"), "the first writer's lease")
+    processes.running["writer"].send_signal(signal.SIGSTOP)
+    try:
+        assert f"Job {JOB}" not in processes.log("writer")  # stopped as Scrapy starts
+        processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the lease expiring")
+        processes.writer("second", tmp_path / "elsewhere", album)
+        second = f"{socket.gethostname()}:{processes.running['second'].pid}"
+        processes.wait_for(lambda: job.get(f"{JOB}:writer") == second.encode(), "the second writer's lease")
+    finally:
+        processes.running["writer"].send_signal(signal.SIGCONT)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert f"ERROR: Another writer, {second}, has taken job {JOB}: stopping" in log
+    assert "article pages are fetched by its fetch nodes" not in log and "Resuming" not in log, log
+    processes.node("n1")
+    processes.succeed("second", "n1")
+    assert contents(tmp_path / "elsewhere") == album.expected
+
+
 def test_a_writer_does_not_take_back_a_lease_another_took_that_ran_out(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """A writer back from a stall found the job's lease run out (its new writer slower to

@@ -183,7 +183,11 @@ class Writer:
         return writer
 
     async def open(self) -> None:
+        """The lease taken as the command started is renewed first: Scrapy's start may have
+        taken most of it (a loaded machine), and a writer that took the job meanwhile keeps it."""
         try:
+            if not await self.keep_lease():
+                return
             await self.client.delete(self.job.done)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
