@@ -1601,6 +1601,24 @@ def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) ->
         server.stop()
 
 
+def test_a_redis_user_without_scan_stops_neither_writer_nor_node(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer) -> None:
+    """Looking for another job's writer or nodes (two REDIS_JOB names) scans Redis's keys, which
+    an ACL user may not: that is no step of the job, and stops neither."""
+    with closing(redis.Redis.from_url(redis_server.url)) as admin:
+        admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", "~*", "+@all", "-scan")
+    processes.redis_url = f"redis://archive:{SECRET}@127.0.0.1:{redis_server.port}/0"
+    processes.node("n1", REDIS_JOB=f"{JOB}-2", REDIS_NODE_GRACE="1")
+    processes.writer("writer", archive, album, REDIS_NODE_GRACE="1", REDIS_NODE_WAIT="5")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert re.search(r"WARNING: \d+ article pages wait for a fetch node and none is running: start ", log), log
+    assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log, log
+    assert processes.running["n1"].poll() is None, processes.log("n1")  # waiting for its job's writer
+    assert "refused" not in log and "refused" not in processes.log("n1"), processes.every_log()
+    assert_clean(processes)
+
+
 def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_path: Path) -> None:
     """Without INFO (the README's ACL but its ``+info``) the policy cannot be checked: one
     INFO line says so, and the run goes on."""

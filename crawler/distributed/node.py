@@ -174,7 +174,10 @@ class FetchNode:
         if now - self.writerless_since < self.grace:
             return
         self.writerless_since = now
-        keys = [text(key) for key in self.server.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        try:
+            keys = [text(key) for key in self.server.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        except redis.ResponseError:  # NOPERM: an ACL user without SCAN, the job's steps allowed
+            return
         for other in OtherJobs.of(keys, self.job.name).without_nodes():
             if other not in self.said_elsewhere:
                 self.said_elsewhere.add(other)

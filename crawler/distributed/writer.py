@@ -109,7 +109,10 @@ class NodeWatch:
     async def what_to_do(self) -> str:
         """What a maintainer does about no fetch node running: start one, or, when Redis
         holds another job's nodes waiting for a writer, give both the same job name."""
-        keys = [text(key) async for key in self.client.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        try:
+            keys = [text(key) async for key in self.client.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        except redis.ResponseError:  # NOPERM: an ACL user without SCAN, the job's steps allowed
+            keys = []
         elsewhere = OtherJobs.of(keys, self.job.name).without_writer()
         if not elsewhere:
             return "start `scrapy crawl fetch -s REDIS_URL=…` on a machine"
