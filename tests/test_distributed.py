@@ -574,9 +574,10 @@ def test_a_writer_and_nodes_of_two_job_names_say_which_in_one_line_each(
                    if re.search(r"\] (WARNING|ERROR): .*REDIS_JOB", line)] for name in ("writer", "n1")}
     assert said == {
         "writer": [f"WARNING: {ARTICLES} article pages wait for a fetch node and none is running: Redis holds "
-                   f"fetch nodes of job {JOB} (n1), none of job {typo}: give writer and nodes the same REDIS_JOB"],
+                   f"fetch nodes of job {JOB} (n1), none of job {typo}: if they are one job, give writer and nodes "
+                   "the same REDIS_JOB"],
         "n1": [f"WARNING: Fetch node n1: job {JOB} has no writer, and job {typo} has a writer and no fetch node: "
-               "give writer and nodes the same REDIS_JOB"]}, processes.every_log()
+               "if they are one job, give writer and nodes the same REDIS_JOB"]}, processes.every_log()
     assert len(article_hits(album.server)) == before
     assert_clean(processes)
 

@@ -130,7 +130,8 @@ class OtherJobs:
 
     # What a scan of the keys of every job matches (a job's name holds no ':').
     PATTERN: ClassVar[str] = "*:*"
-    ADVICE: ClassVar[str] = "give writer and nodes the same REDIS_JOB"
+    # Two archives sharing one Redis are two jobs too: one's nodes wait while the other's writer runs.
+    ADVICE: ClassVar[str] = "if they are one job, give writer and nodes the same REDIS_JOB"
 
     nodes: dict[str, list[str]]  # job → its fetch nodes alive
     writers: frozenset[str]  # jobs whose writer holds its lease
