@@ -108,10 +108,10 @@ class PageExchange:
         # ``finish_left``): a page asked again under the same id is taken only after them.
         self.finishing: dict[str, asyncio.Future[None]] = {}
         self.unfinished: set[str] = set()
-        # The pages finished this run, on disk (a backfill's are many), and the job's clock
-        # as the last of them left it: see ``rewind``.
-        self.sets = RunSets()
-        self.archived = self.sets.of("archived")
+        # The pages finished this run, on disk (a backfill's are many; the file goes with the
+        # process, as a page Scrapy lets go of late is still finished), and the job's clock as
+        # the last of them left it: see ``rewind``.
+        self.archived = RunSets().of("archived")
         self.clock = 0
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)

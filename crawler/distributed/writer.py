@@ -335,7 +335,6 @@ class Writer:
             except redis.RedisError as error:
                 self.say_lost(error)
         await self.client.aclose()
-        self.exchange.sets.close()
 
     async def end_job(self) -> None:
         """Marks the job done, which stops its nodes, and removes its other keys, at once."""
