@@ -630,6 +630,29 @@ def test_a_node_restarted_under_its_name_gives_back_what_it_held(
     assert_clean(processes)
 
 
+def test_a_second_node_of_one_name_is_refused_and_fetches_nothing(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """One REDIS_NODE given to two machines: the second gave back at its start what the first
+    held, as a previous run's, and each put the other's requests back on the frontier at its
+    beats: pages asked of WeChat twice. Now the second is refused in one line, exit status 2."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()  # n1 holds its second page
+    processes.node("twin", REDIS_NODE="n1")
+    assert processes.wait("twin") == 2, processes.log("twin")
+    said = [line for line in processes.log("twin").splitlines() if line.strip()]
+    assert said == [f"scrapy crawl fetch: fetch node n1 of job {JOB} is running already (its heartbeat is renewed): "
+                    "give each node its own REDIS_NODE, or none (host:pid)"], said
+    second.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert_clean(processes)
+
+
 def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     before = len(article_hits(album.server))

@@ -291,6 +291,34 @@ def writer_refused(config: Config) -> Refusal | None:
                    f"{int(left) / 1000:.0f} s unless it renews it); one writer per job", 2)
 
 
+def node_refused(config: Config) -> Refusal | None:
+    """Why this process may not be fetch node ``REDIS_NODE``: another process beats under
+    its name (one name given to two machines), and each would put the other's requests back on
+    the frontier as its own and fetch them too (exit status 2); or Redis failed (exit status
+    1). A heartbeat left by a run of the name that died runs out unrenewed: the wait for it
+    to be renewed is one heartbeat at most, and only when there is one."""
+    if not config.redis_node:  # host:pid: no other process has it
+        return None
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
+                                  socket_timeout=config.redis_timeout)
+    alive = Job.from_config(config).alive(config.redis_node)
+    try:
+        left, until = client.pttl(alive), time.monotonic() + config.redis_heartbeat
+        while left > 0 and time.monotonic() < until:
+            time.sleep(0.05)
+            left, before = client.pttl(alive), left
+            if left > before:
+                return Refusal(f"fetch node {config.redis_node} of job {config.redis_job} is running already "
+                               "(its heartbeat is renewed): give each node its own REDIS_NODE, or none "
+                               "(host:pid)", 2)
+    except redis.RedisError as error:
+        return Refusal(f"Redis at {redacted(config.redis_url)} could not say whether fetch node "
+                       f"{config.redis_node} runs already: {error}", 1)
+    finally:
+        client.close()
+    return None
+
+
 def redis_unreachable(url: str, job: str = "") -> str | None:
     """Why the Redis at ``url`` cannot be used for ``job``, in one line; None when it answers,
     lets this user run scripts on the job's keys and does not evict them, or none is given.
