@@ -559,6 +559,29 @@ def test_two_jobs_sharing_one_redis_keep_apart(album: Album, tmp_path: Path, pro
     assert_clean(processes)
 
 
+def test_a_writer_and_nodes_of_two_job_names_say_which_in_one_line_each(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A typo in one crontab's REDIS_JOB: the writer waited REDIS_NODE_GRACE, then said no
+    node was running, while its node idled under the other name, silent. Now each says, in
+    the one line it writes about it, which job the other is on."""
+    typo = f"{JOB}-2"
+    before = len(article_hits(album.server))
+    processes.node("n1", REDIS_NODE_GRACE="1")
+    processes.writer("writer", archive, album, REDIS_JOB=typo, REDIS_NODE_GRACE="1", REDIS_NODE_WAIT="6")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    processes.wait_for(lambda: "has no writer" in processes.log("n1"), "n1 to say its job has no writer")
+    said = {name: [line.split("] ", 1)[1] for line in processes.log(name).splitlines()
+                   if re.search(r"\] (WARNING|ERROR): .*REDIS_JOB", line)] for name in ("writer", "n1")}
+    assert said == {
+        "writer": [f"WARNING: {ARTICLES} article pages wait for a fetch node and none is running: Redis holds "
+                   f"fetch nodes of job {JOB} (n1), none of job {typo}: if they are one job, give writer and nodes "
+                   "the same REDIS_JOB"],
+        "n1": [f"WARNING: Fetch node n1: job {JOB} has no writer, and job {typo} has a writer and no fetch node: "
+               "if they are one job, give writer and nodes the same REDIS_JOB"]}, processes.every_log()
+    assert len(article_hits(album.server)) == before
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("name", ["wechat-archive:2", "gd*", "a b"])
 def test_a_job_name_whose_keys_another_jobs_pattern_would_match_is_refused(tmp_path: Path, name: str) -> None:
     """A job's keys are ``<job>:…``, and the README's ACL and the line that drops a job match
@@ -604,6 +627,29 @@ def test_a_node_restarted_under_its_name_gives_back_what_it_held(
     assert processes.wait("n1-again") == 0
     assert contents(archive) == album.expected
     assert "Gave back to the frontier 1 request a previous run of this node held" in processes.log("n1-again")
+    assert_clean(processes)
+
+
+def test_a_second_node_of_one_name_is_refused_and_fetches_nothing(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """One REDIS_NODE given to two machines: the second gave back at its start what the first
+    held, as a previous run's, and each put the other's requests back on the frontier at its
+    beats: pages asked of WeChat twice. Now the second is refused in one line, exit status 2."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    second.wait()  # n1 holds its second page
+    processes.node("twin", REDIS_NODE="n1")
+    assert processes.wait("twin") == 2, processes.log("twin")
+    said = [line for line in processes.log("twin").splitlines() if line.strip()]
+    assert said == [f"scrapy crawl fetch: fetch node n1 of job {JOB} is running already (its heartbeat is renewed): "
+                    "give each node its own REDIS_NODE, or none (host:pid)"], said
+    second.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
     assert_clean(processes)
 
 
@@ -1216,6 +1262,41 @@ def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
     assert_clean(processes)
 
 
+def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restarted from a snapshot taken earlier in the run (an RDB file, more pages
+    fetched and archived since): its frontier and n1's in-flight hash held again requests
+    whose pages were archived meanwhile, and n1 asked WeChat for each of them a second
+    time. Now the writer finds them among the pages it archived, drops them before a node
+    takes them, and says once, at INFO, that Redis went back in time."""
+    before = len(article_hits(album.server))
+    third = gate(3)
+    processes.node("n1")
+    processes.writer("writer", archive, album)
+    third.wait()
+    job.save()  # the snapshot: n1 holds its third page, the others are on the frontier
+    seventh = gate(4)
+    third.open()
+    seventh.wait()
+    processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
+                       and not job.hlen(f"{JOB}:taken"), "six pages archived")
+    alive = job.pttl(f"{JOB}:alive:n1")
+    processes.wait_for(lambda: job.pttl(f"{JOB}:alive:n1") > alive, "n1 to beat since")  # its clock seen
+    redis_server.stop(keep=True)
+    redis_server.start()  # from the snapshot
+    seventh.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    said = re.findall(rf"\] (\w+): Redis went back in time: it holds an older state of job {JOB} than its "
+                      r"writer and nodes saw \(restarted from an older snapshot\): 4 requests of pages done "
+                      r"since dropped, not asked of WeChat again", processes.log("writer"))
+    assert said == ["INFO"], processes.log("writer")
+    assert_clean(processes)
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""
@@ -1440,6 +1521,32 @@ def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, a
     assert contents(tmp_path / "elsewhere") == album.expected
 
 
+def test_a_writer_whose_lease_lapsed_while_scrapy_started_stops_before_opening_the_job(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """The lease is taken as the command starts, and was renewed only a third of a heartbeat
+    after Scrapy's start: a writer slow to start (here stopped) whose job another writer took
+    meanwhile opened the job and said it ran it before it stopped. Now it renews the lease
+    first, and stops there."""
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="3")
+    processes.wait_for(lambda: job.exists(f"{JOB}:writer"), "the first writer's lease")
+    processes.running["writer"].send_signal(signal.SIGSTOP)
+    try:
+        assert f"Job {JOB}" not in processes.log("writer")  # stopped as Scrapy starts
+        processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the lease expiring")
+        processes.writer("second", tmp_path / "elsewhere", album)
+        second = f"{socket.gethostname()}:{processes.running['second'].pid}"
+        processes.wait_for(lambda: job.get(f"{JOB}:writer") == second.encode(), "the second writer's lease")
+    finally:
+        processes.running["writer"].send_signal(signal.SIGCONT)
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert f"ERROR: Another writer, {second}, has taken job {JOB}: stopping" in log
+    assert "article pages are fetched by its fetch nodes" not in log and "Resuming" not in log, log
+    processes.node("n1")
+    processes.succeed("second", "n1")
+    assert contents(tmp_path / "elsewhere") == album.expected
+
+
 def test_a_writer_does_not_take_back_a_lease_another_took_that_ran_out(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """A writer back from a stall found the job's lease run out (its new writer slower to
@@ -1516,6 +1623,24 @@ def test_a_job_the_redis_user_may_not_touch_is_one_clear_line(tmp_path: Path) ->
             assert "Traceback" not in result.stderr and SECRET not in result.stderr
     finally:
         server.stop()
+
+
+def test_a_redis_user_without_scan_stops_neither_writer_nor_node(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer) -> None:
+    """Looking for another job's writer or nodes (two REDIS_JOB names) scans Redis's keys, which
+    an ACL user may not: that is no step of the job, and stops neither."""
+    with closing(redis.Redis.from_url(redis_server.url)) as admin:
+        admin.execute_command("ACL", "SETUSER", "archive", "on", f">{SECRET}", "~*", "+@all", "-scan")
+    processes.redis_url = f"redis://archive:{SECRET}@127.0.0.1:{redis_server.port}/0"
+    processes.node("n1", REDIS_JOB=f"{JOB}-2", REDIS_NODE_GRACE="1")
+    processes.writer("writer", archive, album, REDIS_NODE_GRACE="1", REDIS_NODE_WAIT="5")
+    assert processes.wait("writer") == 1, processes.log("writer")
+    log = processes.log("writer")
+    assert re.search(r"WARNING: \d+ article pages wait for a fetch node and none is running: start ", log), log
+    assert "ERROR: Exit status 1: the run was cut short: no fetch node is running" in log, log
+    assert processes.running["n1"].poll() is None, processes.log("n1")  # waiting for its job's writer
+    assert "refused" not in log and "refused" not in processes.log("n1"), processes.every_log()
+    assert_clean(processes)
 
 
 def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_path: Path) -> None:

@@ -31,11 +31,23 @@ def test_every_key_of_a_job_starts_with_its_name_and_none_is_shared() -> None:
     """The names the package's docstring gives: nodes and an older writer read them."""
     keys = Job("j").keys(["n1", "n2"])
     assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:dropped", "j:handed", "j:pages",
-                    "j:ready", "j:taken", "j:takers", "j:writer", "j:lastwriter", "j:opened", "j:inflight:n1",
+                    "j:ready", "j:taken", "j:takers", "j:writer", "j:lastwriter", "j:opened", "j:clock", "j:behind",
+                    "j:inflight:n1",
                     "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
     assert Job("j").done == "j:done" and Job("j").done not in keys
     assert Job("j").inflight("n1").startswith(Job("j").inflight_prefix)
     assert not set(keys) & set(Job("j2").keys(["n1"]))
+
+
+def test_the_other_jobs_are_read_from_their_keys_names() -> None:
+    """A writer and nodes given two names find each other's job: nodes waiting for a writer,
+    a writer waiting for nodes; a job with both is none of theirs."""
+    keys = ["j:writer", "j:alive:n9", "typo:alive:n2", "typo:alive:n1", "typo:requests", "both:writer",
+            "both:alive:n1", "alone:writer", "alone:opened", "alive:x", "plain", "j2:writerx"]
+    other = job.OtherJobs.of(keys, "j")
+    assert other.without_writer() == {"typo": ["n1", "n2"]}
+    assert other.without_nodes() == ["alone"]
+    assert job.OtherJobs.of(["j:writer", "j:alive:n1"], "j") == job.OtherJobs({}, frozenset())
 
 
 def test_the_job_and_node_come_from_the_settings() -> None:

@@ -21,8 +21,9 @@ def run(redis_db: redis.Redis, script: str, keys: list[str],
     return redis_db.register_script(script)(keys=keys, args=args or [])
 
 
-def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION) -> object:
-    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened], [version])
+def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION, clock: int = 0) -> object:
+    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened, JOB.clock, JOB.behind],
+               [version, clock])
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
@@ -38,7 +39,7 @@ def take_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER, again: 
 
 
 def finish_page(redis_db: redis.Redis, page_id: str, writer: str = WRITER) -> object:
-    return run(redis_db, scripts.FINISH_PAGE, [JOB.taken, JOB.takers], [page_id, writer])
+    return run(redis_db, scripts.FINISH_PAGE, [JOB.taken, JOB.takers, JOB.clock], [page_id, writer])
 
 
 def reclaim(redis_db: redis.Redis, writer: str = WRITER) -> object:
@@ -78,10 +79,10 @@ def test_a_page_is_submitted_once_while_the_job_holds_it(redis_db: redis.Redis) 
 def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: redis.Redis) -> None:
     submit(redis_db, "p1", 20, "r-late")
     submit(redis_db, "p2", -5, "r-first")
-    assert take(redis_db) == [b"r-first", b"-5"]
+    assert take(redis_db) == [b"r-first", b"-5", 0]
     assert frontier(redis_db) == [(b"r-late", 20.0)]
     assert redis_db.hgetall(JOB.inflight(NODE)) == {b"r-first": b"-5"}
-    assert take(redis_db, OTHER) == [b"r-late", b"20"]
+    assert take(redis_db, OTHER) == [b"r-late", b"20", 0]
     assert take(redis_db) is None  # the frontier is empty
 
 
@@ -90,7 +91,7 @@ def test_a_node_of_other_code_than_the_writers_takes_nothing(redis_db: redis.Red
     assert take(redis_db, version="ba9876543210") == VERSION.encode()
     assert frontier(redis_db) == [(b"r1", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
     redis_db.delete(JOB.opened)  # Redis lost the job: the writer marks it again after its look
-    assert take(redis_db, version="ba9876543210") == [b"r1", b"0"]
+    assert take(redis_db, version="ba9876543210") == [b"r1", b"0", 0]
 
 
 def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db: redis.Redis) -> None:
@@ -205,6 +206,31 @@ def test_the_writer_takes_a_page_once_and_keeps_it_taken_until_archived(redis_db
     assert submit(redis_db, "p1", 0, "r1") == 1  # asked again later, it is queued again
 
 
+def test_a_node_takes_nothing_from_a_redis_behind_the_clock_it_saw_until_the_writer_drops_what_is_done(
+        redis_db: redis.Redis) -> None:
+    """A Redis restored from an older snapshot: its clock (pages finished) is behind the one a
+    node saw, and its frontier holds requests of pages finished since."""
+    for page_id in ("p1", "p2", "p3"):
+        submit(redis_db, page_id, 0, f"r-{page_id}")
+    assert take(redis_db, clock=2) == 0  # nothing taken: the node saw 2 pages finished, Redis says none
+    assert take(redis_db, OTHER, clock=1) == 0
+    assert redis_db.get(JOB.behind) == b"2" and len(frontier(redis_db)) == 3
+    redis_db.hset(JOB.nodes, NODE, "fetching")
+    redis_db.hset(JOB.inflight(NODE), "r-p2", 0)  # as the snapshot had it
+    redis_db.zrem(JOB.requests, "r-p2")
+    keys = [JOB.requests, JOB.dupefilter, JOB.nodes, JOB.clock, JOB.behind, JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.REWOUND, keys, [JOB.inflight_prefix, 2, WRITER, "r-p1", "p1", "r-p2", "p2"]) == 2
+    assert frontier(redis_db) == [(b"r-p3", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
+    assert redis_db.smembers(JOB.dupefilter) == {b"p3"}
+    assert redis_db.get(JOB.clock) == b"2" and not redis_db.exists(JOB.behind)
+    assert take(redis_db, clock=2) == [b"r-p3", b"0", 2]
+    redis_db.hset(JOB.takers, "p3", WRITER)
+    assert finish_page(redis_db, "p3") == 3  # the clock moves on
+    redis_db.set(JOB.lease, "elsewhere:2")  # a writer whose job another took drops nothing
+    assert run(redis_db, scripts.REWOUND, keys, [JOB.inflight_prefix, 9, WRITER]) is None
+    assert redis_db.get(JOB.clock) == b"3"
+
+
 def test_a_page_whose_take_lost_its_answer_is_taken_again_by_its_writer_only(redis_db: redis.Redis) -> None:
     """The take ran and its answer never came (later than REDIS_TIMEOUT, a broken connection):
     the page is in the writer's name, and the writer takes it from there."""
@@ -232,13 +258,15 @@ def test_a_new_writer_gets_back_the_pages_a_writer_gone_took_and_did_not_archive
 
 
 def test_a_heartbeat_expires_and_is_refused_once_the_job_is_done(redis_db: redis.Redis) -> None:
-    keys = [JOB.alive(NODE), JOB.nodes, JOB.done]
-    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 1
+    keys = [JOB.alive(NODE), JOB.nodes, JOB.done, JOB.clock]
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 0  # the job's clock: no page finished
+    redis_db.set(JOB.clock, 7)
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 7
     assert 0 < redis_db.pttl(JOB.alive(NODE)) <= 5000
     assert redis_db.hgetall(JOB.nodes) == {NODE.encode(): b"fetching"}
     redis_db.delete(JOB.alive(NODE))
     redis_db.set(JOB.done, 1)
-    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 0
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) is None
     assert not redis_db.exists(JOB.alive(NODE))
 
 

@@ -31,7 +31,7 @@ from crawler.config import (
     check_scrapy_settings,
     places_from_home,
 )
-from crawler.distributed.mode import redis_unreachable, writer_refused
+from crawler.distributed.mode import node_refused, redis_unreachable, writer_refused
 from crawler.report.extensions import run_failure
 from crawler.report.logs import quiet_banner, quiet_scrapy
 from crawler.run import Run
@@ -101,8 +101,10 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
         except ArchiveError as error:
             return refuse(f"crawl {name}", str(error), 1)
         held = writer_refused(config) if uses_redis else None
-        if held:
-            return refuse(f"crawl {name}", *held)
+    else:
+        held = node_refused(config) if uses_redis else None
+    if held:
+        return refuse(f"crawl {name}", *held)
     return crawler, params
 
 

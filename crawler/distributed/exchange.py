@@ -31,6 +31,7 @@ from crawler.distributed.wire import (
     frontier_score,
     off_hosts,
 )
+from crawler.runsets import RunSets
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,11 @@ class PageExchange:
         # ``finish_left``): a page asked again under the same id is taken only after them.
         self.finishing: dict[str, asyncio.Future[None]] = {}
         self.unfinished: set[str] = set()
+        # The pages finished this run, on disk (a backfill's are many; the file goes with the
+        # process, as a page Scrapy lets go of late is still finished), and the job's clock as
+        # the last of them left it: see ``rewind``.
+        self.archived = RunSets().of("archived")
+        self.clock = 0
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)
         self._requeue_lost = client.register_script(REQUEUE_LOST)
@@ -230,6 +236,7 @@ class PageExchange:
         if given is None or given.page is not page:
             return
         del self.held[page_id]
+        self.archived.add(page_id)
         finishing = asyncio.ensure_future(self.forget(page_id))
         self.finishing[page_id] = finishing
         finishing.add_done_callback(lambda _: self.finishing.pop(page_id, None)
@@ -237,7 +244,9 @@ class PageExchange:
 
     async def forget(self, page_id: str) -> None:
         try:
-            await self._finish(keys=[self.job.taken, self.job.takers], args=[page_id, self.writer])
+            clock = await self._finish(keys=[self.job.taken, self.job.takers, self.job.clock],
+                                       args=[page_id, self.writer])
+            self.clock = max(self.clock, clock)
             self.unfinished.discard(page_id)
         except redis.RedisError:
             self.unfinished.add(page_id)  # asked again at the next look; else the next writer's

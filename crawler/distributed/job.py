@@ -7,10 +7,11 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urlsplit
 
 import redis
@@ -96,6 +97,14 @@ class Job:
     def opened(self) -> str:
         return f"{self.name}:opened"
 
+    @property
+    def clock(self) -> str:
+        return f"{self.name}:clock"
+
+    @property
+    def behind(self) -> str:
+        return f"{self.name}:behind"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -111,7 +120,43 @@ class Job:
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
                 self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
-                self.opened, *per_node]
+                self.opened, self.clock, self.behind, *per_node]
+
+
+@dataclass(frozen=True)
+class OtherJobs:
+    """The other jobs a Redis holds, by their keys' names: a writer and its nodes given two
+    names (a typo in one crontab's ``REDIS_JOB``) each wait for the other, which is there."""
+
+    # What a scan of the keys of every job matches (a job's name holds no ':').
+    PATTERN: ClassVar[str] = "*:*"
+    # Two archives sharing one Redis are two jobs too: one's nodes wait while the other's writer runs.
+    ADVICE: ClassVar[str] = "if they are one job, give writer and nodes the same REDIS_JOB"
+
+    nodes: dict[str, list[str]]  # job → its fetch nodes alive
+    writers: frozenset[str]  # jobs whose writer holds its lease
+
+    @classmethod
+    def of(cls, keys: Iterable[str], job: str) -> OtherJobs:
+        nodes: dict[str, list[str]] = {}
+        writers = set()
+        for key in keys:
+            name, _, rest = key.partition(":")
+            if name == job:
+                continue
+            if rest == "writer":
+                writers.add(name)
+            elif rest.startswith("alive:"):
+                nodes.setdefault(name, []).append(rest.removeprefix("alive:"))
+        return cls(nodes, frozenset(writers))
+
+    def without_writer(self) -> dict[str, list[str]]:
+        """The jobs whose fetch nodes wait while no writer runs: each job's nodes, sorted."""
+        return {name: sorted(nodes) for name, nodes in sorted(self.nodes.items()) if name not in self.writers}
+
+    def without_nodes(self) -> list[str]:
+        """The jobs whose writer runs while none of their fetch nodes is alive."""
+        return sorted(self.writers - self.nodes.keys())
 
 
 # Every client's connection, explicit rather than redis-py's defaults (which differ between
@@ -244,6 +289,34 @@ def writer_refused(config: Config) -> Refusal | None:
         return None
     return Refusal(f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
                    f"{int(left) / 1000:.0f} s unless it renews it); one writer per job", 2)
+
+
+def node_refused(config: Config) -> Refusal | None:
+    """Why this process may not be fetch node ``REDIS_NODE``: another process beats under
+    its name (one name given to two machines), and each would put the other's requests back on
+    the frontier as its own and fetch them too (exit status 2); or Redis failed (exit status
+    1). A heartbeat left by a run of the name that died runs out unrenewed: the wait for it
+    to be renewed is one heartbeat at most, and only when there is one."""
+    if not config.redis_node:  # host:pid: no other process has it
+        return None
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
+                                  socket_timeout=config.redis_timeout)
+    alive = Job.from_config(config).alive(config.redis_node)
+    try:
+        left, until = client.pttl(alive), time.monotonic() + config.redis_heartbeat
+        while left > 0 and time.monotonic() < until:
+            time.sleep(0.05)
+            left, before = client.pttl(alive), left
+            if left > before:
+                return Refusal(f"fetch node {config.redis_node} of job {config.redis_job} is running already "
+                               "(its heartbeat is renewed): give each node its own REDIS_NODE, or none "
+                               "(host:pid)", 2)
+    except redis.RedisError as error:
+        return Refusal(f"Redis at {redacted(config.redis_url)} could not say whether fetch node "
+                       f"{config.redis_node} runs already: {error}", 1)
+    finally:
+        client.close()
+    return None
 
 
 def redis_unreachable(url: str, job: str = "") -> str | None:

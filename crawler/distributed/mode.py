@@ -52,6 +52,13 @@ def writer_refused(config: Config) -> Refusal | None:
     return jobs.writer_refused(config)
 
 
+def node_refused(config: Config) -> Refusal | None:
+    """Why this process may not be the fetch node it is named (``job.node_refused``)."""
+    from crawler.distributed import job as jobs
+
+    return jobs.node_refused(config)
+
+
 def fetch_node(crawler: Crawler, config: Config) -> FetchNode:
     """The fetch node of ``crawler``'s run (``node.FetchNode``)."""
     from crawler.distributed.node import FetchNode

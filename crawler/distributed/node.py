@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -22,7 +23,15 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
-from crawler.distributed.job import Job, Outage, code_version, connect, node_name
+from crawler.distributed.job import (
+    Job,
+    OtherJobs,
+    Outage,
+    code_version,
+    connect,
+    node_name,
+    text,
+)
 from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
 from crawler.distributed.wire import Page
@@ -79,6 +88,10 @@ class FetchNode:
         self.other_version = False  # the job's writer runs other code: see ``writer_version``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
         self.handed_back = 0
+        self.clock = 0  # the job's clock at the last beat or take (see ``scripts.TAKE_REQUEST``)
+        self.grace = config.redis_node_grace
+        self.writerless_since = time.monotonic()  # the job has had no writer since (monotonic)
+        self.said_elsewhere: set[str] = set()  # jobs said to have a writer and no node (once each)
         self.beating: asyncio.Task[None] | None = None
         self.holding: set[bytes] = set()  # entries taken, not handed or given back
         self.unsent: deque[Unsent] = deque()
@@ -123,11 +136,13 @@ class FetchNode:
         """Says the node is alive; False once the job is done. A job marked done when the
         node joined is the end of its run before (the mark stays a few minutes for idle
         nodes to see): the node waits for the next writer, which removes the mark."""
-        if self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done],
-                      args=[self.name, round(self.heartbeat * 1000)]):
-            self.before_job = False
-            return True
-        return self.before_job
+        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock],
+                           args=[self.name, round(self.heartbeat * 1000)])
+        if clock is None:
+            return self.before_job
+        self.clock = max(self.clock, clock)
+        self.before_job = False
+        return True
 
     async def keep_beating(self) -> None:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
@@ -147,6 +162,27 @@ class FetchNode:
                     if entry not in self.holding:
                         self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
                                       args=[entry, score])
+                self.look_for_writer()
+
+    def look_for_writer(self) -> None:
+        """Says once when the job has had no writer for ``REDIS_NODE_GRACE`` seconds while
+        another job's writer has no fetch node: the two were given two names. (Redis's keys
+        are looked at once a grace: a node waits for jobs for hours.)"""
+        now = time.monotonic()
+        if self.server.exists(self.job.lease):
+            self.writerless_since = now
+        if now - self.writerless_since < self.grace:
+            return
+        self.writerless_since = now
+        try:
+            keys = [text(key) for key in self.server.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        except redis.ResponseError:  # NOPERM: an ACL user without SCAN, the job's steps allowed
+            return
+        for other in OtherJobs.of(keys, self.job.name).without_nodes():
+            if other not in self.said_elsewhere:
+                self.said_elsewhere.add(other)
+                logger.warning("Fetch node %s: job %s has no writer, and job %s has a writer and no fetch "
+                               "node: %s", self.name, self.job.name, other, OtherJobs.ADVICE)
 
     def job_done(self) -> bool:
         done = False

@@ -39,6 +39,7 @@ class NodeQueue(PriorityQueue):
         super().__init__(server, spider, node.job.requests, serializer=frontier)
         self.node = node
         self.refused_said = False  # ``off_hosts``: one setting, said at its first page
+        self.behind_said = False  # Redis's clock behind the node's, since the last request taken
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
@@ -53,8 +54,12 @@ class NodeQueue(PriorityQueue):
                 taken = self.take()
             if isinstance(taken, bytes):
                 self.node.writer_version(text(taken))
+            elif isinstance(taken, int):
+                self.behind(taken)
             elif taken:
-                entry, score = taken
+                self.behind_said = False
+                entry, score, clock = taken
+                self.node.clock = max(self.node.clock, int(clock))
                 try:
                     request = request_from_dict(self.serializer.loads(entry), spider=self.spider)
                 except WireError as error:
@@ -69,11 +74,23 @@ class NodeQueue(PriorityQueue):
                 return request
         return None
 
-    def take(self) -> list[bytes] | bytes | None:
-        """[entry, score], None when the frontier is empty, or the writer's other code version."""
-        keys = [self.key, self.node.inflight, self.node.job.opened]
-        taken: list[bytes] | bytes | None = self._take(keys=keys, args=[self.node.version])
+    def take(self) -> list[bytes] | bytes | int | None:
+        """[entry, score, the job's clock], None when the frontier is empty, the writer's other
+        code version, or the job's clock when it is behind the node's."""
+        node = self.node
+        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind]
+        taken: list[bytes] | bytes | int | None = self._take(keys=keys, args=[node.version, node.clock])
         return taken
+
+    def behind(self, clock: int) -> None:
+        """Redis holds an older state of the job than the node saw: restored from an older
+        snapshot, its frontier holds again requests whose pages were archived since. The
+        node takes nothing until the writer has dropped those (``rewind.Rewind``)."""
+        if not self.behind_said:
+            self.behind_said = True
+            logger.info("Redis holds an older state of job %s than this node saw (%d pages finished, %d "
+                        "here: restored from an older snapshot?): taking nothing until its writer has "
+                        "dropped what was archived since", self.node.job.name, clock, self.node.clock)
 
     def off_hosts(self, request: Request) -> None:
         """Not fetched, and the writer told why: a node given fewer ``ARTICLE_HOSTS`` than its

@@ -8,17 +8,28 @@ bring back keys the writer cleaned, and a writer's once another writer holds the
 """
 
 # A node takes the frontier's first request into its in-flight hash, if the job's writer
-# runs its code (``opened`` holds the writer's ``code_version``; none yet is no other).
-# KEYS: requests, inflight, opened.  ARGV: the node's code version.
-# Returns [request, score], nil when the frontier is empty, or the writer's other version.
+# runs its code (``opened`` holds the writer's ``code_version``; none yet is no other), and
+# if the job's clock is not behind the one the node saw last: a Redis restored from an older
+# snapshot holds again requests whose pages were archived since. The node then takes nothing
+# and leaves the clock it saw in ``behind``, until the writer has dropped those (REWOUND).
+# KEYS: requests, inflight, opened, clock, behind.  ARGV: the node's code version, the clock it saw.
+# Returns [request, score, the job's clock], nil when the frontier is empty, the writer's
+# other version, or the job's clock, when behind.
 TAKE_REQUEST = """
 local version = redis.call('GET', KEYS[3])
 if version and version ~= ARGV[1] then return version end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
+local clock = tonumber(redis.call('GET', KEYS[4]) or '0')
+if clock < tonumber(ARGV[2]) then
+  if tonumber(redis.call('GET', KEYS[5]) or '0') < tonumber(ARGV[2]) then
+    redis.call('SET', KEYS[5], ARGV[2])
+  end
+  return clock
+end
 redis.call('ZREM', KEYS[1], first[1])
 redis.call('HSET', KEYS[2], first[1], first[2])
-return first
+return {first[1], first[2], clock}
 """
 
 # A node puts a request it holds back on the frontier, exactly as it took it: nothing of
@@ -67,12 +78,13 @@ return 1
 """
 
 # A node says it is alive, and fetching.
-# KEYS: alive, nodes, done.  ARGV: node, milliseconds the heartbeat lasts.  0 once the job is done.
+# KEYS: alive, nodes, done, clock.  ARGV: node, milliseconds the heartbeat lasts.
+# Returns the job's clock (see TAKE_REQUEST), nil once the job is done.
 HEARTBEAT = """
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], 'fetching')
-return 1
+return tonumber(redis.call('GET', KEYS[4]) or '0')
 """
 
 # Everything a node holds goes back to the frontier, and the node's state is recorded:
@@ -134,13 +146,14 @@ end
 return false
 """
 
-# The writer has archived a page it took (or nothing can come of it): the page leaves the job.
-# KEYS: taken, takers.  ARGV: page id, writer.  1 when it was this writer's.
+# The writer has archived a page it took (or nothing can come of it): the page leaves the
+# job, and the job's clock, the pages finished, moves on.
+# KEYS: taken, takers, clock.  ARGV: page id, writer.  The clock when it was this writer's, else 0.
 FINISH_PAGE = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-return 1
+return redis.call('INCR', KEYS[3])
 """
 
 # A writer starting a job gets back the pages taken by writers of it that are gone
@@ -186,6 +199,28 @@ if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 end
 return 1
+"""
+
+# The writer drops the requests a Redis gone back in time brought back whose pages were
+# archived since, wherever they are now (on the frontier, or in a node's in-flight hash,
+# as node names come from the nodes hash), and sets the job's clock forward: nodes take again.
+# KEYS: requests, dupefilter, nodes, clock, behind, lease, last writer.
+# ARGV: in-flight key prefix, the clock, writer, then each request and its page id.
+# Returns how many requests were dropped.
+REWOUND = _writer_only(6, 7, 3) + """
+local dropped = 0
+for i = 4, #ARGV, 2 do
+  dropped = dropped + redis.call('ZREM', KEYS[1], ARGV[i])
+  for _, node in ipairs(redis.call('HKEYS', KEYS[3])) do
+    dropped = dropped + redis.call('HDEL', ARGV[1] .. node, ARGV[i])
+  end
+  redis.call('SREM', KEYS[2], ARGV[i + 1])
+end
+if tonumber(redis.call('GET', KEYS[4]) or '0') < tonumber(ARGV[2]) then
+  redis.call('SET', KEYS[4], ARGV[2])
+end
+redis.call('DEL', KEYS[5])
+return dropped
 """
 
 # One writer per job: the writer's lease, taken if free, renewed by its holder like a

@@ -22,6 +22,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
     Job,
+    OtherJobs,
     Outage,
     code_version,
     connect_async,
@@ -30,6 +31,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
+from crawler.distributed.rewind import Rewind
 from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.run import Run
@@ -100,9 +102,22 @@ class NodeWatch:
                             "in %.0f s (REDIS_NODE_GRACE)", pages_wait(waiting), self.grace)
         if not self.warned and self.none_fetching_for() >= self.grace:
             self.warned = True
-            logger.warning("%s for a fetch node and none is running: start "
-                           "`scrapy crawl fetch -s REDIS_URL=…` on a machine", pages_wait(waiting))
+            logger.warning("%s for a fetch node and none is running: %s", pages_wait(waiting),
+                           await self.what_to_do())
         return False
+
+    async def what_to_do(self) -> str:
+        """What a maintainer does about no fetch node running: start one, or, when Redis
+        holds another job's nodes waiting for a writer, give both the same job name."""
+        try:
+            keys = [text(key) async for key in self.client.scan_iter(match=OtherJobs.PATTERN, count=1000)]
+        except redis.ResponseError:  # NOPERM: an ACL user without SCAN, the job's steps allowed
+            keys = []
+        elsewhere = OtherJobs.of(keys, self.job.name).without_writer()
+        if not elsewhere:
+            return "start `scrapy crawl fetch -s REDIS_URL=…` on a machine"
+        jobs = ", ".join(f"{name} ({', '.join(nodes)})" for name, nodes in elsewhere.items())
+        return f"Redis holds fetch nodes of job {jobs}, none of job {self.job.name}: {OtherJobs.ADVICE}"
 
     def none_fetching_for(self) -> float:
         """Seconds pages have waited with no node fetching, as of the last look (0: none)."""
@@ -149,6 +164,7 @@ class Writer:
         self.client = client
         self.job = job
         self.exchange = PageExchange(client, job, config)
+        self.rewind = Rewind(client, job, self.exchange, Run.of(crawler))
         self.nodes = NodeWatch(client, job, config.redis_node_grace)
         self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
@@ -170,7 +186,11 @@ class Writer:
         return writer
 
     async def open(self) -> None:
+        """The lease taken as the command started is renewed first: Scrapy's start may have
+        taken most of it (a loaded machine), and a writer that took the job meanwhile keeps it."""
         try:
+            if not await self.keep_lease():
+                return
             await self.client.delete(self.job.done)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
@@ -223,12 +243,17 @@ class Writer:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
         to fetch them."""
         known = await self.client.exists(self.job.opened)
+        dropped = await self.rewind.look()
         await self.exchange.find_lost()
         if not known:  # marked again only now: until then nodes keep every page they hand back
             await self.client.set(self.job.opened, code_version())
             logger.info("Redis had lost job %s (restarted without persistence, or flushed): %s asked "
                         "again; what else the job held is asked again as a run comes to it",
                         self.job.name, counted(len(self.exchange.waiting), "article page"))
+        elif dropped is not None:
+            logger.info("Redis went back in time: it holds an older state of job %s than its writer and "
+                        "nodes saw (restarted from an older snapshot): %s of pages done since dropped, not "
+                        "asked of WeChat again", self.job.name, counted(dropped, "request"))
         await self.exchange.finish_left()
         self.exchange.collect_dropped(after=self.look_every)
         if await self.nodes.every_node_blocked(len(self.exchange.waiting),
