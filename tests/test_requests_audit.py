@@ -437,6 +437,10 @@ def test_what_a_crawl_holds_does_not_grow_with_its_articles(
         assert result.returncode == 0, result.stderr
         assert result.stats["posts/new"] == size
         sizes.append(held(crawlers[-1]))
+    # Scrapy's stats are named by kind of event, not by article; a loaded machine's run may
+    # meet one kind more than another's (a log level, a slow answer's retry)
+    for size in sizes:
+        assert size.pop("MemoryStatsCollector._stats") < 80
     assert sizes[0] == sizes[1]
 
 
