@@ -18,12 +18,10 @@ from typing import IO, Any
 import pytest
 import redis
 from scrapy.crawler import Crawler, CrawlerRunner
-from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.commands import check, rebuild, verify, versions
-from crawler.commands.crawl import Command as CrawlCommand
 from crawler.commands.crawl import exit_status, prepare_crawl
 from crawler.run import Run
 from crawler.spiders.article import ArticleParams
@@ -170,9 +168,22 @@ def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool
     assert exit_status(runner, crawler) == status  # type: ignore[arg-type]
 
 
-def test_the_crawl_command_takes_one_spider() -> None:
-    with pytest.raises(UsageError, match="give one spider"):
-        CrawlCommand().run([], SimpleNamespace(spargs={}))  # type: ignore[arg-type]
+@pytest.mark.parametrize(("words", "says"), [
+    ((), "give one spider (this project's: accounts, album, article, fetch, import, watch)"),
+    (("article", "--bogus"), "unknown option '--bogus' (scrapy crawl -h lists them)"),
+    (("article", "album"), "give one spider (this project's: accounts, album, article, fetch, import, "
+                           "watch), not 'article album'"),
+])
+def test_the_crawl_command_takes_one_spider(tmp_path: Path, words: tuple[str, ...], says: str) -> None:
+    """``scrapy crawl article --bogus`` (an option mistyped) said "give one spider: scrapy
+    crawl article|album|accounts|import|fetch", under Scrapy's usage: one was given, and
+    ``watch`` is one too."""
+    line = [*crawl_command("article", tmp_path / "archive")]
+    line[line.index("article"):line.index("article") + 1] = words
+    result = subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [f"scrapy crawl: {says}"]
+    assert not (tmp_path / "archive").exists()
 
 
 # -- verify, check ---------------------------------------------------------------------------

@@ -55,9 +55,11 @@ class Command(ScrapyCrawl):
         quiet_banner(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give one spider: scrapy crawl article|album|accounts|import|fetch")
         assert self.crawler_process is not None and self.settings is not None
+        if len(args) != 1:
+            spiders = self.crawler_process.spider_loader.list()
+            self.exitcode = refuse("crawl", not_one_spider(args, spiders), 2)
+            return
         quiet_scrapy(self.settings)
         prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
         if isinstance(prepared, int):
@@ -71,6 +73,16 @@ class Command(ScrapyCrawl):
         stopped_by = Run.of(crawler).stopped_by
         if stopped_by is not None and self.exitcode == 0:
             end_by(stopped_by)
+
+
+def not_one_spider(words: list[str], spiders: list[str]) -> str:
+    """What is wrong with the words given for the one spider to run: Scrapy leaves an option
+    it does not know among them (``scrapy crawl article --bogus``)."""
+    options = [word for word in words if word.startswith("-")]
+    if options:
+        return f"unknown option {options[0]!r} (scrapy crawl -h lists them)"
+    given = f", not {' '.join(words)!r}" if words else ""
+    return f"give one spider (this project's: {', '.join(sorted(spiders))}){given}"
 
 
 def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
