@@ -272,6 +272,29 @@ def test_a_place_this_user_cannot_write_is_one_line_before_scrapy_starts(tmp_pat
         f"({place if name == 'JOBDIR' else locked}: ")  # Permission denied, Read-only file system
 
 
+@pytest.mark.parametrize(("command", "made"), [("crawl", True), ("crawl", False), ("rebuild", True)])
+def test_an_archive_folder_this_user_cannot_write_is_one_line_naming_the_setting(
+        tmp_path: Path, command: str, made: bool) -> None:
+    """``-s ARCHIVE_DIR=`` a folder this user may read but not write (another user's, a
+    read-only disk), or not make: "cannot open the archive at …: Read-only file system",
+    exit status 1, as a run another run held off; a setting to mend, as a ``JOBDIR`` is."""
+    archive = tmp_path / "archive"
+    if made:
+        (archive / "_posts").mkdir(parents=True)
+    else:
+        (tmp_path / "locked").mkdir()
+        archive = tmp_path / "locked" / "archive"
+    line = crawl_command("article", archive, "-a", "url=http://127.0.0.1:9/s/x") if command == "crawl" \
+        else [*crawl_command("article", archive)[:3], "rebuild", "-s", f"ARCHIVE_DIR={archive}"]
+    result = read_only(tmp_path, command, line=line, part=archive if made else archive.parent)
+    assert result.returncode == 2, result.stderr
+    refused = refusal(result, "crawl article" if command == "crawl" else command)
+    assert refused.startswith(f"scrapy {'crawl article' if command == 'crawl' else command}: "
+                              f"-s ARCHIVE_DIR= names {str(archive)!r}, which this user cannot write "
+                              f"({archive if made else archive.parent}: "), refused
+    assert sorted(path.name for path in tmp_path.rglob("*")) == (["_posts", "archive"] if made else ["locked"])
+
+
 @pytest.mark.parametrize(("name", "place"), [("LOG_FILE", "/proc/crawl.log"), ("JOBDIR", "/proc/job"),
                                              ("LOG_FILE", "/proc/version"), ("LOG_FILE", "fifo")])
 def test_a_place_even_root_cannot_write_is_one_line_before_scrapy_starts(tmp_path: Path, name: str,

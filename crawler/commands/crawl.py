@@ -27,6 +27,7 @@ from scrapy.settings import BaseSettings
 from crawler.cli import refuse
 from crawler.config import (
     Config,
+    check_archive_writable,
     check_command_line_mappings,
     check_scrapy_settings,
     places_from_home,
@@ -99,6 +100,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
     try:
         config = Config.from_settings(settings)
         params = spidercls.Params.from_arguments(arguments, config)
+        if issubclass(spidercls, WeChatSpider):  # a fetch node writes nothing
+            check_archive_writable(settings)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
     uses_redis = bool(config.redis_url) and (  # a node, or a writer of a job
