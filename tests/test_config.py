@@ -130,6 +130,8 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
     ("REMOTE_CONTROL_ENABLED", "maybe"),
+    # Scrapy reads any whole number as a flag: -1 was True, robots.txt obeyed
+    ("ROBOTSTXT_OBEY", "-1"), ("AUTOTHROTTLE_ENABLED", "2"),
     # Scrapy then sends no User-Agent at all (an unset variable in cron's -s USER_AGENT="$UA")
     ("USER_AGENT", ""), ("USER_AGENT", " "),
     # a traceback in Scrapy's start-up; AutoThrottle quietly off
