@@ -299,6 +299,8 @@ def test_versions_lists_the_captures_of_a_post_whose_front_matter_a_person_broke
     ((URL.replace("https://mp.weixin.qq.com", "http://127.0.0.1:9"),), 1, "no capture of http://127.0.0.1:9/s/"),
     (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
     (("{url}", "--show", "0"), 1, "capture 0 is no version"),
+    # argparse's "invalid int value: 'x'", under Scrapy's usage
+    (("{url}", "--show", "x"), 2, "--show takes a capture's number (scrapy versions URL lists them), not 'x'"),
     (("not a link",), 2, "not an http(s) URL: 'not a link'"),
     (("https://mp.weixin.qq.com/s/…",), 2, "a link cut short with '…'"),
 ])
