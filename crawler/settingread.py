@@ -184,6 +184,9 @@ class SettingReader:
         parts = split_url(value)
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"-s {name}= takes an http(s) URL, not {value!r}")
+        if parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
+            raise ConfigError(f"-s {name}= takes an http(s) URL without a query or fragment (album "
+                              f"pages are asked at it, /mp/appmsgalbum?…), not {value!r}")
         return value.rstrip("/")
 
     def redis_url(self, name: str) -> str:

@@ -103,6 +103,10 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("IMAGE_HOSTS", "*.qpic.cn", "takes host names (like mp.weixin.qq.com) separated by commas, not '*.qpic.cn'"),
     ("ARTICLE_HOSTS", "", "needs at least one host name"),
     ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
+    # every album was then asked at https://mp.weixin.qq.com/?lang=zh_CN/mp/appmsgalbum?…
+    ("WECHAT_BASE_URL", "https://mp.weixin.qq.com/?lang=zh_CN", "-s WECHAT_BASE_URL= takes an http(s) URL "
+     "without a query or fragment (album pages are asked at it, /mp/appmsgalbum?…), not "),
+    ("WECHAT_BASE_URL", "https://mp.weixin.qq.com#top", "without a query or fragment"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
