@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler, CrawlerRunnerBase
 from scrapy.exceptions import UsageError
@@ -34,7 +35,7 @@ from crawler.config import (
 )
 from crawler.distributed.mode import redis_unreachable, writer_refused
 from crawler.report.extensions import run_failure
-from crawler.report.logs import quiet_banner, quiet_scrapy
+from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.spiders.arguments import ArgumentError
@@ -67,6 +68,8 @@ class Command(ScrapyCrawl):
             self.exitcode = prepared
             return
         crawler, params = prepared
+        # by then the crawl has set up its log handler
+        crawler.signals.connect(log_file_falls_back, signal=signals.engine_started)
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
         Run.of(crawler).finish_writes()
