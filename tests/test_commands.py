@@ -453,6 +453,19 @@ def test_rebuild_keeps_a_post_whose_captures_are_gone(copied: Path,
     assert post.read_bytes() == before
 
 
+def test_rebuild_counts_the_blog_s_hand_made_posts_as_such(copied: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """``-s ARCHIVE_DIR=/srv/blog`` (the README's first way to the blog): its hand-made
+    reprints, which have no ``wechat:`` block, were counted "without capture", the count of
+    archived articles whose raw captures are lost."""
+    hand_made = copied / "_posts" / "2020-01-01-hand-made.md"
+    hand_made.write_text("---\nlayout: post\ntitle: 手写\ntags:\n    - 其他\n---\n\n你好\n", encoding="utf-8")
+    before = hand_made.read_bytes()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out == "rebuild: 1 hand-made (no wechat: url), 1 unchanged\n"
+    assert hand_made.read_bytes() == before
+
+
 def test_a_post_rebuild_cannot_read_is_counted_kept_and_exits_1(copied: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     post = copied / "_posts" / POST_NAME
