@@ -131,7 +131,8 @@ def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
 
 def end_by(number: signal.Signals) -> None:
     """End this process by signal ``number``, as if it had never been caught."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: the process was started with it closed (2>&-)
+            stream.flush()
     signal.signal(number, signal.SIG_DFL)
     os.kill(os.getpid(), number)

@@ -77,8 +77,8 @@ class _FallBack:
 
     def __call__(self, record: logging.LogRecord) -> None:
         error = sys.exc_info()[1]
-        if not isinstance(error, OSError) or self.handler.stream is None:
-            logging.FileHandler.handleError(self.handler, record)
+        if not isinstance(error, OSError) or self.handler.stream is None or sys.stderr is None:
+            logging.FileHandler.handleError(self.handler, record)  # None: closed (2>&-)
             return
         refused, self.handler.stream = self.handler.stream, os.fdopen(
             os.dup(sys.stderr.fileno()), "w", encoding=self.handler.encoding, buffering=1)
