@@ -68,7 +68,8 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(self._refuse(str(error), 1))
         try:
             yield archive, config
-            sys.stdout.flush()  # here, where a reader that has gone is caught
+            if sys.stdout is not None:  # None: the process was started with it closed (>&-)
+                sys.stdout.flush()  # here, where a reader that has gone is caught
         except BrokenPipeError:  # `scrapy verify | head`: the rest is not wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor flushed at exit
             sys.exit(1)
