@@ -18,7 +18,7 @@ from datetime import datetime
 from scrapy.commands import ScrapyCommand
 
 from crawler.accounts import AccountsError, load_accounts
-from crawler.config import Config, check_command_line_mappings
+from crawler.config import Config, check_archive_writable, check_command_line_mappings
 from crawler.report import logtext
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
 from crawler.settingread import ConfigError
@@ -58,12 +58,18 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
                                   "folder): check -s ARCHIVE_DIR=", 2))
         try:
+            if not self.read_only:
+                check_archive_writable(self.settings)
+        except ConfigError as error:
+            sys.exit(self._refuse(str(error), 2))
+        try:
             archive = Archive(config.archive_dir, read_only=self.read_only)
         except ArchiveError as error:
             sys.exit(self._refuse(str(error), 1))
         try:
             yield archive, config
-            sys.stdout.flush()  # here, where a reader that has gone is caught
+            if sys.stdout is not None:  # None: the process was started with it closed (>&-)
+                sys.stdout.flush()  # here, where a reader that has gone is caught
         except BrokenPipeError:  # `scrapy verify | head`: the rest is not wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor flushed at exit
             sys.exit(1)

@@ -196,6 +196,14 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     read.text("USER_AGENT")  # empty, Scrapy sends none: WeChat serves article pages to browsers
 
 
+def check_archive_writable(settings: BaseSettings) -> None:
+    """``ConfigError`` when this user can neither write ``ARCHIVE_DIR`` nor make it (another
+    user's folder, a read-only disk), for a command that writes the archive: it said "cannot
+    open the archive", exit status 1, as when another run holds it, where it is the setting
+    to mend, as a ``JOBDIR`` is."""
+    SettingReader(settings).writable("ARCHIVE_DIR", folder=True)
+
+
 def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:
     """``ConfigError`` for a ``-s NAME=VALUE`` of a mapping setting (``DOWNLOAD_SLOTS``)
     whose VALUE is no JSON object: Scrapy parses it as it takes it, before any check, and

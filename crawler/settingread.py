@@ -27,6 +27,7 @@ _HOST = re.compile(r"[\w.-]+")
 # A Redis job's name: no ':' (its keys are <job>:…, and a pattern of them, <job>:*, an ACL's or
 # the README's that drops a job, must match no other job's) and nothing a pattern reads.
 _JOB = re.compile(r"[A-Za-z0-9._-]+")
+_FLAGS = ("True", "False", "true", "false", "1", "0")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The most a number setting takes: more than any use needs, and what a C int holds (the
 # garbage collector's threshold; SQLite and reads take no more than 64 bits).
@@ -155,11 +156,12 @@ class SettingReader:
         return str(value)
 
     def flag(self, name: str) -> bool:
-        try:
-            return self.settings.getbool(name)
-        except ValueError:
-            raise ConfigError(f"-s {name}= takes True or False, not "
-                              f"{self.settings.get(name)!r}") from None
+        """True or False, as Scrapy reads them (``1``, ``0``): not any whole number it reads as a
+        flag (``-1`` was True)."""
+        value = self.settings.get(name)
+        if not (isinstance(value, bool) or str(value) in _FLAGS):
+            raise ConfigError(f"-s {name}= takes True or False, not {value!r}")
+        return self.settings.getbool(name)
 
     def log_level(self, name: str) -> None:
         value = self.settings.get(name)
@@ -182,6 +184,9 @@ class SettingReader:
         parts = split_url(value)
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"-s {name}= takes an http(s) URL, not {value!r}")
+        if parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
+            raise ConfigError(f"-s {name}= takes an http(s) URL without a query or fragment (album "
+                              f"pages are asked at it, /mp/appmsgalbum?…), not {value!r}")
         return value.rstrip("/")
 
     def redis_url(self, name: str) -> str:

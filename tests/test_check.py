@@ -195,6 +195,20 @@ def test_a_reader_that_stops_reading_costs_no_traceback(tmp_path: Path) -> None:
     assert errors == ""
 
 
+@pytest.mark.parametrize("command", ["verify", "accounts-report"])
+def test_a_command_run_with_standard_output_closed_ends_with_its_own_status(
+        tmp_path: Path, command: str) -> None:
+    """``scrapy verify >&-`` (a job that wants the exit status only): Python then has no
+    ``sys.stdout``, and flushing it was a traceback, exit status 1, whatever the archive."""
+    root = tmp_path / "archive"
+    made_archive(root).close()
+    (root / "postimg" / "Orphan.png").write_bytes(b"png")  # a problem: verify's status is 1
+    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={root}"]
+    result = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *line], cwd=PROJECT, env=crawl_env(),
+                            stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (1 if command == "verify" else 0, "")
+
+
 def test_two_posts_of_one_article_are_reported(tmp_path: Path) -> None:
     """A copy of a post under another name (a person's, or one rebuilt after a rename by hand)
     was not reported: the blog showed the article twice, and ``verify`` said it was sound."""

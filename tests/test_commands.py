@@ -18,12 +18,10 @@ from typing import IO, Any
 import pytest
 import redis
 from scrapy.crawler import Crawler, CrawlerRunner
-from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
 from crawler.commands import check, rebuild, verify, versions
-from crawler.commands.crawl import Command as CrawlCommand
 from crawler.commands.crawl import exit_status, prepare_crawl
 from crawler.run import Run
 from crawler.spiders.article import ArticleParams
@@ -170,9 +168,22 @@ def test_the_exit_status_says_whether_the_run_did_its_job(bootstrap_failed: bool
     assert exit_status(runner, crawler) == status  # type: ignore[arg-type]
 
 
-def test_the_crawl_command_takes_one_spider() -> None:
-    with pytest.raises(UsageError, match="give one spider"):
-        CrawlCommand().run([], SimpleNamespace(spargs={}))  # type: ignore[arg-type]
+@pytest.mark.parametrize(("words", "says"), [
+    ((), "give one spider (this project's: accounts, album, article, fetch, import, watch)"),
+    (("article", "--bogus"), "unknown option '--bogus' (scrapy crawl -h lists them)"),
+    (("article", "album"), "give one spider (this project's: accounts, album, article, fetch, import, "
+                           "watch), not 'article album'"),
+])
+def test_the_crawl_command_takes_one_spider(tmp_path: Path, words: tuple[str, ...], says: str) -> None:
+    """``scrapy crawl article --bogus`` (an option mistyped) said "give one spider: scrapy
+    crawl article|album|accounts|import|fetch", under Scrapy's usage: one was given, and
+    ``watch`` is one too."""
+    line = [*crawl_command("article", tmp_path / "archive")]
+    line[line.index("article"):line.index("article") + 1] = words
+    result = subprocess.run(line, cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [f"scrapy crawl: {says}"]
+    assert not (tmp_path / "archive").exists()
 
 
 # -- verify, check ---------------------------------------------------------------------------
@@ -288,6 +299,8 @@ def test_versions_lists_the_captures_of_a_post_whose_front_matter_a_person_broke
     ((URL.replace("https://mp.weixin.qq.com", "http://127.0.0.1:9"),), 1, "no capture of http://127.0.0.1:9/s/"),
     (("{url}", "--show", "2"), 1, "capture 2 is no version of the article (captures 1 to 1"),
     (("{url}", "--show", "0"), 1, "capture 0 is no version"),
+    # argparse's "invalid int value: 'x'", under Scrapy's usage
+    (("{url}", "--show", "x"), 2, "--show takes a capture's number (scrapy versions URL lists them), not 'x'"),
     (("not a link",), 2, "not an http(s) URL: 'not a link'"),
     (("https://mp.weixin.qq.com/s/…",), 2, "a link cut short with '…'"),
 ])
@@ -438,6 +451,19 @@ def test_rebuild_keeps_a_post_whose_captures_are_gone(copied: Path,
     assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
     assert capsys.readouterr().out == "rebuild: 1 without capture\n"
     assert post.read_bytes() == before
+
+
+def test_rebuild_counts_the_blog_s_hand_made_posts_as_such(copied: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """``-s ARCHIVE_DIR=/srv/blog`` (the README's first way to the blog): its hand-made
+    reprints, which have no ``wechat:`` block, were counted "without capture", the count of
+    archived articles whose raw captures are lost."""
+    hand_made = copied / "_posts" / "2020-01-01-hand-made.md"
+    hand_made.write_text("---\nlayout: post\ntitle: 手写\ntags:\n    - 其他\n---\n\n你好\n", encoding="utf-8")
+    before = hand_made.read_bytes()
+    assert run_command(rebuild.Command(), copied, **LOCAL_HOSTS) == 0
+    assert capsys.readouterr().out == "rebuild: 1 hand-made (no wechat: url), 1 unchanged\n"
+    assert hand_made.read_bytes() == before
 
 
 def test_a_post_rebuild_cannot_read_is_counted_kept_and_exits_1(copied: Path,

@@ -103,6 +103,10 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("IMAGE_HOSTS", "*.qpic.cn", "takes host names (like mp.weixin.qq.com) separated by commas, not '*.qpic.cn'"),
     ("ARTICLE_HOSTS", "", "needs at least one host name"),
     ("WECHAT_BASE_URL", "mp.weixin.qq.com", "takes an http(s) URL"),
+    # every album was then asked at https://mp.weixin.qq.com/?lang=zh_CN/mp/appmsgalbum?…
+    ("WECHAT_BASE_URL", "https://mp.weixin.qq.com/?lang=zh_CN", "-s WECHAT_BASE_URL= takes an http(s) URL "
+     "without a query or fragment (album pages are asked at it, /mp/appmsgalbum?…), not "),
+    ("WECHAT_BASE_URL", "https://mp.weixin.qq.com#top", "without a query or fragment"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
@@ -130,6 +134,8 @@ def test_a_bad_value_is_one_message_naming_the_setting(name: str, value: str, me
     ("AUTOTHROTTLE_ENABLED", "maybe"), ("ROBOTSTXT_OBEY", "yes"), ("METAREFRESH_ENABLED", "on"),
     ("MEDIA_ALLOW_REDIRECTS", "maybe"), ("LOG_LEVEL", "info"), ("RETRY_GIVE_UP_LOG_LEVEL", "LOUD"),
     ("REMOTE_CONTROL_ENABLED", "maybe"),
+    # Scrapy reads any whole number as a flag: -1 was True, robots.txt obeyed
+    ("ROBOTSTXT_OBEY", "-1"), ("AUTOTHROTTLE_ENABLED", "2"),
     # Scrapy then sends no User-Agent at all (an unset variable in cron's -s USER_AGENT="$UA")
     ("USER_AGENT", ""), ("USER_AGENT", " "),
     # a traceback in Scrapy's start-up; AutoThrottle quietly off
@@ -270,6 +276,29 @@ def test_a_place_this_user_cannot_write_is_one_line_before_scrapy_starts(tmp_pat
     assert refusal(result, "crawl article").startswith(
         f"scrapy crawl article: -s {name}= names {str(place)!r}, which this user cannot write "
         f"({place if name == 'JOBDIR' else locked}: ")  # Permission denied, Read-only file system
+
+
+@pytest.mark.parametrize(("command", "made"), [("crawl", True), ("crawl", False), ("rebuild", True)])
+def test_an_archive_folder_this_user_cannot_write_is_one_line_naming_the_setting(
+        tmp_path: Path, command: str, made: bool) -> None:
+    """``-s ARCHIVE_DIR=`` a folder this user may read but not write (another user's, a
+    read-only disk), or not make: "cannot open the archive at …: Read-only file system",
+    exit status 1, as a run another run held off; a setting to mend, as a ``JOBDIR`` is."""
+    archive = tmp_path / "archive"
+    if made:
+        (archive / "_posts").mkdir(parents=True)
+    else:
+        (tmp_path / "locked").mkdir()
+        archive = tmp_path / "locked" / "archive"
+    line = crawl_command("article", archive, "-a", "url=http://127.0.0.1:9/s/x") if command == "crawl" \
+        else [*crawl_command("article", archive)[:3], "rebuild", "-s", f"ARCHIVE_DIR={archive}"]
+    result = read_only(tmp_path, command, line=line, part=archive if made else archive.parent)
+    assert result.returncode == 2, result.stderr
+    refused = refusal(result, "crawl article" if command == "crawl" else command)
+    assert refused.startswith(f"scrapy {'crawl article' if command == 'crawl' else command}: "
+                              f"-s ARCHIVE_DIR= names {str(archive)!r}, which this user cannot write "
+                              f"({archive if made else archive.parent}: "), refused
+    assert sorted(path.name for path in tmp_path.rglob("*")) == (["_posts", "archive"] if made else ["locked"])
 
 
 @pytest.mark.parametrize(("name", "place"), [("LOG_FILE", "/proc/crawl.log"), ("JOBDIR", "/proc/job"),

@@ -379,6 +379,25 @@ def test_a_disk_error_is_one_clear_line_and_loses_nothing(legacy: Served, tmp_pa
     assert "Traceback" not in result.stderr and "body_html" not in result.stderr
 
 
+def test_each_post_a_disk_error_costs_is_a_line_of_the_command_the_first_an_error(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """One ERROR line a cause, each post after it at INFO: those went through Scrapy's
+    logger, which a run below DEBUG holds to WARNING, and never showed. A full disk's log
+    named one post of the twelve it cost; which the others were, no line said."""
+    site = Site(wechat)
+    urls = [site.article(art).replace("&amp;", "&") for art in (Art("301"), Art("302"), Art("303"))]
+    listed = tmp_path / "urls.txt"
+    listed.write_text("\n".join(urls), encoding="utf-8")
+    archive = tmp_path / "archive"
+    (archive / "_posts").parent.mkdir()
+    (archive / "_posts").write_text("not a folder")
+    result = crawl_cli("article", archive, "-a", f"urls_file={listed}")
+    assert result.returncode == 1, result.stderr
+    said = [line for line in result.stderr.splitlines() if "Not archived: cannot write the post of" in line]
+    assert [line.split("] ")[1].split(":")[0] for line in said] == ["ERROR", "INFO", "INFO"], result.stderr
+    assert {re.search(r"mid=(\d+)", line)[1] for line in said} == {"301", "302", "303"}  # type: ignore[index]
+
+
 def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: Served,
                                                                        tmp_path: Path) -> None:
     (tmp_path / "postimg").write_text("not a folder")

@@ -6,14 +6,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from crawler.report.progress import Pace
 from crawler.store.archive import Archive, ArchiveError
-from tests.conftest import PROJECT, crawl, crawl_cli, page_text, refusal
-from tests.mockserver import MockWeChat
+from tests.conftest import PROJECT, crawl, crawl_cli, crawl_command, crawl_env, page_text, refusal
+from tests.mockserver import Gate, MockWeChat
 from tests.site import Site, numbered
 from tests.test_captures import scrapy
 
@@ -53,6 +55,33 @@ def test_a_long_run_shows_progress_when_asked_and_cron_gets_none(wechat: MockWeC
     assert "INFO: Progress: " in shown.stderr and " of 6 articles (" in shown.stderr
     piped = crawl("album", tmp_path / "b", "-a", f"url={album}")  # stderr is a pipe: PROGRESS=auto
     assert "Progress:" not in piped.stderr and "Crawled " not in piped.stderr
+
+
+@pytest.mark.parametrize("stop", [None, signal.SIGTERM])
+def test_a_run_with_standard_error_closed_logs_to_its_log_file(wechat: MockWeChat, tmp_path: Path,
+                                                               stop: signal.Signals | None) -> None:
+    """``scrapy crawl … --logfile crawl.log 2>&-`` (a job that closes what it does not read):
+    Python then has no ``sys.stderr``, and asking it whether it was a terminal (``PROGRESS``
+    auto) was a traceback in the crawl's start: exit status 1, nothing archived; a stop by a
+    signal flushed it, another."""
+    site = Site(wechat)
+    album = site.album("3302", site.serve(numbered(2247495100, 3)))
+    log = tmp_path / "crawl.log"
+    line = crawl_command("album", tmp_path / "archive", "-a", f"url={album}", settings={"LOG_FILE": str(log)})
+    first = Gate(2)  # the signal lands mid-run however slow the machine
+    if stop is not None:
+        wechat.before_answer = first.before_answer
+    process = subprocess.Popen(["sh", "-c", 'exec "$@" 2>&-', "sh", *line], cwd=PROJECT, env=crawl_env(),
+                               stdout=subprocess.DEVNULL)
+    if stop is not None:
+        first.wait()
+        process.send_signal(stop)
+        first.open()
+    assert process.wait(timeout=120) == (0 if stop is None else -stop), log.read_text(encoding="utf-8")
+    said = log.read_text(encoding="utf-8")
+    assert "Traceback" not in said, said
+    assert f"Run summary ({'finished' if stop is None else 'stopped by SIGTERM'})" in said, said
+    assert list((tmp_path / "archive" / "_posts").glob("*.md"))
 
 
 def test_a_run_that_archives_one_article_prints_its_own_lines_only(wechat: MockWeChat,

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler, CrawlerRunnerBase
 from scrapy.exceptions import UsageError
@@ -27,13 +28,14 @@ from scrapy.settings import BaseSettings
 from crawler.cli import refuse
 from crawler.config import (
     Config,
+    check_archive_writable,
     check_command_line_mappings,
     check_scrapy_settings,
     places_from_home,
 )
 from crawler.distributed.mode import node_refused, redis_unreachable, writer_refused
 from crawler.report.extensions import run_failure
-from crawler.report.logs import quiet_banner, quiet_scrapy
+from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.spiders.arguments import ArgumentError
@@ -55,15 +57,19 @@ class Command(ScrapyCrawl):
         quiet_banner(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        if len(args) != 1:
-            raise UsageError("give one spider: scrapy crawl article|album|accounts|import|fetch")
         assert self.crawler_process is not None and self.settings is not None
+        if len(args) != 1:
+            spiders = self.crawler_process.spider_loader.list()
+            self.exitcode = refuse("crawl", not_one_spider(args, spiders), 2)
+            return
         quiet_scrapy(self.settings)
         prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
         if isinstance(prepared, int):
             self.exitcode = prepared
             return
         crawler, params = prepared
+        # by then the crawl has set up its log handler
+        crawler.signals.connect(log_file_falls_back, signal=signals.engine_started)
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
         Run.of(crawler).finish_writes()
@@ -71,6 +77,16 @@ class Command(ScrapyCrawl):
         stopped_by = Run.of(crawler).stopped_by
         if stopped_by is not None and self.exitcode == 0:
             end_by(stopped_by)
+
+
+def not_one_spider(words: list[str], spiders: list[str]) -> str:
+    """What is wrong with the words given for the one spider to run: Scrapy leaves an option
+    it does not know among them (``scrapy crawl article --bogus``)."""
+    options = [word for word in words if word.startswith("-")]
+    if options:
+        return f"unknown option {options[0]!r} (scrapy crawl -h lists them)"
+    given = f", not {' '.join(words)!r}" if words else ""
+    return f"give one spider (this project's: {', '.join(sorted(spiders))}){given}"
 
 
 def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
@@ -87,6 +103,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
     try:
         config = Config.from_settings(settings)
         params = spidercls.Params.from_arguments(arguments, config)
+        if issubclass(spidercls, WeChatSpider):  # a fetch node writes nothing
+            check_archive_writable(settings)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
     uses_redis = bool(config.redis_url) and (  # a node, or a writer of a job
@@ -115,7 +133,8 @@ def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
 
 def end_by(number: signal.Signals) -> None:
     """End this process by signal ``number``, as if it had never been caught."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None: the process was started with it closed (2>&-)
+            stream.flush()
     signal.signal(number, signal.SIG_DFL)
     os.kill(os.getpid(), number)

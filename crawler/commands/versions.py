@@ -22,12 +22,17 @@ class Command(ArchiveCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--show", type=int, metavar="N",
+        parser.add_argument("--show", metavar="N",  # read in run: argparse's error is a usage
                             help="print the post as it was at capture N")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             sys.exit(self._refuse("give one article URL: scrapy versions URL [--show N]", 2))
+        try:
+            show = None if opts.show is None else int(opts.show)
+        except ValueError:
+            sys.exit(self._refuse("--show takes a capture's number (scrapy versions URL lists them), "
+                                  f"not {opts.show!r}", 2))
         with self.archive() as (archive, config):
             try:
                 url = article_link(args[0], config.article_hosts)
@@ -36,15 +41,15 @@ class Command(ArchiveCommand):
             versions = list(versions_of(archive, url, config.markdown_style()))
             if not versions:
                 sys.exit(self._refuse(f"no capture of {url} in {archive.layout.captures}", 1))
-            if opts.show is None:
+            if show is None:
                 for version in versions:
                     print(version.line())
                 return
-            chosen = [version for version in versions if version.number == opts.show]
+            chosen = [version for version in versions if version.number == show]
             if not chosen:
-                sys.exit(self._refuse(f"capture {opts.show} is no version of the article "
+                sys.exit(self._refuse(f"capture {show} is no version of the article "
                                       f"(captures 1 to {len(versions)}: see scrapy versions URL)", 1))
             if chosen[0].post is None:
-                sys.exit(self._refuse(f"capture {opts.show} is no version of the article: "
+                sys.exit(self._refuse(f"capture {show} is no version of the article: "
                                       f"{chosen[0].answer}", 1))
             sys.stdout.write(chosen[0].post)

@@ -151,6 +151,8 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
     front = front_matter(path)
     wechat = front.get("wechat") or {}
     url = str(wechat.get("url") or "")
+    if not url:  # a post of the blog's own, beside the archiver's (ARCHIVE_DIR=/srv/blog)
+        return "hand-made (no wechat: url)"
     found = captures.get(article_key(url) or url)
     if found is None:
         return "without capture"

@@ -46,8 +46,9 @@ class Pace:
 
 
 def shown(mode: str) -> bool:
-    """Whether progress is shown (``auto``: when standard error is a terminal)."""
-    return mode == "on" or (mode == "auto" and sys.stderr.isatty())
+    """Whether progress is shown (``auto``: when standard error is a terminal; a process
+    started with it closed, ``2>&-``, has none)."""
+    return mode == "on" or (mode == "auto" and sys.stderr is not None and sys.stderr.isatty())
 
 
 class Progress:
