@@ -170,6 +170,13 @@ def test_empty_links_between_italics_are_nothing_shown_and_the_italics_one() -> 
     assert body_markdown('<p><em>甲</em><a href="https://x.cn/"></a><em>乙</em></p>') == "*甲乙*"
 
 
+def test_a_link_holding_only_empty_emphasis_between_italics_is_nothing_shown() -> None:
+    """``*甲**乙*`` again: a link closed by the link after it (``adoption``) keeps the empty
+    italics it held open."""
+    assert body_markdown('<p><em>甲</em><a href="https://x.cn/"><em><!-- --><b></b></em></a>'
+                         "<em>乙</em></p>") == "*甲乙*"
+
+
 def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_the_table_has() -> None:
     """A hostile page's ``rowspan="1000" colspan="1000"`` made a million empty cells."""
     rows = body_markdown('<table><tr><td rowspan="1000" colspan="1000">甲</td></tr>'
