@@ -374,3 +374,15 @@ def test_zero_width_characters_are_looked_for_slot_by_slot_only_in_a_body_that_h
     assert body_markdown("<p>甲<!--注--><b>乙</b>丙<br>丁👮</p>") == "甲**乙**丙  \n丁👮"
     assert listed == []
     assert body_markdown(body) == written and len(listed) == 1
+
+
+def test_a_link_inside_a_link_is_written_where_a_browser_puts_it() -> None:
+    """HTML's parser closes the outer link, and what it holds open, at the inner link: a
+    quote's marks stood around the inner link, a hidden span hid it, bold ended before it."""
+    assert body_markdown(
+        '<p><a href="https://x.cn/1">前<q>引<a href="https://x.cn/2">内</a>后</q></a></p>'
+        '<p><a href="https://x.cn/3">甲<span style="display:none">藏<a href="https://x.cn/4">'
+        '显</a></span></a></p><p><a href="https://x.cn/5"><b>粗<a href="https://x.cn/6">链</a>'
+        "体</b>尾</a></p>") == (
+        "[前“引”](https://x.cn/1)[内](https://x.cn/2)后\n\n[甲](https://x.cn/3)[显](https://x.cn/4)"
+        "\n\n[**粗**](https://x.cn/5)**[链](https://x.cn/6)体**尾")
