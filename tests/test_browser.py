@@ -428,6 +428,14 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds
+    # open, at the inner one: a quote's marks stand before the inner link, bold is opened again
+    # around it, a block is split, and a hidden span no longer holds it
+    '<p><a href="https://x.example/1">链前<q>引<a href="https://x.example/2">内链</a>引后</q>尾</a>'
+    '外</p><p><a href="https://x.example/3"><span style="display:none">藏<a href="https://x.example'
+    '/4">显链</a>显</span></a></p><p><a href="https://x.example/5">粗前<b>粗<a href="https://x.'
+    'example/6">粗链</a>粗后</b></a></p><div><a href="https://x.example/7">块前<section>块<span '
+    'style="display:none">藏<a href="https://x.example/8">块链</a></span>块后</section></a></div>',
 ]
 
 

@@ -170,6 +170,13 @@ def test_empty_links_between_italics_are_nothing_shown_and_the_italics_one() -> 
     assert body_markdown('<p><em>甲</em><a href="https://x.cn/"></a><em>乙</em></p>') == "*甲乙*"
 
 
+def test_a_link_holding_only_empty_emphasis_between_italics_is_nothing_shown() -> None:
+    """``*甲**乙*`` again: a link closed by the link after it (``adoption``) keeps the empty
+    italics it held open."""
+    assert body_markdown('<p><em>甲</em><a href="https://x.cn/"><em><!-- --><b></b></em></a>'
+                         "<em>乙</em></p>") == "*甲乙*"
+
+
 def test_a_cell_spanning_a_thousand_rows_and_columns_fills_no_more_cells_than_the_table_has() -> None:
     """A hostile page's ``rowspan="1000" colspan="1000"`` made a million empty cells."""
     rows = body_markdown('<table><tr><td rowspan="1000" colspan="1000">甲</td></tr>'
@@ -367,3 +374,15 @@ def test_zero_width_characters_are_looked_for_slot_by_slot_only_in_a_body_that_h
     assert body_markdown("<p>甲<!--注--><b>乙</b>丙<br>丁👮</p>") == "甲**乙**丙  \n丁👮"
     assert listed == []
     assert body_markdown(body) == written and len(listed) == 1
+
+
+def test_a_link_inside_a_link_is_written_where_a_browser_puts_it() -> None:
+    """HTML's parser closes the outer link, and what it holds open, at the inner link: a
+    quote's marks stood around the inner link, a hidden span hid it, bold ended before it."""
+    assert body_markdown(
+        '<p><a href="https://x.cn/1">前<q>引<a href="https://x.cn/2">内</a>后</q></a></p>'
+        '<p><a href="https://x.cn/3">甲<span style="display:none">藏<a href="https://x.cn/4">'
+        '显</a></span></a></p><p><a href="https://x.cn/5"><b>粗<a href="https://x.cn/6">链</a>'
+        "体</b>尾</a></p>") == (
+        "[前“引”](https://x.cn/1)[内](https://x.cn/2)后\n\n[甲](https://x.cn/3)[显](https://x.cn/4)"
+        "\n\n[**粗**](https://x.cn/5)**[链](https://x.cn/6)体**尾")

@@ -270,10 +270,11 @@ def _links_nowhere(link: etree._Element) -> bool:
 
 
 def _shows_nothing(element: etree._Element) -> bool:
-    """A comment, or an emphasis or link of no text (what a reader does not see of it is
-    gone already)."""
-    return not isinstance(element.tag, str) or (
-        element.tag in _EMPTY_INLINE and not len(element) and not element.text)
+    """A comment, or an emphasis or link of no text holding only such (what a reader does
+    not see of it is gone already): a link a link closed keeps the italics it held open."""
+    return all(not isinstance(part.tag, str) or (part.tag in _EMPTY_INLINE and not part.text)
+               for part in element.iter()) \
+        and not any(part.tail for part in element.iterdescendants())
 
 
 @widgets.per_style

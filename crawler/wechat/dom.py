@@ -5,7 +5,8 @@ the document with no exception: a page of 300 nested ``<section>``s would lose i
 Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
 the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
 (controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
-then refuses them wherever text is set, as when an element is unwrapped.
+then refuses them wherever text is set, as when an element is unwrapped. A link inside a
+link is moved where HTML's parser puts it (``adoption``), as Chromium draws it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable
 
 import lxml.html
 from lxml import etree
+
+from crawler.wechat.adoption import unnest_links
 
 MAX_DEPTH = 1000
 # A tag name no page can give (the HTML parser lowercases every name): an element renamed so
@@ -87,6 +90,7 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
         tree = parse(_shallow(markup), lxml.html.HTMLParser(huge_tree=True))
+    unnest_links(tree)
     return tree
 
 

@@ -1,0 +1,151 @@
+"""A link inside a link, placed as HTML's parser places it (and Chromium draws it).
+
+libxml2 leaves a link's start tag inside an open link where it stands; HTML's parser (its
+"adoption agency" rule) closes the open link there first. What the outer link holds open
+closes with it: a quote's marks then stand before the inner link, a hidden span no longer
+hides it. Formatting elements (bold, italics) are opened again around the inner link, and
+a block between the two links is split: its part from the inner link on leaves the outer
+link. Only this case of the rule is followed: the tree otherwise is libxml2's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
+_SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
+    br button caption center col colgroup dd details dir div dl dt embed fieldset figcaption
+    figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img
+    input keygen li link listing main marquee menu meta nav noembed noframes noscript object ol
+    p param plaintext pre script search section select source style summary table tbody td
+    template textarea tfoot th thead title tr track ul wbr xmp""".split())
+# Past one of these the outer link is out of the rule's reach (a table cell, an object, SVG's
+# own links): the inner link stays where it is. In SVG or MathML both links are theirs.
+_FOREIGN = frozenset({"svg", "math"})
+_OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td th table".split())
+# Of the elements between the outer link and a block, the formatting ones among this many
+# nearest the block are opened again.
+_REOPENED = 3
+# Where what follows goes in an element left open; no page gives a name with capitals.
+_HERE = "Here"
+
+
+@dataclass
+class _Open:
+    """An element open once the outer link is closed: what follows the inner link in
+    ``source`` (or in what ``source`` holds) goes into ``element``, before ``anchor``."""
+
+    source: etree._Element | None
+    element: etree._Element
+    anchor: etree._Element
+
+
+def unnest_links(root: etree._Element) -> None:
+    """Move each link inside a link where HTML's parser puts it, first to last."""
+    nested = [link for link in root.iter("a") if next(link.iterancestors("a"), None) is not None]
+    for inner in nested:
+        for entry in _adopt(inner):
+            _add_text(entry.element, entry.anchor, entry.anchor.tail)
+            entry.element.remove(entry.anchor)
+
+
+def _adopt(inner: etree._Element) -> list[_Open]:
+    """Close the link ``inner`` stands in; the elements given anchors, to be removed."""
+    path: list[etree._Element] = []  # the elements between the two links, outermost first
+    outer = inner.getparent()
+    while outer is not None and outer.tag != "a":
+        path.insert(0, outer)
+        outer = outer.getparent()
+    container = None if outer is None else outer.getparent()
+    if outer is None or container is None or any(
+            element.tag in _OUT_OF_REACH for element in path) or any(
+            element.tag in _FOREIGN for element in outer.iterancestors()):
+        return []
+    # What follows each level's next element down (its tail, its later siblings) was parsed
+    # after the inner link: it goes where the parser then stands.
+    levels = [(level, child.tail, list(child.itersiblings()))
+              for level, child in zip([outer, *path], [*path, inner], strict=True)]
+    for child in [*path, inner]:
+        child.tail = None
+    opened = [_Open(None, container, _anchor_after(outer))]
+    closing, segment = outer, path
+    while (block := _first_block(segment)) is not None:
+        below = segment[block + 1:]
+        opened += _split(closing, segment[:block], segment[block], [*below, inner][0],
+                         opened[-1])
+        closing, segment = segment[block][0], below
+    for element in segment:
+        if element.tag in _FORMATTING:
+            opened.append(_open_in(opened[-1], element))
+    opened[-1].anchor.addprevious(inner)
+    anchored = list(opened)
+    for level, tail, siblings in reversed(levels):
+        _add_text(opened[-1].element, opened[-1].anchor, tail)
+        for sibling in siblings:
+            opened[-1].anchor.addprevious(sibling)
+        while any(entry.source is level for entry in opened):
+            opened.pop()
+    return anchored
+
+
+def _first_block(segment: list[etree._Element]) -> int | None:
+    return next((i for i, element in enumerate(segment) if element.tag in _SPECIAL), None)
+
+
+def _split(closing: etree._Element, between: list[etree._Element], block: etree._Element,
+           successor: etree._Element, current: _Open) -> list[_Open]:
+    """The block nearest the link being closed moved out of it, into copies of formatting
+    elements between; what the block held before ``successor`` (the next element down),
+    and ``successor`` unless it is the inner link, stays in a copy of the link. The
+    elements left open, outermost first."""
+    nearest = list(reversed(between))[:_REOPENED]
+    last, copies = block, list[_Open]()
+    for element in (element for element in nearest if element.tag in _FORMATTING):
+        copy = _copy(element)
+        copy.append(last)
+        copies.insert(0, _Open(element, copy, _anchor_after(last)))
+        last = copy
+    current.anchor.addprevious(last)
+    link = _copy(closing)
+    link.text, block.text = block.text, None
+    children = list(block)
+    for child in children[:children.index(successor) + (successor.tag != "a")]:
+        link.append(child)
+    block.insert(0, link)
+    return [*copies, _Open(block, block, _anchor_after(link))]
+
+
+def _open_in(current: _Open, element: etree._Element) -> _Open:
+    """``element`` opened again where ``current`` takes what follows."""
+    copy = _copy(element)
+    current.anchor.addprevious(copy)
+    anchor = copy.makeelement(_HERE)
+    copy.append(anchor)
+    return _Open(element, copy, anchor)
+
+
+def _copy(element: etree._Element) -> etree._Element:
+    copy = element.makeelement(element.tag)
+    copy.attrib.update(element.attrib)
+    return copy
+
+
+def _anchor_after(element: etree._Element) -> etree._Element:
+    """An anchor just after ``element``, before its tail."""
+    anchor = element.makeelement(_HERE)
+    anchor.tail, element.tail = element.tail, None
+    element.addnext(anchor)
+    return anchor
+
+
+def _add_text(parent: etree._Element, anchor: etree._Element, text: str | None) -> None:
+    """``text`` just before ``anchor``, a child of ``parent``."""
+    if not text:
+        return
+    previous = anchor.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
