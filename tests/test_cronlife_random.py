@@ -4,8 +4,9 @@
 rules real WeChat gives: the account publishes (in its album, in a second album too, only
 linked from another article's 往期推荐, by a short link another page gives while the album
 gives the long one, a push of several articles some in no album, only on its homepage),
-adds an old article deep in an album, edits (its title, a line added or dropped), deletes
-(and a deleted page answering again), moves an article to the other album, reorders an
+adds an old article to an album at any position, edits (its title, a line added or
+dropped), deletes (and a deleted page answering again, archived before or not, its albums
+listing it again or not: nobody knows), moves an article to the other album, reorders an
 album or takes an article out of it, sets an album to list its oldest first, empties an
 album and fills it again; WeChat refuses links without ``chksm`` or not, starts an album's
 next page after the cursor's item or its whole push, honours ``is_reverse`` or not (what
@@ -24,7 +25,8 @@ account's link, an album a page it fetched or archived names, a link on such a p
 homepage such a page links), by the first day without trouble (``reachable``), or named in
 the mail (refused without ``chksm``, no album listing it); an article added deep in an album
 while another left it there (first page and count as they were) by the album's weekly
-recheck. None is archived twice, and a day without trouble mails nothing but deletions.
+recheck, one deleted before it was archived whose page answers again within the week (the
+watch's turn). None is archived twice, and a day without trouble mails nothing but deletions.
 
 Deterministic (``derandomize``); ``CRONLIFE_EXAMPLES`` sets how many stories (a hunt:
 ``CRONLIFE_EXAMPLES=40``), ``CRONLIFE_STEPS`` their length; ``CRONLIFE_RANDOM=1`` tells
@@ -109,6 +111,7 @@ class CronLife(RuleBasedStateMachine):
         self.pending: set[Key] = set()  # published, not yet archived
         self.late: dict[Key, int] = {}  # articles allowed until that day (a deep swap)
         self.emptied: dict[str, list[Art]] = {}  # albums emptied, and what they held
+        self.places: dict[tuple[str, Key], int] = {}  # where a deleted article was in an album
         self.said_deleted: set[Key] = set()  # deletions the mail told of
         self.said_refused: set[Key] = set()  # articles refused without chksm the mail told of
         self.verified: Key | None = None  # the article whose page answers verification the next day
@@ -224,7 +227,7 @@ class CronLife(RuleBasedStateMachine):
     def curate(self, how: str, album: str, seed: random.Random, data: st.DataObject) -> None:
         """The owner changes ``album``: ``how`` names the method that says how."""
         if how in ("deep", "deep swap"):
-            self.add_deep(how == "deep swap", album)
+            self.add_deep(how == "deep swap", album, data.draw(st.integers(0, 10**6)))
         elif how == "also" and self.alive() and SECOND in self.site.albums:
             self.also_in_second(data.draw(st.sampled_from(self.alive())))
         elif how in ("reorder", "leave"):
@@ -236,10 +239,10 @@ class CronLife(RuleBasedStateMachine):
         elif how == "refill" and album in self.emptied:
             self.site.albums[album] = self.emptied.pop(album) + self.site.albums[album]
 
-    def add_deep(self, swap: bool, album: str) -> None:
-        """An old article added at an album's oldest position; with ``swap``, a member had
-        leaves it there the same day: its first page and count are as they were, and it is
-        read whole only at its weekly recheck."""
+    def add_deep(self, swap: bool, album: str, place: int) -> None:
+        """An old article added to an album at any position (``place``, modulo); with
+        ``swap``, at its oldest, and a member had leaves it there the same day: its first
+        page and count are as they were, and it is read whole only at its weekly recheck."""
         members = self.site.albums.get(album)
         if not members:
             return
@@ -251,7 +254,7 @@ class CronLife(RuleBasedStateMachine):
         if swap and deep:
             members.remove(deep[0])
             self.late[key(old)] = self.life.day + RECHECK_DAYS + 1
-        members.insert(0, old)
+        members.insert(0 if swap else place % (len(members) + 1), old)
 
     def also_in_second(self, art: Art) -> None:
         """``art`` put in the second album too (its page not changed)."""
@@ -301,18 +304,27 @@ class CronLife(RuleBasedStateMachine):
             album[:] = [a for a in album if a != art]
 
     def restorable(self) -> list[Key]:
-        return [k for k in self.deleted if self.life.has_post(self.arts[k]) and k not in self.mending]
+        return [k for k in self.deleted if k not in self.mending]
 
     @precondition(lambda self: self.restorable())
-    @rule(data=st.data())
-    def restore(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), relisted=st.booleans())
+    def restore(self, data: st.DataObject, relisted: bool) -> None:
         """A deleted article's page answers again (its publisher restored it, or WeChat's
-        deleted page was a mistake); no album lists it again."""
+        deleted page was a mistake), archived or not before; its albums list it again where
+        it was (``relisted``: nobody knows) or not. One never archived is had within the
+        week (the watch asks again for it then)."""
         k = data.draw(st.sampled_from(sorted(self.restorable())))
-        self.site.article(self.arts[k])
+        art = self.arts[k]
+        self.site.article(art)
         self.deleted.discard(k)
         self.said_deleted.discard(k)
         self.changed[k] = 0
+        if not self.life.has_post(art):
+            self.pending.add(k)
+            self.late[k] = self.life.day + RECHECK_DAYS + 1
+        for album in art.albums if relisted else ():
+            members = self.site.albums.setdefault(album, [])
+            members.insert(self.places.get((album, k), len(members)), art)
         if k in self.home:
             self.serve_home()
 
@@ -346,7 +358,9 @@ class CronLife(RuleBasedStateMachine):
         self.site.pages[art.path] = answer("deleted.html")
         if art.token:
             self.server.route(f"/s/{art.token}", self.site.pages[art.path])
-        for album in [*self.site.albums.values(), *self.emptied.values()]:
+        for name, album in [*self.site.albums.items(), *self.emptied.items()]:
+            if art in album:
+                self.places[(name, key(art))] = album.index(art)
             album[:] = [a for a in album if key(a) != key(art)]
         self.deleted.add(key(art))
         self.pending.discard(key(art))
