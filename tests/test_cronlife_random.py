@@ -8,7 +8,8 @@ adds an old article to an album at any position, edits (its title, a line added 
 dropped), deletes (and a deleted page answering again, archived before or not, its albums
 listing it again or not: nobody knows), moves an article to the other album, reorders an
 album or takes an article out of it, sets an album to list its oldest first, empties an
-album and fills it again; WeChat refuses links without ``chksm`` or not, starts an album's
+album (answered as empty, or as an album that is no more: nobody knows) and fills it
+again; days pass with the machine off; WeChat refuses links without ``chksm`` or not, starts an album's
 next page after the cursor's item or its whole push, honours ``is_reverse`` or not (what
 nobody knows: each drawn once a story), blocks or fails the next article pages, answers
 one article's page with its verification page for a day, an album with freq control (ret
@@ -62,6 +63,7 @@ pytestmark = [pytest.mark.timeout(0)] if {"CRONLIFE_EXAMPLES", "CRONLIFE_STEPS"}
 ALBUM, SECOND = "7001", "7002"
 BAD_GATEWAY = Route(502, "text/html", b"Bad Gateway")
 FREQ_CONTROL = 200013
+ALBUM_GONE = -2  # what an album deleted answers (tests/test_scheduled.py)
 # Lines a day may say of what the account did (not trouble): a deletion and its alarm.
 UPSTREAM = re.compile(r"deleted by its publisher|within 7 days")
 REFUSED = "refused by a link without chksm"
@@ -119,14 +121,17 @@ class CronLife(RuleBasedStateMachine):
         self.edited_posts: set[Key] = set()  # articles edited after they had a post
         self.changed: dict[Key, int] = {}  # articles whose page changed: good days since
 
-    @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans())
-    def first_day(self, refuse: bool, skips: bool, honours: bool) -> None:
+    @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans(), empty_gone=st.booleans())
+    def first_day(self, refuse: bool, skips: bool, honours: bool, empty_gone: bool) -> None:
         """The first day; with ``refuse``, WeChat answers a link without ``chksm`` (a page's
         往期推荐, the homepage's) with its verification page: an article only such links
         lead to is named once in the mail, not archived, until an album lists it; so is one
         such a link led to on a day WeChat answered it with its verification page. What
         nobody knows of WeChat is drawn for the whole life too: whether an album's next page
-        starts after the cursor's whole push (``skips``), whether it honours ``is_reverse``."""
+        starts after the cursor's whole push (``skips``), whether it honours ``is_reverse``,
+        whether an album its owner emptied answers as one that is no more (``empty_gone``,
+        ret -2; no capture shows an empty album)."""
+        self.empty_gone = empty_gone
         self.site.refuse_without_chksm = refuse
         self.site.cursor_skips_message, self.site.honours_reverse = skips, honours
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
@@ -336,9 +341,19 @@ class CronLife(RuleBasedStateMachine):
         self.verified = key(data.draw(st.sampled_from(self.alive())))
 
     @precondition(lambda self: self.alive())
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        self.delete_upstream(data.draw(st.sampled_from(self.alive())))
+    @rule(data=st.data(), fresh=st.booleans())
+    def delete(self, data: st.DataObject, fresh: bool) -> None:
+        """The account deletes an article; with ``fresh``, one not yet archived if any (a
+        mistake mended at once)."""
+        young = [a for a in self.alive() if key(a) in self.pending]
+        self.delete_upstream(data.draw(st.sampled_from(young if fresh and young else self.alive())))
+
+    @rule(days=st.integers(1, 7))
+    def cron_off(self, days: int) -> None:
+        """``days`` pass without a run (the machine off): the next run finds the watch's
+        checks and the albums' rechecks due."""
+        for _ in range(days):
+            self.life.next_day()
 
     def incomplete(self) -> list[Art]:
         """Articles the account may delete whose posts lack an image that failed."""
@@ -418,6 +433,9 @@ class CronLife(RuleBasedStateMachine):
         self.hand_tags[key(art)] = tag
 
     def start_trouble(self) -> None:
+        for name, members in self.site.albums.items() if self.empty_gone else ():
+            if not members:
+                self.site.album_errors[name] = ALBUM_GONE
         if self.verified and self.verified not in self.deleted:
             art = self.arts[self.verified]
             self.site.pages[art.path] = VERIFICATION
@@ -433,7 +451,7 @@ class CronLife(RuleBasedStateMachine):
     def end_trouble(self) -> None:
         self.server.route("/s", self.site._long_link)
         self.server.route("/mp/appmsgalbum", self.site._album_json)
-        self.site.album_errors.pop(ALBUM, None)
+        self.site.album_errors.clear()
         for k in self.pending | ({self.verified} - self.deleted if self.verified else set()):
             self.site.article(self.arts[k])  # its images served again
         for k in self.broken_images:
