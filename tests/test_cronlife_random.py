@@ -160,7 +160,7 @@ class CronLife(RuleBasedStateMachine):
         found: set[Key] = set()
         albums: set[str] = set()
         home = False
-        todo = [key(self.entry)]
+        todo = [key(self.entry), *(k for k, art in self.arts.items() if self.life.has_post(art))]
         while todo:
             k = todo.pop()
             if k in found:
@@ -465,13 +465,15 @@ class CronLife(RuleBasedStateMachine):
         reachable = self.reachable()
         # only links without chksm lead to these: refused (by WeChat's rule, or by a block
         # that passes), each is named once instead
-        refusable = reachable - self.reachable(unlisted=False) \
-            if self.site.refuse_without_chksm or trouble == VERIFICATION or verified else set()
+        may_refuse = self.site.refuse_without_chksm or trouble == VERIFICATION or verified
+        refusable = reachable - self.reachable(unlisted=False) if may_refuse else set()
         self.start_trouble()
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
         result = crawl("accounts", self.life.archive, settings=self.life.settings)
         self.end_trouble()
+        if may_refuse:  # also those linked from a page archived this run, whatever led to it
+            refusable |= self.reachable() - self.reachable(unlisted=False)
         lines = said(result)
         story = (f"day {self.life.day}, albums {({n: [(a.mid[-3:], a.idx) for a in m] for n, m in self.site.albums.items()})}"
                  f", oldest first {self.site.ascending_albums}, read "
