@@ -4,10 +4,12 @@
 rules real WeChat gives: the account publishes (in its album, in a second album too, only
 linked from another article's 往期推荐, by a short link another page gives while the album
 gives the long one, a push of several articles some in no album, only on its homepage),
-adds an old article deep in an album, edits (its title, a line added or dropped), deletes
-(and a deleted page answering again), moves an article to the other album, reorders an
+adds an old article to an album at any position, edits (its title, a line added or
+dropped), deletes (and a deleted page answering again, archived before or not, its albums
+listing it again or not: nobody knows), moves an article to the other album, reorders an
 album or takes an article out of it, sets an album to list its oldest first, empties an
-album and fills it again; WeChat refuses links without ``chksm`` or not, starts an album's
+album (answered as empty, or as an album that is no more: nobody knows) and fills it
+again; days pass with the machine off; WeChat refuses links without ``chksm`` or not, starts an album's
 next page after the cursor's item or its whole push, honours ``is_reverse`` or not (what
 nobody knows: each drawn once a story), blocks or fails the next article pages, answers
 one article's page with its verification page for a day, an album with freq control (ret
@@ -24,7 +26,8 @@ account's link, an album a page it fetched or archived names, a link on such a p
 homepage such a page links), by the first day without trouble (``reachable``), or named in
 the mail (refused without ``chksm``, no album listing it); an article added deep in an album
 while another left it there (first page and count as they were) by the album's weekly
-recheck. None is archived twice, and a day without trouble mails nothing but deletions.
+recheck, one deleted before it was archived whose page answers again within the week (the
+watch's turn). None is archived twice, and a day without trouble mails nothing but deletions.
 
 Deterministic (``derandomize``); ``CRONLIFE_EXAMPLES`` sets how many stories (a hunt:
 ``CRONLIFE_EXAMPLES=40``), ``CRONLIFE_STEPS`` their length; ``CRONLIFE_RANDOM=1`` tells
@@ -60,6 +63,7 @@ pytestmark = [pytest.mark.timeout(0)] if {"CRONLIFE_EXAMPLES", "CRONLIFE_STEPS"}
 ALBUM, SECOND = "7001", "7002"
 BAD_GATEWAY = Route(502, "text/html", b"Bad Gateway")
 FREQ_CONTROL = 200013
+ALBUM_GONE = -2  # what an album deleted answers (tests/test_scheduled.py)
 # Lines a day may say of what the account did (not trouble): a deletion and its alarm.
 UPSTREAM = re.compile(r"deleted by its publisher|within 7 days")
 REFUSED = "refused by a link without chksm"
@@ -109,6 +113,7 @@ class CronLife(RuleBasedStateMachine):
         self.pending: set[Key] = set()  # published, not yet archived
         self.late: dict[Key, int] = {}  # articles allowed until that day (a deep swap)
         self.emptied: dict[str, list[Art]] = {}  # albums emptied, and what they held
+        self.places: dict[tuple[str, Key], int] = {}  # where a deleted article was in an album
         self.said_deleted: set[Key] = set()  # deletions the mail told of
         self.said_refused: set[Key] = set()  # articles refused without chksm the mail told of
         self.verified: Key | None = None  # the article whose page answers verification the next day
@@ -116,14 +121,17 @@ class CronLife(RuleBasedStateMachine):
         self.edited_posts: set[Key] = set()  # articles edited after they had a post
         self.changed: dict[Key, int] = {}  # articles whose page changed: good days since
 
-    @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans())
-    def first_day(self, refuse: bool, skips: bool, honours: bool) -> None:
+    @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans(), empty_gone=st.booleans())
+    def first_day(self, refuse: bool, skips: bool, honours: bool, empty_gone: bool) -> None:
         """The first day; with ``refuse``, WeChat answers a link without ``chksm`` (a page's
         往期推荐, the homepage's) with its verification page: an article only such links
         lead to is named once in the mail, not archived, until an album lists it; so is one
         such a link led to on a day WeChat answered it with its verification page. What
         nobody knows of WeChat is drawn for the whole life too: whether an album's next page
-        starts after the cursor's whole push (``skips``), whether it honours ``is_reverse``."""
+        starts after the cursor's whole push (``skips``), whether it honours ``is_reverse``,
+        whether an album its owner emptied answers as one that is no more (``empty_gone``,
+        ret -2; no capture shows an empty album)."""
+        self.empty_gone = empty_gone
         self.site.refuse_without_chksm = refuse
         self.site.cursor_skips_message, self.site.honours_reverse = skips, honours
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
@@ -152,7 +160,7 @@ class CronLife(RuleBasedStateMachine):
         found: set[Key] = set()
         albums: set[str] = set()
         home = False
-        todo = [key(self.entry)]
+        todo = [key(self.entry), *(k for k, art in self.arts.items() if self.life.has_post(art))]
         while todo:
             k = todo.pop()
             if k in found:
@@ -224,7 +232,7 @@ class CronLife(RuleBasedStateMachine):
     def curate(self, how: str, album: str, seed: random.Random, data: st.DataObject) -> None:
         """The owner changes ``album``: ``how`` names the method that says how."""
         if how in ("deep", "deep swap"):
-            self.add_deep(how == "deep swap", album)
+            self.add_deep(how == "deep swap", album, data.draw(st.integers(0, 10**6)))
         elif how == "also" and self.alive() and SECOND in self.site.albums:
             self.also_in_second(data.draw(st.sampled_from(self.alive())))
         elif how in ("reorder", "leave"):
@@ -236,10 +244,10 @@ class CronLife(RuleBasedStateMachine):
         elif how == "refill" and album in self.emptied:
             self.site.albums[album] = self.emptied.pop(album) + self.site.albums[album]
 
-    def add_deep(self, swap: bool, album: str) -> None:
-        """An old article added at an album's oldest position; with ``swap``, a member had
-        leaves it there the same day: its first page and count are as they were, and it is
-        read whole only at its weekly recheck."""
+    def add_deep(self, swap: bool, album: str, place: int) -> None:
+        """An old article added to an album at any position (``place``, modulo); with
+        ``swap``, at its oldest, and a member had leaves it there the same day: its first
+        page and count are as they were, and it is read whole only at its weekly recheck."""
         members = self.site.albums.get(album)
         if not members:
             return
@@ -251,7 +259,7 @@ class CronLife(RuleBasedStateMachine):
         if swap and deep:
             members.remove(deep[0])
             self.late[key(old)] = self.life.day + RECHECK_DAYS + 1
-        members.insert(0, old)
+        members.insert(0 if swap else place % (len(members) + 1), old)
 
     def also_in_second(self, art: Art) -> None:
         """``art`` put in the second album too (its page not changed)."""
@@ -301,18 +309,27 @@ class CronLife(RuleBasedStateMachine):
             album[:] = [a for a in album if a != art]
 
     def restorable(self) -> list[Key]:
-        return [k for k in self.deleted if self.life.has_post(self.arts[k]) and k not in self.mending]
+        return [k for k in self.deleted if k not in self.mending]
 
     @precondition(lambda self: self.restorable())
-    @rule(data=st.data())
-    def restore(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), relisted=st.booleans())
+    def restore(self, data: st.DataObject, relisted: bool) -> None:
         """A deleted article's page answers again (its publisher restored it, or WeChat's
-        deleted page was a mistake); no album lists it again."""
+        deleted page was a mistake), archived or not before; its albums list it again where
+        it was (``relisted``: nobody knows) or not. One never archived is had within the
+        week (the watch asks again for it then)."""
         k = data.draw(st.sampled_from(sorted(self.restorable())))
-        self.site.article(self.arts[k])
+        art = self.arts[k]
+        self.site.article(art)
         self.deleted.discard(k)
         self.said_deleted.discard(k)
         self.changed[k] = 0
+        if not self.life.has_post(art):
+            self.pending.add(k)
+            self.late[k] = self.life.day + RECHECK_DAYS + 1
+        for album in art.albums if relisted else ():
+            members = self.site.albums.setdefault(album, [])
+            members.insert(self.places.get((album, k), len(members)), art)
         if k in self.home:
             self.serve_home()
 
@@ -324,9 +341,19 @@ class CronLife(RuleBasedStateMachine):
         self.verified = key(data.draw(st.sampled_from(self.alive())))
 
     @precondition(lambda self: self.alive())
-    @rule(data=st.data())
-    def delete(self, data: st.DataObject) -> None:
-        self.delete_upstream(data.draw(st.sampled_from(self.alive())))
+    @rule(data=st.data(), fresh=st.booleans())
+    def delete(self, data: st.DataObject, fresh: bool) -> None:
+        """The account deletes an article; with ``fresh``, one not yet archived if any (a
+        mistake mended at once)."""
+        young = [a for a in self.alive() if key(a) in self.pending]
+        self.delete_upstream(data.draw(st.sampled_from(young if fresh and young else self.alive())))
+
+    @rule(days=st.integers(1, 7))
+    def cron_off(self, days: int) -> None:
+        """``days`` pass without a run (the machine off): the next run finds the watch's
+        checks and the albums' rechecks due."""
+        for _ in range(days):
+            self.life.next_day()
 
     def incomplete(self) -> list[Art]:
         """Articles the account may delete whose posts lack an image that failed."""
@@ -346,7 +373,9 @@ class CronLife(RuleBasedStateMachine):
         self.site.pages[art.path] = answer("deleted.html")
         if art.token:
             self.server.route(f"/s/{art.token}", self.site.pages[art.path])
-        for album in [*self.site.albums.values(), *self.emptied.values()]:
+        for name, album in [*self.site.albums.items(), *self.emptied.items()]:
+            if art in album:
+                self.places[(name, key(art))] = album.index(art)
             album[:] = [a for a in album if key(a) != key(art)]
         self.deleted.add(key(art))
         self.pending.discard(key(art))
@@ -404,6 +433,9 @@ class CronLife(RuleBasedStateMachine):
         self.hand_tags[key(art)] = tag
 
     def start_trouble(self) -> None:
+        for name, members in self.site.albums.items() if self.empty_gone else ():
+            if not members:
+                self.site.album_errors[name] = ALBUM_GONE
         if self.verified and self.verified not in self.deleted:
             art = self.arts[self.verified]
             self.site.pages[art.path] = VERIFICATION
@@ -419,7 +451,7 @@ class CronLife(RuleBasedStateMachine):
     def end_trouble(self) -> None:
         self.server.route("/s", self.site._long_link)
         self.server.route("/mp/appmsgalbum", self.site._album_json)
-        self.site.album_errors.pop(ALBUM, None)
+        self.site.album_errors.clear()
         for k in self.pending | ({self.verified} - self.deleted if self.verified else set()):
             self.site.article(self.arts[k])  # its images served again
         for k in self.broken_images:
@@ -433,13 +465,15 @@ class CronLife(RuleBasedStateMachine):
         reachable = self.reachable()
         # only links without chksm lead to these: refused (by WeChat's rule, or by a block
         # that passes), each is named once instead
-        refusable = reachable - self.reachable(unlisted=False) \
-            if self.site.refuse_without_chksm or trouble == VERIFICATION or verified else set()
+        may_refuse = self.site.refuse_without_chksm or trouble == VERIFICATION or verified
+        refusable = reachable - self.reachable(unlisted=False) if may_refuse else set()
         self.start_trouble()
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
         result = crawl("accounts", self.life.archive, settings=self.life.settings)
         self.end_trouble()
+        if may_refuse:  # also those linked from a page archived this run, whatever led to it
+            refusable |= self.reachable() - self.reachable(unlisted=False)
         lines = said(result)
         story = (f"day {self.life.day}, albums {({n: [(a.mid[-3:], a.idx) for a in m] for n, m in self.site.albums.items()})}"
                  f", oldest first {self.site.ascending_albums}, read "

@@ -107,6 +107,7 @@ class ArticleState(StrEnum):
 SETTLED = frozenset({ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE, ArticleState.DEAD_LINK,
                      *(ArticleState(reason) for reason in PageReason if reason.gone)})
 SETTLED_SQL = "(" + ", ".join(f"'{state}'" for state in sorted(SETTLED)) + ")"
+GONE_SQL = "(" + ", ".join(f"'{reason}'" for reason in sorted(PageReason) if reason.gone) + ")"
 # Before the quick check's first problem, on a line of its own
 _CHECK_HEADER = re.compile(r"\A\*\*\* in database \S+ \*\*\*\s*")
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.store.files import atomic_write
-from crawler.store.index import Index
+from crawler.store.index import GONE_SQL, Index
 from crawler.store.postfiles import read_post
 from crawler.store.posts import is_worse
 from crawler.watch.state import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
@@ -84,12 +84,14 @@ class WatchBook:
         self.db.execute("INSERT INTO watch_events VALUES (?, ?, ?)", (key, kind, at))
 
     def due(self, limit: int, now: float, schedule: Schedule) -> list[tuple[str, str]]:
-        """(key, link) of at most ``limit`` archived articles due for a check, the most
-        overdue first: how long since the last check (else since publication) over how
-        often the article is due, so that young ones come round more often than old ones
-        and none waits for ever. The link is one WeChat answered before if known: a
-        listing's (with ``chksm``), else one with ``chksm`` it was fetched by (the user's),
-        else a short one, else the canonical URL.
+        """(key, link) of at most ``limit`` articles due for a check, the most overdue
+        first: those archived, and those deleted or removed before they were (should a page
+        answer again, it is archived then; no source asks for it again). Most overdue: how
+        long since the last check (else since publication) over how often it is due, so
+        that young ones come round more often than old ones and none waits for ever. The
+        link is one WeChat answered before if known: a listing's (with ``chksm``), else one
+        with ``chksm`` it was fetched by (the user's), else a short one, else the canonical
+        URL.
 
         Due a 24th of its period early (an hour of a day): a run decides what is due when it
         starts, and records a check when the page comes, later in the run; a daily run would
@@ -105,7 +107,7 @@ class WatchBook:
         return self.db.execute(
             f"SELECT a.key, coalesce(l.url, {signed}, {short}, a.url) FROM articles a "
             f"LEFT JOIN watch w ON w.key = a.key LEFT JOIN listed_links l ON l.key = a.key "
-            f"WHERE a.path != '' AND ({waited}) * 24 >= ({every}) * 23 "
+            f"WHERE (a.path != '' OR a.state IN {GONE_SQL}) AND ({waited}) * 24 >= ({every}) * 23 "
             f"ORDER BY ({waited}) * 1.0 / max({every}, 1) DESC, a.key LIMIT :limit",
             {"now": int(now), "young": int(now - schedule.young_days * 86400),
              "young_every": int(schedule.young_every * 86400),
@@ -217,13 +219,16 @@ class Watched:
         if text != old:
             atomic_write(path, text.encode("utf-8"))
 
-    def gone(self, key: str, answer: str, path: Path) -> WatchState | None:
+    def gone(self, key: str, answer: str, path: Path | None) -> WatchState | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
         mark its post when that makes it gone, or when an earlier mark could not be written.
         The article's state when the answer changed it (a status newly given, an answer not
-        recorded before), else None."""
+        recorded before), else None. One with no post (``path`` None: gone before it was
+        archived) has only the check recorded: the watch asks again in its turn."""
         now = datetime.now(CHINA_TIME)
         self.book.checked(key, now.timestamp())
+        if path is None:
+            return None
         before = self.book.state(key)
         state = before.answered(answer, f"{now:%Y-%m-%d}")
         if state != before:

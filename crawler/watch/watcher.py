@@ -98,13 +98,13 @@ class WatchPipeline:
         return item
 
     def _gone(self, item: ArticleGone) -> None:
-        """Only an archived article has an original the watch follows (one deleted before
-        it was archived has its state in the index, ``PostPipeline``)."""
+        """Only an archived article has a post to mark (one deleted before it was archived
+        has its state in the index, ``StatePipeline``, and its check here)."""
         path = self.archive.places.placed(item.key)
         name = path.name if path else None
         reason = PageReason(item.reason)
         try:
-            changed = self.archive.watched.gone(item.key, item.reason, path) if path else None
+            changed = self.archive.watched.gone(item.key, item.reason, path)
         except (OSError, sqlite3.Error, PostError) as error:  # its post not written: the run fails
             self.run.tally.count(Stat.POSTS_WRITE_FAILED)
             logger.log(self.run.error_level("post", error), "Not marked: the original of %s is %s, "
