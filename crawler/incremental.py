@@ -312,6 +312,14 @@ class AlbumProgress:
                          False, self._leaving(album, whole),
                          notes=((logging.INFO if said else logging.WARNING, note),))
 
+    def back(self, album: str, page: AlbumPage) -> set[str]:
+        """The keys of the members ``page`` of ``album`` lists anew that WeChat answered
+        deleted or removed before they were archived: WeChat drops a deleted article from
+        its albums, so one listed again was likely restored, and is asked at once (once a
+        run, as any), not at the watch's weekly turn. One an album keeps listing while its
+        page stays deleted is left to the watch. Asked before the page is recorded."""
+        return AccountBook(self.index).back_in_album(album, [key for key, _ in members(page)])
+
     def gone(self, album: str) -> tuple[str, ...]:
         """The links of the members not settled of ``album``, which WeChat says is no more:
         asked all the same (deleting an album leaves its articles), as no read of it brings

@@ -796,7 +796,9 @@ def test_an_article_deleted_before_it_was_archived_whose_page_answers_again(
     then its page answered again (its publisher restored it, or WeChat's deleted page was a
     mistake), its album listing it again or not (nobody knows): it was known as deleted and
     never asked again, lost without a word. Now the watch asks for it as for an old archived
-    article, once a week: archived within the week, without a word."""
+    article, once a week: archived within the week, without a word; its album listing it
+    again (WeChat drops a deleted article from its albums) has it archived by the run that
+    reads the album, where it waited for the watch's turn."""
     life, _ = first_day(site, tmp_path, 2247524000, "5401", 2)
     lost = Art("2247524030", albums=("5401",), days_ago=0)
     head = Art("2247524031", albums=("5401",), days_ago=0, links=(site.body_link(lost),))
@@ -810,9 +812,44 @@ def test_an_article_deleted_before_it_was_archived_whose_page_answers_again(
         site.albums["5401"].insert(-1, lost)
     result = life.live()
     assert said(result) == [], result.stderr
+    assert life.archived(lost) == relisted, f"day {life.day}"
     for _ in range(5):  # days cron did not run
         life.next_day()
     result = life.live()
     assert said(result) == [], result.stderr
     assert life.archived(lost), f"day {life.day}"
+    life.check()
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_an_article_an_album_lists_while_its_page_stays_deleted(
+        site: Site, tmp_path: Path, kept: bool) -> None:
+    """An article answered deleted before it was archived, which its album keeps listing
+    (should WeChat keep deleted members) or drops and then lists again while its page stays
+    deleted (nobody knows either): its page is asked when the album lists it anew, once
+    that run, and otherwise only at the watch's weekly turn, not at every read of the album."""
+    life, _ = first_day(site, tmp_path, 2247525000, "5501", 2)
+    lost = Art("2247525030", albums=("5501",), days_ago=0)
+    site.serve([lost])
+    site.pages[lost.path] = answer("deleted.html")
+    site.albums["5501"].append(lost)
+    asked: list[int] = []
+
+    def day() -> None:
+        before = len(site.server.hits("/s?"))
+        result = life.live()
+        news = ["deleted by its publisher"] if not asked else []  # said once, when first found
+        assert [line for line in said(result) if not any(word in line for word in news)] == [], result.stderr
+        asked.append(sum(f"&mid={lost.mid}&" in path for path, _ in site.server.hits("/s?")[before:]))
+
+    day()  # listed new: asked, deleted
+    if not kept:
+        site.albums["5501"].remove(lost)
+        day()
+        site.albums["5501"].append(lost)
+    for _ in range(8):
+        day()
+    assert not life.archived(lost)
+    # asked when listed anew (by the run that reads the album), then at the watch's week
+    assert asked == ([1, 0, 0, 0, 0, 0, 0, 1, 0] if kept else [1, 0, 1, 0, 0, 0, 0, 0, 0, 1]), asked
     life.check()

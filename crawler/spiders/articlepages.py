@@ -133,13 +133,19 @@ class ArticlePages(RunSpider):
         # an original with a post, gone (an incomplete one fetched again by a source, too)
         original = page.reason.gone and (is_watch(request) or bool(
             key and self.index.article_path(key)))
+        # gone before it was archived, and known so (an album listing it again asked it):
+        # said and counted when it went
+        known = page.reason.gone and bool(key) and not named_by_user(source) \
+            and self.index.article_state(key or "") == page.reason
         if original or (is_watch(request) and watched(request, page.reason)):
             # an archived original: WatchPipeline warns once, when its status changes
             self.logger.info("Watched: %s is %s", response.url, page.message)
+        elif known:
+            self.logger.info("Not archived: %s is %s, as it was", response.url, page.message)
         else:
             self.logger.warning("Not archived: %s is %s", response.url, page.message)
-        if not (is_watch(request) and page.reason.gone):  # counted once, when it went:
-            self.tally.count(Stat.page(page.reason), source=source)  # originals deleted
+        if not (known or (is_watch(request) and page.reason.gone)):  # counted once, when it
+            self.tally.count(Stat.page(page.reason), source=source)  # went: originals deleted
         if key and (page.reason.gone or watched(request, page.reason)):
             yield ArticleGone(key=key, url=response.url, reason=page.reason)
             if asked != response.url:  # a link redirected to the page: settled with it

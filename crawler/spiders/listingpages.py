@@ -8,7 +8,7 @@ once a run).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cached_property
 from typing import Any
 
@@ -46,12 +46,13 @@ class ListingPages(ArticlePages):
         """The account homepages asked for this run (each once)."""
         return set()
 
-    def listed_requests(self, entries: list[Entry], source: str,
-                        account: Account | None = None) -> Iterator[scrapy.Request]:
-        """Requests for the articles a listing names (``crawler.incremental`` keeps the new);
-        an entry off ``ARTICLE_HOSTS`` is left out with one line, counted. At WARNING only
-        the first of a listing that names no article: one that does lists the others beside
-        them (a feed's notice), nothing lost and nothing to do, run after run."""
+    def listed_requests(self, entries: list[Entry], source: str, account: Account | None = None,
+                        back: Collection[str] = ()) -> Iterator[scrapy.Request]:
+        """Requests for the articles a listing names (``crawler.incremental`` keeps the new,
+        and those of ``back``, keys of articles gone that an album lists anew); an entry off
+        ``ARTICLE_HOSTS`` is left out with one line, counted. At WARNING only the first of a
+        listing that names no article: one that does lists the others beside them (a feed's
+        notice), nothing lost and nothing to do, run after run."""
         said = any(host_of(entry.url) in self.config.article_hosts for entry in entries)
         for entry in entries:
             if host_of(entry.url) not in self.config.article_hosts:
@@ -61,7 +62,8 @@ class ListingPages(ArticlePages):
                 self.tally.count(Stat.LINKS_OFF_HOST, source=source)
                 continue
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
-            yield self.article_request(entry.url, source, account, unknown_account=not entry.biz)
+            yield self.article_request(entry.url, source, account, refetch=entry.key in back,
+                                       unknown_account=not entry.biz)
 
     def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
                       guess_biz: str = "") -> scrapy.Request | None:
@@ -158,13 +160,14 @@ class ListingPages(ArticlePages):
             yield AlbumFound(album, stranger, page.title, page.article_count)
             return
         self.source_read(source, first_page)
+        back = self.albums.back(album, page)
         step = self.albums.read(album, biz, page, first_page)
         if step.unread:
             self.source_failed(source, account, False, step.unread)
         for level, note in step.notes:
             self.logger.log(level, "Source %s: %s", source, note)
         yield step.record
-        yield from self.listed_requests(page.entries, source, account)
+        yield from self.listed_requests(page.entries, source, account, back)
         for url in step.relisted:
             yield self.article_request(url, source, account)
         next_url = step.ask or (page.next_url if step.more else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crawler.store.index import SETTLED_SQL, Index
+from crawler.store.index import GONE_SQL, SETTLED_SQL, Index
 from crawler.wechat.urls import ArticleKey, article_key
 
 
@@ -93,6 +93,19 @@ class AccountBook:
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
             f"{SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+
+    def back_in_album(self, album_id: str, keys: Iterable[str]) -> set[str]:
+        """Of ``keys``, which the album lists, those it did not list at its last read (or
+        never had) that WeChat answered deleted or removed before they were archived."""
+        listed = list(dict.fromkeys(keys))
+        if not listed:
+            return set()
+        return {key for (key,) in self.db.execute(
+            "SELECT a.key FROM articles a LEFT JOIN album_articles m "
+            "ON m.album_id = ? AND m.key = a.key "
+            f"WHERE a.key IN ({', '.join('?' * len(listed))}) AND a.path = '' "
+            f"AND a.state IN {GONE_SQL} AND (m.key IS NULL OR m.left_at IS NOT NULL)",
+            (album_id, *listed))}
 
     def remember_homepage(self, url: str, biz: str) -> None:
         """Record an account homepage (主页) of account ``biz``."""
