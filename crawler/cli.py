@@ -17,6 +17,7 @@ from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
+from crawler import settings as project_settings
 from crawler.accounts import AccountsError, load_accounts
 from crawler.config import Config, check_archive_writable, check_command_line_mappings
 from crawler.report import logtext
@@ -118,8 +119,14 @@ class AccountsReport(ArchiveCommand):
                   f"stale (no new article for {logtext.counted(config.stale_account_days, 'day')})")
 
     def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
-        """(name, ``__biz``) of each account of the accounts file; none if there is none."""
+        """(name, ``__biz``) of each account of the accounts file; none if the default one is
+        missing. One chosen (``-s ACCOUNTS_FILE=``) must be there: a typo in a cron line
+        reported no listed account, and nobody learnt the file was never read."""
         if not config.accounts_file.exists():
+            if config.accounts_file_given:
+                sys.exit(self._refuse(f"-s ACCOUNTS_FILE= names no file: {str(config.accounts_file)!r} "
+                                      f"(leave it out to read the default {project_settings.ACCOUNTS_FILE}, "
+                                      "if there is one)", 2))
             return []
         try:
             accounts = load_accounts(config.accounts_file, config.wechat_base_url,
