@@ -19,9 +19,10 @@ from scrapy.commands import ScrapyCommand
 
 from crawler import settings as project_settings
 from crawler.accounts import AccountsError, load_accounts
-from crawler.config import Config, check_archive_writable, check_command_line_mappings
+from crawler.config import Config, check_archive_writable, check_command_line_mappings, places_from_home
 from crawler.report import logtext
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
+from crawler.report.logs import log_to_file
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
 from crawler.store.accountbook import AccountBook
@@ -43,6 +44,7 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         super().process_options(args, opts)
+        places_from_home(self.settings)
         if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
             sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "
                                   "archive (-s ARCHIVE_DIR=)", 2))
@@ -55,6 +57,7 @@ class ArchiveCommand(ScrapyCommand):
             config = Config.from_settings(self.settings)
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
+        log_to_file(self.settings)
         if not Layout(config.archive_dir).exists():  # a mistyped -s ARCHIVE_DIR: create nothing
             sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
                                   "folder): check -s ARCHIVE_DIR=", 2))
