@@ -17,10 +17,12 @@ from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
+from crawler import settings as project_settings
 from crawler.accounts import AccountsError, load_accounts
-from crawler.config import Config, check_archive_writable, check_command_line_mappings
+from crawler.config import Config, check_archive_writable, check_command_line_mappings, places_from_home
 from crawler.report import logtext
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
+from crawler.report.logs import log_to_file
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
 from crawler.store.accountbook import AccountBook
@@ -42,6 +44,7 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         super().process_options(args, opts)
+        places_from_home(self.settings)
         if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
             sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "
                                   "archive (-s ARCHIVE_DIR=)", 2))
@@ -54,6 +57,7 @@ class ArchiveCommand(ScrapyCommand):
             config = Config.from_settings(self.settings)
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
+        log_to_file(self.settings)
         if not Layout(config.archive_dir).exists():  # a mistyped -s ARCHIVE_DIR: create nothing
             sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
                                   "folder): check -s ARCHIVE_DIR=", 2))
@@ -118,8 +122,14 @@ class AccountsReport(ArchiveCommand):
                   f"stale (no new article for {logtext.counted(config.stale_account_days, 'day')})")
 
     def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
-        """(name, ``__biz``) of each account of the accounts file; none if there is none."""
+        """(name, ``__biz``) of each account of the accounts file; none if the default one is
+        missing. One chosen (``-s ACCOUNTS_FILE=``) must be there: a typo in a cron line
+        reported no listed account, and nobody learnt the file was never read."""
         if not config.accounts_file.exists():
+            if config.accounts_file_given:
+                sys.exit(self._refuse(f"-s ACCOUNTS_FILE= names no file: {str(config.accounts_file)!r} "
+                                      f"(leave it out to read the default {project_settings.ACCOUNTS_FILE}, "
+                                      "if there is one)", 2))
             return []
         try:
             accounts = load_accounts(config.accounts_file, config.wechat_base_url,

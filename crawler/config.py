@@ -58,6 +58,7 @@ class Config:
     album_recheck_days: int
     link_retry_days: int
     accounts_file: Path
+    accounts_file_given: bool  # so that its absence is a mistake (a typo), not "no accounts"
     mp_token: str
     mp_cookie: str
     article_pages_in_flight: int
@@ -110,6 +111,7 @@ class Config:
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
             link_retry_days=read.integer("LINK_RETRY_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
+            accounts_file_given=given(settings, "ACCOUNTS_FILE"),
             mp_token=read.secret("MP_TOKEN", "MP_COOKIE"),
             mp_cookie=read.secret("MP_COOKIE", "MP_TOKEN"),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
@@ -169,6 +171,13 @@ class Config:
 
     def tagger(self) -> Tagger:
         return Tagger(self.scam_types, self.default_tags)
+
+
+def given(settings: BaseSettings, name: str) -> bool:
+    """Whether setting ``name`` was chosen: given with ``-s`` (or above the project's
+    settings), or set to another value than this project's default."""
+    return ((settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
+            or settings.get(name) != getattr(project_settings, name))
 
 
 def check_scrapy_settings(settings: BaseSettings) -> None:

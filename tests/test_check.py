@@ -447,3 +447,18 @@ def test_an_index_from_before_images_named_their_article_says_its_orphans(tmp_pa
     result = scrapy("verify", tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"{tmp_path}/postimg/Orphan.png: no post links to it" in result.stdout
+
+
+def test_an_accounts_file_named_but_missing_is_one_line_not_an_empty_report(tmp_path: Path) -> None:
+    """``-s ACCOUNTS_FILE=acounts.toml`` (a typo) in a cron line reported the archive as if no
+    account were listed, exit status 0: nobody learnt the file was never read."""
+    root = tmp_path / "archive"
+    made_archive(root).close()
+    missing = tmp_path / "acounts.toml"
+    real = subprocess.run([sys.executable, "-m", "scrapy", "accounts-report", "-s", f"ARCHIVE_DIR={root}",
+                           "-s", f"ACCOUNTS_FILE={missing}"], cwd=PROJECT, env=crawl_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert real.returncode == 2, real.stderr
+    assert real.stderr == (f"scrapy accounts-report: -s ACCOUNTS_FILE= names no file: {str(missing)!r} "
+                           "(leave it out to read the default accounts.toml, if there is one)\n")
+    assert real.stdout == ""

@@ -5,13 +5,17 @@ cannot be opened one line and status 1; and ``scrapy accounts-report``."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.settings import Settings
 
+from crawler import settings as project_settings
 from crawler.cli import AccountsReport, ArchiveCommand, refuse
+from crawler.config import given
 from crawler.store.accountbook import AccountBook
 from crawler.store.archive import Archive
 from crawler.store.index import ArticleState
@@ -97,12 +101,14 @@ def test_refuse_says_one_line_and_gives_the_status(capsys: pytest.CaptureFixture
 
 def accounts_report(archive: Path, capsys: pytest.CaptureFixture[str],
                     **settings: Any) -> tuple[int, list[str]]:
-    status = run_command(AccountsReport(), archive, **settings)
+    """Run in ``archive``, where the default accounts file is none unless a test writes it."""
+    with contextlib.chdir(archive):
+        status = run_command(AccountsReport(), archive, **settings)
     return status, capsys.readouterr().out.splitlines()
 
 
 def test_the_report_of_an_archive_of_no_accounts(archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    status, lines = accounts_report(archive, capsys)
     assert status == 0
     assert lines == ["accounts-report: 0 accounts, 0 stale (no new article for 30 days)"]
 
@@ -159,7 +165,7 @@ def test_posts_whose_pages_gave_no_ids_are_no_account_of_the_report(
     for name in ("a.md", "b.md", "c.md"):
         (archive / "_posts" / name).write_text("---\ntitle: t\nwechat:\n  account: 甲\n---\n",
                                                encoding="utf-8")
-    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    status, lines = accounts_report(archive, capsys)
     assert status == 0
     assert [line.split(":", 1)[0] for line in lines[:-1]] == ["甲"]
     assert lines[0].startswith("甲: 1 archived")
@@ -191,7 +197,7 @@ def test_without_an_accounts_file_no_account_is_said_to_be_missing_from_it(
         archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """There is no file for an account not to be in."""
     one_archived_post(archive, "---\ntitle: t\nwechat:\n  account: 甲\n---\n")
-    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    status, lines = accounts_report(archive, capsys)
     assert status == 0
     assert lines[0].startswith("甲: 1 archived") and "accounts file" not in lines[0], lines
 
@@ -213,6 +219,18 @@ def test_an_account_listed_by_its_links_alone_is_known_by_the_biz_a_run_found(
 def test_an_account_whose_newest_post_names_none_is_named_by_its_biz(
         archive: Path, capsys: pytest.CaptureFixture[str]) -> None:
     one_archived_post(archive, "---\ntitle: t\n---\n")
-    status, lines = accounts_report(archive, capsys, ACCOUNTS_FILE=str(archive / "absent.toml"))
+    status, lines = accounts_report(archive, capsys)
     assert status == 0
     assert lines[0].startswith(f"{BIZ}: 1 archived"), lines
+
+
+@pytest.mark.parametrize(("value", "priority", "chosen"), [
+    (None, "project", False), ("accounts.toml", "cmdline", True), ("other.toml", "project", True)])
+def test_an_accounts_file_is_chosen_on_the_command_line_or_by_another_value(
+        value: str | None, priority: str, chosen: bool) -> None:
+    """A settings module or ``SCRAPY_ACCOUNTS_FILE`` naming another file chose it too."""
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    if value is not None:
+        settings.set("ACCOUNTS_FILE", value, priority=priority)
+    assert given(settings, "ACCOUNTS_FILE") is chosen

@@ -5,10 +5,12 @@ checks before a crawl starts and its exit status, ``verify``, ``check`` (its old
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -660,3 +662,50 @@ def test_a_date_a_person_mistyped_in_a_front_matter_is_one_line_not_a_traceback(
     assert out.startswith(f"{post}: front matter is not valid YAML: day is out of range for month\n"
                           if command is verify.Command else "rebuild: 1 not rebuilt\n")
     assert post.read_bytes() == before
+
+
+UNREADABLE = "2020-01-01-gbk.md: not UTF-8 text (invalid start byte at byte 11)"
+
+
+def rebuild_logging(tmp_path: Path, *options: str, within: tuple[str, ...] = ()) -> tuple[
+        Path, subprocess.CompletedProcess[str]]:
+    """``scrapy rebuild OPTIONS`` (``{log}``: ``logs/rebuild.log``), run ``within`` a
+    command, its home ``tmp_path``, on an archive of one post it cannot read."""
+    archive, log = tmp_path / "archive", tmp_path / "logs" / "rebuild.log"
+    (archive / "_posts").mkdir(parents=True)
+    log.parent.mkdir()
+    (archive / "_posts" / "2020-01-01-gbk.md").write_bytes("---\ntitle: 反诈\n---\n".encode("gbk"))
+    command = [sys.executable, "-m", "scrapy", "rebuild", "-s", f"ARCHIVE_DIR={archive}",
+               *(option.format(log=log) for option in options)]
+    return log, subprocess.run([*within, *command], cwd=PROJECT, env={**crawl_env(), "HOME": str(tmp_path)},
+                               capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("option", ["--logfile={log}", "-s LOG_FILE={log}", "-s LOG_FILE=~/logs/rebuild.log"])
+def test_rebuild_writes_its_log_lines_to_the_log_file_given(tmp_path: Path, option: str) -> None:
+    """They went to standard error whatever was asked: a cron line with ``--logfile`` kept
+    nothing of what went wrong, and mailed it instead."""
+    log, result = rebuild_logging(tmp_path, *option.split(" "))
+    assert result.returncode == 1
+    assert result.stdout == "rebuild: 1 not rebuilt\n"
+    assert result.stderr == ""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        f"WARNING: Not in the rebuilt index: {tmp_path}/archive/_posts/{UNREADABLE}",
+        f"WARNING: Not rebuilt: {UNREADABLE}"], lines
+
+
+def test_rebuild_with_a_log_file_on_a_full_disk_says_so_and_gives_its_lines_to_standard_error(
+        tmp_path: Path) -> None:
+    """As a crawl's (``log_file_falls_back``): no traceback of Python's for each line lost."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
+    script = 'mount -t tmpfs -o size=64k tmpfs "$0" && { cat /dev/zero > "$0/filler" 2>/dev/null; exec "$@"; }'
+    log, result = rebuild_logging(tmp_path, "--logfile={log}",
+                                  within=("unshare", "--mount", "sh", "-c", script, str(tmp_path / "logs")))
+    assert result.returncode == 1
+    said = [line.split("] ", 1)[1] for line in result.stderr.splitlines()]
+    assert said == [f"ERROR: Cannot write the log file {log} (No space left on device): the run's lines "
+                    "go to standard error from here",
+                    f"WARNING: Not in the rebuilt index: {tmp_path}/archive/_posts/{UNREADABLE}",
+                    f"WARNING: Not rebuilt: {UNREADABLE}"], result.stderr

@@ -18,8 +18,8 @@ from typing import Any
 from scrapy import Spider
 from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
-from scrapy.settings import BaseSettings
-from scrapy.utils.log import get_scrapy_root_handler
+from scrapy.settings import BaseSettings, Settings
+from scrapy.utils.log import configure_logging, get_scrapy_root_handler
 from twisted.python.failure import Failure
 
 _BANNER = "scrapy.utils.log"
@@ -66,6 +66,16 @@ def log_file_falls_back() -> None:
     handler = get_scrapy_root_handler()
     if isinstance(handler, logging.FileHandler):
         handler.handleError = _FallBack(handler)  # type: ignore[method-assign]
+
+
+def log_to_file(settings: Settings) -> None:
+    """For a command that starts no crawl (rebuild, verify): its log lines to ``LOG_FILE``
+    (``--logfile``) when one is given, as a crawl's go, falling back as theirs do. Scrapy
+    sets logging up only in a crawler process: they went to standard error whatever was
+    asked. Without a file they still do, the message alone, as Python prints them."""
+    if settings.get("LOG_FILE") and settings.getbool("LOG_ENABLED"):
+        configure_logging(settings)
+        log_file_falls_back()
 
 
 class _FallBack:

@@ -31,17 +31,20 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
+from crawler.wechat.urls import web_url
 
 
 @dataclass(frozen=True)
 class ImportParams:
     """The saved pages named by ``-a path=`` (a file or folder) and ``-a paths_file=``, and
-    the tags of ``-a tags=`` (comma-separated)."""
+    the tags of ``-a tags=`` (comma-separated). ``urls``: the lines of ``paths_file`` that
+    are web URLs, each said as given (made a path, ``http://`` read ``http:/``)."""
 
     pages: tuple[Path, ...]
     max_size: int
     max_parts: int
     tags: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> ImportParams:
@@ -50,7 +53,10 @@ class ImportParams:
         if not path and not paths_file:
             raise ArgumentError("give saved pages with -a path=FILE_OR_FOLDER or -a paths_file=LIST")
         pages: list[Path] = []
+        urls: list[str] = []
         if path:
+            if web_url(path):
+                raise ArgumentError(not_a_page(path))
             given = Path(path).expanduser()
             if given.is_dir():
                 pages += saved_pages_in(given)
@@ -61,14 +67,23 @@ class ImportParams:
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:
-            pages += [Path(line).expanduser()
-                      for _, line in list_file(Path(paths_file).expanduser(), "paths_file")]
-        if not pages:
+            for _, line in list_file(Path(paths_file).expanduser(), "paths_file"):
+                if web_url(line):
+                    urls.append(line)
+                else:
+                    pages.append(Path(line).expanduser())
+        if not pages and not urls:
             raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
                                 f"in {path or paths_file!r}")
         tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
-                   tuple(tag.strip() for tag in tags if tag.strip()))
+                   tuple(tag.strip() for tag in tags if tag.strip()), tuple(urls))
+
+
+def not_a_page(url: str) -> str:
+    """Why ``url``, given to an import, is not imported: where an article's URL goes."""
+    return (f"{url!r} is a URL, not a saved page: give article URLs to scrapy crawl article "
+            "-a url=URL (or -a urls_file=LIST)")
 
 
 class ImportSpider(WeChatSpider):
@@ -89,8 +104,12 @@ class ImportSpider(WeChatSpider):
 
     def read_pages(self, response: Response) -> Iterator[ArticleItem | StateRecord]:
         # What the progress line and the exit status count: pages, not requests.
-        self.tally.set(Stat.IMPORT_PAGES, len(self.params.pages))
-        self.tally.set(Stat.ARTICLES_REQUESTED, len(self.params.pages))
+        given = len(self.params.pages) + len(self.params.urls)
+        self.tally.set(Stat.IMPORT_PAGES, given)
+        self.tally.set(Stat.ARTICLES_REQUESTED, given)
+        for url in self.params.urls:
+            self.tally.count(Stat.ARTICLES_HANDLED)
+            self._refuse(not_a_page(url))
         for path in self.params.pages:
             self.tally.count(Stat.ARTICLES_HANDLED)
             try:

@@ -1,0 +1,40 @@
+"""``scrapy crawl import`` as a user meets it: what it says of what it was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crawl_cli, page_text, refusal
+
+ARTICLE_URL = "http://mp.weixin.qq.com/s/AbCdEf012"
+ADVICE = "give article URLs to scrapy crawl article -a url=URL (or -a urls_file=LIST)"
+
+
+def test_a_url_in_a_list_of_saved_pages_is_said_as_given_and_where_it_belongs(tmp_path: Path) -> None:
+    """A URL was taken for a path: ``Not imported: cannot read http:/mp.weixin.qq.com/…``,
+    a file nobody named, and nothing said of where an article's URL goes."""
+    good = tmp_path / "good.html"
+    good.write_text(page_text("text_post.html"), encoding="utf-8")
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{ARTICLE_URL}\n{good}\n", encoding="utf-8")
+
+    result = crawl_cli("import", tmp_path / "archive", "-a", f"paths_file={listing}")
+
+    assert result.returncode == 0, result.stderr
+    [refused] = [line for line in result.stderr.splitlines() if "Not imported" in line]
+    assert refused.endswith(f"WARNING: Not imported: {ARTICLE_URL!r} is a URL, not a saved page: "
+                            f"{ADVICE}"), refused
+    assert "1 not imported" in result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize("url", [ARTICLE_URL, "https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1"])
+def test_a_url_given_as_the_path_of_saved_pages_is_refused_as_a_url(tmp_path: Path, url: str) -> None:
+    """It was ``no such file or folder``, as if the page had been mislaid."""
+    result = crawl_cli("import", tmp_path / "archive", "-a", f"path={url}")
+
+    assert result.returncode == 2
+    assert refusal(result, "crawl import") == (f"scrapy crawl import: {url!r} is a URL, not a "
+                                               f"saved page: {ADVICE}")
