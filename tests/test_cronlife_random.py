@@ -152,11 +152,12 @@ class CronLife(RuleBasedStateMachine):
         """The articles published and not deleted upstream, newest version of each."""
         return [art for k, art in self.arts.items() if k not in self.deleted]
 
-    def reachable(self, unlisted: bool = True) -> set[Key]:
+    def reachable(self, unlisted: bool = True, deleted: bool = False) -> set[Key]:
         """The articles a run may find: from the accounts file's link, the albums and the
         homepage pages name, the links on pages (but for ``unlisted``, only short links:
         those without ``chksm`` WeChat may refuse); a page's albums, homepage and links are
-        remembered once it is archived, whatever becomes of its original."""
+        remembered once it is archived, whatever becomes of its original. ``deleted``: those
+        deleted too (a link without ``chksm`` to one is refused as to any other)."""
         found: set[Key] = set()
         albums: set[str] = set()
         home = False
@@ -176,7 +177,7 @@ class CronLife(RuleBasedStateMachine):
             if k in self.home_heads and not home and unlisted:
                 home = True
                 todo += self.home
-        return found - self.deleted
+        return found if deleted else found - self.deleted
 
     def publish_arts(self, arts: list[Art], listed: list[Art]) -> None:
         """Serve ``arts`` (oldest first), those ``listed`` appended to their albums."""
@@ -466,14 +467,14 @@ class CronLife(RuleBasedStateMachine):
         # only links without chksm lead to these: refused (by WeChat's rule, or by a block
         # that passes), each is named once instead
         may_refuse = self.site.refuse_without_chksm or trouble == VERIFICATION or verified
-        refusable = reachable - self.reachable(unlisted=False) if may_refuse else set()
+        refusable = self.reachable(deleted=True) - self.reachable(unlisted=False) if may_refuse else set()
         self.start_trouble()
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
         result = crawl("accounts", self.life.archive, settings=self.life.settings)
         self.end_trouble()
         if may_refuse:  # also those linked from a page archived this run, whatever led to it
-            refusable |= self.reachable() - self.reachable(unlisted=False)
+            refusable |= self.reachable(deleted=True) - self.reachable(unlisted=False)
         lines = said(result)
         story = (f"day {self.life.day}, albums {({n: [(a.mid[-3:], a.idx) for a in m] for n, m in self.site.albums.items()})}"
                  f", oldest first {self.site.ascending_albums}, read "
