@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -74,15 +76,21 @@ def _times(tree: Path, pages: list[Path], repeats: int) -> dict[str, list[float]
     return times
 
 
-def compare(revision: str, pages: list[Path], rounds: int, repeats: int) -> None:
-    """Prints each page's median CPU time with this tree and with ``revision``."""
+@contextmanager
+def revision_tree(revision: str) -> Iterator[Path]:
+    """A temporary folder holding ``revision``'s ``crawler/`` and ``scrapy.cfg``, removed after."""
     with tempfile.TemporaryDirectory(prefix="wechat-revision-") as folder:
-        old = Path(folder)
-        archive = subprocess.run(["git", "archive", revision, "crawler"], cwd=PROJECT,
+        archive = subprocess.run(["git", "archive", revision, "crawler", "scrapy.cfg"], cwd=PROJECT,
                                  capture_output=True)
         if archive.returncode:
             raise SystemExit(f"git archive {revision}: {archive.stderr.decode().strip()}")
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        yield Path(folder)
+
+
+def compare(revision: str, pages: list[Path], rounds: int, repeats: int) -> None:
+    """Prints each page's median CPU time with this tree and with ``revision``."""
+    with revision_tree(revision) as old:
         trees = {"this tree": PROJECT, revision: old}
         times: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
         for _ in range(rounds):

@@ -17,7 +17,9 @@ Prints three figures, each measured, none asserted:
    show that memory does not grow with N.
 4. With ``--floor-rounds N``: N more rounds of (a), the crawl then bare Scrapy each time,
    and the median of their wall-time ratios: on a machine shared with other work, one
-   round's ratio varies by a third.
+   round's ratio varies by a third. With ``--revision REV`` as well: N rounds in each order
+   of this tree's crawl and REV's (its ``crawler/``, ``git archive`` into a temporary
+   folder), bare Scrapy after each pair, and their medians by order.
 
 Each crawl runs in a subprocess; its CPU time and peak RSS come from ``os.wait4``.
 """
@@ -41,7 +43,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(PROJECT / "benchmarks"))
 
-from pages import cpu_ms, large_fixture_pages  # noqa: E402
+from pages import cpu_ms, large_fixture_pages, revision_tree  # noqa: E402
 
 from tests.mockserver import MockWeChat, Route, png  # noqa: E402
 
@@ -129,10 +131,11 @@ class BenchSite:
         return Route(200, "text/html; charset=utf-8", page)
 
 
-def measure(command: list[str], articles: int) -> Run:
+def measure(command: list[str], articles: int, tree: Path = PROJECT) -> Run:
+    """``command`` run with the ``crawler`` of ``tree``."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    process = subprocess.Popen(command, cwd=tree, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(tree)})
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if status:
@@ -180,8 +183,9 @@ class Network:
 
 
 def crawl_figure(articles: int, images: int, page_kb: int, network: Network,
-                 programs: Sequence[str]) -> dict[str, Run]:
-    """Runs of ``programs`` (of "crawl", "sequential", "bare") over one stand-in site."""
+                 programs: Sequence[str], revision: Path | None = None) -> dict[str, Run]:
+    """Runs of ``programs`` (of "crawl", "sequential", "bare", and "revision": the crawl
+    with the ``crawler`` of the folder ``revision``) over one stand-in site, in that order."""
     server = NetworkedWeChat(network.connect_latency).start()
     server.latency = network.latency
     work = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
@@ -192,12 +196,15 @@ def crawl_figure(articles: int, images: int, page_kb: int, network: Network,
             "sequential": [sys.executable, str(PROJECT / "benchmarks" / "sequential.py"),
                            site.album_url, str(work / "sequential")],
             "bare": [sys.executable, str(PROJECT / "benchmarks" / "bare_scrapy.py"), site.album_url],
+            "revision": crawl_command(site.album_url, work / "revision"),
         }
-        runs = {program: measure(commands[program], articles) for program in programs}
-        if "crawl" in runs:
-            posts = len(list((work / "crawl" / "_posts").glob("*.md")))
+        runs = {program: measure(commands[program], articles,
+                                 revision if program == "revision" and revision else PROJECT)
+                for program in programs}
+        for crawl in {"crawl", "revision"} & runs.keys():
+            posts = len(list((work / crawl / "_posts").glob("*.md")))
             if posts != articles:
-                raise SystemExit(f"the crawl archived {posts} of {articles} articles")
+                raise SystemExit(f"the {crawl} crawl archived {posts} of {articles} articles")
         return runs
     finally:
         server.stop()
@@ -244,7 +251,11 @@ def main() -> None:
                         help="articles of the memory figure (0 to skip it)")
     parser.add_argument("--floor-rounds", type=int, default=0,
                         help="rounds of crawl / bare Scrapy in (a) after the rest (0: none)")
+    parser.add_argument("--revision", help="with --floor-rounds: a git revision whose crawl "
+                        "alternates with this tree's in each round, each first in half of them")
     args = parser.parse_args()
+    if args.revision and not args.floor_rounds:
+        parser.error("--revision needs --floor-rounds")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
 
@@ -265,7 +276,10 @@ def main() -> None:
               f"{big.peak_rss_mb:.1f} MB at {args.rss_articles} articles "
               f"({big.wall:.0f} s, {args.rss_articles / big.wall:.1f} articles/s)")
 
-    if args.floor_rounds:
+    if args.floor_rounds and args.revision:
+        with revision_tree(args.revision) as tree:
+            alternating_rounds(args, tree)
+    elif args.floor_rounds:
         floor_rounds(args)
 
 
@@ -282,6 +296,30 @@ def floor_rounds(args: argparse.Namespace) -> None:
         print(f"   round {number + 1}: crawl {crawl.wall:.2f} s ({crawl.cpu:.2f} s CPU), bare "
               f"{bare.wall:.2f} s ({bare.cpu:.2f} s CPU): {ratios[-1]:.2f}x", flush=True)
     print(f"   median {statistics.median(ratios):.2f}x (from {min(ratios):.2f}x to {max(ratios):.2f}x)")
+
+
+def alternating_rounds(args: argparse.Namespace, revision: Path) -> None:
+    """Prints ``args.floor_rounds`` rounds in each order of this tree's crawl and the
+    revision's in (a), one stand-in site a round, bare Scrapy after each pair, and the
+    medians by order: the second crawl of a pair runs while the first's writes are flushed."""
+    print(f"\n4. this tree's crawl against {args.revision}'s in (a), {args.floor_rounds} rounds "
+          "in each order, bare Scrapy after each pair")
+    names = {"crawl": "this tree", "revision": args.revision, "bare": "bare Scrapy"}
+    by_order: dict[str, list[dict[str, Run]]] = {"first": [], "second": []}
+    for number in range(2 * args.floor_rounds):
+        order = ("crawl", "revision", "bare") if number % 2 == 0 else ("revision", "crawl", "bare")
+        runs = crawl_figure(args.articles, args.images, args.page_kb, Network(args.latency, 0.0),
+                            order, revision)
+        by_order["first" if number % 2 == 0 else "second"].append(runs)
+        print(f"   round {number + 1}: " + ", ".join(
+            f"{names[name]} {runs[name].wall:.2f} s ({runs[name].cpu:.2f} s CPU)" for name in order),
+            flush=True)
+    for place, rounds in by_order.items():
+        wall, cpu = ({name: statistics.median(getattr(runs[name], figure) for runs in rounds)
+                      for name in names} for figure in ("wall", "cpu"))
+        print(f"   this tree {place}, medians: {wall['crawl']:.2f} s ({cpu['crawl']:.2f} s CPU) "
+              f"against {wall['revision']:.2f} s ({cpu['revision']:.2f} s CPU); "
+              f"bare Scrapy {wall['bare']:.2f} s")
 
 
 if __name__ == "__main__":
