@@ -19,6 +19,11 @@ from crawler.report.logtext import escape_controls
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
 
+# The accounts file a new user makes, copying accounts.example.toml to it (README, Quick
+# start): ACCOUNTS_FILE's default. Its absence is "no accounts yet"; any other file named,
+# with -s or by editing crawler/settings.py, must be there.
+FIRST_ACCOUNTS_FILE = "accounts.toml"
+
 _KEYS = {"name", "biz", "tags", "albums", "urls", "feeds"}
 _BIZ = re.compile(r"[A-Za-z0-9+/]+={0,2}")  # base64, as pages and links spell it
 _LONGEST = 2000  # characters of a value: WeChat's long links are some 300

@@ -17,8 +17,7 @@ from datetime import datetime
 
 from scrapy.commands import ScrapyCommand
 
-from crawler import settings as project_settings
-from crawler.accounts import AccountsError, load_accounts
+from crawler.accounts import FIRST_ACCOUNTS_FILE, AccountsError, load_accounts
 from crawler.config import Config, check_archive_writable, check_command_line_mappings, places_from_home
 from crawler.report import logtext
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
@@ -123,13 +122,14 @@ class AccountsReport(ArchiveCommand):
 
     def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
         """(name, ``__biz``) of each account of the accounts file; none if the default one is
-        missing. One chosen (``-s ACCOUNTS_FILE=``) must be there: a typo in a cron line
-        reported no listed account, and nobody learnt the file was never read."""
+        missing. One chosen (``-s ACCOUNTS_FILE=``, or another value in the settings) must be
+        there: a typo in a cron line reported no listed account, and nobody learnt the file
+        was never read."""
         if not config.accounts_file.exists():
             if config.accounts_file_given:
-                sys.exit(self._refuse(f"-s ACCOUNTS_FILE= names no file: {str(config.accounts_file)!r} "
-                                      f"(leave it out to read the default {project_settings.ACCOUNTS_FILE}, "
-                                      "if there is one)", 2))
+                sys.exit(self._refuse(f"ACCOUNTS_FILE names no file: {str(config.accounts_file)!r} "
+                                      f"(only {FIRST_ACCOUNTS_FILE}, the default, may be missing: "
+                                      "no accounts yet)", 2))
             return []
         try:
             accounts = load_accounts(config.accounts_file, config.wechat_base_url,

@@ -18,6 +18,7 @@ from pathlib import Path
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, default_settings
 
 from crawler import settings as project_settings
+from crawler.accounts import FIRST_ACCOUNTS_FILE
 from crawler.convert.markdown import MarkdownStyle
 from crawler.settingread import ConfigError, SettingReader
 from crawler.tagging.rules import ScamTypes
@@ -111,7 +112,7 @@ class Config:
             album_recheck_days=read.integer("ALBUM_RECHECK_DAYS", 0, DAYS),
             link_retry_days=read.integer("LINK_RETRY_DAYS", 0, DAYS),
             accounts_file=read.path("ACCOUNTS_FILE"),
-            accounts_file_given=given(settings, "ACCOUNTS_FILE"),
+            accounts_file_given=given(settings, "ACCOUNTS_FILE", FIRST_ACCOUNTS_FILE),
             mp_token=read.secret("MP_TOKEN", "MP_COOKIE"),
             mp_cookie=read.secret("MP_COOKIE", "MP_TOKEN"),
             article_pages_in_flight=read.integer("ARTICLE_PAGES_IN_FLIGHT", 1),
@@ -173,11 +174,12 @@ class Config:
         return Tagger(self.scam_types, self.default_tags)
 
 
-def given(settings: BaseSettings, name: str) -> bool:
+def given(settings: BaseSettings, name: str, shipped: object) -> bool:
     """Whether setting ``name`` was chosen: given with ``-s`` (or above the project's
-    settings), or set to another value than this project's default."""
+    settings), or set to another value than ``shipped``, the default this project ships.
+    Not the settings module's value: a person edits ``crawler/settings.py`` to choose."""
     return ((settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["project"]
-            or settings.get(name) != getattr(project_settings, name))
+            or settings.get(name) != shipped)
 
 
 def check_scrapy_settings(settings: BaseSettings) -> None:

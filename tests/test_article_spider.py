@@ -12,7 +12,7 @@ import pytest
 import scrapy
 
 from crawler.run import Run
-from crawler.spiders.arguments import ArgumentError
+from crawler.spiders.arguments import ArgumentError, NothingGiven
 from crawler.spiders.article import ArticleParams, ArticleSpider
 from crawler.wechat.urls import article_key, link_as_given
 from tests.conftest import project_config, spider_of, started
@@ -48,10 +48,12 @@ def test_no_article_at_all_is_refused_saying_how_to_give_one() -> None:
     assert refused(url="", urls_file="").startswith("give an article")
 
 
-def test_a_file_listing_nothing_gives_no_article(tmp_path: Path) -> None:
+def test_a_file_listing_nothing_is_nothing_to_do_unless_a_url_is_given(tmp_path: Path) -> None:
     listed = tmp_path / "urls.txt"
     listed.write_text("# nothing yet\n", encoding="utf-8")
-    assert params(urls_file=str(listed)).urls == ()
+    with pytest.raises(NothingGiven, match=f"^'{listed}' lists no URL$"):
+        params(urls_file=str(listed))
+    assert params(url=SHORT, urls_file=str(listed)).urls == (SHORT,)
 
 
 @pytest.mark.parametrize("url", ["mp.weixin.qq.com/s/abc", "https://example.com/s/abc",

@@ -459,6 +459,6 @@ def test_an_accounts_file_named_but_missing_is_one_line_not_an_empty_report(tmp_
                            "-s", f"ACCOUNTS_FILE={missing}"], cwd=PROJECT, env=crawl_env(),
                           capture_output=True, text=True, timeout=120)
     assert real.returncode == 2, real.stderr
-    assert real.stderr == (f"scrapy accounts-report: -s ACCOUNTS_FILE= names no file: {str(missing)!r} "
-                           "(leave it out to read the default accounts.toml, if there is one)\n")
+    assert real.stderr == (f"scrapy accounts-report: ACCOUNTS_FILE names no file: {str(missing)!r} "
+                           "(only accounts.toml, the default, may be missing: no accounts yet)\n")
     assert real.stdout == ""

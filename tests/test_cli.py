@@ -233,4 +233,19 @@ def test_an_accounts_file_is_chosen_on_the_command_line_or_by_another_value(
     settings.setmodule(project_settings, priority="project")
     if value is not None:
         settings.set("ACCOUNTS_FILE", value, priority=priority)
-    assert given(settings, "ACCOUNTS_FILE") is chosen
+    assert given(settings, "ACCOUNTS_FILE", "accounts.toml") is chosen
+
+
+def test_an_accounts_file_named_by_editing_the_settings_module_must_be_there(
+        archive: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """README: the defaults live in ``crawler/settings.py``, and an accounts file chosen by
+    "another value than ``accounts.toml`` in the settings" must be there. One written there
+    was taken for the default, the value compared with being the module's own: missing, the
+    report listed no account, status 0, and nobody learnt the file was never read."""
+    missing = archive / "srv" / "accounts.toml"
+    monkeypatch.setattr(project_settings, "ACCOUNTS_FILE", str(missing))  # as an edit of it
+    assert run_command(AccountsReport(), archive) == 2
+    output = capsys.readouterr()
+    assert output.err == (f"scrapy accounts-report: ACCOUNTS_FILE names no file: {str(missing)!r} "
+                          "(only accounts.toml, the default, may be missing: no accounts yet)\n")
+    assert output.out == ""

@@ -667,17 +667,17 @@ def test_a_date_a_person_mistyped_in_a_front_matter_is_one_line_not_a_traceback(
 UNREADABLE = "2020-01-01-gbk.md: not UTF-8 text (invalid start byte at byte 11)"
 
 
-def rebuild_logging(tmp_path: Path, *options: str, within: tuple[str, ...] = ()) -> tuple[
-        Path, subprocess.CompletedProcess[str]]:
-    """``scrapy rebuild OPTIONS`` (``{log}``: ``logs/rebuild.log``), run ``within`` a
+def command_logging(tmp_path: Path, *options: str, within: tuple[str, ...] = (),
+                    command: str = "rebuild") -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``scrapy COMMAND OPTIONS`` (``{log}``: ``logs/rebuild.log``), run ``within`` a
     command, its home ``tmp_path``, on an archive of one post it cannot read."""
     archive, log = tmp_path / "archive", tmp_path / "logs" / "rebuild.log"
     (archive / "_posts").mkdir(parents=True)
     log.parent.mkdir()
     (archive / "_posts" / "2020-01-01-gbk.md").write_bytes("---\ntitle: 反诈\n---\n".encode("gbk"))
-    command = [sys.executable, "-m", "scrapy", "rebuild", "-s", f"ARCHIVE_DIR={archive}",
-               *(option.format(log=log) for option in options)]
-    return log, subprocess.run([*within, *command], cwd=PROJECT, env={**crawl_env(), "HOME": str(tmp_path)},
+    line = [sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={archive}",
+            *(option.format(log=log) for option in options)]
+    return log, subprocess.run([*within, *line], cwd=PROJECT, env={**crawl_env(), "HOME": str(tmp_path)},
                                capture_output=True, text=True, timeout=120)
 
 
@@ -685,7 +685,7 @@ def rebuild_logging(tmp_path: Path, *options: str, within: tuple[str, ...] = ())
 def test_rebuild_writes_its_log_lines_to_the_log_file_given(tmp_path: Path, option: str) -> None:
     """They went to standard error whatever was asked: a cron line with ``--logfile`` kept
     nothing of what went wrong, and mailed it instead."""
-    log, result = rebuild_logging(tmp_path, *option.split(" "))
+    log, result = command_logging(tmp_path, *option.split(" "))
     assert result.returncode == 1
     assert result.stdout == "rebuild: 1 not rebuilt\n"
     assert result.stderr == ""
@@ -695,13 +695,24 @@ def test_rebuild_writes_its_log_lines_to_the_log_file_given(tmp_path: Path, opti
         f"WARNING: Not rebuilt: {UNREADABLE}"], lines
 
 
+def test_verify_with_a_log_file_reports_on_standard_output_and_logs_nothing(tmp_path: Path) -> None:
+    """What ``verify`` finds is its report, on standard output, a log file given or not; it
+    logs nothing of its own (a Pillow warning was all it put there: ``test_hostile``)."""
+    log, result = command_logging(tmp_path, "--logfile={log}", command="verify")
+    archive = tmp_path / "archive"
+    assert result.returncode == 1
+    assert result.stdout == f"{archive}/_posts/{UNREADABLE}\nverify: 1 problem in {archive}\n"
+    assert result.stderr == ""
+    assert log.read_text(encoding="utf-8") == ""
+
+
 def test_rebuild_with_a_log_file_on_a_full_disk_says_so_and_gives_its_lines_to_standard_error(
         tmp_path: Path) -> None:
     """As a crawl's (``log_file_falls_back``): no traceback of Python's for each line lost."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
     script = 'mount -t tmpfs -o size=64k tmpfs "$0" && { cat /dev/zero > "$0/filler" 2>/dev/null; exec "$@"; }'
-    log, result = rebuild_logging(tmp_path, "--logfile={log}",
+    log, result = command_logging(tmp_path, "--logfile={log}",
                                   within=("unshare", "--mount", "sh", "-c", script, str(tmp_path / "logs")))
     assert result.returncode == 1
     said = [line.split("] ", 1)[1] for line in result.stderr.splitlines()]

@@ -320,6 +320,28 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("spider, argument, said", [
+    ("article", "urls_file", "'{}' lists no URL"),
+    ("import", "paths_file", "no saved pages (.html, .htm, .mhtml, .mht) in '{}'"),
+    ("import", "path", "no saved pages (.html, .htm, .mhtml, .mht) in '{}'"),
+])
+def test_a_list_or_folder_naming_nothing_is_one_line_nothing_to_do_and_status_0(
+        tmp_path: Path, spider: str, argument: str, said: str) -> None:
+    """A cron job's list of the day (``-a urls_file=<(program)``) or its folder of saved
+    pages may hold nothing: the article list was a run of nothing, status 0, the import's
+    a refusal, status 2 ("bad arguments" mailed every quiet night). Both are now one line
+    naming where nothing was found, status 0, and no archive made."""
+    given = tmp_path / ("saved" if argument == "path" else "list.txt")
+    if argument == "path":
+        given.mkdir()
+    else:
+        given.write_text("# nothing yet\n\n")
+    result = crawl(spider, tmp_path / "archive", "-a", f"{argument}={given}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"scrapy crawl {spider}: nothing to do: {said.format(given)}"]
+    assert not (tmp_path / "archive").exists()
+
+
 @pytest.mark.parametrize("around", ["<{}>", '"{}"', "'{}'", "“{}”", "「{}」", "({})", "`{}`"])
 def test_a_link_quoted_in_a_chat_message_is_the_link_inside(wechat: MockWeChat, tmp_path: Path,
                                                             around: str) -> None:

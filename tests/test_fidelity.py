@@ -380,6 +380,22 @@ def test_a_page_keeping_exactly_the_share_asked_for_is_not_flagged(tmp_path: Pat
     assert main([str(tmp_path), "--min-text", "1"]) == 0
 
 
+@pytest.mark.parametrize("value", ["95", "-1", "nan", "inf", "1.01"])
+def test_a_share_that_is_no_fraction_is_refused_before_any_page_is_measured(
+        tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """README writes the threshold as "95 %": ``--min-text 95`` flagged every page, even one
+    keeping all of its text, and ``-1`` or ``nan`` flagged none, however little it kept,
+    with exit status 0."""
+    (tmp_path / "whole.html").write_bytes((PAGES / "scriptless.html").read_bytes())
+    with pytest.raises(SystemExit) as refused:
+        main([str(tmp_path), "--min-text", value])
+    assert refused.value.code == 2
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err.endswith(f"error: argument --min-text: takes a fraction from 0 to 1 (0.95 for "
+                               f"95 %), not {value!r}\n"), output.err
+
+
 @pytest.mark.parametrize("body", [
     '<p><span style="display:none">藏</span>看得见</p>',
     '<p>甲<mpvoice name="早安"></mpvoice>看得见</p>',

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from crawler.store.posts import distinct_images, is_worse, visible_length
 from crawler.wechat import dom
 from crawler.wechat.article import FIRST_PUBLISH_TIME, Article, NotAnArticle, PageReason, trusted_publish_time
 from crawler.wechat.page import parse_page
-from tests.conftest import PAGES, crawl, crawl_cli
+from tests.conftest import PAGES, PROJECT, crawl, crawl_cli, crawl_env
 from tests.mockserver import MockWeChat, Route, png
 from tests.test_images import icon_holding
 
@@ -648,6 +650,27 @@ def test_a_picture_pillow_warns_of_is_our_one_line_not_pillow_s_warning_too(
     assert result.returncode == 0, result.stderr
     assert re.search(r"WARNING: Images not stored[^\n]*: 1 of 2 [^\n]*12000 x 9000 pixels", result.stderr)
     assert [path.suffix for path in (tmp_path / "postimg").iterdir()] == [".ico"]
+    assert "py.warnings" not in result.stderr and "Warning:" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["verify", "rebuild", "crawl"])
+def test_an_icon_pillow_warns_of_read_again_from_the_archive_is_no_warning_either(
+        wechat: MockWeChat, tmp_path: Path, command: str) -> None:
+    """The icon the crawl kept without Pillow's warning is read again from ``postimg/`` once
+    the index is lost: by ``verify`` (an image whose bytes the index does not record), by
+    ``rebuild`` and a crawl, which rebuild the index from the files. Each printed Python's
+    warning (two lines in the cron mail; a ``py.warnings`` WARNING in ``--logfile``)."""
+    wechat.image("/mmbiz_png/Icon/640", icon_holding(png((1, 2, 3), (40, 30))))
+    url = wechat.page("/s/Icon", page(f'<p><img data-src="{wechat.base}/mmbiz_png/Icon/640"></p>'))
+    assert crawl("article", tmp_path, "-a", f"url={url}").returncode == 0
+    for index in (tmp_path / ".state").glob("index.sqlite*"):
+        index.unlink()
+    if command == "crawl":
+        result = crawl_cli("article", tmp_path, "-a", f"url={url}")
+    else:
+        result = subprocess.run([sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={tmp_path}"],
+                                cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == (1 if command == "verify" else 0), result.stderr  # verify: the index is missing
     assert "py.warnings" not in result.stderr and "Warning:" not in result.stderr, result.stderr
 
 

@@ -754,20 +754,6 @@ def test_a_saved_page_worse_than_the_archived_post_leaves_it_and_says_it_was_the
     assert "WARNING: Kept the archived" not in again.stderr
 
 
-@pytest.mark.parametrize("argument", ["path", "paths_file"])
-def test_an_import_given_no_saved_page_names_where_it_looked(tmp_path: Path, argument: str) -> None:
-    """An empty list file was "no saved pages (…) in None"."""
-    given = tmp_path / ("list.txt" if argument == "paths_file" else "saved")
-    if argument == "paths_file":
-        given.write_text("# nothing yet\n")
-    else:
-        given.mkdir()
-    result = crawl("import", tmp_path / "archive", "-a", f"{argument}={given}")
-    assert result.returncode == 2
-    assert f"scrapy crawl import: no saved pages (.html, .htm, .mhtml, .mht) in '{given}'" in result.stderr, \
-        result.stderr
-
-
 def test_a_listed_path_no_file_can_have_is_one_line(tmp_path: Path) -> None:
     """A list written by ``find -print0`` holds NULs: opening such a path raised, a
     traceback ended the import and nothing was archived."""

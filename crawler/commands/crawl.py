@@ -38,7 +38,7 @@ from crawler.report.extensions import run_failure
 from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
-from crawler.spiders.arguments import ArgumentError
+from crawler.spiders.arguments import ArgumentError, NothingGiven
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.store.archive import ArchiveError
@@ -107,6 +107,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
             check_archive_writable(settings)
     except (ConfigError, ArgumentError) as error:
         return refuse(f"crawl {name}", str(error), 2)
+    except NothingGiven as nothing:
+        return refuse(f"crawl {name}", f"nothing to do: {nothing}", 0)
     uses_redis = bool(config.redis_url) and (  # a node, or a writer of a job
         not issubclass(spidercls, WeChatSpider) or spidercls.fetches_articles)
     unreachable = redis_unreachable(config.redis_url, config.redis_job) if uses_redis else None

@@ -15,6 +15,7 @@ kramdown (the blog's renderer, from Debian's ``jekyll``) makes of the post.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from dataclasses import dataclass, fields
@@ -225,11 +226,23 @@ def _source_code_lines(article: Article) -> int:
     return lines
 
 
+def _fraction(text: str) -> float:
+    """A share of the text, 0 to 1: ``95`` (a percentage) flagged every page, and ``nan``
+    or a negative share none."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"takes a fraction from 0 to 1 (0.95 for 95 %), not {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crawler.offline.fidelity", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path)
-    parser.add_argument("--min-text", type=float, default=0.95,
+    parser.add_argument("--min-text", type=_fraction, default=0.95,
                         help="flag a post that keeps less of its text than this (default 0.95)")
     args = parser.parse_args(argv)
     pages = saved_pages_in(args.folder) if args.folder.is_dir() else []

@@ -30,7 +30,7 @@ from crawler.report.tally import Stat
 from crawler.run import Run, cause_of
 from crawler.spiders.failures import shared_cause
 from crawler.store.archive import Archive
-from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image, silence_pillow_warnings
+from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState
 from crawler.watch.watcher import SOURCE as WATCH
 from crawler.wechat.urls import host_of
@@ -92,7 +92,6 @@ class ImagePipeline(MediaPipeline):
     def __init__(self, archive: Archive, config: Config, *, crawler: Crawler):
         super().__init__(crawler=crawler)
         logging.getLogger("scrapy.pipelines.media").addFilter(_quiet)
-        silence_pillow_warnings()
         self.image_hosts = frozenset(config.image_hosts)
         self.max_pixels = config.image_max_pixels
         self.max_size = config.download_maxsize

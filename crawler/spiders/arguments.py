@@ -24,6 +24,12 @@ class ArgumentError(ValueError):
     """A spider argument that cannot be used; the message is the whole explanation."""
 
 
+class NothingGiven(Exception):
+    """Arguments that name nothing to do: a list file with no entry, a folder with no saved
+    page. No mistake (a cron job's list of the day may be empty): the crawl says so in one
+    line, the message, and ends with status 0."""
+
+
 class SpiderParams(Protocol):
     """What a spider's ``Params`` class offers."""
 

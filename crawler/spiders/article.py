@@ -17,7 +17,7 @@ import scrapy
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.report.tally import Stat
-from crawler.spiders.arguments import ArgumentError, check_known, flag, list_file
+from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, flag, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
@@ -47,6 +47,8 @@ class ArticleParams:
                         raise BadArticleURL(f"{urls_file}:{number}: {error}") from None
         except BadArticleURL as error:
             raise ArgumentError(str(error)) from None
+        if not urls:
+            raise NothingGiven(f"{urls_file!r} lists no URL")
         return cls(urls=_each_once(urls), follow_albums=flag(arguments, "follow_albums"))
 
 

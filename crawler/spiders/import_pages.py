@@ -20,7 +20,7 @@ from scrapy.http import Response
 from crawler.config import Config
 from crawler.items import ArticleItem, StateRecord
 from crawler.report.tally import Stat
-from crawler.spiders.arguments import ArgumentError, check_known, list_file
+from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, list_file
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
@@ -73,7 +73,7 @@ class ImportParams:
                 else:
                     pages.append(Path(line).expanduser())
         if not pages and not urls:
-            raise ArgumentError(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
+            raise NothingGiven(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
                                 f"in {path or paths_file!r}")
         tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,

@@ -24,7 +24,7 @@ from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
 from crawler.store.files import NotPutBack, Staged, atomic_write, put_back_on_failure
-from crawler.store.images import ImageStore
+from crawler.store.images import ImageStore, silence_pillow_warnings
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
 from crawler.store.places import PostPlaces
@@ -91,6 +91,7 @@ class Archive:
     """The archive tree and its state. ``read_only`` opens it for looking, without the lock."""
 
     def __init__(self, root: Path, *, read_only: bool = False):
+        silence_pillow_warnings()
         self.layout = Layout(root)
         self._lock = None if read_only else _lock(self.layout)
         try:

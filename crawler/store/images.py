@@ -108,9 +108,11 @@ def silence_pillow_warnings() -> None:
     """Ignore, from now on, Pillow's warnings of what ``check_image`` judges itself: a picture
     past Pillow's own limit (89 million pixels) as it opens it, refused in the post's line
     when past ours, and an icon whose picture is not the size its directory says, kept.
-    Scrapy logs Python's warnings: each would be a second WARNING in the cron mail. Only
-    these two, and only from Pillow's modules; once for the process (``catch_warnings``
-    around each picture would swap the process's filters from thread to thread)."""
+    Scrapy logs Python's warnings: each would be a second WARNING in the cron mail (or
+    Python's two lines in a command's). Only these two, and only from Pillow's modules; as an
+    archive is opened, whose image files ``verify`` and an index rebuilt from them read
+    again, for the process (``catch_warnings`` around each picture would swap the process's
+    filters from thread to thread; a filter given again replaces itself)."""
     warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning, module=r"PIL\.Image$")
     warnings.filterwarnings("ignore", "Image was not the expected size", UserWarning,
                             r"PIL\.IcoImagePlugin$")
