@@ -638,6 +638,24 @@ def test_each_svg_is_drawn_once_for_the_parsed_tree_and_once_for_the_posts_copy(
     assert sorted(made, key=str) == ["A", "A", "B", "B", "Inner", "Inner", "Nested", "Nested"]
 
 
+@pytest.mark.parametrize("size", ['width="0" height="0"', 'style="width: 0; height: 0"',
+                                  'width="0" height="40"', 'width="300" height="-0"'])
+def test_an_svg_of_no_width_or_height_draws_nothing_and_its_page_is_an_article(size: str) -> None:
+    """An SVG sized to nothing with a viewBox (WeChat's layouts set spacers so, an empty one
+    ``width: 0``) made the page one the parser fails on: its viewBox was scaled by 0 and
+    divided by it (ZeroDivisionError). Its page is an article, and the SVG draws nothing, as
+    in Chromium."""
+    svg = (f'<section><svg viewBox="0 0 100 100" {size}><image href="https://mmbiz.qpic.cn/'
+           'mmbiz_png/NoRoom01/640" width="100" height="100"/><text x="10" y="50">无处可画</text>'
+           '</svg></section>')
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article), page
+    assert not any("NoRoom01" in url for url in page.image_urls)
+    markdown = to_markdown(page, {})
+    assert "NoRoom01" not in markdown and "无处可画" not in markdown
+    assert "无处可画" not in article_text(page)
+
+
 def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:
     """A text post's text is shown as written, a link in it as text, no ``<a>`` (WeChat's
     2021 text post ``article_textpost_ruanyifeng_2021.html`` ends in a written-out link):

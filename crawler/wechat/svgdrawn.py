@@ -345,7 +345,7 @@ def viewport(svg: etree._Element) -> Box:
     """The part of ``svg``'s user space its picture shows: its ``viewBox`` as its width and
     height fit it (a browser keeps the ratio unless both are set), else those in pixels
     (300 by 150 unless set); ``EVERYWHERE`` when the overflow shows or a size is not in
-    pixels."""
+    pixels, ``NOWHERE`` when the viewBox is fit into no width or height."""
     if _inherited(svg, "overflow") in ("visible", "auto"):
         return EVERYWHERE
     width, height = _size(svg, "width"), _size(svg, "height")
@@ -359,6 +359,8 @@ def viewport(svg: etree._Element) -> Box:
     if math.inf in (width, height):
         return EVERYWHERE
     scale = (max if fitted.endswith("slice") else min)(width / view_width, height / view_height)
+    if scale == 0:  # fit into no width or height: nothing of it is seen
+        return NOWHERE
     seen_width, seen_height = width / scale, height / scale
     x_room, y_room = seen_width - view_width, seen_height - view_height
     x_share = 0 if "xMin" in fitted else 1 if "xMax" in fitted else 0.5
