@@ -428,6 +428,9 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # a viewBox fit into no width or height draws nothing (the parser failed on its page)
+    '<svg viewBox="0 0 100 100" width="0" height="0"><text x="10" y="50">藏</text></svg><svg '
+    'viewBox="0 0 100 100" style="width: 0; height: 40px"><text x="10" y="50">藏</text></svg>',
     # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds
     # open, at the inner one: a quote's marks stand before the inner link, bold is opened again
     # around it, a block is split, and a hidden span no longer holds it

@@ -6,12 +6,15 @@ import re
 from datetime import datetime
 
 import pytest
+from lxml import etree
 
 from crawler.convert.markdown import to_markdown
+from crawler.tagging.tags import article_text
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article, NotAnArticle, PostType
 from crawler.wechat.errorpage import is_verification_page
 from crawler.wechat.page import as_utf8, parse_page
+from crawler.wechat.svgdrawn import SvgDrawing
 from tests.conftest import page_text
 
 FETCHED = "https://mp.weixin.qq.com/s/FetchedToken"
@@ -593,6 +596,64 @@ def test_pictures_an_svg_draws_as_images_are_the_pages_pictures() -> None:
     markdown = to_markdown(page, {})
     assert markdown.index("SvgImage01") < markdown.index("SvgImg02") < markdown.index("卡片")
     assert "Hidden03" not in markdown
+
+
+def test_each_svg_is_drawn_once_for_the_parsed_tree_and_once_for_the_posts_copy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an SVG draws was worked out four times an article (the page's pictures, the post's
+    pictures, then its text, the tagger's text), each a walk of the layout's parts anew: now
+    once for the tree the parser made, which the tagger reads too, and once for the
+    converter's copy. Each SVG is drawn as itself: a tap shows the first one's hidden part,
+    the second one's stays hidden, a nested SVG has a drawing of its own."""
+    made: list[str | None] = []
+    make = SvgDrawing.__init__
+
+    def counted(drawing: SvgDrawing, svg: etree._Element) -> None:
+        made.append(svg.get("id"))
+        make(drawing, svg)
+
+    monkeypatch.setattr(SvgDrawing, "__init__", counted)
+
+    def layout(name: str, tap: str) -> str:
+        return (f'<svg id="{name}" viewBox="0 0 200 100"><clipPath id="upper"><rect width="200" '
+                f'height="50"/></clipPath><g opacity="0">{tap}<image href="https://mmbiz.qpic.cn/'
+                f'mmbiz_png/{name}Tapped/640" width="100" height="50"/><text x="10" y="30">{name}点开'
+                f'</text></g><text x="10" y="40" clip-path="url(#upper)">{name}上半</text><text x="10"'
+                f' y="90" clip-path="url(#upper)">{name}剪掉</text><text id="{name}late" x="10" '
+                f'y="20" opacity="0">{name}后显</text></svg>')
+
+    tap = '<set attributeName="opacity" to="1" begin="click"/>'
+    later = '<set href="#Alate" attributeName="opacity" to="1" begin="click"/>'
+    nested = ('<svg id="Inner" viewBox="0 0 100 50"><foreignObject width="200" height="100"><svg '
+              'id="Nested" viewBox="0 0 50 50"><text x="5" y="20">内嵌</text></svg></foreignObject></svg>')
+    page = parse_page(page_text("scriptless.html").replace(
+        "<ul>", layout("A", tap).replace("</svg>", later + "</svg>") + layout("B", "") + nested + "<ul>"),
+        FETCHED)
+    assert isinstance(page, Article)
+    assert page.image_urls[1:] == ("https://mmbiz.qpic.cn/mmbiz_png/ATapped/640",)
+    markdown, text = to_markdown(page, {}), article_text(page)
+    for shown in (markdown, text):
+        assert re.findall("([AB](?:点开|上半|剪掉|后显)|内嵌)", shown) == ["A点开", "A上半", "A后显", "B上半", "内嵌"]
+    assert "BTapped" not in markdown
+    assert sorted(made, key=str) == ["A", "A", "B", "B", "Inner", "Inner", "Nested", "Nested"]
+
+
+@pytest.mark.parametrize("size", ['width="0" height="0"', 'style="width: 0; height: 0"',
+                                  'width="0" height="40"', 'width="300" height="-0"'])
+def test_an_svg_of_no_width_or_height_draws_nothing_and_its_page_is_an_article(size: str) -> None:
+    """An SVG sized to nothing with a viewBox (WeChat's layouts set spacers so, an empty one
+    ``width: 0``) made the page one the parser fails on: its viewBox was scaled by 0 and
+    divided by it (ZeroDivisionError). Its page is an article, and the SVG draws nothing, as
+    in Chromium."""
+    svg = (f'<section><svg viewBox="0 0 100 100" {size}><image href="https://mmbiz.qpic.cn/'
+           'mmbiz_png/NoRoom01/640" width="100" height="100"/><text x="10" y="50">无处可画</text>'
+           '</svg></section>')
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article), page
+    assert not any("NoRoom01" in url for url in page.image_urls)
+    markdown = to_markdown(page, {})
+    assert "NoRoom01" not in markdown and "无处可画" not in markdown
+    assert "无处可画" not in article_text(page)
 
 
 def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:

@@ -98,7 +98,7 @@ def article_text(article: Article) -> str:
         return shown_text(dom.fragment(text_as_html(article.text))) if article.text else ""
     # Joined as a reader reads it: pages split words across elements (刷<span>单</span>).
     if article.body is not None:
-        return shown_text(article.body) + (article.body.tail or "")
+        return shown_text(article.body, drawings=article.svg_drawings) + (article.body.tail or "")
     return shown_text(dom.fragment(article.body_html))
 
 

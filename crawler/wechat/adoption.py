@@ -11,6 +11,7 @@ link. Only this case of the rule is followed: the tree otherwise is libxml2's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -30,6 +31,9 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 _REOPENED = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
 _HERE = "Here"
+# Each link inside a link, in document order: libxml2 finds them in a walk of the tree, where
+# a walk up from each link in Python took 30 times as long (most pages hold none).
+_NESTED = etree.XPath("descendant-or-self::a//a")
 
 
 @dataclass
@@ -43,9 +47,9 @@ class _Open:
 
 
 def unnest_links(root: etree._Element) -> None:
-    """Move each link inside a link where HTML's parser puts it, first to last."""
-    nested = [link for link in root.iter("a") if next(link.iterancestors("a"), None) is not None]
-    for inner in nested:
+    """Move each link inside a link where HTML's parser puts it, first to last (``root`` is
+    a tree's root, as the parser gives it)."""
+    for inner in cast(list[etree._Element], _NESTED(root)):
         for entry in _adopt(inner):
             _add_text(entry.element, entry.anchor, entry.anchor.tail)
             entry.element.remove(entry.anchor)

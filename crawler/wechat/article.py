@@ -12,6 +12,8 @@ from crawler.wechat.urls import ArticleKey
 if TYPE_CHECKING:
     import lxml.html
 
+    from crawler.wechat.svgdrawn import SvgDrawings
+
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 # No article is older than WeChat (launched 2011-01-21).
 FIRST_PUBLISH_TIME = datetime(2011, 1, 21, tzinfo=CHINA_TIME)
@@ -83,6 +85,9 @@ class Article:
     # ``body_html`` as ``parse_page`` parsed it, when it did: the converter and the tagger
     # read this tree (never changing it) rather than parse the markup a second time.
     body: lxml.html.HtmlElement | None = field(default=None, compare=False, repr=False)
+    # What ``body``'s SVGs draw, as far as the parser asked: the tagger asks the same
+    # drawings, and what each SVG draws is worked out once.
+    svg_drawings: SvgDrawings | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> ArticleKey:

@@ -11,6 +11,7 @@ from lxml import etree
 
 from crawler.wechat import jsvars
 from crawler.wechat.shown import INVISIBLE, not_content, svg_pictures
+from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import (
     ARTICLE_HOST,
     BACKGROUND_HOLDERS,
@@ -45,9 +46,10 @@ def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
             element.set("style", style.replace(blank, lazy))
 
 
-def body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
-    """Images of the body in page order: ``<img>``s, and content backgrounds; not those in
-    what is no content (CSS hides it, a script's): the post does not show them."""
+def body_images(content: lxml.html.HtmlElement | None, drawings: SvgDrawings) -> tuple[str, ...]:
+    """Images of the body in page order: ``<img>``s, and content backgrounds, an SVG's as
+    its drawing in ``drawings`` shows them; not those in what is no content (CSS hides it, a
+    script's): the post does not show them."""
     if content is None:
         return ()
     sources = []
@@ -58,7 +60,7 @@ def body_images(content: lxml.html.HtmlElement | None) -> tuple[str, ...]:
                 sources.append(element.get("data-src") or element.get("src") or "")
         elif element.tag == "svg":  # an outermost one: one inside another is in what is hidden
             if (parent := element.getparent()) is not None and not hidden(parent):
-                sources += svg_pictures(element)
+                sources += svg_pictures(element, drawings)
         elif (background := background_image_url(element.get("style", ""))) \
                 and next(element.iter("img"), None) is None and not hidden(element) \
                 and not _shows_text(element):

@@ -31,6 +31,7 @@ from crawler.wechat.body import (
 )
 from crawler.wechat.errorpage import not_an_article
 from crawler.wechat.shown import shown_text
+from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.texttitle import shows_nothing, starts_with, title_from_text, title_of_body
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.urls import (
@@ -76,6 +77,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     content = _by_id(doc, "js_content")
     if content is not None:
         unlazy_backgrounds(content)
+    drawings = SvgDrawings()  # of the body's SVGs, which the tagger reads again
     show_type = jsvars.number(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
@@ -87,7 +89,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     if content is None and (not text or not title):
         return not_an_article(page, doc)
     if shows_nothing(title):
-        shown = shown_text(content) if content is not None else ""
+        shown = shown_text(content, drawings=drawings) if content is not None else ""
         # nothing shown, on a page that says why it holds no article: that page, not a post
         if not shown.strip() and (instead := not_an_article(page, doc)).reason != PageReason.UNKNOWN:
             return instead
@@ -116,6 +118,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         published_shown=shown if relative else "",
         body_html=body_html,
         body=content if body_html else None,
+        svg_drawings=drawings if body_html else None,
         biz=ids.get("__biz", ""),
         mid=ids.get("mid", ""),
         idx=ids.get("idx", ""),
@@ -131,7 +134,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         source_url=web_url(_meta(page, cgi, "msg_source_url", "source_url")),
         share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
-        image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None))),
+        image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None, drawings))),
         links=article_links(linking, written, album,
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)

@@ -16,7 +16,7 @@ from lxml import etree
 
 from crawler.wechat import widgets
 from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
-from crawler.wechat.svgdrawn import SvgDrawing
+from crawler.wechat.svgdrawn import SvgDrawing, SvgDrawings
 from crawler.wechat.urls import background_image_url
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
@@ -101,13 +101,13 @@ def _hides(element: etree._Element, hiding: widgets.Hiding) -> bool:
     return not _has_picture(element)
 
 
-def svg_pictures(svg: etree._Element) -> list[str]:
+def svg_pictures(svg: etree._Element, drawings: SvgDrawings) -> list[str]:
     """The pictures an ``<svg>`` shows, in order: the CSS backgrounds of it and of what it
     holds (WeChat's layouts set cards, posters and what a tap reveals so, in
     ``<foreignObject>``s), its ``<image>``s and the ``<img>``s of its ``<foreignObject>``s;
     not those of what CSS or its own attributes hide, nor of what lies off the picture,
-    unless a tap shows them (``SvgDrawing``)."""
-    pictures, drawing = [], SvgDrawing(svg)
+    unless a tap shows them (its drawing in ``drawings``)."""
+    pictures, drawing = [], drawings.of(svg)
     walk = etree.iterwalk(svg, events=("start",))
     for _, element in walk:
         if not isinstance(element.tag, str):
@@ -130,31 +130,33 @@ def svg_pictures(svg: etree._Element) -> list[str]:
 def draw_svgs(root: etree._Element) -> None:
     """Each outermost ``<svg>`` below ``root`` that draws pictures or text made what it draws
     (``draw_svg``); the others are no content (``not_content``)."""
+    drawings = SvgDrawings()
     for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
-        drawn, parent = draw_svg(svg), svg.getparent()
+        drawn, parent = draw_svg(svg, drawings), svg.getparent()
         if len(drawn) and parent is not None:
             drawn.tail = svg.tail
             parent.replace(svg, drawn)
 
 
-def draw_svg(svg: etree._Element) -> etree._Element:
+def draw_svg(svg: etree._Element, drawings: SvgDrawings) -> etree._Element:
     """What a browser draws of ``svg`` as HTML, in a new ``<section>``: its pictures
-    (``svg_pictures``), then a paragraph of each text it draws (``svg_texts``)."""
+    (``svg_pictures``), then a paragraph of each text it draws (``svg_texts``), both read of
+    its one drawing in ``drawings``."""
     drawn = svg.makeelement("section", {})
-    for url in svg_pictures(svg):
+    for url in svg_pictures(svg, drawings):
         etree.SubElement(drawn, "img", {"data-src": url})
-    for text in svg_texts(svg):
+    for text in svg_texts(svg, drawings):
         etree.SubElement(drawn, "p").text = text
     return drawn
 
 
-def svg_texts(svg: etree._Element) -> list[str]:
+def svg_texts(svg: etree._Element, drawings: SvgDrawings) -> list[str]:
     """The texts an ``<svg>`` draws, in order: of each ``<text>`` and ``<foreignObject>``
     (WeChat's 2025 editor lays cards out so), of a ``<switch>`` its first element's only;
     none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
     or the SVG's own attributes hide, nor of what lies off the picture or its clip path,
-    unless a tap shows it (``SvgDrawing``)."""
-    texts, drawing = [], SvgDrawing(svg)
+    unless a tap shows it (its drawing in ``drawings``, and an SVG's inside it in theirs)."""
+    texts, drawing = [], drawings.of(svg)
 
     def undrawn(element: etree._Element) -> bool:
         return _not_drawn_in_svg(element, drawing)
@@ -164,7 +166,8 @@ def svg_texts(svg: etree._Element) -> list[str]:
         if undrawn(element):
             walk.skip_subtree()
         elif element.tag in _SVG_TEXT:
-            texts.append(shown_text(element, undrawn if element.tag == "text" else not_content))
+            texts.append(shown_text(element, undrawn if element.tag == "text" else not_content,
+                                    drawings))
             walk.skip_subtree()
     return [text for text in texts if text.strip()]
 
@@ -186,13 +189,14 @@ def _has_picture(element: etree._Element) -> bool:
         background_image_url(child.get("style") or "") for child in element.iter())
 
 
-def shown_text(root: etree._Element,
-               hidden: Callable[[etree._Element], bool] = not_content) -> str:
+def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = not_content,
+               drawings: SvgDrawings | None = None) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is ``hidden``
     (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
     and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them, an SVG's
-    texts (``svg_texts``), a ``<br>``'s line break, zero-width characters kept
-    (``INVISIBLE``). ``root`` is not changed."""
+    texts (``svg_texts``: of their drawings in ``drawings``, made there when not yet), a
+    ``<br>``'s line break, zero-width characters kept (``INVISIBLE``). ``root`` is not changed."""
+    drawings = SvgDrawings() if drawings is None else drawings
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
@@ -203,10 +207,10 @@ def shown_text(root: etree._Element,
         if event != "start":
             texts.append(closing.pop(element, "") + (element.tail or ""))
         elif element.tag == "select" and not hidden(drawn := _drawn_select(element)):
-            texts.append(shown_text(drawn, hidden))
+            texts.append(shown_text(drawn, hidden))  # a copy: its SVGs are none of the tree's
             walk.skip_subtree()
         elif element.tag == "svg" and not _hidden(element, html=False):
-            texts.append("".join(svg_texts(element)))
+            texts.append("".join(svg_texts(element, drawings)))
             walk.skip_subtree()
         elif element in drawn_first or hidden(element):
             walk.skip_subtree()  # its end still comes, with its tail
@@ -215,7 +219,7 @@ def shown_text(root: etree._Element,
             if element.tag == "q":
                 opening, closing[element] = quotation_marks(element)
             elif element.tag == "details":
-                opening = _summary_text(element, drawn_first, hidden)
+                opening = _summary_text(element, drawn_first, hidden, drawings)
             elif element.tag == "br":
                 opening = "\n"
             texts.append(opening + (element.text or ""))
@@ -223,14 +227,14 @@ def shown_text(root: etree._Element,
 
 
 def _summary_text(details: etree._Element, drawn_first: set[etree._Element],
-                  hidden: Callable[[etree._Element], bool]) -> str:
+                  hidden: Callable[[etree._Element], bool], drawings: SvgDrawings) -> str:
     """The text of the line that opens ``details``: its first summary's, which is then
     ``drawn_first``, or the browser's own."""
     summary = next(details.iterchildren("summary"), None)
     if summary is None:
         return DETAILS_LABEL
     drawn_first.add(summary)
-    return "" if hidden(summary) else shown_text(summary, hidden)
+    return "" if hidden(summary) else shown_text(summary, hidden, drawings)
 
 
 def _drawn_select(select: etree._Element) -> etree._Element:

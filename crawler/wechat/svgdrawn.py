@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -110,9 +110,16 @@ def user_units(value: str | None) -> float | None:
     return float(match.group(1)) if match else None
 
 
+# Where an element's parts are drawn: the transform from its user space to its SVG's, and
+# what its and its ancestors' clip paths leave of the picture; None when not worked out.
+_Placed = tuple[Transform, Box] | None
+
+
 class SvgDrawing:
     """What one outermost ``<svg>`` draws of its parts: before a reader's taps, and once the
-    taps (``begin="click"``) and its other animations have run to their ends."""
+    taps (``begin="click"``) and its other animations have run to their ends. Each answer is
+    worked out once, an element's place from its parent's: the SVG's pictures and its texts
+    are read of one drawing, which lives as long as whoever made it keeps it."""
 
     def __init__(self, svg: etree._Element) -> None:
         self._svg = svg
@@ -122,12 +129,19 @@ class SvgDrawing:
         self._tapped_area = EVERYWHERE if any(
             (svg, name) in self._ends for name in ("viewBox", "width", "height")) else self._area
         self._clips = {clip.get("id"): clip for clip in svg.iter("clippath")}
+        self._shown: dict[etree._Element, bool] = {}
+        self._placed: dict[tuple[etree._Element, bool], _Placed] = {}
+        self._clip_boxes: dict[tuple[etree._Element, bool], Box | None] = {}
 
     def shows(self, element: etree._Element) -> bool:
         """Whether ``element`` of the SVG is drawn in either state (``SvgDrawing``): its own
         ``display``, ``visibility``, ``opacity``, and where a text, picture or
         ``<foreignObject>`` lies: off the picture or its clip path, nothing is drawn."""
-        return any(self._drawn(element, final) for final in ((False, True) if self._ends else (False,)))
+        shown = self._shown.get(element)
+        if shown is None:
+            shown = self._shown[element] = any(
+                self._drawn(element, final) for final in ((False, True) if self._ends else (False,)))
+        return shown
 
     def restyled(self, element: etree._Element) -> bool:
         """Whether an animation shows ``element`` whose style hides it (its end state's
@@ -160,26 +174,37 @@ class SvgDrawing:
 
     def _in_view(self, element: etree._Element, final: bool) -> bool:
         """Whether a text, picture or foreignObject lies in the picture and its clip paths."""
-        chain = [element, *self._ancestors(element)]
-        if any(e.tag == "svg" for e in chain[1:-1]):
-            return True  # a nested SVG's own viewport is not worked out
-        transforms = [self._transform(e, final) for e in chain[:-1]]
-        if None in transforms:
+        placed = self._place(element, final)
+        if placed is None:
             return True
-        area, ctm = self._tapped_area if final else self._area, Transform()
-        for e, transform in reversed(list(zip(chain[:-1], transforms, strict=True))):
-            assert transform is not None
-            ctm = ctm.then(transform)
-            clip = self._clip_region(e, final)
-            if clip is not None:
-                area = area.within(ctm.box(clip))
+        ctm, area = placed
         return ctm.box(self._box(element, final)).meets(area)
 
-    def _ancestors(self, element: etree._Element) -> Iterator[etree._Element]:
-        for ancestor in element.iterancestors():
-            yield ancestor
-            if ancestor is self._svg:
-                return
+    def _place(self, element: etree._Element, final: bool) -> _Placed:
+        """Where ``element``'s parts are drawn (``_Placed``), from the nearest ancestor's
+        place worked out before: the SVG's (or the tree's root's) is its picture as it is."""
+        below: list[etree._Element] = []
+        while (element, final) not in self._placed:
+            parent = element.getparent()
+            if element is self._svg or parent is None:
+                self._placed[element, final] = (Transform(), self._tapped_area if final else self._area)
+                break
+            below.append(element)
+            element = parent
+        placed = self._placed[element, final]
+        for part in reversed(below):
+            placed = self._placed[part, final] = self._placed_in(part, placed, final)
+        return placed
+
+    def _placed_in(self, element: etree._Element, parent: _Placed, final: bool) -> _Placed:
+        """Where ``element``'s parts are drawn, its parent's parts drawn at ``parent``: not
+        worked out in a nested SVG (its own viewport), nor under a transform that is not."""
+        transform = self._transform(element, final)
+        if parent is None or transform is None or element.tag == "svg":
+            return None
+        ctm, area = parent[0].then(transform), parent[1]
+        clip = self._clip_region(element, final)
+        return ctm, area if clip is None else area.within(ctm.box(clip))
 
     def _transform(self, element: etree._Element, final: bool) -> Transform | None:
         if final and (element, "transform") in self._ends:
@@ -198,6 +223,13 @@ class SvgDrawing:
         clip = self._clips.get(match.group(1)) if match else None
         if clip is None:
             return None
+        if (clip, final) not in self._clip_boxes:  # a layout clips many parts to one path
+            self._clip_boxes[clip, final] = self._clip_box(clip, final)
+        return self._clip_boxes[clip, final]
+
+    def _clip_box(self, clip: etree._Element, final: bool) -> Box | None:
+        """The box of the shapes of ``clip``, a ``<clipPath>``, in the user space of what
+        refers to it; None when it is not worked out."""
         shapes = [shape for shape in clip.iterchildren(etree.Element)
                   if self._value(shape, "display", final) != "none"]
         boxes = [self._shape_box(shape, final) for shape in shapes]
@@ -252,6 +284,23 @@ class SvgDrawing:
                           or self._value(element, name, final))
 
 
+class SvgDrawings:
+    """The drawings of one tree's SVGs, each made when first asked for: what a page's
+    pictures, the text a reader sees of it and what its post draws ask of an SVG is worked
+    out once. Kept with the tree it was made of, as long as it is kept, and no longer: the
+    drawings know the tree as it was when they were made."""
+
+    def __init__(self) -> None:
+        self._made: dict[etree._Element, SvgDrawing] = {}
+
+    def of(self, svg: etree._Element) -> SvgDrawing:
+        """The drawing of ``svg``, an ``<svg>`` of the tree (``SvgDrawing``)."""
+        drawing = self._made.get(svg)
+        if drawing is None:
+            drawing = self._made[svg] = SvgDrawing(svg)
+        return drawing
+
+
 def _text_box(text: etree._Element, x: float | None, y: float | None) -> Box:
     """Where a ``<text>`` may draw: from its start at ``x``, ``y`` (its baseline), an em a
     character at most (a text anchored at its end or middle reaches as far to the left);
@@ -296,7 +345,7 @@ def viewport(svg: etree._Element) -> Box:
     """The part of ``svg``'s user space its picture shows: its ``viewBox`` as its width and
     height fit it (a browser keeps the ratio unless both are set), else those in pixels
     (300 by 150 unless set); ``EVERYWHERE`` when the overflow shows or a size is not in
-    pixels."""
+    pixels, ``NOWHERE`` when the viewBox is fit into no width or height."""
     if _inherited(svg, "overflow") in ("visible", "auto"):
         return EVERYWHERE
     width, height = _size(svg, "width"), _size(svg, "height")
@@ -310,6 +359,8 @@ def viewport(svg: etree._Element) -> Box:
     if math.inf in (width, height):
         return EVERYWHERE
     scale = (max if fitted.endswith("slice") else min)(width / view_width, height / view_height)
+    if scale == 0:  # fit into no width or height: nothing of it is seen
+        return NOWHERE
     seen_width, seen_height = width / scale, height / scale
     x_room, y_room = seen_width - view_width, seen_height - view_height
     x_share = 0 if "xMin" in fitted else 1 if "xMax" in fitted else 0.5
@@ -334,8 +385,15 @@ def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str 
     ``<animateMotion>`` leaves is None (not worked out). One that never begins
     (``begin="indefinite"``) leaves nothing."""
     ends: dict[tuple[etree._Element, str], str | None] = {}
+    named: dict[str, etree._Element] | None = None  # made at the first href, read by each
     for animation in svg.iter(*_ANIMATIONS):
-        target = _target(animation, svg)
+        # what it changes: the element its href names in the SVG, else its parent
+        href = animation.get("href") or animation.get("xlink:href")
+        if href and href.startswith("#"):
+            named = _named(svg) if named is None else named
+            target = named.get(href[1:])
+        else:
+            target = animation.getparent()
         name = "transform" if animation.tag in ("animatetransform", "animatemotion") \
             else animation.get("attributename")
         if target is None or not name or animation.get("begin") == "indefinite":
@@ -351,9 +409,11 @@ def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str 
     return ends
 
 
-def _target(animation: etree._Element, svg: etree._Element) -> etree._Element | None:
-    """The element an animation changes: the one its ``href`` names in ``svg``, else its parent."""
-    href = animation.get("href") or animation.get("xlink:href")
-    if href and href.startswith("#"):
-        return next((e for e in svg.iter() if e.get("id") == href[1:]), None)
-    return animation.getparent()
+def _named(svg: etree._Element) -> dict[str, etree._Element]:
+    """``svg``'s elements by their ``id``, the first of each (a layout may animate hundreds of
+    its parts by ``href``: each looked up, not looked for)."""
+    named: dict[str, etree._Element] = {}
+    for element in svg.iter():
+        if (name := element.get("id")) is not None:
+            named.setdefault(name, element)
+    return named
