@@ -36,7 +36,7 @@ class Stopped:
         self.album = site.album("3201", site.serve(numbered(2247495000, ARTICLES)))
         self.archive = archive
         self.settings = {"WECHAT_BASE_URL": wechat.base, **settings}
-        gate = Gate(1, patience=BOUND)
+        gate = Gate(1)
         wechat.before_answer = gate.before_answer
         process = subprocess.Popen(self.command({"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}),
                                    cwd=PROJECT, env=crawl_env(), text=True,
