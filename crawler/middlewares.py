@@ -7,7 +7,6 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -17,13 +16,13 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
-from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
-from crawler.run import Run, stop_asked
-from crawler.slots import ARTICLE_SLOT
+from crawler.run import Run
+from crawler.slots import ARTICLE_SLOT, drop_waiting
+from crawler.stopping import leave_for_next_run
 from crawler.watch.watcher import is_watch
 from crawler.wechat.errorpage import LARGEST_VERIFICATION_PAGE, is_verification_page
 from crawler.wechat.page import as_utf8
@@ -44,13 +43,6 @@ class Blocked(IgnoreRequest):
     sent once the run stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
 
 
-class Dropped(IgnoreRequest):
-    """An article page, or a listing's, not had because a signal asked the run to stop
-    while WeChat was blocking: waiting out the block pause, or answered blocked then. Left
-    for the next run, as the requests Scrapy had not handed its downloader yet;
-    ``BlockMiddleware`` has said so in a line of its own."""
-
-
 class BlockMiddleware:
     """Article pages and WeChat's listings (album pages) answered with the verification
     page, 403 or 429 are blocks, and WeChat is asked more slowly until it answers again.
@@ -64,8 +56,8 @@ class BlockMiddleware:
     ``BLOCK_RETRY_TIMES`` times. The first page answered normally gives the slot its pace
     back. After ``BLOCK_LIMIT`` blocks in a row the spider closes with reason ``blocked`` and
     no article page is sent any more; what it did not fetch is not in the index, so the next
-    run finds it again. So too when a signal asks the run to stop (``stop_asked``): no page
-    waits out a pause then.
+    run finds it again. A page answered blocked once a signal asked the run to stop is not
+    asked again: it is left for the next run (``crawler.stopping``), as those not sent yet.
 
     The verification page answering a link without ``chksm`` is not a block: WeChat may
     refuse the link rather than us, so the spider gets that page (``refused_without_chksm``),
@@ -87,27 +79,13 @@ class BlockMiddleware:
         self.in_a_row = 0
         self.stopped = False
         self.run = Run.of(crawler)
-        self.stop_told = False  # stop_asked came
         self.pace: tuple[float, float] | None = None  # the slot's (delay, jitter) before a block
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BlockMiddleware:
         middleware = cls(crawler, Run.of(crawler).config)
         crawler.signals.connect(middleware.response_downloaded, signal=signals.response_downloaded)
-        crawler.signals.connect(middleware.stop_asked, signal=stop_asked)
         return middleware
-
-    @property
-    def stopping(self) -> bool:
-        """A signal asked the run to stop. ``stop_asked`` comes a turn of the reactor after
-        the signal's handler noted it in ``Run.stopped_by``: a block answered in between is
-        not asked again either."""
-        return self.stop_told or self.run.stopped_by is not None
-
-    def stop_asked(self) -> None:
-        self.stop_told = True
-        if self.pace is not None:
-            self._drop_paused()
 
     def response_downloaded(self, response: Response, request: Request) -> None:
         """Scrapy sends the slot's next page as soon as an answer is in, before any
@@ -130,8 +108,6 @@ class BlockMiddleware:
         if not (request.meta.get("article") or request.meta.get("listing")):
             return
         request.meta.setdefault("download_slot", ARTICLE_SLOT)
-        if self.stopping and self.pace is not None:  # one asked after those dropped: a retry
-            raise Dropped(f"not fetched, the run is stopping: {request.url}")
         if not request.meta.get("article"):
             return
         if self.stopped:
@@ -149,10 +125,10 @@ class BlockMiddleware:
         if request.meta.get("weak_link") and response.status not in BLOCK_STATUSES:
             return response  # maybe the link WeChat refuses, not us: the spider decides
         request = _as_asked(request)
-        if self.stopping:
+        if self.run.stopped_by is not None:  # noted by the signal's handler, before stop_asked
             logger.info("Blocked (%s) on %s; not asked again, the run is stopping", _why(response),
                         request.url)
-            raise Dropped(f"blocked as the run stops: {request.url}")
+            raise leave_for_next_run(self.crawler, request)
         self.in_a_row += 1
         tally = Run.of(self.crawler).tally
         tally.count(Stat.BLOCKS_DETECTED)
@@ -195,26 +171,9 @@ class BlockMiddleware:
         """Send no article page any more: those still waiting in the slot are dropped (the
         spider closes once its requests are answered, and these would be sent first)."""
         self.stopped = True
-        self._drop_waiting(lambda url: Blocked(f"not fetched, WeChat is blocking: {url}"))
+        drop_waiting(self.crawler.engine.downloader,
+                     lambda request: Blocked(f"not fetched, WeChat is blocking: {request.url}"))
         asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="blocked"))
-
-    def _drop_paused(self) -> None:
-        """The run stops: the pages waiting out the pause are not waited for (Scrapy's stop
-        waits for every request its downloader holds)."""
-        dropped = self._drop_waiting(lambda url: Dropped(f"not fetched, the run is stopping: {url}"))
-        if dropped:
-            logger.info("Not fetched: %s waiting out WeChat's block pause when the "
-                        "run was asked to stop; left for the next run", counted(dropped, "page"))
-
-    def _drop_waiting(self, why: Callable[[str], IgnoreRequest]) -> int:
-        """Fail the requests waiting in the slot with ``why(url)``; how many there were."""
-        slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)
-        dropped = 0
-        while slot is not None and slot.queue:
-            request, waiting = slot.queue.popleft()
-            waiting.errback(Failure(why(request.url)))
-            dropped += 1
-        return dropped
 
     def _pause(self, seconds: float) -> None:
         """No article page for ``seconds`` from now: the slot's delay, without jitter."""
@@ -226,8 +185,6 @@ class BlockMiddleware:
         slot.delay, slot.jitter = max(seconds, self.pace[0]), 0.0
         slot.lastseen = time.monotonic()  # Scrapy counts the delay from the last page sent
         self._retime(slot)
-        if self.stopping:
-            self._drop_paused()
 
     def _resume(self) -> None:
         slot = self.crawler.engine.downloader.slots.get(ARTICLE_SLOT)

@@ -15,6 +15,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from crawler.report.logtext import counted
 from crawler.run import Run, stop_asked
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,9 @@ class CollectorPace:
 class StopSignal:
     """Notes which signal (SIGINT, SIGTERM) stopped the crawl, in ``Run.stopped_by``: the
     crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
-    short and systemd a clean stop. Says so when it lands: the pages already asked for take
-    a while at the polite pace. Tells the crawl's components too (``stop_asked``): those
-    waiting out WeChat's block pause are not waited for (``BlockMiddleware``).
+    short and systemd a clean stop. Tells the crawl's components (``stop_asked``): WeChat
+    is asked for no page more (``crawler.stopping``). Says so when it lands, with the pages
+    left for the next run: the pages in hand take a moment to finish.
 
     Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
     the engine has started, and calls Scrapy's after taking note. Signals reach the main
@@ -88,12 +89,18 @@ class StopSignal:
         def note_then_handle(number: int, frame: FrameType | None) -> Any:
             from twisted.internet import reactor  # the one installed: imported, as Scrapy does
 
-            if self.run.stopped_by is None:  # said here: Scrapy's own line is shown at DEBUG only
-                name = signal.Signals(number).name
-                logger.info("Stopping (%s): the pages already asked for are finished first; "
-                            "%s again stops at once", name, name)
+            if self.run.stopped_by is None:
                 # told once out of the signal handler, before Scrapy's graceful stop begins
-                reactor.callFromThread(self.crawler.signals.send_catch_log, signal=stop_asked)
+                reactor.callFromThread(self._stop, signal.Signals(number))
             self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
             return handler(number, frame)
         return note_then_handle
+
+    def _stop(self, number: signal.Signals) -> None:
+        """Tells the components, and says so (Scrapy's own line is shown at DEBUG only): the
+        pages a component left queued are what its receiver of ``stop_asked`` returns."""
+        left = sum(result for _, result in self.crawler.signals.send_catch_log(signal=stop_asked)
+                   if isinstance(result, int))
+        logger.info("Stopping (%s): no page more is asked of WeChat, %s left for the next run; "
+                    "the pages in hand are finished first; %s again stops at once",
+                    number.name, counted(left, "queued page"), number.name)

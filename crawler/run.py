@@ -9,7 +9,8 @@ by the crawl command before the crawl starts (a lock held by another run is then
 not a traceback), or else when first asked for, and closed when the engine stops.
 ``stopped_by`` is the signal that stopped the crawl (``crawler.process.StopSignal``),
 by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
-sent as it lands, before the crawl begins its graceful stop. ``error_level`` tells whether a
+sent as it lands, before the crawl begins its graceful stop (a receiver returns how many pages
+it leaves queued for the next run, which the stop line says). ``error_level`` tells whether a
 write's failure is the first of its cause, said at ERROR.
 """
 

@@ -94,6 +94,7 @@ ITEM_PIPELINES = {
 # that are no block.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BlockMiddleware": 585,
+    "crawler.stopping.StopSending": 586,
     "crawler.middlewares.CaptureMiddleware": 580,
     "crawler.incremental.KnownRedirects": 570,
     "crawler.slots.ImageConcurrency": 990,

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import Request
+from scrapy.core.downloader import Downloader
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
+from twisted.python.failure import Failure
 
 from crawler.config import Config
 from crawler.run import Run
@@ -27,6 +31,19 @@ from crawler.wechat.urls import host_of
 # The download slot of article pages and listings (Scrapy's ``meta["download_slot"]``).
 ARTICLE_SLOT = "wechat-pages"
 MIN_DELAY = 0.001
+
+
+def drop_waiting(downloader: Downloader, why: Callable[[Request], IgnoreRequest]) -> int:
+    """Fail the requests waiting in the article slot, not sent yet, each with ``why(request)``;
+    how many there were. (Scrapy's stop waits for every request its downloader holds, and
+    would send these first, at the slot's pace.)"""
+    slot = downloader.slots.get(ARTICLE_SLOT)
+    dropped = 0
+    while slot is not None and slot.queue:
+        request, waiting = slot.queue.popleft()
+        waiting.errback(Failure(why(request)))
+        dropped += 1
+    return dropped
 
 
 class DownloadSlots:

@@ -844,6 +844,31 @@ def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_
     assert_clean(processes)
 
 
+def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """``systemctl stop antifraud-fetch``: the node finishes the page on the wire and hands it
+    back, asks WeChat for no page more, and ends by the signal; another node finishes the
+    job, fetching none of it again."""
+    before = len(article_hits(album.server))
+    held = gate(1)
+    processes.writer("writer", archive, album)
+    processes.node("n1")
+    held.wait()
+    processes.running["n1"].send_signal(signal.SIGTERM)
+    processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("n1"), "the node stopping")
+    held.open()
+    assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    assert len(article_hits(album.server)) - before == 1, processes.log("n1")
+    assert fetched_by(job, "n1")() == 1
+    processes.node("n2")
+    processes.succeed("writer", "n2")
+    assert contents(archive) == album.expected
+    hits = Counter(article_hits(album.server)[before:])
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: each node asks it once
+    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    assert_clean(processes)
+
+
 def test_a_writer_sees_its_lease_taken_while_a_page_is_being_taken(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     """The writer's look at its lease waited behind a take whose answer was slow in coming

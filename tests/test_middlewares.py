@@ -8,16 +8,23 @@ import signal
 from typing import Any
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.core.downloader import Slot
+from scrapy.core.scheduler import Scheduler as Scheduler_
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.dupefilters import BaseDupeFilter
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.pqueues import ScrapyPriorityQueue
+from scrapy.squeues import FifoMemoryQueue
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from crawler import settings as project_settings
 from crawler.middlewares import BlockMiddleware
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT
+from crawler.stopping import Dropped, StopSending
 from tests.conftest import PAGES, unit_crawler
 
 ARTICLE = "https://mp.weixin.qq.com/s/Token"
@@ -32,15 +39,35 @@ class Downloader:
         """Scrapy's sends the slot's next page when its delay allows: none is queued here."""
 
 
+class Scheduler(Scheduler_):
+    """Scrapy's scheduler in memory, which has seen every request."""
+
+    def __init__(self) -> None:
+        crawler = unit_crawler()
+        super().__init__(dupefilter=Seen(), mqclass=FifoMemoryQueue, pqclass=ScrapyPriorityQueue,
+                         stats=crawler.stats, crawler=crawler)
+        self.open(Spider("unit"))
+
+
+class Seen(BaseDupeFilter):
+    def request_seen(self, request: Request) -> bool:
+        return True
+
+
 class Engine:
-    """What the middleware uses of Scrapy's engine."""
+    """What the middlewares use of Scrapy's engine."""
 
     def __init__(self) -> None:
         self.closed: list[str] = []
         self.downloader = Downloader()
+        self.scheduler = Scheduler()
+        self.paused = False
 
     async def close_spider_async(self, reason: str) -> None:
         self.closed.append(reason)
+
+    def pause(self) -> None:
+        self.paused = True
 
 
 def blocking(backoff: str) -> BlockMiddleware:
@@ -126,26 +153,42 @@ def test_blocks_in_a_row_stop_the_run_and_nothing_more_is_sent(middleware: Block
         middleware.process_request(article())
 
 
-def test_a_stop_drops_pages_only_while_wechat_blocks(middleware: BlockMiddleware) -> None:
-    """A signal stops the run after the pages already asked for ("finished first"): one
-    asked while WeChat answers goes out; one asked while the slot waits out a block pause
-    (a retry) is dropped, as those waiting are."""
-    middleware.stop_asked()
-    middleware.process_request(article())
-    middleware.process_request(Request("https://mp.weixin.qq.com/mp/appmsgalbum?x=1", meta={"listing": True}))
-    middleware.response_downloaded(page(b"", 403), article())
-    with pytest.raises(IgnoreRequest, match="the run is stopping"):
-        middleware.process_request(article())
+def test_a_stop_sends_no_page_more_and_gives_back_those_waiting(middleware: BlockMiddleware) -> None:
+    """A signal asks the run to stop (``stop_asked``): the pages waiting in the article slot
+    fail, given back to the scheduler (which a job folder keeps), and so does any page
+    asked later; the engine takes nothing more from the scheduler; pictures go on."""
+    stop = StopSending.from_crawler(middleware.crawler)
+    engine = middleware.crawler.engine
+    failed: list[Failure] = []
+    for url in (ARTICLE, f"{ARTICLE}2"):
+        waiting: Deferred[Response] = Deferred()
+        waiting.addErrback(failed.append)
+        slot(middleware).queue.append((article(url), waiting))
+    assert stop.stop_asked() == 2
+    assert engine.paused and not slot(middleware).queue  # type: ignore[union-attr]
+    assert [failure.check(Dropped) for failure in failed] == [Dropped, Dropped]
+    listing = Request("https://mp.weixin.qq.com/mp/appmsgalbum?x=1", meta={"listing": True})
+    with pytest.raises(Dropped, match="the run is stopping"):
+        stop.process_request(listing)
+    stop.process_request(Request("https://mmbiz.qpic.cn/mmbiz_png/x/640", meta={"image": True}))
+    scheduler = engine.scheduler  # type: ignore[union-attr]
+    given_back = [scheduler.next_request() for _ in range(len(scheduler))]
+    assert [(request.url, request.dont_filter) for request in given_back] == [
+        (ARTICLE, True), (f"{ARTICLE}2", True), (listing.url, True)]
 
 
 def test_a_block_answered_as_a_signal_lands_is_not_asked_again(middleware: BlockMiddleware) -> None:
     """The signal's handler notes the stop at once (``Run.stopped_by``); ``stop_asked`` is
     sent a turn of the reactor later. A block answered in between was asked again after the
-    pause, a page more of WeChat's patience and a line saying so, in a run told to stop."""
+    pause, a page more of WeChat's patience and a line saying so, in a run told to stop. It
+    is given back, as it was asked, for the next run."""
     Run.of(middleware.crawler).stopped_by = signal.SIGINT
-    with pytest.raises(IgnoreRequest, match="blocked as the run stops"):
-        fetch(middleware, article(), page(VERIFICATION))
+    moved = article("https://mp.weixin.qq.com/mp/wappoc_appmsgcaptcha?x=1", redirect_urls=[ARTICLE])
+    with pytest.raises(Dropped, match="the run is stopping"):
+        fetch(middleware, moved, page(VERIFICATION, url=moved.url))
     assert not middleware.crawler.stats.get_value("blocks/detected")
+    scheduler = middleware.crawler.engine.scheduler  # type: ignore[union-attr]
+    assert scheduler.next_request().url == ARTICLE
 
 
 def test_a_verification_page_for_a_link_without_chksm_is_the_spider_s_to_judge(

@@ -32,11 +32,11 @@ from crawler.items import (
     StateRecord,
     WatchTurnTaken,
 )
-from crawler.middlewares import Dropped
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
 from crawler.spiders.runspider import RunSpider
+from crawler.stopping import Dropped
 from crawler.store.accountbook import AccountBook
 from crawler.watch.mend import kept_pages
 from crawler.watch.watcher import is_watch, watched, watched_key
@@ -206,7 +206,7 @@ class ArticlePages(RunSpider):
     def fetch_failed(self, failure: Failure) -> list[StateRecord]:
         """Says why an article page was not had; an original the watch asked for that WeChat
         answered with an error has had its turn (a network failure or a block leaves it due)."""
-        if failure.check(Dropped):  # said by BlockMiddleware; left as the run's unsent requests
+        if failure.check(Dropped):  # left for the next run: the run is stopping
             return []
         self.tally.count(Stat.ARTICLES_HANDLED)
         request = failed_request(failure)

@@ -26,11 +26,12 @@ from crawler.config import Config
 from crawler.distributed.mode import NODE_SCHEDULER, TAKEN, fetch_node
 from crawler.distributed.wire import Page
 from crawler.incremental import IncrementalMiddleware
-from crawler.middlewares import BlockMiddleware, CaptureMiddleware, Dropped
+from crawler.middlewares import BlockMiddleware, CaptureMiddleware
 from crawler.report.extensions import RunReport
 from crawler.report.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
+from crawler.stopping import Dropped
 
 if TYPE_CHECKING:
     from crawler.distributed.node import FetchNode

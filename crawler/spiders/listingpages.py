@@ -20,10 +20,10 @@ from twisted.python.failure import Failure
 from crawler.accounts import Account
 from crawler.incremental import AlbumProgress
 from crawler.items import AlbumFound
-from crawler.middlewares import Dropped
 from crawler.report.tally import Stat
 from crawler.spiders.articlepages import ArticlePages, request_of
 from crawler.spiders.failures import failed_request, failure_reason
+from crawler.stopping import Dropped
 from crawler.wechat.listing import (
     Entry,
     ErrorAnswer,

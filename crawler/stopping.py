@@ -1,0 +1,72 @@
+"""A run a signal stops (``systemctl stop``, a shutdown, cron's ``timeout``, Ctrl-C) asks
+WeChat for no page more: it finishes what it has in hand and ends.
+
+Scrapy's graceful stop waits for every request its downloader holds, and the downloader
+holds up to ``CONCURRENT_REQUESTS`` pages queued in the article slot, sent one every
+``DOWNLOAD_DELAY`` (or AutoThrottle's longer delay) before the run could end: 16 pages, a
+minute or more, past systemd's 90 s before it kills the run, summary unwritten. Those
+pages are given back to Scrapy's scheduler instead, where the rest of the run's queue is:
+a job folder (``JOBDIR``) keeps them all, and without one the next run finds them again
+from their listings, as it finds what the scheduler held.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from scrapy import Request
+from scrapy.core.scheduler import Scheduler
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.run import stop_asked
+from crawler.slots import drop_waiting
+
+
+class Dropped(IgnoreRequest):
+    """An article page, or a listing's, not had because a signal asked the run to stop: not
+    sent yet, or answered blocked then (not asked again). Given back to the scheduler
+    (``leave_for_next_run``); the spiders say nothing of it."""
+
+
+def leave_for_next_run(crawler: Crawler, request: Request) -> Dropped:
+    """Give ``request``, which the stopping run will not send, back to the scheduler (which
+    has seen it already: it goes past the duplicate filter), and return the failure that
+    ends it for now."""
+    scheduler = crawler.engine.scheduler
+    if scheduler is not None:
+        scheduler.enqueue_request(request.replace(dont_filter=True))
+    return Dropped(f"not fetched, the run is stopping: {request.url}")
+
+
+class StopSending:
+    """A downloader middleware, right after ``BlockMiddleware`` (before a job's writer hands
+    article pages to its nodes): from ``stop_asked`` on, no article page or listing is sent.
+    The engine takes nothing more from the scheduler (a redirect or a retry of a page in hand
+    stays there); those waiting in the article slot, and any the engine took just before, on
+    its way here, are given back to it. What is on the wire is finished, and so is every page
+    in hand, its pictures and its capture."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stopping = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StopSending:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.stop_asked, signal=stop_asked)
+        return middleware
+
+    def stop_asked(self) -> int:
+        """Stop sending pages; how many the run leaves queued (the stop line says it)."""
+        self.stopping = True
+        engine = self.crawler.engine
+        engine.pause()
+        waiting = drop_waiting(engine.downloader, partial(leave_for_next_run, self.crawler))
+        scheduler = engine.scheduler
+        # A fetch node's scheduler counts the job's whole frontier: a node holds only what it took.
+        return len(scheduler) if isinstance(scheduler, Scheduler) else waiting
+
+    def process_request(self, request: Request) -> None:
+        if self.stopping and (request.meta.get("article") or request.meta.get("listing")):
+            raise leave_for_next_run(self.crawler, request)
