@@ -436,6 +436,13 @@ DRAWN = [
     '/4">显链</a>显</span></a></p><p><a href="https://x.example/5">粗前<b>粗<a href="https://x.'
     'example/6">粗链</a>粗后</b></a></p><div><a href="https://x.example/7">块前<section>块<span '
     'style="display:none">藏<a href="https://x.example/8">块链</a></span>块后</section></a></div>',
+    # what stands in a table outside its cells: Chromium's parser (HTML's) puts it before the
+    # table (text, a link, a paragraph, bold that held rows); a link in a link's table too
+    '<table>表前<tr>行中<td>格一</td>格间<td>格二</td></tr><a href="https://x.example/9">表链</a>'
+    '<p>表段</p><b>表粗<tr><td>三</td></tr>粗后</b>表后</table>'
+    '<a href="https://x.example/10">链前<table><tr><td>链格</td></tr><a href="https://x.example/11">'
+    '链中链</a>链表尾</table>链尾</a><p><a href="https://x.example/12">甲<table><tr><td>'
+    '<a href="https://x.example/13">格中链</a></td></tr></table>乙</a>丙</p>',
 ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
+FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
     br button caption center col colgroup dd details dir div dl dt embed fieldset figcaption
     figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img
@@ -77,7 +77,7 @@ def _adopt(inner: etree._Element) -> list[_Open]:
                          opened[-1])
         closing, segment = segment[block][0], below
     for element in segment:
-        if element.tag in _FORMATTING:
+        if element.tag in FORMATTING:
             opened.append(_open_in(opened[-1], element))
     opened[-1].anchor.addprevious(inner)
     anchored = list(opened)
@@ -102,7 +102,7 @@ def _split(closing: etree._Element, between: list[etree._Element], block: etree.
     elements left open, outermost first."""
     nearest = list(reversed(between))[:_REOPENED]
     last, copies = block, list[_Open]()
-    for element in (element for element in nearest if element.tag in _FORMATTING):
+    for element in (element for element in nearest if element.tag in FORMATTING):
         copy = _copy(element)
         copy.append(last)
         copies.insert(0, _Open(element, copy, _anchor_after(last)))
