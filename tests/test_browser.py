@@ -428,6 +428,32 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # a <foreignObject> of no width or height set is drawn 0 wide or high: nothing of it
+    '<svg viewBox="0 0 200 100"><foreignObject><p>藏</p></foreignObject><foreignObject width="200">'
+    '<p>藏</p></foreignObject><foreignObject width="200" style="height: 50px"><p>有尺寸</p>'
+    '</foreignObject></svg>',
+    # a transform turns and scales about its transform-origin (lengths, keywords, percentages
+    # of the viewBox): scaled about the middle, a text near the edge goes off the picture
+    '<svg viewBox="0 0 200 100"><g transform="scale(2)" transform-origin="100 50"><text x="10" '
+    'y="30">藏</text></g><g style="transform: scale(2); transform-origin: 200px 100px"><text x="10"'
+    ' y="30">藏</text></g><g transform="scale(2)" transform-origin="center"><text x="10" y="30">藏'
+    '</text></g><g transform="translate(10 0) scale(2)" transform-origin="200 0"><text x="10" '
+    'y="30">藏</text></g><g transform="scale(2)" transform-origin="0 0"><text x="10" y="30">原点'
+    '</text></g><g transform="scale(0.5)" style="transform-origin: 100px 50px"><text x="10" y="30">'
+    '缩</text></g><g transform="scale(2)" style="transform-origin: right 50%"><text x="150" y="30">'
+    '右半</text></g><g transform="scale(2)" transform-origin="top left"><text x="10" y="30">左上'
+    '</text></g></svg>',
+    # an animation that runs again and again shows what it fades in and out (a reader sees it
+    # then); an <animateTransform>'s end is not worked out: what it moves shows
+    '<svg viewBox="0 0 200 100"><text x="10" y="30" opacity="0">闪现<animate attributeName='
+    '"opacity" values="0;1;0" dur="2s" repeatCount="indefinite"/></text><text x="10" y="60">闪隐'
+    '<animate attributeName="opacity" values="1;0" dur="2s" repeatCount="indefinite"/></text><text '
+    'x="10" y="90" opacity="0">藏<animate attributeName="opacity" values="0;0" dur="1s" '
+    'repeatCount="indefinite"/></text></svg><svg viewBox="0 0 200 100"><g><animateTransform '
+    'attributeName="transform" type="translate" to="0 500" dur="1s" fill="freeze"/><text x="10" '
+    'y="30">移走</text></g><g transform="translate(0 500)"><animateTransform attributeName='
+    '"transform" type="translate" to="0 0" dur="1s" begin="click" fill="freeze"/><text x="10" '
+    'y="30">移来</text></g></svg>',
     # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds
     # open, at the inner one: a quote's marks stand before the inner link, bold is opened again
     # around it, a block is split, and a hidden span no longer holds it

@@ -177,7 +177,7 @@ def _not_drawn_in_svg(element: etree._Element, drawing: SvgDrawing) -> bool:
         or (_hidden(element, html=False) and not drawing.restyled(element)) \
         or (parent is not None and parent.tag == "switch"
             and element is not next(parent.iterchildren(etree.Element), None)) \
-        or not drawing.shows(element)
+        or not drawing.shows(element, text=True)
 
 
 def _has_picture(element: etree._Element) -> bool:
