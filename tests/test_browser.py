@@ -428,6 +428,22 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # an SVG sized by its viewBox alone, alone in a box as wide as what it holds (an inline
+    # block, a float, a flex item, width: fit-content), is drawn 0 wide: nothing of its text;
+    # given a width or a height, or text beside it, it is drawn (in a table's cell: not
+    # worked out, shown)
+    '<section style="display: inline-block;"><section><span><svg viewBox="0 0 200 100"><text x="10"'
+    ' y="30">藏</text></svg></span></section></section><section style="float: left"><svg viewBox='
+    '"0 0 200 100" style="display: block"><text x="10" y="30">藏</text></svg></section><section '
+    'style="display: flex;justify-content: center;"><section><svg viewBox="0 0 200 100"><text x="10"'
+    ' y="30">藏</text></svg></section></section><section style="width: fit-content"><svg viewBox='
+    '"0 0 200 100"><text x="10" y="30">藏</text></svg></section><p style="clear: both">清</p>'
+    '<section style="display: inline-block"><svg viewBox="0 0 200 100" style="width: 100%"><text '
+    'x="10" y="30">百分</text></svg></section><section style="display: inline-block"><svg viewBox='
+    '"0 0 200 100" height="50"><text x="10" y="30">有高</text></svg></section><section style="display:'
+    ' inline-block"><svg viewBox="0 0 200 100"><text x="10" y="30">旁字</text></svg>字</section>'
+    '<section style="display: flex"><svg viewBox="0 0 200 100"><text x="10" y="30">弹性</text></svg>'
+    '</section>',
     # a <foreignObject> of no width or height set is drawn 0 wide or high: nothing of it
     '<svg viewBox="0 0 200 100"><foreignObject><p>藏</p></foreignObject><foreignObject width="200">'
     '<p>藏</p></foreignObject><foreignObject width="200" style="height: 50px"><p>有尺寸</p>'
@@ -450,8 +466,8 @@ DRAWN = [
     '<animate attributeName="opacity" values="1;0" dur="2s" repeatCount="indefinite"/></text><text '
     'x="10" y="90" opacity="0">藏<animate attributeName="opacity" values="0;0" dur="1s" '
     'repeatCount="indefinite"/></text></svg><svg viewBox="0 0 200 100"><g><animateTransform '
-    'attributeName="transform" type="translate" to="0 500" dur="1s" fill="freeze"/><text x="10" '
-    'y="30">移走</text></g><g transform="translate(0 500)"><animateTransform attributeName='
+    'attributeName="transform" type="translate" to="0 500" dur="1s" begin="click" fill="freeze"/>'
+    '<text x="10" y="30">移走</text></g><g transform="translate(0 500)"><animateTransform attributeName='
     '"transform" type="translate" to="0 0" dur="1s" begin="click" fill="freeze"/><text x="10" '
     'y="30">移来</text></g></svg>',
     # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds

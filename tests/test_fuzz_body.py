@@ -130,7 +130,7 @@ EMPTY_LINES = ["<p><br></p>", "<p>&nbsp;</p>", '<p><span leaf=""><br></span></p>
 # layout keeps what a tap reveals, its text may lie off the picture (y), in a group that is
 # transparent, clipped to nothing, moved off, not displayed, or shown by a tap. Its width is
 # the box's, as layout editors set it: by its viewBox alone, in a box as wide as what it
-# holds (a flex item), it has none, and Chromium draws nothing of it (README)
+# holds (a flex item), it has none, and Chromium draws nothing of it (README, zerowide)
 SVG_GROUPS = [("", ""), ('<g opacity="0">', "</g>"), ('<g style="opacity: 0">', "</g>"),
               ('<g opacity="0"><set attributeName="opacity" to="1" begin="click"/>', "</g>"),
               ('<clipPath id="zcut"><rect width="320" height="0"/></clipPath><g clip-path="url(#zcut)">',

@@ -18,6 +18,7 @@ from crawler.wechat import widgets
 from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
 from crawler.wechat.svgdrawn import SvgDrawing
 from crawler.wechat.urls import background_image_url
+from crawler.wechat.zerowide import drawn_zero_wide
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
 # joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
@@ -154,6 +155,8 @@ def svg_texts(svg: etree._Element) -> list[str]:
     none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
     or the SVG's own attributes hide, nor of what lies off the picture or its clip path,
     unless a tap shows it (``SvgDrawing``)."""
+    if drawn_zero_wide(svg):
+        return []
     texts, drawing = [], SvgDrawing(svg)
 
     def undrawn(element: etree._Element) -> bool:
