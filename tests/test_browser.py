@@ -24,6 +24,7 @@ from tests.browser import (
     Image,
     PageView,
     jquery_reads_as_text,
+    marks_of,
     shown_text_of,
     view_archive,
     view_archive_page,
@@ -501,3 +502,32 @@ def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
     assert as_read(original) == as_read(shown) == shown_in_article(article_of(body)) \
         == as_read(shown_text(dom.fragment(body)))
     assert "藏" not in original and "细节" in original and "显示" in original
+
+
+# Links in links and the elements between: what HTML's parser (Chromium's) closes there and
+# opens again after the inner link (adoption.py), as a reader taps and reads it
+LINKED = [
+    '<p><a href="https://x.example/1"><span style="display:none">藏<a href="https://x.example/2">'
+    '显链</a>显</span></a></p><p><a href="https://x.example/3">粗前<b>粗<a href="https://x.'
+    'example/4">粗链</a>粗后</b></a></p><div><a href="https://x.example/5">块前<section>块<span '
+    'style="display:none">藏<a href="https://x.example/6">块链</a></span>块后</section></a></div>',
+    # of formatting elements alike open around the inner link, the parser keeps the three
+    # innermost ("Noah's Ark"): bold closed a fourth time is no longer bold
+    '<p><a href="https://x.example/7">甲<b><b><b><b>粗<a href="https://x.example/8">乙</a>丙</b>丁'
+    '</b>戊</b>己</b>庚</a>辛</p><p><a href="https://x.example/9">甲<i><b><b><i><b><b>粗<a href='
+    '"https://x.example/10">乙</a>丙</b>丁</b>戊</i>己</b>庚</b>辛</i>壬</a>癸</p><p><a href="https://'
+    'x.example/11">甲<b><b class="x"><b><b>粗<a href="https://x.example/12">乙</a>丙</b>丁</b>戊</b>'
+    '己</b>庚</a>辛</p>',
+    '<div><a href="https://x.example/13">甲<b><b><b><b>粗<div>块<a href="https://x.example/14">乙</a>'
+    '丙</div>丁</b>戊</b>己</b>庚</b>辛</a>壬</div>',
+]
+
+
+def test_the_post_links_and_emphasises_what_chromium_does() -> None:
+    """A link inside a link, with formatting elements and blocks between: what a tap on each
+    part of the text follows, and what is bold or italic, in the post as in Chromium. With
+    four bold elements alike open around the inner link, bold closed a fourth time was bold
+    in the post and not in Chromium."""
+    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINKED]
+    originals, shown = marks_of(LINKED), marks_of(posts)
+    assert shown == originals

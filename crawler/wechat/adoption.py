@@ -28,6 +28,8 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 # Of the elements between the outer link and a block, the formatting ones among this many
 # nearest the block are opened again.
 _REOPENED = 3
+# Of formatting elements alike, HTML's parser keeps this many open, the newest
+_ALIKE = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
 _HERE = "Here"
 
@@ -69,15 +71,16 @@ def _adopt(inner: etree._Element) -> list[_Open]:
               for level, child in zip([outer, *path], [*path, inner], strict=True)]
     for child in [*path, inner]:
         child.tail = None
+    listed = _listed(path)
     opened = [_Open(None, container, _anchor_after(outer))]
     closing, segment = outer, path
     while (block := _first_block(segment)) is not None:
         below = segment[block + 1:]
         opened += _split(closing, segment[:block], segment[block], [*below, inner][0],
-                         opened[-1])
+                         opened[-1], listed)
         closing, segment = segment[block][0], below
     for element in segment:
-        if element.tag in FORMATTING:
+        if element in listed:
             opened.append(_open_in(opened[-1], element))
     opened[-1].anchor.addprevious(inner)
     anchored = list(opened)
@@ -90,19 +93,32 @@ def _adopt(inner: etree._Element) -> list[_Open]:
     return anchored
 
 
+def _listed(path: list[etree._Element]) -> set[etree._Element]:
+    """The formatting elements of ``path`` (outermost first) that HTML's parser keeps in its
+    list to open again: of those alike (name and attributes), the three innermost; it
+    drops an older one as a fourth opens ("Noah's Ark"), and bold closed once too often
+    then was shown bold."""
+    def alike(element: etree._Element) -> tuple[str, frozenset[tuple[str, str]]]:
+        return element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
+
+    formatting = [element for element in path if element.tag in FORMATTING]
+    return {element for at, element in enumerate(formatting)
+            if sum(alike(later) == alike(element) for later in formatting[at + 1:]) < _ALIKE}
+
+
 def _first_block(segment: list[etree._Element]) -> int | None:
     return next((i for i, element in enumerate(segment) if element.tag in _SPECIAL), None)
 
 
 def _split(closing: etree._Element, between: list[etree._Element], block: etree._Element,
-           successor: etree._Element, current: _Open) -> list[_Open]:
+           successor: etree._Element, current: _Open, listed: set[etree._Element]) -> list[_Open]:
     """The block nearest the link being closed moved out of it, into copies of formatting
     elements between; what the block held before ``successor`` (the next element down),
     and ``successor`` unless it is the inner link, stays in a copy of the link. The
     elements left open, outermost first."""
     nearest = list(reversed(between))[:_REOPENED]
     last, copies = block, list[_Open]()
-    for element in (element for element in nearest if element.tag in FORMATTING):
+    for element in (element for element in nearest if element in listed):
         copy = _copy(element)
         copy.append(last)
         copies.insert(0, _Open(element, copy, _anchor_after(last)))
