@@ -520,6 +520,14 @@ LINKED = [
     '己</b>庚</a>辛</p>',
     '<div><a href="https://x.example/13">甲<b><b><b><b>粗<div>块<a href="https://x.example/14">乙</a>'
     '丙</div>丁</b>戊</b>己</b>庚</b>辛</a>壬</div>',
+    # eight blocks or more between: the parser splits eight of them and stops, a copy of the
+    # outer link left open around the inner one: what follows it stays linked, up to its end
+    '<a href="https://x.example/15">甲' + "".join(f"<div>{n}" for n in range(7))
+    + '<a href="https://x.example/16">乙</a>丙' + "</div>" * 7 + '丁</a>戊',
+    '<a href="https://x.example/17">甲' + "".join(f"<div>{n}" for n in range(8))
+    + '<a href="https://x.example/18">乙</a>丙' + "</div>" * 8 + '丁</a>戊',
+    '<p>前<a href="https://x.example/19">甲<b>粗' + "".join(f"<section>{n}" for n in range(9))
+    + '<i>斜<a href="https://x.example/20">乙</a>丙</i><p>段</p>' + "</section>" * 9 + '丁</b>庚</a>戊</p>',
 ]
 
 
@@ -527,7 +535,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     """A link inside a link, with formatting elements and blocks between: what a tap on each
     part of the text follows, and what is bold or italic, in the post as in Chromium. With
     four bold elements alike open around the inner link, bold closed a fourth time was bold
-    in the post and not in Chromium."""
+    in the post and not in Chromium; with eight blocks between, what followed the inner link
+    was not linked in the post and linked to the outer link in Chromium."""
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINKED]
     originals, shown = marks_of(LINKED), marks_of(posts)
     assert shown == originals

@@ -28,6 +28,8 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 # Of the elements between the outer link and a block, the formatting ones among this many
 # nearest the block are opened again.
 _REOPENED = 3
+# HTML's parser splits at most this many blocks between the two links, then stops
+_ROUNDS = 8
 # Of formatting elements alike, HTML's parser keeps this many open, the newest
 _ALIKE = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
@@ -67,6 +69,9 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         return []
     # What follows each level's next element down (its tail, its later siblings) was parsed
     # after the inner link: it goes where the parser then stands.
+    if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
+        _link_around(outer, path, inner)
+        return []
     levels = [(level, child.tail, list(child.itersiblings()))
               for level, child in zip([outer, *path], [*path, inner], strict=True)]
     for child in [*path, inner]:
@@ -91,6 +96,33 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         while any(entry.source is level for entry in opened):
             opened.pop()
     return anchored
+
+
+def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree._Element) -> None:
+    """What ``outer`` holds but ``inner``, down ``path``, linked by copies of ``outer`` where
+    it stands, ``outer`` itself unwrapped. With that many blocks between, HTML's parser
+    stops before the last (its rule's eight rounds) and leaves a copy of the outer link open
+    around the inner one: what follows stays linked to it, up to the outer link's end."""
+    for level, child in zip([outer, *path], [*path, inner], strict=True):
+        before, after = _copy(outer), _copy(outer)
+        before.text, level.text = level.text, None
+        for sibling in reversed(list(child.itersiblings(preceding=True))):
+            before.append(sibling)
+        after.text, child.tail = child.tail, None
+        for sibling in list(child.itersiblings()):
+            after.append(sibling)
+        if after.text or len(after):
+            child.addnext(after)
+        if before.text or len(before):
+            level.insert(0, before)
+    parent = outer.getparent()
+    assert parent is not None
+    _add_text(parent, outer, outer.text)
+    for child in list(outer):
+        outer.addprevious(child)
+    _add_text(parent, outer, outer.tail)
+    outer.tail = None
+    parent.remove(outer)
 
 
 def _listed(path: list[etree._Element]) -> set[etree._Element]:
