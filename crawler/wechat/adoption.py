@@ -10,6 +10,7 @@ link. Only this case of the rule is followed: the tree otherwise is libxml2's.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from lxml import etree
@@ -67,11 +68,11 @@ def _adopt(inner: etree._Element) -> list[_Open]:
             element.tag in _OUT_OF_REACH for element in path) or any(
             element.tag in _FOREIGN for element in outer.iterancestors()):
         return []
-    # What follows each level's next element down (its tail, its later siblings) was parsed
-    # after the inner link: it goes where the parser then stands.
     if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
         _link_around(outer, path, inner)
         return []
+    # What follows each level's next element down (its tail, its later siblings) was parsed
+    # after the inner link: it goes where the parser then stands.
     levels = [(level, child.tail, list(child.itersiblings()))
               for level, child in zip([outer, *path], [*path, inner], strict=True)]
     for child in [*path, inner]:
@@ -127,15 +128,17 @@ def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree
 
 def _listed(path: list[etree._Element]) -> set[etree._Element]:
     """The formatting elements of ``path`` (outermost first) that HTML's parser keeps in its
-    list to open again: of those alike (name and attributes), the three innermost; it
-    drops an older one as a fourth opens ("Noah's Ark"), and bold closed once too often
-    then was shown bold."""
-    def alike(element: etree._Element) -> tuple[str, frozenset[tuple[str, str]]]:
-        return element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
-
-    formatting = [element for element in path if element.tag in FORMATTING]
-    return {element for at, element in enumerate(formatting)
-            if sum(alike(later) == alike(element) for later in formatting[at + 1:]) < _ALIKE}
+    list to open again: of those alike (name and attributes), the three innermost, as it
+    drops the oldest when a fourth opens ("Noah's Ark"). Opened again, the others made text
+    bold past the end tag that ends the last bold a browser shows."""
+    listed, seen = set(), Counter[tuple[str, frozenset[tuple[str, str]]]]()
+    for element in reversed(path):
+        if element.tag in FORMATTING:
+            alike = element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
+            if seen[alike] < _ALIKE:
+                listed.add(element)
+            seen[alike] += 1
+    return listed
 
 
 def _first_block(segment: list[etree._Element]) -> int | None:
