@@ -484,6 +484,36 @@ def _built_and_seen(archive: Path, workdir: Path,
         return look_at(urls(root, base))
 
 
+def marks_of(documents: Sequence[str]) -> list[list[str]]:
+    """How Chromium links and emphasises the text it lays out of each HTML document: runs
+    of text, each with the link a tap on it follows (the innermost), and ``B`` when it is
+    bold (a weight of 600 or more), ``I`` when italic; white space aside."""
+    with _chromium() as context:
+        page = context.new_page()
+        marks = []
+        for document in documents:
+            page.set_content(document)
+            marks.append(page.evaluate(_MARKS))
+        return marks
+
+
+# Text nodes in the document's order, those of elements laid out (a box or more) only
+_MARKS = r"""() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const runs = [];
+  for (let node; (node = walker.nextNode());) {
+    const text = node.data.replace(/\s+/g, '');
+    if (!text || !node.parentElement.getClientRects().length) continue;
+    const style = getComputedStyle(node.parentElement), link = node.parentElement.closest('a[href]');
+    const mark = `${link ? link.getAttribute('href') : '-'} ${+style.fontWeight >= 600 ? 'B' : ''}`
+      + (style.fontStyle === 'italic' ? 'I' : '');
+    if (runs.length && runs[runs.length - 1][0] === mark) runs[runs.length - 1][1] += text;
+    else runs.push([mark, text]);
+  }
+  return runs.map(([mark, text]) => `${mark}: ${text}`);
+}"""
+
+
 def shown_text_of(documents: Sequence[str]) -> list[str]:
     """What Chromium draws of each HTML document (``chromium_text``), in one browser."""
     with chromium_text() as shown:

@@ -500,11 +500,12 @@ DRAWN = {
     "no-summary": ("<details>前<p>中</p></details><details open><p>后</p></details>",
                    "Details前中Details后"),
     "hidden-summary": ('<details><p>中</p><summary hidden>藏</summary></details>', "中"),
-    # what an SVG draws: its <text>s and <foreignObject>s, none of what is only defined
+    # what an SVG draws: its <text>s and <foreignObject>s (of a size), none of what is only defined
     "svg": ('<p>前<svg><defs><text>藏</text></defs><clipPath><text>藏</text></clipPath>'
             '<symbol><text>藏</text></symbol><g display="none"><text>藏</text></g>'
             '<g style="opacity: 0"><text>藏</text></g><text>图<tspan display="none">藏</tspan>'
-            '<title>藏</title>字</text><foreignObject><p>外<q>引</q></p></foreignObject>'
+            '<title>藏</title>字</text><foreignObject width="100" height="20"><p>外<q>引</q></p>'
+            '</foreignObject><foreignObject><p>藏</p></foreignObject>'
             '<svg><text>内</text></svg></svg>后</p>', "前图字外“引”内后"),
 }
 

@@ -129,8 +129,8 @@ EMPTY_LINES = ["<p><br></p>", "<p>&nbsp;</p>", '<p><span leaf=""><br></span></p>
 # leaves the SVG at most HTML tags) and a <foreignObject>'s HTML drawn; as an interactive
 # layout keeps what a tap reveals, its text may lie off the picture (y), in a group that is
 # transparent, clipped to nothing, moved off, not displayed, or shown by a tap. Its width is
-# the box's, as layout editors set it: by its viewBox alone, in a box as wide as what it
-# holds (a flex item), it has none, and Chromium draws nothing of it (README)
+# the box's, as layout editors set it, or its viewBox's alone: in a box as wide as what it
+# holds (a flex item, an inline block), it then has none, and nothing of it is seen (README)
 SVG_GROUPS = [("", ""), ('<g opacity="0">', "</g>"), ('<g style="opacity: 0">', "</g>"),
               ('<g opacity="0"><set attributeName="opacity" to="1" begin="click"/>', "</g>"),
               ('<clipPath id="zcut"><rect width="320" height="0"/></clipPath><g clip-path="url(#zcut)">',
@@ -141,10 +141,11 @@ SVG_GROUPS = [("", ""), ('<g opacity="0">', "</g>"), ('<g style="opacity: 0">', 
               ('<g visibility="hidden"><set attributeName="visibility" to="visible" begin="click"/>',
                "</g>")]
 svg_layout = st.builds(
-    lambda title, drawn, html, group, y: f'<section><svg viewBox="0 0 320 80" style="width: 100%;"><title>'
+    lambda width, title, drawn, html, group, y: f'<section><svg viewBox="0 0 320 80"{width}><title>'
     f'{title}</title>{group[0]}<text x="0" y="{y}">{drawn}</text>{group[1]}<foreignObject width="320" height="50">'
     f"<p>{html}</p></foreignObject></svg></section>",
-    words, words, line, st.sampled_from(SVG_GROUPS), st.sampled_from([20, 20, 200, -30]))
+    st.sampled_from([' style="width: 100%;"', ' style="width: 100%;"', ""]), words, words, line,
+    st.sampled_from(SVG_GROUPS), st.sampled_from([20, 20, 200, -30]))
 figure = line.map(lambda caption: '<figure><img data-src="https://mmbiz.qpic.cn/mmbiz_png/Fig/640">'
                   f"<figcaption>{caption}</figcaption></figure>")
 block = st.recursive(

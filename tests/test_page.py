@@ -568,6 +568,13 @@ def test_the_pictures_and_links_of_a_body_are_those_a_reader_sees_and_follows() 
     assert page.album_links == ()
 
 
+def with_svg(svg: str) -> Article:
+    """The scriptless page, with ``svg`` in its body before its list."""
+    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
+    assert isinstance(page, Article)
+    return page
+
+
 def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
     """WeChat's layouts (cards, posters, what a tap reveals) set pictures as the CSS backgrounds
     of <svg>s, in <foreignObject>s (as a real 2023 page does); what CSS hides is not shown."""
@@ -575,8 +582,7 @@ def test_pictures_an_svg_shows_as_backgrounds_are_the_pages_pictures() -> None:
            'https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg&quot;)"></svg></foreignObject>'
            '<foreignObject><section style="opacity: 0"><section style="background-image: url('
            'https://mmbiz.qpic.cn/mmbiz_png/TapLayer02/640)"></section></section></foreignObject></svg>')
-    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
-    assert isinstance(page, Article)
+    page = with_svg(svg)
     assert page.image_urls == ("https://mmbiz.qpic.cn/mmbiz_jpg/ScriptlessMedia01/640?wx_fmt=jpeg",
                                "https://mmbiz.qpic.cn/sz_mmbiz_jpg/SvgCard01/640?wx_fmt=jpeg")
 
@@ -589,8 +595,7 @@ def test_pictures_an_svg_draws_as_images_are_the_pages_pictures() -> None:
            '<img data-src="https://mmbiz.qpic.cn/mmbiz_jpg/SvgImg02/640?wx_fmt=jpeg"></p>'
            '<img style="display: none" src="https://mmbiz.qpic.cn/mmbiz_png/Hidden03/640">'
            '</foreignObject></svg>')
-    page = parse_page(page_text("scriptless.html").replace("<ul>", svg + "<ul>"), FETCHED)
-    assert isinstance(page, Article)
+    page = with_svg(svg)
     assert page.image_urls[1:] == ("https://mmbiz.qpic.cn/mmbiz_png/SvgImage01/640",
                                    "https://mmbiz.qpic.cn/mmbiz_jpg/SvgImg02/640?wx_fmt=jpeg")
     markdown = to_markdown(page, {})
@@ -654,6 +659,19 @@ def test_an_svg_of_no_width_or_height_draws_nothing_and_its_page_is_an_article(s
     markdown = to_markdown(page, {})
     assert "NoRoom01" not in markdown and "无处可画" not in markdown
     assert "无处可画" not in article_text(page)
+
+
+def test_an_svg_drawn_0_wide_keeps_its_pictures_not_its_text() -> None:
+    """An SVG sized by its viewBox alone in an inline block that holds nothing else is drawn
+    0 wide (test_browser: DRAWN): its text is not seen, but its pictures stay in the post,
+    as what the layout of the page decides is not sure (a foreignObject's without a size)."""
+    svg = ('<section style="display: inline-block"><svg viewBox="0 0 800 354"><image href="https:'
+           '//mmbiz.qpic.cn/mmbiz_png/ZeroWide01/640" width="800" height="200"/><text y="20">藏</text>'
+           '<foreignObject><img data-src="https://mmbiz.qpic.cn/mmbiz_png/Sizeless02/640"><p>藏</p>'
+           '</foreignObject></svg></section>')
+    page, pictures = with_svg(svg), ("ZeroWide01", "Sizeless02")
+    assert page.image_urls[1:] == tuple(f"https://mmbiz.qpic.cn/mmbiz_png/{name}/640" for name in pictures)
+    assert all(name in to_markdown(page, {}) for name in pictures) and "藏" not in to_markdown(page, {})
 
 
 def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:

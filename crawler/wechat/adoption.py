@@ -10,12 +10,13 @@ link. Only this case of the rule is followed: the tree otherwise is libxml2's.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import cast
 
 from lxml import etree
 
-_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
+FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
     br button caption center col colgroup dd details dir div dl dt embed fieldset figcaption
     figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img
@@ -29,6 +30,10 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 # Of the elements between the outer link and a block, the formatting ones among this many
 # nearest the block are opened again.
 _REOPENED = 3
+# HTML's parser splits at most this many blocks between the two links, then stops
+_ROUNDS = 8
+# Of formatting elements alike, HTML's parser keeps this many open, the newest
+_ALIKE = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
 _HERE = "Here"
 # Each link inside a link, in document order: libxml2 finds them in a walk of the tree, where
@@ -67,21 +72,25 @@ def _adopt(inner: etree._Element) -> list[_Open]:
             element.tag in _OUT_OF_REACH for element in path) or any(
             element.tag in _FOREIGN for element in outer.iterancestors()):
         return []
+    if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
+        _link_around(outer, path, inner)
+        return []
     # What follows each level's next element down (its tail, its later siblings) was parsed
     # after the inner link: it goes where the parser then stands.
     levels = [(level, child.tail, list(child.itersiblings()))
               for level, child in zip([outer, *path], [*path, inner], strict=True)]
     for child in [*path, inner]:
         child.tail = None
+    listed = _listed(path)
     opened = [_Open(None, container, _anchor_after(outer))]
     closing, segment = outer, path
     while (block := _first_block(segment)) is not None:
         below = segment[block + 1:]
         opened += _split(closing, segment[:block], segment[block], [*below, inner][0],
-                         opened[-1])
+                         opened[-1], listed)
         closing, segment = segment[block][0], below
     for element in segment:
-        if element.tag in _FORMATTING:
+        if element in listed:
             opened.append(_open_in(opened[-1], element))
     opened[-1].anchor.addprevious(inner)
     anchored = list(opened)
@@ -94,19 +103,61 @@ def _adopt(inner: etree._Element) -> list[_Open]:
     return anchored
 
 
+def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree._Element) -> None:
+    """What ``outer`` holds but ``inner``, down ``path``, linked by copies of ``outer`` where
+    it stands, ``outer`` itself unwrapped. With that many blocks between, HTML's parser
+    stops before the last (its rule's eight rounds) and leaves a copy of the outer link open
+    around the inner one: what follows stays linked to it, up to the outer link's end."""
+    for level, child in zip([outer, *path], [*path, inner], strict=True):
+        before, after = _copy(outer), _copy(outer)
+        before.text, level.text = level.text, None
+        for sibling in reversed(list(child.itersiblings(preceding=True))):
+            before.append(sibling)
+        after.text, child.tail = child.tail, None
+        for sibling in list(child.itersiblings()):
+            after.append(sibling)
+        if after.text or len(after):
+            child.addnext(after)
+        if before.text or len(before):
+            level.insert(0, before)
+    parent = outer.getparent()
+    assert parent is not None
+    _add_text(parent, outer, outer.text)
+    for child in list(outer):
+        outer.addprevious(child)
+    _add_text(parent, outer, outer.tail)
+    outer.tail = None
+    parent.remove(outer)
+
+
+def _listed(path: list[etree._Element]) -> set[etree._Element]:
+    """The formatting elements of ``path`` (outermost first) that HTML's parser keeps in its
+    list to open again: of those alike (name and attributes), the three innermost, as it
+    drops the oldest when a fourth opens ("Noah's Ark"). Opened again, the others made text
+    bold past the end tag that ends the last bold a browser shows."""
+    listed, seen = set(), Counter[tuple[str, frozenset[tuple[str, str]]]]()
+    for element in reversed(path):
+        if element.tag in FORMATTING:
+            alike = element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
+            if seen[alike] < _ALIKE:
+                listed.add(element)
+            seen[alike] += 1
+    return listed
+
+
 def _first_block(segment: list[etree._Element]) -> int | None:
     return next((i for i, element in enumerate(segment) if element.tag in _SPECIAL), None)
 
 
 def _split(closing: etree._Element, between: list[etree._Element], block: etree._Element,
-           successor: etree._Element, current: _Open) -> list[_Open]:
+           successor: etree._Element, current: _Open, listed: set[etree._Element]) -> list[_Open]:
     """The block nearest the link being closed moved out of it, into copies of formatting
     elements between; what the block held before ``successor`` (the next element down),
     and ``successor`` unless it is the inner link, stays in a copy of the link. The
     elements left open, outermost first."""
     nearest = list(reversed(between))[:_REOPENED]
     last, copies = block, list[_Open]()
-    for element in (element for element in nearest if element.tag in _FORMATTING):
+    for element in (element for element in nearest if element in listed):
         copy = _copy(element)
         copy.append(last)
         copies.insert(0, _Open(element, copy, _anchor_after(last)))

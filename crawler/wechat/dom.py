@@ -6,7 +6,8 @@ Pages are parsed with ``huge_tree``; one that still goes too deep is parsed agai
 the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
 (controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
 then refuses them wherever text is set, as when an element is unwrapped. A link inside a
-link is moved where HTML's parser puts it (``adoption``), as Chromium draws it.
+link is moved where HTML's parser puts it (``adoption``), as Chromium draws it, and so is
+what stands in a table outside its cells (``foster``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import lxml.html
 from lxml import etree
 
 from crawler.wechat.adoption import unnest_links
+from crawler.wechat.foster import foster_parent
 
 MAX_DEPTH = 1000
 # A tag name no page can give (the HTML parser lowercases every name): an element renamed so
@@ -90,6 +92,7 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
         tree = parse(_shallow(markup), lxml.html.HTMLParser(huge_tree=True))
+    foster_parent(tree)
     unnest_links(tree)
     return tree
 

@@ -18,6 +18,7 @@ from crawler.wechat import widgets
 from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
 from crawler.wechat.svgdrawn import SvgDrawing, SvgDrawings
 from crawler.wechat.urls import background_image_url
+from crawler.wechat.zerowide import drawn_zero_wide
 
 # Zero-width characters WeChat's editor scatters through text; a reader never sees them. A
 # joiner between two emoji is seen: it makes them one (👮‍♂️ a policeman, not 👮 and ♂️).
@@ -156,6 +157,8 @@ def svg_texts(svg: etree._Element, drawings: SvgDrawings) -> list[str]:
     none of what draws nothing (``<defs>``, ``<title>``, text elsewhere), nor of what CSS
     or the SVG's own attributes hide, nor of what lies off the picture or its clip path,
     unless a tap shows it (its drawing in ``drawings``, and an SVG's inside it in theirs)."""
+    if drawn_zero_wide(svg):
+        return []
     texts, drawing = [], drawings.of(svg)
 
     def undrawn(element: etree._Element) -> bool:
@@ -180,7 +183,7 @@ def _not_drawn_in_svg(element: etree._Element, drawing: SvgDrawing) -> bool:
         or (_hidden(element, html=False) and not drawing.restyled(element)) \
         or (parent is not None and parent.tag == "switch"
             and element is not next(parent.iterchildren(etree.Element), None)) \
-        or not drawing.shows(element)
+        or not drawing.shows(element, text=True)
 
 
 def _has_picture(element: etree._Element) -> bool:

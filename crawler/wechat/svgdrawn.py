@@ -29,6 +29,8 @@ _TRANSFORM = re.compile(r"\s*([a-z]+)\s*\(([^)]*)\)\s*,?", re.I)
 _CLIP = re.compile(r"url\(\s*[\"']?#([^\"')\s]+)")
 _STYLE_CLIP = re.compile(r"(?:^|;)\s*clip-path\s*:\s*url\(\s*[\"']?#([^\"')\s]+)", re.I)
 _SVG_FONT_PX = 16.0
+# A transform-origin's keywords, as shares of its reference box
+_ORIGIN_WORDS = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
 # A glyph reaches at most this far above its baseline, and below it, in ems
 _ASCENT, _DESCENT = 1.2, 0.5
 
@@ -104,6 +106,34 @@ def _step(name: str, numbers: list[float]) -> Transform | None:
     return None
 
 
+def parse_origin(text: str | None, box: tuple[float, float] | None) -> tuple[float, float] | None:
+    """The point a ``transform-origin`` names, about which a transform turns and scales:
+    lengths in user units, keywords and percentages of ``box`` (the width and height of
+    the SVG's viewBox, an SVG element's reference box), a depth aside; ``0 0``, an SVG
+    element's own, when not set. None where not worked out (no ``box``, ``em``)."""
+    if text is None:
+        return 0.0, 0.0
+    words = text.replace(",", " ").lower().split()[:2]
+    if not words or len(text.replace(",", " ").split()) > 3:
+        return None
+    if len(words) == 1:
+        words = ["center", *words] if words[0] in ("top", "bottom") else [*words, "center"]
+    elif words[0] in ("top", "bottom") or words[1] in ("left", "right"):
+        words.reverse()
+    point = [_origin_value(word, None if box is None else box[axis]) for axis, word in enumerate(words)]
+    return None if point[0] is None or point[1] is None else (point[0], point[1])
+
+
+def _origin_value(word: str, length: float | None) -> float | None:
+    share = _ORIGIN_WORDS.get(word)
+    if share is None and word.endswith("%"):
+        share = user_units(word[:-1])
+        share = None if share is None else share / 100
+    if share is None:
+        return user_units(word)
+    return None if length is None else share * length
+
+
 def user_units(value: str | None) -> float | None:
     """An SVG length in user units (``10``, ``10px``), else None (``50%``, ``1em``, none)."""
     match = _NUMBER.fullmatch(value) if value else None
@@ -129,18 +159,22 @@ class SvgDrawing:
         self._tapped_area = EVERYWHERE if any(
             (svg, name) in self._ends for name in ("viewBox", "width", "height")) else self._area
         self._clips = {clip.get("id"): clip for clip in svg.iter("clippath")}
-        self._shown: dict[etree._Element, bool] = {}
+        self._shown: dict[tuple[etree._Element, bool], bool] = {}
         self._placed: dict[tuple[etree._Element, bool], _Placed] = {}
         self._clip_boxes: dict[tuple[etree._Element, bool], Box | None] = {}
+        self._reference = _reference_box(svg)
 
-    def shows(self, element: etree._Element) -> bool:
+    def shows(self, element: etree._Element, text: bool = False) -> bool:
         """Whether ``element`` of the SVG is drawn in either state (``SvgDrawing``): its own
         ``display``, ``visibility``, ``opacity``, and where a text, picture or
-        ``<foreignObject>`` lies: off the picture or its clip path, nothing is drawn."""
-        shown = self._shown.get(element)
+        ``<foreignObject>`` lies: off the picture or its clip path, nothing is drawn. For its
+        ``text``, a ``<foreignObject>`` without a width or a height draws nothing (its size is
+        0); its pictures are kept (``_box``)."""
+        shown = self._shown.get((element, text))
         if shown is None:
-            shown = self._shown[element] = any(
-                self._drawn(element, final) for final in ((False, True) if self._ends else (False,)))
+            shown = self._shown[element, text] = any(
+                self._drawn(element, final) and not (text and self._sizeless(element, final))
+                for final in ((False, True) if self._ends else (False,)))
         return shown
 
     def restyled(self, element: etree._Element) -> bool:
@@ -171,6 +205,14 @@ class SvgDrawing:
             return style
         return ";".join([style, *(f"{name}: {self._ends[element, name]}" for name in _SHOWING
                                   if (element, name) in self._ends)])
+
+    def _sizeless(self, element: etree._Element, final: bool) -> bool:
+        """Whether ``element`` is a ``<foreignObject>`` whose width or height is not set."""
+        if element.tag != "foreignobject":
+            return False
+        style = element.get("style")
+        return any(((widgets.declared(style, name) if style else None) or self._value(element, name, final))
+                   in (None, "auto") for name in ("width", "height"))
 
     def _in_view(self, element: etree._Element, final: bool) -> bool:
         """Whether a text, picture or foreignObject lies in the picture and its clip paths."""
@@ -212,7 +254,16 @@ class SvgDrawing:
         style = element.get("style")
         css = widgets.declared(style, "transform") if style else None
         text = css if css is not None else element.get("transform")
-        return parse_transform(text.replace("px", "")) if text and text != "none" else Transform()
+        if not text or text == "none":
+            return Transform()
+        transform = parse_transform(text.replace("px", ""))
+        origin = parse_origin((widgets.declared(style, "transform-origin") if style else None)
+                              or element.get("transform-origin"), self._reference)
+        if transform is None or origin is None or element.get("transform-box") \
+                or (style and widgets.declared(style, "transform-box")):
+            return None
+        return Transform(dx=origin[0], dy=origin[1]).then(transform).then(
+            Transform(dx=-origin[0], dy=-origin[1]))
 
     def _clip_region(self, element: etree._Element, final: bool) -> Box | None:
         """The box of the clip path ``element`` refers to, in its user space; None when it
@@ -269,7 +320,8 @@ class SvgDrawing:
         if element.tag == "text":
             return _text_box(element, x, y)
         # not set, a picture's size is its own; a <foreignObject>'s is none, and Chromium
-        # draws nothing of it, but WeChat's layouts set pictures so (a 2023 page): drawn
+        # draws nothing of it, but WeChat's layouts set pictures so (a 2023 page): drawn (its
+        # text is not: ``shows``)
         width, height = self._length(element, "width", final), self._length(element, "height", final)
         if (width is not None and width <= 0) or (height is not None and height <= 0):
             return NOWHERE
@@ -369,6 +421,17 @@ def viewport(svg: etree._Element) -> Box:
                left - x_room * x_share + seen_width, top - y_room * y_share + seen_height)
 
 
+def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
+    """The width and height of ``svg``'s viewBox, else of its picture in pixels (300 by
+    150 unless set); None when a size is not in pixels."""
+    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
+    if len(box) == 4 and box[2] > 0 and box[3] > 0:
+        return box[2], box[3]
+    width, height = _size(svg, "width"), _size(svg, "height")
+    width, height = 300.0 if width is None else width, 150.0 if height is None else height
+    return None if math.inf in (width, height) else (width, height)
+
+
 def _size(svg: etree._Element, name: str) -> float | None:
     """``svg``'s width or height in pixels; None when not set, infinite when not in pixels."""
     value = _inherited(svg, name)
@@ -381,8 +444,10 @@ def _size(svg: etree._Element, name: str) -> float | None:
 def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str | None]:
     """What ``svg``'s animations leave of the attributes and properties they change, by the
     element and name: a ``<set>``'s value (it holds unless it lasts a time and is not
-    frozen), a frozen ``<animate>``'s last; what an ``<animateTransform>`` or
-    ``<animateMotion>`` leaves is None (not worked out). One that never begins
+    frozen), a frozen ``<animate>``'s last, of a ``display``, ``visibility`` or ``opacity``
+    an ``<animate>`` changes again and again (``repeatCount="indefinite"``) a value that
+    shows; what an ``<animateTransform>`` or ``<animateMotion>`` leaves is None (not worked
+    out). One that never begins
     (``begin="indefinite"``) leaves nothing."""
     ends: dict[tuple[etree._Element, str], str | None] = {}
     named: dict[str, etree._Element] | None = None  # made at the first href, read by each
@@ -401,6 +466,8 @@ def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str 
         frozen = animation.get("fill") == "freeze"
         if animation.tag == "set" and (frozen or animation.get("dur") in (None, "indefinite")):
             ends[target, name] = animation.get("to")
+        elif animation.tag == "animate" and name in _SHOWING and _repeats(animation):
+            ends[target, name] = _showing_value(name, _values(animation))
         elif animation.tag == "animate" and frozen:
             values = animation.get("values")
             ends[target, name] = values.split(";")[-1].strip() if values else animation.get("to")
@@ -417,3 +484,31 @@ def _named(svg: etree._Element) -> dict[str, etree._Element]:
         if (name := element.get("id")) is not None:
             named.setdefault(name, element)
     return named
+
+
+def _repeats(animation: etree._Element) -> bool:
+    """Whether ``animation`` runs again and again, never ending."""
+    return "indefinite" in (animation.get("repeatcount"), animation.get("repeatdur"))
+
+
+def _values(animation: etree._Element) -> list[str]:
+    """The values an ``<animate>`` passes through, first to last."""
+    values = animation.get("values")
+    if values:
+        return [value.strip() for value in values.split(";")]
+    return [value.strip() for value in (animation.get("from"), animation.get("to")) if value]
+
+
+def _showing_value(name: str, values: list[str]) -> str | None:
+    """Of the values an animation that never ends passes through, again and again, one that
+    shows what it changes (``display``, ``visibility``, ``opacity``): a reader sees it
+    then; the last when none shows."""
+    def shows(value: str) -> bool:
+        if name == "display":
+            return value != "none"
+        if name == "visibility":
+            return value not in ("hidden", "collapse")
+        return user_units(value) != 0
+
+    return next((value for value in values if shows(value)), values[-1] if values else None)
+
