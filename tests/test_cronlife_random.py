@@ -26,8 +26,10 @@ account's link, an album a page it fetched or archived names, a link on such a p
 homepage such a page links), by the first day without trouble (``reachable``), or named in
 the mail (refused without ``chksm``, no album listing it); an article added deep in an album
 while another left it there (first page and count as they were) by the album's weekly
-recheck, one deleted before it was archived whose page answers again within the week (the
-watch's turn). None is archived twice, and a day without trouble mails nothing but deletions.
+recheck, one deleted before it was archived whose page answers again by the run that reads
+an album listing it anew (one it did not list at the read that last had it whole) on a day
+without trouble, else within the week (the watch's turn). None is archived twice, and a day
+without trouble mails nothing but deletions.
 
 Deterministic (``derandomize``); ``CRONLIFE_EXAMPLES`` sets how many stories (a hunt:
 ``CRONLIFE_EXAMPLES=40``), ``CRONLIFE_STEPS`` their length; ``CRONLIFE_RANDOM=1`` tells
@@ -36,6 +38,7 @@ other stories each time.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -45,9 +48,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -120,6 +124,10 @@ class CronLife(RuleBasedStateMachine):
         self.edits: dict[Key, int] = {}  # how often each article was edited
         self.edited_posts: set[Key] = set()  # articles edited after they had a post
         self.changed: dict[Key, int] = {}  # articles whose page changed: good days since
+        # the members each album may be recorded as listing (joined at any read, left at a
+        # read to its end), a superset where a day's trouble leaves it unsure
+        self.album_listed: dict[str, set[Key]] = {}
+        self.restored: set[Key] = set()  # articles restored before they were archived
 
     @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans(), empty_gone=st.booleans())
     def first_day(self, refuse: bool, skips: bool, honours: bool, empty_gone: bool) -> None:
@@ -137,6 +145,7 @@ class CronLife(RuleBasedStateMachine):
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
         self.entry = self.site.albums[ALBUM][-1]
         self.arts = {key(art): art for art in arts}
+        self.album_listed[ALBUM] = {key(art) for art in self.site.albums[ALBUM]}  # read whole
         self.take_mids(11)  # the entry's id, 10 after the first
 
     def take_mids(self, count: int) -> int:
@@ -317,7 +326,8 @@ class CronLife(RuleBasedStateMachine):
     def restore(self, data: st.DataObject, relisted: bool) -> None:
         """A deleted article's page answers again (its publisher restored it, or WeChat's
         deleted page was a mistake), archived or not before; its albums list it again where
-        it was (``relisted``: nobody knows) or not. One never archived is had within the
+        it was (``relisted``: nobody knows) or not. One never archived is had by the run
+        that reads an album listing it anew, unless that day has trouble, else within the
         week (the watch asks again for it then)."""
         k = data.draw(st.sampled_from(sorted(self.restorable())))
         art = self.arts[k]
@@ -328,6 +338,7 @@ class CronLife(RuleBasedStateMachine):
         if not self.life.has_post(art):
             self.pending.add(k)
             self.late[k] = self.life.day + RECHECK_DAYS + 1
+            self.restored.add(k)
         for album in art.albums if relisted else ():
             members = self.site.albums.setdefault(album, [])
             members.insert(self.places.get((album, k), len(members)), art)
@@ -472,6 +483,7 @@ class CronLife(RuleBasedStateMachine):
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
         result = crawl("accounts", self.life.archive, settings=self.life.settings)
+        shown = self.shown(self.server.hits("/mp/appmsgalbum")[asked:]) if album_trouble != "verify" else {}
         self.end_trouble()
         if may_refuse:  # also those linked from a page archived this run, whatever led to it
             refusable |= self.reachable(deleted=True) - self.reachable(unlisted=False)
@@ -479,7 +491,15 @@ class CronLife(RuleBasedStateMachine):
         story = (f"day {self.life.day}, albums {({n: [(a.mid[-3:], a.idx) for a in m] for n, m in self.site.albums.items()})}"
                  f", oldest first {self.site.ascending_albums}, read "
                  f"{self.server.hits('/mp/appmsgalbum')[asked:]}:\n{result.stderr}")
-        self.pending = {k for k in self.pending if not self.life.archived(self.arts[k])}
+        had = {k for k in self.pending if self.life.archived(self.arts[k])}
+        self.pending -= had
+        good = not (trouble or album_trouble or verified)
+        # listed anew by an album the run read: asked by that run (README: The watch)
+        anew = {k for album, (keys, _) in shown.items() for k in keys - self.album_listed.get(album, set())}
+        self.remember_reads(shown, good)
+        for k in had & set(self.late):  # what the hunt's statistics show of the late ones
+            event(f"{'restored' if k in self.restored else 'added deep'}: archived "
+                  f"{'by a read listing it anew' if k in anew else 'by the watch or the recheck'}")
         refused = named(lines, REFUSED)
         assert refused <= refusable and not refused & self.said_refused, story  # each told once
         self.said_refused |= refused
@@ -496,7 +516,7 @@ class CronLife(RuleBasedStateMachine):
             assert lines == expected, story
             assert summed_up(result) == bool(lines), story
             missed = {k for k in self.pending & reachable - (self.said_refused - self.reachable(unlisted=False))
-                      if self.late.get(k, 0) <= self.life.day}
+                      if self.late.get(k, 0) <= self.life.day or k in anew}
             assert images or not missed, (sorted(missed), story)
         told = named(lines, "deleted by its publisher")
         assert told <= self.deleted and not told & self.said_deleted, story  # each deletion told once
@@ -506,13 +526,37 @@ class CronLife(RuleBasedStateMachine):
             assert restored.returncode == 0, restored.stdout + restored.stderr
             assert all(self.life.post_path(self.arts[k]).exists() for k in self.deleted_by_hand), restored.stdout
             self.deleted_by_hand = set()
-        self.mended(good=not (trouble or album_trouble or verified))
-        self.watch_says(good=not (trouble or album_trouble or verified), story=story)
+        self.mended(good=good)
+        self.watch_says(good=good, story=story)
         # a post that lacks an image is incomplete until a good day fetches its page again
         # (or, its original deleted, reads it from its capture)
         if not self.mending and not [k for k in self.pending if k in self.imageless
                                      and self.life.has_post(self.arts[k])]:
             self.life.check()
+
+    def shown(self, hits: list[tuple[str, dict[str, str]]]) -> dict[str, tuple[set[Key], bool]]:
+        """What the run's reads (``hits``) of each album listed, and whether they listed
+        every member: the stand-in's answers to them again, the albums as served then."""
+        listed: dict[str, set[Key]] = {}
+        for path, _ in hits:
+            query = urlsplit(path).query
+            answer = self.site._album_json(query)
+            answered = json.loads(answer.body).get("getalbum_resp") if answer.status == 200 else None
+            if answered is not None:
+                items = answered["article_list"]
+                listed.setdefault(parse_qs(query)["album_id"][0], set()).update(
+                    (item["msgid"], item["itemidx"]) for item in ([items] if isinstance(items, dict) else items))
+        return {album: (keys, keys >= {key(a) for a in self.site.albums.get(album, [])})
+                for album, keys in listed.items()}
+
+    def remember_reads(self, shown: dict[str, tuple[set[Key], bool]], good: bool) -> None:
+        """The members each album read is recorded as listing: any page read adds its own; a
+        read to the end on a good day is the album's (on a day with trouble, the run may
+        have stopped before it recorded that read: both kept)."""
+        for album, (keys, whole) in shown.items():
+            if whole and good:
+                self.album_listed[album] = set(keys)
+            self.album_listed.setdefault(album, set()).update(keys)
 
     def mended(self, good: bool) -> None:
         """Each incomplete post whose original was deleted is complete by its third good day:
