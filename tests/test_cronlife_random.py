@@ -371,6 +371,14 @@ class CronLife(RuleBasedStateMachine):
         young = [a for a in self.alive() if key(a) in self.pending]
         self.delete_upstream(data.draw(st.sampled_from(young if fresh and young else self.alive())), removed)
 
+    @rule(days=st.integers(2, 4))
+    def days_pass(self, days: int) -> None:
+        """``days`` days, a run each, the first with what trouble was drawn: a rule among a
+        score, a day alone came once in some twenty steps, and a week's promises (the
+        watch's turn, an album's recheck) were seldom reached."""
+        for _ in range(days):
+            self.a_day()
+
     @rule(days=st.integers(1, 7))
     def cron_off(self, days: int) -> None:
         """``days`` pass without a run (the machine off): the next run finds the watch's
@@ -531,6 +539,9 @@ class CronLife(RuleBasedStateMachine):
         # listed anew by an album the run read: asked by that run (README: The watch)
         anew = {k for album, (keys, _) in shown.items() for k in keys - self.album_listed.get(album, set())}
         self.remember_reads(shown, good)
+        for mark in (5, 10, 20):  # the hunt's statistics: how long stories live
+            if self.life.day >= mark:
+                event(f"a run on day {mark} or later")
         for k in had & set(self.late):  # what the hunt's statistics show of the late ones
             event(f"{'restored' if k in self.restored else 'added deep'}: archived "
                   f"{'by a read listing it anew' if k in anew else 'by the watch or the recheck'}")
