@@ -108,7 +108,7 @@ class Life:
         posts = self.posts()
         with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
             archived = {url for (url,) in db.execute(
-                "SELECT url FROM articles WHERE state IN ('archived', 'incomplete', 'deleted', 'removed', "
+                "SELECT url FROM articles WHERE state IN ('archived', 'incomplete', 'deleted', 'violation', "
                 "'gone_incomplete') "
                 "AND path != ''")}  # an article deleted before it was had has no post
         assert set(posts) == archived, f"day {self.day}"

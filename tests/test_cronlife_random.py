@@ -2,32 +2,36 @@
 
 ``tests/test_cronlife.py`` tells hand-written stories; here hypothesis tells them, from
 rules real WeChat gives: the account publishes (in its album, in a second album too, only
-linked from another article's 往期推荐, by a short link another page gives while the album
-gives the long one, a push of several articles some in no album, only on its homepage),
-adds an old article to an album at any position, edits (its title, a line added or
-dropped), deletes (and a deleted page answering again, archived before or not, its albums
-listing it again or not: nobody knows), moves an article to the other album, reorders an
-album or takes an article out of it, sets an album to list its oldest first, empties an
-album (answered as empty, or as an album that is no more: nobody knows) and fills it
-again; days pass with the machine off; WeChat refuses links without ``chksm`` or not, starts an album's
-next page after the cursor's item or its whole push, honours ``is_reverse`` or not (what
-nobody knows: each drawn once a story), blocks or fails the next article pages, answers
-one article's page with its verification page for a day, an album with freq control (ret
-200013) or its verification page, or the CDN fails an image for a day; a person edits a
-post's tags or deletes a post file. A day is the cron run and its checks (``Life``): its
-exit status and its WARNING and ERROR lines are what the day deserves, ``Life.check`` holds
-(each article one post, none worse, the index agrees, ``scrapy verify`` finds it sound,
-Jekyll builds it), a tag a person added stays, and the watch's keys follow the contract
-(``watch_says``): ``updated`` only after an edit, ``status`` only while deleted, and once
-the watch has had its week the post shows the page as it is.
+linked from another article's 往期推荐, by a short link another page gives while the album gives
+the long one, a push of several articles some in no album, only on its homepage), adds an
+old article to an album at any position, edits (its title, a line added or dropped), deletes
+or has WeChat remove for violating its rules (and a deleted page answering again, archived
+before or not, its albums listing it again or not: nobody knows), moves an article to the
+other album, reorders an album or takes an article out of it, sets an album to list its
+oldest first, empties an album (answered as empty, or as an album that is no more: nobody
+knows) and fills it again; renames itself; days pass with the machine off; WeChat refuses
+links without ``chksm`` or not, starts an album's next page after the cursor's item or its
+whole push, honours ``is_reverse`` or not (what nobody knows: each drawn once a story),
+blocks or fails the next article pages (short links too: it answers the client), answers one
+article's page with its verification page or its 该内容暂时无法查看 for a day, an album with freq
+control (ret 200013) or its verification page, or the CDN fails an image for a day; a person
+edits a post's tags or deletes a post file. A day is the cron run and its checks (``Life``):
+its exit status and its WARNING and ERROR lines are what the day deserves, ``Life.check``
+holds (each article one post, none worse, the index agrees, ``scrapy verify`` finds it
+sound, Jekyll builds it), a tag a person added stays, and the watch's keys follow the
+contract (``watch_says``): ``updated`` only after an edit, ``status`` only while deleted or
+removed, as the page says, and once the watch has had its week the post shows the page as it
+is.
 
 What must be archived: every article served and reachable from what the run knows (the
 account's link, an album a page it fetched or archived names, a link on such a page, the
 homepage such a page links), by the first day without trouble (``reachable``), or named in
 the mail (refused without ``chksm``, no album listing it); an article added deep in an album
 while another left it there (first page and count as they were) by the album's weekly
-recheck, one deleted before it was archived whose page answers again within the week (the
-watch's turn). None is archived twice, and a day without trouble mails nothing but deletions.
+recheck, one deleted before it was archived whose page answers again by the run that reads
+an album listing it anew (one it did not list at the read that last had it whole) on a day
+without trouble, else within the week (the watch's turn). None is archived twice, and a day
+without trouble mails nothing but deletions.
 
 Deterministic (``derandomize``); ``CRONLIFE_EXAMPLES`` sets how many stories (a hunt:
 ``CRONLIFE_EXAMPLES=40``), ``CRONLIFE_STEPS`` their length; ``CRONLIFE_RANDOM=1`` tells
@@ -36,6 +40,7 @@ other stories each time.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -45,9 +50,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -64,8 +70,9 @@ ALBUM, SECOND = "7001", "7002"
 BAD_GATEWAY = Route(502, "text/html", b"Bad Gateway")
 FREQ_CONTROL = 200013
 ALBUM_GONE = -2  # what an album deleted answers (tests/test_scheduled.py)
-# Lines a day may say of what the account did (not trouble): a deletion and its alarm.
-UPSTREAM = re.compile(r"deleted by its publisher|within 7 days")
+# Lines a day may say of what the account did (not trouble): a deletion or removal and its alarm.
+GONE = re.compile(r"deleted by its publisher|removed for violating platform rules")
+UPSTREAM = re.compile(rf"{GONE.pattern}|within 7 days")
 REFUSED = "refused by a link without chksm"
 RECHECK_DAYS = 7  # ALBUM_RECHECK_DAYS
 WATCH_PER_RUN = 30
@@ -101,6 +108,7 @@ class CronLife(RuleBasedStateMachine):
         self.home: list[Key] = []  # what the homepage lists, newest first
         self.home_heads: set[Key] = set()  # the articles whose body links the homepage
         self.deleted: set[Key] = set()  # articles deleted upstream
+        self.removed: set[Key] = set()  # of those, the ones WeChat removed for violating its rules
         self.trouble: Route | None = None  # what the next article pages answer
         self.troubled = 0  # how many of them (0: all that day)
         self.album_trouble: str | None = None  # "freq" or "verify": what albums answer the next day
@@ -117,9 +125,15 @@ class CronLife(RuleBasedStateMachine):
         self.said_deleted: set[Key] = set()  # deletions the mail told of
         self.said_refused: set[Key] = set()  # articles refused without chksm the mail told of
         self.verified: Key | None = None  # the article whose page answers verification the next day
+        self.verified_with = VERIFICATION  # or WeChat's page of an article unavailable for now
         self.edits: dict[Key, int] = {}  # how often each article was edited
         self.edited_posts: set[Key] = set()  # articles edited after they had a post
         self.changed: dict[Key, int] = {}  # articles whose page changed: good days since
+        # the members each album may be recorded as listing (joined at any read, left at a
+        # read to its end), a superset where a day's trouble leaves it unsure
+        self.album_listed: dict[str, set[Key]] = {}
+        self.restored: set[Key] = set()  # articles restored before they were archived
+        self.renames = 0  # how often the account renamed itself
 
     @initialize(refuse=st.booleans(), skips=st.booleans(), honours=st.booleans(), empty_gone=st.booleans())
     def first_day(self, refuse: bool, skips: bool, honours: bool, empty_gone: bool) -> None:
@@ -137,6 +151,7 @@ class CronLife(RuleBasedStateMachine):
         self.life, arts = first_day(self.site, self.tmp, self.take_mids(3), ALBUM, 3)
         self.entry = self.site.albums[ALBUM][-1]
         self.arts = {key(art): art for art in arts}
+        self.album_listed[ALBUM] = {key(art) for art in self.site.albums[ALBUM]}  # read whole
         self.take_mids(11)  # the entry's id, 10 after the first
 
     def take_mids(self, count: int) -> int:
@@ -317,17 +332,21 @@ class CronLife(RuleBasedStateMachine):
     def restore(self, data: st.DataObject, relisted: bool) -> None:
         """A deleted article's page answers again (its publisher restored it, or WeChat's
         deleted page was a mistake), archived or not before; its albums list it again where
-        it was (``relisted``: nobody knows) or not. One never archived is had within the
+        it was (``relisted``: nobody knows) or not. One never archived is had by the run
+        that reads an album listing it anew, unless that day has trouble, else within the
         week (the watch asks again for it then)."""
         k = data.draw(st.sampled_from(sorted(self.restorable())))
         art = self.arts[k]
         self.site.article(art)
         self.deleted.discard(k)
         self.said_deleted.discard(k)
+        self.removed.discard(k)
         self.changed[k] = 0
+        event(f"restored {'with' if self.life.has_post(art) else 'before'} a post, {'re' if relisted else 'not '}listed")
         if not self.life.has_post(art):
             self.pending.add(k)
             self.late[k] = self.life.day + RECHECK_DAYS + 1
+            self.restored.add(k)
         for album in art.albums if relisted else ():
             members = self.site.albums.setdefault(album, [])
             members.insert(self.places.get((album, k), len(members)), art)
@@ -335,19 +354,30 @@ class CronLife(RuleBasedStateMachine):
             self.serve_home()
 
     @precondition(lambda self: self.alive())
-    @rule(data=st.data())
-    def verify_one(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), unavailable=st.booleans())
+    def verify_one(self, data: st.DataObject, unavailable: bool) -> None:
         """The next day, one article's page (new or archived) answers WeChat's verification
-        page; the day after, the article again."""
+        page, or (``unavailable``) its 该内容暂时无法查看 (``../shared/fixtures/wechat/
+        unavailable_temporarily_1.html``); the day after, the article again."""
         self.verified = key(data.draw(st.sampled_from(self.alive())))
+        self.verified_with = answer("unavailable.html") if unavailable else VERIFICATION
 
     @precondition(lambda self: self.alive())
-    @rule(data=st.data(), fresh=st.booleans())
-    def delete(self, data: st.DataObject, fresh: bool) -> None:
-        """The account deletes an article; with ``fresh``, one not yet archived if any (a
-        mistake mended at once)."""
+    @rule(data=st.data(), fresh=st.booleans(), removed=st.booleans())
+    def delete(self, data: st.DataObject, fresh: bool, removed: bool) -> None:
+        """The account deletes an article, or (``removed``) WeChat removes it for violating
+        its rules (``../shared/fixtures/wechat/violation_1.html``); with ``fresh``, one not
+        yet archived if any (a mistake mended at once)."""
         young = [a for a in self.alive() if key(a) in self.pending]
-        self.delete_upstream(data.draw(st.sampled_from(young if fresh and young else self.alive())))
+        self.delete_upstream(data.draw(st.sampled_from(young if fresh and young else self.alive())), removed)
+
+    @rule(days=st.integers(2, 4))
+    def days_pass(self, days: int) -> None:
+        """``days`` days, a run each, the first with what trouble was drawn: a rule among a
+        score, a day alone came once in some twenty steps, and a week's promises (the
+        watch's turn, an album's recheck) were seldom reached."""
+        for _ in range(days):
+            self.a_day()
 
     @rule(days=st.integers(1, 7))
     def cron_off(self, days: int) -> None:
@@ -368,10 +398,11 @@ class CronLife(RuleBasedStateMachine):
         its raw capture (crawler/watch/mend.py)."""
         self.delete_upstream(data.draw(st.sampled_from(self.incomplete())))
 
-    def delete_upstream(self, art: Art) -> None:
+    def delete_upstream(self, art: Art, removed: bool = False) -> None:
         if art in self.incomplete():
             self.mending[key(art)] = 0
-        self.site.pages[art.path] = answer("deleted.html")
+        self.site.pages[art.path] = answer("violation.html" if removed else "deleted.html")
+        (self.removed.add if removed else self.removed.discard)(key(art))
         if art.token:
             self.server.route(f"/s/{art.token}", self.site.pages[art.path])
         for name, album in [*self.site.albums.items(), *self.emptied.items()]:
@@ -415,9 +446,26 @@ class CronLife(RuleBasedStateMachine):
         if not self.pending:
             self.publish(1, "album", False)
         art = self.arts[max(self.pending)]
-        self.server.image(self.site.picture(art), b"busy", status=503)
+        self.break_picture(art)
         self.broken_images.append(key(art))
         self.imageless.add(key(art))
+
+    def break_picture(self, art: Art) -> None:
+        self.server.image(self.site.picture(art), b"busy", status=503)
+
+    @rule()
+    def rename_account(self) -> None:
+        """The account renames itself (WeChat allows it a few times a year): every page
+        names it anew, the homepage too; not an edit a reader sees, so the posts archived
+        keep the name they had (README: The watch), new ones take the new."""
+        self.renames += 1
+        self.site.account = f"测试反诈中心改名{self.renames}"
+        for art in [self.entry, *self.alive()]:
+            self.site.article(art)
+        for k in self.broken_images:  # still failing until the day is over
+            self.break_picture(self.arts[k])
+        if self.home_heads:
+            self.serve_home()
 
     def posted(self) -> list[Art]:
         """The articles with a post a person may edit or delete."""
@@ -439,11 +487,14 @@ class CronLife(RuleBasedStateMachine):
                 self.site.album_errors[name] = ALBUM_GONE
         if self.verified and self.verified not in self.deleted:
             art = self.arts[self.verified]
-            self.site.pages[art.path] = VERIFICATION
+            self.site.pages[art.path] = self.verified_with
             if art.token:
-                self.server.route(f"/s/{art.token}", VERIFICATION)
+                self.server.route(f"/s/{art.token}", self.verified_with)
         if self.trouble:
-            self.server.route("/s", self.failing(self.trouble, self.troubled))
+            failing = self.failing(self.trouble, self.troubled)
+            self.server.route("/s", failing(self.site._long_link))
+            for art in self.short_linked():
+                self.server.route(f"/s/{art.token}", failing(self.site.pages[art.path]))
         if self.album_trouble == "freq":
             self.site.album_errors[ALBUM] = FREQ_CONTROL
         elif self.album_trouble == "verify":
@@ -453,6 +504,8 @@ class CronLife(RuleBasedStateMachine):
         self.server.route("/s", self.site._long_link)
         self.server.route("/mp/appmsgalbum", self.site._album_json)
         self.site.album_errors.clear()
+        for art in self.short_linked():
+            self.server.route(f"/s/{art.token}", self.site.pages[art.path])
         for k in self.pending | ({self.verified} - self.deleted if self.verified else set()):
             self.site.article(self.arts[k])  # its images served again
         for k in self.broken_images:
@@ -472,6 +525,7 @@ class CronLife(RuleBasedStateMachine):
         self.life.next_day()
         asked = len(self.server.hits("/mp/appmsgalbum"))
         result = crawl("accounts", self.life.archive, settings=self.life.settings)
+        shown = self.shown(self.server.hits("/mp/appmsgalbum")[asked:]) if album_trouble != "verify" else {}
         self.end_trouble()
         if may_refuse:  # also those linked from a page archived this run, whatever led to it
             refusable |= self.reachable(deleted=True) - self.reachable(unlisted=False)
@@ -479,7 +533,18 @@ class CronLife(RuleBasedStateMachine):
         story = (f"day {self.life.day}, albums {({n: [(a.mid[-3:], a.idx) for a in m] for n, m in self.site.albums.items()})}"
                  f", oldest first {self.site.ascending_albums}, read "
                  f"{self.server.hits('/mp/appmsgalbum')[asked:]}:\n{result.stderr}")
-        self.pending = {k for k in self.pending if not self.life.archived(self.arts[k])}
+        had = {k for k in self.pending if self.life.archived(self.arts[k])}
+        self.pending -= had
+        good = not (trouble or album_trouble or verified)
+        # listed anew by an album the run read: asked by that run (README: The watch)
+        anew = {k for album, (keys, _) in shown.items() for k in keys - self.album_listed.get(album, set())}
+        self.remember_reads(shown, good)
+        for mark in (5, 10, 20):  # the hunt's statistics: how long stories live
+            if self.life.day >= mark:
+                event(f"a run on day {mark} or later")
+        for k in had & set(self.late):  # what the hunt's statistics show of the late ones
+            event(f"{'restored' if k in self.restored else 'added deep'}: archived "
+                  f"{'by a read listing it anew' if k in anew else 'by the watch or the recheck'}")
         refused = named(lines, REFUSED)
         assert refused <= refusable and not refused & self.said_refused, story  # each told once
         self.said_refused |= refused
@@ -496,9 +561,9 @@ class CronLife(RuleBasedStateMachine):
             assert lines == expected, story
             assert summed_up(result) == bool(lines), story
             missed = {k for k in self.pending & reachable - (self.said_refused - self.reachable(unlisted=False))
-                      if self.late.get(k, 0) <= self.life.day}
+                      if self.late.get(k, 0) <= self.life.day or k in anew}
             assert images or not missed, (sorted(missed), story)
-        told = named(lines, "deleted by its publisher")
+        told = named([line for line in lines if GONE.search(line)], "")
         assert told <= self.deleted and not told & self.said_deleted, story  # each deletion told once
         self.said_deleted |= told
         if self.deleted_by_hand:
@@ -506,13 +571,37 @@ class CronLife(RuleBasedStateMachine):
             assert restored.returncode == 0, restored.stdout + restored.stderr
             assert all(self.life.post_path(self.arts[k]).exists() for k in self.deleted_by_hand), restored.stdout
             self.deleted_by_hand = set()
-        self.mended(good=not (trouble or album_trouble or verified))
-        self.watch_says(good=not (trouble or album_trouble or verified), story=story)
+        self.mended(good=good)
+        self.watch_says(good=good, story=story)
         # a post that lacks an image is incomplete until a good day fetches its page again
         # (or, its original deleted, reads it from its capture)
         if not self.mending and not [k for k in self.pending if k in self.imageless
                                      and self.life.has_post(self.arts[k])]:
             self.life.check()
+
+    def shown(self, hits: list[tuple[str, dict[str, str]]]) -> dict[str, tuple[set[Key], bool]]:
+        """What the run's reads (``hits``) of each album listed, and whether they listed
+        every member: the stand-in's answers to them again, the albums as served then."""
+        listed: dict[str, set[Key]] = {}
+        for path, _ in hits:
+            query = urlsplit(path).query
+            answer = self.site._album_json(query)
+            answered = json.loads(answer.body).get("getalbum_resp") if answer.status == 200 else None
+            if answered is not None:
+                items = answered["article_list"]
+                listed.setdefault(parse_qs(query)["album_id"][0], set()).update(
+                    (item["msgid"], item["itemidx"]) for item in ([items] if isinstance(items, dict) else items))
+        return {album: (keys, keys >= {key(a) for a in self.site.albums.get(album, [])})
+                for album, keys in listed.items()}
+
+    def remember_reads(self, shown: dict[str, tuple[set[Key], bool]], good: bool) -> None:
+        """The members each album read is recorded as listing: any page read adds its own; a
+        read to the end on a good day is the album's (on a day with trouble, the run may
+        have stopped before it recorded that read: both kept)."""
+        for album, (keys, whole) in shown.items():
+            if whole and good:
+                self.album_listed[album] = set(keys)
+            self.album_listed.setdefault(album, set()).update(keys)
 
     def mended(self, good: bool) -> None:
         """Each incomplete post whose original was deleted is complete by its third good day:
@@ -543,25 +632,36 @@ class CronLife(RuleBasedStateMachine):
             assert ("status" in keys) == isinstance(keys.get("gone_since"), date), (keys, story)
             assert ("updated" in keys) == isinstance(keys.get("updated"), date), (keys, story)
             assert ("updated" in keys) == (isinstance(keys.get("versions"), int) and keys["versions"] >= 2), keys
-            assert keys.get("status", "deleted") == "deleted", keys
+            assert keys.get("status", "deleted") in ("deleted", "removed"), keys
             assert "status" not in keys or k in self.deleted or k in self.changed, (k, keys, story)
             assert "updated" not in keys or k in self.edited_posts, (k, keys, story)
             if self.changed.get(k, SETTLE) < SETTLE or len(posts) > WATCH_PER_RUN or k in self.pending:
                 continue
             art = self.arts[k]
-            assert ("status" in keys) == (k in self.deleted), (k, keys, story)
+            assert keys.get("status") == (("removed" if k in self.removed else "deleted") if k in self.deleted
+                                          else None), (k, keys, story)
             if k not in self.deleted:
                 assert front(text)["title"] == art.name, (k, story)
                 shown = set(re.findall(r"改\d+", text.split("\n---\n", 1)[1]))
                 assert shown == set(art.items), (k, shown, art.items, story)
 
-    def failing(self, trouble: Route, pages: int) -> Callable[[str], Route]:
-        """The article pages' route: ``trouble`` for the first ``pages`` (0: every one)."""
+    def failing(self, trouble: Route, pages: int) -> Callable[[Route | Callable[[str], Route]], Callable[[str], Route]]:
+        """The article pages' routes, of long and short links alike (WeChat answers the
+        client, whatever link it asks by): ``trouble`` for the first ``pages`` asked of them
+        all (0: every one), else each its own answer."""
         asked = iter(range(pages or 10**9))
 
-        def route(query: str) -> Route:
-            return trouble if next(asked, None) is not None else self.site._long_link(query)
-        return route
+        def failing(answer: Route | Callable[[str], Route]) -> Callable[[str], Route]:
+            def route(query: str) -> Route:
+                if next(asked, None) is not None:
+                    return trouble
+                return answer(query) if callable(answer) else answer
+            return route
+        return failing
+
+    def short_linked(self) -> list[Art]:
+        """The articles served at a short link, the accounts file's among them."""
+        return [art for art in [self.entry, *self.arts.values()] if art.token]
 
     @precondition(lambda self: self.posted())
     @rule(data=st.data())
