@@ -135,22 +135,26 @@ class Life:
         self.check()
 
     def archived(self, art: Art) -> bool:
-        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
-            row = db.execute("SELECT state FROM articles WHERE key = ?",
-                             (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
-        return row is not None and row[0] == "archived"
+        return self._indexed(art, "state") == "archived"
 
     def has_post(self, art: Art) -> bool:
-        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
-            row = db.execute("SELECT path FROM articles WHERE key = ?",
-                             (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
-        return row is not None and row[0] != ""
+        return self._indexed(art, "path") not in (None, "")
 
     def post_path(self, art: Art) -> Path:
-        with sqlite3.connect(self.archive / ".state" / "index.sqlite") as db:
-            (path,) = db.execute("SELECT path FROM articles WHERE key = ?",
-                                 (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+        path = self._indexed(art, "path")
+        assert path, f"{art.mid} has no post"
         return self.archive / "_posts" / path
+
+    def _indexed(self, art: Art, column: str) -> str | None:
+        """``art``'s ``column`` in the index; None before a run made the index (a story
+        whose first days the machine is off) or when it holds no such article."""
+        index = self.archive / ".state" / "index.sqlite"
+        if not index.exists():
+            return None
+        with sqlite3.connect(index) as db:
+            row = db.execute(f"SELECT {column} FROM articles WHERE key = ?",
+                             (f"{art.biz}:{art.mid}:{art.idx}",)).fetchone()
+        return None if row is None else str(row[0])
 
 
 def unmarked(post: str) -> str:
