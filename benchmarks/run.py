@@ -320,6 +320,9 @@ def alternating_rounds(args: argparse.Namespace, revision: Path) -> None:
         print(f"   this tree {place}, medians: {wall['crawl']:.2f} s ({cpu['crawl']:.2f} s CPU) "
               f"against {wall['revision']:.2f} s ({cpu['revision']:.2f} s CPU); "
               f"bare Scrapy {wall['bare']:.2f} s")
+    ratios = [runs["crawl"].wall / runs["bare"].wall for rounds in by_order.values() for runs in rounds]
+    print(f"   this tree's crawl / bare Scrapy: median {statistics.median(ratios):.2f}x "
+          f"(from {min(ratios):.2f}x to {max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":
