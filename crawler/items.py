@@ -37,6 +37,9 @@ class ArticleGone:
     key: str
     url: str
     reason: str
+    # The watch had this answer already, for an article with a post (``WatchPipeline``): its
+    # state stays as it is (made whole again from its capture meanwhile, say).
+    known: bool = False
 
 
 # -- what the spiders learn, for the index (``StatePipeline`` records it) ---------------------

@@ -118,10 +118,15 @@ class StatePipeline:
 
     def _gone_state(self, item: ArticleGone) -> ArticleState:
         """The state of an article WeChat no longer shows: one whose post left images on the
-        CDN that may still come keeps them due (no run finds it again to try them)."""
+        CDN that may still come keeps them due (no run finds it again to try them); one the
+        watch knew gone keeps its state (a post made whole from its capture in the same run
+        stays archived, whichever of the two came first)."""
+        state = self.index.article_state(item.key)
         incomplete = (ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
-        if self.index.article_state(item.key) in incomplete and self.index.article_path(item.key):
+        if state in incomplete and self.index.article_path(item.key):
             return ArticleState.GONE_INCOMPLETE
+        if item.known and state is not None:
+            return ArticleState(state)
         return ArticleState(item.reason)
 
     def _album_page(self, page: AlbumPageRead) -> None:

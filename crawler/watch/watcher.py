@@ -110,6 +110,8 @@ class WatchPipeline:
             logger.log(self.run.error_level("post", error), "Not marked: the original of %s is %s, "
                        "but %s", name, reason.message, error)
             changed = None
+        else:
+            item.known = changed is None and path is not None
         if changed is not None and changed.status and path and not path.exists():
             logger.warning("The original of %s is %s, and its post is missing (deleted by hand?): "
                            "scrapy rebuild restores it, marked as %s (%s)", name, reason.message,
