@@ -56,7 +56,7 @@ def unnest_links(root: etree._Element) -> None:
     a tree's root, as the parser gives it)."""
     for inner in cast(list[etree._Element], _NESTED(root)):
         for entry in _adopt(inner):
-            _add_text(entry.element, entry.anchor, entry.anchor.tail)
+            add_text_before(entry.anchor, entry.anchor.tail)
             entry.element.remove(entry.anchor)
 
 
@@ -95,7 +95,7 @@ def _adopt(inner: etree._Element) -> list[_Open]:
     opened[-1].anchor.addprevious(inner)
     anchored = list(opened)
     for level, tail, siblings in reversed(levels):
-        _add_text(opened[-1].element, opened[-1].anchor, tail)
+        add_text_before(opened[-1].anchor, tail)
         for sibling in siblings:
             opened[-1].anchor.addprevious(sibling)
         while any(entry.source is level for entry in opened):
@@ -122,10 +122,10 @@ def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree
             level.insert(0, before)
     parent = outer.getparent()
     assert parent is not None
-    _add_text(parent, outer, outer.text)
+    add_text_before(outer, outer.text)
     for child in list(outer):
         outer.addprevious(child)
-    _add_text(parent, outer, outer.tail)
+    add_text_before(outer, outer.tail)
     outer.tail = None
     parent.remove(outer)
 
@@ -195,12 +195,14 @@ def _anchor_after(element: etree._Element) -> etree._Element:
     return anchor
 
 
-def _add_text(parent: etree._Element, anchor: etree._Element, text: str | None) -> None:
-    """``text`` just before ``anchor``, a child of ``parent``."""
+def add_text_before(anchor: etree._Element, text: str | None) -> None:
+    """``text`` just before ``anchor``: the tail of its previous sibling, else its parent's text."""
     if not text:
         return
     previous = anchor.getprevious()
     if previous is not None:
         previous.tail = (previous.tail or "") + text
     else:
+        parent = anchor.getparent()
+        assert parent is not None
         parent.text = (parent.text or "") + text

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from crawler.wechat.adoption import FORMATTING
+from crawler.wechat.adoption import FORMATTING, add_text_before
 
 # What each part of a table holds in its own right; anything else is moved out of it.
 _HOLDS = {
@@ -119,12 +119,6 @@ def _copy(element: etree._Element, tag: str) -> etree._Element:
 def _before(table: etree._Element, node: etree._Element | str) -> None:
     """``node``, an element or text, put just before ``table``."""
     if isinstance(node, str):
-        previous = table.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node
-        else:
-            parent = table.getparent()
-            assert parent is not None
-            parent.text = (parent.text or "") + node
+        add_text_before(table, node)
     else:
         table.addprevious(node)

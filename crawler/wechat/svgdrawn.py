@@ -187,8 +187,7 @@ class SvgDrawing:
         def value(name: str) -> str | None:
             return self._value(element, name, final)
 
-        if value("display") == "none" or value("visibility") in ("hidden", "collapse") \
-                or user_units(value("opacity")) == 0:
+        if any(_hides(name, value(name)) for name in _SHOWING):
             return False
         if final and widgets.hiding(self._style(element, final)) is widgets.Hiding.ALL:
             return False
@@ -401,8 +400,8 @@ def viewport(svg: etree._Element) -> Box:
     if _inherited(svg, "overflow") in ("visible", "auto"):
         return EVERYWHERE
     width, height = _size(svg, "width"), _size(svg, "height")
-    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
-    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+    box = _view_box(svg)
+    if box is None:
         return Box(0, 0, 300.0 if width is None else width, 150.0 if height is None else height)
     left, top, view_width, view_height = box
     fitted = svg.get("preserveaspectratio") or "xMidYMid meet"
@@ -424,12 +423,18 @@ def viewport(svg: etree._Element) -> Box:
 def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
     """The width and height of ``svg``'s viewBox, else of its picture in pixels (300 by
     150 unless set); None when a size is not in pixels."""
-    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
-    if len(box) == 4 and box[2] > 0 and box[3] > 0:
+    box = _view_box(svg)
+    if box is not None:
         return box[2], box[3]
     width, height = _size(svg, "width"), _size(svg, "height")
     width, height = 300.0 if width is None else width, 150.0 if height is None else height
     return None if math.inf in (width, height) else (width, height)
+
+
+def _view_box(svg: etree._Element) -> tuple[float, float, float, float] | None:
+    """``svg``'s viewBox (left, top, width, height); None when it has none of a size."""
+    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
+    return (box[0], box[1], box[2], box[3]) if len(box) == 4 and box[2] > 0 and box[3] > 0 else None
 
 
 def _size(svg: etree._Element, name: str) -> float | None:
@@ -503,12 +508,15 @@ def _showing_value(name: str, values: list[str]) -> str | None:
     """Of the values an animation that never ends passes through, again and again, one that
     shows what it changes (``display``, ``visibility``, ``opacity``): a reader sees it
     then; the last when none shows."""
-    def shows(value: str) -> bool:
-        if name == "display":
-            return value != "none"
-        if name == "visibility":
-            return value not in ("hidden", "collapse")
-        return user_units(value) != 0
+    return next((value for value in values if not _hides(name, value)), values[-1] if values else None)
 
-    return next((value for value in values if shows(value)), values[-1] if values else None)
+
+def _hides(name: str, value: str | None) -> bool:
+    """Whether ``value`` of ``name`` (``display``, ``visibility``, ``opacity``) hides the
+    element it is set on."""
+    if name == "display":
+        return value == "none"
+    if name == "visibility":
+        return value in ("hidden", "collapse")
+    return user_units(value) == 0
 
