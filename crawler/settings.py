@@ -207,6 +207,10 @@ COMMANDS_MODULE = "crawler.commands"
 # at 100, an imported folder's first 300 pages were held at once, each with its parsed tree,
 # while pictures downloaded. 16 articles in process still keep IMAGE_CONCURRENCY busy.
 CONCURRENT_ITEMS = 16
+# Scrapy's look for a return of a value in a generator callback (a spider writer's mistake:
+# the value is lost) finds the callback's module and parses its source each time no request
+# alive holds it. ruff checks the project's code for it instead (B901, pyproject.toml).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Allocations between two collections of Python's youngest garbage generation during a
 # crawl (Python's default: 700; 0 leaves it alone). See crawler/process.py.
 GC_YOUNG_THRESHOLD = 20000
