@@ -201,6 +201,16 @@ REMOTE_CONTROL_ENABLED = False
 COMMANDS_MODULE = "crawler.commands"
 
 # -- speed -----------------------------------------------------------------------------
+# What one callback yields goes to the pipelines through this many workers, asyncio tasks
+# Scrapy starts for every page a spider reads (its default, 100, started 100 for an article
+# page's item and records), and up to three times as many outputs are read ahead of them:
+# at 100, an imported folder's first 300 pages were held at once, each with its parsed tree,
+# while pictures downloaded. 16 articles in process still keep IMAGE_CONCURRENCY busy.
+CONCURRENT_ITEMS = 16
+# Scrapy's look for a return of a value in a generator callback (a spider writer's mistake:
+# the value is lost) finds the callback's module and parses its source each time no request
+# alive holds it. ruff checks the project's code for it instead (B901, pyproject.toml).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 # Allocations between two collections of Python's youngest garbage generation during a
 # crawl (Python's default: 700; 0 leaves it alone). See crawler/process.py.
 GC_YOUNG_THRESHOLD = 20000

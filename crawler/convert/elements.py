@@ -24,6 +24,7 @@ from crawler.convert.inline import each_paragraph, emphasis, outside
 from crawler.convert.lean import lean_markup
 from crawler.convert.relink import NO_REFERRER, link_identity, post_url
 from crawler.wechat import widgets
+from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
     background_image_url,
@@ -79,9 +80,11 @@ class WeChatConverter(_MarkdownConverter):
         self.code = HeldCode()
 
     # -- entry points ---------------------------------------------------------------
-    def convert(self, root: etree._Element) -> str:
-        """The Markdown of what ``root`` holds (which this changes)."""
-        soup = BeautifulSoup(lean_markup(root, self.writes), "lxml", element_classes={Tag: _Tag})
+    def convert(self, root: etree._Element, drawings: SvgDrawings | None = None) -> str:
+        """The Markdown of what ``root`` holds (which this changes), its SVGs drawn of their
+        drawings in ``drawings`` when given."""
+        soup = BeautifulSoup(lean_markup(root, self.writes, drawings), "lxml",
+                             element_classes={Tag: _Tag})
         self.heading_shift = heading_shift(soup)
         return str(self.convert_soup(soup))
 

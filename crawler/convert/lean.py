@@ -14,6 +14,7 @@ from lxml import etree
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
+from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import web_url
 
 _READ_ATTRIBUTES = frozenset({
@@ -41,7 +42,8 @@ _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "colgroup", "col"})
 MAX_NESTING = 64
 
 
-def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
+def lean_markup(root: etree._Element, writes: Callable[[str], bool],
+                drawings: SvgDrawings | None = None) -> str:
     """``root`` as markup without what the conversion ignores, done by lxml before
     BeautifulSoup.
 
@@ -52,9 +54,10 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool]) -> str:
     stand for (a code page has a thousand), italics beside italics are one, and only the
     attributes the converter reads stay (``style`` only where it names a background picture).
     ``writes`` says of an element's name whether the converter writes Markdown of its own
-    for it; any other inline element is its content alone (``_unwrap_unwritten``).
+    for it; any other inline element is its content alone (``_unwrap_unwritten``). Its SVGs
+    are drawn of their drawings in ``drawings`` when given (``draw_svgs``).
     """
-    draw_svgs(root)
+    draw_svgs(root, drawings)
     show_as_drawn(root)  # before hidden elements go: a drop-down shows a hidden option
     for element in _not_content_in(root):
         element.tag = dom.GOING

@@ -19,6 +19,7 @@ from crawler.convert.escaping import escape_liquid
 from crawler.wechat import dom
 from crawler.wechat.article import Article, PostType
 from crawler.wechat.shown import text_as_html
+from crawler.wechat.svgdrawn import SvgDrawings
 
 _LOCAL_LINK = re.compile("\0([0-9]+)\0")
 # Not characters, and in no XML: the site's feed (``post.content | xml_escape``) holding one
@@ -56,7 +57,8 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     if article.text:
         parts.append(converter.convert(dom.fragment(text_as_html(_no_nul(article.text)))))
     if article.body_html:
-        parts.append(converter.convert(_body(article)))
+        body, drawings = _body(article)
+        parts.append(converter.convert(body, drawings))
     if article.share_source_url:
         parts.append(converter.card("原文", _no_nul(article.share_source_title),
                                     article.share_source_url))
@@ -69,16 +71,19 @@ def to_markdown(article: Article, image_links: Mapping[str, str],
     return _LOCAL_LINK.sub(lambda m: converter.local_links[int(m.group(1))], markdown)
 
 
-def _body(article: Article) -> etree._Element:
+def _body(article: Article) -> tuple[etree._Element, SvgDrawings | None]:
     """``article``'s body under one ``<div>``, as ``dom.fragment`` makes it of ``body_html``
     (its tail included): a copy of the tree the parser made when there is one, which costs
-    a fraction of parsing the markup again."""
+    a fraction of parsing the markup again, with the drawings of its SVGs read of the
+    parser's (``SvgDrawings.of_copy``)."""
     if article.body is None:
         parsed: etree._Element = dom.fragment(_no_nul(article.body_html))
-        return parsed
+        return parsed, None
     root = etree.Element("div")  # plain lxml: no Python class lookup for each element read
     root.append(copy.deepcopy(article.body))
-    return root
+    if article.svg_drawings is None:
+        return root, None
+    return root, article.svg_drawings.of_copy(article.body, root[0])
 
 
 def _no_nul(text: str) -> str:

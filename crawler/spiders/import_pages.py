@@ -91,10 +91,6 @@ class ImportSpider(WeChatSpider):
     Params = ImportParams
     fetches_articles = False
     params: ImportParams
-    # Scrapy reads up to three times CONCURRENT_ITEMS of a callback's outputs ahead of the
-    # pipelines: at its 100, a folder's first 300 pages were held at once, each with its
-    # parsed tree, while pictures downloaded. 16 pages still keep IMAGE_CONCURRENCY busy.
-    custom_settings = {"CONCURRENT_ITEMS": 16}
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # The pages are read in the callback of one request for nothing: items a spider's

@@ -128,10 +128,11 @@ def svg_pictures(svg: etree._Element, drawings: SvgDrawings) -> list[str]:
     return pictures
 
 
-def draw_svgs(root: etree._Element) -> None:
+def draw_svgs(root: etree._Element, drawings: SvgDrawings | None = None) -> None:
     """Each outermost ``<svg>`` below ``root`` that draws pictures or text made what it draws
-    (``draw_svg``); the others are no content (``not_content``)."""
-    drawings = SvgDrawings()
+    (``draw_svg``), of its drawing in ``drawings`` (made there when not yet); the others are
+    no content (``not_content``)."""
+    drawings = SvgDrawings() if drawings is None else drawings
     for svg in [svg for svg in root.iter("svg") if next(svg.iterancestors("svg"), None) is None]:
         drawn, parent = draw_svg(svg, drawings), svg.getparent()
         if len(drawn) and parent is not None:

@@ -8,9 +8,10 @@ and ``scale``; a part whose place is not worked out is drawn (pure functions).
 
 from __future__ import annotations
 
+import copy
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -163,6 +164,15 @@ class SvgDrawing:
         self._placed: dict[tuple[etree._Element, bool], _Placed] = {}
         self._clip_boxes: dict[tuple[etree._Element, bool], Box | None] = {}
         self._reference = _reference_box(svg)
+        # of each element of a copy of the SVG that this drawing is asked of, its original
+        self._originals: dict[etree._Element, etree._Element] | None = None
+
+    def of_copy(self, svg: etree._Element) -> SvgDrawing:
+        """This drawing, asked of the elements of ``svg``, a copy of its SVG as it was when
+        drawn: the same answers, each still worked out once, for either."""
+        twin = copy.copy(self)  # the answers worked out are shared
+        twin._originals = dict(zip(svg.iter(), self._svg.iter(), strict=True))
+        return twin
 
     def shows(self, element: etree._Element, text: bool = False) -> bool:
         """Whether ``element`` of the SVG is drawn in either state (``SvgDrawing``): its own
@@ -170,6 +180,8 @@ class SvgDrawing:
         ``<foreignObject>`` lies: off the picture or its clip path, nothing is drawn. For its
         ``text``, a ``<foreignObject>`` without a width or a height draws nothing (its size is
         0); its pictures are kept (``_box``)."""
+        if self._originals is not None:
+            element = self._originals[element]
         shown = self._shown.get((element, text))
         if shown is None:
             shown = self._shown[element, text] = any(
@@ -180,6 +192,8 @@ class SvgDrawing:
     def restyled(self, element: etree._Element) -> bool:
         """Whether an animation shows ``element`` whose style hides it (its end state's
         ``display``, ``visibility`` or ``opacity`` win over the style)."""
+        if self._originals is not None:
+            element = self._originals[element]
         return any((element, name) in self._ends for name in _SHOWING) \
             and widgets.hiding(self._style(element, final=True)) is not widgets.Hiding.ALL
 
@@ -341,15 +355,23 @@ class SvgDrawings:
     out once. Kept with the tree it was made of, as long as it is kept, and no longer: the
     drawings know the tree as it was when they were made."""
 
-    def __init__(self) -> None:
+    def __init__(self, make: Callable[[etree._Element], SvgDrawing] = SvgDrawing) -> None:
         self._made: dict[etree._Element, SvgDrawing] = {}
+        self._make = make
 
     def of(self, svg: etree._Element) -> SvgDrawing:
         """The drawing of ``svg``, an ``<svg>`` of the tree (``SvgDrawing``)."""
         drawing = self._made.get(svg)
         if drawing is None:
-            drawing = self._made[svg] = SvgDrawing(svg)
+            drawing = self._made[svg] = self._make(svg)
         return drawing
+
+    def of_copy(self, original: etree._Element, copied: etree._Element) -> SvgDrawings:
+        """The drawings of the SVGs in ``copied``, a deep copy of ``original`` whose SVGs are
+        as they were, read of these: the converter's copy of the parser's tree draws each SVG
+        as the parser's does, and what it draws is worked out once for both trees."""
+        originals = dict(zip(copied.iter("svg"), original.iter("svg"), strict=True))
+        return SvgDrawings(lambda svg: self.of(originals[svg]).of_copy(svg))
 
 
 def _text_box(text: etree._Element, x: float | None, y: float | None) -> Box:
