@@ -18,6 +18,7 @@ from crawler.convert.post import render_post, tag_safe
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.store.index import Index
+from crawler.store.postfiles import with_tags
 from crawler.tagging import tags as tags_module
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import Phrases, ScamTypes, ScamTypesError
@@ -579,3 +580,66 @@ def test_a_posts_tags_cost_the_same_whatever_the_number_of_types(monkeypatch: py
     monkeypatch.setattr(tags_module, "tag_safe", counting)
     assert len(TAGGER.rules.names) >= 10
     assert counted(TAGGER) == counted(one_type)
+
+
+def body_of(post: Path) -> str:
+    return post.read_text(encoding="utf-8").split("---\n", 2)[2]
+
+
+@pytest.mark.parametrize("again", ["same page", "worse page"])
+def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
+        wechat: MockWeChat, tmp_path: Path, again: str) -> None:
+    """Imported again with ``-a tags=`` naming a tag more, the post stands as it is (the same
+    page: nothing to write; a worse one: kept), but gets the tag: it said "Post unchanged"
+    (or kept the post) and the tag was only recorded, never written."""
+    site = Site(wechat)
+    whole = Art("2247492010", items=(POLICE_CALL, POLICE_CALL + "第二段。", POLICE_CALL + "第三段。"))
+    site.article(whole)  # its picture served
+    saved = tmp_path / "saved.html"
+    saved.write_text(site.page(whole), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = body_of(post)
+    if again == "worse page":
+        saved.write_text(site.page(Art("2247492010", items=("一句。",))), encoding="utf-8")
+    result = crawl("import", archive, "-a", f"path={saved}", "-a", "tags=反诈")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+    assert body_of(post) == made
+    said = f"Post updated: {post}" if again == "same page" else f"Kept the archived {post}"
+    assert said in result.stderr
+
+
+@pytest.mark.parametrize(("tags", "asked", "expected"), [
+    (["冒充公检法及政府机关", "清远"], ["反诈", "清远"], ["冒充公检法及政府机关", "清远", "反诈"]),
+    ([FALLBACK], ["反诈"], ["反诈"]),  # 其他 only when there would be no tag at all
+    (["刷单返利", "我加的", "宣传"], ["反诈"], ["刷单返利", "我加的", "反诈", "宣传"]),  # before the default
+    (["２０２４"], ["2024"], ["２０２４"]),  # as written: once
+])
+def test_a_post_that_stands_gets_the_tags_asked_that_it_lacks(
+        tags: list[str], asked: list[str], expected: list[str]) -> None:
+    assert Tagger(RULES, ("宣传",)).retagged(tags, asked) == expected
+
+
+@pytest.mark.parametrize("front", [
+    "tags:\n    - 其他\n",
+    "tags: 我加的 清远\n",  # as a person may write them: Jekyll splits the string
+    "tags: [我加的,\n  清远]\n",
+    "tags:\n- 我加的\n-\n",
+    "tags:  # 标签\n    - 其他\n",
+])
+def test_a_posts_tags_are_written_anew_and_nothing_else_of_it(front: str) -> None:
+    head = "---\nlayout:     post\ntitle:      标题\n"
+    rest = "wechat:\n    url: https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1\n---\n\n正文 tags: x\n"
+    assert with_tags(head + front + rest, ["清远", "2024"]) == \
+        head + "tags:\n    - 清远\n    - ２０２４\n" + rest
+
+
+@pytest.mark.parametrize("post", [
+    "---\nlayout: post\n---\n\n正文\n",  # no tags key: a person took it out
+    "---\nlayout: post\ntags: &t [甲]\nalso: *t\n---\n\n正文\n",  # what would read back otherwise
+    "正文\ntags: 甲\n",  # no front matter
+])
+def test_a_post_whose_tags_cannot_be_written_alone_is_left_as_it_is(post: str) -> None:
+    assert with_tags(post, ["清远"]) is None

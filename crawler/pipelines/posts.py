@@ -119,6 +119,10 @@ class PostPipeline:
                 finally:
                     if staged is not None:
                         staged.discard()
+            # the post stands as it is (kept, or no other): the tags asked now reach it all the same
+            if outcome in (Outcome.UNCHANGED, Outcome.KEPT) and item.tags and self.archive.retag(
+                    article.key, path, self.tagger.retagged(self.archive.post_tags(article.key), item.tags)):
+                outcome = Outcome.UPDATED if outcome is Outcome.UNCHANGED else outcome
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")

@@ -35,6 +35,7 @@ from crawler.store.postfiles import (
     front_matter_tags,
     post_files,
     read_post,
+    with_tags,
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
 from crawler.store.rewrites import Rewrites
@@ -266,6 +267,19 @@ class Archive:
             return None
         post, identity = read_post(path), self.posts.image_identity
         return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
+
+    def retag(self, key: str, path: Path, tags: Sequence[str]) -> bool:
+        """Give the post of article ``key`` at ``path``, which stands as it is, the ``tags``
+        (``with_tags``: its body, and what a person wrote, as they are); whether it changed.
+        Recorded with them, or put back as it was."""
+        old = read_post(path)
+        text = with_tags(old, tags)
+        if text is None or text == old:
+            return False
+        with self._rewriting(path, recorded=True):
+            atomic_write(path, text.encode("utf-8"))
+            self.index.set_article_tags(key, tags)
+        return True
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
