@@ -643,3 +643,19 @@ def test_a_posts_tags_are_written_anew_and_nothing_else_of_it(front: str) -> Non
 ])
 def test_a_post_whose_tags_cannot_be_written_alone_is_left_as_it_is(post: str) -> None:
     assert with_tags(post, ["清远"]) is None
+
+
+def test_a_tag_added_to_an_account_reaches_the_posts_it_archived_before(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A tag added to an account in the accounts file: the posts archived before, which the
+    next run does not fetch again, never got it; only articles archived after it did. One
+    taken out stays, as README says, and so do a person's tag and body edit."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492011", token="Retagged", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    edited = post.read_text(encoding="utf-8").replace("    - 清远\n", "    - 清远\n    - 我加的\n") + "\n我补的一句。\n"
+    post.write_text(edited, encoding="utf-8")
+    crawl_account(site, art, '"反诈"', tmp_path)
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "我加的", "反诈"]
+    assert body_of(post) == edited.split("---\n", 2)[2]

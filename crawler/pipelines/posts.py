@@ -15,10 +15,11 @@ from scrapy.exceptions import DropItem
 
 from crawler.config import Config
 from crawler.convert.post import NotConverted, converted
-from crawler.items import ArticleItem
+from crawler.items import AccountTagged, ArticleItem
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.archive import Archive, not_recorded
 from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
@@ -67,6 +68,8 @@ class PostPipeline:
         self.unclaimed.clear()
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, AccountTagged):
+            self._account_tagged(item)
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
@@ -150,6 +153,27 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    def _account_tagged(self, item: AccountTagged) -> None:
+        """Each post of the account archived before given those of its tags now that its
+        configuration never gave it (a tag added to the accounts file): no run fetches it
+        again to write it with them. A post whose file is gone gets them when it is
+        written again."""
+        for key, given in AccountBook(self.archive.index).configured_tags_given(item.biz):
+            path = self.archive.places.placed(key)
+            if set(item.tags) <= set(given) or path is None or not path.is_file():
+                continue
+            try:
+                tags = self.tagger.retagged(self.archive.post_tags(key), item.tags)
+                changed = self.archive.retag(key, path, tags, [*dict.fromkeys([*given, *item.tags])])
+            except (OSError, sqlite3.Error, PostError) as error:
+                self.tally.count(Stat.POSTS_WRITE_FAILED, account=item.account)
+                logger.log(self.run.error_level("post", error), "Not tagged with the account's "
+                           "tags: %s%s", error, _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
+                continue
+            if changed:
+                self.tally.count(Stat.POSTS_UPDATED, account=item.account)
+                logger.info("Post updated: %s (the account's tags)", path)
 
     async def _staged(self, article: Article, text: str) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the

@@ -268,18 +268,21 @@ class Archive:
         post, identity = read_post(path), self.posts.image_identity
         return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
 
-    def retag(self, key: str, path: Path, tags: Sequence[str]) -> bool:
+    def retag(self, key: str, path: Path, tags: Sequence[str],
+              configured: Sequence[str] | None = None) -> bool:
         """Give the post of article ``key`` at ``path``, which stands as it is, the ``tags``
         (``with_tags``: its body, and what a person wrote, as they are); whether it changed.
-        Recorded with them, or put back as it was."""
+        Recorded with them, and with ``configured`` (``write_post``), or put back as it was."""
         old = read_post(path)
         text = with_tags(old, tags)
-        if text is None or text == old:
-            return False
+        changed = text is not None and text != old
         with self._rewriting(path, recorded=True):
-            atomic_write(path, text.encode("utf-8"))
-            self.index.set_article_tags(key, tags)
-        return True
+            if changed:
+                atomic_write(path, (text or "").encode("utf-8"))
+                self.index.set_article_tags(key, tags)
+            if configured is not None:
+                self.index.set_configured_tags(key, configured)
+        return changed
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
