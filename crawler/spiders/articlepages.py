@@ -98,6 +98,9 @@ class ArticlePages(RunSpider):
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
             return
+        named = watched_key(request) or article_key(asked) or self.index.link_key(asked)
+        if named and named != page.key:
+            yield from self._led_elsewhere(named, page, request, source)
         # another account's page (a link followed with FOLLOW_LINKS=all) is not this one's
         own = account if account is not None and self._of_account(page, account) else None
         if own is not None and not page.account:
@@ -150,6 +153,23 @@ class ArticlePages(RunSpider):
             yield ArticleGone(key=key, url=response.url, reason=page.reason)
             if asked != response.url:  # a link redirected to the page: settled with it
                 yield LinkFound(asked, key)
+
+    def _led_elsewhere(self, named: str, page: Article, request: scrapy.Request,
+                       source: str) -> Iterator[WatchTurnTaken]:
+        """The link of article ``named`` led to another article's ``page`` (a redirect, a short
+        link WeChat gave anew), archived as its own: an archived article's post stays as it
+        is, said (the run's lines said the other post alone): at WARNING to the user who gave
+        the link, and the first time the other article is met (the watch comes back to it);
+        one the watch asked for has had its turn (else, still the most due, asked at every run)."""
+        path = self.index.article_path(named)
+        if path:
+            said = not named_by_user(source) and self.index.article_path(page.key)
+            self.logger.log(logging.INFO if said else logging.WARNING,
+                            "%s, the link of the archived %s, led to another article, %s: archived "
+                            "as its own post, and %s stays as it is", asked_url(request), path,
+                            page.url, path)
+        if is_watch(request):
+            yield WatchTurnTaken(named)
 
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
