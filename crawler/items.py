@@ -52,6 +52,15 @@ class AccountTagged:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class TagsAsked:
+    """The ``tags`` asked (``crawl article -a tags=``) for the post of article ``key``, whose
+    page gave no article now (deleted, removed): the post stands, and gets those it lacks."""
+
+    key: str
+    tags: tuple[str, ...]
+
+
 # -- what the spiders learn, for the index (``StatePipeline`` records it) ---------------------
 @dataclass(frozen=True)
 class AccountFound:

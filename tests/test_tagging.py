@@ -27,7 +27,7 @@ from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, PROJECT, crawl, page_text, unit_crawler
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
 
@@ -659,3 +659,31 @@ def test_a_tag_added_to_an_account_reaches_the_posts_it_archived_before(
     crawl_account(site, art, '"反诈"', tmp_path)
     assert tags_of(post) == ["冒充公检法及政府机关", "清远", "我加的", "反诈"]
     assert body_of(post) == edited.split("---\n", 2)[2]
+
+
+@pytest.mark.parametrize("now", ["same page", "worse page", "deleted"])
+def test_an_archived_article_given_again_with_tags_gets_them(
+        wechat: MockWeChat, tmp_path: Path, now: str) -> None:
+    """``crawl article -a url=… -a tags=…`` tags what it archives as an account's tags would
+    (as ``crawl import`` does): it was refused as an unknown argument, exit status 2. An
+    archived post gets them whatever its page answers now that leaves it standing: the same
+    page, a worse one (kept), its deleted page (marked)."""
+    site = Site(wechat)
+    whole = Art("2247492012", items=(POLICE_CALL, POLICE_CALL + "第二段。", POLICE_CALL + "第三段。"))
+    site.article(whole)
+    archive = tmp_path / "archive"
+    url = site.link(whole).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = body_of(post).split("</p></blockquote>\n")[1]
+    if now == "worse page":
+        site.article(Art("2247492012", items=("一句。",)))
+    elif now == "deleted":
+        site.pages[whole.path] = Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes())
+    result = crawl("article", archive, "-a", f"url={url}", "-a", "tags=清远，反诈")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+    assert body_of(post).endswith(made)  # the body whole (a deleted original's notice before it)
+    again = crawl("article", archive, "-a", f"url={url}")  # no tags asked: they stay
+    assert again.returncode == 0, again.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -15,7 +16,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.config import Config
 from crawler.convert.post import NotConverted, converted
-from crawler.items import AccountTagged, ArticleItem
+from crawler.items import AccountTagged, ArticleItem, TagsAsked
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -70,6 +71,8 @@ class PostPipeline:
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, AccountTagged):
             self._account_tagged(item)
+        elif isinstance(item, TagsAsked):
+            self._tags_asked(item.key, item.tags, self.archive.index.configured_tags(item.key))
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
@@ -157,23 +160,30 @@ class PostPipeline:
     def _account_tagged(self, item: AccountTagged) -> None:
         """Each post of the account archived before given those of its tags now that its
         configuration never gave it (a tag added to the accounts file): no run fetches it
-        again to write it with them. A post whose file is gone gets them when it is
-        written again."""
+        again to write it with them."""
         for key, given in AccountBook(self.archive.index).configured_tags_given(item.biz):
-            path = self.archive.places.placed(key)
-            if set(item.tags) <= set(given) or path is None or not path.is_file():
-                continue
-            try:
-                tags = self.tagger.retagged(self.archive.post_tags(key), item.tags)
-                changed = self.archive.retag(key, path, tags, [*dict.fromkeys([*given, *item.tags])])
-            except (OSError, sqlite3.Error, PostError) as error:
-                self.tally.count(Stat.POSTS_WRITE_FAILED, account=item.account)
-                logger.log(self.run.error_level("post", error), "Not tagged with the account's "
-                           "tags: %s%s", error, _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
-                continue
-            if changed:
-                self.tally.count(Stat.POSTS_UPDATED, account=item.account)
-                logger.info("Post updated: %s (the account's tags)", path)
+            if not set(item.tags) <= set(given):
+                self._tags_asked(key, item.tags, given, item.account)
+
+    def _tags_asked(self, key: str, asked: Sequence[str], given: Sequence[str],
+                    account: str = "") -> None:
+        """The post of article ``key``, which stands as it is, given the tags ``asked`` that
+        it lacks, recorded as its configured ones beside those ``given`` before. A post whose
+        file is gone gets them when it is written again."""
+        path = self.archive.places.placed(key)
+        if path is None or not path.is_file():
+            return
+        try:
+            tags = self.tagger.retagged(self.archive.post_tags(key), asked)
+            changed = self.archive.retag(key, path, tags, [*dict.fromkeys([*given, *asked])])
+        except (OSError, sqlite3.Error, PostError) as error:
+            self.tally.count(Stat.POSTS_WRITE_FAILED, account=account)
+            logger.log(self.run.error_level("post", error), "Not given the tags asked: %s%s", error,
+                       _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
+            return
+        if changed:
+            self.tally.count(Stat.POSTS_UPDATED, account=account)
+            logger.info("Post updated: %s (the tags asked)", path)
 
     async def _staged(self, article: Article, text: str) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the

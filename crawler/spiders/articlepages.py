@@ -30,6 +30,7 @@ from crawler.items import (
     MendTurnTaken,
     NoPageKept,
     StateRecord,
+    TagsAsked,
     WatchTurnTaken,
 )
 from crawler.report.tally import Stat, named_by_user
@@ -108,13 +109,13 @@ class ArticlePages(RunSpider):
         if page.short_link:
             yield LinkFound(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
-                          tags=list(own.tags) if own else [],
+                          tags=list(own.tags) if own else self.tags_asked(source),
                           account=account.name if account else "",
                           fetched_url=asked)
         yield from self.discovered(page, account)
 
     def no_article(self, page: NotAnArticle, response: Response, asked: str,
-                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead]:
+                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead | TagsAsked]:
         """Says what the page ``asked`` led to is instead of an article; records an article
         gone (deleted, removed …) under its key, with the link that led to it, and a link
         of the 2013-15 form found on a page that WeChat refuses as a link as dead: it is not
@@ -151,8 +152,14 @@ class ArticlePages(RunSpider):
             self.tally.count(Stat.page(page.reason), source=source)  # went: originals deleted
         if key and (page.reason.gone or watched(request, page.reason)):
             yield ArticleGone(key=key, url=response.url, reason=page.reason)
+            if original and (tags := self.tags_asked(source)):  # its post stands, given them
+                yield TagsAsked(key, tuple(tags))
             if asked != response.url:  # a link redirected to the page: settled with it
                 yield LinkFound(asked, key)
+
+    def tags_asked(self, source: str) -> list[str]:
+        """The tags the user asked for the articles of ``source`` beside an account's (none)."""
+        return []
 
     def _led_elsewhere(self, named: str, page: Article, request: scrapy.Request,
                        source: str) -> Iterator[WatchTurnTaken]:
