@@ -609,6 +609,9 @@ def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
     assert body_of(post) == made
     said = f"Post updated: {post}" if again == "same page" else f"Kept the archived {post}"
     assert said in result.stderr
+    retagged = post.read_text(encoding="utf-8")
+    assert scrapy("rebuild", archive).returncode == 0  # nor does a rebuild take them off
+    assert post.read_text(encoding="utf-8") == retagged
 
 
 @pytest.mark.parametrize(("tags", "asked", "expected"), [
