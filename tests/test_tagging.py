@@ -690,3 +690,18 @@ def test_an_archived_article_given_again_with_tags_gets_them(
     again = crawl("article", archive, "-a", f"url={url}")  # no tags asked: they stay
     assert again.returncode == 0, again.stderr
     assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+
+
+def test_a_post_a_person_made_a_link_to_a_file_stays_a_link_when_the_account_is_tagged(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Written through, the link would become a file of its own, beside the file it showed."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492013", token="Linked", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    kept = tmp_path / "kept.md"
+    post.rename(kept)
+    post.symlink_to(kept)
+    made = kept.read_text(encoding="utf-8")
+    crawl_account(site, art, '"清远", "反诈"', tmp_path)
+    assert post.is_symlink() and kept.read_text(encoding="utf-8") == made

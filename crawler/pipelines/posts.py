@@ -169,9 +169,10 @@ class PostPipeline:
                     account: str = "") -> None:
         """The post of article ``key``, which stands as it is, given the tags ``asked`` that
         it lacks, recorded as its configured ones beside those ``given`` before. A post whose
-        file is gone gets them when it is written again."""
+        file is gone, or a link to a file (written, it would be a file of its own), gets them
+        when it is written again."""
         path = self.archive.places.placed(key)
-        if path is None or not path.is_file():
+        if path is None or path.is_symlink() or not path.is_file():
             return
         try:
             tags = self.tagger.retagged(self.archive.post_tags(key), asked)
