@@ -275,14 +275,16 @@ class Archive:
         Recorded with them, and with ``configured`` (``write_post``), or put back as it was."""
         old = read_post(path)
         text = with_tags(old, tags)
-        changed = text is not None and text != old
-        with self._rewriting(path, recorded=True):
-            if changed:
-                atomic_write(path, (text or "").encode("utf-8"))
-                self.index.set_article_tags(key, tags)
+        if text is None or text == old:
             if configured is not None:
                 self.index.set_configured_tags(key, configured)
-        return changed
+            return False
+        with self._rewriting(path, recorded=True):
+            atomic_write(path, text.encode("utf-8"))
+            self.index.set_article_tags(key, tags)
+            if configured is not None:
+                self.index.set_configured_tags(key, configured)
+        return True
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have
