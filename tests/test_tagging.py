@@ -18,7 +18,7 @@ from crawler.convert.post import render_post, tag_safe
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.store.index import Index
-from crawler.store.postfiles import with_tags
+from crawler.store.postfiles import PostError, with_tags
 from crawler.tagging import tags as tags_module
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import Phrases, ScamTypes, ScamTypesError
@@ -635,17 +635,26 @@ def test_a_post_that_stands_gets_the_tags_asked_that_it_lacks(
 def test_a_posts_tags_are_written_anew_and_nothing_else_of_it(front: str) -> None:
     head = "---\nlayout:     post\ntitle:      标题\n"
     rest = "wechat:\n    url: https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1\n---\n\n正文 tags: x\n"
-    assert with_tags(head + front + rest, ["清远", "2024"]) == \
-        head + "tags:\n    - 清远\n    - ２０２４\n" + rest
+    assert with_tags(head + front + rest, lambda kept: ["清远", "2024"]) == \
+        (head + "tags:\n    - 清远\n    - ２０２４\n" + rest, ["清远", "２０２４"])
 
 
 @pytest.mark.parametrize("post", [
     "---\nlayout: post\n---\n\n正文\n",  # no tags key: a person took it out
     "---\nlayout: post\ntags: &t [甲]\nalso: *t\n---\n\n正文\n",  # what would read back otherwise
-    "正文\ntags: 甲\n",  # no front matter
 ])
 def test_a_post_whose_tags_cannot_be_written_alone_is_left_as_it_is(post: str) -> None:
-    assert with_tags(post, ["清远"]) is None
+    assert with_tags(post, lambda kept: ["清远"]) is None
+
+
+def test_a_post_whose_tags_are_those_asked_already_is_left_as_a_person_wrote_it() -> None:
+    post = "---\nlayout: post\ntags: 我加的 清远\n---\n\n正文\n"
+    assert with_tags(post, lambda kept: [*kept, "清远"]) == (post, ["我加的", "清远"])
+
+
+def test_a_post_whose_front_matter_does_not_read_is_an_error_not_retagged() -> None:
+    with pytest.raises(PostError):
+        with_tags("---\ntags: [甲\n---\n\n正文\n", lambda kept: ["清远"])
 
 
 def test_a_tag_added_to_an_account_reaches_the_posts_it_archived_before(

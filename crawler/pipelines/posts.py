@@ -127,7 +127,7 @@ class PostPipeline:
                         staged.discard()
             # the post stands as it is (kept, or no other): the tags asked now reach it all the same
             if outcome in (Outcome.UNCHANGED, Outcome.KEPT) and item.tags and self.archive.retag(
-                    article.key, path, self.tagger.retagged(self.archive.post_tags(article.key), item.tags)):
+                    article.key, path, lambda kept: self.tagger.retagged(kept, item.tags)):
                 outcome = Outcome.UPDATED if outcome is Outcome.UNCHANGED else outcome
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
@@ -175,8 +175,8 @@ class PostPipeline:
         if path is None or path.is_symlink() or not path.is_file():
             return
         try:
-            tags = self.tagger.retagged(self.archive.post_tags(key), asked)
-            changed = self.archive.retag(key, path, tags, [*dict.fromkeys([*given, *asked])])
+            changed = self.archive.retag(key, path, lambda kept: self.tagger.retagged(kept, asked),
+                                         [*dict.fromkeys([*given, *asked])])
         except (OSError, sqlite3.Error, PostError) as error:
             self.tally.count(Stat.POSTS_WRITE_FAILED, account=account)
             logger.log(self.run.error_level("post", error), "Not given the tags asked: %s%s", error,

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -149,21 +149,27 @@ def front_matter_tags(front: dict[str, Any]) -> list[str]:
             for tag in tags if tag is not None]
 
 
-def with_tags(post: str, tags: Sequence[str]) -> str | None:
-    """``post`` with ``tags`` as its ``tags:`` (as ``render_post`` writes them) and nothing
-    else changed: a post that stands as it is given the tags a run asked for. None when its
-    ``tags:`` key is not found, or the post would read back otherwise than so (a person's
-    front matter of a shape this does not know): it is left as it is."""
+def with_tags(post: str, retagged: Callable[[list[str]], Sequence[str]]) -> tuple[str, list[str]] | None:
+    """``post`` with the tags ``retagged`` makes of its own as its ``tags:`` (as
+    ``render_post`` writes them) and nothing else changed, and those tags: a post that
+    stands as it is given the tags a run asked for. ``post`` itself when they are its tags;
+    None when its ``tags:`` key is not found, or the post would read back otherwise than so
+    (a person's front matter of a shape this does not know): it is left as it is.
+    ``PostError`` for a front matter that does not read."""
+    before = _front_matter_of(post, "post")
+    kept = front_matter_tags(before)
+    tags = list(dict.fromkeys(map(tag_safe, retagged(kept))))
+    if tags == kept:
+        return post, kept
     end = post.find("\n---\n", 3) + 1
-    found = _TAGS_KEY.search(post, 0, end) if post.startswith("---\n") and end > 0 else None
+    found = _TAGS_KEY.search(post, 0, end)
     if found is None:
         return None
     text = post[:found.start()] + "".join(tag_lines(tags)) + post[found.end():]
     try:
-        before, after = _front_matter_of(post, "post"), _front_matter_of(text, "post")
+        after = _front_matter_of(text, "post")
     except PostError:
         return None
-    if front_matter_tags(after) != list(dict.fromkeys(map(tag_safe, tags))) \
-            or {**before, "tags": None} != {**after, "tags": None}:
+    if front_matter_tags(after) != tags or {**before, "tags": None} != {**after, "tags": None}:
         return None
-    return text
+    return text, tags
