@@ -714,3 +714,24 @@ def test_a_post_a_person_made_a_link_to_a_file_stays_a_link_when_the_account_is_
     made = kept.read_text(encoding="utf-8")
     crawl_account(site, art, '"清远", "反诈"', tmp_path)
     assert post.is_symlink() and kept.read_text(encoding="utf-8") == made
+
+
+def test_an_accounts_post_whose_tags_a_person_left_unreadable_is_one_error_line(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The tag added to its account cannot be written in: the post stays as it is, and the
+    run says which and what to do, and fails (the post did not get what was asked)."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492014", token="Unreadable", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    broken = post.read_text(encoding="utf-8").replace("tags:\n", "tags:\n    - [反诈\n")
+    post.write_text(broken, encoding="utf-8")
+    (tmp_path / "accounts.toml").write_text(
+        (tmp_path / "accounts.toml").read_text(encoding="utf-8").replace('"清远"', '"清远", "反诈"'), encoding="utf-8")
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(tmp_path / "accounts.toml"),
+                                                  "WECHAT_BASE_URL": site.server.base})
+    assert result.returncode == 1
+    assert post.read_text(encoding="utf-8") == broken
+    [line] = [line for line in result.stderr.splitlines() if "Not given the tags asked" in line]
+    assert f"{post}: front matter is not valid YAML" in line and " ERROR: " in line, line
+    assert line.endswith("not written over: mend it, or delete it and run scrapy rebuild to make it again")

@@ -275,7 +275,7 @@ class Archive:
         they are); whether it changed. Recorded with them, and with ``configured``
         (``write_post``), or put back as it was."""
         old = read_post(path)
-        retagged_post = with_tags(old, retagged)
+        retagged_post = with_tags(old, retagged, path)
         if retagged_post is None or retagged_post[0] == old:
             if configured is not None:
                 self.index.set_configured_tags(key, configured)

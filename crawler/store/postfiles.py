@@ -149,14 +149,15 @@ def front_matter_tags(front: dict[str, Any]) -> list[str]:
             for tag in tags if tag is not None]
 
 
-def with_tags(post: str, retagged: Callable[[list[str]], Sequence[str]]) -> tuple[str, list[str]] | None:
+def with_tags(post: str, retagged: Callable[[list[str]], Sequence[str]],
+              path: Path | str = "post") -> tuple[str, list[str]] | None:
     """``post`` with the tags ``retagged`` makes of its own as its ``tags:`` (as
     ``render_post`` writes them) and nothing else changed, and those tags: a post that
     stands as it is given the tags a run asked for. ``post`` itself when they are its tags;
     None when its ``tags:`` key is not found, or the post would read back otherwise than so
     (a person's front matter of a shape this does not know): it is left as it is.
-    ``PostError`` for a front matter that does not read."""
-    before = _front_matter_of(post, "post")
+    ``PostError`` for a front matter that does not read (``path`` named)."""
+    before = _front_matter_of(post, path)
     kept = front_matter_tags(before)
     tags = list(dict.fromkeys(map(tag_safe, retagged(kept))))
     if tags == kept:
@@ -167,7 +168,7 @@ def with_tags(post: str, retagged: Callable[[list[str]], Sequence[str]]) -> tupl
         return None
     text = post[:found.start()] + "".join(tag_lines(tags)) + post[found.end():]
     try:
-        after = _front_matter_of(text, "post")
+        after = _front_matter_of(text, path)
     except PostError:
         return None
     if front_matter_tags(after) != tags or {**before, "tags": None} != {**after, "tags": None}:
