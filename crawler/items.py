@@ -42,6 +42,25 @@ class ArticleGone:
     known: bool = False
 
 
+@dataclass(frozen=True)
+class AccountTagged:
+    """The ``tags`` the accounts file gives account ``biz`` now: each post of it archived
+    before, which no run fetches again, gets those it was not given yet."""
+
+    account: str
+    biz: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TagsAsked:
+    """The ``tags`` asked (``crawl article -a tags=``) for the post of article ``key``, whose
+    page gave no article now (deleted, removed): the post stands, and gets those it lacks."""
+
+    key: str
+    tags: tuple[str, ...]
+
+
 # -- what the spiders learn, for the index (``StatePipeline`` records it) ---------------------
 @dataclass(frozen=True)
 class AccountFound:

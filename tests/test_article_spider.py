@@ -182,3 +182,7 @@ def test_links_waiting_for_a_short_link_are_no_requests_in_memory(tmp_path: Path
         assert len(waiting) == links and waiting[0].url == LONG.replace("2247500001", "2247600000")
     finally:
         Run.of(spider.crawler).archive.close()
+
+
+def test_tags_are_taken_as_import_takes_them() -> None:
+    assert params(url=SHORT, tags="清远， 反诈,清远,") == ArticleParams(urls=(SHORT,), tags=("清远", "反诈"))

@@ -879,6 +879,37 @@ def test_an_article_whose_link_without_chksm_wechat_answered_with_its_verificati
     assert archived(archive) == {entry.mid, later.mid}  # the block passed: no one had to act
 
 
+def test_an_article_refused_without_chksm_that_is_in_fact_deleted_is_named_at_warning(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An in-body link (no ``chksm``) WeChat refuses, to an article in fact deleted: the run
+    that meets it names its link at WARNING (refused, nothing more can be known); asked again
+    ``LINK_RETRY_DAYS`` later, the deleted page it answers then is a WARNING naming it too,
+    once: the runs after say nothing more of it."""
+    site = Site(wechat)
+    gone = site.serve([Art("2247486411")])[0]
+    entry = site.serve([Art("2247486410", token="Entry", links=(site.body_link(gone),))])[0]
+    site.pages[gone.path] = VERIFICATION
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "LINK_RETRY_DAYS": "0"}
+    said = []
+    for answer in (VERIFICATION, Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()),
+                   None):
+        if answer is not None:
+            site.pages[gone.path] = answer
+        result = crawl("accounts", archive, settings=settings)
+        assert result.returncode == 0, result.stderr
+        said.append([line.split(": ", 1)[1] for line in result.stderr.splitlines()
+                     if " WARNING: " in line and f"mid={gone.mid}&" in line])
+    [refused], [deleted], again = said
+    assert refused.startswith("Not archived: 1 article WeChat refused by a link without chksm"), refused
+    assert re.fullmatch(rf"Not archived: \S+mid={gone.mid}&\S+ is deleted by its publisher", deleted), deleted
+    assert again == []
+    assert archived(archive) == {entry.mid}
+
+
 def refused_days_ago(archive: Path, days: int) -> None:
     """Make each refusal of a link without chksm that the index records ``days`` old."""
     at = (datetime.now(UTC) - timedelta(days=days, seconds=1)).isoformat(timespec="seconds")

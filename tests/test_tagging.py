@@ -18,6 +18,7 @@ from crawler.convert.post import render_post, tag_safe
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.store.index import Index
+from crawler.store.postfiles import PostError, with_tags
 from crawler.tagging import tags as tags_module
 from crawler.tagging.__main__ import Measure, read_labelled
 from crawler.tagging.rules import Phrases, ScamTypes, ScamTypesError
@@ -26,7 +27,7 @@ from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from crawler.wechat.page import parse_page
 from tests.conftest import PAGES, PROJECT, crawl, page_text, unit_crawler
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
 
@@ -579,3 +580,158 @@ def test_a_posts_tags_cost_the_same_whatever_the_number_of_types(monkeypatch: py
     monkeypatch.setattr(tags_module, "tag_safe", counting)
     assert len(TAGGER.rules.names) >= 10
     assert counted(TAGGER) == counted(one_type)
+
+
+def body_of(post: Path) -> str:
+    return post.read_text(encoding="utf-8").split("---\n", 2)[2]
+
+
+@pytest.mark.parametrize("again", ["same page", "worse page"])
+def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
+        wechat: MockWeChat, tmp_path: Path, again: str) -> None:
+    """Imported again with ``-a tags=`` naming a tag more, the post stands as it is (the same
+    page: nothing to write; a worse one: kept), but gets the tag: it said "Post unchanged"
+    (or kept the post) and the tag was only recorded, never written."""
+    site = Site(wechat)
+    whole = Art("2247492010", items=(POLICE_CALL, POLICE_CALL + "第二段。", POLICE_CALL + "第三段。"))
+    site.article(whole)  # its picture served
+    saved = tmp_path / "saved.html"
+    saved.write_text(site.page(whole), encoding="utf-8")
+    archive = tmp_path / "archive"
+    assert crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = body_of(post)
+    if again == "worse page":
+        saved.write_text(site.page(Art("2247492010", items=("一句。",))), encoding="utf-8")
+    result = crawl("import", archive, "-a", f"path={saved}", "-a", "tags=反诈")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+    assert body_of(post) == made
+    said = f"Post updated: {post}" if again == "same page" else f"Kept the archived {post}"
+    assert said in result.stderr
+    retagged = post.read_text(encoding="utf-8")
+    assert scrapy("rebuild", archive).returncode == 0  # nor does a rebuild take them off
+    assert post.read_text(encoding="utf-8") == retagged
+
+
+@pytest.mark.parametrize(("tags", "asked", "expected"), [
+    (["冒充公检法及政府机关", "清远"], ["反诈", "清远"], ["冒充公检法及政府机关", "清远", "反诈"]),
+    ([FALLBACK], ["反诈"], ["反诈"]),  # 其他 only when there would be no tag at all
+    (["刷单返利", "我加的", "宣传"], ["反诈"], ["刷单返利", "我加的", "反诈", "宣传"]),  # before the default
+    (["２０２４"], ["2024"], ["２０２４"]),  # as written: once
+])
+def test_a_post_that_stands_gets_the_tags_asked_that_it_lacks(
+        tags: list[str], asked: list[str], expected: list[str]) -> None:
+    assert Tagger(RULES, ("宣传",)).retagged(tags, asked) == expected
+
+
+@pytest.mark.parametrize("front", [
+    "tags:\n    - 其他\n",
+    "tags: 我加的 清远\n",  # as a person may write them: Jekyll splits the string
+    "tags: [我加的,\n  清远]\n",
+    "tags:\n- 我加的\n-\n",
+    "tags:  # 标签\n    - 其他\n",
+])
+def test_a_posts_tags_are_written_anew_and_nothing_else_of_it(front: str) -> None:
+    head = "---\nlayout:     post\ntitle:      标题\n"
+    rest = "wechat:\n    url: https://mp.weixin.qq.com/s?__biz=MzA=&mid=1&idx=1\n---\n\n正文 tags: x\n"
+    assert with_tags(head + front + rest, lambda kept: ["清远", "2024"]) == \
+        (head + "tags:\n    - 清远\n    - ２０２４\n" + rest, ["清远", "２０２４"])
+
+
+@pytest.mark.parametrize("post", [
+    "---\nlayout: post\n---\n\n正文\n",  # no tags key: a person took it out
+    "---\nlayout: post\ntags: &t [甲]\nalso: *t\n---\n\n正文\n",  # what would read back otherwise
+])
+def test_a_post_whose_tags_cannot_be_written_alone_is_left_as_it_is(post: str) -> None:
+    assert with_tags(post, lambda kept: ["清远"]) is None
+
+
+def test_a_post_whose_tags_are_those_asked_already_is_left_as_a_person_wrote_it() -> None:
+    post = "---\nlayout: post\ntags: 我加的 清远\n---\n\n正文\n"
+    assert with_tags(post, lambda kept: [*kept, "清远"]) == (post, ["我加的", "清远"])
+
+
+def test_a_post_whose_front_matter_does_not_read_is_an_error_not_retagged() -> None:
+    with pytest.raises(PostError):
+        with_tags("---\ntags: [甲\n---\n\n正文\n", lambda kept: ["清远"])
+
+
+def test_a_tag_added_to_an_account_reaches_the_posts_it_archived_before(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A tag added to an account in the accounts file: the posts archived before, which the
+    next run does not fetch again, never got it; only articles archived after it did. One
+    taken out stays, as README says, and so do a person's tag and body edit."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492011", token="Retagged", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    edited = post.read_text(encoding="utf-8").replace("    - 清远\n", "    - 清远\n    - 我加的\n") + "\n我补的一句。\n"
+    post.write_text(edited, encoding="utf-8")
+    crawl_account(site, art, '"反诈"', tmp_path)
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "我加的", "反诈"]
+    assert body_of(post) == edited.split("---\n", 2)[2]
+
+
+@pytest.mark.parametrize("now", ["same page", "worse page", "deleted"])
+def test_an_archived_article_given_again_with_tags_gets_them(
+        wechat: MockWeChat, tmp_path: Path, now: str) -> None:
+    """``crawl article -a url=… -a tags=…`` tags what it archives as an account's tags would
+    (as ``crawl import`` does): it was refused as an unknown argument, exit status 2. An
+    archived post gets them whatever its page answers now that leaves it standing: the same
+    page, a worse one (kept), its deleted page (marked)."""
+    site = Site(wechat)
+    whole = Art("2247492012", items=(POLICE_CALL, POLICE_CALL + "第二段。", POLICE_CALL + "第三段。"))
+    site.article(whole)
+    archive = tmp_path / "archive"
+    url = site.link(whole).replace("&amp;", "&")
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = body_of(post).split("</p></blockquote>\n")[1]
+    if now == "worse page":
+        site.article(Art("2247492012", items=("一句。",)))
+    elif now == "deleted":
+        site.pages[whole.path] = Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes())
+    result = crawl("article", archive, "-a", f"url={url}", "-a", "tags=清远，反诈")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+    assert body_of(post).endswith(made)  # the body whole (a deleted original's notice before it)
+    again = crawl("article", archive, "-a", f"url={url}")  # no tags asked: they stay
+    assert again.returncode == 0, again.stderr
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+
+
+def test_a_post_a_person_made_a_link_to_a_file_stays_a_link_when_the_account_is_tagged(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Written through, the link would become a file of its own, beside the file it showed."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492013", token="Linked", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    kept = tmp_path / "kept.md"
+    post.rename(kept)
+    post.symlink_to(kept)
+    made = kept.read_text(encoding="utf-8")
+    crawl_account(site, art, '"清远", "反诈"', tmp_path)
+    assert post.is_symlink() and kept.read_text(encoding="utf-8") == made
+
+
+def test_an_accounts_post_whose_tags_a_person_left_unreadable_is_one_error_line(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The tag added to its account cannot be written in: the post stays as it is, and the
+    run says which and what to do, and fails (the post did not get what was asked)."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247492014", token="Unreadable", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    broken = post.read_text(encoding="utf-8").replace("tags:\n", "tags:\n    - [反诈\n")
+    post.write_text(broken, encoding="utf-8")
+    (tmp_path / "accounts.toml").write_text(
+        (tmp_path / "accounts.toml").read_text(encoding="utf-8").replace('"清远"', '"清远", "反诈"'), encoding="utf-8")
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(tmp_path / "accounts.toml"),
+                                                  "WECHAT_BASE_URL": site.server.base})
+    assert result.returncode == 1
+    assert post.read_text(encoding="utf-8") == broken
+    [line] = [line for line in result.stderr.splitlines() if "Not given the tags asked" in line]
+    assert f"{post}: front matter is not valid YAML" in line and " ERROR: " in line, line
+    assert line.endswith("not written over: mend it, or delete it and run scrapy rebuild to make it again")

@@ -1010,3 +1010,64 @@ def test_the_summary_counts_as_deleted_only_the_originals_deleted_since_the_last
     failing = watch(archive, site)  # two originals seen (deleted, as before): WeChat answered
     assert failing.returncode == 0, failing.stderr
     assert "Run summary (finished): 1 not fetched, 2 originals watched\n" in failing.stderr
+
+
+@pytest.mark.parametrize("now", ["deleted", "verification", "another article"])
+def test_an_archived_article_given_again_keeps_its_post_whatever_its_page_answers_now(
+        site: Site, tmp_path: Path, now: str) -> None:
+    """``crawl article`` of an archived article whose link now answers its deleted page, the
+    verification page (a block), or another article's page (a redirect): the post is never
+    made worse, and the run's lines and exit status say what came of it. Led to another
+    article, the run said only 'Post new' of that one, exit status 0: nothing said that the
+    article asked for was not fetched."""
+    art, other = site.serve([Art("2247490901"), Art("2247490902")])
+    archive = tmp_path / "archive"
+    url = site.link(art).replace("&amp;", "&")  # with its chksm: a verification page is a block
+    assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+    made = post_of(archive, art)
+    [name] = [path.name for path in (archive / "_posts").glob("*.md")]
+    site.pages[art.path] = {
+        "deleted": answer("deleted.html"), "verification": VERIFICATION,
+        "another article": Route(302, "text/html", b"", (("Location", site.link(other).replace("&amp;", "&")),)),
+    }[now]
+    result = crawl("article", archive, "-a", f"url={url}", settings={"BLOCK_LIMIT": "2"})
+    said = [line.split(": ", 1)[1] for line in result.stderr.splitlines()
+            if re.search(r"\] (WARNING|ERROR): ", line)]
+    if now == "deleted":
+        assert result.returncode == 0
+        assert "status: deleted" in post_of(archive, art)
+        assert made.split("</p></blockquote>\n")[1] in post_of(archive, art)  # the body whole
+        assert said[0].startswith(f"The original of {name} is deleted by its publisher: the post stays")
+    elif now == "verification":
+        assert result.returncode == 1
+        assert post_of(archive, art) == made
+        assert said[-1] == "Exit status 1: the run was cut short: WeChat is blocking"
+    else:
+        assert result.returncode == 0
+        assert post_of(archive, art) == made
+        asked = url.split("&scene=")[0]  # as requested: a chat's tracking left out
+        assert said[0].startswith(f"{asked}, the link of the archived {name}, led to another article, ")
+        assert f"mid={other.mid}&" in said[0]
+        assert said[0].endswith(f": archived as its own post, and {name} stays as it is")
+
+
+def test_an_original_whose_link_leads_to_another_article_has_had_its_turn(
+        site: Site, tmp_path: Path) -> None:
+    """The watch asked an original whose link now leads to another article's page: that
+    article was archived, and the original's check never recorded, so that, still the most
+    due, it was asked again at every run. Said at WARNING once, at the first look."""
+    first, other = site.serve(numbered(2247490911, 2))
+    archive = tmp_path / "archive"
+    archive_all(site, [first], archive)
+    site.pages[first.path] = Route(302, "text/html", b"", (("Location", site.link(other).replace("&amp;", "&")),))
+    said = []
+    for _ in range(2):
+        with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+            db.execute("UPDATE watch SET checked = checked - 3600")
+        [checked, *_] = watch_row(archive, first) or (None,)
+        result = watch(archive, site)
+        assert result.returncode == 0, result.stderr
+        assert (watch_row(archive, first) or (None,))[0] > checked
+        said.append([line for line in result.stderr.splitlines() if "led to another article" in line])
+    assert [" WARNING: " in line for line in said[0]] == [True]
+    assert [" INFO: " in line for line in said[1]] == [True]

@@ -82,9 +82,7 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "author:     转载",
         "header-img: img/the-first.png",
         "catalog:   false",
-        "tags:",
-        # once each as written: a tag read back from a post is full-width already
-        *(f"    - {yaml_scalar(tag)}" for tag in dict.fromkeys(map(tag_safe, tags))),
+        *tag_lines(tags, end=""),
         "wechat:",
         f"    account: {yaml_scalar(account)}",
         *([f"    account_id: {yaml_scalar(article.account_id)}"] if article.account_id else []),
@@ -98,6 +96,12 @@ def render_post(article: Article, body: str, tags: Sequence[str]) -> str:
         "",
     ]
     return "\n".join(lines) + "\n" + (body.strip("\n") + "\n" if body.strip() else "")
+
+
+def tag_lines(tags: Sequence[str], end: str = "\n") -> list[str]:
+    """A post's ``tags:`` key and its items, each line ending in ``end``."""
+    # once each as written: a tag read back from a post is full-width already
+    return [f"tags:{end}", *(f"    - {yaml_scalar(tag)}{end}" for tag in dict.fromkeys(map(tag_safe, tags)))]
 
 
 def _attribution_name(account: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -15,10 +16,11 @@ from scrapy.exceptions import DropItem
 
 from crawler.config import Config
 from crawler.convert.post import NotConverted, converted
-from crawler.items import ArticleItem
+from crawler.items import AccountTagged, ArticleItem, TagsAsked
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
+from crawler.store.accountbook import AccountBook
 from crawler.store.archive import Archive, not_recorded
 from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
@@ -67,6 +69,10 @@ class PostPipeline:
         self.unclaimed.clear()
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, AccountTagged):
+            self._account_tagged(item)
+        elif isinstance(item, TagsAsked):
+            self._tags_asked(item.key, item.tags, self.archive.index.configured_tags(item.key))
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
@@ -119,6 +125,10 @@ class PostPipeline:
                 finally:
                     if staged is not None:
                         staged.discard()
+            # the post stands as it is (kept, or no other): the tags asked now reach it all the same
+            if outcome in (Outcome.UNCHANGED, Outcome.KEPT) and item.tags and self.archive.retag(
+                    article.key, path, lambda kept: self.tagger.retagged(kept, item.tags)):
+                outcome = Outcome.UPDATED if outcome is Outcome.UNCHANGED else outcome
         except NotConverted as error:
             logger.debug("The converter failed on %s", article.url, exc_info=error.__cause__)
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
@@ -146,6 +156,35 @@ class PostPipeline:
         else:
             logger.info("Post %s: %s", outcome.value, path)
         return item
+
+    def _account_tagged(self, item: AccountTagged) -> None:
+        """Each post of the account archived before given those of its tags now that its
+        configuration never gave it (a tag added to the accounts file): no run fetches it
+        again to write it with them."""
+        for key, given in AccountBook(self.archive.index).configured_tags_given(item.biz):
+            if not set(item.tags) <= set(given):
+                self._tags_asked(key, item.tags, given, item.account)
+
+    def _tags_asked(self, key: str, asked: Sequence[str], given: Sequence[str],
+                    account: str = "") -> None:
+        """The post of article ``key``, which stands as it is, given the tags ``asked`` that
+        it lacks, recorded as its configured ones beside those ``given`` before. A post whose
+        file is gone, or a link to a file (written, it would be a file of its own), gets them
+        when it is written again."""
+        path = self.archive.places.placed(key)
+        if path is None or path.is_symlink() or not path.is_file():
+            return
+        try:
+            changed = self.archive.retag(key, path, lambda kept: self.tagger.retagged(kept, asked),
+                                         [*dict.fromkeys([*given, *asked])])
+        except (OSError, sqlite3.Error, PostError) as error:
+            self.tally.count(Stat.POSTS_WRITE_FAILED, account=account)
+            logger.log(self.run.error_level("post", error), "Not given the tags asked: %s%s", error,
+                       _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
+            return
+        if changed:
+            self.tally.count(Stat.POSTS_UPDATED, account=account)
+            logger.info("Post updated: %s (the tags asked)", path)
 
     async def _staged(self, article: Article, text: str) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the

@@ -21,7 +21,7 @@ from scrapy.http.request import CookiesT
 
 from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
-from crawler.items import LinkFound, LinkToFollow, StateRecord
+from crawler.items import AccountTagged, LinkFound, LinkToFollow, StateRecord
 from crawler.report.tally import Stat
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.articlepages import asked_url
@@ -65,17 +65,19 @@ class AccountsSpider(WeChatSpider):
     Params = AccountsParams
     params: AccountsParams
 
-    async def start(self) -> AsyncIterator[scrapy.Request | StateRecord]:
+    async def start(self) -> AsyncIterator[scrapy.Request | StateRecord | AccountTagged]:
         outputs = [*(output for account in self.params.accounts
                      for output in self._account_requests(account)), *watch_requests(self),
                    *mend_requests(self)]
         for output in self.short_links_first(lambda: outputs):
             yield output
 
-    def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord]:
+    def _account_requests(self, account: Account) -> Iterator[scrapy.Request | StateRecord | AccountTagged]:
         config = self.config
         biz = self.discovery.account_biz(account)
         yield from self.discovery.learned(account)
+        if biz and account.tags:
+            yield AccountTagged(account.name, biz, account.tags)
         remembered = [album_url(config.wechat_base_url, biz, album)
                       for album in AccountBook(self.index).albums_of(biz)] if biz else []
         # A short link names its article only once fetched: the albums wait for it

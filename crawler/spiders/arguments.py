@@ -56,6 +56,13 @@ def flag(arguments: Mapping[str, Any], name: str) -> bool:
     raise ArgumentError(f"-a {name}= takes true or false, not {arguments[name]!r}")
 
 
+def tags_given(arguments: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tags of ``-a tags=a,b`` (``,`` or ``，``, as a Chinese input method types it),
+    each once, in order."""
+    tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
+    return tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
 def list_file(path: Path, what: str) -> list[tuple[int, str]]:
     """(line number, line) of a list file: one entry per line, blank lines and lines
     starting with ``#`` (after any indentation) left out."""

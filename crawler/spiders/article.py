@@ -16,8 +16,8 @@ import scrapy
 
 from crawler.accounts import Account
 from crawler.config import Config
-from crawler.report.tally import Stat
-from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, flag, list_file
+from crawler.report.tally import Stat, named_by_user
+from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, flag, list_file, tags_given
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
@@ -26,12 +26,16 @@ from crawler.wechat.urls import BadArticleURL, article_key, article_link, host_o
 
 @dataclass(frozen=True)
 class ArticleParams:
+    """The articles given; ``tags``: those of ``-a tags=``, given their posts as an account's
+    tags would be (not to the articles of the albums followed)."""
+
     urls: tuple[str, ...]
     follow_albums: bool = False
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> ArticleParams:
-        check_known(arguments, ("url", "urls_file", "follow_albums"))
+        check_known(arguments, ("url", "urls_file", "follow_albums", "tags"))
         url, urls_file = arguments.get("url"), arguments.get("urls_file")
         if not url and not urls_file:
             raise ArgumentError("give an article with -a url=URL or a list with -a urls_file=PATH")
@@ -49,7 +53,8 @@ class ArticleParams:
             raise ArgumentError(str(error)) from None
         if not urls:
             raise NothingGiven(f"{urls_file!r} lists no URL")
-        return cls(urls=_each_once(urls), follow_albums=flag(arguments, "follow_albums"))
+        return cls(urls=_each_once(urls), follow_albums=flag(arguments, "follow_albums"),
+                   tags=tags_given(arguments))
 
 
 def _each_once(urls: list[str]) -> tuple[str, ...]:
@@ -78,6 +83,9 @@ class ArticleSpider(WeChatSpider):
     @property
     def follow_albums(self) -> bool:
         return bool(self.params.follow_albums)
+
+    def tags_asked(self, source: str) -> list[str]:
+        return list(self.params.tags) if named_by_user(source) else []
 
     def discovered(self, article: Article, account: Account | None) -> Iterator[Any]:
         """What a fetched article leads to, and its albums, read now with

@@ -30,6 +30,7 @@ from crawler.items import (
     MendTurnTaken,
     NoPageKept,
     StateRecord,
+    TagsAsked,
     WatchTurnTaken,
 )
 from crawler.report.tally import Stat, named_by_user
@@ -98,6 +99,9 @@ class ArticlePages(RunSpider):
         if not self.accepts(page, response, account):
             yield from self.declined(page, response, account)
             return
+        named = watched_key(request) or article_key(asked) or self.index.link_key(asked)
+        if named and named != page.key:
+            yield from self._led_elsewhere(named, page, request, source)
         # another account's page (a link followed with FOLLOW_LINKS=all) is not this one's
         own = account if account is not None and self._of_account(page, account) else None
         if own is not None and not page.account:
@@ -105,13 +109,13 @@ class ArticlePages(RunSpider):
         if page.short_link:
             yield LinkFound(page.short_link, page.key)
         yield ArticleItem(article=page, file_urls=list(page.image_urls), source=source,
-                          tags=list(own.tags) if own else [],
+                          tags=list(own.tags) if own else self.tags_asked(source),
                           account=account.name if account else "",
                           fetched_url=asked)
         yield from self.discovered(page, account)
 
     def no_article(self, page: NotAnArticle, response: Response, asked: str,
-                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead]:
+                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead | TagsAsked]:
         """Says what the page ``asked`` led to is instead of an article; records an article
         gone (deleted, removed …) under its key, with the link that led to it, and a link
         of the 2013-15 form found on a page that WeChat refuses as a link as dead: it is not
@@ -148,8 +152,31 @@ class ArticlePages(RunSpider):
             self.tally.count(Stat.page(page.reason), source=source)  # went: originals deleted
         if key and (page.reason.gone or watched(request, page.reason)):
             yield ArticleGone(key=key, url=response.url, reason=page.reason)
+            if original and (tags := self.tags_asked(source)):  # its post stands, given them
+                yield TagsAsked(key, tuple(tags))
             if asked != response.url:  # a link redirected to the page: settled with it
                 yield LinkFound(asked, key)
+
+    def tags_asked(self, source: str) -> list[str]:
+        """The tags the user asked for the articles of ``source`` beside an account's (none)."""
+        return []
+
+    def _led_elsewhere(self, named: str, page: Article, request: scrapy.Request,
+                       source: str) -> Iterator[WatchTurnTaken]:
+        """The link of article ``named`` led to another article's ``page`` (a redirect, a short
+        link WeChat gave anew), archived as its own: an archived article's post stays as it
+        is, said (the run's lines said the other post alone): at WARNING to the user who gave
+        the link, and the first time the other article is met (the watch comes back to it);
+        one the watch asked for has had its turn (else, still the most due, asked at every run)."""
+        path = self.index.article_path(named)
+        if path:
+            said = not named_by_user(source) and self.index.article_path(page.key)
+            self.logger.log(logging.INFO if said else logging.WARNING,
+                            "%s, the link of the archived %s, led to another article, %s: archived "
+                            "as its own post, and %s stays as it is", asked_url(request), path,
+                            page.url, path)
+        if is_watch(request):
+            yield WatchTurnTaken(named)
 
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another

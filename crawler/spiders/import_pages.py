@@ -20,7 +20,7 @@ from scrapy.http import Response
 from crawler.config import Config
 from crawler.items import ArticleItem, StateRecord
 from crawler.report.tally import Stat
-from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, list_file
+from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, list_file, tags_given
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
@@ -75,9 +75,8 @@ class ImportParams:
         if not pages and not urls:
             raise NothingGiven(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
                                 f"in {path or paths_file!r}")
-        tags = str(arguments.get("tags") or "").replace("，", ",").split(",")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
-                   tuple(tag.strip() for tag in tags if tag.strip()), tuple(urls))
+                   tags_given(arguments), tuple(urls))
 
 
 def not_a_page(url: str) -> str:

@@ -5,6 +5,7 @@ their members, the links its pages gave, and what its coverage report and its al
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from crawler.store.index import GONE_SQL, SETTLED_SQL, Index
@@ -150,6 +151,14 @@ class AccountBook:
         foreign = self.db.execute("SELECT count(*) FROM foreign_links WHERE seen_from = ?",
                                    (biz,)).fetchone()[0]
         return int(archived), int(albums), int(foreign)
+
+    def configured_tags_given(self, biz: str) -> list[tuple[str, list[str]]]:
+        """(key, the tags an account's configuration gave its post) of each archived article
+        of account ``biz``."""
+        rows = self.db.execute(
+            "SELECT a.key, c.tags FROM articles a LEFT JOIN configured_tags c ON c.key = a.key"
+            " WHERE a.key > ? AND a.key < ? AND a.path != ''", ArticleKey.account_range(biz))
+        return [(key, [str(tag) for tag in json.loads(tags)] if tags else []) for key, tags in rows]
 
     def known_not_archived(self, biz: str) -> int:
         """How many articles of account ``biz`` the index knows and holds no post of, and

@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ from crawler.store.postfiles import (
     front_matter_tags,
     post_files,
     read_post,
+    with_tags,
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
 from crawler.store.rewrites import Rewrites
@@ -266,6 +267,26 @@ class Archive:
             return None
         post, identity = read_post(path), self.posts.image_identity
         return None if is_worse(post, text, identity) or is_worse(text, post, identity) else path
+
+    def retag(self, key: str, path: Path, retagged: Callable[[list[str]], Sequence[str]],
+              configured: Sequence[str] | None = None) -> bool:
+        """Give the post of article ``key`` at ``path``, which stands as it is, the tags
+        ``retagged`` makes of its own (``with_tags``: its body, and what a person wrote, as
+        they are); whether it changed. Recorded with them, and with ``configured``
+        (``write_post``), or put back as it was."""
+        old = read_post(path)
+        retagged_post = with_tags(old, retagged, path)
+        if retagged_post is None or retagged_post[0] == old:
+            if configured is not None:
+                self.index.set_configured_tags(key, configured)
+            return False
+        text, tags = retagged_post
+        with self._rewriting(path, recorded=True):
+            atomic_write(path, text.encode("utf-8"))
+            self.index.set_article_tags(key, tags)
+            if configured is not None:
+                self.index.set_configured_tags(key, configured)
+        return True
 
     def post_tags(self, key: str) -> list[str]:
         """The tags in the front matter of article ``key``'s post, as a person may have

@@ -312,6 +312,10 @@ class Index:
         tags = self._one("SELECT tags FROM articles WHERE key = ?", key)
         return [str(tag) for tag in json.loads(tags)] if tags else None
 
+    def set_article_tags(self, key: str, tags: Sequence[str]) -> None:
+        self._db.execute("UPDATE articles SET tags = ? WHERE key = ?",
+                         (json.dumps(list(tags), ensure_ascii=False), key))
+
     def tool_tags(self, key: str) -> list[str]:
         """The tags the tool made itself (types, albums, defaults) when the article's post was
         last written: those of its tags a person did not add ([]: not recorded)."""

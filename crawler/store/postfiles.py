@@ -7,12 +7,14 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from crawler.convert.post import tag_lines, tag_safe
 from crawler.reading import open_regular
 
 # The ``wechat:`` block of a front matter, its lines indented as the first is (four spaces as
@@ -26,6 +28,9 @@ _LOOSE_FRONT_MATTER = re.compile(r"---[ \t]*\n((?:.*\n)*?)---[ \t]*\n")
 _KEY_TABS = re.compile(r"^( *[^\s#:'\"-][^:\n]*):[ \t]*\t", re.MULTILINE)
 # What Ruby's String#split splits a string of tags at: ASCII whitespace only.
 _TAG_SPACE = re.compile("[ \t\n\v\f\r]+")
+# A front matter's ``tags:`` key and what belongs to it: the lines after it that are indented
+# or items of a list.
+_TAGS_KEY = re.compile(r"^tags:.*\n(?:(?:[ \t]|-(?:[ \t]|$)).*\n)*", re.MULTILINE)
 
 
 def post_files(folder: Path) -> list[Path]:
@@ -110,7 +115,12 @@ def _scalar(value: str) -> str:
 
 def front_matter(path: Path) -> dict[str, Any]:
     """A post's front matter, read back as YAML; ``PostError`` when it does not read back."""
-    match = FRONT_MATTER.match(read_post(path))
+    return _front_matter_of(read_post(path), path)
+
+
+def _front_matter_of(post: str, path: Path | str) -> dict[str, Any]:
+    """``post``'s front matter read back as YAML, ``path`` named in a ``PostError``."""
+    match = FRONT_MATTER.match(post)
     if not match:
         raise PostError(f"{path}: no front matter between --- lines at the top")
     try:
@@ -137,3 +147,30 @@ def front_matter_tags(front: dict[str, Any]) -> list[str]:
         return []
     return [str(tag).lower() if isinstance(tag, bool) else str(tag)
             for tag in tags if tag is not None]
+
+
+def with_tags(post: str, retagged: Callable[[list[str]], Sequence[str]],
+              path: Path | str = "post") -> tuple[str, list[str]] | None:
+    """``post`` with the tags ``retagged`` makes of its own as its ``tags:`` (as
+    ``render_post`` writes them) and nothing else changed, and those tags: a post that
+    stands as it is given the tags a run asked for. ``post`` itself when they are its tags;
+    None when its ``tags:`` key is not found, or the post would read back otherwise than so
+    (a person's front matter of a shape this does not know): it is left as it is.
+    ``PostError`` for a front matter that does not read (``path`` named)."""
+    before = _front_matter_of(post, path)
+    kept = front_matter_tags(before)
+    tags = list(dict.fromkeys(map(tag_safe, retagged(kept))))
+    if tags == kept:
+        return post, kept
+    end = post.find("\n---\n", 3) + 1
+    found = _TAGS_KEY.search(post, 0, end)
+    if found is None:
+        return None
+    text = post[:found.start()] + "".join(tag_lines(tags)) + post[found.end():]
+    try:
+        after = _front_matter_of(text, path)
+    except PostError:
+        return None
+    if front_matter_tags(after) != tags or {**before, "tags": None} != {**after, "tags": None}:
+        return None
+    return text, tags

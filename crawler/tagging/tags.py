@@ -64,6 +64,18 @@ class Tagger:
         tags = _composed(derived, [*configured, *added], self.default)
         return tags, [*derived, *self.default]
 
+    def retagged(self, tags: Sequence[str], asked: Sequence[str]) -> list[str]:
+        """The ``tags`` of a post that stands as it is (the page now no better than it), with
+        each tag ``asked`` now (its account's, ``-a tags=``) that it lacks: after its own,
+        before the default tags that end it."""
+        written = _written(tags)
+        default = _written((*self.default, FALLBACK))
+        head = list(tags)
+        while head and tag_safe(head[-1]) in default:
+            head.pop()
+        return _composed(head, [tag for tag in asked if tag_safe(tag) not in written],
+                         tags[len(head):])
+
     def _added(self, derived: Sequence[str], tags: Sequence[str],
                made_before: Sequence[str], configured_before: Sequence[str]) -> list[str]:
         made = (self._always_made | _written((*derived, *made_before))) - _written(configured_before)
