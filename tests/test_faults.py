@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import gzip
 import os
 import re
 import shlex
@@ -44,9 +45,10 @@ from tests.conftest import (
     refusal,
     serve_legacy_shape,
 )
-from tests.mockserver import Gate, MockWeChat
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
+from tests.test_hostile import page
 
 DAY = datetime(2026, 11, 29, 12, tzinfo=UTC)
 PAGE = "<html>反诈提醒</html>".encode() * 2000
@@ -1346,6 +1348,27 @@ def test_a_page_over_download_maxsize_is_one_warning_that_names_the_setting(
     assert len(warnings) == 1, result.stderr
     assert re.search(r"WARNING: Not archived: could not fetch \S+/s/Large: larger than DOWNLOAD_MAXSIZE "
                      r"\(120026 bytes over 50000\): raise it to archive the page", warnings[0]), warnings
+
+
+def test_a_page_and_a_picture_that_decompress_past_download_maxsize_are_one_warning_each(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A decompression bomb (a page or a picture sent gzip-compressed, beyond DOWNLOAD_MAXSIZE
+    once decoded): cron mailed Scrapy's "Ignored response … exceeded DOWNLOAD_MAXSIZE during
+    decompression" at WARNING beside our line that says it, two lines for one answer."""
+    bomb = gzip.compress(b"\0" * 3_000_000)
+    wechat.route("/mmbiz_png/Bomb/640", Route(200, "image/png", bomb, (("Content-Encoding", "gzip"),)))
+    picture = wechat.page("/s/Picture", page(f'<p>正文</p><p><img data-src="{wechat.base}/mmbiz_png/Bomb/640"></p>'))
+    bombed = wechat.route("/s/Bomb", Route(200, "text/html", bomb, (("Content-Encoding", "gzip"),)))
+    (tmp_path / "urls.txt").write_text(f"{picture}\n{bombed}\n")
+    result = crawl_cli("article", tmp_path / "archive", "-a", f"urls_file={tmp_path / 'urls.txt'}",
+                       settings={"DOWNLOAD_MAXSIZE": "1000000", "LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    warnings = sorted(line.split(" WARNING: ", 1)[1] for line in result.stderr.splitlines()
+                      if " WARNING: " in line and "Bomb" in line)
+    assert len(warnings) == 2, result.stderr
+    assert re.match(r"Images not stored, [^\n]*: 1 of 1 in [^\n]*exceeded DOWNLOAD_MAXSIZE", warnings[0])
+    assert re.match(r"Not archived: could not fetch \S+/s/Bomb: IgnoreRequest: [^\n]*exceeded "
+                    r"DOWNLOAD_MAXSIZE \(1000000 B\) during decompression", warnings[1]), warnings
 
 
 @pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])
