@@ -311,6 +311,8 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
      "an album's link, not an article's: archive it with scrapy crawl album -a url="),
     (["-a", "urls_file=/no/such/file"], "cannot read urls_file '/no/such/file'"),
     ([], "give an article with -a url=URL"),
+    # fetched as it was, its password in the log, the captures and the index
+    (["-a", "url=http://reader:secret@127.0.0.1/s/abc"], "a link with a user name or password in it"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = crawl("article", tmp_path, *args)

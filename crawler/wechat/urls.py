@@ -124,6 +124,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
+    if "@" in parts.netloc:  # it would be fetched so, and kept in the log, captures and index
+        raise BadArticleURL(f"a link with a user name or password in it (WeChat's hold none): "
+                            f"{url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
         return short_link_alone(link)
     old = parts.path.rstrip("/") == OLD_ARTICLE_PATH
