@@ -858,6 +858,25 @@ def test_from_cron_an_original_that_stayed_blocked_is_not_said_not_archived(
                      r"2 tries; its post stays as it is\n", result.stderr), result.stderr
 
 
+def test_from_cron_an_original_answering_a_verification_page_past_the_blocks_quick_look_is_not_checked(
+        site: Site, tmp_path: Path) -> None:
+    """One larger than BlockMiddleware looks at (512 KB) was "Not archived: …" of an archived
+    article, its check taken as done, the run's exit status 0."""
+    [art] = site.serve([Art("2247490945")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 VERIFICATION.body + b"<!--" + b" " * 600_000 + b"-->")
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert re.search(r"WARNING: Not checked: the original \S+mid=2247490945\S+ is WeChat's verification "
+                     r"page \(the crawler is being challenged\); its post stays as it is\n", result.stderr), \
+        result.stderr
+    assert "Not archived" not in result.stderr
+    assert result.returncode == 1
+    assert post_of(archive, art) == before
+
+
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
     """The publisher changed the title, and nothing else: the post took the new title without
     saying ``updated:``, the run counted no edit, and ``scrapy versions`` said "no change a

@@ -86,9 +86,11 @@ class ArticlePages(RunSpider):
         page = self.page_of(response)
         request = request_of(response)
         asked = asked_url(request)
-        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
-                and request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
-            yield from self.refused_without_chksm(request.replace(url=asked), source, account)
+        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION:
+            if request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
+                yield from self.refused_without_chksm(request.replace(url=asked), source, account)
+            else:
+                self.challenged(request, asked)
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
@@ -150,6 +152,18 @@ class ArticlePages(RunSpider):
             yield ArticleGone(key=key, url=response.url, reason=page.reason)
             if asked != response.url:  # a link redirected to the page: settled with it
                 yield LinkFound(asked, key)
+
+    def challenged(self, request: scrapy.Request, asked: str) -> None:
+        """WeChat's verification page, which BlockMiddleware's quick look passed over (it
+        looks at answers of ``LARGEST_VERIFICATION_PAGE`` at most): a page blocked and not
+        had, as a block that stays is, not a page WeChat answered."""
+        self.tally.count(Stat.PAGES_BLOCKED)
+        self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
+        if is_watch(request):  # an original of an archived post, which stays
+            self.logger.warning("Not checked: the original %s is %s; its post stays as it is",
+                                asked, PageReason.VERIFICATION.message)
+        else:
+            self.logger.warning("Not archived: %s is %s", asked, PageReason.VERIFICATION.message)
 
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another
