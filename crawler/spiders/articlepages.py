@@ -120,10 +120,12 @@ class ArticlePages(RunSpider):
         asked again, and its article is had by a link of today's form, if one leads to it
         (one the user gave is the user's to mend, asked and said at every run)."""
         request = request_of(response)
+        # the link asked, which the user gave or a source listed, and where it led
+        shown = asked if asked == response.url else f"{asked}, redirected to {response.url},"
         if is_old_article_link(asked) and page.reason in _LINK_REFUSED and not is_watch(request) \
                 and not named_by_user(source):
             self.logger.warning("Not archived: %s is %s; a link of the 2013-15 form, not asked "
-                                "again", response.url, page.message)
+                                "again", shown, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
             yield LinkDead(asked)
             return
@@ -141,11 +143,11 @@ class ArticlePages(RunSpider):
             and self.index.article_state(key or "") == page.reason
         if original or (is_watch(request) and watched(request, page.reason)):
             # an archived original: WatchPipeline warns once, when its status changes
-            self.logger.info("Watched: %s is %s", response.url, page.message)
+            self.logger.info("Watched: %s is %s", shown, page.message)
         elif known:
-            self.logger.info("Not archived: %s is %s, as it was", response.url, page.message)
+            self.logger.info("Not archived: %s is %s, as it was", shown, page.message)
         else:
-            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+            self.logger.warning("Not archived: %s is %s", shown, page.message)
         if not (known or (is_watch(request) and page.reason.gone)):  # counted once, when it
             self.tally.count(Stat.page(page.reason), source=source)  # went: originals deleted
         if key and (page.reason.gone or watched(request, page.reason)):
