@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler.tagging.rules import ScamTypes, ScamTypesError
-from crawler.wechat.urls import split_url
+from crawler.wechat.urls import split_url, with_credentials
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _HOST = re.compile(r"[\w.-]+")
@@ -187,6 +187,9 @@ class SettingReader:
         if parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
             raise ConfigError(f"-s {name}= takes an http(s) URL without a query or fragment (album "
                               f"pages are asked at it, /mp/appmsgalbum?…), not {value!r}")
+        if with_credentials(value):
+            raise ConfigError(f"-s {name}= takes an http(s) URL without a user name or password, "
+                              f"which the crawler cannot ask a server with, not {redacted(value)!r}")
         return value.rstrip("/")
 
     def redis_url(self, name: str) -> str:

@@ -107,6 +107,8 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("WECHAT_BASE_URL", "https://mp.weixin.qq.com/?lang=zh_CN", "-s WECHAT_BASE_URL= takes an http(s) URL "
      "without a query or fragment (album pages are asked at it, /mp/appmsgalbum?…), not "),
     ("WECHAT_BASE_URL", "https://mp.weixin.qq.com#top", "without a query or fragment"),
+    # every album was asked so, failed ("invalid hostname"), the password in the lines
+    ("WECHAT_BASE_URL", "https://me:secret@mp.weixin.qq.com", "a user name or password"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
