@@ -17,7 +17,14 @@ from urllib.parse import unquote
 from crawler.reading import read_text
 from crawler.report.logtext import escape_controls
 from crawler.wechat.listing import ListingError, album_json_url, album_url
-from crawler.wechat.urls import BadArticleURL, article_ids_from_url, article_link, host_of, web_url
+from crawler.wechat.urls import (
+    BadArticleURL,
+    article_ids_from_url,
+    article_link,
+    host_of,
+    web_url,
+    with_credentials,
+)
 
 # The accounts file a new user makes, copying accounts.example.toml to it (README, Quick
 # start): ACCOUNTS_FILE's default. Its absence is "no accounts yet"; any other file named,
@@ -122,6 +129,9 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
         if host_of(album) not in hosts:
             raise AccountsError(f"{where}: album {album!r} is not on a WeChat host "
                                 f"({', '.join(hosts)})")
+        if with_credentials(album):
+            raise AccountsError(f"{where}: album {album!r} has a user name or password in it "
+                                "(WeChat's links hold none)")
         albums.append(album)
     try:
         urls = [article_link(url, hosts) for url in _texts(table, "urls", where)]
@@ -131,6 +141,9 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
     for feed in feeds:
         if not web_url(feed):
             raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL with a host")
+        if with_credentials(feed):
+            raise AccountsError(f"{where}: feed {feed!r} has a user name or password in it, which "
+                                "the crawler cannot ask a server with: serve the feed without one")
     if not (albums or urls or feeds or biz):
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")
     biz = biz or _biz(_biz_in(urls + albums), where)

@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler.tagging.rules import ScamTypes, ScamTypesError
-from crawler.wechat.urls import split_url
+from crawler.wechat.urls import split_url, with_credentials
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _HOST = re.compile(r"[\w.-]+")
@@ -187,6 +187,9 @@ class SettingReader:
         if parts.query or parts.fragment or value.rstrip("/").endswith(("?", "#")):
             raise ConfigError(f"-s {name}= takes an http(s) URL without a query or fragment (album "
                               f"pages are asked at it, /mp/appmsgalbum?…), not {value!r}")
+        if with_credentials(value):
+            raise ConfigError(f"-s {name}= takes an http(s) URL without a user name or password, "
+                              f"which the crawler cannot ask a server with, not {redacted(value)!r}")
         return value.rstrip("/")
 
     def redis_url(self, name: str) -> str:
@@ -224,7 +227,7 @@ class SettingReader:
                 _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:
-        return int(self._number(name, int, low, high))
+        return int(self._number(name, _whole, low, high))
 
     def real(self, name: str, low: float, high: float | None = None) -> float:
         return self._number(name, float, low, high)
@@ -248,9 +251,16 @@ class SettingReader:
         raise ConfigError(f"-s {name}= takes texts separated by commas, not {value!r}")
 
 
+def _whole(raw: Any) -> int:
+    """``raw`` as a whole number: a settings file's ``2.5`` is none (``int`` took it as 2)."""
+    if isinstance(raw, float) and not raw.is_integer():
+        raise ValueError(raw)
+    return int(raw)
+
+
 def _json_number(raw: Any) -> float:
     """``raw``, if JSON gave a number: Scrapy takes a slot's ``"8"`` as it is, and fails on it."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+    if not isinstance(raw, (int, float)):  # a bool, _bounded refuses
         raise TypeError(raw)
     return raw
 
@@ -258,8 +268,11 @@ def _json_number(raw: Any) -> float:
 def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
              high: float | None) -> float:
     """``raw`` as a number of ``kind`` from ``low`` to ``high``; else ``ConfigError`` saying
-    that ``what`` takes one."""
+    that ``what`` takes one. A settings file gives Python's values: ``True`` is no number
+    (taken as 1)."""
     try:
+        if isinstance(raw, bool):
+            raise TypeError(raw)
         value = kind(raw)
     except (TypeError, ValueError, OverflowError):
         value = math.nan

@@ -91,6 +91,13 @@ ONE = '[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/Token"]\n'
     (ONE.replace("urls = [", 'albums = ["javascript:alert(1)//mp/appmsgalbum?__biz=MzA=&album_id=1"]\n'
                  "urls = ["), "not an album URL"),
     (ONE + ONE, "names the account '甲' twice"),
+    (ONE.replace("https://mp.weixin.qq.com/", "https://reader:secret@mp.weixin.qq.com/"),
+     "a link with a user name or password in it"),
+    # asked so at every run, each failing ("invalid hostname"), the password in cron's mail
+    (ONE.replace("urls = [", 'feeds = ["https://me:secret@rss.example/feed.xml"]\nurls = ['),
+     "a user name or password"),
+    (ONE.replace("urls = [", 'albums = ["https://me@mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA=&album_id=1"]\n'
+                 "urls = ["), "a user name or password"),
 ])
 def test_values_no_run_could_use_are_refused_at_load(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(AccountsError, match=message):

@@ -14,11 +14,11 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from crawler import settings as project_settings
-from crawler.config import Config
+from crawler.config import Config, check_scrapy_settings
 from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
-from tests.conftest import crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
+from tests.conftest import PROJECT, crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
 from tests.test_faults import read_only
 
 
@@ -107,6 +107,8 @@ def test_a_back_office_session_that_cannot_be_used_is_refused(given: dict[str, s
     ("WECHAT_BASE_URL", "https://mp.weixin.qq.com/?lang=zh_CN", "-s WECHAT_BASE_URL= takes an http(s) URL "
      "without a query or fragment (album pages are asked at it, /mp/appmsgalbum?…), not "),
     ("WECHAT_BASE_URL", "https://mp.weixin.qq.com#top", "without a query or fragment"),
+    # every album was asked so, failed ("invalid hostname"), the password in the lines
+    ("WECHAT_BASE_URL", "https://me:secret@mp.weixin.qq.com", "a user name or password"),
     ("ARCHIVE_DIR", " ", "-s ARCHIVE_DIR= takes a non-empty text"),
     ("REDIS_URL", "10.0.0.5:6379", "-s REDIS_URL= takes a Redis URL (redis://host:port/db)"),
     ("REDIS_URL", "http://10.0.0.5:6379/0", "takes a Redis URL"),
@@ -211,6 +213,42 @@ def test_a_pause_after_blocks_longer_than_a_day_is_refused(limit: str, retries: 
     with pytest.raises(ConfigError, match=re.escape(f"-s BLOCK_BACKOFF=60 doubled for each of "
                                                     f"BLOCK_RETRY_TIMES={retries}")):
         Config.from_settings(given)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("WATCH_PER_RUN", 2.5), ("ARTICLE_PAGES_IN_FLIGHT", 1.5), ("BLOCK_LIMIT", True),
+    ("RETRY_TIMES", 0.5), ("DOWNLOAD_DELAY", True), ("DOWNLOAD_TIMEOUT", False),
+])
+def test_a_number_a_settings_file_gives_of_another_type_is_refused(name: str, value: object) -> None:
+    """A settings file gives Python's values, not texts: ``WATCH_PER_RUN = 2.5`` was taken as
+    2, ``BLOCK_LIMIT = True`` as 1 and ``DOWNLOAD_TIMEOUT = False`` as 0, without a word."""
+    given = Settings()
+    given.setmodule(project_settings)
+    given.set(name, value, priority="project")
+    with pytest.raises(ConfigError, match=re.escape(f"-s {name}= takes a number")):
+        check_scrapy_settings(given)
+        Config.from_settings(given)
+
+
+def test_a_whole_number_a_settings_file_writes_as_a_real_is_taken() -> None:
+    """``DOWNLOAD_MAXSIZE = 64e6``, ``WATCH_PER_RUN = 30.0``: whole numbers all the same."""
+    given = Settings()
+    given.setmodule(project_settings)
+    given.setdict({"DOWNLOAD_MAXSIZE": 64e6, "WATCH_PER_RUN": 30.0}, priority="project")
+    check_scrapy_settings(given)
+    assert Config.from_settings(given).watch_per_run == 30
+
+
+def test_a_crawl_whose_settings_file_gives_a_bad_number_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "edited_settings.py").write_text("from crawler.settings import *\nBLOCK_LIMIT = 2.5\n")
+    result = subprocess.run(crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x"),
+                            cwd=PROJECT, capture_output=True, text=True, timeout=120,
+                            env={**crawl_env(), "PYTHONPATH": f"{tmp_path}:{PROJECT}",
+                                 "SCRAPY_SETTINGS_MODULE": "edited_settings"})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == \
+        "scrapy crawl article: -s BLOCK_LIMIT= takes a number of 1 or more (to 2147483647), not 2.5"
+    assert not (tmp_path / "archive").exists()
 
 
 def test_a_log_level_given_as_python_s_number_is_taken() -> None:

@@ -23,6 +23,7 @@ from tests.conftest import (
     crawl_env,
     page_text,
     post_of,
+    refusal,
     serve_legacy_shape,
 )
 from tests.mockserver import PLACEHOLDER, MockWeChat, jpeg, png
@@ -311,6 +312,8 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
      "an album's link, not an article's: archive it with scrapy crawl album -a url="),
     (["-a", "urls_file=/no/such/file"], "cannot read urls_file '/no/such/file'"),
     ([], "give an article with -a url=URL"),
+    # fetched as it was, its password in the log, the captures and the index
+    (["-a", "url=http://reader:secret@127.0.0.1/s/abc"], "a link with a user name or password in it"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = crawl("article", tmp_path, *args)
@@ -318,6 +321,25 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("line, said", [
+    ("http://127.0.0.1/s/a b", "a link with a space in it"),
+    ("http://[::1/s/abc", "not an http(s) URL"),
+    ("http://127.0.0.1/s?__biz=MzA=&mid=2&sn=ab", "article link lacks idx"),
+    ("http://reader:secret@127.0.0.1/s/abc", "a link with a user name or password in it"),
+])
+def test_a_malformed_link_in_a_list_is_one_line_and_nothing_is_fetched(wechat: MockWeChat, tmp_path: Path,
+                                                                      line: str, said: str) -> None:
+    """The whole list refused, named by its line, before a page of it is asked for: a cron
+    job's list of the day is mended and run again, not archived in part."""
+    good = wechat.page("/s/Good", page_text("minimal_article.html"))
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{good}\n{line}\n", encoding="utf-8")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {listing}:2: {said}")
+    assert wechat.hits("/s") == [] and not (tmp_path / "archive").exists()
 
 
 @pytest.mark.parametrize("spider, argument, said", [

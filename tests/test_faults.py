@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import gzip
 import os
 import re
 import shlex
@@ -31,6 +32,7 @@ from crawler.store.archive import Archive, ArchiveError
 from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.files import remove_leftovers
 from crawler.store.index import ArticleState, Index
+from crawler.store.posts import visible_length
 from crawler.wechat.page import parse_page
 from tests.conftest import (
     POST_NAME,
@@ -44,9 +46,11 @@ from tests.conftest import (
     refusal,
     serve_legacy_shape,
 )
-from tests.mockserver import Gate, MockWeChat
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import BIZ, Art, Site, numbered
 from tests.test_captures import scrapy
+from tests.test_hostile import page
+from tests.test_images import noise
 
 DAY = datetime(2026, 11, 29, 12, tzinfo=UTC)
 PAGE = "<html>反诈提醒</html>".encode() * 2000
@@ -258,17 +262,78 @@ def test_an_index_that_cannot_be_opened_for_another_reason_is_not_to_be_deleted(
     assert message in line and "delete" not in line and "nothing was changed" in line
 
 
-def on_a_full_disk(archive: Path, line: list[str]) -> subprocess.CompletedProcess[str]:
-    """``line`` run with ``archive`` as it is on a disk filled to its last byte: a tmpfs
-    mounted over it, in a mount namespace of the command's own (root only)."""
+# Bytes left on the disk of test_a_crawl_on_a_disk_filling_as_it_writes_… (of its 8 MB tmpfs)
+ROOMS = (60_000, 120_000, 450_000)
+# What a run's summary says of each kind of write that failed
+WRITES_FAILED = (("picture", r"\d+ images? not written"), ("capture", r"\d+ captures? not written"),
+                 ("post", r"[:,] \d+ not written"), ("index", r"\d+ index writes? failed"))
+
+
+def on_a_full_disk(archive: Path, line: list[str], room: int = 0) -> subprocess.CompletedProcess[str]:
+    """``line`` run with ``archive`` as it is on a disk filled but for ``room`` bytes (to its
+    last byte by default): a tmpfs mounted over it, in a mount namespace of the command's own
+    (root only). What the command left in the archive is in ``archive`` after."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
     copy = archive.with_name(f"{archive.name}-copy")
     shutil.copytree(archive, copy)
-    script = ('mount -t tmpfs -o size=4m tmpfs "$0" && cp -a "$1/." "$0/" && shift '
-              '&& { cat /dev/zero > "$0/filler" 2>/dev/null; exec "$@"; }')
-    return subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), str(copy), *line],
-                          cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    script = ('copy="$1" room="$2" && shift 2 && mount -t tmpfs -o size=8m tmpfs "$0" '
+              '&& cp -a "$copy/." "$0/" || exit 125; '
+              'head -c $(($(df -B1 --output=avail "$0" | tail -1) - room)) /dev/zero > "$0/filler"; '
+              '"$@"; status=$?; rm "$0/filler" && rm -r "$copy" && cp -a "$0" "$copy"; exit $status')
+    ran = subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), str(copy), str(room), *line],
+                         cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    shutil.rmtree(archive)
+    copy.rename(archive)
+    return ran
+
+
+def test_a_crawl_on_a_disk_filling_as_it_writes_loses_nothing_and_ends_whole_the_next_time(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A real disk (a tmpfs of the test's own) filling while a run writes: an archived
+    article edited upstream (more text, two pictures more) and a new one, at several levels
+    of room left, so that pictures, a raw capture, posts and index writes each fail at one
+    of them, on the disk as it is rather than by an error put in one call. Each time: lines,
+    no traceback, exit status 1, no half file, the archived post as it was or written whole
+    and no worse, the archive sound; and the next run, given room, ends it whole."""
+    pictures = [wechat.image(f"/mmbiz_png/Room{number}/640", noise("PNG", size=(300, 200)))
+                for number in range(6)]
+
+    def body(urls: list[str], more: str = "") -> str:
+        return "".join(f'<p>第{n}段。</p><p><img data-src="{url}"></p>' for n, url in enumerate(urls)) + more
+
+    first = tmp_path / "first"
+    edited = wechat.page("/s/Filling", page(body(pictures[:2]), mid="2247499711", title="甲"))
+    assert crawl("article", first, "-a", f"url={edited}").returncode == 0
+    [archived] = [path.read_text(encoding="utf-8") for path in (first / "_posts").glob("*.md")]
+    text = "".join(chr(0x4E00 + number * 7919 % 20000) for number in range(30000))  # compresses little
+    wechat.page("/s/Filling", page(body(pictures[:4], f"<p>{text}</p>"), mid="2247499711", title="甲"))
+    new = wechat.page("/s/Filled", page(body(pictures[4:]), mid="2247499712", title="乙"))
+    (tmp_path / "urls.txt").write_text(f"{edited}\n{new}\n")
+    given = f"urls_file={tmp_path / 'urls.txt'}"
+    failed = set()
+    for room in ROOMS:
+        archive = tmp_path / f"room-{room}"
+        shutil.copytree(first, archive)
+        result = on_a_full_disk(archive, crawl_command("article", archive, "-a", given), room)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+        [summary] = re.findall(r"Run summary \(finished\): .*FAILED: the archive could not be written",
+                               result.stderr)
+        failed |= {what for what, said in WRITES_FAILED if re.search(said, summary)}
+        assert not list(archive.rglob("*.tmp"))
+        posts = {path.name: path.read_text(encoding="utf-8") for path in (archive / "_posts").glob("*.md")}
+        for post in posts.values():
+            assert all((archive / "postimg" / name).is_file() for name in re.findall(r"/postimg/([^)]+)\)", post))
+        now = posts[next(iter((first / "_posts").glob("*.md"))).name]
+        assert now == archived or (visible_length(now) > visible_length(archived) and all(
+            link in now for link in re.findall(r"/postimg/[^)]+\)", archived))), now
+        assert scrapy("verify", archive).returncode == 0
+        again = crawl("article", archive, "-a", given)
+        assert again.returncode == 0, again.stderr
+        assert scrapy("verify", archive).stdout.endswith("is sound (2 posts)\n")
+        assert not any(f"]({wechat.base}/mmbiz" in path.read_text(encoding="utf-8")
+                       for path in (archive / "_posts").glob("*.md"))
+    assert failed == {what for what, _ in WRITES_FAILED}
 
 
 def test_an_index_on_a_full_disk_is_one_line_that_says_so(tmp_path: Path) -> None:
@@ -1346,6 +1411,27 @@ def test_a_page_over_download_maxsize_is_one_warning_that_names_the_setting(
     assert len(warnings) == 1, result.stderr
     assert re.search(r"WARNING: Not archived: could not fetch \S+/s/Large: larger than DOWNLOAD_MAXSIZE "
                      r"\(120026 bytes over 50000\): raise it to archive the page", warnings[0]), warnings
+
+
+def test_a_page_and_a_picture_that_decompress_past_download_maxsize_are_one_warning_each(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A decompression bomb (a page or a picture sent gzip-compressed, beyond DOWNLOAD_MAXSIZE
+    once decoded): cron mailed Scrapy's "Ignored response … exceeded DOWNLOAD_MAXSIZE during
+    decompression" at WARNING beside our line that says it, two lines for one answer."""
+    bomb = gzip.compress(b"\0" * 3_000_000)
+    wechat.route("/mmbiz_png/Bomb/640", Route(200, "image/png", bomb, (("Content-Encoding", "gzip"),)))
+    picture = wechat.page("/s/Picture", page(f'<p>正文</p><p><img data-src="{wechat.base}/mmbiz_png/Bomb/640"></p>'))
+    bombed = wechat.route("/s/Bomb", Route(200, "text/html", bomb, (("Content-Encoding", "gzip"),)))
+    (tmp_path / "urls.txt").write_text(f"{picture}\n{bombed}\n")
+    result = crawl_cli("article", tmp_path / "archive", "-a", f"urls_file={tmp_path / 'urls.txt'}",
+                       settings={"DOWNLOAD_MAXSIZE": "1000000", "LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    warnings = sorted(line.split(" WARNING: ", 1)[1] for line in result.stderr.splitlines()
+                      if " WARNING: " in line and "Bomb" in line)
+    assert len(warnings) == 2, result.stderr
+    assert re.match(r"Images not stored, [^\n]*: 1 of 1 in [^\n]*exceeded DOWNLOAD_MAXSIZE", warnings[0])
+    assert re.match(r"Not archived: could not fetch \S+/s/Bomb: IgnoreRequest: [^\n]*exceeded "
+                    r"DOWNLOAD_MAXSIZE \(1000000 B\) during decompression", warnings[1]), warnings
 
 
 @pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])

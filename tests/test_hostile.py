@@ -617,14 +617,19 @@ def test_a_redirected_article_page_is_followed_and_the_run_ends(wechat: MockWeCh
                        page(mid="2247499201"))
     moved = wechat.redirect("/s/Moved", real)
     away = wechat.redirect("/s/Away", "https://example.com/s/elsewhere", status=301)
+    wechat.page("/cgi-bin/loginpage", "<html><body><h3>使用账号登录</h3></body></html>")
+    login = wechat.redirect("/s/ToLogin", wechat.base + "/cgi-bin/loginpage")
     after = wechat.page("/s/After", page(mid="2247499202", title="之后"))
     listing = tmp_path / "urls.txt"
-    listing.write_text(f"{moved}\n{away}\n{after}\n", encoding="utf-8")
+    listing.write_text(f"{moved}\n{away}\n{login}\n{after}\n", encoding="utf-8")
     result = crawl("article", tmp_path, "-a", f"urls_file={listing}")
     assert result.returncode == 0, result.stderr
     assert len(list((tmp_path / "_posts").glob("*.md"))) == 2
     assert re.search(r"Not archived: could not fetch \S+/s/Away: IgnoreRequest: redirected to "
                      r"'https://example.com/s/elsewhere', not an article host", result.stderr)
+    # which of the links given it was: the line named the login page alone
+    assert f"WARNING: Not archived: {login}, redirected to {wechat.base}/cgi-bin/loginpage, is not " \
+           "an article page ('使用账号登录')\n" in result.stderr, result.stderr
     assert [path for path, _ in wechat.hits("/s")].count("/s/Moved") == 1
 
 

@@ -520,9 +520,9 @@ def assert_stored_once(wechat: MockWeChat, tmp_path: Path) -> None:
     assert len(list((tmp_path / "postimg").iterdir())) == 6  # the legacy shape's five, and it
 
 
-def noise(fmt: str, frames: int = 1) -> bytes:
+def noise(fmt: str, frames: int = 1, size: tuple[int, int] = (64, 48)) -> bytes:
     """A picture of noise (whose data runs through most of its bytes) in ``fmt``."""
-    images = [Image.effect_noise((64, 48), 40 + frame).convert("RGB") for frame in range(frames)]
+    images = [Image.effect_noise(size, 40 + frame).convert("RGB") for frame in range(frames)]
     out = BytesIO()
     images[0].save(out, fmt, save_all=frames > 1, append_images=images[1:])
     return out.getvalue()

@@ -317,6 +317,24 @@ def test_a_verification_page_stops_the_run_as_blocked(site: Site, tmp_path: Path
     assert not posts(tmp_path)
 
 
+def test_a_verification_page_past_the_blocks_quick_look_is_a_page_blocked_not_one_answered(
+        site: Site, tmp_path: Path) -> None:
+    """BlockMiddleware looks for the verification page in answers of 512 KB at most (a 小绿书
+    of megabytes holds no ``js_content`` either); one larger, which the parser knows, was
+    counted as a page answered: the run's summary said "nothing to do", exit status 0, of
+    an article given that was not archived."""
+    [art] = site.serve([Art("2247483050")])
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 VERIFICATION.body + b"<!--" + b" " * 600_000 + b"-->")
+    result = crawl("article", tmp_path, "-a", f"url={site.link(art).replace('&amp;', '&')}")
+    assert re.search(r"WARNING: Not archived: \S+mid=2247483050\S+ is WeChat's verification page "
+                     r"\(the crawler is being challenged\)\n", result.stderr), result.stderr
+    assert "Run summary (finished): 1 blocked, 1 not fetched; FAILED: none of the articles " \
+           "given could be fetched" in result.stderr
+    assert result.returncode == 1
+    assert not posts(tmp_path)
+
+
 def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Site, tmp_path: Path) -> None:
     """Once WeChat is blocking, the pages already queued are not sent: the ERROR line says
     so once, and the summary counts them. Each was a WARNING line of its own in the mail."""

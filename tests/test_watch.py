@@ -858,6 +858,50 @@ def test_from_cron_an_original_that_stayed_blocked_is_not_said_not_archived(
                      r"2 tries; its post stays as it is\n", result.stderr), result.stderr
 
 
+def test_from_cron_an_original_answering_a_verification_page_past_the_blocks_quick_look_is_not_checked(
+        site: Site, tmp_path: Path) -> None:
+    """One larger than BlockMiddleware looks at (512 KB) was "Not archived: …" of an archived
+    article, its check taken as done, the run's exit status 0."""
+    [art] = site.serve([Art("2247490945")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                 VERIFICATION.body + b"<!--" + b" " * 600_000 + b"-->")
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert re.search(r"WARNING: Not checked: the original \S+mid=2247490945\S+ is WeChat's verification "
+                     r"page \(the crawler is being challenged\); its post stays as it is\n", result.stderr), \
+        result.stderr
+    assert "Not archived" not in result.stderr
+    assert result.returncode == 1
+    assert post_of(archive, art) == before
+
+
+@pytest.mark.parametrize("where, said, status", [
+    ("/cgi-bin/loginpage", r"WARNING: The original of \S+ is not an article page: the post stays as it is", 0),
+    ("https://example.com/x", r"WARNING: Not checked: could not fetch the original \S+: IgnoreRequest: "
+                              r"redirected to 'https://example.com/x', not an article host; its post stays", 1),
+    ("/s/Back", r"WARNING: Not checked: could not fetch the original \S+: IgnoreRequest: redirected in a "
+                r"loop, back to '\S+/s/Back'; its post stays", 1),
+], ids=["login-page", "foreign-host", "loop"])
+def test_an_original_redirected_away_is_one_line_and_its_post_stays(site: Site, tmp_path: Path, where: str,
+                                                                  said: str, status: int) -> None:
+    """A watched original answered by a redirect to WeChat's login page, off the article
+    hosts, or in a loop: the post is neither marked gone nor changed."""
+    [art] = site.serve([Art("2247490947")])
+    archive = tmp_path / "archive"
+    archive_all(site, [art], archive)
+    before = post_of(archive, art)
+    site.server.page("/cgi-bin/loginpage", "<html><body><h3>使用账号登录</h3><p>请使用微信扫描二维码登录</p></body></html>")
+    site.server.redirect("/s/Back", site.server.base + art.path)
+    moved = where if where.startswith("https:") else site.server.base + where
+    site.pages[art.path] = Route(302, "text/html", b"", (("Location", moved),))
+    result = watch(archive, site, LOG_LEVEL="WARNING")
+    assert re.search(said, result.stderr), result.stderr
+    assert result.returncode == status
+    assert post_of(archive, art) == before
+
+
 def test_a_title_edited_upstream_is_an_edit(site: Site, tmp_path: Path) -> None:
     """The publisher changed the title, and nothing else: the post took the new title without
     saying ``updated:``, the run counted no edit, and ``scrapy versions`` said "no change a

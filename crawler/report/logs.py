@@ -107,14 +107,17 @@ def _problems_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING
 
 
-_DOWNLOAD_HANDLERS = ("scrapy.core.downloader.handlers.http11", "scrapy.core.http2.stream")
+# Scrapy's loggers of a download over DOWNLOAD_MAXSIZE: as it comes, and decompressed (a bomb)
+_DOWNLOAD_HANDLERS = ("scrapy.core.downloader.handlers.http11", "scrapy.core.http2.stream",
+                      "scrapy.downloadermiddlewares.httpcompression")
+_OVER_MAXSIZE = ("larger than download max size", "exceeded DOWNLOAD_MAXSIZE")
 
 
 def _over_maxsize_at_info(record: logging.LogRecord) -> bool:
     """Scrapy's WARNING for a download over DOWNLOAD_MAXSIZE, at INFO: the request's failure
-    is said in our line, which names the setting (``failure_reason``); a second for cron to
-    mail says nothing more."""
-    if record.levelno == logging.WARNING and "larger than download max size" in record.getMessage():
+    is said in our line, which names the setting (``failure_reason``, or the picture's post's
+    line); a second for cron to mail says nothing more."""
+    if record.levelno == logging.WARNING and any(words in record.getMessage() for words in _OVER_MAXSIZE):
         record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
     return logging.getLogger("scrapy").isEnabledFor(record.levelno)
 

@@ -87,9 +87,11 @@ class ArticlePages(RunSpider):
         page = self.page_of(response)
         request = request_of(response)
         asked = asked_url(request)
-        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION \
-                and request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
-            yield from self.refused_without_chksm(request.replace(url=asked), source, account)
+        if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION:
+            if request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
+                yield from self.refused_without_chksm(request.replace(url=asked), source, account)
+            else:
+                self.challenged(request, asked)
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
@@ -122,10 +124,12 @@ class ArticlePages(RunSpider):
         asked again, and its article is had by a link of today's form, if one leads to it
         (one the user gave is the user's to mend, asked and said at every run)."""
         request = request_of(response)
+        # the link asked, which the user gave or a source listed, and where it led
+        shown = asked if asked == response.url else f"{asked}, redirected to {response.url},"
         if is_old_article_link(asked) and page.reason in _LINK_REFUSED and not is_watch(request) \
                 and not named_by_user(source):
             self.logger.warning("Not archived: %s is %s; a link of the 2013-15 form, not asked "
-                                "again", response.url, page.message)
+                                "again", shown, page.message)
             self.tally.count(Stat.page(page.reason), source=source)
             yield LinkDead(asked)
             return
@@ -143,11 +147,11 @@ class ArticlePages(RunSpider):
             and self.index.article_state(key or "") == page.reason
         if original or (is_watch(request) and watched(request, page.reason)):
             # an archived original: WatchPipeline warns once, when its status changes
-            self.logger.info("Watched: %s is %s", response.url, page.message)
+            self.logger.info("Watched: %s is %s", shown, page.message)
         elif known:
-            self.logger.info("Not archived: %s is %s, as it was", response.url, page.message)
+            self.logger.info("Not archived: %s is %s, as it was", shown, page.message)
         else:
-            self.logger.warning("Not archived: %s is %s", response.url, page.message)
+            self.logger.warning("Not archived: %s is %s", shown, page.message)
         if not (known or (is_watch(request) and page.reason.gone)):  # counted once, when it
             self.tally.count(Stat.page(page.reason), source=source)  # went: originals deleted
         if key and (page.reason.gone or watched(request, page.reason)):
@@ -177,6 +181,18 @@ class ArticlePages(RunSpider):
                             page.url, path)
         if is_watch(request):
             yield WatchTurnTaken(named)
+
+    def challenged(self, request: scrapy.Request, asked: str) -> None:
+        """WeChat's verification page, which BlockMiddleware's quick look passed over (it
+        looks at answers of ``LARGEST_VERIFICATION_PAGE`` at most): a page blocked and not
+        had, as a block that stays is, not a page WeChat answered."""
+        self.tally.count(Stat.PAGES_BLOCKED)
+        self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
+        if is_watch(request):  # an original of an archived post, which stays
+            self.logger.warning("Not checked: the original %s is %s; its post stays as it is",
+                                asked, PageReason.VERIFICATION.message)
+        else:
+            self.logger.warning("Not archived: %s is %s", asked, PageReason.VERIFICATION.message)
 
     def _of_account(self, page: Article, account: Account) -> bool:
         """Whether ``page`` may be ``account``'s, as far as the page says: a page of another

@@ -101,6 +101,14 @@ def web_url(url: str) -> str:
     return url
 
 
+def with_credentials(url: str) -> bool:
+    """Whether ``url`` carries a user name or password (``https://user:pass@host/``). Scrapy's
+    downloader takes ``user:pass@host`` for a host name it cannot resolve: a URL given so
+    fails at every run as if its server were down, the password printed in the line."""
+    parts = split_url(url.strip())
+    return parts is not None and "@" in parts.netloc
+
+
 def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     """Check an article URL and return it as given, without its fragment (``link_as_given``).
 
@@ -124,6 +132,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
+    if with_credentials(link):
+        raise BadArticleURL(f"a link with a user name or password in it (WeChat's hold none): "
+                            f"{url.strip()!r}")
     if _SHORT_TOKEN.match(parts.path):
         return short_link_alone(link)
     old = parts.path.rstrip("/") == OLD_ARTICLE_PATH
