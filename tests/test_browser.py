@@ -365,6 +365,14 @@ def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
     assert not set(catalog) & set("©<>"), catalog
 
 
+# viewBoxes SVG does not read (a unit, a stray comma or character, three or five numbers, a
+# width or height of 0 or less, no break between numbers), and odd ones it reads (commas,
+# exponents, signs, a sign or point parting two numbers)
+UNREAD_VIEW_BOXES = ["0 0 400px 200", "0 0 400 200px", "0,,0,400,200", "0 0 400 200,", "x0 0 400 200",
+                     "0 0 400 200;", "0 0 400", "0 0 400 200 5", "none", "0 0 -400 200", "0 0 400 0",
+                     "0\u00a00 400 200", "0 0 400. 200", "0 0 1em 200", "0 0 400 2e2.5", "0 0 400 , , 200"]
+READ_VIEW_BOXES = ["0,0,400,200", "0, 0 ,400 ,200", " 0 0 400 200\t", "0 0 4e2 2E2", "0 0 +400 .2e3",
+                   "0-0 400 200", "0 0 400\n200", "-0.5.5 400 200"]
 # What Chromium draws of its own controls and fallbacks, as a reader sees it: a drop-down's
 # chosen option (the last selected, else the first not disabled; its label), a list box's
 # groups and options, an <object>'s fallback (it loads nothing here, as in a reprint), a
@@ -429,6 +437,13 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # a viewBox SVG does not read is none: the picture is its width and height, a text beyond
+    # them is not drawn, and sized by nothing else it is 300 wide, drawn in a box as wide as
+    # what it holds; one it reads is the picture, and alone there it is drawn 0 wide
+    *(f'<svg viewBox="{box}" width="200" height="100"><text x="300" y="150">{"藏" if bad else "框大"}'
+      f'</text></svg><section style="display: inline-block"><svg viewBox="{box}"><text x="10" '
+      f'y="30">{"无框" if bad else "藏"}</text></svg></section>'
+      for bad, boxes in ((True, UNREAD_VIEW_BOXES), (False, READ_VIEW_BOXES)) for box in boxes),
     # a viewBox fit into no width or height draws nothing (the parser failed on its page)
     '<svg viewBox="0 0 100 100" width="0" height="0"><text x="10" y="50">藏</text></svg><svg '
     'viewBox="0 0 100 100" style="width: 0; height: 40px"><text x="10" y="50">藏</text></svg>',

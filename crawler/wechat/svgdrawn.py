@@ -24,6 +24,12 @@ _SHOWING = ("display", "visibility", "opacity")
 _ANIMATIONS = ("set", "animate", "animatetransform", "animatemotion")
 _NUMBER = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)(px)?\s*", re.I)
 _NUMBERS = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?", re.I)
+# A viewBox as SVG reads it: four numbers, parted by white space, a comma, or nothing before a
+# sign or a point (``0-0 4.5.5``); anything else, or a number parted otherwise, and it is none
+_SPACE = "[ \t\n\r\f]"
+_LISTED = r"(?>[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
+_VIEW_BOX = re.compile(f"{_SPACE}*" + f"(?:{_SPACE}*,{_SPACE}*|{_SPACE}+|(?=[-+.]))".join(
+    [f"({_LISTED})"] * 4) + f"{_SPACE}*")
 _TRANSFORM = re.compile(r"\s*([a-z]+)\s*\(([^)]*)\)\s*,?", re.I)
 # A clip path's reference, in an attribute or a style (read as written: an id has cases)
 _CLIP = re.compile(r"url\(\s*[\"']?#([^\"')\s]+)")
@@ -400,7 +406,7 @@ def viewport(svg: etree._Element) -> Box:
     if _inherited(svg, "overflow") in ("visible", "auto"):
         return EVERYWHERE
     width, height = _size(svg, "width"), _size(svg, "height")
-    box = _view_box(svg)
+    box = view_box(svg)
     if box is None:
         return Box(0, 0, 300.0 if width is None else width, 150.0 if height is None else height)
     left, top, view_width, view_height = box
@@ -423,7 +429,7 @@ def viewport(svg: etree._Element) -> Box:
 def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
     """The width and height of ``svg``'s viewBox, else of its picture in pixels (300 by
     150 unless set); None when a size is not in pixels."""
-    box = _view_box(svg)
+    box = view_box(svg)
     if box is not None:
         return box[2], box[3]
     width, height = _size(svg, "width"), _size(svg, "height")
@@ -431,10 +437,14 @@ def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
     return None if math.inf in (width, height) else (width, height)
 
 
-def _view_box(svg: etree._Element) -> tuple[float, float, float, float] | None:
-    """``svg``'s viewBox (left, top, width, height); None when it has none of a size."""
-    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
-    return (box[0], box[1], box[2], box[3]) if len(box) == 4 and box[2] > 0 and box[3] > 0 else None
+def view_box(svg: etree._Element) -> tuple[float, float, float, float] | None:
+    """``svg``'s viewBox (left, top, width, height); None when it has none that SVG reads
+    (``_VIEW_BOX``) or it is of no size: Chromium then draws the SVG as if it had none."""
+    match = _VIEW_BOX.fullmatch(svg.get("viewbox") or "")
+    if match is None:
+        return None
+    left, top, width, height = (float(number) for number in match.groups())
+    return (left, top, width, height) if width > 0 and height > 0 else None
 
 
 def _size(svg: etree._Element, name: str) -> float | None:
