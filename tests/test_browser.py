@@ -373,6 +373,16 @@ UNREAD_VIEW_BOXES = ["0 0 400px 200", "0 0 400 200px", "0,,0,400,200", "0 0 400 
                      "0\u00a00 400 200", "0 0 400. 200", "0 0 1em 200", "0 0 400 2e2.5", "0 0 400 , , 200"]
 READ_VIEW_BOXES = ["0,0,400,200", "0, 0 ,400 ,200", " 0 0 400 200\t", "0 0 4e2 2E2", "0 0 +400 .2e3",
                    "0-0 400 200", "0 0 400\n200", "-0.5.5 400 200"]
+# A transparent text's <animate> of its opacity: its word, values, and how it ends (frozen, or
+# repeating without end); 藏 where Chromium leaves the text transparent
+ANIMATED = [("藏", 'from="1"', 'fill="freeze"'), ("藏", 'from="1"', 'repeatCount="indefinite"'),
+            ("藏", 'values="" to="1"', 'fill="freeze"'), ("藏", 'values=";1"', 'fill="freeze"'),
+            ("藏", 'values="0; ;1"', 'fill="freeze"'), ("藏", 'values="0;1;;"', 'fill="freeze"'),
+            ("藏", 'values="1;;"', 'repeatCount="indefinite"'), ("藏", 'to=""', 'fill="freeze"'),
+            ("藏", 'from="1" to=""', 'fill="freeze"'), ("藏", 'from="1" by=""', 'fill="freeze"'),
+            ("尾分", 'values="0;1; "', 'fill="freeze"'), ("值先", 'values="0;1" to="0"', 'fill="freeze"'),
+            ("到一", 'from="" to=" 1 "', 'fill="freeze"'), ("加一", 'by="1"', 'fill="freeze"'),
+            ("从加", 'from="0" by="1"', 'fill="freeze"')]
 # What Chromium draws of its own controls and fallbacks, as a reader sees it: a drop-down's
 # chosen option (the last selected, else the first not disabled; its label), a list box's
 # groups and options, an <object>'s fallback (it loads nothing here, as in a reprint), a
@@ -489,6 +499,11 @@ DRAWN = [
     '<text x="10" y="30">移走</text></g><g transform="translate(0 500)"><animateTransform attributeName='
     '"transform" type="translate" to="0 0" dur="1s" begin="click" fill="freeze"/><text x="10" '
     'y="30">移来</text></g></svg>',
+    # an <animate> SVG reads no values of (a `from` alone, an empty `values` or one with an
+    # empty value but the last, an empty `to` or `by`) changes nothing; a `by` adds to what is
+    '<svg viewBox="0 0 200 100">' + "".join(
+        f'<text x="10" y="30" opacity="0">{word}<animate attributeName="opacity" {values} dur="1s" '
+        f'{ending}/></text>' for word, values, ending in ANIMATED) + "</svg>",
     # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds
     # open, at the inner one: a quote's marks stand before the inner link, bold is opened again
     # around it, a block is split, and a hidden span no longer holds it
