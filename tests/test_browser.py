@@ -561,6 +561,13 @@ LINKED = [
     + '<a href="https://x.example/18">乙</a>丙' + "</div>" * 8 + '丁</a>戊',
     '<p>前<a href="https://x.example/19">甲<b>粗' + "".join(f"<section>{n}" for n in range(9))
     + '<i>斜<a href="https://x.example/20">乙</a>丙</i><p>段</p>' + "</section>" * 9 + '丁</b>庚</a>戊</p>',
+    # a link in a table, outside its cells, in a link: the parser puts it before the table, in
+    # the outer link (a hidden span still hides it), and closes the outer link there: what
+    # follows what holds the table is not linked
+    '<p><a href="https://x.example/21">甲<span style="display:none">藏<table><tr><td>藏</td></tr><a href='
+    '"https://x.example/22">藏</a></table>藏</span>乙<b>丙</b></a>丁</p><p><a href="https://x.example/23">'
+    '甲<span style="display:none"><table><a href="https://x.example/24">藏</a><tr><td>藏</td></tr></table>'
+    '</span></a>乙</p>',
 ]
 
 

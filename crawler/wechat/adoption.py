@@ -5,7 +5,9 @@ libxml2 leaves a link's start tag inside an open link where it stands; HTML's pa
 closes with it: a quote's marks then stand before the inner link, a hidden span no longer
 hides it. Formatting elements (bold, italics) are opened again around the inner link, and
 a block between the two links is split: its part from the inner link on leaves the outer
-link. Only this case of the rule is followed: the tree otherwise is libxml2's.
+link. In a table outside its cells, the outer link is out of the rule's reach: the inner
+link stays (``foster`` then puts it before the table) and the outer link is closed. Only
+these cases of the rule are followed: the tree otherwise is libxml2's.
 """
 
 from __future__ import annotations
@@ -69,8 +71,12 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         outer = outer.getparent()
     container = None if outer is None else outer.getparent()
     if outer is None or container is None or any(
-            element.tag in _OUT_OF_REACH for element in path) or any(
             element.tag in _FOREIGN for element in outer.iterancestors()):
+        return []
+    out_of_reach = {element.tag for element in path if element.tag in _OUT_OF_REACH}
+    if out_of_reach == {"table"}:  # in a table, outside its cells
+        _close_at(outer, path[0])
+    if out_of_reach:
         return []
     if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
         _link_around(outer, path, inner)
@@ -101,6 +107,20 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         while any(entry.source is level for entry in opened):
             opened.pop()
     return anchored
+
+
+def _close_at(outer: etree._Element, top: etree._Element) -> None:
+    """``outer`` closed after ``top``, its child: what follows ``top`` in it moved after it.
+    HTML's parser meets the inner link in a table outside its cells, where the outer link is
+    out of its reach: it leaves the inner link where the table's text goes, in the outer
+    link, and takes the outer link off the elements open, so that what follows the
+    elements still open on the way to the table is no longer in it."""
+    tail, outer.tail, top.tail = outer.tail, top.tail, None
+    last = outer
+    for sibling in list(top.itersiblings()):
+        last.addnext(sibling)
+        last = sibling
+    last.tail = ((last.tail or "") + (tail or "")) or None
 
 
 def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree._Element) -> None:
