@@ -365,6 +365,14 @@ def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
     assert not set(catalog) & set("©<>"), catalog
 
 
+# A table in a table outside its cells
+TABLED = ['<table><tr><td>格</td></tr><div>块<span>跨<table><tr><td>内格</td></tr></table>跨后</span>块后'
+          '</div><tr><td>格二</td></tr></table>尾',
+          '<table><tr><td>甲</td><table><tr><td>乙</td></tr></table><td>丙</td></tr><tr><td>丁</td></tr>'
+          '</table>',
+          '<table><tr><td>格</td></tr><p>段<table><tr><td>内格</td></tr></table>段后</p></table>',
+          '<table><tr><td>格</td></tr><b>粗<i>斜<table><tr><td>内</td></tr></table>斜后</i>粗后</b><tr><td>'
+          '格二</td></tr></table>']
 # viewBoxes SVG does not read (a unit, a stray comma or character, three or five numbers, a
 # width or height of 0 or less, no break between numbers), and odd ones it reads (commas,
 # exponents, signs, a sign or point parting two numbers)
@@ -519,6 +527,9 @@ DRAWN = [
     '<a href="https://x.example/10">链前<table><tr><td>链格</td></tr><a href="https://x.example/11">'
     '链中链</a>链表尾</table>链尾</a><p><a href="https://x.example/12">甲<table><tr><td>'
     '<a href="https://x.example/13">格中链</a></td></tr></table>乙</a>丙</p>',
+    # a table that starts in a table outside its cells, or in what stands there, closes the
+    # table: it and what follows it come after the table, the rows' and cells' tags ignored
+    *TABLED,
 ]
 
 
@@ -561,6 +572,8 @@ LINKED = [
     + '<a href="https://x.example/18">乙</a>丙' + "</div>" * 8 + '丁</a>戊',
     '<p>前<a href="https://x.example/19">甲<b>粗' + "".join(f"<section>{n}" for n in range(9))
     + '<i>斜<a href="https://x.example/20">乙</a>丙</i><p>段</p>' + "</section>" * 9 + '丁</b>庚</a>戊</p>',
+    # formatting elements around a table in a table, outside its cells, open again after it
+    TABLED[-1],
     # a link in a table, outside its cells, in a link: the parser puts it before the table, in
     # the outer link (a hidden span still hides it), and closes the outer link there: what
     # follows what holds the table is not linked
