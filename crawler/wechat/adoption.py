@@ -115,12 +115,7 @@ def _close_at(outer: etree._Element, top: etree._Element) -> None:
     out of its reach: it leaves the inner link where the table's text goes, in the outer
     link, and takes the outer link off the elements open, so that what follows the
     elements still open on the way to the table is no longer in it."""
-    tail, outer.tail, top.tail = outer.tail, top.tail, None
-    last = outer
-    for sibling in list(top.itersiblings()):
-        last.addnext(sibling)
-        last = sibling
-    last.tail = ((last.tail or "") + (tail or "")) or None
+    put_after(outer, taken_after(top))
 
 
 def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree._Element) -> None:
@@ -213,6 +208,30 @@ def _anchor_after(element: etree._Element) -> etree._Element:
     anchor.tail, element.tail = element.tail, None
     element.addnext(anchor)
     return anchor
+
+
+def taken_after(element: etree._Element) -> list[etree._Element | str]:
+    """What follows ``element`` in its parent, its tail and later siblings, taken out."""
+    parent = element.getparent()
+    assert parent is not None
+    taken: list[etree._Element | str] = [element.tail] if element.tail else []
+    element.tail = None
+    for sibling in list(element.itersiblings()):
+        tail, sibling.tail = sibling.tail, None
+        parent.remove(sibling)
+        taken += [sibling, *([tail] if tail else [])]
+    return taken
+
+
+def put_after(element: etree._Element, pieces: list[etree._Element | str]) -> None:
+    """``pieces``, elements and text, put just after ``element``, before its tail."""
+    tail, element.tail, last = element.tail, None, element
+    for piece in [*pieces, tail or ""]:
+        if isinstance(piece, str):
+            last.tail = (last.tail or "") + piece or None
+        else:
+            last.addnext(piece)
+            last = piece
 
 
 def add_text_before(anchor: etree._Element, text: str | None) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from crawler.wechat.adoption import FORMATTING, add_text_before
+from crawler.wechat.adoption import FORMATTING, add_text_before, put_after, taken_after
 
 # What each part of a table holds in its own right; anything else is moved out of it.
 _HOLDS = {
@@ -60,33 +60,16 @@ def _close_at_table(table: etree._Element) -> None:
     level = inner
     while (parent := level.getparent()) is not table:
         assert parent is not None
-        following += _taken_after(level)
+        following += taken_after(level)
         if parent.tag in FORMATTING and following:
             following = [_holding(_copy(parent, parent.tag), following)]
         level = parent
-    following += _taken_after(level)
-    parent = inner.getparent()
-    assert parent is not None
-    parent.remove(inner)
-    after = _holding(table.makeelement(_LOOSE), [inner, *following])
-    for part in after.iter(*_PARTS):
-        if next(part.iterancestors("table"), None) is None:
-            part.tag = _LOOSE
-    after.tail, table.tail = table.tail, None
-    table.addnext(after)
-
-
-def _taken_after(element: etree._Element) -> list[etree._Element | str]:
-    """What follows ``element`` in its parent, its tail and later siblings, taken out."""
-    parent = element.getparent()
-    assert parent is not None
-    taken: list[etree._Element | str] = [element.tail] if element.tail else []
-    element.tail = None
-    for sibling in list(element.itersiblings()):
-        tail, sibling.tail = sibling.tail, None
-        parent.remove(sibling)
-        taken += [sibling, *([tail] if tail else [])]
-    return taken
+    following += taken_after(level)
+    for piece in following:
+        for part in [] if isinstance(piece, str) else piece.iter(*_PARTS):
+            if next(part.iterancestors("table"), None) is None:  # taken out: of no table now
+                part.tag = _LOOSE
+    put_after(table, [inner, *following])
 
 
 def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
