@@ -583,7 +583,9 @@ def _visible_texts(snapshot: dict[str, Any]) -> dict[int, list[str]]:
 
 # What is laid out but not drawn made ``visibility: hidden`` for a snapshot (and put back
 # after it): what is transparent (``opacity: 0``), and an SVG's text or foreignObject that
-# lies wholly outside an SVG viewport that clips it or outside its clip path. A clip path is
+# lies wholly outside an SVG viewport that clips it or outside its clip path (a text of no
+# extent, a bidi control alone, lies at a point: drawn in them, its character laid out, as
+# HTML's text is). A clip path is
 # read as the box of its shapes (each shape's box, as a rectangle's); one without a shape
 # draws nothing, one that does not exist nothing away.
 _UNDRAWN_HIDDEN = r"""() => {
@@ -622,8 +624,14 @@ _UNDRAWN_HIDDEN = r"""() => {
     }
     return area;
   };
+  // a text shown of no extent (a bidi control alone) lies at a point, drawn where it stands
+  const displayed = e => { for (; e && isSvg(e); e = e.parentElement)
+    if (getComputedStyle(e).display === 'none') return false; return true; };
+  const off = e => { const area = drawnArea(e);
+    return e.localName === 'text' && displayed(e) && empty(e.getBoundingClientRect())
+      ? !(area.right >= area.left && area.bottom >= area.top) : empty(area); };
   const undrawn = [...document.querySelectorAll('*')].filter(e => getComputedStyle(e).opacity === '0'
-    || (isSvg(e) && ['text', 'foreignObject'].includes(e.localName) && empty(drawnArea(e))));
+    || (isSvg(e) && ['text', 'foreignObject'].includes(e.localName) && off(e)));
   window.__undrawn = undrawn.flatMap(e => [e, ...e.querySelectorAll('*')]).map(e => [e, e.getAttribute('style')]);
   for (const [e] of window.__undrawn) e.style.setProperty('visibility', 'hidden', 'important');
 }"""

@@ -365,6 +365,32 @@ def test_a_heading_that_spells_an_entity_shows_as_written_in_the_side_catalog(
     assert not set(catalog) & set("©<>"), catalog
 
 
+# A table in a table outside its cells
+TABLED = ['<table><tr><td>格</td></tr><div>块<span>跨<table><tr><td>内格</td></tr></table>跨后</span>块后'
+          '</div><tr><td>格二</td></tr></table>尾',
+          '<table><tr><td>甲</td><table><tr><td>乙</td></tr></table><td>丙</td></tr><tr><td>丁</td></tr>'
+          '</table>',
+          '<table><tr><td>格</td></tr><p>段<table><tr><td>内格</td></tr></table>段后</p></table>',
+          '<table><tr><td>格</td></tr><b>粗<i>斜<table><tr><td>内</td></tr></table>斜后</i>粗后</b><tr><td>'
+          '格二</td></tr></table>']
+# viewBoxes SVG does not read (a unit, a stray comma or character, three or five numbers, a
+# width or height of 0 or less, no break between numbers), and odd ones it reads (commas,
+# exponents, signs, a sign or point parting two numbers)
+UNREAD_VIEW_BOXES = ["0 0 400px 200", "0 0 400 200px", "0,,0,400,200", "0 0 400 200,", "x0 0 400 200",
+                     "0 0 400 200;", "0 0 400", "0 0 400 200 5", "none", "0 0 -400 200", "0 0 400 0",
+                     "0\u00a00 400 200", "0 0 400. 200", "0 0 1em 200", "0 0 400 2e2.5", "0 0 400 , , 200"]
+READ_VIEW_BOXES = ["0,0,400,200", "0, 0 ,400 ,200", " 0 0 400 200\t", "0 0 4e2 2E2", "0 0 +400 .2e3",
+                   "0-0 400 200", "0 0 400\n200", "-0.5.5 400 200"]
+# A transparent text's <animate> of its opacity: its word, values, and how it ends (frozen, or
+# repeating without end); 藏 where Chromium leaves the text transparent
+ANIMATED = [("藏", 'from="1"', 'fill="freeze"'), ("藏", 'from="1"', 'repeatCount="indefinite"'),
+            ("藏", 'values="" to="1"', 'fill="freeze"'), ("藏", 'values=";1"', 'fill="freeze"'),
+            ("藏", 'values="0; ;1"', 'fill="freeze"'), ("藏", 'values="0;1;;"', 'fill="freeze"'),
+            ("藏", 'values="1;;"', 'repeatCount="indefinite"'), ("藏", 'to=""', 'fill="freeze"'),
+            ("藏", 'from="1" to=""', 'fill="freeze"'), ("藏", 'from="1" by=""', 'fill="freeze"'),
+            ("尾分", 'values="0;1; "', 'fill="freeze"'), ("值先", 'values="0;1" to="0"', 'fill="freeze"'),
+            ("到一", 'from="" to=" 1 "', 'fill="freeze"'), ("加一", 'by="1"', 'fill="freeze"'),
+            ("从加", 'from="0" by="1"', 'fill="freeze"')]
 # What Chromium draws of its own controls and fallbacks, as a reader sees it: a drop-down's
 # chosen option (the last selected, else the first not disabled; its label), a list box's
 # groups and options, an <object>'s fallback (it loads nothing here, as in a reprint), a
@@ -429,6 +455,17 @@ DRAWN = [
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
     'to="300" dur="0.5s" begin="click" fill="freeze"/><text x="10" y="250">长开</text></svg>',
+    # a viewBox SVG does not read is none: the picture is its width and height, a text beyond
+    # them is not drawn, and sized by nothing else it is 300 wide, drawn in a box as wide as
+    # what it holds; one it reads is the picture, and alone there it is drawn 0 wide
+    *(f'<svg viewBox="{box}" width="200" height="100"><text x="300" y="150">{"藏" if bad else "框大"}'
+      f'</text></svg><section style="display: inline-block"><svg viewBox="{box}"><text x="10" '
+      f'y="30">{"无框" if bad else "藏"}</text></svg></section>'
+      for bad, boxes in ((True, UNREAD_VIEW_BOXES), (False, READ_VIEW_BOXES)) for box in boxes),
+    # a text of no extent (a bidi control alone) lies at a point: in the picture its character
+    # is laid out as a paragraph's, off it not (seed 99991 of test_fuzz_site)
+    '<svg viewBox="0 0 200 100"><text x="10" y="30">\u202e</text><text x="10" y="300">\u2066'
+    '</text></svg><p>控后</p>',
     # a viewBox fit into no width or height draws nothing (the parser failed on its page)
     '<svg viewBox="0 0 100 100" width="0" height="0"><text x="10" y="50">藏</text></svg><svg '
     'viewBox="0 0 100 100" style="width: 0; height: 40px"><text x="10" y="50">藏</text></svg>',
@@ -474,6 +511,11 @@ DRAWN = [
     '<text x="10" y="30">移走</text></g><g transform="translate(0 500)"><animateTransform attributeName='
     '"transform" type="translate" to="0 0" dur="1s" begin="click" fill="freeze"/><text x="10" '
     'y="30">移来</text></g></svg>',
+    # an <animate> SVG reads no values of (a `from` alone, an empty `values` or one with an
+    # empty value but the last, an empty `to` or `by`) changes nothing; a `by` adds to what is
+    '<svg viewBox="0 0 200 100">' + "".join(
+        f'<text x="10" y="30" opacity="0">{word}<animate attributeName="opacity" {values} dur="1s" '
+        f'{ending}/></text>' for word, values, ending in ANIMATED) + "</svg>",
     # a link in a link: Chromium's parser (HTML's) closes the outer link, and what it holds
     # open, at the inner one: a quote's marks stand before the inner link, bold is opened again
     # around it, a block is split, and a hidden span no longer holds it
@@ -489,6 +531,9 @@ DRAWN = [
     '<a href="https://x.example/10">链前<table><tr><td>链格</td></tr><a href="https://x.example/11">'
     '链中链</a>链表尾</table>链尾</a><p><a href="https://x.example/12">甲<table><tr><td>'
     '<a href="https://x.example/13">格中链</a></td></tr></table>乙</a>丙</p>',
+    # a table that starts in a table outside its cells, or in what stands there, closes the
+    # table: it and what follows it come after the table, the rows' and cells' tags ignored
+    *TABLED,
 ]
 
 
@@ -531,6 +576,15 @@ LINKED = [
     + '<a href="https://x.example/18">乙</a>丙' + "</div>" * 8 + '丁</a>戊',
     '<p>前<a href="https://x.example/19">甲<b>粗' + "".join(f"<section>{n}" for n in range(9))
     + '<i>斜<a href="https://x.example/20">乙</a>丙</i><p>段</p>' + "</section>" * 9 + '丁</b>庚</a>戊</p>',
+    # formatting elements around a table in a table, outside its cells, open again after it
+    TABLED[-1],
+    # a link in a table, outside its cells, in a link: the parser puts it before the table, in
+    # the outer link (a hidden span still hides it), and closes the outer link there: what
+    # follows what holds the table is not linked
+    '<p><a href="https://x.example/21">甲<span style="display:none">藏<table><tr><td>藏</td></tr><a href='
+    '"https://x.example/22">藏</a></table>藏</span>乙<b>丙</b></a>丁</p><p><a href="https://x.example/23">'
+    '甲<span style="display:none"><table><a href="https://x.example/24">藏</a><tr><td>藏</td></tr></table>'
+    '</span></a>乙</p>',
 ]
 
 

@@ -114,6 +114,14 @@ FOSTERED = {
     "显</span></table>":
         "<div><b>粗</b><b>粗后</b><span hidden=\"\">藏</span>显<table><tr><td>一</td></tr><tbody><tr>"
         "<td>二</td></tr></tbody></table></div>",
+    # a table in a table outside its cells (or in what stands there) closes it: it and what
+    # follows go after it, formatting elements opened again, rows' and cells' tags ignored
+    "<table><tr><td>格</td></tr><b>粗<div>块<table><tr><td>内</td></tr></table>块后</div>粗后</b><tr>"
+    "<td>格二</td></tr></table>尾":
+        "<div><b>粗<div>块</div></b><table><tr><td>格</td></tr></table><table><tr><td>内</td></tr>"
+        "</table><b>块后粗后</b>格二尾</div>",
+    "<table><tr><td>格</td></tr><p>段<table><tr><td>内</td></tr></table>段后</p></table>":
+        "<div><p>段</p><table><tr><td>格</td></tr></table><table><tr><td>内</td></tr></table>段后</div>",
     # a cell holds anything; white space stays where it is
     "<table> <tr> <td><b>格</b>字<table>内<tr><td>内格</td></tr></table></td> </tr> </table>":
         "<div><table> <tr> <td><b>格</b>字内<table><tr><td>内格</td></tr></table></td> </tr> "

@@ -5,7 +5,9 @@ libxml2 leaves a link's start tag inside an open link where it stands; HTML's pa
 closes with it: a quote's marks then stand before the inner link, a hidden span no longer
 hides it. Formatting elements (bold, italics) are opened again around the inner link, and
 a block between the two links is split: its part from the inner link on leaves the outer
-link. Only this case of the rule is followed: the tree otherwise is libxml2's.
+link. In a table outside its cells, the outer link is out of the rule's reach: the inner
+link stays (``foster`` then puts it before the table) and the outer link is closed. Only
+these cases of the rule are followed: the tree otherwise is libxml2's.
 """
 
 from __future__ import annotations
@@ -69,8 +71,12 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         outer = outer.getparent()
     container = None if outer is None else outer.getparent()
     if outer is None or container is None or any(
-            element.tag in _OUT_OF_REACH for element in path) or any(
             element.tag in _FOREIGN for element in outer.iterancestors()):
+        return []
+    out_of_reach = {element.tag for element in path if element.tag in _OUT_OF_REACH}
+    if out_of_reach == {"table"}:  # in a table, outside its cells
+        _close_at(outer, path[0])
+    if out_of_reach:
         return []
     if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
         _link_around(outer, path, inner)
@@ -101,6 +107,15 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         while any(entry.source is level for entry in opened):
             opened.pop()
     return anchored
+
+
+def _close_at(outer: etree._Element, top: etree._Element) -> None:
+    """``outer`` closed after ``top``, its child: what follows ``top`` in it moved after it.
+    HTML's parser meets the inner link in a table outside its cells, where the outer link is
+    out of its reach: it leaves the inner link where the table's text goes, in the outer
+    link, and takes the outer link off the elements open, so that what follows the
+    elements still open on the way to the table is no longer in it."""
+    put_after(outer, taken_after(top))
 
 
 def _link_around(outer: etree._Element, path: list[etree._Element], inner: etree._Element) -> None:
@@ -193,6 +208,30 @@ def _anchor_after(element: etree._Element) -> etree._Element:
     anchor.tail, element.tail = element.tail, None
     element.addnext(anchor)
     return anchor
+
+
+def taken_after(element: etree._Element) -> list[etree._Element | str]:
+    """What follows ``element`` in its parent, its tail and later siblings, taken out."""
+    parent = element.getparent()
+    assert parent is not None
+    taken: list[etree._Element | str] = [element.tail] if element.tail else []
+    element.tail = None
+    for sibling in list(element.itersiblings()):
+        tail, sibling.tail = sibling.tail, None
+        parent.remove(sibling)
+        taken += [sibling, *([tail] if tail else [])]
+    return taken
+
+
+def put_after(element: etree._Element, pieces: list[etree._Element | str]) -> None:
+    """``pieces``, elements and text, put just after ``element``, before its tail."""
+    tail, element.tail, last = element.tail, None, element
+    for piece in [*pieces, tail or ""]:
+        if isinstance(piece, str):
+            last.tail = (last.tail or "") + piece or None
+        else:
+            last.addnext(piece)
+            last = piece
 
 
 def add_text_before(anchor: etree._Element, text: str | None) -> None:

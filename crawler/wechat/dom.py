@@ -7,7 +7,8 @@ the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no p
 (controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
 then refuses them wherever text is set, as when an element is unwrapped. A link inside a
 link is moved where HTML's parser puts it (``adoption``), as Chromium draws it, and so is
-what stands in a table outside its cells (``foster``).
+what stands in a table outside its cells (``foster``), in that order: a link met in a table
+outside its cells, within a link, is left by the first for the second to place.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
         tree = parse(_shallow(markup), lxml.html.HTMLParser(huge_tree=True))
-    foster_parent(tree)
     unnest_links(tree)
+    foster_parent(tree)
     return tree
 
 

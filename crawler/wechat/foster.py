@@ -7,14 +7,16 @@ text was written inside the table's Markdown, whose pipes then showed as text, o
 another order than Chromium's. An element libxml2 let hold a table's rows
 (``<table><b>x<tr>…``) is closed by HTML's parser at the first of them: its rows stay in
 the table and what it held around them goes before it (a formatting element, such as
-bold, opened again around what follows). Pure functions over lxml trees.
+bold, opened again around what follows). A table that starts there closes the table, as
+HTML's parser closes it: it and what follows it go after the table. Pure functions over
+lxml trees.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from crawler.wechat.adoption import FORMATTING, add_text_before
+from crawler.wechat.adoption import FORMATTING, add_text_before, put_after, taken_after
 
 # What each part of a table holds in its own right; anything else is moved out of it.
 _HOLDS = {
@@ -26,9 +28,8 @@ _HOLDS = {
     "colgroup": frozenset({"col"}),
 }
 _PARTS = frozenset().union(*_HOLDS.values())
-# Shown nowhere, so left where they stand; a table inside a table is left too (HTML's
-# parser closes the first there: a case not followed).
-_STAYS = frozenset({"script", "style", "template", "table"})
+# Shown nowhere, so left where they stand
+_STAYS = frozenset({"script", "style", "template"})
 # What holds parts of a table of its own: a table, and a cell or caption, which hold anything
 _OWN = frozenset({"table", "td", "th", "caption"})
 # HTML's white space: any other character in a run of text makes the run stand outside.
@@ -42,8 +43,47 @@ def foster_parent(root: etree._Element) -> None:
     innermost first, so that what one moves out is then in the next."""
     for table in reversed(list(root.iter("table"))):
         if table.getparent() is not None:
+            _close_at_table(table)
             _sort(table, table)
     etree.strip_tags(root, _LOOSE)
+
+
+def _close_at_table(table: etree._Element) -> None:
+    """The first table that starts in ``table`` outside its cells (in a row, or in what stands
+    there) closes ``table``, as HTML's parser closes it there: that table and all that follows
+    it in ``table`` go just after it, the formatting elements it stood in opened again around
+    what follows, the tags of rows and cells there ignored (their text loose)."""
+    inner = next((t for t in table.iterdescendants("table") if next(t.iterancestors(*_OWN)) is table), None)
+    if inner is None:
+        return
+    following: list[etree._Element | str] = []
+    level = inner
+    while (parent := level.getparent()) is not table:
+        assert parent is not None
+        following += taken_after(level)
+        if parent.tag in FORMATTING and following:
+            following = [_holding(_copy(parent, parent.tag), following)]
+        level = parent
+    following += taken_after(level)
+    for piece in following:
+        for part in [] if isinstance(piece, str) else piece.iter(*_PARTS):
+            if next(part.iterancestors("table"), None) is None:  # taken out: of no table now
+                part.tag = _LOOSE
+    put_after(table, [inner, *following])
+
+
+def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
+    """``element`` holding ``pieces``, elements and text, in order."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            last = element[-1] if len(element) else None
+            if last is None:
+                element.text = (element.text or "") + piece
+            else:
+                last.tail = (last.tail or "") + piece
+        else:
+            element.append(piece)
+    return element
 
 
 def _sort(part: etree._Element, table: etree._Element) -> None:

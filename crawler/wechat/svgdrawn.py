@@ -25,6 +25,13 @@ _SHOWING = ("display", "visibility", "opacity")
 _ANIMATIONS = ("set", "animate", "animatetransform", "animatemotion")
 _NUMBER = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)(px)?\s*", re.I)
 _NUMBERS = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?", re.I)
+# A viewBox as SVG reads it: four numbers, parted by white space, a comma, or nothing before a
+# sign or a point (``0-0 4.5.5``); anything else, or a number parted otherwise, and it is none
+_SPACES = " \t\n\r\f"  # SVG's white space
+_SPACE = f"[{_SPACES}]"
+_LISTED = r"(?>[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
+_VIEW_BOX = re.compile(f"{_SPACE}*" + f"(?:{_SPACE}*,{_SPACE}*|{_SPACE}+|(?=[-+.]))".join(
+    [f"({_LISTED})"] * 4) + f"{_SPACE}*")
 _TRANSFORM = re.compile(r"\s*([a-z]+)\s*\(([^)]*)\)\s*,?", re.I)
 # A clip path's reference, in an attribute or a style (read as written: an id has cases)
 _CLIP = re.compile(r"url\(\s*[\"']?#([^\"')\s]+)")
@@ -422,7 +429,7 @@ def viewport(svg: etree._Element) -> Box:
     if _inherited(svg, "overflow") in ("visible", "auto"):
         return EVERYWHERE
     width, height = _size(svg, "width"), _size(svg, "height")
-    box = _view_box(svg)
+    box = view_box(svg)
     if box is None:
         return Box(0, 0, 300.0 if width is None else width, 150.0 if height is None else height)
     left, top, view_width, view_height = box
@@ -445,7 +452,7 @@ def viewport(svg: etree._Element) -> Box:
 def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
     """The width and height of ``svg``'s viewBox, else of its picture in pixels (300 by
     150 unless set); None when a size is not in pixels."""
-    box = _view_box(svg)
+    box = view_box(svg)
     if box is not None:
         return box[2], box[3]
     width, height = _size(svg, "width"), _size(svg, "height")
@@ -453,10 +460,14 @@ def _reference_box(svg: etree._Element) -> tuple[float, float] | None:
     return None if math.inf in (width, height) else (width, height)
 
 
-def _view_box(svg: etree._Element) -> tuple[float, float, float, float] | None:
-    """``svg``'s viewBox (left, top, width, height); None when it has none of a size."""
-    box = [float(n) for n in _NUMBERS.findall(svg.get("viewbox") or "")]
-    return (box[0], box[1], box[2], box[3]) if len(box) == 4 and box[2] > 0 and box[3] > 0 else None
+def view_box(svg: etree._Element) -> tuple[float, float, float, float] | None:
+    """``svg``'s viewBox (left, top, width, height); None when it has none that SVG reads
+    (``_VIEW_BOX``) or it is of no size: Chromium then draws the SVG as if it had none."""
+    match = _VIEW_BOX.fullmatch(svg.get("viewbox") or "")
+    if match is None:
+        return None
+    left, top, width, height = (float(number) for number in match.groups())
+    return (left, top, width, height) if width > 0 and height > 0 else None
 
 
 def _size(svg: etree._Element, name: str) -> float | None:
@@ -471,7 +482,7 @@ def _size(svg: etree._Element, name: str) -> float | None:
 def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str | None]:
     """What ``svg``'s animations leave of the attributes and properties they change, by the
     element and name: a ``<set>``'s value (it holds unless it lasts a time and is not
-    frozen), a frozen ``<animate>``'s last, of a ``display``, ``visibility`` or ``opacity``
+    frozen), a frozen ``<animate>``'s last (``_values``), of a ``display``, ``visibility`` or ``opacity``
     an ``<animate>`` changes again and again (``repeatCount="indefinite"``) a value that
     shows; what an ``<animateTransform>`` or ``<animateMotion>`` leaves is None (not worked
     out). One that never begins
@@ -491,13 +502,13 @@ def animation_ends(svg: etree._Element) -> dict[tuple[etree._Element, str], str 
         if target is None or not name or animation.get("begin") == "indefinite":
             continue
         frozen = animation.get("fill") == "freeze"
+        repeating = name in _SHOWING and _repeats(animation)
         if animation.tag == "set" and (frozen or animation.get("dur") in (None, "indefinite")):
             ends[target, name] = animation.get("to")
-        elif animation.tag == "animate" and name in _SHOWING and _repeats(animation):
-            ends[target, name] = _showing_value(name, _values(animation))
-        elif animation.tag == "animate" and frozen:
-            values = animation.get("values")
-            ends[target, name] = values.split(";")[-1].strip() if values else animation.get("to")
+        elif animation.tag == "animate" and (frozen or repeating):
+            values = _values(animation)
+            if values is not None:  # else it changes nothing
+                ends[target, name] = _showing_value(name, values) if repeating else values[-1]
         elif name == "transform":
             ends[target, name] = None
     return ends
@@ -518,19 +529,30 @@ def _repeats(animation: etree._Element) -> bool:
     return "indefinite" in (animation.get("repeatcount"), animation.get("repeatdur"))
 
 
-def _values(animation: etree._Element) -> list[str]:
-    """The values an ``<animate>`` passes through, first to last."""
-    values = animation.get("values")
-    if values:
-        return [value.strip() for value in values.split(";")]
-    return [value.strip() for value in (animation.get("from"), animation.get("to")) if value]
+def _values(animation: etree._Element) -> list[str | None] | None:
+    """The values an ``<animate>`` passes through, first to last, as Chromium reads them: its
+    ``values`` when it has the attribute, else its ``from`` (if any) and ``to``, else its
+    ``from`` (if any) and ``by``, whose value, added to another, is None (not worked out).
+    None when it changes nothing: a ``from`` alone, an empty ``values``, ``to`` or ``by``, a
+    ``values`` with an empty value but the last."""
+    listed = animation.get("values")
+    if listed is not None:
+        values = [value.strip(_SPACES) for value in listed.split(";")]
+        if len(values) > 1 and not values[-1]:
+            values.pop()  # one ";" may end the list
+        return None if "" in values else [*values]
+    start, to, by = (animation.get(name) for name in ("from", "to", "by"))
+    first = [start.strip(_SPACES)] if start else []
+    if to:
+        return [*first, to.strip(_SPACES)]
+    return [*first, None] if by else None
 
 
-def _showing_value(name: str, values: list[str]) -> str | None:
+def _showing_value(name: str, values: list[str | None]) -> str | None:
     """Of the values an animation that never ends passes through, again and again, one that
     shows what it changes (``display``, ``visibility``, ``opacity``): a reader sees it
     then; the last when none shows."""
-    return next((value for value in values if not _hides(name, value)), values[-1] if values else None)
+    return next((value for value in values if not _hides(name, value)), values[-1])
 
 
 def _hides(name: str, value: str | None) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lxml import etree
 
 from crawler.wechat import widgets
-from crawler.wechat.svgdrawn import user_units
+from crawler.wechat.svgdrawn import view_box
 
 # Displays of a box as wide as what it holds
 _SHRINKING = frozenset({"inline-block", "inline-flex", "inline-grid", "inline-table", "table-cell"})
@@ -55,9 +55,7 @@ def drawn_zero_wide(svg: etree._Element) -> bool:
 
 
 def _sized_by_viewbox_alone(svg: etree._Element) -> bool:
-    box = (svg.get("viewbox") or "").replace(",", " ").split()
-    sizes = [user_units(number) for number in box]
-    if len(sizes) != 4 or None in sizes or not (sizes[2] or 0) > 0 or not (sizes[3] or 0) > 0:
+    if view_box(svg) is None:
         return False
     style = svg.get("style") or ""
     return not any(svg.get(name) for name in ("width", "height", "overflow")) \
