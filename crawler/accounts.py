@@ -22,6 +22,7 @@ from crawler.wechat.urls import (
     article_ids_from_url,
     article_link,
     host_of,
+    redacted,
     web_url,
     with_credentials,
 )
@@ -130,7 +131,7 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
             raise AccountsError(f"{where}: album {album!r} is not on a WeChat host "
                                 f"({', '.join(hosts)})")
         if with_credentials(album):
-            raise AccountsError(f"{where}: album {album!r} has a user name or password in it "
+            raise AccountsError(f"{where}: album {redacted(album)!r} has a user name or password in it "
                                 "(WeChat's links hold none)")
         albums.append(album)
     try:
@@ -142,7 +143,7 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
         if not web_url(feed):
             raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL with a host")
         if with_credentials(feed):
-            raise AccountsError(f"{where}: feed {feed!r} has a user name or password in it, which "
+            raise AccountsError(f"{where}: feed {redacted(feed)!r} has a user name or password in it, which "
                                 "the crawler cannot ask a server with: serve the feed without one")
     if not (albums or urls or feeds or biz):
         raise AccountsError(f"{where}: nothing to archive (no albums, urls, feeds or biz)")

@@ -20,7 +20,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 
 from crawler.tagging.rules import ScamTypes, ScamTypesError
-from crawler.wechat.urls import split_url, with_credentials
+from crawler.wechat.urls import redacted, split_url, with_credentials
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _HOST = re.compile(r"[\w.-]+")
@@ -48,18 +48,6 @@ def redis_url_setting(settings: BaseSettings) -> str:
     a command line every user of the machine sees. (Not ``REDIS_URL``, which other
     software sets for its own Redis: a run would quietly become a job's writer.)"""
     return str(settings.get("REDIS_URL") or os.environ.get("WECHAT_REDIS_URL", "")).strip()
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (``redis://user:***@host``, ``?password=***``), for
-    any line that prints it."""
-    head, slashes, rest = url.partition("//")
-    if not slashes:
-        head, rest = "", url
-    userinfo, at, place = rest.rpartition("@")  # the last @: a password may hold one
-    user, colon, _ = userinfo.partition(":")
-    masked = f"{user}{colon}***{at}" if colon else userinfo + at
-    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
 
 
 def _unencoded(url: str) -> str:

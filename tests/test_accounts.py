@@ -100,8 +100,9 @@ ONE = '[[account]]\nname = "甲"\nurls = ["https://mp.weixin.qq.com/s/Token"]\n'
                  "urls = ["), "a user name or password"),
 ])
 def test_values_no_run_could_use_are_refused_at_load(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(AccountsError, match=message):
+    with pytest.raises(AccountsError, match=message) as refused:
         load(tmp_path, text)
+    assert "secret" not in str(refused.value)  # a password the file holds is not printed back
 
 
 @pytest.mark.parametrize("second", [

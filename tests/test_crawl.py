@@ -320,7 +320,7 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("scrapy crawl article:")]
     assert len(errors) == 1 and message in errors[0]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr  # a password given
 
 
 @pytest.mark.parametrize("line, said", [
@@ -339,6 +339,7 @@ def test_a_malformed_link_in_a_list_is_one_line_and_nothing_is_fetched(wechat: M
     result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
     assert result.returncode == 2, result.stderr
     assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {listing}:2: {said}")
+    assert "secret" not in result.stderr  # a password in the list is not printed back
     assert wechat.hits("/s") == [] and not (tmp_path / "archive").exists()
 
 

@@ -22,7 +22,7 @@ from redis.backoff import ExponentialBackoff
 
 from crawler.config import Config
 from crawler.distributed.scripts import LEASE
-from crawler.settingread import redacted
+from crawler.wechat.urls import redacted
 
 logger = logging.getLogger(__name__)
 

@@ -101,6 +101,18 @@ def web_url(url: str) -> str:
     return url
 
 
+def redacted(url: str) -> str:
+    """``url`` without its password (``redis://user:***@host``, ``?password=***``), for
+    any line that prints it."""
+    head, slashes, rest = url.partition("//")
+    if not slashes:
+        head, rest = "", url
+    userinfo, at, place = rest.rpartition("@")  # the last @: a password may hold one
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}{colon}***{at}" if colon else userinfo + at
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", f"{head}{slashes}{masked}{place}")
+
+
 def with_credentials(url: str) -> bool:
     """Whether ``url`` carries a user name or password (``https://user:pass@host/``). Scrapy's
     downloader takes ``user:pass@host`` for a host name it cannot resolve: a URL given so
@@ -134,7 +146,7 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if with_credentials(link):
         raise BadArticleURL(f"a link with a user name or password in it (WeChat's hold none): "
-                            f"{url.strip()!r}")
+                            f"{redacted(url.strip())!r}")
     if _SHORT_TOKEN.match(parts.path):
         return short_link_alone(link)
     old = parts.path.rstrip("/") == OLD_ARTICLE_PATH
