@@ -335,6 +335,27 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
     assert "WeChat refused" not in result.stderr  # the album's links brought each refused one
 
 
+def test_a_link_in_a_body_holding_a_password_is_no_link_to_fetch(wechat: MockWeChat,
+                                                                 tmp_path: Path) -> None:
+    """A page's link to an article of the account with a user name and password before its
+    host (WeChat writes none; a hostile or mangled page may): followed, Scrapy's downloader
+    took ``reader:secret@host`` for a host name, failed ("invalid hostname") and the run
+    said a page could not be fetched, exit status 1, at every run, the password in the mail."""
+    site = Site(wechat)
+    linked = site.serve([Art("2247485101")])[0]
+    entry = site.serve([Art("2247485100", token="Entry", links=(
+        site.body_link(linked).replace("://", "://reader:secret@", 1),))])[0]
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    archive = tmp_path / "archive"
+    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
+                                                  "WECHAT_BASE_URL": wechat.base})
+    assert result.returncode == 0, result.stderr
+    assert archived(archive) == {entry.mid}
+    assert "secret" not in result.stderr and "could not fetch" not in result.stderr, result.stderr
+
+
 def test_a_refused_link_without_chksm_is_kept_until_an_album_lists_it(
         wechat: MockWeChat, tmp_path: Path) -> None:
     site = Site(wechat, refuse_without_chksm=True)

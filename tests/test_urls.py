@@ -54,6 +54,8 @@ def test_malformed_article_links_are_refused(given: str) -> None:
 def test_a_long_link_with_a_slash_after_s_is_an_article_link() -> None:
     assert is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2&idx=1&sn=ab")
     assert not is_article_link("https://mp.weixin.qq.com/s/?__biz=MzA=&mid=2")
+    assert not is_article_link("https://reader:secret@mp.weixin.qq.com/s/?__biz=MzA=&mid=2&idx=1&sn=ab")
+    assert not is_article_link("https://reader@mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv")
 
 
 def test_a_link_of_the_2013_form_is_an_article_link_with_its_ids() -> None:

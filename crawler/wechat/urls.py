@@ -192,9 +192,10 @@ def short_link_alone(link: str) -> str:
 
 
 def is_article_link(url: str) -> bool:
-    """Whether ``url`` is an http(s) link to an article, short or long, on any host."""
+    """Whether ``url`` is an http(s) link to an article, short or long, on any host; not
+    one with a user name or password (``with_credentials``), which no download can ask."""
     parts = split_url(url)
-    if parts is None or parts.scheme not in ("http", "https"):
+    if parts is None or parts.scheme not in ("http", "https") or "@" in parts.netloc:
         return False
     return bool(_SHORT_TOKEN.match(parts.path)) or (
         parts.path.rstrip("/") in ("/s", OLD_ARTICLE_PATH) and has_ids(article_ids_from_url(url)))
