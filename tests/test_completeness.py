@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from tests.conftest import PAGES, crawl
+from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, VERIFICATION, Art, Site, numbered
 from tests.test_captures import posts, scrapy
@@ -60,6 +61,15 @@ def album_requests(server: MockWeChat, since: int = 0) -> list[str]:
 
 def article_requests(server: MockWeChat, since: int = 0) -> list[str]:
     return [path for path, _ in server.hits("/s")[since:]]
+
+
+def account_crawl(server: MockWeChat, tmp_path: Path, lines: str, **settings: str) -> Crawled:
+    """``scrapy crawl accounts`` into ``tmp_path / "archive"`` of an accounts file of one
+    account, 测试反诈中心, its TOML ``lines`` after its name, at ``server``."""
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\n{lines}\n', encoding="utf-8")
+    return crawl("accounts", tmp_path / "archive", settings={
+        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": server.base, **settings})
 
 
 def test_an_album_that_loses_members_and_gains_more_than_a_page_is_read_until_all_are_in(
@@ -316,13 +326,8 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
                 links=tuple(site.body_link(a) for a in linked))
     site.serve([entry, *linked])
     site.album("3304", [*linked, entry])
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
-                        encoding="utf-8")
     archive = tmp_path / "archive"
-    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
-                                                  "WECHAT_BASE_URL": wechat.base,
-                                                  "BLOCK_LIMIT": "2"})
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]', BLOCK_LIMIT="2")
     assert result.returncode == 0, result.stderr
     assert archived(archive) == {a.mid for a in [entry, *linked]}
     assert "blocked" not in result.stderr.split("Run summary")[1]
@@ -345,14 +350,9 @@ def test_a_link_in_a_body_holding_a_password_is_no_link_to_fetch(wechat: MockWeC
     linked = site.serve([Art("2247485101")])[0]
     entry = site.serve([Art("2247485100", token="Entry", links=(
         site.body_link(linked).replace("://", "://reader:secret@", 1),))])[0]
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
-                        encoding="utf-8")
-    archive = tmp_path / "archive"
-    result = crawl("accounts", archive, settings={"ACCOUNTS_FILE": str(accounts),
-                                                  "WECHAT_BASE_URL": wechat.base})
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
     assert result.returncode == 0, result.stderr
-    assert archived(archive) == {entry.mid}
+    assert archived(tmp_path / "archive") == {entry.mid}
     assert "secret" not in result.stderr and "could not fetch" not in result.stderr, result.stderr
 
 
@@ -456,11 +456,7 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     listing = site._album_json
     wechat.route("/mp/appmsgalbum", lambda query: VERIFICATION if "begin_msgid" in query
                  else listing(query))
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n',
-                        encoding="utf-8")
-    result = crawl("accounts", tmp_path / "archive", settings={
-        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    result = account_crawl(wechat, tmp_path, f'albums = ["{album}"]', ALBUM_PAGE_SIZE="20")
     assert result.returncode == 0, result.stderr
     assert len(archived(tmp_path / "archive")) == 20
     [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
@@ -470,8 +466,7 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert "this run 20 new (20 by albums), 1 source read in part" in result.stderr
     # Never recorded as read whole: the next run reads it to its end.
     wechat.route("/mp/appmsgalbum", listing)
-    result = crawl("accounts", tmp_path / "archive", settings={
-        "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20"})
+    result = account_crawl(wechat, tmp_path, f'albums = ["{album}"]', ALBUM_PAGE_SIZE="20")
     assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
 
 
@@ -579,11 +574,7 @@ def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_acc
     site = Site(wechat)
     arts = site.serve(numbered(2247485401, 3, albums=("3309",), days_ago=1))
     site.album("3309", arts)
-    accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nbiz = "{spelled}"\nalbums = ["3309"]\n',
-                        encoding="utf-8")
-    result = crawl("accounts", tmp_path / "archive",
-                   settings={"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base})
+    result = account_crawl(wechat, tmp_path, f'biz = "{spelled}"\nalbums = ["3309"]')
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path / "archive") == {a.mid for a in arts}
 
