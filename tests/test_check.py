@@ -4,6 +4,7 @@ the archive commands on a folder that holds none."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -149,6 +150,22 @@ def test_a_folder_that_holds_no_archive_is_one_line_and_creates_nothing(
     assert len(lines) == 1 and str(root) in lines[0], result.stderr
     assert result.stdout == ""
     assert (sorted(root.iterdir()) == []) if where == "empty" else not root.exists()
+
+
+@pytest.mark.parametrize("folder, what", [("_posts", "post"), ("postimg", "picture"),
+                                          (".state/warc", "raw capture")])
+def test_a_folder_of_the_archive_that_is_a_file_is_a_problem(tmp_path: Path, folder: str,
+                                                             what: str) -> None:
+    """Each crawl fails on such an archive (one line, exit status 1): verify called it sound."""
+    made_archive(tmp_path).close()
+    path = tmp_path / folder
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.write_text("a file where the folder was\n")
+    result = scrapy("verify", tmp_path)
+    assert result.returncode == 1, result.stdout
+    assert f"{path}: not a folder, so no run can write a {what} there (each crawl fails)\n" \
+        in result.stdout, result.stdout
 
 
 def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:

@@ -1,12 +1,12 @@
 """Verifying an archive: what ``scrapy verify`` reports.
 
-Every post reads as UTF-8 and its front matter as YAML that Jekyll's reader takes too,
-every local image link resolves, no file in ``postimg/`` is unreferenced (but those of an
-article whose post is not written yet, which are no fault), no two posts share a date and
-slug (Jekyll would drop one) or an article (the blog would show it twice), no post is
-dated before WeChat or in the future (Jekyll leaves it out), every
-post's article is in the index, no half-written file is left, and every stretch of the
-raw captures reads back.
+The folders runs write in are folders; every post reads as UTF-8 and its front matter as
+YAML that Jekyll's reader takes too, every local image link resolves, no file in
+``postimg/`` is unreferenced (but those of an article whose post is not written yet, which
+are no fault), no two posts share a date and slug (Jekyll would drop one) or an article
+(the blog would show it twice), no post is dated before WeChat or in the future (Jekyll
+leaves it out), every post's article is in the index, no half-written file is left, and
+every stretch of the raw captures reads back.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     referenced: set[str] = set()
     slugs: dict[tuple[str, str], list[str]] = defaultdict(list)
     articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
+    for folder, what in ((layout.posts, "post"), (layout.images, "picture"),
+                         (layout.captures, "raw capture")):
+        if folder.exists() and not folder.is_dir():
+            yield f"{folder}: not a folder, so no run can write a {what} there (each crawl fails)"
     for leftover in leftovers(layout.posts):
         kept = kept_as_it_was(leftover)
         yield Unsettled(leftover, _LEFT_OVER if kept is None else (
