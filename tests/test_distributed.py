@@ -869,6 +869,33 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("folder", [False, True], ids=["plain", "job folder"])
+def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_run(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, folder: bool) -> None:
+    """``systemctl stop`` of a writer while its pages wait for the nodes (resting between
+    jobs): each was reported not fetched, the stop line said 0 pages left, and the run ended
+    "FAILED: no article page could be fetched", exit status 1, for pages that wait in Redis.
+    They are left for the next run now, as a single process's queue is, and a job folder
+    keeps them (it had them as seen, and the next run with it archived none of them)."""
+    settings = {"JOBDIR": str(archive / ".state" / "job")} if folder else {}
+    processes.writer("writer", archive, album, **settings)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the writer's requests")
+    processes.running["writer"].send_signal(signal.SIGTERM)
+    assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
+    log = processes.log("writer")
+    assert f"INFO: Stopping (SIGTERM): no page more is asked of WeChat, {ARTICLES} queued pages left " \
+           "for the next run" in log, log
+    assert "not fetched" not in log and "] ERROR: " not in log, log
+    assert "WARNING: Run summary (stopped by SIGTERM): nothing done" in log, log
+    assert job.zcard(f"{JOB}:requests") == ARTICLES
+
+    processes.node("n1")
+    processes.writer("again", archive, album, **settings)
+    processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_writer_sees_its_lease_taken_while_a_page_is_being_taken(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     """The writer's look at its lease waited behind a take whose answer was slow in coming
