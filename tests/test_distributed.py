@@ -848,7 +848,9 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """``systemctl stop antifraud-fetch``: the node finishes the page on the wire and hands it
     back, asks WeChat for no page more, and ends by the signal; another node finishes the
-    job, fetching none of it again."""
+    job, fetching none of it again. Its stop line counts what it leaves queued, none here:
+    it said the job's whole frontier, "11 queued pages left for the next run", which the
+    node neither held nor left."""
     before = len(article_hits(album.server))
     held = gate(1)
     processes.writer("writer", archive, album)
@@ -858,6 +860,8 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("n1"), "the node stopping")
     held.open()
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages left for the next " \
+           "run" in processes.log("n1"), processes.log("n1")
     assert len(article_hits(album.server)) - before == 1, processes.log("n1")
     assert fetched_by(job, "n1")() == 1
     processes.node("n2")
@@ -866,6 +870,28 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     hits = Counter(article_hits(album.server)[before:])
     unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: each node asks it once
     assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    assert_clean(processes)
+
+
+def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A node whose page answered with a redirect holds the request for where it moved,
+    waiting out the node's politeness: the stop line counts it (it counted the job's
+    frontier, empty here), and it goes back to the frontier, for another node to fetch."""
+    target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
+    moved = album.server.redirect("/s/MovedBeforeAStop", target)
+    processes.node("n1", DOWNLOAD_DELAY="60")
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
+    processes.wait_for(lambda: album.server.hits("/s/MovedBeforeAStop"), "n1 asking for the moved page")
+    time.sleep(2)  # the redirect scheduled, waiting for its turn
+    processes.running["n1"].send_signal(signal.SIGTERM)
+    assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page left for the next " \
+           "run" in processes.log("n1"), processes.log("n1")
+    assert job.zcard(f"{JOB}:requests") == 1
+    processes.node("n2")
+    processes.succeed("writer", "n2")
+    assert len(contents(archive)["tables"]["articles"]) == 1
     assert_clean(processes)
 
 

@@ -204,10 +204,15 @@ class NodeScheduler(Scheduler):
         else:
             self.crawler.engine.crawl(request)
 
+    def __len__(self) -> int:
+        """The requests this node holds queued (its own, and those a stop gave back): what a
+        stopping node leaves (``crawler.stopping``), where the frontier is the job's."""
+        return len(self.held)
+
     def has_pending_requests(self) -> bool:
         pending = bool(self.held)
         if not pending and not self.node.gone:
             with self.node.redis():
-                pending = len(self) > 0
+                pending = len(self.queue) > 0
         return pending
 
