@@ -1744,7 +1744,8 @@ def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_pat
 
 
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",
-                                 f"http://127.0.0.1/0?password={SECRET}"])
+                                 f"http://127.0.0.1/0?password={SECRET}",
+                                 f"redis://:{SECRET}@127.0.0.1:6379/0?protocol=9"])
 def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, url: str) -> None:
     result = crawl("fetch", tmp_path, settings={"REDIS_URL": url})
     assert result.returncode == 2
