@@ -895,6 +895,41 @@ def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
     assert_clean(processes)
 
 
+def test_a_node_stopped_by_sigterm_while_redis_is_away_hands_back_its_page_when_redis_answers(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """A node stopped (``systemctl stop``) during a Redis restart, holding a page it fetched
+    meanwhile: it ended at once, "1 page handed back", the page it held gone with it; the
+    writer then found it silent (a WARNING, mailed) and WeChat was asked for the page again.
+    It now waits for Redis, as long as it would running (``REDIS_GRACE``), and hands it back."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    try:
+        second = gate(2)
+        processes.node("n1")
+        processes.writer("writer", archive, album)
+        second.wait()
+        server.stop(keep=True)
+        processes.wait_for(lambda: "Redis is not answering" in processes.log("n1"), "n1 to find Redis gone")
+        second.open()
+        time.sleep(2)  # n1 has the page, and keeps it for Redis
+        processes.running["n1"].send_signal(signal.SIGTERM)
+        processes.wait_for(lambda: processes.running["n1"].poll() is not None
+                           or "to hand back what it holds" in processes.log("n1"), "n1 stopping")
+        server.start()
+        assert processes.wait("n1") == -signal.SIGTERM, processes.log("n1")
+        processes.node("n2")
+        processes.succeed("writer", "n2")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    assert "Fetch node n1 stopped (shutdown): 2 pages handed back" in processes.log("n1"), processes.log("n1")
+    assert "stopped answering" not in processes.log("writer"), processes.log("writer")
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("folder", [False, True], ids=["plain", "job folder"])
 def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_run(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, folder: bool) -> None:

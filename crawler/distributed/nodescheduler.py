@@ -12,9 +12,11 @@ from collections import deque
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet.defer import Deferred
 
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
@@ -144,10 +146,10 @@ class NodeScheduler(Scheduler):
         self.queue = NodeQueue(self.server, spider, self.node)
         self.node.join()
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str) -> Deferred[None]:
         if self.waking is not None:
             self.waking.cancel()
-        self.node.leave(reason)
+        return deferred_from_coro(self.node.leave(reason))
 
     def enqueue_request(self, request: Request) -> bool:
         if not request.dont_filter and request.url in request.meta.get("redirect_urls", ()):
