@@ -55,6 +55,10 @@ from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
+# The crawl as process 1 of a PID namespace of its own, as in a container: two such on one
+# host name (a container's --hostname, or --network host) are both host:1. (In a user
+# namespace of its own too: without root, one may make a PID namespace there.)
+PID_NAMESPACE = ("unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child")
 GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
         "meta": {"page_id": "f00d"}}
 ARTICLES = 12  # listed in the album: 11 served, one answering 404
@@ -121,19 +125,20 @@ class Processes:
         logs.mkdir()
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
-              project: Path = PROJECT, **settings: str) -> None:
+              project: Path = PROJECT, wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        """``wrapper``: a command that runs the crawl's (``PID_NAMESPACE``)."""
         given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
         # A page a gate holds waits as long as the gate, not Scrapy's 30 s: on a loaded
         # machine the steps taken meanwhile (processes started, stopped) can take longer.
         options = {**given, "REDIS_HEARTBEAT": "1", "DOWNLOAD_TIMEOUT": f"{PATIENCE:.0f}", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
-            self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
+            self.running[name] = subprocess.Popen([*wrapper, *crawl_command(spider, archive, *args, settings=options)],
                                                   cwd=project, env={**crawl_env(), "PYTHONPATH": str(project),
                                                                     **(env or {})},
                                                   stdout=log, stderr=log)
 
-    def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
-        self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
+    def writer(self, name: str, archive: Path, album: Album, wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        self.start(name, "album", archive, "-a", f"url={album.url}", wrapper=wrapper, **settings)
 
     def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT, **settings: str) -> None:
         self.start(name, "fetch", self.nowhere, env=env, project=project, **{"REDIS_NODE": name, **settings})
@@ -688,11 +693,15 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
     """A writer killed (SIGKILL, its machine down) while the pages it had taken from Redis
     waited for their pictures: each was asked of WeChat again by the next run. A page
-    taken now stays in Redis until it is archived, and the next writer archives it."""
+    taken now stays in Redis until it is archived, and the next writer archives it. So does
+    the next writer of the same host:pid (a container's process 1, restarted): the pages
+    taken in its name were left for it to take again as it asked for them, and each went
+    back on the frontier first, asked of WeChat again."""
     before = len(article_hits(album.server))
     pictures = threading.Event()
 
@@ -703,7 +712,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     album.server.before_answer = hold_the_pictures
     try:
         processes.node("n1")
-        processes.writer("writer", archive, album)
+        processes.writer("writer", archive, album, wrapper=wrapper)
         # every page handed back and taken by the writer, each waiting for its pictures but
         # the 404's, let go once it was said not archived
         processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
@@ -714,7 +723,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
         pictures.set()
     assert not (archive / "_posts").exists() or not list((archive / "_posts").iterdir())
     processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
-    processes.writer("again", archive, album)
+    processes.writer("again", archive, album, wrapper=wrapper)
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0, processes.log("n1")
 
@@ -1607,6 +1616,29 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     values.setmodule(project_settings)
     values.set("REDIS_URL", processes.redis_url)
     assert writer_refused(Config.from_settings(values)) is None  # the job is free again
+
+
+def test_a_second_writer_of_the_same_host_and_pid_is_refused(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Two writers in two containers of one host name, each the container's process 1: the
+    second took the lease as its own (its holder's host:pid was its own), and two writers
+    ran the job, each taking the other's pages."""
+    first = gate(1)
+    processes.node("n1")
+    processes.writer("writer", archive, album, wrapper=PID_NAMESPACE)
+    first.wait()  # the job is under way
+    assert job.get(f"{JOB}:writer") == f"{socket.gethostname()}:1".encode()
+    processes.writer("second", tmp_path / "elsewhere", album, wrapper=PID_NAMESPACE)
+    assert processes.wait("second") == 2, processes.log("second")
+    [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1 ")
+    assert line.endswith("one writer per job (that host:pid is this process's too: give containers host names "
+                         "of their own)"), line
+    first.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
 
 
 def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, archive: Path,

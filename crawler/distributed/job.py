@@ -277,7 +277,7 @@ def writer_refused(config: Config) -> Refusal | None:
                                   socket_timeout=config.redis_timeout)
     job = Job.from_config(config)
     try:
-        holder, left = client.register_script(LEASE)(
+        holder, left, taken = client.register_script(LEASE)(
             keys=[job.lease, job.last_writer],
             args=[process_name(), round(lease_seconds(config) * 1000), "1"])
     except redis.RedisError as error:
@@ -285,10 +285,12 @@ def writer_refused(config: Config) -> Refusal | None:
                        f"its writer lease: {error}", 1)
     finally:
         client.close()
-    if text(holder) == process_name():
+    if taken:
         return None
+    same = " (that host:pid is this process's too: give containers host names of their own)" \
+        if text(holder) == process_name() else ""
     return Refusal(f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
-                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job", 2)
+                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job{same}", 2)
 
 
 def node_refused(config: Config) -> Refusal | None:
