@@ -140,8 +140,10 @@ class Processes:
     def writer(self, name: str, archive: Path, album: Album, wrapper: tuple[str, ...] = (), **settings: str) -> None:
         self.start(name, "album", archive, "-a", f"url={album.url}", wrapper=wrapper, **settings)
 
-    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, env=env, project=project, **{"REDIS_NODE": name, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT,
+             wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env, project=project, wrapper=wrapper,
+                   **{"REDIS_NODE": name, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -1637,6 +1639,26 @@ def test_a_second_writer_of_the_same_host_and_pid_is_refused(
                          "of their own)"), line
     first.open()
     processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_a_second_node_of_the_same_host_and_pid_is_refused(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Two fetch nodes named by their host:pid (no REDIS_NODE), process 1 of two containers
+    given one host name: both ran as one node, each putting back on the frontier what the
+    other held, which a node then fetched again."""
+    name = f"{socket.gethostname()}:1"
+    processes.node("a", wrapper=PID_NAMESPACE, REDIS_NODE="")
+    processes.wait_for(lambda: job.exists(f"{JOB}:alive:{name}"), "the first node's heartbeat")
+    processes.node("b", wrapper=PID_NAMESPACE, REDIS_NODE="")
+    assert processes.wait("b") == 2, processes.log("b")
+    [line] = [line for line in processes.log("b").splitlines() if line.startswith("scrapy crawl fetch:")]
+    assert line == (f"scrapy crawl fetch: fetch node {name} of job {JOB} is running already (its heartbeat is "
+                    "renewed): that host:pid is this process's too: give containers host names of their own, "
+                    "or each node its own REDIS_NODE"), line
+    processes.writer("writer", archive, album)
+    processes.succeed("writer", "a")
     assert contents(archive) == album.expected
     assert_clean(processes)
 
