@@ -941,17 +941,20 @@ def test_a_node_stopped_by_sigterm_while_redis_is_away_hands_back_its_page_when_
     assert_clean(processes)
 
 
-@pytest.mark.parametrize("folder", [False, True], ids=["plain", "job folder"])
+@pytest.mark.parametrize(("folder", "in_flight"), [(False, ARTICLES), (True, ARTICLES), (False, 4)],
+                         ids=["plain", "job folder", "few in flight"])
 def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_run(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis, folder: bool) -> None:
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, folder: bool, in_flight: int) -> None:
     """``systemctl stop`` of a writer while its pages wait for the nodes (resting between
     jobs): each was reported not fetched, the stop line said 0 pages left, and the run ended
     "FAILED: no article page could be fetched", exit status 1, for pages that wait in Redis.
     They are left for the next run now, as a single process's queue is, and a job folder
-    keeps them (it had them as seen, and the next run with it archived none of them)."""
+    keeps them (it had them as seen, and the next run with it archived none of them). The
+    stop line counts those waiting for one of the REDIS_PAGES_IN_FLIGHT too."""
     settings = {"JOBDIR": str(archive / ".state" / "job")} if folder else {}
-    processes.writer("writer", archive, album, **settings)
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the writer's requests")
+    processes.writer("writer", archive, album, REDIS_PAGES_IN_FLIGHT=str(in_flight), **settings)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == in_flight, "the writer's requests")
+    time.sleep(1)  # the others at the writer's RemoteFetch, waiting for their turn
     processes.running["writer"].send_signal(signal.SIGTERM)
     assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
     log = processes.log("writer")
@@ -959,7 +962,7 @@ def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_r
            "for the next run" in log, log
     assert "not fetched" not in log and "] ERROR: " not in log, log
     assert "WARNING: Run summary (stopped by SIGTERM): nothing done" in log, log
-    assert job.zcard(f"{JOB}:requests") == ARTICLES
+    assert job.zcard(f"{JOB}:requests") == in_flight
 
     processes.node("n1")
     processes.writer("again", archive, album, **settings)
