@@ -366,12 +366,9 @@ class PageExchange:
             f"its page was lost or dropped in Redis {wanted.lost} times"))
         return True
 
-    def give_up(self, page_id: str, wanted: Wanted, why: NotFetched | JobStopped) -> bool:
-        """Whether ``wanted`` was still to be answered: it is now, with ``why``."""
-        if not self.still_waits(page_id, wanted):
-            return False
-        wanted.future.set_exception(why)
-        return True
+    def give_up(self, page_id: str, wanted: Wanted, why: NotFetched | JobStopped) -> None:
+        if self.still_waits(page_id, wanted):
+            wanted.future.set_exception(why)
 
     def still_waits(self, page_id: str, wanted: Wanted) -> bool:
         """Takes ``wanted`` off the waiting; True when its request is still to be answered,
@@ -402,9 +399,10 @@ class PageExchange:
             return None
         return NotFetched(f"redirected to {page.url!r}, not an article host (fetch node {page.node})")
 
-    def stop(self, why: str) -> int:
+    def stop(self, why: str) -> None:
         """No page will come any more: every waiting request is given up with ``why``, but
-        the one whose page is being taken (``take_and_give``); how many."""
+        the one whose page is being taken (``take_and_give``)."""
         self.stopped = why
-        return sum(self.give_up(page_id, wanted, JobStopped(why))
-                   for page_id, wanted in list(self.waiting.items()) if page_id != self.taken_now)
+        for page_id, wanted in list(self.waiting.items()):
+            if page_id != self.taken_now:
+                self.give_up(page_id, wanted, JobStopped(why))

@@ -49,7 +49,7 @@ class RemoteFetch:
         self.exchange = exchange
         self.fingerprinter = crawler.request_fingerprinter
         self.in_flight = asyncio.Semaphore(pages_in_flight)
-        self.turns = 0  # requests waiting for one of the REDIS_PAGES_IN_FLIGHT
+        self.asked = 0  # requests waiting for their page, or their turn among REDIS_PAGES_IN_FLIGHT
         self.stopping = False
 
     @classmethod
@@ -59,10 +59,12 @@ class RemoteFetch:
         return fetch
 
     def stop_asked(self) -> int:
-        """How many pages the stopping run leaves for the next: every one it waits for but
-        the one being taken from Redis at that moment, which is archived."""
+        """How many pages the stopping run leaves for the next: every one asked but the one
+        being taken from Redis at that moment, which is archived (one being submitted is
+        not waited for yet: it stops as its submission ends)."""
         self.stopping = True
-        return self.exchange.stop("the run is stopping") + self.turns
+        self.exchange.stop("the run is stopping")
+        return self.asked - bool(self.exchange.taken_now)
 
     async def process_request(self, request: Request) -> Response | None:
         if not request.meta.get("article"):
@@ -88,15 +90,12 @@ class RemoteFetch:
 
     async def remote(self, request: Request, page_id: str) -> Page:
         """The page of ``request``, once one of the ``REDIS_PAGES_IN_FLIGHT`` is its."""
-        self.turns += 1
+        self.asked += 1
         try:
-            await self.in_flight.acquire()
+            async with self.in_flight:
+                return await self.exchange.fetch(request, page_id)
         finally:
-            self.turns -= 1
-        try:
-            return await self.exchange.fetch(request, page_id)
-        finally:
-            self.in_flight.release()
+            self.asked -= 1
 
 
 @dataclass
