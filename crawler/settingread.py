@@ -195,7 +195,7 @@ class SettingReader:
 
         try:  # its options, as the client will take them (TLS ones only on rediss://)
             redis.ConnectionPool.from_url(value).make_connection()
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, redis.RedisError) as error:  # ?protocol=9: a ConnectionError
             raise ConfigError(f"{refusal}: {error}") from None
         return value
 

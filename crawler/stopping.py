@@ -12,10 +12,10 @@ from their listings, as it finds what the scheduler held.
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from functools import partial
 
 from scrapy import Request
-from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
@@ -64,8 +64,9 @@ class StopSending:
         engine.pause()
         waiting = drop_waiting(engine.downloader, partial(leave_for_next_run, self.crawler))
         scheduler = engine.scheduler
-        # A fetch node's scheduler counts the job's whole frontier: a node holds only what it took.
-        return len(scheduler) if isinstance(scheduler, Scheduler) else waiting
+        # What a scheduler holds, when it says (Scrapy's, a fetch node's: not the job's frontier);
+        # Scrapy's isinstance(…, Scheduler) holds for any scheduler.
+        return len(scheduler) if isinstance(scheduler, Sized) else waiting
 
     def process_request(self, request: Request) -> None:
         if self.stopping and (request.meta.get("article") or request.meta.get("listing")):

@@ -55,6 +55,10 @@ from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
 
 JOB = "wechat-archive"
+# The crawl as process 1 of a PID namespace of its own, as in a container: two such on one
+# host name (a container's --hostname, or --network host) are both host:1. (In a user
+# namespace of its own too: without root, one may make a PID namespace there.)
+PID_NAMESPACE = ("unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child")
 GOOD = {"url": "https://mp.weixin.qq.com/s/x", "headers": {"Referer": "https://mp.weixin.qq.com/a"},
         "meta": {"page_id": "f00d"}}
 ARTICLES = 12  # listed in the album: 11 served, one answering 404
@@ -121,22 +125,25 @@ class Processes:
         logs.mkdir()
 
     def start(self, name: str, spider: str, archive: Path, *args: str, env: dict[str, str] | None = None,
-              project: Path = PROJECT, **settings: str) -> None:
+              project: Path = PROJECT, wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        """``wrapper``: a command that runs the crawl's (``PID_NAMESPACE``)."""
         given = {} if env and "WECHAT_REDIS_URL" in env else {"REDIS_URL": self.redis_url}
         # A page a gate holds waits as long as the gate, not Scrapy's 30 s: on a loaded
         # machine the steps taken meanwhile (processes started, stopped) can take longer.
         options = {**given, "REDIS_HEARTBEAT": "1", "DOWNLOAD_TIMEOUT": f"{PATIENCE:.0f}", **settings}
         with (self.logs / f"{name}.log").open("wb") as log:
-            self.running[name] = subprocess.Popen(crawl_command(spider, archive, *args, settings=options),
+            self.running[name] = subprocess.Popen([*wrapper, *crawl_command(spider, archive, *args, settings=options)],
                                                   cwd=project, env={**crawl_env(), "PYTHONPATH": str(project),
                                                                     **(env or {})},
                                                   stdout=log, stderr=log)
 
-    def writer(self, name: str, archive: Path, album: Album, **settings: str) -> None:
-        self.start(name, "album", archive, "-a", f"url={album.url}", **settings)
+    def writer(self, name: str, archive: Path, album: Album, wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        self.start(name, "album", archive, "-a", f"url={album.url}", wrapper=wrapper, **settings)
 
-    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT, **settings: str) -> None:
-        self.start(name, "fetch", self.nowhere, env=env, project=project, **{"REDIS_NODE": name, **settings})
+    def node(self, name: str, env: dict[str, str] | None = None, project: Path = PROJECT,
+             wrapper: tuple[str, ...] = (), **settings: str) -> None:
+        self.start(name, "fetch", self.nowhere, env=env, project=project, wrapper=wrapper,
+                   **{"REDIS_NODE": name, **settings})
 
     @property
     def nowhere(self) -> Path:
@@ -688,11 +695,15 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
     """A writer killed (SIGKILL, its machine down) while the pages it had taken from Redis
     waited for their pictures: each was asked of WeChat again by the next run. A page
-    taken now stays in Redis until it is archived, and the next writer archives it."""
+    taken now stays in Redis until it is archived, and the next writer archives it. So does
+    the next writer of the same host:pid (a container's process 1, restarted): the pages
+    taken in its name were left for it to take again as it asked for them, and each went
+    back on the frontier first, asked of WeChat again."""
     before = len(article_hits(album.server))
     pictures = threading.Event()
 
@@ -703,7 +714,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     album.server.before_answer = hold_the_pictures
     try:
         processes.node("n1")
-        processes.writer("writer", archive, album)
+        processes.writer("writer", archive, album, wrapper=wrapper)
         # every page handed back and taken by the writer, each waiting for its pictures but
         # the 404's, let go once it was said not archived
         processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
@@ -714,7 +725,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
         pictures.set()
     assert not (archive / "_posts").exists() or not list((archive / "_posts").iterdir())
     processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
-    processes.writer("again", archive, album)
+    processes.writer("again", archive, album, wrapper=wrapper)
     assert processes.wait("again") == 0, processes.log("again")
     assert processes.wait("n1") == 0, processes.log("n1")
 
@@ -848,7 +859,9 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """``systemctl stop antifraud-fetch``: the node finishes the page on the wire and hands it
     back, asks WeChat for no page more, and ends by the signal; another node finishes the
-    job, fetching none of it again."""
+    job, fetching none of it again. Its stop line counts what it leaves queued, none here:
+    it said the job's whole frontier, "11 queued pages left for the next run", which the
+    node neither held nor left."""
     before = len(article_hits(album.server))
     held = gate(1)
     processes.writer("writer", archive, album)
@@ -858,6 +871,8 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("n1"), "the node stopping")
     held.open()
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages left for the next " \
+           "run" in processes.log("n1"), processes.log("n1")
     assert len(article_hits(album.server)) - before == 1, processes.log("n1")
     assert fetched_by(job, "n1")() == 1
     processes.node("n2")
@@ -866,6 +881,93 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     hits = Counter(article_hits(album.server)[before:])
     unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: each node asks it once
     assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    assert_clean(processes)
+
+
+def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """A node whose page answered with a redirect holds the request for where it moved,
+    waiting out the node's politeness: the stop line counts it (it counted the job's
+    frontier, empty here), and it goes back to the frontier, for another node to fetch."""
+    target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
+    moved = album.server.redirect("/s/MovedBeforeAStop", target)
+    processes.node("n1", DOWNLOAD_DELAY="60")
+    processes.start("writer", "article", archive, "-a", f"url={moved}")
+    processes.wait_for(lambda: album.server.hits("/s/MovedBeforeAStop"), "n1 asking for the moved page")
+    time.sleep(2)  # the redirect scheduled, waiting for its turn
+    processes.running["n1"].send_signal(signal.SIGTERM)
+    assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page left for the next " \
+           "run" in processes.log("n1"), processes.log("n1")
+    assert job.zcard(f"{JOB}:requests") == 1
+    processes.node("n2")
+    processes.succeed("writer", "n2")
+    assert len(contents(archive)["tables"]["articles"]) == 1
+    assert_clean(processes)
+
+
+def test_a_node_stopped_by_sigterm_while_redis_is_away_hands_back_its_page_when_redis_answers(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """A node stopped (``systemctl stop``) during a Redis restart, holding a page it fetched
+    meanwhile: it ended at once, "1 page handed back", the page it held gone with it; the
+    writer then found it silent (a WARNING, mailed) and WeChat was asked for the page again.
+    It now waits for Redis, as long as it would running (``REDIS_GRACE``), and hands it back."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    try:
+        second = gate(2)
+        processes.node("n1")
+        processes.writer("writer", archive, album)
+        second.wait()
+        server.stop(keep=True)
+        processes.wait_for(lambda: "Redis is not answering" in processes.log("n1"), "n1 to find Redis gone")
+        second.open()
+        time.sleep(2)  # n1 has the page, and keeps it for Redis
+        processes.running["n1"].send_signal(signal.SIGTERM)
+        processes.wait_for(lambda: processes.running["n1"].poll() is not None
+                           or "to hand back what it holds" in processes.log("n1"), "n1 stopping")
+        server.start()
+        assert processes.wait("n1") == -signal.SIGTERM, processes.log("n1")
+        processes.node("n2")
+        processes.succeed("writer", "n2")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    assert "Fetch node n1 stopped (shutdown): 2 pages handed back" in processes.log("n1"), processes.log("n1")
+    assert "stopped answering" not in processes.log("writer"), processes.log("writer")
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize(("folder", "in_flight"), [(False, ARTICLES), (True, ARTICLES), (False, 4)],
+                         ids=["plain", "job folder", "few in flight"])
+def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_run(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, folder: bool, in_flight: int) -> None:
+    """``systemctl stop`` of a writer while its pages wait for the nodes (resting between
+    jobs): each was reported not fetched, the stop line said 0 pages left, and the run ended
+    "FAILED: no article page could be fetched", exit status 1, for pages that wait in Redis.
+    They are left for the next run now, as a single process's queue is, and a job folder
+    keeps them (it had them as seen, and the next run with it archived none of them). The
+    stop line counts those waiting for one of the REDIS_PAGES_IN_FLIGHT too."""
+    settings = {"JOBDIR": str(archive / ".state" / "job")} if folder else {}
+    processes.writer("writer", archive, album, REDIS_PAGES_IN_FLIGHT=str(in_flight), **settings)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == in_flight, "the writer's requests")
+    time.sleep(1)  # the others at the writer's RemoteFetch, waiting for their turn
+    processes.running["writer"].send_signal(signal.SIGTERM)
+    assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
+    log = processes.log("writer")
+    assert f"INFO: Stopping (SIGTERM): no page more is asked of WeChat, {ARTICLES} queued pages left " \
+           "for the next run" in log, log
+    assert "not fetched" not in log and "] ERROR: " not in log, log
+    assert "WARNING: Run summary (stopped by SIGTERM): nothing done" in log, log
+    assert job.zcard(f"{JOB}:requests") == in_flight
+
+    processes.node("n1")
+    processes.writer("again", archive, album, **settings)
+    processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
     assert_clean(processes)
 
 
@@ -1521,6 +1623,49 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     assert writer_refused(Config.from_settings(values)) is None  # the job is free again
 
 
+def test_a_second_writer_of_the_same_host_and_pid_is_refused(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Two writers in two containers of one host name, each the container's process 1: the
+    second took the lease as its own (its holder's host:pid was its own), and two writers
+    ran the job, each taking the other's pages."""
+    first = gate(1)
+    processes.node("n1")
+    processes.writer("writer", archive, album, wrapper=PID_NAMESPACE)
+    first.wait()  # the job is under way
+    assert job.get(f"{JOB}:writer") == f"{socket.gethostname()}:1".encode()
+    processes.writer("second", tmp_path / "elsewhere", album, wrapper=PID_NAMESPACE)
+    assert processes.wait("second") == 2, processes.log("second")
+    [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1 ")
+    assert line.endswith("one writer per job (that host:pid is this process's too: give containers host names "
+                         "of their own)"), line
+    first.open()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_a_second_node_of_the_same_host_and_pid_is_refused(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Two fetch nodes named by their host:pid (no REDIS_NODE), process 1 of two containers
+    given one host name: both ran as one node, each putting back on the frontier what the
+    other held, which a node then fetched again."""
+    name = f"{socket.gethostname()}:1"
+    processes.node("a", wrapper=PID_NAMESPACE, REDIS_NODE="")
+    processes.wait_for(lambda: job.exists(f"{JOB}:alive:{name}"), "the first node's heartbeat")
+    processes.node("b", wrapper=PID_NAMESPACE, REDIS_NODE="")
+    assert processes.wait("b") == 2, processes.log("b")
+    [line] = [line for line in processes.log("b").splitlines() if line.startswith("scrapy crawl fetch:")]
+    assert line == (f"scrapy crawl fetch: fetch node {name} of job {JOB} is running already (its heartbeat is "
+                    "renewed): that host:pid is this process's too: give containers host names of their own, "
+                    "or each node its own REDIS_NODE"), line
+    processes.writer("writer", archive, album)
+    processes.succeed("writer", "a")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_writer_whose_lease_another_took_stops(album: Album, tmp_path: Path, archive: Path,
                                                  processes: Processes, job: redis.Redis,
                                                  gate: Callable[[int], Gate]) -> None:
@@ -1691,7 +1836,8 @@ def test_a_redis_user_that_may_not_read_the_eviction_policy_is_told_once(tmp_pat
 
 
 @pytest.mark.parametrize("url", [f"127.0.0.1:{SECRET}@6379", f"redis://user:{SECRET}@host:port/0",
-                                 f"http://127.0.0.1/0?password={SECRET}"])
+                                 f"http://127.0.0.1/0?password={SECRET}",
+                                 f"redis://:{SECRET}@127.0.0.1:6379/0?protocol=9"])
 def test_a_malformed_redis_url_is_refused_without_its_password(tmp_path: Path, url: str) -> None:
     result = crawl("fetch", tmp_path, settings={"REDIS_URL": url})
     assert result.returncode == 2

@@ -181,7 +181,7 @@ def test_a_node_leaving_hands_back_first_what_an_outage_kept(
     monkeypatch.setattr(node, "_hand_back", unreachable)
     node.hand_back(request, page(request))
     monkeypatch.setattr(node, "_hand_back", script)  # Redis back
-    node.leave("shutdown")
+    asyncio.run(node.leave("shutdown"))
     assert not node.unsent and Page.from_bytes(redis_db.hget(JOB.pages, "p1")).body == b"<html>page</html>"
     assert entry not in redis_db.zrange(JOB.requests, 0, -1) and not redis_db.exists(JOB.inflight(NAME))
 
@@ -206,7 +206,7 @@ def test_a_node_leaving_gives_back_what_it_holds_and_says_why(
         queue: NodeQueue, node: FetchNode, redis_db: redis.Redis, reason: str, state: str) -> None:
     entries = {put(redis_db, f"https://mp.weixin.qq.com/s/{n}", str(n), priority=n) for n in range(3)}
     assert queue.pop() is not None and queue.pop() is not None
-    node.leave(reason)
+    asyncio.run(node.leave(reason))
     assert set(redis_db.zrange(JOB.requests, 0, -1)) == entries
     assert not redis_db.exists(JOB.inflight(NAME))
     assert redis_db.hget(JOB.nodes, NAME) == state.encode()
@@ -259,7 +259,7 @@ def test_a_done_job_is_seen_and_refuses_the_nodes_writes(
     redis_db.set(JOB.done, 1)
     assert node.job_done()
     node.requeue(request)
-    node.leave("finished")
+    asyncio.run(node.leave("finished"))
     assert not redis_db.exists(JOB.requests) and not redis_db.exists(JOB.nodes)
 
 
@@ -356,9 +356,11 @@ def test_a_beat_that_finds_the_job_done_stops_the_node(
 
 def test_a_node_that_gave_redis_up_calls_it_no_more(
         queue: NodeQueue, node: FetchNode, crawler: Crawler, redis_db: redis.Redis,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     """Past the grace the node stops; a call to a silent Redis would first wait out its
-    timeout (seconds each, while the node closes)."""
+    timeout (seconds each, while the node closes). Its last line says what it could not hand
+    back (it said "0 pages handed back" alone, the page it had fetched gone unsaid)."""
+    caplog.set_level("INFO", logger="crawler.distributed.node")
     put(redis_db, "https://mp.weixin.qq.com/s/a", "p1")
     request = queue.pop()
     assert request is not None
@@ -374,10 +376,12 @@ def test_a_node_that_gave_redis_up_calls_it_no_more(
     monkeypatch.setattr(redis_db, "zcard", called)
     node.hand_back(request, page(request))
     node.requeue(request)
-    node.leave("redis_unreachable")
+    asyncio.run(node.leave("redis_unreachable"))
     assert queue.pop() is None and not node.job_done()
     assert not scheduler(crawler, node, redis_db).has_pending_requests()
     assert len(node.unsent) == 1  # for the writer to find again once Redis is back
+    assert "Fetch node node-1 stopped (redis_unreachable): 0 pages handed back to job j; 1 page fetched and " \
+           "not handed back (Redis did not answer): asked again by the writer" in caplog.text, caplog.text
 
 
 def test_a_node_that_held_nothing_says_nothing_of_giving_back(
@@ -386,7 +390,7 @@ def test_a_node_that_held_nothing_says_nothing_of_giving_back(
     requests' would be a line about nothing, in every log."""
     caplog.set_level("INFO", logger="crawler.distributed.node")
     node.give_back("fetching", "a previous run of this node held")
-    node.leave("finished")
+    asyncio.run(node.leave("finished"))
     assert "Gave back" not in caplog.text
     assert "Fetch node node-1 stopped (finished): 0 pages handed back to job j" in caplog.text
 
@@ -423,7 +427,7 @@ def test_a_node_that_left_beats_no_more(node: FetchNode, redis_db: redis.Redis) 
 
     async def join_then_leave() -> None:
         node.join()
-        node.leave("blocked")
+        await node.leave("blocked")
         await asyncio.sleep(node.look_every * 3)
 
     asyncio.run(join_then_leave())

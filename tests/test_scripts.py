@@ -248,11 +248,15 @@ def test_a_new_writer_gets_back_the_pages_a_writer_gone_took_and_did_not_archive
         redis_db.sadd(JOB.dupefilter, page_id)
         assert take_page(redis_db, page_id, "gone:1" if page_id != "p3" else WRITER)
     redis_db.hset(JOB.pages, "p2", "a copy handed back since")
-    assert reclaim(redis_db) == 1
-    assert redis_db.hgetall(JOB.pages) == {b"p1": b"page p1", b"p2": b"a copy handed back since"}
-    assert redis_db.smembers(JOB.dupefilter) == {b"p1"} and redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
-    assert redis_db.hgetall(JOB.taken) == {b"p3": b"page p3"}  # its own: it takes it again itself
-    assert redis_db.hgetall(JOB.takers) == {b"p3": WRITER.encode()}
+    # p3 too: taken in its name by a writer of its host:pid before (it went back on the
+    # frontier as the writer asked for it, and a node fetched it again)
+    assert reclaim(redis_db) == 2
+    assert redis_db.hgetall(JOB.pages) == {b"p1": b"page p1", b"p2": b"a copy handed back since",
+                                           b"p3": b"page p3"}
+    assert redis_db.smembers(JOB.dupefilter) == {b"p1", b"p3"}
+    assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1", b"p3"]
+    assert not redis_db.exists(JOB.taken) and not redis_db.exists(JOB.takers)
+    take_page(redis_db, "p1")
     redis_db.set(JOB.lease, "elsewhere:2")
     assert reclaim(redis_db, "again:3") is None and redis_db.exists(JOB.taken)
 
@@ -328,15 +332,25 @@ def test_a_request_held_by_a_node_not_in_the_nodes_hash_counts_as_nowhere(redis_
 
 def test_one_writer_holds_the_lease_until_it_lets_it_go(redis_db: redis.Redis) -> None:
     keys = [JOB.lease, JOB.last_writer]
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
-    holder, left = run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"])  # type: ignore[misc]
-    assert holder == b"w1" and 0 < left <= 10000
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000, "0"]) == [b"w1", 20000]  # renewed
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000, 1]
+    holder, left, taken = run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"])  # type: ignore[misc]
+    assert holder == b"w1" and 0 < left <= 10000 and taken == 0
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 20000, "0"]) == [b"w1", 20000, 1]  # renewed
     assert 10000 < redis_db.pttl(JOB.lease) <= 20000
     assert run(redis_db, scripts.RELEASE, keys[:1], ["w2"]) == 0
     assert redis_db.get(JOB.lease) == b"w1"
     assert run(redis_db, scripts.RELEASE, keys[:1], ["w1"]) == 1
-    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000, 1]
+
+
+def test_a_lease_that_runs_is_not_a_starting_writers_own_in_its_name(redis_db: redis.Redis) -> None:
+    """Two writers of one host:pid (process 1 of two containers of one host name): the second
+    took the first's lease as its own."""
+    keys = [JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.LEASE, keys, ["h:1", 10000, "1"]) == [b"h:1", 10000, 1]
+    holder, left, taken = run(redis_db, scripts.LEASE, keys, ["h:1", 10000, "1"])  # type: ignore[misc]
+    assert holder == b"h:1" and 0 < left <= 10000 and taken == 0
+    assert run(redis_db, scripts.LEASE, keys, ["h:1", 10000, "0"]) == [b"h:1", 10000, 1]  # its holder renews it
 
 
 def test_a_writer_whose_lease_ran_out_takes_it_again_only_if_no_other_took_it(redis_db: redis.Redis) -> None:
@@ -344,17 +358,17 @@ def test_a_writer_whose_lease_ran_out_takes_it_again_only_if_no_other_took_it(re
     lease ran out too (it was still starting): taking the job back, it waited for pages
     the other had taken. Alone, or with the job's keys lost by Redis, it goes on."""
     keys = [JOB.lease, JOB.last_writer]
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "1"]) == [b"w1", 10000, 1]
     redis_db.delete(JOB.lease)  # ran out while w1 was stalled
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000, 1]
     redis_db.delete(JOB.lease)
-    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000]  # a writer starting
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "1"]) == [b"w2", 10000, 1]  # a writer starting
     redis_db.delete(JOB.lease)  # ran out before w2 renewed it
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w2", 0]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w2", 0, 0]
     assert not redis_db.exists(JOB.lease)
-    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "0"]) == [b"w2", 10000]  # w2 renews it
+    assert run(redis_db, scripts.LEASE, keys, ["w2", 10000, "0"]) == [b"w2", 10000, 1]  # w2 renews it
     redis_db.delete(*keys)  # Redis restarted without persistence
-    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000]
+    assert run(redis_db, scripts.LEASE, keys, ["w1", 10000, "0"]) == [b"w1", 10000, 1]
 
 
 

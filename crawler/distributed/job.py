@@ -277,7 +277,7 @@ def writer_refused(config: Config) -> Refusal | None:
                                   socket_timeout=config.redis_timeout)
     job = Job.from_config(config)
     try:
-        holder, left = client.register_script(LEASE)(
+        holder, left, taken = client.register_script(LEASE)(
             keys=[job.lease, job.last_writer],
             args=[process_name(), round(lease_seconds(config) * 1000), "1"])
     except redis.RedisError as error:
@@ -285,35 +285,39 @@ def writer_refused(config: Config) -> Refusal | None:
                        f"its writer lease: {error}", 1)
     finally:
         client.close()
-    if text(holder) == process_name():
+    if taken:
         return None
+    same = " (that host:pid is this process's too: give containers host names of their own)" \
+        if text(holder) == process_name() else ""
     return Refusal(f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
-                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job", 2)
+                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job{same}", 2)
 
 
 def node_refused(config: Config) -> Refusal | None:
-    """Why this process may not be fetch node ``REDIS_NODE``: another process beats under
-    its name (one name given to two machines), and each would put the other's requests back on
-    the frontier as its own and fetch them too (exit status 2); or Redis failed (exit status
-    1). A heartbeat left by a run of the name that died runs out unrenewed: the wait for it
-    to be renewed is one heartbeat at most, and only when there is one."""
-    if not config.redis_node:  # host:pid: no other process has it
-        return None
+    """Why this process may not be fetch node ``REDIS_NODE``, or host:pid: another process
+    beats under its name (one name given to two machines; host:pid, process 1 of two
+    containers of one host name), and each would put the other's requests back on the
+    frontier as its own and fetch them too (exit status 2); or Redis failed (exit status 1).
+    A heartbeat left by a run of the name that died runs out unrenewed: the wait for it to
+    be renewed is one heartbeat at most, and only when there is one."""
+    name = node_name(config)
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
-    alive = Job.from_config(config).alive(config.redis_node)
+    alive = Job.from_config(config).alive(name)
+    advice = "give each node its own REDIS_NODE, or none (host:pid)" if config.redis_node else (
+        "that host:pid is this process's too: give containers host names of their own, or each node "
+        "its own REDIS_NODE")
     try:
         left, until = client.pttl(alive), time.monotonic() + config.redis_heartbeat
         while left > 0 and time.monotonic() < until:
             time.sleep(0.05)
             left, before = client.pttl(alive), left
             if left > before:
-                return Refusal(f"fetch node {config.redis_node} of job {config.redis_job} is running already "
-                               "(its heartbeat is renewed): give each node its own REDIS_NODE, or none "
-                               "(host:pid)", 2)
+                return Refusal(f"fetch node {name} of job {config.redis_job} is running already "
+                               f"(its heartbeat is renewed): {advice}", 2)
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not say whether fetch node "
-                       f"{config.redis_node} runs already: {error}", 1)
+                       f"{name} runs already: {error}", 1)
     finally:
         client.close()
     return None

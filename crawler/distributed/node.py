@@ -240,19 +240,33 @@ class FetchNode:
                          "here", self.name, self.job.name, self.version, version)
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=OTHER_VERSION))
 
-    def leave(self, reason: str) -> None:
+    async def leave(self, reason: str) -> None:
         """Hands back the pages an outage kept (given back as requests, they would be
-        fetched again elsewhere), gives back what the node still holds, and records why it left."""
+        fetched again elsewhere), gives back what the node still holds, and records why it left.
+        Redis away, the node waits for it as it would running (``REDIS_GRACE``): what it
+        held would otherwise go with it, a page it fetched asked of WeChat again."""
         if self.beating is not None:
             self.beating.cancel()
+        if not self.left(reason):
+            logger.info("Fetch node %s waits for Redis to hand back what it holds (%s fetched)",
+                        self.name, counted(len(self.unsent), "page"))
+            while not self.left(reason):
+                await asyncio.sleep(1)
+        report = logger.error if reason == "blocked" else logger.info
+        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s", self.name, reason,
+               counted(self.handed_back, "page"), self.job.name,
+               f"; {counted(len(self.unsent), 'page')} fetched and not handed back (Redis did not answer): "
+               "asked again by the writer" if self.unsent else "",
+               "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
+
+    def left(self, reason: str) -> bool:
+        """One try at ``leave``'s steps; False while Redis is away, within ``REDIS_GRACE``."""
         if not self.gone:
             with self.redis():
                 self.send()
                 self.give_back(LEFT.get(reason, "stopped"), "it held")
-        report = logger.error if reason == "blocked" else logger.info
-        report("Fetch node %s stopped (%s): %s handed back to job %s%s", self.name, reason,
-               counted(self.handed_back, "page"), self.job.name,
-               "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
+                return True
+        return self.gone
 
     def give_back(self, state: str, what: str) -> None:
         """Everything in the node's in-flight hash goes back to the frontier; its state is ``state``."""

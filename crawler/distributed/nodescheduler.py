@@ -12,9 +12,11 @@ from collections import deque
 import redis
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet.defer import Deferred
 
 from crawler.distributed import frontier
 from crawler.distributed.frontier import WireError
@@ -144,10 +146,10 @@ class NodeScheduler(Scheduler):
         self.queue = NodeQueue(self.server, spider, self.node)
         self.node.join()
 
-    def close(self, reason: str) -> None:
+    def close(self, reason: str) -> Deferred[None]:
         if self.waking is not None:
             self.waking.cancel()
-        self.node.leave(reason)
+        return deferred_from_coro(self.node.leave(reason))
 
     def enqueue_request(self, request: Request) -> bool:
         if not request.dont_filter and request.url in request.meta.get("redirect_urls", ()):
@@ -204,10 +206,15 @@ class NodeScheduler(Scheduler):
         else:
             self.crawler.engine.crawl(request)
 
+    def __len__(self) -> int:
+        """The requests this node holds queued (its own, and those a stop gave back): what a
+        stopping node leaves (``crawler.stopping``), where the frontier is the job's."""
+        return len(self.held)
+
     def has_pending_requests(self) -> bool:
         pending = bool(self.held)
         if not pending and not self.node.gone:
             with self.node.redis():
-                pending = len(self) > 0
+                pending = len(self.queue) > 0
         return pending
 

@@ -15,9 +15,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.distributed.exchange import PageExchange
-from crawler.distributed.wire import NodeRefused, NotFetched, off_hosts
+from crawler.distributed.wire import JobStopped, NodeRefused, NotFetched, Page, off_hosts
 from crawler.distributed.writer import Writer
-from crawler.run import Run
+from crawler.run import Run, stop_asked
+from crawler.stopping import leave_for_next_run
 
 
 def exchange_of(crawler: Crawler) -> PageExchange:
@@ -37,23 +38,44 @@ class RemoteFetch:
     and captures see the page as if it had been fetched here. A page a node followed a
     redirect for answers the request for where it moved, as a redirect followed here would,
     with the URL asked in ``redirect_urls`` (the link as the source gave it).
+
+    A signal that stops the run (``stop_asked``) leaves the pages it waits for to the next
+    run, as a single process leaves its queue (``crawler.stopping``): they wait in Redis, or
+    on the frontier, and a job folder keeps their requests.
     """
 
     def __init__(self, crawler: Crawler, exchange: PageExchange, pages_in_flight: int):
+        self.crawler = crawler
         self.exchange = exchange
         self.fingerprinter = crawler.request_fingerprinter
         self.in_flight = asyncio.Semaphore(pages_in_flight)
+        self.asked = 0  # requests waiting for their page, or their turn among REDIS_PAGES_IN_FLIGHT
+        self.stopping = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RemoteFetch:
-        return cls(crawler, exchange_of(crawler), Run.of(crawler).config.redis_pages_in_flight)
+        fetch = cls(crawler, exchange_of(crawler), Run.of(crawler).config.redis_pages_in_flight)
+        crawler.signals.connect(fetch.stop_asked, signal=stop_asked)
+        return fetch
+
+    def stop_asked(self) -> int:
+        """How many pages the stopping run leaves for the next: every one asked but the one
+        being taken from Redis at that moment, which is archived (one being submitted is
+        not waited for yet: it stops as its submission ends)."""
+        self.stopping = True
+        self.exchange.stop("the run is stopping")
+        return self.asked - bool(self.exchange.taken_now)
 
     async def process_request(self, request: Request) -> Response | None:
         if not request.meta.get("article"):
             return None
         page_id = self.fingerprinter.fingerprint(request).hex()
-        async with self.in_flight:
-            page = await self.exchange.fetch(request, page_id)
+        try:
+            page = await self.remote(request, page_id)
+        except JobStopped:
+            if self.stopping:
+                raise leave_for_next_run(self.crawler, request) from None
+            raise
         if page.failure:
             self.exchange.finish(page_id, page)  # nothing of it is archived
             why = f"{page.failure} (fetch node {page.node})"
@@ -65,6 +87,15 @@ class RemoteFetch:
         response = page.response(answered)
         self.exchange.hand_over(page_id, response)
         return response
+
+    async def remote(self, request: Request, page_id: str) -> Page:
+        """The page of ``request``, once one of the ``REDIS_PAGES_IN_FLIGHT`` is its."""
+        self.asked += 1
+        try:
+            async with self.in_flight:
+                return await self.exchange.fetch(request, page_id)
+        finally:
+            self.asked -= 1
 
 
 @dataclass

@@ -159,23 +159,22 @@ return redis.call('INCR', KEYS[3])
 # A writer starting a job gets back the pages taken by writers of it that are gone
 # (killed, their machine down) and not archived: handed back again, as a node hands a
 # page back, for this writer to archive when it asks for them. A copy handed back since
-# is kept instead.
+# is kept instead. A page taken in the starting writer's own name is no exception: it has
+# taken none yet, and its host:pid was a writer's before (a container's process 1, restarted).
 # KEYS: taken, takers, pages, dupefilter, ready, lease, last writer.  ARGV: writer.
 # Returns how many pages came back.
 RECLAIM = _writer_only(6, 7, 1) + """
 local takers = redis.call('HGETALL', KEYS[2])
 local back = 0
 for i = 1, #takers, 2 do
-  if takers[i + 1] ~= ARGV[1] then
-    local page = redis.call('HGET', KEYS[1], takers[i])
-    redis.call('HDEL', KEYS[1], takers[i])
-    redis.call('HDEL', KEYS[2], takers[i])
-    if page and redis.call('HEXISTS', KEYS[3], takers[i]) == 0 then
-      redis.call('HSET', KEYS[3], takers[i], page)
-      redis.call('SADD', KEYS[4], takers[i])
-      redis.call('RPUSH', KEYS[5], takers[i])
-      back = back + 1
-    end
+  local page = redis.call('HGET', KEYS[1], takers[i])
+  redis.call('HDEL', KEYS[1], takers[i])
+  redis.call('HDEL', KEYS[2], takers[i])
+  if page and redis.call('HEXISTS', KEYS[3], takers[i]) == 0 then
+    redis.call('HSET', KEYS[3], takers[i], page)
+    redis.call('SADD', KEYS[4], takers[i])
+    redis.call('RPUSH', KEYS[5], takers[i])
+    back = back + 1
   end
 end
 return back
@@ -227,11 +226,15 @@ return dropped
 # heartbeat. A lease that ran out is free to a writer starting (ARGV[3] = '1'), and to
 # the writer that held it last: one back from a stall whose job another writer took
 # meanwhile is told that one's name, even once that one's lease ran out too (it may be
-# starting still, or stalled in turn), instead of taking the job back.
+# starting still, or stalled in turn), instead of taking the job back. A lease that runs
+# is never a starting writer's own, even in its name: host:pid names another process too
+# (process 1 of two containers of one host name), or a run of the name that died.
 # KEYS: lease, last writer.  ARGV: writer, milliseconds it lasts, '1' at a writer's start.
-# Returns the holder after the call, and the milliseconds its lease has left.
+# Returns the holder after the call, the milliseconds its lease has left, and 1 when the
+# call took or renewed it (else 0).
 LEASE = """
 local holder = redis.call('GET', KEYS[1])
+if holder and ARGV[3] == '1' then return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0} end
 if not holder then
   holder = redis.call('GET', KEYS[2])
   if ARGV[3] == '1' or not holder then holder = ARGV[1] end
@@ -239,9 +242,9 @@ end
 if holder == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   redis.call('SET', KEYS[2], ARGV[1])
-  return {ARGV[1], tonumber(ARGV[2])}
+  return {ARGV[1], tonumber(ARGV[2]), 1}
 end
-return {holder, math.max(redis.call('PTTL', KEYS[1]), 0)}
+return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 """
 
 # The writer lets its lease go. KEYS: lease.  ARGV: writer.

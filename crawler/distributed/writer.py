@@ -284,9 +284,9 @@ class Writer:
     async def keep_lease(self) -> bool:
         """Renews the writer's lease; False, and the run stops, when another writer holds
         it (this one was silent for longer than the lease, and another started)."""
-        holder, _ = await self._lease(keys=[self.job.lease, self.job.last_writer],
-                                      args=[self.name, self.lease_ms, "0"])
-        if text(holder) == self.name:
+        holder, _, taken = await self._lease(keys=[self.job.lease, self.job.last_writer],
+                                             args=[self.name, self.lease_ms, "0"])
+        if taken:
             return True
         logger.error("Another writer, %s, has taken job %s: stopping. Its archive gets the pages "
                      "from now on; run one writer per job.", text(holder), self.job.name)
