@@ -212,7 +212,8 @@ class SettingReader:
                 raise ConfigError(f"-s {name}= slot of {host} takes {', '.join(SLOT_KEYS)}, "
                                   f"not {unknown[0]!r}")
             for key, (low, high) in SLOT_NUMBERS.items():
-                _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), _json_number, low, high)
+                kind = _json_whole if key == "concurrency" else _json_number
+                _bounded(f"-s {name}= {key} of {host}", slot.get(key, low), kind, low, high)
 
     def integer(self, name: str, low: int, high: int | None = None) -> int:
         return int(self._number(name, _whole, low, high))
@@ -251,6 +252,11 @@ def _json_number(raw: Any) -> float:
     if not isinstance(raw, (int, float)):  # a bool, _bounded refuses
         raise TypeError(raw)
     return raw
+
+
+def _json_whole(raw: Any) -> int:
+    """``raw``, if JSON gave a whole number: a slot of concurrency 2.5 lets 3 requests out."""
+    return _whole(_json_number(raw))
 
 
 def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,

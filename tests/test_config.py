@@ -171,6 +171,7 @@ def test_a_number_too_large_for_its_use_is_refused_too(name: str, value: str) ->
     ('{"mp.weixin.qq.com": {"delay": -3}}', "delay of mp.weixin.qq.com takes a number of 0.0 or more"),
     ('{"mp.weixin.qq.com": {"jitter": 2}}', "jitter of mp.weixin.qq.com takes a number from 0.0 to 1.0"),
     ('{"mmbiz.qpic.cn": {"concurrency": true}}', "concurrency of mmbiz.qpic.cn takes a number"),
+    ('{"mmbiz.qpic.cn": {"concurrency": 2.5}}', "concurrency of mmbiz.qpic.cn takes a number of 1 or more"),
     ('{"mmbiz.qpic.cn": 8}', "takes host names with their slot"),
     # Scrapy leaves a name it does not read: the slot was the host's without a word
     ('{"mmbiz.qpic.cn": {"concurency": 4}}', "slot of mmbiz.qpic.cn takes concurrency, delay, jitter, "
