@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html import unescape
+from types import SimpleNamespace
 
 import lxml.etree
 import lxml.html
@@ -59,7 +60,7 @@ from crawler.tagging.tags import Tagger, album_tag
 from crawler.wechat.article import Article, NotAnArticle
 from crawler.wechat.page import parse_page
 from tests.browser import ARCHIVE_SCRIPT, BASEURL, CATALOG_SCRIPT, FEED_PATH, build_site
-from tests.conftest import PAGES
+from tests.conftest import PAGES, pytest_collection_modifyitems
 from tests.test_hostile import page
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -304,3 +305,29 @@ def check_html(html: str, where: object) -> None:
         assert not any(name.lower().startswith("on") for name in element.attrib), (where, html)
         for name in ("href", "src", "action", "formaction"):
             assert not DANGEROUS_URL.match(element.get(name) or ""), (where, html)
+
+
+def test_fuzz_seed_draws_other_examples_and_the_same_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FUZZ_SEED`` (tests/conftest.py) reaches a ``derandomize``d test: the same seed the
+    same examples, another seed others; none, the test's own."""
+    def drawn(fuzz_seed: str | None) -> list[bytes]:
+        seen: list[bytes] = []
+
+        @settings(max_examples=8, derandomize=True, database=None, phases=[Phase.generate])
+        @given(st.binary(min_size=8, max_size=8))
+        def example(data: bytes) -> None:
+            seen.append(data)
+
+        if fuzz_seed is None:
+            monkeypatch.delenv("FUZZ_SEED", raising=False)
+        else:
+            monkeypatch.setenv("FUZZ_SEED", fuzz_seed)
+        pytest_collection_modifyitems([SimpleNamespace(obj=example)])  # type: ignore[list-item]
+        example()
+        return seen
+
+    assert drawn(None) == drawn(None)
+    assert drawn("1") == drawn("1") != drawn(None)
+    assert drawn("2") != drawn("1")
+    with pytest.raises(pytest.UsageError, match="FUZZ_SEED takes a whole number, not 'x'"):
+        drawn("x")
