@@ -526,6 +526,30 @@ def test_links_a_run_did_not_get_to_are_followed_by_the_next(
     assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
 
 
+def test_short_links_past_the_budget_are_said_and_counted_not_left_silently(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Short links over ``FOLLOW_LINKS_PER_RUN`` are left to a later run: the summary and
+    the account's line say how many (each once, however many pages link it), and say
+    nothing once none are left. With the budget at 0 they would be left at every run, with
+    not a line saying so."""
+    site = Site(wechat)
+    linked = site.serve([Art(str(2247485701 + n), token=f"Budget{n}") for n in range(4)])
+    site.serve([replace(linked[0], links=(site.short(linked[3]),))])  # linked again from a page
+    entry = site.serve([Art("2247485700", token="BudgetEntry", links=tuple(map(site.short, linked)))])[0]
+    settings = {"FOLLOW_LINKS_PER_RUN": "2"}
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]', **settings)
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 3  # the entry, two by their short links
+    assert result.stats.get("links/over_budget") == 2, result.stats
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "2 short links left to a later run (FOLLOW_LINKS_PER_RUN)" in summary, summary
+    assert "2 short links left to a later run" in result.stderr.split("account 测试反诈中心:")[1]
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]', **settings)
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    assert "links/over_budget" not in result.stats
+    assert "left to a later run" not in result.stderr
+
+
 def test_a_short_link_to_a_deleted_article_is_asked_once_not_every_run(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A deleted page names no article: the short link that led to it is settled by itself."""
