@@ -470,6 +470,35 @@ def test_an_album_whose_later_page_fails_is_reported_read_in_part(
     assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
 
 
+def test_an_album_known_from_a_page_whose_later_page_answers_an_error_is_read_in_part(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album no line of the accounts file names, known from its member's page: WeChat's
+    error (``ret``) on its first page is taken as the album gone (said at INFO), but on page 2
+    of 2 it is no answer about the album: a source read in part, at WARNING, the summary
+    too, and the next run reads it to its end."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247485801, 30, albums=("3321",), days_ago=1))
+    site.album("3321", arts)
+    listing = site._album_json
+    error = Route(200, "application/json", json.dumps({"base_resp": {"ret": -1, "errmsg": "system error"}}).encode())
+    wechat.route("/mp/appmsgalbum", lambda query: error if "begin_msgid" in query else listing(query))
+    lines = f'urls = ["{site.link(arts[-1]).replace("&amp;", "&")}"]'
+    result = account_crawl(wechat, tmp_path, lines, ALBUM_PAGE_SIZE="20")
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 20
+    assert result.stats.get("sources/failed_pages") == 1
+    assert "albums/gone" not in result.stats
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "WARNING" in summary, summary
+    assert "album:3321: READ IN PART (20 listed, " in result.stderr, result.stderr
+    assert "WARNING: Source album:3321 could not be read: the album answered ret=-1: system error" \
+        in result.stderr
+    assert "1 source read in part" in result.stderr
+    wechat.route("/mp/appmsgalbum", listing)
+    result = account_crawl(wechat, tmp_path, lines, ALBUM_PAGE_SIZE="20")
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, result.stderr
+
+
 @pytest.mark.parametrize("block", ["verification", "429"])
 def test_an_album_page_answered_by_a_block_is_asked_again_after_a_pause(
         wechat: MockWeChat, tmp_path: Path, block: str) -> None:
@@ -524,6 +553,30 @@ def test_links_a_run_did_not_get_to_are_followed_by_the_next(
     assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
     requested = [p for p in article_requests(wechat) if "2247485300" not in p and "Entry" not in p]
     assert len(requested) == len(set(requested)) + (cut != "budget"), requested  # each once more
+
+
+def test_short_links_past_the_budget_are_said_and_counted_not_left_silently(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Short links over ``FOLLOW_LINKS_PER_RUN`` are left to a later run: the summary and
+    the account's line say how many (each once, however many pages link it), and say
+    nothing once none are left. With the budget at 0 they would be left at every run, with
+    not a line saying so."""
+    site = Site(wechat)
+    linked = site.serve([Art(str(2247485701 + n), token=f"Budget{n}") for n in range(4)])
+    site.serve([replace(linked[0], links=(site.short(linked[3]),))])  # linked again from a page
+    entry = site.serve([Art("2247485700", token="BudgetEntry", links=tuple(map(site.short, linked)))])[0]
+    settings = {"FOLLOW_LINKS_PER_RUN": "2"}
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]', **settings)
+    assert result.returncode == 0, result.stderr
+    assert len(archived(tmp_path / "archive")) == 3  # the entry, two by their short links
+    assert result.stats.get("links/over_budget") == 2, result.stats
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "2 short links left to a later run (FOLLOW_LINKS_PER_RUN)" in summary, summary
+    assert "2 short links left to a later run" in result.stderr.split("account 测试反诈中心:")[1]
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]', **settings)
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    assert "links/over_budget" not in result.stats
+    assert "left to a later run" not in result.stderr
 
 
 def test_a_short_link_to_a_deleted_article_is_asked_once_not_every_run(

@@ -6,6 +6,7 @@ the folder is absent.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -18,6 +19,7 @@ from crawler.tagging.tags import article_text
 from crawler.wechat.article import Article, NotAnArticle, PostType
 from crawler.wechat.errorpage import is_verification_page
 from crawler.wechat.page import parse_page
+from crawler.wechat.urls import album_id, article_key
 from tests.conftest import shared_fixture
 
 ARTICLES = {
@@ -108,6 +110,39 @@ def test_every_article_page_of_the_folder_is_covered() -> None:
         pytest.skip(f"{SHARED_FIXTURES} is absent: the third-party pages live beside the project")
     pages = {p.name for p in SHARED_FIXTURES.glob("*.html")}
     assert pages == set(ARTICLES) | set(SCRIPTLESS) | set(NOT_ARTICLES)
+
+
+# An article's long link or an album's id as a page holds it anywhere, once unescaped (not
+# WeChat's own script's template of one, ``__biz=${window.biz}``)
+_REFERENCE = re.compile(r"mp\.weixin\.qq\.com/s\?[^\"'<>\s$]+|album_?id[\"']?\s*[:=]\s*[\"']?([0-9]{10,})", re.I)
+
+
+def _unescaped(page: str) -> str:
+    """``page`` with its links as a browser follows them: a script's ``\\x26``, ``\\/`` and
+    ``%3D`` undone, and ``&amp;`` however many times over (``&amp;amp;`` in ``cgiDataNew``)."""
+    before = None
+    while before != page:
+        before, page = page, html.unescape(page.replace("\\x26", "&").replace("\\/", "/"))
+    return page.replace("%3D", "=")
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES.keys() | SCRIPTLESS.keys()))
+def test_every_article_and_album_a_real_page_names_is_a_lead(name: str) -> None:
+    """What a reader of a real page can follow to another article (往期推荐, the body's links,
+    the album's previous and next, a shared or reprinted original, in the markup or in a
+    script's data, in any escaping) and every album it names: each is a lead the crawl
+    follows, else an account's article is lost with no line saying so. The page's own link
+    (``og:url``, its QR code, ``msg_link``) is no lead."""
+    text = shared_fixture(name)
+    page = parse_page(text.encode(), FETCHED)
+    assert isinstance(page, Article)
+    references = list(_REFERENCE.finditer(_unescaped(text)))
+    articles = {article_key("https://" + found.group()) for found in references if not found.group(1)}
+    albums = {found.group(1) for found in references if found.group(1)}
+    led = {article_key(link) for link in page.links}
+    assert articles - {None, page.key} <= led, articles - {None, page.key} - led
+    named = {album.id for album in page.albums} | {album_id(link) for link in page.album_links}
+    assert albums <= named, albums - named
 
 
 def test_published_is_china_time() -> None:

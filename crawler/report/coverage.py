@@ -133,8 +133,10 @@ def found_this_run(counts: Mapping[str, int]) -> str:
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
+    later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
+    left = f", {counted(later, 'short link')} left to a later run" if later else ""
     if not failed and not in_part and not not_fetched:
-        return found + ", no source failed"
+        return found + ", no source failed" + left
     return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",
                             f", {counted(in_part, 'source')} read in part" if in_part else "",
-                            f", {counted(not_fetched, 'page')} not fetched" if not_fetched else ""])
+                            f", {counted(not_fetched, 'page')} not fetched" if not_fetched else "", left])

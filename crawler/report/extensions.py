@@ -47,6 +47,7 @@ _TOTALS = (
     (Stat.JOB_REQUESTS_LOST, "request(s) lost with the job folder"),
     (Stat.LINKS_WITHOUT_CHKSM, "link(s) without chksm followed"),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
+    (Stat.LINKS_OVER_BUDGET, "short link(s) left to a later run (FOLLOW_LINKS_PER_RUN)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
     (Stat.ALBUMS_LEFT, ("left its album", "left their albums")),
     (Stat.WATCH_REQUESTED, "original(s) watched"),

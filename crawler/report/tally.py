@@ -58,6 +58,7 @@ class Stat(StrEnum):
     LINKS_FOREIGN = "links/foreign"
     LINKS_WITHOUT_CHKSM = "links/without_chksm"
     LINKS_REFUSED_WITHOUT_CHKSM = "links/refused_without_chksm"
+    LINKS_OVER_BUDGET = "links/over_budget"  # short links left to a later run (FOLLOW_LINKS_PER_RUN)
     # Pages and listings not had for a reason of their own, not the network's (a redirect
     # loop, a page beyond DOWNLOAD_MAXSIZE, a block): a run with one found WeChat reachable
     REQUESTS_FAILED_OWN = "requests/failed_own"

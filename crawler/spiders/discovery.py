@@ -86,6 +86,7 @@ class Discovery:
         self.close = sets.close
         self.foreign_seen = sets.of("foreign")  # keys counted this run
         self.granted = sets.of("granted")  # short links given a share of the budget this run
+        self.over_budget = sets.of("over_budget")  # short links left to a later run, counted
         self.found: dict[str, str] = {}  # account → __biz learned from its pages this run
         self.unrecorded: dict[str, str] = {}  # of those, what is not yet on its way to the index
 
@@ -165,7 +166,7 @@ class Discovery:
                 continue
             if self.index.article_of(link) is not None:
                 yield LinkLead(link)
-            elif self._may_fetch_unknown(link):
+            elif self._may_fetch_unknown(link, account):
                 yield LinkLead(link, unknown_account=True)
 
     def for_later(self, article: Article) -> Iterator[StateRecord]:
@@ -203,7 +204,7 @@ class Discovery:
             key = self.index.article_of(link)
             yield from self._later(link, key, biz)
             if key is None:
-                if self._may_fetch_unknown(link):
+                if self._may_fetch_unknown(link, account):
                     yield LinkLead(link, unknown_account=True)
                 continue
             if key.biz != biz:
@@ -221,14 +222,18 @@ class Discovery:
         """Whether ``link`` is known to lead to no article, ever (``LinkDead``)."""
         return self.index.article_state(link) == ArticleState.DEAD_LINK
 
-    def _may_fetch_unknown(self, link: str) -> bool:
+    def _may_fetch_unknown(self, link: str, account: Account) -> bool:
         """Whether ``link``, a short link naming no account, may be fetched this run
         (``FOLLOW_LINKS_PER_RUN``): once granted, it costs nothing again until its page names
         its article (往期推荐 of one week's pages name the same ones, and a page waits in
-        the queue long before it is fetched)."""
+        the queue long before it is fetched). One refused is counted for ``account``, once
+        a run: the summary says what is left to a later run (with the budget at 0, all)."""
         if link in self.granted:
             return True
         if self.unknown_budget <= 0:
+            if link not in self.over_budget:
+                self.over_budget.add(link)
+                self.tally.count(Stat.LINKS_OVER_BUDGET, account=account.name)
             return False
         self.unknown_budget -= 1
         self.granted.add(link)
