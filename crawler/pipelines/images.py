@@ -28,7 +28,7 @@ from crawler.report.imagefailures import ImageFailures
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run, cause_of
-from crawler.spiders.failures import shared_cause
+from crawler.spiders.failures import shared_cause, too_large
 from crawler.store.archive import Archive
 from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
 from crawler.store.index import ArticleState
@@ -253,12 +253,10 @@ class ImagePipeline(MediaPipeline):
         """Take the picture from the saved page that holds it; else record what became of
         the image, and raise it as ``ImageNotStored``: the post's one line says it,
         MediaPipeline's traceback of it is left out (``_quiet``)."""
-        # One cut off mid-way (its length unsaid) comes without a message: said here, not
-        # only in Scrapy's own line apart from the post's.
         message = failure.getErrorMessage()
-        reason = message or (
-            f"larger than download max size ({self.max_size:,} bytes: DOWNLOAD_MAXSIZE)"
-            if failure.check(DownloadCancelledError) else type(failure.value).__name__)
+        over = too_large(failure, self.max_size)
+        reason = f"{request.url}: {over}: raise it and give the article again to keep the picture" \
+            if over else message or type(failure.value).__name__
         if (held := self._held_image(request)) is not None:
             logger.info("Image taken from the saved page, as the CDN failed (%s): %s",
                         reason, request.url)
