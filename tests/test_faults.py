@@ -1468,6 +1468,40 @@ def test_a_picture_over_download_maxsize_is_one_plain_line(how: str, wechat: Moc
     assert f"]({big})" in post.read_text(encoding="utf-8")
 
 
+def test_a_page_and_a_picture_in_an_unknown_encoding_are_one_line_each(wechat: MockWeChat,
+                                                                        tmp_path: Path) -> None:
+    """A page or a picture sent in an encoding Scrapy cannot decode (``Content-Encoding: x-lz``)
+    went on as it came: Scrapy's WARNING "HttpCompressionMiddleware cannot decode the response
+    for URL from unsupported encoding(s) 'x-lz'" beside ours ("not a readable image", a page
+    not an article), and the page's capture kept its undecoded bytes as a page decoded. Now
+    one line each names the encoding. ``identity``, no encoding at all, is read as it is."""
+    encoded = (("Content-Encoding", "x-lz"),)
+    odd = wechat.route("/mmbiz_png/Odd/640", Route(200, "image/png", bytes(range(256)) * 8, encoded))
+    plain = wechat.route("/mmbiz_png/Plain/640", Route(200, "image/png", noise("PNG"),
+                                                       (("Content-Encoding", "identity"),)))
+    pictured = wechat.page("/s/Pictures", page(f'<p>正文</p><p><img data-src="{odd}"></p>'
+                                               f'<p><img data-src="{plain}"></p>'))
+    packed = wechat.route("/s/Packed", Route(200, "text/html", gzip.compress(page(mid="2247499002").encode()),
+                                             encoded))
+    (tmp_path / "urls.txt").write_text(f"{pictured}\n{packed}\n")
+    result = crawl_cli("article", tmp_path / "archive", "-a", f"urls_file={tmp_path / 'urls.txt'}",
+                       settings={"LOG_LEVEL": "WARNING"})
+    assert result.returncode == 0, result.stderr
+    lines = [line.split(" WARNING: ", 1)[1] for line in result.stderr.splitlines()
+             if " WARNING: " in line and "Run summary" not in line]
+    assert sorted(lines) == [
+        "Images not stored, the post keeps their URLs: 1 of 2 in https://mp.weixin.qq.com/s?__biz="
+        "MzA5OTk5OTk5OQ==&mid=2247499001&idx=1&sn=sn2247499001 (sent in an encoding that "
+        "cannot be decoded (Content-Encoding: x-lz))",
+        f"Not archived: could not fetch {packed}: sent in an encoding that cannot be decoded "
+        "(Content-Encoding: x-lz)"], result.stderr
+    [post] = (tmp_path / "archive" / "_posts").glob("*.md")
+    assert f"]({odd})" in post.read_text(encoding="utf-8")
+    assert [picture.name for picture in (tmp_path / "archive" / "postimg").iterdir()] == ["Plain.png"]
+    captured = [capture.url for capture in CaptureStore(tmp_path / "archive" / ".state" / "warc").captures()]
+    assert captured == [pictured]
+
+
 @pytest.mark.parametrize("command", ["verify", "rebuild", "crawl article"])
 def test_a_post_that_is_no_regular_file_is_one_line_not_a_hang(wechat: MockWeChat, tmp_path: Path,
                                                                command: str) -> None:

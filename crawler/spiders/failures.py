@@ -23,6 +23,7 @@ from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
 from crawler.distributed.wire import NotFetched
+from crawler.undecoded import Undecodable
 
 
 def redirect_loop(request: scrapy.Request) -> Failure | None:
@@ -97,6 +98,8 @@ def failure_reason(failure: Failure) -> str:
         return f"HTTP {failure.value.response.status}"
     if over := too_large(failure):
         return f"{over}: raise it to archive the page"
+    if failure.check(Undecodable):
+        return failure.getErrorMessage()
     message = failure.getErrorMessage().removesuffix(".")  # Twisted's end in one: "…refused."
     name = type(failure.value).__name__
     return f"{name}: {message}" if message and name not in message else message or name
