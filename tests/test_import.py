@@ -38,3 +38,20 @@ def test_a_url_given_as_the_path_of_saved_pages_is_refused_as_a_url(tmp_path: Pa
     assert result.returncode == 2
     assert refusal(result, "crawl import") == (f"scrapy crawl import: {url!r} is a URL, not a "
                                                f"saved page: {ADVICE}")
+
+
+@pytest.mark.parametrize("link", ["a loop", "a target gone"])
+def test_a_symbolic_link_that_leads_nowhere_is_said_to_be_one(tmp_path: Path, link: str) -> None:
+    """``-a path=`` of a link in a loop (``a.html`` → ``b.html`` → ``a.html``) or to a file
+    since deleted was ``no such file or folder``: the user, seeing the file there in ``ls``,
+    was told it was not."""
+    given = tmp_path / "a.html"
+    given.symlink_to(tmp_path / "b.html")
+    if link == "a loop":
+        (tmp_path / "b.html").symlink_to(given)
+    result = crawl_cli("import", tmp_path / "archive", "-a", f"path={given}")
+
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl import") == ("scrapy crawl import: a symbolic link that leads to no "
+                                               f"file or folder (its target is gone, or a loop): {str(given)!r}")
+    assert not (tmp_path / "archive").exists()

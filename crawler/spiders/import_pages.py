@@ -65,6 +65,9 @@ class ImportParams:
                 pages.append(given)
             elif given.exists():
                 raise ArgumentError(f"neither a file nor a folder (a FIFO, a device): {path!r}")
+            elif given.is_symlink():
+                raise ArgumentError("a symbolic link that leads to no file or folder (its target "
+                                    f"is gone, or a loop): {path!r}")
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:
