@@ -314,6 +314,10 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
     ([], "give an article with -a url=URL"),
     # fetched as it was, its password in the log, the captures and the index
     (["-a", "url=http://reader:secret@127.0.0.1/s/abc"], "a link with a user name or password in it"),
+    # pasted from a message listing several: "a link with a space in it (copy the link alone)"
+    (["-a", "url=http://127.0.0.1/s/abc http://127.0.0.1/s/def"],
+     "several links in one (give each on its own): 'http://127.0.0.1/s/abc http://127.0.0.1/s/def'"),
+    (["-a", "url=http://127.0.0.1/s/abc,https://127.0.0.1/s/def"], "several links in one"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = crawl("article", tmp_path, *args)
@@ -328,6 +332,7 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     ("http://[::1/s/abc", "not an http(s) URL"),
     ("http://127.0.0.1/s?__biz=MzA=&mid=2&sn=ab", "article link lacks idx"),
     ("http://reader:secret@127.0.0.1/s/abc", "a link with a user name or password in it"),
+    ("http://127.0.0.1/s/abc\thttp://127.0.0.1/s/def", "several links in one"),
 ])
 def test_a_malformed_link_in_a_list_is_one_line_and_nothing_is_fetched(wechat: MockWeChat, tmp_path: Path,
                                                                       line: str, said: str) -> None:
