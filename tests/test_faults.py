@@ -1466,6 +1466,10 @@ def test_a_picture_over_download_maxsize_is_one_plain_line(how: str, wechat: Moc
         "raise it and give the article again to keep the picture)"), result.stderr
     [post] = (tmp_path / "_posts").glob("*.md")
     assert f"]({big})" in post.read_text(encoding="utf-8")
+    if how == "as sent":  # as the line says: the setting raised, the article given again keeps it
+        assert crawl("article", tmp_path, "-a", f"url={url}").returncode == 0
+        assert [picture.name for picture in (tmp_path / "postimg").iterdir()] == ["Big.png"]
+        assert "{{site.baseurl}}/postimg/Big.png" in post.read_text(encoding="utf-8")
 
 
 def test_a_page_and_a_picture_in_an_unknown_encoding_are_one_line_each(wechat: MockWeChat,
