@@ -370,6 +370,22 @@ def test_a_list_or_folder_naming_nothing_is_one_line_nothing_to_do_and_status_0(
     assert not (tmp_path / "archive").exists()
 
 
+def test_a_folder_whose_pages_are_all_in_its_subfolders_says_they_are_not_read(tmp_path: Path) -> None:
+    """A drop folder sorted into subfolders (``saved/2026-12/…html``) was "nothing to do: no
+    saved pages … in 'saved'", status 0, night after night: nothing said where the pages are."""
+    saved = tmp_path / "saved"
+    for folder in ("2026-12", "done", "empty"):
+        (saved / folder).mkdir(parents=True)
+    (saved / "2026-12" / "a.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    (saved / "done" / "b.mhtml").write_bytes(b"")
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"scrapy crawl import: nothing to do: no saved pages (.html, .htm, .mhtml, .mht) in '{saved}' "
+        "(its subfolders are not read; saved pages are in '2026-12', 'done': give each)"]
+    assert not (tmp_path / "archive").exists()
+
+
 @pytest.mark.parametrize("around", ["<{}>", '"{}"', "'{}'", "“{}”", "「{}」", "({})", "`{}`"])
 def test_a_link_quoted_in_a_chat_message_is_the_link_inside(wechat: MockWeChat, tmp_path: Path,
                                                             around: str) -> None:

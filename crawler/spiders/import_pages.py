@@ -77,10 +77,21 @@ class ImportParams:
                 else:
                     pages.append(Path(line).expanduser())
         if not pages and not urls:
+            below = _held_below(Path(path).expanduser()) if path else ""
             raise NothingGiven(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
-                                f"in {path or paths_file!r}")
+                                f"in {path or paths_file!r}{below}")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
                    tags_given(arguments), tuple(urls))
+
+
+def _held_below(folder: Path) -> str:
+    """What a folder of no saved page says of its subfolders that hold some (a drop folder
+    sorted by month, one of pages done): they are not read."""
+    try:
+        held = sorted(repr(sub.name) for sub in folder.iterdir() if sub.is_dir() and saved_pages_in(sub))
+    except OSError:  # a subfolder this user may not read: said of none
+        held = []
+    return f" (its subfolders are not read; saved pages are in {', '.join(held)}: give each)" if held else ""
 
 
 def not_a_page(url: str) -> str:
