@@ -71,7 +71,9 @@ class ImportParams:
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:
-            for _, line in list_file(Path(paths_file).expanduser(), "paths_file"):
+            # a file's name is the bytes the file system holds (a GBK name unzipped here), as
+            # a program listing them (find) writes them
+            for _, line in list_file(Path(paths_file).expanduser(), "paths_file", "surrogateescape"):
                 if web_url(line):
                     urls.append(line)
                 else:
