@@ -19,9 +19,10 @@ TEXT_FILE_LIMIT = 16 << 20
 SILENCE_LIMIT = 10.0
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, errors: str = "strict") -> str:
     """A text file a person writes (a list of links, the accounts file): UTF-8, Notepad's
-    byte order mark left out, or UTF-16 after its byte order mark (Notepad's "Unicode").
+    byte order mark left out, or UTF-16 after its byte order mark (Notepad's "Unicode");
+    ``errors`` as ``bytes.decode`` takes it (``surrogateescape``: file names as they are).
     ``OSError`` for one larger than ``TEXT_FILE_LIMIT`` (a device, a file
     given by mistake), read no further: /dev/zero would fill the memory; and for a FIFO
     or a pipe silent for ``SILENCE_LIMIT`` seconds: one no program writes to would be
@@ -31,7 +32,7 @@ def read_text(path: Path) -> str:
         raise OSError(errno.EFBIG, f"larger than {TEXT_FILE_LIMIT >> 20} MB, not a file a person writes")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
-    return data.decode("utf-8-sig")
+    return data.decode("utf-8-sig", errors)
 
 
 def _read_bounded(path: Path) -> bytes:

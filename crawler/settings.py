@@ -91,8 +91,9 @@ ITEM_PIPELINES = {
 # Answers pass middlewares from the highest number down: blocks are seen once
 # HttpCompressionMiddleware (590) has decoded the body and before RetryMiddleware (550)
 # sees a 429, so that blocks get their own, longer pauses; captures keep decoded pages
-# that are no block.
+# that are no block. One in an encoding it cannot decode is refused before it.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.undecoded.EncodingCheck": 595,
     "crawler.middlewares.BlockMiddleware": 585,
     "crawler.stopping.StopSending": 586,
     "crawler.middlewares.CaptureMiddleware": 580,

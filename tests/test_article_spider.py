@@ -62,15 +62,18 @@ def test_a_url_that_is_no_article_link_is_refused(url: str) -> None:
     assert url in refused(url=url)
 
 
-@pytest.mark.parametrize("copied, stray", [(f"{LONG}，", "'，'"), (f"{LONG} 快看这篇", "a space"),
-                                           (f"{LONG}\u3000反诈提醒", "a space"),
-                                           (f"{LONG} {NO_CHKSM}", "a space"), (f"{SHORT}。", "'。'")])
+@pytest.mark.parametrize("copied, said", [
+    (f"{LONG}，", "a link with '，' in it (copy the link alone)"),
+    (f"{LONG} 快看这篇", "a link with a space in it (copy the link alone)"),
+    (f"{LONG}\u3000反诈提醒", "a link with a space in it (copy the link alone)"),
+    (f"{LONG} {NO_CHKSM}", "several links in one (give each on its own)"),
+    (f"{SHORT}。", "a link with '。' in it (copy the link alone)")])
 def test_a_link_copied_with_the_chat_text_around_it_is_refused_saying_so(copied: str,
-                                                                         stray: str) -> None:
+                                                                         said: str) -> None:
     """A long link with text after it would be fetched with that text in its ``chksm`` (or,
     two links on a line, as the first article while counted as the second)."""
     message = refused(url=copied)
-    assert message.startswith(f"a link with {stray} in it (copy the link alone): "), message
+    assert message.startswith(f"{said}: "), message
 
 
 def test_a_short_link_given_over_http_and_https_is_one_article(tmp_path: Path) -> None:

@@ -314,6 +314,10 @@ def test_from_cron_a_page_not_archived_comes_with_the_summary(wechat: MockWeChat
     ([], "give an article with -a url=URL"),
     # fetched as it was, its password in the log, the captures and the index
     (["-a", "url=http://reader:secret@127.0.0.1/s/abc"], "a link with a user name or password in it"),
+    # pasted from a message listing several: "a link with a space in it (copy the link alone)"
+    (["-a", "url=http://127.0.0.1/s/abc http://127.0.0.1/s/def"],
+     "several links in one (give each on its own): 'http://127.0.0.1/s/abc http://127.0.0.1/s/def'"),
+    (["-a", "url=http://127.0.0.1/s/abc,https://127.0.0.1/s/def"], "several links in one"),
 ])
 def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = crawl("article", tmp_path, *args)
@@ -328,6 +332,7 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     ("http://[::1/s/abc", "not an http(s) URL"),
     ("http://127.0.0.1/s?__biz=MzA=&mid=2&sn=ab", "article link lacks idx"),
     ("http://reader:secret@127.0.0.1/s/abc", "a link with a user name or password in it"),
+    ("http://127.0.0.1/s/abc\thttp://127.0.0.1/s/def", "several links in one"),
 ])
 def test_a_malformed_link_in_a_list_is_one_line_and_nothing_is_fetched(wechat: MockWeChat, tmp_path: Path,
                                                                       line: str, said: str) -> None:
@@ -362,6 +367,22 @@ def test_a_list_or_folder_naming_nothing_is_one_line_nothing_to_do_and_status_0(
     result = crawl(spider, tmp_path / "archive", "-a", f"{argument}={given}")
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [f"scrapy crawl {spider}: nothing to do: {said.format(given)}"]
+    assert not (tmp_path / "archive").exists()
+
+
+def test_a_folder_whose_pages_are_all_in_its_subfolders_says_they_are_not_read(tmp_path: Path) -> None:
+    """A drop folder sorted into subfolders (``saved/2026-12/…html``) was "nothing to do: no
+    saved pages … in 'saved'", status 0, night after night: nothing said where the pages are."""
+    saved = tmp_path / "saved"
+    for folder in ("2026-12", "done", "empty"):
+        (saved / folder).mkdir(parents=True)
+    (saved / "2026-12" / "a.html").write_text(page_text("text_post.html"), encoding="utf-8")
+    (saved / "done" / "b.mhtml").write_bytes(b"")
+    result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"scrapy crawl import: nothing to do: no saved pages (.html, .htm, .mhtml, .mht) in '{saved}' "
+        "(its subfolders are not read; saved pages are in '2026-12', 'done': give each)"]
     assert not (tmp_path / "archive").exists()
 
 
@@ -409,7 +430,7 @@ def test_oversized_and_non_image_downloads_keep_their_urls(wechat: MockWeChat,
     assert f"![]({wechat.base}/mmbiz_gif/HeaderGifMediaId001/640?wx_fmt=gif&wxfrom=5&wx_lazy=1)" in body
     assert f"![]({wechat.base}/mmbiz_png/TwiceUsedMediaId002/640?wx_fmt=png&from=appmsg)" in body
     assert re.search(r"Images not stored[^\n]*: 7 of 7 in [^\n]*\(not a readable image[^\n]*; "
-                     r"Expected to receive 21387 bytes which is larger than download max size "
+                     r"\S+/mmbiz_png/TwiceUsedMediaId002/640\S*: 21387 bytes, larger than DOWNLOAD_MAXSIZE "
                      r"\(15000\)[^\n]*; 1 other reason\)", result.stderr)  # the five unserved (HTTP 404)
     assert not list((tmp_path / "postimg").glob("*"))
 

@@ -554,7 +554,7 @@ def test_an_image_over_download_maxsize_is_not_asked_for_again_and_again(
     result = crawl("article", tmp_path, "-a", f"url={served.url}",
                    settings={"DOWNLOAD_MAXSIZE": "15000"})
     assert result.returncode == 0, result.stderr
-    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*larger than download max size",
+    assert re.search(r"Images not stored[^\n]*: 2 of 7 in [^\n]*larger than DOWNLOAD_MAXSIZE \(15000\)",
                      result.stderr)
     # It will be as large on the next run: the article is complete, not fetched again for it.
     assert article_state(tmp_path) == "archived"

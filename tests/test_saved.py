@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import gzip
 import hashlib
 import os
 import re
@@ -24,7 +25,7 @@ from crawler.items import ArticleItem
 from crawler.pipelines.posts import PostPipeline
 from crawler.store import captures
 from crawler.store.archive import Archive
-from crawler.store.captures import CaptureError
+from crawler.store.captures import CaptureError, CaptureStore
 from crawler.store.index import Index
 from crawler.wechat.saved import SavedPage, SavedPageError, image_files, read_saved_page, saved_pages_in
 from tests.conftest import (
@@ -394,6 +395,41 @@ def test_one_bad_file_costs_only_itself_and_the_folder_is_all_that_is_read(tmp_p
     assert "SECRET-TARGET" not in result.stderr and "link.html" not in result.stderr
     assert any("forged\\n2026-12-04" in line for line in refused)
     assert not re.search(r"^2026-12-04 00:00:00", result.stderr, re.M)
+
+
+def test_a_compressed_page_is_read_and_a_file_of_no_text_is_said_as_such(tmp_path: Path) -> None:
+    """A saved page kept gzip-compressed (``page.html`` of gzip's bytes, as a server or an
+    archiving tool keeps it; ``page.html.gz`` given by name) was "Not imported: … is not an
+    article page ('\\x1f\\ufffd\\x08…')", the compressed bytes quoted as its text, as was a
+    file of no text at all (a picture or a PDF saved as .html). Now the page is read as it
+    reads decompressed, within IMPORT_MAXSIZE decompressed, and a file of no text is said so."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    page = page_text("text_post.html").encode("utf-8")
+    (saved / "packed.html").write_bytes(gzip.compress(page))
+    named = tmp_path / "legacy.html.gz"
+    named.write_bytes(gzip.compress(page_text("legacy_shape.html").encode("utf-8")))
+    (saved / "bomb.html").write_bytes(gzip.compress(page + bytes(500_000)))
+    (saved / "cut.html").write_bytes(gzip.compress(page)[:-100])
+    (saved / "picture.html").write_bytes(png((1, 2, 3)))
+    (tmp_path / "list.txt").write_text("\n".join(map(str, [named, *sorted(saved.iterdir())])))
+
+    result = crawl("import", tmp_path / "archive", "-a", f"paths_file={tmp_path / 'list.txt'}",
+                   settings={"IMPORT_MAXSIZE": "400000"})
+
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2, result.stderr
+    refused = sorted(line.split("Not imported: ", 1)[1] for line in result.stderr.splitlines()
+                     if "Not imported" in line)
+    assert refused == [f"{saved / 'bomb.html'} is larger than 400000 bytes once decompressed (IMPORT_MAXSIZE)",
+                       f"{saved / 'cut.html'} is gzip-compressed, and cut short: it cannot be decompressed",
+                       f"{saved / 'picture.html'} is no saved page: it holds no text (a picture, a "
+                       "PDF), not HTML"], result.stderr
+    captured = [capture.body for capture in CaptureStore(tmp_path / "archive" / ".state" / "warc").captures()]
+    assert page in captured
+    mhtml = tmp_path / "page.mhtml.gz"
+    mhtml.write_bytes(gzip.compress(chrome_mhtml(ARTICLE_URL, html_part(page, ARTICLE_URL))))
+    assert read_saved_page(mhtml).url == ARTICLE_URL
 
 
 @pytest.mark.parametrize("src", ["data:image/png;base64,反诈", "//[mmbiz.qpic.cn/640.jpeg"],

@@ -26,10 +26,11 @@ from crawler.tagging.tags import FALLBACK, Tagger, album_tag, article_text
 from crawler.wechat import dom
 from crawler.wechat.article import CHINA_TIME, Album, Article
 from crawler.wechat.page import parse_page
-from tests.conftest import PAGES, PROJECT, crawl, page_text, unit_crawler
+from tests.conftest import PAGES, PROJECT, crawl, page_text, serve_legacy_shape, unit_crawler
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
+from tests.test_saved import chrome_mhtml, html_part
 
 LABELLED = Path(__file__).parent / "scamtypes"
 RULES = ScamTypes.load()
@@ -612,6 +613,34 @@ def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
     retagged = post.read_text(encoding="utf-8")
     assert scrapy("rebuild", archive).returncode == 0  # nor does a rebuild take them off
     assert post.read_text(encoding="utf-8") == retagged
+
+
+@pytest.mark.parametrize(("shown", "saved_from"), [
+    ("deleted", "its link"), ("deleted", "its canonical URL"), ("verification", "its canonical URL")])
+def test_a_saved_page_of_an_archived_article_that_shows_no_article_gives_its_post_the_tags(
+        wechat: MockWeChat, tmp_path: Path, shown: str, saved_from: str) -> None:
+    """A page saved from an archived article's link that shows WeChat's "deleted" notice, or
+    its verification page, imported with ``-a tags=``: it was "Not imported: … is deleted by
+    its publisher", the post not given the tags, exit status 1, though a page saved of it
+    that is merely worse keeps the post and gives it the tags. Now the same: the post stands,
+    given the tags, the run said "kept" and exit status 0."""
+    legacy = serve_legacy_shape(wechat)
+    archive = tmp_path / "archive"
+    assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
+    [post] = (archive / "_posts").glob("*.md")
+    made = body_of(post)
+    url = legacy.url if saved_from == "its link" else \
+        yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["url"]
+    saved = tmp_path / "gone.mhtml"
+    saved.write_bytes(chrome_mhtml(url, html_part((PAGES / f"{shown}.html").read_bytes(), url)))
+    result = crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远")
+    assert result.returncode == 0, result.stderr
+    assert tags_of(post)[-1] == "清远" and body_of(post) == made
+    what = "deleted by its publisher" if shown == "deleted" else \
+        "WeChat's verification page, saved instead of the article"
+    assert f"WARNING: Kept the archived {post}: the saved page imported now is {what} ({saved})" \
+        in result.stderr, result.stderr
+    assert "Run summary (finished): 1 updated, 1 kept (the new page worse)\n" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize(("tags", "asked", "expected"), [

@@ -28,9 +28,9 @@ from crawler.report.imagefailures import ImageFailures
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run, cause_of
-from crawler.spiders.failures import shared_cause
+from crawler.spiders.failures import shared_cause, too_large
 from crawler.store.archive import Archive
-from crawler.store.images import CheckedImage, NotAnImage, Placement, check_image
+from crawler.store.images import CheckedImage, NotAnImage, Placement, TooManyPixels, check_image
 from crawler.store.index import ArticleState
 from crawler.watch.watcher import SOURCE as WATCH
 from crawler.wechat.urls import host_of
@@ -65,6 +65,12 @@ class ImageNotStored(Exception):
     def __init__(self, result: ImageResult):
         super().__init__(result.reason)
         self.result = result
+
+
+def _over_a_limit(url: str, how: str) -> str:
+    """Why the picture of ``url`` was not kept when it is larger than a setting allows
+    (``how`` names it): which picture, and what keeps it."""
+    return f"{url}: {how}: raise it and give the article again to keep the picture"
 
 
 def _quiet(record: logging.LogRecord) -> bool:
@@ -214,7 +220,7 @@ class ImagePipeline(MediaPipeline):
 
     def media_downloaded(self, response: Response, request: Request,
                          info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
-        image = self._checked(response)
+        image = self._checked(response, request.url)
         Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         self.results[self.crawler.request_fingerprinter.fingerprint(request)] = image
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
@@ -228,7 +234,7 @@ class ImagePipeline(MediaPipeline):
         except NotAnImage:
             return None
 
-    def _checked(self, response: Response) -> CheckedImage:
+    def _checked(self, response: Response, url: str) -> CheckedImage:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status >= 500 or response.status == 429:
@@ -241,6 +247,8 @@ class ImagePipeline(MediaPipeline):
             raise failure(f"the CDN's picture for X-ErrNo {errno}, not the image")
         try:
             return check_image(response.body, self.max_pixels)
+        except TooManyPixels as error:
+            raise PermanentImageFailure(_over_a_limit(url, str(error))) from None
         except NotAnImage as error:
             # Its length unsaid, it ended where the connection closed: maybe cut short on the way.
             failure = TransientImageFailure if "partial" in response.flags else PermanentImageFailure
@@ -253,12 +261,9 @@ class ImagePipeline(MediaPipeline):
         """Take the picture from the saved page that holds it; else record what became of
         the image, and raise it as ``ImageNotStored``: the post's one line says it,
         MediaPipeline's traceback of it is left out (``_quiet``)."""
-        # One cut off mid-way (its length unsaid) comes without a message: said here, not
-        # only in Scrapy's own line apart from the post's.
         message = failure.getErrorMessage()
-        reason = message or (
-            f"larger than download max size ({self.max_size:,} bytes: DOWNLOAD_MAXSIZE)"
-            if failure.check(DownloadCancelledError) else type(failure.value).__name__)
+        over = too_large(failure, self.max_size)
+        reason = _over_a_limit(request.url, over) if over else message or type(failure.value).__name__
         if (held := self._held_image(request)) is not None:
             logger.info("Image taken from the saved page, as the CDN failed (%s): %s",
                         reason, request.url)

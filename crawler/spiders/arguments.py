@@ -63,11 +63,11 @@ def tags_given(arguments: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
 
 
-def list_file(path: Path, what: str) -> list[tuple[int, str]]:
+def list_file(path: Path, what: str, errors: str = "strict") -> list[tuple[int, str]]:
     """(line number, line) of a list file: one entry per line, blank lines and lines
-    starting with ``#`` (after any indentation) left out."""
+    starting with ``#`` (after any indentation) left out; read as ``read_text`` reads it."""
     try:
-        lines = read_text(path).splitlines()
+        lines = read_text(path, errors).splitlines()
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or error
         raise ArgumentError(f"cannot read {what} {str(path)!r}: {reason}") from None

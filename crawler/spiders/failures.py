@@ -23,6 +23,7 @@ from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
 from crawler.distributed.wire import NotFetched
+from crawler.undecoded import Undecodable
 
 
 def redirect_loop(request: scrapy.Request) -> Failure | None:
@@ -68,18 +69,37 @@ def shared_cause(failure: Failure) -> str | None:
     return type(failure.value).__name__ if failure.check(*_NETWORK_ERRORS) else None
 
 
-# Scrapy's words for a download it cancelled (logged by it at INFO: crawler/report/logs.py)
+# Scrapy's words for a download it cancelled (logged by it at INFO: crawler/report/logs.py),
+# and for one it dropped once decompressed
 _OVER_MAXSIZE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+_DECOMPRESSED_OVER = re.compile(r"\((\d+) B compressed, \d+ B decompressed so far\) exceeded "
+                                r"DOWNLOAD_MAXSIZE \((\d+) B\)")
+
+
+def too_large(failure: Failure, max_size: int | None = None) -> str | None:
+    """How a download dropped for ``DOWNLOAD_MAXSIZE`` (``max_size``, when known) was too
+    large, in a user's words: ``N bytes, larger than DOWNLOAD_MAXSIZE (M)`` as sent, without
+    its size as it came (its length unsaid: Scrapy's failure then has no message), or
+    ``… once decompressed``; None for a failure of another kind."""
+    message = failure.getErrorMessage()
+    limit = f" ({max_size})" if max_size else ""
+    if failure.check(DownloadCancelledError):  # Scrapy cancels a download only over DOWNLOAD_MAXSIZE
+        sizes = _OVER_MAXSIZE.search(message)
+        return f"{sizes[1]} bytes, larger than DOWNLOAD_MAXSIZE ({sizes[2]})" if sizes \
+            else f"larger than DOWNLOAD_MAXSIZE{limit}"
+    if failure.check(IgnoreRequest) and (sizes := _DECOMPRESSED_OVER.search(message)):
+        return f"{sizes[1]} bytes sent, larger than DOWNLOAD_MAXSIZE ({sizes[2]}) once decompressed"
+    return None
 
 
 def failure_reason(failure: Failure) -> str:
     """A failed request in a few words: ``HTTP 404`` rather than Scrapy's generic message."""
     if isinstance(failure.value, HttpError):
         return f"HTTP {failure.value.response.status}"
-    if failure.check(DownloadCancelledError):  # Scrapy cancels a download only over DOWNLOAD_MAXSIZE
-        sizes = _OVER_MAXSIZE.search(failure.getErrorMessage())
-        over = f" ({sizes[1]} bytes over {sizes[2]})" if sizes else ""
-        return f"larger than DOWNLOAD_MAXSIZE{over}: raise it to archive the page"
+    if over := too_large(failure):
+        return f"{over}: raise it to archive the page"
+    if failure.check(Undecodable):
+        return failure.getErrorMessage()
     message = failure.getErrorMessage().removesuffix(".")  # Twisted's end in one: "…refused."
     name = type(failure.value).__name__
     return f"{name}: {message}" if message and name not in message else message or name

@@ -18,8 +18,9 @@ import scrapy
 from scrapy.http import Response
 
 from crawler.config import Config
-from crawler.items import ArticleItem, StateRecord
+from crawler.items import ArticleItem, StateRecord, TagsAsked
 from crawler.report.tally import Stat
+from crawler.run import Run
 from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, list_file, tags_given
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle, PageReason
@@ -31,7 +32,7 @@ from crawler.wechat.saved import (
     read_saved_page,
     saved_pages_in,
 )
-from crawler.wechat.urls import web_url
+from crawler.wechat.urls import article_key, web_url
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,35 @@ class ImportParams:
                 pages.append(given)
             elif given.exists():
                 raise ArgumentError(f"neither a file nor a folder (a FIFO, a device): {path!r}")
+            elif given.is_symlink():
+                raise ArgumentError("a symbolic link that leads to no file or folder (its target "
+                                    f"is gone, or a loop): {path!r}")
             else:
                 raise ArgumentError(f"no such file or folder: {path!r}")
         if paths_file:
-            for _, line in list_file(Path(paths_file).expanduser(), "paths_file"):
+            # a file's name is the bytes the file system holds (a GBK name unzipped here), as
+            # a program listing them (find) writes them
+            for _, line in list_file(Path(paths_file).expanduser(), "paths_file", "surrogateescape"):
                 if web_url(line):
                     urls.append(line)
                 else:
                     pages.append(Path(line).expanduser())
         if not pages and not urls:
+            below = _held_below(Path(path).expanduser()) if path else ""
             raise NothingGiven(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
-                                f"in {path or paths_file!r}")
+                                f"in {path or paths_file!r}{below}")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,
                    tags_given(arguments), tuple(urls))
+
+
+def _held_below(folder: Path) -> str:
+    """What a folder of no saved page says of its subfolders that hold some (a drop folder
+    sorted by month, one of pages done): they are not read."""
+    try:
+        held = sorted(repr(sub.name) for sub in folder.iterdir() if sub.is_dir() and saved_pages_in(sub))
+    except OSError:  # a subfolder this user may not read: said of none
+        held = []
+    return f" (its subfolders are not read; saved pages are in {', '.join(held)}: give each)" if held else ""
 
 
 def not_a_page(url: str) -> str:
@@ -97,7 +114,7 @@ class ImportSpider(WeChatSpider):
         # engine would end it only at its next heartbeat, seconds later.
         yield scrapy.Request("data:,", callback=self.read_pages, dont_filter=True)
 
-    def read_pages(self, response: Response) -> Iterator[ArticleItem | StateRecord]:
+    def read_pages(self, response: Response) -> Iterator[ArticleItem | StateRecord | TagsAsked]:
         # What the progress line and the exit status count: pages, not requests.
         given = len(self.params.pages) + len(self.params.urls)
         self.tally.set(Stat.IMPORT_PAGES, given)
@@ -115,11 +132,7 @@ class ImportSpider(WeChatSpider):
             # The URL a browser saved it from names the article when the page itself does not.
             page = parse_page(saved.html, saved.url or path.absolute().as_uri(), saved.saved_at)
             if isinstance(page, NotAnArticle):
-                # WeChat's check, served to the person who saved it: no crawler is challenged.
-                self._refuse(f"{path} is " + (
-                    "WeChat's verification page, saved instead of the article (save it again "
-                    "once the check is passed)" if page.reason is PageReason.VERIFICATION
-                    else page.message))
+                yield from self._no_article(path, saved.url, page)
                 continue
             if not (page.biz and page.mid and page.idx):
                 self._refuse(f"{path} names no article (no __biz/mid/idx), so it has no URL to "
@@ -134,6 +147,24 @@ class ImportSpider(WeChatSpider):
             yield ArticleItem(article=page, file_urls=list(page.image_urls), source="import",
                               tags=list(self.params.tags), imported_page=saved)
             yield from self.discovered(page, None)
+
+    def _no_article(self, path: Path, url: str, page: NotAnArticle) -> Iterator[TagsAsked]:
+        """A saved page that shows no article is refused; but one saved from the link (``url``)
+        of an archived article, its "deleted" notice or WeChat's check, is a worse page of
+        it, as one that lost its pictures is: the post stands, kept, given the tags asked."""
+        # WeChat's check, served to the person who saved it: no crawler is challenged.
+        checked = page.reason is PageReason.VERIFICATION
+        what = "WeChat's verification page, saved instead of the article" if checked else page.message
+        key = (article_key(url) or self.index.link_key(url)) if url else None
+        post = Run.of(self.crawler).archive.places.placed(key) if key else None
+        if key is None or post is None:
+            again = " (save it again once the check is passed)" if checked else ""
+            self._refuse(f"{path} is {what}{again}")
+            return
+        self.logger.warning("Kept the archived %s: the saved page imported now is %s (%s)", post, what, path)
+        self.tally.count(Stat.POSTS_KEPT, source="import")
+        if self.params.tags:
+            yield TagsAsked(key, self.params.tags)
 
     def _refuse(self, why: str) -> None:
         self.logger.warning("Not imported: %s", why)

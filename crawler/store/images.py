@@ -47,6 +47,10 @@ class NotAnImage(ValueError):
     """Bytes that Pillow cannot read as an image; the message says why."""
 
 
+class TooManyPixels(NotAnImage):
+    """An image of more pixels than ``IMAGE_MAX_PIXELS``, which a larger setting keeps."""
+
+
 @dataclass(frozen=True)
 class CheckedImage:
     """Downloaded bytes that Pillow read as an image of the format ``extension``."""
@@ -193,8 +197,7 @@ def _formats() -> tuple[str, ...]:
 def _within(size: tuple[int, int], max_pixels: int) -> None:
     width, height = size
     if width * height > max_pixels:
-        raise NotAnImage(f"{width} x {height} pixels, more than an article image "
-                         f"can be ({max_pixels:,}: IMAGE_MAX_PIXELS)")
+        raise TooManyPixels(f"{width} x {height} pixels, more than IMAGE_MAX_PIXELS ({max_pixels})")
 
 
 @dataclass(frozen=True)

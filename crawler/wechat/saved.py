@@ -22,6 +22,7 @@ import email.errors
 import email.parser
 import email.policy
 import email.utils
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -38,6 +39,10 @@ from crawler.wechat.urls import normalise_image_url
 
 SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 _MIME_SUFFIXES = (".mhtml", ".mht")
+_GZIP_MAGIC = b"\x1f\x8b"
+# A text file holds no NUL (but in UTF-16, which a byte order mark says): a page's first
+# bytes holding one are a picture's, a PDF's.
+_SNIFFED = 1024
 
 # What a saved page may weigh and how many parts an MHTML may hold, unless told otherwise
 # (the import is told IMPORT_MAXSIZE and IMPORT_MAX_PARTS): a WeChat page saved with its
@@ -146,11 +151,32 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
         raise SavedPageError(f"cannot read {path}: no file name holds a NUL") from None
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
-    if path.suffix.lower() in _MIME_SUFFIXES:
+    raw = _decompressed(raw, path, max_size)
+    if path.name.lower().removesuffix(".gz").endswith(_MIME_SUFFIXES):
         return replace(_from_mhtml(raw, path, max_parts), path=path)
     # A byte order mark outranks the <meta>, as browsers read it: an editor re-saving a
     # page in UTF-8 or UTF-16 ("Unicode") leaves the old declaration.
-    return SavedPage(_to_utf8(raw, read_bom(raw)[0] or _declared_charset(raw)), "", path=path)
+    bom = read_bom(raw)[0]
+    if not bom and b"\0" in raw[:_SNIFFED]:
+        raise SavedPageError(f"{path} is no saved page: it holds no text (a picture, a PDF), not HTML")
+    return SavedPage(_to_utf8(raw, bom or _declared_charset(raw)), "", path=path)
+
+
+def _decompressed(raw: bytes, path: Path, max_size: int) -> bytes:
+    """``raw`` as it reads decompressed when it is gzip's (a page a server or an archiving
+    tool keeps compressed, ``NAME.html.gz``), up to ``max_size`` bytes; else as it is."""
+    if not raw.startswith(_GZIP_MAGIC):
+        return raw
+    unzip = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        page = unzip.decompress(raw, max_size + 1)
+    except zlib.error:
+        raise SavedPageError(f"{path} is gzip-compressed, and damaged: it cannot be decompressed") from None
+    if len(page) > max_size:
+        raise SavedPageError(f"{path} is larger than {max_size} bytes once decompressed (IMPORT_MAXSIZE)")
+    if not unzip.eof:
+        raise SavedPageError(f"{path} is gzip-compressed, and cut short: it cannot be decompressed")
+    return page
 
 
 def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:

@@ -139,6 +139,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     if "…" in link:  # the README's placeholder: a browser's link holds no such character
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
     stray = _stray_mark(link, parts)
+    if stray and "://" in link[link.index(stray):]:  # a message's list of links, pasted whole
+        raise BadArticleURL(f"several links in one (give each on its own): {url.strip()!r}")
     if stray:  # a chat's text after it would reach the query's values
         said = "a space" if stray.isspace() else repr(stray)
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
