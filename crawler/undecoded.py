@@ -12,9 +12,9 @@ from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-# What HttpCompressionMiddleware decodes; ``identity`` is no encoding at all.
-DECODED = frozenset({*ACCEPTED_ENCODINGS, b"x-gzip"})
+# ``identity`` is no encoding at all; the rest is what HttpCompressionMiddleware decodes.
 _NONE = frozenset({b"", b"identity"})
+_READABLE = frozenset({*ACCEPTED_ENCODINGS, b"x-gzip"}) | _NONE
 
 
 class Undecodable(IgnoreRequest):
@@ -29,7 +29,7 @@ class EncodingCheck:
     def process_response(self, request: Request, response: Response) -> Response:
         said = response.headers.getlist("Content-Encoding")
         encodings = [name.strip().lower() for value in said for name in value.split(b",")]
-        if unknown := [name for name in encodings if name not in DECODED | _NONE]:
+        if unknown := [name for name in encodings if name not in _READABLE]:
             raise Undecodable("sent in an encoding that cannot be decoded (Content-Encoding: "
                               f"{b', '.join(unknown).decode('latin-1')})")
         if said and any(name in _NONE for name in encodings):
