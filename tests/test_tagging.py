@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +20,7 @@ from crawler.convert.markdown import to_markdown
 from crawler.convert.post import render_post, tag_safe
 from crawler.run import Run
 from crawler.settingread import ConfigError
+from crawler.store.archive import Retagged, staged_retags
 from crawler.store.index import Index
 from crawler.store.postfiles import PostError, with_tags
 from crawler.tagging import tags as tags_module
@@ -399,10 +403,12 @@ def test_tags_a_person_wrote_are_kept_as_jekyll_reads_them(
     assert tags_of(post) == ["冒充公检法及政府机关", "合集3202", *kept]
 
 
-def crawl_account(site: Site, art: Art, tags: str, tmp_path: Path, **settings: str) -> Path:
-    """The archive of a run of the accounts file naming ``art``'s account, with ``tags``."""
+def crawl_account(site: Site, art: Art, tags: str, tmp_path: Path, *more: Art, **settings: str) -> Path:
+    """The archive of a run of the accounts file naming ``art``'s account, with ``tags``
+    (``more``: other articles of it, by URL too)."""
     accounts = tmp_path / "accounts.toml"
-    accounts.write_text(f'[[account]]\nname = "{site.account}"\nurls = ["{site.short(art)}"]\n'
+    urls = ", ".join(f'"{site.short(one)}"' for one in (art, *more))
+    accounts.write_text(f'[[account]]\nname = "{site.account}"\nurls = [{urls}]\n'
                         f'tags = [{tags}]\n', encoding="utf-8")
     archive = tmp_path / "archive"
     result = crawl("accounts", archive, settings={
@@ -700,6 +706,78 @@ def test_a_tag_added_to_an_account_reaches_the_posts_it_archived_before(
     crawl_account(site, art, '"反诈"', tmp_path)
     assert tags_of(post) == ["冒充公检法及政府机关", "清远", "我加的", "反诈"]
     assert body_of(post) == edited.split("---\n", 2)[2]
+
+
+def test_an_accounts_new_tag_reaches_its_posts_off_the_reactors_thread_while_the_crawl_goes_on(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each post read, retagged, written and fsynced on the reactor's thread held the crawl:
+    2,000 posts, 7-40 s in which no page was fetched and no new post written
+    (``benchmarks/retag.py``). On a writer thread now: here the pass's disk waits (up to 5 s)
+    until the account's new article is fetched and written meanwhile."""
+    site = Site(wechat)
+    old = site.serve([Art(f"22475400{n}", token=f"Old{n}", items=(POLICE_CALL,)) for n in range(3)])
+    archive = crawl_account(site, old[0], '"清远"', tmp_path, *old[1:])
+    posts = sorted((archive / "_posts").glob("*.md"))
+    [new] = site.serve([Art("2247540099", token="New", items=(POLICE_CALL,))])
+    fsync = os.fsync
+    retag_syncs: list[tuple[str, bool]] = []  # thread, whether the new post was written by then
+
+    def slow_for_the_pass(fd: int) -> None:
+        if "/_posts/." in os.readlink(f"/proc/self/fd/{fd}") \
+                and b"mid=2247540099" not in os.pread(fd, os.fstat(fd).st_size, 0):
+            deadline = time.monotonic() + 5
+            while len(list((archive / "_posts").glob("*.md"))) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            retag_syncs.append((threading.current_thread().name,
+                                len(list((archive / "_posts").glob("*.md"))) == 4))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_for_the_pass)
+    crawl_account(site, new, '"清远", "反诈"', tmp_path, *old)
+    assert [tags_of(post) for post in posts] == [["冒充公检法及政府机关", "清远", "反诈"]] * 3
+    assert len(retag_syncs) == 3 and all(name.startswith("retags") and written
+                                         for name, written in retag_syncs), retag_syncs
+
+
+def test_a_post_edited_while_its_new_tag_is_staged_keeps_the_edit(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass reads and retags a post on a writer thread; renamed into place as staged, a
+    person's edit of it meanwhile (or this run's write) would be lost. It is retagged again
+    from what it holds now."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247540101", token="Edited", items=(POLICE_CALL,))])
+    archive = crawl_account(site, art, '"清远"', tmp_path)
+    [post] = (archive / "_posts").glob("*.md")
+    edited = post.read_text(encoding="utf-8") + "\n我补的一句。\n"
+    fsync = os.fsync
+
+    def edited_meanwhile(fd: int) -> None:
+        if "/_posts/." in os.readlink(f"/proc/self/fd/{fd}"):
+            post.write_text(edited, encoding="utf-8")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", edited_meanwhile)
+    crawl_account(site, art, '"清远", "反诈"', tmp_path)
+    assert tags_of(post) == ["冒充公检法及政府机关", "清远", "反诈"]
+    assert body_of(post) == edited.split("---\n", 2)[2]
+    assert not [path for path in (archive / "_posts").iterdir() if path.name.startswith(".")]
+
+
+def test_a_pass_of_new_tags_killed_leaves_each_post_whole_and_the_next_run_ends_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Killed once the pass has staged the posts' new bytes and before it put them in
+    place: each post is as it was, the staged files go at the next run, which retags them."""
+    site = Site(wechat)
+    arts = site.serve([Art(f"22475402{n}", token=f"Killed{n}", items=(POLICE_CALL,)) for n in range(2)])
+    archive = crawl_account(site, arts[0], '"清远"', tmp_path, *arts[1:])
+    posts = sorted((archive / "_posts").glob("*.md"))
+    before = [post.read_bytes() for post in posts]
+    made = staged_retags(posts, lambda kept: [*kept, "反诈"])  # as the killed run left them
+    assert all(isinstance(post, Retagged) and post.staged for post in made.posts)
+    assert [post.read_bytes() for post in posts] == before
+    crawl_account(site, arts[0], '"清远", "反诈"', tmp_path, *arts[1:])
+    assert [tags_of(post) for post in posts] == [["冒充公检法及政府机关", "清远", "反诈"]] * 2
+    assert sorted((archive / "_posts").iterdir()) == posts
 
 
 @pytest.mark.parametrize("now", ["same page", "worse page", "deleted"])

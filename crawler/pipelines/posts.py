@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
-from crawler.store.archive import Archive, not_recorded
+from crawler.store.archive import Archive, StagedRetags, not_recorded, staged_retags
 from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 # A post file not ours to read (a person's edit gone wrong, a file cut short) may hold what
 # only a person knows: kept, and what can be done said.
 _NOT_WRITTEN_OVER = ": not written over: mend it, or delete it and run scrapy rebuild to make it again"
+# The posts a tag added to an account retags in one job of their writer thread: their fsyncs
+# committed together, and the reactor's share of the work (each renamed and recorded) in
+# steps of a few milliseconds.
+_RETAGS_AT_ONCE = 50
 
 
 class PostPipeline:
@@ -46,8 +51,10 @@ class PostPipeline:
         self.tally = self.run.tally
         self.writes = StateWrites(self.run)
         self.writer = self.run.writer("posts")
+        # a tag added to an account retags its posts there: no new post waits behind them
+        self.retag_writer = self.run.writer("retags")
         # staged posts not taken up yet: a crawl stopped at once leaves them to ``discard_unclaimed``
-        self.unclaimed: set[Future[Staged]] = set()
+        self.unclaimed: set[Future[Staged] | Future[StagedRetags]] = set()
         self.run.after_writes(self.discard_unclaimed)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -58,6 +65,7 @@ class PostPipeline:
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
+        self.retag_writer.shutdown(wait=True)
         self.discard_unclaimed()
 
     def discard_unclaimed(self) -> None:
@@ -70,9 +78,9 @@ class PostPipeline:
 
     async def process_item(self, item: Any) -> Any:
         if isinstance(item, AccountTagged):
-            self._account_tagged(item)
+            await self._account_tagged(item)
         elif isinstance(item, TagsAsked):
-            self._tags_asked(item.key, item.tags, self.archive.index.configured_tags(item.key))
+            await self._tags_asked([(item.key, self.archive.index.configured_tags(item.key))], item.tags)
         if not isinstance(item, ArticleItem):
             return item
         article = item.article
@@ -157,34 +165,48 @@ class PostPipeline:
             logger.info("Post %s: %s", outcome.value, path)
         return item
 
-    def _account_tagged(self, item: AccountTagged) -> None:
+    async def _account_tagged(self, item: AccountTagged) -> None:
         """Each post of the account archived before given those of its tags now that its
         configuration never gave it (a tag added to the accounts file): no run fetches it
         again to write it with them."""
-        for key, given in AccountBook(self.archive.index).configured_tags_given(item.biz):
-            if not set(item.tags) <= set(given):
-                self._tags_asked(key, item.tags, given, item.account)
+        book = AccountBook(self.archive.index)
+        asked = [(key, given) for key, given in book.configured_tags_given(item.biz)
+                 if not set(item.tags) <= set(given)]
+        for start in range(0, len(asked), _RETAGS_AT_ONCE):
+            await self._tags_asked(asked[start:start + _RETAGS_AT_ONCE], item.tags, item.account)
 
-    def _tags_asked(self, key: str, asked: Sequence[str], given: Sequence[str],
-                    account: str = "") -> None:
-        """The post of article ``key``, which stands as it is, given the tags ``asked`` that
-        it lacks, recorded as its configured ones beside those ``given`` before. A post whose
-        file is gone, or a link to a file (written, it would be a file of its own), gets them
-        when it is written again."""
-        path = self.archive.places.placed(key)
-        if path is None or path.is_symlink() or not path.is_file():
-            return
+    async def _tags_asked(self, posts: Sequence[tuple[str, Sequence[str]]], asked: Sequence[str],
+                          account: str = "") -> None:
+        """The post of each article (key, the tags ``given`` before), which stands as it is,
+        given the tags ``asked`` that it lacks, recorded as its configured ones beside those
+        given. Each read, retagged and fsynced on a writer thread (``staged_retags``), the
+        crawl going on meanwhile; renamed into place and recorded here. A post whose file is
+        gone, or a link to a file (written, it would be a file of its own), gets them when it
+        is written again."""
+        placed = [(key, given, path) for key, given in posts if (path := self.archive.places.placed(key))
+                  is not None and not path.is_symlink() and path.is_file()]
+        retagged = functools.partial(self.tagger.retagged, asked=asked)
+        future = self.retag_writer.submit(staged_retags, [path for *_, path in placed], retagged)
+        self.unclaimed.add(future)
+        made = await asyncio.wrap_future(future)
+        self.unclaimed.discard(future)
         try:
-            changed = self.archive.retag(key, path, lambda kept: self.tagger.retagged(kept, asked),
-                                         [*dict.fromkeys([*given, *asked])])
-        except (OSError, sqlite3.Error, PostError) as error:
-            self.tally.count(Stat.POSTS_WRITE_FAILED, account=account)
-            logger.log(self.run.error_level("post", error), "Not given the tags asked: %s%s", error,
-                       _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
-            return
-        if changed:
-            self.tally.count(Stat.POSTS_UPDATED, account=account)
-            logger.info("Post updated: %s (the tags asked)", path)
+            for (key, given, path), post in zip(placed, made.posts, strict=True):
+                try:
+                    if isinstance(post, PostError):
+                        raise post
+                    changed = self.archive.put_retag(key, path, post, retagged,
+                                                     [*dict.fromkeys([*given, *asked])])
+                except (OSError, sqlite3.Error, PostError) as error:
+                    self.tally.count(Stat.POSTS_WRITE_FAILED, account=account)
+                    logger.log(self.run.error_level("post", error), "Not given the tags asked: %s%s", error,
+                               _NOT_WRITTEN_OVER if isinstance(error, PostError) else "")
+                    continue
+                if changed:
+                    self.tally.count(Stat.POSTS_UPDATED, account=account)
+                    logger.info("Post updated: %s (the tags asked)", path)
+        finally:
+            made.discard()
 
     async def _staged(self, article: Article, text: str) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the
