@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import tracemalloc
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,13 @@ def test_an_image_stored_at_last_fails_anew(index: Index) -> None:
     index.add_image(URL, "a.png", "biz:1:1")
     assert index.image_failure(URL) is None
     assert run_at(index, NOW + DAY).to_say(URL) == 0
+
+
+def test_an_image_that_failed_in_an_earlier_run_and_is_stored_now_fails_no_more(tmp_path: Path) -> None:
+    """The index of the next run, which has recorded no failure itself, clears it too."""
+    earlier = Index(tmp_path / "index.sqlite")
+    assert run_at(earlier, NOW).to_say(URL) == 0
+    earlier.close()
+    index = Index(tmp_path / "index.sqlite")
+    index.add_image(URL, "a.png", "biz:1:1")
+    assert index.image_failure(URL) is None

@@ -32,6 +32,17 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
     assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
 
 
+def test_an_image_url_is_its_own_file_before_another_order_of_its_query(index: Index) -> None:
+    """Two URLs of one query in two orders, stored as two files (an index from before the
+    canonical form was recorded): each is its own; one in a third order, either."""
+    index.add_image("https://cdn/p?a=1&b=2", "first.png", "B:1:1")
+    index.add_image("https://cdn/p?b=2&a=1", "second.png", "B:1:1")
+    assert index.image_name("https://cdn/p?a=1&b=2") == "first.png"
+    assert index.image_name("https://cdn/p?b=2&a=1") == "second.png"
+    assert index.image_name("https://cdn/p?b=2&a=1&") in {"first.png", "second.png"}
+    assert index.image_name("https://cdn/p?b=3&a=1") is None
+
+
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
     index.add_article("B:1:1", "u", "a.md", ArticleState.ARCHIVED)
     index.needs_link("B:1:1", "weak", NOW)

@@ -228,11 +228,12 @@ class Index:
 
     def image_name(self, url: str) -> str | None:
         """The file of ``url``'s image; else of another URL of the same query in another order
-        (``?a=1&b=2``, ``?b=2&a=1``), which Scrapy takes for one request."""
-        name = self._one("SELECT name FROM images WHERE url = ?", url)
-        if name is None and self._forms:
-            name = self._one("SELECT name FROM images WHERE form = ? LIMIT 1", _form(url))
-        return name
+        (``?a=1&b=2``, ``?b=2&a=1``), which Scrapy takes for one request. One statement: each
+        lets the reactor's thread go, and a new picture asked both."""
+        if not self._forms:
+            return self._one("SELECT name FROM images WHERE url = ?", url)
+        return self._one("SELECT name FROM images WHERE url = ?1 OR form = ?2 ORDER BY url = ?1 DESC "
+                         "LIMIT 1", url, _form(url))
 
     def blob_name(self, sha256: str) -> str | None:
         return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
@@ -252,7 +253,8 @@ class Index:
         (and failing no more)."""
         self._db.execute("INSERT OR REPLACE INTO images (url, name, key, form) VALUES (?, ?, ?, ?)",
                          (url, name, key, _form(url)))
-        self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
+        if self._failures_recorded:
+            self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
 
     def image_failure(self, url: str) -> tuple[int, int] | None:
         """When ``url``'s image, failing for a reason that may pass, first failed and when a
@@ -262,6 +264,13 @@ class Index:
 
     def set_image_failure(self, url: str, first: int, said: int) -> None:
         self._db.execute("INSERT OR REPLACE INTO image_failures VALUES (?, ?, ?)", (url, first, said))
+        self._failures_recorded = True
+
+    @cached_property
+    def _failures_recorded(self) -> bool:
+        """Whether any picture may be recorded as failing: while none is, a picture stored
+        has no record to clear (the archive's lock keeps other writers out)."""
+        return self._db.execute("SELECT 1 FROM image_failures LIMIT 1").fetchone() is not None
 
     def images_awaiting_posts(self) -> set[str]:
         """The image files stored only for articles that have no post yet (a run stopped
