@@ -26,7 +26,6 @@ Deterministic (``derandomize``); ``FUZZ_EXAMPLES`` / 150 builds (at least one), 
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -40,10 +39,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from crawler.convert.markdown import to_markdown
-from crawler.convert.post import compose_post, post_filename, tag_safe, theme_safe, yaml_readable
+from crawler.convert.post import compose_post, post_filename
 from crawler.offline.fidelity import as_read, shown_in_article
 from crawler.offline.kramdown import Kramdown
-from crawler.tagging.tags import album_tag
 from crawler.wechat import dom
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
@@ -175,51 +173,3 @@ def test_chromium_shows_of_a_post_what_it_shows_of_the_article(
                        for document in (html.replace("<details>", "<details open>"), post))
     assert original == shown == as_typed(shown_in_article(article)), post
 
-
-# What the contract names for titles, albums, tags and account names (ARCHIVE_FORMAT.md):
-# quotes of every kind, Liquid's and kramdown's openers, what ends a script or a comment,
-# YAML's indicators, booleans and numbers of YAML 1.1, C0 and C1 controls, bidi controls,
-# line separators, a BOM, 10 KB
-HOSTILE = ["'", '"', "‘’“”「」『』＂＇`", "{{ site.title }}", "{% include x %}", "{::comment}注{:/}",
-           "</script><script>alert(1)</script>", "--> <!--", "<!--重要-->", "- 列表", "键: 值", ": 冒号", "#标签",
-           "!important", "&amp; AT&T &copy;", "*星*", "a | b", "> 引", "yes", "No", "on", "null", "~",
-           "2021", "1e3", "0x1F", ".inf", "1:20", "2021-07-28", "c1\x85\x9f\x80", "右\u202e左",
-           "\u200f标\u200e", "\u2067隔", "长" * 3400 + "x" * 10, "x" * 10240, "\\n\\", "__SEPARATOR__x",
-           "' onfocus='alert(1)", '" autofocus onfocus="alert(1)', "行\u2028分\u2029段", "\ufeff零", "a\x01b"]
-CONTROL_SPACES = {code: " " for code in range(0x20)}  # as the attribution shows them
-
-
-def js_escaped(value: str) -> str:
-    """``value`` as WeChat's pages give it in a script: HTML-escaped (``.html(false)`` reads
-    it back), in a string literal of ``\\uXXXX`` escapes, safe in any part of the page."""
-    units = html.escape(value).encode("utf-16-le")
-    return "".join(f"\\u{int.from_bytes(units[i:i + 2], 'little'):04x}" for i in range(0, len(units), 2))
-
-
-@pytest.mark.jekyll
-def test_hostile_titles_albums_tags_and_account_names_read_back_and_stay_text(tmp_path: Path) -> None:
-    """Each of ``HOSTILE`` as a title, an account's name, an album's name and an account's
-    tag: the front matter reads back (PyYAML; Jekyll's Psych, through the page) exactly the
-    title and tags as a post writes them (``theme_safe``, ``tag_safe``) and the account's
-    name as it is; Chromium shows them in the layouts' attributes, tag links and
-    attribution, and runs nothing."""
-    (tmp_path / "archive" / "_posts").mkdir(parents=True)
-    (tmp_path / "archive" / "postimg").mkdir()
-    written = {}
-    for number, title in enumerate(HOSTILE):
-        account, album, tag = (HOSTILE[(number + shift) % len(HOSTILE)] for shift in (7, 13, 19))
-        albums = [album, f"#{title} 3个"]  # the second as pages print it, its mark and count
-        made = write(with_albums(page(title=js_escaped(title), nickname=js_escaped(account)),
-                                 [js_escaped(name) for name in albums]), tag, number, tmp_path / "archive")
-        assert made is not None and made.article.title == title, title[:40]
-        assert made.front["title"] == theme_safe(title), title[:40]
-        assert made.front["wechat"]["account"] == yaml_readable(account), account[:40]  # type: ignore[index]
-        assert made.front["tags"] == list(dict.fromkeys(
-            [*(tag_safe(album_tag(name)) for name in albums), tag_safe(tag)])), title[:40]
-        written[f"/2024/01/02/{number}.html"] = made
-    views = view_posts(build_site(tmp_path / "archive", tmp_path))
-    assert sorted(views) == sorted(written)
-    for path, post in written.items():
-        check_view(views[path], post)
-        attribution = views[path].post_text.partition("来源：")[0]
-        assert attribution.split() == f"转载：{post.article.account}".translate(CONTROL_SPACES).split()
