@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import re
 from collections.abc import Iterator
@@ -15,25 +16,31 @@ import pytest
 import yaml
 
 from crawler.convert.archivepage import reads_as_text
+from crawler.convert.post import tag_safe, theme_safe, yaml_readable
 from crawler.offline.fidelity import as_read, shown_in_article
 from crawler.tagging.__main__ import read_labelled
+from crawler.tagging.tags import album_tag
 from crawler.wechat import dom
 from crawler.wechat.shown import shown_text
 from tests.browser import (
     BASEURL,
     Image,
     PageView,
+    build_site,
     jquery_reads_as_text,
     marks_of,
     shown_text_of,
     view_archive,
     view_archive_page,
+    view_posts,
     view_tag_index,
 )
 from tests.conftest import crawl, page_text, serve_legacy_shape, shared_fixture
 from tests.mockserver import MockWeChat, Route, jpeg
 from tests.site import Art, Site
 from tests.test_fidelity import SHOWN_NOTHING, article_of, rendered
+from tests.test_fuzz import with_albums
+from tests.test_fuzz_site import check_view, write
 from tests.test_hostile import page
 from tests.test_shared_fixtures import ARTICLES as SHARED_ARTICLES
 from tests.test_shared_fixtures import SCRIPTLESS
@@ -585,6 +592,14 @@ LINKED = [
     '"https://x.example/22">藏</a></table>藏</span>乙<b>丙</b></a>丁</p><p><a href="https://x.example/23">'
     '甲<span style="display:none"><table><a href="https://x.example/24">藏</a><tr><td>藏</td></tr></table>'
     '</span></a>乙</p>',
+    # a link that a table or a fieldset starts in: the parser keeps it open around them, up
+    # to its end tag (libxml2 closed it there): the cells and what follows are linked, up to
+    # a link after the table, which closes it
+    '<div><a href="https://x.example/25">甲<span>乙</span><table><tr><th>丙</th><th>丁</th></tr><tr>'
+    '<td>戊</td><td></td></tr></table>己<b>庚</b></a>辛</div><section><a href="https://x.example/26">'
+    '甲<fieldset>乙</fieldset>丙</a>丁</section><div><a href="https://x.example/27">甲<b>粗<table><tr>'
+    '<td>乙</td></tr></table>丙</b>丁</a>戊</div><div><a href="https://x.example/28">甲<table><tr><td>乙'
+    '</td></tr></table><a href="https://x.example/29">丙</a>丁</a>戊</div>',
 ]
 
 
@@ -593,7 +608,58 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     part of the text follows, and what is bold or italic, in the post as in Chromium. With
     four bold elements alike open around the inner link, bold closed a fourth time was bold
     in the post and not in Chromium; with eight blocks between, what followed the inner link
-    was not linked in the post and linked to the outer link in Chromium."""
+    was not linked in the post and linked to the outer link in Chromium. A link around a
+    table linked none of its cells, nor, where libxml2 closed it at the table, what followed
+    it up to its end."""
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINKED]
     originals, shown = marks_of(LINKED), marks_of(posts)
     assert shown == originals
+
+
+# What the contract names for titles, albums, tags and account names (ARCHIVE_FORMAT.md):
+# quotes of every kind, Liquid's and kramdown's openers, what ends a script or a comment,
+# YAML's indicators, booleans and numbers of YAML 1.1, C0 and C1 controls, bidi controls,
+# line separators, a BOM, 10 KB
+HOSTILE = ["'", '"', "‘’“”「」『』＂＇`", "{{ site.title }}", "{% include x %}", "{::comment}注{:/}",
+           "</script><script>alert(1)</script>", "--> <!--", "<!--重要-->", "- 列表", "键: 值", ": 冒号", "#标签",
+           "!important", "&amp; AT&T &copy;", "*星*", "a | b", "> 引", "yes", "No", "on", "null", "~",
+           "2021", "1e3", "0x1F", ".inf", "1:20", "2021-07-28", "c1\x85\x9f\x80", "右\u202e左",
+           "\u200f标\u200e", "\u2067隔", "长" * 3400 + "x" * 10, "x" * 10240, "\\n\\", "__SEPARATOR__x",
+           "' onfocus='alert(1)", '" autofocus onfocus="alert(1)', "行\u2028分\u2029段", "\ufeff零", "a\x01b"]
+CONTROL_SPACES = {code: " " for code in range(0x20)}  # as the attribution shows them
+
+
+def js_escaped(value: str) -> str:
+    """``value`` as WeChat's pages give it in a script: HTML-escaped (``.html(false)`` reads
+    it back), in a string literal of ``\\uXXXX`` escapes, safe in any part of the page."""
+    units = html.escape(value).encode("utf-16-le")
+    return "".join(f"\\u{int.from_bytes(units[i:i + 2], 'little'):04x}" for i in range(0, len(units), 2))
+
+
+@pytest.mark.jekyll
+def test_hostile_titles_albums_tags_and_account_names_read_back_and_stay_text(tmp_path: Path) -> None:
+    """Each of ``HOSTILE`` as a title, an account's name, an album's name and an account's
+    tag: the front matter reads back (PyYAML; Jekyll's Psych, through the page) exactly the
+    title and tags as a post writes them (``theme_safe``, ``tag_safe``) and the account's
+    name as it is; Chromium shows them in the layouts' attributes, tag links and
+    attribution, and runs nothing."""
+    (tmp_path / "archive" / "_posts").mkdir(parents=True)
+    (tmp_path / "archive" / "postimg").mkdir()
+    written = {}
+    for number, title in enumerate(HOSTILE):
+        account, album, tag = (HOSTILE[(number + shift) % len(HOSTILE)] for shift in (7, 13, 19))
+        albums = [album, f"#{title} 3个"]  # the second as pages print it, its mark and count
+        made = write(with_albums(page(title=js_escaped(title), nickname=js_escaped(account)),
+                                 [js_escaped(name) for name in albums]), tag, number, tmp_path / "archive")
+        assert made is not None and made.article.title == title, title[:40]
+        assert made.front["title"] == theme_safe(title), title[:40]
+        assert made.front["wechat"]["account"] == yaml_readable(account), account[:40]  # type: ignore[index]
+        assert made.front["tags"] == list(dict.fromkeys(
+            [*(tag_safe(album_tag(name)) for name in albums), tag_safe(tag)])), title[:40]
+        written[f"/2024/01/02/{number}.html"] = made
+    views = view_posts(build_site(tmp_path / "archive", tmp_path))
+    assert sorted(views) == sorted(written)
+    for path, post in written.items():
+        check_view(views[path], post)
+        attribution = views[path].post_text.partition("来源：")[0]
+        assert attribution.split() == f"转载：{post.article.account}".translate(CONTROL_SPACES).split()

@@ -172,3 +172,4 @@ def test_chromium_shows_of_a_post_what_it_shows_of_the_article(
     original, shown = (as_typed(as_read(chromium(document)))
                        for document in (html.replace("<details>", "<details open>"), post))
     assert original == shown == as_typed(shown_in_article(article)), post
+

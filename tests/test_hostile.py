@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from pathlib import Path
 
 import lxml.html
@@ -779,6 +780,31 @@ def test_a_body_hidden_until_wechats_scripts_run_is_the_post(hiding: str) -> Non
     article = parsed(page("<p>正文。</p>").replace('id="js_content"', f'id="js_content" {hiding}'))
     assert to_markdown(article, {}) == "正文。"
     assert shown_in_article(article) == "正文。"
+
+
+@pytest.mark.parametrize("title", ["&#x200f;&#x200e;", " &#x202e;&#x2066;", "&#x61c;\u3000"])
+def test_a_title_of_bidi_marks_alone_is_blank(title: str) -> None:
+    """A title of bidi marks and controls alone shows nothing: the post had a title of no
+    character, linked from the tag index as nothing."""
+    article = parsed(page("<p>接到自称客服的电话，一律是诈骗！</p>", title=title))
+    assert article.title == "接到自称客服的电话，一律是诈骗！"
+
+
+@pytest.mark.parametrize("title", ["&lt;!--重要--&gt;", "&lt;script&gt;诈骗&lt;/script&gt;",
+                                   "&amp;nbsp;", "&lt;b hidden&gt;标题&lt;/b&gt;", "&lt;style&gt;"])
+def test_a_title_that_spells_markup_is_that_text(title: str) -> None:
+    """A page's title is text (WeChat shows ``<!--重要-->`` as it is): one that spells markup
+    showing nothing as HTML was judged blank, and the post titled by the body's first
+    sentence."""
+    article = parsed(page("<p>接到自称客服的电话，一律是诈骗！</p>", title=title))
+    assert article.title == unescape(title)
+
+
+@pytest.mark.parametrize("nickname", ["&#x200b;", "&#x200f;\u3000&#x202e;"])
+def test_an_account_name_that_shows_nothing_is_the_name_the_page_shows(nickname: str) -> None:
+    """A ``nickname`` of zero-width characters or bidi marks alone was the account's name:
+    the post's attribution read "转载：" and nothing, where the page shows the name."""
+    assert parsed(page(nickname=nickname)).account == "测试反诈中心"
 
 
 def test_a_title_from_the_first_sentence_shows_a_quotes_marks_as_the_post_does() -> None:

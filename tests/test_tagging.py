@@ -462,12 +462,15 @@ def test_an_album_the_page_no_longer_names_goes_and_a_persons_tag_stays() -> Non
     assert tagger.tags(article(), ["清远"], kept=[*tags, "我加的"]) == ["清远", "防骗课堂", "我加的"]
 
 
-@pytest.mark.parametrize("blank", ["\x01", "\x00 \t", "\x1f\u3000"])
+@pytest.mark.parametrize("blank", ["\x01", "\x00 \t", "\x1f\u3000", "\u200b", "\u200f\u200e",
+                                   "\u202e", "\ufeff \u2066\u061c"])
 def test_a_tag_written_blank_is_no_tag(blank: str) -> None:
     """A tag of control characters (an account's, a person's) was written as spaces: a tag
     that shows nothing, whose button on Hux's archive page, its text stripped, showed every
-    post."""
+    post. So was an album's, an account's or a person's tag of zero-width characters or
+    bidi marks and controls alone: an empty tag link under the post, in place of 其他."""
     assert TAGGER.tags(article(), [blank], kept=[blank]) == [FALLBACK]
+    assert TAGGER.tags(article(albums=(blank,))) == [FALLBACK]
 
 
 def test_an_album_an_earlier_rule_wrote_full_width_is_still_the_albums_tag() -> None:

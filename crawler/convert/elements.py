@@ -293,6 +293,16 @@ class WeChatConverter(_MarkdownConverter):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))
 
+    def convert_td(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A cell; in a link around its table, its text linked: a browser links all a link
+        holds, and the link's brackets around the table would show as text."""
+        link = el.find_parent("a") if "a" in parent_tags else None
+        if link is not None:
+            text = self.convert_a(link, text, parent_tags)
+        return str(super().convert_td(el, text, parent_tags))
+
+    convert_th = convert_td
+
     def convert_blockquote(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A quote, a blank line apart from text before it: markdownify begins it on the
         next line, in that text's paragraph for a bold's or a link's markers around them."""

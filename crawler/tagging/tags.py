@@ -11,7 +11,7 @@ from crawler.convert.post import FULL_WIDTH_ALPHANUMERICS, tag_safe
 from crawler.tagging.rules import ScamTypes
 from crawler.wechat import dom
 from crawler.wechat.article import Article
-from crawler.wechat.shown import shown_text, text_as_html
+from crawler.wechat.shown import shown_text, shows_no_character, text_as_html
 
 FALLBACK = "其他"
 # "#冒充客服诈骗15个": the mark and the count pages print around an album's name. The count
@@ -116,7 +116,8 @@ def article_text(article: Article) -> str:
 
 def _composed(derived: Iterable[str], configured: Iterable[str],
               default: Iterable[str]) -> list[str]:
-    # a tag written as spaces (control characters) shows nothing; on Hux's archive page,
-    # stripped, its button shows every post
-    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default]) if tag_safe(tag).strip()]
+    # a tag written as spaces (control characters), zero-width characters or bidi marks
+    # shows nothing; on Hux's archive page, stripped, its button shows every post
+    tags = [tag for tag in dict.fromkeys([*derived, *configured, *default])
+            if not shows_no_character(tag_safe(tag))]
     return [tag for tag in tags if tag != FALLBACK] or [FALLBACK]

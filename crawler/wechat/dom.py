@@ -5,10 +5,11 @@ the document with no exception: a page of 300 nested ``<section>``s would lose i
 Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
 the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
 (controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
-then refuses them wherever text is set, as when an element is unwrapped. A link inside a
-link is moved where HTML's parser puts it (``adoption``), as Chromium draws it, and so is
-what stands in a table outside its cells (``foster``), in that order: a link met in a table
-outside its cells, within a link, is left by the first for the second to place.
+then refuses them wherever text is set, as when an element is unwrapped. A link libxml2
+closes at a table is kept open around it (``heldlinks``); then a link inside a link is moved
+where HTML's parser puts it (``adoption``), as Chromium draws it, and so is what stands in
+a table outside its cells (``foster``), in that order: a link met in a table outside its
+cells, within a link, is left by the first for the second to place.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lxml import etree
 
 from crawler.wechat.adoption import unnest_links
 from crawler.wechat.foster import foster_parent
+from crawler.wechat.heldlinks import links_held_open
 
 MAX_DEPTH = 1000
 # A tag name no page can give (the HTML parser lowercases every name): an element renamed so
@@ -92,7 +94,9 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     parser = lxml.html.HTMLParser(huge_tree=True)
     tree = parse(markup, parser)
     if any("Excessive depth" in error.message for error in parser.error_log):
-        tree = parse(_shallow(markup), lxml.html.HTMLParser(huge_tree=True))
+        markup = _shallow(markup)
+        tree = parse(markup, lxml.html.HTMLParser(huge_tree=True))
+    tree = links_held_open(markup, tree, lambda held: parse(held, lxml.html.HTMLParser(huge_tree=True)))
     unnest_links(tree)
     foster_parent(tree)
     return tree

@@ -30,7 +30,7 @@ from crawler.wechat.body import (
     written_links,
 )
 from crawler.wechat.errorpage import not_an_article
-from crawler.wechat.shown import shown_text
+from crawler.wechat.shown import shown_text, shows_no_character
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.texttitle import shows_nothing, starts_with, title_from_text, title_of_body
 from crawler.wechat.urls import album_id as album_id_of
@@ -96,8 +96,10 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         title = title_of_body(shown)
 
     ids = _ids(page, cgi, doc, url)
-    account = _meta(page, cgi, "nickname", "nick_name") or _text(_by_id(doc, "js_name")) \
-        or _meta_tag(doc, "og:article:author")
+    # a name that shows nothing (zero-width characters) is none: the next the page gives
+    names = (lambda: _meta(page, cgi, "nickname", "nick_name"), lambda: _text(_by_id(doc, "js_name")),
+             lambda: _meta_tag(doc, "og:article:author"))
+    account = next((name for read in names if not shows_no_character(name := read())), "")
     album = jsvars.top_level_fields(jsvars.object_literal(cgi_text, "appmsgalbuminfo"))
     shown = _text(_by_id(doc, "publish_time", "post-date"))
     published = dates.published(page, cgi) or dates.shown_publish_time(shown)

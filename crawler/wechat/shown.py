@@ -25,6 +25,8 @@ from crawler.wechat.zerowide import drawn_zero_wide
 _EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 _ZERO_WIDTH = "\u200b\u200c\u2060\ufeff"
 INVISIBLE = re.compile(rf"[{_ZERO_WIDTH}]|\u200d(?<![{_EMOJI}\ufe0f]\u200d)|\u200d(?![{_EMOJI}])")
+# Bidi marks and controls: they turn the text around them and show nothing of their own
+_NO_CHARACTER = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\s]+")
 # Any character ``INVISIBLE`` may take, a joiner seen or not
 _MAY_BE_INVISIBLE = re.compile(f"[{_ZERO_WIDTH}\u200d]")
 # Dropped with everything inside: what shows nothing (a browser's own style sheet hides
@@ -191,6 +193,12 @@ def _has_picture(element: etree._Element) -> bool:
     """Whether ``element`` holds a picture: an ``<img>`` or a CSS background."""
     return next(element.iter("img"), None) is not None or any(
         background_image_url(child.get("style") or "") for child in element.iter())
+
+
+def shows_no_character(text: str) -> bool:
+    """Whether ``text`` (text, not HTML) shows no character: only white space, zero-width
+    characters and bidi marks and controls."""
+    return not _NO_CHARACTER.sub("", INVISIBLE.sub("", text))
 
 
 def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = not_content,

@@ -7,7 +7,7 @@ import html
 import re
 
 from crawler.wechat import dom
-from crawler.wechat.shown import INVISIBLE, shown_text
+from crawler.wechat.shown import shown_text, shows_no_character
 
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
@@ -38,9 +38,9 @@ def title_from_text(text: str, limit: int = 64) -> str:
 
 
 def shows_nothing(title: str) -> bool:
-    """Whether ``title`` (from the page: it may hold ``&nbsp;``, a zero-width space) shows
-    no character."""
-    return not INVISIBLE.sub("", _shown(title)).strip()
+    """Whether ``title`` (from the page, its references read: a no-break space, a zero-width
+    space) shows no character. It is text, not HTML: WeChat shows ``<!--重要-->`` as it is."""
+    return shows_no_character(title)
 
 
 def title_of_body(shown: str) -> str:
