@@ -1147,6 +1147,74 @@ def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
 
 
+def ending_the_job(command: list[bytes], reply: Any) -> bool:
+    """The writer's first step of ending its job, once every page is archived."""
+    return command == [b"HKEYS", f"{JOB}:nodes".encode()]
+
+
+@pytest.mark.parametrize("outage", ["for good", "restarted"])
+def test_a_writer_that_loses_redis_as_it_ends_the_job_says_what_is_left_and_fails(
+        album: Album, archive: Path, processes: Processes, outage: str) -> None:
+    """Redis gone between the writer's last page and the end of its job: the writer said so
+    at ERROR and exited 0, its job left in Redis and its nodes waiting, and a Redis back
+    within REDIS_GRACE (a restart) was not waited for. It now waits for Redis as it does
+    during the run; past the grace, one ERROR line says what is left and what the next run
+    does, and the run exits 1. The next run ends the job, asking WeChat for nothing again."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    proxy = RedisProxy(server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1")
+        # the held answer waited for past REDIS_TIMEOUT (a loaded machine takes seconds to stop
+        # Redis) is a call timed out, tried again and answered before Redis stops
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_GRACE="3", REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        if outage == "for good":
+            proxy.stop()
+        else:
+            server.stop(keep=True)
+            proxy.release()
+            processes.wait_for(lambda: "INFO: Redis is not answering" in processes.log("writer"),
+                               "the writer to find Redis gone")
+            server.start()
+        status = processes.wait("writer")
+        with closing(redis.Redis.from_url(server.url)) as job:
+            log = processes.log("writer")
+            assert "Run summary (finished): 11 new, 1 not fetched" in log, log
+            if outage == "restarted":
+                assert status == 0, log
+                assert "] ERROR: " not in log, log
+                assert "INFO: Redis answers again, after " in log, log
+                assert job.exists(f"{JOB}:done") and not job.exists(f"{JOB}:opened")
+                processes.succeed("n1")
+            else:
+                assert status == 1, log
+                [line] = re.findall(r"\] ERROR: .*", log)
+                assert re.fullmatch(
+                    rf"\] ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(3 s\)\. Job {JOB} is not "
+                    r"ended: what this run fetched is archived, but the job stays in Redis, its fetch nodes "
+                    r"waiting for its next writer; the next run of this command ends it\. Exit status 1", line), line
+                assert not job.exists(f"{JOB}:done") and job.exists(f"{JOB}:opened")
+                assert processes.running["n1"].poll() is None  # waiting
+                processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the writer's lease to run out")
+                processes.writer("again", archive, album)
+                processes.succeed("n1")
+                # its one page asked of WeChat is the 404's: it fails as a single process's would
+                processes.wait("again")
+                assert "Run summary (finished): 11 already archived, 1 not fetched" in processes.log("again")
+                assert "Redis" not in processes.log("again").split("Run summary")[1]
+                assert job.exists(f"{JOB}:done") and not job.exists(f"{JOB}:opened")
+    finally:
+        proxy.stop()
+        server.stop()
+    assert contents(archive) == album.expected
+    hits = Counter(article_hits(album.server)[before:])
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
+    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    assert_clean(processes)
+
+
 def test_a_silent_redis_fails_calls_instead_of_blocking_them(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:
