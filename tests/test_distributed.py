@@ -859,7 +859,7 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """``systemctl stop antifraud-fetch``: the node finishes the page on the wire and hands it
     back, asks WeChat for no page more, and ends by the signal; another node finishes the
-    job, fetching none of it again. Its stop line counts what it leaves queued, none here:
+    job, fetching none of it again. Its stop line counts what it gives back queued, none here:
     it said the job's whole frontier, "11 queued pages left for the next run", which the
     node neither held nor left."""
     before = len(article_hits(album.server))
@@ -871,8 +871,8 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("n1"), "the node stopping")
     held.open()
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
-    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages left for the next " \
-           "run" in processes.log("n1"), processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages given back to the " \
+           "job's frontier for its other fetch nodes;" in processes.log("n1"), processes.log("n1")
     assert len(article_hits(album.server)) - before == 1, processes.log("n1")
     assert fetched_by(job, "n1")() == 1
     processes.node("n2")
@@ -888,7 +888,8 @@ def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """A node whose page answered with a redirect holds the request for where it moved,
     waiting out the node's politeness: the stop line counts it (it counted the job's
-    frontier, empty here), and it goes back to the frontier, for another node to fetch."""
+    frontier, empty here), and it goes back to the frontier, for another node to fetch,
+    which the line says (it said "left for the next run", the words of a writer's queue)."""
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
     moved = album.server.redirect("/s/MovedBeforeAStop", target)
     processes.node("n1", DOWNLOAD_DELAY="60")
@@ -897,8 +898,8 @@ def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
     time.sleep(2)  # the redirect scheduled, waiting for its turn
     processes.running["n1"].send_signal(signal.SIGTERM)
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
-    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page left for the next " \
-           "run" in processes.log("n1"), processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page given back to the " \
+           "job's frontier for its other fetch nodes;" in processes.log("n1"), processes.log("n1")
     assert job.zcard(f"{JOB}:requests") == 1
     processes.node("n2")
     processes.succeed("writer", "n2")
