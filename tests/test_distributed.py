@@ -695,6 +695,39 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
+def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resumes(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """A writer killed (SIGKILL: a crash) and started again at once, by hand or by cron, was
+    refused, exit status 2, for up to REDIS_HEARTBEAT, naming as the job's writer a process
+    that was dead. The lease of a writer that stopped is not renewed: the next now waits for
+    it to run out, in one INFO line, and resumes the job. (One whose lease is renewed, a
+    writer that runs, is refused: test_a_second_writer_of_a_job_is_refused_naming_the_first.)"""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    lease = {"REDIS_HEARTBEAT": "20"}  # the killed writer's has 13 s left at least as the next starts
+    processes.node("n1")
+    processes.writer("writer", archive, album, **lease)
+    second.wait()
+    dead = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    processes.kill("writer")
+    processes.writer("again", archive, album, **lease)
+    processes.wait_for(lambda: "waiting for it to run out" in processes.log("again")
+                       or processes.running["again"].poll() is not None, "the writer waiting")
+    second.open()
+    assert processes.wait("again") == 0, processes.log("again")
+    processes.succeed("n1")
+    log = processes.log("again")
+    assert re.search(rf"INFO: Job {JOB}'s writer lease is {dead}'s for 1?\d s more: waiting for it to run out "
+                     r"\(its writer stopped: killed, its machine down\) or to be renewed \(its writer runs\)\n",
+                     log), log
+    assert f"Resuming job {JOB}: " in log, log
+    assert contents(archive) == album.expected
+    hits = Counter(article_hits(album.server)[before:])
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
+    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == [], log
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
@@ -1678,8 +1711,8 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     assert processes.wait("second") == 2
     holder = f"{socket.gethostname()}:{processes.running['writer'].pid}"
     [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {holder} (its lease ends in ")
-    assert line.endswith(" s unless it renews it); one writer per job")
+    assert line == f"scrapy crawl album: job {JOB} has a writer already: {holder}, which renews its lease (it " \
+        "runs); one writer per job", line
     assert not (tmp_path / "elsewhere" / "_posts").exists()
     first.open()
     assert processes.wait("writer") == 0, processes.log("writer")
@@ -1706,7 +1739,8 @@ def test_a_second_writer_of_the_same_host_and_pid_is_refused(
     processes.writer("second", tmp_path / "elsewhere", album, wrapper=PID_NAMESPACE)
     assert processes.wait("second") == 2, processes.log("second")
     [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1 ")
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1, which "
+                           "renews its lease (it runs); ")
     assert line.endswith("one writer per job (that host:pid is this process's too: give containers host names "
                          "of their own)"), line
     first.open()
