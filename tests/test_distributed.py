@@ -1862,6 +1862,10 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
         processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
         assert processes.wait("writer") == 0, processes.log("writer")
         assert processes.wait("n1") == 0
+        # the job ended in one step the ACL allows: MULTI it refuses
+        assert "] ERROR: " not in processes.log("writer"), processes.log("writer")
+        with closing(redis.Redis.from_url(url)) as client:
+            assert client.exists(f"{JOB}:done") and not client.exists(f"{JOB}:opened")
         assert all(SECRET not in " ".join(map(str, process.args)) for process in processes.running.values())
         assert contents(archive) == album.expected
         for name in processes.running:

@@ -247,6 +247,17 @@ end
 return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 """
 
+# The writer ends its job: marked done, which stops its nodes (for ARGV[1] seconds), and
+# every other key of the job removed, at once. A script rather than MULTI/EXEC: the README's
+# ACL user may run scripts, not transactions (MULTI refused, the commands queued behind it
+# ran one by one, and EXEC failed).
+# KEYS: done, then every other key of the job.  ARGV: seconds the mark stays.
+END_JOB = """
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+return 1
+"""
+
 # The writer lets its lease go. KEYS: lease.  ARGV: writer.
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -32,7 +32,7 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
 from crawler.distributed.rewind import Rewind
-from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
+from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -174,6 +174,7 @@ class Writer:
         self.lease_ms = round(lease_seconds(config) * 1000)
         self._lease = client.register_script(LEASE)
         self._release = client.register_script(RELEASE)
+        self._end = client.register_script(END_JOB)
         self.tasks: list[asyncio.Task[None]] = []
         self.outage = Outage(config.redis_grace)
         self.lost = False
@@ -371,7 +372,4 @@ class Writer:
     async def end_job(self) -> None:
         """Marks the job done, which stops its nodes, and removes its other keys, at once."""
         nodes = [text(node) for node in await self.client.hkeys(self.job.nodes)]
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.job.done, 1, ex=DONE_SECONDS)
-            pipe.delete(*self.job.keys(nodes))
-            await pipe.execute()
+        await self._end(keys=[self.job.done, *self.job.keys(nodes)], args=[DONE_SECONDS])
