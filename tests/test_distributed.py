@@ -1873,7 +1873,7 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
         result = crawl("fetch", tmp_path, settings={"REDIS_URL": url.replace(SECRET, f"wrong-{SECRET}")})
         assert result.returncode == 1
         line = refusal(result, "crawl fetch")
-        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 is unreachable: " in line, line
+        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 refuses the user and password " in line, line
     finally:
         processes.end()
         server.stop()
@@ -1981,6 +1981,37 @@ def test_redis_not_running_is_one_clear_line(tmp_path: Path, spider: str, args: 
     [line] = [line for line in result.stderr.splitlines() if line.startswith(f"scrapy crawl {spider}:")]
     assert f"Redis at {url} is unreachable: " in line and "Connection refused" in line
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+def test_a_redis_that_requires_a_password_given_none_or_a_wrong_one_is_one_clear_line(
+        tmp_path: Path, spider: str, args: list[str]) -> None:
+    """A Redis with ``requirepass`` (or ACL users) and a URL without the password: "Redis at
+    … is unreachable: HELLO must be called with the client already authenticated, otherwise
+    the HELLO AUTH <user> <pass> option can be used…", redis-py's handshake, for a Redis that
+    answered. It now says what is missing, and a wrong password what Redis said."""
+    server = RedisServer(password=SECRET).start()
+    try:
+        lines = {}
+        for given in ("", ":wrong@", "archive:wrong@"):
+            url = f"redis://{given}127.0.0.1:{server.port}/0"
+            result = crawl(spider, tmp_path / "archive", *args, settings={"REDIS_URL": url})
+            assert result.returncode == 1, result.stderr
+            assert "Traceback" not in result.stderr and "wrong" not in result.stderr
+            lines[given] = refusal(result, f"crawl {spider}").removeprefix(f"scrapy crawl {spider}: ")
+    finally:
+        server.stop()
+    at = f"Redis at redis://{{}}127.0.0.1:{server.port}/0"
+    assert lines == {
+        "": f"{at.format('')} requires a password, and the URL gives none: redis://user:password@host:port/db "
+            "(WECHAT_REDIS_URL)",
+        ":wrong@": f"{at.format(':***@')} refuses the user and password the URL gives: invalid username-password "
+                   "pair or user is disabled",
+        "archive:wrong@": f"{at.format('archive:***@')} refuses the user and password the URL gives: invalid "
+                          "username-password pair or user is disabled"}, lines
 
 
 def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_header() -> None:

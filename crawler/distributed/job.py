@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -361,6 +361,8 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
             evicting = _evicting(client) if job and not refused else None
         finally:
             client.close()
+    except redis.AuthenticationError as error:  # before RedisError: it is a ConnectionError
+        return f"Redis at {redacted(url)} {_not_let_in(url, error)}"
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
     if refused:
@@ -369,6 +371,16 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
         return (f"Redis at {redacted(url)} evicts keys when full ({evicting}): the job's requests and pages "
                 "would be lost; set maxmemory-policy noeviction")
     return None
+
+
+def _not_let_in(url: str, error: redis.AuthenticationError) -> str:
+    """Why Redis does not let the client of ``url`` in. Given no password, redis-py's error
+    is its handshake's ("HELLO must be called with the client already authenticated…")."""
+    given = urlsplit(url)
+    if given.password is None and "password" not in parse_qs(given.query):
+        return ("requires a password, and the URL gives none: redis://user:password@host:port/db "
+                "(WECHAT_REDIS_URL)")
+    return f"refuses the user and password the URL gives: {str(error).rstrip('.')}"
 
 
 # What every step of a job asks of the Redis user, without changing anything: a script
