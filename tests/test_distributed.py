@@ -728,6 +728,19 @@ def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resum
     assert_clean(processes)
 
 
+def test_a_writer_stopped_while_it_waits_for_a_lease_ends_by_the_signal_without_a_traceback(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Ctrl-C while a writer waits for the lease of one that stopped to run out: a traceback
+    (KeyboardInterrupt in time.sleep). It ends by the signal, as a run it stops does."""
+    job.set(f"{JOB}:writer", "elsewhere:42", px=60_000)
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="60")
+    processes.wait_for(lambda: "waiting for it to run out" in processes.log("writer"), "the writer waiting")
+    processes.running["writer"].send_signal(signal.SIGINT)
+    assert processes.wait("writer", timeout=30) == -signal.SIGINT, processes.log("writer")
+    assert "Traceback" not in processes.log("writer"), processes.log("writer")
+    assert job.get(f"{JOB}:writer") == b"elsewhere:42"
+
+
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
