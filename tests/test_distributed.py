@@ -231,6 +231,14 @@ def article_hits(server: MockWeChat) -> list[str]:
     return [path for path, _ in server.hits("/s?")]
 
 
+def asked_again(server: MockWeChat, before: int) -> list[str]:
+    """The article pages asked of WeChat more than once since its first ``before`` hits, but
+    the album's 404, which each run asks again."""
+    hits = Counter(article_hits(server)[before:])
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path
+    return [path for path, count in hits.items() if count > 1 and unserved not in path]
+
+
 def node_report(writer_log: str) -> dict[str, str]:
     """The writer's line about its nodes: node → what it says of it."""
     [line] = re.findall(rf"Fetch nodes of job {JOB}: (.*)", writer_log)
@@ -722,9 +730,7 @@ def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resum
                      log), log
     assert f"Resuming job {JOB}: " in log, log
     assert contents(archive) == album.expected
-    hits = Counter(article_hits(album.server)[before:])
-    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
-    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == [], log
+    assert asked_again(album.server, before) == [], log
     assert_clean(processes)
 
 
@@ -1256,9 +1262,31 @@ def test_a_writer_that_loses_redis_as_it_ends_the_job_says_what_is_left_and_fail
         proxy.stop()
         server.stop()
     assert contents(archive) == album.expected
-    hits = Counter(article_hits(album.server)[before:])
-    unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
-    assert [path for path, count in hits.items() if count > 1 and unserved not in path] == []
+    assert asked_again(album.server, before) == []
+    assert_clean(processes)
+
+
+def test_a_redis_full_as_the_writer_ends_its_job_lets_it_end(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """Redis full (``maxmemory`` under ``noeviction``) as the writer ends its job: the step
+    that ends it, which only frees memory, wrote its mark first and was refused for it: the
+    job stayed in Redis, its nodes waiting, and the run failed. It removes the keys first now."""
+    proxy = RedisProxy(redis_server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1", REDIS_HEARTBEAT="30")  # a beat while Redis is full would be refused
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        job.config_set("maxmemory-policy", "noeviction")
+        job.config_set("maxmemory", 1)
+        proxy.release()
+        assert processes.wait("writer") == 0, processes.log("writer")
+        processes.succeed("n1")
+    finally:
+        proxy.stop()
+        job.config_set("maxmemory", 0)
+    assert "] ERROR: " not in processes.log("writer"), processes.log("writer")
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]
+    assert contents(archive) == album.expected
     assert_clean(processes)
 
 
