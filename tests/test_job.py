@@ -197,6 +197,22 @@ def test_a_writer_started_as_one_that_stopped_left_its_lease_waits_for_it_to_run
                         r"it\); one writer per job", refused.why), refused.why
 
 
+def test_a_lease_with_less_than_a_millisecond_left_is_waited_on_until_it_is_gone() -> None:
+    """PTTL says 0 for a key with less than a millisecond left: the wait ended there, and the
+    writer starting after a killed one tried to take a lease still there, refused ("its lease
+    ends in 0 s"), once in a whole suite's run."""
+    answers = iter([1500, 0, -2])
+    asked = []
+
+    class Lease:
+        def pttl(self, key: str) -> int:
+            asked.append(key)
+            return next(answers)
+
+    assert job._renewed(Lease(), "j:writer", 5) is False  # type: ignore[arg-type]
+    assert asked == ["j:writer"] * 3
+
+
 def test_a_redis_that_answers_or_none_given_is_no_reason(redis_server_session: RedisServer) -> None:
     assert job.redis_unreachable(redis_server_session.url) is None
     assert job.redis_unreachable("") is None

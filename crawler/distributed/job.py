@@ -336,9 +336,10 @@ def node_refused(config: Config) -> Refusal | None:
 
 def _renewed(client: redis.Redis, key: str, within: float) -> bool:
     """Whether ``key``, a lease or a heartbeat, is renewed within ``within`` seconds (the
-    process that holds it runs); False once it has run out, or is not there."""
+    process that holds it runs); False once it has run out, or is not there. (0 ms left is
+    still there: less than one; -1, no expiry, is never renewed.)"""
     left, until = client.pttl(key), time.monotonic() + within
-    while left > 0 and time.monotonic() < until:
+    while left >= 0 and time.monotonic() < until:
         time.sleep(0.05)
         left, before = client.pttl(key), left
         if left > before:
