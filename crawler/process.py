@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.report.logtext import counted
 from crawler.run import Run, stop_asked
+from crawler.stopping import leaves
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,6 @@ class StopSignal:
         pages a component left queued are what its receiver of ``stop_asked`` returns."""
         left = sum(result for _, result in self.crawler.signals.send_catch_log(signal=stop_asked)
                    if isinstance(result, int))
-        logger.info("Stopping (%s): no page more is asked of WeChat, %s left for the next run; "
+        logger.info("Stopping (%s): no page more is asked of WeChat, %s %s; "
                     "the pages in hand are finished first; %s again stops at once",
-                    number.name, counted(left, "queued page"), number.name)
+                    number.name, counted(left, "queued page"), leaves(self.crawler), number.name)

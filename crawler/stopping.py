@@ -22,11 +22,21 @@ from scrapy.exceptions import IgnoreRequest
 from crawler.run import stop_asked
 from crawler.slots import drop_waiting
 
+# What becomes of the pages a stopping run leaves queued in its scheduler, unless the
+# scheduler says otherwise (``leaves``).
+LEFT_FOR_NEXT_RUN = "left for the next run"
+
 
 class Dropped(IgnoreRequest):
     """An article page, or a listing's, not had because a signal asked the run to stop: not
     sent yet, or answered blocked then (not asked again). Given back to the scheduler
     (``leave_for_next_run``); the spiders say nothing of it."""
+
+
+def leaves(crawler: Crawler) -> str:
+    """What becomes of the pages the stopping run leaves queued, as its stop line says it:
+    a fetch node's go to its job's other nodes (``NodeScheduler.LEAVES``), not to a next run."""
+    return str(getattr(crawler.engine.scheduler, "LEAVES", LEFT_FOR_NEXT_RUN))
 
 
 def leave_for_next_run(crawler: Crawler, request: Request) -> Dropped:

@@ -87,9 +87,12 @@ class RedisProxy:
         self.released.set()
 
     def stop(self) -> None:
-        self.released.set()
-        for sock in [self._listener, *self._sockets]:
-            sock.close()
+        """Redis gone for good: no connection accepted any more (closed first, so that a
+        client does not reconnect meanwhile), and a reply still held never given."""
+        _shut(self._listener)
+        self.cut()
+        for sock in self._sockets:
+            _shut(sock)
 
     def _accept(self) -> None:
         while True:
@@ -97,7 +100,11 @@ class RedisProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:  # Redis itself stopped: refused, as Redis would be, until it starts again
+                client.close()
+                continue
             self._sockets += [client, upstream]
             commands: deque[list[bytes]] = deque()
             threading.Thread(target=self._pass, args=(client, upstream, commands, False), daemon=True).start()
@@ -120,10 +127,7 @@ class RedisProxy:
                 target.sendall(raw)
         except (EOFError, OSError, ValueError, IndexError):
             for sock in (source, target):
-                # shut down first: the other direction's thread holds the socket open
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
+                _shut(sock)
 
     def _holds(self, command: list[bytes], reply: Any) -> bool:
         with self._picked:
@@ -132,3 +136,11 @@ class RedisProxy:
             self.command, self.reply = command, reply
             self.held.set()
             return True
+
+
+def _shut(sock: socket.socket) -> None:
+    """Closes ``sock`` for every thread: shut down first, as a thread in ``accept()`` or
+    reading it (the other direction's) holds it open past a mere ``close()``."""
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()

@@ -114,8 +114,9 @@ def test_a_redis_that_does_not_answer_is_status_1_before_the_archive_is_opened(
 def test_a_second_writer_of_a_job_is_status_2(tmp_path: Path, redis_db: redis.Redis,
                                               redis_server_session: RedisServer,
                                               crawlers: list[Crawler]) -> None:
+    # not renewed within this writer's own lease (REDIS_HEARTBEAT), which it waits at most
     redis_db.set("job:writer", "elsewhere:1", px=30000)
-    settings = {"REDIS_URL": redis_server_session.url, "REDIS_JOB": "job"}
+    settings = {"REDIS_URL": redis_server_session.url, "REDIS_JOB": "job", "REDIS_HEARTBEAT": "1"}
     assert prepared(tmp_path / "a", **settings) == 2
     result = prepared(tmp_path / "b", **{**settings, "REDIS_JOB": "another"})
     assert not isinstance(result, int)

@@ -231,6 +231,14 @@ def article_hits(server: MockWeChat) -> list[str]:
     return [path for path, _ in server.hits("/s?")]
 
 
+def asked_again(server: MockWeChat, before: int) -> list[str]:
+    """The article pages asked of WeChat more than once since its first ``before`` hits, but
+    the album's 404, which each run asks again."""
+    hits = Counter(article_hits(server)[before:])
+    unserved = Art(str(2247491000 + ARTICLES - 1)).path
+    return [path for path, count in hits.items() if count > 1 and unserved not in path]
+
+
 def node_report(writer_log: str) -> dict[str, str]:
     """The writer's line about its nodes: node → what it says of it."""
     [line] = re.findall(rf"Fetch nodes of job {JOB}: (.*)", writer_log)
@@ -695,6 +703,50 @@ def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
     assert_clean(processes)
 
 
+def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resumes(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """A writer killed (SIGKILL: a crash) and started again at once, by hand or by cron, was
+    refused, exit status 2, for up to REDIS_HEARTBEAT, naming as the job's writer a process
+    that was dead. The lease of a writer that stopped is not renewed: the next now waits for
+    it to run out, in one INFO line, and resumes the job. (One whose lease is renewed, a
+    writer that runs, is refused: test_a_second_writer_of_a_job_is_refused_naming_the_first.)"""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    lease = {"REDIS_HEARTBEAT": "20"}  # the killed writer's has 13 s left at least as the next starts
+    processes.node("n1")
+    processes.writer("writer", archive, album, **lease)
+    second.wait()
+    dead = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    processes.kill("writer")
+    processes.writer("again", archive, album, **lease)
+    processes.wait_for(lambda: "waiting for it to run out" in processes.log("again")
+                       or processes.running["again"].poll() is not None, "the writer waiting")
+    second.open()
+    assert processes.wait("again") == 0, processes.log("again")
+    processes.succeed("n1")
+    log = processes.log("again")
+    assert re.search(rf"INFO: Job {JOB}'s writer lease is {dead}'s for 1?\d s more: waiting for it to run out "
+                     r"\(its writer stopped: killed, its machine down\) or to be renewed \(its writer runs\)\n",
+                     log), log
+    assert f"Resuming job {JOB}: " in log, log
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == [], log
+    assert_clean(processes)
+
+
+def test_a_writer_stopped_while_it_waits_for_a_lease_ends_by_the_signal_without_a_traceback(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+    """Ctrl-C while a writer waits for the lease of one that stopped to run out: a traceback
+    (KeyboardInterrupt in time.sleep). It ends by the signal, as a run it stops does."""
+    job.set(f"{JOB}:writer", "elsewhere:42", px=60_000)
+    processes.writer("writer", archive, album, REDIS_HEARTBEAT="60")
+    processes.wait_for(lambda: "waiting for it to run out" in processes.log("writer"), "the writer waiting")
+    processes.running["writer"].send_signal(signal.SIGINT)
+    assert processes.wait("writer", timeout=30) == -signal.SIGINT, processes.log("writer")
+    assert "Traceback" not in processes.log("writer"), processes.log("writer")
+    assert job.get(f"{JOB}:writer") == b"elsewhere:42"
+
+
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
@@ -859,7 +911,7 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
     """``systemctl stop antifraud-fetch``: the node finishes the page on the wire and hands it
     back, asks WeChat for no page more, and ends by the signal; another node finishes the
-    job, fetching none of it again. Its stop line counts what it leaves queued, none here:
+    job, fetching none of it again. Its stop line counts what it gives back queued, none here:
     it said the job's whole frontier, "11 queued pages left for the next run", which the
     node neither held nor left."""
     before = len(article_hits(album.server))
@@ -871,8 +923,8 @@ def test_a_node_stopped_by_sigterm_hands_back_its_page_and_takes_no_more(
     processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("n1"), "the node stopping")
     held.open()
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
-    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages left for the next " \
-           "run" in processes.log("n1"), processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages given back to the " \
+           "job's frontier for its other fetch nodes;" in processes.log("n1"), processes.log("n1")
     assert len(article_hits(album.server)) - before == 1, processes.log("n1")
     assert fetched_by(job, "n1")() == 1
     processes.node("n2")
@@ -888,7 +940,8 @@ def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
         album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
     """A node whose page answered with a redirect holds the request for where it moved,
     waiting out the node's politeness: the stop line counts it (it counted the job's
-    frontier, empty here), and it goes back to the frontier, for another node to fetch."""
+    frontier, empty here), and it goes back to the frontier, for another node to fetch,
+    which the line says (it said "left for the next run", the words of a writer's queue)."""
     target = album.site.link(Art("2247491000")).replace("&amp;", "&").removesuffix("#rd")
     moved = album.server.redirect("/s/MovedBeforeAStop", target)
     processes.node("n1", DOWNLOAD_DELAY="60")
@@ -897,8 +950,8 @@ def test_a_node_stopped_by_sigterm_counts_the_request_it_gives_back(
     time.sleep(2)  # the redirect scheduled, waiting for its turn
     processes.running["n1"].send_signal(signal.SIGTERM)
     assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
-    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page left for the next " \
-           "run" in processes.log("n1"), processes.log("n1")
+    assert "INFO: Stopping (SIGTERM): no page more is asked of WeChat, 1 queued page given back to the " \
+           "job's frontier for its other fetch nodes;" in processes.log("n1"), processes.log("n1")
     assert job.zcard(f"{JOB}:requests") == 1
     processes.node("n2")
     processes.succeed("writer", "n2")
@@ -1145,6 +1198,96 @@ def test_redis_stopped_mid_job_is_one_clear_error_after_the_grace(
         assert len(re.findall(r"\] ERROR: ", log)) == (2 if name == "writer" else 1), log  # + the exit status
         assert "Traceback" not in log
     assert "ERROR: Exit status 1: the run was cut short: Redis is unreachable" in processes.log("writer")
+
+
+def ending_the_job(command: list[bytes], reply: Any) -> bool:
+    """The writer's first step of ending its job, once every page is archived."""
+    return command == [b"HKEYS", f"{JOB}:nodes".encode()]
+
+
+@pytest.mark.parametrize("outage", ["for good", "restarted"])
+def test_a_writer_that_loses_redis_as_it_ends_the_job_says_what_is_left_and_fails(
+        album: Album, archive: Path, processes: Processes, outage: str) -> None:
+    """Redis gone between the writer's last page and the end of its job: the writer said so
+    at ERROR and exited 0, its job left in Redis and its nodes waiting, and a Redis back
+    within REDIS_GRACE (a restart) was not waited for. It now waits for Redis as it does
+    during the run; past the grace, one ERROR line says what is left and what the next run
+    does, and the run exits 1. The next run ends the job, asking WeChat for nothing again."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    before = len(article_hits(album.server))
+    proxy = RedisProxy(server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1")
+        # the held answer waited for past REDIS_TIMEOUT (a loaded machine takes seconds to stop
+        # Redis) is a call timed out, tried again and answered before Redis stops
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_GRACE="3", REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        if outage == "for good":
+            proxy.stop()
+        else:
+            server.stop(keep=True)
+            proxy.release()
+            processes.wait_for(lambda: "INFO: Redis is not answering" in processes.log("writer"),
+                               "the writer to find Redis gone")
+            server.start()
+        status = processes.wait("writer")
+        with closing(redis.Redis.from_url(server.url)) as job:
+            log = processes.log("writer")
+            assert "Run summary (finished): 11 new, 1 not fetched" in log, log
+            if outage == "restarted":
+                assert status == 0, log
+                assert "] ERROR: " not in log, log
+                assert "INFO: Redis answers again, after " in log, log
+                assert job.exists(f"{JOB}:done") and not job.exists(f"{JOB}:opened")
+                processes.succeed("n1")
+            else:
+                assert status == 1, log
+                [line] = re.findall(r"\] ERROR: .*", log)
+                assert re.fullmatch(
+                    rf"\] ERROR: Redis is unreachable: .*, for more than REDIS_GRACE \(3 s\)\. Job {JOB} is not "
+                    r"ended: what this run fetched is archived, but the job stays in Redis, its fetch nodes "
+                    r"waiting for its next writer; the next run of this command ends it\. Exit status 1", line), line
+                assert not job.exists(f"{JOB}:done") and job.exists(f"{JOB}:opened")
+                assert processes.running["n1"].poll() is None  # waiting
+                processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the writer's lease to run out")
+                processes.writer("again", archive, album)
+                processes.succeed("n1")
+                # its one page asked of WeChat is the 404's: it fails as a single process's would
+                processes.wait("again")
+                assert "Run summary (finished): 11 already archived, 1 not fetched" in processes.log("again")
+                assert "Redis" not in processes.log("again").split("Run summary")[1]
+                assert job.exists(f"{JOB}:done") and not job.exists(f"{JOB}:opened")
+    finally:
+        proxy.stop()
+        server.stop()
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == []
+    assert_clean(processes)
+
+
+def test_a_redis_full_as_the_writer_ends_its_job_lets_it_end(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """Redis full (``maxmemory`` under ``noeviction``) as the writer ends its job: the step
+    that ends it, which only frees memory, wrote its mark first and was refused for it: the
+    job stayed in Redis, its nodes waiting, and the run failed. It removes the keys first now."""
+    proxy = RedisProxy(redis_server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1", REDIS_HEARTBEAT="30")  # a beat while Redis is full would be refused
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        job.config_set("maxmemory-policy", "noeviction")
+        job.config_set("maxmemory", 1)
+        proxy.release()
+        assert processes.wait("writer") == 0, processes.log("writer")
+        processes.succeed("n1")
+    finally:
+        proxy.stop()
+        job.config_set("maxmemory", 0)
+    assert "] ERROR: " not in processes.log("writer"), processes.log("writer")
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]
+    assert contents(archive) == album.expected
+    assert_clean(processes)
 
 
 def test_a_silent_redis_fails_calls_instead_of_blocking_them(
@@ -1609,8 +1752,8 @@ def test_a_second_writer_of_a_job_is_refused_naming_the_first(
     assert processes.wait("second") == 2
     holder = f"{socket.gethostname()}:{processes.running['writer'].pid}"
     [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {holder} (its lease ends in ")
-    assert line.endswith(" s unless it renews it); one writer per job")
+    assert line == f"scrapy crawl album: job {JOB} has a writer already: {holder}, which renews its lease (it " \
+        "runs); one writer per job", line
     assert not (tmp_path / "elsewhere" / "_posts").exists()
     first.open()
     assert processes.wait("writer") == 0, processes.log("writer")
@@ -1637,7 +1780,8 @@ def test_a_second_writer_of_the_same_host_and_pid_is_refused(
     processes.writer("second", tmp_path / "elsewhere", album, wrapper=PID_NAMESPACE)
     assert processes.wait("second") == 2, processes.log("second")
     [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1 ")
+    assert line.startswith(f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:1, which "
+                           "renews its lease (it runs); ")
     assert line.endswith("one writer per job (that host:pid is this process's too: give containers host names "
                          "of their own)"), line
     first.open()
@@ -1759,6 +1903,10 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
         processes.start("writer", "album", archive, "-a", f"url={album.url}", env=from_file)
         assert processes.wait("writer") == 0, processes.log("writer")
         assert processes.wait("n1") == 0
+        # the job ended in one step the ACL allows: MULTI it refuses
+        assert "] ERROR: " not in processes.log("writer"), processes.log("writer")
+        with closing(redis.Redis.from_url(url)) as client:
+            assert client.exists(f"{JOB}:done") and not client.exists(f"{JOB}:opened")
         assert all(SECRET not in " ".join(map(str, process.args)) for process in processes.running.values())
         assert contents(archive) == album.expected
         for name in processes.running:
@@ -1766,7 +1914,7 @@ def test_a_job_with_a_password_prints_it_nowhere(album: Album, tmp_path: Path, a
         result = crawl("fetch", tmp_path, settings={"REDIS_URL": url.replace(SECRET, f"wrong-{SECRET}")})
         assert result.returncode == 1
         line = refusal(result, "crawl fetch")
-        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 is unreachable: " in line, line
+        assert f"Redis at redis://archive:***@127.0.0.1:{server.port}/0 refuses the user and password " in line, line
     finally:
         processes.end()
         server.stop()
@@ -1874,6 +2022,37 @@ def test_redis_not_running_is_one_clear_line(tmp_path: Path, spider: str, args: 
     [line] = [line for line in result.stderr.splitlines() if line.startswith(f"scrapy crawl {spider}:")]
     assert f"Redis at {url} is unreachable: " in line and "Connection refused" in line
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("spider, args", [
+    ("album", ["-a", f"url=http://127.0.0.1/mp/appmsgalbum?__biz={BIZ}&action=getalbum&album_id=1"]),
+    ("fetch", []),
+])
+def test_a_redis_that_requires_a_password_given_none_or_a_wrong_one_is_one_clear_line(
+        tmp_path: Path, spider: str, args: list[str]) -> None:
+    """A Redis with ``requirepass`` (or ACL users) and a URL without the password: "Redis at
+    … is unreachable: HELLO must be called with the client already authenticated, otherwise
+    the HELLO AUTH <user> <pass> option can be used…", redis-py's handshake, for a Redis that
+    answered. It now says what is missing, and a wrong password what Redis said."""
+    server = RedisServer(password=SECRET).start()
+    try:
+        lines = {}
+        for given in ("", ":wrong@", "archive:wrong@"):
+            url = f"redis://{given}127.0.0.1:{server.port}/0"
+            result = crawl(spider, tmp_path / "archive", *args, settings={"REDIS_URL": url})
+            assert result.returncode == 1, result.stderr
+            assert "Traceback" not in result.stderr and "wrong" not in result.stderr
+            lines[given] = refusal(result, f"crawl {spider}").removeprefix(f"scrapy crawl {spider}: ")
+    finally:
+        server.stop()
+    at = f"Redis at redis://{{}}127.0.0.1:{server.port}/0"
+    assert lines == {
+        "": f"{at.format('')} requires a password, and the URL gives none: redis://user:password@host:port/db "
+            "(WECHAT_REDIS_URL)",
+        ":wrong@": f"{at.format(':***@')} refuses the user and password the URL gives: invalid username-password "
+                   "pair or user is disabled",
+        "archive:wrong@": f"{at.format('archive:***@')} refuses the user and password the URL gives: invalid "
+                          "username-password pair or user is disabled"}, lines
 
 
 def test_a_frontier_request_names_the_nodes_callbacks_and_a_page_keeps_every_header() -> None:

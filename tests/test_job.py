@@ -3,6 +3,13 @@ writer's lease, a Redis that does not answer, and an outage ridden out for the g
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import redis
 
@@ -125,22 +132,85 @@ def test_the_clients_give_up_on_a_silent_network() -> None:
         assert options["retry"].get_retries() == 3
 
 
-def test_the_first_writer_takes_the_lease_and_a_second_is_refused(
+@contextmanager
+def renewing(client: redis.Redis, key: str, holder: str) -> Iterator[None]:
+    """``holder``'s lease ``key`` renewed as a running writer renews it, a few times a second."""
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.is_set():
+            client.set(key, holder, px=1000)
+            done.wait(0.1)
+
+    thread = threading.Thread(target=renew, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def test_the_first_writer_takes_the_lease_and_a_second_is_refused_while_the_first_renews_it(
         redis_db: redis.Redis, redis_server_session: RedisServer) -> None:
     config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="j", REDIS_HEARTBEAT="30")
     assert job.writer_refused(config) is None
     assert redis_db.get("j:writer") == job.process_name().encode()
     assert 29000 < redis_db.pttl("j:writer") <= 30000
     # a lease that runs is no starting writer's own, even in its name (two containers' process 1)
-    same = job.writer_refused(config)
-    assert same is not None and same.status == 2 and same.why.endswith(
-        "one writer per job (that host:pid is this process's too: give containers host names of their own)")
-    redis_db.set("j:writer", "elsewhere:42", px=20000)
-    refused = job.writer_refused(config)
+    with renewing(redis_db, "j:writer", job.process_name()):
+        same = job.writer_refused(config)
+    assert same is not None and same.status == 2
+    assert same.why == f"job j has a writer already: {job.process_name()}, which renews its lease (it runs); one " \
+        "writer per job (that host:pid is this process's too: give containers host names of their own)", same.why
+    with renewing(redis_db, "j:writer", "elsewhere:42"):
+        refused = job.writer_refused(config)
+        assert redis_db.get("j:writer") == b"elsewhere:42"
     assert refused is not None and refused.status == 2
-    assert refused.why.startswith("job j has a writer already: elsewhere:42 (its lease ends in 20 s")
-    assert redis_db.get("j:writer") == b"elsewhere:42"
+    assert refused.why == "job j has a writer already: elsewhere:42, which renews its lease (it runs); one writer " \
+        "per job", refused.why
     assert job.writer_refused(project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="k")) is None
+
+
+def test_a_writer_started_as_one_that_stopped_left_its_lease_waits_for_it_to_run_out(
+        redis_db: redis.Redis, redis_server_session: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
+    """A writer killed (SIGKILL) leaves its lease running for up to REDIS_HEARTBEAT: the next,
+    started at once (cron's, or one started by hand after the crash), was refused naming a
+    process that was dead. It waits for the lease to run out unrenewed now, and takes it."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="j", REDIS_HEARTBEAT="30")
+    redis_db.set("j:writer", "elsewhere:42", px=1500)
+    started = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="crawler.distributed.job"):
+        assert job.writer_refused(config) is None
+    assert 1.4 < time.monotonic() - started < 10
+    assert redis_db.get("j:writer") == job.process_name().encode()
+    assert re.fullmatch(r"Job j's writer lease is elsewhere:42's for [12] s more: waiting for it to run out \(its "
+                        r"writer stopped: killed, its machine down\) or to be renewed \(its writer runs\)",
+                        caplog.messages[0]), caplog.messages
+    # a lease longer than this writer's own (set by a writer of another REDIS_HEARTBEAT),
+    # not renewed within it: refused, saying when it ends
+    redis_db.set("j:writer", "elsewhere:42", px=20000)
+    refused = job.writer_refused(project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="j",
+                                                REDIS_HEARTBEAT="1"))
+    assert refused is not None and refused.status == 2
+    assert re.fullmatch(r"job j has a writer already: elsewhere:42 \(its lease ends in 1[89] s unless it renews "
+                        r"it\); one writer per job", refused.why), refused.why
+
+
+def test_a_lease_with_less_than_a_millisecond_left_is_waited_on_until_it_is_gone() -> None:
+    """PTTL says 0 for a key with less than a millisecond left: the wait ended there, and the
+    writer starting after a killed one tried to take a lease still there, refused ("its lease
+    ends in 0 s"), once in a whole suite's run."""
+    answers = iter([1500, 0, -2])
+    asked = []
+
+    class Lease:
+        def pttl(self, key: str) -> int:
+            asked.append(key)
+            return next(answers)
+
+    assert job._renewed(Lease(), "j:writer", 5) is False  # type: ignore[arg-type]
+    assert asked == ["j:writer"] * 3
 
 
 def test_a_redis_that_answers_or_none_given_is_no_reason(redis_server_session: RedisServer) -> None:

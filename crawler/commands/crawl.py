@@ -63,7 +63,11 @@ class Command(ScrapyCrawl):
             self.exitcode = refuse("crawl", not_one_spider(args, spiders), 2)
             return
         quiet_scrapy(self.settings)
-        prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
+        try:
+            prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
+        except KeyboardInterrupt:  # Ctrl-C while a job's writer or node waits for its predecessor's lease
+            end_by(signal.SIGINT)
+            return
         if isinstance(prepared, int):
             self.exitcode = prepared
             return

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import redis
 import redis.asyncio as aioredis
@@ -272,14 +272,27 @@ class Refusal(NamedTuple):
 def writer_refused(config: Config) -> Refusal | None:
     """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
     process may not be the job's writer when another holds it (exit status 2), or when
-    Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1)."""
+    Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1).
+
+    A lease held is waited on, at most this writer's own lease (``REDIS_HEARTBEAT``): a
+    writer that runs renews it within a third of that, and is refused then; one killed
+    (SIGKILL, a crash) leaves it to run out unrenewed, and the writer started after it,
+    at once by hand or by cron, takes the job then. Its host:pid says nothing either way:
+    dead on this host, it may be process 1 of a container's own PID namespace, alive."""
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
     job = Job.from_config(config)
+    lease = client.register_script(LEASE)
+    args: list[str | int] = [process_name(), round(lease_seconds(config) * 1000), "1"]
+    renewed = False
     try:
-        holder, left, taken = client.register_script(LEASE)(
-            keys=[job.lease, job.last_writer],
-            args=[process_name(), round(lease_seconds(config) * 1000), "1"])
+        holder, left, taken = lease(keys=[job.lease, job.last_writer], args=args)
+        if not taken:
+            logger.info("Job %s's writer lease is %s's for %.0f s more: waiting for it to run out (its "
+                        "writer stopped: killed, its machine down) or to be renewed (its writer runs)",
+                        config.redis_job, text(holder), int(left) / 1000)
+            renewed = _renewed(client, job.lease, lease_seconds(config))
+            holder, left, taken = lease(keys=[job.lease, job.last_writer], args=args)
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not give job {config.redis_job} "
                        f"its writer lease: {error}", 1)
@@ -287,10 +300,12 @@ def writer_refused(config: Config) -> Refusal | None:
         client.close()
     if taken:
         return None
+    state = ", which renews its lease (it runs)" if renewed else \
+        f" (its lease ends in {int(left) / 1000:.0f} s unless it renews it)"
     same = " (that host:pid is this process's too: give containers host names of their own)" \
         if text(holder) == process_name() else ""
-    return Refusal(f"job {config.redis_job} has a writer already: {text(holder)} (its lease ends in "
-                   f"{int(left) / 1000:.0f} s unless it renews it); one writer per job{same}", 2)
+    return Refusal(f"job {config.redis_job} has a writer already: {text(holder)}{state}; one writer per "
+                   f"job{same}", 2)
 
 
 def node_refused(config: Config) -> Refusal | None:
@@ -308,19 +323,28 @@ def node_refused(config: Config) -> Refusal | None:
         "that host:pid is this process's too: give containers host names of their own, or each node "
         "its own REDIS_NODE")
     try:
-        left, until = client.pttl(alive), time.monotonic() + config.redis_heartbeat
-        while left > 0 and time.monotonic() < until:
-            time.sleep(0.05)
-            left, before = client.pttl(alive), left
-            if left > before:
-                return Refusal(f"fetch node {name} of job {config.redis_job} is running already "
-                               f"(its heartbeat is renewed): {advice}", 2)
+        if _renewed(client, alive, config.redis_heartbeat):
+            return Refusal(f"fetch node {name} of job {config.redis_job} is running already "
+                           f"(its heartbeat is renewed): {advice}", 2)
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not say whether fetch node "
                        f"{name} runs already: {error}", 1)
     finally:
         client.close()
     return None
+
+
+def _renewed(client: redis.Redis, key: str, within: float) -> bool:
+    """Whether ``key``, a lease or a heartbeat, is renewed within ``within`` seconds (the
+    process that holds it runs); False once it has run out, or is not there. (0 ms left is
+    still there: less than one; -1, no expiry, is never renewed.)"""
+    left, until = client.pttl(key), time.monotonic() + within
+    while left >= 0 and time.monotonic() < until:
+        time.sleep(0.05)
+        left, before = client.pttl(key), left
+        if left > before:
+            return True
+    return False
 
 
 def redis_unreachable(url: str, job: str = "") -> str | None:
@@ -338,6 +362,8 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
             evicting = _evicting(client) if job and not refused else None
         finally:
             client.close()
+    except redis.AuthenticationError as error:  # before RedisError: it is a ConnectionError
+        return f"Redis at {redacted(url)} {_not_let_in(url, error)}"
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
     if refused:
@@ -346,6 +372,16 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
         return (f"Redis at {redacted(url)} evicts keys when full ({evicting}): the job's requests and pages "
                 "would be lost; set maxmemory-policy noeviction")
     return None
+
+
+def _not_let_in(url: str, error: redis.AuthenticationError) -> str:
+    """Why Redis does not let the client of ``url`` in. Given no password, redis-py's error
+    is its handshake's ("HELLO must be called with the client already authenticated…")."""
+    given = urlsplit(url)
+    if given.password is None and "password" not in parse_qs(given.query):
+        return ("requires a password, and the URL gives none: redis://user:password@host:port/db "
+                "(WECHAT_REDIS_URL)")
+    return f"refuses the user and password the URL gives: {str(error).rstrip('.')}"
 
 
 # What every step of a job asks of the Redis user, without changing anything: a script

@@ -126,6 +126,9 @@ class NodeScheduler(Scheduler):
     arguments Scrapy 2.19 deprecates.
     """
 
+    # What the requests it holds queued become when a signal stops the node (``crawler.stopping``).
+    LEAVES = "given back to the job's frontier for its other fetch nodes"
+
     def __init__(self, crawler: Crawler, node: FetchNode):
         super().__init__(node.server, persist=True, serializer=frontier)
         self.node = node

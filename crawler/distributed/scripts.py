@@ -247,6 +247,18 @@ end
 return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 """
 
+# The writer ends its job: every key of the job removed, and the job marked done, which
+# stops its nodes (for ARGV[1] seconds), at once. A script rather than MULTI/EXEC: the
+# README's ACL user may run scripts, not transactions (MULTI refused, the commands queued
+# behind it ran one by one, and EXEC failed). The keys go first: a Redis full (maxmemory
+# under noeviction) refuses a script whose first write would add to it, and this one frees.
+# KEYS: done, then every other key of the job.  ARGV: seconds the mark stays.
+END_JOB = """
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+return 1
+"""
+
 # The writer lets its lease go. KEYS: lease.  ARGV: writer.
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -32,8 +32,9 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
 from crawler.distributed.rewind import Rewind
-from crawler.distributed.scripts import GIVE_BACK, LEASE, RELEASE
+from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
+from crawler.report.tally import Stat
 from crawler.run import Run
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,7 @@ class Writer:
         self.lease_ms = round(lease_seconds(config) * 1000)
         self._lease = client.register_script(LEASE)
         self._release = client.register_script(RELEASE)
+        self._end = client.register_script(END_JOB)
         self.tasks: list[asyncio.Task[None]] = []
         self.outage = Outage(config.redis_grace)
         self.lost = False
@@ -274,11 +276,17 @@ class Writer:
     async def ride_out(self, error: redis.RedisError) -> bool:
         """True when the task may go on: Redis has been away for less than
         ``REDIS_GRACE`` (it waits a second first); else the run stops."""
+        if await self.waited_out(error):
+            return True
+        self.redis_lost(error)
+        return False
+
+    async def waited_out(self, error: redis.RedisError) -> bool:
+        """True, a second later, when Redis has been away for less than ``REDIS_GRACE``."""
         if not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
                 and not self.outage.failed(error):
             await asyncio.sleep(1)
             return True
-        self.redis_lost(error)
         return False
 
     async def keep_lease(self) -> bool:
@@ -301,16 +309,16 @@ class Writer:
         else:
             self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
 
-    def say_lost(self, error: redis.RedisError) -> bool:
-        """Says once that Redis went away; True the first time."""
+    def say_lost(self, error: redis.RedisError,
+                 then: str = "Stopping; what is not archived is found again by the next run.") -> bool:
+        """Says once that Redis went away, and ``then`` what comes of it; True the first time."""
         if self.lost:
             return False
         self.lost = True
         what = f"refused a step of job {self.job.name}" if isinstance(error, redis.ResponseError) \
             else "is unreachable"
-        logger.error("Redis %s: %s%s. Stopping; what is not archived is found again by the next run.",
-                     what, error,
-                     f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else "")
+        grace = f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else ""
+        logger.error("Redis %s: %s%s. %s", what, str(error).rstrip("."), grace, then)
         return True
 
     def stop(self, reason: str, why: str) -> None:
@@ -318,28 +326,50 @@ class Writer:
         asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
 
     async def close(self, reason: str) -> None:
+        """Ends the job when the run finished (its lease with it), else says it stays and
+        lets the lease go. Redis away meanwhile is waited for as during the run
+        (``REDIS_GRACE``); past it, a finished run whose job could not be ended fails
+        (``Stat.JOB_NOT_ENDED``): its nodes wait for the job's next writer."""
         for task in self.tasks:
             task.cancel()
         if not self.lost:  # else each call would only wait out its timeout
             await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
-            try:
-                await self.exchange.finish_left()
-                await self.nodes.report()
-                if reason == "finished":
-                    await self.end_job()
-                else:
-                    queued = await self.client.zcard(self.job.requests)
-                    logger.info("Job %s stays in Redis (%s on the frontier): run the same "
-                                "command again to resume it", self.job.name, counted(queued, "request"))
-                await self._release(keys=[self.job.lease], args=[self.name])
-            except redis.RedisError as error:
-                self.say_lost(error)
+            ending = [self.end_job] if reason == "finished" else [self.stays, self.release]
+            for step in [self.exchange.finish_left, self.nodes.report, *ending]:
+                error = await self.steadily(step)
+                if error is None:
+                    continue
+                left = (f"Job {self.job.name} is not ended: what this run fetched is archived, but the job "
+                        "stays in Redis, its fetch nodes waiting for its next writer; the next run of this "
+                        "command ends it. Exit status 1")
+                if reason != "finished":
+                    self.say_lost(error)
+                elif self.say_lost(error, left):
+                    Run.of(self.crawler).tally.count(Stat.JOB_NOT_ENDED)
+                break
         await self.client.aclose()
+
+    async def steadily(self, step: Callable[[], Awaitable[None]]) -> redis.RedisError | None:
+        """Runs one of ``close``'s steps, Redis away waited for; the error that ended the wait."""
+        while True:
+            try:
+                await step()
+            except redis.RedisError as error:
+                if await self.waited_out(error):
+                    continue
+                return error
+            self.outage.answered()
+            return None
+
+    async def stays(self) -> None:
+        queued = await self.client.zcard(self.job.requests)
+        logger.info("Job %s stays in Redis (%s on the frontier): run the same "
+                    "command again to resume it", self.job.name, counted(queued, "request"))
+
+    async def release(self) -> None:
+        await self._release(keys=[self.job.lease], args=[self.name])
 
     async def end_job(self) -> None:
         """Marks the job done, which stops its nodes, and removes its other keys, at once."""
         nodes = [text(node) for node in await self.client.hkeys(self.job.nodes)]
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.set(self.job.done, 1, ex=DONE_SECONDS)
-            pipe.delete(*self.job.keys(nodes))
-            await pipe.execute()
+        await self._end(keys=[self.job.done, *self.job.keys(nodes)], args=[DONE_SECONDS])

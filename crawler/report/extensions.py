@@ -95,6 +95,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: no fetch node is running"
     if reason == OTHER_VERSION:
         return "this fetch node runs another version of this project than its writer"
+    if stats.get(Stat.JOB_NOT_ENDED):
+        return "the job could not be ended in Redis: see the ERROR line"
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
