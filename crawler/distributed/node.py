@@ -287,13 +287,14 @@ class FetchNode:
             if not self.refused:
                 self.refused = True
                 logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
-                             "node's requests to the others once Redis takes them.", self.job.name, error)
+                             "node's requests to the others once Redis takes them.", self.job.name,
+                             str(error).rstrip("."))
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "
                              "the writer gives this node's requests to the others once Redis is back.",
-                             error, self.outage.grace)
+                             str(error).rstrip("."), self.outage.grace)
                 asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
         else:
             self.outage.answered()
