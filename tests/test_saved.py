@@ -889,3 +889,36 @@ def test_a_folder_is_read_as_its_pages_are_archived_not_all_at_once(
     assert result.returncode == 0, result.stderr
     assert counts["read"] == counts["written"] == 150
     assert counts["held"] <= 50, counts
+
+
+def chrome_html(url: str, page: bytes) -> bytes:
+    """``page`` as Chromium's "Save page as" writes it: the mark of the web, the URL's length
+    in four digits and a second "-" of two as %2D, after the doctype and before ``<html>``
+    (blink's frame_serializer.cc, ``MarkOfTheWebDeclaration``)."""
+    marked = url.replace("--", "-%2D")
+    doctype, html = page.split(b"<html", 1) if page.lstrip().startswith(b"<!DOCTYPE") else (b"", page)
+    mark = f"<!-- saved from url=({len(marked):04d}){marked} -->\n".encode("ascii")
+    return doctype + mark + (b"<html" + html if doctype else html)
+
+
+@pytest.mark.parametrize(("url", "read"), [
+    (ARTICLE_URL, ARTICLE_URL),
+    ("https://mp.weixin.qq.com/s/Tok--en", "https://mp.weixin.qq.com/s/Tok--en"),  # "-%2D" read back
+    ("about:internet", ""),  # IE's mark for a page of no web address: none
+])
+def test_a_page_chromium_saved_as_html_gives_the_url_it_was_saved_from(
+        tmp_path: Path, url: str, read: str) -> None:
+    page = page_text("legacy_shape.html").encode("utf-8")
+    path = tmp_path / "article.html"
+    path.write_bytes(chrome_html(url, page))
+    assert read_saved_page(path).url == read
+    path.write_bytes(chrome_html(url, page).decode("utf-8").encode("utf-16"))  # re-saved as "Unicode"
+    assert read_saved_page(path).url == read
+
+
+def test_a_mark_of_the_web_inside_the_page_is_no_browser_s_word(tmp_path: Path) -> None:
+    """Text a page holds itself, after its ``<html>``, names no URL it was saved from."""
+    path = tmp_path / "article.html"
+    path.write_bytes(b"<html><body><!-- saved from url=(0023)https://example.com/x -->"
+                     + page_text("legacy_shape.html").encode("utf-8") + b"</body></html>")
+    assert read_saved_page(path).url == ""

@@ -34,7 +34,7 @@ from tests.conftest import PAGES, PROJECT, crawl, page_text, serve_legacy_shape,
 from tests.mockserver import MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site
 from tests.test_captures import scrapy
-from tests.test_saved import chrome_mhtml, html_part
+from tests.test_saved import chrome_html, chrome_mhtml, html_part
 
 LABELLED = Path(__file__).parent / "scamtypes"
 RULES = ScamTypes.load()
@@ -624,10 +624,11 @@ def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
     assert post.read_text(encoding="utf-8") == retagged
 
 
-@pytest.mark.parametrize(("shown", "saved_from"), [
-    ("deleted", "its link"), ("deleted", "its canonical URL"), ("verification", "its canonical URL")])
+@pytest.mark.parametrize(("shown", "saved_from", "saved_as"), [
+    ("deleted", "its link", "gone.mhtml"), ("deleted", "its canonical URL", "gone.mhtml"),
+    ("verification", "its canonical URL", "gone.mhtml"), ("deleted", "its link", "gone.html")])
 def test_a_saved_page_of_an_archived_article_that_shows_no_article_gives_its_post_the_tags(
-        wechat: MockWeChat, tmp_path: Path, shown: str, saved_from: str) -> None:
+        wechat: MockWeChat, tmp_path: Path, shown: str, saved_from: str, saved_as: str) -> None:
     """A page saved from an archived article's link that shows WeChat's "deleted" notice, or
     its verification page, imported with ``-a tags=``: it was "Not imported: … is deleted by
     its publisher", the post not given the tags, exit status 1, though a page saved of it
@@ -640,8 +641,9 @@ def test_a_saved_page_of_an_archived_article_that_shows_no_article_gives_its_pos
     made = body_of(post)
     url = legacy.url if saved_from == "its link" else \
         yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["url"]
-    saved = tmp_path / "gone.mhtml"
-    saved.write_bytes(chrome_mhtml(url, html_part((PAGES / f"{shown}.html").read_bytes(), url)))
+    saved, page = tmp_path / saved_as, (PAGES / f"{shown}.html").read_bytes()
+    saved.write_bytes(chrome_mhtml(url, html_part(page, url)) if saved_as.endswith(".mhtml")
+                      else chrome_html(url, page))  # its URL in Chromium's mark of the web
     result = crawl("import", archive, "-a", f"path={saved}", "-a", "tags=清远")
     assert result.returncode == 0, result.stderr
     assert tags_of(post)[-1] == "清远" and body_of(post) == made

@@ -1,7 +1,8 @@
 """A page saved by a browser → its HTML as UTF-8 bytes, and the URL it was saved from.
 
 Users keep WeChat articles the way browsers save them: ``.html``/``.htm`` (the page's HTML
-in whatever charset it was served in), or Chrome's "Webpage, Single File" ``.mhtml`` (a
+in whatever charset it was served in; Chromium's saves name the URL in a comment before
+``<html>``), or Chrome's "Webpage, Single File" ``.mhtml`` (a
 MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
 further part, kept by the URL the browser loaded it from: the import falls back on it when
 the CDN no longer serves it), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL,
@@ -22,6 +23,7 @@ import email.errors
 import email.parser
 import email.policy
 import email.utils
+import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -35,7 +37,7 @@ from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encodi
 
 from crawler.reading import open_regular
 from crawler.wechat.page import as_utf8
-from crawler.wechat.urls import normalise_image_url
+from crawler.wechat.urls import normalise_image_url, web_url
 
 SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 _MIME_SUFFIXES = (".mhtml", ".mht")
@@ -43,6 +45,11 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # A text file holds no NUL (but in UTF-16, which a byte order mark says): a page's first
 # bytes holding one are a picture's, a PDF's.
 _SNIFFED = 1024
+# Where Chromium's "Save page as" (HTML only, or complete) says the page came from, before
+# its <html> tag: the mark of the web (frame_serializer.cc, MarkOfTheWebDeclaration; IE's
+# before it), the URL's length in four digits, its second "-" of two written %2D.
+_MARK_OF_THE_WEB = re.compile(rb"<!-- saved from url=\(\d{4}\)([!-~]+) -->")
+_HEAD_READ = 4096
 
 # What a saved page may weigh and how many parts an MHTML may hold, unless told otherwise
 # (the import is told IMPORT_MAXSIZE and IMPORT_MAX_PARTS): a WeChat page saved with its
@@ -159,7 +166,17 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     bom = read_bom(raw)[0]
     if not bom and b"\0" in raw[:_SNIFFED]:
         raise SavedPageError(f"{path} is no saved page: it holds no text (a picture, a PDF), not HTML")
-    return SavedPage(_to_utf8(raw, bom or _declared_charset(raw)), "", path=path)
+    html = _to_utf8(raw, bom or _declared_charset(raw))
+    return SavedPage(html, _saved_from(html), path=path)
+
+
+def _saved_from(html: bytes) -> str:
+    """The web URL a browser's mark of the web in ``html`` names, before its ``<html>`` tag
+    (the page's own text after it is no browser's word); else ""."""
+    head = html[:_HEAD_READ]
+    start = head.lower().find(b"<html")
+    mark = _MARK_OF_THE_WEB.search(head if start < 0 else head[:start])
+    return web_url(mark[1].decode("ascii").replace("%2D", "-")) if mark else ""
 
 
 def _decompressed(raw: bytes, path: Path, max_size: int) -> bytes:
