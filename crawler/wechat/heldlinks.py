@@ -43,12 +43,13 @@ def links_held_open(markup: str, tree: etree._Element,
     fieldset where HTML's parser keeps it open, the tree ``parse`` gives of ``markup`` with
     an element opened in each such link, unwrapped. ``tree`` as it is when the links' start
     tags in ``markup`` are not ``tree``'s links, or libxml2 put such an element elsewhere."""
-    links = {link: number for number, link in enumerate(tree.iter("a"))}
-    closed = {links[link] for link in _before_a_table(tree) if not _in_a_paragraph(link)}
-    if not closed:
+    closed_links = [link for link in _before_a_table(tree) if not _in_a_paragraph(link)]
+    if not closed_links:
         return tree
-    hold = _HOLD
-    while hold in markup.lower():
+    links = {link: number for number, link in enumerate(tree.iter("a"))}
+    closed = {links[link] for link in closed_links}
+    hold, lowered = _HOLD, markup.lower()
+    while hold in lowered:
         hold += "-"
     pieces, start, found = [], 0, 0
     for token in _TOKEN.finditer(markup):
