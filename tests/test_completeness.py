@@ -1172,3 +1172,33 @@ def test_after_the_index_was_lost_a_post_whose_images_failed_for_a_passing_reaso
     assert all(f"/postimg/Img{art.mid}x1" in text.decode()
                for art, text in zip(arts, [posts(archive)[name] for name in sorted(posts(archive))],
                                     strict=True)), again.stderr
+
+
+@pytest.mark.parametrize("relative", [True, False], ids=["without-scheme", "with-scheme"])
+def test_links_without_a_scheme_lead_where_a_browser_follows_them(
+        wechat: MockWeChat, tmp_path: Path, relative: bool) -> None:
+    """A link written ``//mp.weixin.qq.com/s?…`` or ``//…/s/<token>``: a browser follows it
+    on the scheme of the page it is on. No captured WeChat page links an article so (its
+    pages load their own scripts so, ``//res.wx.qq.com/…``, and other sites link articles so):
+    it gave no lead, the post dropped the link and the 阅读原文 (``msg_source_url``) the
+    page's script names so. Both spellings are run: each must end the same."""
+    site = Site(wechat)
+    linked, short, original = site.serve([Art("2247485201"), Art("2247485202", token="NoScheme"),
+                                          Art("2247485203")])
+
+    def spelled(link: str) -> str:
+        return link.removeprefix("http:") if relative else link
+
+    entry = Art("2247485200", links=(spelled(site.body_link(linked)), spelled(site.short(short))))
+    site.serve([entry])
+    source = spelled(site.body_link(original).replace("&amp;", "&"))
+    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", site.page(entry).replace(
+        "window.album_info_list", f"var msg_source_url = '{source}';\n    window.album_info_list").encode())
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.link(entry).replace("&amp;", "&")}"]')
+    assert result.returncode == 0, result.stderr
+    archive = tmp_path / "archive"
+    assert archived(archive) == {a.mid for a in [entry, linked, short, original]}
+    post = next(text.decode() for text in posts(archive).values() if f"mid: {entry.mid}" in text.decode()
+                or f"mid={entry.mid}" in text.decode())
+    assert post.count("{% post_url ") == 2, post  # both links point at their posts
+    assert f"source_url: {site.body_link(original).replace('&amp;', '&')}" in post, post

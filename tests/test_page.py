@@ -723,3 +723,26 @@ def test_an_album_or_homepage_written_out_in_a_posts_text_is_a_lead() -> None:
                                 "&action=getalbum&album_id=4000000000000000011",)
     assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=3&sn=hh",)
     assert page.links == ()
+
+
+@pytest.mark.parametrize("fetched, scheme", [(FETCHED, "https"), (FETCHED.replace("https:", "http:"), "http")])
+def test_links_written_without_a_scheme_are_on_the_page_s(fetched: str, scheme: str) -> None:
+    """``//mp.weixin.qq.com/…`` (no captured WeChat body links so; its pages load their own
+    scripts so): a browser follows it on the page's scheme. It led nowhere, and the post
+    showed its text alone: another account's article, an album, a homepage, a quote."""
+    other = "//mp.weixin.qq.com/s?__biz=MzkxMTExMTExMQ==&amp;mid=2247000001&amp;idx=1&amp;sn=aa"
+    body = (f'<p><a href="{other}">别家的文章</a>'
+            '<a href=" //mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==&amp;action=getalbum&amp;'
+            'album_id=3311#wechat_redirect">合集</a>'
+            '<a href="//mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&amp;hid=2">主页</a></p>'
+            '<blockquote class="js_blockquote_wrap" data-url="//mp.weixin.qq.com/s/QuotedNoScheme">'
+            '<p>引用的话。</p></blockquote>')
+    parsed = parse_page(page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + body, 1),
+                        fetched)
+    assert isinstance(parsed, Article)
+    assert parsed.links[:2] == (f"{scheme}:{other.replace('&amp;', '&')}",
+                                f"{scheme}://mp.weixin.qq.com/s/QuotedNoScheme")
+    assert parsed.album_links[0] == (f"{scheme}://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ=="
+                                     "&action=getalbum&album_id=3311")
+    assert parsed.homepage_links == (f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=2",)
+    assert f"[别家的文章]({scheme}:{other.replace('&amp;', '&')})" in to_markdown(parsed, {})
