@@ -1202,3 +1202,65 @@ def test_links_without_a_scheme_lead_where_a_browser_follows_them(
                 or f"mid={entry.mid}" in text.decode())
     assert post.count("{% post_url ") == 2, post  # both links point at their posts
     assert f"source_url: {site.body_link(original).replace('&amp;', '&')}" in post, post
+
+
+def test_album_items_that_name_an_article_otherwise_are_followed_or_said(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Album items not of the shape of every captured one (``../shared/fixtures/wechat_album``,
+    soda92/biao-short-novels' scheduled reads: ``url`` a long link with ``chksm``, ``msgid``,
+    ``itemidx``, ``key``, ``pos_num``). Other public readers of the JSON read ``url``,
+    ``msgid`` (their next page's ``begin_msgid``), ``title`` and ``create_time`` of an item
+    (nansang/wechat-articles' ``main.py``, ktKongTong/btnews' ``script/article/index.ts``),
+    ``itemidx`` and ``key`` (wechat-article/wechat-article-exporter's ``AlbumArticle``), and
+    none of them a short link or one without a scheme: nobody knows whether WeChat lists one
+    so. Here an item gives a short link ``/s/<id>``, one a link without a scheme, one an
+    empty ``msgid``, one no ``itemidx``, one no ``url`` and one a title alone. The short
+    link was fetched but counted as no member: the read came short of the count, was read
+    again from the other end and said "WeChat counts 1 it lists from neither end"; the link
+    without a scheme was taken for no link; the two that name no article were said in a line
+    naming neither, counted nowhere. Now each naming an article by a link is archived and a
+    member, the two that name none are named in a line and counted in the summary, and the
+    album is read whole (the count holds them), in one request when unchanged."""
+    site = Site(wechat)
+    arts = site.serve([Art("2247486401", token="AlbumShort"), *numbered(2247486402, 6)])
+    album = site.album("3313", arts)
+    listing = site._album_json
+    short, no_msgid, no_itemidx, no_url, title_only, no_scheme, _ = arts
+
+    def odd_items(query: str) -> Route:
+        answer = json.loads(listing(query).body)
+        for item in answer["getalbum_resp"]["article_list"]:
+            mid = item["msgid"]
+            if mid == short.mid:
+                item["url"] = site.short(short)
+            elif mid == no_msgid.mid:
+                item["msgid"] = ""
+            elif mid == no_itemidx.mid:
+                del item["itemidx"]
+            elif mid == no_url.mid:
+                del item["url"]
+            elif mid == title_only.mid:
+                item.clear()
+                item["title"] = title_only.name
+            elif mid == no_scheme.mid:
+                item["url"] = item["url"].removeprefix("http:")
+        return Route(200, "application/json", json.dumps(answer).encode())
+
+    wechat.route("/mp/appmsgalbum", odd_items)
+    settings = {"ALBUM_PAGE_SIZE": "20"}
+    result = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts if a not in (no_url, title_only)}
+    assert "READ IN PART" not in result.stderr and "neither end" not in result.stderr, result.stderr
+    assert len(album_requests(wechat)) == 1
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert {key.split(":")[1] for (key,) in db.execute("SELECT key FROM album_articles")} \
+            == {a.mid for a in arts if a not in (no_url, title_only)}
+    said = re.search(r"WARNING.*album:3313: lists 2 items with no article link.*", result.stderr)
+    assert said and f"{no_url.mid}" in said.group() and title_only.name in said.group(), result.stderr
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "2 album items with no article link" in result.stderr.split("Run summary")[1], summary
+    pages = len(album_requests(wechat))
+    again = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings=settings)
+    assert len(album_requests(wechat)) == pages + 1, again.stderr  # unchanged: one request
+    assert "2 album items with no article link" in again.stderr.split("Run summary")[1]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.albumread import listing
 from crawler.wechat.listing import (
     ListingError,
     album_json_url,
@@ -255,6 +256,22 @@ def test_an_album_item_without_an_article_link_is_named_not_dropped() -> None:
     assert [e.key for e in page.entries] == ["MzA=:9:1"]
     assert page.unlinked == ("3885769611_7_1", "__第2期")
     assert page.next_url == FIRST + "&begin_msgid=7&begin_itemidx=1"  # its last that has a msgid
+
+
+def test_an_album_item_that_names_its_article_by_a_short_link_is_a_member_by_its_ids() -> None:
+    """An item whose ``url`` is a short link (no capture shows one; every real item has
+    ``msgid`` and ``itemidx``): its article is the album's account's ``msgid``/``itemidx``,
+    known before it is fetched; an album asked without ``__biz`` names no account, and its
+    item is listed by its link alone, a member the count holds all the same."""
+    short = {"title": "短", "msgid": "8", "itemidx": "2", "url": "https://mp.weixin.qq.com/s/ShortItem"}
+    without_biz = album_json_url(ALBUM.replace("__biz=MzA=&", ""), 2)
+    for asked, key in ((FIRST, "MzA=:8:2"), (without_biz, None)):
+        page = parse_album_page(album_json([item("9"), short, {**short, "url": "//mp.weixin.qq.com/s/NoScheme"}]),
+                                asked)
+        assert [(e.url, e.key) for e in page.entries[1:]] == [
+            ("https://mp.weixin.qq.com/s/ShortItem", key), ("https://mp.weixin.qq.com/s/NoScheme", key)]
+        assert len(set(listing(page))) == (3 if key is None else 2)  # one article, two links
+        assert page.unlinked == ()
 
 
 HOMEPAGE = """<html><body><div class="container"><div id="js_plugins">

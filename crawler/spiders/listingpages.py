@@ -166,6 +166,8 @@ class ListingPages(ArticlePages):
             self.source_failed(source, account, False, step.unread)
         for level, note in step.notes:
             self.logger.log(level, "Source %s: %s", source, note)
+        if step.unlinked:
+            self.tally.count(Stat.ALBUMS_UNLINKED, len(step.unlinked), source=source)
         yield step.record
         yield from self.listed_requests(page.entries, source, account, back)
         for url in step.relisted:

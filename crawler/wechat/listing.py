@@ -10,14 +10,22 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
 
-from crawler.wechat.urls import ArticleKey, article_ids_from_url, link_as_given, split_url, web_url
+from crawler.wechat.urls import (
+    ArticleKey,
+    article_ids_from_url,
+    link_as_given,
+    scheme_of,
+    split_url,
+    web_url,
+    with_scheme,
+)
 
 _NUMBER = re.compile(r"[0-9]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/ ]+={0,2}")  # a query's unescaped + reads as a space
@@ -145,9 +153,10 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     if not isinstance(items, list):
         raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
     items = [item for item in items if isinstance(item, dict)]
-    linked = [item for item in items if isinstance(item.get("url"), str) and web_url(item["url"])]
-    entries = [entry(item["url"], _text_of(item.get("title"))) for item in linked]
-    unlinked = tuple(_item_name(item) for item in items if item not in linked)
+    biz, scheme = dict(parse_qsl(urlsplit(request_url).query)).get("__biz", ""), scheme_of(request_url)
+    found = [(item, _entry_of(item, biz, scheme)) for item in items]
+    entries = [listed for _, listed in found if listed is not None]
+    unlinked = tuple(_item_name(item) for item, listed in found if listed is None)
     more = _text_of(album.get("continue_flag")) == "1"
     next_url = across_url = None
     # the next page starts after the last item that can name it (a msgid)
@@ -168,6 +177,22 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
                      first_screen, cut=more and not items, unlinked=unlinked,
                      oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url)
+
+
+def _entry_of(item: dict[str, Any], biz: str, scheme: str) -> Entry | None:
+    """The entry of an album's item, None if it links no article (no http(s) ``url``). Every
+    captured item gives a long link with the article's ids, and ``msgid`` and ``itemidx``
+    (``../shared/fixtures/wechat_album``); one whose link names no article by its ids (a
+    short ``/s/<id>`` link) is known by those and the album's ``__biz`` (``biz``, of the
+    request), as a member is. A link without a scheme is on ``scheme``, the request's."""
+    url = item.get("url")
+    if not isinstance(url, str) or not web_url(with_scheme(link_as_given(url), scheme)):
+        return None
+    listed = entry(with_scheme(link_as_given(url), scheme), _text_of(item.get("title")))
+    ids = {"biz": listed.biz or biz, "mid": listed.mid or _text_of(item.get("msgid")),
+           "idx": listed.idx or _text_of(item.get("itemidx"))}
+    return listed if listed.key is not None or ArticleKey.of(*ids.values()) is None \
+        else replace(listed, **ids)
 
 
 def _cursor(item: dict[str, Any]) -> tuple[str, str]:
