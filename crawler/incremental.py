@@ -107,7 +107,7 @@ class IncrementalMiddleware:
             return self._already_archived(key, output)
         if output.url in self.links:
             return False
-        if key and key in self.keys and not (
+        if key and key in self.keys and not output.meta.get("instead") and not (
                 not weak and key in self.weak and state == ArticleState.NEEDS_LINK):
             return False
         if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
