@@ -295,6 +295,16 @@ def test_a_homepage_lists_its_slider_s_and_tabs_articles() -> None:
     assert [(e.key, e.title) for e in entries] == [("MzA=:3:1", "轮播"), ("MzA=:2:1", "第二期")]
 
 
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_a_homepage_s_post_linked_without_a_scheme_is_on_the_homepage_s(scheme: str) -> None:
+    """``href="//mp.weixin.qq.com/s?…"`` (no captured homepage links so; WeChat's pages load
+    their own scripts so): a browser follows it on the homepage's scheme. It was left out as
+    no web URL, with no line: its article never fetched from the homepage."""
+    page = HOMEPAGE.replace('href="http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2', 'href="//mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2')
+    entries = parse_homepage(page, f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1")
+    assert [(e.url.split("?")[0], e.key) for e in entries][1] == (f"{scheme}://mp.weixin.qq.com/s", "MzA=:2:1")
+
+
 @pytest.mark.parametrize("body", ["", " \n", "<!-- -->", "\x00", "<html><body>参数错误</body></html>", '{"base_resp": {"ret": -1}}'])
 def test_an_answer_that_is_no_homepage_s_page_is_said(body: str) -> None:
     with pytest.raises(ListingError, match="not a homepage's page"):

@@ -97,7 +97,7 @@ class ListingPages(ArticlePages):
         not fetched, as a link to them is not). A short link it lists is taken for the
         account's until its page, fetched, says whose it is (then it is known by the index)."""
         try:
-            entries = parse_homepage(response.body.decode("utf-8", "replace"))
+            entries = parse_homepage(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
             self.source_failed(source, account, first_page, str(error))
             return

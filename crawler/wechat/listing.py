@@ -185,10 +185,10 @@ def _entry_of(item: dict[str, Any], biz: str, scheme: str) -> Entry | None:
     (``../shared/fixtures/wechat_album``); one whose link names no article by its ids (a
     short ``/s/<id>`` link) is known by those and the album's ``__biz`` (``biz``, of the
     request), as a member is. A link without a scheme is on ``scheme``, the request's."""
-    url = item.get("url")
-    if not isinstance(url, str) or not web_url(with_scheme(link_as_given(url), scheme)):
+    url = with_scheme(item["url"].strip(), scheme) if isinstance(item.get("url"), str) else ""
+    if not web_url(url):
         return None
-    listed = entry(with_scheme(link_as_given(url), scheme), _text_of(item.get("title")))
+    listed = entry(url, _text_of(item.get("title")))
     ids = {"biz": listed.biz or biz, "mid": listed.mid or _text_of(item.get("msgid")),
            "idx": listed.idx or _text_of(item.get("itemidx"))}
     return listed if listed.key is not None or ArticleKey.of(*ids.values()) is None \
@@ -230,8 +230,9 @@ def _count(value: object) -> int | None:
 # ``a.list_item.js_post``, the first tab's in the HTML, the others' loaded by its script.
 
 
-def parse_homepage(body: str) -> list[Entry]:
-    """The articles an account homepage's HTML lists; ``ListingError`` for a page that is
+def parse_homepage(body: str, url: str = "") -> list[Entry]:
+    """The articles an account homepage's HTML lists (a link without a scheme on that of
+    ``url``, the homepage's, as a browser follows it); ``ListingError`` for a page that is
     no homepage's (no ``js_plugins``)."""
     try:
         doc = lxml.html.fromstring(body)
@@ -241,8 +242,9 @@ def parse_homepage(body: str) -> list[Entry]:
         raise ListingError("the homepage answer is not a homepage's page (no js_plugins)")
     posts = [link for link in doc.iter("a")
              if any("js_post" in (up.get("class") or "").split() for up in (link, *link.iterancestors()))]
-    entries = [entry(post.get("href", ""), post.findtext(".//h2") or post.findtext(".//p") or "")
-               for post in posts]
+    scheme = scheme_of(url)
+    entries = [entry(with_scheme(post.get("href", "").strip(), scheme),
+                     post.findtext(".//h2") or post.findtext(".//p") or "") for post in posts]
     return [e for e in entries if web_url(e.url)]
 
 
