@@ -58,6 +58,7 @@ class AlbumRead:
     first_across: str | None = None  # the first page's next page asked from before its last push
     across: bool = False  # the read across pushes under way
     reverse_ignored: bool = False  # asked oldest first, WeChat listed it newest first
+    beyond: bool = False  # the page under way was asked past a full last page (no count)
 
     def repeats_newest_first(self, listed: tuple[str, ...]) -> bool:
         """Whether the read oldest first opened on the first page of the read newest first:

@@ -271,7 +271,12 @@ class AlbumProgress:
             return AlbumStep(record, False, self._leaving(album, reading.listed),
                              f"{reading.short(page)}: read no further")
         new = reading.take(listed)
-        short, ended = reading.short(page), reading.ends(page)
+        beyond, reading.beyond = reading.beyond, False
+        # past a full last page, a page listing nothing new: the album ended there
+        short, ended = ("", True) if beyond and not new else (reading.short(page), reading.ends(page))
+        if ended and not short and not (beyond and not new) and reading.count is None and page.beyond_url:
+            reading.beyond = True  # no count says it ends on a page as full as asked
+            return AlbumStep(record, False, ask=page.beyond_url)
         if (ended or not new) and short and reading.may_turn():
             reading.turn()
             return AlbumStep(record, False, from_other_end=True)

@@ -1300,3 +1300,33 @@ def test_an_article_linked_twice_in_a_run_with_different_chksm_is_had_by_the_one
     asked = article_requests(wechat)
     result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
     assert article_requests(wechat, len(asked)) == [] and "Not archived" not in result.stderr
+
+
+@pytest.mark.parametrize("members, beyond", [(25, "lists on"), (20, "ends"), (20, "starts again")])
+def test_an_album_with_no_count_whose_full_page_says_it_is_the_last_is_asked_one_page_more(
+        wechat: MockWeChat, tmp_path: Path, members: int, beyond: str) -> None:
+    """A first screen that states no count (no capture shows one; every real first screen
+    has ``article_count``) and a ``continue_flag`` "0" on a page as full as asked, as a
+    lying flag ends a read early where a count shows it (``../shared/fixtures/wechat_album``:
+    the flag alone says whether more follow). The 5 members after it were never archived,
+    at every run, and the album taken as read whole. Now the page after it is asked: it lists
+    on, or ends the album (empty, or WeChat ignoring ``begin_msgid``: its first page again)."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486701, members, albums=("3317",)))
+    album = site.album("3317", arts)
+    listing = site._album_json
+
+    def no_count(query: str) -> Route:
+        answer = json.loads(listing(query if beyond != "starts again" else re.sub(
+            r"&begin_msgid=\d+&begin_itemidx=\d+", "", query)).body)
+        answer["getalbum_resp"]["base_info"].pop("article_count", None)
+        if "begin_msgid" not in query:
+            answer["getalbum_resp"]["continue_flag"] = "0"
+        return Route(200, "application/json", json.dumps(answer).encode())
+
+    wechat.route("/mp/appmsgalbum", no_count)
+    result = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    assert len(album_requests(wechat)) == 2
+    assert "WARNING" not in result.stderr, result.stderr

@@ -96,6 +96,9 @@ class AlbumPage:
     # the next page asked from before the push that ends this one, listing that push whole
     # should WeChat's next page start after a whole push (None after the last page)
     across_url: str | None = None
+    # the page after a last page as full as asked: asked when no count says the album ends
+    # there (continue_flag "0" alone may end it early, as it may with a count)
+    beyond_url: str | None = None
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -153,18 +156,20 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     if not isinstance(items, list):
         raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
     items = [item for item in items if isinstance(item, dict)]
-    biz, scheme = dict(parse_qsl(urlsplit(request_url).query)).get("__biz", ""), scheme_of(request_url)
+    asked = dict(parse_qsl(urlsplit(request_url).query))
+    biz, scheme = asked.get("__biz", ""), scheme_of(request_url)
     found = [(item, _entry_of(item, biz, scheme)) for item in items]
     entries = [listed for _, listed in found if listed is not None]
     unlinked = tuple(_item_name(item) for item, listed in found if listed is None)
     more = _text_of(album.get("continue_flag")) == "1"
-    next_url = across_url = None
+    next_url = across_url = beyond_url = None
     # the next page starts after the last item that can name it (a msgid)
     cursors = [item for item in items if _text_of(item.get("msgid"))]
+    count = int(asked["count"]) if _NUMBER.fullmatch(asked.get("count", "")) else 20
+    reverse = asked.get("is_reverse") == "1"
+    if not more and cursors and len(items) >= count:
+        beyond_url = album_json_url(request_url, count, *_cursor(cursors[-1]), oldest_first=reverse)
     if more and cursors:
-        asked = dict(parse_qsl(urlsplit(request_url).query))
-        count = int(asked["count"]) if _NUMBER.fullmatch(asked.get("count", "")) else 20
-        reverse = asked.get("is_reverse") == "1"
         next_url = album_json_url(request_url, count, *_cursor(cursors[-1]), oldest_first=reverse)
         before = [item for item in cursors if _cursor(item)[0] != _cursor(cursors[-1])[0]]
         # a page of one push: this page again, twice as long, reaches past it
@@ -176,7 +181,8 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
                      first_screen, cut=more and not items, unlinked=unlinked,
-                     oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url)
+                     oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url,
+                     beyond_url=beyond_url)
 
 
 def _entry_of(item: dict[str, Any], biz: str, scheme: str) -> Entry | None:
