@@ -746,3 +746,17 @@ def test_links_written_without_a_scheme_are_on_the_page_s(fetched: str, scheme: 
                                      "&action=getalbum&album_id=3311")
     assert parsed.homepage_links == (f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=2",)
     assert f"[别家的文章]({scheme}:{other.replace('&amp;', '&')})" in to_markdown(parsed, {})
+
+
+def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_s() -> None:
+    """A share page's ``js_share_source`` whose ``data-url`` is ``//mp.weixin.qq.com/s/<token>``
+    (no capture shows one): the post's card of the original linked nothing."""
+    original = 'data-url="http://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg%3D%3D&amp;mid=2247483687'
+    page = page_text("shared_post.html")
+    start = page.index(original)
+    page = page[:start] + 'data-url="//mp.weixin.qq.com/s/SharedNoScheme' + page[page.index('"', start + 10):]
+    shared = parse_page(page, FETCHED)
+    assert isinstance(shared, Article)
+    assert shared.share_source_url == "https://mp.weixin.qq.com/s/SharedNoScheme"
+    assert "https://mp.weixin.qq.com/s/SharedNoScheme" in shared.links
+    assert "(https://mp.weixin.qq.com/s/SharedNoScheme)" in to_markdown(shared, {})
