@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import lacks_chksm
 
-# What marks an item that links no article among a read's members (no key has it: ``__biz:…``)
+# What marks an item that links no article among a read's members, and one that links an
+# article its item names by no ids (a short link, the album's ``__biz`` unknown): no key has
+# either (``__biz:…``)
 _UNLINKED = "~"
+_LINK_ONLY = "@"
 
 
 def members(page: AlbumPage) -> tuple[tuple[str, str], ...]:
@@ -31,9 +34,11 @@ def members(page: AlbumPage) -> tuple[tuple[str, str], ...]:
 
 
 def listing(page: AlbumPage) -> tuple[str, ...]:
-    """What ``page`` lists, in its order: its members' keys, then the items that link no
-    article, marked (an audio album's audios), as they too make a first page what it is."""
-    return tuple(key for key, _ in members(page)) + tuple(_UNLINKED + item for item in page.unlinked)
+    """What ``page`` lists, in its order: its members' keys (one known by its link alone by
+    that link, marked), then the items that link no article, marked (an audio album's
+    audios): each is one the count holds, and makes a first page what it is."""
+    return tuple(entry.key or _LINK_ONLY + entry.url for entry in page.entries) \
+        + tuple(_UNLINKED + item for item in page.unlinked)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class AlbumRead:
     first_across: str | None = None  # the first page's next page asked from before its last push
     across: bool = False  # the read across pushes under way
     reverse_ignored: bool = False  # asked oldest first, WeChat listed it newest first
+    beyond: bool = False  # the page under way was asked past a full last page (no count)
 
     def repeats_newest_first(self, listed: tuple[str, ...]) -> bool:
         """Whether the read oldest first opened on the first page of the read newest first:
@@ -99,12 +105,13 @@ class AlbumRead:
         return self.from_oldest and not self.across and self.this_read == self.newest_first
 
     def articles(self) -> set[str]:
-        """The keys of the articles listed (items that link none left out)."""
-        return {key for key in self.listed if not key.startswith(_UNLINKED)}
+        """The keys of the articles listed (items that link none, or name theirs by a link
+        alone, left out)."""
+        return {key for key in self.listed if not key.startswith((_UNLINKED, _LINK_ONLY))}
 
-    def unlinked(self) -> int:
-        """How many items listed link no article."""
-        return sum(key.startswith(_UNLINKED) for key in self.listed)
+    def unlinked(self) -> tuple[str, ...]:
+        """What names each item listed that links no article."""
+        return tuple(sorted(key.removeprefix(_UNLINKED) for key in self.listed if key.startswith(_UNLINKED)))
 
     def overcount(self) -> int:
         """How many more the first screen counts than the reads listed."""

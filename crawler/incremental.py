@@ -26,7 +26,7 @@ from scrapy.http import Response
 
 from crawler.albumread import AlbumRead, listing, members
 from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
-from crawler.report.logtext import counted
+from crawler.report.logtext import counted, escape_controls
 from crawler.report.tally import Stat, Tally, named_by_user
 from crawler.run import Run
 from crawler.runsets import RunSets
@@ -36,6 +36,8 @@ from crawler.watch.watcher import watched_key
 from crawler.wechat.listing import AlbumPage
 from crawler.wechat.urls import article_key
 
+# Items with no article link a line names (the rest counted), and how much of each name
+_NAMES_SHOWN, _NAME_SHOWN = 10, 80
 
 class IncrementalMiddleware:
     """Drops article requests for what is settled in the index, or requested this run.
@@ -105,7 +107,7 @@ class IncrementalMiddleware:
             return self._already_archived(key, output)
         if output.url in self.links:
             return False
-        if key and key in self.keys and not (
+        if key and key in self.keys and not output.meta.get("instead") and not (
                 not weak and key in self.weak and state == ArticleState.NEEDS_LINK):
             return False
         if key and weak and state == ArticleState.NEEDS_LINK and not output.meta.get("refetch") \
@@ -198,6 +200,7 @@ class AlbumStep:
     from_other_end: bool = False  # read it again, oldest first: the read newest first came short
     ask: str = ""  # the page to ask next: of the read across pushes
     notes: tuple[tuple[int, str], ...] = ()  # (logging level, line) of what the read found
+    unlinked: tuple[str, ...] = ()  # what names each item of a read to its end that links no article
 
 
 class AlbumProgress:
@@ -254,7 +257,8 @@ class AlbumProgress:
             relisted = None if page.article_count is None or page.oldest_first \
                 else self._unchanged(album, signature, dict(record.members))
             if relisted is not None:
-                return AlbumStep(record, False, relisted, notes=_unlinked(len(page.unlinked), True))
+                return AlbumStep(record, False, relisted, notes=_unlinked(page.unlinked, True),
+                                 unlinked=page.unlinked)
             seen = AccountBook(self.index).album_signature(album)[0] == signature
             self.reading[album] = AlbumRead(signature, page.article_count, first_keys=listed,
                                             seen_before=seen, first_across=page.across_url)
@@ -267,7 +271,12 @@ class AlbumProgress:
             return AlbumStep(record, False, self._leaving(album, reading.listed),
                              f"{reading.short(page)}: read no further")
         new = reading.take(listed)
-        short, ended = reading.short(page), reading.ends(page)
+        beyond, reading.beyond = reading.beyond, False
+        # past a full last page, a page listing nothing new: the album ended there
+        short, ended = ("", True) if beyond and not new else (reading.short(page), reading.ends(page))
+        if ended and not short and not (beyond and not new) and reading.count is None and page.beyond_url:
+            reading.beyond = True  # no count says it ends on a page as full as asked
+            return AlbumStep(record, False, ask=page.beyond_url)
         if (ended or not new) and short and reading.may_turn():
             reading.turn()
             return AlbumStep(record, False, from_other_end=True)
@@ -278,7 +287,8 @@ class AlbumProgress:
         if ended:
             del self.reading[album]
             step = self._ended(album, record, reading, short)
-            return replace(step, notes=step.notes + _unlinked(reading.unlinked(), reading.seen_before))
+            return replace(step, notes=step.notes + _unlinked(reading.unlinked(), reading.seen_before),
+                           unlinked=reading.unlinked())
         if not new:
             del self.reading[album]
             return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
@@ -350,12 +360,14 @@ class AlbumProgress:
         return tuple(unsettled)
 
 
-def _unlinked(count: int, said: bool) -> tuple[tuple[int, str], ...]:
-    """The line of a read whose album listed ``count`` items with no article link: a loss,
-    news (a WARNING) unless ``said`` at the read that found the album as it is."""
-    if not count:
+def _unlinked(names: tuple[str, ...], said: bool) -> tuple[tuple[int, str], ...]:
+    """The line of a read whose album listed items with no article link, each named by
+    ``names`` (its ``key``, else its ids and title): a loss, news (a WARNING) unless ``said``
+    at the read that found the album as it is."""
+    if not names:
         return ()
+    shown = ", ".join(escape_controls(name[:_NAME_SHOWN]) for name in names[:_NAMES_SHOWN])
     return ((logging.INFO if said else logging.WARNING,
-             f"lists {counted(count, 'item')} with no article link (an audio album's audios, say): "
-             "nothing of them archived"),)
+             f"lists {counted(len(names), 'item')} with no article link (an audio album's audios, say): "
+             f"nothing of them archived: {shown}{', …' if len(names) > _NAMES_SHOWN else ''}"),)
 

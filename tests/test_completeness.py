@@ -1172,3 +1172,161 @@ def test_after_the_index_was_lost_a_post_whose_images_failed_for_a_passing_reaso
     assert all(f"/postimg/Img{art.mid}x1" in text.decode()
                for art, text in zip(arts, [posts(archive)[name] for name in sorted(posts(archive))],
                                     strict=True)), again.stderr
+
+
+@pytest.mark.parametrize("relative", [True, False], ids=["without-scheme", "with-scheme"])
+def test_links_without_a_scheme_lead_where_a_browser_follows_them(
+        wechat: MockWeChat, tmp_path: Path, relative: bool) -> None:
+    """A link written ``//mp.weixin.qq.com/s?…`` or ``//…/s/<token>``: a browser follows it
+    on the scheme of the page it is on. No captured WeChat page links an article so (its
+    pages load their own scripts so, ``//res.wx.qq.com/…``, and other sites link articles so):
+    it gave no lead, the post dropped the link and the 阅读原文 (``msg_source_url``) the
+    page's script names so. Both spellings are run: each must end the same."""
+    site = Site(wechat)
+    linked, short, original = site.serve([Art("2247485201"), Art("2247485202", token="NoScheme"),
+                                          Art("2247485203")])
+
+    def spelled(link: str) -> str:
+        return link.removeprefix("http:") if relative else link
+
+    entry = Art("2247485200", links=(spelled(site.body_link(linked)), spelled(site.short(short))))
+    site.serve([entry])
+    source = spelled(site.body_link(original).replace("&amp;", "&"))
+    site.pages[entry.path] = Route(200, "text/html; charset=utf-8", site.page(entry).replace(
+        "window.album_info_list", f"var msg_source_url = '{source}';\n    window.album_info_list").encode())
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.link(entry).replace("&amp;", "&")}"]')
+    assert result.returncode == 0, result.stderr
+    archive = tmp_path / "archive"
+    assert archived(archive) == {a.mid for a in [entry, linked, short, original]}
+    post = next(text.decode() for text in posts(archive).values() if f"mid: {entry.mid}" in text.decode()
+                or f"mid={entry.mid}" in text.decode())
+    assert post.count("{% post_url ") == 2, post  # both links point at their posts
+    assert f"source_url: {site.body_link(original).replace('&amp;', '&')}" in post, post
+
+
+def test_album_items_that_name_an_article_otherwise_are_followed_or_said(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Album items not of the shape of every captured one (``../shared/fixtures/wechat_album``,
+    soda92/biao-short-novels' scheduled reads: ``url`` a long link with ``chksm``, ``msgid``,
+    ``itemidx``, ``key``, ``pos_num``). Other public readers of the JSON read ``url``,
+    ``msgid`` (their next page's ``begin_msgid``), ``title`` and ``create_time`` of an item
+    (nansang/wechat-articles' ``main.py``, ktKongTong/btnews' ``script/article/index.ts``),
+    ``itemidx`` and ``key`` (wechat-article/wechat-article-exporter's ``AlbumArticle``), and
+    none of them a short link or one without a scheme: nobody knows whether WeChat lists one
+    so. Here an item gives a short link ``/s/<id>``, one a link without a scheme, one an
+    empty ``msgid``, one no ``itemidx``, one no ``url`` and one a title alone. The short
+    link was fetched but counted as no member: the read came short of the count, was read
+    again from the other end and said "WeChat counts 1 it lists from neither end"; the link
+    without a scheme was taken for no link; the two that name no article were said in a line
+    naming neither, counted nowhere. Now each naming an article by a link is archived and a
+    member, the two that name none are named in a line and counted in the summary, and the
+    album is read whole (the count holds them), in one request when unchanged."""
+    site = Site(wechat)
+    arts = site.serve([Art("2247486401", token="AlbumShort"), *numbered(2247486402, 6)])
+    album = site.album("3313", arts)
+    listing = site._album_json
+    short, no_msgid, no_itemidx, no_url, title_only, no_scheme, _ = arts
+
+    def odd_items(query: str) -> Route:
+        answer = json.loads(listing(query).body)
+        for item in answer["getalbum_resp"]["article_list"]:
+            mid = item["msgid"]
+            if mid == short.mid:
+                item["url"] = site.short(short)
+            elif mid == no_msgid.mid:
+                item["msgid"] = ""
+            elif mid == no_itemidx.mid:
+                del item["itemidx"]
+            elif mid == no_url.mid:
+                del item["url"]
+            elif mid == title_only.mid:
+                item.clear()
+                item["title"] = title_only.name
+            elif mid == no_scheme.mid:
+                item["url"] = item["url"].removeprefix("http:")
+        return Route(200, "application/json", json.dumps(answer).encode())
+
+    wechat.route("/mp/appmsgalbum", odd_items)
+    settings = {"ALBUM_PAGE_SIZE": "20"}
+    result = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings=settings)
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts if a not in (no_url, title_only)}
+    assert "READ IN PART" not in result.stderr and "neither end" not in result.stderr, result.stderr
+    assert len(album_requests(wechat)) == 1
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        assert {key.split(":")[1] for (key,) in db.execute("SELECT key FROM album_articles")} \
+            == {a.mid for a in arts if a not in (no_url, title_only)}
+    said = re.search(r"WARNING.*album:3313: lists 2 items with no article link.*", result.stderr)
+    assert said and f"{no_url.mid}" in said.group() and title_only.name in said.group(), result.stderr
+    [summary] = [line for line in result.stderr.splitlines() if "Run summary" in line]
+    assert "2 album items with no article link" in result.stderr.split("Run summary")[1], summary
+    pages = len(album_requests(wechat))
+    again = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings=settings)
+    assert len(album_requests(wechat)) == pages + 1, again.stderr  # unchanged: one request
+    assert "2 album items with no article link" in again.stderr.split("Run summary")[1]
+
+
+@pytest.mark.parametrize("answer", ["bad_params.html", "expired.html"])
+@pytest.mark.parametrize("known", [False, True], ids=["album-unread", "album-read-before"])
+def test_an_article_linked_twice_in_a_run_with_different_chksm_is_had_by_the_one_that_works(
+        wechat: MockWeChat, tmp_path: Path, answer: str, known: bool) -> None:
+    """A 2016-2022 page's in-body link carries a ``chksm`` (8 of 9 links of those pages in
+    ``../shared/fixtures/wechat``); its album lists the same article with another. Whether
+    WeChat answers a link whose ``chksm`` is not today's with its parameter-error or
+    expired-link page is not known. Should it, the body's link was asked, the album's link
+    of the same article dropped as asked already, and at every later run the body's link
+    (remembered) went first again: never archived, a WARNING at each run that said "no
+    source failed". Now the album's link is asked after the refusal: when the album is read
+    (the run's first read of it), or at once when an earlier run read it (the article's page
+    failed then: HTTP 500)."""
+    site = Site(wechat)
+    member = Art("2247486501", albums=("3314",))
+    site.serve([member])
+    entry = site.serve([Art("2247486500", token="Stale", albums=("3314",), links=(
+        site.body_link(member).replace("&amp;scene=21", "&amp;chksm=0ld0ld&amp;scene=21"),))])[0]
+    site.album("3314", [member, entry])
+    page = site.pages[member.path]
+    refusal = Route(200, "text/html; charset=utf-8", (PAGES / answer).read_bytes())
+    failing = Route(500, "text/plain", b"down")
+    site.pages[member.path] = lambda query: refusal if "chksm=0ld0ld" in query else failing if known else page
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    if known:
+        assert archived(tmp_path / "archive") == {entry.mid}
+        site.pages[member.path] = lambda query: refusal if "chksm=0ld0ld" in query else page
+        result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {entry.mid, member.mid}, result.stderr
+    assert ("asked by its album's link instead" in result.stderr) == known, result.stderr
+    asked = article_requests(wechat)
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    assert article_requests(wechat, len(asked)) == [] and "Not archived" not in result.stderr
+
+
+@pytest.mark.parametrize("members, beyond", [(25, "lists on"), (20, "ends"), (20, "starts again")])
+def test_an_album_with_no_count_whose_full_page_says_it_is_the_last_is_asked_one_page_more(
+        wechat: MockWeChat, tmp_path: Path, members: int, beyond: str) -> None:
+    """A first screen that states no count (no capture shows one; every real first screen
+    has ``article_count``) and a ``continue_flag`` "0" on a page as full as asked, as a
+    lying flag ends a read early where a count shows it (``../shared/fixtures/wechat_album``:
+    the flag alone says whether more follow). The 5 members after it were never archived,
+    at every run, and the album taken as read whole. Now the page after it is asked: it lists
+    on, or ends the album (empty, or WeChat ignoring ``begin_msgid``: its first page again)."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247486701, members, albums=("3317",)))
+    album = site.album("3317", arts)
+    listing = site._album_json
+
+    def no_count(query: str) -> Route:
+        answer = json.loads(listing(query if beyond != "starts again" else re.sub(
+            r"&begin_msgid=\d+&begin_itemidx=\d+", "", query)).body)
+        answer["getalbum_resp"]["base_info"].pop("article_count", None)
+        if "begin_msgid" not in query:
+            answer["getalbum_resp"]["continue_flag"] = "0"
+        return Route(200, "application/json", json.dumps(answer).encode())
+
+    wechat.route("/mp/appmsgalbum", no_count)
+    result = crawl("album", tmp_path / "archive", "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    assert len(album_requests(wechat)) == 2
+    assert "WARNING" not in result.stderr, result.stderr

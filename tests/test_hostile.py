@@ -317,10 +317,16 @@ def test_the_ids_a_page_states_cannot_break_the_attribution(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("href", ["javascript:alert(1)", "JaVaScRiPt:x", "data:text/html,x",
-                                  "vbscript:x", "file:///etc/passwd", "mailto:a@b.c", "//x"])
+                                  "vbscript:x", "file:///etc/passwd", "mailto:a@b.c", "///x", "//"])
 def test_only_http_links_are_links(href: str) -> None:
     markdown = to_markdown(parsed(page(f'<p><a href="{href}">点这里</a></p>')), {})
     assert markdown.strip() == "点这里"
+
+
+def test_a_link_without_a_scheme_is_on_the_page_s() -> None:
+    """``//x``: a browser follows it on the scheme of the page it is on, WeChat's https."""
+    markdown = to_markdown(parsed(page('<p><a href="//x">点这里</a></p>')), {})
+    assert markdown.strip() == "[点这里](https://x)"
 
 
 @pytest.mark.parametrize("video", [

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.albumread import listing
 from crawler.wechat.listing import (
     ListingError,
     album_json_url,
@@ -257,6 +258,22 @@ def test_an_album_item_without_an_article_link_is_named_not_dropped() -> None:
     assert page.next_url == FIRST + "&begin_msgid=7&begin_itemidx=1"  # its last that has a msgid
 
 
+def test_an_album_item_that_names_its_article_by_a_short_link_is_a_member_by_its_ids() -> None:
+    """An item whose ``url`` is a short link (no capture shows one; every real item has
+    ``msgid`` and ``itemidx``): its article is the album's account's ``msgid``/``itemidx``,
+    known before it is fetched; an album asked without ``__biz`` names no account, and its
+    item is listed by its link alone, a member the count holds all the same."""
+    short = {"title": "短", "msgid": "8", "itemidx": "2", "url": "https://mp.weixin.qq.com/s/ShortItem"}
+    without_biz = album_json_url(ALBUM.replace("__biz=MzA=&", ""), 2)
+    for asked, key in ((FIRST, "MzA=:8:2"), (without_biz, None)):
+        page = parse_album_page(album_json([item("9"), short, {**short, "url": "//mp.weixin.qq.com/s/NoScheme"}]),
+                                asked)
+        assert [(e.url, e.key) for e in page.entries[1:]] == [
+            ("https://mp.weixin.qq.com/s/ShortItem", key), ("https://mp.weixin.qq.com/s/NoScheme", key)]
+        assert len(set(listing(page))) == (3 if key is None else 2)  # one article, two links
+        assert page.unlinked == ()
+
+
 HOMEPAGE = """<html><body><div class="container"><div id="js_plugins">
 <div class="slider js_plugin"><div class="swiper"><div class="item js_post"><a href="
 http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=3&amp;idx=1&amp;sn=c&amp;scene=19#wechat_redirect">
@@ -276,6 +293,16 @@ def test_a_homepage_lists_its_slider_s_and_tabs_articles() -> None:
     no post of the page's."""
     entries = parse_homepage(HOMEPAGE)
     assert [(e.key, e.title) for e in entries] == [("MzA=:3:1", "轮播"), ("MzA=:2:1", "第二期")]
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_a_homepage_s_post_linked_without_a_scheme_is_on_the_homepage_s(scheme: str) -> None:
+    """``href="//mp.weixin.qq.com/s?…"`` (no captured homepage links so; WeChat's pages load
+    their own scripts so): a browser follows it on the homepage's scheme. It was left out as
+    no web URL, with no line: its article never fetched from the homepage."""
+    page = HOMEPAGE.replace('href="http://mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2', 'href="//mp.weixin.qq.com/s?__biz=MzA=&amp;mid=2')
+    entries = parse_homepage(page, f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1")
+    assert [(e.url.split("?")[0], e.key) for e in entries][1] == (f"{scheme}://mp.weixin.qq.com/s", "MzA=:2:1")
 
 
 @pytest.mark.parametrize("body", ["", " \n", "<!-- -->", "\x00", "<html><body>参数错误</body></html>", '{"base_resp": {"ret": -1}}'])

@@ -723,3 +723,48 @@ def test_an_album_or_homepage_written_out_in_a_posts_text_is_a_lead() -> None:
                                 "&action=getalbum&album_id=4000000000000000011",)
     assert page.homepage_links == ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=3&sn=hh",)
     assert page.links == ()
+
+
+@pytest.mark.parametrize("fetched, scheme", [(FETCHED, "https"), (FETCHED.replace("https:", "http:"), "http")])
+def test_links_written_without_a_scheme_are_on_the_page_s(fetched: str, scheme: str) -> None:
+    """``//mp.weixin.qq.com/…`` (no captured WeChat body links so; its pages load their own
+    scripts so): a browser follows it on the page's scheme. It led nowhere, and the post
+    showed its text alone: another account's article, an album, a homepage, a quote."""
+    other = "//mp.weixin.qq.com/s?__biz=MzkxMTExMTExMQ==&amp;mid=2247000001&amp;idx=1&amp;sn=aa"
+    body = (f'<p><a href="{other}">别家的文章</a>'
+            '<a href=" //mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==&amp;action=getalbum&amp;'
+            'album_id=3311#wechat_redirect">合集</a>'
+            '<a href="//mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&amp;hid=2">主页</a></p>'
+            '<blockquote class="js_blockquote_wrap" data-url="//mp.weixin.qq.com/s/QuotedNoScheme">'
+            '<p>引用的话。</p></blockquote>')
+    parsed = parse_page(page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + body, 1),
+                        fetched)
+    assert isinstance(parsed, Article)
+    assert parsed.links[:2] == (f"{scheme}:{other.replace('&amp;', '&')}",
+                                f"{scheme}://mp.weixin.qq.com/s/QuotedNoScheme")
+    assert parsed.album_links[0] == (f"{scheme}://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ=="
+                                     "&action=getalbum&album_id=3311")
+    assert parsed.homepage_links == (f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=2",)
+    assert f"[别家的文章]({scheme}:{other.replace('&amp;', '&')})" in to_markdown(parsed, {})
+
+
+def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_s() -> None:
+    """A share page's ``js_share_source`` whose ``data-url`` is ``//mp.weixin.qq.com/s/<token>``
+    (no capture shows one): the post's card of the original linked nothing."""
+    original = 'data-url="http://mp.weixin.qq.com/s?__biz=MzIxNzE3MjEwNg%3D%3D&amp;mid=2247483687'
+    page = page_text("shared_post.html")
+    start = page.index(original)
+    page = page[:start] + 'data-url="//mp.weixin.qq.com/s/SharedNoScheme' + page[page.index('"', start + 10):]
+    shared = parse_page(page, FETCHED)
+    assert isinstance(shared, Article)
+    assert shared.share_source_url == "https://mp.weixin.qq.com/s/SharedNoScheme"
+    assert "https://mp.weixin.qq.com/s/SharedNoScheme" in shared.links
+    assert "(https://mp.weixin.qq.com/s/SharedNoScheme)" in to_markdown(shared, {})
+
+
+def test_a_text_post_s_link_without_a_scheme_is_a_link_in_its_post() -> None:
+    """A text post's text is markup its post is written from: ``<a href="//mp.weixin.qq.com/…">``
+    (no capture shows one) led to its article (76745f3) while its post showed the text alone."""
+    article = text_post('往期：<a href="//mp.weixin.qq.com/s/TextNoScheme">识破刷单</a>')
+    assert article.links == ("https://mp.weixin.qq.com/s/TextNoScheme",)
+    assert "[识破刷单](https://mp.weixin.qq.com/s/TextNoScheme)" in to_markdown(article, {})

@@ -16,7 +16,7 @@ from crawler.wechat.drawn import show_as_drawn
 from crawler.wechat.heldlinks import hold_open
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.svgdrawn import SvgDrawings
-from crawler.wechat.urls import web_url
+from crawler.wechat.urls import web_url, with_scheme
 
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
@@ -270,7 +270,7 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
 def _links_nowhere(link: etree._Element) -> bool:
     """Whether a link is written as its text alone: it has no web address to point to, and
     is no widget (a link is one by its class alone: a music entry)."""
-    return not web_url(link.get("href") or "") \
+    return not web_url(with_scheme((link.get("href") or "").strip())) \
         and widgets.widget_of("a", {"class": link.get("class") or ""}) is None
 
 

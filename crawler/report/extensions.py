@@ -50,6 +50,7 @@ _TOTALS = (
     (Stat.LINKS_OVER_BUDGET, "short link(s) left to a later run (FOLLOW_LINKS_PER_RUN)"),
     (Stat.LINKS_OFF_HOST, "listed off the article hosts"),
     (Stat.ALBUMS_LEFT, ("left its album", "left their albums")),
+    (Stat.ALBUMS_UNLINKED, "album item(s) with no article link (nothing of them archived)"),
     (Stat.WATCH_REQUESTED, "original(s) watched"),
     (Stat.WATCH_DELETED, "original(s) deleted"),
     (Stat.WATCH_REMOVED, "original(s) removed"),

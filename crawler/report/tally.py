@@ -68,6 +68,7 @@ class Stat(StrEnum):
     SOURCES_FAILED_PAGES = "sources/failed_pages"
     ALBUMS_LEFT = "albums/left"
     ALBUMS_GONE = "albums/gone"  # known from a page, now answered with an error
+    ALBUMS_UNLINKED = "albums/unlinked"  # items of albums read that link no article
     MEND_READS = "mend/reads"  # answers of no host: the mend's request for nothing (crawler.watch.mend)
     IMPORT_PAGES = "imports/pages"  # saved pages an import was given
     ARTICLES_GIVEN = "articles/given"  # article links ``crawl article`` was given

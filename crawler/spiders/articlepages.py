@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -62,13 +63,21 @@ def asked_url(request: scrapy.Request) -> str:
 
 
 class ArticlePages(RunSpider):
+    @cached_property
+    def turned_down(self) -> set[ArticleKey]:
+        """The articles a link of which WeChat answered with its parameter-error or
+        expired-link page this run: another link of theirs is asked all the same."""
+        return set()
+
     def article_request(self, url: str, source: str, account: Account | None = None, *,
-                        refetch: bool = False, unknown_account: bool = False) -> scrapy.Request:
+                        refetch: bool = False, unknown_account: bool = False,
+                        instead: bool = False) -> scrapy.Request:
         """A request for an article page, fetched as the source gave its link, or by a link
         with ``chksm`` a listing gave for it (in-body links have had none since 2024).
 
         ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
-        a short link whose account is known only once fetched.
+        a short link whose account is known only once fetched. ``instead``: a link of an
+        article of ``turned_down``, asked though the run asked for the article already.
         """
         weak = lacks_chksm(url)
         if weak:
@@ -77,7 +86,7 @@ class ArticlePages(RunSpider):
             weak = listed is None
             url = listed or url
         meta = {"article": True, "refetch": refetch, "unknown_account": unknown_account,
-                "weak_link": weak}
+                "weak_link": weak, "instead": instead}
         return scrapy.Request(url, callback=self.parse_article, errback=self.fetch_failed,
                               meta=meta, cb_kwargs={"source": source, "account": account})
 
@@ -117,7 +126,7 @@ class ArticlePages(RunSpider):
         yield from self.discovered(page, account)
 
     def no_article(self, page: NotAnArticle, response: Response, asked: str,
-                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead | TagsAsked]:
+                   source: str) -> Iterator[ArticleGone | LinkFound | LinkDead | TagsAsked | scrapy.Request]:
         """Says what the page ``asked`` led to is instead of an article; records an article
         gone (deleted, removed …) under its key, with the link that led to it, and a link
         of the 2013-15 form found on a page that WeChat refuses as a link as dead: it is not
@@ -133,6 +142,15 @@ class ArticlePages(RunSpider):
             self.tally.count(Stat.page(page.reason), source=source)
             yield LinkDead(asked)
             return
+        refused = article_key(asked) if page.reason in _LINK_REFUSED and not is_watch(request) else None
+        if refused is not None:  # the link, not its article: a chksm not today's, say
+            self.turned_down.add(refused)
+            listed = self.index.listed_link(refused)
+            if listed and listed != asked:
+                self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
+                self.tally.count(Stat.page(page.reason), source=source)
+                yield self.article_request(listed, source, request.cb_kwargs.get("account"), instead=True)
+                return
         # a short link (found, or the user's) to a page that names no article is settled
         # under its own URL
         key = article_key(response.url) or self.index.link_key(asked) \

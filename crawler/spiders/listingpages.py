@@ -63,7 +63,7 @@ class ListingPages(ArticlePages):
                 continue
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account, refetch=entry.key in back,
-                                       unknown_account=not entry.biz)
+                                       unknown_account=not entry.biz, instead=entry.key in self.turned_down)
 
     def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
                       guess_biz: str = "") -> scrapy.Request | None:
@@ -97,7 +97,7 @@ class ListingPages(ArticlePages):
         not fetched, as a link to them is not). A short link it lists is taken for the
         account's until its page, fetched, says whose it is (then it is known by the index)."""
         try:
-            entries = parse_homepage(response.body.decode("utf-8", "replace"))
+            entries = parse_homepage(response.body.decode("utf-8", "replace"), response.url)
         except ListingError as error:
             self.source_failed(source, account, first_page, str(error))
             return
@@ -166,6 +166,8 @@ class ListingPages(ArticlePages):
             self.source_failed(source, account, False, step.unread)
         for level, note in step.notes:
             self.logger.log(level, "Source %s: %s", source, note)
+        if step.unlinked:
+            self.tally.count(Stat.ALBUMS_UNLINKED, len(step.unlinked), source=source)
         yield step.record
         yield from self.listed_requests(page.entries, source, account, back)
         for url in step.relisted:

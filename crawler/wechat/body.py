@@ -22,6 +22,7 @@ from crawler.wechat.urls import (
     normalise_image_url,
     short_link_alone,
     web_url,
+    with_scheme,
 )
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.widgets import ARTICLE_CARD, article_card
@@ -44,6 +45,17 @@ def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
         if blank.startswith("data:") and lazy.startswith(("https://", "http://", "//")) \
                 and not set(lazy) & set("()\"'\\"):
             element.set("style", style.replace(blank, lazy))
+
+
+def links_on_scheme(linking: lxml.html.HtmlElement | None, scheme: str) -> None:
+    """Each link and quote of an article in ``linking`` written without a scheme
+    (``//mp.weixin.qq.com/s/…``) on ``scheme``, the page's, as a browser follows it: the
+    post links it, and it leads to its article as any link does."""
+    for element in linking.iter("a", "blockquote") if linking is not None else ():
+        name = "href" if element.tag == "a" else "data-url"
+        value = (element.get(name) or "").strip()
+        if value.startswith("//"):
+            element.set(name, with_scheme(value, scheme))
 
 
 def body_images(content: lxml.html.HtmlElement | None, drawings: SvgDrawings) -> tuple[str, ...]:
@@ -129,17 +141,17 @@ def homepage_links(content: lxml.html.HtmlElement | None, written: list[str]) ->
 
 
 def article_links(content: lxml.html.HtmlElement | None, written: list[str], info: jsvars.Fields,
-                  *more: str) -> tuple[str, ...]:
+                  *more: str, scheme: str = "https") -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone); links to WeChat articles ``written`` out in its
-    text too."""
+    (a short link as ``/s/<token>`` alone; one without a scheme on ``scheme``, the page's);
+    links to WeChat articles ``written`` out in its text too."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
     hrefs += written
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
-    links = (short_link_alone(link_as_given(href)) for href in hrefs if href)
+    links = (short_link_alone(with_scheme(link_as_given(href), scheme)) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 
 

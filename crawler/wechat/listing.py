@@ -10,14 +10,22 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
 
-from crawler.wechat.urls import ArticleKey, article_ids_from_url, link_as_given, split_url, web_url
+from crawler.wechat.urls import (
+    ArticleKey,
+    article_ids_from_url,
+    link_as_given,
+    scheme_of,
+    split_url,
+    web_url,
+    with_scheme,
+)
 
 _NUMBER = re.compile(r"[0-9]+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/ ]+={0,2}")  # a query's unescaped + reads as a space
@@ -88,6 +96,9 @@ class AlbumPage:
     # the next page asked from before the push that ends this one, listing that push whole
     # should WeChat's next page start after a whole push (None after the last page)
     across_url: str | None = None
+    # the page after a last page as full as asked: asked when no count says the album ends
+    # there (continue_flag "0" alone may end it early, as it may with a count)
+    beyond_url: str | None = None
 
 
 def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
@@ -145,17 +156,20 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     if not isinstance(items, list):
         raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
     items = [item for item in items if isinstance(item, dict)]
-    linked = [item for item in items if isinstance(item.get("url"), str) and web_url(item["url"])]
-    entries = [entry(item["url"], _text_of(item.get("title"))) for item in linked]
-    unlinked = tuple(_item_name(item) for item in items if item not in linked)
+    asked = dict(parse_qsl(urlsplit(request_url).query))
+    biz, scheme = asked.get("__biz", ""), scheme_of(request_url)
+    found = [(item, _entry_of(item, biz, scheme)) for item in items]
+    entries = [listed for _, listed in found if listed is not None]
+    unlinked = tuple(_item_name(item) for item, listed in found if listed is None)
     more = _text_of(album.get("continue_flag")) == "1"
-    next_url = across_url = None
+    next_url = across_url = beyond_url = None
     # the next page starts after the last item that can name it (a msgid)
     cursors = [item for item in items if _text_of(item.get("msgid"))]
+    count = int(asked["count"]) if _NUMBER.fullmatch(asked.get("count", "")) else 20
+    reverse = asked.get("is_reverse") == "1"
+    if not more and cursors and len(items) >= count:
+        beyond_url = album_json_url(request_url, count, *_cursor(cursors[-1]), oldest_first=reverse)
     if more and cursors:
-        asked = dict(parse_qsl(urlsplit(request_url).query))
-        count = int(asked["count"]) if _NUMBER.fullmatch(asked.get("count", "")) else 20
-        reverse = asked.get("is_reverse") == "1"
         next_url = album_json_url(request_url, count, *_cursor(cursors[-1]), oldest_first=reverse)
         before = [item for item in cursors if _cursor(item)[0] != _cursor(cursors[-1])[0]]
         # a page of one push: this page again, twice as long, reaches past it
@@ -167,7 +181,24 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
     title = _text_of(base_info.get("title"))
     return AlbumPage(entries, next_url, html.unescape(title), _count(base_info.get("article_count")),
                      first_screen, cut=more and not items, unlinked=unlinked,
-                     oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url)
+                     oldest_first=_text_of(base_info.get("is_reverse")) == "0", across_url=across_url,
+                     beyond_url=beyond_url)
+
+
+def _entry_of(item: dict[str, Any], biz: str, scheme: str) -> Entry | None:
+    """The entry of an album's item, None if it links no article (no http(s) ``url``). Every
+    captured item gives a long link with the article's ids, and ``msgid`` and ``itemidx``
+    (``../shared/fixtures/wechat_album``); one whose link names no article by its ids (a
+    short ``/s/<id>`` link) is known by those and the album's ``__biz`` (``biz``, of the
+    request), as a member is. A link without a scheme is on ``scheme``, the request's."""
+    url = with_scheme(item["url"].strip(), scheme) if isinstance(item.get("url"), str) else ""
+    if not web_url(url):
+        return None
+    listed = entry(url, _text_of(item.get("title")))
+    ids = {"biz": listed.biz or biz, "mid": listed.mid or _text_of(item.get("msgid")),
+           "idx": listed.idx or _text_of(item.get("itemidx"))}
+    return listed if listed.key is not None or ArticleKey.of(*ids.values()) is None \
+        else replace(listed, **ids)
 
 
 def _cursor(item: dict[str, Any]) -> tuple[str, str]:
@@ -205,8 +236,9 @@ def _count(value: object) -> int | None:
 # ``a.list_item.js_post``, the first tab's in the HTML, the others' loaded by its script.
 
 
-def parse_homepage(body: str) -> list[Entry]:
-    """The articles an account homepage's HTML lists; ``ListingError`` for a page that is
+def parse_homepage(body: str, url: str = "") -> list[Entry]:
+    """The articles an account homepage's HTML lists (a link without a scheme on that of
+    ``url``, the homepage's, as a browser follows it); ``ListingError`` for a page that is
     no homepage's (no ``js_plugins``)."""
     try:
         doc = lxml.html.fromstring(body)
@@ -216,8 +248,9 @@ def parse_homepage(body: str) -> list[Entry]:
         raise ListingError("the homepage answer is not a homepage's page (no js_plugins)")
     posts = [link for link in doc.iter("a")
              if any("js_post" in (up.get("class") or "").split() for up in (link, *link.iterancestors()))]
-    entries = [entry(post.get("href", ""), post.findtext(".//h2") or post.findtext(".//p") or "")
-               for post in posts]
+    scheme = scheme_of(url)
+    entries = [entry(with_scheme(post.get("href", "").strip(), scheme),
+                     post.findtext(".//h2") or post.findtext(".//p") or "") for post in posts]
     return [e for e in entries if web_url(e.url)]
 
 

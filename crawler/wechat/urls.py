@@ -295,10 +295,18 @@ def _key_of_ids(ids: Mapping[str, str]) -> ArticleKey | None:
     return ArticleKey.of(ids.get("__biz", ""), ids.get("mid", ""), ids.get("idx", ""))
 
 
-def with_scheme(src: str) -> str:
-    """``src`` as an https URL when it is protocol-relative (``//mmbiz.qpic.cn/…``): a page
-    served over https fetches it so."""
-    return "https:" + src if src.startswith("//") else src
+def with_scheme(src: str, scheme: str = "https") -> str:
+    """``src`` on ``scheme`` when it is protocol-relative (``//mmbiz.qpic.cn/…``): a browser
+    follows such a URL on the scheme of the page holding it, and WeChat serves its pages
+    over https."""
+    return f"{scheme}:{src}" if src.startswith("//") else src
+
+
+def scheme_of(url: str) -> str:
+    """The scheme a page fetched from ``url`` is on: http or https (a saved page's path, or
+    a URL of no web scheme, is taken as WeChat's, https)."""
+    parts = split_url(url.strip())
+    return parts.scheme.lower() if parts and parts.scheme.lower() in ("http", "https") else "https"
 
 
 @memo.per_text(longest=2000)  # read by the parser, again by the converter
