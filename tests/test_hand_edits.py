@@ -458,3 +458,35 @@ def test_an_index_naming_a_post_outside_posts_does_not_write_it_there(
         assert again == path and path.is_file() and not (tmp_path / "escaped.md").exists()
     finally:
         archive.close()
+
+
+def test_a_front_matter_a_person_broke_is_named_at_its_line_and_the_others_are_written(
+        site: Site, tmp_path: Path) -> None:
+    """A title whose quote a person opened and did not close: the crawl's one line quoted
+    PyYAML's lines around it and counted them from the front matter (``line 2, column 8``),
+    one short of the file's, where the editor shows the post's layout. Now it names the
+    file's line; the post stays as the person left it, and the other article is written."""
+    other = Art("2247497002", title="另一篇文章")
+    site.article(other)
+    archive = tmp_path / "archive"
+    links = tmp_path / "links.txt"
+    links.write_text("".join(site.link(art).replace("&amp;", "&") + "\n" for art in (ART, other)))
+    assert crawl("article", archive, "-a", f"urls_file={links}").returncode == 0
+    broken, written = (next((archive / "_posts").glob(f"*{art.name}.md")) for art in (ART, other))
+    lines = broken.read_text(encoding="utf-8").splitlines(keepends=True)
+    title = next(number for number, line in enumerate(lines) if line.startswith("title: "))
+    lines[title] = lines[title].replace("title: ", 'title: "', 1)
+    broken.write_text("".join(lines), encoding="utf-8")
+    for art in (ART, other):
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                     site.page(art).replace("警方提示", "警方特别提示").encode())
+
+    result = crawl("article", archive, "-a", f"urls_file={links}")
+
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert line.endswith(f"{broken}: front matter is not valid YAML: line {title + 1}: while scanning a quoted "
+                         "scalar; found unexpected end of stream: not written over: mend it, or delete it "
+                         "and run scrapy rebuild to make it again"), line
+    assert broken.read_text(encoding="utf-8") == "".join(lines)
+    assert "警方特别提示" in written.read_text(encoding="utf-8")
+    assert "1 updated, 1 not written" in result.stderr
