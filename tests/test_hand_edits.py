@@ -490,3 +490,27 @@ def test_a_front_matter_a_person_broke_is_named_at_its_line_and_the_others_are_w
     assert broken.read_text(encoding="utf-8") == "".join(lines)
     assert "警方特别提示" in written.read_text(encoding="utf-8")
     assert "1 updated, 1 not written" in result.stderr
+
+
+def test_a_copy_of_a_post_made_by_hand_is_named_when_the_index_is_rebuilt(site: Site, tmp_path: Path) -> None:
+    """A post copied by hand beside itself, then the index lost: the index rebuilt from the
+    posts said "Rebuilt the index of 2 archived articles" of one article, and nothing of
+    the two posts, one of which the next crawl updated and the other it left stale. Now
+    one line names both and which the index takes; the run goes on, the copy as it was."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    copy = post.with_name("2024-01-01-我的副本.md")
+    copy.write_bytes(post.read_bytes())
+    (archive / ".state" / "index.sqlite").unlink()
+    site.pages[ART.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(ART).replace("警方提示", "警方特别提示").encode())
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilt the index of 1 archived article from" in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if " WARNING: " in line and "Run summary" not in line]
+    assert line.endswith(f"Two posts of one article: the index takes {post.name}, and {copy.name} stays as it "
+                         "is: delete one (the blog shows the article twice)"), line
+    assert "警方特别提示" in post.read_text(encoding="utf-8")
+    assert "警方特别提示" not in copy.read_text(encoding="utf-8")
