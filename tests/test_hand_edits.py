@@ -514,3 +514,23 @@ def test_a_copy_of_a_post_made_by_hand_is_named_when_the_index_is_rebuilt(site: 
                          "is: delete one (the blog shows the article twice)"), line
     assert "警方特别提示" in post.read_text(encoding="utf-8")
     assert "警方特别提示" not in copy.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("folder", ["postimg", "_posts", ".state/warc"])
+def test_a_file_where_a_folder_of_the_archive_goes_is_said_as_that(
+        site: Site, tmp_path: Path, folder: str) -> None:
+    """A file left where ``postimg/``, ``_posts/`` or ``.state/warc/`` goes (a folder
+    replaced by a file, by hand or a sync tool) was "[Errno 17] File exists: '…/postimg'":
+    the folder exists, the line said, not that it is a file. Now one line says so and what
+    to do; the run goes on as before, exit status 1 (the archive could not be written)."""
+    archive = tmp_path / "archive"
+    place = archive / folder
+    place.parent.mkdir(parents=True)
+    place.write_text("a file a person left", encoding="utf-8")
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 1, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert f"[Errno 20] a file, where the archive keeps a folder (move it away): '{place}'" in line, line
+    assert place.read_text(encoding="utf-8") == "a file a person left"
