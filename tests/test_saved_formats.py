@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import plistlib
 import quopri
+import struct
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from crawler.wechat.webarchive import WebArchiveError, read_webarchive
 from tests.conftest import crawl, page_text, serve_legacy_shape
 from tests.mockserver import MockWeChat, png
 
@@ -83,3 +87,21 @@ def test_each_other_form_of_a_saved_page_is_read_or_said_in_one_line(tmp_path: P
     assert "3 not imported" in result.stderr
     [post] = (tmp_path / "archive" / "_posts").glob("*.md")
     assert "=E5" not in post.read_text(encoding="utf-8")
+
+
+def test_a_web_archive_claiming_more_objects_than_a_page_holds_is_refused_unread() -> None:
+    """A 30 MB property list of one-byte objects (within IMPORT_MAXSIZE) took Python's reader
+    half a gigabyte: it makes a list as long as the count the trailer claims."""
+    objects = 30_000_000
+    raw = b"bplist00" + bytes(objects) + struct.pack(">6xBBQQQ", 1, 1, objects, 0, 8)
+
+    with pytest.raises(WebArchiveError) as refused:
+        read_webarchive(raw)
+
+    assert str(refused.value) == ("its property list holds 30,000,000 objects, more than a saved page "
+                                  "does (200,000)")
+    many = [{"WebResourceData": b"x", "WebResourceURL": f"http://127.0.0.1/{n}.png",
+             "WebResourceMIMEType": "image/png"} for n in range(2000)]
+    page = plistlib.dumps({"WebMainResource": {"WebResourceData": b"<html></html>"}, "WebSubresources": many},
+                          fmt=plistlib.FMT_BINARY)
+    assert len(read_webarchive(page).images) == 2000  # a page of 2,000 pictures, as MHTML's IMPORT_MAX_PARTS

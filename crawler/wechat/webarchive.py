@@ -9,11 +9,17 @@ the bytes it is given.
 from __future__ import annotations
 
 import plistlib
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 MAGIC = b"bplist00"
+# Objects a web archive may hold: a page and its few hundred pictures, scripts and styles are
+# a few thousand. Python's reader makes a list as long as the count the file's trailer
+# claims, 8 bytes an object: a 32 MB file of one-byte objects took half a gigabyte.
+MOST_OBJECTS = 200_000
+_TRAILER = struct.Struct(">6xBBQQQ")  # offset size, reference size, objects, top, table offset
 
 
 class WebArchiveError(ValueError):
@@ -31,6 +37,12 @@ class WebArchive:
 def read_webarchive(raw: bytes) -> WebArchive:
     """The page a web archive's bytes hold. A property list that does not read back, or
     whose main resource holds no bytes, is a ``WebArchiveError``."""
+    if len(raw) >= _TRAILER.size:
+        objects = _TRAILER.unpack(raw[-_TRAILER.size:])[2]
+        # more than the file has bytes: a file cut short, its trailer not one
+        if MOST_OBJECTS < objects <= len(raw):
+            raise WebArchiveError(f"its property list holds {objects:,} objects, more than a saved "
+                                  f"page does ({MOST_OBJECTS:,})")
     try:
         archive = plistlib.loads(raw)
     # a damaged binary plist fails in whatever its offsets lead the reader into
