@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crawl
+from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route
 
 BIZ = "MzA5OTk5OTk5OQ=="
@@ -69,3 +69,21 @@ def test_an_account_answered_by_another_site_fails_the_run(
     assert result.returncode == 1, result.stderr
     assert "Source album:1999000111222333444 could not be read" in result.stderr
     assert f"Not archived: {links(wechat)[0]}" in result.stderr
+
+
+def test_short_links_of_one_article_fetch_its_page_once(wechat: MockWeChat, tmp_path: Path) -> None:
+    """What the filter above still drops: several links redirected to one article's page
+    (a chat's short links of one article) fetch that page once, not once a link."""
+    article = f"/s?__biz={BIZ}&mid=2247497001&idx=1&sn=x"
+    wechat.page(article, (PAGES / "text_post.html").read_text(encoding="utf-8"))
+    tokens = ("AAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBB", "CCCCCCCCCCCCCCCCCCCCCC")
+    for token in tokens:
+        wechat.redirect(f"/s/{token}", wechat.base + article)
+    listed = tmp_path / "links.txt"
+    listed.write_text("".join(f"{wechat.base}/s/{token}\n" for token in tokens))
+
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listed}")
+
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/s?")) == 1, wechat.hits()
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
