@@ -50,6 +50,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 # A tag: a file of the page's text (copied, or saved as "Text Files") holds none.
 _TAG = re.compile(rb"<[A-Za-z!/?]")
+# What a file of text alone (no tag, a letter of no HTML part) lacks, and how a browser keeps it.
+_TEXT_ALONE = ("names no article (its URL, date, pictures); save the page as HTML (.html) or as "
+               "one file (.mhtml)")
 # A text file holds no NUL (but in UTF-16, which a byte order mark says): a page's first
 # bytes holding one are a picture's, a PDF's.
 _SNIFFED = 1024
@@ -181,9 +184,7 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
         raise SavedPageError(f"{path} is no saved page: it holds no text (a picture, a PDF), not HTML")
     html = _to_utf8(raw, bom or _declared_charset(raw))
     if html.strip() and not _TAG.search(html):
-        raise SavedPageError(f"{path} is plain text, not a saved page: a page's text names no "
-                             "article (its URL, date, pictures); save the page as HTML (.html) or as "
-                             "one file (.mhtml)")
+        raise SavedPageError(f"{path} is plain text, not a saved page: a page's text {_TEXT_ALONE}")
     return SavedPage(html, _saved_from(html), path=path)
 
 
@@ -226,6 +227,9 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     snapshot = _header(message, "Snapshot-Content-Location")
     part = _html_part(message, snapshot)
     if part is None:
+        if path.name.lower().removesuffix(".gz").endswith(".eml"):  # a letter, not the page mailed
+            raise SavedPageError(f"{path} is an e-mail without an HTML part, not a saved page: its "
+                                 f"text {_TEXT_ALONE}")
         raise SavedPageError(f"{path} is MHTML without an HTML part")
     body = part.get_payload(decode=True)
     if not isinstance(body, bytes):
