@@ -18,11 +18,11 @@ from tests.mockserver import MockWeChat, png
 FAILING = "/mmbiz_jpg/FailingMediaId00007/640"
 
 
-def webarchive(html: bytes, url: str, *images: tuple[str, bytes]) -> bytes:
+def webarchive(html: bytes, url: str, *images: tuple[str, bytes], kind: str = "text/html") -> bytes:
     """A web archive as Safari's "Save As… Web Archive" writes it: a binary property list."""
     return plistlib.dumps({
         "WebMainResource": {"WebResourceData": html, "WebResourceURL": url, "WebResourceFrameName": "",
-                            "WebResourceMIMEType": "text/html", "WebResourceTextEncodingName": "UTF-8"},
+                            "WebResourceMIMEType": kind, "WebResourceTextEncodingName": "UTF-8"},
         "WebSubresources": [{"WebResourceData": data, "WebResourceURL": image, "WebResourceMIMEType": "image/png"}
                             for image, data in images],
     }, fmt=plistlib.FMT_BINARY)
@@ -57,7 +57,7 @@ def test_each_other_form_of_a_saved_page_is_read_or_said_in_one_line(tmp_path: P
     """An e-mail of the page, its HTML quoted-printable, was read as HTML, its MIME headers
     and =E5=8F=8D escapes as the page's text; a MAFF or ZIP was "holds no text (a picture, a
     PDF)"; the page's text saved alone was "is not an article page ('反诈宣传号')"; a
-    damaged web archive was "holds no text"; a letter of text alone (.eml) was "is MHTML
+    damaged web archive was "holds no text", one of a PDF "is not an article page"; a letter of text alone (.eml) was "is MHTML
     without an HTML part". Each is now read, or said for what it is."""
     html = page_text("text_post.html").encode("utf-8")
     saved = tmp_path / "saved"
@@ -70,12 +70,13 @@ def test_each_other_form_of_a_saved_page_is_read_or_said_in_one_line(tmp_path: P
         maff.writestr("1765000000/index.html", html)
     (saved / "article.txt").write_text("反诈宣传号\n接到自称客服的电话，一律是诈骗\n", encoding="utf-8")
     (saved / "damaged.webarchive").write_bytes(webarchive(html, "")[:-40])
+    (saved / "leaflet.webarchive").write_bytes(webarchive(b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n", "", kind="application/pdf"))
     (saved / "letter.eml").write_bytes(b"From: me@example.org\r\nSubject: note\r\nMIME-Version: 1.0\r\n"
                                        b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "反诈宣传号\r\n".encode())
     listing = tmp_path / "list.txt"
     listing.write_text("\n".join(str(saved / name) for name in
                                  ("mailed.eml", "article.maff", "article.txt", "damaged.webarchive",
-                                  "letter.eml")))
+                                  "leaflet.webarchive", "letter.eml")))
 
     result = crawl("import", tmp_path / "archive", "-a", f"paths_file={listing}")
 
@@ -88,10 +89,11 @@ def test_each_other_form_of_a_saved_page_is_read_or_said_in_one_line(tmp_path: P
         "URL, date, pictures); save the page as HTML (.html) or as one file (.mhtml)",
         f"{saved / 'damaged.webarchive'} is a Safari web archive, but its property list is damaged and "
         "cannot be read",
+        f"{saved / 'leaflet.webarchive'} is a Safari web archive, but it holds application/pdf, not a page",
         f"{saved / 'letter.eml'} is an e-mail without an HTML part, not a saved page: its text names no "
         "article (its URL, date, pictures); save the page as HTML (.html) or as one file (.mhtml)",
     ], result.stderr
-    assert "4 not imported" in result.stderr
+    assert "5 not imported" in result.stderr
     [post] = (tmp_path / "archive" / "_posts").glob("*.md")
     assert "=E5" not in post.read_text(encoding="utf-8")
 

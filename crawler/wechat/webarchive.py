@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAGIC = b"bplist00"
+_PAGE_TYPES = ("text/html", "application/xhtml+xml")
 # Objects a web archive may hold: a page and its few hundred pictures, scripts and styles are
 # a few thousand. Python's reader makes a list as long as the count the file's trailer
 # claims, 8 bytes an object: a 32 MB file of one-byte objects took half a gigabyte.
@@ -51,6 +52,9 @@ def read_webarchive(raw: bytes) -> WebArchive:
     main = _resource(archive.get("WebMainResource") if isinstance(archive, dict) else None)
     if main is None:
         raise WebArchiveError("it holds no page (no WebMainResource)")
+    kind = _text(main, "WebResourceMIMEType").lower()
+    if kind and kind not in _PAGE_TYPES:  # Safari keeps a PDF or a picture it showed so too
+        raise WebArchiveError(f"it holds {kind}, not a page")
     subresources = archive.get("WebSubresources")
     images = {}
     for item in subresources if isinstance(subresources, list) else ():
