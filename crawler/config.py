@@ -188,7 +188,7 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
     sets up its logging with ``LOG_LEVEL``."""
     for name, _ in settings.items():
         if settings.getpriority(name) == SETTINGS_PRIORITIES["cmdline"] and name not in _known():
-            meant = difflib.get_close_matches(name, _known(), n=1)
+            meant = difflib.get_close_matches(name.upper(), _known(), n=1)  # names are in capitals
             raise ConfigError(f"unknown setting -s {name}= ({meant[0]}?)" if meant else
                               f"unknown setting -s {name}= (see the README's table of settings)")
     read = SettingReader(settings)

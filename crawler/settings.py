@@ -102,6 +102,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 # A job folder (-s JOBDIR=) is resumed only as a clean stop left it (crawler/jobdir.py).
 SCHEDULER = "crawler.jobdir.JobScheduler"
+# An article's redirect to a page another article's led to is fetched for it too (crawler/seen.py).
+DUPEFILTER_CLASS = "crawler.seen.ArticleRedirects"
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
                       "crawler.middlewares.IndexErrors": 950}

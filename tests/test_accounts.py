@@ -212,3 +212,23 @@ def test_a_crawl_given_an_accounts_file_with_a_10_mb_line_says_one_short_line(tm
     assert result.returncode == 2 and len(result.stderr) < 400, result.stderr[:400]
     assert refusal(result, "crawl accounts").endswith("(2,000 at most)")
     assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("page", ["/mp/profile_ext?action=home&__biz=MzI0NzE2NjQ0Mg==&scene=124#wechat_redirect",
+                                  "/mp/homepage?__biz=MzI0NzE2NjQ0Mg%3D%3D&hid=1&sn=x"])
+def test_an_account_s_own_page_given_as_its_link_says_the_biz_it_names(tmp_path: Path, page: str) -> None:
+    """The link a person copies from an account's profile (or its home page) was "not an
+    article path (/s/<token> or /s?__biz=…)": true, but the link names the account's biz,
+    which is what the file takes for an account, and the line did not say so."""
+    path = tmp_path / "accounts.toml"
+    path.write_text(f'[[account]]\nname = "某市反诈中心"\nurls = ["http://127.0.0.1:9{page}"]\n',
+                    encoding="utf-8")
+
+    result = crawl_cli("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(path)})
+
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl accounts") == (
+        f"scrapy crawl accounts: accounts file {str(path)!r}, account 1 (某市反诈中心): an account's page, "
+        "not an article's: give its biz = \"MzI0NzE2NjQ0Mg==\" (with one of its articles' links to "
+        f"start): 'http://127.0.0.1:9{page}'")
+    assert not (tmp_path / "archive").exists()

@@ -275,6 +275,18 @@ def test_a_mistyped_setting_name_is_refused_naming_the_setting_meant() -> None:
     assert Config.from_settings(settings(JOBDIR="archive/.state/job", LOG_FILE="crawl.log"))
 
 
+@pytest.mark.parametrize("name, meant", [("download_delay", "DOWNLOAD_DELAY"), ("Image_Max_Pixels", "IMAGE_MAX_PIXELS")])
+def test_a_setting_name_written_in_small_letters_is_refused_naming_the_setting_meant(
+        tmp_path: Path, name: str, meant: str) -> None:
+    """A cron line's ``-s download_delay=5`` was "unknown setting -s download_delay= (see the
+    README's table of settings)": the table holds it, in capitals, and the line did not say so."""
+    result = crawl_cli("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
+                       settings={name: "5"})
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == f"scrapy crawl article: unknown setting -s {name}= ({meant}?)"
+    assert not (tmp_path / "archive").exists()
+
+
 def test_a_bad_log_level_is_one_line_before_scrapy_starts(tmp_path: Path) -> None:
     """Scrapy sets up its logging with ``LOG_LEVEL`` before a command runs."""
     result = crawl_cli("article", tmp_path, "-a", "url=http://127.0.0.1:9/s/x", "-L", "info")

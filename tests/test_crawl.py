@@ -350,8 +350,8 @@ def test_a_malformed_link_in_a_list_is_one_line_and_nothing_is_fetched(wechat: M
 
 @pytest.mark.parametrize("spider, argument, said", [
     ("article", "urls_file", "'{}' lists no URL"),
-    ("import", "paths_file", "no saved pages (.html, .htm, .mhtml, .mht) in '{}'"),
-    ("import", "path", "no saved pages (.html, .htm, .mhtml, .mht) in '{}'"),
+    ("import", "paths_file", "no saved pages (.html, .htm, .xhtml, .mhtml, .mht, .eml, .webarchive) in '{}'"),
+    ("import", "path", "no saved pages (.html, .htm, .xhtml, .mhtml, .mht, .eml, .webarchive) in '{}'"),
 ])
 def test_a_list_or_folder_naming_nothing_is_one_line_nothing_to_do_and_status_0(
         tmp_path: Path, spider: str, argument: str, said: str) -> None:
@@ -381,7 +381,7 @@ def test_a_folder_whose_pages_are_all_in_its_subfolders_says_they_are_not_read(t
     result = crawl("import", tmp_path / "archive", "-a", f"path={saved}")
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
-        f"scrapy crawl import: nothing to do: no saved pages (.html, .htm, .mhtml, .mht) in '{saved}' "
+        f"scrapy crawl import: nothing to do: no saved pages (.html, .htm, .xhtml, .mhtml, .mht, .eml, .webarchive) in '{saved}' "
         "(its subfolders are not read; saved pages are in '2026-12', 'done': give each)"]
     assert not (tmp_path / "archive").exists()
 

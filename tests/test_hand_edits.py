@@ -458,3 +458,79 @@ def test_an_index_naming_a_post_outside_posts_does_not_write_it_there(
         assert again == path and path.is_file() and not (tmp_path / "escaped.md").exists()
     finally:
         archive.close()
+
+
+def test_a_front_matter_a_person_broke_is_named_at_its_line_and_the_others_are_written(
+        site: Site, tmp_path: Path) -> None:
+    """A title whose quote a person opened and did not close: the crawl's one line quoted
+    PyYAML's lines around it and counted them from the front matter (``line 2, column 8``),
+    one short of the file's, where the editor shows the post's layout. Now it names the
+    file's line; the post stays as the person left it, and the other article is written."""
+    other = Art("2247497002", title="另一篇文章")
+    site.article(other)
+    archive = tmp_path / "archive"
+    links = tmp_path / "links.txt"
+    links.write_text("".join(site.link(art).replace("&amp;", "&") + "\n" for art in (ART, other)))
+    assert crawl("article", archive, "-a", f"urls_file={links}").returncode == 0
+    broken, written = (next((archive / "_posts").glob(f"*{art.name}.md")) for art in (ART, other))
+    lines = broken.read_text(encoding="utf-8").splitlines(keepends=True)
+    title = next(number for number, line in enumerate(lines) if line.startswith("title: "))
+    lines[title] = lines[title].replace("title: ", 'title: "', 1)
+    broken.write_text("".join(lines), encoding="utf-8")
+    for art in (ART, other):
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                     site.page(art).replace("警方提示", "警方特别提示").encode())
+
+    result = crawl("article", archive, "-a", f"urls_file={links}")
+
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert line.endswith(f"{broken}: front matter is not valid YAML: line {title + 1}: while scanning a quoted "
+                         "scalar; found unexpected end of stream: not written over: mend it, or delete it "
+                         "and run scrapy rebuild to make it again"), line
+    assert broken.read_text(encoding="utf-8") == "".join(lines)
+    assert "警方特别提示" in written.read_text(encoding="utf-8")
+    assert "1 updated, 1 not written" in result.stderr
+
+
+def test_a_copy_of_a_post_made_by_hand_is_named_when_the_index_is_rebuilt(site: Site, tmp_path: Path) -> None:
+    """A post copied by hand beside itself, then the index lost: the index rebuilt from the
+    posts said "Rebuilt the index of 2 archived articles" of one article, and nothing of
+    the two posts, one of which the next crawl updated and the other it left stale. Now
+    one line names both and which the index takes; the run goes on, the copy as it was."""
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    copy = post.with_name("2024-01-01-我的副本.md")
+    copy.write_bytes(post.read_bytes())
+    (archive / ".state" / "index.sqlite").unlink()
+    site.pages[ART.path] = Route(200, "text/html; charset=utf-8",
+                                 site.page(ART).replace("警方提示", "警方特别提示").encode())
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 0, result.stderr
+    assert "Rebuilt the index of 1 archived article from" in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if " WARNING: " in line and "Run summary" not in line]
+    assert line.endswith(f"Two posts of one article: the index takes {post.name}, and {copy.name} stays as it "
+                         "is: delete one (the blog shows the article twice)"), line
+    assert "警方特别提示" in post.read_text(encoding="utf-8")
+    assert "警方特别提示" not in copy.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("folder", ["postimg", "_posts", ".state/warc"])
+def test_a_file_where_a_folder_of_the_archive_goes_is_said_as_that(
+        site: Site, tmp_path: Path, folder: str) -> None:
+    """A file left where ``postimg/``, ``_posts/`` or ``.state/warc/`` goes (a folder
+    replaced by a file, by hand or a sync tool) was "[Errno 17] File exists: '…/postimg'":
+    the folder exists, the line said, not that it is a file. Now one line says so and what
+    to do; the run goes on as before, exit status 1 (the archive could not be written)."""
+    archive = tmp_path / "archive"
+    place = archive / folder
+    place.parent.mkdir(parents=True)
+    place.write_text("a file a person left", encoding="utf-8")
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 1, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
+    assert f"[Errno 20] a file, where the archive keeps a folder (move it away): '{place}'" in line, line
+    assert place.read_text(encoding="utf-8") == "a file a person left"

@@ -79,6 +79,11 @@ _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POST
 # not fetched could fetch none of the article pages it asked for.
 _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,
              Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED, Stat.WATCH_REQUESTED)
+# What only WeChat answers: all of _ANSWERED but a page that is not an article, which any
+# server answers (a proxy's or a portal's page, a login page, another site at WECHAT_BASE_URL);
+# a listing read (an account's own links are none); what a listing found archived already.
+_WECHATS = (*(stat for stat in _ANSWERED if stat is not Stat.PAGES_UNKNOWN),
+            Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -126,6 +131,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "none of the articles given could be fetched"
     if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
+    if _of_pages(stats, Stat.PAGES_UNKNOWN) and not any(_of_pages(stats, key) for key in _WECHATS):
+        return ("no page answered was WeChat's: each was not an article page (a proxy, a login page, "
+                "or WECHAT_BASE_URL answering for another site?): see the WARNING lines")
     return None
 
 

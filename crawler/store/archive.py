@@ -360,8 +360,10 @@ class Archive:
 
     def _rebuild_index(self) -> None:
         """Recover a lost index from the posts' ``wechat:`` blocks (read once, only then):
-        the articles, and what the watch found of them; and the images' files by their bytes."""
-        rebuilt = 0
+        the articles, and what the watch found of them; and the images' files by their bytes.
+        Of two posts of one article (a copy a person made), the index takes the later by
+        name, and says so: the other stays as it is, and no run writes it again."""
+        rebuilt: dict[str, str] = {}  # each article's post, by its key
         captured = any(self.layout.captures.glob("*.warc.gz"))  # not a clone of the blog alone
         with self.index.transaction():  # an index of some of the posts stays so
             self.images.recover()
@@ -375,13 +377,18 @@ class Archive:
                     continue
                 key = article_key(url or "") or url
                 if key:
-                    self.index.add_article(key, url or "", self.places.name_of(post),
+                    name = self.places.name_of(post)
+                    if key in rebuilt:
+                        logger.warning("Two posts of one article: the index takes %s, and %s stays as "
+                                       "it is: delete one (the blog shows the article twice)",
+                                       name, rebuilt[key])
+                    self.index.add_article(key, url or "", name,
                                            _rebuilt_state(text, state, captured), published)
                     if state != WatchState():
                         self.watched.book.save(key, state)
-                    rebuilt += 1
+                    rebuilt[key] = name
         if rebuilt:
-            logger.info("Rebuilt the index of %s from %s", counted(rebuilt, "archived article"),
+            logger.info("Rebuilt the index of %s from %s", counted(len(rebuilt), "archived article"),
                         self.layout.posts)
 
 

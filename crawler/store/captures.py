@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from crawler.reading import open_regular
 from crawler.store import warc
+from crawler.store.files import make_folder
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class CaptureStore:
         A record torn by a crash is cut off before the first append to its file: left in
         place, it would hide every record written after it from readers.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_folder(self.folder)
         path = self.folder / file_of(fetched_at)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import tempfile
@@ -12,6 +13,17 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 _KEPT_SUFFIX = ".kept.tmp"
+
+
+def make_folder(folder: Path) -> None:
+    """Make ``folder`` and those above it, if missing. A file in its place (a folder of the
+    archive replaced by hand, or by a sync tool) is an error that says so: Python's
+    ``FileExistsError`` says only that the name is taken."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, "a file, where the archive keeps a folder (move it away)",
+                                 str(folder)) from None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -114,7 +126,7 @@ def _write_temporary(folder: Path, prefix: str, data: bytes) -> tuple[str, int]:
 
     The name starts with ``prefix``, a dot, so Jekyll skips the file if a crash leaves it behind.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     fd, name = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)

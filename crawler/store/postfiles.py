@@ -126,7 +126,7 @@ def _front_matter_of(post: str, path: Path | str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(_KEY_TABS.sub(r"\1: ", match.group(0)[4:-4]))
     except (yaml.YAMLError, ValueError) as error:  # ValueError: a date no calendar has
-        raise PostError(f"{path}: front matter is not valid YAML: {error}") from None
+        raise PostError(f"{path}: front matter is not valid YAML: {_yaml_fault(error)}") from None
     if data is None:  # empty, or comments only: Jekyll publishes the post
         data = {}
     if not isinstance(data, dict):
@@ -134,6 +134,17 @@ def _front_matter_of(post: str, path: Path | str) -> dict[str, Any]:
     if not isinstance(data.get("wechat") or {}, dict):
         raise PostError(f"{path}: wechat: is not a mapping")
     return data
+
+
+def _yaml_fault(error: Exception) -> str:
+    """What PyYAML found wrong, at the line of the post where it starts: its own message
+    counts lines of the front matter alone (one short of the file's, below the first
+    ``---``) and quotes the lines around it, several lines for a log of one line each."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return str(error)
+    mark = error.context_mark or error.problem_mark
+    said = "; ".join(part for part in (error.context, error.problem) if part)
+    return f"line {mark.line + 2}: {said}" if mark else said
 
 
 def front_matter_tags(front: dict[str, Any]) -> list[str]:

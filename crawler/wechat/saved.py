@@ -6,7 +6,8 @@ in whatever charset it was served in; Chromium's saves name the URL in a comment
 MIME multipart/related message: the HTML, usually quoted-printable, then each image as a
 further part, kept by the URL the browser loaded it from: the import falls back on it when
 the CDN no longer serves it), or WebKit's (``From: <Saved by WebKit>``: no snapshot URL,
-the page's part names its own). Its ``Date:`` dates a page that shows only a relative publish time.
+the page's part names its own), or an e-mail of the page (``.eml``), or Safari's web archive
+(a property list: ``webarchive``). Its ``Date:`` dates a page that shows only a relative publish time.
 The page parser takes UTF-8 bytes, so every kind is brought to that here.
 
 A "complete" save keeps each picture in a folder beside the page (``NAME_files/``), the
@@ -36,12 +37,22 @@ import lxml.html
 from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from crawler.reading import open_regular
+from crawler.wechat import webarchive
 from crawler.wechat.page import as_utf8
 from crawler.wechat.urls import normalise_image_url, web_url
 
-SAVED_PAGE_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
-_MIME_SUFFIXES = (".mhtml", ".mht")
+SAVED_PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".mhtml", ".mht", ".eml", ".webarchive")
+# An e-mail of the page (``.eml``: "Send page by e-mail", a page mailed to oneself) is MIME too.
+_MIME_SUFFIXES = (".mhtml", ".mht", ".eml")
 _GZIP_MAGIC = b"\x1f\x8b"
+# Firefox's MAFF and a page zipped with its pictures: a folder to unzip, which the import
+# does not do for the user (a ZIP's names are the zip's word, not the file system's).
+_ZIP_MAGIC = b"PK\x03\x04"
+# A tag: a file of the page's text (copied, or saved as "Text Files") holds none.
+_TAG = re.compile(rb"<[A-Za-z!/?]")
+# What a file of text alone (no tag, a letter of no HTML part) lacks, and how a browser keeps it.
+_TEXT_ALONE = ("names no article (its URL, date, pictures); save the page as HTML (.html) or as "
+               "one file (.mhtml)")
 # A text file holds no NUL (but in UTF-16, which a byte order mark says): a page's first
 # bytes holding one are a picture's, a PDF's.
 _SNIFFED = 1024
@@ -159,6 +170,11 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     if len(raw) > max_size:
         raise SavedPageError(f"{path} is larger than {max_size} bytes (IMPORT_MAXSIZE)")
     raw = _decompressed(raw, path, max_size)
+    if raw.startswith(webarchive.MAGIC):
+        return replace(_from_webarchive(raw, path), path=path)
+    if raw.startswith(_ZIP_MAGIC):
+        raise SavedPageError(f"{path} is a ZIP archive (Firefox's .maff, a zipped page), not a saved "
+                             "page: unzip it and import the .html inside")
     if path.name.lower().removesuffix(".gz").endswith(_MIME_SUFFIXES):
         return replace(_from_mhtml(raw, path, max_parts), path=path)
     # A byte order mark outranks the <meta>, as browsers read it: an editor re-saving a
@@ -167,6 +183,8 @@ def read_saved_page(path: Path, max_size: int = MAX_SIZE, max_parts: int = MAX_P
     if not bom and b"\0" in raw[:_SNIFFED]:
         raise SavedPageError(f"{path} is no saved page: it holds no text (a picture, a PDF), not HTML")
     html = _to_utf8(raw, bom or _declared_charset(raw))
+    if html.strip() and not _TAG.search(html):
+        raise SavedPageError(f"{path} is plain text, not a saved page: a page's text {_TEXT_ALONE}")
     return SavedPage(html, _saved_from(html), path=path)
 
 
@@ -209,6 +227,9 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     snapshot = _header(message, "Snapshot-Content-Location")
     part = _html_part(message, snapshot)
     if part is None:
+        if path.name.lower().removesuffix(".gz").endswith(".eml"):  # a letter, not the page mailed
+            raise SavedPageError(f"{path} is an e-mail without an HTML part, not a saved page: its "
+                                 f"text {_TEXT_ALONE}")
         raise SavedPageError(f"{path} is MHTML without an HTML part")
     body = part.get_payload(decode=True)
     if not isinstance(body, bytes):
@@ -224,6 +245,19 @@ def _from_mhtml(raw: bytes, path: Path, max_parts: int) -> SavedPage:
     return SavedPage(_to_utf8(html, declared or _declared_charset(html)),
                      snapshot or _header(part, "Content-Location"), _date(message),
                      _images(message))
+
+
+def _from_webarchive(raw: bytes, path: Path) -> SavedPage:
+    """The page of a Safari web archive, in UTF-8: in the charset Safari names, else in
+    the one its ``<meta>`` declares; its pictures by their normalised URL."""
+    try:
+        archive = webarchive.read_webarchive(raw)
+    except webarchive.WebArchiveError as error:
+        raise SavedPageError(f"{path} is a Safari web archive, but {error}") from None
+    charset = archive.charset if _known(archive.charset) else _declared_charset(archive.html)
+    images = {normalise_image_url(url): data for url, data in archive.images.items()}
+    images.pop("", None)
+    return SavedPage(_to_utf8(archive.html, charset), web_url(archive.url), images=images)
 
 
 def _images(message: Message) -> dict[str, bytes]:

@@ -22,6 +22,8 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 # share's scene, the PC client's the reader's own session (key, uin, pass_ticket).
 _LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
+# An account's profile (the link its "share" copies), its home page, its history of posts.
+_ACCOUNT_PATHS = ("/mp/profile_ext", "/mp/homepage", "/mp/getmasssendmsg")
 _HOMEPAGE_PATH = "/mp/homepage"
 # The 2013-15 article link: ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``, whose
 # ``appmsgid`` and ``itemidx`` are today's ``mid`` and ``idx`` (old pages still link it)
@@ -163,6 +165,10 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     if parts.path == _ALBUM_PATH:
         raise BadArticleURL("an album's link, not an article's: archive it with "
                             f"scrapy crawl album -a url=…: {url.strip()!r}")
+    biz = article_ids_from_url(link).get("__biz", "")
+    if parts.path.rstrip("/") in _ACCOUNT_PATHS and biz:
+        raise BadArticleURL(f"an account's page, not an article's: give its biz = \"{biz}\" (with one "
+                            f"of its articles' links to start): {url.strip()!r}")
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
 
 
