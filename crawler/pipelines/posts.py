@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from scrapy import signals
@@ -26,7 +27,7 @@ from crawler.store.archive import Archive, StagedRetags, not_recorded, staged_re
 from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
-from crawler.wechat.article import Article, trusted_publish_time
+from crawler.wechat.article import trusted_publish_time
 
 logger = logging.getLogger(__name__)
 # A post file not ours to read (a person's edit gone wrong, a file cut short) may hold what
@@ -106,8 +107,10 @@ class PostPipeline:
         configured = self.archive.index.configured_tags(article.key)
         made_before = self.archive.index.tool_tags(article.key)
         try:
-            tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
-                                            made_before=made_before, configured_before=configured)
+            placed = self.archive.places.placed(article.key)
+            kept = self.archive.post_tags(article.key, placed)
+            tags, made = self.tagger.tagged(article, item.tags, kept=kept, made_before=made_before,
+                                            configured_before=configured)
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             targets = self.archive.links.targets(article)
             text = converted(article, self.archive.image_links(names), tags, self.style, targets)
@@ -119,7 +122,7 @@ class PostPipeline:
                 if given is not None:
                     self.archive.index.set_configured_tags(article.key, given)
             else:
-                staged = await self._staged(article, text)
+                staged = await self._staged(text, placed)
                 try:
                     if self.archive.links.targets(article) != targets:  # one written meanwhile:
                         # its relink did not know this post yet
@@ -208,13 +211,13 @@ class PostPipeline:
         finally:
             made.discard()
 
-    async def _staged(self, article: Article, text: str) -> Staged | None:
+    async def _staged(self, text: str, placed: Path | None) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the
         reactor went on meanwhile, where each post's fsync was a wait of its own (3-10 ms).
         ``write_post`` names the post (another may have taken a name meanwhile) and puts them
         there if they are still what it writes (else, or should staging fail, it writes as
-        ever, and says why it cannot)."""
-        placed = self.archive.places.placed(article.key)
+        ever, and says why it cannot). ``placed``: where the post is (``PostPlaces.placed``),
+        asked in the same step of the reactor."""
         if placed is not None and placed.exists():  # a post written again is read and weighed first
             return None
         future = self.writer.submit(stage, self.archive.layout.posts, text.encode("utf-8"))
