@@ -28,6 +28,7 @@ from crawler.items import (
     ForeignLinkFound,
     LinkFound,
     LinkRefused,
+    TagsAsked,
 )
 from crawler.pipelines import images
 from crawler.pipelines.images import (
@@ -455,3 +456,26 @@ def test_a_posts_place_is_asked_once_before_its_bytes_are_staged_and_once_when_w
     assert asked[:2] == [article.key] * 2 and len(asked) <= 3, asked  # the renamed posts read once
     assert "正文，改过" in read_post(moved) and "新标签" in read_post(moved)
     assert list((tmp_path / "_posts").glob("*.md")) == []
+
+
+def test_tags_asked_of_an_article_with_no_post_file_give_the_retag_writer_nothing(
+        crawler: Crawler, tmp_path: Path) -> None:
+    """The tags asked for an article whose page is gone (``crawl article -a tags=``) reach its
+    post on the retag writer's thread; one with no post file there to retag was handed to
+    the thread all the same, an empty job waited for. Now none; a post there gets them."""
+    posts = PostPipeline.from_crawler(crawler)
+    submitted: list[object] = []
+    submit = posts.retag_writer.submit
+    posts.retag_writer.submit = lambda *args: submitted.append(args) or submit(*args)  # type: ignore[method-assign]
+    article = parse_page(page("<p>正文</p>", mid="2247490051"), "https://mp.weixin.qq.com/s/51")
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    assert submitted == []
+    asyncio.run(posts.process_item(ArticleItem(article=article, file_urls=[])))
+    [post] = (tmp_path / "_posts").glob("*.md")
+    post.rename(post.with_suffix(".gone"))
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    assert submitted == []
+    post.with_suffix(".gone").rename(post)
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    posts.close()
+    assert len(submitted) == 1 and "新标签" in read_post(post)

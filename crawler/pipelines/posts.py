@@ -188,6 +188,8 @@ class PostPipeline:
         is written again."""
         placed = [(key, given, path) for key, given in posts if (path := self.archive.places.placed(key))
                   is not None and not path.is_symlink() and path.is_file()]
+        if not placed:  # no job for the writer: a post gone, waiting to be written again
+            return
         retagged = functools.partial(self.tagger.retagged, asked=asked)
         future = self.retag_writer.submit(staged_retags, [path for *_, path in placed], retagged)
         self.unclaimed.add(future)
