@@ -150,7 +150,8 @@ class Archive:
         """
         placed = self.places.placed(article.key)
         path = self.posts.path_for(article, placed)
-        gone = fetched and self.watched.book.state(article.key).status is not None
+        watch = self.watched.book.record(article.key)
+        gone = fetched and watch.state.status is not None
         # A post written by a run that could not record it (a full disk, a kill) is new yet
         recorded = placed is not None
         new, linked_to = not path.exists(), False
@@ -159,7 +160,7 @@ class Archive:
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
             with self._rewriting(path, recorded=recorded):
-                text = self.watched.stamp(article, text, path, fetched=fetched)
+                text = self.watched.stamp(article, text, path, fetched=fetched, record=watch)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path,
                                                  staged=staged)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
