@@ -235,15 +235,18 @@ class Index:
         return self._one("SELECT name FROM images WHERE url = ?1 OR form = ?2 ORDER BY url = ?1 DESC "
                          "LIMIT 1", url, _form(url))
 
-    def blob_name(self, sha256: str) -> str | None:
-        return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
-
     def blob_digests(self) -> dict[str, str]:
         """The SHA-256 of each image file's bytes as stored, by file name."""
         return dict(self._db.execute("SELECT name, sha256 FROM blobs"))
 
-    def name_taken(self, name: str) -> bool:
-        return self._one("SELECT 1 FROM blobs WHERE name = ?", name) is not None
+    def blob_and_name(self, sha256: str, name: str) -> tuple[str | None, bool]:
+        """The file of the bytes of SHA-256 ``sha256``, and whether file ``name`` is some
+        bytes' already: a new picture asks both, in one statement (each lets the reactor's
+        thread go)."""
+        rows = self._db.execute("SELECT sha256, name FROM blobs WHERE sha256 = ? OR name = ?",
+                                (sha256, name)).fetchall()
+        return next((found for digest, found in rows if digest == sha256), None), \
+            any(found == name for _, found in rows)
 
     def add_blob(self, sha256: str, name: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha256, name))
