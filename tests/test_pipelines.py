@@ -479,3 +479,22 @@ def test_tags_asked_of_an_article_with_no_post_file_give_the_retag_writer_nothin
     asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
     posts.close()
     assert len(submitted) == 1 and "新标签" in read_post(post)
+
+
+def test_the_tags_given_a_post_before_are_read_in_one_statement(crawler: Crawler) -> None:
+    """A post written read the tags its account's configuration gave it and those the tool
+    made in two statements, each letting the reactor's thread go: one now, and the post
+    written again still keeps the configured tags it was given."""
+    posts = PostPipeline.from_crawler(crawler)
+    index = Run.of(crawler).archive.index
+    article = parse_page(page("<p>正文</p>", mid="2247490061"), "https://mp.weixin.qq.com/s/61")
+    asyncio.run(posts.process_item(ArticleItem(article=article, file_urls=[], tags=("清远",))))
+    assert index.given_tags(article.key) == (["清远"], index.tool_tags(article.key)) != ([], [])
+    statements: list[str] = []
+    index.connection.set_trace_callback(statements.append)
+    again = parse_page(page("<p>正文，改过</p>", mid="2247490061"), "https://mp.weixin.qq.com/s/61")
+    asyncio.run(posts.process_item(ArticleItem(article=again, file_urls=[])))
+    posts.close()
+    assert len([sql for sql in statements if sql.startswith("SELECT") and "_tags WHERE" in sql]) == 1
+    [post] = (Run.of(crawler).archive.layout.posts).glob("*.md")
+    assert "清远" in read_post(post) and "正文，改过" in read_post(post)

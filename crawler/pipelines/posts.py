@@ -104,8 +104,7 @@ class PostPipeline:
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does, and
         # those its account gave it (the watch knows no account)
-        configured = self.archive.index.configured_tags(article.key)
-        made_before = self.archive.index.tool_tags(article.key)
+        configured, made_before = self.archive.index.given_tags(article.key)
         try:
             placed = self.archive.places.placed(article.key)
             kept = self.archive.post_tags(article.key, placed)

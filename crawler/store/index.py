@@ -344,9 +344,15 @@ class Index:
     def set_configured_tags(self, key: str, tags: Sequence[str]) -> None:
         self._set_tags("configured_tags", key, tags)
 
+    def given_tags(self, key: str) -> tuple[list[str], list[str]]:
+        """``configured_tags`` and ``tool_tags`` of the article, in one statement: a post
+        written asks both, and each statement lets the reactor's thread go."""
+        row = self._db.execute("SELECT (SELECT tags FROM configured_tags WHERE key = ?1), "
+                               "(SELECT tags FROM tool_tags WHERE key = ?1)", (key,)).fetchone()
+        return _tag_list(row[0]), _tag_list(row[1])
+
     def _tags(self, table: str, key: str) -> list[str]:
-        tags = self._one(f"SELECT tags FROM {table} WHERE key = ?", key)
-        return [str(tag) for tag in json.loads(tags)] if tags else []
+        return _tag_list(self._one(f"SELECT tags FROM {table} WHERE key = ?", key))
 
     def _set_tags(self, table: str, key: str, tags: Sequence[str]) -> None:
         self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
@@ -436,3 +442,8 @@ class Index:
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()
         return row[0] if row else None
+
+
+def _tag_list(tags: str | None) -> list[str]:
+    """Tags as the index records them (a JSON list; none: [])."""
+    return [str(tag) for tag in json.loads(tags)] if tags else []
