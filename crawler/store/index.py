@@ -347,9 +347,9 @@ class Index:
     def given_tags(self, key: str) -> tuple[list[str], list[str]]:
         """``configured_tags`` and ``tool_tags`` of the article, in one statement: a post
         written asks both, and each statement lets the reactor's thread go."""
-        row = self._db.execute("SELECT (SELECT tags FROM configured_tags WHERE key = ?1), "
-                               "(SELECT tags FROM tool_tags WHERE key = ?1)", (key,)).fetchone()
-        return _tag_list(row[0]), _tag_list(row[1])
+        found = dict(self._db.execute("SELECT 0, tags FROM configured_tags WHERE key = ?1 UNION ALL "
+                                      "SELECT 1, tags FROM tool_tags WHERE key = ?1", (key,)))
+        return _tag_list(found.get(0)), _tag_list(found.get(1))
 
     def _tags(self, table: str, key: str) -> list[str]:
         return _tag_list(self._one(f"SELECT tags FROM {table} WHERE key = ?", key))
