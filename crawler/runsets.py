@@ -25,27 +25,35 @@ class RunSets:
         self._db = temporary_database()
         self._db.execute("CREATE TABLE members (name TEXT, value TEXT, PRIMARY KEY (name, value))"
                          " WITHOUT ROWID")
+        self._sets: dict[str, RunSet] = {}
 
     def of(self, name: str) -> RunSet:
-        return RunSet(self._db, name)
+        """The set ``name``: one object a name, as each counts what it holds."""
+        return self._sets.setdefault(name, RunSet(self._db, name))
 
     def close(self) -> None:
         self._db.close()
 
 
 class RunSet:
-    """One named set of ``RunSets``."""
+    """One named set of ``RunSets``. It counts what it holds, and an empty one is asked
+    nothing: most runs refuse no link and meet none without ``chksm``, whose sets each new
+    article's request asked a statement of."""
 
     def __init__(self, db: sqlite3.Connection, name: str):
         self._db = db
         self._name = name
+        self._size = 0
 
     def __contains__(self, value: object) -> bool:
-        return self._db.execute("SELECT 1 FROM members WHERE name = ? AND value = ?",
-                                (self._name, value)).fetchone() is not None
+        return self._size > 0 and self._db.execute(
+            "SELECT 1 FROM members WHERE name = ? AND value = ?", (self._name, value)).fetchone() is not None
 
     def add(self, value: str) -> None:
-        self._db.execute("INSERT OR IGNORE INTO members VALUES (?, ?)", (self._name, value))
+        self._size += self._db.execute("INSERT OR IGNORE INTO members VALUES (?, ?)",
+                                       (self._name, value)).rowcount
 
     def discard(self, value: str) -> None:
-        self._db.execute("DELETE FROM members WHERE name = ? AND value = ?", (self._name, value))
+        if self._size:
+            self._size -= self._db.execute("DELETE FROM members WHERE name = ? AND value = ?",
+                                           (self._name, value)).rowcount

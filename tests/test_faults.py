@@ -205,7 +205,7 @@ def test_an_index_whose_rows_are_damaged_is_one_line_that_names_the_damage_once(
                      r"it is damaged: delete it", line), line
 
 
-@pytest.mark.parametrize("read", ["article_state", "tool_tags"])
+@pytest.mark.parametrize("read", ["article_state", "given_tags"])
 def test_an_error_the_run_does_not_handle_fails_it(wechat: MockWeChat, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch, read: str) -> None:
     """An index read that fails mid-run (a failing disk) where no code expects it, in the

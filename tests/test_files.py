@@ -24,6 +24,26 @@ def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) 
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["1.png", "2.png", "3.png"]
 
 
+def test_a_folder_is_made_once_for_the_files_written_together_into_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article's pictures, written together on the images' writer thread, each made
+    their folder first (a ``mkdir`` failing as it exists, a ``stat``, an exception: Python's
+    work, the interpreter's lock held while the reactor's thread waits for it): once a
+    folder now. A folder missing is still made, and one that cannot be fails its files alone."""
+    made: list[Path] = []
+    mkdir = Path.mkdir
+    monkeypatch.setattr(Path, "mkdir", lambda path, *args, **kwargs: made.append(path)
+                        or mkdir(path, *args, **kwargs))
+    (tmp_path / "blocked").write_text("not a folder")
+    files = [*((tmp_path / "new" / f"{n}.png", bytes([n])) for n in range(8)),
+             (tmp_path / "blocked" / "x.png", b"x"), (tmp_path / "blocked" / "y.png", b"y"),
+             (tmp_path / "new" / "last.png", b"z")]
+    results = atomic_write_many(files)
+    assert sorted(made) == [tmp_path / "blocked"] * 2 + [tmp_path / "new"], made
+    assert [result is None for result in results] == [True] * 8 + [False, False, True]
+    assert all(path.read_bytes() == data for path, data in files if path.parent.name == "new")
+
+
 def test_one_failing_file_stops_no_other_and_leaves_nothing(tmp_path: Path) -> None:
     (tmp_path / "blocked").write_text("not a folder")
     (tmp_path / "kept.png").write_bytes(b"old")

@@ -436,7 +436,7 @@ def test_a_post_kept_from_a_worse_page_is_recorded_with_its_own_tags(
         worse = made[:made.index("\n---\n", 3) + 5] + "此内容已被发布者删除\n"
         assert archive.write_post(article, worse, tags=["其他"], complete=True)[0] is Outcome.KEPT
         path.unlink()
-        assert archive.post_tags(article.key) == ["手工标签"]
+        assert archive.post_tags(article.key, archive.places.placed(article.key)) == ["手工标签"]
     finally:
         archive.close()
 

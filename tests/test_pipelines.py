@@ -28,6 +28,7 @@ from crawler.items import (
     ForeignLinkFound,
     LinkFound,
     LinkRefused,
+    TagsAsked,
 )
 from crawler.pipelines import images
 from crawler.pipelines.images import (
@@ -41,10 +42,9 @@ from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.images import check_image
-from crawler.store.index import ArticleState
+from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import archived_url, read_post
 from crawler.store.posts import PostStore
-from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from crawler.wechat.urls import host_of
 from tests.conftest import unit_crawler
@@ -394,15 +394,15 @@ def test_a_new_posts_name_is_worked_out_once_and_still_after_another_took_it_mea
                               ("2247490023", "1700086400", "后到的正文")))
     named: list[str] = []
     path_for = PostStore.path_for
-    monkeypatch.setattr(PostStore, "path_for",
-                        lambda store, article: named.append(article.key) or path_for(store, article))
+    monkeypatch.setattr(PostStore, "path_for", lambda store, article, placed: named.append(article.key)
+                        or path_for(store, article, placed))
     asyncio.run(posts.process_item(ArticleItem(article=alone, file_urls=[])))
     assert named == [alone.key]
     staged = PostPipeline._staged
 
-    async def another_written_meanwhile(self: PostPipeline, article: Article, text: str) -> Any:
-        written = await staged(self, article, text)
-        if article.key == first.key:
+    async def another_written_meanwhile(self: PostPipeline, text: str, placed: Path | None) -> Any:
+        written = await staged(self, text, placed)
+        if "先到的正文" in text:  # the first article's
             await PostPipeline.process_item(self, ArticleItem(article=second, file_urls=[]))
         return written
 
@@ -429,3 +429,72 @@ def test_the_pictures_an_article_placed_are_named_as_placed_not_looked_up_again(
     downloaded(pipeline, SHARED, (1, 2, 3))
     second = completed(pipeline, item("2247490032", SHARED))
     assert second.files == [first.files[0]]
+
+
+def test_a_posts_place_is_asked_once_before_its_bytes_are_staged_and_once_when_written(
+        crawler: Crawler, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The posts pipeline asked the index where an article's post is 4 times an article
+    (its tags, whether to stage its bytes, its file's name, whether it was recorded): twice
+    now, once before the bytes are staged on the writer thread and once when written, as a
+    post may be written meanwhile. A post moved by a person is still found and written there."""
+    posts = PostPipeline.from_crawler(crawler)
+    asked: list[str] = []
+    article_path = Index.article_path
+    monkeypatch.setattr(Index, "article_path",
+                        lambda index, key: asked.append(key) or article_path(index, key))
+    article = parse_page(page("<p>正文</p>", mid="2247490041"), "https://mp.weixin.qq.com/s/41")
+    asyncio.run(posts.process_item(ArticleItem(article=article, file_urls=[])))
+    assert asked == [article.key] * 2
+    [written] = (tmp_path / "_posts").glob("*.md")
+    moved = tmp_path / "_posts" / "mine" / "moved.md"
+    moved.parent.mkdir()
+    written.rename(moved)
+    asked.clear()
+    again = parse_page(page("<p>正文，改过</p>", mid="2247490041"), "https://mp.weixin.qq.com/s/41")
+    asyncio.run(posts.process_item(ArticleItem(article=again, file_urls=[], tags=("新标签",))))
+    posts.close()
+    assert asked[:2] == [article.key] * 2 and len(asked) <= 3, asked  # the renamed posts read once
+    assert "正文，改过" in read_post(moved) and "新标签" in read_post(moved)
+    assert list((tmp_path / "_posts").glob("*.md")) == []
+
+
+def test_tags_asked_of_an_article_with_no_post_file_give_the_retag_writer_nothing(
+        crawler: Crawler, tmp_path: Path) -> None:
+    """The tags asked for an article whose page is gone (``crawl article -a tags=``) reach its
+    post on the retag writer's thread; one with no post file there to retag was handed to
+    the thread all the same, an empty job waited for. Now none; a post there gets them."""
+    posts = PostPipeline.from_crawler(crawler)
+    submitted: list[object] = []
+    submit = posts.retag_writer.submit
+    posts.retag_writer.submit = lambda *args: submitted.append(args) or submit(*args)  # type: ignore[method-assign]
+    article = parse_page(page("<p>正文</p>", mid="2247490051"), "https://mp.weixin.qq.com/s/51")
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    assert submitted == []
+    asyncio.run(posts.process_item(ArticleItem(article=article, file_urls=[])))
+    [post] = (tmp_path / "_posts").glob("*.md")
+    post.rename(post.with_suffix(".gone"))
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    assert submitted == []
+    post.with_suffix(".gone").rename(post)
+    asyncio.run(posts.process_item(TagsAsked(article.key, ("新标签",))))
+    posts.close()
+    assert len(submitted) == 1 and "新标签" in read_post(post)
+
+
+def test_the_tags_given_a_post_before_are_read_in_one_statement(crawler: Crawler) -> None:
+    """A post written read the tags its account's configuration gave it and those the tool
+    made in two statements, each letting the reactor's thread go: one now, and the post
+    written again still keeps the configured tags it was given."""
+    posts = PostPipeline.from_crawler(crawler)
+    index = Run.of(crawler).archive.index
+    article = parse_page(page("<p>正文</p>", mid="2247490061"), "https://mp.weixin.qq.com/s/61")
+    asyncio.run(posts.process_item(ArticleItem(article=article, file_urls=[], tags=("清远",))))
+    assert index.given_tags(article.key) == (["清远"], index.tool_tags(article.key)) != ([], [])
+    statements: list[str] = []
+    index.connection.set_trace_callback(statements.append)
+    again = parse_page(page("<p>正文，改过</p>", mid="2247490061"), "https://mp.weixin.qq.com/s/61")
+    asyncio.run(posts.process_item(ArticleItem(article=again, file_urls=[])))
+    posts.close()
+    assert len([sql for sql in statements if sql.startswith("SELECT") and "_tags WHERE" in sql]) == 1
+    [post] = (Run.of(crawler).archive.layout.posts).glob("*.md")
+    assert "清远" in read_post(post) and "正文，改过" in read_post(post)

@@ -328,10 +328,10 @@ def test_a_post_linking_to_one_written_while_its_own_bytes_were_fsynced_links_it
                               title="链接它的文章", ct="1700086400"), "https://mp.weixin.qq.com/s/linking")
     staged = PostPipeline._staged
 
-    async def target_written_meanwhile(self: PostPipeline, article: Article, text: str) -> Any:
-        if article.key == linking.key:
+    async def target_written_meanwhile(self: PostPipeline, text: str, placed: Path | None) -> Any:
+        if "往期推荐" in text:  # the linking article's
             await PostPipeline.process_item(self, ArticleItem(article=target, file_urls=[]))
-        return await staged(self, article, text)
+        return await staged(self, text, placed)
 
     monkeypatch.setattr(PostPipeline, "_staged", target_written_meanwhile)
     asyncio.run(pipeline.process_item(ArticleItem(article=linking, file_urls=[])))

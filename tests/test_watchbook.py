@@ -319,3 +319,25 @@ def test_an_account_counts_as_edited_upstream_only_what_had_a_second_version(ind
     book.save("B:2:1", WatchState(versions=2))
     book.save("B:3:1", WatchState(answer="deleted"))
     assert book.upstream("B") == {"deleted": 1, "edited": 1}
+
+
+def test_a_fetched_pages_post_reads_its_watch_row_once(tmp_path: Path) -> None:
+    """Writing a fetched page's post read the article's row of ``watch`` in four statements
+    (whether its original was gone, the print of the post last made, the page last fetched,
+    its state): one now. An edit upstream is still told from the row as it was."""
+    from crawler.store.archive import Archive
+
+    archive = Archive(tmp_path / "archive")
+    try:
+        statements: list[str] = []
+        archive.index.connection.set_trace_callback(statements.append)
+        page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
+                       published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))
+        archive.write_post(page, POST, tags=["其他"], complete=True, fetched=True)
+        assert len([sql for sql in statements if sql.startswith("SELECT") and " FROM watch " in sql]) == 1
+        edited = replace(page, body_html="<p>第一段，改了。</p>")
+        _, path = archive.write_post(edited, POST.replace("第一段。", "第一段，改了。"), tags=["其他"],
+                                     complete=True, fetched=True)
+        assert "    versions: 2\n---\n" in path.read_text(encoding="utf-8")
+    finally:
+        archive.close()

@@ -161,9 +161,9 @@ def _rebuild_post(archive: Archive, path: Path, captures: dict[str, list[Found]]
     def tagged(article: Article) -> Tagged:
         if not article.account and wechat.get("account"):
             article = replace(article, account=str(wechat["account"]))
-        made_before = archive.index.tool_tags(article.key)
+        configured, made_before = archive.index.given_tags(article.key)
         return Tagged(article, *tagger.tagged(article, kept=kept, made_before=made_before,
-                                              configured_before=archive.index.configured_tags(article.key)))
+                                              configured_before=configured))
 
     return _write(archive, *_best(archive, found, tagged, style, files)).value
 

@@ -48,7 +48,8 @@ def versions_of(archive: Archive, url: str, style: MarkdownStyle) -> Iterator[Ve
     knows or its captures were fetched by), oldest first, numbered from 1."""
     key = archive.index.article_of(url) or _named_by_capture(archive, url) or url
     try:
-        tags = archive.post_tags(key)  # as its post has them: an index rebuilt from the posts has none
+        # as its post has them: an index rebuilt from the posts has none
+        tags = archive.post_tags(key, archive.places.placed(key))
     except PostError:  # a person's edit gone wrong: the versions are still to be seen
         tags = []
     found = sorted((capture for capture in archive.captures.captures()

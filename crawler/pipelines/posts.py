@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from scrapy import signals
@@ -26,7 +27,7 @@ from crawler.store.archive import Archive, StagedRetags, not_recorded, staged_re
 from crawler.store.files import NotPutBack, Staged, stage
 from crawler.store.postfiles import PostError
 from crawler.store.posts import Outcome
-from crawler.wechat.article import Article, trusted_publish_time
+from crawler.wechat.article import trusted_publish_time
 
 logger = logging.getLogger(__name__)
 # A post file not ours to read (a person's edit gone wrong, a file cut short) may hold what
@@ -103,11 +104,12 @@ class PostPipeline:
         names = {f["url"]: f["path"] for f in item.files}
         # a post written again keeps the tags a person added, as a rebuilt one does, and
         # those its account gave it (the watch knows no account)
-        configured = self.archive.index.configured_tags(article.key)
-        made_before = self.archive.index.tool_tags(article.key)
+        configured, made_before = self.archive.index.given_tags(article.key)
         try:
-            tags, made = self.tagger.tagged(article, item.tags, kept=self.archive.post_tags(article.key),
-                                            made_before=made_before, configured_before=configured)
+            placed = self.archive.places.placed(article.key)
+            kept = self.archive.post_tags(article.key, placed)
+            tags, made = self.tagger.tagged(article, item.tags, kept=kept, made_before=made_before,
+                                            configured_before=configured)
             fetched_before = item.imported_page is None and self.archive.watched.fetched_before(article)
             targets = self.archive.links.targets(article)
             text = converted(article, self.archive.image_links(names), tags, self.style, targets)
@@ -119,7 +121,7 @@ class PostPipeline:
                 if given is not None:
                     self.archive.index.set_configured_tags(article.key, given)
             else:
-                staged = await self._staged(article, text)
+                staged = await self._staged(text, placed)
                 try:
                     if self.archive.links.targets(article) != targets:  # one written meanwhile:
                         # its relink did not know this post yet
@@ -185,6 +187,8 @@ class PostPipeline:
         is written again."""
         placed = [(key, given, path) for key, given in posts if (path := self.archive.places.placed(key))
                   is not None and not path.is_symlink() and path.is_file()]
+        if not placed:  # no job for the writer: a post gone, waiting to be written again
+            return
         retagged = functools.partial(self.tagger.retagged, asked=asked)
         future = self.retag_writer.submit(staged_retags, [path for *_, path in placed], retagged)
         self.unclaimed.add(future)
@@ -208,13 +212,13 @@ class PostPipeline:
         finally:
             made.discard()
 
-    async def _staged(self, article: Article, text: str) -> Staged | None:
+    async def _staged(self, text: str, placed: Path | None) -> Staged | None:
         """A new post's bytes written in ``_posts/`` and fsynced on the writer thread: the
         reactor went on meanwhile, where each post's fsync was a wait of its own (3-10 ms).
         ``write_post`` names the post (another may have taken a name meanwhile) and puts them
         there if they are still what it writes (else, or should staging fail, it writes as
-        ever, and says why it cannot)."""
-        placed = self.archive.places.placed(article.key)
+        ever, and says why it cannot). ``placed``: where the post is (``PostPlaces.placed``),
+        asked in the same step of the reactor."""
         if placed is not None and placed.exists():  # a post written again is read and weighed first
             return None
         future = self.writer.submit(stage, self.archive.layout.posts, text.encode("utf-8"))

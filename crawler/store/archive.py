@@ -148,17 +148,19 @@ class Archive:
         it cannot be written or recorded: then nothing is recorded, and a later run writes it
         again. ``staged``: the new post's bytes fsynced already (``PostStore.write``).
         """
-        path = self.posts.path_for(article)
-        gone = fetched and self.watched.book.state(article.key).status is not None
+        placed = self.places.placed(article.key)
+        path = self.posts.path_for(article, placed)
+        watch = self.watched.book.record(article.key)
+        gone = fetched and watch.state.status is not None
         # A post written by a run that could not record it (a full disk, a kill) is new yet
-        recorded = self.index.article_path(article.key) is not None
+        recorded = placed is not None
         new, linked_to = not path.exists(), False
         try:
             # recorded with the relinks, or not at all: else a failure (a full disk, a kill)
             # between them leaves the article settled and the posts linking to it never
             # relinked; and a post rewritten but not recorded is put back as the index has it
             with self._rewriting(path, recorded=recorded):
-                text = self.watched.stamp(article, text, path, fetched=fetched)
+                text = self.watched.stamp(article, text, path, fetched=fetched, record=watch)
                 outcome, path = self.posts.write(article, text, complete=complete, tags=tags, path=path,
                                                  staged=staged)
                 if not (fetched or complete) and self.watched.book.state(article.key).status:
@@ -262,7 +264,7 @@ class Archive:
         post and says so."""
         fetched = self.watched.book.fetched(article.key)
         saved_before = saved_at is not None and fetched is not None and saved_at.timestamp() < fetched
-        path = self.posts.path_for(article)
+        path = self.posts.path_for(article, self.places.placed(article.key))
         if not (imported_before or saved_before) or not path.is_file():
             return None
         post, identity = read_post(path), self.posts.image_identity
@@ -301,13 +303,12 @@ class Archive:
                 self.index.set_configured_tags(key, configured)
         return True
 
-    def post_tags(self, key: str) -> list[str]:
-        """The tags in the front matter of article ``key``'s post, as a person may have
-        edited them; those it was last written with when its file is gone (a rebuild
-        restores it with them too); none when it has no post. ``PostError`` for a post whose
-        front matter does not read (a person's edit gone wrong): written over, it would
-        lose what they added."""
-        path = self.places.placed(key)
+    def post_tags(self, key: str, path: Path | None) -> list[str]:
+        """The tags in the front matter of article ``key``'s post at ``path`` (where
+        ``PostPlaces.placed`` finds it), as a person may have edited them; those it was last
+        written with when its file is gone (a rebuild restores it with them too); none when
+        it has no post. ``PostError`` for a post whose front matter does not read (a
+        person's edit gone wrong): written over, it would lose what they added."""
         if path is None:
             return []
         if not path.is_file():

@@ -242,11 +242,12 @@ class ImageStore:
         as lookups check that the file exists, a name whose bytes were never written (a
         killed run, a disk error) gets them on a later run.
         """
-        name = self.index.blob_name(image.sha256)
+        plain = f"{image_stem(url)}.{image.extension}"
+        name, taken = self.index.blob_and_name(image.sha256, plain)
         if name is not None and (self.folder / name).is_file() and self._holds(name, image.data):
             self.index.add_image(url, name, key)
             return Placement(url, name, None)
-        name = name or self._free_name(image_stem(url), image.extension, image.sha256)
+        name = name or self._free_name(plain, taken, image.sha256)
         self.index.add_blob(image.sha256, name)
         self.index.add_image(url, name, key)
         return Placement(url, name, image.data)
@@ -278,7 +279,8 @@ class ImageStore:
             digest = _sha256(path)
         except OSError:
             return True
-        if self.index.blob_name(digest) == name or not self.index.name_taken(name):
+        found, taken = self.index.blob_and_name(digest, name)
+        if found == name or not taken:
             return True
         if name not in self._torn:  # ``place`` asks again of what ``stored_name`` found
             self._torn.add(name)
@@ -308,10 +310,11 @@ class ImageStore:
                            "article showing one fetches it again", counted(left_out, "image file"),
                            self.folder)
 
-    def _free_name(self, stem: str, extension: str, digest: str) -> str:
-        """``<stem>.<ext>``, unless the index or another image holds that name already."""
-        name = f"{stem}.{extension}"
-        if self.index.name_taken(name) or _holds_another_image(self.folder / name, digest):
+    def _free_name(self, name: str, taken: bool, digest: str) -> str:
+        """``name`` (``<stem>.<ext>``), unless the index holds it already (``taken``) or
+        another image does: then ``<stem>-<digest>.<ext>``."""
+        if taken or _holds_another_image(self.folder / name, digest):
+            stem, extension = name.rsplit(".", 1)
             return f"{stem}-{digest[:12]}.{extension}"
         return name
 

@@ -235,15 +235,18 @@ class Index:
         return self._one("SELECT name FROM images WHERE url = ?1 OR form = ?2 ORDER BY url = ?1 DESC "
                          "LIMIT 1", url, _form(url))
 
-    def blob_name(self, sha256: str) -> str | None:
-        return self._one("SELECT name FROM blobs WHERE sha256 = ?", sha256)
-
     def blob_digests(self) -> dict[str, str]:
         """The SHA-256 of each image file's bytes as stored, by file name."""
         return dict(self._db.execute("SELECT name, sha256 FROM blobs"))
 
-    def name_taken(self, name: str) -> bool:
-        return self._one("SELECT 1 FROM blobs WHERE name = ?", name) is not None
+    def blob_and_name(self, sha256: str, name: str) -> tuple[str | None, bool]:
+        """The file of the bytes of SHA-256 ``sha256``, and whether file ``name`` is some
+        bytes' already: a new picture asks both, in one statement (each lets the reactor's
+        thread go)."""
+        rows = self._db.execute("SELECT sha256, name FROM blobs WHERE sha256 = ? OR name = ?",
+                                (sha256, name)).fetchall()
+        return next((found for digest, found in rows if digest == sha256), None), \
+            any(found == name for _, found in rows)
 
     def add_blob(self, sha256: str, name: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha256, name))
@@ -341,9 +344,15 @@ class Index:
     def set_configured_tags(self, key: str, tags: Sequence[str]) -> None:
         self._set_tags("configured_tags", key, tags)
 
+    def given_tags(self, key: str) -> tuple[list[str], list[str]]:
+        """``configured_tags`` and ``tool_tags`` of the article, in one statement: a post
+        written asks both, and each statement lets the reactor's thread go."""
+        found = dict(self._db.execute("SELECT 0, tags FROM configured_tags WHERE key = ?1 UNION ALL "
+                                      "SELECT 1, tags FROM tool_tags WHERE key = ?1", (key,)))
+        return _tag_list(found.get(0)), _tag_list(found.get(1))
+
     def _tags(self, table: str, key: str) -> list[str]:
-        tags = self._one(f"SELECT tags FROM {table} WHERE key = ?", key)
-        return [str(tag) for tag in json.loads(tags)] if tags else []
+        return _tag_list(self._one(f"SELECT tags FROM {table} WHERE key = ?", key))
 
     def _set_tags(self, table: str, key: str, tags: Sequence[str]) -> None:
         self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
@@ -433,3 +442,8 @@ class Index:
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()
         return row[0] if row else None
+
+
+def _tag_list(tags: str | None) -> list[str]:
+    """Tags as the index records them (a JSON list; none: [])."""
+    return [str(tag) for tag in json.loads(tags)] if tags else []

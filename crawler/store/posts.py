@@ -52,11 +52,11 @@ class PostStore:
         with the ``tags`` it was made with (a post deleted by hand is made again from them).
 
         ``complete`` is False when an image failed for a reason that may pass, so that the
-        next scheduled run fetches the article again. ``path``: ``path_for(article)``, when
-        the caller has it already; ``staged``: its bytes fsynced already, put in place if
-        they are what is written there.
+        next scheduled run fetches the article again. ``path``: ``path_for``'s, when the
+        caller has it already; ``staged``: its bytes fsynced already, put in place if they
+        are what is written there.
         """
-        path = path or self.path_for(article)
+        path = path or self.path_for(article, self.places.placed(article.key))
         outcome = Outcome.NEW
         if path.exists():
             old = read_post(path)
@@ -77,11 +77,11 @@ class PostStore:
                                published, tags)
         return outcome, path
 
-    def path_for(self, article: Article) -> Path:
-        """The article's file: the one it already has (also when it was deleted by hand),
-        else a free ``date-slug.md``: one that holds no other post, and that is no other
-        article's (deleted by hand, it is restored there)."""
-        path = self.places.placed(article.key)
+    def path_for(self, article: Article, placed: Path | None) -> Path:
+        """The article's file: the one it already has, ``placed`` (``PostPlaces.placed``;
+        also when it was deleted by hand), else a free ``date-slug.md``: one that holds no
+        other post, and that is no other article's (deleted by hand, it is restored there)."""
+        path = placed
         if path and self.places.name_of(path) and not path.is_symlink():
             return path
         path = self.folder / post_filename(article)

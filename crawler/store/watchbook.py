@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,16 @@ from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
 
 
+@dataclass(frozen=True)
+class WatchRecord:
+    """One article's row of ``watch``: its state, and the prints of the page its last fetch
+    gave (``source_print``) and of the post made of it (``Seen.text_print``); None: none."""
+
+    state: WatchState
+    source: str | None = None
+    made: str | None = None
+
+
 class WatchBook:
     """The two tables, on the index's connection (one database, one transaction scope)."""
 
@@ -31,9 +42,14 @@ class WatchBook:
         self.db = index.connection
 
     def state(self, key: str) -> WatchState:
-        row = self.db.execute("SELECT answer, since, updated, versions FROM watch WHERE key = ?",
-                              (key,)).fetchone()
-        return WatchState(*row) if row else WatchState()
+        return self.record(key).state
+
+    def record(self, key: str) -> WatchRecord:
+        """What ``watch`` holds of the article, in one statement: a fetched page's post asked
+        it four, each letting the reactor's thread go."""
+        row = self.db.execute("SELECT answer, since, updated, versions, source, made FROM watch "
+                              "WHERE key = ?", (key,)).fetchone()
+        return WatchRecord(WatchState(*row[:4]), *row[4:]) if row else WatchRecord(WatchState())
 
     def save(self, key: str, state: WatchState) -> None:
         self.db.execute(
@@ -42,19 +58,15 @@ class WatchBook:
             "updated = excluded.updated, versions = excluded.versions",
             (key, state.answer, state.since, state.updated, state.versions))
 
-    def checked(self, key: str, at: float, source: str | None = None,
-                made: str | None = None) -> str | None:
+    def checked(self, key: str, at: float, source: str | None = None, made: str | None = None) -> None:
         """Record a check at ``at`` and, when given, the ``source_print`` of the page (fetched
-        then) and the ``Seen.text_print`` of the post made of it; return the page's recorded
-        before (None: none was)."""
-        before = self.source(key)
+        then) and the ``Seen.text_print`` of the post made of it."""
         self.db.execute("INSERT INTO watch (key, checked, source, made, fetched) VALUES (?, ?, ?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET checked = excluded.checked, "
                         "source = coalesce(excluded.source, source), "
                         "made = coalesce(excluded.made, made), "
                         "fetched = coalesce(excluded.fetched, fetched)",
                         (key, int(at), source, made, int(at) if source is not None else None))
-        return before
 
     def fetched(self, key: str) -> int | None:
         """When the article's page was last fetched (seconds since the epoch), if known."""
@@ -68,11 +80,6 @@ class WatchBook:
         self.db.execute("INSERT INTO watch (key, mended, fetched) VALUES (?, ?, ?) "
                         "ON CONFLICT(key) DO UPDATE SET mended = excluded.mended, "
                         "fetched = coalesce(fetched, excluded.fetched)", (key, int(at), int(captured)))
-
-    def made(self, key: str) -> str | None:
-        """The ``Seen.text_print`` of the post a fetch of the article last made (and kept)."""
-        row = self.db.execute("SELECT made FROM watch WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
 
     def source(self, key: str) -> str | None:
         """The ``source_print`` of the page the last fetch of the article gave."""
@@ -165,7 +172,8 @@ class Watched:
         self.book = book
         self.image_identity = image_identity
 
-    def stamp(self, article: Article, text: str, path: Path, *, fetched: bool) -> str:
+    def stamp(self, article: Article, text: str, path: Path, *, fetched: bool,
+              record: WatchRecord | None = None) -> str:
         """``text``, the post of ``article`` about to be written to ``path``, saying the
         article's state.
 
@@ -173,30 +181,30 @@ class Watched:
         capture, not imported), so the original is there, and checked; and if the page is
         not what it was at the last fetch, what a reader sees differs from the post written
         before, and the new post is not worse (it is then written), that is an edit upstream.
+        ``record``: the article's ``WatchBook.record``, when the caller read it in this step.
         """
         key = article.key
+        record = record or self.book.record(key)
         if not fetched:
-            return mark(text, self.book.state(key))
+            return mark(text, record.state)
         old = read_post(path) if path.exists() else None  # unreadable: nothing recorded
         now = datetime.now(CHINA_TIME)
         source = source_print(article)
         seen = Seen.of(text, self.image_identity)
         worse = old is not None and is_worse(text, unmark(old), self.image_identity)
-        made = self.book.made(key)
         # A page never fetched before (imported, or archived before pages were recorded) is
         # not known to have changed: what differs may be only where its post came from. The
         # post kept (the page is worse) stays the one the next page is weighed against.
-        recorded = self.book.checked(key, now.timestamp(), source,
-                                     None if worse else seen.text_print())
-        same_page = recorded is None or same_source(recorded, source)
-        before = state = self.book.state(key)
+        self.book.checked(key, now.timestamp(), source, None if worse else seen.text_print())
+        same_page = record.source is None or same_source(record.source, source)
+        before = state = record.state
         if state.answer:
             state = state.live()
             if before.status:
                 self.book.event(key, "restored", now.timestamp())
         # the notice of an original gone is no text of the article
         if old is not None and not same_page and not worse \
-                and _seen_otherwise(Seen.of(old, self.image_identity), made, seen):
+                and _seen_otherwise(Seen.of(old, self.image_identity), record.made, seen):
             state = state.edited(f"{now:%Y-%m-%d}")
             self.book.event(key, "edited", now.timestamp())
         if state != before:
