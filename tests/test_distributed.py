@@ -19,7 +19,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -206,6 +206,17 @@ def job(redis_server: RedisServer) -> Iterator[redis.Redis]:
     """The job's keys, to look at from the test."""
     with closing(redis.Redis.from_url(redis_server.url)) as client:
         yield client
+
+
+@contextmanager
+def persistent_redis(processes: Processes) -> Iterator[RedisServer]:
+    """A Redis with an append-only file (restarted as it was), the test's processes' own."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def queued(job: redis.Redis) -> Callable[[], bool]:
@@ -1021,6 +1032,49 @@ def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_r
     processes.writer("again", archive, album, **settings)
     processes.succeed("again", "n1")
     assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_writer_stopped_by_a_signal_while_redis_is_away_ends_at_once_and_loses_nothing(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate], stop: str) -> None:
+    """Ctrl-C, or cron's timeout (SIGTERM), while Redis was away: the writer waited the rest
+    of REDIS_GRACE (60 s) before it ended, said "Redis answers again" (a step that asked
+    Redis nothing), then "Stopping" at ERROR. A stop asked for is not kept waiting for Redis
+    now: one line says the job stays in Redis and what the next run does, the run ends by
+    the signal, and the next run archives the rest without asking WeChat for a page again."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    with persistent_redis(processes) as server:
+        processes.writer("writer", archive, album, REDIS_GRACE="60")
+        processes.node("n1")
+        second.wait()
+        processes.wait_for(lambda: list((archive / "_posts").glob("*.md")), "a post")
+        server.stop(keep=True)
+        processes.wait_for(lambda: "INFO: Redis is not answering" in processes.log("writer"),
+                           "the writer to find Redis gone")
+        asked = time.monotonic()
+        processes.running["writer"].send_signal(signal.Signals[stop])
+        status = processes.wait("writer")
+        took = time.monotonic() - asked
+        log = processes.log("writer")
+        assert status == -signal.Signals[stop], log
+        assert took < 20, log
+        assert "] ERROR: " not in log and "Redis answers again" not in log, log
+        [line] = re.findall(r"\] WARNING: Redis .*", log)
+        assert re.fullmatch(
+            rf"\] WARNING: Redis is unreachable \(.+\), not waited for as the run stops by {stop}: job {JOB} "
+            r"stays in Redis as it was then, its frontier and the pages fetched and taken for this writer; the next "
+            r"run of this command resumes it once Redis answers, and archives what this run left without asking "
+            r"WeChat again", line), line
+        server.start()
+        second.open()
+        with closing(redis.Redis.from_url(server.url)) as job:
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+        processes.writer("again", archive, album)
+        processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == [], processes.log("again")
     assert_clean(processes)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from collections.abc import Awaitable, Callable
 
@@ -281,9 +282,10 @@ class Writer:
         self.redis_lost(error)
         return False
 
-    async def waited_out(self, error: redis.RedisError) -> bool:
-        """True, a second later, when Redis has been away for less than ``REDIS_GRACE``."""
-        if not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
+    async def waited_out(self, error: redis.RedisError, patient: bool = True) -> bool:
+        """True, a second later, when Redis has been away for less than ``REDIS_GRACE``
+        (and the caller is ``patient``)."""
+        if patient and not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
                 and not self.outage.failed(error):
             await asyncio.sleep(1)
             return True
@@ -335,14 +337,20 @@ class Writer:
         if not self.lost:  # else each call would only wait out its timeout
             await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
             ending = [self.end_job] if reason == "finished" else [self.stays, self.release]
-            for step in [self.exchange.finish_left, self.nodes.report, *ending]:
+            # a step that asks nothing of Redis would be taken for Redis answering again
+            letting_go = [self.exchange.finish_left] if self.exchange.unfinished else []
+            for step in [*letting_go, self.nodes.report, *ending]:
                 error = await self.steadily(step)
                 if error is None:
                     continue
                 left = (f"Job {self.job.name} is not ended: what this run fetched is archived, but the job "
                         "stays in Redis, its fetch nodes waiting for its next writer; the next run of this "
                         "command ends it. Exit status 1")
-                if reason != "finished":
+                stopped_by = Run.of(self.crawler).stopped_by
+                unreachable = not isinstance(error, redis.ResponseError)
+                if reason != "finished" and stopped_by is not None and unreachable:
+                    self.left_as_stopped(error, stopped_by)
+                elif reason != "finished":
                     self.say_lost(error)
                 elif self.say_lost(error, left):
                     Run.of(self.crawler).tally.count(Stat.JOB_NOT_ENDED)
@@ -350,16 +358,30 @@ class Writer:
         await self.client.aclose()
 
     async def steadily(self, step: Callable[[], Awaitable[None]]) -> redis.RedisError | None:
-        """Runs one of ``close``'s steps, Redis away waited for; the error that ended the wait."""
+        """Runs one of ``close``'s steps, Redis away waited for; the error that ended the wait.
+        A stop the user asked for (a signal, Ctrl-C, cron's timeout) is not kept waiting: the
+        job stays in Redis as it is, and nothing is lost."""
         while True:
             try:
                 await step()
             except redis.RedisError as error:
-                if await self.waited_out(error):
+                if await self.waited_out(error, patient=Run.of(self.crawler).stopped_by is None):
                     continue
                 return error
             self.outage.answered()
             return None
+
+    def left_as_stopped(self, error: redis.RedisError, stopped_by: signal.Signals) -> None:
+        """Says, once, that Redis was not waited for as a signal stopped the run, and what
+        comes of it: the run still ends by the signal."""
+        if self.lost:
+            return
+        self.lost = True
+        logger.warning("Redis is unreachable (%s), not waited for as the run stops by %s: job %s stays "
+                       "in Redis as it was then, its frontier and the pages fetched and taken for this "
+                       "writer; the next run of this command resumes it once Redis answers, and archives "
+                       "what this run left without asking WeChat again",
+                       str(error).rstrip("."), stopped_by.name, self.job.name)
 
     async def stays(self) -> None:
         queued = await self.client.zcard(self.job.requests)
