@@ -219,6 +219,23 @@ def persistent_redis(processes: Processes) -> Iterator[RedisServer]:
         server.stop()
 
 
+@contextmanager
+def pictures_held(album: Album) -> Iterator[threading.Event]:
+    """The album's pictures answered only once the event is set (at the end at the latest)."""
+    pictures = threading.Event()
+
+    def hold_the_pictures(path: str) -> None:
+        if path.startswith("/mmbiz"):
+            pictures.wait(PATIENCE)
+
+    album.server.before_answer = hold_the_pictures
+    try:
+        yield pictures
+    finally:
+        album.server.before_answer = lambda path: None
+        pictures.set()
+
+
 def queued(job: redis.Redis) -> Callable[[], bool]:
     return lambda: job.zcard(f"{JOB}:requests") > 0
 
@@ -768,14 +785,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     taken in its name were left for it to take again as it asked for them, and each went
     back on the frontier first, asked of WeChat again."""
     before = len(article_hits(album.server))
-    pictures = threading.Event()
-
-    def hold_the_pictures(path: str) -> None:
-        if path.startswith("/mmbiz"):
-            pictures.wait(PATIENCE)
-
-    album.server.before_answer = hold_the_pictures
-    try:
+    with pictures_held(album):
         processes.node("n1")
         processes.writer("writer", archive, album, wrapper=wrapper)
         # every page handed back and taken by the writer, each waiting for its pictures but
@@ -783,9 +793,6 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
         processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
                            and job.hlen(f"{JOB}:taken") == ARTICLES - 1, "every page taken by the writer")
         processes.kill("writer")
-    finally:
-        album.server.before_answer = lambda path: None
-        pictures.set()
     assert not (archive / "_posts").exists() or not list((archive / "_posts").iterdir())
     processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
     processes.writer("again", archive, album, wrapper=wrapper)
@@ -795,13 +802,52 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     assert contents(archive) == album.expected
     log = processes.log("again")
     assert "Run summary (finished): 11 new, 1 not fetched" in log
-    assert "11 pages fetched and waiting (11 of them taken by a writer that stopped before archiving them)" \
-        in log, log
+    killed = "1" if wrapper else processes.running["writer"].pid
+    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:{killed}, which ended " \
+           "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this run " \
+           "asks WeChat for none of them again, and archives those not archived yet)" in log, log
     hits = Counter(article_hits(album.server)[before:])
     unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
     assert [path for path, count in hits.items() if count > 1 and unserved not in path] == [], \
         processes.log("again")
     assert len(hits) == ARTICLES
+    assert_clean(processes)
+
+
+def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_next(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A writer that archived its pages while Redis was away, and was stopped before Redis
+    came back, left them taken in Redis: the next run's log said they were "taken by a writer
+    that stopped before archiving them", a writer that had archived every one. It now names
+    that writer, says what may have happened and what this run does, and asks WeChat for
+    none of them again."""
+    before = len(article_hits(album.server))
+    with pictures_held(album) as pictures:
+        with persistent_redis(processes) as server, closing(redis.Redis.from_url(server.url)) as job:
+            processes.node("n1")
+            processes.writer("writer", archive, album, REDIS_GRACE="60")
+            processes.wait_for(lambda: job.hlen(f"{JOB}:taken") == ARTICLES - 1, "every page taken by the writer")
+            server.stop(keep=True)
+            processes.wait_for(lambda: "Redis is not answering" in processes.log("writer"),
+                               "the writer to find Redis gone")
+            pictures.set()
+            processes.wait_for(lambda: len(list((archive / "_posts").glob("*.md"))) == ARTICLES - 1, "every post")
+            processes.running["writer"].send_signal(signal.SIGTERM)
+            processes.wait("writer")
+            server.start()
+            assert job.hlen(f"{JOB}:taken") == ARTICLES - 1
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+            processes.writer("again", archive, album)
+            processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
+            processes.succeed("n1")
+    log = processes.log("again")
+    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:" \
+           f"{processes.running['writer'].pid}, which ended before Redis had them as archived: killed, its machine " \
+           "down, or Redis away as it stopped; this run asks WeChat for none of them again, and archives those " \
+           "not archived yet)" in log, log
+    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == [], log
     assert_clean(processes)
 
 

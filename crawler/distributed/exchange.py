@@ -162,13 +162,16 @@ class PageExchange:
             args=[page_id, self.writer, "0" if page_id in self.held else "1"])
         return data
 
-    async def reclaim(self) -> int:
+    async def reclaim(self) -> tuple[int, list[str]]:
         """Hands back again the pages writers of the job that are gone took and did not
-        archive; how many."""
-        back: int = await self._reclaim(
+        say archived; how many, and which writers (host:pid, sorted) had taken them."""
+        answer = await self._reclaim(
             keys=[self.job.taken, self.job.takers, self.job.pages, self.job.dupefilter, self.job.ready,
                   self.job.lease, self.job.last_writer], args=[self.writer])
-        return back
+        if not answer:  # another writer took the lease meanwhile: its look at the lease stops this one
+            return 0, []
+        back, *writers = answer
+        return int(back), sorted(text(writer) for writer in writers)
 
     def hand_over(self, page_id: str, response: Response) -> None:
         """``response``, made of the page given as ``page_id``, goes to Scrapy. Once Scrapy

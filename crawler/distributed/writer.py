@@ -46,6 +46,14 @@ def pages_wait(waiting: int) -> str:
     return f"{counted(waiting, 'article page')} {agreeing(waiting, 'waits', 'wait')}"
 
 
+def taken_before(writers: list[str]) -> str:
+    """What became of the pages a job's writers before took and Redis does not have as
+    archived: read after a run that failed, it says what happened and what this run does."""
+    return (f"taken by {'writers' if len(writers) > 1 else 'writer'} {', '.join(writers)}, which ended "
+            "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this "
+            "run asks WeChat for none of them again, and archives those not archived yet")
+
+
 class NodeWatch:
     """Looks after the job's fetch nodes: gives back the requests of a node whose
     heartbeat expired, says which nodes are blocked, and whether any is left fetching
@@ -197,7 +205,7 @@ class Writer:
             await self.client.delete(self.job.done)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
-            reclaimed = await self.exchange.reclaim()
+            reclaimed, takers = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
             fetched = await self.client.hlen(self.job.pages)
         except redis.RedisError as error:
@@ -206,8 +214,7 @@ class Writer:
         if queued or fetched:
             logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting%s",
                         self.job.name, counted(queued, "request"), counted(fetched, "page"),
-                        f" ({reclaimed} of them taken by a writer that stopped before archiving them)"
-                        if reclaimed else "")
+                        f" ({reclaimed} of them {taken_before(takers)})" if reclaimed else "")
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
         self.tasks = [asyncio.ensure_future(task) for task in (
