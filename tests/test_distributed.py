@@ -1983,6 +1983,43 @@ def test_a_writer_does_not_take_back_a_lease_another_took_that_ran_out(
     assert f"ERROR: Another writer, {socket.gethostname()}:{os.getpid()}, has taken job {JOB}: stopping" in log, log
 
 
+def test_a_writer_paused_past_its_lease_as_it_ends_its_job_does_not_end_the_job_another_took(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
+        redis_server: RedisServer, gate: Callable[[int], Gate]) -> None:
+    """A writer paused (SIGSTOP, a stalled machine) for longer than its lease as it ended its
+    job, the job taken meanwhile by the next writer: let go on (SIGCONT), it ended the other's
+    job, its keys removed and its nodes stopped, the other left waiting for a page no node
+    would fetch. It now leaves the job to the other, says so in one ERROR line, exit status 1."""
+    other = tmp_path / "other"
+    proxy = RedisProxy(redis_server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        processes.running["writer"].send_signal(signal.SIGSTOP)
+        try:
+            proxy.release()
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the paused writer's lease to run out")
+            first = gate(1)
+            processes.writer("again", other, album)  # another machine's: the paused one holds its archive
+            first.wait()
+        finally:
+            processes.running["writer"].send_signal(signal.SIGCONT)
+        assert processes.wait("writer") == 1, processes.log("writer")
+        first.open()
+        processes.succeed("again", "n1")
+    finally:
+        proxy.stop()
+    log = processes.log("writer")
+    [line] = re.findall(r"\] ERROR: .*", log)
+    assert line == (f"] ERROR: Another writer, {socket.gethostname()}:{processes.running['again'].pid}, took job "
+                    f"{JOB} while this one was silent for longer than its lease: the job is that writer's to "
+                    "end. What this run fetched is archived. Exit status 1"), line
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # ended by the other
+    assert contents(archive) == contents(other) == album.expected
+    assert_clean(processes)
+
+
 SECRET = "n0t-for-logs"
 
 

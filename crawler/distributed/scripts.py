@@ -256,10 +256,13 @@ return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 # README's ACL user may run scripts, not transactions (MULTI refused, the commands queued
 # behind it ran one by one, and EXEC failed). The keys go first: a Redis full (maxmemory
 # under noeviction) refuses a script whose first write would add to it, and this one frees.
-# KEYS: done, then every other key of the job.  ARGV: seconds the mark stays.
-END_JOB = """
+# Nothing is done once another writer holds the lease: this one was silent for longer than
+# it lasts (a stalled machine) as it ended the job, and the job is the other's now.
+# KEYS: done, lease, last writer, then every other key of the job.  ARGV: writer, seconds the mark stays.
+# 1 when ended.
+END_JOB = _writer_only(2, 3, 1) + """
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
 return 1
 """
 

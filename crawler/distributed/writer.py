@@ -399,6 +399,14 @@ class Writer:
         await self._release(keys=[self.job.lease], args=[self.name])
 
     async def end_job(self) -> None:
-        """Marks the job done, which stops its nodes, and removes its other keys, at once."""
+        """Marks the job done, which stops its nodes, and removes its other keys, at once;
+        not when another writer took the job meanwhile (``Stat.JOB_NOT_ENDED``)."""
         nodes = [text(node) for node in await self.client.hkeys(self.job.nodes)]
-        await self._end(keys=[self.job.done, *self.job.keys(nodes)], args=[DONE_SECONDS])
+        if await self._end(keys=[self.job.done, self.job.lease, self.job.last_writer, *self.job.keys(nodes)],
+                           args=[self.name, DONE_SECONDS]):
+            return
+        holder = await self.client.get(self.job.lease) or await self.client.get(self.job.last_writer)
+        logger.error("Another writer, %s, took job %s while this one was silent for longer than its lease: "
+                     "the job is that writer's to end. What this run fetched is archived. Exit status 1",
+                     text(holder or b"?"), self.job.name)
+        Run.of(self.crawler).tally.count(Stat.JOB_NOT_ENDED)
