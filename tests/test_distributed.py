@@ -1561,6 +1561,51 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     assert_clean(processes)
 
 
+def test_a_redis_restarted_with_another_password_stops_writer_and_node_in_one_clear_line_each(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """Redis restarted mid-job with another ``requirepass`` (the old password refused from
+    then on): writer and node took it for Redis away, waited REDIS_GRACE for a password that
+    does not come back, then said "Redis is unreachable". Each now says at once, in one
+    ERROR line, that Redis refuses the password the URL gives, exit status 1; the job stays
+    in Redis, and the next run, given the new password, archives the rest without asking
+    WeChat for a page again."""
+    before = len(article_hits(album.server))
+    server = RedisServer(password=SECRET, persistent=True).start()
+    processes.redis_url = server.url
+    second = gate(2)
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_GRACE="60")
+        second.wait()
+        server.stop(keep=True)
+        server.password = "an0ther"
+        server.start()
+        second.open()
+        started = time.monotonic()
+        for name in ("writer", "n1"):
+            assert processes.wait(name) == 1, processes.log(name)
+        assert time.monotonic() - started < 40, processes.every_log()
+        for name in ("writer", "n1"):
+            log = processes.log(name)
+            [line] = [line for line in re.findall(r"\] ERROR: .*", log) if "Exit status" not in line]
+            assert "] ERROR: Redis refuses the user and password the URL gives: invalid username-password pair or " \
+                   "user is disabled, where it let this process in at its start (its password or users changed). " \
+                   "Stopping; " in line, log
+            assert SECRET not in log and "an0ther" not in log, log
+        processes.redis_url = server.url
+        with closing(redis.Redis.from_url(server.url)) as job:
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+        processes.node("n2")
+        processes.writer("again", archive, album)
+        processes.succeed("again", "n2")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    # but the page n1 fetched as Redis refused it, which it could not hand back
+    assert len(asked_again(album.server, before)) <= 1, processes.every_log()
+    assert_clean(processes)
+
+
 def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not_asked_again(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:

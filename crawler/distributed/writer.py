@@ -28,6 +28,7 @@ from crawler.distributed.job import (
     code_version,
     connect_async,
     lease_seconds,
+    let_in_no_more,
     process_name,
     text,
 )
@@ -44,6 +45,13 @@ logger = logging.getLogger(__name__)
 def pages_wait(waiting: int) -> str:
     """``1 article page waits``, ``5 article pages wait``: what waits for a fetch node."""
     return f"{counted(waiting, 'article page')} {agreeing(waiting, 'waits', 'wait')}"
+
+
+def unreachable(error: redis.RedisError) -> bool:
+    """Whether ``error`` is Redis away (waited for), rather than Redis refusing a step or
+    this writer's password (a ConnectionError too)."""
+    return isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
+        and not isinstance(error, redis.AuthenticationError)
 
 
 def taken_before(writers: list[str]) -> str:
@@ -179,6 +187,7 @@ class Writer:
         self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
         self.node_wait = config.redis_node_wait
+        self.url = config.redis_url
         self.name = process_name()
         self.lease_ms = round(lease_seconds(config) * 1000)
         self._lease = client.register_script(LEASE)
@@ -292,8 +301,7 @@ class Writer:
     async def waited_out(self, error: redis.RedisError, patient: bool = True) -> bool:
         """True, a second later, when Redis has been away for less than ``REDIS_GRACE``
         (and the caller is ``patient``)."""
-        if patient and not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
-                and not self.outage.failed(error):
+        if patient and not self.lost and unreachable(error) and not self.outage.failed(error):
             await asyncio.sleep(1)
             return True
         return False
@@ -313,10 +321,10 @@ class Writer:
     def redis_lost(self, error: redis.RedisError) -> None:
         if not self.say_lost(error):
             return
-        if isinstance(error, redis.ResponseError):
-            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
-        else:
+        if unreachable(error):
             self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
+        else:
+            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
 
     def say_lost(self, error: redis.RedisError,
                  then: str = "Stopping; what is not archived is found again by the next run.") -> bool:
@@ -324,8 +332,10 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        what = f"refused a step of job {self.job.name}" if isinstance(error, redis.ResponseError) \
-            else "is unreachable"
+        if isinstance(error, redis.AuthenticationError):
+            logger.error("%s. %s", let_in_no_more(self.url, error), then)
+            return True
+        what = "is unreachable" if unreachable(error) else f"refused a step of job {self.job.name}"
         grace = f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else ""
         logger.error("Redis %s: %s%s. %s", what, str(error).rstrip("."), grace, then)
         return True
@@ -354,8 +364,7 @@ class Writer:
                         "stays in Redis, its fetch nodes waiting for its next writer; the next run of this "
                         "command ends it. Exit status 1")
                 stopped_by = Run.of(self.crawler).stopped_by
-                unreachable = not isinstance(error, redis.ResponseError)
-                if reason != "finished" and stopped_by is not None and unreachable:
+                if reason != "finished" and stopped_by is not None and unreachable(error):
                     self.left_as_stopped(error, stopped_by)
                 elif reason != "finished":
                     self.say_lost(error)
