@@ -53,6 +53,7 @@ from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
+from tests.test_faults import back_from_full_disk, full_disk
 
 JOB = "wechat-archive"
 # The crawl as process 1 of a PID namespace of its own, as in a container: two such on one
@@ -2062,6 +2063,28 @@ def test_a_writer_paused_past_its_lease_as_it_ends_its_job_does_not_end_the_job_
                     "end. What this run fetched is archived. Exit status 1"), line
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # ended by the other
     assert contents(archive) == contents(other) == album.expected
+    assert_clean(processes)
+
+
+def test_a_writers_archive_on_a_full_disk_while_nodes_fetch_is_lines_and_whole_the_next_time(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """The writer's disk full (a tmpfs of the test's own) while its node fetches: lines, no
+    traceback, exit status 1, no half file, the job ended; the next run, given room, ends the
+    archive whole."""
+    archive.mkdir()
+    processes.node("n1")
+    processes.writer("writer", archive, album, wrapper=full_disk(archive, room=450_000))
+    status = processes.wait("writer")
+    back_from_full_disk(archive)
+    log = processes.log("writer")
+    assert status == 1, log
+    assert "FAILED: the archive could not be written" in log, log
+    assert not list(archive.rglob("*.tmp")), log
+    processes.succeed("n1")
+    processes.node("n2")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n2")
+    assert contents(archive) == album.expected
     assert_clean(processes)
 
 
