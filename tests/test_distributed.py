@@ -19,7 +19,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -53,6 +53,7 @@ from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
 from tests.site import BIZ, OTHER_BIZ, VERIFICATION, Art, Site
+from tests.test_faults import back_from_full_disk, full_disk
 
 JOB = "wechat-archive"
 # The crawl as process 1 of a PID namespace of its own, as in a container: two such on one
@@ -206,6 +207,34 @@ def job(redis_server: RedisServer) -> Iterator[redis.Redis]:
     """The job's keys, to look at from the test."""
     with closing(redis.Redis.from_url(redis_server.url)) as client:
         yield client
+
+
+@contextmanager
+def persistent_redis(processes: Processes) -> Iterator[RedisServer]:
+    """A Redis with an append-only file (restarted as it was), the test's processes' own."""
+    server = RedisServer(persistent=True).start()
+    processes.redis_url = server.url
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def pictures_held(album: Album) -> Iterator[threading.Event]:
+    """The album's pictures answered only once the event is set (at the end at the latest)."""
+    pictures = threading.Event()
+
+    def hold_the_pictures(path: str) -> None:
+        if path.startswith("/mmbiz"):
+            pictures.wait(PATIENCE)
+
+    album.server.before_answer = hold_the_pictures
+    try:
+        yield pictures
+    finally:
+        album.server.before_answer = lambda path: None
+        pictures.set()
 
 
 def queued(job: redis.Redis) -> Callable[[], bool]:
@@ -757,14 +786,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     taken in its name were left for it to take again as it asked for them, and each went
     back on the frontier first, asked of WeChat again."""
     before = len(article_hits(album.server))
-    pictures = threading.Event()
-
-    def hold_the_pictures(path: str) -> None:
-        if path.startswith("/mmbiz"):
-            pictures.wait(PATIENCE)
-
-    album.server.before_answer = hold_the_pictures
-    try:
+    with pictures_held(album):
         processes.node("n1")
         processes.writer("writer", archive, album, wrapper=wrapper)
         # every page handed back and taken by the writer, each waiting for its pictures but
@@ -772,9 +794,6 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
         processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
                            and job.hlen(f"{JOB}:taken") == ARTICLES - 1, "every page taken by the writer")
         processes.kill("writer")
-    finally:
-        album.server.before_answer = lambda path: None
-        pictures.set()
     assert not (archive / "_posts").exists() or not list((archive / "_posts").iterdir())
     processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
     processes.writer("again", archive, album, wrapper=wrapper)
@@ -784,13 +803,54 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     assert contents(archive) == album.expected
     log = processes.log("again")
     assert "Run summary (finished): 11 new, 1 not fetched" in log
-    assert "11 pages fetched and waiting (11 of them taken by a writer that stopped before archiving them)" \
-        in log, log
+    killed = "1" if wrapper else processes.running["writer"].pid
+    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:{killed}, which ended " \
+           "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this run " \
+           "asks WeChat for none of them again, and archives those not archived yet)" in log, log
     hits = Counter(article_hits(album.server)[before:])
     unserved = Art(str(2247491000 + ARTICLES - 1)).path  # a 404: asked again by each run
     assert [path for path, count in hits.items() if count > 1 and unserved not in path] == [], \
         processes.log("again")
     assert len(hits) == ARTICLES
+    assert_clean(processes)
+
+
+def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_next(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """A writer that archived its pages while Redis was away, and was stopped before Redis
+    came back, left them taken in Redis: the next run's log said they were "taken by a writer
+    that stopped before archiving them", a writer that had archived every one. It now names
+    that writer, says what may have happened and what this run does, and asks WeChat for
+    none of them again."""
+    before = len(article_hits(album.server))
+    with pictures_held(album) as pictures:
+        with persistent_redis(processes) as server, closing(redis.Redis.from_url(server.url)) as job:
+            processes.node("n1")
+            processes.writer("writer", archive, album, REDIS_GRACE="60")
+            # every page taken, each waiting for its pictures but the 404's, let go once said not archived
+            processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
+                               and job.hlen(f"{JOB}:taken") == ARTICLES - 1, "every page taken by the writer")
+            server.stop(keep=True)
+            processes.wait_for(lambda: "Redis is not answering" in processes.log("writer"),
+                               "the writer to find Redis gone")
+            pictures.set()
+            processes.wait_for(lambda: len(list((archive / "_posts").glob("*.md"))) == ARTICLES - 1, "every post")
+            processes.running["writer"].send_signal(signal.SIGTERM)
+            processes.wait("writer")
+            server.start()
+            assert job.hlen(f"{JOB}:taken") == ARTICLES - 1
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+            processes.writer("again", archive, album)
+            processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
+            processes.succeed("n1")
+    log = processes.log("again")
+    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:" \
+           f"{processes.running['writer'].pid}, which ended before Redis had them as archived: killed, its machine " \
+           "down, or Redis away as it stopped; this run asks WeChat for none of them again, and archives those " \
+           "not archived yet)" in log, log
+    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == [], log
     assert_clean(processes)
 
 
@@ -1021,6 +1081,49 @@ def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_r
     processes.writer("again", archive, album, **settings)
     processes.succeed("again", "n1")
     assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_a_writer_stopped_by_a_signal_while_redis_is_away_ends_at_once_and_loses_nothing(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate], stop: str) -> None:
+    """Ctrl-C, or cron's timeout (SIGTERM), while Redis was away: the writer waited the rest
+    of REDIS_GRACE (60 s) before it ended, said "Redis answers again" (a step that asked
+    Redis nothing), then "Stopping" at ERROR. A stop asked for is not kept waiting for Redis
+    now: one line says the job stays in Redis and what the next run does, the run ends by
+    the signal, and the next run archives the rest without asking WeChat for a page again."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    with persistent_redis(processes) as server:
+        processes.writer("writer", archive, album, REDIS_GRACE="60")
+        processes.node("n1")
+        second.wait()
+        processes.wait_for(lambda: list((archive / "_posts").glob("*.md")), "a post")
+        server.stop(keep=True)
+        processes.wait_for(lambda: "INFO: Redis is not answering" in processes.log("writer"),
+                           "the writer to find Redis gone")
+        asked = time.monotonic()
+        processes.running["writer"].send_signal(signal.Signals[stop])
+        status = processes.wait("writer")
+        took = time.monotonic() - asked
+        log = processes.log("writer")
+        assert status == -signal.Signals[stop], log
+        assert took < 20, log
+        assert "] ERROR: " not in log and "Redis answers again" not in log, log
+        [line] = re.findall(r"\] WARNING: Redis .*", log)
+        assert re.fullmatch(
+            rf"\] WARNING: Redis is unreachable \(.+\), not waited for as the run stops by {stop}: job {JOB} "
+            r"stays in Redis as it was then, its frontier and the pages fetched and taken for this writer; the next "
+            r"run of this command resumes it once Redis answers, and archives what this run left without asking "
+            r"WeChat again", line), line
+        server.start()
+        second.open()
+        with closing(redis.Redis.from_url(server.url)) as job:
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+        processes.writer("again", archive, album)
+        processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
+    assert asked_again(album.server, before) == [], processes.log("again")
     assert_clean(processes)
 
 
@@ -1461,6 +1564,51 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     assert_clean(processes)
 
 
+def test_a_redis_restarted_with_another_password_stops_writer_and_node_in_one_clear_line_each(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate]) -> None:
+    """Redis restarted mid-job with another ``requirepass`` (the old password refused from
+    then on): writer and node took it for Redis away, waited REDIS_GRACE for a password that
+    does not come back, then said "Redis is unreachable". Each now says at once, in one
+    ERROR line, that Redis refuses the password the URL gives, exit status 1; the job stays
+    in Redis, and the next run, given the new password, archives the rest without asking
+    WeChat for a page again."""
+    before = len(article_hits(album.server))
+    server = RedisServer(password=SECRET, persistent=True).start()
+    processes.redis_url = server.url
+    second = gate(2)
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_GRACE="60")
+        second.wait()
+        server.stop(keep=True)
+        server.password = "an0ther"
+        server.start()
+        second.open()
+        started = time.monotonic()
+        for name in ("writer", "n1"):
+            assert processes.wait(name) == 1, processes.log(name)
+        assert time.monotonic() - started < 40, processes.every_log()
+        for name in ("writer", "n1"):
+            log = processes.log(name)
+            [line] = [line for line in re.findall(r"\] ERROR: .*", log) if "Exit status" not in line]
+            assert "] ERROR: Redis refuses the user and password the URL gives: invalid username-password pair or " \
+                   "user is disabled, where it let this process in at its start (its password or users changed). " \
+                   "Stopping; " in line, log
+            assert SECRET not in log and "an0ther" not in log, log
+        processes.redis_url = server.url
+        with closing(redis.Redis.from_url(server.url)) as job:
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")
+        processes.node("n2")
+        processes.writer("again", archive, album)
+        processes.succeed("again", "n2")
+    finally:
+        server.stop()
+    assert contents(archive) == album.expected
+    # but the page n1 fetched as Redis refused it, which it could not hand back
+    assert len(asked_again(album.server, before)) <= 1, processes.every_log()
+    assert_clean(processes)
+
+
 def test_a_page_a_node_fetched_across_a_redis_restart_without_persistence_is_not_asked_again(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer,
         gate: Callable[[int], Gate]) -> None:
@@ -1881,6 +2029,65 @@ def test_a_writer_does_not_take_back_a_lease_another_took_that_ran_out(
     assert processes.wait("writer") == 1
     log = processes.log("writer")
     assert f"ERROR: Another writer, {socket.gethostname()}:{os.getpid()}, has taken job {JOB}: stopping" in log, log
+
+
+def test_a_writer_paused_past_its_lease_as_it_ends_its_job_does_not_end_the_job_another_took(
+        album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
+        redis_server: RedisServer, gate: Callable[[int], Gate]) -> None:
+    """A writer paused (SIGSTOP, a stalled machine) for longer than its lease as it ended its
+    job, the job taken meanwhile by the next writer: let go on (SIGCONT), it ended the other's
+    job, its keys removed and its nodes stopped, the other left waiting for a page no node
+    would fetch. It now leaves the job to the other, says so in one ERROR line, exit status 1."""
+    other = tmp_path / "other"
+    proxy = RedisProxy(redis_server.port, hold=ending_the_job).start()
+    try:
+        processes.node("n1")
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_TIMEOUT="120")
+        processes.wait_for(proxy.held.is_set, "the writer ending its job")
+        processes.running["writer"].send_signal(signal.SIGSTOP)
+        try:
+            proxy.release()
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the paused writer's lease to run out")
+            first = gate(1)
+            processes.writer("again", other, album)  # another machine's: the paused one holds its archive
+            first.wait()
+        finally:
+            processes.running["writer"].send_signal(signal.SIGCONT)
+        assert processes.wait("writer") == 1, processes.log("writer")
+        first.open()
+        processes.succeed("again", "n1")
+    finally:
+        proxy.stop()
+    log = processes.log("writer")
+    [line] = re.findall(r"\] ERROR: .*", log)
+    assert line == (f"] ERROR: Another writer, {socket.gethostname()}:{processes.running['again'].pid}, took job "
+                    f"{JOB} while this one was silent for longer than its lease: the job is that writer's to "
+                    "end. What this run fetched is archived. Exit status 1"), line
+    assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # ended by the other
+    assert contents(archive) == contents(other) == album.expected
+    assert_clean(processes)
+
+
+def test_a_writers_archive_on_a_full_disk_while_nodes_fetch_is_lines_and_whole_the_next_time(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """The writer's disk full (a tmpfs of the test's own) while its node fetches: lines, no
+    traceback, exit status 1, no half file, the job ended; the next run, given room, ends the
+    archive whole."""
+    archive.mkdir()
+    processes.node("n1")
+    processes.writer("writer", archive, album, wrapper=full_disk(archive, room=450_000))
+    status = processes.wait("writer")
+    back_from_full_disk(archive)
+    log = processes.log("writer")
+    assert status == 1, log
+    assert "FAILED: the archive could not be written" in log, log
+    assert not list(archive.rglob("*.tmp")), log
+    processes.succeed("n1")
+    processes.node("n2")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n2")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
 
 
 SECRET = "n0t-for-logs"

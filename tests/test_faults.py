@@ -271,8 +271,17 @@ WRITES_FAILED = (("picture", r"\d+ images? not written"), ("capture", r"\d+ capt
 
 def on_a_full_disk(archive: Path, line: list[str], room: int = 0) -> subprocess.CompletedProcess[str]:
     """``line`` run with ``archive`` as it is on a disk filled but for ``room`` bytes (to its
-    last byte by default): a tmpfs mounted over it, in a mount namespace of the command's own
-    (root only). What the command left in the archive is in ``archive`` after."""
+    last byte by default). What the command left in the archive is in ``archive`` after."""
+    ran = subprocess.run([*full_disk(archive, room), *line],
+                         cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    back_from_full_disk(archive)
+    return ran
+
+
+def full_disk(archive: Path, room: int = 0) -> tuple[str, ...]:
+    """What a command is run behind to find ``archive`` as it is on a disk filled but for
+    ``room`` bytes: a tmpfs mounted over it, in a mount namespace of the command's own (root
+    only). Once it has ended, ``back_from_full_disk`` puts what it left in ``archive``."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("a full disk needs root and unshare(1) (a tmpfs of the test's own)")
     copy = archive.with_name(f"{archive.name}-copy")
@@ -281,11 +290,12 @@ def on_a_full_disk(archive: Path, line: list[str], room: int = 0) -> subprocess.
               '&& cp -a "$copy/." "$0/" || exit 125; '
               'head -c $(($(df -B1 --output=avail "$0" | tail -1) - room)) /dev/zero > "$0/filler"; '
               '"$@"; status=$?; rm "$0/filler" && rm -r "$copy" && cp -a "$0" "$copy"; exit $status')
-    ran = subprocess.run(["unshare", "--mount", "sh", "-c", script, str(archive), str(copy), str(room), *line],
-                         cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    return ("unshare", "--mount", "sh", "-c", script, str(archive), str(copy), str(room))
+
+
+def back_from_full_disk(archive: Path) -> None:
     shutil.rmtree(archive)
-    copy.rename(archive)
-    return ran
+    archive.with_name(f"{archive.name}-copy").rename(archive)
 
 
 def test_a_crawl_on_a_disk_filling_as_it_writes_loses_nothing_and_ends_whole_the_next_time(

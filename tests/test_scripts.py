@@ -250,7 +250,7 @@ def test_a_new_writer_gets_back_the_pages_a_writer_gone_took_and_did_not_archive
     redis_db.hset(JOB.pages, "p2", "a copy handed back since")
     # p3 too: taken in its name by a writer of its host:pid before (it went back on the
     # frontier as the writer asked for it, and a node fetched it again)
-    assert reclaim(redis_db) == 2
+    assert reclaim(redis_db) == [2, b"gone:1", WRITER.encode()]  # each writer once
     assert redis_db.hgetall(JOB.pages) == {b"p1": b"page p1", b"p2": b"a copy handed back since",
                                            b"p3": b"page p3"}
     assert redis_db.smembers(JOB.dupefilter) == {b"p1", b"p3"}

@@ -162,13 +162,16 @@ class PageExchange:
             args=[page_id, self.writer, "0" if page_id in self.held else "1"])
         return data
 
-    async def reclaim(self) -> int:
+    async def reclaim(self) -> tuple[int, list[str]]:
         """Hands back again the pages writers of the job that are gone took and did not
-        archive; how many."""
-        back: int = await self._reclaim(
+        say archived; how many, and which writers (host:pid, sorted) had taken them."""
+        answer = await self._reclaim(
             keys=[self.job.taken, self.job.takers, self.job.pages, self.job.dupefilter, self.job.ready,
                   self.job.lease, self.job.last_writer], args=[self.writer])
-        return back
+        if not answer:  # another writer took the lease meanwhile: its look at the lease stops this one
+            return 0, []
+        back, *writers = answer
+        return int(back), sorted(text(writer) for writer in writers)
 
     def hand_over(self, page_id: str, response: Response) -> None:
         """``response``, made of the page given as ``page_id``, goes to Scrapy. Once Scrapy
@@ -243,25 +246,31 @@ class PageExchange:
                                     if self.finishing.get(page_id) is finishing else None)
 
     async def forget(self, page_id: str) -> None:
+        """Lets go of the page in Redis; Redis away, at the next look (``finish_left``), else
+        the next writer's."""
+        with suppress(redis.RedisError):
+            await self.remove(page_id)
+
+    async def remove(self, page_id: str) -> None:
         try:
             clock = await self._finish(keys=[self.job.taken, self.job.takers, self.job.clock],
                                        args=[page_id, self.writer])
-            self.clock = max(self.clock, clock)
-            self.unfinished.discard(page_id)
         except redis.RedisError:
-            self.unfinished.add(page_id)  # asked again at the next look; else the next writer's
+            self.unfinished.add(page_id)
+            raise
+        self.clock = max(self.clock, clock)
+        self.unfinished.discard(page_id)
 
     async def finish_left(self) -> None:
         """Lets go from Redis the pages archived while it did not answer (a page given again
-        since is let go with that one)."""
+        since is let go with that one). Redis away still raises its error: the caller's wait
+        for it must not take the step for Redis answering again."""
         async with self.taking:
             for page_id in list(self.unfinished):
                 if page_id in self.held:
                     self.unfinished.discard(page_id)
                 else:
-                    await self.forget(page_id)
-                    if page_id in self.unfinished:  # Redis away still: the next look
-                        return
+                    await self.remove(page_id)
 
     async def next_ready(self, timeout: float) -> str | None:
         """The id of the next page a node handed back, or None after ``timeout`` seconds."""

@@ -363,7 +363,7 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
         finally:
             client.close()
     except redis.AuthenticationError as error:  # before RedisError: it is a ConnectionError
-        return f"Redis at {redacted(url)} {_not_let_in(url, error)}"
+        return f"Redis at {redacted(url)} {not_let_in(url, error)}"
     except (redis.RedisError, ValueError) as error:
         return f"Redis at {redacted(url)} is unreachable: {error}"
     if refused:
@@ -374,7 +374,15 @@ def redis_unreachable(url: str, job: str = "") -> str | None:
     return None
 
 
-def _not_let_in(url: str, error: redis.AuthenticationError) -> str:
+def let_in_no_more(url: str, error: redis.AuthenticationError) -> str:
+    """Why Redis refuses a writer or node it let in at the start: its password or users
+    changed (restarted with another ``requirepass``, an ACL edited). No wait for it to come
+    back, as for Redis away: a password does not come back by itself."""
+    return (f"Redis {not_let_in(url, error)}, where it let this process in at its start (its password or "
+            "users changed)")
+
+
+def not_let_in(url: str, error: redis.AuthenticationError) -> str:
     """Why Redis does not let the client of ``url`` in. Given no password, redis-py's error
     is its handshake's ("HELLO must be called with the client already authenticated…")."""
     given = urlsplit(url)

@@ -29,6 +29,7 @@ from crawler.distributed.job import (
     Outage,
     code_version,
     connect,
+    let_in_no_more,
     node_name,
     text,
 )
@@ -83,7 +84,8 @@ class FetchNode:
         self.heartbeat = config.redis_heartbeat
         self.article_hosts = frozenset(config.article_hosts)  # the writer asks for nothing else
         self.outage = Outage(config.redis_grace)
-        self.refused = False  # Redis refused a step (out of memory, an ACL): see ``redis``
+        self.url = config.redis_url
+        self.refused = False  # Redis refused a step (out of memory, an ACL), or the password: see ``redis``
         self.version = code_version()
         self.other_version = False  # the job's writer runs other code: see ``writer_version``
         self.before_job = False  # joined while the job's last run was marked done: see ``beat``
@@ -275,6 +277,14 @@ class FetchNode:
         if given > 0:
             logger.info("Gave back to the frontier %s %s", counted(given, "request"), what)
 
+    def refuse(self, why: str) -> None:
+        """The node's end, said once: Redis refused a step, or this node's password."""
+        if not self.refused:
+            self.refused = True
+            logger.error("%s. Stopping; the writer gives this node's requests to the others once Redis "
+                         "takes them.", why)
+            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
+
     @contextmanager
     def redis(self) -> Iterator[None]:
         """Rides out Redis going away for ``REDIS_GRACE`` seconds; past it, one error line
@@ -284,12 +294,9 @@ class FetchNode:
         try:
             yield
         except redis.ResponseError as error:
-            if not self.refused:
-                self.refused = True
-                logger.error("Redis refused a step of job %s: %s. Stopping; the writer gives this "
-                             "node's requests to the others once Redis takes them.", self.job.name,
-                             str(error).rstrip("."))
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
+            self.refuse(f"Redis refused a step of job {self.job.name}: {str(error).rstrip('.')}")
+        except redis.AuthenticationError as error:  # before ConnectionError: it is one
+            self.refuse(let_in_no_more(self.url, error))
         except (redis.ConnectionError, redis.TimeoutError) as error:
             if self.outage.failed(error):
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "

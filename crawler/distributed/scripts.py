@@ -162,10 +162,10 @@ return redis.call('INCR', KEYS[3])
 # is kept instead. A page taken in the starting writer's own name is no exception: it has
 # taken none yet, and its host:pid was a writer's before (a container's process 1, restarted).
 # KEYS: taken, takers, pages, dupefilter, ready, lease, last writer.  ARGV: writer.
-# Returns how many pages came back.
+# Returns how many pages came back, then the writers that had taken them (each once).
 RECLAIM = _writer_only(6, 7, 1) + """
 local takers = redis.call('HGETALL', KEYS[2])
-local back = 0
+local back, writers, named = 0, {}, {}
 for i = 1, #takers, 2 do
   local page = redis.call('HGET', KEYS[1], takers[i])
   redis.call('HDEL', KEYS[1], takers[i])
@@ -175,9 +175,13 @@ for i = 1, #takers, 2 do
     redis.call('SADD', KEYS[4], takers[i])
     redis.call('RPUSH', KEYS[5], takers[i])
     back = back + 1
+    if not named[takers[i + 1]] then
+      named[takers[i + 1]] = true
+      table.insert(writers, takers[i + 1])
+    end
   end
 end
-return back
+return {back, unpack(writers)}
 """
 
 # The writer asks again for a page that is nowhere: not on the frontier, in no node's
@@ -252,10 +256,13 @@ return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 # README's ACL user may run scripts, not transactions (MULTI refused, the commands queued
 # behind it ran one by one, and EXEC failed). The keys go first: a Redis full (maxmemory
 # under noeviction) refuses a script whose first write would add to it, and this one frees.
-# KEYS: done, then every other key of the job.  ARGV: seconds the mark stays.
-END_JOB = """
+# Nothing is done once another writer holds the lease: this one was silent for longer than
+# it lasts (a stalled machine) as it ended the job, and the job is the other's now.
+# KEYS: done, lease, last writer, then every other key of the job.  ARGV: writer, seconds the mark stays.
+# 1 when ended.
+END_JOB = _writer_only(2, 3, 1) + """
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
 return 1
 """
 

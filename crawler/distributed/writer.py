@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from collections.abc import Awaitable, Callable
 
@@ -27,6 +28,7 @@ from crawler.distributed.job import (
     code_version,
     connect_async,
     lease_seconds,
+    let_in_no_more,
     process_name,
     text,
 )
@@ -43,6 +45,21 @@ logger = logging.getLogger(__name__)
 def pages_wait(waiting: int) -> str:
     """``1 article page waits``, ``5 article pages wait``: what waits for a fetch node."""
     return f"{counted(waiting, 'article page')} {agreeing(waiting, 'waits', 'wait')}"
+
+
+def unreachable(error: redis.RedisError) -> bool:
+    """Whether ``error`` is Redis away (waited for), rather than Redis refusing a step or
+    this writer's password (a ConnectionError too)."""
+    return isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
+        and not isinstance(error, redis.AuthenticationError)
+
+
+def taken_before(writers: list[str]) -> str:
+    """What became of the pages a job's writers before took and Redis does not have as
+    archived: read after a run that failed, it says what happened and what this run does."""
+    return (f"taken by {'writers' if len(writers) > 1 else 'writer'} {', '.join(writers)}, which ended "
+            "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this "
+            "run asks WeChat for none of them again, and archives those not archived yet")
 
 
 class NodeWatch:
@@ -170,6 +187,7 @@ class Writer:
         self.heartbeat = config.redis_heartbeat
         self.look_every = config.redis_heartbeat / 3
         self.node_wait = config.redis_node_wait
+        self.url = config.redis_url
         self.name = process_name()
         self.lease_ms = round(lease_seconds(config) * 1000)
         self._lease = client.register_script(LEASE)
@@ -196,7 +214,7 @@ class Writer:
             await self.client.delete(self.job.done)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
-            reclaimed = await self.exchange.reclaim()
+            reclaimed, takers = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
             fetched = await self.client.hlen(self.job.pages)
         except redis.RedisError as error:
@@ -205,8 +223,7 @@ class Writer:
         if queued or fetched:
             logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting%s",
                         self.job.name, counted(queued, "request"), counted(fetched, "page"),
-                        f" ({reclaimed} of them taken by a writer that stopped before archiving them)"
-                        if reclaimed else "")
+                        f" ({reclaimed} of them {taken_before(takers)})" if reclaimed else "")
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
         self.tasks = [asyncio.ensure_future(task) for task in (
@@ -281,10 +298,10 @@ class Writer:
         self.redis_lost(error)
         return False
 
-    async def waited_out(self, error: redis.RedisError) -> bool:
-        """True, a second later, when Redis has been away for less than ``REDIS_GRACE``."""
-        if not self.lost and isinstance(error, (redis.ConnectionError, redis.TimeoutError)) \
-                and not self.outage.failed(error):
+    async def waited_out(self, error: redis.RedisError, patient: bool = True) -> bool:
+        """True, a second later, when Redis has been away for less than ``REDIS_GRACE``
+        (and the caller is ``patient``)."""
+        if patient and not self.lost and unreachable(error) and not self.outage.failed(error):
             await asyncio.sleep(1)
             return True
         return False
@@ -304,10 +321,10 @@ class Writer:
     def redis_lost(self, error: redis.RedisError) -> None:
         if not self.say_lost(error):
             return
-        if isinstance(error, redis.ResponseError):
-            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
-        else:
+        if unreachable(error):
             self.stop(REDIS_LOST, "not fetched: Redis is unreachable")
+        else:
+            self.stop(REDIS_REFUSED, "not fetched: Redis refused a step of the job")
 
     def say_lost(self, error: redis.RedisError,
                  then: str = "Stopping; what is not archived is found again by the next run.") -> bool:
@@ -315,8 +332,10 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
-        what = f"refused a step of job {self.job.name}" if isinstance(error, redis.ResponseError) \
-            else "is unreachable"
+        if isinstance(error, redis.AuthenticationError):
+            logger.error("%s. %s", let_in_no_more(self.url, error), then)
+            return True
+        what = "is unreachable" if unreachable(error) else f"refused a step of job {self.job.name}"
         grace = f", for more than REDIS_GRACE ({self.outage.grace:.0f} s)" if self.outage.over else ""
         logger.error("Redis %s: %s%s. %s", what, str(error).rstrip("."), grace, then)
         return True
@@ -335,14 +354,19 @@ class Writer:
         if not self.lost:  # else each call would only wait out its timeout
             await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
             ending = [self.end_job] if reason == "finished" else [self.stays, self.release]
-            for step in [self.exchange.finish_left, self.nodes.report, *ending]:
+            # a step that asks nothing of Redis would be taken for Redis answering again
+            letting_go = [self.exchange.finish_left] if self.exchange.unfinished else []
+            for step in [*letting_go, self.nodes.report, *ending]:
                 error = await self.steadily(step)
                 if error is None:
                     continue
                 left = (f"Job {self.job.name} is not ended: what this run fetched is archived, but the job "
                         "stays in Redis, its fetch nodes waiting for its next writer; the next run of this "
                         "command ends it. Exit status 1")
-                if reason != "finished":
+                stopped_by = Run.of(self.crawler).stopped_by
+                if reason != "finished" and stopped_by is not None and unreachable(error):
+                    self.left_as_stopped(error, stopped_by)
+                elif reason != "finished":
                     self.say_lost(error)
                 elif self.say_lost(error, left):
                     Run.of(self.crawler).tally.count(Stat.JOB_NOT_ENDED)
@@ -350,16 +374,30 @@ class Writer:
         await self.client.aclose()
 
     async def steadily(self, step: Callable[[], Awaitable[None]]) -> redis.RedisError | None:
-        """Runs one of ``close``'s steps, Redis away waited for; the error that ended the wait."""
+        """Runs one of ``close``'s steps, Redis away waited for; the error that ended the wait.
+        A stop the user asked for (a signal, Ctrl-C, cron's timeout) is not kept waiting: the
+        job stays in Redis as it is, and nothing is lost."""
         while True:
             try:
                 await step()
             except redis.RedisError as error:
-                if await self.waited_out(error):
+                if await self.waited_out(error, patient=Run.of(self.crawler).stopped_by is None):
                     continue
                 return error
             self.outage.answered()
             return None
+
+    def left_as_stopped(self, error: redis.RedisError, stopped_by: signal.Signals) -> None:
+        """Says, once, that Redis was not waited for as a signal stopped the run, and what
+        comes of it: the run still ends by the signal."""
+        if self.lost:
+            return
+        self.lost = True
+        logger.warning("Redis is unreachable (%s), not waited for as the run stops by %s: job %s stays "
+                       "in Redis as it was then, its frontier and the pages fetched and taken for this "
+                       "writer; the next run of this command resumes it once Redis answers, and archives "
+                       "what this run left without asking WeChat again",
+                       str(error).rstrip("."), stopped_by.name, self.job.name)
 
     async def stays(self) -> None:
         queued = await self.client.zcard(self.job.requests)
@@ -370,6 +408,14 @@ class Writer:
         await self._release(keys=[self.job.lease], args=[self.name])
 
     async def end_job(self) -> None:
-        """Marks the job done, which stops its nodes, and removes its other keys, at once."""
+        """Marks the job done, which stops its nodes, and removes its other keys, at once;
+        not when another writer took the job meanwhile (``Stat.JOB_NOT_ENDED``)."""
         nodes = [text(node) for node in await self.client.hkeys(self.job.nodes)]
-        await self._end(keys=[self.job.done, *self.job.keys(nodes)], args=[DONE_SECONDS])
+        if await self._end(keys=[self.job.done, self.job.lease, self.job.last_writer, *self.job.keys(nodes)],
+                           args=[self.name, DONE_SECONDS]):
+            return
+        holder = await self.client.get(self.job.lease) or await self.client.get(self.job.last_writer)
+        logger.error("Another writer, %s, took job %s while this one was silent for longer than its lease: "
+                     "the job is that writer's to end. What this run fetched is archived. Exit status 1",
+                     text(holder or b"?"), self.job.name)
+        Run.of(self.crawler).tally.count(Stat.JOB_NOT_ENDED)
