@@ -616,6 +616,27 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     assert shown == originals
 
 
+# A body as a WeChat page holds it: in a page in standards mode (its <!DOCTYPE html>), where
+# Chromium's parser closes a paragraph at a table and its style sheet lets a table inherit
+# the text's weight (in quirks mode, as ``LINKED`` is read, neither)
+STANDARD = "<!DOCTYPE html>"
+STANDARD_LINKED = [
+    # a cell holding its own link, in a link around its table: the rest of the cell is the
+    # outer link's
+    '<div><a href="https://x.example/1"><table><tr><td>甲<a href="https://x.example/2">乙</a>丙'
+    '<b>丁</b></td><td>戊</td></tr></table></a></div>',
+]
+
+
+def test_a_standards_mode_page_s_post_links_what_chromium_does() -> None:
+    """What a tap on each part of the text follows, and what is bold or italic, in the post
+    as in Chromium, both pages in standards mode. A cell holding a link of its own in a link
+    around its table was written unlinked, but for that link."""
+    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in STANDARD_LINKED]
+    originals, shown = (marks_of([STANDARD + document for document in documents])
+                        for documents in (STANDARD_LINKED, posts))
+    assert shown == originals
+
 # What the contract names for titles, albums, tags and account names (ARCHIVE_FORMAT.md):
 # quotes of every kind, Liquid's and kramdown's openers, what ends a script or a comment,
 # YAML's indicators, booleans and numbers of YAML 1.1, C0 and C1 controls, bidi controls,

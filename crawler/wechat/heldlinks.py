@@ -35,6 +35,8 @@ _TOKEN = re.compile(
     re.S | re.I)
 _HOLD = "held-link"
 _CLOSING = ("table", "fieldset")
+# What a cell holds that is written as part of its table, never inside a link
+_TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
 
 
 def links_held_open(markup: str, tree: etree._Element,
@@ -81,6 +83,46 @@ def hold_open(root: etree._Element) -> None:
             hold.text, link.text = link.text, None
             hold.extend(list(link))
             link.append(hold)
+
+
+def link_beside_cell_links(root: etree._Element) -> None:
+    """In each cell of ``root`` that holds a link of its own, within a link around its
+    table, what stands beside that link given a copy of the link around the table: a
+    browser links it there, and the converter writes a cell holding a link unlinked but for
+    that link (a link in a link would show as its Markdown)."""
+    for cell in list(root.iter("td", "th")):
+        outer = next(cell.iterancestors("a"), None)
+        if outer is not None and next(cell.iter("a"), None) is not None:
+            _link_beside_links(cell, outer)
+
+
+def _link_beside_links(element: etree._Element, outer: etree._Element) -> None:
+    """The text and elements ``element`` holds outside its links, each in a copy of ``outer``
+    (the elements that hold a link, in turn, what they hold); parts of a table stay as
+    they are."""
+    if element.text and element.text.strip():
+        element.insert(0, _linked(outer, element.text))
+        element.text = None
+    for child in list(element):
+        if child.tail and child.tail.strip():
+            child.addnext(_linked(outer, child.tail))
+            child.tail = None
+        if child.tag == "a" or child.tag in _TABLE_TAGS or not isinstance(child.tag, str):
+            continue
+        if next(child.iter("a"), None) is not None:
+            _link_beside_links(child, outer)
+        else:
+            link = _linked(outer, None)
+            child.addprevious(link)
+            link.append(child)
+            link.tail, child.tail = child.tail, None
+
+
+def _linked(outer: etree._Element, text: str | None) -> etree._Element:
+    """A copy of the link ``outer`` that holds ``text``."""
+    link = outer.makeelement("a", {str(name): str(value) for name, value in outer.attrib.items()})
+    link.text = text
+    return link
 
 
 def _before_a_table(tree: etree._Element) -> list[etree._Element]:
