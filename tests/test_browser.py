@@ -625,13 +625,17 @@ STANDARD_LINKED = [
     # outer link's
     '<div><a href="https://x.example/1"><table><tr><td>甲<a href="https://x.example/2">乙</a>丙'
     '<b>丁</b></td><td>戊</td></tr></table></a></div>',
+    # a table's parts outside any table: the parser ignores their tags, text and links run on
+    '<div><a href="https://x.example/3">甲<td>乙</td>丙<tr>丁<th class="x">戊</a>己</div><p><b>粗<caption>'
+    '体</b>后<tbody>尾<col>末</p><section><i>斜<thead><tfoot>体<colgroup>后</i></section>',
 ]
 
 
 def test_a_standards_mode_page_s_post_links_what_chromium_does() -> None:
     """What a tap on each part of the text follows, and what is bold or italic, in the post
     as in Chromium, both pages in standards mode. A cell holding a link of its own in a link
-    around its table was written unlinked, but for that link."""
+    around its table was written unlinked, but for that link. A table's cell or row outside
+    any table was a table of its own in the post, a link before it closed there."""
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in STANDARD_LINKED]
     originals, shown = (marks_of([STANDARD + document for document in documents])
                         for documents in (STANDARD_LINKED, posts))

@@ -10,30 +10,22 @@ The tree cannot tell such a link from one closed just before a table, so such a 
 parsed again with an element of a name the page does not hold, opened just after the start
 tag of each of these links: libxml2 closes nothing at a table while it is open, and closes
 it with the link. It is then unwrapped. Which start tag makes which link is known by
-counting them in the markup, read as HTML's tokenizer (libxml2's since 2.14) reads it:
-comments, raw text (a script's, a textarea's) and attribute values hold none.
+counting them in the markup, read as HTML's tokenizer reads it (``tokens``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from lxml import etree
 
+from crawler.wechat.tokens import start_tags
+
 # What ends the reach of a paragraph open around a link for a table's start ("button scope")
 _SCOPE = frozenset("applet button caption html marquee object table td template th".split())
 _FOREIGN = frozenset({"svg", "math"})
-_ATTRIBUTES = r"""(?:\s*=\s*"[^"]*"|\s*=\s*'[^']*'|[^>])*+"""
-_RAW_TEXT = "script|style|textarea|title|xmp|iframe|noembed|noframes"
-# HTML's tokens that can hold "<a": comments, raw text, tags; a link's start tag is group 2.
-_TOKEN = re.compile(
-    r"<!--(?:-?>|.*?(?:--!?>|\Z))|<[!?][^>]*>?|</(?![A-Za-z])[^>]*>?"
-    rf"|<({_RAW_TEXT})(?=[\s/>]){_ATTRIBUTES}>.*?(?:</\1(?=[\s/>])[^>]*+(?:>|\Z)|\Z)"
-    r"|<plaintext(?=[\s/>]).*"
-    rf"|<(a)(?=[\s/>]){_ATTRIBUTES}>|</?[A-Za-z][^\s/>]*{_ATTRIBUTES}>?",
-    re.S | re.I)
 _HOLD = "held-link"
+_LINK = frozenset({"a"})
 _CLOSING = ("table", "fieldset")
 # What a cell holds that is written as part of its table, never inside a link
 _TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
@@ -54,9 +46,7 @@ def links_held_open(markup: str, tree: etree._Element,
     while hold in lowered:
         hold += "-"
     pieces, start, found = [], 0, 0
-    for token in _TOKEN.finditer(markup):
-        if token.group(2) is None:
-            continue
+    for token in start_tags(markup, _LINK):
         if found in closed:
             pieces += [markup[start:token.end()], f"<{hold}>"]
             start = token.end()
