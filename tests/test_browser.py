@@ -627,7 +627,14 @@ STANDARD_LINKED = [
     '<b>丁</b></td><td>戊</td></tr></table></a></div>',
     # a table's parts outside any table: the parser ignores their tags, text and links run on
     '<div><a href="https://x.example/3">甲<td>乙</td>丙<tr>丁<th class="x">戊</a>己</div><p><b>粗<caption>'
-    '体</b>后<tbody>尾<col>末</p><section><i>斜<thead><tfoot>体<colgroup>后</i></section>',
+    '体</b>后<tbody>尾<col>末</p><section><i>斜<thead><tfoot>体<colgroup>后</i></section>',    # a link in a paragraph that a table or a fieldset starts in: the table closes the
+    # paragraph, the link with it, and the parser opens the link again after it, up to its
+    # end tag, past the paragraph's; a link ended before the table is not
+    '<p><a href="https://x.example/4">甲<table><tr><td>格</td></tr></table>乙</a>丙</p>丁<p><a href="https://x.example/5">甲'
+    '<table><tr><td>格</td></tr></table>乙</p>丙</a>丁</p><p><b><a href="https://x.example/6">甲<table><tr><td>格</td></tr></table>乙</a>丙</b>丁</p>'
+    '<p><span><a href="https://x.example/7">甲<table><tr><td>格</td></tr></table>乙</a>丙</span>丁</p>'
+    '<p><a href="https://x.example/8">甲</a><table><tr><td>格</td></tr></table>乙</p><p><a href="https://x.example/9">甲<table><tr><td>格</td></tr></table>乙'
+    '<table><tr><td>格</td></tr></table>丙</a>丁</p><p><a href="https://x.example/10">甲<fieldset>乙</fieldset>丙</a>丁</p>',
 ]
 
 
@@ -635,7 +642,8 @@ def test_a_standards_mode_page_s_post_links_what_chromium_does() -> None:
     """What a tap on each part of the text follows, and what is bold or italic, in the post
     as in Chromium, both pages in standards mode. A cell holding a link of its own in a link
     around its table was written unlinked, but for that link. A table's cell or row outside
-    any table was a table of its own in the post, a link before it closed there."""
+    any table was a table of its own in the post, a link before it closed there. A link in a
+    paragraph that a table closed linked nothing after the table in the post."""
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in STANDARD_LINKED]
     originals, shown = (marks_of([STANDARD + document for document in documents])
                         for documents in (STANDARD_LINKED, posts))
