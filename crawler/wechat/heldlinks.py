@@ -23,11 +23,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from crawler.wechat.paragraphs import open_paragraph
 from crawler.wechat.tokens import start_tags, tags
 
-# What ends the reach of a paragraph open around a link for a table's start ("button scope")
-_SCOPE = frozenset("applet button caption html marquee object table td template th".split())
-_FOREIGN = frozenset({"svg", "math"})
 _HOLD = "held-link"
 _LINK = frozenset({"a"})
 _CLOSING = ("table", "fieldset")
@@ -41,7 +39,7 @@ def links_held_open(markup: str, tree: etree._Element,
     fieldset where HTML's parser keeps it open, the tree ``parse`` gives of ``markup`` with
     an element opened in each such link, unwrapped. ``tree`` as it is when the links' start
     tags in ``markup`` are not ``tree``'s links, or libxml2 put such an element elsewhere."""
-    closed_links = [link for link in _before_a_table(tree) if not _in_a_paragraph(link)]
+    closed_links = [link for link in _before_a_table(tree) if open_paragraph(link) is None]
     if not closed_links:
         return tree
     links = {link: number for number, link in enumerate(tree.iter("a"))}
@@ -73,7 +71,7 @@ def links_reopened(markup: str, tree: etree._Element,
     its end tag, and in a fieldset too), ``markup`` with a copy of each such link's start
     tag where the parser opens it again, and the tree ``parse`` gives of it. As they are
     when the links' start tags in ``markup`` are not ``tree``'s links."""
-    closed_links = [link for link in _before_a_table(tree) if _in_a_paragraph(link)]
+    closed_links = [link for link in _before_a_table(tree) if open_paragraph(link) is not None]
     if not closed_links:
         return markup, tree
     links = {link: number for number, link in enumerate(tree.iter("a"))}
@@ -192,13 +190,3 @@ def _last_link(element: etree._Element | None) -> etree._Element | None:
     if element is not None and element.tag == "p" and not element.tail and len(element):
         element = element[-1]
     return element if element is not None and element.tag == "a" and not element.tail else None
-
-
-def _in_a_paragraph(link: etree._Element) -> bool:
-    """Whether a paragraph is open around ``link`` where a table's start tag closes it."""
-    for ancestor in link.iterancestors():
-        if ancestor.tag == "p":
-            return True
-        if ancestor.tag in _SCOPE or ancestor.tag in _FOREIGN:
-            return False
-    return False
