@@ -250,6 +250,11 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # a rule first in a list item in a list item: "- - ---" was a rule alone, the item's text
     # after it a code block that showed the next item's "-" (seed 31337)
     '<ul><li><ul><li><hr><p>反诈</p></li></ul></li><li>反诈</li></ul>',
+    # a code block in a list item, a line of it that is a rule after a blank (or empty) one:
+    # kramdown ended the list there, the rest a rule and fences shown as text (seed 50505)
+    "<ul><li>反诈</li><li><pre><code>&nbsp;&nbsp;&nbsp;<br>---</code></pre></li></ul>",
+    "<ol><li>甲<pre><code>a<br><br>* * *<br>b</code></pre>乙</li></ol>",
+    "<ul><li>甲<ul><li>乙<pre><code>a<br><br>___</code></pre></li></ul></li></ul>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

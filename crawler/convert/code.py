@@ -24,6 +24,12 @@ _BLOCK_MARKS = re.compile(r"[ >]*((?:[-*+]|\d+[.)]) +)?")
 # kramdown's end-of-block mark: first in a list item, it ends an empty block and shows nothing
 _END_OF_BLOCK = "^"
 _LANGUAGE = re.compile(r"[A-Za-z0-9+#-]{1,20}")
+# A line kramdown reads as a rule (its HR_START); after a blank line, in a list item, it ends
+# the list, whatever the item holds (a fenced code block)
+_RULE = re.compile(r"[ \t]*([-*_])[ \t]*\1[ \t]*\1(?:\1|[ \t])*")
+# What a blank code line before such a line is written as: not blank to kramdown (its \s is
+# ASCII's), blank to a reader
+_NOT_BLANK = "\u00a0"
 
 
 class HeldCode:
@@ -94,7 +100,10 @@ class HeldCode:
         if marked.group(1):  # first in a list item: the fence on the item's line
             # was read as text, and the code's lines that start a list as lists of the item
             marks += f"{_END_OF_BLOCK}\n{indent.rstrip()}\n{indent}"
-        lines = [f"{fence}{language}", *code.split("\n"), fence]
+        code_lines = code.split("\n")
+        if re.sub("> ?", "", indent):  # in a list item
+            code_lines = _unbroken(code_lines)
+        lines = [f"{fence}{language}", *code_lines, fence]
         return marks + "\n".join([lines[0], *(indent + line if line else indent.rstrip()
                                                for line in lines[1:])])
 
@@ -109,6 +118,14 @@ class HeldCode:
         before = " " if start and text[start - 1] in "`\0" else ""
         after = " " if end < len(text) and text[end] in "`\0" else ""
         return before + span + after
+
+
+def _unbroken(lines: list[str]) -> list[str]:
+    """A list item's code block's ``lines``, each blank one before a line kramdown reads as
+    a rule written as no-break spaces (one for an empty line): kramdown ended the list at
+    that line, the rest of the block shown as a rule and text."""
+    return [_NOT_BLANK * max(1, len(line)) if not line.strip() and _RULE.fullmatch(after) else line
+            for line, after in zip(lines, [*lines[1:], ""], strict=True)]
 
 
 def code_lines(pre: Tag) -> str:

@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
-from crawler.wechat.heldlinks import hold_open
+from crawler.wechat.heldlinks import hold_open, link_beside_cell_links
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import web_url, with_scheme
@@ -86,6 +86,7 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
     _nest_stray_lists(root)
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
+    link_beside_cell_links(root)
     hold_open(root)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))

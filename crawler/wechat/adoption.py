@@ -13,6 +13,7 @@ these cases of the rule are followed: the tree otherwise is libxml2's.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -221,6 +222,37 @@ def taken_after(element: etree._Element) -> list[etree._Element | str]:
         parent.remove(sibling)
         taken += [sibling, *([tail] if tail else [])]
     return taken
+
+
+def taken_up_to(element: etree._Element, top: etree._Element,
+                reopens: Callable[[etree._Element], bool]) -> list[etree._Element | str]:
+    """What follows ``element`` in each element up to ``top``, ``top``'s own child's included,
+    taken out in order: what HTML's parser meets once it has closed them all at ``element``,
+    each run in a copy of the elements it stood in that ``reopens`` says the parser opens
+    again (formatting elements)."""
+    following: list[etree._Element | str] = []
+    level = element
+    while (parent := level.getparent()) is not top:
+        assert parent is not None
+        following += taken_after(level)
+        if following and reopens(parent):
+            following = [_holding(_copy(parent), following)]
+        level = parent
+    return following + taken_after(level)
+
+
+def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
+    """``element`` holding ``pieces``, elements and text, in order."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            last = element[-1] if len(element) else None
+            if last is None:
+                element.text = (element.text or "") + piece
+            else:
+                last.tail = (last.tail or "") + piece
+        else:
+            element.append(piece)
+    return element
 
 
 def put_after(element: etree._Element, pieces: list[etree._Element | str]) -> None:

@@ -5,8 +5,11 @@ the document with no exception: a page of 300 nested ``<section>``s would lose i
 Pages are parsed with ``huge_tree``; one that still goes too deep is parsed again with
 the tags beyond ``MAX_DEPTH`` left out, their text kept. Characters XML has no place for
 (controls, U+FFFE, U+FFFF) and references to them are left out first: lxml parses them,
-then refuses them wherever text is set, as when an element is unwrapped. A link libxml2
-closes at a table is kept open around it (``heldlinks``); then a link inside a link is moved
+then refuses them wherever text is set, as when an element is unwrapped. The tags of a
+table's parts outside any table are ignored, as HTML's parser ignores them (``strayparts``);
+a link libxml2 closes at a table is kept open around it, or opened again after it
+where a paragraph closed with it (``heldlinks``); a paragraph a table starts in is
+closed there (``paragraphs``); then a link inside a link is moved
 where HTML's parser puts it (``adoption``), as Chromium draws it, and so is what stands in
 a table outside its cells (``foster``), in that order: a link met in a table outside its
 cells, within a link, is left by the first for the second to place.
@@ -23,7 +26,9 @@ from lxml import etree
 
 from crawler.wechat.adoption import unnest_links
 from crawler.wechat.foster import foster_parent
-from crawler.wechat.heldlinks import links_held_open
+from crawler.wechat.heldlinks import links_held_open, links_reopened
+from crawler.wechat.paragraphs import close_paragraphs_at_tables
+from crawler.wechat.strayparts import without_stray_parts
 
 MAX_DEPTH = 1000
 # A tag name no page can give (the HTML parser lowercases every name): an element renamed so
@@ -93,10 +98,17 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     markup = _NOT_XML_REFERENCE.sub("", markup)
     parser = lxml.html.HTMLParser(huge_tree=True)
     tree = parse(markup, parser)
+
+    def again(changed: str) -> lxml.html.HtmlElement:
+        return parse(changed, lxml.html.HTMLParser(huge_tree=True))
+
     if any("Excessive depth" in error.message for error in parser.error_log):
         markup = _shallow(markup)
-        tree = parse(markup, lxml.html.HTMLParser(huge_tree=True))
-    tree = links_held_open(markup, tree, lambda held: parse(held, lxml.html.HTMLParser(huge_tree=True)))
+        tree = again(markup)
+    markup, tree = without_stray_parts(markup, tree, again)
+    markup, tree = links_reopened(markup, tree, again)
+    tree = links_held_open(markup, tree, again)
+    close_paragraphs_at_tables(tree)
     unnest_links(tree)
     foster_parent(tree)
     return tree

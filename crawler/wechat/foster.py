@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from crawler.wechat.adoption import FORMATTING, add_text_before, put_after, taken_after
+from crawler.wechat.adoption import FORMATTING, add_text_before, put_after, taken_up_to
 
 # What each part of a table holds in its own right; anything else is moved out of it.
 _HOLDS = {
@@ -56,34 +56,12 @@ def _close_at_table(table: etree._Element) -> None:
     inner = next((t for t in table.iterdescendants("table") if next(t.iterancestors(*_OWN)) is table), None)
     if inner is None:
         return
-    following: list[etree._Element | str] = []
-    level = inner
-    while (parent := level.getparent()) is not table:
-        assert parent is not None
-        following += taken_after(level)
-        if parent.tag in FORMATTING and following:
-            following = [_holding(_copy(parent, parent.tag), following)]
-        level = parent
-    following += taken_after(level)
+    following = taken_up_to(inner, table, lambda element: element.tag in FORMATTING)
     for piece in following:
         for part in [] if isinstance(piece, str) else piece.iter(*_PARTS):
             if next(part.iterancestors("table"), None) is None:  # taken out: of no table now
                 part.tag = _LOOSE
     put_after(table, [inner, *following])
-
-
-def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
-    """``element`` holding ``pieces``, elements and text, in order."""
-    for piece in pieces:
-        if isinstance(piece, str):
-            last = element[-1] if len(element) else None
-            if last is None:
-                element.text = (element.text or "") + piece
-            else:
-                last.tail = (last.tail or "") + piece
-        else:
-            element.append(piece)
-    return element
 
 
 def _sort(part: etree._Element, table: etree._Element) -> None:

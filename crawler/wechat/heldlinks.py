@@ -3,38 +3,34 @@
 libxml2 closes an ``<a>`` when a ``<table>`` or ``<fieldset>`` starts in it (with nothing
 else open in the link), and leaves no trace of it in the tree: the link's ``</a>`` is then
 ignored, and the cells and the text after the table up to it are no longer linked. HTML's
-parser (Chromium's) keeps the link open around them, unless a paragraph is open around it
-(in a standards-mode page the table closes the paragraph, the link with it, as libxml2 does).
+parser (Chromium's) keeps the link open around them, unless a paragraph is open around it:
+in a standards-mode page the table closes the paragraph, the link with it, as libxml2 does,
+but HTML's parser opens the link again after the table (in a fieldset too), up to its end
+tag, where libxml2 leaves what follows unlinked (``links_reopened``).
 
 The tree cannot tell such a link from one closed just before a table, so such a page is
 parsed again with an element of a name the page does not hold, opened just after the start
 tag of each of these links: libxml2 closes nothing at a table while it is open, and closes
-it with the link. It is then unwrapped. Which start tag makes which link is known by
-counting them in the markup, read as HTML's tokenizer (libxml2's since 2.14) reads it:
-comments, raw text (a script's, a textarea's) and attribute values hold none.
+it with the link. It is then unwrapped. A link closed with its paragraph is given a copy of
+its start tag where HTML's parser opens it again. Which start tag makes which link is known by
+counting them in the markup, read as HTML's tokenizer reads it (``tokens``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
-# What ends the reach of a paragraph open around a link for a table's start ("button scope")
-_SCOPE = frozenset("applet button caption html marquee object table td template th".split())
-_FOREIGN = frozenset({"svg", "math"})
-_ATTRIBUTES = r"""(?:\s*=\s*"[^"]*"|\s*=\s*'[^']*'|[^>])*+"""
-_RAW_TEXT = "script|style|textarea|title|xmp|iframe|noembed|noframes"
-# HTML's tokens that can hold "<a": comments, raw text, tags; a link's start tag is group 2.
-_TOKEN = re.compile(
-    r"<!--(?:-?>|.*?(?:--!?>|\Z))|<[!?][^>]*>?|</(?![A-Za-z])[^>]*>?"
-    rf"|<({_RAW_TEXT})(?=[\s/>]){_ATTRIBUTES}>.*?(?:</\1(?=[\s/>])[^>]*+(?:>|\Z)|\Z)"
-    r"|<plaintext(?=[\s/>]).*"
-    rf"|<(a)(?=[\s/>]){_ATTRIBUTES}>|</?[A-Za-z][^\s/>]*{_ATTRIBUTES}>?",
-    re.S | re.I)
+from crawler.wechat.paragraphs import open_paragraph
+from crawler.wechat.tokens import start_tags, tags
+
 _HOLD = "held-link"
+_LINK = frozenset({"a"})
 _CLOSING = ("table", "fieldset")
+# What a cell holds that is written as part of its table, never inside a link
+_TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
 
 
 def links_held_open(markup: str, tree: etree._Element,
@@ -43,7 +39,7 @@ def links_held_open(markup: str, tree: etree._Element,
     fieldset where HTML's parser keeps it open, the tree ``parse`` gives of ``markup`` with
     an element opened in each such link, unwrapped. ``tree`` as it is when the links' start
     tags in ``markup`` are not ``tree``'s links, or libxml2 put such an element elsewhere."""
-    closed_links = [link for link in _before_a_table(tree) if not _in_a_paragraph(link)]
+    closed_links = [link for link in _before_a_table(tree) if open_paragraph(link) is None]
     if not closed_links:
         return tree
     links = {link: number for number, link in enumerate(tree.iter("a"))}
@@ -52,9 +48,7 @@ def links_held_open(markup: str, tree: etree._Element,
     while hold in lowered:
         hold += "-"
     pieces, start, found = [], 0, 0
-    for token in _TOKEN.finditer(markup):
-        if token.group(2) is None:
-            continue
+    for token in start_tags(markup, _LINK):
         if found in closed:
             pieces += [markup[start:token.end()], f"<{hold}>"]
             start = token.end()
@@ -70,6 +64,66 @@ def links_held_open(markup: str, tree: etree._Element,
     return held_tree
 
 
+def links_reopened(markup: str, tree: etree._Element,
+                   parse: Callable[[str], etree._Element]) -> tuple[str, etree._Element]:
+    """``markup`` and ``tree``, libxml2's of it; or, when a table or fieldset has closed a
+    paragraph and a link open in it (HTML's parser opens the link again after them, up to
+    its end tag, and in a fieldset too), ``markup`` with a copy of each such link's start
+    tag where the parser opens it again, and the tree ``parse`` gives of it. As they are
+    when the links' start tags in ``markup`` are not ``tree``'s links."""
+    closed_links = [link for link in _before_a_table(tree) if open_paragraph(link) is not None]
+    if not closed_links:
+        return markup, tree
+    links = {link: number for number, link in enumerate(tree.iter("a"))}
+    closing = {links[link]: _closing(link) for link in closed_links}
+    copies: list[tuple[int, str]] = []  # where a copy of a link's start tag goes, and it
+    open_links: list[_Closed] = []
+    found = 0
+    for name, end, token in tags(markup):
+        for link in list(open_links):
+            if link.depth == 0 and name == "a":  # ended, or closed by another, before it
+                open_links.remove(link)
+            elif name == link.closing:
+                link.depth += -1 if end else 1
+                if link.depth == 0 or (not end and link.closing == "fieldset" and link.depth == 1):
+                    copies.append((token.end(), link.start_tag))
+                if link.depth == 0:
+                    open_links.remove(link)
+        if name == "a" and not end:
+            if found in closing:
+                open_links.append(_Closed(token.group(0), closing[found]))
+            found += 1
+    if found != len(links) or not copies:
+        return markup, tree
+    pieces, start = [], 0
+    for position, start_tag in copies:
+        pieces += [markup[start:position], start_tag]
+        start = position
+    reopened = "".join([*pieces, markup[start:]])
+    return reopened, parse(reopened)
+
+
+def _closing(link: etree._Element) -> str:
+    """The name of the table or fieldset right after ``link`` or its paragraph."""
+    after = link.getnext()
+    if after is None:
+        parent = link.getparent()
+        assert parent is not None
+        after = parent.getnext()
+    assert after is not None
+    return str(after.tag)
+
+
+@dataclass
+class _Closed:
+    """A link a paragraph's closing closes at a table or fieldset: its start tag, the name
+    of what closes it, and how many of these are open once met (0 before)."""
+
+    start_tag: str
+    closing: str
+    depth: int = 0
+
+
 def hold_open(root: etree._Element) -> None:
     """Each link of ``root`` that holds a table or fieldset given an element around all it
     holds, that keeps libxml2 from closing the link there when ``root``'s markup is parsed
@@ -83,17 +137,56 @@ def hold_open(root: etree._Element) -> None:
             link.append(hold)
 
 
+def link_beside_cell_links(root: etree._Element) -> None:
+    """In each cell of ``root`` that holds a link of its own, within a link around its
+    table, what stands beside that link given a copy of the link around the table: a
+    browser links it there, and the converter writes a cell holding a link unlinked but for
+    that link (a link in a link would show as its Markdown)."""
+    for cell in list(root.iter("td", "th")):
+        outer = next(cell.iterancestors("a"), None)
+        if outer is not None and next(cell.iter("a"), None) is not None:
+            _link_beside_links(cell, outer)
+
+
+def _link_beside_links(element: etree._Element, outer: etree._Element) -> None:
+    """The text and elements ``element`` holds outside its links, each in a copy of ``outer``
+    (the elements that hold a link, in turn, what they hold); parts of a table stay as
+    they are."""
+    if element.text and element.text.strip():
+        element.insert(0, _linked(outer, element.text))
+        element.text = None
+    for child in list(element):
+        if child.tail and child.tail.strip():
+            child.addnext(_linked(outer, child.tail))
+            child.tail = None
+        if child.tag == "a" or child.tag in _TABLE_TAGS or not isinstance(child.tag, str):
+            continue
+        if next(child.iter("a"), None) is not None:
+            _link_beside_links(child, outer)
+        else:
+            link = _linked(outer, None)
+            child.addprevious(link)
+            link.append(child)
+            link.tail, child.tail = child.tail, None
+
+
+def _linked(outer: etree._Element, text: str | None) -> etree._Element:
+    """A copy of the link ``outer`` that holds ``text``."""
+    link = outer.makeelement("a", {str(name): str(value) for name, value in outer.attrib.items()})
+    link.text = text
+    return link
+
+
 def _before_a_table(tree: etree._Element) -> list[etree._Element]:
-    """The links right before a table or fieldset: closed by it, or by their end tag there."""
+    """The links right before a table or fieldset, or last in a paragraph right before it:
+    closed by it (a paragraph with them), or by their end tag there."""
     return [link for closing in tree.iter(*_CLOSING)
-            if (link := closing.getprevious()) is not None and link.tag == "a" and not link.tail]
+            if (link := _last_link(closing.getprevious())) is not None]
 
 
-def _in_a_paragraph(link: etree._Element) -> bool:
-    """Whether a paragraph is open around ``link`` where a table's start tag closes it."""
-    for ancestor in link.iterancestors():
-        if ancestor.tag == "p":
-            return True
-        if ancestor.tag in _SCOPE or ancestor.tag in _FOREIGN:
-            return False
-    return False
+def _last_link(element: etree._Element | None) -> etree._Element | None:
+    """``element`` when it is a link, or the link last in it when it is a paragraph; none
+    when text follows."""
+    if element is not None and element.tag == "p" and not element.tail and len(element):
+        element = element[-1]
+    return element if element is not None and element.tag == "a" and not element.tail else None
