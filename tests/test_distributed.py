@@ -1595,6 +1595,9 @@ def test_a_redis_restarted_with_another_password_stops_writer_and_node_in_one_cl
                    "user is disabled, where it let this process in at its start (its password or users changed). " \
                    "Stopping; " in line, log
             assert SECRET not in log and "an0ther" not in log, log
+        # what the node could not hand back was refused it, not left unanswered
+        [stopped] = re.findall(r"Fetch node n1 stopped .*", processes.log("n1"))
+        assert "fetched and not handed back (Redis refused this node): asked again by the writer" in stopped, stopped
         processes.redis_url = server.url
         with closing(redis.Redis.from_url(server.url)) as job:
             processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the stopped writer's lease to run out")

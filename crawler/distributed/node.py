@@ -257,7 +257,8 @@ class FetchNode:
         report = logger.error if reason == "blocked" else logger.info
         report("Fetch node %s stopped (%s): %s handed back to job %s%s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,
-               f"; {counted(len(self.unsent), 'page')} fetched and not handed back (Redis did not answer): "
+               f"; {counted(len(self.unsent), 'page')} fetched and not handed back "
+               f"({'Redis refused this node' if self.refused else 'Redis did not answer'}): "
                "asked again by the writer" if self.unsent else "",
                "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
 
