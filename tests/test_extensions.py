@@ -64,6 +64,16 @@ def test_a_run_whose_pages_failed_for_their_own_reason_reached_wechat() -> None:
     assert (run_failure(own, "finished") or "").startswith("no article page could be fetched")
 
 
+@pytest.mark.parametrize("came_to", [{"pages/fetch_failed": 1}, {"downloader/exception_count": 2},
+                                     {"sources/attempted": 1}, {"pages/unknown": 1}])
+def test_a_run_a_signal_stopped_is_judged_by_what_broke_not_by_what_it_did_not_reach(
+        came_to: dict[str, int]) -> None:
+    from crawler.report.extensions import run_failure
+    assert run_failure(came_to, "finished")
+    assert run_failure(came_to, "shutdown") is None
+    assert "could not be written" in (run_failure({**came_to, "posts/write_failed": 1}, "shutdown") or "")
+
+
 def test_every_outcome_and_page_reason_has_its_stats_name() -> None:
     """``Stat.post``/``Stat.page`` build names from typed values: an Outcome or a PageReason
     added without its stats name fails here, not in a run."""

@@ -30,10 +30,12 @@ class Stopped:
     ``DELAY`` seconds, stopped by SIGTERM while its first article page is on the wire: the
     stand-in holds it until the run has said it is stopping."""
 
-    def __init__(self, wechat: MockWeChat, archive: Path, **settings: str):
+    def __init__(self, wechat: MockWeChat, archive: Path, served: bool = True, **settings: str):
+        """``served=False``: the stand-in answers each article page 404."""
         self.wechat = wechat
         site = Site(wechat)
-        self.album = site.album("3201", site.serve(numbered(2247495000, ARTICLES)))
+        arts = numbered(2247495000, ARTICLES)
+        self.album = site.album("3201", site.serve(arts) if served else arts)
         self.archive = archive
         self.settings = {"WECHAT_BASE_URL": wechat.base, **settings}
         gate = Gate(1)
@@ -106,3 +108,18 @@ def test_a_run_stopped_by_sigterm_asks_for_no_page_more_and_the_next_run_archive
     mids = [re.search(r"mid=(\d+)", path)[1] for path in asked_again]  # type: ignore[index]
     assert len(mids) == len(set(mids)) == ARTICLES - 1
     assert held not in mids
+
+
+def test_a_run_stopped_when_its_only_page_answered_failed_ends_by_its_signal_not_as_failed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The page in hand when SIGTERM came answered 404 (a deleted article, an error page):
+    the run said "FAILED: no article page could be fetched" at ERROR and exited 1, as if
+    every page of the album had been asked and failed, where 29 were never asked. A run
+    stopped is judged by what broke, not by what it was stopped before doing: it ends by
+    its signal, its summary says how far it came."""
+    stopped = Stopped(wechat, tmp_path / "archive", served=False)
+    assert stopped.returncode == -signal.SIGTERM, stopped.log
+    assert len(stopped.asked) == 1, (stopped.asked, stopped.log)
+    assert re.search(r"WARNING: Not archived: could not fetch \S+: HTTP 404", stopped.log), stopped.log
+    assert "WARNING: Run summary (stopped by SIGTERM): 1 not fetched\n" in stopped.log, stopped.log
+    assert "FAILED" not in stopped.log and "] ERROR: " not in stopped.log, stopped.log

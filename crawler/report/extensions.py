@@ -103,9 +103,12 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "this fetch node runs another version of this project than its writer"
     if stats.get(Stat.JOB_NOT_ENDED):
         return "the job could not be ended in Redis: see the ERROR line"
+    # A run a signal stopped ends by that signal: what it came to before is no verdict on
+    # its sources or on WeChat (of 30 pages one asked, 404), only what broke is.
+    stopped = reason == "shutdown"
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
-    if not archived and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
+    if not archived and not stopped and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
             and not responses and not stats.get(Stat.REQUESTS_FAILED_OWN, 0):
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
@@ -118,6 +121,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if reason == "start_error" or stats.get(Stat.ITEMS_FAILED, 0) or stats.get(Stat.SPIDER_EXCEPTIONS, 0):
         return ("an error the run does not handle cost what it was doing: see the ERROR lines "
                 "and their tracebacks")
+    if stopped:
+        return None
     # an account's own links are a source, the summary's too; an album known from a page
     # answering that it is deleted is an answer, not a source that failed
     if stats.get(Stat.SOURCES_ATTEMPTED, 0) and not stats.get(Stat.SOURCES_READ, 0) \
