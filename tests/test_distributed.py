@@ -1130,6 +1130,41 @@ def test_a_writer_stopped_by_a_signal_while_redis_is_away_ends_at_once_and_loses
     assert_clean(processes)
 
 
+def looking_for_a_page(command: list[bytes], reply: Any) -> bool:
+    """The writer's step that looks for a page it asked (taking it if a node handed it back
+    already) and finds none there."""
+    return bool(command[:1] and command[0].upper() in (b"EVAL", b"EVALSHA")) and reply is None \
+        and command[1] in (TAKE_PAGE.encode(), hashlib.sha1(TAKE_PAGE.encode()).hexdigest().encode())
+
+
+def test_a_writer_stopped_while_it_looks_for_a_page_counts_that_page_left(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """A writer looks for each page it asks right after asking (a node of an earlier writer
+    may have fetched it). Stopped while Redis had not yet answered such a look, its stop line
+    counted one page fewer than it left, as if the page looked for were being archived:
+    "11 queued pages left" for 12 (seen under load, Redis slow to answer)."""
+    proxy = RedisProxy(redis_server.port, hold=looking_for_a_page).start()
+    try:
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url)
+        processes.wait_for(lambda: proxy.held.is_set() and job.zcard(f"{JOB}:requests") == ARTICLES,
+                           "the writer looking for a page, every page asked")
+        processes.running["writer"].send_signal(signal.SIGTERM)
+        processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("writer"), "the stop line")
+        proxy.release()
+        assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
+    finally:
+        proxy.stop()
+    log = processes.log("writer")
+    assert f"INFO: Stopping (SIGTERM): no page more is asked of WeChat, {ARTICLES} queued pages left " \
+           "for the next run" in log, log
+    assert job.zcard(f"{JOB}:requests") == ARTICLES
+    processes.node("n1")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_writer_sees_its_lease_taken_while_a_page_is_being_taken(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
     """The writer's look at its lease waited behind a take whose answer was slow in coming

@@ -100,6 +100,7 @@ class PageExchange:
         # is nowhere in Redis, and a look for lost pages would ask for it again.
         self.taking = asyncio.Lock()
         self.taken_now = ""  # the id of the page being taken, if any
+        self.handed_back_now = False  # whether a node said that page is there (else looked for)
         self.held: dict[str, Given] = {}  # pages given to their requests, not archived yet
         self.letting_go: weakref.WeakKeyDictionary[Response, Handed] = weakref.WeakKeyDictionary()
         self.collect_pause = 0.0  # seconds from one collection (collect_dropped) to the next
@@ -277,23 +278,24 @@ class PageExchange:
         item = await self.client.blpop([self.job.ready], timeout=timeout)
         return text(item[1]) if item else None
 
-    async def deliver(self, page_id: str) -> None:
-        """Gives a waiting request its page, if the page is there. A page nobody waits
-        for stays in Redis: it was fetched for an earlier writer of the job, and the
-        request that wants it may come later in this run. The request is the one waiting
-        once it is this delivery's turn: the one before may have been given up meanwhile."""
+    async def deliver(self, page_id: str, handed_back: bool = False) -> None:
+        """Gives a waiting request its page, if the page is there (``handed_back``: a node
+        said so). A page nobody waits for stays in Redis: it was fetched for an earlier
+        writer of the job, and the request that wants it may come later in this run. The
+        request is the one waiting once it is this delivery's turn: the one before may have
+        been given up meanwhile."""
         async with self.taking:
             wanted = self.waiting.get(page_id)
             if wanted is not None:
-                await self.take_and_give(page_id, wanted)
+                await self.take_and_give(page_id, wanted, handed_back)
 
-    async def take_and_give(self, page_id: str, wanted: Wanted) -> bool:
+    async def take_and_give(self, page_id: str, wanted: Wanted, handed_back: bool = False) -> bool:
         """Takes the page handed back as ``page_id`` out of Redis and gives it to ``wanted``;
         False when it is not there. A stop meanwhile gives the request up only once the
         page is taken, and not if the page is what was asked: it left Redis, and dropped,
         it would be asked of WeChat again by the next run; given, it is archived as the
         run stops, like the pages given before."""
-        self.taken_now = page_id
+        self.taken_now, self.handed_back_now = page_id, handed_back
         try:
             data = await self.take(page_id)
             if data is not None:

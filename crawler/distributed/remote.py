@@ -60,11 +60,13 @@ class RemoteFetch:
 
     def stop_asked(self) -> int:
         """How many pages the stopping run leaves for the next: every one asked but the one
-        being taken from Redis at that moment, which is archived (one being submitted is
-        not waited for yet: it stops as its submission ends)."""
+        a node handed back being taken from Redis at that moment, which is archived (one
+        only looked for, after it was asked, is most likely not there; one being submitted
+        is not waited for yet: it stops as its submission ends)."""
         self.stopping = True
+        being_archived = bool(self.exchange.taken_now) and self.exchange.handed_back_now
         self.exchange.stop("the run is stopping")
-        return self.asked - bool(self.exchange.taken_now)
+        return self.asked - being_archived
 
     async def process_request(self, request: Request) -> Response | None:
         if not request.meta.get("article"):

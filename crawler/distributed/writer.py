@@ -234,7 +234,7 @@ class Writer:
             try:
                 page_id = await self.exchange.next_ready(timeout=1)
                 if page_id:
-                    await self.exchange.deliver(page_id)
+                    await self.exchange.deliver(page_id, handed_back=True)
             except redis.RedisError as error:
                 if await self.ride_out(error):
                     continue
