@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.report.logtext import counted
+from crawler.report.tally import Stat
 from crawler.run import Run, stop_asked
 from crawler.stopping import leaves
 
@@ -102,6 +103,7 @@ class StopSignal:
         pages a component left queued are what its receiver of ``stop_asked`` returns."""
         left = sum(result for _, result in self.crawler.signals.send_catch_log(signal=stop_asked)
                    if isinstance(result, int))
+        self.run.tally.set(Stat.STOP_LEFT, left)
         logger.info("Stopping (%s): no page more is asked of WeChat, %s %s; "
                     "the pages in hand are finished first; %s again stops at once",
                     number.name, counted(left, "queued page"), leaves(self.crawler), number.name)

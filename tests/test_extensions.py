@@ -70,8 +70,11 @@ def test_a_run_a_signal_stopped_is_judged_by_what_broke_not_by_what_it_did_not_r
         came_to: dict[str, int]) -> None:
     from crawler.report.extensions import run_failure
     assert run_failure(came_to, "finished")
-    assert run_failure(came_to, "shutdown") is None
-    assert "could not be written" in (run_failure({**came_to, "posts/write_failed": 1}, "shutdown") or "")
+    left = {**came_to, "stop/left": 29}
+    assert run_failure(left, "shutdown") is None
+    assert "could not be written" in (run_failure({**left, "posts/write_failed": 1}, "shutdown") or "")
+    # stopped with nothing left (it had asked all it was given): judged as any run
+    assert run_failure({**came_to, "stop/left": 0}, "shutdown") == run_failure(came_to, "finished")
 
 
 def test_every_outcome_and_page_reason_has_its_stats_name() -> None:

@@ -103,9 +103,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "this fetch node runs another version of this project than its writer"
     if stats.get(Stat.JOB_NOT_ENDED):
         return "the job could not be ended in Redis: see the ERROR line"
-    # A run a signal stopped ends by that signal: what it came to before is no verdict on
-    # its sources or on WeChat (of 30 pages one asked, 404), only what broke is.
-    stopped = reason == "shutdown"
+    # A run a signal stopped with pages left ends by that signal: what it came to before is
+    # no verdict on its sources or on WeChat (of 30 pages one asked, 404), only what broke is.
+    # One that had asked all it was given is judged as any run.
+    stopped = stats.get(Stat.STOP_LEFT, 0) > 0
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and not stopped and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
