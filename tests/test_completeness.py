@@ -340,6 +340,25 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
     assert "WeChat refused" not in result.stderr  # the album's links brought each refused one
 
 
+def test_links_written_as_paths_lead_to_their_articles(wechat: MockWeChat, tmp_path: Path) -> None:
+    """An entry (fetched by its short link) whose body links four articles of the account
+    as paths, ``/s?__biz=…``, ``/s/<token>``, ``./s?…``, ``s?__biz=…`` (no capture shows
+    WeChat writing them so; ``test_page`` names what does): all five archived in the run,
+    each linking the others' posts. They led nowhere: one archived of five, no line."""
+    site = Site(wechat)
+    linked = numbered(2247484101, 4)
+    linked[1] = replace(linked[1], token="PathToken")
+    entry = Art("2247484100", token="PathEntry", links=(
+        linked[0].path.replace("&", "&amp;"), f"/s/{linked[1].token}",
+        "." + linked[2].path.replace("&", "&amp;"), linked[3].path[1:].replace("&", "&amp;")))
+    site.serve([entry, *linked])
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    [post] = [text for text in posts(tmp_path / "archive").values() if entry.name.encode() in text.split(b"---")[1]]
+    assert post.count(b"{% post_url ") == 4, post.decode()
+
+
 def test_a_link_in_a_body_holding_a_password_is_no_link_to_fetch(wechat: MockWeChat,
                                                                  tmp_path: Path) -> None:
     """A page's link to an article of the account with a user name and password before its

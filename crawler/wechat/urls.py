@@ -9,7 +9,7 @@ import hashlib
 import html
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -306,6 +306,33 @@ def with_scheme(src: str, scheme: str = "https") -> str:
     follows such a URL on the scheme of the page holding it, and WeChat serves its pages
     over https."""
     return f"{scheme}:{src}" if src.startswith("//") else src
+
+
+def page_base(url: str) -> str:
+    """What the relative links of an article page fetched from ``url`` are read against: its
+    long link's path, ``/s``, on the host it came from, as a browser reads them there, by
+    whichever link it was fetched (from its short link, ``/s/<token>``, a browser reads
+    ``s?__biz=…`` as ``/s/s?__biz=…``, a link to no article); a saved page's path, or a URL
+    of no web scheme, is taken as WeChat's."""
+    parts = split_url(url.strip()) if web_url(url) else None
+    return urlunsplit((parts.scheme, parts.netloc, "/s", "", "")) if parts else f"https://{ARTICLE_HOST}/s"
+
+
+def resolved(link: str, base: str) -> str:
+    """``link`` as a browser follows it from a page at ``base``: one without a scheme
+    (``//mp.weixin.qq.com/s/…``) on the page's; a path (``/s?__biz=…``, ``/s/<token>``,
+    ``./s?…``, ``s?__biz=…``) on the page's host, when it leads to an article or to one of
+    WeChat's ``/mp/`` pages (an album, a homepage). Any other link is as it is: a fragment,
+    ``javascript:``, a path to no such page (a site's address written without its scheme,
+    ``www.example.cn``, is no WeChat page either)."""
+    if link.startswith("//"):
+        return with_scheme(link, scheme_of(base))
+    parts = split_url(link)
+    if not link or link.startswith("#") or parts is None or parts.scheme:
+        return link
+    joined = urljoin(base, link)
+    path = split_url(joined)
+    return joined if is_article_link(joined) or (path is not None and path.path.startswith("/mp/")) else link
 
 
 def scheme_of(url: str) -> str:
