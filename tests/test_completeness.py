@@ -359,6 +359,21 @@ def test_links_written_as_paths_lead_to_their_articles(wechat: MockWeChat, tmp_p
     assert post.count(b"{% post_url ") == 4, post.decode()
 
 
+def test_a_body_link_to_the_account_s_history_page_is_no_lead(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The account's history page (``/mp/profile_ext?action=home``) lists nothing to a crawler
+    (only to a reader signed in to WeChat's app): a body's link to it, whole or as a path, is
+    not asked, at this run or the next, and no line says a loss."""
+    site = Site(wechat)
+    history = f"/mp/profile_ext?action=home&amp;__biz={BIZ}&amp;scene=124#wechat_redirect"
+    entry = site.serve([Art("2247484200", token="HistoryLink", links=(f"{wechat.base}{history}", history))])[0]
+    for _ in range(2):
+        result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+        assert result.returncode == 0, result.stderr
+        assert archived(tmp_path / "archive") == {entry.mid}
+        assert not [line for line in result.stderr.splitlines() if "profile_ext" in line and "WARNING" in line]
+    assert wechat.hits("/mp/profile_ext") == []
+
+
 def test_a_link_in_a_body_holding_a_password_is_no_link_to_fetch(wechat: MockWeChat,
                                                                  tmp_path: Path) -> None:
     """A page's link to an article of the account with a user name and password before its

@@ -22,8 +22,10 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 # share's scene, the PC client's the reader's own session (key, uin, pass_ticket).
 _LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
-# An account's profile (the link its "share" copies), its home page, its history of posts.
-_ACCOUNT_PATHS = ("/mp/profile_ext", "/mp/homepage", "/mp/getmasssendmsg")
+# An account's history of posts (the profile its "share" copies opens it), today's and before 2017
+_HISTORY_PATHS = ("/mp/profile_ext", "/mp/getmasssendmsg")
+# An account's pages: its history, its home page (主页)
+_ACCOUNT_PATHS = (*_HISTORY_PATHS, "/mp/homepage")
 _HOMEPAGE_PATH = "/mp/homepage"
 # The 2013-15 article link: ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``, whose
 # ``appmsgid`` and ``itemidx`` are today's ``mid`` and ``idx`` (old pages still link it)
@@ -146,6 +148,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     if stray:  # a chat's text after it would reach the query's values
         said = "a space" if stray.isspace() else repr(stray)
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
+    if said := history_page(link):  # before the host's line, which would show the reader's session
+        raise BadArticleURL(said)
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if with_credentials(link):
@@ -170,6 +174,25 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"an account's page, not an article's: give its biz = \"{biz}\" (with one "
                             f"of its articles' links to start): {url.strip()!r}")
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
+
+
+def history_page(url: str) -> str:
+    """What to say of ``url`` given as a way in when it is an account's history page
+    (``/mp/profile_ext?action=home&__biz=…``, before 2017 ``/mp/getmasssendmsg``); else "".
+    WeChat shows its list only to a reader signed in to its app (``key``, ``pass_ticket``):
+    asked by a crawler it lists nothing, at every run. The line shows the page by its
+    ``action`` and ``__biz`` alone: a copy from the app holds the reader's session."""
+    parts = split_url(link_as_given(url.strip()))
+    if parts is None or parts.path.rstrip("/") not in _HISTORY_PATHS:
+        return ""
+    query = dict(parse_qsl(parts.query))
+    kept = [(name, query[name]) for name in ("action", "__biz") if query.get(name)]
+    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, _join_query(kept), ""))
+    named = f" (its biz = \"{query['__biz']}\" names the account in the accounts file)" \
+        if query.get("__biz") else ""
+    return (f"an account's history page, which WeChat lists only to a reader signed in to its app: "
+            f"give one of the account's articles' links or one of its albums' links instead{named}: "
+            f"{shown!r}")
 
 
 def _unquoted(text: str) -> str:
