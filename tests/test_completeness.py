@@ -1368,6 +1368,19 @@ def test_an_article_whose_refused_link_its_album_does_not_make_up_for_is_said_lo
                             else ": 1 new, 1 parameter-error page"), summary
 
 
+def test_an_article_whose_album_s_own_link_is_refused_is_said_lost_at_once(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """No other link is to come for an article whose album's link WeChat refuses: one line,
+    a WARNING, not an INFO promising the album's link first."""
+    site = Site(wechat)
+    member = site.serve([Art("2247486521", albums=("3319",))])[0]
+    album = site.album("3319", [member])
+    site.pages[member.path] = Route(200, "text/html; charset=utf-8", (PAGES / "expired.html").read_bytes())
+    result = account_crawl(wechat, tmp_path, f'albums = ["{album}"]')
+    said = [line for line in result.stderr.splitlines() if member.mid in line and "expired" in line]
+    assert len(said) == 1 and " WARNING: Not archived: " in said[0], said
+
+
 @pytest.mark.parametrize("members, beyond", [(25, "lists on"), (20, "ends"), (20, "starts again")])
 def test_an_album_with_no_count_whose_full_page_says_it_is_the_last_is_asked_one_page_more(
         wechat: MockWeChat, tmp_path: Path, members: int, beyond: str) -> None:

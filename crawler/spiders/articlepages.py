@@ -171,15 +171,16 @@ class ArticlePages(RunSpider):
             and not request.meta.get("instead") else None
         if refused is not None:  # the link, not its article: a chksm not today's, say
             self.turned_down.add(refused)
-            self.refusals_pending[refused] = Refusal(shown, page.reason, source)
             listed = self.index.listed_link(refused)
-            if listed and listed != asked:
-                self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
-                yield self.article_request(listed, source, request.cb_kwargs.get("account"), instead=True)
-            else:
-                self.logger.info("%s is %s: asked by its album's link if an album lists it this run",
-                                 shown, page.message)
-            return
+            if listed != asked:  # another link may yet have it (not so the album's own, refused)
+                self.refusals_pending[refused] = Refusal(shown, page.reason, source)
+                if listed:
+                    self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
+                    yield self.article_request(listed, source, request.cb_kwargs.get("account"), instead=True)
+                else:
+                    self.logger.info("%s is %s: asked by its album's link if an album lists it this run",
+                                     shown, page.message)
+                return
         # a short link (found, or the user's) to a page that names no article is settled
         # under its own URL
         key = article_key(response.url) or self.index.link_key(asked) \
