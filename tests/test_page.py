@@ -779,6 +779,16 @@ def test_links_written_as_paths_are_on_the_page_s_host(fetched: str) -> None:
     assert "回到顶部" in post and "[回到顶部]" not in post and "[网站]" not in post, post
 
 
+def test_the_album_s_neighbour_named_by_the_script_as_a_path_is_on_the_page_s_host() -> None:
+    """``pre_article_link`` of ``appmsgalbuminfo`` written as a path (no capture shows one):
+    the album's previous article, led to as when whole."""
+    html = page_text("albums_2025.html").replace(
+        "pre_article_link: JsDecode('http://mp.weixin.qq.com/s?", "pre_article_link: JsDecode('/s?")
+    assert "JsDecode('/s?__biz" in html
+    assert article_of(html).links[-1] == \
+        "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470008&idx=1&sn=dd&chksm=c3"
+
+
 def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_s() -> None:
     """A share page's ``js_share_source`` whose ``data-url`` is ``//mp.weixin.qq.com/s/<token>``
     (no capture shows one): the post's card of the original linked nothing."""
