@@ -1340,31 +1340,43 @@ def test_an_article_linked_twice_in_a_run_with_different_chksm_is_had_by_the_one
     assert article_requests(wechat, len(asked)) == [] and "Not archived" not in result.stderr
 
 
-@pytest.mark.parametrize("album", ["failing", "refusing", "not listing it"])
+@pytest.mark.parametrize("album", ["failing", "failing by a short link", "refusing", "not listing it"])
 def test_an_article_whose_refused_link_its_album_does_not_make_up_for_is_said_lost_once(
         wechat: MockWeChat, tmp_path: Path, album: str) -> None:
     """The refused link is said at INFO while the album's link may still have the article
     (above); when it does not, the article is lost, and said once at WARNING, counted once:
-    by the album's link, which failed (HTTP 500, WeChat's parameter-error page again), or,
-    when no link of it but the refused one was had this run, by the refused link at the
-    run's end."""
+    by the album's link, which failed (HTTP 500, WeChat's parameter-error page again; a
+    short link, which names no article until fetched), or, when no link of it but the
+    refused one was had this run, by the refused link at the run's end."""
     site = Site(wechat)
-    member = Art("2247486511", albums=("3318",))
+    member = Art("2247486511", albums=("3318",), token="ShortMember")
     site.serve([member])
+    if album == "failing by a short link":
+        listing = site._album_json
+
+        def short_items(query: str) -> Route:
+            answer = json.loads(listing(query).body)
+            for item in answer["getalbum_resp"]["article_list"]:
+                if item["msgid"] == member.mid:
+                    item["url"] = site.short(member)
+            return Route(200, "application/json", json.dumps(answer).encode())
+
+        wechat.route("/mp/appmsgalbum", short_items)
+        wechat.route(f"/s/{member.token}", Route(500, "text/plain", b"down"))
     entry = site.serve([Art("2247486510", token="Stale2", albums=("3318",), links=(
         site.body_link(member).replace("&amp;scene=21", "&amp;chksm=0ld0ld&amp;scene=21"),))])[0]
     site.album("3318", [entry] if album == "not listing it" else [member, entry])
     refusal = Route(200, "text/html; charset=utf-8", (PAGES / "bad_params.html").read_bytes())
-    answer = Route(500, "text/plain", b"down") if album == "failing" else refusal
+    answer = Route(500, "text/plain", b"down") if album.startswith("failing") else refusal
     site.pages[member.path] = lambda query: refusal if "chksm=0ld0ld" in query else answer
     result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path / "archive") == {entry.mid}
     lost = [line for line in result.stderr.splitlines() if " WARNING: Not archived" in line]
-    assert len(lost) == 1 and member.mid in lost[0], result.stderr
+    assert len(lost) == 1 and (member.token if "short" in album else member.mid) in lost[0], result.stderr
     assert ("0ld0ld" in lost[0]) == (album == "not listing it"), lost
     summary = result.stderr.split("Run summary")[1].splitlines()[0]
-    assert summary.endswith(": 1 new, 1 not fetched" if album == "failing"
+    assert summary.endswith(": 1 new, 1 not fetched" if album.startswith("failing")
                             else ": 1 new, 1 parameter-error page"), summary
 
 

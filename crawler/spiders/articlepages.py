@@ -95,13 +95,14 @@ class ArticlePages(RunSpider):
 
     def article_request(self, url: str, source: str, account: Account | None = None, *,
                         refetch: bool = False, unknown_account: bool = False,
-                        instead: bool = False) -> scrapy.Request:
+                        instead: ArticleKey | None = None) -> scrapy.Request:
         """A request for an article page, fetched as the source gave its link, or by a link
         with ``chksm`` a listing gave for it (in-body links have had none since 2024).
 
         ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
-        a short link whose account is known only once fetched. ``instead``: a link of an
-        article of ``turned_down``, asked though the run asked for the article already.
+        a short link whose account is known only once fetched. ``instead``: the article of
+        ``turned_down`` this link is of (a short link names none), asked though the run asked
+        for it already.
         """
         weak = lacks_chksm(url)
         if weak:
@@ -176,7 +177,8 @@ class ArticlePages(RunSpider):
                 self.refusals_pending[refused] = Refusal(shown, page.reason, source)
                 if listed:
                     self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
-                    yield self.article_request(listed, source, request.cb_kwargs.get("account"), instead=True)
+                    yield self.article_request(listed, source, request.cb_kwargs.get("account"),
+                                               instead=refused)
                 else:
                     self.logger.info("%s is %s: asked by its album's link if an album lists it this run",
                                      shown, page.message)
@@ -214,8 +216,8 @@ class ArticlePages(RunSpider):
         ``page`` (had by whatever link), or what the link asked ``instead`` came to."""
         if isinstance(page, Article):
             self.refusals_pending.pop(page.key, None)
-        if request.meta.get("instead") and (key := article_key(asked_url(request))):
-            self.refusals_pending.pop(key, None)
+        if instead := request.meta.get("instead"):
+            self.refusals_pending.pop(instead, None)
 
     def tags_asked(self, source: str) -> list[str]:
         """The tags the user asked for the articles of ``source`` beside an account's (none)."""
