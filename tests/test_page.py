@@ -803,9 +803,12 @@ def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_
     assert "(https://mp.weixin.qq.com/s/SharedNoScheme)" in to_markdown(shared, {})
 
 
-def test_a_text_post_s_link_without_a_scheme_is_a_link_in_its_post() -> None:
+@pytest.mark.parametrize("href", ["//mp.weixin.qq.com/s/TextNoScheme", "/s/TextNoScheme", "s/TextNoScheme"])
+def test_a_text_post_s_link_without_a_scheme_is_a_link_in_its_post(href: str) -> None:
     """A text post's text is markup its post is written from: ``<a href="//mp.weixin.qq.com/…">``
-    (no capture shows one) led to its article (76745f3) while its post showed the text alone."""
-    article = text_post('往期：<a href="//mp.weixin.qq.com/s/TextNoScheme">识破刷单</a>')
+    (no capture shows one) led to its article (76745f3) while its post showed the text alone;
+    so did one written as a path (``/s/…``) once it led (ac32244): the post, written from the
+    text, not from the page, knew no host to put it on. It is WeChat's."""
+    article = text_post(f'往期：<a href="{href}">识破刷单</a>')
     assert article.links == ("https://mp.weixin.qq.com/s/TextNoScheme",)
     assert "[识破刷单](https://mp.weixin.qq.com/s/TextNoScheme)" in to_markdown(article, {})

@@ -27,6 +27,8 @@ _HISTORY_PATHS = ("/mp/profile_ext", "/mp/getmasssendmsg")
 # An account's pages: its history, its home page (主页)
 _ACCOUNT_PATHS = (*_HISTORY_PATHS, "/mp/homepage")
 _HOMEPAGE_PATH = "/mp/homepage"
+# Where a link of a page known only as WeChat's is read from (``page_base``)
+_WECHAT_PAGE = f"https://{ARTICLE_HOST}/s"
 # The 2013-15 article link: ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``, whose
 # ``appmsgid`` and ``itemidx`` are today's ``mid`` and ``idx`` (old pages still link it)
 OLD_ARTICLE_PATH = "/mp/appmsg/show"
@@ -338,7 +340,14 @@ def page_base(url: str) -> str:
     ``s?__biz=…`` as ``/s/s?__biz=…``, a link to no article); a saved page's path, or a URL
     of no web scheme, is taken as WeChat's."""
     parts = split_url(url.strip()) if web_url(url) else None
-    return urlunsplit((parts.scheme, parts.netloc, "/s", "", "")) if parts else f"https://{ARTICLE_HOST}/s"
+    return urlunsplit((parts.scheme, parts.netloc, "/s", "", "")) if parts else _WECHAT_PAGE
+
+
+def on_wechat(link: str) -> str:
+    """``link`` as ``resolved`` reads it on a page of WeChat's over https: what a post's text,
+    which keeps no page's URL (an image or text post's), links (a body's is on its page's
+    already)."""
+    return resolved(link, _WECHAT_PAGE)
 
 
 def resolved(link: str, base: str) -> str:
