@@ -21,6 +21,7 @@ from crawler.wechat.urls import (
     BadArticleURL,
     article_ids_from_url,
     article_link,
+    history_page,
     host_of,
     redacted,
     web_url,
@@ -140,6 +141,8 @@ def _account(table: dict[str, Any], number: int, path: Path, base_url: str,
         raise AccountsError(f"{where}: {error}") from None
     feeds = _texts(table, "feeds", where)
     for feed in feeds:
+        if said := history_page(feed):
+            raise AccountsError(f"{where}: {said}")
         if not web_url(feed):
             raise AccountsError(f"{where}: feed {feed!r} is not an http(s) URL with a host")
         if with_credentials(feed):

@@ -214,12 +214,11 @@ def test_a_crawl_given_an_accounts_file_with_a_10_mb_line_says_one_short_line(tm
     assert not (tmp_path / "archive").exists()
 
 
-@pytest.mark.parametrize("page", ["/mp/profile_ext?action=home&__biz=MzI0NzE2NjQ0Mg==&scene=124#wechat_redirect",
-                                  "/mp/homepage?__biz=MzI0NzE2NjQ0Mg%3D%3D&hid=1&sn=x"])
-def test_an_account_s_own_page_given_as_its_link_says_the_biz_it_names(tmp_path: Path, page: str) -> None:
-    """The link a person copies from an account's profile (or its home page) was "not an
-    article path (/s/<token> or /s?__biz=…)": true, but the link names the account's biz,
-    which is what the file takes for an account, and the line did not say so."""
+def test_an_account_s_home_page_given_as_its_link_says_the_biz_it_names(tmp_path: Path) -> None:
+    """The link a person copies from an account's home page was "not an article path
+    (/s/<token> or /s?__biz=…)": true, but the link names the account's biz, which is what
+    the file takes for an account, and the line did not say so."""
+    page = "/mp/homepage?__biz=MzI0NzE2NjQ0Mg%3D%3D&hid=1&sn=x"
     path = tmp_path / "accounts.toml"
     path.write_text(f'[[account]]\nname = "某市反诈中心"\nurls = ["http://127.0.0.1:9{page}"]\n',
                     encoding="utf-8")
@@ -232,3 +231,36 @@ def test_an_account_s_own_page_given_as_its_link_says_the_biz_it_names(tmp_path:
         "not an article's: give its biz = \"MzI0NzE2NjQ0Mg==\" (with one of its articles' links to "
         f"start): 'http://127.0.0.1:9{page}'")
     assert not (tmp_path / "archive").exists()
+
+
+HISTORY = "https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=MzI0NzE2NjQ0Mg==&scene=124"
+HISTORY_SAID = ("an account's history page, which WeChat lists only to a reader signed in to its app: give "
+                "one of the account's articles' links or one of its albums' links instead (its biz = "
+                "\"MzI0NzE2NjQ0Mg==\" names the account in the accounts file): "
+                "'https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=MzI0NzE2NjQ0Mg=='")
+
+
+@pytest.mark.parametrize("key", ["urls", "albums", "feeds"])
+def test_an_account_s_history_page_given_as_a_way_in_says_what_to_give_instead(tmp_path: Path, key: str) -> None:
+    """The account's history page (``/mp/profile_ext?action=home``, what its profile opens)
+    lists its posts only to a reader signed in to WeChat's app. Given as a link, the line
+    said "give its biz" (the biz alone finds no article); as an album, "not an album URL";
+    as a feed it was taken, and failed at every run. Now one line says why, and what to give
+    instead, without the reader's session the app's copy holds (``key``, ``pass_ticket``)."""
+    path = tmp_path / "accounts.toml"
+    path.write_text(f'[[account]]\nname = "某市反诈中心"\n{key} = ["{HISTORY}&key=SeCrEt&pass_ticket=PaSs'
+                    '#wechat_redirect"]\n', encoding="utf-8")
+
+    result = crawl_cli("accounts", tmp_path / "archive", settings={"ACCOUNTS_FILE": str(path)})
+
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl accounts") == (
+        f"scrapy crawl accounts: accounts file {str(path)!r}, account 1 (某市反诈中心): {HISTORY_SAID}")
+    assert not (tmp_path / "archive").exists()
+
+
+@pytest.mark.parametrize("spider", ["article", "album"])
+def test_an_account_s_history_page_given_to_crawl_says_what_to_give_instead(tmp_path: Path, spider: str) -> None:
+    result = crawl_cli(spider, tmp_path / "archive", "-a", f"url={HISTORY}&uin=MTIz&key=SeCrEt")
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, f"crawl {spider}") == f"scrapy crawl {spider}: {HISTORY_SAID}"

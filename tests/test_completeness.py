@@ -340,6 +340,40 @@ def test_links_without_chksm_are_followed_and_a_refusal_loses_nothing(
     assert "WeChat refused" not in result.stderr  # the album's links brought each refused one
 
 
+def test_links_written_as_paths_lead_to_their_articles(wechat: MockWeChat, tmp_path: Path) -> None:
+    """An entry (fetched by its short link) whose body links four articles of the account
+    as paths, ``/s?__biz=…``, ``/s/<token>``, ``./s?…``, ``s?__biz=…`` (no capture shows
+    WeChat writing them so; ``test_page`` names what does): all five archived in the run,
+    each linking the others' posts. They led nowhere: one archived of five, no line."""
+    site = Site(wechat)
+    linked = numbered(2247484101, 4)
+    linked[1] = replace(linked[1], token="PathToken")
+    entry = Art("2247484100", token="PathEntry", links=(
+        linked[0].path.replace("&", "&amp;"), f"/s/{linked[1].token}",
+        "." + linked[2].path.replace("&", "&amp;"), linked[3].path[1:].replace("&", "&amp;")))
+    site.serve([entry, *linked])
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *linked]}
+    [post] = [text for text in posts(tmp_path / "archive").values() if entry.name.encode() in text.split(b"---")[1]]
+    assert post.count(b"{% post_url ") == 4, post.decode()
+
+
+def test_a_body_link_to_the_account_s_history_page_is_no_lead(wechat: MockWeChat, tmp_path: Path) -> None:
+    """The account's history page (``/mp/profile_ext?action=home``) lists nothing to a crawler
+    (only to a reader signed in to WeChat's app): a body's link to it, whole or as a path, is
+    not asked, at this run or the next, and no line says a loss."""
+    site = Site(wechat)
+    history = f"/mp/profile_ext?action=home&amp;__biz={BIZ}&amp;scene=124#wechat_redirect"
+    entry = site.serve([Art("2247484200", token="HistoryLink", links=(f"{wechat.base}{history}", history))])[0]
+    for _ in range(2):
+        result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+        assert result.returncode == 0, result.stderr
+        assert archived(tmp_path / "archive") == {entry.mid}
+        assert not [line for line in result.stderr.splitlines() if "profile_ext" in line and "WARNING" in line]
+    assert wechat.hits("/mp/profile_ext") == []
+
+
 def test_a_link_in_a_body_holding_a_password_is_no_link_to_fetch(wechat: MockWeChat,
                                                                  tmp_path: Path) -> None:
     """A page's link to an article of the account with a user name and password before its
@@ -1297,9 +1331,66 @@ def test_an_article_linked_twice_in_a_run_with_different_chksm_is_had_by_the_one
     assert result.returncode == 0, result.stderr
     assert archived(tmp_path / "archive") == {entry.mid, member.mid}, result.stderr
     assert ("asked by its album's link instead" in result.stderr) == known, result.stderr
+    said = [line for line in result.stderr.splitlines() if "0ld0ld" in line]
+    assert said and all(" INFO: " in line for line in said), said  # archived: nothing lost
+    summary = result.stderr.split("Run summary")[1].splitlines()[0]
+    assert summary.endswith(": 1 new, 1 already archived" if known else ": 2 new"), summary
     asked = article_requests(wechat)
     result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
     assert article_requests(wechat, len(asked)) == [] and "Not archived" not in result.stderr
+
+
+@pytest.mark.parametrize("album", ["failing", "failing by a short link", "refusing", "not listing it"])
+def test_an_article_whose_refused_link_its_album_does_not_make_up_for_is_said_lost_once(
+        wechat: MockWeChat, tmp_path: Path, album: str) -> None:
+    """The refused link is said at INFO while the album's link may still have the article
+    (above); when it does not, the article is lost, and said once at WARNING, counted once:
+    by the album's link, which failed (HTTP 500, WeChat's parameter-error page again; a
+    short link, which names no article until fetched), or, when no link of it but the
+    refused one was had this run, by the refused link at the run's end."""
+    site = Site(wechat)
+    member = Art("2247486511", albums=("3318",), token="ShortMember")
+    site.serve([member])
+    if album == "failing by a short link":
+        listing = site._album_json
+
+        def short_items(query: str) -> Route:
+            answer = json.loads(listing(query).body)
+            for item in answer["getalbum_resp"]["article_list"]:
+                if item["msgid"] == member.mid:
+                    item["url"] = site.short(member)
+            return Route(200, "application/json", json.dumps(answer).encode())
+
+        wechat.route("/mp/appmsgalbum", short_items)
+        wechat.route(f"/s/{member.token}", Route(500, "text/plain", b"down"))
+    entry = site.serve([Art("2247486510", token="Stale2", albums=("3318",), links=(
+        site.body_link(member).replace("&amp;scene=21", "&amp;chksm=0ld0ld&amp;scene=21"),))])[0]
+    site.album("3318", [entry] if album == "not listing it" else [member, entry])
+    refusal = Route(200, "text/html; charset=utf-8", (PAGES / "bad_params.html").read_bytes())
+    answer = Route(500, "text/plain", b"down") if album.startswith("failing") else refusal
+    site.pages[member.path] = lambda query: refusal if "chksm=0ld0ld" in query else answer
+    result = account_crawl(wechat, tmp_path, f'urls = ["{site.short(entry)}"]')
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path / "archive") == {entry.mid}
+    lost = [line for line in result.stderr.splitlines() if " WARNING: Not archived" in line]
+    assert len(lost) == 1 and (member.token if "short" in album else member.mid) in lost[0], result.stderr
+    assert ("0ld0ld" in lost[0]) == (album == "not listing it"), lost
+    summary = result.stderr.split("Run summary")[1].splitlines()[0]
+    assert summary.endswith(": 1 new, 1 not fetched" if album.startswith("failing")
+                            else ": 1 new, 1 parameter-error page"), summary
+
+
+def test_an_article_whose_album_s_own_link_is_refused_is_said_lost_at_once(wechat: MockWeChat,
+                                                                         tmp_path: Path) -> None:
+    """No other link is to come for an article whose album's link WeChat refuses: one line,
+    a WARNING, not an INFO promising the album's link first."""
+    site = Site(wechat)
+    member = site.serve([Art("2247486521", albums=("3319",))])[0]
+    album = site.album("3319", [member])
+    site.pages[member.path] = Route(200, "text/html; charset=utf-8", (PAGES / "expired.html").read_bytes())
+    result = account_crawl(wechat, tmp_path, f'albums = ["{album}"]')
+    said = [line for line in result.stderr.splitlines() if member.mid in line and "expired" in line]
+    assert len(said) == 1 and " WARNING: Not archived: " in said[0], said
 
 
 @pytest.mark.parametrize("members, beyond", [(25, "lists on"), (20, "ends"), (20, "starts again")])

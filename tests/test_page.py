@@ -466,10 +466,15 @@ def test_a_republished_post_is_dated_when_first_published_and_an_old_page_by_its
     assert article_of(html).published == datetime(2025, 11, 5, 18, 30, tzinfo=CHINA_TIME)
 
 
-def article_of(html: str) -> Article:
-    parsed = parse_page(html, FETCHED)
+def article_of(html: str, url: str = FETCHED) -> Article:
+    parsed = parse_page(html, url)
     assert isinstance(parsed, Article), parsed
     return parsed
+
+
+def with_body(body: str, url: str) -> Article:
+    """``albums_2025.html`` with ``body`` after its first paragraph, fetched from ``url``."""
+    return article_of(page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + body, 1), url)
 
 
 def test_an_id_is_the_first_element_that_carries_it_whatever_libxml2_indexed() -> None:
@@ -737,15 +742,51 @@ def test_links_written_without_a_scheme_are_on_the_page_s(fetched: str, scheme: 
             '<a href="//mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&amp;hid=2">主页</a></p>'
             '<blockquote class="js_blockquote_wrap" data-url="//mp.weixin.qq.com/s/QuotedNoScheme">'
             '<p>引用的话。</p></blockquote>')
-    parsed = parse_page(page_text("albums_2025.html").replace("<p>正文。</p>", "<p>正文。</p>" + body, 1),
-                        fetched)
-    assert isinstance(parsed, Article)
+    parsed = with_body(body, fetched)
     assert parsed.links[:2] == (f"{scheme}:{other.replace('&amp;', '&')}",
                                 f"{scheme}://mp.weixin.qq.com/s/QuotedNoScheme")
     assert parsed.album_links[0] == (f"{scheme}://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ=="
                                      "&action=getalbum&album_id=3311")
     assert parsed.homepage_links == (f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=2",)
     assert f"[别家的文章]({scheme}:{other.replace('&amp;', '&')})" in to_markdown(parsed, {})
+
+
+@pytest.mark.parametrize("fetched", [FETCHED, "http://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=1&idx=1&sn=x",
+                                     "/home/someone/saved/page.html"], ids=["short", "long-http", "saved"])
+def test_links_written_as_paths_are_on_the_page_s_host(fetched: str) -> None:
+    """``/s?__biz=…``, ``/s/<token>``, ``./s?…``, ``s?__biz=…`` (no captured WeChat page
+    writes its links so, nor other projects' captures; only their made-up tests and a 2017
+    history page's list, ``/s?timestamp=…``, do): a browser reads them on the page's host,
+    as the article's long link, ``/s``, places them. They led nowhere and the post showed their
+    text alone. A fragment, ``javascript:``, a site written without its scheme are no
+    WeChat page: as they were (their text alone)."""
+    scheme = "http" if fetched.startswith("http:") else "https"
+    body = ('<p><a href="/s?__biz=MzkxMTExMTExMQ==&amp;mid=2247000001&amp;idx=1&amp;sn=aa">别家的文章</a>'
+            '<a href="/s/PathToken">短链</a><a href="./s?__biz=MzA5OTk5OTk5OQ==&amp;mid=2247000002&amp;idx=1">点</a>'
+            '<a href="s?__biz=MzA5OTk5OTk5OQ==&amp;mid=2247000003&amp;idx=1">无斜杠</a>'
+            '<a href="/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==&amp;action=getalbum&amp;album_id=3312">合集</a>'
+            '<a href="#top">回到顶部</a><a href="www.example.cn/page">网站</a></p>'
+            '<blockquote class="js_blockquote_wrap" data-url="/s/QuotedPath"><p>引用的话。</p></blockquote>')
+    parsed = with_body(body, fetched)
+    host = f"{scheme}://mp.weixin.qq.com"
+    assert parsed.links[:5] == (f"{host}/s?__biz=MzkxMTExMTExMQ==&mid=2247000001&idx=1&sn=aa",
+                                f"{host}/s/PathToken", f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000002&idx=1",
+                                f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000003&idx=1", f"{host}/s/QuotedPath")
+    assert parsed.album_links[0] == f"{host}/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==&action=getalbum&album_id=3312"
+    post = to_markdown(parsed, {})
+    assert f"[别家的文章]({host}/s?__biz=MzkxMTExMTExMQ==&mid=2247000001&idx=1&sn=aa)" in post
+    assert f"[无斜杠]({host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000003&idx=1)" in post
+    assert "回到顶部" in post and "[回到顶部]" not in post and "[网站]" not in post, post
+
+
+def test_the_album_s_neighbour_named_by_the_script_as_a_path_is_on_the_page_s_host() -> None:
+    """``pre_article_link`` of ``appmsgalbuminfo`` written as a path (no capture shows one):
+    the album's previous article, led to as when whole."""
+    html = page_text("albums_2025.html").replace(
+        "pre_article_link: JsDecode('http://mp.weixin.qq.com/s?", "pre_article_link: JsDecode('/s?")
+    assert "JsDecode('/s?__biz" in html
+    assert article_of(html).links[-1] == \
+        "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247470008&idx=1&sn=dd&chksm=c3"
 
 
 def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_s() -> None:
@@ -762,9 +803,12 @@ def test_a_shared_article_given_by_a_short_link_without_a_scheme_is_on_the_page_
     assert "(https://mp.weixin.qq.com/s/SharedNoScheme)" in to_markdown(shared, {})
 
 
-def test_a_text_post_s_link_without_a_scheme_is_a_link_in_its_post() -> None:
+@pytest.mark.parametrize("href", ["//mp.weixin.qq.com/s/TextNoScheme", "/s/TextNoScheme", "s/TextNoScheme"])
+def test_a_text_post_s_link_without_a_scheme_is_a_link_in_its_post(href: str) -> None:
     """A text post's text is markup its post is written from: ``<a href="//mp.weixin.qq.com/…">``
-    (no capture shows one) led to its article (76745f3) while its post showed the text alone."""
-    article = text_post('往期：<a href="//mp.weixin.qq.com/s/TextNoScheme">识破刷单</a>')
+    (no capture shows one) led to its article (76745f3) while its post showed the text alone;
+    so did one written as a path (``/s/…``) once it led (ac32244): the post, written from the
+    text, not from the page, knew no host to put it on. It is WeChat's."""
+    article = text_post(f'往期：<a href="{href}">识破刷单</a>')
     assert article.links == ("https://mp.weixin.qq.com/s/TextNoScheme",)
     assert "[识破刷单](https://mp.weixin.qq.com/s/TextNoScheme)" in to_markdown(article, {})

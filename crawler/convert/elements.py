@@ -31,6 +31,7 @@ from crawler.wechat.urls import (
     host_of,
     is_article_link,
     normalise_image_url,
+    on_wechat,
     web_url,
     with_scheme,
 )
@@ -130,8 +131,7 @@ class WeChatConverter(_MarkdownConverter):
         leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
         their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
         starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
-        # one without a scheme is on WeChat's, https (a body's is on its page's already)
-        href = web_url(with_scheme(_attribute(el, "href").strip()))
+        href = web_url(on_wechat(_attribute(el, "href").strip()))
         inner = text.strip()
         if not inner or not href or "_noformat" in parent_tags:
             return text

@@ -16,7 +16,7 @@ from crawler.wechat.drawn import show_as_drawn
 from crawler.wechat.heldlinks import hold_open, link_beside_cell_links
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.svgdrawn import SvgDrawings
-from crawler.wechat.urls import web_url, with_scheme
+from crawler.wechat.urls import on_wechat, web_url
 
 _READ_ATTRIBUTES = frozenset({
     "src", "data-src", "href", "alt", "class", "data-lang", "data-formula", "start", "colspan",
@@ -271,7 +271,7 @@ def _join_adjacent(root: etree._Element, kind: tuple[str, str]) -> None:
 def _links_nowhere(link: etree._Element) -> bool:
     """Whether a link is written as its text alone: it has no web address to point to, and
     is no widget (a link is one by its class alone: a music entry)."""
-    return not web_url(with_scheme((link.get("href") or "").strip())) \
+    return not web_url(on_wechat((link.get("href") or "").strip())) \
         and widgets.widget_of("a", {"class": link.get("class") or ""}) is None
 
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -62,6 +62,15 @@ def asked_url(request: scrapy.Request) -> str:
     return url
 
 
+class Refusal(NamedTuple):
+    """A link WeChat answered with its parameter-error or expired-link page: said at WARNING
+    at the run's end only if no other link of its article was answered (``ArticlePages.closed``)."""
+
+    shown: str
+    reason: PageReason
+    source: str
+
+
 class ArticlePages(RunSpider):
     @cached_property
     def turned_down(self) -> set[ArticleKey]:
@@ -69,15 +78,31 @@ class ArticlePages(RunSpider):
         expired-link page this run: another link of theirs is asked all the same."""
         return set()
 
+    @cached_property
+    def refusals_pending(self) -> dict[ArticleKey, Refusal]:
+        """The articles of ``turned_down`` no other link of which has been answered yet: one
+        that is (archived, or failing on its own line) was no loss of the refused link's."""
+        return {}
+
+    def closed(self, reason: str) -> None:
+        """Says at WARNING, and counts, each refused link whose article no other link of
+        this run had. Runs before the summary (``RunReport``): Scrapy connects the spider's
+        ``closed`` to ``spider_closed`` before it makes the extensions."""
+        for refusal in self.refusals_pending.values():
+            self.logger.warning("Not archived: %s is %s", refusal.shown, refusal.reason.message)
+            self.tally.count(Stat.page(refusal.reason), source=refusal.source)
+        super().closed(reason)
+
     def article_request(self, url: str, source: str, account: Account | None = None, *,
                         refetch: bool = False, unknown_account: bool = False,
-                        instead: bool = False) -> scrapy.Request:
+                        instead: ArticleKey | None = None) -> scrapy.Request:
         """A request for an article page, fetched as the source gave its link, or by a link
         with ``chksm`` a listing gave for it (in-body links have had none since 2024).
 
         ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
-        a short link whose account is known only once fetched. ``instead``: a link of an
-        article of ``turned_down``, asked though the run asked for the article already.
+        a short link whose account is known only once fetched. ``instead``: the article of
+        ``turned_down`` this link is of (a short link names none), asked though the run asked
+        for it already.
         """
         weak = lacks_chksm(url)
         if weak:
@@ -96,6 +121,7 @@ class ArticlePages(RunSpider):
         page = self.page_of(response)
         request = request_of(response)
         asked = asked_url(request)
+        self.answered(request, page)
         if isinstance(page, NotAnArticle) and page.reason is PageReason.VERIFICATION:
             if request.meta.get("weak_link"):  # by the link asked, not the page it redirected to
                 yield from self.refused_without_chksm(request.replace(url=asked), source, account)
@@ -142,14 +168,20 @@ class ArticlePages(RunSpider):
             self.tally.count(Stat.page(page.reason), source=source)
             yield LinkDead(asked)
             return
-        refused = article_key(asked) if page.reason in _LINK_REFUSED and not is_watch(request) else None
+        refused = article_key(asked) if page.reason in _LINK_REFUSED and not is_watch(request) \
+            and not request.meta.get("instead") else None
         if refused is not None:  # the link, not its article: a chksm not today's, say
             self.turned_down.add(refused)
             listed = self.index.listed_link(refused)
-            if listed and listed != asked:
-                self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
-                self.tally.count(Stat.page(page.reason), source=source)
-                yield self.article_request(listed, source, request.cb_kwargs.get("account"), instead=True)
+            if listed != asked:  # another link may yet have it (not so the album's own, refused)
+                self.refusals_pending[refused] = Refusal(shown, page.reason, source)
+                if listed:
+                    self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
+                    yield self.article_request(listed, source, request.cb_kwargs.get("account"),
+                                               instead=refused)
+                else:
+                    self.logger.info("%s is %s: asked by its album's link if an album lists it this run",
+                                     shown, page.message)
                 return
         # a short link (found, or the user's) to a page that names no article is settled
         # under its own URL
@@ -178,6 +210,14 @@ class ArticlePages(RunSpider):
                 yield TagsAsked(key, tuple(tags))
             if asked != response.url:  # a link redirected to the page: settled with it
                 yield LinkFound(asked, key)
+
+    def answered(self, request: scrapy.Request, page: Article | NotAnArticle | None = None) -> None:
+        """Takes off ``refusals_pending`` the article another link of which came to an end:
+        ``page`` (had by whatever link), or what the link asked ``instead`` came to."""
+        if isinstance(page, Article):
+            self.refusals_pending.pop(page.key, None)
+        if instead := request.meta.get("instead"):
+            self.refusals_pending.pop(instead, None)
 
     def tags_asked(self, source: str) -> list[str]:
         """The tags the user asked for the articles of ``source`` beside an account's (none)."""
@@ -267,10 +307,11 @@ class ArticlePages(RunSpider):
     def fetch_failed(self, failure: Failure) -> list[StateRecord]:
         """Says why an article page was not had; an original the watch asked for that WeChat
         answered with an error has had its turn (a network failure or a block leaves it due)."""
+        request = failed_request(failure)
+        self.answered(request)
         if failure.check(Dropped):  # left for the next run: the run is stopping
             return []
         self.tally.count(Stat.ARTICLES_HANDLED)
-        request = failed_request(failure)
         asked = asked_url(request)
         if isinstance(failure.value, RedirectedToKnown):
             self.logger.info("Not fetched again: %s leads to %s", asked, request.url)

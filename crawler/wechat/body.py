@@ -20,9 +20,9 @@ from crawler.wechat.urls import (
     is_article_link,
     link_as_given,
     normalise_image_url,
+    resolved,
     short_link_alone,
     web_url,
-    with_scheme,
 )
 from crawler.wechat.urls import album_id as album_id_of
 from crawler.wechat.widgets import ARTICLE_CARD, article_card
@@ -47,15 +47,16 @@ def unlazy_backgrounds(content: lxml.html.HtmlElement) -> None:
             element.set("style", style.replace(blank, lazy))
 
 
-def links_on_scheme(linking: lxml.html.HtmlElement | None, scheme: str) -> None:
+def links_resolved(linking: lxml.html.HtmlElement | None, base: str) -> None:
     """Each link and quote of an article in ``linking`` written without a scheme
-    (``//mp.weixin.qq.com/s/…``) on ``scheme``, the page's, as a browser follows it: the
-    post links it, and it leads to its article as any link does."""
+    (``//mp.weixin.qq.com/s/…``) or as a path (``/s?__biz=…``) made whole against ``base``,
+    the page's URL, as a browser follows it (``resolved``): the post links it, and it leads
+    to its article as any link does."""
     for element in linking.iter("a", "blockquote") if linking is not None else ():
         name = "href" if element.tag == "a" else "data-url"
         value = (element.get(name) or "").strip()
-        if value.startswith("//"):
-            element.set(name, with_scheme(value, scheme))
+        if (whole := resolved(value, base)) != value:
+            element.set(name, whole)
 
 
 def body_images(content: lxml.html.HtmlElement | None, drawings: SvgDrawings) -> tuple[str, ...]:
@@ -141,17 +142,18 @@ def homepage_links(content: lxml.html.HtmlElement | None, written: list[str]) ->
 
 
 def article_links(content: lxml.html.HtmlElement | None, written: list[str], info: jsvars.Fields,
-                  *more: str, scheme: str = "https") -> tuple[str, ...]:
+                  *more: str, base: str) -> tuple[str, ...]:
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone; one without a scheme on ``scheme``, the page's);
+    (a short link as ``/s/<token>`` alone; one without a scheme, or a path, read against
+    ``base``, the page's URL);
     links to WeChat articles ``written`` out in its text too."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
     hrefs += written
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
-    links = (short_link_alone(with_scheme(link_as_given(href), scheme)) for href in hrefs if href)
+    links = (short_link_alone(resolved(link_as_given(href), base)) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 
 

@@ -20,6 +20,7 @@ from lxml import etree
 from crawler.wechat.urls import (
     ArticleKey,
     article_ids_from_url,
+    history_page,
     link_as_given,
     scheme_of,
     split_url,
@@ -110,6 +111,8 @@ def album_json_url(album_url: str, count: int = 20, begin_msgid: str = "",
     ``begin_itemidx`` name the last item of the page before (the next page starts after it).
     A link without ``__biz`` is asked with it empty, as WeChat answered
     soda92/biao-short-novels' scheduled reads for a year: the album id names the album."""
+    if said := history_page(album_url):
+        raise ListingError(said)
     parts = split_url(html.unescape(album_url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     # An album id is a number and a __biz base64: the README's placeholder (…) is neither.

@@ -26,7 +26,7 @@ from crawler.wechat.body import (
     article_links,
     body_images,
     homepage_links,
-    links_on_scheme,
+    links_resolved,
     unlazy_backgrounds,
     written_links,
 )
@@ -40,9 +40,9 @@ from crawler.wechat.urls import (
     canonical_article_url,
     has_ids,
     normalise_image_url,
-    scheme_of,
+    page_base,
+    resolved,
     web_url,
-    with_scheme,
     without_tracking,
 )
 
@@ -78,16 +78,16 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         return NotAnArticle.because(PageReason.UNKNOWN, "empty or not HTML")
     cgi_text, cgi = jsvars.object_fields(page, "window.cgiDataNew")
     content = _by_id(doc, "js_content")
-    scheme = scheme_of(url)
+    base = page_base(url)
     if content is not None:
         unlazy_backgrounds(content)
-        links_on_scheme(content, scheme)
+        links_resolved(content, base)
     drawings = SvgDrawings()  # of the body's SVGs, which the tagger reads again
     show_type = jsvars.number(_meta(page, cgi, "item_show_type")) or PostType.ARTICLE
     title = _meta(page, cgi, "msg_title", "title") or _text(_by_id(doc, "activity-name")) \
         or _meta_tag(doc, "og:title")
     share = _by_id(doc, "js_share_source", having="data-url")
-    shared = web_url(_article_url(with_scheme(share.get("data-url", "").strip(), scheme))) \
+    shared = web_url(_article_url(resolved(share.get("data-url", "").strip(), base))) \
         if share is not None else ""
     text = _post_text(cgi_text, cgi, show_type) or (_share_notice(page, doc) if share is not None else "")
     if not title or (show_type == PostType.TEXT and starts_with(text, title)):
@@ -116,7 +116,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
     # what holds the post's links: its body, or an image or text post's text (markup too)
     linking = content if body_html else dom.fragment(text) if text else None
     if linking is not content:
-        links_on_scheme(linking, scheme)
+        links_resolved(linking, base)
     written = written_links(linking)
     return Article(
         url=canonical_article_url(ids["__biz"], ids["mid"], ids["idx"], ids.get("sn", ""))
@@ -141,7 +141,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         short_link=web_url(_meta(page, cgi, "short_link")),
         pictures=pictures,
         text=text,
-        source_url=web_url(with_scheme(_meta(page, cgi, "msg_source_url", "source_url").strip(), scheme)),
+        source_url=web_url(resolved(_meta(page, cgi, "msg_source_url", "source_url").strip(), base)),
         share_source_url=shared,
         share_source_title=_text(_by_id(doc, "original_panel_title")) if share is not None else "",
         image_urls=tuple(dict.fromkeys(pictures + body_images(content if body_html else None, drawings))),
@@ -149,8 +149,8 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
                             _meta(page, cgi, "msg_source_url", "source_url"),
                             _appmsg_link(page, cgi_text)
                             if show_type in (PostType.IMAGES, PostType.TEXT) else "", shared,
-                            *(_shared_links(page, cgi, scheme) if share is not None
-                              else (_reprint_url(cgi_text),)), scheme=scheme),
+                            *(_shared_links(page, cgi, base) if share is not None
+                              else (_reprint_url(cgi_text),)), base=base),
     )
 
 
@@ -286,7 +286,7 @@ def _reprint_url(cgi_text: bytes) -> str:
     return jsvars.top_level_fields(jsvars.object_literal(cgi_text, "copyright_info")).get("reprint_url")
 
 
-def _shared_links(page: bytes, cgi: jsvars.Fields, scheme: str) -> tuple[str, ...]:
+def _shared_links(page: bytes, cgi: jsvars.Fields, base: str) -> tuple[str, ...]:
     """The links of the article a share page shares: its body is in the page for WeChat's
     script to show under the share, in ``content_noencode`` of ``cgiDataNew`` (2025-2026)
     or ``<script id="content_tpl" type="text/html">``."""
@@ -298,8 +298,8 @@ def _shared_links(page: bytes, cgi: jsvars.Fields, scheme: str) -> tuple[str, ..
     if not body.strip():
         return ()
     shared = dom.fragment(body)
-    links_on_scheme(shared, scheme)
-    return article_links(shared, written_links(shared), jsvars.Fields())
+    links_resolved(shared, base)
+    return article_links(shared, written_links(shared), jsvars.Fields(), base=base)
 
 
 def _pictures(cgi_text: bytes) -> tuple[str, ...]:

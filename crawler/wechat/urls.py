@@ -9,7 +9,7 @@ import hashlib
 import html
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -22,9 +22,13 @@ ARTICLE_ID_PARAMS = ("__biz", "mid", "idx", "sn")
 # share's scene, the PC client's the reader's own session (key, uin, pass_ticket).
 _LINK_PARAMS = (*ARTICLE_ID_PARAMS, "chksm")
 _ALBUM_PATH = "/mp/appmsgalbum"
-# An account's profile (the link its "share" copies), its home page, its history of posts.
-_ACCOUNT_PATHS = ("/mp/profile_ext", "/mp/homepage", "/mp/getmasssendmsg")
+# An account's history of posts (the profile its "share" copies opens it), today's and before 2017
+_HISTORY_PATHS = ("/mp/profile_ext", "/mp/getmasssendmsg")
+# An account's pages: its history, its home page (主页)
+_ACCOUNT_PATHS = (*_HISTORY_PATHS, "/mp/homepage")
 _HOMEPAGE_PATH = "/mp/homepage"
+# Where a link of a page known only as WeChat's is read from (``page_base``)
+_WECHAT_PAGE = f"https://{ARTICLE_HOST}/s"
 # The 2013-15 article link: ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…&sign=…``, whose
 # ``appmsgid`` and ``itemidx`` are today's ``mid`` and ``idx`` (old pages still link it)
 OLD_ARTICLE_PATH = "/mp/appmsg/show"
@@ -146,6 +150,8 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     if stray:  # a chat's text after it would reach the query's values
         said = "a space" if stray.isspace() else repr(stray)
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
+    if said := history_page(link):  # before the host's line, which would show the reader's session
+        raise BadArticleURL(said)
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
     if with_credentials(link):
@@ -170,6 +176,25 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(f"an account's page, not an article's: give its biz = \"{biz}\" (with one "
                             f"of its articles' links to start): {url.strip()!r}")
     raise BadArticleURL(f"not an article path (/s/<token> or /s?__biz=…): {url.strip()!r}")
+
+
+def history_page(url: str) -> str:
+    """What to say of ``url`` given as a way in when it is an account's history page
+    (``/mp/profile_ext?action=home&__biz=…``, before 2017 ``/mp/getmasssendmsg``); else "".
+    WeChat shows its list only to a reader signed in to its app (``key``, ``pass_ticket``):
+    asked by a crawler it lists nothing, at every run. The line shows the page by its
+    ``action`` and ``__biz`` alone: a copy from the app holds the reader's session."""
+    parts = split_url(link_as_given(url.strip()))
+    if parts is None or parts.path.rstrip("/") not in _HISTORY_PATHS:
+        return ""
+    query = dict(parse_qsl(parts.query))
+    kept = [(name, query[name]) for name in ("action", "__biz") if query.get(name)]
+    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, _join_query(kept), ""))
+    named = f" (its biz = \"{query['__biz']}\" names the account in the accounts file)" \
+        if query.get("__biz") else ""
+    return (f"an account's history page, which WeChat lists only to a reader signed in to its app: "
+            f"give one of the account's articles' links or one of its albums' links instead{named}: "
+            f"{shown!r}")
 
 
 def _unquoted(text: str) -> str:
@@ -306,6 +331,40 @@ def with_scheme(src: str, scheme: str = "https") -> str:
     follows such a URL on the scheme of the page holding it, and WeChat serves its pages
     over https."""
     return f"{scheme}:{src}" if src.startswith("//") else src
+
+
+def page_base(url: str) -> str:
+    """What the relative links of an article page fetched from ``url`` are read against: its
+    long link's path, ``/s``, on the host it came from, as a browser reads them there, by
+    whichever link it was fetched (from its short link, ``/s/<token>``, a browser reads
+    ``s?__biz=…`` as ``/s/s?__biz=…``, a link to no article); a saved page's path, or a URL
+    of no web scheme, is taken as WeChat's."""
+    parts = split_url(url.strip()) if web_url(url) else None
+    return urlunsplit((parts.scheme, parts.netloc, "/s", "", "")) if parts else _WECHAT_PAGE
+
+
+def on_wechat(link: str) -> str:
+    """``link`` as ``resolved`` reads it on a page of WeChat's over https: what a post's text,
+    which keeps no page's URL (an image or text post's), links (a body's is on its page's
+    already)."""
+    return resolved(link, _WECHAT_PAGE)
+
+
+def resolved(link: str, base: str) -> str:
+    """``link`` as a browser follows it from a page at ``base``: one without a scheme
+    (``//mp.weixin.qq.com/s/…``) on the page's; a path (``/s?__biz=…``, ``/s/<token>``,
+    ``./s?…``, ``s?__biz=…``) on the page's host, when it leads to an article or to one of
+    WeChat's ``/mp/`` pages (an album, a homepage). Any other link is as it is: a fragment,
+    ``javascript:``, a path to no such page (a site's address written without its scheme,
+    ``www.example.cn``, is no WeChat page either)."""
+    if link.startswith("//"):
+        return with_scheme(link, scheme_of(base))
+    parts = split_url(link)
+    if not link or link.startswith("#") or parts is None or parts.scheme:
+        return link
+    joined = urljoin(base, link)
+    path = split_url(joined)
+    return joined if is_article_link(joined) or (path is not None and path.path.startswith("/mp/")) else link
 
 
 def scheme_of(url: str) -> str:
