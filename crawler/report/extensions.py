@@ -172,7 +172,7 @@ class RunReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         try:
-            accounts = self._from_the_index(spider)
+            accounts = self._from_the_index(spider, finished=reason == "finished")
         except (sqlite3.Error, OSError) as error:  # a damaged file, a failing disk
             self.tally.count(Stat.STATE_READ_FAILED)
             logger.error("The run's summary could not read the index: %s", error)
@@ -196,12 +196,12 @@ class RunReport:
         if failure:
             logger.error("Exit status 1: %s", failure)
 
-    def _from_the_index(self, spider: Spider) -> list[str]:
+    def _from_the_index(self, spider: Spider, finished: bool) -> list[str]:
         """What the summary reads of the index: the watch's changes (counted), the line of
         each account, and the deletions alarms."""
         started = record_changes(self.tally, Run.of(self.crawler).archive.index)
         named: dict[str, str] = {}  # __biz → the name the accounts file gives it
-        lines = [f"account {line}" for line in self._per_account(spider, named)]
+        lines = [f"account {line}" for line in self._per_account(spider, named, finished)]
         self._deletions_alarms(named, started)
         return lines
 
@@ -219,7 +219,10 @@ class RunReport:
             lines.append((source, line))
         return lines
 
-    def _per_account(self, spider: Spider, named: dict[str, str]) -> list[str]:
+    def _per_account(self, spider: Spider, named: dict[str, str], finished: bool) -> list[str]:
+        """Each account's line; the quiet alarm of each account gone quiet, by a run that
+        ``finished`` only: one cut short (a signal, blocks) may never have asked its sources,
+        and the alarm, said once a quiet spell, would be spent on a guess."""
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
@@ -234,8 +237,8 @@ class RunReport:
                 named.setdefault(biz, account.name)
             coverage = coverage_of(index, account.name, biz)
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
-                         f"{found_this_run(self.tally.by_account(account.name))}")
-            if coverage.stale(config.stale_account_days, now):
+                         f"{found_this_run(self.tally.by_account(account.name), not finished)}")
+            if finished and coverage.stale(config.stale_account_days, now):
                 silence, usual, newest = coverage.silence(now), coverage.usual_gap, coverage.newest
                 assert silence is not None and usual is not None and newest is not None
                 # said once a quiet spell: the account's line says it at every run
