@@ -133,7 +133,7 @@ def found_this_run(counts: Mapping[str, int], cut_short: bool = False) -> str:
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
-    not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
+    not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0) + counts.get(Stat.PAGES_BLOCKED.part, 0)
     later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
     left = f", {counted(later, 'short link')} left to a later run" if later else ""
     if not failed and not in_part and not not_fetched:

@@ -34,7 +34,8 @@ _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
     (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (the new page worse)"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
-    (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_BLOCKED, "blocked"), (Stat.LISTINGS_BLOCKED, "listing page(s) blocked"),
+    (Stat.PAGES_FETCH_FAILED, "not fetched"),
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
@@ -60,7 +61,8 @@ _TOTALS = (
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there. Failed images by the level of their line: an image left
 # on the CDN for good, failing again, is no news.
-_TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
+_TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE,
+            Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
             Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
@@ -69,7 +71,8 @@ _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
     (Stat.POSTS_KEPT, "kept"), (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
-    *_NOT_ARTICLES, (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    *_NOT_ARTICLES, (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
     (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
     (Stat.PAGES_NOT_IMPORTED, "not imported")))
@@ -132,9 +135,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     answered = any(_of_pages(stats, key) for key in _ANSWERED)
-    if stats.get(Stat.ARTICLES_GIVEN) and not answered and stats.get(Stat.PAGES_FETCH_FAILED):
+    not_had = stats.get(Stat.PAGES_FETCH_FAILED, 0) + stats.get(Stat.PAGES_BLOCKED, 0)
+    if stats.get(Stat.ARTICLES_GIVEN) and not answered and not_had:
         return "none of the articles given could be fetched"
-    if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
+    if not_had and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     if _of_pages(stats, Stat.PAGES_UNKNOWN) and not any(_of_pages(stats, key) for key in _WECHATS):
         return ("no page answered was WeChat's: each was not an article page (a proxy, a login page, "
