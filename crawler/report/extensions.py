@@ -83,10 +83,11 @@ _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POST
 _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,
              Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED, Stat.WATCH_REQUESTED)
 # What only WeChat answers: all of _ANSWERED but a page that is not an article, which any
-# server answers (a proxy's or a portal's page, a login page, another site at WECHAT_BASE_URL);
-# a listing read (an account's own links are none); what a listing found archived already.
-_WECHATS = (*(stat for stat in _ANSWERED if stat is not Stat.PAGES_UNKNOWN),
-            Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
+# server answers (a proxy's or a portal's page, a login page, another site at WECHAT_BASE_URL),
+# and an original watched whatever answered (those WeChat answered count apart); a listing
+# read (an account's own links are none); what a listing found archived already.
+_WECHATS = (*(stat for stat in _ANSWERED if stat not in (Stat.PAGES_UNKNOWN, Stat.WATCH_REQUESTED)),
+            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:

@@ -90,6 +90,7 @@ class Stat(StrEnum):
     ACCOUNTS_DELETIONS = "accounts/deletions"
     # The watch of the originals: articles WeChat answered for it, changes seen (``WatchBook``)
     WATCH_REQUESTED = "watch/requested"
+    WATCH_WECHATS = "watch/wechats"  # of those, answered with a page only WeChat gives
     WATCH_DELETED = "watch/deleted"
     WATCH_REMOVED = "watch/removed"
     WATCH_EDITED = "watch/edited"

@@ -105,6 +105,8 @@ class ArticlePages(RunSpider):
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
+            if not isinstance(page, NotAnArticle) or page.reason is not PageReason.UNKNOWN:
+                self.tally.count(Stat.WATCH_WECHATS)  # not another site's page, say
         if isinstance(page, NotAnArticle):
             yield from self.no_article(page, response, asked, source)
             return
