@@ -19,7 +19,7 @@ from scrapy.http import Headers, Response, TextResponse
 
 from crawler.config import Config
 from crawler.report.logtext import counted
-from crawler.report.tally import Stat
+from crawler.report.tally import Stat, Tally
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT, drop_waiting
 from crawler.stopping import leave_for_next_run
@@ -41,6 +41,21 @@ _JSON = re.compile(rb"\s*[{\[]")
 class Blocked(IgnoreRequest):
     """An article page, or a listing's, not had because WeChat is blocking: blocked, or not
     sent once the run stops for blocks. ``BlockMiddleware`` has said so in a line of its own."""
+
+
+class StayedBlocked(Blocked):
+    """A page WeChat answered blocked, counted so (``count_blocked``): not also a page not
+    fetched, which the summary counts apart (one page was "1 blocked, 1 not fetched")."""
+
+
+def count_blocked(tally: Tally, request: Request) -> StayedBlocked:
+    """Count ``request`` blocked: an article page for its source and account, a listing's
+    page apart (its source failed, and says so). The failure that ends it."""
+    if request.meta.get("article"):
+        tally.count_of(Stat.PAGES_BLOCKED, request)
+    else:
+        tally.count(Stat.LISTINGS_BLOCKED)
+    return StayedBlocked(f"blocked: {request.url}")
 
 
 class BlockMiddleware:
@@ -133,12 +148,11 @@ class BlockMiddleware:
         tally = Run.of(self.crawler).tally
         tally.count(Stat.BLOCKS_DETECTED)
         if self.in_a_row >= self.limit:
-            tally.count(Stat.PAGES_BLOCKED)
             if not self.stopped:
                 logger.error("WeChat is blocking: %s in a row (last: %s). Stopping; what is not fetched "
                              "is left for the next run.", counted(self.in_a_row, "blocked page"), request.url)
                 self._stop()
-            raise Blocked(f"blocked: {request.url}")
+            raise count_blocked(tally, request)
         spider = self.crawler.spider
         assert spider is not None
         again = get_retry_request(request, spider=spider, reason="blocked",
@@ -146,7 +160,7 @@ class BlockMiddleware:
                                   logger=logger, give_up_log_level=logging.DEBUG)
         if again is None:
             self._pause(self.backoff)
-            tally.count(Stat.PAGES_BLOCKED)
+            blocked = count_blocked(tally, request)
             if is_watch(request):  # an original of an archived post, which stays
                 logger.warning("Not checked: the original %s stayed blocked after %s; its "
                                "post stays as it is", request.url, _tries(self.retries + 1))
@@ -154,7 +168,7 @@ class BlockMiddleware:
                 logger.warning("%s: %s stayed blocked after %s",
                                "Not archived" if request.meta.get("article") else "Not read",
                                request.url, _tries(self.retries + 1))
-            raise Blocked(f"blocked: {request.url}")
+            raise blocked
         pause = self.backoff * 2 ** (again.meta["retry_times"] - 1)
         self._pause(pause)
         # at INFO: a block that passes is a day that went well; one that does not is said above

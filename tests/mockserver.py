@@ -210,18 +210,19 @@ class Gate:
     gate.before_answer``) until ``open()``: a test acts while a crawl is surely in its
     middle (the page asked, the crawl waiting for it) however slow the machine, instead of
     racing it with a delay. With one article page in flight at a time, no later one is
-    asked meanwhile."""
+    asked meanwhile. ``prefix="/mp/appmsgalbum"`` holds the ``nth`` album page instead."""
 
-    def __init__(self, nth: int, patience: float = 120.0):
+    def __init__(self, nth: int, patience: float = 120.0, prefix: str = "/s?"):
         self.nth = nth
         self.patience = patience
+        self.prefix = prefix
         self.asked = 0
         self.reached = threading.Event()
         self.opened = threading.Event()
         self._lock = threading.Lock()
 
     def before_answer(self, path: str) -> None:
-        if not path.startswith("/s?"):
+        if not path.startswith(self.prefix):
             return
         with self._lock:
             self.asked += 1
@@ -232,7 +233,7 @@ class Gate:
 
     def wait(self) -> None:
         """Until the page held is asked for."""
-        assert self.reached.wait(self.patience), f"article page {self.nth} was never asked for"
+        assert self.reached.wait(self.patience), f"page {self.nth} of {self.prefix}… was never asked for"
 
     def open(self) -> None:
         self.opened.set()

@@ -36,6 +36,7 @@ from tests.conftest import (
     POST_NAME,
     PROJECT,
     Served,
+    crawl,
     crawl_command,
     crawl_env,
     run_command,
@@ -562,8 +563,41 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
 
 
 def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
-    """A run that did not do its job says so to cron by its status, stopped or not: ended by
-    the signal, it would be told apart from a clean stop only by a shell."""
+    """A run in which something broke says so to cron by its status, stopped or not: ended
+    by the signal, it would be told apart from a clean stop only by a shell. Here the post of
+    the page in hand is not written (its front matter a person left unreadable). A page that
+    merely answered 502 broke nothing: such a stopped run ends by its signal (76c0586,
+    tests/test_stopping.py), which this test, asserting exit 1 of that, contradicted."""
+    archive = tmp_path / "archive"
+    with MockWeChat() as server:
+        site = Site(server)
+        [art] = site.serve(numbered(2247494000, 1))
+        url = f"{server.base}{art.path}"
+        assert crawl("article", archive, "-a", f"url={url}").returncode == 0
+        [post] = (archive / "_posts").glob("*.md")
+        post.write_text(post.read_text(encoding="utf-8").replace("title: ", 'title: "', 1), encoding="utf-8")
+        site.pages[art.path] = Route(200, "text/html; charset=utf-8",
+                                     site.page(art).replace("警方提示", "警方特别提示").encode())
+        held = Gate(1)
+        server.before_answer = held.before_answer
+        process = subprocess.Popen(crawl_command("article", archive, "-a", f"url={url}",
+                                                 settings={"RETRY_TIMES": "0"}),
+                                   cwd=PROJECT, env=crawl_env(), text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        held.wait()
+        process.send_signal(signal.SIGTERM)
+        held.open()
+        _, log = process.communicate(timeout=60)
+    assert process.returncode == 1, log
+    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+    assert "stopped by SIGTERM" in summary and "1 not written" in summary, summary
+
+
+def test_a_run_stopped_by_a_signal_having_asked_all_it_was_given_and_fetched_none_exits_1(
+        tmp_path: Path) -> None:
+    """Its one article answered 502 as the signal landed: nothing was left unasked, so the
+    run failed whatever the stop, and says so by its status (a stop with pages left ends
+    by its signal: tests/test_stopping.py)."""
     with MockWeChat() as server:
         site = Site(server)
         [art] = site.serve(numbered(2247494000, 1))
@@ -581,7 +615,7 @@ def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
         _, log = process.communicate(timeout=60)
     assert process.returncode == 1, log
     [summary] = [line for line in log.splitlines() if "Run summary" in line]
-    assert "stopped by SIGTERM" in summary, summary
+    assert "stopped by SIGTERM" in summary and "none of the articles given could be fetched" in summary, summary
 
 
 @pytest.mark.parametrize(("stop", "when"), [(signal.SIGTERM, "during the pause"),

@@ -327,6 +327,48 @@ def test_bad_arguments_get_one_clear_line(tmp_path: Path, args: list[str], messa
     assert "Traceback" not in result.stderr and "secret" not in result.stderr  # a password given
 
 
+LONG_IDS = "__biz=MzA%3D&mid=2247500001&idx=1"
+
+
+@pytest.mark.parametrize("url, said", [
+    # a %-escape cut in copying: each was asked of WeChat, which answers a parameter error
+    ("BASE/s?__biz=MzA%&mid=2247500001&idx=1&sn=ab",
+     "article link's __biz 'MzA%' is none WeChat gives (a link cut or changed in copying?)"),
+    ("BASE/s?__biz=MzA%3D&mid=22475%ZZ00001&idx=1", "article link's mid '22475%ZZ00001' is none"),
+    ("BASE/s?__biz=MzA%3D&mid=2247500001&idx=%E4", "article link's idx '\ufffd' is none"),
+    # one link pasted twice, or two links, without a space between: asked as one
+    (f"BASE/s?{LONG_IDS}&sn=abBASE/s?{LONG_IDS}&sn=ab", "several links in one"),
+    ("BASE/s/abcBASE/s/def", "several links in one"),
+    (f"BASE/s?{LONG_IDS}&mid=2247500002&sn=ab", "article link gives mid twice"),
+    # a look-alike host (a Cyrillic і, a full-width dot) was "copy the link alone"
+    ("http://127.0.0.\u0456/s/abc", "not a WeChat article host (127.0.0.1): 'і' in its host"),
+    ("http://127.0.0\uff0e1/s/abc", "not a WeChat article host (127.0.0.1): '．' in its host"),
+])
+def test_a_link_that_names_no_article_is_one_line_and_status_2(wechat: MockWeChat, tmp_path: Path,
+                                                               url: str, said: str) -> None:
+    """What cannot be an article's link is refused before a page is asked: it was asked,
+    and the run ended 0 on WeChat's parameter-error page, or 1 on an error status, or took
+    one article's ids of two, or told the user of a look-alike host to copy the link alone."""
+    result = crawl("article", tmp_path / "archive", "-a", f"url={url.replace('BASE', wechat.base)}")
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article").startswith(f"scrapy crawl article: {said}"), result.stderr
+    assert wechat.hits() == [] and not (tmp_path / "archive").exists()
+
+
+def test_wechats_host_with_another_port_than_its_schemes_is_refused(tmp_path: Path) -> None:
+    """mp.weixin.qq.com answers on 443 (and 80): a link to another port of it was asked
+    there, and the run ended 1, "none of the articles given could be fetched", after the
+    connection timed out. Its scheme's own port is its link."""
+    settings = {"ARTICLE_HOSTS": "mp.weixin.qq.com"}
+    result = crawl("article", tmp_path / "archive", "-a", "url=https://mp.weixin.qq.com:8443/s/abc",
+                   settings=settings)
+    assert result.returncode == 2, result.stderr
+    assert refusal(result, "crawl article") == (
+        "scrapy crawl article: WeChat's article links have no port but their scheme's (:8443): "
+        "'https://mp.weixin.qq.com:8443/s/abc'"), result.stderr
+    assert not (tmp_path / "archive").exists()
+
+
 @pytest.mark.parametrize("line, said", [
     ("http://127.0.0.1/s/a b", "a link with a space in it"),
     ("http://[::1/s/abc", "not an http(s) URL"),

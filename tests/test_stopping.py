@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
 from tests.mockserver import Gate, MockWeChat
-from tests.site import Site, numbered
+from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 
 ARTICLES = 30
 # Scrapy's downloader takes up to CONCURRENT_REQUESTS (16) pages at a time into the article
@@ -23,6 +23,32 @@ ARTICLES = 30
 # within this bound, which the run sending them cannot meet.
 DELAY = "5"
 BOUND = 30.0
+
+
+def stopped_at(wechat: MockWeChat, gate: Gate, command: list[str]) -> tuple[str, int, float]:
+    """The log, exit status and time to its end of ``command``, stopped by SIGTERM while the
+    page ``gate`` holds is on the wire: the stand-in holds it until the run has said it is
+    stopping."""
+    wechat.before_answer = gate.before_answer
+    process = subprocess.Popen(command, cwd=PROJECT, env=crawl_env(), text=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        gate.wait()
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        assert process.stderr is not None
+        log = ""
+        for line in process.stderr:
+            log += line
+            if "Stopping (SIGTERM)" in line:
+                break
+        gate.open()
+        _, rest = process.communicate(timeout=BOUND)
+        took = time.monotonic() - signalled
+    finally:
+        process.kill()
+        wechat.before_answer = lambda path: None
+    return log + rest, process.returncode, took
 
 
 class Stopped:
@@ -38,29 +64,8 @@ class Stopped:
         self.album = site.album("3201", site.serve(arts) if served else arts)
         self.archive = archive
         self.settings = {"WECHAT_BASE_URL": wechat.base, **settings}
-        gate = Gate(1)
-        wechat.before_answer = gate.before_answer
-        process = subprocess.Popen(self.command({"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}),
-                                   cwd=PROJECT, env=crawl_env(), text=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            gate.wait()
-            process.send_signal(signal.SIGTERM)
-            signalled = time.monotonic()
-            assert process.stderr is not None
-            self.log = ""
-            for line in process.stderr:
-                self.log += line
-                if "Stopping (SIGTERM)" in line:
-                    break
-            gate.open()
-            _, rest = process.communicate(timeout=BOUND)
-            self.took = time.monotonic() - signalled
-        finally:
-            process.kill()
-            wechat.before_answer = lambda path: None
-        self.log += rest
-        self.returncode = process.returncode
+        self.log, self.returncode, self.took = stopped_at(
+            wechat, Gate(1), self.command({"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}))
         self.asked = [path for path, _ in wechat.hits("/s?")]
 
     def command(self, settings: dict[str, str]) -> list[str]:
@@ -123,3 +128,41 @@ def test_a_run_stopped_when_its_only_page_answered_failed_ends_by_its_signal_not
     assert re.search(r"WARNING: Not archived: could not fetch \S+: HTTP 404", stopped.log), stopped.log
     assert "WARNING: Run summary (stopped by SIGTERM): 1 not fetched\n" in stopped.log, stopped.log
     assert "FAILED" not in stopped.log and "] ERROR: " not in stopped.log, stopped.log
+
+
+def test_a_stopped_run_says_no_account_went_quiet_and_leaves_it_to_a_run_that_finishes(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Two accounts whose newest articles are 45 days old, though they published every 5
+    days. A run stopped by SIGTERM while the first album was on the wire never asked the
+    other; it said of both "No new article from … for 45 days …; its sources may have dried
+    up" (the index alone decided it) and recorded the alarms as given: the next run, which
+    read every source, said nothing. A run cut short did not look at every source: the
+    warning is a finished run's, said once."""
+    site = Site(wechat)
+    archive, accounts = tmp_path / "archive", tmp_path / "accounts.toml"
+    names = ("甲市反诈中心", "乙市反诈中心")
+    for number, (name, biz) in enumerate(zip(names, (BIZ, OTHER_BIZ), strict=True)):
+        arts = [Art(str(2247470400 + 100 * number + i), biz=biz, days_ago=100 - 5 * i) for i in range(12)]
+        album = site.album(str(3201 + number), site.serve(arts)).replace(BIZ, biz)
+        archived = crawl("album", archive, "-a", f"url={album}", settings={"WECHAT_BASE_URL": wechat.base})
+        assert archived.returncode == 0, archived.stderr
+        with accounts.open("a", encoding="utf-8") as file:
+            file.write(f'[[account]]\nname = "{name}"\nbiz = "{biz}"\nalbums = ["{album}"]\n')
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "WATCH_PER_RUN": "0"}
+    read_before = len(wechat.hits("/mp/appmsgalbum"))
+    log, returncode, _ = stopped_at(wechat, Gate(1, prefix="/mp/appmsgalbum"), crawl_command(
+        "accounts", archive, settings={**settings, "DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}))
+    assert returncode == -signal.SIGTERM, log
+    assert len(wechat.hits("/mp/appmsgalbum")) == read_before + 1, log  # the other album never asked
+    assert "Run summary (stopped by SIGTERM)" in log, log
+    assert "No new article" not in log, log
+    for name in names:  # the second album never asked: no source failed, so far
+        assert f"account {name}: 12 archived, 1 album known, newest " in log, log
+        assert re.search(rf"account {name}: .*; this run 0 new, no source failed before the run was "
+                         r"cut short\n", log), log
+
+    finished = crawl("accounts", archive, settings=settings)
+    assert finished.returncode == 0, finished.stderr
+    for name in names:
+        assert re.search(rf"WARNING: No new article from {name} for 45 days \(it published every 5 "
+                         r"days or so\); its sources may have dried up", finished.stderr), finished.stderr

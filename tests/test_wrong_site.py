@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import PAGES, crawl
 from tests.mockserver import MockWeChat, Route
+from tests.site import Site, numbered
+from tests.test_watch import archive_all, watch
 
 BIZ = "MzA5OTk5OTk5OQ=="
 WELCOME = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>"
@@ -87,3 +89,24 @@ def test_short_links_of_one_article_fetch_its_page_once(wechat: MockWeChat, tmp_
     assert result.returncode == 0, result.stderr
     assert len(wechat.hits("/s?")) == 1, wechat.hits()
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize("answer", ["another site", "a login page", "an empty page"])
+def test_a_watch_answered_by_another_site_fails_the_run_and_marks_nothing(
+        wechat: MockWeChat, tmp_path: Path, answer: str) -> None:
+    """``crawl watch`` over posts whose every original answered as another site ended with
+    exit status 0 where ``crawl article`` and ``crawl accounts`` end 1: an original looked at
+    was counted as WeChat's answer, whatever answered."""
+    archive = tmp_path / "archive"
+    site = Site(wechat)
+    arts = site.serve(numbered(2247497101, 3))
+    archive_all(site, arts, archive)
+    posts = {path: path.read_bytes() for path in (archive / "_posts").glob("*.md")}
+    answering(wechat, answer)
+
+    result = watch(archive, site)
+
+    assert result.returncode == 1, result.stderr
+    assert FAILED in result.stderr, result.stderr
+    assert "Run summary (finished): 3 not article pages, 3 originals watched;" in result.stderr, result.stderr
+    assert {path: path.read_bytes() for path in (archive / "_posts").glob("*.md")} == posts

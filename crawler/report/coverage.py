@@ -124,19 +124,20 @@ def named_by_posts(listed: list[tuple[str, str]], others: list[tuple[str, str]]
     return known, [(name, biz) for name, biz in others if biz not in taken]
 
 
-def found_this_run(counts: Mapping[str, int]) -> str:
-    """``38 new (30 by albums, 8 by links)`` from an account's counts of a run."""
+def found_this_run(counts: Mapping[str, int], cut_short: bool = False) -> str:
+    """``38 new (30 by albums, 8 by links)`` from an account's counts of a run; a run
+    ``cut_short`` (a signal, blocks) may not have asked all its sources, which may yet fail."""
     new = counts.get(Stat.POSTS_NEW.part, 0)
     by = [f"{counts[by_kind(Stat.POSTS_NEW, kind)]} by {words}" for kind, words in SOURCE_KINDS.items()
           if counts.get(by_kind(Stat.POSTS_NEW, kind))]
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
-    not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0)
+    not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0) + counts.get(Stat.PAGES_BLOCKED.part, 0)
     later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
     left = f", {counted(later, 'short link')} left to a later run" if later else ""
     if not failed and not in_part and not not_fetched:
-        return found + ", no source failed" + left
+        return found + ", no source failed" + (" before the run was cut short" if cut_short else "") + left
     return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",
                             f", {counted(in_part, 'source')} read in part" if in_part else "",
                             f", {counted(not_fetched, 'page')} not fetched" if not_fetched else "", left])

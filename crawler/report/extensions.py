@@ -34,7 +34,8 @@ _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
     (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (the new page worse)"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
-    (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_BLOCKED, "blocked"), (Stat.LISTINGS_BLOCKED, "listing page(s) blocked"),
+    (Stat.PAGES_FETCH_FAILED, "not fetched"),
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
@@ -60,7 +61,8 @@ _TOTALS = (
 # What makes the summary a WARNING, so that cron, at LOG_LEVEL=WARNING, mails it: a run
 # that went well says nothing there. Failed images by the level of their line: an image left
 # on the CDN for good, failing again, is no news.
-_TROUBLE = (Stat.PAGES_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE, Stat.POSTS_UNCONVERTIBLE,
+_TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, Stat.PAGES_UNPARSEABLE,
+            Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
             Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
@@ -69,7 +71,8 @@ _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
     (Stat.POSTS_KEPT, "kept"), (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
-    *_NOT_ARTICLES, (Stat.PAGES_FETCH_FAILED, "not fetched"), (Stat.PAGES_UNPARSEABLE, "unparseable"),
+    *_NOT_ARTICLES, (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
+    (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
     (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
     (Stat.PAGES_NOT_IMPORTED, "not imported")))
@@ -80,10 +83,11 @@ _ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POST
 _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,
              Stat.POSTS_UNCONVERTIBLE, Stat.POSTS_WRITE_FAILED, Stat.WATCH_REQUESTED)
 # What only WeChat answers: all of _ANSWERED but a page that is not an article, which any
-# server answers (a proxy's or a portal's page, a login page, another site at WECHAT_BASE_URL);
-# a listing read (an account's own links are none); what a listing found archived already.
-_WECHATS = (*(stat for stat in _ANSWERED if stat is not Stat.PAGES_UNKNOWN),
-            Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
+# server answers (a proxy's or a portal's page, a login page, another site at WECHAT_BASE_URL),
+# and an original watched whatever answered (those WeChat answered count apart); a listing
+# read (an account's own links are none); what a listing found archived already.
+_WECHATS = (*(stat for stat in _ANSWERED if stat not in (Stat.PAGES_UNKNOWN, Stat.WATCH_REQUESTED)),
+            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -133,9 +137,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     if stats.get(Stat.IMPORT_PAGES) and not archived:
         return "no saved page could be imported"
     answered = any(_of_pages(stats, key) for key in _ANSWERED)
-    if stats.get(Stat.ARTICLES_GIVEN) and not answered and stats.get(Stat.PAGES_FETCH_FAILED):
+    not_had = stats.get(Stat.PAGES_FETCH_FAILED, 0) + stats.get(Stat.PAGES_BLOCKED, 0)
+    if stats.get(Stat.ARTICLES_GIVEN) and not answered and not_had:
         return "none of the articles given could be fetched"
-    if stats.get(Stat.PAGES_FETCH_FAILED) and not answered:
+    if not_had and not answered:
         return "no article page could be fetched (an error page, 5xx, a timeout): see the WARNING lines"
     if _of_pages(stats, Stat.PAGES_UNKNOWN) and not any(_of_pages(stats, key) for key in _WECHATS):
         return ("no page answered was WeChat's: each was not an article page (a proxy, a login page, "
@@ -173,7 +178,7 @@ class RunReport:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         try:
-            accounts = self._from_the_index(spider)
+            accounts = self._from_the_index(spider, finished=reason == "finished")
         except (sqlite3.Error, OSError) as error:  # a damaged file, a failing disk
             self.tally.count(Stat.STATE_READ_FAILED)
             logger.error("The run's summary could not read the index: %s", error)
@@ -197,12 +202,12 @@ class RunReport:
         if failure:
             logger.error("Exit status 1: %s", failure)
 
-    def _from_the_index(self, spider: Spider) -> list[str]:
+    def _from_the_index(self, spider: Spider, finished: bool) -> list[str]:
         """What the summary reads of the index: the watch's changes (counted), the line of
         each account, and the deletions alarms."""
         started = record_changes(self.tally, Run.of(self.crawler).archive.index)
         named: dict[str, str] = {}  # __biz → the name the accounts file gives it
-        lines = [f"account {line}" for line in self._per_account(spider, named)]
+        lines = [f"account {line}" for line in self._per_account(spider, named, finished)]
         self._deletions_alarms(named, started)
         return lines
 
@@ -220,7 +225,10 @@ class RunReport:
             lines.append((source, line))
         return lines
 
-    def _per_account(self, spider: Spider, named: dict[str, str]) -> list[str]:
+    def _per_account(self, spider: Spider, named: dict[str, str], finished: bool) -> list[str]:
+        """Each account's line; the quiet alarm of each account gone quiet, by a run that
+        ``finished`` only: one cut short (a signal, blocks) may never have asked its sources,
+        and the alarm, said once a quiet spell, would be spent on a guess."""
         accounts = getattr(getattr(spider, "params", None), "accounts", ())
         if not accounts:
             return []
@@ -235,8 +243,8 @@ class RunReport:
                 named.setdefault(biz, account.name)
             coverage = coverage_of(index, account.name, biz)
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
-                         f"{found_this_run(self.tally.by_account(account.name))}")
-            if coverage.stale(config.stale_account_days, now):
+                         f"{found_this_run(self.tally.by_account(account.name), not finished)}")
+            if finished and coverage.stale(config.stale_account_days, now):
                 silence, usual, newest = coverage.silence(now), coverage.usual_gap, coverage.newest
                 assert silence is not None and usual is not None and newest is not None
                 # said once a quiet spell: the account's line says it at every run

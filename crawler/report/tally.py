@@ -46,7 +46,8 @@ class Stat(StrEnum):
     PAGES_UNPARSEABLE = "pages/unparseable"
     PAGES_FETCH_FAILED = "pages/fetch_failed"
     PAGES_NOT_IMPORTED = "pages/not_imported"
-    PAGES_BLOCKED = "pages/blocked"
+    PAGES_BLOCKED = "pages/blocked"  # article pages; not among those not fetched
+    LISTINGS_BLOCKED = "listings/blocked"  # a listing's page (its source failed)
     PAGES_HANDED_BACK = "pages/handed_back"  # by a fetch node, to the frontier
     # Article requests: listed by a source, found by a link, made, answered or failed
     ARTICLES_LISTED = "articles/listed"
@@ -90,6 +91,7 @@ class Stat(StrEnum):
     ACCOUNTS_DELETIONS = "accounts/deletions"
     # The watch of the originals: articles WeChat answered for it, changes seen (``WatchBook``)
     WATCH_REQUESTED = "watch/requested"
+    WATCH_WECHATS = "watch/wechats"  # of those, answered with a page only WeChat gives
     WATCH_DELETED = "watch/deleted"
     WATCH_REMOVED = "watch/removed"
     WATCH_EDITED = "watch/edited"

@@ -34,6 +34,7 @@ from crawler.items import (
     TagsAsked,
     WatchTurnTaken,
 )
+from crawler.middlewares import StayedBlocked
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
@@ -130,6 +131,8 @@ class ArticlePages(RunSpider):
             return
         if is_watch(request):  # looked at: WeChat showed the original, or what became of it
             self.tally.count(Stat.WATCH_REQUESTED)
+            if not isinstance(page, NotAnArticle) or page.reason is not PageReason.UNKNOWN:
+                self.tally.count(Stat.WATCH_WECHATS)  # not another site's page, say
         if isinstance(page, NotAnArticle):
             yield from self.no_article(page, response, asked, source)
             return
@@ -244,8 +247,7 @@ class ArticlePages(RunSpider):
         """WeChat's verification page, which BlockMiddleware's quick look passed over (it
         looks at answers of ``LARGEST_VERIFICATION_PAGE`` at most): a page blocked and not
         had, as a block that stays is, not a page WeChat answered."""
-        self.tally.count(Stat.PAGES_BLOCKED)
-        self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
+        self.tally.count_of(Stat.PAGES_BLOCKED, request)
         if is_watch(request):  # an original of an archived post, which stays
             self.logger.warning("Not checked: the original %s is %s; its post stays as it is",
                                 asked, PageReason.VERIFICATION.message)
@@ -322,7 +324,8 @@ class ArticlePages(RunSpider):
                             "stays as it is", asked, failure_reason(failure))
         else:
             self.logger.log(level, "Not archived: could not fetch %s: %s", asked, failure_reason(failure))
-        self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
+        if not failure.check(StayedBlocked):  # counted blocked
+            self.tally.count_of(Stat.PAGES_FETCH_FAILED, request)
         key = watched_key(request)
         return [WatchTurnTaken(key)] if key and failure.check(HttpError) else []
 

@@ -35,6 +35,12 @@ OLD_ARTICLE_PATH = "/mp/appmsg/show"
 _OLD_ID_PARAMS = {"appmsgid": "mid", "itemidx": "idx"}
 _OLD_LINK_PARAMS = ("__biz", *_OLD_ID_PARAMS, "sign")
 _SHORT_TOKEN = re.compile(r"^/s/([A-Za-z0-9_-]+)/?$")
+# What each id of a long link is, as WeChat writes it: __biz the base64 of a number, the
+# others numbers (not sn, whose shape no source states)
+_ID_SHAPES = {"__biz": re.compile(r"[A-Za-z0-9+/]+={0,2}"), "mid": re.compile(r"[0-9]+"),
+              "idx": re.compile(r"[0-9]+")}
+_SCHEME_PORTS = {"http": 80, "https": 443}
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 # WeChat's links are ASCII, escaped, and use none of the marks a text puts around a link
 _NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
 # the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
@@ -145,8 +151,13 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
     if "…" in link:  # the README's placeholder: a browser's link holds no such character
         raise BadArticleURL(f"a link cut short with '…' (copy the whole link): {url.strip()!r}")
     stray = _stray_mark(link, parts)
-    if stray and "://" in link[link.index(stray):]:  # a message's list of links, pasted whole
+    if "://" in link[link.index(stray) if stray else len(parts.scheme) + 3:]:
+        # a message's list of links pasted whole, or a link pasted twice with nothing between
         raise BadArticleURL(f"several links in one (give each on its own): {url.strip()!r}")
+    look_alike = _NOT_ASCII.search(parts.netloc)  # і for i, ． for .
+    if look_alike:
+        raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {look_alike.group()!r} "
+                            f"in its host: {url.strip()!r}")
     if stray:  # a chat's text after it would reach the query's values
         said = "a space" if stray.isspace() else repr(stray)
         raise BadArticleURL(f"a link with {said} in it (copy the link alone): {url.strip()!r}")
@@ -154,6 +165,9 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         raise BadArticleURL(said)
     if (parts.hostname or "") not in set(hosts):
         raise BadArticleURL(f"not a WeChat article host ({', '.join(hosts)}): {url.strip()!r}")
+    if parts.hostname == ARTICLE_HOST and parts.port not in (None, _SCHEME_PORTS[parts.scheme]):
+        raise BadArticleURL(f"WeChat's article links have no port but their scheme's (:{parts.port}): "
+                            f"{url.strip()!r}")
     if with_credentials(link):
         raise BadArticleURL(f"a link with a user name or password in it (WeChat's hold none): "
                             f"{redacted(url.strip())!r}")
@@ -165,6 +179,7 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
         missing = [p for p in ("__biz", "mid", "idx") if not ids.get(p)]
         if missing:
             raise BadArticleURL(f"article link lacks {', '.join(missing)}: {url.strip()!r}")
+        _check_ids(parts.query, old, url.strip())
         names = _OLD_LINK_PARAMS if old else _LINK_PARAMS
         kept = "&".join(pair for pair in parts.query.split("&") if pair.split("=", 1)[0] in names)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, kept, ""))
@@ -195,6 +210,23 @@ def history_page(url: str) -> str:
     return (f"an account's history page, which WeChat lists only to a reader signed in to its app: "
             f"give one of the account's articles' links or one of its albums' links instead{named}: "
             f"{shown!r}")
+
+
+def _check_ids(query: str, old: bool, given: str) -> None:
+    """Refuse a long link whose ids WeChat never gives: one given twice (which of the two
+    would be asked, which recorded?), one not of its shape (a ``%``-escape cut in copying):
+    asked, WeChat answers a parameter error, a run of nothing."""
+    pairs = parse_qsl(query)
+    if old:  # its ids by their names then; a mid it carries besides is not its own
+        pairs = [(_OLD_ID_PARAMS[name], value) if name in _OLD_ID_PARAMS else (name, value)
+                 for name, value in pairs if name not in _OLD_ID_PARAMS.values()]
+    for name, shape in _ID_SHAPES.items():
+        values = [value for key, value in pairs if key == name]
+        if len(values) > 1:
+            raise BadArticleURL(f"article link gives {name} twice: {given!r}")
+        if values and not shape.fullmatch(values[0]):
+            raise BadArticleURL(f"article link's {name} {values[0]!r} is none WeChat gives (a link cut "
+                                f"or changed in copying?): {given!r}")
 
 
 def _unquoted(text: str) -> str:
