@@ -326,6 +326,13 @@ def assert_404_at_its_place(album: Album, before: int) -> None:
     assert asked[album.place - 1].startswith(album.unserved.path), (album.place, album.unserved, asked)
 
 
+def taken_by(writer: str) -> str:
+    """What the next run's Resuming line says of the 11 pages ``writer`` left taken in Redis."""
+    return (f"11 pages fetched and waiting (11 of them taken by writer {writer}, which ended before Redis had them "
+            "as archived: killed, its machine down, or Redis away or refusing it (its password or users changed) as "
+            "it stopped; this run asks WeChat for none of them again, and archives those not archived yet)")
+
+
 def assert_clean(processes: Processes) -> None:
     for name in processes.running:
         log = processes.log(name)
@@ -853,9 +860,7 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     log = processes.log("again")
     assert "Run summary (finished): 11 new, 1 not fetched" in log
     killed = "1" if wrapper else processes.running["writer"].pid
-    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:{killed}, which ended " \
-           "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this run " \
-           "asks WeChat for none of them again, and archives those not archived yet)" in log, log
+    assert taken_by(f"{socket.gethostname()}:{killed}") in log, log
     assert asked_again(album, before) == [], processes.log("again")
     assert len(Counter(article_hits(album.server)[before:])) == ARTICLES
     assert_clean(processes)
@@ -890,10 +895,51 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
             processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
             processes.succeed("n1")
     log = processes.log("again")
-    assert f"11 pages fetched and waiting (11 of them taken by writer {socket.gethostname()}:" \
-           f"{processes.running['writer'].pid}, which ended before Redis had them as archived: killed, its machine " \
-           "down, or Redis away as it stopped; this run asks WeChat for none of them again, and archives those " \
-           "not archived yet)" in log, log
+    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
+    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
+    assert contents(archive) == album.expected
+    assert asked_again(album, before) == [], log
+    assert_clean(processes)
+
+
+def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_next(
+        album: Album, archive: Path, processes: Processes) -> None:
+    """Redis restarted with another password while the writer's pages waited for their
+    pictures: the writer archived them and stopped, Redis refusing to hear it, and the next
+    run said its writer ended "killed, its machine down, or Redis away as it stopped",
+    none of which happened. The next run cannot know which happened: it names the refusal
+    too now, and asks WeChat for none of the pages again."""
+    before = len(article_hits(album.server))
+    server = RedisServer(password=SECRET, persistent=True).start()
+    processes.redis_url = server.url
+    try:
+        with pictures_held(album) as pictures:
+            with closing(redis.Redis.from_url(server.url)) as job:
+                processes.node("n1")
+                processes.writer("writer", archive, album)
+                # every page taken, each waiting for its pictures but the 404's, let go once said not archived
+                processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
+                                   and job.hlen(f"{JOB}:taken") == ARTICLES - 1, "every page taken by the writer")
+            server.stop(keep=True)
+            server.password = "an0ther"
+            server.start()
+            processes.wait_for(lambda: "Redis refuses the user and password" in processes.log("writer"),
+                               "the writer refused")
+            pictures.set()
+            assert processes.wait("writer") == 1, processes.log("writer")
+        assert len(list((archive / "_posts").glob("*.md"))) == ARTICLES - 1
+        processes.redis_url = server.url
+        with closing(redis.Redis.from_url(server.url)) as job:
+            assert job.hlen(f"{JOB}:taken") == ARTICLES - 1
+            processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the refused writer's lease to run out")
+        processes.node("n2")
+        processes.writer("again", archive, album)
+        processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
+        processes.succeed("n2")
+    finally:
+        server.stop()
+    log = processes.log("again")
+    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
     assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
     assert contents(archive) == album.expected
     assert asked_again(album, before) == [], log
