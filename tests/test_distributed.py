@@ -989,6 +989,32 @@ def test_a_hand_back_whose_answer_a_network_cut_lost_is_not_a_second_copy(
     assert_clean(processes)
 
 
+def test_a_node_killed_as_it_hands_back_a_page_loses_it_not(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, redis_server: RedisServer) -> None:
+    """A node killed (SIGKILL: the OOM killer, ``systemctl kill``) the moment Redis has run
+    its hand-back and before the node has the answer: the page is the writer's, archived
+    once, and no page is asked of WeChat again; its silence gives back what it held else."""
+    before = len(article_hits(album.server))
+    proxy = RedisProxy(redis_server.port, hold=handing_back).start()
+    try:
+        processes.node("n1", REDIS_URL=proxy.url)
+        processes.writer("writer", archive, album)
+        processes.wait_for(proxy.held.is_set, "a page handed back")
+        held = job.hlen(f"{JOB}:inflight:n1")  # the next request, taken as the page downloaded: 1 or none
+        processes.kill("n1")
+        proxy.release()
+        processes.node("n2")
+        processes.succeed("writer", "n2")
+    finally:
+        proxy.stop()
+    assert contents(archive) == album.expected
+    assert sorted(Counter(article_hits(album.server)[before:]).values()) == [1] * ARTICLES
+    log = processes.log("writer")
+    assert f"WARNING: Fetch node n1 stopped answering; requests it held go back to the frontier: {held}\n" in log, log
+    assert node_report(log) == {"n1": "1 fetched, stopped answering", "n2": f"{ARTICLES - 1} fetched"}, log
+    assert_clean(processes)
+
+
 @pytest.mark.parametrize("answer", ["blocked", "redirected"])
 def test_a_page_that_reaches_no_callback_leaves_redis_while_the_job_runs(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, answer: str) -> None:
@@ -1990,24 +2016,33 @@ def test_a_page_redis_keeps_losing_is_reported_not_fetched(album: Album, archive
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("elsewhere", [True, False], ids=["another archive", "cron overlapping"])
 def test_a_second_writer_of_a_job_is_refused_naming_the_first(
         album: Album, tmp_path: Path, archive: Path, processes: Processes, job: redis.Redis,
-        gate: Callable[[int], Gate]) -> None:
+        gate: Callable[[int], Gate], elsewhere: bool) -> None:
+    """Another machine's writer is refused the job, exit status 2; the same command started
+    again by cron while the first runs is refused the archive first, as a single process's
+    is, exit status 1. Each in one line naming the first, writing nothing, asking nothing."""
+    before = len(article_hits(album.server))
     first = gate(1)
     processes.node("n1")
     processes.writer("writer", archive, album)
     first.wait()  # the job is under way
-    processes.writer("second", tmp_path / "elsewhere", album)
-    assert processes.wait("second") == 2
-    holder = f"{socket.gethostname()}:{processes.running['writer'].pid}"
-    [line] = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
-    assert line == f"scrapy crawl album: job {JOB} has a writer already: {holder}, which renews its lease (it " \
-        "runs); one writer per job", line
+    processes.writer("second", tmp_path / "elsewhere" if elsewhere else archive, album)
+    pid = processes.running["writer"].pid
+    refused = {True: (2, f"scrapy crawl album: job {JOB} has a writer already: {socket.gethostname()}:{pid}, which "
+                         "renews its lease (it runs); one writer per job"),
+               False: (1, f"scrapy crawl album: another run is writing the archive at {archive}/ (process {pid}); try "
+                          "again when it has finished")}[elsewhere]
+    assert processes.wait("second") == refused[0], processes.log("second")
+    said = [line for line in processes.log("second").splitlines() if line.startswith("scrapy crawl album:")]
+    assert said == [refused[1]], processes.log("second")
     assert not (tmp_path / "elsewhere" / "_posts").exists()
     first.open()
     assert processes.wait("writer") == 0, processes.log("writer")
     assert processes.wait("n1") == 0
     assert contents(archive) == album.expected
+    assert sorted(Counter(article_hits(album.server)[before:]).values()) == [1] * ARTICLES  # each page once
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the lease too is gone
     values = Settings()
     values.setmodule(project_settings)
