@@ -56,10 +56,13 @@ def unreachable(error: redis.RedisError) -> bool:
 
 def taken_before(writers: list[str]) -> str:
     """What became of the pages a job's writers before took and Redis does not have as
-    archived: read after a run that failed, it says what happened and what this run does."""
+    archived: read after a run that failed, it says what may have happened (this run cannot
+    tell which: Redis keeps no word of it, and the writer before said its own in its log)
+    and what this run does."""
     return (f"taken by {'writers' if len(writers) > 1 else 'writer'} {', '.join(writers)}, which ended "
-            "before Redis had them as archived: killed, its machine down, or Redis away as it stopped; this "
-            "run asks WeChat for none of them again, and archives those not archived yet")
+            "before Redis had them as archived: killed, its machine down, or Redis away or refusing it (its "
+            "password or users changed) as it stopped; this run asks WeChat for none of them again, and "
+            "archives those not archived yet")
 
 
 class NodeWatch:
