@@ -47,6 +47,15 @@ from crawler.wechat.urls import article_key, normalise_image_url
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """An article's post where it is (None: the index records none) and the state the
+    index records of the article (None: none)."""
+
+    path: Path | None
+    state: str | None
+
+
 class ArchiveError(Exception):
     """An archive that cannot be opened; the message says why and what to do."""
 
@@ -315,25 +324,35 @@ class Archive:
             return self.index.article_tags(key) or []
         return front_matter_tags(front_matter(path))
 
-    def images_left_on_cdn(self, key: str) -> list[str]:
-        """The URLs of the images that article ``key``'s post left on the CDN, while one of
-        them failed for a reason that may pass (the article is incomplete): asked for again
-        with its page, they reach the post even when the page no longer shows them, and the
-        post is kept for that very loss (also when its original is gone)."""
-        return self._on_cdn(key, ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
-
-    def images_lost(self, key: str) -> list[str]:
-        """The URLs of the images that article ``key``'s complete post left on the CDN: each
-        failed for a lasting reason (404, not an image), and would fail again."""
-        return self._on_cdn(key, ArticleState.ARCHIVED)
-
-    def _on_cdn(self, key: str, *states: ArticleState) -> list[str]:
+    def standing(self, key: str) -> Standing:
+        """Where article ``key``'s post is (as ``PostPlaces.placed`` finds it) and its state,
+        read from the index in one statement: the pictures' pipeline asks both of each
+        article. Nothing known when the index cannot be read: what writing the post says."""
         try:
-            path = self.places.placed(key)
-            if path is None or self.index.article_state(key) not in states:
-                return []
-            text = read_post(path)
-        except (sqlite3.Error, PostError):
+            recorded, state = self.index.article_row(key)
+            return Standing(self.places.at(key, recorded), state)
+        except sqlite3.Error:
+            return Standing(None, None)
+
+    def images_left_on_cdn(self, standing: Standing) -> list[str]:
+        """The URLs of the images that an article's post (``standing``) left on the CDN,
+        while one of them failed for a reason that may pass (the article is incomplete):
+        asked for again with its page, they reach the post even when the page no longer
+        shows them, and the post is kept for that very loss (also when its original is gone)."""
+        return self._on_cdn(standing, ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
+
+    def images_lost(self, standing: Standing) -> list[str]:
+        """The URLs of the images that an article's complete post (``standing``) left on the
+        CDN: each failed for a lasting reason (404, not an image), and would fail again."""
+        return self._on_cdn(standing, ArticleState.ARCHIVED)
+
+    @staticmethod
+    def _on_cdn(standing: Standing, *states: ArticleState) -> list[str]:
+        if standing.path is None or standing.state not in states:
+            return []
+        try:
+            text = read_post(standing.path)
+        except PostError:
             return []  # what writing the post says
         return [_image_url(target) for target in remote_images(text)]
 
