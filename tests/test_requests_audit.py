@@ -412,6 +412,21 @@ def test_the_pictures_pipeline_asks_the_index_of_an_article_once(
     assert asked == [1, 1, 1]
 
 
+def test_an_articles_link_is_recorded_with_its_post(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The link an article page was fetched by is recorded in the transaction that records
+    its post: it was a commit of its own after it, one more write to the WAL an article
+    that the reactor waited on. Each link is recorded all the same."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247580001, 3, albums=("5801",)))
+    statements = IndexStatements(monkeypatch)
+    result = crawl("album", tmp_path, "-a", f"url={site.album('5801', arts)}")
+    assert result.returncode == 0, result.stderr
+    assert not {sql: n for sql, n in statements.committed_alone.items() if " links " in f"{sql} "}
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM links").fetchone() == (3,)
+
+
 def test_a_new_posts_wait_on_the_disk_is_not_the_reactors(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new post's bytes are fsynced before their rename on a writer thread: on the

@@ -145,7 +145,7 @@ class Archive:
     def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
                    fetched: bool = False, made: Sequence[str] | None = None,
                    configured: Sequence[str] | None = None,
-                   staged: Staged | None = None) -> tuple[Outcome, Path]:
+                   staged: Staged | None = None, link: str = "") -> tuple[Outcome, Path]:
         """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
         record it, and relink the posts that link to it.
 
@@ -156,6 +156,8 @@ class Archive:
         person's and keep them for good. ``OSError``, ``sqlite3.Error`` or ``PostError`` when
         it cannot be written or recorded: then nothing is recorded, and a later run writes it
         again. ``staged``: the new post's bytes fsynced already (``PostStore.write``).
+        ``link``: the link the page was fetched by, recorded with the post (``Index.add_link``)
+        in its one commit, not in a commit of its own.
         """
         placed = self.places.placed(article.key)
         path = self.posts.path_for(article, placed)
@@ -187,6 +189,8 @@ class Archive:
                 if configured is not None:
                     self.index.set_configured_tags(article.key, configured)
                 self.links.record(article)
+                if link:
+                    self.index.add_link(link, article.key)
                 if outcome is Outcome.NEW or not recorded:
                     linked_to = True  # from the first relink written, should one fail
                     relinked = self.links.relink(article.key, path)
