@@ -763,8 +763,9 @@ def test_the_images_a_post_left_on_the_cdn_are_asked_again_only_while_it_is_inco
     archive = Archive(tmp_path)
     try:
         archive.write_post(article, text, tags=["其他"], complete=complete)
-        assert archive.images_left_on_cdn(article.key) == ([] if complete else [url])
-        assert archive.images_lost(article.key) == ([url] if complete else [])
+        standing = archive.standing(article.key)
+        assert archive.images_left_on_cdn(standing) == ([] if complete else [url])
+        assert archive.images_lost(standing) == ([url] if complete else [])
     finally:
         archive.close()
 

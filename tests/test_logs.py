@@ -3,6 +3,7 @@ file that stops taking them."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -16,10 +17,11 @@ from scrapy.settings import Settings
 
 from crawler.report.logs import quiet_scrapy
 from crawler.store.images import check_image
-from tests.conftest import PROJECT, Served, crawl_command, crawl_env
-from tests.mockserver import png
+from tests.conftest import PROJECT, Served, crawl, crawl_command, crawl_env
+from tests.mockserver import MockWeChat, png
+from tests.site import Site, numbered
 
-_LOGGERS = ("", "scrapy", "PIL")
+_LOGGERS = ("", "scrapy", "PIL", "crawler")
 
 
 @pytest.fixture
@@ -33,7 +35,9 @@ def levels() -> Iterator[None]:
         logging.getLogger(name).setLevel(level)
 
 
-def records_of_a_picture_checked() -> list[logging.LogRecord]:
+@contextlib.contextmanager
+def records_made() -> Iterator[list[logging.LogRecord]]:
+    """Every log record made inside, whether a handler shows it or not."""
     made: list[logging.LogRecord] = []
     factory = logging.getLogRecordFactory()
 
@@ -43,9 +47,14 @@ def records_of_a_picture_checked() -> list[logging.LogRecord]:
 
     logging.setLogRecordFactory(recording)
     try:
-        check_image(png((1, 2, 3)))
+        yield made
     finally:
         logging.setLogRecordFactory(factory)
+
+
+def records_of_a_picture_checked() -> list[logging.LogRecord]:
+    with records_made() as made:
+        check_image(png((1, 2, 3)))
     return [record for record in made if record.name.startswith("PIL")]
 
 
@@ -60,6 +69,30 @@ def test_pillows_debug_lines_are_not_made_below_a_runs_level(levels: None, level
 def test_pillows_debug_lines_are_there_for_a_run_at_debug(levels: None) -> None:
     quiet_scrapy(Settings({"LOG_LEVEL": "DEBUG"}))
     assert records_of_a_picture_checked()
+
+
+@pytest.mark.parametrize("level", ["WARNING", "INFO"])
+def test_the_archivers_lines_below_a_runs_level_are_not_made(
+        levels: None, wechat: MockWeChat, tmp_path: Path, level: str) -> None:
+    """At ``LOG_LEVEL=WARNING``, as cron runs it, each article's "Post new: …" line was
+    made, its arguments wrapped for escaping, to be thrown away by the run's handler; at
+    INFO it is made and said. (``scrapy crawl`` quiets the loggers before its crawl; the
+    crawl in process here does not.)"""
+    quiet_scrapy(Settings({"LOG_LEVEL": level}))
+    site = Site(wechat)
+    arts = site.serve(numbered(2247590001, 3, albums=("5901",)))
+    with records_made() as made:
+        result = crawl("album", tmp_path, "-a", f"url={site.album('5901', arts)}",
+                       settings={"LOG_LEVEL": level})
+    assert result.returncode == 0, result.stderr
+    assert result.stats["posts/new"] == 3
+    posts = [record for record in made if record.name.startswith("crawler.")
+             and record.getMessage().startswith("Post new: ")]
+    if level == "WARNING":
+        assert [record.getMessage() for record in made if record.name.startswith("crawler.")
+                and record.levelno < logging.WARNING] == []
+    else:
+        assert len(posts) == 3 and result.stderr.count("Post new: ") == 3
 
 
 def test_a_log_file_on_a_disk_that_fills_up_gives_its_lines_to_standard_error(

@@ -12,6 +12,7 @@ import inspect
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 from collections import Counter
@@ -273,6 +274,18 @@ class Entries:
         self._entries.close()
 
 
+def asker() -> str:
+    """The module outside ``crawler/store/`` nearest the caller on its stack, as a path from
+    ``crawler/`` ("" when none is)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = frame.f_code.co_filename.replace(os.sep, "/")
+        if "/crawler/" in path and "/crawler/store/" not in path:
+            return path.rpartition("/crawler/")[2]
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
+
+
 class IndexStatements:
     """Counts the statements the index runs (each text with the parameters it last had), and
     the writes among them run outside a transaction: each its own commit to the WAL."""
@@ -281,10 +294,13 @@ class IndexStatements:
         self.runs: Counter[str] = Counter()
         self.parameters: dict[str, Any] = {}
         self.committed_alone: Counter[str] = Counter()
+        # by the project's module nearest the statement on its stack (crawler/store/ left out)
+        self.asked_by: Counter[tuple[str, str]] = Counter()
         execute = index_module._Connection.execute
 
         def counted(connection: sqlite3.Connection, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
             self.runs[sql] += 1
+            self.asked_by[asker(), sql] += 1
             self.parameters[sql] = parameters
             if not connection.in_transaction and sql.split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
                 self.committed_alone[sql] += 1
@@ -365,6 +381,50 @@ def test_an_articles_pictures_are_recorded_in_the_index_in_one_commit(
     assert written and not {sql: n for sql, n in statements.committed_alone.items() if sql in written}
     with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:  # all six recorded
         assert db.execute("SELECT count(*) FROM images").fetchone() == (6,)
+
+
+def test_the_pictures_pipeline_asks_the_index_of_an_article_once(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before an article's pictures are asked for, the pictures' pipeline reads the index's
+    row of the article once (its post's path and its state together): new, incomplete (a
+    picture failing with 503 left on the CDN, asked again) and complete. It asked the path,
+    then the state, then the state again (whether the page is the one last fetched): 2
+    statements a new article, 3 an archived one. What the runs archive is what they did."""
+    site = Site(wechat)
+    [art] = site.serve(numbered(2247570001, 1))
+    picture = f"/mmbiz_png/Img{art.mid}x1/640"
+    wechat.image(picture, b"busy", status=503)
+    url = site.link(art).replace("&amp;", "&")
+    asked, states = [], []
+    for _ in range(3):
+        with monkeypatch.context() as patch:
+            statements = IndexStatements(patch)
+            result = crawl("article", tmp_path, "-a", f"url={url}")
+        assert result.returncode == 0, result.stderr
+        asked.append(sum(n for (by, sql), n in statements.asked_by.items()
+                         if by == "pipelines/images.py" and " articles " in f"{sql} "))
+        with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+            states.append(db.execute("SELECT state FROM articles").fetchall())
+        site.picture(art)  # answered from the second run on
+    assert states == [[("incomplete",)], [("archived",)], [("archived",)]]
+    [post] = (tmp_path / "_posts").glob("*.md")
+    assert f"/postimg/Img{art.mid}x1.png" in post.read_text(encoding="utf-8")
+    assert asked == [1, 1, 1]
+
+
+def test_an_articles_link_is_recorded_with_its_post(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The link an article page was fetched by is recorded in the transaction that records
+    its post: it was a commit of its own after it, one more write to the WAL an article
+    that the reactor waited on. Each link is recorded all the same."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247580001, 3, albums=("5801",)))
+    statements = IndexStatements(monkeypatch)
+    result = crawl("album", tmp_path, "-a", f"url={site.album('5801', arts)}")
+    assert result.returncode == 0, result.stderr
+    assert not {sql: n for sql, n in statements.committed_alone.items() if " links " in f"{sql} "}
+    with sqlite3.connect(tmp_path / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM links").fetchone() == (3,)
 
 
 def test_a_new_posts_wait_on_the_disk_is_not_the_reactors(

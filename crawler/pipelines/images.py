@@ -29,7 +29,7 @@ from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run, cause_of
 from crawler.spiders.failures import shared_cause, too_large
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, Standing
 from crawler.store.images import CheckedImage, NotAnImage, Placement, TooManyPixels, check_image
 from crawler.store.index import ArticleState
 from crawler.watch.watcher import SOURCE as WATCH
@@ -132,14 +132,14 @@ class ImagePipeline(MediaPipeline):
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, ArticleItem):
             return item
-        key = item.article.key
-        left = self.archive.images_left_on_cdn(key)
+        standing = self.archive.standing(item.article.key)
+        left = self.archive.images_left_on_cdn(standing)
         urls = dict.fromkeys([*item.file_urls, *left])
         if item.source == WATCH:  # it looks at the original: images lost for good stay lost
-            for url in self.archive.images_lost(key):
+            for url in self.archive.images_lost(standing):
                 urls.pop(url, None)
         item.file_urls = list(urls)
-        told = list(urls) if self._fetched_again(item) else left
+        told = list(urls) if self._fetched_again(item, standing) else left
         try:
             return await self.finish(item, await super().process_item(item), told=told)
         finally:
@@ -160,14 +160,14 @@ class ImagePipeline(MediaPipeline):
                 self.results.pop(fingerprint, None)
                 self.placed.pop(fingerprint, None)
 
-    def _fetched_again(self, item: ArticleItem) -> bool:
-        """Whether ``item`` is the page the last fetch of its complete article gave: an image
-        of it that fails for good failed so then, and that run said it (a post kept from an
-        earlier page does not show it, so ``images_lost`` does not know it)."""
+    def _fetched_again(self, item: ArticleItem, standing: Standing) -> bool:
+        """Whether ``item`` is the page the last fetch of its complete article (``standing``)
+        gave: an image of it that fails for good failed so then, and that run said it (a post
+        kept from an earlier page does not show it, so ``images_lost`` does not know it)."""
         if item.imported_page is not None or item.from_capture:
             return False
         try:
-            return self.archive.index.article_state(item.article.key) == ArticleState.ARCHIVED \
+            return standing.state == ArticleState.ARCHIVED \
                 and self.archive.watched.fetched_before(item.article)
         except sqlite3.Error:
             return False  # said again, rather than not at all

@@ -131,7 +131,8 @@ class PostPipeline:
                                                             complete=not item.images_incomplete,
                                                             fetched=item.imported_page is None
                                                             and not item.from_capture,
-                                                            made=made, configured=given, staged=staged)
+                                                            made=made, configured=given, staged=staged,
+                                                            link=item.fetched_url)
                 finally:
                     if staged is not None:
                         staged.discard()
@@ -151,9 +152,6 @@ class PostPipeline:
                                f"cannot write the post of {article.url}: {error}"
                                + (_NOT_WRITTEN_OVER if isinstance(error, PostError) else ""),
                                logging.getLevelName(self.run.error_level("post", error)))
-        if item.fetched_url:
-            self.writes.record(lambda: self.archive.index.add_link(item.fetched_url, article.key),
-                               article.url)
         self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
         if outcome is Outcome.KEPT and item.imported_page is not None:  # said once, as below
             logger.log(logging.INFO if imported_before else logging.WARNING,

@@ -26,12 +26,16 @@ _BANNER = "scrapy.utils.log"
 _SCRAPER = "scrapy.core.scraper"
 
 
-def verbose(settings: BaseSettings) -> bool:
-    """Whether Scrapy's own lines are wanted: ``LOG_LEVEL`` is ``DEBUG`` or lower."""
+def _level(settings: BaseSettings) -> int:
     level = settings.get("LOG_LEVEL")
     if not isinstance(level, int):
         level = logging.getLevelNamesMapping().get(str(level).upper(), logging.INFO)
-    return level <= logging.DEBUG
+    return level
+
+
+def verbose(settings: BaseSettings) -> bool:
+    """Whether Scrapy's own lines are wanted: ``LOG_LEVEL`` is ``DEBUG`` or lower."""
+    return _level(settings) <= logging.DEBUG
 
 
 def quiet_banner(settings: BaseSettings) -> None:
@@ -49,11 +53,17 @@ def quiet_scrapy(settings: BaseSettings) -> None:
 
     Scrapy's scraper says our pipelines' lines of items dropped (``Not archived: …``), at the
     level each gives, INFO for a post a full disk cost after the first: it stays at INFO.
+
+    Nor the archiver's own lines below a ``LOG_LEVEL`` above INFO: at WARNING, as cron runs
+    it, each article's ``Post new: …`` was made and escaped to be thrown away. At INFO and
+    below its loggers take every level again (a run before in this process may have set one).
     """
     if not verbose(settings):
         logging.getLogger("scrapy").setLevel(logging.WARNING)
         logging.getLogger(_SCRAPER).setLevel(logging.INFO)
         logging.getLogger("PIL").setLevel(logging.INFO)
+    level = _level(settings)
+    logging.getLogger("crawler").setLevel(level if level > logging.INFO else logging.NOTSET)
     for name in _DOWNLOAD_HANDLERS:
         logging.getLogger(name).addFilter(_over_maxsize_at_info)
 

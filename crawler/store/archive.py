@@ -47,6 +47,15 @@ from crawler.wechat.urls import article_key, normalise_image_url
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """An article's post where it is (None: the index records none) and the state the
+    index records of the article (None: none)."""
+
+    path: Path | None
+    state: str | None
+
+
 class ArchiveError(Exception):
     """An archive that cannot be opened; the message says why and what to do."""
 
@@ -136,7 +145,7 @@ class Archive:
     def write_post(self, article: Article, text: str, *, tags: Sequence[str], complete: bool,
                    fetched: bool = False, made: Sequence[str] | None = None,
                    configured: Sequence[str] | None = None,
-                   staged: Staged | None = None) -> tuple[Outcome, Path]:
+                   staged: Staged | None = None, link: str = "") -> tuple[Outcome, Path]:
         """Write ``text`` as the post of ``article``, unless that makes the archived one worse;
         record it, and relink the posts that link to it.
 
@@ -147,6 +156,8 @@ class Archive:
         person's and keep them for good. ``OSError``, ``sqlite3.Error`` or ``PostError`` when
         it cannot be written or recorded: then nothing is recorded, and a later run writes it
         again. ``staged``: the new post's bytes fsynced already (``PostStore.write``).
+        ``link``: the link the page was fetched by, recorded with the post (``Index.add_link``)
+        in its one commit, not in a commit of its own.
         """
         placed = self.places.placed(article.key)
         path = self.posts.path_for(article, placed)
@@ -178,6 +189,8 @@ class Archive:
                 if configured is not None:
                     self.index.set_configured_tags(article.key, configured)
                 self.links.record(article)
+                if link:
+                    self.index.add_link(link, article.key)
                 if outcome is Outcome.NEW or not recorded:
                     linked_to = True  # from the first relink written, should one fail
                     relinked = self.links.relink(article.key, path)
@@ -315,25 +328,35 @@ class Archive:
             return self.index.article_tags(key) or []
         return front_matter_tags(front_matter(path))
 
-    def images_left_on_cdn(self, key: str) -> list[str]:
-        """The URLs of the images that article ``key``'s post left on the CDN, while one of
-        them failed for a reason that may pass (the article is incomplete): asked for again
-        with its page, they reach the post even when the page no longer shows them, and the
-        post is kept for that very loss (also when its original is gone)."""
-        return self._on_cdn(key, ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
-
-    def images_lost(self, key: str) -> list[str]:
-        """The URLs of the images that article ``key``'s complete post left on the CDN: each
-        failed for a lasting reason (404, not an image), and would fail again."""
-        return self._on_cdn(key, ArticleState.ARCHIVED)
-
-    def _on_cdn(self, key: str, *states: ArticleState) -> list[str]:
+    def standing(self, key: str) -> Standing:
+        """Where article ``key``'s post is (as ``PostPlaces.placed`` finds it) and its state,
+        read from the index in one statement: the pictures' pipeline asks both of each
+        article. Nothing known when the index cannot be read: what writing the post says."""
         try:
-            path = self.places.placed(key)
-            if path is None or self.index.article_state(key) not in states:
-                return []
-            text = read_post(path)
-        except (sqlite3.Error, PostError):
+            recorded, state = self.index.article_row(key)
+            return Standing(self.places.at(key, recorded), state)
+        except sqlite3.Error:
+            return Standing(None, None)
+
+    def images_left_on_cdn(self, standing: Standing) -> list[str]:
+        """The URLs of the images that an article's post (``standing``) left on the CDN,
+        while one of them failed for a reason that may pass (the article is incomplete):
+        asked for again with its page, they reach the post even when the page no longer
+        shows them, and the post is kept for that very loss (also when its original is gone)."""
+        return self._on_cdn(standing, ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
+
+    def images_lost(self, standing: Standing) -> list[str]:
+        """The URLs of the images that an article's complete post (``standing``) left on the
+        CDN: each failed for a lasting reason (404, not an image), and would fail again."""
+        return self._on_cdn(standing, ArticleState.ARCHIVED)
+
+    @staticmethod
+    def _on_cdn(standing: Standing, *states: ArticleState) -> list[str]:
+        if standing.path is None or standing.state not in states:
+            return []
+        try:
+            text = read_post(standing.path)
+        except PostError:
             return []  # what writing the post says
         return [_image_url(target) for target in remote_images(text)]
 

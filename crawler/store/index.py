@@ -312,6 +312,12 @@ class Index:
     def article_state(self, key: str) -> str | None:
         return self._one("SELECT state FROM articles WHERE key = ?", key)
 
+    def article_row(self, key: str) -> tuple[str, str | None]:
+        """Article ``key``'s post path ("": none) and state (None: not recorded), in one
+        statement where ``article_path`` and ``article_state`` are two."""
+        row = self._db.execute("SELECT path, state FROM articles WHERE key = ?", (key,)).fetchone()
+        return ("", None) if row is None else (row[0], row[1])
+
     def add_article(self, key: str, url: str, path: str, state: ArticleState,
                     published: int | None = None, tags: Sequence[str] | None = None) -> None:
         self._db.execute("INSERT OR REPLACE INTO articles (key, url, path, state, published, tags) "

@@ -22,7 +22,11 @@ class PostPlaces:
     def placed(self, key: str) -> Path | None:
         """Where article ``key``'s post is: the file the index records (also when it was
         deleted by hand), or the one a person renamed it to; None when the index has none."""
-        recorded = self.index.article_path(key)
+        return self.at(key, self.index.article_path(key))
+
+    def at(self, key: str, recorded: str | None) -> Path | None:
+        """Where article ``key``'s post is, whose path the index records as ``recorded``
+        (read with its state: ``Index.article_row``); see ``placed``."""
         if not recorded:
             return None
         path = self.folder / recorded
