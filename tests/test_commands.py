@@ -562,12 +562,28 @@ def test_a_run_stopped_by_a_signal_ends_by_that_signal_after_its_summary(
                      rf"{stop.name} again stops at once$", stopping), stopping
 
 
+def stopped_as_its_page_is_held(server: MockWeChat, archive: Path, url: str) -> tuple[int, str]:
+    """``crawl article url`` stopped by SIGTERM while the stand-in holds its page: its exit
+    status and its summary line."""
+    held = Gate(1)
+    server.before_answer = held.before_answer
+    process = subprocess.Popen(crawl_command("article", archive, "-a", f"url={url}",
+                                             settings={"RETRY_TIMES": "0"}),
+                               cwd=PROJECT, env=crawl_env(), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    held.wait()
+    process.send_signal(signal.SIGTERM)
+    held.open()
+    _, log = process.communicate(timeout=60)
+    summaries = [line for line in log.splitlines() if "Run summary" in line]
+    assert len(summaries) == 1, log
+    return process.returncode, summaries[0]
+
+
 def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
     """A run in which something broke says so to cron by its status, stopped or not: ended
     by the signal, it would be told apart from a clean stop only by a shell. Here the post of
-    the page in hand is not written (its front matter a person left unreadable). A page that
-    merely answered 502 broke nothing: such a stopped run ends by its signal (76c0586,
-    tests/test_stopping.py), which this test, asserting exit 1 of that, contradicted."""
+    the page in hand is not written (its front matter a person left unreadable)."""
     archive = tmp_path / "archive"
     with MockWeChat() as server:
         site = Site(server)
@@ -578,18 +594,8 @@ def test_a_run_stopped_by_a_signal_that_failed_exits_1(tmp_path: Path) -> None:
         post.write_text(post.read_text(encoding="utf-8").replace("title: ", 'title: "', 1), encoding="utf-8")
         site.pages[art.path] = Route(200, "text/html; charset=utf-8",
                                      site.page(art).replace("警方提示", "警方特别提示").encode())
-        held = Gate(1)
-        server.before_answer = held.before_answer
-        process = subprocess.Popen(crawl_command("article", archive, "-a", f"url={url}",
-                                                 settings={"RETRY_TIMES": "0"}),
-                                   cwd=PROJECT, env=crawl_env(), text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        held.wait()
-        process.send_signal(signal.SIGTERM)
-        held.open()
-        _, log = process.communicate(timeout=60)
-    assert process.returncode == 1, log
-    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+        status, summary = stopped_as_its_page_is_held(server, archive, url)
+    assert status == 1, summary
     assert "stopped by SIGTERM" in summary and "1 not written" in summary, summary
 
 
@@ -602,19 +608,8 @@ def test_a_run_stopped_by_a_signal_having_asked_all_it_was_given_and_fetched_non
         site = Site(server)
         [art] = site.serve(numbered(2247494000, 1))
         site.pages[art.path] = Route(502, "text/html", b"Bad Gateway")
-        held = Gate(1)
-        server.before_answer = held.before_answer
-        process = subprocess.Popen(crawl_command("article", tmp_path / "archive", "-a",
-                                                 f"url={server.base}{art.path}",
-                                                 settings={"RETRY_TIMES": "0"}),
-                                   cwd=PROJECT, env=crawl_env(), text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        held.wait()
-        process.send_signal(signal.SIGTERM)
-        held.open()
-        _, log = process.communicate(timeout=60)
-    assert process.returncode == 1, log
-    [summary] = [line for line in log.splitlines() if "Run summary" in line]
+        status, summary = stopped_as_its_page_is_held(server, tmp_path / "archive", f"{server.base}{art.path}")
+    assert status == 1, summary
     assert "stopped by SIGTERM" in summary and "none of the articles given could be fetched" in summary, summary
 
 
