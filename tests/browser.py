@@ -32,6 +32,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 BASEURL = "/blog"
+# A page in standards mode, as WeChat's are and the blog's layouts are: Chromium's parser
+# closes a paragraph at a table there, and its style sheet lets a table inherit the text's
+# weight (in quirks mode, neither)
+STANDARD = "<!DOCTYPE html>"
 
 # What Hux does that matters to us, and nothing else:
 # - the site's build settings: kramdown reading GFM (Jekyll's default, which Hux sets

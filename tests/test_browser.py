@@ -24,6 +24,7 @@ from crawler.wechat import dom
 from crawler.wechat.shown import shown_text
 from tests.browser import (
     BASEURL,
+    STANDARD,
     Image,
     PageView,
     build_site,
@@ -553,7 +554,7 @@ def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
         "<details><summary>摘要</summary><p>细节</p></details><dialog open><p>对话</p></dialog>"
         '<p><span hidden style="display:inline">显示</span></p>') + "".join(DRAWN)
     post = lxml.html.tostring(rendered(body), encoding="unicode")
-    original, shown = shown_text_of([body, post])
+    original, shown = shown_text_of([STANDARD + body, STANDARD + post])
     assert as_read(original) == as_read(shown) == shown_in_article(article_of(body)) \
         == as_read(shown_text(dom.fragment(body)))
     assert "藏" not in original and "细节" in original and "显示" in original
@@ -594,25 +595,7 @@ LINKED = [
     '<td>乙</td></tr></table>丙</b>丁</a>戊</div><div><a href="https://x.example/28">甲<table><tr><td>乙'
     '</td></tr></table><a href="https://x.example/29">丙</a>丁</a>戊</div>',
 ]
-
-
-def test_the_post_links_and_emphasises_what_chromium_does() -> None:
-    """A link inside a link, with formatting elements and blocks between: what a tap on each
-    part of the text follows, and what is bold or italic, in the post as in Chromium. With
-    four bold elements alike open around the inner link, bold closed a fourth time was bold
-    in the post and not in Chromium; with eight blocks between, what followed the inner link
-    was not linked in the post and linked to the outer link in Chromium. A link around a
-    table linked none of its cells, nor, where libxml2 closed it at the table, what followed
-    it up to its end."""
-    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINKED]
-    originals, shown = marks_of(LINKED), marks_of(posts)
-    assert shown == originals
-
-
-# A body as a WeChat page holds it: in a page in standards mode (its <!DOCTYPE html>), where
-# Chromium's parser closes a paragraph at a table and its style sheet lets a table inherit
-# the text's weight (in quirks mode, as ``LINKED`` is read, neither)
-STANDARD = "<!DOCTYPE html>"
+# Links and bold in paragraphs and tables: what HTML's parser closes and opens again at a table
 STANDARD_LINKED = [
     # a cell holding its own link, in a link around its table: the rest of the cell is the
     # outer link's
@@ -641,20 +624,36 @@ STANDARD_LINKED = [
     '"https://x.example/22">藏</a></table>藏</span>乙<b>丙</b></a>丁</p><p><a href="https://x.example/23">'
     '甲<span style="display:none"><table><a href="https://x.example/24">藏</a><tr><td>藏</td></tr></table>'
     '</span></a>乙</p>',
+    # bold around a table (markup or a style): its cells are bold, the table inheriting the
+    # text's weight; a span of normal weight in a cell is not
+    '<div><b>粗<table><tr><td>甲<i>斜</i></td><td>乙<span style="font-weight:normal">常'
+    '</span></td></tr></table>后</b>尾</div><div><strong><table><tr><td>丙</td></tr></table></strong>'
+    '</div><section style="font-weight: bold"><table><tr><td>丁</td></tr></table></section><div><span '
+    'style="font-weight:700"><table><tr><td>戊</td></tr></table></span>己</div><div><b><a href='
+    '"https://x.example/30">链<table><tr><td>格</td></tr></table>后</a></b>尾</div>',
 ]
 
 
-def test_a_standards_mode_page_s_post_links_what_chromium_does() -> None:
+def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     """What a tap on each part of the text follows, and what is bold or italic, in the post
-    as in Chromium, both pages in standards mode. A cell holding a link of its own in a link
-    around its table was written unlinked, but for that link. A table's cell or row outside
-    any table was a table of its own in the post, a link before it closed there. A link in a
-    paragraph that a table closed linked nothing after the table in the post; a table in a
-    paragraph in a hidden span was hidden with what followed it, where Chromium shows them."""
-    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in STANDARD_LINKED]
+    as in Chromium, both pages in standards mode. A link inside a link, with formatting
+    elements and blocks between: with four bold elements alike open around the inner link,
+    bold closed a fourth time was bold in the post and not in Chromium; with eight blocks
+    between, what followed the inner link was not linked in the post and linked to the outer
+    link in Chromium. A link around a table linked none of its cells, nor, where libxml2
+    closed it at the table, what followed it up to its end. A cell holding a link of its own
+    in a link around its table was written unlinked, but for that link. A table's cell or
+    row outside any table was a table of its own in the post, a link before it closed there.
+    A link in a paragraph that a table closed linked nothing after the table in the post; a
+    table in a paragraph in a hidden span was hidden with what followed it, where Chromium
+    shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
+    normal weight in the post."""
+    bodies = LINKED + STANDARD_LINKED
+    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])
-                        for documents in (STANDARD_LINKED, posts))
+                        for documents in (bodies, posts))
     assert shown == originals
+
 
 # What the contract names for titles, albums, tags and account names (ARCHIVE_FORMAT.md):
 # quotes of every kind, Liquid's and kramdown's openers, what ends a script or a comment,
