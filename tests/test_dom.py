@@ -122,6 +122,10 @@ FOSTERED = {
         "</table><b>块后粗后</b>格二尾</div>",
     "<table><tr><td>格</td></tr><p>段<table><tr><td>内</td></tr></table>段后</p></table>":
         "<div><p>段</p><table><tr><td>格</td></tr></table><table><tr><td>内</td></tr></table>段后</div>",
+    # a run of tables, each started in the last outside its cells: each closes the last, and
+    # what stands in each goes before it, after the last (libxml2 nests them)
+    "<table>甲<table>乙<tr><td>格</td></tr></table></table>":
+        "<div>甲<table></table>乙<table><tr><td>格</td></tr></table></div>",
     # a cell holds anything; white space stays where it is
     "<table> <tr> <td><b>格</b>字<table>内<tr><td>内格</td></tr></table></td> </tr> </table>":
         "<div><table> <tr> <td><b>格</b>字内<table><tr><td>内格</td></tr></table></td> </tr> "
