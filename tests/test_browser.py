@@ -631,6 +631,27 @@ STANDARD_LINKED = [
     '</div><section style="font-weight: bold"><table><tr><td>丁</td></tr></table></section><div><span '
     'style="font-weight:700"><table><tr><td>戊</td></tr></table></span>己</div><div><b><a href='
     '"https://x.example/30">链<table><tr><td>格</td></tr></table>后</a></b>尾</div>',
+    # a link left open (no </a>): the parser opens it again at the text or inline element
+    # after it (white space too: the blocks after it in its parent are then in it), up to
+    # the next link, not in a table's cells (a link there does not close it), nor past the
+    # cell it is left open in
+    '<p><a href="https://x.example/31">甲</p><p>乙</p><p>丙<b>丁</b></p><div><span><a href='
+    '"https://x.example/32">戊</span>己</div><blockquote><p>引</p></blockquote><p>庚<img src="data:,"'
+    ' alt="">辛</p>',
+    '<section><p><a href="https://x.example/33">甲</p></section>\n<section>\n<h2>题</h2>\n<p>乙<span '
+    'style="display:none">藏</span></p><ul><li>项</li></ul><table><tr><td>格</td></tr></table><p>丙'
+    '<b>粗</b></p></section><p>丁</p>',
+    '<p><a href="https://x.example/34">甲</p>\n<table><tr><td>格<a href="https://x.example/35">格链'
+    '</a>格后</td></tr></table>\n<p>乙</p><p><a href="https://x.example/36">丙</a>丁</p><table><tr><td>'
+    '<p><a href="https://x.example/37">甲</p><p>乙</p></td><td>丙</td></tr></table><p>丁</p>',
+    '<p><span style="display:none"><a href="https://x.example/38">藏</span>显</p><p>乙</p><p><a href='
+    '"https://x.example/39">甲</p><!--注--><script>var x=1;</script><p>乙</p><svg width="100" '
+    'height="40"><text x="0" y="20">图</text></svg><p>丙</p>',
+    '<p><a href="https://x.example/40">甲</p><p><a href="https://x.example/41">乙</p><p>丙</p><section>'
+    '<a href="https://x.example/42">丁</section>戊<section><section><p><a href="https://x.example/43">'
+    '甲</p></section><section><p><b>粗</b></p><h3>题<em>斜</em></h3><blockquote>引</blockquote>'
+    '</section></section><p>末<div>块<div>内</div>后</div></p><p><b>粗<a href="https://x.example/44">'
+    '乙</a>后</b>尾</p>',
 ]
 
 
@@ -647,7 +668,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     A link in a paragraph that a table closed linked nothing after the table in the post; a
     table in a paragraph in a hidden span was hidden with what followed it, where Chromium
     shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
-    normal weight in the post."""
+    normal weight in the post. A link left open linked nothing past the element it stood in,
+    where Chromium links all that follows, up to the next link."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])
