@@ -459,6 +459,12 @@ DRAWN = [
     '<text x="10" y="30">藏</text></g><rect id="zk" width="20" height="20"/><text x="10" y="90" '
     'visibility="hidden">另点<set attributeName="visibility" to="visible" begin="zk.click"/></text>'
     '</svg>',
+    # a tap on a picture in a link (one left open too, up to the next link) reveals it, as
+    # elsewhere
+    '<a href="https://x.example/tap"><svg viewBox="0 0 200 100"><g opacity="0"><set attributeName='
+    '"opacity" to="1" begin="click"/><text x="10" y="30">链点</text></g></svg></a><p><a href="https://'
+    'x.example/open">开链</p><svg viewBox="0 0 200 100"><text x="10" y="30">开后<set attributeName='
+    '"visibility" to="hidden" begin="click"/></text></svg><p><a href="https://x.example/end">止</a></p>',
     # a tap that makes the picture taller shows what lay below it
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
