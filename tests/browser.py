@@ -32,6 +32,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 BASEURL = "/blog"
+# A page in standards mode, as WeChat's are and the blog's layouts are: Chromium's parser
+# closes a paragraph at a table there, and its style sheet lets a table inherit the text's
+# weight (in quirks mode, neither)
+STANDARD = "<!DOCTYPE html>"
 
 # What Hux does that matters to us, and nothing else:
 # - the site's build settings: kramdown reading GFM (Jekyll's default, which Hux sets
@@ -642,7 +646,7 @@ _UNDRAWN_RESTORED = """() => {
 # A reader's tap on everything an SVG's animation begins with (``begin="click"``,
 # ``begin="id.click"``) once its other animations have run to their ends (a seek), then
 # the taps' animations run to theirs, as long as the longest lasts, up to 5 s (a seek now
-# would drop them).
+# would drop them). A tap on a picture in a link follows no link.
 _TAPPED = r"""async () => {
   for (const svg of document.querySelectorAll('svg')) svg.setCurrentTime(svg.getCurrentTime() + 3600);
   const tapped = new Set();
@@ -656,7 +660,9 @@ _TAPPED = r"""async () => {
       try { lasts = Math.max(lasts, animation.getSimpleDuration()); } catch { }  // indefinite
     }
   }
-  for (const target of tapped) target.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  // a tap to reveal, not to follow a link the picture stands in
+  window.addEventListener('click', event => event.preventDefault(), true);
+  for (const target of tapped) target.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));
   await new Promise(done => setTimeout(done, 1000 * Math.min(lasts, 5) + 50));
 }"""
 

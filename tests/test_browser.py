@@ -24,6 +24,7 @@ from crawler.wechat import dom
 from crawler.wechat.shown import shown_text
 from tests.browser import (
     BASEURL,
+    STANDARD,
     Image,
     PageView,
     build_site,
@@ -458,6 +459,12 @@ DRAWN = [
     '<text x="10" y="30">藏</text></g><rect id="zk" width="20" height="20"/><text x="10" y="90" '
     'visibility="hidden">另点<set attributeName="visibility" to="visible" begin="zk.click"/></text>'
     '</svg>',
+    # a tap on a picture in a link (one left open too, up to the next link) reveals it, as
+    # elsewhere
+    '<a href="https://x.example/tap"><svg viewBox="0 0 200 100"><g opacity="0"><set attributeName='
+    '"opacity" to="1" begin="click"/><text x="10" y="30">链点</text></g></svg></a><p><a href="https://'
+    'x.example/open">开链</p><svg viewBox="0 0 200 100"><text x="10" y="30">开后<set attributeName='
+    '"visibility" to="hidden" begin="click"/></text></svg><p><a href="https://x.example/end">止</a></p>',
     # a tap that makes the picture taller shows what lay below it
     '<svg viewBox="0 0 200 100" width="200" height="100"><animate attributeName="viewBox" '
     'to="0 0 200 300" dur="0.5s" begin="click" fill="freeze"/><animate attributeName="height" '
@@ -553,7 +560,7 @@ def test_the_post_and_the_report_show_what_chromium_shows_of_a_body() -> None:
         "<details><summary>摘要</summary><p>细节</p></details><dialog open><p>对话</p></dialog>"
         '<p><span hidden style="display:inline">显示</span></p>') + "".join(DRAWN)
     post = lxml.html.tostring(rendered(body), encoding="unicode")
-    original, shown = shown_text_of([body, post])
+    original, shown = shown_text_of([STANDARD + body, STANDARD + post])
     assert as_read(original) == as_read(shown) == shown_in_article(article_of(body)) \
         == as_read(shown_text(dom.fragment(body)))
     assert "藏" not in original and "细节" in original and "显示" in original
@@ -594,25 +601,7 @@ LINKED = [
     '<td>乙</td></tr></table>丙</b>丁</a>戊</div><div><a href="https://x.example/28">甲<table><tr><td>乙'
     '</td></tr></table><a href="https://x.example/29">丙</a>丁</a>戊</div>',
 ]
-
-
-def test_the_post_links_and_emphasises_what_chromium_does() -> None:
-    """A link inside a link, with formatting elements and blocks between: what a tap on each
-    part of the text follows, and what is bold or italic, in the post as in Chromium. With
-    four bold elements alike open around the inner link, bold closed a fourth time was bold
-    in the post and not in Chromium; with eight blocks between, what followed the inner link
-    was not linked in the post and linked to the outer link in Chromium. A link around a
-    table linked none of its cells, nor, where libxml2 closed it at the table, what followed
-    it up to its end."""
-    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINKED]
-    originals, shown = marks_of(LINKED), marks_of(posts)
-    assert shown == originals
-
-
-# A body as a WeChat page holds it: in a page in standards mode (its <!DOCTYPE html>), where
-# Chromium's parser closes a paragraph at a table and its style sheet lets a table inherit
-# the text's weight (in quirks mode, as ``LINKED`` is read, neither)
-STANDARD = "<!DOCTYPE html>"
+# Links and bold in paragraphs and tables: what HTML's parser closes and opens again at a table
 STANDARD_LINKED = [
     # a cell holding its own link, in a link around its table: the rest of the cell is the
     # outer link's
@@ -641,20 +630,58 @@ STANDARD_LINKED = [
     '"https://x.example/22">藏</a></table>藏</span>乙<b>丙</b></a>丁</p><p><a href="https://x.example/23">'
     '甲<span style="display:none"><table><a href="https://x.example/24">藏</a><tr><td>藏</td></tr></table>'
     '</span></a>乙</p>',
+    # bold around a table (markup or a style): its cells are bold, the table inheriting the
+    # text's weight; a span of normal weight in a cell is not
+    '<div><b>粗<table><tr><td>甲<i>斜</i></td><td>乙<span style="font-weight:normal">常'
+    '</span></td></tr></table>后</b>尾</div><div><strong><table><tr><td>丙</td></tr></table></strong>'
+    '</div><section style="font-weight: bold"><table><tr><td>丁</td></tr></table></section><div><span '
+    'style="font-weight:700"><table><tr><td>戊</td></tr></table></span>己</div><div><b><a href='
+    '"https://x.example/30">链<table><tr><td>格</td></tr></table>后</a></b>尾</div>',
+    # a link left open (no </a>): the parser opens it again at the text or inline element
+    # after it (white space too: the blocks after it in its parent are then in it), up to
+    # the next link, not in a table's cells (a link there does not close it), nor past the
+    # cell it is left open in
+    '<p><a href="https://x.example/31">甲</p><p>乙</p><p>丙<b>丁</b></p><div><span><a href='
+    '"https://x.example/32">戊</span>己</div><blockquote><p>引</p></blockquote><p>庚<img src="data:,"'
+    ' alt="">辛</p>',
+    '<section><p><a href="https://x.example/33">甲</p></section>\n<section>\n<h2>题</h2>\n<p>乙<span '
+    'style="display:none">藏</span></p><ul><li>项</li></ul><table><tr><td>格</td></tr></table><p>丙'
+    '<b>粗</b></p></section><p>丁</p>',
+    '<p><a href="https://x.example/34">甲</p>\n<table><tr><td>格<a href="https://x.example/35">格链'
+    '</a>格后</td></tr></table>\n<p>乙</p><p><a href="https://x.example/36">丙</a>丁</p><table><tr><td>'
+    '<p><a href="https://x.example/37">甲</p><p>乙</p></td><td>丙</td></tr></table><p>丁</p>',
+    '<p><span style="display:none"><a href="https://x.example/38">藏</span>显</p><p>乙</p><p><a href='
+    '"https://x.example/39">甲</p><!--注--><script>var x=1;</script><p>乙</p><svg width="100" '
+    'height="40"><text x="0" y="20">图</text></svg><p>丙</p>',
+    '<p><a href="https://x.example/40">甲</p><p><a href="https://x.example/41">乙</p><p>丙</p><section>'
+    '<a href="https://x.example/42">丁</section>戊<section><section><p><a href="https://x.example/43">'
+    '甲</p></section><section><p><b>粗</b></p><h3>题<em>斜</em></h3><blockquote>引</blockquote>'
+    '</section></section><p>末<div>块<div>内</div>后</div></p><p><b>粗<a href="https://x.example/44">'
+    '乙</a>后</b>尾</p>',
 ]
 
 
-def test_a_standards_mode_page_s_post_links_what_chromium_does() -> None:
+def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     """What a tap on each part of the text follows, and what is bold or italic, in the post
-    as in Chromium, both pages in standards mode. A cell holding a link of its own in a link
-    around its table was written unlinked, but for that link. A table's cell or row outside
-    any table was a table of its own in the post, a link before it closed there. A link in a
-    paragraph that a table closed linked nothing after the table in the post; a table in a
-    paragraph in a hidden span was hidden with what followed it, where Chromium shows them."""
-    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in STANDARD_LINKED]
+    as in Chromium, both pages in standards mode. A link inside a link, with formatting
+    elements and blocks between: with four bold elements alike open around the inner link,
+    bold closed a fourth time was bold in the post and not in Chromium; with eight blocks
+    between, what followed the inner link was not linked in the post and linked to the outer
+    link in Chromium. A link around a table linked none of its cells, nor, where libxml2
+    closed it at the table, what followed it up to its end. A cell holding a link of its own
+    in a link around its table was written unlinked, but for that link. A table's cell or
+    row outside any table was a table of its own in the post, a link before it closed there.
+    A link in a paragraph that a table closed linked nothing after the table in the post; a
+    table in a paragraph in a hidden span was hidden with what followed it, where Chromium
+    shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
+    normal weight in the post. A link left open linked nothing past the element it stood in,
+    where Chromium links all that follows, up to the next link."""
+    bodies = LINKED + STANDARD_LINKED
+    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])
-                        for documents in (STANDARD_LINKED, posts))
+                        for documents in (bodies, posts))
     assert shown == originals
+
 
 # What the contract names for titles, albums, tags and account names (ARCHIVE_FORMAT.md):
 # quotes of every kind, Liquid's and kramdown's openers, what ends a script or a comment,

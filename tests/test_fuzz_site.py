@@ -45,7 +45,7 @@ from crawler.offline.kramdown import Kramdown
 from crawler.wechat import dom
 from crawler.wechat.article import Article, NotAnArticle, PageReason
 from crawler.wechat.page import parse_page
-from tests.browser import BASEURL, PageView, build_site, chromium_text, view_posts
+from tests.browser import BASEURL, STANDARD, PageView, build_site, chromium_text, view_posts
 from tests.mockserver import png
 from tests.test_fidelity import article_of
 from tests.test_fuzz import TAGGER, js_text, with_albums
@@ -160,7 +160,8 @@ def kramdown() -> Iterator[Kramdown]:
 def test_chromium_shows_of_a_post_what_it_shows_of_the_article(
         html: str, chromium: Callable[[str], str], kramdown: Kramdown) -> None:
     """The text Chromium shows of a generated body (every ``<details>`` open) is the text it
-    shows of its post, as kramdown renders it, and the text the report counts, in order:
+    shows of its post, as kramdown renders it, and the text the report counts, in order,
+    both pages in standards mode, as WeChat's and the blog's are:
     ``read_on_wechat`` reads the article as the converter does, this reads it as a browser
     does (what it draws of a ``<select>``, a ``<q>``, an ``<object>``, a summary's place).
 
@@ -169,7 +170,7 @@ def test_chromium_shows_of_a_post_what_it_shows_of_the_article(
     article = article_of(html)
     post = lxml.html.tostring(dom.fragment(kramdown.render(
         to_markdown(article, {}).replace('{{ "{" }}', "{"))), encoding="unicode")
-    original, shown = (as_typed(as_read(chromium(document)))
+    original, shown = (as_typed(as_read(chromium(STANDARD + document)))
                        for document in (html.replace("<details>", "<details open>"), post))
     assert original == shown == as_typed(shown_in_article(article)), post
 

@@ -119,12 +119,15 @@ def _read_whole(element: etree._Element) -> bool:
 def _embolden(root: etree._Element) -> None:
     """Bold as the page's styles show it, as bold markup: WeChat's editor (2025) sets bold in
     a style (``<span textstyle style="font-weight: bold">``), and leaves ``<strong>`` around
-    text it sets of normal weight, which the post showed bold."""
+    text it sets of normal weight, which the post showed bold. Bold around a table shows its
+    cells bold (a table inherits the weight in a standards-mode page, as WeChat's are), where
+    the converter writes a table in bold markup as a table alone."""
     styles = ((element, element.get("style") or "") for element in root.iter(etree.Element))
     weights = {element: weight for element, style in styles
                if "font-weight" in style and (weight := widgets.bold(style)) is not None}
-    if weights:
-        _Bold(weights).mark(root)
+    holding_tables = _ancestors(root.iter("table"))
+    if weights or any(element.tag in _Bold.MARKUP for element in holding_tables):
+        _Bold(weights, holding_tables).mark(root)
 
 
 class _Bold:
@@ -132,15 +135,18 @@ class _Bold:
     show bold text: an element whose text all shows bold is bold markup; where bold text
     holds text of normal weight, each run of its bold text is bold markup of its own."""
 
-    _MARKUP = frozenset({"strong", "b"})
-    _WRAPPERS = _MARKUP | {"span", "font"}
+    MARKUP = frozenset({"strong", "b"})
+    _WRAPPERS = MARKUP | {"span", "font"}
     # shown bold whatever their text (headings, header cells), or read as text whole
     _LEFT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"})
 
-    def __init__(self, weights: dict[etree._Element, bool]):
+    def __init__(self, weights: dict[etree._Element, bool], holding_tables: set[etree._Element]):
         self.weights = weights
-        self.holding = _ancestors(weights)
-        self.holding_normal = _ancestors(element for element, bold in weights.items() if not bold)
+        self.holding = _ancestors([*weights, *(element for element in holding_tables
+                                                if element.tag in self.MARKUP)])
+        # their bold is marked inside them, the tables' cells' with it
+        self.not_markup = holding_tables | _ancestors(
+            element for element, bold in weights.items() if not bold)
 
     def mark(self, root: etree._Element) -> None:
         """Mark what shows bold below ``root``, level by level (a page nests deeper than
@@ -151,13 +157,13 @@ class _Bold:
             element, shown = below.pop()
             for child in list(element):
                 weight = self.weights.get(child)
-                bold = (shown or child.tag in self._MARKUP) if weight is None else weight
+                bold = (shown or child.tag in self.MARKUP) if weight is None else weight
                 if not isinstance(child.tag, str) or child.tag in self._LEFT:
                     pass
-                elif bold and child.tag in self._WRAPPERS and child not in self.holding_normal:
+                elif bold and child.tag in self._WRAPPERS and child not in self.not_markup:
                     child.tag = "b"
                 else:
-                    if child.tag in self._MARKUP:  # only then: a name like "s<p" is not set
+                    if child.tag in self.MARKUP:  # only then: a name like "s<p" is not set
                         child.tag = "span"
                     if bold and child.text and child.text.strip():
                         child.insert(0, _bold(child, child.text))

@@ -9,7 +9,8 @@ then refuses them wherever text is set, as when an element is unwrapped. The tag
 table's parts outside any table are ignored, as HTML's parser ignores them (``strayparts``);
 a link libxml2 closes at a table is kept open around it, or opened again after it
 where a paragraph closed with it (``heldlinks``); a paragraph a table starts in is
-closed there (``paragraphs``); then a link inside a link is moved
+closed there (``paragraphs``); a link left open (no ``</a>``) is opened again after
+the element libxml2 closed it with (``openlinks``); then a link inside a link is moved
 where HTML's parser puts it (``adoption``), as Chromium draws it, and so is what stands in
 a table outside its cells (``foster``), in that order: a link met in a table outside its
 cells, within a link, is left by the first for the second to place.
@@ -27,6 +28,7 @@ from lxml import etree
 from crawler.wechat.adoption import unnest_links
 from crawler.wechat.foster import foster_parent
 from crawler.wechat.heldlinks import links_held_open, links_reopened
+from crawler.wechat.openlinks import links_left_open
 from crawler.wechat.paragraphs import close_paragraphs_at_tables
 from crawler.wechat.strayparts import without_stray_parts
 
@@ -109,6 +111,7 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     markup, tree = links_reopened(markup, tree, again)
     tree = links_held_open(markup, tree, again)
     close_paragraphs_at_tables(tree)
+    links_left_open(markup, tree)
     unnest_links(tree)
     foster_parent(tree)
     return tree

@@ -14,6 +14,8 @@ lxml trees.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from lxml import etree
 
 from crawler.wechat.adoption import FORMATTING, add_text_before, put_after, taken_up_to
@@ -39,11 +41,16 @@ _LOOSE = "Loose"
 
 
 def foster_parent(root: etree._Element) -> None:
-    """Move what stands in each table of ``root`` outside its cells to just before it; the
-    innermost first, so that what one moves out is then in the next."""
-    for table in reversed(list(root.iter("table"))):
+    """Close each table of ``root`` where a table starts in it outside its cells, the
+    outermost first, as HTML's parser meets them: libxml2 nests a run of such tables, and a
+    table closed holds the next to close, alone. Then move what stands in each outside its
+    cells to just before it; the innermost first, so that what one moves out is then in the
+    next."""
+    tables = list(root.iter("table"))
+    for table in tables:
+        _close_at_table(table)
+    for table in reversed(tables):
         if table.getparent() is not None:
-            _close_at_table(table)
             _sort(table, table)
     etree.strip_tags(root, _LOOSE)
 
@@ -53,7 +60,7 @@ def _close_at_table(table: etree._Element) -> None:
     there) closes ``table``, as HTML's parser closes it there: that table and all that follows
     it in ``table`` go just after it, the formatting elements it stood in opened again around
     what follows, the tags of rows and cells there ignored (their text loose)."""
-    inner = next((t for t in table.iterdescendants("table") if next(t.iterancestors(*_OWN)) is table), None)
+    inner = next((element for element in _outside_cells(table) if element.tag == "table"), None)
     if inner is None:
         return
     following = taken_up_to(inner, table, lambda element: element.tag in FORMATTING)
@@ -93,16 +100,25 @@ def _holders(part: etree._Element) -> set[etree._Element]:
     """The elements below ``part`` that hold a part of its table (not of a table of their
     own); one walk up from each part, each element passed once."""
     holders: set[etree._Element] = set()
-    for inner in part.iterdescendants(*_PARTS):
-        passed: list[etree._Element] = []
+    for inner in _outside_cells(part):
+        if inner.tag not in _PARTS:
+            continue
         for ancestor in inner.iterancestors():
             if ancestor is part or ancestor in holders:
-                holders.update(passed)
                 break
-            if ancestor.tag in _OWN:
-                break
-            passed.append(ancestor)
+            holders.add(ancestor)
     return holders
+
+
+def _outside_cells(part: etree._Element) -> Iterator[etree._Element]:
+    """The elements below ``part``, in order, but for what cells, captions and tables hold:
+    a walk of a table's own parts, where its cells may hold a page of nested tables."""
+    below = list(reversed(part))
+    while below:
+        element = below.pop()
+        yield element
+        if element.tag not in _OWN:
+            below += reversed(element)
 
 
 def _close_at_parts(element: etree._Element, holders: set[etree._Element]) -> None:
