@@ -333,6 +333,17 @@ def taken_by(writer: str) -> str:
             "it stopped; this run asks WeChat for none of them again, and archives those not archived yet)")
 
 
+def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: Album, before: int) -> None:
+    """Run "again" found the 11 pages ``writer`` left taken in Redis and said so, archived
+    the album as one process does, and asked WeChat for no page again but the 404."""
+    log = processes.log("again")
+    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
+    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
+    assert contents(archive) == album.expected
+    assert asked_again(album, before) == [], log
+    assert_clean(processes)
+
+
 def assert_clean(processes: Processes) -> None:
     for name in processes.running:
         log = processes.log(name)
@@ -894,12 +905,7 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
             processes.writer("again", archive, album)
             processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
             processes.succeed("n1")
-    log = processes.log("again")
-    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
-    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
-    assert contents(archive) == album.expected
-    assert asked_again(album, before) == [], log
-    assert_clean(processes)
+    assert_resumed_what_writer_left(processes, archive, album, before)
 
 
 def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_next(
@@ -938,12 +944,7 @@ def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_nex
         processes.succeed("n2")
     finally:
         server.stop()
-    log = processes.log("again")
-    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
-    assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
-    assert contents(archive) == album.expected
-    assert asked_again(album, before) == [], log
-    assert_clean(processes)
+    assert_resumed_what_writer_left(processes, archive, album, before)
 
 
 def taking_an_article(command: list[bytes], reply: Any) -> bool:
