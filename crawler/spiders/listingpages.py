@@ -64,7 +64,7 @@ class ListingPages(ArticlePages):
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account, refetch=entry.key in back,
                                        unknown_account=not entry.biz,
-                                       instead=entry.key if entry.key in self.turned_down else None)
+                                       instead=entry.key if entry.key in self.refusals else None)
 
     def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
                       guess_biz: str = "") -> scrapy.Request | None:
