@@ -1498,3 +1498,44 @@ def test_two_albums_sharing_members_one_gone_lose_none_of_them(wechat: MockWeCha
     third = account_crawl(wechat, tmp_path, lines)
     assert archived(archive) == {a.mid for a in arts}, third.stderr
 
+
+@pytest.mark.parametrize("stuck", ["newest first", "both ways"])
+def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
+        wechat: MockWeChat, tmp_path: Path, stuck: str) -> None:
+    """A later page of an album that repeats the page before it: WeChat's cursor
+    (``begin_msgid``, exclusive in every real page of ``../shared/fixtures/wechat_album``)
+    not advancing, as if taken inclusive of the whole page before (nobody knows that WeChat
+    ever answers so). Of 50 members, the read newest first lists 20; read from the oldest end
+    the rest are listed and archived; should that cursor not advance either, the album is
+    read in part, a WARNING, and not taken as read. That line said only that a page listed
+    nothing new: not that 10 of the 50 members were never listed. Now it says how many were."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487301, 50, albums=("3354",)))
+    album = site.album("3354", arts)
+    listing = site._album_json
+
+    def repeating(query: str) -> Route:  # the page that ends with begin_msgid: the one before
+        params = dict(parse_qsl(query))
+        reverse = params.get("is_reverse") == "1"
+        if "begin_msgid" in params and (stuck == "both ways" or not reverse):
+            ordered = arts if reverse else arts[::-1]
+            at = [a.mid for a in ordered].index(params["begin_msgid"]) - 20
+            if at < 0:
+                del params["begin_msgid"], params["begin_itemidx"]
+            else:
+                params.update(begin_msgid=ordered[at].mid, begin_itemidx=ordered[at].idx)
+        return listing(urlencode(params))
+
+    wechat.route("/mp/appmsgalbum", repeating)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    if stuck == "newest first":
+        assert result.returncode == 0, result.stderr
+        assert archived(tmp_path) == {a.mid for a in arts}, result.stderr
+        assert "WARNING" not in result.stderr, result.stderr
+        return
+    assert archived(tmp_path) == {a.mid for a in arts[:20] + arts[-20:]}, result.stderr
+    [said] = [line for line in result.stderr.splitlines() if "album:3354" in line and " WARNING: " in line]
+    assert said.endswith("WARNING: Source album:3354 could not be read: a page listed nothing new (the album "
+                         "repeats itself): read no further; its pages listed 40 of the 50 articles its first "
+                         "screen counts, read from its newest and from its oldest and across its pushes"), said
+    assert "album:3354: READ IN PART (" in result.stderr.split("Run summary")[1], result.stderr
