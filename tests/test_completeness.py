@@ -1539,3 +1539,37 @@ def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
                          "repeats itself): read no further; its pages listed 40 of the 50 articles its first "
                          "screen counts, read from its newest and from its oldest and across its pushes"), said
     assert "album:3354: READ IN PART (" in result.stderr.split("Run summary")[1], result.stderr
+
+
+@pytest.mark.parametrize("answer", ["count below", "flag on past the end", "flag on, empty pages"])
+def test_an_album_whose_count_or_flags_disagree_with_its_pages_loses_none_and_says_no_loss(
+        wechat: MockWeChat, tmp_path: Path, answer: str) -> None:
+    """The first screen's ``article_count`` and the pages' ``continue_flag`` disagreeing with
+    what the pages list (every real page of ``../shared/fixtures/wechat_album`` agrees; no
+    capture shows otherwise): a count below what the album lists; a ``continue_flag`` "1" on
+    its last page, the page after it listing nothing with "0"; or "1" on every page, the
+    empty ones after its end too. All 25 members are archived, no line says a loss, and a
+    run after costs what an unchanged album costs."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487401, 25, albums=("3355",)))
+    album = site.album("3355", arts)
+    listing = site._album_json
+
+    def disagreeing(query: str) -> Route:
+        body = json.loads(listing(query).body)
+        resp = body["getalbum_resp"]
+        if answer == "count below" and "article_count" in resp["base_info"]:
+            resp["base_info"]["article_count"] = "3"
+        elif resp["article_list"] or answer == "flag on, empty pages":
+            resp["continue_flag"] = "1"
+        return Route(200, "application/json", json.dumps(body).encode())
+
+    wechat.route("/mp/appmsgalbum", disagreeing)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    pages = len(album_requests(wechat))
+    again = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
+    assert len(album_requests(wechat)) == pages + 1, again.stderr
