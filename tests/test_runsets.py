@@ -79,3 +79,16 @@ def test_refusals_kept_in_a_job_folder_are_the_next_part_s_and_a_run_without_one
         assert statements == []
     finally:
         none.close()
+
+
+def test_refusals_of_a_job_folder_that_cannot_be_written_are_kept_as_a_run_without_one_keeps_them(
+        tmp_path: Path) -> None:
+    """A job folder SQLite cannot write in (here a file where the folder should be; a full
+    disk) raised in the spider's ``spider_opened``: a traceback, and no refusal noted."""
+    (tmp_path / "job").write_bytes(b"")
+    refusals = Refusals.of_job(str(tmp_path / "job"))
+    try:
+        refusals.turn_down(ArticleKey("a"), Refusal("link a", PageReason.EXPIRED, "link"))
+        assert "a" in refusals and len(list(refusals.pending())) == 1
+    finally:
+        refusals.close()

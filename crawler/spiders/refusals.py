@@ -47,12 +47,15 @@ class Refusals:
     def of_job(cls, folder: str | None) -> Refusals:
         """Those of the job in ``folder``, an earlier part's too; a run without one keeps its
         own in a temporary file."""
-        if not folder:
-            return cls(temporary_database())
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(Path(folder, REFUSALS), isolation_level=None)
-        db.execute("PRAGMA journal_mode = OFF")  # a run killed mid-write drops the folder
-        return cls(db)
+        if folder:
+            try:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(Path(folder, REFUSALS), isolation_level=None)
+                db.execute("PRAGMA journal_mode = OFF")  # a run killed mid-write drops the folder
+                return cls(db)
+            except (OSError, sqlite3.Error):  # a full disk, say: as a run without a job folder
+                pass
+        return cls(temporary_database())
 
     def __contains__(self, key: object) -> bool:
         return self._size > 0 and self._db.execute(
