@@ -289,10 +289,10 @@ class AlbumProgress:
             step = self._ended(album, record, reading, short)
             return replace(step, notes=step.notes + _unlinked(reading.unlinked(), reading.seen_before),
                            unlinked=reading.unlinked())
-        if not new:
+        if not new:  # said with how many of its count it listed: those after them are not had
             del self.reading[album]
-            return AlbumStep(record, False, unread="a page listed nothing new (the album repeats "
-                                                   "itself): read no further")
+            why = "a page listed nothing new (the album repeats itself): read no further"
+            return AlbumStep(record, False, unread=f"{why}; {short}" if short else why)
         return AlbumStep(record, True)
 
     def _ended(self, album: str, record: AlbumPageRead, reading: AlbumRead, short: str) -> AlbumStep:

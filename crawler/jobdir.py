@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 QUEUE = "requests.queue"
 SEEN = "requests.seen"
 CLEAN_STOP = "active.json"  # in QUEUE: written by Scrapy's scheduler as it stops cleanly
+REFUSALS = "refusals.sqlite"  # the links refused that wait for another (crawler.spiders.refusals)
 
 
 class JobScheduler(Scheduler):
@@ -167,3 +168,4 @@ def drop(folder: Path) -> None:
     """Empty job ``folder`` of what Scrapy's scheduler keeps there."""
     shutil.rmtree(folder / QUEUE, ignore_errors=True)
     (folder / SEEN).unlink(missing_ok=True)
+    (folder / REFUSALS).unlink(missing_ok=True)

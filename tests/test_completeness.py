@@ -1421,3 +1421,155 @@ def test_an_album_with_no_count_whose_full_page_says_it_is_the_last_is_asked_one
     assert archived(tmp_path / "archive") == {a.mid for a in arts}
     assert len(album_requests(wechat)) == 2
     assert "WARNING" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("emptied", ["empty first screen", "ret error"])
+def test_an_album_emptied_between_runs_leaves_its_members_and_its_unarchived_one_is_had(
+        wechat: MockWeChat, tmp_path: Path, emptied: str) -> None:
+    """An album whose every member left it between two runs (its owner took them out, or
+    deleted the album). What WeChat answers an album with no member is not captured (every
+    first screen of ``../shared/fixtures/wechat_album`` lists some): a first screen listing
+    nothing, ``article_count`` "0", or an error ``ret``, as a deleted album answers. Either
+    way the posts stay, and the member the first run could not fetch (HTTP 500) is asked by
+    the link the album gave and archived."""
+    site, arts = served_album(wechat, "3351", 2247487100, 4)
+    page = site.pages[arts[2].path]
+    site.pages[arts[2].path] = Route(500, "text/plain", b"down")
+    archive = tmp_path / "archive"
+    album = site.album("3351", arts)
+    first = account_crawl(wechat, tmp_path, f'albums = ["{album}"]')
+    assert archived(archive) == {a.mid for a in arts} - {arts[2].mid}, first.stderr
+    site.pages[arts[2].path] = page
+    if emptied == "ret error":
+        site.album("3351", arts, error=-6)
+    else:
+        site.albums["3351"] = []
+    second = account_crawl(wechat, tmp_path, f'albums = ["{album}"]')
+    assert archived(archive) == {a.mid for a in arts}, second.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 4
+    summary = second.stderr.split("Run summary")[1]
+    assert "Not archived" not in second.stderr, second.stderr
+    if emptied == "ret error":  # an album the user named, deleted: a source failed, said
+        assert "album:3351: COULD NOT BE READ" in summary and second.returncode == 1, summary
+    else:
+        assert summary.startswith(" (finished): 1 new, 4 left their albums\n"), summary
+        assert "  album:3351: 1 new\n" in summary and second.returncode == 0, summary
+        # (the stand-in's page of the one had names the album still: a member again)
+        assert departed(archive, "3351") >= {a.mid for a in arts} - {arts[2].mid}
+
+
+@pytest.mark.parametrize("gone", ["ret error", "HTTP 404"])
+def test_two_albums_sharing_members_one_gone_lose_none_of_them(wechat: MockWeChat, tmp_path: Path,
+                                                                gone: str) -> None:
+    """Two albums of one account share two members; the first run could not fetch one shared
+    member and one of the second album's own (HTTP 500). Then the second album is gone: an
+    error ``ret``, as WeChat answers an album deleted (``base_resp``, the shape of every
+    answer in ``../shared/fixtures/wechat_album``), or HTTP 404 (no capture shows WeChat
+    answering so). The shared member is had through the first album; the second's own, by
+    the link it gave when WeChat says it is deleted, else said each run as known not
+    archived while its album could not be read, and had once it answers again."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487200, 6, albums=("3352",)))
+    first_album, second_album = site.album("3352", arts[:4]), site.album("3353", arts[2:])
+    shared, own = arts[2], arts[5]
+    pages = {art.mid: site.pages[art.path] for art in (shared, own)}
+    for art in (shared, own):
+        site.pages[art.path] = Route(500, "text/plain", b"down")
+    archive = tmp_path / "archive"
+    lines = f'albums = ["{first_album}", "{second_album}"]'
+    first = account_crawl(wechat, tmp_path, lines)
+    assert archived(archive) == {a.mid for a in arts} - {shared.mid, own.mid}, first.stderr
+    for art in (shared, own):
+        site.pages[art.path] = pages[art.mid]
+    if gone == "ret error":
+        site.album("3353", arts[2:], error=-6)
+    else:
+        del site.albums["3353"]
+    second = account_crawl(wechat, tmp_path, lines)
+    summary = second.stderr.split("Run summary")[1]
+    assert "album:3353: COULD NOT BE READ" in summary, summary
+    assert shared.mid in archived(archive), second.stderr
+    if gone == "ret error":
+        assert archived(archive) == {a.mid for a in arts}, second.stderr
+        return
+    assert own.mid not in archived(archive)
+    assert "account 测试反诈中心: 5 archived, 1 known not archived" in summary, summary
+    site.album("3353", arts[2:])
+    third = account_crawl(wechat, tmp_path, lines)
+    assert archived(archive) == {a.mid for a in arts}, third.stderr
+
+
+@pytest.mark.parametrize("stuck", ["newest first", "both ways"])
+def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
+        wechat: MockWeChat, tmp_path: Path, stuck: str) -> None:
+    """A later page of an album that repeats the page before it: WeChat's cursor
+    (``begin_msgid``, exclusive in every real page of ``../shared/fixtures/wechat_album``)
+    not advancing, as if taken inclusive of the whole page before (nobody knows that WeChat
+    ever answers so). Of 50 members, the read newest first lists 20; read from the oldest end
+    the rest are listed and archived; should that cursor not advance either, the album is
+    read in part, a WARNING, and not taken as read. That line said only that a page listed
+    nothing new: not that 10 of the 50 members were never listed. Now it says how many were."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487301, 50, albums=("3354",)))
+    album = site.album("3354", arts)
+    listing = site._album_json
+
+    def repeating(query: str) -> Route:  # the page that ends with begin_msgid: the one before
+        params = dict(parse_qsl(query))
+        reverse = params.get("is_reverse") == "1"
+        if "begin_msgid" in params and (stuck == "both ways" or not reverse):
+            ordered = arts if reverse else arts[::-1]
+            at = [a.mid for a in ordered].index(params["begin_msgid"]) - 20
+            if at < 0:
+                del params["begin_msgid"], params["begin_itemidx"]
+            else:
+                params.update(begin_msgid=ordered[at].mid, begin_itemidx=ordered[at].idx)
+        return listing(urlencode(params))
+
+    wechat.route("/mp/appmsgalbum", repeating)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    if stuck == "newest first":
+        assert result.returncode == 0, result.stderr
+        assert archived(tmp_path) == {a.mid for a in arts}, result.stderr
+        assert "WARNING" not in result.stderr, result.stderr
+        return
+    assert archived(tmp_path) == {a.mid for a in arts[:20] + arts[-20:]}, result.stderr
+    [said] = [line for line in result.stderr.splitlines() if "album:3354" in line and " WARNING: " in line]
+    assert said.endswith("WARNING: Source album:3354 could not be read: a page listed nothing new (the album "
+                         "repeats itself): read no further; its pages listed 40 of the 50 articles its first "
+                         "screen counts, read from its newest and from its oldest and across its pushes"), said
+    assert "album:3354: READ IN PART (" in result.stderr.split("Run summary")[1], result.stderr
+
+
+@pytest.mark.parametrize("answer", ["count below", "flag on past the end", "flag on, empty pages"])
+def test_an_album_whose_count_or_flags_disagree_with_its_pages_loses_none_and_says_no_loss(
+        wechat: MockWeChat, tmp_path: Path, answer: str) -> None:
+    """The first screen's ``article_count`` and the pages' ``continue_flag`` disagreeing with
+    what the pages list (every real page of ``../shared/fixtures/wechat_album`` agrees; no
+    capture shows otherwise): a count below what the album lists; a ``continue_flag`` "1" on
+    its last page, the page after it listing nothing with "0"; or "1" on every page, the
+    empty ones after its end too. All 25 members are archived, no line says a loss, and a
+    run after costs what an unchanged album costs."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487401, 25, albums=("3355",)))
+    album = site.album("3355", arts)
+    listing = site._album_json
+
+    def disagreeing(query: str) -> Route:
+        body = json.loads(listing(query).body)
+        resp = body["getalbum_resp"]
+        if answer == "count below" and "article_count" in resp["base_info"]:
+            resp["base_info"]["article_count"] = "3"
+        elif resp["article_list"] or answer == "flag on, empty pages":
+            resp["continue_flag"] = "1"
+        return Route(200, "application/json", json.dumps(body).encode())
+
+    wechat.route("/mp/appmsgalbum", disagreeing)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    pages = len(album_requests(wechat))
+    again = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
+    assert len(album_requests(wechat)) == pages + 1, again.stderr

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -856,4 +856,61 @@ def test_an_article_an_album_lists_while_its_page_stays_deleted(
     assert not life.archived(lost)
     # asked when listed anew (by the run that reads the album), then at the watch's week
     assert asked == ([1, 0, 0, 0, 0, 0, 0, 1, 0] if kept else [1, 0, 1, 0, 0, 0, 0, 0, 0, 1]), asked
+    life.check()
+
+
+@pytest.mark.parametrize("place", ["same", "new", "none"])
+@pytest.mark.parametrize("gone_as", ["deleted", "404"])
+def test_an_archived_article_deleted_then_restored_and_relisted_in_its_album(
+        site: Site, tmp_path: Path, place: str, gone_as: str) -> None:
+    """The sequence the random model draws rarely, day by day: an archived article's page
+    answers WeChat's deleted page (or HTTP 404) and its album drops it (as WeChat does);
+    then its page answers again and the album lists it again, where it was, in the newest
+    position, or not at all (nobody knows). The post stays as it was, marked ``status:
+    deleted`` and ``gone_since`` while WeChat says it deleted (``ARCHIVE_FORMAT.md``; a 404
+    marks nothing), and its keys and line go when the watch finds it back, within the week;
+    no day says more than the deletion, once."""
+    life, arts = first_day(site, tmp_path, 2247526000, "5601", 3)
+    gone = arts[1]
+    before = life.post_path(gone).read_text(encoding="utf-8")
+    members = site.albums["5601"]
+    where, page = members.index(gone), site.pages[gone.path]
+    site.pages[gone.path] = answer("deleted.html") if gone_as == "deleted" else Route(404, "text/plain", b"")
+    members.remove(gone)
+    result = life.live()
+    [line] = said(result)
+    assert gone.mid in line and ("deleted" if gone_as == "deleted" else "HTTP 404") in line, result.stderr
+    marked = life.post_path(gone).read_text(encoding="utf-8")
+    wechat = front(marked)["wechat"]
+    assert isinstance(wechat, dict) and (wechat.get("status") == "deleted") == (gone_as == "deleted"), marked
+    assert ("gone_since" in wechat) == (gone_as == "deleted"), marked
+    assert unmarked(marked) == before, marked
+    life.check()
+    site.pages[gone.path] = page  # the very page: restored as it was
+    if place != "none":
+        members.insert(where if place == "same" else len(members), gone)
+    for _ in range(8):
+        result = life.live()
+        assert said(result) == [], f"day {life.day}: {result.stderr}"
+        life.check()
+        text = life.post_path(gone).read_text(encoding="utf-8")
+        assert unmarked(text) == before, f"day {life.day}: {text}"
+        if "status" not in front(text)["wechat"]:  # type: ignore[operator]
+            break
+    else:
+        raise AssertionError(f"day {life.day}: still marked deleted:\n{text}")
+    assert text == before, text
+    with sqlite3.connect(life.archive / ".state" / "index.sqlite") as db:
+        state, = db.execute("SELECT state FROM articles WHERE key = ?",
+                            (f"{gone.biz}:{gone.mid}:{gone.idx}",)).fetchone()
+    assert state == "archived", state
+    site.pages[gone.path] = answer("deleted.html")  # deleted again, a later day
+    if gone in members:
+        members.remove(gone)
+    result = life.live()
+    [line] = said(result)
+    assert gone.mid in line and "deleted" in line, result.stderr
+    again = front(life.post_path(gone).read_text(encoding="utf-8"))["wechat"]
+    today = datetime.now(UTC).astimezone(timezone(timedelta(hours=8))).date()
+    assert isinstance(again, dict) and again["status"] == "deleted" and again["gone_since"] == today, again
     life.check()

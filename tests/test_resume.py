@@ -20,7 +20,7 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.dupefilters import RFPDupeFilter
 
 from crawler.store.files import is_leftover
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, scrapy_command
+from tests.conftest import PAGES, PROJECT, crawl, crawl_command, crawl_env, scrapy_command
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import Art, Site, numbered
@@ -431,3 +431,58 @@ def test_images_a_kill_left_without_their_post_are_said_as_waiting_for_it_not_as
     assert len(images) == 2 and len(wechat.hits("/mmbiz_png/")) == asked  # none fetched again
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0 and "not written yet" not in verified.stdout, verified.stdout
+
+
+@pytest.mark.parametrize("job", [True, False], ids=["resumed", "next-run"])
+@pytest.mark.parametrize("album", ["lists it", "not listing it"])
+def test_a_refused_link_pending_at_a_stop_is_said_once_by_the_run_that_settles_it(
+        wechat: MockWeChat, tmp_path: Path, album: str, job: bool) -> None:
+    """A link with a ``chksm`` not today's, refused (WeChat's parameter-error page), waits
+    for its album's link; a SIGTERM came before the album was read. The stopped run said the
+    article lost at WARNING, and the resumed run, which had forgotten the refusal, archived it
+    by the album's link, or, when the album did not list it, said nothing. Now the stopped run
+    says it left for the next run (the job's next part, or a run without a job folder, which
+    asks the link again), which says it lost once, only when it is."""
+    site = Site(wechat)
+    member = site.serve([Art("2247486531", albums=("3331",))])[0]
+    entry = site.serve([Art("2247486530", token="StaleJob", albums=("3331",), links=(
+        site.body_link(member).replace("&amp;scene=21", "&amp;chksm=0ld0ld&amp;scene=21"),))])[0]
+    site.album("3331", [member, entry] if album == "lists it" else [entry])
+    page = site.pages[member.path]
+    refusal = Route(200, "text/html; charset=utf-8", (PAGES / "bad_params.html").read_bytes())
+    site.pages[member.path] = lambda query: refusal if "chksm=0ld0ld" in query else page
+    archive = tmp_path / "archive"
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{site.short(entry)}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base,
+                "JOBDIR": str(archive / ".state" / "job") if job else ""}
+    wechat.before_answer = (gate := Gate(1, prefix="/mp/appmsgalbum")).before_answer
+    log = tmp_path / "stopped.log"
+    with log.open("wb") as err:
+        run = subprocess.Popen(crawl_command("accounts", archive, settings=settings), cwd=PROJECT,
+                               env=crawl_env(), stdout=subprocess.DEVNULL, stderr=err)
+        gate.wait()  # the album's first page asked, the refused link answered before it
+        run.send_signal(signal.SIGTERM)
+        gate.open()
+        run.wait(60)
+    wechat.before_answer = lambda path: None
+    stopped = log.read_text(encoding="utf-8")
+    assert "asked by its album's link if an album lists it this run" in stopped, stopped
+    assert member.mid not in {re.findall(r"\d+", path.name)[-1] for path in (archive / "_posts").glob("*.md")}
+    assert " WARNING: Not archived" not in stopped, stopped
+    assert "0ld0ld&scene=21 is WeChat's parameter-error page (bad or incomplete link): its album's link is " \
+        "left for the next run, as the run was cut short" in stopped, stopped
+    assert "parameter-error" not in stopped.split("Run summary")[1].splitlines()[0], stopped
+    resumed = crawl("accounts", archive, settings=settings)
+    lost = [line for line in resumed.stderr.splitlines() if " WARNING: Not archived" in line]
+    posts = {re.findall(r"\d+", path.name)[-1] for path in (archive / "_posts").glob("*.md")}
+    assert not (archive / ".state" / "job" / "refusals.sqlite").exists()  # the job is over
+    if album == "lists it":
+        assert member.mid in posts and lost == [], resumed.stderr
+        assert resumed.returncode == 0, resumed.stderr
+    else:
+        assert member.mid not in posts, resumed.stderr
+        assert len(lost) == 1 and "0ld0ld" in lost[0] and "parameter-error" in lost[0], resumed.stderr
+        summary = resumed.stderr.split("Run summary")[1].splitlines()[0]
+        assert "1 parameter-error page" in summary, summary

@@ -1,10 +1,15 @@
-"""The run's sets on disk (``RunSets``): a set as Python's, asked nothing while empty."""
+"""The run's sets on disk (``RunSets``): a set as Python's, asked nothing while empty; and
+the refused links a job keeps in its folder (``Refusals``)."""
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 from crawler.runsets import RunSets
+from crawler.spiders.refusals import Refusal, Refusals
+from crawler.wechat.article import PageReason
+from crawler.wechat.urls import ArticleKey
 
 
 def test_a_run_set_holds_what_a_python_set_holds_whatever_is_added_and_discarded() -> None:
@@ -46,3 +51,44 @@ def test_an_empty_run_set_is_asked_nothing() -> None:
         assert len(statements) == 2  # the first look-up, the first discard
     finally:
         sets.close()
+
+
+def test_refusals_kept_in_a_job_folder_are_the_next_part_s_and_a_run_without_one_asks_nothing_of_none(
+        tmp_path: Path) -> None:
+    """The refused links waiting for another link of their article (``Refusals``): those of
+    a job's part are read again by its next part; one settled is no longer pending; and a run
+    that refused none asks its database nothing at each album entry."""
+    first = Refusals.of_job(str(tmp_path / "job"))
+    first.turn_down(ArticleKey("a"), Refusal("link a", PageReason.BAD_PARAMS, "link"))
+    first.turn_down(ArticleKey("b"), None)  # the album's own link, refused: said at once
+    first.turn_down(ArticleKey("c"), Refusal("link c", PageReason.EXPIRED, "urls:x"))
+    first.settle("c")
+    first.close()
+    resumed = Refusals.of_job(str(tmp_path / "job"))
+    try:
+        assert "a" in resumed and "b" in resumed and "c" in resumed and "d" not in resumed
+        assert list(resumed.pending()) == [Refusal("link a", PageReason.BAD_PARAMS, "link")]
+    finally:
+        resumed.close()
+    none = Refusals.of_job(None)
+    try:
+        statements: list[str] = []
+        none._db.set_trace_callback(statements.append)
+        assert "a" not in none and list(none.pending()) == []
+        none.settle("a")
+        assert statements == []
+    finally:
+        none.close()
+
+
+def test_refusals_of_a_job_folder_that_cannot_be_written_are_kept_as_a_run_without_one_keeps_them(
+        tmp_path: Path) -> None:
+    """A job folder SQLite cannot write in (here a file where the folder should be; a full
+    disk) raised in the spider's ``spider_opened``: a traceback, and no refusal noted."""
+    (tmp_path / "job").write_bytes(b"")
+    refusals = Refusals.of_job(str(tmp_path / "job"))
+    try:
+        refusals.turn_down(ArticleKey("a"), Refusal("link a", PageReason.EXPIRED, "link"))
+        assert "a" in refusals and len(list(refusals.pending())) == 1
+    finally:
+        refusals.close()

@@ -166,3 +166,35 @@ def test_a_stopped_run_says_no_account_went_quiet_and_leaves_it_to_a_run_that_fi
     for name in names:
         assert re.search(rf"WARNING: No new article from {name} for 45 days \(it published every 5 "
                          r"days or so\); its sources may have dried up", finished.stderr), finished.stderr
+
+
+@pytest.mark.parametrize("job", [False, True], ids=["plain", "job folder"])
+def test_an_album_whose_later_pages_a_stop_left_unasked_is_said_read_in_part_and_read_whole_next(
+        wechat: MockWeChat, tmp_path: Path, job: bool) -> None:
+    """An album of 60, 20 a page, SIGTERM while its second page is on the wire: its third
+    page is left unasked. Its line said "40 listed", as of an album read, and the account's
+    "no source failed": nothing said the album was read in part. Now its line says so, and
+    why (the run cut short, no failure and nothing lost: not "COULD NOT BE READ" nor "READ IN
+    PART (…)", a failure's), the account's counts it; the next run (or the job resumed)
+    reads the album to its end and archives all 60."""
+    site = Site(wechat)
+    album = site.album("3341", site.serve(numbered(2247487000, 60, albums=("3341",))))
+    archive, accounts = tmp_path / "archive", tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nalbums = ["{album}"]\n', encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base, "ALBUM_PAGE_SIZE": "20",
+                "WATCH_PER_RUN": "0", "JOBDIR": str(archive / ".state" / "job") if job else ""}
+    log, returncode, _ = stopped_at(wechat, Gate(2, prefix="/mp/appmsgalbum"),
+                                    crawl_command("accounts", archive, settings=settings))
+    assert returncode == -signal.SIGTERM, log
+    assert len(wechat.hits("/mp/appmsgalbum")) == 2, log
+    summary = log.split("Run summary (stopped by SIGTERM)")[1]
+    assert "  album:3341: read in part, the run cut short: the rest left for the next run (40 listed)\n" \
+        in summary, summary
+    assert "COULD NOT BE READ" not in log and "READ IN PART" not in log, log
+    assert "this run 0 new, no source failed before the run was cut short, 1 source read in part " \
+           "left for the next run" in summary, summary
+    again = crawl("accounts", archive, settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 60, again.stderr
+    assert "  album:3341: 60 listed, 60 new\n" in again.stderr, again.stderr
+    assert "read in part" not in again.stderr.lower(), again.stderr

@@ -135,7 +135,9 @@ def found_this_run(counts: Mapping[str, int], cut_short: bool = False) -> str:
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0) + counts.get(Stat.PAGES_BLOCKED.part, 0)
     later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
-    left = f", {counted(later, 'short link')} left to a later run" if later else ""
+    cut = counts.get(Stat.SOURCES_CUT_SHORT.part, 0)  # their next page unasked: no failure
+    left = (f", {counted(cut, 'source')} read in part left for the next run" if cut else "") \
+        + (f", {counted(later, 'short link')} left to a later run" if later else "")
     if not failed and not in_part and not not_fetched:
         return found + ", no source failed" + (" before the run was cut short" if cut_short else "") + left
     return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",

@@ -220,6 +220,8 @@ class RunReport:
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
             elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
                 line = f"READ IN PART ({line})"
+            elif counts.get(Stat.SOURCES_CUT_SHORT.part):  # no failure, nothing lost
+                line = f"read in part, the run cut short: the rest left for the next run ({line})"
             elif counts.get(Stat.ALBUMS_GONE.part):
                 line = "GONE (known from a page)"
             lines.append((source, line))

@@ -67,6 +67,7 @@ class Stat(StrEnum):
     SOURCES_READ = "sources/read"
     SOURCES_FAILED = "sources/failed"
     SOURCES_FAILED_PAGES = "sources/failed_pages"
+    SOURCES_CUT_SHORT = "sources/cut_short"  # its next page unasked as the run was cut short
     ALBUMS_LEFT = "albums/left"
     ALBUMS_GONE = "albums/gone"  # known from a page, now answered with an error
     ALBUMS_UNLINKED = "albums/unlinked"  # items of albums read that link no article

@@ -13,11 +13,12 @@ import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
 from crawler.accounts import Account
@@ -38,6 +39,7 @@ from crawler.middlewares import StayedBlocked
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
+from crawler.spiders.refusals import Refusal, Refusals
 from crawler.spiders.runspider import RunSpider
 from crawler.stopping import Dropped
 from crawler.store.accountbook import AccountBook
@@ -63,35 +65,33 @@ def asked_url(request: scrapy.Request) -> str:
     return url
 
 
-class Refusal(NamedTuple):
-    """A link WeChat answered with its parameter-error or expired-link page: said at WARNING
-    at the run's end only if no other link of its article was answered (``ArticlePages.closed``)."""
-
-    shown: str
-    reason: PageReason
-    source: str
-
-
 class ArticlePages(RunSpider):
     @cached_property
-    def turned_down(self) -> set[ArticleKey]:
+    def refusals(self) -> Refusals:
         """The articles a link of which WeChat answered with its parameter-error or
-        expired-link page this run: another link of theirs is asked all the same."""
-        return set()
+        expired-link page this run (this job): another link of theirs is asked all the same.
+        Opened as the spider opens (``opened``), before a job that finishes drops its folder:
+        Scrapy closes its scheduler before the spider."""
+        return Refusals.of_job(job_dir(self.crawler.settings))
 
-    @cached_property
-    def refusals_pending(self) -> dict[ArticleKey, Refusal]:
-        """The articles of ``turned_down`` no other link of which has been answered yet: one
-        that is (archived, or failing on its own line) was no loss of the refused link's."""
-        return {}
+    def opened(self) -> None:
+        """Opens ``refusals``, with what an earlier part of the job refused (``spider_opened``)."""
+        self.refusals  # noqa: B018  (a cached_property: made now)
 
     def closed(self, reason: str) -> None:
         """Says at WARNING, and counts, each refused link whose article no other link of
-        this run had. Runs before the summary (``RunReport``): Scrapy connects the spider's
-        ``closed`` to ``spider_closed`` before it makes the extensions."""
-        for refusal in self.refusals_pending.values():
+        this run had; a run cut short (a signal, blocks) leaves it to the next, which reads
+        the albums it did not (a job folder keeps it for the job's next part; without one,
+        the next run asks the link again). Runs before the summary (``RunReport``): Scrapy
+        connects the spider's ``closed`` to ``spider_closed`` before it makes the extensions."""
+        for refusal in self.refusals.pending():
+            if reason != "finished":
+                self.logger.info("%s is %s: its album's link is left for the next run, as the run "
+                                 "was cut short", refusal.shown, refusal.reason.message)
+                continue
             self.logger.warning("Not archived: %s is %s", refusal.shown, refusal.reason.message)
             self.tally.count(Stat.page(refusal.reason), source=refusal.source)
+        self.refusals.close()
         super().closed(reason)
 
     def article_request(self, url: str, source: str, account: Account | None = None, *,
@@ -102,7 +102,7 @@ class ArticlePages(RunSpider):
 
         ``refetch``: fetched even if archived (the user asked for it). ``unknown_account``:
         a short link whose account is known only once fetched. ``instead``: the article of
-        ``turned_down`` this link is of (a short link names none), asked though the run asked
+        ``refusals`` this link is of (a short link names none), asked though the run asked
         for it already.
         """
         weak = lacks_chksm(url)
@@ -174,10 +174,10 @@ class ArticlePages(RunSpider):
         refused = article_key(asked) if page.reason in _LINK_REFUSED and not is_watch(request) \
             and not request.meta.get("instead") else None
         if refused is not None:  # the link, not its article: a chksm not today's, say
-            self.turned_down.add(refused)
             listed = self.index.listed_link(refused)
-            if listed != asked:  # another link may yet have it (not so the album's own, refused)
-                self.refusals_pending[refused] = Refusal(shown, page.reason, source)
+            # another link may yet have it (not so the album's own, refused)
+            self.refusals.turn_down(refused, Refusal(shown, page.reason, source) if listed != asked else None)
+            if listed != asked:
                 if listed:
                     self.logger.info("%s is %s: asked by its album's link instead", shown, page.message)
                     yield self.article_request(listed, source, request.cb_kwargs.get("account"),
@@ -215,12 +215,12 @@ class ArticlePages(RunSpider):
                 yield LinkFound(asked, key)
 
     def answered(self, request: scrapy.Request, page: Article | NotAnArticle | None = None) -> None:
-        """Takes off ``refusals_pending`` the article another link of which came to an end:
-        ``page`` (had by whatever link), or what the link asked ``instead`` came to."""
+        """Settles the refusal of the article another link of which came to an end: ``page``
+        (had by whatever link), or what the link asked ``instead`` came to."""
         if isinstance(page, Article):
-            self.refusals_pending.pop(page.key, None)
+            self.refusals.settle(page.key)
         if instead := request.meta.get("instead"):
-            self.refusals_pending.pop(instead, None)
+            self.refusals.settle(instead)
 
     def tags_asked(self, source: str) -> list[str]:
         """The tags the user asked for the articles of ``source`` beside an account's (none)."""

@@ -45,6 +45,7 @@ class WeChatSpider(ListingPages):
         spider.params = params
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
+        crawler.signals.connect(spider.opened, signal=signals.spider_opened)
         return spider
 
     @cached_property

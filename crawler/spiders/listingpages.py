@@ -42,6 +42,20 @@ class ListingPages(ArticlePages):
         return AlbumProgress(self.index, self.config.album_recheck_days)
 
     @cached_property
+    def pages_to_come(self) -> dict[str, str]:
+        """The listings whose next page is asked and not answered yet, with the account each
+        is read for: those a run cut short (a signal, blocks) left read in part, not failed."""
+        return {}
+
+    def closed(self, reason: str) -> None:
+        """Counts the listings ``pages_to_come`` holds as read in part by a run cut short:
+        the next run reads them again (a job resumed, from their first page)."""
+        if reason != "finished":
+            for source, account in self.pages_to_come.items():
+                self.tally.count(Stat.SOURCES_CUT_SHORT, source=source, account=account)
+        super().closed(reason)
+
+    @cached_property
     def homepages(self) -> set[str]:
         """The account homepages asked for this run (each once)."""
         return set()
@@ -64,7 +78,7 @@ class ListingPages(ArticlePages):
             self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account, refetch=entry.key in back,
                                        unknown_account=not entry.biz,
-                                       instead=entry.key if entry.key in self.turned_down else None)
+                                       instead=entry.key if entry.key in self.refusals else None)
 
     def album_request(self, url: str, account: Account | None = None, *, remembered: bool = False,
                       guess_biz: str = "") -> scrapy.Request | None:
@@ -128,6 +142,7 @@ class ListingPages(ArticlePages):
                     reader: str = "", guess_biz: str = "") -> Iterator[Any]:
         if not first_page and reader != self.albums.reader:
             return  # queued by the run this one resumes: this run reads the album from page 1
+        self.pages_to_come.pop(source, None)
         asked_biz = article_ids_from_url(response.url).get("__biz", "")
         try:
             page = parse_album_page(response.body.decode("utf-8", "replace"), response.url)
@@ -177,6 +192,7 @@ class ListingPages(ArticlePages):
         if step.from_other_end:
             next_url = album_json_url(response.url, self.config.album_page_size, oldest_first=True)
         if next_url:
+            self.pages_to_come[source] = account.name if account else ""
             request = request_of(response)
             # meta stays behind: what Scrapy put there (download_latency) is not the next page's
             yield request.replace(url=next_url, meta={"listing": True},
@@ -205,5 +221,7 @@ class ListingPages(ArticlePages):
         if failure.check(Dropped):
             return
         kwargs = failed_request(failure).cb_kwargs
+        if kwargs.get("reader") in (None, self.albums.reader):  # not a page an earlier part queued
+            self.pages_to_come.pop(kwargs["source"], None)
         self.source_failed(kwargs["source"], kwargs["account"], kwargs["first_page"], failure_reason(failure),
                            logging.INFO if self.already_said(failure) else logging.WARNING)
