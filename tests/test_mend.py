@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from crawler.store import warc
+from crawler.store.index import Index
 from crawler.store.warc import members
 from tests.conftest import crawl, scrapy_command
 from tests.mockserver import Gate, MockWeChat, Route, png
@@ -379,3 +380,34 @@ def test_an_imported_page_whose_image_failed_waits_for_a_run_that_finds_its_arti
     verified = scrapy_command("verify", archive)
     assert re.search(r"\.md: incomplete, 1 image still on the CDN \(tried again when a run finds "
                      r"the article\)\n", verified.stdout), verified.stdout
+
+
+def test_a_deleted_page_of_an_incomplete_post_asks_the_index_its_path_and_state_once_a_step(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article whose post is incomplete, its page found deleted by a run of its album: the
+    spider asked the index for its post's path, then its state, and the state pipeline its
+    state, then its path: 7 look-ups of the article in the run, 5 now, one a step
+    (``Index.article_row``). It is still gone_incomplete, its post marked deleted."""
+    [art] = site.serve([Art("2247520091")])
+    site.server.image(f"/mmbiz_png/Img{art.mid}x{art.idx}/640", b"Bad Gateway", status=502,
+                      content_type="text/html")
+    archive, album = tmp_path / "archive", site.album("3091", [art])
+    assert crawl("album", archive, "-a", f"url={album}").returncode == 0
+    site.pages[art.path] = answer("deleted.html")
+    statements: list[str] = []
+    opened = Index.__init__
+
+    def traced(index: Index, path: Path, read_only: bool = False) -> None:
+        opened(index, path, read_only)
+        index.connection.set_trace_callback(statements.append)
+
+    monkeypatch.setattr(Index, "__init__", traced)
+    result = crawl("album", archive, "-a", f"url={album}")
+    assert result.returncode == 0, result.stderr
+    assert state_of(archive, art) == "gone_incomplete" and "    status: deleted\n" in post_of(archive, art)
+    key = f"{art.biz}:{art.mid}:{art.idx}"
+    asked = [sql for sql in statements if sql.startswith("SELECT") and " FROM articles WHERE key = " in sql
+             and f"'{key}'" in sql]
+    # the spider's and the state pipeline's, one each; before the page is asked, whether the
+    # article is new (the incremental middleware, twice); where its post is, for the watch's mark
+    assert len(asked) == 5, "\n".join(asked)

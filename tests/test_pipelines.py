@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -41,7 +42,7 @@ from crawler.pipelines.posts import PostPipeline
 from crawler.pipelines.state import StatePipeline
 from crawler.run import Run
 from crawler.store.accountbook import AccountBook
-from crawler.store.images import check_image
+from crawler.store.images import CheckedImage, check_image
 from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import archived_url, read_post
 from crawler.store.posts import PostStore
@@ -284,6 +285,39 @@ def test_a_picture_whose_file_the_index_cannot_tell_is_said_and_left_incomplete(
     [said] = [record for record in caplog.records if "Images not stored" in record.getMessage()]
     assert said.levelname == "ERROR"
     assert "OperationalError: database is locked" in said.getMessage()
+
+
+def test_the_loop_goes_on_while_a_picture_is_checked_and_pictures_are_named_in_page_order(
+        pipeline: ImagePipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow's check of each picture downloaded (a 640-wide JPEG: 1 ms, an animated GIF:
+    tens) ran on the reactor's thread, which read no page meanwhile: the loop now goes on
+    while a picture is checked. An article's pictures are still named in page order, not as
+    their checks end: the second picture, checked first, has the bytes of the first and
+    shares its name."""
+    loop_ran_during_check: list[bool] = []
+
+    def watched_check(data: bytes, max_pixels: int) -> CheckedImage:
+        loop_ran = threading.Event()
+        running.call_soon_threadsafe(loop_ran.set)
+        loop_ran_during_check.append(loop_ran.wait(timeout=2))
+        return check_image(data, max_pixels)
+
+    monkeypatch.setattr(images, "check_image", watched_check)
+
+    async def scenario() -> ArticleItem:
+        nonlocal running
+        running = asyncio.get_running_loop()
+        downloads = Downloads(pipeline, monkeypatch)
+        downloads.hold(SHARED)
+        shown = downloads.start(item("2247490071", SHARED, OWN))  # the same bytes, (8, 8, 8)
+        await downloads.until(lambda: loop_ran_during_check != [])  # OWN's check, done first
+        downloads.release(SHARED)
+        return await shown
+
+    running: asyncio.AbstractEventLoop
+    shown = asyncio.run(scenario())
+    assert loop_ran_during_check == [True, True]
+    assert shown.files == [{"url": SHARED, "path": "Shared.png"}, {"url": OWN, "path": "Shared.png"}]
 
 
 # -- StatePipeline: what the spiders learn, written by one pipeline --------------------------

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -122,6 +123,11 @@ class ImagePipeline(MediaPipeline):
         # were placed, so an article showing an image another placed before it reads what
         # became of that write once its own (later) writes are done.
         self.writer = Run.of(crawler).writer("images")
+        # Pillow's check of each picture downloaded, off the reactor's thread: Pillow lets go
+        # of the interpreter's lock as it decodes (a 640-wide JPEG: 1 ms, an animated GIF:
+        # tens), and the reactor reads pages meanwhile. Not on ``writer``: a check would wait
+        # there behind articles' files being fsynced.
+        self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-checks")
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
     @classmethod
@@ -185,6 +191,7 @@ class ImagePipeline(MediaPipeline):
         return self._reported(item, told, {placement.url: placement.name for placement in placements})
 
     def close(self) -> None:
+        self.checker.shutdown(wait=True)
         self.writer.shutdown(wait=True)
         self.failed.close()
 
@@ -218,9 +225,9 @@ class ImagePipeline(MediaPipeline):
         Run.of(self.crawler).tally.count(Stat.IMAGES_ALREADY_STORED)
         return succeed(FileInfo(url=request.url, path=name, checksum=None, status="uptodate"))
 
-    def media_downloaded(self, response: Response, request: Request,
-                         info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
-        image = self._checked(response, request.url)
+    async def media_downloaded(self, response: Response, request: Request,
+                               info: MediaPipeline.SpiderInfo, *, item: Any = None) -> FileInfo:
+        image = await self._checked(response, request.url)
         Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         self.results[self.crawler.request_fingerprinter.fingerprint(request)] = image
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
@@ -234,7 +241,7 @@ class ImagePipeline(MediaPipeline):
         except NotAnImage:
             return None
 
-    def _checked(self, response: Response, url: str) -> CheckedImage:
+    async def _checked(self, response: Response, url: str) -> CheckedImage:
         if response.status in PERMANENT_STATUSES:
             raise PermanentImageFailure(f"HTTP {response.status}")
         if response.status >= 500 or response.status == 429:
@@ -246,7 +253,8 @@ class ImagePipeline(MediaPipeline):
             failure = PermanentImageFailure if errno == GONE_ERRNO else TransientImageFailure
             raise failure(f"the CDN's picture for X-ErrNo {errno}, not the image")
         try:
-            return check_image(response.body, self.max_pixels)
+            return await asyncio.get_running_loop().run_in_executor(
+                self.checker, check_image, response.body, self.max_pixels)
         except TooManyPixels as error:
             raise PermanentImageFailure(_over_a_limit(url, str(error))) from None
         except NotAnImage as error:

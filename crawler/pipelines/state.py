@@ -121,9 +121,8 @@ class StatePipeline:
         CDN that may still come keeps them due (no run finds it again to try them); one the
         watch knew gone keeps its state (a post made whole from its capture in the same run
         stays archived, whichever of the two came first)."""
-        state = self.index.article_state(item.key)
-        incomplete = (ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE)
-        if state in incomplete and self.index.article_path(item.key):
+        path, state = self.index.article_row(item.key)
+        if state in (ArticleState.INCOMPLETE, ArticleState.GONE_INCOMPLETE) and path:
             return ArticleState.GONE_INCOMPLETE
         if item.known and state is not None:
             return ArticleState(state)

@@ -191,13 +191,13 @@ class ArticlePages(RunSpider):
         key = article_key(response.url) or self.index.link_key(asked) \
             or (ArticleKey(asked) if request.meta.get("unknown_account")
                 or named_by_user(source) else None)
+        # its post's path and its state, asked in one statement
+        path, state = self.index.article_row(key) if key and page.reason.gone else ("", None)
         # an original with a post, gone (an incomplete one fetched again by a source, too)
-        original = page.reason.gone and (is_watch(request) or bool(
-            key and self.index.article_path(key)))
+        original = page.reason.gone and (is_watch(request) or bool(path))
         # gone before it was archived, and known so (an album listing it again asked it):
         # said and counted when it went
-        known = page.reason.gone and bool(key) and not named_by_user(source) \
-            and self.index.article_state(key or "") == page.reason
+        known = page.reason.gone and bool(key) and not named_by_user(source) and state == page.reason
         if original or (is_watch(request) and watched(request, page.reason)):
             # an archived original: WatchPipeline warns once, when its status changes
             self.logger.info("Watched: %s is %s", shown, page.message)
