@@ -229,13 +229,14 @@ def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings)
 
 
 def places_from_home(settings: BaseSettings) -> None:
-    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as ``ARCHIVE_DIR`` is: the
-    shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy, which opens them
-    itself, made a folder named ``~`` where the run was started."""
+    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, and without spaces around
+    them, as ``ARCHIVE_DIR`` is: the shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it
+    is, and Scrapy, which opens them itself, made a folder named ``~`` where the run was
+    started; and ``-s "LOG_FILE=crawl.log "`` a log file beside the one looked at."""
     for name in SCRAPY_PLACES:
         value = settings.get(name)
-        if isinstance(value, str) and value.startswith("~"):
-            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
+        if isinstance(value, str) and (place := os.path.expanduser(value.strip())) != value:
+            settings.set(name, place, priority=settings.getpriority(name) or 0)
 
 
 @functools.cache

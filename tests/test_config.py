@@ -377,21 +377,27 @@ def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -
         Config.from_settings(settings(SCAM_TYPES_FILE="/dev/zero"))
 
 
-def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spaced", ["{}", "{} ", " {}\t"])
+def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path, spaced: str) -> None:
     """``sh`` leaves ``-s JOBDIR=~/job`` as it is: the check looked at the home's, but Scrapy
     made a folder named ``~`` where cron runs (one ``rm -rf ~`` from the home's end), and
-    ``-s LOG_FILE=~/crawl.log`` was refused."""
+    ``-s LOG_FILE=~/crawl.log`` was refused. Spaces around them (``-s "LOG_FILE=~/crawl.log "``,
+    a settings file's value) are none of their names, as they are none of ``ARCHIVE_DIR``'s:
+    Scrapy wrote its log to ``crawl.log `` and its job to ``job ``, beside the files the
+    maintainer looks at."""
     home, where = tmp_path / "home", tmp_path / "cron"
     home.mkdir()
     where.mkdir()
     command = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
-                            settings={"JOBDIR": "~/job", "LOG_FILE": "~/crawl.log"})
+                            settings={"JOBDIR": spaced.format("~/job"),
+                                      "LOG_FILE": spaced.format("~/crawl.log")})
     result = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=120,
                             env={**crawl_env(), "HOME": str(home),
                                  "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
     assert result.returncode == 1, result.stderr  # the server at port 9 refuses: not 2
     assert list(where.iterdir()) == []
     assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
+    assert sorted(path.name for path in home.iterdir()) == ["crawl.log", "job"]
 
 
 def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(
