@@ -206,8 +206,11 @@ class Archive:
             # to it: their build would break; the next run records it.
             if new and not linked_to:
                 try:
-                    path.unlink()
-                except (FileNotFoundError, NotADirectoryError):  # not written: _posts a file
+                    # not written (_posts a file, or on a read-only disk, which refuses to
+                    # unlink even a name it does not hold): nothing to take away
+                    if os.path.lexists(path):
+                        path.unlink()
+                except (FileNotFoundError, NotADirectoryError):
                     pass
                 except OSError as error:
                     raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True,
