@@ -21,6 +21,7 @@ from crawler import settings as project_settings
 from crawler.accounts import FIRST_ACCOUNTS_FILE
 from crawler.convert.markdown import MarkdownStyle
 from crawler.settingread import ConfigError, SettingReader
+from crawler.store.archive import Layout
 from crawler.tagging.rules import ScamTypes
 from crawler.tagging.tags import Tagger
 from crawler.watch.state import Schedule
@@ -209,10 +210,12 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
 
 def check_archive_writable(settings: BaseSettings) -> None:
     """``ConfigError`` when this user can neither write ``ARCHIVE_DIR`` nor make it (another
-    user's folder, a read-only disk), for a command that writes the archive: it said "cannot
-    open the archive", exit status 1, as when another run holds it, where it is the setting
-    to mend, as a ``JOBDIR`` is."""
-    SettingReader(settings).writable("ARCHIVE_DIR", folder=True)
+    user's folder, a read-only disk), or a folder of it that a run writes in (a read-only
+    mount of ``_posts/``), for a command that writes the archive: it said "cannot open the
+    archive", exit status 1, as when another run holds it, where it is the setting to mend,
+    as a ``JOBDIR`` is; or it fetched every page to write none."""
+    read = SettingReader(settings)
+    read.writable("ARCHIVE_DIR", folder=True, within=Layout(read.path("ARCHIVE_DIR")).folders)
 
 
 def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:

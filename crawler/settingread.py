@@ -12,7 +12,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -106,9 +106,11 @@ class SettingReader:
             raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
         return path
 
-    def writable(self, name: str, folder: bool) -> None:
-        """A folder this user can write or make (``folder``), else a file in a folder that is
-        and that this user can write: Scrapy opens them in its start-up, a traceback."""
+    def writable(self, name: str, folder: bool, within: Sequence[Path] = ()) -> None:
+        """A folder this user can write or make (``folder``), and those of its folders
+        ``within`` that it holds (a read-only mount there: the run would fetch all to write
+        nothing); else a file in a folder that is and that this user can write: Scrapy opens
+        them in its start-up, a traceback."""
         value = str(self.settings.get(name))
         if folder:
             path = self.folder(name)
@@ -118,10 +120,11 @@ class SettingReader:
             if path.is_dir() or not path.parent.is_dir():
                 raise ConfigError(f"-s {name}= takes a file in a folder that exists, not {value!r}")
             existing = path if path.exists() else path.parent
-        refused = _write_refused(existing)
-        if refused:
-            raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
-                              f"({existing}: {refused})")
+        for place in (existing, *(inside for inside in within if inside.is_dir())):
+            refused = _write_refused(place)
+            if refused:
+                raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
+                                  f"({place}: {refused})")
 
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)

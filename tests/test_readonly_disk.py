@@ -71,3 +71,22 @@ def test_posts_a_read_only_disk_refuses_are_said_not_written_not_written_and_kep
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout
 
+
+@pytest.mark.parametrize("folder", ["_posts", "postimg", ".state"])
+def test_an_archive_a_folder_of_which_is_read_only_is_refused_before_anything_is_fetched(
+        wechat: MockWeChat, tmp_path: Path, read_only: Callable[[Path], None], folder: str) -> None:
+    """The blog's checkout writable, its ``_posts/`` (or ``postimg/``, or the state's
+    folder) a read-only mount: the check of ``ARCHIVE_DIR`` tried its top folder alone, and
+    the run fetched every page at WeChat's pace to write none of it (``_posts/``: each post
+    "Not archived", exit status 1), or stopped on its index (``.state/``: "cannot open the
+    archive", status 1). Refused as an ``ARCHIVE_DIR`` that cannot be written is: one line
+    naming the folder, exit status 2, nothing asked of WeChat."""
+    site = Site(wechat)
+    album = site.album("3402", site.serve(numbered(2247480411, 2)))
+    archive = tmp_path / "archive"
+    read_only(archive / folder)
+    result = crawl("album", archive, "-a", f"url={album}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (f"scrapy crawl album: -s ARCHIVE_DIR= names {str(archive)!r}, which this "
+                             f"user cannot write ({archive / folder}: Read-only file system)\n")
+    assert not wechat.hits("/")

@@ -88,6 +88,11 @@ class Layout:
     def captures(self) -> Path:
         return self.state / "warc"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The folders a run writes in."""
+        return self.posts, self.images, self.state
+
     def exists(self) -> bool:
         """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
         leaves (a run that wrote no post yet)."""
