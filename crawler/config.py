@@ -231,15 +231,22 @@ def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings)
                                   f"not {value!r}") from None
 
 
-def places_from_home(settings: BaseSettings) -> None:
-    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, and without spaces around
-    them, as ``ARCHIVE_DIR`` is: the shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it
-    is, and Scrapy, which opens them itself, made a folder named ``~`` where the run was
-    started; and ``-s "LOG_FILE=crawl.log "`` a log file beside the one looked at."""
+def settings_as_meant(settings: BaseSettings) -> None:
+    """Every setting given as a text (``-s``) without the spaces around it (a quoted cron
+    line's, ``-s "LOG_LEVEL=WARNING "``), and ``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as
+    ``ARCHIVE_DIR`` is: Scrapy reads its own as they come, and refused ``WARNING `` (a
+    traceback), or wrote its log to ``crawl.log `` beside the one looked at; the shell of
+    cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy made a folder named ``~``
+    where the run was started."""
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    for name in [name for name in settings if settings.getpriority(name) == cmdline]:
+        value = settings.get(name)
+        if isinstance(value, str) and value != value.strip():
+            settings.set(name, value.strip(), priority=cmdline)
     for name in SCRAPY_PLACES:
         value = settings.get(name)
-        if isinstance(value, str) and (place := os.path.expanduser(value.strip())) != value:
-            settings.set(name, place, priority=settings.getpriority(name) or 0)
+        if isinstance(value, str) and value.startswith("~"):
+            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
 
 
 @functools.cache

@@ -19,6 +19,8 @@ from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import PROJECT, crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
 from tests.test_faults import read_only
 
 
@@ -398,6 +400,22 @@ def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path, spac
     assert list(where.iterdir()) == []
     assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
     assert sorted(path.name for path in home.iterdir()) == ["crawl.log", "job"]
+
+
+def test_spaces_around_values_of_a_quoted_cron_line_are_none_of_them(wechat: MockWeChat,
+                                                                     tmp_path: Path) -> None:
+    """``-s "LOG_LEVEL=WARNING "``, ``-s "ROBOTSTXT_OBEY=False "`` (a cron line quoting its
+    values, a wrapper script's variables): a number and a folder were read without the
+    spaces, a log level and a flag were refused ("takes one of DEBUG INFO …, not
+    'WARNING '"), exit status 2, every night. Now each is read as meant."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247480501")])
+    result = crawl_cli("article", tmp_path / "archive", "-a", f"url={site.link(art).replace('&amp;', '&')}",
+                       settings={"LOG_LEVEL": "WARNING ", "ROBOTSTXT_OBEY": " False",
+                                 "PROGRESS": "off ", "FOLLOW_LINKS": "account\t", "RETRY_TIMES": "0 "})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr  # a run that went well, at WARNING
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
 
 
 def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(

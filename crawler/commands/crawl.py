@@ -33,7 +33,7 @@ from crawler.config import (
     check_archive_writable,
     check_command_line_mappings,
     check_scrapy_settings,
-    places_from_home,
+    settings_as_meant,
 )
 from crawler.distributed.mode import node_refused, redis_unreachable, writer_refused
 from crawler.process import stopped_at_once
@@ -55,7 +55,7 @@ class Command(ScrapyCrawl):
         try:  # Scrapy sets up its logging before run: a bad LOG_LEVEL would be a traceback
             check_command_line_mappings(opts.set, self.settings)
             super().process_options(args, opts)
-            places_from_home(self.settings)
+            settings_as_meant(self.settings)
             check_scrapy_settings(self.settings)
         except ConfigError as error:
             sys.exit(refuse(f"crawl {args[0] if args else ''}".rstrip(), str(error), 2))
