@@ -599,6 +599,11 @@ def test_a_read_only_post_is_left_as_it_is(site: Site, tmp_path: Path, then: str
     if then in ("crawl", "relink"):
         summary = next(line for line in result.stderr.splitlines() if "Run summary" in line)
         assert "1 kept read-only" in summary, summary
+    verified = scrapy_command("verify", archive)  # sound as it stands
+    assert verified.returncode == 0, verified.stdout
+    if then in ("crawl", "relink"):  # the picture kept for it, not an orphan
+        assert re.search(rf"/AddedLater\.png: an image the read-only post {re.escape(str(post))} "
+                         r"does not show \(left as it is", verified.stdout), verified.stdout
     post.chmod(0o644)  # made writable again: the next run writes it as ever
     again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
     assert again.returncode == 0, again.stderr

@@ -13,6 +13,15 @@ logger = logging.getLogger(__name__)
 _WRITABLE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
+def read_only(path: Path) -> bool:
+    """Whether no one may write the file at ``path`` (``chmod a-w``): a person's "leave
+    this post as it is". False when it is not there."""
+    try:
+        return not path.stat().st_mode & _WRITABLE
+    except OSError:
+        return False
+
+
 class PostWrites:
     """Writes the posts' files, but leaves alone one that no one may write (``chmod a-w``):
     a maintainer makes a post so to say "leave this post as it is". Told by its mode bits,
@@ -25,10 +34,7 @@ class PostWrites:
     def held(self, path: Path) -> bool:
         """Whether the post at ``path`` is read-only, and so not to be written; said at INFO
         once a run (not every day's WARNING in cron's mail: the person meant it)."""
-        try:
-            if path.stat().st_mode & _WRITABLE:
-                return False
-        except OSError:  # not there: written as a new post
+        if not read_only(path):
             return False
         if path not in self._said:
             self._said.add(path)
