@@ -11,7 +11,6 @@ import difflib
 import functools
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,10 +242,11 @@ def settings_as_meant(settings: BaseSettings) -> None:
         value = settings.get(name)
         if isinstance(value, str) and value != value.strip():
             settings.set(name, value.strip(), priority=cmdline)
+    read = SettingReader(settings)
     for name in SCRAPY_PLACES:
         value = settings.get(name)
         if isinstance(value, str) and value.startswith("~"):
-            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
+            settings.set(name, str(read.path(name)), priority=settings.getpriority(name) or 0)
 
 
 @functools.cache

@@ -95,8 +95,11 @@ class SettingReader:
         return value
 
     def path(self, name: str) -> Path:
-        """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
-        return Path(self.text(name)).expanduser()
+        """A path, ``~`` its user's home (``from_home``)."""
+        try:
+            return from_home(self.text(name))
+        except ConfigError as error:
+            raise ConfigError(f"-s {name}= {error}") from None
 
     def folder(self, name: str) -> Path:
         """A path that is, or can be made, a folder: not a file, nor in one."""
@@ -136,7 +139,7 @@ class SettingReader:
         """The rules of the file the setting names, or the packaged ones when it is empty."""
         path = str(self.settings.get(name) or "").strip()
         try:
-            return ScamTypes.load(Path(path).expanduser() if path else None)
+            return ScamTypes.load(from_home(path) if path else None)
         except ScamTypesError as error:
             raise ConfigError(f"-s {name}=: {error}") from None
 
@@ -277,6 +280,20 @@ def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
         bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
         raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
     return value
+
+
+def from_home(place: str) -> Path:
+    """``place``, a leading ``~`` its user's home: the shell of cron (``sh``) leaves ``~/x``
+    as it is. ``ConfigError`` when the user has no home (no ``HOME``, and none the system
+    names: a container's user), where Python raises a ``RuntimeError``, or leaves the ``~``."""
+    try:
+        path = Path(place).expanduser()
+    except RuntimeError:
+        path = Path(place)
+    if path.parts and path.parts[0].startswith("~"):
+        raise ConfigError(f"{place!r}: this user has no home folder for its ~ (HOME is not set, "
+                          "nor does the system name one): give the full path")
+    return path
 
 
 def _write_refused(place: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pwd
 import re
 import subprocess
 from pathlib import Path
@@ -416,6 +417,30 @@ def test_spaces_around_values_of_a_quoted_cron_line_are_none_of_them(wechat: Moc
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", result.stderr  # a run that went well, at WARNING
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize("given", [("-s", "ARCHIVE_DIR=~/archive"), ("-s", "JOBDIR=~/job"),
+                                   ("-s", "ACCOUNTS_FILE=~/accounts.toml"), ("-a", "urls_file=~/urls.txt")])
+def test_a_place_in_the_home_of_a_user_with_no_home_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: tuple[str, str]) -> None:
+    """A container's user, or a service with no ``HOME``, that the system names no home for:
+    ``~/archive`` was Python's traceback ("Could not determine home directory"), and a
+    ``JOBDIR`` of ``~/job`` made a folder named ``~`` where the run was started. One line
+    naming the place, exit status 2, nothing made. (The system's answer is what is stood in
+    for: tests run as a user it knows.)"""
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    monkeypatch.chdir(tmp_path)
+    option, setting = given
+    name, _, place = setting.partition("=")
+    settings = {"ARCHIVE_DIR": str(tmp_path / "archive"), **({name: place} if option == "-s" else {})}
+    args = ["-a", setting] if option == "-a" else ["-a", "url=http://127.0.0.1:9/s/abcdefghij"]
+    result = crawl("accounts" if name == "ACCOUNTS_FILE" else "article", tmp_path / "archive", *args,
+                   settings=settings)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert f"{place!r}: this user has no home folder for its ~" in line, line
+    assert not (tmp_path / "~").exists()
 
 
 def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(
