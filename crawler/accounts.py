@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from crawler.reading import read_text
+from crawler.reading import not_utf8, read_text
 from crawler.report.logtext import escape_controls
 from crawler.wechat.listing import ListingError, album_json_url, album_url
 from crawler.wechat.urls import (
@@ -64,9 +64,7 @@ def load_accounts(path: Path, base_url: str, hosts: Iterable[str]) -> list[Accou
     except OSError as error:
         raise AccountsError(f"cannot read accounts file {str(path)!r}: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
-        line = error.object[:error.start].count(b"\n") + 1
-        raise AccountsError(f"accounts file {str(path)!r} is not UTF-8 (byte "
-                            f"0x{error.object[error.start]:02x} on line {line}): save it as UTF-8") from None
+        raise AccountsError(f"accounts file {str(path)!r} {not_utf8(error)}") from None
     except tomllib.TOMLDecodeError as error:
         raise AccountsError(f"accounts file {str(path)!r} is not valid TOML: {error}") from None
     except RecursionError:  # tomllib reads nested arrays and tables recursively

@@ -18,7 +18,7 @@ from datetime import datetime
 from scrapy.commands import ScrapyCommand
 
 from crawler.accounts import FIRST_ACCOUNTS_FILE, AccountsError, load_accounts
-from crawler.config import Config, check_archive_writable, check_command_line_mappings, places_from_home
+from crawler.config import Config, check_archive_writable, check_command_line_mappings, settings_as_meant
 from crawler.report import logtext
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
 from crawler.report.logs import log_to_file
@@ -43,7 +43,7 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         super().process_options(args, opts)
-        places_from_home(self.settings)
+        settings_as_meant(self.settings)
         if args and not self.syntax():  # a command of the whole archive (versions takes a URL)
             sys.exit(self._refuse(f"takes no arguments, not {args[0]!r}: it works on the whole "
                                   "archive (-s ARCHIVE_DIR=)", 2))

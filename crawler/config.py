@@ -11,7 +11,6 @@ import difflib
 import functools
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from crawler import settings as project_settings
 from crawler.accounts import FIRST_ACCOUNTS_FILE
 from crawler.convert.markdown import MarkdownStyle
 from crawler.settingread import ConfigError, SettingReader
+from crawler.store.archive import Layout
 from crawler.tagging.rules import ScamTypes
 from crawler.tagging.tags import Tagger
 from crawler.watch.state import Schedule
@@ -209,10 +209,12 @@ def check_scrapy_settings(settings: BaseSettings) -> None:
 
 def check_archive_writable(settings: BaseSettings) -> None:
     """``ConfigError`` when this user can neither write ``ARCHIVE_DIR`` nor make it (another
-    user's folder, a read-only disk), for a command that writes the archive: it said "cannot
-    open the archive", exit status 1, as when another run holds it, where it is the setting
-    to mend, as a ``JOBDIR`` is."""
-    SettingReader(settings).writable("ARCHIVE_DIR", folder=True)
+    user's folder, a read-only disk), or a folder of it that a run writes in (a read-only
+    mount of ``_posts/``), for a command that writes the archive: it said "cannot open the
+    archive", exit status 1, as when another run holds it, where it is the setting to mend,
+    as a ``JOBDIR`` is; or it fetched every page to write none."""
+    read = SettingReader(settings)
+    read.writable("ARCHIVE_DIR", folder=True, within=Layout(read.path("ARCHIVE_DIR")).folders)
 
 
 def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings) -> None:
@@ -228,14 +230,23 @@ def check_command_line_mappings(pairs: list[str] | None, settings: BaseSettings)
                                   f"not {value!r}") from None
 
 
-def places_from_home(settings: BaseSettings) -> None:
-    """``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as ``ARCHIVE_DIR`` is: the
-    shell of cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy, which opens them
-    itself, made a folder named ``~`` where the run was started."""
+def settings_as_meant(settings: BaseSettings) -> None:
+    """Every setting given as a text (``-s``) without the spaces around it (a quoted cron
+    line's, ``-s "LOG_LEVEL=WARNING "``), and ``JOBDIR`` and ``LOG_FILE`` of ``~/…`` made the home's, as
+    ``ARCHIVE_DIR`` is: Scrapy reads its own as they come, and refused ``WARNING `` (a
+    traceback), or wrote its log to ``crawl.log `` beside the one looked at; the shell of
+    cron (``sh``) leaves ``-s JOBDIR=~/job`` as it is, and Scrapy made a folder named ``~``
+    where the run was started."""
+    cmdline = SETTINGS_PRIORITIES["cmdline"]
+    for name in [name for name in settings if settings.getpriority(name) == cmdline]:
+        value = settings.get(name)
+        if isinstance(value, str) and value != value.strip():
+            settings.set(name, value.strip(), priority=cmdline)
+    read = SettingReader(settings)
     for name in SCRAPY_PLACES:
         value = settings.get(name)
         if isinstance(value, str) and value.startswith("~"):
-            settings.set(name, os.path.expanduser(value), priority=settings.getpriority(name) or 0)
+            settings.set(name, str(read.path(name)), priority=settings.getpriority(name) or 0)
 
 
 @functools.cache

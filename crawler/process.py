@@ -21,6 +21,7 @@ from crawler.run import Run, stop_asked
 from crawler.stopping import leaves
 
 logger = logging.getLogger(__name__)
+Handler = Callable[[int, FrameType | None], Any]
 
 
 class CollectorPace:
@@ -62,8 +63,11 @@ class StopSignal:
     left for the next run: the pages in hand take a moment to finish.
 
     Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
-    the engine has started, and calls Scrapy's after taking note. Signals reach the main
-    thread only: a crawl run elsewhere (in tests) has nothing to wrap.
+    the engine has started, and calls Scrapy's after taking note. The first signal has
+    Scrapy put in its handlers of a second one, which stop at once: those are wrapped in
+    turn, and note that signal (``Run.forced_by``), which the crawl command then says and ends
+    by. Signals reach the main thread only: a crawl run elsewhere (in tests) has nothing to
+    wrap.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -81,13 +85,15 @@ class StopSignal:
     def engine_started(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
+        self._wrap(self._noting)
+
+    def _wrap(self, noting: Callable[[Handler], Handler]) -> None:
         for number in self.SIGNALS:
             handler = signal.getsignal(number)
             if callable(handler):
-                signal.signal(number, self._noting(handler))
+                signal.signal(number, noting(handler))
 
-    def _noting(self, handler: Callable[[int, FrameType | None], Any]
-                ) -> Callable[[int, FrameType | None], Any]:
+    def _noting(self, handler: Handler) -> Handler:
         def note_then_handle(number: int, frame: FrameType | None) -> Any:
             from twisted.internet import reactor  # the one installed: imported, as Scrapy does
 
@@ -95,6 +101,14 @@ class StopSignal:
                 # told once out of the signal handler, before Scrapy's graceful stop begins
                 reactor.callFromThread(self._stop, signal.Signals(number))
             self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
+            handled = handler(number, frame)
+            self._wrap(self._forcing)  # Scrapy's handlers of a second signal, put in now
+            return handled
+        return note_then_handle
+
+    def _forcing(self, handler: Handler) -> Handler:
+        def note_then_handle(number: int, frame: FrameType | None) -> Any:
+            self.run.forced_by = self.run.forced_by or signal.Signals(number)
             return handler(number, frame)
         return note_then_handle
 
@@ -107,3 +121,11 @@ class StopSignal:
         logger.info("Stopping (%s): no page more is asked of WeChat, %s %s; "
                     "the pages in hand are finished first; %s again stops at once",
                     number.name, counted(left, "queued page"), leaves(self.crawler), number.name)
+
+
+def stopped_at_once(first: signal.Signals, second: signal.Signals) -> str:
+    """The last line of a crawl a ``second`` signal stopped at once, after the ``first``
+    asked it to stop: Scrapy's own says it at DEBUG, and no summary follows."""
+    by = f"a second {first.name}" if first == second else f"{second.name} after {first.name}"
+    return (f"Stopped at once by {by}: no run summary; the files being written were finished "
+            "whole, and what this run did not archive is left for the next run")

@@ -35,6 +35,13 @@ def read_text(path: Path, errors: str = "strict") -> str:
     return data.decode("utf-8-sig", errors)
 
 
+def not_utf8(error: UnicodeDecodeError) -> str:
+    """What ``read_text`` refused in a file a person writes, as an editor finds it: the byte
+    and its line (Python's message counts bytes from the start)."""
+    line = error.object[:error.start].count(b"\n") + 1
+    return f"is not UTF-8 (byte 0x{error.object[error.start]:02x} on line {line}): save it as UTF-8"
+
+
 def _read_bounded(path: Path) -> bytes:
     """Up to ``TEXT_FILE_LIMIT + 1`` bytes of ``path``, each read only once ``poll`` says
     it will not wait: a FIFO opened without waiting reads as ended until a writer comes,

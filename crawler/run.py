@@ -40,6 +40,7 @@ class Run:
         self.tally = Tally(crawler)
         self._archive: Archive | None = None
         self.stopped_by: signal.Signals | None = None
+        self.forced_by: signal.Signals | None = None  # a second signal: stopped at once
         self.errors_said: set[str] = set()
         self._writers: list[ThreadPoolExecutor] = []
         self._after_writes: list[Callable[[], None]] = []

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -95,8 +95,11 @@ class SettingReader:
         return value
 
     def path(self, name: str) -> Path:
-        """A path, ``~`` its user's home: the shell of cron (``sh``) leaves ``NAME=~/x`` as it is."""
-        return Path(self.text(name)).expanduser()
+        """A path, ``~`` its user's home (``from_home``)."""
+        try:
+            return from_home(self.text(name))
+        except ConfigError as error:
+            raise ConfigError(f"-s {name}= {error}") from None
 
     def folder(self, name: str) -> Path:
         """A path that is, or can be made, a folder: not a file, nor in one."""
@@ -106,9 +109,11 @@ class SettingReader:
             raise ConfigError(f"-s {name}= takes a folder, not {str(path)!r}: {existing} is a file")
         return path
 
-    def writable(self, name: str, folder: bool) -> None:
-        """A folder this user can write or make (``folder``), else a file in a folder that is
-        and that this user can write: Scrapy opens them in its start-up, a traceback."""
+    def writable(self, name: str, folder: bool, within: Sequence[Path] = ()) -> None:
+        """A folder this user can write or make (``folder``), and those of its folders
+        ``within`` that it holds (a read-only mount there: the run would fetch all to write
+        nothing); else a file in a folder that is and that this user can write: Scrapy opens
+        them in its start-up, a traceback."""
         value = str(self.settings.get(name))
         if folder:
             path = self.folder(name)
@@ -118,10 +123,11 @@ class SettingReader:
             if path.is_dir() or not path.parent.is_dir():
                 raise ConfigError(f"-s {name}= takes a file in a folder that exists, not {value!r}")
             existing = path if path.exists() else path.parent
-        refused = _write_refused(existing)
-        if refused:
-            raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
-                              f"({existing}: {refused})")
+        for place in (existing, *(inside for inside in within if inside.is_dir())):
+            refused = _write_refused(place)
+            if refused:
+                raise ConfigError(f"-s {name}= names {value!r}, which this user cannot write "
+                                  f"({place}: {refused})")
 
     def texts(self, name: str) -> tuple[str, ...]:
         values = self._list(name)
@@ -133,7 +139,7 @@ class SettingReader:
         """The rules of the file the setting names, or the packaged ones when it is empty."""
         path = str(self.settings.get(name) or "").strip()
         try:
-            return ScamTypes.load(Path(path).expanduser() if path else None)
+            return ScamTypes.load(from_home(path) if path else None)
         except ScamTypesError as error:
             raise ConfigError(f"-s {name}=: {error}") from None
 
@@ -274,6 +280,20 @@ def _bounded(what: str, raw: Any, kind: Callable[[Any], float], low: float,
         bounds = f"from {low} to {high}" if high is not None else f"of {low} or more (to {LARGEST})"
         raise ConfigError(f"{what} takes a number {bounds}, not {raw!r}")
     return value
+
+
+def from_home(place: str) -> Path:
+    """``place``, a leading ``~`` its user's home: the shell of cron (``sh``) leaves ``~/x``
+    as it is. ``ConfigError`` when the user has no home (no ``HOME``, and none the system
+    names: a container's user), where Python raises a ``RuntimeError``, or leaves the ``~``."""
+    try:
+        path = Path(place).expanduser()
+    except RuntimeError:
+        path = Path(place)
+    if path.parts and path.parts[0].startswith("~"):
+        raise ConfigError(f"{place!r}: this user has no home folder for its ~ (HOME is not set, "
+                          "nor does the system name one): give the full path")
+    return path
 
 
 def _write_refused(place: Path) -> str:

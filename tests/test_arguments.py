@@ -88,7 +88,8 @@ def test_a_list_file_that_is_a_folder_is_refused(tmp_path: Path) -> None:
 def test_a_list_file_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "urls.txt"
     path.write_bytes("https://mp.weixin.qq.com/s/甲".encode("gb18030"))
-    with pytest.raises(ArgumentError, match="^cannot read urls_file .*: 'utf-8' codec can't decode"):
+    with pytest.raises(ArgumentError, match=r"^urls_file .* is not UTF-8 \(byte 0xbc on line 1\): "
+                                            "save it as UTF-8$"):
         list_file(path, "urls_file")
 
 

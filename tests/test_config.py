@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pwd
 import re
 import subprocess
 from pathlib import Path
@@ -19,6 +20,8 @@ from crawler.run import Run
 from crawler.settingread import ConfigError
 from crawler.slots import ARTICLE_SLOT, DownloadSlots
 from tests.conftest import PROJECT, crawl, crawl_cli, crawl_command, crawl_env, refusal, unit_crawler
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site
 from tests.test_faults import read_only
 
 
@@ -377,21 +380,67 @@ def test_a_scam_types_file_that_never_ends_is_refused_without_reading_it_all() -
         Config.from_settings(settings(SCAM_TYPES_FILE="/dev/zero"))
 
 
-def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spaced", ["{}", "{} ", " {}\t"])
+def test_a_job_folder_and_log_file_from_home_are_the_home_s(tmp_path: Path, spaced: str) -> None:
     """``sh`` leaves ``-s JOBDIR=~/job`` as it is: the check looked at the home's, but Scrapy
     made a folder named ``~`` where cron runs (one ``rm -rf ~`` from the home's end), and
-    ``-s LOG_FILE=~/crawl.log`` was refused."""
+    ``-s LOG_FILE=~/crawl.log`` was refused. Spaces around them (``-s "LOG_FILE=~/crawl.log "``,
+    a settings file's value) are none of their names, as they are none of ``ARCHIVE_DIR``'s:
+    Scrapy wrote its log to ``crawl.log `` and its job to ``job ``, beside the files the
+    maintainer looks at."""
     home, where = tmp_path / "home", tmp_path / "cron"
     home.mkdir()
     where.mkdir()
     command = crawl_command("article", tmp_path / "archive", "-a", "url=http://127.0.0.1:9/s/x",
-                            settings={"JOBDIR": "~/job", "LOG_FILE": "~/crawl.log"})
+                            settings={"JOBDIR": spaced.format("~/job"),
+                                      "LOG_FILE": spaced.format("~/crawl.log")})
     result = subprocess.run(command, cwd=where, capture_output=True, text=True, timeout=120,
                             env={**crawl_env(), "HOME": str(home),
                                  "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
     assert result.returncode == 1, result.stderr  # the server at port 9 refuses: not 2
     assert list(where.iterdir()) == []
     assert (home / "job").is_dir() and "Not archived" in (home / "crawl.log").read_text("utf-8")
+    assert sorted(path.name for path in home.iterdir()) == ["crawl.log", "job"]
+
+
+def test_spaces_around_values_of_a_quoted_cron_line_are_none_of_them(wechat: MockWeChat,
+                                                                     tmp_path: Path) -> None:
+    """``-s "LOG_LEVEL=WARNING "``, ``-s "ROBOTSTXT_OBEY=False "`` (a cron line quoting its
+    values, a wrapper script's variables): a number and a folder were read without the
+    spaces, a log level and a flag were refused ("takes one of DEBUG INFO …, not
+    'WARNING '"), exit status 2, every night. Now each is read as meant."""
+    site = Site(wechat)
+    [art] = site.serve([Art("2247480501")])
+    result = crawl_cli("article", tmp_path / "archive", "-a", f"url={site.link(art).replace('&amp;', '&')}",
+                       settings={"LOG_LEVEL": "WARNING ", "ROBOTSTXT_OBEY": " False",
+                                 "PROGRESS": "off ", "FOLLOW_LINKS": "account\t", "RETRY_TIMES": "0 "})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr  # a run that went well, at WARNING
+    assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 1
+
+
+@pytest.mark.parametrize("given", [("-s", "ARCHIVE_DIR=~/archive"), ("-s", "JOBDIR=~/job"),
+                                   ("-s", "ACCOUNTS_FILE=~/accounts.toml"), ("-a", "urls_file=~/urls.txt")])
+def test_a_place_in_the_home_of_a_user_with_no_home_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: tuple[str, str]) -> None:
+    """A container's user, or a service with no ``HOME``, that the system names no home for:
+    ``~/archive`` was Python's traceback ("Could not determine home directory"), and a
+    ``JOBDIR`` of ``~/job`` made a folder named ``~`` where the run was started. One line
+    naming the place, exit status 2, nothing made. (The system's answer is what is stood in
+    for: tests run as a user it knows.)"""
+    monkeypatch.delenv("HOME", raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    monkeypatch.chdir(tmp_path)
+    option, setting = given
+    name, _, place = setting.partition("=")
+    settings = {"ARCHIVE_DIR": str(tmp_path / "archive"), **({name: place} if option == "-s" else {})}
+    args = ["-a", setting] if option == "-a" else ["-a", "url=http://127.0.0.1:9/s/abcdefghij"]
+    result = crawl("accounts" if name == "ACCOUNTS_FILE" else "article", tmp_path / "archive", *args,
+                   settings=settings)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.splitlines()
+    assert f"{place!r}: this user has no home folder for its ~" in line, line
+    assert not (tmp_path / "~").exists()
 
 
 def test_a_bad_redis_url_from_the_environment_is_named_as_the_environment_s(

@@ -251,6 +251,30 @@ def test_links_waiting_for_a_short_link_are_sent_a_batch_at_a_time_each_once(
     assert "Run summary (finished): 6 new\n" in result.stderr, result.stderr
 
 
+def test_a_list_saved_by_notepad_is_read_as_its_lines_and_a_stray_byte_named_by_its_line(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A list of links saved on Windows (a byte order mark, CRLF line ends), with a blank
+    line, a comment and one link twice, archives each article once. One byte of another
+    encoding in it (a GBK comment pasted in) is one line, exit status 2, that names its line,
+    as the accounts file's does: it said "'utf-8' codec can't decode byte 0xb7 in position
+    93: invalid start byte", a count of bytes no editor shows."""
+    site = Site(wechat)
+    arts = site.serve([Art("2247480101"), Art("2247480102")])
+    links = [site.link(art).replace("&amp;", "&") for art in arts]
+    listing = tmp_path / "urls.txt"
+    listing.write_bytes(b"\xef\xbb\xbf# \xe9\x93\xbe\xe6\x8e\xa5\r\n\r\n"
+                        + "\r\n".join([links[0], "  # done", links[1], links[0]]).encode() + b"\r\n")
+    result = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert result.returncode == 0, result.stderr
+    assert len(wechat.hits("/s?")) == 2 and len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 2
+    assert "Run summary (finished): 2 new\n" in result.stderr, result.stderr
+    listing.write_bytes(listing.read_bytes() + "# 第三批\r\n".encode("gbk"))
+    refused = crawl("article", tmp_path / "archive", "-a", f"urls_file={listing}")
+    assert refused.returncode == 2 and len(wechat.hits("/s?")) == 2
+    assert refused.stderr == (f"scrapy crawl article: urls_file {str(listing)!r} is not UTF-8 "
+                              "(byte 0xb5 on line 7): save it as UTF-8\n"), refused.stderr
+
+
 NOT_ARTICLES = {
     "deleted.html": "deleted by its publisher",
     "deleted_en.html": "deleted by its publisher",

@@ -81,7 +81,7 @@ def test_every_outcome_and_page_reason_has_its_stats_name() -> None:
     """``Stat.post``/``Stat.page`` build names from typed values: an Outcome or a PageReason
     added without its stats name fails here, not in a run."""
     assert {Stat.post(outcome) for outcome in Outcome} == {
-        "posts/new", "posts/updated", "posts/unchanged", "posts/kept"}
+        "posts/new", "posts/updated", "posts/unchanged", "posts/kept", "posts/read-only"}
     assert {Stat.page(reason).part for reason in PageReason} == {reason.value for reason in PageReason}
     # what an ArticleGone records: gone for good, or unavailable while watched
     assert [Stat.post(reason) for reason in (PageReason.DELETED, PageReason.VIOLATION,

@@ -18,7 +18,7 @@ from crawler.store.posts import Outcome
 from crawler.wechat.article import Article
 from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
-from tests.mockserver import MockWeChat, Route
+from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
 from tests.test_watch import answer, watch
 
@@ -534,3 +534,77 @@ def test_a_file_where_a_folder_of_the_archive_goes_is_said_as_that(
     [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
     assert f"[Errno 20] a file, where the archive keeps a folder (move it away): '{place}'" in line, line
     assert place.read_text(encoding="utf-8") == "a file a person left"
+
+
+def edited_upstream(site: Site, art: Art) -> None:
+    """``art``'s page served with a word changed and a picture added: a post no worse."""
+    page = site.page(art).replace("警方提示", "警方再次提示").replace(
+        "<ul>", f'<p><img data-src="{site.server.base}/mmbiz_png/AddedLater/640?wx_fmt=png"></p><ul>', 1)
+    site.server.image("/mmbiz_png/AddedLater/640", png((200, 9, 9)))
+    site.pages[art.path] = Route(200, "text/html; charset=utf-8", page.encode())
+
+
+@pytest.mark.parametrize("then", ["crawl", "tags", "watch", "relink", "rebuild"])
+def test_a_read_only_post_is_left_as_it_is(site: Site, tmp_path: Path, then: str) -> None:
+    """A post the maintainer made read-only (``chmod a-w``: "leave it as it is") was replaced
+    all the same, by a rename over it: with the page edited upstream, with a tag asked for,
+    marked by the watch as deleted, relinked to an article archived later, rebuilt. Now it
+    keeps its bytes and its mode, one INFO line says so (once, however often the run would
+    write it), and nothing else is lost: its row in the index, the pictures, the watch."""
+    target = Art("2247497007", title="后来存档的文章")
+    site.article(target)
+    linking = Art(ART.mid, title=ART.title, links=(site.body_link(target),))
+    site.article(linking)
+    archive = tmp_path / "archive"
+    post = archive_once(site, archive)
+    before = post.read_bytes()
+    post.chmod(0o444)
+    if then == "crawl":
+        edited_upstream(site, linking)
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    elif then == "tags":
+        result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}",
+                       "-a", "tags=手工标签")
+    elif then == "watch":
+        site.pages[ART.path] = answer("deleted.html")
+        result = watch(archive, site)
+    elif then == "relink":  # in one run: its page written over, then relinked
+        edited_upstream(site, linking)
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(site.link(art).replace("&amp;", "&") for art in (ART, target)),
+                        encoding="utf-8")
+        result = crawl("article", archive, "-a", f"urls_file={urls}")
+    else:
+        edited_upstream(site, linking)
+        assert crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}"
+                     ).returncode == 0
+        result = scrapy_command("rebuild", archive)
+    assert result.returncode == 0, result.stderr
+    assert post.read_bytes() == before
+    assert post.stat().st_mode & 0o777 == 0o444
+    if then == "rebuild":  # its INFO lines go to a log file only
+        assert "1 read-only" in result.stdout, result.stdout
+    else:
+        said = [line for line in result.stderr.splitlines() if post.name in line and "read-only" in line]
+        assert len(said) == 1 and " INFO: " in said[0], result.stderr
+    with sqlite3.connect(archive / ".state" / "index.sqlite") as db:
+        assert db.execute("SELECT path FROM articles WHERE key LIKE ?",
+                          (f"%:{ART.mid}:1",)).fetchall() == [(post.name,)]
+        if then in ("crawl", "relink", "rebuild"):  # the picture the post does not show yet is stored
+            [(name,)] = db.execute("SELECT name FROM images WHERE url LIKE '%AddedLater%'").fetchall()
+            assert (archive / "postimg" / name).is_file()
+        if then == "watch":
+            assert db.execute("SELECT answer FROM watch WHERE key LIKE ?",
+                              (f"%:{ART.mid}:1",)).fetchall() == [("deleted",)]
+    if then in ("crawl", "relink"):
+        summary = next(line for line in result.stderr.splitlines() if "Run summary" in line)
+        assert "1 kept read-only" in summary, summary
+    verified = scrapy_command("verify", archive)  # sound as it stands
+    assert verified.returncode == 0, verified.stdout
+    if then in ("crawl", "relink"):  # the picture kept for it, not an orphan
+        assert re.search(rf"/AddedLater\.png: an image the read-only post {re.escape(str(post))} "
+                         r"does not show \(left as it is", verified.stdout), verified.stdout
+    post.chmod(0o644)  # made writable again: the next run writes it as ever
+    again = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    assert again.returncode == 0, again.stderr
+    assert (post.read_bytes() != before) is (then != "tags"), then

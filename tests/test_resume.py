@@ -350,12 +350,15 @@ def test_an_album_stopped_between_two_of_its_pages_is_read_once_when_resumed(
 
 @pytest.mark.parametrize(("first", "second"), [(signal.SIGINT, signal.SIGINT),
                                                (signal.SIGTERM, signal.SIGTERM),
+                                               (signal.SIGTERM, signal.SIGINT),
                                                (signal.SIGTERM, signal.SIGKILL)])
 def test_a_run_stopped_at_once_mid_write_leaves_a_sound_archive_the_next_run_completes(
         wechat: MockWeChat, tmp_path: Path, first: signal.Signals, second: signal.Signals) -> None:
-    """A second Ctrl-C, cron's ``timeout -k`` (SIGTERM, then SIGKILL): the run stops at once,
-    with posts, images, captures and the index being written. Its status is not 0; the
-    archive holds no half file (a kill can leave a temporary one, which verify names and the
+    """A second Ctrl-C, a Ctrl-C after ``systemctl stop``, cron's ``timeout -k`` (SIGTERM,
+    then SIGKILL): the run stops at once, with posts, images, captures and the index being
+    written. It ends by the signal that forced it (it ended by the first: a Ctrl-C after a
+    SIGTERM gave 143), and its last line says so (nothing did: its last line was a post's
+    or "Stopping", and no summary followed, as if cut off); the archive holds no half file (a kill can leave a temporary one, which verify names and the
     next run removes), verify finds nothing else, and the next run archives the rest,
     fetching none of what was archived."""
     backfill = Backfill(wechat, tmp_path, articles=100)
@@ -377,6 +380,11 @@ def test_a_run_stopped_at_once_mid_write_leaves_a_sound_archive_the_next_run_com
         run.kill()
     wechat.before_answer = lambda path: None
     assert run.returncode == -second, log
+    if second != signal.SIGKILL:  # the last line says what the missing summary would have
+        last = log.rstrip("\n").rsplit("\n", 1)[-1]
+        by = f"a second {first.name}" if first == second else f"{second.name} after {first.name}"
+        assert re.search(rf"\] WARNING: Stopped at once by {by}: no run summary; .* left for the "
+                         r"next run", last), log[-2000:]
     assert len(backfill.posts()) < backfill.articles
     leftovers = [path for path in backfill.archive.rglob("*") if is_leftover(path)]
     if second != signal.SIGKILL:

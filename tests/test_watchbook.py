@@ -14,6 +14,7 @@ from crawler.convert.post import render_post
 from crawler.report.coverage import deletions_alarm
 from crawler.store.index import ArticleState, Index
 from crawler.store.postfiles import PostError
+from crawler.store.readonly import PostWrites
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch.state import Change, Schedule, Seen, WatchState, mark, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
@@ -193,7 +194,7 @@ def test_a_text_without_front_matter_is_refused() -> None:
 def stamped_once(book: WatchBook, folder: Path) -> tuple[Watched, Path, Article]:
     """A page of one paragraph, fetched and its post (``POST``) stamped and written in
     ``folder``: the watch, the post's path, the page."""
-    watched = Watched(book, lambda target: target)
+    watched = Watched(book, PostWrites(), lambda target: target)
     path = folder / "post.md"
     page = Article(url=LONG, title="标题", account="某反诈中心", body_html="<p>第一段。</p>",
                    published=datetime(2021, 7, 28, 16, 5, 12, tzinfo=CHINA_TIME))

@@ -7,12 +7,14 @@ damaged index) or a job's Redis that does not answer, one line and exit status 1
 writer of a job, one line and exit status 2. A run cut short by WeChat's blocking or by
 losing Redis, in which no source could be read, or that could not reach WeChat, exits with
 status 1. A run stopped by a signal (Ctrl-C, ``systemctl stop``) that did not fail ends, after
-its summary, by that signal: status 128 + N to a shell, a clean stop to systemd.
+its summary, by that signal: status 128 + N to a shell, a clean stop to systemd; one that a
+second signal stopped at once ends by that one, its last line saying so (there is no summary).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -31,9 +33,10 @@ from crawler.config import (
     check_archive_writable,
     check_command_line_mappings,
     check_scrapy_settings,
-    places_from_home,
+    settings_as_meant,
 )
 from crawler.distributed.mode import node_refused, redis_unreachable, writer_refused
+from crawler.process import stopped_at_once
 from crawler.report.extensions import run_failure
 from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
@@ -43,6 +46,8 @@ from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.store.archive import ArchiveError
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -50,7 +55,7 @@ class Command(ScrapyCrawl):
         try:  # Scrapy sets up its logging before run: a bad LOG_LEVEL would be a traceback
             check_command_line_mappings(opts.set, self.settings)
             super().process_options(args, opts)
-            places_from_home(self.settings)
+            settings_as_meant(self.settings)
             check_scrapy_settings(self.settings)
         except ConfigError as error:
             sys.exit(refuse(f"crawl {args[0] if args else ''}".rstrip(), str(error), 2))
@@ -76,11 +81,15 @@ class Command(ScrapyCrawl):
         crawler.signals.connect(log_file_falls_back, signal=signals.engine_started)
         self.crawler_process.crawl(crawler, params=params)
         self.crawler_process.start()
-        Run.of(crawler).finish_writes()
+        run = Run.of(crawler)
+        run.finish_writes()
+        if run.stopped_by is not None and run.forced_by is not None:  # no summary: said here
+            logger.warning("%s", stopped_at_once(run.stopped_by, run.forced_by))
+            end_by(run.forced_by)
+            return
         self.exitcode = exit_status(self.crawler_process, crawler)
-        stopped_by = Run.of(crawler).stopped_by
-        if stopped_by is not None and self.exitcode == 0:
-            end_by(stopped_by)
+        if run.stopped_by is not None and self.exitcode == 0:
+            end_by(run.stopped_by)
 
 
 def not_one_spider(words: list[str], spiders: list[str]) -> str:

@@ -9,7 +9,13 @@ from pathlib import Path
 from crawler.cli import ArchiveCommand
 from crawler.report.logtext import counted, escape_controls
 from crawler.store.archive import Archive, writer_of
-from crawler.store.check import Unsettled, check_archive, images_awaiting_posts, posts_with_remote_images
+from crawler.store.check import (
+    Unsettled,
+    check_archive,
+    images_awaiting_posts,
+    images_read_only_posts_lack,
+    posts_with_remote_images,
+)
 from crawler.store.index import ArticleState
 from crawler.store.postfiles import PostError, archived_url, post_files
 from crawler.store.watchbook import WatchBook
@@ -46,6 +52,10 @@ class Command(ArchiveCommand):
             if unwritten:
                 print(f"verify: {counted(len(unwritten), 'image')} of articles whose posts are not "
                       "written yet (a warning: the archive is sound)")
+            for path, post in images_read_only_posts_lack(archive):
+                print(escape_controls(f"{path}: an image the read-only post {post} does not show "
+                                      "(left as it is: made writable, chmod u+w, the next run that "
+                                      "fetches its article shows it)"))
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 for_good, why = _images_wait(archive, path)

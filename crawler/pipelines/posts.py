@@ -161,7 +161,7 @@ class PostPipeline:
             logger.log(logging.INFO if fetched_before else logging.WARNING,
                        "Kept the archived %s: the page fetched now has fewer images or "
                        "much less text (%s)", path, article.url)
-        else:
+        elif outcome is not Outcome.READ_ONLY:  # which ``PostWrites`` said, once a run
             logger.info("Post %s: %s", outcome.value, path)
         return item
 

@@ -33,6 +33,7 @@ _NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"),
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
     (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (the new page worse)"),
+    (Stat.POSTS_READ_ONLY, "kept read-only"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
     (Stat.PAGES_BLOCKED, "blocked"), (Stat.LISTINGS_BLOCKED, "listing page(s) blocked"),
     (Stat.PAGES_FETCH_FAILED, "not fetched"),
@@ -70,14 +71,15 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, 
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
-    (Stat.POSTS_KEPT, "kept"), (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
+    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_READ_ONLY, "kept read-only"),
+    (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
     *_NOT_ARTICLES, (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"),
     (Stat.POSTS_UNCONVERTIBLE, "unconvertible"), (Stat.POSTS_WRITE_FAILED, "not written"),
     (Stat.PAGES_NOT_IMPORTED, "not imported")))
 # What a run archived, whatever became of the post: an import with none of these failed.
-_ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POSTS_KEPT)
+_ARCHIVED = (Stat.POSTS_NEW, Stat.POSTS_UPDATED, Stat.POSTS_UNCHANGED, Stat.POSTS_KEPT, Stat.POSTS_READ_ONLY)
 # An article page WeChat answered, whatever became of it: a run with none of these and pages
 # not fetched could fetch none of the article pages it asked for.
 _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POSTS_NO_PUBLISH_TIME,

@@ -29,6 +29,7 @@ class Stat(StrEnum):
     POSTS_UPDATED = "posts/updated"
     POSTS_UNCHANGED = "posts/unchanged"
     POSTS_KEPT = "posts/kept"
+    POSTS_READ_ONLY = "posts/read-only"
     POSTS_DELETED = "posts/deleted"
     POSTS_VIOLATION = "posts/violation"
     POSTS_UNAVAILABLE = "posts/unavailable"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -23,6 +22,7 @@ from crawler.accounts import Account, AccountsError, load_accounts
 from crawler.config import Config
 from crawler.items import AccountTagged, LinkFound, LinkToFollow, StateRecord
 from crawler.report.tally import Stat
+from crawler.settingread import from_home
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.articlepages import asked_url
 from crawler.spiders.base import WeChatSpider
@@ -50,7 +50,7 @@ class AccountsParams:
     @classmethod
     def from_arguments(cls, arguments: Mapping[str, Any], config: Config) -> AccountsParams:
         check_known(arguments, ("file",))
-        path = Path(arguments.get("file") or config.accounts_file).expanduser()
+        path = from_home(str(arguments.get("file") or config.accounts_file))
         try:
             return cls(tuple(load_accounts(path, config.wechat_base_url, config.article_hosts)))
         except AccountsError as error:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from crawler.config import Config
-from crawler.reading import read_text
+from crawler.reading import not_utf8, read_text
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
@@ -68,8 +68,9 @@ def list_file(path: Path, what: str, errors: str = "strict") -> list[tuple[int, 
     starting with ``#`` (after any indentation) left out; read as ``read_text`` reads it."""
     try:
         lines = read_text(path, errors).splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise ArgumentError(f"cannot read {what} {str(path)!r}: {reason}") from None
+    except OSError as error:
+        raise ArgumentError(f"cannot read {what} {str(path)!r}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ArgumentError(f"{what} {str(path)!r} {not_utf8(error)}") from None
     return [(number, line.strip()) for number, line in enumerate(lines, 1)
             if line.strip() and not line.strip().startswith("#")]

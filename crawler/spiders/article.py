@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ import scrapy
 from crawler.accounts import Account
 from crawler.config import Config
 from crawler.report.tally import Stat, named_by_user
+from crawler.settingread import from_home
 from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, flag, list_file, tags_given
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import Article
@@ -44,7 +44,7 @@ class ArticleParams:
             if url:
                 urls.append(article_link(url, config.article_hosts))
             if urls_file:
-                for number, line in list_file(Path(urls_file).expanduser(), "urls_file"):
+                for number, line in list_file(from_home(urls_file), "urls_file"):
                     try:
                         urls.append(article_link(line, config.article_hosts))
                     except BadArticleURL as error:

@@ -21,6 +21,7 @@ from crawler.config import Config
 from crawler.items import ArticleItem, StateRecord, TagsAsked
 from crawler.report.tally import Stat
 from crawler.run import Run
+from crawler.settingread import from_home
 from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, list_file, tags_given
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import NotAnArticle, PageReason
@@ -58,7 +59,7 @@ class ImportParams:
         if path:
             if web_url(path):
                 raise ArgumentError(not_a_page(path))
-            given = Path(path).expanduser()
+            given = from_home(path)
             if given.is_dir():
                 pages += saved_pages_in(given)
             elif given.is_file():
@@ -73,13 +74,13 @@ class ImportParams:
         if paths_file:
             # a file's name is the bytes the file system holds (a GBK name unzipped here), as
             # a program listing them (find) writes them
-            for _, line in list_file(Path(paths_file).expanduser(), "paths_file", "surrogateescape"):
+            for _, line in list_file(from_home(paths_file), "paths_file", "surrogateescape"):
                 if web_url(line):
                     urls.append(line)
                 else:
-                    pages.append(Path(line).expanduser())
+                    pages.append(from_home(line))
         if not pages and not urls:
-            below = _held_below(Path(path).expanduser()) if path else ""
+            below = _held_below(from_home(path)) if path else ""
             raise NothingGiven(f"no saved pages ({', '.join(SAVED_PAGE_SUFFIXES)}) "
                                 f"in {path or paths_file!r}{below}")
         return cls(tuple(pages), config.import_maxsize, config.import_max_parts,

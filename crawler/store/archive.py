@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, Staged, atomic_write, put_back_on_failure, stage_many
+from crawler.store.files import NotPutBack, Staged, put_back_on_failure, stage_many
 from crawler.store.images import ImageStore, silence_pillow_warnings
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -38,6 +38,7 @@ from crawler.store.postfiles import (
     with_tags,
 )
 from crawler.store.posts import Outcome, PostStore, is_worse
+from crawler.store.readonly import PostWrites
 from crawler.store.rewrites import Rewrites
 from crawler.store.watchbook import WatchBook, Watched
 from crawler.watch.state import WatchState
@@ -87,6 +88,11 @@ class Layout:
     def captures(self) -> Path:
         return self.state / "warc"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """The folders a run writes in."""
+        return self.posts, self.images, self.state
+
     def exists(self) -> bool:
         """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
         leaves (a run that wrote no post yet)."""
@@ -110,16 +116,18 @@ class Archive:
             raise self._unusable(error) from None
         self.captures = CaptureStore(self.layout.captures)
         self.places = PostPlaces(self.layout.posts, self.index)
-        self.links = PostLinks(self.index, self.layout.posts, self.places)
+        self.post_writes = PostWrites()
+        self.links = PostLinks(self.index, self.layout.posts, self.places, self.post_writes)
         if read_only:
             return
         self.rewrites = Rewrites(self.layout.posts, self.index.connection)
         try:
             # before PostStore removes the leftovers
             self.posts_not_put_back = self.rewrites.put_back_unrecorded()
-            self.posts = PostStore(self.layout.posts, self.index, self.places, self._image_identity)
+            self.posts = PostStore(self.layout.posts, self.index, self.places, self.post_writes,
+                                   self._image_identity)
             self.images = ImageStore(self.layout.images, self.index)
-            self.watched = Watched(WatchBook(self.index), self._image_identity)
+            self.watched = Watched(WatchBook(self.index), self.post_writes, self._image_identity)
             if not self.index.has_articles():
                 self._rebuild_index()
         except sqlite3.DatabaseError as error:  # a full disk: the next run rebuilds it again
@@ -203,8 +211,11 @@ class Archive:
             # to it: their build would break; the next run records it.
             if new and not linked_to:
                 try:
-                    path.unlink()
-                except (FileNotFoundError, NotADirectoryError):  # not written: _posts a file
+                    # not written (_posts a file, or on a read-only disk, which refuses to
+                    # unlink even a name it does not hold): nothing to take away
+                    if os.path.lexists(path):
+                        path.unlink()
+                except (FileNotFoundError, NotADirectoryError):
                     pass
                 except OSError as error:
                     raise NotPutBack(path, failed, f"taking it away failed ({error})", new=True,
@@ -308,9 +319,8 @@ class Archive:
                 self.index.set_configured_tags(key, configured)
             return False
         with self._rewriting(path, recorded=True):
-            data = made.text.encode("utf-8")
-            if made.staged is None or not made.staged.put(path, data):
-                atomic_write(path, data)
+            if not self.post_writes.write(path, made.text.encode("utf-8"), made.staged):
+                return False  # nor are the tags recorded given: asked again next run
             self.index.set_article_tags(key, made.tags)
             if configured is not None:
                 self.index.set_configured_tags(key, configured)
@@ -367,7 +377,7 @@ class Archive:
         old = read_post(path)
         text = relink_images(old, self._stored_link)
         if text != old:
-            atomic_write(path, text.encode("utf-8"))
+            self.post_writes.write(path, text.encode("utf-8"))
 
     def _stored_link(self, target: str) -> str | None:
         """How a post links to the stored file of the image at a post's ``target``, if any."""

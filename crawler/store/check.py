@@ -27,6 +27,7 @@ from crawler.store.archive import Archive
 from crawler.store.files import is_leftover, kept_as_it_was, leftovers
 from crawler.store.images import damage
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
+from crawler.store.readonly import read_only
 from crawler.wechat.article import CHINA_TIME, trusted_publish_time
 from crawler.wechat.urls import host_of
 
@@ -136,6 +137,7 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
                    f"article ({url}): the blog shows it twice")
     digests = archive.index.blob_digests()
     awaiting = archive.index.images_awaiting_posts()  # said by ``images_awaiting_posts``
+    awaiting |= {path.name for path, _ in images_read_only_posts_lack(archive)}  # said there too
     for path in sorted(layout.images.glob("*")) if layout.images.is_dir() else []:
         if is_leftover(path):
             yield Unsettled(path, _LEFT_OVER)
@@ -173,6 +175,16 @@ def images_awaiting_posts(archive: Archive) -> list[Path]:
     folder = archive.layout.images
     return sorted(folder / name for name in archive.index.images_awaiting_posts()
                   if _is_file(folder / name))
+
+
+def images_read_only_posts_lack(archive: Archive) -> list[tuple[Path, Path]]:
+    """(image file, post) of the images stored for articles whose posts a person made
+    read-only, which a run leaves as they are: pictures their pages show now, kept for the
+    run that writes the post once it is writable. No fault of the archive."""
+    images, posts = archive.layout.images, archive.layout.posts
+    return [(images / name, posts / post) for name, post in archive.index.images_of_posts()
+            if read_only(posts / post) and _is_file(images / name)
+            and images.name + "/" + name not in _lenient_text(posts / post)]
 
 
 def _is_file(path: Path) -> bool:

@@ -281,11 +281,24 @@ class Index:
         one. A file an index from before articles were recorded with their images holds
         (key NULL, or no such column in one ``verify`` opened read-only) is not among them:
         nothing tells whose it is."""
-        if "key" not in {row[1] for row in self._db.execute("PRAGMA table_info(images)")}:
+        if not self._images_keyed():
             return set()
         return {name for (name,) in self._db.execute(
             "SELECT i.name FROM images i LEFT JOIN articles a ON a.key = i.key GROUP BY i.name "
             "HAVING count(i.key) = count(*) AND max(coalesce(a.path, '') != '') = 0")}
+
+    def images_of_posts(self) -> list[tuple[str, str]]:
+        """(image file, post) of each image stored for an article that has a post (none of an
+        index from before images were recorded with their articles)."""
+        if not self._images_keyed():
+            return []
+        return self._db.execute("SELECT DISTINCT i.name, a.path FROM images i JOIN articles a "
+                                "ON a.key = i.key WHERE a.path != '' ORDER BY i.name").fetchall()
+
+    def _images_keyed(self) -> bool:
+        """Whether images are recorded with their articles (``verify`` opens an index from
+        before read-only, so without the column)."""
+        return "key" in {row[1] for row in self._db.execute("PRAGMA table_info(images)")}
 
     def imported_capture(self, url: str, sha256: str) -> tuple[str, int | None] | None:
         """The capture file an imported page of these bytes was kept in under ``url``, and

@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 from crawler.convert.relink import link_identity, relink
-from crawler.store.files import atomic_write
 from crawler.store.index import Index
 from crawler.store.places import PostPlaces
 from crawler.store.postfiles import read_post
+from crawler.store.readonly import PostWrites
 from crawler.wechat.article import Article
 from crawler.wechat.urls import article_key, link_as_given
 
@@ -30,11 +30,12 @@ def linkable(name: str) -> bool:
 
 
 class PostLinks:
-    def __init__(self, index: Index, folder: Path, places: PostPlaces):
+    def __init__(self, index: Index, folder: Path, places: PostPlaces, writes: PostWrites):
         self.index = index
         self.db = index.connection
         self.folder = folder
         self.places = places
+        self.writes = writes
 
     def targets(self, article: Article) -> dict[str, str]:
         """``link_identity`` → post name without ``.md``, for the articles ``article`` links
@@ -74,8 +75,7 @@ class PostLinks:
                 continue
             text = read_post(path)
             relinked = relink(text, ids, stem)
-            if relinked != text:
-                atomic_write(path, relinked.encode("utf-8"))
+            if relinked != text and self.writes.write(path, relinked.encode("utf-8")):
                 changed.append(name)
         return changed
 

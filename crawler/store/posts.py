@@ -9,10 +9,11 @@ from enum import StrEnum
 from pathlib import Path
 
 from crawler.convert.post import post_filename
-from crawler.store.files import Staged, atomic_write, remove_leftovers
+from crawler.store.files import Staged, remove_leftovers
 from crawler.store.index import ArticleState, Index
 from crawler.store.places import PostPlaces
 from crawler.store.postfiles import FRONT_MATTER, archived_url, front_matter, front_matter_tags, read_post
+from crawler.store.readonly import PostWrites
 from crawler.wechat.article import Article
 
 _ATTRIBUTION = re.compile(r"\A\s*<blockquote><p>.*?</p></blockquote>\n", re.DOTALL)
@@ -29,19 +30,21 @@ class Outcome(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     KEPT = "kept"  # the archived post is better than what was fetched now
+    READ_ONLY = "read-only"  # a person made the post read-only: left as it is
 
 
 class PostStore:
     """Chooses each article's file once and keeps it; writes only what is no worse."""
 
-    def __init__(self, folder: Path, index: Index, places: PostPlaces,
+    def __init__(self, folder: Path, index: Index, places: PostPlaces, writes: PostWrites,
                  image_identity: Callable[[str], str] = lambda target: target):
-        """``places`` tells where each article's post is; ``image_identity`` which image a
-        link shows (two URLs with the same bytes show one image, and a stored image is the
-        URL it came from)."""
+        """``places`` tells where each article's post is; ``writes`` writes it;
+        ``image_identity`` which image a link shows (two URLs with the same bytes show one
+        image, and a stored image is the URL it came from)."""
         self.folder = folder
         self.index = index
         self.places = places
+        self.writes = writes
         self.image_identity = image_identity
         remove_leftovers(folder)
 
@@ -67,10 +70,10 @@ class PostStore:
                 tags = front_matter_tags(front_matter(path))  # what it keeps
             else:
                 outcome = Outcome.UPDATED
-        if outcome in (Outcome.NEW, Outcome.UPDATED):
-            data = text.encode("utf-8")
-            if staged is None or not staged.put(path, data):
-                atomic_write(path, data)
+        if outcome in (Outcome.NEW, Outcome.UPDATED) \
+                and not self.writes.write(path, text.encode("utf-8"), staged):
+            outcome = Outcome.READ_ONLY
+            tags = front_matter_tags(front_matter(path))  # what it keeps
         state = ArticleState.ARCHIVED if complete else ArticleState.INCOMPLETE
         published = int(article.published.timestamp()) if article.published else None
         self.index.add_article(article.key, article.url, self.places.name_of(path), state,

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from crawler.store.files import atomic_write
 from crawler.store.index import GONE_SQL, Index
 from crawler.store.postfiles import read_post
 from crawler.store.posts import is_worse
+from crawler.store.readonly import PostWrites
 from crawler.watch.state import Schedule, Seen, WatchState, mark, same_source, source_print, unmark
 from crawler.wechat.article import CHINA_TIME, Article
 from crawler.wechat.urls import ArticleKey
@@ -168,8 +168,9 @@ class Watched:
     """Keeps the posts saying what the watch found: the archive's hook into writing a post
     (``stamp``), and marking a post whose original is gone (``gone``)."""
 
-    def __init__(self, book: WatchBook, image_identity: Callable[[str], str]):
+    def __init__(self, book: WatchBook, writes: PostWrites, image_identity: Callable[[str], str]):
         self.book = book
+        self.writes = writes
         self.image_identity = image_identity
 
     def stamp(self, article: Article, text: str, path: Path, *, fetched: bool,
@@ -225,7 +226,7 @@ class Watched:
         old = read_post(path)
         text = mark(old, self.book.state(key))
         if text != old:
-            atomic_write(path, text.encode("utf-8"))
+            self.writes.write(path, text.encode("utf-8"))
 
     def gone(self, key: str, answer: str, path: Path | None) -> WatchState | None:
         """Record that WeChat answered ``answer`` (a ``PageReason`` value) for the article;
