@@ -35,8 +35,8 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 _REOPENED = 3
 # HTML's parser splits at most this many blocks between the two links, then stops
 _ROUNDS = 8
-# Of formatting elements alike, HTML's parser keeps this many open, the newest
-_ALIKE = 3
+# Of formatting elements alike (``alike``), HTML's parser keeps this many open, the newest
+ALIKE = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
 _HERE = "Here"
 # Each link inside a link, in document order: libxml2 finds them in a walk of the tree, where
@@ -154,11 +154,15 @@ def _listed(path: list[etree._Element]) -> set[etree._Element]:
     listed, seen = set(), Counter[tuple[str, frozenset[tuple[str, str]]]]()
     for element in reversed(path):
         if element.tag in FORMATTING:
-            alike = element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
-            if seen[alike] < _ALIKE:
+            if seen[alike(element)] < ALIKE:
                 listed.add(element)
-            seen[alike] += 1
+            seen[alike(element)] += 1
     return listed
+
+
+def alike(element: etree._Element) -> tuple[str, frozenset[tuple[str, str]]]:
+    """What makes formatting elements alike to HTML's parser: name and attributes."""
+    return str(element.tag), frozenset((str(k), str(v)) for k, v in element.attrib.items())
 
 
 def _first_block(segment: list[etree._Element]) -> int | None:

@@ -1,0 +1,287 @@
+"""Formatting elements (a link, bold, italics) that libxml2 closes before their end tag,
+opened again after, as HTML's parser opens them.
+
+libxml2 closes such an element with the element it stands in (``<p><b>甲</p>``), or where a
+paragraph starts, and ignores its end tag when it comes later (``<p><a href=x>甲</p><p>乙
+</a>``): nothing after is bold or linked. HTML's parser (Chromium's) keeps it among the
+"active formatting elements" and opens a copy of it again wherever text (white space too)
+or an inline element follows, up to its end tag (a link: or the next link's start tag):
+the paragraphs after it are in it, each in a copy, a block's from its first text on, and
+all that follows it in the block. Not inside a table's cells (a cell starts afresh, and an
+element left open in one ends with it), nor in what holds no text of the page (a script, a
+textarea).
+
+Which end tag closed which element is not in libxml2's tree: a page that may hold such an
+element (libxml2 reported an end tag it ignored or one that closed a formatting element,
+or the page holds fewer end tags of one than elements; no fixture page does) is parsed
+again with a comment put just before each end tag of a formatting element (``ends_marked``).
+An element closed by its own end tag holds that comment last; the comments no element holds
+so are the end tags that HTML's parser meets with a copy open (``left_open``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+
+from crawler.wechat.adoption import ALIKE, FORMATTING, add_text_before, alike
+from crawler.wechat.tokens import tags
+
+_CELLS = ("td", "th", "caption")
+# What ends an element left open in it: a cell's end forgets it, and the body is the page's last
+_LAST = frozenset({*_CELLS, "body"})
+# Start tags before which HTML's parser opens no formatting element again: blocks, which it
+# walks into, and what it does not (a table's cells start afresh; the rest holds no text of
+# the page).
+_BLOCKS = frozenset("""address article aside blockquote center details dialog dir div dl
+    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup li dd dt listing
+    main menu nav ol p pre search section summary ul""".split())
+_PASSED = frozenset("""hr textarea iframe noembed noframes noscript script style
+    template title base link meta plaintext""".split())
+_CLOSING = re.compile(r"Opening and ending tag mismatch: \S+ and (\S+)|Unexpected end tag : (\S+)")
+_END_TAG = re.compile(rf"</({'|'.join(sorted(FORMATTING))})(?=[\s/>])", re.I)
+# libxml2 reports no more errors of a page than this
+_REPORTED = 100
+# Of the elements left open, the newest this many are opened again: a bound on the copies
+# (HTML's parser keeps all but the fourth oldest alike, a page of thousands costs it little)
+_KEPT = 12
+
+
+def ends_marked(markup: str, tree: etree._Element, errors: Iterable[etree._LogEntry],
+                parse: Callable[[str], etree._Element]) -> tuple[str, etree._Element, str | None]:
+    """``markup``, ``tree`` (libxml2's of it, which reported ``errors``) and no mark; or, when
+    libxml2 may have closed a formatting element before its end tag, ``markup`` with a
+    comment before each end tag of a formatting element (the mark, then the element's name),
+    the tree ``parse`` gives of it, and the mark."""
+    if not _may_close_early(markup, tree, list(errors)):
+        return markup, tree, None
+    mark = "end tag "
+    while mark in markup:
+        mark += "_"
+    pieces, start = [], 0
+    for name, end, token in tags(markup):
+        if end and name in FORMATTING:
+            pieces += [markup[start:token.start()], f"<!--{mark}{name}-->"]
+            start = token.start()
+    marked = "".join([*pieces, markup[start:]])
+    return marked, parse(marked), mark
+
+
+def _may_close_early(markup: str, tree: etree._Element, errors: list[etree._LogEntry]) -> bool:
+    """Whether libxml2 may have closed a formatting element of ``tree`` before its end tag:
+    ``errors`` (its report) name one closed by another's end tag, or an end tag ignored, or
+    are as many as it reports; or ``markup`` holds fewer end tags of one than ``tree`` holds
+    (libxml2 closes one where a paragraph starts, and reports nothing)."""
+    if len(errors) >= _REPORTED or any(
+            (found := _CLOSING.match(error.message)) and (found[1] or found[2]) in FORMATTING
+            for error in errors):
+        return True
+    elements = Counter(str(element.tag) for element in tree.iter(*FORMATTING))
+    if not elements:
+        return False
+    ends = Counter(name.lower() for name in _END_TAG.findall(markup))
+    return any(ends[name] < count for name, count in elements.items())
+
+
+@dataclass(frozen=True)
+class LeftOpen:
+    """The formatting elements libxml2 closed before their end tag, each with what may end
+    it after (its end tags that libxml2 ignored; a link's, the links after it too), in the
+    document's order; and the marks of end tags, to be taken out."""
+
+    elements: list[tuple[etree._Element, Iterator[etree._Element]]]
+    marks: list[etree._Element]
+
+
+def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
+    """The formatting elements of ``tree`` (parsed by ``ends_marked``, which gave ``mark``)
+    that no end tag closed."""
+    if mark is None:
+        return LeftOpen([], [])
+    walk = list(tree.iter(etree.Comment, *FORMATTING))
+    closed: set[etree._Element] = set()  # the elements closed by their end tags
+    marks: list[etree._Element] = []
+    ends: dict[str, list[int]] = {}  # of each name, where what may end one stands in the walk
+    for index, node in enumerate(walk):
+        name = _marked_end(node, mark)
+        if name is not None:
+            marks.append(node)
+            owner = _closed_by(node, name)
+            if owner is not None:
+                closed.add(owner)
+                continue
+        elif node.tag == "a":
+            name = "a"
+        else:
+            continue
+        ends.setdefault(name, []).append(index)
+    opened = [index for index, node in enumerate(walk) if isinstance(node.tag, str) and node not in closed]
+    elements = []
+    for number, index in enumerate(opened):
+        after = ends.get(str(walk[index].tag), [])
+        elements.append((walk[index], _nodes(walk, after, bisect.bisect_right(after, index),
+                                             _forgotten(walk, opened, number))))
+    return LeftOpen(elements, marks)
+
+
+def _forgotten(walk: list[etree._Element], opened: list[int], number: int) -> int | None:
+    """Where in ``walk`` the ``number``-th of the elements left open (at ``opened``) is no
+    longer opened again: at the start of the third alike after it (HTML's parser keeps three
+    alike, "Noah's Ark"), or of the ``_KEPT``-th after it; none when neither comes."""
+    element, later = walk[opened[number]], opened[number + 1:number + 1 + _KEPT]
+    alike_later = (index for index in later if alike(walk[index]) == alike(element))
+    fourth = next(itertools.islice(alike_later, ALIKE - 1, None), None)
+    return fourth if fourth is not None or len(later) < _KEPT else later[-1]
+
+
+def _nodes(walk: list[etree._Element], indices: list[int], first: int,
+           last: int | None) -> Iterator[etree._Element]:
+    """The nodes of ``walk`` at ``indices``, from the ``first``-th on, up to the one at
+    ``last`` (which comes last), found as asked for."""
+    for index in range(first, len(indices)):
+        if last is not None and indices[index] >= last:
+            break
+        yield walk[indices[index]]
+    if last is not None:
+        yield walk[last]
+
+
+def _closed_by(end: etree._Element, name: str) -> etree._Element | None:
+    """The element named ``name`` that the end tag marked by ``end`` closed: the innermost
+    of those ``end`` is last in (nothing after it in them, nor in what it stands in there).
+    An element is last in one only, so that marks are followed up the tree once in all."""
+    node = end
+    while not node.tail and node.getnext() is None and (parent := node.getparent()) is not None:
+        if parent.tag == name:
+            return parent
+        node = parent
+    return None
+
+
+def _marked_end(node: etree._Element, mark: str) -> str | None:
+    """The name of the end tag ``node`` marks, when it is such a mark."""
+    if isinstance(node, etree._Comment) and node.text and node.text.startswith(mark):
+        return node.text[len(mark):]
+    return None
+
+
+def reopen_left_open(found: LeftOpen) -> None:
+    """Each element ``found`` opened again after libxml2 closed it, up to what ends it, and
+    the marks of end tags taken out."""
+    for element, ends in found.elements:
+        _reopen_after(element, ends)
+    for end in found.marks:
+        add_text_before(end, end.tail)
+        parent = end.getparent()
+        assert parent is not None
+        parent.remove(end)
+
+
+def _reopen_after(element: etree._Element, ends: Iterable[etree._Element]) -> None:
+    """A copy of ``element`` around what follows it, level by level up to the body, up to
+    the first of ``ends`` in the same cell as it or in none (one in another cell does not
+    end it)."""
+    cell = next(element.iterancestors(*_CELLS), None)
+    stop = None
+    for end in ends:
+        if next(end.iterancestors(*_CELLS), None) is cell:
+            stop = end
+            break
+        if cell is not None and cell not in end.iterancestors():  # past the cell, which ends it
+            break
+    stop_in = set(stop.iterancestors()) if stop is not None else set()
+    if element in stop_in:
+        return
+    level = element
+    while (parent := level.getparent()) is not None and level.tag not in _LAST:
+        if _reopen_in(parent, level, element, _Stop(stop, stop_in), opened=False):
+            return
+        level = parent
+
+
+@dataclass(frozen=True)
+class _Stop:
+    """What ends the element left open, and the elements it stands in."""
+
+    end: etree._Element | None
+    within: set[etree._Element]
+
+
+def _reopen_in(parent: etree._Element, after: etree._Element | None, element: etree._Element,
+               stop: _Stop, *, opened: bool) -> bool:
+    """What follows ``after`` in ``parent`` (all it holds when none) put in copies of
+    ``element``: once ``opened`` (text, white space too, or an inline element met: HTML's
+    parser opens the element there, and what follows in ``parent`` is in it), each run of
+    text, inline elements and tables; blocks walked into. Whether ``stop`` was met. What
+    follows ``parent`` is not in it: its end closes the copy, which opens again at text."""
+    run: etree._Element | None = None
+    first = next(iter(parent), None) if after is None else after.getnext()
+    text = parent.text if after is None else after.tail
+    if text:
+        run, opened = _copy_at(parent, after, element, text), True
+    for child in _siblings_from(first):
+        if child is stop.end:
+            return True
+        kind = _kind(child)
+        if kind == "inline" and child in stop.within:  # in it up to the stop in it
+            _reopen_in(child, None, element, stop, opened=True)
+            return True
+        if kind == "inline" or (opened and kind == "table"):
+            opened = True
+            if run is None:
+                run = _copy_at(parent, child.getprevious(), element, None)
+            run.append(child)  # with its tail
+            if child in stop.within:  # a table's, outside its cells: foster puts it before
+                return True
+            continue
+        run = None
+        if kind == "block":
+            if _reopen_in(child, None, element, stop, opened=opened):
+                return True
+        elif child in stop.within:
+            return True
+        if child.tail:
+            text, child.tail = child.tail, None
+            run, opened = _copy_at(parent, child, element, text), True
+    return False
+
+
+def _siblings_from(first: etree._Element | None) -> Iterator[etree._Element]:
+    """``first`` and the siblings after it, each found before the last is moved: up to
+    where the walk stops, not all that follow."""
+    while first is not None:
+        following = first.getnext()
+        yield first
+        first = following
+
+
+def _kind(element: etree._Element) -> str:
+    """How HTML's parser meets ``element``'s start tag with a formatting element left open:
+    ``inline`` (it opens the element first), ``block`` (it does not, and walks in),
+    ``table`` or ``passed`` (neither: a comment, a script)."""
+    if not isinstance(element.tag, str) or element.tag in _PASSED:
+        return "passed"
+    if element.tag == "table":
+        return "table"
+    return "block" if element.tag in _BLOCKS else "inline"
+
+
+def _copy_at(parent: etree._Element, after: etree._Element | None, element: etree._Element,
+             text: str | None) -> etree._Element:
+    """A copy of ``element`` holding ``text``, put in ``parent`` just after ``after`` (first
+    when none), where that text stood."""
+    copy = element.makeelement(element.tag, {str(name): str(value) for name, value in element.attrib.items()})
+    copy.text = text
+    if after is None:
+        parent.text = None
+        parent.insert(0, copy)
+    else:
+        after.tail = None
+        after.addnext(copy)
+    return copy
