@@ -665,6 +665,11 @@ STANDARD_LINKED = [
     '</p><div><strong>甲</div><div>乙</strong>丙</div><p><a href="https://x.example/46"><b>链</a>粗</b>常'
     '</p><p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<p><em>甲</p>乙<section>丙<i>丁'
     '</i></section>',
+    # a list item that starts in a link or bold in an item: the parser closes the item there,
+    # and opens the link and bold again in it
+    '<ul><li><a href="https://x.example/47">甲<li>乙</ul><p>丙</p><ul><li><a href="https://x.example/48">甲<li>'
+    '乙</a>丙</ul><p>丁</p><ul><li><b>甲<div>乙<li>丙</div>丁</b></ul><dl><dt><i>甲<dd>乙</i>丙</dl><ol><li>'
+    '<a href="https://x.example/49"><b>甲<li>乙<li>丙</a></b>丁</ol>',
 ]
 
 
@@ -684,7 +689,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     normal weight in the post. A link left open linked nothing past the element it stood in,
     where Chromium links all that follows, up to the next link; a link, bold or italics
     closed with its paragraph linked or emphasised nothing after it, where Chromium does
-    up to its end tag."""
+    up to its end tag. A list item started in a link in an item stood in that link, its
+    marker shown as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

@@ -333,3 +333,29 @@ def test_thousands_of_elements_left_open_cost_copies_in_proportion() -> None:
         assert len(list(tree.iter("b"))) < 30 * 2000
         assert "".join(tree.xpath("//text()[not(ancestor::b)]")) == ""
         assert len(tree.text_content()) == 4000
+
+
+NESTED_ITEMS = {
+    # an item's start tag closes the item it stands in, through inline elements and a div:
+    # formatting elements are opened again in it, a span is not
+    '<ul><li><a href="x">甲<li>乙</ul>': '<div><ul><li><a href="x">甲</a></li><li><a href="x">乙</a></li></ul></div>',
+    '<ul><li><b>甲<div>乙<li>丙</div>丁</b></ul><dl><dt><i>甲<dd>乙</i>丙</dl>':
+        '<div><ul><li><b>甲<div>乙</div></b></li><li><b>丙丁</b></li></ul><dl><dt><i>甲</i></dt><dd><i>乙</i>'
+        '丙</dd></dl></div>',
+    # what follows it in them: in it, up to its own end tag, then after it
+    '<ul><li><a href="x">甲<li>乙</a>丙</ul>': '<div><ul><li><a href="x">甲</a></li><li><a href="x">乙</a>丙</li></ul></div>',
+    '<ul><li><span>甲<li>乙</li>丙</span>丁</li></ul>': '<div><ul><li><span>甲</span></li><li>乙</li>丙丁</ul></div>',
+    # not through a block other than a div: the parser nests it there too
+    '<ul><li><section><b>甲<li>乙</b></section></ul>':
+        '<div><ul><li><section><b>甲<li>乙</li></b></section></li></ul></div>',
+}
+
+
+@pytest.mark.parametrize(("markup", "placed"), NESTED_ITEMS.items())
+def test_a_list_item_closes_the_item_it_starts_in(markup: str, placed: str) -> None:
+    """libxml2 nested an item in the link or span it started in, in the item before: the
+    post wrote it inside the first item, its marker as text; Chromium closes the first item
+    there. A second parse of the tree's markup keeps it so."""
+    tree = dom.fragment(markup)
+    assert lxml.html.tostring(tree, encoding="unicode") == placed
+    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed

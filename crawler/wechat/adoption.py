@@ -20,7 +20,7 @@ from typing import cast
 from lxml import etree
 
 FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
-_SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
+SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
     br button caption center col colgroup dd details dir div dl dt embed fieldset figcaption
     figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img
     input keygen li link listing main marquee menu meta nav noembed noframes noscript object ol
@@ -79,7 +79,7 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         _close_at(outer, path[0])
     if out_of_reach:
         return []
-    if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
+    if sum(element.tag in SPECIAL for element in path) >= _ROUNDS:
         _link_around(outer, path, inner)
         return []
     # What follows each level's next element down (its tail, its later siblings) was parsed
@@ -166,7 +166,7 @@ def alike(element: etree._Element) -> tuple[str, frozenset[tuple[str, str]]]:
 
 
 def _first_block(segment: list[etree._Element]) -> int | None:
-    return next((i for i, element in enumerate(segment) if element.tag in _SPECIAL), None)
+    return next((i for i, element in enumerate(segment) if element.tag in SPECIAL), None)
 
 
 def _split(closing: etree._Element, between: list[etree._Element], block: etree._Element,
@@ -240,12 +240,12 @@ def taken_up_to(element: etree._Element, top: etree._Element,
         assert parent is not None
         following += taken_after(level)
         if following and reopens(parent):
-            following = [_holding(_copy(parent), following)]
+            following = [holding(_copy(parent), following)]
         level = parent
     return following + taken_after(level)
 
 
-def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
+def holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
     """``element`` holding ``pieces``, elements and text, in order."""
     for piece in pieces:
         if isinstance(piece, str):

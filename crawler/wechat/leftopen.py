@@ -11,27 +11,21 @@ all that follows it in the block. Not inside a table's cells (a cell starts afre
 element left open in one ends with it), nor in what holds no text of the page (a script, a
 textarea).
 
-Which end tag closed which element is not in libxml2's tree: a page that may hold such an
-element (libxml2 reported an end tag it ignored or one that closed a formatting element,
-or the page holds fewer end tags of one than elements; no fixture page does) is parsed
-again with a comment put just before each end tag of a formatting element (``ends_marked``).
-An element closed by its own end tag holds that comment last; the comments no element holds
-so are the end tags that HTML's parser meets with a copy open (``left_open``).
+Which end tag closed which element is read from the marks ``endmarks`` puts before them:
+the marks no element holds last are the end tags that HTML's parser meets with a copy open.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
 
 from crawler.wechat.adoption import ALIKE, FORMATTING, add_text_before, alike
-from crawler.wechat.tokens import tags
+from crawler.wechat.endmarks import closed_by, marked_end
 
 _CELLS = ("td", "th", "caption")
 # What ends an element left open in it: a cell's end forgets it, and the body is the page's last
@@ -44,49 +38,9 @@ _BLOCKS = frozenset("""address article aside blockquote center details dialog di
     main menu nav ol p pre search section summary ul""".split())
 _PASSED = frozenset("""hr textarea iframe noembed noframes noscript script style
     template title base link meta plaintext""".split())
-_CLOSING = re.compile(r"Opening and ending tag mismatch: \S+ and (\S+)|Unexpected end tag : (\S+)")
-_END_TAG = re.compile(rf"</({'|'.join(sorted(FORMATTING))})(?=[\s/>])", re.I)
-# libxml2 reports no more errors of a page than this
-_REPORTED = 100
 # Of the elements left open, the newest this many are opened again: a bound on the copies
 # (HTML's parser keeps all but the fourth oldest alike, a page of thousands costs it little)
 _KEPT = 12
-
-
-def ends_marked(markup: str, tree: etree._Element, errors: Iterable[etree._LogEntry],
-                parse: Callable[[str], etree._Element]) -> tuple[str, etree._Element, str | None]:
-    """``markup``, ``tree`` (libxml2's of it, which reported ``errors``) and no mark; or, when
-    libxml2 may have closed a formatting element before its end tag, ``markup`` with a
-    comment before each end tag of a formatting element (the mark, then the element's name),
-    the tree ``parse`` gives of it, and the mark."""
-    if not _may_close_early(markup, tree, list(errors)):
-        return markup, tree, None
-    mark = "end tag "
-    while mark in markup:
-        mark += "_"
-    pieces, start = [], 0
-    for name, end, token in tags(markup):
-        if end and name in FORMATTING:
-            pieces += [markup[start:token.start()], f"<!--{mark}{name}-->"]
-            start = token.start()
-    marked = "".join([*pieces, markup[start:]])
-    return marked, parse(marked), mark
-
-
-def _may_close_early(markup: str, tree: etree._Element, errors: list[etree._LogEntry]) -> bool:
-    """Whether libxml2 may have closed a formatting element of ``tree`` before its end tag:
-    ``errors`` (its report) name one closed by another's end tag, or an end tag ignored, or
-    are as many as it reports; or ``markup`` holds fewer end tags of one than ``tree`` holds
-    (libxml2 closes one where a paragraph starts, and reports nothing)."""
-    if len(errors) >= _REPORTED or any(
-            (found := _CLOSING.match(error.message)) and (found[1] or found[2]) in FORMATTING
-            for error in errors):
-        return True
-    elements = Counter(str(element.tag) for element in tree.iter(*FORMATTING))
-    if not elements:
-        return False
-    ends = Counter(name.lower() for name in _END_TAG.findall(markup))
-    return any(ends[name] < count for name, count in elements.items())
 
 
 @dataclass(frozen=True)
@@ -100,8 +54,8 @@ class LeftOpen:
 
 
 def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
-    """The formatting elements of ``tree`` (parsed by ``ends_marked``, which gave ``mark``)
-    that no end tag closed."""
+    """The formatting elements of ``tree`` (parsed by ``endmarks.ends_marked``, which gave
+    ``mark``) that no end tag closed."""
     if mark is None:
         return LeftOpen([], [])
     walk = list(tree.iter(etree.Comment, *FORMATTING))
@@ -109,10 +63,10 @@ def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
     marks: list[etree._Element] = []
     ends: dict[str, list[int]] = {}  # of each name, where what may end one stands in the walk
     for index, node in enumerate(walk):
-        name = _marked_end(node, mark)
+        name = marked_end(node, mark)
         if name is not None:
             marks.append(node)
-            owner = _closed_by(node, name)
+            owner = closed_by(node, name)
             if owner is not None:
                 closed.add(owner)
                 continue
@@ -150,25 +104,6 @@ def _nodes(walk: list[etree._Element], indices: list[int], first: int,
         yield walk[indices[index]]
     if last is not None:
         yield walk[last]
-
-
-def _closed_by(end: etree._Element, name: str) -> etree._Element | None:
-    """The element named ``name`` that the end tag marked by ``end`` closed: the innermost
-    of those ``end`` is last in (nothing after it in them, nor in what it stands in there).
-    An element is last in one only, so that marks are followed up the tree once in all."""
-    node = end
-    while not node.tail and node.getnext() is None and (parent := node.getparent()) is not None:
-        if parent.tag == name:
-            return parent
-        node = parent
-    return None
-
-
-def _marked_end(node: etree._Element, mark: str) -> str | None:
-    """The name of the end tag ``node`` marks, when it is such a mark."""
-    if isinstance(node, etree._Comment) and node.text and node.text.startswith(mark):
-        return node.text[len(mark):]
-    return None
 
 
 def reopen_left_open(found: LeftOpen) -> None:
