@@ -71,8 +71,7 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         path.insert(0, outer)
         outer = outer.getparent()
     container = None if outer is None else outer.getparent()
-    if outer is None or container is None or any(
-            element.tag in _FOREIGN for element in outer.iterancestors()):
+    if outer is None or container is None or next(outer.iterancestors(*_FOREIGN), None) is not None:
         return []
     out_of_reach = {element.tag for element in path if element.tag in _OUT_OF_REACH}
     if out_of_reach == {"table"}:  # in a table, outside its cells

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -76,22 +76,24 @@ def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
             continue
         ends.setdefault(name, []).append(index)
     opened = [index for index, node in enumerate(walk) if isinstance(node.tag, str) and node not in closed]
+    kinds = [alike(walk[index]) for index in opened]
     elements = []
     for number, index in enumerate(opened):
         after = ends.get(str(walk[index].tag), [])
         elements.append((walk[index], _nodes(walk, after, bisect.bisect_right(after, index),
-                                             _forgotten(walk, opened, number))))
+                                             _forgotten(opened, kinds, number))))
     return LeftOpen(elements, marks)
 
 
-def _forgotten(walk: list[etree._Element], opened: list[int], number: int) -> int | None:
-    """Where in ``walk`` the ``number``-th of the elements left open (at ``opened``) is no
-    longer opened again: at the start of the third alike after it (HTML's parser keeps three
-    alike, "Noah's Ark"), or of the ``_KEPT``-th after it; none when neither comes."""
-    element, later = walk[opened[number]], opened[number + 1:number + 1 + _KEPT]
-    alike_later = (index for index in later if alike(walk[index]) == alike(element))
-    fourth = next(itertools.islice(alike_later, ALIKE - 1, None), None)
-    return fourth if fourth is not None or len(later) < _KEPT else later[-1]
+def _forgotten(opened: list[int], kinds: Sequence[Hashable], number: int) -> int | None:
+    """Where in the walk the ``number``-th of the elements left open (at ``opened``, each of
+    its kind in ``kinds``) is no longer opened again: at the start of the third alike after
+    it (HTML's parser keeps three alike, "Noah's Ark"), or of the ``_KEPT``-th after it; none
+    when neither comes."""
+    later = range(number + 1, min(number + 1 + _KEPT, len(opened)))
+    alike_later = (opened[other] for other in later if kinds[other] == kinds[number])
+    third = next(itertools.islice(alike_later, ALIKE - 1, None), None)
+    return third if third is not None or len(later) < _KEPT else opened[later[-1]]
 
 
 def _nodes(walk: list[etree._Element], indices: list[int], first: int,

@@ -22,6 +22,8 @@ from crawler.wechat.endmarks import ITEMS, closed_by, marked_end
 _CLOSES = {"li": frozenset({"li"}), "dd": frozenset({"dd", "dt"}), "dt": frozenset({"dd", "dt"})}
 # Blocks the parser walks past to find the item to close
 _PASSED = frozenset({"address", "div", "p"})
+# Where the parser's walk up from an item's start tag ends: an item, or a block it stops at
+_ENDING = tuple(SPECIAL - _PASSED)
 
 
 def nested_items(root: etree._Element) -> list[etree._Element]:
@@ -31,12 +33,8 @@ def nested_items(root: etree._Element) -> list[etree._Element]:
 
 def _closed(item: etree._Element) -> etree._Element | None:
     """The list item that ``item``'s start tag closes, when it stands in one."""
-    for ancestor in item.iterancestors():
-        if ancestor.tag in _CLOSES[str(item.tag)]:
-            return ancestor
-        if ancestor.tag in SPECIAL and ancestor.tag not in _PASSED:
-            return None
-    return None
+    ancestor = next(item.iterancestors(*_ENDING), None)  # made by lxml, none between
+    return ancestor if ancestor is not None and ancestor.tag in _CLOSES[str(item.tag)] else None
 
 
 def close_nested_items(root: etree._Element, mark: str | None) -> None:
