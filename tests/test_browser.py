@@ -670,6 +670,9 @@ STANDARD_LINKED = [
     '<ul><li><a href="https://x.example/47">甲<li>乙</ul><p>丙</p><ul><li><a href="https://x.example/48">甲<li>'
     '乙</a>丙</ul><p>丁</p><ul><li><b>甲<div>乙<li>丙</div>丁</b></ul><dl><dt><i>甲<dd>乙</i>丙</dl><ol><li>'
     '<a href="https://x.example/49"><b>甲<li>乙<li>丙</a></b>丁</ol>',
+    # text or an inline element between a list's items, an item in a block in an item
+    '<ul><li>甲</li>丙<li>戊</li></ul><ol><li>一</li><b>二</b><li>三</li></ol><ul><li><section>甲<li>乙</li>'
+    '</section></li></ul>',
 ]
 
 
