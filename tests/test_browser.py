@@ -660,11 +660,15 @@ STANDARD_LINKED = [
     '乙</a>后</b>尾</p>',
     # a link, bold or italics closed (with its paragraph, or within another formatting
     # element's end tag) before its end tag: the parser opens it again after, up to its end
-    # tag (in the same cell, or in none), or to the end
+    # tag (in the same cell, or in none), or to the end; in what a table holds outside its
+    # cells too, which the parser puts before it
     '<p><a href="https://x.example/45">甲</p><p>乙</a>丙</p><p><b>粗</p><p>粗<i>斜</p><p>斜粗</i>粗</b>常'
     '</p><div><strong>甲</div><div>乙</strong>丙</div><p><a href="https://x.example/46"><b>链</a>粗</b>常'
     '</p><p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<p><em>甲</p>乙<section>丙<i>丁'
     '</i></section>',
+    '<p><i>x</p><table>甲<b>乙</b> <tr><td>格</td></tr> 丙<p>丁</p></table>戊</i>己<p><a href="https://x.example/50">'
+    '链</p><table><tr><td>格</td></tr><b>粗</b></table>后<p><b>甲</p>乙<p><a href="https://x.example/51">链</p><table>'
+    '<tr><td>格</td></tr><i>斜</i></table>后',
     # a list item that starts in a link or bold in an item: the parser closes the item there,
     # and opens the link and bold again in it
     '<ul><li><a href="https://x.example/47">甲<li>乙</ul><p>丙</p><ul><li><a href="https://x.example/48">甲<li>'

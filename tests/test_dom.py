@@ -302,6 +302,15 @@ LEFT_OPEN = {
         '<div><p><strong>甲</strong></p><p><strong>乙</strong>丙</p><p><em>丁</em></p><em>戊</em>己</div>',
     '<a href="x"><b>甲</a>乙</b>丙<b><i>丁</b>戊</i>己':
         '<div><a href="x"><b>甲</b></a><b>乙</b>丙<b><i>丁</i></b><i>戊</i>己</div>',
+    # what stands in a table outside its cells (foster puts it before the table): in it too
+    '<p><i>x</p><table>甲<b>乙</b> <tr><td>格</td></tr> 丙<p>丁</p></table>戊</i>己':
+        '<div><p><i>x</i></p><i>甲<b>乙</b> </i><i> 丙</i><p><i>丁</i></p><table><tr><td>格</td></tr></table>'
+        '<i>戊</i>己</div>',
+    # a copy made of one left open is no start tag: a link left open after it is opened
+    # again in it, not around it
+    '<p><b>甲</p>乙<p><a href="x">链</p><table><tr><td>格</td></tr><i>斜</i></table>后':
+        '<div><p><b>甲</b></p><b>乙</b><p><b><a href="x">链</a></b></p><b><a href="x"><i>斜</i></a><table><tr>'
+        '<td>格</td></tr></table><a href="x">后</a></b></div>',
     # an end tag in another cell than the one left open does not end it; a comment of the
     # page stays, one that reads as the mark of an end tag too
     '<p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<!--注--><!--end tag b-->':

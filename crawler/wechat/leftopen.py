@@ -38,6 +38,8 @@ _BLOCKS = frozenset("""address article aside blockquote center details dialog di
     main menu nav ol p pre search section summary ul""".split())
 _PASSED = frozenset("""hr textarea iframe noembed noframes noscript script style
     template title base link meta plaintext""".split())
+# A table's parts, where its cells start afresh
+_TABLE_PARTS = frozenset("caption colgroup col thead tbody tfoot tr td th".split())
 # Of the elements left open, the newest this many are opened again: a bound on the copies
 # (HTML's parser keeps all but the fourth oldest alike, a page of thousands costs it little)
 _KEPT = 12
@@ -111,8 +113,9 @@ def _nodes(walk: list[etree._Element], indices: list[int], first: int,
 def reopen_left_open(found: LeftOpen) -> None:
     """Each element ``found`` opened again after libxml2 closed it, up to what ends it, and
     the marks of end tags taken out."""
+    copies: set[etree._Element] = set()
     for element, ends in found.elements:
-        _reopen_after(element, ends)
+        _reopen_after(element, ends, copies)
     for end in found.marks:
         add_text_before(end, end.tail)
         parent = end.getparent()
@@ -120,10 +123,11 @@ def reopen_left_open(found: LeftOpen) -> None:
         parent.remove(end)
 
 
-def _reopen_after(element: etree._Element, ends: Iterable[etree._Element]) -> None:
+def _reopen_after(element: etree._Element, ends: Iterable[etree._Element],
+                  copies: set[etree._Element]) -> None:
     """A copy of ``element`` around what follows it, level by level up to the body, up to
     the first of ``ends`` in the same cell as it or in none (one in another cell does not
-    end it)."""
+    end it); each copy added to ``copies``."""
     cell = next(element.iterancestors(*_CELLS), None)
     stop = None
     for end in ends:
@@ -137,21 +141,23 @@ def _reopen_after(element: etree._Element, ends: Iterable[etree._Element]) -> No
         return
     level = element
     while (parent := level.getparent()) is not None and level.tag not in _LAST:
-        if _reopen_in(parent, level, element, _Stop(stop, stop_in), opened=False):
+        if _reopen_in(parent, level, element, _Walk(stop, stop_in, copies), opened=False):
             return
         level = parent
 
 
 @dataclass(frozen=True)
-class _Stop:
-    """What ends the element left open, and the elements it stands in."""
+class _Walk:
+    """What ends the element left open, the elements it stands in, and the copies made of
+    those left open (which the parser opened before: no start tag of the page)."""
 
     end: etree._Element | None
     within: set[etree._Element]
+    copies: set[etree._Element]
 
 
 def _reopen_in(parent: etree._Element, after: etree._Element | None, element: etree._Element,
-               stop: _Stop, *, opened: bool) -> bool:
+               stop: _Walk, *, opened: bool) -> bool:
     """What follows ``after`` in ``parent`` (all it holds when none) put in copies of
     ``element``: once ``opened`` (text, white space too, or an inline element met: HTML's
     parser opens the element there, and what follows in ``parent`` is in it), each run of
@@ -160,33 +166,39 @@ def _reopen_in(parent: etree._Element, after: etree._Element | None, element: et
     run: etree._Element | None = None
     first = next(iter(parent), None) if after is None else after.getnext()
     text = parent.text if after is None else after.tail
-    if text:
-        run, opened = _copy_at(parent, after, element, text), True
+    if _opens(parent, text):
+        run, opened = _copy_at(parent, after, element, text, stop.copies), True
     for child in _siblings_from(first):
         if child is stop.end:
             return True
-        kind = _kind(child)
+        kind = "block" if child in stop.copies else _kind(child)
         if kind == "inline" and child in stop.within:  # in it up to the stop in it
             _reopen_in(child, None, element, stop, opened=True)
             return True
         if kind == "inline" or (opened and kind == "table"):
             opened = True
             if run is None:
-                run = _copy_at(parent, child.getprevious(), element, None)
+                run = _copy_at(parent, child.getprevious(), element, None, stop.copies)
             run.append(child)  # with its tail
             if child in stop.within:  # a table's, outside its cells: foster puts it before
                 return True
             continue
         run = None
-        if kind == "block":
-            if _reopen_in(child, None, element, stop, opened=opened):
+        if kind == "block" or kind == "table":  # a table's text and elements outside its cells:
+            if _reopen_in(child, None, element, stop, opened=opened):  # foster puts them before it
                 return True
         elif child in stop.within:
             return True
-        if child.tail:
+        if _opens(parent, child.tail):
             text, child.tail = child.tail, None
-            run, opened = _copy_at(parent, child, element, text), True
+            run, opened = _copy_at(parent, child, element, text, stop.copies), True
     return False
+
+
+def _opens(parent: etree._Element, text: str | None) -> bool:
+    """Whether ``text`` in ``parent`` opens the element again: any, white space too, but
+    white space in a table outside its cells (which stays there, where text goes before it)."""
+    return bool(text) and (parent.tag != "table" or not str(text).isspace())
 
 
 def _siblings_from(first: etree._Element | None) -> Iterator[etree._Element]:
@@ -201,8 +213,9 @@ def _siblings_from(first: etree._Element | None) -> Iterator[etree._Element]:
 def _kind(element: etree._Element) -> str:
     """How HTML's parser meets ``element``'s start tag with a formatting element left open:
     ``inline`` (it opens the element first), ``block`` (it does not, and walks in),
-    ``table`` or ``passed`` (neither: a comment, a script)."""
-    if not isinstance(element.tag, str) or element.tag in _PASSED:
+    ``table`` (walked in, or all of it in a copy once the element is open) or ``passed``
+    (neither: a comment, a script, a table's rows)."""
+    if not isinstance(element.tag, str) or element.tag in _PASSED or element.tag in _TABLE_PARTS:
         return "passed"
     if element.tag == "table":
         return "table"
@@ -210,11 +223,12 @@ def _kind(element: etree._Element) -> str:
 
 
 def _copy_at(parent: etree._Element, after: etree._Element | None, element: etree._Element,
-             text: str | None) -> etree._Element:
+             text: str | None, copies: set[etree._Element]) -> etree._Element:
     """A copy of ``element`` holding ``text``, put in ``parent`` just after ``after`` (first
-    when none), where that text stood."""
+    when none), where that text stood; added to ``copies``."""
     copy = element.makeelement(element.tag, {str(name): str(value) for name, value in element.attrib.items()})
     copy.text = text
+    copies.add(copy)
     if after is None:
         parent.text = None
         parent.insert(0, copy)
