@@ -57,7 +57,8 @@ class LeftOpen:
 
 def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
     """The formatting elements of ``tree`` (parsed by ``endmarks.ends_marked``, which gave
-    ``mark``) that no end tag closed."""
+    ``mark``) that no end tag closed; not code, which the post writes as text (a picture
+    in it as its Markdown), where a browser only sets it in another font."""
     if mark is None:
         return LeftOpen([], [])
     walk = list(tree.iter(etree.Comment, *FORMATTING))
@@ -77,7 +78,8 @@ def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
         else:
             continue
         ends.setdefault(name, []).append(index)
-    opened = [index for index, node in enumerate(walk) if isinstance(node.tag, str) and node not in closed]
+    opened = [index for index, node in enumerate(walk)
+              if isinstance(node.tag, str) and node.tag != "code" and node not in closed]
     kinds = [alike(walk[index]) for index in opened]
     elements = []
     for number, index in enumerate(opened):
