@@ -658,6 +658,25 @@ STANDARD_LINKED = [
     '甲</p></section><section><p><b>粗</b></p><h3>题<em>斜</em></h3><blockquote>引</blockquote>'
     '</section></section><p>末<div>块<div>内</div>后</div></p><p><b>粗<a href="https://x.example/44">'
     '乙</a>后</b>尾</p>',
+    # a link, bold or italics closed (with its paragraph, or within another formatting
+    # element's end tag) before its end tag: the parser opens it again after, up to its end
+    # tag (in the same cell, or in none), or to the end; in what a table holds outside its
+    # cells too, which the parser puts before it
+    '<p><a href="https://x.example/45">甲</p><p>乙</a>丙</p><p><b>粗</p><p>粗<i>斜</p><p>斜粗</i>粗</b>常'
+    '</p><div><strong>甲</div><div>乙</strong>丙</div><p><a href="https://x.example/46"><b>链</a>粗</b>常'
+    '</p><p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<p><em>甲</p>乙<section>丙<i>丁'
+    '</i></section>',
+    '<p><i>x</p><table>甲<b>乙</b> <tr><td>格</td></tr> 丙<p>丁</p></table>戊</i>己<p><a href="https://x.example/50">'
+    '链</p><table><tr><td>格</td></tr><b>粗</b></table>后<p><b>甲</p>乙<p><a href="https://x.example/51">链</p><table>'
+    '<tr><td>格</td></tr><i>斜</i></table>后',
+    # a list item that starts in a link or bold in an item: the parser closes the item there,
+    # and opens the link and bold again in it
+    '<ul><li><a href="https://x.example/47">甲<li>乙</ul><p>丙</p><ul><li><a href="https://x.example/48">甲<li>'
+    '乙</a>丙</ul><p>丁</p><ul><li><b>甲<div>乙<li>丙</div>丁</b></ul><dl><dt><i>甲<dd>乙</i>丙</dl><ol><li>'
+    '<a href="https://x.example/49"><b>甲<li>乙<li>丙</a></b>丁</ol>',
+    # text or an inline element between a list's items, an item in a block in an item
+    '<ul><li>甲</li>丙<li>戊</li></ul><ol><li>一</li><b>二</b><li>三</li></ol><ul><li><section>甲<li>乙</li>'
+    '</section></li></ul>',
 ]
 
 
@@ -675,7 +694,10 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     table in a paragraph in a hidden span was hidden with what followed it, where Chromium
     shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
     normal weight in the post. A link left open linked nothing past the element it stood in,
-    where Chromium links all that follows, up to the next link."""
+    where Chromium links all that follows, up to the next link; a link, bold or italics
+    closed with its paragraph linked or emphasised nothing after it, where Chromium does
+    up to its end tag. A list item started in a link in an item stood in that link, its
+    marker shown as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

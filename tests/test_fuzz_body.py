@@ -84,8 +84,10 @@ INLINE = ["strong", "b", "em", "i", "del", "s", "span", "u", "sup", "sub", "code
 inline = st.recursive(
     words,
     lambda inner: st.one_of(
-        st.builds(lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag.split()[0]}>",
-                  st.sampled_from(INLINE), st.lists(inner, min_size=1, max_size=3)),
+        # one in ten without its end tag: a browser goes on with bold, italics, up to the end
+        st.builds(lambda tag, parts, ended: f"<{tag}>{''.join(parts)}{f'</{tag.split()[0]}>' * ended}",
+                  st.sampled_from(INLINE), st.lists(inner, min_size=1, max_size=3),
+                  st.sampled_from([True] * 9 + [False])),
         # one link in five left open: a browser links what follows, up to the next link
         st.builds(lambda parts, end: f'<a href="https://example.com/x">{"".join(parts)}{end}',
                   st.lists(inner, min_size=1, max_size=2), st.sampled_from(["</a>"] * 4 + [""])),
@@ -256,6 +258,11 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     "<ul><li>反诈</li><li><pre><code>&nbsp;&nbsp;&nbsp;<br>---</code></pre></li></ul>",
     "<ol><li>甲<pre><code>a<br><br>* * *<br>b</code></pre>乙</li></ol>",
     "<ul><li>甲<ul><li>乙<pre><code>a<br><br>___</code></pre></li></ul></li></ul>",
+    # code left open (no </code>), opened again after its item around a picture: the post
+    # showed the picture's Markdown as text (the body fuzz's default seed, once one inline
+    # element in ten is left open)
+    '<p>反诈</p><details><ul><li><code>反诈</li></ul><figure><img data-src="https://mmbiz.qpic.cn/mmbiz_png/'
+    'Fig/640"><figcaption>反诈</figcaption></figure></details>',
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

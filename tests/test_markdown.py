@@ -290,6 +290,17 @@ def test_a_rule_in_a_list_item_stays_in_it(body: str) -> None:
     assert not post.xpath("//pre")
 
 
+@pytest.mark.parametrize(("body", "written"), [
+    ("<ul><li>甲</li>丙<li>戊</li></ul>", "- 甲\n丙\n- 戊"),
+    ("<ol><li>一</li><b>二</b><li>三</li></ol>", "1. 一\n**二**\n2. 三"),
+    ("<ul><li><section>甲<li>乙</li></section></li></ul>", "- 甲\n  - 乙"),
+])
+def test_a_list_item_after_text_beside_it_starts_a_line(body: str, written: str) -> None:
+    """A list item after text or an inline element in its list (or in a block of an item)
+    ran on after them: kramdown showed its marker as text (``丙- 戊``)."""
+    assert body_markdown(body) == written
+
+
 def test_an_empty_font_between_italics_is_nothing_shown() -> None:
     """Older editors' ``<font>`` is unwrapped as a ``<span>`` is: kramdown shows ``*甲**乙*``'s ``**``."""
     assert body_markdown('<p><em>甲</em><font color="red"></font><em>乙</em></p>') == "*甲乙*"

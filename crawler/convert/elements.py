@@ -267,10 +267,13 @@ class WeChatConverter(_MarkdownConverter):
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list item; in a table cell or a heading, which hold one line, its text alone,
-        a space apart from the next: its marker (``- ``, ``3. ``) would show as text."""
+        a space apart from the next: its marker (``- ``, ``3. ``) would show as text. After
+        text or an element beside it (in the list, or in a block in an item), on a line of
+        its own: its marker showed after them as text."""
         if "_inline" in parent_tags:
             return f" {text.strip()} "
-        return str(super().convert_li(el, text, parent_tags))
+        written = str(super().convert_li(el, text, parent_tags))
+        return "\n" + written if _after_inline(el) else written
 
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
@@ -356,6 +359,14 @@ def _after_a_list(element: Tag) -> bool:
                                                 or before.find(("ul", "ol")) is not None)
         node = node.parent
     return False
+
+
+def _after_inline(item: Tag) -> bool:
+    """Whether what comes just before ``item`` is text or an element other than an item."""
+    before = item.previous_sibling
+    while isinstance(before, NavigableString) and not before.strip():
+        before = before.previous_sibling
+    return before is not None and (not isinstance(before, Tag) or before.name != "li")
 
 
 def _parted_at_edges(written: str) -> str:

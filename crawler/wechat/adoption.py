@@ -20,7 +20,7 @@ from typing import cast
 from lxml import etree
 
 FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
-_SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
+SPECIAL = frozenset("""address applet area article aside base basefont bgsound blockquote body
     br button caption center col colgroup dd details dir div dl dt embed fieldset figcaption
     figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img
     input keygen li link listing main marquee menu meta nav noembed noframes noscript object ol
@@ -35,8 +35,8 @@ _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td 
 _REOPENED = 3
 # HTML's parser splits at most this many blocks between the two links, then stops
 _ROUNDS = 8
-# Of formatting elements alike, HTML's parser keeps this many open, the newest
-_ALIKE = 3
+# Of formatting elements alike (``alike``), HTML's parser keeps this many open, the newest
+ALIKE = 3
 # Where what follows goes in an element left open; no page gives a name with capitals.
 _HERE = "Here"
 # Each link inside a link, in document order: libxml2 finds them in a walk of the tree, where
@@ -71,15 +71,14 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         path.insert(0, outer)
         outer = outer.getparent()
     container = None if outer is None else outer.getparent()
-    if outer is None or container is None or any(
-            element.tag in _FOREIGN for element in outer.iterancestors()):
+    if outer is None or container is None or next(outer.iterancestors(*_FOREIGN), None) is not None:
         return []
     out_of_reach = {element.tag for element in path if element.tag in _OUT_OF_REACH}
     if out_of_reach == {"table"}:  # in a table, outside its cells
         _close_at(outer, path[0])
     if out_of_reach:
         return []
-    if sum(element.tag in _SPECIAL for element in path) >= _ROUNDS:
+    if sum(element.tag in SPECIAL for element in path) >= _ROUNDS:
         _link_around(outer, path, inner)
         return []
     # What follows each level's next element down (its tail, its later siblings) was parsed
@@ -154,15 +153,19 @@ def _listed(path: list[etree._Element]) -> set[etree._Element]:
     listed, seen = set(), Counter[tuple[str, frozenset[tuple[str, str]]]]()
     for element in reversed(path):
         if element.tag in FORMATTING:
-            alike = element.tag, frozenset((str(k), str(v)) for k, v in element.attrib.items())
-            if seen[alike] < _ALIKE:
+            if seen[alike(element)] < ALIKE:
                 listed.add(element)
-            seen[alike] += 1
+            seen[alike(element)] += 1
     return listed
 
 
+def alike(element: etree._Element) -> tuple[str, frozenset[tuple[str, str]]]:
+    """What makes formatting elements alike to HTML's parser: name and attributes."""
+    return str(element.tag), frozenset((str(k), str(v)) for k, v in element.attrib.items())
+
+
 def _first_block(segment: list[etree._Element]) -> int | None:
-    return next((i for i, element in enumerate(segment) if element.tag in _SPECIAL), None)
+    return next((i for i, element in enumerate(segment) if element.tag in SPECIAL), None)
 
 
 def _split(closing: etree._Element, between: list[etree._Element], block: etree._Element,
@@ -236,12 +239,12 @@ def taken_up_to(element: etree._Element, top: etree._Element,
         assert parent is not None
         following += taken_after(level)
         if following and reopens(parent):
-            following = [_holding(_copy(parent), following)]
+            following = [holding(_copy(parent), following)]
         level = parent
     return following + taken_after(level)
 
 
-def _holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
+def holding(element: etree._Element, pieces: list[etree._Element | str]) -> etree._Element:
     """``element`` holding ``pieces``, elements and text, in order."""
     for piece in pieces:
         if isinstance(piece, str):

@@ -9,8 +9,9 @@ then refuses them wherever text is set, as when an element is unwrapped. The tag
 table's parts outside any table are ignored, as HTML's parser ignores them (``strayparts``);
 a link libxml2 closes at a table is kept open around it, or opened again after it
 where a paragraph closed with it (``heldlinks``); a paragraph a table starts in is
-closed there (``paragraphs``); a link left open (no ``</a>``) is opened again after
-the element libxml2 closed it with (``openlinks``); then a link inside a link is moved
+closed there (``paragraphs``); a list item that starts in another's inline elements is
+put after it (``listitems``); a link, bold or italics that libxml2 closed before its end
+tag is opened again after, up to it (``leftopen``); then a link inside a link is moved
 where HTML's parser puts it (``adoption``), as Chromium draws it, and so is what stands in
 a table outside its cells (``foster``), in that order: a link met in a table outside its
 cells, within a link, is left by the first for the second to place.
@@ -26,9 +27,11 @@ import lxml.html
 from lxml import etree
 
 from crawler.wechat.adoption import unnest_links
+from crawler.wechat.endmarks import ends_marked
 from crawler.wechat.foster import foster_parent
 from crawler.wechat.heldlinks import links_held_open, links_reopened
-from crawler.wechat.openlinks import links_left_open
+from crawler.wechat.leftopen import left_open, reopen_left_open
+from crawler.wechat.listitems import close_nested_items, nested_items
 from crawler.wechat.paragraphs import close_paragraphs_at_tables
 from crawler.wechat.strayparts import without_stray_parts
 
@@ -106,12 +109,17 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
 
     if any("Excessive depth" in error.message for error in parser.error_log):
         markup = _shallow(markup)
-        tree = again(markup)
+        parser = lxml.html.HTMLParser(huge_tree=True)
+        tree = parse(markup, parser)
+    markup, tree, mark = ends_marked(markup, tree, parser.error_log, again,
+                                     nested_items=bool(nested_items(tree)))
     markup, tree = without_stray_parts(markup, tree, again)
     markup, tree = links_reopened(markup, tree, again)
     tree = links_held_open(markup, tree, again)
+    close_nested_items(tree, mark)
+    closed_early = left_open(tree, mark)
     close_paragraphs_at_tables(tree)
-    links_left_open(markup, tree)
+    reopen_left_open(closed_early)
     unnest_links(tree)
     foster_parent(tree)
     return tree

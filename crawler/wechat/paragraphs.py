@@ -24,12 +24,9 @@ _SCOPE = frozenset("applet button caption html marquee object table td template 
 
 def open_paragraph(element: etree._Element) -> etree._Element | None:
     """The paragraph open around ``element`` that a table's start tag there closes."""
-    for ancestor in element.iterancestors():
-        if ancestor.tag == "p":
-            return ancestor
-        if ancestor.tag in _SCOPE:
-            return None
-    return None
+    # lxml matches the names: no element object is made of the ancestors between
+    ancestor = next(element.iterancestors("p", *_SCOPE), None)
+    return ancestor if ancestor is not None and ancestor.tag == "p" else None
 
 
 def close_paragraphs_at_tables(root: etree._Element) -> None:
