@@ -1839,6 +1839,13 @@ def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
     assert_clean(processes)
 
 
+def listing_the_frontier(command: list[bytes], reply: Any) -> bool:
+    """The writer's read of the requests a Redis gone back in time holds (``rewind.Rewind``):
+    the only reply to it that lists frontier entries."""
+    return isinstance(reply, list) and len(reply) > 1 and all(
+        isinstance(part, bytes) and part.startswith(b'{"headers": ') for part in reply)
+
+
 @pytest.mark.parametrize("album", [1, 5], indirect=True, ids=["the 404 before the snapshot", "the 404 done since"])
 def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
@@ -1848,25 +1855,42 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
     whose pages were archived meanwhile, and n1 asked WeChat for each of them a second
     time. Now the writer finds them among the pages it archived, drops them before a node
     takes them, and says once, at INFO, that Redis went back in time; the 404's too, a page
-    done though not archived."""
+    done though not archived. The writer read the frontier, then the nodes' in-flight hashes:
+    n1 giving back between the two reads the request the snapshot had it hold (held no more)
+    moved it where the writer had looked already, and n1 fetched it again once the clock was
+    set forward ("3 requests ... dropped", 1 in 6 runs under load); n1 now gives it back
+    while the writer's read waits for its answer, every time."""
     before = len(article_hits(album.server))
     third = gate(3)
-    processes.writer("writer", archive, album)
-    # the album's requests all in Redis first: one the snapshot lacks is asked again as lost
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
-    processes.node("n1")
-    third.wait()
-    job.save()  # the snapshot: n1 holds its third page, the others are on the frontier
-    seventh = gate(4)
-    third.open()
-    seventh.wait()
-    processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
-                       and not job.hlen(f"{JOB}:taken"), "six pages archived")
-    processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
-    redis_server.stop(keep=True)
-    redis_server.start()  # from the snapshot
-    seventh.open()
-    processes.succeed("writer", "n1")
+    proxy = RedisProxy(redis_server.port, hold=listing_the_frontier).start()
+    try:
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url)
+        # the album's requests all in Redis first: one the snapshot lacks is asked again as lost
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        processes.node("n1")
+        third.wait()
+        # n1 holds its third page alone, the two before handed back, the others on the frontier
+        processes.wait_for(lambda: fetched_by(job, "n1")() == 2, "n1 to hand back its first two pages")
+        job.save()  # the snapshot
+        seventh = gate(4)
+        third.open()
+        seventh.wait()
+        processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
+                           and not job.hlen(f"{JOB}:taken"), "six pages archived")
+        processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
+        processes.running["n1"].send_signal(signal.SIGSTOP)  # n1 gives back nothing before the writer reads
+        try:
+            redis_server.stop(keep=True)
+            redis_server.start()  # from the snapshot: n1's in-flight hash holds its third page again
+            processes.wait_for(proxy.held.is_set, "the writer reading what Redis went back to")
+        finally:
+            processes.running["n1"].send_signal(signal.SIGCONT)
+        processes.wait_for(lambda: not job.hlen(f"{JOB}:inflight:n1"), "n1 to give back what it holds no more")
+        proxy.release()
+        seventh.open()
+        processes.succeed("writer", "n1")
+    finally:
+        proxy.stop()
     assert_404_at_its_place(album, before)
     assert contents(archive) == album.expected
     hits = article_hits(album.server)[before:]

@@ -18,8 +18,8 @@ import redis.asyncio as aioredis
 from crawler.distributed import frontier
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import Job, text
-from crawler.distributed.scripts import REWOUND
+from crawler.distributed.job import Job
+from crawler.distributed.scripts import REQUESTS_HELD, REWOUND
 from crawler.run import Run
 from crawler.store.index import SETTLED
 
@@ -32,6 +32,7 @@ class Rewind:
         self.job = job
         self.exchange = exchange
         self.run = run
+        self._held = client.register_script(REQUESTS_HELD)
         self._rewound = client.register_script(REWOUND)
 
     async def look(self) -> int | None:
@@ -41,9 +42,8 @@ class Rewind:
         latest = max(self.exchange.clock, int(behind or 0))
         if int(clock or 0) >= latest:
             return None
-        entries: list[Any] = list(await self.client.zrange(self.job.requests, 0, -1))  # bytes: not decoded
-        for node in await self.client.hkeys(self.job.nodes):
-            entries += await self.client.hkeys(self.job.inflight(text(node)))
+        entries: list[Any] = await self._held(keys=[self.job.requests, self.job.nodes],  # bytes: not decoded
+                                              args=[self.job.inflight_prefix])
         done = [part for entry in entries for part in self.done(entry)]
         dropped: int = await self._rewound(
             keys=[self.job.requests, self.job.dupefilter, self.job.nodes, self.job.clock, self.job.behind,
