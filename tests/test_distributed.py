@@ -1902,6 +1902,46 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
     assert_clean(processes)
 
 
+def test_a_redis_restored_from_an_older_snapshot_asks_wechat_again_for_no_page_the_writer_is_archiving(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis) -> None:
+    """Redis restored from a snapshot older than a page the writer had taken and was
+    archiving (its picture downloading): the writer waited for that page no more and had not
+    finished it yet, so it did not drop its request, back on the frontier, and n1 asked
+    WeChat for it again ("11 requests ... dropped" of 12). A page the writer holds is done too."""
+    before = len(article_hits(album.server))
+    slow = album.served[0]
+    picture = threading.Event()
+
+    def hold_its_picture(path: str) -> None:
+        if path.startswith(f"/mmbiz_png/Img{slow.mid}x"):
+            picture.wait(PATIENCE)
+
+    album.server.before_answer = hold_its_picture
+    try:
+        processes.writer("writer", archive, album)
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        job.save()  # the snapshot: every request on the frontier
+        processes.node("n1")
+        processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
+                           and job.hlen(f"{JOB}:taken") == 1, "every page archived but the one held")
+        processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
+        redis_server.stop(keep=True)
+        redis_server.start()  # from the snapshot
+        processes.wait_for(lambda: "Redis went back in time" in processes.log("writer"), "the writer's look")
+        # what it left on the frontier taken and handed back, while the page is still held
+        processes.wait_for(lambda: not job.zcard(f"{JOB}:requests") and not job.hlen(f"{JOB}:inflight:n1"),
+                           "nothing on the frontier or held by n1")
+    finally:
+        album.server.before_answer = lambda path: None
+        picture.set()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert f"older snapshot): {ARTICLES} requests of pages done since dropped" in processes.log("writer")
+    assert_clean(processes)
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""

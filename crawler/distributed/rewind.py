@@ -5,8 +5,8 @@ requests whose pages were archived since, which nodes would ask of WeChat a seco
 The job's clock counts the pages the writer has finished (``scripts.FINISH_PAGE``); the
 writer and each node remember the latest they saw. A node that finds Redis's clock behind
 its own takes nothing, leaving its clock in ``<job>:behind`` (``scripts.TAKE_REQUEST``);
-the writer, at its next look, drops the requests whose pages it finished this run or the
-index holds settled, then sets the clock forward, and the nodes take again.
+the writer, at its next look, drops the requests whose pages it holds or finished this run
+or the index holds settled, then sets the clock forward, and the nodes take again.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ class Rewind:
         return dropped
 
     def done(self, entry: bytes) -> tuple[bytes, str] | tuple[()]:
-        """``entry`` and its page id when its page is done: finished by this writer, or settled
-        in the index; nothing for one the writer waits for, or that is no entry of this format."""
+        """``entry`` and its page id when its page is done: in this writer's hands (being archived:
+        its pictures downloading, or a response Scrapy has not let go of), finished by it, or
+        settled in the index; nothing for one the writer waits for, or no entry of this format."""
         try:
             request = frontier.loads(entry)
         except WireError:
@@ -62,6 +63,7 @@ class Rewind:
         if page_id in self.exchange.waiting:
             return ()
         url, index = request["url"], self.run.archive.index
-        if page_id in self.exchange.archived or index.article_state(index.article_of(url) or url) in SETTLED:
+        if page_id in self.exchange.held or page_id in self.exchange.archived \
+                or index.article_state(index.article_of(url) or url) in SETTLED:
             return entry, page_id
         return ()
