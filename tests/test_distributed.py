@@ -326,18 +326,20 @@ def assert_404_at_its_place(album: Album, before: int) -> None:
     assert asked[album.place - 1].startswith(album.unserved.path), (album.place, album.unserved, asked)
 
 
-def taken_by(writer: str) -> str:
-    """What the next run's Resuming line says of the 11 pages ``writer`` left taken in Redis."""
-    return (f"11 pages fetched and waiting (11 of them taken by writer {writer}, which ended before Redis had them "
-            "as archived: killed, its machine down, or Redis away or refusing it (its password or users changed) as "
-            "it stopped; this run asks WeChat for none of them again, and archives those not archived yet)")
+def taken_by(writer: str, why: str) -> str:
+    """What the next run's Resuming line says of the 11 pages ``writer`` left taken in Redis,
+    and ``why`` it stopped."""
+    return (f"11 pages fetched and waiting (11 of them taken by writer {writer}, which {why}, before Redis had "
+            "them as archived; this run asks WeChat for none of them again, and archives those not archived yet)")
 
 
-def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: Album, before: int) -> None:
-    """Run "again" found the 11 pages ``writer`` left taken in Redis and said so, archived
-    the album as one process does, and asked WeChat for no page again but the 404."""
+def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: Album, before: int,
+                                    why: str) -> None:
+    """Run "again" found the 11 pages ``writer`` left taken in Redis and said so, and ``why``,
+    archived the album as one process does, and asked WeChat for no page again but the 404."""
     log = processes.log("again")
-    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
+    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}", why) in log, log
+    assert not list((archive / ".state").glob("redis-*")), "the word read is left"
     assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
     assert contents(archive) == album.expected
     assert asked_again(album, before) == [], log
@@ -871,7 +873,8 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     log = processes.log("again")
     assert "Run summary (finished): 11 new, 1 not fetched" in log
     killed = "1" if wrapper else processes.running["writer"].pid
-    assert taken_by(f"{socket.gethostname()}:{killed}") in log, log
+    assert taken_by(f"{socket.gethostname()}:{killed}", "ended leaving no word of why on this archive (this run "
+                    "does not know: killed, or its machine down?)") in log, log
     assert asked_again(album, before) == [], processes.log("again")
     assert len(Counter(article_hits(album.server)[before:])) == ARTICLES
     assert_clean(processes)
@@ -882,8 +885,9 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
     """A writer that archived its pages while Redis was away, and was stopped before Redis
     came back, left them taken in Redis: the next run's log said they were "taken by a writer
     that stopped before archiving them", a writer that had archived every one. It now names
-    that writer, says what may have happened and what this run does, and asks WeChat for
-    none of them again."""
+    that writer, says why it ended (its last word on the archive: Redis not answering it,
+    where the line listed every guess) and what this run does, and asks WeChat for none of
+    them again."""
     before = len(article_hits(album.server))
     with pictures_held(album) as pictures:
         with persistent_redis(processes) as server, closing(redis.Redis.from_url(server.url)) as job:
@@ -905,16 +909,17 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
             processes.writer("again", archive, album)
             processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
             processes.succeed("n1")
-    assert_resumed_what_writer_left(processes, archive, album, before)
+    assert_resumed_what_writer_left(processes, archive, album, before,
+                                    "ended as Redis did not answer it")
 
 
 def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_next(
         album: Album, archive: Path, processes: Processes) -> None:
     """Redis restarted with another password while the writer's pages waited for their
     pictures: the writer archived them and stopped, Redis refusing to hear it, and the next
-    run said its writer ended "killed, its machine down, or Redis away as it stopped",
-    none of which happened. The next run cannot know which happened: it names the refusal
-    too now, and asks WeChat for none of the pages again."""
+    run said its writer ended "killed, its machine down, or Redis away or refusing it as it
+    stopped", guessing. The writer's last word on the archive says now that Redis refused
+    its password, and the next run says so; it asks WeChat for none of the pages again."""
     before = len(article_hits(album.server))
     server = RedisServer(password=SECRET, persistent=True).start()
     processes.redis_url = server.url
@@ -944,7 +949,8 @@ def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_nex
         processes.succeed("n2")
     finally:
         server.stop()
-    assert_resumed_what_writer_left(processes, archive, album, before)
+    assert_resumed_what_writer_left(processes, archive, album, before, "ended as Redis refused its user and "
+                                    "password (its password or users changed)")
 
 
 def taking_an_article(command: list[bytes], reply: Any) -> bool:
@@ -1717,6 +1723,7 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     # a WARNING each)
     assert "INFO: Redis lost the request" in processes.log("writer")
     assert "WARNING: Redis lost the request" not in processes.log("writer")
+    assert list((archive / ".state").glob("redis-*")) == []  # the outage's last word forgotten with it
     assert_clean(processes)
 
 
@@ -1898,7 +1905,7 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
     said = re.findall(rf"\] (\w+): Redis went back in time: it holds an older state of job {JOB} than its "
                       r"writer and nodes saw \(restarted from an older snapshot\): 4 requests of pages done "
                       r"since dropped, not asked of WeChat again", processes.log("writer"))
-    assert said == ["INFO"], processes.log("writer")
+    assert said == ["INFO"], processes.every_log()
     assert_clean(processes)
 
 
