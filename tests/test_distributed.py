@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -384,6 +385,46 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
     assert re.search(rf"WARNING: Not archived: could not fetch \S+mid={album.unserved.mid}\S+: HTTP 404", log)
     assert_clean(processes)
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the job's keys are cleaned
+
+
+SHIFTED_CLOCK = """import os, time
+_real_time, _real_ns = time.time, time.time_ns
+_shift = float(os.environ["CLOCK_SHIFT"])
+time.time = lambda: _real_time() + _shift
+time.time_ns = lambda: _real_ns() + int(_shift * 1e9)
+"""
+
+
+def test_nodes_whose_clocks_are_hours_off_archive_what_one_process_does(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate], tmp_path: Path) -> None:
+    """A node's wall clock is no part of the job: heartbeats, leases and the done mark are
+    Redis's own TTLs, every wait a node or writer measures is monotonic. Two nodes, one six
+    hours ahead and one six hours behind (Python's time.time shifted in each), work the
+    job as nodes on time do: each page asked once, none found silent."""
+    shifted = tmp_path / "shifted"
+    shifted.mkdir()
+    (shifted / "sitecustomize.py").write_text(SHIFTED_CLOCK)
+    before = len(article_hits(album.server))
+    meeting = gate(1)  # the first page asked waits until the other node asks for one too
+    for node, shift in (("ahead", 6 * 3600), ("behind", -6 * 3600)):
+        processes.node(node, env={"PYTHONPATH": f"{shifted}:{PROJECT}", "CLOCK_SHIFT": str(shift)},
+                       REDIS_HEARTBEAT="3")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
+    meeting.open()
+    processes.succeed("writer", "ahead", "behind")
+    for node, hours in (("ahead", 6), ("behind", -6)):  # the shift took: the node's log lines say so
+        stamp = datetime.strptime(processes.log(node)[:19], "%Y-%m-%d %H:%M:%S")
+        assert abs((stamp - datetime.now()).total_seconds() - hours * 3600) < 600, processes.log(node)
+    assert contents(archive) == album.expected
+    fetched = article_hits(album.server)[before:]
+    assert len(fetched) == len(set(fetched)) == ARTICLES
+    report = node_report(processes.log("writer"))
+    assert all(re.fullmatch(r"[1-9]\d* fetched", said) for said in report.values()), report
+    log = processes.log("writer")
+    assert [line for line in log.splitlines() if "] WARNING: " in line and "HTTP 404" not in line
+            and "Run summary" not in line] == [], log
+    assert_clean(processes)
 
 
 def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: Path, processes: Processes,
