@@ -35,7 +35,7 @@ from scrapy.utils.request import fingerprint, request_from_dict
 
 from crawler import settings as project_settings
 from crawler.config import Config
-from crawler.distributed import frontier
+from crawler.distributed import frontier, lastword
 from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
@@ -1647,6 +1647,11 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
     log = processes.log("writer")
     assert "Run summary (redis_refused)" in log, log
     assert "ERROR: Exit status 1: the run was cut short: Redis refused a step of the job\n" in log, log
+    # its last word on the archive, for the job's next writer to say (Redis could not hear it)
+    writer = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    [(who, why)] = lastword.read(archive / ".state", JOB).items()
+    assert who == writer and why.startswith("Redis refused it a step of the job (command not allowed when used "
+                                            "memory > 'maxmemory'"), why
 
 
 @pytest.mark.parametrize("spider, args", [
