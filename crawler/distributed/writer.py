@@ -12,7 +12,6 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import redis
 import redis.asyncio as aioredis
@@ -40,6 +39,7 @@ from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
 from crawler.run import Run
+from crawler.store.archive import Layout
 
 logger = logging.getLogger(__name__)
 
@@ -217,11 +217,7 @@ class Writer:
         self.tasks: list[asyncio.Task[None]] = []
         self.outage = Outage(config.redis_grace)
         self.lost = False
-
-    @property
-    def state(self) -> Path:
-        """The archive's state folder, where this writer leaves its last word."""
-        return Run.of(self.crawler).archive.layout.state
+        self.state = Layout(config.archive_dir).state  # where it leaves its last word (``lastword``)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
