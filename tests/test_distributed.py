@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +35,7 @@ from scrapy.utils.request import fingerprint, request_from_dict
 
 from crawler import settings as project_settings
 from crawler.config import Config
-from crawler.distributed import frontier
+from crawler.distributed import frontier, lastword
 from crawler.distributed.addon import Distributed
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async, redis_unreachable, writer_refused
@@ -326,18 +327,20 @@ def assert_404_at_its_place(album: Album, before: int) -> None:
     assert asked[album.place - 1].startswith(album.unserved.path), (album.place, album.unserved, asked)
 
 
-def taken_by(writer: str) -> str:
-    """What the next run's Resuming line says of the 11 pages ``writer`` left taken in Redis."""
-    return (f"11 pages fetched and waiting (11 of them taken by writer {writer}, which ended before Redis had them "
-            "as archived: killed, its machine down, or Redis away or refusing it (its password or users changed) as "
-            "it stopped; this run asks WeChat for none of them again, and archives those not archived yet)")
+def taken_by(writer: str, why: str) -> str:
+    """What the next run's Resuming line says of the 11 pages ``writer`` left taken in Redis,
+    and ``why`` it stopped."""
+    return (f"11 pages fetched and waiting (11 of them taken by writer {writer}, which {why}, before Redis had "
+            "them as archived; this run asks WeChat for none of them again, and archives those not archived yet)")
 
 
-def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: Album, before: int) -> None:
-    """Run "again" found the 11 pages ``writer`` left taken in Redis and said so, archived
-    the album as one process does, and asked WeChat for no page again but the 404."""
+def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: Album, before: int,
+                                    why: str) -> None:
+    """Run "again" found the 11 pages ``writer`` left taken in Redis and said so, and ``why``,
+    archived the album as one process does, and asked WeChat for no page again but the 404."""
     log = processes.log("again")
-    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}") in log, log
+    assert taken_by(f"{socket.gethostname()}:{processes.running['writer'].pid}", why) in log, log
+    assert not list((archive / ".state").glob("redis-*")), "the word read is left"
     assert "Run summary (finished): 11 already archived, 1 not fetched" in log, log
     assert contents(archive) == album.expected
     assert asked_again(album, before) == [], log
@@ -382,6 +385,46 @@ def test_writer_and_nodes_archive_what_one_process_does(album: Album, archive: P
     assert re.search(rf"WARNING: Not archived: could not fetch \S+mid={album.unserved.mid}\S+: HTTP 404", log)
     assert_clean(processes)
     assert job.keys(f"{JOB}:*") == [f"{JOB}:done".encode()]  # the job's keys are cleaned
+
+
+SHIFTED_CLOCK = """import os, time
+_real_time, _real_ns = time.time, time.time_ns
+_shift = float(os.environ["CLOCK_SHIFT"])
+time.time = lambda: _real_time() + _shift
+time.time_ns = lambda: _real_ns() + int(_shift * 1e9)
+"""
+
+
+def test_nodes_whose_clocks_are_hours_off_archive_what_one_process_does(
+        album: Album, archive: Path, processes: Processes, gate: Callable[[int], Gate], tmp_path: Path) -> None:
+    """A node's wall clock is no part of the job: heartbeats, leases and the done mark are
+    Redis's own TTLs, every wait a node or writer measures is monotonic. Two nodes, one six
+    hours ahead and one six hours behind (Python's time.time shifted in each), work the
+    job as nodes on time do: each page asked once, none found silent."""
+    shifted = tmp_path / "shifted"
+    shifted.mkdir()
+    (shifted / "sitecustomize.py").write_text(SHIFTED_CLOCK)
+    before = len(article_hits(album.server))
+    meeting = gate(1)  # the first page asked waits until the other node asks for one too
+    for node, shift in (("ahead", 6 * 3600), ("behind", -6 * 3600)):
+        processes.node(node, env={"PYTHONPATH": f"{shifted}:{PROJECT}", "CLOCK_SHIFT": str(shift)},
+                       REDIS_HEARTBEAT="3")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
+    meeting.open()
+    processes.succeed("writer", "ahead", "behind")
+    for node, hours in (("ahead", 6), ("behind", -6)):  # the shift took: the node's log lines say so
+        stamp = datetime.strptime(processes.log(node)[:19], "%Y-%m-%d %H:%M:%S")
+        assert abs((stamp - datetime.now()).total_seconds() - hours * 3600) < 600, processes.log(node)
+    assert contents(archive) == album.expected
+    fetched = article_hits(album.server)[before:]
+    assert len(fetched) == len(set(fetched)) == ARTICLES
+    report = node_report(processes.log("writer"))
+    assert all(re.fullmatch(r"[1-9]\d* fetched", said) for said in report.values()), report
+    log = processes.log("writer")
+    assert [line for line in log.splitlines() if "] WARNING: " in line and "HTTP 404" not in line
+            and "Run summary" not in line] == [], log
+    assert_clean(processes)
 
 
 def test_a_node_takes_a_request_only_when_it_can_send_it(album: Album, archive: Path, processes: Processes,
@@ -871,7 +914,8 @@ def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking
     log = processes.log("again")
     assert "Run summary (finished): 11 new, 1 not fetched" in log
     killed = "1" if wrapper else processes.running["writer"].pid
-    assert taken_by(f"{socket.gethostname()}:{killed}") in log, log
+    assert taken_by(f"{socket.gethostname()}:{killed}", "ended leaving no word of why on this archive (this run "
+                    "does not know: killed, or its machine down?)") in log, log
     assert asked_again(album, before) == [], processes.log("again")
     assert len(Counter(article_hits(album.server)[before:])) == ARTICLES
     assert_clean(processes)
@@ -882,8 +926,9 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
     """A writer that archived its pages while Redis was away, and was stopped before Redis
     came back, left them taken in Redis: the next run's log said they were "taken by a writer
     that stopped before archiving them", a writer that had archived every one. It now names
-    that writer, says what may have happened and what this run does, and asks WeChat for
-    none of them again."""
+    that writer, says why it ended (its last word on the archive: Redis not answering it,
+    where the line listed every guess) and what this run does, and asks WeChat for none of
+    them again."""
     before = len(article_hits(album.server))
     with pictures_held(album) as pictures:
         with persistent_redis(processes) as server, closing(redis.Redis.from_url(server.url)) as job:
@@ -905,16 +950,17 @@ def test_pages_a_writer_archived_as_redis_went_away_are_said_archived_by_the_nex
             processes.writer("again", archive, album)
             processes.wait("again")  # its one page asked of WeChat is the 404's: it fails as a single process's
             processes.succeed("n1")
-    assert_resumed_what_writer_left(processes, archive, album, before)
+    assert_resumed_what_writer_left(processes, archive, album, before,
+                                    "ended as Redis did not answer it")
 
 
 def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_next(
         album: Album, archive: Path, processes: Processes) -> None:
     """Redis restarted with another password while the writer's pages waited for their
     pictures: the writer archived them and stopped, Redis refusing to hear it, and the next
-    run said its writer ended "killed, its machine down, or Redis away as it stopped",
-    none of which happened. The next run cannot know which happened: it names the refusal
-    too now, and asks WeChat for none of the pages again."""
+    run said its writer ended "killed, its machine down, or Redis away or refusing it as it
+    stopped", guessing. The writer's last word on the archive says now that Redis refused
+    its password, and the next run says so; it asks WeChat for none of the pages again."""
     before = len(article_hits(album.server))
     server = RedisServer(password=SECRET, persistent=True).start()
     processes.redis_url = server.url
@@ -944,7 +990,8 @@ def test_pages_a_writer_archived_as_redis_refused_it_are_said_refused_by_the_nex
         processes.succeed("n2")
     finally:
         server.stop()
-    assert_resumed_what_writer_left(processes, archive, album, before)
+    assert_resumed_what_writer_left(processes, archive, album, before, "ended as Redis refused its user and "
+                                    "password (its password or users changed)")
 
 
 def taking_an_article(command: list[bytes], reply: Any) -> bool:
@@ -1600,6 +1647,11 @@ def test_a_redis_out_of_memory_stops_writer_and_node_in_one_line_each(
     log = processes.log("writer")
     assert "Run summary (redis_refused)" in log, log
     assert "ERROR: Exit status 1: the run was cut short: Redis refused a step of the job\n" in log, log
+    # its last word on the archive, for the job's next writer to say (Redis could not hear it)
+    writer = f"{socket.gethostname()}:{processes.running['writer'].pid}"
+    [(who, why)] = lastword.read(archive / ".state", JOB).items()
+    assert who == writer and why.startswith("Redis refused it a step of the job (command not allowed when used "
+                                            "memory > 'maxmemory'"), why
 
 
 @pytest.mark.parametrize("spider, args", [
@@ -1717,6 +1769,7 @@ def test_a_redis_restarted_within_the_grace_and_the_job_completes(
     # a WARNING each)
     assert "INFO: Redis lost the request" in processes.log("writer")
     assert "WARNING: Redis lost the request" not in processes.log("writer")
+    assert list((archive / ".state").glob("redis-*")) == []  # the outage's last word forgotten with it
     assert_clean(processes)
 
 
@@ -1839,6 +1892,13 @@ def test_a_persistent_redis_away_longer_than_a_heartbeat_finds_no_node_silent(
     assert_clean(processes)
 
 
+def listing_the_frontier(command: list[bytes], reply: Any) -> bool:
+    """The writer's read of the requests a Redis gone back in time holds (``rewind.Rewind``):
+    the only reply to it that lists frontier entries."""
+    return isinstance(reply, list) and len(reply) > 1 and all(
+        isinstance(part, bytes) and part.startswith(b'{"headers": ') for part in reply)
+
+
 @pytest.mark.parametrize("album", [1, 5], indirect=True, ids=["the 404 before the snapshot", "the 404 done since"])
 def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
         album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
@@ -1848,25 +1908,42 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
     whose pages were archived meanwhile, and n1 asked WeChat for each of them a second
     time. Now the writer finds them among the pages it archived, drops them before a node
     takes them, and says once, at INFO, that Redis went back in time; the 404's too, a page
-    done though not archived."""
+    done though not archived. The writer read the frontier, then the nodes' in-flight hashes:
+    n1 giving back between the two reads the request the snapshot had it hold (held no more)
+    moved it where the writer had looked already, and n1 fetched it again once the clock was
+    set forward ("3 requests ... dropped", 1 in 6 runs under load); n1 now gives it back
+    while the writer's read waits for its answer, every time."""
     before = len(article_hits(album.server))
     third = gate(3)
-    processes.writer("writer", archive, album)
-    # the album's requests all in Redis first: one the snapshot lacks is asked again as lost
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
-    processes.node("n1")
-    third.wait()
-    job.save()  # the snapshot: n1 holds its third page, the others are on the frontier
-    seventh = gate(4)
-    third.open()
-    seventh.wait()
-    processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
-                       and not job.hlen(f"{JOB}:taken"), "six pages archived")
-    processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
-    redis_server.stop(keep=True)
-    redis_server.start()  # from the snapshot
-    seventh.open()
-    processes.succeed("writer", "n1")
+    proxy = RedisProxy(redis_server.port, hold=listing_the_frontier).start()
+    try:
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url)
+        # the album's requests all in Redis first: one the snapshot lacks is asked again as lost
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        processes.node("n1")
+        third.wait()
+        # n1 holds its third page alone, the two before handed back, the others on the frontier
+        processes.wait_for(lambda: fetched_by(job, "n1")() == 2, "n1 to hand back its first two pages")
+        job.save()  # the snapshot
+        seventh = gate(4)
+        third.open()
+        seventh.wait()
+        processes.wait_for(lambda: fetched_by(job, "n1")() == 6 and not job.hlen(f"{JOB}:pages")
+                           and not job.hlen(f"{JOB}:taken"), "six pages archived")
+        processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
+        processes.running["n1"].send_signal(signal.SIGSTOP)  # n1 gives back nothing before the writer reads
+        try:
+            redis_server.stop(keep=True)
+            redis_server.start()  # from the snapshot: n1's in-flight hash holds its third page again
+            processes.wait_for(proxy.held.is_set, "the writer reading what Redis went back to")
+        finally:
+            processes.running["n1"].send_signal(signal.SIGCONT)
+        processes.wait_for(lambda: not job.hlen(f"{JOB}:inflight:n1"), "n1 to give back what it holds no more")
+        proxy.release()
+        seventh.open()
+        processes.succeed("writer", "n1")
+    finally:
+        proxy.stop()
     assert_404_at_its_place(album, before)
     assert contents(archive) == album.expected
     hits = article_hits(album.server)[before:]
@@ -1874,7 +1951,47 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
     said = re.findall(rf"\] (\w+): Redis went back in time: it holds an older state of job {JOB} than its "
                       r"writer and nodes saw \(restarted from an older snapshot\): 4 requests of pages done "
                       r"since dropped, not asked of WeChat again", processes.log("writer"))
-    assert said == ["INFO"], processes.log("writer")
+    assert said == ["INFO"], processes.every_log()
+    assert_clean(processes)
+
+
+def test_a_redis_restored_from_an_older_snapshot_asks_wechat_again_for_no_page_the_writer_is_archiving(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis) -> None:
+    """Redis restored from a snapshot older than a page the writer had taken and was
+    archiving (its picture downloading): the writer waited for that page no more and had not
+    finished it yet, so it did not drop its request, back on the frontier, and n1 asked
+    WeChat for it again ("11 requests ... dropped" of 12). A page the writer holds is done too."""
+    before = len(article_hits(album.server))
+    slow = album.served[0]
+    picture = threading.Event()
+
+    def hold_its_picture(path: str) -> None:
+        if path.startswith(f"/mmbiz_png/Img{slow.mid}x"):
+            picture.wait(PATIENCE)
+
+    album.server.before_answer = hold_its_picture
+    try:
+        processes.writer("writer", archive, album)
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        job.save()  # the snapshot: every request on the frontier
+        processes.node("n1")
+        processes.wait_for(lambda: fetched_by(job, "n1")() == ARTICLES and not job.hlen(f"{JOB}:pages")
+                           and job.hlen(f"{JOB}:taken") == 1, "every page archived but the one held")
+        processes.wait_for(renewed(job, f"{JOB}:alive:n1"), "n1 to beat since")  # its clock seen
+        redis_server.stop(keep=True)
+        redis_server.start()  # from the snapshot
+        processes.wait_for(lambda: "Redis went back in time" in processes.log("writer"), "the writer's look")
+        # what it left on the frontier taken and handed back, while the page is still held
+        processes.wait_for(lambda: not job.zcard(f"{JOB}:requests") and not job.hlen(f"{JOB}:inflight:n1"),
+                           "nothing on the frontier or held by n1")
+    finally:
+        album.server.before_answer = lambda path: None
+        picture.set()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert f"older snapshot): {ARTICLES} requests of pages done since dropped" in processes.log("writer")
     assert_clean(processes)
 
 

@@ -218,6 +218,8 @@ def test_a_node_takes_nothing_from_a_redis_behind_the_clock_it_saw_until_the_wri
     redis_db.hset(JOB.nodes, NODE, "fetching")
     redis_db.hset(JOB.inflight(NODE), "r-p2", 0)  # as the snapshot had it
     redis_db.zrem(JOB.requests, "r-p2")
+    held = run(redis_db, scripts.REQUESTS_HELD, [JOB.requests, JOB.nodes], [JOB.inflight_prefix])
+    assert held == [b"r-p1", b"r-p3", b"r-p2"]  # the frontier's, then each node's
     keys = [JOB.requests, JOB.dupefilter, JOB.nodes, JOB.clock, JOB.behind, JOB.lease, JOB.last_writer]
     assert run(redis_db, scripts.REWOUND, keys, [JOB.inflight_prefix, 2, WRITER, "r-p1", "p1", "r-p2", "p2"]) == 2
     assert frontier(redis_db) == [(b"r-p3", 0.0)] and not redis_db.exists(JOB.inflight(NODE))

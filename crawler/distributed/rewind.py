@@ -5,8 +5,8 @@ requests whose pages were archived since, which nodes would ask of WeChat a seco
 The job's clock counts the pages the writer has finished (``scripts.FINISH_PAGE``); the
 writer and each node remember the latest they saw. A node that finds Redis's clock behind
 its own takes nothing, leaving its clock in ``<job>:behind`` (``scripts.TAKE_REQUEST``);
-the writer, at its next look, drops the requests whose pages it finished this run or the
-index holds settled, then sets the clock forward, and the nodes take again.
+the writer, at its next look, drops the requests whose pages it holds or finished this run
+or the index holds settled, then sets the clock forward, and the nodes take again.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import redis.asyncio as aioredis
 from crawler.distributed import frontier
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.frontier import WireError
-from crawler.distributed.job import Job, text
-from crawler.distributed.scripts import REWOUND
+from crawler.distributed.job import Job
+from crawler.distributed.scripts import REQUESTS_HELD, REWOUND
 from crawler.run import Run
 from crawler.store.index import SETTLED
 
@@ -32,6 +32,7 @@ class Rewind:
         self.job = job
         self.exchange = exchange
         self.run = run
+        self._held = client.register_script(REQUESTS_HELD)
         self._rewound = client.register_script(REWOUND)
 
     async def look(self) -> int | None:
@@ -41,9 +42,8 @@ class Rewind:
         latest = max(self.exchange.clock, int(behind or 0))
         if int(clock or 0) >= latest:
             return None
-        entries: list[Any] = list(await self.client.zrange(self.job.requests, 0, -1))  # bytes: not decoded
-        for node in await self.client.hkeys(self.job.nodes):
-            entries += await self.client.hkeys(self.job.inflight(text(node)))
+        entries: list[Any] = await self._held(keys=[self.job.requests, self.job.nodes],  # bytes: not decoded
+                                              args=[self.job.inflight_prefix])
         done = [part for entry in entries for part in self.done(entry)]
         dropped: int = await self._rewound(
             keys=[self.job.requests, self.job.dupefilter, self.job.nodes, self.job.clock, self.job.behind,
@@ -52,8 +52,9 @@ class Rewind:
         return dropped
 
     def done(self, entry: bytes) -> tuple[bytes, str] | tuple[()]:
-        """``entry`` and its page id when its page is done: finished by this writer, or settled
-        in the index; nothing for one the writer waits for, or that is no entry of this format."""
+        """``entry`` and its page id when its page is done: in this writer's hands (being archived:
+        its pictures downloading, or a response Scrapy has not let go of), finished by it, or
+        settled in the index; nothing for one the writer waits for, or no entry of this format."""
         try:
             request = frontier.loads(entry)
         except WireError:
@@ -62,6 +63,7 @@ class Rewind:
         if page_id in self.exchange.waiting:
             return ()
         url, index = request["url"], self.run.archive.index
-        if page_id in self.exchange.archived or index.article_state(index.article_of(url) or url) in SETTLED:
+        if page_id in self.exchange.held or page_id in self.exchange.archived \
+                or index.article_state(index.article_of(url) or url) in SETTLED:
             return entry, page_id
         return ()

@@ -204,6 +204,18 @@ end
 return 1
 """
 
+# The requests a Redis gone back in time holds, on the frontier and in each node's in-flight
+# hash (node names from the nodes hash), read in one step: read one place after the other, a
+# request a node gave back in between (held by it in the snapshot, not now) was in neither read.
+# KEYS: requests, nodes.  ARGV: in-flight key prefix.  Returns the entries.
+REQUESTS_HELD = """
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, node in ipairs(redis.call('HKEYS', KEYS[2])) do
+  for _, entry in ipairs(redis.call('HKEYS', ARGV[1] .. node)) do table.insert(entries, entry) end
+end
+return entries
+"""
+
 # The writer drops the requests a Redis gone back in time brought back whose pages were
 # archived since, wherever they are now (on the frontier, or in a node's in-flight hash,
 # as node names come from the nodes hash), and sets the job's clock forward: nodes take again.

@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.config import Config
+from crawler.distributed import lastword
 from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import (
     DONE_SECONDS,
@@ -38,6 +39,7 @@ from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
 from crawler.run import Run
+from crawler.store.archive import Layout
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +56,31 @@ def unreachable(error: redis.RedisError) -> bool:
         and not isinstance(error, redis.AuthenticationError)
 
 
-def taken_before(writers: list[str]) -> str:
+def taken_before(writers: list[str], words: dict[str, str]) -> str:
     """What became of the pages a job's writers before took and Redis does not have as
-    archived: read after a run that failed, it says what may have happened (this run cannot
-    tell which: Redis keeps no word of it, and the writer before said its own in its log)
-    and what this run does."""
-    return (f"taken by {'writers' if len(writers) > 1 else 'writer'} {', '.join(writers)}, which ended "
-            "before Redis had them as archived: killed, its machine down, or Redis away or refusing it (its "
-            "password or users changed) as it stopped; this run asks WeChat for none of them again, and "
-            "archives those not archived yet")
+    archived: read after a run that failed, it says why each writer stopped, as its last
+    word on this archive says (``lastword``), or that this run does not know (it left none:
+    killed, its machine down), and what this run does."""
+    said = "; ".join(f"writer {writer}, which {f'ended as {words[writer]}' if writer in words else UNSAID}"
+                     for writer in writers)
+    return (f"taken by {said}, before Redis had them as archived; this run asks WeChat for none of them "
+            "again, and archives those not archived yet")
+
+
+# A writer's last word while Redis does not answer it: what it knows if it ends then, killed
+# or stopped (the signal that stopped it is in its own log).
+AWAY = "Redis did not answer it"
+# Why a writer before stopped, when it left no word of it on this archive.
+UNSAID = "ended leaving no word of why on this archive (this run does not know: killed, or its machine down?)"
+
+
+def lost_because(error: redis.RedisError, grace: float) -> str:
+    """Why a writer stopped, Redis lost to it as ``error`` says, as its last word puts it."""
+    if isinstance(error, redis.AuthenticationError):
+        return "Redis refused its user and password (its password or users changed)"
+    if unreachable(error):
+        return f"Redis did not answer it for more than REDIS_GRACE ({grace:.0f} s)"
+    return f"Redis refused it a step of the job ({str(error).rstrip('.')})"
 
 
 class NodeWatch:
@@ -199,6 +217,7 @@ class Writer:
         self.tasks: list[asyncio.Task[None]] = []
         self.outage = Outage(config.redis_grace)
         self.lost = False
+        self.state = Layout(config.archive_dir).state  # where it leaves its last word (``lastword``)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Writer:
@@ -217,6 +236,7 @@ class Writer:
             await self.client.delete(self.job.done)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
+            words = lastword.read(self.state, self.job.name)
             reclaimed, takers = await self.exchange.reclaim()
             queued = await self.client.zcard(self.job.requests)
             fetched = await self.client.hlen(self.job.pages)
@@ -226,9 +246,10 @@ class Writer:
         if queued or fetched:
             logger.info("Resuming job %s: %s on the frontier, %s fetched and waiting%s",
                         self.job.name, counted(queued, "request"), counted(fetched, "page"),
-                        f" ({reclaimed} of them {taken_before(takers)})" if reclaimed else "")
+                        f" ({reclaimed} of them {taken_before(takers, words)})" if reclaimed else "")
         else:
             logger.info("Job %s: article pages are fetched by its fetch nodes", self.job.name)
+        lastword.forget(self.state, self.job.name)
         self.tasks = [asyncio.ensure_future(task) for task in (
             self.take_pages(), self.looking(self.keep_lease), self.looking(self.look_at_nodes))]
 
@@ -242,7 +263,7 @@ class Writer:
                 if await self.ride_out(error):
                     continue
                 return
-            self.outage.answered()
+            self.answered()
         self.exchange.stop("the writer is stopping; pages fetched for it wait in Redis for its next run")
 
     async def looking(self, look: Callable[[], Awaitable[bool]]) -> None:
@@ -259,7 +280,7 @@ class Writer:
                     return
                 continue
             # said by whichever task finds Redis back first: the job may end before the other does
-            self.outage.answered()
+            self.answered()
 
     async def look_at_nodes(self) -> bool:
         """Asks again for the pages Redis lost, and stops the job (False) when no node is left
@@ -304,10 +325,25 @@ class Writer:
     async def waited_out(self, error: redis.RedisError, patient: bool = True) -> bool:
         """True, a second later, when Redis has been away for less than ``REDIS_GRACE``
         (and the caller is ``patient``)."""
-        if patient and not self.lost and unreachable(error) and not self.outage.failed(error):
-            await asyncio.sleep(1)
-            return True
+        if patient and not self.lost and unreachable(error):
+            away = self.outage.since is not None
+            if not self.outage.failed(error):
+                if not away:  # what it knows if it ends now, killed or stopped: Redis is away
+                    self.last_word(AWAY)
+                await asyncio.sleep(1)
+                return True
         return False
+
+    def answered(self) -> None:
+        """Redis answered a call: an outage, if any, is over, and its last word with it."""
+        if self.outage.since is not None:
+            self.outage.answered()
+            lastword.forget(self.state, self.job.name)
+
+    def last_word(self, why: str) -> None:
+        """Leaves on the archive why this writer may end before Redis has the pages it took as
+        archived: for the job's next writer to say (``lastword``)."""
+        lastword.leave(self.state, self.job.name, self.name, why)
 
     async def keep_lease(self) -> bool:
         """Renews the writer's lease; False, and the run stops, when another writer holds
@@ -335,6 +371,7 @@ class Writer:
         if self.lost:
             return False
         self.lost = True
+        self.last_word(lost_because(error, self.outage.grace))
         if isinstance(error, redis.AuthenticationError):
             logger.error("%s. %s", let_in_no_more(self.url, error), then)
             return True
@@ -387,7 +424,7 @@ class Writer:
                 if await self.waited_out(error, patient=Run.of(self.crawler).stopped_by is None):
                     continue
                 return error
-            self.outage.answered()
+            self.answered()
             return None
 
     def left_as_stopped(self, error: redis.RedisError, stopped_by: signal.Signals) -> None:
@@ -396,6 +433,7 @@ class Writer:
         if self.lost:
             return
         self.lost = True
+        self.last_word(AWAY)
         logger.warning("Redis is unreachable (%s), not waited for as the run stops by %s: job %s stays "
                        "in Redis as it was then, its frontier and the pages fetched and taken for this "
                        "writer; the next run of this command resumes it once Redis answers, and archives "
