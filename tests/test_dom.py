@@ -133,14 +133,19 @@ FOSTERED = {
 }
 
 
+def assert_placed(markup: str, placed: str) -> None:
+    """``markup`` parsed is the tree ``placed`` (its ``<div>`` around it), and a second parse
+    of that tree's markup (the converter's) leaves it so."""
+    assert lxml.html.tostring(dom.fragment(markup), encoding="unicode") == placed
+    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+
+
 @pytest.mark.parametrize(("markup", "placed"), FOSTERED.items())
 def test_what_stands_in_a_table_outside_its_cells_goes_before_it(markup: str, placed: str) -> None:
     """Text and elements in a table outside its cells stayed where libxml2 left them: the
     post wrote them inside the table's Markdown and its pipes showed as text; a second
     parse (the body is parsed again from the page's) leaves the tree as it is."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
 
 
 HELD_OPEN = {
@@ -212,9 +217,7 @@ def test_a_link_a_table_closes_with_its_paragraph_is_opened_again_after_it(marku
     """libxml2 closed a link, and the paragraph it stood in, at a table or fieldset, and
     left what followed unlinked, where HTML's parser (Chromium's) opens the link again; a
     second parse of the tree's markup (the converter's) keeps it so."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
 
 
 @pytest.mark.parametrize(("markup", "placed"), HELD_OPEN.items())
@@ -222,9 +225,7 @@ def test_a_link_a_table_starts_in_stays_open_around_it(markup: str, placed: str)
     """libxml2 closed a link at a table or fieldset that started in it, so that its cells
     and the text after it up to the link's end were not linked, where Chromium links them;
     a second parse of the tree's markup (the converter's) keeps it so."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
 
 
 STRAY_PARTS = {
@@ -270,9 +271,7 @@ def test_a_table_in_a_paragraph_closes_it(markup: str, placed: str) -> None:
     """libxml2 left a table that starts in a paragraph, in a span or bold, inside them: a
     hidden span hid the table and what followed it, where Chromium (a page in standards
     mode) shows them; a second parse of the tree's markup (the converter's) keeps it so."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
 
 
 LEFT_OPEN = {
@@ -326,9 +325,7 @@ def test_a_link_left_open_is_opened_again_after_what_closed_it(markup: str, plac
     (libxml2 ignored it), and so bolds or italicises what follows bold or italics left open
     (libxml2 left it plain). A second parse of the tree's markup (the converter's) keeps it
     so."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
 
 
 def test_thousands_of_elements_left_open_cost_copies_in_proportion() -> None:
@@ -365,6 +362,4 @@ def test_a_list_item_closes_the_item_it_starts_in(markup: str, placed: str) -> N
     """libxml2 nested an item in the link or span it started in, in the item before: the
     post wrote it inside the first item, its marker as text; Chromium closes the first item
     there. A second parse of the tree's markup keeps it so."""
-    tree = dom.fragment(markup)
-    assert lxml.html.tostring(tree, encoding="unicode") == placed
-    assert lxml.html.tostring(dom.fragment(placed[5:-6]), encoding="unicode") == placed
+    assert_placed(markup, placed)
