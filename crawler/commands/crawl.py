@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 from collections.abc import Mapping
@@ -41,6 +40,7 @@ from crawler.report.extensions import run_failure
 from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
+from crawler.signalstop import end_by
 from crawler.spiders.arguments import ArgumentError, NothingGiven
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
@@ -145,11 +145,3 @@ def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
     """1 when the crawl could not start or did not do its job (``run_failure``), else 0."""
     return 1 if runner.bootstrap_failed or run_failure(crawler.stats.get_stats()) else 0
 
-
-def end_by(number: signal.Signals) -> None:
-    """End this process by signal ``number``, as if it had never been caught."""
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:  # None: the process was started with it closed (2>&-)
-            stream.flush()
-    signal.signal(number, signal.SIG_DFL)
-    os.kill(os.getpid(), number)
