@@ -873,17 +873,44 @@ def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resum
     assert_clean(processes)
 
 
-def test_a_writer_stopped_while_it_waits_for_a_lease_ends_by_the_signal_without_a_traceback(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+@pytest.mark.parametrize("stops", [("SIGINT",), ("SIGTERM",), ("SIGTERM", "SIGINT")],
+                         ids=["Ctrl-C", "cron's timeout", "SIGTERM then SIGINT"])
+def test_a_writer_stopped_while_it_waits_for_a_lease_says_so_and_ends_by_the_signal(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, stops: tuple[str, ...]) -> None:
     """Ctrl-C while a writer waits for the lease of one that stopped to run out: a traceback
-    (KeyboardInterrupt in time.sleep). It ends by the signal, as a run it stops does."""
+    (KeyboardInterrupt in time.sleep); then no line at all, the log's last saying it waits.
+    SIGTERM (cron's timeout) killed it on the spot, no line either. It now says it stopped,
+    with nothing asked of WeChat nor written, a second signal as a forced stop, and ends by
+    the signal (the last); the next writer, once the lease is free, does the job. (Two
+    signals land together, SIGSTOP meanwhile: Python runs its handlers in their numbers' order.)"""
     job.set(f"{JOB}:writer", "elsewhere:42", px=60_000)
     processes.writer("writer", archive, album, REDIS_HEARTBEAT="60")
     processes.wait_for(lambda: "waiting for it to run out" in processes.log("writer"), "the writer waiting")
-    processes.running["writer"].send_signal(signal.SIGINT)
-    assert processes.wait("writer", timeout=30) == -signal.SIGINT, processes.log("writer")
-    assert "Traceback" not in processes.log("writer"), processes.log("writer")
+    writer = processes.running["writer"]
+    writer.send_signal(signal.SIGSTOP)
+    for stop in stops:
+        writer.send_signal(signal.Signals[stop])
+    writer.send_signal(signal.SIGCONT)
+    status = processes.wait("writer", timeout=30)
+    log = processes.log("writer")
+    assert "Traceback" not in log, log
+    *_, last = log.splitlines()
+    if len(stops) == 1:
+        assert status == -signal.Signals[stops[0]], log
+        assert last.endswith(f"WARNING: Stopped ({stops[0]}) before the crawl started: nothing was asked of "
+                             f"WeChat nor written; job {JOB} stays in Redis as it was, for its next writer"), log
+    else:
+        forced = re.search(r"WARNING: Stopped at once by (SIG\w+) after (SIG\w+) before the crawl started: "
+                           rf"nothing was asked of WeChat nor written; job {JOB} stays in Redis as it was, for "
+                           r"its next writer$", last)
+        assert forced and {forced[1], forced[2]} == set(stops), log
+        assert status == -signal.Signals[forced[1]], log
     assert job.get(f"{JOB}:writer") == b"elsewhere:42"
+    job.delete(f"{JOB}:writer")
+    processes.node("n1")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
 
 
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
