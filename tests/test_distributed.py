@@ -2022,6 +2022,47 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_again_for_no_page_t
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("album", [ARTICLES], indirect=True, ids=["the 404 last"])
+def test_a_redis_restored_from_a_snapshot_older_than_any_move_but_no_finish_asks_wechat_for_no_page_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restored from a snapshot taken before n1 took its first page, no page finished
+    since: the writer held that page (its picture downloading) and n1 fetched its second.
+    The job's clock counted finished pages only: none had finished, so neither n1 nor the
+    writer found Redis behind, the first page's request was on the frontier again, and n1
+    asked WeChat for it a second time. Every take of a request moves the clock now."""
+    before = len(article_hits(album.server))
+    first = frontier_order(album.site, album.served)[0]
+    picture = threading.Event()
+
+    def hold_its_picture(path: str) -> None:
+        if path.startswith(f"/mmbiz_png/Img{first.mid}x"):
+            picture.wait(PATIENCE)
+
+    second = gate(2)
+    album.server.before_answer = lambda path: (hold_its_picture(path), second.before_answer(path))
+    try:
+        processes.writer("writer", archive, album)
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        job.save()  # the snapshot: every request on the frontier, no page taken
+        processes.node("n1")
+        second.wait()  # n1 fetches its second page
+        processes.wait_for(lambda: job.hlen(f"{JOB}:taken") == 1, "the writer holding the first page")
+        assert not list(archive.glob("_posts/*.md"))  # no page finished
+        redis_server.stop(keep=True)
+        redis_server.start()  # from the snapshot: both pages' requests on the frontier again
+        second.open()
+        processes.wait_for(lambda: "Redis went back in time" in processes.log("writer")
+                           or len(article_hits(album.server)) > before + 2, "the writer's look, or a third page")
+    finally:
+        picture.set()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert "older snapshot): 1 request of pages done since dropped" in processes.log("writer")
+
+
 class Touch:
     """A pickle that runs ``touch`` when it is read: what anyone with write access to
     Redis could put on the frontier of nodes that read pickles."""
