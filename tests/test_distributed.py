@@ -913,6 +913,23 @@ def test_a_writer_stopped_while_it_waits_for_a_lease_says_so_and_ends_by_the_sig
     assert contents(archive) == album.expected
 
 
+def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
+        processes: Processes, job: redis.Redis) -> None:
+    """A node restarted under its name (systemd's Restart=) waits for the heartbeat its
+    killed run left to run out; cron's or systemd's SIGTERM meanwhile killed it on the spot,
+    no line. It now says it stopped having taken nothing, and ends by the signal."""
+    job.set(f"{JOB}:alive:n1", "1", px=60_000)  # left by a run of n1 that was killed
+    processes.node("n1", REDIS_HEARTBEAT="60")
+    processes.wait_for(lambda: any(client["cmd"] == "pttl" for client in job.client_list()),
+                       "n1 watching the heartbeat")
+    processes.running["n1"].send_signal(signal.SIGTERM)
+    assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    *_, last = processes.log("n1").splitlines() or [""]
+    assert last.endswith("WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
+                         f"written; this fetch node took nothing of job {JOB}"), processes.log("n1")
+    assert not job.exists(f"{JOB}:inflight:n1")
+
+
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
 def test_pages_a_killed_writer_had_taken_are_archived_by_the_next_without_asking_wechat(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, wrapper: tuple[str, ...]) -> None:
