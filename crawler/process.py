@@ -18,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
 from crawler.run import Run, stop_asked
+from crawler.signalstop import forced_by_words
 from crawler.stopping import leaves
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,5 @@ class StopSignal:
 def stopped_at_once(first: signal.Signals, second: signal.Signals) -> str:
     """The last line of a crawl a ``second`` signal stopped at once, after the ``first``
     asked it to stop: Scrapy's own says it at DEBUG, and no summary follows."""
-    by = f"a second {first.name}" if first == second else f"{second.name} after {first.name}"
-    return (f"Stopped at once by {by}: no run summary; the files being written were finished "
-            "whole, and what this run did not archive is left for the next run")
+    return (f"Stopped at once by {forced_by_words(first, second)}: no run summary; the files being "
+            "written were finished whole, and what this run did not archive is left for the next run")

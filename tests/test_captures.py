@@ -267,3 +267,78 @@ def test_a_crawl_killed_with_sigkill_then_run_again_ends_complete(tmp_path: Path
         assert not list(archive.rglob(".*.tmp"))
         again = {re.search(r"mid=(\d+)", path).group(1) for path, _ in server.hits("/s")[first_run:]}
         assert done and not again & done  # the rerun skipped what was done
+
+
+def rebuild_stopped(tmp_path: Path, *signals: signal.Signals) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The real ``scrapy rebuild`` of an archive of 60 posts, every one of which it rewrites
+    (``DEFAULT_TAGS`` changed), sent ``signals`` together once it has rewritten one: stopped
+    (SIGSTOP) meanwhile, so that they land together wherever it is, a post half written too."""
+    with MockWeChat() as server:
+        site = Site(server)
+        album = site.album("3901", site.serve(numbered(2247494000, 60)))
+        archive = tmp_path / "archive"
+        assert crawl("album", archive, "-a", f"url={album}").returncode == 0
+    command = [sys.executable, "-m", "scrapy", "rebuild", "-s", f"ARCHIVE_DIR={archive}", "-s", "DEFAULT_TAGS=新的"]
+    process = subprocess.Popen(command, cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    posts = archive / "_posts"
+    before = posts.stat().st_mtime_ns
+    try:
+        while posts.stat().st_mtime_ns == before:  # the first post being rewritten
+            assert process.poll() is None, process.communicate()
+        time.sleep(0.1)  # a few more: some 10 ms each
+        process.send_signal(signal.SIGSTOP)
+        for number in signals:
+            process.send_signal(number)
+        process.send_signal(signal.SIGCONT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return archive, subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+def retagged(archive: Path) -> int:
+    """How many posts the rebuild rewrote: tagged ``新的``."""
+    return sum("\n    - 新的\n" in path.read_text(encoding="utf-8") for path in (archive / "_posts").glob("*.md"))
+
+
+def assert_the_next_rebuild_finishes(archive: Path) -> None:
+    assert not [path for path in archive.rglob("*") if path.name.endswith(".tmp")]
+    again = scrapy("rebuild", archive, "DEFAULT_TAGS=新的")
+    assert again.returncode == 0, again.stderr
+    assert re.fullmatch(r"rebuild: [1-5]?\d unchanged, [1-5]?\d updated\n", again.stdout), again.stdout
+    assert retagged(archive) == 60
+    assert scrapy("verify", archive).returncode == 0
+
+
+def test_rebuild_stopped_by_sigterm_finishes_the_post_in_hand_says_so_and_ends_by_it(tmp_path: Path) -> None:
+    """Cron's ``timeout`` (SIGTERM) while ``scrapy rebuild`` rewrote posts killed it on the
+    spot: a post's temporary file and its version before left beside it, no line, no count.
+    It now finishes the post in hand, says what it did and left, and ends by the signal."""
+    archive, stopped = rebuild_stopped(tmp_path, signal.SIGTERM)
+    assert stopped.returncode == -signal.SIGTERM, stopped.stderr
+    assert stopped.stderr == ""
+    done = retagged(archive)
+    assert 0 < done < 60
+    assert stopped.stdout == f"rebuild (stopped by SIGTERM): {60 - done} left for the next rebuild, {done} updated\n"
+    assert_the_next_rebuild_finishes(archive)
+
+
+def test_rebuild_stopped_by_a_second_signal_writes_no_half_file_and_says_it_was_forced(tmp_path: Path) -> None:
+    """SIGTERM then SIGINT (cron's timeout, then a person's Ctrl-C): the post being written is
+    finished whole, the last line says the stop was forced and what is left, and the process
+    ends by the second signal. (Both land together: Python runs its handlers in the order
+    of the signals' numbers, whichever came first.)"""
+    archive, stopped = rebuild_stopped(tmp_path, signal.SIGTERM, signal.SIGINT)
+    done = retagged(archive)
+    assert 0 < done < 60
+    *_, last = stopped.stderr.splitlines() or [""]
+    forced = re.fullmatch(r"Stopped at once by (SIG\w+) after (SIG\w+): no summary; the post being written "
+                          r"was finished whole; the next scrapy rebuild does the (\d+) posts? not rebuilt yet",
+                          last)
+    assert forced, stopped.stderr
+    assert {forced[1], forced[2]} == {"SIGTERM", "SIGINT"}
+    assert stopped.returncode == -signal.Signals[forced[1]], stopped.stderr
+    assert int(forced[3]) == 60 - done
+    assert stopped.stdout == ""
+    assert_the_next_rebuild_finishes(archive)

@@ -873,17 +873,61 @@ def test_a_writer_killed_and_started_again_at_once_waits_for_its_lease_and_resum
     assert_clean(processes)
 
 
-def test_a_writer_stopped_while_it_waits_for_a_lease_ends_by_the_signal_without_a_traceback(
-        album: Album, archive: Path, processes: Processes, job: redis.Redis) -> None:
+@pytest.mark.parametrize("stops", [("SIGINT",), ("SIGTERM",), ("SIGTERM", "SIGINT")],
+                         ids=["Ctrl-C", "cron's timeout", "SIGTERM then SIGINT"])
+def test_a_writer_stopped_while_it_waits_for_a_lease_says_so_and_ends_by_the_signal(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, stops: tuple[str, ...]) -> None:
     """Ctrl-C while a writer waits for the lease of one that stopped to run out: a traceback
-    (KeyboardInterrupt in time.sleep). It ends by the signal, as a run it stops does."""
+    (KeyboardInterrupt in time.sleep); then no line at all, the log's last saying it waits.
+    SIGTERM (cron's timeout) killed it on the spot, no line either. It now says it stopped,
+    with nothing asked of WeChat nor written, a second signal as a forced stop, and ends by
+    the signal (the last); the next writer, once the lease is free, does the job. (Two
+    signals land together, SIGSTOP meanwhile: Python runs its handlers in their numbers' order.)"""
     job.set(f"{JOB}:writer", "elsewhere:42", px=60_000)
     processes.writer("writer", archive, album, REDIS_HEARTBEAT="60")
     processes.wait_for(lambda: "waiting for it to run out" in processes.log("writer"), "the writer waiting")
-    processes.running["writer"].send_signal(signal.SIGINT)
-    assert processes.wait("writer", timeout=30) == -signal.SIGINT, processes.log("writer")
-    assert "Traceback" not in processes.log("writer"), processes.log("writer")
+    writer = processes.running["writer"]
+    writer.send_signal(signal.SIGSTOP)
+    for stop in stops:
+        writer.send_signal(signal.Signals[stop])
+    writer.send_signal(signal.SIGCONT)
+    status = processes.wait("writer", timeout=30)
+    log = processes.log("writer")
+    assert "Traceback" not in log, log
+    *_, last = log.splitlines()
+    if len(stops) == 1:
+        assert status == -signal.Signals[stops[0]], log
+        assert last.endswith(f"WARNING: Stopped ({stops[0]}) before the crawl started: nothing was asked of "
+                             f"WeChat nor written; job {JOB} stays in Redis as it was, for its next writer"), log
+    else:
+        forced = re.search(r"WARNING: Stopped at once by (SIG\w+) after (SIG\w+) before the crawl started: "
+                           rf"nothing was asked of WeChat nor written; job {JOB} stays in Redis as it was, for "
+                           r"its next writer$", last)
+        assert forced and {forced[1], forced[2]} == set(stops), log
+        assert status == -signal.Signals[forced[1]], log
     assert job.get(f"{JOB}:writer") == b"elsewhere:42"
+    job.delete(f"{JOB}:writer")
+    processes.node("n1")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n1")
+    assert contents(archive) == album.expected
+
+
+def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
+        processes: Processes, job: redis.Redis) -> None:
+    """A node restarted under its name (systemd's Restart=) waits for the heartbeat its
+    killed run left to run out; cron's or systemd's SIGTERM meanwhile killed it on the spot,
+    no line. It now says it stopped having taken nothing, and ends by the signal."""
+    job.set(f"{JOB}:alive:n1", "1", px=60_000)  # left by a run of n1 that was killed
+    processes.node("n1", REDIS_HEARTBEAT="60")
+    processes.wait_for(lambda: any(client["cmd"] == "pttl" for client in job.client_list()),
+                       "n1 watching the heartbeat")
+    processes.running["n1"].send_signal(signal.SIGTERM)
+    assert processes.wait("n1", timeout=30) == -signal.SIGTERM, processes.log("n1")
+    *_, last = processes.log("n1").splitlines() or [""]
+    assert last.endswith("WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
+                         f"written; this fetch node took nothing of job {JOB}"), processes.log("n1")
+    assert not job.exists(f"{JOB}:inflight:n1")
 
 
 @pytest.mark.parametrize("wrapper", [(), PID_NAMESPACE], ids=["host", "container"])
@@ -1381,8 +1425,10 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
         album.site.pages.update(pages)  # WeChat lets another IP through
         del album.site.pages[unserved]
     node_log, writer_log = processes.log("n1"), processes.log("writer")
-    assert "ERROR: Fetch node n1 stopped (blocked)" in node_log
-    assert "WARNING: Fetch node n1 is blocked by WeChat" in writer_log
+    # n1 alone: no other node took its requests, which both lines said
+    assert f"ERROR: Fetch node n1 stopped (blocked): 0 pages handed back to job {JOB}; WeChat is blocking this " \
+           "IP: what it held is back on the job's frontier\n" in node_log, node_log
+    assert "WARNING: Fetch node n1 is blocked by WeChat; no other node is fetching\n" in writer_log, writer_log
     assert "ERROR: Every fetch node is blocked: stopping" in writer_log
     assert node_report(writer_log) == {"n1": "0 fetched, blocked"}
     assert "ERROR: Exit status 1: the run was cut short: WeChat is blocking" in writer_log
@@ -1993,6 +2039,47 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_again_for_no_page_t
     assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
     assert f"older snapshot): {ARTICLES} requests of pages done since dropped" in processes.log("writer")
     assert_clean(processes)
+
+
+@pytest.mark.parametrize("album", [ARTICLES], indirect=True, ids=["the 404 last"])
+def test_a_redis_restored_from_a_snapshot_older_than_any_move_but_no_finish_asks_wechat_for_no_page_again(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Redis restored from a snapshot taken before n1 took its first page, no page finished
+    since: the writer held that page (its picture downloading) and n1 fetched its second.
+    The job's clock counted finished pages only: none had finished, so neither n1 nor the
+    writer found Redis behind, the first page's request was on the frontier again, and n1
+    asked WeChat for it a second time. Every take of a request moves the clock now."""
+    before = len(article_hits(album.server))
+    first = frontier_order(album.site, album.served)[0]
+    picture = threading.Event()
+
+    def hold_its_picture(path: str) -> None:
+        if path.startswith(f"/mmbiz_png/Img{first.mid}x"):
+            picture.wait(PATIENCE)
+
+    second = gate(2)
+    album.server.before_answer = lambda path: (hold_its_picture(path), second.before_answer(path))
+    try:
+        processes.writer("writer", archive, album)
+        processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+        job.save()  # the snapshot: every request on the frontier, no page taken
+        processes.node("n1")
+        second.wait()  # n1 fetches its second page
+        processes.wait_for(lambda: job.hlen(f"{JOB}:taken") == 1, "the writer holding the first page")
+        assert not list(archive.glob("_posts/*.md"))  # no page finished
+        redis_server.stop(keep=True)
+        redis_server.start()  # from the snapshot: both pages' requests on the frontier again
+        second.open()
+        processes.wait_for(lambda: "Redis went back in time" in processes.log("writer")
+                           or len(article_hits(album.server)) > before + 2, "the writer's look, or a third page")
+    finally:
+        picture.set()
+    processes.succeed("writer", "n1")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert "older snapshot): 1 request of pages done since dropped" in processes.log("writer")
 
 
 class Touch:

@@ -79,10 +79,10 @@ def test_a_page_is_submitted_once_while_the_job_holds_it(redis_db: redis.Redis) 
 def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: redis.Redis) -> None:
     submit(redis_db, "p1", 20, "r-late")
     submit(redis_db, "p2", -5, "r-first")
-    assert take(redis_db) == [b"r-first", b"-5", 0]
+    assert take(redis_db) == [b"r-first", b"-5", 1]  # the job's clock: each take moves it
     assert frontier(redis_db) == [(b"r-late", 20.0)]
     assert redis_db.hgetall(JOB.inflight(NODE)) == {b"r-first": b"-5"}
-    assert take(redis_db, OTHER) == [b"r-late", b"20", 0]
+    assert take(redis_db, OTHER) == [b"r-late", b"20", 2]
     assert take(redis_db) is None  # the frontier is empty
 
 
@@ -91,7 +91,7 @@ def test_a_node_of_other_code_than_the_writers_takes_nothing(redis_db: redis.Red
     assert take(redis_db, version="ba9876543210") == VERSION.encode()
     assert frontier(redis_db) == [(b"r1", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
     redis_db.delete(JOB.opened)  # Redis lost the job: the writer marks it again after its look
-    assert take(redis_db, version="ba9876543210") == [b"r1", b"0", 0]
+    assert take(redis_db, version="ba9876543210") == [b"r1", b"0", 1]
 
 
 def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db: redis.Redis) -> None:
@@ -138,7 +138,7 @@ def test_a_hand_back_run_again_after_its_answer_was_lost_is_no_second_copy(redis
     assert hand_back(redis_db, "r1", "p1", token="t1") == 1
     assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # retried at once
     assert take_page(redis_db, "p1") == b"page"
-    assert finish_page(redis_db, "p1") == 1
+    assert finish_page(redis_db, "p1") == 2  # a take, then a finish
     assert hand_back(redis_db, "r1", "p1", token="t1") == scripts.HANDED_ALREADY  # at the next beat
     assert redis_db.hgetall(JOB.fetched) == {NODE.encode(): b"1"} and not redis_db.exists(JOB.dropped)
     assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"] and not redis_db.exists(JOB.pages)
@@ -201,18 +201,18 @@ def test_the_writer_takes_a_page_once_and_keeps_it_taken_until_archived(redis_db
     assert not redis_db.exists(JOB.dupefilter) and not redis_db.exists(JOB.pages)
     assert redis_db.hgetall(JOB.taken) == {b"p1": b"page"} and redis_db.hgetall(JOB.takers) == {b"p1": WRITER.encode()}
     assert finish_page(redis_db, "p1", "other:2") == 0 and redis_db.exists(JOB.taken)  # not its page
-    assert finish_page(redis_db, "p1") == 1
+    assert finish_page(redis_db, "p1") == 2
     assert not redis_db.exists(JOB.taken) and not redis_db.exists(JOB.takers)
     assert submit(redis_db, "p1", 0, "r1") == 1  # asked again later, it is queued again
 
 
 def test_a_node_takes_nothing_from_a_redis_behind_the_clock_it_saw_until_the_writer_drops_what_is_done(
         redis_db: redis.Redis) -> None:
-    """A Redis restored from an older snapshot: its clock (pages finished) is behind the one a
-    node saw, and its frontier holds requests of pages finished since."""
+    """A Redis restored from an older snapshot: its clock (requests taken, pages finished) is
+    behind the one a node saw, and its frontier holds requests of pages finished since."""
     for page_id in ("p1", "p2", "p3"):
         submit(redis_db, page_id, 0, f"r-{page_id}")
-    assert take(redis_db, clock=2) == 0  # nothing taken: the node saw 2 pages finished, Redis says none
+    assert take(redis_db, clock=2) == 0  # nothing taken: the node saw 2 moves, Redis says none
     assert take(redis_db, OTHER, clock=1) == 0
     assert redis_db.get(JOB.behind) == b"2" and len(frontier(redis_db)) == 3
     redis_db.hset(JOB.nodes, NODE, "fetching")
@@ -225,12 +225,12 @@ def test_a_node_takes_nothing_from_a_redis_behind_the_clock_it_saw_until_the_wri
     assert frontier(redis_db) == [(b"r-p3", 0.0)] and not redis_db.exists(JOB.inflight(NODE))
     assert redis_db.smembers(JOB.dupefilter) == {b"p3"}
     assert redis_db.get(JOB.clock) == b"2" and not redis_db.exists(JOB.behind)
-    assert take(redis_db, clock=2) == [b"r-p3", b"0", 2]
+    assert take(redis_db, clock=2) == [b"r-p3", b"0", 3]  # the clock moves on
     redis_db.hset(JOB.takers, "p3", WRITER)
-    assert finish_page(redis_db, "p3") == 3  # the clock moves on
+    assert finish_page(redis_db, "p3") == 4
     redis_db.set(JOB.lease, "elsewhere:2")  # a writer whose job another took drops nothing
     assert run(redis_db, scripts.REWOUND, keys, [JOB.inflight_prefix, 9, WRITER]) is None
-    assert redis_db.get(JOB.clock) == b"3"
+    assert redis_db.get(JOB.clock) == b"4"
 
 
 def test_a_page_whose_take_lost_its_answer_is_taken_again_by_its_writer_only(redis_db: redis.Redis) -> None:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scrapy import signals
@@ -41,6 +41,7 @@ from crawler.report.extensions import run_failure
 from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
 from crawler.run import Run
 from crawler.settingread import ConfigError
+from crawler.signalstop import SignalStop, end_by, forced_by_words
 from crawler.spiders.arguments import ArgumentError, NothingGiven
 from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
@@ -68,10 +69,11 @@ class Command(ScrapyCrawl):
             self.exitcode = refuse("crawl", not_one_spider(args, spiders), 2)
             return
         quiet_scrapy(self.settings)
-        try:
-            prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs)
-        except KeyboardInterrupt:  # Ctrl-C while a job's writer or node waits for its predecessor's lease
-            end_by(signal.SIGINT)
+        # a signal while a job's writer or node waits for its predecessor's lease
+        with SignalStop() as stop:
+            prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs, stop.asked)
+        if isinstance(prepared, Unstarted):
+            end_by(prepared.said(stop))
             return
         if isinstance(prepared, int):
             self.exitcode = prepared
@@ -102,10 +104,28 @@ def not_one_spider(words: list[str], spiders: list[str]) -> str:
     return f"give one spider (this project's: {', '.join(sorted(spiders))}){given}"
 
 
+@dataclass(frozen=True)
+class Unstarted:
+    """A crawl a signal stopped before it started: what it leaves (of a job in Redis)."""
+
+    leaves: str
+
+    def said(self, stop: SignalStop) -> signal.Signals:
+        """Says so in its last line (a second signal as a forced stop); the signal to end by."""
+        first, second = stop.stopped_by, stop.forced_by
+        assert first is not None
+        how = f"at once by {forced_by_words(first, second)}" if second else f"({first.name})"
+        logger.warning("Stopped %s before the crawl started: nothing was asked of WeChat nor written%s",
+                       how, self.leaves)
+        return second or first
+
+
 def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
-                  arguments: Mapping[str, Any]) -> tuple[Crawler, Any] | int:
+                  arguments: Mapping[str, Any], stop: Callable[[], bool] = lambda: False
+                  ) -> tuple[Crawler, Any] | int | Unstarted:
     """The crawler of spider ``name`` and its checked parameters, its archive open; or the
-    exit status when it cannot start (having said why in one line)."""
+    exit status when it cannot start (having said why in one line); or ``Unstarted`` when
+    ``stop`` (a signal) ended it, as a job's writer or node waited for a lease."""
     try:
         spidercls = runner.spider_loader.load(name)
     except KeyError:
@@ -133,9 +153,13 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
             Run.of(crawler).open_archive(config.archive_dir)
         except ArchiveError as error:
             return refuse(f"crawl {name}", str(error), 1)
-        held = writer_refused(config) if uses_redis else None
+        held = writer_refused(config, stop) if uses_redis else None
+        leaves = f"; job {config.redis_job} stays in Redis as it was, for its next writer"
     else:
-        held = node_refused(config) if uses_redis else None
+        held = node_refused(config, stop) if uses_redis else None
+        leaves = f"; this fetch node took nothing of job {config.redis_job}"
+    if stop():
+        return Unstarted(leaves if uses_redis else "")
     if held:
         return refuse(f"crawl {name}", *held)
     return crawler, params
@@ -145,11 +169,3 @@ def exit_status(runner: CrawlerRunnerBase, crawler: Crawler) -> int:
     """1 when the crawl could not start or did not do its job (``run_failure``), else 0."""
     return 1 if runner.bootstrap_failed or run_failure(crawler.stats.get_stats()) else 0
 
-
-def end_by(number: signal.Signals) -> None:
-    """End this process by signal ``number``, as if it had never been caught."""
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:  # None: the process was started with it closed (2>&-)
-            stream.flush()
-    signal.signal(number, signal.SIG_DFL)
-    os.kill(os.getpid(), number)

@@ -27,8 +27,8 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
 - ``<job>:lastwriter``     the writer that held the lease last (host:pid), for the job's length
 - ``<job>:opened``         the writer's code version, for the job's length: a Redis without it lost the job
-- ``<job>:clock``          pages the writer has finished in the job: a Redis restored from an older
-  snapshot holds an older clock than the writer and nodes saw
+- ``<job>:clock``          requests taken by nodes and pages finished by the writer: a Redis
+  restored from an older snapshot holds an older clock than the writer and nodes saw
 - ``<job>:behind``         the latest clock a node saw, left by one that found Redis's behind it
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -269,7 +269,7 @@ class Refusal(NamedTuple):
     status: int
 
 
-def writer_refused(config: Config) -> Refusal | None:
+def writer_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> Refusal | None:
     """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
     process may not be the job's writer when another holds it (exit status 2), or when
     Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1).
@@ -278,7 +278,8 @@ def writer_refused(config: Config) -> Refusal | None:
     writer that runs renews it within a third of that, and is refused then; one killed
     (SIGKILL, a crash) leaves it to run out unrenewed, and the writer started after it,
     at once by hand or by cron, takes the job then. Its host:pid says nothing either way:
-    dead on this host, it may be process 1 of a container's own PID namespace, alive."""
+    dead on this host, it may be process 1 of a container's own PID namespace, alive. A
+    signal (``stop``) ends the wait, the lease not taken: the command ends by it."""
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
     job = Job.from_config(config)
@@ -291,7 +292,9 @@ def writer_refused(config: Config) -> Refusal | None:
             logger.info("Job %s's writer lease is %s's for %.0f s more: waiting for it to run out (its "
                         "writer stopped: killed, its machine down) or to be renewed (its writer runs)",
                         config.redis_job, text(holder), int(left) / 1000)
-            renewed = _renewed(client, job.lease, lease_seconds(config))
+            renewed = _renewed(client, job.lease, lease_seconds(config), stop)
+            if stop():
+                return None
             holder, left, taken = lease(keys=[job.lease, job.last_writer], args=args)
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not give job {config.redis_job} "
@@ -308,13 +311,14 @@ def writer_refused(config: Config) -> Refusal | None:
                    f"job{same}", 2)
 
 
-def node_refused(config: Config) -> Refusal | None:
+def node_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> Refusal | None:
     """Why this process may not be fetch node ``REDIS_NODE``, or host:pid: another process
     beats under its name (one name given to two machines; host:pid, process 1 of two
     containers of one host name), and each would put the other's requests back on the
     frontier as its own and fetch them too (exit status 2); or Redis failed (exit status 1).
     A heartbeat left by a run of the name that died runs out unrenewed: the wait for it to
-    be renewed is one heartbeat at most, and only when there is one."""
+    be renewed is one heartbeat at most, and only when there is one; a signal (``stop``)
+    ends it."""
     name = node_name(config)
     client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
                                   socket_timeout=config.redis_timeout)
@@ -323,7 +327,7 @@ def node_refused(config: Config) -> Refusal | None:
         "that host:pid is this process's too: give containers host names of their own, or each node "
         "its own REDIS_NODE")
     try:
-        if _renewed(client, alive, config.redis_heartbeat):
+        if _renewed(client, alive, config.redis_heartbeat, stop):
             return Refusal(f"fetch node {name} of job {config.redis_job} is running already "
                            f"(its heartbeat is renewed): {advice}", 2)
     except redis.RedisError as error:
@@ -334,12 +338,12 @@ def node_refused(config: Config) -> Refusal | None:
     return None
 
 
-def _renewed(client: redis.Redis, key: str, within: float) -> bool:
+def _renewed(client: redis.Redis, key: str, within: float, stop: Callable[[], bool] = lambda: False) -> bool:
     """Whether ``key``, a lease or a heartbeat, is renewed within ``within`` seconds (the
-    process that holds it runs); False once it has run out, or is not there. (0 ms left is
-    still there: less than one; -1, no expiry, is never renewed.)"""
+    process that holds it runs); False once it has run out, or is not there, or ``stop``
+    says so. (0 ms left is still there: less than one; -1, no expiry, is never renewed.)"""
     left, until = client.pttl(key), time.monotonic() + within
-    while left >= 0 and time.monotonic() < until:
+    while left >= 0 and time.monotonic() < until and not stop():
         time.sleep(0.05)
         left, before = client.pttl(key), left
         if left > before:

@@ -8,6 +8,7 @@ here, by the function that needs them, when a crawl is in the distributed mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
@@ -45,18 +46,18 @@ def redis_unreachable(url: str, job: str) -> str | None:
     return jobs.redis_unreachable(url, job)
 
 
-def writer_refused(config: Config) -> Refusal | None:
+def writer_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:
     """Why this process may not be the job's writer (``job.writer_refused``)."""
     from crawler.distributed import job as jobs
 
-    return jobs.writer_refused(config)
+    return jobs.writer_refused(config, stop)
 
 
-def node_refused(config: Config) -> Refusal | None:
+def node_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:
     """Why this process may not be the fetch node it is named (``job.node_refused``)."""
     from crawler.distributed import job as jobs
 
-    return jobs.node_refused(config)
+    return jobs.node_refused(config, stop)
 
 
 def fetch_node(crawler: Crawler, config: Config) -> FetchNode:

@@ -260,7 +260,8 @@ class FetchNode:
                f"; {counted(len(self.unsent), 'page')} fetched and not handed back "
                f"({'Redis refused this node' if self.refused else 'Redis did not answer'}): "
                "asked again by the writer" if self.unsent else "",
-               "; WeChat is blocking this IP, the other nodes take over" if reason == "blocked" else "")
+               "; WeChat is blocking this IP: what it held is back on the job's frontier"
+               if reason == "blocked" else "")
 
     def left(self, reason: str) -> bool:
         """One try at ``leave``'s steps; False while Redis is away, within ``REDIS_GRACE``."""

@@ -90,7 +90,7 @@ class NodeQueue(PriorityQueue):
         node takes nothing until the writer has dropped those (``rewind.Rewind``)."""
         if not self.behind_said:
             self.behind_said = True
-            logger.info("Redis holds an older state of job %s than this node saw (%d pages finished, %d "
+            logger.info("Redis holds an older state of job %s than this node saw (its clock at %d, %d "
                         "here: restored from an older snapshot?): taking nothing until its writer has "
                         "dropped what was archived since", self.node.job.name, clock, self.node.clock)
 

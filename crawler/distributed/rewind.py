@@ -2,7 +2,9 @@
 nodes saw (an RDB file taken mid-run), its frontier and the nodes' in-flight hashes hold again
 requests whose pages were archived since, which nodes would ask of WeChat a second time.
 
-The job's clock counts the pages the writer has finished (``scripts.FINISH_PAGE``); the
+The job's clock counts the requests nodes have taken (``scripts.TAKE_REQUEST``) and the pages
+the writer has finished (``scripts.FINISH_PAGE``): a snapshot older than a take, no page
+finished since, is behind too (the writer holds that page, or a node fetches it); the
 writer and each node remember the latest they saw. A node that finds Redis's clock behind
 its own takes nothing, leaving its clock in ``<job>:behind`` (``scripts.TAKE_REQUEST``);
 the writer, at its next look, drops the requests whose pages it holds or finished this run

@@ -10,8 +10,9 @@ bring back keys the writer cleaned, and a writer's once another writer holds the
 # A node takes the frontier's first request into its in-flight hash, if the job's writer
 # runs its code (``opened`` holds the writer's ``code_version``; none yet is no other), and
 # if the job's clock is not behind the one the node saw last: a Redis restored from an older
-# snapshot holds again requests whose pages were archived since. The node then takes nothing
-# and leaves the clock it saw in ``behind``, until the writer has dropped those (REWOUND).
+# snapshot holds again requests taken or archived since. The node then takes nothing and
+# leaves the clock it saw in ``behind``, until the writer has dropped those (REWOUND). A take
+# moves the clock: a snapshot older than it, no page finished since, is behind it too.
 # KEYS: requests, inflight, opened, clock, behind.  ARGV: the node's code version, the clock it saw.
 # Returns [request, score, the job's clock], nil when the frontier is empty, the writer's
 # other version, or the job's clock, when behind.
@@ -29,7 +30,7 @@ if clock < tonumber(ARGV[2]) then
 end
 redis.call('ZREM', KEYS[1], first[1])
 redis.call('HSET', KEYS[2], first[1], first[2])
-return {first[1], first[2], clock}
+return {first[1], first[2], redis.call('INCR', KEYS[4])}
 """
 
 # A node puts a request it holds back on the frontier, exactly as it took it: nothing of
@@ -147,7 +148,7 @@ return false
 """
 
 # The writer has archived a page it took (or nothing can come of it): the page leaves the
-# job, and the job's clock, the pages finished, moves on.
+# job, and the job's clock (its requests taken and pages finished) moves on.
 # KEYS: taken, takers, clock.  ARGV: page id, writer.  The clock when it was this writer's, else 0.
 FINISH_PAGE = """
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end

@@ -116,17 +116,23 @@ class NodeWatch:
         heartbeat is not its silence unless ``judge_silence``: Redis was away meanwhile, and
         the nodes have not had a heartbeat's time to beat again since."""
         states = await self.text_hash(self.job.nodes)
+        newly_blocked = []
         for node, state in states.items():
             if state == "fetching" and judge_silence and await self.gone_silent(node):
                 states[node] = "lost"
             elif state == "blocked" and self.seen.get(node) != "blocked":
-                self.blocked.add(node)
-                logger.warning("Fetch node %s is blocked by WeChat; the other nodes take its requests", node)
+                newly_blocked.append(node)
             elif state == "other version" and node not in self.other_versions:
                 self.other_versions.add(node)
                 logger.warning("Fetch node %s runs another version of this project: it stopped, taking "
                                "nothing; install this writer's commit there", node)
         self.seen = states
+        # a node alone blocked had no other to take its requests, which the line said
+        others = "the other nodes take its requests" if "fetching" in states.values() else \
+            "no other node is fetching"
+        for node in newly_blocked:
+            self.blocked.add(node)
+            logger.warning("Fetch node %s is blocked by WeChat; %s", node, others)
         if "fetching" in states.values():
             self.blocked.clear()
         if not waiting or "fetching" in states.values():

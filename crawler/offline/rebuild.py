@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,52 +43,64 @@ logger = logging.getLogger(__name__)
 
 # Where a capture lies: when it was fetched, its file and its offset there.
 Found = tuple[datetime, Path, int]
+# The count of the posts a stop left for the next rebuild.
+LEFT = "left for the next rebuild"
 
 
 def rebuild(archive: Archive, style: MarkdownStyle = MarkdownStyle(),
             progress: Callable[[str], None] | None = None, interval: float = 30.0,
-            tagger: Tagger | None = None) -> Counter[str]:
+            tagger: Tagger | None = None, stop: Callable[[], bool] = lambda: False) -> Counter[str]:
     """Rebuild the posts of ``archive`` and restore the missing ones; count what happened to
     each. ``progress`` is told how far it is every ``interval`` seconds. ``tagger`` makes
-    the derived tags again."""
+    the derived tags again. ``stop`` is asked between two posts (and two captures read):
+    once it says so, the posts not reached are counted ``LEFT``, for the next rebuild."""
     tagger = tagger or Tagger.packaged()
-    captures = _captures_by_article(archive)
+    captures = _captures_by_article(archive, stop)
     files = files_by_stem(archive)
-    outcomes: Counter[str] = Counter()
     posts = post_files(archive.layout.posts)
     missing = [(key, name) for key, _, name in archive.index.archived_articles()
                if not (archive.layout.posts / name).is_file() and not archive.places.renamed(key)]
-    pace = Pace(time.monotonic(), found=len(posts) + len(missing))
+    steps = [partial(_rebuilt, archive, path, captures, style, tagger, files) for path in posts] + [
+        partial(_restored, archive, key, name, captures, style, tagger, files) for key, name in missing]
+    outcomes: Counter[str] = Counter()
+    pace = Pace(time.monotonic(), found=len(steps))
     told = pace.started
-
-    def one_more() -> None:  # a post rebuilt or restored
-        nonlocal told
+    for done, step in enumerate(steps):
+        if stop():
+            outcomes[LEFT] = len(steps) - done
+            break
+        outcomes[step()] += 1
         pace.done += 1
         if progress is not None and time.monotonic() - told >= interval:
             told = time.monotonic()
             progress(pace.line("posts", told))
-
-    for path in posts:
-        try:
-            outcomes[_rebuild_post(archive, path, captures, style, tagger, files)] += 1
-        except NotPutBack as error:  # rewritten: said as it is
-            outcomes[_not_recorded(error)] += 1
-        except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
-            # a post's error names it already (``PostError``): its name once
-            logger.warning("Not rebuilt: %s: %s", path.name, str(error).removeprefix(f"{path}: "))
-            outcomes["not rebuilt"] += 1
-        one_more()
-    for key, name in missing:
-        try:
-            outcomes[_restore_post(archive, key, name, captures, style, tagger, files)] += 1
-        except NotPutBack as error:  # written: said as it is
-            outcomes[_not_recorded(error)] += 1
-        except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
-            logger.warning("Not restored: %s: %s", name,
-                           str(error).removeprefix(f"{archive.layout.posts / name}: "))
-            outcomes["not rebuilt"] += 1
-        one_more()
     return outcomes
+
+
+def _rebuilt(archive: Archive, path: Path, captures: dict[str, list[Found]], style: MarkdownStyle,
+             tagger: Tagger, files: dict[str, str]) -> str:
+    """What came of rebuilding the post at ``path``."""
+    try:
+        return _rebuild_post(archive, path, captures, style, tagger, files)
+    except NotPutBack as error:  # rewritten: said as it is
+        return _not_recorded(error)
+    except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
+        # a post's error names it already (``PostError``): its name once
+        logger.warning("Not rebuilt: %s: %s", path.name, str(error).removeprefix(f"{path}: "))
+        return "not rebuilt"
+
+
+def _restored(archive: Archive, key: str, name: str, captures: dict[str, list[Found]],
+              style: MarkdownStyle, tagger: Tagger, files: dict[str, str]) -> str:
+    """What came of restoring the missing post ``name`` of archived article ``key``."""
+    try:
+        return _restore_post(archive, key, name, captures, style, tagger, files)
+    except NotPutBack as error:  # written: said as it is
+        return _not_recorded(error)
+    except (PostError, CaptureError, NotConverted, OSError, sqlite3.Error) as error:
+        logger.warning("Not restored: %s: %s", name,
+                       str(error).removeprefix(f"{archive.layout.posts / name}: "))
+        return "not rebuilt"
 
 
 class Tagged(NamedTuple):
@@ -200,12 +213,15 @@ def files_by_stem(archive: Archive) -> dict[str, str]:
         return {}
 
 
-def _captures_by_article(archive: Archive) -> dict[str, list[Found]]:
+def _captures_by_article(archive: Archive, stop: Callable[[], bool]) -> dict[str, list[Found]]:
     """For each article, where its captures that parse as a dated article lie, newest
-    first: the newest of each version of the page (``source_print``)."""
+    first: the newest of each version of the page (``source_print``); those read until
+    ``stop`` says so (each is parsed: minutes for a large archive)."""
     versions: dict[str, dict[str, tuple[datetime, int, Found]]] = {}
     # ``read``: of two captures made the same second, the one read later is the newer
     for read, capture in enumerate(archive.captures.captures()):
+        if stop():
+            break
         page = parse_page(capture.body, capture.url, capture.fetched_at)
         if isinstance(page, Article) and page.published is not None:
             seen = versions.setdefault(page.key, {})

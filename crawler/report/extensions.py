@@ -41,8 +41,8 @@ _TOTALS = (
     (Stat.POSTS_NO_PUBLISH_TIME, "without publish time"), (Stat.POSTS_UNCONVERTIBLE, "unconvertible"),
     (Stat.POSTS_WRITE_FAILED, "not written"), (Stat.PAGES_NOT_IMPORTED, "not imported"),
     (Stat.IMAGES_FAILED, "image(s) failed"),
+    (Stat.IMAGES_WRITE_FAILED, "of those not written"),  # counted among those failed: said so
     (Stat.IMAGES_FAILING, "failing since an earlier run"),
-    (Stat.IMAGES_WRITE_FAILED, "image(s) not written"),
     (Stat.CAPTURES_FAILED, "capture(s) not written"),
     (Stat.STATE_WRITE_FAILED, "index write(s) failed"),
     (Stat.STATE_READ_FAILED, "index read(s) failed"),
