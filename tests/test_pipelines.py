@@ -5,8 +5,10 @@ writes of the records spiders yield."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -174,11 +176,15 @@ class Downloads:
         return asyncio.ensure_future(process())
 
     async def until(self, condition: Callable[[], bool]) -> None:
-        for _ in range(1000):
+        """Wait, a loop turn at a time, for ``condition``; after 1,000 turns, for what a
+        thread does (a picture's check), in steps of 10 ms for at most 10 s."""
+        deadline = time.monotonic() + 10
+        for turn in itertools.count():
             if condition():
                 return
-            await asyncio.sleep(0)
-        raise AssertionError("never came")
+            if time.monotonic() > deadline:
+                raise AssertionError("never came")
+            await asyncio.sleep(0 if turn < 1000 else 0.01)
 
 
 ORDER_AB, ORDER_BA = f"{CDN}/Order/640?a=1&b=2", f"{CDN}/Order/640?b=2&a=1"
@@ -299,7 +305,7 @@ def test_the_loop_goes_on_while_a_picture_is_checked_and_pictures_are_named_in_p
     def watched_check(data: bytes, max_pixels: int) -> CheckedImage:
         loop_ran = threading.Event()
         running.call_soon_threadsafe(loop_ran.set)
-        loop_ran_during_check.append(loop_ran.wait(timeout=2))
+        loop_ran_during_check.append(loop_ran.wait(timeout=10))
         return check_image(data, max_pixels)
 
     monkeypatch.setattr(images, "check_image", watched_check)
