@@ -156,7 +156,7 @@ class StatePipeline:
             case AlbumFound(album, biz, title, count, member):
                 self.accounts.remember_album(album, biz, title, count)
                 if member:
-                    self.accounts.add_album_articles(album, [member])
+                    self.accounts.add_album_named(album, member)
             case LinkFound(url, key):
                 index.add_link(url, key)
             case ForeignLinkFound(key, biz, seen_from):

@@ -1,0 +1,73 @@
+"""An account's archive grows from one link to all it publishes, on the stand-in of
+``tests/site.py`` (its formats follow the real captures it names): articles taken out of
+their albums, albums that fail or grow while read, items with a ``chksm`` of any shape,
+chains of 往期推荐 links, and links to other accounts. Nothing is lost without a line, and
+no line says a loss (or an article leaving its album) that did not happen."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import crawl
+from tests.inprocess import Crawled
+from tests.mockserver import MockWeChat
+from tests.site import Art, Site, numbered
+from tests.test_completeness import account_crawl, archived, article_requests
+
+
+def long_link(site: Site, art: Art) -> str:
+    """``art``'s link as an accounts file gives it (a listing's, ``&`` unescaped)."""
+    return site.link(art).replace("&amp;", "&")
+
+
+def said_left(result: Crawled) -> list[str]:
+    """The lines of ``result`` that say an article left its album."""
+    return [line for line in result.stderr.splitlines() if " left album " in line or "left their album" in line
+            or "left its album" in line]
+
+
+@pytest.mark.parametrize("page", ["still names it", "stops naming it"])
+@pytest.mark.parametrize("left", ["before the first run", "between runs"])
+def test_an_article_taken_out_of_its_album_is_had_and_said_to_leave_once_at_most(
+        wechat: MockWeChat, tmp_path: Path, page: str, left: str) -> None:
+    """An owner takes an article out of an album (合集): the album's JSON no longer lists it.
+    Whether its page then still names the album (``album_info_list``, as
+    ``../shared/fixtures/wechat/article_normal_xuanyuan-code_2025.html`` names its own) is
+    not known: no capture shows a page of an article taken out of its album, so both. The
+    article is had (another article's 往期推荐 link leads to it), its leaving is said once,
+    by the read that saw it go (never, when it had left before any run read the album), and
+    neither a later read of the album to its end nor the watch fetching its page again
+    makes it leave again or fetches it again."""
+    site = Site(wechat)
+    names = ("3360",) if page == "still names it" or left == "between runs" else ()
+    [taken] = site.serve([Art("2247487601", albums=names, days_ago=3)])
+    rest = site.serve(numbered(2247487602, 3, albums=("3360",), links=(site.body_link(taken),), days_ago=2))
+    site.album("3360", ([taken] if left == "between runs" else []) + rest)
+    lines = f'urls = ["{long_link(site, rest[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    assert archived(tmp_path / "archive") == {a.mid for a in [taken, *rest]}, runs[0].stderr
+    site.albums["3360"] = rest
+    if page == "stops naming it":
+        site.article(replace(taken, albums=()))
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))  # read to its end
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - 30 * 86400")  # every original due
+    watch = crawl("watch", tmp_path / "archive", settings={"WECHAT_BASE_URL": wechat.base})
+    assert watch.returncode == 0, watch.stderr
+    watched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+    assert len(article_requests(wechat)) == watched, runs[2].stderr  # nor do the runs after the watch
+    said = [line for run in runs for line in said_left(run)]
+    if left == "between runs":  # said by the second run, once
+        assert len(said) == 2 and said == said_left(runs[1]), said
+    else:
+        assert said == [], said
+
