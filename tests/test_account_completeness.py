@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import crawl
 from tests.inprocess import Crawled
-from tests.mockserver import MockWeChat
+from tests.mockserver import MockWeChat, Route
 from tests.site import Art, Site, numbered
 from tests.test_completeness import account_crawl, archived, article_requests
 
@@ -71,3 +71,41 @@ def test_an_article_taken_out_of_its_album_is_had_and_said_to_leave_once_at_most
     else:
         assert said == [], said
 
+
+# An album item's ``url`` as WeChat gives it (../shared/fixtures/wechat_album:
+# ``http://…&sn=…&chksm=<hex>#rd``), and shapes of it no capture shows
+_CHKSMS = {"none": "", "empty": "&chksm=", "not hex": "&chksm=%ZZ%3Cb%3E", "twice": "&chksm=&chksm=abc",
+           "escaped": "&amp;chksm=abcdef", "very long": "&chksm=" + "a" * 3000,
+           "longer than a request line": "&chksm=" + "a" * 70000}
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["answered", "refused"])
+@pytest.mark.parametrize("shape", list(_CHKSMS))
+def test_album_items_whose_chksm_is_missing_or_malformed_lose_no_article_silently(
+        wechat: MockWeChat, tmp_path: Path, shape: str, refused: bool) -> None:
+    """An album whose JSON gives its items' links with ``chksm`` missing or malformed (no
+    capture shows one so). WeChat answering such a link, each article is archived: one of
+    3,000 characters was dropped by Scrapy's URLLENGTH_LIMIT, the album's line "3 listed",
+    the run "nothing to do", no line naming them. One that cannot be asked (longer than an
+    HTTP server reads) or that WeChat refuses without ``chksm`` (the verification page,
+    ``Site.refuse_without_chksm``) is named at WARNING, and that line no longer says that
+    no album lists it: one does, without ``chksm``."""
+    site = Site(wechat, refuse_without_chksm=refused)
+    arts = site.serve(numbered(2247487701, 3, albums=("3361",), days_ago=1))
+    album = site.album("3361", arts)
+    listing = site._album_json
+
+    def reshaped(query: str) -> Route:
+        answer = listing(query)
+        return Route(answer.status, answer.content_type, answer.body.replace(
+            b"&chksm=abcdef0123", _CHKSMS[shape].encode()))
+
+    wechat.route("/mp/appmsgalbum", reshaped)
+    result = account_crawl(wechat, tmp_path, f'albums = ["{album}"]')
+    had = archived(tmp_path / "archive")
+    lost = [a for a in arts if a.mid not in had]
+    assert not lost or refused or shape == "longer than a request line", result.stderr
+    warnings = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    for art in lost:
+        assert any(art.mid in line for line in warnings), (art.mid, result.stderr)
+    assert not any("no album lists it" in line for line in warnings), warnings  # one does, without chksm
