@@ -109,3 +109,108 @@ def test_album_items_whose_chksm_is_missing_or_malformed_lose_no_article_silentl
     for art in lost:
         assert any(art.mid in line for line in warnings), (art.mid, result.stderr)
     assert not any("no album lists it" in line for line in warnings), warnings  # one does, without chksm
+
+
+def chain(site: Site, first: int, depth: int, **fields: object) -> list[Art]:
+    """``depth`` articles served, each linking the next by a 往期推荐 link as 2024-2026 pages
+    write it (no ``chksm``: ``…/article_normal_ruanyifeng-weekly372_2025.html``); the
+    first links the second."""
+    arts: list[Art] = []
+    for number in reversed(range(depth)):
+        links = (site.body_link(arts[0]),) if arts else ()
+        arts.insert(0, Art(str(first + number), links=links, **fields))  # type: ignore[arg-type]
+    return site.serve(arts)
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["answered", "refused"])
+def test_an_account_reachable_only_through_a_chain_of_links_is_had_to_its_end_or_said(
+        wechat: MockWeChat, tmp_path: Path, refused: bool) -> None:
+    """An account with no album, its articles reachable only through 往期推荐 links eight
+    deep from the one the accounts file gives. All eight are archived in the first run, each
+    fetched once, and a second run fetches none. Should WeChat refuse links without
+    ``chksm``, the first is had, the second is named at WARNING, and no run after asks it
+    again before ``LINK_RETRY_DAYS``."""
+    site = Site(wechat, refuse_without_chksm=refused)
+    arts = chain(site, 2247487801, 8, days_ago=1)
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    first = account_crawl(wechat, tmp_path, lines)
+    assert first.returncode == 0, first.stderr
+    had = archived(tmp_path / "archive")
+    requests = article_requests(wechat)
+    if refused:
+        assert had == {arts[0].mid}, first.stderr
+        [said] = [line for line in first.stderr.splitlines() if " WARNING: Not archived" in line]
+        assert arts[1].mid in said and "no album gives a link of it with chksm" in said, said
+        assert len(requests) == 2, requests
+    else:
+        assert had == {a.mid for a in arts}, first.stderr
+        assert "WARNING" not in first.stderr, first.stderr
+        assert len(requests) == len(set(requests)) == 8, requests
+    second = account_crawl(wechat, tmp_path, lines)
+    assert second.returncode == 0 and "WARNING" not in second.stderr, second.stderr
+    assert article_requests(wechat, len(requests)) == [], second.stderr
+
+
+@pytest.mark.parametrize("gone", ["HTTP 404", "ret error"])
+def test_an_article_in_three_albums_one_of_them_gone_loses_no_member_of_the_others(
+        wechat: MockWeChat, tmp_path: Path, gone: str) -> None:
+    """An article in three albums (its page names all three, ``album_info_list``); the third
+    answers HTTP 404 (no capture shows WeChat answer so) or an error ``ret`` (an album
+    deleted, the shape of ``../shared/fixtures/wechat_album``'s ``base_resp``). Every member
+    of the other two is archived; the third is said: a WARNING that it could not be read (an
+    answer that is not an album's) or, deleted, one INFO line, its line ``GONE (known from a
+    page)``, no failure."""
+    site = Site(wechat)
+    [entry] = site.serve([Art("2247487901", albums=("3371", "3372", "3373"), days_ago=1)])
+    first = site.serve(numbered(2247487902, 3, albums=("3371",), days_ago=2))
+    second = site.serve(numbered(2247487905, 25, albums=("3372",), days_ago=3))
+    third = site.serve(numbered(2247487930, 2, albums=("3373",), days_ago=4))
+    site.album("3371", [*first, entry])
+    site.album("3372", [*second, entry])
+    site.album("3373", [*third, entry], error=-6 if gone == "ret error" else 0)
+    if gone == "HTTP 404":
+        del site.albums["3373"]
+    result = account_crawl(wechat, tmp_path, f'urls = ["{long_link(site, entry)}"]')
+    assert archived(tmp_path / "archive") == {a.mid for a in [entry, *first, *second]}, result.stderr
+    summary = result.stderr.split("Run summary")[1]
+    lines = [line for line in result.stderr.splitlines() if "album:3373" in line]
+    if gone == "HTTP 404":
+        assert any(" WARNING: Source album:3373 could not be read" in line for line in lines), lines
+        assert "album:3373: COULD NOT BE READ" in summary, summary
+    else:
+        assert "album:3373: GONE (known from a page)" in summary, summary
+        assert "WARNING" not in result.stderr, result.stderr
+    assert "album:3371: 4 listed, 3 new" in summary and "album:3372: 26 listed, 25 new" in summary, summary
+
+
+@pytest.mark.parametrize("where", ["newest", "oldest"])
+def test_an_album_that_grows_between_two_of_its_pages_loses_none(
+        wechat: MockWeChat, tmp_path: Path, where: str) -> None:
+    """An owner adds old articles to an album while a run reads it: three join it between its
+    first and second page, in its newest positions (listed on its first page, already read)
+    or its oldest (its last page); the pages' ``pos_num`` shift as in
+    ``../shared/fixtures/wechat_album``'s history. Those on its last page are archived in
+    that run; those before the cursor (``begin_msgid`` exclusive) by the next, which sees its
+    first page changed; no line says a loss, and a third run fetches nothing."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488001, 45, albums=("3374",), days_ago=2))
+    album = site.album("3374", arts)
+    joining = site.serve(numbered(2247488101, 3, albums=("3374",), days_ago=400))
+    listing = site._album_json
+
+    def growing(query: str) -> Route:
+        if "begin_msgid" in query and len(site.albums["3374"]) == 45:
+            site.albums["3374"] = [*arts, *joining] if where == "newest" else [*joining, *arts]
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", growing)
+    lines = f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    joined = {a.mid for a in joining} & archived(tmp_path / "archive")
+    assert joined == (set() if where == "newest" else {a.mid for a in joining}), runs[0].stderr
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert archived(tmp_path / "archive") == {a.mid for a in arts + joining}, runs[1].stderr
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == []
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
