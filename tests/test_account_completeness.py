@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import crawl
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route
-from tests.site import Art, Site, numbered
+from tests.site import OTHER_BIZ, Art, Site, numbered
 from tests.test_completeness import account_crawl, archived, article_requests
 
 
@@ -214,3 +214,40 @@ def test_an_album_that_grows_between_two_of_its_pages_loses_none(
     runs.append(account_crawl(wechat, tmp_path, lines))
     assert article_requests(wechat, fetched) == []
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+
+
+@pytest.mark.parametrize("written", ["long", "short"])
+def test_a_link_to_another_account_s_article_is_that_account_s_to_archive(
+        wechat: MockWeChat, tmp_path: Path, written: str) -> None:
+    """A 往期推荐 link on one account's page to another account's article (its ``__biz``
+    another's, as ``…/article_normal_ruanyifeng-weekly372_2025.html`` links articles; or a
+    short ``/s/<token>`` link, as ``…/article_normal_boyuanba-short_2025.html`` does). README:
+    recorded and counted, not fetched for the first account (a short one fetched once to
+    learn whose it is, not archived for it); an account of the accounts file follows the
+    links to its own articles found on other accounts' pages, from its next run. Only that
+    link leads to the second account's article: it is archived, for the second account, by
+    the second run; a third run fetches nothing."""
+    site = Site(wechat)
+    theirs = Art("2247488201", biz=OTHER_BIZ, days_ago=2, token="TheirsOnly" if written == "short" else "")
+    site.article(theirs, nickname="另一反诈中心")
+    [their_entry] = [Art("2247488202", biz=OTHER_BIZ, days_ago=1)]
+    site.article(their_entry, nickname="另一反诈中心")
+    link = site.short(theirs) if written == "short" else site.body_link(theirs)
+    [ours] = site.serve([Art("2247488203", days_ago=1, links=(link,))])
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = ["{long_link(site, ours)}"]\n'
+                        f'[[account]]\nname = "另一反诈中心"\nurls = ["{long_link(site, their_entry)}"]\n',
+                        encoding="utf-8")
+    runs = []
+    for _ in range(3):
+        fetched = len(article_requests(wechat))
+        runs.append(crawl("accounts", tmp_path / "archive", settings={
+            "ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}))
+        assert runs[-1].returncode == 0 and "WARNING" not in runs[-1].stderr, runs[-1].stderr
+    assert article_requests(wechat, fetched) == [], runs[-1].stderr
+    assert archived(tmp_path / "archive") == {ours.mid, their_entry.mid, theirs.mid}, runs[1].stderr
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        [(key,)] = db.execute("SELECT key FROM articles WHERE key LIKE ?", (f"%:{theirs.mid}:%",))
+    assert key.startswith(OTHER_BIZ), key
+    summary = runs[0].stderr.split("Run summary")[1]
+    assert "account 测试反诈中心: 1 archived" in summary and "1 link to other accounts seen" in summary, summary
