@@ -251,3 +251,29 @@ def test_a_link_to_another_account_s_article_is_that_account_s_to_archive(
     assert key.startswith(OTHER_BIZ), key
     summary = runs[0].stderr.split("Run summary")[1]
     assert "account 测试反诈中心: 1 archived" in summary and "1 link to other accounts seen" in summary, summary
+
+
+
+def test_an_incomplete_article_only_its_page_names_in_an_album_leaves_the_album_at_one_request(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An article whose page names an album that does not list it (taken out of it, its page
+    not updated: no capture shows which WeChat does), archived with a picture that failed for
+    a reason that may pass (503): incomplete, not settled. An unchanged album costs one
+    request, but one with a member not settled that no listing gave a link for is read to its
+    end, for that link: this one's never comes, and its 45 members cost 3 requests at every
+    run while the article stayed incomplete. Now 1; the album's own new member is had."""
+    site = Site(wechat)
+    [named] = site.serve([Art("2247488301", albums=("3375",), days_ago=3)])
+    rest = site.serve(numbered(2247488302, 45, albums=("3375",), links=(site.body_link(named),), days_ago=2))
+    site.album("3375", rest)
+    wechat.route(site.picture(named), Route(503, "text/plain", b"busy"))
+    lines = f'urls = ["{long_link(site, rest[0])}"]'
+    account_crawl(wechat, tmp_path, lines)
+    for _ in range(2):
+        albums = len(wechat.hits("/mp/appmsgalbum"))
+        result = account_crawl(wechat, tmp_path, lines)
+        assert len(wechat.hits("/mp/appmsgalbum")) - albums == 1, result.stderr
+    new = site.serve([Art("2247488401", albums=("3375",), days_ago=0)])
+    site.albums["3375"] = rest + new
+    result = account_crawl(wechat, tmp_path, lines)
+    assert archived(tmp_path / "archive") == {a.mid for a in rest + new}, result.stderr  # named: incomplete

@@ -334,8 +334,8 @@ def test_each_record_is_written_to_the_index_and_passed_on(state: StatePipeline)
     assert [state.process_item(record) for record in records] == records
     assert AccountBook(index).account_biz("反诈") == "B"
     assert AccountBook(index).albums_of("B") == ["7"]
-    # a page's word: asked until had, no member its album's listing may say left it
-    assert AccountBook(index).unsettled_in_album("7") == [("B:1:1", "")]
+    # a page's word: known not archived (as B:3:1, refused), no member its listing may say left it
+    assert AccountBook(index).known_not_archived("B") == 2
     assert AccountBook(index).album_members("7") == AccountBook(index).album_members("7", departed=True) == set()
     assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
     assert AccountBook(index).account_coverage("B")[2] == 1  # the foreign link, seen from B

@@ -63,8 +63,8 @@ class AccountBook:
         it: the album's own JSON says who its members are. A page may keep naming an album
         its owner took the article out of (no capture shows whether it does), and as a member
         the article was said to leave the album at each read to its end after its page was
-        fetched again (the watch's). Kept as not listed (``_NAMED_ONLY``): asked until had,
-        as any member not settled, and never said to leave."""
+        fetched again (the watch's). Kept as not listed (``_NAMED_ONLY``): known not
+        archived while it is not, never said to leave, and no cause to read the album."""
         self.db.execute("INSERT OR IGNORE INTO album_articles (album_id, key, left_at) VALUES (?, ?, ?)",
                         (album_id, key, _NAMED_ONLY))
 
@@ -102,12 +102,15 @@ class AccountBook:
     def unsettled_in_album(self, album_id: str) -> list[tuple[str, str]]:
         """(key, link a listing gave or "") of the album's members not settled, those that
         left it included: an article taken out of an album is still its account's, and
-        asked until it is had."""
+        asked until it is had. One only its page names (``add_album_named``) with no link a
+        listing gave is left out: no read of the album brings it (an unchanged album with
+        a member it holds no link of is read to its end, for one)."""
         return self.db.execute(
             "SELECT m.key, coalesce(l.url, '') FROM album_articles m "
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
-            f"{SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+            f"{SETTLED_SQL}) AND (m.left_at IS NOT '{_NAMED_ONLY}' OR l.url IS NOT NULL) "
+            "ORDER BY m.key", (album_id,)).fetchall()
 
     def back_in_album(self, album_id: str, keys: Iterable[str]) -> set[str]:
         """Of ``keys``, which the album lists, those it did not list at its last read (or
