@@ -59,6 +59,17 @@ class AlbumRead:
     across: bool = False  # the read across pushes under way
     reverse_ignored: bool = False  # asked oldest first, WeChat listed it newest first
     beyond: bool = False  # the page under way was asked past a full last page (no count)
+    repeat_said: bool = False  # a page that listed again what a page before it listed, said
+
+    def repeated(self, listed: tuple[str, ...]) -> int:
+        """How many of what a page lists a page before it in this read listed already, when
+        that is news: said once a read, not of a page that lists nothing new (its own line
+        says so), nor of the read across pushes, whose pages repeat a push by design."""
+        again = len(set(listed) & self.this_read)
+        if self.repeat_said or self.across or not again or again == len(set(listed)):
+            return 0
+        self.repeat_said = True
+        return again
 
     def repeats_newest_first(self, listed: tuple[str, ...]) -> bool:
         """Whether the read oldest first opened on the first page of the read newest first:

@@ -270,7 +270,17 @@ class AlbumProgress:
             del self.reading[album]
             return AlbumStep(record, False, self._leaving(album, reading.listed),
                              f"{reading.short(page)}: read no further")
-        new = reading.take(listed)
+        again = reading.repeated(listed)
+        step = self._next(album, record, reading, page, reading.take(listed))
+        if again:  # nothing lost: each counted once
+            step = replace(step, notes=((logging.INFO, f"a page listed again {counted(again, 'article')} "
+                                         "a page before it listed: each counted once"),) + step.notes)
+        return step
+
+    def _next(self, album: str, record: AlbumPageRead, reading: AlbumRead, page: AlbumPage,
+              new: bool) -> AlbumStep:
+        """The step of a page of ``album``'s read that listed something ``new`` or not:
+        the next page, the read again from another end or across its pushes, or its end."""
         beyond, reading.beyond = reading.beyond, False
         # past a full last page, a page listing nothing new: the album ended there
         short, ended = ("", True) if beyond and not new else (reading.short(page), reading.ends(page))

@@ -39,6 +39,10 @@ ALBUM_RECHECK_DAYS = 7
 # A link without chksm refused with the verification page is asked again after so many days
 # (the page may have been a block that passed); a listing's link is used at once when known.
 LINK_RETRY_DAYS = 7
+# Scrapy's URLLENGTH_LIMIT (2083) drops a longer link with a line the log keeps at DEBUG: an
+# album item whose chksm ran long was lost without a word. Every link is asked, and what
+# WeChat answers, or how it fails, is said as of any other.
+URLLENGTH_LIMIT = 0
 
 # -- scheduled runs (scrapy crawl accounts) ------------------------------------------
 # The accounts to look at; see accounts.example.toml.

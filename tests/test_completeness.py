@@ -47,6 +47,20 @@ def served_album(server: MockWeChat, album: str, first: int, count: int) -> tupl
     return site, arts
 
 
+def cursor_back(query: str, arts: list[Art], back: int) -> str:
+    """The ``query`` of a later page of an album of ``arts`` with its cursor (``begin_msgid``)
+    moved ``back`` items towards the end read from: the page WeChat would answer were its
+    cursor not to advance (the first page, when that is before it)."""
+    params = dict(parse_qsl(query))
+    ordered = arts if params.get("is_reverse") == "1" else arts[::-1]
+    at = [a.mid for a in ordered].index(params["begin_msgid"]) - back
+    if at < 0:
+        del params["begin_msgid"], params["begin_itemidx"]
+    else:
+        params.update(begin_msgid=ordered[at].mid, begin_itemidx=ordered[at].idx)
+    return urlencode(params)
+
+
 def album_crawl(site: Site, album: str, archive: Path, **settings: str) -> dict[str, Any]:
     """The stats of a crawl of ``album``, which must succeed."""
     result = crawl("album", archive, "-a", f"url={site.album(album, site.albums[album])}",
@@ -1516,15 +1530,9 @@ def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
 
     def repeating(query: str) -> Route:  # the page that ends with begin_msgid: the one before
         params = dict(parse_qsl(query))
-        reverse = params.get("is_reverse") == "1"
-        if "begin_msgid" in params and (stuck == "both ways" or not reverse):
-            ordered = arts if reverse else arts[::-1]
-            at = [a.mid for a in ordered].index(params["begin_msgid"]) - 20
-            if at < 0:
-                del params["begin_msgid"], params["begin_itemidx"]
-            else:
-                params.update(begin_msgid=ordered[at].mid, begin_itemidx=ordered[at].idx)
-        return listing(urlencode(params))
+        if "begin_msgid" in params and (stuck == "both ways" or params.get("is_reverse") != "1"):
+            return listing(cursor_back(query, arts, 20))
+        return listing(query)
 
     wechat.route("/mp/appmsgalbum", repeating)
     result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
@@ -1573,3 +1581,41 @@ def test_an_album_whose_count_or_flags_disagree_with_its_pages_loses_none_and_sa
     again = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
     assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
     assert len(album_requests(wechat)) == pages + 1, again.stderr
+
+
+@pytest.mark.parametrize("repeat", ["a page served twice", "pages overlapping by half"])
+def test_an_album_whose_pages_repeat_items_counts_each_member_once(
+        wechat: MockWeChat, tmp_path: Path, repeat: str) -> None:
+    """An album of 50 whose later pages repeat what a page before them listed: its second
+    page first answered as its first again (a page WeChat serves twice), or every page
+    starting 10 items back (a cursor that advances half a page; every real page of
+    ``../shared/fixtures/wechat_album`` follows the one before with no overlap, ``pos_num``,
+    so nobody knows that WeChat ever answers so). All 50 are archived and its line said
+    "90 listed" and "80 listed", counting each page's items: now 50, each member once; the
+    pages overlapping are said once, at INFO (nothing lost)."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487501, 50, albums=("3356",)))
+    album = site.album("3356", arts)
+    listing = site._album_json
+    served: set[str] = set()
+
+    def repeating(query: str) -> Route:
+        begin = dict(parse_qsl(query)).get("begin_msgid")
+        if begin and (repeat == "pages overlapping by half" or not served):
+            served.add(begin)
+            return listing(cursor_back(query, arts, 20 if repeat == "a page served twice" else 10))
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", repeating)
+    result = crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})
+    assert result.returncode == 0, result.stderr
+    assert archived(tmp_path) == {a.mid for a in arts}, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    assert "album:3356: 50 listed, 50 new" in result.stderr.split("Run summary")[1], result.stderr
+    said = [line for line in result.stderr.splitlines() if "album:3356" in line and "again" in line]
+    if repeat == "a page served twice":  # said as the read turned to the album's other end
+        assert said == [], said
+    else:
+        [line] = said
+        assert line.endswith(" INFO: Source album:3356: a page listed again 10 articles a page before it "
+                             "listed: each counted once"), line

@@ -339,7 +339,10 @@ def test_each_record_is_written_to_the_index_and_passed_on(state: StatePipeline)
                ForeignLinkFound("C:2:1", "C", "B"), LinkRefused("B:3:1", "https://weak")]
     assert [state.process_item(record) for record in records] == records
     assert AccountBook(index).account_biz("反诈") == "B"
-    assert AccountBook(index).albums_of("B") == ["7"] and AccountBook(index).album_members("7") == {"B:1:1"}
+    assert AccountBook(index).albums_of("B") == ["7"]
+    # a page's word: known not archived (as B:3:1, refused), no member its listing may say left it
+    assert AccountBook(index).known_not_archived("B") == 2
+    assert AccountBook(index).album_members("7") == AccountBook(index).album_members("7", departed=True) == set()
     assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
     assert AccountBook(index).account_coverage("B")[2] == 1  # the foreign link, seen from B
     assert index.article_state("B:3:1") == ArticleState.NEEDS_LINK

@@ -99,8 +99,9 @@ class StatePipeline:
             shown = " ".join(lost[:_REFUSED_SHOWN]) + (
                 f" and {len(lost) - _REFUSED_SHOWN} more" if len(lost) > _REFUSED_SHOWN else "")
             logger.warning("Not archived: %s WeChat refused by a link without chksm (its "
-                           "verification page), and no album lists it; it is asked again in %s "
-                           "(LINK_RETRY_DAYS), an album that lists it brings it, or, if WeChat "
+                           "verification page), and no album gives a link of it with chksm (one may list it "
+                           "without); it is asked again in %s (LINK_RETRY_DAYS), an album that lists "
+                           "it with chksm brings it, or, if WeChat "
                            "answers it now, scrapy crawl article -a url=<the link> (its link with "
                            "chksm, if you have it): %s", counted(len(lost), "article"),
                            counted(self.retry_days, "day"), shown)
@@ -156,7 +157,7 @@ class StatePipeline:
             case AlbumFound(album, biz, title, count, member):
                 self.accounts.remember_album(album, biz, title, count)
                 if member:
-                    self.accounts.add_album_articles(album, [member])
+                    self.accounts.add_album_named(album, member)
             case LinkFound(url, key):
                 index.add_link(url, key)
             case ForeignLinkFound(key, biz, seen_from):

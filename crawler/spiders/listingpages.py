@@ -21,6 +21,7 @@ from crawler.accounts import Account
 from crawler.incremental import AlbumProgress
 from crawler.items import AlbumFound
 from crawler.report.tally import Stat
+from crawler.runsets import RunSet, RunSets
 from crawler.spiders.articlepages import ArticlePages, request_of
 from crawler.spiders.failures import failed_request, failure_reason
 from crawler.stopping import Dropped
@@ -42,6 +43,18 @@ class ListingPages(ArticlePages):
         return AlbumProgress(self.index, self.config.album_recheck_days)
 
     @cached_property
+    def run_sets(self) -> RunSets:
+        """What the listings' pages remember for the run, on disk (``RunSets``)."""
+        return RunSets()
+
+    @property
+    def listed(self) -> RunSet:
+        """Each source's articles counted as listed this run, as ``source key``: a page that
+        lists again what an earlier one did (WeChat's cursor not advancing, the album read
+        again from its other end) counts each article once."""
+        return self.run_sets.of("listed")
+
+    @cached_property
     def pages_to_come(self) -> dict[str, str]:
         """The listings whose next page is asked and not answered yet, with the account each
         is read for: those a run cut short (a signal, blocks) left read in part, not failed."""
@@ -53,6 +66,8 @@ class ListingPages(ArticlePages):
         if reason != "finished":
             for source, account in self.pages_to_come.items():
                 self.tally.count(Stat.SOURCES_CUT_SHORT, source=source, account=account)
+        if "run_sets" in self.__dict__:  # made (a cached_property) once a listing listed
+            self.run_sets.close()
         super().closed(reason)
 
     @cached_property
@@ -75,7 +90,10 @@ class ListingPages(ArticlePages):
                 said = True
                 self.tally.count(Stat.LINKS_OFF_HOST, source=source)
                 continue
-            self.tally.count(Stat.ARTICLES_LISTED, source=source)
+            listed = f"{source} {entry.key or entry.url}"
+            if listed not in self.listed:
+                self.listed.add(listed)
+                self.tally.count(Stat.ARTICLES_LISTED, source=source)
             yield self.article_request(entry.url, source, account, refetch=entry.key in back,
                                        unknown_account=not entry.biz,
                                        instead=entry.key if entry.key in self.refusals else None)

@@ -11,6 +11,9 @@ from collections.abc import Iterable
 from crawler.store.index import GONE_SQL, SETTLED_SQL, Index
 from crawler.wechat.urls import ArticleKey, article_key
 
+# ``left_at`` of an article its page names as the album's that the album's listing never
+# listed (``add_album_named``): not a member that may leave it
+_NAMED_ONLY = ""
 
 class AccountBook:
     """The accounts' tables, on the index's connection (one database, one transaction scope)."""
@@ -49,10 +52,21 @@ class AccountBook:
         return [album_id for (album_id,) in rows]
 
     def add_album_articles(self, album_id: str, keys: Iterable[str]) -> None:
-        """Record ``keys`` as members of the album (again, if they had left it)."""
+        """Record ``keys`` as members of the album (again, if they had left it): its listing
+        lists them."""
         self.db.executemany("INSERT INTO album_articles (album_id, key) VALUES (?, ?) "
                              "ON CONFLICT(album_id, key) DO UPDATE SET left_at = NULL",
                              [(album_id, key) for key in keys])
+
+    def add_album_named(self, album_id: str, key: str) -> None:
+        """Record that the page of ``key`` names the album, when its listing has not spoken of
+        it: the album's own JSON says who its members are. A page may keep naming an album
+        its owner took the article out of (no capture shows whether it does), and as a member
+        the article was said to leave the album at each read to its end after its page was
+        fetched again (the watch's). Kept as not listed (``_NAMED_ONLY``): known not
+        archived while it is not, never said to leave, and no cause to read the album."""
+        self.db.execute("INSERT OR IGNORE INTO album_articles (album_id, key, left_at) VALUES (?, ?, ?)",
+                        (album_id, key, _NAMED_ONLY))
 
     def album_signature(self, album_id: str) -> tuple[str | None, str | None]:
         """(what the album's first page and count were when it was last read whole, when)."""
@@ -80,7 +94,7 @@ class AccountBook:
 
     def album_members(self, album_id: str, *, departed: bool = False) -> set[str]:
         """The keys of the album's current members (or of those that left it)."""
-        condition = "IS NOT NULL" if departed else "IS NULL"
+        condition = f"!= '{_NAMED_ONLY}'" if departed else "IS NULL"
         return {key for (key,) in self.db.execute(
             f"SELECT key FROM album_articles WHERE album_id = ? AND left_at {condition}",
             (album_id,))}
@@ -88,12 +102,15 @@ class AccountBook:
     def unsettled_in_album(self, album_id: str) -> list[tuple[str, str]]:
         """(key, link a listing gave or "") of the album's members not settled, those that
         left it included: an article taken out of an album is still its account's, and
-        asked until it is had."""
+        asked until it is had. One only its page names (``add_album_named``) with no link a
+        listing gave is left out: no read of the album brings it (an unchanged album with
+        a member it holds no link of is read to its end, for one)."""
         return self.db.execute(
             "SELECT m.key, coalesce(l.url, '') FROM album_articles m "
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
-            f"{SETTLED_SQL}) ORDER BY m.key", (album_id,)).fetchall()
+            f"{SETTLED_SQL}) AND (m.left_at IS NOT '{_NAMED_ONLY}' OR l.url IS NOT NULL) "
+            "ORDER BY m.key", (album_id,)).fetchall()
 
     def back_in_album(self, album_id: str, keys: Iterable[str]) -> set[str]:
         """Of ``keys``, which the album lists, those it did not list at its last read (or
