@@ -21,6 +21,7 @@ from __future__ import annotations
 import errno
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -33,6 +34,7 @@ from crawler.config import Config
 from crawler.report.tally import Stat, Tally
 from crawler.store.archive import Archive
 
+logger = logging.getLogger(__name__)
 _ATTRIBUTE = "wechat_run"
 stop_asked = object()
 archive_refused = object()  # sent with ``cause``: the words of the write's error (``cause_of``)
@@ -76,6 +78,14 @@ class Run:
         if level == logging.ERROR and refuses_every_write(words):
             self.crawler.signals.send_catch_log(signal=archive_refused, cause=words)
         return level
+
+    def memory_refused(self, error: sqlite3.Error) -> None:
+        """A write to what the run remembers on disk (``crawler.runsets``: the requests it
+        made, the links refused) that SQLite refused: forgotten (a page may be asked twice),
+        said once a cause at ERROR, the run failed; on a full disk it stops (``error_level``)."""
+        self.tally.count(Stat.MEMORY_WRITE_FAILED)
+        logger.log(self.error_level("memory", error), "Not remembered: a write to what this run keeps on "
+                   "disk (in the temporary folder, or the job folder) failed: %s", error)
 
     def writer(self, name: str) -> ThreadPoolExecutor:
         """A thread of its own for the archive's writes that wait on the disk (images,

@@ -49,7 +49,7 @@ from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, project_config, refusal
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, memory_refused, project_config, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
@@ -2685,7 +2685,7 @@ def test_a_page_archived_while_redis_does_not_answer_leaves_it_at_the_writers_ne
     page = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, b"<html></html>")
 
     async def archive_while_redis_is_silent() -> list[bool]:
-        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config, memory_refused)
         fetching = await handed_back(exchange, job, page)
         response = (await fetching).response(Request(url))
         exchange.hand_over("f00d", response)
@@ -2722,7 +2722,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(size))
 
     async def fetch() -> BaseException | None:
-        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config, memory_refused)
         fetching = await handed_back(exchange, job, large)
         await asyncio.wait([fetching], timeout=PATIENCE)  # given up, or asked of the nodes again
         await exchange.client.aclose()

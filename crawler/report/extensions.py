@@ -48,6 +48,7 @@ _TOTALS = (
     (Stat.STATE_WRITE_FAILED, "index write(s) failed"),
     (Stat.STATE_READ_FAILED, "index read(s) failed"),
     (Stat.JOB_REQUESTS_LOST, "request(s) lost with the job folder"),
+    (Stat.MEMORY_WRITE_FAILED, "write(s) of the run's own files failed"),
     (Stat.LINKS_WITHOUT_CHKSM, "link(s) without chksm followed"),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OVER_BUDGET, "short link(s) left to a later run (FOLLOW_LINKS_PER_RUN)"),
@@ -67,7 +68,7 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, 
             Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
-            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
+            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST, Stat.MEMORY_WRITE_FAILED)
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
@@ -124,7 +125,7 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
-            or stats.get(Stat.IMAGES_WRITE_FAILED, 0):
+            or stats.get(Stat.IMAGES_WRITE_FAILED, 0) or stats.get(Stat.MEMORY_WRITE_FAILED, 0):
         return ("the archive could not be written (a full disk, a locked index, a post a person "
                 "left unreadable): see the ERROR lines")
     if stats.get(Stat.STATE_READ_FAILED, 0):
