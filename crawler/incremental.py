@@ -29,7 +29,7 @@ from crawler.items import AlbumPageRead, ArticleItem, LinkRefused
 from crawler.report.logtext import counted, escape_controls
 from crawler.report.tally import Stat, Tally, named_by_user
 from crawler.run import Run
-from crawler.runsets import RunSets
+from crawler.runsets import Refused, RunSets
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.watch.watcher import watched_key
@@ -46,11 +46,11 @@ class IncrementalMiddleware:
     archived. The run remembers the keys and links it requested, on disk (``RunSets``).
     """
 
-    def __init__(self, index: Index, tally: Tally, retry_days: int):
+    def __init__(self, index: Index, tally: Tally, retry_days: int, refused: Refused):
         self.index = index
         self.tally = tally
         self.retry_days = retry_days
-        sets = RunSets()
+        sets = RunSets(refused)
         self.close = sets.close
         self.keys = sets.of("keys")
         self.links = sets.of("links")
@@ -62,7 +62,7 @@ class IncrementalMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
         run = Run.of(crawler)
-        middleware = cls(run.archive.index, run.tally, run.config.link_retry_days)
+        middleware = cls(run.archive.index, run.tally, run.config.link_retry_days, run.memory_refused)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 

@@ -255,10 +255,10 @@ class CaptureMiddleware:
     PENDING_CAPTURES = 4
 
     def __init__(self, crawler: Crawler):
-        self.captures = Run.of(crawler).archive.captures
-        self.tally = Run.of(crawler).tally
-        self.worker = Run.of(crawler).writer("captures")
-        self.said: set[str] = set()
+        self.run = Run.of(crawler)
+        self.captures = self.run.archive.captures
+        self.tally = self.run.tally
+        self.worker = self.run.writer("captures")
         self.pending = asyncio.Semaphore(self.PENDING_CAPTURES)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -277,12 +277,11 @@ class CaptureMiddleware:
 
     def _written(self, written: asyncio.Future[None]) -> None:
         self.pending.release()
-        if written.exception() is not None:
+        error = written.exception()
+        if error is not None:
             self.tally.count(Stat.CAPTURES_FAILED)
-            # One ERROR line a cause: a full disk fails every page's capture alike.
-            said = str(written.exception())
-            logger.log(logging.INFO if said in self.said else logging.ERROR, "Capture not written: %s", said)
-            self.said.add(said)
+            # One ERROR line a cause (``Run.error_level``): a full disk fails every page's capture alike.
+            logger.log(self.run.error_level("capture", error), "Capture not written: %s", error)
 
     def close(self) -> None:
         self.worker.shutdown(wait=True)

@@ -16,10 +16,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawler.report.logtext import counted
-from crawler.report.tally import Stat
-from crawler.run import Run, stop_asked
+from crawler.run import Run
 from crawler.signalstop import forced_by_words
-from crawler.stopping import leaves
+from crawler.stopping import ask_to_stop, leaves
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[int, FrameType | None], Any]
@@ -116,9 +115,7 @@ class StopSignal:
     def _stop(self, number: signal.Signals) -> None:
         """Tells the components, and says so (Scrapy's own line is shown at DEBUG only): the
         pages a component left queued are what its receiver of ``stop_asked`` returns."""
-        left = sum(result for _, result in self.crawler.signals.send_catch_log(signal=stop_asked)
-                   if isinstance(result, int))
-        self.run.tally.set(Stat.STOP_LEFT, left)
+        left = ask_to_stop(self.crawler)
         logger.info("Stopping (%s): no page more is asked of WeChat, %s %s; "
                     "the pages in hand are finished first; %s again stops at once",
                     number.name, counted(left, "queued page"), leaves(self.crawler), number.name)

@@ -11,13 +11,17 @@ not a traceback), or else when first asked for, and closed when the engine stops
 by which the crawl command then ends; ``stop_asked`` the Scrapy signal (``crawler.signals``)
 sent as it lands, before the crawl begins its graceful stop (a receiver returns how many pages
 it leaves queued for the next run, which the stop line says). ``error_level`` tells whether a
-write's failure is the first of its cause, said at ERROR.
+write's failure is the first of its cause, said at ERROR; the first of a cause that fails every
+write alike (``refuses_every_write``: a full disk, a read-only one) is sent as ``archive_refused``,
+on which the run stops (``crawler.stopping.ArchiveStop``).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
@@ -30,8 +34,14 @@ from crawler.config import Config
 from crawler.report.tally import Stat, Tally
 from crawler.store.archive import Archive
 
+logger = logging.getLogger(__name__)
 _ATTRIBUTE = "wechat_run"
 stop_asked = object()
+archive_refused = object()  # sent with ``cause``: the words of the write's error (``cause_of``)
+# What SQLite says when the disk of its file is full or read-only (SQLITE_FULL, SQLITE_READONLY)
+_SQLITE_REFUSALS = ("database or disk is full", "attempt to write a readonly database")
+# How ``cause_of`` begins the words of an OSError of a disk full, over quota or read-only
+_OS_REFUSALS = tuple(f"[Errno {number}] " for number in (errno.ENOSPC, errno.EDQUOT, errno.EROFS))
 
 
 class Run:
@@ -59,11 +69,23 @@ class Run:
         """``logging.ERROR`` the first time a write of this run (of what was ``written``:
         ``post``) fails for the cause of ``error`` (or for ``error``, a ``cause_of`` one),
         ``logging.INFO`` after: a full disk or index fails every write alike, and the mail
-        needs one line a cause (the summary counts them all)."""
-        cause = f"{written}: {error if isinstance(error, str) else cause_of(error)}"
+        needs one line a cause (the summary counts them all). The first failure of a cause
+        that fails every write alike is sent as ``archive_refused``: the run stops on it."""
+        words = error if isinstance(error, str) else cause_of(error)
+        cause = f"{written}: {words}"
         level = logging.INFO if cause in self.errors_said else logging.ERROR
         self.errors_said.add(cause)
+        if level == logging.ERROR and refuses_every_write(words):
+            self.crawler.signals.send_catch_log(signal=archive_refused, cause=words)
         return level
+
+    def memory_refused(self, error: sqlite3.Error) -> None:
+        """A write to what the run remembers on disk (``crawler.runsets``: the requests it
+        made, the links refused) that SQLite refused: forgotten (a page may be asked twice),
+        said once a cause at ERROR, the run failed; on a full disk it stops (``error_level``)."""
+        self.tally.count(Stat.MEMORY_WRITE_FAILED)
+        logger.log(self.error_level("memory", error), "Not remembered: a write to what this run keeps on "
+                   "disk (in the temporary folder, or the job folder) failed: %s", error)
 
     def writer(self, name: str) -> ThreadPoolExecutor:
         """A thread of its own for the archive's writes that wait on the disk (images,
@@ -119,3 +141,10 @@ def cause_of(error: BaseException) -> str:
     if isinstance(error, OSError) and error.errno is not None:
         return f"[Errno {error.errno}] {error.strerror}"
     return str(error)
+
+
+def refuses_every_write(cause: str) -> bool:
+    """Whether ``cause`` (``cause_of``'s words) fails every write of the archive alike, until
+    a person mends it: a disk full, a quota spent, a file system read-only. A run that goes
+    on fetching only spends WeChat's patience on pages it cannot keep."""
+    return cause.startswith(_OS_REFUSALS) or cause in _SQLITE_REFUSALS

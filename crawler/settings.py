@@ -114,7 +114,7 @@ SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
 # Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
 # state), and a spider.state a full disk left empty was two tracebacks at every later run.
 EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.process.CollectorPace": 0,
-              "crawler.process.StopSignal": 0,
+              "crawler.process.StopSignal": 0, "crawler.stopping.ArchiveStop": 0,
               "crawler.report.progress.Progress": 500, "crawler.report.logtext.EscapedLogText": 0,
               "scrapy.extensions.spiderstate.SpiderState": None}
 

@@ -8,10 +8,16 @@ minute or more, past systemd's 90 s before it kills the run, summary unwritten. 
 pages are given back to Scrapy's scheduler instead, where the rest of the run's queue is:
 a job folder (``JOBDIR``) keeps them all, and without one the next run finds them again
 from their listings, as it finds what the scheduler held.
+
+A run whose archive refuses a write for a cause that fails them all (a full disk, a read-only
+one: ``Run.error_level``) stops so too (``ArchiveStop``): every page it went on to fetch would
+be "Not archived", fetched at WeChat's pace for nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Sized
 from functools import partial
 
@@ -19,12 +25,18 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.run import stop_asked
+from crawler.report.logtext import counted
+from crawler.report.tally import Stat
+from crawler.run import Run, archive_refused, stop_asked
 from crawler.slots import drop_waiting
+
+logger = logging.getLogger(__name__)
 
 # What becomes of the pages a stopping run leaves queued in its scheduler, unless the
 # scheduler says otherwise (``leaves``).
 LEFT_FOR_NEXT_RUN = "left for the next run"
+# The close reason of a run its archive refused (``ArchiveStop``).
+ARCHIVE_REFUSED = "archive_refused"
 
 
 class Dropped(IgnoreRequest):
@@ -37,6 +49,16 @@ def leaves(crawler: Crawler) -> str:
     """What becomes of the pages the stopping run leaves queued, as its stop line says it:
     a fetch node's go to its job's other nodes (``NodeScheduler.LEAVES``), not to a next run."""
     return str(getattr(crawler.engine.scheduler, "LEAVES", LEFT_FOR_NEXT_RUN))
+
+
+def ask_to_stop(crawler: Crawler) -> int:
+    """Tell the crawl's components that it stops (``stop_asked``): WeChat is asked for no
+    page more. How many pages they left queued (what each receiver returns), which the
+    summary keeps (``Stat.STOP_LEFT``)."""
+    left = sum(result for _, result in crawler.signals.send_catch_log(signal=stop_asked)
+               if isinstance(result, int))
+    Run.of(crawler).tally.set(Stat.STOP_LEFT, left)
+    return left
 
 
 def leave_for_next_run(crawler: Crawler, request: Request) -> Dropped:
@@ -81,3 +103,40 @@ class StopSending:
     def process_request(self, request: Request) -> None:
         if self.stopping and (request.meta.get("article") or request.meta.get("listing")):
             raise leave_for_next_run(self.crawler, request)
+
+
+class ArchiveStop:
+    """An extension: the first write the archive refuses for a cause that fails every write
+    alike (``archive_refused``: a full disk, a read-only one; ``Run.error_level``) stops the
+    run as a signal does (``ask_to_stop``), in one ERROR line naming the cause and the pages
+    left, after the line of the write that failed; the run closes as cut short by the archive
+    (``ARCHIVE_REFUSED``), exit status 1. Once a run: a run a signal stops already is left
+    to that stop."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.run = Run.of(crawler)
+        self.cause: str | None = None  # of the stop, once asked
+        crawler.signals.connect(self.archive_refused, signal=archive_refused)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveStop:
+        return cls(crawler)
+
+    def archive_refused(self, cause: str) -> None:
+        from twisted.internet import reactor  # the one installed: imported, as Scrapy does
+
+        if self.cause is None and self.run.stopped_by is None:
+            self.cause = cause
+            reactor.callFromThread(self._stop, cause)  # said after the line of the write that failed
+
+    def _stop(self, cause: str) -> None:
+        engine = self.crawler.engine
+        if engine is None or engine.spider is None:  # closed meanwhile: nothing more is asked
+            return
+        left = ask_to_stop(self.crawler)
+        logger.error("Stopping: the archive cannot be written (%s); no page more is asked of WeChat, "
+                     "%s %s, the pages in hand are finished first. Give the archive room (or make "
+                     "it writable again) and run again", cause, counted(left, "queued page"),
+                     leaves(self.crawler))
+        asyncio.ensure_future(engine.close_spider_async(reason=ARCHIVE_REFUSED))

@@ -16,7 +16,7 @@ from crawler.spiders.discovery import AlbumLead, Discovery, LinkLead
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.article import Album, Article
-from tests.conftest import project_config, unit_crawler
+from tests.conftest import memory_refused, project_config, unit_crawler
 from tests.test_incremental import kept_each
 
 HOST = "https://mp.weixin.qq.com"
@@ -35,7 +35,7 @@ def article(biz: str = OWN, **fields: Any) -> Article:
 def discovery(index: Index, **settings: Any) -> Discovery:
     crawler = unit_crawler()
     crawler.stats.open_spider()
-    return Discovery(index, project_config(**settings), Tally(crawler))
+    return Discovery(index, project_config(**settings), Tally(crawler), memory_refused)
 
 
 def test_an_account_s_biz_is_learned_from_its_first_page_and_recorded_once(index: Index) -> None:

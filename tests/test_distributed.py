@@ -49,7 +49,7 @@ from crawler.spiders.base import WeChatSpider
 from crawler.spiders.fetch import FetchSpider
 from crawler.spiders.import_pages import ImportSpider
 from crawler.store.captures import CaptureStore
-from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, project_config, refusal
+from tests.conftest import PROJECT, crawl, crawl_command, crawl_env, memory_refused, project_config, refusal
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
@@ -2444,24 +2444,37 @@ def test_a_writer_paused_past_its_lease_as_it_ends_its_job_does_not_end_the_job_
     assert_clean(processes)
 
 
-def test_a_writers_archive_on_a_full_disk_while_nodes_fetch_is_lines_and_whole_the_next_time(
+def test_a_writers_archive_on_a_full_disk_stops_it_and_the_next_run_asks_wechat_only_for_what_failed(
         album: Album, archive: Path, processes: Processes) -> None:
-    """The writer's disk full (a tmpfs of the test's own) while its node fetches: lines, no
-    traceback, exit status 1, no half file, the job ended; the next run, given room, ends the
-    archive whole."""
+    """The writer's disk full (a tmpfs of the test's own) while its node fetches, a page a
+    second: the writer took every page and said each "Not archived", and the next run asked
+    WeChat for them all again. Now its first write refused stops it as a signal does
+    (``ArchiveStop``): the pages it had asked for and not taken in hand stay on the job's
+    frontier, and those its node fetches meanwhile wait in Redis for the next writer, which
+    asks WeChat only for the pages whose writes failed. Lines, no traceback, exit status 1,
+    the summary saying the archive cut the run short, no half file; the archive whole the
+    next time."""
     archive.mkdir()
-    processes.node("n1")
+    before = len(album.server.hits("/s?"))
+    processes.node("n1", DOWNLOAD_DELAY="1", DOWNLOAD_DELAY_JITTER="0")
     processes.writer("writer", archive, album, wrapper=full_disk(archive, room=450_000))
     status = processes.wait("writer")
     back_from_full_disk(archive)
     log = processes.log("writer")
-    assert status == 1, log
-    assert "FAILED: the archive could not be written" in log, log
+    assert status == 1 and "Traceback" not in log, log
+    assert re.search(r"\] ERROR: Stopping: the archive cannot be written \((\[Errno 28\] No space left on device|"
+                     r"database or disk is full)\); no page more is asked of WeChat, \d+ queued pages? left "
+                     r"for the next run", log), log
+    summary = re.search(r"Run summary \(archive_refused\): .*FAILED: the run was cut short: the archive cannot "
+                        r"be written", log)
+    assert summary, log
+    not_written = re.search(r"(\d+) not written", summary.group())
+    assert not_written and int(not_written.group(1)) <= 3, log  # the pages in hand as the disk filled
     assert not list(archive.rglob("*.tmp")), log
-    processes.succeed("n1")
-    processes.node("n2")
     processes.writer("again", archive, album)
-    processes.succeed("again", "n2")
+    processes.succeed("again", "n1")
+    asked = len(album.server.hits("/s?")) - before  # each page once, those that failed twice
+    assert asked <= ARTICLES + int(not_written.group(1)) + 1, processes.log("again")  # the 404's too
     assert contents(archive) == album.expected
     assert_clean(processes)
 
@@ -2759,7 +2772,7 @@ def test_a_page_archived_while_redis_does_not_answer_leaves_it_at_the_writers_ne
     page = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, b"<html></html>")
 
     async def archive_while_redis_is_silent() -> list[bool]:
-        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config, memory_refused)
         fetching = await handed_back(exchange, job, page)
         response = (await fetching).response(Request(url))
         exchange.hand_over("f00d", response)
@@ -2796,7 +2809,7 @@ def test_a_page_beyond_the_writers_download_maxsize_is_not_fetched_again(
     large = Page("n1", "f00d", url, url, 200, {"Content-Type": ["text/html"]}, {}, bytes(size))
 
     async def fetch() -> BaseException | None:
-        exchange = PageExchange(connect_async(config), Job.from_config(config), config)
+        exchange = PageExchange(connect_async(config), Job.from_config(config), config, memory_refused)
         fetching = await handed_back(exchange, job, large)
         await asyncio.wait([fetching], timeout=PATIENCE)  # given up, or asked of the nodes again
         await exchange.client.aclose()

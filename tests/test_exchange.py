@@ -22,7 +22,7 @@ from crawler.distributed.exchange import PageExchange
 from crawler.distributed.job import Job, connect_async
 from crawler.distributed.scripts import TAKE_PAGE
 from crawler.distributed.wire import JobStopped, NotFetched, Page
-from tests.conftest import project_config
+from tests.conftest import memory_refused, project_config
 from tests.redisproxy import RedisProxy
 from tests.redisserver import RedisServer, free_port
 
@@ -78,7 +78,7 @@ def test_a_request_being_submitted_when_the_writer_stops_is_given_up(
 
     async def stop_while_submitting() -> None:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         exchange._submit = submit = Held(exchange._submit)
         fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/t"), "7ea"))
         try:
@@ -115,7 +115,7 @@ def test_a_page_being_taken_when_the_writer_stops_is_given_to_its_request(
 
     async def stop_while_taking() -> tuple[Page | BaseException, int]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         exchange._take = take = Held(exchange._take)
         fetching = asyncio.ensure_future(exchange.fetch(request, "7a4e"))
         await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
@@ -158,7 +158,7 @@ def test_a_page_redis_lost_once_too_often_as_the_writer_stops_is_given_up_once(
 
     async def stop_while_looking() -> BaseException | None:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/q"), "105e"))
         await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
         await client.delete(JOB.requests)  # Redis loses it…
@@ -193,7 +193,7 @@ def test_a_page_delivered_after_its_first_request_was_given_up_goes_to_the_one_a
 
     async def asked_again() -> tuple[BaseException | None, Page]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         first = asyncio.ensure_future(exchange.fetch(request, "a5ed"))
         await asyncio.wait_for(first_look(exchange, first), timeout=10)
         await client.delete(JOB.requests)  # Redis loses it, it is asked again…
@@ -247,7 +247,7 @@ def test_a_step_redis_refuses_leaves_the_request_waiting_for_the_writers_look(re
 
     async def refused_then_stopped() -> Page:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         submit = exchange._submit
 
         async def then_read_only(**arguments: Any) -> Any:
@@ -294,7 +294,7 @@ def test_a_writer_whose_lease_another_took_takes_no_page_and_asks_nothing(
 
     async def back_after_the_lease() -> bool:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         fetching = [asyncio.ensure_future(exchange.fetch(request, "0the")),  # the other's page
                     asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/m"), "5e1f"))]
         try:
@@ -323,7 +323,7 @@ def test_a_page_the_writer_is_taking_is_not_asked_for_again_as_lost(redis_server
 
     async def take_while_looking() -> tuple[Page, list[bool], int]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         taken, go_on, looked_while_taken = asyncio.Event(), asyncio.Event(), []
         take, requeue_lost = exchange._take, exchange._requeue_lost
 
@@ -373,7 +373,7 @@ def test_a_page_handed_back_as_its_request_is_submitted_is_not_asked_for_again(
         client = connect_async(config)
         await client.sadd(JOB.dupefilter, "beef")  # fetched for the writer before…
         await client.hset(JOB.pages, "beef", page.to_bytes())
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         submit = exchange.submit
 
         async def delivered_meanwhile(wanted: Any, page_id: str) -> None:
@@ -404,7 +404,7 @@ def test_a_page_that_could_not_be_given_as_redis_went_away_is_given_at_the_next_
         client = connect_async(config)
         await client.sadd(JOB.dupefilter, "cafe")
         await client.hset(JOB.pages, "cafe", page.to_bytes())
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         exchange._take = away_once(exchange._take)
         fetching = asyncio.ensure_future(exchange.fetch(request, "cafe"))
         while not exchange.waiting:
@@ -427,7 +427,7 @@ def test_a_request_redis_was_away_for_is_submitted_at_the_next_look_not_said_los
 
     async def away_then_back() -> tuple[int, int, Page]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         exchange._submit = away_once(exchange._submit)
         fetching = asyncio.ensure_future(exchange.fetch(request, "d00d"))
         while not exchange.waiting:
@@ -458,7 +458,7 @@ def test_a_page_given_up_after_its_tries_is_not_asked_of_the_nodes_again(
 
     async def twice() -> tuple[BaseException | None, int]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         fetching = asyncio.ensure_future(exchange.fetch(Request("https://mp.weixin.qq.com/s/v"), "0dd"))
         while not exchange.waiting:
             await asyncio.sleep(0.01)
@@ -488,7 +488,7 @@ def test_a_request_after_the_writer_stopped_is_given_up_at_once(
 
     async def after_stop() -> None:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         exchange.stop("not fetched: every fetch node is blocked")
         try:
             await asyncio.wait_for(exchange.fetch(Request("https://mp.weixin.qq.com/s/u"), "ace"), timeout=5)
@@ -510,7 +510,7 @@ def test_two_requests_for_one_page_are_both_given_it(redis_server_session: Redis
 
     async def asked_twice() -> tuple[list[Page], int]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         deliver, looked = exchange.deliver, []
 
         async def counted(page_id: str) -> None:
@@ -554,7 +554,7 @@ def test_a_page_whose_take_is_answered_after_redis_timeout_is_given_not_asked_ag
 
     async def answered_late() -> tuple[Page, int]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         fetching = asyncio.ensure_future(exchange.fetch(request, "1a7e"))
         try:
             await asyncio.wait_for(first_look(exchange, fetching), timeout=10)
@@ -607,7 +607,7 @@ def test_responses_waiting_for_their_callbacks_are_no_collection_at_every_look(
 
     async def backlog_then_a_cycle() -> tuple[list[float], float, bool]:
         client = connect_async(config)
-        exchange = PageExchange(client, JOB, config)
+        exchange = PageExchange(client, JOB, config, memory_refused)
         for page_id, page in pages.items():
             await client.sadd(JOB.dupefilter, page_id)
             await client.hset(JOB.pages, page_id, page.to_bytes())

@@ -327,8 +327,8 @@ def test_a_crawl_on_a_disk_filling_as_it_writes_loses_nothing_and_ends_whole_the
         shutil.copytree(first, archive)
         result = on_a_full_disk(archive, crawl_command("article", archive, "-a", given), room)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
-        [summary] = re.findall(r"Run summary \(finished\): .*FAILED: the archive could not be written",
-                               result.stderr)
+        [summary] = re.findall(r"Run summary \(archive_refused\): .*FAILED: the run was cut short: the "
+                               r"archive cannot be written", result.stderr)
         failed |= {what for what, said in WRITES_FAILED if re.search(said, summary)}
         assert not list(archive.rglob("*.tmp"))
         posts = {path.name: path.read_text(encoding="utf-8") for path in (archive / "_posts").glob("*.md")}
@@ -344,6 +344,63 @@ def test_a_crawl_on_a_disk_filling_as_it_writes_loses_nothing_and_ends_whole_the
         assert not any(f"]({wechat.base}/mmbiz" in path.read_text(encoding="utf-8")
                        for path in (archive / "_posts").glob("*.md"))
     assert failed == {what for what, _ in WRITES_FAILED}
+
+
+# An album of so many articles, asked a second apart: a run that went on asking WeChat
+# after its archive refused a write would ask for them all.
+ARTICLES = 6
+POLITE = {"DOWNLOAD_DELAY": "1", "DOWNLOAD_DELAY_JITTER": "0"}
+
+
+def stopped_by_the_archive(log: str, cause: str, asked: int) -> list[str]:
+    """The ERROR lines of the writes that failed before the stop in ``log``, a run of an
+    album of ``ARTICLES`` that asked WeChat for ``asked`` of them, having checked that it
+    stopped as the archive refused a write for ``cause`` (``ArchiveStop``): those lines (one
+    a cause), then one of the stop, naming the cause and the pages left, then the exit
+    status's, the run cut short by the archive. No traceback."""
+    assert "Traceback" not in log, log
+    assert asked <= 2, log  # the page whose write failed, and one sent as it failed at most
+    errors = [line.split(" ERROR: ", 1)[1] for line in log.splitlines() if " ERROR: " in line]
+    *written, stop, status = errors
+    left = ARTICLES - asked
+    assert stop == (f"Stopping: the archive cannot be written ({cause}); no page more is asked of "
+                    f"WeChat, {left} queued page{'s' * (left != 1)} left for the next run, the pages "
+                    "in hand are finished first. Give the archive room (or make it writable again) "
+                    "and run again"), errors
+    assert status.startswith("Exit status 1: the run was cut short: the archive cannot be written"), errors
+    assert "no source could be read" not in log and "Run summary (archive_refused): " in log, log
+    assert written and cause in written[0], errors
+    return written
+
+
+def test_a_full_disk_stops_the_run_asking_wechat_and_the_next_run_archives_all(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A real disk (a tmpfs of the test's own) with room for the archive's index and not for
+    a picture: the run went on asking WeChat for every page of the album, a page apart, to
+    keep none of their pictures. Now the first picture refused stops it as a signal does
+    (``stopped_by_the_archive``); the next run, given room, archives them all, asking again
+    only the pages whose writes failed."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247480501, ARTICLES))
+    for art in arts:
+        wechat.image(site.picture(art), noise("PNG", size=(300, 200)))  # more than the room left
+    album = site.album("3403", arts)
+    archive = tmp_path / "archive"
+    Archive(archive).close()  # made with room
+    result = on_a_full_disk(archive, crawl_command("album", archive, "-a", f"url={album}", settings=POLITE),
+                            room=ROOMS[1])
+    asked = len(wechat.hits("/s?"))
+    assert result.returncode == 1, result.stderr
+    [pictures, *_] = stopped_by_the_archive(result.stderr, "[Errno 28] No space left on device", asked)
+    assert pictures.startswith("Images not stored, the post keeps their URLs: ") \
+        and "cannot write the image: [Errno 28] No space left on device" in pictures, pictures
+    assert not list(archive.rglob("*.tmp"))
+    again = crawl("album", archive, "-a", f"url={album}")
+    assert again.returncode == 0, again.stderr
+    assert len(wechat.hits("/s?")) <= asked + ARTICLES
+    assert scrapy("verify", archive).stdout.endswith(f"is sound ({ARTICLES} posts)\n")
+    assert not any(f"]({wechat.base}/mmbiz" in path.read_text(encoding="utf-8")
+                   for path in (archive / "_posts").glob("*.md"))
 
 
 def test_an_index_on_a_full_disk_is_one_line_that_says_so(tmp_path: Path) -> None:
@@ -1116,7 +1173,8 @@ def test_images_the_disk_cannot_take_fail_the_run(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A nearly full disk takes the posts and the index but not the images (or ``postimg/``
     is read-only): the run exited 0, its summary a WARNING of "images failed", while every
-    post showed the CDN's links, which the blog cannot show, run after run."""
+    post showed the CDN's links, which the blog cannot show, run after run. The first
+    picture refused so stops the run (``ArchiveStop``): one line more, the stop's."""
     legacy = serve_legacy_shape(wechat)
 
     def full(files: list[tuple[Path, bytes]]) -> list[OSError | None]:
@@ -1127,8 +1185,10 @@ def test_images_the_disk_cannot_take_fail_the_run(
     assert result.returncode == 1, result.stderr
     assert re.findall(r"ERROR: Images not stored, the post keeps their URLs: 7 of 7 in \S+ "
                       r"\(cannot write the image: \[Errno 28\] No space left on device; HTTP 404\)\n", result.stderr) != [], result.stderr
-    assert result.stderr.count("ERROR:") == 2  # that line, and the exit status's
-    assert "FAILED: the archive could not be written" in result.stderr
+    assert result.stderr.count("ERROR:") == 3, result.stderr  # that line, the stop's, the exit status's
+    assert "ERROR: Stopping: the archive cannot be written ([Errno 28] No space left on device); " \
+        "no page more is asked of WeChat, 0 queued pages left for the next run" in result.stderr
+    assert "FAILED: the run was cut short: the archive cannot be written" in result.stderr
     the_next_run_stores_the_images(tmp_path, legacy.url, monkeypatch)
 
 
@@ -1299,7 +1359,9 @@ def test_the_pipeline_drops_an_article_it_cannot_convert_with_one_counted_line(
 def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_run(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str) -> None:
     """#22.7: it escaped as a traceback, the album was dropped, and the run exited 0. Now
-    the record costs only itself (``StatePipeline``)."""
+    the record costs only itself (``StatePipeline``); on a full disk, where every write
+    fails alike, it stops the run (``ArchiveStop``): the album's articles not asked yet are
+    left for the next run, which archives them."""
     from crawler.store.accountbook import AccountBook
     site = Site(wechat)
     arts = site.serve(numbered(2247496001, 3))
@@ -1313,8 +1375,16 @@ def test_an_index_that_cannot_be_written_in_a_listing_is_one_line_and_a_failed_r
     assert result.returncode == 1
     assert f"ERROR: Not recorded for album 3601: {error}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+    if error == "database is locked":  # the writes after it do not wait: they go on
+        assert len(list((tmp_path / "_posts").glob("*.md"))) == 3  # its articles are not lost
+        assert "FAILED: the archive could not be written" in result.stderr
+        return
+    assert f"ERROR: Stopping: the archive cannot be written ({error}); no page more is asked of WeChat" \
+        in result.stderr, result.stderr
+    assert "FAILED: the run was cut short: the archive cannot be written" in result.stderr
+    monkeypatch.undo()
+    assert crawl("album", tmp_path, "-a", f"url={album}").returncode == 0
     assert len(list((tmp_path / "_posts").glob("*.md"))) == 3  # its articles are not lost
-    assert "FAILED: the archive could not be written" in result.stderr
 
 
 def test_an_index_that_cannot_be_read_in_a_listing_is_one_line_and_a_failed_run(

@@ -21,7 +21,7 @@ from crawler.run import Run
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 from crawler.wechat.listing import AlbumPage, Entry, album_json_url, parse_album_page
-from tests.conftest import PROJECT, unit_crawler
+from tests.conftest import PROJECT, memory_refused, unit_crawler
 from tests.test_hostile import page, parsed
 
 LONG = "https://mp.weixin.qq.com/s?__biz=B&mid={}&idx=1&sn=s&chksm={}"
@@ -33,7 +33,7 @@ RETRY_DAYS = 7
 def middleware(index: Index) -> IncrementalMiddleware:
     crawler = unit_crawler()
     crawler.stats.open_spider()
-    return IncrementalMiddleware(index, Tally(crawler), RETRY_DAYS)
+    return IncrementalMiddleware(index, Tally(crawler), RETRY_DAYS, memory_refused)
 
 
 def request(url: str, **meta: object) -> Request:

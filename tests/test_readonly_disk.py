@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crawl, scrapy_command
+from tests.conftest import crawl, crawl_cli, scrapy_command
 from tests.mockserver import MockWeChat
 from tests.site import Site, numbered
+from tests.test_faults import ARTICLES, POLITE, stopped_by_the_archive
 
 
 @pytest.fixture
@@ -36,17 +37,18 @@ def read_only() -> Iterator[Callable[[Path], None]]:
             subprocess.run(["umount", str(folder)], check=True)
 
 
-def test_posts_a_read_only_disk_refuses_are_said_not_written_not_written_and_kept(
+def test_a_disk_turned_read_only_stops_the_run_asking_wechat_and_the_next_run_archives_all(
         wechat: MockWeChat, tmp_path: Path, read_only: Callable[[Path], None]) -> None:
     """``_posts/`` turned read-only once the run had started (its first article page
-    asked): every post then failed, and each was said as "Not recorded: POST was written
-    now, where no post was: …, and taking it away failed (Read-only file system); the index
-    has no record of it (scrapy verify reports it)", an ERROR per post: none had been written
-    (its temporary file was refused; unlinking a name a read-only disk does not hold fails
-    so too, not as missing). Each is "Not archived", the cause said once at ERROR; the run
-    exits 1; the next run, the disk mended, archives them all."""
+    asked): the run went on asking WeChat for every page of the album, a page apart, to
+    write none of them (each "Not archived"). Now the first post refused stops it as a
+    signal does: its line, then one ERROR line naming the cause and the pages left for the
+    next run; no page more asked; exit 1, the summary saying the archive cut it short. No
+    post was half written or left behind (a new post's temporary file refused, and
+    unlinking a name a read-only disk does not hold fails so too, not as missing: never
+    said as "Not recorded … written now"); the next run, the disk mended, archives them all."""
     site = Site(wechat)
-    album = site.album("3401", site.serve(numbered(2247480401, 3)))
+    album = site.album("3401", site.serve(numbered(2247480401, ARTICLES)))
     archive = tmp_path / "archive"
     posts = archive / "_posts"
     posts.mkdir(parents=True)
@@ -55,19 +57,19 @@ def test_posts_a_read_only_disk_refuses_are_said_not_written_not_written_and_kep
         if path.startswith("/s?") and not os.path.ismount(posts):
             read_only(posts)
     wechat.before_answer = turning_read_only
-    result = crawl("album", archive, "-a", f"url={album}")
+    result = crawl_cli("album", archive, "-a", f"url={album}", settings=POLITE)
     wechat.before_answer = lambda path: None
+    asked = len(wechat.hits("/s?"))
     assert result.returncode == 1, result.stderr
-    assert "Not recorded" not in result.stderr and "written now" not in result.stderr, result.stderr
-    errors = [line for line in result.stderr.splitlines() if " ERROR: " in line]
-    assert len(errors) == 2, errors  # the cause, once; and the exit status's
-    assert "Not archived: cannot write the post of " in errors[0] and "Read-only file system" in errors[0]
-    summary = next(line for line in result.stderr.splitlines() if "Run summary" in line)
-    assert "3 not written" in summary, summary
+    assert "written now" not in result.stderr, result.stderr
+    [post] = stopped_by_the_archive(result.stderr, "[Errno 30] Read-only file system", asked)
+    assert post.startswith("Not archived: cannot write the post of "), post
+    assert f"Run summary (archive_refused): {asked} not written" in result.stderr, result.stderr
     subprocess.run(["umount", str(posts)], check=True)
     again = crawl("album", archive, "-a", f"url={album}")
     assert again.returncode == 0, again.stderr
-    assert len(list(posts.glob("*.md"))) == 3
+    assert len(list(posts.glob("*.md"))) == ARTICLES
+    assert len(wechat.hits("/s?")) == asked + ARTICLES  # each asked again only if its post failed
     verified = scrapy_command("verify", archive)
     assert verified.returncode == 0, verified.stdout
 

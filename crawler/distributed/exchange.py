@@ -31,7 +31,7 @@ from crawler.distributed.wire import (
     frontier_score,
     off_hosts,
 )
-from crawler.runsets import RunSets
+from crawler.runsets import Refused, RunSets
 from crawler.wechat.urls import host_of
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class PageExchange:
     (``hand_over``), whether its callback ran or its download ended in a middleware.
     """
 
-    def __init__(self, client: aioredis.Redis, job: Job, config: Config):
+    def __init__(self, client: aioredis.Redis, job: Job, config: Config, refused: Refused):
         self.client = client
         self.job = job
         self.writer = process_name()  # as the job's lease names its writer
@@ -112,7 +112,7 @@ class PageExchange:
         # The pages finished this run, on disk (a backfill's are many; the file goes with the
         # process, as a page Scrapy lets go of late is still finished), and the job's clock as
         # the last of them left it: see ``rewind``.
-        self.archived = RunSets().of("archived")
+        self.archived = RunSets(refused).of("archived")
         self.clock = 0
         self._submit = client.register_script(SUBMIT)
         self._take = client.register_script(TAKE_PAGE)

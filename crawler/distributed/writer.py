@@ -208,7 +208,7 @@ class Writer:
         job = Job.from_config(config)
         self.client = client
         self.job = job
-        self.exchange = PageExchange(client, job, config)
+        self.exchange = PageExchange(client, job, config, Run.of(crawler).memory_refused)
         self.rewind = Rewind(client, job, self.exchange, Run.of(crawler))
         self.nodes = NodeWatch(client, job, config.redis_node_grace)
         self.heartbeat = config.redis_heartbeat

@@ -16,6 +16,7 @@ from crawler.report.coverage import archived_accounts, coverage_of, deletions_al
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
+from crawler.stopping import ARCHIVE_REFUSED
 from crawler.store.accountbook import AccountBook
 from crawler.store.watchbook import WatchBook
 from crawler.watch.mend import SOURCE as MEND
@@ -47,6 +48,7 @@ _TOTALS = (
     (Stat.STATE_WRITE_FAILED, "index write(s) failed"),
     (Stat.STATE_READ_FAILED, "index read(s) failed"),
     (Stat.JOB_REQUESTS_LOST, "request(s) lost with the job folder"),
+    (Stat.MEMORY_WRITE_FAILED, "write(s) of the run's own files failed"),
     (Stat.LINKS_WITHOUT_CHKSM, "link(s) without chksm followed"),
     (Stat.LINKS_REFUSED_WITHOUT_CHKSM, "refused without chksm (left to an album's link)"),
     (Stat.LINKS_OVER_BUDGET, "short link(s) left to a later run (FOLLOW_LINKS_PER_RUN)"),
@@ -66,7 +68,7 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, 
             Stat.POSTS_UNCONVERTIBLE,
             Stat.POSTS_WRITE_FAILED, Stat.PAGES_NOT_IMPORTED, Stat.CAPTURES_FAILED,
             Stat.STATE_WRITE_FAILED, Stat.STATE_READ_FAILED, Stat.SOURCES_FAILED, Stat.SOURCES_FAILED_PAGES,
-            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST)
+            Stat.ACCOUNTS_STALE, Stat.ACCOUNTS_DELETIONS, Stat.JOB_REQUESTS_LOST, Stat.MEMORY_WRITE_FAILED)
 # (count of a source, wording) in the order a source's line gives them
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
@@ -97,6 +99,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     reason = reason or stats.get(Stat.FINISH_REASON)
     if reason == "blocked":
         return "the run was cut short: WeChat is blocking"
+    if reason == ARCHIVE_REFUSED:
+        return ("the run was cut short: the archive cannot be written (a full disk, a read-only "
+                "one): see the ERROR lines")
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
     if reason == REDIS_REFUSED:
@@ -120,7 +125,7 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "WeChat could not be reached: every request failed for a network reason"
     if stats.get(Stat.STATE_WRITE_FAILED, 0) or stats.get(Stat.POSTS_WRITE_FAILED, 0) \
             or stats.get(Stat.CAPTURES_FAILED, 0) or stats.get(Stat.JOB_REQUESTS_LOST, 0) \
-            or stats.get(Stat.IMAGES_WRITE_FAILED, 0):
+            or stats.get(Stat.IMAGES_WRITE_FAILED, 0) or stats.get(Stat.MEMORY_WRITE_FAILED, 0):
         return ("the archive could not be written (a full disk, a locked index, a post a person "
                 "left unreadable): see the ERROR lines")
     if stats.get(Stat.STATE_READ_FAILED, 0):

@@ -72,7 +72,7 @@ class ArticlePages(RunSpider):
         expired-link page this run (this job): another link of theirs is asked all the same.
         Opened as the spider opens (``opened``), before a job that finishes drops its folder:
         Scrapy closes its scheduler before the spider."""
-        return Refusals.of_job(job_dir(self.crawler.settings))
+        return Refusals.of_job(job_dir(self.crawler.settings), Run.of(self.crawler).memory_refused)
 
     def opened(self) -> None:
         """Opens ``refusals``, with what an earlier part of the job refused (``spider_opened``)."""

@@ -31,7 +31,7 @@ from crawler.items import (
     StateRecord,
 )
 from crawler.report.tally import Stat, Tally
-from crawler.runsets import RunSets
+from crawler.runsets import Refused, RunSets
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.wechat.article import Article
@@ -77,12 +77,12 @@ class Discovery:
     """Decides where an account's pages lead (the spider makes the requests) and what is
     learned on the way (``StateRecord`` items, for the index)."""
 
-    def __init__(self, index: Index, config: Config, tally: Tally):
+    def __init__(self, index: Index, config: Config, tally: Tally, refused: Refused):
         self.index = index
         self.config = config
         self.tally = tally
         self.unknown_budget = config.follow_links_per_run
-        sets = RunSets()
+        sets = RunSets(refused)
         self.close = sets.close
         self.foreign_seen = sets.of("foreign")  # keys counted this run
         self.granted = sets.of("granted")  # short links given a share of the budget this run

@@ -21,6 +21,7 @@ from crawler.accounts import Account
 from crawler.incremental import AlbumProgress
 from crawler.items import AlbumFound
 from crawler.report.tally import Stat
+from crawler.run import Run
 from crawler.runsets import RunSet, RunSets
 from crawler.spiders.articlepages import ArticlePages, request_of
 from crawler.spiders.failures import failed_request, failure_reason
@@ -45,7 +46,7 @@ class ListingPages(ArticlePages):
     @cached_property
     def run_sets(self) -> RunSets:
         """What the listings' pages remember for the run, on disk (``RunSets``)."""
-        return RunSets()
+        return RunSets(Run.of(self.crawler).memory_refused)
 
     @property
     def listed(self) -> RunSet:

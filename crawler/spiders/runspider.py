@@ -39,7 +39,7 @@ class RunSpider(scrapy.Spider):
 
     @cached_property
     def discovery(self) -> Discovery:
-        return Discovery(self.index, self.config, self.tally)
+        return Discovery(self.index, self.config, self.tally, Run.of(self.crawler).memory_refused)
 
     def closed(self, reason: str) -> None:
         if "discovery" in self.__dict__:  # made (a cached_property) once the run needed it
