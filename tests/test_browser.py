@@ -637,6 +637,14 @@ STANDARD_LINKED = [
     '</div><section style="font-weight: bold"><table><tr><td>丁</td></tr></table></section><div><span '
     'style="font-weight:700"><table><tr><td>戊</td></tr></table></span>己</div><div><b><a href='
     '"https://x.example/30">链<table><tr><td>格</td></tr></table>后</a></b>尾</div>',
+    # italics so (markup, a style, left open before the table): a span upright in a cell is
+    # not, nor is a section's or a paragraph's text that a style sets upright in italics
+    '<div><em>斜<table><tr><td>甲<b>粗</b></td><td>乙<span style="font-style:normal">正</span></td>'
+    '</tr></table>后</em>尾</div><div><i><table><tr><td>丙</td></tr></table></i></div><section '
+    'style="font-style: italic"><table><tr><td>丁</td></tr></table>斜</section><div><span style='
+    '"font-style:oblique"><table><tr><td>戊</td></tr></table></span>己</div><div><i>斜<table><tr>'
+    '<td>甲</td></tr></table>后</div>尾<p><em>甲<span style="font-style:normal">正</span><b>粗</b>'
+    '</em></p><p style="font-style:italic">斜<i style="font-style:normal">正</i></p>',
     # a link left open (no </a>): the parser opens it again at the text or inline element
     # after it (white space too: the blocks after it in its parent are then in it), up to
     # the next link, not in a table's cells (a link there does not close it), nor past the
@@ -693,7 +701,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     A link in a paragraph that a table closed linked nothing after the table in the post; a
     table in a paragraph in a hidden span was hidden with what followed it, where Chromium
     shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
-    normal weight in the post. A link left open linked nothing past the element it stood in,
+    normal weight in the post, and so italics its cells upright; a style setting italics on a
+    block, or text upright in italics, was not read. A link left open linked nothing past the element it stood in,
     where Chromium links all that follows, up to the next link; a link, bold or italics
     closed with its paragraph linked or emphasised nothing after it, where Chromium does
     up to its end tag. A list item started in a link in an item stood in that link, its
