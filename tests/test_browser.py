@@ -685,6 +685,12 @@ STANDARD_LINKED = [
     # text or an inline element between a list's items, an item in a block in an item
     '<ul><li>甲</li>丙<li>戊</li></ul><ol><li>一</li><b>二</b><li>三</li></ol><ul><li><section>甲<li>乙</li>'
     '</section></li></ul>',
+    # bold or italics around a list, or around a block an item starts in (which the parser
+    # leaves inside it): its items are so
+    '<ul><li><b><section><li>甲</li></section></b>乙</li><li>丙</li></ul><ul><li><b>粗<section>段<li>甲'
+    '</li>后</section>尾</b>乙</li><li>丙</li></ul><div><b>粗<ul><li>甲</li><li>乙<b>丙</b></li></ul>后'
+    '</b>尾</div><div><span style="font-style:italic">斜<ol><li>甲</li></ol></span>尾<i><div>块<li>乙'
+    '</li><li>丙</li>后</div></i></div>',
 ]
 
 
@@ -706,7 +712,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     where Chromium links all that follows, up to the next link; a link, bold or italics
     closed with its paragraph linked or emphasised nothing after it, where Chromium does
     up to its end tag. A list item started in a link in an item stood in that link, its
-    marker shown as text."""
+    marker shown as text. Bold or italics around a list showed its items plain; around a
+    block holding an item they showed their markers as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

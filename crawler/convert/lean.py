@@ -37,6 +37,7 @@ _AS_BLOCK = {name: "div" for name in (
     "address", "aside", "center", "details", "dialog", "fieldset", "footer", "form",
     "header", "hgroup", "legend", "listing", "main", "nav", "optgroup", "plaintext", "search",
     "summary", "xmp")} | {"menu": "ul", "dir": "ul", "strike": "s"}
+_LISTS = frozenset({"ul", "ol", "menu", "dir"})
 # Parts of a table, which its cells' and rows' handlers read
 _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "colgroup", "col"})
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -71,11 +72,12 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
-    styled = [(element, style) for element in root.iter(etree.Element)
-              if (style := element.get("style"))]
-    holding_tables = _ancestors(root.iter("table"))
+    styled = [(element, css) for element in root.iter(etree.Element)
+              if (css := element.get("style"))]
+    _list_stray_items(root)
+    holding_blocks = _ancestors(root.iter("table", "li"))
     for emphasis in (_ITALICS, _BOLD):  # italics first: bold is then written inside them
-        emphasis.mark(root, styled, holding_tables)
+        emphasis.mark(root, styled, holding_blocks)
     for link in list(root.iter("a")):
         if _links_nowhere(link):
             link.tag = "span"
@@ -124,9 +126,9 @@ class _Emphasis:
     """Emphasis markup (bold, italics) where a page's markup and styles show it: WeChat's
     editor (2025) sets it in a style (``<span textstyle style="font-weight: bold">``), and
     leaves ``<strong>`` around text it sets of normal weight, which the post showed bold.
-    Emphasis around a table shows its cells so (a table inherits the font in a
-    standards-mode page, as WeChat's are), where the converter writes a table in emphasis
-    markup as a table alone: it is marked inside, cell by cell."""
+    Emphasis around a table or a list shows its cells or items so (a table inherits the
+    font in a standards-mode page, as WeChat's are), where the converter writes a table or
+    a list in emphasis markup as a table or list alone: it is marked inside, text by text."""
 
     markup: frozenset[str]  # the elements a browser shows so
     tag: str  # the markup written
@@ -135,7 +137,7 @@ class _Emphasis:
     left: frozenset[str]  # shown so whatever their text, or read as text whole
 
     def mark(self, root: etree._Element, styled: list[tuple[etree._Element, str]],
-             holding_tables: set[etree._Element]) -> None:
+             holding_blocks: set[etree._Element]) -> None:
         """Mark what shows so below ``root`` (``styled``: its elements that have a style):
         an element whose text all shows so is markup; where such text holds text that does
         not, each run of it is markup of its own. Nothing is marked where nothing shows so:
@@ -144,10 +146,10 @@ class _Emphasis:
                 if self.prop in style and (so := self.reads(style)) is not None}
         if not any(says.values()) and next(root.iter(*self.markup), None) is None:
             return
-        around_tables = [element for element in holding_tables if element.tag in self.markup]
-        if says or around_tables:
-            _Marking(self, says, _ancestors([*says, *around_tables]),
-                     holding_tables | _ancestors(element for element, so in says.items()
+        around_blocks = [element for element in holding_blocks if element.tag in self.markup]
+        if says or around_blocks:
+            _Marking(self, says, _ancestors([*says, *around_blocks]),
+                     holding_blocks | _ancestors(element for element, so in says.items()
                                                  if not so)).walk(root)
 
 
@@ -240,6 +242,25 @@ def _fill_row_spans(root: etree._Element) -> None:
                 for spanned in range(column, column + width):
                     covered[spanned] = height - 1
                 column += width
+
+
+def _list_stray_items(root: etree._Element) -> None:
+    """A list item outside any list (one started in a block in an item, which HTML's parser
+    leaves there) put in a list, with the stray items right after it: a browser shows it on
+    lines of its own, with a marker; markdownify wrote its marker on the lines around it,
+    which kramdown ran into one paragraph, and emphasis around it showed as text."""
+    for item in list(root.iter("li")):
+        parent, before = item.getparent(), item.getprevious()
+        if parent is None or parent.tag in _LISTS:
+            continue
+        if before is not None and before.tag == "ul" and not (before.tail or "").strip():
+            held_in = before
+        else:
+            held_in = item.makeelement("ul", {})
+            item.addprevious(held_in)
+        tail, item.tail = item.tail, None
+        held_in.append(item)
+        held_in.tail = tail
 
 
 def _nest_stray_lists(root: etree._Element) -> None:
