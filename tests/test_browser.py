@@ -674,6 +674,12 @@ STANDARD_LINKED = [
     '</p><div><strong>甲</div><div>乙</strong>丙</div><p><a href="https://x.example/46"><b>链</a>粗</b>常'
     '</p><p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<p><em>甲</p>乙<section>丙<i>丁'
     '</i></section>',
+    # several alike left open: each end tag closes the newest of them still open, as the
+    # parser's adoption agency does (the first one closed them all)
+    '<p><b>甲<b>乙</p><p>丙</b>丁</b>戊</p><p>己</p><p><i>甲<b>乙<i>丙</p><p>丁</i>戊</b>己</i>庚</p><p>辛</p>'
+    '<p><a href="https://x.example/52">甲<b>乙<b>丙</p><p>丁</b>戊</a>己</b>庚</p><p>辛</p><div><em>甲<em>乙'
+    '<em>丙</div><div>丁</em>戊</em>己</em>庚</div><table><tr><td><b>甲<b>乙<p>丙</b>丁</p>戊</b>己</td>'
+    '<td>庚</b>辛</td></tr></table>壬',
     '<p><i>x</p><table>甲<b>乙</b> <tr><td>格</td></tr> 丙<p>丁</p></table>戊</i>己<p><a href="https://x.example/50">'
     '链</p><table><tr><td>格</td></tr><b>粗</b></table>后<p><b>甲</p>乙<p><a href="https://x.example/51">链</p><table>'
     '<tr><td>格</td></tr><i>斜</i></table>后',
@@ -711,7 +717,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     block, or text upright in italics, was not read. A link left open linked nothing past the element it stood in,
     where Chromium links all that follows, up to the next link; a link, bold or italics
     closed with its paragraph linked or emphasised nothing after it, where Chromium does
-    up to its end tag. A list item started in a link in an item stood in that link, its
+    up to its end tag; of several alike so, all up to the first end tag, where each end tag
+    closes one. A list item started in a link in an item stood in that link, its
     marker shown as text. Bold or italics around a list showed its items plain; around a
     block holding an item they showed their markers as text."""
     bodies = LINKED + STANDARD_LINKED
