@@ -697,6 +697,8 @@ STANDARD_LINKED = [
     '</li>后</section>尾</b>乙</li><li>丙</li></ul><div><b>粗<ul><li>甲</li><li>乙<b>丙</b></li></ul>后'
     '</b>尾</div><div><span style="font-style:italic">斜<ol><li>甲</li></ol></span>尾<i><div>块<li>乙'
     '</li><li>丙</li>后</div></i></div>',
+    # a definition or a term outside a definition list (libxml2 ends the list at an item)
+    '<div>甲<ul><li>乙</li></ul><dd>丙</dd><dt>丁</dt>戊</div><dl><dt>甲</dt><li>乙</li><dd>丙</dd></dl>',
 ]
 
 
@@ -720,7 +722,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     up to its end tag; of several alike so, all up to the first end tag, where each end tag
     closes one. A list item started in a link in an item stood in that link, its
     marker shown as text. Bold or italics around a list showed its items plain; around a
-    block holding an item they showed their markers as text."""
+    block holding an item they showed their markers as text. A definition outside a
+    definition list showed its ``:`` as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

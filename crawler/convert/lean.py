@@ -37,7 +37,8 @@ _AS_BLOCK = {name: "div" for name in (
     "address", "aside", "center", "details", "dialog", "fieldset", "footer", "form",
     "header", "hgroup", "legend", "listing", "main", "nav", "optgroup", "plaintext", "search",
     "summary", "xmp")} | {"menu": "ul", "dir": "ul", "strike": "s"}
-_LISTS = frozenset({"ul", "ol", "menu", "dir"})
+# What a list's or a definition list's item stands in that the converter writes it in
+_HOLDING_ITEMS = frozenset({"ul", "ol", "menu", "dir", "dl"})
 # Parts of a table, which its cells' and rows' handlers read
 _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "colgroup", "col"})
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -248,10 +249,15 @@ def _list_stray_items(root: etree._Element) -> None:
     """A list item outside any list (one started in a block in an item, which HTML's parser
     leaves there) put in a list, with the stray items right after it: a browser shows it on
     lines of its own, with a marker; markdownify wrote its marker on the lines around it,
-    which kramdown ran into one paragraph, and emphasis around it showed as text."""
-    for item in list(root.iter("li")):
+    which kramdown ran into one paragraph, and emphasis around it showed as text. A term or
+    a definition outside a definition list (libxml2 ends the list at an item) is a block:
+    markdownify wrote a definition's ``:`` for kramdown, shown as text without its term."""
+    for item in list(root.iter("li", "dt", "dd")):
         parent, before = item.getparent(), item.getprevious()
-        if parent is None or parent.tag in _LISTS:
+        if parent is None or parent.tag in _HOLDING_ITEMS:
+            continue
+        if item.tag != "li":
+            item.tag = "div"
             continue
         if before is not None and before.tag == "ul" and not (before.tail or "").strip():
             held_in = before
