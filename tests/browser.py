@@ -491,7 +491,8 @@ def _built_and_seen(archive: Path, workdir: Path,
 def marks_of(documents: Sequence[str]) -> list[list[str]]:
     """How Chromium links and emphasises the text it lays out of each HTML document: runs
     of text, each with the link a tap on it follows (the innermost), and ``B`` when it is
-    bold (a weight of 600 or more), ``I`` when italic; white space aside."""
+    bold (a weight of 600 or more), ``I`` when italic (or oblique, which the post writes as
+    italics); white space aside."""
     with _chromium() as context:
         page = context.new_page()
         marks = []
@@ -510,7 +511,7 @@ _MARKS = r"""() => {
     if (!text || !node.parentElement.getClientRects().length) continue;
     const style = getComputedStyle(node.parentElement), link = node.parentElement.closest('a[href]');
     const mark = `${link ? link.getAttribute('href') : '-'} ${+style.fontWeight >= 600 ? 'B' : ''}`
-      + (style.fontStyle === 'italic' ? 'I' : '');
+      + (/^(italic|oblique)/.test(style.fontStyle) ? 'I' : '');
     if (runs.length && runs[runs.length - 1][0] === mark) runs[runs.length - 1][1] += text;
     else runs.push([mark, text]);
   }

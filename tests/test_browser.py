@@ -637,6 +637,14 @@ STANDARD_LINKED = [
     '</div><section style="font-weight: bold"><table><tr><td>丁</td></tr></table></section><div><span '
     'style="font-weight:700"><table><tr><td>戊</td></tr></table></span>己</div><div><b><a href='
     '"https://x.example/30">链<table><tr><td>格</td></tr></table>后</a></b>尾</div>',
+    # italics so (markup, a style, left open before the table): a span upright in a cell is
+    # not, nor is a section's or a paragraph's text that a style sets upright in italics
+    '<div><em>斜<table><tr><td>甲<b>粗</b></td><td>乙<span style="font-style:normal">正</span></td>'
+    '</tr></table>后</em>尾</div><div><i><table><tr><td>丙</td></tr></table></i></div><section '
+    'style="font-style: italic"><table><tr><td>丁</td></tr></table>斜</section><div><span style='
+    '"font-style:oblique"><table><tr><td>戊</td></tr></table></span>己</div><div><i>斜<table><tr>'
+    '<td>甲</td></tr></table>后</div>尾<p><em>甲<span style="font-style:normal">正</span><b>粗</b>'
+    '</em></p><p style="font-style:italic">斜<i style="font-style:normal">正</i></p>',
     # a link left open (no </a>): the parser opens it again at the text or inline element
     # after it (white space too: the blocks after it in its parent are then in it), up to
     # the next link, not in a table's cells (a link there does not close it), nor past the
@@ -666,6 +674,12 @@ STANDARD_LINKED = [
     '</p><div><strong>甲</div><div>乙</strong>丙</div><p><a href="https://x.example/46"><b>链</a>粗</b>常'
     '</p><p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<p><em>甲</p>乙<section>丙<i>丁'
     '</i></section>',
+    # several alike left open: each end tag closes the newest of them still open, as the
+    # parser's adoption agency does (the first one closed them all)
+    '<p><b>甲<b>乙</p><p>丙</b>丁</b>戊</p><p>己</p><p><i>甲<b>乙<i>丙</p><p>丁</i>戊</b>己</i>庚</p><p>辛</p>'
+    '<p><a href="https://x.example/52">甲<b>乙<b>丙</p><p>丁</b>戊</a>己</b>庚</p><p>辛</p><div><em>甲<em>乙'
+    '<em>丙</div><div>丁</em>戊</em>己</em>庚</div><table><tr><td><b>甲<b>乙<p>丙</b>丁</p>戊</b>己</td>'
+    '<td>庚</b>辛</td></tr></table>壬',
     '<p><i>x</p><table>甲<b>乙</b> <tr><td>格</td></tr> 丙<p>丁</p></table>戊</i>己<p><a href="https://x.example/50">'
     '链</p><table><tr><td>格</td></tr><b>粗</b></table>后<p><b>甲</p>乙<p><a href="https://x.example/51">链</p><table>'
     '<tr><td>格</td></tr><i>斜</i></table>后',
@@ -677,6 +691,14 @@ STANDARD_LINKED = [
     # text or an inline element between a list's items, an item in a block in an item
     '<ul><li>甲</li>丙<li>戊</li></ul><ol><li>一</li><b>二</b><li>三</li></ol><ul><li><section>甲<li>乙</li>'
     '</section></li></ul>',
+    # bold or italics around a list, or around a block an item starts in (which the parser
+    # leaves inside it): its items are so
+    '<ul><li><b><section><li>甲</li></section></b>乙</li><li>丙</li></ul><ul><li><b>粗<section>段<li>甲'
+    '</li>后</section>尾</b>乙</li><li>丙</li></ul><div><b>粗<ul><li>甲</li><li>乙<b>丙</b></li></ul>后'
+    '</b>尾</div><div><span style="font-style:italic">斜<ol><li>甲</li></ol></span>尾<i><div>块<li>乙'
+    '</li><li>丙</li>后</div></i></div>',
+    # a definition or a term outside a definition list (libxml2 ends the list at an item)
+    '<div>甲<ul><li>乙</li></ul><dd>丙</dd><dt>丁</dt>戊</div><dl><dt>甲</dt><li>乙</li><dd>丙</dd></dl>',
 ]
 
 
@@ -693,11 +715,15 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     A link in a paragraph that a table closed linked nothing after the table in the post; a
     table in a paragraph in a hidden span was hidden with what followed it, where Chromium
     shows them. Bold around a table (``<b>``, ``<strong>``, a style) showed its cells of
-    normal weight in the post. A link left open linked nothing past the element it stood in,
+    normal weight in the post, and so italics its cells upright; a style setting italics on a
+    block, or text upright in italics, was not read. A link left open linked nothing past the element it stood in,
     where Chromium links all that follows, up to the next link; a link, bold or italics
     closed with its paragraph linked or emphasised nothing after it, where Chromium does
-    up to its end tag. A list item started in a link in an item stood in that link, its
-    marker shown as text."""
+    up to its end tag; of several alike so, all up to the first end tag, where each end tag
+    closes one. A list item started in a link in an item stood in that link, its
+    marker shown as text. Bold or italics around a list showed its items plain; around a
+    block holding an item they showed their markers as text. A definition outside a
+    definition list showed its ``:`` as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

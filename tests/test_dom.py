@@ -310,6 +310,9 @@ LEFT_OPEN = {
     '<p><b>甲</p>乙<p><a href="x">链</p><table><tr><td>格</td></tr><i>斜</i></table>后':
         '<div><p><b>甲</b></p><b>乙</b><p><b><a href="x">链</a></b></p><b><a href="x"><i>斜</i></a><table><tr>'
         '<td>格</td></tr></table><a href="x">后</a></b></div>',
+    # several alike: each end tag ends the newest of them still open (the first ended all)
+    '<p><b>甲<b>乙</p><p>丙</b>丁</b>戊</p>':
+        '<div><p><b>甲<b>乙</b></b></p><p><b><b>丙</b></b><b>丁</b>戊</p></div>',
     # an end tag in another cell than the one left open does not end it; a comment of the
     # page stays, one that reads as the mark of an end tag too
     '<p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<!--注--><!--end tag b-->':

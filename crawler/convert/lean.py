@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
@@ -36,6 +37,8 @@ _AS_BLOCK = {name: "div" for name in (
     "address", "aside", "center", "details", "dialog", "fieldset", "footer", "form",
     "header", "hgroup", "legend", "listing", "main", "nav", "optgroup", "plaintext", "search",
     "summary", "xmp")} | {"menu": "ul", "dir": "ul", "strike": "s"}
+# What a list's or a definition list's item stands in that the converter writes it in
+_HOLDING_ITEMS = frozenset({"ul", "ol", "menu", "dir", "dl"})
 # Parts of a table, which its cells' and rows' handlers read
 _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "colgroup", "col"})
 # Levels of nesting markdownify is given: it recurses about four Python frames per level,
@@ -70,9 +73,12 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
             element.tag = "wx-block"  # shown on lines of its own: not unwrapped into its line
         elif element.tag == "span" and "data-formula" in element.attrib:
             element.tag = "wx-formula"
-        elif "font-style" in style and widgets.italic(style):  # as WeChat's editor (2025) sets it
-            element.tag = "em"
-    _embolden(root)
+    styled = [(element, css) for element in root.iter(etree.Element)
+              if (css := element.get("style"))]
+    _list_stray_items(root)
+    holding_blocks = _ancestors(root.iter("table", "li"))
+    for emphasis in (_ITALICS, _BOLD):  # italics first: bold is then written inside them
+        emphasis.mark(root, styled, holding_blocks)
     for link in list(root.iter("a")):
         if _links_nowhere(link):
             link.tag = "span"
@@ -116,63 +122,85 @@ def _read_whole(element: etree._Element) -> bool:
         or widgets.widget_of(element.tag, {"class": element.get("class") or ""}) is not None
 
 
-def _embolden(root: etree._Element) -> None:
-    """Bold as the page's styles show it, as bold markup: WeChat's editor (2025) sets bold in
-    a style (``<span textstyle style="font-weight: bold">``), and leaves ``<strong>`` around
-    text it sets of normal weight, which the post showed bold. Bold around a table shows its
-    cells bold (a table inherits the weight in a standards-mode page, as WeChat's are), where
-    the converter writes a table in bold markup as a table alone."""
-    styles = ((element, element.get("style") or "") for element in root.iter(etree.Element))
-    weights = {element: weight for element, style in styles
-               if "font-weight" in style and (weight := widgets.bold(style)) is not None}
-    holding_tables = _ancestors(root.iter("table"))
-    if weights or any(element.tag in _Bold.MARKUP for element in holding_tables):
-        _Bold(weights, holding_tables).mark(root)
+@dataclass(frozen=True)
+class _Emphasis:
+    """Emphasis markup (bold, italics) where a page's markup and styles show it: WeChat's
+    editor (2025) sets it in a style (``<span textstyle style="font-weight: bold">``), and
+    leaves ``<strong>`` around text it sets of normal weight, which the post showed bold.
+    Emphasis around a table or a list shows its cells or items so (a table inherits the
+    font in a standards-mode page, as WeChat's are), where the converter writes a table or
+    a list in emphasis markup as a table or list alone: it is marked inside, text by text."""
+
+    markup: frozenset[str]  # the elements a browser shows so
+    tag: str  # the markup written
+    reads: Callable[[str], bool | None]  # a style's say: so, not so, or nothing
+    prop: str  # the property it reads, looked for before the style is read
+    left: frozenset[str]  # shown so whatever their text, or read as text whole
+
+    def mark(self, root: etree._Element, styled: list[tuple[etree._Element, str]],
+             holding_blocks: set[etree._Element]) -> None:
+        """Mark what shows so below ``root`` (``styled``: its elements that have a style):
+        an element whose text all shows so is markup; where such text holds text that does
+        not, each run of it is markup of its own. Nothing is marked where nothing shows so:
+        a style that says "not so" counts only inside what does."""
+        says = {element: so for element, style in styled
+                if self.prop in style and (so := self.reads(style)) is not None}
+        if not any(says.values()) and next(root.iter(*self.markup), None) is None:
+            return
+        around_blocks = [element for element in holding_blocks if element.tag in self.markup]
+        if says or around_blocks:
+            _Marking(self, says, _ancestors([*says, *around_blocks]),
+                     holding_blocks | _ancestors(element for element, so in says.items()
+                                                 if not so)).walk(root)
 
 
-class _Bold:
-    """Bold markup where a page's styles (``weights``: an element's, when its style sets one)
-    show bold text: an element whose text all shows bold is bold markup; where bold text
-    holds text of normal weight, each run of its bold text is bold markup of its own."""
+@dataclass
+class _Marking:
+    """One marking of an emphasis: ``says`` what the styles say, ``holding`` what holds
+    what is to be marked, ``not_markup`` what is marked inside, not made markup whole."""
 
-    MARKUP = frozenset({"strong", "b"})
-    _WRAPPERS = MARKUP | {"span", "font"}
-    # shown bold whatever their text (headings, header cells), or read as text whole
-    _LEFT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"})
+    emphasis: _Emphasis
+    says: dict[etree._Element, bool]
+    holding: set[etree._Element]
+    not_markup: set[etree._Element]
 
-    def __init__(self, weights: dict[etree._Element, bool], holding_tables: set[etree._Element]):
-        self.weights = weights
-        self.holding = _ancestors([*weights, *(element for element in holding_tables
-                                                if element.tag in self.MARKUP)])
-        # their bold is marked inside them, the tables' cells' with it
-        self.not_markup = holding_tables | _ancestors(
-            element for element, bold in weights.items() if not bold)
-
-    def mark(self, root: etree._Element) -> None:
-        """Mark what shows bold below ``root``, level by level (a page nests deeper than
-        Python recurses): each element's children, the element in no bold markup, its own
-        text shown bold if ``shown``."""
+    def walk(self, root: etree._Element) -> None:
+        """Level by level (a page nests deeper than Python recurses): each element's
+        children, the element in no markup, its own text shown so if ``shown``."""
+        markup, wrappers = self.emphasis.markup, self.emphasis.markup | {"span", "font"}
         below = [(root, False)]
         while below:
             element, shown = below.pop()
             for child in list(element):
-                weight = self.weights.get(child)
-                bold = (shown or child.tag in self.MARKUP) if weight is None else weight
-                if not isinstance(child.tag, str) or child.tag in self._LEFT:
+                said = self.says.get(child)
+                so = (shown or child.tag in markup) if said is None else said
+                if not isinstance(child.tag, str) or child.tag in self.emphasis.left:
                     pass
-                elif bold and child.tag in self._WRAPPERS and child not in self.not_markup:
-                    child.tag = "b"
+                elif so and child.tag in wrappers and child not in self.not_markup:
+                    child.tag = self.emphasis.tag
                 else:
-                    if child.tag in self.MARKUP:  # only then: a name like "s<p" is not set
+                    if child.tag in markup:  # only then: a name like "s<p" is not set
                         child.tag = "span"
-                    if bold and child.text and child.text.strip():
-                        child.insert(0, _bold(child, child.text))
+                    if so and child.text and child.text.strip():
+                        child.insert(0, self._markup(child, child.text))
                         child.text = None
-                    if bold or child in self.holding:
-                        below.append((child, bold))
+                    if so or child in self.holding:
+                        below.append((child, so))
                 if shown and child.tail and child.tail.strip():
-                    child.addnext(_bold(child, child.tail))
+                    child.addnext(self._markup(child, child.tail))
                     child.tail = None
+
+    def _markup(self, near: etree._Element, text: str) -> etree._Element:
+        """Markup of ``text``, made as ``near`` is (an element of its tree's kind)."""
+        made = near.makeelement(self.emphasis.tag, {})
+        made.text = text
+        return made
+
+
+_BOLD = _Emphasis(frozenset({"strong", "b"}), "b", widgets.bold, "font-weight",
+                  frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"}))
+_ITALICS = _Emphasis(frozenset({"em", "i"}), "em", widgets.italic, "font-style",
+                     frozenset({"pre"}))
 
 
 def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:
@@ -185,13 +213,6 @@ def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:
                 break
             found.add(above)
     return found
-
-
-def _bold(near: etree._Element, text: str) -> etree._Element:
-    """Bold markup of ``text``, made as ``near`` is (an element of its tree's kind)."""
-    bold = near.makeelement("b", {})
-    bold.text = text
-    return bold
 
 
 def _fill_row_spans(root: etree._Element) -> None:
@@ -222,6 +243,30 @@ def _fill_row_spans(root: etree._Element) -> None:
                 for spanned in range(column, column + width):
                     covered[spanned] = height - 1
                 column += width
+
+
+def _list_stray_items(root: etree._Element) -> None:
+    """A list item outside any list (one started in a block in an item, which HTML's parser
+    leaves there) put in a list, with the stray items right after it: a browser shows it on
+    lines of its own, with a marker; markdownify wrote its marker on the lines around it,
+    which kramdown ran into one paragraph, and emphasis around it showed as text. A term or
+    a definition outside a definition list (libxml2 ends the list at an item) is a block:
+    markdownify wrote a definition's ``:`` for kramdown, shown as text without its term."""
+    for item in list(root.iter("li", "dt", "dd")):
+        parent, before = item.getparent(), item.getprevious()
+        if parent is None or parent.tag in _HOLDING_ITEMS:
+            continue
+        if item.tag != "li":
+            item.tag = "div"
+            continue
+        if before is not None and before.tag == "ul" and not (before.tail or "").strip():
+            held_in = before
+        else:
+            held_in = item.makeelement("ul", {})
+            item.addprevious(held_in)
+        tail, item.tail = item.tail, None
+        held_in.append(item)
+        held_in.tail = tail
 
 
 def _nest_stray_lists(root: etree._Element) -> None:

@@ -17,7 +17,6 @@ the marks no element holds last are the end tags that HTML's parser meets with a
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
     walk = list(tree.iter(etree.Comment, *FORMATTING))
     closed: set[etree._Element] = set()  # the elements closed by their end tags
     marks: list[etree._Element] = []
-    ends: dict[str, list[int]] = {}  # of each name, where what may end one stands in the walk
+    ends: list[tuple[int, str]] = []  # where what may end one stands in the walk, of which name
     for index, node in enumerate(walk):
         name = marked_end(node, mark)
         if name is not None:
@@ -77,16 +76,45 @@ def left_open(tree: etree._Element, mark: str | None) -> LeftOpen:
             name = "a"
         else:
             continue
-        ends.setdefault(name, []).append(index)
+        ends.append((index, name))
     opened = [index for index, node in enumerate(walk)
               if isinstance(node.tag, str) and node.tag != "code" and node not in closed]
     kinds = [alike(walk[index]) for index in opened]
-    elements = []
-    for number, index in enumerate(opened):
-        after = ends.get(str(walk[index].tag), [])
-        elements.append((walk[index], _nodes(walk, after, bisect.bisect_right(after, index),
-                                             _forgotten(opened, kinds, number))))
-    return LeftOpen(elements, marks)
+    forgotten = [_forgotten(opened, kinds, number) for number in range(len(opened))]
+    ending = _paired(walk, opened, forgotten, ends)
+    return LeftOpen([(walk[index], _nodes(walk, ending.get(number), forgotten[number]))
+                     for number, index in enumerate(opened)], marks)
+
+
+def _paired(walk: list[etree._Element], opened: list[int], forgotten: list[int | None],
+            ends: list[tuple[int, str]]) -> dict[int, int]:
+    """Where in the walk each of the elements left open (its number in ``opened``) meets
+    what ends it, of ``ends``: as HTML's parser's adoption agency pairs them, each the
+    newest of its name still open in the same cell (``<b>甲<b>乙</p><p>丙</b>丁</b>``: the
+    first end tag closes the second bold, the second the first), not one the parser has
+    forgotten by then (``forgotten``)."""
+    events = sorted([(index, True, number) for number, index in enumerate(opened)]
+                    + [(index, False, name) for index, name in ends],
+                    key=lambda event: event[:2])  # an end first: a link's start ends the last
+    # of each name and cell, the numbers of those open, newest last
+    still: dict[tuple[str, etree._Element | None], list[int]] = {}
+    ending: dict[int, int] = {}
+    for index, starts, what in events:
+        if starts:
+            still.setdefault((str(walk[index].tag), _cell(walk[index])), []).append(int(what))
+            continue
+        candidates = still.get((str(what), _cell(walk[index])), [])
+        while candidates:
+            number = candidates.pop()
+            if (gone := forgotten[number]) is None or gone > index:  # else forgotten for good
+                ending[number] = index
+                break
+    return ending
+
+
+def _cell(node: etree._Element) -> etree._Element | None:
+    """The table cell ``node`` stands in, if any: HTML's parser starts a cell afresh."""
+    return next(node.iterancestors(*_CELLS), None)
 
 
 def _forgotten(opened: list[int], kinds: Sequence[Hashable], number: int) -> int | None:
@@ -100,14 +128,11 @@ def _forgotten(opened: list[int], kinds: Sequence[Hashable], number: int) -> int
     return third if third is not None or len(later) < _KEPT else opened[later[-1]]
 
 
-def _nodes(walk: list[etree._Element], indices: list[int], first: int,
+def _nodes(walk: list[etree._Element], end: int | None,
            last: int | None) -> Iterator[etree._Element]:
-    """The nodes of ``walk`` at ``indices``, from the ``first``-th on, up to the one at
-    ``last`` (which comes last), found as asked for."""
-    for index in range(first, len(indices)):
-        if last is not None and indices[index] >= last:
-            break
-        yield walk[indices[index]]
+    """The nodes of ``walk`` at ``end``, unless it comes after ``last``, and at ``last``."""
+    if end is not None and (last is None or end < last):
+        yield walk[end]
     if last is not None:
         yield walk[last]
 

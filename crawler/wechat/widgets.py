@@ -180,9 +180,15 @@ def bold(style: str) -> bool | None:
 
 
 @per_style
-def italic(style: str) -> bool:
-    """Whether an inline ``style`` sets its text in italics (or oblique)."""
-    return _declarations(style).get("font-style", "").startswith(("italic", "oblique"))
+def italic(style: str) -> bool | None:
+    """Whether an inline ``style`` sets its text in italics or oblique (True) or upright
+    (False); None when it says nothing of the style, and the text is as its parent's."""
+    value = _declarations(style).get("font-style")
+    if value is None:
+        return None
+    if value.startswith(("italic", "oblique")):
+        return True
+    return False if value in ("normal", "initial") else None
 
 
 _WECHAT_FONT_PX = 17
