@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.store import files
 from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers, stage
 from crawler.store.index import Index
@@ -24,6 +25,21 @@ def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) 
         assert path.read_bytes() == data
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["1.png", "2.png", "3.png"]
+
+
+def test_files_are_readable_by_all_whatever_the_umask(tmp_path: Path) -> None:
+    """A file is made 0644 and given it (``fchmod``) only when the umask takes a bit of it
+    away: the blog's web server reads the archive as another user."""
+    before = os.umask(0o077)
+    files._umask.cache_clear()
+    try:
+        assert atomic_write_many([(tmp_path / "a.png", b"a"), (tmp_path / "b.png", b"b")]) == [None, None]
+        assert stage(tmp_path, b"post").put(tmp_path / "post.md", b"post")
+    finally:
+        os.umask(before)
+        files._umask.cache_clear()
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.iterdir()} == \
+        {"a.png": 0o644, "b.png": 0o644, "post.md": 0o644}
 
 
 def test_a_folder_is_made_once_for_the_files_written_together_into_it(

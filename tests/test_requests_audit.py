@@ -430,11 +430,11 @@ def test_an_articles_link_is_recorded_with_its_post(
 class ArchiveCalls:
     """Counts the file system calls into an archive that each file written may do without:
     ``mkdir`` of a folder (made, or there already), ``posix_fadvise`` of a post's file and of
-    a picture's written alone, and ``unlink`` of a name that is no more."""
+    a picture's written alone, ``unlink`` of a name that is no more, and ``fchmod``."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, archive: Path):
         self.calls: Counter[str] = Counter()
-        mkdir, fadvise, unlink = os.mkdir, os.posix_fadvise, os.unlink
+        mkdir, fadvise, unlink, fchmod = os.mkdir, os.posix_fadvise, os.unlink, os.fchmod
         inside = f"{archive}{os.sep}"
 
         def counted_mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
@@ -452,7 +452,12 @@ class ArchiveCalls:
                 self.calls["unlink of nothing"] += str(path).startswith(inside)
                 raise
 
+        def counted_fchmod(fd: int, *args: Any) -> None:
+            self.calls["fchmod"] += 1
+            fchmod(fd, *args)
+
         monkeypatch.setattr(os, "mkdir", counted_mkdir)
+        monkeypatch.setattr(os, "fchmod", counted_fchmod)
         monkeypatch.setattr(os, "posix_fadvise", counted_fadvise)
         monkeypatch.setattr(os, "unlink", counted_unlink)
 
@@ -465,7 +470,9 @@ def test_an_articles_files_make_no_folder_and_no_call_that_starts_or_removes_not
     post, or of the one picture of its batch: it starts the writeback of the files after it
     in the batch, which the first ``fsync`` then commits with its own); and deleted the post's
     staged file after renaming it into place. 6 calls an article, none now: a folder is made
-    when a file cannot be made for its lack (a person may delete one during a run). Counted
+    when a file cannot be made for its lack (a person may delete one during a run). And each
+    file was made 0600, then given 0644 (``fchmod``): made 0644 now, given it only when the
+    umask takes a bit of it away (the tests' takes none: ``test_files`` shows one that does). Counted
     over an album of one article and one of four, new archives each: what the three more
     articles cost. Every post and picture is written all the same."""
     site = Site(wechat)
@@ -481,7 +488,7 @@ def test_an_articles_files_make_no_folder_and_no_call_that_starts_or_removes_not
         assert len(list((archive / "postimg").glob("*.png"))) == count + 1  # and the shared footer
         costs.append(calls.calls)
     one, four = costs
-    calls = ("mkdir", "fadvise _posts", "fadvise postimg", "unlink of nothing")
+    calls = ("mkdir", "fadvise _posts", "fadvise postimg", "unlink of nothing", "fchmod")
     assert {call: four[call] - one[call] for call in calls} == dict.fromkeys(calls, 0), costs
 
 

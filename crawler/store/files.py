@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import TypeVar
 
 logger = logging.getLogger(__name__)
 _KEPT_SUFFIX = ".kept.tmp"
+_READABLE = 0o644
 _T = TypeVar("_T")
 
 
@@ -149,9 +151,10 @@ def _write_temporary(folder: Path, prefix: str, data: bytes, *,
 
     The name starts with ``prefix``, a dot, so Jekyll skips the file if a crash leaves it behind.
     """
-    fd, name = made_in(folder, lambda: tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp"))
+    fd, name = made_in(folder, lambda: _new_file(folder, prefix))
     try:
-        os.fchmod(fd, 0o644)
+        if _umask() & _READABLE:
+            os.fchmod(fd, _READABLE)
         rest = memoryview(data)
         while rest:
             rest = rest[os.write(fd, rest):]
@@ -163,6 +166,31 @@ def _write_temporary(folder: Path, prefix: str, data: bytes, *,
             os.unlink(name)
         raise
     return name, fd
+
+
+def _new_file(folder: Path, prefix: str) -> tuple[int, str]:
+    """A new file of ``folder`` named ``prefix``, random characters and ``.tmp``, open to
+    write: its descriptor and name. Made ``_READABLE`` but for what the umask takes away,
+    where ``tempfile.mkstemp`` makes it 0600 and each file cost an ``fchmod``."""
+    while True:
+        name = str(folder / f"{prefix}{secrets.token_urlsafe(6)}.tmp")
+        try:
+            return os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                           _READABLE), name
+        except FileExistsError:
+            continue
+
+
+@functools.cache
+def _umask() -> int:
+    """The process's umask, read once (Linux tells it in ``/proc/self/status``; elsewhere
+    taken to be one that takes every bit away): the archive's files are made readable by
+    all, as the blog's web server reads them, whatever it is."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o777
 
 
 class NotPutBack(OSError):
