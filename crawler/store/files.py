@@ -32,9 +32,9 @@ def make_folder(folder: Path) -> None:
 
 def made_in(folder: Path, make: Callable[[], _T]) -> _T:
     """What ``make`` gives, a file it makes in ``folder``; the folder made (``make_folder``)
-    only when the file cannot be made for its lack. Asked for first, each article's files
-    cost a ``mkdir`` failing as their folder is there, a ``stat`` and an exception; a folder
-    a person deletes during a run is made again all the same."""
+    only when the file cannot be made for its lack. Made before each file, the folder cost
+    a ``mkdir`` failing as it is there, a ``stat`` and an exception, three an article; a
+    folder a person deletes during a run is made again all the same."""
     try:
         return make()
     except (FileNotFoundError, NotADirectoryError):
