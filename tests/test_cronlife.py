@@ -15,15 +15,14 @@ import errno
 import itertools
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -691,14 +690,13 @@ def test_a_disk_that_fills_up_as_the_account_publishes(site: Site, tmp_path: Pat
         real_write = os.write
         monkeypatch.setattr(os, "write", no_space)
     elif full == "read-only":
-        def read_only(suffix: str, prefix: str, dir: Path) -> tuple[int, str]:
-            if filled:
-                name = f"{dir}/{prefix}{secrets.token_hex(4)}{suffix}"
-                raise OSError(errno.EROFS, "Read-only file system", name)
-            return real_mkstemp(suffix=suffix, prefix=prefix, dir=dir)
+        def read_only(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:  # a temporary file made
+            if filled and flags & os.O_EXCL and str(path).endswith(".tmp"):
+                raise OSError(errno.EROFS, "Read-only file system", str(path))
+            return real_open(path, flags, *args, **kwargs)
 
-        real_mkstemp = tempfile.mkstemp
-        monkeypatch.setattr(tempfile, "mkstemp", read_only)
+        real_open = os.open
+        monkeypatch.setattr(os, "open", read_only)
     else:
         execute = index_module._Connection.execute
 

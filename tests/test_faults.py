@@ -720,7 +720,8 @@ def test_leftovers_beside_a_post_a_person_moved_into_a_folder_are_named_and_remo
     moved = post.parent / "2025" / post.name
     moved.parent.mkdir()
     post.rename(moved)
-    name, fd = files._write_temporary(moved.parent, f".{moved.name}.", b"half")  # what a kill leaves
+    name, fd = files._write_temporary(moved.parent, f".{moved.name}.", b"half",
+                                      start_writeback=False)  # what a kill leaves
     os.close(fd)
     leftover = Path(name)
     verify = scrapy("verify", tmp_path)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from crawler.store import files
+from crawler.store.captures import CaptureStore
 from crawler.store.files import atomic_write, atomic_write_many, is_leftover, remove_leftovers, stage
 from crawler.store.index import Index
 from crawler.store.rewrites import Rewrites
@@ -22,6 +25,21 @@ def test_files_are_written_whole_readable_and_without_leftovers(tmp_path: Path) 
         assert path.read_bytes() == data
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["1.png", "2.png", "3.png"]
+
+
+def test_files_are_readable_by_all_whatever_the_umask(tmp_path: Path) -> None:
+    """A file is made 0644 and given it (``fchmod``) only when the umask takes a bit of it
+    away: the blog's web server reads the archive as another user."""
+    before = os.umask(0o077)
+    files._umask.cache_clear()
+    try:
+        assert atomic_write_many([(tmp_path / "a.png", b"a"), (tmp_path / "b.png", b"b")]) == [None, None]
+        assert stage(tmp_path, b"post").put(tmp_path / "post.md", b"post")
+    finally:
+        os.umask(before)
+        files._umask.cache_clear()
+    assert {path.name: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.iterdir()} == \
+        {"a.png": 0o644, "b.png": 0o644, "post.md": 0o644}
 
 
 def test_a_folder_is_made_once_for_the_files_written_together_into_it(
@@ -42,6 +60,23 @@ def test_a_folder_is_made_once_for_the_files_written_together_into_it(
     assert sorted(made) == [tmp_path / "blocked"] * 2 + [tmp_path / "new"], made
     assert [result is None for result in results] == [True] * 8 + [False, False, True]
     assert all(path.read_bytes() == data for path, data in files if path.parent.name == "new")
+
+
+def test_a_folder_deleted_during_a_run_is_made_again_for_the_next_file_written_into_it(
+        tmp_path: Path) -> None:
+    """A run asks no longer for the folder of each file it writes (``made_in``): a folder a
+    person deletes between two articles (``_posts/``, ``postimg/``, ``.state/warc/``) is
+    made again when a file cannot be made for its lack, and the file is written whole."""
+    posts, captures = tmp_path / "_posts", CaptureStore(tmp_path / ".state" / "warc")
+    for _ in range(2):
+        atomic_write(posts / "2024-01-01-a.md", b"post")
+        assert stage(tmp_path / "postimg", b"picture").put(tmp_path / "postimg" / "a.png", b"picture")
+        captures.add_resource("https://mp.weixin.qq.com/s/a", b"<html>page</html>")
+        assert (posts / "2024-01-01-a.md").read_bytes() == b"post"
+        assert (tmp_path / "postimg" / "a.png").read_bytes() == b"picture"
+        assert [capture.body for capture in captures.captures()] == [b"<html>page</html>"]
+        for folder in (posts, tmp_path / "postimg", tmp_path / ".state"):
+            shutil.rmtree(folder)
 
 
 def test_one_failing_file_stops_no_other_and_leaves_nothing(tmp_path: Path) -> None:

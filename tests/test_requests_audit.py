@@ -427,6 +427,71 @@ def test_an_articles_link_is_recorded_with_its_post(
         assert db.execute("SELECT count(*) FROM links").fetchone() == (3,)
 
 
+class ArchiveCalls:
+    """Counts the file system calls into an archive that each file written may do without:
+    ``mkdir`` of a folder (made, or there already), ``posix_fadvise`` of a post's file and of
+    a picture's written alone, ``unlink`` of a name that is no more, and ``fchmod``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, archive: Path):
+        self.calls: Counter[str] = Counter()
+        mkdir, fadvise, unlink, fchmod = os.mkdir, os.posix_fadvise, os.unlink, os.fchmod
+        inside = f"{archive}{os.sep}"
+
+        def counted_mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+            self.calls["mkdir"] += str(path).startswith(inside)
+            mkdir(path, *args, **kwargs)
+
+        def counted_fadvise(fd: int, *args: Any) -> None:
+            self.calls[f"fadvise {Path(os.readlink(f'/proc/self/fd/{fd}')).parent.name}"] += 1
+            fadvise(fd, *args)
+
+        def counted_unlink(path: Any, *args: Any, **kwargs: Any) -> None:
+            try:
+                unlink(path, *args, **kwargs)
+            except FileNotFoundError:
+                self.calls["unlink of nothing"] += str(path).startswith(inside)
+                raise
+
+        def counted_fchmod(fd: int, *args: Any) -> None:
+            self.calls["fchmod"] += 1
+            fchmod(fd, *args)
+
+        monkeypatch.setattr(os, "mkdir", counted_mkdir)
+        monkeypatch.setattr(os, "fchmod", counted_fchmod)
+        monkeypatch.setattr(os, "posix_fadvise", counted_fadvise)
+        monkeypatch.setattr(os, "unlink", counted_unlink)
+
+
+def test_an_articles_files_make_no_folder_and_no_call_that_starts_or_removes_nothing(
+        wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each article's files asked for their folders first (``_posts/``, ``postimg/``,
+    ``.state/warc/``: a ``mkdir`` failing as each is there, a ``stat``, an exception); told
+    the disk to start writing a file out just before waiting for it (``posix_fadvise`` of a
+    post, or of the one picture of its batch: it starts the writeback of the files after it
+    in the batch, which the first ``fsync`` then commits with its own); and deleted the post's
+    staged file after renaming it into place. 6 calls an article, none now: a folder is made
+    when a file cannot be made for its lack (a person may delete one during a run). And each
+    file was made 0600, then given 0644 (``fchmod``): made 0644 now, given it only when the
+    umask takes a bit of it away (the tests' takes none: ``test_files`` shows one that does). Counted
+    over an album of one article and one of four, new archives each: what the three more
+    articles cost. Every post and picture is written all the same."""
+    site = Site(wechat)
+    costs = []
+    for first, count in ((2247590001, 1), (2247591001, 4)):
+        arts = site.serve(numbered(first, count, albums=(f"{first}",)))
+        archive = tmp_path / str(first)
+        with monkeypatch.context() as patch:
+            calls = ArchiveCalls(patch, archive)
+            result = crawl("album", archive, "-a", f"url={site.album(f'{first}', arts)}")
+        assert result.returncode == 0, result.stderr
+        assert len(list((archive / "_posts").glob("*.md"))) == count
+        assert len(list((archive / "postimg").glob("*.png"))) == count + 1  # and the shared footer
+        costs.append(calls.calls)
+    one, four = costs
+    calls = ("mkdir", "fadvise _posts", "fadvise postimg", "unlink of nothing", "fchmod")
+    assert {call: four[call] - one[call] for call in calls} == dict.fromkeys(calls, 0), costs
+
+
 def test_a_new_posts_wait_on_the_disk_is_not_the_reactors(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new post's bytes are fsynced before their rename on a writer thread: on the

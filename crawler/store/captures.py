@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from crawler.reading import open_regular
 from crawler.store import warc
-from crawler.store.files import make_folder
+from crawler.store.files import made_in
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +102,9 @@ class CaptureStore:
         A record torn by a crash is cut off before the first append to its file: left in
         place, it would hide every record written after it from readers.
         """
-        make_folder(self.folder)
         path = self.folder / file_of(fetched_at)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
+        fd = made_in(self.folder, lambda: os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK,
+                                                  0o644))
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO: its reading would wait for ever
                 raise CaptureError(f"cannot write a capture to {path}: not a regular file")

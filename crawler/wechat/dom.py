@@ -111,12 +111,13 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
         markup = _shallow(markup)
         parser = lxml.html.HTMLParser(huge_tree=True)
         tree = parse(markup, parser)
-    markup, tree, mark = ends_marked(markup, tree, parser.error_log, again,
-                                     nested_items=bool(nested_items(tree)))
+    first, items_nested = tree, bool(nested_items(tree))
+    markup, tree, mark = ends_marked(markup, tree, parser.error_log, again, nested_items=items_nested)
     markup, tree = without_stray_parts(markup, tree, again)
     markup, tree = links_reopened(markup, tree, again)
     tree = links_held_open(markup, tree, again)
-    close_nested_items(tree, mark)
+    if items_nested or tree is not first:  # each step gives its tree untouched, or parses anew
+        close_nested_items(tree, mark)
     closed_early = left_open(tree, mark)
     close_paragraphs_at_tables(tree)
     reopen_left_open(closed_early)
