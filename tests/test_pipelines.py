@@ -411,7 +411,7 @@ def test_an_article_asks_nothing_of_the_runs_failures_before_one_and_chooses_its
     (3.6 us each, three a picture); which of its URLs are pictures to fetch is worked out once
     an article, not three times. A failure then is found as before."""
     statements: list[str] = []
-    pipeline.failed._db.set_trace_callback(statements.append)
+    pipeline.failed._db.connection.set_trace_callback(statements.append)
     hosts: list[str] = []
     monkeypatch.setattr(images, "host_of", lambda url: hosts.append(url) or host_of(url))
     downloaded(pipeline, SHARED, (1, 2, 3))

@@ -128,22 +128,35 @@ def fill(disk: Path) -> None:
             pass
 
 
-def test_run_sets_on_a_disk_that_fills_tell_the_run_and_forget_never_raise(small_disk: Path) -> None:
-    """SQLite keeps a run's sets in a temporary file once past its page cache (2 MB): on a
-    temporary folder whose disk is full, an ``add`` in the middle of a long run raised in
-    the spider middleware or the writer's exchange that asked, a traceback, and so did every
-    later look-up (the file torn, "database disk image is malformed"). Now the run's
-    ``refused`` is told once (``Run.memory_refused``: said, the run stopped), and the sets,
-    forgotten, say they hold nothing."""
+# What a run keeps on disk for its length, as a script: made with a ``refused`` that appends to
+# ``told``, given ``first`` and then more than SQLite's page cache holds; its ``held`` says whether
+# ``first`` is still in it.
+_KEPT_ON_DISK = {
+    "run sets": ("from crawler.runsets import RunSets\n"
+                 "kept = RunSets(lambda error: told.append(str(error))).of('links')\n"
+                 "def add(value): kept.add(value)\n"),
+    "failed images": ("from crawler.pipelines.imageresults import FailedImages, ImageResult\n"
+                      "kept = FailedImages(lambda error: told.append(str(error)))\n"
+                      "def add(value): kept.put(value, ImageResult(True, 'HTTP 503'), bytes(20))\n"),
+}
+
+
+@pytest.mark.parametrize("kept", _KEPT_ON_DISK)
+def test_what_a_run_keeps_on_a_disk_that_fills_tells_the_run_and_is_forgotten_never_raises(
+        small_disk: Path, kept: str) -> None:
+    """SQLite keeps a run's sets (and the images that failed: ``FailedImages``) in a
+    temporary file once past its page cache (2 MB): on a temporary folder whose disk is
+    full, an ``add`` in the middle of a long run raised in the spider middleware, the
+    writer's exchange or the image pipeline that asked, a traceback, and so did every later
+    look-up (the file torn, "database disk image is malformed"). Now the run's ``refused``
+    is told once (``Run.memory_refused``: said, the run stopped), and what was kept,
+    forgotten, says it holds nothing."""
     script = (
-        "import sqlite3\n"
-        "from crawler.runsets import RunSets\n"
-        "told = []\n"
-        "links = RunSets(lambda error: told.append(str(error))).of('links')\n"
-        "links.add('first')\n"
+        "told = []\n" + _KEPT_ON_DISK[kept] +
+        "add('first')\n"
         "for number in range(100_000):\n"
-        "    links.add(f'https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid={number}&idx=1')\n"
-        "print(len(told), told[0] if told else '', 'first' in links)\n")
+        "    add(f'https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid={number}&idx=1')\n"
+        "print(len(told), told[0] if told else '', 'first' in kept)\n")
     fill(small_disk)
     done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True,
                           env={**os.environ, "SQLITE_TMPDIR": str(small_disk)}, timeout=120, check=False)

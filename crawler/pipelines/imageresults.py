@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from crawler.runsets import temporary_database
+from crawler.runsets import OwnDatabase, Refused, temporary_database
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,16 @@ class FailedImages:
     a later article showing the image is told its failure without asking the CDN again,
     and the run's memory does not grow by a record for each failing image (a CDN refusing
     every picture of a long run fails thousands). A failed download is found by its
-    request's fingerprint too: Scrapy asks ``?a=1&b=2`` and ``?b=2&a=1`` once."""
+    request's fingerprint too: Scrapy asks ``?a=1&b=2`` and ``?b=2&a=1`` once. A statement
+    SQLite refuses (its temporary folder's disk full) is the run's ``refused``'s
+    (``OwnDatabase``): what failed is forgotten, and a later article asks for it again."""
 
-    def __init__(self) -> None:
-        self._db = temporary_database()
-        self._db.execute("CREATE TABLE failed (url TEXT PRIMARY KEY, transient INTEGER, reason TEXT,"
-                         " refused TEXT, shared TEXT, warn_days INTEGER, fingerprint BLOB) WITHOUT ROWID")
-        self._db.execute("CREATE INDEX failed_fingerprint ON failed (fingerprint)")
+    def __init__(self, refused: Refused) -> None:
+        connection = temporary_database()
+        connection.execute("CREATE TABLE failed (url TEXT PRIMARY KEY, transient INTEGER, reason TEXT,"
+                           " refused TEXT, shared TEXT, warn_days INTEGER, fingerprint BLOB) WITHOUT ROWID")
+        connection.execute("CREATE INDEX failed_fingerprint ON failed (fingerprint)")
+        self._db = OwnDatabase(connection, refused)
         # Until one fails, nothing is asked: a look-up costs 3.6 us, and a run looks up each
         # picture two or three times
         self._none = True
@@ -44,17 +47,16 @@ class FailedImages:
         """What became of ``url``, or of a download whose request had ``fingerprint``."""
         if self._none:
             return None
-        row = self._db.execute("SELECT transient, reason, refused, shared, warn_days FROM failed"
-                               " WHERE url = ? OR fingerprint = ? LIMIT 1", (url, fingerprint)).fetchone()
-        return None if row is None else ImageResult(bool(row[0]), *row[1:])
+        _, rows = self._db.executed("SELECT transient, reason, refused, shared, warn_days FROM failed"
+                                    " WHERE url = ? OR fingerprint = ? LIMIT 1", url, fingerprint)
+        return ImageResult(bool(rows[0][0]), *rows[0][1:]) if rows else None
 
     def __contains__(self, url: object) -> bool:
-        return not self._none and \
-            self._db.execute("SELECT 1 FROM failed WHERE url = ?", (url,)).fetchone() is not None
+        return not self._none and bool(self._db.executed("SELECT 1 FROM failed WHERE url = ?", url)[1])
 
     def put(self, url: str, result: ImageResult, fingerprint: bytes | None = None) -> None:
-        self._db.execute("INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (url, *astuple(result), fingerprint))
+        self._db.executed("INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          url, *astuple(result), fingerprint)
         self._none = False
 
     def close(self) -> None:

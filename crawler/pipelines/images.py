@@ -109,7 +109,7 @@ class ImagePipeline(MediaPipeline):
         self.results: dict[bytes, CheckedImage] = {}
         # and the URLs it was placed for: once each, the index records the article it was for
         self.placed: dict[bytes, set[str]] = {}
-        self.failed = FailedImages()
+        self.failed = FailedImages(Run.of(crawler).memory_refused)
         # The ``ImageResult.shared`` causes said so far this run.
         self.causes_said: set[str] = set()
         self.failing = ImageFailures(archive.index, config.image_retry_warn_days)
