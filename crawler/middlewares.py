@@ -22,7 +22,7 @@ from crawler.report.logtext import counted
 from crawler.report.tally import Stat, Tally
 from crawler.run import Run
 from crawler.slots import ARTICLE_SLOT, drop_waiting
-from crawler.stopping import leave_for_next_run
+from crawler.stopping import leave_for_next_run, leaves
 from crawler.watch.watcher import is_watch
 from crawler.wechat.errorpage import LARGEST_VERIFICATION_PAGE, is_verification_page
 from crawler.wechat.page import as_utf8
@@ -150,7 +150,8 @@ class BlockMiddleware:
         if self.in_a_row >= self.limit:
             if not self.stopped:
                 logger.error("WeChat is blocking: %s in a row (last: %s). Stopping; what is not fetched "
-                             "is left for the next run.", counted(self.in_a_row, "blocked page"), request.url)
+                             "is %s.", counted(self.in_a_row, "blocked page"), request.url,
+                             leaves(self.crawler))
                 self._stop()
             raise count_blocked(tally, request)
         spider = self.crawler.spider

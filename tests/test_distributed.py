@@ -1428,6 +1428,7 @@ def test_a_blocked_node_behind_a_proxy_gives_back_its_requests_as_taken(
     # n1 alone: no other node took its requests, which both lines said
     assert f"ERROR: Fetch node n1 stopped (blocked): 0 pages handed back to job {JOB}; WeChat is blocking this " \
            "IP: what it held is back on the job's frontier\n" in node_log, node_log
+    assert "left for the next run" not in node_log, node_log  # a node's pages go to the frontier, now
     assert "WARNING: Fetch node n1 is blocked by WeChat; no other node is fetching\n" in writer_log, writer_log
     assert "ERROR: Every fetch node is blocked: stopping" in writer_log
     assert node_report(writer_log) == {"n1": "0 fetched, blocked"}

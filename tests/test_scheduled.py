@@ -347,6 +347,7 @@ def test_from_cron_a_run_stopped_by_blocks_is_not_a_line_per_page_left(site: Sit
     assert result.returncode == 1
     assert len(article_hits(site.server)) == 3
     assert "ERROR: WeChat is blocking: 3 blocked pages in a row" in result.stderr
+    assert "Stopping; what is not fetched is left for the next run.\n" in result.stderr, result.stderr
     assert "not fetched, WeChat is blocking" not in result.stderr, result.stderr
     # 12 pages: it was "1 blocked, 12 not fetched", the page blocked counted twice
     assert re.search(r"WARNING: Run summary \(blocked\): 1 blocked, 11 not fetched; FAILED: the run was cut "
