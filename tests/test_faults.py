@@ -356,12 +356,16 @@ def stopped_by_the_archive(log: str, cause: str, asked: int) -> list[str]:
     """The ERROR lines of the writes that failed before the stop in ``log``, a run of an
     album of ``ARTICLES`` that asked WeChat for ``asked`` of them, having checked that it
     stopped as the archive refused a write for ``cause`` (``ArchiveStop``): those lines (one
-    a cause), then one of the stop, naming the cause and the pages left, then the exit
-    status's, the run cut short by the archive. No traceback."""
+    a cause), then one of the stop, naming the cause and the pages left, then those of the
+    pages in hand failing for a cause of their own, if any, then the exit status's, the run
+    cut short by the archive. No traceback."""
     assert "Traceback" not in log, log
     assert asked <= 2, log  # the page whose write failed, and one sent as it failed at most
     errors = [line.split(" ERROR: ", 1)[1] for line in log.splitlines() if " ERROR: " in line]
-    *written, stop, status = errors
+    [at] = [number for number, line in enumerate(errors) if line.startswith("Stopping: ")]
+    written, stop, in_hand, status = errors[:at], errors[at], errors[at + 1:-1], errors[-1]
+    # a page in hand, finished after the stop, may fail for a cause of its own (the index full)
+    assert all(line.startswith("Not ") for line in in_hand), errors
     left = ARTICLES - asked
     assert stop == (f"Stopping: the archive cannot be written ({cause}); no page more is asked of "
                     f"WeChat, {left} queued page{'s' * (left != 1)} left for the next run, the pages "
