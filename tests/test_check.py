@@ -439,10 +439,10 @@ def test_an_image_is_awaiting_its_post_only_while_no_article_it_was_stored_for_h
         (tmp_path / "postimg" / name).write_bytes(b"png")
     writer = Archive(tmp_path)
     written = writer.index.archived_articles().__next__()[0]
-    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Waiting/640", "Waiting.png", "B:1:1")
-    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Shared/640", "Shared.png", "B:1:1")
-    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Shared/0", "Shared.png", written)
-    writer.index.add_image("https://mmbiz.qpic.cn/mmbiz_png/Orphan/640", "Orphan.png", written)
+    writer.index.add_images({"https://mmbiz.qpic.cn/mmbiz_png/Waiting/640": "Waiting.png"}, "B:1:1")
+    writer.index.add_images({"https://mmbiz.qpic.cn/mmbiz_png/Shared/640": "Shared.png"}, "B:1:1")
+    writer.index.add_images({"https://mmbiz.qpic.cn/mmbiz_png/Shared/0": "Shared.png"}, written)
+    writer.index.add_images({"https://mmbiz.qpic.cn/mmbiz_png/Orphan/640": "Orphan.png"}, written)
     writer.close()
     reader = Archive(tmp_path, read_only=True)
     unlinked = [line.replace(str(tmp_path), "") for line in check_archive(reader) if "no post links" in line]

@@ -1154,7 +1154,7 @@ def test_an_image_the_index_cannot_record_costs_the_image_not_the_article(
     def full(*args: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(Index, "add_blob", full)
+    monkeypatch.setattr(Index, "add_blobs", full)
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert "Traceback" not in result.stderr
     assert "cannot record the image: database or disk is full" in result.stderr

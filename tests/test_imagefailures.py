@@ -81,7 +81,7 @@ def test_an_index_that_cannot_be_read_has_the_failure_said(index: Index) -> None
 
 def test_an_image_stored_at_last_fails_anew(index: Index) -> None:
     assert run_at(index, NOW).to_say(URL) == 0
-    index.add_image(URL, "a.png", "biz:1:1")
+    index.add_images({URL: "a.png"}, "biz:1:1")
     assert index.image_failure(URL) is None
     assert run_at(index, NOW + DAY).to_say(URL) == 0
 
@@ -92,5 +92,5 @@ def test_an_image_that_failed_in_an_earlier_run_and_is_stored_now_fails_no_more(
     assert run_at(earlier, NOW).to_say(URL) == 0
     earlier.close()
     index = Index(tmp_path / "index.sqlite")
-    index.add_image(URL, "a.png", "biz:1:1")
+    index.add_images({URL: "a.png"}, "biz:1:1")
     assert index.image_failure(URL) is None

@@ -28,6 +28,7 @@ from crawler.store.images import (
     CheckedImage,
     ImageStore,
     NotAnImage,
+    Placement,
     check_image,
     silence_pillow_warnings,
 )
@@ -53,9 +54,17 @@ def png_claiming(width: int, height: int) -> bytes:
         + chunk(b"IEND", b"")
 
 
+def place(store: ImageStore, url: str, image: CheckedImage) -> Placement:
+    """One image placed, as the only new image of an article."""
+    placements, unread = store.place_all({url: image}, KEY)
+    assert unread == {}
+    [placement] = placements
+    return placement
+
+
 def keep(store: ImageStore, url: str, image: CheckedImage) -> str:
     """Place and write one image, as the pipeline does for each article."""
-    placement = store.place(url, image, KEY)
+    placement = place(store, url, image)
     assert store.write([placement]) == {}
     return placement.name
 
@@ -306,10 +315,10 @@ def test_bytes_stored_already_are_compared_not_hashed_again_and_a_torn_file_is_w
     hashed: list[Path] = []
     hash_file = images._sha256
     monkeypatch.setattr(images, "_sha256", lambda path: hashed.append(path) or hash_file(path))
-    again = store.place(f"{CDN}/mmbiz_jpg/Second/640", data, KEY)
+    again = place(store, f"{CDN}/mmbiz_jpg/Second/640", data)
     assert (again.name, again.data, hashed) == ("First.jpeg", None, [])  # the bytes in hand
     (store.folder / "First.jpeg").write_bytes(data.data[:-9])
-    torn = store.place(f"{CDN}/mmbiz_jpg/Third/640", data, KEY)
+    torn = place(store, f"{CDN}/mmbiz_jpg/Third/640", data)
     assert (torn.name, torn.data) == ("First.jpeg", data.data)
     assert store.write([torn]) == {} and (store.folder / "First.jpeg").read_bytes() == data.data
 
@@ -361,27 +370,40 @@ def test_no_temporary_file_is_left_behind(store: ImageStore) -> None:
 
 
 def test_a_placed_name_is_taken_before_its_bytes_are_written(store: ImageStore) -> None:
-    first = store.place(f"{CDN}/mmbiz_png/Same/640", check_image(png((1, 1, 1))), KEY)
-    other = store.place(f"{CDN}/mmbiz_png/Same/0", check_image(png((2, 2, 2))), KEY)
-    again = store.place(f"{CDN}/mmbiz_png/Again/640", check_image(png((1, 1, 1))), KEY)
-    assert first.name == again.name == "Same.png" and other.name.startswith("Same-")
+    """An article's new images are placed together, each seeing what those before it took:
+    other bytes under the same media id get a name of their own, the same bytes share one."""
+    placements, unread = store.place_all({f"{CDN}/mmbiz_png/Same/640": check_image(png((1, 1, 1))),
+                                          f"{CDN}/mmbiz_png/Same/0": check_image(png((2, 2, 2))),
+                                          f"{CDN}/mmbiz_png/Again/640": check_image(png((1, 1, 1)))}, KEY)
+    first, other, again = placements
+    assert unread == {} and first.name == again.name == "Same.png" and other.name.startswith("Same-")
     assert store.write([first, other, again]) == {}
     assert sorted(p.name for p in store.folder.iterdir()) == sorted([first.name, other.name])
     assert (store.folder / other.name).read_bytes() == png((2, 2, 2))
+    assert store.stored_names([p.url for p in placements]) == {p.url: p.name for p in placements}
 
 
-def test_a_new_picture_asks_the_index_of_its_bytes_and_its_name_in_one_statement(
+def test_an_articles_new_pictures_ask_the_index_once_and_are_recorded_in_two_statements(
         store: ImageStore) -> None:
-    """A new picture asked whether its bytes were stored (by their SHA-256) and whether its
-    name was some bytes' file in two statements, 8 an article of the benchmark: one now.
+    """Each new picture asked the index whether its bytes were stored (by their SHA-256) and
+    whether its name was some bytes' file, then recorded its bytes' file and its URL: 4
+    statements a picture, 32 an article of the benchmark, each letting the reactor's thread
+    go. An article's pictures now ask once and are recorded in two, and are looked up in one.
     Bytes stored share their file; a name taken is still not given to other bytes."""
     statements: list[str] = []
     store.index.connection.set_trace_callback(statements.append)
-    first = store.place(f"{CDN}/mmbiz_png/One/640", check_image(png((1, 1, 1))), KEY)
-    assert len([sql for sql in statements if sql.startswith("SELECT") and "FROM blobs" in sql]) == 1, statements
-    other = store.place(f"{CDN}/mmbiz_png/One/0", check_image(png((2, 2, 2))), KEY)
-    assert store.write([first, other]) == {}
-    same = store.place(f"{CDN}/mmbiz_png/Two/640", check_image(png((1, 1, 1))), KEY)
+    urls = [f"{CDN}/mmbiz_png/One/640", f"{CDN}/mmbiz_png/One/0", f"{CDN}/mmbiz_png/Two/640"]
+    placements, _ = store.place_all(dict(zip(urls, [check_image(png((1, 1, 1))), check_image(png((2, 2, 2))),
+                                                    check_image(png((3, 3, 3)))], strict=True)), KEY)
+    pictures = [sql.split()[:5] for sql in statements if " blobs " in sql or " images " in sql]
+    assert pictures == [["SELECT", "sha256,", "name", "FROM", "blobs"], ["INSERT", "OR", "IGNORE", "INTO", "blobs"],
+                        ["INSERT", "OR", "REPLACE", "INTO", "images"]], statements
+    assert store.write(placements) == {}
+    statements.clear()
+    assert store.stored_names(urls) == {p.url: p.name for p in placements}
+    assert len([sql for sql in statements if "FROM images" in sql]) == 1, statements
+    first, other, _ = placements
+    same = place(store, f"{CDN}/mmbiz_png/Three/640", check_image(png((1, 1, 1))))
     assert (first.name, same.name, same.data) == ("One.png", "One.png", None)
     assert other.name.startswith("One-") and other.name.endswith(".png")
 
@@ -391,11 +413,11 @@ def test_a_failed_write_is_reported_for_each_url_and_written_on_a_later_try(tmp_
     image = check_image(png((4, 4, 4)))
     (tmp_path / "postimg").write_text("not a folder")
     blocked = ImageStore(tmp_path / "postimg", Index(tmp_path / "index.sqlite"))
-    failed = blocked.write([blocked.place(url, image, KEY), blocked.place(twin, image, KEY)])
+    failed = blocked.write([place(blocked, url, image), place(blocked, twin, image)])
     assert list(failed) == [url, twin] and isinstance(failed[url], OSError)
     assert blocked.stored_name(url) is None and blocked.stored_name(twin) is None
     (tmp_path / "postimg").unlink()
-    placement = blocked.place(url, image, KEY)
+    placement = place(blocked, url, image)
     assert placement.name == "Later.png" and placement.data == image.data
     assert blocked.write([placement]) == {}
     assert blocked.stored_name(url) == blocked.stored_name(twin) == "Later.png"

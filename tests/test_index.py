@@ -35,12 +35,30 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
 def test_an_image_url_is_its_own_file_before_another_order_of_its_query(index: Index) -> None:
     """Two URLs of one query in two orders, stored as two files (an index from before the
     canonical form was recorded): each is its own; one in a third order, either."""
-    index.add_image("https://cdn/p?a=1&b=2", "first.png", "B:1:1")
-    index.add_image("https://cdn/p?b=2&a=1", "second.png", "B:1:1")
+    index.add_images({"https://cdn/p?a=1&b=2": "first.png"}, "B:1:1")
+    index.add_images({"https://cdn/p?b=2&a=1": "second.png"}, "B:1:1")
     assert index.image_name("https://cdn/p?a=1&b=2") == "first.png"
     assert index.image_name("https://cdn/p?b=2&a=1") == "second.png"
     assert index.image_name("https://cdn/p?b=2&a=1&") in {"first.png", "second.png"}
     assert index.image_name("https://cdn/p?b=3&a=1") is None
+
+
+def test_many_pictures_are_looked_up_and_recorded_as_one_at_a_time(index: Index) -> None:
+    """An article's pictures are looked up and recorded in statements of up to ``_AT_ONCE``
+    each: a page of 450 pictures (past what one statement takes) answers as each alone, by
+    its URL, else by another order of its query; and a failure recorded of each is cleared."""
+    recorded = {f"https://cdn/p{n}?a={n}&b=2": f"p{n}.png" for n in range(0, 450, 2)}
+    for url in recorded:
+        index.set_image_failure(url, 1, 1)
+    index.add_images(recorded, "B:1:1")
+    asked = [f"https://cdn/p{n}?b=2&a={n}" if n % 4 else f"https://cdn/p{n}?a={n}&b=2" for n in range(450)]
+    names = index.image_names(asked)
+    assert len(names) == len(recorded) and names == {url: index.image_name(url) for url in names}
+    assert all(index.image_failure(url) is None for url in recorded)
+    index.add_blobs({f"{n:064x}": f"p{n}.png" for n in range(0, 450, 2)})
+    files, taken = index.blobs_and_names([(f"{n:064x}", f"p{n + 1}.png") for n in range(450)])
+    assert files == {f"{n:064x}": f"p{n}.png" for n in range(0, 450, 2)}
+    assert taken == {f"p{m}.png" for m in range(2, 450, 2)}
 
 
 def test_needs_link_never_downgrades_an_archived_article(index: Index) -> None:
@@ -97,8 +115,8 @@ def test_an_index_from_before_images_named_their_article_records_them_and_tells_
         db.execute("INSERT INTO images VALUES ('https://mmbiz.qpic.cn/a/0', 'Old.png')")
         db.commit()
     index = Index(path)
-    index.add_image("https://mmbiz.qpic.cn/a/640", "Old.png", "B:9:1")
-    index.add_image("https://mmbiz.qpic.cn/b/640", "New.png", "B:9:1")
+    index.add_images({"https://mmbiz.qpic.cn/a/640": "Old.png"}, "B:9:1")
+    index.add_images({"https://mmbiz.qpic.cn/b/640": "New.png"}, "B:9:1")
     assert index.images_awaiting_posts() == {"New.png"}
     index.close()
 

@@ -9,7 +9,7 @@ import itertools
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextvars import ContextVar
 from pathlib import Path
 from types import SimpleNamespace
@@ -278,12 +278,12 @@ def test_a_picture_whose_file_the_index_cannot_tell_is_said_and_left_incomplete(
     """The index unreadable as ``media_to_download`` asked it for a picture's file (locked
     past its timeout): Scrapy logged the traceback, and the post kept a CDN link with no
     line saying which, counted complete, the picture never asked again."""
-    def locked(url: str) -> str | None:
+    def locked(urls: Collection[str]) -> dict[str, str]:
         raise sqlite3.OperationalError("database is locked")
 
     async def scenario() -> ArticleItem:
         downloads = Downloads(pipeline, monkeypatch)
-        monkeypatch.setattr(pipeline.images, "stored_name", locked)
+        monkeypatch.setattr(pipeline.images, "stored_names", locked)
         return await downloads.start(item("2247490051", SHARED))
 
     shown = asyncio.run(scenario())

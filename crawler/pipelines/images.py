@@ -118,6 +118,8 @@ class ImagePipeline(MediaPipeline):
         # how many of those items each fingerprint is one of.
         self.fingerprints: dict[int, dict[str, bytes]] = {}
         self.holders: Counter[bytes] = Counter()
+        # Per item being processed: the files of its images already stored (``_stored_names``).
+        self.stored: dict[int, dict[str, str]] = {}
         # Writing an article's images waits on the disk (each file fsynced): on a thread, so
         # that the reactor goes on. One thread: articles' writes are done in the order they
         # were placed, so an article showing an image another placed before it reads what
@@ -158,6 +160,7 @@ class ImagePipeline(MediaPipeline):
         that another item shares is kept for it: MediaPipeline yields to the loop between
         finding a download in its cache and reading it, and the image is placed from
         ``results`` for each item's own URL."""
+        self.stored.pop(id(item), None)
         for fingerprint in set(self.fingerprints.pop(id(item), {}).values()):
             self.holders[fingerprint] -= 1
             if self.holders[fingerprint] <= 0:
@@ -216,7 +219,7 @@ class ImagePipeline(MediaPipeline):
 
     def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *,
                           item: Any = None) -> Deferred[FileInfo | None] | None:
-        name = self.images.stored_name(request.url)
+        name = self._stored_names(item).get(request.url)
         if name is None:
             fingerprint = self.crawler.request_fingerprinter.fingerprint(request)
             if (failed := self.failed.get(request.url, fingerprint)) is not None:  # by an article done
@@ -231,6 +234,15 @@ class ImagePipeline(MediaPipeline):
         Run.of(self.crawler).tally.count(Stat.IMAGES_DOWNLOADED)
         self.results[self.crawler.request_fingerprinter.fingerprint(request)] = image
         return FileInfo(url=request.url, path="", checksum=image.sha256, status="downloaded")
+
+    def _stored_names(self, item: Any) -> dict[str, str]:
+        """The files already holding ``item``'s images, by URL: the index asked once an
+        article, as its first image's turn comes. One stored meanwhile by another article in
+        process is not missed: that article keeps its download for this one (``holders``)."""
+        names = self.stored.get(id(item))
+        if names is None:
+            names = self.stored[id(item)] = self.images.stored_names(list(self.fingerprints[id(item)]))
+        return names
 
     def _held_image(self, request: Request) -> CheckedImage | None:
         """The picture of ``request`` an imported page holds: the one copy left when the
@@ -316,20 +328,13 @@ class ImagePipeline(MediaPipeline):
         """``new`` images placed for the article ``key``, recorded in one transaction: one
         commit to the index's WAL an article, not three a picture, each of which the reactor
         waited on. Should recording fail (a full disk, an index locked too long), none is."""
-        placements: list[Placement] = []
-        unread: dict[str, OSError] = {}
         try:
             with self.archive.index.transaction():
-                for url, image in new.items():
-                    try:
-                        placements.append(self.images.place(url, image, key))
-                    except OSError as error:  # reading a file that holds the name already
-                        unread[url] = error
+                placements, unread = self.images.place_all(new, key)
         except sqlite3.Error as error:
             for url in new:
-                if url not in unread:
-                    self._not_recorded(url, error)
-            placements = []
+                self._not_recorded(url, error)
+            return []
         for url, reading in unread.items():
             self._failed(url, ImageResult(transient=True, reason=f"cannot store the image: {reading}"))
         return placements

@@ -7,7 +7,7 @@ import logging
 import struct
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
@@ -212,8 +212,12 @@ class Placement:
 def stored_name(folder: Path, index: Index, url: str) -> str | None:
     """The file of ``folder`` the index names for ``url``'s image, if it is there (a read-only
     archive, which has no ``ImageStore``, looks so too)."""
-    name = index.image_name(url)
-    return name if name and (folder / name).is_file() else None
+    return stored_names(folder, index, [url]).get(url)
+
+
+def stored_names(folder: Path, index: Index, urls: Collection[str]) -> dict[str, str]:
+    """``stored_name`` of each of ``urls`` that has one, by URL, the index asked once."""
+    return {url: name for url, name in index.image_names(urls).items() if (folder / name).is_file()}
 
 
 class ImageStore:
@@ -229,27 +233,49 @@ class ImageStore:
 
     def stored_name(self, url: str) -> str | None:
         """The file already holding ``url``'s image whole, if there is one."""
-        name = stored_name(self.folder, self.index, url)
-        return name if name is not None and self._is_whole(name) else None
+        return self.stored_names([url]).get(url)
 
-    def place(self, url: str, image: CheckedImage, key: str) -> Placement:
-        """Choose the file for ``image`` fetched from ``url`` for the article ``key`` and
-        record it in the index.
+    def stored_names(self, urls: Collection[str]) -> dict[str, str]:
+        """``stored_name`` of each of ``urls`` that has one, by URL: an article's pictures
+        asked of the index in one statement."""
+        found = stored_names(self.folder, self.index, urls)
+        whole = {name: self._is_whole(name) for name in set(found.values())}
+        return {url: name for url, name in found.items() if whole[name]}
+
+    def place_all(self, images: Mapping[str, CheckedImage],
+                  key: str) -> tuple[list[Placement], dict[str, OSError]]:
+        """Choose the file of each of ``images`` (by the URL that fetched it, in page order)
+        for the article ``key`` and record them in the index; those a file could not be read
+        for (one that holds the name already), by URL, are not placed.
 
         Bytes already stored under another name are not written again: the URL is
         recorded against the existing file. A new name is recorded at once, before
         ``write`` puts the bytes there, so that the next image placed cannot take it;
         as lookups check that the file exists, a name whose bytes were never written (a
-        killed run, a disk error) gets them on a later run.
+        killed run, a disk error) gets them on a later run. The index is asked once and
+        written twice for all of them, where each image was four statements: each lets
+        the reactor's thread go. What the images before it took, each sees (``_Blobs``).
         """
-        plain = f"{image_stem(url)}.{image.extension}"
-        name, taken = self.index.blob_and_name(image.sha256, plain)
+        plain = {url: f"{image_stem(url)}.{image.extension}" for url, image in images.items()}
+        blobs = _Blobs(*self.index.blobs_and_names([(image.sha256, plain[url])
+                                                    for url, image in images.items()]))
+        placements: list[Placement] = []
+        unread: dict[str, OSError] = {}
+        for url, image in images.items():
+            try:
+                placements.append(self._placed(url, image, plain[url], blobs))
+            except OSError as error:  # reading a file that holds the name already
+                unread[url] = error
+        self.index.add_blobs(blobs.added)
+        self.index.add_images({p.url: p.name for p in placements}, key)
+        return placements, unread
+
+    def _placed(self, url: str, image: CheckedImage, plain: str, blobs: _Blobs) -> Placement:
+        name = blobs.files.get(image.sha256)
         if name is not None and (self.folder / name).is_file() and self._holds(name, image.data):
-            self.index.add_image(url, name, key)
             return Placement(url, name, None)
-        name = name or self._free_name(plain, taken, image.sha256)
-        self.index.add_blob(image.sha256, name)
-        self.index.add_image(url, name, key)
+        name = name or self._free_name(plain, plain in blobs.taken, image.sha256)
+        blobs.add(image.sha256, name)
         return Placement(url, name, image.data)
 
     def write(self, placements: Sequence[Placement]) -> dict[str, OSError]:
@@ -317,6 +343,22 @@ class ImageStore:
             stem, extension = name.rsplit(".", 1)
             return f"{stem}-{digest[:12]}.{extension}"
         return name
+
+
+@dataclass
+class _Blobs:
+    """The index's files of bytes as the placing of an article's images changes them: what
+    one statement read (``Index.blobs_and_names``), and what the images before added."""
+
+    files: dict[str, str]  # by SHA-256
+    taken: set[str]  # names that are some bytes' files
+    added: dict[str, str] = field(default_factory=dict)
+
+    def add(self, digest: str, name: str) -> None:
+        """As the index records it: bytes that have a file keep it."""
+        if digest not in self.files:
+            self.files[digest] = self.added[digest] = name
+            self.taken.add(name)
 
 
 def _holds_another_image(path: Path, digest: str) -> bool:

@@ -228,12 +228,29 @@ class Index:
 
     def image_name(self, url: str) -> str | None:
         """The file of ``url``'s image; else of another URL of the same query in another order
-        (``?a=1&b=2``, ``?b=2&a=1``), which Scrapy takes for one request. One statement: each
-        lets the reactor's thread go, and a new picture asked both."""
-        if not self._forms:
-            return self._one("SELECT name FROM images WHERE url = ?", url)
-        return self._one("SELECT name FROM images WHERE url = ?1 OR form = ?2 ORDER BY url = ?1 DESC "
-                         "LIMIT 1", url, _form(url))
+        (``?a=1&b=2``, ``?b=2&a=1``), which Scrapy takes for one request."""
+        return self.image_names([url]).get(url)
+
+    def image_names(self, urls: Iterable[str]) -> dict[str, str]:
+        """``image_name`` of each of ``urls`` that the index knows, by URL: an article's
+        pictures in one statement (up to ``_AT_ONCE`` of them), where each picture was one,
+        and each statement lets the reactor's thread go."""
+        names: dict[str, str] = {}
+        for part in _parts(dict.fromkeys(urls)):
+            if not self._forms:
+                names.update(self._db.execute(f"SELECT url, name FROM images WHERE url IN ({_marks(part)})",
+                                              part))
+                continue
+            forms = [_form(url) for url in part]
+            rows = self._db.execute(f"SELECT url, name, form FROM images WHERE url IN ({_marks(part)}) "
+                                    f"OR form IN ({_marks(part)})", [*part, *forms]).fetchall()
+            exact = {url: name for url, name, _ in rows}
+            by_form: dict[str, str] = {}
+            for _, name, form in rows:
+                by_form.setdefault(form, name)
+            names.update((url, found) for url, form in zip(part, forms, strict=True)
+                         if (found := exact.get(url) or by_form.get(form)))
+        return names
 
     def blob_digests(self) -> dict[str, str]:
         """The SHA-256 of each image file's bytes as stored, by file name."""
@@ -241,23 +258,47 @@ class Index:
 
     def blob_and_name(self, sha256: str, name: str) -> tuple[str | None, bool]:
         """The file of the bytes of SHA-256 ``sha256``, and whether file ``name`` is some
-        bytes' already: a new picture asks both, in one statement (each lets the reactor's
-        thread go)."""
-        rows = self._db.execute("SELECT sha256, name FROM blobs WHERE sha256 = ? OR name = ?",
-                                (sha256, name)).fetchall()
-        return next((found for digest, found in rows if digest == sha256), None), \
-            any(found == name for _, found in rows)
+        bytes' already."""
+        files, taken = self.blobs_and_names([(sha256, name)])
+        return files.get(sha256), name in taken
+
+    def blobs_and_names(self, wanted: Sequence[tuple[str, str]]) -> tuple[dict[str, str], set[str]]:
+        """For each (SHA-256, file name) ``wanted``: the file of those bytes if the index knows
+        it, by SHA-256, and whether the name is some bytes' file already (the names taken).
+        What an article's new pictures ask, in one statement (up to ``_AT_ONCE`` of them),
+        where each picture was one."""
+        files: dict[str, str] = {}
+        taken: set[str] = set()
+        for part in _parts(wanted):
+            digests, names = [digest for digest, _ in part], [name for _, name in part]
+            marks = _marks(part)
+            for digest, found in self._db.execute(
+                    f"SELECT sha256, name FROM blobs WHERE sha256 IN ({marks}) OR name IN ({marks})",
+                    [*digests, *names]):
+                files[digest] = found
+                taken.add(found)
+        return ({digest: files[digest] for digest, _ in wanted if digest in files},
+                taken & {name for _, name in wanted})
 
     def add_blob(self, sha256: str, name: str) -> None:
-        self._db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha256, name))
+        self.add_blobs({sha256: name})
 
-    def add_image(self, url: str, name: str, key: str) -> None:
-        """Record that ``url``'s image is the file ``name``, stored for the article ``key``
-        (and failing no more)."""
-        self._db.execute("INSERT OR REPLACE INTO images (url, name, key, form) VALUES (?, ?, ?, ?)",
-                         (url, name, key, _form(url)))
-        if self._failures_recorded:
-            self._db.execute("DELETE FROM image_failures WHERE url = ?", (url,))
+    def add_blobs(self, names: dict[str, str]) -> None:
+        """Record the file of each of the bytes of these SHA-256s (one that has one, or whose
+        name another's takes, is left as it is), in one statement."""
+        for part in _parts(list(names.items())):
+            self._db.execute(f"INSERT OR IGNORE INTO blobs VALUES {_rows(part)}",
+                             [value for row in part for value in row])
+
+    def add_images(self, names: dict[str, str], key: str) -> None:
+        """Record that each URL's image is its file in ``names``, stored for the article
+        ``key`` (and failing no more), in one statement."""
+        for part in _parts(list(names)):
+            rows = [(url, names[url], key, _form(url)) for url in part]
+            self._db.execute(f"INSERT OR REPLACE INTO images (url, name, key, form) VALUES {_rows(rows)}",
+                             [value for row in rows for value in row])
+            if self._failures_recorded:
+                self._db.execute(f"DELETE FROM image_failures WHERE url IN ({_marks(part)})", part)
 
     def image_failure(self, url: str) -> tuple[int, int] | None:
         """When ``url``'s image, failing for a reason that may pass, first failed and when a
@@ -466,3 +507,25 @@ class Index:
 def _tag_list(tags: str | None) -> list[str]:
     """Tags as the index records them (a JSON list; none: [])."""
     return [str(tag) for tag in json.loads(tags)] if tags else []
+
+
+# Values in one statement at most: SQLite takes 32,766 (999 before 3.32); pictures come by the
+# article, a hostile page's thousands in parts.
+_AT_ONCE = 200
+
+
+def _parts(values: Iterable[Any]) -> Iterator[list[Any]]:
+    """``values`` in lists of ``_AT_ONCE`` at most."""
+    values = list(values)
+    for start in range(0, len(values), _AT_ONCE):
+        yield values[start:start + _AT_ONCE]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    """A placeholder for each of ``values``."""
+    return ", ".join("?" * len(values))
+
+
+def _rows(rows: Sequence[Sequence[Any]]) -> str:
+    """A row of placeholders for each of ``rows``, for ``VALUES``."""
+    return ", ".join(f"({_marks(row)})" for row in rows)
