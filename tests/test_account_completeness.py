@@ -6,6 +6,7 @@ no line says a loss (or an article leaving its album) that did not happen."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -277,3 +278,44 @@ def test_an_incomplete_article_only_its_page_names_in_an_album_leaves_the_album_
     site.albums["3375"] = rest + new
     result = account_crawl(wechat, tmp_path, lines)
     assert archived(tmp_path / "archive") == {a.mid for a in rest + new}, result.stderr  # named: incomplete
+
+
+@pytest.mark.parametrize("left", ["before the first run", "between runs"])
+def test_an_index_from_before_named_only_rows_says_no_article_leaves_that_did_not(
+        wechat: MockWeChat, tmp_path: Path, left: str) -> None:
+    """An index made before an album's rows told the articles its pages alone name from its
+    members (e8f1793): a page naming an album recorded its article as a member, ``left_at``
+    cleared, at every fetch of the page (``add_album_articles``: the one statement that
+    changed). An article taken out of an album whose page still names it (no capture shows
+    whether WeChat's does; ``album_info_list`` as in
+    ``../shared/fixtures/wechat/article_normal_xuanyuan-code_2025.html``), its page fetched
+    again by the watch, stood in such an index as a member, and the next read of the album
+    to its end said "1 article left album …" again (or, taken out before any run, at all):
+    now no read says it, the article is not fetched again, and its album's own member that
+    does leave is said to, once."""
+    site = Site(wechat)
+    [taken] = site.serve([Art("2247488501", albums=("3376",), days_ago=3)])
+    rest = site.serve(numbered(2247488502, 3, albums=("3376",), links=(site.body_link(taken),), days_ago=2))
+    site.album("3376", ([taken] if left == "between runs" else []) + rest)
+    lines = f'urls = ["{long_link(site, rest[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    site.albums["3376"] = rest
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - 30 * 86400")  # every original due
+    watch = crawl("watch", tmp_path / "archive", settings={"WECHAT_BASE_URL": wechat.base})
+    assert watch.returncode == 0, watch.stderr
+    index = sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite", isolation_level=None)
+    with contextlib.closing(index):  # what the old code recorded of the page the watch fetched
+        index.execute("UPDATE album_articles SET left_at = NULL WHERE album_id = '3376' AND key LIKE ?",
+                      (f"%:{taken.mid}:%",))
+        index.execute("PRAGMA user_version = 0")
+    fetched = len(article_requests(wechat))
+    later = [account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0") for _ in range(2)]
+    assert [line for run in later for line in said_left(run)] == [], later[0].stderr
+    assert article_requests(wechat, fetched) == [], later[0].stderr
+    site.albums["3376"] = rest[1:]  # a member of the album's own leaves it: said, once
+    last = [account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0") for _ in range(2)]
+    assert len(said_left(last[0])) == 2 and said_left(last[1]) == [], last[0].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in [*runs, *later, *last])
+    assert archived(tmp_path / "archive") == {a.mid for a in [taken, *rest]}
