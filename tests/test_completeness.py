@@ -1543,10 +1543,54 @@ def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
         return
     assert archived(tmp_path) == {a.mid for a in arts[:20] + arts[-20:]}, result.stderr
     [said] = [line for line in result.stderr.splitlines() if "album:3354" in line and " WARNING: " in line]
-    assert said.endswith("WARNING: Source album:3354 could not be read: a page listed nothing new (the album "
-                         "repeats itself): read no further; its pages listed 40 of the 50 articles its first "
-                         "screen counts, read from its newest and from its oldest and across its pushes"), said
+    assert ("WARNING: Source album:3354 could not be read: a page listed nothing new (the album repeats itself): "
+            "read no further; its pages listed 40 of the 50 articles its first screen counts, read from its newest "
+            "and from its oldest and across its pushes; the articles it did not list are had by their links") in said, said
     assert "album:3354: READ IN PART (" in result.stderr.split("Run summary")[1], result.stderr
+
+
+def test_an_album_read_in_part_the_same_way_again_says_what_to_do_at_warning_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album whose cursor repeats the page before it from either end and across its pushes
+    (as above; every real page of ``../shared/fixtures/wechat_album`` is asked with
+    ``begin_msgid``, ``begin_itemidx`` 1 and ``count`` 20, and no capture shows another form
+    of cursor that WeChat answers) is read in part at every run. Each run said it at WARNING,
+    alike, and what a maintainer could do about it nowhere: now the first run's WARNING says
+    it (the articles not listed are had by their links), the runs after that meet it as it
+    was say it at INFO (its line still READ IN PART, the summary not a WARNING), and one
+    that finds it changed (a new member) says it at WARNING again. The articles given by
+    their links are had, and the album's read costs no more."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487351, 50, albums=("3357",)))
+    album = site.album("3357", arts)
+    listing = site._album_json
+
+    def repeating(query: str) -> Route:  # the page that ends with begin_msgid: the one before
+        if "begin_msgid" in query:
+            return listing(cursor_back(query, site.albums["3357"], 20))
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", repeating)
+    runs = [crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})]
+    [said] = [line for line in runs[0].stderr.splitlines() if " WARNING: Source album:3357" in line]
+    assert "its pages listed 40 of the 50 articles" in said and "scrapy crawl article -a url=" in said, said
+    unlisted = tmp_path / "unlisted.txt"
+    unlisted.write_text("\n".join(site.link(a).replace("&amp;", "&") for a in arts[20:30]), encoding="utf-8")
+    given = crawl("article", tmp_path, "-a", f"urls_file={unlisted}")
+    assert given.returncode == 0, given.stderr
+    pages = len(album_requests(wechat))
+    runs.append(crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"}))
+    assert " WARNING: " not in runs[1].stderr, runs[1].stderr
+    assert "album:3357: READ IN PART as at its last read (" in runs[1].stderr.split("Run summary")[1], runs[1].stderr
+    assert [line for line in runs[1].stderr.splitlines() if " INFO: Source album:3357 read in part as at its last "
+            "read: a page listed nothing new" in line], runs[1].stderr
+    assert len(album_requests(wechat)) == 2 * pages, album_requests(wechat)  # no more than the first run
+    site.albums["3357"] = arts + site.serve(numbered(2247487401, 1, albums=("3357",)))
+    runs.append(crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"}))
+    [again] = [line for line in runs[2].stderr.splitlines() if " WARNING: Source album:3357" in line]
+    assert "its pages listed 40 of the 51 articles" in again, again
+    assert all(run.returncode == 0 for run in runs), runs
+    assert archived(tmp_path) == {a.mid for a in site.albums["3357"]}, runs[2].stderr
 
 
 @pytest.mark.parametrize("answer", ["count below", "flag on past the end", "flag on, empty pages"])

@@ -133,13 +133,16 @@ def found_this_run(counts: Mapping[str, int], cut_short: bool = False) -> str:
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
+    as_before = counts.get(Stat.SOURCES_PART_AS_BEFORE.part, 0)  # an album read so at its last read
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0) + counts.get(Stat.PAGES_BLOCKED.part, 0)
     later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
     cut = counts.get(Stat.SOURCES_CUT_SHORT.part, 0)  # their next page unasked: no failure
     left = (f", {counted(cut, 'source')} read in part left for the next run" if cut else "") \
         + (f", {counted(later, 'short link')} left to a later run" if later else "")
-    if not failed and not in_part and not not_fetched:
+    if not failed and not in_part and not as_before and not not_fetched:
         return found + ", no source failed" + (" before the run was cut short" if cut_short else "") + left
     return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",
                             f", {counted(in_part, 'source')} read in part" if in_part else "",
+                            f", {counted(as_before, 'source')} read in part as at its last read"
+                            if as_before else "",
                             f", {counted(not_fetched, 'page')} not fetched" if not_fetched else "", left])

@@ -227,6 +227,8 @@ class RunReport:
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
             elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
                 line = f"READ IN PART ({line})"
+            elif counts.get(Stat.SOURCES_PART_AS_BEFORE.part):  # said at WARNING by an earlier run
+                line = f"READ IN PART as at its last read ({line})"
             elif counts.get(Stat.SOURCES_CUT_SHORT.part):  # no failure, nothing lost
                 line = f"read in part, the run cut short: the rest left for the next run ({line})"
             elif counts.get(Stat.ALBUMS_GONE.part):

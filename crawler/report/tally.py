@@ -68,6 +68,7 @@ class Stat(StrEnum):
     SOURCES_READ = "sources/read"
     SOURCES_FAILED = "sources/failed"
     SOURCES_FAILED_PAGES = "sources/failed_pages"
+    SOURCES_PART_AS_BEFORE = "sources/part_as_before"  # an album read in part as at its last read: said
     SOURCES_CUT_SHORT = "sources/cut_short"  # its next page unasked as the run was cut short
     ALBUMS_LEFT = "albums/left"
     ALBUMS_GONE = "albums/gone"  # known from a page, now answered with an error

@@ -197,7 +197,11 @@ class ListingPages(ArticlePages):
         self.source_read(source, first_page)
         back = self.albums.back(album, page)
         step = self.albums.read(album, biz, page, first_page)
-        if step.unread:
+        if step.as_before:
+            self.logger.info("Source %s read in part as at its last read: %s", source, step.unread)
+            self.tally.count(Stat.SOURCES_PART_AS_BEFORE, source=source,
+                             account=account.name if account else "")
+        elif step.unread:
             self.source_failed(source, account, False, step.unread)
         for level, note in step.notes:
             self.logger.log(level, "Source %s: %s", source, note)

@@ -79,9 +79,19 @@ class AccountBook:
         departed = self.album_members(album_id) - members
         self.db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
                              [(at, album_id, key) for key in sorted(departed)])
-        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ? WHERE album_id = ?",
-                         (signature, at, overcount, album_id))
+        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ?, short_read = NULL "
+                        "WHERE album_id = ?", (signature, at, overcount, album_id))
         return len(departed)
+
+    def album_read_short(self, album_id: str, why: str) -> None:
+        """Record that a read of the album to its end came short, ``why`` as its line said."""
+        self.db.execute("UPDATE albums SET short_read = ? WHERE album_id = ?", (why, album_id))
+
+    def album_short_read(self, album_id: str) -> str | None:
+        """Why the album's last read to its end came short, as its line said; None when it
+        was read whole since (or never came short)."""
+        row = self.db.execute("SELECT short_read FROM albums WHERE album_id = ?", (album_id,)).fetchone()
+        return row[0] if row else None
 
     def album_overcount(self, album_id: str) -> int:
         """How many more members the album's first screen counted than its pages listed

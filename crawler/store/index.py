@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS albums (
     album_id TEXT PRIMARY KEY, biz TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
-    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT, overcount INTEGER
+    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT, overcount INTEGER,
+    short_read TEXT
 );
 CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
@@ -79,7 +80,8 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"images": {"key": "TEXT", "form": "TEXT"},
                   "articles": {"published": "INTEGER", "tags": "TEXT", "refused": "TEXT"},
-                  "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
+                  "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER",
+                             "short_read": "TEXT"},
                   "album_articles": {"left_at": "TEXT"},
                   "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"},
                   "imported_pages": {"start": "INTEGER"}}
