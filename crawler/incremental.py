@@ -145,12 +145,19 @@ class IncrementalMiddleware:
         return age >= timedelta(days=self.retry_days) or age < timedelta(0)
 
     def _already_archived(self, key: str, request: Request) -> bool:
-        """Count ``request``'s article as already archived, once a run (as a new article
-        is); it does not go out."""
+        """Count ``request``'s article as already archived (``had_before``), once a run (as
+        a new article is); it does not go out."""
         if key not in self.archived:
             self.archived.add(key)
-            self.tally.count_of(Stat.ARTICLES_ALREADY_ARCHIVED, request)
+            self.tally.count_of(had_before(self.index, key), request)
         return False
+
+
+def had_before(index: Index, key: str) -> Stat:
+    """What a request for article ``key``, settled in the index, counts as: already archived,
+    or, the index holding no post of it, gone before archived (deleted or removed before a
+    run had it, a link to no article): "already archived" said of it was false."""
+    return Stat.ARTICLES_ALREADY_ARCHIVED if index.article_path(key) else Stat.ARTICLES_GONE_BEFORE
 
 
 class RedirectedToKnown(IgnoreRequest):

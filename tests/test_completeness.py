@@ -666,6 +666,26 @@ def test_an_accounts_short_link_to_a_deleted_article_is_asked_once_not_every_run
     assert "WARNING" not in logs[1]
 
 
+def test_an_article_gone_before_it_was_archived_is_not_said_to_be_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account whose only link leads to an article deleted before any run archived it
+    (``deleted.html``, the shape of ``../shared/fixtures/wechat/deleted_1.html``): the run
+    after the one that found it deleted asks nothing, and its summary said "1 already
+    archived" of an article the archive holds no post of. Now "1 gone before archived"; one
+    archived, then deleted, is still "already archived"."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    [kept] = site.serve([Art("2247485720", token="Kept")])
+    lines = f'urls = ["{wechat.base}/s/Gone", "{site.short(kept)}"]'
+    account_crawl(wechat, tmp_path, lines)
+    wechat.route(kept.path, Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    again = account_crawl(wechat, tmp_path, lines)
+    assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
+    [summary] = [line for line in again.stderr.splitlines() if "Run summary" in line]
+    assert summary.endswith("Run summary (finished): 1 already archived, 1 gone before archived"), summary
+    assert len(posts(tmp_path / "archive")) == 1
+
+
 @pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
                          ids=["escaped", "unpadded"])
 def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(

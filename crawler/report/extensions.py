@@ -33,7 +33,8 @@ _NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"),
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
-    (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (the new page worse)"),
+    (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.ARTICLES_GONE_BEFORE, "gone before archived"),
+    (Stat.POSTS_KEPT, "kept (the new page worse)"),
     (Stat.POSTS_READ_ONLY, "kept read-only"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
     (Stat.PAGES_BLOCKED, "blocked"), (Stat.LISTINGS_BLOCKED, "listing page(s) blocked"),
@@ -73,7 +74,8 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, 
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
-    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_READ_ONLY, "kept read-only"),
+    (Stat.ARTICLES_GONE_BEFORE, "gone before archived"), (Stat.POSTS_KEPT, "kept"),
+    (Stat.POSTS_READ_ONLY, "kept read-only"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
     *_NOT_ARTICLES, (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
@@ -91,7 +93,7 @@ _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POS
 # and an original watched whatever answered (those WeChat answered count apart); a listing
 # read (an account's own links are none); what a listing found archived already.
 _WECHATS = (*(stat for stat in _ANSWERED if stat not in (Stat.PAGES_UNKNOWN, Stat.WATCH_REQUESTED)),
-            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
+            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED, Stat.ARTICLES_GONE_BEFORE)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:

@@ -56,6 +56,8 @@ class Stat(StrEnum):
     ARTICLES_REQUESTED = "articles/requested"
     ARTICLES_HANDLED = "articles/handled"
     ARTICLES_ALREADY_ARCHIVED = "articles/already_archived"
+    # settled with no post: deleted or removed before a run archived it, a link to no article
+    ARTICLES_GONE_BEFORE = "articles/gone_before_archived"
     LINKS_OFF_HOST = "links/off_host"
     LINKS_FOREIGN = "links/foreign"
     LINKS_WITHOUT_CHKSM = "links/without_chksm"
