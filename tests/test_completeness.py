@@ -686,6 +686,29 @@ def test_an_article_gone_before_it_was_archived_is_not_said_to_be_archived(
     assert len(posts(tmp_path / "archive")) == 1
 
 
+def test_an_account_whose_only_link_leads_to_a_deleted_article_says_what_to_do(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account whose one link (a short one: no ``__biz`` in it) leads to an article deleted
+    before any run archived it (``deleted.html``, the shape of
+    ``../shared/fixtures/wechat/deleted_1.html``, which names no article): no run can find
+    any other of its articles, yet its line said "biz unknown yet (no page of it fetched)",
+    run after run, a page of it fetched and nothing to wait for. Now its line says its links
+    lead to no article and asks for another; given one, its articles are had."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    lines = f'urls = ["{wechat.base}/s/Gone"]'
+    runs = [account_crawl(wechat, tmp_path, lines) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert ("account 测试反诈中心: biz unknown: its links lead to no article WeChat shows (deleted or "
+                "removed before a run had it): give another of its links") in run.stderr, run.stderr
+    assert "WARNING" not in runs[1].stderr, runs[1].stderr
+    [entry] = site.serve([Art("2247485730", token="Entry")])
+    given = account_crawl(wechat, tmp_path, f'urls = ["{wechat.base}/s/Gone", "{site.short(entry)}"]')
+    assert archived(tmp_path / "archive") == {entry.mid}, given.stderr
+    assert "account 测试反诈中心: 1 archived" in given.stderr, given.stderr
+
+
 @pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
                          ids=["escaped", "unpadded"])
 def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(

@@ -14,11 +14,13 @@ from pathlib import Path
 from crawler.report.logtext import counted
 from crawler.report.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.store.accountbook import AccountBook
-from crawler.store.index import Index
+from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
 from crawler.wechat.article import CHINA_TIME
 
+# Settled states of an article the archive holds a post of
+_HELD = (ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE)
 # What the watch saw of an account's originals, in the order its line gives them.
 _UPSTREAM = ("deleted", "removed", "edited")
 # How many of an account's latest publications (pushes) tell how often it publishes.
@@ -36,6 +38,7 @@ class Coverage:
     newest: datetime | None = None
     usual_gap: timedelta | None = None  # the median gap between its latest articles
     upstream: Mapping[str, int] = field(default_factory=dict)  # deleted, removed, edited there
+    links_gone: bool = False  # its biz unknown, every link given it leads to no article
 
     def silence(self, now: datetime) -> timedelta | None:
         """How long since its newest archived article was published."""
@@ -50,6 +53,9 @@ class Coverage:
         """``40 archived, 3 albums known, newest 2026-11-20 (9 days ago), 2 links to other
         accounts seen`` (``biz unknown yet`` for an account none of whose pages was fetched);
         ``40 archived, 5 known not archived, …`` while the index knows articles it has not."""
+        if self.links_gone:
+            return ("biz unknown: its links lead to no article WeChat shows (deleted or removed before "
+                    "a run had it): give another of its links")
         if not self.biz:
             return "biz unknown yet (no page of it fetched)"
         silence = self.silence(now)
@@ -63,9 +69,11 @@ class Coverage:
                 + (f"; originals {upstream}" if upstream else ""))
 
 
-def coverage_of(index: Index, account: str, biz: str) -> Coverage:
+def coverage_of(index: Index, account: str, biz: str, links: Collection[str] = ()) -> Coverage:
+    """What the index holds of ``account``; ``links``, the links it is given (with no album
+    or feed), may lead to no article, when no run can find another of its articles."""
     if not biz:
-        return Coverage(account, biz)
+        return Coverage(account, biz, links_gone=_all_gone(index, links))
     accounts = AccountBook(index)
     archived, albums, foreign = accounts.account_coverage(biz)
     times = accounts.publish_times(biz, _CADENCE_ARTICLES)
@@ -74,6 +82,13 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
     return Coverage(account, biz, archived, albums, accounts.known_not_archived(biz), foreign,
                     newest, usual, WatchBook(index).upstream(biz))
+
+
+def _all_gone(index: Index, links: Collection[str]) -> bool:
+    """Whether each of ``links`` leads to no article the index holds or will: deleted or
+    removed before a run had it, or a short link to such a page (settled by its URL)."""
+    states = [index.article_state(index.article_of(url) or url) for url in links]
+    return bool(states) and all(state in SETTLED and state not in _HELD for state in states)
 
 
 def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletions: int,

@@ -254,7 +254,8 @@ class RunReport:
             biz = account.biz or book.account_biz(account.name) or ""
             if biz:
                 named.setdefault(biz, account.name)
-            coverage = coverage_of(index, account.name, biz)
+            coverage = coverage_of(index, account.name, biz,
+                                   () if account.albums or account.feeds else account.urls)
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name), not finished)}")
             if finished and coverage.stale(config.stale_account_days, now):
