@@ -319,3 +319,45 @@ def test_an_index_from_before_named_only_rows_says_no_article_leaves_that_did_no
     assert len(said_left(last[0])) == 2 and said_left(last[1]) == [], last[0].stderr
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in [*runs, *later, *last])
     assert archived(tmp_path / "archive") == {a.mid for a in [taken, *rest]}
+
+
+@pytest.mark.parametrize("change", ["emptied", "renamed", "another account's"])
+def test_an_album_that_changes_between_runs_loses_nothing_and_says_no_false_line(
+        wechat: MockWeChat, tmp_path: Path, change: str) -> None:
+    """An album known from its articles' pages (``album_info_list``) changes between two runs:
+    its owner takes every member out (its first screen then counts "0" and lists none: the
+    shape of the empty page past an end in soda92/biao-short-novels' ``scrape_2.py``, no
+    capture shows an empty album's), renames it (its first screen's ``title``), or its id
+    lists another account's articles (no capture shows one). The members archived stay, no
+    WARNING, no line says an article leaves that did not; emptied, its five are said to leave
+    once; none of the other account's is fetched; a third run costs one request at most."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488601, 5, albums=("3377",), days_ago=2))
+    site.album("3377", arts)
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    listing = site._album_json
+    if change == "emptied":
+        site.albums["3377"] = []
+    elif change == "renamed":
+        wechat.route("/mp/appmsgalbum", lambda query: Route(200, "application/json", listing(query).body.replace(
+            "合集3377".encode(), "新的名字".encode())))
+    else:
+        theirs = [Art(str(2247488701 + n), biz=OTHER_BIZ, days_ago=1) for n in range(3)]
+        for art in theirs:
+            site.article(art, nickname="另一反诈中心")
+        site.albums["3377"] = theirs
+    fetched, albums = len(article_requests(wechat)), len(wechat.hits("/mp/appmsgalbum"))
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    said = [line for run in runs for line in said_left(run)]
+    assert len(said) == (2 if change == "emptied" else 0), said
+    second = len(wechat.hits("/mp/appmsgalbum")) - albums
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert len(wechat.hits("/mp/appmsgalbum")) - albums - second <= 1, runs[2].stderr
+    assert article_requests(wechat, fetched) == [], runs[2].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        [(title,)] = db.execute("SELECT title FROM albums WHERE album_id = '3377'")
+    assert title == ("新的名字" if change == "renamed" else "合集3377"), title

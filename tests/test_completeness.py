@@ -1614,26 +1614,28 @@ def test_an_album_read_in_part_the_same_way_again_says_what_to_do_at_warning_onc
         return listing(query)
 
     wechat.route("/mp/appmsgalbum", repeating)
-    runs = [crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"})]
+    archive, lines = tmp_path / "archive", f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
     [said] = [line for line in runs[0].stderr.splitlines() if " WARNING: Source album:3357" in line]
     assert "its pages listed 40 of the 50 articles" in said and "scrapy crawl article -a url=" in said, said
     unlisted = tmp_path / "unlisted.txt"
     unlisted.write_text("\n".join(site.link(a).replace("&amp;", "&") for a in arts[20:30]), encoding="utf-8")
-    given = crawl("article", tmp_path, "-a", f"urls_file={unlisted}")
+    given = crawl("article", archive, "-a", f"urls_file={unlisted}")
     assert given.returncode == 0, given.stderr
     pages = len(album_requests(wechat))
-    runs.append(crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"}))
+    runs.append(account_crawl(wechat, tmp_path, lines))
     assert " WARNING: " not in runs[1].stderr, runs[1].stderr
+    assert "this run 0 new, 1 source read in part as at its last read" in runs[1].stderr, runs[1].stderr
     assert "album:3357: READ IN PART as at its last read (" in runs[1].stderr.split("Run summary")[1], runs[1].stderr
     assert [line for line in runs[1].stderr.splitlines() if " INFO: Source album:3357 read in part as at its last "
             "read: a page listed nothing new" in line], runs[1].stderr
     assert len(album_requests(wechat)) == 2 * pages, album_requests(wechat)  # no more than the first run
     site.albums["3357"] = arts + site.serve(numbered(2247487401, 1, albums=("3357",)))
-    runs.append(crawl("album", tmp_path, "-a", f"url={album}", settings={"ALBUM_PAGE_SIZE": "20"}))
+    runs.append(account_crawl(wechat, tmp_path, lines))
     [again] = [line for line in runs[2].stderr.splitlines() if " WARNING: Source album:3357" in line]
     assert "its pages listed 40 of the 51 articles" in again, again
     assert all(run.returncode == 0 for run in runs), runs
-    assert archived(tmp_path) == {a.mid for a in site.albums["3357"]}, runs[2].stderr
+    assert archived(archive) == {a.mid for a in site.albums["3357"]}, runs[2].stderr
 
 
 @pytest.mark.parametrize("answer", ["count below", "flag on past the end", "flag on, empty pages"])
