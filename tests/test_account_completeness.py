@@ -7,6 +7,7 @@ no line says a loss (or an article leaving its album) that did not happen."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -361,3 +362,38 @@ def test_an_album_that_changes_between_runs_loses_nothing_and_says_no_false_line
     with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
         [(title,)] = db.execute("SELECT title FROM albums WHERE album_id = '3377'")
     assert title == ("新的名字" if change == "renamed" else "合集3377"), title
+
+
+def test_an_album_whose_cursor_member_is_deleted_between_two_of_its_pages_loses_none(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The member a page ended on, the next page's ``begin_msgid``, is deleted (it leaves the
+    album, positions shift: ``../shared/fixtures/wechat_album``'s history) between that page
+    and the next. What WeChat answers a cursor it no longer knows is not captured: here an
+    empty last page (``continue_flag`` "0", the shape of soda92/biao-short-novels'
+    ``scrape_2.py`` "empty" answer). The read comes short of its count, is read again from
+    the other end, and every member is archived in that run; no WARNING, and the run after
+    says the deleted one left, once, and fetches nothing."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488801, 45, albums=("3378",), days_ago=2))
+    album = site.album("3378", arts)
+    listing = site._album_json
+    cursor = arts[-20]  # the last item of the first page, newest first
+
+    def shrinking(query: str) -> Route:
+        if f"begin_msgid={cursor.mid}" in query and "is_reverse" not in query:
+            site.albums["3378"] = [a for a in arts if a is not cursor]
+            return Route(200, "application/json", json.dumps({
+                "base_resp": {"exportkey_token": "", "ret": 0},
+                "getalbum_resp": {"base_info": {"is_first_screen": "0"}, "continue_flag": "0",
+                                  "reverse_continue_flag": "1"}}).encode())
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", shrinking)
+    lines = f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, runs[0].stderr
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    assert len(said_left(runs[1])) == 2 and said_left(runs[0]) == [], runs[1].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
