@@ -367,10 +367,10 @@ class AlbumProgress:
         page stays deleted is left to the watch. Asked before the page is recorded."""
         return AccountBook(self.index).back_in_album(album, [key for key, _ in members(page)])
 
-    def gone(self, album: str) -> tuple[str, ...]:
-        """The links of the members not settled of ``album``, which WeChat says is no more:
-        asked all the same (deleting an album leaves its articles), as no read of it brings
-        them again."""
+    def unsettled(self, album: str) -> tuple[str, ...]:
+        """The links of the members not settled of ``album``, which no read of it brings any
+        more (WeChat says it is no more, or it lists another account's articles now): asked
+        all the same, as deleting an album leaves its articles."""
         return self._leaving(album, set())
 
     def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:

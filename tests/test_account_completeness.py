@@ -397,3 +397,35 @@ def test_an_album_whose_cursor_member_is_deleted_between_two_of_its_pages_loses_
     assert article_requests(wechat, fetched) == [], runs[1].stderr
     assert len(said_left(runs[1])) == 2 and said_left(runs[0]) == [], runs[1].stderr
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+
+
+def test_an_album_that_lists_another_accounts_articles_leaves_its_own_member_not_yet_had_asked(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album known from its articles' pages whose id, at a later run, lists another
+    account's articles (no capture shows one: the brief's "an album that turns into another
+    account's"); one of its own members was not had yet (its page answered 503 at the run
+    that read it). The album is recorded as the other account's and not read for this one,
+    and that member, which only the album gave, was asked no more and counted nowhere: lost
+    without a line. It is asked by the link the album gave, as a deleted album's are, and
+    followed as a page's link is by every run until had (known not archived meanwhile). The
+    line said the album was "linked without __biz": it was known from a page."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488901, 3, albums=("3379",), days_ago=2))
+    site.album("3379", arts)
+    page = site.pages[arts[2].path]
+    site.pages[arts[2].path] = Route(503, "text/plain", b"busy")
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    first = account_crawl(wechat, tmp_path, lines)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts[:2]}, first.stderr
+    theirs = [Art(str(2247488951 + n), biz=OTHER_BIZ, days_ago=1) for n in range(3)]
+    for art in theirs:
+        site.article(art, nickname="另一反诈中心")
+    site.albums["3379"] = theirs
+    second = account_crawl(wechat, tmp_path, lines)  # its page still failing: known, not lost
+    assert "account 测试反诈中心: 2 archived, 1 known not archived" in second.stderr, second.stderr
+    assert "known from a page: recorded as theirs" in second.stderr, second.stderr
+    site.pages[arts[2].path] = page
+    third = account_crawl(wechat, tmp_path, lines)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, third.stderr
+    assert third.returncode == 0 and "WARNING" not in third.stderr, third.stderr
+    assert not any(art.path in path for art in theirs for path in article_requests(wechat)), third.stderr
