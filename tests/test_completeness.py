@@ -693,7 +693,8 @@ def test_an_account_whose_only_link_leads_to_a_deleted_article_says_what_to_do(
     ``../shared/fixtures/wechat/deleted_1.html``, which names no article): no run can find
     any other of its articles, yet its line said "biz unknown yet (no page of it fetched)",
     run after run, a page of it fetched and nothing to wait for. Now its line says its links
-    lead to no article and asks for another; given one, its articles are had."""
+    lead to no article and asks for another (so does ``scrapy accounts-report``); given one,
+    its articles are had."""
     site = Site(wechat)
     wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
     lines = f'urls = ["{wechat.base}/s/Gone"]'
@@ -703,6 +704,9 @@ def test_an_account_whose_only_link_leads_to_a_deleted_article_says_what_to_do(
         assert ("account 测试反诈中心: biz unknown: its links lead to no article WeChat shows (deleted or "
                 "removed before a run had it): give another of its links") in run.stderr, run.stderr
     assert "WARNING" not in runs[1].stderr, runs[1].stderr
+    report = scrapy("accounts-report", tmp_path / "archive", f"ACCOUNTS_FILE={tmp_path / 'accounts.toml'}")
+    assert report.returncode == 0, report.stderr
+    assert "测试反诈中心: biz unknown: its links lead to no article WeChat shows" in report.stdout, report.stdout
     [entry] = site.serve([Art("2247485730", token="Entry")])
     given = account_crawl(wechat, tmp_path, f'urls = ["{wechat.base}/s/Gone", "{site.short(entry)}"]')
     assert archived(tmp_path / "archive") == {entry.mid}, given.stderr

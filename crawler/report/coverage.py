@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from crawler.accounts import Account
 from crawler.report.logtext import counted
 from crawler.report.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.store.accountbook import AccountBook
@@ -82,6 +83,12 @@ def coverage_of(index: Index, account: str, biz: str, links: Collection[str] = (
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
     return Coverage(account, biz, archived, albums, accounts.known_not_archived(biz), foreign,
                     newest, usual, WatchBook(index).upstream(biz))
+
+
+def ways_in(account: Account) -> tuple[str, ...]:
+    """The links ``account``'s way in hangs on (``coverage_of``): its ``urls``, when it names
+    no album or feed, which may yet bring its articles."""
+    return () if account.albums or account.feeds else account.urls
 
 
 def _all_gone(index: Index, links: Collection[str]) -> bool:

@@ -12,7 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, OTHER_VERSION, REDIS_LOST, REDIS_REFUSED
-from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run, ways_in
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
@@ -254,8 +254,7 @@ class RunReport:
             biz = account.biz or book.account_biz(account.name) or ""
             if biz:
                 named.setdefault(biz, account.name)
-            coverage = coverage_of(index, account.name, biz,
-                                   () if account.albums or account.feeds else account.urls)
+            coverage = coverage_of(index, account.name, biz, ways_in(account))
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name), not finished)}")
             if finished and coverage.stale(config.stale_account_days, now):
