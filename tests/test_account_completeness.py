@@ -429,3 +429,30 @@ def test_an_album_that_lists_another_accounts_articles_leaves_its_own_member_not
     assert archived(tmp_path / "archive") == {a.mid for a in arts}, third.stderr
     assert third.returncode == 0 and "WARNING" not in third.stderr, third.stderr
     assert not any(art.path in path for art in theirs for path in article_requests(wechat)), third.stderr
+
+
+@pytest.mark.parametrize("turned", ["oldest first", "newest first"])
+def test_an_album_whose_owner_turns_its_order_between_runs_loses_none(
+        wechat: MockWeChat, tmp_path: Path, turned: str) -> None:
+    """An owner turns an album's order (正序/倒序) between runs, and adds an article: its
+    first screen's ``is_reverse`` "0" (listing its oldest first, as the real album page
+    ``../shared/fixtures/wechat/album_page_1_html.html`` states) or not, its positions
+    renumbered. The new article is archived by that run, no member is said to leave, no
+    WARNING, and the run after fetches nothing."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247489001, 45, albums=("3380",), days_ago=3))
+    album = site.album("3380", arts)
+    if turned == "newest first":
+        site.ascending_albums.add("3380")
+    lines = f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    site.ascending_albums ^= {"3380"}
+    new = site.serve(numbered(2247489101, 1, albums=("3380",), days_ago=1))
+    site.albums["3380"] = arts + new
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert archived(tmp_path / "archive") == {a.mid for a in arts + new}, runs[1].stderr
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == [], runs[2].stderr
+    assert [line for run in runs for line in said_left(run)] == []
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
