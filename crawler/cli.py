@@ -20,7 +20,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.accounts import FIRST_ACCOUNTS_FILE, AccountsError, load_accounts
 from crawler.config import Config, check_archive_writable, check_command_line_mappings, settings_as_meant
 from crawler.report import logtext
-from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, named_by_posts, ways_in
 from crawler.report.logs import log_to_file
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
@@ -101,14 +101,15 @@ class AccountsReport(ArchiveCommand):
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         with self.archive() as (archive, config):
-            listed = self._listed(config, archive.index)
-            listed, others = named_by_posts(listed, archived_accounts(
-                archive.index, archive.layout.posts, {biz for _, biz in listed}))
+            accounts = self._listed(config, archive.index)
+            links = {name: ways for name, _, ways in accounts}
+            listed, others = named_by_posts([(name, biz) for name, biz, _ in accounts], archived_accounts(
+                archive.index, archive.layout.posts, {biz for _, biz, _ in accounts}))
             unlisted = "; not in the accounts file" if listed else ""
             now = datetime.now(CHINA_TIME)
             stale = 0
             for (name, biz), note in [(a, "") for a in listed] + [(a, unlisted) for a in others]:
-                coverage = coverage_of(archive.index, name, biz)
+                coverage = coverage_of(archive.index, name, biz, links.get(name, ()))
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
                 print(logtext.escape_controls(  # a name cannot write a line of its own
@@ -120,8 +121,8 @@ class AccountsReport(ArchiveCommand):
             print(f"accounts-report: {logtext.counted(len(listed) + len(others), 'account')}, {stale} "
                   f"stale (no new article for {logtext.counted(config.stale_account_days, 'day')})")
 
-    def _listed(self, config: Config, index: Index) -> list[tuple[str, str]]:
-        """(name, ``__biz``) of each account of the accounts file; none if the default one is
+    def _listed(self, config: Config, index: Index) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(name, ``__biz``, ``ways_in``) of each account of the accounts file; none if the default one is
         missing. One chosen (``-s ACCOUNTS_FILE=``, or another value in the settings) must be
         there: a typo in a cron line reported no listed account, and nobody learnt the file
         was never read."""
@@ -137,8 +138,8 @@ class AccountsReport(ArchiveCommand):
         except AccountsError as error:
             sys.exit(self._refuse(str(error), 2))
         # as a scheduled run knows it (``Discovery.account_biz``)
-        return [(a.name, a.biz or linked_biz(index, a) or AccountBook(index).account_biz(a.name) or "")
-                for a in accounts]
+        return [(a.name, a.biz or linked_biz(index, a) or AccountBook(index).account_biz(a.name) or "",
+                 ways_in(a)) for a in accounts]
 
     def _refuse(self, message: str, status: int) -> int:
         return refuse("accounts-report", message, status)

@@ -38,6 +38,12 @@ from crawler.wechat.urls import article_key
 
 # Items with no article link a line names (the rest counted), and how much of each name
 _NAMES_SHOWN, _NAME_SHOWN = 10, 80
+# What a maintainer can do of an album read in part: its pages are asked with every cursor
+# the captures show WeChat answering (begin_msgid and begin_itemidx, from either end, across
+# pushes; 20 a page), so only the articles' own links, or pages longer than any captured
+_WHAT_TO_DO = ("; the articles it did not list are had by their links (scrapy crawl article -a "
+               "url=<each one's link>, or the account's urls), or may be by longer pages, should "
+               "WeChat answer them (-s ALBUM_PAGE_SIZE=100); said at INFO while its reads come short alike")
 
 class IncrementalMiddleware:
     """Drops article requests for what is settled in the index, or requested this run.
@@ -139,12 +145,19 @@ class IncrementalMiddleware:
         return age >= timedelta(days=self.retry_days) or age < timedelta(0)
 
     def _already_archived(self, key: str, request: Request) -> bool:
-        """Count ``request``'s article as already archived, once a run (as a new article
-        is); it does not go out."""
+        """Count ``request``'s article as already archived (``had_before``), once a run (as
+        a new article is); it does not go out."""
         if key not in self.archived:
             self.archived.add(key)
-            self.tally.count_of(Stat.ARTICLES_ALREADY_ARCHIVED, request)
+            self.tally.count_of(had_before(self.index, key), request)
         return False
+
+
+def had_before(index: Index, key: str) -> Stat:
+    """What a request for article ``key``, settled in the index, counts as: already archived,
+    or, the index holding no post of it, gone before archived (deleted or removed before a
+    run had it, a link to no article): "already archived" said of it was false."""
+    return Stat.ARTICLES_ALREADY_ARCHIVED if index.article_path(key) else Stat.ARTICLES_GONE_BEFORE
 
 
 class RedirectedToKnown(IgnoreRequest):
@@ -197,6 +210,7 @@ class AlbumStep:
     more: bool
     relisted: tuple[str, ...] = ()
     unread: str = ""  # why an album that answered was not read to its end: a source read in part
+    as_before: bool = False  # ``unread`` is why its last read came short too: said then
     from_other_end: bool = False  # read it again, oldest first: the read newest first came short
     ask: str = ""  # the page to ask next: of the read across pushes
     notes: tuple[tuple[int, str], ...] = ()  # (logging level, line) of what the read found
@@ -235,6 +249,19 @@ class AlbumProgress:
         return True
 
     def read(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> AlbumStep:
+        """What to record of one page of ``album`` (of account ``biz``), and what to do next
+        (``_step``). A read that comes short is a WARNING that says what a maintainer can do,
+        once: while the album's reads come short alike, its line is said at INFO (``as_before``),
+        as no other cursor WeChat is known to answer reads it whole."""
+        step = self._step(album, biz, page, first_page)
+        if not step.unread:
+            return step
+        record = replace(step.record, short=step.unread)
+        if AccountBook(self.index).album_short_read(album) == step.unread:
+            return replace(step, record=record, as_before=True)
+        return replace(step, record=record, unread=step.unread + _WHAT_TO_DO)
+
+    def _step(self, album: str, biz: str, page: AlbumPage, first_page: bool) -> AlbumStep:
         """What to record of one page of ``album`` (of account ``biz``), and what to do next.
 
         A read that ends with fewer members than the first screen counts (current members
@@ -340,10 +367,10 @@ class AlbumProgress:
         page stays deleted is left to the watch. Asked before the page is recorded."""
         return AccountBook(self.index).back_in_album(album, [key for key, _ in members(page)])
 
-    def gone(self, album: str) -> tuple[str, ...]:
-        """The links of the members not settled of ``album``, which WeChat says is no more:
-        asked all the same (deleting an album leaves its articles), as no read of it brings
-        them again."""
+    def unsettled(self, album: str) -> tuple[str, ...]:
+        """The links of the members not settled of ``album``, which no read of it brings any
+        more (WeChat says it is no more, or it lists another account's articles now): asked
+        all the same, as deleting an album leaves its articles."""
         return self._leaving(album, set())
 
     def _leaving(self, album: str, whole: set[str]) -> tuple[str, ...]:

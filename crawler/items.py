@@ -100,6 +100,7 @@ class AlbumPageRead:
     whole: frozenset[str] | None = None
     signature: str = ""
     overcount: int = 0  # members the count holds that neither end lists, when read whole
+    short: str = ""  # why the read this page ends was read in part, as its line says it
 
 
 @dataclass(frozen=True)

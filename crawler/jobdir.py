@@ -29,6 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.job import job_dir
 from twisted.internet.defer import Deferred
 
+from crawler.incremental import had_before
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -73,9 +74,10 @@ class JobScheduler(Scheduler):
         assert self.crawler is not None  # made by from_crawler
         run = Run.of(self.crawler)
         index = run.archive.index
-        if index.article_state(index.article_of(request.url) or request.url) not in SETTLED:
+        key = index.article_of(request.url) or request.url
+        if index.article_state(key) not in SETTLED:
             return False
-        run.tally.count_of(Stat.ARTICLES_ALREADY_ARCHIVED, request)
+        run.tally.count_of(had_before(index, key), request)
         return True
 
     def enqueue_request(self, request: Request) -> bool:

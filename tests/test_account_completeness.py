@@ -6,6 +6,8 @@ no line says a loss (or an article leaving its album) that did not happen."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -277,3 +279,180 @@ def test_an_incomplete_article_only_its_page_names_in_an_album_leaves_the_album_
     site.albums["3375"] = rest + new
     result = account_crawl(wechat, tmp_path, lines)
     assert archived(tmp_path / "archive") == {a.mid for a in rest + new}, result.stderr  # named: incomplete
+
+
+@pytest.mark.parametrize("left", ["before the first run", "between runs"])
+def test_an_index_from_before_named_only_rows_says_no_article_leaves_that_did_not(
+        wechat: MockWeChat, tmp_path: Path, left: str) -> None:
+    """An index made before an album's rows told the articles its pages alone name from its
+    members (e8f1793): a page naming an album recorded its article as a member, ``left_at``
+    cleared, at every fetch of the page (``add_album_articles``: the one statement that
+    changed). An article taken out of an album whose page still names it (no capture shows
+    whether WeChat's does; ``album_info_list`` as in
+    ``../shared/fixtures/wechat/article_normal_xuanyuan-code_2025.html``), its page fetched
+    again by the watch, stood in such an index as a member, and the next read of the album
+    to its end said "1 article left album …" again (or, taken out before any run, at all):
+    now no read says it, the article is not fetched again, and its album's own member that
+    does leave is said to, once."""
+    site = Site(wechat)
+    [taken] = site.serve([Art("2247488501", albums=("3376",), days_ago=3)])
+    rest = site.serve(numbered(2247488502, 3, albums=("3376",), links=(site.body_link(taken),), days_ago=2))
+    site.album("3376", ([taken] if left == "between runs" else []) + rest)
+    lines = f'urls = ["{long_link(site, rest[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    site.albums["3376"] = rest
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        db.execute("UPDATE watch SET checked = checked - 30 * 86400")  # every original due
+    watch = crawl("watch", tmp_path / "archive", settings={"WECHAT_BASE_URL": wechat.base})
+    assert watch.returncode == 0, watch.stderr
+    index = sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite", isolation_level=None)
+    with contextlib.closing(index):  # what the old code recorded of the page the watch fetched
+        index.execute("UPDATE album_articles SET left_at = NULL WHERE album_id = '3376' AND key LIKE ?",
+                      (f"%:{taken.mid}:%",))
+        index.execute("PRAGMA user_version = 0")
+    fetched = len(article_requests(wechat))
+    later = [account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0") for _ in range(2)]
+    assert [line for run in later for line in said_left(run)] == [], later[0].stderr
+    assert article_requests(wechat, fetched) == [], later[0].stderr
+    site.albums["3376"] = rest[1:]  # a member of the album's own leaves it: said, once
+    last = [account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0") for _ in range(2)]
+    assert len(said_left(last[0])) == 2 and said_left(last[1]) == [], last[0].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in [*runs, *later, *last])
+    assert archived(tmp_path / "archive") == {a.mid for a in [taken, *rest]}
+
+
+@pytest.mark.parametrize("change", ["emptied", "renamed", "another account's"])
+def test_an_album_that_changes_between_runs_loses_nothing_and_says_no_false_line(
+        wechat: MockWeChat, tmp_path: Path, change: str) -> None:
+    """An album known from its articles' pages (``album_info_list``) changes between two runs:
+    its owner takes every member out (its first screen then counts "0" and lists none: the
+    shape of the empty page past an end in soda92/biao-short-novels' ``scrape_2.py``, no
+    capture shows an empty album's), renames it (its first screen's ``title``), or its id
+    lists another account's articles (no capture shows one). The members archived stay, no
+    WARNING, no line says an article leaves that did not; emptied, its five are said to leave
+    once; none of the other account's is fetched; a third run costs one request at most."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488601, 5, albums=("3377",), days_ago=2))
+    site.album("3377", arts)
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    listing = site._album_json
+    if change == "emptied":
+        site.albums["3377"] = []
+    elif change == "renamed":
+        wechat.route("/mp/appmsgalbum", lambda query: Route(200, "application/json", listing(query).body.replace(
+            "合集3377".encode(), "新的名字".encode())))
+    else:
+        theirs = [Art(str(2247488701 + n), biz=OTHER_BIZ, days_ago=1) for n in range(3)]
+        for art in theirs:
+            site.article(art, nickname="另一反诈中心")
+        site.albums["3377"] = theirs
+    fetched, albums = len(article_requests(wechat)), len(wechat.hits("/mp/appmsgalbum"))
+    runs.append(account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS="0"))
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    said = [line for run in runs for line in said_left(run)]
+    assert len(said) == (2 if change == "emptied" else 0), said
+    second = len(wechat.hits("/mp/appmsgalbum")) - albums
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert len(wechat.hits("/mp/appmsgalbum")) - albums - second <= 1, runs[2].stderr
+    assert article_requests(wechat, fetched) == [], runs[2].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}
+    with sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite") as db:
+        [(title,)] = db.execute("SELECT title FROM albums WHERE album_id = '3377'")
+    assert title == ("新的名字" if change == "renamed" else "合集3377"), title
+
+
+def test_an_album_whose_cursor_member_is_deleted_between_two_of_its_pages_loses_none(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The member a page ended on, the next page's ``begin_msgid``, is deleted (it leaves the
+    album, positions shift: ``../shared/fixtures/wechat_album``'s history) between that page
+    and the next. What WeChat answers a cursor it no longer knows is not captured: here an
+    empty last page (``continue_flag`` "0", the shape of soda92/biao-short-novels'
+    ``scrape_2.py`` "empty" answer). The read comes short of its count, is read again from
+    the other end, and every member is archived in that run; no WARNING, and the run after
+    says the deleted one left, once, and fetches nothing."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488801, 45, albums=("3378",), days_ago=2))
+    album = site.album("3378", arts)
+    listing = site._album_json
+    cursor = arts[-20]  # the last item of the first page, newest first
+
+    def shrinking(query: str) -> Route:
+        if f"begin_msgid={cursor.mid}" in query and "is_reverse" not in query:
+            site.albums["3378"] = [a for a in arts if a is not cursor]
+            return Route(200, "application/json", json.dumps({
+                "base_resp": {"exportkey_token": "", "ret": 0},
+                "getalbum_resp": {"base_info": {"is_first_screen": "0"}, "continue_flag": "0",
+                                  "reverse_continue_flag": "1"}}).encode())
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", shrinking)
+    lines = f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, runs[0].stderr
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    assert len(said_left(runs[1])) == 2 and said_left(runs[0]) == [], runs[1].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+
+
+def test_an_album_that_lists_another_accounts_articles_leaves_its_own_member_not_yet_had_asked(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album known from its articles' pages whose id, at a later run, lists another
+    account's articles (no capture shows one: the brief's "an album that turns into another
+    account's"); one of its own members was not had yet (its page answered 503 at the run
+    that read it). The album is recorded as the other account's and not read for this one,
+    and that member, which only the album gave, was asked no more and counted nowhere: lost
+    without a line. It is asked by the link the album gave, as a deleted album's are, and
+    followed as a page's link is by every run until had (known not archived meanwhile). The
+    line said the album was "linked without __biz": it was known from a page."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488901, 3, albums=("3379",), days_ago=2))
+    site.album("3379", arts)
+    page = site.pages[arts[2].path]
+    site.pages[arts[2].path] = Route(503, "text/plain", b"busy")
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    first = account_crawl(wechat, tmp_path, lines)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts[:2]}, first.stderr
+    theirs = [Art(str(2247488951 + n), biz=OTHER_BIZ, days_ago=1) for n in range(3)]
+    for art in theirs:
+        site.article(art, nickname="另一反诈中心")
+    site.albums["3379"] = theirs
+    second = account_crawl(wechat, tmp_path, lines)  # its page still failing: known, not lost
+    assert "account 测试反诈中心: 2 archived, 1 known not archived" in second.stderr, second.stderr
+    assert "known from a page: recorded as theirs" in second.stderr, second.stderr
+    site.pages[arts[2].path] = page
+    third = account_crawl(wechat, tmp_path, lines)
+    assert archived(tmp_path / "archive") == {a.mid for a in arts}, third.stderr
+    assert third.returncode == 0 and "WARNING" not in third.stderr, third.stderr
+    assert not any(art.path in path for art in theirs for path in article_requests(wechat)), third.stderr
+
+
+@pytest.mark.parametrize("turned", ["oldest first", "newest first"])
+def test_an_album_whose_owner_turns_its_order_between_runs_loses_none(
+        wechat: MockWeChat, tmp_path: Path, turned: str) -> None:
+    """An owner turns an album's order (正序/倒序) between runs, and adds an article: its
+    first screen's ``is_reverse`` "0" (listing its oldest first, as the real album page
+    ``../shared/fixtures/wechat/album_page_1_html.html`` states) or not, its positions
+    renumbered. The new article is archived by that run, no member is said to leave, no
+    WARNING, and the run after fetches nothing."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247489001, 45, albums=("3380",), days_ago=3))
+    album = site.album("3380", arts)
+    if turned == "newest first":
+        site.ascending_albums.add("3380")
+    lines = f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    site.ascending_albums ^= {"3380"}
+    new = site.serve(numbered(2247489101, 1, albums=("3380",), days_ago=1))
+    site.albums["3380"] = arts + new
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert archived(tmp_path / "archive") == {a.mid for a in arts + new}, runs[1].stderr
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == [], runs[2].stderr
+    assert [line for run in runs for line in said_left(run)] == []
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs

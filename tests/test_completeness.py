@@ -666,6 +666,53 @@ def test_an_accounts_short_link_to_a_deleted_article_is_asked_once_not_every_run
     assert "WARNING" not in logs[1]
 
 
+def test_an_article_gone_before_it_was_archived_is_not_said_to_be_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account whose only link leads to an article deleted before any run archived it
+    (``deleted.html``, the shape of ``../shared/fixtures/wechat/deleted_1.html``): the run
+    after the one that found it deleted asks nothing, and its summary said "1 already
+    archived" of an article the archive holds no post of. Now "1 gone before archived"; one
+    archived, then deleted, is still "already archived"."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    [kept] = site.serve([Art("2247485720", token="Kept")])
+    lines = f'urls = ["{wechat.base}/s/Gone", "{site.short(kept)}"]'
+    account_crawl(wechat, tmp_path, lines)
+    wechat.route(kept.path, Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    again = account_crawl(wechat, tmp_path, lines)
+    assert again.returncode == 0 and "WARNING" not in again.stderr, again.stderr
+    [summary] = [line for line in again.stderr.splitlines() if "Run summary" in line]
+    assert summary.endswith("Run summary (finished): 1 already archived, 1 gone before archived"), summary
+    assert len(posts(tmp_path / "archive")) == 1
+
+
+def test_an_account_whose_only_link_leads_to_a_deleted_article_says_what_to_do(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account whose one link (a short one: no ``__biz`` in it) leads to an article deleted
+    before any run archived it (``deleted.html``, the shape of
+    ``../shared/fixtures/wechat/deleted_1.html``, which names no article): no run can find
+    any other of its articles, yet its line said "biz unknown yet (no page of it fetched)",
+    run after run, a page of it fetched and nothing to wait for. Now its line says its links
+    lead to no article and asks for another (so does ``scrapy accounts-report``); given one,
+    its articles are had."""
+    site = Site(wechat)
+    wechat.route("/s/Gone", Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes()))
+    lines = f'urls = ["{wechat.base}/s/Gone"]'
+    runs = [account_crawl(wechat, tmp_path, lines) for _ in range(2)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert ("account 测试反诈中心: biz unknown: its links lead to no article WeChat shows (deleted or "
+                "removed before a run had it): give another of its links") in run.stderr, run.stderr
+    assert "WARNING" not in runs[1].stderr, runs[1].stderr
+    report = scrapy("accounts-report", tmp_path / "archive", f"ACCOUNTS_FILE={tmp_path / 'accounts.toml'}")
+    assert report.returncode == 0, report.stderr
+    assert "测试反诈中心: biz unknown: its links lead to no article WeChat shows" in report.stdout, report.stdout
+    [entry] = site.serve([Art("2247485730", token="Entry")])
+    given = account_crawl(wechat, tmp_path, f'urls = ["{wechat.base}/s/Gone", "{site.short(entry)}"]')
+    assert archived(tmp_path / "archive") == {entry.mid}, given.stderr
+    assert "account 测试反诈中心: 1 archived" in given.stderr, given.stderr
+
+
 @pytest.mark.parametrize("spelled", ["MzA5OTk5OTk5OQ%3D%3D", "MzA5OTk5OTk5OQ"],
                          ids=["escaped", "unpadded"])
 def test_an_account_whose_biz_is_written_as_a_link_may_show_it_is_still_that_account(
@@ -1543,10 +1590,56 @@ def test_an_album_whose_cursor_does_not_advance_lists_the_rest_or_says_it(
         return
     assert archived(tmp_path) == {a.mid for a in arts[:20] + arts[-20:]}, result.stderr
     [said] = [line for line in result.stderr.splitlines() if "album:3354" in line and " WARNING: " in line]
-    assert said.endswith("WARNING: Source album:3354 could not be read: a page listed nothing new (the album "
-                         "repeats itself): read no further; its pages listed 40 of the 50 articles its first "
-                         "screen counts, read from its newest and from its oldest and across its pushes"), said
+    assert ("WARNING: Source album:3354 could not be read: a page listed nothing new (the album repeats itself): "
+            "read no further; its pages listed 40 of the 50 articles its first screen counts, read from its newest "
+            "and from its oldest and across its pushes; the articles it did not list are had by their links") in said, said
     assert "album:3354: READ IN PART (" in result.stderr.split("Run summary")[1], result.stderr
+
+
+def test_an_album_read_in_part_the_same_way_again_says_what_to_do_at_warning_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album whose cursor repeats the page before it from either end and across its pushes
+    (as above; every real page of ``../shared/fixtures/wechat_album`` is asked with
+    ``begin_msgid``, ``begin_itemidx`` 1 and ``count`` 20, and no capture shows another form
+    of cursor that WeChat answers) is read in part at every run. Each run said it at WARNING,
+    alike, and what a maintainer could do about it nowhere: now the first run's WARNING says
+    it (the articles not listed are had by their links), the runs after that meet it as it
+    was say it at INFO (its line still READ IN PART, the summary not a WARNING), and one
+    that finds it changed (a new member) says it at WARNING again. The articles given by
+    their links are had, and the album's read costs no more."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247487351, 50, albums=("3357",)))
+    album = site.album("3357", arts)
+    listing = site._album_json
+
+    def repeating(query: str) -> Route:  # the page that ends with begin_msgid: the one before
+        if "begin_msgid" in query:
+            return listing(cursor_back(query, site.albums["3357"], 20))
+        return listing(query)
+
+    wechat.route("/mp/appmsgalbum", repeating)
+    archive, lines = tmp_path / "archive", f'albums = ["{album}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    [said] = [line for line in runs[0].stderr.splitlines() if " WARNING: Source album:3357" in line]
+    assert "its pages listed 40 of the 50 articles" in said and "scrapy crawl article -a url=" in said, said
+    unlisted = tmp_path / "unlisted.txt"
+    unlisted.write_text("\n".join(site.link(a).replace("&amp;", "&") for a in arts[20:30]), encoding="utf-8")
+    given = crawl("article", archive, "-a", f"urls_file={unlisted}")
+    assert given.returncode == 0, given.stderr
+    pages = len(album_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert " WARNING: " not in runs[1].stderr, runs[1].stderr
+    assert "this run 0 new, 1 source read in part as at its last read" in runs[1].stderr, runs[1].stderr
+    assert "album:3357: READ IN PART as at its last read (" in runs[1].stderr.split("Run summary")[1], runs[1].stderr
+    assert [line for line in runs[1].stderr.splitlines() if " INFO: Source album:3357 read in part as at its last "
+            "read: a page listed nothing new" in line], runs[1].stderr
+    assert len(album_requests(wechat)) == 2 * pages, album_requests(wechat)  # no more than the first run
+    site.albums["3357"] = arts + site.serve(numbered(2247487401, 1, albums=("3357",)))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    [again] = [line for line in runs[2].stderr.splitlines() if " WARNING: Source album:3357" in line]
+    assert "its pages listed 40 of the 51 articles" in again, again
+    assert all(run.returncode == 0 for run in runs), runs
+    assert archived(archive) == {a.mid for a in site.albums["3357"]}, runs[2].stderr
 
 
 @pytest.mark.parametrize("answer", ["count below", "flag on past the end", "flag on, empty pages"])

@@ -372,6 +372,31 @@ def test_albums_come_from_every_place_pages_name_them() -> None:
                            Album("4000000000000000003", "旧模板的合集", 9))
 
 
+_TAG_LINK = ("tag_link: JsDecode('https://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==\\x26amp;"
+             "action=getalbum\\x26amp;album_id=4000000000000000002#wechat_redirect'),")
+# A page naming an album by its link alone, each place a 2025 page gives a link beside an id
+_BY_LINK = {"album_info_list": ("legacy_shape.html", "albumId: '1999000111222333444',", "albumId: '',",
+                                ["1999000111222333444", "1999000111222333555"]),
+            "public_tag_info": ("albums_2025.html", "album_id: JsDecode('4000000000000000002'),", _TAG_LINK,
+                                ["4000000000000000001", "4000000000000000002", "4000000000000000003"])}
+
+
+@pytest.mark.parametrize("where", list(_BY_LINK))
+def test_an_album_named_by_its_link_alone_is_one_of_the_pages_albums(where: str) -> None:
+    """``album_info_list`` and ``public_tag_info``'s tags give each album's link beside its id
+    (``link``, ``tag_link``), and WeChat's own template reads the id from that link (its
+    ``id:`` takes the link's ``/[0-9]{8,}/``, as in
+    ``../shared/fixtures/wechat/article_normal_xuanyuan-code_2025.html``): an item whose id
+    is empty or missing names its album by the link. It was no album of the page, and an
+    album only that page leads to was never read; ``publicTagInfo``'s items were read so."""
+    name, named, by_link, albums = _BY_LINK[where]
+    html = page_text(name).replace(named, by_link, 1)
+    assert by_link in html
+    page = parse_page(html, FETCHED)
+    assert isinstance(page, Article)
+    assert [album.id for album in page.albums] == albums
+
+
 def test_an_album_named_twice_keeps_what_was_named_first_and_an_id_is_ascii_digits() -> None:
     """2025 pages name an album in ``appmsgalbuminfo`` and again in ``public_tag_info``; a tag
     whose id is no number of ASCII digits (``４０``: ``str.isdigit`` takes it) is no album."""

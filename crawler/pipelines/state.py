@@ -144,6 +144,8 @@ class StatePipeline:
         self.index.add_listed_links((key, url) for key, url in page.members if url)
         if page.first:
             self.accounts.remember_album(page.album, page.biz, page.title, page.count, page.at)
+        if page.short:
+            self.accounts.album_read_short(page.album, page.short)
         if page.whole is None:
             return 0
         return self.accounts.album_read_whole(page.album, page.signature, set(page.whole), page.at,

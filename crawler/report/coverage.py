@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from crawler.accounts import Account
 from crawler.report.logtext import counted
 from crawler.report.tally import SOURCE_KINDS, Stat, by_kind
 from crawler.store.accountbook import AccountBook
-from crawler.store.index import Index
+from crawler.store.index import SETTLED, ArticleState, Index
 from crawler.store.postfiles import PostError, front_matter
 from crawler.store.watchbook import WatchBook
 from crawler.wechat.article import CHINA_TIME
 
+# Settled states of an article the archive holds a post of
+_HELD = (ArticleState.ARCHIVED, ArticleState.GONE_INCOMPLETE)
 # What the watch saw of an account's originals, in the order its line gives them.
 _UPSTREAM = ("deleted", "removed", "edited")
 # How many of an account's latest publications (pushes) tell how often it publishes.
@@ -36,6 +39,7 @@ class Coverage:
     newest: datetime | None = None
     usual_gap: timedelta | None = None  # the median gap between its latest articles
     upstream: Mapping[str, int] = field(default_factory=dict)  # deleted, removed, edited there
+    links_gone: bool = False  # its biz unknown, every link given it leads to no article
 
     def silence(self, now: datetime) -> timedelta | None:
         """How long since its newest archived article was published."""
@@ -50,6 +54,9 @@ class Coverage:
         """``40 archived, 3 albums known, newest 2026-11-20 (9 days ago), 2 links to other
         accounts seen`` (``biz unknown yet`` for an account none of whose pages was fetched);
         ``40 archived, 5 known not archived, …`` while the index knows articles it has not."""
+        if self.links_gone:
+            return ("biz unknown: its links lead to no article WeChat shows (deleted or removed before "
+                    "a run had it): give another of its links")
         if not self.biz:
             return "biz unknown yet (no page of it fetched)"
         silence = self.silence(now)
@@ -63,9 +70,11 @@ class Coverage:
                 + (f"; originals {upstream}" if upstream else ""))
 
 
-def coverage_of(index: Index, account: str, biz: str) -> Coverage:
+def coverage_of(index: Index, account: str, biz: str, links: Collection[str] = ()) -> Coverage:
+    """What the index holds of ``account``; ``links``, the links it is given (with no album
+    or feed), may lead to no article, when no run can find another of its articles."""
     if not biz:
-        return Coverage(account, biz)
+        return Coverage(account, biz, links_gone=_all_gone(index, links))
     accounts = AccountBook(index)
     archived, albums, foreign = accounts.account_coverage(biz)
     times = accounts.publish_times(biz, _CADENCE_ARTICLES)
@@ -74,6 +83,19 @@ def coverage_of(index: Index, account: str, biz: str) -> Coverage:
     usual = timedelta(seconds=statistics.median(gaps)) if gaps else None
     return Coverage(account, biz, archived, albums, accounts.known_not_archived(biz), foreign,
                     newest, usual, WatchBook(index).upstream(biz))
+
+
+def ways_in(account: Account) -> tuple[str, ...]:
+    """The links ``account``'s way in hangs on (``coverage_of``): its ``urls``, when it names
+    no album or feed, which may yet bring its articles."""
+    return () if account.albums or account.feeds else account.urls
+
+
+def _all_gone(index: Index, links: Collection[str]) -> bool:
+    """Whether each of ``links`` leads to no article the index holds or will: deleted or
+    removed before a run had it, or a short link to such a page (settled by its URL)."""
+    states = [index.article_state(index.article_of(url) or url) for url in links]
+    return bool(states) and all(state in SETTLED and state not in _HELD for state in states)
 
 
 def deletions_alarm(index: Index, account: str, biz: str, now: datetime, deletions: int,
@@ -133,13 +155,16 @@ def found_this_run(counts: Mapping[str, int], cut_short: bool = False) -> str:
     found = f"{new} new" + (f" ({', '.join(by)})" if by else "")
     failed = counts.get(Stat.SOURCES_FAILED.part, 0)
     in_part = counts.get(Stat.SOURCES_FAILED_PAGES.part, 0)  # a later page failed
+    as_before = counts.get(Stat.SOURCES_PART_AS_BEFORE.part, 0)  # an album read so at its last read
     not_fetched = counts.get(Stat.PAGES_FETCH_FAILED.part, 0) + counts.get(Stat.PAGES_BLOCKED.part, 0)
     later = counts.get(Stat.LINKS_OVER_BUDGET.part, 0)  # short links past FOLLOW_LINKS_PER_RUN
     cut = counts.get(Stat.SOURCES_CUT_SHORT.part, 0)  # their next page unasked: no failure
     left = (f", {counted(cut, 'source')} read in part left for the next run" if cut else "") \
         + (f", {counted(later, 'short link')} left to a later run" if later else "")
-    if not failed and not in_part and not not_fetched:
+    if not failed and not in_part and not as_before and not not_fetched:
         return found + ", no source failed" + (" before the run was cut short" if cut_short else "") + left
     return found + "".join([f", {counted(failed, 'source')} failed" if failed else "",
                             f", {counted(in_part, 'source')} read in part" if in_part else "",
+                            f", {counted(as_before, 'source')} read in part as at its last read"
+                            if as_before else "",
                             f", {counted(not_fetched, 'page')} not fetched" if not_fetched else "", left])

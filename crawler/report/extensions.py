@@ -12,7 +12,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, OTHER_VERSION, REDIS_LOST, REDIS_REFUSED
-from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run
+from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run, ways_in
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
@@ -33,7 +33,8 @@ _NOT_ARTICLES = ((Stat.PAGES_UNAVAILABLE, "temporarily unavailable"),
 # (stat, wording) in the order the summary gives them
 _TOTALS = (
     (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"), (Stat.POSTS_UNCHANGED, "unchanged"),
-    (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.POSTS_KEPT, "kept (the new page worse)"),
+    (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"), (Stat.ARTICLES_GONE_BEFORE, "gone before archived"),
+    (Stat.POSTS_KEPT, "kept (the new page worse)"),
     (Stat.POSTS_READ_ONLY, "kept read-only"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"), *_NOT_ARTICLES,
     (Stat.PAGES_BLOCKED, "blocked"), (Stat.LISTINGS_BLOCKED, "listing page(s) blocked"),
@@ -73,7 +74,8 @@ _TROUBLE = (Stat.PAGES_BLOCKED, Stat.LISTINGS_BLOCKED, Stat.PAGES_FETCH_FAILED, 
 _PER_SOURCE = tuple((stat.part, words) for stat, words in (
     (Stat.ARTICLES_LISTED, "listed"), (Stat.POSTS_NEW, "new"), (Stat.POSTS_UPDATED, "updated"),
     (Stat.POSTS_UNCHANGED, "unchanged"), (Stat.ARTICLES_ALREADY_ARCHIVED, "already archived"),
-    (Stat.POSTS_KEPT, "kept"), (Stat.POSTS_READ_ONLY, "kept read-only"),
+    (Stat.ARTICLES_GONE_BEFORE, "gone before archived"), (Stat.POSTS_KEPT, "kept"),
+    (Stat.POSTS_READ_ONLY, "kept read-only"),
     (Stat.PAGES_DELETED, "deleted"), (Stat.PAGES_VIOLATION, "removed"),
     *_NOT_ARTICLES, (Stat.PAGES_BLOCKED, "blocked"), (Stat.PAGES_FETCH_FAILED, "not fetched"),
     (Stat.PAGES_UNPARSEABLE, "unparseable"),
@@ -91,7 +93,7 @@ _ANSWERED = (*_ARCHIVED, *(Stat.page(reason) for reason in PageReason), Stat.POS
 # and an original watched whatever answered (those WeChat answered count apart); a listing
 # read (an account's own links are none); what a listing found archived already.
 _WECHATS = (*(stat for stat in _ANSWERED if stat not in (Stat.PAGES_UNKNOWN, Stat.WATCH_REQUESTED)),
-            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED)
+            Stat.WATCH_WECHATS, Stat.SOURCES_READ, Stat.ARTICLES_ALREADY_ARCHIVED, Stat.ARTICLES_GONE_BEFORE)
 
 
 def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
@@ -227,6 +229,8 @@ class RunReport:
                                               if counts.get(Stat.ARTICLES_LISTED.part) else "")
             elif counts.get(Stat.SOURCES_FAILED_PAGES.part):  # a later page failed
                 line = f"READ IN PART ({line})"
+            elif counts.get(Stat.SOURCES_PART_AS_BEFORE.part):  # said at WARNING by an earlier run
+                line = f"READ IN PART as at its last read ({line})"
             elif counts.get(Stat.SOURCES_CUT_SHORT.part):  # no failure, nothing lost
                 line = f"read in part, the run cut short: the rest left for the next run ({line})"
             elif counts.get(Stat.ALBUMS_GONE.part):
@@ -250,7 +254,7 @@ class RunReport:
             biz = account.biz or book.account_biz(account.name) or ""
             if biz:
                 named.setdefault(biz, account.name)
-            coverage = coverage_of(index, account.name, biz)
+            coverage = coverage_of(index, account.name, biz, ways_in(account))
             lines.append(f"{account.name}: {coverage.line(now)}; this run "
                          f"{found_this_run(self.tally.by_account(account.name), not finished)}")
             if finished and coverage.stale(config.stale_account_days, now):

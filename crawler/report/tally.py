@@ -56,6 +56,8 @@ class Stat(StrEnum):
     ARTICLES_REQUESTED = "articles/requested"
     ARTICLES_HANDLED = "articles/handled"
     ARTICLES_ALREADY_ARCHIVED = "articles/already_archived"
+    # settled with no post: deleted or removed before a run archived it, a link to no article
+    ARTICLES_GONE_BEFORE = "articles/gone_before_archived"
     LINKS_OFF_HOST = "links/off_host"
     LINKS_FOREIGN = "links/foreign"
     LINKS_WITHOUT_CHKSM = "links/without_chksm"
@@ -68,6 +70,7 @@ class Stat(StrEnum):
     SOURCES_READ = "sources/read"
     SOURCES_FAILED = "sources/failed"
     SOURCES_FAILED_PAGES = "sources/failed_pages"
+    SOURCES_PART_AS_BEFORE = "sources/part_as_before"  # an album read in part as at its last read: said
     SOURCES_CUT_SHORT = "sources/cut_short"  # its next page unasked as the run was cut short
     ALBUMS_LEFT = "albums/left"
     ALBUMS_GONE = "albums/gone"  # known from a page, now answered with an error

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.accounts import Account
 from crawler.incremental import AlbumProgress
-from crawler.items import AlbumFound
+from crawler.items import AlbumFound, LinkToFollow
 from crawler.report.tally import Stat
 from crawler.run import Run
 from crawler.runsets import RunSet, RunSets
@@ -178,7 +178,7 @@ class ListingPages(ArticlePages):
             else:
                 self.source_failed(source, account, first_page, str(error))
             if first_page and isinstance(error, ErrorAnswer):
-                for url in self.albums.gone(album):
+                for url in self.albums.unsettled(album):
                     yield self.article_request(url, source, account)
             return
         # an album asked without __biz is of the account its members are of
@@ -189,15 +189,25 @@ class ListingPages(ArticlePages):
         own = guess_biz or (asked_biz if remembered else "")
         stranger = next((entry.biz for entry in page.entries if entry.biz not in ("", own)), "")
         if first_page and own and stranger:
-            self.logger.info("Source %s is another account's album (its articles are %s's), linked "
-                             "without __biz: recorded as theirs, not read for %s", source, stranger,
+            self.logger.info("Source %s is another account's album (its articles are %s's), %s: "
+                             "recorded as theirs, not read for %s", source, stranger,
+                             "linked without __biz" if guess_biz else "known from a page",
                              account.name if account else guess_biz)
             yield AlbumFound(album, stranger, page.title, page.article_count)
+            # what it listed of this account before, not had yet: no read of it brings them
+            # now, so they are followed as a page's links are, until had
+            for url in self.albums.unsettled(album):
+                yield LinkToFollow(url, own)
+                yield self.article_request(url, source, account)
             return
         self.source_read(source, first_page)
         back = self.albums.back(album, page)
         step = self.albums.read(album, biz, page, first_page)
-        if step.unread:
+        if step.as_before:
+            self.logger.info("Source %s read in part as at its last read: %s", source, step.unread)
+            self.tally.count(Stat.SOURCES_PART_AS_BEFORE, source=source,
+                             account=account.name if account else "")
+        elif step.unread:
             self.source_failed(source, account, False, step.unread)
         for level, note in step.notes:
             self.logger.log(level, "Source %s: %s", source, note)

@@ -8,12 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from crawler.store.index import GONE_SQL, SETTLED_SQL, Index
+from crawler.store.index import GONE_SQL, NAMED_ONLY, SETTLED_SQL, Index
 from crawler.wechat.urls import ArticleKey, article_key
 
-# ``left_at`` of an article its page names as the album's that the album's listing never
-# listed (``add_album_named``): not a member that may leave it
-_NAMED_ONLY = ""
 
 class AccountBook:
     """The accounts' tables, on the index's connection (one database, one transaction scope)."""
@@ -63,10 +60,10 @@ class AccountBook:
         it: the album's own JSON says who its members are. A page may keep naming an album
         its owner took the article out of (no capture shows whether it does), and as a member
         the article was said to leave the album at each read to its end after its page was
-        fetched again (the watch's). Kept as not listed (``_NAMED_ONLY``): known not
+        fetched again (the watch's). Kept as not listed (``NAMED_ONLY``): known not
         archived while it is not, never said to leave, and no cause to read the album."""
         self.db.execute("INSERT OR IGNORE INTO album_articles (album_id, key, left_at) VALUES (?, ?, ?)",
-                        (album_id, key, _NAMED_ONLY))
+                        (album_id, key, NAMED_ONLY))
 
     def album_signature(self, album_id: str) -> tuple[str | None, str | None]:
         """(what the album's first page and count were when it was last read whole, when)."""
@@ -82,9 +79,19 @@ class AccountBook:
         departed = self.album_members(album_id) - members
         self.db.executemany("UPDATE album_articles SET left_at = ? WHERE album_id = ? AND key = ?",
                              [(at, album_id, key) for key in sorted(departed)])
-        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ? WHERE album_id = ?",
-                         (signature, at, overcount, album_id))
+        self.db.execute("UPDATE albums SET signature = ?, read_whole = ?, overcount = ?, short_read = NULL "
+                        "WHERE album_id = ?", (signature, at, overcount, album_id))
         return len(departed)
+
+    def album_read_short(self, album_id: str, why: str) -> None:
+        """Record that a read of the album to its end came short, ``why`` as its line said."""
+        self.db.execute("UPDATE albums SET short_read = ? WHERE album_id = ?", (why, album_id))
+
+    def album_short_read(self, album_id: str) -> str | None:
+        """Why the album's last read to its end came short, as its line said; None when it
+        was read whole since (or never came short)."""
+        row = self.db.execute("SELECT short_read FROM albums WHERE album_id = ?", (album_id,)).fetchone()
+        return row[0] if row else None
 
     def album_overcount(self, album_id: str) -> int:
         """How many more members the album's first screen counted than its pages listed
@@ -94,7 +101,7 @@ class AccountBook:
 
     def album_members(self, album_id: str, *, departed: bool = False) -> set[str]:
         """The keys of the album's current members (or of those that left it)."""
-        condition = f"!= '{_NAMED_ONLY}'" if departed else "IS NULL"
+        condition = f"!= '{NAMED_ONLY}'" if departed else "IS NULL"
         return {key for (key,) in self.db.execute(
             f"SELECT key FROM album_articles WHERE album_id = ? AND left_at {condition}",
             (album_id,))}
@@ -109,7 +116,7 @@ class AccountBook:
             "SELECT m.key, coalesce(l.url, '') FROM album_articles m "
             "LEFT JOIN articles a ON a.key = m.key LEFT JOIN listed_links l ON l.key = m.key "
             f"WHERE m.album_id = ? AND (a.state IS NULL OR a.state NOT IN "
-            f"{SETTLED_SQL}) AND (m.left_at IS NOT '{_NAMED_ONLY}' OR l.url IS NOT NULL) "
+            f"{SETTLED_SQL}) AND (m.left_at IS NOT '{NAMED_ONLY}' OR l.url IS NOT NULL) "
             "ORDER BY m.key", (album_id,)).fetchall()
 
     def back_in_album(self, album_id: str, keys: Iterable[str]) -> set[str]:

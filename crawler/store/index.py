@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE TABLE IF NOT EXISTS accounts (name TEXT PRIMARY KEY, biz TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS albums (
     album_id TEXT PRIMARY KEY, biz TEXT NOT NULL, title TEXT NOT NULL DEFAULT '',
-    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT, overcount INTEGER
+    article_count INTEGER, last_read TEXT, signature TEXT, read_whole TEXT, overcount INTEGER,
+    short_read TEXT
 );
 CREATE INDEX IF NOT EXISTS albums_of_account ON albums (biz);
 CREATE TABLE IF NOT EXISTS album_articles (
@@ -79,10 +80,17 @@ CREATE TABLE IF NOT EXISTS imported_pages (url TEXT NOT NULL, sha256 TEXT NOT NU
 # Columns added since the first index: added to an older index when it is opened.
 _ADDED_COLUMNS = {"images": {"key": "TEXT", "form": "TEXT"},
                   "articles": {"published": "INTEGER", "tags": "TEXT", "refused": "TEXT"},
-                  "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER"},
+                  "albums": {"signature": "TEXT", "read_whole": "TEXT", "overcount": "INTEGER",
+                             "short_read": "TEXT"},
                   "album_articles": {"left_at": "TEXT"},
                   "watch": {"made": "TEXT", "fetched": "INTEGER", "mended": "INTEGER"},
                   "imported_pages": {"start": "INTEGER"}}
+# ``left_at`` of an album's row for an article its page names as the album's that the
+# album's listing never listed (``AccountBook.add_album_named``): no member that may leave it
+NAMED_ONLY = ""
+# What the rows mean (SQLite's ``user_version``): from 1, an album's rows that its pages
+# alone name (``NAMED_ONLY``) are told apart from its members
+_VERSION = 1
 
 
 
@@ -176,6 +184,7 @@ class Index:
             self._check()
             self._db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")  # one write to the WAL, not one a table
             self._add_missing_columns()
+            self._upgrade()
             # Another process writing it (a person's SQLite tool, a change not saved), or a
             # file this user may not write (opened read-only without a word): every write
             # would fail. Said now, in the one line, by a write that changes nothing.
@@ -498,6 +507,19 @@ class Index:
             self._db.execute("CREATE INDEX images_by_form ON images (form)")
             self._db.execute("COMMIT")
             self._forms = True
+
+    def _upgrade(self) -> None:
+        """Read an older index's rows as this version does. Before 1 a page naming an album
+        made its article a member (``left_at`` cleared at each fetch of the page), and a read
+        to the end then said it left the album it may never have been listed in, or had
+        left before: nothing in those rows tells which, so each is taken as named only until
+        a listing lists it (a member again; one that left meanwhile is not said to)."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
+            return
+        self._db.execute("BEGIN")
+        self._db.execute("UPDATE album_articles SET left_at = ? WHERE left_at IS NULL", (NAMED_ONLY,))
+        self._db.execute(f"PRAGMA user_version = {_VERSION}")
+        self._db.execute("COMMIT")
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()

@@ -222,13 +222,15 @@ def _albums(page: bytes, cgi_text: bytes, info: jsvars.Fields,
             found[album_id] = Album(album_id, (known.title if known else "") or title.strip(),
                                     (known.count if known else None) or jsvars.number(count))
 
+    # an item's link names its album too: WeChat's own template reads the id from it
     for item in jsvars.array_items(page, "album_info_list"):
         fields = jsvars.top_level_fields(item)
-        add(fields.get("albumId"), fields.get("title"), fields.get("size"))
+        add(fields.get("albumId") or album_id_of(fields.get("link")), fields.get("title"), fields.get("size"))
     add(info.get("album_id"), info.get("title"), info.get("content_size"))
     for item in jsvars.array_items(jsvars.object_literal(cgi_text, "public_tag_info"), "tags"):
         fields = jsvars.top_level_fields(item)
-        add(fields.get("album_id"), fields.get("tag_name"), fields.get("tag_content_num"))
+        add(fields.get("album_id") or album_id_of(fields.get("tag_link")), fields.get("tag_name"),
+            fields.get("tag_content_num"))
     for link in doc.xpath('//a[contains(@href, "appmsgalbum")]'  # few: then their ancestors
                           '[ancestor::*[@id="js_tags" or contains(@class, "article-tag__list")]]'):
         number = link.xpath('string(following-sibling::*[contains(@class, "item-num")][1])')
