@@ -133,8 +133,8 @@ class JobScheduler(Scheduler):
         held = f"the {counted(lost, 'request')} it held {agreeing(lost, 'is', 'are')} left to the next run"
         if not closing and refuses_every_write(cause_of(error)):
             logger.log(run.error_level("job", error), "The job folder %s cannot be written (%s): it "
-                       "is given up, and the run stops: %s, which starts over from the archive's index",
-                       folder, error, held if lost else "what is left is left to the next run")
+                       "is given up, and the run stops: %s starts over from the archive's index",
+                       folder, error, f"{held}, which" if lost else "the next run")
         elif not lost:
             logger.warning("The job folder %s cannot be written (%s): it is given up, and the "
                            "run goes on without it (stopped now, it could not be resumed)",

@@ -178,7 +178,8 @@ def test_a_job_folder_on_a_full_disk_stops_the_run_in_one_line_and_the_next_run_
     [given_up, stop, status] = errors
     cause = "[Errno 28] No space left on device"
     assert given_up.startswith(f"The job folder {job} cannot be written ({cause}): it is given up, and "
-                               "the run stops"), errors
+                               "the run stops: ") and given_up.endswith(" starts over from the archive's "
+                                                                        "index"), errors
     assert stop.startswith(f"Stopping: the job folder cannot be written ({cause}); no page more is "
                            "asked of WeChat, "), errors
     assert status == ("Exit status 1: the run was cut short: the job folder cannot be written (a full "
