@@ -85,7 +85,7 @@ class ArchiveCommand(ScrapyCommand):
 
 def refuse(command: str, message: str, status: int) -> int:
     """Say in one line why ``scrapy COMMAND`` does not run; the exit status to end with."""
-    print(f"scrapy {command}: {logtext.escape_controls(message)}", file=sys.stderr)  # one line
+    print(f"scrapy {command}: {logtext.shown(message)}", file=sys.stderr)  # one line
     return status
 
 class AccountsReport(ArchiveCommand):

@@ -10,6 +10,20 @@ from crawler.wechat.article import Article
 from crawler.wechat.saved import SavedPage
 
 
+@dataclass(frozen=True)
+class ImagesNotStored:
+    """An article's images ``ImagePipeline`` could not store, said by ``PostPipeline`` with
+    what became of the post, in one line: a full disk refused an article's pictures, then its
+    post, and the mail said "the post keeps their URLs" of a post it then said was not
+    archived, the stop's line between them."""
+
+    count: int
+    of: int
+    reasons: str  # the reasons named, others counted: "HTTP 404; HTTP 503; 1 other reason"
+    level: int  # of its line, as the failures alone make it: WARNING for news, else INFO
+    refused: tuple[str, ...] = ()  # the causes the archive refused some for (``Run.error_level``)
+
+
 @dataclass
 class ArticleItem:
     """A parsed article; ``file_urls``/``files`` are ImagePipeline's input and output."""
@@ -22,6 +36,7 @@ class ArticleItem:
     fetched_url: str = ""  # the link it was fetched by, as its source gave it (before redirects)
     files: list[dict[str, Any]] = field(default_factory=list)
     images_incomplete: bool = False  # an image failed for a reason that may pass
+    images_not_stored: ImagesNotStored | None = None
     imported_page: SavedPage | None = None  # a saved page, kept as a capture when archived
     from_capture: bool = False  # its page read from the raw captures, not fetched now
 

@@ -11,8 +11,9 @@ what the index does not hold (a page that failed, an incomplete post, the watch'
 all of which Scrapy would otherwise drop as already seen for as long as the folder is kept.
 And a queue resumed does not pass the incremental filter again: what another run archived
 meanwhile (the daily run, between a stop and its resumption) is dropped as it leaves it.
-A job folder that cannot be written (a full disk) is given up: the run goes on without it,
-and a stop does not leave it as if stopped cleanly.
+A job folder that cannot be written is given up, and a stop does not leave it as if stopped
+cleanly: on a full or read-only disk the run stops (``Run.error_level``, as the archive's own
+writes stop it), else it goes on without the folder.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from twisted.internet.defer import Deferred
 from crawler.incremental import had_before
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
-from crawler.run import Run
+from crawler.run import Run, cause_of, refuses_every_write
 from crawler.store.index import SETTLED
 
 logger = logging.getLogger(__name__)
@@ -106,13 +107,17 @@ class JobScheduler(Scheduler):
         """How many requests the job folder's queue holds."""
         return len(self.dqs) if self.dqs is not None else 0
 
-    def _give_up(self, error: OSError, lost: int) -> None:
+    def _give_up(self, error: OSError, lost: int, *, closing: bool = False) -> None:
         """Go on without the job folder, which cannot be written: a queue file that failed a
         write fails every read after it (its buffer cannot be flushed), and Scrapy would
         try it again and again, a traceback each time, and never end. What that queue held
         (``lost``) is left to the next run, which drops the folder (it was not stopped
-        cleanly). A folder that held nothing costs the run nothing (the folder is only for resuming):
-        a warning that a stop could not be resumed, with the disk that is full."""
+        cleanly) and starts over from the index and the listings. On a disk that refuses
+        every write (full, read-only) the run stops there, as the archive's writes stop it
+        (``Run.error_level``, ``crawler.stopping.ArchiveStop``): it would ask WeChat for pages
+        it could neither keep nor resume. Else, ``closing`` too, it goes on: a folder that held
+        nothing costs the run nothing (the folder is only for resuming), a warning that a stop
+        could not be resumed, with the disk that is full."""
         assert self.dqdir is not None and self.crawler is not None  # only a job writes files
         with contextlib.suppress(OSError, ValueError):  # ValueError: closed already
             if self.dqs is not None:
@@ -124,22 +129,28 @@ class JobScheduler(Scheduler):
                 seen.close()
             self.df.file = None  # type: ignore[attr-defined]
         folder = Path(self.dqdir).parent
-        if not lost:
+        run = Run.of(self.crawler)
+        if lost:
+            run.tally.count(Stat.JOB_REQUESTS_LOST, lost)
+        held = f"the {counted(lost, 'request')} it held {agreeing(lost, 'is', 'are')} left to the next run"
+        if not closing and refuses_every_write(cause_of(error)):
+            logger.log(run.error_level("job", error), "The job folder %s cannot be written (%s): it "
+                       "is given up, and the run stops: %s starts over from the archive's index",
+                       folder, error, f"{held}, which" if lost else "the next run")
+        elif not lost:
             logger.warning("The job folder %s cannot be written (%s): it is given up, and the "
                            "run goes on without it (stopped now, it could not be resumed)",
                            folder, error)
-            return
-        Run.of(self.crawler).tally.count(Stat.JOB_REQUESTS_LOST, lost)
-        logger.error("The job folder %s cannot be written (%s): it is given up, and the %s it "
-                     "held %s left to the next run", folder, error,
-                     counted(lost, "request"), agreeing(lost, "is", "are"))
+        else:
+            logger.error("The job folder %s cannot be written (%s): it is given up, and %s",
+                         folder, error, held)
 
     def close(self, reason: str) -> Deferred[None] | None:
         held = self._held()  # closed, the queue holds none
         try:
             closed = super().close(reason)
         except OSError as error:  # the queue or what it holds not written: no clean stop
-            self._give_up(error, held)
+            self._give_up(error, held, closing=True)
             Path(self.dqdir or "", CLEAN_STOP).unlink(missing_ok=True)
             closed = None
         if self.dqdir and reason == "finished":

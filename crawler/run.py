@@ -37,7 +37,8 @@ from crawler.store.archive import Archive
 logger = logging.getLogger(__name__)
 _ATTRIBUTE = "wechat_run"
 stop_asked = object()
-archive_refused = object()  # sent with ``cause``: the words of the write's error (``cause_of``)
+# sent with ``cause``, the words of the write's error (``cause_of``), and ``written``, what it was of
+archive_refused = object()
 # What SQLite says when the disk of its file is full or read-only (SQLITE_FULL, SQLITE_READONLY)
 _SQLITE_REFUSALS = ("database or disk is full", "attempt to write a readonly database")
 # How ``cause_of`` begins the words of an OSError of a disk full, over quota or read-only
@@ -76,7 +77,7 @@ class Run:
         level = logging.INFO if cause in self.errors_said else logging.ERROR
         self.errors_said.add(cause)
         if level == logging.ERROR and refuses_every_write(words):
-            self.crawler.signals.send_catch_log(signal=archive_refused, cause=words)
+            self.crawler.signals.send_catch_log(signal=archive_refused, cause=words, written=written)
         return level
 
     def memory_refused(self, error: sqlite3.Error) -> None:

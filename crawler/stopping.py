@@ -35,8 +35,13 @@ logger = logging.getLogger(__name__)
 # What becomes of the pages a stopping run leaves queued in its scheduler, unless the
 # scheduler says otherwise (``leaves``).
 LEFT_FOR_NEXT_RUN = "left for the next run"
-# The close reason of a run its archive refused (``ArchiveStop``).
+# The close reason of a run its archive refused (``ArchiveStop``), or its job folder (``JOBDIR``).
 ARCHIVE_REFUSED = "archive_refused"
+JOB_REFUSED = "job_refused"
+# What each of those close reasons says could not be written
+REFUSED = {ARCHIVE_REFUSED: "the archive", JOB_REFUSED: "the job folder"}
+# The close reason of a refused write of what ``Run.error_level`` names (``written``), if not the archive's
+_REFUSED_REASONS = {"job": JOB_REFUSED}
 
 
 class Dropped(IgnoreRequest):
@@ -110,8 +115,8 @@ class ArchiveStop:
     alike (``archive_refused``: a full disk, a read-only one; ``Run.error_level``) stops the
     run as a signal does (``ask_to_stop``), in one ERROR line naming the cause and the pages
     left, after the line of the write that failed; the run closes as cut short by the archive
-    (``ARCHIVE_REFUSED``), exit status 1. Once a run: a run a signal stops already is left
-    to that stop."""
+    (``ARCHIVE_REFUSED``), or by its job folder (``JOB_REFUSED``: ``crawler.jobdir``), exit
+    status 1. Once a run: a run a signal stops already is left to that stop."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -123,20 +128,21 @@ class ArchiveStop:
     def from_crawler(cls, crawler: Crawler) -> ArchiveStop:
         return cls(crawler)
 
-    def archive_refused(self, cause: str) -> None:
+    def archive_refused(self, cause: str, written: str = "") -> None:
         from twisted.internet import reactor  # the one installed: imported, as Scrapy does
 
         if self.cause is None and self.run.stopped_by is None:
             self.cause = cause
-            reactor.callFromThread(self._stop, cause)  # said after the line of the write that failed
+            # said after the line of the write that failed
+            reactor.callFromThread(self._stop, cause, _REFUSED_REASONS.get(written, ARCHIVE_REFUSED))
 
-    def _stop(self, cause: str) -> None:
+    def _stop(self, cause: str, reason: str) -> None:
         engine = self.crawler.engine
         if engine is None or engine.spider is None:  # closed meanwhile: nothing more is asked
             return
         left = ask_to_stop(self.crawler)
-        logger.error("Stopping: the archive cannot be written (%s); no page more is asked of WeChat, "
-                     "%s %s, the pages in hand are finished first. Give the archive room (or make "
-                     "it writable again) and run again", cause, counted(left, "queued page"),
-                     leaves(self.crawler))
-        asyncio.ensure_future(engine.close_spider_async(reason=ARCHIVE_REFUSED))
+        what = REFUSED[reason]
+        logger.error("Stopping: %s cannot be written (%s); no page more is asked of WeChat, %s %s, "
+                     "the pages in hand are finished first. Give %s room (or make it writable again) "
+                     "and run again", what, cause, counted(left, "queued page"), leaves(self.crawler), what)
+        asyncio.ensure_future(engine.close_spider_async(reason=reason))

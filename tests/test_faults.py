@@ -377,6 +377,18 @@ def stopped_by_the_archive(log: str, cause: str, asked: int) -> list[str]:
     return written
 
 
+def told_once_each(log: str) -> None:
+    """Each article a line of ``log`` names (by its ``mid``) is named by one line, which says
+    what became of it: its pictures not stored were said first, "the post keeps their URLs",
+    and then its post not archived."""
+    said: dict[str, list[str]] = {}
+    for line in log.splitlines():
+        if " Run summary " not in line:
+            for mid in dict.fromkeys(re.findall(r"mid=(\d+)", line)):
+                said.setdefault(mid, []).append(line)
+    assert all(len(lines) == 1 for lines in said.values()), said
+
+
 def test_a_full_disk_stops_the_run_asking_wechat_and_the_next_run_archives_all(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A real disk (a tmpfs of the test's own) with room for the archive's index and not for
@@ -395,9 +407,10 @@ def test_a_full_disk_stops_the_run_asking_wechat_and_the_next_run_archives_all(
                             room=ROOMS[1])
     asked = len(wechat.hits("/s?"))
     assert result.returncode == 1, result.stderr
-    [pictures, *_] = stopped_by_the_archive(result.stderr, "[Errno 28] No space left on device", asked)
-    assert pictures.startswith("Images not stored, the post keeps their URLs: ") \
-        and "cannot write the image: [Errno 28] No space left on device" in pictures, pictures
+    [first, *_] = stopped_by_the_archive(result.stderr, "[Errno 28] No space left on device", asked)
+    assert first.startswith("Not archived: cannot write the post of ") \
+        and "cannot write the image: [Errno 28] No space left on device" in first, first
+    told_once_each(result.stderr)
     assert not list(archive.rglob("*.tmp"))
     again = crawl("album", archive, "-a", f"url={album}")
     assert again.returncode == 0, again.stderr
@@ -901,7 +914,8 @@ def test_a_post_that_cannot_be_kept_as_it_was_is_not_written_over(
     [line] = [line for line in result.stderr.splitlines() if "Not archived" in line]
     assert line.endswith(f"ERROR: Not archived: cannot write the post of {article.url}: {post} cannot be "
                          "kept as it was, to be put back should writing it fail ([Errno 5] "
-                         "Input/output error): not written over"), line
+                         "Input/output error): not written over; 1 of its 7 images not stored "
+                         "either (HTTP 404)"), line
     assert "Traceback" not in result.stderr
     assert post.read_bytes() == before
     assert [path.name for path in post.parent.iterdir()] == [post.name]
@@ -1031,7 +1045,8 @@ def test_a_torn_post_is_one_line_that_says_what_to_do_and_is_not_written_over(
     assert result.returncode == 1
     [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
     assert f"{post}: not UTF-8 text" in line and line.endswith(
-        ": not written over: mend it, or delete it and run scrapy rebuild to make it again"), line
+        ": not written over: mend it, or delete it and run scrapy rebuild to make it again; 1 of "
+        "its 7 images not stored either (HTTP 404)"), line  # its one line says all of it
     assert post.read_bytes() == whole[:200]
     post.unlink()
     assert scrapy("rebuild", tmp_path).returncode == 0

@@ -24,6 +24,7 @@ from tests.conftest import PAGES, PROJECT, crawl, crawl_command, crawl_env, scra
 from tests.inprocess import Crawled
 from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import Art, Site, numbered
+from tests.test_faults import on_a_full_disk
 
 # More than Scrapy's job folder holds in memory of the requests it has seen before writing
 # them (a buffer of 4 or 8 KiB, 22 bytes a request)
@@ -155,6 +156,40 @@ def test_a_job_folder_on_a_full_disk_is_one_error_line_and_the_run_ends(
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("room", [0, 20_000], ids=["at once", "its queue holding the album"])
+def test_a_job_folder_on_a_full_disk_stops_the_run_in_one_line_and_the_next_run_ends_the_job(
+        wechat: MockWeChat, tmp_path: Path, room: int) -> None:
+    """A job folder on a real disk filling (a tmpfs of the test's own), the archive on
+    another with room. The run went on without the folder, a WARNING, exit status 0 (stopped,
+    it could not have been resumed); or, its queue file failing a read, lost the album's
+    listing it held: "no source could be read", exit 1, nothing archived. Now the first
+    write the folder refuses stops the run as a full archive does: one ERROR line naming the
+    folder, the stop's, exit status 1, WeChat asked for no page more; the next run, given
+    room, archives the album whole."""
+    site = Site(wechat)
+    album = site.album("3405", site.serve(numbered(2247480601, 6)))
+    archive, job = tmp_path / "archive", tmp_path / "job"
+    job.mkdir()
+    command = crawl_command("album", archive, "-a", f"url={album}",
+                            settings={"DOWNLOAD_DELAY": "1", "DOWNLOAD_DELAY_JITTER": "0", "JOBDIR": str(job)})
+    stopped = on_a_full_disk(job, command, room)
+    assert stopped.returncode == 1 and "Traceback" not in stopped.stderr, stopped.stderr
+    errors = [line.split(" ERROR: ", 1)[1] for line in stopped.stderr.splitlines() if " ERROR: " in line]
+    [given_up, stop, status] = errors
+    cause = "[Errno 28] No space left on device"
+    assert given_up.startswith(f"The job folder {job} cannot be written ({cause}): it is given up, and "
+                               "the run stops: ") and given_up.endswith(" starts over from the archive's "
+                                                                        "index"), errors
+    assert stop.startswith(f"Stopping: the job folder cannot be written ({cause}); no page more is "
+                           "asked of WeChat, "), errors
+    assert status == ("Exit status 1: the run was cut short: the job folder cannot be written (a full "
+                      "disk, a read-only one): see the ERROR lines"), errors
+    assert len(wechat.hits("/s?")) <= 2
+    again = crawl("album", archive, "-a", f"url={album}", settings={"JOBDIR": str(job)})
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == 6
+
+
 def album_with_job(wechat: MockWeChat, archive: Path, articles: int = 3) -> Crawled:
     """An album of ``articles`` on the stand-in archived with the job folder ``.state/job``."""
     site = Site(wechat)
@@ -168,14 +203,14 @@ def test_a_job_folder_that_cannot_note_a_request_seen_loses_no_article(
     archive = tmp_path / "archive"
     noting = RFPDupeFilter.request_seen
 
-    def on_a_full_disk(self: RFPDupeFilter, request: Request) -> bool:
+    def failing_disk(self: RFPDupeFilter, request: Request) -> bool:
         if noting(self, request):
             return True
         if self.file is None:  # given up: as Scrapy's, noted in memory only
             return False
-        raise OSError(errno.ENOSPC, "No space left on device")  # noted in memory, not in the file
+        raise OSError(errno.EIO, "Input/output error")  # noted in memory, not in the file
 
-    monkeypatch.setattr(RFPDupeFilter, "request_seen", on_a_full_disk)
+    monkeypatch.setattr(RFPDupeFilter, "request_seen", failing_disk)
     run = album_with_job(wechat, archive)
     assert run.stderr.count("WARNING: The job folder") == 1 and "Traceback" not in run.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == 3, run.stderr
@@ -186,12 +221,12 @@ def test_a_job_folder_given_up_holding_one_request_says_it_in_the_singular(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pushing = Scheduler._dqpush
 
-    def full_past_one(self: Scheduler, request: Request) -> None:
+    def failing_past_one(self: Scheduler, request: Request) -> None:
         if self.dqs is not None and len(self.dqs) >= 1:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            raise OSError(errno.EIO, "Input/output error")
         pushing(self, request)
 
-    monkeypatch.setattr(Scheduler, "_dqpush", full_past_one)
+    monkeypatch.setattr(Scheduler, "_dqpush", failing_past_one)
     run = album_with_job(wechat, tmp_path / "archive", articles=5)
     assert "it is given up, and the 1 request it held is left to the next run" in run.stderr, run.stderr
     assert run.stats["job/requests_lost"] == 1
@@ -199,20 +234,21 @@ def test_a_job_folder_given_up_holding_one_request_says_it_in_the_singular(
 
 def test_a_job_folder_given_up_holding_nothing_in_a_run_that_ends_its_work_is_a_warning_and_exit_0(
         wechat: MockWeChat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A job folder whose disk filled before it held a request: the run did all it was
-    asked, yet said at ERROR that "the 0 requests it held are left to the next run"."""
-    def full_disk(self: Scheduler, request: Request) -> bool:
+    """A job folder whose disk failed before it held a request: the run did all it was
+    asked, yet said at ERROR that "the 0 requests it held are left to the next run". (A full
+    or read-only disk stops the run: ``…_on_a_full_disk_stops_the_run…``.)"""
+    def failing_disk(self: Scheduler, request: Request) -> bool:
         if self.dqs is None:  # given up: as Scrapy's, in memory
             return False
-        raise OSError(errno.ENOSPC, "No space left on device")
+        raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(Scheduler, "_dqpush", full_disk)
+    monkeypatch.setattr(Scheduler, "_dqpush", failing_disk)
     run = album_with_job(wechat, tmp_path / "archive", articles=3)
     assert run.returncode == 0, run.stderr
     assert len(list((tmp_path / "archive" / "_posts").glob("*.md"))) == 3
     job = tmp_path / "archive" / ".state" / "job"
-    assert (f"WARNING: The job folder {job} cannot be written ([Errno 28] No space left on "
-            "device): it is given up, and the run goes on without it (stopped now, it could "
+    assert (f"WARNING: The job folder {job} cannot be written ([Errno 5] Input/output error): "
+            "it is given up, and the run goes on without it (stopped now, it could "
             "not be resumed)") in run.stderr, run.stderr
     assert "ERROR" not in run.stderr and "0 requests" not in run.stderr, run.stderr
 

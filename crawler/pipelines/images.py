@@ -23,7 +23,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from crawler.config import Config
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, ImagesNotStored
 from crawler.pipelines.imageresults import FailedImages, ImageResult
 from crawler.report.imagefailures import ImageFailures
 from crawler.report.logtext import counted
@@ -362,12 +362,13 @@ class ImagePipeline(MediaPipeline):
                   placed: Mapping[str, str]) -> ArticleItem:
         """The item with the files its images are in (``placed``: those it placed now, by
         URL; the index names the others), incomplete if one failed for a reason that may
-        pass; one line for those that failed, an ERROR if the archive refused one for
-        a cause not said yet this run (``Run.error_level``), at INFO when it says nothing new:
-        each failed for good again after the run that left it on the CDN, or that fetched
-        the same page, said so, or for a reason that may pass again since a run said so
-        (``ImageFailures``), or for a cause many share that an earlier post's line said (the
-        mail gets one line a cause, the summary counts every image)."""
+        pass; those that failed for ``PostPipeline`` to say (``ImagesNotStored``), an ERROR
+        if the archive refused one for a cause not said yet this run (``Run.error_level``),
+        else at INFO when it says nothing new: each failed for good again after the run that
+        left it on the CDN, or that fetched the same page, said so, or for a reason that may
+        pass again since a run said so (``ImageFailures``), or for a cause many share that an
+        earlier post's line said (the mail gets one line a cause, the summary counts every
+        image)."""
         wanted = self.fingerprints[id(item)]  # its image URLs, as get_media_requests chose them
         adapter = ItemAdapter(item)
         stored, failed, news, days = {}, [], False, 0
@@ -387,17 +388,15 @@ class ImagePipeline(MediaPipeline):
         if failed:
             reasons = list(dict.fromkeys(result.reason for result in failed))
             named = reasons[:2]
-            # the archive refusing them is said at ERROR once a cause; an image that failed else, at WARNING
-            said = [Run.of(self.crawler).error_level("image", result.refused)
-                    for result in failed if result.refused is not None]
-            level = logging.ERROR if logging.ERROR in said else logging.WARNING if news else logging.INFO
+            refused = tuple(result.refused for result in failed if result.refused is not None)
             # a cause is said by the line that names it, not by one counting it among others
             self.causes_said.update(result.shared for result in failed
                                     if result.shared and result.reason in named)
-            logger.log(level, "Images not stored, the post keeps their URLs: %d of %d in %s (%s%s%s)",
-                       len(failed), len(wanted), item.article.url, "; ".join(named),
-                       f"; {counted(len(reasons) - 2, 'other reason')}" if len(reasons) > 2 else "",
-                       f"; failing for {counted(days, 'day')}" if days and level > logging.INFO else "")
+            adapter["images_not_stored"] = ImagesNotStored(
+                len(failed), len(wanted), "; ".join(named)
+                + (f"; {counted(len(reasons) - 2, 'other reason')}" if len(reasons) > 2 else "")
+                + (f"; failing for {counted(days, 'day')}" if days and (news or refused) else ""),
+                logging.WARNING if news else logging.INFO, refused)
         return item
 
     def _failed(self, url: str, result: ImageResult, fingerprint: bytes | None = None) -> None:

@@ -18,7 +18,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.config import Config
 from crawler.convert.post import NotConverted, converted
-from crawler.items import AccountTagged, ArticleItem, TagsAsked
+from crawler.items import AccountTagged, ArticleItem, ImagesNotStored, TagsAsked
 from crawler.pipelines.state import StateWrites
 from crawler.report.tally import Stat
 from crawler.run import Run
@@ -145,13 +145,14 @@ class PostPipeline:
             self._not_archived(item, Stat.POSTS_UNCONVERTIBLE, f"{article.url} {error}")
         except NotPutBack as error:  # said as it is: the post is the one written now
             self.tally.count(Stat.STATE_WRITE_FAILED)
+            self._say_images(item)
             raise DropItem(not_recorded(error, f"scrapy crawl article -a url={article.url}"),
                            log_level="ERROR") from None
         except (OSError, sqlite3.Error, PostError) as error:
             self._not_archived(item, Stat.POSTS_WRITE_FAILED,
                                f"cannot write the post of {article.url}: {error}"
-                               + (_NOT_WRITTEN_OVER if isinstance(error, PostError) else ""),
-                               logging.getLevelName(self.run.error_level("post", error)))
+                               + (_NOT_WRITTEN_OVER if isinstance(error, PostError) else ""), error)
+        self._say_images(item)
         self.tally.count(Stat.post(outcome), source=item.source, account=item.account)
         if outcome is Outcome.KEPT and item.imported_page is not None:  # said once, as below
             logger.log(logging.INFO if imported_before else logging.WARNING,
@@ -228,9 +229,31 @@ class PostPipeline:
         self.unclaimed.discard(future)
         return staged
 
+    def _images_level(self, said: ImagesNotStored) -> int:
+        """The level of the line that says ``said``: ERROR if the archive refused one of the
+        images for a cause not said yet this run (``Run.error_level``: on a full disk the
+        run stops, the stop's line after this one)."""
+        levels = [self.run.error_level("image", cause) for cause in said.refused]
+        return logging.ERROR if logging.ERROR in levels else said.level
+
+    def _say_images(self, item: ArticleItem) -> None:
+        """Say the images of ``item`` that were not stored (``ImagesNotStored``), its post written
+        or kept, after what became of it was known."""
+        if (said := item.images_not_stored) is not None:
+            logger.log(self._images_level(said), "Images not stored, the post keeps their URLs: "
+                       "%d of %d in %s (%s)", said.count, said.of, item.article.url, said.reasons)
+
     def _not_archived(self, item: ArticleItem, why: Stat, message: str,
-                      level: str = "WARNING") -> NoReturn:
+                      error: BaseException | None = None) -> NoReturn:
+        """Drop ``item`` in one line, which says its images not stored too (the line of a
+        write's ``error`` at its ``Run.error_level``, asked after the images', which a full
+        disk refused first), counted."""
         self.tally.count(why, source=item.source, account=item.account)
         if item.imported_page is not None:  # of a folder of saved pages, the URL does not say which
             message += f" (imported from {item.imported_page.path})"
-        raise DropItem(f"Not archived: {message}", log_level=level)
+        levels = []
+        if (said := item.images_not_stored) is not None:
+            levels.append(self._images_level(said))
+            message += f"; {said.count} of its {said.of} images not stored either ({said.reasons})"
+        levels.append(logging.WARNING if error is None else self.run.error_level("post", error))
+        raise DropItem(f"Not archived: {message}", log_level=logging.getLevelName(max(levels)))

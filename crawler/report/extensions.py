@@ -16,7 +16,7 @@ from crawler.report.coverage import archived_accounts, coverage_of, deletions_al
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
 from crawler.run import Run
-from crawler.stopping import ARCHIVE_REFUSED
+from crawler.stopping import REFUSED
 from crawler.store.accountbook import AccountBook
 from crawler.store.watchbook import WatchBook
 from crawler.watch.mend import SOURCE as MEND
@@ -101,9 +101,9 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
     reason = reason or stats.get(Stat.FINISH_REASON)
     if reason == "blocked":
         return "the run was cut short: WeChat is blocking"
-    if reason == ARCHIVE_REFUSED:
-        return ("the run was cut short: the archive cannot be written (a full disk, a read-only "
-                "one): see the ERROR lines")
+    if reason in REFUSED:
+        return (f"the run was cut short: {REFUSED[reason]} cannot be written (a full disk, a "
+                "read-only one): see the ERROR lines")
     if reason == REDIS_LOST:
         return "the run was cut short: Redis is unreachable"
     if reason == REDIS_REFUSED:
