@@ -416,6 +416,11 @@ DRAWN = [
     '<object data="https://x.example/flash.swf" type="application/x-shockwave-flash">'
     '<p>重印</p></object></p>',
     "<details><p>正文前</p><summary>总结</summary>尾<p>正文</p><summary>次总结</summary></details>",
+    # a term holds one line: a list, a quote, a rule, code and a table in it are their text
+    # (their markers showed), and a definition after text in its list is one (its ``:`` showed)
+    '<dl><dt>词<li>甲</li><li>乙</li>尾</dt><dd>丙</dd></dl><dl><dt>词<ul><li>甲</li></ul><blockquote>引'
+    '</blockquote><hr><pre>码</pre><table><tr><td>格</td></tr><tr><td>二</td></tr></table>尾</dt><dd>丙'
+    '</dd></dl><dl><dt>甲</dt>乙<dd>丙</dd></dl><dl>丁<dd>戊</dd></dl>',
     # a <details> without a summary: the browser's own disclosure line, closed or open
     "<details><p>无摘要</p></details><details open>无摘要二</details>",
     # joiners and variation selectors between emoji in two elements: one emoji drawn
