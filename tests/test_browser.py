@@ -704,6 +704,11 @@ STANDARD_LINKED = [
     '</li><li>丙</li>后</div></i></div>',
     # a definition or a term outside a definition list (libxml2 ends the list at an item)
     '<div>甲<ul><li>乙</li></ul><dd>丙</dd><dt>丁</dt>戊</div><dl><dt>甲</dt><li>乙</li><dd>丙</dd></dl>',
+    # a link around a list, a quote, a heading or a definition list links what they hold
+    '<div><a href="https://x.example/53"><ol><li><p>甲</p><p>乙</p></li><li>丙<b>粗</b><ul><li>丁</li>'
+    '</ul></li></ol>戊</a>己</div><a href="https://x.example/54"><ul><li>庚<a href="https://x.example/55">'
+    '辛</a>壬</li><li>癸</li></ul></a><div><a href="https://x.example/56"><h2>题<i>斜</i></h2><blockquote>'
+    '<p>引</p>文<blockquote>内</blockquote></blockquote><dl><dt>词</dt><dd>义</dd></dl></a>后</div>',
 ]
 
 
@@ -728,7 +733,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     closes one. A list item started in a link in an item stood in that link, its
     marker shown as text. Bold or italics around a list showed its items plain; around a
     block holding an item they showed their markers as text. A definition outside a
-    definition list showed its ``:`` as text."""
+    definition list showed its ``:`` as text. A link around a list, a quote or a heading
+    linked nothing of them; around a definition list, its brackets and URL showed as text."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

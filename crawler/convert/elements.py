@@ -129,7 +129,8 @@ class WeChatConverter(_MarkdownConverter):
         space or line break at an edge of its text stays, outside the brackets. One around
         blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
         leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
-        their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
+        their Markdown would show it as text; what they hold is linked in them before
+        (``heldlinks.link_in_marked_blocks``). Code in it that holds ``]:`` is text: a line
         starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
         href = web_url(on_wechat(_attribute(el, "href").strip()))
         inner = text.strip()

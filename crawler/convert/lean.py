@@ -14,7 +14,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
-from crawler.wechat.heldlinks import hold_open, link_beside_cell_links
+from crawler.wechat.heldlinks import hold_open, link_beside_cell_links, link_in_marked_blocks
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import on_wechat, web_url
@@ -93,6 +93,7 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     link_beside_cell_links(root)
+    link_in_marked_blocks(root)
     hold_open(root)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
