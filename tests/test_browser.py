@@ -29,6 +29,7 @@ from tests.browser import (
     PageView,
     build_site,
     jquery_reads_as_text,
+    lines_of,
     marks_of,
     shown_text_of,
     view_archive,
@@ -739,6 +740,23 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])
                         for documents in (bodies, posts))
+    assert shown == originals
+
+
+# Text after a list, where the list ends in a link or in a list item: a line of its own
+LINES = [
+    '<div><a href="https://x.example/1"><ul><li>甲</li></ul></a>乙</div><div><a href="https://x.example/2">'
+    '前<ol><li>丙</li></ol></a>丁</div>',
+    '<ol><li>甲<ul><li>乙</li></ul>丙</li><li>丁<ul><li>戊</li></ul><b>己</b><ol><li>庚</li></ol>辛</li></ol>',
+]
+
+
+def test_the_post_starts_the_lines_chromium_starts() -> None:
+    """Text after a list that ends a link, or after a list in a list item, ran on in the
+    list's last item ("甲 乙", "乙丙"), where Chromium shows it on a line of its own."""
+    posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in LINES]
+    originals, shown = (lines_of([STANDARD + document for document in documents])
+                        for documents in (LINES, posts))
     assert shown == originals
 
 

@@ -268,11 +268,13 @@ class WeChatConverter(_MarkdownConverter):
     def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list; in a list item, one that comes after another list is parted from it by a
         blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
-        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items."""
+        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items.
+        A blank line ends it: text after it (after the link it ends, after it in its item)
+        ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
             return text
         written = str(super().convert_list(el, text, parent_tags))
-        return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
+        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
 
     convert_ul = convert_ol = convert_list
 
