@@ -710,6 +710,11 @@ STANDARD_LINKED = [
     '</ul></li></ol>戊</a>己</div><a href="https://x.example/54"><ul><li>庚<a href="https://x.example/55">'
     '辛</a>壬</li><li>癸</li></ul></a><div><a href="https://x.example/56"><h2>题<i>斜</i></h2><blockquote>'
     '<p>引</p>文<blockquote>内</blockquote></blockquote><dl><dt>词</dt><dd>义</dd></dl></a>后</div>',
+    # what a browser's own style sheet sets in italics: a citation, a variable, a defined term,
+    # an address; not where a style sets it upright
+    '<p>引<cite>书名</cite>，<var>x</var>与<dfn>术语</dfn>，<i>斜<cite>引</cite>斜</i><cite style="font-style:'
+    'normal">正</cite><em>甲</em><cite><em>乙</em></cite>丙</p><address>地址<b>粗</b><p>段</p></address><address '
+    'style="font-style: normal">正址</address><ul><li><cite>项</cite></li></ul>',
 ]
 
 
@@ -735,7 +740,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     marker shown as text. Bold or italics around a list showed its items plain; around a
     block holding an item they showed their markers as text. A definition outside a
     definition list showed its ``:`` as text. A link around a list, a quote or a heading
-    linked nothing of them; around a definition list, its brackets and URL showed as text."""
+    linked nothing of them; around a definition list, its brackets and URL showed as text.
+    A citation, a variable, a defined term and an address showed upright."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])
