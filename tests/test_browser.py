@@ -715,6 +715,9 @@ STANDARD_LINKED = [
     '<p>引<cite>书名</cite>，<var>x</var>与<dfn>术语</dfn>，<i>斜<cite>引</cite>斜</i><cite style="font-style:'
     'normal">正</cite><em>甲</em><cite><em>乙</em></cite>丙</p><address>地址<b>粗</b><p>段</p></address><address '
     'style="font-style: normal">正址</address><ul><li><cite>项</cite></li></ul>',
+    # a heading holds a paragraph, a list item, a table, a form, a fieldset, up to its end tag
+    '<h2><li>甲</li></h2><p>乙</p><h2>题<li>甲</li>尾</h2><h3>题<p>段</h3>尾<h2>词<table><tr><td>格</td></tr>'
+    '</table>后</h2><h4>甲<form>乙</form>丙</h4>丁<h2><b>粗<p>段</h2>尾</b>后<h2>题<fieldset>框</fieldset>尾</h2>',
 ]
 
 
@@ -741,7 +744,8 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     block holding an item they showed their markers as text. A definition outside a
     definition list showed its ``:`` as text. A link around a list, a quote or a heading
     linked nothing of them; around a definition list, its brackets and URL showed as text.
-    A citation, a variable, a defined term and an address showed upright."""
+    A citation, a variable, a defined term and an address showed upright. What a heading
+    holds from a paragraph, a list item or a table in it on showed of normal weight."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

@@ -312,8 +312,9 @@ class WeChatConverter(_MarkdownConverter):
         another: its pipes would part the cell, or show as text."""
         rows = text.strip().split("\n")
         if "_inline" in parent_tags:
-            return " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
-                            if not _TABLE_RULE.fullmatch(row))
+            cells = " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
+                             if not _TABLE_RULE.fullmatch(row))
+            return f" {cells} "  # a space apart from the text beside it, as a list's items
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))

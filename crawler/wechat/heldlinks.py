@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from crawler.wechat.endmarks import HEADING_CLOSERS, HEADINGS
 from crawler.wechat.paragraphs import open_paragraph
 from crawler.wechat.tokens import start_tags, tags
 
@@ -127,16 +128,18 @@ class _Closed:
 
 
 def hold_open(root: etree._Element) -> None:
-    """Each link of ``root`` that holds a table or fieldset given an element around all it
-    holds, that keeps libxml2 from closing the link there when ``root``'s markup is parsed
-    again (BeautifulSoup's "lxml"); one that holds nothing to write (markdownify writes its
+    """Each link of ``root`` that holds a table or fieldset, and each heading that holds
+    what libxml2 closes a heading at (``headingends``), given an element around all it
+    holds, that keeps libxml2 from closing it there when ``root``'s markup is parsed again
+    (BeautifulSoup's "lxml"); one that holds nothing to write (markdownify writes its
     content alone)."""
-    for link in root.iter("a"):
-        if any(child.tag in _CLOSING for child in link):
-            hold = link.makeelement(_HOLD)
-            hold.text, link.text = link.text, None
-            hold.extend(list(link))
-            link.append(hold)
+    for element in root.iter("a", *HEADINGS):
+        closing = _CLOSING if element.tag == "a" else HEADING_CLOSERS
+        if any(child.tag in closing for child in element):
+            hold = element.makeelement(_HOLD)
+            hold.text, element.text = element.text, None
+            hold.extend(list(element))
+            element.append(hold)
 
 
 def link_beside_cell_links(root: etree._Element) -> None:
