@@ -318,6 +318,13 @@ LEFT_OPEN = {
     '<p><b>甲</p><table><tr><td>格</b>乙</td></tr></table>丙</b>丁<!--注--><!--end tag b-->':
         '<div><p><b>甲</b></p><table><tr><td>格乙</td></tr></table><b>丙</b>丁<!--注--><!--end tag b-->'
         '</div>',
+    # opened again at an inline element that holds what ends it: around it, which closes with
+    # it there (the next link's start, its end tag), what follows out of it (seed 86420)
+    '<p><b><a href="x">甲</b><q><a href="y">乙</a>丙</q>丁</p><p><b><a href="x">甲</b><span>乙</a>丙</span>丁'
+    '</p><p><b><a href="x">甲</b><q>乙<span>丙</a>丁</span>戊</q>己</p>':
+        '<div><p><b><a href="x">甲</a></b><a href="x"><q></q></a><a href="y">乙</a>丙丁</p><p><b><a href="x">'
+        '甲</a></b><a href="x"><span>乙</span></a>丙丁</p><p><b><a href="x">甲</a></b><a href="x"><q>乙<span>'
+        '丙</span></q></a>丁戊己</p></div>',
 }
 
 
