@@ -717,6 +717,9 @@ STANDARD_LINKED = [
     '</ul></li></ol>戊</a>己</div><a href="https://x.example/54"><ul><li>庚<a href="https://x.example/55">'
     '辛</a>壬</li><li>癸</li></ul></a><div><a href="https://x.example/56"><h2>题<i>斜</i></h2><blockquote>'
     '<p>引</p>文<blockquote>内</blockquote></blockquote><dl><dt>词</dt><dd>义</dd></dl></a>后</div>',
+    # in a heading or a cell, which hold one line, a list item is text: linked whole
+    '<h2><a href="https://x.example/57">链<li>项</li></a>尾</h2><div><a href="https://x.example/58"><h2>题<li>'
+    '项</li></h2><table><tr><td>格<ul><li>丙</li></ul></td></tr></table></a></div>',
     # what a browser's own style sheet sets in italics: a citation, a variable, a defined term,
     # an address; not where a style sets it upright
     '<p>引<cite>书名</cite>，<var>x</var>与<dfn>术语</dfn>，<i>斜<cite>引</cite>斜</i><cite style="font-style:'

@@ -34,6 +34,8 @@ _CLOSING = ("table", "fieldset")
 _TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
 _MARKED_BLOCKS = ("li", "dt", "dd", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
 _IN_MARKED_BLOCKS = frozenset({"ul", "ol", "dl", *_MARKED_BLOCKS, *_TABLE_TAGS})
+# What the converter writes as one line of text, the blocks in it too
+_ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 
 
 def links_held_open(markup: str, tree: etree._Element,
@@ -158,11 +160,14 @@ def link_in_marked_blocks(root: etree._Element) -> None:
     a quote, a heading) holds within a link, given a copy of that link, but the blocks it
     holds (each linked in its turn) and a table (its cells are linked as written): a browser
     links them, where the converter left their Markdown unlinked (the link's brackets around
-    it would show as text), and around a definition list showed the brackets and the URL."""
+    it would show as text), and around a definition list showed the brackets and the URL.
+    In a heading, a cell or a term, which the converter writes as one line of text, no block
+    is marked: what they hold is linked whole, as text."""
     for block in list(root.iter(*_MARKED_BLOCKS)):
         outer = next(block.iterancestors("a"), None)
-        if outer is not None:
-            _link_beside_links(block, outer, _IN_MARKED_BLOCKS)
+        if outer is not None and next(block.iterancestors(*_ONE_LINE), None) is None:
+            passed = frozenset() if block.tag in _ONE_LINE else _IN_MARKED_BLOCKS
+            _link_beside_links(block, outer, passed)
 
 
 def _link_beside_links(element: etree._Element, outer: etree._Element,
