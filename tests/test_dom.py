@@ -325,6 +325,9 @@ LEFT_OPEN = {
         '<div><p><b><a href="x">甲</a></b><a href="x"><q></q></a><a href="y">乙</a>丙丁</p><p><b><a href="x">'
         '甲</a></b><a href="x"><span>乙</span></a>丙丁</p><p><b><a href="x">甲</a></b><a href="x"><q>乙<span>'
         '丙</span></q></a>丁戊己</p></div>',
+    # after text it is opened again for: in the same copy
+    '<p><b><a href="x">甲</b>乙<q><a href="y">丙</a>丁</q></p>':
+        '<div><p><b><a href="x">甲</a></b><a href="x">乙<q></q></a><a href="y">丙</a>丁</p></div>',
 }
 
 

@@ -203,8 +203,9 @@ def _reopen_in(parent: etree._Element, after: etree._Element | None, element: et
             _reopen_in(child, None, element, stop, opened=True)  # in it up to the stop in it
             return True
         if kind == "inline" and child in stop.within:  # opened at its start tag, closed in it
-            _close_in(child, run or _copy_at(parent, child.getprevious(), element, None, stop.copies),
-                      stop)
+            if run is None:
+                run = _copy_at(parent, child.getprevious(), element, None, stop.copies)
+            _close_in(child, run, stop)
             return True
         if kind == "inline" or (opened and kind == "table"):
             opened = True
