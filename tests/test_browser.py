@@ -739,7 +739,8 @@ STANDARD_LINKED = [
     '63">乙</a>显</span>丙</p><p><b><a href="https://x.example/65">甲</b><i>乙</a>丙</i>丁</p>',
     # a heading holds a paragraph, a list item, a table, a form, a fieldset, up to its end tag
     '<h2><li>甲</li></h2><p>乙</p><h2>题<li>甲</li>尾</h2><h3>题<p>段</h3>尾<h2>词<table><tr><td>格</td></tr>'
-    '</table>后</h2><h4>甲<form>乙</form>丙</h4>丁<h2><b>粗<p>段</h2>尾</b>后<h2>题<fieldset>框</fieldset>尾</h2>',
+    '</table>后</h2><h4>甲<form>乙</form>丙</h4>丁<h2><b>粗<p>段</h2>尾</b>后<h2>题<fieldset>框</fieldset>尾</h2>'
+    '<h3>甲<i>乙</h2>丙</i>丁</h3>戊',  # an end tag of another level closes it
 ]
 
 

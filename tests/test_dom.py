@@ -409,6 +409,8 @@ HEADINGS_KEPT_OPEN = {
     '<table><tr><td><h4>甲<p>乙</h4>丙</td></tr></table>': '<div><table><tr><td><h4>甲<p>乙</p></h4>丙</td>'
                                                           '</tr></table></div>',
     '<h2>甲</h2><p>乙</h2>丙</p>': '<div><h2>甲</h2><p>乙丙</p></div>',
+    # an end tag of another level closes it too (libxml2 ignored it), its own after is ignored
+    '<h3>甲<b>乙</h2>丙</b>丁</h3>戊': '<div><h3>甲<b>乙</b></h3><b>丙</b>丁戊</div>',
 }
 
 

@@ -111,6 +111,12 @@ def _adopt(inner: etree._Element) -> list[_Open]:
     return anchored
 
 
+def formatting(element: etree._Element) -> bool:
+    """Whether ``element`` is a formatting element, which HTML's parser opens again after
+    what closed it (``taken_up_to``'s ``reopens``)."""
+    return element.tag in FORMATTING
+
+
 def _in_foreign(element: etree._Element) -> bool:
     """Whether ``element`` stands in SVG or MathML, not in HTML that an SVG's
     ``<foreignObject>`` holds."""

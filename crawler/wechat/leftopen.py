@@ -23,7 +23,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.wechat.adoption import ALIKE, FORMATTING, add_text_before, alike, put_after, taken_up_to
+from crawler.wechat.adoption import (
+    ALIKE,
+    FORMATTING,
+    add_text_before,
+    alike,
+    formatting,
+    put_after,
+    taken_up_to,
+)
 from crawler.wechat.endmarks import closed_by, marked_end
 
 _CELLS = ("td", "th", "caption")
@@ -239,13 +247,9 @@ def _close_in(child: etree._Element, run: etree._Element, stop: _Walk) -> None:
     assert end is not None
     parent = child.getparent()
     assert parent is not None
-    following = [] if end.tag == "a" else taken_up_to(end, parent, _formatting)
+    following = [] if end.tag == "a" else taken_up_to(end, parent, formatting)
     run.append(child)
     put_after(run, following)
-
-
-def _formatting(element: etree._Element) -> bool:
-    return element.tag in FORMATTING
 
 
 def _opens(parent: etree._Element, text: str | None) -> bool:
