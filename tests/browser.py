@@ -519,6 +519,20 @@ _MARKS = r"""() => {
 }"""
 
 
+def lines_of(documents: Sequence[str]) -> list[list[str]]:
+    """The lines of text Chromium shows of each HTML document (``innerText``: a block's,
+    a list item's, a cell's own), white space in each collapsed, empty ones left out: where
+    text starts a line, which the text alone (``shown_text_of``) does not tell."""
+    with _chromium() as context:
+        page = context.new_page()
+        lines = []
+        for document in documents:
+            page.set_content(document)
+            text = page.evaluate("() => document.body.innerText")
+            lines.append([" ".join(line.split()) for line in text.split("\n") if line.strip()])
+        return lines
+
+
 def shown_text_of(documents: Sequence[str]) -> list[str]:
     """What Chromium draws of each HTML document (``chromium_text``), in one browser."""
     with chromium_text() as shown:

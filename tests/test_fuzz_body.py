@@ -273,10 +273,16 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
 @pytest.mark.parametrize("html", [
     "<table><tr><td><ul><li>乙</li><li>丙<ul><li>丁</li></ul></li></ul></td><td><ol><li>戊</li></ol></td></tr></table>",
     "<h2>甲<ol start='3'><li>乙</li><li><p>丙</p></li></ol></h2>", "<h3><ul><li><em>甲</em></li></ul></h3>",
+    "<dl><dt>词<li>甲</li><li>乙</li>尾</dt><dd>丙</dd></dl>",
+    "<dl><dt>词<ul><li>甲</li></ul><blockquote>引</blockquote><h3>题</h3><hr><pre>码</pre><table><tr><td>格"
+    "</td></tr><tr><td>二</td></tr></table>尾</dt><dd>丙</dd></dl>",
+    "<dl><dt>甲</dt>乙<dd>丙</dd></dl><dl>丁<dd>戊</dd></dl>",
 ])
-def test_a_list_in_a_table_cell_or_a_heading_shows_no_markers(html: str, kramdown: Kramdown) -> None:
-    """A cell and a heading hold one line: a list there was written as its Markdown,
-    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its markers shown as text."""
+def test_a_list_in_a_table_cell_a_heading_or_a_term_shows_no_markers(html: str, kramdown: Kramdown) -> None:
+    """A cell, a heading and a term hold one line: a list there was written as its Markdown,
+    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its markers shown as text; in a term (``<dt>``) so were
+    a quote's ``>``, a heading's ``###``, a rule's ``---``, a code block's fence and a
+    table's pipes; and a definition after text in its list showed its ``:`` after it."""
     article = parse_page(page(html), URL)
     assert isinstance(article, Article)
     assert read_in_post(article, kramdown) == read_on_wechat(article), to_markdown(article, {})

@@ -129,7 +129,8 @@ class WeChatConverter(_MarkdownConverter):
         space or line break at an edge of its text stays, outside the brackets. One around
         blocks (a card: a picture, a title) links each of its paragraphs and pictures, and
         leaves the other blocks (a heading, a quote, a list) unlinked: the brackets around
-        their Markdown would show it as text. Code in it that holds ``]:`` is text: a line
+        their Markdown would show it as text; what they hold is linked in them before
+        (``heldlinks.link_in_marked_blocks``). Code in it that holds ``]:`` is text: a line
         starting ``[x`a]:`` is a link definition to kramdown, shown as nothing."""
         href = web_url(on_wechat(_attribute(el, "href").strip()))
         inner = text.strip()
@@ -244,7 +245,17 @@ class WeChatConverter(_MarkdownConverter):
         if isinstance(node, Tag) and node.name == widgets.ARTICLE_CARD:
             title, url = widgets.article_card(_attribute(node, "data-article-data"))
             return self.card("文章", title, url) if title.strip() or url.strip() else ""
+        if isinstance(node, Tag) and node.name == "dt" and "_inline" not in (parent_tags or ()):
+            return self.term(node, parent_tags or set())
         return str(super().process_tag(node, parent_tags))
+
+    def term(self, el: Tag, parent_tags: set[str]) -> str:
+        """A definition list's term, which kramdown reads of one line, what it holds written
+        as a heading's or a cell's is (``_inline``): their text, no block's markers (a list's
+        ``-``, a quote's ``>``, a table's pipes showed as text, and a definition list ended
+        the term)."""
+        one_line = str(super().process_tag(el, parent_tags | {"_inline"}))
+        return str(self.convert_dt(el, one_line, parent_tags))
 
     def convert_div(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A block; one that holds no text but a CSS background shows that picture."""
@@ -257,11 +268,13 @@ class WeChatConverter(_MarkdownConverter):
     def convert_list(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list; in a list item, one that comes after another list is parted from it by a
         blank line: kramdown reads it otherwise as the first list's item's lazy lines (its
-        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items."""
+        numbers shown, ``3. 戊``) or a list in that item. In a cell or a heading, its items.
+        A blank line ends it: text after it (after the link it ends, after it in its item)
+        ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
             return text
         written = str(super().convert_list(el, text, parent_tags))
-        return "\n" + written if "li" in parent_tags and _after_a_list(el) else written
+        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
 
     convert_ul = convert_ol = convert_list
 
@@ -273,7 +286,14 @@ class WeChatConverter(_MarkdownConverter):
         if "_inline" in parent_tags:
             return f" {text.strip()} "
         written = str(super().convert_li(el, text, parent_tags))
-        return "\n" + written if _after_inline(el) else written
+        return "\n" + written if _after_inline(el, ("li",)) else written
+
+    def convert_dd(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """A definition; after text or an element other than a term or a definition (in
+        the list, beside them), on a line of its own: its ``:`` showed after them as text."""
+        written = str(super().convert_dd(el, text, parent_tags))
+        inline = "_inline" in parent_tags
+        return "\n" + written if not inline and _after_inline(el, ("dt", "dd")) else written
 
     def convert_hr(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A rule; a space in a table cell or a heading, where its ``---`` would be text or a
@@ -288,11 +308,13 @@ class WeChatConverter(_MarkdownConverter):
     def convert_table(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A table; one of a single row (a layout box) is that row alone: kramdown reads a
         header with no row under it as a paragraph, its pipes and dashes shown. One in a
-        table's cell is its cells' text, one after another: its pipes would part the cell."""
+        table's cell, a heading or a term (which hold one line) is its cells' text, one after
+        another: its pipes would part the cell, or show as text."""
         rows = text.strip().split("\n")
-        if parent_tags & {"td", "th"}:
-            return " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
-                            if not _TABLE_RULE.fullmatch(row))
+        if "_inline" in parent_tags:
+            cells = " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
+                             if not _TABLE_RULE.fullmatch(row))
+            return f" {cells} "  # a space apart from the text beside it, as a list's items
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]
         return str(super().convert_table(el, text, parent_tags))
@@ -361,12 +383,12 @@ def _after_a_list(element: Tag) -> bool:
     return False
 
 
-def _after_inline(item: Tag) -> bool:
-    """Whether what comes just before ``item`` is text or an element other than an item."""
+def _after_inline(item: Tag, items: tuple[str, ...]) -> bool:
+    """Whether what comes just before ``item`` is text or an element other than ``items``."""
     before = item.previous_sibling
     while isinstance(before, NavigableString) and not before.strip():
         before = before.previous_sibling
-    return before is not None and (not isinstance(before, Tag) or before.name != "li")
+    return before is not None and (not isinstance(before, Tag) or before.name not in items)
 
 
 def _parted_at_edges(written: str) -> str:

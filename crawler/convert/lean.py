@@ -14,7 +14,7 @@ from lxml import etree
 
 from crawler.wechat import dom, widgets
 from crawler.wechat.drawn import show_as_drawn
-from crawler.wechat.heldlinks import hold_open, link_beside_cell_links
+from crawler.wechat.heldlinks import hold_open, link_beside_cell_links, link_in_marked_blocks
 from crawler.wechat.shown import draw_svgs, drop_invisible, not_content
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import on_wechat, web_url
@@ -93,6 +93,7 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
     for element in root.iter(etree.Element):
         _keep_read_attributes(element)
     link_beside_cell_links(root)
+    link_in_marked_blocks(root)
     hold_open(root)
     dom.flatten_deeper_than(root, MAX_NESTING)
     return str(lxml.html.tostring(root, encoding="unicode"))
@@ -100,7 +101,7 @@ def lean_markup(root: etree._Element, writes: Callable[[str], bool],
 
 def _unwrap_unwritten(root: etree._Element, writes: Callable[[str], bool]) -> None:
     """Each element the converter writes no Markdown for (``writes``), and a browser shows
-    inline (an underline, a citation, ``<tt>``, ruby, a name no HTML has), unwrapped, its
+    inline (an underline, a superscript, ``<tt>``, ruby, a name no HTML has), unwrapped, its
     content kept: italics inside one beside italics outside (``<em>a</em><u><em>b</em></u>``)
     are then joined, where kramdown would show the ``**`` of ``*a**b*``. Blocks are written
     as the blocks the converter knows (``_AS_BLOCK``); widgets and formulas are read whole."""
@@ -136,6 +137,9 @@ class _Emphasis:
     reads: Callable[[str], bool | None]  # a style's say: so, not so, or nothing
     prop: str  # the property it reads, looked for before the style is read
     left: frozenset[str]  # shown so whatever their text, or read as text whole
+    # what a browser's own style sheet shows so: inline elements (made the markup) and blocks
+    inline_so: tuple[str, ...] = ()
+    blocks_so: tuple[str, ...] = ()
 
     def mark(self, root: etree._Element, styled: list[tuple[etree._Element, str]],
              holding_blocks: set[etree._Element]) -> None:
@@ -143,8 +147,11 @@ class _Emphasis:
         an element whose text all shows so is markup; where such text holds text that does
         not, each run of it is markup of its own. Nothing is marked where nothing shows so:
         a style that says "not so" counts only inside what does."""
-        says = {element: so for element, style in styled
-                if self.prop in style and (so := self.reads(style)) is not None}
+        for element in root.iter(*self.inline_so) if self.inline_so else ():
+            element.tag = self.tag
+        says = {element: True for element in root.iter(*self.blocks_so)} if self.blocks_so else {}
+        says |= {element: so for element, style in styled
+                 if self.prop in style and (so := self.reads(style)) is not None}
         if not any(says.values()) and next(root.iter(*self.markup), None) is None:
             return
         around_blocks = [element for element in holding_blocks if element.tag in self.markup]
@@ -200,7 +207,7 @@ class _Marking:
 _BOLD = _Emphasis(frozenset({"strong", "b"}), "b", widgets.bold, "font-weight",
                   frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "th", "pre"}))
 _ITALICS = _Emphasis(frozenset({"em", "i"}), "em", widgets.italic, "font-style",
-                     frozenset({"pre"}))
+                     frozenset({"pre"}), ("cite", "var", "dfn"), ("address",))
 
 
 def _ancestors(elements: Iterable[etree._Element]) -> set[etree._Element]:

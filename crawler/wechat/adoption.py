@@ -27,8 +27,10 @@ SPECIAL = frozenset("""address applet area article aside base basefont bgsound b
     p param plaintext pre script search section select source style summary table tbody td
     template textarea tfoot th thead title tr track ul wbr xmp""".split())
 # Past one of these the outer link is out of the rule's reach (a table cell, an object, SVG's
-# own links): the inner link stays where it is. In SVG or MathML both links are theirs.
+# own links): the inner link stays where it is. In SVG or MathML both links are theirs, but
+# in an SVG's <foreignObject>, which holds HTML (lxml's name is lowercase).
 _FOREIGN = frozenset({"svg", "math"})
+_HTML_IN_SVG = "foreignobject"
 _OUT_OF_REACH = _FOREIGN | frozenset("applet caption marquee object template td th table".split())
 # Of the elements between the outer link and a block, the formatting ones among this many
 # nearest the block are opened again.
@@ -71,7 +73,7 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         path.insert(0, outer)
         outer = outer.getparent()
     container = None if outer is None else outer.getparent()
-    if outer is None or container is None or next(outer.iterancestors(*_FOREIGN), None) is not None:
+    if outer is None or container is None or _in_foreign(outer):
         return []
     out_of_reach = {element.tag for element in path if element.tag in _OUT_OF_REACH}
     if out_of_reach == {"table"}:  # in a table, outside its cells
@@ -107,6 +109,19 @@ def _adopt(inner: etree._Element) -> list[_Open]:
         while any(entry.source is level for entry in opened):
             opened.pop()
     return anchored
+
+
+def formatting(element: etree._Element) -> bool:
+    """Whether ``element`` is a formatting element, which HTML's parser opens again after
+    what closed it (``taken_up_to``'s ``reopens``)."""
+    return element.tag in FORMATTING
+
+
+def _in_foreign(element: etree._Element) -> bool:
+    """Whether ``element`` stands in SVG or MathML, not in HTML that an SVG's
+    ``<foreignObject>`` holds."""
+    nearest = next(element.iterancestors(*_FOREIGN, _HTML_IN_SVG), None)
+    return nearest is not None and nearest.tag != _HTML_IN_SVG
 
 
 def _close_at(outer: etree._Element, top: etree._Element) -> None:

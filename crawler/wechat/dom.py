@@ -10,7 +10,8 @@ table's parts outside any table are ignored, as HTML's parser ignores them (``st
 a link libxml2 closes at a table is kept open around it, or opened again after it
 where a paragraph closed with it (``heldlinks``); a paragraph a table starts in is
 closed there (``paragraphs``); a list item that starts in another's inline elements is
-put after it (``listitems``); a link, bold or italics that libxml2 closed before its end
+put after it (``listitems``); a heading libxml2 closed before its end tag holds what
+stands up to it (``headingends``); a link, bold or italics that libxml2 closed before its end
 tag is opened again after, up to it (``leftopen``); then a link inside a link is moved
 where HTML's parser puts it (``adoption``), as Chromium draws it, and so is what stands in
 a table outside its cells (``foster``), in that order: a link met in a table outside its
@@ -29,6 +30,7 @@ from lxml import etree
 from crawler.wechat.adoption import unnest_links
 from crawler.wechat.endmarks import ends_marked
 from crawler.wechat.foster import foster_parent
+from crawler.wechat.headingends import close_headings_at_their_ends
 from crawler.wechat.heldlinks import links_held_open, links_reopened
 from crawler.wechat.leftopen import left_open, reopen_left_open
 from crawler.wechat.listitems import close_nested_items, nested_items
@@ -118,6 +120,7 @@ def _parse(parse: Callable[[str, lxml.html.HTMLParser], lxml.html.HtmlElement],
     tree = links_held_open(markup, tree, again)
     if items_nested or tree is not first:  # each step gives its tree untouched, or parses anew
         close_nested_items(tree, mark)
+    close_headings_at_their_ends(tree, mark)
     closed_early = left_open(tree, mark)
     close_paragraphs_at_tables(tree)
     reopen_left_open(closed_early)

@@ -1,13 +1,13 @@
 """End tags marked in a page, where libxml2 may close an element before its end tag or
 leave one open past it, for the tree fixes that follow HTML's parser there (``listitems``,
-``leftopen``).
+``leftopen``, ``headingends``).
 
 Which end tag closed which element is not in libxml2's tree: a page that may hold such an
 element (libxml2 reported an end tag it ignored or one that closed a formatting element,
 the page holds fewer end tags of one than elements, or a list item that libxml2 nests in
 another; no fixture page does) is parsed again with a comment put just before each end tag
-of a formatting element or a list item. An element closed by its own end tag holds that
-comment last; the others mark end tags that libxml2 ignored.
+of a formatting element, a list item or a heading. An element closed by its own end tag
+holds that comment last; the others mark end tags that libxml2 ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from crawler.wechat.adoption import FORMATTING
 from crawler.wechat.tokens import tags
 
 ITEMS = frozenset({"li", "dd", "dt"})
-_MARKED = FORMATTING | ITEMS
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# What libxml2 closes a heading at, where HTML's parser keeps it open (``headingends``)
+HEADING_CLOSERS = frozenset({"p", "li", "table", "form", "fieldset"})
+_MARKED = FORMATTING | ITEMS | HEADINGS
 _CLOSING = re.compile(r"Opening and ending tag mismatch: \S+ and (\S+)|Unexpected end tag : (\S+)")
 # libxml2 reports no more errors of a page than this
 _REPORTED = 100
@@ -51,12 +54,14 @@ def ends_marked(markup: str, tree: etree._Element, errors: Iterable[etree._LogEn
 
 
 def _may_close_early(markup: str, tree: etree._Element, errors: list[etree._LogEntry]) -> bool:
-    """Whether libxml2 may have closed a formatting element of ``tree`` before its end tag:
-    ``errors`` (its report) name one closed by another's end tag, or an end tag ignored, or
-    are as many as it reports; or ``markup`` holds fewer end tags of one than ``tree`` holds
-    (libxml2 closes one where a paragraph starts, and reports nothing)."""
+    """Whether libxml2 may have closed a formatting element or a heading of ``tree`` before
+    its end tag: ``errors`` (its report) name one closed by another's end tag, or an end tag
+    of one ignored, or are as many as it reports; or ``markup`` holds fewer end tags of a
+    formatting element than ``tree`` holds (libxml2 closes one where a paragraph starts, and
+    reports nothing)."""
     if len(errors) >= _REPORTED or any(
-            (found := _CLOSING.match(error.message)) and (found[1] or found[2]) in FORMATTING
+            (found := _CLOSING.match(error.message))
+            and ((found[1] or found[2]) in FORMATTING or found[2] in HEADINGS)
             for error in errors):
         return True
     elements = Counter(str(element.tag) for element in tree.iter(*FORMATTING))

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from crawler.wechat.endmarks import HEADING_CLOSERS, HEADINGS
 from crawler.wechat.paragraphs import open_paragraph
 from crawler.wechat.tokens import start_tags, tags
 
@@ -31,6 +32,10 @@ _LINK = frozenset({"a"})
 _CLOSING = ("table", "fieldset")
 # What a cell holds that is written as part of its table, never inside a link
 _TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
+_MARKED_BLOCKS = ("li", "dt", "dd", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
+_IN_MARKED_BLOCKS = frozenset({"ul", "ol", "dl", *_MARKED_BLOCKS, *_TABLE_TAGS})
+# What the converter writes as one line of text, the blocks in it too
+_ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 
 
 def links_held_open(markup: str, tree: etree._Element,
@@ -125,16 +130,18 @@ class _Closed:
 
 
 def hold_open(root: etree._Element) -> None:
-    """Each link of ``root`` that holds a table or fieldset given an element around all it
-    holds, that keeps libxml2 from closing the link there when ``root``'s markup is parsed
-    again (BeautifulSoup's "lxml"); one that holds nothing to write (markdownify writes its
+    """Each link of ``root`` that holds a table or fieldset, and each heading that holds
+    what libxml2 closes a heading at (``headingends``), given an element around all it
+    holds, that keeps libxml2 from closing it there when ``root``'s markup is parsed again
+    (BeautifulSoup's "lxml"); one that holds nothing to write (markdownify writes its
     content alone)."""
-    for link in root.iter("a"):
-        if any(child.tag in _CLOSING for child in link):
-            hold = link.makeelement(_HOLD)
-            hold.text, link.text = link.text, None
-            hold.extend(list(link))
-            link.append(hold)
+    for element in root.iter("a", *HEADINGS):
+        closing = _CLOSING if element.tag == "a" else HEADING_CLOSERS
+        if any(child.tag in closing for child in element):
+            hold = element.makeelement(_HOLD)
+            hold.text, element.text = element.text, None
+            hold.extend(list(element))
+            element.append(hold)
 
 
 def link_beside_cell_links(root: etree._Element) -> None:
@@ -145,13 +152,29 @@ def link_beside_cell_links(root: etree._Element) -> None:
     for cell in list(root.iter("td", "th")):
         outer = next(cell.iterancestors("a"), None)
         if outer is not None and next(cell.iter("a"), None) is not None:
-            _link_beside_links(cell, outer)
+            _link_beside_links(cell, outer, _TABLE_TAGS)
 
 
-def _link_beside_links(element: etree._Element, outer: etree._Element) -> None:
+def link_in_marked_blocks(root: etree._Element) -> None:
+    """What each block of ``root`` that Markdown marks (a list's item, a term, a definition,
+    a quote, a heading) holds within a link, given a copy of that link, but the blocks it
+    holds (each linked in its turn) and a table (its cells are linked as written): a browser
+    links them, where the converter left their Markdown unlinked (the link's brackets around
+    it would show as text), and around a definition list showed the brackets and the URL.
+    In a heading, a cell or a term, which the converter writes as one line of text, no block
+    is marked: what they hold is linked whole, as text."""
+    for block in list(root.iter(*_MARKED_BLOCKS)):
+        outer = next(block.iterancestors("a"), None)
+        if outer is not None and next(block.iterancestors(*_ONE_LINE), None) is None:
+            passed = frozenset() if block.tag in _ONE_LINE else _IN_MARKED_BLOCKS
+            _link_beside_links(block, outer, passed)
+
+
+def _link_beside_links(element: etree._Element, outer: etree._Element,
+                       passed: frozenset[str]) -> None:
     """The text and elements ``element`` holds outside its links, each in a copy of ``outer``
-    (the elements that hold a link, in turn, what they hold); parts of a table stay as
-    they are."""
+    (the elements that hold a link, in turn, what they hold); those named in ``passed``
+    stay as they are."""
     if element.text and element.text.strip():
         element.insert(0, _linked(outer, element.text))
         element.text = None
@@ -159,10 +182,10 @@ def _link_beside_links(element: etree._Element, outer: etree._Element) -> None:
         if child.tail and child.tail.strip():
             child.addnext(_linked(outer, child.tail))
             child.tail = None
-        if child.tag == "a" or child.tag in _TABLE_TAGS or not isinstance(child.tag, str):
+        if child.tag == "a" or child.tag in passed or not isinstance(child.tag, str):
             continue
         if next(child.iter("a"), None) is not None:
-            _link_beside_links(child, outer)
+            _link_beside_links(child, outer, passed)
         else:
             link = _linked(outer, None)
             child.addprevious(link)

@@ -23,7 +23,15 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.wechat.adoption import ALIKE, FORMATTING, add_text_before, alike
+from crawler.wechat.adoption import (
+    ALIKE,
+    FORMATTING,
+    add_text_before,
+    alike,
+    formatting,
+    put_after,
+    taken_up_to,
+)
 from crawler.wechat.endmarks import closed_by, marked_end
 
 _CELLS = ("td", "th", "caption")
@@ -199,8 +207,13 @@ def _reopen_in(parent: etree._Element, after: etree._Element | None, element: et
         if child is stop.end:
             return True
         kind = "block" if child in stop.copies else _kind(child)
-        if kind == "inline" and child in stop.within:  # in it up to the stop in it
-            _reopen_in(child, None, element, stop, opened=True)
+        if kind == "inline" and child in stop.within and child.tag in FORMATTING:
+            _reopen_in(child, None, element, stop, opened=True)  # in it up to the stop in it
+            return True
+        if kind == "inline" and child in stop.within:  # opened at its start tag, closed in it
+            if run is None:
+                run = _copy_at(parent, child.getprevious(), element, None, stop.copies)
+            _close_in(child, run, stop)
             return True
         if kind == "inline" or (opened and kind == "table"):
             opened = True
@@ -220,6 +233,23 @@ def _reopen_in(parent: etree._Element, after: etree._Element | None, element: et
             text, child.tail = child.tail, None
             run, opened = _copy_at(parent, child, element, text, stop.copies), True
     return False
+
+
+def _close_in(child: etree._Element, run: etree._Element, stop: _Walk) -> None:
+    """``child``, an inline element holding what ends the element left open, put in ``run``
+    (the copy HTML's parser opened at its start tag). The next link's start tag closes the
+    copy and ``child`` with it (``adoption`` moves it so); an end tag closes them there too,
+    what follows it in ``child`` put after the copy, formatting elements opened again (a
+    quote's text after a link's end tag is not quoted, a hidden span's not hidden). Not a
+    formatting element, which may be a copy a step before opened (after a table), in which
+    the element is opened again already: what stands in it is walked (``_reopen_in``)."""
+    end = stop.end
+    assert end is not None
+    parent = child.getparent()
+    assert parent is not None
+    following = [] if end.tag == "a" else taken_up_to(end, parent, formatting)
+    run.append(child)
+    put_after(run, following)
 
 
 def _opens(parent: etree._Element, text: str | None) -> bool:
