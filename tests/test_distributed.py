@@ -1985,7 +1985,9 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
             processes.wait_for(proxy.held.is_set, "the writer reading what Redis went back to")
         finally:
             processes.running["n1"].send_signal(signal.SIGCONT)
-        processes.wait_for(lambda: not job.hlen(f"{JOB}:inflight:n1"), "n1 to give back what it holds no more")
+        # n1 gives back its third page, and takes back the one it fetches, on the frontier again
+        processes.wait_for(lambda: job.hlen(f"{JOB}:inflight:n1") == 1 and "Took back 1 request" in processes.log("n1"),
+                           "n1 to give back what it holds no more")
         proxy.release()
         seventh.open()
         processes.succeed("writer", "n1")
@@ -2081,6 +2083,38 @@ def test_a_redis_restored_from_a_snapshot_older_than_any_move_but_no_finish_asks
     hits = article_hits(album.server)[before:]
     assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
     assert "older snapshot): 1 request of pages done since dropped" in processes.log("writer")
+
+
+def test_a_redis_restored_from_a_snapshot_older_than_a_page_a_node_fetches_has_no_other_node_fetch_it(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Two nodes, Redis restored from a snapshot taken before n1 took the page it is fetching:
+    the page's request was on the frontier again, n1's in-flight hash empty, and the writer,
+    which waits for that page, did not drop it; n2 took it as soon as the writer set the clock
+    forward (or at once, its clock older than n1's take) and asked WeChat for it a second time.
+    A node that had to connect to Redis again (it restarted) now takes nothing for a
+    heartbeat, and n1 at its next beat takes back into its in-flight hash what it holds."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+    job.save()  # the snapshot: every request on the frontier, none taken
+    processes.node("n1")
+    second.wait()  # n1 fetches its second page, taken after the snapshot
+    processes.node("n2")
+    processes.wait_for(lambda: fetched_by(job, "n2")() == ARTICLES - 2 and not job.hlen(f"{JOB}:pages")
+                       and not job.hlen(f"{JOB}:taken"), "n2 to fetch the rest, archived")
+    redis_server.stop(keep=True)
+    redis_server.start()  # from the snapshot: n1's page on the frontier again
+    processes.wait_for(lambda: "Redis went back in time" in processes.log("writer"), "the writer's look")
+    time.sleep(3)  # three heartbeats: n2 would have taken the page meanwhile
+    assert job.hlen(f"{JOB}:inflight:n1") == 1 and not job.zcard(f"{JOB}:requests"), processes.every_log()
+    second.open()
+    processes.succeed("writer", "n1", "n2")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert_clean(processes)
 
 
 class Touch:

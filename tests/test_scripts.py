@@ -107,6 +107,22 @@ def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db
     assert frontier(redis_db) == [] and redis_db.hexists(JOB.inflight(NODE), "r1")
 
 
+def test_a_node_takes_back_only_what_it_holds_that_is_on_the_frontier_again(redis_db: redis.Redis) -> None:
+    """Redis restored from a snapshot older than a take has the request on the frontier again:
+    its node takes it back; one in its in-flight hash already, or another node's, stays."""
+    keys = [JOB.inflight(NODE), JOB.requests, JOB.done]
+    redis_db.zadd(JOB.requests, {"again": 2})
+    redis_db.hset(JOB.inflight(NODE), "kept", 5)
+    redis_db.hset(JOB.inflight(OTHER), "others", 7)
+    assert run(redis_db, scripts.HOLD_AGAIN, keys, ["again", 2, "kept", 5, "others", 7]) == 1
+    assert frontier(redis_db) == []
+    assert redis_db.hgetall(JOB.inflight(NODE)) == {b"again": b"2", b"kept": b"5"}
+    assert redis_db.hgetall(JOB.inflight(OTHER)) == {b"others": b"7"}
+    redis_db.zadd(JOB.requests, {"late": 1})
+    redis_db.set(JOB.done, 1)
+    assert run(redis_db, scripts.HOLD_AGAIN, keys, ["late", 1]) == 0 and frontier(redis_db) == [(b"late", 1.0)]
+
+
 def test_a_page_handed_back_waits_for_the_writer(redis_db: redis.Redis) -> None:
     submit(redis_db, "p1", 0, "r1")
     take(redis_db)

@@ -177,11 +177,16 @@ def _backoff() -> ExponentialBackoff:
     return ExponentialBackoff(cap=1.0, base=0.1)
 
 
-def connect(config: Config) -> redis.Redis:
-    """A client of the job's Redis (a node's)."""
+def connect(config: Config, connected: Callable[[], None] = lambda: None) -> redis.Redis:
+    """A client of the job's Redis (a node's); ``connected`` is called at each connection it
+    makes, once the connection is ready (a second one: the first broke, Redis may have restarted)."""
+    def ready(connection: redis.connection.AbstractConnection) -> None:
+        connection.on_connect()  # redis-py's own steps (AUTH, SELECT), which this replaces
+        connected()
+
     retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
     return redis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
-                                socket_connect_timeout=config.redis_timeout,
+                                socket_connect_timeout=config.redis_timeout, redis_connect_func=ready,
                                 **_connection(config.redis_url))
 
 

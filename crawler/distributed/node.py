@@ -34,7 +34,7 @@ from crawler.distributed.job import (
     text,
 )
 from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
-from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
+from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, HOLD_AGAIN, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
@@ -74,6 +74,11 @@ class FetchNode:
     Past the grace the node stops with reason ``redis_unreachable`` (exit status 1) and
     calls Redis no more (``gone``); what it held is given back by the writer once Redis is
     there again and the node's heartbeat is found expired.
+
+    A node that had to connect to Redis again takes nothing for a heartbeat (``settling``):
+    Redis may have restarted from a snapshot older than another node's take, the request
+    that node fetches on the frontier again, and only that node knows; it takes it back at
+    its next beat (``hold_again``), within a third of a heartbeat.
     """
 
     def __init__(self, crawler: Crawler, server: redis.Redis, config: Config):
@@ -95,21 +100,40 @@ class FetchNode:
         self.writerless_since = time.monotonic()  # the job has had no writer since (monotonic)
         self.said_elsewhere: set[str] = set()  # jobs said to have a writer and no node (once each)
         self.beating: asyncio.Task[None] | None = None
-        self.holding: set[bytes] = set()  # entries taken, not handed or given back
+        self.holding: dict[bytes, float] = {}  # entries taken, not handed or given back, and their scores
+        self.connections = 0  # made to Redis by this node's client (``connected``)
+        self.settled_at = 0.0  # when the node may take again (time.monotonic), after a new connection
         self.unsent: deque[Unsent] = deque()
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
         self._requeue = server.register_script(REQUEUE)
+        self._hold_again = server.register_script(HOLD_AGAIN)
 
     @classmethod
     def from_config(cls, crawler: Crawler, config: Config) -> FetchNode:
         """The node of ``crawler``'s run (its spider holds it, its scheduler uses it)."""
-        return cls(crawler, connect(config), config)
+        node = cls(crawler, connect(config, connected=lambda: node.connected()), config)
+        return node
 
     @property
     def inflight(self) -> str:
         return self.job.inflight(self.name)
+
+    def connected(self) -> None:
+        """A connection to Redis made: after the first, the one before broke, and Redis may
+        have restarted from an older snapshot (see the class)."""
+        self.connections += 1
+        if self.connections > 1:
+            self.settled_at = time.monotonic() + self.heartbeat
+            logger.info("Fetch node %s connected to Redis again: taking nothing for %.0f s "
+                        "(REDIS_HEARTBEAT), while the job's nodes say what they hold (Redis may have "
+                        "restarted from an older snapshot)", self.name, self.heartbeat)
+
+    @property
+    def settling(self) -> bool:
+        """Whether the node takes nothing yet, after a new connection to Redis."""
+        return time.monotonic() < self.settled_at
 
     def join(self) -> None:
         """Says the node is there, and keeps saying it until it leaves. What a node of the
@@ -160,11 +184,29 @@ class FetchNode:
                     asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="finished"))
                     return
                 self.send()
+                self.hold_again()
                 for entry, score in self.server.hgetall(self.inflight).items():
                     if entry not in self.holding:
                         self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
                                       args=[entry, score])
                 self.look_for_writer()
+
+    def hold_again(self) -> None:
+        """Takes back into the in-flight hash what the node holds and finds on the frontier
+        again: nobody else must fetch it (see ``scripts.HOLD_AGAIN``)."""
+        if not self.holding:
+            return
+        held = self._hold_again(keys=[self.inflight, self.job.requests, self.job.done],
+                                args=[part for taken in self.holding.items() for part in taken])
+        if held:
+            logger.info("Took back %s this node holds, found on job %s's frontier again (Redis restored "
+                        "from an older snapshot, or this node thought silent): no other node fetches it",
+                        counted(held, "request"), self.job.name)
+
+    def put_back(self, entry: bytes, score: float) -> None:
+        """``entry``, in the node's in-flight hash, goes back to the frontier as it was taken."""
+        self._requeue(keys=[self.inflight, self.job.requests, self.job.done], args=[entry, score])
+        self.holding.pop(entry, None)
 
     def look_for_writer(self) -> None:
         """Says once when the job has had no writer for ``REDIS_NODE_GRACE`` seconds while
@@ -193,8 +235,8 @@ class FetchNode:
                 done = not self.before_job and bool(self.server.exists(self.job.done))
         return done
 
-    def took(self, entry: bytes) -> None:
-        self.holding.add(entry)
+    def took(self, taken: Taken) -> None:
+        self.holding[taken.entry] = taken.score
 
     def hand_back(self, request: Request, page: Page) -> None:
         self.unsent.append(Unsent(request.meta[TAKEN], page.page_id, page.to_bytes(),
@@ -214,7 +256,7 @@ class FetchNode:
                                    args=[unsent.taken.entry, unsent.page_id, unsent.page, self.name,
                                          unsent.fetched, unsent.token])
             self.unsent.popleft()
-            self.holding.discard(unsent.taken.entry)
+            self.holding.pop(unsent.taken.entry, None)
             if kept == DROPPED:  # at INFO: the writer's WARNING that this node went silent said why
                 logger.info("Dropped the page this node fetched for %s: another node handed it back "
                             "first (WeChat was asked for it twice)", unsent.taken.url)
@@ -228,9 +270,7 @@ class FetchNode:
         if self.gone:
             return
         with self.redis():
-            self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
-                          args=[taken.entry, taken.score])
-            self.holding.discard(taken.entry)
+            self.put_back(taken.entry, taken.score)
 
     def writer_version(self, version: str) -> None:
         """The job's writer runs other code than this node: the node stops before it takes

@@ -78,6 +78,23 @@ redis.call('RPUSH', KEYS[4], ARGV[2])
 return 1
 """
 
+# A node takes back into its in-flight hash the requests it holds that are on the frontier
+# again: a Redis restored from a snapshot older than their take has them there, or the writer
+# gave them back thinking the node silent. Another node would ask WeChat for them a second time.
+# KEYS: inflight, requests, done.  ARGV: each request as taken, and its score.
+# Returns how many were taken back.
+HOLD_AGAIN = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local held = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 and redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    held = held + 1
+  end
+end
+return held
+"""
+
 # A node says it is alive, and fetching.
 # KEYS: alive, nodes, done, clock.  ARGV: node, milliseconds the heartbeat lasts.
 # Returns the job's clock (see TAKE_REQUEST), nil once the job is done.
