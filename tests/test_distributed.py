@@ -913,6 +913,40 @@ def test_a_writer_stopped_while_it_waits_for_a_lease_says_so_and_ends_by_the_sig
     assert contents(archive) == album.expected
 
 
+def taking_the_lease(command: list[bytes], reply: Any) -> bool:
+    """A writer's step that took the job's lease (``scripts.LEASE``): its reply ends in 1."""
+    return command[:1] == [b"EVALSHA"] and f"{JOB}:writer".encode() in command \
+        and isinstance(reply, list) and reply[-1:] == [1]
+
+
+def test_a_writer_stopped_as_it_takes_its_lease_lets_it_go(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis) -> None:
+    """SIGTERM (cron's timeout) reaching a writer as it took the job's free lease, before the
+    crawl started: it said it stopped having taken no lease, and left the lease in Redis, where
+    the next writer waited REDIS_HEARTBEAT for it to run out. It lets it go now."""
+    proxy = RedisProxy(redis_server.port, hold=taking_the_lease).start()
+    try:
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_HEARTBEAT="60")
+        processes.wait_for(proxy.held.is_set, "the writer taking its lease")
+        assert job.get(f"{JOB}:writer") == f"{socket.gethostname()}:{processes.running['writer'].pid}".encode()
+        processes.running["writer"].send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the signal noted
+        proxy.release()
+        assert processes.wait("writer", timeout=30) == -signal.SIGTERM, processes.log("writer")
+    finally:
+        proxy.stop()
+    *_, last = processes.log("writer").splitlines()
+    assert last.endswith(f"WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
+                         f"written; job {JOB} stays in Redis as it was, for its next writer"), processes.log("writer")
+    assert not job.exists(f"{JOB}:writer")
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
+    processes.succeed("again", "n1")
+    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
         processes: Processes, job: redis.Redis) -> None:
     """A node restarted under its name (systemd's Restart=) waits for the heartbeat its

@@ -53,6 +53,13 @@ def writer_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:
     return jobs.writer_refused(config, stop)
 
 
+def let_lease_go(config: Config) -> None:
+    """Gives up the writer lease this process took (``job.let_lease_go``)."""
+    from crawler.distributed import job as jobs
+
+    jobs.let_lease_go(config)
+
+
 def node_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:
     """Why this process may not be the fetch node it is named (``job.node_refused``)."""
     from crawler.distributed import job as jobs
