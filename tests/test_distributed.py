@@ -1195,10 +1195,11 @@ def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_
     finally:
         proxy.stop()
     assert not job.exists(f"{JOB}:taken") and not job.exists(f"{JOB}:takers")  # archived: let go
+    assert processes.wait("n1") == 0, processes.log("n1")  # its writer stopped
     job.delete(f"{JOB}:writer")
+    processes.node("n2")
     processes.writer("again", archive, album)
-    assert processes.wait("again") == 0, processes.log("again")
-    assert processes.wait("n1") == 0, processes.log("n1")
+    processes.succeed("again", "n2")
 
     assert contents(archive) == album.expected
     taken = Page.from_bytes(proxy.reply).url.removeprefix(album.server.base)
@@ -1321,6 +1322,39 @@ def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_r
     processes.writer("again", archive, album, **settings)
     processes.succeed("again", "n1")
     assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_the_nodes_of_a_writer_stopped_by_sigterm_ask_wechat_for_no_page_more_and_say_why(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """``systemctl stop`` of the writer while two nodes fetch: its pages were left for its next
+    run, but the nodes went on asking WeChat for every request on the frontier, for a writer
+    that took none of them, and waited for ever. Now each finishes the page it fetches, hands
+    it back, asks for none more and stops, exit status 0, its last line saying why; the next
+    run archives the album, asking WeChat for no page again."""
+    before = len(article_hits(album.server))
+    meeting = gate(1)  # the first page asked waits until the other node asks for one too
+    for node in ("n1", "n2"):  # the other then waits 10 s before it takes another
+        processes.node(node, DOWNLOAD_DELAY="10", DOWNLOAD_DELAY_JITTER="0")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
+    processes.running["writer"].send_signal(signal.SIGTERM)
+    processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("writer"), "the writer stopping")
+    time.sleep(1)  # a beat of each node's since
+    meeting.open()
+    assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
+    for node in ("n1", "n2"):
+        assert processes.wait(node, timeout=30) == 0, processes.log(node)
+        *_, last = processes.log(node).splitlines()
+        assert re.search(rf"INFO: Fetch node {node} stopped \(writer_stopped\): 1 page handed back to job {JOB}; "
+                         r"its writer stopped \(SIGTERM\): no page more is asked of WeChat, the job's frontier waits "
+                         r"for its next writer$", last), processes.log(node)
+    assert len(article_hits(album.server)) - before == 2, processes.every_log()
+    processes.node("n3")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n3")
+    assert contents(archive) == album.expected
+    assert asked_again(album, before) == [], processes.every_log()
     assert_clean(processes)
 
 
@@ -2519,8 +2553,9 @@ def test_a_writers_archive_on_a_full_disk_stops_it_and_the_next_run_asks_wechat_
     second: the writer took every page and said each "Not archived", and the next run asked
     WeChat for them all again. Now its first write refused stops it as a signal does
     (``ArchiveStop``): the pages it had asked for and not taken in hand stay on the job's
-    frontier, and those its node fetches meanwhile wait in Redis for the next writer, which
-    asks WeChat only for the pages whose writes failed. Lines, no traceback, exit status 1,
+    frontier, its node asks WeChat for none of them (it went on through the frontier, for a
+    writer that took none) and stops saying why, and the next writer asks WeChat only for the
+    pages whose writes failed. Lines, no traceback, exit status 1,
     the summary saying the archive cut the run short, no half file; the archive whole the
     next time."""
     archive.mkdir()
@@ -2540,8 +2575,16 @@ def test_a_writers_archive_on_a_full_disk_stops_it_and_the_next_run_asks_wechat_
     not_written = re.search(r"(\d+) not written", summary.group())
     assert not_written and int(not_written.group(1)) <= 3, log  # the pages in hand as the disk filled
     assert not list(archive.rglob("*.tmp")), log
+    # the node asks WeChat for no page more (it went on through the frontier): the one on the wire at most
+    stopped = len(album.server.hits("/s?"))
+    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    *_, last = processes.log("n1").splitlines()
+    assert last.endswith("its writer stopped (its archive cannot be written): no page more is asked of WeChat, "
+                         "the job's frontier waits for its next writer"), processes.log("n1")
+    assert len(album.server.hits("/s?")) - stopped <= 1, processes.log("n1")
+    processes.node("n2", DOWNLOAD_DELAY="1", DOWNLOAD_DELAY_JITTER="0")
     processes.writer("again", archive, album)
-    processes.succeed("again", "n1")
+    processes.succeed("again", "n2")
     asked = len(album.server.hits("/s?")) - before  # each page once, those that failed twice
     assert asked <= ARTICLES + int(not_written.group(1)) + 1, processes.log("again")  # the 404's too
     assert contents(archive) == album.expected

@@ -105,6 +105,10 @@ class Job:
     def behind(self) -> str:
         return f"{self.name}:behind"
 
+    @property
+    def stopped(self) -> str:
+        return f"{self.name}:stopped"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -120,7 +124,7 @@ class Job:
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
                 self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
-                self.opened, self.clock, self.behind, *per_node]
+                self.opened, self.clock, self.behind, self.stopped, *per_node]
 
 
 @dataclass(frozen=True)

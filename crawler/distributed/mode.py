@@ -25,6 +25,8 @@ REDIS_LOST = "redis_unreachable"
 REDIS_REFUSED = "redis_refused"
 # The close reason of a fetch node whose code is not its writer's (``job.code_version``).
 OTHER_VERSION = "other_version"
+# The close reason of a fetch node whose writer stopped (a signal, its archive refusing writes).
+WRITER_STOPPED = "writer_stopped"
 # The close reason of a writer whose lease another writer took.
 LEASE_LOST = "writer_replaced"
 # The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.

@@ -33,7 +33,7 @@ from crawler.distributed.job import (
     node_name,
     text,
 )
-from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
+from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN, WRITER_STOPPED
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, HOLD_AGAIN, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -93,7 +93,8 @@ class FetchNode:
         self.refused = False  # Redis refused a step (out of memory, an ACL), or the password: see ``redis``
         self.version = code_version()
         self.other_version = False  # the job's writer runs other code: see ``writer_version``
-        self.before_job = False  # joined while the job's last run was marked done: see ``beat``
+        self.before_job = False  # joined while the job's last run was marked done or stopped: see ``beat``
+        self.writer_stopped = ""  # why the job's writer stopped, once it has: see ``beat``
         self.handed_back = 0
         self.clock = 0  # the job's clock at the last beat or take (see ``scripts.TAKE_REQUEST``)
         self.grace = config.redis_node_grace
@@ -140,7 +141,8 @@ class FetchNode:
         same name held when it died goes back first: nobody would hand it back otherwise."""
         with self.redis():
             self.give_back("fetching", "a previous run of this node held")
-            self.before_job = not self.beat()
+            self.before_job = True
+            self.beat()
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %s on the frontier",
                         self.name, self.job.name, counted(waiting, "request"))
@@ -159,12 +161,15 @@ class FetchNode:
         return self.heartbeat / 3
 
     def beat(self) -> bool:
-        """Says the node is alive; False once the job is done. A job marked done when the
-        node joined is the end of its run before (the mark stays a few minutes for idle
-        nodes to see): the node waits for the next writer, which removes the mark."""
-        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock],
-                           args=[self.name, round(self.heartbeat * 1000)])
-        if clock is None:
+        """Says the node is alive; False once the job is done, or its writer stopped
+        (``writer_stopped`` says why). A job marked so when the node joined is the end of
+        its run before (the done mark stays a few minutes for idle nodes to see): the node
+        waits for the next writer, which removes the mark."""
+        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock,
+                                 self.job.stopped], args=[self.name, round(self.heartbeat * 1000)])
+        if isinstance(clock, bytes) and not self.before_job:
+            self.writer_stopped = text(clock)
+        if clock is None or isinstance(clock, bytes):
             return self.before_job
         self.clock = max(self.clock, clock)
         self.before_job = False
@@ -174,14 +179,16 @@ class FetchNode:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
         requests in the in-flight hash the node does not hold (taken in a call whose
         answer was lost), which go back to the frontier. A beat that finds the job done
-        stops the node at once, rather than at Scrapy's next look at an idle spider."""
+        stops the node at once, rather than at Scrapy's next look at an idle spider, and
+        so does one that finds its writer stopped: it would take none of the pages."""
         while True:
             await asyncio.sleep(self.look_every)
             if self.gone:
                 return
             with self.redis():
                 if not self.beat():
-                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="finished"))
+                    reason = WRITER_STOPPED if self.writer_stopped else "finished"
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
                     return
                 self.send()
                 self.hold_again()
@@ -295,13 +302,15 @@ class FetchNode:
             while not self.left(reason):
                 await asyncio.sleep(1)
         report = logger.error if reason == "blocked" else logger.info
-        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s", self.name, reason,
+        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,
                f"; {counted(len(self.unsent), 'page')} fetched and not handed back "
                f"({'Redis refused this node' if self.refused else 'Redis did not answer'}): "
                "asked again by the writer" if self.unsent else "",
                "; WeChat is blocking this IP: what it held is back on the job's frontier"
-               if reason == "blocked" else "")
+               if reason == "blocked" else "",
+               f"; its writer stopped ({self.writer_stopped}): no page more is asked of WeChat, the job's "
+               "frontier waits for its next writer" if reason == WRITER_STOPPED else "")
 
     def left(self, reason: str) -> bool:
         """One try at ``leave``'s steps; False while Redis is away, within ``REDIS_GRACE``."""

@@ -84,7 +84,7 @@ class NodeQueue(PriorityQueue):
         """[entry, score, the job's clock], None when the frontier is empty, the writer's other
         code version, or the job's clock when it is behind the node's."""
         node = self.node
-        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind]
+        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind, node.job.stopped]
         taken: list[bytes] | bytes | int | None = self._take(keys=keys, args=[node.version, node.clock])
         return taken
 
