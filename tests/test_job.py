@@ -39,8 +39,7 @@ def test_every_key_of_a_job_starts_with_its_name_and_none_is_shared() -> None:
     keys = Job("j").keys(["n1", "n2"])
     assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:dropped", "j:handed", "j:pages",
                     "j:ready", "j:taken", "j:takers", "j:writer", "j:lastwriter", "j:opened", "j:clock", "j:behind",
-                    "j:inflight:n1",
-                    "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
+                    "j:stopped", "j:inflight:n1", "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
     assert Job("j").done == "j:done" and Job("j").done not in keys
     assert Job("j").inflight("n1").startswith(Job("j").inflight_prefix)
     assert not set(keys) & set(Job("j2").keys(["n1"]))
