@@ -913,6 +913,40 @@ def test_a_writer_stopped_while_it_waits_for_a_lease_says_so_and_ends_by_the_sig
     assert contents(archive) == album.expected
 
 
+def taking_the_lease(command: list[bytes], reply: Any) -> bool:
+    """A writer's step that took the job's lease (``scripts.LEASE``): its reply ends in 1."""
+    return command[:1] == [b"EVALSHA"] and f"{JOB}:writer".encode() in command \
+        and isinstance(reply, list) and reply[-1:] == [1]
+
+
+def test_a_writer_stopped_as_it_takes_its_lease_lets_it_go(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis) -> None:
+    """SIGTERM (cron's timeout) reaching a writer as it took the job's free lease, before the
+    crawl started: it said it stopped having taken no lease, and left the lease in Redis, where
+    the next writer waited REDIS_HEARTBEAT for it to run out. It lets it go now."""
+    proxy = RedisProxy(redis_server.port, hold=taking_the_lease).start()
+    try:
+        processes.writer("writer", archive, album, REDIS_URL=proxy.url, REDIS_HEARTBEAT="60")
+        processes.wait_for(proxy.held.is_set, "the writer taking its lease")
+        assert job.get(f"{JOB}:writer") == f"{socket.gethostname()}:{processes.running['writer'].pid}".encode()
+        processes.running["writer"].send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # the signal noted
+        proxy.release()
+        assert processes.wait("writer", timeout=30) == -signal.SIGTERM, processes.log("writer")
+    finally:
+        proxy.stop()
+    *_, last = processes.log("writer").splitlines()
+    assert last.endswith(f"WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
+                         f"written; job {JOB} stays in Redis as it was, for its next writer"), processes.log("writer")
+    assert not job.exists(f"{JOB}:writer")
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
+    processes.succeed("again", "n1")
+    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
         processes: Processes, job: redis.Redis) -> None:
     """A node restarted under its name (systemd's Restart=) waits for the heartbeat its
@@ -1161,10 +1195,11 @@ def test_a_page_taken_from_redis_as_the_writer_stops_is_archived_without_asking_
     finally:
         proxy.stop()
     assert not job.exists(f"{JOB}:taken") and not job.exists(f"{JOB}:takers")  # archived: let go
+    assert processes.wait("n1") == 0, processes.log("n1")  # its writer stopped
     job.delete(f"{JOB}:writer")
+    processes.node("n2")
     processes.writer("again", archive, album)
-    assert processes.wait("again") == 0, processes.log("again")
-    assert processes.wait("n1") == 0, processes.log("n1")
+    processes.succeed("again", "n2")
 
     assert contents(archive) == album.expected
     taken = Page.from_bytes(proxy.reply).url.removeprefix(album.server.base)
@@ -1287,6 +1322,39 @@ def test_a_writer_stopped_by_sigterm_leaves_the_pages_it_waits_for_to_the_next_r
     processes.writer("again", archive, album, **settings)
     processes.succeed("again", "n1")
     assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+def test_the_nodes_of_a_writer_stopped_by_sigterm_ask_wechat_for_no_page_more_and_say_why(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """``systemctl stop`` of the writer while two nodes fetch: its pages were left for its next
+    run, but the nodes went on asking WeChat for every request on the frontier, for a writer
+    that took none of them, and waited for ever. Now each finishes the page it fetches, hands
+    it back, asks for none more and stops, exit status 0, its last line saying why; the next
+    run archives the album, asking WeChat for no page again."""
+    before = len(article_hits(album.server))
+    meeting = gate(1)  # the first page asked waits until the other node asks for one too
+    for node in ("n1", "n2"):  # the other then waits 10 s before it takes another
+        processes.node(node, DOWNLOAD_DELAY="10", DOWNLOAD_DELAY_JITTER="0")
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: meeting.asked >= 2, "a page asked by each node")
+    processes.running["writer"].send_signal(signal.SIGTERM)
+    processes.wait_for(lambda: "Stopping (SIGTERM)" in processes.log("writer"), "the writer stopping")
+    time.sleep(1)  # a beat of each node's since
+    meeting.open()
+    assert processes.wait("writer") == -signal.SIGTERM, processes.log("writer")
+    for node in ("n1", "n2"):
+        assert processes.wait(node, timeout=30) == 0, processes.log(node)
+        *_, last = processes.log(node).splitlines()
+        assert re.search(rf"INFO: Fetch node {node} stopped \(writer_stopped\): 1 page handed back to job {JOB}; "
+                         r"its writer stopped \(SIGTERM\): no page more is asked of WeChat, the job's frontier waits "
+                         r"for its next writer$", last), processes.log(node)
+    assert len(article_hits(album.server)) - before == 2, processes.every_log()
+    processes.node("n3")
+    processes.writer("again", archive, album)
+    processes.succeed("again", "n3")
+    assert contents(archive) == album.expected
+    assert asked_again(album, before) == [], processes.every_log()
     assert_clean(processes)
 
 
@@ -1985,7 +2053,9 @@ def test_a_redis_restored_from_an_older_snapshot_asks_wechat_for_no_page_again(
             processes.wait_for(proxy.held.is_set, "the writer reading what Redis went back to")
         finally:
             processes.running["n1"].send_signal(signal.SIGCONT)
-        processes.wait_for(lambda: not job.hlen(f"{JOB}:inflight:n1"), "n1 to give back what it holds no more")
+        # n1 gives back its third page, and takes back the one it fetches, on the frontier again
+        processes.wait_for(lambda: job.hlen(f"{JOB}:inflight:n1") == 1 and "Took back 1 request" in processes.log("n1"),
+                           "n1 to give back what it holds no more")
         proxy.release()
         seventh.open()
         processes.succeed("writer", "n1")
@@ -2081,6 +2151,38 @@ def test_a_redis_restored_from_a_snapshot_older_than_any_move_but_no_finish_asks
     hits = article_hits(album.server)[before:]
     assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
     assert "older snapshot): 1 request of pages done since dropped" in processes.log("writer")
+
+
+def test_a_redis_restored_from_a_snapshot_older_than_a_page_a_node_fetches_has_no_other_node_fetch_it(
+        album: Album, archive: Path, processes: Processes, redis_server: RedisServer, job: redis.Redis,
+        gate: Callable[[int], Gate]) -> None:
+    """Two nodes, Redis restored from a snapshot taken before n1 took the page it is fetching:
+    the page's request was on the frontier again, n1's in-flight hash empty, and the writer,
+    which waits for that page, did not drop it; n2 took it as soon as the writer set the clock
+    forward (or at once, its clock older than n1's take) and asked WeChat for it a second time.
+    A node that had to connect to Redis again (it restarted) now takes nothing for a
+    heartbeat, and n1 at its next beat takes back into its in-flight hash what it holds."""
+    before = len(article_hits(album.server))
+    second = gate(2)
+    processes.writer("writer", archive, album)
+    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == ARTICLES, "the album on the frontier")
+    job.save()  # the snapshot: every request on the frontier, none taken
+    processes.node("n1")
+    second.wait()  # n1 fetches its second page, taken after the snapshot
+    processes.node("n2")
+    processes.wait_for(lambda: fetched_by(job, "n2")() == ARTICLES - 2 and not job.hlen(f"{JOB}:pages")
+                       and not job.hlen(f"{JOB}:taken"), "n2 to fetch the rest, archived")
+    redis_server.stop(keep=True)
+    redis_server.start()  # from the snapshot: n1's page on the frontier again
+    processes.wait_for(lambda: "Redis went back in time" in processes.log("writer"), "the writer's look")
+    time.sleep(3)  # three heartbeats: n2 would have taken the page meanwhile
+    assert job.hlen(f"{JOB}:inflight:n1") == 1 and not job.zcard(f"{JOB}:requests"), processes.every_log()
+    second.open()
+    processes.succeed("writer", "n1", "n2")
+    assert contents(archive) == album.expected
+    hits = article_hits(album.server)[before:]
+    assert [path for path, count in Counter(hits).items() if count > 1] == [], processes.every_log()
+    assert_clean(processes)
 
 
 class Touch:
@@ -2451,8 +2553,9 @@ def test_a_writers_archive_on_a_full_disk_stops_it_and_the_next_run_asks_wechat_
     second: the writer took every page and said each "Not archived", and the next run asked
     WeChat for them all again. Now its first write refused stops it as a signal does
     (``ArchiveStop``): the pages it had asked for and not taken in hand stay on the job's
-    frontier, and those its node fetches meanwhile wait in Redis for the next writer, which
-    asks WeChat only for the pages whose writes failed. Lines, no traceback, exit status 1,
+    frontier, its node asks WeChat for none of them (it went on through the frontier, for a
+    writer that took none) and stops saying why, and the next writer asks WeChat only for the
+    pages whose writes failed. Lines, no traceback, exit status 1,
     the summary saying the archive cut the run short, no half file; the archive whole the
     next time."""
     archive.mkdir()
@@ -2472,8 +2575,16 @@ def test_a_writers_archive_on_a_full_disk_stops_it_and_the_next_run_asks_wechat_
     not_written = re.search(r"(\d+) not written", summary.group())
     assert not_written and int(not_written.group(1)) <= 3, log  # the pages in hand as the disk filled
     assert not list(archive.rglob("*.tmp")), log
+    # the node asks WeChat for no page more (it went on through the frontier): the one on the wire at most
+    stopped = len(album.server.hits("/s?"))
+    assert processes.wait("n1", timeout=30) == 0, processes.log("n1")
+    *_, last = processes.log("n1").splitlines()
+    assert last.endswith("its writer stopped (its archive cannot be written): no page more is asked of WeChat, "
+                         "the job's frontier waits for its next writer"), processes.log("n1")
+    assert len(album.server.hits("/s?")) - stopped <= 1, processes.log("n1")
+    processes.node("n2", DOWNLOAD_DELAY="1", DOWNLOAD_DELAY_JITTER="0")
     processes.writer("again", archive, album)
-    processes.succeed("again", "n1")
+    processes.succeed("again", "n2")
     asked = len(album.server.hits("/s?")) - before  # each page once, those that failed twice
     assert asked <= ARTICLES + int(not_written.group(1)) + 1, processes.log("again")  # the 404's too
     assert contents(archive) == album.expected

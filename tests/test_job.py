@@ -39,8 +39,7 @@ def test_every_key_of_a_job_starts_with_its_name_and_none_is_shared() -> None:
     keys = Job("j").keys(["n1", "n2"])
     assert keys == ["j:requests", "j:dupefilter", "j:nodes", "j:fetched", "j:dropped", "j:handed", "j:pages",
                     "j:ready", "j:taken", "j:takers", "j:writer", "j:lastwriter", "j:opened", "j:clock", "j:behind",
-                    "j:inflight:n1",
-                    "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
+                    "j:stopped", "j:inflight:n1", "j:alive:n1", "j:inflight:n2", "j:alive:n2"]
     assert Job("j").done == "j:done" and Job("j").done not in keys
     assert Job("j").inflight("n1").startswith(Job("j").inflight_prefix)
     assert not set(keys) & set(Job("j2").keys(["n1"]))
@@ -170,6 +169,21 @@ def test_the_first_writer_takes_the_lease_and_a_second_is_refused_while_the_firs
     assert refused.why == "job j has a writer already: elsewhere:42, which renews its lease (it runs); one writer " \
         "per job", refused.why
     assert job.writer_refused(project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="k")) is None
+
+
+def test_a_lease_taken_and_not_used_is_let_go_and_one_only_waited_on_is_not(
+        redis_db: redis.Redis, redis_server_session: RedisServer) -> None:
+    """A writer a signal stopped before its crawl started lets go of the lease it took (the
+    next writer waited REDIS_HEARTBEAT for it); ``writer_refused`` says None only when the
+    lease is this process's: one stopped as it waited for another's, of the same host:pid
+    (process 1 of another container), leaves that one's alone."""
+    config = project_config(REDIS_URL=redis_server_session.url, REDIS_JOB="j", REDIS_HEARTBEAT="30")
+    assert job.writer_refused(config) is None
+    job.let_lease_go(config)
+    assert not redis_db.exists("j:writer")
+    redis_db.set("j:writer", job.process_name(), px=30000)
+    assert job.writer_refused(config, stop=lambda: True) is not None
+    assert redis_db.get("j:writer") == job.process_name().encode()
 
 
 def test_a_writer_started_as_one_that_stopped_left_its_lease_waits_for_it_to_run_out(

@@ -71,7 +71,7 @@ def test_a_request_taken_is_the_writers_with_the_nodes_callbacks_and_held(
     assert request.meta[TAKEN] == (entry, -5.0, "https://mp.weixin.qq.com/s/a")
     assert request.callback.__name__ == "hand_back" and request.errback.__name__ == "fetch_failed"
     assert redis_db.hgetall(JOB.inflight(NAME)) == {entry: b"-5"}
-    assert node.holding == {entry}
+    assert node.holding == {entry: -5.0}
 
 
 def test_an_empty_frontier_gives_nothing(queue: NodeQueue) -> None:
@@ -84,7 +84,7 @@ def test_an_entry_not_of_the_frontiers_format_is_dropped_not_run(
     redis_db.zadd(JOB.requests, {entry: 0})
     assert queue.pop() is None
     assert not redis_db.exists(JOB.requests) and not redis_db.exists(JOB.inflight(NAME))
-    assert node.holding == set()
+    assert node.holding == {}
 
 
 def test_a_request_given_back_while_the_node_fetches_it_is_not_taken_twice(
@@ -114,7 +114,7 @@ def test_a_page_handed_back_reaches_the_writer_and_is_no_longer_held(
     node.hand_back(request, page(request))
     assert Page.from_bytes(redis_db.hget(JOB.pages, "p1")).body == b"<html>page</html>"
     assert redis_db.lrange(JOB.ready, 0, -1) == [b"p1"]
-    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == set()
+    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == {}
     assert crawler.stats.get_value("pages/handed_back") == node.handed_back == 1
 
 
@@ -162,7 +162,7 @@ def test_a_page_not_handed_back_during_an_outage_is_sent_at_the_next_try(
     assert not node.unsent and node.outage.since is None
     # oldest first, whichever the frontier gave first
     assert redis_db.lrange(JOB.ready, 0, -1) == [first.meta["page_id"].encode(), second.meta["page_id"].encode()]
-    assert node.holding == set() and crawler.stats.get_value("pages/handed_back") == 2
+    assert node.holding == {} and crawler.stats.get_value("pages/handed_back") == 2
 
 
 def test_a_node_leaving_hands_back_first_what_an_outage_kept(
@@ -198,7 +198,7 @@ def test_a_request_requeued_goes_back_as_it_was_taken(
                               meta={**request.meta, "proxy": "http://proxy:3128"})
     queue.push(changed)
     assert redis_db.zrange(JOB.requests, 0, -1, withscores=True) == [(entry, -3.0)]
-    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == set()
+    assert not redis_db.exists(JOB.inflight(NAME)) and node.holding == {}
 
 
 @pytest.mark.parametrize(("reason", "state"), [("finished", "stopped"), ("shutdown", "stopped"),

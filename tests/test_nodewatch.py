@@ -19,7 +19,7 @@ WAITING = 5  # article pages the writer waits for
 
 
 def beat(db: redis.Redis, node: str, milliseconds: int = 60_000) -> None:
-    db.eval(HEARTBEAT, 4, JOB.alive(node), JOB.nodes, JOB.done, JOB.clock, node, milliseconds)
+    db.eval(HEARTBEAT, 5, JOB.alive(node), JOB.nodes, JOB.done, JOB.clock, JOB.stopped, node, milliseconds)
 
 
 def leave(db: redis.Redis, node: str, state: str) -> None:

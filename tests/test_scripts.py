@@ -22,8 +22,8 @@ def run(redis_db: redis.Redis, script: str, keys: list[str],
 
 
 def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION, clock: int = 0) -> object:
-    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened, JOB.clock, JOB.behind],
-               [version, clock])
+    return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened, JOB.clock, JOB.behind,
+                                                 JOB.stopped], [version, clock])
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
@@ -86,6 +86,20 @@ def test_a_node_takes_the_lowest_score_first_into_its_inflight_hash(redis_db: re
     assert take(redis_db) is None  # the frontier is empty
 
 
+def test_a_node_takes_nothing_once_the_writer_said_it_stopped(redis_db: redis.Redis) -> None:
+    """A writer stopped (a signal, its archive refusing writes) takes no page back: its nodes
+    take nothing until its next writer opens the job (removing the mark); another writer's
+    stop is no word of this one's."""
+    submit(redis_db, "p1", 3, "r1")
+    redis_db.set(JOB.lease, WRITER)
+    stop = [JOB.stopped, JOB.lease, JOB.last_writer]
+    assert run(redis_db, scripts.STOP_JOB, stop, ["elsewhere:2", "SIGTERM"]) is None
+    assert run(redis_db, scripts.STOP_JOB, stop, [WRITER, "SIGTERM"]) == 1
+    assert take(redis_db) is None and frontier(redis_db) == [(b"r1", 3.0)]
+    redis_db.delete(JOB.stopped)
+    assert take(redis_db) == [b"r1", b"3", 1]
+
+
 def test_a_node_of_other_code_than_the_writers_takes_nothing(redis_db: redis.Redis) -> None:
     submit(redis_db, "p1", 0, "r1")
     assert take(redis_db, version="ba9876543210") == VERSION.encode()
@@ -105,6 +119,22 @@ def test_a_request_put_back_goes_as_it_was_taken_unless_the_job_is_done(redis_db
     redis_db.set(JOB.done, 1)
     assert run(redis_db, scripts.REQUEUE, keys, ["r1", 3]) == 0
     assert frontier(redis_db) == [] and redis_db.hexists(JOB.inflight(NODE), "r1")
+
+
+def test_a_node_takes_back_only_what_it_holds_that_is_on_the_frontier_again(redis_db: redis.Redis) -> None:
+    """Redis restored from a snapshot older than a take has the request on the frontier again:
+    its node takes it back; one in its in-flight hash already, or another node's, stays."""
+    keys = [JOB.inflight(NODE), JOB.requests, JOB.done]
+    redis_db.zadd(JOB.requests, {"again": 2})
+    redis_db.hset(JOB.inflight(NODE), "kept", 5)
+    redis_db.hset(JOB.inflight(OTHER), "others", 7)
+    assert run(redis_db, scripts.HOLD_AGAIN, keys, ["again", 2, "kept", 5, "others", 7]) == 1
+    assert frontier(redis_db) == []
+    assert redis_db.hgetall(JOB.inflight(NODE)) == {b"again": b"2", b"kept": b"5"}
+    assert redis_db.hgetall(JOB.inflight(OTHER)) == {b"others": b"7"}
+    redis_db.zadd(JOB.requests, {"late": 1})
+    redis_db.set(JOB.done, 1)
+    assert run(redis_db, scripts.HOLD_AGAIN, keys, ["late", 1]) == 0 and frontier(redis_db) == [(b"late", 1.0)]
 
 
 def test_a_page_handed_back_waits_for_the_writer(redis_db: redis.Redis) -> None:
@@ -264,10 +294,13 @@ def test_a_new_writer_gets_back_the_pages_a_writer_gone_took_and_did_not_archive
 
 
 def test_a_heartbeat_expires_and_is_refused_once_the_job_is_done(redis_db: redis.Redis) -> None:
-    keys = [JOB.alive(NODE), JOB.nodes, JOB.done, JOB.clock]
+    keys = [JOB.alive(NODE), JOB.nodes, JOB.done, JOB.clock, JOB.stopped]
     assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 0  # the job's clock: no page finished
     redis_db.set(JOB.clock, 7)
     assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == 7
+    redis_db.set(JOB.stopped, "SIGTERM")  # its writer stopped: why
+    assert run(redis_db, scripts.HEARTBEAT, keys, [NODE, 5000]) == b"SIGTERM"
+    redis_db.delete(JOB.stopped)
     assert 0 < redis_db.pttl(JOB.alive(NODE)) <= 5000
     assert redis_db.hgetall(JOB.nodes) == {NODE.encode(): b"fetching"}
     redis_db.delete(JOB.alive(NODE))

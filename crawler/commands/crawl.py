@@ -36,7 +36,7 @@ from crawler.config import (
     check_scrapy_settings,
     settings_as_meant,
 )
-from crawler.distributed.mode import node_refused, redis_unreachable, writer_refused
+from crawler.distributed.mode import let_lease_go, node_refused, redis_unreachable, writer_refused
 from crawler.process import stopped_at_once
 from crawler.report.extensions import run_failure
 from crawler.report.logs import log_file_falls_back, quiet_banner, quiet_scrapy
@@ -160,6 +160,8 @@ def prepare_crawl(runner: CrawlerRunnerBase, settings: BaseSettings, name: str,
         held = node_refused(config, stop) if uses_redis else None
         leaves = f"; this fetch node took nothing of job {config.redis_job}"
     if stop():
+        if uses_redis and held is None and issubclass(spidercls, WeChatSpider):  # the lease is its
+            let_lease_go(config)
         return Unstarted(leaves if uses_redis else "")
     if held:
         return refuse(f"crawl {name}", *held)

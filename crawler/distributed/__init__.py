@@ -30,5 +30,7 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:clock``          requests taken by nodes and pages finished by the writer: a Redis
   restored from an older snapshot holds an older clock than the writer and nodes saw
 - ``<job>:behind``         the latest clock a node saw, left by one that found Redis's behind it
+- ``<job>:stopped``        why the writer stopped (a signal, its archive refusing writes): nodes
+  take nothing and stop, until its next writer opens the job again
 - ``<job>:done``           set when the writer has finished the job; nodes then stop
 """

@@ -21,7 +21,7 @@ import redis.retry
 from redis.backoff import ExponentialBackoff
 
 from crawler.config import Config
-from crawler.distributed.scripts import LEASE
+from crawler.distributed.scripts import LEASE, RELEASE
 from crawler.wechat.urls import redacted
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,10 @@ class Job:
     def behind(self) -> str:
         return f"{self.name}:behind"
 
+    @property
+    def stopped(self) -> str:
+        return f"{self.name}:stopped"
+
     def inflight(self, node: str) -> str:
         return f"{self.inflight_prefix}{node}"
 
@@ -120,7 +124,7 @@ class Job:
         per_node = [key for node in nodes for key in (self.inflight(node), self.alive(node))]
         return [self.requests, self.dupefilter, self.nodes, self.fetched, self.dropped, self.handed,
                 self.pages, self.ready, self.taken, self.takers, self.lease, self.last_writer,
-                self.opened, self.clock, self.behind, *per_node]
+                self.opened, self.clock, self.behind, self.stopped, *per_node]
 
 
 @dataclass(frozen=True)
@@ -177,11 +181,16 @@ def _backoff() -> ExponentialBackoff:
     return ExponentialBackoff(cap=1.0, base=0.1)
 
 
-def connect(config: Config) -> redis.Redis:
-    """A client of the job's Redis (a node's)."""
+def connect(config: Config, connected: Callable[[], None] = lambda: None) -> redis.Redis:
+    """A client of the job's Redis (a node's); ``connected`` is called at each connection it
+    makes, once the connection is ready (a second one: the first broke, Redis may have restarted)."""
+    def ready(connection: redis.connection.AbstractConnection) -> None:
+        connection.on_connect()  # redis-py's own steps (AUTH, SELECT), which this replaces
+        connected()
+
     retry = redis.retry.Retry(_backoff(), _RETRIES, supported_errors=(redis.ConnectionError,))
     return redis.Redis.from_url(config.redis_url, retry=retry, socket_timeout=config.redis_timeout,
-                                socket_connect_timeout=config.redis_timeout,
+                                socket_connect_timeout=config.redis_timeout, redis_connect_func=ready,
                                 **_connection(config.redis_url))
 
 
@@ -273,6 +282,7 @@ def writer_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> 
     """Takes the job's writer lease for this process (see ``scripts.LEASE``); why this
     process may not be the job's writer when another holds it (exit status 2), or when
     Redis fails the step: full (``maxmemory``), or gone since it answered (exit status 1).
+    None only when the lease is this process's (``let_lease_go`` gives it up).
 
     A lease held is waited on, at most this writer's own lease (``REDIS_HEARTBEAT``): a
     writer that runs renews it within a third of that, and is refused then; one killed
@@ -294,7 +304,7 @@ def writer_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> 
                         config.redis_job, text(holder), int(left) / 1000)
             renewed = _renewed(client, job.lease, lease_seconds(config), stop)
             if stop():
-                return None
+                return Refusal(f"stopped while job {config.redis_job}'s writer lease was {text(holder)}'s", 0)
             holder, left, taken = lease(keys=[job.lease, job.last_writer], args=args)
     except redis.RedisError as error:
         return Refusal(f"Redis at {redacted(config.redis_url)} could not give job {config.redis_job} "
@@ -309,6 +319,21 @@ def writer_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> 
         if text(holder) == process_name() else ""
     return Refusal(f"job {config.redis_job} has a writer already: {text(holder)}{state}; one writer per "
                    f"job{same}", 2)
+
+
+def let_lease_go(config: Config) -> None:
+    """Gives up the writer lease this process took (``writer_refused``) and will not use: a
+    signal stopped it before its crawl started, and the job's next writer would otherwise
+    wait ``REDIS_HEARTBEAT`` for a lease nobody renews. Redis failing the step leaves that wait."""
+    client = redis.Redis.from_url(config.redis_url, socket_connect_timeout=config.redis_timeout,
+                                  socket_timeout=config.redis_timeout)
+    try:
+        client.register_script(RELEASE)(keys=[Job.from_config(config).lease], args=[process_name()])
+    except redis.RedisError as error:
+        logger.info("Job %s's writer lease is left to run out (REDIS_HEARTBEAT): Redis could not let it "
+                    "go: %s", config.redis_job, error)
+    finally:
+        client.close()
 
 
 def node_refused(config: Config, stop: Callable[[], bool] = lambda: False) -> Refusal | None:

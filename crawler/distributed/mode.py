@@ -25,6 +25,8 @@ REDIS_LOST = "redis_unreachable"
 REDIS_REFUSED = "redis_refused"
 # The close reason of a fetch node whose code is not its writer's (``job.code_version``).
 OTHER_VERSION = "other_version"
+# The close reason of a fetch node whose writer stopped (a signal, its archive refusing writes).
+WRITER_STOPPED = "writer_stopped"
 # The close reason of a writer whose lease another writer took.
 LEASE_LOST = "writer_replaced"
 # The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.
@@ -51,6 +53,13 @@ def writer_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:
     from crawler.distributed import job as jobs
 
     return jobs.writer_refused(config, stop)
+
+
+def let_lease_go(config: Config) -> None:
+    """Gives up the writer lease this process took (``job.let_lease_go``)."""
+    from crawler.distributed import job as jobs
+
+    jobs.let_lease_go(config)
 
 
 def node_refused(config: Config, stop: Callable[[], bool]) -> Refusal | None:

@@ -33,8 +33,8 @@ from crawler.distributed.job import (
     node_name,
     text,
 )
-from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN
-from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, REQUEUE
+from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN, WRITER_STOPPED
+from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, HOLD_AGAIN, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat
@@ -74,6 +74,11 @@ class FetchNode:
     Past the grace the node stops with reason ``redis_unreachable`` (exit status 1) and
     calls Redis no more (``gone``); what it held is given back by the writer once Redis is
     there again and the node's heartbeat is found expired.
+
+    A node that had to connect to Redis again takes nothing for a heartbeat (``settling``):
+    Redis may have restarted from a snapshot older than another node's take, the request
+    that node fetches on the frontier again, and only that node knows; it takes it back at
+    its next beat (``hold_again``), within a third of a heartbeat.
     """
 
     def __init__(self, crawler: Crawler, server: redis.Redis, config: Config):
@@ -88,35 +93,56 @@ class FetchNode:
         self.refused = False  # Redis refused a step (out of memory, an ACL), or the password: see ``redis``
         self.version = code_version()
         self.other_version = False  # the job's writer runs other code: see ``writer_version``
-        self.before_job = False  # joined while the job's last run was marked done: see ``beat``
+        self.before_job = False  # joined while the job's last run was marked done or stopped: see ``beat``
+        self.writer_stopped = ""  # why the job's writer stopped, once it has: see ``beat``
         self.handed_back = 0
         self.clock = 0  # the job's clock at the last beat or take (see ``scripts.TAKE_REQUEST``)
         self.grace = config.redis_node_grace
         self.writerless_since = time.monotonic()  # the job has had no writer since (monotonic)
         self.said_elsewhere: set[str] = set()  # jobs said to have a writer and no node (once each)
         self.beating: asyncio.Task[None] | None = None
-        self.holding: set[bytes] = set()  # entries taken, not handed or given back
+        self.holding: dict[bytes, float] = {}  # entries taken, not handed or given back, and their scores
+        self.connections = 0  # made to Redis by this node's client (``connected``)
+        self.settled_at = 0.0  # when the node may take again (time.monotonic), after a new connection
         self.unsent: deque[Unsent] = deque()
         self._hand_back = server.register_script(HAND_BACK)
         self._beat = server.register_script(HEARTBEAT)
         self._give_back = server.register_script(GIVE_BACK)
         self._requeue = server.register_script(REQUEUE)
+        self._hold_again = server.register_script(HOLD_AGAIN)
 
     @classmethod
     def from_config(cls, crawler: Crawler, config: Config) -> FetchNode:
         """The node of ``crawler``'s run (its spider holds it, its scheduler uses it)."""
-        return cls(crawler, connect(config), config)
+        node = cls(crawler, connect(config, connected=lambda: node.connected()), config)
+        return node
 
     @property
     def inflight(self) -> str:
         return self.job.inflight(self.name)
+
+    def connected(self) -> None:
+        """A connection to Redis made: after the first, the one before broke, and Redis may
+        have restarted from an older snapshot (see the class)."""
+        self.connections += 1
+        if self.connections > 1:
+            self.settled_at = time.monotonic() + self.heartbeat
+            logger.info("Fetch node %s connected to Redis again: taking nothing for %.0f s "
+                        "(REDIS_HEARTBEAT), while the job's nodes say what they hold (Redis may have "
+                        "restarted from an older snapshot)", self.name, self.heartbeat)
+
+    @property
+    def settling(self) -> bool:
+        """Whether the node takes nothing yet, after a new connection to Redis."""
+        return time.monotonic() < self.settled_at
 
     def join(self) -> None:
         """Says the node is there, and keeps saying it until it leaves. What a node of the
         same name held when it died goes back first: nobody would hand it back otherwise."""
         with self.redis():
             self.give_back("fetching", "a previous run of this node held")
-            self.before_job = not self.beat()
+            self.before_job = True
+            self.beat()
             waiting = self.server.zcard(self.job.requests)
             logger.info("Fetch node %s joined job %s: %s on the frontier",
                         self.name, self.job.name, counted(waiting, "request"))
@@ -135,12 +161,15 @@ class FetchNode:
         return self.heartbeat / 3
 
     def beat(self) -> bool:
-        """Says the node is alive; False once the job is done. A job marked done when the
-        node joined is the end of its run before (the mark stays a few minutes for idle
-        nodes to see): the node waits for the next writer, which removes the mark."""
-        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock],
-                           args=[self.name, round(self.heartbeat * 1000)])
-        if clock is None:
+        """Says the node is alive; False once the job is done, or its writer stopped
+        (``writer_stopped`` says why). A job marked so when the node joined is the end of
+        its run before (the done mark stays a few minutes for idle nodes to see): the node
+        waits for the next writer, which removes the mark."""
+        clock = self._beat(keys=[self.job.alive(self.name), self.job.nodes, self.job.done, self.job.clock,
+                                 self.job.stopped], args=[self.name, round(self.heartbeat * 1000)])
+        if isinstance(clock, bytes) and not self.before_job:
+            self.writer_stopped = text(clock)
+        if clock is None or isinstance(clock, bytes):
             return self.before_job
         self.clock = max(self.clock, clock)
         self.before_job = False
@@ -150,21 +179,41 @@ class FetchNode:
         """The heartbeat, and what an outage left undone: pages not handed back yet, and
         requests in the in-flight hash the node does not hold (taken in a call whose
         answer was lost), which go back to the frontier. A beat that finds the job done
-        stops the node at once, rather than at Scrapy's next look at an idle spider."""
+        stops the node at once, rather than at Scrapy's next look at an idle spider, and
+        so does one that finds its writer stopped: it would take none of the pages."""
         while True:
             await asyncio.sleep(self.look_every)
             if self.gone:
                 return
             with self.redis():
                 if not self.beat():
-                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="finished"))
+                    reason = WRITER_STOPPED if self.writer_stopped else "finished"
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
                     return
                 self.send()
+                self.hold_again()
                 for entry, score in self.server.hgetall(self.inflight).items():
                     if entry not in self.holding:
                         self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
                                       args=[entry, score])
                 self.look_for_writer()
+
+    def hold_again(self) -> None:
+        """Takes back into the in-flight hash what the node holds and finds on the frontier
+        again: nobody else must fetch it (see ``scripts.HOLD_AGAIN``)."""
+        if not self.holding:
+            return
+        held = self._hold_again(keys=[self.inflight, self.job.requests, self.job.done],
+                                args=[part for taken in self.holding.items() for part in taken])
+        if held:
+            logger.info("Took back %s this node holds, found on job %s's frontier again (Redis restored "
+                        "from an older snapshot, or this node thought silent): no other node fetches it",
+                        counted(held, "request"), self.job.name)
+
+    def put_back(self, entry: bytes, score: float) -> None:
+        """``entry``, in the node's in-flight hash, goes back to the frontier as it was taken."""
+        self._requeue(keys=[self.inflight, self.job.requests, self.job.done], args=[entry, score])
+        self.holding.pop(entry, None)
 
     def look_for_writer(self) -> None:
         """Says once when the job has had no writer for ``REDIS_NODE_GRACE`` seconds while
@@ -193,8 +242,8 @@ class FetchNode:
                 done = not self.before_job and bool(self.server.exists(self.job.done))
         return done
 
-    def took(self, entry: bytes) -> None:
-        self.holding.add(entry)
+    def took(self, taken: Taken) -> None:
+        self.holding[taken.entry] = taken.score
 
     def hand_back(self, request: Request, page: Page) -> None:
         self.unsent.append(Unsent(request.meta[TAKEN], page.page_id, page.to_bytes(),
@@ -214,7 +263,7 @@ class FetchNode:
                                    args=[unsent.taken.entry, unsent.page_id, unsent.page, self.name,
                                          unsent.fetched, unsent.token])
             self.unsent.popleft()
-            self.holding.discard(unsent.taken.entry)
+            self.holding.pop(unsent.taken.entry, None)
             if kept == DROPPED:  # at INFO: the writer's WARNING that this node went silent said why
                 logger.info("Dropped the page this node fetched for %s: another node handed it back "
                             "first (WeChat was asked for it twice)", unsent.taken.url)
@@ -228,9 +277,7 @@ class FetchNode:
         if self.gone:
             return
         with self.redis():
-            self._requeue(keys=[self.inflight, self.job.requests, self.job.done],
-                          args=[taken.entry, taken.score])
-            self.holding.discard(taken.entry)
+            self.put_back(taken.entry, taken.score)
 
     def writer_version(self, version: str) -> None:
         """The job's writer runs other code than this node: the node stops before it takes
@@ -255,13 +302,15 @@ class FetchNode:
             while not self.left(reason):
                 await asyncio.sleep(1)
         report = logger.error if reason == "blocked" else logger.info
-        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s", self.name, reason,
+        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,
                f"; {counted(len(self.unsent), 'page')} fetched and not handed back "
                f"({'Redis refused this node' if self.refused else 'Redis did not answer'}): "
                "asked again by the writer" if self.unsent else "",
                "; WeChat is blocking this IP: what it held is back on the job's frontier"
-               if reason == "blocked" else "")
+               if reason == "blocked" else "",
+               f"; its writer stopped ({self.writer_stopped}): no page more is asked of WeChat, the job's "
+               "frontier waits for its next writer" if reason == WRITER_STOPPED else "")
 
     def left(self, reason: str) -> bool:
         """One try at ``leave``'s steps; False while Redis is away, within ``REDIS_GRACE``."""

@@ -45,16 +45,20 @@ class NodeQueue(PriorityQueue):
         self._take = server.register_script(TAKE_REQUEST)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        # not a node of the job before its first beat, nor of a writer of other code
-        if self.node.gone or self.node.before_job or self.node.other_version:
+        # not a node of the job before its first beat, nor of a writer of other code, nor
+        # one that connected to Redis again a moment ago (``FetchNode.settling``)
+        if self.node.gone or self.node.before_job or self.node.other_version or self.node.settling:
             return None
         with self.node.redis():
+            connections = self.node.connections
             taken = self.take()
             while isinstance(taken, list) and taken[0] in self.node.holding:
                 # Given back while this node fetched it (its heartbeat lapsed): the node's
                 # hand-back of it clears the in-flight entry the take made again.
                 taken = self.take()
-            if isinstance(taken, bytes):
+            if isinstance(taken, list) and self.node.connections != connections:
+                self.node.put_back(taken[0], float(taken[1]))  # taken over a new connection: settling
+            elif isinstance(taken, bytes):
                 self.node.writer_version(text(taken))
             elif isinstance(taken, int):
                 self.behind(taken)
@@ -69,7 +73,7 @@ class NodeQueue(PriorityQueue):
                     self.dropped(error)
                     return None
                 request.meta[TAKEN] = Taken(entry, float(score), request.url)
-                self.node.took(entry)
+                self.node.took(request.meta[TAKEN])
                 if host_of(request.url) not in self.node.article_hosts:
                     self.off_hosts(request)
                     return None
@@ -80,7 +84,7 @@ class NodeQueue(PriorityQueue):
         """[entry, score, the job's clock], None when the frontier is empty, the writer's other
         code version, or the job's clock when it is behind the node's."""
         node = self.node
-        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind]
+        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind, node.job.stopped]
         taken: list[bytes] | bytes | int | None = self._take(keys=keys, args=[node.version, node.clock])
         return taken
 

@@ -13,12 +13,14 @@ bring back keys the writer cleaned, and a writer's once another writer holds the
 # snapshot holds again requests taken or archived since. The node then takes nothing and
 # leaves the clock it saw in ``behind``, until the writer has dropped those (REWOUND). A take
 # moves the clock: a snapshot older than it, no page finished since, is behind it too.
-# KEYS: requests, inflight, opened, clock, behind.  ARGV: the node's code version, the clock it saw.
-# Returns [request, score, the job's clock], nil when the frontier is empty, the writer's
-# other version, or the job's clock, when behind.
+# Nothing is taken once the job's writer has stopped (``stopped``): it takes no page back.
+# KEYS: requests, inflight, opened, clock, behind, stopped.  ARGV: the node's code version, the clock it saw.
+# Returns [request, score, the job's clock], nil when the frontier is empty or the writer
+# stopped, the writer's other version, or the job's clock, when behind.
 TAKE_REQUEST = """
 local version = redis.call('GET', KEYS[3])
 if version and version ~= ARGV[1] then return version end
+if redis.call('EXISTS', KEYS[6]) == 1 then return false end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
 local clock = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -78,11 +80,31 @@ redis.call('RPUSH', KEYS[4], ARGV[2])
 return 1
 """
 
+# A node takes back into its in-flight hash the requests it holds that are on the frontier
+# again: a Redis restored from a snapshot older than their take has them there, or the writer
+# gave them back thinking the node silent. Another node would ask WeChat for them a second time.
+# KEYS: inflight, requests, done.  ARGV: each request as taken, and its score.
+# Returns how many were taken back.
+HOLD_AGAIN = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+local held = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 and redis.call('ZREM', KEYS[2], ARGV[i]) == 1 then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    held = held + 1
+  end
+end
+return held
+"""
+
 # A node says it is alive, and fetching.
-# KEYS: alive, nodes, done, clock.  ARGV: node, milliseconds the heartbeat lasts.
-# Returns the job's clock (see TAKE_REQUEST), nil once the job is done.
+# KEYS: alive, nodes, done, clock, stopped.  ARGV: node, milliseconds the heartbeat lasts.
+# Returns the job's clock (see TAKE_REQUEST), nil once the job is done, why its writer
+# stopped once it has (a string).
 HEARTBEAT = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local stopped = redis.call('GET', KEYS[5])
+if stopped then return stopped end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], 'fetching')
 return tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -276,6 +298,14 @@ return {holder, math.max(redis.call('PTTL', KEYS[1]), 0), 0}
 END_JOB = _writer_only(2, 3, 1) + """
 for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[2])
+return 1
+"""
+
+# The writer says it stopped (a signal, its archive refusing writes), and why: its nodes take
+# nothing more and stop, until the job's next writer opens it again.
+# KEYS: stopped, lease, last writer.  ARGV: writer, why.  1 when said.
+STOP_JOB = _writer_only(2, 3, 1) + """
+redis.call('SET', KEYS[1], ARGV[2])
 return 1
 """
 

@@ -12,6 +12,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 
 import redis
 import redis.asyncio as aioredis
@@ -35,10 +36,10 @@ from crawler.distributed.job import (
 )
 from crawler.distributed.mode import LEASE_LOST, NO_NODE, REDIS_LOST, REDIS_REFUSED
 from crawler.distributed.rewind import Rewind
-from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE
+from crawler.distributed.scripts import END_JOB, GIVE_BACK, LEASE, RELEASE, STOP_JOB
 from crawler.report.logtext import agreeing, counted
 from crawler.report.tally import Stat
-from crawler.run import Run
+from crawler.run import Run, stop_asked
 from crawler.store.archive import Layout
 
 logger = logging.getLogger(__name__)
@@ -200,7 +201,9 @@ class Writer:
     is marked done, which stops the nodes, and its keys are removed. A run stopped for any
     other reason (Ctrl-C, every node blocked, killed) leaves the job in Redis, and the next
     writer of the job resumes it: what is on the frontier stays, and pages fetched meanwhile
-    wait for it, with those the writer before took and did not archive.
+    wait for it, with those the writer before took and did not archive. A run stopped by a
+    signal or its archive (``stop_asked``) says so in Redis at once: its nodes ask WeChat for
+    nothing more and stop, until the job's next writer opens it again.
     """
 
     def __init__(self, crawler: Crawler, client: aioredis.Redis, config: Config):
@@ -220,6 +223,8 @@ class Writer:
         self._lease = client.register_script(LEASE)
         self._release = client.register_script(RELEASE)
         self._end = client.register_script(END_JOB)
+        self._stop = client.register_script(STOP_JOB)
+        self.saying_stopped: asyncio.Future[None] | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.outage = Outage(config.redis_grace)
         self.lost = False
@@ -231,6 +236,7 @@ class Writer:
         writer = cls(crawler, connect_async(config), config)
         crawler.signals.connect(writer.open, signal=signals.spider_opened)
         crawler.signals.connect(writer.close, signal=signals.spider_closed)
+        crawler.signals.connect(writer.stop_asked, signal=stop_asked)
         return writer
 
     async def open(self) -> None:
@@ -239,7 +245,7 @@ class Writer:
         try:
             if not await self.keep_lease():
                 return
-            await self.client.delete(self.job.done)
+            await self.client.delete(self.job.done, self.job.stopped)
             await self.client.set(self.job.opened, code_version())
             await self.nodes.first_look()
             words = lastword.read(self.state, self.job.name)
@@ -320,6 +326,19 @@ class Writer:
             return False
         return True
 
+    def stop_asked(self) -> None:
+        """A signal, or the archive refusing writes, stops the run: its nodes are told at once."""
+        stopped_by = Run.of(self.crawler).stopped_by
+        why = stopped_by.name if stopped_by is not None else "its archive cannot be written"
+        self.saying_stopped = asyncio.ensure_future(self.say_stopped(why))
+
+    async def say_stopped(self, why: str) -> None:
+        """Marks the job stopped (``scripts.STOP_JOB``). Redis away, the nodes go on fetching what
+        is on the frontier, their pages waiting in Redis for the next run."""
+        with suppress(redis.RedisError):
+            await self._stop(keys=[self.job.stopped, self.job.lease, self.job.last_writer],
+                             args=[self.name, why])
+
     async def ride_out(self, error: redis.RedisError) -> bool:
         """True when the task may go on: Redis has been away for less than
         ``REDIS_GRACE`` (it waits a second first); else the run stops."""
@@ -397,6 +416,8 @@ class Writer:
         (``Stat.JOB_NOT_ENDED``): its nodes wait for the job's next writer."""
         for task in self.tasks:
             task.cancel()
+        if self.saying_stopped is not None:
+            await self.saying_stopped
         if not self.lost:  # else each call would only wait out its timeout
             await asyncio.gather(*self.exchange.finishing.values())  # pages archived as the run stopped
             ending = [self.end_job] if reason == "finished" else [self.stays, self.release]
