@@ -4,8 +4,10 @@ One per machine (one IP): it takes the writer's article requests from the job's 
 in Redis, one at a time, with this machine's politeness and block handling, and hands each
 page back as WeChat sent it. It writes nothing here: no posts, images, index or captures.
 It waits for work while the job goes on and stops by itself once the writer has finished
-it. Blocked, it stops with reason ``blocked`` (exit status 1) and its requests go to the
-other nodes. See ``crawler/distributed/``.
+it, or has stopped (a signal, its archive refusing writes: reason ``writer_stopped``, exit
+status 0, what it holds handed back for the job's next writer). Blocked, it stops with
+reason ``blocked`` (exit status 1) and its requests go to the other nodes. See
+``crawler/distributed/``.
 """
 
 from __future__ import annotations
