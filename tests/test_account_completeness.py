@@ -487,3 +487,30 @@ def test_the_upgrade_of_an_older_index_asks_no_page_of_a_member_gone_before_arch
     assert [line for run in runs for line in said_left(run)] == []
     assert "is deleted by its publisher" in runs[0].stderr  # the one loss, said once
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs[1:]), runs[2].stderr
+
+
+def test_an_account_in_no_album_is_had_whole_from_links_in_every_form_each_page_asked_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account none of whose articles is in an album is found by its pages' links alone
+    (往期推荐), written every way a page writes them: a page linking itself, a link without
+    ``chksm`` (2024-2026 bodies, ``../shared/fixtures/wechat/article_normal_ruanyifeng-weekly372_2025.html``)
+    and one with it (2016-2022), its ``&`` escaped twice (``&amp;amp;``, as the links of
+    ``article_normal_xiaoshuoshiyi-longtext_2026.html``'s ``jumpInfo`` are), a short link
+    ``/s/<token>`` to one whose page states it and back to the first. Every article is had,
+    each page asked once (the short link given once, as the accounts file's), no WARNING,
+    and the next run asks no article page and says none known not archived."""
+    site = Site(wechat)
+    first, second, third = (Art("2247488901", token="FirstTok01", days_ago=1), Art("2247488902", days_ago=1),
+                            Art("2247488903", token="ThirdTok03", days_ago=1))
+    twice = site.body_link(second).replace("&amp;", "&amp;amp;")
+    site.serve([replace(first, links=(site.body_link(first), twice, site.link(second), site.short(third))),
+                second, replace(third, links=(site.short(first), site.body_link(second)))])
+    lines = f'urls = ["{site.short(first)}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    assert archived(tmp_path / "archive") == {first.mid, second.mid, third.mid}, runs[0].stderr
+    asked = article_requests(wechat)
+    assert sorted(asked) == sorted(set(asked)) and len(asked) == 3, asked
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, len(asked)) == [], runs[1].stderr
+    assert "3 archived, 0 albums known" in runs[1].stderr and "known not archived" not in runs[1].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs[0].stderr
