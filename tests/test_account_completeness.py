@@ -514,3 +514,37 @@ def test_an_account_in_no_album_is_had_whole_from_links_in_every_form_each_page_
     assert article_requests(wechat, len(asked)) == [], runs[1].stderr
     assert "3 archived, 0 albums known" in runs[1].stderr and "known not archived" not in runs[1].stderr
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs[0].stderr
+
+
+def test_two_accounts_naming_one_album_read_it_once_a_run_and_say_it_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Two accounts of the accounts file name one album: the first's pages as theirs
+    (``album_info_list``), the second's page by a link in its body to it (a lead, as
+    ``tests/pages/leads_2021.html``'s). The album is read once a run (one page), its members
+    archived as the first account's, each page asked once; the second account's line counts
+    no album of the first's; the next run asks the album's first screen once and no article
+    page; no WARNING, no line says an article left."""
+    site = Site(wechat)
+    ours = site.serve(numbered(2247489001, 3, albums=("3379",), days_ago=1))
+    site.album("3379", ours)
+    link = f"{wechat.base}/mp/appmsgalbum?__biz={ours[0].biz}&amp;action=getalbum&amp;album_id=3379#wechat_redirect"
+    theirs = Art("2247489101", biz=OTHER_BIZ, days_ago=1, links=(link, site.body_link(ours[1])))
+    site.article(theirs, nickname="另一反诈中心")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "另一反诈中心"\nurls = ["{long_link(site, theirs)}"]\n\n'
+                        f'[[account]]\nname = "测试反诈中心"\nurls = ["{long_link(site, ours[0])}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    runs = [crawl("accounts", tmp_path / "archive", settings=settings)]
+    assert archived(tmp_path / "archive") == {a.mid for a in [*ours, theirs]}, runs[0].stderr
+    asked = article_requests(wechat)
+    assert len(asked) == len(set(asked)) == 4, asked
+    assert len(wechat.hits("/mp/appmsgalbum")) == 1, runs[0].stderr
+    summary = runs[0].stderr.split("Run summary")[1]
+    assert "account 测试反诈中心: 3 archived, 1 album known" in summary, summary
+    assert "account 另一反诈中心: 1 archived, 0 albums known" in summary, summary
+    runs.append(crawl("accounts", tmp_path / "archive", settings=settings))
+    assert article_requests(wechat, len(asked)) == [], runs[1].stderr
+    assert len(wechat.hits("/mp/appmsgalbum")) == 2, runs[1].stderr
+    assert [line for run in runs for line in said_left(run)] == []
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs[0].stderr
