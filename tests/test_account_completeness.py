@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import crawl
+from tests.conftest import PAGES, crawl
 from tests.inprocess import Crawled
 from tests.mockserver import MockWeChat, Route
 from tests.site import OTHER_BIZ, Art, Site, numbered
@@ -456,3 +456,95 @@ def test_an_album_whose_owner_turns_its_order_between_runs_loses_none(
     assert article_requests(wechat, fetched) == [], runs[2].stderr
     assert [line for run in runs for line in said_left(run)] == []
     assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs
+
+
+def test_the_upgrade_of_an_older_index_asks_no_page_of_a_member_gone_before_archived(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An album keeps listing a member whose page WeChat answers deleted (no capture shows
+    whether its albums drop one at once: ``../shared/fixtures/wechat_album`` shows deleted
+    ones dropping out between reads), so its article is gone before archived, settled. The
+    upgrade of an index made before its rows told a page's word from a listing's (``user_version``
+    0 to 1) took every row as named only, this member's too, which no page can have named (its
+    page was never an article): the album's next read took it as listed anew, "likely
+    restored", and asked its page again, a request more. Now a row of an article the archive
+    holds no post of stays a member: the run after the upgrade asks no article page, and
+    says no article left."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247488801, 3, albums=("3378",), days_ago=2))
+    site.pages[arts[1].path] = Route(200, "text/html; charset=utf-8", (PAGES / "deleted.html").read_bytes())
+    site.album("3378", arts)
+    lines = f'urls = ["{long_link(site, arts[0])}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    fetched = len(article_requests(wechat))
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, fetched) == [], runs[1].stderr
+    index = sqlite3.connect(tmp_path / "archive" / ".state" / "index.sqlite", isolation_level=None)
+    with contextlib.closing(index):
+        index.execute("PRAGMA user_version = 0")
+    runs += [account_crawl(wechat, tmp_path, lines, ALBUM_RECHECK_DAYS=days) for days in ("7", "0")]
+    assert article_requests(wechat, fetched) == [], runs[2].stderr
+    assert archived(tmp_path / "archive") == {arts[0].mid, arts[2].mid}
+    assert [line for run in runs for line in said_left(run)] == []
+    assert "is deleted by its publisher" in runs[0].stderr  # the one loss, said once
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs[1:]), runs[2].stderr
+
+
+def test_an_account_in_no_album_is_had_whole_from_links_in_every_form_each_page_asked_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """An account none of whose articles is in an album is found by its pages' links alone
+    (往期推荐), written every way a page writes them: a page linking itself, a link without
+    ``chksm`` (2024-2026 bodies, ``../shared/fixtures/wechat/article_normal_ruanyifeng-weekly372_2025.html``)
+    and one with it (2016-2022), its ``&`` escaped twice (``&amp;amp;``, as the links of
+    ``article_normal_xiaoshuoshiyi-longtext_2026.html``'s ``jumpInfo`` are), a short link
+    ``/s/<token>`` to one whose page states it and back to the first. Every article is had,
+    each page asked once (the short link given once, as the accounts file's), no WARNING,
+    and the next run asks no article page and says none known not archived."""
+    site = Site(wechat)
+    first, second, third = (Art("2247488901", token="FirstTok01", days_ago=1), Art("2247488902", days_ago=1),
+                            Art("2247488903", token="ThirdTok03", days_ago=1))
+    twice = site.body_link(second).replace("&amp;", "&amp;amp;")
+    site.serve([replace(first, links=(site.body_link(first), twice, site.link(second), site.short(third))),
+                second, replace(third, links=(site.short(first), site.body_link(second)))])
+    lines = f'urls = ["{site.short(first)}"]'
+    runs = [account_crawl(wechat, tmp_path, lines)]
+    assert archived(tmp_path / "archive") == {first.mid, second.mid, third.mid}, runs[0].stderr
+    asked = article_requests(wechat)
+    assert sorted(asked) == sorted(set(asked)) and len(asked) == 3, asked
+    runs.append(account_crawl(wechat, tmp_path, lines))
+    assert article_requests(wechat, len(asked)) == [], runs[1].stderr
+    assert "3 archived, 0 albums known" in runs[1].stderr and "known not archived" not in runs[1].stderr
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs[0].stderr
+
+
+def test_two_accounts_naming_one_album_read_it_once_a_run_and_say_it_once(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """Two accounts of the accounts file name one album: the first's pages as theirs
+    (``album_info_list``), the second's page by a link in its body to it (a lead, as
+    ``tests/pages/leads_2021.html``'s). The album is read once a run (one page), its members
+    archived as the first account's, each page asked once; the second account's line counts
+    no album of the first's; the next run asks the album's first screen once and no article
+    page; no WARNING, no line says an article left."""
+    site = Site(wechat)
+    ours = site.serve(numbered(2247489001, 3, albums=("3379",), days_ago=1))
+    site.album("3379", ours)
+    link = f"{wechat.base}/mp/appmsgalbum?__biz={ours[0].biz}&amp;action=getalbum&amp;album_id=3379#wechat_redirect"
+    theirs = Art("2247489101", biz=OTHER_BIZ, days_ago=1, links=(link, site.body_link(ours[1])))
+    site.article(theirs, nickname="另一反诈中心")
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text(f'[[account]]\nname = "另一反诈中心"\nurls = ["{long_link(site, theirs)}"]\n\n'
+                        f'[[account]]\nname = "测试反诈中心"\nurls = ["{long_link(site, ours[0])}"]\n',
+                        encoding="utf-8")
+    settings = {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": wechat.base}
+    runs = [crawl("accounts", tmp_path / "archive", settings=settings)]
+    assert archived(tmp_path / "archive") == {a.mid for a in [*ours, theirs]}, runs[0].stderr
+    asked = article_requests(wechat)
+    assert len(asked) == len(set(asked)) == 4, asked
+    assert len(wechat.hits("/mp/appmsgalbum")) == 1, runs[0].stderr
+    summary = runs[0].stderr.split("Run summary")[1]
+    assert "account 测试反诈中心: 3 archived, 1 album known" in summary, summary
+    assert "account 另一反诈中心: 1 archived, 0 albums known" in summary, summary
+    runs.append(crawl("accounts", tmp_path / "archive", settings=settings))
+    assert article_requests(wechat, len(asked)) == [], runs[1].stderr
+    assert len(wechat.hits("/mp/appmsgalbum")) == 2, runs[1].stderr
+    assert [line for run in runs for line in said_left(run)] == []
+    assert all(run.returncode == 0 and "WARNING" not in run.stderr for run in runs), runs[0].stderr

@@ -1627,6 +1627,7 @@ def test_an_album_read_in_part_the_same_way_again_says_what_to_do_at_warning_onc
     given = crawl("article", archive, "-a", f"urls_file={unlisted}")
     assert given.returncode == 0, given.stderr
     pages = len(album_requests(wechat))
+    assert pages == 5, album_requests(wechat)  # README's "What it costs": the same at every run
     runs.append(account_crawl(wechat, tmp_path, lines))
     assert " WARNING: " not in runs[1].stderr, runs[1].stderr
     assert "this run 0 new, 1 source read in part as at its last read" in runs[1].stderr, runs[1].stderr

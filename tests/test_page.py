@@ -397,6 +397,46 @@ def test_an_album_named_by_its_link_alone_is_one_of_the_pages_albums(where: str)
     assert [album.id for album in page.albums] == albums
 
 
+_TAG_ID = "tag_content_num: '5' * 1,\n                        album_id: JsDecode('4000000000000000002'),"
+# Where a page names an album by its id and count alone: (page, as our page has it, as quoted
+# here, the album). Every capture quotes both (``'…'``, ``JsDecode('…')``, ``'7' * 1``).
+_BY_ID = {
+    "album_info_list": ("legacy_shape.html", "size: '61' * 1,\n            link: 'https://mp.weixin.qq.com/mp/"
+                        "appmsgalbum?__biz=MzI0NzE2NjQ0Mg==&amp;action=getalbum&amp;album_id=1999000111222333444"
+                        "#wechat_redirect',\n            albumId: '1999000111222333444',",
+                        "size: '7' * 1,\n            albumId: '1999000111222333444',",
+                        Album("1999000111222333444", "反诈快报", 7)),
+    "appmsgalbuminfo": ("albums_2025.html", "album_id: JsDecode('4000000000000000001'),\n"
+                        "                title: JsDecode('反诈快报'),\n                content_size: '21' * 1,",
+                        "album_id: JsDecode('4000000000000000009'),\n"
+                        "                title: JsDecode('新合集'),\n                content_size: '3' * 1,",
+                        Album("4000000000000000009", "新合集", 3)),
+    "public_tag_info": ("albums_2025.html", _TAG_ID, _TAG_ID, Album("4000000000000000002", "案例", 5)),
+    "publicTagInfo": ("leads_2023.html", "    size: '12' * 1,\n    link: 'https://mp.weixin.qq.com/mp/appmsgalbum?"
+                      "__biz=MzA5OTk5OTk5OQ==&amp;action=getalbum&amp;album_id=2698309978880770050"
+                      "#wechat_redirect',\n    albumId: '2698309978880770050'",
+                      "    size: '12' * 1,\n    albumId: '2698309978880770050'", Album("2698309978880770050", "反诈快报", 12)),
+}
+
+
+@pytest.mark.parametrize("written", ["quoted", "bare"])
+@pytest.mark.parametrize("where", list(_BY_ID))
+def test_an_album_id_and_count_written_as_bare_numbers_name_the_album(where: str, written: str) -> None:
+    """No capture shows an album's id or count unquoted in a page's script
+    (``albumId: 4180740440766726147``, beyond JavaScript's exact integers, so WeChat's own
+    script would misread it: likely never written so), yet nobody knows it is not: written
+    either way, with no link beside it, the page names the album, with its count. A bare id
+    was no album of the page: an album only that page leads to was never read."""
+    name, ours, quoted, album = _BY_ID[where]
+    if written == "bare":
+        quoted = re.sub(r"JsDecode\('(\d+)'\)|'(\d+)'(?: \* 1)?",
+                        lambda number: number.group(1) or number.group(2), quoted)
+        assert album.id in quoted and f"'{album.id}'" not in quoted and f"'{album.count}'" not in quoted
+    html = page_text(name)
+    assert ours in html
+    assert album in article_of(html.replace(ours, quoted, 1)).albums
+
+
 def test_an_album_named_twice_keeps_what_was_named_first_and_an_id_is_ascii_digits() -> None:
     """2025 pages name an album in ``appmsgalbuminfo`` and again in ``public_tag_info``; a tag
     whose id is no number of ASCII digits (``４０``: ``str.isdigit`` takes it) is no album."""

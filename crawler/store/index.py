@@ -513,11 +513,15 @@ class Index:
         made its article a member (``left_at`` cleared at each fetch of the page), and a read
         to the end then said it left the album it may never have been listed in, or had
         left before: nothing in those rows tells which, so each is taken as named only until
-        a listing lists it (a member again; one that left meanwhile is not said to)."""
+        a listing lists it (a member again; one that left meanwhile is not said to). A row of
+        an article the archive holds no post of was a listing's (no page of it was read): a
+        member still, or its album's next read would take it as listed anew (one gone before
+        archived as restored, asked again)."""
         if self._db.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
             return
         self._db.execute("BEGIN")
-        self._db.execute("UPDATE album_articles SET left_at = ? WHERE left_at IS NULL", (NAMED_ONLY,))
+        self._db.execute("UPDATE album_articles SET left_at = ? WHERE left_at IS NULL AND key IN "
+                         "(SELECT key FROM articles WHERE path != '')", (NAMED_ONLY,))
         self._db.execute(f"PRAGMA user_version = {_VERSION}")
         self._db.execute("COMMIT")
 

@@ -195,15 +195,25 @@ def object_fields(script: bytes, name: str) -> tuple[bytes, Fields]:
 
 def _fields(text: bytes, open_at: int) -> tuple[Fields, int]:
     """The top-level fields of the object opening at ``open_at``, and where it closes (-1:
-    it does not)."""
+    it does not). A field whose value is a bare number (``albumId: 4180740440766726147``:
+    no capture shows one, nobody knows WeChat never writes one) is read as its digits,
+    quoted: the text between the object's own brackets and literals is looked through."""
     fields = Fields()
+    gap = -1  # where the text at the object's own level not looked through yet starts
     for pos, depth in _structure(text, open_at):
+        if gap >= 0 and pos - gap > 3:
+            for bare in _BARE_NUMBER.finditer(text[gap:pos]):
+                fields.add(bare.group(1).decode("ascii"), b'"' + bare.group(2) + b'"')
         if depth == 0:
             return fields, pos
+        gap = -1
         if depth == 1 and text[pos] in _QUOTES:
             head = _FIELD_HEAD.search(text, max(open_at, pos - _LONGEST_FIELD_HEAD), pos)
+            gap = _literal_end(text, pos)
             if head:
-                fields.add(head.group(1).decode("ascii"), text[pos:_literal_end(text, pos)])
+                fields.add(head.group(1).decode("ascii"), text[pos:gap])
+        elif depth == 1:
+            gap = pos + 1
     return fields, -1
 
 
@@ -233,6 +243,8 @@ _ASSIGNMENT = re.compile(rb"\s*=\s*(?:htmlDecode\()?(" + _STR + rb"(?:\s*\|\|\s*
 # What precedes a field's literal: ``NAME: `` or ``NAME: JsDecode(``, looked for this far back.
 _FIELD_HEAD = re.compile(rb"(?<![\w$.\x80-\xff])([A-Za-z_$][\w$]*)\s*:\s*(?:JsDecode\()?\Z")
 _LONGEST_FIELD_HEAD = 128
+# A field whose value is a bare decimal number, in text between literals (``'…', size: 12,``)
+_BARE_NUMBER = re.compile(rb"(?:\A|[,{])\s*([A-Za-z_$][\w$]*)\s*:\s*(\d+)(?:\s*\*\s*1)?\s*(?=,|\Z)")
 _STRUCTURAL = re.compile(rb"""[][{}"']""")
 _QUOTES = frozenset(b"\"'")
 _OPENING = frozenset(b"[{")
