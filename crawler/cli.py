@@ -112,12 +112,12 @@ class AccountsReport(ArchiveCommand):
                 coverage = coverage_of(archive.index, name, biz, links.get(name, ()))
                 flag = coverage.stale(config.stale_account_days, now)
                 stale += flag
-                print(logtext.escape_controls(  # a name cannot write a line of its own
+                print(logtext.shown(  # a name cannot write a line of its own
                     f"{name}: {coverage.line(now)}" + ("; STALE" if flag else "") + note))
                 alarm = deletions_alarm(archive.index, name, biz, now,
                                         config.watch_alarm_deletions, config.watch_alarm_days)
                 if alarm:
-                    print(logtext.escape_controls(f"WARNING: {alarm}"))
+                    print(logtext.shown(f"WARNING: {alarm}"))
             print(f"accounts-report: {logtext.counted(len(listed) + len(others), 'account')}, {stale} "
                   f"stale (no new article for {logtext.counted(config.stale_account_days, 'day')})")
 

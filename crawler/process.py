@@ -15,10 +15,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.report.logtext import counted
 from crawler.run import Run
 from crawler.signalstop import forced_by_words
-from crawler.stopping import ask_to_stop, leaves
+from crawler.stopping import ask_to_stop
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[int, FrameType | None], Any]
@@ -115,10 +114,9 @@ class StopSignal:
     def _stop(self, number: signal.Signals) -> None:
         """Tells the components, and says so (Scrapy's own line is shown at DEBUG only): the
         pages a component left queued are what its receiver of ``stop_asked`` returns."""
-        left = ask_to_stop(self.crawler)
-        logger.info("Stopping (%s): no page more is asked of WeChat, %s %s; "
+        logger.info("Stopping (%s): no page more is asked of WeChat, %s; "
                     "the pages in hand are finished first; %s again stops at once",
-                    number.name, counted(left, "queued page"), leaves(self.crawler), number.name)
+                    number.name, ask_to_stop(self.crawler), number.name)
 
 
 def stopped_at_once(first: signal.Signals, second: signal.Signals) -> str:

@@ -56,14 +56,27 @@ def leaves(crawler: Crawler) -> str:
     return str(getattr(crawler.engine.scheduler, "LEAVES", LEFT_FOR_NEXT_RUN))
 
 
-def ask_to_stop(crawler: Crawler) -> int:
+def ask_to_stop(crawler: Crawler) -> str:
     """Tell the crawl's components that it stops (``stop_asked``): WeChat is asked for no
-    page more. How many pages they left queued (what each receiver returns), which the
-    summary keeps (``Stat.STOP_LEFT``)."""
+    page more. What the run leaves, as its stop line says it: the pages they left queued
+    (what each receiver returns), and the pages of the listings in hand, which are read to
+    their end and queue what they list after this count (a job folder keeps those too).
+    The summary keeps both (``Stat.STOP_LEFT``): a run so stopped has pages left."""
     left = sum(result for _, result in crawler.signals.send_catch_log(signal=stop_asked)
                if isinstance(result, int))
-    Run.of(crawler).tally.set(Stat.STOP_LEFT, left)
-    return left
+    reading = _listings_in_hand(crawler)
+    Run.of(crawler).tally.set(Stat.STOP_LEFT, left + reading)
+    listed = f" and the pages of {counted(reading, 'listing')} being read" if reading else ""
+    return f"{counted(left, 'queued page')}{listed} {leaves(crawler)}"
+
+
+def _listings_in_hand(crawler: Crawler) -> int:
+    """How many listings (an album's page, a feed) the run holds on the wire or being read."""
+    engine = crawler.engine
+    slot = engine.scraper.slot
+    held = [*engine.downloader.active, *(slot.active if slot else ()),
+            *(request for _, request, _ in (slot.queue if slot else ()))]
+    return sum(1 for request in held if request.meta.get("listing"))
 
 
 def leave_for_next_run(crawler: Crawler, request: Request) -> Dropped:
@@ -142,7 +155,7 @@ class ArchiveStop:
             return
         left = ask_to_stop(self.crawler)
         what = REFUSED[reason]
-        logger.error("Stopping: %s cannot be written (%s); no page more is asked of WeChat, %s %s, "
+        logger.error("Stopping: %s cannot be written (%s); no page more is asked of WeChat, %s, "
                      "the pages in hand are finished first. Give %s room (or make it writable again) "
-                     "and run again", what, cause, counted(left, "queued page"), leaves(self.crawler), what)
+                     "and run again", what, cause, left, what)
         asyncio.ensure_future(engine.close_spider_async(reason=reason))

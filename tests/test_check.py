@@ -479,3 +479,33 @@ def test_an_accounts_file_named_but_missing_is_one_line_not_an_empty_report(tmp_
     assert real.stderr == (f"scrapy accounts-report: ACCOUNTS_FILE names no file: {str(missing)!r} "
                            "(only accounts.toml, the default, may be missing: no accounts yet)\n")
     assert real.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["verify", "accounts-report"])
+def test_a_70_kb_link_or_account_name_of_a_post_is_a_bounded_line_naming_the_article(
+        tmp_path: Path, command: str) -> None:
+    """A post of a hostile page (an account named in 70,000 characters, a link of a 70 KB
+    ``chksm``): ``verify`` and ``accounts-report`` printed them whole, a line of 70 KB in the
+    cron mail. Each line is bounded now, as a log line is (``crawler.report.logtext``), and
+    keeps what names the article and the words after what it quotes."""
+    root = tmp_path / "archive"
+    made_archive(root).close()
+    query = "__biz=MzA5OTk5OTk5OQ==&mid=2247496002&idx=1&sn=sn2247496002"
+    url = f"https://mp.weixin.qq.com/s?chksm={'c' * 70_000}&{query}"
+    (root / "_posts" / "2023-11-16-huge.md").write_text(
+        f"---\ntitle: x\ndate: 2023-11-16\nwechat:\n    url: {url}\n---\nText\n",
+        encoding="utf-8")
+    named = root / "_posts" / "2023-11-15-反诈提醒.md"  # in the index: its account is reported
+    named.write_text(named.read_text(encoding="utf-8").replace("测试反诈中心", "甲" * 70_000), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "scrapy", command, "-s", f"ARCHIVE_DIR={root}"],
+                            cwd=PROJECT, env=crawl_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == (1 if command == "verify" else 0) and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert max(map(len, lines)) < 1500, [line[:300] for line in lines if len(line) >= 1500]
+    if command == "verify":
+        [quoted] = [line for line in lines if "2023-11-16-huge.md" in line]
+        assert f"https://mp.weixin.qq.com/s?{query}…(shortened: " in quoted, quoted
+        assert quoted.endswith(") is not in the index"), quoted
+    else:
+        [account] = [line for line in lines if line.startswith("甲")]
+        assert "(shortened: " in account and account.endswith(", 0 links to other accounts seen"), account

@@ -103,3 +103,14 @@ def test_a_refused_link_of_70_kb_is_one_short_line(tmp_path: Path) -> None:
     assert line.startswith("scrapy crawl article: a link with a space in it (copy the link alone): "
                            "'https://mp.weixin.qq.com/s?__biz=MzA5&mid=1&idx=1&sn=2…(shortened: "), line
     assert line.endswith(" x'") and len(line) < 300, line
+
+
+def test_a_long_url_the_project_takes_for_no_url_is_shown_as_text_cut_in_its_middle() -> None:
+    """A URL is split as every part of the project splits it (``crawler.wechat.urls.split_url``):
+    one of a port out of range, or an unclosed ``[``, is no URL to the crawl, and the line
+    showed it as one (its host, path and ids), where it is text: its start and its end."""
+    for url in ("http://mp.weixin.qq.com:99999/s?__biz=B&mid=1&idx=1&chksm=" + "c" * 1000 + "&sn=s",
+                "http://[::1/s?__biz=B&mid=1&idx=1&chksm=" + "c" * 1000 + "&sn=s"):
+        line = message("Not archived: %s", url)
+        assert line.startswith(f"Not archived: {url[:200]}…(shortened: ") and line.endswith("c&sn=s"), line
+        assert len(line) < 400

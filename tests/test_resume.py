@@ -164,8 +164,9 @@ def test_a_job_folder_on_a_full_disk_stops_the_run_in_one_line_and_the_next_run_
     it could not have been resumed); or, its queue file failing a read, lost the album's
     listing it held: "no source could be read", exit 1, nothing archived. Now the first
     write the folder refuses stops the run as a full archive does: one ERROR line naming the
-    folder, the stop's, exit status 1, WeChat asked for no page more; the next run, given
-    room, archives the album whole."""
+    folder, the stop's (which counts the listing in hand, whose pages it leaves too), exit
+    status 1, WeChat asked for no page more; the next run, given room, archives the album
+    whole."""
     site = Site(wechat)
     album = site.album("3405", site.serve(numbered(2247480601, 6)))
     archive, job = tmp_path / "archive", tmp_path / "job"
@@ -182,6 +183,10 @@ def test_a_job_folder_on_a_full_disk_stops_the_run_in_one_line_and_the_next_run_
                                                                         "index"), errors
     assert stop.startswith(f"Stopping: the job folder cannot be written ({cause}); no page more is "
                            "asked of WeChat, "), errors
+    if not room:  # its album's listing on the wire, its 6 pages not queued yet: the line said "0
+        # queued pages left for the next run", as if the run left nothing
+        assert "WeChat, 0 queued pages and the pages of 1 listing being read left for the next run, " \
+            in stop, errors
     assert status == ("Exit status 1: the run was cut short: the job folder cannot be written (a full "
                       "disk, a read-only one): see the ERROR lines"), errors
     assert len(wechat.hits("/s?")) <= 2

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from crawler.cli import ArchiveCommand
-from crawler.report.logtext import counted, escape_controls
+from crawler.report.logtext import counted, shown
 from crawler.store.archive import Archive, writer_of
 from crawler.store.check import (
     Unsettled,
@@ -36,36 +36,36 @@ class Command(ArchiveCommand):
             writer = writer or writer_of(archive.layout)  # one that began meanwhile
             for problem in found:
                 if writer and isinstance(problem, Unsettled):  # it may be writing the file now
-                    print(escape_controls(f"{problem.path}: not judged: {writer} is writing the archive"))
+                    print(shown(f"{problem.path}: not judged: {writer} is writing the archive"))
                     unjudged += 1
                 else:
-                    print(escape_controls(problem))  # a file's name cannot write a line of its own
+                    print(shown(problem))  # a file's name cannot write a line of its own
                     problems += 1
             if unjudged:
                 print(f"verify: {counted(unjudged, 'file')} not judged: {writer} was writing the "
                       "archive (run verify again once it has finished)")
             unwritten = images_awaiting_posts(archive)
             for path in unwritten:
-                print(escape_controls(f"{path}: an image of an article whose post is not written yet "
+                print(shown(f"{path}: an image of an article whose post is not written yet "
                                       "(a run stopped before it): the next run that finds the "
                                       "article writes it"))
             if unwritten:
                 print(f"verify: {counted(len(unwritten), 'image')} of articles whose posts are not "
                       "written yet (a warning: the archive is sound)")
             for path, post in images_read_only_posts_lack(archive):
-                print(escape_controls(f"{path}: an image the read-only post {post} does not show "
+                print(shown(f"{path}: an image the read-only post {post} does not show "
                                       "(left as it is: made writable, chmod u+w, the next run that "
                                       "fetches its article shows it)"))
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 for_good, why = _images_wait(archive, path)
                 if for_good:
-                    print(escape_controls(f"{path}: {counted(count, 'image')} left on the CDN for good "
+                    print(shown(f"{path}: {counted(count, 'image')} left on the CDN for good "
                                           f"({why}: the post shows the link, and no run asks for it "
                                           "again)"))
                     lost += 1
                 else:
-                    print(escape_controls(f"{path}: incomplete, {counted(count, 'image')} still on the "
+                    print(shown(f"{path}: incomplete, {counted(count, 'image')} still on the "
                                           f"CDN ({why})"))
                     waiting += 1
             if waiting:

@@ -22,9 +22,10 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+
+from crawler.wechat.urls import split_url
 
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")  # a tab stays a tab
 _CONTROL_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
@@ -75,9 +76,8 @@ def _shortened_url(url: str) -> str:
     much was left out."""
     if len(url) <= URL_SHOWN:
         return url
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # a host urlsplit refuses ("[" unclosed): the text it is
+    parts = split_url(url)
+    if parts is None:  # a URL no part of the project takes for one ("[" unclosed): the text it is
         return _cut_middle(url, URL_SHOWN)
     kept: dict[str, str] = {}
     for pair in parts.query.split("&"):
