@@ -367,6 +367,23 @@ def test_versions_of_a_capture_the_converter_fails_on_is_one_line(
                                  "could not be converted: RecursionError")
 
 
+def test_versions_lists_a_capture_of_a_long_multi_line_reason_as_one_bounded_line(
+        archived: tuple[Path, str], legacy: Served, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A capture's line quotes what the page carries (a moved account's 70 KB link, a
+    converter's error about the page): printed as it was, one line of 70 KB, or two."""
+    import crawler.convert.post as post_module
+
+    def failing(*args: object, **kwargs: object) -> str:
+        raise ValueError("a reason\nthe page carries" + "x" * 70_000)
+
+    monkeypatch.setattr(post_module, "to_markdown", failing)
+    assert run_command(versions.Command(), archived[0], legacy.url, **LOCAL_HOSTS) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.startswith("1  ") and "could not be converted: ValueError: a reason\\nthe page carries" in line
+    assert len(line) < 1_000 and "characters left out" in line
+
+
 def test_versions_finds_the_captures_of_the_short_link_they_were_fetched_by_once_the_index_is_lost(
         copied: Path, legacy: Served, capsys: pytest.CaptureFixture[str]) -> None:
     """The archive was crawled by the short link WeChat shares; the index deleted (as a damaged

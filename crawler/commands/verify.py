@@ -47,26 +47,26 @@ class Command(ArchiveCommand):
             unwritten = images_awaiting_posts(archive)
             for path in unwritten:
                 print(shown(f"{path}: an image of an article whose post is not written yet "
-                                      "(a run stopped before it): the next run that finds the "
-                                      "article writes it"))
+                            "(a run stopped before it): the next run that finds the "
+                            "article writes it"))
             if unwritten:
                 print(f"verify: {counted(len(unwritten), 'image')} of articles whose posts are not "
                       "written yet (a warning: the archive is sound)")
             for path, post in images_read_only_posts_lack(archive):
                 print(shown(f"{path}: an image the read-only post {post} does not show "
-                                      "(left as it is: made writable, chmod u+w, the next run that "
-                                      "fetches its article shows it)"))
+                            "(left as it is: made writable, chmod u+w, the next run that "
+                            "fetches its article shows it)"))
             waiting = lost = 0
             for path, count in posts_with_remote_images(archive, config.image_hosts):
                 for_good, why = _images_wait(archive, path)
                 if for_good:
                     print(shown(f"{path}: {counted(count, 'image')} left on the CDN for good "
-                                          f"({why}: the post shows the link, and no run asks for it "
-                                          "again)"))
+                                f"({why}: the post shows the link, and no run asks for it "
+                                "again)"))
                     lost += 1
                 else:
                     print(shown(f"{path}: incomplete, {counted(count, 'image')} still on the "
-                                          f"CDN ({why})"))
+                                f"CDN ({why})"))
                     waiting += 1
             if waiting:
                 print(f"verify: {counted(waiting, 'post')} with images not stored "

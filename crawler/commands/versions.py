@@ -8,6 +8,7 @@ import sys
 
 from crawler.cli import ArchiveCommand
 from crawler.offline.versions import versions_of
+from crawler.report.logtext import shown
 from crawler.wechat.urls import BadArticleURL, article_link
 
 
@@ -43,7 +44,7 @@ class Command(ArchiveCommand):
                 sys.exit(self._refuse(f"no capture of {url} in {archive.layout.captures}", 1))
             if show is None:
                 for version in versions:
-                    print(version.line())
+                    print(shown(version.line()))  # it quotes what the page carries
                 return
             chosen = [version for version in versions if version.number == show]
             if not chosen:
