@@ -11,7 +11,14 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.distributed.mode import LEASE_LOST, NO_NODE, OTHER_VERSION, REDIS_LOST, REDIS_REFUSED
+from crawler.distributed.mode import (
+    LEASE_LOST,
+    NO_NODE,
+    OTHER_VERSION,
+    REDIS_LOST,
+    REDIS_REFUSED,
+    WRITER_LOST,
+)
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run, ways_in
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
@@ -114,6 +121,8 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: no fetch node is running"
     if reason == OTHER_VERSION:
         return "this fetch node runs another version of this project than its writer"
+    if reason == WRITER_LOST:
+        return "the run was cut short: the job's writer stopped saying nothing (killed?)"
     if stats.get(Stat.JOB_NOT_ENDED):
         return "the job could not be ended in Redis: see the ERROR line"
     # A run a signal stopped with pages left ends by that signal: what it came to before is
