@@ -959,6 +959,29 @@ def test_a_writer_stopped_as_it_takes_its_lease_lets_it_go(
     assert_clean(processes)
 
 
+@pytest.mark.parametrize("moment", ["prepared", "handed", "opening"])
+def test_a_writer_stopped_between_its_last_look_for_a_signal_and_the_crawls_start_ends_by_it_holding_nothing(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, moment: str) -> None:
+    """SIGTERM (cron's timeout) in the moments between the crawl command's last look for a
+    signal and the crawl's start (``tests/signalat`` sends it there): the writer must end by it,
+    asking WeChat for nothing, and leave no lease for its next writer to wait out."""
+    before = len(article_hits(album.server))
+    hooked = {"SIGNAL_AT": moment, "PYTHONPATH": f"{PROJECT / 'tests' / 'signalat'}:{PROJECT}"}
+    processes.start("writer", "album", archive, "-a", f"url={album.url}", env=hooked, REDIS_HEARTBEAT="60")
+    status = processes.wait("writer", timeout=60)
+    log = processes.log("writer")
+    assert status == -signal.SIGTERM, log
+    assert "Traceback" not in log and "] ERROR: " not in log, log
+    assert len(article_hits(album.server)) == before, log
+    assert not job.exists(f"{JOB}:writer"), log
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
+    processes.succeed("again", "n1")
+    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
         processes: Processes, job: redis.Redis) -> None:
     """A node restarted under its name (systemd's Restart=) waits for the heartbeat its

@@ -127,8 +127,10 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the job could not be ended in Redis: see the ERROR line"
     # A run a signal stopped with pages left ends by that signal: what it came to before is
     # no verdict on its sources or on WeChat (of 30 pages one asked, 404), only what broke is.
-    # One that had asked all it was given is judged as any run.
-    stopped = stats.get(Stat.STOP_LEFT, 0) > 0
+    # So does one stopped before it had any answer (as its engine started, its sources not asked
+    # yet: the stop line counts none). One that had asked all it was given is judged as any run.
+    stopped = stats.get(Stat.STOP_LEFT, 0) > 0 or (reason == "shutdown" and not stats.get(
+        Stat.DOWNLOADER_RESPONSES, 0) and not stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0))
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and not stopped and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \
