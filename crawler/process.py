@@ -7,20 +7,19 @@ import gc
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from contextlib import suppress
 from types import FrameType
-from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.run import Run
 from crawler.signalstop import forced_by_words
 from crawler.stopping import ask_to_stop
 
 logger = logging.getLogger(__name__)
-Handler = Callable[[int, FrameType | None], Any]
 
 
 class CollectorPace:
@@ -59,14 +58,15 @@ class StopSignal:
     crawl command then ends by it (``crawler.commands.crawl``), so that cron sees a run cut
     short and systemd a clean stop. Tells the crawl's components (``stop_asked``): WeChat
     is asked for no page more (``crawler.stopping``). Says so when it lands, with the pages
-    left for the next run: the pages in hand take a moment to finish.
+    left for the next run: the pages in hand take a moment to finish; then stops the crawl
+    as Scrapy's graceful stop does. A second signal stops the reactor at once, as Scrapy's
+    does, and is noted (``Run.forced_by``), which the crawl command then says and ends by.
 
-    Scrapy installs its graceful-stop handlers as the crawl starts; each is wrapped once
-    the engine has started, and calls Scrapy's after taking note. The first signal has
-    Scrapy put in its handlers of a second one, which stop at once: those are wrapped in
-    turn, and note that signal (``Run.forced_by``), which the crawl command then says and ends
-    by. Signals reach the main thread only: a crawl run elsewhere (in tests) has nothing to
-    wrap.
+    Its handlers are put in once the engine has started, and Scrapy's never are (the crawl
+    command starts Scrapy without them): Scrapy's, put in as the reactor starts, stopped the
+    reactor under a spider still opening, the run ending 0 with no line. Until then the crawl
+    command's own handlers note the signals (``Run.signalled``), acted on here as if they came
+    now. Signals reach the main thread only: a crawl run elsewhere (in tests) has none.
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -84,39 +84,41 @@ class StopSignal:
     def engine_started(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
-        self._wrap(self._noting)
-
-    def _wrap(self, noting: Callable[[Handler], Handler]) -> None:
         for number in self.SIGNALS:
-            handler = signal.getsignal(number)
-            if callable(handler):
-                signal.signal(number, noting(handler))
+            signal.signal(number, self._handle)
+        before = self.run.signalled
+        noted: list[signal.Signals | None] = [before.stopped_by, before.forced_by] if before else []
+        for noted_signal in noted:
+            if noted_signal is not None:
+                self._handle(noted_signal, None)
 
-    def _noting(self, handler: Handler) -> Handler:
-        def note_then_handle(number: int, frame: FrameType | None) -> Any:
-            from twisted.internet import reactor  # the one installed: imported, as Scrapy does
+    def _handle(self, number: int, frame: FrameType | None) -> None:
+        from twisted.internet import reactor  # the one installed: imported, as Scrapy does
 
-            if self.run.stopped_by is None:
-                # told once out of the signal handler, before Scrapy's graceful stop begins
-                reactor.callFromThread(self._stop, signal.Signals(number))
-            self.run.stopped_by = self.run.stopped_by or signal.Signals(number)
-            handled = handler(number, frame)
-            self._wrap(self._forcing)  # Scrapy's handlers of a second signal, put in now
-            return handled
-        return note_then_handle
-
-    def _forcing(self, handler: Handler) -> Handler:
-        def note_then_handle(number: int, frame: FrameType | None) -> Any:
-            self.run.forced_by = self.run.forced_by or signal.Signals(number)
-            return handler(number, frame)
-        return note_then_handle
+        if self.run.stopped_by is None:
+            self.run.stopped_by = signal.Signals(number)
+            # told out of the signal handler, before the graceful stop begins
+            reactor.callFromThread(self._stop, signal.Signals(number))
+            return
+        self.run.forced_by = self.run.forced_by or signal.Signals(number)
+        for each in self.SIGNALS:
+            signal.signal(each, signal.SIG_IGN)
+        reactor.callFromThread(self._stop_at_once)
 
     def _stop(self, number: signal.Signals) -> None:
-        """Tells the components, and says so (Scrapy's own line is shown at DEBUG only): the
-        pages a component left queued are what its receiver of ``stop_asked`` returns."""
+        """Tells the components, and says so, then stops the crawl gracefully: the pages a
+        component left queued are what its receiver of ``stop_asked`` returns."""
         logger.info("Stopping (%s): no page more is asked of WeChat, %s; "
                     "the pages in hand are finished first; %s again stops at once",
                     number.name, ask_to_stop(self.crawler), number.name)
+        deferred_from_coro(self.crawler.stop_async())
+
+    @staticmethod
+    def _stop_at_once() -> None:
+        from twisted.internet import reactor
+
+        with suppress(RuntimeError):  # stopping already
+            reactor.stop()  # type: ignore[misc]  # its zope interface declares stop() without self
 
 
 def stopped_at_once(first: signal.Signals, second: signal.Signals) -> str:

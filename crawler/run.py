@@ -32,6 +32,7 @@ from scrapy.crawler import Crawler
 
 from crawler.config import Config
 from crawler.report.tally import Stat, Tally
+from crawler.signalstop import SignalStop
 from crawler.store.archive import Archive
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Run:
         self._archive: Archive | None = None
         self.stopped_by: signal.Signals | None = None
         self.forced_by: signal.Signals | None = None  # a second signal: stopped at once
+        self.signalled: SignalStop | None = None  # signals noted as the crawl started (``StopSignal``)
         self.errors_said: set[str] = set()
         self._writers: list[ThreadPoolExecutor] = []
         self._after_writes: list[Callable[[], None]] = []

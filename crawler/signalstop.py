@@ -40,6 +40,11 @@ class SignalStop:
         for number, handler in self._before.items():
             signal.signal(number, handler)
 
+    def hand_over(self) -> None:
+        """Its handlers stay in place on exit, noting still, until the next ones replace them
+        (a crawl's, as its engine starts): a signal between the two is not lost."""
+        self._before = {}
+
     def _note(self, number: int, frame: FrameType | None) -> None:
         if self.stopped_by is None:
             self.stopped_by = signal.Signals(number)

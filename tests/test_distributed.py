@@ -810,32 +810,44 @@ def test_a_second_node_of_one_name_is_refused_and_fetches_nothing(
     assert_clean(processes)
 
 
-def test_a_writer_killed_mid_job_resumes_with_the_pages_fetched_meanwhile(
+def test_the_nodes_of_a_killed_writer_ask_wechat_for_nothing_once_its_lease_ran_out_and_stop(
         album: Album, archive: Path, processes: Processes, job: redis.Redis, gate: Callable[[int], Gate]) -> None:
+    """A writer killed (SIGKILL, its machine down, or stopped while Redis did not answer it)
+    leaves no word in Redis: its nodes went on asking WeChat for every request on the frontier,
+    for nobody, then waited for ever. Now a node takes nothing once the writer's lease has run
+    out, finishes the page on the wire, hands it back, and stops REDIS_GRACE later, exit status 1,
+    its last line saying why; the next writer archives the rest, asking WeChat for no page again."""
     before = len(article_hits(album.server))
     fourth = gate(4)
-    processes.node("n1")
+    processes.node("n1", REDIS_GRACE="3")
     processes.writer("writer", archive, album)
     fourth.wait()
     # Of the three pages handed back, one may be the 404.
     processes.wait_for(lambda: len(list((archive / "_posts").glob("*.md"))) >= 2, "two posts")
     processes.kill("writer")
-    processes.running["writer"].wait()
+    processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
     fourth.open()
-    # The node goes on: every page it fetches waits in Redis.
-    processes.wait_for(lambda: job.zcard(f"{JOB}:requests") == 0 and not job.hlen(f"{JOB}:inflight:n1"),
-                       "the frontier fetched")
+    status = processes.wait("n1", timeout=30)
+    log = processes.log("n1")
+    assert status == 1, log
+    *_, last = log.splitlines()
+    assert re.search(rf"WARNING: Fetch node n1 stopped \(writer_lost\): 4 pages handed back to job {JOB}; its "
+                     r"writer's lease ran out unrenewed \d+ s ago \(killed, its machine down, or stopped while Redis "
+                     r"did not answer it\): no page more is asked of WeChat, the job's frontier waits for its next "
+                     r"writer$", last), log
+    assert re.search(rf"INFO: Job {JOB}'s writer lease ran out unrenewed .*: this node takes nothing until a writer "
+                     r"holds it again, and stops if none has in 3 s \(REDIS_GRACE\)", log), log
+    assert len(article_hits(album.server)) - before == 4, processes.every_log()  # the page on the wire only
     # with those the killed writer took and had not archived (recorded in the index) yet
     waiting = job.hlen(f"{JOB}:pages") + job.hlen(f"{JOB}:taken")
-    assert waiting > 0
+    assert waiting > 0 and job.zcard(f"{JOB}:requests") == ARTICLES - 4
 
-    processes.wait_for(lambda: not job.exists(f"{JOB}:writer"), "the killed writer's lease to run out")
+    processes.node("n2")
     processes.writer("again", archive, album)
-    assert processes.wait("again") == 0, processes.log("again")
-    assert processes.wait("n1") == 0
+    processes.succeed("again", "n2")
     assert contents(archive) == album.expected
-    assert f"Resuming job {JOB}: 0 requests on the frontier, {counted(waiting, 'page')} fetched and waiting" \
-        in processes.log("again")
+    assert f"Resuming job {JOB}: {ARTICLES - 4} requests on the frontier, {counted(waiting, 'page')} fetched and " \
+        "waiting" in processes.log("again")
     # Neither the pages fetched for the killed writer and waiting in Redis nor those it had
     # taken are asked for again; a post it wrote and had not recorded is written again.
     assert asked_again(album, before) == [], processes.log("again")
@@ -939,6 +951,29 @@ def test_a_writer_stopped_as_it_takes_its_lease_lets_it_go(
     assert last.endswith(f"WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
                          f"written; job {JOB} stays in Redis as it was, for its next writer"), processes.log("writer")
     assert not job.exists(f"{JOB}:writer")
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
+    processes.succeed("again", "n1")
+    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
+@pytest.mark.parametrize("moment", ["prepared", "handed", "opening"])
+def test_a_writer_stopped_between_its_last_look_for_a_signal_and_the_crawls_start_ends_by_it_holding_nothing(
+        album: Album, archive: Path, processes: Processes, job: redis.Redis, moment: str) -> None:
+    """SIGTERM (cron's timeout) in the moments between the crawl command's last look for a
+    signal and the crawl's start (``tests/signalat`` sends it there): the writer must end by it,
+    asking WeChat for nothing, and leave no lease for its next writer to wait out."""
+    before = len(article_hits(album.server))
+    hooked = {"SIGNAL_AT": moment, "PYTHONPATH": f"{PROJECT / 'tests' / 'signalat'}:{PROJECT}"}
+    processes.start("writer", "album", archive, "-a", f"url={album.url}", env=hooked, REDIS_HEARTBEAT="60")
+    status = processes.wait("writer", timeout=60)
+    log = processes.log("writer")
+    assert status == -signal.SIGTERM, log
+    assert "Traceback" not in log and "] ERROR: " not in log, log
+    assert len(article_hits(album.server)) == before, log
+    assert not job.exists(f"{JOB}:writer"), log
     processes.node("n1")
     processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
     processes.succeed("again", "n1")

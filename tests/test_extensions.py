@@ -73,8 +73,16 @@ def test_a_run_a_signal_stopped_is_judged_by_what_broke_not_by_what_it_did_not_r
     left = {**came_to, "stop/left": 29}
     assert run_failure(left, "shutdown") is None
     assert "could not be written" in (run_failure({**left, "posts/write_failed": 1}, "shutdown") or "")
-    # stopped with nothing left (it had asked all it was given): judged as any run
-    assert run_failure({**came_to, "stop/left": 0}, "shutdown") == run_failure(came_to, "finished")
+    # stopped with nothing left (it had asked all it was given, and had answers): judged as any run
+    asked = {**came_to, "downloader/response_count": came_to.get("downloader/response_count", 1)}
+    assert run_failure({**asked, "stop/left": 0}, "shutdown") == run_failure(asked, "finished")
+
+
+def test_a_run_a_signal_stopped_before_any_answer_ends_by_it() -> None:
+    """Stopped as its engine started (the signal noted before): its source not asked yet."""
+    from crawler.report.extensions import run_failure
+    assert run_failure({"sources/attempted": 1}, "shutdown") is None
+    assert run_failure({"sources/attempted": 1}, "finished") == "no source could be read"
 
 
 def test_every_outcome_and_page_reason_has_its_stats_name() -> None:

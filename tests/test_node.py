@@ -47,7 +47,9 @@ def queue(node: FetchNode, redis_db: redis.Redis) -> NodeQueue:
 
 
 def put(redis_db: redis.Redis, url: str, page_id: str, priority: int = 0) -> bytes:
-    """A writer's article request on the frontier, as the writer puts it there."""
+    """A writer's article request on the frontier, as the writer puts it there (holding the
+    job's lease: nodes take nothing for a job without a writer)."""
+    redis_db.set(JOB.lease, "writer:1", px=60_000)
     request = Request(url, priority=priority, headers={"Referer": "https://mp.weixin.qq.com/a"})
     entry = frontier_entry(request, page_id)
     redis_db.zadd(JOB.requests, {entry: frontier_score(request)})
@@ -81,6 +83,7 @@ def test_an_empty_frontier_gives_nothing(queue: NodeQueue) -> None:
 @pytest.mark.parametrize("entry", [b"\x80\x04\x95 a pickle", b'{"v": 1, "url": "https://x"}'])
 def test_an_entry_not_of_the_frontiers_format_is_dropped_not_run(
         queue: NodeQueue, node: FetchNode, redis_db: redis.Redis, entry: bytes) -> None:
+    redis_db.set(JOB.lease, "writer:1", px=60_000)
     redis_db.zadd(JOB.requests, {entry: 0})
     assert queue.pop() is None
     assert not redis_db.exists(JOB.requests) and not redis_db.exists(JOB.inflight(NAME))

@@ -21,9 +21,13 @@ def run(redis_db: redis.Redis, script: str, keys: list[str],
     return redis_db.register_script(script)(keys=keys, args=args or [])
 
 
-def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION, clock: int = 0) -> object:
+def take(redis_db: redis.Redis, node: str = NODE, version: str = VERSION, clock: int = 0,
+         writer: bool = True) -> object:
+    """A node's take, the job's writer holding its lease (``writer``) as it runs."""
+    if writer:
+        redis_db.set(JOB.lease, WRITER, px=60_000)
     return run(redis_db, scripts.TAKE_REQUEST, [JOB.requests, JOB.inflight(node), JOB.opened, JOB.clock, JOB.behind,
-                                                 JOB.stopped], [version, clock])
+                                                 JOB.stopped, JOB.lease], [version, clock])
 
 
 def submit(redis_db: redis.Redis, page_id: str, score: float, request: str) -> object:
@@ -97,6 +101,15 @@ def test_a_node_takes_nothing_once_the_writer_said_it_stopped(redis_db: redis.Re
     assert run(redis_db, scripts.STOP_JOB, stop, [WRITER, "SIGTERM"]) == 1
     assert take(redis_db) is None and frontier(redis_db) == [(b"r1", 3.0)]
     redis_db.delete(JOB.stopped)
+    assert take(redis_db) == [b"r1", b"3", 1]
+
+
+def test_a_node_takes_nothing_while_no_writer_holds_the_jobs_lease(redis_db: redis.Redis) -> None:
+    """A writer killed, or stopped while Redis did not answer it, says nothing: its lease runs
+    out, and no writer would take the page back until the job's next one holds it."""
+    submit(redis_db, "p1", 3, "r1")
+    assert take(redis_db, writer=False) is None and frontier(redis_db) == [(b"r1", 3.0)]
+    assert not redis_db.exists(JOB.inflight(NODE))
     assert take(redis_db) == [b"r1", b"3", 1]
 
 

@@ -70,9 +70,12 @@ class Command(ScrapyCrawl):
             self.exitcode = refuse("crawl", not_one_spider(args, spiders), 2)
             return
         quiet_scrapy(self.settings)
-        # a signal while a job's writer or node waits for its predecessor's lease
+        # a signal while a job's writer or node waits for its predecessor's lease, or as the
+        # crawl starts: noted until the crawl's own handlers take over (``StopSignal``)
         with SignalStop() as stop:
             prepared = prepare_crawl(self.crawler_process, self.settings, args[0], opts.spargs, stop.asked)
+            if isinstance(prepared, tuple):
+                stop.hand_over()
         if isinstance(prepared, Unstarted):
             end_by(prepared.said(stop))
             return
@@ -80,10 +83,11 @@ class Command(ScrapyCrawl):
             self.exitcode = prepared
             return
         crawler, params = prepared
+        Run.of(crawler).signalled = stop
         # by then the crawl has set up its log handler
         crawler.signals.connect(log_file_falls_back, signal=signals.engine_started)
         self.crawler_process.crawl(crawler, params=params)
-        self.crawler_process.start()
+        self.crawler_process.start(install_signal_handlers=False)  # StopSignal's, as the engine starts
         run = Run.of(crawler)
         run.finish_writes()
         if run.stopped_by is not None and run.forced_by is not None:  # no summary: said here

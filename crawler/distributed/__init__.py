@@ -24,7 +24,8 @@ format). Every key of a job starts with ``REDIS_JOB`` (see ``job.Job``):
 - ``<job>:ready``          list: fingerprints of pages handed back, for the writer to take
 - ``<job>:taken``          hash: fingerprint → a page the writer took and has not archived yet
 - ``<job>:takers``         hash: fingerprint → the writer (host:pid) that took it
-- ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it
+- ``<job>:writer``         the writer's lease: its host:pid, expiring unless it renews it; nodes
+  take nothing without it, and stop once it has been gone for ``REDIS_GRACE`` (a writer killed)
 - ``<job>:lastwriter``     the writer that held the lease last (host:pid), for the job's length
 - ``<job>:opened``         the writer's code version, for the job's length: a Redis without it lost the job
 - ``<job>:clock``          requests taken by nodes and pages finished by the writer: a Redis

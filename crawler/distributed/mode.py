@@ -27,6 +27,9 @@ REDIS_REFUSED = "redis_refused"
 OTHER_VERSION = "other_version"
 # The close reason of a fetch node whose writer stopped (a signal, its archive refusing writes).
 WRITER_STOPPED = "writer_stopped"
+# The close reason of a fetch node whose writer stopped renewing its lease, saying nothing
+# (killed, its machine down, or stopped while Redis did not answer it).
+WRITER_LOST = "writer_lost"
 # The close reason of a writer whose lease another writer took.
 LEASE_LOST = "writer_replaced"
 # The close reason of a writer that waited ``REDIS_NODE_WAIT`` for a fetch node in vain.

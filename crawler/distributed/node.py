@@ -33,7 +33,14 @@ from crawler.distributed.job import (
     node_name,
     text,
 )
-from crawler.distributed.mode import OTHER_VERSION, REDIS_LOST, REDIS_REFUSED, TAKEN, WRITER_STOPPED
+from crawler.distributed.mode import (
+    OTHER_VERSION,
+    REDIS_LOST,
+    REDIS_REFUSED,
+    TAKEN,
+    WRITER_LOST,
+    WRITER_STOPPED,
+)
 from crawler.distributed.scripts import DROPPED, GIVE_BACK, HAND_BACK, HEARTBEAT, HOLD_AGAIN, REQUEUE
 from crawler.distributed.wire import Page
 from crawler.report.logtext import counted
@@ -99,6 +106,8 @@ class FetchNode:
         self.clock = 0  # the job's clock at the last beat or take (see ``scripts.TAKE_REQUEST``)
         self.grace = config.redis_node_grace
         self.writerless_since = time.monotonic()  # the job has had no writer since (monotonic)
+        self.writer_seen: float | None = None  # when the writer's lease was last there: see ``writer_lost``
+        self.lapsed = False  # the lease has run out since, said once
         self.said_elsewhere: set[str] = set()  # jobs said to have a writer and no node (once each)
         self.beating: asyncio.Task[None] | None = None
         self.holding: dict[bytes, float] = {}  # entries taken, not handed or given back, and their scores
@@ -187,8 +196,10 @@ class FetchNode:
                 return
             with self.redis():
                 if not self.beat():
-                    reason = WRITER_STOPPED if self.writer_stopped else "finished"
-                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
+                    self.stop(WRITER_STOPPED if self.writer_stopped else "finished")
+                    return
+                if self.writer_lost():
+                    self.stop(WRITER_LOST)
                     return
                 self.send()
                 self.hold_again()
@@ -215,13 +226,34 @@ class FetchNode:
         self._requeue(keys=[self.inflight, self.job.requests, self.job.done], args=[entry, score])
         self.holding.pop(entry, None)
 
+    def writer_lost(self) -> bool:
+        """Whether the job's writer left its lease to run out ``REDIS_GRACE`` seconds ago (or
+        more, Redis answering meanwhile): killed, its machine down, or stopped while Redis did
+        not answer it, it said nothing, and no writer takes the pages the node would fetch (it
+        takes none once the lease is gone: ``scripts.TAKE_REQUEST``). The grace is a stalled
+        writer's, back with its lease; a node that has seen no writer yet waits for one."""
+        now = time.monotonic()
+        if self.server.exists(self.job.lease):
+            if self.lapsed:
+                logger.info("Job %s has a writer again: this node takes its requests", self.job.name)
+            self.writer_seen = self.writerless_since = now
+            self.lapsed = False
+            return False
+        if self.writer_seen is None:
+            return False
+        if not self.lapsed:
+            self.lapsed = True
+            logger.info("Job %s's writer lease ran out unrenewed (its writer killed, its machine down, or "
+                        "stalled): this node takes nothing until a writer holds it again, and stops if none "
+                        "has in %.0f s (REDIS_GRACE)", self.job.name, self.outage.grace)
+        return now - max(self.writer_seen, self.outage.ended or 0.0) >= self.outage.grace
+
     def look_for_writer(self) -> None:
         """Says once when the job has had no writer for ``REDIS_NODE_GRACE`` seconds while
         another job's writer has no fetch node: the two were given two names. (Redis's keys
-        are looked at once a grace: a node waits for jobs for hours.)"""
+        are looked at once a grace: a node waits for jobs for hours; ``writer_lost`` notes
+        when the job last had a writer.)"""
         now = time.monotonic()
-        if self.server.exists(self.job.lease):
-            self.writerless_since = now
         if now - self.writerless_since < self.grace:
             return
         self.writerless_since = now
@@ -287,7 +319,11 @@ class FetchNode:
             logger.error("Fetch node %s runs another version of this project than the writer of job %s "
                          "(code %s here, %s there): stopping, taking nothing; install the writer's commit "
                          "here", self.name, self.job.name, self.version, version)
-            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=OTHER_VERSION))
+            self.stop(OTHER_VERSION)
+
+    def stop(self, reason: str) -> None:
+        """Closes the node's spider (``leave`` hands back and gives back what it holds)."""
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=reason))
 
     async def leave(self, reason: str) -> None:
         """Hands back the pages an outage kept (given back as requests, they would be
@@ -301,16 +337,25 @@ class FetchNode:
                         self.name, counted(len(self.unsent), "page"))
             while not self.left(reason):
                 await asyncio.sleep(1)
-        report = logger.error if reason == "blocked" else logger.info
-        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s%s", self.name, reason,
+        report = {"blocked": logger.error, WRITER_LOST: logger.warning}.get(reason, logger.info)
+        report("Fetch node %s stopped (%s): %s handed back to job %s%s%s", self.name, reason,
                counted(self.handed_back, "page"), self.job.name,
                f"; {counted(len(self.unsent), 'page')} fetched and not handed back "
                f"({'Redis refused this node' if self.refused else 'Redis did not answer'}): "
-               "asked again by the writer" if self.unsent else "",
-               "; WeChat is blocking this IP: what it held is back on the job's frontier"
-               if reason == "blocked" else "",
-               f"; its writer stopped ({self.writer_stopped}): no page more is asked of WeChat, the job's "
-               "frontier waits for its next writer" if reason == WRITER_STOPPED else "")
+               "asked again by the writer" if self.unsent else "", self.why_left(reason))
+
+    def why_left(self, reason: str) -> str:
+        """The end of the node's stop line: what came of a stop that is not the job's end."""
+        asked = "no page more is asked of WeChat, the job's frontier waits for its next writer"
+        if reason == "blocked":
+            return "; WeChat is blocking this IP: what it held is back on the job's frontier"
+        if reason == WRITER_STOPPED:
+            return f"; its writer stopped ({self.writer_stopped}): {asked}"
+        if reason == WRITER_LOST:
+            ago = time.monotonic() - (self.writer_seen or 0)
+            return (f"; its writer's lease ran out unrenewed {ago:.0f} s ago (killed, its machine down, or "
+                    f"stopped while Redis did not answer it): {asked}")
+        return ""
 
     def left(self, reason: str) -> bool:
         """One try at ``leave``'s steps; False while Redis is away, within ``REDIS_GRACE``."""
@@ -334,7 +379,7 @@ class FetchNode:
             self.refused = True
             logger.error("%s. Stopping; the writer gives this node's requests to the others once Redis "
                          "takes them.", why)
-            asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_REFUSED))
+            self.stop(REDIS_REFUSED)
 
     @contextmanager
     def redis(self) -> Iterator[None]:
@@ -353,6 +398,6 @@ class FetchNode:
                 logger.error("Redis is unreachable: %s, for more than REDIS_GRACE (%.0f s). Stopping; "
                              "the writer gives this node's requests to the others once Redis is back.",
                              str(error).rstrip("."), self.outage.grace)
-                asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=REDIS_LOST))
+                self.stop(REDIS_LOST)
         else:
             self.outage.answered()

@@ -81,10 +81,11 @@ class NodeQueue(PriorityQueue):
         return None
 
     def take(self) -> list[bytes] | bytes | int | None:
-        """[entry, score, the job's clock], None when the frontier is empty, the writer's other
-        code version, or the job's clock when it is behind the node's."""
+        """[entry, score, the job's clock], None when the frontier is empty or no writer takes
+        pages, the writer's other code version, or the job's clock when it is behind the node's."""
         node = self.node
-        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind, node.job.stopped]
+        keys = [self.key, node.inflight, node.job.opened, node.job.clock, node.job.behind, node.job.stopped,
+                node.job.lease]
         taken: list[bytes] | bytes | int | None = self._take(keys=keys, args=[node.version, node.clock])
         return taken
 

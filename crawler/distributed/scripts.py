@@ -13,14 +13,17 @@ bring back keys the writer cleaned, and a writer's once another writer holds the
 # snapshot holds again requests taken or archived since. The node then takes nothing and
 # leaves the clock it saw in ``behind``, until the writer has dropped those (REWOUND). A take
 # moves the clock: a snapshot older than it, no page finished since, is behind it too.
-# Nothing is taken once the job's writer has stopped (``stopped``): it takes no page back.
-# KEYS: requests, inflight, opened, clock, behind, stopped.  ARGV: the node's code version, the clock it saw.
-# Returns [request, score, the job's clock], nil when the frontier is empty or the writer
-# stopped, the writer's other version, or the job's clock, when behind.
+# Nothing is taken once the job's writer has stopped (``stopped``), nor while no writer holds
+# the job's lease (killed, or stopped while Redis did not answer it, it said nothing): either
+# way no writer takes the page back.
+# KEYS: requests, inflight, opened, clock, behind, stopped, lease.
+# ARGV: the node's code version, the clock it saw.
+# Returns [request, score, the job's clock], nil when the frontier is empty or no writer
+# takes pages, the writer's other version, or the job's clock, when behind.
 TAKE_REQUEST = """
 local version = redis.call('GET', KEYS[3])
 if version and version ~= ARGV[1] then return version end
-if redis.call('EXISTS', KEYS[6]) == 1 then return false end
+if redis.call('EXISTS', KEYS[6]) == 1 or redis.call('EXISTS', KEYS[7]) == 0 then return false end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #first == 0 then return false end
 local clock = tonumber(redis.call('GET', KEYS[4]) or '0')

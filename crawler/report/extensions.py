@@ -11,7 +11,14 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.distributed.mode import LEASE_LOST, NO_NODE, OTHER_VERSION, REDIS_LOST, REDIS_REFUSED
+from crawler.distributed.mode import (
+    LEASE_LOST,
+    NO_NODE,
+    OTHER_VERSION,
+    REDIS_LOST,
+    REDIS_REFUSED,
+    WRITER_LOST,
+)
 from crawler.report.coverage import archived_accounts, coverage_of, deletions_alarm, found_this_run, ways_in
 from crawler.report.logtext import counted
 from crawler.report.tally import Stat, named_by_user
@@ -114,12 +121,16 @@ def run_failure(stats: dict[str, Any], reason: str | None = None) -> str | None:
         return "the run was cut short: no fetch node is running"
     if reason == OTHER_VERSION:
         return "this fetch node runs another version of this project than its writer"
+    if reason == WRITER_LOST:
+        return "the run was cut short: the job's writer stopped saying nothing (killed?)"
     if stats.get(Stat.JOB_NOT_ENDED):
         return "the job could not be ended in Redis: see the ERROR line"
     # A run a signal stopped with pages left ends by that signal: what it came to before is
     # no verdict on its sources or on WeChat (of 30 pages one asked, 404), only what broke is.
-    # One that had asked all it was given is judged as any run.
-    stopped = stats.get(Stat.STOP_LEFT, 0) > 0
+    # So does one stopped before it had any answer (as its engine started, its sources not asked
+    # yet: the stop line counts none). One that had asked all it was given is judged as any run.
+    stopped = stats.get(Stat.STOP_LEFT, 0) > 0 or (reason == "shutdown" and not stats.get(
+        Stat.DOWNLOADER_RESPONSES, 0) and not stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0))
     archived = any(_of_pages(stats, key) for key in _ARCHIVED)
     responses = stats.get(Stat.DOWNLOADER_RESPONSES, 0) - stats.get(Stat.MEND_READS, 0)
     if not archived and not stopped and stats.get(Stat.DOWNLOADER_EXCEPTIONS, 0) \

@@ -5,8 +5,10 @@ in Redis, one at a time, with this machine's politeness and block handling, and 
 page back as WeChat sent it. It writes nothing here: no posts, images, index or captures.
 It waits for work while the job goes on and stops by itself once the writer has finished
 it, or has stopped (a signal, its archive refusing writes: reason ``writer_stopped``, exit
-status 0, what it holds handed back for the job's next writer). Blocked, it stops with
-reason ``blocked`` (exit status 1) and its requests go to the other nodes. See
+status 0, what it holds handed back for the job's next writer), or has left its lease to
+run out, saying nothing (killed: it takes nothing from then, and stops ``REDIS_GRACE`` later,
+reason ``writer_lost``, exit status 1). Blocked, it stops with reason ``blocked`` (exit
+status 1) and its requests go to the other nodes. See
 ``crawler/distributed/``.
 """
 
