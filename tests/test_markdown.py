@@ -113,13 +113,14 @@ def test_body_headings_start_at_two_hashes_whatever_heading_shows_no_text(first:
 
 
 @pytest.mark.parametrize(("first", "written"), [
-    ("<table><tr><td><h1>表头</h1></td><td>值</td></tr></table>", "| 表头 | 值 |"),
+    ("<table><tr><td><h1>表头</h1></td><td>值</td></tr></table>", "| **表头** | 值 |"),
     ("<pre><h1>x = 1</h1></pre>", "```\nx = 1\n```"),
     ("<h2>甲<h1>乙</h1></h2>", "## 甲乙"),
 ])
 def test_a_heading_written_as_text_sets_no_level(first: str, written: str) -> None:
-    """A heading in a table cell, in code or in another heading is written as its text, yet
-    was counted as the highest heading: the post's headings began at ``###``."""
+    """A heading in a table cell, in code or in another heading is written as its text (in
+    a cell in bold, as a browser shows it), yet was counted as the highest heading: the
+    post's headings began at ``###``."""
     article = Article(url=URL, title="t", account="a", published=None,
                       body_html=first + "<h2>案例</h2><p>正文</p>")
     assert to_markdown(article, LINKS).split("\n\n") == [written, "## 案例", "正文"]

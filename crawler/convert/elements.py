@@ -24,6 +24,7 @@ from crawler.convert.inline import each_paragraph, emphasis, outside
 from crawler.convert.lean import lean_markup
 from crawler.convert.relink import NO_REFERRER, link_identity, post_url
 from crawler.wechat import widgets
+from crawler.wechat.endmarks import HEADINGS
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
@@ -48,6 +49,7 @@ _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 _MarkdownConverter: Any = markdownify.MarkdownConverter
 _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
 _BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
+_ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -175,7 +177,16 @@ class WeChatConverter(_MarkdownConverter):
     # quote's marks): their content alone, unwritten
     convert_sup = convert_sub = convert_q = None
 
-    convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
+    _bold = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
+
+    def convert_b(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Bold; in a heading in a table cell or a term, which is bold there, its text:
+        ``****`` would show."""
+        if parent_tags & _ONE_LINE and parent_tags & HEADINGS:
+            return text
+        return str(self._bold(el, text, parent_tags))
+
+    convert_strong = convert_b
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
     _strike = emphasis(_MarkdownConverter.convert_del, {"del", "s"})
 
@@ -195,7 +206,11 @@ class WeChatConverter(_MarkdownConverter):
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
-        if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
+        if text and "_noformat" not in parent_tags and parent_tags & _ONE_LINE \
+                and not parent_tags & HEADINGS:
+            # in a cell or a term, which hold one line, bold, as a browser shows a heading
+            return self.convert_b(el, text, parent_tags)
+        if not text or parent_tags & {"_inline", "_noformat"}:  # in code or a heading, text
             return text
         if not shows_text(el):  # a picture alone: its own paragraph, no heading
             return f"\n\n{text}\n\n"
