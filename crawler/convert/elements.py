@@ -287,7 +287,7 @@ class WeChatConverter(_MarkdownConverter):
         A blank line ends it: text after it (after the link it ends, after it in its item)
         ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
-            return text
+            return f" {text.strip()} "  # a space apart from the text beside it
         written = str(super().convert_list(el, text, parent_tags))
         return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
 
@@ -295,11 +295,11 @@ class WeChatConverter(_MarkdownConverter):
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list item; in a table cell or a heading, which hold one line, its text alone,
-        a space apart from the next: its marker (``- ``, ``3. ``) would show as text. After
+        a space before the next: its marker (``- ``, ``3. ``) would show as text. After
         text or an element beside it (in the list, or in a block in an item), on a line of
         its own: its marker showed after them as text."""
         if "_inline" in parent_tags:
-            return f" {text.strip()} "
+            return f"{text.strip()} "
         written = str(super().convert_li(el, text, parent_tags))
         return "\n" + written if _after_inline(el, ("li",)) else written
 
@@ -327,8 +327,8 @@ class WeChatConverter(_MarkdownConverter):
         another: its pipes would part the cell, or show as text."""
         rows = text.strip().split("\n")
         if "_inline" in parent_tags:
-            cells = " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
-                             if not _TABLE_RULE.fullmatch(row))
+            cells = " ".join(cell.strip() for row in rows if not _TABLE_RULE.fullmatch(row)
+                             for cell in _CELL_BORDER.split(row) if cell.strip())
             return f" {cells} "  # a space apart from the text beside it, as a list's items
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]
