@@ -214,10 +214,9 @@ class WeChatConverter(_MarkdownConverter):
             return text
         if not shows_text(el):  # a picture alone: its own paragraph, no heading
             return f"\n\n{text}\n\n"
-        if too_long(text):
-            bold = each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
-                if "*" not in text else text
-            return f"\n\n{bold}\n\n"
+        if too_long(text):  # in bold, no bold again ("****" showed)
+            bold = self.convert_b(el, text, parent_tags) if "*" not in text else text
+            return f"\n\n{bold.strip()}\n\n"
         text = heading_text(text, self.code)
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
