@@ -267,6 +267,9 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # was bold again, "****", shown as text (seed 57721)
     '<b><h4>' + '反诈' * 25 + '</h4></b><span style="font-weight:bold">甲<section><h3>' + '提醒' * 25
     + '</h3></section></span>',
+    # strike-through around a tilde that white space parts from the text's end: "~~~~~" showed
+    # (seed 57721)
+    '<p><del> ~ </del>甲<s> ~乙~ </s></p>',
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

@@ -49,6 +49,7 @@ _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 _MarkdownConverter: Any = markdownify.MarkdownConverter
 _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
 _BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
+_EDGE_TILDE = re.compile(r"^~|~$")
 _ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
 
 
@@ -188,7 +189,12 @@ class WeChatConverter(_MarkdownConverter):
 
     convert_strong = convert_b
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
-    _strike = emphasis(_MarkdownConverter.convert_del, {"del", "s"})
+    def _struck(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Strike-through around ``text``, a tilde at its edges an entity: glued to the
+        markers, it made a longer run of them ("~~~~~"), shown as text."""
+        return str(_MarkdownConverter.convert_del(self, el, _EDGE_TILDE.sub("&#126;", text), parent_tags))
+
+    _strike = emphasis(_struck, {"del", "s"})
 
     def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Strike-through, but not around code that holds ``~~``: kramdown ends the
