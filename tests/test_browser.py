@@ -741,6 +741,13 @@ STANDARD_LINKED = [
     '<h2><li>甲</li></h2><p>乙</p><h2>题<li>甲</li>尾</h2><h3>题<p>段</h3>尾<h2>词<table><tr><td>格</td></tr>'
     '</table>后</h2><h4>甲<form>乙</form>丙</h4>丁<h2><b>粗<p>段</h2>尾</b>后<h2>题<fieldset>框</fieldset>尾</h2>'
     '<h3>甲<i>乙</h2>丙</i>丁</h3>戊',  # an end tag of another level closes it
+    # a heading in a cell or a term, which hold one line, is in bold, as a browser's style
+    # sheet sets a heading (bold in it too, no "****")
+    '<table><tr><td><h2>题</h2>格</td><td>乙<h4>丙<b>粗</b>丁</h4></td></tr></table><dl><dt><h3>题</h3>词</dt>'
+    '<dd>义<h5>五</h5></dd></dl><div><b><table><tr><td><h2>粗题</h2></td></tr></table></b></div>',
+    # a heading with no end tag holds what follows it in its parent, up to the next heading
+    '<section><h2>题<p>段</p>尾<b>粗</b></section>后<div><h3>甲<table><tr><td>格</td></tr></table>乙<h4>丙'
+    '</h4>丁</div><h2>末<p>段</p>尾',
 ]
 
 
@@ -770,7 +777,9 @@ def test_the_post_links_and_emphasises_what_chromium_does() -> None:
     A citation, a variable, a defined term and an address showed upright. What a heading
     holds from a paragraph, a list item or a table in it on showed of normal weight. A
     link left open, opened again at a span holding the next link or the link's end tag,
-    left the span open past them: hidden, it hid what followed."""
+    left the span open past them: hidden, it hid what followed. A heading in a table cell
+    or a term was written as its text, of normal weight; one with no end tag ended at a
+    paragraph, a list or a table, what followed of normal weight."""
     bodies = LINKED + STANDARD_LINKED
     posts = [lxml.html.tostring(rendered(body), encoding="unicode") for body in bodies]
     originals, shown = (marks_of([STANDARD + document for document in documents])

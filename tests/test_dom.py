@@ -411,6 +411,10 @@ HEADINGS_KEPT_OPEN = {
     '<h2>甲</h2><p>乙</h2>丙</p>': '<div><h2>甲</h2><p>乙丙</p></div>',
     # an end tag of another level closes it too (libxml2 ignored it), its own after is ignored
     '<h3>甲<b>乙</h2>丙</b>丁</h3>戊': '<div><h3>甲<b>乙</b></h3><b>丙</b>丁戊</div>',
+    # with no end tag, it holds what follows in its parent, up to the next heading
+    '<section><h2>甲<p>乙</p>丙<b>丁</b></section>戊<h3>己<table><tr><td>庚</td></tr></table><h4>辛</h4>壬':
+        '<div><section><h2>甲<p>乙</p>丙<b>丁</b></h2></section>戊<h3>己<table><tr><td>庚</td></tr></table></h3>'
+        '<h4>辛</h4>壬</div>',
 }
 
 

@@ -263,6 +263,13 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # element in ten is left open)
     '<p>反诈</p><details><ul><li><code>反诈</li></ul><figure><img data-src="https://mmbiz.qpic.cn/mmbiz_png/'
     'Fig/640"><figcaption>反诈</figcaption></figure></details>',
+    # a heading as long as a paragraph (written in bold) in bold, markup or style: its bold
+    # was bold again, "****", shown as text (seed 57721)
+    '<b><h4>' + '反诈' * 25 + '</h4></b><span style="font-weight:bold">甲<section><h3>' + '提醒' * 25
+    + '</h3></section></span>',
+    # strike-through around a tilde that white space parts from the text's end: "~~~~~" showed
+    # (seed 57721)
+    '<p><del> ~ </del>甲<s> ~乙~ </s></p>',
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

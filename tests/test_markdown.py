@@ -112,14 +112,30 @@ def test_body_headings_start_at_two_hashes_whatever_heading_shows_no_text(first:
     assert to_markdown(article, LINKS).split("\n\n") == [*picture, "## 案例", "正文"]
 
 
+@pytest.mark.parametrize(("body", "written"), [
+    ("<table><tr><td><table><tr><td>甲</td><td>乙 丙</td></tr><tr><td>丁</td></tr></table></td></tr></table>",
+     "| 甲 乙 丙 丁 |"),
+    ("<table><tr><td>前<ul><li>甲</li><li>乙<ol><li>丙</li></ol></li></ul>后</td></tr></table>",
+     "| 前 甲 乙 丙 后 |"),
+    ("<h2>前<table><tr><td>甲</td><td>乙</td></tr></table>后</h2>", "## 前 甲 乙 后"),
+])
+def test_a_table_or_a_list_in_one_line_is_its_text_one_space_apart(body: str, written: str) -> None:
+    """A table or a list in a cell or a heading, which hold one line, is its cells' or
+    items' text, a space apart: the cells were written two spaces apart ("甲  乙"), which
+    the post's reader of its Markdown sees and HTML folds."""
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    assert to_markdown(article, LINKS) == written
+
+
 @pytest.mark.parametrize(("first", "written"), [
-    ("<table><tr><td><h1>表头</h1></td><td>值</td></tr></table>", "| 表头 | 值 |"),
+    ("<table><tr><td><h1>表头</h1></td><td>值</td></tr></table>", "| **表头** | 值 |"),
     ("<pre><h1>x = 1</h1></pre>", "```\nx = 1\n```"),
     ("<h2>甲<h1>乙</h1></h2>", "## 甲乙"),
 ])
 def test_a_heading_written_as_text_sets_no_level(first: str, written: str) -> None:
-    """A heading in a table cell, in code or in another heading is written as its text, yet
-    was counted as the highest heading: the post's headings began at ``###``."""
+    """A heading in a table cell, in code or in another heading is written as its text (in
+    a cell in bold, as a browser shows it), yet was counted as the highest heading: the
+    post's headings began at ``###``."""
     article = Article(url=URL, title="t", account="a", published=None,
                       body_html=first + "<h2>案例</h2><p>正文</p>")
     assert to_markdown(article, LINKS).split("\n\n") == [written, "## 案例", "正文"]

@@ -24,6 +24,7 @@ from crawler.convert.inline import each_paragraph, emphasis, outside
 from crawler.convert.lean import lean_markup
 from crawler.convert.relink import NO_REFERRER, link_identity, post_url
 from crawler.wechat import widgets
+from crawler.wechat.endmarks import HEADINGS
 from crawler.wechat.svgdrawn import SvgDrawings
 from crawler.wechat.urls import (
     BACKGROUND_HOLDERS,
@@ -48,6 +49,8 @@ _CELL_BORDER = re.compile(r"(?:^| )\|")  # the text's own are escaped: "\|"
 _MarkdownConverter: Any = markdownify.MarkdownConverter
 _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
 _BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
+_EDGE_TILDE = re.compile(r"^~|~$")
+_ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -175,9 +178,23 @@ class WeChatConverter(_MarkdownConverter):
     # quote's marks): their content alone, unwritten
     convert_sup = convert_sub = convert_q = None
 
-    convert_b = convert_strong = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
+    _bold = emphasis(_MarkdownConverter.convert_b, {"b", "strong"})
+
+    def convert_b(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Bold; in a heading in a table cell or a term, which is bold there, its text:
+        ``****`` would show."""
+        if parent_tags & _ONE_LINE and parent_tags & HEADINGS:
+            return text
+        return str(self._bold(el, text, parent_tags))
+
+    convert_strong = convert_b
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
-    _strike = emphasis(_MarkdownConverter.convert_del, {"del", "s"})
+    def _struck(self, el: Tag, text: str, parent_tags: set[str]) -> str:
+        """Strike-through around ``text``, a tilde at its edges an entity: glued to the
+        markers, it made a longer run of them ("~~~~~"), shown as text."""
+        return str(_MarkdownConverter.convert_del(self, el, _EDGE_TILDE.sub("&#126;", text), parent_tags))
+
+    _strike = emphasis(_struck, {"del", "s"})
 
     def convert_del(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Strike-through, but not around code that holds ``~~``: kramdown ends the
@@ -195,14 +212,17 @@ class WeChatConverter(_MarkdownConverter):
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
-        if not text or parent_tags & {"_inline", "_noformat"}:  # in code, text
+        if text and "_noformat" not in parent_tags and parent_tags & _ONE_LINE \
+                and not parent_tags & HEADINGS:
+            # in a cell or a term, which hold one line, bold, as a browser shows a heading
+            return self.convert_b(el, text, parent_tags)
+        if not text or parent_tags & {"_inline", "_noformat"}:  # in code or a heading, text
             return text
         if not shows_text(el):  # a picture alone: its own paragraph, no heading
             return f"\n\n{text}\n\n"
-        if too_long(text):
-            bold = each_paragraph(lambda piece: f"**{piece.strip()}**", text) \
-                if "*" not in text else text
-            return f"\n\n{bold}\n\n"
+        if too_long(text):  # in bold, no bold again ("****" showed)
+            bold = self.convert_b(el, text, parent_tags) if "*" not in text else text
+            return f"\n\n{bold.strip()}\n\n"
         text = heading_text(text, self.code)
         return str(super().convert_hN(min(6, n + self.heading_shift), el, text, parent_tags))
 
@@ -272,7 +292,7 @@ class WeChatConverter(_MarkdownConverter):
         A blank line ends it: text after it (after the link it ends, after it in its item)
         ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
-            return text
+            return f" {text.strip()} "  # a space apart from the text beside it
         written = str(super().convert_list(el, text, parent_tags))
         return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
 
@@ -280,11 +300,11 @@ class WeChatConverter(_MarkdownConverter):
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list item; in a table cell or a heading, which hold one line, its text alone,
-        a space apart from the next: its marker (``- ``, ``3. ``) would show as text. After
+        a space before the next: its marker (``- ``, ``3. ``) would show as text. After
         text or an element beside it (in the list, or in a block in an item), on a line of
         its own: its marker showed after them as text."""
         if "_inline" in parent_tags:
-            return f" {text.strip()} "
+            return f"{text.strip()} "
         written = str(super().convert_li(el, text, parent_tags))
         return "\n" + written if _after_inline(el, ("li",)) else written
 
@@ -312,8 +332,8 @@ class WeChatConverter(_MarkdownConverter):
         another: its pipes would part the cell, or show as text."""
         rows = text.strip().split("\n")
         if "_inline" in parent_tags:
-            cells = " ".join(_CELL_BORDER.sub(" ", row).strip() for row in rows
-                             if not _TABLE_RULE.fullmatch(row))
+            cells = " ".join(cell.strip() for row in rows if not _TABLE_RULE.fullmatch(row)
+                             for cell in _CELL_BORDER.split(row) if cell.strip())
             return f" {cells} "  # a space apart from the text beside it, as a list's items
         if len(rows) == 2 and _TABLE_RULE.fullmatch(rows[1]):
             text = rows[0]

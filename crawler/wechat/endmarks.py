@@ -57,14 +57,14 @@ def _may_close_early(markup: str, tree: etree._Element, errors: list[etree._LogE
     """Whether libxml2 may have closed a formatting element or a heading of ``tree`` before
     its end tag: ``errors`` (its report) name one closed by another's end tag, or an end tag
     of one ignored, or are as many as it reports; or ``markup`` holds fewer end tags of a
-    formatting element than ``tree`` holds (libxml2 closes one where a paragraph starts, and
-    reports nothing)."""
+    formatting element or of a heading than ``tree`` holds (libxml2 closes one where a
+    paragraph starts, and reports nothing)."""
     if len(errors) >= _REPORTED or any(
             (found := _CLOSING.match(error.message))
             and ((found[1] or found[2]) in FORMATTING or found[2] in HEADINGS)
             for error in errors):
         return True
-    elements = Counter(str(element.tag) for element in tree.iter(*FORMATTING))
+    elements = Counter(str(element.tag) for element in tree.iter(*FORMATTING, *HEADINGS))
     if not elements:
         return False
     # the end tags of those ``tree`` holds only: a search of all of them takes half as long again

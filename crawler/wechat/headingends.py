@@ -6,6 +6,7 @@ after: ``<h2><li>甲</li></h2>`` is an empty heading and a list item, which the 
 a list of normal weight; HTML's parser (Chromium's) keeps the item in the heading, in its
 font. The heading's end tag closes what is open in it, and what follows comes after it;
 so does one of another level, which libxml2 ignores (``<h3>甲</h2>乙``: 乙 was in the heading).
+A heading with no end tag at all stays open to its parent's end, or to the next heading.
 
 Which end tag closed which heading is read from the marks ``endmarks`` puts before them: a
 heading's mark that no heading holds last is an end tag libxml2 ignored.
@@ -13,10 +14,12 @@ heading's mark that no heading holds last is an end tag libxml2 ignored.
 
 from __future__ import annotations
 
+from itertools import takewhile
+
 from lxml import etree
 
 from crawler.wechat.adoption import holding, put_after, taken_up_to
-from crawler.wechat.endmarks import HEADINGS, closed_by, marked_end
+from crawler.wechat.endmarks import HEADING_CLOSERS, HEADINGS, closed_by, marked_end
 
 # Where the walk back from an ignored end tag to its heading ends: a cell starts afresh
 _STOPS = frozenset({"td", "th", "caption", "table", "body"})
@@ -51,6 +54,24 @@ def close_headings_at_their_ends(root: etree._Element, mark: str | None) -> None
         holding(heading, [heading.tail or "", *between])
         heading.tail = None
         put_after(heading, following)
+    for heading in list(root.iter(*HEADINGS)):
+        if heading not in closed and heading not in ended and _closed_at_a_block(heading):
+            _held_to_its_parents_end(heading)
+
+
+def _closed_at_a_block(heading: etree._Element) -> bool:
+    """Whether libxml2 closed ``heading``, which no end tag closed, where a block starts."""
+    following = heading.getnext()
+    return not (heading.tail or "").strip() and following is not None \
+        and following.tag in HEADING_CLOSERS
+
+
+def _held_to_its_parents_end(heading: etree._Element) -> None:
+    """``heading``, left without an end tag, holding what follows it in its parent up to the
+    next heading, which closes it in HTML's parser, as its parent's end tag does."""
+    following = list(takewhile(lambda sibling: sibling.tag not in HEADINGS, heading.itersiblings()))
+    holding(heading, [heading.tail or "", *following])
+    heading.tail = None
 
 
 def _not_copied(_: etree._Element) -> bool:
