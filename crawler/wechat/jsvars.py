@@ -201,7 +201,7 @@ def _fields(text: bytes, open_at: int) -> tuple[Fields, int]:
     fields = Fields()
     gap = -1  # where the text at the object's own level not looked through yet starts
     for pos, depth in _structure(text, open_at):
-        if gap >= 0 and pos - gap > 3:
+        if gap >= 0 and pos - gap > 3 and _BARE_VALUE.search(text, gap, pos):
             for bare in _BARE_NUMBER.finditer(text[gap:pos]):
                 fields.add(bare.group(1).decode("ascii"), b'"' + bare.group(2) + b'"')
         if depth == 0:
@@ -245,6 +245,8 @@ _FIELD_HEAD = re.compile(rb"(?<![\w$.\x80-\xff])([A-Za-z_$][\w$]*)\s*:\s*(?:JsDe
 _LONGEST_FIELD_HEAD = 128
 # A field whose value is a bare decimal number, in text between literals (``'…', size: 12,``)
 _BARE_NUMBER = re.compile(rb"(?:\A|[,{])\s*([A-Za-z_$][\w$]*)\s*:\s*(\d+)(?:\s*\*\s*1)?\s*(?=,|\Z)")
+# Whether a gap may hold one, looked for in place (most gaps hold none: ``',\n  title: '``)
+_BARE_VALUE = re.compile(rb":\s*\d")
 _STRUCTURAL = re.compile(rb"""[][{}"']""")
 _QUOTES = frozenset(b"\"'")
 _OPENING = frozenset(b"[{")
