@@ -189,6 +189,7 @@ class WeChatConverter(_MarkdownConverter):
 
     convert_strong = convert_b
     convert_em = convert_i = emphasis(_italics, {"em", "i"})
+
     def _struck(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Strike-through around ``text``, a tilde at its edges an entity: glued to the
         markers, it made a longer run of them ("~~~~~"), shown as text."""
