@@ -842,12 +842,15 @@ def test_the_nodes_of_a_killed_writer_ask_wechat_for_nothing_once_its_lease_ran_
     waiting = job.hlen(f"{JOB}:pages") + job.hlen(f"{JOB}:taken")
     assert waiting > 0 and job.zcard(f"{JOB}:requests") == ARTICLES - 4
 
-    processes.node("n2")
+    # the node started once the writer has said what it resumes: a node takes requests as
+    # soon as the writer holds the lease, before that line
     processes.writer("again", archive, album)
-    processes.succeed("again", "n2")
-    assert contents(archive) == album.expected
+    processes.wait_for(lambda: "Resuming job" in processes.log("again"), "the next writer to resume")
     assert f"Resuming job {JOB}: {ARTICLES - 4} requests on the frontier, {counted(waiting, 'page')} fetched and " \
         "waiting" in processes.log("again")
+    processes.node("n2")
+    processes.succeed("again", "n2")
+    assert contents(archive) == album.expected
     # Neither the pages fetched for the killed writer and waiting in Redis nor those it had
     # taken are asked for again; a post it wrote and had not recorded is written again.
     assert asked_again(album, before) == [], processes.log("again")
