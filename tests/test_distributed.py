@@ -347,6 +347,18 @@ def assert_resumed_what_writer_left(processes: Processes, archive: Path, album: 
     assert_clean(processes)
 
 
+def the_next_writer_finds_no_lease_and_archives_the_album(processes: Processes, archive: Path,
+                                                          album: Album) -> None:
+    """A writer and a node started after a writer stopped: no lease of the stopped one to wait
+    out, the whole album archived, nothing left over."""
+    processes.node("n1")
+    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
+    processes.succeed("again", "n1")
+    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
+    assert contents(archive) == album.expected
+    assert_clean(processes)
+
+
 def assert_clean(processes: Processes) -> None:
     for name in processes.running:
         log = processes.log(name)
@@ -954,12 +966,7 @@ def test_a_writer_stopped_as_it_takes_its_lease_lets_it_go(
     assert last.endswith(f"WARNING: Stopped (SIGTERM) before the crawl started: nothing was asked of WeChat nor "
                          f"written; job {JOB} stays in Redis as it was, for its next writer"), processes.log("writer")
     assert not job.exists(f"{JOB}:writer")
-    processes.node("n1")
-    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
-    processes.succeed("again", "n1")
-    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
-    assert contents(archive) == album.expected
-    assert_clean(processes)
+    the_next_writer_finds_no_lease_and_archives_the_album(processes, archive, album)
 
 
 @pytest.mark.parametrize("moment", ["prepared", "handed", "opening"])
@@ -977,12 +984,7 @@ def test_a_writer_stopped_between_its_last_look_for_a_signal_and_the_crawls_star
     assert "Traceback" not in log and "] ERROR: " not in log, log
     assert len(article_hits(album.server)) == before, log
     assert not job.exists(f"{JOB}:writer"), log
-    processes.node("n1")
-    processes.writer("again", archive, album, REDIS_HEARTBEAT="60")
-    processes.succeed("again", "n1")
-    assert "waiting for it to run out" not in processes.log("again"), processes.log("again")
-    assert contents(archive) == album.expected
-    assert_clean(processes)
+    the_next_writer_finds_no_lease_and_archives_the_album(processes, archive, album)
 
 
 def test_a_node_stopped_while_it_waits_out_its_names_heartbeat_says_so_and_ends_by_the_signal(
