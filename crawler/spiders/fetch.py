@@ -8,8 +8,7 @@ it, or has stopped (a signal, its archive refusing writes: reason ``writer_stopp
 status 0, what it holds handed back for the job's next writer), or has left its lease to
 run out, saying nothing (killed: it takes nothing from then, and stops ``REDIS_GRACE`` later,
 reason ``writer_lost``, exit status 1). Blocked, it stops with reason ``blocked`` (exit
-status 1) and its requests go to the other nodes. See
-``crawler/distributed/``.
+status 1) and its requests go to the other nodes. See ``crawler/distributed/``.
 """
 
 from __future__ import annotations
