@@ -35,7 +35,7 @@ _POST_URL = re.compile(r"\{% post_url (\S+) %\}")
 _POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$")
 # What libyaml (Jekyll's reader, through Ruby's Psych) refuses: written as they are, the
 # characters YAML does not print; written as escapes, lone surrogates, U+FFFE and U+FFFF.
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _NOT_ESCAPABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _LEFT_OVER = "a half-written file left by an interrupted run"
 _PRETTY = frozenset("._~!$&'()+,;=@")  # besides letters, marks and digits, kept in a page's name
