@@ -258,6 +258,26 @@ def test_a_short_link_a_body_gives_as_a_chat_copies_it_is_the_article_fetched_al
     assert any(f"{{% post_url {first_post[:-3]} %}}" in text for text in posts.values())
 
 
+def test_the_forms_of_one_short_link_pages_and_listings_give_are_one_request(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """One short link on ``https:`` and ``http:``, with a ``#fragment`` (a body's) and a
+    trailing slash (a homepage's): each form was a request of its own, the article asked
+    once a form (the ``https:`` one, on the page's host, where the page itself was on
+    ``http:``)."""
+    site = Site(wechat)
+    first = Art("2247470521", token="First")
+    site.article(first)
+    short = site.short(first)
+    # listed by the homepage as ``/s/First/``: an entry of the same article, its token so written
+    homepage = site.homepage("1", [[Art(first.mid, token="First/")]])
+    entry = Art("2247470520", token="Entry", days_ago=1,
+                links=(short.replace("http:", "https:", 1), f"{short}#wechat_redirect", homepage))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert [path for path, _ in wechat.hits("/s/First")] == ["/s/First"]
+    assert archived_mids(tmp_path) == {entry.mid, first.mid}
+
+
 def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     site = Site(wechat)

@@ -138,9 +138,10 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
 
     Accepts the short form ``/s/<token>``, the long form ``/s?__biz=…&mid=…&idx=…`` and the
     2013-15 form ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…`` (kept with its ``sign``).
-    A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
-    chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
-    again and unknown to the index, which knows a short link by the one it was fetched as.
+    A short link is returned as ``/s/<token>`` alone (on https on WeChat's host): the token
+    names the article, and what a chat's copy adds (a trailing slash, ``?scene=…``, ``http:``)
+    would make it another link, fetched again and unknown to the index, which knows a short
+    link by the one it was fetched as.
     A long link is fetched with the ``chksm`` it came with (WeChat has answered the same
     link without it with the verification page), and nothing else of its query.
     """
@@ -246,14 +247,27 @@ def _stray_mark(link: str, parts: SplitResult) -> str:
     return link[-1] if parts.query and link[-1] in ".?" else ""
 
 
-def short_link_alone(link: str) -> str:
+def short_link_alone(link: str, base: str = "") -> str:
     """A short link ``link`` as ``/s/<token>`` alone (see ``article_link``), as every page
-    linking it is taken to give it; any other link as it is."""
+    linking it is taken to give it; any other link as it is.
+
+    Its ``http:`` and ``https:`` forms are one link, asked once and known to the index as
+    one: on WeChat's host it is on https, as WeChat serves its pages; on the host of
+    ``base``, the page or listing giving it (if any), on that one's scheme."""
     parts = split_url(link)
     token = _SHORT_TOKEN.match(parts.path) if parts else None
     if parts is None or token is None:
         return link
-    return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
+    return urlunsplit((*_short_link_place(parts, base), f"/s/{token.group(1)}", "", ""))
+
+
+def _short_link_place(parts: SplitResult, base: str) -> tuple[str, str]:
+    """The scheme and host a short link of ``parts`` is asked on (``short_link_alone``)."""
+    if parts.hostname == ARTICLE_HOST:
+        return "https", ARTICLE_HOST
+    on = split_url(base) if base else None
+    same_place = on is not None and on.hostname == parts.hostname and on.port == parts.port
+    return scheme_of(base) if same_place else parts.scheme, parts.netloc.lower()
 
 
 def is_article_link(url: str) -> bool:
