@@ -278,6 +278,23 @@ def test_the_forms_of_one_short_link_pages_and_listings_give_are_one_request(
     assert archived_mids(tmp_path) == {entry.mid, first.mid}
 
 
+@pytest.mark.parametrize("escaped", [1, 2, 3], ids=["once", "twice", "three-times"])
+def test_a_body_link_whose_ampersands_are_escaped_again_leads_to_its_article(
+        wechat: MockWeChat, tmp_path: Path, escaped: int) -> None:
+    """A link whose ``&`` reaches the page escaped again (``&amp;amp;amp;``, as JSON in a
+    page's HTML holds it) was read with ``amp;mid=`` for its ``mid``: no article link, and
+    the article only it leads to was lost, silently."""
+    site = Site(wechat)
+    linked = Art("2247470531", days_ago=3)
+    site.article(linked)
+    link = site.body_link(linked).replace("&amp;", "&" + "amp;" * escaped)
+    entry = Art("2247470530", token="Entry", days_ago=1, links=(link,))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid, linked.mid}
+    assert [identity(path) for path, _ in wechat.hits("/s?")] == [linked.path]
+
+
 def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     site = Site(wechat)

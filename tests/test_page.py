@@ -397,6 +397,19 @@ def test_an_album_named_by_its_link_alone_is_one_of_the_pages_albums(where: str)
     assert [album.id for album in page.albums] == albums
 
 
+def test_links_and_albums_whose_ampersands_a_page_escaped_again_are_read_as_escaped_once() -> None:
+    """A page's JSON in its HTML escapes a link's ``&`` again and again (``&amp;amp;amp;``,
+    ``\\x26amp;amp;amp;``): read with ``amp;mid=`` for its ``mid``, such a link named no
+    article and no album, and what only it leads to was lost, silently."""
+    name, named, by_link, _ = _BY_LINK["public_tag_info"]
+    once = page_text(name).replace(named, by_link, 1)
+    thrice = once.replace("&amp;", "&amp;amp;amp;").replace("\\x26amp;", "\\x26amp;amp;amp;")
+    assert thrice.count("amp;amp;amp;") == once.count("amp;") > 10
+    read, read_once = article_of(thrice), article_of(once)
+    assert (read.links, read.albums, read.album_links) == (read_once.links, read_once.albums,
+                                                           read_once.album_links)
+
+
 _TAG_ID = "tag_content_num: '5' * 1,\n                        album_id: JsDecode('4000000000000000002'),"
 # Where a page names an album by its id and count alone: (page, as our page has it, as quoted
 # here, the album). Every capture quotes both (``'…'``, ``JsDecode('…')``, ``'7' * 1``).

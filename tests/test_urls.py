@@ -178,3 +178,9 @@ def test_a_short_link_on_the_host_of_the_page_giving_it_is_on_the_page_s_scheme(
         link: str, base: str, expected: str) -> None:
     assert short_link_alone(link, base) == expected
 
+
+@pytest.mark.parametrize("ampersand", ["&amp;", "&amp;amp;", "&amp;amp;amp;", "&AMP;amp;"])
+def test_a_link_s_ampersand_escaped_any_number_of_times_is_read_once(ampersand: str) -> None:
+    given = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab".replace("&", ampersand)
+    assert link_as_given(given) == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab"
+    assert article_key(link_as_given(given)) == "MzA=:2:1"

@@ -46,6 +46,7 @@ _NOT_IN_A_LINK = re.compile(r"[\s\"'<>`()\[\]{}|\\^,!\u0080-\U0010ffff]")
 # the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
 _AROUND_A_LINK = (("<", ">"), ('"', '"'), ("'", "'"), ("`", "`"), ("(", ")"), ("[", "]"),
                   ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u300c", "\u300d"))
+_ESCAPED_AMPERSAND = re.compile(r"&amp;", re.I)
 _REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
@@ -290,7 +291,7 @@ def lacks_chksm(url: str) -> bool:
     """Whether ``url`` is a long article link without ``chksm``: the shape of in-body links
     since 2024 (album items and the album's previous/next links still carry one). Whether
     WeChat answers such a link, or asks for verification, is not known."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     if parts is None or parts.path.rstrip("/") != "/s":
         return False
     query = dict(parse_qsl(parts.query))
@@ -299,7 +300,7 @@ def lacks_chksm(url: str) -> bool:
 
 def album_id(album_url: str) -> str:
     """The ``album_id`` of an album link."""
-    parts = split_url(html.unescape(album_url))
+    parts = split_url(link_as_given(album_url))
     return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
 
 
@@ -322,9 +323,13 @@ def link_as_given(url: str) -> str:
 
     Only references with their semicolon are undone, as a page escapes its ampersands:
     ``html.unescape`` also reads ``&not`` of ``&notreplace=`` (WeChat's share links) as ``¬``.
+    An ``&amp;`` escaped again (``&amp;amp;amp;``: a page's JSON in its HTML in its script) is
+    undone to its ``&`` however many times: a WeChat link holds no ``&amp;`` of its own.
     """
-    return _REFERENCE.sub(lambda found: html.unescape(found.group()),
-                          url.strip().replace("\\/", "/")).split("#", 1)[0]
+    text = url.strip().replace("\\/", "/")
+    while (unescaped := _ESCAPED_AMPERSAND.sub("&", text)) != text:
+        text = unescaped
+    return _REFERENCE.sub(lambda found: html.unescape(found.group()), text).split("#", 1)[0]
 
 
 def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
@@ -338,7 +343,7 @@ def without_tracking(url: str) -> str:
 
     Not w3lib's ``url_query_cleaner``: it keeps the URL's order and escapes (``%3D%3D``),
     where the canonical URL is spelled as WeChat's own links are (``_join_query``)."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     if parts is None:
         return ""
     query = dict(parse_qsl(parts.query))
@@ -349,7 +354,7 @@ def without_tracking(url: str) -> str:
 def article_ids_from_url(url: str) -> dict[str, str]:
     """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out); a link
     of the 2013-15 form gives ``mid`` and ``idx`` as ``appmsgid`` and ``itemidx``."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     if parts is not None and parts.path.rstrip("/") == OLD_ARTICLE_PATH:
         query = {_OLD_ID_PARAMS.get(name, name): value for name, value in query.items()
