@@ -278,6 +278,24 @@ def test_the_forms_of_one_short_link_pages_and_listings_give_are_one_request(
     assert archived_mids(tmp_path) == {entry.mid, first.mid}
 
 
+def test_a_page_stating_its_short_link_in_another_form_costs_no_fetch_of_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A page's ``window.short_link`` on another scheme than the links to it: the index knew
+    the page by that form only, and a page linking it by its short link had it fetched again."""
+    site = Site(wechat)
+    first = Art("2247470541", token="First", days_ago=3)
+    site.article(first)
+    stated = site.page(first).replace(f"'{site.short(first)}'", f"'{site.short(first).replace('http:', 'https:', 1)}'")
+    assert "https:" in stated
+    site.pages[first.path] = Route(200, "text/html; charset=utf-8", stated.encode())
+    entry = Art("2247470540", token="Entry", days_ago=1, links=(site.short(first),))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}"]\n')
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}", "{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid, first.mid}
+    assert wechat.hits("/s/First") == []
+
+
 @pytest.mark.parametrize("escaped", [1, 2, 3], ids=["once", "twice", "three-times"])
 def test_a_body_link_whose_ampersands_are_escaped_again_leads_to_its_article(
         wechat: MockWeChat, tmp_path: Path, escaped: int) -> None:
