@@ -258,6 +258,61 @@ def test_a_short_link_a_body_gives_as_a_chat_copies_it_is_the_article_fetched_al
     assert any(f"{{% post_url {first_post[:-3]} %}}" in text for text in posts.values())
 
 
+def test_the_forms_of_one_short_link_pages_and_listings_give_are_one_request(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """One short link on ``https:`` and ``http:``, with a ``#fragment`` (a body's) and a
+    trailing slash (a homepage's): each form was a request of its own, the article asked
+    once a form (the ``https:`` one, on the page's host, where the page itself was on
+    ``http:``)."""
+    site = Site(wechat)
+    first = Art("2247470521", token="First")
+    site.article(first)
+    short = site.short(first)
+    # listed by the homepage as ``/s/First/``: an entry of the same article, its token so written
+    homepage = site.homepage("1", [[Art(first.mid, token="First/")]])
+    entry = Art("2247470520", token="Entry", days_ago=1,
+                links=(short.replace("http:", "https:", 1), f"{short}#wechat_redirect", homepage))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert [path for path, _ in wechat.hits("/s/First")] == ["/s/First"]
+    assert archived_mids(tmp_path) == {entry.mid, first.mid}
+
+
+def test_a_page_stating_its_short_link_in_another_form_costs_no_fetch_of_it(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A page's ``window.short_link`` on another scheme than the links to it: the index knew
+    the page by that form only, and a page linking it by its short link had it fetched again."""
+    site = Site(wechat)
+    first = Art("2247470541", token="First", days_ago=3)
+    site.article(first)
+    stated = site.page(first).replace(f"'{site.short(first)}'", f"'{site.short(first).replace('http:', 'https:', 1)}'")
+    assert "https:" in stated
+    site.pages[first.path] = Route(200, "text/html; charset=utf-8", stated.encode())
+    entry = Art("2247470540", token="Entry", days_ago=1, links=(site.short(first),))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}"]\n')
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}", "{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid, first.mid}
+    assert wechat.hits("/s/First") == []
+
+
+@pytest.mark.parametrize("escaped", [1, 2, 3], ids=["once", "twice", "three-times"])
+def test_a_body_link_whose_ampersands_are_escaped_again_leads_to_its_article(
+        wechat: MockWeChat, tmp_path: Path, escaped: int) -> None:
+    """A link whose ``&`` reaches the page escaped again (``&amp;amp;amp;``, as JSON in a
+    page's HTML holds it) was read with ``amp;mid=`` for its ``mid``: no article link, and
+    the article only it leads to was lost, silently."""
+    site = Site(wechat)
+    linked = Art("2247470531", days_ago=3)
+    site.article(linked)
+    link = site.body_link(linked).replace("&amp;", "&" + "amp;" * escaped)
+    entry = Art("2247470530", token="Entry", days_ago=1, links=(link,))
+    site.article(entry)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert archived_mids(tmp_path) == {entry.mid, linked.mid}
+    assert [identity(path) for path, _ in wechat.hits("/s?")] == [linked.path]
+
+
 def test_an_account_gone_quiet_is_a_warning_and_the_report_says_so(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     site = Site(wechat)

@@ -162,9 +162,10 @@ def test_album_errors_are_listing_errors(body: str, message: str) -> None:
         parse_album_page(body, FIRST)
 
 
-def test_an_entry_keeps_its_link_but_the_fragment() -> None:
-    found = entry(" https:\\/\\/mp.weixin.qq.com\\/s\\/Tok?scene=1#rd ", " 标题 ")
-    assert (found.url, found.title, found.key) == ("https://mp.weixin.qq.com/s/Tok?scene=1", "标题", None)
+def test_an_entry_s_short_link_is_its_token_alone_as_a_page_gives_it() -> None:
+    """A listing's ``/s/Tok?scene=1`` and a page's ``/s/Tok`` were two links of one article."""
+    found = entry(" http:\\/\\/mp.weixin.qq.com\\/s\\/Tok?scene=1#rd ", " 标题 ")
+    assert (found.url, found.title, found.key) == ("https://mp.weixin.qq.com/s/Tok", "标题", None)
 
 
 def test_feeds_give_their_links() -> None:

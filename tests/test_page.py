@@ -397,6 +397,19 @@ def test_an_album_named_by_its_link_alone_is_one_of_the_pages_albums(where: str)
     assert [album.id for album in page.albums] == albums
 
 
+def test_links_and_albums_whose_ampersands_a_page_escaped_again_are_read_as_escaped_once() -> None:
+    """A page's JSON in its HTML escapes a link's ``&`` again and again (``&amp;amp;amp;``,
+    ``\\x26amp;amp;amp;``): read with ``amp;mid=`` for its ``mid``, such a link named no
+    article and no album, and what only it leads to was lost, silently."""
+    name, named, by_link, _ = _BY_LINK["public_tag_info"]
+    once = page_text(name).replace(named, by_link, 1)
+    thrice = once.replace("&amp;", "&amp;amp;amp;").replace("\\x26amp;", "\\x26amp;amp;amp;")
+    assert thrice.count("amp;amp;amp;") == once.count("amp;") > 10
+    read, read_once = article_of(thrice), article_of(once)
+    assert (read.links, read.albums, read.album_links) == (read_once.links, read_once.albums,
+                                                           read_once.album_links)
+
+
 _TAG_ID = "tag_content_num: '5' * 1,\n                        album_id: JsDecode('4000000000000000002'),"
 # Where a page names an album by its id and count alone: (page, as our page has it, as quoted
 # here, the album). Every capture quotes both (``'…'``, ``JsDecode('…')``, ``'7' * 1``).
@@ -758,8 +771,8 @@ def test_a_link_written_out_in_a_posts_text_is_a_link_to_its_article() -> None:
                           "https://mp.weixin.qq.com/s?__biz=MzA5OTk5OTk5OQ==&mid=2247460003&idx=1&sn=gg")
     html = page_text("albums_2025.html").replace(
         "<p>正文。</p>", "<p>正文。</p><p>原文：http://mp.weixin.qq.com/s/Written02.</p>", 1)
-    links = article_of(html).links
-    assert sorted(links) == sorted(("http://mp.weixin.qq.com/s/Written02", *article("albums_2025.html").links))
+    links = article_of(html).links  # a short link is asked on https (``short_link_alone``)
+    assert sorted(links) == sorted(("https://mp.weixin.qq.com/s/Written02", *article("albums_2025.html").links))
 
 
 def test_an_album_or_homepage_an_image_posts_text_links_is_a_lead() -> None:
@@ -809,7 +822,7 @@ def test_links_written_without_a_scheme_are_on_the_page_s(fetched: str, scheme: 
             '<p>引用的话。</p></blockquote>')
     parsed = with_body(body, fetched)
     assert parsed.links[:2] == (f"{scheme}:{other.replace('&amp;', '&')}",
-                                f"{scheme}://mp.weixin.qq.com/s/QuotedNoScheme")
+                                "https://mp.weixin.qq.com/s/QuotedNoScheme")  # a short link: on https
     assert parsed.album_links[0] == (f"{scheme}://mp.weixin.qq.com/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ=="
                                      "&action=getalbum&album_id=3311")
     assert parsed.homepage_links == (f"{scheme}://mp.weixin.qq.com/mp/homepage?__biz=MzA5OTk5OTk5OQ==&hid=2",)
@@ -834,9 +847,10 @@ def test_links_written_as_paths_are_on_the_page_s_host(fetched: str) -> None:
             '<blockquote class="js_blockquote_wrap" data-url="/s/QuotedPath"><p>引用的话。</p></blockquote>')
     parsed = with_body(body, fetched)
     host = f"{scheme}://mp.weixin.qq.com"
+    short = "https://mp.weixin.qq.com/s"  # a short link is asked on https (``short_link_alone``)
     assert parsed.links[:5] == (f"{host}/s?__biz=MzkxMTExMTExMQ==&mid=2247000001&idx=1&sn=aa",
-                                f"{host}/s/PathToken", f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000002&idx=1",
-                                f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000003&idx=1", f"{host}/s/QuotedPath")
+                                f"{short}/PathToken", f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000002&idx=1",
+                                f"{host}/s?__biz=MzA5OTk5OTk5OQ==&mid=2247000003&idx=1", f"{short}/QuotedPath")
     assert parsed.album_links[0] == f"{host}/mp/appmsgalbum?__biz=MzA5OTk5OTk5OQ==&action=getalbum&album_id=3312"
     post = to_markdown(parsed, {})
     assert f"[别家的文章]({host}/s?__biz=MzkxMTExMTExMQ==&mid=2247000001&idx=1&sn=aa)" in post

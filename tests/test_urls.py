@@ -15,6 +15,7 @@ from crawler.wechat.urls import (
     is_article_link,
     link_as_given,
     normalise_image_url,
+    short_link_alone,
     web_url,
     without_tracking,
 )
@@ -156,3 +157,30 @@ def test_cleaned_urls_keep_the_form_archives_know_them_by() -> None:
 ])
 def test_a_homepage_link_keeps_what_names_the_page(given: str, expected: str) -> None:
     assert homepage_link(given) == expected
+
+
+@pytest.mark.parametrize("given", [
+    "http://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw", "https://MP.Weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw/",
+    "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw#wechat_redirect",
+])
+def test_the_forms_of_a_short_link_on_wechat_are_one_link_on_https(given: str) -> None:
+    """Whichever page gives it so, a short link is one link: asked once, and known to the
+    index by one form."""
+    assert short_link_alone(given, "http://127.0.0.1:8000/s") == "https://mp.weixin.qq.com/s/KDWh_qGpFN5Vu1TR9t30Mw"
+
+
+@pytest.mark.parametrize("link, base, expected", [
+    ("https://127.0.0.1:8000/s/Tok", "http://127.0.0.1:8000/s", "http://127.0.0.1:8000/s/Tok"),
+    ("https://127.0.0.1:8001/s/Tok", "http://127.0.0.1:8000/s", "https://127.0.0.1:8001/s/Tok"),
+    ("https://127.0.0.1:8000/s/Tok", "", "https://127.0.0.1:8000/s/Tok"),
+])
+def test_a_short_link_on_the_host_of_the_page_giving_it_is_on_the_page_s_scheme(
+        link: str, base: str, expected: str) -> None:
+    assert short_link_alone(link, base) == expected
+
+
+@pytest.mark.parametrize("ampersand", ["&amp;", "&amp;amp;", "&amp;amp;amp;", "&AMP;amp;"])
+def test_a_link_s_ampersand_escaped_any_number_of_times_is_read_once(ampersand: str) -> None:
+    given = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab".replace("&", ampersand)
+    assert link_as_given(given) == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab"
+    assert article_key(link_as_given(given)) == "MzA=:2:1"

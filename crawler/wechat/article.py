@@ -81,7 +81,7 @@ class Article:
     album_links: tuple[str, ...] = field(default=(), repr=False)
     # Account homepages (主页) the body links to (``…/mp/homepage?__biz=…&hid=…``): leads.
     homepage_links: tuple[str, ...] = field(default=(), repr=False)
-    short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one
+    short_link: str = ""  # the page's own ``/s/<token>`` link, when it states one, as links to it are read
     # ``body_html`` as ``parse_page`` parsed it, when it did: the converter and the tagger
     # read this tree (never changing it) rather than parse the markup a second time.
     body: lxml.html.HtmlElement | None = field(default=None, compare=False, repr=False)

@@ -146,14 +146,14 @@ def article_links(content: lxml.html.HtmlElement | None, written: list[str], inf
     """Links to articles in the body (and the articles it quotes: ``<blockquote
     data-url="…">``, and its article cards), the album's previous and next article (``info``, the
     ``appmsgalbuminfo`` of ``cgiDataNew``), then ``more`` (阅读原文, a shared article), as given
-    (a short link as ``/s/<token>`` alone; one without a scheme, or a path, read against
-    ``base``, the page's URL);
+    (a short link as ``/s/<token>`` alone, on the page's scheme on its host; one without a
+    scheme, or a path, read against ``base``, the page's URL);
     links to WeChat articles ``written`` out in its text too."""
     hrefs = [_link_of(element) for element in content.iter("a", "blockquote", ARTICLE_CARD)] \
         if content is not None else []
     hrefs += written
     hrefs += [info.get("pre_article_link"), info.get("next_article_link"), *more]
-    links = (short_link_alone(resolved(link_as_given(href), base)) for href in hrefs if href)
+    links = (short_link_alone(resolved(link_as_given(href), base), base) for href in hrefs if href)
     return _unique(tuple(link for link in links if is_article_link(link)))
 
 

@@ -23,6 +23,7 @@ from crawler.wechat.urls import (
     history_page,
     link_as_given,
     scheme_of,
+    short_link_alone,
     split_url,
     web_url,
     with_scheme,
@@ -58,12 +59,14 @@ class Entry:
         return ArticleKey.of(self.biz, self.mid, self.idx)
 
 
-def entry(link: str, title: str = "") -> Entry:
+def entry(link: str, title: str = "", base: str = "") -> Entry:
     """An entry for an article link as listings give it (``&amp;``, ``chksm``, ``#rd``…).
 
     The URL stays as given, ``chksm`` and all, but for its fragment: it is what is fetched.
+    A short link is the one a page gives for it (``short_link_alone``; ``base``, the listing's
+    URL), or a listing and a page linking one article would have it fetched twice.
     """
-    url = link_as_given(link)
+    url = short_link_alone(link_as_given(link), base)
     ids = article_ids_from_url(url)
     return Entry(url=url, title=title.strip() if isinstance(title, str) else "",
                  biz=ids.get("__biz", ""), mid=ids.get("mid", ""), idx=ids.get("idx", ""))
@@ -160,8 +163,8 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
         raise ListingError(f"the album's article_list is not a list: {type(items).__name__}")
     items = [item for item in items if isinstance(item, dict)]
     asked = dict(parse_qsl(urlsplit(request_url).query))
-    biz, scheme = asked.get("__biz", ""), scheme_of(request_url)
-    found = [(item, _entry_of(item, biz, scheme)) for item in items]
+    biz = asked.get("__biz", "")
+    found = [(item, _entry_of(item, biz, request_url)) for item in items]
     entries = [listed for _, listed in found if listed is not None]
     unlinked = tuple(_item_name(item) for item, listed in found if listed is None)
     more = _text_of(album.get("continue_flag")) == "1"
@@ -188,16 +191,16 @@ def parse_album_page(body: str, request_url: str) -> AlbumPage:
                      beyond_url=beyond_url)
 
 
-def _entry_of(item: dict[str, Any], biz: str, scheme: str) -> Entry | None:
+def _entry_of(item: dict[str, Any], biz: str, base: str) -> Entry | None:
     """The entry of an album's item, None if it links no article (no http(s) ``url``). Every
     captured item gives a long link with the article's ids, and ``msgid`` and ``itemidx``
     (``../shared/fixtures/wechat_album``); one whose link names no article by its ids (a
     short ``/s/<id>`` link) is known by those and the album's ``__biz`` (``biz``, of the
-    request), as a member is. A link without a scheme is on ``scheme``, the request's."""
-    url = with_scheme(item["url"].strip(), scheme) if isinstance(item.get("url"), str) else ""
+    request), as a member is. A link without a scheme is on the scheme of ``base``, the request's."""
+    url = with_scheme(item["url"].strip(), scheme_of(base)) if isinstance(item.get("url"), str) else ""
     if not web_url(url):
         return None
-    listed = entry(url, _text_of(item.get("title")))
+    listed = entry(url, _text_of(item.get("title")), base)
     ids = {"biz": listed.biz or biz, "mid": listed.mid or _text_of(item.get("msgid")),
            "idx": listed.idx or _text_of(item.get("itemidx"))}
     return listed if listed.key is not None or ArticleKey.of(*ids.values()) is None \
@@ -253,7 +256,7 @@ def parse_homepage(body: str, url: str = "") -> list[Entry]:
              if any("js_post" in (up.get("class") or "").split() for up in (link, *link.iterancestors()))]
     scheme = scheme_of(url)
     entries = [entry(with_scheme(post.get("href", "").strip(), scheme),
-                     post.findtext(".//h2") or post.findtext(".//p") or "") for post in posts]
+                     post.findtext(".//h2") or post.findtext(".//p") or "", url) for post in posts]
     return [e for e in entries if web_url(e.url)]
 
 

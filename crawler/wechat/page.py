@@ -42,6 +42,7 @@ from crawler.wechat.urls import (
     normalise_image_url,
     page_base,
     resolved,
+    short_link_alone,
     web_url,
     without_tracking,
 )
@@ -138,7 +139,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         albums=_albums(page, cgi_text, album, doc, account),
         album_links=album_links(linking, written),
         homepage_links=homepage_links(linking, written),
-        short_link=web_url(_meta(page, cgi, "short_link")),
+        short_link=short_link_alone(web_url(_meta(page, cgi, "short_link")), base),
         pictures=pictures,
         text=text,
         source_url=web_url(resolved(_meta(page, cgi, "msg_source_url", "source_url").strip(), base)),

@@ -48,6 +48,7 @@ _NOT_IN_A_LINK = re.compile(r"[^\x00-\x7f]|[\s\"'<>`()\[\]{}|\\^,!]")
 # the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
 _AROUND_A_LINK = (("<", ">"), ('"', '"'), ("'", "'"), ("`", "`"), ("(", ")"), ("[", "]"),
                   ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u300c", "\u300d"))
+_ESCAPED_AMPERSAND = re.compile(r"&amp;", re.I)
 _REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
@@ -140,9 +141,10 @@ def article_link(url: str, hosts: Iterable[str] = (ARTICLE_HOST,)) -> str:
 
     Accepts the short form ``/s/<token>``, the long form ``/s?__biz=…&mid=…&idx=…`` and the
     2013-15 form ``/mp/appmsg/show?__biz=…&appmsgid=…&itemidx=…`` (kept with its ``sign``).
-    A short link is returned as ``/s/<token>`` alone: the token names the article, and what a
-    chat's copy adds (a trailing slash, ``?scene=…``) would make it another link, fetched
-    again and unknown to the index, which knows a short link by the one it was fetched as.
+    A short link is returned as ``/s/<token>`` alone (on https on WeChat's host): the token
+    names the article, and what a chat's copy adds (a trailing slash, ``?scene=…``, ``http:``)
+    would make it another link, fetched again and unknown to the index, which knows a short
+    link by the one it was fetched as.
     A long link is fetched with the ``chksm`` it came with (WeChat has answered the same
     link without it with the verification page), and nothing else of its query.
     """
@@ -248,14 +250,27 @@ def _stray_mark(link: str, parts: SplitResult) -> str:
     return link[-1] if parts.query and link[-1] in ".?" else ""
 
 
-def short_link_alone(link: str) -> str:
+def short_link_alone(link: str, base: str = "") -> str:
     """A short link ``link`` as ``/s/<token>`` alone (see ``article_link``), as every page
-    linking it is taken to give it; any other link as it is."""
+    linking it is taken to give it; any other link as it is.
+
+    Its ``http:`` and ``https:`` forms are one link, asked once and known to the index as
+    one: on WeChat's host it is on https, as WeChat serves its pages; on the host of
+    ``base``, the page or listing giving it (if any), on that one's scheme."""
     parts = split_url(link)
     token = _SHORT_TOKEN.match(parts.path) if parts else None
     if parts is None or token is None:
         return link
-    return urlunsplit((parts.scheme, parts.netloc.lower(), f"/s/{token.group(1)}", "", ""))
+    return urlunsplit((*_short_link_place(parts, base), f"/s/{token.group(1)}", "", ""))
+
+
+def _short_link_place(parts: SplitResult, base: str) -> tuple[str, str]:
+    """The scheme and host a short link of ``parts`` is asked on (``short_link_alone``)."""
+    if parts.hostname == ARTICLE_HOST:
+        return "https", ARTICLE_HOST
+    on = split_url(base) if base else None
+    same_place = on is not None and on.hostname == parts.hostname and on.port == parts.port
+    return scheme_of(base) if same_place else parts.scheme, parts.netloc.lower()
 
 
 def is_article_link(url: str) -> bool:
@@ -278,7 +293,7 @@ def lacks_chksm(url: str) -> bool:
     """Whether ``url`` is a long article link without ``chksm``: the shape of in-body links
     since 2024 (album items and the album's previous/next links still carry one). Whether
     WeChat answers such a link, or asks for verification, is not known."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     if parts is None or parts.path.rstrip("/") != "/s":
         return False
     query = dict(parse_qsl(parts.query))
@@ -287,7 +302,7 @@ def lacks_chksm(url: str) -> bool:
 
 def album_id(album_url: str) -> str:
     """The ``album_id`` of an album link."""
-    parts = split_url(html.unescape(album_url))
+    parts = split_url(link_as_given(album_url))
     return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
 
 
@@ -310,9 +325,13 @@ def link_as_given(url: str) -> str:
 
     Only references with their semicolon are undone, as a page escapes its ampersands:
     ``html.unescape`` also reads ``&not`` of ``&notreplace=`` (WeChat's share links) as ``¬``.
+    An ``&amp;`` escaped again (``&amp;amp;amp;``: a page's JSON in its HTML in its script) is
+    undone to its ``&`` however many times: a WeChat link holds no ``&amp;`` of its own.
     """
-    return _REFERENCE.sub(lambda found: html.unescape(found.group()),
-                          url.strip().replace("\\/", "/")).split("#", 1)[0]
+    text = url.strip().replace("\\/", "/")
+    while (unescaped := _ESCAPED_AMPERSAND.sub("&", text)) != text:
+        text = unescaped
+    return _REFERENCE.sub(lambda found: html.unescape(found.group()), text).split("#", 1)[0]
 
 
 def canonical_article_url(biz: str, mid: str, idx: str, sn: str = "") -> str:
@@ -326,7 +345,7 @@ def without_tracking(url: str) -> str:
 
     Not w3lib's ``url_query_cleaner``: it keeps the URL's order and escapes (``%3D%3D``),
     where the canonical URL is spelled as WeChat's own links are (``_join_query``)."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     if parts is None:
         return ""
     query = dict(parse_qsl(parts.query))
@@ -337,7 +356,7 @@ def without_tracking(url: str) -> str:
 def article_ids_from_url(url: str) -> dict[str, str]:
     """``__biz``/``mid``/``idx``/``sn`` found in a URL's query (missing ones left out); a link
     of the 2013-15 form gives ``mid`` and ``idx`` as ``appmsgid`` and ``itemidx``."""
-    parts = split_url(html.unescape(url))
+    parts = split_url(link_as_given(url))
     query = dict(parse_qsl(parts.query)) if parts else {}
     if parts is not None and parts.path.rstrip("/") == OLD_ARTICLE_PATH:
         query = {_OLD_ID_PARAMS.get(name, name): value for name, value in query.items()
