@@ -179,6 +179,13 @@ def test_a_short_link_on_the_host_of_the_page_giving_it_is_on_the_page_s_scheme(
     assert short_link_alone(link, base) == expected
 
 
+@pytest.mark.timeout(60)
+def test_a_link_escaped_three_hundred_thousand_times_is_read_in_one_pass() -> None:
+    """A hostile page's 1.2 MB link: undoing one escape a pass took a pass per escape."""
+    given = "https://mp.weixin.qq.com/s?__biz=MzA=" + "&" + "amp;" * 300_000 + "mid=2&idx=1"
+    assert link_as_given(given) == "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1"
+
+
 @pytest.mark.parametrize("ampersand", ["&amp;", "&amp;amp;", "&amp;amp;amp;", "&AMP;amp;"])
 def test_a_link_s_ampersand_escaped_any_number_of_times_is_read_once(ampersand: str) -> None:
     given = "https://mp.weixin.qq.com/s?__biz=MzA=&mid=2&idx=1&sn=ab".replace("&", ampersand)

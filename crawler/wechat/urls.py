@@ -48,7 +48,7 @@ _NOT_IN_A_LINK = re.compile(r"[^\x00-\x7f]|[\s\"'<>`()\[\]{}|\\^,!]")
 # the marks a message quotes or brackets a link with (RFC 3986, appendix C: "<…>", '"…"')
 _AROUND_A_LINK = (("<", ">"), ('"', '"'), ("'", "'"), ("`", "`"), ("(", ")"), ("[", "]"),
                   ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u300c", "\u300d"))
-_ESCAPED_AMPERSAND = re.compile(r"&amp;", re.I)
+_ESCAPED_AMPERSAND = re.compile(r"&(?:amp;)+", re.I)
 _REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _IMAGE_DROP_PARAMS = frozenset({"tp", "wxfrom", "wx_lazy", "wx_co", "watermark"})
 _CDN_PATH = re.compile(r"^/(?:mmbiz|mmbiz_[a-z0-9]+|sz_mmbiz_[a-z0-9]+)/([A-Za-z0-9_-]+)(?:/[^/]*)?/?$")
@@ -328,9 +328,7 @@ def link_as_given(url: str) -> str:
     An ``&amp;`` escaped again (``&amp;amp;amp;``: a page's JSON in its HTML in its script) is
     undone to its ``&`` however many times: a WeChat link holds no ``&amp;`` of its own.
     """
-    text = url.strip().replace("\\/", "/")
-    while (unescaped := _ESCAPED_AMPERSAND.sub("&", text)) != text:
-        text = unescaped
+    text = _ESCAPED_AMPERSAND.sub("&", url.strip().replace("\\/", "/"))
     return _REFERENCE.sub(lambda found: html.unescape(found.group()), text).split("#", 1)[0]
 
 
