@@ -110,7 +110,8 @@ SCHEDULER = "crawler.jobdir.JobScheduler"
 DUPEFILTER_CLASS = "crawler.seen.ArticleRedirects"
 # The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
-                      "crawler.middlewares.IndexErrors": 950}
+                      "crawler.middlewares.IndexErrors": 950,
+                      "crawler.stopping.StartLeft": 10}  # nearest the engine: what it took
 # Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
 # state), and a spider.state a full disk left empty was two tracebacks at every later run.
 EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.process.CollectorPace": 0,
