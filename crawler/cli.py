@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
@@ -67,8 +68,7 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         try:
-            # a reader reads the index alone there; verify reports the other folders so
-            check_folders(layout, (layout.state,) if self.read_only else layout.folders)
+            check_folders(layout, self.folders_read(layout))
             archive = Archive(config.archive_dir, read_only=self.read_only)
         except ArchiveError as error:
             sys.exit(self._refuse(str(error), 1))
@@ -81,6 +81,11 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(1)
         finally:
             archive.close()
+
+    def folders_read(self, layout: Layout) -> tuple[Path, ...]:
+        """The folders of the archive the command cannot do without: a writer all, a reader
+        the index's (``verify`` reports the others that are files, as problems)."""
+        return (layout.state,) if self.read_only else layout.folders
 
     def _refuse(self, message: str, status: int) -> int:
         return refuse(type(self).__module__.rsplit(".", 1)[-1], message, status)

@@ -171,7 +171,8 @@ def test_a_folder_of_the_archive_that_is_a_file_is_a_problem(tmp_path: Path, fol
 
 @pytest.mark.parametrize("command, folder", [
     *[("rebuild", folder) for folder in ("_posts", "postimg", ".state", ".state/warc")],
-    ("verify", ".state"), ("check", ".state"), ("versions", ".state"), ("accounts-report", ".state")])
+    ("verify", ".state"), ("check", ".state"), ("versions", ".state"), ("versions", ".state/warc"),
+    ("accounts-report", ".state")])
 def test_a_folder_the_command_needs_that_is_a_file_is_one_line_and_exit_status_1(
         tmp_path: Path, command: str, folder: str) -> None:
     """A file where a folder of the archive goes (put there by hand, or by a sync tool), on
