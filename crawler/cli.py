@@ -1,9 +1,9 @@
 """What the project's commands share: settings checked first, the archive opened once.
 
 A bad setting, or an ``ARCHIVE_DIR`` that holds no archive, is one line and exit status 2;
-an archive that cannot be opened (locked by a running crawl, a damaged index) one line and
-exit status 1. (Not in ``crawler/commands``: Scrapy makes a command of every command class
-it finds there.)
+an archive that cannot be opened (locked by a running crawl, a damaged index, a file where
+a folder of it goes) one line and exit status 1. (Not in ``crawler/commands``: Scrapy makes
+a command of every command class it finds there.)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
@@ -25,7 +26,7 @@ from crawler.report.logs import log_to_file
 from crawler.settingread import ConfigError
 from crawler.spiders.discovery import linked_biz
 from crawler.store.accountbook import AccountBook
-from crawler.store.archive import Archive, ArchiveError, Layout
+from crawler.store.archive import Archive, ArchiveError, Layout, check_folders
 from crawler.store.index import Index
 from crawler.wechat.article import CHINA_TIME
 
@@ -57,7 +58,8 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         log_to_file(self.settings)
-        if not Layout(config.archive_dir).exists():  # a mistyped -s ARCHIVE_DIR: create nothing
+        layout = Layout(config.archive_dir)
+        if not layout.exists():  # a mistyped -s ARCHIVE_DIR: create nothing
             sys.exit(self._refuse(f"{config.archive_dir} holds no archive (no _posts/ or .state/ "
                                   "folder): check -s ARCHIVE_DIR=", 2))
         try:
@@ -66,6 +68,7 @@ class ArchiveCommand(ScrapyCommand):
         except ConfigError as error:
             sys.exit(self._refuse(str(error), 2))
         try:
+            check_folders(layout, self.folders_read(layout))
             archive = Archive(config.archive_dir, read_only=self.read_only)
         except ArchiveError as error:
             sys.exit(self._refuse(str(error), 1))
@@ -78,6 +81,11 @@ class ArchiveCommand(ScrapyCommand):
             sys.exit(1)
         finally:
             archive.close()
+
+    def folders_read(self, layout: Layout) -> tuple[Path, ...]:
+        """The folders of the archive the command cannot do without: a writer all, a reader
+        the index's (``verify`` reports the others that are files, as problems)."""
+        return (layout.state,) if self.read_only else layout.folders
 
     def _refuse(self, message: str, status: int) -> int:
         return refuse(type(self).__module__.rsplit(".", 1)[-1], message, status)

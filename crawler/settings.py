@@ -108,9 +108,11 @@ DOWNLOADER_MIDDLEWARES = {
 SCHEDULER = "crawler.jobdir.JobScheduler"
 # An article's redirect to a page another article's led to is fetched for it too (crawler/seen.py).
 DUPEFILTER_CLASS = "crawler.seen.ArticleRedirects"
-# The incremental filter; and index writes that fail in a callback (crawler/middlewares.py).
+# The incremental filter; index writes that fail in a callback (crawler/middlewares.py); and,
+# nearest the engine, whether it took a source yet, which a stop line says (crawler/stopping.py).
 SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 900,
-                      "crawler.middlewares.IndexErrors": 950}
+                      "crawler.middlewares.IndexErrors": 950,
+                      "crawler.stopping.StartLeft": 10}
 # Scrapy's SpiderState is off: no spider keeps a state in the job folder (the index is the
 # state), and a spider.state a full disk left empty was two tracebacks at every later run.
 EXTENSIONS = {"crawler.report.extensions.RunReport": 500, "crawler.process.CollectorPace": 0,

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sized
+from collections.abc import AsyncIterator, Sized
 from functools import partial
+from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -59,15 +60,19 @@ def leaves(crawler: Crawler) -> str:
 def ask_to_stop(crawler: Crawler) -> str:
     """Tell the crawl's components that it stops (``stop_asked``): WeChat is asked for no
     page more. What the run leaves, as its stop line says it: the pages they left queued
-    (what each receiver returns), and the pages of the listings in hand, which are read to
-    their end and queue what they list after this count (a job folder keeps those too).
-    The summary keeps both (``Stat.STOP_LEFT``): a run so stopped has pages left."""
-    left = sum(result for _, result in crawler.signals.send_catch_log(signal=stop_asked)
-               if isinstance(result, int))
+    (what each receiver returns, a number), what else they left (a receiver's words: the
+    sources none asked for yet, ``StartLeft``), and the pages of the listings in hand, which
+    are read to their end and queue what they list after this count (a job folder keeps
+    those too). The summary keeps them all (``Stat.STOP_LEFT``): a run so stopped has pages
+    left."""
+    results = [result for _, result in crawler.signals.send_catch_log(signal=stop_asked)]
+    left = sum(result for result in results if isinstance(result, int))
+    unasked = [result for result in results if isinstance(result, str)]
     reading = _listings_in_hand(crawler)
-    Run.of(crawler).tally.set(Stat.STOP_LEFT, left + reading)
+    Run.of(crawler).tally.set(Stat.STOP_LEFT, left + reading + len(unasked))
     listed = f" and the pages of {counted(reading, 'listing')} being read" if reading else ""
-    return f"{counted(left, 'queued page')}{listed} {leaves(crawler)}"
+    return f"{counted(left, 'queued page')}{listed}{''.join(f' and {words}' for words in unasked)} " \
+        f"{leaves(crawler)}"
 
 
 def _listings_in_hand(crawler: Crawler) -> int:
@@ -121,6 +126,34 @@ class StopSending:
     def process_request(self, request: Request) -> None:
         if self.stopping and (request.meta.get("article") or request.meta.get("listing")):
             raise leave_for_next_run(self.crawler, request)
+
+
+class StartLeft:
+    """A spider middleware, nearest the engine: whether the engine took the first of what the
+    spider's ``start`` gives (its sources: the album, the accounts' albums and links, the URLs
+    given). A signal as the crawl starts stops it before that, and the stop line said "0
+    queued pages left for the next run" of a run that left all it was given unread; it now
+    says so (``stop_asked``). Once the engine has taken one, what it has not taken yet is not
+    known without making it early: the stop line counts what it queued."""
+
+    def __init__(self) -> None:
+        self.begun = False  # the engine took the first source, or found there was none
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StartLeft:
+        middleware = cls()
+        crawler.signals.connect(middleware.stop_asked, signal=stop_asked)
+        return middleware
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in start:
+            self.begun = True
+            yield output
+        self.begun = True
+
+    def stop_asked(self) -> str | None:
+        """What of its sources the run leaves, as the stop line says it; None: none known."""
+        return None if self.begun else "every source it was given (none asked for yet)"
 
 
 class ArchiveStop:

@@ -168,6 +168,35 @@ def test_a_folder_of_the_archive_that_is_a_file_is_a_problem(tmp_path: Path, fol
         in result.stdout, result.stdout
 
 
+
+@pytest.mark.parametrize("command, folder", [
+    *[("rebuild", folder) for folder in ("_posts", "postimg", ".state", ".state/warc")],
+    ("verify", ".state"), ("check", ".state"), ("versions", ".state"), ("versions", ".state/warc"),
+    ("accounts-report", ".state")])
+def test_a_folder_the_command_needs_that_is_a_file_is_one_line_and_exit_status_1(
+        tmp_path: Path, command: str, folder: str) -> None:
+    """A file where a folder of the archive goes (put there by hand, or by a sync tool), on
+    which each crawl fails, exit status 1: ``rebuild`` with ``_posts`` a file and no capture
+    said "no posts" or "1 without capture", exit status 0; ``accounts-report`` with ``.state`` a file "0
+    accounts", exit status 0, and ``verify`` that the index was missing, which "the next
+    run rebuilds" (it cannot). Now one line names the file and what to do, exit status 1
+    (an archive that cannot be opened), and the file stays as it was."""
+    made_archive(tmp_path).close()
+    path = tmp_path / folder
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.write_text("a file where the folder was\n")
+    words = ["http://127.0.0.1/s?__biz=MzA5MDAwMDAwMQ==&mid=2247496001&idx=1"] if command == "versions" else []
+
+    result = scrapy_command(command, tmp_path, *words)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "scrapy check: this is now" not in line]
+    assert lines == [f"scrapy {command}: cannot open the archive at {tmp_path}/: [Errno 20] a file, where "
+                     f"the archive keeps a folder (move it away): '{path}'"], result.stderr
+    assert result.stdout == ""
+    assert path.read_text() == "a file where the folder was\n"
+
 def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:
     from tests.test_captures import scrapy
     made_archive(tmp_path).close()

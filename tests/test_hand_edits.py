@@ -536,6 +536,24 @@ def test_a_file_where_a_folder_of_the_archive_goes_is_said_as_that(
     assert place.read_text(encoding="utf-8") == "a file a person left"
 
 
+def test_a_file_where_the_state_folder_goes_is_one_line_naming_it(site: Site, tmp_path: Path) -> None:
+    """A file where ``.state/`` goes stopped the crawl before it started, as it should, in a
+    line that said "[Errno 17] File exists: '…/.state'": that the folder was there. Now the
+    line says what the other folders' say (above)."""
+    archive = tmp_path / "archive"
+    place = archive / ".state"
+    archive.mkdir()
+    place.write_text("a file a person left", encoding="utf-8")
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"scrapy crawl article: cannot open the archive at {archive}/: [Errno 20] a file, where the "
+        f"archive keeps a folder (move it away): '{place}'"], result.stderr
+    assert site.server.hits() == []
+    assert place.read_text(encoding="utf-8") == "a file a person left"
+
 def edited_upstream(site: Site, art: Art) -> None:
     """``art``'s page served with a word changed and a picture added: a post no worse."""
     page = site.page(art).replace("警方提示", "警方再次提示").replace(

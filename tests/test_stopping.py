@@ -115,6 +115,32 @@ def test_a_run_stopped_by_sigterm_asks_for_no_page_more_and_the_next_run_archive
     assert held not in mids
 
 
+def test_a_run_stopped_before_it_asked_for_its_source_says_it_left_that_source(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """SIGTERM as the command hands the crawl to Scrapy (``tests/signalat``), noted, and acted
+    on as the engine starts, before the engine took the album from the spider: the stop line
+    said "0 queued pages left for the next run", of a run that left all it was given unread.
+    Now it says so; the next run reads the album."""
+    site = Site(wechat)
+    arts = numbered(2247495100, 3)
+    album = site.album("3202", site.serve(arts))
+    archive = tmp_path / "archive"
+    settings = {"WECHAT_BASE_URL": wechat.base}
+    hooked = {**crawl_env(), "SIGNAL_AT": "handed", "PYTHONPATH": f"{PROJECT / 'tests' / 'signalat'}:{PROJECT}"}
+
+    stopped = subprocess.run(crawl_command("album", archive, "-a", f"url={album}", settings=settings),
+                             cwd=PROJECT, env=hooked, capture_output=True, text=True, timeout=120)
+
+    assert stopped.returncode == -signal.SIGTERM, stopped.stderr
+    assert wechat.hits() == [], stopped.stderr
+    [stopping] = [line for line in stopped.stderr.splitlines() if "Stopping" in line]
+    assert stopping.endswith("INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages and "
+                             "every source it was given (none asked for yet) left for the next run; the "
+                             "pages in hand are finished first; SIGTERM again stops at once"), stopping
+    again = crawl("album", archive, "-a", f"url={album}", settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == len(arts)
+
 def test_a_run_stopped_when_its_only_page_answered_failed_ends_by_its_signal_not_as_failed(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """The page in hand when SIGTERM came answered 404 (a deleted article, an error page):

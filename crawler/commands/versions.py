@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from crawler.cli import ArchiveCommand
 from crawler.offline.versions import versions_of
 from crawler.report.logtext import shown
+from crawler.store.archive import Layout
 from crawler.wechat.urls import BadArticleURL, article_link
 
 
@@ -20,6 +22,10 @@ class Command(ArchiveCommand):
 
     def short_desc(self) -> str:
         return "List an article's captures and what changed; print its post at one (--show N)"
+
+    def folders_read(self, layout: Layout) -> tuple[Path, ...]:
+        """The captures' too: a file there was "no capture of URL", as of an article never fetched."""
+        return layout.state, layout.captures
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)

@@ -87,7 +87,7 @@ class Stat(StrEnum):
     STATE_WRITE_FAILED = "state/write_failed"
     JOB_REQUESTS_LOST = "job/requests_lost"  # held by a job folder that could not be written
     MEMORY_WRITE_FAILED = "run/memory_write_failed"  # what a run keeps on disk (crawler.runsets)
-    STOP_LEFT = "stop/left"  # pages a stop left queued, and listings then in hand (ask_to_stop)
+    STOP_LEFT = "stop/left"  # pages a stop left queued, listings then in hand, sources unasked (ask_to_stop)
     JOB_NOT_ENDED = "job/not_ended"  # a distributed job its writer finished and could not end (Redis away)
     STATE_READ_FAILED = "state/read_failed"
     ITEMS_FAILED = "items/failed"  # items a pipeline raised an error on that nothing handles

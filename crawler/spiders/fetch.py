@@ -34,7 +34,7 @@ from crawler.report.extensions import RunReport
 from crawler.report.progress import Progress
 from crawler.spiders.arguments import ArgumentError, check_known
 from crawler.spiders.failures import failed_request, failure_reason, redirect_loop
-from crawler.stopping import Dropped
+from crawler.stopping import Dropped, StartLeft
 
 if TYPE_CHECKING:
     from crawler.distributed.node import FetchNode
@@ -67,7 +67,7 @@ class FetchSpider(scrapy.Spider):
         settings.set("HTTPERROR_ALLOW_ALL", True, priority="spider")
         settings.set("ITEM_PIPELINES", {}, priority="spider")
         _without(settings, "DOWNLOADER_MIDDLEWARES", CaptureMiddleware)
-        _without(settings, "SPIDER_MIDDLEWARES", IncrementalMiddleware)
+        _without(settings, "SPIDER_MIDDLEWARES", IncrementalMiddleware, StartLeft)  # a node has no sources
         _without(settings, "EXTENSIONS", RunReport, Progress)
 
     @classmethod

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 from crawler.convert.relink import relink_images, remote_images
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, Staged, put_back_on_failure, stage_many
+from crawler.store.files import NotPutBack, Staged, make_folder, not_a_folder, put_back_on_failure, stage_many
 from crawler.store.images import ImageStore, silence_pillow_warnings
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -91,7 +91,7 @@ class Layout:
     @property
     def folders(self) -> tuple[Path, ...]:
         """The folders a run writes in."""
-        return self.posts, self.images, self.state
+        return self.posts, self.images, self.state, self.captures
 
     def exists(self) -> bool:
         """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
@@ -525,11 +525,21 @@ def _what_to_do(error: sqlite3.DatabaseError) -> str:
     return "nothing was changed: run again once that is mended"
 
 
+def check_folders(layout: Layout, folders: Sequence[Path]) -> None:
+    """``ArchiveError`` naming the first of ``folders`` that is a file (a folder replaced by
+    hand, or by a sync tool): a rebuild went on to say it had no post to rebuild, or none
+    with a capture, and a reader took the index it could not reach for an empty one, exit
+    status 0."""
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise ArchiveError(f"cannot open the archive at {layout.root}/: {not_a_folder(folder)}")
+
+
 def _lock(layout: Layout) -> int:
     """Hold ``.state/lock`` for this process, or say which process holds it."""
     cannot = f"cannot open the archive at {layout.root}/"
     try:
-        layout.state.mkdir(parents=True, exist_ok=True)
+        make_folder(layout.state)
         fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise ArchiveError(f"{cannot}: {error}") from None

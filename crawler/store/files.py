@@ -26,8 +26,13 @@ def make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise NotADirectoryError(errno.ENOTDIR, "a file, where the archive keeps a folder (move it away)",
-                                 str(folder)) from None
+        raise not_a_folder(folder) from None
+
+
+def not_a_folder(folder: Path) -> NotADirectoryError:
+    """The error of a file where the archive keeps ``folder``, in words that say what to do."""
+    return NotADirectoryError(errno.ENOTDIR, "a file, where the archive keeps a folder (move it away)",
+                              str(folder))
 
 
 def made_in(folder: Path, make: Callable[[], _T]) -> _T:
