@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog
+    from playwright.sync_api import BrowserContext, CDPSession, ConsoleMessage, Dialog
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, not one Playwright downloads; nothing in the background reaches out.
@@ -546,7 +546,8 @@ def chromium_text() -> Iterator[Callable[[str], str]]:
 
     Read from its layout, in the order it lays out the document (``<details>``'s summary
     first), its own controls' insides included (a ``<select>``'s chosen option) and CSS's
-    generated text (a ``<q>``'s marks). ``innerText`` is no measure of it: it gives every
+    generated text (a ``<q>``'s marks), and the markers of lists in a heading, a table cell
+    or a term (``_one_line_markers``). ``innerText`` is no measure of it: it gives every
     option of a ``<select>``, and a ``<details>``'s children in the document's order.
     """
     with _chromium() as context:
@@ -558,6 +559,7 @@ def chromium_text() -> Iterator[Callable[[str], str]]:
             page.evaluate(_UNDRAWN_HIDDEN)
             taken = session.send("DOMSnapshot.getSnapshot", {
                 "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True})
+            taken["markers"] = _one_line_markers(session)
             page.evaluate(_UNDRAWN_RESTORED)
             return taken
 
@@ -591,13 +593,46 @@ def _laid_out_text(before: dict[str, Any], tapped: dict[str, Any]) -> str:
 
 
 def _visible_texts(snapshot: dict[str, Any]) -> dict[int, list[str]]:
-    """The texts of a layout snapshot's nodes that show (not ``visibility: hidden``)."""
+    """The texts of a layout snapshot's nodes that show (not ``visibility: hidden``), a list
+    item's marker of ``_one_line_markers`` its own."""
     styles = snapshot["computedStyles"]
     texts: dict[int, list[str]] = {}
     for box in snapshot["layoutTreeNodes"]:
         if box.get("layoutText") and styles[box["styleIndex"]]["properties"][0]["value"] != "hidden":
             texts.setdefault(box["domNodeIndex"], []).append(box["layoutText"])
+    for index, node in enumerate(snapshot["domNodes"]):
+        if node["backendNodeId"] in snapshot["markers"]:
+            texts[index] = [snapshot["markers"][node["backendNodeId"]]]
     return texts
+
+
+_ONE_LINE = {"H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "DT"}
+
+
+def _one_line_markers(session: CDPSession) -> dict[int, str]:
+    """The marker Chromium lays out (``• ``, ``3. ``) of each list item in a heading, a table
+    cell or a term, by the item's backend node id, where it shows: not hidden, nor off the
+    page's left edge (an item outside a list, whose box has no padding for it). The post
+    writes these as text (the older ``getSnapshot`` leaves markers out)."""
+    snapshot = session.send("DOMSnapshot.captureSnapshot", {"computedStyles": ["visibility"]})
+    strings, document = snapshot["strings"], snapshot["documents"][0]
+    nodes, layout = document["nodes"], document["layout"]
+    markers = {}
+    for node, text, style, (left, _, width, _) in zip(
+            layout["nodeIndex"], layout["text"], layout["styles"], layout["bounds"], strict=True):
+        item = nodes["parentIndex"][node]
+        if text != -1 and strings[nodes["nodeName"][node]] == "::marker" and left + width > 0 \
+                and strings[style[0]] != "hidden" and _in_one_line(nodes, strings, item):
+            markers[nodes["backendNodeId"][item]] = strings[text]
+    return markers
+
+
+def _in_one_line(nodes: dict[str, Any], strings: list[str], index: int) -> bool:
+    """Whether the node ``index`` of a ``captureSnapshot`` is in a heading, a cell or a term."""
+    while (index := nodes["parentIndex"][index]) != -1:
+        if strings[nodes["nodeName"][index]] in _ONE_LINE:
+            return True
+    return False
 
 
 # What is laid out but not drawn made ``visibility: hidden`` for a snapshot (and put back

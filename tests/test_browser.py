@@ -422,6 +422,12 @@ DRAWN = [
     '<dl><dt>词<li>甲</li><li>乙</li>尾</dt><dd>丙</dd></dl><dl><dt>词<ul><li>甲</li></ul><blockquote>引'
     '</blockquote><hr><pre>码</pre><table><tr><td>格</td></tr><tr><td>二</td></tr></table>尾</dt><dd>丙'
     '</dd></dl><dl><dt>甲</dt>乙<dd>丙</dd></dl><dl>丁<dd>戊</dd></dl>',
+    # a list in a heading, a table cell or a term, which the post writes on one line: the
+    # markers Chromium draws (by the list's style, its nesting, its start) as text
+    '<h2><ul><li>甲</li><li>乙<ul><li>丙<ul><li>丁</li></ul></li></ul></li></ul></h2><table><tr><td><ol '
+    'start="3"><li>甲</li><li><section>乙</section></li></ol></td><th><ul style="list-style: square"><li>'
+    '丙</li></ul></th></tr></table><dl><dt>词<ul style="list-style: none"><li>甲</li></ul><ol><li style='
+    '"list-style-type: circle">乙</li></ol></dt><dd>丁</dd></dl>',
     # a link left open, opened again at an inline element that holds the next link or the
     # link's end tag: closed with it there, a quote's marks before the next link (seed 86420
     # of test_fuzz_site), a hidden span's text after it seen, italics opened again

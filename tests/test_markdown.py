@@ -116,13 +116,34 @@ def test_body_headings_start_at_two_hashes_whatever_heading_shows_no_text(first:
     ("<table><tr><td><table><tr><td>甲</td><td>乙 丙</td></tr><tr><td>丁</td></tr></table></td></tr></table>",
      "| 甲 乙 丙 丁 |"),
     ("<table><tr><td>前<ul><li>甲</li><li>乙<ol><li>丙</li></ol></li></ul>后</td></tr></table>",
-     "| 前 甲 乙 丙 后 |"),
+     "| 前 • 甲 • 乙 1\\. 丙 后 |"),
     ("<h2>前<table><tr><td>甲</td><td>乙</td></tr></table>后</h2>", "## 前 甲 乙 后"),
 ])
 def test_a_table_or_a_list_in_one_line_is_its_text_one_space_apart(body: str, written: str) -> None:
     """A table or a list in a cell or a heading, which hold one line, is its cells' or
     items' text, a space apart: the cells were written two spaces apart ("甲  乙"), which
     the post's reader of its Markdown sees and HTML folds."""
+    article = Article(url=URL, title="t", account="a", published=None, body_html=body)
+    assert to_markdown(article, LINKS) == written
+
+
+@pytest.mark.parametrize(("body", "written"), [
+    ("<h2><ul><li>甲</li><li>乙<ul><li>丙<menu><li>丁</li></menu></li></ul></li></ul></h2>",
+     "## • 甲 • 乙 ◦ 丙 ■ 丁"),
+    ("<table><tr><td><ul><li><section>甲</section></li><li><ol><li>乙</li></ol></li></ul></td></tr></table>",
+     "| • 甲 • 1\\. 乙 |"),
+    ("<table><tr><td><ol start=' 3'><li>甲</li><li><p>乙</p></li></ol></td><th><ol><li>丙</li></ol></th>"
+     "</tr></table>", "| 3\\. 甲 4\\. 乙 | 1\\. 丙 |"),
+    ("<dl><dt>词<ul style='list-style: none'><li>甲</li></ul><ol style='color: red; list-style-type: "
+     "circle'><li>乙</li><li style='list-style: inside square'>丙</li></ol></dt><dd>丁</dd></dl>",
+     "词 甲 ◦ 乙 ■ 丙\n:   丁"),
+    # an item outside a list: a browser draws its marker off the box's edge, unseen
+    ("<h2>题<li>甲</li></h2>", "## 题 甲"),
+])
+def test_a_list_in_a_heading_a_cell_or_a_term_shows_its_markers_as_text(body: str, written: str) -> None:
+    """A list in a heading, a table cell or a term, which hold one line, is its items' text
+    after the markers Chromium draws, by its style, its nesting and its start: the post
+    wrote the items alone, its bullets and numbers lost."""
     article = Article(url=URL, title="t", account="a", published=None, body_html=body)
     assert to_markdown(article, LINKS) == written
 

@@ -1,6 +1,7 @@
 """What a browser draws of its own, that a copy of a page's text has not, made text where
 it stands: a ``<q>``'s quotation marks, a ``<select>``'s chosen option, a ``<details>``'s
-summary first (``show_as_drawn``). Pure: it changes only the tree it is given.
+summary first, a list's markers where the post writes one line (``show_as_drawn``). Pure:
+it changes only the tree it is given.
 """
 
 from __future__ import annotations
@@ -14,17 +15,28 @@ _WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
 # browser set to Chinese draws 详细信息)
 DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
+_INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start
+# What the post writes on one line (a heading, a table cell, a definition list's term)
+_ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
+_LISTS = frozenset({"ul", "ol", "menu", "dir"})
+_LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
+_BULLETS = {"disc": "•", "circle": "◦", "square": "■"}  # as Chromium draws them
+_LIST_STYLE_TYPES = frozenset({*_BULLETS, "none", "decimal"})  # those read
 
 
 def show_as_drawn(root: etree._Element) -> None:
     """What a browser draws below ``root`` as text in its place: a ``<select>``'s
     (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
-    shows its text alone), and each ``<details>``'s first summary first, where the browser
+    shows its text alone), a list's item's marker where the post writes it on one line
+    (``one_line_marker``), and each ``<details>``'s first summary first, where the browser
     draws it (as the line that opens it), wherever it stands among the others; one without
     a summary opens with the browser's own (``DETAILS_LABEL``)."""
     for select in list(root.iter("select")):
         draw_select(select)
     show_quotation_marks(root)
+    for item in root.iter("li"):
+        if marker := one_line_marker(item):
+            item.text = marker + (item.text or "")
     for details in root.iter("details"):
         summary = next(details.iterchildren("summary"), None)
         if summary is None:
@@ -34,6 +46,47 @@ def show_as_drawn(root: etree._Element) -> None:
             summary.tail, details.text = details.text, None
         elif details.text or summary.getprevious() is not None:
             _move_first(details, summary)
+
+
+def one_line_marker(item: etree._Element) -> str:
+    """The marker a browser draws before ``item`` (``• ``, ``◦ ``, ``■ ``, ``3. ``) where it is
+    a list's item in a heading, a table cell or a term, as text: the post writes them on one
+    line, where no Markdown list can stand, and the marker was lost. None elsewhere, where
+    the post's own list draws it, nor for an item outside a list, whose marker a browser
+    draws beyond the left edge of a box with no padding, unseen."""
+    items = item.getparent()
+    if items is None or items.tag not in _LISTS \
+            or not any(ancestor.tag in _ONE_LINE for ancestor in item.iterancestors()):
+        return ""
+    kind = _list_style_type(item) or _list_style_type(items) or _default_list_style(items)
+    if kind == "decimal":
+        return f"{_start(items) + sum(1 for _ in item.itersiblings('li', preceding=True))}. "
+    return f"{_BULLETS[kind]} " if kind in _BULLETS else ""
+
+
+def _list_style_type(element: etree._Element) -> str | None:
+    """The list style type ``element``'s own style sets, of those read (``_LIST_STYLE_TYPES``)."""
+    values: list[str] = _LIST_STYLE.findall(element.get("style") or "")
+    for value in reversed(values):  # the last one set counts
+        kind = next((word for word in value.lower().split() if word in _LIST_STYLE_TYPES), None)
+        if kind:
+            return kind
+    return None
+
+
+def _default_list_style(items: etree._Element) -> str:
+    """A browser's own list style type for the list ``items``: numbers for ``<ol>``, else a
+    disc, a circle in one list, a square in two or more."""
+    if items.tag == "ol":
+        return "decimal"
+    depth = sum(1 for ancestor in items.iterancestors() if ancestor.tag in _LISTS)
+    return ("disc", "circle", "square")[min(depth, 2)]
+
+
+def _start(items: etree._Element) -> int:
+    """The number of the first item of the ordered list ``items``: its ``start``, else 1."""
+    start = _INTEGER.match(items.get("start") or "")
+    return int(start.group(1)) if start else 1
 
 
 def draw_select(select: etree._Element) -> None:
