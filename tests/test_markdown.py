@@ -137,6 +137,8 @@ def test_a_table_or_a_list_in_one_line_is_its_text_one_space_apart(body: str, wr
     ("<dl><dt>词<ul style='list-style: none'><li>甲</li></ul><ol style='color: red; list-style-type: "
      "circle'><li>乙</li><li style='list-style: inside square'>丙</li></ol></dt><dd>丁</dd></dl>",
      "词 甲 ◦ 乙 ■ 丙\n:   丁"),
+    # numbers as HTML gives them: an item's value, counting down in a reversed list
+    ("<h2><ol reversed><li>甲</li><li value='7'>乙</li><li>丙</li></ol></h2>", "## 3\\. 甲 7\\. 乙 6\\. 丙"),
     # an item outside a list: a browser draws its marker off the box's edge, unseen
     ("<h2>题<li>甲</li></h2>", "## 题 甲"),
 ])

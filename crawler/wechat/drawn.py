@@ -15,7 +15,7 @@ _WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
 # browser set to Chinese draws 详细信息)
 DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
-_INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start
+_INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start, an item's value
 # What the post writes on one line (a heading, a table cell, a definition list's term)
 _ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 _LISTS = frozenset({"ul", "ol", "menu", "dir"})
@@ -60,7 +60,7 @@ def one_line_marker(item: etree._Element) -> str:
         return ""
     kind = _list_style_type(item) or _list_style_type(items) or _default_list_style(items)
     if kind == "decimal":
-        return f"{_start(items) + sum(1 for _ in item.itersiblings('li', preceding=True))}. "
+        return f"{_ordinal(item, items)}. "
     return f"{_BULLETS[kind]} " if kind in _BULLETS else ""
 
 
@@ -83,10 +83,28 @@ def _default_list_style(items: etree._Element) -> str:
     return ("disc", "circle", "square")[min(depth, 2)]
 
 
-def _start(items: etree._Element) -> int:
-    """The number of the first item of the ordered list ``items``: its ``start``, else 1."""
-    start = _INTEGER.match(items.get("start") or "")
-    return int(start.group(1)) if start else 1
+def _ordinal(item: etree._Element, items: etree._Element) -> int:
+    """The number HTML gives ``item`` of the list ``items``: its ``value``, else one on from
+    the number of the item before it (one back in a ``reversed`` list); the first item's is
+    the list's ``start``, else 1 (in a reversed list, its number of items)."""
+    step = -1 if items.get("reversed") is not None else 1
+    siblings = list(items.iterchildren("li"))
+    number = _integer(items.get("start"))
+    if number is None:
+        number = len(siblings) if step < 0 else 1
+    for sibling in siblings:
+        own = _integer(sibling.get("value"))
+        number = number if own is None else own
+        if sibling is item:
+            break
+        number += step
+    return number
+
+
+def _integer(value: str | None) -> int | None:
+    """``value`` as HTML reads an integer: its leading digits, after blanks and a sign."""
+    read = _INTEGER.match(value or "")
+    return int(read.group(1)) if read else None
 
 
 def draw_select(select: etree._Element) -> None:
