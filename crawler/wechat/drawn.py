@@ -19,6 +19,7 @@ _INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's sta
 # What the post writes on one line (a heading, a table cell, a definition list's term)
 _ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 _LISTS = frozenset({"ul", "ol", "menu", "dir"})
+_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*([^;]*)", re.I)
 _LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
 _BULLETS = {"disc": "•", "circle": "◦", "square": "■"}  # as Chromium draws them
 _LIST_STYLE_TYPES = frozenset({*_BULLETS, "none", "decimal"})  # those read
@@ -53,9 +54,10 @@ def one_line_marker(item: etree._Element) -> str:
     a list's item in a heading, a table cell or a term, as text: the post writes them on one
     line, where no Markdown list can stand, and the marker was lost. None elsewhere, where
     the post's own list draws it, nor for an item outside a list, whose marker a browser
-    draws beyond the left edge of a box with no padding, unseen."""
+    draws beyond the left edge of a box with no padding, unseen, nor for one not shown as a
+    list's item (``_shown_as_item``)."""
     items = item.getparent()
-    if items is None or items.tag not in _LISTS \
+    if items is None or items.tag not in _LISTS or not _shown_as_item(item) \
             or not any(ancestor.tag in _ONE_LINE for ancestor in item.iterancestors()):
         return ""
     kind = _list_style_type(item) or _list_style_type(items) or _default_list_style(items)
@@ -88,7 +90,7 @@ def _ordinal(item: etree._Element, items: etree._Element) -> int:
     the number of the item before it (one back in a ``reversed`` list); the first item's is
     the list's ``start``, else 1 (in a reversed list, its number of items)."""
     step = -1 if items.get("reversed") is not None else 1
-    siblings = list(items.iterchildren("li"))
+    siblings = [sibling for sibling in items.iterchildren("li") if _shown_as_item(sibling)]
     number = _integer(items.get("start"))
     if number is None:
         number = len(siblings) if step < 0 else 1
@@ -99,6 +101,16 @@ def _ordinal(item: etree._Element, items: etree._Element) -> int:
             break
         number += step
     return number
+
+
+def _shown_as_item(item: etree._Element) -> bool:
+    """Whether a browser shows ``item`` as a list's item, which has a marker and a number:
+    not where its style sets another ``display`` (``block``, ``none``), or ``hidden`` does
+    and no style sets one. One not shown so has no number, and the next item takes it."""
+    displays: list[str] = _DISPLAY.findall(item.get("style") or "")
+    if displays:
+        return "list-item" in displays[-1].lower()
+    return item.get("hidden") is None
 
 
 def _integer(value: str | None) -> int | None:
