@@ -429,7 +429,9 @@ DRAWN = [
     '丙</li></ul></th></tr></table><dl><dt>词<ul style="list-style: none"><li>甲</li></ul><ol><li style='
     '"list-style-type: circle">乙</li></ol></dt><dd>丁</dd></dl><h3><ol reversed><li>甲</li><li value="7">乙'
     '</li><li>丙</li></ol></h3><h4><ol><li style="display: none">藏</li><li hidden>藏</li><li style="display:'
-    ' block">甲</li><li hidden style="display: list-item">乙</li><li>丙</li></ol></h4>',
+    ' block">甲</li><li hidden style="display: list-item">乙</li><li>丙</li></ol></h4><h2><ol type="A" start="27">'
+    '<li>甲</li><li type="i" value="4">乙</li></ol><ul style="list-style-type: upper-roman"><li>丙</li></ul><ol '
+    'start="0" type="i"><li>丁</li></ol></h2>',
     # a link left open, opened again at an inline element that holds the next link or the
     # link's end tag: closed with it there, a quote's marks before the next link (seed 86420
     # of test_fuzz_site), a hidden span's text after it seen, italics opened again

@@ -139,6 +139,9 @@ def test_a_table_or_a_list_in_one_line_is_its_text_one_space_apart(body: str, wr
      "词 甲 ◦ 乙 ■ 丙\n:   丁"),
     # numbers as HTML gives them: an item's value, counting down in a reversed list
     ("<h2><ol reversed><li>甲</li><li value='7'>乙</li><li>丙</li></ol></h2>", "## 3\\. 甲 7\\. 乙 6\\. 丙"),
+    # letters and Roman numerals, of a type or a style
+    ("<h2><ol type='A' start='27'><li>甲</li><li type='i' value='4'>乙</li></ol><ul style='list-style-type: "
+     "upper-roman'><li>丙</li></ul><ol start='0' type='i'><li>丁</li></ol></h2>", "## AA. 甲 iv. 乙 I. 丙 0\\. 丁"),
     # an item shown as no list's item (a block, none: hidden) has no marker, nor a number
     ("<h2><ol><li style='display: none'>藏</li><li hidden>藏</li><li style='display: block'>甲</li>"
      "<li hidden style='display: list-item'>乙</li><li>丙</li></ol></h2>", "## 甲 1\\. 乙 2\\. 丙"),

@@ -22,7 +22,15 @@ _LISTS = frozenset({"ul", "ol", "menu", "dir"})
 _DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*([^;]*)", re.I)
 _LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
 _BULLETS = {"disc": "•", "circle": "◦", "square": "■"}  # as Chromium draws them
-_LIST_STYLE_TYPES = frozenset({*_BULLETS, "none", "decimal"})  # those read
+_LETTERS = {"lower-alpha": "abcdefghijklmnopqrstuvwxyz", "lower-latin": "abcdefghijklmnopqrstuvwxyz",
+            "upper-alpha": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "upper-latin": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+_NUMBERED = frozenset({"decimal", "lower-roman", "upper-roman", *_LETTERS})
+_LIST_STYLE_TYPES = frozenset({*_BULLETS, "none", *_NUMBERED})  # those read
+# A list's or an item's ``type``, as HTML's rendering reads it: numbers case-sensitive
+_NUMBER_TYPES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman",
+                 "I": "upper-roman"}
 
 
 def show_as_drawn(root: etree._Element) -> None:
@@ -61,19 +69,41 @@ def one_line_marker(item: etree._Element) -> str:
             or not any(ancestor.tag in _ONE_LINE for ancestor in item.iterancestors()):
         return ""
     kind = _list_style_type(item) or _list_style_type(items) or _default_list_style(items)
-    if kind == "decimal":
-        return f"{_ordinal(item, items)}. "
+    if kind in _NUMBERED:
+        return f"{_numeral(_ordinal(item, items), kind)}. "
     return f"{_BULLETS[kind]} " if kind in _BULLETS else ""
 
 
 def _list_style_type(element: etree._Element) -> str | None:
-    """The list style type ``element``'s own style sets, of those read (``_LIST_STYLE_TYPES``)."""
+    """The list style type ``element`` sets, of those read (``_LIST_STYLE_TYPES``): its
+    style's, else its ``type``'s (``a``, ``I``, ``square``), which a style overrides."""
     values: list[str] = _LIST_STYLE.findall(element.get("style") or "")
     for value in reversed(values):  # the last one set counts
         kind = next((word for word in value.lower().split() if word in _LIST_STYLE_TYPES), None)
         if kind:
             return kind
-    return None
+    named = (element.get("type") or "").strip()
+    if named in _NUMBER_TYPES:
+        return _NUMBER_TYPES[named]
+    return named.lower() if named.lower() in {*_BULLETS, "none"} else None
+
+
+def _numeral(number: int, kind: str) -> str:
+    """``number`` as the list style type ``kind`` writes it (``c``, ``IV``): in decimal
+    where it has no letter (0 and below) or Roman numeral (from 4000)."""
+    if kind in _LETTERS and number > 0:
+        letters = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = _LETTERS[kind][rest] + letters
+        return letters
+    if kind.endswith("roman") and 0 < number < 4000:
+        roman = ""
+        for value, numeral in _ROMAN:
+            count, number = divmod(number, value)
+            roman += numeral * count
+        return roman.upper() if kind == "upper-roman" else roman
+    return str(number)
 
 
 def _default_list_style(items: etree._Element) -> str:
