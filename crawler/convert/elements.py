@@ -303,7 +303,7 @@ class WeChatConverter(_MarkdownConverter):
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A list item; in a table cell, a heading or a term, which hold one line, its text
-        (after the marker a browser draws, made text: ``drawn.one_line_marker``), a space
+        (after the marker a browser draws, made text: ``drawn.one_line_markers``), a space
         before the next, and one between its marker and a block or a list it starts with:
         its Markdown marker (``- ``, ``3. ``) would show as text. After text or an element
         beside it (in the list, or in a block in an item), on a line of its own: its marker

@@ -7,6 +7,7 @@ it changes only the tree it is given.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from lxml import etree
 
@@ -16,8 +17,12 @@ _WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
 DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
 _INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start, an item's value
-# What the post writes on one line (a heading, a table cell, a definition list's term)
-_ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
+# The lists in what the post writes on one line (a heading, a table cell, a term), read by
+# libxml2: a walk up from each in Python cost as much as the rest of the conversion
+_ONE_LINE_LISTS = etree.XPath(
+    "descendant-or-self::*[self::ul or self::ol or self::menu or self::dir]"
+    "[ancestor::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    " or self::td or self::th or self::dt]]")
 _LISTS = frozenset({"ul", "ol", "menu", "dir"})
 _DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*([^;]*)", re.I)
 _LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
@@ -36,16 +41,15 @@ _NUMBER_TYPES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "l
 def show_as_drawn(root: etree._Element) -> None:
     """What a browser draws below ``root`` as text in its place: a ``<select>``'s
     (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
-    shows its text alone), a list's item's marker where the post writes it on one line
-    (``one_line_marker``), and each ``<details>``'s first summary first, where the browser
+    shows its text alone), a list's items' markers where the post writes them on one line
+    (``one_line_markers``), and each ``<details>``'s first summary first, where the browser
     draws it (as the line that opens it), wherever it stands among the others; one without
     a summary opens with the browser's own (``DETAILS_LABEL``)."""
     for select in list(root.iter("select")):
         draw_select(select)
     show_quotation_marks(root)
-    for item in root.iter("li"):
-        if marker := one_line_marker(item):
-            item.text = marker + (item.text or "")
+    for item, marker in one_line_markers(root).items():
+        item.text = marker + (item.text or "")
     for details in root.iter("details"):
         summary = next(details.iterchildren("summary"), None)
         if summary is None:
@@ -57,21 +61,33 @@ def show_as_drawn(root: etree._Element) -> None:
             _move_first(details, summary)
 
 
-def one_line_marker(item: etree._Element) -> str:
-    """The marker a browser draws before ``item`` (``• ``, ``◦ ``, ``■ ``, ``3. ``) where it is
-    a list's item in a heading, a table cell or a term, as text: the post writes them on one
-    line, where no Markdown list can stand, and the marker was lost. None elsewhere, where
-    the post's own list draws it, nor for an item outside a list, whose marker a browser
-    draws beyond the left edge of a box with no padding, unseen, nor for one not shown as a
-    list's item (``_shown_as_item``)."""
-    items = item.getparent()
-    if items is None or items.tag not in _LISTS or not _shown_as_item(item) \
-            or not any(ancestor.tag in _ONE_LINE for ancestor in item.iterancestors()):
-        return ""
-    kind = _list_style_type(item) or _list_style_type(items) or _default_list_style(items)
-    if kind in _NUMBERED:
-        return f"{_numeral(_ordinal(item, items), kind)}. "
-    return f"{_BULLETS[kind]} " if kind in _BULLETS else ""
+def one_line_markers(root: etree._Element) -> dict[etree._Element, str]:
+    """The marker a browser draws (``• ``, ``◦ ``, ``■ ``, ``3. ``) before each item of a list
+    below ``root`` in a heading, a table cell or a term, by the item: the post writes them on
+    one line, where no Markdown list can stand, and the marker was lost. None elsewhere,
+    where the post's own list draws it, nor for an item outside a list, whose marker a
+    browser draws beyond the left edge of a box with no padding, unseen, nor for one not
+    shown as a list's item (``_shown_as_item``). Each list is read once: a list of thousands
+    of items in a cell read them all for each."""
+    markers: dict[etree._Element, str] = {}
+    for items in cast(list[etree._Element], _ONE_LINE_LISTS(root)):
+        markers.update(_markers(items))
+    return markers
+
+
+def _markers(items: etree._Element) -> dict[etree._Element, str]:
+    """The markers of the list ``items``'s items shown as such, by the item: of its list
+    style type (``_list_style_type``), else its list's, else the browser's."""
+    shown = [item for item in items.iterchildren("li") if _shown_as_item(item)]
+    inherited = _list_style_type(items) or _default_list_style(items)
+    markers = {}
+    for item, number in zip(shown, _ordinals(items, shown), strict=True):
+        kind = _list_style_type(item) or inherited
+        if kind in _NUMBERED:
+            markers[item] = f"{_numeral(number, kind)}. "
+        elif kind in _BULLETS:
+            markers[item] = f"{_BULLETS[kind]} "
+    return markers
 
 
 def _list_style_type(element: etree._Element) -> str | None:
@@ -115,22 +131,21 @@ def _default_list_style(items: etree._Element) -> str:
     return ("disc", "circle", "square")[min(depth, 2)]
 
 
-def _ordinal(item: etree._Element, items: etree._Element) -> int:
-    """The number HTML gives ``item`` of the list ``items``: its ``value``, else one on from
-    the number of the item before it (one back in a ``reversed`` list); the first item's is
-    the list's ``start``, else 1 (in a reversed list, its number of items)."""
+def _ordinals(items: etree._Element, shown: list[etree._Element]) -> list[int]:
+    """The numbers HTML gives the items ``shown`` of the list ``items``: an item's ``value``,
+    else one on from the number of the item before it (one back in a ``reversed`` list); the
+    first item's is the list's ``start``, else 1 (in a reversed list, its number of items)."""
     step = -1 if items.get("reversed") is not None else 1
-    siblings = [sibling for sibling in items.iterchildren("li") if _shown_as_item(sibling)]
     number = _integer(items.get("start"))
     if number is None:
-        number = len(siblings) if step < 0 else 1
-    for sibling in siblings:
-        own = _integer(sibling.get("value"))
+        number = len(shown) if step < 0 else 1
+    ordinals = []
+    for item in shown:
+        own = _integer(item.get("value"))
         number = number if own is None else own
-        if sibling is item:
-            break
+        ordinals.append(number)
         number += step
-    return number
+    return ordinals
 
 
 def _shown_as_item(item: etree._Element) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from crawler.wechat import widgets
-from crawler.wechat.drawn import DETAILS_LABEL, draw_select, one_line_marker, quotation_marks
+from crawler.wechat.drawn import DETAILS_LABEL, draw_select, one_line_markers, quotation_marks
 from crawler.wechat.svgdrawn import SvgDrawing, SvgDrawings
 from crawler.wechat.urls import background_image_url
 from crawler.wechat.zerowide import drawn_zero_wide
@@ -213,6 +213,7 @@ def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = 
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
+    markers = one_line_markers(root)
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
@@ -236,7 +237,7 @@ def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = 
             elif element.tag == "br":
                 opening = "\n"
             elif element.tag == "li":
-                opening = one_line_marker(element)
+                opening = markers.get(element, "")
             texts.append(opening + (element.text or ""))
     return "".join(texts)
 
