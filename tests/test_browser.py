@@ -431,7 +431,8 @@ DRAWN = [
     '</li><li>丙</li></ol></h3><h4><ol><li style="display: none">藏</li><li hidden>藏</li><li style="display:'
     ' block">甲</li><li hidden style="display: list-item">乙</li><li>丙</li></ol></h4><h2><ol type="A" start="27">'
     '<li>甲</li><li type="i" value="4">乙</li></ol><ul style="list-style-type: upper-roman"><li>丙</li></ul><ol '
-    'start="0" type="i"><li>丁</li></ol></h2>',
+    'start="0" type="i"><li>丁</li></ol></h2><h3><ol><li>甲</li><div><li>乙</li></div><li>丙</li></ol><ul><section>'
+    '<li>丁</li></section></ul></h3>',
     # a link left open, opened again at an inline element that holds the next link or the
     # link's end tag: closed with it there, a quote's marks before the next link (seed 86420
     # of test_fuzz_site), a hidden span's text after it seen, italics opened again

@@ -145,6 +145,9 @@ def test_a_table_or_a_list_in_one_line_is_its_text_one_space_apart(body: str, wr
     # an item shown as no list's item (a block, none: hidden) has no marker, nor a number
     ("<h2><ol><li style='display: none'>藏</li><li hidden>藏</li><li style='display: block'>甲</li>"
      "<li hidden style='display: list-item'>乙</li><li>丙</li></ol></h2>", "## 甲 1\\. 乙 2\\. 丙"),
+    # an item in a block in a list is its item, numbered on
+    ("<h2><ol><li>甲</li><div><li>乙</li></div><li>丙</li></ol><ul><section><li>丁</li></section></ul></h2>",
+     "## 1\\. 甲 2\\. 乙 3\\. 丙 • 丁"),
     # an item outside a list: a browser draws its marker off the box's edge, unseen
     ("<h2>题<li>甲</li></h2>", "## 题 甲"),
 ])

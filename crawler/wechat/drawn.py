@@ -7,6 +7,7 @@ it changes only the tree it is given.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import cast
 
 from lxml import etree
@@ -78,7 +79,7 @@ def one_line_markers(root: etree._Element) -> dict[etree._Element, str]:
 def _markers(items: etree._Element) -> dict[etree._Element, str]:
     """The markers of the list ``items``'s items shown as such, by the item: of its list
     style type (``_list_style_type``), else its list's, else the browser's."""
-    shown = [item for item in items.iterchildren("li") if _shown_as_item(item)]
+    shown = [item for item in _items_of(items) if _shown_as_item(item)]
     inherited = _list_style_type(items) or _default_list_style(items)
     markers = {}
     for item, number in zip(shown, _ordinals(items, shown), strict=True):
@@ -129,6 +130,18 @@ def _default_list_style(items: etree._Element) -> str:
         return "decimal"
     depth = sum(1 for ancestor in items.iterancestors() if ancestor.tag in _LISTS)
     return ("disc", "circle", "square")[min(depth, 2)]
+
+
+def _items_of(items: etree._Element) -> Iterator[etree._Element]:
+    """The items of the list ``items``: its ``<li>``s, in a block in it too (a browser draws
+    their markers, the list's padding before them, and numbers them on), not those of a
+    list in it."""
+    walk = etree.iterwalk(items, events=("start",))
+    for _, element in walk:
+        if element.tag in _LISTS and element is not items:
+            walk.skip_subtree()
+        elif element.tag == "li":
+            yield element
 
 
 def _ordinals(items: etree._Element, shown: list[etree._Element]) -> list[int]:
