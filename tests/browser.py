@@ -492,24 +492,33 @@ def marks_of(documents: Sequence[str]) -> list[list[str]]:
     """How Chromium links and emphasises the text it lays out of each HTML document: runs
     of text, each with the link a tap on it follows (the innermost), and ``B`` when it is
     bold (a weight of 600 or more), ``I`` when italic (or oblique, which the post writes as
-    italics); white space aside."""
+    italics); white space aside. The markers of lists in a heading, a cell or a term
+    (``_one_line_markers``) are runs of their items': the post writes them as text."""
     with _chromium() as context:
         page = context.new_page()
+        session = context.new_cdp_session(page)
         marks = []
         for document in documents:
             page.set_content(document)
+            for item, marker in _one_line_markers(session).items():
+                element = session.send("DOM.resolveNode", {"backendNodeId": item})["object"]
+                session.send("Runtime.callFunctionOn", {
+                    "objectId": element["objectId"], "arguments": [{"value": marker}],
+                    "functionDeclaration": "function (marker) { this.oneLineMarker = marker; }"})
             marks.append(page.evaluate(_MARKS))
         return marks
 
 
-# Text nodes in the document's order, those of elements laid out (a box or more) only
+# Text nodes in the document's order, and list items' markers given them (before what the
+# items hold), those of elements laid out (a box or more) only
 _MARKS = r"""() => {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
   const runs = [];
   for (let node; (node = walker.nextNode());) {
-    const text = node.data.replace(/\s+/g, '');
-    if (!text || !node.parentElement.getClientRects().length) continue;
-    const style = getComputedStyle(node.parentElement), link = node.parentElement.closest('a[href]');
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const text = (node.nodeType === Node.TEXT_NODE ? node.data : node.oneLineMarker || '').replace(/\s+/g, '');
+    if (!text || !element.getClientRects().length) continue;
+    const style = getComputedStyle(element), link = element.closest('a[href]');
     const mark = `${link ? link.getAttribute('href') : '-'} ${+style.fontWeight >= 600 ? 'B' : ''}`
       + (/^(italic|oblique)/.test(style.fontStyle) ? 'I' : '');
     if (runs.length && runs[runs.length - 1][0] === mark) runs[runs.length - 1][1] += text;
