@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog
+    from playwright.sync_api import BrowserContext, CDPSession, ConsoleMessage, Dialog
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium, not one Playwright downloads; nothing in the background reaches out.
@@ -492,24 +492,33 @@ def marks_of(documents: Sequence[str]) -> list[list[str]]:
     """How Chromium links and emphasises the text it lays out of each HTML document: runs
     of text, each with the link a tap on it follows (the innermost), and ``B`` when it is
     bold (a weight of 600 or more), ``I`` when italic (or oblique, which the post writes as
-    italics); white space aside."""
+    italics); white space aside. The markers of lists in a heading, a cell or a term
+    (``_one_line_markers``) are runs of their items': the post writes them as text."""
     with _chromium() as context:
         page = context.new_page()
+        session = context.new_cdp_session(page)
         marks = []
         for document in documents:
             page.set_content(document)
+            for item, marker in _one_line_markers(session).items():
+                element = session.send("DOM.resolveNode", {"backendNodeId": item})["object"]
+                session.send("Runtime.callFunctionOn", {
+                    "objectId": element["objectId"], "arguments": [{"value": marker}],
+                    "functionDeclaration": "function (marker) { this.oneLineMarker = marker; }"})
             marks.append(page.evaluate(_MARKS))
         return marks
 
 
-# Text nodes in the document's order, those of elements laid out (a box or more) only
+# Text nodes in the document's order, and list items' markers given them (before what the
+# items hold), those of elements laid out (a box or more) only
 _MARKS = r"""() => {
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
   const runs = [];
   for (let node; (node = walker.nextNode());) {
-    const text = node.data.replace(/\s+/g, '');
-    if (!text || !node.parentElement.getClientRects().length) continue;
-    const style = getComputedStyle(node.parentElement), link = node.parentElement.closest('a[href]');
+    const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    const text = (node.nodeType === Node.TEXT_NODE ? node.data : node.oneLineMarker || '').replace(/\s+/g, '');
+    if (!text || !element.getClientRects().length) continue;
+    const style = getComputedStyle(element), link = element.closest('a[href]');
     const mark = `${link ? link.getAttribute('href') : '-'} ${+style.fontWeight >= 600 ? 'B' : ''}`
       + (/^(italic|oblique)/.test(style.fontStyle) ? 'I' : '');
     if (runs.length && runs[runs.length - 1][0] === mark) runs[runs.length - 1][1] += text;
@@ -546,7 +555,8 @@ def chromium_text() -> Iterator[Callable[[str], str]]:
 
     Read from its layout, in the order it lays out the document (``<details>``'s summary
     first), its own controls' insides included (a ``<select>``'s chosen option) and CSS's
-    generated text (a ``<q>``'s marks). ``innerText`` is no measure of it: it gives every
+    generated text (a ``<q>``'s marks), and the markers of lists in a heading, a table cell
+    or a term (``_one_line_markers``). ``innerText`` is no measure of it: it gives every
     option of a ``<select>``, and a ``<details>``'s children in the document's order.
     """
     with _chromium() as context:
@@ -558,6 +568,7 @@ def chromium_text() -> Iterator[Callable[[str], str]]:
             page.evaluate(_UNDRAWN_HIDDEN)
             taken = session.send("DOMSnapshot.getSnapshot", {
                 "computedStyleWhitelist": ["visibility"], "includeUserAgentShadowTree": True})
+            taken["markers"] = _one_line_markers(session)
             page.evaluate(_UNDRAWN_RESTORED)
             return taken
 
@@ -591,13 +602,46 @@ def _laid_out_text(before: dict[str, Any], tapped: dict[str, Any]) -> str:
 
 
 def _visible_texts(snapshot: dict[str, Any]) -> dict[int, list[str]]:
-    """The texts of a layout snapshot's nodes that show (not ``visibility: hidden``)."""
+    """The texts of a layout snapshot's nodes that show (not ``visibility: hidden``), a list
+    item's marker of ``_one_line_markers`` its own."""
     styles = snapshot["computedStyles"]
     texts: dict[int, list[str]] = {}
     for box in snapshot["layoutTreeNodes"]:
         if box.get("layoutText") and styles[box["styleIndex"]]["properties"][0]["value"] != "hidden":
             texts.setdefault(box["domNodeIndex"], []).append(box["layoutText"])
+    for index, node in enumerate(snapshot["domNodes"]):
+        if node["backendNodeId"] in snapshot["markers"]:
+            texts[index] = [snapshot["markers"][node["backendNodeId"]]]
     return texts
+
+
+_ONE_LINE = {"H1", "H2", "H3", "H4", "H5", "H6", "TD", "TH", "DT"}
+
+
+def _one_line_markers(session: CDPSession) -> dict[int, str]:
+    """The marker Chromium lays out (``• ``, ``3. ``) of each list item in a heading, a table
+    cell or a term, by the item's backend node id, where it shows: not hidden, nor off the
+    page's left edge (an item outside a list, whose box has no padding for it). The post
+    writes these as text (the older ``getSnapshot`` leaves markers out)."""
+    snapshot = session.send("DOMSnapshot.captureSnapshot", {"computedStyles": ["visibility"]})
+    strings, document = snapshot["strings"], snapshot["documents"][0]
+    nodes, layout = document["nodes"], document["layout"]
+    markers = {}
+    for node, text, style, (left, _, width, _) in zip(
+            layout["nodeIndex"], layout["text"], layout["styles"], layout["bounds"], strict=True):
+        item = nodes["parentIndex"][node]
+        if text != -1 and strings[nodes["nodeName"][node]] == "::marker" and left + width > 0 \
+                and strings[style[0]] != "hidden" and _in_one_line(nodes, strings, item):
+            markers[nodes["backendNodeId"][item]] = strings[text]
+    return markers
+
+
+def _in_one_line(nodes: dict[str, Any], strings: list[str], index: int) -> bool:
+    """Whether the node ``index`` of a ``captureSnapshot`` is in a heading, a cell or a term."""
+    while (index := nodes["parentIndex"][index]) != -1:
+        if strings[nodes["nodeName"][index]] in _ONE_LINE:
+            return True
+    return False
 
 
 # What is laid out but not drawn made ``visibility: hidden`` for a snapshot (and put back

@@ -287,7 +287,9 @@ def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramd
 ])
 def test_a_list_in_a_table_cell_a_heading_or_a_term_shows_no_markers(html: str, kramdown: Kramdown) -> None:
     """A cell, a heading and a term hold one line: a list there was written as its Markdown,
-    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its markers shown as text; in a term (``<dt>``) so were
+    ``| - 乙 - 丙 |``, ``## 甲 3. 乙``, its Markdown markers shown as text (the markers a
+    browser draws are text there, in the post and as the report reads the article: both
+    ``• 乙``, ``3. 乙``); in a term (``<dt>``) so were
     a quote's ``>``, a heading's ``###``, a rule's ``---``, a code block's fence and a
     table's pipes; and a definition after text in its list showed its ``:`` after it."""
     article = parse_page(page(html), URL)

@@ -105,3 +105,23 @@ def test_the_feed_is_xml_whatever_characters_the_page_holds(wechat: MockWeChat,
     [item] = etree.fromstring(feed.read_bytes()).iter("item")
     shown = lxml.html.fragment_fromstring(item.findtext("description"), create_parent="div")
     assert "甲乙丙" in shown.text_content() and "正文最后一句。" in shown.text_content()
+
+
+def test_a_list_in_a_heading_a_cell_or_a_term_builds_as_its_markers_and_items_on_one_line(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """A list in a heading, a table cell or a term is its markers and items as text (the
+    post wrote its items alone, without the bullets and numbers a browser shows): Jekyll
+    builds it without a warning, in the heading, the cell and the term, and no list of it."""
+    lists = ("<h2><ul><li>甲</li><li>乙</li></ul></h2><table><tr><td>格</td><td>头</td></tr><tr><td>二"
+             "</td><td><ol><li>丙</li><li>丁</li></ol></td></tr></table><dl><dt><ol start='2'><li>戊</li>"
+             "</ol></dt><dd>己</dd></dl>")
+    page = page_text("hostile.html").replace("<p>正文最后一句。</p>", lists + "<p>正文最后一句。</p>")
+    assert crawl("article", tmp_path / "archive", "-a", f"url={wechat.page('/s/Lists', page)}").returncode == 0
+    out, log = jekyll_build(tmp_path / "archive", tmp_path)
+    assert not re.search(r"warn|error", log, re.IGNORECASE), log
+    [built] = out.glob("2023/11/15/*.html")
+    document = lxml.html.document_fromstring(built.read_text(encoding="utf-8"))
+    shown = {element.tag: " ".join(element.text_content().split())
+             for element in document.xpath("//h2[contains(., '甲')] | //td[contains(., '丙')] | //dt")}
+    assert shown == {"h2": "• 甲 • 乙", "td": "1. 丙 2. 丁", "dt": "2. 戊"}
+    assert not document.xpath("//h2//li | //td//li | //dt//li")

@@ -51,6 +51,8 @@ _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, show
 _BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
 _EDGE_TILDE = re.compile(r"^~|~$")
 _ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
+# Spaces where elements on one line meet (text's own are one: process_text; code is held)
+_SPACES = re.compile(" {2,}")
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -300,12 +302,14 @@ class WeChatConverter(_MarkdownConverter):
     convert_ul = convert_ol = convert_list
 
     def convert_li(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """A list item; in a table cell or a heading, which hold one line, its text alone,
-        a space before the next: its marker (``- ``, ``3. ``) would show as text. After
-        text or an element beside it (in the list, or in a block in an item), on a line of
-        its own: its marker showed after them as text."""
+        """A list item; in a table cell, a heading or a term, which hold one line, its text
+        (after the marker a browser draws, made text: ``drawn.one_line_markers``), a space
+        before the next, and one between its marker and a block or a list it starts with:
+        its Markdown marker (``- ``, ``3. ``) would show as text. After text or an element
+        beside it (in the list, or in a block in an item), on a line of its own: its marker
+        showed after them as text."""
         if "_inline" in parent_tags:
-            return f"{text.strip()} "
+            return f"{_SPACES.sub(' ', text.strip())} "
         written = str(super().convert_li(el, text, parent_tags))
         return "\n" + written if _after_inline(el, ("li",)) else written
 

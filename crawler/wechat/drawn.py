@@ -1,11 +1,14 @@
 """What a browser draws of its own, that a copy of a page's text has not, made text where
 it stands: a ``<q>``'s quotation marks, a ``<select>``'s chosen option, a ``<details>``'s
-summary first (``show_as_drawn``). Pure: it changes only the tree it is given.
+summary first, a list's markers where the post writes one line (``show_as_drawn``). Pure:
+it changes only the tree it is given.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import cast
 
 from lxml import etree
 
@@ -14,17 +17,40 @@ _WHITESPACE = re.compile(r"[ \t\n\f\r]+")  # HTML's
 # browser set to Chinese draws 详细信息)
 DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
+_INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start, an item's value
+# The lists in what the post writes on one line (a heading, a table cell, a term), read by
+# libxml2: a walk up from each in Python cost as much as the rest of the conversion
+_ONE_LINE_LISTS = etree.XPath(
+    "descendant-or-self::*[self::ul or self::ol or self::menu or self::dir]"
+    "[ancestor::*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6"
+    " or self::td or self::th or self::dt]]")
+_LISTS = frozenset({"ul", "ol", "menu", "dir"})
+_DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*([^;]*)", re.I)
+_LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
+_BULLETS = {"disc": "•", "circle": "◦", "square": "■"}  # as Chromium draws them
+_LETTERS = {"lower-alpha": "abcdefghijklmnopqrstuvwxyz", "lower-latin": "abcdefghijklmnopqrstuvwxyz",
+            "upper-alpha": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "upper-latin": "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+_NUMBERED = frozenset({"decimal", "lower-roman", "upper-roman", *_LETTERS})
+_LIST_STYLE_TYPES = frozenset({*_BULLETS, "none", *_NUMBERED})  # those read
+# A list's or an item's ``type``, as HTML's rendering reads it: numbers case-sensitive
+_NUMBER_TYPES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman",
+                 "I": "upper-roman"}
 
 
 def show_as_drawn(root: etree._Element) -> None:
     """What a browser draws below ``root`` as text in its place: a ``<select>``'s
     (``draw_select``), a quote's marks (``show_quotation_marks``; none in an option, which
-    shows its text alone), and each ``<details>``'s first summary first, where the browser
+    shows its text alone), a list's items' markers where the post writes them on one line
+    (``one_line_markers``), and each ``<details>``'s first summary first, where the browser
     draws it (as the line that opens it), wherever it stands among the others; one without
     a summary opens with the browser's own (``DETAILS_LABEL``)."""
     for select in list(root.iter("select")):
         draw_select(select)
     show_quotation_marks(root)
+    for item, marker in one_line_markers(root).items():
+        item.text = marker + (item.text or "")
     for details in root.iter("details"):
         summary = next(details.iterchildren("summary"), None)
         if summary is None:
@@ -34,6 +60,121 @@ def show_as_drawn(root: etree._Element) -> None:
             summary.tail, details.text = details.text, None
         elif details.text or summary.getprevious() is not None:
             _move_first(details, summary)
+
+
+def one_line_markers(root: etree._Element) -> dict[etree._Element, str]:
+    """The marker a browser draws (``• ``, ``◦ ``, ``■ ``, ``3. ``) before each item of a list
+    below ``root`` in a heading, a table cell or a term, by the item: the post writes them on
+    one line, where no Markdown list can stand, and the marker was lost. None elsewhere,
+    where the post's own list draws it, nor for an item outside a list, whose marker a
+    browser draws beyond the left edge of a box with no padding, unseen, nor for one not
+    shown as a list's item (``_shown_as_item``). Each list is read once: a list of thousands
+    of items in a cell read them all for each."""
+    markers: dict[etree._Element, str] = {}
+    for items in cast(list[etree._Element], _ONE_LINE_LISTS(root)):
+        markers.update(_markers(items))
+    return markers
+
+
+def _markers(items: etree._Element) -> dict[etree._Element, str]:
+    """The markers of the list ``items``'s items shown as such, by the item: of its list
+    style type (``_list_style_type``), else its list's, else the browser's."""
+    shown = [item for item in _items_of(items) if _shown_as_item(item)]
+    inherited = _list_style_type(items) or _default_list_style(items)
+    markers = {}
+    for item, number in zip(shown, _ordinals(items, shown), strict=True):
+        kind = _list_style_type(item) or inherited
+        if kind in _NUMBERED:
+            markers[item] = f"{_numeral(number, kind)}. "
+        elif kind in _BULLETS:
+            markers[item] = f"{_BULLETS[kind]} "
+    return markers
+
+
+def _list_style_type(element: etree._Element) -> str | None:
+    """The list style type ``element`` sets, of those read (``_LIST_STYLE_TYPES``): its
+    style's, else its ``type``'s (``a``, ``I``, ``square``), which a style overrides."""
+    values: list[str] = _LIST_STYLE.findall(element.get("style") or "")
+    for value in reversed(values):  # the last one set counts
+        kind = next((word for word in value.lower().split() if word in _LIST_STYLE_TYPES), None)
+        if kind:
+            return kind
+    named = (element.get("type") or "").strip()
+    if named in _NUMBER_TYPES:
+        return _NUMBER_TYPES[named]
+    return named.lower() if named.lower() in {*_BULLETS, "none"} else None
+
+
+def _numeral(number: int, kind: str) -> str:
+    """``number`` as the list style type ``kind`` writes it (``c``, ``IV``): in decimal
+    where it has no letter (0 and below) or Roman numeral (from 4000)."""
+    if kind in _LETTERS and number > 0:
+        letters = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = _LETTERS[kind][rest] + letters
+        return letters
+    if kind.endswith("roman") and 0 < number < 4000:
+        roman = ""
+        for value, numeral in _ROMAN:
+            count, number = divmod(number, value)
+            roman += numeral * count
+        return roman.upper() if kind == "upper-roman" else roman
+    return str(number)
+
+
+def _default_list_style(items: etree._Element) -> str:
+    """A browser's own list style type for the list ``items``: numbers for ``<ol>``, else a
+    disc, a circle in one list, a square in two or more."""
+    if items.tag == "ol":
+        return "decimal"
+    depth = sum(1 for ancestor in items.iterancestors() if ancestor.tag in _LISTS)
+    return ("disc", "circle", "square")[min(depth, 2)]
+
+
+def _items_of(items: etree._Element) -> Iterator[etree._Element]:
+    """The items of the list ``items``: its ``<li>``s, in a block in it too (a browser draws
+    their markers, the list's padding before them, and numbers them on), not those of a
+    list in it."""
+    walk = etree.iterwalk(items, events=("start",))
+    for _, element in walk:
+        if element.tag in _LISTS and element is not items:
+            walk.skip_subtree()
+        elif element.tag == "li":
+            yield element
+
+
+def _ordinals(items: etree._Element, shown: list[etree._Element]) -> list[int]:
+    """The numbers HTML gives the items ``shown`` of the list ``items``: an item's ``value``,
+    else one on from the number of the item before it (one back in a ``reversed`` list); the
+    first item's is the list's ``start``, else 1 (in a reversed list, its number of items)."""
+    step = -1 if items.get("reversed") is not None else 1
+    number = _integer(items.get("start"))
+    if number is None:
+        number = len(shown) if step < 0 else 1
+    ordinals = []
+    for item in shown:
+        own = _integer(item.get("value"))
+        number = number if own is None else own
+        ordinals.append(number)
+        number += step
+    return ordinals
+
+
+def _shown_as_item(item: etree._Element) -> bool:
+    """Whether a browser shows ``item`` as a list's item, which has a marker and a number:
+    not where its style sets another ``display`` (``block``, ``none``), or ``hidden`` does
+    and no style sets one. One not shown so has no number, and the next item takes it."""
+    displays: list[str] = _DISPLAY.findall(item.get("style") or "")
+    if displays:
+        return "list-item" in displays[-1].lower()
+    return item.get("hidden") is None
+
+
+def _integer(value: str | None) -> int | None:
+    """``value`` as HTML reads an integer: its leading digits, after blanks and a sign."""
+    read = _INTEGER.match(value or "")
+    return int(read.group(1)) if read else None
 
 
 def draw_select(select: etree._Element) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from crawler.wechat import widgets
-from crawler.wechat.drawn import DETAILS_LABEL, draw_select, quotation_marks
+from crawler.wechat.drawn import DETAILS_LABEL, draw_select, one_line_markers, quotation_marks
 from crawler.wechat.svgdrawn import SvgDrawing, SvgDrawings
 from crawler.wechat.urls import background_image_url
 from crawler.wechat.zerowide import drawn_zero_wide
@@ -204,14 +204,16 @@ def shows_no_character(text: str) -> bool:
 def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = not_content,
                drawings: SvgDrawings | None = None) -> str:
     """The text a reader sees inside ``root``, in reading order: none of what is ``hidden``
-    (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option
-    and a ``<details>``'s summary first, as ``drawn.show_as_drawn`` draws them, an SVG's
-    texts (``svg_texts``: of their drawings in ``drawings``, made there when not yet), a
-    ``<br>``'s line break, zero-width characters kept (``INVISIBLE``). ``root`` is not changed."""
+    (no content), nor comments; a ``<q>``'s quotation marks, a ``<select>``'s option, a
+    list's marker on one line and a ``<details>``'s summary first, as ``drawn.show_as_drawn``
+    draws them, an SVG's texts (``svg_texts``: of their drawings in ``drawings``, made there
+    when not yet), a ``<br>``'s line break, zero-width characters kept (``INVISIBLE``).
+    ``root`` is not changed."""
     drawings = SvgDrawings() if drawings is None else drawings
     texts = [root.text or ""]
     closing: dict[etree._Element, str] = {}  # of each quote shown, its closing mark
     drawn_first: set[etree._Element] = set()  # summaries shown at the start of their <details>
+    markers = one_line_markers(root)
     walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
     for event, element in walk:
         if element is root:
@@ -234,6 +236,8 @@ def shown_text(root: etree._Element, hidden: Callable[[etree._Element], bool] = 
                 opening = _summary_text(element, drawn_first, hidden, drawings)
             elif element.tag == "br":
                 opening = "\n"
+            elif element.tag == "li":
+                opening = markers.get(element, "")
             texts.append(opening + (element.text or ""))
     return "".join(texts)
 
