@@ -53,6 +53,7 @@ _EDGE_TILDE = re.compile(r"^~|~$")
 _ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
 # Spaces where elements on one line meet (text's own are one: process_text; code is held)
 _SPACES = re.compile(" {2,}")
+_LINE = re.compile(r"^(.*)", re.MULTILINE)
 
 
 def _italics(self: Any, el: Tag, text: str, parent_tags: set[str]) -> str:
@@ -84,6 +85,7 @@ class WeChatConverter(_MarkdownConverter):
         # holds "\0<number>\0" in their place until Liquid is escaped.
         self.local_links: list[str] = []
         self.code = HeldCode()
+        self.numbers: dict[int, dict[int, int]] = {}  # of each ordered list, its items' numbers
 
     # -- entry points ---------------------------------------------------------------
     def convert(self, root: etree._Element, drawings: SvgDrawings | None = None) -> str:
@@ -310,8 +312,28 @@ class WeChatConverter(_MarkdownConverter):
         showed after them as text."""
         if "_inline" in parent_tags:
             return f"{_SPACES.sub(' ', text.strip())} "
-        written = str(super().convert_li(el, text, parent_tags))
+        items = el.parent
+        written = self._numbered_item(el, items, text) if items is not None and items.name == "ol" \
+            else str(super().convert_li(el, text, parent_tags))
         return "\n" + written if _after_inline(el, ("li",)) else written
+
+    def _numbered_item(self, item: Tag, items: Tag, text: str) -> str:
+        """An item of the ordered list ``items`` as markdownify writes one: its number (the
+        list's ``start`` on), then its text, its lines below indented to the text's column.
+        The numbers are counted once a list: markdownify counted each item's siblings before
+        it, and an ordered list of 4,000 items took 1.3 s (one of 50,000, some minutes)."""
+        text = text.strip()
+        if not text:
+            return "\n"
+        numbers = self.numbers.get(id(items))
+        if numbers is None:
+            start = str(items.get("start") or "")
+            first = int(start) if start.isdecimal() else 1  # not "²", numeric, which int() refuses
+            numbers = self.numbers[id(items)] = {
+                id(each): first + n for n, each in enumerate(items.find_all("li", recursive=False))}
+        marker = f"{numbers[id(item)]}. "
+        indented = _LINE.sub(lambda line: " " * len(marker) + line[1] if line[1] else "", text)
+        return f"{marker}{indented[len(marker):]}\n"
 
     def convert_dd(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """A definition; after text or an element other than a term or a definition (in
