@@ -399,7 +399,8 @@ def test_a_lists_start_of_more_than_six_digits_is_no_start() -> None:
     """Its items numbered on stay numbers a Markdown reader takes as a list's (CommonMark
     reads at most nine digits)."""
     assert body_markdown('<ol start="999999"><li>甲</li></ol><p>间</p>'
-                         '<ol start="1000000"><li>乙</li></ol>') == "999999. 甲\n\n间\n\n1. 乙"
+                         '<ol start="1000000"><li>乙</li></ol>') == \
+        '999999. 甲\n{: start="999999"}\n\n间\n\n1. 乙'
 
 
 @pytest.mark.parametrize("lang", ["c onclick", "x" * 21, "py`thon"])
@@ -457,3 +458,15 @@ def test_a_link_inside_a_link_is_written_where_a_browser_puts_it() -> None:
         "体</b>尾</a></p>") == (
         "[前“引”](https://x.cn/1)[内](https://x.cn/2)后\n\n[甲](https://x.cn/3)[显](https://x.cn/4)"
         "\n\n[**粗**](https://x.cn/5)**[链](https://x.cn/6)体**尾")
+
+
+@pytest.mark.parametrize(("body", "written"), [
+    ('<ol start="3"><li>甲</li><li>乙</li></ol><p>后</p>', '3. 甲\n4. 乙\n{: start="3"}\n\n后'),
+    ('<ul><li>甲<ol start="0"><li>乙</li></ol></li></ul>', '- 甲\n  0. 乙\n  {: start="0"}'),
+    ('<ol start="1"><li>甲</li></ol>', "1. 甲"),
+])
+def test_an_ordered_list_starting_at_another_number_than_one_says_its_start(body: str,
+                                                                          written: str) -> None:
+    """kramdown numbers every list from 1, whatever the number its first item is written
+    with: a list starting at 3 showed 1., 2. where a browser shows 3., 4."""
+    assert body_markdown(body) == written

@@ -298,8 +298,10 @@ class WeChatConverter(_MarkdownConverter):
         ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
             return f" {text.strip()} "  # a space apart from the text beside it
-        written = str(super().convert_list(el, text, parent_tags))
-        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
+        written = str(super().convert_list(el, text, parent_tags)).rstrip("\n")
+        if written.strip():
+            written += _list_end(el)
+        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written + "\n\n"
 
     convert_ul = convert_ol = convert_list
 
@@ -327,8 +329,7 @@ class WeChatConverter(_MarkdownConverter):
             return "\n"
         numbers = self.numbers.get(id(items))
         if numbers is None:
-            start = str(items.get("start") or "")
-            first = int(start) if start.isdecimal() else 1  # not "²", numeric, which int() refuses
+            first = _start(items)
             numbers = self.numbers[id(items)] = {
                 id(each): first + n for n, each in enumerate(items.find_all("li", recursive=False))}
         marker = f"{numbers[id(item)]}. "
@@ -414,6 +415,19 @@ def _attribute(tag: Tag, name: str) -> str:
 def _attributes(tag: Tag) -> dict[str, str]:
     return {name: " ".join(value) if isinstance(value, list) else value
             for name, value in tag.attrs.items()}
+
+
+def _start(items: Tag) -> int:
+    """The number of an ordered list's first item: its ``start``, else 1."""
+    start = str(items.get("start") or "")
+    return int(start) if start.isdecimal() else 1  # not "²", numeric, which int() refuses
+
+
+def _list_end(items: Tag) -> str:
+    """The line under a list's items: an ordered list's start other than 1, in an attribute
+    list (kramdown numbers each list from 1, whatever its items' numbers)."""
+    start = _start(items)
+    return f'\n{{: start="{start}"}}' if items.name == "ol" and start != 1 else ""
 
 
 def _after_a_list(element: Tag) -> bool:
