@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import markdownify
 from bs4 import BeautifulSoup
@@ -301,7 +301,8 @@ class WeChatConverter(_MarkdownConverter):
         written = str(super().convert_list(el, text, parent_tags)).rstrip("\n")
         if written.strip():
             written += _list_end(el)
-        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written + "\n\n"
+        return ("\n" if "li" in parent_tags and _beside_a_list(el, "previous_sibling") else "") \
+            + written + "\n\n"
 
     convert_ul = convert_ol = convert_list
 
@@ -424,22 +425,26 @@ def _start(items: Tag) -> int:
 
 
 def _list_end(items: Tag) -> str:
-    """The line under a list's items: an ordered list's start other than 1, in an attribute
-    list (kramdown numbers each list from 1, whatever its items' numbers)."""
+    """The lines under a list's items: an ordered list's start other than 1, in an attribute
+    list (kramdown numbers each list from 1, whatever its items' numbers), and kramdown's
+    end of a block before a list right after it (or in what comes right after it), which
+    kramdown reads otherwise as items of this list, spaced out as paragraphs, numbered on."""
     start = _start(items)
-    return f'\n{{: start="{start}"}}' if items.name == "ol" and start != 1 else ""
+    numbered = f'\n{{: start="{start}"}}' if items.name == "ol" and start != 1 else ""
+    return numbered + ("\n^" if _beside_a_list(items, "next_sibling") else "")
 
 
-def _after_a_list(element: Tag) -> bool:
-    """Whether what comes first before ``element`` in its list item is, or ends in, a list."""
+def _beside_a_list(element: Tag, side: Literal["previous_sibling", "next_sibling"]) -> bool:
+    """Whether what comes first on ``side`` of ``element`` in its list item (or in the body)
+    is, or holds, a list."""
     node: Tag | None = element
     while node is not None and node.name != "li":
-        before = node.previous_sibling
-        while isinstance(before, NavigableString) and not before.strip():
-            before = before.previous_sibling
-        if before is not None:
-            return isinstance(before, Tag) and (before.name in ("ul", "ol")
-                                                or before.find(("ul", "ol")) is not None)
+        beside = getattr(node, side)
+        while isinstance(beside, NavigableString) and not beside.strip():
+            beside = getattr(beside, side)
+        if beside is not None:
+            return isinstance(beside, Tag) and (beside.name in ("ul", "ol")
+                                                or beside.find(("ul", "ol")) is not None)
         node = node.parent
     return False
 
