@@ -107,6 +107,22 @@ def test_the_feed_is_xml_whatever_characters_the_page_holds(wechat: MockWeChat,
     assert "甲乙丙" in shown.text_content() and "正文最后一句。" in shown.text_content()
 
 
+def built_post(wechat: MockWeChat, tmp_path: Path, body: str) -> lxml.html.HtmlElement:
+    """The page Jekyll builds, without a warning, of the hostile page with ``body`` added."""
+    page = page_text("hostile.html").replace("<p>正文最后一句。</p>", body + "<p>正文最后一句。</p>")
+    assert crawl("article", tmp_path / "archive", "-a", f"url={wechat.page('/s/Lists', page)}").returncode == 0
+    out, log = jekyll_build(tmp_path / "archive", tmp_path)
+    assert not re.search(r"warn|error", log, re.IGNORECASE), log
+    [built] = out.glob("2023/11/15/*.html")
+    return lxml.html.document_fromstring(built.read_text(encoding="utf-8"))
+
+
+def lists_of(document: lxml.html.HtmlElement, words: str) -> list[tuple[str, str | None, list[str]]]:
+    """Each list holding one of ``words``, in order: its tag, its start, its items' first words."""
+    return [(items.tag, items.get("start"), [item.text_content().split()[0] for item in items.iterchildren("li")])
+            for items in document.iter("ol", "ul") if any(word in items.text_content() for word in words)]
+
+
 def test_a_list_in_a_heading_a_cell_or_a_term_builds_as_its_markers_and_items_on_one_line(
         wechat: MockWeChat, tmp_path: Path) -> None:
     """A list in a heading, a table cell or a term is its markers and items as text (the
@@ -115,13 +131,30 @@ def test_a_list_in_a_heading_a_cell_or_a_term_builds_as_its_markers_and_items_on
     lists = ("<h2><ul><li>甲</li><li>乙</li></ul></h2><table><tr><td>格</td><td>头</td></tr><tr><td>二"
              "</td><td><ol><li>丙</li><li>丁</li></ol></td></tr></table><dl><dt><ol start='2'><li>戊</li>"
              "</ol></dt><dd>己</dd></dl>")
-    page = page_text("hostile.html").replace("<p>正文最后一句。</p>", lists + "<p>正文最后一句。</p>")
-    assert crawl("article", tmp_path / "archive", "-a", f"url={wechat.page('/s/Lists', page)}").returncode == 0
-    out, log = jekyll_build(tmp_path / "archive", tmp_path)
-    assert not re.search(r"warn|error", log, re.IGNORECASE), log
-    [built] = out.glob("2023/11/15/*.html")
-    document = lxml.html.document_fromstring(built.read_text(encoding="utf-8"))
+    document = built_post(wechat, tmp_path, lists)
     shown = {element.tag: " ".join(element.text_content().split())
              for element in document.xpath("//h2[contains(., '甲')] | //td[contains(., '丙')] | //dt")}
     assert shown == {"h2": "• 甲 • 乙", "td": "1. 丙 2. 丁", "dt": "2. 戊"}
     assert not document.xpath("//h2//li | //td//li | //dt//li")
+
+
+def test_an_ordered_list_builds_numbered_from_its_start(wechat: MockWeChat, tmp_path: Path) -> None:
+    """kramdown numbers a list from 1 whatever its items' numbers: one starting at 3 showed
+    1., 2. where a browser shows 3., 4."""
+    lists = '<ol start="3"><li>甲</li><li>乙</li></ol><p>间</p><ul><li>丙<ol start="0"><li>丁</li></ol></li></ul>'
+    assert lists_of(built_post(wechat, tmp_path, lists), "甲丙丁") == \
+        [("ol", "3", ["甲", "乙"]), ("ul", None, ["丙"]), ("ol", "0", ["丁"])]
+
+
+def test_lists_right_after_one_another_build_as_lists_of_their_own(wechat: MockWeChat,
+                                                                   tmp_path: Path) -> None:
+    """kramdown made one list of two right after one another (a bulleted and a numbered one
+    too, and in a list item), its items spaced out as paragraphs and numbered on; a browser
+    shows each list as written."""
+    lists = ('<ol start="3"><li>甲</li><li>乙</li></ol><ol><li>丙</li></ol><ul><li>丁</li></ul>'
+             "<ul><li>戊<ul><li>己</li></ul><ol><li>庚</li></ol></li></ul>")
+    document = built_post(wechat, tmp_path, lists)
+    assert lists_of(document, "甲丙丁戊己庚") == [
+        ("ol", "3", ["甲", "乙"]), ("ol", None, ["丙"]), ("ul", None, ["丁"]), ("ul", None, ["戊"]),
+        ("ul", None, ["己"]), ("ol", None, ["庚"])]
+    assert not document.xpath("//li[contains(., '乙') or contains(., '丙') or contains(., '丁')]/p")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import markdownify
 from bs4 import BeautifulSoup
@@ -298,8 +298,11 @@ class WeChatConverter(_MarkdownConverter):
         ran on in its last item, where a browser starts a line."""
         if "_inline" in parent_tags:
             return f" {text.strip()} "  # a space apart from the text beside it
-        written = str(super().convert_list(el, text, parent_tags))
-        return ("\n" if "li" in parent_tags and _after_a_list(el) else "") + written.rstrip("\n") + "\n\n"
+        written = str(super().convert_list(el, text, parent_tags)).rstrip("\n")
+        if written.strip():
+            written += _list_end(el)
+        return ("\n" if "li" in parent_tags and _beside_a_list(el, "previous_sibling") else "") \
+            + written + "\n\n"
 
     convert_ul = convert_ol = convert_list
 
@@ -327,8 +330,7 @@ class WeChatConverter(_MarkdownConverter):
             return "\n"
         numbers = self.numbers.get(id(items))
         if numbers is None:
-            start = str(items.get("start") or "")
-            first = int(start) if start.isdecimal() else 1  # not "²", numeric, which int() refuses
+            first = _start(items)
             numbers = self.numbers[id(items)] = {
                 id(each): first + n for n, each in enumerate(items.find_all("li", recursive=False))}
         marker = f"{numbers[id(item)]}. "
@@ -416,16 +418,33 @@ def _attributes(tag: Tag) -> dict[str, str]:
             for name, value in tag.attrs.items()}
 
 
-def _after_a_list(element: Tag) -> bool:
-    """Whether what comes first before ``element`` in its list item is, or ends in, a list."""
+def _start(items: Tag) -> int:
+    """The number of an ordered list's first item: its ``start``, else 1."""
+    start = str(items.get("start") or "")
+    return int(start) if start.isdecimal() else 1  # not "²", numeric, which int() refuses
+
+
+def _list_end(items: Tag) -> str:
+    """The lines under a list's items: an ordered list's start other than 1, in an attribute
+    list (kramdown numbers each list from 1, whatever its items' numbers), and kramdown's
+    end of a block before a list right after it (or in what comes right after it), which
+    kramdown reads otherwise as items of this list, spaced out as paragraphs, numbered on."""
+    start = _start(items)
+    numbered = f'\n{{: start="{start}"}}' if items.name == "ol" and start != 1 else ""
+    return numbered + ("\n^" if _beside_a_list(items, "next_sibling") else "")
+
+
+def _beside_a_list(element: Tag, side: Literal["previous_sibling", "next_sibling"]) -> bool:
+    """Whether what comes first on ``side`` of ``element`` in its list item (or in the body)
+    is, or holds, a list."""
     node: Tag | None = element
     while node is not None and node.name != "li":
-        before = node.previous_sibling
-        while isinstance(before, NavigableString) and not before.strip():
-            before = before.previous_sibling
-        if before is not None:
-            return isinstance(before, Tag) and (before.name in ("ul", "ol")
-                                                or before.find(("ul", "ol")) is not None)
+        beside = getattr(node, side)
+        while isinstance(beside, NavigableString) and not beside.strip():
+            beside = getattr(beside, side)
+        if beside is not None:
+            return isinstance(beside, Tag) and (beside.name in ("ul", "ol")
+                                                or beside.find(("ul", "ol")) is not None)
         node = node.parent
     return False
 
