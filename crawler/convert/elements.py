@@ -425,13 +425,12 @@ def _start(items: Tag) -> int:
 
 
 def _list_end(items: Tag) -> str:
-    """The lines under a list's items: an ordered list's start other than 1, in an attribute
-    list (kramdown numbers each list from 1, whatever its items' numbers), and kramdown's
-    end of a block before a list right after it (or in what comes right after it), which
-    kramdown reads otherwise as items of this list, spaced out as paragraphs, numbered on."""
-    start = _start(items)
-    numbered = f'\n{{: start="{start}"}}' if items.name == "ol" and start != 1 else ""
-    return numbered + ("\n^" if _beside_a_list(items, "next_sibling") else "")
+    """The line under a list's items: kramdown's end of a block before a list right after it
+    (or in what comes right after it), which kramdown reads otherwise as items of this list,
+    spaced out as paragraphs, numbered on. (No attribute list says an ordered list's start,
+    which kramdown does not read from its first number: ARCHIVE_FORMAT.md allows none but a
+    remote picture's.)"""
+    return "\n^" if _beside_a_list(items, "next_sibling") else ""
 
 
 def _beside_a_list(element: Tag, side: Literal["previous_sibling", "next_sibling"]) -> bool:
