@@ -18,8 +18,9 @@ DETAILS_LABEL = "Details"
 _NUMBER = re.compile("[0-9]+")  # as HTML reads one: its leading digits ("3px" is 3)
 _INTEGER = re.compile("[ \t\n\f\r]*([-+]?[0-9]+)")  # as HTML reads a list's start, an item's value
 _LISTS = frozenset({"ul", "ol", "menu", "dir"})
-# What the post writes on one line: a heading, a table cell, a term
-_ONE_LINE_HOLDERS = ("h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt")
+# What the converter writes as one line of text, the blocks in it too: a heading, a table
+# cell, a term
+ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 _DISPLAY = re.compile(r"(?:^|;)\s*display\s*:\s*([^;]*)", re.I)
 _LIST_STYLE = re.compile(r"(?:^|;)\s*list-style(?:-type)?\s*:\s*([^;]*)", re.I)
 _BULLETS = {"disc": "•", "circle": "◦", "square": "■"}  # as Chromium draws them
@@ -68,7 +69,7 @@ def one_line_markers(root: etree._Element) -> dict[etree._Element, str]:
     markers: dict[etree._Element, str] = {}
     for items in root.iter(*_LISTS):
         # lxml's walks by tag, in C: an XPath of the same took 40 times as long, 0.6 ms a page
-        if next(items.iterancestors(*_ONE_LINE_HOLDERS), None) is not None:
+        if next(items.iterancestors(*ONE_LINE), None) is not None:
             markers.update(_markers(items))
     return markers
 
@@ -125,7 +126,7 @@ def _default_list_style(items: etree._Element) -> str:
     disc, a circle in one list, a square in two or more."""
     if items.tag == "ol":
         return "decimal"
-    depth = sum(1 for ancestor in items.iterancestors() if ancestor.tag in _LISTS)
+    depth = sum(1 for _ in items.iterancestors(*_LISTS))
     return ("disc", "circle", "square")[min(depth, 2)]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from crawler.wechat.drawn import ONE_LINE
 from crawler.wechat.endmarks import HEADING_CLOSERS, HEADINGS
 from crawler.wechat.paragraphs import open_paragraph
 from crawler.wechat.tokens import start_tags, tags
@@ -34,8 +35,6 @@ _CLOSING = ("table", "fieldset")
 _TABLE_TAGS = frozenset("table caption colgroup col thead tbody tfoot tr td th".split())
 _MARKED_BLOCKS = ("li", "dt", "dd", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
 _IN_MARKED_BLOCKS = frozenset({"ul", "ol", "dl", *_MARKED_BLOCKS, *_TABLE_TAGS})
-# What the converter writes as one line of text, the blocks in it too
-_ONE_LINE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt"})
 
 
 def links_held_open(markup: str, tree: etree._Element,
@@ -165,8 +164,8 @@ def link_in_marked_blocks(root: etree._Element) -> None:
     is marked: what they hold is linked whole, as text."""
     for block in list(root.iter(*_MARKED_BLOCKS)):
         outer = next(block.iterancestors("a"), None)
-        if outer is not None and next(block.iterancestors(*_ONE_LINE), None) is None:
-            passed = frozenset() if block.tag in _ONE_LINE else _IN_MARKED_BLOCKS
+        if outer is not None and next(block.iterancestors(*ONE_LINE), None) is None:
+            passed = frozenset() if block.tag in ONE_LINE else _IN_MARKED_BLOCKS
             _link_beside_links(block, outer, passed)
 
 
