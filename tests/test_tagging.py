@@ -220,6 +220,20 @@ def test_a_rules_file_that_cannot_be_used_says_why(tmp_path: Path, text: str, er
         ScamTypes.load(write_rules(tmp_path / "r.toml", text))
 
 
+def test_a_rules_file_is_parsed_once_while_its_text_stays_the_same(tmp_path: Path) -> None:
+    """A crawl reads its settings four times, as its add-ons change them: each reading of
+    an unchanged rules file gives the rules parsed at the first; a file changed between
+    readings gives its new rules."""
+    path = write_rules(tmp_path / "r.toml", "threshold = 1\n[[type]]\nname = 'x'\n[type.phrases]\n'a' = 1\n")
+    first = ScamTypes.load(path)
+    assert ScamTypes.load(path) is first
+    assert ScamTypes.load() is ScamTypes.load()
+    write_rules(path, "threshold = 1\n[[type]]\nname = 'y'\n[type.phrases]\n'b' = 1\n")
+    changed = ScamTypes.load(path)
+    assert changed is not first
+    assert changed.explained("", "a b") == ("y",)
+
+
 def test_scam_types_file_replaces_the_rules_and_a_bad_one_is_one_config_line(tmp_path: Path) -> None:
     rules = write_rules(tmp_path / "r.toml", "threshold = 1\n[[type]]\nname = '养老诈骗'\n"
                                              "[type.phrases]\n'保健品' = 1\n")

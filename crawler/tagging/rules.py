@@ -9,6 +9,7 @@ types below the threshold, while an explanation names several of the scam's step
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -95,7 +96,7 @@ class ScamTypes:
         try:
             text = (read_text(path) if path  # Notepad's BOM too; not /dev/zero read whole
                     else resources.files("crawler").joinpath(PACKAGED).read_text("utf-8"))
-            return cls._parse(tomllib.loads(text))
+            return _rules_of(text)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as error:
             # RecursionError: tomllib reads nested arrays and tables recursively
             raise ScamTypesError(f"cannot read scam types from {where}: {error}") from None
@@ -155,3 +156,11 @@ def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what} takes a number, not {value!r}")
     return float(value)
+
+
+@functools.lru_cache(maxsize=4)
+def _rules_of(text: str) -> ScamTypes:
+    """The rules of a rules file's ``text``, parsed and made into one pass (``Phrases``)
+    once a process: a crawl's settings are read four times as its add-ons change them (2 ms
+    each); the rules are frozen, so one object serves each reading."""
+    return ScamTypes._parse(tomllib.loads(text))
