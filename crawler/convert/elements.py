@@ -50,7 +50,7 @@ _MarkdownConverter: Any = markdownify.MarkdownConverter
 _PARTED = "{::comment}{:/}"  # kramdown's empty comment: parts two markers, shows nothing
 _BARE_MARKER_START = re.compile(r"\*(?! )")  # emphasis's, not a bullet's ("* ")
 _EDGE_TILDE = re.compile(r"^~|~$")
-_ONE_LINE = frozenset({"td", "th", "dt"})  # what holds one line: a heading there is text
+_CELLS_AND_TERMS = frozenset({"td", "th", "dt"})  # each holds one line: a heading there is bold text
 # Spaces where elements on one line meet (text's own are one: process_text; code is held)
 _SPACES = re.compile(" {2,}")
 _LINE = re.compile(r"^(.*)", re.MULTILINE)
@@ -187,7 +187,7 @@ class WeChatConverter(_MarkdownConverter):
     def convert_b(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Bold; in a heading in a table cell or a term, which is bold there, its text:
         ``****`` would show."""
-        if parent_tags & _ONE_LINE and parent_tags & HEADINGS:
+        if parent_tags & _CELLS_AND_TERMS and parent_tags & HEADINGS:
             return text
         return str(self._bold(el, text, parent_tags))
 
@@ -217,7 +217,7 @@ class WeChatConverter(_MarkdownConverter):
         """Headings shifted so that the highest is ``##`` (the theme's H1 is the title);
         an empty one goes, and one as long as a paragraph stays its text, in bold."""
         text = text.strip()
-        if text and "_noformat" not in parent_tags and parent_tags & _ONE_LINE \
+        if text and "_noformat" not in parent_tags and parent_tags & _CELLS_AND_TERMS \
                 and not parent_tags & HEADINGS:
             # in a cell or a term, which hold one line, bold, as a browser shows a heading
             return self.convert_b(el, text, parent_tags)
