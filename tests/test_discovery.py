@@ -725,6 +725,28 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     assert len(wechat.hits("/mp/homepage")) == 2
 
 
+def test_a_homepage_linked_on_http_and_on_https_is_one_request(wechat: MockWeChat, tmp_path: Path) -> None:
+    """One homepage linked on ``https:`` by one page and ``http:`` by another (its host in
+    capitals): each form was a homepage of its own, read once a form in a run (the ``https:``
+    one failing on the page's host, served on ``http:``) and remembered twice, so read twice by
+    every later run."""
+    site = Site(wechat)
+    listed = site.serve(numbered(2247471941, 2, days_ago=30))
+    home = site.homepage("1", [listed])
+    second = Art("2247471951", days_ago=2, links=(home.replace("http:", "HTTPS:", 1),))
+    site.article(second)
+    entry = Art("2247471950", token="Entry", days_ago=1, links=(home, site.body_link(second)))
+    site.article(entry)
+    result = crawl("accounts", tmp_path / "archive", settings=accounts_file(
+        wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n'))
+    assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid, second.mid} | {a.mid for a in listed}
+    assert len(wechat.hits("/mp/homepage")) == 1
+    assert "no source failed" in result.stderr, result.stderr
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
+    assert len(wechat.hits("/mp/homepage")) == 2
+
+
 def test_the_articles_a_homepage_lists_by_short_links_are_archived(wechat: MockWeChat,
                                                                   tmp_path: Path) -> None:
     """A homepage that lists its articles by short ``/s/<token>`` links (the 2018 capture
