@@ -121,6 +121,36 @@ def test_an_index_from_before_images_named_their_article_records_them_and_tells_
     index.close()
 
 
+def test_an_older_index_knows_short_links_and_homepages_by_the_form_a_run_asks(tmp_path: Path) -> None:
+    """An index of before version 2 holds short links and homepages as pages gave them
+    (``http:``, a trailing slash, ``?scene=``): a run, asking each in one form, found neither
+    the article a link led to, nor a link left to follow (asked again besides the form a page
+    gives), nor a post linking it (not relinked), and read a homepage once a form. Opened,
+    each row is in that form, one already in it kept."""
+    path = tmp_path / "index.sqlite"
+    Index(path).close()
+    home = "mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1"
+    with closing(sqlite3.connect(path)) as db:
+        db.executemany("INSERT INTO links VALUES (?, ?)", [
+            ("http://mp.weixin.qq.com/s/Tok", "B:1:1"), ("https://mp.weixin.qq.com/s/Two?scene=1", "B:2:1"),
+            ("https://mp.weixin.qq.com/s/Two", "B:2:1")])
+        db.execute("INSERT INTO links_to_follow VALUES ('http://mp.weixin.qq.com/s/Later/', 'B', '')")
+        db.execute("INSERT INTO post_links VALUES ('B:3:1', 'http://mp.weixin.qq.com/s/Later')")
+        db.executemany("INSERT INTO homepages VALUES (?, 'B')", [(f"http://{home}",), (f"https://{home}",)])
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    index = Index(path)
+    book = AccountBook(index)
+    assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
+    assert index.connection.execute("SELECT url FROM links ORDER BY url").fetchall() == [
+        ("https://mp.weixin.qq.com/s/Tok",), ("https://mp.weixin.qq.com/s/Two",)]
+    assert book.links_to_follow("B") == ["https://mp.weixin.qq.com/s/Later"]
+    assert index.connection.execute("SELECT to_id FROM post_links").fetchall() == [
+        ("https://mp.weixin.qq.com/s/Later",)]
+    assert book.homepages_of("B") == [f"https://{home}"]
+    index.close()
+
+
 def test_read_only_opens_without_writing(tmp_path: Path) -> None:
     assert Index(tmp_path / "missing.sqlite", read_only=True).has_articles() is False
     assert not (tmp_path / "missing.sqlite").exists()
