@@ -563,8 +563,8 @@ def _links_in_one_form(db: sqlite3.Connection) -> None:
 
 
 def _in_form(db: sqlite3.Connection, table: str, columns: tuple[str, ...], form: str, rows: str) -> None:
-    """Each of ``columns`` of ``table``'s ``rows`` as SQL function ``form`` gives it; a row whose
-    first column takes the value another row has is the one that goes."""
+    """Each of ``columns`` of ``table``'s ``rows`` as SQL function ``form`` gives it; a row
+    that would then repeat another's key is the one that goes (the other names the same page)."""
     first = columns[0]
     changed = f"{rows} AND {first} != {form}({first})"
     values = ", ".join(f"{column} = {form}({column})" for column in columns)
