@@ -7,6 +7,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 
@@ -30,6 +32,17 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
     assert short == "B:1:1" and short.biz == "B"
     assert index.article_of("https://mp.weixin.qq.com/s?__biz=C&mid=1&idx=1") == "C:1:1"
     assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
+
+
+@pytest.mark.parametrize("asked", ["http://mp.weixin.qq.com/s/T", "https://MP.weixin.qq.com/s/T/?scene=1"])
+def test_a_short_link_in_a_form_an_older_version_fetched_leads_where_the_index_knows(
+        index: Index, asked: str) -> None:
+    """A raw capture an older version made holds its page under the short link as fetched
+    then (``http:``, a listing's trailing slash): the index, knowing the link in the one form
+    a run asks it by, no longer found which article the capture is of, and the watch could
+    not make its post again from it."""
+    index.add_link("https://mp.weixin.qq.com/s/T", "B:1:1")
+    assert index.article_of(asked) == "B:1:1"
 
 
 def test_an_image_url_is_its_own_file_before_another_order_of_its_query(index: Index) -> None:

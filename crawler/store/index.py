@@ -480,8 +480,10 @@ class Index:
         self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, key))
 
     def link_key(self, url: str) -> ArticleKey | None:
-        """The article a fetch of ``url`` (a short ``/s/<token>`` link, say) led to."""
-        key = self._one("SELECT key FROM links WHERE url = ?", url)
+        """The article a fetch of ``url`` (a short ``/s/<token>`` link, say) led to. A short
+        link in any form (a page saved from a chat's copy, ``?scene=…``; a capture an older
+        version fetched on ``http:``) is looked up in the one form the index knows it by."""
+        key = self._one("SELECT key FROM links WHERE url = ?", short_link_alone(url))
         return ArticleKey(key) if key is not None else None
 
     def article_of(self, link: str) -> ArticleKey | None:
