@@ -768,8 +768,8 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
 
 
 def test_a_homepage_linked_on_http_and_on_https_is_one_request(wechat: MockWeChat, tmp_path: Path) -> None:
-    """One homepage linked on ``https:`` by one page and ``http:`` by another (its host in
-    capitals): each form was a homepage of its own, read once a form in a run (the ``https:``
+    """One homepage linked on ``HTTPS:`` by one page and ``http:`` by another: each form was a
+    homepage of its own, read once a form in a run (the ``https:``
     one failing on the page's host, served on ``http:``) and remembered twice, so read twice by
     every later run."""
     site = Site(wechat)
