@@ -9,6 +9,7 @@ third nothing, at one listing request per album.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from pathlib import Path
@@ -294,6 +295,47 @@ def test_a_page_stating_its_short_link_in_another_form_costs_no_fetch_of_it(
     crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}", "{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid, first.mid}
     assert wechat.hits("/s/First") == []
+
+
+# A run that may follow links to WeChat's own host, where the stand-in is not: nothing it
+# asks on https leaves the machine (the handler refuses the scheme, a request that fails).
+ON_WECHAT = {"ARTICLE_HOSTS": "127.0.0.1,mp.weixin.qq.com", "DOWNLOAD_HANDLERS": '{"https": null}'}
+OLD_SHORT = "http://mp.weixin.qq.com/s/First"
+
+
+def index_of_before(root: Path) -> contextlib.closing[sqlite3.Connection]:
+    """The archive's index, as a version before this one leaves it (``user_version`` 1)."""
+    index = sqlite3.connect(root / "archive" / ".state" / "index.sqlite", isolation_level=None)
+    index.execute("PRAGMA user_version = 1")
+    return contextlib.closing(index)
+
+
+@pytest.mark.parametrize("known", ["archived", "a dead link"])
+def test_a_short_link_an_older_index_knows_on_http_is_not_asked_again(
+        wechat: MockWeChat, tmp_path: Path, known: str) -> None:
+    """An index written before short links were one link on https holds one as its page gave
+    it, ``http://mp.weixin.qq.com/s/…``: the article it led to, or that it leads to no article.
+    A run, which asks every form of it on https, took it for a link never fetched, and asked
+    the article's page again (a page gone, again at every run)."""
+    site = Site(wechat)
+    first = Art("2247470551", days_ago=3)
+    site.article(first)
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.link(first)}"]\n')
+    key = f"{BIZ}:{first.mid}:1"
+    with index_of_before(tmp_path) as index:
+        if known == "archived":
+            index.execute("INSERT INTO links VALUES (?, ?)", (OLD_SHORT, key))
+        else:
+            index.execute("INSERT INTO articles (key, url, state) VALUES (?, ?, 'dead_link')",
+                          (OLD_SHORT, OLD_SHORT))
+    entry = Art("2247470550", token="Entry", days_ago=1, links=(OLD_SHORT.replace("http:", "https:"),))
+    site.article(entry)
+    asked_before = len(wechat.hits())
+    result = crawl("accounts", tmp_path / "archive", settings={
+        **accounts_file(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n'), **ON_WECHAT})
+    assert result.returncode == 0 and "WARNING" not in result.stderr, result.stderr
+    # every request of the run reached the stand-in: none was for WeChat's host
+    assert result.stats["downloader/request_count"] == len(wechat.hits()) - asked_before
 
 
 @pytest.mark.parametrize("escaped", [1, 2, 3], ids=["once", "twice", "three-times"])
@@ -722,6 +764,28 @@ def test_the_articles_an_account_homepage_lists_are_archived(wechat: MockWeChat,
     site.homepage("1", [[*added, *listed, theirs], scripted])
     crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert archived_mids(tmp_path) == {entry.mid} | {a.mid for a in listed + added}
+    assert len(wechat.hits("/mp/homepage")) == 2
+
+
+def test_a_homepage_linked_on_http_and_on_https_is_one_request(wechat: MockWeChat, tmp_path: Path) -> None:
+    """One homepage linked on ``HTTPS:`` by one page and ``http:`` by another: each form was a
+    homepage of its own, read once a form in a run (the ``https:``
+    one failing on the page's host, served on ``http:``) and remembered twice, so read twice by
+    every later run."""
+    site = Site(wechat)
+    listed = site.serve(numbered(2247471941, 2, days_ago=30))
+    home = site.homepage("1", [listed])
+    second = Art("2247471951", days_ago=2, links=(home.replace("http:", "HTTPS:", 1),))
+    site.article(second)
+    entry = Art("2247471950", token="Entry", days_ago=1, links=(home, site.body_link(second)))
+    site.article(entry)
+    result = crawl("accounts", tmp_path / "archive", settings=accounts_file(
+        wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n'))
+    assert result.returncode == 0, result.stderr
+    assert archived_mids(tmp_path) == {entry.mid, second.mid} | {a.mid for a in listed}
+    assert len(wechat.hits("/mp/homepage")) == 1
+    assert "no source failed" in result.stderr, result.stderr
+    crawl_accounts(wechat, tmp_path, f'urls = ["{site.short(entry)}"]\n')
     assert len(wechat.hits("/mp/homepage")) == 2
 
 

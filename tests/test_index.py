@@ -7,6 +7,8 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from crawler.store.accountbook import AccountBook
 from crawler.store.index import ArticleState, Index
 
@@ -30,6 +32,17 @@ def test_the_article_a_link_leads_to(index: Index) -> None:
     assert short == "B:1:1" and short.biz == "B"
     assert index.article_of("https://mp.weixin.qq.com/s?__biz=C&mid=1&idx=1") == "C:1:1"
     assert index.article_of("https://mp.weixin.qq.com/s/unknown") is None
+
+
+@pytest.mark.parametrize("asked", ["http://mp.weixin.qq.com/s/T", "https://MP.weixin.qq.com/s/T/?scene=1"])
+def test_a_short_link_in_a_form_an_older_version_fetched_leads_where_the_index_knows(
+        index: Index, asked: str) -> None:
+    """A raw capture an older version made holds its page under the short link as fetched
+    then (``http:``, a listing's trailing slash): the index, knowing the link in the one form
+    a run asks it by, no longer found which article the capture is of, and the watch could
+    not make its post again from it."""
+    index.add_link("https://mp.weixin.qq.com/s/T", "B:1:1")
+    assert index.article_of(asked) == "B:1:1"
 
 
 def test_an_image_url_is_its_own_file_before_another_order_of_its_query(index: Index) -> None:
@@ -118,6 +131,36 @@ def test_an_index_from_before_images_named_their_article_records_them_and_tells_
     index.add_images({"https://mmbiz.qpic.cn/a/640": "Old.png"}, "B:9:1")
     index.add_images({"https://mmbiz.qpic.cn/b/640": "New.png"}, "B:9:1")
     assert index.images_awaiting_posts() == {"New.png"}
+    index.close()
+
+
+def test_an_older_index_knows_short_links_and_homepages_by_the_form_a_run_asks(tmp_path: Path) -> None:
+    """An index of before version 2 holds short links and homepages as pages gave them
+    (``http:``, a trailing slash, ``?scene=``): a run, asking each in one form, found neither
+    the article a link led to, nor a link left to follow (asked again besides the form a page
+    gives), nor a post linking it (not relinked), and read a homepage once a form. Opened,
+    each row is in that form, one already in it kept."""
+    path = tmp_path / "index.sqlite"
+    Index(path).close()
+    home = "mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=1"
+    with closing(sqlite3.connect(path)) as db:
+        db.executemany("INSERT INTO links VALUES (?, ?)", [
+            ("http://mp.weixin.qq.com/s/Tok", "B:1:1"), ("https://mp.weixin.qq.com/s/Two?scene=1", "B:2:1"),
+            ("https://mp.weixin.qq.com/s/Two", "B:2:1")])
+        db.execute("INSERT INTO links_to_follow VALUES ('http://mp.weixin.qq.com/s/Later/', 'B', '')")
+        db.execute("INSERT INTO post_links VALUES ('B:3:1', 'http://mp.weixin.qq.com/s/Later')")
+        db.executemany("INSERT INTO homepages VALUES (?, 'B')", [(f"http://{home}",), (f"https://{home}",)])
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    index = Index(path)
+    book = AccountBook(index)
+    assert index.link_key("https://mp.weixin.qq.com/s/Tok") == "B:1:1"
+    assert index.connection.execute("SELECT url FROM links ORDER BY url").fetchall() == [
+        ("https://mp.weixin.qq.com/s/Tok",), ("https://mp.weixin.qq.com/s/Two",)]
+    assert book.links_to_follow("B") == ["https://mp.weixin.qq.com/s/Later"]
+    assert index.connection.execute("SELECT to_id FROM post_links").fetchall() == [
+        ("https://mp.weixin.qq.com/s/Later",)]
+    assert book.homepages_of("B") == [f"https://{home}"]
     index.close()
 
 

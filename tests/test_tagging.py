@@ -640,21 +640,25 @@ def test_a_page_imported_again_with_new_tags_gives_its_post_those_tags(
 
 @pytest.mark.parametrize(("shown", "saved_from", "saved_as"), [
     ("deleted", "its link", "gone.mhtml"), ("deleted", "its canonical URL", "gone.mhtml"),
-    ("verification", "its canonical URL", "gone.mhtml"), ("deleted", "its link", "gone.html")])
+    ("verification", "its canonical URL", "gone.mhtml"), ("deleted", "its link", "gone.html"),
+    ("deleted", "its link as a chat copies it", "gone.html")])
 def test_a_saved_page_of_an_archived_article_that_shows_no_article_gives_its_post_the_tags(
         wechat: MockWeChat, tmp_path: Path, shown: str, saved_from: str, saved_as: str) -> None:
     """A page saved from an archived article's link that shows WeChat's "deleted" notice, or
     its verification page, imported with ``-a tags=``: it was "Not imported: … is deleted by
     its publisher", the post not given the tags, exit status 1, though a page saved of it
     that is merely worse keeps the post and gives it the tags. Now the same: the post stands,
-    given the tags, the run said "kept" and exit status 0."""
+    given the tags, the run said "kept" and exit status 0. Saved from its short link as a chat
+    copies it (``?scene=…``), it was not known for the archived article's: the index knows
+    the link in the one form a run asks it by."""
     legacy = serve_legacy_shape(wechat)
     archive = tmp_path / "archive"
     assert crawl("article", archive, "-a", f"url={legacy.url}").returncode == 0
     [post] = (archive / "_posts").glob("*.md")
     made = body_of(post)
-    url = legacy.url if saved_from == "its link" else \
-        yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["url"]
+    url = {"its link": legacy.url, "its link as a chat copies it": f"{legacy.url}?scene=1",
+           "its canonical URL": yaml.safe_load(post.read_text(encoding="utf-8").split("---\n")[1])["wechat"]["url"]
+           }[saved_from]
     saved, page = tmp_path / saved_as, (PAGES / f"{shown}.html").read_bytes()
     saved.write_bytes(chrome_mhtml(url, html_part(page, url)) if saved_as.endswith(".mhtml")
                       else chrome_html(url, page))  # its URL in Chromium's mark of the web

@@ -149,8 +149,9 @@ def test_cleaned_urls_keep_the_form_archives_know_them_by() -> None:
     ("https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NTQ5NTE4OA==&amp;hid=1&amp;sn=d38e&amp;scene=1"
      "&amp;devicetype=Windows+10+x64&amp;uin=&amp;key=&amp;wx_header=1",
      "https://mp.weixin.qq.com/mp/homepage?__biz=MzI2NTQ5NTE4OA==&hid=1&sn=d38e"),
-    ("http://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2#wechat_redirect",
-     "http://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2"),
+    # on WeChat's host on https, as a short link, whatever the scheme and case it is given in
+    ("http://MP.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2#wechat_redirect",
+     "https://mp.weixin.qq.com/mp/homepage?__biz=MzA=&hid=4&cid=2"),
     ("https://mp.weixin.qq.com/mp/homepage?__biz=MzA=", ""),  # no hid: no page of it
     ("https://mp.weixin.qq.com/mp/profile_ext?action=home&__biz=MzA=&hid=1", ""),
     ("javascript:;//mp/homepage?__biz=MzA=&hid=1", ""),

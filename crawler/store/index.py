@@ -24,7 +24,7 @@ from typing import Any
 from w3lib.url import canonicalize_url
 
 from crawler.wechat.article import PageReason
-from crawler.wechat.urls import ArticleKey, article_key
+from crawler.wechat.urls import ArticleKey, article_key, homepage_link, short_link_alone
 
 # A URL's canonical form, as Scrapy's fingerprints read it: asked when a new picture is looked
 # up, then again when it is recorded (40 us each); the last pictures' remembered.
@@ -89,8 +89,9 @@ _ADDED_COLUMNS = {"images": {"key": "TEXT", "form": "TEXT"},
 # album's listing never listed (``AccountBook.add_album_named``): no member that may leave it
 NAMED_ONLY = ""
 # What the rows mean (SQLite's ``user_version``): from 1, an album's rows that its pages
-# alone name (``NAMED_ONLY``) are told apart from its members
-_VERSION = 1
+# alone name (``NAMED_ONLY``) are told apart from its members; from 2, a short link and a
+# homepage are known by the one form a run asks them by (``_links_in_one_form``)
+_VERSION = 2
 
 
 
@@ -479,8 +480,10 @@ class Index:
         self._db.execute("INSERT OR REPLACE INTO links VALUES (?, ?)", (url, key))
 
     def link_key(self, url: str) -> ArticleKey | None:
-        """The article a fetch of ``url`` (a short ``/s/<token>`` link, say) led to."""
-        key = self._one("SELECT key FROM links WHERE url = ?", url)
+        """The article a fetch of ``url`` (a short ``/s/<token>`` link, say) led to. A short
+        link in any form (a page saved from a chat's copy, ``?scene=…``; a capture an older
+        version fetched on ``http:``) is looked up in the one form the index knows it by."""
+        key = self._one("SELECT key FROM links WHERE url = ?", short_link_alone(url))
         return ArticleKey(key) if key is not None else None
 
     def article_of(self, link: str) -> ArticleKey | None:
@@ -509,25 +512,69 @@ class Index:
             self._forms = True
 
     def _upgrade(self) -> None:
-        """Read an older index's rows as this version does. Before 1 a page naming an album
-        made its article a member (``left_at`` cleared at each fetch of the page), and a read
-        to the end then said it left the album it may never have been listed in, or had
-        left before: nothing in those rows tells which, so each is taken as named only until
-        a listing lists it (a member again; one that left meanwhile is not said to). A row of
-        an article the archive holds no post of was a listing's (no page of it was read): a
-        member still, or its album's next read would take it as listed anew (one gone before
-        archived as restored, asked again)."""
-        if self._db.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
+        """Read an older index's rows as this version does: each step from its version on,
+        once, in one transaction (a run then reads no row in an old form, nor rows in two)."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version >= _VERSION:
             return
         self._db.execute("BEGIN")
-        self._db.execute("UPDATE album_articles SET left_at = ? WHERE left_at IS NULL AND key IN "
-                         "(SELECT key FROM articles WHERE path != '')", (NAMED_ONLY,))
+        for step in _UPGRADES[version:]:
+            step(self._db)
         self._db.execute(f"PRAGMA user_version = {_VERSION}")
         self._db.execute("COMMIT")
 
     def _one(self, query: str, *args: str) -> str | None:
         row = self._db.execute(query, args).fetchone()
         return row[0] if row else None
+
+
+def _named_only(db: sqlite3.Connection) -> None:
+    """Before 1 a page naming an album made its article a member (``left_at`` cleared at each
+    fetch of the page), and a read to the end then said it left the album it may never have
+    been listed in, or had left before: nothing in those rows tells which, so each is taken
+    as named only until a listing lists it (a member again; one that left meanwhile is not
+    said to). A row of an article the archive holds no post of was a listing's (no page of it
+    was read): a member still, or its album's next read would take it as listed anew (one
+    gone before archived as restored, asked again)."""
+    db.execute("UPDATE album_articles SET left_at = ? WHERE left_at IS NULL AND key IN "
+               "(SELECT key FROM articles WHERE path != '')", (NAMED_ONLY,))
+
+
+# The rows that may hold a short link (or a homepage's), the form each is asked by today, and
+# what every such link holds (most rows hold none: a key, a long link, read by SQLite alone)
+_LINK_COLUMNS = (("links", "url", "short_link", "%/s/%"),
+                 ("links_to_follow", "url", "short_link", "%/s/%"),
+                 ("post_links", "to_id", "short_link", "%/s/%"),
+                 ("homepages", "url", "homepage", "%/mp/homepage%"))
+
+
+def _links_in_one_form(db: sqlite3.Connection) -> None:
+    """Before 2 a short link was known as a page, a listing or the accounts file gave it
+    (``http:``, a trailing slash, ``?scene=``), a homepage on the scheme a page gave it: a run,
+    which asks each in one form (``short_link_alone``, ``homepage_link``), took the article
+    it led to for one never fetched (a page gone for one never asked) and fetched it again, a
+    homepage in the two forms was read twice a run. Each is put in today's form, once here
+    rather than at each look-up (a row already in it kept: both name one page). A link's post
+    links (``post_links``) name it by the same form, so that a post is relinked to its article."""
+    db.create_function("short_link", 1, short_link_alone, deterministic=True)
+    db.create_function("homepage", 1, lambda url: homepage_link(url) or url, deterministic=True)
+    for table, column, form, shape in _LINK_COLUMNS:
+        _in_form(db, table, (column,), form, f"{column} LIKE '{shape}'")
+    # a short link that leads to no article is settled under its own URL (``LinkDead``)
+    _in_form(db, "articles", ("key", "url"), "short_link", f"state = '{ArticleState.DEAD_LINK}'")
+
+
+def _in_form(db: sqlite3.Connection, table: str, columns: tuple[str, ...], form: str, rows: str) -> None:
+    """Each of ``columns`` of ``table``'s ``rows`` as SQL function ``form`` gives it; a row
+    that would then repeat another's key is the one that goes (the other names the same page)."""
+    first = columns[0]
+    changed = f"{rows} AND {first} != {form}({first})"
+    values = ", ".join(f"{column} = {form}({column})" for column in columns)
+    db.execute(f"UPDATE OR IGNORE {table} SET {values} WHERE {changed}")
+    db.execute(f"DELETE FROM {table} WHERE {changed}")
+
+
+_UPGRADES = (_named_only, _links_in_one_form)
 
 
 def _tag_list(tags: str | None) -> list[str]:

@@ -131,13 +131,13 @@ def album_links(content: lxml.html.HtmlElement | None, written: list[str]) -> tu
                          if "appmsgalbum" in href and web_url(href) and album_id_of(href)))
 
 
-def homepage_links(content: lxml.html.HtmlElement | None, written: list[str]) -> tuple[str, ...]:
+def homepage_links(content: lxml.html.HtmlElement | None, written: list[str], base: str) -> tuple[str, ...]:
     """Account homepages (主页) the body links to (or ``written`` out in its text), each as
-    ``homepage_link`` gives it."""
+    ``homepage_link`` gives it on a page at ``base``."""
     if content is None:
         return ()
     hrefs = [*(a.get("href", "") for a in content.iter("a")), *written]
-    links = (homepage_link(href) for href in hrefs if "homepage" in href)
+    links = (homepage_link(href, base) for href in hrefs if "homepage" in href)
     return _unique(tuple(link for link in links if link))
 
 

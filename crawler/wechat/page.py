@@ -138,7 +138,7 @@ def _parse(page: bytes | str, url: str, seen_at: datetime | None) -> Article | N
         item_show_type=show_type,
         albums=_albums(page, cgi_text, album, doc, account),
         album_links=album_links(linking, written),
-        homepage_links=homepage_links(linking, written),
+        homepage_links=homepage_links(linking, written, base),
         short_link=short_link_alone(web_url(_meta(page, cgi, "short_link")), base),
         pictures=pictures,
         text=text,

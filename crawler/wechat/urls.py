@@ -261,11 +261,12 @@ def short_link_alone(link: str, base: str = "") -> str:
     token = _SHORT_TOKEN.match(parts.path) if parts else None
     if parts is None or token is None:
         return link
-    return urlunsplit((*_short_link_place(parts, base), f"/s/{token.group(1)}", "", ""))
+    return urlunsplit((*_place(parts, base), f"/s/{token.group(1)}", "", ""))
 
 
-def _short_link_place(parts: SplitResult, base: str) -> tuple[str, str]:
-    """The scheme and host a short link of ``parts`` is asked on (``short_link_alone``)."""
+def _place(parts: SplitResult, base: str) -> tuple[str, str]:
+    """The scheme and host a link of ``parts`` that names its page alone (a short link, a
+    homepage's) is asked on: one for all the forms pages give it (``short_link_alone``)."""
     if parts.hostname == ARTICLE_HOST:
         return "https", ARTICLE_HOST
     on = split_url(base) if base else None
@@ -306,10 +307,12 @@ def album_id(album_url: str) -> str:
     return dict(parse_qsl(parts.query)).get("album_id", "") if parts else ""
 
 
-def homepage_link(url: str) -> str:
+def homepage_link(url: str, base: str = "") -> str:
     """``url`` as an account homepage's (主页: ``…/mp/homepage?__biz=…&hid=…``) link, with
     what names the page and its tab alone (``__biz``, ``hid``, ``sn``, ``cid``: a copy from
-    the client adds the reader's session, ``uin``, ``key``, ``pass_ticket``); "" if it is none."""
+    the client adds the reader's session, ``uin``, ``key``, ``pass_ticket``); "" if it is none.
+    Its ``http:`` and ``https:`` forms are one page, read once a run and remembered once: on
+    the scheme and host a short link is (``short_link_alone``; ``base``, the page linking it)."""
     parts = split_url(link_as_given(url))
     if parts is None or parts.scheme not in ("http", "https") or parts.path.rstrip("/") != _HOMEPAGE_PATH:
         return ""
@@ -317,7 +320,7 @@ def homepage_link(url: str) -> str:
     if not (query.get("__biz") and query.get("hid")):
         return ""
     kept = [(name, query[name]) for name in ("__biz", "hid", "sn", "cid") if query.get(name)]
-    return urlunsplit((parts.scheme, parts.netloc, _HOMEPAGE_PATH, _join_query(kept), ""))
+    return urlunsplit((*_place(parts, base), _HOMEPAGE_PATH, _join_query(kept), ""))
 
 
 def link_as_given(url: str) -> str:
