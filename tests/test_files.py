@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import shutil
 import stat
@@ -133,6 +134,20 @@ def test_a_file_a_killed_write_leaves_is_hidden_from_jekyll_and_removed_by_the_n
     assert is_leftover(left) and left.name.startswith(".2024-01-01-x.md.")
     remove_leftovers(tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_temporary_name_a_killed_run_left_taken_is_passed_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temporary file's name is the process's id and its count of files made: a file a
+    killed run of the same id left under the next name is passed over, and kept as it is
+    (the next run's ``remove_leftovers`` takes it away)."""
+    monkeypatch.setattr(files, "_MADE", itertools.count(7))
+    left = tmp_path / f".post.md.{os.getpid()}-7.tmp"
+    left.write_bytes(b"left")
+    atomic_write(tmp_path / "post.md", b"new")
+    assert (tmp_path / "post.md").read_bytes() == b"new"
+    assert left.read_bytes() == b"left"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [left.name, "post.md"]
 
 
 @pytest.fixture
