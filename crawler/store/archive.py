@@ -529,7 +529,7 @@ def check_folders(layout: Layout, folders: Sequence[Path]) -> None:
     """``ArchiveError`` naming the first of ``folders`` that is a file (a folder replaced by
     hand, or by a sync tool): a rebuild went on to say it had no post to rebuild, or none
     with a capture, and a reader took the index it could not reach for an empty one, exit
-    status 0."""
+    status 0; a crawl fetched every page, to fail each write."""
     for folder in folders:
         if folder.exists() and not folder.is_dir():
             raise ArchiveError(f"cannot open the archive at {layout.root}/: {not_a_folder(folder)}")
