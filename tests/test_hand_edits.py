@@ -21,6 +21,7 @@ from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
+from tests.test_check import NOT_A_LOCK, lock_replaced
 from tests.test_watch import answer, watch
 
 ART = Art("2247497001", title="手工编辑过的文章")
@@ -558,6 +559,23 @@ def test_a_file_where_a_folder_of_the_archive_goes_is_one_line_before_wechat_is_
         f"archive keeps a folder (move it away): '{place}'"], result.stderr
     assert site.server.hits() == []
     assert place.read_text(encoding="utf-8") == "a file a person left"
+
+
+@pytest.mark.parametrize("kind", NOT_A_LOCK)
+def test_a_lock_that_is_no_regular_file_is_one_line_before_wechat_is_asked(
+        site: Site, tmp_path: Path, kind: str) -> None:
+    """A crawl on it was refused, but in words that named no file of a FIFO or a device
+    ("[Errno 22] Invalid argument"). Now the line names the lock and what to do."""
+    archive = tmp_path / "archive"
+    lock = lock_replaced(archive, kind)
+
+    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        f"scrapy crawl article: cannot open the archive at {archive}/: not a regular file, where the "
+        f"archive keeps its lock (move it away): '{lock}'"], result.stderr
+    assert site.server.hits() == []
 
 
 def edited_upstream(site: Site, art: Art) -> None:

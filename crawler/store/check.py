@@ -70,6 +70,8 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
                          (layout.captures, "raw capture")):
         if folder.exists() and not folder.is_dir():
             yield f"{folder}: not a folder, so no run can write a {what} there (each crawl fails)"
+    if not layout.lock_is_usable():
+        yield f"{layout.lock}: not a regular file, so no run can take the archive's lock (each crawl fails)"
     for leftover in leftovers(layout.posts):
         kept = kept_as_it_was(leftover)
         yield Unsettled(leftover, _LEFT_OVER if kept is None else (
