@@ -154,16 +154,25 @@ def test_a_folder_that_holds_no_archive_is_one_line_and_creates_nothing(
     assert (sorted(root.iterdir()) == []) if where == "empty" else not root.exists()
 
 
+# What stands where a folder of the archive goes, put there by hand or by a sync tool: each,
+# by how it is put
+NOT_A_FOLDER: dict[str, Callable[[Path], object]] = {
+    "a file": lambda path: path.write_text("a file where the folder was\n"),
+    "a link to nothing": lambda path: path.symlink_to(path.with_name("moved-away"))}
+
+
+@pytest.mark.parametrize("put", NOT_A_FOLDER)
 @pytest.mark.parametrize("folder, what", [("_posts", "post"), ("postimg", "picture"),
                                           (".state/warc", "raw capture")])
 def test_a_folder_of_the_archive_that_is_a_file_is_a_problem(tmp_path: Path, folder: str,
-                                                             what: str) -> None:
-    """Each crawl fails on such an archive (one line, exit status 1): verify called it sound."""
+                                                             what: str, put: str) -> None:
+    """Each crawl fails on such an archive (one line, exit status 1): verify called it sound,
+    and of a link to nothing (the folder it named moved away) it still did."""
     made_archive(tmp_path).close()
     path = tmp_path / folder
     if path.is_dir():
         shutil.rmtree(path)
-    path.write_text("a file where the folder was\n")
+    NOT_A_FOLDER[put](path)
     result = scrapy("verify", tmp_path)
     assert result.returncode == 1, result.stdout
     assert f"{path}: not a folder, so no run can write a {what} there (each crawl fails)\n" \

@@ -5,6 +5,7 @@ person's edit lost, never two posts of one article."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -21,7 +22,7 @@ from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
-from tests.test_check import NOT_A_LOCK, lock_replaced
+from tests.test_check import NOT_A_FOLDER, NOT_A_LOCK, lock_replaced
 from tests.test_watch import answer, watch
 
 ART = Art("2247497001", title="手工编辑过的文章")
@@ -535,21 +536,25 @@ def sources_of(site: Site, tmp_path: Path, spider: str) -> tuple[list[str], dict
     return ["-a", f"urls_file={listed}"], {}
 
 
-@pytest.mark.parametrize("spider", ["album", "accounts", "article"])
-@pytest.mark.parametrize("folder", ["_posts", "postimg", ".state", ".state/warc"])
+@pytest.mark.parametrize("spider, folder, put", [
+    *((spider, folder, "a file") for spider in ("album", "accounts", "article")
+      for folder in ("_posts", "postimg", ".state", ".state/warc")),
+    *(("article", folder, "a link to nothing") for folder in ("_posts", "postimg", ".state/warc"))])
 def test_a_file_where_a_folder_of_the_archive_goes_is_one_line_before_wechat_is_asked(
-        site: Site, tmp_path: Path, folder: str, spider: str) -> None:
+        site: Site, tmp_path: Path, spider: str, folder: str, put: str) -> None:
     """A file left where a folder of the archive goes (a folder replaced by a file, by hand
-    or a sync tool) fails every write there: the crawl fetched every page from WeChat, said
-    each write that failed and exited 1 at the end. Now, as ``rebuild`` does, it says so in
-    one line before asking WeChat for anything, exit status 1 (an archive that cannot be
-    opened), and the file stays as it was. ``.state/`` a file stopped it so already, in a
-    line that said "[Errno 17] File exists": that the folder was there."""
+    or a sync tool), or a link to nothing (the folder it named moved away), fails every write
+    there: the crawl fetched every page from WeChat, said each write that failed and exited 1
+    at the end. Now, as ``rebuild`` does, it says so in one line before asking WeChat for
+    anything, exit status 1 (an archive that cannot be opened), and what is there stays as it
+    was. ``.state/`` a file stopped it so already, in a line that said "[Errno 17] File
+    exists": that the folder was there."""
     words, settings = sources_of(site, tmp_path, spider)
     archive = tmp_path / "archive"
     place = archive / folder
     place.parent.mkdir(parents=True)
-    place.write_text("a file a person left", encoding="utf-8")
+    NOT_A_FOLDER[put](place)
+    before = os.lstat(place)
 
     result = crawl(spider, archive, *words, settings=settings)
 
@@ -558,7 +563,7 @@ def test_a_file_where_a_folder_of_the_archive_goes_is_one_line_before_wechat_is_
         f"scrapy crawl {spider}: cannot open the archive at {archive}/: [Errno 20] a file, where the "
         f"archive keeps a folder (move it away): '{place}'"], result.stderr
     assert site.server.hits() == []
-    assert place.read_text(encoding="utf-8") == "a file a person left"
+    assert (os.lstat(place).st_ino, os.lstat(place).st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 @pytest.mark.parametrize("kind", NOT_A_LOCK)

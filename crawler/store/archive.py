@@ -24,7 +24,15 @@ from crawler.convert.relink import relink_images, remote_images
 from crawler.reading import open_regular
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, Staged, make_folder, not_a_folder, put_back_on_failure, stage_many
+from crawler.store.files import (
+    NotPutBack,
+    Staged,
+    make_folder,
+    not_a_folder,
+    put_back_on_failure,
+    stage_many,
+    taken_by_no_folder,
+)
 from crawler.store.images import ImageStore, silence_pillow_warnings
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -538,12 +546,13 @@ def _what_to_do(error: sqlite3.DatabaseError) -> str:
 
 
 def check_folders(layout: Layout, folders: Sequence[Path]) -> None:
-    """``ArchiveError`` naming the first of ``folders`` that is a file (a folder replaced by
-    hand, or by a sync tool): a rebuild went on to say it had no post to rebuild, or none
-    with a capture, and a reader took the index it could not reach for an empty one, exit
-    status 0; a crawl fetched every page, to fail each write."""
+    """``ArchiveError`` naming the first of ``folders`` that is no folder (``taken_by_no_folder``:
+    a folder replaced by hand, or by a sync tool, a link to one moved away): a rebuild went
+    on to say it had no post to rebuild, or none with a capture, and a reader took the index
+    it could not reach for an empty one, exit status 0; a crawl fetched every page, to fail
+    each write."""
     for folder in folders:
-        if folder.exists() and not folder.is_dir():
+        if taken_by_no_folder(folder):
             raise ArchiveError(f"cannot open the archive at {layout.root}/: {not_a_folder(folder)}")
 
 
