@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
-from tests.mockserver import Gate, MockWeChat
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 
 ARTICLES = 30
@@ -181,6 +181,28 @@ def test_a_run_stopped_while_its_short_links_are_fetched_says_the_sources_it_lef
     again = crawl(spider, archive, *words, settings=settings)
     assert again.returncode == 0, again.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == len(arts)
+
+
+def test_a_run_stopped_while_its_short_link_answers_404_ends_by_its_signal_not_as_failed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The short link on the wire when SIGTERM came answered 404, the three URLs given after
+    it never asked: the stop left nothing, as the run counted it, so it was judged as a run
+    that had asked all it was given, "FAILED: no article page could be fetched", exit status
+    1. It left three URLs: it ends by its signal, as a run stopped with pages left does."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247495301, 3))
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{wechat.base}/s/GoneShort\n" + "".join(f"{site.link(art).replace('&amp;', '&')}\n"
+                                                                for art in arts), encoding="utf-8")
+    wechat.route("/s/GoneShort", Route(404, "text/html", b"<html>404</html>"))
+
+    log, returncode, _ = stopped_at(wechat, Gate(1, prefix="/s/"), crawl_command(
+        "article", tmp_path / "archive", "-a", f"urls_file={listed}",
+        settings={"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}))
+
+    assert returncode == -signal.SIGTERM, log
+    assert "3 of the 4 URLs given (not asked for yet) left for the next run" in log, log
+    assert "FAILED" not in log and "] ERROR: " not in log, log
 
 
 def test_a_run_stopped_when_its_only_page_answered_failed_ends_by_its_signal_not_as_failed(
