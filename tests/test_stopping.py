@@ -142,6 +142,7 @@ def test_a_run_stopped_before_it_asked_for_its_source_says_it_left_that_source(
     assert again.returncode == 0, again.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == len(arts)
 
+
 @pytest.mark.parametrize("spider, left", [("article", "3 of the 4 URLs given"),
                                           ("accounts", "1 of the 2 accounts given")])
 def test_a_run_stopped_while_its_short_links_are_fetched_says_the_sources_it_left_unasked(
@@ -187,8 +188,8 @@ def test_a_run_stopped_while_its_short_link_answers_404_ends_by_its_signal_not_a
         wechat: MockWeChat, tmp_path: Path) -> None:
     """The short link on the wire when SIGTERM came answered 404, the three URLs given after
     it never asked: the stop left nothing, as the run counted it, so it was judged as a run
-    that had asked all it was given, "FAILED: no article page could be fetched", exit status
-    1. It left three URLs: it ends by its signal, as a run stopped with pages left does."""
+    that had asked all it was given, "FAILED: none of the articles given could be fetched",
+    exit status 1. It left three URLs: it ends by its signal, as a run stopped with pages left does."""
     site = Site(wechat)
     arts = site.serve(numbered(2247495301, 3))
     listed = tmp_path / "urls.txt"
