@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from crawler.config import Config
 from crawler.report.tally import Stat, Tally
 from crawler.signalstop import SignalStop
-from crawler.store.archive import Archive
+from crawler.store.archive import Archive, Layout, check_folders
 
 logger = logging.getLogger(__name__)
 _ATTRIBUTE = "wechat_run"
@@ -130,7 +130,11 @@ class Run:
         """Open the archive at ``root`` now (``ArchiveError`` if it cannot be), to be closed
         when the engine stops (after the spider closed, so that the run report can still
         read the index). A post a killed run left that it could not put back as the index
-        records it is a write that failed: the run exits 1."""
+        records it is a write that failed: the run exits 1. A file where a folder of it goes
+        (``check_folders``) is refused here, before WeChat is asked for a page: it fails every
+        write there, and the run fetched every page to keep none."""
+        layout = Layout(root)
+        check_folders(layout, layout.folders)
         self._archive = Archive(root)
         if self._archive.posts_not_put_back:
             self.tally.count(Stat.POSTS_WRITE_FAILED, self._archive.posts_not_put_back)

@@ -60,11 +60,11 @@ def leaves(crawler: Crawler) -> str:
 def ask_to_stop(crawler: Crawler) -> str:
     """Tell the crawl's components that it stops (``stop_asked``): WeChat is asked for no
     page more. What the run leaves, as its stop line says it: the pages they left queued
-    (what each receiver returns, a number), what else they left (a receiver's words: the
-    sources none asked for yet, ``StartLeft``), and the pages of the listings in hand, which
-    are read to their end and queue what they list after this count (a job folder keeps
-    those too). The summary keeps them all (``Stat.STOP_LEFT``): a run so stopped has pages
-    left."""
+    (what each receiver returns, a number), what else they left (a receiver's words: every
+    source, none asked for yet, ``StartLeft``'s; how many of those given are not asked for
+    yet, the spider's), and the pages of the listings in hand, which are read to their end
+    and queue what they list after this count (a job folder keeps those too). The summary
+    keeps them all (``Stat.STOP_LEFT``): a run so stopped has pages left."""
     results = [result for _, result in crawler.signals.send_catch_log(signal=stop_asked)]
     left = sum(result for result in results if isinstance(result, int))
     unasked = [result for result in results if isinstance(result, str)]
@@ -133,8 +133,8 @@ class StartLeft:
     spider's ``start`` gives (its sources: the album, the accounts' albums and links, the URLs
     given). A signal as the crawl starts stops it before that, and the stop line said "0
     queued pages left for the next run" of a run that left all it was given unread; it now
-    says so (``stop_asked``). Once the engine has taken one, what it has not taken yet is not
-    known without making it early: the stop line counts what it queued."""
+    says so (``stop_asked``). Once the engine has taken one, the spider says how many of the
+    URLs or accounts it was given it has not asked for yet (``WeChatSpider.stop_asked``)."""
 
     def __init__(self) -> None:
         self.begun = False  # the engine took the first source, or found there was none

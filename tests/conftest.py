@@ -96,7 +96,7 @@ def started(spider: WeChatSpider) -> list[Request]:
     async def collect() -> list[Request]:
         return [request async for request in spider.start()]
     try:
-        return [*asyncio.run(collect()), *spider.held]
+        return [*asyncio.run(collect()), *(request for _, request in spider.held)]
     finally:
         Run.of(spider.crawler).archive.close()
 

@@ -181,7 +181,7 @@ def test_links_waiting_for_a_short_link_are_no_requests_in_memory(tmp_path: Path
         tracemalloc.stop()
     try:
         assert held < 100 * links, f"{held / links:.0f} bytes a link waiting"
-        waiting = list(spider.held)
+        waiting = [request for _, request in spider.held]
         assert len(waiting) == links and waiting[0].url == LONG.replace("2247500001", "2247600000")
     finally:
         Run.of(spider.crawler).archive.close()

@@ -3,11 +3,13 @@ the archive commands on a folder that holds none."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -152,16 +154,25 @@ def test_a_folder_that_holds_no_archive_is_one_line_and_creates_nothing(
     assert (sorted(root.iterdir()) == []) if where == "empty" else not root.exists()
 
 
+# What stands where a folder of the archive goes, put there by hand or by a sync tool: each,
+# by how it is put
+NOT_A_FOLDER: dict[str, Callable[[Path], object]] = {
+    "a file": lambda path: path.write_text("a file where the folder was\n"),
+    "a link to nothing": lambda path: path.symlink_to(path.with_name("moved-away"))}
+
+
+@pytest.mark.parametrize("put", NOT_A_FOLDER)
 @pytest.mark.parametrize("folder, what", [("_posts", "post"), ("postimg", "picture"),
                                           (".state/warc", "raw capture")])
 def test_a_folder_of_the_archive_that_is_a_file_is_a_problem(tmp_path: Path, folder: str,
-                                                             what: str) -> None:
-    """Each crawl fails on such an archive (one line, exit status 1): verify called it sound."""
+                                                             what: str, put: str) -> None:
+    """Each crawl fails on such an archive (one line, exit status 1): verify called it sound,
+    and of a link to nothing (the folder it named moved away) it still did."""
     made_archive(tmp_path).close()
     path = tmp_path / folder
     if path.is_dir():
         shutil.rmtree(path)
-    path.write_text("a file where the folder was\n")
+    NOT_A_FOLDER[put](path)
     result = scrapy("verify", tmp_path)
     assert result.returncode == 1, result.stdout
     assert f"{path}: not a folder, so no run can write a {what} there (each crawl fails)\n" \
@@ -196,6 +207,52 @@ def test_a_folder_the_command_needs_that_is_a_file_is_one_line_and_exit_status_1
                      f"the archive keeps a folder (move it away): '{path}'"], result.stderr
     assert result.stdout == ""
     assert path.read_text() == "a file where the folder was\n"
+
+
+# A lock that is no regular file, made by hand or by a sync tool: each kind, by how it is made
+NOT_A_LOCK: dict[str, Callable[[Path], object]] = {
+    "a folder": Path.mkdir, "a FIFO": os.mkfifo, "a link to a device": lambda path: path.symlink_to(os.devnull)}
+
+
+def lock_replaced(root: Path, kind: str) -> Path:
+    """The lock of the archive at ``root`` (made if none is yet), replaced by ``kind`` of
+    file (``NOT_A_LOCK``)."""
+    Archive(root).close()
+    lock = root / ".state" / "lock"
+    lock.unlink()
+    NOT_A_LOCK[kind](lock)
+    return lock
+
+
+@pytest.mark.timeout(60)  # a FIFO's open waited for a writer for ever
+@pytest.mark.parametrize("kind", NOT_A_LOCK)
+def test_a_lock_that_is_no_regular_file_is_a_problem(tmp_path: Path, kind: str) -> None:
+    """No run can take such a lock: each crawl and rebuild fails on it. ``verify`` called
+    the archive sound, exit status 0 (of a FIFO, it waited for a writer for ever)."""
+    lock = lock_replaced(tmp_path, kind)
+
+    result = scrapy("verify", tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"{lock}: not a regular file, so no run can take the archive's lock (each crawl fails)",
+        f"verify: 1 problem in {tmp_path}"], result.stdout
+
+
+@pytest.mark.parametrize("kind", NOT_A_LOCK)
+def test_a_lock_that_is_no_regular_file_is_one_line_of_rebuild_naming_it(tmp_path: Path, kind: str) -> None:
+    """``rebuild`` on it said "[Errno 21] Is a directory", or of a FIFO or a device only
+    "[Errno 22] Invalid argument", naming no file. Now the line names it and what to do."""
+    lock = lock_replaced(tmp_path, kind)
+
+    result = scrapy("rebuild", tmp_path)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        f"scrapy rebuild: cannot open the archive at {tmp_path}/: not a regular file, where the archive "
+        f"keeps its lock (move it away): '{lock}'"], result.stderr
+    assert result.stdout == ""
+
 
 def test_a_file_name_cannot_write_a_line_of_verifys_own(tmp_path: Path) -> None:
     from tests.test_captures import scrapy

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import threading
 from io import BytesIO
 from pathlib import Path
 
@@ -501,8 +502,28 @@ def test_oversized_and_non_image_downloads_keep_their_urls(wechat: MockWeChat,
     assert not list((tmp_path / "postimg").glob("*"))
 
 
-def test_a_disk_error_is_one_clear_line_and_loses_nothing(legacy: Served, tmp_path: Path) -> None:
-    (tmp_path / "_posts").write_text("not a folder")
+def a_file_put_in_place_of(folder: Path, server: MockWeChat) -> None:
+    """Have a file put where the archive keeps ``folder`` (by a person, by a sync tool) as the
+    crawl asks ``server`` for its first page, once: the crawl found the folder sound as it
+    started (a file there from the start is one line, nothing fetched), and each write there
+    fails from then on."""
+    lock = threading.Lock()  # the server answers each connection on a thread of its own
+
+    def put_file(path: str) -> None:
+        with lock:
+            if server.before_answer is not put_file:
+                return
+            server.before_answer = lambda path: None
+            if folder.is_dir():  # made as the archive opened, empty
+                folder.rmdir()
+            folder.write_text("not a folder")
+
+    server.before_answer = put_file
+
+
+def test_a_disk_error_is_one_clear_line_and_loses_nothing(wechat: MockWeChat, tmp_path: Path) -> None:
+    legacy = serve_legacy_shape(wechat)
+    a_file_put_in_place_of(tmp_path / "_posts", wechat)
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert re.search(r"ERROR: Not archived: cannot write the post of "
                      r"https://mp\.weixin\.qq\.com/s\?__biz=\S+: \[Errno \d+\] \w",
@@ -521,8 +542,7 @@ def test_each_post_a_disk_error_costs_is_a_line_of_the_command_the_first_an_erro
     listed = tmp_path / "urls.txt"
     listed.write_text("\n".join(urls), encoding="utf-8")
     archive = tmp_path / "archive"
-    (archive / "_posts").parent.mkdir()
-    (archive / "_posts").write_text("not a folder")
+    a_file_put_in_place_of(archive / "_posts", wechat)
     result = crawl_cli("article", archive, "-a", f"urls_file={listed}")
     assert result.returncode == 1, result.stderr
     said = [line for line in result.stderr.splitlines() if "Not archived: cannot write the post of" in line]
@@ -530,9 +550,10 @@ def test_each_post_a_disk_error_costs_is_a_line_of_the_command_the_first_an_erro
     assert {re.search(r"mid=(\d+)", line)[1] for line in said} == {"301", "302", "303"}  # type: ignore[index]
 
 
-def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(legacy: Served,
+def test_images_that_cannot_be_written_keep_their_urls_and_are_retried(wechat: MockWeChat,
                                                                        tmp_path: Path) -> None:
-    (tmp_path / "postimg").write_text("not a folder")
+    legacy = serve_legacy_shape(wechat)
+    a_file_put_in_place_of(tmp_path / "postimg", wechat)
     result = crawl("article", tmp_path, "-a", f"url={legacy.url}")
     assert result.returncode == 1, result.stderr  # the archive cannot be written
     assert len(re.findall(r"ERROR: Images not stored[^\n]*: 7 of 7 in ", result.stderr)) == 1

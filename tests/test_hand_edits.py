@@ -4,6 +4,8 @@ person's edit lost, never two posts of one article."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -20,6 +22,7 @@ from crawler.wechat.page import parse_page
 from tests.conftest import crawl, jekyll_build, scrapy_command, serve_legacy_shape
 from tests.mockserver import MockWeChat, Route, png
 from tests.site import Art, Site
+from tests.test_check import NOT_A_FOLDER, NOT_A_LOCK, lock_replaced
 from tests.test_watch import answer, watch
 
 ART = Art("2247497001", title="手工编辑过的文章")
@@ -516,43 +519,69 @@ def test_a_copy_of_a_post_made_by_hand_is_named_when_the_index_is_rebuilt(site: 
     assert "警方特别提示" not in copy.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("folder", ["postimg", "_posts", ".state/warc"])
-def test_a_file_where_a_folder_of_the_archive_goes_is_said_as_that(
-        site: Site, tmp_path: Path, folder: str) -> None:
-    """A file left where ``postimg/``, ``_posts/`` or ``.state/warc/`` goes (a folder
-    replaced by a file, by hand or a sync tool) was "[Errno 17] File exists: '…/postimg'":
-    the folder exists, the line said, not that it is a file. Now one line says so and what
-    to do; the run goes on as before, exit status 1 (the archive could not be written)."""
+def sources_of(site: Site, tmp_path: Path, spider: str) -> tuple[list[str], dict[str, str]]:
+    """The ``-a`` words and settings of a crawl by ``spider`` (album, accounts, article of a
+    list of URLs) of ``ART`` and another article of the site."""
+    other = Art("2247497002", albums=("3001",))
+    site.article(other)
+    links = [site.link(art).replace("&amp;", "&") for art in (ART, other)]
+    if spider == "album":
+        return ["-a", f"url={site.album('3001', [ART, other])}"], {}
+    if spider == "accounts":
+        accounts = tmp_path / "accounts.toml"
+        accounts.write_text(f'[[account]]\nname = "测试反诈中心"\nurls = {json.dumps(links)}\n', encoding="utf-8")
+        return [], {"ACCOUNTS_FILE": str(accounts), "WECHAT_BASE_URL": site.server.base}
+    listed = tmp_path / "urls.txt"
+    listed.write_text("\n".join(links) + "\n", encoding="utf-8")
+    return ["-a", f"urls_file={listed}"], {}
+
+
+@pytest.mark.parametrize("spider, folder, put", [
+    *((spider, folder, "a file") for spider in ("album", "accounts", "article")
+      for folder in ("_posts", "postimg", ".state", ".state/warc")),
+    *(("article", folder, "a link to nothing") for folder in ("_posts", "postimg", ".state/warc"))])
+def test_a_file_where_a_folder_of_the_archive_goes_is_one_line_before_wechat_is_asked(
+        site: Site, tmp_path: Path, spider: str, folder: str, put: str) -> None:
+    """A file left where a folder of the archive goes (a folder replaced by a file, by hand
+    or a sync tool), or a link to nothing (the folder it named moved away), fails every write
+    there: the crawl fetched every page from WeChat, said each write that failed and exited 1
+    at the end. Now, as ``rebuild`` does, it says so in one line before asking WeChat for
+    anything, exit status 1 (an archive that cannot be opened), and what is there stays as it
+    was. ``.state/`` a file stopped it so already, in a line that said "[Errno 17] File
+    exists": that the folder was there."""
+    words, settings = sources_of(site, tmp_path, spider)
     archive = tmp_path / "archive"
     place = archive / folder
     place.parent.mkdir(parents=True)
-    place.write_text("a file a person left", encoding="utf-8")
+    NOT_A_FOLDER[put](place)
+    before = os.lstat(place)
 
-    result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
+    result = crawl(spider, archive, *words, settings=settings)
 
     assert result.returncode == 1, result.stderr
-    [line] = [line for line in result.stderr.splitlines() if " ERROR: " in line and "Exit status" not in line]
-    assert f"[Errno 20] a file, where the archive keeps a folder (move it away): '{place}'" in line, line
-    assert place.read_text(encoding="utf-8") == "a file a person left"
+    assert result.stderr.splitlines() == [
+        f"scrapy crawl {spider}: cannot open the archive at {archive}/: [Errno 20] a file, where the "
+        f"archive keeps a folder (move it away): '{place}'"], result.stderr
+    assert site.server.hits() == []
+    assert (os.lstat(place).st_ino, os.lstat(place).st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
-def test_a_file_where_the_state_folder_goes_is_one_line_naming_it(site: Site, tmp_path: Path) -> None:
-    """A file where ``.state/`` goes stopped the crawl before it started, as it should, in a
-    line that said "[Errno 17] File exists: '…/.state'": that the folder was there. Now the
-    line says what the other folders' say (above)."""
+@pytest.mark.parametrize("kind", NOT_A_LOCK)
+def test_a_lock_that_is_no_regular_file_is_one_line_before_wechat_is_asked(
+        site: Site, tmp_path: Path, kind: str) -> None:
+    """A crawl on it was refused, but in words that named no file of a FIFO or a device
+    ("[Errno 22] Invalid argument"). Now the line names the lock and what to do."""
     archive = tmp_path / "archive"
-    place = archive / ".state"
-    archive.mkdir()
-    place.write_text("a file a person left", encoding="utf-8")
+    lock = lock_replaced(archive, kind)
 
     result = crawl("article", archive, "-a", f"url={site.link(ART).replace('&amp;', '&')}")
 
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [
-        f"scrapy crawl article: cannot open the archive at {archive}/: [Errno 20] a file, where the "
-        f"archive keeps a folder (move it away): '{place}'"], result.stderr
+        f"scrapy crawl article: cannot open the archive at {archive}/: not a regular file, where the "
+        f"archive keeps its lock (move it away): '{lock}'"], result.stderr
     assert site.server.hits() == []
-    assert place.read_text(encoding="utf-8") == "a file a person left"
+
 
 def edited_upstream(site: Site, art: Art) -> None:
     """``art``'s page served with a word changed and a picture added: a post no worse."""

@@ -4,6 +4,7 @@ real command, at a polite pace, against the stand-in."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT, crawl, crawl_command, crawl_env
-from tests.mockserver import Gate, MockWeChat
+from tests.mockserver import Gate, MockWeChat, Route
 from tests.site import BIZ, OTHER_BIZ, Art, Site, numbered
 
 ARTICLES = 30
@@ -140,6 +141,70 @@ def test_a_run_stopped_before_it_asked_for_its_source_says_it_left_that_source(
     again = crawl("album", archive, "-a", f"url={album}", settings=settings)
     assert again.returncode == 0, again.stderr
     assert len(list((archive / "_posts").glob("*.md"))) == len(arts)
+
+
+@pytest.mark.parametrize("spider, left", [("article", "3 of the 4 URLs given"),
+                                          ("accounts", "1 of the 2 accounts given")])
+def test_a_run_stopped_while_its_short_links_are_fetched_says_the_sources_it_left_unasked(
+        wechat: MockWeChat, tmp_path: Path, spider: str, left: str) -> None:
+    """SIGTERM while the short link given first is on the wire: the other sources wait for
+    it (``short_links_first``), none of their pages asked, and the stop line said "0 queued
+    pages left for the next run" of a run that left them all. Now it says how many of those
+    given it left; the next run archives them."""
+    site = Site(wechat)
+    # the first two of one account, the others of another
+    arts = [Art("2247495201", token="ShortFirst"), Art("2247495202"), *numbered(2247495203, 2, biz=OTHER_BIZ)]
+    site.serve(arts)
+    links = [site.short(arts[0]), *(site.link(art).replace("&amp;", "&") for art in arts[1:])]
+    archive = tmp_path / "archive"
+    settings = {"WECHAT_BASE_URL": wechat.base, "WATCH_PER_RUN": "0"}
+    if spider == "article":
+        listed = tmp_path / "urls.txt"
+        listed.write_text("\n".join(links) + "\n", encoding="utf-8")
+        words = ["-a", f"urls_file={listed}"]
+    else:
+        accounts = tmp_path / "accounts.toml"
+        accounts.write_text("".join(f'[[account]]\nname = "{name}"\nurls = {json.dumps(urls)}\n'
+                                    for name, urls in (("甲市反诈中心", links[:2]), ("乙市反诈中心", links[2:]))),
+                            encoding="utf-8")
+        settings["ACCOUNTS_FILE"] = str(accounts)
+        words = []
+
+    log, returncode, _ = stopped_at(wechat, Gate(1, prefix="/s/"), crawl_command(
+        spider, archive, *words, settings={**settings, "DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}))
+
+    assert returncode == -signal.SIGTERM, log
+    assert [path for path, _ in wechat.hits("/s")] == ["/s/ShortFirst"], log
+    [stopping] = [line for line in log.splitlines() if "Stopping" in line]
+    assert stopping.endswith(f"INFO: Stopping (SIGTERM): no page more is asked of WeChat, 0 queued pages and "
+                             f"{left} (not asked for yet) left for the next run; the pages in hand are "
+                             "finished first; SIGTERM again stops at once"), stopping
+    again = crawl(spider, archive, *words, settings=settings)
+    assert again.returncode == 0, again.stderr
+    assert len(list((archive / "_posts").glob("*.md"))) == len(arts)
+
+
+def test_a_run_stopped_while_its_short_link_answers_404_ends_by_its_signal_not_as_failed(
+        wechat: MockWeChat, tmp_path: Path) -> None:
+    """The short link on the wire when SIGTERM came answered 404, the three URLs given after
+    it never asked: the stop left nothing, as the run counted it, so it was judged as a run
+    that had asked all it was given, "FAILED: none of the articles given could be fetched",
+    exit status 1. It left three URLs: it ends by its signal, as a run stopped with pages left does."""
+    site = Site(wechat)
+    arts = site.serve(numbered(2247495301, 3))
+    listed = tmp_path / "urls.txt"
+    listed.write_text(f"{wechat.base}/s/GoneShort\n" + "".join(f"{site.link(art).replace('&amp;', '&')}\n"
+                                                                for art in arts), encoding="utf-8")
+    wechat.route("/s/GoneShort", Route(404, "text/html", b"<html>404</html>"))
+
+    log, returncode, _ = stopped_at(wechat, Gate(1, prefix="/s/"), crawl_command(
+        "article", tmp_path / "archive", "-a", f"urls_file={listed}",
+        settings={"DOWNLOAD_DELAY": DELAY, "DOWNLOAD_DELAY_JITTER": "0"}))
+
+    assert returncode == -signal.SIGTERM, log
+    assert "3 of the 4 URLs given (not asked for yet) left for the next run" in log, log
+    assert "FAILED" not in log and "] ERROR: " not in log, log
+
 
 def test_a_run_stopped_when_its_only_page_answered_failed_ends_by_its_signal_not_as_failed(
         wechat: MockWeChat, tmp_path: Path) -> None:

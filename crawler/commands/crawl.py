@@ -3,10 +3,11 @@ cron can use.
 
 A spider name it does not have, bad settings or ``-a`` arguments get one line saying what
 is wrong and exit status 2; an archive that cannot be opened (another run writing it, a
-damaged index) or a job's Redis that does not answer, one line and exit status 1; a second
-writer of a job, one line and exit status 2. A run cut short by WeChat's blocking, by
-losing Redis or by its archive refusing a write (a full or read-only disk), in which no
-source could be read, or that could not reach WeChat, exits with status 1. A run stopped by
+damaged index, a file where a folder of it goes) or a job's Redis that does not answer, one
+line and exit status 1, before WeChat is asked for anything; a second writer of a job, one
+line and exit status 2. A run cut short by WeChat's blocking, by losing Redis or by its
+archive refusing a write (a full or read-only disk), in which no source could be read, or
+that could not reach WeChat, exits with status 1. A run stopped by
 a signal (Ctrl-C, ``systemctl stop``) that did not fail ends, after its summary, by that
 signal: status 128 + N to a shell, a clean stop to systemd; one that a second signal stopped
 at once ends by that one, its last line saying so (there is no summary).

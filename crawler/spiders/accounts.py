@@ -23,9 +23,9 @@ from crawler.config import Config
 from crawler.items import AccountTagged, LinkFound, LinkToFollow, StateRecord
 from crawler.report.tally import Stat
 from crawler.settingread import from_home
-from crawler.spiders.arguments import ArgumentError, check_known
+from crawler.spiders.arguments import ArgumentError, Given, check_known
 from crawler.spiders.articlepages import asked_url
-from crawler.spiders.base import WeChatSpider
+from crawler.spiders.base import Sourced, WeChatSpider
 from crawler.spiders.discovery import AlbumLead, HomepageLead, LinkLead
 from crawler.store.accountbook import AccountBook
 from crawler.watch.mend import mend_requests
@@ -56,6 +56,10 @@ class AccountsParams:
         except AccountsError as error:
             raise ArgumentError(str(error)) from None
 
+    @property
+    def given(self) -> Given:
+        return Given(len(self.accounts), "account")
+
 
 class AccountsSpider(WeChatSpider):
     """Per account: the albums given and those found on its pages before, the URLs, feeds
@@ -66,9 +70,10 @@ class AccountsSpider(WeChatSpider):
     params: AccountsParams
 
     async def start(self) -> AsyncIterator[scrapy.Request | StateRecord | AccountTagged]:
-        outputs = [*(output for account in self.params.accounts
-                     for output in self._account_requests(account)), *watch_requests(self),
-                   *mend_requests(self)]
+        outputs: list[Sourced] = [
+            *((number, output) for number, account in enumerate(self.params.accounts)
+              for output in self._account_requests(account)),
+            *((None, output) for output in (*watch_requests(self), *mend_requests(self)))]
         for output in self.short_links_first(lambda: outputs):
             yield output
 

@@ -10,11 +10,13 @@ be the true string ``'false'``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, Self
 
 from crawler.config import Config
 from crawler.reading import not_utf8, read_text
+from crawler.report.logtext import counted
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off", ""}
@@ -28,6 +30,19 @@ class NothingGiven(Exception):
     """Arguments that name nothing to do: a list file with no entry, a folder with no saved
     page. No mistake (a cron job's list of the day may be empty): the crawl says so in one
     line, the message, and ends with status 0."""
+
+
+@dataclass(frozen=True)
+class Given:
+    """How many sources (URLs, accounts) a spider's ``Params`` were given, and of what kind:
+    a run stopped before it asked for them all says how many it left (``short_links_first``)."""
+
+    count: int
+    kind: str  # one source: "URL"
+
+    def of(self, left: int) -> str:
+        """``left`` of them, as a stop line says it."""
+        return f"{left} of the {counted(self.count, self.kind)} given"
 
 
 class SpiderParams(Protocol):

@@ -17,7 +17,15 @@ from crawler.accounts import Account
 from crawler.config import Config
 from crawler.report.tally import Stat, named_by_user
 from crawler.settingread import from_home
-from crawler.spiders.arguments import ArgumentError, NothingGiven, check_known, flag, list_file, tags_given
+from crawler.spiders.arguments import (
+    ArgumentError,
+    Given,
+    NothingGiven,
+    check_known,
+    flag,
+    list_file,
+    tags_given,
+)
 from crawler.spiders.base import WeChatSpider
 from crawler.wechat.article import Article
 from crawler.wechat.listing import album_url
@@ -56,6 +64,10 @@ class ArticleParams:
         return cls(urls=_each_once(urls), follow_albums=flag(arguments, "follow_albums"),
                    tags=tags_given(arguments))
 
+    @property
+    def given(self) -> Given:
+        return Given(len(self.urls), "URL")
+
 
 def _each_once(urls: list[str]) -> tuple[str, ...]:
     """Each article once, where it was first given, by a link with ``chksm`` if any of its
@@ -76,8 +88,9 @@ class ArticleSpider(WeChatSpider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.tally.set(Stat.ARTICLES_GIVEN, len(self.params.urls))  # for the exit status
-        for request in self.short_links_first(lambda: (self.article_request(url, "url", refetch=True)
-                                                       for url in self.params.urls)):
+        for request in self.short_links_first(lambda: (
+                (number, self.article_request(url, "url", refetch=True))
+                for number, url in enumerate(self.params.urls))):
             yield request
 
     @property

@@ -20,11 +20,37 @@ from scrapy.exceptions import DontCloseSpider
 
 from crawler.config import Config
 from crawler.incremental import IncrementalMiddleware
+from crawler.run import stop_asked
 from crawler.spiders.arguments import SpiderParams
 from crawler.spiders.listingpages import ListingPages
 
 # Held start requests sent at once when the spider is idle (``release_held``).
 _HELD_AT_ONCE = 100
+# A start output and the number of the source given that it comes of (a URL, an account, in
+# the order of ``Params``), or None: of no source given (the watch's pages).
+Sourced = tuple[int | None, Any]
+
+
+class SourcesAsked:
+    """Which of the sources a spider was given, numbered from 0, have requests, and whether
+    the engine took one of them yet: a byte a source, where a set of their numbers took some
+    60 bytes a link of a list of thousands."""
+
+    _NONE, _WAITING, _ASKED = range(3)
+
+    def __init__(self, given: int):
+        self._states = bytearray(given)
+        self.waiting = 0  # sources with requests, none taken yet
+
+    def has_request(self, source: int) -> None:
+        if self._states[source] == self._NONE:
+            self._states[source] = self._WAITING
+            self.waiting += 1
+
+    def asked(self, source: int) -> None:
+        if self._states[source] == self._WAITING:
+            self._states[source] = self._ASKED
+            self.waiting -= 1
 
 
 class WeChatSpider(ListingPages):
@@ -46,31 +72,55 @@ class WeChatSpider(ListingPages):
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.release_held, signal=signals.spider_idle)
         crawler.signals.connect(spider.opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.stop_asked, signal=stop_asked)
         return spider
 
     @cached_property
-    def held(self) -> Iterator[scrapy.Request]:
-        """Start requests held back by ``short_links_first``, made as they are sent."""
+    def held(self) -> Iterator[tuple[int | None, scrapy.Request]]:
+        """Start requests held back by ``short_links_first``, made as they are sent, each
+        with the number of its source."""
         return iter(())
 
-    def short_links_first(self, outputs: Callable[[], Iterable[Any]]) -> Iterator[Any]:
-        """``start``'s outputs (``outputs()`` makes them, the same each time: made again
-        rather than kept, so that a list of thousands of links is not thousands of requests
-        in memory at once); but while any is a request for a short link naming no article
-        the index knows, the other requests are held back until the spider is idle
-        (``release_held``). A short link names its article only once fetched: another link
-        to that article (given too, an album's, a feed's) then finds it requested this run
-        (``IncrementalMiddleware``), and it is fetched once, whatever the pages in flight."""
-        unnamed = [isinstance(output, scrapy.Request) and bool(output.meta.get("article"))
-                   and self.index.article_of(output.url) is None for output in outputs()]
+    @cached_property
+    def sources(self) -> SourcesAsked:
+        """Which of the sources given the engine took requests of (``short_links_first``)."""
+        return SourcesAsked(0)
+
+    def short_links_first(self, outputs: Callable[[], Iterable[Sourced]]) -> Iterator[Any]:
+        """``start``'s outputs (``outputs()`` makes them, each with the number of its source
+        given, the same each time: made again rather than kept, so that a list of thousands
+        of links is not thousands of requests in memory at once); but while any is a request
+        for a short link naming no article the index knows, the other requests are held back
+        until the spider is idle (``release_held``). A short link names its article only once
+        fetched: another link to that article (given too, an album's, a feed's) then finds it
+        requested this run (``IncrementalMiddleware``), and it is fetched once, whatever the
+        pages in flight. The sources none of whose requests were taken yet, held back or not
+        come to, are what a stop leaves of them (``stop_asked``: ``Params.given`` says how
+        many were given)."""
+        self.sources = SourcesAsked(self.params.given.count)
+        unnamed = []
+        for source, output in outputs():
+            is_request = isinstance(output, scrapy.Request)
+            if is_request and source is not None:
+                self.sources.has_request(source)
+            unnamed.append(is_request and bool(output.meta.get("article"))
+                           and self.index.article_of(output.url) is None)
         if not any(unnamed):
-            yield from outputs()
-            return
-        for output, short in zip(outputs(), unnamed, strict=True):
-            if short or not isinstance(output, scrapy.Request):
+            for source, output in outputs():
+                self._taken(source, output)
                 yield output
-        self.held = (output for output, short in zip(outputs(), unnamed, strict=True)
+            return
+        for (source, output), short in zip(outputs(), unnamed, strict=True):
+            if short or not isinstance(output, scrapy.Request):
+                self._taken(source, output)
+                yield output
+        self.held = ((source, output) for (source, output), short in zip(outputs(), unnamed, strict=True)
                      if isinstance(output, scrapy.Request) and not short)
+
+    def _taken(self, source: int | None, output: Any) -> None:
+        """Note that the engine takes ``output`` now: a request of ``source`` asks for it."""
+        if isinstance(output, scrapy.Request) and source is not None:
+            self.sources.asked(source)
 
     def release_held(self) -> None:
         """The requests ``short_links_first`` held back, once the short links are fetched,
@@ -80,7 +130,8 @@ class WeChatSpider(ListingPages):
         gate = self.crawler.get_spider_middleware(IncrementalMiddleware)
         assert self.crawler.engine is not None
         sent = 0
-        for request in self.held:
+        for source, request in self.held:
+            self._taken(source, request)
             if gate is None or gate.wanted(request):
                 self.crawler.engine.crawl(request)
                 sent += 1
@@ -88,3 +139,12 @@ class WeChatSpider(ListingPages):
                     break
         if sent:
             raise DontCloseSpider
+
+    def stop_asked(self) -> str | None:
+        """What of its sources the run leaves, as the stop line says it (``ask_to_stop``): those
+        given none of whose pages were asked for yet, waiting for a short link or not come to;
+        None: none. (Stopped before the engine took any output of ``start``, ``StartLeft``
+        says that it left every source.)"""
+        if not self.sources.waiting:
+            return None
+        return f"{self.params.given.of(self.sources.waiting)} (not asked for yet)"

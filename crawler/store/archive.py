@@ -21,9 +21,18 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from crawler.convert.relink import relink_images, remote_images
+from crawler.reading import open_regular
 from crawler.report.logtext import counted
 from crawler.store.captures import CaptureError, CaptureStore, read_capture
-from crawler.store.files import NotPutBack, Staged, make_folder, not_a_folder, put_back_on_failure, stage_many
+from crawler.store.files import (
+    NotPutBack,
+    Staged,
+    make_folder,
+    not_a_folder,
+    put_back_on_failure,
+    stage_many,
+    taken_by_no_folder,
+)
 from crawler.store.images import ImageStore, silence_pillow_warnings
 from crawler.store.index import ArticleState, Index
 from crawler.store.links import PostLinks
@@ -89,6 +98,10 @@ class Layout:
         return self.state / "warc"
 
     @property
+    def lock(self) -> Path:
+        return self.state / "lock"
+
+    @property
     def folders(self) -> tuple[Path, ...]:
         """The folders a run writes in."""
         return self.posts, self.images, self.state, self.captures
@@ -97,6 +110,13 @@ class Layout:
         """Whether ``root`` holds an archive: the blog's posts folder, or the state a run
         leaves (a run that wrote no post yet)."""
         return self.posts.is_dir() or self.state.is_dir()
+
+    def lock_is_usable(self) -> bool:
+        """Whether a run can take the archive's lock: ``.state/lock`` is a regular file, or
+        none is there yet. A folder, a FIFO or a link to a device there (made by hand, or by
+        a sync tool) failed every crawl and rebuild in words that did not name it ("Invalid
+        argument"), and verify called the archive sound."""
+        return self.lock.is_file() or not self.lock.exists()
 
     def image_link(self, name: str) -> str:
         """How a post links to a stored image (the site may live under a base URL)."""
@@ -526,12 +546,13 @@ def _what_to_do(error: sqlite3.DatabaseError) -> str:
 
 
 def check_folders(layout: Layout, folders: Sequence[Path]) -> None:
-    """``ArchiveError`` naming the first of ``folders`` that is a file (a folder replaced by
-    hand, or by a sync tool): a rebuild went on to say it had no post to rebuild, or none
-    with a capture, and a reader took the index it could not reach for an empty one, exit
-    status 0."""
+    """``ArchiveError`` naming the first of ``folders`` that is no folder (``taken_by_no_folder``:
+    a folder replaced by hand, or by a sync tool, a link to one moved away): a rebuild went
+    on to say it had no post to rebuild, or none with a capture, and a reader took the index
+    it could not reach for an empty one, exit status 0; a crawl fetched every page, to fail
+    each write."""
     for folder in folders:
-        if folder.exists() and not folder.is_dir():
+        if taken_by_no_folder(folder):
             raise ArchiveError(f"cannot open the archive at {layout.root}/: {not_a_folder(folder)}")
 
 
@@ -540,7 +561,10 @@ def _lock(layout: Layout) -> int:
     cannot = f"cannot open the archive at {layout.root}/"
     try:
         make_folder(layout.state)
-        fd = os.open(layout.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        if not layout.lock_is_usable():
+            raise ArchiveError(f"{cannot}: not a regular file, where the archive keeps its lock "
+                               f"(move it away): {str(layout.lock)!r}")
+        fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise ArchiveError(f"{cannot}: {error}") from None
     try:
@@ -568,17 +592,16 @@ def writer_of(layout: Layout) -> str | None:
     """Which process holds the archive's lock (``process 1234``), writing it now; None when
     none does. Only looks: the lock is taken for an instant, shared, and let go."""
     try:
-        fd = os.open(layout.state / "lock", os.O_RDONLY)
-    except OSError:  # no run has locked it yet
+        lock = open_regular(layout.lock)  # a FIFO's open would wait for a writer
+    except OSError:  # no run has locked it yet, or none can (``Layout.lock_is_usable``)
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return _holder(fd)
-    except OSError:  # a share that takes no lock: no run writes it either
-        return None
-    finally:
-        os.close(fd)  # and the shared lock with it
+    with lock:  # closed, and the shared lock let go with it
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _holder(lock.fileno())
+        except OSError:  # a share that takes no lock: no run writes it either
+            return None
     return None
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from crawler.convert.relink import remote_images
 from crawler.reading import open_regular
 from crawler.store.archive import Archive
-from crawler.store.files import is_leftover, kept_as_it_was, leftovers
+from crawler.store.files import is_leftover, kept_as_it_was, leftovers, taken_by_no_folder
 from crawler.store.images import damage
 from crawler.store.postfiles import PostError, front_matter, post_files, read_post
 from crawler.store.readonly import read_only
@@ -68,8 +68,10 @@ def check_archive(archive: Archive, now: datetime | None = None) -> Iterator[str
     articles: dict[str, list[tuple[tuple[str, str], str]]] = defaultdict(list)  # its posts
     for folder, what in ((layout.posts, "post"), (layout.images, "picture"),
                          (layout.captures, "raw capture")):
-        if folder.exists() and not folder.is_dir():
+        if taken_by_no_folder(folder):
             yield f"{folder}: not a folder, so no run can write a {what} there (each crawl fails)"
+    if not layout.lock_is_usable():
+        yield f"{layout.lock}: not a regular file, so no run can take the archive's lock (each crawl fails)"
     for leftover in leftovers(layout.posts):
         kept = kept_as_it_was(leftover)
         yield Unsettled(leftover, _LEFT_OVER if kept is None else (

@@ -34,6 +34,13 @@ def make_folder(folder: Path) -> None:
         raise not_a_folder(folder) from None
 
 
+def taken_by_no_folder(folder: Path) -> bool:
+    """Whether something that is no folder stands where the archive keeps ``folder``: a
+    file, or a link to nothing (the folder it named moved away), where ``make_folder`` makes
+    none, and every write there fails."""
+    return os.path.lexists(folder) and not folder.is_dir()
+
+
 def not_a_folder(folder: Path) -> NotADirectoryError:
     """The error of a file where the archive keeps ``folder``, in words that say what to do."""
     return NotADirectoryError(errno.ENOTDIR, "a file, where the archive keeps a folder (move it away)",
