@@ -270,6 +270,9 @@ def test_the_comparison_sees_a_lost_and_a_changed_character(kramdown: Kramdown) 
     # strike-through around a tilde that white space parts from the text's end: "~~~~~" showed
     # (seed 57721)
     '<p><del> ~ </del>甲<s> ~乙~ </s></p>',
+    # ... and in code, which writes no strike-through and shows what it holds as typed: the
+    # tilde showed as "&#126;" (seed 6007)
+    "<p><code><del>~</del></code></p>", "<p><kbd><s>a~</s></kbd></p>",
 ])
 def test_what_the_fuzz_found_shows_as_the_article_did(html: str, kramdown: Kramdown) -> None:
     article = parse_page(page(html), URL)

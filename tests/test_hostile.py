@@ -150,7 +150,7 @@ def test_references_to_characters_xml_has_no_place_for_are_gone_too(odd: str) ->
 
 
 @pytest.mark.parametrize("src", ["http://[::1", "http://[CDATA[x", "http://a:99999/x.png",
-                                 "javascript:alert(1)"])
+                                 "javascript:alert(1)", "http:<a href=x>"])
 def test_image_urls_python_cannot_split_or_that_are_not_web_urls_are_dropped(src: str) -> None:
     article = parsed(page(f'<p>甲</p><p><img data-src="{src}"></p><p>乙</p>'))
     markdown = to_markdown(article, {})
@@ -606,7 +606,8 @@ def test_a_crawl_over_hostile_pages_ends_each_as_a_post_or_one_line(wechat: Mock
         "Digits": page(ct="²", mid="2247499101"),
         "Huge": page(ct="9" * 30, mid="2247499102"),
         "Attributes": page('<p {x}="1">属性</p>', mid="2247499103"),
-        "Urls": page('<img data-src="http://[::1"><p>地址</p>', mid="2247499104"),
+        "Urls": page('<img data-src="http://[::1"><img data-src="http://a b/x.png"><p>地址</p>',
+                     mid="2247499104"),
         "Surrogate": page(nickname="a\\ud800b", mid="2247499105"),
         "Deep": page("<section>" * 3000 + "深" + "</section>" * 3000, mid="2247499106"),
         "Liquid": page("<p>{<b></b>% include x %}</p>", mid="2247499107"),

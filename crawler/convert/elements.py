@@ -196,7 +196,10 @@ class WeChatConverter(_MarkdownConverter):
 
     def _struck(self, el: Tag, text: str, parent_tags: set[str]) -> str:
         """Strike-through around ``text``, a tilde at its edges an entity: glued to the
-        markers, it made a longer run of them ("~~~~~"), shown as text."""
+        markers, it made a longer run of them ("~~~~~"), shown as text. In code, which has
+        no strike-through and shows an entity as typed, ``text`` as it is."""
+        if "_noformat" in parent_tags:
+            return text
         return str(_MarkdownConverter.convert_del(self, el, _EDGE_TILDE.sub("&#126;", text), parent_tags))
 
     _strike = emphasis(_struck, {"del", "s"})

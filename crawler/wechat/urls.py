@@ -438,6 +438,8 @@ def normalise_image_url(src: str) -> str:
     re-encodes it (``t=a/b`` → ``t=a%2Fb``), and the index knows stored images by this form.
     Escaped as Scrapy escapes a request's URL (w3lib's ``safe_url_string``: a path of
     letters or spaces, a host in capitals): the download of an image is known by its URL.
+    "" for a URL that fetches nothing: one Python cannot split, or whose host holds what no
+    host may (``http://a b/``), which w3lib refuses and the article's page was lost with.
     """
     src = with_scheme(html.unescape(src.strip()))
     parts = split_url(src)
@@ -445,8 +447,11 @@ def normalise_image_url(src: str) -> str:
         return ""
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if k not in _IMAGE_DROP_PARAMS]
-    return safe_url_string(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
-                           "utf-8")
+    try:
+        return safe_url_string(urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
+                               "utf-8")
+    except ValueError:  # "contains a forbidden domain code point"
+        return ""
 
 
 def image_stem(url: str) -> str:
