@@ -187,8 +187,8 @@ def _write_temporary(folder: Path, prefix: str, data: bytes, *,
 
 def _new_file(folder: Path, prefix: str) -> tuple[int, str]:
     """A new file of ``folder`` named ``prefix``, the process's id and count (``_MADE``) and
-    ``.tmp``, open to write: its descriptor and name. Made ``_READABLE`` but for what the umask takes away,
-    where ``tempfile.mkstemp`` makes it 0600 and each file cost an ``fchmod``."""
+    ``.tmp``, open to write: its descriptor and name. Made ``_READABLE`` but for what the
+    umask takes away, where ``tempfile.mkstemp`` makes it 0600 and each file cost an ``fchmod``."""
     while True:
         name = str(folder / f"{prefix}{os.getpid()}-{next(_MADE)}.tmp")
         try:
